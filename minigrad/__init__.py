@@ -1,0 +1,40 @@
+"""minigrad: a small reverse-mode autodiff framework over NumPy (and CuPy on GPUs).
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+
+Subpackages ``minigrad.nn``, ``minigrad.optim`` and ``minigrad.data`` load on
+first use, so ``import minigrad`` needs only NumPy.
+"""
+import importlib
+
+from minigrad.autograd import (Function, GradcheckError, Tensor, detect_anomaly, enable_grad, grad,
+                               gradcheck, gradgradcheck, is_grad_enabled, no_grad)
+from minigrad.creation import (arange, eye, full, ones, ones_like, rand, randn, tensor, zeros,
+                               zeros_like)
+from minigrad.ops import (abs, add, argmax, argmin, astype, broadcast_to, clip, concat, cos, div, equal,
+                          exp, expand_dims, flatten, getitem, greater, greater_equal, leaky_relu, less,
+                          less_equal, log, logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg,
+                          not_equal, pow, relu, reshape, sigmoid, sin, softplus, split, sqrt, squeeze,
+                          stack, sub, sum, sum_to, tanh, transpose, var, where)
+from minigrad.random import manual_seed
+from minigrad import cuda  # noqa: F401
+
+__version__ = "0.1.0"
+
+float32 = "float32"
+float64 = "float64"
+
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f"minigrad.{name}")
+    if name in ("save", "load"):
+        return getattr(importlib.import_module("minigrad.serialization"), name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -1,0 +1,11 @@
+"""The autodiff engine: Tensor, Function (graph node), backward, grad modes and gradient checking."""
+from minigrad.autograd.tensor import Tensor, as_tensor  # noqa: I001  (Tensor first: ops import it)
+from minigrad.autograd.function import Function
+from minigrad.autograd.functional import grad
+from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from minigrad.autograd.mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
+                                    no_grad, record_backward_graph)
+
+__all__ = ["Tensor", "as_tensor", "Function", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
+           "no_grad", "enable_grad", "detect_anomaly", "record_backward_graph", "is_grad_enabled",
+           "is_anomaly_enabled"]

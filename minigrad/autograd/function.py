@@ -1,0 +1,142 @@
+"""``Function``: one node of the computation graph.
+
+An op is a small subclass. ``forward`` works on raw backend arrays (NumPy or
+CuPy) and returns an array; ``backward`` receives the output gradient as a
+Tensor and returns input gradients written with minigrad ops. Because backward
+is built from ops, running it while the graph is recorded
+(``create_graph=True``) differentiates the derivative itself: second and higher
+derivatives come for free.
+
+Graph ownership runs one way: an output Tensor holds its creator, the creator
+holds its inputs. A creator never holds its outputs strongly (only a weak
+reference when ``keep_output`` is set), so graphs contain no reference cycles
+and are freed by reference counting alone.
+"""
+from __future__ import annotations
+
+import traceback
+import weakref
+
+import numpy as np
+
+from minigrad.autograd.mode import STATE
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses implement ``forward(*arrays) -> array (or tuple of arrays)`` and
+    ``backward(*grad_outputs) -> grad or tuple of grads``, and are applied with
+    ``Op.apply(*tensors, **params)``; ``params`` go to ``__init__``.
+
+    Inside ``backward``: ``self.inputs`` is the tuple of input Tensors,
+    ``self.needs_input_grad[i]`` tells whether input ``i`` wants a gradient, and,
+    when the class sets ``keep_output = True``, ``self.output()`` returns the
+    output Tensor (tanh, sigmoid and exp differentiate through their output).
+    """
+
+    __slots__ = ("inputs", "needs_input_grad", "n_outputs", "_output_ref", "_output_data",
+                 "_output_meta", "_hooks", "_stack", "__dict__", "__weakref__")
+
+    keep_output = False
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op forward and, when grad mode is on and an input requires grad, record it."""
+        from minigrad.autograd.tensor import Tensor, as_tensor
+
+        fn = cls(**params) if params else cls()
+        if not all(isinstance(x, Tensor) for x in inputs):
+            like = next((x for x in inputs if isinstance(x, Tensor)), None)
+            inputs = tuple(as_tensor(x, like=like) for x in inputs)
+        if len(inputs) > 1:
+            _check_same_device(cls, inputs)
+        y = fn.forward(*[x.data for x in inputs])
+        record = STATE.grad_enabled and any(x.requires_grad for x in inputs)
+        if record:
+            fn.inputs = inputs
+            fn.needs_input_grad = tuple(x.requires_grad for x in inputs)
+            fn._hooks = None
+            if STATE.anomaly:
+                fn._stack = "".join(traceback.format_stack()[:-2])
+        else:
+            fn = None
+        if type(y) is tuple:
+            outs = tuple(Tensor._make(_as_array(yi), fn, i) for i, yi in enumerate(y))
+            if fn is not None:
+                fn.n_outputs = len(outs)
+                fn._output_meta = [(o.data.shape, o.data.dtype) for o in outs]
+        else:
+            outs = Tensor._make(_as_array(y), fn, 0)
+            if fn is not None:
+                fn.n_outputs = 1
+                if cls.keep_output:
+                    fn._output_ref = weakref.ref(outs)
+                    fn._output_data = outs.data
+        if STATE.anomaly:
+            _check_finite(cls.__name__, "forward", outs if type(outs) is tuple else (outs,), fn)
+        return outs
+
+    def forward(self, *xs):
+        """Compute the output array(s) from input arrays."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def backward(self, *gys):
+        """Return the gradient(s) with respect to the inputs, as Tensors (or None)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+    def output(self):
+        """The output Tensor, for ops whose derivative is cheapest in terms of it.
+
+        When the output Tensor itself is gone (nothing downstream still needs it
+        as a graph node), its saved array is wrapped as a constant, which is
+        exact for first derivatives.
+        """
+        from minigrad.autograd.tensor import Tensor
+
+        out = self._output_ref()
+        return out if out is not None else Tensor(self._output_data)
+
+    def release(self):
+        """Free the graph behind this node once backward no longer needs it."""
+        self.inputs = None
+        self._output_data = None
+        self.__dict__.clear()
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} node>"
+
+
+def _as_array(y):
+    # NumPy ufuncs turn 0-d arrays into scalars; a Tensor always holds an ndarray.
+    return np.asarray(y) if isinstance(y, np.generic) else y
+
+
+def _check_same_device(cls, inputs):
+    first = type(inputs[0].data)
+    for x in inputs[1:]:
+        if type(x.data) is not first:
+            devices = sorted({x.device for x in inputs})
+            raise RuntimeError(
+                f"{cls.__name__}: inputs are on different devices ({' and '.join(devices)}); "
+                "move them to one device with .to(device) first"
+            )
+
+
+def _check_finite(op_name, phase, tensors, fn):
+    for t in tensors:
+        if t is None:
+            continue
+        xp = t._xp()
+        if t.data.dtype.kind in "fc" and not bool(xp.isfinite(t.data).all()):
+            where = ""
+            if fn is not None and getattr(fn, "_stack", None):
+                where = "\nThe op was created at:\n" + fn._stack
+            raise FloatingPointError(
+                f"detect_anomaly: {op_name} {phase} produced NaN or Inf "
+                f"(shape {tuple(t.shape)}, dtype {t.dtype}).{where}"
+            )

@@ -1,0 +1,53 @@
+"""``minigrad.grad``: gradients of outputs with respect to chosen inputs, returned rather than stored."""
+from __future__ import annotations
+
+from minigrad.autograd.engine import run_backward
+from minigrad.autograd.tensor import Tensor, _initial_grad
+
+
+def _as_list(x, name):
+    if isinstance(x, Tensor):
+        return [x], True
+    items = list(x)
+    if not all(isinstance(t, Tensor) for t in items):
+        raise TypeError(f"grad: {name} must be a Tensor or a sequence of Tensors")
+    return items, False
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``; ``.grad`` of leaves is left untouched.
+
+    ``grad_outputs`` weight the outputs (default: 1 for one-element outputs).
+    Returns a tuple with one Tensor per input (``None`` for an input the
+    outputs do not depend on, when ``allow_unused``). With ``create_graph``
+    the returned gradients carry a graph and can be differentiated again.
+    """
+    outputs, _ = _as_list(outputs, "outputs")
+    inputs, _ = _as_list(inputs, "inputs")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    for i, t in enumerate(outputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: output {i} (shape {t.shape}) does not require grad and has no graph")
+    roots = outputs
+    seeds = [_initial_grad(t, g, "grad") for t, g in zip(outputs, grad_outputs)]
+    capture = {}
+    for pos, t in enumerate(inputs):
+        capture[t if t.creator is None else (t.creator, t._out_index)] = pos
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
+    for pos, g in enumerate(results):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {pos} (shape {inputs[pos].shape}) is not used in the graph of the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return tuple(results)

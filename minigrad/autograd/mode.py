@@ -1,0 +1,94 @@
+"""Global autograd switches: recording on or off, anomaly detection, graph-recording backward.
+
+Each switch is a context manager that can also decorate a function. The state
+lives in one small mutable object, read on every op, so checking it is a single
+attribute lookup.
+"""
+from __future__ import annotations
+
+import functools
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False
+        self.backward_records_graph = False
+
+
+STATE = _State()
+
+
+class _Switch:
+    """A context manager and decorator that sets one field of STATE and restores it."""
+
+    field = ""
+    value = True
+
+    def __enter__(self):
+        self._previous = getattr(STATE, self.field)
+        setattr(STATE, self.field, self.value)
+        return self
+
+    def __exit__(self, *exc):
+        setattr(STATE, self.field, self._previous)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_Switch):
+    """Run without recording a graph: results of ops never require grad.
+
+    Use it for evaluation and for parameter updates::
+
+        with minigrad.no_grad():
+            logits = model(x)
+    """
+
+    field, value = "grad_enabled", False
+
+
+class enable_grad(_Switch):
+    """Turn graph recording back on inside a ``no_grad`` block."""
+
+    field, value = "grad_enabled", True
+
+
+class detect_anomaly(_Switch):
+    """Raise at the first op whose forward or backward produces NaN or Inf.
+
+    The error names the op and, in this mode, the stack where it was created.
+    It slows every op down (a finiteness check per result), so use it to debug.
+    """
+
+    field, value = "anomaly", True
+
+
+class record_backward_graph(_Switch):
+    """Make every ``backward()`` inside the block behave as ``create_graph=True``.
+
+    The second-order optimizers call the user's ordinary closure (zero grads,
+    loss, ``loss.backward()``) inside this block, so each ``p.grad`` carries a
+    graph and Hessian-vector products follow from one more ``minigrad.grad``.
+    """
+
+    field, value = "backward_records_graph", True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (outside ``no_grad``)."""
+    return STATE.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return STATE.anomaly

@@ -1,0 +1,406 @@
+"""``Tensor``: an array on a device, with an optional gradient and a link to the op that made it."""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.autograd.mode import STATE
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    ``data`` is the backend array (NumPy on ``"cpu"``, CuPy on ``"cuda:N"``).
+    A tensor made by an op while grad mode is on and some input requires grad
+    has a ``creator`` (the graph node) and ``requires_grad=True``; a tensor
+    without creator is a leaf. ``backward()`` fills the ``grad`` of leaves that
+    require grad.
+
+    Comparisons are elementwise, so a Tensor is hashable by identity (as a dict
+    key, e.g. in optimizer state) and never by value.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "creator", "_out_index", "_hooks", "name",
+                 "__weakref__")
+    __hash__ = object.__hash__
+    # Make NumPy hand `ndarray <op> Tensor` back to the Tensor's reflected operator.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False):
+        if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
+            data = np.asarray(data)
+        self.data = data
+        self.grad = None
+        self.creator = None
+        self._out_index = 0
+        self._hooks = None
+        self.name = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, creator, index):
+        """Wrap an op's result (the hot path: no checks)."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.creator = creator
+        t._out_index = index
+        t._hooks = None
+        t.name = None
+        t.requires_grad = creator is not None
+        return t
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.creator is None
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    def _xp(self):
+        return backend.get_array_module(self.data)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __repr__(self):
+        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype != backend.DEFAULT_FLOAT:
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.creator is not None:
+            extras.append(f"grad_fn=<{self.creator.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (shares memory on the CPU, a copy from a GPU)."""
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): tensor has {self.data.size} elements (shape {self.shape}), expected 1")
+        return self.data.item()
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def detach(self):
+        """A new leaf that shares this tensor's data and records no history."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on a leaf in place and return it."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating-point tensors can require grad; this tensor has dtype {self.dtype}"
+            )
+        if not requires_grad and self.creator is not None:
+            raise RuntimeError("requires_grad_(False) is only for leaves; use detach() on a non-leaf")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def to(self, device):
+        """This tensor on ``device`` (itself when already there; differentiable otherwise)."""
+        device = backend.normalize_device(device)
+        if device == self.device:
+            return self
+        return _ops.to_device(self, device)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def astype(self, dtype):
+        """A copy cast to ``dtype`` (differentiable between floating types)."""
+        return _ops.astype(self, dtype)
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf behind it.
+
+        ``grad`` is the gradient of some scalar with respect to this tensor; it
+        defaults to 1 for a one-element tensor. The graph is freed afterwards
+        unless ``retain_graph``; ``create_graph`` records the backward pass so
+        that the gradients can be differentiated again.
+        """
+        from minigrad.autograd.engine import run_backward
+
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad and has no graph "
+                "(was it computed under no_grad, or from inputs that do not require grad?)"
+            )
+        if STATE.backward_records_graph:
+            create_graph = retain_graph = True
+        grad = _initial_grad(self, grad, "backward()")
+        run_backward([self], [grad], retain_graph or create_graph, create_graph)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
+        if self.creator is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            fn = self.creator
+            if fn._hooks is None:
+                fn._hooks = {}
+            hooks = fn._hooks.setdefault(self._out_index, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        if self.requires_grad and STATE.grad_enabled:
+            raise RuntimeError(
+                "in-place assignment to a tensor that requires grad would corrupt its gradient; "
+                "build a new tensor (e.g. with minigrad.where) or assign under minigrad.no_grad()"
+            )
+        self.data[_ops.raw_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    def __eq__(self, other):
+        return _ops.equal(self, other)
+
+    def __ne__(self, other):
+        return _ops.not_equal(self, other)
+
+    def __lt__(self, other):
+        return _ops.less(self, other)
+
+    def __le__(self, other):
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops.greater(self, other)
+
+    def __ge__(self, other):
+        return _ops.greater_equal(self, other)
+
+    # ----------------------------------------------------------------- methods
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        return _ops.var(self, axis, keepdims, ddof)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ops.min(self, axis, keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return _ops.logsumexp(self, axis, keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return _ops.argmax(self, axis, keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return _ops.argmin(self, axis, keepdims)
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def transpose(self, *axes):
+        return _ops.transpose(self, *axes)
+
+    def squeeze(self, axis=None):
+        return _ops.squeeze(self, axis)
+
+    def expand_dims(self, axis):
+        return _ops.expand_dims(self, axis)
+
+    def flatten(self):
+        return _ops.flatten(self)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return _ops.leaky_relu(self, negative_slope)
+
+    def softplus(self):
+        return _ops.softplus(self)
+
+    def clip(self, lo=None, hi=None):
+        return _ops.clip(self, lo, hi)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _initial_grad(t, grad, where):
+    """The gradient to start backward with: given, or 1 for a one-element tensor."""
+    if grad is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"{where}: the gradient can be implied only for a one-element output, "
+                f"but this tensor has shape {tuple(t.shape)}; pass the gradient explicitly"
+            )
+        return Tensor(t._xp().ones(t.data.shape, dtype=t.data.dtype))
+    grad = as_tensor(grad, like=t)
+    if grad.shape != t.shape:
+        raise ValueError(f"{where}: gradient has shape {tuple(grad.shape)}, expected {tuple(t.shape)}")
+    return grad
+
+
+def as_tensor(x, like=None):
+    """``x`` as a Tensor; Python numbers and host arrays take the dtype and device of ``like``.
+
+    A Python scalar never promotes: ``x * 2.0`` stays float32 for a float32 ``x``.
+    A floating array or number joining a floating tensor takes that tensor's dtype.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if like is None:
+        return Tensor(np.asarray(x))
+    xp = like._xp()
+    ref = like.data.dtype
+    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        dtype = ref if ref.kind in "fc" else np.result_type(like.data, x)
+        return Tensor(xp.asarray(x, dtype=dtype))
+    arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
+    if arr.dtype.kind in "fc" and ref.kind in "fc":
+        arr = arr.astype(ref, copy=False)
+    return Tensor(arr)
+
+
+from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)

@@ -1,0 +1,141 @@
+"""The one place that knows NumPy from CuPy.
+
+Every other module asks this one for the array library (``xp``) that holds an
+array, for a device's library, or to move an array between devices. CuPy is
+imported lazily, the first time a ``cuda`` device is asked for, so the CPU path
+never needs it.
+
+Devices are strings: ``"cpu"``, ``"cuda"`` (the current GPU, stored as
+``"cuda:0"``) or ``"cuda:N"``. The default device comes from the
+``MINIGRAD_DEVICE`` environment variable, else ``"cpu"``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+
+_cupy = None  # the cupy module once imported; False once known to be missing
+_cupy_error = ""
+
+
+def _load_cupy():
+    """Import CuPy on first use and remember the answer (or why it failed)."""
+    global _cupy, _cupy_error
+    if _cupy is None:
+        try:
+            import cupy  # the only import of CuPy in minigrad
+
+            cupy.cuda.runtime.getDeviceCount()
+            _cupy = cupy
+        except Exception as exc:  # ImportError, or CUDA driver/runtime errors
+            _cupy = False
+            _cupy_error = f"{type(exc).__name__}: {exc}"
+    return _cupy or None
+
+
+def cuda_available() -> bool:
+    """True when CuPy imports and sees at least one CUDA GPU."""
+    cp = _load_cupy()
+    if cp is None:
+        return False
+    try:
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def _require_cupy():
+    cp = _load_cupy()
+    if cp is None:
+        raise RuntimeError(
+            "device 'cuda' needs CuPy and a CUDA GPU, but CuPy is not usable here "
+            f"({_cupy_error}). Install it with `pip install minigrad[cuda12]` "
+            "(or `minigrad[cuda13]`) on a machine with an NVIDIA GPU."
+        )
+    return cp
+
+
+def normalize_device(device) -> str:
+    """Turn ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` into a canonical device string."""
+    if device is None:
+        device = default_device()
+    if not isinstance(device, str):
+        device = getattr(device, "device", None) or str(device)
+    dev = device.strip().lower()
+    if dev == "cpu":
+        return "cpu"
+    if dev == "cuda" or dev == "gpu":
+        return "cuda:0"
+    if dev.startswith("cuda:") and dev[5:].isdigit():
+        return dev
+    raise ValueError(f"Unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def default_device() -> str:
+    """The device new tensors go to: ``$MINIGRAD_DEVICE`` or ``"cpu"``."""
+    env = os.environ.get("MINIGRAD_DEVICE", "").strip()
+    return normalize_device(env) if env else "cpu"
+
+
+def xp_for(device: str):
+    """The array module (``numpy`` or ``cupy``) for a canonical device string."""
+    if device == "cpu":
+        return np
+    return _require_cupy()
+
+
+def get_array_module(array):
+    """The array module that holds ``array`` (NumPy for anything that is not a CuPy array)."""
+    if type(array) is np.ndarray or _cupy is None or _cupy is False:
+        return np
+    return _cupy if isinstance(array, _cupy.ndarray) else np
+
+
+def device_of(array) -> str:
+    """The device string of a backend array."""
+    if type(array) is np.ndarray or _cupy is None or _cupy is False:
+        return "cpu"
+    if isinstance(array, _cupy.ndarray):
+        return f"cuda:{array.device.id}"
+    return "cpu"
+
+
+def to_device(array, device: str):
+    """Return ``array`` on ``device`` (the same object when it is already there)."""
+    if device == "cpu":
+        if isinstance(array, np.ndarray):
+            return array
+        if _cupy and isinstance(array, _cupy.ndarray):
+            return _cupy.asnumpy(array)
+        return np.asarray(array)
+    cp = _require_cupy()
+    index = int(device.split(":")[1])
+    if isinstance(array, cp.ndarray) and array.device.id == index:
+        return array
+    with cp.cuda.Device(index):
+        return cp.asarray(array)
+
+
+def to_numpy(array) -> np.ndarray:
+    """A host (NumPy) copy or view of a backend array."""
+    return to_device(array, "cpu")
+
+
+def synchronize(device: str | None = None) -> None:
+    """Wait for queued GPU work (a no-op on the CPU); benchmarks call it before reading a clock."""
+    device = normalize_device(device)
+    if device != "cpu":
+        _require_cupy().cuda.Device(int(device.split(":")[1])).synchronize()
+
+
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` in place, with repeated indices adding up (``numpy.add.at``)."""
+    if isinstance(target, np.ndarray):
+        np.add.at(target, index, values)
+    else:
+        import cupyx  # CuPy's unbuffered scatter-add; only reached for CuPy arrays
+
+        cupyx.scatter_add(target, index, values)

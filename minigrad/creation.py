@@ -1,0 +1,104 @@
+"""Creating tensors: from data, filled, ranges, identity, random."""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.autograd.tensor import Tensor
+from minigrad.random import get_generator
+
+
+def _dtype(dtype, default=backend.DEFAULT_FLOAT):
+    return np.dtype(default if dtype is None else dtype)
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"invalid shape {shape}: sizes must be non-negative integers")
+    return tuple(int(s) for s in shape)
+
+
+def _finish(host_or_device_array, device, requires_grad):
+    device = backend.normalize_device(device)
+    return Tensor(backend.to_device(host_or_device_array, device), requires_grad=requires_grad)
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new leaf tensor holding a copy of ``data``.
+
+    Floating data becomes float32 unless ``dtype`` says otherwise (float64 on
+    request); integer and bool data keep their kind. ``device`` defaults to
+    ``$MINIGRAD_DEVICE`` or ``"cpu"``.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    xp_in = backend.get_array_module(data)
+    if dtype is None:
+        arr = xp_in.asarray(data)
+        if arr.dtype.kind in "fc" or arr.dtype == object:
+            arr = arr.astype(backend.DEFAULT_FLOAT)
+    else:
+        arr = xp_in.asarray(data, dtype=np.dtype(dtype))
+    if device is None and xp_in is not np:
+        device = backend.device_of(arr)
+    arr = arr.copy()
+    return _finish(arr, device, requires_grad)
+
+
+def zeros(*shape, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros."""
+    device = backend.normalize_device(device)
+    return Tensor(backend.xp_for(device).zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*shape, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones."""
+    device = backend.normalize_device(device)
+    return Tensor(backend.xp_for(device).ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value``."""
+    device = backend.normalize_device(device)
+    shape = _shape((shape,) if isinstance(shape, int) else (tuple(shape),))
+    return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    """Zeros with the shape, dtype and device of ``t``."""
+    return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    """Ones with the shape, dtype and device of ``t``."""
+    return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Evenly spaced values in [start, stop); integers give int64 unless ``dtype`` says otherwise."""
+    if stop is None:
+        start, stop = 0, start
+    is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+    arr = np.arange(start, stop, step, dtype=_dtype(dtype, np.int64 if is_int else backend.DEFAULT_FLOAT))
+    return _finish(arr, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The n x m identity matrix."""
+    device = backend.normalize_device(device)
+    return Tensor(backend.xp_for(device).eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*shape, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) from minigrad's seeded generator."""
+    arr = get_generator().random(_shape(shape), dtype=np.float64).astype(_dtype(dtype))
+    return _finish(arr, device, requires_grad)
+
+
+def randn(*shape, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from minigrad's seeded generator."""
+    arr = get_generator().standard_normal(_shape(shape)).astype(_dtype(dtype))
+    return _finish(arr, device, requires_grad)

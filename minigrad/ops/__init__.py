@@ -1,0 +1,29 @@
+"""Every op, as a lowercase function. Tensor operators and methods call these.
+
+``DIFFERENTIABLE`` names the public differentiable ops; the test registry must
+cover every one of them.
+"""
+from minigrad.ops.broadcast import broadcast_to, sum_to
+from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
+                                  not_equal)
+from minigrad.ops.elementwise import (abs, add, astype, clip, cos, div, exp, leaky_relu, log, maximum,
+                                      minimum, mul, neg, pow, relu, sigmoid, sin, softplus, sqrt, sub,
+                                      tanh, to_device, where)
+from minigrad.ops.indexing import getitem, raw_index
+from minigrad.ops.linalg import matmul
+from minigrad.ops.reduce import logsumexp, max, mean, min, sum, var
+from minigrad.ops.shape import (concat, expand_dims, flatten, reshape, split, squeeze, stack,
+                                transpose)
+
+DIFFERENTIABLE = (
+    "add", "sub", "mul", "div", "pow", "neg", "matmul",
+    "sum", "mean", "var", "max", "min", "logsumexp",
+    "reshape", "transpose", "squeeze", "expand_dims", "flatten", "broadcast_to", "sum_to",
+    "getitem", "concat", "stack", "split",
+    "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
+    "clip", "maximum", "minimum", "where", "astype",
+)
+
+NON_DIFFERENTIABLE = (
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
+)

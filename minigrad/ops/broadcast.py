@@ -1,0 +1,73 @@
+"""Broadcasting and its adjoint, ``sum_to``: the one place broadcast gradients are reduced.
+
+When an op broadcasts an input of shape ``s`` up to a larger shape, the
+gradient flowing back has the larger shape; summing it over the broadcast axes
+(``sum_to(g, s)``) gives the gradient of the input. Every op's backward goes
+through ``sum_to``, and the two ops below are each other's derivative.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import as_tensor
+from minigrad.backend import get_array_module
+
+
+def _sum_to_array(x, shape):
+    """Sum array ``x`` over the axes that broadcasting added to reach ``x.shape`` from ``shape``."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    y = x.sum(axis=axes, keepdims=True) if axes else x
+    return y.reshape(shape) if lead or y.shape != tuple(shape) else y
+
+
+class SumTo(Function):
+    """y = sum of x over broadcast axes, with shape ``shape``. Adjoint of ``BroadcastTo``."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return _sum_to_array(x, self.shape)
+
+    def backward(self, gy):
+        return broadcast_to(gy, self.inputs[0].shape)
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes to ``shape``. Adjoint of ``SumTo``."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        try:
+            return get_array_module(x).broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(
+                f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to shape {self.shape}"
+            ) from None
+
+    def backward(self, gy):
+        return sum_to(gy, self.inputs[0].shape)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape`` (undoing NumPy broadcasting); ``x`` itself when shapes match."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    if len(shape) > x.ndim or any(n != 1 and n != m for n, m in zip(shape[::-1], x.shape[::-1])):
+        raise ValueError(f"sum_to: shape {x.shape} cannot be summed down to {shape}")
+    return SumTo.apply(x, shape=shape)
+
+
+def broadcast_to(x, shape):
+    """Broadcast ``x`` to ``shape`` following NumPy's rules."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return BroadcastTo.apply(x, shape=shape)

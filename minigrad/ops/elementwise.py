@@ -1,0 +1,474 @@
+"""Elementwise ops: arithmetic, the standard functions, activations, and dtype/device moves.
+
+Binary ops broadcast like NumPy; their backward sums the gradient back to each
+input's shape with ``sum_to``. Piecewise derivatives (abs, relu, clip,
+maximum, ...) multiply by a mask held as a constant: the mask's own derivative
+is zero almost everywhere, so second derivatives stay exact.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import operands
+from minigrad.ops.broadcast import sum_to
+
+
+def _const(array):
+    """A constant (no-grad) tensor around an array computed in backward."""
+    return Tensor(array)
+
+
+# ------------------------------------------------------------------ arithmetic
+class Add(Function):
+    """y = a + b"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (sum_to(gy, a.shape) if na else None, sum_to(gy, b.shape) if nb else None)
+
+
+class Sub(Function):
+    """y = a - b"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (sum_to(gy, a.shape) if na else None, sum_to(-gy, b.shape) if nb else None)
+
+
+class Mul(Function):
+    """y = a * b"""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (sum_to(gy * b, a.shape) if na else None, sum_to(gy * a, b.shape) if nb else None)
+
+
+class Div(Function):
+    """y = a / b"""
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy / b, a.shape) if na else None
+        gb = sum_to(-gy * a / (b * b), b.shape) if nb else None  # d(a/b)/db = -a/b^2
+        return ga, gb
+
+
+class Neg(Function):
+    """y = -x"""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class PowScalar(Function):
+    """y = x ** c for a Python number c."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x ** self.c
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        c = self.c
+        if c == 2:
+            return gy * x * 2.0
+        return gy * (x ** (c - 1)) * c  # d(x^c)/dx = c x^(c-1)
+
+
+class Pow(Function):
+    """y = a ** b, both tensors."""
+
+    keep_output = True
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy * b * a ** (b - 1.0), a.shape) if na else None  # b a^(b-1)
+        gb = sum_to(gy * self.output() * log(a), b.shape) if nb else None  # a^b ln a
+        return ga, gb
+
+
+def add(a, b):
+    """a + b, broadcasting."""
+    return Add.apply(*operands("add", a, b))
+
+
+def sub(a, b):
+    """a - b, broadcasting."""
+    return Sub.apply(*operands("sub", a, b))
+
+
+def mul(a, b):
+    """a * b, broadcasting."""
+    return Mul.apply(*operands("mul", a, b))
+
+
+def div(a, b):
+    """a / b, broadcasting."""
+    return Div.apply(*operands("div", a, b))
+
+
+def neg(x):
+    """-x"""
+    return Neg.apply(as_tensor(x))
+
+
+def pow(a, b):  # noqa: A001  (mirrors Python's operator name)
+    """a ** b; a Python-number exponent uses the cheaper power rule."""
+    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return PowScalar.apply(a, c=b)
+    return Pow.apply(*operands("pow", a, b))
+
+
+# ------------------------------------------------------------------ standard functions
+class Exp(Function):
+    """y = e^x; dy/dx = y."""
+
+    keep_output = True
+
+    def forward(self, x):
+        return get_array_module(x).exp(x)
+
+    def backward(self, gy):
+        return gy * self.output()
+
+
+class Log(Function):
+    """y = ln x; dy/dx = 1/x."""
+
+    def forward(self, x):
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Sqrt(Function):
+    """y = sqrt(x); dy/dx = 1 / (2 y)."""
+
+    keep_output = True
+
+    def forward(self, x):
+        return get_array_module(x).sqrt(x)
+
+    def backward(self, gy):
+        return gy / (self.output() * 2.0)
+
+
+class Abs(Function):
+    """y = |x|; dy/dx = sign(x) (0 at 0)."""
+
+    def forward(self, x):
+        return get_array_module(x).abs(x)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * _const(get_array_module(x).sign(x))
+
+
+class Sin(Function):
+    """y = sin x; dy/dx = cos x."""
+
+    def forward(self, x):
+        return get_array_module(x).sin(x)
+
+    def backward(self, gy):
+        return gy * cos(self.inputs[0])
+
+
+class Cos(Function):
+    """y = cos x; dy/dx = -sin x."""
+
+    def forward(self, x):
+        return get_array_module(x).cos(x)
+
+    def backward(self, gy):
+        return -gy * sin(self.inputs[0])
+
+
+class Tanh(Function):
+    """y = tanh x; dy/dx = 1 - y^2."""
+
+    keep_output = True
+
+    def forward(self, x):
+        return get_array_module(x).tanh(x)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e^-x); dy/dx = y (1 - y)."""
+
+    keep_output = True
+
+    def forward(self, x):
+        # 0.5 (1 + tanh(x/2)) equals the logistic function and never overflows.
+        y = get_array_module(x).tanh(x * 0.5)
+        y += 1.0
+        y *= 0.5
+        return y
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * y * (1.0 - y)
+
+
+class ReLU(Function):
+    """y = max(x, 0); dy/dx = 1 where x > 0, else 0."""
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, 0)
+
+    def backward(self, gy):
+        return gy * _const(self.inputs[0].data > 0)
+
+
+class LeakyReLU(Function):
+    """y = x for x > 0, else slope * x."""
+
+    def __init__(self, negative_slope=0.01):
+        self.slope = negative_slope
+
+    def forward(self, x):
+        return get_array_module(x).where(x > 0, x, x * self.slope)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * _const(get_array_module(x).where(x > 0, 1.0, self.slope).astype(x.dtype))
+
+
+class Softplus(Function):
+    """y = ln(1 + e^x), computed stably; dy/dx = sigmoid(x)."""
+
+    def forward(self, x):
+        return get_array_module(x).logaddexp(0, x).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return gy * sigmoid(self.inputs[0])
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi); gradient 1 inside [lo, hi], 0 outside."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        if self.lo is None:
+            inside = x <= self.hi
+        elif self.hi is None:
+            inside = x >= self.lo
+        else:
+            inside = (x >= self.lo) & (x <= self.hi)
+        return gy * _const(inside)
+
+
+def _tie_split(first, second, first_wins):
+    """Weights for (first, second) in max/min: 1 to the winner, 1/2 each on a tie."""
+    w = first_wins.astype(first.dtype)
+    w += (first == second).astype(first.dtype) * 0.5
+    return w, 1.0 - w
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise; a tie sends half the gradient to each side."""
+
+    def forward(self, a, b):
+        return get_array_module(a).maximum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        wa, wb = _tie_split(a.data, b.data, a.data > b.data)
+        na, nb = self.needs_input_grad
+        return (sum_to(gy * _const(wa), a.shape) if na else None,
+                sum_to(gy * _const(wb), b.shape) if nb else None)
+
+
+class Minimum(Function):
+    """y = min(a, b) elementwise; a tie sends half the gradient to each side."""
+
+    def forward(self, a, b):
+        return get_array_module(a).minimum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        wa, wb = _tie_split(a.data, b.data, a.data < b.data)
+        na, nb = self.needs_input_grad
+        return (sum_to(gy * _const(wa), a.shape) if na else None,
+                sum_to(gy * _const(wb), b.shape) if nb else None)
+
+
+class Where(Function):
+    """y = a where cond else b."""
+
+    def forward(self, cond, a, b):
+        return get_array_module(a).where(cond, a, b)
+
+    def backward(self, gy):
+        cond, a, b = self.inputs
+        _, na, nb = self.needs_input_grad
+        zero = gy * 0.0
+        ga = sum_to(where(cond, gy, zero), a.shape) if na else None
+        gb = sum_to(where(cond, zero, gy), b.shape) if nb else None
+        return None, ga, gb
+
+
+def exp(x):
+    """e^x elementwise."""
+    return Exp.apply(as_tensor(x))
+
+
+def log(x):
+    """Natural logarithm elementwise."""
+    return Log.apply(as_tensor(x))
+
+
+def sqrt(x):
+    """Square root elementwise."""
+    return Sqrt.apply(as_tensor(x))
+
+
+def abs(x):  # noqa: A001
+    """|x| elementwise."""
+    return Abs.apply(as_tensor(x))
+
+
+def sin(x):
+    """Sine elementwise."""
+    return Sin.apply(as_tensor(x))
+
+
+def cos(x):
+    """Cosine elementwise."""
+    return Cos.apply(as_tensor(x))
+
+
+def tanh(x):
+    """Hyperbolic tangent elementwise."""
+    return Tanh.apply(as_tensor(x))
+
+
+def sigmoid(x):
+    """Logistic function 1 / (1 + e^-x) elementwise, stable for large |x|."""
+    return Sigmoid.apply(as_tensor(x))
+
+
+def relu(x):
+    """max(x, 0) elementwise."""
+    return ReLU.apply(as_tensor(x))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    return LeakyReLU.apply(as_tensor(x), negative_slope=negative_slope)
+
+
+def softplus(x):
+    """ln(1 + e^x) elementwise, stable for large |x|."""
+    return Softplus.apply(as_tensor(x))
+
+
+def clip(x, lo=None, hi=None):
+    """Limit values to [lo, hi] (either bound may be None)."""
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of lo and hi must be given")
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
+    return Clip.apply(as_tensor(x), lo=lo, hi=hi)
+
+
+def maximum(a, b):
+    """Elementwise maximum of a and b, broadcasting."""
+    return Maximum.apply(*operands("maximum", a, b))
+
+
+def minimum(a, b):
+    """Elementwise minimum of a and b, broadcasting."""
+    return Minimum.apply(*operands("minimum", a, b))
+
+
+def where(cond, a, b):
+    """Elements of ``a`` where ``cond`` is true, else of ``b`` (broadcasting)."""
+    a, b = operands("where", a, b)
+    cond = as_tensor(cond, like=a)
+    if cond.data.dtype != np.bool_:
+        raise TypeError(f"where: cond must be a bool tensor, got dtype {cond.dtype}")
+    return Where.apply(cond, a, b)
+
+
+# ------------------------------------------------------------------ dtype and device
+class AsType(Function):
+    """y = x cast to another floating dtype; the gradient is cast back."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return astype(gy, self.inputs[0].dtype)
+
+
+class ToDevice(Function):
+    """y = x copied to another device; the gradient is copied back."""
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        return backend.to_device(x, self.device)
+
+    def backward(self, gy):
+        return gy.to(self.inputs[0].device)
+
+
+def astype(x, dtype):
+    """``x`` cast to ``dtype``; differentiable between floating dtypes."""
+    x = as_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind not in "fc":
+        return Tensor(x.data.astype(dtype))
+    return AsType.apply(x, dtype=dtype)
+
+
+def to_device(x, device):
+    """``x`` on ``device``; differentiable."""
+    return ToDevice.apply(as_tensor(x), device=backend.normalize_device(device))

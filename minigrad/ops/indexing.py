@@ -1,0 +1,78 @@
+"""Indexing ``x[index]`` and its adjoint, scatter-add.
+
+Basic indices (ints, slices, None, Ellipsis) and boolean masks never select an
+element twice, so the gradient is a plain assignment into zeros. Integer-array
+indices may repeat elements; their gradients must add up, which is what
+scatter-add (``numpy.add.at``) does.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.backend import get_array_module
+
+
+def raw_index(index):
+    """The index with any Tensors in it replaced by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _has_int_array(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(p, "dtype") and p.dtype.kind in "iu" for p in parts)
+
+
+class GetItem(Function):
+    """y = x[index]."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, gy):
+        return IndexAdd.apply(gy, index=self.index, shape=self.inputs[0].shape)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with ``g`` added at ``index``: the adjoint of ``x[index]``."""
+
+    def __init__(self, index, shape):
+        self.index, self.shape = index, shape
+
+    def forward(self, g):
+        out = get_array_module(g).zeros(self.shape, dtype=g.dtype)
+        if _has_int_array(self.index):
+            backend.scatter_add(out, self.index, g)
+        else:
+            out[self.index] = g
+        return out
+
+    def backward(self, ggy):
+        return getitem(ggy, self.index)
+
+
+def getitem(x, index):
+    """``x[index]`` with NumPy semantics; the gradient of repeated integer indices accumulates."""
+    x = as_tensor(x)
+    index = raw_index(index)
+    parts = index if isinstance(index, tuple) else (index,)
+    xp = x._xp()
+    moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) and xp is not np else p
+                  for p in parts)
+    if xp is not np:
+        index = moved if isinstance(index, tuple) else moved[0]
+    try:
+        return GetItem.apply(x, index=index)
+    except IndexError as exc:
+        raise IndexError(f"getitem: {exc} (tensor of shape {x.shape})") from None

@@ -1,0 +1,58 @@
+"""Matrix product ``a @ b`` for 1-D, 2-D and batched operands (``numpy.matmul`` semantics)."""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.ops._args import operands
+from minigrad.ops.broadcast import sum_to
+from minigrad.ops.shape import reshape, transpose
+
+
+def _swap_last(t):
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(t, *axes)
+
+
+class MatMul(Function):
+    """y = a @ b.
+
+    For matrices, dL/da = g @ b^T and dL/db = a^T @ g. Vectors are treated as
+    a row (a) or a column (b) and the gradient is reshaped back; batch
+    dimensions that were broadcast are summed away with ``sum_to``.
+    """
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:
+            return (gy * b if na else None, gy * a if nb else None)
+        a2 = reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
+        b2 = reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
+        g = gy
+        if a.ndim == 1:
+            g = reshape(g, g.shape[:-1] + (1,) + g.shape[-1:])
+        if b.ndim == 1:
+            g = reshape(g, g.shape + (1,))
+        ga = gb = None
+        if na:
+            ga = g @ _swap_last(b2)
+            ga = reshape(sum_to(ga, a2.shape), a.shape) if ga.shape != a.shape else ga
+        if nb:
+            gb = _swap_last(a2) @ g
+            gb = reshape(sum_to(gb, b2.shape), b.shape) if gb.shape != b.shape else gb
+        return ga, gb
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules for vectors and batches."""
+    a, b = operands("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({ka} != {kb})")
+    return MatMul.apply(a, b)

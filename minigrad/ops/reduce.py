@@ -1,0 +1,155 @@
+"""Reductions over axes: sum, mean, var, max, min, logsumexp (NumPy's ``axis``/``keepdims``).
+
+The backward of a reduction spreads the output gradient back over the reduced
+axes: reshape it so it broadcasts (``expand_reduced``), then broadcast.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import expand_reduced, normalize_axis
+from minigrad.ops.broadcast import broadcast_to
+from minigrad.ops.elementwise import exp
+
+
+def _count(shape, axes):
+    n = 1
+    for a in range(len(shape)) if axes is None else axes:
+        n *= shape[a]
+    return n
+
+
+class Sum(Function):
+    """y = sum of x over ``axis``; the gradient is the output gradient broadcast back."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        shape = self.inputs[0].shape
+        return broadcast_to(expand_reduced(gy, shape, self.axis, self.keepdims), shape)
+
+
+class Mean(Function):
+    """y = sum of x over ``axis`` / n; the gradient is the output gradient / n, broadcast back."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return x.mean(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        shape = self.inputs[0].shape
+        g = expand_reduced(gy, shape, self.axis, self.keepdims) * (1.0 / _count(shape, self.axis))
+        return broadcast_to(g, shape)
+
+
+class _Extremum(Function):
+    """max or min over ``axis``; tied extrema share the gradient equally."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return self.reduce(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        hit = x == self.reduce(x, axis=self.axis, keepdims=True)
+        share = hit.astype(x.dtype)
+        share /= share.sum(axis=self.axis, keepdims=True)
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
+        return g * Tensor(share)
+
+
+class Max(_Extremum):
+    """y = max of x over ``axis``."""
+
+    @staticmethod
+    def reduce(x, axis, keepdims):
+        return x.max(axis=axis, keepdims=keepdims)
+
+
+class Min(_Extremum):
+    """y = min of x over ``axis``."""
+
+    @staticmethod
+    def reduce(x, axis, keepdims):
+        return x.min(axis=axis, keepdims=keepdims)
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over ``axis``, computed as m + log(sum(exp(x - m))), m = max x.
+
+    dy/dx = exp(x - y), the softmax of x along ``axis``.
+    """
+
+    keep_output = True
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        m = x.max(axis=self.axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: keep exp from making NaN
+        s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
+        y = xp.log(s) + m
+        if not self.keepdims:
+            y = y.squeeze() if self.axis is None else y.squeeze(axis=self.axis)
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        y = expand_reduced(self.output(), x.shape, self.axis, self.keepdims)
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
+        return g * exp(x - y)
+
+
+def _reduction(cls, name, x, axis, keepdims):
+    x = as_tensor(x)
+    if x.size == 0 and cls in (Max, Min):
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
+    axes = normalize_axis(name, axis, x.ndim, x.shape)
+    return cls.apply(x, axis=axes, keepdims=bool(keepdims))
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum over ``axis`` (all axes when None)."""
+    return _reduction(Sum, "sum", x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis``."""
+    return _reduction(Mean, "mean", x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    return _reduction(Max, "max", x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient equally."""
+    return _reduction(Min, "min", x, axis, keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over ``axis``, without overflow."""
+    return _reduction(LogSumExp, "logsumexp", x, axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over ``axis``: mean of squared deviations, divided by n - ddof."""
+    x = as_tensor(x)
+    axes = normalize_axis("var", axis, x.ndim, x.shape)
+    n = _count(x.shape, axes)
+    if n - ddof <= 0:
+        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements")
+    d = x - mean(x, axes, keepdims=True)
+    return sum(d * d, axes, keepdims) * (1.0 / (n - ddof))

@@ -1,0 +1,188 @@
+"""Ops that move elements around without changing them: reshape, transpose, concat, stack, split."""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import normalize_axis
+
+
+class Reshape(Function):
+    """y = x with a new shape; the gradient is reshaped back."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.inputs[0].shape)
+
+
+class Transpose(Function):
+    """y = x with axes permuted; the gradient is permuted back by the inverse permutation."""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+        return transpose(gy, *inverse)
+
+
+class Concat(Function):
+    """y = inputs joined along ``axis``; each input's gradient is its slice of the output's."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return get_array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        grads, start = [], 0
+        lead = (slice(None),) * self.axis
+        for x, need in zip(self.inputs, self.needs_input_grad):
+            stop = start + x.shape[self.axis]
+            grads.append(gy[lead + (slice(start, stop),)] if need else None)
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Function):
+    """y = inputs stacked along a new ``axis``; input i's gradient is index i of the output's."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return get_array_module(xs[0]).stack(xs, axis=self.axis)
+
+    def backward(self, gy):
+        lead = (slice(None),) * self.axis
+        return tuple(gy[lead + (i,)] if need else None for i, need in enumerate(self.needs_input_grad))
+
+
+class Split(Function):
+    """outputs = x cut along ``axis``; the gradient is the output gradients joined again."""
+
+    def __init__(self, sections, axis):
+        self.sections, self.axis = sections, axis
+
+    def forward(self, x):
+        return tuple(get_array_module(x).split(x, self.sections, axis=self.axis))
+
+    def backward(self, *gys):
+        return concat(gys, axis=self.axis)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x, *shape):
+    """``x`` with a new shape (one entry may be -1); accepts ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    known = 1
+    for s in shape:
+        known *= s if s != -1 else 1
+    if shape.count(-1) > 1 or (-1 not in shape and known != x.size) or (
+        -1 in shape and (known == 0 or x.size % known)
+    ):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}")
+    return Reshape.apply(x, shape=shape)
+
+
+def transpose(x, *axes):
+    """Permute the axes (reverse them when none are given), like ``numpy.transpose``."""
+    x = as_tensor(x)
+    axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {x.shape}")
+    axes = tuple(a % x.ndim for a in axes)
+    if axes == tuple(range(x.ndim)):
+        return x
+    return Transpose.apply(x, axes=axes)
+
+
+def squeeze(x, axis=None):
+    """Remove axes of length one (only ``axis`` when given; it must have length one)."""
+    x = as_tensor(x)
+    if axis is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    axes = normalize_axis("squeeze", axis, x.ndim, x.shape)
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} has length {x.shape[a]}, not 1 (shape {x.shape})")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(x, axis):
+    """Insert an axis of length one at position ``axis``."""
+    x = as_tensor(x)
+    axes = normalize_axis("expand_dims", axis, x.ndim + (1 if isinstance(axis, int) else len(axis)))
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x):
+    """``x`` as a 1-D tensor."""
+    x = as_tensor(x)
+    return reshape(x, (x.size,))
+
+
+def _sequence(name, tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{name}: expected a non-empty sequence of tensors")
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    tensors = [as_tensor(t, like=like) for t in tensors]
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        raise TypeError(f"{name}: tensors have different dtypes {sorted(map(str, dtypes))}")
+    return tensors
+
+
+def concat(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = _sequence("concat", tensors)
+    (axis,) = normalize_axis("concat", axis, tensors[0].ndim, tensors[0].shape)
+    ref = tensors[0].shape
+    for t in tensors[1:]:
+        if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != axis):
+            raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
+    return Concat.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join tensors of one shape along a new axis."""
+    tensors = _sequence("stack", tensors)
+    if len({t.shape for t in tensors}) > 1:
+        raise ValueError(f"stack: all tensors must have one shape, got {[t.shape for t in tensors]}")
+    (axis,) = normalize_axis("stack", axis, tensors[0].ndim + 1)
+    return Stack.apply(*tensors, axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Cut ``x`` along ``axis`` into equal sections or at the given indices (``numpy.split``)."""
+    x = as_tensor(x)
+    (axis,) = normalize_axis("split", axis, x.ndim, x.shape)
+    if isinstance(indices_or_sections, int):
+        if indices_or_sections <= 0 or x.shape[axis] % indices_or_sections:
+            raise ValueError(
+                f"split: axis {axis} of length {x.shape[axis]} cannot be cut into {indices_or_sections} equal parts"
+            )
+    else:
+        indices_or_sections = [int(i) for i in indices_or_sections]
+    return Split.apply(x, sections=indices_or_sections, axis=axis)
