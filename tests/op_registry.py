@@ -1,0 +1,164 @@
+"""The op registry: every differentiable op, layer and loss with sample inputs.
+
+This is the one table that every gradient test reads (like PyTorch's OpInfo or
+Chainer's FunctionTestCase). Each ``OpInfo`` names a public op, gives a
+function of Tensors, and sample inputs. In a ``Sample``, float arrays become
+float64 Tensors that require grad (the inputs that are checked); other arrays
+(integer indices, boolean masks) become constant Tensors; anything else is
+passed through as is. Samples cover broadcasting, keepdims, scalars and
+size-1 axes, and keep away from kinks (0 for relu and abs, ties for max)
+where a derivative does not exist.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+import minigrad as mg
+
+_rng = np.random.default_rng(1234)
+
+
+def rnd(*shape):
+    """Standard normal float64 sample data."""
+    return _rng.standard_normal(shape)
+
+
+def pos(*shape):
+    """Positive float64 sample data in [0.5, 2)."""
+    return _rng.uniform(0.5, 2.0, shape)
+
+
+def away(*shape, gap=0.2):
+    """Float64 data with |x| >= gap: safe for relu, abs, clip and other kinks at 0."""
+    x = _rng.standard_normal(shape)
+    return np.where(x >= 0, x + gap, x - gap)
+
+
+def distinct(*shape):
+    """Float64 data without ties, so max/min have a derivative."""
+    n = int(np.prod(shape)) if shape else 1
+    return (_rng.permutation(n) + _rng.uniform(0.1, 0.4, n)).reshape(shape) * 0.5
+
+
+@dataclass
+class Sample:
+    """One set of arguments for an op."""
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+    def tensors(self, device):
+        out = []
+        for a in self.args:
+            if isinstance(a, np.ndarray):
+                t = mg.tensor(a, dtype=a.dtype, device=device)
+                if a.dtype == np.float64:
+                    t.requires_grad_()
+                out.append(t)
+            else:
+                out.append(a)
+        return tuple(out)
+
+    def __repr__(self):
+        shapes = [a.shape if isinstance(a, np.ndarray) else a for a in self.args]
+        return f"{shapes}{self.kwargs or ''}"
+
+
+def S(*args, **kwargs):
+    return Sample(args, kwargs)
+
+
+@dataclass
+class OpInfo:
+    """A differentiable op (or layer or loss) and how to check it."""
+
+    name: str
+    fn: Callable
+    samples: list
+    gradgrad: bool = True
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+
+    def call(self, sample):
+        return lambda *tensors: self.fn(*tensors, **sample.kwargs)
+
+
+def _idx(*values):
+    return np.array(values, dtype=np.int64)
+
+
+OPS = [
+    OpInfo("add", mg.add, [S(rnd(3, 4), rnd(3, 4)), S(rnd(3, 4), rnd(4)), S(rnd(2, 1, 3), rnd(4, 1)),
+                           S(rnd(3), 2.5), S(1.5, rnd(2, 2)), S(rnd(1), rnd(3)), S(rnd(), rnd(2, 3))]),
+    OpInfo("sub", mg.sub, [S(rnd(3, 4), rnd(3, 4)), S(rnd(2, 1, 3), rnd(4, 1)), S(rnd(3), 2.5),
+                           S(1.5, rnd(2, 2)), S(rnd(), rnd(2, 3))]),
+    OpInfo("mul", mg.mul, [S(rnd(3, 4), rnd(3, 4)), S(rnd(3, 4), rnd(4)), S(rnd(2, 1, 3), rnd(4, 1)),
+                           S(rnd(3), -2.0), S(rnd(1, 1), rnd(2, 3))]),
+    OpInfo("div", mg.div, [S(rnd(3, 4), pos(3, 4)), S(rnd(2, 3), pos(3)), S(rnd(3, 1), pos(1, 2)),
+                           S(2.0, pos(3)), S(rnd(3), 4.0)]),
+    OpInfo("pow", mg.pow, [S(rnd(3, 2), 2), S(rnd(4), 3), S(pos(3), 0.5), S(pos(2, 2), -1.5),
+                           S(pos(3, 2), rnd(3, 2)), S(pos(2, 3), rnd(3)), S(2.0, rnd(3))]),
+    OpInfo("neg", mg.neg, [S(rnd(3, 2)), S(rnd())]),
+    OpInfo("matmul", mg.matmul, [S(rnd(3, 4), rnd(4, 2)), S(rnd(4), rnd(4)), S(rnd(4), rnd(4, 3)),
+                                 S(rnd(3, 4), rnd(4)), S(rnd(2, 3, 4), rnd(4, 5)),
+                                 S(rnd(2, 3, 4), rnd(2, 4, 2)), S(rnd(2, 1, 3, 4), rnd(3, 4, 2))]),
+    OpInfo("sum", mg.sum, [S(rnd(3, 4)), S(rnd(3, 4), axis=0), S(rnd(2, 3, 4), axis=(0, 2)),
+                           S(rnd(2, 3, 4), axis=-1, keepdims=True), S(rnd()), S(rnd(1, 3), axis=0)]),
+    OpInfo("mean", mg.mean, [S(rnd(3, 4)), S(rnd(3, 4), axis=1), S(rnd(2, 3, 4), axis=(0, 1), keepdims=True)]),
+    OpInfo("var", mg.var, [S(rnd(3, 4)), S(rnd(3, 4), axis=0), S(rnd(3, 4), axis=1, ddof=1, keepdims=True)]),
+    OpInfo("max", mg.max, [S(distinct(3, 4)), S(distinct(3, 4), axis=1), S(distinct(2, 3, 4), axis=(0, 2)),
+                           S(distinct(3, 4), axis=0, keepdims=True)]),
+    OpInfo("min", mg.min, [S(distinct(3, 4)), S(distinct(3, 4), axis=1),
+                           S(distinct(2, 3), axis=-1, keepdims=True)]),
+    OpInfo("logsumexp", mg.logsumexp, [S(rnd(3, 4)), S(rnd(3, 4), axis=1), S(rnd(2, 3, 4), axis=(0, 2)),
+                                       S(rnd(3, 4) + 500.0, axis=1, keepdims=True)]),
+    OpInfo("reshape", mg.reshape, [S(rnd(2, 3, 4), (6, 4)), S(rnd(2, 3), (-1,)), S(rnd(6), (1, 2, 3))]),
+    OpInfo("transpose", mg.transpose, [S(rnd(2, 3)), S(rnd(2, 3, 4), 1, 0, 2), S(rnd(2, 3, 4), 2, 0, 1)]),
+    OpInfo("squeeze", mg.squeeze, [S(rnd(1, 3, 1)), S(rnd(1, 3, 1), axis=0), S(rnd(2, 1), axis=-1)]),
+    OpInfo("expand_dims", mg.expand_dims, [S(rnd(2, 3), 1), S(rnd(3), -1), S(rnd(2, 3), 0)]),
+    OpInfo("flatten", mg.flatten, [S(rnd(2, 3, 2)), S(rnd(4))]),
+    OpInfo("broadcast_to", mg.broadcast_to, [S(rnd(3), (2, 3)), S(rnd(3, 1), (3, 4)), S(rnd(), (2, 2)),
+                                             S(rnd(1, 2, 1), (3, 2, 2))]),
+    OpInfo("sum_to", mg.sum_to, [S(rnd(2, 3, 4), (3, 1)), S(rnd(2, 3), (3,)), S(rnd(2, 3), (1, 1)),
+                                 S(rnd(3, 2), ())]),
+    OpInfo("getitem", mg.getitem, [
+        S(rnd(4, 3), 1), S(rnd(4, 3), (slice(1, 3), -1)), S(rnd(4, 3), (None, Ellipsis, 0)),
+        S(rnd(5), slice(None, None, -2)), S(rnd(5), _idx(0, 0, 3, 0)), S(rnd(4, 3), (_idx(1, 1, 2), _idx(0, 0, 2))),
+        S(rnd(4, 3), rnd(4, 3) > 0), S(rnd(4, 3), (slice(None), _idx(2, 2)))]),
+    OpInfo("concat", lambda *xs, axis=0: mg.concat(xs, axis=axis),
+           [S(rnd(2, 3), rnd(1, 3)), S(rnd(2, 3), rnd(2, 1), rnd(2, 2), axis=1)]),
+    OpInfo("stack", lambda *xs, axis=0: mg.stack(xs, axis=axis),
+           [S(rnd(2, 3), rnd(2, 3)), S(rnd(3), rnd(3), rnd(3), axis=1)]),
+    OpInfo("split", mg.split, [S(rnd(6, 2), 3), S(rnd(2, 5), [1, 3], axis=1)]),
+    OpInfo("exp", mg.exp, [S(rnd(3, 4)), S(rnd())]),
+    OpInfo("log", mg.log, [S(pos(3, 4))]),
+    OpInfo("sqrt", mg.sqrt, [S(pos(3, 4))]),
+    OpInfo("abs", mg.abs, [S(away(3, 4))]),
+    OpInfo("sin", mg.sin, [S(rnd(3, 4))]),
+    OpInfo("cos", mg.cos, [S(rnd(3, 4))]),
+    OpInfo("tanh", mg.tanh, [S(rnd(3, 4)), S(rnd(3) * 3)]),
+    OpInfo("sigmoid", mg.sigmoid, [S(rnd(3, 4)), S(np.array([-30.0, 30.0, 0.5]))]),
+    OpInfo("relu", mg.relu, [S(away(3, 4))]),
+    OpInfo("leaky_relu", mg.leaky_relu, [S(away(3, 4)), S(away(5), negative_slope=0.2)]),
+    OpInfo("softplus", mg.softplus, [S(rnd(3, 4)), S(np.array([-50.0, 50.0, 0.3]))]),
+    OpInfo("clip", mg.clip, [S(np.array([-2.0, -0.7, 0.1, 0.6, 1.9]), -1.0, 1.0),
+                             S(np.array([-2.0, 0.5, 3.0]), lo=0.0), S(np.array([-2.0, 0.5, 3.0]), hi=1.0)]),
+    OpInfo("maximum", mg.maximum, [S(distinct(3, 4), distinct(3, 4) + 0.05), S(distinct(2, 3), distinct(3) + 0.05),
+                                   S(distinct(4), 1.1)]),
+    OpInfo("minimum", mg.minimum, [S(distinct(3, 4), distinct(3, 4) + 0.05), S(distinct(2, 3), distinct(3) + 0.05)]),
+    OpInfo("where", mg.where, [S(rnd(3, 4) > 0, rnd(3, 4), rnd(3, 4)), S(rnd(3, 1) > 0, rnd(4), rnd(3, 4)),
+                               S(rnd(3) > 0, rnd(3), 0.0)]),
+    OpInfo("astype", lambda x, dtype: mg.astype(x, dtype).astype("float64") * 1.0,
+           [S(rnd(3, 2), "float32")], eps=1e-3, atol=1e-4),
+]
+
+try:
+    from nn_registry import NN_OPS
+except ImportError:  # pragma: no cover - the nn registry is added alongside minigrad.nn
+    NN_OPS = []
+
+REGISTRY = OPS + list(NN_OPS)
