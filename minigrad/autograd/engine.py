@@ -10,13 +10,16 @@ consumed.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import _check_finite
 from minigrad.autograd.mode import STATE
+from minigrad.autograd.tensor import Tensor
 
 
 def _grad_dtype_error(fn, x, gx):
     return RuntimeError(
-        f"{fn.name}.backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
+        f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
         f"for an input of shape {tuple(x.shape)} and dtype {x.dtype}"
     )
 
@@ -29,6 +32,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     for a non-leaf, to a position) nothing is written to ``.grad``; the
     gradients of the captured tensors are returned in a list instead.
     """
+    # First-order backward moves raw arrays between nodes (no graph is built);
+    # create_graph moves Tensors, so the backward pass is itself recorded.
+    array_mode = not create_graph
+    if array_mode:
+        root_grads = [g.data for g in root_grads]
     pending = {}      # node -> gradient of each of its outputs, summed so far
     leaf_grads = {}   # leaf Tensor -> gradient summed so far
     deps = {}         # node -> number of consumers that have yet to send a gradient
@@ -68,6 +76,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 
     results = [None] * len(capture) if capture is not None else None
     ready = [fn for fn in starts if deps[fn] == 0]
+    anomaly = STATE.anomaly
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
@@ -78,30 +87,35 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if fn._hooks:
                 for i, hooks in fn._hooks.items():
                     if gys[i] is not None:
-                        for hook in hooks:
-                            new = hook(gys[i])
-                            gys[i] = gys[i] if new is None else new
+                        gys[i] = _run_hooks(hooks, gys[i], array_mode)
             if capture is not None:
                 for i in range(fn.n_outputs):
                     pos = capture.get((fn, i))
                     if pos is not None:
-                        results[pos] = gys[i]
+                        results[pos] = _as_tensor(gys[i])
             if fn.n_outputs > 1:
-                gys = _fill_missing(fn, gys)
-            gxs = fn.backward(*gys)
+                gys = _fill_missing(fn, gys, array_mode)
+            if anomaly:
+                gxs = _backward_in_anomaly_mode(fn, gys, array_mode)
+            elif array_mode and fn.backward_arrays is not None:  # the common case, inlined
+                gxs = fn.backward_arrays(*gys)
+            else:
+                gxs = _call(fn, gys, array_mode)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            if STATE.anomaly:
+            if anomaly:
                 _check_finite(fn.name, "backward", gxs, fn)
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 if not need:
                     continue
                 c = x.creator
                 if gx is not None:
-                    if gx.data.shape != x.data.shape or gx.data.dtype != x.data.dtype:
+                    xd = x.data
+                    if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
                         raise _grad_dtype_error(fn, x, gx)
                     if c is None:
-                        _add(leaf_grads, x, gx)
+                        prev = leaf_grads.get(x)
+                        leaf_grads[x] = gx if prev is None else prev + gx
                     else:
                         slots = pending.get(c)
                         if slots is None:
@@ -109,25 +123,53 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         i = x._out_index
                         slots[i] = gx if slots[i] is None else slots[i] + gx
                 if c is not None:
-                    deps[c] -= 1
-                    if deps[c] == 0:
+                    left = deps[c] - 1
+                    deps[c] = left
+                    if left == 0:
                         ready.append(c)
             if not retain_graph:
-                fn.release()
+                fn.inputs = None  # fn.release(), inlined: frees the graph behind this node
+                fn._output_data = None
     finally:
         STATE.grad_enabled = previous_mode
 
     if capture is not None:
         for leaf, g in leaf_grads.items():
-            g = _run_leaf_hooks(leaf, g)
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, array_mode)
             pos = capture.get(leaf)
             if pos is not None:
-                results[pos] = g
+                results[pos] = _as_tensor(g)
         return results
-    given = {id(g.data) for g in root_grads}
+    given = {id(g) for g in root_grads} if array_mode else None
     for leaf, g in leaf_grads.items():
-        _accumulate_grad(leaf, _run_leaf_hooks(leaf, g), create_graph, given)
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g, array_mode)
+        if array_mode:
+            _accumulate_array(leaf, g, given)
+        else:
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
     return None
+
+
+def _as_tensor(g):
+    if g is None or isinstance(g, Tensor):
+        return g
+    # NumPy arithmetic on 0-d arrays returns scalars; a Tensor always holds an ndarray.
+    return Tensor._make(np.asarray(g) if isinstance(g, np.generic) else g, None, 0)
+
+
+def _call(fn, gys, array_mode):
+    """Run one node's backward: its array fast path when it has one and no graph is recorded."""
+    if not array_mode:
+        return fn.backward(*gys)
+    fast = fn.backward_arrays
+    if fast is not None:
+        return fast(*gys)
+    gxs = fn.backward(*[_as_tensor(g) for g in gys])
+    if type(gxs) is not tuple:
+        return None if gxs is None else gxs.data
+    return tuple([None if g is None else g.data for g in gxs])
 
 
 def _add(table, key, g):
@@ -135,43 +177,55 @@ def _add(table, key, g):
     table[key] = g if prev is None else prev + g
 
 
-def _fill_missing(fn, gys):
-    from minigrad.autograd.tensor import Tensor
-
+def _fill_missing(fn, gys, array_mode):
+    """Zeros for the outputs of a multi-output node that received no gradient."""
+    xp = fn.inputs[0]._xp()
     out = list(gys)
     for i, g in enumerate(out):
         if g is None:
             shape, dtype = fn._output_meta[i]
-            xp = fn.inputs[0]._xp()
-            out[i] = Tensor(xp.zeros(shape, dtype=dtype))
+            z = xp.zeros(shape, dtype=dtype)
+            out[i] = z if array_mode else Tensor(z)
     return out
 
 
-def _run_leaf_hooks(leaf, g):
-    hooks = leaf._hooks
-    if hooks:
-        for hook in hooks:
-            new = hook(g)
-            g = g if new is None else new
-    return g
+def _run_hooks(hooks, g, array_mode):
+    """Hooks see and return Tensors; a returned Tensor replaces the gradient."""
+    t = _as_tensor(g)
+    for hook in hooks:
+        new = hook(t)
+        t = t if new is None else new
+    return t.data if array_mode else t
 
 
-def _accumulate_grad(leaf, g, create_graph, given):
-    """Add ``g`` into ``leaf.grad``; the stored array is always one the leaf owns alone."""
-    from minigrad.autograd.tensor import Tensor
-
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-        return
-    data = g.data
+def _accumulate_array(leaf, data, given):
+    """Add a gradient array into ``leaf.grad``; the stored array is always one the leaf owns alone."""
+    if isinstance(data, np.generic):
+        data = np.asarray(data)
     if leaf.grad is None:
         # Optimizers update .grad in place, so it must not share memory with
-        # another leaf's gradient, a broadcast view, or an array the caller passed in.
+        # another leaf's gradient, a view of another array, or an array the caller passed in.
         if data.base is not None or id(data) in given or not data.flags.writeable:
             data = data.copy()
         given.add(id(data))
-        leaf.grad = Tensor(data)
+        leaf.grad = Tensor._make(data, None, 0)
     elif leaf.grad.creator is not None:
         leaf.grad = Tensor(leaf.grad.data + data)
     else:
         leaf.grad.data += data
+
+
+def _backward_in_anomaly_mode(fn, gys, array_mode):
+    """``fn.backward(*gys)``, with a NaN/Inf from an op inside it reported as ``fn``'s backward.
+
+    A backward is written with ops, and in anomaly mode each of those ops checks its
+    own forward; without this, sqrt's backward at 0 would be blamed on a ``Div``.
+    """
+    try:
+        return _call(fn, gys, array_mode)
+    except FloatingPointError as exc:
+        where = "\nThe op was created at:\n" + fn._stack if getattr(fn, "_stack", None) else ""
+        inner = str(exc).split("\n", 1)[0]
+        raise FloatingPointError(
+            f"detect_anomaly: {fn.name} backward produced NaN or Inf (inside it: {inner}).{where}"
+        ) from exc

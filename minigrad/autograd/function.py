@@ -20,6 +20,10 @@ import weakref
 import numpy as np
 
 from minigrad.autograd.mode import STATE
+from minigrad.autograd.tensor import Tensor, as_tensor  # tensor.py is always imported before this module
+
+
+_new_tensor = object.__new__
 
 
 class Function:
@@ -39,35 +43,62 @@ class Function:
                  "_output_meta", "_hooks", "_stack", "__dict__", "__weakref__")
 
     keep_output = False
+    # Optional fast path: the same derivative as ``backward``, on raw arrays. The
+    # engine uses it for first-order backward (no create_graph), where recording
+    # graph nodes for the backward pass would only cost time. ``backward`` stays
+    # the definition; the op registry tests check that the two agree.
+    backward_arrays = None
 
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op forward and, when grad mode is on and an input requires grad, record it."""
-        from minigrad.autograd.tensor import Tensor, as_tensor
-
         fn = cls(**params) if params else cls()
-        if not all(isinstance(x, Tensor) for x in inputs):
-            like = next((x for x in inputs if isinstance(x, Tensor)), None)
-            inputs = tuple(as_tensor(x, like=like) for x in inputs)
-        if len(inputs) > 1:
-            _check_same_device(cls, inputs)
-        y = fn.forward(*[x.data for x in inputs])
-        record = STATE.grad_enabled and any(x.requires_grad for x in inputs)
-        if record:
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = _convert(inputs)
+                break
+        # One- and two-input ops are the common case: unrolled, they skip generator overhead.
+        if len(inputs) == 1:
+            y = fn.forward(inputs[0].data)
+            needs = (inputs[0].requires_grad,)
+            record = needs[0]
+        elif len(inputs) == 2:
+            a, b = inputs
+            if type(a.data) is not type(b.data):
+                _device_error(cls, inputs)
+            y = fn.forward(a.data, b.data)
+            needs = (a.requires_grad, b.requires_grad)
+            record = needs[0] or needs[1]
+        else:
+            first = type(inputs[0].data)
+            if any(type(x.data) is not first for x in inputs):
+                _device_error(cls, inputs)
+            y = fn.forward(*[x.data for x in inputs])
+            needs = tuple([x.requires_grad for x in inputs])
+            record = any(needs)
+        if not (record and STATE.grad_enabled):
+            fn = None
+        else:
             fn.inputs = inputs
-            fn.needs_input_grad = tuple(x.requires_grad for x in inputs)
+            fn.needs_input_grad = needs
             fn._hooks = None
             if STATE.anomaly:
                 fn._stack = "".join(traceback.format_stack()[:-2])
-        else:
-            fn = None
         if type(y) is tuple:
-            outs = tuple(Tensor._make(_as_array(yi), fn, i) for i, yi in enumerate(y))
+            outs = tuple([Tensor._make(_as_array(yi), fn, i) for i, yi in enumerate(y)])
             if fn is not None:
                 fn.n_outputs = len(outs)
                 fn._output_meta = [(o.data.shape, o.data.dtype) for o in outs]
         else:
-            outs = Tensor._make(_as_array(y), fn, 0)
+            # Tensor._make inlined: this line runs once per op.
+            outs = _new_tensor(Tensor)
+            outs.data = np.asarray(y) if isinstance(y, np.generic) else y
+            outs.grad = None
+            outs.creator = fn
+            outs._out_index = 0
+            outs._hooks = None
+            outs.name = None
+            outs.requires_grad = fn is not None
             if fn is not None:
                 fn.n_outputs = 1
                 if cls.keep_output:
@@ -92,16 +123,17 @@ class Function:
         as a graph node), its saved array is wrapped as a constant, which is
         exact for first derivatives.
         """
-        from minigrad.autograd.tensor import Tensor
-
         out = self._output_ref()
         return out if out is not None else Tensor(self._output_data)
 
     def release(self):
-        """Free the graph behind this node once backward no longer needs it."""
+        """Free the graph behind this node once backward no longer needs it.
+
+        Dropping the inputs also frees every node upstream (nothing else holds
+        them), together with whatever those nodes saved for backward.
+        """
         self.inputs = None
         self._output_data = None
-        self.__dict__.clear()
 
     @property
     def name(self) -> str:
@@ -116,27 +148,33 @@ def _as_array(y):
     return np.asarray(y) if isinstance(y, np.generic) else y
 
 
-def _check_same_device(cls, inputs):
-    first = type(inputs[0].data)
-    for x in inputs[1:]:
-        if type(x.data) is not first:
-            devices = sorted({x.device for x in inputs})
-            raise RuntimeError(
-                f"{cls.__name__}: inputs are on different devices ({' and '.join(devices)}); "
-                "move them to one device with .to(device) first"
-            )
+def _convert(inputs):
+    like = next((x for x in inputs if isinstance(x, Tensor)), None)
+    return tuple(as_tensor(x, like=like) for x in inputs)
 
 
-def _check_finite(op_name, phase, tensors, fn):
-    for t in tensors:
+def _device_error(cls, inputs):
+    devices = sorted({x.device for x in inputs})
+    if len(devices) == 1:  # different array types on one device (e.g. a NumPy scalar): fine
+        return
+    raise RuntimeError(
+        f"{cls.__name__}: inputs are on different devices ({' and '.join(devices)}); "
+        "move them to one device with .to(device) first"
+    )
+
+
+def _check_finite(op_name, phase, values, fn):
+    from minigrad.backend import get_array_module
+
+    for t in values:
         if t is None:
             continue
-        xp = t._xp()
-        if t.data.dtype.kind in "fc" and not bool(xp.isfinite(t.data).all()):
+        data = t.data if isinstance(t, Tensor) else t
+        if data.dtype.kind in "fc" and not bool(get_array_module(data).isfinite(data).all()):
             where = ""
             if fn is not None and getattr(fn, "_stack", None):
                 where = "\nThe op was created at:\n" + fn._stack
             raise FloatingPointError(
                 f"detect_anomaly: {op_name} {phase} produced NaN or Inf "
-                f"(shape {tuple(t.shape)}, dtype {t.dtype}).{where}"
+                f"(shape {tuple(data.shape)}, dtype {data.dtype}).{where}"
             )

@@ -5,19 +5,30 @@ from minigrad.autograd.tensor import Tensor, as_tensor
 
 
 def operands(op_name, a, b):
-    """Both operands as Tensors on one device; mixed floating dtypes are refused, never promoted."""
+    """Both operands as Tensors on one device; mixed floating dtypes are refused, never promoted.
+
+    An integer or bool operand joining a floating one takes the floating dtype (as a
+    Python number does), so ``float32 * int64`` stays float32 and its gradient matches.
+    """
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             b = as_tensor(b)
-        return as_tensor(a, like=b), b
-    if not isinstance(b, Tensor):
-        return a, as_tensor(b, like=a)
+        a = as_tensor(a, like=b)
+    elif not isinstance(b, Tensor):
+        b = as_tensor(b, like=a)
     da, db = a.data.dtype, b.data.dtype
-    if da != db and da.kind in "fc" and db.kind in "fc":
+    if da is db or da == db:
+        return a, b
+    fa, fb = da.kind in "fc", db.kind in "fc"
+    if fa and fb:
         raise TypeError(
             f"{op_name}: operands have different floating dtypes ({da} and {db}); "
             "minigrad does not promote silently, cast one with .astype()"
         )
+    if fa:  # integer/bool operands never require grad: a cast constant loses nothing
+        b = Tensor(b.data.astype(da))
+    elif fb:
+        a = Tensor(a.data.astype(db))
     return a, b
 
 
@@ -39,10 +50,8 @@ def normalize_axis(op_name, axis, ndim, shape=None):
 
 def expand_reduced(g, in_shape, axes, keepdims):
     """Reshape a reduction's output gradient so that it broadcasts against the input shape."""
-    if keepdims or axes is None and g.ndim == len(in_shape):
+    if keepdims or axes is None:  # a full reduction's 0-d gradient broadcasts as it is
         return g
-    if axes is None:
-        return g.reshape((1,) * len(in_shape))
     shape = list(in_shape)
     for a in axes:
         shape[a] = 1

@@ -14,12 +14,26 @@ from minigrad.backend import get_array_module
 
 def _sum_to_array(x, shape):
     """Sum array ``x`` over the axes that broadcasting added to reach ``x.shape`` from ``shape``."""
+    if x.shape == shape:
+        return x
     lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
-    y = x.sum(axis=axes, keepdims=True) if axes else x
-    return y.reshape(shape) if lead or y.shape != tuple(shape) else y
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if stretched:
+        x = x.sum(axis=stretched, keepdims=True)
+    if lead:  # summing the leading axes away gives a fresh array (a bias gradient, say), not a view
+        x = x.sum(axis=tuple(range(lead)))
+    return x
+
+
+def _broadcast_array(x, shape):
+    """``x`` broadcast to ``shape`` as a new, writeable array.
+
+    A filled array rather than ``numpy.broadcast_to``'s read-only view: the view
+    costs microseconds of Python per call, and gradients are written to in place.
+    """
+    out = get_array_module(x).empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
 
 
 class SumTo(Function):
@@ -34,6 +48,9 @@ class SumTo(Function):
     def backward(self, gy):
         return broadcast_to(gy, self.inputs[0].shape)
 
+    def backward_arrays(self, gy):
+        return _broadcast_array(gy, self.inputs[0].data.shape)
+
 
 class BroadcastTo(Function):
     """y = x repeated along broadcast axes to ``shape``. Adjoint of ``SumTo``."""
@@ -42,19 +59,19 @@ class BroadcastTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        try:
-            return get_array_module(x).broadcast_to(x, self.shape)
-        except ValueError:
-            raise ValueError(
-                f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to shape {self.shape}"
-            ) from None
+        return _broadcast_array(x, self.shape)
 
     def backward(self, gy):
         return sum_to(gy, self.inputs[0].shape)
 
+    def backward_arrays(self, gy):
+        return _sum_to_array(gy, self.inputs[0].data.shape)
+
 
 def sum_to(x, shape):
     """Sum ``x`` down to ``shape`` (undoing NumPy broadcasting); ``x`` itself when shapes match."""
+    if x.shape == shape:  # every backward calls this; most of the time there is nothing to do
+        return x
     x = as_tensor(x)
     shape = tuple(shape)
     if x.shape == shape:
@@ -70,4 +87,6 @@ def broadcast_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
         return x
+    if len(shape) < x.ndim or any(n != 1 and n != m for n, m in zip(x.shape[::-1], shape[::-1])):
+        raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to shape {shape}")
     return BroadcastTo.apply(x, shape=shape)

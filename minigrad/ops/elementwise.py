@@ -14,12 +14,12 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor, as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import operands
-from minigrad.ops.broadcast import sum_to
+from minigrad.ops.broadcast import _sum_to_array, sum_to
 
 
 def _const(array):
     """A constant (no-grad) tensor around an array computed in backward."""
-    return Tensor(array)
+    return Tensor._make(array, None, 0)
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -34,6 +34,12 @@ class Add(Function):
         na, nb = self.needs_input_grad
         return (sum_to(gy, a.shape) if na else None, sum_to(gy, b.shape) if nb else None)
 
+    def backward_arrays(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (_sum_to_array(gy, a.data.shape) if na else None,
+                _sum_to_array(gy, b.data.shape) if nb else None)
+
 
 class Sub(Function):
     """y = a - b"""
@@ -46,6 +52,12 @@ class Sub(Function):
         na, nb = self.needs_input_grad
         return (sum_to(gy, a.shape) if na else None, sum_to(-gy, b.shape) if nb else None)
 
+    def backward_arrays(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (_sum_to_array(gy, a.data.shape) if na else None,
+                _sum_to_array(-gy, b.data.shape) if nb else None)
+
 
 class Mul(Function):
     """y = a * b"""
@@ -57,6 +69,12 @@ class Mul(Function):
         a, b = self.inputs
         na, nb = self.needs_input_grad
         return (sum_to(gy * b, a.shape) if na else None, sum_to(gy * a, b.shape) if nb else None)
+
+    def backward_arrays(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (_sum_to_array(gy * b.data, a.data.shape) if na else None,
+                _sum_to_array(gy * a.data, b.data.shape) if nb else None)
 
 
 class Div(Function):
@@ -72,6 +90,12 @@ class Div(Function):
         gb = sum_to(-gy * a / (b * b), b.shape) if nb else None  # d(a/b)/db = -a/b^2
         return ga, gb
 
+    def backward_arrays(self, gy):
+        a, b = self.inputs[0].data, self.inputs[1].data
+        na, nb = self.needs_input_grad
+        return (_sum_to_array(gy / b, a.shape) if na else None,
+                _sum_to_array(-gy * a / (b * b), b.shape) if nb else None)
+
 
 class Neg(Function):
     """y = -x"""
@@ -80,6 +104,9 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
+        return -gy
+
+    def backward_arrays(self, gy):
         return -gy
 
 
@@ -97,7 +124,13 @@ class PowScalar(Function):
         c = self.c
         if c == 2:
             return gy * x * 2.0
+        if c == 0:  # x^0 is constant; c x^(c-1) would give 0 * inf = NaN at x = 0
+            return gy * 0.0
         return gy * (x ** (c - 1)) * c  # d(x^c)/dx = c x^(c-1)
+
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        return gy * x * 2.0 if self.c == 2 else gy * (x ** (self.c - 1)) * self.c
 
 
 class Pow(Function):
@@ -160,6 +193,9 @@ class Exp(Function):
     def backward(self, gy):
         return gy * self.output()
 
+    def backward_arrays(self, gy):
+        return gy * self._output_data
+
 
 class Log(Function):
     """y = ln x; dy/dx = 1/x."""
@@ -169,6 +205,9 @@ class Log(Function):
 
     def backward(self, gy):
         return gy / self.inputs[0]
+
+    def backward_arrays(self, gy):
+        return gy / self.inputs[0].data
 
 
 class Sqrt(Function):
@@ -181,6 +220,9 @@ class Sqrt(Function):
 
     def backward(self, gy):
         return gy / (self.output() * 2.0)
+
+    def backward_arrays(self, gy):
+        return gy / (self._output_data * 2.0)
 
 
 class Abs(Function):
@@ -226,6 +268,10 @@ class Tanh(Function):
         y = self.output()
         return gy * (1.0 - y * y)
 
+    def backward_arrays(self, gy):
+        y = self._output_data
+        return gy * (1.0 - y * y)
+
 
 class Sigmoid(Function):
     """y = 1 / (1 + e^-x); dy/dx = y (1 - y)."""
@@ -243,6 +289,10 @@ class Sigmoid(Function):
         y = self.output()
         return gy * y * (1.0 - y)
 
+    def backward_arrays(self, gy):
+        y = self._output_data
+        return gy * y * (1.0 - y)
+
 
 class ReLU(Function):
     """y = max(x, 0); dy/dx = 1 where x > 0, else 0."""
@@ -252,6 +302,9 @@ class ReLU(Function):
 
     def backward(self, gy):
         return gy * _const(self.inputs[0].data > 0)
+
+    def backward_arrays(self, gy):
+        return gy * (self.inputs[0].data > 0)
 
 
 class LeakyReLU(Function):

@@ -43,6 +43,9 @@ class GetItem(Function):
     def backward(self, gy):
         return IndexAdd.apply(gy, index=self.index, shape=self.inputs[0].shape)
 
+    def backward_arrays(self, gy):
+        return IndexAdd(self.index, self.inputs[0].data.shape).forward(gy)
+
 
 class IndexAdd(Function):
     """y = zeros(shape) with ``g`` added at ``index``: the adjoint of ``x[index]``."""

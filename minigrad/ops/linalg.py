@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import operands
 from minigrad.ops.broadcast import sum_to
-from minigrad.ops.shape import reshape, transpose
+from minigrad.ops.shape import Transpose, reshape
 
 
 def _swap_last(t):
+    """t with its last two axes swapped (a view; the matrix transpose for 2-D)."""
     axes = list(range(t.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return transpose(t, *axes)
+    return Transpose.apply(t, axes=tuple(axes))
 
 
 class MatMul(Function):
@@ -27,6 +29,9 @@ class MatMul(Function):
     def backward(self, gy):
         a, b = self.inputs
         na, nb = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
+            return (MatMul.apply(gy, _swap_last(b)) if na else None,
+                    MatMul.apply(_swap_last(a), gy) if nb else None)
         if a.ndim == 1 and b.ndim == 1:
             return (gy * b if na else None, gy * a if nb else None)
         a2 = reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
@@ -44,6 +49,19 @@ class MatMul(Function):
             gb = _swap_last(a2) @ g
             gb = reshape(sum_to(gb, b2.shape), b.shape) if gb.shape != b.shape else gb
         return ga, gb
+
+
+    def backward_arrays(self, gy):
+        a, b = self.inputs[0].data, self.inputs[1].data
+        if a.ndim == 2 and b.ndim == 2:
+            na, nb = self.needs_input_grad
+            return (gy @ b.T if na else None, a.T @ gy if nb else None)
+        return MatMul._generic_backward_arrays(self, gy)
+
+    def _generic_backward_arrays(self, gy):
+        # Vectors and batches are rare on hot paths: run the Tensor formula on wrapped arrays.
+        ga, gb = MatMul.backward(self, Tensor._make(gy, None, 0))
+        return (None if ga is None else ga.data, None if gb is None else gb.data)
 
 
 def matmul(a, b):

@@ -9,7 +9,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor, as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import expand_reduced, normalize_axis
-from minigrad.ops.broadcast import broadcast_to
+from minigrad.ops.broadcast import _broadcast_array, broadcast_to
 from minigrad.ops.elementwise import exp
 
 
@@ -33,6 +33,10 @@ class Sum(Function):
         shape = self.inputs[0].shape
         return broadcast_to(expand_reduced(gy, shape, self.axis, self.keepdims), shape)
 
+    def backward_arrays(self, gy):
+        shape = self.inputs[0].data.shape
+        return _broadcast_array(expand_reduced(gy, shape, self.axis, self.keepdims), shape)
+
 
 class Mean(Function):
     """y = sum of x over ``axis`` / n; the gradient is the output gradient / n, broadcast back."""
@@ -47,6 +51,11 @@ class Mean(Function):
         shape = self.inputs[0].shape
         g = expand_reduced(gy, shape, self.axis, self.keepdims) * (1.0 / _count(shape, self.axis))
         return broadcast_to(g, shape)
+
+    def backward_arrays(self, gy):
+        shape = self.inputs[0].data.shape
+        g = expand_reduced(gy, shape, self.axis, self.keepdims) * (1.0 / _count(shape, self.axis))
+        return _broadcast_array(g, shape)
 
 
 class _Extremum(Function):
@@ -109,6 +118,12 @@ class LogSumExp(Function):
         y = expand_reduced(self.output(), x.shape, self.axis, self.keepdims)
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
         return g * exp(x - y)
+
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        y = expand_reduced(self._output_data, x.shape, self.axis, self.keepdims)
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
+        return g * get_array_module(x).exp(x - y)
 
 
 def _reduction(cls, name, x, axis, keepdims):

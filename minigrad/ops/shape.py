@@ -19,6 +19,9 @@ class Reshape(Function):
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
 
+    def backward_arrays(self, gy):
+        return gy.reshape(self.inputs[0].data.shape)
+
 
 class Transpose(Function):
     """y = x with axes permuted; the gradient is permuted back by the inverse permutation."""
@@ -30,8 +33,13 @@ class Transpose(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
-        return transpose(gy, *inverse)
+        return transpose(gy, *self._inverse())
+
+    def backward_arrays(self, gy):
+        return gy.transpose(self._inverse())
+
+    def _inverse(self):
+        return tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
 
 
 class Concat(Function):
