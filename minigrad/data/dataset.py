@@ -1,0 +1,112 @@
+"""The ``Dataset`` protocol and ``TensorDataset``, a dataset held as a few aligned arrays.
+
+A dataset is anything with ``len(ds)`` and ``ds[index]`` that returns a tuple
+of arrays (or Tensors), one per field (e.g. ``(images, labels)``). ``index``
+may be an integer (one sample) or a 1-D integer array (a whole batch), which is
+how :class:`~minigrad.data.DataLoader` slices batches without a Python loop
+over samples.
+"""
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from minigrad import backend
+
+__all__ = ["Dataset", "ArrayDataset", "TensorDataset"]
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    """What a DataLoader needs: a length, and indexing by an int or an int array."""
+
+    def __len__(self) -> int:
+        """Number of samples."""
+        ...
+
+    def __getitem__(self, index):
+        """One sample (int ``index``) or a batch (1-D int array) as a tuple of arrays."""
+        ...
+
+
+class ArrayDataset:
+    """Samples stored as aligned backend arrays that share their first dimension.
+
+    Indexing returns a tuple with one slice per array: ``ds[idx] ==
+    (a0[idx], a1[idx], ...)``. Keeping each field as one contiguous array makes
+    a batch a single fancy-indexing call per field.
+    """
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise ValueError(f"{type(self).__name__} needs at least one array, got none")
+        shapes = [tuple(a.shape) for a in arrays]
+        if any(len(s) == 0 for s in shapes):
+            raise ValueError(
+                f"{type(self).__name__}: every array needs a first (sample) dimension; got shapes {shapes}"
+            )
+        if len({s[0] for s in shapes}) != 1:
+            raise ValueError(
+                f"{type(self).__name__}: all arrays must have the same first dimension "
+                f"(number of samples); got shapes {shapes}"
+            )
+        self.arrays = tuple(arrays)
+
+    def __len__(self) -> int:
+        """Number of samples (the shared first dimension)."""
+        return int(self.arrays[0].shape[0])
+
+    def __getitem__(self, index):
+        """``(a[index] for each array)``; ``index`` is an int, a slice or an int array."""
+        if isinstance(index, (int, np.integer)):
+            n = len(self)
+            if not -n <= index < n:
+                raise IndexError(f"{type(self).__name__} index {int(index)} is out of range for {n} samples")
+            return tuple(a[index] for a in self.arrays)
+        return tuple(a[_index_for(a, index)] for a in self.arrays)
+
+    @property
+    def device(self) -> str:
+        """The device the arrays live on (``"cpu"`` or ``"cuda:N"``)."""
+        return backend.device_of(self.arrays[0])
+
+    def to(self, device) -> "ArrayDataset":
+        """Move every array to ``device`` once, in place, and return ``self``.
+
+        With the whole dataset on the GPU, each batch is sliced there and no
+        host-to-device copy happens per batch.
+        """
+        device = backend.normalize_device(device)
+        self.arrays = tuple(backend.to_device(a, device) for a in self.arrays)
+        return self
+
+
+class TensorDataset(ArrayDataset):
+    """A dataset made of Tensors (or array-likes) that share their first dimension.
+
+    ``TensorDataset(x, y)[idx]`` is ``(x[idx], y[idx])`` as backend arrays; the
+    DataLoader turns batches into Tensors. Tensors are stored detached (their
+    data only); array-likes are converted with :func:`minigrad.tensor`, so the
+    usual dtype rule applies (floating data becomes float32).
+    """
+
+    def __init__(self, *tensors):
+        super().__init__(*(_as_backend_array(t) for t in tensors))
+
+
+def _as_backend_array(value):
+    """The backend array behind a Tensor, or a new one made by ``minigrad.tensor``."""
+    import minigrad  # at call time: minigrad's package init may import this module
+
+    if isinstance(value, minigrad.Tensor):
+        return value.data
+    return minigrad.tensor(value).data
+
+
+def _index_for(array, index):
+    """Put an index array on the same device as ``array`` (NumPy indices into CuPy arrays)."""
+    if isinstance(index, slice):
+        return index
+    xp = backend.get_array_module(array)
+    return xp.asarray(index)
