@@ -156,9 +156,6 @@ OPS = [
            [S(rnd(3, 2), "float32")], eps=1e-3, atol=1e-4),
 ]
 
-try:
-    from nn_registry import NN_OPS
-except ImportError:  # pragma: no cover - the nn registry is added alongside minigrad.nn
-    NN_OPS = []
+from nn_registry import NN_OPS  # noqa: E402  (layers and losses; it imports this module's helpers)
 
 REGISTRY = OPS + list(NN_OPS)

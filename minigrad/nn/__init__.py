@@ -1,0 +1,20 @@
+"""Neural-network building blocks: layers, models, initializers, the functional API and losses.
+
+``Layer`` is the base class of every layer and model, ``Network`` an ordered
+stack of layers, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
+(``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
+"""
+from minigrad.nn import functional, init
+from minigrad.nn.layer import Layer, LoadResult, Network, Parameter
+from minigrad.nn.layers import (
+    BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
+)
+from minigrad.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+
+__all__ = [
+    "Parameter", "Layer", "Network", "LoadResult",
+    "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
+    "Flatten", "Identity",
+    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
+    "functional", "init",
+]

@@ -1,0 +1,195 @@
+"""Weight initializers: fill a parameter in place, seeded by ``minigrad.manual_seed``.
+
+Why random, and why scaled:
+
+* Random breaks symmetry. If every hidden unit started with the same weights it
+  would compute the same output and receive the same gradient forever.
+* The scale keeps signals alive. A unit sums ``fan_in`` inputs, so weights of
+  variance ``1 / fan_in`` keep the output variance near the input's (LeCun);
+  Glorot and Bengio (2010) average the forward and backward conditions,
+  ``Var(W) = 2 / (fan_in + fan_out)`` (``xavier_*``); He et al. (2015) double it
+  because ReLU zeroes half its inputs, ``Var(W) = 2 / fan_in`` (``kaiming_*``).
+
+Fans. minigrad's ``Linear`` stores its weight as (in_features, out_features)
+and computes ``x @ W``, so for a 2-D weight ``fan_in = shape[0]`` and
+``fan_out = shape[1]`` (the transpose of PyTorch's layout). For more than two
+dimensions the trailing ones are a receptive field that multiplies both fans.
+
+Numbers are drawn on the host from ``minigrad.random.get_generator()`` in the
+tensor's dtype (float32 draws for float32 weights) and then copied to the
+tensor's device, so one seed gives the same weights on CPU and GPU.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.backend import to_device
+from minigrad.random import get_generator
+
+__all__ = [
+    "calculate_gain", "zeros_", "ones_", "constant_", "uniform_", "normal_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "orthogonal_", "sparse_",
+]
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor that restores unit variance after ``nonlinearity`` (He et al. 2015; PyTorch's table).
+
+    linear/identity/sigmoid: 1; tanh: 5/3; relu: sqrt(2);
+    leaky_relu: sqrt(2 / (1 + slope^2)) with slope ``param`` (default 0.01); selu: 3/4.
+    """
+    name = nonlinearity.lower()
+    if name in ("linear", "identity", "sigmoid"):
+        return 1.0
+    if name == "tanh":
+        return 5.0 / 3.0
+    if name == "relu":
+        return math.sqrt(2.0)
+    if name == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1.0 + slope ** 2))
+    if name == "selu":
+        return 0.75
+    raise ValueError(
+        f"calculate_gain: unknown nonlinearity {nonlinearity!r} "
+        "(expected linear, identity, sigmoid, tanh, relu, leaky_relu or selu)"
+    )
+
+
+def _fans(tensor, name):
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(f"{name}: fan_in and fan_out need a tensor of 2 or more dimensions, got shape {shape}")
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[0] * receptive, shape[1] * receptive
+
+
+def _draw_dtype(tensor):
+    # float16 has no native generator path: draw float32 and cast.
+    return np.float64 if tensor.dtype == np.float64 else np.float32
+
+
+def _fill(tensor, host_values):
+    """Write host values into the tensor's data in place, in its dtype, on its device."""
+    tensor.data[...] = to_device(np.asarray(host_values).astype(tensor.dtype, copy=False), tensor.device)
+    return tensor
+
+
+def zeros_(tensor):
+    """Fill with 0 (the usual bias initialisation)."""
+    tensor.data[...] = 0
+    return tensor
+
+
+def ones_(tensor):
+    """Fill with 1 (BatchNorm's scale)."""
+    tensor.data[...] = 1
+    return tensor
+
+
+def constant_(tensor, value: float):
+    """Fill with ``value``."""
+    tensor.data[...] = value
+    return tensor
+
+
+def uniform_(tensor, a: float = 0.0, b: float = 1.0):
+    """Fill with draws from U(a, b)."""
+    if not a <= b:
+        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+    dtype = _draw_dtype(tensor)
+    u = get_generator().random(tuple(tensor.shape), dtype=dtype)
+    return _fill(tensor, dtype(a) + dtype(b - a) * u)
+
+
+def normal_(tensor, mean: float = 0.0, std: float = 1.0):
+    """Fill with draws from N(mean, std^2)."""
+    if std < 0:
+        raise ValueError(f"normal_: std must be non-negative, got {std}")
+    dtype = _draw_dtype(tensor)
+    z = get_generator().standard_normal(tuple(tensor.shape), dtype=dtype)
+    return _fill(tensor, dtype(mean) + dtype(std) * z)
+
+
+def xavier_uniform_(tensor, gain: float = 1.0):
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor, "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor, gain: float = 1.0):
+    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor, "xavier_normal_")
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(tensor, name, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(tensor, name)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu"):
+    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``; gain sqrt(2) for ReLU by default.
+
+    ``a`` is the negative slope when ``nonlinearity='leaky_relu'``; ``mode='fan_in'``
+    preserves the forward variance, ``'fan_out'`` the backward one.
+    """
+    std = _kaiming_std(tensor, "kaiming_uniform_", a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * std  # U(-b, b) has variance b^2 / 3
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu"):
+    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; gain sqrt(2) for ReLU by default."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, "kaiming_normal_", a, mode, nonlinearity))
+
+
+def orthogonal_(tensor, gain: float = 1.0):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al. 2014).
+
+    For a 2-D (in, out) weight with in >= out the columns are orthonormal,
+    ``W^T W = gain^2 I``; with in < out the rows are, ``W W^T = gain^2 I``.
+    Built from the QR decomposition of a Gaussian matrix, with the signs of R's
+    diagonal folded into Q so the result is uniformly (Haar) distributed.
+    """
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal_: needs a tensor of 2 or more dimensions, got shape {shape}")
+    rows, cols = shape[0], int(np.prod(shape[1:]))
+    # QR in float64 on the host: orthonormal to ~1e-15 before the final cast.
+    gaussian = get_generator().standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(gaussian)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(shape))
+
+
+def sparse_(tensor, num_nonzero: int = 15, std: float = 1.0):
+    """Martens (2010) sparse init: each output unit gets exactly ``num_nonzero`` incoming N(0, std^2) weights.
+
+    For an (in, out) weight every column keeps ``num_nonzero`` non-zero entries at
+    random rows, the rest are 0. Sparse fan-in lets units differ strongly without
+    the large total input a dense init of the same per-weight scale would give.
+    """
+    shape = tuple(tensor.shape)
+    if len(shape) != 2:
+        raise ValueError(f"sparse_: needs a 2-D (in, out) tensor, got shape {shape}")
+    fan_in, fan_out = shape
+    if not 0 <= num_nonzero <= fan_in:
+        raise ValueError(f"sparse_: num_nonzero must be in [0, {fan_in}] for shape {shape}, got {num_nonzero}")
+    gen = get_generator()
+    dtype = _draw_dtype(tensor)
+    values = dtype(std) * gen.standard_normal(shape, dtype=dtype)
+    # A random permutation of the rows in every column; its first num_nonzero rows are kept.
+    chosen = np.argsort(gen.random(shape), axis=0)[:num_nonzero]
+    keep = np.zeros(shape, dtype=bool)
+    np.put_along_axis(keep, chosen, True, axis=0)
+    return _fill(tensor, np.where(keep, values, dtype(0)))

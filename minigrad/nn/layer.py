@@ -1,0 +1,379 @@
+"""``Parameter``, ``Layer`` and ``Network``: the containers every model is built from.
+
+A ``Layer`` owns parameters (trainable tensors), buffers (non-trainable state such
+as BatchNorm's running statistics) and child layers. Assigning any of them to an
+attribute registers it, in definition order, so ``parameters()`` and
+``state_dict()`` list them in the order the ``__init__`` wrote them, whatever
+Python's hash seed. Lists, tuples and dicts of parameters or layers register too,
+and are read afresh on every walk, so ``self.blocks.append(Linear(...))`` is seen.
+
+``state_dict()`` returns a plain ``dict`` (ordered) mapping dotted names such as
+``"fc1.weight"`` or ``"blocks.1.bias"`` to *copies* of the backend arrays (NumPy or
+CuPy, on the parameter's device). Copies, so a snapshot never changes when
+training goes on; arrays rather than Tensors, so a snapshot carries no graph.
+"""
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import DEFAULT_FLOAT, get_array_module, to_device
+
+
+class Parameter(Tensor):
+    """A Tensor that a ``Layer`` trains: it requires grad and registers itself on assignment.
+
+    ``Parameter(data)`` accepts a Tensor or an array, used as is (dtype and device
+    kept), or nested lists of numbers (float32 for floating values).
+    """
+
+    def __init__(self, data, requires_grad: bool = True):
+        if isinstance(data, Tensor):
+            data = data.data
+        elif not hasattr(data, "dtype"):
+            data = np.asarray(data)
+            if data.dtype.kind == "f":
+                data = data.astype(DEFAULT_FLOAT)
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class LoadResult(NamedTuple):
+    """What ``load_state_dict(strict=False)`` could not match."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+
+def _holds_members(value) -> bool:
+    """True for a Parameter or Layer, or a list/tuple/dict that holds (or may hold) them."""
+    if isinstance(value, (Parameter, Layer)):
+        return True
+    if isinstance(value, (list, tuple)):
+        # An empty list may be filled later (``self.blocks = []`` then ``append``).
+        return (isinstance(value, list) and not value) or any(_holds_members(v) for v in value)
+    if isinstance(value, dict):
+        return not value or any(_holds_members(v) for v in value.values())
+    return False
+
+
+def _container_items(value):
+    """(name, item) pairs of a list/tuple/dict attribute, in order."""
+    if isinstance(value, dict):
+        return [(str(k), v) for k, v in value.items()]
+    return [(str(i), v) for i, v in enumerate(value)]
+
+
+class Layer:
+    """Base class of every layer and model: subclass it and write ``forward``.
+
+    Example, the classic first MNIST net::
+
+        class MnistNet(Layer):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = Linear(784, 1000)
+                self.fc2 = Linear(1000, 50)
+                self.fc3 = Linear(50, 10)
+
+            def forward(self, x):
+                h = relu(self.fc1(x))
+                h = relu(self.fc2(h))
+                return log_softmax(self.fc3(h))   # no ReLU on the output layer
+
+    Calling the layer, ``model(x)``, runs ``forward``.
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        # Names of registered attributes (parameters, layers, containers, buffers),
+        # in definition order; the values themselves live in the instance __dict__.
+        object.__setattr__(self, "_member_names", {})
+        object.__setattr__(self, "_buffer_names", {})
+
+    # -- registration ---------------------------------------------------------
+    def __setattr__(self, name, value):
+        members = self.__dict__.get("_member_names")
+        if members is None:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
+            )
+        if name in self._buffer_names:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{type(self).__name__}: buffer {name!r} must be a Tensor or None, "
+                    f"got {type(value).__name__}"
+                )
+        elif _holds_members(value):
+            # A name keeps its first position: reassigning a parameter never reorders the state.
+            members.setdefault(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        self._member_names.pop(name, None)
+        self._buffer_names.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor) -> None:
+        """Register non-trainable state (a Tensor or None) that ``state_dict`` and ``to`` include."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}.register_buffer: {name!r} must be a Tensor or None, "
+                f"got {type(tensor).__name__}"
+            )
+        if isinstance(tensor, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}.register_buffer: {name!r} is a Parameter; "
+                "assign it as an attribute instead"
+            )
+        self._buffer_names[name] = None
+        self._member_names.setdefault(name, None)
+        object.__setattr__(self, name, tensor)
+
+    # -- walking the tree -----------------------------------------------------
+    def _direct_members(self):
+        """(name, kind, value) for each registered member: kind is 'param', 'buffer' or 'layer'."""
+        for name in list(self._member_names):
+            value = self.__dict__.get(name)
+            if name in self._buffer_names:
+                if value is not None:
+                    yield name, "buffer", value
+            else:
+                yield from _flatten_member(name, value)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs in definition order, each parameter once."""
+        seen = set()
+        for name, kind, value in self._walk(prefix):
+            if kind == "param" and id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+    def parameters(self) -> list[Parameter]:
+        """All parameters, in definition order, each once (shared ones are not repeated)."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) pairs of the buffers, in definition order."""
+        for name, kind, value in self._walk(prefix):
+            if kind == "buffer":
+                yield name, value
+
+    def buffers(self) -> list[Tensor]:
+        """All buffers, in definition order."""
+        return [b for _, b in self.named_buffers()]
+
+    def named_layers(self, prefix: str = "") -> Iterator[tuple[str, "Layer"]]:
+        """(dotted name, Layer) pairs: this layer first (name ``""``), then every sub-layer."""
+        yield prefix, self
+        seen = {id(self)}
+        for name, kind, value in self._walk(prefix):
+            if kind == "layer" and id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+    def layers(self) -> list["Layer"]:
+        """This layer and every sub-layer, outermost first."""
+        return [m for _, m in self.named_layers()]
+
+    def named_children(self) -> Iterator[tuple[str, "Layer"]]:
+        """(name, Layer) pairs of the direct sub-layers only."""
+        for name, kind, value in self._direct_members():
+            if kind == "layer":
+                yield name, value
+
+    def _walk(self, prefix: str = ""):
+        """Depth-first (dotted name, kind, value) over the whole tree, in definition order."""
+        for name, kind, value in self._direct_members():
+            full = f"{prefix}.{name}" if prefix else name
+            yield full, kind, value
+            if kind == "layer":
+                yield from value._walk(full)
+
+    # -- modes and gradients ----------------------------------------------------
+    def train(self, mode: bool = True) -> "Layer":
+        """Put this layer and all sub-layers in training mode (or eval mode with ``False``)."""
+        for layer in self.layers():
+            object.__setattr__(layer, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Layer":
+        """Evaluation mode: Dropout is the identity and BatchNorm uses its running statistics."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient (to ``None``, or to zeros in place)."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    def to(self, device) -> "Layer":
+        """Move parameters, their gradients and buffers to ``device`` in place; returns self.
+
+        The Parameter objects stay the same, so an optimizer built before the move
+        still updates them.
+        """
+        from minigrad.backend import normalize_device
+
+        device = normalize_device(device)
+        for p in self.parameters():
+            p.data = to_device(p.data, device)
+            if p.grad is not None:
+                p.grad.data = to_device(p.grad.data, device)
+        for b in self.buffers():
+            b.data = to_device(b.data, device)
+        return self
+
+    # -- state -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Ordered ``{dotted name: array copy}`` of every parameter and buffer (see module doc)."""
+        state = {}
+        for name, kind, value in self._walk():
+            if kind in ("param", "buffer") and name not in state:
+                state[name] = value.data.copy()
+        return state
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
+        """Copy arrays (or Tensors) from ``state`` into the parameters and buffers, in place.
+
+        Values are cast to each parameter's dtype and moved to its device. A shape
+        mismatch always raises. With ``strict=True`` any missing or unexpected key
+        raises too, in one error that lists them all; with ``strict=False`` the
+        matching keys are loaded and the others returned as a ``LoadResult``.
+        Nothing is written unless every check passes.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
+        targets = {}
+        for name, kind, value in self._walk():
+            if kind in ("param", "buffer"):
+                targets.setdefault(name, value)
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        wrong_shape = []
+        for name, target in targets.items():
+            if name in state:
+                shape = tuple(_array_of(state[name]).shape)
+                if shape != tuple(target.shape):
+                    wrong_shape.append(f"{name}: checkpoint {shape} vs model {tuple(target.shape)}")
+        if wrong_shape or (strict and (missing or unexpected)):
+            lines = [f"{type(self).__name__}.load_state_dict: the state does not match the model"]
+            if missing:
+                lines.append("  missing keys: " + ", ".join(missing))
+            if unexpected:
+                lines.append("  unexpected keys: " + ", ".join(map(str, unexpected)))
+            if wrong_shape:
+                lines.append("  wrongly shaped keys: " + "; ".join(wrong_shape))
+            raise ValueError("\n".join(lines))
+        for name, target in targets.items():
+            if name in state:
+                source = to_device(_array_of(state[name]), target.device)
+                target.data[...] = source.astype(target.dtype, copy=False)
+        return LoadResult(missing, unexpected)
+
+    # -- running -------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        """Compute the layer's output; every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # -- printing ------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The arguments shown inside this layer's parentheses in ``repr``."""
+        return ""
+
+    def num_parameters(self) -> int:
+        """How many scalar weights the layer trains."""
+        return sum(int(p.size) for p in self.parameters())
+
+    def __repr__(self):
+        children = list(self.named_children())
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        count = self.num_parameters()
+        if not children:
+            return head + (f"  # {_count(count)}" if count else "")
+        lines = [f"{type(self).__name__}(" + self.extra_repr()]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(f")  # {_count(count)}")
+        return "\n".join(lines)
+
+
+def _count(n: int) -> str:
+    return f"{n:,} param" + ("" if n == 1 else "s")
+
+
+def _flatten_member(name, value):
+    """(name, kind, value) triples for one attribute, opening lists/tuples/dicts."""
+    if isinstance(value, Parameter):
+        yield name, "param", value
+    elif isinstance(value, Layer):
+        yield name, "layer", value
+    elif isinstance(value, (list, tuple, dict)):
+        for key, item in _container_items(value):
+            yield from _flatten_member(f"{name}.{key}", item)
+
+
+def _array_of(value):
+    """The backend array behind a Tensor, or the value itself for NumPy/CuPy arrays."""
+    if isinstance(value, Tensor):
+        return value.data
+    xp = get_array_module(value)
+    return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)
+
+
+class Network(Layer):
+    """An ordered stack of layers; ``forward`` applies them one after the other.
+
+    ``Network(Linear(784, 100), ReLU(), Linear(100, 10))`` names its parameters
+    ``"0.weight"``, ``"0.bias"``, ``"2.weight"``... It can be indexed, sliced (a
+    slice is a new Network sharing the same layers), measured with ``len``,
+    iterated and grown with ``append``.
+    """
+
+    def __init__(self, *layers: Layer):
+        super().__init__()
+        self.stack = []
+        for layer in layers:
+            self.append(layer)
+
+    def append(self, layer: Layer) -> "Network":
+        """Add a layer at the end; returns self."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Network.append: expected a Layer, got {type(layer).__name__}")
+        self.stack.append(layer)
+        return self
+
+    def _direct_members(self):
+        # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";
+        # anything a subclass registers besides them follows under its own name.
+        for i, layer in enumerate(self.stack):
+            yield str(i), "layer", layer
+        for name, kind, value in super()._direct_members():
+            if not (name == "stack" or name.startswith("stack.")):
+                yield name, kind, value
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Network(*self.stack[index])
+        return self.stack[index]
+
+    def __len__(self):
+        return len(self.stack)
+
+    def __iter__(self):
+        return iter(self.stack)
+
+    def forward(self, x):
+        for layer in self.stack:
+            x = layer(x)
+        return x

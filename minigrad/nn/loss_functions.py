@@ -1,0 +1,200 @@
+"""Loss functions: cross-entropy from logits, NLL, MSE, L1 and binary cross-entropy from logits.
+
+They are part of ``minigrad.nn.functional`` (re-exported there). Cross-entropy and
+BCE-with-logits are single Functions whose forward works on raw arrays with the
+log-sum-exp / softplus trick (finite for logits of +-1000) and whose backward is
+the famous closed form, ``softmax(x) - q`` and ``sigmoid(x) - t``, written with
+minigrad ops of the *input* Tensor so that double backward is exact too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module, to_device
+from minigrad.nn.softmax import softmax, stable_log_softmax
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _class_targets(name, logits, target, ignore_index):
+    """Validate integer class targets for (N, C) scores; return (target array, row-weight array)."""
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(logits).__name__}")
+    if logits.ndim != 2:
+        raise ValueError(f"{name}: input must have shape (N, C), got {tuple(logits.shape)}")
+    if logits.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {logits.dtype}")
+    data = target.data if isinstance(target, Tensor) else target
+    if not hasattr(data, "dtype"):
+        data = np.asarray(data)
+    if data.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: target must hold integer class indices, got dtype {data.dtype} "
+            "(convert with target.astype(np.int64))"
+        )
+    n, c = logits.shape
+    if tuple(data.shape) != (n,):
+        raise ValueError(
+            f"{name}: target has shape {tuple(data.shape)} but input has shape {tuple(logits.shape)}; "
+            f"expected target of shape ({n},)"
+        )
+    data = to_device(data, logits.device)
+    xp = get_array_module(data)
+    valid = xp.ones(n, dtype=bool) if ignore_index is None else data != ignore_index
+    bad = valid & ((data < 0) | (data >= c))
+    if bool(bad.any()):
+        first = int(data[xp.argmax(bad)])
+        raise ValueError(
+            f"{name}: target holds class index {first} outside [0, {c}) for input of shape {tuple(logits.shape)}"
+        )
+    safe = xp.where(valid, data, 0)  # ignored rows get weight 0; any index keeps one_hot in range
+    return safe, valid.astype(logits.dtype)
+
+
+def _one_hot(xp, target, n_classes, dtype):
+    out = xp.zeros((target.shape[0], n_classes), dtype=dtype)
+    out[xp.arange(target.shape[0]), target] = 1
+    return out
+
+
+def _denominator(reduction, row_weight):
+    """What a 'mean' divides by (the rows that are not ignored); 1 for 'sum' and 'none'."""
+    if reduction == "mean":
+        return row_weight.sum()
+    return row_weight.dtype.type(1)
+
+
+class SoftmaxCrossEntropy(Function):
+    """``loss_i = -sum_c q_ic log softmax(x)_ic`` with target distribution ``q``; backward ``softmax(x) - q``."""
+
+    def __init__(self, q, row_scale, reduction):
+        self.q = q                      # (N, C) target distribution (one-hot, maybe smoothed)
+        self.row_scale = row_scale      # (N, 1): 0 for ignored rows, 1/count for 'mean'
+        self.reduction = reduction
+
+    def forward(self, x):
+        log_p = stable_log_softmax(get_array_module(x), x, axis=1)
+        per_row = -(self.q * log_p).sum(axis=1) * self.row_scale[:, 0]
+        return per_row if self.reduction == "none" else per_row.sum()
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        scale = Tensor(self.row_scale)
+        if self.reduction == "none":
+            scale = scale * gy.reshape(gy.shape[0], 1)
+        else:
+            scale = scale * gy
+        return (softmax(x, axis=1) - Tensor(self.q)) * scale
+
+
+def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
+                  ignore_index: int | None = None) -> Tensor:
+    """Cross-entropy of integer class targets under ``softmax(logits)``, for logits of shape (N, C).
+
+    ``label_smoothing = e`` replaces the one-hot target by ``(1 - e) * one_hot + e / C``.
+    Rows whose target equals ``ignore_index`` contribute nothing, and ``'mean'``
+    divides by the number of remaining rows. ``'none'`` returns the (N,) losses.
+    """
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    safe, row_weight = _class_targets("cross_entropy", logits, target, ignore_index)
+    xp = get_array_module(safe)
+    n_classes = logits.shape[1]
+    dtype = logits.dtype
+    q = _one_hot(xp, safe, n_classes, dtype)
+    if label_smoothing:
+        q = q * dtype.type(1 - label_smoothing) + dtype.type(label_smoothing / n_classes)
+    row_scale = (row_weight / _denominator(reduction, row_weight)).astype(dtype).reshape(-1, 1)
+    return SoftmaxCrossEntropy.apply(logits, q=q, row_scale=row_scale, reduction=reduction)
+
+
+def _reduce(values: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: int | None = None) -> Tensor:
+    """Negative log-likelihood ``-log_probs[i, target_i]`` of (N, C) log-probabilities.
+
+    Pair it with ``log_softmax``: ``nll_loss(log_softmax(x), t) == cross_entropy(x, t)``.
+    """
+    _check_reduction("nll_loss", reduction)
+    safe, row_weight = _class_targets("nll_loss", log_probs, target, ignore_index)
+    xp = get_array_module(safe)
+    pick = _one_hot(xp, safe, log_probs.shape[1], log_probs.dtype) * row_weight[:, None]
+    per_row = -(log_probs * Tensor(pick)).sum(axis=1)
+    if reduction == "mean":
+        return per_row.sum() / Tensor(xp.asarray(row_weight.sum(), dtype=log_probs.dtype))
+    return _reduce(per_row, reduction)
+
+
+def _check_like(name, x, target):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if tuple(x.shape) != tuple(target.shape):
+        # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
+        raise ValueError(
+            f"{name}: input has shape {tuple(x.shape)} but target has shape {tuple(target.shape)}; they must match"
+        )
+    if target.dtype != x.dtype:
+        raise TypeError(f"{name}: target dtype {target.dtype} differs from input dtype {x.dtype}")
+
+
+def _as_target(x, target):
+    """A float target as a Tensor in the input's dtype and on its device."""
+    if isinstance(target, Tensor):
+        return target
+    data = to_device(np.asarray(target) if not hasattr(target, "dtype") else target, x.device)
+    return Tensor(data.astype(x.dtype, copy=False))
+
+
+def mse_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(x - target)^2``, averaged (or summed) over every element."""
+    _check_reduction("mse_loss", reduction)
+    target = _as_target(x, target)
+    _check_like("mse_loss", x, target)
+    diff = x - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ``|x - target|``."""
+    _check_reduction("l1_loss", reduction)
+    target = _as_target(x, target)
+    _check_like("l1_loss", x, target)
+    return _reduce(ops.abs(x - target), reduction)
+
+
+class SigmoidBinaryCrossEntropy(Function):
+    """``softplus(x) - x * t`` elementwise; backward ``(sigmoid(x) - t) * gy`` and ``-x * gy``."""
+
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        # softplus(x) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows.
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))) - x * t
+
+    def backward(self, gy):
+        x, t = self.inputs
+        gx = (ops.sigmoid(x) - t) * gy if self.needs_input_grad[0] else None
+        gt = -x * gy if self.needs_input_grad[1] else None
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of targets in [0, 1] under ``sigmoid(logits)``, computed stably."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = _as_target(logits, target)
+    _check_like("binary_cross_entropy_with_logits", logits, target)
+    return _reduce(SigmoidBinaryCrossEntropy.apply(logits, target), reduction)

@@ -1,0 +1,203 @@
+"""Checkpoints: ``save(obj, path)`` and ``load(path, map_location="cpu")``, safe by construction.
+
+A checkpoint is one ``.npz`` file (a zip of ``.npy`` arrays). Every array in the
+saved tree becomes an entry ``a0``, ``a1``, ...; the tree itself (dicts, lists,
+tuples, numbers, strings, and which entry sits where) is a JSON document stored
+as the bytes of one more entry, ``__manifest__``. Nothing is pickled, and loading
+opens the file with ``allow_pickle=False``: a checkpoint cannot execute code.
+
+Supported leaves: Tensors (their ``requires_grad`` is kept), NumPy and CuPy
+arrays, NumPy scalars, ``int`` (of any size, such as RNG states: stored as decimal
+strings), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
+survive), ``bool``, ``None`` and ``str``. Containers: ``dict`` with ``int`` or
+``str`` keys (the key type is kept), ``list`` and ``tuple``. Dtypes come back
+exactly; Tensors come back on ``map_location``, arrays as NumPy arrays.
+
+Saving is atomic: the file is written to a temporary file in the target's own
+folder, flushed to disk, then renamed over the target with ``os.replace``. A
+crash part-way leaves any previous checkpoint untouched and no temporary file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module, normalize_device, to_device, to_numpy
+
+__all__ = ["save", "load"]
+
+_FORMAT = "minigrad-checkpoint"
+_VERSION = 1
+_MANIFEST = "__manifest__"
+
+
+def _is_array(value) -> bool:
+    return isinstance(value, np.ndarray) or (
+        get_array_module(value) is not np and hasattr(value, "shape") and hasattr(value, "dtype")
+    )
+
+
+class _Encoder:
+    """Turns a tree of supported values into a JSON-able manifest plus a dict of host arrays."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def _store(self, array, where):
+        host = to_numpy(array)
+        if host.dtype.hasobject or host.dtype.kind == "V":
+            raise TypeError(f"save: arrays of dtype {host.dtype} cannot be stored without pickle (at {where})")
+        name = f"a{len(self.arrays)}"
+        self.arrays[name] = host
+        return name
+
+    def encode(self, value, where="obj"):
+        # bool before int (True is an int in Python); NumPy scalars before float
+        # (np.float64 is a float subclass) so that their dtype survives.
+        if value is None or isinstance(value, (bool, str)):
+            return {"type": "value", "value": value}
+        if isinstance(value, np.generic):
+            return {"type": "numpy_scalar", "entry": self._store(np.asarray(value), where)}
+        if isinstance(value, int):
+            return {"type": "int", "value": str(value)}
+        if isinstance(value, float):
+            return {"type": "float", "value": repr(value)}
+        if isinstance(value, Tensor):
+            return {"type": "tensor", "entry": self._store(value.data, where),
+                    "requires_grad": bool(value.requires_grad)}
+        if _is_array(value):
+            return {"type": "array", "entry": self._store(value, where)}
+        if isinstance(value, dict):
+            items = []
+            for key, item in value.items():
+                if isinstance(key, np.integer):
+                    key = int(key)
+                if isinstance(key, bool) or not isinstance(key, (int, str)):
+                    raise TypeError(
+                        f"save: dict keys must be int or str, got {type(key).__name__} key {key!r} at {where}"
+                    )
+                kind = "int" if isinstance(key, int) else "str"
+                items.append([kind, str(key), self.encode(item, f"{where}[{key!r}]")])
+            return {"type": "dict", "items": items}
+        if isinstance(value, (list, tuple)):
+            kind = "list" if isinstance(value, list) else "tuple"
+            return {"type": kind, "items": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
+        hint = " (save its state_dict() instead)" if hasattr(value, "state_dict") else ""
+        raise TypeError(
+            f"save: cannot store a value of type {type(value).__name__} at {where}{hint} "
+            "(supported: Tensor, NumPy/CuPy array, int, float, bool, None, str, dict, list, tuple)"
+        )
+
+
+def save(obj, path) -> None:
+    """Write ``obj`` (a tree of supported values, see the module doc) to ``path`` atomically.
+
+    The file is written exactly at ``path`` (no extension is added).
+    """
+    encoder = _Encoder()
+    manifest = {"format": _FORMAT, "version": _VERSION, "tree": encoder.encode(obj)}
+    arrays = dict(encoder.arrays)
+    arrays[_MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
+
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-" + os.path.basename(path) + "-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        # Whatever went wrong, the target is untouched; remove the partial temporary file.
+        try:
+            os.unlink(tmp_path)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder):
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Decoder:
+    """Rebuilds the tree from the manifest and the loaded arrays."""
+
+    def __init__(self, arrays, device):
+        self.arrays = arrays
+        self.device = device
+
+    def _entry(self, node):
+        return self.arrays[node["entry"]]
+
+    def decode(self, node):
+        kind = node["type"]
+        if kind == "value":
+            return node["value"]
+        if kind == "int":
+            return int(node["value"])
+        if kind == "float":
+            return float(node["value"])
+        if kind == "tensor":
+            data = to_device(self._entry(node), self.device)
+            return Tensor(data, requires_grad=node["requires_grad"])
+        if kind == "numpy_scalar":
+            return self._entry(node)[()]
+        if kind == "array":
+            return self._entry(node)
+        if kind == "dict":
+            return {(int(k) if key_kind == "int" else k): self.decode(v) for key_kind, k, v in node["items"]}
+        if kind == "list":
+            return [self.decode(v) for v in node["items"]]
+        if kind == "tuple":
+            return tuple(self.decode(v) for v in node["items"])
+        raise ValueError(f"unknown node type {kind!r}")
+
+
+def load(path, map_location="cpu"):
+    """Read a checkpoint written by ``save``; Tensors are placed on ``map_location``.
+
+    Raises ``FileNotFoundError`` for a missing file and one ``ValueError`` naming
+    the file for a truncated, corrupt or foreign one.
+    """
+    path = os.fspath(path)
+    device = normalize_device(map_location)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load: no checkpoint at {path!r}")
+    try:
+        # Our own file handle, so it is closed whatever np.load makes of the bytes.
+        with open(path, "rb") as f:
+            npz = np.load(f, allow_pickle=False)
+            if not hasattr(npz, "files"):
+                raise ValueError("it is a single .npy array, not an .npz archive")
+            with npz:
+                # Read every entry now: zipfile checks each one's CRC as it is read.
+                arrays = {name: npz[name] for name in npz.files}
+        manifest = json.loads(arrays.pop(_MANIFEST).tobytes().decode("utf-8"))
+        if manifest.get("format") != _FORMAT:
+            raise ValueError(f"format is {manifest.get('format')!r}, not {_FORMAT!r}")
+        if manifest.get("version") != _VERSION:
+            raise ValueError(f"version {manifest.get('version')!r} is not supported (expected {_VERSION})")
+        return _Decoder(arrays, device).decode(manifest["tree"])
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as err:
+        raise ValueError(
+            f"load: {path!r} is not a readable minigrad checkpoint (truncated or corrupt?): "
+            f"{type(err).__name__}: {err}"
+        ) from err

@@ -1,0 +1,62 @@
+"""minigrad.nn.functional: values from the definitions and clear errors for bad arguments."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.nn import BatchNorm1d
+from minigrad.nn import functional as F
+
+
+def test_linear_is_x_at_w_plus_b():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2)
+    out = F.linear(mg.tensor(x, dtype="float64"), mg.tensor(w, dtype="float64"), mg.tensor(b, dtype="float64"))
+    np.testing.assert_allclose(out.numpy(), x @ w + b, rtol=1e-12)
+    np.testing.assert_allclose(F.linear(mg.tensor(x, dtype="float64"), mg.tensor(w, dtype="float64")).numpy(),
+                               x @ w, rtol=1e-12)
+
+
+def test_functional_batch_norm_matches_the_layer():
+    a = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    bn = BatchNorm1d(3)
+    running_mean, running_var = mg.zeros(3), mg.ones(3)
+    expected = bn(mg.tensor(a)).numpy()
+    out = F.batch_norm(mg.tensor(a), running_mean, running_var, bn.weight, bn.bias, training=True)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(running_mean.numpy(), bn.running_mean.numpy())
+    np.testing.assert_array_equal(running_var.numpy(), bn.running_var.numpy())
+
+
+def test_softmax_rows_sum_to_one_along_the_axis():
+    x = mg.tensor(np.random.default_rng(2).standard_normal((2, 3, 4)))
+    for axis in (0, 1, -1):
+        np.testing.assert_allclose(F.softmax(x, axis).numpy().sum(axis=axis), 1.0, rtol=1e-6)
+        np.testing.assert_allclose(np.exp(F.log_softmax(x, axis).numpy()).sum(axis=axis), 1.0, rtol=1e-6)
+
+
+def test_bad_arguments_raise_clear_errors():
+    x = mg.zeros(2, 3)
+    with pytest.raises(ValueError, match=r"softmax: axis=2 is out of range for input of shape \(2, 3\)"):
+        F.softmax(x, axis=2)
+    with pytest.raises(ValueError, match=r"log_softmax: axis=-3 is out of range"):
+        F.log_softmax(x, axis=-3)
+    with pytest.raises(ValueError, match=r"dropout: p must be in \[0, 1\], got -0.1"):
+        F.dropout(x, -0.1)
+    with pytest.raises(ValueError, match=r"batch_norm: expected input of shape \(N, C\) or \(N, C, L\), got \(3,\)"):
+        F.batch_norm(mg.zeros(3), None, None, training=True)
+    with pytest.raises(ValueError, match="batch_norm: evaluation needs running_mean and running_var"):
+        F.batch_norm(x, None, None, training=False)
+
+
+def test_dropout_p_one_zeroes_everything_and_p_zero_is_identity():
+    x = mg.ones(3, 3, requires_grad=True)
+    assert F.dropout(x, 0.0) is x
+    y = F.dropout(x, 1.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), np.zeros((3, 3)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 3)))
+
+
+def test_float64_dropout_mask_is_float64():
+    x = mg.ones(4, 4, dtype="float64")
+    assert F.dropout(x, 0.5).dtype == np.float64

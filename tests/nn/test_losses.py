@@ -1,0 +1,194 @@
+"""Losses: values against the textbook formulas, gradients (float64 gradcheck), options and errors."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.nn import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from minigrad.nn import functional as F
+
+F64 = np.float64
+RNG = np.random.default_rng(42)
+LOGITS = RNG.standard_normal((5, 4)) * 2
+TARGET = np.array([0, 3, 1, 1, 2])
+
+
+def _logits(device="cpu", data=LOGITS):
+    return mg.tensor(data, dtype=F64, requires_grad=True, device=device)
+
+
+def _reference_ce(logits, target, smoothing=0.0, ignore_index=None, reduction="mean"):
+    """-sum_c q_c log softmax(x)_c per row, written from the definition."""
+    n, c = logits.shape
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    q = np.full((n, c), smoothing / c)
+    keep = np.ones(n, dtype=bool) if ignore_index is None else target != ignore_index
+    for i in range(n):
+        if keep[i]:
+            q[i, target[i]] += 1 - smoothing
+    per_row = -(q * log_p).sum(axis=1) * keep
+    if reduction == "none":
+        return per_row
+    return per_row.sum() / (keep.sum() if reduction == "mean" else 1)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_values_and_gradients(reduction, smoothing, device):
+    x = _logits(device)
+    loss = F.cross_entropy(x, TARGET, reduction=reduction, label_smoothing=smoothing)
+    np.testing.assert_allclose(loss.numpy(), _reference_ce(LOGITS, TARGET, smoothing, reduction=reduction),
+                               rtol=1e-12)
+
+    def run(x):
+        return F.cross_entropy(x, TARGET, reduction=reduction, label_smoothing=smoothing)
+
+    assert mg.gradcheck(run, (x,))
+    assert mg.gradgradcheck(run, (x,))
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot_over_n():
+    x = _logits()
+    F.cross_entropy(x, TARGET).backward()
+    p = np.exp(LOGITS) / np.exp(LOGITS).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(x.grad.numpy(), (p - np.eye(4)[TARGET]) / 5, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_ignore_index(reduction):
+    target = np.array([0, -100, 1, -100, 2])
+    x = _logits()
+    loss = F.cross_entropy(x, target, reduction=reduction, ignore_index=-100, label_smoothing=0.1)
+    expected = _reference_ce(LOGITS, target, 0.1, ignore_index=-100, reduction=reduction)
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-12)
+    loss.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[[1, 3]], np.zeros((2, 4)))
+
+    def run(x):
+        return F.cross_entropy(x, target, reduction=reduction, ignore_index=-100, label_smoothing=0.1)
+
+    assert mg.gradcheck(run, (x,))
+    assert mg.gradgradcheck(run, (x,))
+
+
+def test_cross_entropy_matches_nll_of_log_softmax_and_loss_classes():
+    x = _logits()
+    ce = F.cross_entropy(x, TARGET).item()
+    nll = F.nll_loss(F.log_softmax(x, axis=1), TARGET).item()
+    np.testing.assert_allclose(nll, ce, rtol=1e-12)
+    np.testing.assert_allclose(CrossEntropyLoss(label_smoothing=0.3)(x, TARGET).item(),
+                               _reference_ce(LOGITS, TARGET, 0.3), rtol=1e-12)
+    np.testing.assert_allclose(NLLLoss(reduction="sum")(F.log_softmax(x), TARGET).item(),
+                               _reference_ce(LOGITS, TARGET, reduction="sum"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_values_and_gradients(reduction, device):
+    log_p = mg.tensor(np.log(np.random.default_rng(1).dirichlet(np.ones(4), size=5)), dtype=F64,
+                      requires_grad=True, device=device)
+    target = np.array([1, -1, 3, 0, 3])
+    picked = -log_p.numpy()[np.arange(5), np.maximum(target, 0)] * (target != -1)
+    expected = {"mean": picked.sum() / 4, "sum": picked.sum(), "none": picked}[reduction]
+    loss = F.nll_loss(log_p, target, reduction=reduction, ignore_index=-1)
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-12)
+
+    def run(lp):
+        return F.nll_loss(lp, target, reduction=reduction, ignore_index=-1)
+
+    assert mg.gradcheck(run, (log_p,))
+    assert mg.gradgradcheck(run, (log_p,))
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    data = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0], [1000.0, 1000.0, -1000.0]],
+                    dtype=np.float32)
+    x = mg.tensor(data, requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 0, 1]), reduction="none")
+    loss.sum().backward()
+    # Row 0 is right with certainty (0); row 1 is wrong by 2000; row 2 is a 50/50 tie (log 2).
+    np.testing.assert_allclose(loss.numpy(), [0.0, 2000.0, np.log(2)], rtol=1e-6)
+    expected_grad = np.array([[0, 0, 0], [-1, 0, 1], [0.5, -0.5, 0]], dtype=np.float32)
+    np.testing.assert_allclose(x.grad.numpy(), expected_grad, atol=1e-6)
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_softmax_and_log_softmax_are_stable_for_huge_logits():
+    x = mg.tensor(np.array([[1000.0, -1000.0], [-1000.0, 1000.0]], dtype=np.float32), requires_grad=True)
+    p = F.softmax(x)
+    log_p = F.log_softmax(x)
+    np.testing.assert_allclose(p.numpy(), [[1, 0], [0, 1]], atol=1e-7)
+    np.testing.assert_allclose(log_p.numpy(), [[0, -2000], [-2000, 0]], rtol=1e-6)
+    (log_p * mg.tensor([[1.0, 0.0], [0.0, 1.0]])).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_bce_with_logits_is_stable_for_huge_logits():
+    x = mg.tensor(np.array([1000.0, -1000.0, 1000.0, 0.0], dtype=np.float32), requires_grad=True)
+    t = np.array([1.0, 0.0, 0.0, 1.0], dtype=np.float32)
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    loss.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), [0.0, 0.0, 1000.0, np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 1.0, -0.5], atol=1e-7)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_with_logits_values_and_gradients(reduction, device):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 3)) * 3
+    t_data = rng.random((4, 3))
+    x = mg.tensor(a, dtype=F64, requires_grad=True, device=device)
+    t = mg.tensor(t_data, dtype=F64, requires_grad=True, device=device)
+    s = 1 / (1 + np.exp(-a))
+    per = -(t_data * np.log(s) + (1 - t_data) * np.log(1 - s))
+    expected = {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, t, reduction).numpy(), expected, rtol=1e-10)
+    np.testing.assert_allclose(BCEWithLogitsLoss(reduction)(x, t).numpy(), expected, rtol=1e-10)
+
+    def run(x, t):
+        return F.binary_cross_entropy_with_logits(x, t, reduction)
+
+    assert mg.gradcheck(run, (x, t))
+    assert mg.gradgradcheck(run, (x, t))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_and_l1_values_and_gradients(reduction, device):
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x = mg.tensor(a, dtype=F64, requires_grad=True, device=device)
+    y = mg.tensor(b, dtype=F64, requires_grad=True, device=device)
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
+    np.testing.assert_allclose(F.mse_loss(x, y, reduction).numpy(), reduce((a - b) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(F.l1_loss(x, y, reduction).numpy(), reduce(np.abs(a - b)), rtol=1e-12)
+    np.testing.assert_allclose(MSELoss(reduction)(x, y).numpy(), reduce((a - b) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(L1Loss(reduction)(x, y).numpy(), reduce(np.abs(a - b)), rtol=1e-12)
+    assert mg.gradcheck(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
+    assert mg.gradgradcheck(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
+    assert mg.gradcheck(lambda x, y: F.l1_loss(x, y, reduction), (x, y))
+
+
+def test_target_validation_errors():
+    x = mg.zeros(3, 4)
+    with pytest.raises(TypeError, match="cross_entropy: target must hold integer class indices, got dtype float32"):
+        F.cross_entropy(x, np.zeros(3, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"cross_entropy: target holds class index 4 outside \[0, 4\)"):
+        F.cross_entropy(x, np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match=r"cross_entropy: target holds class index -1 outside"):
+        F.cross_entropy(x, np.array([0, -1, 1]))
+    with pytest.raises(ValueError, match=r"nll_loss: target has shape \(2,\) but input has shape \(3, 4\)"):
+        F.nll_loss(x, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"cross_entropy: input must have shape \(N, C\), got \(4,\)"):
+        F.cross_entropy(mg.zeros(4), np.array([1]))
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.cross_entropy(x, np.array([0, 1, 2]), reduction="avg")
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        F.cross_entropy(x, np.array([0, 1, 2]), label_smoothing=1.5)
+    with pytest.raises(ValueError, match=r"mse_loss: input has shape \(3, 1\) but target has shape \(3,\)"):
+        F.mse_loss(mg.zeros(3, 1), mg.zeros(3))
+    with pytest.raises(TypeError, match="l1_loss: target dtype float64 differs from input dtype float32"):
+        F.l1_loss(mg.zeros(3), mg.zeros(3, dtype=F64))
+
+
+def test_integer_target_tensor_is_accepted():
+    x = _logits()
+    t = mg.tensor(TARGET)
+    np.testing.assert_allclose(F.cross_entropy(x, t).item(), _reference_ce(LOGITS, TARGET), rtol=1e-12)

@@ -1,0 +1,205 @@
+"""minigrad.save / minigrad.load: round trips of every leaf type, atomic writes, corrupt files."""
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import serialization
+from minigrad.nn import BatchNorm1d, Linear, Network
+
+
+def _tree():
+    return {
+        "weights": mg.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True),
+        "frozen": mg.tensor(np.array([1.5, -2.5]), dtype=np.float64),
+        "counts": np.array([[1, 2], [3, 4]], dtype=np.int16),
+        "flags": np.array([True, False]),
+        "half": np.array([0.5, 1.0], dtype=np.float16),
+        "step": 7,
+        "rng": 2 ** 100 + 12345,
+        "negative": -(2 ** 70),
+        "lr": 0.1,
+        "specials": [float("inf"), -0.0, 1e-310],
+        "nothing": None,
+        "yes": True,
+        "name": "adam",
+        "np_scalar": np.float32(0.25),
+        "np_float64": np.float64(1 / 3),
+        "np_int": np.int64(-5),
+        "np_bool": np.bool_(True),
+        3: ("tuple", 1, [2, {"deep": np.zeros((0, 4), dtype=np.float32)}]),
+        "state": {0: {"exp_avg": np.ones(3, dtype=np.float32)}, "1": "string key"},
+    }
+
+
+def _assert_same(a, b):
+    assert type(a) is type(b), (type(a), type(b))
+    if isinstance(a, mg.Tensor):
+        assert a.requires_grad == b.requires_grad and a.dtype == b.dtype and a.device == b.device
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    elif isinstance(a, (np.ndarray, np.generic)):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, dict):
+        assert list(a) == list(b) and [type(k) for k in a] == [type(k) for k in b]
+        for k in a:
+            _assert_same(a[k], b[k])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _assert_same(x, y)
+    elif isinstance(a, float):
+        assert repr(a) == repr(b)  # bit-exact, sign of zero included
+    else:
+        assert a == b
+
+
+def test_round_trip_of_every_leaf_type(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    tree = _tree()
+    mg.save(tree, path)
+    loaded = mg.load(path)
+    _assert_same(tree, loaded)
+    nan = mg.load(_saved(tmp_path / "nan.npz", [float("nan")]))[0]
+    assert np.isnan(nan)
+    assert mg.load(_saved(tmp_path / "keys.npz", {np.int64(4): "a"})) == {4: "a"}
+
+
+def _saved(path, obj):
+    mg.save(obj, path)
+    return path
+
+
+def test_rng_state_round_trip_restores_the_stream(tmp_path):
+    mg.manual_seed(5)
+    state = mg.random.get_rng_state()
+    expected = mg.random.get_generator().random(4)
+    mg.save({"rng": state}, tmp_path / "rng.npz")
+    mg.random.get_generator().random(10)
+    mg.random.set_rng_state(mg.load(tmp_path / "rng.npz")["rng"])
+    np.testing.assert_array_equal(mg.random.get_generator().random(4), expected)
+
+
+def test_model_state_dict_round_trip(tmp_path, device):
+    mg.manual_seed(1)
+    model = Network(Linear(4, 3), BatchNorm1d(3), Linear(3, 2)).to(device)
+    model(mg.tensor(np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32), device=device))
+    mg.save(model.state_dict(), tmp_path / "model.npz")
+    state = mg.load(tmp_path / "model.npz")
+    assert all(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in state.values())
+    mg.manual_seed(2)
+    fresh = Network(Linear(4, 3), BatchNorm1d(3), Linear(3, 2)).to(device)
+    fresh.load_state_dict(state)
+    for (name, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
+        np.testing.assert_array_equal(mg.backend.to_numpy(a), mg.backend.to_numpy(b), err_msg=name)
+
+
+def test_tensors_go_to_map_location(tmp_path, device):
+    mg.save({"t": mg.ones(2, 2, device=device)}, tmp_path / "t.npz")
+    assert mg.load(tmp_path / "t.npz")["t"].device == "cpu"
+    loaded = mg.load(tmp_path / "t.npz", map_location=device)["t"]
+    assert loaded.device == mg.backend.normalize_device(device)
+
+
+def test_file_is_written_exactly_at_path_and_is_plain_npz(tmp_path):
+    path = tmp_path / "checkpoint.bin"
+    mg.save({"a": np.ones(2)}, path)
+    assert os.listdir(tmp_path) == ["checkpoint.bin"]
+    with np.load(path, allow_pickle=False) as npz:
+        assert "__manifest__" in npz.files
+
+
+def test_unsupported_values_are_rejected_with_their_location(tmp_path):
+    with pytest.raises(TypeError, match=r"save: cannot store a value of type set at obj\['a'\]\[1\]"):
+        mg.save({"a": [1, {2, 3}]}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="dict keys must be int or str, got float"):
+        mg.save({1.5: 1}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="cannot be stored without pickle"):
+        mg.save(np.array([object()]), tmp_path / "x.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def _crash_mid_write(monkeypatch):
+    real_savez = np.savez
+
+    def savez_then_crash(file, **arrays):
+        real_savez(file, **arrays)
+        file.write(b"partial")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(serialization.np, "savez", savez_then_crash)
+
+
+def test_crash_mid_save_keeps_the_old_checkpoint_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    mg.save({"epoch": 1}, path)
+    old_bytes = path.read_bytes()
+    _crash_mid_write(monkeypatch)
+    with pytest.raises(OSError, match="disk full"):
+        mg.save({"epoch": 2, "w": np.ones(1000)}, path)
+    assert path.read_bytes() == old_bytes
+    assert os.listdir(tmp_path) == ["ckpt.npz"]
+    monkeypatch.undo()
+    assert mg.load(path) == {"epoch": 1}
+
+
+def test_crash_in_fsync_leaves_no_target_and_no_temp_file(tmp_path, monkeypatch):
+    def failing_fsync(fd):
+        raise OSError("fsync failed (simulated)")
+
+    monkeypatch.setattr(serialization.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="fsync failed"):
+        mg.save({"a": 1}, tmp_path / "new.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def test_truncated_file_raises_one_clear_error_naming_it(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    mg.save(_tree(), path)
+    data = path.read_bytes()
+    for cut in (len(data) // 2, 10, 0):
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="ckpt.npz.*not a readable minigrad checkpoint"):
+            mg.load(path)
+
+
+def test_corrupted_bytes_raise_one_clear_error(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    mg.save({"w": np.arange(1000, dtype=np.float64)}, path)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 3
+    data[middle:middle + 16] = bytes(16)  # zero out bytes inside the array entry: its CRC no longer matches
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="ckpt.npz.*not a readable minigrad checkpoint"):
+        mg.load(path)
+
+
+def test_foreign_npz_and_npy_files_are_rejected(tmp_path):
+    np.savez(tmp_path / "plain.npz", a=np.ones(2))
+    with pytest.raises(ValueError, match="plain.npz.*not a readable minigrad checkpoint"):
+        mg.load(tmp_path / "plain.npz")
+    np.save(tmp_path / "single.npy", np.ones(2))
+    with pytest.raises(ValueError, match="single.npy.*not a readable minigrad checkpoint"):
+        mg.load(tmp_path / "single.npy")
+    with zipfile.ZipFile(tmp_path / "evil.npz", "w") as z:
+        z.writestr("__manifest__.npy", b"not an npy header")
+    with pytest.raises(ValueError, match="evil.npz"):
+        mg.load(tmp_path / "evil.npz")
+
+
+def test_pickled_object_arrays_are_never_loaded(tmp_path):
+    np.savez(tmp_path / "pickled.npz", __manifest__=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="pickled.npz"):
+        mg.load(tmp_path / "pickled.npz")
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        mg.load(tmp_path / "absent.npz")
+
+
+def test_saving_a_layer_points_to_state_dict(tmp_path):
+    with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
+        mg.save(Linear(2, 2), tmp_path / "m.npz")
