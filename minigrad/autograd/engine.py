@@ -37,42 +37,38 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     array_mode = not create_graph
     if array_mode:
         root_grads = [g.data for g in root_grads]
-    pending = {}      # node -> gradient of each of its outputs, summed so far
-    leaf_grads = {}   # leaf Tensor -> gradient summed so far
-    deps = {}         # node -> number of consumers that have yet to send a gradient
-    stack = []
+    # pending: node -> the gradient of its output summed so far (a list, one per
+    # output, for the rare multi-output node). deps: node -> consumers yet to send.
+    pending, leaf_grads, deps, stack = {}, {}, {}, []
     for t, g in zip(roots, root_grads):
         fn = t.creator
         if fn is None:
             _add(leaf_grads, t, g)
-            continue
-        slots = pending.get(fn)
-        if slots is None:
-            slots = pending[fn] = [None] * fn.n_outputs
-        i = t._out_index
-        slots[i] = g if slots[i] is None else slots[i] + g
-        if fn not in deps:
-            deps[fn] = 0
-            stack.append(fn)
+        else:
+            _send(pending, fn, t._out_index, g)
+            if fn not in deps:
+                deps[fn] = 0
+                stack.append(fn)
     starts = list(stack)
 
     # Pass 1: count the incoming edges of every node reachable from the roots.
+    # (An input with a creator always requires grad, so every such edge counts.)
     while stack:
         fn = stack.pop()
-        if fn.inputs is None:
+        inputs = fn.inputs
+        if inputs is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or after its buffers were "
                 "freed). Pass retain_graph=True to the first backward() if you need to do this."
             )
-        for x, need in zip(fn.inputs, fn.needs_input_grad):
-            if need:
-                c = x.creator
-                if c is not None:
-                    if c in deps:
-                        deps[c] += 1
-                    else:
-                        deps[c] = 1
-                        stack.append(c)
+        for x in inputs:
+            c = x.creator
+            if c is not None:
+                if c in deps:
+                    deps[c] += 1
+                else:
+                    deps[c] = 1
+                    stack.append(c)
 
     results = [None] * len(capture) if capture is not None else None
     ready = [fn for fn in starts if deps[fn] == 0]
@@ -81,47 +77,31 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     STATE.grad_enabled = create_graph
     try:
         # Pass 2: run each node once all of its consumers have sent their gradients.
+        plain = array_mode and capture is None and not anomaly
         while ready:
             fn = ready.pop()
-            gys = pending.pop(fn)
-            if fn._hooks:
-                for i, hooks in fn._hooks.items():
-                    if gys[i] is not None:
-                        gys[i] = _run_hooks(hooks, gys[i], array_mode)
-            if capture is not None:
-                for i in range(fn.n_outputs):
-                    pos = capture.get((fn, i))
-                    if pos is not None:
-                        results[pos] = _as_tensor(gys[i])
-            if fn.n_outputs > 1:
-                gys = _fill_missing(fn, gys, array_mode)
-            if anomaly:
-                gxs = _backward_in_anomaly_mode(fn, gys, array_mode)
-            elif array_mode and fn.backward_arrays is not None:  # the common case, inlined
-                gxs = fn.backward_arrays(*gys)
+            g = pending.pop(fn)
+            fast = fn.backward_arrays
+            if plain and fast is not None and fn.n_outputs == 1 and not fn._hooks:
+                gxs = fast(g)  # the common case: one output, raw arrays, nothing to observe
             else:
-                gxs = _call(fn, gys, array_mode)
+                gxs = _run_node(fn, g, array_mode, capture, results, anomaly)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            if anomaly:
-                _check_finite(fn.name, "backward", gxs, fn)
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
-                if not need:
-                    continue
                 c = x.creator
-                if gx is not None:
+                if gx is not None and need:
                     xd = x.data
                     if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
                         raise _grad_dtype_error(fn, x, gx)
                     if c is None:
                         prev = leaf_grads.get(x)
                         leaf_grads[x] = gx if prev is None else prev + gx
+                    elif c.n_outputs == 1:
+                        prev = pending.get(c)
+                        pending[c] = gx if prev is None else prev + gx
                     else:
-                        slots = pending.get(c)
-                        if slots is None:
-                            slots = pending[c] = [None] * c.n_outputs
-                        i = x._out_index
-                        slots[i] = gx if slots[i] is None else slots[i] + gx
+                        _send(pending, c, x._out_index, gx)
                 if c is not None:
                     left = deps[c] - 1
                     deps[c] = left
@@ -141,15 +121,49 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if pos is not None:
                 results[pos] = _as_tensor(g)
         return results
-    given = {id(g) for g in root_grads} if array_mode else None
+    given = {id(g) for g in root_grads} if array_mode else {id(g.data) for g in root_grads}
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, array_mode)
         if array_mode:
             _accumulate_array(leaf, g, given)
         else:
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
+            _accumulate_tensor(leaf, g, given)
     return None
+
+
+def _run_node(fn, g, array_mode, capture, results, anomaly):
+    """Run one node's backward with everything the fast branch skips: hooks, captured
+    gradients, several outputs, Tensor mode (create_graph) and anomaly checks."""
+    gys = [g] if fn.n_outputs == 1 else g
+    if fn._hooks:
+        for i, hooks in fn._hooks.items():
+            if gys[i] is not None:
+                gys[i] = _run_hooks(hooks, gys[i], array_mode)
+    if capture is not None:
+        for i in range(fn.n_outputs):
+            pos = capture.get((fn, i))
+            if pos is not None:
+                results[pos] = _as_tensor(gys[i])
+    if fn.n_outputs > 1:
+        gys = _fill_missing(fn, gys, array_mode)
+    if not anomaly:
+        return _call(fn, gys, array_mode)
+    gxs = _backward_in_anomaly_mode(fn, gys, array_mode)
+    _check_finite(fn.name, "backward", gxs if type(gxs) is tuple else (gxs,), fn)
+    return gxs
+
+
+def _send(pending, fn, index, g):
+    """Add gradient ``g`` for output ``index`` of node ``fn`` to what it has received."""
+    if fn.n_outputs == 1:
+        prev = pending.get(fn)
+        pending[fn] = g if prev is None else prev + g
+        return
+    slots = pending.get(fn)
+    if slots is None:
+        slots = pending[fn] = [None] * fn.n_outputs
+    slots[index] = g if slots[index] is None else slots[index] + g
 
 
 def _as_tensor(g):
@@ -204,8 +218,9 @@ def _accumulate_array(leaf, data, given):
         data = np.asarray(data)
     if leaf.grad is None:
         # Optimizers update .grad in place, so it must not share memory with
-        # another leaf's gradient, a view of another array, or an array the caller passed in.
-        if data.base is not None or id(data) in given or not data.flags.writeable:
+        # another leaf's gradient, a view of another array, or an array the caller
+        # passed in. (A fresh result of arithmetic has no base and is writeable.)
+        if data.base is not None or id(data) in given:
             data = data.copy()
         given.add(id(data))
         leaf.grad = Tensor._make(data, None, 0)
@@ -213,6 +228,17 @@ def _accumulate_array(leaf, data, given):
         leaf.grad = Tensor(leaf.grad.data + data)
     else:
         leaf.grad.data += data
+
+
+def _accumulate_tensor(leaf, g, given):
+    """Add a graph-carrying gradient into ``leaf.grad`` (create_graph), with the same ownership rule."""
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g
+        return
+    if g.data.base is not None or id(g.data) in given:
+        g = g * 1.0  # a new node with its own array: still differentiable, no longer shared
+    given.add(id(g.data))
+    leaf.grad = g
 
 
 def _backward_in_anomaly_mode(fn, gys, array_mode):

@@ -70,12 +70,14 @@ class Function:
             needs = (a.requires_grad, b.requires_grad)
             record = needs[0] or needs[1]
         else:
-            first = type(inputs[0].data)
-            if any(type(x.data) is not first for x in inputs):
-                _device_error(cls, inputs)
-            y = fn.forward(*[x.data for x in inputs])
+            arrays = [x.data for x in inputs]
+            first = type(arrays[0])
+            for array in arrays:
+                if type(array) is not first:
+                    _device_error(cls, inputs)
+            y = fn.forward(*arrays)
             needs = tuple([x.requires_grad for x in inputs])
-            record = any(needs)
+            record = True in needs
         if not (record and STATE.grad_enabled):
             fn = None
         else:

@@ -170,8 +170,6 @@ class Tensor:
         unless ``retain_graph``; ``create_graph`` records the backward pass so
         that the gradients can be differentiated again.
         """
-        from minigrad.autograd.engine import run_backward
-
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no graph "
@@ -180,7 +178,7 @@ class Tensor:
         if STATE.backward_records_graph:
             create_graph = retain_graph = True
         grad = _initial_grad(self, grad, "backward()")
-        run_backward([self], [grad], retain_graph or create_graph, create_graph)
+        _engine.run_backward([self], [grad], retain_graph or create_graph, create_graph)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it.
@@ -375,7 +373,7 @@ def _initial_grad(t, grad, where):
                 f"{where}: the gradient can be implied only for a one-element output, "
                 f"but this tensor has shape {tuple(t.shape)}; pass the gradient explicitly"
             )
-        return Tensor(t._xp().ones(t.data.shape, dtype=t.data.dtype))
+        return Tensor._make(t._xp().ones(t.data.shape, dtype=t.data.dtype), None, 0)
     grad = as_tensor(grad, like=t)
     if grad.shape != t.shape:
         raise ValueError(f"{where}: gradient has shape {tuple(grad.shape)}, expected {tuple(t.shape)}")
@@ -404,3 +402,4 @@ def as_tensor(x, like=None):
 
 
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
+from minigrad.autograd import engine as _engine  # noqa: E402

@@ -16,6 +16,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device
 from minigrad.nn.loss_functions import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
                                         nll_loss)
+from minigrad.nn.fused import Affine
 from minigrad.nn.softmax import log_softmax, softmax
 from minigrad.random import get_generator
 
@@ -27,9 +28,10 @@ __all__ = [
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """Affine map ``y = x @ W + b`` with ``W`` of shape (in_features, out_features)."""
-    y = x @ weight
-    return y if bias is None else y + bias
+    """Affine map ``y = x @ W + b`` with ``W`` of shape (in_features, out_features), as one graph node."""
+    if bias is None:
+        return Affine.apply(x, weight)
+    return Affine.apply(x, weight, bias)
 
 
 def relu(x: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
+from minigrad.nn.fused import SquaredError
 from minigrad.backend import get_array_module, to_device
 from minigrad.nn.softmax import softmax, stable_log_softmax
 
@@ -165,8 +166,11 @@ def mse_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     target = _as_target(x, target)
     _check_like("mse_loss", x, target)
-    diff = x - target
-    return _reduce(diff * diff, reduction)
+    if reduction == "none":
+        diff = x - target
+        return diff * diff
+    # One fused node for the reduced loss (the common case in training).
+    return SquaredError.apply(x, target, scale=1.0 / max(x.size, 1) if reduction == "mean" else 1.0)
 
 
 def l1_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:

@@ -130,7 +130,12 @@ class PowScalar(Function):
 
     def backward_arrays(self, gy):
         x = self.inputs[0].data
-        return gy * x * 2.0 if self.c == 2 else gy * (x ** (self.c - 1)) * self.c
+        c = self.c
+        if c == 2:
+            return gy * x * 2.0
+        if c == 0:  # as in backward: no 0 * inf = NaN at x = 0
+            return gy * 0.0
+        return gy * (x ** (c - 1)) * c
 
 
 class Pow(Function):
@@ -279,11 +284,13 @@ class Sigmoid(Function):
     keep_output = True
 
     def forward(self, x):
-        # 0.5 (1 + tanh(x/2)) equals the logistic function and never overflows.
-        y = get_array_module(x).tanh(x * 0.5)
-        y += 1.0
-        y *= 0.5
-        return y
+        # With e = exp(-|x|) in (0, 1]: 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0.
+        # Nothing overflows, and small outputs keep full relative precision (the former
+        # 0.5 (1 + tanh(x/2)) cancelled to exactly 0 in float32 below x = -17).
+        xp = get_array_module(x)
+        e = xp.exp(-xp.abs(x))
+        d = e + 1.0
+        return xp.where(x >= 0, 1.0 / d, e / d)
 
     def backward(self, gy):
         y = self.output()

@@ -1,0 +1,390 @@
+"""The backward engine: deep chains without recursion, linear time by counting, accumulation,
+graph freeing, no reference cycles, gradient ownership, ties and repeated indices."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.autograd import Function, record_backward_graph
+from minigrad.backend import get_array_module
+
+
+class Counted(Function):
+    """y = x (a copy); counts how often its backward runs."""
+
+    calls = 0
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        type(self).calls += 1
+        return gy
+
+
+@pytest.fixture
+def counted():
+    Counted.calls = 0
+    yield Counted
+    Counted.calls = 0
+
+
+# ------------------------------------------------------------------ deep and wide graphs
+
+
+def test_chain_of_100000_ops_backpropagates_without_recursion():
+    x = mg.tensor([0.5, -1.0], dtype="float64", requires_grad=True)
+    y = x
+    for k in range(50_000):  # 100 000 ops: a multiply and an add per step
+        y = y * 1.0 + 0.001
+    (y * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(y.numpy(), [0.5 + 50.0, -1.0 + 50.0], rtol=1e-9)
+
+
+def test_chain_of_100000_ops_with_nontrivial_gradient():
+    # y = x * c^n with c = 1 + 1e-5: dy/dx = c^n.
+    x = mg.tensor(2.0, dtype="float64", requires_grad=True)
+    c = 1.0 + 1e-5
+    y = x
+    for _ in range(100_000):
+        y = y * c
+    y.backward()
+    np.testing.assert_allclose(x.grad.item(), c ** 100_000, rtol=1e-9)
+
+
+def test_deep_graph_is_freed_without_backward():
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    ref = weakref.ref(y.creator)
+    del y  # deallocating 100 000 nested nodes must not overflow the C stack
+    assert ref() is None
+
+
+def test_thousands_of_branches_each_backward_runs_once(counted):
+    n = 5000
+    x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    h = counted.apply(x)                        # shared by every branch
+    total = counted.apply(h) * 0.0
+    for k in range(1, n + 1):
+        total = total + counted.apply(h) * float(k)
+    loss = counted.apply(total).sum()
+    loss.backward()
+    # 1 (h) + 1 (first) + n (branches) + 1 (final): each node exactly once.
+    assert counted.calls == n + 3
+    expected = n * (n + 1) / 2
+    np.testing.assert_allclose(x.grad.numpy(), [expected, expected])
+
+
+def test_diamond_node_waits_for_all_consumers(counted):
+    x = mg.tensor([3.0], dtype="float64", requires_grad=True)
+    h = counted.apply(x)
+    a = counted.apply(h * 2.0)
+    b = counted.apply(h * h)
+    c = counted.apply(a + b)
+    d = counted.apply(c * h)          # h used by three consumers at different depths
+    d.backward()
+    assert counted.calls == 5
+    # d = (2h + h^2) h = 2h^2 + h^3 -> 4h + 3h^2 = 12 + 27
+    np.testing.assert_allclose(x.grad.numpy(), [39.0])
+
+
+def test_wide_fan_in_from_one_tensor():
+    x = mg.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+    parts = [x * float(k) for k in range(1, 5001)]
+    mg.stack(parts).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5000 * 5001 / 2] * 2)
+
+
+# ------------------------------------------------------------------ accumulation and graph lifetime
+
+
+def test_gradients_accumulate_across_backward_calls(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+    grad_before = x.grad
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0])
+    assert x.grad is grad_before  # accumulated in place into the leaf's own array
+
+
+def test_second_backward_raises_clear_error():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_backward_through_freed_subgraph_raises():
+    x = mg.tensor([1.0], requires_grad=True)
+    h = x.sin()
+    (h * 2.0).sum().backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        (h * 3.0).sum().backward()
+
+
+def test_retain_graph_allows_second_backward(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    y = (x.sin() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    y.backward()
+    xs = np.array([1.0, 2.0], np.float32)
+    expected = np.cos(xs) * xs + np.sin(xs)
+    np.testing.assert_allclose(first, expected, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * expected, rtol=1e-6)
+
+
+def test_backward_with_explicit_gradient(device):
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True, device=device)
+    y = x * x
+    y.backward(mg.tensor([1.0, 0.5, -1.0], device=device))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, -6.0])
+
+
+def test_backward_on_non_scalar_without_gradient_raises():
+    y = mg.tensor([1.0, 2.0], requires_grad=True) * 2.0
+    with pytest.raises(RuntimeError, match=r"one-element output.*shape \(2,\)"):
+        y.backward()
+
+
+def test_backward_with_wrong_gradient_shape_raises():
+    y = mg.tensor([1.0, 2.0], requires_grad=True) * 2.0
+    with pytest.raises(ValueError, match=r"gradient has shape \(3,\), expected \(2,\)"):
+        y.backward(mg.tensor([1.0, 1.0, 1.0]))
+
+
+def test_backward_on_tensor_without_graph_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mg.tensor([1.0]).sum().backward()
+
+
+def test_inputs_not_requiring_grad_get_no_gradient(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    c = mg.tensor([3.0, 4.0], device=device)
+    (x * c).sum().backward()
+    assert c.grad is None
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 4.0])
+
+
+def test_backward_with_wrong_gradient_shape_from_function_is_reported():
+    class Bad(Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, gy):
+            return gy.sum()
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(\)"):
+        Bad.apply(x).sum().backward()
+
+
+# ------------------------------------------------------------------ no reference cycles
+
+
+def _build_graph(x, w):
+    a = x @ w
+    b = a.tanh()
+    c = b.exp()
+    d, e = mg.split(mg.concat([c, a], axis=1), 2, axis=1)
+    f = (d * e).sigmoid()
+    g = f.logsumexp(axis=1)
+    h = g + x[[0, 0, 1]].sum() + x.max() + mg.where(x > 0, x, x * 0.0).sum()
+    loss = h.mean()
+    return loss, [a, b, c, d, e, f, g, h]
+
+
+def _weakrefs(loss, tensors):
+    refs = [weakref.ref(t) for t in tensors] + [weakref.ref(t.creator) for t in tensors]
+    refs.append(weakref.ref(loss.creator))
+    return refs
+
+
+def test_graph_is_freed_by_reference_counting_alone():
+    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    w = mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True)
+    gc.collect()
+    gc.disable()
+    try:
+        loss, tensors = _build_graph(x, w)
+        refs = _weakrefs(loss, tensors)
+        assert all(r() is not None for r in refs)
+        del tensors
+        assert weakref.ref(loss.creator)() is not None
+        del loss
+        alive = [r() for r in refs if r() is not None]
+        assert alive == []
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_graph_is_freed_after_backward(retain_graph):
+    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    w = mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True)
+    gc.collect()
+    gc.disable()
+    try:
+        loss, tensors = _build_graph(x, w)
+        refs = _weakrefs(loss, tensors)
+        del tensors
+        loss.backward(retain_graph=retain_graph)
+        del loss
+        alive = [r() for r in refs if r() is not None]
+        assert alive == []
+        assert x.grad is not None and w.grad is not None
+        assert x.grad.creator is None and w.grad.creator is None
+    finally:
+        gc.enable()
+
+
+def test_graph_is_freed_after_grad():
+    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    w = mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True)
+    gc.collect()
+    gc.disable()
+    try:
+        loss, tensors = _build_graph(x, w)
+        refs = _weakrefs(loss, tensors)
+        del tensors
+        gx, gw = mg.grad(loss, [x, w])
+        del loss
+        assert [r() for r in refs if r() is not None] == []
+        assert gx.shape == (2, 2) and gw.shape == (2, 2)
+    finally:
+        gc.enable()
+
+
+# ------------------------------------------------------------------ gradient ownership
+
+
+def test_leaf_gradients_never_alias(device):
+    a = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    b = mg.tensor([3.0, 4.0], requires_grad=True, device=device)
+    (a + b).sum().backward()
+    assert a.grad.data is not b.grad.data
+    a.grad.data[...] = 100.0
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_leaf_gradients_never_alias_for_an_intermediate_gradient(device):
+    a = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    b = mg.tensor([3.0, 4.0], requires_grad=True, device=device)
+    ((a + b) * 2.0).sum().backward()
+    a.grad.data *= 0.0
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
+
+
+def test_leaf_gradient_does_not_alias_the_gradient_passed_in(device):
+    a = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    seed = mg.tensor([5.0, 6.0], device=device)
+    (a + 0.0).backward(seed)
+    a.grad.data[...] = 0.0
+    np.testing.assert_array_equal(seed.numpy(), [5.0, 6.0])
+
+
+def test_broadcast_gradient_is_writeable_and_owned(device):
+    a = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True, device=device)
+    b = mg.tensor(5.0, requires_grad=True, device=device)
+    (a + b).sum().backward()
+    for t, expected in ((a, [[1.0, 1.0, 1.0]]), (b, 3.0)):
+        data = t.grad.data
+        assert data.flags.writeable and data.flags.owndata
+        np.testing.assert_array_equal(t.grad.numpy(), expected)
+    a.grad.data += 1.0  # an optimizer's in-place update must work
+    np.testing.assert_array_equal(a.grad.numpy(), [[2.0, 2.0, 2.0]])
+
+
+def test_reshaped_gradient_is_owned(device):
+    a = mg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True, device=device)
+    a.reshape(2, 2).T.sum().backward()
+    assert a.grad.data.flags.owndata and a.grad.data.flags.writeable
+
+
+# ------------------------------------------------------------------ ties and repeated indices
+
+
+def test_tied_maxima_share_the_gradient(device):
+    x = mg.tensor([1.0, 3.0, 3.0], requires_grad=True, device=device)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.5])
+
+
+def test_tied_minima_along_axis_share_the_gradient(device):
+    x = mg.tensor([[2.0, 2.0, 5.0], [1.0, 4.0, 1.0]], requires_grad=True, device=device)
+    x.min(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.5, 0.5, 0.0], [0.5, 0.0, 0.5]])
+
+
+def test_maximum_of_a_tensor_with_itself_halves(device):
+    a = mg.tensor([1.0, -2.0, 3.0], requires_grad=True, device=device)
+    mg.maximum(a, a).sum().backward()
+    # each side receives half, and both sides are a: the total is 1
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 1.0, 1.0])
+    b = mg.tensor([1.0, -2.0, 3.0], requires_grad=True, device=device)
+    c = mg.tensor([1.0, -2.0, 3.0], requires_grad=True, device=device)
+    mg.maximum(b, c).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(c.grad.numpy(), [0.5, 0.5, 0.5])
+
+
+def test_repeated_integer_indices_accumulate(device):
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True, device=device)
+    x[[0, 0, 2]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 1.0])
+
+
+def test_repeated_index_pairs_accumulate_in_2d(device):
+    x = mg.tensor(np.zeros((2, 3)), requires_grad=True, device=device)
+    rows = mg.tensor([1, 1, 0, 1], device=device)
+    cols = mg.tensor([2, 2, 0, 0], device=device)
+    (x[rows, cols] * mg.tensor([1.0, 2.0, 3.0, 4.0], device=device)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[3.0, 0.0, 0.0], [4.0, 0.0, 3.0]])
+
+
+def test_multi_output_op_with_unused_output(device):
+    x = mg.tensor(np.arange(6.0), requires_grad=True, device=device)
+    a, b, c = mg.split(x, 3)
+    (b * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 2.0, 2.0, 0.0, 0.0])
+
+
+def test_output_saving_op_after_its_output_is_dropped(device):
+    # exp's backward uses its output; the output Tensor may be gone by backward time.
+    x = mg.tensor([0.5, 1.0], requires_grad=True, device=device)
+    y = (x.exp() * 2.0).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 * np.exp([0.5, 1.0]), rtol=1e-6)
+
+
+def test_array_module_of_grad_matches_data(device):
+    x = mg.tensor([1.0], requires_grad=True, device=device)
+    (x * 2.0).sum().backward()
+    assert get_array_module(x.grad.data) is get_array_module(x.data)
+
+
+def test_power_zero_has_zero_gradient_at_zero(device):
+    # d(x^0)/dx = 0 everywhere; 0 * x^(-1) would be NaN at x = 0.
+    x = mg.tensor([0.0, 2.0], requires_grad=True, device=device)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    (g,) = mg.grad((x ** 0).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
+
+
+def test_leaf_gradients_never_alias_under_create_graph():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    with record_backward_graph():
+        (a + b).sum().backward()
+    assert a.grad is not b.grad
+    (a * 3.0).sum().backward()          # accumulates into a.grad only
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, 4.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
