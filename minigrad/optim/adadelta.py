@@ -1,0 +1,78 @@
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
+
+from minigrad.backend import get_array_module
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler, 2012), as ``torch.optim.Adadelta``.
+
+    The ratio of two running RMS values gives each coordinate a step with the
+    units of the parameter, so ``lr`` is only a multiplier (default 1)::
+
+        g = -g                                          if maximize
+        g = g + lambda * theta                          if weight_decay != 0
+        v = rho * v + (1 - rho) * g * g                 (v starts at 0)
+        dx = sqrt(u + eps) / sqrt(v + eps) * g          (u starts at 0)
+        u = rho * u + (1 - rho) * dx * dx
+        theta = theta - lr * dx
+
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: multiplier of the update (default 1.0).
+        rho: decay rate of both running averages (default 0.9).
+        eps: added inside both square roots (default 1e-6).
+        weight_decay: L2 penalty coefficient (default 0).
+        maximize: maximize the objective instead of minimizing it.
+
+    State per parameter: ``step``, ``square_avg`` (v) and ``acc_delta`` (u).
+    """
+
+    param_shaped_state = True
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
+        check_hyperparameter(0.0 <= group["rho"] <= 1.0, f"Invalid rho value: {group['rho']}")
+        check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
+        check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
+
+    def step(self, closure=None):
+        """Perform one Adadelta update; returns the closure's loss if a closure is given."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                theta, g = p.data, self._grad_array(p)
+                xp = get_array_module(theta)
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = xp.zeros_like(theta)
+                    state["acc_delta"] = xp.zeros_like(theta)
+                state["step"] += 1
+                v, u = state["square_avg"], state["acc_delta"]
+
+                if group["maximize"]:
+                    g = -g                                  # ascend: follow +grad
+                if weight_decay != 0:
+                    g = g + weight_decay * theta            # g = g + lambda*theta
+                v *= rho                                    # v = rho*v + (1-rho)*g*g
+                v += (1 - rho) * g * g
+                std = v + eps                               # sqrt(v + eps)
+                xp.sqrt(std, out=std)
+                dx = u + eps                                # dx = sqrt(u + eps) / sqrt(v + eps) * g
+                xp.sqrt(dx, out=dx)
+                dx /= std
+                dx *= g
+                u *= rho                                    # u = rho*u + (1-rho)*dx*dx
+                u += (1 - rho) * dx * dx
+                dx *= lr
+                theta -= dx                                 # theta = theta - lr*dx
+        return loss

@@ -1,0 +1,78 @@
+"""Adagrad: per-coordinate learning rates from the sum of squared gradients."""
+
+from minigrad.backend import get_array_module
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi, Hazan and Singer, 2011), as ``torch.optim.Adagrad``.
+
+    Each coordinate's step is divided by the root of the sum of its squared
+    gradients so far, so rarely-updated coordinates take larger steps. With
+    step count :math:`t` (starting at 1)::
+
+        g = -g                                   if maximize
+        g = g + lambda * theta                   if weight_decay != 0
+        eps_t = lr / (1 + (t - 1) * lr_decay)
+        r = r + g * g                            (r starts at initial_accumulator_value)
+        theta = theta - eps_t * g / (sqrt(r) + delta)
+
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate (default 1e-2).
+        lr_decay: learning-rate decay per step (default 0).
+        weight_decay: L2 penalty coefficient (default 0).
+        initial_accumulator_value: starting value of ``r`` (default 0).
+        eps: ``delta``, added to the denominator for stability (default 1e-10).
+        maximize: maximize the objective instead of minimizing it.
+
+    State per parameter: ``step`` (int) and ``sum`` (the accumulator ``r``).
+    Unlike PyTorch the state is created at the first step, not in ``__init__``.
+    """
+
+    param_shaped_state = True
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                 eps=1e-10, maximize=False):
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
+        check_hyperparameter(group["lr_decay"] >= 0.0, f"Invalid lr_decay value: {group['lr_decay']}")
+        check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
+        check_hyperparameter(group["initial_accumulator_value"] >= 0.0,
+                             f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
+        check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
+
+    def step(self, closure=None):
+        """Perform one Adagrad update; returns the closure's loss if a closure is given."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                theta, g = p.data, self._grad_array(p)
+                xp = get_array_module(theta)
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["sum"] = xp.full_like(theta, float(group["initial_accumulator_value"]))
+                state["step"] += 1
+                r = state["sum"]
+
+                if group["maximize"]:
+                    g = -g                                       # ascend: follow +grad
+                if weight_decay != 0:
+                    g = g + weight_decay * theta                 # g = g + lambda*theta
+                clr = lr / (1 + (state["step"] - 1) * lr_decay)  # eps_t = eps / (1 + (t-1)*decay)
+                r += g * g                                       # r = r + g*g
+                denom = xp.sqrt(r)                               # sqrt(r) + delta
+                denom += eps
+                xp.divide(g, denom, out=denom)                   # g / (sqrt(r) + delta)
+                denom *= clr
+                theta -= denom                                   # theta = theta - eps_t * g / (sqrt(r) + delta)
+        return loss

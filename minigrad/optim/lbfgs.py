@@ -1,0 +1,177 @@
+"""L-BFGS: limited-memory BFGS with an optional strong-Wolfe line search."""
+from __future__ import annotations
+
+from minigrad.optim import flat
+from minigrad.optim.line_search import line_search_params
+from minigrad.optim.optimizer import Optimizer
+
+
+def two_loop_direction(grad, old_steps, old_grad_changes, rhos, initial_scale):
+    """The L-BFGS direction ``d = -H_k g`` by the two-loop recursion (Nocedal & Wright Alg. 7.4).
+
+    ``old_steps`` hold ``s_i = x_{i+1} - x_i``, ``old_grad_changes`` hold
+    ``y_i = g_{i+1} - g_i`` (oldest first), ``rhos`` hold ``1 / (y_i . s_i)``,
+    and ``H_k^0 = initial_scale * I``. The loops run over the m stored pairs,
+    never over vector entries.
+    """
+    q = grad.copy()
+    alphas = [0.0] * len(old_steps)
+    for i in range(len(old_steps) - 1, -1, -1):  # newest to oldest
+        alphas[i] = rhos[i] * float(old_steps[i] @ q)  # alpha_i = rho_i s_i^T q
+        q -= alphas[i] * old_grad_changes[i]  # q = q - alpha_i y_i
+    r = initial_scale * q  # r = H_k^0 q
+    for i in range(len(old_steps)):  # oldest to newest
+        beta = rhos[i] * float(old_grad_changes[i] @ r)  # beta = rho_i y_i^T r
+        r += (alphas[i] - beta) * old_steps[i]  # r = r + s_i (alpha_i - beta)
+    return -r
+
+
+class LBFGS(Optimizer):
+    """Limited-memory BFGS (Nocedal & Wright, *Numerical Optimization*, Alg. 7.5).
+
+    Each iteration builds the quasi-Newton direction ``d_k = -H_k g_k`` from
+    the last ``history_size`` pairs ``s_i = x_{i+1} - x_i``,
+    ``y_i = g_{i+1} - g_i`` by the two-loop recursion, with
+    ``H_k^0 = (s^T y / y^T y) I`` from the newest pair, then moves
+    ``x_{k+1} = x_k + t_k d_k``. ``t_k`` is ``lr`` (the first iteration scales it
+    by ``min(1, 1/||g||_1)``), or the strong-Wolfe line search's step when
+    ``line_search_fn="strong_wolfe"``. A pair with ``y^T s <= 1e-10`` is skipped,
+    which keeps ``H_k`` positive definite.
+
+    ``step(closure)`` runs up to ``max_iter`` iterations; the closure must zero
+    the gradients, compute the loss, call ``loss.backward()`` and return the
+    loss. It returns the loss of the first evaluation. All parameters form one
+    flat vector, so there is a single parameter group and all parameters share
+    a device and dtype. The running state (history, last direction and step)
+    lives in ``self.state`` under the first parameter, so ``state_dict`` saves it.
+
+    Args:
+        params: the Tensors to optimize.
+        lr: the step length (the line search's first trial step).
+        max_iter: iterations per ``step()``.
+        max_eval: closure evaluations per ``step()`` (default ``max_iter * 5 // 4``); checked
+            after each iteration, so one line search (at most 25 evaluations) may run past it.
+        tolerance_grad: stop when ``max |g_i| <= tolerance_grad``.
+        tolerance_change: stop when the loss or the step changes less than this.
+        history_size: the number ``m`` of stored ``(s, y)`` pairs.
+        line_search_fn: ``None`` (fixed step ``lr``) or ``"strong_wolfe"``.
+    """
+
+    #: The state holds flat vectors over all parameters (under the first one), not parameter-shaped arrays.
+    param_shaped_state = False
+
+    def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                        tolerance_change=tolerance_change, history_size=history_size,
+                        line_search_fn=line_search_fn)
+        super().__init__(params, defaults)
+        if len(self.param_groups) != 1:
+            raise ValueError(
+                f"LBFGS doesn't support per-parameter options (parameter groups): got {len(self.param_groups)} groups"
+            )
+        self._params = self.param_groups[0]["params"]
+        flat.check_same_device_and_dtype(self._params, "LBFGS")
+
+    def _validate_group(self, group):
+        """Reject bad hyperparameters up front, naming the value."""
+        if not group["lr"] > 0:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        for name in ("max_iter", "max_eval", "history_size"):
+            if not isinstance(group[name], int) or group[name] < 1:
+                raise ValueError(f"Invalid {name}: {group[name]} (expected an integer >= 1)")
+        for name in ("tolerance_grad", "tolerance_change"):
+            if not group[name] >= 0:
+                raise ValueError(f"Invalid {name}: {group[name]} (expected >= 0)")
+        if group["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(f"Invalid line_search_fn: {group['line_search_fn']!r} (expected None or 'strong_wolfe')")
+
+    def step(self, closure=None):
+        """Run up to ``max_iter`` L-BFGS iterations; return the closure's loss at the starting point."""
+        if closure is None:
+            raise ValueError("LBFGS.step needs a closure that zeroes grads, computes the loss, "
+                             "calls loss.backward() and returns the loss")
+        group = self.param_groups[0]
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        params = self._params
+        state = self.state.setdefault(params[0], {})
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+
+        first_loss, loss, g = flat.evaluate(closure, params)
+        evals = 1
+        state["func_evals"] += 1
+        if float(abs(g).max()) <= tolerance_grad:
+            return first_loss
+
+        d = state.get("d")
+        t = state.get("t")
+        old_steps = state.get("old_steps", [])
+        old_grad_changes = state.get("old_grad_changes", [])
+        rhos = state.get("rhos", [])
+        initial_scale = state.get("initial_scale", 1.0)
+        prev_g = state.get("prev_flat_grad")
+        prev_loss = state.get("prev_loss")
+
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            if prev_g is None:
+                d = -g
+                old_steps, old_grad_changes, rhos, initial_scale = [], [], [], 1.0
+            else:
+                y = g - prev_g  # y_k = g_{k+1} - g_k
+                s = t * d  # s_k = x_{k+1} - x_k
+                ys = float(y @ s)
+                if ys > 1e-10:
+                    if len(old_steps) == group["history_size"]:
+                        old_steps.pop(0)
+                        old_grad_changes.pop(0)
+                        rhos.pop(0)
+                    old_steps.append(s)
+                    old_grad_changes.append(y)
+                    rhos.append(1.0 / ys)  # rho_k = 1 / (y_k^T s_k)
+                    initial_scale = ys / float(y @ y)  # H_k^0 = (s^T y / y^T y) I  (N&W eq. 7.20)
+                d = two_loop_direction(g, old_steps, old_grad_changes, rhos, initial_scale)
+            prev_g = g.copy()
+            prev_loss = loss
+
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / max(float(abs(g).sum()), 1e-300)) * lr  # the first step is scaled to the gradient
+            else:
+                t = lr
+            gtd = float(g @ d)
+            if gtd > -tolerance_change:  # not a descent direction any more
+                break
+
+            if group["line_search_fn"] == "strong_wolfe":
+                x0 = flat.flat_params(params)
+                search = line_search_params(closure, params, x0, d, loss, g, t,
+                                            max_evals=25,
+                                            tolerance_change=tolerance_change)
+                t, loss, g = search.step, search.value, search.payload
+                evals += search.evals
+                state["func_evals"] += search.evals
+            else:
+                flat.add_flat_to_params(params, t, d)  # x_{k+1} = x_k + t d_k
+                if n_iter != max_iter:
+                    _, loss, g = flat.evaluate(closure, params)
+                    evals += 1
+                    state["func_evals"] += 1
+
+            if n_iter == max_iter or evals >= max_eval:
+                break
+            if float(abs(g).max()) <= tolerance_grad:
+                break
+            if float(abs(d).max()) * abs(t) <= tolerance_change:
+                break
+            if abs(loss - prev_loss) < tolerance_change:
+                break
+
+        state.update(d=d, t=t, old_steps=old_steps, old_grad_changes=old_grad_changes, rhos=rhos,
+                     initial_scale=initial_scale, prev_flat_grad=prev_g, prev_loss=prev_loss)
+        return first_loss

@@ -1,0 +1,105 @@
+"""RMSprop: divide the gradient by a running root mean square of recent gradients."""
+
+from minigrad.backend import get_array_module
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton, 2012), as ``torch.optim.RMSprop``.
+
+    With decay rate ``alpha``::
+
+        g = -g                                        if maximize
+        g = g + lambda * theta                        if weight_decay != 0
+        v = alpha * v + (1 - alpha) * g * g           (v starts at 0)
+        if centered:
+            m = alpha * m + (1 - alpha) * g           (m starts at 0)
+            d = sqrt(v - m * m) + eps
+        else:
+            d = sqrt(v) + eps
+        if momentum > 0:
+            b = mu * b + g / d                        (b starts at 0)
+            theta = theta - lr * b
+        else:
+            theta = theta - lr * g / d
+
+    Note the ``eps`` is added outside the square root, as in PyTorch.
+
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate (default 1e-2).
+        alpha: smoothing constant of the squared-gradient average (default 0.99).
+        eps: added to the denominator for stability (default 1e-8).
+        weight_decay: L2 penalty coefficient (default 0).
+        momentum: momentum factor ``mu`` (default 0).
+        centered: divide by an estimate of the gradient's variance instead of its
+            second moment.
+        maximize: maximize the objective instead of minimizing it.
+
+    State per parameter: ``step``, ``square_avg`` (v), ``grad_avg`` (m, when
+    centered) and ``momentum_buffer`` (b, when momentum > 0).
+    """
+
+    param_shaped_state = True
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False, maximize=False):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
+        check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
+        check_hyperparameter(group["momentum"] >= 0.0, f"Invalid momentum value: {group['momentum']}")
+        check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
+        check_hyperparameter(group["alpha"] >= 0.0, f"Invalid alpha value: {group['alpha']}")
+
+    def step(self, closure=None):
+        """Perform one RMSprop update; returns the closure's loss if a closure is given."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+            mu, weight_decay = float(group["momentum"]), float(group["weight_decay"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                theta, g = p.data, self._grad_array(p)
+                xp = get_array_module(theta)
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = xp.zeros_like(theta)
+                    if mu > 0:
+                        state["momentum_buffer"] = xp.zeros_like(theta)
+                    if group["centered"]:
+                        state["grad_avg"] = xp.zeros_like(theta)
+                state["step"] += 1
+                v = state["square_avg"]
+
+                if group["maximize"]:
+                    g = -g                                  # ascend: follow +grad
+                if weight_decay != 0:
+                    g = g + weight_decay * theta            # g = g + lambda*theta
+                v *= alpha                                  # v = alpha*v + (1-alpha)*g*g
+                v += (1 - alpha) * g * g
+                if group["centered"]:
+                    m = state["grad_avg"]
+                    m *= alpha                              # m = alpha*m + (1-alpha)*g
+                    m += (1 - alpha) * g
+                    d = v - m * m                           # d = sqrt(v - m*m) + eps
+                    xp.sqrt(d, out=d)
+                else:
+                    d = xp.sqrt(v)                          # d = sqrt(v) + eps
+                d += eps
+                xp.divide(g, d, out=d)                      # d now holds g / d
+                if mu > 0:
+                    b = state["momentum_buffer"]
+                    b *= mu                                 # b = mu*b + g/d
+                    b += d
+                    theta -= lr * b                         # theta = theta - lr*b
+                else:
+                    d *= lr
+                    theta -= d                              # theta = theta - lr * g/d
+        return loss
+

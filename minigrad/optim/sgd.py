@@ -1,0 +1,80 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
+
+    For each parameter :math:`\theta` with gradient :math:`g`, learning rate
+    :math:`\epsilon`, momentum :math:`\mu`, dampening :math:`\tau` and weight
+    decay :math:`\lambda`::
+
+        g = -g                          if maximize
+        g = g + lambda * theta          if weight_decay != 0
+        if momentum != 0:
+            b = g                       on the first step (no dampening)
+            b = mu * b + (1 - tau) * g  afterwards
+            g = g + mu * b              if nesterov
+            g = b                       otherwise
+        theta = theta - eps * g
+
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate (default 1e-3).
+        momentum: momentum factor (default 0).
+        dampening: dampening for momentum (default 0).
+        weight_decay: L2 penalty coefficient (default 0).
+        nesterov: use Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
+        maximize: maximize the objective instead of minimizing it.
+
+    State per parameter: ``momentum_buffer`` (only when momentum is used).
+    """
+
+    param_shaped_state = True
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
+        check_hyperparameter(group["momentum"] >= 0.0, f"Invalid momentum value: {group['momentum']}")
+        check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
+        check_hyperparameter(
+            not group["nesterov"] or (group["momentum"] > 0 and group["dampening"] == 0),
+            "Nesterov momentum requires a momentum and zero dampening "
+            f"(got momentum={group['momentum']}, dampening={group['dampening']})",
+        )
+
+    def step(self, closure=None):
+        """Perform one SGD update; returns the closure's loss if a closure is given."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            # Python floats keep float32 arrays float32 (a NumPy float64 scalar would promote them)
+            lr, mu, tau = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
+            weight_decay = float(group["weight_decay"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                theta, g = p.data, self._grad_array(p)
+                if group["maximize"]:
+                    g = -g                                  # ascend: follow +grad
+                if weight_decay != 0:
+                    g = g + weight_decay * theta            # g = g + lambda*theta
+                if mu != 0:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = g.copy()   # b = g
+                    else:
+                        buf *= mu                           # b = mu*b + (1-tau)*g
+                        buf += g if tau == 0 else (1 - tau) * g
+                    if group["nesterov"]:
+                        g = g + mu * buf                    # g = g + mu*b
+                    else:
+                        g = buf                             # g = b
+                theta -= lr * g                             # theta = theta - eps*g
+        return loss

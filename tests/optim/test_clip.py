@@ -1,0 +1,95 @@
+"""Gradient clipping by global norm and by value."""
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.optim import clip_grad_norm_, clip_grad_value_
+
+
+def _with_grads(grads, device="cpu", dtype=np.float64):
+    params = []
+    for g in grads:
+        p = mg.tensor(np.zeros_like(np.asarray(g, dtype=float)), dtype=dtype, requires_grad=True, device=device)
+        p.grad = mg.tensor(g, dtype=dtype, device=device)
+        params.append(p)
+    return params
+
+
+def test_clip_by_two_norm_scales_all_gradients(device):
+    params = _with_grads([[3.0, 4.0], [[12.0]]], device)
+    total = clip_grad_norm_(params, max_norm=6.5)
+    assert isinstance(total, float)
+    assert total == 13.0  # sqrt(9 + 16 + 144)
+    coef = 6.5 / (13.0 + 1e-6)  # min(1, max_norm / (total + 1e-6))
+    np.testing.assert_allclose(params[0].grad.numpy(), [3.0 * coef, 4.0 * coef], rtol=1e-15)
+    np.testing.assert_allclose(params[1].grad.numpy(), [[12.0 * coef]], rtol=1e-15)
+
+
+def test_no_scaling_below_max_norm():
+    params = _with_grads([[3.0, 4.0]])
+    assert clip_grad_norm_(params, max_norm=5.1) == 5.0
+    np.testing.assert_array_equal(params[0].grad.numpy(), [3.0, 4.0])
+
+
+@pytest.mark.parametrize("norm_type, expected", [
+    (float("inf"), 12.0),                      # max |g|
+    (1.0, 19.0),                               # 3 + 4 + 12
+    (3.0, (27 + 64 + 1728) ** (1 / 3)),        # (sum |g|^3)^(1/3)
+])
+def test_other_norm_types(norm_type, expected, device):
+    params = _with_grads([[3.0, -4.0], [[-12.0]]], device)
+    total = clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
+    np.testing.assert_allclose(total, expected, rtol=1e-14)
+    coef = 1.0 / (expected + 1e-6)
+    np.testing.assert_allclose(params[1].grad.numpy(), [[-12.0 * coef]], rtol=1e-14)
+
+
+def test_non_finite_norm_raises_when_asked():
+    params = _with_grads([[1.0, np.nan]])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_(params, max_norm=1.0, error_if_nonfinite=True)
+    params = _with_grads([[1.0, np.inf]])
+    total = clip_grad_norm_(params, max_norm=1.0)
+    assert total == math.inf
+    # scaled by max_norm / inf = 0, as in PyTorch: the finite entry becomes 0, inf * 0 is NaN
+    grad = params[0].grad.numpy()
+    assert grad[0] == 0.0 and np.isnan(grad[1])
+
+
+def test_float32_gradients_are_scaled_in_place_and_stay_float32(device):
+    params = _with_grads([[30.0, 40.0]], device, np.float32)
+    grad_array = params[0].grad.data
+    total = clip_grad_norm_(params, max_norm=1.0)
+    assert params[0].grad.data is grad_array and grad_array.dtype == np.float32
+    assert total == 50.0
+    np.testing.assert_allclose(params[0].grad.numpy(), [0.6, 0.8], rtol=1e-6)
+
+
+def test_parameters_without_grad_are_ignored_and_a_single_tensor_is_accepted():
+    x = mg.tensor([1.0], requires_grad=True)
+    assert clip_grad_norm_([x], max_norm=1.0) == 0.0
+    (y,) = _with_grads([[6.0, 8.0]])
+    assert clip_grad_norm_(y, max_norm=5.0) == 10.0
+    np.testing.assert_allclose(y.grad.numpy(), [3.0, 4.0], rtol=1e-6)
+
+
+def test_clip_grad_norm_validates_arguments():
+    params = _with_grads([[1.0]])
+    with pytest.raises(ValueError, match="max_norm must be >= 0, got -1.0"):
+        clip_grad_norm_(params, max_norm=-1)
+    with pytest.raises(ValueError, match="norm_type must be > 0 or inf, got 0.0"):
+        clip_grad_norm_(params, max_norm=1.0, norm_type=0)
+
+
+def test_clip_grad_value_clamps_in_place(device):
+    params = _with_grads([[-3.0, 0.5, 2.0], [[7.0]]], device, np.float32)
+    arrays = [p.grad.data for p in params]
+    clip_grad_value_(params, 1.0)
+    np.testing.assert_array_equal(params[0].grad.numpy(), np.array([-1.0, 0.5, 1.0], dtype=np.float32))
+    np.testing.assert_array_equal(params[1].grad.numpy(), [[1.0]])
+    assert all(p.grad.data is a and a.dtype == np.float32 for p, a in zip(params, arrays))
+    with pytest.raises(ValueError, match="clip_value must be >= 0, got -1.0"):
+        clip_grad_value_(params, -1.0)

@@ -1,0 +1,77 @@
+"""Every optimizer rejects bad hyperparameters up front, naming the value."""
+
+import re
+
+import pytest
+
+import minigrad as mg
+from minigrad.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
+
+ADAM_FAMILY = [Adam, AdamW, Adamax, NAdam, RAdam]
+
+CASES = [
+    (SGD, {"lr": -1}, "Invalid learning rate: -1"),
+    (SGD, {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+    (SGD, {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    (SGD, {"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+    (SGD, {"nesterov": True, "momentum": 0.9, "dampening": 0.1},
+     "Nesterov momentum requires a momentum and zero dampening"),
+    (Adagrad, {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    (Adagrad, {"lr_decay": -1.0}, "Invalid lr_decay value: -1.0"),
+    (Adagrad, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+    (Adagrad, {"initial_accumulator_value": -2.0}, "Invalid initial_accumulator_value value: -2.0"),
+    (Adagrad, {"eps": -1e-10}, "Invalid epsilon value: -1e-10"),
+    (RMSprop, {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    (RMSprop, {"alpha": -0.9}, "Invalid alpha value: -0.9"),
+    (RMSprop, {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    (RMSprop, {"momentum": -1.0}, "Invalid momentum value: -1.0"),
+    (RMSprop, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+    (Adadelta, {"lr": -1.0}, "Invalid learning rate: -1.0"),
+    (Adadelta, {"rho": 1.5}, "Invalid rho value: 1.5"),
+    (Adadelta, {"rho": -0.1}, "Invalid rho value: -0.1"),
+    (Adadelta, {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    (Adadelta, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+    (NAdam, {"momentum_decay": -0.1}, "Invalid momentum_decay value: -0.1"),
+]
+for cls in ADAM_FAMILY:
+    CASES += [
+        (cls, {"lr": -1}, "Invalid learning rate: -1"),
+        (cls, {"eps": -1e-8}, "Invalid epsilon value: -1e-08"),
+        (cls, {"betas": (1.5, 0.999)}, "Invalid beta parameter at index 0: 1.5"),
+        (cls, {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
+        (cls, {"betas": (-0.1, 0.9)}, "Invalid beta parameter at index 0: -0.1"),
+        (cls, {"betas": 0.9}, "Invalid betas: 0.9"),
+        (cls, {"weight_decay": -0.01}, "Invalid weight_decay value: -0.01"),
+    ]
+
+
+@pytest.mark.parametrize("cls, options, message", CASES,
+                         ids=[f"{c.__name__}-{','.join(o)}" for c, o, _ in CASES])
+def test_bad_hyperparameter_raises_value_error_naming_it(cls, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls([mg.tensor([1.0], requires_grad=True)], **options)
+
+
+@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adadelta, *ADAM_FAMILY])
+def test_bad_hyperparameter_in_a_group_is_rejected_too(cls):
+    good = mg.tensor([1.0], requires_grad=True)
+    bad = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=re.escape("Invalid learning rate: -0.5")):
+        cls([{"params": [good]}, {"params": [bad], "lr": -0.5}])
+
+
+@pytest.mark.parametrize("cls, defaults", [
+    (SGD, dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False)),
+    (Adagrad, dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10)),
+    (RMSprop, dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False)),
+    (Adadelta, dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False)),
+    (Adam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False)),
+    (AdamW, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)),
+    (Adamax, dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+    (NAdam, dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3)),
+    (RAdam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+])
+def test_defaults_match_pytorch(cls, defaults):
+    group = cls([mg.tensor([1.0], requires_grad=True)]).param_groups[0]
+    for name, value in defaults.items():
+        assert group[name] == value, name

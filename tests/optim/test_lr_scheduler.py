@@ -1,0 +1,271 @@
+"""Learning-rate schedules: lr sequences against hand-computed values, composition, checkpoints."""
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.optim import SGD
+from minigrad.optim.lr_scheduler import (ChainedScheduler, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR,
+                                         LinearWarmup, MultiStepLR, ReduceLROnPlateau, SequentialLR, StepLR)
+
+
+def _optimizer(*lrs):
+    """An SGD with one single-parameter group per lr."""
+    return SGD([{"params": [mg.tensor([1.0], requires_grad=True)], "lr": lr} for lr in lrs])
+
+
+def _lr_sequence(scheduler, optimizer, epochs):
+    """The lrs of every group at epochs 0 .. epochs-1 (construction sets epoch 0)."""
+    seen = []
+    for _ in range(epochs):
+        seen.append([group["lr"] for group in optimizer.param_groups])
+        assert scheduler.get_last_lr() == seen[-1]
+        optimizer.step()
+        scheduler.step()
+    return np.array(seen)
+
+
+def test_step_lr_halves_every_two_epochs_per_group():
+    optimizer = _optimizer(1.0, 0.2)
+    lrs = _lr_sequence(StepLR(optimizer, step_size=2, gamma=0.5), optimizer, 7)
+    # lr_k = lr_0 * 0.5^floor(k/2)
+    np.testing.assert_allclose(lrs[:, 0], [1, 1, 0.5, 0.5, 0.25, 0.25, 0.125], rtol=1e-15)
+    np.testing.assert_allclose(lrs[:, 1], [0.2, 0.2, 0.1, 0.1, 0.05, 0.05, 0.025], rtol=1e-15)
+
+
+def test_multistep_lr_counts_milestones_and_repeated_ones_twice():
+    optimizer = _optimizer(1.0)
+    lrs = _lr_sequence(MultiStepLR(optimizer, milestones=[5, 2], gamma=0.1), optimizer, 7)
+    np.testing.assert_allclose(lrs[:, 0], [1, 1, 0.1, 0.1, 0.1, 0.01, 0.01], rtol=1e-12)
+    optimizer = _optimizer(1.0)
+    lrs = _lr_sequence(MultiStepLR(optimizer, milestones=[2, 2], gamma=0.1), optimizer, 4)
+    np.testing.assert_allclose(lrs[:, 0], [1, 1, 0.01, 0.01], rtol=1e-12)
+
+
+def test_exponential_lr():
+    optimizer = _optimizer(1.0)
+    lrs = _lr_sequence(ExponentialLR(optimizer, gamma=0.5), optimizer, 4)
+    np.testing.assert_allclose(lrs[:, 0], [1, 0.5, 0.25, 0.125], rtol=1e-15)
+
+
+def test_cosine_annealing_follows_the_closed_form_and_rises_after_t_max():
+    optimizer = _optimizer(1.0)
+    lrs = _lr_sequence(CosineAnnealingLR(optimizer, T_max=4, eta_min=0.1), optimizer, 6)
+    # lr_k = 0.1 + 0.9 (1 + cos(pi k / 4)) / 2: cos(pi/4) = 0.70710678..., cos(pi/2) = 0
+    c = 0.7071067811865476
+    expected = [1.0, 0.1 + 0.45 * (1 + c), 0.55, 0.1 + 0.45 * (1 - c), 0.1, 0.1 + 0.45 * (1 - c)]
+    np.testing.assert_allclose(lrs[:, 0], expected, rtol=1e-14)
+
+
+def test_linear_lr_is_the_textbook_decay_to_end_lr_then_constant():
+    optimizer = _optimizer(0.1)
+    lrs = _lr_sequence(LinearLR(optimizer, end_lr=0.01, total_iters=4), optimizer, 6)
+    # lr_k = (1 - k/4) 0.1 + (k/4) 0.01, then 0.01
+    np.testing.assert_allclose(lrs[:, 0], [0.1, 0.0775, 0.055, 0.0325, 0.01, 0.01], rtol=1e-14)
+
+
+def test_linear_lr_with_end_factor_schedules_each_group_from_its_own_lr():
+    optimizer = _optimizer(1.0, 0.2)
+    lrs = _lr_sequence(LinearLR(optimizer, end_factor=0.5, total_iters=2), optimizer, 4)
+    np.testing.assert_allclose(lrs, [[1.0, 0.2], [0.75, 0.15], [0.5, 0.1], [0.5, 0.1]], rtol=1e-14)
+
+
+def test_linear_lr_needs_exactly_one_end():
+    with pytest.raises(ValueError, match="exactly one of end_lr and end_factor"):
+        LinearLR(_optimizer(0.1), total_iters=3)
+    with pytest.raises(ValueError, match="exactly one of end_lr and end_factor"):
+        LinearLR(_optimizer(0.1), end_lr=0.01, end_factor=0.1)
+    with pytest.raises(ValueError, match="total_iters must be a positive integer, got 0"):
+        LinearLR(_optimizer(0.1), end_lr=0.01, total_iters=0)
+
+
+def test_linear_warmup_ramps_to_the_base_lr():
+    optimizer = _optimizer(1.0)
+    lrs = _lr_sequence(LinearWarmup(optimizer, warmup_iters=4, start_factor=0.2), optimizer, 6)
+    # lr_k = 0.2 + 0.8 min(k, 4) / 4
+    np.testing.assert_allclose(lrs[:, 0], [0.2, 0.4, 0.6, 0.8, 1.0, 1.0], rtol=1e-14)
+
+
+def test_warmup_then_cosine_in_sequence():
+    optimizer = _optimizer(1.0)
+    warmup = LinearWarmup(optimizer, warmup_iters=3, start_factor=0.25)
+    cosine = CosineAnnealingLR(optimizer, T_max=4)
+    lrs = _lr_sequence(SequentialLR(optimizer, [warmup, cosine], milestones=[3]), optimizer, 8)
+    # warmup 0.25, 0.5, 0.75; then (1 + cos(pi j / 4)) / 2 for j = 0..4
+    c = 0.7071067811865476
+    expected = [0.25, 0.5, 0.75, 1.0, (1 + c) / 2, 0.5, (1 - c) / 2, 0.0]
+    np.testing.assert_allclose(lrs[:, 0], expected, rtol=1e-14, atol=1e-16)
+
+
+def test_chained_scheduler_multiplies_factors():
+    optimizer = _optimizer(1.0)
+    schedulers = [ExponentialLR(optimizer, gamma=0.5), LinearWarmup(optimizer, warmup_iters=2, start_factor=0.5)]
+    lrs = _lr_sequence(ChainedScheduler(schedulers), optimizer, 4)
+    # 0.5^k * (0.5 + 0.5 min(k, 2) / 2)
+    np.testing.assert_allclose(lrs[:, 0], [0.5, 0.375, 0.25, 0.125], rtol=1e-14)
+
+
+def test_lambda_lr_with_one_function_per_group():
+    optimizer = _optimizer(1.0, 0.5)
+    scheduler = LambdaLR(optimizer, [lambda k: 1 / (k + 1), lambda k: 0.9 ** k])
+    lrs = _lr_sequence(scheduler, optimizer, 3)
+    np.testing.assert_allclose(lrs, [[1.0, 0.5], [0.5, 0.45], [1 / 3, 0.405]], rtol=1e-14)
+    with pytest.raises(ValueError, match="expected 2 lr_lambdas, got 1"):
+        LambdaLR(optimizer, [lambda k: 1.0])
+
+
+def test_the_optimizer_uses_the_scheduled_lr():
+    x = mg.tensor([0.0], dtype=np.float64, requires_grad=True)
+    optimizer = SGD([x], lr=1.0)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
+    for _ in range(3):
+        x.grad = mg.tensor([-1.0], dtype=np.float64)
+        optimizer.step()
+        scheduler.step()
+    np.testing.assert_allclose(x.numpy(), [1.0 + 0.5 + 0.25], rtol=1e-15)
+
+
+def test_schedulers_validate_their_arguments():
+    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
+        StepLR(_optimizer(0.1), step_size=0)
+    with pytest.raises(ValueError, match="T_max must be a positive integer, got -3"):
+        CosineAnnealingLR(_optimizer(0.1), T_max=-3)
+    with pytest.raises(ValueError, match="start_factor must be in"):
+        LinearWarmup(_optimizer(0.1), warmup_iters=3, start_factor=2.0)
+    with pytest.raises(ValueError, match="expected 1 milestones for 2 schedulers"):
+        optimizer = _optimizer(0.1)
+        SequentialLR(optimizer, [StepLR(optimizer, 1), StepLR(optimizer, 2)], milestones=[])
+    with pytest.raises(KeyError, match="initial_lr"):
+        StepLR(_optimizer(0.1), step_size=1, last_epoch=3)
+
+
+def _plateau_lrs(metrics, **options):
+    optimizer = _optimizer(1.0)
+    scheduler = ReduceLROnPlateau(optimizer, **options)
+    seen = []
+    for value in metrics:
+        scheduler.step(value)
+        seen.append(optimizer.param_groups[0]["lr"])
+        assert scheduler.get_last_lr() == [seen[-1]]
+    return seen
+
+
+def test_plateau_cuts_after_patience_epochs_without_improvement():
+    # 9 after 10 improves; two non-improving 9s exceed patience 1 -> cut; same again for 8
+    lrs = _plateau_lrs([10, 9, 9, 9, 8, 8, 8, 8], factor=0.5, patience=1)
+    np.testing.assert_allclose(lrs, [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25])
+
+
+def test_plateau_cooldown_pauses_the_count():
+    lrs = _plateau_lrs([10, 9, 9, 9, 8, 8, 8, 8], factor=0.5, patience=1, cooldown=2)
+    np.testing.assert_allclose(lrs, [1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25])
+
+
+def test_plateau_max_mode_with_absolute_threshold():
+    # an improvement must beat best + 0.5
+    lrs = _plateau_lrs([1.0, 1.4, 1.6, 1.7, 1.8], mode="max", threshold=0.5, threshold_mode="abs", patience=0)
+    np.testing.assert_allclose(lrs, [1, 0.1, 0.1, 0.01, 0.001], rtol=1e-12)
+
+
+def test_plateau_relative_threshold_in_min_mode():
+    # 9.9995 is not below 10 * (1 - 1e-3) = 9.99, so it is not an improvement
+    lrs = _plateau_lrs([10.0, 9.9995, 9.98], threshold=1e-3, patience=0, factor=0.5)
+    np.testing.assert_allclose(lrs, [1, 0.5, 0.5])
+
+
+def test_plateau_respects_min_lr_and_eps():
+    np.testing.assert_allclose(_plateau_lrs([5, 5, 5, 5], patience=0, min_lr=0.05), [1, 0.1, 0.05, 0.05])
+    optimizer = _optimizer(1e-8)
+    scheduler = ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
+    scheduler.step(1.0)
+    scheduler.step(1.0)  # 1e-8 - 5e-9 is not more than eps = 1e-8: no change
+    assert optimizer.param_groups[0]["lr"] == 1e-8
+
+
+def test_plateau_validates_its_arguments():
+    with pytest.raises(ValueError, match="factor should be < 1.0, got 1.5"):
+        ReduceLROnPlateau(_optimizer(0.1), factor=1.5)
+    with pytest.raises(ValueError, match="mode 'median' is unknown"):
+        ReduceLROnPlateau(_optimizer(0.1), mode="median")
+    with pytest.raises(ValueError, match="threshold_mode 'pct' is unknown"):
+        ReduceLROnPlateau(_optimizer(0.1), threshold_mode="pct")
+    with pytest.raises(ValueError, match="expected 2 min_lrs, got 1"):
+        ReduceLROnPlateau(_optimizer(0.1, 0.2), min_lr=[0.0])
+
+
+SCHEDULES = {
+    "step": lambda opt: StepLR(opt, step_size=2, gamma=0.5),
+    "multistep": lambda opt: MultiStepLR(opt, milestones=[1, 4], gamma=0.3),
+    "exponential": lambda opt: ExponentialLR(opt, gamma=0.9),
+    "cosine": lambda opt: CosineAnnealingLR(opt, T_max=5, eta_min=0.01),
+    "linear": lambda opt: LinearLR(opt, end_lr=0.01, total_iters=5),
+    "lambda": lambda opt: LambdaLR(opt, lambda k: 1 / (k + 1)),
+    "warmup-cosine": lambda opt: SequentialLR(
+        opt, [LinearWarmup(opt, warmup_iters=2), CosineAnnealingLR(opt, T_max=5)], milestones=[2]),
+    "chained": lambda opt: ChainedScheduler([ExponentialLR(opt, 0.9), LinearWarmup(opt, warmup_iters=3)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_scheduler_state_dict_round_trip_through_a_file_resumes_the_sequence(name, tmp_path):
+    optimizer = _optimizer(0.1, 0.3)
+    scheduler = SCHEDULES[name](optimizer)
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    mg.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp_path / "ckpt.npz")
+    expected = _lr_sequence(scheduler, optimizer, 5)
+
+    checkpoint = mg.load(tmp_path / "ckpt.npz")
+    resumed_optimizer = _optimizer(0.1, 0.3)
+    resumed = SCHEDULES[name](resumed_optimizer)
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed.load_state_dict(checkpoint["scheduler"])
+    assert resumed.last_epoch == 3
+    np.testing.assert_array_equal(_lr_sequence(resumed, resumed_optimizer, 5), expected)
+
+
+def test_plateau_state_dict_round_trip_through_a_file(tmp_path):
+    metrics = [5, 4, 4, 4, 4, 3, 3, 3, 3, 3]
+    optimizer = _optimizer(1.0)
+    scheduler = ReduceLROnPlateau(optimizer, patience=1, cooldown=1, factor=0.5)
+    for value in metrics[:4]:
+        scheduler.step(value)
+    mg.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp_path / "ckpt.npz")
+    expected = []
+    for value in metrics[4:]:
+        scheduler.step(value)
+        expected.append(optimizer.param_groups[0]["lr"])
+
+    checkpoint = mg.load(tmp_path / "ckpt.npz")
+    resumed_optimizer = _optimizer(1.0)
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed = ReduceLROnPlateau(resumed_optimizer)
+    resumed.load_state_dict(checkpoint["scheduler"])
+    actual = []
+    for value in metrics[4:]:
+        resumed.step(value)
+        actual.append(resumed_optimizer.param_groups[0]["lr"])
+    assert actual == expected
+    assert min(expected) < 0.5  # the resumed part did cut the lr
+
+
+def test_initial_lr_is_recorded_and_reused_when_resuming():
+    optimizer = _optimizer(0.4)
+    scheduler = ExponentialLR(optimizer, gamma=0.5)
+    for _ in range(2):
+        scheduler.step()
+    assert optimizer.param_groups[0]["initial_lr"] == 0.4
+    resumed = ExponentialLR(optimizer, gamma=0.5, last_epoch=2)  # resuming continues at epoch 3
+    assert math.isclose(optimizer.param_groups[0]["lr"], 0.4 * 0.5 ** 3)
+    assert resumed.last_epoch == 3
+
+
+def test_plateau_accepts_a_scalar_tensor_metric():
+    optimizer = _optimizer(1.0)
+    scheduler = ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
+    scheduler.step(mg.tensor(2.0))
+    scheduler.step(mg.tensor(2.0))
+    assert scheduler.best == 2.0 and optimizer.param_groups[0]["lr"] == 0.5

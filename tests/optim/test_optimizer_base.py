@@ -1,0 +1,150 @@
+"""The Optimizer base class: parameter validation, groups, zero_grad, closures."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.optim import SGD, Adam, Optimizer
+
+
+def test_empty_parameter_list_is_rejected():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        SGD([], lr=0.1)
+
+
+def test_a_single_tensor_instead_of_an_iterable_is_rejected():
+    with pytest.raises(TypeError, match="iterable"):
+        SGD(mg.tensor([1.0], requires_grad=True), lr=0.1)
+
+
+def test_parameter_that_does_not_require_grad_is_named():
+    frozen = mg.zeros(2, 3)
+    with pytest.raises(ValueError, match=r"parameter 1 of param group 0 .*shape=\(2, 3\).*requires_grad=False"):
+        Adam([mg.tensor([1.0], requires_grad=True), frozen])
+
+
+def test_non_leaf_parameter_is_rejected():
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="non-leaf"):
+        SGD([x * 2], lr=0.1)
+
+
+def test_non_tensor_parameter_is_rejected():
+    with pytest.raises(TypeError, match="parameter 0 of param group 0 is a ndarray"):
+        SGD([np.zeros(3)], lr=0.1)
+
+
+def test_duplicate_parameters_are_rejected_within_and_across_groups():
+    x = mg.tensor([1.0], requires_grad=True)
+    y = mg.tensor([2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([x, y, x], lr=0.1)
+    with pytest.raises(ValueError, match="already in another param group"):
+        SGD([{"params": [x]}, {"params": [y, x]}], lr=0.1)
+
+
+def test_set_of_parameters_is_rejected_because_its_order_is_undefined():
+    with pytest.raises(TypeError, match="ordered"):
+        SGD([{"params": {mg.tensor([1.0], requires_grad=True)}}], lr=0.1)
+
+
+def test_groups_take_defaults_and_keep_their_own_options():
+    a = mg.tensor([1.0], requires_grad=True)
+    b = mg.tensor([1.0], requires_grad=True)
+    optimizer = SGD([{"params": [a]}, {"params": [b], "lr": 0.5, "momentum": 0.9}], lr=0.1)
+    first, second = optimizer.param_groups
+    assert first["lr"] == 0.1 and first["momentum"] == 0.0 and first["params"] == [a]
+    assert second["lr"] == 0.5 and second["momentum"] == 0.9 and second["params"] == [b]
+    assert first["nesterov"] is False and second["maximize"] is False
+
+
+def test_param_groups_with_different_learning_rates_step_separately(device):
+    a = mg.tensor([1.0, 1.0], dtype=np.float64, requires_grad=True, device=device)
+    b = mg.tensor([1.0], dtype=np.float64, requires_grad=True, device=device)
+    optimizer = SGD([{"params": [a], "lr": 0.1}, {"params": [b], "lr": 0.5}])
+    a.grad = mg.tensor([1.0, 2.0], dtype=np.float64, device=device)
+    b.grad = mg.tensor([1.0], dtype=np.float64, device=device)
+    optimizer.step()
+    np.testing.assert_allclose(a.numpy(), [0.9, 0.8])
+    np.testing.assert_allclose(b.numpy(), [0.5])
+
+
+def test_param_groups_with_different_learning_rates_in_adam():
+    a = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
+    b = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
+    optimizer = Adam([{"params": [a]}, {"params": [b], "lr": 0.3}], lr=0.1, eps=0.0)
+    a.grad = mg.tensor([2.0], dtype=np.float64)
+    b.grad = mg.tensor([2.0], dtype=np.float64)
+    optimizer.step()  # first Adam step: theta -= lr * sign(g)
+    np.testing.assert_allclose([a.item(), b.item()], [0.9, 0.7], rtol=1e-15)
+
+
+def test_add_param_group_validates_and_extends():
+    a = mg.tensor([1.0], requires_grad=True)
+    b = mg.tensor([1.0], requires_grad=True)
+    optimizer = SGD([a], lr=0.1)
+    optimizer.add_param_group({"params": [b], "lr": 0.01})
+    assert len(optimizer.param_groups) == 2 and optimizer.param_groups[1]["momentum"] == 0.0
+    with pytest.raises(ValueError, match="already in another param group"):
+        optimizer.add_param_group({"params": [a]})
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optimizer.add_param_group({"params": [mg.tensor([1.0], requires_grad=True)], "lr": -1})
+    with pytest.raises(ValueError, match="'params'"):
+        optimizer.add_param_group({"lr": 0.1})
+
+
+def test_zero_grad_sets_none_or_zeros_in_place():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    optimizer = SGD([x], lr=0.1)
+    (x * x).sum().backward()
+    grad_data = x.grad.data
+    optimizer.zero_grad(set_to_none=False)
+    assert x.grad.data is grad_data
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    optimizer.zero_grad()
+    assert x.grad is None
+
+
+def test_base_step_is_abstract():
+    optimizer = Optimizer([mg.tensor([1.0], requires_grad=True)], {"lr": 0.1})
+    with pytest.raises(NotImplementedError):
+        optimizer.step()
+
+
+def test_closure_is_evaluated_with_grad_enabled_and_its_loss_returned():
+    x = mg.tensor([3.0], requires_grad=True)
+    optimizer = Adam([x], lr=0.1)
+    calls = []
+
+    def closure():
+        calls.append(mg.is_grad_enabled())
+        optimizer.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with mg.no_grad():
+        loss = optimizer.step(closure)
+    assert calls == [True]
+    assert loss.item() == 9.0
+    np.testing.assert_allclose(x.numpy(), [2.9], rtol=1e-6)
+
+
+def test_gradient_of_the_wrong_shape_is_rejected_instead_of_broadcast():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    optimizer = Adam([x])
+    x.grad = mg.tensor([1.0])
+    with pytest.raises(ValueError, match=r"Adam.step: gradient of shape \(1,\) for parameter Tensor\(shape=\(3,\)"):
+        optimizer.step()
+
+
+def test_non_numeric_hyperparameter_gets_a_type_error_naming_the_options():
+    with pytest.raises(TypeError, match="SGD: invalid hyperparameter type in param group 0.*'lr': '0.1'"):
+        SGD([mg.tensor([1.0], requires_grad=True)], lr="0.1")
+
+
+def test_error_names_a_named_parameter():
+    frozen = mg.zeros(4)
+    frozen.name = "encoder.bias"
+    with pytest.raises(ValueError, match=r"Tensor 'encoder.bias'\(shape=\(4,\)"):
+        SGD([frozen], lr=0.1)

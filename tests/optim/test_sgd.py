@@ -1,0 +1,102 @@
+"""SGD against the update rule of torch.optim.SGD, recomputed by hand in NumPy."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.optim import SGD
+from optim.helpers import assert_trajectories_close, reference, run
+
+OPTIONS = [
+    {},
+    {"momentum": 0.9},
+    {"momentum": 0.9, "dampening": 0.3},
+    {"momentum": 0.9, "nesterov": True},
+    {"weight_decay": 0.1},
+    {"maximize": True},
+    {"momentum": 0.5, "weight_decay": 0.05, "maximize": True, "nesterov": True},
+    {"momentum": 0.8, "dampening": 0.5, "weight_decay": 0.2},
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(o) or "plain")
+def test_sgd_first_steps_match_hand_recomputation(options, device):
+    lr = 0.1
+    mu, tau = options.get("momentum", 0.0), options.get("dampening", 0.0)
+    wd = options.get("weight_decay", 0.0)
+
+    def update(x, g, state, t):
+        if options.get("maximize"):
+            g = -g                          # maximize: step along +grad
+        g = g + wd * x                      # g_t = g_t + lambda * theta
+        if mu != 0:
+            if t == 1:
+                state["b"] = g              # b_1 = g_1 (no dampening on the first step)
+            else:
+                state["b"] = mu * state["b"] + (1 - tau) * g   # b_t = mu b_{t-1} + (1 - tau) g_t
+            g = g + mu * state["b"] if options.get("nesterov") else state["b"]
+        return x - lr * g                   # theta_t = theta_{t-1} - gamma g_t
+
+    assert_trajectories_close(run(SGD, 3, device, lr=lr, **options), reference(update, 3))
+
+
+def test_sgd_momentum_literal_values():
+    # f(x) = x^2, g = 2x, lr 0.1, momentum 0.9, worked by hand:
+    # x1 = 1 - 0.1*2 = 0.8 (b = 2); b = 0.9*2 + 1.6 = 3.4, x2 = 0.8 - 0.34 = 0.46;
+    # b = 0.9*3.4 + 0.92 = 3.98, x3 = 0.46 - 0.398 = 0.062
+    x = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
+    optimizer = SGD([x], lr=0.1, momentum=0.9)
+    seen = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        (x * x).sum().backward()
+        optimizer.step()
+        seen.append(x.item())
+    np.testing.assert_allclose(seen, [0.8, 0.46, 0.062], rtol=1e-12)
+    np.testing.assert_allclose(optimizer.state[x]["momentum_buffer"], [3.98], rtol=1e-12)
+
+
+def test_sgd_skips_parameters_without_grad():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0], requires_grad=True)
+    optimizer = SGD([a, b], lr=0.5, momentum=0.9)
+    a.grad = mg.tensor([1.0, 1.0])
+    optimizer.step()
+    np.testing.assert_array_equal(b.numpy(), [3.0])
+    np.testing.assert_allclose(a.numpy(), [0.5, 1.5])
+    assert b not in optimizer.state
+
+
+def test_sgd_does_not_modify_the_gradient():
+    x = mg.tensor([1.0, -1.0], requires_grad=True)
+    optimizer = SGD([x], lr=0.1, momentum=0.9, weight_decay=0.1, maximize=True)
+    x.grad = mg.tensor([0.5, 0.25])
+    optimizer.step()
+    optimizer.step()
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([0.5, 0.25], dtype=np.float32))
+
+
+def test_sgd_updates_data_in_place():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    data = x.data
+    optimizer = SGD([x], lr=0.1, momentum=0.5)
+    for _ in range(2):
+        x.grad = mg.tensor([1.0, 1.0])
+        optimizer.step()
+    assert x.data is data
+
+
+def test_sgd_returns_closure_loss_with_grad_enabled():
+    x = mg.tensor([2.0], requires_grad=True)
+    optimizer = SGD([x], lr=0.25)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with mg.no_grad():
+        loss = optimizer.step(closure)
+    assert loss.item() == 4.0
+    np.testing.assert_allclose(x.numpy(), [1.0])  # 2 - 0.25 * 4

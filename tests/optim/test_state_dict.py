@@ -1,0 +1,140 @@
+"""Optimizer checkpoints: state_dict / load_state_dict, in memory and through minigrad.save/load."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.backend import get_array_module, to_numpy
+from minigrad.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
+from optim.helpers import X0, host, make_params, set_quadratic_grads
+
+# options chosen so that every kind of state entry exists
+CONFIGS = [
+    (SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (Adagrad, dict(lr=0.1, lr_decay=0.01)),
+    (RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
+    (Adadelta, dict(lr=1.0)),
+    (Adam, dict(lr=0.05, amsgrad=True)),
+    (AdamW, dict(lr=0.05)),
+    (Adamax, dict(lr=0.05)),
+    (NAdam, dict(lr=0.05)),
+    (RAdam, dict(lr=0.05, betas=(0.9, 0.9))),
+]
+IDS = [cls.__name__ for cls, _ in CONFIGS]
+
+
+def _steps(optimizer, params, n):
+    trajectory = []
+    for _ in range(n):
+        set_quadratic_grads(params)
+        optimizer.step()
+        trajectory.append(host(params))
+    return trajectory
+
+
+@pytest.mark.parametrize("cls, options", CONFIGS, ids=IDS)
+def test_round_trip_through_a_file_continues_bit_identically(cls, options, device, tmp_path):
+    params = make_params(device, np.float32)
+    optimizer = cls(params, **options)
+    _steps(optimizer, params, 4)  # 4 steps: RAdam's state is then mid-way to its switch at t = 6
+    path = tmp_path / "checkpoint.npz"
+    mg.save({"optimizer": optimizer.state_dict(), "params": [p.data for p in params]}, path)
+    expected = _steps(optimizer, params, 4)
+
+    checkpoint = mg.load(path)
+    resumed = make_params(device, np.float32, values=checkpoint["params"])
+    resumed_optimizer = cls(resumed, **options)
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    actual = _steps(resumed_optimizer, resumed, 4)
+    for want_step, got_step in zip(expected, actual):
+        for want, got in zip(want_step, got_step):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("cls, options", CONFIGS, ids=IDS)
+def test_loaded_state_lives_on_the_parameters_device_with_their_dtype(cls, options, device):
+    params = make_params("cpu", np.float64)
+    optimizer = cls(params, **options)
+    _steps(optimizer, params, 2)
+    target = make_params(device, np.float32)
+    target_optimizer = cls(target, **options)
+    target_optimizer.load_state_dict(optimizer.state_dict())
+    for p in target:
+        for name, value in target_optimizer.state[p].items():
+            if name in target_optimizer.scalar_state_keys:
+                assert isinstance(value, (int, float)), name
+            else:
+                assert value.dtype == np.float32, name
+                assert get_array_module(value) is get_array_module(p.data), name
+                assert value.shape == p.shape, name
+
+
+@pytest.mark.parametrize("cls, options", CONFIGS, ids=IDS)
+def test_state_dict_holds_copies_indexed_by_position(cls, options):
+    params = make_params()
+    optimizer = cls(params, **options)
+    _steps(optimizer, params, 2)
+    saved = optimizer.state_dict()
+    assert saved["param_groups"][0]["params"] == [0, 1]
+    assert set(saved["state"]) == {0, 1}
+    frozen = {i: {k: (v.copy() if hasattr(v, "copy") else v) for k, v in s.items()} for i, s in saved["state"].items()}
+    _steps(optimizer, params, 1)
+    for i, entries in saved["state"].items():
+        for name, value in entries.items():
+            np.testing.assert_array_equal(value, frozen[i][name])
+
+
+def test_hyperparameters_come_from_the_state_dict_and_params_stay_own():
+    a = mg.tensor([1.0], requires_grad=True)
+    b = mg.tensor([2.0], requires_grad=True)
+    source = SGD([{"params": [a]}, {"params": [b], "lr": 0.7}], lr=0.3, momentum=0.9)
+    c = mg.tensor([1.0], requires_grad=True)
+    d = mg.tensor([2.0], requires_grad=True)
+    target = SGD([{"params": [c]}, {"params": [d]}], lr=0.01)
+    target.load_state_dict(source.state_dict())
+    assert [g["lr"] for g in target.param_groups] == [0.3, 0.7]
+    assert target.param_groups[1]["momentum"] == 0.9
+    assert target.param_groups[0]["params"] == [c] and target.param_groups[1]["params"] == [d]
+
+
+def test_betas_tuple_survives_a_file_round_trip(tmp_path):
+    params = make_params()
+    optimizer = Adam(params, betas=(0.8, 0.95))
+    mg.save(optimizer.state_dict(), tmp_path / "adam.npz")
+    resumed = Adam(make_params())
+    resumed.load_state_dict(mg.load(tmp_path / "adam.npz"))
+    assert resumed.param_groups[0]["betas"] == (0.8, 0.95)
+
+
+def test_load_rejects_mismatched_groups_sizes_and_shapes():
+    optimizer = Adam(make_params())
+    _steps(optimizer, optimizer.param_groups[0]["params"], 1)
+    saved = optimizer.state_dict()
+    with pytest.raises(ValueError, match="1 parameter groups, but the optimizer has 2"):
+        Adam([{"params": make_params()[:1]}, {"params": make_params()[1:]}]).load_state_dict(saved)
+    with pytest.raises(ValueError, match="group 0 has 2 parameters, but the optimizer's group 0 has 1"):
+        Adam(make_params()[:1]).load_state_dict(saved)
+    swapped = make_params(values=[X0[1], X0[0]])
+    with pytest.raises(ValueError, match=r"shape \(3,\), but its parameter is Tensor\(shape=\(2, 2\)"):
+        Adam(swapped).load_state_dict(saved)
+    with pytest.raises(ValueError, match="'state' and 'param_groups'"):
+        Adam(make_params()).load_state_dict({"state": {}})
+
+
+def test_loading_copies_so_the_source_is_not_aliased():
+    params = make_params()
+    source = Adam(params)
+    _steps(source, params, 1)
+    saved = source.state_dict()
+    target = Adam(make_params())
+    target.load_state_dict(saved)
+    before = to_numpy(saved["state"][0]["exp_avg"]).copy()
+    _steps(target, target.param_groups[0]["params"], 1)
+    np.testing.assert_array_equal(saved["state"][0]["exp_avg"], before)
+
+
+def test_loaded_hyperparameters_are_validated():
+    saved = Adam(make_params()).state_dict()
+    saved["param_groups"][0]["betas"] = (0.9, 1.5)
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.5"):
+        Adam(make_params()).load_state_dict(saved)
