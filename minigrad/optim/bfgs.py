@@ -23,7 +23,8 @@ class BFGS(Optimizer):
     Before the first update ``H_0`` is rescaled to ``(y^T s / y^T y) I``
     (eq. 6.20). The Wolfe conditions give ``y^T s > 0``, which keeps ``H_k``
     positive definite; a pair with ``y^T s <= 1e-10`` is skipped, and if
-    rounding ever makes ``d_k`` an ascent direction, ``H_k`` is reset to ``I``.
+    rounding ever makes ``d_k`` an ascent direction, or the line search finds
+    no decrease along it, ``H_k`` is reset to ``I``.
 
     ``H_k`` takes ``n^2`` numbers, so BFGS refuses more than
     :data:`BFGS_MAX_PARAMS` (5000) parameters (``max_params`` changes the
@@ -108,4 +109,8 @@ class BFGS(Optimizer):
                                     max_evals=group["max_ls"])
         state.update(inverse_hessian=H, prev_x=x, prev_grad=g)
         state.setdefault("updates", 0)
+        if search.step == 0.0:
+            # no decrease along -H g: forget the curvature model and start again from steepest descent
+            state["inverse_hessian"] = xp.eye(g.size, dtype=g.dtype)
+            state["updates"] = 0
         return loss
