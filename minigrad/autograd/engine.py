@@ -80,9 +80,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         plain = array_mode and capture is None and not anomaly
         while ready:
             fn = ready.pop()
-            g = pending.pop(fn)
+            g = pending.pop(fn, None)
             fast = fn.backward_arrays
-            if plain and fast is not None and fn.n_outputs == 1 and not fn._hooks:
+            if g is None:  # every consumer returned None for it: no gradient flows through fn
+                gxs = (None,) * len(fn.inputs)
+            elif plain and fast is not None and fn.n_outputs == 1 and not fn._hooks:
                 gxs = fast(g)  # the common case: one output, raw arrays, nothing to observe
             else:
                 gxs = _run_node(fn, g, array_mode, capture, results, anomaly)

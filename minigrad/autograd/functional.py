@@ -38,12 +38,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"grad: output {i} (shape {t.shape}) does not require grad and has no graph")
     roots = outputs
     seeds = [_initial_grad(t, g, "grad") for t, g in zip(outputs, grad_outputs)]
+    # One capture slot per distinct input: the same tensor may be asked for twice.
+    keys = [t if t.creator is None else (t.creator, t._out_index) for t in inputs]
     capture = {}
-    for pos, t in enumerate(inputs):
-        capture[t if t.creator is None else (t.creator, t._out_index)] = pos
+    for key in keys:
+        capture.setdefault(key, len(capture))
     if retain_graph is None:
         retain_graph = create_graph
-    results = run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
+    captured = run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
+    results = [captured[capture[key]] for key in keys]
     for pos, g in enumerate(results):
         if g is None and not allow_unused:
             raise RuntimeError(

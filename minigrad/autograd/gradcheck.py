@@ -34,7 +34,11 @@ def _as_tuple(x):
 
 
 def _prepare(inputs):
-    """Inputs as a tuple; floating inputs that require grad become float64 leaf copies."""
+    """Inputs as a tuple; floating inputs that require grad become float64 leaf copies.
+
+    Floating constants become float64 too (exactly), since minigrad refuses to mix
+    float32 and float64 operands; integer and bool inputs pass through unchanged.
+    """
     out = []
     for x in _as_tuple(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
@@ -42,6 +46,8 @@ def _prepare(inputs):
                 x = Tensor(x.data.astype(np.float64), requires_grad=True)
             elif not x.is_leaf:
                 x = Tensor(x.data.copy(), requires_grad=True)
+        elif isinstance(x, Tensor) and x.dtype.kind == "f" and x.dtype != np.float64:
+            x = Tensor(x.data.astype(np.float64))
         out.append(x)
     return tuple(out)
 
@@ -118,14 +124,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     # Numeric Jacobian, one column (input element) per pair of forwards.
     for a, i in zip(analytic, diff):
         x = inputs[i]
-        flat = x.data.reshape(-1)
         for e in range(x.size):
-            orig = float(flat[e])
-            flat[e] = orig + eps
+            # Index the array itself: reshape(-1) would copy a non-contiguous input (a
+            # transposed leaf, say), and perturbing the copy would leave f unchanged.
+            at = np.unravel_index(e, x.shape)
+            orig = float(x.data[at])
+            x.data[at] = orig + eps
             plus = _flat_outputs(fn, inputs)
-            flat[e] = orig - eps
+            x.data[at] = orig - eps
             minus = _flat_outputs(fn, inputs)
-            flat[e] = orig
+            x.data[at] = orig
             numeric = (plus - minus) / (2 * eps)
             bad = np.abs(a[:, e] - numeric) > atol + rtol * np.abs(numeric)
             if bad.any():

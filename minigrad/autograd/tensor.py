@@ -377,6 +377,11 @@ def _initial_grad(t, grad, where):
     grad = as_tensor(grad, like=t)
     if grad.shape != t.shape:
         raise ValueError(f"{where}: gradient has shape {tuple(grad.shape)}, expected {tuple(t.shape)}")
+    gd, td = grad.data.dtype, t.data.dtype
+    if gd != td:
+        if gd.kind in "fc":  # as for operands: floating dtypes are never converted silently
+            raise TypeError(f"{where}: gradient has dtype {gd}, but the tensor has dtype {td}")
+        grad = Tensor._make(grad.data.astype(td), None, 0)  # integer or bool ones, say
     return grad
 
 
@@ -389,11 +394,17 @@ def as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     if like is None:
-        return Tensor(np.asarray(x))
+        # A bare Python float is float32 like every float minigrad makes (mg.where(m, 1.0, 0.0)).
+        return Tensor(np.asarray(x, dtype=backend.DEFAULT_FLOAT) if type(x) is float else np.asarray(x))
     xp = like._xp()
     ref = like.data.dtype
     if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-        dtype = ref if ref.kind in "fc" else np.result_type(like.data, x)
+        if ref.kind in "fc":
+            dtype = ref
+        elif isinstance(x, float):  # an integer tensor meeting a Python float: float32, not float64
+            dtype = backend.DEFAULT_FLOAT
+        else:
+            dtype = np.result_type(like.data, x)
         return Tensor(xp.asarray(x, dtype=dtype))
     arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
     if arr.dtype.kind in "fc" and ref.kind in "fc":

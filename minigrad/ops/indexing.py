@@ -16,14 +16,24 @@ from minigrad.backend import get_array_module
 
 
 def raw_index(index):
-    """The index with any Tensors in it replaced by their arrays."""
+    """The index with any Tensors in it replaced by their arrays, and lists by NumPy arrays.
+
+    Lists inside a tuple (``x[[0, 0], 1]``) become arrays too, so that the backward
+    sees an integer array and adds up repeated indices.
+    """
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i.data if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list) else i
+                     for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        return _list_index(index)
     return index
+
+
+def _list_index(items):
+    # An empty list indexes nothing; NumPy would otherwise make it a float array.
+    return np.asarray(items) if len(items) else np.zeros(0, dtype=np.intp)
 
 
 def _has_int_array(index):

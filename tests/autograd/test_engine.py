@@ -12,23 +12,25 @@ from minigrad.backend import get_array_module
 
 
 class Counted(Function):
-    """y = x (a copy); counts how often its backward runs."""
+    """y = x (a copy); records every run of its backward (the node itself)."""
 
     calls = 0
+    seen = []
 
     def forward(self, x):
         return x.copy()
 
     def backward(self, gy):
         type(self).calls += 1
+        type(self).seen.append(self)
         return gy
 
 
 @pytest.fixture
 def counted():
-    Counted.calls = 0
+    Counted.calls, Counted.seen = 0, []
     yield Counted
-    Counted.calls = 0
+    Counted.calls, Counted.seen = 0, []
 
 
 # ------------------------------------------------------------------ deep and wide graphs
@@ -76,6 +78,7 @@ def test_thousands_of_branches_each_backward_runs_once(counted):
     loss.backward()
     # 1 (h) + 1 (first) + n (branches) + 1 (final): each node exactly once.
     assert counted.calls == n + 3
+    assert len({id(node) for node in counted.seen}) == n + 3
     expected = n * (n + 1) / 2
     np.testing.assert_allclose(x.grad.numpy(), [expected, expected])
 
@@ -290,13 +293,18 @@ def test_leaf_gradient_does_not_alias_the_gradient_passed_in(device):
     np.testing.assert_array_equal(seed.numpy(), [5.0, 6.0])
 
 
+def _owned_and_writeable(data):
+    # CuPy arrays have no `writeable` flag (they always are); both have `base`.
+    return data.base is None and getattr(data.flags, "writeable", True)
+
+
 def test_broadcast_gradient_is_writeable_and_owned(device):
     a = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True, device=device)
     b = mg.tensor(5.0, requires_grad=True, device=device)
     (a + b).sum().backward()
     for t, expected in ((a, [[1.0, 1.0, 1.0]]), (b, 3.0)):
         data = t.grad.data
-        assert data.flags.writeable and data.flags.owndata
+        assert _owned_and_writeable(data)
         np.testing.assert_array_equal(t.grad.numpy(), expected)
     a.grad.data += 1.0  # an optimizer's in-place update must work
     np.testing.assert_array_equal(a.grad.numpy(), [[2.0, 2.0, 2.0]])
@@ -305,7 +313,7 @@ def test_broadcast_gradient_is_writeable_and_owned(device):
 def test_reshaped_gradient_is_owned(device):
     a = mg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True, device=device)
     a.reshape(2, 2).T.sum().backward()
-    assert a.grad.data.flags.owndata and a.grad.data.flags.writeable
+    assert _owned_and_writeable(a.grad.data)
 
 
 # ------------------------------------------------------------------ ties and repeated indices
@@ -388,3 +396,52 @@ def test_leaf_gradients_never_alias_under_create_graph():
     (a * 3.0).sum().backward()          # accumulates into a.grad only
     np.testing.assert_array_equal(a.grad.numpy(), [4.0, 4.0])
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_repeated_list_indices_inside_a_tuple_accumulate(device):
+    x = mg.tensor(np.zeros((3, 2)), requires_grad=True, device=device)
+    x[[0, 0, 2], 1].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 2.0], [0.0, 0.0], [0.0, 1.0]])
+    y = mg.tensor(np.zeros((2, 2)), requires_grad=True, device=device)
+    (y[[1, 1, 0], [0, 0, 1]] * mg.tensor([1.0, 2.0, 5.0], device=device)).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[0.0, 5.0], [3.0, 0.0]])
+
+
+def test_backward_gradient_of_another_floating_dtype_is_refused():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"backward\(\): gradient has dtype float64, but the tensor has dtype float32"):
+        (x * 2.0).backward(mg.tensor([1.0, 1.0], dtype="float64"))
+    with pytest.raises(TypeError, match="gradient has dtype float64"):
+        x.backward(mg.tensor([1.0, 1.0], dtype="float64"))
+    assert x.grad is None
+
+
+def test_backward_integer_gradient_takes_the_tensor_dtype(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    (x * 2.0).backward(mg.tensor([1, 3], device=device))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 6.0])
+    (g,) = mg.grad(x * 2.0, x, grad_outputs=mg.tensor([1, 1], device=device))
+    assert g.dtype == np.float32
+
+
+class StopGradient(Function):
+    """y = x whose backward sends no gradient (returns None, which the contract allows)."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return None
+
+
+def test_backward_returning_none_for_a_non_leaf_input(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    h = x * 2.0                                  # its creator never receives a gradient
+    (StopGradient.apply(h) * 5.0 + x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    z = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    StopGradient.apply(z.exp() * 2.0).sum().backward()
+    assert z.grad is None
+    (g,) = mg.grad(StopGradient.apply(z * 2.0).sum(), z, allow_unused=True)
+    assert g is None

@@ -1,0 +1,222 @@
+"""``minigrad.grad``, higher-order derivatives (create_graph), Hessian-vector products and
+``record_backward_graph``."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.autograd import record_backward_graph
+
+
+def f64(values, device, requires_grad=True):
+    return mg.tensor(values, dtype="float64", requires_grad=requires_grad, device=device)
+
+
+# ------------------------------------------------------------------ minigrad.grad
+
+
+def test_grad_returns_gradients_without_touching_dot_grad(device):
+    x = f64([1.0, 2.0], device)
+    y = (x * x * x).sum()
+    (gx,) = mg.grad(y, x)
+    np.testing.assert_allclose(gx.numpy(), [3.0, 12.0])
+    assert x.grad is None
+    assert gx.creator is None and not gx.requires_grad
+
+
+def test_grad_leaves_existing_dot_grad_unchanged(device):
+    x = f64([1.0, 2.0], device)
+    (x * 5.0).sum().backward()
+    (gx,) = mg.grad((x * x).sum(), [x])
+    np.testing.assert_allclose(gx.numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
+
+
+def test_grad_multiple_outputs_and_inputs(device):
+    a = f64([1.0, 2.0], device)
+    b = f64([3.0, 4.0], device)
+    y1 = (a * b).sum()
+    y2 = (a * a).sum()
+    ga, gb = mg.grad([y1, y2], [a, b])
+    np.testing.assert_allclose(ga.numpy(), [3.0 + 2.0, 4.0 + 4.0])   # b + 2a
+    np.testing.assert_allclose(gb.numpy(), [1.0, 2.0])               # a
+
+
+def test_grad_with_grad_outputs(device):
+    x = f64([1.0, 2.0, 3.0], device)
+    y = x * x
+    (gx,) = mg.grad(y, x, grad_outputs=mg.tensor([1.0, -1.0, 0.5], dtype="float64", device=device))
+    np.testing.assert_allclose(gx.numpy(), [2.0, -4.0, 3.0])
+
+
+def test_grad_with_grad_outputs_for_several_outputs(device):
+    x = f64([1.0, 2.0], device)
+    y1 = x * 3.0
+    y2 = x.sum() * x.sum()
+    v1 = mg.tensor([1.0, 2.0], dtype="float64", device=device)
+    v2 = mg.tensor(0.5, dtype="float64", device=device)
+    (gx,) = mg.grad([y1, y2], [x], grad_outputs=[v1, v2])
+    # 3 v1 + v2 * 2 (x1 + x2)
+    np.testing.assert_allclose(gx.numpy(), [3.0 + 3.0, 6.0 + 3.0])
+
+
+def test_grad_with_respect_to_a_non_leaf(device):
+    x = f64([1.0, 2.0], device)
+    h = x * 3.0
+    y = (h * h).sum()
+    gh, gx = mg.grad(y, [h, x])
+    np.testing.assert_allclose(gh.numpy(), [6.0, 12.0])       # 2h
+    np.testing.assert_allclose(gx.numpy(), [18.0, 36.0])      # 2h * 3
+
+
+def test_grad_allow_unused_returns_none(device):
+    x = f64([1.0, 2.0], device)
+    unused = f64([5.0], device)
+    y = (x * x).sum()
+    gx, gu = mg.grad(y, [x, unused], allow_unused=True)
+    assert gu is None
+    np.testing.assert_allclose(gx.numpy(), [2.0, 4.0])
+
+
+def test_grad_unused_input_without_allow_unused_raises():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    unused = mg.tensor([5.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"input 1 .*not used.*allow_unused=True"):
+        mg.grad((x * x).sum(), [x, unused])
+
+
+def test_grad_of_input_not_requiring_grad_raises():
+    x = mg.tensor([1.0], requires_grad=True)
+    c = mg.tensor([2.0])
+    with pytest.raises(RuntimeError, match="input 1 .*does not require grad"):
+        mg.grad((x * c).sum(), [x, c])
+
+
+def test_grad_frees_graph_unless_retained():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp()).sum()
+    mg.grad(y, x, retain_graph=True)
+    (g,) = mg.grad(y, x)
+    np.testing.assert_allclose(g.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="second time"):
+        mg.grad(y, x)
+
+
+def test_grad_mismatched_grad_outputs_count_raises():
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="2 grad_outputs for 1 outputs"):
+        mg.grad(x * 2.0, x, grad_outputs=[mg.tensor([1.0]), mg.tensor([1.0])])
+
+
+# ------------------------------------------------------------------ higher order
+
+
+def test_second_and_third_derivative_of_x4(device):
+    x = f64([2.0, -1.5], device)
+    y = (x ** 4).sum()
+    (g1,) = mg.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g1.numpy(), 4 * np.array([2.0, -1.5]) ** 3)
+    assert g1.requires_grad and g1.creator is not None
+    (g2,) = mg.grad(g1.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g2.numpy(), 12 * np.array([2.0, -1.5]) ** 2)
+    (g3,) = mg.grad(g2.sum(), x)
+    np.testing.assert_allclose(g3.numpy(), 24 * np.array([2.0, -1.5]))
+
+
+def test_higher_derivatives_of_a_sin_chain(device):
+    v = np.array([0.3, 1.1, -0.7])
+    x = f64(v, device)
+    y = mg.sin(mg.sin(x)).sum()                        # f = sin(sin x)
+    (g1,) = mg.grad(y, x, create_graph=True)
+    (g2,) = mg.grad(g1.sum(), x, create_graph=True)
+    (g3,) = mg.grad(g2.sum(), x)
+    s, c = np.sin(v), np.cos(v)
+    cs, ss = np.cos(s), np.sin(s)
+    f1 = cs * c
+    f2 = -ss * c ** 2 - cs * s
+    f3 = -cs * c ** 3 + 3 * ss * c * s - cs * c
+    np.testing.assert_allclose(g1.numpy(), f1, rtol=1e-12)
+    np.testing.assert_allclose(g2.numpy(), f2, rtol=1e-12)
+    np.testing.assert_allclose(g3.numpy(), f3, rtol=1e-12)
+
+
+def test_create_graph_backward_then_grad_of_grad(device):
+    x = f64([3.0], device)
+    y = (x ** 3).sum()
+    y.backward(create_graph=True)
+    assert x.grad.creator is not None
+    np.testing.assert_allclose(x.grad.numpy(), [27.0])
+    (h,) = mg.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [18.0])
+
+
+def _f(x):
+    # f(x) = x0^2 x1 + sin(x1) x2 + exp(x0 x2)
+    return x[0] * x[0] * x[1] + mg.sin(x[1]) * x[2] + mg.exp(x[0] * x[2])
+
+
+def _analytic_hessian(v):
+    x0, x1, x2 = v
+    e = np.exp(x0 * x2)
+    return np.array([
+        [2 * x1 + x2 * x2 * e, 2 * x0, e + x0 * x2 * e],
+        [2 * x0, -np.sin(x1) * x2, np.cos(x1)],
+        [e + x0 * x2 * e, np.cos(x1), x0 * x0 * e],
+    ])
+
+
+def test_hessian_vector_product_matches_analytic_hessian(device):
+    v = np.array([0.5, -1.2, 0.8])
+    x = f64(v, device)
+    (g,) = mg.grad(_f(x), x, create_graph=True)
+    H = _analytic_hessian(v)
+    for direction in (np.array([1.0, 0.0, 0.0]), np.array([0.3, -2.0, 1.5])):
+        (hv,) = mg.grad(g, x, grad_outputs=mg.tensor(direction, dtype="float64", device=device),
+                        retain_graph=True)
+        np.testing.assert_allclose(hv.numpy(), H @ direction, rtol=1e-10)
+
+
+def test_record_backward_graph_makes_backward_differentiable(device):
+    v = np.array([0.5, -1.2, 0.8])
+    p = f64(v, device)
+    with record_backward_graph():
+        loss = _f(p)
+        loss.backward()
+    assert p.grad.creator is not None and p.grad.requires_grad
+    direction = np.array([0.3, -2.0, 1.5])
+    (hv,) = mg.grad(p.grad, p, grad_outputs=mg.tensor(direction, dtype="float64", device=device))
+    np.testing.assert_allclose(hv.numpy(), _analytic_hessian(v) @ direction, rtol=1e-10)
+
+
+def test_record_backward_graph_is_scoped():
+    p = mg.tensor([1.0, 2.0], requires_grad=True)
+    with record_backward_graph():
+        pass
+    (p * p).sum().backward()
+    assert p.grad.creator is None
+
+
+def test_record_backward_graph_as_decorator():
+    p = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+
+    @record_backward_graph()
+    def closure():
+        loss = (p ** 3).sum()
+        loss.backward()
+        return loss
+
+    closure()
+    assert p.grad.creator is not None
+    (hv,) = mg.grad(p.grad, p, grad_outputs=mg.tensor([1.0, 1.0], dtype="float64"))
+    np.testing.assert_allclose(hv.numpy(), [6.0, 12.0])
+
+
+def test_grad_with_the_same_input_twice(device):
+    x = f64([1.0, 2.0], device)
+    h = x * 3.0
+    g1, g2 = mg.grad((x * x).sum(), [x, x], retain_graph=True)
+    np.testing.assert_allclose(g1.numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(g2.numpy(), [2.0, 4.0])
+    gh, gx, gh2 = mg.grad((h * h).sum(), [h, x, h])
+    np.testing.assert_allclose(gh.numpy(), [6.0, 12.0])
+    np.testing.assert_allclose(gh2.numpy(), [6.0, 12.0])
+    np.testing.assert_allclose(gx.numpy(), [18.0, 36.0])

@@ -1,0 +1,297 @@
+"""The Tensor API: creation functions and dtype rules, attributes, conversions, devices, identity."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import backend
+
+# ------------------------------------------------------------------ creation and dtype rules
+
+
+def test_tensor_from_python_floats_is_float32(device):
+    t = mg.tensor([[1.5, 2.0], [3.0, -4.25]], device=device)
+    assert t.dtype == np.float32
+    assert t.shape == (2, 2)
+    np.testing.assert_array_equal(t.numpy(), np.array([[1.5, 2.0], [3.0, -4.25]], dtype=np.float32))
+
+
+def test_tensor_from_float64_numpy_array_is_float32_and_a_copy(device):
+    src = np.array([0.1, 0.2, 0.3])
+    t = mg.tensor(src, device=device)
+    assert t.dtype == np.float32
+    np.testing.assert_array_equal(t.numpy(), src.astype(np.float32))
+    src[0] = 99.0
+    assert t.numpy()[0] == np.float32(0.1)
+
+
+def test_tensor_python_scalar_is_zero_dim_float32(device):
+    t = mg.tensor(2.5, device=device)
+    assert t.shape == () and t.ndim == 0 and t.dtype == np.float32
+    assert t.item() == 2.5
+
+
+def test_tensor_ints_stay_int64_and_bools_stay_bool(device):
+    i = mg.tensor([1, 2, 3], device=device)
+    assert i.dtype == np.int64
+    np.testing.assert_array_equal(i.numpy(), [1, 2, 3])
+    assert mg.tensor(np.array([4, 5], dtype=np.int64), device=device).dtype == np.int64
+    assert mg.tensor([True, False], device=device).dtype == np.bool_
+
+
+def test_tensor_explicit_dtype_wins(device):
+    t = mg.tensor([1.0, 2.0], dtype="float64", device=device)
+    assert t.dtype == np.float64
+    assert mg.tensor(np.arange(3), dtype=np.float32, device=device).dtype == np.float32
+    assert mg.tensor([1.7, 2.2], dtype="int64", device=device).dtype == np.int64
+
+
+def test_tensor_requires_grad_flag(device):
+    t = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    assert t.requires_grad and t.is_leaf and t.grad is None
+
+
+def test_zeros_ones_full(device):
+    z = mg.zeros(2, 3, device=device)
+    assert z.shape == (2, 3) and z.dtype == np.float32
+    np.testing.assert_array_equal(z.numpy(), np.zeros((2, 3), np.float32))
+    o = mg.ones((3,), device=device)
+    np.testing.assert_array_equal(o.numpy(), np.ones(3, np.float32))
+    f = mg.full((2, 2), 7.5, device=device)
+    assert f.dtype == np.float32
+    np.testing.assert_array_equal(f.numpy(), np.full((2, 2), 7.5, np.float32))
+    assert mg.zeros(2, dtype="float64", device=device).dtype == np.float64
+    assert mg.full(3, 2, dtype="int64", device=device).dtype == np.int64
+
+
+def test_zeros_rejects_negative_shape():
+    with pytest.raises(ValueError, match="non-negative"):
+        mg.zeros(2, -1)
+
+
+def test_arange(device):
+    a = mg.arange(5, device=device)
+    assert a.dtype == np.int64
+    np.testing.assert_array_equal(a.numpy(), np.arange(5))
+    b = mg.arange(1, 10, 3, device=device)
+    np.testing.assert_array_equal(b.numpy(), [1, 4, 7])
+    c = mg.arange(0.0, 1.0, 0.25, device=device)
+    assert c.dtype == np.float32
+    np.testing.assert_allclose(c.numpy(), [0.0, 0.25, 0.5, 0.75])
+
+
+def test_eye(device):
+    e = mg.eye(3, device=device)
+    assert e.dtype == np.float32
+    np.testing.assert_array_equal(e.numpy(), np.eye(3, dtype=np.float32))
+    np.testing.assert_array_equal(mg.eye(2, 4, device=device).numpy(), np.eye(2, 4))
+
+
+def test_rand_and_randn_shapes_ranges_and_dtype(device):
+    u = mg.rand(200, 3, device=device)
+    assert u.shape == (200, 3) and u.dtype == np.float32
+    assert u.numpy().min() >= 0.0 and u.numpy().max() < 1.0
+    n = mg.randn(4000, device=device)
+    assert n.dtype == np.float32
+    assert abs(float(n.numpy().mean())) < 0.1
+    assert abs(float(n.numpy().std()) - 1.0) < 0.1
+    assert mg.randn(2, dtype="float64", device=device).dtype == np.float64
+
+
+def test_manual_seed_reproducibility(device):
+    mg.manual_seed(123)
+    a, b = mg.randn(5, device=device).numpy(), mg.rand(2, 2, device=device).numpy()
+    mg.manual_seed(123)
+    c, d = mg.randn(5, device=device).numpy(), mg.rand(2, 2, device=device).numpy()
+    np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(b, d)
+    mg.manual_seed(124)
+    assert not np.array_equal(a, mg.randn(5, device=device).numpy())
+
+
+def test_zeros_like_ones_like_keep_shape_dtype_device(device):
+    t = mg.tensor([[1, 2, 3]], device=device)
+    z = mg.zeros_like(t)
+    assert z.shape == (1, 3) and z.dtype == np.int64 and z.device == t.device
+    np.testing.assert_array_equal(z.numpy(), [[0, 0, 0]])
+    f = mg.tensor([1.0, 2.0], dtype="float64", device=device)
+    o = mg.ones_like(f)
+    assert o.dtype == np.float64
+    np.testing.assert_array_equal(o.numpy(), [1.0, 1.0])
+
+
+# ------------------------------------------------------------------ attributes and conversions
+
+
+def test_attributes(device):
+    t = mg.tensor(np.arange(6.0).reshape(2, 3), device=device)
+    assert t.shape == (2, 3)
+    assert t.ndim == 2
+    assert t.size == 6
+    assert t.dtype == np.float32
+    assert t.device == ("cpu" if device == "cpu" else "cuda:0")
+    assert len(t) == 2
+    assert t.is_leaf and not t.requires_grad and t.grad is None
+    assert t.T.shape == (3, 2)
+    np.testing.assert_array_equal(t.T.numpy(), np.arange(6.0).reshape(2, 3).T)
+    assert backend.get_array_module(t.data) is backend.xp_for(backend.normalize_device(device))
+
+
+def test_len_of_zero_dim_raises():
+    with pytest.raises(TypeError, match="0-d"):
+        len(mg.tensor(1.0))
+
+
+def test_numpy_returns_host_array(device):
+    t = mg.tensor([1.0, 2.0], device=device)
+    a = t.numpy()
+    assert isinstance(a, np.ndarray)
+    np.testing.assert_array_equal(a, [1.0, 2.0])
+
+
+def test_item(device):
+    assert mg.tensor([[3.5]], device=device).item() == 3.5
+    assert isinstance(mg.tensor([7], device=device).item(), int)
+
+
+def test_item_of_many_elements_raises():
+    with pytest.raises(ValueError, match=r"item\(\): tensor has 3 elements"):
+        mg.tensor([1.0, 2.0, 3.0]).item()
+
+
+def test_detach_shares_data_and_drops_history(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    y = x * 2.0
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and d.creator is None
+    assert d.data is y.data
+    np.testing.assert_array_equal(d.numpy(), [2.0, 4.0])
+
+
+def test_requires_grad_(device):
+    t = mg.tensor([1.0], device=device)
+    assert t.requires_grad_() is t
+    assert t.requires_grad
+    t.requires_grad_(False)
+    assert not t.requires_grad
+
+
+def test_requires_grad_false_on_non_leaf_raises():
+    y = mg.tensor([1.0], requires_grad=True) * 2.0
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad_(False)
+
+
+@pytest.mark.parametrize("data", [[1, 2], [True, False]])
+def test_integer_and_bool_tensors_cannot_require_grad(data):
+    with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
+        mg.tensor(data, requires_grad=True)
+    t = mg.tensor(data)
+    with pytest.raises(TypeError, match=str(t.dtype)):
+        t.requires_grad_()
+    assert not t.requires_grad
+
+
+def test_to_cpu_is_identity_on_cpu():
+    t = mg.tensor([1.0, 2.0])
+    assert t.to("cpu") is t
+    assert t.cpu() is t
+
+
+def test_to_unknown_device_raises():
+    with pytest.raises(ValueError, match="Unknown device 'tpu'"):
+        mg.tensor([1.0]).to("tpu")
+
+
+def test_astype(device):
+    t = mg.tensor([1.5, -2.5], device=device)
+    d = t.astype("float64")
+    assert d.dtype == np.float64
+    np.testing.assert_array_equal(d.numpy(), [1.5, -2.5])
+    i = t.astype(np.int64)
+    assert i.dtype == np.int64
+    np.testing.assert_array_equal(i.numpy(), [1, -2])
+    assert t.astype("float32") is t
+
+
+def test_astype_is_differentiable(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    (x.astype("float64") * 3.0).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_repr():
+    assert repr(mg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(mg.tensor([1, 2])) == "tensor([1, 2], dtype=int64)"
+    assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    assert repr(mg.tensor([1.0], requires_grad=True) * 2.0) == "tensor([2.], grad_fn=<Mul>)"
+    assert repr(mg.tensor([0.5], dtype="float64")) == "tensor([0.5], dtype=float64)"
+
+
+# ------------------------------------------------------------------ devices
+
+
+def test_default_device_from_environment(monkeypatch):
+    monkeypatch.setenv("MINIGRAD_DEVICE", "cpu")
+    assert backend.default_device() == "cpu"
+    assert mg.zeros(2).device == "cpu"
+    assert mg.tensor([1.0]).device == "cpu"
+    monkeypatch.setenv("MINIGRAD_DEVICE", " CPU ")
+    assert mg.ones(1).device == "cpu"
+    monkeypatch.delenv("MINIGRAD_DEVICE")
+    assert backend.default_device() == "cpu"
+
+
+def test_default_device_unknown_value_raises(monkeypatch):
+    monkeypatch.setenv("MINIGRAD_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="Unknown device 'tpu'"):
+        mg.zeros(2)
+
+
+@pytest.mark.skipif(mg.cuda.is_available(), reason="checks the error shown when CuPy is missing")
+def test_cuda_without_cupy_says_what_to_install():
+    with pytest.raises(RuntimeError, match=r"pip install minigrad\[cuda12\]"):
+        mg.zeros(2, device="cuda")
+    with pytest.raises(RuntimeError, match="CuPy"):
+        mg.tensor([1.0]).to("cuda")
+
+
+@pytest.mark.skipif(mg.cuda.is_available(), reason="checks the error shown when CuPy is missing")
+def test_cuda_default_device_without_cupy_raises(monkeypatch):
+    monkeypatch.setenv("MINIGRAD_DEVICE", "cuda")
+    with pytest.raises(RuntimeError, match="Install it with"):
+        mg.zeros(2)
+
+
+def test_transfer_round_trip_is_differentiable(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(device)
+    assert y.device == backend.normalize_device(device)
+    (y * y).sum().backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
+# ------------------------------------------------------------------ identity and comparisons
+
+
+def test_hashable_by_identity_with_elementwise_eq(device):
+    a = mg.tensor([1.0, 2.0], device=device)
+    b = mg.tensor([1.0, 2.0], device=device)
+    eq = a == b
+    assert isinstance(eq, mg.Tensor) and eq.dtype == np.bool_
+    np.testing.assert_array_equal(eq.numpy(), [True, True])
+    table = {a: "a", b: "b"}
+    assert len(table) == 2 and table[a] == "a" and table[b] == "b"
+    assert len({a, b, a}) == 2
+    assert hash(a) == hash(a) and hash(a) != hash(b)
+    np.testing.assert_array_equal((a != mg.tensor([1.0, 0.0], device=device)).numpy(), [False, True])
+
+
+def test_setitem_on_tensor_requiring_grad_raises_outside_no_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        x[0] = 5.0
+    with mg.no_grad():
+        x[0] = 5.0
+    np.testing.assert_array_equal(x.numpy(), [5.0, 2.0])
