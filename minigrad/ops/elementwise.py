@@ -170,8 +170,11 @@ def mul(a, b):
 
 
 def div(a, b):
-    """a / b, broadcasting."""
-    return Div.apply(*operands("div", a, b))
+    """a / b, broadcasting. Integer operands divide as float32, minigrad's default float."""
+    a, b = operands("div", a, b)
+    if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
+        a, b = astype(a, backend.DEFAULT_FLOAT), astype(b, backend.DEFAULT_FLOAT)
+    return Div.apply(a, b)
 
 
 def neg(x):

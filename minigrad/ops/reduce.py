@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor, as_tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import DEFAULT_FLOAT, get_array_module
 from minigrad.ops._args import expand_reduced, normalize_axis
 from minigrad.ops.broadcast import _broadcast_array, broadcast_to
 from minigrad.ops.elementwise import exp
@@ -140,7 +140,10 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 
 
 def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis``."""
+    """Arithmetic mean over ``axis``; the mean of integers is float32, minigrad's default float."""
+    x = as_tensor(x)
+    if x.data.dtype.kind not in "fc":
+        x = Tensor(x.data.astype(DEFAULT_FLOAT))
     return _reduction(Mean, "mean", x, axis, keepdims)
 
 

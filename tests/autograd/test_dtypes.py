@@ -181,3 +181,11 @@ def test_python_floats_meeting_integer_tensors_or_nothing_are_float32(device):
     assert y.dtype == np.float32
     y.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
+
+
+def test_integer_division_and_mean_give_float32():
+    assert (mg.arange(3) / 2).dtype == np.float32
+    assert (mg.arange(3) / mg.arange(1, 4)).dtype == np.float32
+    assert mg.arange(4).mean().dtype == np.float32
+    np.testing.assert_allclose((mg.arange(3) / 2).numpy(), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(mg.arange(4).mean().item(), 1.5)
