@@ -69,6 +69,13 @@ class Function:
             y = fn.forward(a.data, b.data)
             needs = (a.requires_grad, b.requires_grad)
             record = needs[0] or needs[1]
+        elif len(inputs) == 3:  # affine maps and where(): common enough to unroll too
+            a, b, c = inputs
+            if type(a.data) is not type(b.data) or type(a.data) is not type(c.data):
+                _device_error(cls, inputs)
+            y = fn.forward(a.data, b.data, c.data)
+            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+            record = needs[0] or needs[1] or needs[2]
         else:
             arrays = [x.data for x in inputs]
             first = type(arrays[0])

@@ -47,7 +47,9 @@ class Affine(Function):
         gx = gy @ weight.T if needs[0] else None
         gw = None
         if needs[1]:
-            gw = x.reshape(-1, x.shape[-1]).T @ gy.reshape(-1, gy.shape[-1])
+            if x.ndim != 2:  # a batch of rows: flatten the leading dimensions
+                x, gy = x.reshape(-1, x.shape[-1]), gy.reshape(-1, gy.shape[-1])
+            gw = x.T @ gy
         if len(self.inputs) == 2:
             return gx, gw
         gb = _sum_to_array(gy, self.inputs[2].data.shape) if needs[2] else None

@@ -56,17 +56,22 @@ class Linear(Layer):
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        # One cheap test on the hot path; the precise error is worked out only on failure.
+        if (not isinstance(x, Tensor) or x.data.shape[-1:] != (self.in_features,)
+                or x.data.dtype != self.weight.data.dtype):
+            self._reject(x)
+        return F.linear(x, self.weight, self.bias)
+
+    def _reject(self, x):
         _check_input(self, x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear: input has shape {tuple(x.shape)} but in_features={self.in_features}"
             )
-        if x.dtype != self.weight.dtype:
-            raise TypeError(
-                f"Linear: input dtype {x.dtype} does not match weight dtype {self.weight.dtype}; "
-                f"convert with x.astype({self.weight.dtype.name!r})"
-            )
-        return F.linear(x, self.weight, self.bias)
+        raise TypeError(
+            f"Linear: input dtype {x.dtype} does not match weight dtype {self.weight.dtype}; "
+            f"convert with x.astype({self.weight.dtype.name!r})"
+        )
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
