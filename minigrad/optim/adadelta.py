@@ -45,24 +45,12 @@ class Adadelta(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
+            for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = xp.zeros_like(theta)
-                    state["acc_delta"] = xp.zeros_like(theta)
-                state["step"] += 1
+                self._count_step(state, theta, "square_avg", "acc_delta")
                 v, u = state["square_avg"], state["acc_delta"]
 
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    g = g + weight_decay * theta            # g = g + lambda*theta
+                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 v *= rho                                    # v = rho*v + (1-rho)*g*g
                 v += (1 - rho) * g * g
                 std = v + eps                               # sqrt(v + eps)

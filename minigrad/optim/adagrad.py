@@ -51,24 +51,13 @@ class Adagrad(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
+            for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["sum"] = xp.full_like(theta, float(group["initial_accumulator_value"]))
-                state["step"] += 1
+                t = self._count_step(state, theta, sum=group["initial_accumulator_value"])
                 r = state["sum"]
 
-                if group["maximize"]:
-                    g = -g                                       # ascend: follow +grad
-                if weight_decay != 0:
-                    g = g + weight_decay * theta                 # g = g + lambda*theta
-                clr = lr / (1 + (state["step"] - 1) * lr_decay)  # eps_t = eps / (1 + (t-1)*decay)
+                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                clr = lr / (1 + (t - 1) * lr_decay)              # eps_t = eps / (1 + (t-1)*decay)
                 r += g * g                                       # r = r + g*g
                 denom = xp.sqrt(r)                               # sqrt(r) + delta
                 denom += eps

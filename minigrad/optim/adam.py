@@ -11,24 +11,39 @@ from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer, check_betas, check_hyperparameter
 
 
-def _check_adam_family(group):
-    """Validate the options every member of the family shares."""
-    check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
-    check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
-    check_betas(group["betas"])
-    check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
+class _AdamFamily(Optimizer):
+    """What every member of the family shares: the validation of its options and the loop of ``step``.
+
+    ``step`` reads each group's ``lr``, ``eps`` and ``betas`` once and calls
+    ``_update`` for each parameter with a gradient; each member's ``_update``
+    holds its own equations.
+    """
+
+    param_shaped_state = True
+
+    def _validate_group(self, group):
+        check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
+        check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
+        check_betas(group["betas"])
+        check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
+
+    def step(self, closure=None):
+        """Perform one update of every parameter that has a gradient; returns the closure's loss if given."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            # Python floats keep float32 arrays float32 (a NumPy float64 scalar would promote them)
+            lr, eps, beta1, beta2 = (float(group["lr"]), float(group["eps"]),
+                                     float(group["betas"][0]), float(group["betas"][1]))
+            for theta, g, state in self._params_with_grad(group):
+                self._update(theta, g, state, group, lr, eps, beta1, beta2)
+        return loss
+
+    def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
+        """Update one parameter ``theta`` in place from its gradient ``g``; each member writes its own."""
+        raise NotImplementedError
 
 
-def _init_moments(state, theta, *names):
-    """Create the step counter and zeroed moment arrays on the first step."""
-    if not state:
-        xp = get_array_module(theta)
-        state["step"] = 0
-        for name in names:
-            state[name] = xp.zeros_like(theta)
-
-
-class Adam(Optimizer):
+class Adam(_AdamFamily):
     r"""Adam (Kingma and Ba, 2015), as ``torch.optim.Adam``; AMSGrad optional.
 
     With step count ``t`` (starting at 1)::
@@ -58,7 +73,6 @@ class Adam(Optimizer):
     that is spelled :class:`AdamW`.
     """
 
-    param_shaped_state = True
     #: AdamW sets this: weight decay shrinks theta directly instead of joining g.
     decoupled_weight_decay = False
 
@@ -68,51 +82,31 @@ class Adam(Optimizer):
                         maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _check_adam_family(group)
+    def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
+        """One Adam update of one parameter, in place."""
+        xp = get_array_module(theta)
+        amsgrad = ["max_exp_avg_sq"] if group["amsgrad"] else []
+        t = self._count_step(state, theta, "exp_avg", "exp_avg_sq", *amsgrad)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
 
-    def step(self, closure=None):
-        """Perform one Adam update; returns the closure's loss if a closure is given."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
-                xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                moments = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
-                _init_moments(state, theta, *moments)
-                state["step"] += 1
-                t = state["step"]
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    if self.decoupled_weight_decay:
-                        theta *= 1 - lr * weight_decay      # theta = theta - lr*lambda*theta
-                    else:
-                        g = g + weight_decay * theta        # g = g + lambda*theta
-                m *= beta1                                  # m = b1*m + (1-b1)*g
-                m += (1 - beta1) * g
-                v *= beta2                                  # v = b2*v + (1-b2)*g*g
-                v += (1 - beta2) * g * g
-                if group["amsgrad"]:
-                    v_max = state["max_exp_avg_sq"]
-                    xp.maximum(v_max, v, out=v_max)         # v_max = max(v_max, v)
-                    v = v_max
-                bias_correction1 = 1 - beta1 ** t
-                bias_correction2 = 1 - beta2 ** t
-                d = xp.sqrt(v)                              # d = sqrt(v_hat) + eps = sqrt(v)/sqrt(1-b2^t) + eps
-                d /= math.sqrt(bias_correction2)
-                d += eps
-                xp.divide(m, d, out=d)                      # d now holds m / d
-                d *= lr / bias_correction1                  # lr * m_hat / (sqrt(v_hat) + eps)
-                theta -= d                                  # theta = theta - lr*m_hat/(sqrt(v_hat)+eps)
-        return loss
+        # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta (AdamW)
+        g = self._regularized_grad(g, theta, group, decoupled=self.decoupled_weight_decay)
+        m *= beta1                                  # m = b1*m + (1-b1)*g
+        m += (1 - beta1) * g
+        v *= beta2                                  # v = b2*v + (1-b2)*g*g
+        v += (1 - beta2) * g * g
+        if group["amsgrad"]:
+            v_max = state["max_exp_avg_sq"]
+            xp.maximum(v_max, v, out=v_max)         # v_max = max(v_max, v)
+            v = v_max
+        bias_correction1 = 1 - beta1 ** t
+        bias_correction2 = 1 - beta2 ** t
+        d = xp.sqrt(v)                              # d = sqrt(v_hat) + eps = sqrt(v)/sqrt(1-b2^t) + eps
+        d /= math.sqrt(bias_correction2)
+        d += eps
+        xp.divide(m, d, out=d)                      # d now holds m / d
+        d *= lr / bias_correction1                  # lr * m_hat / (sqrt(v_hat) + eps)
+        theta -= d                                  # theta = theta - lr*m_hat/(sqrt(v_hat)+eps)
 
 
 class AdamW(Adam):
@@ -135,7 +129,7 @@ class AdamW(Adam):
                          maximize=maximize)
 
 
-class Adamax(Optimizer):
+class Adamax(_AdamFamily):
     r"""Adamax, Adam with an infinity norm (Kingma and Ba, 2015), as ``torch.optim.Adamax``.
 
     ::
@@ -157,48 +151,29 @@ class Adamax(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_inf`` (u).
     """
 
-    param_shaped_state = True
-
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _check_adam_family(group)
+    def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
+        """One Adamax update of one parameter, in place."""
+        xp = get_array_module(theta)
+        t = self._count_step(state, theta, "exp_avg", "exp_inf")
+        m, u = state["exp_avg"], state["exp_inf"]
 
-    def step(self, closure=None):
-        """Perform one Adamax update; returns the closure's loss if a closure is given."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
-                xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                _init_moments(state, theta, "exp_avg", "exp_inf")
-                state["step"] += 1
-                m, u = state["exp_avg"], state["exp_inf"]
-
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    g = g + weight_decay * theta            # g = g + lambda*theta
-                m *= beta1                                  # m = b1*m + (1-b1)*g
-                m += (1 - beta1) * g
-                u *= beta2                                  # u = max(b2*u, |g| + eps)
-                abs_g = xp.abs(g)
-                abs_g += eps
-                xp.maximum(u, abs_g, out=u)
-                step = xp.divide(m, u, out=abs_g)           # m / u
-                step *= lr / (1 - beta1 ** state["step"])
-                theta -= step                               # theta = theta - lr/(1-b1^t) * m/u
-        return loss
+        g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+        m *= beta1                                  # m = b1*m + (1-b1)*g
+        m += (1 - beta1) * g
+        u *= beta2                                  # u = max(b2*u, |g| + eps)
+        abs_g = xp.abs(g)
+        abs_g += eps
+        xp.maximum(u, abs_g, out=u)
+        step = xp.divide(m, u, out=abs_g)           # m / u
+        step *= lr / (1 - beta1 ** t)
+        theta -= step                               # theta = theta - lr/(1-b1^t) * m/u
 
 
-class NAdam(Optimizer):
+class NAdam(_AdamFamily):
     r"""NAdam, Adam with Nesterov momentum (Dozat, 2016), as ``torch.optim.NAdam``.
 
     The momentum coefficient follows the schedule
@@ -228,7 +203,6 @@ class NAdam(Optimizer):
     ``exp_avg`` (m) and ``exp_avg_sq`` (v).
     """
 
-    param_shaped_state = True
     scalar_state_keys = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
@@ -238,56 +212,38 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
-        _check_adam_family(group)
+        super()._validate_group(group)
         check_hyperparameter(group["momentum_decay"] >= 0.0, f"Invalid momentum_decay value: {group['momentum_decay']}")
 
-    def step(self, closure=None):
-        """Perform one NAdam update; returns the closure's loss if a closure is given."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            psi = float(group["momentum_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
-                xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    _init_moments(state, theta, "exp_avg", "exp_avg_sq")
-                    state["mu_product"] = 1.0
-                state["step"] += 1
-                t = state["step"]
-                m, v = state["exp_avg"], state["exp_avg_sq"]
+    def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
+        """One NAdam update of one parameter, in place."""
+        psi = float(group["momentum_decay"])
+        xp = get_array_module(theta)
+        t = self._count_step(state, theta, "exp_avg", "exp_avg_sq")
+        state.setdefault("mu_product", 1.0)         # P_0 = 1
+        m, v = state["exp_avg"], state["exp_avg_sq"]
 
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        theta *= 1 - lr * weight_decay      # theta = theta - lr*lambda*theta
-                    else:
-                        g = g + weight_decay * theta        # g = g + lambda*theta
-                mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))            # mu_t
-                mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))  # mu_{t+1}
-                state["mu_product"] *= mu                   # P_t = P_{t-1} * mu_t
-                mu_product = state["mu_product"]
-                m *= beta1                                  # m = b1*m + (1-b1)*g
-                m += (1 - beta1) * g
-                v *= beta2                                  # v = b2*v + (1-b2)*g*g
-                v += (1 - beta2) * g * g
-                d = v / (1 - beta2 ** t)                    # d = sqrt(v / (1-b2^t)) + eps
-                xp.sqrt(d, out=d)
-                d += eps
-                # theta = theta - lr * [(1-mu_t)/(1-P_t) g + mu_{t+1}/(1-P_t mu_{t+1}) m] / d
-                step = g * (lr * (1 - mu) / (1 - mu_product))
-                step += (lr * mu_next / (1 - mu_product * mu_next)) * m
-                step /= d
-                theta -= step
-        return loss
+        # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta if decoupled
+        g = self._regularized_grad(g, theta, group, decoupled=group["decoupled_weight_decay"])
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))            # mu_t
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))  # mu_{t+1}
+        state["mu_product"] *= mu                   # P_t = P_{t-1} * mu_t
+        mu_product = state["mu_product"]
+        m *= beta1                                  # m = b1*m + (1-b1)*g
+        m += (1 - beta1) * g
+        v *= beta2                                  # v = b2*v + (1-b2)*g*g
+        v += (1 - beta2) * g * g
+        d = v / (1 - beta2 ** t)                    # d = sqrt(v / (1-b2^t)) + eps
+        xp.sqrt(d, out=d)
+        d += eps
+        # theta = theta - lr * [(1-mu_t)/(1-P_t) g + mu_{t+1}/(1-P_t mu_{t+1}) m] / d
+        step = g * (lr * (1 - mu) / (1 - mu_product))
+        step += (lr * mu_next / (1 - mu_product * mu_next)) * m
+        step /= d
+        theta -= step
 
 
-class RAdam(Optimizer):
+class RAdam(_AdamFamily):
     r"""RAdam, rectified Adam (Liu et al., 2020), as ``torch.optim.RAdam``.
 
     Early on the variance estimate is unreliable, so RAdam takes plain
@@ -320,57 +276,35 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_avg_sq`` (v).
     """
 
-    param_shaped_state = True
-
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  decoupled_weight_decay=False, maximize=False):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _check_adam_family(group)
+    def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
+        """One RAdam update of one parameter, in place."""
+        xp = get_array_module(theta)
+        t = self._count_step(state, theta, "exp_avg", "exp_avg_sq")
+        m, v = state["exp_avg"], state["exp_avg_sq"]
 
-    def step(self, closure=None):
-        """Perform one RAdam update; returns the closure's loss if a closure is given."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
-                xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                _init_moments(state, theta, "exp_avg", "exp_avg_sq")
-                state["step"] += 1
-                t = state["step"]
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        theta *= 1 - lr * weight_decay      # theta = theta - lr*lambda*theta
-                    else:
-                        g = g + weight_decay * theta        # g = g + lambda*theta
-                m *= beta1                                  # m = b1*m + (1-b1)*g
-                m += (1 - beta1) * g
-                v *= beta2                                  # v = b2*v + (1-b2)*g*g
-                v += (1 - beta2) * g * g
-                bias_correction1 = 1 - beta1 ** t
-                bias_correction2 = 1 - beta2 ** t
-                rho_inf = 2 / (1 - beta2) - 1               # rho_inf = 2/(1-b2) - 1
-                rho_t = rho_inf - 2 * t * beta2 ** t / bias_correction2
-                if rho_t > 5:
-                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))  # r_t
-                    d = xp.sqrt(v)                          # d = sqrt(v) + eps
-                    d += eps
-                    xp.divide(m, d, out=d)                  # m / d
-                    d *= lr * rect * math.sqrt(bias_correction2) / bias_correction1
-                    theta -= d                              # theta = theta - lr*m_hat*r_t*sqrt(1-b2^t)/(sqrt(v)+eps)
-                else:
-                    theta -= (lr / bias_correction1) * m    # theta = theta - lr*m_hat
-        return loss
+        # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta if decoupled
+        g = self._regularized_grad(g, theta, group, decoupled=group["decoupled_weight_decay"])
+        m *= beta1                                  # m = b1*m + (1-b1)*g
+        m += (1 - beta1) * g
+        v *= beta2                                  # v = b2*v + (1-b2)*g*g
+        v += (1 - beta2) * g * g
+        bias_correction1 = 1 - beta1 ** t
+        bias_correction2 = 1 - beta2 ** t
+        rho_inf = 2 / (1 - beta2) - 1               # rho_inf = 2/(1-b2) - 1
+        rho_t = rho_inf - 2 * t * beta2 ** t / bias_correction2
+        if rho_t > 5:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))  # r_t
+            d = xp.sqrt(v)                          # d = sqrt(v) + eps
+            d += eps
+            xp.divide(m, d, out=d)                  # m / d
+            d *= lr * rect * math.sqrt(bias_correction2) / bias_correction1
+            theta -= d                              # theta = theta - lr*m_hat*r_t*sqrt(1-b2^t)/(sqrt(v)+eps)
+        else:
+            theta -= (lr / bias_correction1) * m    # theta = theta - lr*m_hat

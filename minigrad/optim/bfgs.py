@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from minigrad.backend import get_array_module
 from minigrad.optim import flat
-from minigrad.optim.line_search import check_wolfe_constants, line_search_params
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.flat_optimizer import FlatOptimizer
+from minigrad.optim.line_search import line_search_params
 
 #: BFGS stores an n x n matrix; above this many parameters use LBFGS instead.
 BFGS_MAX_PARAMS = 5000
 
 
-class BFGS(Optimizer):
+class BFGS(FlatOptimizer):
     """BFGS with a dense inverse-Hessian approximation (Nocedal & Wright, Alg. 6.1).
 
     One ``step(closure)`` is one iteration::
@@ -39,45 +39,16 @@ class BFGS(Optimizer):
         max_params: the size limit.
     """
 
-    #: The state holds flat vectors over all parameters (under the first one), not parameter-shaped arrays.
-    param_shaped_state = False
-
     def __init__(self, params, lr=1.0, c1=1e-4, c2=0.9, max_ls=25, tolerance_grad=1e-10,
                  max_params=BFGS_MAX_PARAMS):
         defaults = dict(lr=lr, c1=c1, c2=c2, max_ls=max_ls, tolerance_grad=tolerance_grad)
         super().__init__(params, defaults)
-        if len(self.param_groups) != 1:
-            raise ValueError(f"BFGS doesn't support parameter groups: got {len(self.param_groups)}")
-        self._params = self.param_groups[0]["params"]
-        flat.check_same_device_and_dtype(self._params, "BFGS")
-        n = flat.numel(self._params)
-        if n > max_params:
-            raise ValueError(
-                f"BFGS stores a dense {n} x {n} inverse Hessian and supports at most {max_params} "
-                f"parameters, but got {n}; use LBFGS for models this size"
-            )
+        self._refuse_more_than(max_params, "stores a dense {n} x {n} inverse Hessian", "LBFGS")
 
-    def _validate_group(self, group):
-        """Reject bad hyperparameters up front, naming the value."""
-        if not group["lr"] > 0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        check_wolfe_constants(group["c1"], group["c2"])
-        if not isinstance(group["max_ls"], int) or group["max_ls"] < 1:
-            raise ValueError(f"Invalid max_ls: {group['max_ls']} (expected an integer >= 1)")
-        if not group["tolerance_grad"] >= 0:
-            raise ValueError(f"Invalid tolerance_grad: {group['tolerance_grad']} (expected >= 0)")
-
-    def step(self, closure=None):
-        """One BFGS iteration; returns the closure's loss at the starting point."""
-        if closure is None:
-            raise ValueError("BFGS.step needs a closure that zeroes grads, computes the loss, "
-                             "calls loss.backward() and returns the loss")
+    def _iteration(self, closure, value, g, state):
+        """One BFGS iteration from ``x_k`` (loss ``value``, gradient ``g``)."""
         group = self.param_groups[0]
         params = self._params
-        state = self.state.setdefault(params[0], {})
-        loss, value, g = flat.evaluate(closure, params)
-        if float(abs(g).max()) <= group["tolerance_grad"]:
-            return loss
         xp = get_array_module(g)
         x = flat.flat_params(params)
         H = state.get("inverse_hessian")
@@ -113,4 +84,3 @@ class BFGS(Optimizer):
             # no decrease along -H g: forget the curvature model and start again from steepest descent
             state["inverse_hessian"] = xp.eye(g.size, dtype=g.dtype)
             state["updates"] = 0
-        return loss

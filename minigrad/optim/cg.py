@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from minigrad.optim import flat
-from minigrad.optim.line_search import check_wolfe_constants, line_search_params
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.flat_optimizer import FlatOptimizer
+from minigrad.optim.line_search import line_search_params
 
 
-class ConjugateGradient(Optimizer):
+class ConjugateGradient(FlatOptimizer):
     """Nonlinear conjugate gradient (Nocedal & Wright, *Numerical Optimization*, Alg. 5.4 and eq. 5.44).
 
     One ``step(closure)`` is one iteration::
@@ -39,46 +39,25 @@ class ConjugateGradient(Optimizer):
         tolerance_grad: no update once ``max |g_i| <= tolerance_grad``.
     """
 
-    #: The state holds flat vectors over all parameters (under the first one), not parameter-shaped arrays.
-    param_shaped_state = False
-
     def __init__(self, params, lr=1.0, beta="PR+", restart_every=None, c1=1e-4, c2=0.1, max_ls=25,
                  tolerance_grad=1e-10):
         defaults = dict(lr=lr, beta=beta, restart_every=restart_every, c1=c1, c2=c2, max_ls=max_ls,
                         tolerance_grad=tolerance_grad)
         super().__init__(params, defaults)
-        if len(self.param_groups) != 1:
-            raise ValueError(f"ConjugateGradient doesn't support parameter groups: got {len(self.param_groups)}")
-        self._params = self.param_groups[0]["params"]
-        flat.check_same_device_and_dtype(self._params, "ConjugateGradient")
 
     def _validate_group(self, group):
         """Reject bad hyperparameters up front, naming the value."""
-        if not group["lr"] > 0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        super()._validate_group(group)
         if group["beta"] not in ("PR+", "FR"):
             raise ValueError(f"Invalid beta: {group['beta']!r} (expected 'PR+' or 'FR')")
         restart = group["restart_every"]
         if restart is not None and (not isinstance(restart, int) or restart < 1):
             raise ValueError(f"Invalid restart_every: {restart} (expected None or an integer >= 1)")
-        check_wolfe_constants(group["c1"], group["c2"])
-        if not isinstance(group["max_ls"], int) or group["max_ls"] < 1:
-            raise ValueError(f"Invalid max_ls: {group['max_ls']} (expected an integer >= 1)")
-        if not group["tolerance_grad"] >= 0:
-            raise ValueError(f"Invalid tolerance_grad: {group['tolerance_grad']} (expected >= 0)")
 
-    def step(self, closure=None):
-        """One conjugate-gradient iteration; returns the closure's loss at the starting point."""
-        if closure is None:
-            raise ValueError("ConjugateGradient.step needs a closure that zeroes grads, computes the loss, "
-                             "calls loss.backward() and returns the loss")
+    def _iteration(self, closure, value, g, state):
+        """One conjugate-gradient iteration from ``x_k`` (loss ``value``, gradient ``g``)."""
         group = self.param_groups[0]
         params = self._params
-        state = self.state.setdefault(params[0], {})
-        loss, value, g = flat.evaluate(closure, params)
-        if float(abs(g).max()) <= group["tolerance_grad"]:
-            return loss
-
         restart_every = group["restart_every"] or flat.numel(params)
         prev_g, prev_d = state.get("prev_grad"), state.get("prev_direction")
         since_restart = state.get("since_restart", 0)
@@ -113,5 +92,4 @@ class ConjugateGradient(Optimizer):
                      prev_step=search.step if search.step > 0 else t, prev_gtd=gtd)
         if search.step == 0.0:
             state["since_restart"] = restart_every  # restart on the next iteration
-        return loss
 

@@ -26,7 +26,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         parameters: a Tensor or an iterable of Tensors whose ``grad`` is clipped
             (those without a gradient are ignored).
         max_norm: the largest allowed norm (>= 0).
-        norm_type: ``p`` of the p-norm (> 0), or ``float('inf')``.
+        norm_type: ``p`` of the p-norm (> 0), or ``float('inf')``. PyTorch also
+            accepts 0 (the number of non-zero entries, not a norm); here it is an error.
         error_if_nonfinite: raise ``RuntimeError`` if the total norm is NaN or
             infinite instead of scaling by it (which would make gradients NaN, as
             in PyTorch).

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from minigrad.optim import flat
+from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
-from minigrad.optim.optimizer import Optimizer
 
 
 def two_loop_direction(grad, old_steps, old_grad_changes, rhos, initial_scale):
@@ -26,7 +26,7 @@ def two_loop_direction(grad, old_steps, old_grad_changes, rhos, initial_scale):
     return -r
 
 
-class LBFGS(Optimizer):
+class LBFGS(FlatOptimizer):
     """Limited-memory BFGS (Nocedal & Wright, *Numerical Optimization*, Alg. 7.5).
 
     Each iteration builds the quasi-Newton direction ``d_k = -H_k g_k`` from
@@ -55,10 +55,17 @@ class LBFGS(Optimizer):
         tolerance_change: stop when the loss or the step changes less than this.
         history_size: the number ``m`` of stored ``(s, y)`` pairs.
         line_search_fn: ``None`` (fixed step ``lr``) or ``"strong_wolfe"``.
-    """
 
-    #: The state holds flat vectors over all parameters (under the first one), not parameter-shaped arrays.
-    param_shaped_state = False
+    Compared with ``torch.optim.LBFGS`` (same defaults): with the fixed step the
+    iterates and the ``func_evals``/``n_iter`` counters are PyTorch's (same
+    two-loop recursion, first step, and stopping tests in the same order). With
+    ``line_search_fn="strong_wolfe"`` they agree only approximately, by design:
+    the line search is the shared Nocedal & Wright one of
+    :mod:`minigrad.optim.line_search`, not a port of PyTorch's ``_strong_wolfe``.
+    It zooms until the bracket on ``t`` is shorter than this optimizer's
+    ``tolerance_change`` (PyTorch: until the bracket times ``max |d_i|`` is below
+    a fixed 1e-9), and it picks its trial steps differently (see that module).
+    """
 
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
@@ -68,43 +75,19 @@ class LBFGS(Optimizer):
                         tolerance_change=tolerance_change, history_size=history_size,
                         line_search_fn=line_search_fn)
         super().__init__(params, defaults)
-        if len(self.param_groups) != 1:
-            raise ValueError(
-                f"LBFGS doesn't support per-parameter options (parameter groups): got {len(self.param_groups)} groups"
-            )
-        self._params = self.param_groups[0]["params"]
-        flat.check_same_device_and_dtype(self._params, "LBFGS")
-
-    def _validate_group(self, group):
-        """Reject bad hyperparameters up front, naming the value."""
-        if not group["lr"] > 0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        for name in ("max_iter", "max_eval", "history_size"):
-            if not isinstance(group[name], int) or group[name] < 1:
-                raise ValueError(f"Invalid {name}: {group[name]} (expected an integer >= 1)")
-        for name in ("tolerance_grad", "tolerance_change"):
-            if not group[name] >= 0:
-                raise ValueError(f"Invalid {name}: {group[name]} (expected >= 0)")
-        if group["line_search_fn"] not in (None, "strong_wolfe"):
-            raise ValueError(f"Invalid line_search_fn: {group['line_search_fn']!r} (expected None or 'strong_wolfe')")
 
     def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; return the closure's loss at the starting point."""
-        if closure is None:
-            raise ValueError("LBFGS.step needs a closure that zeroes grads, computes the loss, "
-                             "calls loss.backward() and returns the loss")
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
-        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        tolerance_change = group["tolerance_change"]
         params = self._params
-        state = self.state.setdefault(params[0], {})
-        state.setdefault("func_evals", 0)
+        first_loss, loss, g = self._evaluate(closure)
+        state = self._flat_state()
+        state["func_evals"] = state.get("func_evals", 0) + 1
         state.setdefault("n_iter", 0)
-
-        first_loss, loss, g = flat.evaluate(closure, params)
         evals = 1
-        state["func_evals"] += 1
-        if float(abs(g).max()) <= tolerance_grad:
+        if self._converged(g):
             return first_loss
 
         d = state.get("d")
@@ -165,7 +148,7 @@ class LBFGS(Optimizer):
 
             if n_iter == max_iter or evals >= max_eval:
                 break
-            if float(abs(g).max()) <= tolerance_grad:
+            if self._converged(g):
                 break
             if float(abs(d).max()) * abs(t) <= tolerance_change:
                 break

@@ -12,6 +12,18 @@ grow ``t`` until an interval surely holds an acceptable step) followed by
 Algorithm 3.6 (zoom: shrink that interval by safeguarded cubic interpolation,
 eq. 3.59). It works on Python floats only; the vectors stay inside ``phi``.
 :func:`line_search_params` wraps it for a list of parameter Tensors.
+
+This is the textbook algorithm, not a port of PyTorch's ``_strong_wolfe``
+(used by ``torch.optim.LBFGS``), so LBFGS with a line search follows PyTorch's
+iterates only approximately. The differences: the bracketing phase compares
+``phi(t)`` with the previous trial from the second trial on (N&W's ``i > 1``;
+PyTorch from the third); the zoom bisects whenever the cubic's minimizer lies
+within 10% of the bracket's width from either end (PyTorch first lets it
+through once, then moves it to 10% inside the bracket); zooming stops when the
+bracket on ``t`` is shorter than ``tolerance_change`` (PyTorch: the bracket
+times ``max |d_i|``); and when the budget runs out in the bracketing phase the
+last trial is returned, which has passed the sufficient-decrease test (PyTorch
+returns the lower of ``phi(0)`` and its last trial, which it has not tested).
 """
 from __future__ import annotations
 

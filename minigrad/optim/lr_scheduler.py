@@ -286,8 +286,12 @@ class ChainedScheduler(LRScheduler):
     """Multiply the factors of several schedules: ``lr_k = lr_0 * prod_i (lr_k^(i) / lr_0)``.
 
     For example exponential decay on top of a warmup. PyTorch's ChainedScheduler
-    steps each schedule recursively, which gives the same product for these
-    closed-form schedules.
+    instead steps each schedule in turn on the current lr. That gives the same
+    product for the schedules that multiply the lr by a factor each epoch
+    (StepLR, MultiStepLR, ExponentialLR, LinearWarmup, LinearLR with ``end_factor``,
+    CosineAnnealingLR with ``eta_min=0``), but not for LambdaLR or for cosine with
+    ``eta_min > 0``, which PyTorch applies on top of the lr the previous schedule
+    has just set: there this class keeps the product of the factors, by design.
     """
 
     def __init__(self, schedulers, optimizer=None, last_epoch=-1):

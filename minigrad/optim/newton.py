@@ -9,8 +9,8 @@ import math
 
 from minigrad.backend import get_array_module
 from minigrad.optim import flat
-from minigrad.optim.line_search import check_wolfe_constants, line_search_params
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.flat_optimizer import FlatOptimizer
+from minigrad.optim.line_search import line_search_params
 
 #: Newton builds the n x n Hessian from n Hessian-vector products; above this size use NewtonCG.
 NEWTON_MAX_PARAMS = 1000
@@ -100,29 +100,28 @@ def _cholesky_or_none(A):
     return factor
 
 
-class _FlatSecondOrder(Optimizer):
-    """Shared plumbing of Newton and NewtonCG: one group, one flat vector, validated Wolfe constants."""
+class _HessianNewton(FlatOptimizer):
+    """The iteration Newton and NewtonCG share; a subclass supplies the direction.
 
-    #: The state holds flat vectors over all parameters (under the first one), not parameter-shaped arrays.
-    param_shaped_state = False
+    ``step(closure)``: evaluate ``f``, ``g`` and a Hessian-vector product ``v -> H v`` at ``x_k``;
+    stop if ``max |g_i| <= tolerance_grad``; otherwise ``p_k = self._direction(g, hvp)`` and
+    ``x_{k+1} = x_k + t_k p_k``. Returns the closure's loss at the starting point.
+    """
 
-    def __init__(self, params, defaults):
-        super().__init__(params, defaults)
-        name = type(self).__name__
-        if len(self.param_groups) != 1:
-            raise ValueError(f"{name} doesn't support parameter groups: got {len(self.param_groups)}")
-        self._params = self.param_groups[0]["params"]
-        flat.check_same_device_and_dtype(self._params, name)
+    def step(self, closure=None):
+        """One Newton iteration; returns the closure's loss at the starting point."""
+        loss, value, g, hvp = self._evaluate(closure, with_hvp=True)
+        if self._converged(g):
+            flat.release_graph(self._params)
+            return loss
+        direction = self._direction(g, hvp)
+        flat.release_graph(self._params)
+        self._move(closure, value, g, direction)
+        return loss
 
-    def _validate_group(self, group):
-        """Reject bad hyperparameters up front, naming the value."""
-        if not group["lr"] > 0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if group["line_search_fn"] not in (None, "strong_wolfe"):
-            raise ValueError(f"Invalid line_search_fn: {group['line_search_fn']!r} (expected None or 'strong_wolfe')")
-        check_wolfe_constants(group["c1"], group["c2"])
-        if not group["tolerance_grad"] >= 0:
-            raise ValueError(f"Invalid tolerance_grad: {group['tolerance_grad']} (expected >= 0)")
+    def _direction(self, g, hvp):
+        """The search direction ``p_k`` from the gradient and Hessian-vector products."""
+        raise NotImplementedError
 
     def _move(self, closure, value, g, direction):
         """Step along ``direction``: the strong-Wolfe line search from ``lr``, or the plain step ``lr``."""
@@ -137,7 +136,7 @@ class _FlatSecondOrder(Optimizer):
             flat.add_flat_to_params(self._params, group["lr"], direction)
 
 
-class Newton(_FlatSecondOrder):
+class Newton(_HessianNewton):
     """Newton's method with the exact Hessian, damped when it is not positive definite.
 
     One ``step(closure)`` is one iteration::
@@ -167,34 +166,20 @@ class Newton(_FlatSecondOrder):
         defaults = dict(lr=lr, damping=damping, line_search_fn=line_search_fn, c1=c1, c2=c2,
                         tolerance_grad=tolerance_grad)
         super().__init__(params, defaults)
-        n = flat.numel(self._params)
-        if n > max_params:
-            raise ValueError(
-                f"Newton builds the dense {n} x {n} Hessian from {n} Hessian-vector products and supports "
-                f"at most {max_params} parameters, but got {n}; use NewtonCG or LBFGS for models this size"
-            )
+        self._refuse_more_than(max_params, "builds the dense {n} x {n} Hessian from {n} Hessian-vector products",
+                               "NewtonCG or LBFGS")
 
     def _validate_group(self, group):
         super()._validate_group(group)
         if not group["damping"] > 0:
             raise ValueError(f"Invalid damping: {group['damping']} (expected > 0)")
 
-    def step(self, closure=None):
-        """One damped Newton iteration; returns the closure's loss at the starting point."""
-        if closure is None:
-            raise ValueError("Newton.step needs a closure that zeroes grads, computes the loss, "
-                             "calls loss.backward() and returns the loss")
-        group = self.param_groups[0]
-        loss, value, g, hvp = flat.hvp_evaluator(closure, self._params)
-        if float(abs(g).max()) <= group["tolerance_grad"]:
-            flat.release_graph(self._params)
-            return loss
-        H = hessian_from_hvp(hvp, g)
-        flat.release_graph(self._params)
-        p, tau = damped_cholesky_solve(H, g, beta=group["damping"])
-        self.state.setdefault(self._params[0], {})["damping"] = tau
-        self._move(closure, value, g, p)
-        return loss
+    def _direction(self, g, hvp):
+        """The damped Newton direction ``p_k`` from the dense Hessian."""
+        H = hessian_from_hvp(hvp, g)  # H_k, column by column
+        p, tau = damped_cholesky_solve(H, g, beta=self.param_groups[0]["damping"])  # (H_k + tau I) p_k = -g_k
+        self._flat_state()["damping"] = tau
+        return p
 
 
 def hessian_from_hvp(hvp, like):
@@ -206,7 +191,7 @@ def hessian_from_hvp(hvp, like):
     return 0.5 * (H + H.T)  # symmetrise away rounding differences
 
 
-class NewtonCG(_FlatSecondOrder):
+class NewtonCG(_HessianNewton):
     """Hessian-free (truncated) Newton: line-search Newton-CG (Nocedal & Wright Alg. 7.1).
 
     One ``step(closure)`` is one Newton iteration::
@@ -251,22 +236,12 @@ class NewtonCG(_FlatSecondOrder):
         if not 0 < group["forcing_max"] < 1:
             raise ValueError(f"Invalid forcing_max: {group['forcing_max']} (expected 0 < forcing_max < 1)")
 
-    def step(self, closure=None):
-        """One Newton-CG iteration; returns the closure's loss at the starting point."""
-        if closure is None:
-            raise ValueError("NewtonCG.step needs a closure that zeroes grads, computes the loss, "
-                             "calls loss.backward() and returns the loss")
+    def _direction(self, g, hvp):
+        """The truncated-CG direction ``p_k``: ``H_k p = -g_k`` solved to ``||H_k p + g_k|| <= eta_k ||g_k||``."""
         group = self.param_groups[0]
-        loss, value, g, hvp = flat.hvp_evaluator(closure, self._params)
-        if float(abs(g).max()) <= group["tolerance_grad"]:
-            flat.release_graph(self._params)
-            return loss
         grad_norm = math.sqrt(float(g @ g))
         eta = min(group["forcing_max"], math.sqrt(grad_norm))  # forcing term: superlinear convergence near the minimum
         max_cg_iter = group["max_cg_iter"] or flat.numel(self._params)
         p, negative = truncated_cg(hvp, g, eta * grad_norm, max_cg_iter)
-        flat.release_graph(self._params)
-        state = self.state.setdefault(self._params[0], {})
-        state["negative_curvature"] = negative
-        self._move(closure, value, g, p)
-        return loss
+        self._flat_state()["negative_curvature"] = negative
+        return p

@@ -13,6 +13,13 @@ The base class owns the bookkeeping; a subclass only writes ``step``:
 * ``state_dict`` / ``load_state_dict`` move all of it to and from a plain
   dict of arrays and numbers, with parameters named by their position, like
   PyTorch.
+* The prologue every first-order ``step`` shares is here too, so that a
+  subclass's ``step`` shows only its own equations::
+
+      for theta, g, state in self._params_with_grad(group):   # params with a grad
+          t = self._count_step(state, theta, "exp_avg")        # t, zeroed state at t = 1
+          g = self._regularized_grad(g, theta, group)          # maximize, weight decay
+          ...                                                  # the update, in place
 
 Deliberate differences from ``torch.optim`` (shared by every optimizer here):
 the update rules and defaults are PyTorch 2.x's, but there are no
@@ -195,6 +202,59 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
                              f"for parameter {_describe(p)}")
         return g
+
+    def _params_with_grad(self, group, with_state=True):
+        """Yield ``(theta, g, state)`` for each parameter of ``group`` that has a gradient.
+
+        ``theta`` is the parameter's array (updated in place by the caller), ``g``
+        its gradient array (checked to have ``theta``'s shape; never written to)
+        and ``state`` its entry of ``self.state``, created empty on first use
+        (``None`` with ``with_state=False``, for an optimizer that keeps no state).
+        Parameters without a gradient are skipped, as in PyTorch.
+        """
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = self._grad_array(p)
+            yield p.data, g, (self.state.setdefault(p, {}) if with_state else None)
+
+    @staticmethod
+    def _regularized_grad(g, theta, group, decoupled=False):
+        """The gradient the update uses, after ``maximize`` and weight decay::
+
+            g = -g                                  if maximize
+            g = g + lambda * theta                  if weight_decay != 0 (L2 penalty)
+            theta = theta - lr * lambda * theta     instead, in place, if ``decoupled`` (AdamW)
+
+        A changed ``g`` is a new array: ``p.grad`` itself is never modified.
+        """
+        if group["maximize"]:
+            g = -g                                          # ascend: follow +grad
+        weight_decay = float(group["weight_decay"])
+        if weight_decay != 0:
+            if decoupled:
+                theta *= 1 - float(group["lr"]) * weight_decay  # theta = theta - lr*lambda*theta
+            else:
+                g = g + weight_decay * theta                # g = g + lambda*theta
+        return g
+
+    @staticmethod
+    def _count_step(state, theta, *zeroed, **filled):
+        """Advance ``state["step"]`` and return it: the step count ``t``, 1 on the first step.
+
+        On a parameter's first step this also creates ``state["step"]`` and, with
+        ``theta``'s shape, dtype and device, one array of zeros per name in
+        ``zeroed`` and one array full of ``value`` per ``name=value`` in ``filled``.
+        """
+        if not state:
+            xp = get_array_module(theta)
+            state["step"] = 0
+            for name in zeroed:
+                state[name] = xp.zeros_like(theta)
+            for name, value in filled.items():
+                state[name] = xp.full_like(theta, float(value))
+        state["step"] += 1
+        return state["step"]
 
     @staticmethod
     def _evaluate_closure(closure):

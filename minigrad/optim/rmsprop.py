@@ -60,27 +60,14 @@ class RMSprop(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-            mu, weight_decay = float(group["momentum"]), float(group["weight_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
+            mu = float(group["momentum"])
+            optional = (["momentum_buffer"] if mu > 0 else []) + (["grad_avg"] if group["centered"] else [])
+            for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = xp.zeros_like(theta)
-                    if mu > 0:
-                        state["momentum_buffer"] = xp.zeros_like(theta)
-                    if group["centered"]:
-                        state["grad_avg"] = xp.zeros_like(theta)
-                state["step"] += 1
+                self._count_step(state, theta, "square_avg", *optional)
                 v = state["square_avg"]
 
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    g = g + weight_decay * theta            # g = g + lambda*theta
+                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 v *= alpha                                  # v = alpha*v + (1-alpha)*g*g
                 v += (1 - alpha) * g * g
                 if group["centered"]:
@@ -102,4 +89,3 @@ class RMSprop(Optimizer):
                     d *= lr
                     theta -= d                              # theta = theta - lr * g/d
         return loss
-

@@ -29,6 +29,10 @@ class SGD(Optimizer):
         maximize: maximize the objective instead of minimizing it.
 
     State per parameter: ``momentum_buffer`` (only when momentum is used).
+
+    ``maximize`` negates the gradient first, before weight decay, as PyTorch's
+    code does (the algorithm box of PyTorch's SGD documentation writes the sign
+    flip at the update instead, which would make weight decay push away from zero).
     """
 
     param_shaped_state = True
@@ -55,17 +59,9 @@ class SGD(Optimizer):
         for group in self.param_groups:
             # Python floats keep float32 arrays float32 (a NumPy float64 scalar would promote them)
             lr, mu, tau = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                theta, g = p.data, self._grad_array(p)
-                if group["maximize"]:
-                    g = -g                                  # ascend: follow +grad
-                if weight_decay != 0:
-                    g = g + weight_decay * theta            # g = g + lambda*theta
+            for theta, g, state in self._params_with_grad(group, with_state=mu != 0):
+                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 if mu != 0:
-                    state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = g.copy()   # b = g

@@ -1,10 +1,11 @@
-"""Shared helpers of the first-order optimizer tests.
+"""Shared scaffolding of the optimizer tests.
 
-The tests drive each optimizer with gradients of a fixed separable quadratic,
+The first-order tests drive each optimizer with gradients of a fixed separable quadratic,
 ``f(x) = 0.5 * sum(h * (x - c)^2)`` with gradient ``g(x) = h * (x - c)``, given
 directly to ``p.grad`` (so that each step's gradient is known exactly), and
 compare the iterates with an independent NumPy recomputation of the
-published update written in the test itself.
+published update written in the test itself. The second-order tests share
+closures in the LBFGS style (:func:`closure_for`, :func:`rosenbrock_problem`).
 """
 
 import numpy as np
@@ -52,16 +53,61 @@ def set_quadratic_grads(params):
         p.grad = mg.tensor(g, dtype=p.dtype, device=p.device)
 
 
-def run(optimizer_class, steps, device="cpu", dtype=np.float64, **options):
-    """Take ``steps`` steps on the quadratic; return the host iterates after each step."""
-    params = make_params(device, dtype)
-    optimizer = optimizer_class(params, **options)
+def take_steps(optimizer, params, steps):
+    """Take ``steps`` steps of ``optimizer`` on the quadratic; return the host iterates after each step."""
     trajectory = []
     for _ in range(steps):
         set_quadratic_grads(params)
         optimizer.step()
         trajectory.append(host(params))
     return trajectory
+
+
+def run(optimizer_class, steps, device="cpu", dtype=np.float64, **options):
+    """Take ``steps`` steps on the quadratic from X0; return the host iterates after each step."""
+    params = make_params(device, dtype)
+    return take_steps(optimizer_class(params, **options), params, steps)
+
+
+def one_step(optimizer_class, value, grad, **options):
+    """One float64 step from ``value`` with gradient ``grad``; return the parameter and the optimizer."""
+    x = mg.tensor(value, dtype=np.float64, requires_grad=True)
+    optimizer = optimizer_class([x], **options)
+    x.grad = mg.tensor(grad, dtype=np.float64)
+    optimizer.step()
+    return x, optimizer
+
+
+def square_closure(optimizer, x):
+    """A closure that zeroes the gradients, computes ``sum(x * x)``, back-propagates and returns it."""
+    def closure():
+        optimizer.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    return closure
+
+
+def closure_for(xy, f):
+    """The LBFGS-style closure of ``f()`` (a function of the Tensor ``xy``): clear, evaluate, backward."""
+    def closure():
+        xy.grad = None
+        loss = f()
+        loss.backward()
+        return loss
+
+    return closure
+
+
+def rosenbrock_problem(dtype=np.float64, device="cpu", start=(-1.5, 2.0)):
+    """f(x, y) = (1 - x)^2 + 100 (y - x^2)^2 from ``start``: its parameter, ``f`` and closure."""
+    xy = mg.tensor(np.array(start), dtype=dtype, requires_grad=True, device=device)
+
+    def f():
+        return (1 - xy[0]) ** 2 + 100 * (xy[1] - xy[0] ** 2) ** 2
+
+    return xy, f, closure_for(xy, f)
 
 
 def reference(update, steps):

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-import minigrad as mg
 from minigrad.optim import Adadelta
-from optim.helpers import assert_trajectories_close, reference, run
+from optim.helpers import assert_trajectories_close, one_step, reference, run
 
 OPTIONS = [
     {},
@@ -37,9 +36,6 @@ def test_adadelta_first_steps_match_hand_recomputation(options, device):
 
 def test_adadelta_first_step_literal_value():
     # rho = 0.5, eps = 1: v = 0.5 * 3^2 = 4.5, dx = sqrt(0 + 1) / sqrt(4.5 + 1) * 3
-    x = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
-    optimizer = Adadelta([x], lr=1.0, rho=0.5, eps=1.0)
-    x.grad = mg.tensor([3.0], dtype=np.float64)
-    optimizer.step()
+    x, optimizer = one_step(Adadelta, [1.0], [3.0], lr=1.0, rho=0.5, eps=1.0)
     np.testing.assert_allclose(x.numpy(), [1.0 - 3.0 / np.sqrt(5.5)], rtol=1e-15)
     np.testing.assert_allclose(optimizer.state[x]["acc_delta"], [0.5 * 9.0 / 5.5], rtol=1e-15)

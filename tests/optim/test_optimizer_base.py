@@ -5,6 +5,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import SGD, Adam, Optimizer
+from optim.helpers import square_closure
 
 
 def test_empty_parameter_list_is_rejected():
@@ -115,13 +116,11 @@ def test_closure_is_evaluated_with_grad_enabled_and_its_loss_returned():
     x = mg.tensor([3.0], requires_grad=True)
     optimizer = Adam([x], lr=0.1)
     calls = []
+    square = square_closure(optimizer, x)
 
     def closure():
         calls.append(mg.is_grad_enabled())
-        optimizer.zero_grad()
-        loss = (x * x).sum()
-        loss.backward()
-        return loss
+        return square()
 
     with mg.no_grad():
         loss = optimizer.step(closure)

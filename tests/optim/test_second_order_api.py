@@ -5,6 +5,7 @@ import pytest
 import minigrad as mg
 from minigrad.optim import BFGS, LBFGS, ConjugateGradient, Newton, NewtonCG
 from minigrad.optim.newton import damped_cholesky_solve, truncated_cg
+from optim.helpers import closure_for, rosenbrock_problem
 
 
 def saddle_problem(start=(0.1, 0.3), dtype=np.float64, device="cpu"):
@@ -17,25 +18,7 @@ def saddle_problem(start=(0.1, 0.3), dtype=np.float64, device="cpu"):
     def f():
         return xy[0] ** 2 + 0.25 * xy[1] ** 4 - xy[1] ** 2
 
-    def closure():
-        xy.grad = None
-        loss = f()
-        loss.backward()
-        return loss
-
-    return xy, f, closure
-
-
-def rosenbrock_problem(dtype=np.float64, device="cpu"):
-    xy = mg.tensor(np.array([-1.5, 2.0]), dtype=dtype, requires_grad=True, device=device)
-
-    def closure():
-        xy.grad = None
-        loss = (1 - xy[0]) ** 2 + 100 * (xy[1] - xy[0] ** 2) ** 2
-        loss.backward()
-        return loss
-
-    return xy, closure
+    return xy, f, closure_for(xy, f)
 
 
 # ---------------------------------------------------------------- NewtonCG: negative curvature
@@ -216,7 +199,7 @@ def test_parameter_groups_are_rejected(cls):
     lambda p: NewtonCG(p),
 ], ids=["LBFGS-wolfe", "LBFGS", "CG", "BFGS", "Newton", "NewtonCG"])
 def test_float32_stays_float32_and_on_its_device(make, device):
-    xy, closure = rosenbrock_problem(dtype=np.float32, device=device)
+    xy, _, closure = rosenbrock_problem(dtype=np.float32, device=device)
     data_before = xy.data
     opt = make([xy])
     first = opt.step(closure)
@@ -268,7 +251,7 @@ def test_several_parameters_of_different_shapes_form_one_problem(make):
 
 # ---------------------------------------------------------------- checkpoints
 def test_lbfgs_state_dict_round_trip_continues_identically():
-    xy_a, closure_a = rosenbrock_problem()
+    xy_a, _, closure_a = rosenbrock_problem()
     opt_a = LBFGS([xy_a], line_search_fn="strong_wolfe", max_iter=3, max_eval=100, history_size=4)
     for _ in range(3):
         opt_a.step(closure_a)
@@ -277,7 +260,7 @@ def test_lbfgs_state_dict_round_trip_continues_identically():
     assert state["n_iter"] == 9 and len(state["old_steps"]) == 4 and len(state["rhos"]) == 4
     assert saved["param_groups"][0]["history_size"] == 4 and saved["param_groups"][0]["params"] == [0]
 
-    xy_b, closure_b = rosenbrock_problem()
+    xy_b, _, closure_b = rosenbrock_problem()
     xy_b.data[...] = xy_a.data
     opt_b = LBFGS([xy_b], line_search_fn="strong_wolfe", max_iter=3, max_eval=100, history_size=4)
     opt_b.load_state_dict(saved)
@@ -291,7 +274,7 @@ def test_lbfgs_state_dict_round_trip_continues_identically():
 
 
 def test_lbfgs_state_dict_round_trip_keeps_float32():
-    xy, closure = rosenbrock_problem(dtype=np.float32)
+    xy, _, closure = rosenbrock_problem(dtype=np.float32)
     opt = LBFGS([xy], line_search_fn="strong_wolfe", max_iter=4)
     opt.step(closure)
     fresh = LBFGS([xy], line_search_fn="strong_wolfe", max_iter=4)
@@ -302,11 +285,11 @@ def test_lbfgs_state_dict_round_trip_keeps_float32():
 
 @pytest.mark.parametrize("cls", [ConjugateGradient, BFGS])
 def test_one_iteration_methods_resume_from_a_state_dict(cls):
-    xy_a, closure_a = rosenbrock_problem()
+    xy_a, _, closure_a = rosenbrock_problem()
     opt_a = cls([xy_a])
     for _ in range(4):
         opt_a.step(closure_a)
-    xy_b, closure_b = rosenbrock_problem()
+    xy_b, _, closure_b = rosenbrock_problem()
     xy_b.data[...] = xy_a.data
     opt_b = cls([xy_b])
     opt_b.load_state_dict(opt_a.state_dict())
@@ -386,7 +369,7 @@ def test_hvp_through_network_layers_matches_finite_differences_of_the_gradient(d
     lambda p: NewtonCG(p),
 ], ids=["LBFGS", "CG", "BFGS", "Newton", "NewtonCG"])
 def test_state_dict_survives_a_checkpoint_file(make, tmp_path):
-    xy_a, closure_a = rosenbrock_problem()
+    xy_a, _, closure_a = rosenbrock_problem()
     opt_a = make([xy_a])
     for _ in range(3):
         opt_a.step(closure_a)
@@ -394,7 +377,7 @@ def test_state_dict_survives_a_checkpoint_file(make, tmp_path):
     mg.save({"optimizer": opt_a.state_dict(), "xy": xy_a.numpy()}, path)
     loaded = mg.load(path)
 
-    xy_b, closure_b = rosenbrock_problem()
+    xy_b, _, closure_b = rosenbrock_problem()
     xy_b.data[...] = loaded["xy"]
     opt_b = make([xy_b])
     opt_b.load_state_dict(loaded["optimizer"])

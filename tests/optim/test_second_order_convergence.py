@@ -4,24 +4,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import BFGS, LBFGS, Adam, ConjugateGradient, Newton, NewtonCG
-
-ROSENBROCK_START = (-1.5, 2.0)
-
-
-def rosenbrock_problem(dtype=np.float64, device="cpu", start=ROSENBROCK_START):
-    """f(x, y) = (1 - x)^2 + 100 (y - x^2)^2, its parameter and an LBFGS-style closure."""
-    xy = mg.tensor(np.array(start), dtype=dtype, requires_grad=True, device=device)
-
-    def f():
-        return (1 - xy[0]) ** 2 + 100 * (xy[1] - xy[0] ** 2) ** 2
-
-    def closure():
-        xy.grad = None
-        loss = f()
-        loss.backward()
-        return loss
-
-    return xy, f, closure
+from optim.helpers import closure_for, rosenbrock_problem
 
 
 def quadratic_problem(n=5, seed=0):
@@ -32,13 +15,7 @@ def quadratic_problem(n=5, seed=0):
     b = rng.standard_normal(n)
     A_t, b_t = mg.tensor(A, dtype=np.float64), mg.tensor(b, dtype=np.float64)
     x = mg.tensor(np.zeros(n), dtype=np.float64, requires_grad=True)
-
-    def closure():
-        x.grad = None
-        loss = 0.5 * ((A_t @ x) * x).sum() - (b_t * x).sum()
-        loss.backward()
-        return loss
-
+    closure = closure_for(x, lambda: 0.5 * ((A_t @ x) * x).sum() - (b_t * x).sum())
     return x, closure, np.linalg.solve(A, b)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import SGD
-from optim.helpers import assert_trajectories_close, reference, run
+from optim.helpers import assert_trajectories_close, reference, run, square_closure
 
 OPTIONS = [
     {},
@@ -89,14 +89,7 @@ def test_sgd_updates_data_in_place():
 def test_sgd_returns_closure_loss_with_grad_enabled():
     x = mg.tensor([2.0], requires_grad=True)
     optimizer = SGD([x], lr=0.25)
-
-    def closure():
-        optimizer.zero_grad()
-        loss = (x * x).sum()
-        loss.backward()
-        return loss
-
     with mg.no_grad():
-        loss = optimizer.step(closure)
+        loss = optimizer.step(square_closure(optimizer, x))
     assert loss.item() == 4.0
     np.testing.assert_allclose(x.numpy(), [1.0])  # 2 - 0.25 * 4

@@ -6,7 +6,7 @@ import pytest
 import minigrad as mg
 from minigrad.backend import get_array_module, to_numpy
 from minigrad.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
-from optim.helpers import X0, host, make_params, set_quadratic_grads
+from optim.helpers import X0, make_params, take_steps
 
 # options chosen so that every kind of state entry exists
 CONFIGS = [
@@ -23,29 +23,20 @@ CONFIGS = [
 IDS = [cls.__name__ for cls, _ in CONFIGS]
 
 
-def _steps(optimizer, params, n):
-    trajectory = []
-    for _ in range(n):
-        set_quadratic_grads(params)
-        optimizer.step()
-        trajectory.append(host(params))
-    return trajectory
-
-
 @pytest.mark.parametrize("cls, options", CONFIGS, ids=IDS)
 def test_round_trip_through_a_file_continues_bit_identically(cls, options, device, tmp_path):
     params = make_params(device, np.float32)
     optimizer = cls(params, **options)
-    _steps(optimizer, params, 4)  # 4 steps: RAdam's state is then mid-way to its switch at t = 6
+    take_steps(optimizer, params, 4)  # 4 steps: RAdam's state is then mid-way to its switch at t = 6
     path = tmp_path / "checkpoint.npz"
     mg.save({"optimizer": optimizer.state_dict(), "params": [p.data for p in params]}, path)
-    expected = _steps(optimizer, params, 4)
+    expected = take_steps(optimizer, params, 4)
 
     checkpoint = mg.load(path)
     resumed = make_params(device, np.float32, values=checkpoint["params"])
     resumed_optimizer = cls(resumed, **options)
     resumed_optimizer.load_state_dict(checkpoint["optimizer"])
-    actual = _steps(resumed_optimizer, resumed, 4)
+    actual = take_steps(resumed_optimizer, resumed, 4)
     for want_step, got_step in zip(expected, actual):
         for want, got in zip(want_step, got_step):
             np.testing.assert_array_equal(got, want)
@@ -55,7 +46,7 @@ def test_round_trip_through_a_file_continues_bit_identically(cls, options, devic
 def test_loaded_state_lives_on_the_parameters_device_with_their_dtype(cls, options, device):
     params = make_params("cpu", np.float64)
     optimizer = cls(params, **options)
-    _steps(optimizer, params, 2)
+    take_steps(optimizer, params, 2)
     target = make_params(device, np.float32)
     target_optimizer = cls(target, **options)
     target_optimizer.load_state_dict(optimizer.state_dict())
@@ -73,12 +64,12 @@ def test_loaded_state_lives_on_the_parameters_device_with_their_dtype(cls, optio
 def test_state_dict_holds_copies_indexed_by_position(cls, options):
     params = make_params()
     optimizer = cls(params, **options)
-    _steps(optimizer, params, 2)
+    take_steps(optimizer, params, 2)
     saved = optimizer.state_dict()
     assert saved["param_groups"][0]["params"] == [0, 1]
     assert set(saved["state"]) == {0, 1}
     frozen = {i: {k: (v.copy() if hasattr(v, "copy") else v) for k, v in s.items()} for i, s in saved["state"].items()}
-    _steps(optimizer, params, 1)
+    take_steps(optimizer, params, 1)
     for i, entries in saved["state"].items():
         for name, value in entries.items():
             np.testing.assert_array_equal(value, frozen[i][name])
@@ -108,7 +99,7 @@ def test_betas_tuple_survives_a_file_round_trip(tmp_path):
 
 def test_load_rejects_mismatched_groups_sizes_and_shapes():
     optimizer = Adam(make_params())
-    _steps(optimizer, optimizer.param_groups[0]["params"], 1)
+    take_steps(optimizer, optimizer.param_groups[0]["params"], 1)
     saved = optimizer.state_dict()
     with pytest.raises(ValueError, match="1 parameter groups, but the optimizer has 2"):
         Adam([{"params": make_params()[:1]}, {"params": make_params()[1:]}]).load_state_dict(saved)
@@ -124,12 +115,12 @@ def test_load_rejects_mismatched_groups_sizes_and_shapes():
 def test_loading_copies_so_the_source_is_not_aliased():
     params = make_params()
     source = Adam(params)
-    _steps(source, params, 1)
+    take_steps(source, params, 1)
     saved = source.state_dict()
     target = Adam(make_params())
     target.load_state_dict(saved)
     before = to_numpy(saved["state"][0]["exp_avg"]).copy()
-    _steps(target, target.param_groups[0]["params"], 1)
+    take_steps(target, target.param_groups[0]["params"], 1)
     np.testing.assert_array_equal(saved["state"][0]["exp_avg"], before)
 
 
