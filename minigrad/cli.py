@@ -1,0 +1,220 @@
+"""The ``minigrad`` command line (``python -m minigrad`` works too).
+
+    minigrad train [--data-dir DIR] [--optimizer adam] [--epochs 10] ... [--out runs/mnist] [--resume]
+
+``main(argv=None)`` returns the exit status: 0 on success, 2 for bad options or
+input (one line on stderr, no traceback), 130 when interrupted with Ctrl-C
+(after saying where the last complete checkpoint is).
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from minigrad.recipes import OPTIMIZERS, SCHEDULES
+
+__all__ = ["main", "build_parser"]
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+_EPILOG = """\
+examples:
+  minigrad train --data-dir ../shared/data                 # the default run: 98.46% on MNIST after 10 epochs
+  minigrad train --optimizer sgd --lr 0.05 --momentum 0.9 --schedule step
+  minigrad train --dataset fashion-mnist --epochs 20 --out runs/fashion
+  minigrad train --limit-train 2000 --epochs 3 --hidden 100   # a quick try on 2000 images
+  minigrad train --resume                                  # continue runs/mnist/checkpoint.npz
+
+data: the folder given by --data-dir (else $MINIGRAD_DATA, else $XDG_CACHE_HOME/minigrad or ~/.cache/minigrad) holds
+mnist/ or fashion-mnist/ with train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
+t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (the files may also sit directly in it).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (no usage block) and exit with status 2."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _hidden(text: str):
+    text = text.strip()
+    if text in ("", "none"):
+        return ()
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer widths such as 1000,50, got {text!r}")
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
+    return sizes
+
+
+def _positive_int(text: str):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text: str):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="minigrad", description="minigrad: a small autodiff framework. Commands:")
+    parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    t = commands.add_parser(
+        "train", help="train an MLP on MNIST or Fashion-MNIST",
+        description="Train a ReLU MLP classifier on MNIST or Fashion-MNIST, with a progress bar, per-epoch "
+                    "metrics (metrics.csv, metrics.json), PNG curves and a checkpoint after every epoch.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    d = t.add_argument_group("data")
+    d.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist", help="default: mnist")
+    d.add_argument("--data-dir", metavar="DIR", default=None,
+                   help="folder holding mnist/ (or fashion-mnist/); default: $MINIGRAD_DATA, else ~/.cache/minigrad")
+    d.add_argument("--download", action="store_true",
+                   help="download missing files (checked against their published SHA-256) into DIR/<dataset>/")
+    d.add_argument("--limit-train", type=_positive_int, metavar="N", default=None,
+                   help="train on the first N training images only (quick runs and tests); the test set stays whole")
+    m = t.add_argument_group("model")
+    m.add_argument("--hidden", type=_hidden, default=(1000, 50), metavar="W1,W2,...",
+                   help="hidden layer widths (default: 1000,50; 'none' for a linear classifier)")
+    m.add_argument("--dropout", type=float, default=0.2, help="dropout after each hidden ReLU (default: 0.2)")
+    o = t.add_argument_group("optimization")
+    o.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
+                   help="one of: " + ", ".join(OPTIMIZERS) + " (default: adam). lbfgs, newton-cg, cg, bfgs and "
+                        "newton are second-order: one step(closure) per batch; bfgs and newton only fit tiny models")
+    o.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default per optimizer: " +
+                        ", ".join(f"{k} {v.lr:g}" for k, v in OPTIMIZERS.items() if not v.closure) +
+                        "; 1 for the second-order ones, where it is the line search's first trial step)")
+    o.add_argument("--momentum", type=float, default=None, help="sgd (default 0.9) and rmsprop (default 0) only")
+    o.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (decoupled for adamw); default 0")
+    o.add_argument("--schedule", choices=list(SCHEDULES), default="cosine", metavar="NAME",
+                   help="learning-rate schedule, stepped every batch: " +
+                        "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") + " (default: cosine)")
+    o.add_argument("--epochs", type=_positive_int, default=10, help="default: 10")
+    o.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
+    r = t.add_argument_group("run")
+    r.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N); default: cpu")
+    r.add_argument("--seed", type=_nonnegative_int, default=0, help="seeds weights, dropout and shuffling; default 0")
+    r.add_argument("--out", default="runs/mnist", metavar="DIR",
+                   help="where metrics.csv, metrics.json, loss.png, accuracy.png, curves.png go (default: runs/mnist)")
+    r.add_argument("--checkpoint", metavar="PATH", default=None,
+                   help="checkpoint written after every epoch (default: OUT/checkpoint.npz)")
+    r.add_argument("--resume", action="store_true",
+                   help="continue from --checkpoint; the run's options must be the same as when it was made")
+    r.add_argument("--stop-after", type=_positive_int, metavar="K", default=None,
+                   help="stop after epoch K (as if interrupted) and leave the checkpoint for --resume")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar (the per-epoch lines stay)")
+    r.add_argument("--log-every", type=_positive_int, default=50, metavar="N",
+                   help="read the loss back for the progress bar every N steps (default: 50)")
+    return parser
+
+
+def _version():
+    from minigrad import __version__
+
+    return __version__
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    prog = "minigrad train"
+    previous = _terminate_as_interrupt()
+    try:
+        return _train(args, prog)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_as_interrupt():
+    """Treat SIGTERM (``kill``) like Ctrl-C, so it too ends with the checkpoint message; main thread only."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _train(args, prog) -> int:
+    from minigrad.train import ConfigError, TrainConfig, TrainingInterrupted, train
+
+    config = TrainConfig(
+        dataset=args.dataset, data_dir=args.data_dir, download=args.download, hidden=args.hidden,
+        dropout=args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
+        weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
+        device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
+        limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,
+        log_every=args.log_every, log=lambda line: print(line, flush=True),
+    )
+    try:
+        train(config)
+    except TrainingInterrupted as exc:
+        where = (f"the last complete checkpoint is {exc.checkpoint} (epoch {exc.epoch}); continue with "
+                 f"--resume and the same options") if exc.checkpoint else "no epoch was completed, so no checkpoint"
+        print(f"\n{prog}: interrupted; {where}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted before training started; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ConfigError as exc:
+        return _fail(prog, str(exc))
+    except Exception as exc:  # noqa: BLE001 - only the data layer's input errors are turned into one line
+        message = _data_error(exc, config)
+        if message is None:
+            raise
+        return _fail(prog, message)
+    return 0
+
+
+def _data_error(exc, config):
+    """One line for a missing, corrupt or unwritable input/output file; None for anything else (a bug)."""
+    from minigrad import data
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, data.DatasetNotFoundError):
+        if first.startswith("--data-dir"):
+            return first
+        root = config.data_dir or str(data.default_data_root())
+        lines = str(exc).strip().splitlines()
+        # The data layer's second line says why, when it is more than "not there" (a bad checksum, say).
+        why = f" {lines[1].strip()}." if len(lines) > 1 and "download=False" not in lines[1] else ""
+        return (f"{first}{why} Looked in {root}/{config.dataset} and {root}; point --data-dir (or MINIGRAD_DATA) "
+                f"at the folder holding the four IDX .gz files, or add --download")
+    if isinstance(exc, (data.IDXError, data.ChecksumError, data.DownloadError)):
+        return first
+    if isinstance(exc, OSError):  # e.g. --out is a file, or a folder we may not write to
+        return f"{exc.strerror}: {exc.filename}" if exc.filename and exc.strerror else first
+    return None
+
+
+def _fail(prog, message) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

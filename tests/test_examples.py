@@ -1,0 +1,46 @@
+"""The MNIST examples run end to end on a small setting."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from training_helpers import REPO, data_root, is_png, run_python  # noqa: E402
+
+
+def test_mnist_mlp_example_learns(tmp_path):
+    proc = run_python([str(REPO / "examples" / "mnist_mlp.py"), "--data-dir", str(data_root()),
+                       "--limit", "2000", "--epochs", "2"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    accuracies = [float(a) for a in re.findall(r"test accuracy ([0-9.]+)%", proc.stdout)]
+    assert len(accuracies) == 2, proc.stdout
+    assert accuracies[-1] > 80.0, proc.stdout
+
+
+def test_compare_optimizers_draws_every_optimizer(tmp_path):
+    figure = tmp_path / "cmp.png"
+    proc = run_python([str(REPO / "examples" / "compare_optimizers.py"), "--data-dir", str(data_root()),
+                       "--optimizers", "sgd,adam,adadelta", "--epochs", "2", "--limit-train", "500",
+                       "--hidden", "32", "--out", str(figure)], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert is_png(figure)
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "%" in line]
+    assert sorted(line.split("|")[1].strip() for line in table) == ["adadelta", "adam", "sgd"]
+    for line in table:
+        accuracy = float(line.split("|")[5].strip().rstrip("%"))
+        assert 10.0 < accuracy <= 100.0
+
+
+def test_compare_optimizers_rejects_unknown_names(tmp_path):
+    proc = run_python([str(REPO / "examples" / "compare_optimizers.py"), "--optimizers", "sgd,bogus",
+                       "--out", str(tmp_path / "x.png")], cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "unknown optimizer(s) bogus" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_compare_optimizers_without_data_is_one_line(tmp_path):
+    proc = run_python([str(REPO / "examples" / "compare_optimizers.py"), "--data-dir", str(tmp_path / "none"),
+                       "--optimizers", "sgd", "--out", str(tmp_path / "x.png")], cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"compare_optimizers: --data-dir {tmp_path / 'none'}: no such folder"
