@@ -108,6 +108,7 @@ def save(obj, path) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-" + os.path.basename(path) + "-", suffix=".npz")
     try:
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual mode
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
@@ -121,6 +122,12 @@ def save(obj, path) -> None:
             pass
         raise
     _fsync_folder(folder)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder):

@@ -203,3 +203,15 @@ def test_missing_file_is_file_not_found(tmp_path):
 def test_saving_a_layer_points_to_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
         mg.save(Linear(2, 2), tmp_path / "m.npz")
+
+
+def test_saved_file_has_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        mg.save({"a": 1}, tmp_path / "c.npz")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(os.stat(tmp_path / "c.npz").st_mode) == 0o644

@@ -48,16 +48,29 @@ def _class_targets(name, logits, target, ignore_index):
             f"expected target of shape ({n},)"
         )
     data = to_device(data, logits.device)
+    return _checked_targets(name, data, c, ignore_index, logits.dtype, tuple(logits.shape),
+                            on_host=isinstance(data, np.ndarray))
+
+
+def _checked_targets(name, data, c, ignore_index, dtype, shape, on_host):
+    """(class indices safe to gather with, weight of each row): 0 for ignored rows.
+
+    On the host an index outside [0, c) raises at once. On a GPU, raising would
+    mean reading the check back to the host, a synchronisation in every training
+    step; instead such a row's weight is NaN, so the loss turns NaN at its next
+    read and ``minigrad.detect_anomaly()`` names the op.
+    """
     xp = get_array_module(data)
-    valid = xp.ones(n, dtype=bool) if ignore_index is None else data != ignore_index
+    valid = xp.ones(data.shape[0], dtype=bool) if ignore_index is None else data != ignore_index
     bad = valid & ((data < 0) | (data >= c))
-    if bool(bad.any()):
+    if on_host and bool(bad.any()):
         first = int(data[xp.argmax(bad)])
-        raise ValueError(
-            f"{name}: target holds class index {first} outside [0, {c}) for input of shape {tuple(logits.shape)}"
-        )
-    safe = xp.where(valid, data, 0)  # ignored rows get weight 0; any index keeps one_hot in range
-    return safe, valid.astype(logits.dtype)
+        raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
+    safe = xp.where(valid & ~bad, data, 0)  # ignored rows get weight 0; any index keeps one_hot in range
+    weight = valid.astype(dtype)
+    if not on_host:
+        weight += xp.where(bad, np.nan, 0).astype(dtype)
+    return safe, weight
 
 
 def _one_hot(xp, target, n_classes, dtype):

@@ -192,3 +192,17 @@ def test_integer_target_tensor_is_accepted():
     x = _logits()
     t = mg.tensor(TARGET)
     np.testing.assert_allclose(F.cross_entropy(x, t).item(), _reference_ce(LOGITS, TARGET), rtol=1e-12)
+
+
+def test_out_of_range_targets_on_a_gpu_give_nan_rows_instead_of_a_sync():
+    # The device path, run with NumPy arrays: no exception, the bad row's weight is NaN.
+    from minigrad.nn.loss_functions import _checked_targets
+
+    data = np.array([1, 7, -1, 2])
+    safe, weight = _checked_targets("cross_entropy", data, 3, None, np.float32, (4, 3), on_host=False)
+    np.testing.assert_array_equal(safe, [1, 0, 0, 2])
+    assert weight.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(weight), [False, True, True, False])
+    np.testing.assert_array_equal(weight[[0, 3]], [1.0, 1.0])
+    with pytest.raises(ValueError, match="class index 7 outside"):
+        _checked_targets("cross_entropy", data, 3, None, np.float32, (4, 3), on_host=True)
