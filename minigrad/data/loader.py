@@ -89,7 +89,12 @@ class DataLoader:
         if device is None:
             here = backend.device_of(value)
             device = here if here != "cpu" else backend.default_device()
-        return minigrad.tensor(value, dtype=value.dtype, device=device)
+        value = backend.to_device(value, backend.normalize_device(device))
+        if value.base is not None or not value.flags.writeable:
+            # A view into the dataset's own storage: copy, so a batch never aliases the dataset.
+            # (A fancy-indexed batch is already a fresh array: wrapping it costs no copy.)
+            value = value.copy()
+        return minigrad.Tensor(value)
 
     def state_dict(self) -> dict:
         """The shuffling state: seed, epochs started and the generator's bit state.

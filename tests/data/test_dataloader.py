@@ -244,3 +244,21 @@ def test_non_dataset_is_rejected():
         DataLoader(42)
     with pytest.raises(ValueError, match="Unknown device"):
         DataLoader(_dataset(4), device="tpu")
+
+
+def test_batches_never_alias_the_dataset_storage():
+    class Views:  # a dataset that hands out views of its storage
+        def __init__(self):
+            self.x = np.arange(12, dtype=np.float32).reshape(6, 2)
+
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, idx):
+            start = int(idx[0])
+            return (self.x[start:start + len(idx)],)
+
+    ds = Views()
+    (xb,) = next(iter(DataLoader(ds, batch_size=3)))
+    xb.data[...] = -1.0
+    np.testing.assert_array_equal(ds.x[:3], np.arange(6, dtype=np.float32).reshape(3, 2))
