@@ -2,7 +2,8 @@
 
 Every file is written atomically (a temporary file in the same folder, then
 ``os.replace``), so a run interrupted while writing leaves the previous version.
-matplotlib is imported here, lazily, with the Agg backend (no display needed).
+matplotlib is imported here, lazily; figures are drawn on an Agg canvas with the
+object-oriented API, so pyplot's global state (the caller's backend) is left alone.
 """
 from __future__ import annotations
 
@@ -72,15 +73,15 @@ def plot_curves(history, out_dir, title: str = "") -> dict:
 
     Returns ``{"loss": path, "accuracy": path, "curves": path}``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     out_dir = Path(out_dir)
     paths = {}
     for name, panels in (("loss", ("loss",)), ("accuracy", ("accuracy",)), ("curves", ("loss", "accuracy"))):
-        fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+        fig = Figure(figsize=(5.5 * len(panels), 4))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(1, len(panels), squeeze=False)
         for ax, panel in zip(axes[0], panels):
             _draw_panel(ax, history, panel)
         if title:
@@ -88,13 +89,14 @@ def plot_curves(history, out_dir, title: str = "") -> dict:
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110)
-        plt.close(fig)
         paths[name] = out_dir / f"{name}.png"
         atomic_write_bytes(paths[name], buffer.getvalue())
     return paths
 
 
 def _draw_panel(ax, history, panel):
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [row["epoch"] for row in history]
     if panel == "loss":
         ax.plot(epochs, [row["train_loss"] for row in history], "o-", label="train")
@@ -106,5 +108,6 @@ def _draw_panel(ax, history, panel):
         ax.plot(epochs, [100 * row["test_acc"] for row in history], "s-", label="test")
         ax.set_ylabel("accuracy (%)")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers: no 1.25 ticks
     ax.grid(True, alpha=0.3)
     ax.legend()

@@ -218,14 +218,16 @@ def evaluate(model, images, labels, batch_size: int = 1000):
     model.eval()
     loss_sum = xp.zeros((), dtype=xp.float64)
     correct = xp.zeros((), dtype=xp.int64)
-    with minigrad.no_grad():
-        for start in range(0, len(labels), batch_size):
-            x = minigrad.Tensor(images[start:start + batch_size])
-            y = labels[start:start + batch_size]
-            logits = model(x)
-            loss_sum += cross_entropy(logits, y, reduction="sum").data
-            correct += (logits.data.argmax(axis=1) == y).sum()
-    model.train(was_training)
+    try:
+        with minigrad.no_grad():
+            for start in range(0, len(labels), batch_size):
+                x = minigrad.Tensor(images[start:start + batch_size])
+                y = labels[start:start + batch_size]
+                logits = model(x)
+                loss_sum += cross_entropy(logits, y, reduction="sum").data
+                correct += (logits.data.argmax(axis=1) == y).sum()
+    finally:  # an error (or Ctrl-C) mid-evaluation must not leave a training model in eval mode
+        model.train(was_training)
     n = len(labels)
     return float(loss_sum) / n, int(correct) / n
 

@@ -66,14 +66,20 @@ class Function:
             a, b = inputs
             if type(a.data) is not type(b.data):
                 _device_error(cls, inputs)
-            y = fn.forward(a.data, b.data)
+            try:
+                y = fn.forward(a.data, b.data)
+            except ValueError as exc:  # NumPy's broadcast error names neither the op nor the call
+                raise _forward_error(cls, inputs, exc) from None
             needs = (a.requires_grad, b.requires_grad)
             record = needs[0] or needs[1]
         elif len(inputs) == 3:  # affine maps and where(): common enough to unroll too
             a, b, c = inputs
             if type(a.data) is not type(b.data) or type(a.data) is not type(c.data):
                 _device_error(cls, inputs)
-            y = fn.forward(a.data, b.data, c.data)
+            try:
+                y = fn.forward(a.data, b.data, c.data)
+            except ValueError as exc:
+                raise _forward_error(cls, inputs, exc) from None
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
             record = needs[0] or needs[1] or needs[2]
         else:
@@ -160,6 +166,12 @@ def _as_array(y):
 def _convert(inputs):
     like = next((x for x in inputs if isinstance(x, Tensor)), None)
     return tuple(as_tensor(x, like=like) for x in inputs)
+
+
+def _forward_error(cls, inputs, exc):
+    """A ValueError from NumPy inside ``forward``, with the op's name and its input shapes."""
+    shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
+    return ValueError(f"{cls.__name__}: {str(exc).strip()} (input shapes {shapes})")
 
 
 def _device_error(cls, inputs):

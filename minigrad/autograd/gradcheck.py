@@ -4,7 +4,7 @@
 element) and the numeric Jacobian from central differences
 ``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` (two forwards per input
 element), and compares them element by element with
-``|analytic - numeric| <= atol + rtol * |numeric|``.
+``|analytic - numeric| <= atol + rtol * |numeric|`` (a NaN on either side fails).
 
 ``fast_mode=True`` checks one random direction per input instead of every
 element: with a random output weighting ``v`` and input direction ``u``, one
@@ -135,7 +135,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             minus = _flat_outputs(fn, inputs)
             x.data[at] = orig
             numeric = (plus - minus) / (2 * eps)
-            bad = np.abs(a[:, e] - numeric) > atol + rtol * np.abs(numeric)
+            # "not <=" rather than ">": a NaN on either side is a mismatch, never a pass.
+            bad = ~(np.abs(a[:, e] - numeric) <= atol + rtol * np.abs(numeric))
             if bad.any():
                 o = int(np.argmax(bad))
                 return _report(
@@ -171,7 +172,7 @@ def _fast_check(fn, inputs, diff, eps, atol, rtol, raise_exception, seed):
         minus = _flat_outputs(fn, inputs)
         x.data[...] = orig
         numeric = float(np.dot((plus - minus) / (2 * eps), v))
-        if abs(analytic - numeric) > atol + rtol * abs(numeric):
+        if not abs(analytic - numeric) <= atol + rtol * abs(numeric):  # NaN fails too
             return _report(
                 f"gradcheck (fast mode): directional derivative mismatch for input {i} "
                 f"(shape {tuple(x.shape)}):\n  analytic v^T J u: {analytic!r}\n  numeric  v^T J u: {numeric!r}",

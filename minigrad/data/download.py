@@ -9,6 +9,7 @@ target path.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.request
@@ -54,7 +55,8 @@ def download_verified(filename: str, target: Path, sha256: str, mirrors, timeout
         try:
             _fetch_to(url, target, sha256, timeout)
             return target
-        except (OSError, ValueError) as exc:  # URLError, timeouts; bad URLs; ChecksumError
+        # URLError, timeouts; a connection cut mid-file (IncompleteRead); bad URLs; ChecksumError
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             failures.append(f"{url}: {exc}")
     tried = "\n  ".join(failures) if failures else "(no mirrors given)"
     raise DownloadError(f"could not download {filename}; tried:\n  {tried}")

@@ -95,8 +95,10 @@ class SoftmaxCrossEntropy(Function):
         self.reduction = reduction
 
     def forward(self, x):
-        log_p = stable_log_softmax(get_array_module(x), x, axis=1)
-        per_row = -(self.q * log_p).sum(axis=1) * self.row_scale[:, 0]
+        xp = get_array_module(x)
+        log_p = stable_log_softmax(xp, x, axis=1)
+        # A class with q = 0 adds exactly 0, even where its logit is -inf (0 * -inf would be NaN).
+        per_row = -(self.q * xp.where(self.q != 0, log_p, 0)).sum(axis=1) * self.row_scale[:, 0]
         return per_row if self.reduction == "none" else per_row.sum()
 
     def backward(self, gy):
@@ -148,7 +150,8 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: i
     safe, row_weight = _class_targets("nll_loss", log_probs, target, ignore_index)
     xp = get_array_module(safe)
     pick = _one_hot(xp, safe, log_probs.shape[1], log_probs.dtype) * row_weight[:, None]
-    per_row = -(log_probs * Tensor(pick)).sum(axis=1)
+    # Only picked entries enter the sum: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
+    per_row = -(ops.where(Tensor(pick != 0), log_probs, 0.0) * Tensor(pick)).sum(axis=1)
     if reduction == "mean":
         return per_row.sum() / Tensor(xp.asarray(row_weight.sum(), dtype=log_probs.dtype))
     return _reduce(per_row, reduction)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import DEFAULT_FLOAT, get_array_module
 
 
 def stable_log_softmax(xp, x, axis):
@@ -52,18 +52,18 @@ class Softmax(Function):
         return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
 
 
-def _check_axis(name, x, axis):
+def _checked_input(name, x, axis):
+    """``x`` checked against ``axis``; integer logits become float32 (NumPy would make float64)."""
     if not -x.ndim <= axis < x.ndim or x.ndim == 0:
         raise ValueError(f"{name}: axis={axis} is out of range for input of shape {tuple(x.shape)}")
+    return x if x.dtype.kind in "fc" else x.astype(DEFAULT_FLOAT)
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """Probabilities along ``axis``: ``exp(x) / sum(exp(x))``, computed stably."""
-    _check_axis("softmax", x, axis)
-    return Softmax.apply(x, axis=axis)
+    return Softmax.apply(_checked_input("softmax", x, axis), axis=axis)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """Log-probabilities along ``axis``: ``x - logsumexp(x)``, computed stably."""
-    _check_axis("log_softmax", x, axis)
-    return LogSoftmax.apply(x, axis=axis)
+    return LogSoftmax.apply(_checked_input("log_softmax", x, axis), axis=axis)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.backend import DEFAULT_FLOAT
 
 
 def operands(op_name, a, b):
@@ -30,6 +31,18 @@ def operands(op_name, a, b):
     elif fb:
         a = Tensor(a.data.astype(db))
     return a, b
+
+
+def as_floating(x):
+    """``x`` as a Tensor whose integer or bool values become float32, minigrad's default float.
+
+    For ops whose values are not integers (exp, log, ...): NumPy would give float64,
+    and an op that casts its result back to the input dtype would truncate it.
+    """
+    x = as_tensor(x)
+    if x.data.dtype.kind not in "fc":
+        x = Tensor(x.data.astype(DEFAULT_FLOAT))  # integers never require grad: nothing is detached
+    return x
 
 
 def normalize_axis(op_name, axis, ndim, shape=None):

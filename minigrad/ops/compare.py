@@ -41,6 +41,8 @@ def greater_equal(a, b):
 
 
 def _arg(name, x, axis, keepdims, method):
+    if axis is not None and not isinstance(axis, int):
+        raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
     if axis is not None:
         (axis,) = normalize_axis(name, axis, x.ndim, x.shape)
     if x.size == 0:

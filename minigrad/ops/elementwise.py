@@ -13,8 +13,17 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor, as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import operands
+from minigrad.ops._args import as_floating, operands
 from minigrad.ops.broadcast import _sum_to_array, sum_to
+
+
+def _python_number(value):
+    """A NumPy scalar as the Python number it holds, anything else as is.
+
+    NumPy scalars are not "weak" in NumPy 2's promotion: ``x32 * np.float64(c)`` is
+    float64, ``x32 * c`` stays float32. Scalar parameters of ops go through here.
+    """
+    return value.item() if isinstance(value, np.generic) and value.dtype.kind in "biuf" else value
 
 
 def _const(array):
@@ -150,7 +159,10 @@ class Pow(Function):
         a, b = self.inputs
         na, nb = self.needs_input_grad
         ga = sum_to(gy * b * a ** (b - 1.0), a.shape) if na else None  # b a^(b-1)
-        gb = sum_to(gy * self.output() * log(a), b.shape) if nb else None  # a^b ln a
+        gb = None
+        if nb:  # a^b ln a; at a = 0 its limit is 0 (for b >= 0), not 0 * log(0) = NaN, so log 1 there
+            base = where(_const(a.data == 0), 1.0, a)
+            gb = sum_to(gy * self.output() * log(base), b.shape)
         return ga, gb
 
 
@@ -184,8 +196,9 @@ def neg(x):
 
 def pow(a, b):  # noqa: A001  (mirrors Python's operator name)
     """a ** b; a Python-number exponent uses the cheaper power rule."""
+    b = _python_number(b)
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        return PowScalar.apply(a, c=b)
+        return PowScalar.apply(as_floating(a) if isinstance(b, float) else a, c=b)  # int ** 0.5 is float32
     return Pow.apply(*operands("pow", a, b))
 
 
@@ -405,25 +418,25 @@ class Where(Function):
     def backward(self, gy):
         cond, a, b = self.inputs
         _, na, nb = self.needs_input_grad
-        zero = gy * 0.0
-        ga = sum_to(where(cond, gy, zero), a.shape) if na else None
-        gb = sum_to(where(cond, zero, gy), b.shape) if nb else None
+        # A literal 0.0, not gy * 0.0: the unselected side gets exactly 0 even where gy is inf.
+        ga = sum_to(where(cond, gy, 0.0), a.shape) if na else None
+        gb = sum_to(where(cond, 0.0, gy), b.shape) if nb else None
         return None, ga, gb
 
 
 def exp(x):
     """e^x elementwise."""
-    return Exp.apply(as_tensor(x))
+    return Exp.apply(as_floating(x))
 
 
 def log(x):
     """Natural logarithm elementwise."""
-    return Log.apply(as_tensor(x))
+    return Log.apply(as_floating(x))
 
 
 def sqrt(x):
     """Square root elementwise."""
-    return Sqrt.apply(as_tensor(x))
+    return Sqrt.apply(as_floating(x))
 
 
 def abs(x):  # noqa: A001
@@ -433,22 +446,22 @@ def abs(x):  # noqa: A001
 
 def sin(x):
     """Sine elementwise."""
-    return Sin.apply(as_tensor(x))
+    return Sin.apply(as_floating(x))
 
 
 def cos(x):
     """Cosine elementwise."""
-    return Cos.apply(as_tensor(x))
+    return Cos.apply(as_floating(x))
 
 
 def tanh(x):
     """Hyperbolic tangent elementwise."""
-    return Tanh.apply(as_tensor(x))
+    return Tanh.apply(as_floating(x))
 
 
 def sigmoid(x):
     """Logistic function 1 / (1 + e^-x) elementwise, stable for large |x|."""
-    return Sigmoid.apply(as_tensor(x))
+    return Sigmoid.apply(as_floating(x))
 
 
 def relu(x):
@@ -458,12 +471,12 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
-    return LeakyReLU.apply(as_tensor(x), negative_slope=negative_slope)
+    return LeakyReLU.apply(as_floating(x), negative_slope=_python_number(negative_slope))
 
 
 def softplus(x):
     """ln(1 + e^x) elementwise, stable for large |x|."""
-    return Softplus.apply(as_tensor(x))
+    return Softplus.apply(as_floating(x))
 
 
 def clip(x, lo=None, hi=None):
@@ -472,7 +485,7 @@ def clip(x, lo=None, hi=None):
         raise ValueError("clip: at least one of lo and hi must be given")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
-    return Clip.apply(as_tensor(x), lo=lo, hi=hi)
+    return Clip.apply(as_tensor(x), lo=_python_number(lo), hi=_python_number(hi))
 
 
 def maximum(a, b):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor, as_tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
-from minigrad.ops._args import expand_reduced, normalize_axis
+from minigrad.ops._args import as_floating, expand_reduced, normalize_axis
 from minigrad.ops.broadcast import _broadcast_array, broadcast_to
 from minigrad.ops.elementwise import exp
 
@@ -131,6 +131,8 @@ def _reduction(cls, name, x, axis, keepdims):
     if x.size == 0 and cls in (Max, Min):
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     axes = normalize_axis(name, axis, x.ndim, x.shape)
+    if cls is LogSumExp and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+        raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     return cls.apply(x, axis=axes, keepdims=bool(keepdims))
 
 
@@ -158,8 +160,8 @@ def min(x, axis=None, keepdims=False):  # noqa: A001
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over ``axis``, without overflow."""
-    return _reduction(LogSumExp, "logsumexp", x, axis, keepdims)
+    """log(sum(exp(x))) over ``axis``, without overflow; integers are reduced as float32."""
+    return _reduction(LogSumExp, "logsumexp", as_floating(x), axis, keepdims)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
