@@ -88,7 +88,6 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = {}
-        self._work = {}  # reusable work arrays by (shape, dtype, device): scratch, never saved
 
         if _is_tensor(params):
             raise TypeError(
@@ -203,19 +202,6 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
                              f"for parameter {_describe(p)}")
         return g
-
-    def _work_array(self, like):
-        """A work array shaped like ``like``, reused from step to step (its contents are garbage).
-
-        A fresh temporary for ``lr * g`` on every step costs an allocation and, for
-        big layers, fresh pages from the operating system; a kept buffer does not.
-        Parameters of one shape share it: updates run one after another.
-        """
-        key = (like.shape, like.dtype.str, device_of(like))
-        work = self._work.get(key)
-        if work is None:
-            work = self._work[key] = get_array_module(like).empty_like(like)
-        return work
 
     def _params_with_grad(self, group, with_state=True):
         """Yield ``(theta, g, state)`` for each parameter of ``group`` that has a gradient.

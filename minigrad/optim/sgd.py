@@ -1,6 +1,5 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
-from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 
@@ -73,7 +72,5 @@ class SGD(Optimizer):
                         g = g + mu * buf                    # g = g + mu*b
                     else:
                         g = buf                             # g = b
-                step = self._work_array(theta)              # eps*g in a reused buffer, not a fresh temporary
-                get_array_module(theta).multiply(g, lr, out=step)
-                theta -= step                               # theta = theta - eps*g
+                theta -= lr * g                             # theta = theta - eps*g
         return loss
