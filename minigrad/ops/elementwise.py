@@ -323,11 +323,13 @@ class ReLU(Function):
     def forward(self, x):
         return get_array_module(x).maximum(x, 0)
 
+    # Select rather than multiply by the 0/1 mask: an infinite gradient arriving at an
+    # inactive unit must give 0 there (the chain rule's factor 0 wins), not inf * 0 = NaN.
     def backward(self, gy):
-        return gy * _const(self.inputs[0].data > 0)
+        return where(_const(self.inputs[0].data > 0), gy, 0.0)
 
     def backward_arrays(self, gy):
-        return gy * (self.inputs[0].data > 0)
+        return get_array_module(gy).where(self.inputs[0].data > 0, gy, 0)
 
 
 class LeakyReLU(Function):
@@ -371,7 +373,7 @@ class Clip(Function):
             inside = x >= self.lo
         else:
             inside = (x >= self.lo) & (x <= self.hi)
-        return gy * _const(inside)
+        return where(_const(inside), gy, 0.0)  # select, so an infinite gradient outside gives 0
 
 
 def _tie_split(first, second, first_wins):

@@ -45,13 +45,18 @@ def test_numpy_scalar_parameters_of_leaky_relu_and_clip_keep_float32(device):
     assert mg.clip(mg.tensor([1, 7], device=device), np.int64(0), np.int64(5)).dtype == np.int64
 
 
-@pytest.mark.xfail(strict=True, reason="ReLU/clip/abs/max backward multiply by a 0/1 mask: inf * 0 = NaN "
-                                       "(PyTorch selects with where and gives 0); left for the op owners")
 def test_relu_blocks_an_infinite_gradient_at_inactive_units(device):
     # sqrt'(0) = inf; relu'(x <= 0) = 0, and the chain rule's 0 there must win, as in PyTorch.
     x = mg.tensor([-1.0, 4.0], requires_grad=True, device=device)
     mg.sqrt(mg.relu(x)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.25])
+    # the same through the graph-recording backward, and for clip's flat regions
+    x2 = mg.tensor([-1.0, 4.0], requires_grad=True, device=device)
+    (g,) = mg.grad(mg.sqrt(mg.relu(x2)).sum(), x2, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.25])
+    x3 = mg.tensor([-1.0, 0.25], requires_grad=True, device=device)
+    mg.sqrt(mg.clip(x3, 0.0, 1.0)).sum().backward()
+    np.testing.assert_array_equal(x3.grad.numpy(), [0.0, 1.0])
 
 
 _FLOAT_VALUED = {
