@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from minigrad.atomic import atomic_file
 
 __all__ = ["COLUMNS", "atomic_write_bytes", "write_metrics", "plot_curves"]
 
@@ -21,27 +21,11 @@ COLUMNS = ("epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "e
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` atomically (creating its folder): see ``minigrad.atomic``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def write_metrics(out_dir, history, config: dict | None = None, summary: dict | None = None) -> dict:

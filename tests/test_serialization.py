@@ -215,3 +215,20 @@ def test_saved_file_has_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE(os.stat(tmp_path / "c.npz").st_mode) == 0o644
+
+
+def test_downloads_metrics_and_checkpoints_share_one_atomic_writer(tmp_path):
+    # One mechanism: a failure inside the block leaves the old file and no temporary behind.
+    from minigrad.atomic import atomic_file
+
+    target = tmp_path / "f.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_file(target) as f:
+            f.write(b"half of the new")
+            raise RuntimeError("crash")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+    with atomic_file(target) as f:
+        f.write(b"new")
+    assert target.read_bytes() == b"new"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
-import tempfile
 import urllib.request
 from pathlib import Path
+
+from minigrad.atomic import atomic_file
 
 __all__ = ["ChecksumError", "DownloadError", "sha256_of", "download_verified"]
 
@@ -64,20 +64,12 @@ def download_verified(filename: str, target: Path, sha256: str, mirrors, timeout
 
 def _fetch_to(url: str, target: Path, sha256: str, timeout: float) -> None:
     """Stream ``url`` into a temp file beside ``target``; keep it only if the hash matches."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
+    with atomic_file(target, suffix=".part") as out:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    digest.update(chunk)
-                    out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                digest.update(chunk)
+                out.write(chunk)
         got = digest.hexdigest()
-        if got != sha256:
+        if got != sha256:  # raising inside the block discards the download
             raise ChecksumError(f"SHA-256 mismatch: expected {sha256}, got {got}; download discarded")
-        os.replace(tmp_name, target)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)

@@ -73,7 +73,7 @@ class BFGS(FlatOptimizer):
             H = xp.eye(g.size, dtype=g.dtype)
             state["updates"] = 0
             d = -g
-        t = group["lr"]
+        t = float(group["lr"])
         if state.get("updates", 0) == 0:
             t *= min(1.0, 1.0 / max(float(abs(g).sum()), 1e-300))  # H = I: scale the first step to the gradient
         search = line_search_params(closure, params, x, d, value, g, t, c1=group["c1"], c2=group["c2"],

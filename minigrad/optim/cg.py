@@ -79,11 +79,11 @@ class ConjugateGradient(FlatOptimizer):
 
         gtd = float(g @ d)
         if prev_g is None or "prev_step" not in state:
-            t = group["lr"] * min(1.0, 1.0 / max(float(abs(g).sum()), 1e-300))
+            t = float(group["lr"]) * min(1.0, 1.0 / max(float(abs(g).sum()), 1e-300))
         else:
             # N&W eq. 3.60: the first trial keeps the first-order change of the last step.
             t = state["prev_step"] * state["prev_gtd"] / gtd
-            t = min(max(t, 1e-10), 1e10) if t > 0 else group["lr"]
+            t = min(max(t, 1e-10), 1e10) if t > 0 else float(group["lr"])
 
         x0 = flat.flat_params(params)
         search = line_search_params(closure, params, x0, d, value, g, t, c1=group["c1"], c2=group["c2"],

@@ -79,7 +79,7 @@ class LBFGS(FlatOptimizer):
     def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; return the closure's loss at the starting point."""
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_change = group["tolerance_change"]
         params = self._params
         first_loss, loss, g = self._evaluate(closure)

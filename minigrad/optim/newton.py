@@ -68,7 +68,7 @@ def damped_cholesky_solve(H, g, beta=1e-3, max_tries=60):
     for _ in range(max_tries):
         factor = _cholesky_or_none(H + tau * identity)
         if factor is not None:
-            # L L^T p = -g: two triangular solves
+            # L L^T p = -g: solve with L, then with L^T (general solves: NumPy has no triangular one)
             w = xp.linalg.solve(factor, -g)
             return xp.linalg.solve(factor.T, w), tau
         tau = max(2.0 * tau, beta)
@@ -130,10 +130,10 @@ class _HessianNewton(FlatOptimizer):
             direction = -g  # safeguard: never walk uphill
         if group["line_search_fn"] == "strong_wolfe":
             x0 = flat.flat_params(self._params)
-            line_search_params(closure, self._params, x0, direction, value, g, group["lr"],
+            line_search_params(closure, self._params, x0, direction, value, g, float(group["lr"]),
                                c1=group["c1"], c2=group["c2"])
         else:
-            flat.add_flat_to_params(self._params, group["lr"], direction)
+            flat.add_flat_to_params(self._params, float(group["lr"]), direction)
 
 
 class Newton(_HessianNewton):

@@ -385,3 +385,26 @@ def test_state_dict_survives_a_checkpoint_file(make, tmp_path):
         opt_a.step(closure_a)
         opt_b.step(closure_b)
     np.testing.assert_array_equal(xy_b.numpy(), xy_a.numpy())
+
+
+@pytest.mark.parametrize("name", ["LBFGS", "BFGS", "ConjugateGradient", "NewtonCG", "Newton"])
+def test_numpy_scalar_lr_keeps_float32(name):
+    # A NumPy float64 learning rate must not turn float32 parameters or their state float64.
+    import minigrad.optim as optim_mod
+
+    w = mg.tensor([1.5, -0.5], requires_grad=True)
+    opt = getattr(optim_mod, name)([w], lr=np.float64(0.5))
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1.0) * (w - 1.0)).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        opt.step(closure)
+    assert w.dtype == np.float32
+    for state in opt.state.values():
+        for value in state.values():
+            if hasattr(value, "dtype") and value.dtype.kind == "f":
+                assert value.dtype == np.float32, value

@@ -1,0 +1,58 @@
+"""Writing a file so that a crash never leaves half of it: ``atomic_file``.
+
+Every file minigrad writes (checkpoints, downloads, metrics, plots) goes
+through here: the bytes go to a temporary file in the target's folder, are
+flushed to disk, and only then is the temporary renamed over the target
+(``os.replace`` is atomic on POSIX and Windows). Until that rename the old file,
+if any, is untouched; on any error the temporary file is removed.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_file(path, suffix: str = ""):
+    """Yield a binary file object whose contents replace ``path`` when the block ends without error.
+
+    Raising inside the block (a crash, a failed checksum) discards what was
+    written and leaves ``path`` as it was. The new file gets the usual
+    permissions (0666 less the umask), not the 0600 of a temporary file.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
