@@ -55,12 +55,8 @@ def optimizer_zoo(surface):
 CLOSURE_METHODS = ("LBFGS", "NewtonCG", "CG", "BFGS", "Newton")
 
 
-def run(surface, name, make, steps):
-    """Run ``make([xy])`` for ``steps`` steps from ``surface.start``; return the :class:`Path`.
-
-    The run stops early once the loss is within :data:`CONVERGED_AT` of the
-    minimum, or the point is not finite or leaves the ``DIVERGED_AT`` box.
-    """
+def _start(surface):
+    """The surface's start point as a leaf, and the closure that evaluates the surface there."""
     xy = minigrad.tensor(np.array(surface.start), dtype=np.float64, requires_grad=True)
 
     def closure():
@@ -68,6 +64,17 @@ def run(surface, name, make, steps):
         loss = surface.fn(xy[0], xy[1])
         loss.backward()
         return loss
+
+    return xy, closure
+
+
+def run(surface, name, make, steps):
+    """Run ``make([xy])`` for ``steps`` steps from ``surface.start``; return the :class:`Path`.
+
+    The run stops early once the loss is within :data:`CONVERGED_AT` of the
+    minimum, or the point is not finite or leaves the ``DIVERGED_AT`` box.
+    """
+    xy, closure = _start(surface)
 
     optimizer = make([xy])
     points = [xy.numpy().copy()]
@@ -101,13 +108,7 @@ def curvature_history(surface, lr, steps):
     The diagnostic of Goodfellow et al. 8.2.1: a step of size ``lr`` lowers the
     loss only while ``lr/2 g^T H g < g^T g``.
     """
-    xy = minigrad.tensor(np.array(surface.start), dtype=np.float64, requires_grad=True)
-
-    def closure():
-        xy.grad = None
-        loss = surface.fn(xy[0], xy[1])
-        loss.backward()
-        return loss
+    xy, closure = _start(surface)
 
     rows = []
     for _ in range(steps):
