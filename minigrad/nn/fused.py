@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.ops import reshape, sum_to, transpose
-from minigrad.ops.broadcast import _sum_to_array
 
 
 class Affine(Function):
@@ -52,7 +51,7 @@ class Affine(Function):
             gw = x.T @ gy
         if len(self.inputs) == 2:
             return gx, gw
-        gb = _sum_to_array(gy, self.inputs[2].data.shape) if needs[2] else None
+        gb = gy.sum(axis=0) if needs[2] else None  # gy is 2-D here: rows summed away
         return gx, gw, gb
 
 

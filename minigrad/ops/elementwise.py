@@ -26,6 +26,25 @@ def _python_number(value):
     return value.item() if isinstance(value, np.generic) and value.dtype.kind in "biuf" else value
 
 
+_INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _select(mask, values):
+    """``values`` where ``mask``, else 0, exactly, at the speed of a multiply.
+
+    ``values * mask`` turns an infinite value outside the mask into inf * 0 = NaN,
+    and ``where`` is about ten times slower on large arrays. ANDing each value's
+    bits with all ones (inside) or all zeros (outside) selects exactly.
+    """
+    xp = get_array_module(values)
+    if values.size < 1024:  # below this, where's lower fixed cost wins
+        return xp.where(mask, values, 0)
+    bits = values.view(_INT_OF_SIZE[values.dtype.itemsize])
+    keep = xp.subtract(0, mask, dtype=bits.dtype)  # -1 (every bit set) inside the mask, 0 outside
+    keep &= bits
+    return keep.view(values.dtype)
+
+
 def _const(array):
     """A constant (no-grad) tensor around an array computed in backward."""
     return Tensor._make(array, None, 0)
@@ -329,7 +348,7 @@ class ReLU(Function):
         return where(_const(self.inputs[0].data > 0), gy, 0.0)
 
     def backward_arrays(self, gy):
-        return get_array_module(gy).where(self.inputs[0].data > 0, gy, 0)
+        return _select(self.inputs[0].data > 0, gy)
 
 
 class LeakyReLU(Function):
@@ -365,15 +384,19 @@ class Clip(Function):
     def forward(self, x):
         return get_array_module(x).clip(x, self.lo, self.hi)
 
-    def backward(self, gy):
+    def _inside(self):
         x = self.inputs[0].data
         if self.lo is None:
-            inside = x <= self.hi
-        elif self.hi is None:
-            inside = x >= self.lo
-        else:
-            inside = (x >= self.lo) & (x <= self.hi)
-        return where(_const(inside), gy, 0.0)  # select, so an infinite gradient outside gives 0
+            return x <= self.hi
+        if self.hi is None:
+            return x >= self.lo
+        return (x >= self.lo) & (x <= self.hi)
+
+    def backward(self, gy):
+        return where(_const(self._inside()), gy, 0.0)  # select, so an infinite gradient outside gives 0
+
+    def backward_arrays(self, gy):
+        return _select(self._inside(), gy)
 
 
 def _tie_split(first, second, first_wins):

@@ -60,6 +60,9 @@ class Concat(Function):
             start = stop
         return tuple(grads)
 
+    def backward_arrays(self, gy):
+        return Concat.backward(self, gy)  # slicing works the same on arrays
+
 
 class Stack(Function):
     """y = inputs stacked along a new ``axis``; input i's gradient is index i of the output's."""
@@ -74,6 +77,9 @@ class Stack(Function):
         lead = (slice(None),) * self.axis
         return tuple(gy[lead + (i,)] if need else None for i, need in enumerate(self.needs_input_grad))
 
+    def backward_arrays(self, gy):
+        return Stack.backward(self, gy)  # indexing works the same on arrays
+
 
 class Split(Function):
     """outputs = x cut along ``axis``; the gradient is the output gradients joined again."""
@@ -86,6 +92,9 @@ class Split(Function):
 
     def backward(self, *gys):
         return concat(gys, axis=self.axis)
+
+    def backward_arrays(self, *gys):
+        return get_array_module(gys[0]).concatenate(gys, axis=self.axis)
 
 
 def _shape_arg(shape):

@@ -107,3 +107,21 @@ def test_logsumexp_over_an_empty_axis_names_the_op_and_shape():
     with pytest.raises(ValueError, match=r"logsumexp: .*empty.*\(0, 3\)"):
         mg.logsumexp(mg.zeros(0, 3), axis=0)
     assert mg.logsumexp(mg.zeros(0, 3), axis=1).shape == (0,)   # nothing reduced over an empty axis: fine
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_large_relu_and_clip_also_block_infinite_gradients_exactly(device, dtype):
+    # Past 1024 elements the fast path selects by bit masks, not where(): the same exact zeros.
+    n = 4096
+    values = np.linspace(-1.0, 1.0, n)
+    x = mg.tensor(values, dtype=dtype, requires_grad=True, device=device)
+    mg.sqrt(mg.relu(x)).sum().backward()
+    g = x.grad.numpy()
+    assert g.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(g[values <= 0], 0.0)
+    np.testing.assert_allclose(g[values > 0], 0.5 / np.sqrt(values[values > 0]), rtol=1e-5)
+    y = mg.tensor(values, dtype=dtype, requires_grad=True, device=device)
+    mg.sqrt(mg.clip(y, 0.0, 0.5)).sum().backward()
+    inside = (values >= 0) & (values <= 0.5)
+    np.testing.assert_array_equal(y.grad.numpy()[~inside], 0.0)

@@ -93,3 +93,21 @@ def test_sgd_returns_closure_loss_with_grad_enabled():
         loss = optimizer.step(square_closure(optimizer, x))
     assert loss.item() == 4.0
     np.testing.assert_allclose(x.numpy(), [1.0])  # 2 - 0.25 * 4
+
+
+def test_big_parameters_step_through_a_reused_buffer_with_the_same_result():
+    # Past _REUSE_FROM elements SGD writes lr*g into a kept work array: same arithmetic, same result.
+    from minigrad.optim.sgd import _REUSE_FROM
+
+    rng = np.random.default_rng(0)
+    theta0 = rng.standard_normal(_REUSE_FROM + 3).astype(np.float32)
+    grads = [rng.standard_normal(theta0.shape).astype(np.float32) for _ in range(3)]
+    p = mg.tensor(theta0.copy(), requires_grad=True)
+    opt = mg.optim.SGD([p], lr=0.1)
+    expected = theta0.copy()
+    for g in grads:
+        p.grad = mg.tensor(g)
+        opt.step()
+        expected -= np.float32(0.1) * g
+        np.testing.assert_array_equal(p.numpy(), expected)
+        np.testing.assert_array_equal(p.grad.numpy(), g)  # the gradient itself is untouched
