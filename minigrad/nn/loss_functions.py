@@ -96,7 +96,7 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        log_p = stable_log_softmax(xp, x, axis=1)
+        log_p = self.log_p = stable_log_softmax(xp, x, axis=1)  # kept: the fast backward's softmax
         # A class with q = 0 adds exactly 0, even where its logit is -inf (0 * -inf would be NaN).
         per_row = -(self.q * xp.where(self.q != 0, log_p, 0)).sum(axis=1) * self.row_scale[:, 0]
         return per_row if self.reduction == "none" else per_row.sum()
@@ -109,6 +109,12 @@ class SoftmaxCrossEntropy(Function):
         else:
             scale = scale * gy
         return (softmax(x, axis=1) - Tensor(self.q)) * scale
+
+    def backward_arrays(self, gy):
+        g = get_array_module(gy).exp(self.log_p)  # softmax(x)
+        g -= self.q                                # softmax(x) - q
+        g *= self.row_scale * (gy.reshape(-1, 1) if self.reduction == "none" else gy)
+        return g
 
 
 def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
