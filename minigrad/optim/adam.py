@@ -40,7 +40,7 @@ class _AdamFamily(Optimizer):
 
     def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
         """Update one parameter ``theta`` in place from its gradient ``g``; each member writes its own."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update()")
 
 
 class Adam(_AdamFamily):

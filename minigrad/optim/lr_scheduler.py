@@ -52,7 +52,7 @@ class LRScheduler:
 
     def lr_at(self, epoch):
         """The list of each group's lr at ``epoch`` (epoch 0 gives the base lrs)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement lr_at()")
 
     def get_lr(self):
         """The lrs of the current epoch, ``lr_at(last_epoch)``."""

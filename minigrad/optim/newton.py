@@ -121,7 +121,7 @@ class _HessianNewton(FlatOptimizer):
 
     def _direction(self, g, hvp):
         """The search direction ``p_k`` from the gradient and Hessian-vector products."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _direction()")
 
     def _move(self, closure, value, g, direction):
         """Step along ``direction``: the strong-Wolfe line search from ``lr``, or the plain step ``lr``."""
