@@ -6,12 +6,14 @@ cover every one of them.
 from minigrad.ops.broadcast import broadcast_to, sum_to
 from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
                                   not_equal)
-from minigrad.ops.elementwise import (abs, add, astype, clip, cos, div, exp, leaky_relu, log, maximum,
-                                      minimum, mul, neg, pow, relu, sigmoid, sin, softplus, sqrt, sub,
-                                      tanh, to_device, where)
+from minigrad.ops.activations import clip, leaky_relu, relu
+from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
+from minigrad.ops.convert import astype, to_device
+from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from minigrad.ops.indexing import getitem, raw_index
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduce import logsumexp, max, mean, min, sum, var
+from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import (concat, expand_dims, flatten, reshape, split, squeeze, stack,
                                 transpose)
 

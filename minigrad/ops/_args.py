@@ -1,8 +1,10 @@
-"""Argument handling shared by the ops: operand conversion and axis checks, with clear errors."""
+"""Shared by the ops: operand conversion and axis checks with clear errors, and small backward helpers."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.tensor import Tensor, as_tensor
-from minigrad.backend import DEFAULT_FLOAT
+from minigrad.backend import DEFAULT_FLOAT, get_array_module
 
 
 def operands(op_name, a, b):
@@ -69,3 +71,37 @@ def expand_reduced(g, in_shape, axes, keepdims):
     for a in axes:
         shape[a] = 1
     return g.reshape(tuple(shape))
+
+
+# ------------------------------------------------------------------ helpers for backward
+def _python_number(value):
+    """A NumPy scalar as the Python number it holds, anything else as is.
+
+    NumPy scalars are not "weak" in NumPy 2's promotion: ``x32 * np.float64(c)`` is
+    float64, ``x32 * c`` stays float32. Scalar parameters of ops go through here.
+    """
+    return value.item() if isinstance(value, np.generic) and value.dtype.kind in "biuf" else value
+
+
+_INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _select(mask, values):
+    """``values`` where ``mask``, else 0, exactly, at the speed of a multiply.
+
+    ``values * mask`` turns an infinite value outside the mask into inf * 0 = NaN,
+    and ``where`` is about ten times slower on large arrays. ANDing each value's
+    bits with all ones (inside) or all zeros (outside) selects exactly.
+    """
+    xp = get_array_module(values)
+    if values.size < 1024:  # below this, where's lower fixed cost wins
+        return xp.where(mask, values, 0)
+    bits = values.view(_INT_OF_SIZE[values.dtype.itemsize])
+    keep = xp.subtract(0, mask, dtype=bits.dtype)  # -1 (every bit set) inside the mask, 0 outside
+    keep &= bits
+    return keep.view(values.dtype)
+
+
+def _const(array):
+    """A constant (no-grad) tensor around an array computed in backward."""
+    return Tensor._make(array, None, 0)

@@ -10,7 +10,7 @@ from minigrad.autograd.tensor import Tensor, as_tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
 from minigrad.ops._args import as_floating, expand_reduced, normalize_axis
 from minigrad.ops.broadcast import _broadcast_array, broadcast_to
-from minigrad.ops.elementwise import exp
+from minigrad.ops.functions import exp
 
 
 def _count(shape, axes):

@@ -1,0 +1,85 @@
+"""Piecewise-linear activations: relu, leaky_relu, clip.
+
+Their derivatives are masks held as constants: a mask's own derivative is zero
+almost everywhere, so second derivatives stay exact. The gradient is selected,
+not multiplied by the mask, so an infinite gradient where the mask is 0 gives 0.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import _const, _python_number, _select, as_floating
+from minigrad.ops.selection import where
+
+
+class ReLU(Function):
+    """y = max(x, 0); dy/dx = 1 where x > 0, else 0."""
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, 0)
+
+    # Select rather than multiply by the 0/1 mask: an infinite gradient arriving at an
+    # inactive unit must give 0 there (the chain rule's factor 0 wins), not inf * 0 = NaN.
+    def backward(self, gy):
+        return where(_const(self.inputs[0].data > 0), gy, 0.0)
+
+    def backward_arrays(self, gy):
+        return _select(self.inputs[0].data > 0, gy)
+
+
+class LeakyReLU(Function):
+    """y = x for x > 0, else slope * x."""
+
+    def __init__(self, negative_slope=0.01):
+        self.slope = negative_slope
+
+    def forward(self, x):
+        return get_array_module(x).where(x > 0, x, x * self.slope)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * _const(get_array_module(x).where(x > 0, 1.0, self.slope).astype(x.dtype))
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi); gradient 1 inside [lo, hi], 0 outside."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def _inside(self):
+        x = self.inputs[0].data
+        if self.lo is None:
+            return x <= self.hi
+        if self.hi is None:
+            return x >= self.lo
+        return (x >= self.lo) & (x <= self.hi)
+
+    def backward(self, gy):
+        return where(_const(self._inside()), gy, 0.0)  # select, so an infinite gradient outside gives 0
+
+    def backward_arrays(self, gy):
+        return _select(self._inside(), gy)
+
+
+def relu(x):
+    """max(x, 0) elementwise."""
+    return ReLU.apply(as_tensor(x))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    return LeakyReLU.apply(as_floating(x), negative_slope=_python_number(negative_slope))
+
+
+def clip(x, lo=None, hi=None):
+    """Limit values to [lo, hi] (either bound may be None)."""
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of lo and hi must be given")
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
+    return Clip.apply(as_tensor(x), lo=_python_number(lo), hi=_python_number(hi))
