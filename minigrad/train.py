@@ -163,7 +163,9 @@ def load_datasets(config: TrainConfig):
 
     root = config.data_dir
     if root is not None and not Path(root).expanduser().is_dir():
-        raise data.DatasetNotFoundError(f"--data-dir {root}: no such folder")
+        if not config.download:
+            raise data.DatasetNotFoundError(f"--data-dir {root}: no such folder")
+        Path(root).expanduser().mkdir(parents=True)  # --download fills a new folder
     cls = getattr(data, DATASETS[config.dataset])
     splits = []
     for is_train in (True, False):

@@ -233,3 +233,44 @@ def test_fashion_mnist(tmp_path, capsys):
     rows = read_metrics(tmp_path / "out")
     assert rows[1]["test_acc"] > 0.6   # 10 classes: chance is 0.1
     assert rows[1]["test_loss"] < rows[0]["test_loss"]
+
+
+@pytest.mark.parametrize("where", ["--data-dir", "default cache folder"])
+def test_download_flag_fetches_verified_files_then_trains(tmp_path, monkeypatch, capsys, where):
+    # The README's first command: `minigrad train --download` on a machine without the data
+    # (not even the folder), here against a real HTTP server on 127.0.0.1 serving the published files.
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from minigrad.data import datasets
+    from training_helpers import MNIST_FILES
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(data_root() / "mnist")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setattr(datasets.MNIST, "mirrors", (f"http://127.0.0.1:{server.server_address[1]}/",))
+        if where == "--data-dir":
+            data = tmp_path / "data"
+            folder_args = ["--data-dir", str(data)]
+        else:
+            monkeypatch.delenv("MINIGRAD_DATA", raising=False)
+            monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+            data = tmp_path / "cache" / "minigrad"
+            folder_args = []
+        code = main(["train", *folder_args, "--download", "--limit-train", "500", "--epochs", "1",
+                     "--no-progress", "--out", str(tmp_path / "out")])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert code in (0, None)
+    assert sorted(p.name for p in (data / "mnist").iterdir()) == sorted(MNIST_FILES)
+    for name in MNIST_FILES:  # byte-identical to the published files
+        assert (data / "mnist" / name).read_bytes() == (data_root() / "mnist" / name).read_bytes()
+    assert "final test accuracy" in capsys.readouterr().out
