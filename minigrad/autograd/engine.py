@@ -14,7 +14,7 @@ import numpy as np
 
 from minigrad.autograd.function import _check_finite
 from minigrad.autograd.mode import STATE
-from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.tensor import Tensor, written_at
 
 
 def _grad_dtype_error(fn, x, gx):
@@ -78,8 +78,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     try:
         # Pass 2: run each node once all of its consumers have sent their gradients.
         plain = array_mode and capture is None and not anomaly
+        writes = STATE.writes
         while ready:
             fn = ready.pop()
+            if fn._writes != writes:  # something was written in place since fn was recorded
+                _check_inputs_unchanged(fn)
             g = pending.pop(fn, None)
             fast = fn.backward_arrays
             if g is None:  # every consumer returned None for it: no gradient flows through fn
@@ -154,6 +157,16 @@ def _run_node(fn, g, array_mode, capture, results, anomaly):
     gxs = _backward_in_anomaly_mode(fn, gys, array_mode)
     _check_finite(fn.name, "backward", gxs if type(gxs) is tuple else (gxs,), fn)
     return gxs
+
+
+def _check_inputs_unchanged(fn):
+    """Refuse to differentiate through a node whose input was overwritten after the node was recorded."""
+    for i, x in enumerate(fn.inputs):
+        if written_at(x) > fn._writes:
+            raise RuntimeError(
+                f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it, "
+                "so its gradient would come from the new values; modify a copy, or compute the forward again"
+            )
 
 
 def _send(pending, fn, index, g):

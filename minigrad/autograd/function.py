@@ -39,7 +39,7 @@ class Function:
     output Tensor (tanh, sigmoid and exp differentiate through their output).
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "n_outputs", "_output_ref", "_output_data",
+    __slots__ = ("inputs", "needs_input_grad", "n_outputs", "_output_ref", "_output_data", "_writes",
                  "_output_meta", "_hooks", "_stack", "__dict__", "__weakref__")
 
     keep_output = False
@@ -97,6 +97,7 @@ class Function:
             fn.inputs = inputs
             fn.needs_input_grad = needs
             fn._hooks = None
+            fn._writes = STATE.writes
             if STATE.anomaly:
                 fn._stack = "".join(traceback.format_stack()[:-2])
         if type(y) is tuple:

@@ -10,12 +10,13 @@ import functools
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph")
+    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph", "writes")
 
     def __init__(self):
         self.grad_enabled = True
         self.anomaly = False
         self.backward_records_graph = False
+        self.writes = 0  # in-place writes (Tensor.__setitem__) so far: graph nodes remember the count
 
 
 STATE = _State()

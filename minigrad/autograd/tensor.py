@@ -1,10 +1,37 @@
 """``Tensor``: an array on a device, with an optional gradient and a link to the op that made it."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.mode import STATE
+
+
+# id(tensor) -> (weak reference to it, the STATE.writes count of its last in-place write).
+# Kept aside so that tensors that are never written to, nearly all of them, cost nothing.
+# (A WeakKeyDictionary would compare keys with ==, which is elementwise for tensors.)
+_WRITTEN = {}
+
+
+def _mark_written(t):
+    STATE.writes += 1
+    key = id(t)
+    entry = _WRITTEN.get(key)
+    if entry is None or entry[0]() is not t:
+        def forget(ref, key=key):
+            current = _WRITTEN.get(key)
+            if current is not None and current[0] is ref:
+                del _WRITTEN[key]
+        entry = (weakref.ref(t, forget), 0)
+    _WRITTEN[key] = (entry[0], STATE.writes)
+
+
+def written_at(t) -> int:
+    """The write count of ``t``'s last in-place write (0 if it was never written to)."""
+    entry = _WRITTEN.get(id(t))
+    return entry[1] if entry is not None and entry[0]() is t else 0
 
 
 class Tensor:
@@ -255,6 +282,8 @@ class Tensor:
                 "build a new tensor (e.g. with minigrad.where) or assign under minigrad.no_grad()"
             )
         self.data[_ops.raw_index(index)] = value.data if isinstance(value, Tensor) else value
+        # Stamp the write, so that backward can tell a graph node whose input changed after it was recorded.
+        _mark_written(self)
 
     def __eq__(self, other):
         return _ops.equal(self, other)

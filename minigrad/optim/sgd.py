@@ -71,8 +71,10 @@ class SGD(Optimizer):
         for group in self.param_groups:
             # Python floats keep float32 arrays float32 (a NumPy float64 scalar would promote them)
             lr, mu, tau = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
+            regularize = group["maximize"] or float(group["weight_decay"]) != 0  # decided once per group
             for theta, g, state in self._params_with_grad(group, with_state=mu != 0):
-                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                if regularize:
+                    g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 if mu != 0:
                     buf = state.get("momentum_buffer")
                     if buf is None:

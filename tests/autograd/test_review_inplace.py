@@ -3,18 +3,53 @@
 ``Tensor.__setitem__`` refuses tensors that require grad, but a constant that an
 op saved for its backward can still be overwritten between forward and
 backward; the backward then silently uses the new values. PyTorch catches this
-with a version counter on each tensor, checked in backward.
+with a version counter on each tensor; minigrad stamps each in-place write with a
+global count that graph nodes remember, and backward checks a node's inputs
+only when that count has moved.
 """
 import pytest
 
 import minigrad as mg
 
 
-@pytest.mark.xfail(strict=True, reason="no version counter: backward silently uses overwritten saved inputs")
 def test_overwriting_a_saved_constant_before_backward_is_an_error():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     x = mg.tensor([3.0, 4.0])          # a constant; Mul saves it for w's gradient
     y = (w * x).sum()
     x[0] = 100.0                       # allowed: x does not require grad
-    with pytest.raises(RuntimeError):
-        y.backward()                   # today it runs and w.grad == [100, 4]: silently wrong
+    with pytest.raises(RuntimeError, match=r"Mul: input 1 \(shape \(2,\)\) was modified in place"):
+        y.backward()                   # it would give w.grad == [100, 4]: silently wrong
+
+
+def test_writes_before_the_graph_is_built_or_to_other_tensors_are_fine():
+    x = mg.tensor([3.0, 4.0])
+    x[0] = 5.0                         # before the graph: the graph sees the new value
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * x).sum()
+    other = mg.tensor([0.0, 0.0])
+    other[1] = 1.0                     # a tensor the graph does not use
+    y.backward()
+    assert w.grad.tolist() == [5.0, 4.0]
+
+
+def test_the_check_also_guards_graph_recording_backward():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    x = mg.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x[1] = 0.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        mg.grad(y, w, create_graph=True)
+
+
+def test_write_stamps_are_forgotten_with_their_tensors():
+    import gc
+
+    from minigrad.autograd import tensor as tensor_module
+
+    before = len(tensor_module._WRITTEN)
+    for _ in range(50):
+        t = mg.tensor([1.0, 2.0])
+        t[0] = 3.0
+    del t
+    gc.collect()
+    assert len(tensor_module._WRITTEN) == before
