@@ -162,10 +162,9 @@ def load_datasets(config: TrainConfig):
     from minigrad import data
 
     root = config.data_dir
-    if root is not None and not Path(root).expanduser().is_dir():
-        if not config.download:
-            raise data.DatasetNotFoundError(f"--data-dir {root}: no such folder")
-        Path(root).expanduser().mkdir(parents=True)  # --download fills a new folder
+    # A missing folder is a typo, unless --download is asked to fill it (the download creates it).
+    if root is not None and not config.download and not Path(root).expanduser().is_dir():
+        raise data.DatasetNotFoundError(f"--data-dir {root}: no such folder")
     cls = getattr(data, DATASETS[config.dataset])
     splits = []
     for is_train in (True, False):

@@ -10,9 +10,7 @@ consumed.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from minigrad.autograd.function import _check_finite
+from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor, written_at
 
@@ -113,7 +111,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     if left == 0:
                         ready.append(c)
             if not retain_graph:
-                fn.inputs = None  # fn.release(), inlined: frees the graph behind this node
+                # Free the graph behind fn: dropping its inputs also frees every node upstream
+                # that nothing else holds, with whatever those nodes saved for backward.
+                fn.inputs = None
                 fn._output_data = None
     finally:
         STATE.grad_enabled = previous_mode
@@ -184,8 +184,7 @@ def _send(pending, fn, index, g):
 def _as_tensor(g):
     if g is None or isinstance(g, Tensor):
         return g
-    # NumPy arithmetic on 0-d arrays returns scalars; a Tensor always holds an ndarray.
-    return Tensor._make(np.asarray(g) if isinstance(g, np.generic) else g, None, 0)
+    return Tensor._make(_as_array(g), None, 0)
 
 
 def _call(fn, gys, array_mode):
@@ -229,8 +228,7 @@ def _run_hooks(hooks, g, array_mode):
 
 def _accumulate_array(leaf, data, given):
     """Add a gradient array into ``leaf.grad``; the stored array is always one the leaf owns alone."""
-    if isinstance(data, np.generic):
-        data = np.asarray(data)
+    data = _as_array(data)
     if leaf.grad is None:
         # Optimizers update .grad in place, so it must not share memory with
         # another leaf's gradient, a view of another array, or an array the caller

@@ -108,7 +108,7 @@ class Function:
         else:
             # Tensor._make inlined: this line runs once per op.
             outs = _new_tensor(Tensor)
-            outs.data = np.asarray(y) if isinstance(y, np.generic) else y
+            outs.data = _as_array(y)
             outs.grad = None
             outs.creator = fn
             outs._out_index = 0
@@ -141,15 +141,6 @@ class Function:
         """
         out = self._output_ref()
         return out if out is not None else Tensor(self._output_data)
-
-    def release(self):
-        """Free the graph behind this node once backward no longer needs it.
-
-        Dropping the inputs also frees every node upstream (nothing else holds
-        them), together with whatever those nodes saved for backward.
-        """
-        self.inputs = None
-        self._output_data = None
 
     @property
     def name(self) -> str:
