@@ -77,6 +77,17 @@ class MLP:
 
 
 # ----------------------------------------------------------------------------- optimizers
+def _adam_moments(m, v, g, tmp, b1, b2):
+    """m = b1*m + (1-b1)*g and v = b2*v + (1-b2)*g*g, in place through ``tmp``."""
+    m *= b1
+    xp.multiply(g, 1 - b1, out=tmp)
+    m += tmp
+    v *= b2
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1 - b2
+    v += tmp
+
+
 class FusedOptimizer:
     """The update of each first-order optimizer over one array, fused by hand.
 
@@ -182,13 +193,7 @@ class FusedOptimizer:
         m, v, t = self.m, self.v, self.t
         if weight_decay and decoupled:
             theta *= 1 - lr * weight_decay
-        m *= b1
-        xp.multiply(g, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
+        _adam_moments(m, v, g, tmp, b1, b2)
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         xp.sqrt(v, out=tmp)
         tmp *= 1 / math.sqrt(bc2)
@@ -221,13 +226,7 @@ class FusedOptimizer:
         mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
         self.mu_product *= mu
         P = self.mu_product
-        m *= b1
-        xp.multiply(g, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
+        _adam_moments(m, v, g, tmp, b1, b2)
         xp.multiply(v, 1 / (1 - b2 ** t), out=tmp2)
         xp.sqrt(tmp2, out=tmp2)
         tmp2 += eps                                          # d
@@ -241,13 +240,7 @@ class FusedOptimizer:
     def _RAdam(self, theta, g, tmp, lr, betas=(0.9, 0.999), eps=1e-8):
         b1, b2 = betas
         m, v, t = self.m, self.v, self.t
-        m *= b1
-        xp.multiply(g, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
+        _adam_moments(m, v, g, tmp, b1, b2)
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         rho_inf = 2 / (1 - b2) - 1
         rho_t = rho_inf - 2 * t * b2 ** t / bc2

@@ -29,7 +29,8 @@ synchronised before every clock read).
 """
 
 
-def _fmt(value, unit):
+def format_value(value, unit):
+    """A time (seconds), a per-node time (unit "ratio") or megabytes, for people to read."""
     if value is None:
         return "-"
     if unit == "MB":
@@ -79,9 +80,9 @@ def render(results) -> str:
     lines.append("|" + "---|" * (head.count("|") - 1))
     for r in results["rows"]:
         tgt, holds = _target(r)
-        torch_cell = f" {_fmt(r.get('torch_s'), r['unit'])} |" if has_torch else ""
-        lines.append(f"| {r['case']} | {r['variant']} | {_fmt(r['minigrad_s'], r['unit'])} | "
-                     f"{_fmt(r['reference_s'], r['unit'])} |{torch_cell} {r['ratio']:.2f} | "
+        torch_cell = f" {format_value(r.get('torch_s'), r['unit'])} |" if has_torch else ""
+        lines.append(f"| {r['case']} | {r['variant']} | {format_value(r['minigrad_s'], r['unit'])} | "
+                     f"{format_value(r['reference_s'], r['unit'])} |{torch_cell} {r['ratio']:.2f} | "
                      f"{_ratio(r.get('ratio_of_minima'))} | {tgt} | {holds} |")
     notes = [f"- {r['case']} / {r['variant']}: {r['note']}" for r in results["rows"] if r.get("note")]
     if notes:

@@ -36,6 +36,7 @@ if __name__ == "__main__" or "numpy" not in sys.modules:
 
 from benchmarks import reference  # noqa: E402
 from benchmarks.common import Context, machine_info  # noqa: E402
+from benchmarks.report import format_value  # noqa: E402
 
 
 def _cases():
@@ -57,26 +58,12 @@ def _cases():
 CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory")
 
 
-def _fmt_time(seconds, unit):
-    if seconds is None:
-        return "-"
-    if unit == "ratio":
-        return f"{seconds * 1e6:.2f} us"
-    if unit == "MB":
-        return f"{seconds:.0f} MB"
-    if seconds >= 1:
-        return f"{seconds:.3f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.3f} ms"
-    return f"{seconds * 1e6:.2f} us"
-
-
 def _print_row(row):
     target = row.get("target")
     status = "" if target is None else ("  holds" if row["holds"] else "  MISSES")
-    torch_part = f"  torch {_fmt_time(row['torch_s'], row['unit'])}" if row.get("torch_s") else ""
-    print(f"  {row['case']:<17} {row['variant']:<44} minigrad {_fmt_time(row['minigrad_s'], row['unit']):>11}"
-          f"  ref {_fmt_time(row['reference_s'], row['unit']):>11}{torch_part}  ratio {row['ratio']:.3f}"
+    torch_part = f"  torch {format_value(row['torch_s'], row['unit'])}" if row.get("torch_s") else ""
+    print(f"  {row['case']:<17} {row['variant']:<44} minigrad {format_value(row['minigrad_s'], row['unit']):>11}"
+          f"  ref {format_value(row['reference_s'], row['unit']):>11}{torch_part}  ratio {row['ratio']:.3f}"
           + (f" (min {row['ratio_of_minima']:.2f})" if row.get("ratio_of_minima") else "")
           + (f"  (target <= {target}){status}" if target is not None else ""), flush=True)
 

@@ -210,59 +210,55 @@ def _weakrefs(loss, tensors):
     return refs
 
 
-def test_graph_is_freed_by_reference_counting_alone():
-    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
-    w = mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True)
+@pytest.fixture
+def gc_off():
+    """The cyclic garbage collector off: whatever is freed is freed by reference counting alone."""
     gc.collect()
     gc.disable()
-    try:
-        loss, tensors = _build_graph(x, w)
-        refs = _weakrefs(loss, tensors)
-        assert all(r() is not None for r in refs)
-        del tensors
-        assert weakref.ref(loss.creator)() is not None
-        del loss
-        alive = [r() for r in refs if r() is not None]
-        assert alive == []
-    finally:
-        gc.enable()
+    yield
+    gc.enable()
+
+
+def _leaves():
+    return (mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True),
+            mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True))
+
+
+def test_graph_is_freed_by_reference_counting_alone(gc_off):
+    x, w = _leaves()
+    loss, tensors = _build_graph(x, w)
+    refs = _weakrefs(loss, tensors)
+    assert all(r() is not None for r in refs)
+    del tensors
+    assert weakref.ref(loss.creator)() is not None
+    del loss
+    alive = [r() for r in refs if r() is not None]
+    assert alive == []
 
 
 @pytest.mark.parametrize("retain_graph", [False, True])
-def test_graph_is_freed_after_backward(retain_graph):
-    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
-    w = mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True)
-    gc.collect()
-    gc.disable()
-    try:
-        loss, tensors = _build_graph(x, w)
-        refs = _weakrefs(loss, tensors)
-        del tensors
-        loss.backward(retain_graph=retain_graph)
-        del loss
-        alive = [r() for r in refs if r() is not None]
-        assert alive == []
-        assert x.grad is not None and w.grad is not None
-        assert x.grad.creator is None and w.grad.creator is None
-    finally:
-        gc.enable()
+def test_graph_is_freed_after_backward(retain_graph, gc_off):
+    x, w = _leaves()
+    loss, tensors = _build_graph(x, w)
+    refs = _weakrefs(loss, tensors)
+    del tensors
+    loss.backward(retain_graph=retain_graph)
+    del loss
+    alive = [r() for r in refs if r() is not None]
+    assert alive == []
+    assert x.grad is not None and w.grad is not None
+    assert x.grad.creator is None and w.grad.creator is None
 
 
-def test_graph_is_freed_after_grad():
-    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
-    w = mg.tensor([[0.1, 0.2], [0.3, -0.4]], requires_grad=True)
-    gc.collect()
-    gc.disable()
-    try:
-        loss, tensors = _build_graph(x, w)
-        refs = _weakrefs(loss, tensors)
-        del tensors
-        gx, gw = mg.grad(loss, [x, w])
-        del loss
-        assert [r() for r in refs if r() is not None] == []
-        assert gx.shape == (2, 2) and gw.shape == (2, 2)
-    finally:
-        gc.enable()
+def test_graph_is_freed_after_grad(gc_off):
+    x, w = _leaves()
+    loss, tensors = _build_graph(x, w)
+    refs = _weakrefs(loss, tensors)
+    del tensors
+    gx, gw = mg.grad(loss, [x, w])
+    del loss
+    assert [r() for r in refs if r() is not None] == []
+    assert gx.shape == (2, 2) and gw.shape == (2, 2)
 
 
 # ------------------------------------------------------------------ gradient ownership
