@@ -26,7 +26,12 @@ def _check_reduction(name, reduction):
 
 
 def _class_targets(name, logits, target, ignore_index):
-    """Validate integer class targets for (N, C) scores; return (target array, row-weight array)."""
+    """Validate integer class targets for (N, C) scores.
+
+    Returns (target array, row weights): the weights are None when every row
+    counts fully (the common case, with no per-row array work), else an (N,)
+    array with 0 for ignored rows.
+    """
     if not isinstance(logits, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(logits).__name__}")
     if logits.ndim != 2:
@@ -48,8 +53,12 @@ def _class_targets(name, logits, target, ignore_index):
             f"expected target of shape ({n},)"
         )
     data = to_device(data, logits.device)
-    return _checked_targets(name, data, c, ignore_index, logits.dtype, tuple(logits.shape),
-                            on_host=isinstance(data, np.ndarray))
+    on_host = isinstance(data, np.ndarray)
+    if on_host and ignore_index is None:
+        if n and (data.min() < 0 or data.max() >= c):  # two reductions instead of mask arithmetic
+            _checked_targets(name, data, c, None, logits.dtype, tuple(logits.shape), on_host=True)  # raises
+        return data, None
+    return _checked_targets(name, data, c, ignore_index, logits.dtype, tuple(logits.shape), on_host=on_host)
 
 
 def _checked_targets(name, data, c, ignore_index, dtype, shape, on_host):
@@ -79,41 +88,82 @@ def _one_hot(xp, target, n_classes, dtype):
     return out
 
 
-def _denominator(reduction, row_weight):
-    """What a 'mean' divides by (the rows that are not ignored); 1 for 'sum' and 'none'."""
+def _row_scale(reduction, row_weight, n, dtype):
+    """Each row's factor in the reduced loss: its weight, divided by the rows counted for 'mean'.
+
+    A Python float when every row counts (float32 stays float32), else an (N,) array.
+    """
+    if row_weight is None:
+        return 1.0 / n if reduction == "mean" and n else 1.0
     if reduction == "mean":
-        return row_weight.sum()
-    return row_weight.dtype.type(1)
+        return (row_weight / row_weight.sum()).astype(dtype)
+    return row_weight
 
 
 class SoftmaxCrossEntropy(Function):
-    """``loss_i = -sum_c q_ic log softmax(x)_ic`` with target distribution ``q``; backward ``softmax(x) - q``."""
+    r"""Cross-entropy of class targets under ``softmax(x)``, one node.
 
-    def __init__(self, q, row_scale, reduction):
-        self.q = q                      # (N, C) target distribution (one-hot, maybe smoothed)
-        self.row_scale = row_scale      # (N, 1): 0 for ignored rows, 1/count for 'mean'
+    With target distribution ``q = (1 - e) onehot(t) + e / C`` (label smoothing
+    ``e``) and row factor ``w`` (1/N for the mean, 0 for ignored rows)::
+
+        loss_i = -w_i sum_c q_ic log softmax(x)_ic
+        dloss/dx_i = w_i (softmax(x)_i - q_i)
+
+    The one-hot part is a gather at the target index, never a dense (N, C) array.
+    """
+
+    def __init__(self, target, row_scale, smoothing, reduction):
+        self.target = target            # (N,) class indices, each in [0, C)
+        self.row_scale = row_scale      # Python float, or (N,) array with 0 for ignored rows
+        self.smoothing = smoothing      # e
         self.reduction = reduction
 
     def forward(self, x):
         xp = get_array_module(x)
+        n, c = x.shape
         log_p = self.log_p = stable_log_softmax(xp, x, axis=1)  # kept: the fast backward's softmax
-        # A class with q = 0 adds exactly 0, even where its logit is -inf (0 * -inf would be NaN).
-        per_row = -(self.q * xp.where(self.q != 0, log_p, 0)).sum(axis=1) * self.row_scale[:, 0]
+        self.rows = xp.arange(n)
+        e = self.smoothing
+        loss = 0
+        # Only terms with q > 0 enter: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
+        if e != 1:
+            loss = log_p[self.rows, self.target] * (1 - e)
+        if e != 0:
+            loss = loss + log_p.sum(axis=1) * (e / c)
+        per_row = -loss
+        w = self.row_scale
+        if isinstance(w, float):
+            per_row *= w
+        else:  # an ignored row adds exactly 0, whatever its logits
+            per_row = xp.where(w != 0, per_row, 0) * w
         return per_row if self.reduction == "none" else per_row.sum()
+
+    def _q(self, xp, dtype, shape):
+        e = self.smoothing
+        q = _one_hot(xp, self.target, shape[1], dtype)
+        return q * dtype.type(1 - e) + dtype.type(e / shape[1]) if e else q
+
+    def _scale(self, gy):
+        """The factor of each row of the gradient: its row factor times the incoming gradient."""
+        if self.reduction == "none":
+            gy = gy.reshape(-1)
+        w = self.row_scale
+        scale = gy * w if isinstance(w, float) else gy * (Tensor(w) if isinstance(gy, Tensor) else w)
+        return scale.reshape(-1, 1) if scale.ndim else scale
 
     def backward(self, gy):
         x = self.inputs[0]
-        scale = Tensor(self.row_scale)
-        if self.reduction == "none":
-            scale = scale * gy.reshape(gy.shape[0], 1)
-        else:
-            scale = scale * gy
-        return (softmax(x, axis=1) - Tensor(self.q)) * scale
+        q = Tensor(self._q(x._xp(), x.dtype, x.shape))
+        return (softmax(x, axis=1) - q) * self._scale(gy)
 
     def backward_arrays(self, gy):
-        g = get_array_module(gy).exp(self.log_p)  # softmax(x)
-        g -= self.q                                # softmax(x) - q
-        g *= self.row_scale * (gy.reshape(-1, 1) if self.reduction == "none" else gy)
+        g = get_array_module(gy).exp(self.log_p)          # softmax(x)
+        e = self.smoothing
+        if e != 1:
+            g[self.rows, self.target] -= 1 - e            # softmax(x) - (1-e) onehot
+        if e != 0:
+            g -= e / g.shape[1]                           # ... - e/C
+        g *= self._scale(gy)
         return g
 
 
@@ -129,14 +179,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     safe, row_weight = _class_targets("cross_entropy", logits, target, ignore_index)
-    xp = get_array_module(safe)
-    n_classes = logits.shape[1]
-    dtype = logits.dtype
-    q = _one_hot(xp, safe, n_classes, dtype)
-    if label_smoothing:
-        q = q * dtype.type(1 - label_smoothing) + dtype.type(label_smoothing / n_classes)
-    row_scale = (row_weight / _denominator(reduction, row_weight)).astype(dtype).reshape(-1, 1)
-    return SoftmaxCrossEntropy.apply(logits, q=q, row_scale=row_scale, reduction=reduction)
+    row_scale = _row_scale(reduction, row_weight, logits.shape[0], logits.dtype)
+    return SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
+                                     smoothing=float(label_smoothing), reduction=reduction)
 
 
 def _reduce(values: Tensor, reduction: str) -> Tensor:
@@ -155,6 +200,8 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: i
     _check_reduction("nll_loss", reduction)
     safe, row_weight = _class_targets("nll_loss", log_probs, target, ignore_index)
     xp = get_array_module(safe)
+    if row_weight is None:
+        row_weight = xp.ones(safe.shape[0], dtype=log_probs.dtype)
     pick = _one_hot(xp, safe, log_probs.shape[1], log_probs.dtype) * row_weight[:, None]
     # Only picked entries enter the sum: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
     per_row = -(ops.where(Tensor(pick != 0), log_probs, 0.0) * Tensor(pick)).sum(axis=1)

@@ -90,16 +90,14 @@ def _select(mask, values):
     """``values`` where ``mask``, else 0, exactly, at the speed of a multiply.
 
     ``values * mask`` turns an infinite value outside the mask into inf * 0 = NaN,
-    and ``where`` is about ten times slower on large arrays. ANDing each value's
-    bits with all ones (inside) or all zeros (outside) selects exactly.
+    and ``where`` is up to ten times slower on large arrays. Multiplying each
+    value's bits, read as an integer, by the mask's 1 or 0 keeps the value
+    exactly or gives the bits of +0.0: one pass, no float arithmetic.
     """
-    xp = get_array_module(values)
-    if values.size < 1024:  # below this, where's lower fixed cost wins
-        return xp.where(mask, values, 0)
-    bits = values.view(_INT_OF_SIZE[values.dtype.itemsize])
-    keep = xp.subtract(0, mask, dtype=bits.dtype)  # -1 (every bit set) inside the mask, 0 outside
-    keep &= bits
-    return keep.view(values.dtype)
+    ints = _INT_OF_SIZE.get(values.dtype.itemsize)
+    if ints is None:  # no integer as wide (complex128)
+        return get_array_module(values).where(mask, values, 0)
+    return get_array_module(values).multiply(values.view(ints), mask).view(values.dtype)
 
 
 def _const(array):

@@ -8,6 +8,7 @@ factors are Python floats, so float32 parameters stay float32.
 import math
 
 from minigrad.backend import get_array_module
+from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer, check_betas, check_hyperparameter
 
 
@@ -307,4 +308,4 @@ class RAdam(_AdamFamily):
             d *= lr * rect * math.sqrt(bias_correction2) / bias_correction1
             theta -= d                              # theta = theta - lr*m_hat*r_t*sqrt(1-b2^t)/(sqrt(v)+eps)
         else:
-            theta -= (lr / bias_correction1) * m    # theta = theta - lr*m_hat
+            axpy(-lr / bias_correction1, m, theta)  # theta = theta - lr*m_hat

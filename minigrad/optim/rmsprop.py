@@ -1,6 +1,7 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 
 from minigrad.backend import get_array_module
+from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 
@@ -84,7 +85,7 @@ class RMSprop(Optimizer):
                     b = state["momentum_buffer"]
                     b *= mu                                 # b = mu*b + g/d
                     b += d
-                    theta -= lr * b                         # theta = theta - lr*b
+                    axpy(-lr, b, theta)                     # theta = theta - lr*b
                 else:
                     d *= lr
                     theta -= d                              # theta = theta - lr * g/d

@@ -1,10 +1,7 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
-from minigrad.backend import device_of, get_array_module
+from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer, check_hyperparameter
-
-# Parameters this large take their step through a reused work array instead of a fresh temporary.
-_REUSE_FROM = 1 << 16
 
 
 class SGD(Optimizer):
@@ -46,7 +43,6 @@ class SGD(Optimizer):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
-        self._work = {}  # reusable work arrays for big parameters: scratch, never saved
 
     def _validate_group(self, group):
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
@@ -57,13 +53,6 @@ class SGD(Optimizer):
             "Nesterov momentum requires a momentum and zero dampening "
             f"(got momentum={group['momentum']}, dampening={group['dampening']})",
         )
-
-    def _work_array(self, like):
-        """A work array shaped like ``like``, kept from step to step (its contents are garbage)."""
-        key = (like.shape, like.dtype.str, device_of(like))
-        if key not in self._work:
-            self._work[key] = get_array_module(like).empty_like(like)
-        return self._work[key]
 
     def step(self, closure=None):
         """Perform one SGD update; returns the closure's loss if a closure is given."""
@@ -86,10 +75,5 @@ class SGD(Optimizer):
                         g = g + mu * buf                    # g = g + mu*b
                     else:
                         g = buf                             # g = b
-                if theta.size < _REUSE_FROM:
-                    theta -= lr * g                         # theta = theta - eps*g
-                else:  # the same, through a kept buffer: a fresh huge temporary costs page faults
-                    step = self._work_array(theta)
-                    get_array_module(theta).multiply(g, lr, out=step)
-                    theta -= step                           # theta = theta - eps*g
+                axpy(-lr, g, theta)                         # theta = theta - eps*g
         return loss

@@ -48,3 +48,16 @@ def test_nll_loss_of_a_masked_minus_inf_log_probability_is_finite(device):
     assert loss.item() == 0.0
     loss.backward()
     np.testing.assert_array_equal(log_probs.grad.numpy(), [[-1.0, 0.0]])
+
+
+def test_cross_entropy_ignored_row_adds_zero_whatever_its_logits(device):
+    # An ignored row gathers at a placeholder class; a -inf logit there must not turn
+    # the row's weight 0 into 0 * inf = NaN.
+    logits = mg.tensor([[-np.inf, 0.0], [1.0, 2.0]], requires_grad=True, device=device)
+    loss = F.cross_entropy(logits, np.array([-100, 1]), ignore_index=-100, reduction="sum")
+    np.testing.assert_allclose(loss.item(), np.log1p(np.exp(-1.0)), rtol=1e-6)
+    loss.backward()
+    grad = logits.grad.numpy()
+    np.testing.assert_array_equal(grad[0], [0.0, 0.0])
+    p = 1.0 / (1.0 + np.exp(-1.0))
+    np.testing.assert_allclose(grad[1], [1.0 - p, p - 1.0], rtol=1e-6)

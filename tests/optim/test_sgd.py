@@ -95,12 +95,12 @@ def test_sgd_returns_closure_loss_with_grad_enabled():
     np.testing.assert_allclose(x.numpy(), [1.0])  # 2 - 0.25 * 4
 
 
-def test_big_parameters_step_through_a_reused_buffer_with_the_same_result():
-    # Past _REUSE_FROM elements SGD writes lr*g into a kept work array: same arithmetic, same result.
-    from minigrad.optim.sgd import _REUSE_FROM
+def test_big_parameters_step_in_blocks_with_the_same_result():
+    # Past 2 blocks SGD updates through axpy's cache-sized blocks: same arithmetic, same result.
+    from minigrad.optim.axpy import _BLOCK
 
     rng = np.random.default_rng(0)
-    theta0 = rng.standard_normal(_REUSE_FROM + 3).astype(np.float32)
+    theta0 = rng.standard_normal((3, _BLOCK + 5)).astype(np.float32)
     grads = [rng.standard_normal(theta0.shape).astype(np.float32) for _ in range(3)]
     p = mg.tensor(theta0.copy(), requires_grad=True)
     opt = mg.optim.SGD([p], lr=0.1)

@@ -1,0 +1,35 @@
+"""axpy: y += a*x in place, blocked on NumPy for big arrays; always the plain formula's result."""
+import numpy as np
+import pytest
+
+from minigrad.backend import to_device, to_numpy
+from minigrad.optim.axpy import _BLOCK, axpy
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [10, 2 * _BLOCK, 2 * _BLOCK + 1, 5 * _BLOCK - 7])
+def test_axpy_equals_the_plain_formula_exactly(device, dtype, size):
+    rng = np.random.default_rng(size)
+    x_host = rng.standard_normal(size).astype(dtype)
+    y_host = rng.standard_normal(size).astype(dtype)
+    expected = y_host + (-0.3) * x_host
+    x, y = to_device(x_host.copy(), device), to_device(y_host.copy(), device)
+    out = axpy(-0.3, x, y)
+    assert out is y and y.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(to_numpy(y), expected)
+    np.testing.assert_array_equal(to_numpy(x), x_host)  # x is read, never written
+
+
+def test_axpy_handles_non_contiguous_and_broadcast_operands():
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal((2 * _BLOCK + 3, 2)).astype(np.float32)
+    x = rng.standard_normal((2, 2 * _BLOCK + 3)).astype(np.float32).T   # a transposed view
+    expected = y + np.float32(2.0) * x
+    axpy(2.0, x, y)
+    np.testing.assert_array_equal(y, expected)
+    z = np.zeros((3 * _BLOCK, 2), dtype=np.float32)
+    axpy(1.0, np.float32([1.0, 2.0]), z)                                # x broadcasts along the rows
+    np.testing.assert_array_equal(z[-1], [1.0, 2.0])
+    view = np.zeros((3 * _BLOCK, 2), dtype=np.float32)[:, 0]            # y itself a strided view
+    axpy(1.0, np.ones(3 * _BLOCK, dtype=np.float32), view)
+    assert view.base[:, 0].sum() == 3 * _BLOCK and view.base[:, 1].sum() == 0
