@@ -62,6 +62,22 @@ def _mlp():
     return nn.Network(nn.Linear(4, 5, dtype=F64), nn.Tanh(), nn.Linear(5, 3, dtype=F64), nn.LogSoftmax())
 
 
+def _relu_mlp():
+    # Two Linear+ReLU pairs: Network runs each as one fused AffineReLU node.
+    return nn.Network(nn.Linear(4, 5, dtype=F64), nn.ReLU(), nn.Linear(5, 3, dtype=F64), nn.ReLU())
+
+
+def _kink_free_relu_mlp_sample():
+    """x, W1, b1, W2, b2 whose pre-activations all keep |z| >= 0.1: no ReLU kink within gradcheck's step."""
+    rng = np.random.default_rng(7)
+    while True:
+        x, w1, b1, w2, b2 = (rng.standard_normal(s) for s in ((3, 4), (4, 5), (5,), (5, 3), (3,)))
+        z1 = x @ w1 + b1
+        z2 = np.maximum(z1, 0) @ w2 + b2
+        if min(np.abs(z1).min(), np.abs(z2).min()) >= 0.1 and (z1 > 0).any() and (z2 > 0).any():
+            return S(x, w1, b1, w2, b2)
+
+
 _L1_TARGET = rnd(3, 4)
 
 NN_OPS = [
@@ -85,6 +101,7 @@ NN_OPS = [
     OpInfo("nn.Flatten", nn.Flatten(), [S(rnd(2, 3, 2))]),
     OpInfo("nn.Identity", nn.Identity(), [S(rnd(3))]),
     OpInfo("nn.Network(MLP)", _bound(_mlp), [S(rnd(3, 4), rnd(4, 5), rnd(5), rnd(5, 3), rnd(3))]),
+    OpInfo("nn.Network(Linear+ReLU, fused)", _bound(_relu_mlp), [_kink_free_relu_mlp_sample()]),
     OpInfo("nn.functional.linear", F.linear, [S(rnd(4, 3), rnd(3, 2), rnd(2)), S(rnd(4, 3), rnd(3, 2))]),
     OpInfo("nn.functional.batch_norm",
            lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),

@@ -5,10 +5,11 @@ stack of layers, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
 (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
 from minigrad.nn import functional, init
-from minigrad.nn.layer import Layer, LoadResult, Network, Parameter
+from minigrad.nn.layer import Layer, LoadResult, Parameter
 from minigrad.nn.layers import (
     BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
 )
+from minigrad.nn.network import Network
 from minigrad.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 
 __all__ = [

@@ -1,15 +1,17 @@
-"""Ops fused for speed: the affine map of ``Linear`` and the squared-error loss.
+"""Ops fused for speed: the affine map of ``Linear`` (alone or with the ReLU after it) and the squared-error loss.
 
-Written as compositions, ``x @ W + b`` is two graph nodes and a squared error
-three; as single Functions each is one node, one output array, and a backward
-that is a handful of array calls. Their ``backward`` is still written with
+Written as compositions, ``x @ W + b`` is two graph nodes, ``relu(x @ W + b)``
+three and a squared error three; as single Functions each is one node, one
+output array, and a backward that is a handful of array calls. Their ``backward`` is still written with
 minigrad ops (so second derivatives work); ``backward_arrays`` is the same
 formula on raw arrays, the engine's fast path for ordinary training.
 """
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.ops import reshape, sum_to, transpose
+from minigrad.backend import get_array_module
+from minigrad.ops import reshape, sum_to, transpose, where
+from minigrad.ops._args import _const, _select
 
 
 class Affine(Function):
@@ -53,6 +55,28 @@ class Affine(Function):
             return gx, gw
         gb = gy.sum(axis=0) if needs[2] else None  # gy is 2-D here: rows summed away
         return gx, gw, gb
+
+
+class AffineReLU(Affine):
+    """y = relu(x @ W + b): a ``Linear`` layer and the ``ReLU`` after it, as one node.
+
+    The mask ``y > 0`` is the same as ``x @ W + b > 0``, so with
+    dL/dz = gy where y > 0, else 0, the three gradients are Affine's of dL/dz.
+    The product is clamped in place: one array where Affine then ReLU make two.
+    """
+
+    keep_output = True  # the mask comes from the output; the pre-activation is never kept
+
+    def forward(self, x, weight, bias=None):
+        y = super().forward(x, weight, bias)
+        return get_array_module(y).maximum(y, 0, out=y)
+
+    def backward(self, gy):
+        # Selected, not multiplied by the mask: an infinite gradient at an inactive unit gives 0.
+        return super().backward(where(_const(self.output().data > 0), gy, 0.0))
+
+    def backward_arrays(self, gy):
+        return super().backward_arrays(_select(self._output_data > 0, gy))
 
 
 class SquaredError(Function):

@@ -1,4 +1,4 @@
-"""``Parameter``, ``Layer`` and ``Network``: the containers every model is built from.
+"""``Parameter`` and ``Layer``: the containers every model is built from.
 
 A ``Layer`` owns parameters (trainable tensors), buffers (non-trainable state such
 as BatchNorm's running statistics) and child layers. Assigning any of them to an
@@ -329,51 +329,3 @@ def _array_of(value):
         return value.data
     xp = get_array_module(value)
     return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)
-
-
-class Network(Layer):
-    """An ordered stack of layers; ``forward`` applies them one after the other.
-
-    ``Network(Linear(784, 100), ReLU(), Linear(100, 10))`` names its parameters
-    ``"0.weight"``, ``"0.bias"``, ``"2.weight"``... It can be indexed, sliced (a
-    slice is a new Network sharing the same layers), measured with ``len``,
-    iterated and grown with ``append``.
-    """
-
-    def __init__(self, *layers: Layer):
-        super().__init__()
-        self.stack = []
-        for layer in layers:
-            self.append(layer)
-
-    def append(self, layer: Layer) -> "Network":
-        """Add a layer at the end; returns self."""
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Network.append: expected a Layer, got {type(layer).__name__}")
-        self.stack.append(layer)
-        return self
-
-    def _direct_members(self):
-        # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";
-        # anything a subclass registers besides them follows under its own name.
-        for i, layer in enumerate(self.stack):
-            yield str(i), "layer", layer
-        for name, kind, value in super()._direct_members():
-            if not (name == "stack" or name.startswith("stack.")):
-                yield name, kind, value
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Network(*self.stack[index])
-        return self.stack[index]
-
-    def __len__(self):
-        return len(self.stack)
-
-    def __iter__(self):
-        return iter(self.stack)
-
-    def forward(self, x):
-        for layer in self.stack:
-            x = layer(x)
-        return x

@@ -12,7 +12,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import functional as F
-from minigrad.nn.fused import Affine
+from minigrad.nn.fused import Affine, AffineReLU
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
 
@@ -57,14 +57,21 @@ class Linear(Layer):
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        return self._apply(Affine, x)
+
+    def forward_relu(self, x: Tensor) -> Tensor:
+        """``relu(self(x))`` as one fused node; ``Network`` calls it for a Linear followed by a ReLU."""
+        return self._apply(AffineReLU, x)
+
+    def _apply(self, op, x):
         # One cheap test on the hot path; the precise error is worked out only on failure.
         if (not isinstance(x, Tensor) or x.data.shape[-1:] != (self.in_features,)
                 or x.data.dtype != self.weight.data.dtype):
             self._reject(x)
         # F.linear without its argument checks: this layer's weight and bias always fit each other.
         if self.bias is None:
-            return Affine.apply(x, self.weight)
-        return Affine.apply(x, self.weight, self.bias)
+            return op.apply(x, self.weight)
+        return op.apply(x, self.weight, self.bias)
 
     def _reject(self, x):
         _check_input(self, x)

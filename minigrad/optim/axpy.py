@@ -24,8 +24,7 @@ def axpy(a, x, y):
 
     ``a`` should be a Python float, so float32 arrays stay float32.
     """
-    xp = get_array_module(y)
-    if (xp is not np or y.size <= 2 * _BLOCK or x.shape != y.shape
+    if (y.size <= 2 * _BLOCK or get_array_module(y) is not np or x.shape != y.shape
             or not (y.flags.c_contiguous and x.flags.c_contiguous)):
         y += a * x
         return y

@@ -1,0 +1,63 @@
+"""``Network``: an ordered stack of layers, the model of every MLP in minigrad."""
+from __future__ import annotations
+
+from minigrad.nn.layer import Layer
+from minigrad.nn.layers import Linear, ReLU
+
+
+class Network(Layer):
+    """An ordered stack of layers; ``forward`` applies them one after the other.
+
+    ``Network(Linear(784, 100), ReLU(), Linear(100, 10))`` names its parameters
+    ``"0.weight"``, ``"0.bias"``, ``"2.weight"``... It can be indexed, sliced (a
+    slice is a new Network sharing the same layers), measured with ``len``,
+    iterated and grown with ``append``.
+    """
+
+    def __init__(self, *layers: Layer):
+        super().__init__()
+        self.stack = []
+        for layer in layers:
+            self.append(layer)
+
+    def append(self, layer: Layer) -> "Network":
+        """Add a layer at the end; returns self."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Network.append: expected a Layer, got {type(layer).__name__}")
+        self.stack.append(layer)
+        return self
+
+    def _direct_members(self):
+        # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";
+        # anything a subclass registers besides them follows under its own name.
+        for i, layer in enumerate(self.stack):
+            yield str(i), "layer", layer
+        for name, kind, value in super()._direct_members():
+            if not (name == "stack" or name.startswith("stack.")):
+                yield name, kind, value
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Network(*self.stack[index])
+        return self.stack[index]
+
+    def __len__(self):
+        return len(self.stack)
+
+    def __iter__(self):
+        return iter(self.stack)
+
+    def forward(self, x):
+        stack, n, i = self.stack, len(self.stack), 0
+        while i < n:
+            layer = stack[i]
+            # A Linear followed by a ReLU runs as one fused node (exact types only, so a
+            # subclass's own forward is always honoured): the same values and gradients,
+            # one graph node fewer, and the product clamped in place.
+            if type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU:
+                x = layer.forward_relu(x)
+                i += 2
+            else:
+                x = layer(x)
+                i += 1
+        return x

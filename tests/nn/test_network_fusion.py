@@ -1,0 +1,88 @@
+"""Network runs a Linear followed by a ReLU as one AffineReLU node: exactly the unfused results."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.backend import to_numpy
+from minigrad.nn import functional as F
+from minigrad.nn.fused import Affine, AffineReLU
+
+
+def _pair(device, dtype, bias=True):
+    mg.manual_seed(3)
+    return nn.Network(nn.Linear(6, 8, bias=bias, dtype=dtype, device=device), nn.ReLU(),
+                      nn.Linear(8, 4, bias=bias, dtype=dtype, device=device), nn.ReLU(),
+                      nn.Linear(4, 2, dtype=dtype, device=device))
+
+
+def _unfused(net, x):
+    """The same network, layer by layer, with relu as its own node."""
+    for layer in net:
+        x = F.relu(x) if type(layer) is nn.ReLU else layer(x)
+    return x
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(5, 6), (2, 3, 6)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_network_matches_layer_by_layer_bit_for_bit(device, dtype, shape, bias):
+    net = _pair(device, dtype, bias)
+    x_host = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    results = []
+    for run in (net, lambda x: _unfused(net, x)):
+        net.zero_grad()
+        x = mg.tensor(x_host, dtype=dtype, requires_grad=True, device=device)
+        out = run(x)
+        (out * out).sum().backward()
+        results.append([to_numpy(out.data), to_numpy(x.grad.data)]
+                       + [to_numpy(p.grad.data) for p in net.parameters()])
+    for fused, plain in zip(*results):
+        assert fused.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(fused, plain)
+
+
+def test_network_records_one_node_per_linear_relu_pair():
+    net = _pair("cpu", "float32")
+    out = net(mg.randn(4, 6))
+    assert type(out.creator) is Affine                    # the last Linear has no ReLU after it
+    hidden = out.creator.inputs[0]
+    assert type(hidden.creator) is AffineReLU
+    assert type(hidden.creator.inputs[0].creator) is AffineReLU
+    assert hidden.creator.inputs[0].creator.inputs[0].creator is None   # the input itself: a leaf
+
+
+def test_subclassed_layers_are_never_fused():
+    class Doubling(nn.ReLU):
+        def forward(self, x):
+            return F.relu(x) * 2.0
+
+    mg.manual_seed(0)
+    lin = nn.Linear(3, 4)
+    x = mg.randn(5, 3)
+    out = nn.Network(lin, Doubling())(x)
+    np.testing.assert_allclose(out.numpy(), 2.0 * np.maximum(lin(x).numpy(), 0.0), rtol=1e-6)
+
+
+def test_fused_relu_blocks_an_infinite_gradient_at_inactive_units():
+    mg.manual_seed(1)
+    net = nn.Network(nn.Linear(3, 50), nn.ReLU())
+    x = mg.randn(40, 3)
+    out = net(x)
+    y = out.numpy()
+    assert (y == 0).any() and (y > 0).any()
+    upstream = np.where(y == 0, np.inf, 1.0).astype(np.float32)   # inf only where the unit is off
+    out.backward(mg.tensor(upstream))
+    w_grad = net[0].weight.grad.numpy()
+    assert np.isfinite(w_grad).all()
+    np.testing.assert_allclose(w_grad, x.numpy().T @ (y > 0).astype(np.float32), rtol=1e-5)
+
+
+def test_no_grad_forward_is_the_same_and_records_nothing():
+    net = _pair("cpu", "float32")
+    x = mg.randn(4, 6)
+    with_graph = net(x)
+    with mg.no_grad():
+        plain = net(x)
+    assert plain.creator is None
+    np.testing.assert_array_equal(plain.numpy(), with_graph.numpy())
