@@ -25,12 +25,13 @@ def _check_reduction(name, reduction):
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _class_targets(name, logits, target, ignore_index):
-    """Validate integer class targets for (N, C) scores.
+def _class_targets(name, logits, target, ignore_index, reduction):
+    """Validate integer class targets for (N, C) scores; return (targets, row scale).
 
-    Returns (target array, row weights): the weights are None when every row
-    counts fully (the common case, with no per-row array work), else an (N,)
-    array with 0 for ignored rows.
+    The targets are class indices safe to gather with. The row scale is each
+    row's factor in the reduced loss: its weight (0 for an ignored row), divided
+    by the number of counted rows for ``'mean'``. It is a Python float when every
+    row counts alike (the common case: no per-row array work), else an (N,) array.
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(logits).__name__}")
@@ -53,51 +54,54 @@ def _class_targets(name, logits, target, ignore_index):
             f"expected target of shape ({n},)"
         )
     data = to_device(data, logits.device)
-    on_host = isinstance(data, np.ndarray)
-    if on_host and ignore_index is None:
-        if n and (data.min() < 0 or data.max() >= c):  # two reductions instead of mask arithmetic
-            _checked_targets(name, data, c, None, logits.dtype, tuple(logits.shape), on_host=True)  # raises
-        return data, None
-    return _checked_targets(name, data, c, ignore_index, logits.dtype, tuple(logits.shape), on_host=on_host)
+    if isinstance(data, np.ndarray):
+        return _host_targets(name, data, c, ignore_index, reduction, logits.dtype, tuple(logits.shape))
+    return _device_targets(data, c, ignore_index, reduction, logits.dtype)
 
 
-def _checked_targets(name, data, c, ignore_index, dtype, shape, on_host):
-    """(class indices safe to gather with, weight of each row): 0 for ignored rows.
+def _host_targets(name, data, c, ignore_index, reduction, dtype, shape):
+    """On the host, an index outside [0, c) (ignored rows aside) raises at once."""
+    keep = None if ignore_index is None else data != ignore_index
+    counted = data if keep is None else data[keep]
+    if counted.size and (counted.min() < 0 or counted.max() >= c):  # two reductions, no mask arithmetic
+        first = int(counted[(counted < 0) | (counted >= c)][0])
+        raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
+    if keep is None:
+        n = data.shape[0]
+        return data, (1.0 / n if reduction == "mean" and n else 1.0)
+    return np.where(keep, data, 0), _scaled_rows(keep.astype(dtype), reduction)  # ignored rows gather at 0
 
-    On the host an index outside [0, c) raises at once. On a GPU, raising would
-    mean reading the check back to the host, a synchronisation in every training
-    step; instead such a row's weight is NaN, so the loss turns NaN at its next
-    read and ``minigrad.detect_anomaly()`` names the op.
+
+def _device_targets(data, c, ignore_index, reduction, dtype):
+    """On a GPU, the same without reading anything back to the host.
+
+    Raising would mean reading the check back, a synchronisation in every
+    training step; instead an out-of-range row's scale is NaN, so the loss turns
+    NaN at its next read and ``minigrad.detect_anomaly()`` names the op. (CuPy
+    wraps an out-of-range gather index around, so the gather itself is harmless.)
+    Without ``ignore_index`` this is two kernels.
     """
     xp = get_array_module(data)
-    valid = xp.ones(data.shape[0], dtype=bool) if ignore_index is None else data != ignore_index
-    bad = valid & ((data < 0) | (data >= c))
-    if on_host and bool(bad.any()):
-        first = int(data[xp.argmax(bad)])
-        raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
-    safe = xp.where(valid & ~bad, data, 0)  # ignored rows get weight 0; any index keeps one_hot in range
-    weight = valid.astype(dtype)
-    if not on_host:
-        weight += xp.where(bad, np.nan, 0).astype(dtype)
-    return safe, weight
+    # Read as unsigned, a negative index becomes huge: one comparison checks both ends.
+    unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
+    in_range = unsigned < c
+    if ignore_index is None:
+        scale = 1.0 / data.shape[0] if reduction == "mean" and data.shape[0] else 1.0
+        return data, xp.where(in_range, dtype.type(scale), dtype.type(np.nan))
+    keep = data != ignore_index
+    weight = xp.where(keep, xp.where(in_range, dtype.type(1), dtype.type(np.nan)), dtype.type(0))
+    return xp.where(keep, data, 0), _scaled_rows(weight, reduction)
+
+
+def _scaled_rows(weight, reduction):
+    """Row weights divided by the counted rows for 'mean' (0/0 = NaN when all rows are ignored, as in torch)."""
+    return weight / weight.sum() if reduction == "mean" else weight
 
 
 def _one_hot(xp, target, n_classes, dtype):
     out = xp.zeros((target.shape[0], n_classes), dtype=dtype)
     out[xp.arange(target.shape[0]), target] = 1
     return out
-
-
-def _row_scale(reduction, row_weight, n, dtype):
-    """Each row's factor in the reduced loss: its weight, divided by the rows counted for 'mean'.
-
-    A Python float when every row counts (float32 stays float32), else an (N,) array.
-    """
-    if row_weight is None:
-        return 1.0 / n if reduction == "mean" and n else 1.0
-    if reduction == "mean":
-        return (row_weight / row_weight.sum()).astype(dtype)
-    return row_weight
 
 
 class SoftmaxCrossEntropy(Function):
@@ -178,8 +182,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    safe, row_weight = _class_targets("cross_entropy", logits, target, ignore_index)
-    row_scale = _row_scale(reduction, row_weight, logits.shape[0], logits.dtype)
+    safe, row_scale = _class_targets("cross_entropy", logits, target, ignore_index, reduction)
     return SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
                                      smoothing=float(label_smoothing), reduction=reduction)
 
@@ -198,16 +201,13 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: i
     Pair it with ``log_softmax``: ``nll_loss(log_softmax(x), t) == cross_entropy(x, t)``.
     """
     _check_reduction("nll_loss", reduction)
-    safe, row_weight = _class_targets("nll_loss", log_probs, target, ignore_index)
+    safe, row_scale = _class_targets("nll_loss", log_probs, target, ignore_index, reduction)
     xp = get_array_module(safe)
-    if row_weight is None:
-        row_weight = xp.ones(safe.shape[0], dtype=log_probs.dtype)
-    pick = _one_hot(xp, safe, log_probs.shape[1], log_probs.dtype) * row_weight[:, None]
+    pick = _one_hot(xp, safe, log_probs.shape[1], log_probs.dtype)
+    pick *= row_scale if isinstance(row_scale, float) else row_scale[:, None]
     # Only picked entries enter the sum: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
     per_row = -(ops.where(Tensor(pick != 0), log_probs, 0.0) * Tensor(pick)).sum(axis=1)
-    if reduction == "mean":
-        return per_row.sum() / Tensor(xp.asarray(row_weight.sum(), dtype=log_probs.dtype))
-    return _reduce(per_row, reduction)
+    return per_row if reduction == "none" else per_row.sum()
 
 
 def _check_like(name, x, target):

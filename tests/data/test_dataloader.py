@@ -262,3 +262,37 @@ def test_batches_never_alias_the_dataset_storage():
     (xb,) = next(iter(DataLoader(ds, batch_size=3)))
     xb.data[...] = -1.0
     np.testing.assert_array_equal(ds.x[:3], np.arange(6, dtype=np.float32).reshape(3, 2))
+
+
+def test_a_dataset_on_a_gpu_gets_each_epoch_order_uploaded_once(monkeypatch):
+    # No GPU needed: a dataset that says it lives on "cuda:0", and a to_device that records its calls.
+    uploads = []
+
+    def fake_to_device(array, device):
+        uploads.append((device, array.copy()))
+        return array
+
+    class OnGpu:
+        device = "cuda:0"
+
+        def __init__(self):
+            self.seen = []
+
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, index):
+            self.seen.append(index)
+            return (np.asarray(index, dtype=np.float32),)
+
+    monkeypatch.setattr(backend, "to_device", fake_to_device)
+    dataset = OnGpu()
+    loader = DataLoader(dataset, batch_size=4, shuffle=True, seed=3)
+    for _epoch in range(2):
+        for _ in loader:
+            pass
+    orders = [order for device, order in uploads if device == "cuda:0" and order.shape == (10,)]
+    assert len(orders) == 2                                          # one upload per epoch
+    assert sorted(orders[0]) == list(range(10)) and not np.array_equal(orders[0], orders[1])
+    assert [len(i) for i in dataset.seen] == [4, 4, 2, 4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate(dataset.seen[:3]), orders[0])   # batches slice that order

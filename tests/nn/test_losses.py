@@ -194,15 +194,29 @@ def test_integer_target_tensor_is_accepted():
     np.testing.assert_allclose(F.cross_entropy(x, t).item(), _reference_ce(LOGITS, TARGET), rtol=1e-12)
 
 
-def test_out_of_range_targets_on_a_gpu_give_nan_rows_instead_of_a_sync():
-    # The device path, run with NumPy arrays: no exception, the bad row's weight is NaN.
-    from minigrad.nn.loss_functions import _checked_targets
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_out_of_range_targets_on_a_gpu_give_nan_rows_instead_of_a_sync(dtype):
+    # The device path, run with NumPy arrays: no exception, no host read, the bad rows' scale is NaN.
+    from minigrad.nn.loss_functions import _device_targets
 
-    data = np.array([1, 7, -1, 2])
-    safe, weight = _checked_targets("cross_entropy", data, 3, None, np.float32, (4, 3), on_host=False)
-    np.testing.assert_array_equal(safe, [1, 0, 0, 2])
-    assert weight.dtype == np.float32
-    np.testing.assert_array_equal(np.isnan(weight), [False, True, True, False])
-    np.testing.assert_array_equal(weight[[0, 3]], [1.0, 1.0])
+    data = np.array([1, 7, -1, 2]).astype(dtype)       # as uint8, -1 is 255: out of range too
+    safe, scale = _device_targets(data, 3, None, "mean", np.dtype(np.float32))
+    assert safe is data                                  # CuPy wraps a bad gather index; the NaN marks the row
+    assert scale.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(scale), [False, True, True, False])
+    np.testing.assert_array_equal(scale[[0, 3]], [0.25, 0.25])
+    safe, scale = _device_targets(data, 3, 7, "sum", np.dtype(np.float32))   # index 7 ignored
+    np.testing.assert_array_equal(safe, [1, 0, data[2], 2])
+    np.testing.assert_array_equal(scale[[0, 1, 3]], [1.0, 0.0, 1.0])
+    assert np.isnan(scale[2])
     with pytest.raises(ValueError, match="class index 7 outside"):
-        _checked_targets("cross_entropy", data, 3, None, np.float32, (4, 3), on_host=True)
+        F.cross_entropy(_logits()[:4, :3], data.astype(np.int64))
+
+
+def test_cpu_targets_out_of_range_raise_but_ignored_rows_may_hold_anything():
+    x = _logits()
+    with pytest.raises(ValueError, match=r"class index -1 outside \[0, 4\) for input of shape \(5, 4\)"):
+        F.cross_entropy(x, np.array([0, 1, -1, 2, 3]))
+    loss = F.cross_entropy(x, np.array([0, -100, 1, -100, 2]), ignore_index=-100)
+    np.testing.assert_allclose(loss.item(), _reference_ce(LOGITS, np.array([0, -100, 1, -100, 2]),
+                                                          ignore_index=-100), rtol=1e-12)
