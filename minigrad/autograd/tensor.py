@@ -1,37 +1,11 @@
 """``Tensor``: an array on a device, with an optional gradient and a link to the op that made it."""
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.mode import STATE
-
-
-# id(tensor) -> (weak reference to it, the STATE.writes count of its last in-place write).
-# Kept aside so that tensors that are never written to, nearly all of them, cost nothing.
-# (A WeakKeyDictionary would compare keys with ==, which is elementwise for tensors.)
-_WRITTEN = {}
-
-
-def _mark_written(t):
-    STATE.writes += 1
-    key = id(t)
-    entry = _WRITTEN.get(key)
-    if entry is None or entry[0]() is not t:
-        def forget(ref, key=key):
-            current = _WRITTEN.get(key)
-            if current is not None and current[0] is ref:
-                del _WRITTEN[key]
-        entry = (weakref.ref(t, forget), 0)
-    _WRITTEN[key] = (entry[0], STATE.writes)
-
-
-def written_at(t) -> int:
-    """The write count of ``t``'s last in-place write (0 if it was never written to)."""
-    entry = _WRITTEN.get(id(t))
-    return entry[1] if entry is not None and entry[0]() is t else 0
+from minigrad.autograd.write_stamps import _WRITTEN, _mark_written, written_at  # noqa: F401  (re-exported)
 
 
 class Tensor:
@@ -394,52 +368,7 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _initial_grad(t, grad, where):
-    """The gradient to start backward with: given, or 1 for a one-element tensor."""
-    if grad is None:
-        if t.data.size != 1:
-            raise RuntimeError(
-                f"{where}: the gradient can be implied only for a one-element output, "
-                f"but this tensor has shape {tuple(t.shape)}; pass the gradient explicitly"
-            )
-        return Tensor._make(t._xp().ones(t.data.shape, dtype=t.data.dtype), None, 0)
-    grad = as_tensor(grad, like=t)
-    if grad.shape != t.shape:
-        raise ValueError(f"{where}: gradient has shape {tuple(grad.shape)}, expected {tuple(t.shape)}")
-    gd, td = grad.data.dtype, t.data.dtype
-    if gd != td:
-        if gd.kind in "fc":  # as for operands: floating dtypes are never converted silently
-            raise TypeError(f"{where}: gradient has dtype {gd}, but the tensor has dtype {td}")
-        grad = Tensor._make(grad.data.astype(td), None, 0)  # integer or bool ones, say
-    return grad
-
-
-def as_tensor(x, like=None):
-    """``x`` as a Tensor; Python numbers and host arrays take the dtype and device of ``like``.
-
-    A Python scalar never promotes: ``x * 2.0`` stays float32 for a float32 ``x``.
-    A floating array or number joining a floating tensor takes that tensor's dtype.
-    """
-    if isinstance(x, Tensor):
-        return x
-    if like is None:
-        # A bare Python float is float32 like every float minigrad makes (mg.where(m, 1.0, 0.0)).
-        return Tensor(np.asarray(x, dtype=backend.DEFAULT_FLOAT) if type(x) is float else np.asarray(x))
-    xp = like._xp()
-    ref = like.data.dtype
-    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-        if ref.kind in "fc":
-            dtype = ref
-        elif isinstance(x, float):  # an integer tensor meeting a Python float: float32, not float64
-            dtype = backend.DEFAULT_FLOAT
-        else:
-            dtype = np.result_type(like.data, x)
-        return Tensor(xp.asarray(x, dtype=dtype))
-    arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
-    if arr.dtype.kind in "fc" and ref.kind in "fc":
-        arr = arr.astype(ref, copy=False)
-    return Tensor(arr)
-
-
+# Both need Tensor, so they are imported once it exists (and before ops, which import as_tensor from here).
+from minigrad.autograd.coercion import _initial_grad, as_tensor  # noqa: E402,F401  (re-exported)
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.autograd import engine as _engine  # noqa: E402

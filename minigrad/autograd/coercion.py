@@ -1,0 +1,56 @@
+"""Turning Python numbers, host arrays and user-given gradients into Tensors (the dtype and device rules).
+
+``as_tensor`` is how every op takes its operands; ``_initial_grad`` is the gradient
+that ``Tensor.backward`` and ``minigrad.grad`` start from.
+"""
+import numpy as np
+
+from minigrad import backend
+from minigrad.autograd.tensor import Tensor  # tensor.py imports this module only after Tensor is defined
+
+
+def _initial_grad(t, grad, where):
+    """The gradient to start backward with: given, or 1 for a one-element tensor."""
+    if grad is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"{where}: the gradient can be implied only for a one-element output, "
+                f"but this tensor has shape {tuple(t.shape)}; pass the gradient explicitly"
+            )
+        return Tensor._make(t._xp().ones(t.data.shape, dtype=t.data.dtype), None, 0)
+    grad = as_tensor(grad, like=t)
+    if grad.shape != t.shape:
+        raise ValueError(f"{where}: gradient has shape {tuple(grad.shape)}, expected {tuple(t.shape)}")
+    gd, td = grad.data.dtype, t.data.dtype
+    if gd != td:
+        if gd.kind in "fc":  # as for operands: floating dtypes are never converted silently
+            raise TypeError(f"{where}: gradient has dtype {gd}, but the tensor has dtype {td}")
+        grad = Tensor._make(grad.data.astype(td), None, 0)  # integer or bool ones, say
+    return grad
+
+
+def as_tensor(x, like=None):
+    """``x`` as a Tensor; Python numbers and host arrays take the dtype and device of ``like``.
+
+    A Python scalar never promotes: ``x * 2.0`` stays float32 for a float32 ``x``.
+    A floating array or number joining a floating tensor takes that tensor's dtype.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if like is None:
+        # A bare Python float is float32 like every float minigrad makes (mg.where(m, 1.0, 0.0)).
+        return Tensor(np.asarray(x, dtype=backend.DEFAULT_FLOAT) if type(x) is float else np.asarray(x))
+    xp = like._xp()
+    ref = like.data.dtype
+    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        if ref.kind in "fc":
+            dtype = ref
+        elif isinstance(x, float):  # an integer tensor meeting a Python float: float32, not float64
+            dtype = backend.DEFAULT_FLOAT
+        else:
+            dtype = np.result_type(like.data, x)
+        return Tensor(xp.asarray(x, dtype=dtype))
+    arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
+    if arr.dtype.kind in "fc" and ref.kind in "fc":
+        arr = arr.astype(ref, copy=False)
+    return Tensor(arr)

@@ -1,0 +1,96 @@
+"""Schedules that move the lr between a start and an end value: cosine annealing, linear decay, linear warmup."""
+
+import math
+
+from minigrad.optim.lr_scheduler_base import LRScheduler, _check_positive_int
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine annealing (Loshchilov and Hutter, 2017), as ``torch.optim.lr_scheduler.CosineAnnealingLR``.
+
+    ``lr_k = eta_min + (lr_0 - eta_min) * (1 + cos(pi * k / T_max)) / 2``; this closed
+    form is what PyTorch's recursive update follows, including after ``T_max``
+    (the lr rises again with period ``2 T_max``; there are no restarts).
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        _check_positive_int("T_max", T_max, "CosineAnnealingLR")
+        self.T_max, self.eta_min = T_max, float(eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    r"""The textbook's linear decay (Goodfellow et al., *Deep Learning*, eq. 8.14).
+
+    ``lr_k = (1 - a) * lr_0 + a * lr_tau`` with ``a = k / tau`` for ``k <= tau``,
+    and ``lr_k = lr_tau`` afterwards.
+
+    Signature: ``LinearLR(optimizer, end_lr=None, total_iters=5, *, end_factor=None, last_epoch=-1)``;
+    give exactly one of ``end_lr`` (the same ``lr_tau`` for every group, or a list
+    with one per group) and ``end_factor`` (``lr_tau = end_factor * lr_0``).
+    ``total_iters`` is ``tau``.
+
+    This differs from ``torch.optim.lr_scheduler.LinearLR``, which is written as a
+    factor going from ``start_factor`` (default 1/3) to ``end_factor``:
+    ``LinearLR(opt, end_factor=f, total_iters=tau)`` here equals PyTorch's
+    ``LinearLR(opt, start_factor=1.0, end_factor=f, total_iters=tau)``. For a ramp
+    up, use :class:`LinearWarmup`.
+    """
+
+    def __init__(self, optimizer, end_lr=None, total_iters=5, *, end_factor=None, last_epoch=-1):
+        if (end_lr is None) == (end_factor is None):
+            raise ValueError("LinearLR: give exactly one of end_lr and end_factor, "
+                             f"got end_lr={end_lr!r}, end_factor={end_factor!r}")
+        _check_positive_int("total_iters", total_iters, "LinearLR")
+        n_groups = len(optimizer.param_groups)
+        if end_lr is not None:
+            end_lrs = list(end_lr) if isinstance(end_lr, (list, tuple)) else [end_lr] * n_groups
+            if len(end_lrs) != n_groups:
+                raise ValueError(f"LinearLR: expected {n_groups} end_lr values, got {len(end_lrs)}")
+            for value in end_lrs:
+                if not float(value) >= 0.0:
+                    raise ValueError(f"LinearLR: end_lr must be >= 0, got {value}")
+            self.end_lrs = [float(v) for v in end_lrs]
+            self.end_factor = None
+        else:
+            if not float(end_factor) >= 0.0:
+                raise ValueError(f"LinearLR: end_factor must be >= 0, got {end_factor}")
+            self.end_lrs = None
+            self.end_factor = float(end_factor)
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        a = min(epoch, self.total_iters) / self.total_iters                # a = k / tau, then 1
+        ends = self.end_lrs or [self.end_factor * base for base in self.base_lrs]
+        return [(1 - a) * base + a * end for base, end in zip(self.base_lrs, ends)]  # (1-a) lr_0 + a lr_tau
+
+
+class LinearWarmup(LRScheduler):
+    r"""Linear warmup: ramp the lr from ``start_factor * lr_0`` up to ``lr_0``.
+
+    ``lr_k = lr_0 * (s + (1 - s) * min(k, W) / W)`` with ``s = start_factor`` and
+    ``W = warmup_iters``; the lr stays at ``lr_0`` after ``W`` epochs. Same as
+    ``torch.optim.lr_scheduler.LinearLR(opt, start_factor=s, end_factor=1.0,
+    total_iters=W)``. Follow it with another schedule via :class:`SequentialLR`::
+
+        warmup = LinearWarmup(opt, warmup_iters=5)
+        cosine = CosineAnnealingLR(opt, T_max=95)
+        schedule = SequentialLR(opt, [warmup, cosine], milestones=[5])
+    """
+
+    def __init__(self, optimizer, warmup_iters, start_factor=0.1, last_epoch=-1):
+        _check_positive_int("warmup_iters", warmup_iters, "LinearWarmup")
+        if not 0.0 <= float(start_factor) <= 1.0:
+            raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
+        self.warmup_iters, self.start_factor = warmup_iters, float(start_factor)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        s = self.start_factor
+        factor = s + (1 - s) * min(epoch, self.warmup_iters) / self.warmup_iters
+        return [base * factor for base in self.base_lrs]

@@ -1,0 +1,142 @@
+"""``state_dict`` / ``load_state_dict`` of every optimizer: its state as plain data and back.
+
+:class:`StateDictMixin` is a base of :class:`minigrad.optim.Optimizer` and is not used on
+its own: it reads the optimizer's ``param_groups``, ``state`` and ``_validate_group``.
+Parameters are named by their position across the groups, like PyTorch; arrays are
+copied out, and copied back onto each parameter's device and floating dtype.
+"""
+
+import numpy as np
+
+from minigrad.backend import device_of, get_array_module, to_device, to_numpy
+from minigrad.optim.validation import _describe
+
+
+def _is_array(value):
+    """True for a backend ndarray (NumPy or CuPy)."""
+    return isinstance(value, np.ndarray) or get_array_module(value) is not np
+
+
+def _array_like_param(value, param):
+    """A fresh copy of ``value`` on ``param``'s device; floating arrays take ``param``'s dtype."""
+    value = to_device(value, device_of(param.data))
+    dtype = param.data.dtype if value.dtype.kind in "fc" else value.dtype
+    return get_array_module(param.data).array(value, dtype=dtype, copy=True)
+
+
+def _copy_value(value):
+    """A copy of one state entry: arrays copied, lists copied element-wise, numbers as is."""
+    if _is_array(value):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_value(v) for v in value)
+    return value
+
+
+def _plain(value):
+    """Turn 0-d arrays and NumPy scalars back into Python numbers (inside tuples and lists too)."""
+    if _is_array(value) and value.ndim == 0:
+        return to_numpy(value).item()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+class StateDictMixin:
+    """Checkpoints of an optimizer: :meth:`state_dict` and :meth:`load_state_dict`."""
+
+    #: State entries that are plain numbers, not arrays shaped like the parameter.
+    scalar_state_keys = ("step",)
+    #: True when every array in a parameter's state has that parameter's shape, so that
+    #: load_state_dict can reject a checkpoint of a differently shaped model.
+    param_shaped_state = False
+
+    def state_dict(self) -> dict:
+        """The optimizer's state as plain data, with parameters named by position.
+
+        Returns ``{"state": {index: {name: array or number}}, "param_groups":
+        [{**hyperparameters, "params": [index, ...]}]}``; indices count the
+        parameters across groups in order. Arrays are copies of the backend
+        arrays (NumPy or CuPy), so later steps do not change the returned dict.
+        """
+        index_of = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {name: value for name, value in group.items() if name != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index_of.setdefault(id(p), len(index_of))
+                packed["params"].append(index_of[id(p)])
+            groups.append(packed)
+
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index_of[id(p)]] = {name: _copy_value(value) for name, value in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict):
+        """Restore a state produced by :meth:`state_dict` (possibly of another run).
+
+        The number of groups and the size of each group must match. Hyperparameters
+        are taken from ``state_dict``; the parameters stay this optimizer's own.
+        Array state is copied onto each parameter's device, floating arrays cast to
+        its dtype (entries named in ``scalar_state_keys`` become Python numbers).
+        With ``param_shaped_state``, an array whose shape differs from its
+        parameter's is rejected.
+        """
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups' entries")
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, "
+                f"but the optimizer has {len(self.param_groups)}"
+            )
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"loaded state dict's param group {i} has {len(saved['params'])} parameters, "
+                    f"but the optimizer's group {i} has {len(group['params'])}"
+                )
+
+        param_of = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            for index, p in zip(saved["params"], group["params"]):
+                param_of[int(index)] = p
+
+        new_state = {}
+        for key, entries in state_dict["state"].items():
+            index = int(key)
+            if index not in param_of:
+                raise ValueError(f"loaded state dict has state for parameter {index}, which no group lists")
+            p = param_of[index]
+            new_state[p] = {name: self._restore_value(name, value, p) for name, value in entries.items()}
+
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            restored = {name: _plain(value) for name, value in saved.items() if name != "params"}
+            restored["params"] = group["params"]
+            self._validate_group(restored)
+            new_groups.append(restored)
+
+        self.state = new_state
+        self.param_groups = new_groups
+
+    def _restore_value(self, name, value, p):
+        """One saved state entry, made ready for parameter ``p``."""
+        if name in self.scalar_state_keys:
+            return _plain(value)
+        if _is_array(value):
+            if self.param_shaped_state and tuple(value.shape) != tuple(p.shape):
+                raise ValueError(
+                    f"loaded state '{name}' has shape {tuple(value.shape)}, "
+                    f"but its parameter is {_describe(p)}"
+                )
+            return _array_like_param(value, p)
+        if isinstance(value, (list, tuple)):
+            return type(value)(_array_like_param(v, p) if _is_array(v) else _plain(v) for v in value)
+        return _plain(value)
