@@ -167,6 +167,15 @@ def _check_inputs_unchanged(fn):
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it, "
                 "so its gradient would come from the new values; modify a copy, or compute the forward again"
             )
+    # A node that differentiates through its output (keep_output) saved that array too.
+    ref = getattr(fn, "_output_ref", None) if fn.keep_output else None
+    out = ref() if ref is not None else None
+    if out is not None and written_at(out) > fn._writes:
+        raise RuntimeError(
+            f"{fn.name}: its output (shape {tuple(out.shape)}) was modified in place after the graph saved it "
+            "for backward, so its gradient would come from the new values; modify a copy, or compute the "
+            "forward again"
+        )
 
 
 def _send(pending, fn, index, g):

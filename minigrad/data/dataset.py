@@ -105,8 +105,8 @@ def _as_backend_array(value):
 
 
 def _index_for(array, index):
-    """Put an index array on the same device as ``array`` (NumPy indices into CuPy arrays)."""
+    """Put an index array on the same device as ``array``: NumPy indices into CuPy arrays, and
+    back (a DataLoader uploads a GPU dataset's epoch order; a field left on the host needs it there)."""
     if isinstance(index, slice):
         return index
-    xp = backend.get_array_module(array)
-    return xp.asarray(index)
+    return backend.to_device(index, backend.device_of(array))

@@ -68,10 +68,10 @@ class DataLoader:
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         self.epoch += 1
         where = getattr(self.dataset, "device", "cpu")
-        if isinstance(where, str) and where != "cpu":
+        if isinstance(where, str) and where.strip().lower().startswith("cuda"):
             # A dataset on a GPU gets the epoch's order uploaded once; each batch's
             # indices are then a slice of it there, not a host-to-device copy per batch.
-            order = backend.to_device(order, where)
+            order = backend.to_device(order, backend.normalize_device(where))
         return self._batches(order)
 
     def _batches(self, order):

@@ -329,3 +329,12 @@ def _array_of(value):
         return value.data
     xp = get_array_module(value)
     return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)
+
+
+def __getattr__(name):
+    # Network lived here before it moved to network.py (which imports this module); keep the old path.
+    if name == "Network":
+        from minigrad.nn.network import Network
+
+        return Network
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

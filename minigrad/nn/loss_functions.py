@@ -95,7 +95,10 @@ def _device_targets(data, c, ignore_index, reduction, dtype):
 
 def _scaled_rows(weight, reduction):
     """Row weights divided by the counted rows for 'mean' (0/0 = NaN when all rows are ignored, as in torch)."""
-    return weight / weight.sum() if reduction == "mean" else weight
+    if reduction != "mean":
+        return weight
+    with np.errstate(invalid="ignore", divide="ignore"):  # every row ignored: NaN by design, not a warning
+        return weight / weight.sum()
 
 
 def _one_hot(xp, target, n_classes, dtype):
@@ -183,6 +186,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     safe, row_scale = _class_targets("cross_entropy", logits, target, ignore_index, reduction)
+    if safe is target or (isinstance(target, Tensor) and safe is target.data):
+        # The node keeps the indices for backward: never the caller's array, which may be refilled first.
+        safe = safe.copy()
     return SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
                                      smoothing=float(label_smoothing), reduction=reduction)
 

@@ -29,7 +29,8 @@ def axpy(a, x, y):
         y += a * x
         return y
     flat_y, flat_x = y.reshape(-1), x.reshape(-1)  # views: both are contiguous
-    scratch = np.empty(_BLOCK, dtype=np.result_type(x.dtype, y.dtype))
+    # a's own type counts too: a NumPy float64 makes a*x float64 in the plain formula, so here as well.
+    scratch = np.empty(_BLOCK, dtype=np.result_type(x.dtype, y.dtype, a))
     n = flat_y.size
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)

@@ -53,3 +53,27 @@ def test_write_stamps_are_forgotten_with_their_tensors():
     del t
     gc.collect()
     assert len(tensor_module._WRITTEN) == before
+
+
+def test_overwriting_the_output_a_node_kept_for_backward_is_an_error():
+    # exp (and the fused Linear+ReLU node, whose mask comes from its output) differentiate
+    # through their saved output: writing to it under no_grad must not change the gradient silently.
+    t = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.exp(t)
+    with mg.no_grad():
+        y[0] = 100.0
+    loss = (y * 1.0).sum()             # recorded after the write: its own input check cannot see it
+    with pytest.raises(RuntimeError, match=r"Exp: its output \(shape \(2,\)\) was modified in place"):
+        loss.backward()                # it would give t.grad[0] == 100 instead of e
+
+
+def test_overwriting_the_output_of_a_fused_linear_relu_is_an_error():
+    from minigrad import nn
+
+    mg.manual_seed(0)
+    h = nn.Network(nn.Linear(3, 6), nn.ReLU())(mg.randn(5, 3))
+    with mg.no_grad():
+        h[:, :3] = 0.0                 # would turn the fused node's mask off where the unfused ReLU's is on
+    loss = (h * 2.0).sum()
+    with pytest.raises(RuntimeError, match="AffineReLU: its output"):
+        loss.backward()

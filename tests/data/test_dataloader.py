@@ -296,3 +296,67 @@ def test_a_dataset_on_a_gpu_gets_each_epoch_order_uploaded_once(monkeypatch):
     assert sorted(orders[0]) == list(range(10)) and not np.array_equal(orders[0], orders[1])
     assert [len(i) for i in dataset.seen] == [4, 4, 2, 4, 4, 2]
     np.testing.assert_array_equal(np.concatenate(dataset.seen[:3]), orders[0])   # batches slice that order
+
+
+def test_a_dataset_with_arrays_on_the_gpu_and_on_the_host_still_batches(monkeypatch):
+    # ArrayDataset's device is its first array's: with that one on a GPU the epoch order is uploaded,
+    # and a field still on the host must get its batch indices back on the host. No GPU needed: a
+    # stand-in "device array" that, like a CuPy array, refuses to become a NumPy array implicitly.
+    from minigrad.data.dataset import ArrayDataset
+
+    class DeviceArray:
+        def __init__(self, host):
+            self.host = np.asarray(host)
+            self.shape, self.dtype = self.host.shape, self.host.dtype
+
+        def __len__(self):
+            return len(self.host)
+
+        def __getitem__(self, index):
+            if not isinstance(index, (DeviceArray, slice)):
+                raise TypeError("a device array takes device indices")
+            return DeviceArray(self.host[index.host if isinstance(index, DeviceArray) else index])
+
+        def __array__(self, *args, **kwargs):
+            raise TypeError("Implicit conversion to a NumPy array is not allowed")
+
+    real_to_device, real_device_of = backend.to_device, backend.device_of
+
+    def fake_to_device(array, device):
+        if device == "cpu":
+            return array.host if isinstance(array, DeviceArray) else real_to_device(array, device)
+        return array if isinstance(array, DeviceArray) else DeviceArray(array)
+
+    monkeypatch.setattr(backend, "to_device", fake_to_device)
+    monkeypatch.setattr(backend, "device_of",
+                        lambda a: "cuda:0" if isinstance(a, DeviceArray) else real_device_of(a))
+    x = DeviceArray(np.arange(10, dtype=np.float32) * 2)
+    y = np.arange(10, dtype=np.int64)
+    dataset = ArrayDataset(x, y)
+    assert dataset.device == "cuda:0"
+    batches = list(DataLoader(dataset, batch_size=4, shuffle=True, seed=1, device="cpu"))
+    xs = np.concatenate([xb.numpy() for xb, _ in batches])
+    ys = np.concatenate([yb.numpy() for _, yb in batches])
+    np.testing.assert_array_equal(xs, 2 * ys)
+    assert sorted(ys) == list(range(10))
+
+
+def test_a_dataset_that_says_cuda_without_an_index_gets_a_canonical_device(monkeypatch):
+    seen = []
+
+    def fake_to_device(array, device):
+        seen.append(device)
+        return array
+
+    class SaysCuda:
+        device = "cuda"
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, index):
+            return (np.asarray(index, dtype=np.float32),)
+
+    monkeypatch.setattr(backend, "to_device", fake_to_device)
+    assert len(list(DataLoader(SaysCuda(), batch_size=2))) == 2
+    assert seen and set(seen) <= {"cuda:0", "cpu"}

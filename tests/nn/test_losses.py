@@ -220,3 +220,33 @@ def test_cpu_targets_out_of_range_raise_but_ignored_rows_may_hold_anything():
     loss = F.cross_entropy(x, np.array([0, -100, 1, -100, 2]), ignore_index=-100)
     np.testing.assert_allclose(loss.item(), _reference_ce(LOGITS, np.array([0, -100, 1, -100, 2]),
                                                           ignore_index=-100), rtol=1e-12)
+
+
+@pytest.mark.parametrize("ignore_index", [None, -100])
+@pytest.mark.parametrize("as_tensor", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_cross_entropy_gradient_uses_the_targets_of_its_forward(device, ignore_index, as_tensor, create_graph):
+    # The node keeps the class indices for backward: it must not keep the caller's array,
+    # which may be refilled before backward runs (a reused label buffer, gradient accumulation).
+    def grad_after(refill):
+        x = _logits(device)
+        t = mg.tensor(TARGET.copy(), device=device) if as_tensor else TARGET.copy()
+        loss = F.cross_entropy(x, t, ignore_index=ignore_index)
+        if refill:
+            (t.data if as_tensor else t)[...] = 2
+        (g,) = mg.grad(loss, [x], create_graph=create_graph)
+        return g.numpy()
+
+    np.testing.assert_array_equal(grad_after(refill=True), grad_after(refill=False))
+
+
+def test_mean_over_only_ignored_rows_is_nan_without_a_warning(recwarn):
+    loss = F.cross_entropy(mg.zeros(2, 3), np.array([-1, -1]), ignore_index=-1)
+    assert np.isnan(loss.item())
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
+
+
+def test_network_keeps_its_old_import_path():
+    from minigrad.nn.layer import Network
+
+    assert Network is mg.nn.Network

@@ -33,3 +33,17 @@ def test_axpy_handles_non_contiguous_and_broadcast_operands():
     view = np.zeros((3 * _BLOCK, 2), dtype=np.float32)[:, 0]            # y itself a strided view
     axpy(1.0, np.ones(3 * _BLOCK, dtype=np.float32), view)
     assert view.base[:, 0].sum() == 3 * _BLOCK and view.base[:, 1].sum() == 0
+
+
+@pytest.mark.parametrize("a", [np.float64(-0.1), np.float32(-0.1), -0.1])
+def test_axpy_blocked_equals_the_plain_formula_for_a_numpy_scalar_factor(a):
+    # A NumPy float64 factor makes the plain formula compute a*x in float64 and round once;
+    # the blocked path must do the same arithmetic, not round a*x to float32 first.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(3 * _BLOCK).astype(np.float32)
+    y = rng.standard_normal(3 * _BLOCK).astype(np.float32)
+    expected = y.copy()
+    expected += a * x
+    axpy(a, x, y)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, expected)
