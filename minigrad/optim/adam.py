@@ -21,6 +21,7 @@ class _AdamFamily(Optimizer):
     """
 
     param_shaped_state = True
+    decaying_state = ("exp_avg",)
 
     def _validate_group(self, group):
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")

@@ -32,6 +32,7 @@ arrays); and a gradient whose shape differs from its parameter's is an error.
 from minigrad.autograd.mode import enable_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_state import StateDictMixin
+from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
 from minigrad.optim.optimizer_state import _array_like_param, _copy_value, _is_array, _plain  # noqa: F401  (re-exported)
 from minigrad.optim.validation import _describe, _is_tensor
 from minigrad.optim.validation import _Required, check_betas, check_hyperparameter, required  # noqa: F401  (re-exported)
@@ -51,6 +52,11 @@ class Optimizer(StateDictMixin):
     Python numbers (the step count, ...); every other array entry has the
     parameter's dtype and device (and its shape when ``param_shaped_state``).
     """
+
+    #: State arrays that decay toward zero where the gradient vanishes and enter the
+    #: step only as a factor (never a denominator): ``_count_step`` flushes their
+    #: subnormal entries now and then, which CPUs compute on very slowly.
+    decaying_state = ()
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -206,13 +212,14 @@ class Optimizer(StateDictMixin):
                 g = g + weight_decay * theta                # g = g + lambda*theta
         return g
 
-    @staticmethod
-    def _count_step(state, theta, *zeroed, **filled):
+    def _count_step(self, state, theta, *zeroed, **filled):
         """Advance ``state["step"]`` and return it: the step count ``t``, 1 on the first step.
 
         On a parameter's first step this also creates ``state["step"]`` and, with
         ``theta``'s shape, dtype and device, one array of zeros per name in
         ``zeroed`` and one array full of ``value`` per ``name=value`` in ``filled``.
+        Every ``FLUSH_EVERY`` steps the arrays named in ``decaying_state`` lose
+        their subnormal entries (see ``minigrad.optim.subnormal``).
         """
         if not state:
             xp = get_array_module(theta)
@@ -221,8 +228,12 @@ class Optimizer(StateDictMixin):
                 state[name] = xp.zeros_like(theta)
             for name, value in filled.items():
                 state[name] = xp.full_like(theta, float(value))
-        state["step"] += 1
-        return state["step"]
+        t = state["step"] = state.get("step", 0) + 1  # (a checkpoint of SGD before it counted steps has none)
+        if t % FLUSH_EVERY == 0:
+            for name in self.decaying_state:
+                if name in state:
+                    flush_subnormals_(state[name])
+        return t
 
     @staticmethod
     def _evaluate_closure(closure):

@@ -42,6 +42,7 @@ class RMSprop(Optimizer):
     """
 
     param_shaped_state = True
+    decaying_state = ("momentum_buffer", "grad_avg")
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False, maximize=False):

@@ -29,7 +29,8 @@ class SGD(Optimizer):
         nesterov: use Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
         maximize: maximize the objective instead of minimizing it.
 
-    State per parameter: ``momentum_buffer`` (only when momentum is used).
+    State per parameter (only when momentum is used): ``momentum_buffer``, and
+    ``step``, the count that paces the flush of its subnormal entries.
 
     ``maximize`` negates the gradient first, before weight decay, as PyTorch's
     code does (the algorithm box of PyTorch's SGD documentation writes the sign
@@ -37,6 +38,7 @@ class SGD(Optimizer):
     """
 
     param_shaped_state = True
+    decaying_state = ("momentum_buffer",)
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
                  nesterov=False, maximize=False):
@@ -65,6 +67,7 @@ class SGD(Optimizer):
                 if regularize:
                     g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 if mu != 0:
+                    self._count_step(state, theta)          # the step count paces the subnormal flush
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = g.copy()   # b = g
