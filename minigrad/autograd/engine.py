@@ -37,7 +37,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         root_grads = [g.data for g in root_grads]
     # pending: node -> the gradient of its output summed so far (a list, one per
     # output, for the rare multi-output node). deps: node -> consumers yet to send.
-    pending, leaf_grads, deps, stack = {}, {}, {}, []
+    # owned: the nodes whose pending gradient is an array nothing else holds.
+    pending, leaf_grads, deps, stack, owned = {}, {}, {}, [], set()
     for t, g in zip(roots, root_grads):
         fn = t.creator
         if fn is None:
@@ -86,11 +87,15 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if g is None:  # every consumer returned None for it: no gradient flows through fn
                 gxs = (None,) * len(fn.inputs)
             elif plain and fast is not None and fn.n_outputs == 1 and not fn._hooks:
-                gxs = fast(g)  # the common case: one output, raw arrays, nothing to observe
+                # The common case: one output, raw arrays, nothing to observe. A gradient
+                # no one else can see may be overwritten by the node (e.g. masked in place).
+                in_place = fn.backward_arrays_owned if fn in owned else None
+                gxs = fast(g) if in_place is None else in_place(g)
             else:
                 gxs = _run_node(fn, g, array_mode, capture, results, anomaly)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
+            fresh = fn.fresh_grads
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 c = x.creator
                 if gx is not None and need:
@@ -102,7 +107,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         leaf_grads[x] = gx if prev is None else prev + gx
                     elif c.n_outputs == 1:
                         prev = pending.get(c)
-                        pending[c] = gx if prev is None else prev + gx
+                        if prev is None:
+                            pending[c] = gx
+                            if fresh:
+                                owned.add(c)
+                        else:
+                            pending[c] = prev + gx
+                            owned.add(c)  # the sum is a new array
                     else:
                         _send(pending, c, x._out_index, gx)
                 if c is not None:

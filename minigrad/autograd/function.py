@@ -48,6 +48,13 @@ class Function:
     # graph nodes for the backward pass would only cost time. ``backward`` stays
     # the definition; the op registry tests check that the two agree.
     backward_arrays = None
+    # Two promises that let the engine skip a temporary per node. ``fresh_grads``: the
+    # arrays ``backward_arrays`` returns are new, distinct, and kept by nothing else (not
+    # ``gy``, not a view of anything). ``backward_arrays_owned``: ``backward_arrays`` that
+    # may overwrite ``gy``; the engine calls it only when ``gy`` is an array no one else
+    # can see (a fresh gradient from one producer, or a sum the engine made itself).
+    fresh_grads = False
+    backward_arrays_owned = None
 
     @classmethod
     def apply(cls, *inputs, **params):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops import reshape, sum_to, transpose, where
-from minigrad.ops._args import _const, _select
+from minigrad.ops._args import _const, _select, _select_
 
 
 class Affine(Function):
@@ -21,6 +21,8 @@ class Affine(Function):
     An input with more than two dimensions is a batch of rows: its leading
     dimensions are flattened for dL/dW.
     """
+
+    fresh_grads = True  # three new arrays: two products and a row sum
 
     def forward(self, x, weight, bias=None):
         y = x @ weight
@@ -78,12 +80,17 @@ class AffineReLU(Affine):
     def backward_arrays(self, gy):
         return super().backward_arrays(_select(self._output_data > 0, gy))
 
+    def backward_arrays_owned(self, gy):
+        return super().backward_arrays(_select_(self._output_data > 0, gy))  # gy is ours: mask it in place
+
 
 class SquaredError(Function):
     """L = scale * sum((x - t)^2), with scale = 1/n for the mean and 1 for the sum.
 
     dL/dx = 2 scale (x - t),   dL/dt = -dL/dx.
     """
+
+    fresh_grads = True
 
     def __init__(self, scale):
         self.scale = scale

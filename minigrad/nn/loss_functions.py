@@ -119,6 +119,8 @@ class SoftmaxCrossEntropy(Function):
     The one-hot part is a gather at the target index, never a dense (N, C) array.
     """
 
+    fresh_grads = True  # the gradient is a new array: exp(log_p), then shifted and scaled in place
+
     def __init__(self, target, row_scale, smoothing, reduction):
         self.target = target            # (N,) class indices, each in [0, C)
         self.row_scale = row_scale      # Python float, or (N,) array with 0 for ignored rows

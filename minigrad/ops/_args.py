@@ -100,6 +100,18 @@ def _select(mask, values):
     return get_array_module(values).multiply(values.view(ints), mask).view(values.dtype)
 
 
+def _select_(mask, values):
+    """``_select`` in place: ``values`` becomes itself where ``mask``, else +0.0; returns it."""
+    ints = _INT_OF_SIZE.get(values.dtype.itemsize)
+    xp = get_array_module(values)
+    if ints is None:
+        xp.copyto(values, 0, where=~mask)
+        return values
+    bits = values.view(ints)
+    xp.multiply(bits, mask, out=bits)
+    return values
+
+
 def _const(array):
     """A constant (no-grad) tensor around an array computed in backward."""
     return Tensor._make(array, None, 0)
