@@ -11,7 +11,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops import reshape, sum_to, transpose, where
-from minigrad.ops._args import _const, _select, _select_
+from minigrad.ops._args import _const, _select
 
 
 class Affine(Function):
@@ -81,7 +81,7 @@ class AffineReLU(Affine):
         return super().backward_arrays(_select(self._output_data > 0, gy))
 
     def backward_arrays_owned(self, gy):
-        return super().backward_arrays(_select_(self._output_data > 0, gy))  # gy is ours: mask it in place
+        return super().backward_arrays(_select(self._output_data > 0, gy, in_place=True))  # gy is ours
 
 
 class SquaredError(Function):

@@ -67,8 +67,7 @@ def _host_targets(name, data, c, ignore_index, reduction, dtype, shape):
         first = int(counted[(counted < 0) | (counted >= c)][0])
         raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
     if keep is None:
-        n = data.shape[0]
-        return data, (1.0 / n if reduction == "mean" and n else 1.0)
+        return data, _uniform_scale(reduction, data.shape[0])
     return np.where(keep, data, 0), _scaled_rows(keep.astype(dtype), reduction)  # ignored rows gather at 0
 
 
@@ -86,11 +85,16 @@ def _device_targets(data, c, ignore_index, reduction, dtype):
     unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
     in_range = unsigned < c
     if ignore_index is None:
-        scale = 1.0 / data.shape[0] if reduction == "mean" and data.shape[0] else 1.0
+        scale = _uniform_scale(reduction, data.shape[0])
         return data, xp.where(in_range, dtype.type(scale), dtype.type(np.nan))
     keep = data != ignore_index
     weight = xp.where(keep, xp.where(in_range, dtype.type(1), dtype.type(np.nan)), dtype.type(0))
     return xp.where(keep, data, 0), _scaled_rows(weight, reduction)
+
+
+def _uniform_scale(reduction, n):
+    """Every row's factor when all n rows count: 1/n for 'mean', else 1 (a Python float)."""
+    return 1.0 / n if reduction == "mean" and n else 1.0
 
 
 def _scaled_rows(weight, reduction):

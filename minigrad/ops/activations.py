@@ -9,7 +9,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _const, _python_number, _select, _select_, as_floating
+from minigrad.ops._args import _const, _python_number, _select, as_floating
 from minigrad.ops.selection import where
 
 
@@ -28,7 +28,7 @@ class ReLU(Function):
         return _select(self.inputs[0].data > 0, gy)
 
     def backward_arrays_owned(self, gy):
-        return _select_(self.inputs[0].data > 0, gy)
+        return _select(self.inputs[0].data > 0, gy, in_place=True)
 
 
 class LeakyReLU(Function):
