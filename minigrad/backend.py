@@ -94,6 +94,11 @@ def get_array_module(array):
     return _cupy if isinstance(array, _cupy.ndarray) else np
 
 
+def is_array(value) -> bool:
+    """True for a backend array: a NumPy or a CuPy ndarray."""
+    return isinstance(value, np.ndarray) or get_array_module(value) is not np
+
+
 def device_of(array) -> str:
     """The device string of a backend array."""
     if type(array) is np.ndarray or _cupy is None or _cupy is False:

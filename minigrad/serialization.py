@@ -28,19 +28,13 @@ import numpy as np
 from minigrad.atomic import atomic_file
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module, normalize_device, to_device, to_numpy
+from minigrad.backend import is_array, normalize_device, to_device, to_numpy
 
 __all__ = ["save", "load"]
 
 _FORMAT = "minigrad-checkpoint"
 _VERSION = 1
 _MANIFEST = "__manifest__"
-
-
-def _is_array(value) -> bool:
-    return isinstance(value, np.ndarray) or (
-        get_array_module(value) is not np and hasattr(value, "shape") and hasattr(value, "dtype")
-    )
 
 
 class _Encoder:
@@ -71,7 +65,7 @@ class _Encoder:
         if isinstance(value, Tensor):
             return {"type": "tensor", "entry": self._store(value.data, where),
                     "requires_grad": bool(value.requires_grad)}
-        if _is_array(value):
+        if is_array(value):
             return {"type": "array", "entry": self._store(value, where)}
         if isinstance(value, dict):
             items = []

@@ -33,7 +33,7 @@ from minigrad.autograd.mode import enable_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_state import StateDictMixin
 from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
-from minigrad.optim.optimizer_state import _array_like_param, _copy_value, _is_array, _plain  # noqa: F401  (re-exported)
+from minigrad.optim.optimizer_state import _array_like_param, _copy_value, _plain  # noqa: F401  (re-exported)
 from minigrad.optim.validation import _describe, _is_tensor
 from minigrad.optim.validation import _Required, check_betas, check_hyperparameter, required  # noqa: F401  (re-exported)
 

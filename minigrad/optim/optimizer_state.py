@@ -8,13 +8,8 @@ copied out, and copied back onto each parameter's device and floating dtype.
 
 import numpy as np
 
-from minigrad.backend import device_of, get_array_module, to_device, to_numpy
+from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
 from minigrad.optim.validation import _describe
-
-
-def _is_array(value):
-    """True for a backend ndarray (NumPy or CuPy)."""
-    return isinstance(value, np.ndarray) or get_array_module(value) is not np
 
 
 def _array_like_param(value, param):
@@ -26,7 +21,7 @@ def _array_like_param(value, param):
 
 def _copy_value(value):
     """A copy of one state entry: arrays copied, lists copied element-wise, numbers as is."""
-    if _is_array(value):
+    if is_array(value):
         return value.copy()
     if isinstance(value, (list, tuple)):
         return type(value)(_copy_value(v) for v in value)
@@ -35,7 +30,7 @@ def _copy_value(value):
 
 def _plain(value):
     """Turn 0-d arrays and NumPy scalars back into Python numbers (inside tuples and lists too)."""
-    if _is_array(value) and value.ndim == 0:
+    if is_array(value) and value.ndim == 0:
         return to_numpy(value).item()
     if isinstance(value, np.generic):
         return value.item()
@@ -130,7 +125,7 @@ class StateDictMixin:
         """One saved state entry, made ready for parameter ``p``."""
         if name in self.scalar_state_keys:
             return _plain(value)
-        if _is_array(value):
+        if is_array(value):
             if self.param_shaped_state and tuple(value.shape) != tuple(p.shape):
                 raise ValueError(
                     f"loaded state '{name}' has shape {tuple(value.shape)}, "
@@ -138,5 +133,5 @@ class StateDictMixin:
                 )
             return _array_like_param(value, p)
         if isinstance(value, (list, tuple)):
-            return type(value)(_array_like_param(v, p) if _is_array(v) else _plain(v) for v in value)
+            return type(value)(_array_like_param(v, p) if is_array(v) else _plain(v) for v in value)
         return _plain(value)
