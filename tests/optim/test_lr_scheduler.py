@@ -269,3 +269,60 @@ def test_plateau_accepts_a_scalar_tensor_metric():
     scheduler.step(mg.tensor(2.0))
     scheduler.step(mg.tensor(2.0))
     assert scheduler.best == 2.0 and optimizer.param_groups[0]["lr"] == 0.5
+
+
+def _torch_chained_lrs(make_torch, epochs, lrs=(0.05,)):
+    torch = pytest.importorskip("torch")
+    params = [torch.zeros(1, requires_grad=True) for _ in lrs]
+    opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)])
+    chained = torch.optim.lr_scheduler.ChainedScheduler(make_torch(torch.optim.lr_scheduler, opt))
+    seen = []
+    for _ in range(epochs):
+        seen.append([group["lr"] for group in opt.param_groups])
+        opt.step()
+        chained.step()
+    return np.array(seen)
+
+
+_CHAINS = {
+    # issue 11: epoch 10 gave 0.000612 where PyTorch gives 0.002447
+    "cosine+step": (lambda m, o: [m.CosineAnnealingLR(o, T_max=10), m.StepLR(o, step_size=3, gamma=0.5)],
+                    lambda o: [CosineAnnealingLR(o, T_max=10), StepLR(o, step_size=3, gamma=0.5)]),
+    "step+cosine(eta_min)": (lambda m, o: [m.StepLR(o, 4, 0.5), m.CosineAnnealingLR(o, T_max=6, eta_min=0.01)],
+                             lambda o: [StepLR(o, 4, 0.5), CosineAnnealingLR(o, T_max=6, eta_min=0.01)]),
+    "exp+multistep+cosine": (lambda m, o: [m.ExponentialLR(o, 0.9), m.MultiStepLR(o, [3, 7, 7], 0.3),
+                                           m.CosineAnnealingLR(o, T_max=5)],
+                             lambda o: [ExponentialLR(o, 0.9), MultiStepLR(o, [3, 7, 7], 0.3),
+                                        CosineAnnealingLR(o, T_max=5)]),
+    "warmup+exp": (lambda m, o: [m.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=4),
+                                 m.ExponentialLR(o, 0.8)],
+                   lambda o: [LinearWarmup(o, warmup_iters=4, start_factor=0.25), ExponentialLR(o, 0.8)]),
+    "linear(end_factor)+cosine": (lambda m, o: [m.LinearLR(o, start_factor=1.0, end_factor=0.2, total_iters=5),
+                                                m.CosineAnnealingLR(o, T_max=4)],
+                                  lambda o: [LinearLR(o, end_factor=0.2, total_iters=5), CosineAnnealingLR(o, T_max=4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CHAINS))
+def test_chained_scheduler_matches_torch(name):
+    make_torch, make_ours = _CHAINS[name]
+    expected = _torch_chained_lrs(make_torch, 30, lrs=(0.05, 0.2))
+    optimizer = _optimizer(0.05, 0.2)
+    got = _lr_sequence(ChainedScheduler(make_ours(optimizer)), optimizer, 30)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_chained_scheduler_resumes_from_its_state_dict():
+    optimizer = _optimizer(0.05)
+    make = _CHAINS["cosine+step"][1]
+    chained = ChainedScheduler(make(optimizer))
+    full = _lr_sequence(chained, optimizer, 25)
+    optimizer = _optimizer(0.05)
+    first = ChainedScheduler(make(optimizer))
+    _lr_sequence(first, optimizer, 12)
+    state = first.state_dict()
+    optimizer2 = _optimizer(0.05)
+    resumed = ChainedScheduler(make(optimizer2))
+    resumed.load_state_dict(state)
+    optimizer2.param_groups[0]["lr"] = optimizer.param_groups[0]["lr"]
+    np.testing.assert_allclose(_lr_sequence(resumed, optimizer2, 13), full[12:], rtol=1e-12)

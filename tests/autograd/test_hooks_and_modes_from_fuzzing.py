@@ -1,0 +1,113 @@
+"""Leaf hooks, no_grad on generators and requires_grad_(False) after the forward (issue 11, items 4, 11, 13)."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def _leaf(values, dtype="float64"):
+    return mg.tensor(np.asarray(values, dtype=dtype), dtype=dtype, requires_grad=True)
+
+
+# ---------------------------------------------------------------- 4: leaf hooks are checked like non-leaf hooks
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_leaf_hook_returning_another_shape_is_an_error(create_graph):
+    a = _leaf([1.0, 2.0, 3.0])
+    a.register_hook(lambda g: mg.tensor(np.ones(2), dtype="float64"))
+    with pytest.raises(RuntimeError, match=r"hook returned a gradient of shape \(2,\) and dtype float64 for a "
+                                           r"tensor of shape \(3,\) and dtype float64"):
+        (a * 2.0).sum().backward(create_graph=create_graph)
+    assert a.grad is None
+
+
+def test_a_leaf_hook_returning_another_dtype_is_an_error():
+    a = _leaf([1.0, 2.0], dtype="float32")
+    a.register_hook(lambda g: g.astype("float64"))
+    with pytest.raises(RuntimeError, match="dtype float64 for a tensor of shape \\(2,\\) and dtype float32"):
+        (a * 2.0).sum().backward()
+
+
+def test_a_leaf_hook_in_grad_is_checked_too():
+    a = _leaf([1.0, 2.0, 3.0])
+    a.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match="hook returned a gradient of shape"):
+        mg.grad((a * a).sum(), [a])
+
+
+def test_a_non_leaf_hook_returning_another_shape_is_an_error_as_before():
+    a = _leaf([1.0, 2.0, 3.0])
+    b = a * 2.0
+    b.register_hook(lambda g: g[:2])
+    with pytest.raises(RuntimeError):
+        b.sum().backward()
+
+
+def test_a_leaf_hook_returning_the_right_shape_still_replaces_the_gradient():
+    a = _leaf([1.0, 2.0])
+    a.register_hook(lambda g: g * 10.0)
+    (a * 3.0).sum().backward()
+    assert a.grad.tolist() == [30.0, 30.0]
+
+
+# ---------------------------------------------------------------- 11: no_grad decorating a generator function
+def test_no_grad_decorating_a_generator_covers_its_body():
+    x = _leaf([1.0])
+
+    @mg.no_grad()
+    def gen():
+        for _ in range(2):
+            yield mg.is_grad_enabled(), (x * 2.0).requires_grad
+
+    assert mg.is_grad_enabled()
+    it = gen()
+    assert next(it) == (False, False)
+    assert mg.is_grad_enabled()            # between items, the caller's mode is back
+    assert (x * 2.0).requires_grad
+    assert next(it) == (False, False)
+    with pytest.raises(StopIteration):
+        next(it)
+    assert mg.is_grad_enabled()
+
+
+def test_enable_grad_decorating_a_generator_inside_no_grad():
+    @mg.enable_grad()
+    def gen():
+        yield mg.is_grad_enabled()
+
+    with mg.no_grad():
+        assert list(gen()) == [True]
+        assert not mg.is_grad_enabled()
+
+
+def test_no_grad_decorated_generator_gets_sent_values_and_closes():
+    @mg.no_grad()
+    def echo():
+        got = yield mg.is_grad_enabled()
+        yield got, mg.is_grad_enabled()
+
+    it = echo()
+    assert next(it) is False
+    assert it.send(5) == (5, False)
+    it.close()
+    assert mg.is_grad_enabled()
+
+
+# ---------------------------------------------------------------- 13: requires_grad_(False) after the forward
+def test_requires_grad_false_after_the_forward_leaves_grad_none():
+    a = _leaf([1.0, 2.0])
+    b = _leaf([3.0, 4.0])
+    y = (a * b).sum()
+    a.requires_grad_(False)
+    y.backward()
+    assert a.grad is None
+    assert b.grad.tolist() == [1.0, 2.0]
+
+
+def test_requires_grad_false_after_the_forward_is_not_returned_by_grad_either():
+    a = _leaf([1.0, 2.0])
+    b = _leaf([3.0, 4.0])
+    y = (a * b).sum()
+    a.requires_grad_(False)
+    (gb,) = mg.grad(y, [b])
+    assert gb.tolist() == [1.0, 2.0]
+    assert a.grad is None
