@@ -7,6 +7,7 @@ attribute lookup.
 from __future__ import annotations
 
 import functools
+import inspect
 
 
 class _State:
@@ -38,10 +39,39 @@ class _Switch:
         return False
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with type(self)():
                 return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """The switch holds while the generator's body runs, and the caller's state returns
+        at every ``yield`` (a ``with`` around the call would end before the body starts)."""
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            sent, thrown = None, None
+            while True:
+                with type(self)():
+                    try:
+                        item = gen.throw(thrown) if thrown is not None else gen.send(sent)
+                    except StopIteration as stop:
+                        return stop.value
+                sent, thrown = None, None
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with type(self)():
+                        gen.close()
+                    raise
+                except BaseException as exc:  # thrown in by the caller: deliver it inside the switch
+                    thrown = exc
 
         return wrapper
 
