@@ -22,6 +22,18 @@ class CosineAnnealingLR(LRScheduler):
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
         return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
 
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's recursion on the lr the chain has set. At the cosine's zeros
+        (``k = T_max + 1`` mod ``2 T_max``) the ratio is undefined and PyTorch adds a
+        step of the base lr instead, so after ``T_max`` it is no longer a product of factors."""
+        if epoch == 0:
+            return list(lrs)
+        t, m = self.T_max, self.eta_min
+        if (epoch - 1 - t) % (2 * t) == 0:
+            return [lr + (base - m) * (1 - math.cos(math.pi / t)) / 2 for lr, base in zip(lrs, self.base_lrs)]
+        ratio = (1 + math.cos(math.pi * epoch / t)) / (1 + math.cos(math.pi * (epoch - 1) / t))
+        return [ratio * (lr - m) + m for lr in lrs]
+
 
 class LinearLR(LRScheduler):
     r"""The textbook's linear decay (Goodfellow et al., *Deep Learning*, eq. 8.14).

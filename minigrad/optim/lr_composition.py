@@ -36,15 +36,15 @@ class SequentialLR(LRScheduler):
 
 
 class ChainedScheduler(LRScheduler):
-    """Multiply the factors of several schedules: ``lr_k = lr_0 * prod_i (lr_k^(i) / lr_0)``.
+    """Step several schedules one after another on the same lr, as PyTorch's ChainedScheduler.
 
-    For example exponential decay on top of a warmup. PyTorch's ChainedScheduler
-    instead steps each schedule in turn on the current lr. That gives the same
-    product for the schedules that multiply the lr by a factor each epoch
-    (StepLR, MultiStepLR, ExponentialLR, LinearWarmup, LinearLR with ``end_factor``,
-    CosineAnnealingLR with ``eta_min=0``), but not for LambdaLR or for cosine with
-    ``eta_min > 0``, which PyTorch applies on top of the lr the previous schedule
-    has just set: there this class keeps the product of the factors, by design.
+    Each epoch, every schedule in turn moves the lr the previous one has just set,
+    by its chainable step (:meth:`LRScheduler.chained_lrs`, PyTorch's recursive
+    ``get_lr``). For schedules that multiply the lr by a factor each epoch (StepLR,
+    MultiStepLR, ExponentialLR, LinearWarmup, LinearLR) that is the product of
+    their factors; cosine annealing is PyTorch's recursion, which after ``T_max``
+    adds a step of the base lr and so departs from a product; LambdaLR sets
+    ``lr_0 * f(k)`` whatever came before it, as in PyTorch.
     """
 
     def __init__(self, schedulers, optimizer=None, last_epoch=-1):
@@ -56,11 +56,28 @@ class ChainedScheduler(LRScheduler):
             if scheduler.optimizer is not optimizer:
                 raise ValueError(f"ChainedScheduler: scheduler {i} belongs to another optimizer")
         self.schedulers = schedulers
+        self._memo = None  # (epoch, lrs) of the last lr_at: stepping continues from it
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
-        lrs = list(self.base_lrs)
-        for scheduler in self.schedulers:
-            for i, (lr, base) in enumerate(zip(scheduler.lr_at(epoch), scheduler.base_lrs)):
-                lrs[i] *= lr / base if base != 0 else 0.0
-        return lrs
+        if self._memo is not None and self._memo[0] <= epoch:
+            k, lrs = self._memo
+        else:
+            k, lrs = 0, list(self.base_lrs)
+            for scheduler in self.schedulers:  # each schedule's constructor steps to epoch 0
+                lrs = scheduler.chained_lrs(lrs, 0)
+        while k < epoch:
+            k += 1
+            for scheduler in self.schedulers:
+                lrs = scheduler.chained_lrs(lrs, k)
+        self._memo = (k, lrs)
+        return list(lrs)
+
+    def state_dict(self):
+        state = super().state_dict()
+        state.pop("_memo", None)  # derived: recomputed from the epoch
+        return state
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self._memo = None

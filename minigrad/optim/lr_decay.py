@@ -29,6 +29,9 @@ class LambdaLR(LRScheduler):
     def lr_at(self, epoch):
         return [base * float(f(epoch)) for base, f in zip(self.base_lrs, self.lr_lambdas)]
 
+    def chained_lrs(self, lrs, epoch):
+        return self.lr_at(epoch)  # PyTorch's LambdaLR sets base * f(k), whatever the chain set before
+
 
 class StepLR(LRScheduler):
     """``lr_k = lr_0 * gamma^floor(k / step_size)``, as ``torch.optim.lr_scheduler.StepLR``."""
@@ -40,6 +43,10 @@ class StepLR(LRScheduler):
 
     def lr_at(self, epoch):
         return [base * self.gamma ** (epoch // self.step_size) for base in self.base_lrs]
+
+    def chained_lrs(self, lrs, epoch):
+        decays = epoch > 0 and epoch % self.step_size == 0
+        return [lr * self.gamma for lr in lrs] if decays else list(lrs)
 
 
 class MultiStepLR(LRScheduler):
@@ -56,6 +63,9 @@ class MultiStepLR(LRScheduler):
     def lr_at(self, epoch):
         return [base * self.gamma ** bisect_right(self.milestones, epoch) for base in self.base_lrs]
 
+    def chained_lrs(self, lrs, epoch):
+        return [lr * self.gamma ** self.milestones.count(epoch) for lr in lrs]
+
 
 class ExponentialLR(LRScheduler):
     """``lr_k = lr_0 * gamma^k``, as ``torch.optim.lr_scheduler.ExponentialLR``."""
@@ -66,3 +76,6 @@ class ExponentialLR(LRScheduler):
 
     def lr_at(self, epoch):
         return [base * self.gamma ** epoch for base in self.base_lrs]
+
+    def chained_lrs(self, lrs, epoch):
+        return [lr * self.gamma for lr in lrs] if epoch > 0 else list(lrs)

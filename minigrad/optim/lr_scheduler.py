@@ -9,7 +9,7 @@ The schedules here are written in closed form, ``lr_k = f(k, lr_0)``, so an
 lr can be read off at any epoch and a schedule can be resumed exactly; PyTorch
 computes most of them recursively from the previous lr, which agrees up to
 rounding. Compose schedules with :class:`SequentialLR` (one after another,
-e.g. warmup then cosine) or :class:`ChainedScheduler` (factors multiplied).
+e.g. warmup then cosine) or :class:`ChainedScheduler` (stepped in turn on one lr, as in PyTorch).
 
 One module per family, all importable from here: ``lr_scheduler_base`` (LRScheduler),
 ``lr_decay``, ``lr_annealing``, ``lr_composition`` and ``lr_plateau``.

@@ -43,6 +43,18 @@ class LRScheduler:
         """The list of each group's lr at ``epoch`` (epoch 0 gives the base lrs)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement lr_at()")
 
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's chainable step: the lrs at ``epoch`` made from ``lrs``, the lrs the
+        schedules before this one in a :class:`ChainedScheduler` have just set.
+
+        This default scales each lr by the ratio of the closed form at ``epoch`` and
+        ``epoch - 1`` (at epoch 0, of ``lr_at(0)`` and the base lr), which is PyTorch's
+        recursion for the schedules that multiply the lr by a factor each epoch.
+        """
+        now = self.lr_at(epoch)
+        before = self.lr_at(epoch - 1) if epoch > 0 else self.base_lrs
+        return [lr * (n / b) if b != 0 else n for lr, n, b in zip(lrs, now, before)]
+
     def get_lr(self):
         """The lrs of the current epoch, ``lr_at(last_epoch)``."""
         return self.lr_at(self.last_epoch)
