@@ -1,32 +1,53 @@
-"""In-place write stamps: which tensors were written to in place, and at which write count.
+"""In-place write stamps: which buffers were written to in place, and at which write count.
 
-``Tensor.__setitem__`` stamps each write; the engine compares a tensor's stamp with the
-count its graph node recorded, to tell an input that changed after it was recorded.
+A stamp belongs to the memory, not to a Tensor: ``x``, ``x.detach()``, a basic-slice
+or reshape view of it and a parameter an optimizer updates all look at one buffer,
+and a write through any of them stamps that buffer (PyTorch's version counter,
+shared by a tensor and its views). ``Tensor.__setitem__``, ``Optimizer.step`` and
+``Layer.load_state_dict`` stamp their writes; the engine compares the stamp of a
+node's input with the write count the node recorded, and only when that count has
+moved since, so ops pay nothing for it.
 """
 import weakref
 
 from minigrad.autograd.mode import STATE
 
-# id(tensor) -> (weak reference to it, the STATE.writes count of its last in-place write).
-# Kept aside so that tensors that are never written to, nearly all of them, cost nothing.
-# (A WeakKeyDictionary would compare keys with ==, which is elementwise for tensors.)
+# id(buffer) -> (weak reference to it, the STATE.writes count of its last in-place write).
+# Kept aside so that buffers that are never written to, nearly all of them, cost nothing.
 _WRITTEN = {}
 
 
-def _mark_written(t):
+def _buffer(array):
+    """The array that owns the memory ``array`` looks at (itself, or the base of a view)."""
+    base = array.base
+    # Stop at a base that is not an array (bytes, an mmap): that object is not ours to track.
+    while base is not None and hasattr(base, "base") and hasattr(base, "shape"):
+        array, base = base, base.base
+    return array
+
+
+def mark_written(array):
+    """Stamp an in-place write into ``array`` (a backend array) and every view of its memory."""
     STATE.writes += 1
-    key = id(t)
+    buf = _buffer(array)
+    key = id(buf)
     entry = _WRITTEN.get(key)
-    if entry is None or entry[0]() is not t:
+    if entry is None or entry[0]() is not buf:
         def forget(ref, key=key):
             current = _WRITTEN.get(key)
             if current is not None and current[0] is ref:
                 del _WRITTEN[key]
-        entry = (weakref.ref(t, forget), 0)
+        entry = (weakref.ref(buf, forget), 0)
     _WRITTEN[key] = (entry[0], STATE.writes)
 
 
+def _mark_written(t):
+    """Stamp an in-place write through Tensor ``t``."""
+    mark_written(t.data)
+
+
 def written_at(t) -> int:
-    """The write count of ``t``'s last in-place write (0 if it was never written to)."""
-    entry = _WRITTEN.get(id(t))
-    return entry[1] if entry is not None and entry[0]() is t else 0
+    """The write count of the last in-place write into ``t``'s memory (0 if it was never written to)."""
+    buf = _buffer(t.data)
+    entry = _WRITTEN.get(id(buf))
+    return entry[1] if entry is not None and entry[0]() is buf else 0

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import to_device
 from minigrad.random import get_generator
 
@@ -75,24 +76,28 @@ def _draw_dtype(tensor):
 def _fill(tensor, host_values):
     """Write host values into the tensor's data in place, in its dtype, on its device."""
     tensor.data[...] = to_device(np.asarray(host_values).astype(tensor.dtype, copy=False), tensor.device)
+    mark_written(tensor.data)
     return tensor
 
 
 def zeros_(tensor):
     """Fill with 0 (the usual bias initialisation)."""
     tensor.data[...] = 0
+    mark_written(tensor.data)
     return tensor
 
 
 def ones_(tensor):
     """Fill with 1 (BatchNorm's scale)."""
     tensor.data[...] = 1
+    mark_written(tensor.data)
     return tensor
 
 
 def constant_(tensor, value: float):
     """Fill with ``value``."""
     tensor.data[...] = value
+    mark_written(tensor.data)
     return tensor
 
 

@@ -19,6 +19,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import DEFAULT_FLOAT, get_array_module, to_device
 
 
@@ -275,6 +276,7 @@ class Layer:
             if name in state:
                 source = to_device(_array_of(state[name]), target.device)
                 target.data[...] = source.astype(target.dtype, copy=False)
+                mark_written(target.data)  # a graph recorded before must not use the new values
         return LoadResult(missing, unexpected)
 
     # -- running -------------------------------------------------------------------

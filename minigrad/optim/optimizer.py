@@ -29,7 +29,10 @@ Python int, not a tensor; updates never record a graph (they work on the raw
 arrays); and a gradient whose shape differs from its parameter's is an error.
 """
 
+import functools
+
 from minigrad.autograd.mode import enable_grad
+from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_state import StateDictMixin
 from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
@@ -57,6 +60,12 @@ class Optimizer(StateDictMixin):
     #: step only as a factor (never a denominator): ``_count_step`` flushes their
     #: subnormal entries now and then, which CPUs compute on very slowly.
     decaying_state = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None:
+            cls.step = _stamping_writes(step)
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -169,6 +178,14 @@ class Optimizer(StateDictMixin):
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
+    def _stamp_updated_params(self):
+        """Stamp the parameters a step may have written (those with a gradient), so that a
+        backward through a graph recorded before the step refuses to use their new values."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    mark_written(p.data)
+
     def _grad_array(self, p):
         """``p.grad.data``, checked to have ``p``'s shape (a wrong shape would broadcast silently)."""
         g = p.grad.data
@@ -251,3 +268,19 @@ class Optimizer(StateDictMixin):
                 lines.append(f"    {name}: {group[name]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _stamping_writes(step):
+    """A subclass's ``step``, followed by stamping the parameters it updated in place."""
+    if getattr(step, "_stamps_writes", False):
+        return step
+
+    @functools.wraps(step)
+    def stamped(self, *args, **kwargs):
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            self._stamp_updated_params()
+
+    stamped._stamps_writes = True
+    return stamped
