@@ -79,6 +79,14 @@ def _kink_free_relu_mlp_sample():
 
 
 _L1_TARGET = rnd(3, 4)
+_CLASS_WEIGHT = np.array([0.3, 1.0, 2.5, 0.7])  # a float array, but passed by keyword: a constant, not checked
+
+
+def _off_kinks(*shape, at):
+    """Differences d with |d| at least 0.1 away from 0 and from ``at`` (Huber's delta, smooth L1's beta)."""
+    d = _rng.uniform(0.1, 3.0, shape) * _rng.choice([-1.0, 1.0], shape)
+    near = np.abs(np.abs(d) - at) < 0.1
+    return np.where(near, d * 1.3 + np.sign(d) * 0.2, d)
 
 NN_OPS = [
     OpInfo("nn.Linear", _bound(lambda: nn.Linear(3, 2, dtype=F64)),
@@ -114,13 +122,19 @@ NN_OPS = [
         S(rnd(5, 4), _idx(0, -100, 1, -100, 2), ignore_index=-100),
         S(rnd(5, 4), _idx(0, 7, 1, 7, 2), reduction="none", ignore_index=7, label_smoothing=0.1),
         S(rnd(3, 4) * 400.0, _idx(0, 1, 2)),
+        S(rnd(5, 4), _idx(0, 3, 1, 1, 2), weight=_CLASS_WEIGHT),
+        S(rnd(5, 4), _idx(0, 3, 1, -1, 2), weight=_CLASS_WEIGHT, ignore_index=-1, label_smoothing=0.2),
+        S(rnd(5, 4), _idx(0, 3, 1, 1, 2), weight=_CLASS_WEIGHT, reduction="none", label_smoothing=0.3),
     ]),
     OpInfo("nn.CrossEntropyLoss", lambda x, t: nn.CrossEntropyLoss(label_smoothing=0.1)(x, t),
+           [S(rnd(4, 3), _idx(2, 0, 1, 2))]),
+    OpInfo("nn.CrossEntropyLoss(weight)", lambda x, t: nn.CrossEntropyLoss(weight=_CLASS_WEIGHT[:3])(x, t),
            [S(rnd(4, 3), _idx(2, 0, 1, 2))]),
     OpInfo("nn.functional.nll_loss", F.nll_loss, [
         S(rnd(5, 4), _idx(0, 3, 1, 1, 2)),
         S(rnd(5, 4), _idx(0, 3, 1, 1, 2), reduction="sum"),
         S(rnd(5, 4), _idx(0, -1, 1, 1, -1), reduction="none", ignore_index=-1),
+        S(rnd(5, 4), _idx(0, -1, 1, 3, 2), weight=_CLASS_WEIGHT, ignore_index=-1),
     ]),
     OpInfo("nn.NLLLoss", lambda x, t: nn.NLLLoss()(x, t), [S(rnd(4, 3), _idx(2, 0, 1, 2))]),
     OpInfo("nn.functional.mse_loss", F.mse_loss, [
@@ -132,6 +146,20 @@ NN_OPS = [
         S(_L1_TARGET + away(3, 4), _L1_TARGET), S(_L1_TARGET + away(3, 4), _L1_TARGET, reduction="none"),
     ]),
     OpInfo("nn.L1Loss", lambda x, t: nn.L1Loss(reduction="sum")(x, t), [S(_L1_TARGET + away(3, 4), _L1_TARGET)]),
+    # Keep |x - target| away from 0 and from delta / beta, where the second derivative jumps.
+    OpInfo("nn.functional.huber_loss", F.huber_loss, [
+        S(_L1_TARGET + _off_kinks(3, 4, at=1.0), _L1_TARGET),
+        S(_L1_TARGET + _off_kinks(3, 4, at=0.5), _L1_TARGET, reduction="sum", delta=0.5),
+        S(_L1_TARGET[0] + _off_kinks(4, at=2.0), _L1_TARGET[0], reduction="none", delta=2.0),
+    ]),
+    OpInfo("nn.HuberLoss", lambda x, t: nn.HuberLoss(delta=0.7)(x, t), [S(_L1_TARGET + _off_kinks(3, 4, at=0.7), _L1_TARGET)]),
+    OpInfo("nn.functional.smooth_l1_loss", F.smooth_l1_loss, [
+        S(_L1_TARGET + _off_kinks(3, 4, at=1.0), _L1_TARGET),
+        S(_L1_TARGET + _off_kinks(3, 4, at=0.5), _L1_TARGET, reduction="sum", beta=0.5),
+        S(_L1_TARGET + _off_kinks(3, 4, at=0.0), _L1_TARGET, reduction="none", beta=0.0),
+    ]),
+    OpInfo("nn.SmoothL1Loss", lambda x, t: nn.SmoothL1Loss(beta=1.5)(x, t),
+           [S(_L1_TARGET + _off_kinks(3, 4, at=1.5), _L1_TARGET)]),
     OpInfo("nn.functional.binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, [
         S(rnd(3, 4) * 3, _unit(3, 4)), S(rnd(6), _unit(6), reduction="sum"),
         S(rnd(2, 2), _unit(2, 2), reduction="none"),

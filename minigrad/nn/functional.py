@@ -14,8 +14,8 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device
-from minigrad.nn.loss_functions import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
-                                        nll_loss)
+from minigrad.nn.loss_functions import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
+                                        mse_loss, nll_loss, smooth_l1_loss)
 from minigrad.nn.fused import Affine
 from minigrad.nn.softmax import log_softmax, softmax
 from minigrad.random import get_generator
@@ -23,7 +23,8 @@ from minigrad.random import get_generator
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "dropout", "batch_norm",
-    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "binary_cross_entropy_with_logits",
 ]
 
 

@@ -4,40 +4,56 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
 from minigrad.nn.layer import Layer
 
 
-class CrossEntropyLoss(Layer):
-    """``F.cross_entropy`` (from logits, integer targets) with fixed options."""
+def _weight_buffer(weight):
+    """Per-class weights as a Tensor buffer (None stays None), so that ``to`` and ``state_dict`` carry them."""
+    if weight is None or isinstance(weight, Tensor):
+        return weight
+    return Tensor(np.asarray(weight))
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0, ignore_index: int | None = None):
+
+class CrossEntropyLoss(Layer):
+    """``F.cross_entropy`` (from logits, integer targets) with fixed options; ``weight`` is a buffer."""
+
+    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0, ignore_index: int | None = None,
+                 weight=None):
         super().__init__()
         self.reduction = reduction
         self.label_smoothing = label_smoothing
         self.ignore_index = ignore_index
+        self.register_buffer("weight", _weight_buffer(weight))
 
     def forward(self, logits, target):
-        return F.cross_entropy(logits, target, reduction=self.reduction,
-                               label_smoothing=self.label_smoothing, ignore_index=self.ignore_index)
+        return F.cross_entropy(logits, target, reduction=self.reduction, label_smoothing=self.label_smoothing,
+                               ignore_index=self.ignore_index, weight=self.weight)
 
     def extra_repr(self):
-        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}, ignore_index={self.ignore_index}"
+        return (f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}, "
+                f"ignore_index={self.ignore_index}{', weight' if self.weight is not None else ''}")
 
 
 class NLLLoss(Layer):
-    """``F.nll_loss`` (from log-probabilities, integer targets) with fixed options."""
+    """``F.nll_loss`` (from log-probabilities, integer targets) with fixed options; ``weight`` is a buffer."""
 
-    def __init__(self, reduction: str = "mean", ignore_index: int | None = None):
+    def __init__(self, reduction: str = "mean", ignore_index: int | None = None, weight=None):
         super().__init__()
         self.reduction = reduction
         self.ignore_index = ignore_index
+        self.register_buffer("weight", _weight_buffer(weight))
 
     def forward(self, log_probs, target):
-        return F.nll_loss(log_probs, target, reduction=self.reduction, ignore_index=self.ignore_index)
+        return F.nll_loss(log_probs, target, reduction=self.reduction, ignore_index=self.ignore_index,
+                          weight=self.weight)
 
     def extra_repr(self):
-        return f"reduction={self.reduction!r}, ignore_index={self.ignore_index}"
+        return (f"reduction={self.reduction!r}, ignore_index={self.ignore_index}"
+                f"{', weight' if self.weight is not None else ''}")
 
 
 class MSELoss(Layer):
@@ -66,6 +82,36 @@ class L1Loss(Layer):
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
+
+
+class HuberLoss(Layer):
+    """``F.huber_loss`` with a fixed reduction and ``delta``."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__()
+        self.reduction = reduction
+        self.delta = delta
+
+    def forward(self, x, target):
+        return F.huber_loss(x, target, reduction=self.reduction, delta=self.delta)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
+
+class SmoothL1Loss(Layer):
+    """``F.smooth_l1_loss`` with a fixed reduction and ``beta``."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__()
+        self.reduction = reduction
+        self.beta = beta
+
+    def forward(self, x, target):
+        return F.smooth_l1_loss(x, target, reduction=self.reduction, beta=self.beta)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, beta={self.beta}"
 
 
 class BCEWithLogitsLoss(Layer):

@@ -15,6 +15,8 @@ from minigrad.backend import DEFAULT_FLOAT, get_array_module
 
 def stable_log_softmax(xp, x, axis):
     """log softmax of a raw array along ``axis``, shifted by the max so that exp cannot overflow."""
+    if x.size == 0:  # nothing to normalise (max() over an empty axis has no identity): the empty result
+        return x.copy()
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
