@@ -129,6 +129,8 @@ def deliver(leaf_grads, F, capture, captured, seeds):
     """Run leaf hooks, then return the captured gradients, or accumulate into each leaf's ``.grad``."""
     given = None if capture is not None else {id(_data(g)) for g in seeds}
     for leaf, g in leaf_grads.items():
+        if capture is None and not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
+            continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
         if capture is not None:
@@ -240,10 +242,16 @@ def _fill_missing(fn, gys, F):
 
 
 def _run_hooks(hooks, g, F):
-    """Hooks see and return Tensors; a returned Tensor replaces the gradient."""
+    """Hooks see and return Tensors; a returned Tensor replaces the gradient, and must have its shape and dtype."""
     t = _as_tensor(g)
+    shape, dtype = t.shape, t.dtype
     for hook in hooks:
         new = hook(t)
+        if new is not None and (not isinstance(new, Tensor) or new.shape != shape or new.dtype != dtype):
+            got = (f"a gradient of shape {tuple(new.shape)} and dtype {new.dtype}" if isinstance(new, Tensor)
+                   else f"a {type(new).__name__}, not a Tensor")
+            raise RuntimeError(f"a hook returned {got} for a tensor of shape {tuple(shape)} and dtype {dtype} "
+                               f"(hook {getattr(hook, '__name__', hook)!s}); return a gradient like the one it got")
         t = t if new is None else new
     return t if F.recording else t.data
 
