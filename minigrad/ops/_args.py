@@ -14,11 +14,12 @@ def operands(op_name, a, b):
     Python number does), so ``float32 * int64`` stays float32 and its gradient matches.
     """
     if not isinstance(a, Tensor):
+        a = _python_number(a)  # a NumPy scalar joins like the Python number it holds (float32 stays float32)
         if not isinstance(b, Tensor):
-            b = as_tensor(b)
+            b = as_tensor(_python_number(b))
         a = as_tensor(a, like=b)
     elif not isinstance(b, Tensor):
-        b = as_tensor(b, like=a)
+        b = as_tensor(_python_number(b), like=a)
     da, db = a.data.dtype, b.data.dtype
     if da is db or da == db:
         return a, b

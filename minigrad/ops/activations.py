@@ -72,4 +72,8 @@ def clip(x, lo=None, hi=None):
         raise ValueError("clip: at least one of lo and hi must be given")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
-    return Clip.apply(as_tensor(x), lo=_python_number(lo), hi=_python_number(hi))
+    lo, hi = _python_number(lo), _python_number(hi)
+    x = as_tensor(x)
+    if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
+        x = as_floating(x)  # float bounds on integers: float32, not NumPy's float64
+    return Clip.apply(x, lo=lo, hi=hi)

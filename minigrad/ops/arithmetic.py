@@ -89,7 +89,8 @@ class PowScalar(Function):
 class Pow(Function):
     """y = a ** b, both tensors.   dL/da = g b a^(b-1),  dL/db = g y ln a.
 
-    At a = 0 the limits are used: ln a is replaced by ln 1 (for b >= 0, a^b ln a -> 0).
+    At a = 0 PyTorch's values are used: dL/da = 0 where b = 0; dL/db = 0 where b >= 0
+    (the limit of a^b ln a) and -inf where b < 0.
     """
 
     keep_output = True
@@ -99,10 +100,13 @@ class Pow(Function):
 
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        ga = F.sum_to(gy * b * a ** (b - 1.0), a.shape) if na else None
+        # b a^(b-1) is 0 * inf = NaN at a = 0, b = 0, where y = a^0 is constant: the derivative is 0 there.
+        ga = F.sum_to(F.where(b == 0, 0.0, gy * b * a ** (b - 1.0)), a.shape) if na else None
         gb = None
         if nb:
-            base = F.where(a == 0, 1.0, a)
+            # At a = 0, y ln a -> 0 for b >= 0 (ln 1 stands in for ln 0, so that no inf enters the
+            # recorded graph); for b < 0 it is inf * -inf = -inf, as in PyTorch.
+            base = F.where((a == 0) & (b >= 0), 1.0, a)
             gb = F.sum_to(gy * F.output(self) * F.log(base), b.shape)
         return ga, gb
 

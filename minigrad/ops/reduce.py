@@ -42,7 +42,8 @@ class Mean(Function):
         return x.mean(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, F, gy, x):
-        g = expand_reduced(gy, x.shape, self.axis, self.keepdims) * (1.0 / _count(x.shape, self.axis))
+        n = _count(x.shape, self.axis)  # 0 only for an empty x, whose gradient is empty whatever the factor
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims) * (1.0 / n if n else 0.0)
         return F.broadcast_to(g, x.shape)
 
 

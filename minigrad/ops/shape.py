@@ -78,7 +78,38 @@ class Split(Function):
         return tuple(get_array_module(x).split(x, self.sections, axis=self.axis))
 
     def backward(self, F, gys, x):
-        return F.concat(gys, axis=self.axis)
+        n = x.shape[self.axis]
+        spans = _split_spans(self.sections, n)
+        if spans[0][0] == 0 and spans[-1][1] == n and all(a[1] == b[0] for a, b in zip(spans, spans[1:])):
+            return F.concat(gys, axis=self.axis)  # the pieces tile x in order: join them
+        # Non-increasing indices (NumPy allows them): pieces may overlap or leave gaps. Each piece's
+        # gradient goes back to its own span, padded with zeros, and overlaps add up.
+        xp = get_array_module(x.data if F.recording else x)
+
+        def zeros(width):
+            shape = list(x.shape)
+            shape[self.axis] = width
+            return F.const(xp.zeros(tuple(shape), dtype=x.dtype))
+
+        total = zeros(n)
+        for (start, stop), g in zip(spans, gys):
+            if stop > start:
+                parts = ([zeros(start)] if start else []) + [g] + ([zeros(n - stop)] if stop < n else [])
+                total = total + (F.concat(parts, axis=self.axis) if len(parts) > 1 else g)
+        return total
+
+
+def _split_spans(sections, n):
+    """The (start, stop) of each piece ``numpy.split(x, sections)`` cuts from an axis of length n."""
+    if isinstance(sections, int):
+        step = n // sections
+        return [(i * step, (i + 1) * step) for i in range(sections)]
+    cuts = [0] + [int(c) for c in sections] + [n]
+    spans = []
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        start, stop, _ = slice(lo, hi).indices(n)
+        spans.append((start, max(stop, start)))
+    return spans
 
 
 def _shape_arg(shape):
