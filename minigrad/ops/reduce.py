@@ -107,10 +107,10 @@ class LogSumExp(Function):
 
 def _reduction(cls, name, x, axis, keepdims):
     x = as_tensor(x)
-    if x.size == 0 and cls in (Max, Min):
-        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     axes = normalize_axis(name, axis, x.ndim, x.shape)
-    if cls is LogSumExp and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+    # max, min and logsumexp have no value over nothing; over a non-empty axis of an empty tensor
+    # the result is just empty, as in NumPy and PyTorch.
+    if cls in (Max, Min, LogSumExp) and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
         raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     return cls.apply(x, axis=axes, keepdims=bool(keepdims))
 

@@ -78,6 +78,8 @@ class Split(Function):
         return tuple(get_array_module(x).split(x, self.sections, axis=self.axis))
 
     def backward(self, F, gys, x):
+        if type(gys) is not tuple:  # one piece: a one-output node gets its gradient bare
+            gys = (gys,)
         n = x.shape[self.axis]
         spans = _split_spans(self.sections, n)
         if spans[0][0] == 0 and spans[-1][1] == n and all(a[1] == b[0] for a, b in zip(spans, spans[1:])):

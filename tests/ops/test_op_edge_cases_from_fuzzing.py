@@ -142,3 +142,25 @@ def test_integer_tensor_plus_a_numpy_float_scalar_is_float32(scalar):
     t = mg.tensor(np.array([1, 2, 3]))
     for y in (t + scalar, scalar + t, t * scalar, t - scalar, t / scalar):
         assert y.dtype == np.float32
+
+
+# ---------------------------------------------------------------- found by the differential fuzz test
+@pytest.mark.parametrize("op", [mg.max, mg.min])
+def test_max_and_min_over_a_nonempty_axis_of_an_empty_tensor_are_empty(op):
+    x = mg.tensor(np.ones((2, 0)), dtype="float64", requires_grad=True)
+    y = op(x, axis=0)
+    assert y.shape == (0,)
+    y.sum().backward()
+    assert x.grad.shape == (2, 0)
+    with pytest.raises(ValueError, match=r"cannot reduce over an empty axis of a tensor of shape \(2, 0\)"):
+        op(x, axis=1)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_split_into_one_piece_is_differentiable(create_graph):
+    x = _leaf(np.arange(6.0).reshape(2, 3))
+    (piece,) = mg.split(x, 1, axis=0)
+    (g,) = mg.grad((piece * piece).sum(), [x], create_graph=create_graph)
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy())
+    (piece,) = mg.split(mg.tensor(np.ones((1, 0)), dtype="float64", requires_grad=True), 1)
+    assert piece.shape == (1, 0)

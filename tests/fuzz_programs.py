@@ -1,0 +1,612 @@
+"""Random programs of minigrad ops, each step paired with the same computation in PyTorch.
+
+Read by tests/autograd/test_differential_fuzz.py. A program is a list of float64
+input arrays and 3 to 8 steps; each step applies one public op (every name in
+``minigrad.ops.DIFFERENTIABLE`` can be drawn) to values made earlier, with
+arguments drawn for the shapes at hand: broadcasting partners, sizes 0 and 1,
+0-d values, negative and tuple axes, keepdims, basic and advanced indexing.
+``Step.mg`` runs it on minigrad Tensors and ``Step.torch`` on torch tensors, so
+a program can be replayed on either (or on the perturbed inputs of a
+finite-difference check).
+
+Ops with a restricted domain get an input made positive first, written into the
+step (``log(x*x + 0.5)``); ``exp`` is drawn only for inputs of moderate size.
+PyTorch's mirror of a NumPy-only semantics is written out: ``x[index]`` gathers
+``arange(x.size).reshape(x.shape)[index]`` from the flattened tensor, and
+``split`` narrows each piece NumPy would cut.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.ops import DIFFERENTIABLE
+
+MIN_STEPS, MAX_STEPS = 3, 8
+
+
+@dataclass
+class Step:
+    name: str
+    args: tuple                 # indices of the values the step reads
+    mg: Callable                # minigrad Tensors -> Tensor or list of Tensors
+    torch: Callable             # torch tensors -> tensor or list of tensors
+    note: str = ""
+
+    def __repr__(self):
+        return f"{self.name}{self.args}{' ' + self.note if self.note else ''}"
+
+
+@dataclass
+class Program:
+    inputs: list = field(default_factory=list)     # float64 arrays: the leaves
+    steps: list = field(default_factory=list)
+    order: list = field(default_factory=list)      # ("leaf", k) and ("step", k) in the order values were made
+
+    def run(self, leaves, side):
+        """Replay on ``leaves`` (minigrad or torch tensors); return every value, in the order it was made."""
+        values = []
+        for kind, k in self.order:
+            if kind == "leaf":
+                values.append(leaves[k])
+                continue
+            step = self.steps[k]
+            out = getattr(step, side)(*[values[i] for i in step.args])
+            values.extend(out if isinstance(out, list) else [out])
+        return values
+
+    def __repr__(self):
+        shapes = [a.shape for a in self.inputs]
+        return f"Program(inputs={shapes}, steps={self.steps})"
+
+
+# ------------------------------------------------------------------ drawing shapes and arguments
+def _shape(draw, max_ndim=3):
+    ndim = draw(st.integers(0, max_ndim))
+    return tuple(draw(st.lists(st.sampled_from([0, 1, 1, 2, 3]), min_size=ndim, max_size=ndim)))
+
+
+def _partner_shape(draw, shape):
+    """A shape that broadcasts with ``shape``: some dims become 1, leading dims may go or come."""
+    out = [1 if draw(st.booleans()) and draw(st.booleans()) else n for n in shape]
+    drop = draw(st.integers(0, len(out)))
+    out = out[drop:] if draw(st.booleans()) else out
+    if len(out) == len(shape) < 3 and draw(st.integers(0, 3)) == 0:
+        out = [draw(st.sampled_from([1, 2]))] + out
+    return tuple(out)
+
+
+def _axis(draw, ndim, allow_none=True, allow_tuple=True):
+    """None, an int (maybe negative) or a tuple of distinct axes (maybe negative)."""
+    choices = ["none"] if allow_none or ndim == 0 else []
+    if ndim:
+        choices += ["int"] + (["tuple"] if allow_tuple else [])
+    kind = draw(st.sampled_from(choices))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-ndim, ndim - 1))
+    axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    return tuple(a - ndim if draw(st.booleans()) else a for a in axes)
+
+
+def _dims(axis, ndim):
+    """The torch ``dim`` argument for a NumPy ``axis``: a tuple of all axes for None."""
+    if axis is None:
+        return tuple(range(ndim))
+    return (axis,) if isinstance(axis, int) else tuple(axis)
+
+
+def _reduced(shape, axis):
+    return [shape[a] for a in _dims(axis, len(shape))]
+
+
+class Builder:
+    """Draws a program step by step, running minigrad along to know every value's shape."""
+
+    def __init__(self, draw):
+        self.draw = draw
+        self.program = Program()
+        self.values = []            # minigrad Tensors, leaves first
+        self.rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+
+    # -------------------------------------------------------------- values
+    def leaf(self, shape):
+        scale = self.draw(st.sampled_from([0.5, 1.0, 2.0]))
+        array = self.rng.standard_normal(shape) * scale
+        self.program.order.append(("leaf", len(self.program.inputs)))
+        self.program.inputs.append(array)
+        self.values.append(mg.tensor(array, dtype="float64", requires_grad=True))
+        return len(self.values) - 1
+
+    def pick(self, pred=lambda t: True):
+        candidates = [i for i, v in enumerate(self.values) if pred(v)]
+        if not candidates:
+            return None
+        # Later values more often: programs then chain instead of fanning out from the leaves.
+        weights = np.arange(1, len(candidates) + 1, dtype=float)
+        k = self.draw(st.integers(0, len(candidates) - 1))
+        j = int(np.searchsorted(np.cumsum(weights) / weights.sum(), (k + 0.5) / len(candidates)))
+        return candidates[min(j, len(candidates) - 1)]
+
+    def with_shape(self, shape):
+        """An existing value of exactly ``shape`` (sometimes), else a new leaf."""
+        if self.draw(st.booleans()):
+            i = self.pick(lambda t: t.shape == shape)
+            if i is not None:
+                return i
+        return self.leaf(shape)
+
+    def add(self, name, args, fm, ft, note=""):
+        step = Step(name, tuple(args), fm, ft, note)
+        with np.errstate(all="ignore"):
+            out = fm(*[self.values[i] for i in step.args])
+        self.program.order.append(("step", len(self.program.steps)))
+        self.program.steps.append(step)
+        self.values.extend(out if isinstance(out, list) else [out])
+
+
+# ------------------------------------------------------------------ the op table
+def _positive_m(x):
+    return x * x + 0.5
+
+
+def _positive_t(x):
+    return x * x + 0.5
+
+
+def _unary(name, fm, ft, domain=None):
+    def gen(b):
+        i = b.pick()
+        x = b.values[i]
+        if domain is not None and not domain(x):
+            return False
+        b.add(name, [i], fm, ft)
+        return True
+    return gen
+
+
+def _binary(name, fm, ft):
+    def gen(b):
+        i = b.pick()
+        j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+        if b.draw(st.booleans()):
+            i, j = j, i
+        b.add(name, [i, j], fm, ft)
+        return True
+    return gen
+
+
+def _reduction(name, fm, ft, nonempty=False, ddof=False):
+    def gen(b):
+        i = b.pick()
+        x = b.values[i]
+        axis = _axis(b.draw, x.ndim)
+        keepdims = b.draw(st.booleans())
+        reduced = _reduced(x.shape, axis)
+        n = int(np.prod(reduced)) if reduced else 1
+        d = b.draw(st.integers(0, 1)) if ddof else 0
+        if nonempty and 0 in reduced:
+            return False
+        if ddof and n <= d:
+            return False
+        b.add(name, [i], lambda t: fm(t, axis, keepdims, d), lambda t: ft(t, axis, keepdims, d),
+              f"axis={axis} keepdims={keepdims}" + (f" ddof={d}" if ddof else ""))
+        return True
+    return gen
+
+
+def _torch_reduce(fn):
+    def apply(t, axis, keepdims, _):
+        if t.ndim == 0:
+            return fn(t.reshape(1), 0, False)
+        return fn(t, _dims(axis, t.ndim), keepdims)
+    return apply
+
+
+def _torch_logsumexp(t, axis, keepdims, _):
+    import torch
+    if t.ndim == 0:
+        return t.clone()
+    return torch.logsumexp(t, dim=_dims(axis, t.ndim), keepdim=keepdims)
+
+
+def _torch_var(t, axis, keepdims, d):
+    import torch
+    if t.ndim == 0:
+        return torch.var(t.reshape(1), correction=d)
+    return torch.var(t, dim=_dims(axis, t.ndim), correction=d, keepdim=keepdims)
+
+
+def _gen_pow(b):
+    i = b.pick()
+    kind = b.draw(st.sampled_from(["number", "number_positive", "tensor", "base_number"]))
+    if kind == "number":
+        c = b.draw(st.sampled_from([0, 1, 2, 3, 2.0]))
+        b.add("pow", [i], lambda x: mg.pow(x, c), lambda x: x ** c, f"** {c}")
+    elif kind == "number_positive":
+        c = b.draw(st.sampled_from([0.5, -1.0, -1.5, 2.5]))
+        b.add("pow", [i], lambda x: mg.pow(_positive_m(x), c), lambda x: _positive_t(x) ** c, f"(x*x+0.5) ** {c}")
+    elif kind == "tensor":
+        j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+        b.add("pow", [i, j], lambda x, y: mg.pow(_positive_m(x), y), lambda x, y: _positive_t(x) ** y,
+              "(x*x+0.5) ** y")
+    else:
+        c = b.draw(st.sampled_from([2.0, 0.5]))
+        b.add("pow", [i], lambda x: mg.pow(c, x), lambda x: c ** x, f"{c} ** x")
+    return True
+
+
+def _gen_div(b):
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    if b.draw(st.booleans()):
+        b.add("div", [i, j], lambda x, y: mg.div(x, _positive_m(y)), lambda x, y: x / _positive_t(y), "x / (y*y+0.5)")
+    else:
+        c = b.draw(st.sampled_from([2.0, -0.5]))
+        b.add("div", [i], lambda x: mg.div(c, _positive_m(x)), lambda x: c / _positive_t(x), f"{c} / (x*x+0.5)")
+    return True
+
+
+def _gen_matmul(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    k = x.shape[-1]
+    m = b.draw(st.sampled_from([0, 1, 2, 3]))
+    kind = b.draw(st.sampled_from(["vector", "matrix", "batched"]))
+    shape = (k,) if kind == "vector" else (k, m) if kind == "matrix" else (b.draw(st.sampled_from([1, 2])), k, m)
+    j = b.with_shape(shape)
+    if x.ndim >= 3 and kind == "batched" and x.shape[-3] not in (1, shape[0]):
+        return False
+    args = [i, j]
+    if b.draw(st.booleans()) and x.ndim == 1 and kind != "vector":
+        # vector on the right: (k, m).T @ (k,) needs the partner's last axis to be k
+        args = [j, i]
+        if b.values[j].shape[-1] != k:
+            return False
+    b.add("matmul", args, mg.matmul, lambda p, q: p @ q)
+    return True
+
+
+def _gen_reshape(b):
+    i = b.pick()
+    x = b.values[i]
+    size = x.size
+    options = [(size,), (1, size), (size, 1), x.shape[::-1]]
+    divisors = [d for d in range(2, 4) if size and size % d == 0]
+    for d in divisors:
+        options += [(d, size // d), (d, -1), (-1, d, 1)]
+    if size:
+        options += [(-1,)]
+    shape = b.draw(st.sampled_from(options))
+    b.add("reshape", [i], lambda t: mg.reshape(t, shape), lambda t: t.reshape(shape), f"{shape}")
+    return True
+
+
+def _gen_transpose(b):
+    i = b.pick()
+    x = b.values[i]
+    if b.draw(st.booleans()) or x.ndim < 2:
+        b.add("transpose", [i], lambda t: mg.transpose(t), lambda t: t.permute(tuple(range(t.ndim - 1, -1, -1))))
+    else:
+        axes = tuple(b.draw(st.permutations(range(x.ndim))))
+        b.add("transpose", [i], lambda t: mg.transpose(t, *axes), lambda t: t.permute(*axes), f"{axes}")
+    return True
+
+
+def _gen_squeeze(b):
+    i = b.pick()
+    x = b.values[i]
+    ones = [a for a, n in enumerate(x.shape) if n == 1]
+    if ones and b.draw(st.booleans()):
+        a = b.draw(st.sampled_from(ones))
+        a = a - x.ndim if b.draw(st.booleans()) else a
+        b.add("squeeze", [i], lambda t: mg.squeeze(t, axis=a), lambda t: t.squeeze(a), f"axis={a}")
+    else:
+        b.add("squeeze", [i], lambda t: mg.squeeze(t), lambda t: t.reshape([n for n in t.shape if n != 1]))
+    return True
+
+
+def _gen_expand_dims(b):
+    i = b.pick()
+    a = b.draw(st.integers(-(b.values[i].ndim + 1), b.values[i].ndim))
+    b.add("expand_dims", [i], lambda t: mg.expand_dims(t, a), lambda t: t.unsqueeze(a), f"axis={a}")
+    return True
+
+
+def _gen_broadcast_to(b):
+    i = b.pick()
+    x = b.values[i]
+    shape = [b.draw(st.sampled_from([0, 1, 2, 3])) if n == 1 else n for n in x.shape]
+    if len(shape) < 4 and b.draw(st.booleans()):
+        shape = [b.draw(st.sampled_from([1, 2]))] + shape
+    shape = tuple(shape)
+    b.add("broadcast_to", [i], lambda t: mg.broadcast_to(t, shape), lambda t: t.broadcast_to(shape), f"{shape}")
+    return True
+
+
+def _gen_sum_to(b):
+    i = b.pick()
+    x = b.values[i]
+    shape = tuple(1 if b.draw(st.booleans()) else n for n in x.shape)
+    shape = shape[b.draw(st.integers(0, len(shape))):]
+
+    def torch_sum_to(t):
+        lead = t.ndim - len(shape)
+        if lead:
+            t = t.sum(dim=tuple(range(lead)))
+        dims = tuple(a for a, (n, m) in enumerate(zip(shape, t.shape)) if n == 1 and m != 1)
+        return t.sum(dim=dims, keepdim=True) if dims else t
+
+    b.add("sum_to", [i], lambda t: mg.sum_to(t, shape), torch_sum_to, f"{shape}")
+    return True
+
+
+def _index(b, shape):
+    """A NumPy index for ``shape``: ints, slices (negative steps), None, Ellipsis, integer arrays, masks."""
+    draw, rng = b.draw, b.rng
+    kind = draw(st.sampled_from(["int", "slice", "tuple", "array", "arrays", "mask", "mask_rows"]))
+    n0 = shape[0]
+    if kind == "int":
+        return int(draw(st.integers(-n0, n0 - 1))) if n0 else None
+    if kind == "slice":
+        return slice(draw(st.sampled_from([None, -2, 0, 1])), draw(st.sampled_from([None, -1, 2, 5])),
+                     draw(st.sampled_from([None, 1, 2, -1, -2])))
+    if kind == "tuple":
+        parts = []
+        for n in shape[: draw(st.integers(1, len(shape)))]:
+            choice = draw(st.sampled_from(["slice", "int", "none"]))
+            if choice == "int" and n:
+                parts.append(int(draw(st.integers(-n, n - 1))))
+            elif choice == "none":
+                parts += [None, slice(None)]
+            else:
+                parts.append(slice(None, None, draw(st.sampled_from([1, -1, 2]))))
+        if draw(st.booleans()):
+            parts = [Ellipsis] + parts[1:] if len(parts) > 1 else parts + [Ellipsis]
+        return tuple(parts)
+    if kind == "array":
+        if not n0:
+            return np.zeros(0, dtype=np.int64)
+        return rng.integers(-n0, n0, size=draw(st.sampled_from([(0,), (1,), (3,), (2, 2)])))
+    if kind == "arrays":
+        if len(shape) < 2 or not shape[0] or not shape[1]:
+            return None
+        rows = rng.integers(0, shape[0], size=3)
+        cols = rng.integers(-shape[1], shape[1], size=(1,) if draw(st.booleans()) else 3)
+        return (rows, cols) if draw(st.booleans()) else (slice(None), cols) if len(shape) > 1 else rows
+    if kind == "mask":
+        return rng.standard_normal(shape) > 0
+    return (rng.standard_normal(shape[:1]) > 0, Ellipsis)
+
+
+def _gen_getitem(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    index = _index(b, x.shape)
+    if index is None:
+        return False
+    try:
+        flat = np.arange(x.size).reshape(x.shape)[index]
+    except IndexError:
+        return False
+
+    def torch_getitem(t):
+        import torch
+        return t.reshape(-1)[torch.as_tensor(np.asarray(flat, dtype=np.int64))]
+
+    mg_index = tuple(mg.tensor(p) if isinstance(p, np.ndarray) else p for p in index) \
+        if isinstance(index, tuple) else (mg.tensor(index) if isinstance(index, np.ndarray) else index)
+    b.add("getitem", [i], lambda t: t[mg_index], torch_getitem, f"{_describe_index(index)}")
+    return True
+
+
+def _describe_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(f"array{p.shape}:{p.dtype}" if isinstance(p, np.ndarray) else repr(p) for p in parts) + "]"
+
+
+def _gen_concat(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    axis = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    others = []
+    for _ in range(b.draw(st.integers(1, 2))):
+        shape = list(x.shape)
+        shape[axis] = b.draw(st.sampled_from([0, 1, 2]))
+        others.append(b.with_shape(tuple(shape)))
+    args = [i] + others
+
+    def torch_cat(*ts):
+        import torch
+        return torch.cat(ts, dim=axis)
+
+    b.add("concat", args, lambda *ts: mg.concat(ts, axis=axis), torch_cat, f"axis={axis}")
+    return True
+
+
+def _gen_stack(b):
+    i = b.pick()
+    x = b.values[i]
+    axis = b.draw(st.integers(-(x.ndim + 1), x.ndim))
+    args = [i] + [b.with_shape(x.shape) for _ in range(b.draw(st.integers(1, 2)))]
+
+    def torch_stack(*ts):
+        import torch
+        return torch.stack(ts, dim=axis)
+
+    b.add("stack", args, lambda *ts: mg.stack(ts, axis=axis), torch_stack, f"axis={axis}")
+    return True
+
+
+def _gen_split(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    axis = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[axis]
+    if b.draw(st.booleans()):
+        sections = b.draw(st.sampled_from([d for d in (1, 2, 3) if n % d == 0]))
+    else:
+        sections = b.draw(st.lists(st.integers(-1, n + 1), min_size=1, max_size=3))  # may not increase
+    spans = [(int(p[0]), int(p[-1]) + 1) if p.size else (0, 0)
+             for p in np.split(np.arange(n), sections)]
+
+    def torch_split(t):
+        return [t.narrow(axis, start, stop - start) for start, stop in spans]
+
+    b.add("split", [i], lambda t: list(mg.split(t, sections, axis=axis)), torch_split, f"{sections} axis={axis}")
+    return True
+
+
+def _gen_where(b):
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    cond_shape = _partner_shape(b.draw, b.values[i].shape)
+    cond = b.rng.standard_normal(cond_shape) > 0
+    try:
+        np.broadcast_shapes(cond_shape, b.values[i].shape, b.values[j].shape)
+    except ValueError:
+        return False
+
+    def torch_where(x, y):
+        import torch
+        return torch.where(torch.as_tensor(cond), x, y)
+
+    if b.draw(st.booleans()):
+        b.add("where", [i, j], lambda x, y: mg.where(mg.tensor(cond), x, y), torch_where, f"cond{cond_shape}")
+    else:
+        def torch_where0(x):
+            import torch
+            return torch.where(torch.as_tensor(cond), x, torch.zeros((), dtype=x.dtype))
+        b.add("where", [i], lambda x: mg.where(mg.tensor(cond), x, 0.0), torch_where0, f"cond{cond_shape}, x, 0")
+    return True
+
+
+def _gen_clip(b):
+    i = b.pick()
+    lo = b.draw(st.sampled_from([None, -1.0, -0.3, 0.2]))
+    hi = b.draw(st.sampled_from([None, 0.5, 1.0, 2.0]))
+    if lo is None and hi is None:
+        hi = 1.0
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+
+    def torch_clip(t):
+        import torch
+        return torch.clamp(t, min=lo, max=hi)
+
+    b.add("clip", [i], lambda t: mg.clip(t, lo, hi), torch_clip, f"[{lo}, {hi}]")
+    return True
+
+
+def _gen_leaky_relu(b):
+    i = b.pick()
+    slope = b.draw(st.sampled_from([0.01, 0.2]))
+
+    def torch_leaky(t):
+        import torch
+        return torch.nn.functional.leaky_relu(t, slope)
+
+    b.add("leaky_relu", [i], lambda t: mg.leaky_relu(t, slope), torch_leaky, f"slope={slope}")
+    return True
+
+
+def _gen_astype(b):
+    i = b.pick()
+
+    def torch_round_trip(t):
+        import torch
+        return t.to(torch.float32).to(torch.float64)
+
+    b.add("astype", [i], lambda t: mg.astype(mg.astype(t, "float32"), "float64"), torch_round_trip,
+          "float32 and back")
+    return True
+
+
+def _t(name):
+    def fn(*ts):
+        import torch
+        return getattr(torch, name)(*ts)
+    return fn
+
+
+def _moderate(t):
+    return t.size == 0 or float(np.abs(t.numpy()).max()) < 20
+
+
+GENERATORS = {
+    "add": _binary("add", mg.add, lambda x, y: x + y),
+    "sub": _binary("sub", mg.sub, lambda x, y: x - y),
+    "mul": _binary("mul", mg.mul, lambda x, y: x * y),
+    "div": _gen_div,
+    "pow": _gen_pow,
+    "neg": _unary("neg", mg.neg, lambda x: -x),
+    "matmul": _gen_matmul,
+    "sum": _reduction("sum", lambda t, a, k, _: mg.sum(t, a, k), _torch_reduce(lambda t, d, k: t.sum(dim=d, keepdim=k))),
+    "mean": _reduction("mean", lambda t, a, k, _: mg.mean(t, a, k),
+                       _torch_reduce(lambda t, d, k: t.mean(dim=d, keepdim=k))),
+    "var": _reduction("var", lambda t, a, k, d: mg.var(t, a, k, ddof=d), _torch_var, ddof=True),
+    "max": _reduction("max", lambda t, a, k, _: mg.max(t, a, k),
+                      _torch_reduce(lambda t, d, k: t.amax(dim=d, keepdim=k)), nonempty=True),
+    "min": _reduction("min", lambda t, a, k, _: mg.min(t, a, k),
+                      _torch_reduce(lambda t, d, k: t.amin(dim=d, keepdim=k)), nonempty=True),
+    "logsumexp": _reduction("logsumexp", lambda t, a, k, _: mg.logsumexp(t, a, k), _torch_logsumexp, nonempty=True),
+    "reshape": _gen_reshape,
+    "transpose": _gen_transpose,
+    "squeeze": _gen_squeeze,
+    "expand_dims": _gen_expand_dims,
+    "flatten": _unary("flatten", mg.flatten, lambda t: t.reshape(-1)),
+    "broadcast_to": _gen_broadcast_to,
+    "sum_to": _gen_sum_to,
+    "getitem": _gen_getitem,
+    "concat": _gen_concat,
+    "stack": _gen_stack,
+    "split": _gen_split,
+    "exp": _unary("exp", mg.exp, _t("exp"), domain=_moderate),
+    "log": _unary("log", lambda x: mg.log(_positive_m(x)), lambda x: _t("log")(_positive_t(x))),
+    "sqrt": _unary("sqrt", lambda x: mg.sqrt(_positive_m(x)), lambda x: _t("sqrt")(_positive_t(x))),
+    "abs": _unary("abs", mg.abs, _t("abs")),
+    "sin": _unary("sin", mg.sin, _t("sin")),
+    "cos": _unary("cos", mg.cos, _t("cos")),
+    "tanh": _unary("tanh", mg.tanh, _t("tanh")),
+    "sigmoid": _unary("sigmoid", mg.sigmoid, _t("sigmoid")),
+    "relu": _unary("relu", mg.relu, _t("relu")),
+    "leaky_relu": _gen_leaky_relu,
+    "softplus": _unary("softplus", mg.softplus,
+                       lambda x: __import__("torch").nn.functional.softplus(x, beta=1.0, threshold=1e9)),
+    "clip": _gen_clip,
+    "maximum": _binary("maximum", mg.maximum, _t("maximum")),
+    "minimum": _binary("minimum", mg.minimum, _t("minimum")),
+    "where": _gen_where,
+    "astype": _gen_astype,
+}
+
+assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
+
+
+@st.composite
+def programs(draw):
+    """A random program: 1-2 leaves to start, then 3 to 8 ops drawn from the whole differentiable set."""
+    b = Builder(draw)
+    for _ in range(draw(st.integers(1, 2))):
+        b.leaf(_shape(draw))
+    target = draw(st.integers(MIN_STEPS, MAX_STEPS))
+    names = sorted(GENERATORS)
+    attempts = 0
+    while len(b.program.steps) < target and attempts < 10 * MAX_STEPS:
+        attempts += 1
+        name = draw(st.sampled_from(names))
+        GENERATORS[name](b)
+    return b.program
