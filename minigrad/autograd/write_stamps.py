@@ -26,19 +26,25 @@ def _buffer(array):
     return array
 
 
-def mark_written(array):
-    """Stamp an in-place write into ``array`` (a backend array) and every view of its memory."""
+def mark_written(*arrays):
+    """Stamp an in-place write into each of ``arrays`` (backend arrays) and every view of their memory."""
     STATE.writes += 1
-    buf = _buffer(array)
-    key = id(buf)
-    entry = _WRITTEN.get(key)
-    if entry is None or entry[0]() is not buf:
-        def forget(ref, key=key):
-            current = _WRITTEN.get(key)
-            if current is not None and current[0] is ref:
-                del _WRITTEN[key]
-        entry = (weakref.ref(buf, forget), 0)
-    _WRITTEN[key] = (entry[0], STATE.writes)
+    count = STATE.writes
+    for array in arrays:
+        buf = array if array.base is None else _buffer(array)
+        key = id(buf)
+        entry = _WRITTEN.get(key)
+        if entry is None or entry[0]() is not buf:
+            entry = (weakref.ref(buf, _forgetter(key)), 0)
+        _WRITTEN[key] = (entry[0], count)
+
+
+def _forgetter(key):
+    def forget(ref):
+        current = _WRITTEN.get(key)
+        if current is not None and current[0] is ref:
+            del _WRITTEN[key]
+    return forget
 
 
 def _mark_written(t):

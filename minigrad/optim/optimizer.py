@@ -181,10 +181,7 @@ class Optimizer(StateDictMixin):
     def _stamp_updated_params(self):
         """Stamp the parameters a step may have written (those with a gradient), so that a
         backward through a graph recorded before the step refuses to use their new values."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    mark_written(p.data)
+        mark_written(*[p.data for group in self.param_groups for p in group["params"] if p.grad is not None])
 
     def _grad_array(self, p):
         """``p.grad.data``, checked to have ``p``'s shape (a wrong shape would broadcast silently)."""
