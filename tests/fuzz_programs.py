@@ -401,7 +401,7 @@ def _gen_getitem(b):
 
     def torch_getitem(t):
         import torch
-        return t.reshape(-1)[torch.as_tensor(np.ascontiguousarray(flat, dtype=np.int64))]
+        return t.reshape(-1)[torch.as_tensor(np.array(flat, dtype=np.int64, copy=True))]  # no negative strides
 
     mg_index = tuple(mg.tensor(p) if isinstance(p, np.ndarray) else p for p in index) \
         if isinstance(index, tuple) else (mg.tensor(index) if isinstance(index, np.ndarray) else index)
