@@ -73,7 +73,11 @@ def _loss(values, cotangents, wrap):
 def _numpy(g, like):
     if g is None:
         return np.zeros(like.shape)
-    return g.detach().numpy(force=True) if torch is not None and isinstance(g, torch.Tensor) else g.numpy()
+    if torch is not None and isinstance(g, torch.Tensor):
+        if g._is_zerotensor():  # PyTorch's symbolic zeros (a derivative it knows is 0) have no memory
+            return np.zeros(tuple(g.shape))
+        return g.detach().contiguous().numpy().copy()
+    return g.numpy()
 
 
 def check_against_torch(program):
