@@ -102,7 +102,7 @@ def render(graph, fmt="svg", rankdir="LR", dpi=100) -> bytes:
                                (y0 + y1) / 2 + bend * (x1 - x0) / length))
         points[0] = _clip(points[0], points[1], sizes[source], kinds[source])
         points[-1] = _clip(points[-1], points[-2], sizes[target], kinds[target])
-        ax.add_patch(patches.FancyArrowPatch(path=Path(points), arrowstyle="-|>", mutation_scale=9,
+        ax.add_patch(patches.FancyArrowPatch(path=_smooth(points, Path), arrowstyle="-|>", mutation_scale=9,
                                              linewidth=0.8, color="#333333", shrinkA=0, shrinkB=0,
                                              linestyle="--" if dashed else "-"))
 
@@ -112,6 +112,20 @@ def render(graph, fmt="svg", rankdir="LR", dpi=100) -> bytes:
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "minigrad"}):
         figure.savefig(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
     return buffer.getvalue()
+
+
+def _smooth(points, Path):
+    """A Catmull-Rom curve through the waypoints (as cubic Bezier pieces): long edges bend, not zig-zag."""
+    if len(points) == 2:
+        return Path(points)
+    vertices, codes = [points[0]], [Path.MOVETO]
+    for i in range(len(points) - 1):
+        p0, p1, p2 = points[max(i - 1, 0)], points[i], points[i + 1]
+        p3 = points[min(i + 2, len(points) - 1)]
+        vertices += [(p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6),
+                     (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6), p2]
+        codes += [Path.CURVE4] * 3
+    return Path(vertices, codes)
 
 
 def _row_positions(row):
