@@ -209,3 +209,33 @@ def test_graphviz_renderer(tmp_path):
     assert "Sin" in text and "data 6.0" in text
     _check_png(viz.draw(f, renderer="graphviz", format="png").data)
     assert viz.draw(f).renderer == "graphviz"    # auto picks it when present
+
+
+FAKE_DOT = '''#!{python}
+import sys
+source = sys.stdin.read()
+open({log!r}, "w").write(" ".join(sys.argv[1:]) + "\\n" + source)
+if "fail" in sys.argv[0] or "FAIL" in source:
+    sys.stderr.write("syntax error in line 1")
+    sys.exit(3)
+sys.stdout.write('<svg xmlns="http://www.w3.org/2000/svg"><text>from fake dot</text></svg>')
+'''
+
+
+def test_graphviz_path_runs_dot_on_the_dot_source(tmp_path, monkeypatch):
+    """The Graphviz route without Graphviz: a stand-in `dot` records what it was given."""
+    import sys
+
+    log = tmp_path / "log.txt"
+    fake = tmp_path / "dot"
+    fake.write_text(FAKE_DOT.format(python=sys.executable, log=str(log)))
+    fake.chmod(0o755)
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: str(fake) if name == "dot" else None)
+    _, _, f = example()
+    d = viz.draw(f)
+    assert d.renderer == "graphviz" and b"from fake dot" in d.data
+    args, source = log.read_text().split("\n", 1)
+    assert args == "-Tsvg" and source == viz.to_dot(f) == d.source
+    f.name = "FAIL"
+    with pytest.raises(RuntimeError, match=r"Graphviz's dot failed \(exit 3\): syntax error in line 1"):
+        viz.draw(f)
