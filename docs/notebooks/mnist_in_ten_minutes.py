@@ -27,7 +27,10 @@
 import os
 import time
 
+import io
+
 import numpy as np
+from IPython.display import Image, display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -47,6 +50,13 @@ def new_figure(width, height):
     return figure
 
 
+def show(figure):
+    """Display a figure made without pyplot (so nothing depends on the notebook's matplotlib backend)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    display(Image(data=buffer.getvalue()))
+
+
 # %% [markdown]
 # ## 1. The data
 #
@@ -64,7 +74,7 @@ for i in range(10):
     ax.imshow(train_images[i].reshape(28, 28), cmap="gray_r")
     ax.set_title(str(train_labels[i]))
     ax.set_axis_off()
-figure
+show(figure)
 
 # %% [markdown]
 # ## 2. The model
@@ -141,7 +151,7 @@ right.plot(range(1, EPOCHS + 1), [100 * a for a in history["test_accuracy"]], "o
 right.set_xlabel("epoch")
 right.set_ylabel("test accuracy (%)")
 figure.tight_layout()
-figure
+show(figure)
 
 # %% [markdown]
 # ## 5. What it gets wrong
@@ -159,7 +169,7 @@ for k, i in enumerate(wrong[:16]):
     ax.set_title(f"{predictions[i]} (is {test_labels[i]})", fontsize=8)
     ax.set_axis_off()
 figure.tight_layout()
-figure
+show(figure)
 
 # %%
 confusion = np.zeros((10, 10), dtype=int)
