@@ -41,3 +41,19 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     pictures = [o for o in outputs if "image/svg+xml" in o.get("data", {}) or "image/png" in o.get("data", {})]
     assert len(pictures) >= 2, "every notebook shows pictures"
+
+
+def test_dev_extra_includes_the_notebooks_extra():
+    import ast
+    import re
+
+    text = (REPO / "pyproject.toml").read_text()   # no tomllib: it needs Python 3.11, minigrad 3.10
+    extras = {name: ast.literal_eval(value) for name, value in re.findall(r"^(notebooks|dev) = (\[.*\])$", text, re.M)}
+    assert {"jupytext", "nbclient", "ipykernel"} <= {r.split(">")[0].split("=")[0] for r in extras["notebooks"]}
+    assert set(extras["notebooks"]) <= set(extras["dev"])
+
+
+def test_readme_links_the_notebooks():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert f"docs/notebooks/{path.name}" in readme
