@@ -302,9 +302,10 @@ def _scalar_function(func, inputs, create_graph, caller):
 
 
 def hessian(func, inputs, create_graph=False, strict=True):
-    """The Hessian of a function with a one-element output: block ``[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``.
+    """The Hessian of a function with a one-element output.
 
-    A single input gives one Tensor, a tuple of inputs a tuple of tuples. Row k
+    Block ``[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``; a single
+    input gives one Tensor, a tuple of inputs a tuple of tuples. Row k
     of block i is the gradient of element k of the gradient of input i: one
     reverse pass over the recorded backward per input element. ``strict``: an
     input the function does not use is an error (one used only linearly has

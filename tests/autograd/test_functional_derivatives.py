@@ -175,7 +175,8 @@ def test_mismatched_v_shapes_are_clear_errors(ab):
 
 def test_function_must_be_scalar_for_hessian(ab):
     a, _ = ab
-    with pytest.raises(ValueError, match=r"hessian: the function must return a single one-element Tensor, got shape \(3,\)"):
+    with pytest.raises(ValueError,
+                       match=r"hessian: the function must return a single one-element Tensor, got shape \(3,\)"):
         AF.hessian(lambda t: t * t, a)
 
 

@@ -239,3 +239,17 @@ def test_graphviz_path_runs_dot_on_the_dot_source(tmp_path, monkeypatch):
     f.name = "FAIL"
     with pytest.raises(RuntimeError, match=r"Graphviz's dot failed \(exit 3\): syntax error in line 1"):
         viz.draw(f)
+
+
+def test_importing_viz_and_functional_stays_light():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    code = ("import sys, minigrad, minigrad.viz, minigrad.autograd.functional, minigrad.nn; "
+            "print(sorted(m for m in ('matplotlib', 'graphviz', 'IPython') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert mg.viz is viz
