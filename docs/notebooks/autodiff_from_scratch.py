@@ -183,3 +183,30 @@ except mg.GradcheckError as error:
     caught = True
     print(str(error).splitlines()[0])
 assert caught, "gradcheck should have caught the detached sigmoid"
+
+# %% [markdown]
+# The same check guards every op minigrad ships. An op is a small `Function` with a
+# `forward` on arrays and one `backward(F, gy, x)` (see
+# [CONTRIBUTING.md](../../CONTRIBUTING.md)). Here is a cube whose author forgot the
+# square in `d(x³)/dx = 3x²`: the forward pass is right, the derivative is not, and
+# `gradcheck` says so at once.
+
+# %%
+class Cube(mg.Function):
+    """y = x^3.   dL/dx should be g * 3 x^2."""
+
+    def forward(self, x):
+        return x ** 3
+
+    def backward(self, F, gy, x):
+        return gy * 3 * x          # the bug: 3x instead of 3x^2
+
+
+def cube(t):
+    return Cube.apply(t)
+
+
+print("forward:", cube(mg.tensor([2.0], dtype="float64")))
+passed = mg.gradcheck(cube, (z,), raise_exception=False)
+print("gradcheck passes:", passed)
+assert passed is False
