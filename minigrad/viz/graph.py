@@ -119,20 +119,20 @@ def build_graph(roots, show_data=False, show_grad=False, max_nodes=None, names=N
             role = "released" if released else "op"
             lines = [obj.name] + (["(freed by backward)"] if released else [])
         graph.nodes.append(Node(node_id, kind, role, lines))
-    cut = set()
+    cut = set()           # drawn nodes with an undrawn input
     for source, target in links:
         if source in ids and target in ids:
             graph.edges.append((ids[source], ids[target], False))
         elif target in ids:
-            cut.add(ids[target])
+            cut.add(target)
     if keep < len(order):
         hidden = len(order) - keep
         graph.nodes.append(Node("more", "note", "note", [
             f"... {hidden} more nodes not drawn",
             f"(the graph has {len(order)}; max_nodes={max_nodes})",
         ]))
-        for node_id in sorted(cut, key=lambda s: int(s.lstrip("top"))):
-            graph.edges.append(("more", node_id, True))
+        for key in sorted(cut, key=index.__getitem__):
+            graph.edges.append(("more", ids[key], True))
     return graph
 
 
