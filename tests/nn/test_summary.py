@@ -119,3 +119,12 @@ def test_forward_hooks_see_each_layer_and_can_be_removed():
     assert len(seen) == 2
     with pytest.raises(TypeError, match="hook must be callable"):
         lin.register_forward_hook(3)
+
+
+def test_layers_doc_shows_the_real_table():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "layers.md").read_text(encoding="utf-8")
+    mg.manual_seed(0)
+    model = nn.Network(nn.Linear(784, 100), nn.ReLU(), nn.BatchNorm1d(100), nn.Linear(100, 10))
+    assert "```\n" + str(nn.summary(model, (64, 784))) + "\n```" in doc
