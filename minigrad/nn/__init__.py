@@ -12,11 +12,12 @@ from minigrad.nn.layers import (
 from minigrad.nn.network import Network
 from minigrad.nn.losses import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                                 SmoothL1Loss)
+from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
     "Parameter", "Layer", "Network", "LoadResult",
     "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
     "Flatten", "Identity",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
-    "functional", "init",
+    "functional", "init", "summary", "Summary", "SummaryRow",
 ]

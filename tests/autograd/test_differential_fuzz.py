@@ -94,7 +94,7 @@ def check_against_torch(program):
 
     if any(np.isnan(v.numpy()).any() for v in values):
         # A NaN value (a mean over nothing): minigrad's derivatives carry the NaN on, where
-        # PyTorch's sign() and abs() turn it into 0 (docs/autodiff.md, section 13). Values only.
+        # PyTorch's sign() and abs() turn it into 0 (docs/autodiff.md, section 15). Values only.
         return
 
     cot = _cotangents(values, rng)
