@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import device_of, to_device
 
 
@@ -67,8 +68,10 @@ class AveragedModel:
 
     def copy_to(self, model):
         """Overwrite the model's parameters (in place) with the averages."""
-        for p, avg in zip(self._params_matching(model), self.averages):
+        params = self._params_matching(model)
+        for p, avg in zip(params, self.averages):
             p.data[...] = avg
+        mark_written(*[p.data for p in params])  # a graph recorded before must not use the new values
 
     @contextmanager
     def swapped_in(self, model):
@@ -81,6 +84,7 @@ class AveragedModel:
         finally:
             for p, own in zip(params, saved):
                 p.data[...] = own
+            mark_written(*[p.data for p in params])
 
     def state_dict(self):
         """``{"n_averaged": int, "decay": float or None, "averages": [array copies]}``."""

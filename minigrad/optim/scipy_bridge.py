@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import to_numpy
 from minigrad.optim import flat
 
@@ -66,6 +67,7 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
             piece = x[start:stop].reshape(p.shape)
             p.data[...] = _on_device_like(piece, p)
             start = stop
+        mark_written(*[p.data for p in params])
 
     def closure():
         for p in params:

@@ -124,3 +124,15 @@ def test_buffer_stamps_are_forgotten_with_their_buffers():
     del t
     gc.collect()
     assert len(write_stamps._WRITTEN) == before
+
+
+def test_swapping_in_averaged_weights_is_seen():
+    model = nn.Linear(3, 2, dtype="float64")
+    averaged = mg.optim.AveragedModel(model)
+    averaged.update_parameters(model)
+    with mg.no_grad():
+        model.weight.detach()[...] = 0.0
+    loss = (model(mg.tensor(np.ones((4, 3)), dtype="float64")) ** 2).sum()
+    averaged.copy_to(model)
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
