@@ -24,7 +24,7 @@ them is reachable from these programs.
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, note, seed, settings
+from hypothesis import HealthCheck, assume, event, given, note, seed, settings
 
 import minigrad as mg
 from fuzz_programs import programs
@@ -95,6 +95,7 @@ def check_against_torch(program):
     if any(np.isnan(v.numpy()).any() for v in values):
         # A NaN value (a mean over nothing): minigrad's derivatives carry the NaN on, where
         # PyTorch's sign() and abs() turn it into 0 (docs/autodiff.md, section 15). Values only.
+        event("values only: the program makes a NaN")
         return
 
     cot = _cotangents(values, rng)
