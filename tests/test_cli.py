@@ -14,8 +14,9 @@ from training_helpers import data_root, is_png, read_metrics, run_python  # noqa
 
 import minigrad as mg  # noqa: E402
 from minigrad.cli import main  # noqa: E402
-from minigrad.curves import COLUMNS  # noqa: E402
-from minigrad.recipes import OPTIMIZERS, build_mlp  # noqa: E402
+from minigrad.train.config import OPTIMIZERS  # noqa: E402
+from minigrad.train.recipes import build_mlp  # noqa: E402
+from minigrad.train.records import COLUMNS  # noqa: E402
 
 
 def _train(tmp_path, *extra, out="out"):
@@ -125,8 +126,8 @@ def _corrupt_checkpoint(tmp_path):
     (["--optimizer", "adamx"], "invalid choice: 'adamx'"),
     (["--lr", "-0.1"], "--lr must be a positive number, got -0.1"),
     (["--lr", "0"], "--lr must be a positive number"),
-    (["--epochs", "0"], "expected a positive integer, got '0'"),
-    (["--batch-size", "many"], "expected a positive integer, got 'many'"),
+    (["--epochs", "0"], "--epochs must be a positive integer, got 0"),
+    (["--batch-size", "many"], "argument --batch-size: expected an integer, got 'many'"),
     (["--hidden", "100,x"], "comma-separated layer widths"),
     (["--dropout", "1.5"], "--dropout must be in [0, 1), got 1.5"),
     (["--weight-decay", "-1"], "--weight-decay must be >= 0"),

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
 from training_helpers import REPO, data_root, read_metrics  # noqa: E402
 
 import minigrad as mg  # noqa: E402
-import minigrad.train as train_module  # noqa: E402
+import minigrad.train.loop as train_loop  # noqa: E402
 from minigrad.cli import main  # noqa: E402
 
 # (name, options): each exercises other state in the checkpoint. Dropout is on in all of them.
@@ -85,7 +85,7 @@ def test_stop_after_one_epoch_and_resume_is_bit_identical(tmp_path, reference_ru
 def test_keyboard_interrupt_mid_epoch_keeps_the_checkpoint(tmp_path, reference_runs, capsys, monkeypatch):
     """Ctrl-C in the middle of epoch 2: exit 130, one message, the epoch-1 checkpoint intact and resumable."""
     calls = {"n": 0}
-    real = train_module.cross_entropy
+    real = train_loop.cross_entropy
     steps_per_epoch = -(-2000 // 128)
 
     def interrupting_cross_entropy(*args, **kwargs):
@@ -96,7 +96,7 @@ def test_keyboard_interrupt_mid_epoch_keeps_the_checkpoint(tmp_path, reference_r
         return real(*args, **kwargs)
 
     out = tmp_path / "run"
-    monkeypatch.setattr(train_module, "cross_entropy", interrupting_cross_entropy)
+    monkeypatch.setattr(train_loop, "cross_entropy", interrupting_cross_entropy)
     assert _run(out, *CASES["adam-cosine"]) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -106,7 +106,7 @@ def test_keyboard_interrupt_mid_epoch_keeps_the_checkpoint(tmp_path, reference_r
     assert ckpt["epoch"] == 1 and len(ckpt["history"]) == 1
     assert not [p.name for p in out.iterdir() if p.name.startswith(".tmp")]
 
-    monkeypatch.setattr(train_module, "cross_entropy", real)
+    monkeypatch.setattr(train_loop, "cross_entropy", real)
     assert _run(out, *CASES["adam-cosine"], "--resume") == 0
     _assert_same_checkpoint(reference_runs["adam-cosine"], out / "checkpoint.npz")
 
@@ -115,7 +115,7 @@ def test_interrupt_before_the_first_epoch_says_no_checkpoint(tmp_path, capsys, m
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(train_module, "cross_entropy", interrupt)
+    monkeypatch.setattr(train_loop, "cross_entropy", interrupt)
     assert _run(tmp_path / "run") == 130
     err = capsys.readouterr().err
     assert "interrupted; no epoch was completed, so no checkpoint" in err and "Traceback" not in err
@@ -125,13 +125,13 @@ def test_interrupt_before_the_first_epoch_says_no_checkpoint(tmp_path, capsys, m
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_while_the_checkpoint_is_written_names_that_checkpoint(tmp_path, capsys, monkeypatch, sig):
     """Ctrl-C (or SIGTERM) arriving just as the epoch-1 checkpoint lands: it counts, and the run stops there."""
-    real = train_module.save_train_state
+    real = train_loop.save_train_state
 
     def save_then_signal(*args, **kwargs):
         real(*args, **kwargs)
         signal.raise_signal(sig)
 
-    monkeypatch.setattr(train_module, "save_train_state", save_then_signal)
+    monkeypatch.setattr(train_loop, "save_train_state", save_then_signal)
     out = tmp_path / "run"
     assert _run(out, *CASES["adam-cosine"]) == 130
     err = capsys.readouterr().err

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minigrad.train_config import DATASETS, TrainConfig
+from minigrad.train.config import DATASETS, TrainConfig
 
 
 def load_datasets(config: TrainConfig):

@@ -1,31 +1,65 @@
-"""Training records on disk: ``metrics.csv``, ``metrics.json`` and PNG plots of the curves.
+"""What a training run leaves besides its checkpoint: ``metrics.csv``, ``metrics.json``, PNG curves, ``TrainResult``.
 
-Every file is written atomically (a temporary file in the same folder, then
-``os.replace``), so a run interrupted while writing leaves the previous version.
-matplotlib is imported here, lazily; figures are drawn on an Agg canvas with the
-object-oriented API, so pyplot's global state (the caller's backend) is left alone.
+Every file is written atomically (``minigrad.atomic``), so a run interrupted while
+writing leaves the previous version. matplotlib is imported here, lazily; figures
+are drawn on an Agg canvas with the object-oriented API, so pyplot's global state
+(the caller's backend) is left alone.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.atomic import atomic_file
+from minigrad.atomic import atomic_write_bytes
+from minigrad.train.recipes import describe_mlp
 
-__all__ = ["COLUMNS", "atomic_write_bytes", "write_metrics", "plot_curves"]
+__all__ = ["COLUMNS", "TrainResult", "write_metrics", "plot_curves", "write_records", "finish"]
 
 #: The columns of metrics.csv, one row per epoch.
 COLUMNS = ("epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds", "samples_per_s")
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (creating its folder): see ``minigrad.atomic``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(path) as f:
-        f.write(data)
+@dataclass
+class TrainResult:
+    """What a run leaves: per-epoch metrics, the trained model and optimizer, where the files are."""
+
+    history: list
+    model: object
+    optimizer: object
+    epochs_done: int
+    completed: bool
+    checkpoint: Path
+    files: dict
+    seconds: float
+
+
+def finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, started, log):
+    """Log the closing summary (final and best accuracy, the files) and return the run's :class:`TrainResult`."""
+    seconds = time.perf_counter() - started
+    if history:
+        best = max(history, key=lambda r: r["test_acc"])
+        last = history[-1]
+        log(f"{'done' if completed else 'stopped'}: {epochs_done} epochs; final test accuracy "
+            f"{100 * last['test_acc']:.2f}% (loss {last['test_loss']:.4f}); best {100 * best['test_acc']:.2f}% "
+            f"at epoch {best['epoch']}; {seconds:.1f} s this session")
+        log("files: " + ", ".join(str(p) for p in [*files.values(), ckpt_path]))
+    return TrainResult(history, model, optimizer, epochs_done, completed, ckpt_path, files, seconds)
+
+
+def write_records(out_dir, config, history, plots=True):
+    """Write the metrics (and, with ``plots``, the curves) of ``history``; returns ``{kind: path}``."""
+    best = max(history, key=lambda r: r["test_acc"])
+    summary = {"epochs": history[-1]["epoch"], "final_test_acc": history[-1]["test_acc"],
+               "best_test_acc": best["test_acc"], "best_epoch": best["epoch"]}
+    files = write_metrics(out_dir, history, config=config.trajectory(), summary=summary)
+    if plots:
+        title = f"{config.dataset} {describe_mlp(784, config.hidden, 10)}, {config.optimizer}"
+        files.update(plot_curves(history, out_dir, title=title))
+    return files
 
 
 def write_metrics(out_dir, history, config: dict | None = None, summary: dict | None = None) -> dict:

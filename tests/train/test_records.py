@@ -1,11 +1,11 @@
-"""Writing the training curves leaves the caller's matplotlib alone (found in review).
+"""The records of a run: the training curves leave the caller's matplotlib alone.
 
 ``plot_curves`` switched the process-wide backend to Agg (``matplotlib.use``), so a
 notebook that called ``train()`` lost its inline backend for everything after.
 """
 import matplotlib
 
-from minigrad.curves import plot_curves
+from minigrad.train.records import plot_curves
 
 HISTORY = [{"epoch": e, "train_loss": 1.0 / e, "test_loss": 1.2 / e, "train_acc": 0.5 + e / 10,
             "test_acc": 0.5 + e / 11} for e in (1, 2, 3)]

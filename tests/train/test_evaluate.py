@@ -1,9 +1,9 @@
-"""minigrad.train.evaluate restores the model's mode even when evaluation fails (found in review)."""
+"""minigrad.train.evaluate restores the model's mode even when evaluation fails."""
 import numpy as np
 import pytest
 
-from minigrad.recipes import build_mlp
 from minigrad.train import evaluate
+from minigrad.train.recipes import build_mlp
 
 
 def test_evaluate_restores_training_mode_when_it_raises():

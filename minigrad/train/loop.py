@@ -1,4 +1,4 @@
-"""The training loop behind ``minigrad train``, as a library function: ``train(TrainConfig(...))``.
+"""The training loop behind ``minigrad train``: ``train(TrainConfig(...))``, one epoch, ``evaluate``.
 
 One run trains an MLP classifier on MNIST or Fashion-MNIST::
 
@@ -32,16 +32,13 @@ import minigrad
 from minigrad import backend
 from minigrad import random as mg_random
 from minigrad.nn.functional import cross_entropy
-from minigrad.recipes import (OPTIMIZERS, SCHEDULES, ConfigError, build_mlp, build_optimizer,  # noqa: F401
-                              build_schedule, describe_mlp)
-from minigrad.signals import _signals_held
-from minigrad.train_config import DATASETS, TRAJECTORY_FIELDS, TrainConfig, _check_device  # noqa: F401
-from minigrad.train_data import _SPLIT_CACHE, _files_stamp, _load_split, load_datasets  # noqa: F401
-from minigrad.train_records import TrainResult, _finish, _write_records
-from minigrad.train_state import read_train_state, restore_train_state, save_train_state
+from minigrad.train.checkpoint import read_train_state, restore_train_state, save_train_state, signals_held
+from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
+from minigrad.train.data import load_datasets
+from minigrad.train.recipes import build_mlp, build_optimizer, build_schedule, describe_mlp
+from minigrad.train.records import TrainResult, finish, write_records
 
-__all__ = ["TrainConfig", "TrainResult", "TrainingInterrupted", "ConfigError", "DATASETS", "train",
-           "evaluate", "load_datasets"]
+__all__ = ["TrainingInterrupted", "train", "evaluate"]
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -86,9 +83,9 @@ def train(config: TrainConfig) -> TrainResult:
     """
     from minigrad.data import DataLoader
 
-    config.validate()
+    config = config.resolved()   # every option checked, every default filled in, here and only here
     log = config.log or (lambda *_: None)
-    device = _check_device(config.device)
+    device = config.device
     ckpt_path = config.checkpoint_path()
     if config.resume and not ckpt_path.is_file():
         raise ConfigError(f"--resume: no checkpoint at {ckpt_path} (train without --resume first)")
@@ -102,8 +99,7 @@ def train(config: TrainConfig) -> TrainResult:
     minigrad.manual_seed(config.seed)
     in_features, n_classes = int(train_set.arrays[0].shape[1]), 10
     model = build_mlp(in_features, config.hidden, n_classes, config.dropout).to(device)
-    optimizer = build_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum,
-                                config.weight_decay)
+    optimizer = build_optimizer(config, model.parameters())
     loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, seed=config.seed, device=device)
     schedule = build_schedule(config.schedule, optimizer, total_steps=config.epochs * len(loader))
     closure_based = OPTIMIZERS[config.optimizer].closure
@@ -115,10 +111,9 @@ def train(config: TrainConfig) -> TrainResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path.parent.mkdir(parents=True, exist_ok=True)
 
-    lr0 = optimizer.param_groups[0].get("initial_lr", optimizer.param_groups[0]["lr"])
     log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
         f"model {describe_mlp(in_features, config.hidden, n_classes)} ReLU MLP, dropout {config.dropout} "
-        f"({model.num_parameters():,} parameters); {config.optimizer} lr {lr0:g}, schedule {config.schedule}; "
+        f"({model.num_parameters():,} parameters); {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
         f"batch {config.batch_size}; {config.epochs} epochs; device {device}; seed {config.seed}")
     if checkpoint is not None:
         log(f"resuming from {ckpt_path} after epoch {start_epoch}")
@@ -136,23 +131,23 @@ def train(config: TrainConfig) -> TrainResult:
                    "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
                    "samples_per_s": len(train_set) / seconds if seconds > 0 else float("nan")}
             history.append(row)
-            with _signals_held():   # a Ctrl-C now lands after the checkpoint is written and counted
+            with signals_held():   # a Ctrl-C now lands after the checkpoint is written and counted
                 save_train_state(ckpt_path, trajectory=config.trajectory(), epoch=epoch, model=model,
                                  optimizer=optimizer, schedule=schedule, loader=loader, history=history)
                 saved_epoch = epoch
-                files = _write_records(out_dir, config, history, plots=False)
+                files = write_records(out_dir, config, history, plots=False)
             log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
                 f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
                 f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
             if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
                 log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
-                files = _write_records(out_dir, config, history, plots=config.plots)
-                return _finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
+                files = write_records(out_dir, config, history, plots=config.plots)
+                return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
         if history:  # the plots once at the end (metrics.csv is rewritten after every epoch)
-            files = _write_records(out_dir, config, history, plots=config.plots)
+            files = write_records(out_dir, config, history, plots=config.plots)
     except KeyboardInterrupt:
         raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
-    return _finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
+    return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
 
 
 def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoch, device):
