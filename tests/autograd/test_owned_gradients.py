@@ -13,7 +13,7 @@ from minigrad import nn
 from minigrad.autograd.function import Function
 from minigrad.nn import functional as F
 from minigrad.nn.fused import Affine, AffineReLU, SquaredError
-from minigrad.nn.loss_functions import SoftmaxCrossEntropy
+from minigrad.nn.functional.loss import SoftmaxCrossEntropy
 from minigrad.ops.activations import ReLU
 
 

@@ -1,4 +1,4 @@
-"""A connection cut mid-file is one more failed mirror, not a crash (found in review).
+"""A connection cut mid-file is one more failed mirror, not a crash.
 
 ``http.client.IncompleteRead`` (a short read of a body with Content-Length) is an
 ``HTTPException``, not an ``OSError``, so it escaped the mirror loop.

@@ -1,4 +1,6 @@
-"""Edge-case gradients found in review: each test failed before its fix (the xfail one is still open)."""
+"""Edge cases of the ops: infinite and zero gradients, NumPy-scalar and integer inputs, error messages.
+
+Each test failed before its fix (the xfail one is still open)."""
 import numpy as np
 import pytest
 

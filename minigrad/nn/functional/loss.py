@@ -15,7 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.backend import get_array_module, to_device
-from minigrad.nn.softmax import softmax, stable_log_softmax
+from minigrad.nn.functional.softmax import softmax, stable_log_softmax
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -1,4 +1,4 @@
-"""Loss layers: thin wrappers that remember the options of a ``minigrad.nn.functional`` loss.
+"""Loss layers: thin wrappers that remember the options of a loss in ``minigrad.nn.functional.loss``.
 
 ``criterion = CrossEntropyLoss(label_smoothing=0.1)`` then ``loss = criterion(logits, target)``.
 """
@@ -9,7 +9,11 @@ from minigrad.nn.layer import Layer
 
 
 class CrossEntropyLoss(Layer):
-    """``F.cross_entropy`` (from logits, integer targets) with fixed options."""
+    """``F.cross_entropy`` (from logits, integer targets) with fixed options.
+
+    Runs as one fused node, ``SoftmaxCrossEntropy``: log-softmax and the pick of
+    the target in one forward, ``softmax(x) - q`` as the backward.
+    """
 
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0, ignore_index: int | None = None):
         super().__init__()
@@ -41,7 +45,7 @@ class NLLLoss(Layer):
 
 
 class MSELoss(Layer):
-    """``F.mse_loss`` with a fixed reduction."""
+    """``F.mse_loss`` with a fixed reduction; ``'mean'`` and ``'sum'`` run as one fused node, ``SquaredError``."""
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
@@ -69,7 +73,7 @@ class L1Loss(Layer):
 
 
 class BCEWithLogitsLoss(Layer):
-    """``F.binary_cross_entropy_with_logits`` with a fixed reduction."""
+    """``F.binary_cross_entropy_with_logits`` with a fixed reduction; one fused node, ``SigmoidBinaryCrossEntropy``."""
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()

@@ -1,4 +1,4 @@
-"""gradcheck must fail when a backward returns NaN (found in review: NaN compared as 'close')."""
+"""gradcheck must fail when a backward returns NaN (NaN once compared as 'close')."""
 import numpy as np
 import pytest
 

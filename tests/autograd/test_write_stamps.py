@@ -1,4 +1,4 @@
-"""In-place writes into an array a recorded graph still needs (found in review).
+"""Write stamps: in-place writes into an array a recorded graph still needs are caught at backward.
 
 ``Tensor.__setitem__`` refuses tensors that require grad, but a constant that an
 op saved for its backward can still be overwritten between forward and
