@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from minigrad.autograd.engine import run_backward
-from minigrad.autograd.tensor import Tensor, _initial_grad
+from minigrad.autograd.coercion import _initial_grad
+from minigrad.autograd.tensor import Tensor
 
 
 def _as_list(x, name):

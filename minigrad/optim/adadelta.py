@@ -1,7 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_hyperparameter
 
 
 class Adadelta(Optimizer):

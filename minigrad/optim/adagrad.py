@@ -1,7 +1,8 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_hyperparameter
 
 
 class Adagrad(Optimizer):

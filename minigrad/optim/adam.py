@@ -9,7 +9,8 @@ import math
 
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer, check_betas, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_betas, check_hyperparameter
 
 
 class _AdamFamily(Optimizer):

@@ -2,7 +2,8 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_hyperparameter
 
 
 class RMSprop(Optimizer):

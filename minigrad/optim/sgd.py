@@ -1,7 +1,8 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_hyperparameter
 
 
 class SGD(Optimizer):

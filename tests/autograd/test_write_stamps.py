@@ -44,15 +44,15 @@ def test_the_check_also_guards_graph_recording_backward():
 def test_write_stamps_are_forgotten_with_their_tensors():
     import gc
 
-    from minigrad.autograd import tensor as tensor_module
+    from minigrad.autograd import write_stamps
 
-    before = len(tensor_module._WRITTEN)
+    before = len(write_stamps._WRITTEN)
     for _ in range(50):
         t = mg.tensor([1.0, 2.0])
         t[0] = 3.0
     del t
     gc.collect()
-    assert len(tensor_module._WRITTEN) == before
+    assert len(write_stamps._WRITTEN) == before
 
 
 def test_overwriting_the_output_a_node_kept_for_backward_is_an_error():

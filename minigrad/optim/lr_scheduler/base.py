@@ -5,7 +5,7 @@ optimizer's param groups at each ``step`` and saves and restores the schedule's 
 """
 
 
-def _check_positive_int(name, value, owner):
+def check_positive_int(name, value, owner):
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
 
@@ -75,13 +75,13 @@ class LRScheduler:
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
         for key, value in state_dict.items():
-            setattr(self, key, _plain(value))
+            setattr(self, key, arrays_to_lists(value))
 
 
-def _plain(value):
+def arrays_to_lists(value):
     """Python numbers and lists for values that came back from a file as NumPy arrays or scalars."""
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [arrays_to_lists(v) for v in value]
     return value

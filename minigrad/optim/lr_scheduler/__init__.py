@@ -11,13 +11,13 @@ computes most of them recursively from the previous lr, which agrees up to
 rounding. Compose schedules with :class:`SequentialLR` (one after another,
 e.g. warmup then cosine) or :class:`ChainedScheduler` (factors multiplied).
 
-One module per family, all importable from here: ``lr_scheduler_base`` (LRScheduler),
-``lr_decay``, ``lr_annealing``, ``lr_composition`` and ``lr_plateau``.
+One module per family, all importable from here: ``base`` (LRScheduler),
+``decay``, ``annealing``, ``composition`` and ``plateau``.
 """
 
 # The public names, re-exported from the module of each family: import them from here.
-from minigrad.optim.lr_annealing import CosineAnnealingLR, LinearLR, LinearWarmup  # noqa: F401
-from minigrad.optim.lr_composition import ChainedScheduler, SequentialLR  # noqa: F401
-from minigrad.optim.lr_decay import ExponentialLR, LambdaLR, MultiStepLR, StepLR  # noqa: F401
-from minigrad.optim.lr_plateau import ReduceLROnPlateau  # noqa: F401
-from minigrad.optim.lr_scheduler_base import LRScheduler, _check_positive_int, _plain  # noqa: F401
+from minigrad.optim.lr_scheduler.annealing import CosineAnnealingLR, LinearLR, LinearWarmup  # noqa: F401
+from minigrad.optim.lr_scheduler.composition import ChainedScheduler, SequentialLR  # noqa: F401
+from minigrad.optim.lr_scheduler.decay import ExponentialLR, LambdaLR, MultiStepLR, StepLR  # noqa: F401
+from minigrad.optim.lr_scheduler.plateau import ReduceLROnPlateau  # noqa: F401
+from minigrad.optim.lr_scheduler.base import LRScheduler  # noqa: F401

@@ -2,7 +2,7 @@
 
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler_base import LRScheduler
+from minigrad.optim.lr_scheduler.base import LRScheduler
 
 
 class SequentialLR(LRScheduler):

@@ -2,7 +2,7 @@
 
 import math
 
-from minigrad.optim.lr_scheduler_base import LRScheduler, _check_positive_int
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_positive_int
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -14,7 +14,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        _check_positive_int("T_max", T_max, "CosineAnnealingLR")
+        check_positive_int("T_max", T_max, "CosineAnnealingLR")
         self.T_max, self.eta_min = T_max, float(eta_min)
         super().__init__(optimizer, last_epoch)
 
@@ -45,7 +45,7 @@ class LinearLR(LRScheduler):
         if (end_lr is None) == (end_factor is None):
             raise ValueError("LinearLR: give exactly one of end_lr and end_factor, "
                              f"got end_lr={end_lr!r}, end_factor={end_factor!r}")
-        _check_positive_int("total_iters", total_iters, "LinearLR")
+        check_positive_int("total_iters", total_iters, "LinearLR")
         n_groups = len(optimizer.param_groups)
         if end_lr is not None:
             end_lrs = list(end_lr) if isinstance(end_lr, (list, tuple)) else [end_lr] * n_groups
@@ -84,7 +84,7 @@ class LinearWarmup(LRScheduler):
     """
 
     def __init__(self, optimizer, warmup_iters, start_factor=0.1, last_epoch=-1):
-        _check_positive_int("warmup_iters", warmup_iters, "LinearWarmup")
+        check_positive_int("warmup_iters", warmup_iters, "LinearWarmup")
         if not 0.0 <= float(start_factor) <= 1.0:
             raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
         self.warmup_iters, self.start_factor = warmup_iters, float(start_factor)

@@ -2,7 +2,7 @@
 
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler_base import LRScheduler, _check_positive_int
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_positive_int
 
 
 class LambdaLR(LRScheduler):
@@ -34,7 +34,7 @@ class StepLR(LRScheduler):
     """``lr_k = lr_0 * gamma^floor(k / step_size)``, as ``torch.optim.lr_scheduler.StepLR``."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        _check_positive_int("step_size", step_size, "StepLR")
+        check_positive_int("step_size", step_size, "StepLR")
         self.step_size, self.gamma = step_size, float(gamma)
         super().__init__(optimizer, last_epoch)
 

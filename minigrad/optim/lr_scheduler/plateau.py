@@ -2,7 +2,7 @@
 
 import math
 
-from minigrad.optim.lr_scheduler_base import _plain
+from minigrad.optim.lr_scheduler.base import arrays_to_lists
 
 
 class ReduceLROnPlateau:
@@ -92,4 +92,4 @@ class ReduceLROnPlateau:
     def load_state_dict(self, state_dict):
         """Restore a state from :meth:`state_dict`."""
         for key, value in state_dict.items():
-            setattr(self, key, _plain(value))
+            setattr(self, key, arrays_to_lists(value))
