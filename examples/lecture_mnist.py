@@ -15,7 +15,7 @@ import argparse
 
 import minigrad
 from minigrad import nn, optim
-from minigrad.data import MNIST, DataLoader, transforms
+from minigrad.data import MNIST, ArrayDataset, DataLoader, transforms
 from minigrad.nn import functional as F
 
 
@@ -64,12 +64,15 @@ def main():
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N images only (a quick check)")
     args = parser.parse_args()
 
     minigrad.manual_seed(args.seed)
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
     train_set = MNIST(args.data_dir, train=True, download=False, transform=transform)
     test_set = MNIST(args.data_dir, train=False, download=False, transform=transform)
+    if args.limit is not None:
+        train_set = ArrayDataset(*(a[:args.limit] for a in train_set.arrays), transform=transform)
     train_loader = DataLoader(train_set, batch_size=64, shuffle=True, seed=args.seed)
     test_loader = DataLoader(test_set, batch_size=1000)
 
