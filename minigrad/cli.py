@@ -184,16 +184,22 @@ def _data_error(exc, config):
         if first.startswith("--data-dir"):
             return first
         root = config.data_dir or str(data.default_data_root())
-        lines = str(exc).strip().splitlines()
-        # The data layer's second line says why, when it is more than "not there" (a bad checksum, say).
-        why = f" {lines[1].strip()}." if len(lines) > 1 and "download=False" not in lines[1] else ""
-        return (f"{first}{why} Looked in {root}/{config.dataset} and {root}; point --data-dir (or MINIGRAD_DATA) "
-                f"at the folder holding the four IDX .gz files, or add --download")
+        # Every reason the data layer gave (a bad checksum; each mirror tried and why it failed), on one line.
+        why = "".join(f" {_one_line(problem)}." for problem in exc.problems)
+        advice = ("check the network, or put the four IDX .gz files there yourself" if config.download else
+                  "point --data-dir (or MINIGRAD_DATA) at the folder holding the four IDX .gz files, or add --download")
+        return f"{first}{why} Looked in {root}/{config.dataset} and {root}; {advice}"
     if isinstance(exc, (data.IDXError, data.ChecksumError, data.DownloadError)):
         return first
     if isinstance(exc, OSError):  # e.g. --out is a file, or a folder we may not write to
         return f"{exc.strerror}: {exc.filename}" if exc.filename and exc.strerror else first
     return None
+
+
+def _one_line(text: str) -> str:
+    """A multi-line reason as one line: "tried:\n  url1: why\n  url2: why" becomes "tried: url1: why; url2: why"."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:2]) + "".join(f"; {line}" for line in lines[2:])
 
 
 def _fail(prog, message) -> int:

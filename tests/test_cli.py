@@ -275,3 +275,25 @@ def test_download_flag_fetches_verified_files_then_trains(tmp_path, monkeypatch,
     for name in MNIST_FILES:  # byte-identical to the published files
         assert (data / "mnist" / name).read_bytes() == (data_root() / "mnist" / name).read_bytes()
     assert "final test accuracy" in capsys.readouterr().out
+
+
+def test_a_failed_download_names_every_mirror_and_why(tmp_path, monkeypatch, capsys):
+    # Offline `minigrad train --download` used to end in "tried:." and advise "or add --download".
+    import socket
+
+    from minigrad.data import datasets
+
+    closed = []
+    for _ in range(2):   # two ports nothing listens on: each connection is refused at once
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            closed.append(f"http://127.0.0.1:{s.getsockname()[1]}/")
+    monkeypatch.setattr(datasets.MNIST, "mirrors", tuple(closed))
+    code = main(["train", "--data-dir", str(tmp_path / "data"), "--download", "--no-progress",
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    line = _one_error_line(capsys.readouterr().err)
+    for mirror in closed:
+        assert f"{mirror}train-images-idx3-ubyte.gz:" in line
+    assert "refused" in line.lower()
+    assert "tried:." not in line and "add --download" not in line

@@ -66,6 +66,7 @@ class Optimizer(StateDictMixin):
                 "params argument given to the optimizer should be an iterable of Tensors "
                 f"or dicts, but got a single {describe_param(params)}"
             )
+        _check_params_argument(type(self).__name__, params)
         param_list = list(params)
         if len(param_list) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -249,3 +250,17 @@ class Optimizer(StateDictMixin):
                 lines.append(f"    {name}: {group[name]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _check_params_argument(owner, params):
+    """One clear TypeError for the usual slips: a model, or its ``parameters`` method, instead of its parameters."""
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(f"{owner}: params must be an iterable of Tensors (or of param-group dicts), but got the "
+                        f"model itself ({type(params).__name__}); pass model.parameters()")
+    if callable(params) and not hasattr(params, "__iter__"):
+        name = getattr(params, "__name__", type(params).__name__)
+        raise TypeError(f"{owner}: params must be an iterable of Tensors, but got the function or method {name!r} "
+                        f"itself; call it: model.{name}()")
+    if not hasattr(params, "__iter__"):
+        raise TypeError(f"{owner}: params must be an iterable of Tensors, but got {type(params).__name__}; "
+                        "pass model.parameters()")

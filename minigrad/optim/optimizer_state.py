@@ -39,6 +39,24 @@ def _scalars_to_python(value):
     return value
 
 
+def _optimizer_with_options(group) -> str:
+    """Which minigrad optimizer(s) have exactly the options of a saved param group ("another optimizer" if none)."""
+    import inspect
+
+    from minigrad import optim
+
+    options = {name for name in group if name not in ("params", "initial_lr")}
+    names = []
+    for name in optim.__dict__:
+        cls = getattr(optim, name)
+        if isinstance(cls, type) and issubclass(cls, StateDictMixin) and cls.__name__ != "Optimizer":
+            accepted = set(inspect.signature(cls).parameters) - {"params"}
+            if accepted == options:
+                names.append(cls.__name__)
+    described = " or ".join(names) if names else "another optimizer"
+    return f"{described} (options {', '.join(sorted(options))})"
+
+
 class StateDictMixin:
     """Checkpoints of an optimizer: :meth:`state_dict` and :meth:`load_state_dict`."""
 
@@ -96,6 +114,15 @@ class StateDictMixin:
                 raise ValueError(
                     f"loaded state dict's param group {i} has {len(saved['params'])} parameters, "
                     f"but the optimizer's group {i} has {len(group['params'])}"
+                )
+
+        for i, saved in enumerate(saved_groups):
+            missing = [name for name in self.defaults if name not in saved]
+            if missing:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: param group {i} of the state has no "
+                    f"{', '.join(missing)}: it was saved by {_optimizer_with_options(saved)}, not by "
+                    f"{type(self).__name__}; load it into the same kind of optimizer"
                 )
 
         param_of = {}

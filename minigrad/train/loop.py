@@ -7,10 +7,11 @@ One run trains an MLP classifier on MNIST or Fashion-MNIST::
     print(result.history[-1]["test_acc"])
 
 Each epoch: one pass over the (shuffled) training set with a tqdm progress bar
-(loss and samples/s), then an evaluation on the test set, then, atomically, a
-checkpoint and ``metrics.csv`` / ``metrics.json`` in ``out``. At the end (or at
-``stop_after``) the PNG curves ``loss.png``, ``accuracy.png`` and ``curves.png``
-join them. An epoch's ``epoch_seconds`` times the training pass only.
+(loss and samples/s; drawn only when stdout and stderr are terminals, so logs and
+CI get the per-epoch lines alone), then an evaluation on the test set, then,
+atomically, a checkpoint, ``metrics.csv`` / ``metrics.json`` and the PNG curves
+``loss.png``, ``accuracy.png`` and ``curves.png`` in ``out``. An epoch's
+``epoch_seconds`` times the training pass only.
 
 The checkpoint (``minigrad.save``, a ``.npz`` without pickle) holds everything
 the next epoch depends on: the model's weights, the optimizer's state, the
@@ -25,6 +26,7 @@ run does not wait for the host at every step.
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -36,7 +38,7 @@ from minigrad.train.checkpoint import read_train_state, restore_train_state, sav
 from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
 from minigrad.train.data import load_datasets
 from minigrad.train.recipes import build_mlp, build_optimizer, build_schedule, describe_mlp
-from minigrad.train.records import TrainResult, finish, write_records
+from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
 
 __all__ = ["TrainingInterrupted", "train", "evaluate"]
 
@@ -135,16 +137,15 @@ def train(config: TrainConfig) -> TrainResult:
                 save_train_state(ckpt_path, trajectory=config.trajectory(), epoch=epoch, model=model,
                                  optimizer=optimizer, schedule=schedule, loader=loader, history=history)
                 saved_epoch = epoch
-                files = write_records(out_dir, config, history, plots=False)
+                files = write_records(out_dir, config, history)
+            if config.plots:   # after every epoch too, atomically; outside the held block (Ctrl-C need not wait)
+                files.update(write_run_curves(out_dir, config, history))
             log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
                 f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
                 f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
             if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
                 log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
-                files = write_records(out_dir, config, history, plots=config.plots)
                 return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
-        if history:  # the plots once at the end (metrics.csv is rewritten after every epoch)
-            files = write_records(out_dir, config, history, plots=config.plots)
     except KeyboardInterrupt:
         raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
@@ -207,9 +208,17 @@ def _closure_step(model, optimizer, x, y):
 
 
 def _progress_bar(config, epoch, total):
-    if not config.progress:
+    """A tqdm bar, or None: with --no-progress, and when the output goes to a file or a pipe (no bar text in logs)."""
+    if not config.progress or not (_is_terminal(sys.stdout) and _is_terminal(sys.stderr)):
         return None
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=f"epoch {epoch}/{config.epochs}", unit="samples", unit_scale=True,
                 leave=False, dynamic_ncols=True)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):   # no isatty, or a closed stream
+        return False

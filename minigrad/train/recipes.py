@@ -68,7 +68,7 @@ def build_schedule(name: str, optimizer, total_steps: int):
     if name == "step":
         return S.StepLR(optimizer, step_size=max(1, -(-total // 3)), gamma=0.1)
     if name == "linear":
-        return S.LinearLR(optimizer, end_factor=0.0, total_iters=total)
+        return S.LinearDecayLR(optimizer, end_lr=0.0, total_iters=total)
     if name == "exponential":
         return S.ExponentialLR(optimizer, gamma=0.01 ** (1.0 / total))
     if name == "warmup-cosine":

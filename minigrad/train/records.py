@@ -17,7 +17,7 @@ from pathlib import Path
 from minigrad.atomic import atomic_write_bytes
 from minigrad.train.recipes import describe_mlp
 
-__all__ = ["COLUMNS", "TrainResult", "write_metrics", "plot_curves", "write_records", "finish"]
+__all__ = ["COLUMNS", "TrainResult", "write_metrics", "plot_curves", "write_records", "write_run_curves", "finish"]
 
 #: The columns of metrics.csv, one row per epoch.
 COLUMNS = ("epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds", "samples_per_s")
@@ -50,16 +50,18 @@ def finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, 
     return TrainResult(history, model, optimizer, epochs_done, completed, ckpt_path, files, seconds)
 
 
-def write_records(out_dir, config, history, plots=True):
-    """Write the metrics (and, with ``plots``, the curves) of ``history``; returns ``{kind: path}``."""
+def write_records(out_dir, config, history):
+    """Write ``metrics.csv`` and ``metrics.json`` of ``history`` with the run's summary; returns ``{kind: path}``."""
     best = max(history, key=lambda r: r["test_acc"])
     summary = {"epochs": history[-1]["epoch"], "final_test_acc": history[-1]["test_acc"],
                "best_test_acc": best["test_acc"], "best_epoch": best["epoch"]}
-    files = write_metrics(out_dir, history, config=config.trajectory(), summary=summary)
-    if plots:
-        title = f"{config.dataset} {describe_mlp(784, config.hidden, 10)}, {config.optimizer}"
-        files.update(plot_curves(history, out_dir, title=title))
-    return files
+    return write_metrics(out_dir, history, config=config.trajectory(), summary=summary)
+
+
+def write_run_curves(out_dir, config, history):
+    """Draw the run's ``loss.png``, ``accuracy.png`` and ``curves.png``; returns ``{kind: path}``."""
+    title = f"{config.dataset} {describe_mlp(784, config.hidden, 10)}, {config.optimizer}"
+    return plot_curves(history, out_dir, title=title)
 
 
 def write_metrics(out_dir, history, config: dict | None = None, summary: dict | None = None) -> dict:

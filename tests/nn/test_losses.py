@@ -276,3 +276,13 @@ def test_cross_entropy_ignored_row_adds_zero_whatever_its_logits(device):
     np.testing.assert_array_equal(grad[0], [0.0, 0.0])
     p = 1.0 / (1.0 + np.exp(-1.0))
     np.testing.assert_allclose(grad[1], [1.0 - p, p - 1.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_one_hot_targets_get_the_argmax_advice(loss):
+    # The advice used to be target.astype(np.int64), which keeps the (N, C) shape.
+    logits = mg.tensor(np.zeros((4, 3), dtype=np.float32), requires_grad=True)
+    one_hot = np.eye(3, dtype=np.float32)[[0, 2, 1, 0]]
+    with pytest.raises(TypeError, match=r"one-hot or probability rows\? .* pass target.argmax\(axis=1\)") as info:
+        loss(logits, one_hot)
+    assert "astype" not in str(info.value)

@@ -122,8 +122,26 @@ def test_interrupt_before_the_first_epoch_says_no_checkpoint(tmp_path, capsys, m
     assert not (tmp_path / "run" / "checkpoint.npz").exists()
 
 
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler (KeyboardInterrupt), whatever the suite was launched with.
+
+    Under nohup, in a background job or on some CI runners SIGINT is ignored, and a
+    Python started there keeps ignoring it; these tests need it delivered.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _sigint_as_python_sets_it():
+    """For a child process: SIGINT back to its default, so the child's Python installs its KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_while_the_checkpoint_is_written_names_that_checkpoint(tmp_path, capsys, monkeypatch, sig):
+def test_signal_while_the_checkpoint_is_written_names_that_checkpoint(tmp_path, capsys, monkeypatch, sig,
+                                                                     python_sigint_handler):
     """Ctrl-C (or SIGTERM) arriving just as the epoch-1 checkpoint lands: it counts, and the run stops there."""
     real = train_loop.save_train_state
 
@@ -141,7 +159,7 @@ def test_signal_while_the_checkpoint_is_written_names_that_checkpoint(tmp_path, 
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_to_a_running_process(tmp_path, sig):
+def test_signal_to_a_running_process(tmp_path, sig, python_sigint_handler):
     """A real process, signalled once its first checkpoint exists: exit 130, no traceback, resumable."""
     import os
 
@@ -149,7 +167,8 @@ def test_signal_to_a_running_process(tmp_path, sig):
     args = [sys.executable, "-m", "minigrad", "train", "--data-dir", str(data_root()), "--out", str(out),
             "--limit-train", "1000", "--epochs", "1000", "--hidden", "64", "--no-progress"]
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_python_sets_it)
     try:
         deadline = time.monotonic() + 240
         while not (out / "checkpoint.npz").exists():

@@ -42,12 +42,18 @@ def _class_targets(name, logits, target, ignore_index, reduction):
     data = target.data if isinstance(target, Tensor) else target
     if not hasattr(data, "dtype"):
         data = np.asarray(data)
+    n, c = logits.shape
     if data.dtype.kind not in "iu":
+        if tuple(data.shape) == (n, c):
+            # One-hot (or probability) rows: astype would keep the wrong shape; argmax gives the indices.
+            raise TypeError(
+                f"{name}: target has shape {tuple(data.shape)} like the input: one-hot or probability rows? "
+                f"{name} takes integer class indices of shape ({n},); pass target.argmax(axis=1)"
+            )
         raise TypeError(
             f"{name}: target must hold integer class indices, got dtype {data.dtype} "
             "(convert with target.astype(np.int64))"
         )
-    n, c = logits.shape
     if tuple(data.shape) != (n,):
         raise ValueError(
             f"{name}: target has shape {tuple(data.shape)} but input has shape {tuple(logits.shape)}; "

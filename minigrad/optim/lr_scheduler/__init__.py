@@ -16,7 +16,7 @@ One module per family, all importable from here: ``base`` (LRScheduler),
 """
 
 # The public names, re-exported from the module of each family: import them from here.
-from minigrad.optim.lr_scheduler.annealing import CosineAnnealingLR, LinearLR, LinearWarmup  # noqa: F401
+from minigrad.optim.lr_scheduler.annealing import CosineAnnealingLR, LinearDecayLR, LinearLR, LinearWarmup  # noqa: F401
 from minigrad.optim.lr_scheduler.composition import ChainedScheduler, SequentialLR  # noqa: F401
 from minigrad.optim.lr_scheduler.decay import ExponentialLR, LambdaLR, MultiStepLR, StepLR  # noqa: F401
 from minigrad.optim.lr_scheduler.plateau import ReduceLROnPlateau  # noqa: F401

@@ -41,7 +41,7 @@ class ChainedScheduler(LRScheduler):
     For example exponential decay on top of a warmup. PyTorch's ChainedScheduler
     instead steps each schedule in turn on the current lr. That gives the same
     product for the schedules that multiply the lr by a factor each epoch
-    (StepLR, MultiStepLR, ExponentialLR, LinearWarmup, LinearLR with ``end_factor``,
+    (StepLR, MultiStepLR, ExponentialLR, LinearWarmup, LinearLR,
     CosineAnnealingLR with ``eta_min=0``), but not for LambdaLR or for cosine with
     ``eta_min > 0``, which PyTorch applies on top of the lr the previous schedule
     has just set: there this class keeps the product of the factors, by design.
