@@ -13,11 +13,12 @@ from minigrad.nn.normalization import BatchNorm1d
 from minigrad.nn.flatten import Flatten
 from minigrad.nn.network import Network
 from minigrad.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
     "Parameter", "Layer", "Network", "LoadResult",
     "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
     "Flatten", "Identity",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
-    "functional", "init",
+    "functional", "init", "summary", "Summary", "SummaryRow",
 ]
