@@ -1,0 +1,411 @@
+"""Loss functions: cross-entropy from logits, NLL, MSE, L1, Huber, smooth L1 and binary cross-entropy from logits.
+
+They are part of ``minigrad.nn.functional`` (re-exported there). Cross-entropy and
+BCE-with-logits are single Functions whose forward works on raw arrays with the
+log-sum-exp / softplus trick (finite for logits of +-1000) and whose backward is
+the famous closed form, ``softmax(x) - q`` and ``sigmoid(x) - t``, written with
+minigrad ops of the *input* Tensor so that double backward is exact too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.nn.fused import SquaredError
+from minigrad.backend import get_array_module, to_device
+from minigrad.nn.functional.softmax import Softmax, log_softmax, stable_log_softmax
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
+    """Validate integer class targets for (N, C) scores; return (targets, row scale, NaN term).
+
+    The targets are class indices safe to gather with. The row scale is each
+    row's factor in the reduced loss: its weight (the class weight of its target,
+    0 for an ignored row), divided by the total weight of the rows for ``'mean'``
+    (PyTorch's weighted mean). It is a Python float when every row counts alike
+    (the common case: no per-row array work), else an (N,) array. The NaN term is
+    None, or a 0-d array to add to a ``'mean'`` loss: NaN when no row counts (an
+    empty batch, every row ignored), as in PyTorch, while every row scale is then
+    0 so that the gradient is 0 and one step on a padding-only batch changes nothing.
+    """
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(logits).__name__}")
+    if logits.ndim != 2:
+        raise ValueError(f"{name}: input must have shape (N, C), got {tuple(logits.shape)}")
+    if logits.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {logits.dtype}")
+    data = target.data if isinstance(target, Tensor) else target
+    if not hasattr(data, "dtype"):
+        data = np.asarray(data)
+    n, c = logits.shape
+    if data.dtype.kind not in "iu":
+        if tuple(data.shape) == (n, c):
+            # One-hot (or probability) rows: astype would keep the wrong shape; argmax gives the indices.
+            raise TypeError(
+                f"{name}: target has shape {tuple(data.shape)} like the input: one-hot or probability rows? "
+                f"{name} takes integer class indices of shape ({n},); pass target.argmax(axis=1)"
+            )
+        raise TypeError(
+            f"{name}: target must hold integer class indices, got dtype {data.dtype} "
+            "(convert with target.astype(np.int64))"
+        )
+    if tuple(data.shape) != (n,):
+        raise ValueError(
+            f"{name}: target has shape {tuple(data.shape)} but input has shape {tuple(logits.shape)}; "
+            f"expected target of shape ({n},)"
+        )
+    data = to_device(data, logits.device)
+    weight = _class_weight(name, weight, logits)
+    if isinstance(data, np.ndarray):
+        safe, scale = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, tuple(logits.shape),
+                                    weight)
+    else:
+        safe, scale = _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
+    return safe, scale, _empty_mean_term(scale, n, reduction, logits)
+
+
+def _class_weight(name, weight, logits):
+    """``weight`` as a (C,) array in the logits' dtype and on their device (None stays None)."""
+    if weight is None:
+        return None
+    data = weight.data if isinstance(weight, Tensor) else weight
+    if not hasattr(data, "dtype"):
+        data = np.asarray(data)
+    c = logits.shape[1]
+    if tuple(data.shape) != (c,):
+        raise ValueError(f"{name}: weight has shape {tuple(data.shape)}; expected ({c},), one per class of "
+                         f"input of shape {tuple(logits.shape)}")
+    return to_device(data, logits.device).astype(logits.dtype, copy=False)
+
+
+def _empty_mean_term(scale, n, reduction, logits):
+    """NaN for a 'mean' with nothing to average (see ``_class_targets``), else 0; None where it cannot be NaN."""
+    if reduction != "mean":
+        return None
+    xp = logits._xp()
+    dtype = logits.dtype
+    if isinstance(scale, float) or n == 0:  # every row counts alike: only an empty batch has nothing
+        return xp.asarray(np.nan, dtype=dtype) if n == 0 else None
+    return xp.where(scale.sum() == 0, dtype.type(np.nan), dtype.type(0))  # no host read on a GPU
+
+
+def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=None):
+    """On the host, an index outside [0, c) (ignored rows aside) raises at once."""
+    keep = None if ignore_index is None else data != ignore_index
+    counted = data if keep is None else data[keep]
+    if counted.size and (counted.min() < 0 or counted.max() >= c):  # two reductions, no mask arithmetic
+        first = int(counted[(counted < 0) | (counted >= c)][0])
+        raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
+    if keep is None and weight is None:
+        return data, _uniform_scale(reduction, data.shape[0])
+    safe = data if keep is None else np.where(keep, data, 0)  # ignored rows gather at 0
+    rows = np.ones(data.shape[0], dtype) if keep is None else keep.astype(dtype)
+    if weight is not None:
+        rows *= weight[safe]
+    return safe, _scaled_rows(rows, reduction)
+
+
+def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
+    """On a GPU, the same without reading anything back to the host.
+
+    Raising would mean reading the check back, a synchronisation in every
+    training step; instead an out-of-range row's scale is NaN, so the loss turns
+    NaN at its next read and ``minigrad.detect_anomaly()`` names the op. (CuPy
+    wraps an out-of-range gather index around, so the gather itself is harmless.)
+    Without ``ignore_index`` and ``weight`` this is two kernels.
+    """
+    xp = get_array_module(data)
+    # Read as unsigned, a negative index becomes huge: one comparison checks both ends.
+    unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
+    in_range = unsigned < c
+    if ignore_index is None and weight is None:
+        scale = _uniform_scale(reduction, data.shape[0])
+        return data, xp.where(in_range, dtype.type(scale), dtype.type(np.nan))
+    rows = xp.where(in_range, dtype.type(1), dtype.type(np.nan))
+    safe = data
+    if ignore_index is not None:
+        keep = data != ignore_index
+        rows = xp.where(keep, rows, dtype.type(0))
+        safe = xp.where(keep, data, 0)
+    if weight is not None:
+        rows = rows * weight[xp.clip(safe, 0, c - 1)]  # clipped: a bad index's row is NaN already
+    return safe, _scaled_rows(rows, reduction)
+
+
+def _uniform_scale(reduction, n):
+    """Every row's factor when all n rows count: 1/n for 'mean', else 1 (a Python float)."""
+    return 1.0 / n if reduction == "mean" and n else 1.0
+
+
+def _scaled_rows(weight, reduction):
+    """Row weights divided by their total for 'mean'; all zero when the total is 0 (the loss gets its NaN
+    from ``_empty_mean_term`` instead, so that the gradient stays 0)."""
+    if reduction != "mean":
+        return weight
+    total = weight.sum()
+    return weight / get_array_module(weight).where(total == 0, weight.dtype.type(1), total)
+
+
+def _one_hot(xp, target, n_classes, dtype):
+    out = xp.zeros((target.shape[0], n_classes), dtype=dtype)
+    out[xp.arange(target.shape[0]), target] = 1
+    return out
+
+
+class SoftmaxCrossEntropy(Function):
+    r"""Cross-entropy of class targets under ``softmax(x)``, one node.
+
+    With target distribution ``q = (1 - e) onehot(t) + e / C`` (label smoothing
+    ``e``) and row factor ``w`` (1/N for the mean, 0 for ignored rows)::
+
+        loss_i = -w_i sum_c q_ic log softmax(x)_ic
+        dloss/dx_i = w_i (softmax(x)_i - q_i)
+
+    The one-hot part is a gather at the target index, never a dense (N, C) array.
+    """
+
+    def __init__(self, target, row_scale, smoothing, reduction):
+        self.target = target            # (N,) class indices, each in [0, C)
+        self.row_scale = row_scale      # Python float, or (N,) array with 0 for ignored rows
+        self.smoothing = smoothing      # e
+        self.reduction = reduction
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        n, c = x.shape
+        log_p = self.log_p = stable_log_softmax(xp, x, axis=1)  # kept: the fast backward's softmax
+        self.rows = xp.arange(n)
+        e = self.smoothing
+        loss = 0
+        # Only terms with q > 0 enter: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
+        if e != 1:
+            loss = log_p[self.rows, self.target] * (1 - e)
+        if e != 0:
+            loss = loss + log_p.sum(axis=1) * (e / c)
+        per_row = -loss
+        w = self.row_scale
+        if isinstance(w, float):
+            per_row *= w
+        else:  # an ignored row adds exactly 0, whatever its logits
+            per_row = xp.where(w != 0, per_row, 0) * w
+        return per_row if self.reduction == "none" else per_row.sum()
+
+    def _q(self, xp, dtype, shape):
+        e = self.smoothing
+        q = _one_hot(xp, self.target, shape[1], dtype)
+        return q * dtype.type(1 - e) + dtype.type(e / shape[1]) if e else q
+
+    def _scale(self, F, gy):
+        """The factor of each row of the gradient: its row factor times the incoming gradient."""
+        if self.reduction == "none":
+            gy = F.reshape(gy, (-1,))
+        w = self.row_scale
+        scale = gy * (w if isinstance(w, float) else F.const(w))
+        return F.reshape(scale, (-1, 1)) if scale.ndim else scale
+
+    def backward(self, F, gy, x):
+        if not F.recording:
+            return self._fused_gradient(F, gy)
+        q = F.const(self._q(get_array_module(x.data), x.dtype, x.shape))
+        return (F.apply(Softmax, x, axis=1) - q) * self._scale(F, gy)
+
+    def _fused_gradient(self, F, gy):
+        """The same gradient from the forward's saved log-softmax, gathering at the targets.
+
+        Kept as an array kernel because the composed form recomputes the softmax and builds a dense
+        (N, C) one-hot; ``tests/nn/test_losses.py`` checks the two against each other.
+        """
+        g = get_array_module(gy).exp(self.log_p)          # softmax(x)
+        e = self.smoothing
+        if e != 1:
+            g[self.rows, self.target] -= 1 - e            # softmax(x) - (1-e) onehot
+        if e != 0:
+            g -= e / g.shape[1]                           # ... - e/C
+        g *= self._scale(F, gy)
+        return g
+
+
+def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
+                  ignore_index: int | None = None, weight=None) -> Tensor:
+    """Cross-entropy of integer class targets under ``softmax(logits)``, for logits of shape (N, C).
+
+    ``label_smoothing = e`` replaces the one-hot target by ``(1 - e) * one_hot + e / C``.
+    Rows whose target equals ``ignore_index`` contribute nothing. ``weight`` (C,)
+    weighs each row by the weight of its target class; ``'mean'`` divides by the
+    sum of the counted rows' weights (the number of rows without ``weight``), as
+    PyTorch does. ``'none'`` returns the (N,) weighted losses. With ``weight`` and
+    smoothing, PyTorch's smoothing term is ``-e/C sum_c weight_c log p_c`` per row.
+    A ``'mean'`` with no row to average is NaN, with a zero gradient.
+    """
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    safe, row_scale, nan_term = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight)
+    if weight is not None and label_smoothing > 0:
+        loss = _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, float(label_smoothing),
+                                                ignore_index, reduction, _class_weight("cross_entropy", weight, logits))
+    else:
+        if safe is target or (isinstance(target, Tensor) and safe is target.data):
+            # The node keeps the indices for backward: never the caller's array, which may be refilled first.
+            safe = safe.copy()
+        loss = SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
+                                         smoothing=float(label_smoothing), reduction=reduction)
+    return loss if nan_term is None else loss + Tensor(nan_term)
+
+
+def _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, e, ignore_index, reduction, weight):
+    """PyTorch's class-weighted cross-entropy with label smoothing, composed of ops:
+    ``(1 - e) nll(weighted) + e/C * sum_i u_i (-sum_c w_c log p_ic)``, with ``u_i`` 0 for an
+    ignored row and the 'mean' dividing both parts by the counted rows' total target weight."""
+    xp = logits._xp()
+    data = to_device(target.data if isinstance(target, Tensor) else np.asarray(target), logits.device)
+    keep = xp.ones(data.shape[0], dtype=logits.dtype) if ignore_index is None else \
+        (data != ignore_index).astype(logits.dtype)
+    unit = keep
+    if reduction == "mean":
+        total = (keep * weight[safe]).sum()
+        unit = keep / xp.where(total == 0, logits.dtype.type(1), total)
+    log_p = log_softmax(logits, axis=1)
+    picked = _picked_rows(log_p, safe, row_scale)
+    smoothed = -(log_p * Tensor(weight)).sum(axis=1) * Tensor(unit)
+    per_row = picked * (1 - e) + smoothed * (e / logits.shape[1])
+    return per_row if reduction == "none" else per_row.sum()
+
+
+def _reduce(values: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: int | None = None,
+             weight=None) -> Tensor:
+    """Negative log-likelihood ``-weight[t_i] log_probs[i, t_i]`` of (N, C) log-probabilities.
+
+    Pair it with ``log_softmax``: ``nll_loss(log_softmax(x), t) == cross_entropy(x, t)``.
+    ``weight`` and ``ignore_index`` as in :func:`cross_entropy`.
+    """
+    _check_reduction("nll_loss", reduction)
+    safe, row_scale, nan_term = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight)
+    per_row = _picked_rows(log_probs, safe, row_scale)
+    loss = per_row if reduction == "none" else per_row.sum()
+    return loss if nan_term is None else loss + Tensor(nan_term)
+
+
+def _picked_rows(log_probs, safe, row_scale):
+    """``-row_scale_i * log_probs[i, safe_i]`` per row, composed of ops."""
+    xp = get_array_module(safe)
+    pick = _one_hot(xp, safe, log_probs.shape[1], log_probs.dtype)
+    pick *= row_scale if isinstance(row_scale, float) else row_scale[:, None]
+    # Only picked entries enter the sum: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
+    return -(ops.where(Tensor(pick != 0), log_probs, 0.0) * Tensor(pick)).sum(axis=1)
+
+
+def _check_like(name, x, target):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if tuple(x.shape) != tuple(target.shape):
+        # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
+        raise ValueError(
+            f"{name}: input has shape {tuple(x.shape)} but target has shape {tuple(target.shape)}; they must match"
+        )
+    if target.dtype != x.dtype:
+        raise TypeError(f"{name}: target dtype {target.dtype} differs from input dtype {x.dtype}")
+
+
+def _as_target(x, target):
+    """A float target as a Tensor in the input's dtype and on its device."""
+    if isinstance(target, Tensor):
+        return target
+    data = to_device(np.asarray(target) if not hasattr(target, "dtype") else target, x.device)
+    return Tensor(data.astype(x.dtype, copy=False))
+
+
+def mse_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(x - target)^2``, averaged (or summed) over every element."""
+    _check_reduction("mse_loss", reduction)
+    target = _as_target(x, target)
+    _check_like("mse_loss", x, target)
+    if reduction == "none":
+        diff = x - target
+        return diff * diff
+    # One fused node for the reduced loss (the common case in training).
+    # The mean of an empty batch is NaN, as in PyTorch: 0 * NaN in the forward, an empty gradient.
+    scale = (1.0 / x.size if x.size else float("nan")) if reduction == "mean" else 1.0
+    return SquaredError.apply(x, target, scale=scale)
+
+
+def l1_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ``|x - target|``."""
+    _check_reduction("l1_loss", reduction)
+    target = _as_target(x, target)
+    _check_like("l1_loss", x, target)
+    return _reduce(ops.abs(x - target), reduction)
+
+
+def huber_loss(x: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss of ``d = x - target``: ``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta / 2)``.
+
+    Derivative: ``d`` inside, ``delta sign(d)`` outside (continuous at ``|d| = delta``).
+    """
+    _check_reduction("huber_loss", reduction)
+    if not float(delta) > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta:g}")
+    target = _as_target(x, target)
+    _check_like("huber_loss", x, target)
+    d = x - target
+    a = ops.abs(d)
+    delta = float(delta)
+    return _reduce(ops.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def smooth_l1_loss(x: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss of ``d = x - target``: ``d^2 / (2 beta)`` where ``|d| < beta``, else ``|d| - beta / 2``.
+
+    Derivative: ``d / beta`` inside, ``sign(d)`` outside. ``beta = 0`` is the L1 loss. It is
+    ``huber_loss(..., delta=beta) / beta`` for ``beta > 0``.
+    """
+    _check_reduction("smooth_l1_loss", reduction)
+    if not float(beta) >= 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta:g}")
+    target = _as_target(x, target)
+    _check_like("smooth_l1_loss", x, target)
+    d = x - target
+    a = ops.abs(d)
+    beta = float(beta)
+    if beta == 0:  # no quadratic zone (and no division by 0 in the branch where() leaves out)
+        return _reduce(a, reduction)
+    return _reduce(ops.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+class SigmoidBinaryCrossEntropy(Function):
+    """``softplus(x) - x * t`` elementwise; backward ``(sigmoid(x) - t) * gy`` and ``-x * gy``."""
+
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        # softplus(x) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows.
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))) - x * t
+
+    def backward(self, F, gy, x, t):
+        gx = (F.sigmoid(x) - t) * gy if self.needs_input_grad[0] else None
+        gt = -x * gy if self.needs_input_grad[1] else None
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of targets in [0, 1] under ``sigmoid(logits)``, computed stably."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = _as_target(logits, target)
+    _check_like("binary_cross_entropy_with_logits", logits, target)
+    return _reduce(SigmoidBinaryCrossEntropy.apply(logits, target), reduction)

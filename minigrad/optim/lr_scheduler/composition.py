@@ -1,0 +1,83 @@
+"""Composing schedules: one after another (SequentialLR) or multiplied (ChainedScheduler)."""
+
+from bisect import bisect_right
+
+from minigrad.optim.lr_scheduler.base import LRScheduler
+
+
+class SequentialLR(LRScheduler):
+    """Run schedules one after another, as ``torch.optim.lr_scheduler.SequentialLR``.
+
+    Schedule ``i`` is active from ``milestones[i-1]`` (0 for the first) and sees
+    its epochs counted from there. The sub-schedules' own ``step`` is not
+    called; their closed forms are read.
+    """
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        schedulers = list(schedulers)
+        milestones = [int(m) for m in milestones]
+        if not schedulers:
+            raise ValueError("SequentialLR: expected at least one scheduler")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones for "
+                             f"{len(schedulers)} schedulers, got {len(milestones)}")
+        if milestones != sorted(milestones):
+            raise ValueError(f"SequentialLR: milestones must be increasing, got {milestones}")
+        for i, scheduler in enumerate(schedulers):
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR: scheduler {i} belongs to another optimizer")
+        self.schedulers, self.milestones = schedulers, milestones
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        index = bisect_right(self.milestones, epoch)
+        start = self.milestones[index - 1] if index > 0 else 0
+        return self.schedulers[index].lr_at(epoch - start)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedules one after another on the same lr, as PyTorch's ChainedScheduler.
+
+    Each epoch, every schedule in turn moves the lr the previous one has just set,
+    by its chainable step (:meth:`LRScheduler.chained_lrs`, PyTorch's recursive
+    ``get_lr``). For schedules that multiply the lr by a factor each epoch (StepLR,
+    MultiStepLR, ExponentialLR, LinearWarmup, LinearLR) that is the product of
+    their factors; cosine annealing is PyTorch's recursion, which after ``T_max``
+    adds a step of the base lr and so departs from a product; LambdaLR sets
+    ``lr_0 * f(k)`` whatever came before it, as in PyTorch.
+    """
+
+    def __init__(self, schedulers, optimizer=None, last_epoch=-1):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler: expected at least one scheduler")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, scheduler in enumerate(schedulers):
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler: scheduler {i} belongs to another optimizer")
+        self.schedulers = schedulers
+        self._memo = None  # (epoch, lrs) of the last lr_at: stepping continues from it
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        if self._memo is not None and self._memo[0] <= epoch:
+            k, lrs = self._memo
+        else:
+            k, lrs = 0, list(self.base_lrs)
+            for scheduler in self.schedulers:  # each schedule's constructor steps to epoch 0
+                lrs = scheduler.chained_lrs(lrs, 0)
+        while k < epoch:
+            k += 1
+            for scheduler in self.schedulers:
+                lrs = scheduler.chained_lrs(lrs, k)
+        self._memo = (k, lrs)
+        return list(lrs)
+
+    def state_dict(self):
+        state = super().state_dict()
+        state.pop("_memo", None)  # derived: recomputed from the epoch
+        return state
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self._memo = None
