@@ -117,12 +117,19 @@ def _align(inputs1, calls1, inputs2, calls2):
             raise ExportError(f"onnx.export: {c1.op} in {c1.where} takes a different number of inputs per pass")
         for j, (a, b) in enumerate(zip(c1.inputs, c2.inputs)):
             o1, o2 = origin1(a), origin2(b)
-            if o1 != o2 or (o1 == ("leaf",) and not _same_constant(a, b)):
-                raise ExportError(
-                    f"onnx.export: input {j} of {c1.op} in {c1.where} is a value computed outside minigrad's "
-                    "ops from the model input (through .data, .numpy(), a new Tensor(...), or a batch-sized "
-                    "constant); the graph would freeze it. Compute it with minigrad ops"
-                )
+            if o1 == o2 and (o1 != ("leaf",) or _same_constant(a, b)):
+                continue
+            if o1 == o2 and a.shape != b.shape:
+                what = (f"a constant whose shape follows the input's ({tuple(a.shape)} here, {tuple(b.shape)} "
+                        "for another batch size): a value made outside minigrad's ops (zeros_like, a new "
+                        "Tensor(...), .data, .numpy())")
+            else:
+                what = ("a value computed outside minigrad's ops from the model input "
+                        "(through .data, .numpy() or a new Tensor(...))")
+            raise ExportError(
+                f"onnx.export: input {j} of {c1.op} in {c1.where} is {what}; the graph would freeze it. "
+                "Compute it from the input with minigrad ops"
+            )
         c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
                              enumerate(zip(c1.inputs, c2.inputs))]
         c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in
@@ -189,6 +196,9 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
             object.__setattr__(layer, "training", training)
     if len(outputs) != len(outputs2):
         raise ExportError("onnx.export: the model returns a different number of outputs for different inputs")
+    for call in calls:
+        if call.op not in CONVERTERS:
+            raise _unsupported(call)
     _align(inputs, calls, inputs2, calls2)
     out_names = _names(output_names, len(outputs), "output", "output_names")
 
@@ -207,10 +217,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
         return values[id(tensor)]
 
     for call in calls:
-        converter = CONVERTERS.get(call.op)
-        if converter is None:
-            raise _unsupported(call)
-        results = converter(g, call, [value_of(t) for t in call.inputs])
+        results = CONVERTERS[call.op](g, call, [value_of(t) for t in call.inputs])
         results = [results] if isinstance(results, str) else list(results)
         for out, name in zip(call.outputs, results):
             values.setdefault(id(out), name)
