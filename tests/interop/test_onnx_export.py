@@ -212,3 +212,11 @@ def test_every_op_class_has_a_mapping_or_a_reason():
     missing = sorted(c.__name__ for c in _all_function_classes()
                      if c.__name__ not in CONVERTERS and c.__name__ not in NOT_EXPORTED)
     assert missing == [], f"op classes without an ONNX mapping in minigrad.onnx.converters: {missing}"
+
+
+def test_a_model_on_any_device_exports(tmp_path, device):
+    model = nn.Network(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2)).to(device).eval()
+    export(model, mg.randn(4, 3).to(device), tmp_path / "m.onnx")
+    x = RNG.standard_normal((6, 3)).astype(np.float32)
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", {"input": x})[0],
+                               model(mg.tensor(x).to(device)).numpy(), rtol=1e-5, atol=1e-5)
