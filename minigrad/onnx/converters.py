@@ -50,7 +50,7 @@ _UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin"
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
            "Maximum": "Max", "Minimum": "Min",
            "equal": "Equal", "less": "Less", "less_equal": "LessOrEqual", "greater": "Greater",
-           "greater_equal": "GreaterOrEqual"}
+           "greater_equal": "GreaterOrEqual", "logical_and": "And", "logical_or": "Or"}
 
 
 @converts(*_UNARY)
@@ -66,6 +66,11 @@ def _binary(g, call, x):
 @converts("not_equal")
 def _not_equal(g, call, x):
     return g.node("Not", [g.node("Equal", x)])
+
+
+@converts("logical_not")
+def _logical_not(g, call, x):
+    return g.node("Not", x[:1])  # traced as logical_not(a, a)
 
 
 @converts("PowScalar")

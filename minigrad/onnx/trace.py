@@ -75,19 +75,14 @@ def _recording(recorder: _Recorder):
         return out
 
     patches = [(Function, "apply", classmethod(apply))]
-    # Comparisons and argmax/argmin return plain Tensors without a graph node; their shared helpers
-    # are wrapped too. Should they be renamed, export still refuses what it cannot see, through the
-    # check that every constant is the same for two different inputs.
-    original_compare = getattr(compare, "_compare", None)
+    # Comparisons, logical ops and argmax/argmin return plain Tensors without a graph node; their
+    # shared helpers are wrapped too. Should they be renamed, export still refuses what it cannot
+    # see, through the check that every constant is the same for two different inputs.
+    for helper in ("_compare", "_logical"):
+        original = getattr(compare, helper, None)
+        if original is not None and hasattr(compare, "operands"):
+            patches.append((compare, helper, _recorded_binary(recorder, compare.operands, original)))
     original_arg = getattr(compare, "_arg", None)
-    if original_compare is not None and hasattr(compare, "operands"):
-        def _compare(name, a, b, fn):
-            a, b = compare.operands(name, a, b)
-            out = original_compare(name, a, b, fn)
-            recorder.record(name, {}, (a, b), (out,))
-            return out
-
-        patches.append((compare, "_compare", _compare))
     if original_arg is not None:
         def _arg(name, x, axis, keepdims, method):
             x = as_tensor(x)
@@ -104,6 +99,15 @@ def _recording(recorder: _Recorder):
     finally:
         for owner, name, value in saved:
             setattr(owner, name, value)
+
+
+def _recorded_binary(recorder, operands, original):
+    def helper(name, a, b, fn):
+        a, b = operands(name, a, b)
+        out = original(name, a, b, fn)
+        recorder.record(name, {}, (a, b), (out,))
+        return out
+    return helper
 
 
 def trace(model, inputs: tuple, layer_names: dict):

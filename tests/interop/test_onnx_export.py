@@ -82,7 +82,8 @@ OP_CASES = {
     + mg.sum_to(mg.broadcast_to(W[:, :1].reshape(1, 5), (2, 5)), (1, 5)),
     "selection": lambda x: mg.where(x > 0.1, x, x * 0.5) + mg.maximum(x, 0.2) + mg.minimum(x, -0.3)
     + mg.where(x <= -0.2, 1.0, 0.0) + (x >= 0.5).astype("float32") + (x < 0).astype("float32")
-    + (x == x).astype("float32") + (x != 0.25).astype("float32"),
+    + (x == x).astype("float32") + (x != 0.25).astype("float32")
+    + mg.where(((x > 0) & (x < 0.5)) | ~(x > -0.5), x, 2.0),
     "argmax": lambda x: mg.stack([x.argmax(axis=1), x.argmin(axis=1)], 1).astype("float32") + x[:, :1] * 0.0
     + mg.argmax(x, axis=None, keepdims=False).astype("float32"),
     "softmax": lambda x: nn.functional.softmax(x, axis=1) + nn.functional.log_softmax(x, axis=0),
