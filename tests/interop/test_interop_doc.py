@@ -1,0 +1,21 @@
+"""docs/interop.md: its code blocks, run in order, do what they say."""
+import contextlib
+import io
+import re
+from pathlib import Path
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "interop.md").read_text()
+
+
+def test_the_doc_blocks_run_and_print_what_they_claim(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```python\n(.*?)```", DOC, flags=re.S)
+    assert len(blocks) == 3
+    scope, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for block in blocks:
+            exec(compile(block, "docs/interop.md", "exec"), scope)
+    claimed = [line.split("# ")[-1].split(":")[0].strip() for block in blocks
+               for line in block.splitlines() if line.startswith("print(")]
+    assert out.getvalue().split("\n")[:-1] == claimed
+    assert (tmp_path / "mlp.onnx").exists() and (tmp_path / "from_torch.safetensors").exists()
