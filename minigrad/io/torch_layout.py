@@ -8,8 +8,9 @@ listed base):
 
 - ``transposed``: parameters stored transposed (``Linear.weight`` is (in, out)
   here and (out, in) in PyTorch);
-- ``torch_only``: entries PyTorch keeps that minigrad does not, written with a
-  fixed value and dropped on load (BatchNorm's ``num_batches_tracked``).
+- ``torch_only``: entries PyTorch keeps that the minigrad layer may not, written
+  with a fixed value and dropped on load unless the layer has them
+  (BatchNorm's ``num_batches_tracked``).
 
 Layers not listed (activations, Dropout, Flatten, convolutions with their
 (out, in/groups, kh, kw) weights, LSTM/GRU with ``weight_ih_l0``...) use the same
@@ -73,7 +74,7 @@ def to_torch(model, state: dict) -> dict:
     for prefix, layer in model.named_layers():
         layout = layout_of(layer)
         for name, make in (layout.torch_only.items() if layout else ()):
-            out[f"{prefix}.{name}" if prefix else name] = make()
+            out.setdefault(f"{prefix}.{name}" if prefix else name, make())  # unless this layer keeps it itself
     return out
 
 
@@ -84,7 +85,9 @@ def from_torch(model, arrays: dict) -> dict:
     for prefix, layer in model.named_layers():
         layout = layout_of(layer)
         for name in (layout.torch_only if layout else ()):
-            dropped.add(f"{prefix}.{name}" if prefix else name)
+            key = f"{prefix}.{name}" if prefix else name
+            if key not in owners:
+                dropped.add(key)
     out = {}
     for key, array in arrays.items():
         if key in dropped:

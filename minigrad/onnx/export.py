@@ -102,8 +102,37 @@ def _same_constant(a: Tensor, b: Tensor) -> bool:
     return bool(np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"))
 
 
+def _batch_filled(a: Tensor, b: Tensor, batch1: int, batch2: int):
+    """For a constant filled with one value whose axes grow with the batch (the zero state of an RNN,
+    ``zeros_like(x)``): (fill, dims) with each dim an int or ("batch", k) for k times the batch; else None."""
+    x, y = to_numpy(a.data), to_numpy(b.data)
+    if x.ndim != y.ndim or x.dtype != y.dtype or x.size == 0 or y.size == 0:
+        return None
+    fill = x.reshape(-1)[:1]
+    nan = x.dtype.kind in "fc" and bool(np.isnan(fill[0]))
+    for z in (x, y):
+        if not (bool(np.isnan(z).all()) if nan else bool((z == fill[0]).all())):
+            return None
+    dims = []
+    for m, n in zip(x.shape, y.shape):
+        if m == n:
+            dims.append(int(m))
+        elif m % batch1 == 0 and n % batch2 == 0 and m // batch1 == n // batch2:
+            dims.append(("batch", m // batch1))
+        else:
+            return None
+    return fill, dims
+
+
 def _align(inputs1, calls1, inputs2, calls2):
-    """Check that the second pass ran the same ops on the same constants; fill in the batch-sized axes."""
+    """Check that the second pass ran the same ops on the same constants; fill in the batch-sized axes.
+
+    Returns {id of a constant of pass 1: (fill, dims)} for the constants filled with one value
+    whose size follows the batch (see ``_batch_filled``): the graph builds those from the input's shape.
+    """
+    fills = {}
+    batch1 = inputs1[0].shape[0] if inputs1[0].ndim else 0
+    batch2 = inputs2[0].shape[0] if inputs2[0].ndim else 0
     if [c.op for c in calls1] != [c.op for c in calls2]:
         k = next((i for i, (a, b) in enumerate(zip(calls1, calls2)) if a.op != b.op), min(len(calls1), len(calls2)))
         where = calls1[k].where if k < len(calls1) else calls2[k].where
@@ -119,6 +148,11 @@ def _align(inputs1, calls1, inputs2, calls2):
             o1, o2 = origin1(a), origin2(b)
             if o1 == o2 and (o1 != ("leaf",) or _same_constant(a, b)):
                 continue
+            if o1 == o2 and a.shape != b.shape and batch1 != batch2:
+                filled = _batch_filled(a, b, batch1, batch2)
+                if filled is not None:
+                    fills[id(a)] = filled
+                    continue
             if o1 == o2 and a.shape != b.shape:
                 what = (f"a constant whose shape follows the input's ({tuple(a.shape)} here, {tuple(b.shape)} "
                         "for another batch size): a value made outside minigrad's ops (zeros_like, a new "
@@ -134,6 +168,7 @@ def _align(inputs1, calls1, inputs2, calls2):
                              enumerate(zip(c1.inputs, c2.inputs))]
         c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in
                               enumerate(zip(c1.outputs, c2.outputs))]
+    return fills
 
 
 def _unsupported(call):
@@ -199,7 +234,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     for call in calls:
         if call.op not in CONVERTERS:
             raise _unsupported(call)
-    _align(inputs, calls, inputs2, calls2)
+    fills = _align(inputs, calls, inputs2, calls2)
     out_names = _names(output_names, len(outputs), "output", "output_names")
 
     g = Graph(opset)
@@ -212,7 +247,9 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     values = {id(t): name for t, name in zip(inputs, in_names)}
 
     def value_of(tensor):
-        if id(tensor) not in values:  # a constant: a parameter, a buffer, or a number/array made on the way
+        if id(tensor) in fills:
+            values[id(tensor)] = _filled(g, fills.pop(id(tensor)), in_names[0])
+        elif id(tensor) not in values:  # a constant: a parameter, a buffer, or a number/array made on the way
             values[id(tensor)] = g.constant(to_numpy(tensor.data), entry_names.get(id(tensor), "const"))
         return values[id(tensor)]
 
@@ -248,3 +285,13 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
 
 def _output_dynamic(a, b):
     return {i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n}
+
+
+def _filled(g, spec, first_input):
+    """ConstantOfShape for a batch-sized constant of one value, its batch axes read from the first input."""
+    fill, dims = spec
+    batch = g.node("Slice", [g.node("Shape", [first_input]), g.ints([0], "starts"), g.ints([1], "ends")])
+    parts = [g.ints([d], "dim") if isinstance(d, int) else
+             (batch if d[1] == 1 else g.node("Mul", [batch, g.ints([d[1]], "times")])) for d in dims]
+    shape = parts[0] if len(parts) == 1 else g.node("Concat", parts, axis=0)
+    return g.node("ConstantOfShape", [shape], value=g.onnx.numpy_helper.from_array(fill, "fill"))

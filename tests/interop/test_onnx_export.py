@@ -164,9 +164,17 @@ def test_a_value_computed_outside_the_ops_is_refused_not_frozen(tmp_path):
         export(_Frozen(), mg.randn(4, 3), tmp_path / "m.onnx")
 
 
-def test_a_batch_sized_constant_is_refused_with_dynamic_batch(tmp_path):
+def test_a_batch_sized_constant_of_one_value_follows_the_batch(tmp_path):
+    def model(x):  # a zero state as recurrent layers make it, and a filled block twice the batch long
+        return mg.concat([x + mg.zeros(x.shape), mg.full((2 * x.shape[0], 3), 0.5)[::2] * x], axis=1)
+
+    proto = _check_export(tmp_path, model, (3,))
+    assert "ConstantOfShape" in [node.op_type for node in proto.graph.node]
+
+
+def test_a_batch_sized_constant_of_several_values_is_refused(tmp_path):
     def model(x):
-        return x + mg.zeros(x.shape)
+        return x + mg.tensor(np.arange(x.size, dtype=np.float32).reshape(x.shape))
 
     with pytest.raises(ExportError, match=r"shape follows the input's \(\(4, 3\) here, \(5, 3\)"):
         export(model, mg.randn(4, 3), tmp_path / "m.onnx")

@@ -167,3 +167,21 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
         save_safetensors(nn.Network(nn.Linear(2, 2)), path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["w.safetensors"]
+
+
+class _CountingBatchNorm(nn.BatchNorm1d):
+    """A BatchNorm that keeps PyTorch's batch count itself (as BatchNorm2d does)."""
+
+    def __init__(self, n):
+        super().__init__(n)
+        self.register_buffer("num_batches_tracked", mg.tensor(np.array(7, dtype=np.int64)))
+
+
+def test_a_layer_that_keeps_a_torch_only_entry_writes_and_reads_its_own(tmp_path):
+    model = nn.Network(nn.Linear(2, 3), _CountingBatchNorm(3))
+    save_safetensors(model, tmp_path / "c.safetensors", layout="torch")
+    assert safetensors.numpy.load_file(str(tmp_path / "c.safetensors"))["1.num_batches_tracked"] == 7
+    other = nn.Network(nn.Linear(2, 3), _CountingBatchNorm(3))
+    other[1].num_batches_tracked.data[...] = 0
+    load_safetensors(tmp_path / "c.safetensors", other)
+    assert other[1].num_batches_tracked.item() == 7
