@@ -50,7 +50,7 @@ def _host_arrays(state: dict) -> dict:
             raise TypeError(
                 f"save_safetensors: {key!r} is a {type(value).__name__}, not a Tensor or array"
             )
-        host = np.ascontiguousarray(to_numpy(value))
+        host = np.asarray(to_numpy(value), order="C")  # (not ascontiguousarray: it makes 0-d arrays 1-d)
         if host.dtype.hasobject or host.dtype.kind in "VUSMm":
             raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store")
         arrays[key] = host

@@ -40,7 +40,7 @@ class Graph:
     def constant(self, array, hint: str = "const") -> str:
         """An initializer holding ``array`` (a host array or a number); returns its name."""
         name = self.name(hint)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.asarray(array, order="C"), name))
         return name
 
     def ints(self, values, hint: str = "ints") -> str:
