@@ -6,8 +6,9 @@ axes whose size follows the batch size (``call.dynamic_outputs``), which must
 stay symbolic in shapes written into the graph. ``inputs`` are the ONNX value
 names of the op's inputs. A converter returns one name per op output.
 
-To support a new op, add a function here and register it under the op's class
-name with ``@converts("ClassName")``; ``tests/onnx`` checks that every op class
+To support a new op, add a function here (or in ``spatial_converters`` /
+``recurrent_converters``) and register it under the op's class name with
+``@converts("ClassName")``; ``tests/onnx`` checks that every op class
 is either here or in ``NOT_EXPORTED``.
 """
 from __future__ import annotations
@@ -190,6 +191,12 @@ def _stack(g, call, x):
     return g.node("Concat", [g.node("Unsqueeze", [xi, axis]) for xi in x], axis=int(call.params["axis"]))
 
 
+def split(g, x, sizes, axis):
+    """A Split node cutting ``x`` into pieces of the given sizes along ``axis``; the list of their names."""
+    return g.node("Split", [x, g.ints(sizes, "split")], n_outputs=len(sizes), axis=int(axis)) if len(sizes) > 1 \
+        else [g.node("Identity", [x])]
+
+
 @converts("Split")
 def _split(g, call, x):
     axis = int(call.params["axis"])
@@ -203,8 +210,7 @@ def _split(g, call, x):
         if g.opset >= 18:
             return g.node("Split", [x[0]], n_outputs=n, axis=axis, num_outputs=n)
         return g.node("Split", [x[0]], n_outputs=n, axis=axis)
-    sizes = g.ints([o.shape[axis] for o in call.outputs], "split")
-    return g.node("Split", [x[0], sizes], n_outputs=n, axis=axis)
+    return split(g, x[0], [o.shape[axis] for o in call.outputs], axis)
 
 
 @converts("BroadcastTo")
@@ -291,3 +297,7 @@ def _gather(g, call, x, parts, arrays, ndim):
         )
     axis = at if Ellipsis not in parts[:at] else ndim - (len(parts) - at)
     return g.node("Gather", [x, g.constant(idx.astype(np.int64), "indices")], axis=int(axis))
+
+
+# The image and sequence ops register themselves (their classes come with the convolution and recurrent layers).
+from minigrad.onnx import recurrent_converters, spatial_converters  # noqa: E402,F401

@@ -245,6 +245,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
             raise ValueError(f"onnx.export: {name!r} is both an input and an output name")
         g.name(name)
     values = {id(t): name for t, name in zip(inputs, in_names)}
+    g.array_names.update({id(t.data): name for t, name in zip(inputs, in_names)})
 
     def value_of(tensor):
         if id(tensor) in fills:
@@ -258,6 +259,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
         results = [results] if isinstance(results, str) else list(results)
         for out, name in zip(call.outputs, results):
             values.setdefault(id(out), name)
+            g.array_names.setdefault(id(out.data), name)
 
     batch = {i: x.shape[0] for i, x in enumerate(inputs)} if dynamic_batch else {}
     batch_sizes = set(batch.values())

@@ -19,6 +19,7 @@ class Graph:
         self.nodes = []
         self.initializers = []
         self._taken = set()
+        self.array_names = {}  # id of a traced value's array -> its name (ops that hold arrays as parameters)
 
     def name(self, hint: str) -> str:
         """A value name not used before, built from ``hint``."""
