@@ -124,12 +124,13 @@ def _batch_filled(a: Tensor, b: Tensor, batch1: int, batch2: int):
     return fill, dims
 
 
-def _align(inputs1, calls1, inputs2, calls2):
+def _align(first, second):
     """Check that the second pass ran the same ops on the same constants; fill in the batch-sized axes.
 
     Returns {id of a constant of pass 1: (fill, dims)} for the constants filled with one value
     whose size follows the batch (see ``_batch_filled``): the graph builds those from the input's shape.
     """
+    (inputs1, calls1, _), (inputs2, calls2, _) = first, second
     fills = {}
     batch1 = inputs1[0].shape[0] if inputs1[0].ndim else 0
     batch2 = inputs2[0].shape[0] if inputs2[0].ndim else 0
@@ -181,11 +182,6 @@ def _unsupported(call):
     )
 
 
-def _value_info(helper, name, tensor, dynamic, dim_name):
-    dims = [dim_name(i, n) if i in dynamic else int(n) for i, n in enumerate(tensor.shape)]
-    return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype)), dims)
-
-
 def export(model, example_input, path, opset: int = 17, input_names=None, output_names=None,
            dynamic_batch: bool = True):
     """Write ``model`` as an ONNX file at ``path`` (atomically) by tracing one forward pass.
@@ -199,10 +195,6 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     ``onnx.ModelProto`` is returned.
     """
     onnx = _onnx()
-    from onnx import helper
-
-    from minigrad.nn.layer import Layer
-
     if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
         raise ValueError(
             f"onnx.export: Invalid opset: {opset!r} (expected an int from {MIN_OPSET} to "
@@ -214,6 +206,28 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     if dynamic_batch and any(x.ndim == 0 for x in inputs):
         raise ValueError("onnx.export: dynamic_batch=True needs inputs with a batch axis; got a 0-d input")
     in_names = _names(input_names, len(inputs), "input", "input_names")
+    first, second, entry_names = _trace_twice(model, inputs, dynamic_batch)
+    out_names = _names(output_names, len(first[2]), "output", "output_names")
+    clash = set(in_names) & set(out_names)
+    if clash:
+        raise ValueError(f"onnx.export: {sorted(clash)[0]!r} is both an input and an output name")
+    for call in first[1]:
+        if call.op not in CONVERTERS:
+            raise _unsupported(call)
+    fills = _align(first, second)
+    graph = _build_graph(Graph(opset), first, second, fills, entry_names, in_names, out_names, dynamic_batch)
+    proto = onnx.helper.make_model_gen_version(graph, producer_name="minigrad",
+                                               opset_imports=[onnx.helper.make_opsetid("", opset)])
+    onnx.checker.check_model(proto, full_check=True)
+    with atomic_file(os.fspath(path), suffix=".onnx") as f:
+        f.write(proto.SerializeToString())
+    return proto
+
+
+def _trace_twice(model, inputs, dynamic_batch):
+    """(inputs, calls, outputs) of the pass on the example and of the pass on a second input, and the
+    names of the model's parameters and buffers by id; a Layer runs in eval mode and gets its modes back."""
+    from minigrad.nn.layer import Layer
 
     layer_names, entry_names, modes = {}, {}, []
     if isinstance(model, Layer):
@@ -222,27 +236,28 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
         modes = [(layer, layer.training) for layer in model.layers()]
         model.eval()
     try:
-        calls, outputs = trace(model, inputs, layer_names)
+        first = (inputs, *trace(model, inputs, layer_names))
         inputs2 = tuple(_second_input(x, dynamic_batch) for x in inputs)
         with np.errstate(all="ignore"):
-            calls2, outputs2 = trace(model, inputs2, layer_names)
+            second = (inputs2, *trace(model, inputs2, layer_names))
     finally:
         for layer, training in modes:
             object.__setattr__(layer, "training", training)
-    if len(outputs) != len(outputs2):
+    if len(first[2]) != len(second[2]):
         raise ExportError("onnx.export: the model returns a different number of outputs for different inputs")
-    for call in calls:
-        if call.op not in CONVERTERS:
-            raise _unsupported(call)
-    fills = _align(inputs, calls, inputs2, calls2)
-    out_names = _names(output_names, len(outputs), "output", "output_names")
+    origin1, origin2 = _Origins(inputs, first[1]), _Origins(inputs2, second[1])
+    for k, (a, b) in enumerate(zip(first[2], second[2])):
+        if origin1(a) != origin2(b) or (origin1(a) == ("leaf",) and not _same_constant(a, b)):
+            raise ExportError(f"onnx.export: output {k} of the model is not computed from its input by "
+                              "minigrad ops (it changes with the input outside them); the graph would freeze it")
+    return first, second, entry_names
 
-    g = Graph(opset)
-    for name in in_names:
-        g.name(name)
-    for name in out_names:
-        if name in in_names:
-            raise ValueError(f"onnx.export: {name!r} is both an input and an output name")
+
+def _build_graph(g, first, second, fills, entry_names, in_names, out_names, dynamic_batch):
+    """The ONNX graph of pass ``first``: inputs, one converter per call, constants as initializers."""
+    helper = g.onnx.helper
+    inputs, calls, outputs = first
+    for name in (*in_names, *out_names):
         g.name(name)
     values = {id(t): name for t, name in zip(inputs, in_names)}
     g.array_names.update({id(t.data): name for t, name in zip(inputs, in_names)})
@@ -260,29 +275,22 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
         for out, name in zip(call.outputs, results):
             values.setdefault(id(out), name)
             g.array_names.setdefault(id(out.data), name)
-
-    batch = {i: x.shape[0] for i, x in enumerate(inputs)} if dynamic_batch else {}
-    batch_sizes = set(batch.values())
-
-    def out_dim(t):
-        return lambda i, n: "batch" if n in batch_sizes and i == 0 else f"{out_names[t]}_dim{i}"
-
     for name, out in zip(out_names, outputs):
         g.nodes.append(helper.make_node("Identity", [value_of(out)], [name], name=g.name("output")))
-    graph = helper.make_graph(
+
+    batch_sizes = {x.shape[0] for x in inputs} if dynamic_batch else set()
+
+    def declared(name, tensor, dynamic):
+        dims = [("batch" if i == 0 and n in batch_sizes else f"{name}_dim{i}") if i in dynamic else int(n)
+                for i, n in enumerate(tensor.shape)]
+        return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype)), dims)
+
+    return helper.make_graph(
         g.nodes, "minigrad",
-        [_value_info(helper, n, x, {0} if dynamic_batch else set(), lambda i, n: "batch")
-         for n, x in zip(in_names, inputs)],
-        [_value_info(helper, n, o, _output_dynamic(o, outputs2[k]), out_dim(k))
-         for k, (n, o) in enumerate(zip(out_names, outputs))],
+        [declared(n, x, {0} if dynamic_batch else set()) for n, x in zip(in_names, inputs)],
+        [declared(n, o, _output_dynamic(o, o2)) for n, o, o2 in zip(out_names, outputs, second[2])],
         g.initializers,
     )
-    proto = helper.make_model_gen_version(graph, producer_name="minigrad",
-                                          opset_imports=[helper.make_opsetid("", opset)])
-    onnx.checker.check_model(proto, full_check=True)
-    with atomic_file(os.fspath(path), suffix=".onnx") as f:
-        f.write(proto.SerializeToString())
-    return proto
 
 
 def _output_dynamic(a, b):

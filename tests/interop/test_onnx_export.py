@@ -230,3 +230,11 @@ def test_a_model_on_any_device_exports(tmp_path, device):
     x = RNG.standard_normal((6, 3)).astype(np.float32)
     np.testing.assert_allclose(_run(tmp_path / "m.onnx", {"input": x})[0],
                                model(mg.tensor(x).to(device)).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_an_output_made_outside_the_ops_is_refused(tmp_path):
+    def model(x):
+        return mg.tensor(x.data * 2.0)
+
+    with pytest.raises(ExportError, match="output 0 of the model is not computed from its input"):
+        export(model, mg.randn(4, 3), tmp_path / "m.onnx")
