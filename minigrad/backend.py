@@ -144,3 +144,18 @@ def scatter_add(target, index, values) -> None:
         import cupyx  # CuPy's unbuffered scatter-add; only reached for CuPy arrays
 
         cupyx.scatter_add(target, index, values)
+
+
+def from_dlpack(obj):
+    """The array behind a DLPack producer (``__dlpack__``), without copying: NumPy for host memory, CuPy for CUDA."""
+    if not hasattr(obj, "__dlpack__") or not hasattr(obj, "__dlpack_device__"):
+        raise TypeError(
+            f"from_dlpack: expected an object with __dlpack__ and __dlpack_device__ (a NumPy, CuPy, PyTorch or "
+            f"JAX array), got {type(obj).__name__}"
+        )
+    kind = int(obj.__dlpack_device__()[0])
+    if kind in (1, 3):  # kDLCPU, kDLCUDAHost (pinned host memory)
+        return np.from_dlpack(obj)
+    if kind in (2, 13):  # kDLCUDA, kDLCUDAManaged
+        return _require_cupy().from_dlpack(obj)
+    raise ValueError(f"from_dlpack: DLPack device type {kind} is not supported (only CPU and CUDA)")

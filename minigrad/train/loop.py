@@ -37,6 +37,7 @@ from minigrad.nn.functional import cross_entropy
 from minigrad.train.checkpoint import read_train_state, restore_train_state, save_train_state, signals_held
 from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
 from minigrad.train.data import load_datasets
+from minigrad.train.export import export_trained
 from minigrad.train.recipes import build_mlp, build_optimizer, build_schedule, describe_mlp
 from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
 
@@ -145,9 +146,13 @@ def train(config: TrainConfig) -> TrainResult:
                 f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
             if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
                 log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
+                if config.export_safetensors or config.export_onnx:
+                    log("the exports are written when the run completes (after --resume)")
                 return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
     except KeyboardInterrupt:
         raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
+    files.update(export_trained(model, test_set.arrays[0][:2], config,
+                                f"{describe_mlp(in_features, config.hidden, n_classes)} ReLU MLP", log))
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
 
 
