@@ -8,6 +8,9 @@ loading an MPI library.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+from pathlib import Path
 
 #: Variables an MPI launcher sets in every process it starts.
 LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
@@ -29,3 +32,22 @@ def import_mpi(why: str):
     except ImportError as exc:
         raise ImportError(f"{why} needs mpi4py, which is not importable here ({exc}); {INSTALL_HINT}") from None
     return MPI
+
+
+def find_mpiexec() -> str | None:
+    """The ``mpiexec`` beside this Python (the mpich wheel's, matching mpi4py), else the first on PATH."""
+    candidate = Path(sys.executable).parent / "mpiexec"
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return str(candidate)
+    return shutil.which("mpiexec")
+
+
+def launcher_environment(environ=None) -> dict:
+    """``environ`` plus what makes a local ``mpiexec`` start reliably on one machine, as root too:
+    Hydra forks local ranks (no ssh); Open MPI's two run-as-root switches are set in case its
+    ``mpiexec`` is the one found (MPICH ignores them)."""
+    env = dict(os.environ if environ is None else environ)
+    env.setdefault("HYDRA_LAUNCHER", "fork")
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    return env

@@ -9,12 +9,12 @@ which are set too in case its ``mpiexec`` is the one found.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
+
+from minigrad.distributed.launch import find_mpiexec, launcher_environment
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).resolve().with_name("mpi_worker.py")
@@ -22,25 +22,15 @@ WORKER = Path(__file__).resolve().with_name("mpi_worker.py")
 
 def mpiexec() -> str:
     """The mpiexec to use: the one beside this Python (the mpich wheel's), else the first on PATH."""
-    for folder in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
-        candidate = folder / "mpiexec"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    found = shutil.which("mpiexec")
+    found = find_mpiexec()
     assert found, 'no mpiexec found: install the test extras, `pip install -e ".[dev]"` (brings the mpich wheel)'
     return found
 
 
 def mpi_env(**extra) -> dict:
-    env = dict(os.environ)
+    env = launcher_environment()
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env.update({
-        "HYDRA_LAUNCHER": "fork",            # local ranks: no ssh, whatever the host name resolves to
-        "OMPI_ALLOW_RUN_AS_ROOT": "1",       # harmless for MPICH; lets Open MPI's mpiexec run as root
-        "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-    })
+    env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"})
     env.update(extra)
     return env
 
