@@ -25,6 +25,8 @@ class TrainConfig:
     ``out/checkpoint.npz``. ``limit_train`` uses only the first N training
     samples; ``stop_after`` ends the run after that epoch, as an interruption
     would (resume it later). ``log`` receives each line of console output.
+    ``distributed`` makes the run one rank of an MPI job (``mpiexec -n N``):
+    ``batch_size`` is then per rank (see docs/distributed.md).
     """
 
     dataset: str = "mnist"
@@ -50,6 +52,7 @@ class TrainConfig:
     log_every: int = 50
     eval_batch_size: int = 1000
     plots: bool = True
+    distributed: bool = False
     log: object = field(default=print, repr=False)
 
     def checkpoint_path(self) -> Path:

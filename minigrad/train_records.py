@@ -34,13 +34,13 @@ def _finish(history, model, optimizer, epochs_done, completed, ckpt_path, files,
     return TrainResult(history, model, optimizer, epochs_done, completed, ckpt_path, files, seconds)
 
 
-def _write_records(out_dir, config, history, plots=True):
+def _write_records(out_dir, config, history, plots=True, trajectory=None):
     from minigrad.curves import plot_curves, write_metrics
 
     best = max(history, key=lambda r: r["test_acc"])
     summary = {"epochs": history[-1]["epoch"], "final_test_acc": history[-1]["test_acc"],
                "best_test_acc": best["test_acc"], "best_epoch": best["epoch"]}
-    files = write_metrics(out_dir, history, config=config.trajectory(), summary=summary)
+    files = write_metrics(out_dir, history, config=trajectory or config.trajectory(), summary=summary)
     if plots:
         title = f"{config.dataset} {describe_mlp(784, config.hidden, 10)}, {config.optimizer}"
         files.update(plot_curves(history, out_dir, title=title))
