@@ -1,6 +1,7 @@
 """Data-parallel scaling: the MNIST MLP on 1 process against N ranks under ``mpiexec``.
 
     python -m benchmarks.bench_distributed [--ranks 2] [--steps 150] [--batch 128] [--reps 3] [--json OUT]
+                                           [--samples 60000] [--warmup 10]
 
 Each run trains the default ``minigrad train`` model (784-1000-50-10 ReLU MLP,
 Adam, dropout 0) on data of MNIST's shape for ``--steps`` timed steps after a
@@ -36,7 +37,7 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 SIZES = (784, 1000, 50, 10)
 
 
-def worker(steps: int, batch: int, warmup: int = 10) -> dict:
+def worker(steps: int, batch: int, warmup: int = 10, n: int = 60000) -> dict:
     """Time ``steps`` training steps on this process (a rank of a job, or alone); rank 0 reports."""
     import numpy as np
 
@@ -49,7 +50,6 @@ def worker(steps: int, batch: int, warmup: int = 10) -> dict:
 
     dist.init()
     rank, size = dist.get_rank(), dist.get_world_size()
-    n = 60000
     rng = np.random.default_rng(0)
     images = rng.random((n, 784), dtype=np.float32)
     labels = rng.integers(0, 10, n)
@@ -113,14 +113,14 @@ def _raw_allreduce_seconds(count: int, reps: int = 30) -> float:
     return statistics.median(times)
 
 
-def _run(ranks: int, steps: int, batch: int, timeout: float = 900) -> dict:
+def _run(ranks: int, steps: int, batch: int, samples: int, warmup: int, timeout: float = 900) -> dict:
     from minigrad.distributed.launch import find_mpiexec, launcher_environment
 
     env = launcher_environment()
     env.update(ONE_THREAD)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     command = [sys.executable, "-m", "benchmarks.bench_distributed", "--worker", "--steps", str(steps),
-               "--batch", str(batch)]
+               "--batch", str(batch), "--samples", str(samples), "--warmup", str(warmup)]
     if ranks > 1:
         mpiexec = find_mpiexec()
         if mpiexec is None:
@@ -142,17 +142,19 @@ def main(argv=None) -> dict:
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--batch", type=int, default=128, help="per process (per rank)")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=60000, help="size of the synthetic training set")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed steps first")
     parser.add_argument("--json", default=None, metavar="OUT")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return worker(args.steps, args.batch)
+        return worker(args.steps, args.batch, args.warmup, args.samples)
 
     load_before = os.getloadavg()
     single, multi = [], []
     for _ in range(args.reps):
-        single.append(_run(1, args.steps, args.batch))
-        multi.append(_run(args.ranks, args.steps, args.batch))
+        single.append(_run(1, args.steps, args.batch, args.samples, args.warmup))
+        multi.append(_run(args.ranks, args.steps, args.batch, args.samples, args.warmup))
     load_after = os.getloadavg()
 
     def med(rows, key):

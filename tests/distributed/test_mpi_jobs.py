@@ -5,9 +5,12 @@ what each case checks on every rank. Together they take a few seconds.
 """
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
-from mpi_launch import run_case
+from mpi_launch import REPO, mpi_env, run_case
 
 
 def _assert_ok(proc, case, ranks=2):
@@ -45,3 +48,17 @@ def test_different_models_are_one_error_on_every_rank():
     _assert_ok(proc, "mismatch")
     for rank in (0, 1):
         assert f"mismatch error on rank {rank}: DistributedDataParallel: the ranks hold different models" in proc.stdout
+
+
+def test_the_scaling_benchmark_runs(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_distributed", "--steps", "3", "--warmup", "1",
+                           "--reps", "1", "--samples", "1024", "--batch", "32", "--json", str(out)],
+                          cwd=REPO, env=mpi_env(), capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    assert result["parameters"] == 835_560 and result["ranks"] == 2
+    for key in ("samples_per_s_1", "samples_per_s_2", "allreduce_ms_per_step", "raw_mpi_allreduce_ms",
+                "scaling_efficiency"):
+        assert result[key] > 0, key
+    assert "scaling efficiency" in proc.stdout
