@@ -42,8 +42,8 @@ def init(require_mpi: bool = False) -> None:
     where mpi4py is missing.
     """
     global _GROUP
-    if _GROUP is not None:
-        return
+    if _GROUP is not None and (_GROUP.comm is not None or not require_mpi):
+        return   # set up already (a plain world of one is joined to MPI when MPI is now required)
     if not (launched_by_mpi() or require_mpi):
         _GROUP = _Group(None, 0, 1, 0, 1)
         return

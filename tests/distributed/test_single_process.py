@@ -46,6 +46,7 @@ def test_a_plain_process_is_a_world_of_one_without_loading_mpi():
 def test_asking_for_mpi_without_mpi4py_is_one_clear_message():
     proc = _python("import sys; sys.modules['mpi4py'] = None\n"
                    "from minigrad import distributed as dist\n"
+                   "assert dist.get_world_size() == 1   # a plain world of one first, then MPI asked for\n"
                    "try:\n"
                    "    dist.init(require_mpi=True)\n"
                    "except ImportError as exc:\n"
