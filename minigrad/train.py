@@ -88,7 +88,7 @@ def train(config: TrainConfig) -> TrainResult:
     config.validate()
     run = for_config(config)   # --distributed: this rank's part in the job; else the plain run
     log = (config.log if run.is_main else None) or (lambda *_: None)
-    device = run.device(_check_device(config.device))
+    device = run.device(config.device, _check_device(config.device))
     trajectory = run.trajectory(config.trajectory())
     ckpt_path = config.checkpoint_path()
     if config.resume and not ckpt_path.is_file():

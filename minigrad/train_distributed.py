@@ -30,8 +30,9 @@ class SingleProcess:
 
     rank, size, is_main, distributed = 0, 1, True, False
 
-    def device(self, device: str) -> str:
-        return device
+    def device(self, requested: str, resolved: str) -> str:
+        """The device this process computes on: ``resolved``, the normal form of ``--device``."""
+        return resolved
 
     def wrap(self, model):
         return model
@@ -85,8 +86,11 @@ class DataParallelRun(SingleProcess):
         self.is_main = self.rank == 0
         self.sampler = None
 
-    def device(self, device: str) -> str:
-        return self.dist.local_device(device) if device != "cpu" else device
+    def device(self, requested: str, resolved: str) -> str:
+        """``--device cuda`` means the GPU of this rank's local rank; an explicit ``cuda:N`` is kept."""
+        if str(requested).strip().lower() in ("cuda", "gpu"):
+            return self.dist.local_device("cuda")
+        return resolved
 
     def wrap(self, model):
         return self.dist.DistributedDataParallel(model)

@@ -89,8 +89,12 @@ def test_bad_arguments_are_named(call, message):
     assert message in str(info.value)
 
 
-def test_local_device_keeps_the_cpu():
+def test_local_device_keeps_the_cpu_and_spreads_ranks_over_the_gpus(monkeypatch):
     assert dist.local_device("cpu") == "cpu"
+    monkeypatch.setattr(mg.backend, "cuda_device_count", lambda: 4)
+    monkeypatch.setattr(dist.group, "get_local_rank", lambda: 6)
+    assert dist.local_device("cuda") == "cuda:2"   # local rank 6 of a machine with 4 GPUs
+    assert dist.local_device("cuda:1") == "cuda:1"
 
 
 def _shards(n, replicas, **kw):

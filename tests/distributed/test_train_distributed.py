@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from minigrad.recipes import build_mlp
 from minigrad.train import evaluate, load_datasets
 from minigrad.recipes import ConfigError
 from minigrad.train_config import TrainConfig
-from minigrad.train_distributed import for_config
+from minigrad.train_distributed import DataParallelRun, SingleProcess, for_config
 from minigrad.train_state import read_train_state
 from mpi_launch import REPO, mpi_env, run_mpi
 from training_helpers import data_root, read_metrics
@@ -91,6 +92,14 @@ def test_second_order_optimizers_are_refused():
     with pytest.raises(ConfigError, match="--distributed: --optimizer lbfgs is second-order"):
         for_config(TrainConfig(distributed=True, optimizer="lbfgs"))
     assert not for_config(TrainConfig()).distributed
+
+
+def test_device_cuda_is_the_gpu_of_the_local_rank():
+    rank = SimpleNamespace(dist=SimpleNamespace(local_device=lambda device: "cuda:3"))
+    assert DataParallelRun.device(rank, "cuda", "cuda:0") == "cuda:3"
+    assert DataParallelRun.device(rank, "cuda:1", "cuda:1") == "cuda:1"   # an explicit GPU is kept
+    assert DataParallelRun.device(rank, "cpu", "cpu") == "cpu"
+    assert SingleProcess().device("cuda", "cuda:0") == "cuda:0"
 
 
 def test_distributed_without_mpi4py_is_one_clear_message(tmp_path):
