@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 float32 = "float32"
 float64 = "float64"
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "distributed"}
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "distributed"}
 
 
 def __getattr__(name):

@@ -282,8 +282,31 @@ class Layer:
         """Compute the layer's output; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
+    # Forward hooks, set per instance by register_forward_hook; a class-level None keeps __call__ cheap.
+    _forward_hooks = None
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks):
+                replaced = hook(self, args, out)
+                if replaced is not None:
+                    out = replaced
+        return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(layer, args, output)`` after every call of this layer; a returned value replaces the output.
+
+        Returns a handle whose ``remove()`` takes the hook off (as PyTorch's
+        ``register_forward_hook``). ``nn.summary`` uses it to see each layer's output.
+        """
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.register_forward_hook: hook must be callable, "
+                            f"got {type(hook).__name__}")
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", [])
+        self._forward_hooks.append(hook)
+        return _ForwardHookHandle(self._forward_hooks, hook)
 
     # -- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -306,6 +329,15 @@ class Layer:
             lines.append(f"  ({name}): {body}")
         lines.append(f")  # {_count(count)}")
         return "\n".join(lines)
+
+
+class _ForwardHookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def _count(n: int) -> str:
