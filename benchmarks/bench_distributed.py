@@ -46,7 +46,7 @@ def worker(steps: int, batch: int, warmup: int = 10, n: int = 60000) -> dict:
     from minigrad.data import ArrayDataset, DataLoader
     from minigrad.nn.functional import cross_entropy
     from minigrad.optim import Adam
-    from minigrad.recipes import build_mlp
+    from minigrad.train.recipes import build_mlp
 
     dist.init()
     rank, size = dist.get_rank(), dist.get_world_size()

@@ -102,7 +102,7 @@ display(Image(filename=plots.plot_curvature(history, lr, rosenbrock.title, "curv
 #
 # SGD's gradient estimate is noisy, so a constant step never settles: the book decays
 # it linearly, `ε_k = (1 - α) ε_0 + α ε_τ` with `α = k/τ`, and keeps `ε_τ` after step `τ`
-# (`optim.lr_scheduler.LinearLR`). On a noisy quadratic (a gradient with added noise, as from
+# (`optim.lr_scheduler.LinearDecayLR`). On a noisy quadratic (a gradient with added noise, as from
 # mini-batches) the decayed run ends much closer to the minimum.
 
 # %%
@@ -112,7 +112,7 @@ def noisy_run(decay, steps, seed):
     w = mg.tensor([3.0, -2.0], dtype="float64", requires_grad=True)
     opt = optim.SGD([w], lr=0.2)
     tau = int(0.8 * steps)
-    schedule = lr_scheduler.LinearLR(opt, end_factor=0.05, total_iters=tau) if decay else None
+    schedule = lr_scheduler.LinearDecayLR(opt, end_lr=0.2 * 0.05, total_iters=tau) if decay else None
     lrs, losses = [], []
     for _ in range(steps):
         opt.zero_grad()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.engine import run_backward
-from minigrad.autograd.tensor import Tensor, _initial_grad
+from minigrad.autograd.coercion import _initial_grad
+from minigrad.autograd.tensor import Tensor
 
 
 def _as_list(x, name):

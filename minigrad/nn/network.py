@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from minigrad.nn.layer import Layer
-from minigrad.nn.layers import Linear, ReLU
+from minigrad.nn.activation import ReLU
+from minigrad.nn.linear import Linear
 
 
 class Network(Layer):

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.recipes import build_mlp
 from minigrad.train import evaluate, load_datasets
-from minigrad.recipes import ConfigError
-from minigrad.train_config import TrainConfig
-from minigrad.train_distributed import DataParallelRun, SingleProcess, for_config
-from minigrad.train_state import read_train_state
+from minigrad.train.checkpoint import read_train_state
+from minigrad.train.config import ConfigError, TrainConfig
+from minigrad.train.distributed import DataParallelRun, SingleProcess, for_config
+from minigrad.train.recipes import build_mlp
 from mpi_launch import REPO, mpi_env, run_mpi
 from training_helpers import data_root, read_metrics
 
