@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 float32 = "float32"
 float64 = "float64"
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx"}
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed"}
 
 
 def __getattr__(name):

@@ -87,6 +87,42 @@ def xp_for(device: str):
     return _require_cupy()
 
 
+def cuda_device_count() -> int:
+    """How many CUDA GPUs CuPy sees (0 without CuPy)."""
+    return _load_cupy().cuda.runtime.getDeviceCount() if cuda_available() else 0
+
+
+def nccl():
+    """CuPy's NCCL bindings (``cupy.cuda.nccl``), or None where CuPy or NCCL is missing.
+
+    Only ``minigrad.distributed`` asks for it, so CuPy stays the one GPU import of minigrad.
+    """
+    cp = _load_cupy()
+    if cp is None:
+        return None
+    try:
+        from cupy.cuda import nccl as cupy_nccl
+    except Exception:  # ImportError, or CuPy built without NCCL
+        return None
+    return cupy_nccl if getattr(cupy_nccl, "available", True) else None
+
+
+def using_device(device: str):
+    """A context manager that makes ``device`` CUDA's current GPU (nothing happens for ``"cpu"``)."""
+    import contextlib
+
+    if device == "cpu":
+        return contextlib.nullcontext()
+    return _require_cupy().cuda.Device(int(device.split(":")[1]))
+
+
+def current_stream_pointer(device: str) -> int:
+    """The raw handle of CuPy's current stream on ``device`` (what NCCL calls are queued on)."""
+    cp = _require_cupy()
+    with cp.cuda.Device(int(device.split(":")[1])):
+        return cp.cuda.get_current_stream().ptr
+
+
 def get_array_module(array):
     """The array module that holds ``array`` (NumPy for anything that is not a CuPy array)."""
     if type(array) is np.ndarray or _cupy is None or _cupy is False:

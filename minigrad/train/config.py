@@ -87,7 +87,9 @@ class TrainConfig:
     ``limit_train`` uses only the first N training samples; ``stop_after`` ends
     the run after that epoch, as an interruption would (resume it later).
     ``export_safetensors`` / ``export_onnx`` name files the finished run writes
-    its model to. ``log`` receives each line of console output.
+    its model to. ``log`` receives each line of console output. ``distributed`` makes the run
+    one rank of an MPI job (``mpiexec -n N``): ``batch_size`` is then per rank
+    (see docs/distributed.md).
     """
 
     dataset: str = "mnist"
@@ -115,6 +117,7 @@ class TrainConfig:
     plots: bool = True
     export_safetensors: str | None = None
     export_onnx: str | None = None
+    distributed: bool = False
     log: object = field(default=print, repr=False)
 
     def checkpoint_path(self) -> Path:
