@@ -29,7 +29,12 @@ the whole arrays, exactly as before this module existed.
 Oversubscription: the pool's threads only run NumPy ufuncs (never a BLAS call),
 and the thread that asked for the work waits for it, so BLAS's threads and the
 pool never compute at the same time; at any moment at most
-max(BLAS threads, pool threads) threads are busy. The pool is created on first
+max(BLAS threads, pool threads) threads are busy. Other processes are another
+matter: when they hold the cores, a worker waits for one and the update takes
+longer than one thread would. Each parallel update checks that (its caller's
+own share of the time against the whole) and, after a loss, the next large
+updates run on the calling thread for a while (``ADAPTIVE``, ``_judge``).
+The pool is created on first
 use, and a forked child (multiprocessing workers, ``DataLoader`` workers)
 drops its parent's pool, whose threads did not survive the fork, and builds
 its own when needed. CuPy arrays never come here: one GPU kernel already
@@ -40,6 +45,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -51,6 +57,16 @@ MIN_CHUNK = 1 << 17
 # Chunk boundaries fall on multiples of this many elements (4 KiB of float32), so
 # two threads never write to the same cache line.
 _ALIGN = 1024
+
+# On a machine shared with other processes the pool's threads may wait for a core, and
+# a parallel update then takes longer than one thread would: after such a loss the next
+# BACKOFF_FIRST large updates run on the calling thread, twice as many after each further
+# loss, up to BACKOFF_MAX; one gain resets the count. ADAPTIVE = False turns this off.
+ADAPTIVE = True
+BACKOFF_FIRST = 16
+BACKOFF_MAX = 1024
+_serial_calls_left = 0
+_backoff = BACKOFF_FIRST
 
 _ENV = "MINIGRAD_NUM_THREADS"
 _num_threads = None          # set_num_threads's value, else None: read the environment
@@ -121,9 +137,7 @@ def set_num_threads(n: int) -> None:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
         n = int(n)
-    with _lock:
-        _num_threads = n
-        _shutdown_pool()
+    _num_threads = n   # the pool stays: a smaller count submits to fewer of its workers
 
 
 def _shutdown_pool():
@@ -148,7 +162,7 @@ if hasattr(os, "register_at_fork"):
 def _get_pool(workers):
     global _pool, _pool_size
     with _lock:
-        if _pool is None or _pool_size != workers:
+        if _pool is None or _pool_size < workers:
             _shutdown_pool()
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minigrad-elementwise")
             _pool_size = workers
@@ -187,6 +201,11 @@ def elementwise(update, *arrays):
                    for a in present)):
         update(*arrays)
         return
+    global _serial_calls_left
+    if ADAPTIVE and _serial_calls_left > 0:   # threading lost recently: the other cores are busy
+        _serial_calls_left -= 1
+        update(*arrays)
+        return
     flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous
     bounds = _chunk_bounds(first.size, threads)
     if len(bounds) == 1:
@@ -196,24 +215,29 @@ def elementwise(update, *arrays):
 
     def run_chunks():
         # Each runner takes the next chunk not yet taken, so a late or slowed thread takes fewer.
+        done = 0
         _in_worker.active = True
         try:
             while True:
                 i = next(counter)
                 if i >= len(bounds):
-                    return
+                    return done
                 start, stop = bounds[i]
                 update(*(None if a is None else a[start:stop] for a in flat))
+                done += stop - start
         finally:
             _in_worker.active = False
 
     pool = _get_pool(threads - 1)
+    t0 = time.perf_counter()
     futures = [pool.submit(run_chunks) for _ in range(min(threads, len(bounds)) - 1)]
     error = None
+    mine = 0
     try:
-        run_chunks()
+        mine = run_chunks()
     except BaseException as exc:  # noqa: BLE001  (re-raised once the workers are done with the arrays)
         error = exc
+    t_mine = time.perf_counter() - t0
     for future in futures:
         try:
             future.result()
@@ -221,3 +245,22 @@ def elementwise(update, *arrays):
             error = error or exc
     if error is not None:
         raise error
+    if ADAPTIVE and mine:
+        _judge(time.perf_counter() - t0, t_mine * first.size / mine)
+
+
+def _judge(elapsed, serial_estimate):
+    """Back off after a parallel update that took longer than the calling thread alone would have.
+
+    The estimate scales the calling thread's own time by the share of the
+    elements it updated (an overestimate if anything: it ran beside the
+    workers). A loss means the workers waited for a core: other processes
+    hold them. The next ``_backoff`` calls then run here, and each further loss
+    doubles that count (up to ``BACKOFF_MAX``); a gain resets it.
+    """
+    global _serial_calls_left, _backoff
+    if elapsed > serial_estimate:
+        _serial_calls_left = _backoff
+        _backoff = min(2 * _backoff, BACKOFF_MAX)
+    else:
+        _backoff = BACKOFF_FIRST

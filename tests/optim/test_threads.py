@@ -2,6 +2,7 @@
 import os
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -32,6 +33,12 @@ CONFIGS = [
     ("RAdam", dict(lr=1e-2, weight_decay=0.01, decoupled_weight_decay=True)),
 ]
 STEPS = 8
+
+
+@pytest.fixture(autouse=True)
+def no_back_off(monkeypatch):
+    """The chunking itself is under test here: no update may run whole because an earlier one lost."""
+    monkeypatch.setattr(threads, "ADAPTIVE", False)
 
 
 @pytest.fixture
@@ -283,3 +290,39 @@ def test_import_minigrad_does_not_start_threads():
     import subprocess
     subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__)))))
+
+
+def test_after_a_parallel_update_slower_than_one_thread_the_next_ones_run_in_place(monkeypatch):
+    monkeypatch.setattr(threads, "ADAPTIVE", True)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 10)
+    monkeypatch.setattr(threads, "_ALIGN", 1)
+    monkeypatch.setattr(threads, "_serial_calls_left", 0)
+    monkeypatch.setattr(threads, "_backoff", 2)
+    threads.set_num_threads(2)
+    main = threading.get_ident()
+    sizes = []
+    worker_started = threading.Event()
+
+    def slow_elsewhere(x):   # a worker that lost its core: its chunks take 0.2 s, the caller's none
+        sizes.append(x.size)
+        if threading.get_ident() != main:
+            worker_started.set()
+            time.sleep(0.2)
+        elif len(sizes) == 1 and x.size < 1000:   # the caller's first chunk lets a worker take one
+            assert worker_started.wait(30)
+
+    x = np.zeros(1000, np.float32)
+    try:
+        threads.elementwise(slow_elsewhere, x)
+        assert len(sizes) == 4 and threads._serial_calls_left == 2 and threads._backoff == 4
+        sizes.clear()
+        worker_started.clear()
+        for _ in range(2):
+            threads.elementwise(slow_elsewhere, x)
+        assert sizes == [1000, 1000]          # backed off: whole, on the calling thread
+        sizes.clear()
+        threads.elementwise(slow_elsewhere, x)
+        assert len(sizes) == 4 and threads._serial_calls_left == 4 and threads._backoff == 8
+    finally:
+        threads.set_num_threads(None)
