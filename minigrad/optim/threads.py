@@ -70,6 +70,7 @@ _backoff = BACKOFF_FIRST
 
 _ENV = "MINIGRAD_NUM_THREADS"
 _num_threads = None          # set_num_threads's value, else None: read the environment
+_default = None              # default_num_threads(), once read
 _pool = None                 # ThreadPoolExecutor of num_threads - 1 workers, made on first use
 _pool_size = 0
 _lock = threading.Lock()
@@ -124,7 +125,12 @@ def default_num_threads() -> int:
 
 def get_num_threads() -> int:
     """The number of threads elementwise updates use, the calling thread included."""
-    return _num_threads if _num_threads is not None else default_num_threads()
+    global _default
+    if _num_threads is not None:
+        return _num_threads
+    if _default is None:   # read once: the environment is not re-read on every update
+        _default = default_num_threads()
+    return _default
 
 
 def set_num_threads(n: int) -> None:
@@ -137,7 +143,8 @@ def set_num_threads(n: int) -> None:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
         n = int(n)
-    _num_threads = n   # the pool stays: a smaller count submits to fewer of its workers
+    global _default
+    _num_threads, _default = n, None   # the pool stays: a smaller count submits to fewer of its workers
 
 
 def _shutdown_pool():
@@ -150,8 +157,8 @@ def _shutdown_pool():
 def _forget_pool_after_fork():
     # The child has only the forking thread: the parent's workers are gone, and so may be
     # the lock's owner. Start afresh; the next parallel update builds a new pool.
-    global _pool, _pool_size, _lock
-    _pool, _pool_size = None, 0
+    global _pool, _pool_size, _lock, _default
+    _pool, _pool_size, _default = None, 0, None
     _lock = threading.Lock()
 
 
