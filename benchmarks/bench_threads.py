@@ -108,7 +108,8 @@ def threaded_optimizer_steps(ctx):
                     topt.step()
                 return steps
             return run_torch
-        add_torch(ctx, sides, make_torch)
+        if not ctx.quick:   # a smoke run's ratios mean nothing, and on a busy machine PyTorch's threads crawl
+            add_torch(ctx, sides, make_torch)
         for _ in range(10):   # steady state: state allocated, RAdam past its first five steps
             opt.step()
             ref.step(grad)
@@ -125,6 +126,7 @@ def threaded_optimizer_steps(ctx):
             check.step(grad)
         row["check_max_abs_param_diff"] = float(np.abs(to_numpy(p.data) - check.theta).max())
         rows.append(_extra(row, times, n_threads))
+        _progress(row)
         del opt, ref, p, check
     return rows
 
@@ -169,7 +171,15 @@ def threaded_mnist_epoch(ctx):
                         target=1.0, unit="s/epoch", mg="minigrad", ref="minigrad_1thread",
                         params={"samples": n, "batch": batch, "sizes": MNIST_SIZES, "lr": 0.01})
         rows.append(_extra(row, times, n_threads))
+        _progress(row)
     return rows
+
+
+def _progress(row):
+    """One line as soon as a row is measured: on a busy machine this case takes long."""
+    print(f"    ({row['variant']}: default threads {row['minigrad_s'] * 1e3:.3f} ms, 1 thread "
+          f"{row['minigrad_1thread_s'] * 1e3:.3f} ms, NumPy reference {row['numpy_reference_s'] * 1e3:.3f} ms"
+          + (f", PyTorch {row['torch_s'] * 1e3:.3f} ms" if row.get("torch_s") else "") + ")", flush=True)
 
 
 def threaded_updates(ctx):
