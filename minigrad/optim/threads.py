@@ -61,7 +61,7 @@ _ALIGN = 1024
 # On a machine shared with other processes the pool's threads may wait for a core, and
 # a parallel update then takes longer than one thread would: after such a loss the next
 # BACKOFF_FIRST large updates run on the calling thread, twice as many after each further
-# loss, up to BACKOFF_MAX; one gain resets the count. ADAPTIVE = False turns this off.
+# loss, up to BACKOFF_MAX; a gain halves the count. ADAPTIVE = False turns this off.
 ADAPTIVE = True
 BACKOFF_FIRST = 16
 BACKOFF_MAX = 1024
@@ -263,11 +263,13 @@ def _judge(elapsed, serial_estimate):
     elements it updated (an overestimate if anything: it ran beside the
     workers). A loss means the workers waited for a core: other processes
     hold them. The next ``_backoff`` calls then run here, and each further loss
-    doubles that count (up to ``BACKOFF_MAX``); a gain resets it.
+    doubles that count (up to ``BACKOFF_MAX``); a gain halves it (down to
+    ``BACKOFF_FIRST``), so that lucky gains on a busy machine do not bring back
+    every loss.
     """
     global _serial_calls_left, _backoff
     if elapsed > serial_estimate:
         _serial_calls_left = _backoff
         _backoff = min(2 * _backoff, BACKOFF_MAX)
     else:
-        _backoff = BACKOFF_FIRST
+        _backoff = max(BACKOFF_FIRST, _backoff // 2)
