@@ -38,4 +38,6 @@ def __getattr__(name):
         return importlib.import_module(f"minigrad.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module("minigrad.serialization"), name)
+    if name in ("set_num_threads", "get_num_threads"):   # threads for large elementwise updates
+        return getattr(importlib.import_module("minigrad.optim.threads"), name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

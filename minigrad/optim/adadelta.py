@@ -3,6 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.threads import elementwise
 
 
 class Adadelta(Optimizer):
@@ -49,19 +50,22 @@ class Adadelta(Optimizer):
             for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
                 self._count_step(state, theta, "square_avg", "acc_delta")
-                v, u = state["square_avg"], state["acc_delta"]
 
-                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
-                v *= rho                                    # v = rho*v + (1-rho)*g*g
-                v += (1 - rho) * g * g
-                std = v + eps                               # sqrt(v + eps)
-                xp.sqrt(std, out=std)
-                dx = u + eps                                # dx = sqrt(u + eps) / sqrt(v + eps) * g
-                xp.sqrt(dx, out=dx)
-                dx /= std
-                dx *= g
-                u *= rho                                    # u = rho*u + (1-rho)*dx*dx
-                u += (1 - rho) * dx * dx
-                dx *= lr
-                theta -= dx                                 # theta = theta - lr*dx
+                def update(theta, g, v, u):
+                    """The update of one slice of theta, from the same slices of g, v and u."""
+                    g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                    v *= rho                                # v = rho*v + (1-rho)*g*g
+                    v += (1 - rho) * g * g
+                    std = v + eps                           # sqrt(v + eps)
+                    xp.sqrt(std, out=std)
+                    dx = u + eps                            # dx = sqrt(u + eps) / sqrt(v + eps) * g
+                    xp.sqrt(dx, out=dx)
+                    dx /= std
+                    dx *= g
+                    u *= rho                                # u = rho*u + (1-rho)*dx*dx
+                    u += (1 - rho) * dx * dx
+                    dx *= lr
+                    theta -= dx                             # theta = theta - lr*dx
+
+                elementwise(update, theta, g, state["square_avg"], state["acc_delta"])
         return loss

@@ -3,6 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.threads import elementwise
 
 
 class Adagrad(Optimizer):
@@ -55,14 +56,17 @@ class Adagrad(Optimizer):
             for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
                 t = self._count_step(state, theta, sum=group["initial_accumulator_value"])
-                r = state["sum"]
-
-                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 clr = lr / (1 + (t - 1) * lr_decay)              # eps_t = eps / (1 + (t-1)*decay)
-                r += g * g                                       # r = r + g*g
-                denom = xp.sqrt(r)                               # sqrt(r) + delta
-                denom += eps
-                xp.divide(g, denom, out=denom)                   # g / (sqrt(r) + delta)
-                denom *= clr
-                theta -= denom                                   # theta = theta - eps_t * g / (sqrt(r) + delta)
+
+                def update(theta, g, r):
+                    """The update of one slice of theta, from the same slices of g and r."""
+                    g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                    r += g * g                                   # r = r + g*g
+                    denom = xp.sqrt(r)                           # sqrt(r) + delta
+                    denom += eps
+                    xp.divide(g, denom, out=denom)               # g / (sqrt(r) + delta)
+                    denom *= clr
+                    theta -= denom                               # theta = theta - eps_t * g / (sqrt(r) + delta)
+
+                elementwise(update, theta, g, state["sum"])
         return loss

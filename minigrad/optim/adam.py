@@ -11,6 +11,7 @@ from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.validation import check_betas, check_hyperparameter
+from minigrad.optim.threads import elementwise
 
 
 class _AdamFamily(Optimizer):
@@ -90,26 +91,29 @@ class Adam(_AdamFamily):
         xp = get_array_module(theta)
         amsgrad = ["max_exp_avg_sq"] if group["amsgrad"] else []
         t = self._count_step(state, theta, "exp_avg", "exp_avg_sq", *amsgrad)
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-
-        # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta (AdamW)
-        g = self._regularized_grad(g, theta, group, decoupled=self.decoupled_weight_decay)
-        m *= beta1                                  # m = b1*m + (1-b1)*g
-        m += (1 - beta1) * g
-        v *= beta2                                  # v = b2*v + (1-b2)*g*g
-        v += (1 - beta2) * g * g
-        if group["amsgrad"]:
-            v_max = state["max_exp_avg_sq"]
-            xp.maximum(v_max, v, out=v_max)         # v_max = max(v_max, v)
-            v = v_max
         bias_correction1 = 1 - beta1 ** t
         bias_correction2 = 1 - beta2 ** t
-        d = xp.sqrt(v)                              # d = sqrt(v_hat) + eps = sqrt(v)/sqrt(1-b2^t) + eps
-        d /= math.sqrt(bias_correction2)
-        d += eps
-        xp.divide(m, d, out=d)                      # d now holds m / d
-        d *= lr / bias_correction1                  # lr * m_hat / (sqrt(v_hat) + eps)
-        theta -= d                                  # theta = theta - lr*m_hat/(sqrt(v_hat)+eps)
+
+        def update(theta, g, m, v, v_max):
+            """The update of one slice of theta, from the same slices of g, m, v (and v_max)."""
+            # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta (AdamW)
+            g = self._regularized_grad(g, theta, group, decoupled=self.decoupled_weight_decay)
+            m *= beta1                                  # m = b1*m + (1-b1)*g
+            m += (1 - beta1) * g
+            v *= beta2                                  # v = b2*v + (1-b2)*g*g
+            v += (1 - beta2) * g * g
+            if v_max is not None:                       # amsgrad
+                xp.maximum(v_max, v, out=v_max)         # v_max = max(v_max, v)
+                v = v_max
+            d = xp.sqrt(v)                              # d = sqrt(v_hat) + eps = sqrt(v)/sqrt(1-b2^t) + eps
+            d /= math.sqrt(bias_correction2)
+            d += eps
+            xp.divide(m, d, out=d)                      # d now holds m / d
+            d *= lr / bias_correction1                  # lr * m_hat / (sqrt(v_hat) + eps)
+            theta -= d                                  # theta = theta - lr*m_hat/(sqrt(v_hat)+eps)
+
+        elementwise(update, theta, g, state["exp_avg"], state["exp_avg_sq"],
+                    state["max_exp_avg_sq"] if group["amsgrad"] else None)
 
 
 class AdamW(Adam):
@@ -162,18 +166,21 @@ class Adamax(_AdamFamily):
         """One Adamax update of one parameter, in place."""
         xp = get_array_module(theta)
         t = self._count_step(state, theta, "exp_avg", "exp_inf")
-        m, u = state["exp_avg"], state["exp_inf"]
 
-        g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
-        m *= beta1                                  # m = b1*m + (1-b1)*g
-        m += (1 - beta1) * g
-        u *= beta2                                  # u = max(b2*u, |g| + eps)
-        abs_g = xp.abs(g)
-        abs_g += eps
-        xp.maximum(u, abs_g, out=u)
-        step = xp.divide(m, u, out=abs_g)           # m / u
-        step *= lr / (1 - beta1 ** t)
-        theta -= step                               # theta = theta - lr/(1-b1^t) * m/u
+        def update(theta, g, m, u):
+            """The update of one slice of theta, from the same slices of g, m and u."""
+            g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+            m *= beta1                                  # m = b1*m + (1-b1)*g
+            m += (1 - beta1) * g
+            u *= beta2                                  # u = max(b2*u, |g| + eps)
+            abs_g = xp.abs(g)
+            abs_g += eps
+            xp.maximum(u, abs_g, out=u)
+            step = xp.divide(m, u, out=abs_g)           # m / u
+            step *= lr / (1 - beta1 ** t)
+            theta -= step                               # theta = theta - lr/(1-b1^t) * m/u
+
+        elementwise(update, theta, g, state["exp_avg"], state["exp_inf"])
 
 
 class NAdam(_AdamFamily):
@@ -224,26 +231,29 @@ class NAdam(_AdamFamily):
         xp = get_array_module(theta)
         t = self._count_step(state, theta, "exp_avg", "exp_avg_sq")
         state.setdefault("mu_product", 1.0)         # P_0 = 1
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-
-        # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta if decoupled
-        g = self._regularized_grad(g, theta, group, decoupled=group["decoupled_weight_decay"])
         mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))            # mu_t
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))  # mu_{t+1}
         state["mu_product"] *= mu                   # P_t = P_{t-1} * mu_t
         mu_product = state["mu_product"]
-        m *= beta1                                  # m = b1*m + (1-b1)*g
-        m += (1 - beta1) * g
-        v *= beta2                                  # v = b2*v + (1-b2)*g*g
-        v += (1 - beta2) * g * g
-        d = v / (1 - beta2 ** t)                    # d = sqrt(v / (1-b2^t)) + eps
-        xp.sqrt(d, out=d)
-        d += eps
-        # theta = theta - lr * [(1-mu_t)/(1-P_t) g + mu_{t+1}/(1-P_t mu_{t+1}) m] / d
-        step = g * (lr * (1 - mu) / (1 - mu_product))
-        step += (lr * mu_next / (1 - mu_product * mu_next)) * m
-        step /= d
-        theta -= step
+
+        def update(theta, g, m, v):
+            """The update of one slice of theta, from the same slices of g, m and v."""
+            # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta if decoupled
+            g = self._regularized_grad(g, theta, group, decoupled=group["decoupled_weight_decay"])
+            m *= beta1                                  # m = b1*m + (1-b1)*g
+            m += (1 - beta1) * g
+            v *= beta2                                  # v = b2*v + (1-b2)*g*g
+            v += (1 - beta2) * g * g
+            d = v / (1 - beta2 ** t)                    # d = sqrt(v / (1-b2^t)) + eps
+            xp.sqrt(d, out=d)
+            d += eps
+            # theta = theta - lr * [(1-mu_t)/(1-P_t) g + mu_{t+1}/(1-P_t mu_{t+1}) m] / d
+            step = g * (lr * (1 - mu) / (1 - mu_product))
+            step += (lr * mu_next / (1 - mu_product * mu_next)) * m
+            step /= d
+            theta -= step
+
+        elementwise(update, theta, g, state["exp_avg"], state["exp_avg_sq"])
 
 
 class RAdam(_AdamFamily):
@@ -289,25 +299,28 @@ class RAdam(_AdamFamily):
         """One RAdam update of one parameter, in place."""
         xp = get_array_module(theta)
         t = self._count_step(state, theta, "exp_avg", "exp_avg_sq")
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-
-        # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta if decoupled
-        g = self._regularized_grad(g, theta, group, decoupled=group["decoupled_weight_decay"])
-        m *= beta1                                  # m = b1*m + (1-b1)*g
-        m += (1 - beta1) * g
-        v *= beta2                                  # v = b2*v + (1-b2)*g*g
-        v += (1 - beta2) * g * g
         bias_correction1 = 1 - beta1 ** t
         bias_correction2 = 1 - beta2 ** t
         rho_inf = 2 / (1 - beta2) - 1               # rho_inf = 2/(1-b2) - 1
         rho_t = rho_inf - 2 * t * beta2 ** t / bias_correction2
-        if rho_t > 5:
-            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))  # r_t
-            d = xp.sqrt(v)                          # d = sqrt(v) + eps
-            d += eps
-            xp.divide(m, d, out=d)                  # m / d
-            d *= lr * rect * math.sqrt(bias_correction2) / bias_correction1
-            theta -= d                              # theta = theta - lr*m_hat*r_t*sqrt(1-b2^t)/(sqrt(v)+eps)
-        else:
-            axpy(-lr / bias_correction1, m, theta)  # theta = theta - lr*m_hat
+        rect = (math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                if rho_t > 5 else None)             # r_t
+
+        def update(theta, g, m, v):
+            """The update of one slice of theta, from the same slices of g, m and v."""
+            # g = -g if maximize; g = g + lambda*theta, or theta = theta - lr*lambda*theta if decoupled
+            g = self._regularized_grad(g, theta, group, decoupled=group["decoupled_weight_decay"])
+            m *= beta1                                  # m = b1*m + (1-b1)*g
+            m += (1 - beta1) * g
+            v *= beta2                                  # v = b2*v + (1-b2)*g*g
+            v += (1 - beta2) * g * g
+            if rect is not None:                        # rho_t > 5
+                d = xp.sqrt(v)                          # d = sqrt(v) + eps
+                d += eps
+                xp.divide(m, d, out=d)                  # m / d
+                d *= lr * rect * math.sqrt(bias_correction2) / bias_correction1
+                theta -= d                              # theta = theta - lr*m_hat*r_t*sqrt(1-b2^t)/(sqrt(v)+eps)
+            else:
+                axpy(-lr / bias_correction1, m, theta)  # theta = theta - lr*m_hat
+
+        elementwise(update, theta, g, state["exp_avg"], state["exp_avg_sq"])

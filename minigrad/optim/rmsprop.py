@@ -4,6 +4,7 @@ from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.threads import elementwise
 
 
 class RMSprop(Optimizer):
@@ -68,27 +69,30 @@ class RMSprop(Optimizer):
             for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
                 self._count_step(state, theta, "square_avg", *optional)
-                v = state["square_avg"]
 
-                g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
-                v *= alpha                                  # v = alpha*v + (1-alpha)*g*g
-                v += (1 - alpha) * g * g
-                if group["centered"]:
-                    m = state["grad_avg"]
-                    m *= alpha                              # m = alpha*m + (1-alpha)*g
-                    m += (1 - alpha) * g
-                    d = v - m * m                           # d = sqrt(v - m*m) + eps
-                    xp.sqrt(d, out=d)
-                else:
-                    d = xp.sqrt(v)                          # d = sqrt(v) + eps
-                d += eps
-                xp.divide(g, d, out=d)                      # d now holds g / d
-                if mu > 0:
-                    b = state["momentum_buffer"]
-                    b *= mu                                 # b = mu*b + g/d
-                    b += d
-                    axpy(-lr, b, theta)                     # theta = theta - lr*b
-                else:
-                    d *= lr
-                    theta -= d                              # theta = theta - lr * g/d
+                def update(theta, g, v, m, b):
+                    """The update of one slice of theta, from the same slices of g, v, m and b."""
+                    g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                    v *= alpha                              # v = alpha*v + (1-alpha)*g*g
+                    v += (1 - alpha) * g * g
+                    if m is not None:                       # centered
+                        m *= alpha                          # m = alpha*m + (1-alpha)*g
+                        m += (1 - alpha) * g
+                        d = v - m * m                       # d = sqrt(v - m*m) + eps
+                        xp.sqrt(d, out=d)
+                    else:
+                        d = xp.sqrt(v)                      # d = sqrt(v) + eps
+                    d += eps
+                    xp.divide(g, d, out=d)                  # d now holds g / d
+                    if b is not None:                       # momentum > 0
+                        b *= mu                             # b = mu*b + g/d
+                        b += d
+                        axpy(-lr, b, theta)                 # theta = theta - lr*b
+                    else:
+                        d *= lr
+                        theta -= d                          # theta = theta - lr * g/d
+
+                elementwise(update, theta, g, state["square_avg"],
+                            state["grad_avg"] if group["centered"] else None,
+                            state["momentum_buffer"] if mu > 0 else None)
         return loss

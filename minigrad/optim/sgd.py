@@ -1,8 +1,10 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
+from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.threads import elementwise
 
 
 class SGD(Optimizer):
@@ -63,21 +65,31 @@ class SGD(Optimizer):
         for group in self.param_groups:
             # Python floats keep float32 arrays float32 (a NumPy float64 scalar would promote them)
             lr, mu, tau = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
+            nesterov = group["nesterov"]
             regularize = group["maximize"] or float(group["weight_decay"]) != 0  # decided once per group
             for theta, g, state in self._params_with_grad(group, with_state=mu != 0):
-                if regularize:
-                    g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                first = False
                 if mu != 0:
                     self._count_step(state, theta)          # the step count paces the subnormal flush
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = g.copy()   # b = g
-                    else:
-                        buf *= mu                           # b = mu*b + (1-tau)*g
-                        buf += g if tau == 0 else (1 - tau) * g
-                    if group["nesterov"]:
-                        g = g + mu * buf                    # g = g + mu*b
-                    else:
-                        g = buf                             # g = b
-                axpy(-lr, g, theta)                         # theta = theta - eps*g
+                    first = state.get("momentum_buffer") is None
+                    if first:
+                        state["momentum_buffer"] = get_array_module(theta).empty_like(theta)
+
+                def update(theta, g, buf):
+                    """The update of one slice of theta, from the same slices of g and b."""
+                    if regularize:
+                        g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                    if mu != 0:
+                        if first:
+                            buf[...] = g                    # b = g
+                        else:
+                            buf *= mu                       # b = mu*b + (1-tau)*g
+                            buf += g if tau == 0 else (1 - tau) * g
+                        if nesterov:
+                            g = g + mu * buf                # g = g + mu*b
+                        else:
+                            g = buf                         # g = b
+                    axpy(-lr, g, theta)                     # theta = theta - eps*g
+
+                elementwise(update, theta, g, state["momentum_buffer"] if mu != 0 else None)
         return loss

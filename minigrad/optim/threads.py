@@ -1,0 +1,277 @@
+"""Elementwise update work spread over a few threads, in large contiguous chunks.
+
+NumPy's ufuncs run on one core, but they release the GIL inside every call on
+a large array, so threads that each update their own contiguous chunk of a
+parameter (and of its optimizer state) run truly in parallel. PyTorch's
+optimizers use every core this way; minigrad's did not: an Adam step over 1M
+float32 parameters took 2.9 ms on one thread, 1.7 ms on two (PyTorch 1.2 ms).
+
+Chunks must be large: a ufunc call costs about a microsecond whatever its
+size, and handing work to a thread costs tens of microseconds, so 64K-element
+blocks gained only 10%. Arrays below ``MIN_PARALLEL_SIZE`` elements stay on
+the calling thread, and a parallel update is cut into at most two chunks per
+thread, each at least ``MIN_CHUNK`` elements long.
+
+The results are bit-identical for any thread count: an update applies the
+same IEEE operations to each element whatever chunk it falls in (no
+reductions run through here), so only the order in which elements are
+visited changes.
+
+The number of threads (the calling thread included) comes from, first to last:
+:func:`set_num_threads`; ``$MINIGRAD_NUM_THREADS``; ``$OMP_NUM_THREADS`` (the
+variable PyTorch's CPU threads and OpenBLAS also obey, often set to 1 to share
+a machine); else the cores this process may run on (``os.sched_getaffinity``),
+divided among the MPI ranks on this node when launched by ``mpiexec`` (Open
+MPI's or MPICH's rank-count variables; 1 thread when the local count is
+unknown). With 1 thread nothing is chunked: the update function runs once on
+the whole arrays, exactly as before this module existed.
+
+Oversubscription: the pool's threads only run NumPy ufuncs (never a BLAS call),
+and the thread that asked for the work waits for it, so BLAS's threads and the
+pool never compute at the same time; at any moment at most
+max(BLAS threads, pool threads) threads are busy. Other processes are another
+matter: when they hold the cores, a worker waits for one and the update takes
+longer than one thread would. Each parallel update checks that (its caller's
+own share of the time against the whole) and, after a loss, the next large
+updates run on the calling thread for a while (``ADAPTIVE``, ``_judge``).
+The pool is created on first
+use, and a forked child (multiprocessing workers, ``DataLoader`` workers)
+drops its parent's pool, whose threads did not survive the fork, and builds
+its own when needed. CuPy arrays never come here: one GPU kernel already
+covers the whole array.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# A hand-off to a pool thread and back costs about 25 us; at 256K float32 elements an Adam
+# update takes about 400 us, so the hand-off is under a tenth of it. Measured on a shared
+# 2-core VM (docs/performance.md), a second thread lost 1.6x at 64K elements, 1.2x at
+# 256K and 1.1x at 1M: smaller arrays would only lose more.
+MIN_PARALLEL_SIZE = 1 << 18
+MIN_CHUNK = 1 << 17
+# Chunk boundaries fall on multiples of this many elements (4 KiB of float32), so
+# two threads never write to the same cache line.
+_ALIGN = 1024
+
+# On a machine shared with other processes the pool's threads may wait for a core, and
+# a parallel update then takes longer than one thread would: after such a loss the next
+# BACKOFF_FIRST large updates run on the calling thread, twice as many after each further
+# loss, up to BACKOFF_MAX; a gain halves the count. ADAPTIVE = False turns this off.
+ADAPTIVE = True
+BACKOFF_FIRST = 16
+BACKOFF_MAX = 1024
+_serial_calls_left = 0
+_backoff = BACKOFF_FIRST
+
+_ENV = "MINIGRAD_NUM_THREADS"
+_num_threads = None          # set_num_threads's value, else None: read the environment
+_default = None              # default_num_threads(), once read
+_pool = None                 # ThreadPoolExecutor of num_threads - 1 workers, made on first use
+_pool_size = 0
+_lock = threading.Lock()
+_in_worker = threading.local()
+
+
+def _local_mpi_ranks():
+    """The number of MPI ranks on this node under mpiexec: a count, 0 if unknown, None outside MPI."""
+    for var in ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "MV2_COMM_WORLD_LOCAL_SIZE",
+                "SLURM_NTASKS_PER_NODE"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    if any(var in os.environ for var in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK")):
+        return 0
+    return None
+
+
+def _positive_int_from_env(var):
+    value = os.environ.get(var, "").strip()
+    if not value:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"${var} must be a positive integer, got {value!r}")
+    return n
+
+
+def default_num_threads() -> int:
+    """The thread count without :func:`set_num_threads`: see the module's docstring for the order."""
+    n = _positive_int_from_env(_ENV)
+    if n is not None:
+        return n
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip().split(",")[0]
+    if omp.isdigit() and int(omp) > 0:
+        return int(omp)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        cores = os.cpu_count() or 1
+    ranks = _local_mpi_ranks()
+    if ranks is None:
+        return max(1, cores)
+    if ranks == 0:
+        return 1
+    # mpiexec may bind each rank to its own cores (then the affinity already says so) or not.
+    return max(1, min(cores, (os.cpu_count() or 1) // ranks))
+
+
+def get_num_threads() -> int:
+    """The number of threads elementwise updates use, the calling thread included."""
+    global _default
+    if _num_threads is not None:
+        return _num_threads
+    if _default is None:   # read once: the environment is not re-read on every update
+        _default = default_num_threads()
+    return _default
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads (the calling thread included) for large elementwise updates; 1 turns threading off.
+
+    ``set_num_threads(None)`` goes back to the default (``$MINIGRAD_NUM_THREADS``, ...).
+    """
+    global _num_threads
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
+        n = int(n)
+    global _default
+    _num_threads, _default = n, None   # the pool stays: a smaller count submits to fewer of its workers
+
+
+def _shutdown_pool():
+    global _pool, _pool_size
+    if _pool is not None:
+        _pool.shutdown(wait=False)
+    _pool, _pool_size = None, 0
+
+
+def _forget_pool_after_fork():
+    # The child has only the forking thread: the parent's workers are gone, and so may be
+    # the lock's owner. Start afresh; the next parallel update builds a new pool.
+    global _pool, _pool_size, _lock, _default
+    _pool, _pool_size, _default = None, 0, None
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _get_pool(workers):
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size < workers:
+            _shutdown_pool()
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minigrad-elementwise")
+            _pool_size = workers
+        return _pool
+
+
+def _chunk_bounds(size, threads):
+    """Start/stop offsets of at most two chunks per thread, each >= MIN_CHUNK and aligned to _ALIGN."""
+    chunks = max(1, min(2 * threads, size // MIN_CHUNK))
+    step = -(-size // chunks)
+    step = -(-step // _ALIGN) * _ALIGN
+    return [(start, min(start + step, size)) for start in range(0, size, step)]
+
+
+def elementwise(update, *arrays):
+    """Run ``update(*arrays)``, in parallel over contiguous chunks when that pays.
+
+    ``update`` must be elementwise: called on the same slice ``a[i:j]`` of every
+    array (all of one shape), it reads and writes only those slices, so the
+    chunks are independent and the result does not depend on how they are cut.
+    ``None`` entries are passed through as ``None``. The arrays are split when
+    there are several threads, they are C-contiguous NumPy arrays of one shape
+    with at least ``MIN_PARALLEL_SIZE`` elements, and this call is not already
+    running on one of the pool's threads; otherwise ``update`` runs once, here,
+    on the whole arrays. An exception in any chunk is raised here, after every
+    chunk has finished.
+    """
+    first = arrays[0]
+    if first.size < MIN_PARALLEL_SIZE or type(first) is not np.ndarray:   # small, or CuPy
+        update(*arrays)
+        return
+    threads = get_num_threads()
+    present = [a for a in arrays if a is not None]
+    if (threads == 1 or getattr(_in_worker, "active", False)
+            or any(type(a) is not np.ndarray or a.shape != first.shape or not a.flags.c_contiguous
+                   for a in present)):
+        update(*arrays)
+        return
+    global _serial_calls_left
+    if ADAPTIVE and _serial_calls_left > 0:   # threading lost recently: the other cores are busy
+        _serial_calls_left -= 1
+        update(*arrays)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous
+    bounds = _chunk_bounds(first.size, threads)
+    if len(bounds) == 1:
+        update(*arrays)
+        return
+    counter = itertools.count()
+
+    def run_chunks():
+        # Each runner takes the next chunk not yet taken, so a late or slowed thread takes fewer.
+        done = 0
+        _in_worker.active = True
+        try:
+            while True:
+                i = next(counter)
+                if i >= len(bounds):
+                    return done
+                start, stop = bounds[i]
+                update(*(None if a is None else a[start:stop] for a in flat))
+                done += stop - start
+        finally:
+            _in_worker.active = False
+
+    pool = _get_pool(threads - 1)
+    t0 = time.perf_counter()
+    futures = [pool.submit(run_chunks) for _ in range(min(threads, len(bounds)) - 1)]
+    error = None
+    mine = 0
+    try:
+        mine = run_chunks()
+    except BaseException as exc:  # noqa: BLE001  (re-raised once the workers are done with the arrays)
+        error = exc
+    t_mine = time.perf_counter() - t0
+    for future in futures:
+        try:
+            future.result()
+        except BaseException as exc:  # noqa: BLE001
+            error = error or exc
+    if error is not None:
+        raise error
+    if ADAPTIVE and mine:
+        _judge(time.perf_counter() - t0, t_mine * first.size / mine)
+
+
+def _judge(elapsed, serial_estimate):
+    """Back off after a parallel update that took longer than the calling thread alone would have.
+
+    The estimate scales the calling thread's own time by the share of the
+    elements it updated (an overestimate if anything: it ran beside the
+    workers). A loss means the workers waited for a core: other processes
+    hold them. The next ``_backoff`` calls then run here, and each further loss
+    doubles that count (up to ``BACKOFF_MAX``); a gain halves it (down to
+    ``BACKOFF_FIRST``), so that lucky gains on a busy machine do not bring back
+    every loss.
+    """
+    global _serial_calls_left, _backoff
+    if elapsed > serial_estimate:
+        _serial_calls_left = _backoff
+        _backoff = min(2 * _backoff, BACKOFF_MAX)
+    else:
+        _backoff = max(BACKOFF_FIRST, _backoff // 2)

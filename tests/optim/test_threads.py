@@ -1,0 +1,328 @@
+"""Threaded elementwise updates: bit-identical for any thread count, and the pool's rules."""
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import optim
+from minigrad.optim import threads
+
+# Every first-order optimizer, with the options that change its update lines.
+CONFIGS = [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, maximize=True)),
+    ("Adagrad", dict(lr=0.05, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9, weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, maximize=True)),
+    ("Adadelta", dict(lr=1.0, weight_decay=0.01)),
+    ("Adam", dict(lr=1e-2)),
+    ("Adam", dict(lr=1e-2, amsgrad=True, weight_decay=0.01)),
+    ("AdamW", dict(lr=1e-2, weight_decay=0.1)),
+    ("Adamax", dict(lr=2e-3, weight_decay=0.01)),
+    ("NAdam", dict(lr=2e-3, weight_decay=0.01)),
+    ("NAdam", dict(lr=2e-3, weight_decay=0.01, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=1e-2)),   # 8 steps: the plain momentum steps, then the rectified ones from step 6
+    ("RAdam", dict(lr=1e-2, weight_decay=0.01, decoupled_weight_decay=True)),
+]
+STEPS = 8
+
+
+@pytest.fixture(autouse=True)
+def no_back_off(monkeypatch):
+    """The chunking itself is under test here: no update may run whole because an earlier one lost."""
+    monkeypatch.setattr(threads, "ADAPTIVE", False)
+
+
+@pytest.fixture
+def spy_chunks(monkeypatch):
+    """Records the chunk bounds of every parallel update (proof that the threaded path ran)."""
+    calls = []
+    real = threads._chunk_bounds
+
+    def recording(size, n):
+        bounds = real(size, n)
+        calls.append(bounds)
+        return bounds
+    monkeypatch.setattr(threads, "_chunk_bounds", recording)
+    yield calls
+    threads.set_num_threads(None)
+
+
+def _run(cls, kwargs, shapes, n_threads, dtype=np.float32):
+    """STEPS steps from fixed data with ``n_threads`` threads: the final parameters and state arrays."""
+    threads.set_num_threads(n_threads)
+    rng = np.random.default_rng(0)
+    params = [mg.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in shapes]
+    opt = getattr(optim, cls)(params, **kwargs)
+    for _ in range(STEPS):
+        for p in params:
+            p.grad = mg.tensor(rng.standard_normal(p.shape).astype(dtype))
+        opt.step()
+    arrays = [p.data.copy() for p in params]
+    for p in params:
+        arrays += [v.copy() for v in opt.state.get(p, {}).values() if isinstance(v, np.ndarray)]
+    return arrays
+
+
+@pytest.mark.parametrize("cls,kwargs", CONFIGS, ids=[f"{c}-{i}" for i, (c, _) in enumerate(CONFIGS)])
+@pytest.mark.parametrize("align", [1, 1024])
+def test_every_optimizer_is_bit_identical_for_1_2_and_3_threads(monkeypatch, spy_chunks, cls, kwargs, align):
+    # Small thresholds so that sizes that do not divide evenly are cut into many chunks
+    # (align=1 puts chunk starts at odd offsets, where SIMD loops start unaligned).
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 1000)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 700)
+    monkeypatch.setattr(threads, "_ALIGN", align)
+    shapes = [(97, 103), (7,), (1001,)]          # 9991 and 1001 elements: prime-ish; 7 stays whole
+    expected = _run(cls, kwargs, shapes, 1)
+    assert spy_chunks == []                       # one thread: never chunked
+    for n in (2, 3):
+        got = _run(cls, kwargs, shapes, n)
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert any(len(b) > 2 and b[-1][1] - b[-1][0] != b[0][1] - b[0][0] for b in spy_chunks)
+
+
+@pytest.mark.parametrize("cls,kwargs", [("Adam", dict(lr=1e-2)), ("SGD", dict(lr=0.05, momentum=0.9))])
+def test_bit_identical_at_the_real_threshold(spy_chunks, cls, kwargs):
+    shapes = [(threads.MIN_PARALLEL_SIZE + 4099,), (3, 5)]
+    expected = _run(cls, kwargs, shapes, 1)
+    for n in (2, 3):
+        got = _run(cls, kwargs, shapes, n)
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(got, expected))
+    assert len(spy_chunks) == 2 * STEPS           # only the big parameter, once a step, for 2 and 3 threads
+
+
+def test_chunks_run_on_several_threads_and_cover_the_array_once(monkeypatch):
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 10)
+    monkeypatch.setattr(threads, "_ALIGN", 1)
+    threads.set_num_threads(3)
+    second_thread_ran = threading.Event()
+    seen = []
+
+    def update(x, y):
+        seen.append((threading.get_ident(), x.size))
+        if len(seen) == 1:     # the first chunk waits until another thread takes a chunk
+            assert second_thread_ran.wait(30)
+        elif seen[-1][0] != seen[0][0]:
+            second_thread_ran.set()
+        x += y
+
+    x, y = np.zeros(1001, np.float32), np.arange(1001, dtype=np.float32)
+    try:
+        threads.elementwise(update, x, y)
+    finally:
+        threads.set_num_threads(None)
+    np.testing.assert_array_equal(x, y)
+    assert len({ident for ident, _ in seen}) >= 2
+    assert sum(size for _, size in seen) == 1001 and len(seen) == 6   # two chunks per thread
+
+
+def _calls(n_threads, *arrays, min_size=10):
+    """The argument tuples ``update`` received."""
+    received = []
+    threads.set_num_threads(n_threads)
+    old = threads.MIN_PARALLEL_SIZE, threads.MIN_CHUNK
+    threads.MIN_PARALLEL_SIZE, threads.MIN_CHUNK = min_size, 1
+    try:
+        threads.elementwise(lambda *a: received.append(a), *arrays)
+    finally:
+        threads.MIN_PARALLEL_SIZE, threads.MIN_CHUNK = old
+        threads.set_num_threads(None)
+    return received
+
+
+def test_what_stays_on_the_calling_thread_in_one_call_on_the_whole_arrays():
+    big = np.zeros(5000, np.float32)
+    cases = [
+        _calls(1, big, big.copy()),                           # one thread: today's code path
+        _calls(4, big, big.copy(), min_size=10_000),          # below the size threshold
+        _calls(4, big, np.zeros((5000, 2), np.float32)[:, 0]),  # a strided view
+        _calls(4, np.zeros((50, 100), np.float32).T, big),    # Fortran order
+        _calls(4, big, np.zeros(4999, np.float32)),           # shapes differ
+        _calls(4, big.view(np.memmap), big),                  # not a plain ndarray (CuPy's arrays neither)
+    ]
+    for received in cases:
+        assert len(received) == 1
+    assert received[0][1] is big and cases[0][0][0] is big   # the very same arrays, no views
+
+
+def test_none_operands_pass_through_to_every_chunk():
+    received = _calls(2, np.zeros(5000, np.float32), None)
+    assert len(received) > 1 and all(args[1] is None for args in received)
+
+
+def test_an_error_in_a_chunk_is_raised_after_every_chunk_finished(monkeypatch):
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 100)
+    threads.set_num_threads(2)
+    done = []
+
+    def update(x):
+        if x[0] == 0:
+            raise FloatingPointError("first chunk")
+        done.append(x.size)
+
+    try:
+        with pytest.raises(FloatingPointError, match="first chunk"):
+            threads.elementwise(update, np.arange(4096, dtype=np.float32))
+    finally:
+        threads.set_num_threads(None)
+    assert sum(done) == 4096 - 1024   # four chunks of 1024; every other chunk still ran
+
+
+def test_a_nested_call_from_a_chunk_runs_in_place(monkeypatch):
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 10)
+    threads.set_num_threads(2)
+    inner_calls = []
+
+    def outer(x):
+        threads.elementwise(lambda y: inner_calls.append(y.size), x)
+
+    try:
+        threads.elementwise(outer, np.zeros(4096, np.float32))
+    finally:
+        threads.set_num_threads(None)
+    assert sorted(inner_calls) == [1024] * 4   # each chunk's inner call ran whole, not split again
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match=f"set_num_threads: expected a positive integer, got {bad!r}"):
+        mg.set_num_threads(bad)
+
+
+def test_set_num_threads_and_get_num_threads_from_the_top_level():
+    try:
+        mg.set_num_threads(3)
+        assert mg.get_num_threads() == 3
+        mg.set_num_threads(np.int64(1))
+        assert mg.get_num_threads() == 1
+    finally:
+        mg.set_num_threads(None)
+    assert mg.get_num_threads() == threads.default_num_threads()
+
+
+_THREAD_VARS = ("MINIGRAD_NUM_THREADS", "OMP_NUM_THREADS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+                "MV2_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                "PMIX_RANK", "PMI_RANK")
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for var in _THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    return monkeypatch
+
+
+def test_default_is_the_cores_available(clean_env):
+    assert threads.default_num_threads() == 6
+
+
+def test_environment_variables_in_order(clean_env):
+    clean_env.setenv("OMP_NUM_THREADS", "2")
+    assert threads.default_num_threads() == 2
+    clean_env.setenv("MINIGRAD_NUM_THREADS", "5")
+    assert threads.default_num_threads() == 5
+    clean_env.setenv("MINIGRAD_NUM_THREADS", "0")
+    with pytest.raises(ValueError, match=r"\$MINIGRAD_NUM_THREADS must be a positive integer, got '0'"):
+        threads.default_num_threads()
+
+
+def test_mpi_ranks_share_the_cores(clean_env):
+    clean_env.setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "4")
+    assert threads.default_num_threads() == 2        # 8 cores / 4 ranks on this node
+    clean_env.delenv("OMPI_COMM_WORLD_LOCAL_SIZE")
+    clean_env.setenv("PMI_RANK", "0")                # launched by mpiexec, local count unknown
+    assert threads.default_num_threads() == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_the_pool_works_in_a_forked_child(monkeypatch):
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 10)
+    threads.set_num_threads(2)
+    try:
+        x = np.zeros(4096, np.float32)
+        threads.elementwise(lambda a: a.__iadd__(1), x)        # the parent's pool now exists
+        assert threads._pool is not None
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's worker thread is gone; a fresh pool must serve
+            ok = 0
+            try:
+                idents = set()
+                y = np.zeros(4096, np.float32)
+
+                def update(a):
+                    idents.add(threading.get_ident())
+                    a += 2
+                fresh = threads._pool is None
+                threads.elementwise(update, y)
+                ok = int(fresh and bool((y == 2).all()))
+            finally:
+                os.write(write, bytes([ok]))
+                os._exit(0)
+        os.close(write)
+        answer = os.read(read, 1)
+        os.waitpid(pid, 0)
+        assert answer == b"\x01"
+        np.testing.assert_array_equal(x, 1)
+    finally:
+        threads.set_num_threads(None)
+
+
+def test_import_minigrad_does_not_start_threads():
+    code = ("import threading, minigrad; n = threading.active_count(); "
+            "assert minigrad.get_num_threads() >= 1; assert threading.active_count() == n == 1")
+    import subprocess
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))))
+
+
+def test_after_a_parallel_update_slower_than_one_thread_the_next_ones_run_in_place(monkeypatch):
+    monkeypatch.setattr(threads, "ADAPTIVE", True)
+    monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
+    monkeypatch.setattr(threads, "MIN_CHUNK", 10)
+    monkeypatch.setattr(threads, "_ALIGN", 1)
+    monkeypatch.setattr(threads, "_serial_calls_left", 0)
+    monkeypatch.setattr(threads, "_backoff", 2)
+    threads.set_num_threads(2)
+    main = threading.get_ident()
+    sizes = []
+    worker_started = threading.Event()
+
+    def slow_elsewhere(x):   # a worker that lost its core: its chunks take 0.2 s, the caller's none
+        sizes.append(x.size)
+        if threading.get_ident() != main:
+            worker_started.set()
+            time.sleep(0.2)
+        elif len(sizes) == 1 and x.size < 1000:   # the caller's first chunk lets a worker take one
+            assert worker_started.wait(30)
+
+    x = np.zeros(1000, np.float32)
+    try:
+        threads.elementwise(slow_elsewhere, x)
+        assert len(sizes) == 4 and threads._serial_calls_left == 2 and threads._backoff == 4
+        sizes.clear()
+        worker_started.clear()
+        for _ in range(2):
+            threads.elementwise(slow_elsewhere, x)
+        assert sizes == [1000, 1000]          # backed off: whole, on the calling thread
+        sizes.clear()
+        threads.elementwise(slow_elsewhere, x)
+        assert len(sizes) == 4 and threads._serial_calls_left == 4 and threads._backoff == 8
+    finally:
+        threads.set_num_threads(None)
