@@ -18,11 +18,12 @@ from minigrad.nn.loss_functions import (binary_cross_entropy_with_logits, cross_
                                         nll_loss)
 from minigrad.nn.fused import Affine
 from minigrad.nn.softmax import log_softmax, softmax
+from minigrad.ops.embedding import embedding
 from minigrad.random import get_generator
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "dropout", "batch_norm",
+    "dropout", "batch_norm", "embedding",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
 ]
 
