@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from minigrad.recipes import OPTIMIZERS, SCHEDULES
+from minigrad.recipes import MODELS, OPTIMIZERS, SCHEDULES
 
 __all__ = ["main", "build_parser"]
 
@@ -88,9 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--limit-train", type=_positive_int, metavar="N", default=None,
                    help="train on the first N training images only (quick runs and tests); the test set stays whole")
     m = t.add_argument_group("model")
-    m.add_argument("--hidden", type=_hidden, default=(1000, 50), metavar="W1,W2,...",
-                   help="hidden layer widths (default: 1000,50; 'none' for a linear classifier)")
-    m.add_argument("--dropout", type=float, default=0.2, help="dropout after each hidden ReLU (default: 0.2)")
+    m.add_argument("--model", choices=list(MODELS), default="mlp",
+                   help="; ".join(f"{k}: {v[2]}" for k, v in MODELS.items()) + " (default: mlp)")
+    m.add_argument("--hidden", type=_hidden, default=None, metavar="W1,W2,...",
+                   help="hidden layer widths (default: 1000,50 for mlp, 'none' for a linear classifier; "
+                        "the LSTM's one width for lstm, default 128)")
+    m.add_argument("--dropout", type=float, default=None,
+                   help="dropout after each hidden ReLU (default: 0.2 for mlp; lstm takes none)")
     o = t.add_argument_group("optimization")
     o.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
                    help="one of: " + ", ".join(OPTIMIZERS) + " (default: adam). lbfgs, newton-cg, cg, bfgs and "
@@ -160,8 +164,9 @@ def _train(args, prog) -> int:
     from minigrad.train import ConfigError, TrainConfig, TrainingInterrupted, train
 
     config = TrainConfig(
-        dataset=args.dataset, data_dir=args.data_dir, download=args.download, hidden=args.hidden,
-        dropout=args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
+        dataset=args.dataset, data_dir=args.data_dir, download=args.download, model=args.model,
+        hidden=MODELS[args.model][0] if args.hidden is None else args.hidden,
+        dropout=MODELS[args.model][1] if args.dropout is None else args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
         weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
         limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,

@@ -100,6 +100,36 @@ def describe_mlp(in_features: int, hidden, out_features: int) -> str:
     return "-".join(str(n) for n in (in_features, *hidden, out_features))
 
 
+#: ``--model`` choices: (defaults for --hidden and --dropout, one line for the help).
+MODELS = {
+    "mlp": ((1000, 50), 0.2, "ReLU MLP on the 784 pixels"),
+    "lstm": ((128,), 0.0, "LSTM reading each image as 28 steps of 28 pixels, then a linear head"),
+}
+
+
+def build_model(name: str, in_features: int, hidden, out_features: int, dropout: float = 0.0):
+    """The ``--model`` network: :func:`build_mlp`, or for "lstm" a ``RowLSTMClassifier`` of width ``hidden[0]``."""
+    if name == "mlp":
+        return build_mlp(in_features, hidden, out_features, dropout)
+    if name != "lstm":
+        raise ConfigError(f"--model: unknown model {name!r} (choose from {', '.join(MODELS)})")
+    from minigrad.nn.sequence_classifier import RowLSTMClassifier
+
+    if len(hidden) != 1 or int(hidden[0]) < 1 or dropout:
+        raise ConfigError(f"--model lstm takes one --hidden width and no --dropout, got --hidden "
+                          f"{','.join(map(str, hidden)) or 'none'} --dropout {dropout}")
+    if in_features != 784:
+        raise ConfigError(f"--model lstm reads 28x28 images, got {in_features} features")
+    return RowLSTMClassifier(28, 28, int(hidden[0]), out_features)
+
+
+def describe_model(name: str, in_features: int, hidden, out_features: int) -> str:
+    """``"784-1000-50-10 ReLU MLP"`` or ``"LSTM(28, 128) over 28 rows, linear head to 10"``."""
+    if name == "lstm":
+        return f"LSTM(28, {hidden[0]}) over 28 rows, linear head to {out_features}"
+    return describe_mlp(in_features, hidden, out_features) + " ReLU MLP"
+
+
 def build_optimizer(name: str, params, lr=None, momentum=None, weight_decay: float = 0.0):
     """The optimizer called ``name`` over ``params``; ``None`` options take the table's defaults."""
     from minigrad import optim

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import minigrad
 from minigrad import backend
-from minigrad.recipes import OPTIMIZERS, SCHEDULES, ConfigError
+from minigrad.recipes import MODELS, OPTIMIZERS, SCHEDULES, ConfigError
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 
 #: The options that shape the trajectory: a checkpoint only resumes a run with the same ones.
-TRAJECTORY_FIELDS = ("dataset", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay",
+TRAJECTORY_FIELDS = ("dataset", "model", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay",
                      "schedule", "epochs", "batch_size", "seed", "limit_train")
 
 
@@ -30,6 +30,7 @@ class TrainConfig:
     dataset: str = "mnist"
     data_dir: str | None = None
     download: bool = False
+    model: str = "mlp"
     hidden: tuple = (1000, 50)
     dropout: float = 0.2
     optimizer: str = "adam"
@@ -69,6 +70,8 @@ class TrainConfig:
         """Raise :class:`ConfigError` (one line) for any bad value."""
         if self.dataset not in DATASETS:
             raise ConfigError(f"--dataset: unknown dataset {self.dataset!r} (choose from {', '.join(DATASETS)})")
+        if self.model not in MODELS:
+            raise ConfigError(f"--model: unknown model {self.model!r} (choose from {', '.join(MODELS)})")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"--optimizer: unknown optimizer {self.optimizer!r} "
                               f"(choose from {', '.join(OPTIMIZERS)})")
