@@ -3,7 +3,7 @@
     python -m benchmarks [--device cpu|cuda] [--quick] [--only CASE[,CASE]] [--json OUT]
                          [--markdown docs/performance.md] [--reps N] [--blas-threads N] [--data-dir DIR]
 
-Cases: mnist, tiny, wide, optim, backward, memory (default: all). Every case
+Cases: mnist, tiny, wide, optim, backward, memory, recurrent (default: all). Every case
 prints one line per measurement and the whole run is written as JSON (machine,
 versions, date, one row per measurement). ``--markdown`` also writes the
 tables into a Markdown file (the repository's is docs/performance.md).
@@ -44,6 +44,7 @@ def _cases():
     from benchmarks.bench_memory import training_memory
     from benchmarks.bench_mlp import mnist_epoch, tiny_step, wide_step
     from benchmarks.bench_optim import optimizer_steps
+    from benchmarks.bench_recurrent import recurrent_steps
 
     return {
         "mnist": mnist_epoch,
@@ -52,10 +53,11 @@ def _cases():
         "optim": optimizer_steps,
         "backward": backward_scaling,
         "memory": training_memory,
+        "recurrent": recurrent_steps,
     }
 
 
-CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory")
+CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "recurrent")
 
 
 def _print_row(row):

@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train on the first N training images only (quick runs and tests); the test set stays whole")
     m = t.add_argument_group("model")
     m.add_argument("--model", choices=list(MODELS), default="mlp",
-                   help="; ".join(f"{k}: {v[2]}" for k, v in MODELS.items()) + " (default: mlp)")
+                   help="; ".join(f"{k}: {v.help}" for k, v in MODELS.items()) + " (default: mlp)")
     m.add_argument("--hidden", type=_hidden, default=None, metavar="W1,W2,...",
                    help="hidden layer widths (default: 1000,50 for mlp, 'none' for a linear classifier; "
                         "the LSTM's one width for lstm, default 128)")
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--schedule", choices=list(SCHEDULES), default="cosine", metavar="NAME",
                    help="learning-rate schedule, stepped every batch: " +
                         "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") + " (default: cosine)")
-    o.add_argument("--epochs", type=_positive_int, default=10, help="default: 10")
+    o.add_argument("--epochs", type=_positive_int, default=None, help="default: 10 (lstm: 5)")
     o.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
     r = t.add_argument_group("run")
     r.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N); default: cpu")
@@ -163,11 +163,14 @@ def _terminate_as_interrupt():
 def _train(args, prog) -> int:
     from minigrad.train import ConfigError, TrainConfig, TrainingInterrupted, train
 
+    spec = MODELS[args.model]
     config = TrainConfig(
         dataset=args.dataset, data_dir=args.data_dir, download=args.download, model=args.model,
-        hidden=MODELS[args.model][0] if args.hidden is None else args.hidden,
-        dropout=MODELS[args.model][1] if args.dropout is None else args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
-        weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
+        hidden=spec.hidden if args.hidden is None else args.hidden,
+        dropout=spec.dropout if args.dropout is None else args.dropout, optimizer=args.optimizer,
+        lr=spec.adam_lr if args.lr is None and args.optimizer == "adam" else args.lr, momentum=args.momentum,
+        weight_decay=args.weight_decay, schedule=args.schedule,
+        epochs=spec.epochs if args.epochs is None else args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
         limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,
         log_every=args.log_every, log=lambda line: print(line, flush=True),

@@ -14,6 +14,7 @@ one step per mini-batch. Bad names or values raise :class:`ConfigError`, a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "ConfigError", "OptimizerSpec", "OPTIMIZERS", "SCHEDULES",
@@ -100,10 +101,21 @@ def describe_mlp(in_features: int, hidden, out_features: int) -> str:
     return "-".join(str(n) for n in (in_features, *hidden, out_features))
 
 
-#: ``--model`` choices: (defaults for --hidden and --dropout, one line for the help).
+class ModelSpec(NamedTuple):
+    """A ``--model`` choice: its defaults for options the command line leaves out, and one line of help."""
+
+    hidden: tuple
+    dropout: float
+    epochs: int
+    adam_lr: float | None   # the default --lr with --optimizer adam; None: the optimizer table's
+    help: str
+
+
 MODELS = {
-    "mlp": ((1000, 50), 0.2, "ReLU MLP on the 784 pixels"),
-    "lstm": ((128,), 0.0, "LSTM reading each image as 28 steps of 28 pixels, then a linear head"),
+    "mlp": ModelSpec((1000, 50), 0.2, 10, None, "ReLU MLP on the 784 pixels"),
+    "lstm": ModelSpec((128,), 0.0, 5, 2e-3,
+                      "LSTM reading each image as 28 steps of 28 pixels, then a linear head "
+                      "(defaults --hidden 128 --dropout 0 --epochs 5, adam lr 2e-3)"),
 }
 
 
