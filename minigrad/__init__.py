@@ -18,7 +18,7 @@ from minigrad.creation import (arange, eye, full, ones, ones_like, rand, randn, 
                                zeros_like)
 from minigrad.ops import (abs, add, argmax, argmin, astype, broadcast_to, clip, concat, cos, div, equal,
                           exp, expand_dims, flatten, getitem, greater, greater_equal, leaky_relu, less,
-                          less_equal, log, logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg,
+                          less_equal, log, logical_and, logical_not, logical_or, logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg,
                           not_equal, pow, relu, reshape, sigmoid, sin, softplus, split, sqrt, squeeze,
                           stack, sub, sum, sum_to, tanh, transpose, var, where)
 from minigrad.random import manual_seed

@@ -7,10 +7,10 @@ optimizer) rather than as the transpose of an (in, out) product.
 """
 from __future__ import annotations
 
-from minigrad.ops._contract_shim import ContractFunction
+from minigrad.autograd.function import Function
 
 
-class LinearT(ContractFunction):
+class LinearT(Function):
     """y = x @ W^T + b with x (..., in), W (out, in), b (out,) or absent.
 
     dL/dx = g W,   dL/dW = g^T x (rows of all leading axes together),   dL/db = g summed over rows.

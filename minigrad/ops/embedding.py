@@ -13,7 +13,7 @@ import numpy as np
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, scatter_add, to_device
-from minigrad.ops._contract_shim import ContractFunction
+from minigrad.autograd.function import Function
 
 
 class _Plan:
@@ -33,7 +33,7 @@ class _Plan:
         return self._sorted
 
 
-class Embedding(ContractFunction):
+class Embedding(Function):
     """y = weight[index] (rows of ``weight`` (V, D), an output of shape index.shape + (D,)).
 
     dL/dweight = RowSum(gy): each row of gy added into row ``index`` of a (V, D) zero
@@ -53,7 +53,7 @@ class Embedding(ContractFunction):
         return F.apply(RowSum, gy, plan=self.plan, num_rows=weight.shape[0])
 
 
-class RowSum(ContractFunction):
+class RowSum(Function):
     """y (num_rows, D) = sum of the rows of g (index.shape + (D,)) into row ``index``; the adjoint of Embedding.
 
     Linear, so its derivative is the lookup: dL/dg = Embedding(ggy).

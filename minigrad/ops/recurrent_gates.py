@@ -4,10 +4,11 @@ Written with ops, an LSTM step's gate math is about fifteen nodes (four slices,
 three sigmoids, two tanhs, products and sums) and a GRU step's about a dozen; as
 one node each it is one forward call and one backward call per step. ``backward``
 is the derivative written with the contract's ``F`` (so it is recorded for second
-derivatives); ``backward_kernel`` is the same formula on the activations saved by
+derivatives); ``_backward_kernel`` is the same formula on the activations saved by
 ``forward``, because recomputing four sigmoids and two tanhs per step on the
-first-order pass would cost as much as the forward itself. The op registry
-checks both against finite differences and against each other.
+first-order pass would cost as much as the forward itself; ``backward`` hands
+first-order passes to it. The op registry checks both against finite
+differences, and ``tests/ops/test_backward_paths.py`` against each other.
 
 Gate order and the reset gate's placement are PyTorch's:
 
@@ -24,7 +25,7 @@ GRU, with ax = x W_ih^T + b_ih and ah = h_prev W_hh^T + b_hh in blocks (r, z, n)
 from __future__ import annotations
 
 from minigrad.backend import get_array_module
-from minigrad.ops._contract_shim import ContractFunction
+from minigrad.autograd.function import Function
 from minigrad.ops.functions import Sigmoid
 
 
@@ -32,7 +33,7 @@ def _sigmoid(x):
     return Sigmoid().forward(x)  # the overflow-free sigmoid every op shares
 
 
-class LSTMGates(ContractFunction):
+class LSTMGates(Function):
     """(h, c) = LSTM cell update from the pre-activations ``ax + ah`` (B, 4H) and ``c_prev`` (B, H).
 
     With gh, gc the output gradients, tc = tanh(c)::
@@ -59,6 +60,8 @@ class LSTMGates(ContractFunction):
         return o * tc, c
 
     def backward(self, F, gy, ax, ah, c_prev):
+        if not F.recording:
+            return self._backward_kernel(gy, c_prev)
         gh, gc = gy
         H = c_prev.shape[-1]
         a = ax + ah
@@ -72,7 +75,7 @@ class LSTMGates(ContractFunction):
         return (da if nx else None, da if nh else None, dc * f if nc else None)
 
     # The hand-written kernel (see the module docstring): the saved activations, no recomputation.
-    def backward_kernel(self, gy, ax, ah, c_prev):
+    def _backward_kernel(self, gy, c_prev):
         gh, gc = gy
         H = c_prev.shape[-1]
         acts, tc = self._acts, self._tc
@@ -89,7 +92,7 @@ class LSTMGates(ContractFunction):
         return (da if nx else None, da if nh else None, dc * f if nc else None)
 
 
-class GRUGates(ContractFunction):
+class GRUGates(Function):
     """h = GRU cell update from ``ax`` (B, 3H), ``ah`` (B, 3H) and ``h_prev`` (B, H).
 
     With gh the output gradient::
@@ -111,6 +114,8 @@ class GRUGates(ContractFunction):
         return h
 
     def backward(self, F, gy, ax, ah, h_prev):
+        if not F.recording:
+            return self._backward_kernel(gy, ah, h_prev)
         H = h_prev.shape[-1]
         r = F.sigmoid(ax[..., :H] + ah[..., :H])
         z = F.sigmoid(ax[..., H:2 * H] + ah[..., H:2 * H])
@@ -125,7 +130,7 @@ class GRUGates(ContractFunction):
                 gy * z if np_ else None)
 
     # The hand-written kernel (see the module docstring): the saved activations, no recomputation.
-    def backward_kernel(self, gy, ax, ah, h_prev):
+    def _backward_kernel(self, gy, ah, h_prev):
         H = h_prev.shape[-1]
         rz, n = self._rz, self._n
         r, z = rz[..., :H], rz[..., H:]

@@ -7,11 +7,11 @@ gets its gradient back as a single stack of the T slice gradients.
 """
 from __future__ import annotations
 
-from minigrad.ops._contract_shim import ContractFunction
+from minigrad.autograd.function import Function
 from minigrad.ops.shape import Stack
 
 
-class Unstack(ContractFunction):
+class Unstack(Function):
     """outputs[t] = x[..., t, ...] (index t along ``axis``); dL/dx = stack(gys, axis)."""
 
     def __init__(self, axis):
