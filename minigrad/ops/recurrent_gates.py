@@ -26,11 +26,17 @@ from __future__ import annotations
 
 from minigrad.backend import get_array_module
 from minigrad.autograd.function import Function
-from minigrad.ops.functions import Sigmoid
 
 
-def _sigmoid(x):
-    return Sigmoid().forward(x)  # the overflow-free sigmoid every op shares
+def _sigmoid_(a):
+    """sigmoid(a) in place, as 0.5 + 0.5 tanh(a / 2): one transcendental per element and no
+    overflow (gate values need absolute, not relative, precision near 0)."""
+    xp = get_array_module(a)
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
 
 
 class LSTMGates(Function):
@@ -44,14 +50,12 @@ class LSTMGates(Function):
     """
 
     def forward(self, ax, ah, c_prev):
-        a = ax + ah
+        acts = ax + ah                      # a fresh array: the activations are computed in it
         H = c_prev.shape[-1]
-        xp = get_array_module(a)
-        ifo = a[..., :2 * H], a[..., 3 * H:]
-        acts = xp.empty_like(a)
-        acts[..., :2 * H] = _sigmoid(ifo[0])
-        acts[..., 3 * H:] = _sigmoid(ifo[1])
-        acts[..., 2 * H:3 * H] = xp.tanh(a[..., 2 * H:3 * H])
+        xp = get_array_module(acts)
+        g = xp.tanh(acts[..., 2 * H:3 * H])
+        _sigmoid_(acts)
+        acts[..., 2 * H:3 * H] = g
         i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
         c = f * c_prev
         c += i * g
@@ -104,7 +108,7 @@ class GRUGates(Function):
     def forward(self, ax, ah, h_prev):
         H = h_prev.shape[-1]
         xp = get_array_module(ax)
-        rz = _sigmoid(ax[..., :2 * H] + ah[..., :2 * H])
+        rz = _sigmoid_(ax[..., :2 * H] + ah[..., :2 * H])
         r, z = rz[..., :H], rz[..., H:]
         n = xp.tanh(ax[..., 2 * H:] + r * ah[..., 2 * H:])
         self._rz, self._n = rz, n
