@@ -46,6 +46,15 @@ def test_compare_optimizers_without_data_is_one_line(tmp_path):
     assert proc.stderr.strip() == f"compare_optimizers: --data-dir {tmp_path / 'none'}: no such folder"
 
 
+def test_lecture_mnist_port_learns(tmp_path):
+    # The lecture's loop (ToTensor + Normalize, DataLoader batch 64 shuffled, FirstNet, nll_loss) on 2000 images.
+    proc = run_python([str(REPO / "examples" / "lecture_mnist.py"), "--data-dir", str(data_root()),
+                       "--limit", "2000", "--epochs", "1"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    accuracies = [float(a) for a in re.findall(r"test accuracy ([0-9.]+)%", proc.stdout)]
+    assert len(accuracies) == 1 and accuracies[0] > 80.0, proc.stdout
+
+
 def test_long_term_dependencies_example_writes_its_figures(tmp_path):
     proc = run_python([str(REPO / "examples" / "long_term_dependencies.py"), "--steps", "4", "--lengths", "8", "12",
                        "--out", str(tmp_path)], cwd=tmp_path, env_extra={"MPLBACKEND": "Agg"})

@@ -6,14 +6,17 @@ stack of layers, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
 """
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Parameter
-from minigrad.nn.layers import (
-    BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
-)
+from minigrad.nn.linear import Identity, Linear
+from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.dropout import Dropout
+from minigrad.nn.normalization import BatchNorm1d
+from minigrad.nn.flatten import Flatten
 from minigrad.nn.network import Network
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
-from minigrad.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from minigrad.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
     "Parameter", "Layer", "Network", "LoadResult",
@@ -21,5 +24,5 @@ __all__ = [
     "Flatten", "Identity",
     "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
-    "functional", "init",
+    "functional", "init", "summary", "Summary", "SummaryRow",
 ]

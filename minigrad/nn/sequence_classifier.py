@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn.layer import Layer
-from minigrad.nn.layers import Linear
+from minigrad.nn.linear import Linear
 from minigrad.nn.recurrent import LSTM
 
 

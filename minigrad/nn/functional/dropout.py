@@ -1,0 +1,31 @@
+"""``dropout``: inverted dropout with a mask from minigrad's seeded generator."""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.random import uniform_on
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1/(1-p).
+
+    The scaling keeps the expected activation unchanged, so evaluation
+    (``training=False``) is simply the identity. The mask comes from
+    ``minigrad.random``'s seeded generator, in ``x``'s dtype and on its device;
+    the backward is ``gy * mask``.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    xp = get_array_module(x.data)
+    if p == 1.0:
+        mask = xp.zeros(x.shape, dtype=x.dtype)
+    else:
+        # Drawn where x lives (no host-to-device copy per step); float32 draws for float32 nets.
+        draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
+        keep = uniform_on(x.device, x.shape, draw_dtype) >= p
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor(mask)
