@@ -84,16 +84,34 @@ class LSTMGates(Function):
         H = c_prev.shape[-1]
         acts, tc = self._acts, self._tc
         i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
+        xp = get_array_module(acts)
+        da = xp.empty_like(acts)
+        di, df, dg, do = da[..., :H], da[..., H:2 * H], da[..., 2 * H:3 * H], da[..., 3 * H:]
+        t = tc * tc                                      # scratch, (B, H)
+        xp.subtract(1.0, t, out=t)
         dc = gh * o
-        dc *= 1.0 - tc * tc
-        dc += gc
-        da = get_array_module(acts).empty_like(acts)
-        da[..., :H] = dc * g * i * (1.0 - i)
-        da[..., H:2 * H] = dc * c_prev * f * (1.0 - f)
-        da[..., 2 * H:3 * H] = dc * i * (1.0 - g * g)
-        da[..., 3 * H:] = gh * tc * o * (1.0 - o)
+        dc *= t
+        dc += gc                                         # dc = gc + gh o (1 - tc^2)
+        xp.subtract(1.0, i, out=t)
+        xp.multiply(dc, g, out=di)
+        di *= i
+        di *= t                                          # di = dc g i (1 - i)
+        xp.subtract(1.0, f, out=t)
+        xp.multiply(dc, c_prev, out=df)
+        df *= f
+        df *= t                                          # df = dc c_prev f (1 - f)
+        xp.multiply(g, g, out=t)
+        xp.subtract(1.0, t, out=t)
+        xp.multiply(dc, i, out=dg)
+        dg *= t                                          # dg = dc i (1 - g^2)
+        xp.subtract(1.0, o, out=t)
+        xp.multiply(gh, tc, out=do)
+        do *= o
+        do *= t                                          # do = gh tc o (1 - o)
         nx, nh, nc = self.needs_input_grad
-        return (da if nx else None, da if nh else None, dc * f if nc else None)
+        if nc:
+            dc *= f                                      # dL/dc_prev = dc f
+        return (da if nx else None, da if nh else None, dc if nc else None)
 
 
 class GRUGates(Function):
@@ -110,7 +128,9 @@ class GRUGates(Function):
         xp = get_array_module(ax)
         rz = _sigmoid_(ax[..., :2 * H] + ah[..., :2 * H])
         r, z = rz[..., :H], rz[..., H:]
-        n = xp.tanh(ax[..., 2 * H:] + r * ah[..., 2 * H:])
+        n = r * ah[..., 2 * H:]
+        n += ax[..., 2 * H:]
+        xp.tanh(n, out=n)
         self._rz, self._n = rz, n
         h = h_prev - n
         h *= z
@@ -139,13 +159,21 @@ class GRUGates(Function):
         rz, n = self._rz, self._n
         r, z = rz[..., :H], rz[..., H:]
         xp = get_array_module(rz)
-        shape = gy.shape[:-1] + (3 * H,)
-        gax = xp.empty(shape, dtype=gy.dtype)
-        dn = gy * (1.0 - z)
-        dn *= 1.0 - n * n
-        gax[..., 2 * H:] = dn
-        gax[..., :H] = dn * ah[..., 2 * H:] * r * (1.0 - r)
-        gax[..., H:2 * H] = gy * (h_prev - n) * z * (1.0 - z)
+        gax = xp.empty(gy.shape[:-1] + (3 * H,), dtype=gy.dtype)
+        dr, dz, dn = gax[..., :H], gax[..., H:2 * H], gax[..., 2 * H:]   # written in place, in this order:
+        one_minus = 1.0 - z
+        xp.multiply(n, n, out=dn)
+        xp.subtract(1.0, dn, out=dn)
+        dn *= gy
+        dn *= one_minus                                  # dn = gy (1 - z)(1 - n^2)
+        xp.subtract(h_prev, n, out=dz)
+        dz *= gy
+        dz *= z
+        dz *= one_minus                                  # dz = gy (h_prev - n) z (1 - z)
+        xp.subtract(1.0, r, out=one_minus)
+        xp.multiply(dn, ah[..., 2 * H:], out=dr)
+        dr *= r
+        dr *= one_minus                                  # dr = dn ah_n r (1 - r)
         nx, nh, np_ = self.needs_input_grad
         gah = None
         if nh:
