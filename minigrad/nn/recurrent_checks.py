@@ -11,7 +11,7 @@ def check_sizes(name, input_size, hidden_size, num_layers=1):
 
 
 def check_input(name, x, input_size, weight, ndims):
-    """``x`` must be a floating Tensor of ``weight``'s dtype with ``ndims`` (a tuple) dimensions ending in input_size."""
+    """``x``: a floating Tensor of ``weight``'s dtype and device, ``ndims`` (a tuple) dimensions, input_size last."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":

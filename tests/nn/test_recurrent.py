@@ -45,7 +45,8 @@ def test_layer_matches_pytorch(cls, kw, num_layers, batch_first, bias, with_stat
     _copy_from_torch(t, m, device)
     x = rng.standard_normal((2, 4, 3) if batch_first else (4, 2, 3))
     states = [rng.standard_normal((num_layers, 2, 5)) for _ in range(2)]
-    tx, mx = torch.tensor(x, requires_grad=True), mg.tensor(x, dtype="float64", device=device, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    mx = mg.tensor(x, dtype="float64", device=device, requires_grad=True)
     th = _state(cls, states, lambda a: torch.tensor(a, requires_grad=True)) if with_state else None
     mh = _state(cls, states, lambda a: mg.tensor(a, dtype="float64", device=device, requires_grad=True)) if with_state else None
     t_out, t_hn = t(tx, th)
