@@ -24,7 +24,7 @@ examples:
   minigrad train --data-dir ../shared/data                 # the default run: 98.46% on MNIST after 10 epochs
   minigrad train --optimizer sgd --lr 0.05 --momentum 0.9 --schedule step
   minigrad train --dataset fashion-mnist --epochs 20 --out runs/fashion
-  minigrad train --model lstm --out runs/lstm             # sequential MNIST: LSTM(128), 98.28% after 5 epochs
+  minigrad train --model lstm --out runs/lstm             # sequential MNIST: LSTM(128), 98.30% after 5 epochs
   minigrad train --limit-train 2000 --epochs 3 --hidden 100   # a quick try on 2000 images
   minigrad train --resume                                  # continue runs/mnist/checkpoint.npz
 
