@@ -74,7 +74,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu (NumPy) or cuda (CuPy); default cpu")
     parser.add_argument("--quick", "--smoke", action="store_true", dest="quick",
-                        help="tiny sizes and few repetitions (a smoke run, < 20 s; the ratios are not meaningful)")
+                        help="tiny sizes and few repetitions (a smoke run; the ratios are not meaningful)")
     parser.add_argument("--only", default="", help=f"comma-separated cases among {', '.join(CASE_NAMES)}")
     parser.add_argument("--json", default=None, help="write the results here (default: print only)")
     parser.add_argument("--markdown", default=None, help="write the Markdown report here (e.g. docs/performance.md)")

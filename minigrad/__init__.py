@@ -21,6 +21,7 @@ from minigrad.ops import (abs, add, argmax, argmin, astype, broadcast_to, clip, 
                           less_equal, log, logical_and, logical_not, logical_or, logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg,
                           not_equal, pow, relu, reshape, sigmoid, sin, softplus, split, sqrt, squeeze,
                           stack, sub, sum, sum_to, tanh, transpose, var, where)
+from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401
 
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 float32 = "float32"
 float64 = "float64"
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz"}
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed"}
 
 
 def __getattr__(name):

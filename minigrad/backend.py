@@ -87,6 +87,42 @@ def xp_for(device: str):
     return _require_cupy()
 
 
+def cuda_device_count() -> int:
+    """How many CUDA GPUs CuPy sees (0 without CuPy)."""
+    return _load_cupy().cuda.runtime.getDeviceCount() if cuda_available() else 0
+
+
+def nccl():
+    """CuPy's NCCL bindings (``cupy.cuda.nccl``), or None where CuPy or NCCL is missing.
+
+    Only ``minigrad.distributed`` asks for it, so CuPy stays the one GPU import of minigrad.
+    """
+    cp = _load_cupy()
+    if cp is None:
+        return None
+    try:
+        from cupy.cuda import nccl as cupy_nccl
+    except Exception:  # ImportError, or CuPy built without NCCL
+        return None
+    return cupy_nccl if getattr(cupy_nccl, "available", True) else None
+
+
+def using_device(device: str):
+    """A context manager that makes ``device`` CUDA's current GPU (nothing happens for ``"cpu"``)."""
+    import contextlib
+
+    if device == "cpu":
+        return contextlib.nullcontext()
+    return _require_cupy().cuda.Device(int(device.split(":")[1]))
+
+
+def current_stream_pointer(device: str) -> int:
+    """The raw handle of CuPy's current stream on ``device`` (what NCCL calls are queued on)."""
+    cp = _require_cupy()
+    with cp.cuda.Device(int(device.split(":")[1])):
+        return cp.cuda.get_current_stream().ptr
+
+
 def get_array_module(array):
     """The array module that holds ``array`` (NumPy for anything that is not a CuPy array)."""
     if type(array) is np.ndarray or _cupy is None or _cupy is False:
@@ -144,3 +180,18 @@ def scatter_add(target, index, values) -> None:
         import cupyx  # CuPy's unbuffered scatter-add; only reached for CuPy arrays
 
         cupyx.scatter_add(target, index, values)
+
+
+def from_dlpack(obj):
+    """The array behind a DLPack producer (``__dlpack__``), without copying: NumPy for host memory, CuPy for CUDA."""
+    if not hasattr(obj, "__dlpack__") or not hasattr(obj, "__dlpack_device__"):
+        raise TypeError(
+            f"from_dlpack: expected an object with __dlpack__ and __dlpack_device__ (a NumPy, CuPy, PyTorch or "
+            f"JAX array), got {type(obj).__name__}"
+        )
+    kind = int(obj.__dlpack_device__()[0])
+    if kind in (1, 3):  # kDLCPU, kDLCUDAHost (pinned host memory)
+        return np.from_dlpack(obj)
+    if kind in (2, 13):  # kDLCUDA, kDLCUDAManaged
+        return _require_cupy().from_dlpack(obj)
+    raise ValueError(f"from_dlpack: DLPack device type {kind} is not supported (only CPU and CUDA)")

@@ -27,6 +27,8 @@ examples:
   minigrad train --model lstm --out runs/lstm             # sequential MNIST: LSTM(128), 98.30% after 5 epochs
   minigrad train --limit-train 2000 --epochs 3 --hidden 100   # a quick try on 2000 images
   minigrad train --resume                                  # continue runs/mnist/checkpoint.npz
+  minigrad train --export-safetensors mlp.safetensors --export-onnx mlp.onnx   # for PyTorch / ONNX Runtime
+  mpiexec -n 2 minigrad train --distributed                # 2 ranks (MPI), batch 128 each: see docs/distributed.md
 
 data: the folder given by --data-dir (else $MINIGRAD_DATA, else $XDG_CACHE_HOME/minigrad or ~/.cache/minigrad) holds
 mnist/ or fashion-mnist/ with train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
@@ -113,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="no progress bar (the per-epoch lines stay)")
     r.add_argument("--log-every", type=_integer, default=50, metavar="N",
                    help="read the loss back for the progress bar every N steps (default: 50)")
+    e = t.add_argument_group("export (when the run completes; needs pip install \"minigrad[interop]\")")
+    e.add_argument("--export-safetensors", metavar="PATH", default=None,
+                   help="write the trained weights as safetensors in PyTorch's layout (torch.nn.Sequential of "
+                        "the same layers loads them)")
+    e.add_argument("--export-onnx", metavar="PATH", default=None,
+                   help="write the trained model as ONNX (symbolic batch axis), for ONNX Runtime")
+    r.add_argument("--distributed", action="store_true",
+                   help="data-parallel training over MPI: run as `mpiexec -n N minigrad train --distributed ...`; "
+                        "--batch-size is then per rank and rank 0 alone prints and writes (needs the mpi extra: "
+                        "pip install \"minigrad[mpi]\")")
     return parser
 
 
@@ -150,7 +162,7 @@ def _terminate_as_interrupt():
 
 
 def _train(args, prog) -> int:
-    from minigrad.train import ConfigError, TrainConfig, TrainingInterrupted, train
+    from minigrad.train import TrainConfig
 
     spec = MODELS[args.model]
     config = TrainConfig(
@@ -162,8 +174,26 @@ def _train(args, prog) -> int:
         epochs=spec.epochs if args.epochs is None else args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
         limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,
-        log_every=args.log_every, log=lambda line: print(line, flush=True),
+        log_every=args.log_every, export_safetensors=args.export_safetensors, export_onnx=args.export_onnx,
+        log=lambda line: print(line, flush=True), distributed=args.distributed,
     )
+    code = _run_training(config, prog)
+    if code and args.distributed:
+        _end_job(code)
+    return code
+
+
+def _end_job(code):
+    """A rank that stops early ends the whole MPI job, or the other ranks would wait for it forever."""
+    from minigrad import distributed
+
+    if distributed.is_initialized() and distributed.get_world_size() > 1:
+        distributed.abort(code)
+
+
+def _run_training(config, prog) -> int:
+    from minigrad.train import ConfigError, TrainingInterrupted, train
+
     try:
         train(config)
     except TrainingInterrupted as exc:

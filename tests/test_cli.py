@@ -218,7 +218,10 @@ def test_file_with_a_wrong_checksum_is_one_line(tmp_path, capsys):
     assert "has SHA-256" in line and "not used" in line
 
 
-def test_progress_bar_shows_loss_and_throughput(tmp_path, capsys):
+def test_progress_bar_shows_loss_and_throughput(tmp_path, capsys, monkeypatch):
+    import minigrad.train.loop as train_loop
+
+    monkeypatch.setattr(train_loop, "_is_terminal", lambda stream: True)   # as on a terminal (capsys is not one)
     assert main(["train", "--data-dir", str(data_root()), "--out", str(tmp_path / "out"), "--limit-train", "512",
                  "--epochs", "1", "--hidden", "32", "--log-every", "2"]) == 0
     err = capsys.readouterr().err

@@ -121,6 +121,26 @@ class Tensor:
         """The values as a NumPy array (shares memory on the CPU, a copy from a GPU)."""
         return backend.to_numpy(self.data)
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)``: the values as a NumPy array (shared on the CPU; see ``numpy()`` for GPUs)."""
+        if backend.device_of(self.data) != "cpu":
+            raise TypeError(
+                f"np.asarray: this tensor is on {self.device}; NumPy cannot read GPU memory. "
+                "Copy it to the host explicitly with t.numpy() or t.cpu()"
+            )
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError(f"np.asarray(copy=False): casting {self.dtype} to {np.dtype(dtype)} needs a copy")
+        return np.asarray(self.data, dtype=dtype)
+
+    def __dlpack__(self, **kwargs):
+        """Export the memory (no copy) through DLPack; no gradient crosses (see docs/interop.md)."""
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:

@@ -35,9 +35,14 @@ class DataLoader:
         device: where the batches go (``"cpu"``, ``"cuda"``, ``"cuda:N"``).
             ``None`` keeps batches of a dataset that already lives on a GPU
             there, and puts host batches on the default device.
+        sampler: where each epoch's order comes from instead (e.g.
+            ``minigrad.distributed.DistributedSampler``): an iterable of indices
+            with ``len``; an ``indices()`` method returning an int array is used
+            when present. Excludes ``shuffle``.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,
+                 sampler=None):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader: dataset must support len() and indexing, got {type(dataset).__name__}"
@@ -45,6 +50,12 @@ class DataLoader:
         self.dataset = dataset
         self.batch_size = _positive_int(batch_size, "batch_size")
         self.shuffle = bool(shuffle)
+        if sampler is not None and self.shuffle:
+            raise ValueError("DataLoader: pass shuffle=False with a sampler (the sampler decides the order)")
+        if sampler is not None and not (hasattr(sampler, "__len__") and hasattr(sampler, "__iter__")):
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices with len(), "
+                            f"got {type(sampler).__name__}")
+        self.sampler = sampler
         self.drop_last = bool(drop_last)
         self.device = None if device is None else backend.normalize_device(device)
         if seed is None:
@@ -59,13 +70,16 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
         """Start an epoch: draw its order now, then yield its batches."""
-        n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = _sampler_order(self.sampler)
+        else:
+            n = len(self.dataset)
+            order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         self.epoch += 1
         where = getattr(self.dataset, "device", "cpu")
         if isinstance(where, str) and where.strip().lower().startswith("cuda"):
@@ -107,11 +121,14 @@ class DataLoader:
         Saved at an epoch boundary and restored with :meth:`load_state_dict`,
         the next epoch's order equals that of an uninterrupted run.
         """
-        return {
+        state = {
             "seed": self.seed,
             "epoch": self.epoch,
             "generator": copy.deepcopy(self.generator.bit_generator.state),
         }
+        if self.sampler is not None and hasattr(self.sampler, "state_dict"):
+            state["sampler"] = self.sampler.state_dict()
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
@@ -128,12 +145,26 @@ class DataLoader:
         self.generator.bit_generator.state = copy.deepcopy(generator_state)
         self.seed = int(state["seed"])
         self.epoch = int(state["epoch"])
+        if "sampler" in state and self.sampler is not None and hasattr(self.sampler, "load_state_dict"):
+            self.sampler.load_state_dict(state["sampler"])
 
     def __repr__(self) -> str:
         return (
             f"DataLoader(samples={len(self.dataset)}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, device={self.device!r})"
         )
+
+
+def _sampler_order(sampler) -> np.ndarray:
+    """One epoch's indices from a sampler, as an int64 array."""
+    if hasattr(sampler, "indices"):
+        order = np.asarray(sampler.indices())
+    else:
+        order = np.fromiter(iter(sampler), dtype=np.int64, count=len(sampler))
+    if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
+        raise TypeError(f"DataLoader: the sampler gave {order.dtype} indices of shape {order.shape}, "
+                        "expected a 1-D sequence of integers")
+    return order.astype(np.int64, copy=False)
 
 
 def _positive_int(value, name: str) -> int:

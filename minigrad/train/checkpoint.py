@@ -4,7 +4,8 @@ One ``minigrad.save`` file (``.npz``, no pickle, written atomically) with
 
 * ``model``: ``model.state_dict()``; ``optimizer``: ``optimizer.state_dict()``;
   ``schedule``: the learning-rate schedule's ``state_dict()`` (or None);
-* ``rng``: minigrad's random generator (the dropout masks);
+* ``rng``: minigrad's random generator (the dropout masks); a ``--distributed`` run
+  also stores ``rng_ranks``, every rank's generator, rank by rank;
   ``loader``: the DataLoader's ``state_dict()`` (its shuffling generator);
 * ``epoch`` (complete epochs), ``config`` (the options that shape the run) and
   ``history`` (the metrics of those epochs).
@@ -29,8 +30,13 @@ FORMAT = "minigrad-train-checkpoint"
 VERSION = 1
 
 
-def save_train_state(path, *, trajectory: dict, epoch: int, model, optimizer, schedule, loader, history) -> None:
-    """Write the checkpoint of a run after ``epoch`` complete epochs (atomically)."""
+def save_train_state(path, *, trajectory: dict, epoch: int, model, optimizer, schedule, loader, history,
+                     rng=None) -> None:
+    """Write the checkpoint of a run after ``epoch`` complete epochs (atomically).
+
+    ``rng``: the generator entries to store (``{"rng": ...}``, plus ``"rng_ranks"``, one state
+    per rank, for a distributed run); by default this process's generator.
+    """
     minigrad.save({
         "format": FORMAT,
         "version": VERSION,
@@ -42,6 +48,7 @@ def save_train_state(path, *, trajectory: dict, epoch: int, model, optimizer, sc
         "rng": mg_random.get_rng_state(),
         "loader": loader.state_dict(),
         "history": list(history),
+        **(rng or {}),
     }, path)
 
 

@@ -107,7 +107,10 @@ class TrainConfig:
     :data:`OPTIMIZERS`. ``checkpoint`` ``None`` means ``out/checkpoint.npz``.
     ``limit_train`` uses only the first N training samples; ``stop_after`` ends
     the run after that epoch, as an interruption would (resume it later).
-    ``log`` receives each line of console output.
+    ``export_safetensors`` / ``export_onnx`` name files the finished run writes
+    its model to. ``log`` receives each line of console output. ``distributed`` makes the run
+    one rank of an MPI job (``mpiexec -n N``): ``batch_size`` is then per rank
+    (see docs/distributed.md).
     """
 
     dataset: str = "mnist"
@@ -134,6 +137,9 @@ class TrainConfig:
     log_every: int = 50
     eval_batch_size: int = 1000
     plots: bool = True
+    export_safetensors: str | None = None
+    export_onnx: str | None = None
+    distributed: bool = False
     log: object = field(default=print, repr=False)
 
     def checkpoint_path(self) -> Path:
@@ -186,6 +192,11 @@ class TrainConfig:
                 _check_count(name, getattr(self, name))
         if int(self.seed) != self.seed or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed}")
+        from minigrad.train.export import check_export_paths
+
+        problems = check_export_paths(self)
+        if problems:
+            raise ConfigError(problems[0])
         if any(int(h) != h or h < 1 for h in self.hidden):
             raise ConfigError(f"--hidden: layer widths must be positive integers, got {list(self.hidden)}")
         return dataclasses.replace(self, lr=lr, momentum=momentum, weight_decay=float(self.weight_decay),

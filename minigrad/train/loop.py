@@ -37,6 +37,8 @@ from minigrad.nn.functional import cross_entropy
 from minigrad.train.checkpoint import read_train_state, restore_train_state, save_train_state, signals_held
 from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
 from minigrad.train.data import load_datasets
+from minigrad.train.export import export_trained
+from minigrad.train.distributed import for_config
 from minigrad.train.recipes import build_model, build_optimizer, build_schedule, describe_model
 from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
 
@@ -83,15 +85,16 @@ def train(config: TrainConfig) -> TrainResult:
     fit, ``minigrad.data.DatasetNotFoundError`` when the data is missing, and
     :class:`TrainingInterrupted` on Ctrl-C (the last checkpoint is intact).
     """
-    from minigrad.data import DataLoader
-
+    requested_device = config.device
     config = config.resolved()   # every option checked, every default filled in, here and only here
-    log = config.log or (lambda *_: None)
-    device = config.device
+    run = for_config(config)   # --distributed: this rank's part in the job; else the plain run
+    log = (config.log if run.is_main else None) or (lambda *_: None)
+    device = run.device(requested_device, config.device)
+    trajectory = run.trajectory(config.trajectory())
     ckpt_path = config.checkpoint_path()
     if config.resume and not ckpt_path.is_file():
         raise ConfigError(f"--resume: no checkpoint at {ckpt_path} (train without --resume first)")
-    checkpoint = read_train_state(ckpt_path, config.trajectory(), device) if config.resume else None
+    checkpoint = read_train_state(ckpt_path, trajectory, device) if config.resume else None
 
     train_set, test_set = load_datasets(config)
     if device != "cpu":  # move each split to the GPU once; batches are then sliced there
@@ -102,21 +105,25 @@ def train(config: TrainConfig) -> TrainResult:
     in_features, n_classes = int(train_set.arrays[0].shape[1]), 10
     model = build_model(config, in_features, n_classes).to(device)
     optimizer = build_optimizer(config, model.parameters())
-    loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, seed=config.seed, device=device)
+    trained = run.wrap(model)   # DistributedDataParallel under --distributed: called like the model
+    run.seed_dropout(config.seed)
+    loader = run.loader(train_set, config.batch_size, config.seed, device)
     schedule = build_schedule(config.schedule, optimizer, total_steps=config.epochs * len(loader))
     closure_based = OPTIMIZERS[config.optimizer].closure
 
     history, start_epoch = [], 0
     if checkpoint is not None:
         start_epoch, history = restore_train_state(checkpoint, model, optimizer, schedule, loader)
+        run.restore_rng(checkpoint)
     out_dir = Path(config.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+    if run.is_main:   # rank 0 alone writes
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
 
     log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
         f"model {describe_model(config, in_features, n_classes)}, dropout {config.dropout} "
         f"({model.num_parameters():,} parameters); {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
-        f"batch {config.batch_size}; {config.epochs} epochs; device {device}; seed {config.seed}")
+        f"batch {config.batch_size}{_ranks(run)}; {config.epochs} epochs; device {device}; seed {config.seed}")
     if checkpoint is not None:
         log(f"resuming from {ckpt_path} after epoch {start_epoch}")
 
@@ -126,38 +133,64 @@ def train(config: TrainConfig) -> TrainResult:
     try:
         for epoch in range(start_epoch + 1, config.epochs + 1):
             lr = float(optimizer.param_groups[0]["lr"])
-            train_loss, train_acc, seconds = _train_epoch(model, optimizer, schedule, loader, closure_based,
-                                                          config, epoch, device)
-            test_loss, test_acc = evaluate(model, *test_set.arrays, config.eval_batch_size)
+            run.start_epoch(loader, epoch)
+            train_loss, train_acc, seconds, seen = _train_epoch(trained, optimizer, schedule, loader,
+                                                                closure_based, config, epoch, device, run)
+            test_loss, test_acc = _evaluate_sharded(model, test_set, config.eval_batch_size, run)
             row = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
                    "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
-                   "samples_per_s": len(train_set) / seconds if seconds > 0 else float("nan")}
+                   "samples_per_s": seen / seconds if seconds > 0 else float("nan")}
             history.append(row)
+            rng = run.rng_state()   # a collective under --distributed: every rank takes part
             with signals_held():   # a Ctrl-C now lands after the checkpoint is written and counted
-                save_train_state(ckpt_path, trajectory=config.trajectory(), epoch=epoch, model=model,
-                                 optimizer=optimizer, schedule=schedule, loader=loader, history=history)
+                if run.is_main:
+                    save_train_state(ckpt_path, trajectory=trajectory, epoch=epoch, model=model,
+                                     optimizer=optimizer, schedule=schedule, loader=loader, history=history,
+                                     rng=rng)
+                    files = write_records(out_dir, config, history, trajectory=trajectory)
                 saved_epoch = epoch
-                files = write_records(out_dir, config, history)
-            if config.plots:   # after every epoch too, atomically; outside the held block (Ctrl-C need not wait)
+            if config.plots and run.is_main:   # after every epoch too, atomically; outside the held block
                 files.update(write_run_curves(out_dir, config, history))
             log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
                 f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
                 f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
             if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
                 log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
+                if config.export_safetensors or config.export_onnx:
+                    log("the exports are written when the run completes (after --resume)")
                 return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
     except KeyboardInterrupt:
         raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
+    files.update(export_trained(model, test_set.arrays[0][:2], config,
+                                describe_model(config, in_features, n_classes), log))
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
 
 
-def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoch, device):
-    """One pass over ``loader``; returns (mean train loss, train accuracy, seconds)."""
+def _ranks(run) -> str:
+    return f" per rank x {run.size} ranks" if run.distributed else ""
+
+
+def _evaluate_sharded(model, test_set, batch_size, run):
+    """(loss, accuracy) on the whole test set; under --distributed each rank evaluates its block and
+    the sums are added over ranks, so every rank gets the same figures."""
+    images, labels = test_set.arrays
+    if not run.distributed:
+        return evaluate(model, images, labels, batch_size)
+    block = run.test_shard(len(labels))
+    n = block.stop - block.start
+    loss, acc = evaluate(model, images[block], labels[block], batch_size) if n else (0.0, 0.0)
+    loss_sum, correct, total = run.sum_over_ranks(loss * n, acc * n, n)
+    return loss_sum / total, correct / total
+
+
+def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoch, device, run):
+    """One pass over ``loader``; returns (mean train loss, train accuracy, seconds, samples over all ranks)."""
     xp = backend.xp_for(device)
     loss_sum = xp.zeros((), dtype=xp.float64)   # running sums stay on the device
     correct = xp.zeros((), dtype=xp.int64)
     seen = 0
-    bar = _progress_bar(config, epoch, len(loader.dataset))
+    samples = len(loader.sampler) if loader.sampler is not None else len(loader.dataset)
+    bar = _progress_bar(config, epoch, samples) if run.is_main else None
     model.train()
     start = time.perf_counter()
     try:
@@ -185,7 +218,8 @@ def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoc
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - start
-    return float(loss_sum) / seen, int(correct) / seen, seconds
+    loss_sum, correct, seen = run.sum_over_ranks(float(loss_sum), int(correct), seen)
+    return loss_sum / seen, correct / seen, seconds, int(seen)
 
 
 def _closure_step(model, optimizer, x, y):

@@ -50,12 +50,15 @@ def finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, 
     return TrainResult(history, model, optimizer, epochs_done, completed, ckpt_path, files, seconds)
 
 
-def write_records(out_dir, config, history):
-    """Write ``metrics.csv`` and ``metrics.json`` of ``history`` with the run's summary; returns ``{kind: path}``."""
+def write_records(out_dir, config, history, trajectory=None):
+    """Write ``metrics.csv`` and ``metrics.json`` of ``history`` with the run's summary; returns ``{kind: path}``.
+
+    ``trajectory``: the run's identity for ``metrics.json`` (default ``config.trajectory()``).
+    """
     best = max(history, key=lambda r: r["test_acc"])
     summary = {"epochs": history[-1]["epoch"], "final_test_acc": history[-1]["test_acc"],
                "best_test_acc": best["test_acc"], "best_epoch": best["epoch"]}
-    return write_metrics(out_dir, history, config=config.trajectory(), summary=summary)
+    return write_metrics(out_dir, history, config=trajectory or config.trajectory(), summary=summary)
 
 
 def write_run_curves(out_dir, config, history):

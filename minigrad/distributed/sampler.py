@@ -1,0 +1,96 @@
+"""``DistributedSampler``: each rank's disjoint share of a dataset, reshuffled together every epoch."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.distributed.group import get_rank, get_world_size
+
+__all__ = ["DistributedSampler"]
+
+
+class DistributedSampler:
+    """The sample indices of one rank, for ``DataLoader(dataset, sampler=...)``.
+
+    Every rank draws the same permutation of ``range(len(dataset))`` from ``seed``
+    and the epoch (so no indices are sent), and takes every ``num_replicas``-th
+    index starting at its rank. Rank r's k-th sample is global position
+    ``k * num_replicas + r`` of the permutation: a global batch of ``N * B`` is made
+    of the N ranks' batches of B, which is what makes N ranks at batch B train like
+    one process at batch N*B.
+
+    Every rank must take the same number of steps (each step is a collective), so
+    when the dataset does not divide evenly, ``drop_last=False`` pads with the first
+    indices of the permutation (a few samples are seen twice per epoch) and
+    ``drop_last=True`` drops the tail instead.
+
+    Args:
+        dataset: anything with ``len``.
+        shuffle: a new permutation each epoch (else the dataset's order).
+        seed: the permutation's seed; the same on every rank.
+        drop_last: drop the tail rather than pad (see above).
+        num_replicas, rank: default to the world size and this rank.
+    """
+
+    def __init__(self, dataset, shuffle: bool = True, seed: int = 0, drop_last: bool = False,
+                 num_replicas: int | None = None, rank: int | None = None):
+        if not hasattr(dataset, "__len__"):
+            raise TypeError(f"DistributedSampler: dataset must support len(), got {type(dataset).__name__}")
+        num_replicas = get_world_size() if num_replicas is None else num_replicas
+        rank = get_rank() if rank is None else rank
+        if isinstance(num_replicas, bool) or not isinstance(num_replicas, (int, np.integer)) or num_replicas < 1:
+            raise ValueError(f"DistributedSampler: num_replicas must be a positive integer, got {num_replicas!r}")
+        if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank < num_replicas:
+            raise ValueError(f"DistributedSampler: rank must be in [0, {num_replicas - 1}], got {rank!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"DistributedSampler: seed must be a non-negative integer, got {seed!r}")
+        self.dataset = dataset
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+        self.drop_last = bool(drop_last)
+        self.num_replicas = int(num_replicas)
+        self.rank = int(rank)
+        self.epoch = 0
+        n = len(dataset)
+        if self.drop_last and n < self.num_replicas:
+            raise ValueError(f"DistributedSampler: {n} samples cannot be shared by {self.num_replicas} ranks "
+                             "with drop_last=True (every rank would get none)")
+        per_rank = n // self.num_replicas if self.drop_last else math.ceil(n / self.num_replicas)
+        self.num_samples = per_rank
+        self.total_size = per_rank * self.num_replicas
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use epoch ``epoch``'s permutation next (call it with the same value on every rank)."""
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(f"DistributedSampler.set_epoch: epoch must be a non-negative integer, got {epoch!r}")
+        self.epoch = int(epoch)
+
+    def indices(self) -> np.ndarray:
+        """This rank's indices for the current epoch (an int64 array of ``len(self)``)."""
+        n = len(self.dataset)
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(n)
+        else:
+            order = np.arange(n)
+        if self.total_size > n:   # pad by wrapping around (more than once for a tiny dataset)
+            order = np.resize(order, self.total_size)
+        order = order[:self.total_size]
+        return order[self.rank::self.num_replicas].astype(np.int64, copy=False)
+
+    def __iter__(self):
+        return iter(self.indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def state_dict(self) -> dict:
+        """The epoch whose permutation comes next (all the state there is besides the arguments)."""
+        return {"epoch": self.epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.set_epoch(int(state["epoch"]))
+
+    def __repr__(self) -> str:
+        return (f"DistributedSampler(samples={len(self.dataset)}, rank={self.rank}/{self.num_replicas}, "
+                f"shuffle={self.shuffle}, seed={self.seed}, drop_last={self.drop_last}, epoch={self.epoch})")

@@ -1,0 +1,174 @@
+"""``save_safetensors`` / ``load_safetensors``: weights in the safetensors format, in minigrad's or PyTorch's layout.
+
+A safetensors file is an 8-byte header length, a JSON header (names, dtypes,
+shapes, byte offsets, and a string-to-string ``__metadata__``) and the raw
+bytes: reading one never executes code. We write through the ``safetensors``
+library into ``atomic_file`` (a crash never leaves half a file) and record the
+layout in the metadata under ``minigrad.layout``, so loading knows whether
+Linear weights are (in, out) or PyTorch's (out, in).
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+import numpy as np
+
+from minigrad.atomic import atomic_file
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import is_array, normalize_device, to_device, to_numpy
+
+LAYOUTS = ("minigrad", "torch")
+LAYOUT_KEY = "minigrad.layout"
+
+
+def _safetensors_numpy():
+    try:
+        import safetensors.numpy
+    except ImportError as err:
+        raise ImportError(
+            "minigrad.io needs the safetensors package: pip install \"minigrad[interop]\" "
+            f"(or pip install safetensors) ({err})"
+        ) from err
+    return safetensors.numpy
+
+
+def _check_layout(name, layout):
+    if layout not in LAYOUTS:
+        raise ValueError(f"{name}: Invalid layout: {layout!r} (expected 'minigrad' or 'torch')")
+
+
+def _host_arrays(state: dict) -> dict:
+    arrays = {}
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise TypeError(f"save_safetensors: state dict keys must be str, got {type(key).__name__} {key!r}")
+        if isinstance(value, Tensor):
+            value = value.data
+        if not is_array(value):
+            raise TypeError(
+                f"save_safetensors: {key!r} is a {type(value).__name__}, not a Tensor or array"
+            )
+        host = np.asarray(to_numpy(value), order="C")  # (not ascontiguousarray: it makes 0-d arrays 1-d)
+        if host.dtype.hasobject or host.dtype.kind in "VUSMm":
+            raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store")
+        arrays[key] = host
+    return arrays
+
+
+def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metadata: dict | None = None) -> None:
+    """Write a model's weights (or a state dict) to ``path`` as safetensors, atomically.
+
+    ``layout="torch"`` writes the names and layouts the equivalent PyTorch model
+    expects (Linear weights transposed to (out, in), BatchNorm's
+    ``num_batches_tracked`` added), so
+    ``torch_model.load_state_dict(safetensors.torch.load_file(path))`` works; it
+    needs the model itself, which knows which entry belongs to which layer.
+    ``metadata`` is an optional dict of str to str stored in the header.
+    """
+    from minigrad.nn.layer import Layer
+    from minigrad.io.torch_layout import to_torch
+
+    _check_layout("save_safetensors", layout)
+    if isinstance(model_or_state_dict, Layer):
+        state = model_or_state_dict.state_dict()
+    elif isinstance(model_or_state_dict, dict):
+        if layout == "torch":
+            raise ValueError(
+                "save_safetensors: layout='torch' needs the model (which knows each entry's layer), "
+                "not a state dict"
+            )
+        state = model_or_state_dict
+    else:
+        raise TypeError(
+            f"save_safetensors: expected a Layer or a state dict, got {type(model_or_state_dict).__name__}"
+        )
+    header = {}
+    for key, value in (metadata or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"save_safetensors: metadata must map str to str, got {key!r}: {value!r}")
+        header[key] = value
+    if LAYOUT_KEY in header:
+        raise ValueError(f"save_safetensors: metadata key {LAYOUT_KEY!r} is reserved for the layout")
+    header[LAYOUT_KEY] = layout
+    arrays = _host_arrays(state)
+    if layout == "torch":
+        arrays = to_torch(model_or_state_dict, arrays)
+        header.setdefault("format", "pt")  # what PyTorch tooling (transformers) looks for
+    data = _safetensors_numpy().save(arrays, metadata=header)
+    with atomic_file(path, suffix=".safetensors") as f:
+        f.write(data)
+
+
+def _read_header(path: str, data: bytes) -> dict:
+    """The JSON header, checked enough that every malformed file fails here or in safetensors."""
+    if len(data) < 8:
+        raise ValueError(f"the file has {len(data)} bytes, fewer than the 8-byte header length")
+    (length,) = struct.unpack("<Q", data[:8])
+    if length > len(data) - 8:
+        raise ValueError(f"the header claims {length} bytes but only {len(data) - 8} follow (truncated?)")
+    header = json.loads(data[8:8 + length].decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    return header
+
+
+def read_safetensors(path) -> tuple[dict, dict]:
+    """(arrays, metadata) of a safetensors file; one ValueError naming the file if it is not a valid one."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load_safetensors: no file at {path!r}")
+    st = _safetensors_numpy()
+    from safetensors import SafetensorError as st_error  # its own class, not a ValueError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        metadata = _read_header(path, data).get("__metadata__") or {}
+        arrays = st.load(data)
+    except (ValueError, OSError, struct.error, st_error) as err:  # UnicodeDecodeError is a ValueError
+        raise ValueError(
+            f"load_safetensors: {path!r} is not a readable safetensors file (truncated or corrupt?): "
+            f"{type(err).__name__}: {err}"
+        ) from err
+    # Arrays made from the file's bytes may be read-only views: give the caller its own copies.
+    return {k: np.array(v) for k, v in arrays.items()}, metadata
+
+
+def load_safetensors(path, model=None, layout: str | None = None, strict: bool = True, device="cpu"):
+    """Read a safetensors file: return its state dict, or load it into ``model``.
+
+    ``layout`` is ``"minigrad"`` or ``"torch"``; by default the one recorded in the
+    file by ``save_safetensors``. A file written by PyTorch
+    (``safetensors.torch.save_file(torch_model.state_dict(), path)``) has no
+    record: pass ``layout="torch"`` and the ``model`` whose layers say how to map
+    it back. With ``model``, the arrays go into its parameters and buffers
+    (``strict`` as in ``Layer.load_state_dict``, whose ``LoadResult`` is
+    returned); without, the arrays come back as a dict on ``device``.
+    """
+    from minigrad.io.torch_layout import from_torch
+
+    arrays, metadata = read_safetensors(path)
+    if layout is None:
+        layout = metadata.get(LAYOUT_KEY)
+        if layout is None:
+            raise ValueError(
+                f"load_safetensors: {os.fspath(path)!r} does not record its layout (not written by minigrad?); "
+                "pass layout='torch' for a file written from a PyTorch state dict, or layout='minigrad'"
+            )
+    _check_layout("load_safetensors", layout)
+    if model is None:
+        if layout == "torch":
+            raise ValueError(
+                f"load_safetensors: {os.fspath(path)!r} is in PyTorch's layout; pass model= so that its layers "
+                "say which arrays to transpose back"
+            )
+        device = normalize_device(device)
+        return {k: to_device(v, device) for k, v in arrays.items()}
+    if layout == "torch":
+        arrays = from_torch(model, arrays)
+    try:
+        return model.load_state_dict(arrays, strict=strict)
+    except ValueError as err:
+        raise ValueError(f"load_safetensors: {os.fspath(path)!r} (layout {layout!r}): {err}") from err

@@ -1,0 +1,303 @@
+"""One ONNX mapping per op class: ``CONVERTERS[op name](graph, call, inputs) -> output name(s)``.
+
+``call`` is the traced op (``trace.Call``): its parameters, its input and output
+Tensors (shapes and dtypes of the traced pass) and, per input and output, the
+axes whose size follows the batch size (``call.dynamic_outputs``), which must
+stay symbolic in shapes written into the graph. ``inputs`` are the ONNX value
+names of the op's inputs. A converter returns one name per op output.
+
+To support a new op, add a function here (or in ``spatial_converters`` /
+``recurrent_converters``) and register it under the op's class name with
+``@converts("ClassName")``; ``tests/onnx`` checks that every op class
+is either here or in ``NOT_EXPORTED``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.backend import to_numpy
+from minigrad.onnx.graph import ExportError
+
+CONVERTERS = {}
+
+# Ops that have no place in an inference graph, with the reason the error gives.
+NOT_EXPORTED = {
+    "SoftmaxCrossEntropy": "a training loss",
+    "SquaredError": "a training loss",
+    "SigmoidBinaryCrossEntropy": "a training loss",
+    "IndexAdd": "the adjoint of indexing, used by backward passes",
+}
+
+INT64_MAX = np.iinfo(np.int64).max
+INT64_MIN = np.iinfo(np.int64).min
+
+
+def converts(*names):
+    def register(fn):
+        for name in names:
+            CONVERTERS[name] = fn
+        return fn
+    return register
+
+
+def _dtype(tensor):
+    return np.dtype(tensor.dtype)
+
+
+# ---------------------------------------------------------------- elementwise
+_UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos",
+          "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Softplus": "Softplus", "ReLU": "Relu", "Neg": "Neg",
+          "ToDevice": "Identity"}
+_BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
+           "Maximum": "Max", "Minimum": "Min",
+           "equal": "Equal", "less": "Less", "less_equal": "LessOrEqual", "greater": "Greater",
+           "greater_equal": "GreaterOrEqual", "logical_and": "And", "logical_or": "Or"}
+
+
+@converts(*_UNARY)
+def _unary(g, call, x):
+    return g.node(_UNARY[call.op], x)
+
+
+@converts(*_BINARY)
+def _binary(g, call, x):
+    return g.node(_BINARY[call.op], x)
+
+
+@converts("not_equal")
+def _not_equal(g, call, x):
+    return g.node("Not", [g.node("Equal", x)])
+
+
+@converts("logical_not")
+def _logical_not(g, call, x):
+    return g.node("Not", x[:1])  # traced as logical_not(a, a)
+
+
+@converts("PowScalar")
+def _pow_scalar(g, call, x):
+    return g.node("Pow", [x[0], g.scalar(call.params["c"], _dtype(call.inputs[0]), "exponent")])
+
+
+@converts("LeakyReLU")
+def _leaky_relu(g, call, x):
+    return g.node("LeakyRelu", x, alpha=float(call.params.get("negative_slope", 0.01)))
+
+
+@converts("Clip")
+def _clip(g, call, x):
+    dtype = _dtype(call.inputs[0])
+    bounds = [g.scalar(call.params[k], dtype, k) if call.params.get(k) is not None else ""
+              for k in ("lo", "hi")]
+    return g.node("Clip", [x[0], *bounds])
+
+
+@converts("Where")
+def _where(g, call, x):
+    cond = x[0] if _dtype(call.inputs[0]) == np.bool_ else g.node("Cast", [x[0]], to=_onnx_type(g, np.bool_))
+    return g.node("Where", [cond, x[1], x[2]])
+
+
+def _onnx_type(g, dtype):
+    return g.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+@converts("AsType")
+def _astype(g, call, x):
+    return g.node("Cast", x, to=_onnx_type(g, call.params["dtype"]))
+
+
+# ---------------------------------------------------------------- layers' fused ops
+@converts("Affine", "AffineReLU")
+def _affine(g, call, x):
+    y = g.node("MatMul", x[:2])
+    if len(x) == 3:
+        y = g.node("Add", [y, x[2]])
+    return g.node("Relu", [y]) if call.op == "AffineReLU" else y
+
+
+@converts("Softmax", "LogSoftmax")
+def _softmax(g, call, x):
+    return g.node(call.op, x, axis=int(call.params.get("axis", -1)))
+
+
+# ---------------------------------------------------------------- reductions
+def reduce(g, op_type, x, axes, keepdims):
+    """A Reduce* node over ``axes`` (all axes for None), axes as attribute or input as the opset wants."""
+    if axes is not None and len(axes) == 0:
+        return g.node("Identity", [x])
+    if axes is None:
+        return g.node(op_type, [x], keepdims=int(keepdims))
+    if op_type == "ReduceSum" or g.opset >= 18:
+        return g.node(op_type, [x, g.ints(axes, "axes")], keepdims=int(keepdims))
+    return g.node(op_type, [x], axes=[int(a) for a in axes], keepdims=int(keepdims))
+
+
+_REDUCE = {"Sum": "ReduceSum", "Mean": "ReduceMean", "Max": "ReduceMax", "Min": "ReduceMin",
+           "LogSumExp": "ReduceLogSumExp"}
+
+
+@converts(*_REDUCE)
+def _reduction(g, call, x):
+    axis = call.params.get("axis")
+    axes = None if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+    return reduce(g, _REDUCE[call.op], x[0], axes, call.params.get("keepdims", False))
+
+
+@converts("argmax", "argmin")
+def _arg_reduction(g, call, x):
+    op_type = "ArgMax" if call.op == "argmax" else "ArgMin"
+    axis, keepdims = call.params["axis"], bool(call.params["keepdims"])
+    if axis is not None:
+        return g.node(op_type, x, axis=int(axis), keepdims=int(keepdims))
+    flat = g.node("Reshape", [x[0], g.ints([-1], "shape")])
+    y = g.node(op_type, [flat], axis=0, keepdims=0)
+    if keepdims:  # NumPy keeps every axis, each of length 1
+        y = g.node("Reshape", [y, g.ints([1] * call.inputs[0].ndim, "shape")])
+    return y
+
+
+# ---------------------------------------------------------------- shapes
+def _shape_with_batch(call, shape, dynamic, what):
+    """``shape`` with its batch-sized axis as -1 (at most one may follow the batch)."""
+    if len(dynamic) > 1:
+        raise ExportError(
+            f"onnx.export: {call.op} in {call.where} makes {what} of shape {tuple(shape)} whose axes "
+            f"{sorted(dynamic)} all follow the batch size; export with dynamic_batch=False"
+        )
+    return [-1 if i in dynamic else int(s) for i, s in enumerate(shape)]
+
+
+@converts("Reshape")
+def _reshape(g, call, x):
+    out = call.outputs[0]
+    shape = _shape_with_batch(call, out.shape, call.dynamic_outputs[0], "an output")
+    return g.node("Reshape", [x[0], g.ints(shape, "shape")])
+
+
+@converts("Transpose")
+def _transpose(g, call, x):
+    return g.node("Transpose", x, perm=[int(a) for a in call.params["axes"]])
+
+
+@converts("Concat")
+def _concat(g, call, x):
+    return g.node("Concat", x, axis=int(call.params["axis"]))
+
+
+@converts("Stack")
+def _stack(g, call, x):
+    axis = g.ints([call.params["axis"]], "axes")
+    return g.node("Concat", [g.node("Unsqueeze", [xi, axis]) for xi in x], axis=int(call.params["axis"]))
+
+
+def split(g, x, sizes, axis):
+    """A Split node cutting ``x`` into pieces of the given sizes along ``axis``; the list of their names."""
+    return g.node("Split", [x, g.ints(sizes, "split")], n_outputs=len(sizes), axis=int(axis)) if len(sizes) > 1 \
+        else [g.node("Identity", [x])]
+
+
+@converts("Split")
+def _split(g, call, x):
+    axis = int(call.params["axis"])
+    n = len(call.outputs)
+    if axis in call.dynamic_inputs[0]:
+        if not isinstance(call.params["sections"], int):
+            raise ExportError(
+                f"onnx.export: Split in {call.where} cuts the batch axis at fixed indices; "
+                "export with dynamic_batch=False"
+            )
+        if g.opset >= 18:
+            return g.node("Split", [x[0]], n_outputs=n, axis=axis, num_outputs=n)
+        return g.node("Split", [x[0]], n_outputs=n, axis=axis)
+    return split(g, x[0], [o.shape[axis] for o in call.outputs], axis)
+
+
+@converts("BroadcastTo")
+def _broadcast_to(g, call, x):
+    shape = list(call.outputs[0].shape)
+    lead = len(shape) - call.inputs[0].ndim
+    for axis in call.dynamic_outputs[0]:
+        if axis < lead or axis - lead not in call.dynamic_inputs[0]:
+            raise ExportError(
+                f"onnx.export: BroadcastTo in {call.where} broadcasts to the batch size, which the graph "
+                "cannot know from this input; export with dynamic_batch=False"
+            )
+        shape[axis] = 1  # Expand broadcasts both ways: 1 keeps the input's own batch size
+    return g.node("Expand", [x[0], g.ints(shape, "shape")])
+
+
+@converts("SumTo")
+def _sum_to(g, call, x):
+    source, target = call.inputs[0], tuple(call.params["shape"])
+    lead = source.ndim - len(target)
+    dynamic = call.dynamic_inputs[0]
+    kept = [lead + i for i, n in enumerate(target)
+            if n == 1 and (source.shape[lead + i] != 1 or lead + i in dynamic)]
+    y = reduce(g, "ReduceSum", x[0], kept, True) if kept else x[0]
+    return reduce(g, "ReduceSum", y, list(range(lead)), False) if lead else g.node("Identity", [y])
+
+
+# ---------------------------------------------------------------- indexing
+@converts("GetItem")
+def _getitem(g, call, x):
+    index = call.params["index"]
+    parts = list(index) if isinstance(index, tuple) else [index]
+    ndim = call.inputs[0].ndim
+    arrays = [i for i, p in enumerate(parts) if hasattr(p, "dtype") and getattr(p, "ndim", 0) > 0]
+    if arrays:
+        return _gather(g, call, x[0], parts, arrays, ndim)
+    if sum(p is Ellipsis for p in parts) > 1:
+        raise ExportError(f"onnx.export: GetItem in {call.where}: an index may hold one Ellipsis, got {index!r}")
+    if Ellipsis in parts:
+        at = parts.index(Ellipsis)
+        named = sum(p is not None for p in parts) - 1
+        parts[at:at + 1] = [slice(None)] * (ndim - named)
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    in_axis = out_axis = 0
+    for p in parts:
+        if p is None:
+            unsqueeze.append(out_axis)
+            out_axis += 1
+            continue
+        if isinstance(p, slice):
+            if p != slice(None):
+                step = 1 if p.step is None else int(p.step)
+                start = (0 if step > 0 else INT64_MAX) if p.start is None else int(p.start)
+                end = (INT64_MAX if step > 0 else INT64_MIN) if p.stop is None else int(p.stop)
+                starts.append(start), ends.append(end), axes.append(in_axis), steps.append(step)
+            out_axis += 1
+        elif isinstance(p, (int, np.integer)) and not isinstance(p, bool):
+            i = int(p)
+            starts.append(i), ends.append(INT64_MAX if i == -1 else i + 1), axes.append(in_axis), steps.append(1)
+            squeeze.append(in_axis)
+        else:
+            raise ExportError(f"onnx.export: GetItem in {call.where}: index {p!r} is not supported")
+        in_axis += 1
+    y = x[0]
+    if axes:
+        y = g.node("Slice", [y, g.ints(starts, "starts"), g.ints(ends, "ends"), g.ints(axes, "axes"),
+                             g.ints(steps, "steps")])
+    if squeeze:
+        y = g.node("Squeeze", [y, g.ints(squeeze, "axes")])
+    if unsqueeze:
+        y = g.node("Unsqueeze", [y, g.ints(unsqueeze, "axes")])
+    return y if y is not x[0] else g.node("Identity", [y])
+
+
+def _gather(g, call, x, parts, arrays, ndim):
+    """``x[..., idx, ...]`` with one integer array and full slices elsewhere: a Gather."""
+    at = arrays[0]
+    rest = parts[:at] + parts[at + 1:]
+    idx = to_numpy(parts[at])
+    if len(arrays) > 1 or idx.dtype.kind not in "iu" or any(p != slice(None) for p in rest if p is not Ellipsis):
+        raise ExportError(
+            f"onnx.export: GetItem in {call.where}: only one integer-array index with full slices "
+            "elsewhere exports (a Gather); boolean masks and mixed advanced indices do not"
+        )
+    axis = at if Ellipsis not in parts[:at] else ndim - (len(parts) - at)
+    return g.node("Gather", [x, g.constant(idx.astype(np.int64), "indices")], axis=int(axis))
+
+
+# The image and sequence ops register themselves (their classes come with the convolution and recurrent layers).
+from minigrad.onnx import recurrent_converters, spatial_converters  # noqa: E402,F401

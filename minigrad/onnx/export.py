@@ -1,0 +1,307 @@
+"""``export``: a minigrad model as an ONNX graph, by tracing one forward pass.
+
+The model runs twice on the CPU or GPU it lives on: on the example input and
+on a second input made from it (rows rolled, floats scaled by 1.25; with
+``dynamic_batch`` one row more). Both passes must apply the same ops; any value
+that is not an op's output, a model input or the same constant in both passes
+(such as a mask computed from ``x.data`` outside the ops) is refused rather
+than frozen into the graph, and every axis whose size changed with the batch
+stays symbolic in the shapes the graph holds.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from minigrad.atomic import atomic_file
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module, to_numpy
+from minigrad.onnx.converters import CONVERTERS, NOT_EXPORTED
+from minigrad.onnx.graph import ExportError, Graph
+from minigrad.onnx.trace import trace
+
+MIN_OPSET = 13
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError as err:
+        raise ImportError(
+            f"minigrad.onnx needs the onnx package: pip install \"minigrad[interop]\" ({err})"
+        ) from err
+    return onnx
+
+
+def _as_inputs(example_input) -> tuple:
+    items = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
+    inputs = []
+    for i, item in enumerate(items):
+        if isinstance(item, Tensor):
+            inputs.append(Tensor(item.data))
+        elif hasattr(item, "shape") and hasattr(item, "dtype"):
+            inputs.append(Tensor(item))
+        else:
+            raise TypeError(f"onnx.export: example input {i} is a {type(item).__name__}, not a Tensor or array")
+    if not inputs:
+        raise ValueError("onnx.export: example_input is empty")
+    return tuple(inputs)
+
+
+def _second_input(x: Tensor, dynamic_batch: bool) -> Tensor:
+    """Other values of the same kind: rows rolled (one more with ``dynamic_batch``), floats scaled."""
+    data = x.data
+    xp = get_array_module(data)
+    if dynamic_batch:
+        data = xp.concatenate([data[1:], data[:2]]) if data.shape[0] >= 2 else xp.concatenate([data, data])
+    else:
+        data = data[::-1].copy() if data.ndim else data.copy()
+    if data.dtype.kind in "fc":
+        data = data * data.dtype.type(1.25)
+    return Tensor(data)
+
+
+def _names(given, count, default, what):
+    if given is None:
+        return [default if count == 1 else f"{default}{i}" for i in range(count)]
+    given = list(given)
+    if len(given) != count or len(set(given)) != count or not all(isinstance(n, str) and n for n in given):
+        raise ValueError(f"onnx.export: {what} must be {count} distinct non-empty strings, got {given!r}")
+    return given
+
+
+class _Origins:
+    """Where each Tensor of one traced pass comes from: ('input', i), ('call', k, j) or ('leaf',)."""
+
+    def __init__(self, inputs, calls):
+        self.of = {id(t): ("input", i) for i, t in enumerate(inputs)}
+        for k, call in enumerate(calls):
+            for j, out in enumerate(call.outputs):
+                self.of.setdefault(id(out), ("call", k, j))
+
+    def __call__(self, tensor):
+        return self.of.get(id(tensor), ("leaf",))
+
+
+def _dynamic_axes(a: Tensor, b: Tensor, call, what) -> frozenset:
+    if a.ndim != b.ndim:
+        raise ExportError(
+            f"onnx.export: {call.op} in {call.where} gives {what} of {a.ndim} dimensions for one input "
+            f"and {b.ndim} for another; the graph cannot follow that"
+        )
+    return frozenset(i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n)
+
+
+def _same_constant(a: Tensor, b: Tensor) -> bool:
+    if a is b:
+        return True
+    x, y = to_numpy(a.data), to_numpy(b.data)
+    if x.shape != y.shape or x.dtype != y.dtype:
+        return False
+    return bool(np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"))
+
+
+def _batch_filled(a: Tensor, b: Tensor, batch1: int, batch2: int):
+    """For a constant filled with one value whose axes grow with the batch (the zero state of an RNN,
+    ``zeros_like(x)``): (fill, dims) with each dim an int or ("batch", k) for k times the batch; else None."""
+    x, y = to_numpy(a.data), to_numpy(b.data)
+    if x.ndim != y.ndim or x.dtype != y.dtype or x.size == 0 or y.size == 0:
+        return None
+    fill = x.reshape(-1)[:1]
+    nan = x.dtype.kind in "fc" and bool(np.isnan(fill[0]))
+    for z in (x, y):
+        if not (bool(np.isnan(z).all()) if nan else bool((z == fill[0]).all())):
+            return None
+    dims = []
+    for m, n in zip(x.shape, y.shape):
+        if m == n:
+            dims.append(int(m))
+        elif m % batch1 == 0 and n % batch2 == 0 and m // batch1 == n // batch2:
+            dims.append(("batch", m // batch1))
+        else:
+            return None
+    return fill, dims
+
+
+def _align(first, second):
+    """Check that the second pass ran the same ops on the same constants; fill in the batch-sized axes.
+
+    Returns {id of a constant of pass 1: (fill, dims)} for the constants filled with one value
+    whose size follows the batch (see ``_batch_filled``): the graph builds those from the input's shape.
+    """
+    (inputs1, calls1, _), (inputs2, calls2, _) = first, second
+    fills = {}
+    batch1 = inputs1[0].shape[0] if inputs1[0].ndim else 0
+    batch2 = inputs2[0].shape[0] if inputs2[0].ndim else 0
+    if [c.op for c in calls1] != [c.op for c in calls2]:
+        k = next((i for i, (a, b) in enumerate(zip(calls1, calls2)) if a.op != b.op), min(len(calls1), len(calls2)))
+        where = calls1[k].where if k < len(calls1) else calls2[k].where
+        raise ExportError(
+            f"onnx.export: the model applies different ops to different inputs (first difference at op {k}, "
+            f"in {where}); ONNX export records one fixed graph, so control flow must not depend on the values"
+        )
+    origin1, origin2 = _Origins(inputs1, calls1), _Origins(inputs2, calls2)
+    for c1, c2 in zip(calls1, calls2):
+        if len(c1.inputs) != len(c2.inputs) or len(c1.outputs) != len(c2.outputs):
+            raise ExportError(f"onnx.export: {c1.op} in {c1.where} takes a different number of inputs per pass")
+        for j, (a, b) in enumerate(zip(c1.inputs, c2.inputs)):
+            o1, o2 = origin1(a), origin2(b)
+            if o1 == o2 and (o1 != ("leaf",) or _same_constant(a, b)):
+                continue
+            if o1 == o2 and a.shape != b.shape and batch1 != batch2:
+                filled = _batch_filled(a, b, batch1, batch2)
+                if filled is not None:
+                    fills[id(a)] = filled
+                    continue
+            if o1 == o2 and a.shape != b.shape:
+                what = (f"a constant whose shape follows the input's ({tuple(a.shape)} here, {tuple(b.shape)} "
+                        "for another batch size): a value made outside minigrad's ops (zeros_like, a new "
+                        "Tensor(...), .data, .numpy())")
+            else:
+                what = ("a value computed outside minigrad's ops from the model input "
+                        "(through .data, .numpy() or a new Tensor(...))")
+            raise ExportError(
+                f"onnx.export: input {j} of {c1.op} in {c1.where} is {what}; the graph would freeze it. "
+                "Compute it from the input with minigrad ops"
+            )
+        c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
+                             enumerate(zip(c1.inputs, c2.inputs))]
+        c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in
+                              enumerate(zip(c1.outputs, c2.outputs))]
+    return fills
+
+
+def _unsupported(call):
+    reason = NOT_EXPORTED.get(call.op)
+    why = f"it is {reason}" if reason else "it has no ONNX mapping"
+    return ExportError(
+        f"onnx.export: op {call.op}, used in {call.where}, cannot be exported: {why}. "
+        f"Ops that export: {', '.join(sorted(CONVERTERS))}. "
+        "A new mapping goes into minigrad.onnx.converters.CONVERTERS"
+    )
+
+
+def export(model, example_input, path, opset: int = 17, input_names=None, output_names=None,
+           dynamic_batch: bool = True):
+    """Write ``model`` as an ONNX file at ``path`` (atomically) by tracing one forward pass.
+
+    ``example_input`` is a Tensor or array, or a tuple of them for a model of
+    several inputs; ``model`` is a ``Layer`` (traced in eval mode: Dropout is the
+    identity, BatchNorm uses its running statistics; its modes are restored
+    after) or any callable built from minigrad ops. With ``dynamic_batch`` the
+    first axis of every input is the symbolic dimension ``"batch"``. The graph is
+    checked with ``onnx.checker.check_model`` before it is written; the
+    ``onnx.ModelProto`` is returned.
+    """
+    onnx = _onnx()
+    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
+        raise ValueError(
+            f"onnx.export: Invalid opset: {opset!r} (expected an int from {MIN_OPSET} to "
+            f"{onnx.defs.onnx_opset_version()})"
+        )
+    if not callable(model):
+        raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
+    inputs = _as_inputs(example_input)
+    if dynamic_batch and any(x.ndim == 0 for x in inputs):
+        raise ValueError("onnx.export: dynamic_batch=True needs inputs with a batch axis; got a 0-d input")
+    in_names = _names(input_names, len(inputs), "input", "input_names")
+    first, second, entry_names = _trace_twice(model, inputs, dynamic_batch)
+    out_names = _names(output_names, len(first[2]), "output", "output_names")
+    clash = set(in_names) & set(out_names)
+    if clash:
+        raise ValueError(f"onnx.export: {sorted(clash)[0]!r} is both an input and an output name")
+    for call in first[1]:
+        if call.op not in CONVERTERS:
+            raise _unsupported(call)
+    fills = _align(first, second)
+    graph = _build_graph(Graph(opset), first, second, fills, entry_names, in_names, out_names, dynamic_batch)
+    proto = onnx.helper.make_model_gen_version(graph, producer_name="minigrad",
+                                               opset_imports=[onnx.helper.make_opsetid("", opset)])
+    onnx.checker.check_model(proto, full_check=True)
+    with atomic_file(os.fspath(path), suffix=".onnx") as f:
+        f.write(proto.SerializeToString())
+    return proto
+
+
+def _trace_twice(model, inputs, dynamic_batch):
+    """(inputs, calls, outputs) of the pass on the example and of the pass on a second input, and the
+    names of the model's parameters and buffers by id; a Layer runs in eval mode and gets its modes back."""
+    from minigrad.nn.layer import Layer
+
+    layer_names, entry_names, modes = {}, {}, []
+    if isinstance(model, Layer):
+        layer_names = {id(layer): name for name, layer in model.named_layers()}
+        entry_names = {id(t): n for n, t in [*model.named_parameters(), *model.named_buffers()]}
+        modes = [(layer, layer.training) for layer in model.layers()]
+        model.eval()
+    try:
+        first = (inputs, *trace(model, inputs, layer_names))
+        inputs2 = tuple(_second_input(x, dynamic_batch) for x in inputs)
+        with np.errstate(all="ignore"):
+            second = (inputs2, *trace(model, inputs2, layer_names))
+    finally:
+        for layer, training in modes:
+            object.__setattr__(layer, "training", training)
+    if len(first[2]) != len(second[2]):
+        raise ExportError("onnx.export: the model returns a different number of outputs for different inputs")
+    origin1, origin2 = _Origins(inputs, first[1]), _Origins(inputs2, second[1])
+    for k, (a, b) in enumerate(zip(first[2], second[2])):
+        if origin1(a) != origin2(b) or (origin1(a) == ("leaf",) and not _same_constant(a, b)):
+            raise ExportError(f"onnx.export: output {k} of the model is not computed from its input by "
+                              "minigrad ops (it changes with the input outside them); the graph would freeze it")
+    return first, second, entry_names
+
+
+def _build_graph(g, first, second, fills, entry_names, in_names, out_names, dynamic_batch):
+    """The ONNX graph of pass ``first``: inputs, one converter per call, constants as initializers."""
+    helper = g.onnx.helper
+    inputs, calls, outputs = first
+    for name in (*in_names, *out_names):
+        g.name(name)
+    values = {id(t): name for t, name in zip(inputs, in_names)}
+    g.array_names.update({id(t.data): name for t, name in zip(inputs, in_names)})
+
+    def value_of(tensor):
+        if id(tensor) in fills:
+            values[id(tensor)] = _filled(g, fills.pop(id(tensor)), in_names[0])
+        elif id(tensor) not in values:  # a constant: a parameter, a buffer, or a number/array made on the way
+            values[id(tensor)] = g.constant(to_numpy(tensor.data), entry_names.get(id(tensor), "const"))
+        return values[id(tensor)]
+
+    for call in calls:
+        results = CONVERTERS[call.op](g, call, [value_of(t) for t in call.inputs])
+        results = [results] if isinstance(results, str) else list(results)
+        for out, name in zip(call.outputs, results):
+            values.setdefault(id(out), name)
+            g.array_names.setdefault(id(out.data), name)
+    for name, out in zip(out_names, outputs):
+        g.nodes.append(helper.make_node("Identity", [value_of(out)], [name], name=g.name("output")))
+
+    batch_sizes = {x.shape[0] for x in inputs} if dynamic_batch else set()
+
+    def declared(name, tensor, dynamic):
+        dims = [("batch" if i == 0 and n in batch_sizes else f"{name}_dim{i}") if i in dynamic else int(n)
+                for i, n in enumerate(tensor.shape)]
+        return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype)), dims)
+
+    return helper.make_graph(
+        g.nodes, "minigrad",
+        [declared(n, x, {0} if dynamic_batch else set()) for n, x in zip(in_names, inputs)],
+        [declared(n, o, _output_dynamic(o, o2)) for n, o, o2 in zip(out_names, outputs, second[2])],
+        g.initializers,
+    )
+
+
+def _output_dynamic(a, b):
+    return {i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n}
+
+
+def _filled(g, spec, first_input):
+    """ConstantOfShape for a batch-sized constant of one value, its batch axes read from the first input."""
+    fill, dims = spec
+    batch = g.node("Slice", [g.node("Shape", [first_input]), g.ints([0], "starts"), g.ints([1], "ends")])
+    parts = [g.ints([d], "dim") if isinstance(d, int) else
+             (batch if d[1] == 1 else g.node("Mul", [batch, g.ints([d[1]], "times")])) for d in dims]
+    shape = parts[0] if len(parts) == 1 else g.node("Concat", parts, axis=0)
+    return g.node("ConstantOfShape", [shape], value=g.onnx.numpy_helper.from_array(fill, "fill"))

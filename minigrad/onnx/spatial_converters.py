@@ -1,0 +1,71 @@
+"""ONNX mappings of the image ops: convolutions, pooling, padding (registered into ``CONVERTERS``).
+
+minigrad's ``Geometry`` holds the padding as ((top, bottom), (left, right)), with
+pooling's ``ceil_mode`` already turned into extra bottom/right padding, so every
+node below uses explicit ``pads`` ([top, left, bottom, right]) and floor sizes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.onnx.converters import NOT_EXPORTED, converts
+
+NOT_EXPORTED.update({
+    "Conv2dWeight": "the weight derivative of a convolution, used by backward passes",
+    "MaxPoolScatter": "the derivative of max pooling, used by backward passes",
+    "MaxPoolGather": "the second derivative of max pooling, used by backward passes",
+    "AvgPoolAdjoint": "the derivative of average pooling, used by backward passes",
+})
+
+
+def _window(geo):
+    (top, bottom), (left, right) = geo.padding
+    return {"kernel_shape": [int(k) for k in geo.kernel], "strides": [int(s) for s in geo.stride],
+            "pads": [int(top), int(left), int(bottom), int(right)]}
+
+
+@converts("Conv2d")
+def _conv2d(g, call, x):
+    geo = call.params["geo"]
+    return g.node("Conv", x, dilations=[int(d) for d in geo.dilation], group=int(geo.groups), **_window(geo))
+
+
+@converts("ConvTranspose2d")
+def _conv_transpose2d(g, call, x):
+    geo, out_hw = call.params["geo"], call.params["out_hw"]
+    # ONNX's size: s (n - 1) + output_padding + d (k - 1) + 1 - pads; the rest of out_hw is output_padding.
+    extra = [int(o - (s * (n - 1) + d * (k - 1) + 1 - lo - hi))
+             for o, n, s, d, k, (lo, hi) in zip(out_hw, call.inputs[0].shape[2:], geo.stride, geo.dilation,
+                                                geo.kernel, geo.padding)]
+    return g.node("ConvTranspose", x, dilations=[int(d) for d in geo.dilation], group=int(geo.groups),
+                  output_padding=extra, **_window(geo))
+
+
+@converts("MaxPool2d")
+def _max_pool2d(g, call, x):
+    geo = call.params["geo"]
+    return g.node("MaxPool", x, dilations=[int(d) for d in geo.dilation], **_window(geo))
+
+
+@converts("AvgPool2d")
+def _avg_pool2d(g, call, x):
+    # minigrad sums each window of the zero-padded input and scales it by 1/divisor per output
+    # position (PyTorch's divisor rules, ceil_mode included): AveragePool of the padded input
+    # divides by kh*kw, so the graph multiplies back by kh*kw/divisor.
+    geo, scale = call.params["geo"], np.asarray(call.params["scale"])
+    (top, bottom), (left, right) = geo.padding
+    padded = x[0]
+    if top or bottom or left or right:
+        padded = g.node("Pad", [x[0], g.ints([0, 0, top, left, 0, 0, bottom, right], "pads")], mode="constant")
+    y = g.node("AveragePool", [padded], kernel_shape=[int(k) for k in geo.kernel],
+               strides=[int(s) for s in geo.stride])
+    factor = (geo.kernel[0] * geo.kernel[1] * scale[:, :, 0]).astype(call.inputs[0].dtype)
+    return g.node("Mul", [y, g.constant(factor, "divisor")])
+
+
+@converts("Pad")
+def _pad(g, call, x):
+    widths = call.params["widths"]
+    pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
+    value = g.scalar(call.params.get("value", 0.0), np.dtype(call.inputs[0].dtype), "value")
+    return g.node("Pad", [x[0], g.ints(pads, "pads"), value], mode="constant")

@@ -1,0 +1,253 @@
+"""The multi-process cases of the distributed tests: run as ``mpiexec -n 2 python mpi_worker.py CASE``.
+
+Each case checks itself on every rank with plain asserts; a failed assert is an
+uncaught exception, which aborts the whole job (non-zero exit, traceback printed).
+A rank that gets through prints ``CASE ok rank R``, and the test looks for every rank's line.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import distributed as dist
+from minigrad.data import ArrayDataset, DataLoader
+from minigrad.nn import BatchNorm1d, Linear, Network, ReLU
+from minigrad.nn.functional import cross_entropy
+from minigrad.optim import SGD
+
+
+def collectives():
+    rank, size = dist.get_rank(), dist.get_world_size()
+    assert size == 2 and rank in (0, 1)
+    x = np.array([1.5, -2.0, 3.0], dtype=np.float32) * (rank + 1)
+    total = dist.all_reduce(x, "sum")
+    assert total.dtype == np.float32 and np.array_equal(total, np.array([4.5, -6.0, 9.0], np.float32))
+    assert np.array_equal(x, np.array([1.5, -2.0, 3.0], np.float32) * (rank + 1)), "the input must be unchanged"
+    mean = dist.all_reduce(x, "mean")
+    assert mean.dtype == np.float32 and np.allclose(mean, [2.25, -3.0, 4.5])
+    assert np.array_equal(dist.all_reduce(x, "max"), [3.0, -2.0, 6.0])
+    ints = dist.all_reduce(np.array([rank, 7], dtype=np.int64), "sum")
+    assert ints.dtype == np.int64 and ints.tolist() == [1, 14]
+    assert dist.all_reduce(np.array([rank + 1, 3]), "mean").tolist() == [1.5, 3.0]
+    t = dist.all_reduce(mg.tensor([[1.0, 2.0]]) * (rank + 1), "sum")
+    assert isinstance(t, mg.Tensor) and t.dtype == np.float32 and t.numpy().tolist() == [[3.0, 6.0]]
+    assert dist.all_reduce(rank + 1) == 3 and dist.all_reduce(0.5 * rank, "max") == 0.5
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2] * (rank + 1)   # not contiguous
+    assert np.array_equal(dist.all_reduce(strided), np.arange(12.0).reshape(3, 4)[:, ::2] * 3)
+
+    b = dist.broadcast(np.full((2, 3), float(rank), dtype=np.float64), src=1)
+    assert b.dtype == np.float64 and np.all(b == 1.0)
+    assert dist.broadcast(mg.tensor([10.0 * rank + 1]), src=0).numpy().tolist() == [1.0]
+    try:
+        dist.broadcast(np.zeros(2 + rank, dtype=np.float32))
+    except ValueError as exc:
+        assert "rank 0: (2,) float32; rank 1: (3,) float32" in str(exc), exc
+    else:
+        raise AssertionError("broadcast of different shapes must fail on every rank")
+    assert dist.all_gather_object({"rank": rank}) == [{"rank": 0}, {"rank": 1}]
+    assert dist.broadcast_object("from one" if rank == 1 else None, src=1) == "from one"
+    dist.barrier()
+    _sampler_cases(rank, size)
+
+
+def _sampler_cases(rank, size):
+    for n in (10, 11, 1):
+        for shuffle in (True, False):
+            for drop_last in (False, True):
+                if drop_last and n < size:
+                    continue
+                sampler = dist.DistributedSampler(range(n), shuffle=shuffle, seed=3, drop_last=drop_last)
+                per_epoch = []
+                for epoch in (0, 1):
+                    sampler.set_epoch(epoch)
+                    mine = sampler.indices().tolist()
+                    assert len(mine) == len(sampler)
+                    shards = dist.all_gather_object(mine)
+                    per_epoch.append(shards)
+                    assert len(shards[0]) == len(shards[1]), "every rank takes the same number of steps"
+                    union = [i for shard in shards for i in shard]
+                    if drop_last:
+                        assert len(set(union)) == len(union) == (n // size) * size, "disjoint shards"
+                    else:
+                        assert set(union) == set(range(n)), "every sample is seen"
+                        padded = len(union) - n
+                        assert padded == (-n) % size and len(set(union)) == n
+                    if n % size == 0:
+                        assert not set(shards[0]) & set(shards[1]), "disjoint shards"
+                if shuffle and n > 2:
+                    assert per_epoch[0] != per_epoch[1], "set_epoch reshuffles"
+                elif not shuffle:
+                    assert per_epoch[0] == per_epoch[1]
+    # Through a DataLoader: the two ranks' batches of 4 make up the global batch of 8.
+    data = np.arange(16, dtype=np.float32).reshape(16, 1)
+    sampler = dist.DistributedSampler(data, shuffle=True, seed=5)
+    loader = DataLoader(ArrayDataset(data, np.arange(16)), batch_size=4, sampler=sampler)
+    batches = [y.numpy().tolist() for _, y in loader]
+    everyone = dist.all_gather_object(batches)
+    global_order = np.random.default_rng([5, 0]).permutation(16)
+    for k in range(len(batches)):
+        assert sorted(everyone[0][k] + everyone[1][k]) == sorted(global_order[8 * k:8 * k + 8].tolist())
+
+
+def _model(seed, hidden=(12, 8), batch_norm=False):
+    mg.manual_seed(seed)
+    layers = []
+    width = 6
+    for h in hidden:
+        layers += [Linear(width, h), ReLU()] + ([BatchNorm1d(h)] if batch_norm else [])
+        width = h
+    layers.append(Linear(width, 3))
+    return Network(*layers)
+
+
+def ddp():
+    rank, size = dist.get_rank(), dist.get_world_size()
+    # Different weights on each rank before wrapping; rank 0's everywhere after.
+    model = _model(seed=rank, batch_norm=True)
+    model.layers()[3].running_mean.data[...] = rank + 1.0
+    wrapped = dist.DistributedDataParallel(model, bucket_cap_mb=200 / 2**20)   # 200-byte buckets: several
+    assert len(wrapped.reducer.buckets) > 2
+    reference = _model(seed=0, batch_norm=True)
+    for p, q in zip(model.parameters(), reference.parameters()):
+        assert np.array_equal(p.numpy(), q.numpy())
+    assert np.all(model.layers()[3].running_mean.numpy() == 1.0), "buffers come from rank 0"
+
+    # The average of the ranks' gradients, checked against the gradient of the whole batch.
+    rng = np.random.default_rng(11)
+    x_all = rng.standard_normal((8, 6)).astype(np.float32)
+    y_all = rng.integers(0, 3, 8)
+    mine = slice(4 * rank, 4 * rank + 4)
+    loss = cross_entropy(wrapped(mg.tensor(x_all[mine])), mg.tensor(y_all[mine]))
+    loss.backward()
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    assert wrapped.reducer.syncs == 1
+    for p, g in zip(model.parameters(), grads):
+        local = [dist.all_gather_object(g.tolist())]
+        assert local[0][0] == local[0][1], "every rank holds the same averaged gradient"
+    # BatchNorm uses each rank's own batch statistics, so compare with a hand average of per-rank gradients.
+    for r in range(size):
+        ref = _model(seed=0, batch_norm=True)
+        ref_loss = cross_entropy(ref(mg.tensor(x_all[4 * r:4 * r + 4])), mg.tensor(y_all[4 * r:4 * r + 4]))
+        ref_loss.backward()
+        if r == 0:
+            summed = [p.grad.numpy().copy() for p in ref.parameters()]
+        else:
+            summed = [s + p.grad.numpy() for s, p in zip(summed, ref.parameters())]
+    for g, s in zip(grads, summed):
+        np.testing.assert_allclose(g, s / size, rtol=1e-5, atol=1e-7)
+
+    # no_sync: local accumulation, then one averaged step over both backward passes.
+    model.zero_grad()
+    with wrapped.no_sync():
+        cross_entropy(wrapped(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+    local = [p.grad.numpy().copy() for p in model.parameters()]
+    cross_entropy(wrapped(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+    for p, loc in zip(model.parameters(), local):
+        both = dist.all_reduce(2 * loc, "mean")
+        np.testing.assert_allclose(p.grad.numpy(), both, rtol=1e-5, atol=1e-7)
+
+    # A parameter the forward does not use: an error at the next forward, on every rank, unless asked for.
+    class TwoHeads(Network):
+        def forward(self, x):
+            return self[0](x)
+
+    heads = TwoHeads(Linear(6, 3), Linear(6, 3))
+    plain = dist.DistributedDataParallel(heads)
+    cross_entropy(plain(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+    try:
+        plain(mg.tensor(x_all[mine]))
+    except RuntimeError as exc:
+        assert "gave no gradient to 1.weight, 1.bias" in str(exc) and "find_unused_parameters=True" in str(exc), exc
+    else:
+        raise AssertionError("an unused parameter must be reported")
+    heads2 = TwoHeads(Linear(6, 3), Linear(6, 3))
+    found = dist.DistributedDataParallel(heads2, find_unused_parameters=True)
+    for _ in range(2):
+        heads2.zero_grad()
+        cross_entropy(found(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+        assert np.all(heads2[1].weight.grad.numpy() == 0) and heads2[0].weight.grad is not None
+
+    # Training keeps the replicas identical, bit for bit.
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for step in range(5):
+        opt.zero_grad()
+        cross_entropy(wrapped(mg.tensor(x_all[mine] + step)), mg.tensor(y_all[mine])).backward()
+        opt.step()
+    weights = [p.numpy().tolist() for p in model.parameters()]
+    everyone = dist.all_gather_object(weights)
+    assert everyone[0] == everyone[1]
+
+
+def equivalence(steps="100", per_rank="16"):
+    """N ranks at batch B against one process at batch N*B over the same sample order."""
+    steps, per_rank = int(steps), int(per_rank)
+    rank, size = dist.get_rank(), dist.get_world_size()
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.standard_normal((n, 6)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(np.int64) + (x[:, 3] > 1).astype(np.int64)
+    dataset = ArrayDataset(x, y)
+
+    def run(model, batch, num_replicas, rank_):
+        opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+        sampler = dist.DistributedSampler(dataset, shuffle=True, seed=7, drop_last=True,
+                                          num_replicas=num_replicas, rank=rank_)
+        loader = DataLoader(dataset, batch_size=batch, sampler=sampler, drop_last=True)
+        done, epoch = 0, 0
+        while done < steps:
+            sampler.set_epoch(epoch)
+            for xb, yb in loader:
+                opt.zero_grad()
+                cross_entropy(model(xb), yb).backward()
+                opt.step()
+                done += 1
+                if done == steps:
+                    break
+            epoch += 1
+        return [p.numpy().copy() for p in model.parameters()]
+
+    distributed = run(dist.DistributedDataParallel(_model(seed=rank), bucket_cap_mb=300 / 2**20),
+                      per_rank, None, None)
+    everyone = dist.all_gather_object([w.tolist() for w in distributed])
+    assert everyone[0] == everyone[1], "the replicas must stay identical"
+    if rank == 0:
+        single = run(_model(seed=0), per_rank * size, 1, 0)
+        worst = max(float(np.linalg.norm(a - b) / np.linalg.norm(b)) for a, b in zip(distributed, single))
+        moved = min(float(np.linalg.norm(a - b) / np.linalg.norm(b))   # the weight matrices (biases start at 0)
+                    for a, b in zip(distributed, [p.numpy() for p in _model(seed=0).parameters()]) if b.ndim == 2)
+        print(f"equivalence: worst relative difference {worst:.2e} after {steps} steps; "
+              f"the weights moved by at least {moved:.2e} of their norm")
+        assert moved > 1e-2, "training must actually move the weights"
+        assert worst < 1e-5, worst
+
+
+def raises():
+    if dist.get_rank() == 1:
+        raise ValueError("boom from rank 1")
+    dist.barrier()   # rank 0 would wait here forever without the abort
+
+
+def mismatch():
+    rank = dist.get_rank()
+    model = _model(seed=0, hidden=(12, 8) if rank == 0 else (12, 9))
+    try:
+        dist.DistributedDataParallel(model)
+    except RuntimeError as exc:
+        message = str(exc)
+        assert "the ranks hold different models" in message, message
+        assert "rank 1: parameter 2.weight (12, 9) float32 on cpu where rank 0 has parameter 2.weight (12, 8)" \
+            in message, message
+        print(f"mismatch error on rank {rank}: {message}", flush=True)
+    else:
+        raise AssertionError("different models must be refused")
+
+
+CASES = {"collectives": collectives, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch}
+
+if __name__ == "__main__":
+    case = sys.argv[1]
+    dist.init()
+    CASES[case](*sys.argv[2:])
+    print(f"{case} ok rank {dist.get_rank()}", flush=True)

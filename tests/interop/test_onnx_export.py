@@ -1,0 +1,240 @@
+"""minigrad.onnx.export: the graph passes onnx.checker and ONNX Runtime agrees with minigrad to 1e-5."""
+import importlib
+import pkgutil
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.autograd.function import Function
+from minigrad.onnx import CONVERTERS, NOT_EXPORTED, ExportError, export
+
+RNG = np.random.default_rng(0)
+
+
+def _run(path, feeds):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def _check_export(tmp_path, model, shape, batches=(4, 7, 1), dtype=np.float32, opset=17, make=None):
+    make = make or (lambda n: RNG.standard_normal((n, *shape)).astype(dtype))
+    path = tmp_path / "model.onnx"
+    proto = export(model, mg.Tensor(make(batches[0])), path, opset=opset)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    for n in batches:  # fresh inputs, other batch sizes
+        x = make(n)
+        got = _run(path, {"input": x})
+        expected = model(mg.Tensor(x))
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        for g, e in zip(got, expected):
+            assert g.shape == e.shape and g.dtype == e.dtype
+            np.testing.assert_allclose(g, e.numpy(), rtol=1e-5, atol=1e-5)
+    return proto
+
+
+def test_mlp_with_batchnorm_dropout_and_log_softmax(tmp_path):
+    model = nn.Network(nn.Flatten(), nn.Linear(12, 16), nn.ReLU(), nn.BatchNorm1d(16), nn.Dropout(0.5),
+                       nn.Linear(16, 8), nn.LeakyReLU(0.1), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 3),
+                       nn.LogSoftmax())
+    for _ in range(3):  # training mode: running statistics move, dropout is active
+        model(mg.randn(16, 3, 4))
+    export(model, mg.randn(2, 3, 4), tmp_path / "trained.onnx")  # traced in eval mode...
+    assert model.training and model[4].training  # ...and the training mode is back afterwards
+    proto = _check_export(tmp_path, model.eval(), (3, 4))
+    ops = [node.op_type for node in proto.graph.node]
+    assert "LogSoftmax" in ops and "Relu" in ops and "Dropout" not in ops
+
+
+def test_softmax_tanh_identity_and_float64(tmp_path):
+    model = nn.Network(nn.Linear(5, 4, dtype="float64"), nn.Tanh(), nn.Identity(), nn.Softmax())
+    _check_export(tmp_path, model, (5,), dtype=np.float64)
+
+
+W = mg.randn(5, 3)
+W3 = mg.randn(2, 5, 3)
+IDX = np.array([4, 0, 2, 2])
+
+# name -> forward built from minigrad ops (x has shape (batch, 5)); together they use every converter.
+OP_CASES = {
+    "arithmetic": lambda x: ((x + 1.5) * x - x / 3.0 - 2.0 / (x * x + 1.0)) * -x,
+    "powers": lambda x: x ** 2 + (x * x + 0.5) ** 0.5 + mg.pow(x.abs() + 1.0, x * 0.5) + x ** 3,
+    "functions": lambda x: mg.exp(x) + mg.log(x.abs() + 0.1) + mg.sqrt(x.abs()) + mg.sin(x) * mg.cos(x)
+    + mg.tanh(x) + mg.sigmoid(x) + mg.softplus(x),
+    "activations": lambda x: mg.relu(x) + mg.leaky_relu(x, 0.2) + mg.clip(x, -0.5, 0.7) + mg.clip(x, None, 0.1)
+    + mg.clip(x, -0.2, None),
+    "matmul": lambda x: mg.concat([x @ W, mg.matmul(mg.stack([x, x * 2.0], axis=0), W3).reshape(-1, 3)], 0),
+    "reductions": lambda x: mg.concat([x.sum(axis=1, keepdims=True), x.mean(axis=-1, keepdims=True),
+                                       x.max(axis=1, keepdims=True), x.min(axis=1, keepdims=True),
+                                       x.logsumexp(axis=1, keepdims=True), x.var(axis=1, keepdims=True),
+                                       x[:, :1] * x.sum(), x[:, :1] * x.mean()], 1),
+    "shapes": lambda x: mg.concat(
+        [x.reshape(-1, 5, 1).transpose(0, 2, 1).squeeze(1), mg.expand_dims(x, 1).reshape(x.shape[0], 5),
+         mg.stack([x, x], axis=2).reshape(x.shape[0], 10)[:, ::2]], 1),
+    "split": lambda x: mg.concat(list(mg.split(x, [1, 3], axis=1))[::-1] + list(mg.split(x[:, :4], 2, axis=1)), 1),
+    "indexing": lambda x: mg.concat([x[:, 1:4], x[..., -2:], x[:, ::-2], x[:, 3, None], x[:, None, 2][:, 0, None],
+                                     x[:, IDX], x[:, -1].reshape(-1, 1)], 1),
+    "broadcast": lambda x: mg.broadcast_to(x.reshape(-1, 1, 5), (x.shape[0], 3, 5)).sum(axis=1)
+    + mg.sum_to(mg.broadcast_to(W[:, :1].reshape(1, 5), (2, 5)), (1, 5)),
+    "selection": lambda x: mg.where(x > 0.1, x, x * 0.5) + mg.maximum(x, 0.2) + mg.minimum(x, -0.3)
+    + mg.where(x <= -0.2, 1.0, 0.0) + (x >= 0.5).astype("float32") + (x < 0).astype("float32")
+    + (x == x).astype("float32") + (x != 0.25).astype("float32")
+    + mg.where(((x > 0) & (x < 0.5)) | ~(x > -0.5), x, 2.0),
+    "argmax": lambda x: mg.stack([x.argmax(axis=1), x.argmin(axis=1)], 1).astype("float32") + x[:, :1] * 0.0
+    + mg.argmax(x, axis=None, keepdims=False).astype("float32"),
+    "softmax": lambda x: nn.functional.softmax(x, axis=1) + nn.functional.log_softmax(x, axis=0),
+    "scalar": lambda x: x.sum() * 0.5 + 1.0,
+    "casts": lambda x: x.astype("float64").exp().astype("float32") + x.to("cpu"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OP_CASES))
+@pytest.mark.parametrize("opset", [17, 18])
+def test_each_op_exports_and_agrees(tmp_path, name, opset):
+    fn = OP_CASES[name]
+    if name in ("argmax", "softmax"):  # values reduced over the batch axis depend on the batch size
+        _check_export(tmp_path, fn, (5,), batches=(4, 6), opset=opset)
+    else:
+        _check_export(tmp_path, fn, (5,), opset=opset)
+
+
+def test_several_inputs_and_outputs_with_names(tmp_path):
+    lin = nn.Linear(3, 2)
+
+    def model(a, b):
+        return lin(a) * b, a.sum(axis=1)
+
+    a, b = RNG.standard_normal((4, 3)).astype(np.float32), RNG.standard_normal((4, 2)).astype(np.float32)
+    export(model, (a, b), tmp_path / "m.onnx", input_names=["a", "b"], output_names=["y", "s"])
+    a2, b2 = RNG.standard_normal((9, 3)).astype(np.float32), RNG.standard_normal((9, 2)).astype(np.float32)
+    y, s = _run(tmp_path / "m.onnx", {"a": a2, "b": b2})
+    ey, es = model(mg.tensor(a2), mg.tensor(b2))
+    np.testing.assert_allclose(y, ey.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(s, es.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_fixed_batch_export(tmp_path):
+    model = nn.Network(nn.Linear(3, 2))
+    proto = export(model, mg.randn(4, 3), tmp_path / "m.onnx", dynamic_batch=False)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 4
+    x = RNG.standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", {"input": x})[0], model(mg.tensor(x)).numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_parameters_keep_their_names(tmp_path):
+    model = nn.Network(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+    proto = export(model, mg.randn(4, 3), tmp_path / "m.onnx")
+    names = {init.name for init in proto.graph.initializer}
+    assert {"0.weight", "0.bias", "2.weight", "2.bias"} <= names
+
+
+class _WithLoss(nn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(3, 2)
+
+    def forward(self, x):
+        y = self.head(x)
+        return nn.functional.cross_entropy(y, mg.tensor(np.zeros(len(x), dtype=np.int64)))
+
+
+def test_an_unsupported_op_is_named_with_where_it_was_used(tmp_path):
+    with pytest.raises(ExportError, match=r"op SoftmaxCrossEntropy, used in the model \(_WithLoss\.forward, "
+                                          r".*test_onnx_export\.py:\d+\).*training loss"):
+        export(_WithLoss(), mg.randn(4, 3), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+class _Frozen(nn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        y = self.fc(x)
+        return y * mg.tensor((y.data > 0).astype(np.float32))  # a mask computed outside the ops
+
+
+def test_a_value_computed_outside_the_ops_is_refused_not_frozen(tmp_path):
+    with pytest.raises(ExportError, match=r"input 1 of Mul in the model \(_Frozen\.forward.*outside minigrad's ops"):
+        export(_Frozen(), mg.randn(4, 3), tmp_path / "m.onnx")
+
+
+def test_a_batch_sized_constant_of_one_value_follows_the_batch(tmp_path):
+    def model(x):  # a zero state as recurrent layers make it, and a filled block twice the batch long
+        return mg.concat([x + mg.zeros(x.shape), mg.full((2 * x.shape[0], 3), 0.5)[::2] * x], axis=1)
+
+    proto = _check_export(tmp_path, model, (3,))
+    assert "ConstantOfShape" in [node.op_type for node in proto.graph.node]
+
+
+def test_a_batch_sized_constant_of_several_values_is_refused(tmp_path):
+    def model(x):
+        return x + mg.tensor(np.arange(x.size, dtype=np.float32).reshape(x.shape))
+
+    with pytest.raises(ExportError, match=r"shape follows the input's \(\(4, 3\) here, \(5, 3\)"):
+        export(model, mg.randn(4, 3), tmp_path / "m.onnx")
+    export(model, mg.randn(4, 3), tmp_path / "m.onnx", dynamic_batch=False)
+
+
+def test_value_dependent_control_flow_is_refused(tmp_path):
+    def model(x):
+        return x.exp() if float(x[0, 0].item()) > 0 else x.sin()
+
+    x = mg.tensor(np.full((4, 3), -1.0, dtype=np.float32))
+    x.data[0] = 10.0  # the rolled second input has another sign of the sum
+    with pytest.raises(ExportError, match="applies different ops to different inputs"):
+        export(model, x, tmp_path / "m.onnx", dynamic_batch=False)
+
+
+def test_bad_arguments(tmp_path):
+    model = nn.Network(nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="Invalid opset: 9"):
+        export(model, mg.randn(4, 3), tmp_path / "m.onnx", opset=9)
+    with pytest.raises(ValueError, match="input_names must be 1 distinct"):
+        export(model, mg.randn(4, 3), tmp_path / "m.onnx", input_names=["a", "b"])
+    with pytest.raises(TypeError, match="example input 0 is a list"):
+        export(model, [[1.0, 2.0, 3.0]], tmp_path / "m.onnx")
+
+
+def _all_function_classes():
+    import minigrad
+
+    for module in pkgutil.walk_packages(minigrad.__path__, "minigrad."):
+        if module.name.split(".")[1] not in ("onnx", "io", "cli", "train", "__main__", "lab"):
+            importlib.import_module(module.name)
+    seen, todo = set(), [Function]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen and sub.__module__.startswith("minigrad.") and not sub.__name__.startswith("_"):
+                seen.add(sub)
+                todo.append(sub)
+    return seen
+
+
+def test_every_op_class_has_a_mapping_or_a_reason():
+    missing = sorted(c.__name__ for c in _all_function_classes()
+                     if c.__name__ not in CONVERTERS and c.__name__ not in NOT_EXPORTED)
+    assert missing == [], f"op classes without an ONNX mapping in minigrad.onnx.converters: {missing}"
+
+
+def test_a_model_on_any_device_exports(tmp_path, device):
+    model = nn.Network(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2)).to(device).eval()
+    export(model, mg.randn(4, 3).to(device), tmp_path / "m.onnx")
+    x = RNG.standard_normal((6, 3)).astype(np.float32)
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", {"input": x})[0],
+                               model(mg.tensor(x).to(device)).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_an_output_made_outside_the_ops_is_refused(tmp_path):
+    def model(x):
+        return mg.tensor(x.data * 2.0)
+
+    with pytest.raises(ExportError, match="output 0 of the model is not computed from its input"):
+        export(model, mg.randn(4, 3), tmp_path / "m.onnx")

@@ -1,0 +1,187 @@
+"""minigrad.io: safetensors files in minigrad's and PyTorch's layouts, round trips through PyTorch."""
+import os
+
+import numpy as np
+import pytest
+import safetensors.numpy
+import safetensors.torch
+import torch
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.io import load_safetensors, save_safetensors
+
+
+def _mlp():
+    return nn.Network(nn.Linear(6, 5), nn.ReLU(), nn.BatchNorm1d(5), nn.Dropout(0.2), nn.Linear(5, 4),
+                      nn.Tanh(), nn.Linear(4, 3))
+
+
+def _torch_mlp():
+    return torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.BatchNorm1d(5),
+                               torch.nn.Dropout(0.2), torch.nn.Linear(5, 4), torch.nn.Tanh(),
+                               torch.nn.Linear(4, 3))
+
+
+def _trained_stats(model, features=6, dtype="float32"):
+    """Move BatchNorm's running statistics away from their initial values."""
+    model.train()
+    for _ in range(3):
+        model(mg.randn(8, features).astype(dtype))
+    model.eval()
+    return model
+
+
+def _assert_same_state(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    assert list(sa) == list(sb)
+    for key in sa:
+        assert sa[key].dtype == sb[key].dtype and np.array_equal(sa[key], sb[key]), key
+
+
+def test_mlp_round_trip_through_pytorch_is_bit_identical(tmp_path):
+    model = _trained_stats(_mlp())
+    save_safetensors(model, tmp_path / "mlp.safetensors", layout="torch")
+
+    torch_model = _torch_mlp().eval()
+    torch_model.load_state_dict(safetensors.torch.load_file(tmp_path / "mlp.safetensors"))  # strict
+    np.testing.assert_array_equal(torch_model[0].weight.detach().numpy(), model[0].weight.numpy().T)
+
+    x = np.random.default_rng(1).standard_normal((7, 6)).astype(np.float32)
+    with torch.no_grad():
+        torch_out = torch_model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(mg.tensor(x)).numpy(), torch_out, rtol=1e-5, atol=1e-6)
+
+    safetensors.torch.save_file(torch_model.state_dict(), tmp_path / "from_torch.safetensors")
+    back = _mlp().eval()
+    result = load_safetensors(tmp_path / "from_torch.safetensors", back, layout="torch")
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    _assert_same_state(model, back)
+    assert np.array_equal(back(mg.tensor(x)).numpy(), model(mg.tensor(x)).numpy())
+
+
+def test_pytorch_weights_load_into_minigrad(tmp_path):
+    torch.manual_seed(0)
+    torch_model = _torch_mlp()
+    torch_model.train()
+    torch_model(torch.randn(8, 6))  # running statistics away from 0 and 1
+    torch_model.eval()
+    safetensors.torch.save_file(torch_model.state_dict(), tmp_path / "t.safetensors")
+    model = _mlp().eval()
+    load_safetensors(tmp_path / "t.safetensors", model, layout="torch")
+    np.testing.assert_array_equal(model[4].weight.numpy(), torch_model[4].weight.detach().numpy().T)
+    np.testing.assert_array_equal(model[2].running_var.numpy(), torch_model[2].running_var.numpy())
+    x = torch.randn(5, 6)
+    with torch.no_grad():
+        expected = torch_model(x).numpy()
+    np.testing.assert_allclose(model(mg.tensor(x.numpy())).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_minigrad_layout_round_trip_keeps_names_dtypes_and_metadata(tmp_path):
+    model = _trained_stats(nn.Network(nn.Linear(3, 2, dtype="float64"), nn.BatchNorm1d(2, dtype="float64")),
+                           features=3, dtype="float64")
+    path = tmp_path / "m.safetensors"
+    save_safetensors(model, path, metadata={"epoch": "3"})
+    state = load_safetensors(path)
+    assert sorted(state) == sorted(model.state_dict())  # safetensors orders entries itself
+    for key, value in model.state_dict().items():
+        assert state[key].dtype == np.float64 and np.array_equal(state[key], value)
+        assert state[key].flags.writeable
+    assert state["0.weight"].shape == (3, 2)  # minigrad's (in, out), not transposed
+    with safetensors.safe_open(path, framework="np") as f:
+        assert f.metadata() == {"epoch": "3", "minigrad.layout": "minigrad"}
+    fresh = nn.Network(nn.Linear(3, 2, dtype="float64"), nn.BatchNorm1d(2, dtype="float64"))
+    load_safetensors(path, fresh)  # layout read from the file
+    _assert_same_state(model, fresh)
+
+
+def test_a_state_dict_of_tensors_and_arrays_saves(tmp_path):
+    path = tmp_path / "s.safetensors"
+    save_safetensors({"a": mg.tensor([1.0, 2.0]), "b": np.arange(6, dtype=np.int64).reshape(2, 3)}, path)
+    state = load_safetensors(path)
+    assert state["a"].dtype == np.float32 and state["a"].tolist() == [1.0, 2.0]
+    assert state["b"].dtype == np.int64 and state["b"].shape == (2, 3)
+
+
+def test_torch_layout_needs_the_model(tmp_path):
+    with pytest.raises(ValueError, match="needs the model"):
+        save_safetensors(_mlp().state_dict(), tmp_path / "x.safetensors", layout="torch")
+    save_safetensors(_mlp(), tmp_path / "t.safetensors", layout="torch")
+    with pytest.raises(ValueError, match="pass model="):
+        load_safetensors(tmp_path / "t.safetensors")
+
+
+def test_bad_arguments_are_named(tmp_path):
+    with pytest.raises(ValueError, match="Invalid layout: 'keras'"):
+        save_safetensors(_mlp(), tmp_path / "x.safetensors", layout="keras")
+    with pytest.raises(TypeError, match="metadata must map str to str"):
+        save_safetensors(_mlp(), tmp_path / "x.safetensors", metadata={"epoch": 3})
+    with pytest.raises(TypeError, match="expected a Layer or a state dict"):
+        save_safetensors([1, 2], tmp_path / "x.safetensors")
+    assert not os.listdir(tmp_path)
+
+
+def test_a_file_without_layout_record_asks_for_one(tmp_path):
+    path = tmp_path / "foreign.safetensors"
+    safetensors.numpy.save_file({"0.weight": np.zeros((2, 2), np.float32)}, str(path))
+    with pytest.raises(ValueError, match=f"{path.name}.*does not record its layout"):
+        load_safetensors(path)
+
+
+def test_a_mismatching_file_names_the_file_and_the_keys(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save_safetensors(nn.Network(nn.Linear(6, 5)), path)
+    with pytest.raises(ValueError, match=r"(?s)m\.safetensors.*missing keys: 2\.weight"):
+        load_safetensors(path, _mlp())
+    result = load_safetensors(path, _mlp(), strict=False)
+    assert "4.weight" in result.missing_keys and result.unexpected_keys == []
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "header", "length"])
+def test_a_damaged_file_is_one_error_naming_it(tmp_path, damage):
+    path = tmp_path / "w.safetensors"
+    save_safetensors(_mlp(), path)
+    data = path.read_bytes()
+    damaged = {"truncated": data[:-7], "empty": b"", "header": data[:8] + b"!" + data[9:],
+               "length": (10 ** 9).to_bytes(8, "little") + data[8:]}[damage]
+    path.write_bytes(damaged)
+    with pytest.raises(ValueError, match=r"w\.safetensors.*not a readable safetensors file"):
+        load_safetensors(path, _mlp())
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
+        load_safetensors(tmp_path / "nothing.safetensors")
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "w.safetensors"
+    save_safetensors(_mlp(), path)
+    before = path.read_bytes()
+
+    def crash(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_safetensors(nn.Network(nn.Linear(2, 2)), path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["w.safetensors"]
+
+
+class _CountingBatchNorm(nn.BatchNorm1d):
+    """A BatchNorm that keeps PyTorch's batch count itself (as BatchNorm2d does)."""
+
+    def __init__(self, n):
+        super().__init__(n)
+        self.register_buffer("num_batches_tracked", mg.tensor(np.array(7, dtype=np.int64)))
+
+
+def test_a_layer_that_keeps_a_torch_only_entry_writes_and_reads_its_own(tmp_path):
+    model = nn.Network(nn.Linear(2, 3), _CountingBatchNorm(3))
+    save_safetensors(model, tmp_path / "c.safetensors", layout="torch")
+    assert safetensors.numpy.load_file(str(tmp_path / "c.safetensors"))["1.num_batches_tracked"] == 7
+    other = nn.Network(nn.Linear(2, 3), _CountingBatchNorm(3))
+    other[1].num_batches_tracked.data[...] = 0
+    load_safetensors(tmp_path / "c.safetensors", other)
+    assert other[1].num_batches_tracked.item() == 7
