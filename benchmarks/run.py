@@ -3,7 +3,7 @@
     python -m benchmarks [--device cpu|cuda] [--quick] [--only CASE[,CASE]] [--json OUT]
                          [--markdown docs/performance.md] [--reps N] [--blas-threads N] [--data-dir DIR]
 
-Cases: mnist, tiny, wide, optim, backward, memory, threads (default: all). Every case
+Cases: mnist, tiny, wide, optim, backward, memory, threads, recurrent (default: all). Every case
 prints one line per measurement and the whole run is written as JSON (machine,
 versions, date, one row per measurement). ``--markdown`` also writes the
 tables into a Markdown file (the repository's is docs/performance.md).
@@ -45,6 +45,7 @@ def _cases():
     from benchmarks.bench_mlp import mnist_epoch, tiny_step, wide_step
     from benchmarks.bench_optim import optimizer_steps
     from benchmarks.bench_threads import threaded_updates
+    from benchmarks.bench_recurrent import recurrent_steps
 
     return {
         "mnist": mnist_epoch,
@@ -54,10 +55,11 @@ def _cases():
         "backward": backward_scaling,
         "memory": training_memory,
         "threads": threaded_updates,
+        "recurrent": recurrent_steps,
     }
 
 
-CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads")
+CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent")
 
 
 def _print_row(row):

@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from minigrad.train.config import OPTIMIZERS, SCHEDULES
+from minigrad.train.config import MODELS, OPTIMIZERS, SCHEDULES
 
 __all__ = ["main", "build_parser"]
 
@@ -24,6 +24,7 @@ examples:
   minigrad train --data-dir ../shared/data                 # the default run: 98.46% on MNIST after 10 epochs
   minigrad train --optimizer sgd --lr 0.05 --momentum 0.9 --schedule step
   minigrad train --dataset fashion-mnist --epochs 20 --out runs/fashion
+  minigrad train --model lstm --out runs/lstm             # sequential MNIST: LSTM(128), 98.30% after 5 epochs
   minigrad train --limit-train 2000 --epochs 3 --hidden 100   # a quick try on 2000 images
   minigrad train --resume                                  # continue runs/mnist/checkpoint.npz
   minigrad train --export-safetensors mlp.safetensors --export-onnx mlp.onnx   # for PyTorch / ONNX Runtime
@@ -78,9 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--limit-train", type=_integer, metavar="N", default=None,
                    help="train on the first N training images only (quick runs and tests); the test set stays whole")
     m = t.add_argument_group("model")
-    m.add_argument("--hidden", type=_hidden, default=(1000, 50), metavar="W1,W2,...",
-                   help="hidden layer widths (default: 1000,50; 'none' for a linear classifier)")
-    m.add_argument("--dropout", type=float, default=0.2, help="dropout after each hidden ReLU (default: 0.2)")
+    m.add_argument("--model", choices=list(MODELS), default="mlp",
+                   help="; ".join(f"{k}: {v.help}" for k, v in MODELS.items()) + " (default: mlp)")
+    m.add_argument("--hidden", type=_hidden, default=None, metavar="W1,W2,...",
+                   help="hidden layer widths (default: 1000,50 for mlp, 'none' for a linear classifier; "
+                        "the LSTM's one width for lstm, default 128)")
+    m.add_argument("--dropout", type=float, default=None,
+                   help="dropout after each hidden ReLU (default: 0.2 for mlp; lstm takes none)")
     o = t.add_argument_group("optimization")
     o.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
                    help="one of: " + ", ".join(OPTIMIZERS) + " (default: adam). lbfgs, newton-cg, cg, bfgs and "
@@ -94,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--schedule", choices=list(SCHEDULES), default="cosine", metavar="NAME",
                    help="learning-rate schedule, stepped every batch: " +
                         "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") + " (default: cosine)")
-    o.add_argument("--epochs", type=_integer, default=10, help="default: 10")
+    o.add_argument("--epochs", type=_integer, default=None, help="default: 10 (lstm: 5)")
     o.add_argument("--batch-size", type=_integer, default=128, help="default: 128")
     r = t.add_argument_group("run")
     r.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N); default: cpu")
@@ -159,10 +164,14 @@ def _terminate_as_interrupt():
 def _train(args, prog) -> int:
     from minigrad.train import TrainConfig
 
+    spec = MODELS[args.model]
     config = TrainConfig(
-        dataset=args.dataset, data_dir=args.data_dir, download=args.download, hidden=args.hidden,
-        dropout=args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
-        weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
+        dataset=args.dataset, data_dir=args.data_dir, download=args.download, model=args.model,
+        hidden=spec.hidden if args.hidden is None else args.hidden,
+        dropout=spec.dropout if args.dropout is None else args.dropout, optimizer=args.optimizer,
+        lr=spec.adam_lr if args.lr is None and args.optimizer == "adam" else args.lr, momentum=args.momentum,
+        weight_decay=args.weight_decay, schedule=args.schedule,
+        epochs=spec.epochs if args.epochs is None else args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
         limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,
         log_every=args.log_every, export_safetensors=args.export_safetensors, export_onnx=args.export_onnx,

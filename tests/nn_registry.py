@@ -12,6 +12,9 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
+from minigrad.nn.projection import LinearT
+from minigrad.ops.recurrent_gates import gru_gates, lstm_gates
+from minigrad.ops.unstack import unstack
 from op_registry import OpInfo, S, away, rnd
 
 F64 = np.float64
@@ -165,4 +168,114 @@ NN_OPS = [
         S(rnd(2, 2), _unit(2, 2), reduction="none"),
     ]),
     OpInfo("nn.BCEWithLogitsLoss", lambda x, t: nn.BCEWithLogitsLoss()(x, t), [S(rnd(4), _unit(4))]),
+]
+
+
+# ---------------------------------------------------------------- recurrent layers and Embedding
+def _recurrent(make_layer, n_state=0):
+    """fn(x, *state, *params): a fresh ``make_layer()`` with the given parameters, run on x and the
+    optional initial state (n_state Tensors: 0, 1, or 2 for an LSTM's (h, c)); its outputs flattened to a tuple."""
+
+    def fn(x, *rest):
+        state, params = rest[:n_state], rest[n_state:]
+        hx = None if not n_state else (state[0] if n_state == 1 else tuple(state))
+        layer = make_layer()
+        for (name, _), value in zip(layer.named_parameters(), params):
+            setattr(layer, name, value)
+        return _flat(layer(x, hx))
+
+    return fn
+
+
+def _flat(out):
+    if isinstance(out, (tuple, list)):
+        return tuple(t for part in out for t in _flat(part))
+    return (out,)
+
+
+def _recurrent_sample(make_layer, x_shape, state_shapes=()):
+    layer = make_layer()
+    params = [0.6 * _rng.standard_normal(p.shape) for _, p in layer.named_parameters()]
+    return S(_rng.standard_normal(x_shape), *[_rng.standard_normal(s) for s in state_shapes], *params)
+
+
+def _rnn_cases(layers, batch_first=False, lstm=False):
+    T, B = 3, 2
+    x = (B, T, 3) if batch_first else (T, B, 3)
+    state = (layers, B, 2)
+    return [("no state", x, ()), ("with state", x, (state, state) if lstm else (state,))]
+
+
+_R = []
+for _cls in ("RNN", "LSTM", "GRU"):
+    _lstm = _cls == "LSTM"
+    _layer_cls = getattr(nn, _cls)
+    for _label, _kw, _L in (("", {}, 1), ("2 layers, ", {"num_layers": 2}, 2),
+                            ("batch_first, ", {"batch_first": True}, 1),
+                            ("2 layers, batch_first, bias=False, ", {"num_layers": 2, "batch_first": True,
+                                                                      "bias": False}, 2)):
+        _make = (lambda c=_layer_cls, kw=_kw: c(3, 2, dtype=F64, **kw))
+        for _case, _x, _states in _rnn_cases(_L, _kw.get("batch_first", False), _lstm):
+            _R.append(OpInfo(f"nn.{_cls}({_label}{_case})", _recurrent(_make, len(_states)),
+                             [_recurrent_sample(_make, _x, _states)]))
+    _cell = getattr(nn, _cls + "Cell")
+    for _label, _kw in (("", {}), ("bias=False, ", {"bias": False})):
+        _make = (lambda c=_cell, kw=_kw: c(3, 2, dtype=F64, **kw))
+        _state = ((2, 2), (2, 2)) if _lstm else ((2, 2),)
+        _R.append(OpInfo(f"nn.{_cls}Cell({_label}with state)", _recurrent(_make, len(_state)),
+                         [_recurrent_sample(_make, (2, 3), _state)]))
+        _R.append(OpInfo(f"nn.{_cls}Cell({_label}no state)", _recurrent(_make, 0),
+                         [_recurrent_sample(_make, (2, 3))]))
+    _make = (lambda c=_cell: c(3, 2, dtype=F64))
+    _R.append(OpInfo(f"nn.{_cls}Cell(unbatched)", _recurrent(_make, 0), [_recurrent_sample(_make, (3,))]))
+
+
+def _relu_rnn_sample():
+    """x, h0 and parameters whose pre-activations keep |a| >= 0.05: no ReLU kink within gradcheck's step."""
+    rng = np.random.default_rng(11)
+    make = lambda: nn.RNN(3, 2, nonlinearity="relu", dtype=F64)  # noqa: E731
+    while True:
+        x, h0 = rng.standard_normal((3, 2, 3)), rng.standard_normal((1, 2, 2))
+        params = [0.6 * rng.standard_normal(p.shape) for _, p in make().named_parameters()]
+        w_ih, w_hh, b_ih, b_hh = params
+        h, pre = h0[0], []
+        for t in range(3):
+            a = x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh
+            pre.append(a)
+            h = np.maximum(a, 0)
+        if min(np.abs(a).min() for a in pre) >= 0.05:
+            return make, S(x, h0, *params)
+
+
+_relu_make, _relu_sample = _relu_rnn_sample()
+_R.append(OpInfo("nn.RNN(relu, with state)", _recurrent(_relu_make, 1), [_relu_sample]))
+
+
+def _embedding(padding_idx=None):
+    def fn(index, weight):
+        layer = nn.Embedding(5, 3, padding_idx=padding_idx, dtype=F64)
+        if padding_idx is not None:
+            # The padding row gets no gradient by definition, not by calculus: zero it first, so
+            # the true derivative there is 0 too and finite differences check every other row.
+            keep = np.ones((5, 1))
+            keep[padding_idx] = 0.0
+            weight = weight * mg.Tensor(keep.astype(weight.dtype))
+        layer.weight = weight
+        return layer(index)
+
+    return fn
+
+
+_REPEATED = _idx(1, 3, 1, 1, 0)
+_REPEATED_2D = np.array([[4, 2, 4], [2, 2, 0]], dtype=np.int64)
+
+NN_OPS += _R + [
+    OpInfo("nn.Embedding", _embedding(), [S(_REPEATED, rnd(5, 3)), S(_REPEATED_2D, rnd(5, 3))]),
+    OpInfo("nn.Embedding(padding_idx)", _embedding(padding_idx=2), [S(_REPEATED_2D, rnd(5, 3))]),
+    OpInfo("nn.functional.embedding", F.embedding, [S(_REPEATED, rnd(5, 3)), S(_REPEATED_2D, rnd(5, 3))]),
+    OpInfo("ops.lstm_gates", lstm_gates, [S(rnd(2, 8), rnd(2, 8), rnd(2, 2)), S(rnd(3, 4), rnd(3, 4), rnd(3, 1))]),
+    OpInfo("ops.gru_gates", gru_gates, [S(rnd(2, 6), rnd(2, 6), rnd(2, 2)), S(rnd(3, 3), rnd(3, 3), rnd(3, 1))]),
+    OpInfo("LinearT", lambda x, w, *b: LinearT.apply(x, w, *b),
+           [S(rnd(4, 3), rnd(2, 3), rnd(2)), S(rnd(2, 4, 3), rnd(2, 3)), S(rnd(3), rnd(2, 3), rnd(2))]),
+    OpInfo("unstack", lambda x, axis=0: unstack(x, axis), [S(rnd(3, 2)), S(rnd(2, 3, 2), axis=1)]),
 ]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads")
+CASES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent")
 
 
 def _finite_positive(x):
@@ -38,7 +38,8 @@ def test_quick_suite_writes_every_case(tmp_path):
     assert set(results["cases"]) == set(CASES)
 
     rows = results["rows"]
-    for case in ("mnist_epoch", "tiny_step", "wide_step", "optimizer_step", "backward_scaling", "memory"):
+    for case in ("mnist_epoch", "tiny_step", "wide_step", "optimizer_step", "backward_scaling", "memory",
+                 "recurrent_step"):
         assert any(r["case"] == case for r in rows), f"no result for {case}"
     for r in rows:
         label = f"{r['case']} / {r['variant']}"

@@ -53,3 +53,13 @@ def test_lecture_mnist_port_learns(tmp_path):
     assert proc.returncode == 0, proc.stderr
     accuracies = [float(a) for a in re.findall(r"test accuracy ([0-9.]+)%", proc.stdout)]
     assert len(accuracies) == 1 and accuracies[0] > 80.0, proc.stdout
+
+
+def test_long_term_dependencies_example_writes_its_figures(tmp_path):
+    proc = run_python([str(REPO / "examples" / "long_term_dependencies.py"), "--steps", "4", "--lengths", "8", "12",
+                       "--out", str(tmp_path)], cwd=tmp_path, env_extra={"MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stderr
+    assert is_png(tmp_path / "adding_loss.png") and is_png(tmp_path / "adding_gradients.png")
+    rows = [line.split() for line in proc.stdout.splitlines() if line.split()[:1] in (["rnn"], ["lstm"])]
+    assert len(rows) == 8                                   # 2 models x 2 lengths x with/without clipping
+    assert all(float(r[3]) > 0 and float(r[4]) > 0 for r in rows)   # a loss and a gradient at step 1

@@ -12,6 +12,9 @@ from minigrad.nn.dropout import Dropout
 from minigrad.nn.normalization import BatchNorm1d
 from minigrad.nn.flatten import Flatten
 from minigrad.nn.network import Network
+from minigrad.nn.embedding import Embedding
+from minigrad.nn.recurrent import GRU, LSTM, RNN
+from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
 from minigrad.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                               SmoothL1Loss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
@@ -20,6 +23,7 @@ __all__ = [
     "Parameter", "Layer", "Network", "LoadResult",
     "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
     "Flatten", "Identity",
+    "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ConfigError", "OptimizerSpec", "OPTIMIZERS", "FIRST_ORDER", "SCHEDULES", "DATASETS",
-           "TRAJECTORY_FIELDS", "TrainConfig"]
+__all__ = ["ConfigError", "OptimizerSpec", "OPTIMIZERS", "FIRST_ORDER", "SCHEDULES", "DATASETS", "ModelSpec",
+           "MODELS", "TRAJECTORY_FIELDS", "TrainConfig"]
 
 
 class ConfigError(ValueError):
@@ -73,8 +73,29 @@ SCHEDULES = {
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A ``--model`` choice: the command line's defaults for the options it leaves out, and one line of help.
+
+    ``adam_lr``: the default ``--lr`` when the optimizer is adam (``None``: the optimizer table's).
+    """
+
+    hidden: tuple
+    dropout: float
+    epochs: int
+    adam_lr: float | None
+    help: str
+
+
+MODELS = {
+    "mlp": ModelSpec((1000, 50), 0.2, 10, None, "ReLU MLP on the 784 pixels"),
+    "lstm": ModelSpec((128,), 0.0, 5, 2e-3, "LSTM reading each image as 28 steps of 28 pixels, then a linear head "
+                                            "(defaults --hidden 128 --dropout 0 --epochs 5, adam lr 2e-3)"),
+}
+
 #: The options that shape the trajectory: a checkpoint only resumes a run with the same ones.
-TRAJECTORY_FIELDS = ("dataset", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay",
+TRAJECTORY_FIELDS = ("dataset", "model", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay",
                      "schedule", "epochs", "batch_size", "seed", "limit_train")
 
 
@@ -95,6 +116,7 @@ class TrainConfig:
     dataset: str = "mnist"
     data_dir: str | None = None
     download: bool = False
+    model: str = "mlp"
     hidden: tuple = (1000, 50)
     dropout: float = 0.2
     optimizer: str = "adam"
@@ -137,6 +159,10 @@ class TrainConfig:
         its normal form. This is the only place the options are validated.
         """
         _check_name("dataset", self.dataset, DATASETS)
+        _check_name("model", self.model, MODELS)
+        if self.model == "lstm" and (len(self.hidden) != 1 or self.dropout):
+            raise ConfigError(f"--model lstm takes one --hidden width and no --dropout, got --hidden "
+                              f"{','.join(map(str, self.hidden)) or 'none'} --dropout {self.dropout}")
         _check_name("optimizer", self.optimizer, OPTIMIZERS)
         _check_name("schedule", self.schedule, SCHEDULES)
         spec = OPTIMIZERS[self.optimizer]

@@ -39,7 +39,7 @@ from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
 from minigrad.train.data import load_datasets
 from minigrad.train.export import export_trained
 from minigrad.train.distributed import for_config
-from minigrad.train.recipes import build_mlp, build_optimizer, build_schedule, describe_mlp
+from minigrad.train.recipes import build_model, build_optimizer, build_schedule, describe_model
 from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
 
 __all__ = ["TrainingInterrupted", "train", "evaluate"]
@@ -103,7 +103,7 @@ def train(config: TrainConfig) -> TrainResult:
 
     minigrad.manual_seed(config.seed)
     in_features, n_classes = int(train_set.arrays[0].shape[1]), 10
-    model = build_mlp(in_features, config.hidden, n_classes, config.dropout).to(device)
+    model = build_model(config, in_features, n_classes).to(device)
     optimizer = build_optimizer(config, model.parameters())
     trained = run.wrap(model)   # DistributedDataParallel under --distributed: called like the model
     run.seed_dropout(config.seed)
@@ -121,7 +121,7 @@ def train(config: TrainConfig) -> TrainResult:
         ckpt_path.parent.mkdir(parents=True, exist_ok=True)
 
     log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
-        f"model {describe_mlp(in_features, config.hidden, n_classes)} ReLU MLP, dropout {config.dropout} "
+        f"model {describe_model(config, in_features, n_classes)}, dropout {config.dropout} "
         f"({model.num_parameters():,} parameters); {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
         f"batch {config.batch_size}{_ranks(run)}; {config.epochs} epochs; device {device}; seed {config.seed}")
     if checkpoint is not None:
@@ -162,7 +162,7 @@ def train(config: TrainConfig) -> TrainResult:
     except KeyboardInterrupt:
         raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
     files.update(export_trained(model, test_set.arrays[0][:2], config,
-                                f"{describe_mlp(in_features, config.hidden, n_classes)} ReLU MLP", log))
+                                describe_model(config, in_features, n_classes), log))
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
 
 

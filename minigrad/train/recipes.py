@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from minigrad.train.config import OPTIMIZERS, ConfigError
 
-__all__ = ["build_mlp", "build_optimizer", "build_schedule", "describe_mlp"]
+__all__ = ["build_model", "build_mlp", "build_optimizer", "build_schedule", "describe_model", "describe_mlp"]
 
 
 def build_mlp(in_features: int, hidden, out_features: int, dropout: float = 0.0):
@@ -37,6 +37,24 @@ def build_mlp(in_features: int, hidden, out_features: int, dropout: float = 0.0)
 def describe_mlp(in_features: int, hidden, out_features: int) -> str:
     """``"784-1000-50-10"``."""
     return "-".join(str(n) for n in (in_features, *hidden, out_features))
+
+
+def build_model(config, in_features: int, out_features: int):
+    """The ``--model`` network: :func:`build_mlp`, or for "lstm" a ``RowLSTMClassifier`` of width ``hidden[0]``."""
+    if config.model == "lstm":
+        from minigrad.nn.sequence_classifier import RowLSTMClassifier
+
+        if in_features != 784:
+            raise ConfigError(f"--model lstm reads 28x28 images, got {in_features} features")
+        return RowLSTMClassifier(28, 28, config.hidden[0], out_features)
+    return build_mlp(in_features, config.hidden, out_features, config.dropout)
+
+
+def describe_model(config, in_features: int, out_features: int) -> str:
+    """``"784-1000-50-10 ReLU MLP"`` or ``"LSTM(28, 128) over 28 rows, linear head to 10"``."""
+    if config.model == "lstm":
+        return f"LSTM(28, {config.hidden[0]}) over 28 rows, linear head to {out_features}"
+    return describe_mlp(in_features, config.hidden, out_features) + " ReLU MLP"
 
 
 def build_optimizer(config, params):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minigrad.atomic import atomic_write_bytes
-from minigrad.train.recipes import describe_mlp
+from minigrad.train.recipes import describe_model
 
 __all__ = ["COLUMNS", "TrainResult", "write_metrics", "plot_curves", "write_records", "write_run_curves", "finish"]
 
@@ -63,7 +63,7 @@ def write_records(out_dir, config, history, trajectory=None):
 
 def write_run_curves(out_dir, config, history):
     """Draw the run's ``loss.png``, ``accuracy.png`` and ``curves.png``; returns ``{kind: path}``."""
-    title = f"{config.dataset} {describe_mlp(784, config.hidden, 10)}, {config.optimizer}"
+    title = f"{config.dataset} {describe_model(config, 784, 10)}, {config.optimizer}"
     return plot_curves(history, out_dir, title=title)
 
 

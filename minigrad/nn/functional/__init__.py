@@ -9,6 +9,7 @@ holds ``linear``):
 * ``softmax``: ``softmax`` and ``log_softmax``, single Functions with closed-form
   backwards, stable for logits of any size (the log-sum-exp trick);
 * ``dropout``, ``normalization`` (``batch_norm``): compositions of ops;
+* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``, ``binary_cross_entropy_with_logits``.
 
@@ -22,10 +23,11 @@ from minigrad.nn.functional.loss import (binary_cross_entropy_with_logits, cross
                                          mse_loss, nll_loss, smooth_l1_loss)
 from minigrad.nn.functional.normalization import batch_norm
 from minigrad.nn.functional.softmax import log_softmax, softmax
+from minigrad.ops.embedding import embedding
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "dropout", "batch_norm",
+    "dropout", "batch_norm", "embedding",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
     "binary_cross_entropy_with_logits",
 ]

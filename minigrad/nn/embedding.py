@@ -1,0 +1,48 @@
+"""``Embedding``: a learned table of ``num_embeddings`` vectors, looked up by integer index."""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.nn import init
+from minigrad.nn.layer import Layer, Parameter
+from minigrad.ops.embedding import embedding
+
+
+class Embedding(Layer):
+    """``weight[index]`` with ``weight`` (num_embeddings, embedding_dim) drawn from N(0, 1), as PyTorch.
+
+    With ``padding_idx`` that row starts at zero and never receives a gradient, so it
+    stays whatever it is (zero unless set). Index arrays of any shape give
+    index.shape + (embedding_dim,). The gradient adds up over repeated indices.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None,
+                 dtype=DEFAULT_FLOAT, device=None):
+        super().__init__()
+        for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Embedding: {arg} must be a positive integer, got {value!r}")
+        if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) or not (
+                    -num_embeddings <= padding_idx < num_embeddings):
+                raise ValueError(f"Embedding: padding_idx must be an integer in [-{num_embeddings}, "
+                                 f"{num_embeddings}), got {padding_idx!r}")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        xp = xp_for(normalize_device(device))
+        self.weight = Parameter(xp.zeros((num_embeddings, embedding_dim), dtype=np.dtype(dtype)))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """N(0, 1) entries; the padding row (if any) zero."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, index):
+        return embedding(index, self.weight, self.padding_idx)
+
+    def extra_repr(self):
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"

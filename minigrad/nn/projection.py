@@ -1,0 +1,46 @@
+"""``LinearT``: the affine map ``y = x W^T + b`` with ``W`` in PyTorch's (out, in) layout, as one node.
+
+Recurrent layers keep PyTorch's weight layout so weights copy across unchanged;
+this node multiplies by the transpose without making one, and its weight
+gradient comes out directly in (out, in) layout (contiguous, ready for the
+optimizer) rather than as the transpose of an (in, out) product.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+
+
+class LinearT(Function):
+    """y = x @ W^T + b with x (..., in), W (out, in), b (out,) or absent.
+
+    dL/dx = g W,   dL/dW = g^T x (rows of all leading axes together),   dL/db = g summed over rows.
+    """
+
+    def forward(self, x, weight, bias=None):
+        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        y = rows @ weight.T
+        if bias is not None:
+            y += bias
+        return y.reshape(x.shape[:-1] + (weight.shape[0],)) if x.ndim != 2 else y
+
+    def backward(self, F, gy, x, weight, bias=None):
+        needs = self.needs_input_grad
+        out, inp = weight.shape
+        rows_g = F.reshape(gy, (-1, out)) if gy.ndim != 2 else gy
+        gx = gw = gb = None
+        if needs[0]:
+            gx = rows_g @ weight
+            gx = F.reshape(gx, x.shape) if x.ndim != 2 else gx
+        if needs[1]:
+            rows_x = F.reshape(x, (-1, inp)) if x.ndim != 2 else x
+            gw = F.transpose(rows_g, (1, 0)) @ rows_x
+        if bias is None:
+            return gx, gw
+        if needs[2]:
+            gb = F.sum(rows_g, axis=0)
+        return gx, gw, gb
+
+
+def linear_t(x, weight, bias=None):
+    """``x @ weight.T + bias`` as one node (weight in (out, in) layout); arguments unchecked: callers check."""
+    return LinearT.apply(x, weight) if bias is None else LinearT.apply(x, weight, bias)

@@ -1,0 +1,176 @@
+"""Multi-layer recurrent layers: ``RNN`` (tanh or ReLU), ``LSTM`` and ``GRU``, with PyTorch's interface.
+
+Layer k holds ``weight_ih_l{k}`` (G*H, I_k), ``weight_hh_l{k}`` (G*H, H) and,
+with ``bias``, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), where G is 1, 4
+(gates i, f, g, o) or 3 (r, z, n) and I_k is ``input_size`` for k = 0 and
+``hidden_size`` above: PyTorch's names, shapes and gate order, so a state dict
+copies across both ways and gives the same outputs. All are drawn from
+U(-1/sqrt(H), 1/sqrt(H)).
+
+``forward(input, hx=None)`` takes input (T, B, I) (``batch_first``: (B, T, I);
+unbatched: (T, I)) and an optional initial state h_0 (num_layers, B, H) (LSTM:
+the pair (h_0, c_0)), zeros when absent, and returns ``output`` (the top layer's
+h at every step, (T, B, H)) and h_n (LSTM: (h_n, c_n)), each (num_layers, B, H).
+
+Per layer the input projection of all T steps is one matrix multiply, and each
+step is one matrix multiply plus one fused gate node (see ``recurrent_steps``).
+With ``dropout`` > 0 the outputs of every layer but the last are dropped out
+while training.
+
+Truncated backpropagation through time: carry the final state into the next
+chunk detached, so gradients stop at the chunk boundary::
+
+    out, (h, c) = lstm(chunk, (h.detach(), c.detach()))
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.nn import functional as F
+from minigrad.nn import init
+from minigrad.nn.layer import Layer, Parameter
+from minigrad.nn.projection import LinearT
+from minigrad.nn.recurrent_checks import check_input, check_sizes, check_state
+from minigrad.nn.recurrent_steps import GATES, folded_bias, step
+from minigrad.ops.unstack import Unstack
+
+
+class _RecurrentLayer(Layer):
+    mode = None
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 dtype=DEFAULT_FLOAT, device=None, nonlinearity=None):
+        super().__init__()
+        name = type(self).__name__
+        if nonlinearity is not None:  # RNN: the step's activation
+            if nonlinearity not in ("tanh", "relu"):
+                raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+            self.nonlinearity = nonlinearity
+        check_sizes(name, input_size, hidden_size, num_layers)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
+        xp = xp_for(normalize_device(device))
+        rows = GATES[self.mode] * hidden_size
+        for k in range(num_layers):
+            cols = input_size if k == 0 else hidden_size
+            setattr(self, f"weight_ih_l{k}", Parameter(xp.zeros((rows, cols), dtype=np.dtype(dtype))))
+            setattr(self, f"weight_hh_l{k}", Parameter(xp.zeros((rows, hidden_size), dtype=np.dtype(dtype))))
+            if self.bias:
+                setattr(self, f"bias_ih_l{k}", Parameter(xp.zeros((rows,), dtype=np.dtype(dtype))))
+                setattr(self, f"bias_hh_l{k}", Parameter(xp.zeros((rows,), dtype=np.dtype(dtype))))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Every weight and bias from U(-1/sqrt(H), 1/sqrt(H)), as PyTorch."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _layer_params(self, k):
+        get = self.__dict__.get
+        return get(f"weight_ih_l{k}"), get(f"weight_hh_l{k}"), get(f"bias_ih_l{k}"), get(f"bias_hh_l{k}")
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        w0 = self.weight_ih_l0
+        check_input(name, input, self.input_size, w0, (2, 3))
+        batched = input.ndim == 3
+        x = input if batched else ops.expand_dims(input, 1)
+        time_axis = 1 if (self.batch_first and batched) else 0
+        B = x.shape[1 - time_axis]
+        h0, c0 = self._initial_state(hx, x, B, batched, input)
+        h_n, c_n = [], []
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
+            b = folded_bias(self.mode, b_ih, b_hh)
+            proj = LinearT.apply(x, w_ih) if b is None else LinearT.apply(x, w_ih, b)
+            h = None if h0 is None else h0[k]
+            c = None if c0 is None else c0[k]
+            hs = []
+            for ax in Unstack.apply(proj, axis=time_axis) if proj.shape[time_axis] > 1 else (
+                    ops.squeeze(proj, time_axis),):
+                h, c = step(self.mode, ax, h, c, w_hh, b_hh)
+                hs.append(h)
+            x = ops.stack(hs, axis=time_axis)
+            if self.dropout and self.training and k < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+            h_n.append(h)
+            c_n.append(c)
+        out = x if batched else ops.squeeze(x, 1)
+        h_n = ops.stack(h_n, axis=0) if batched else ops.stack([ops.squeeze(h, 0) for h in h_n], axis=0)
+        if self.mode != "LSTM":
+            return out, h_n
+        c_n = ops.stack(c_n, axis=0) if batched else ops.stack([ops.squeeze(c, 0) for c in c_n], axis=0)
+        return out, (h_n, c_n)
+
+    def _initial_state(self, hx, x, B, batched, input):
+        """(h_0 per layer, c_0 per layer or None), each (B, H) Tensors (or None for zeros)."""
+        if hx is None:
+            return None, None
+        name = type(self).__name__
+        shape = (self.num_layers, B, self.hidden_size) if batched else (self.num_layers, self.hidden_size)
+        if self.mode == "LSTM":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{name}: the initial state must be a pair (h_0, c_0), got {type(hx).__name__}")
+            check_state(name, "h_0", hx[0], shape, input)
+            check_state(name, "c_0", hx[1], shape, input)
+            states = [hx[0], hx[1]]
+        else:
+            check_state(name, "h_0", hx, shape, input)
+            states = [hx]
+        if not batched:
+            states = [ops.expand_dims(s, 1) for s in states]
+        layers = [list(Unstack.apply(s, axis=0)) if self.num_layers > 1 else [ops.squeeze(s, 0)]
+                  for s in states]
+        return layers[0], (layers[1] if self.mode == "LSTM" else None)
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        return text
+
+
+class RNN(_RecurrentLayer):
+    """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh (default) or relu.
+
+    ``nonlinearity`` is ``"tanh"`` or ``"relu"``; the rest is as in the module docstring.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, dtype=DEFAULT_FLOAT, device=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, device,
+                         nonlinearity=nonlinearity)
+
+    def extra_repr(self):
+        return super().extra_repr() + ("" if self.nonlinearity == "tanh" else ", nonlinearity='relu'")
+
+
+class LSTM(_RecurrentLayer):
+    """Long short-term memory (gates i, f, g, o): c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
+
+    Returns ``output, (h_n, c_n)``; takes an optional ``(h_0, c_0)``.
+    """
+
+    mode = "LSTM"
+
+
+class GRU(_RecurrentLayer):
+    """Gated recurrent unit (gates r, z, n): n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)),
+    h_t = (1 - z) n + z h_{t-1}, the reset gate applied after the hidden product as in PyTorch.
+    """
+
+    mode = "GRU"

@@ -1,0 +1,101 @@
+"""Single-step recurrent cells: ``RNNCell``, ``LSTMCell`` and ``GRUCell``, with PyTorch's interface.
+
+Parameters ``weight_ih`` (G*H, I), ``weight_hh`` (G*H, H), ``bias_ih`` and
+``bias_hh`` (G*H,), G = 1, 4 (i, f, g, o) or 3 (r, z, n), all from
+U(-1/sqrt(H), 1/sqrt(H)). ``forward(input, hx=None)`` takes input (B, I) or
+(I,) and the state (B, H) (LSTMCell: the pair (h, c)), zeros when absent, and
+returns the next state. A step is two matrix multiplies and one fused gate node.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.nn import init
+from minigrad.nn.layer import Layer, Parameter
+from minigrad.nn.projection import LinearT
+from minigrad.nn.recurrent_checks import check_input, check_sizes, check_state
+from minigrad.nn.recurrent_steps import GATES, folded_bias, step
+
+
+class _Cell(Layer):
+    mode = None
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=DEFAULT_FLOAT, device=None, nonlinearity=None):
+        super().__init__()
+        check_sizes(type(self).__name__, input_size, hidden_size)
+        if nonlinearity is not None:  # RNNCell: the step's activation
+            if nonlinearity not in ("tanh", "relu"):
+                raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+            self.nonlinearity = nonlinearity
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bool(bias)
+        xp = xp_for(normalize_device(device))
+        rows = GATES[self.mode] * hidden_size
+        self.weight_ih = Parameter(xp.zeros((rows, input_size), dtype=np.dtype(dtype)))
+        self.weight_hh = Parameter(xp.zeros((rows, hidden_size), dtype=np.dtype(dtype)))
+        if self.bias:
+            self.bias_ih = Parameter(xp.zeros((rows,), dtype=np.dtype(dtype)))
+            self.bias_hh = Parameter(xp.zeros((rows,), dtype=np.dtype(dtype)))
+        else:
+            self.bias_ih = self.bias_hh = None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Every weight and bias from U(-1/sqrt(H), 1/sqrt(H)), as PyTorch."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        check_input(name, input, self.input_size, self.weight_ih, (1, 2))
+        batched = input.ndim == 2
+        x = input if batched else ops.expand_dims(input, 0)
+        shape = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        h = c = None
+        if hx is not None:
+            if self.mode == "LSTM":
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise TypeError(f"{name}: the state must be a pair (h, c), got {type(hx).__name__}")
+                check_state(name, "h", hx[0], shape, input)
+                check_state(name, "c", hx[1], shape, input)
+                h, c = hx
+            else:
+                check_state(name, "hx", hx, shape, input)
+                h = hx
+            if not batched:
+                h = ops.expand_dims(h, 0)
+                c = None if c is None else ops.expand_dims(c, 0)
+        b = folded_bias(self.mode, self.bias_ih, self.bias_hh)
+        ax = LinearT.apply(x, self.weight_ih) if b is None else LinearT.apply(x, self.weight_ih, b)
+        h, c = step(self.mode, ax, h, c, self.weight_hh, self.bias_hh)
+        if not batched:
+            h = ops.squeeze(h, 0)
+            c = None if c is None else ops.squeeze(c, 0)
+        return (h, c) if self.mode == "LSTM" else h
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_Cell):
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh (default) or relu."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=DEFAULT_FLOAT, device=None):
+        super().__init__(input_size, hidden_size, bias, dtype, device, nonlinearity=nonlinearity)
+
+
+class LSTMCell(_Cell):
+    """(h', c') from x and (h, c): gates i, f, g, o; c' = f c + i g, h' = o tanh(c')."""
+
+    mode = "LSTM"
+
+
+class GRUCell(_Cell):
+    """h' = (1 - z) n + z h with gates r, z and n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))."""
+
+    mode = "GRU"

@@ -1,0 +1,101 @@
+"""Row lookup ``weight[index]`` (an embedding) and its adjoint, the row sum by index.
+
+The gradient of a lookup adds the output rows back into the rows they came
+from, and an index may repeat. ``numpy.add.at`` does that one element at a time;
+here the positions are sorted by index once (at the first backward) and the rows
+of each run of equal indices are summed with one ``add.reduceat``: a handful of
+vectorised calls whatever the batch holds. CuPy's scatter-add is atomic on the
+device and already fast, so it serves there.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module, scatter_add, to_device
+from minigrad.autograd.function import Function
+
+
+class _Plan:
+    """The sort of an index array by value, shared by every backward that scatters by it."""
+
+    def __init__(self, index):
+        self.index = index
+        self._sorted = None
+
+    def runs(self):
+        if self._sorted is None:
+            flat = self.index.reshape(-1)
+            order = np.argsort(flat, kind="stable")
+            values = flat[order]
+            starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if values.size else values[:0]
+            self._sorted = order, values[starts], starts
+        return self._sorted
+
+
+class Embedding(Function):
+    """y = weight[index] (rows of ``weight`` (V, D), an output of shape index.shape + (D,)).
+
+    dL/dweight = RowSum(gy): each row of gy added into row ``index`` of a (V, D) zero
+    array; positions holding ``padding_idx`` send nothing.
+    """
+
+    def __init__(self, plan, padding_idx=None):
+        self.plan, self.padding_idx = plan, padding_idx
+
+    def forward(self, weight):
+        return get_array_module(weight).take(weight, self.plan.index, axis=0)
+
+    def backward(self, F, gy, weight):
+        if self.padding_idx is not None:
+            keep = (self.plan.index != self.padding_idx)[..., None]
+            gy = F.select(F.const(keep), gy)
+        return F.apply(RowSum, gy, plan=self.plan, num_rows=weight.shape[0])
+
+
+class RowSum(Function):
+    """y (num_rows, D) = sum of the rows of g (index.shape + (D,)) into row ``index``; the adjoint of Embedding.
+
+    Linear, so its derivative is the lookup: dL/dg = Embedding(ggy).
+    """
+
+    def __init__(self, plan, num_rows):
+        self.plan, self.num_rows = plan, num_rows
+
+    def forward(self, g):
+        xp = get_array_module(g)
+        D = g.shape[-1]
+        out = xp.zeros((self.num_rows, D), dtype=g.dtype)
+        rows = g.reshape(-1, D)
+        if xp is np:
+            order, targets, starts = self.plan.runs()
+            if targets.size:
+                out[targets] = np.add.reduceat(rows[order], starts, axis=0)
+        else:
+            scatter_add(out, self.plan.index.reshape(-1), rows)
+        return out
+
+    def backward(self, F, gy, g):
+        return F.apply(Embedding, gy, plan=self.plan)
+
+
+def embedding(index, weight, padding_idx=None):
+    """Rows ``weight[index]`` for an integer array/Tensor ``index`` of any shape; see :class:`Embedding`."""
+    raw = index.data if isinstance(index, Tensor) else index
+    raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
+    if raw.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {raw.dtype} (shape {tuple(raw.shape)})")
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
+        raise ValueError(f"embedding: weight must be a 2-D Tensor (num_embeddings, embedding_dim), got {shape}")
+    V = weight.shape[0]
+    if raw.size:
+        lo, hi = int(raw.min()), int(raw.max())
+        if lo < 0 or hi >= V:
+            raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {V} embeddings "
+                             f"(indices of shape {tuple(raw.shape)})")
+    if get_array_module(weight.data) is not np:
+        raw = to_device(raw, weight.device)
+    elif not isinstance(raw, np.ndarray):
+        raise TypeError("embedding: indices and weight must be on one device")
+    return Embedding.apply(weight, plan=_Plan(raw), padding_idx=padding_idx)

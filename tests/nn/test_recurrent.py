@@ -1,0 +1,237 @@
+"""Recurrent layers and Embedding: PyTorch parity, state handling, errors, truncated BPTT.
+
+Gradients against finite differences (and second derivatives) are checked through
+the registry (tests/nn_registry.py); here the values are compared with PyTorch's,
+which is installed for the tests only.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+
+torch = pytest.importorskip("torch")
+
+LAYERS = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {})]
+CELLS = [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}), ("GRUCell", {})]
+
+
+def _copy_from_torch(t, m, device):
+    for name, p in t.named_parameters():
+        getattr(m, name).data[...] = mg.tensor(p.detach().numpy(), dtype="float64", device=device).data
+
+
+def _state(cls, arrays, make):
+    return tuple(make(a) for a in arrays) if cls.startswith("LSTM") else make(arrays[0])
+
+
+def _close(a, b):
+    np.testing.assert_allclose(mg.tensor(b).numpy() if not isinstance(b, np.ndarray) else b, a,
+                               rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("cls,kw", LAYERS, ids=[f"{c}{k}" for c, k in LAYERS])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_layer_matches_pytorch(cls, kw, num_layers, batch_first, bias, with_state, device):
+    rng = np.random.default_rng(0)
+    t = getattr(torch.nn, cls)(3, 5, num_layers, bias=bias, batch_first=batch_first, dtype=torch.float64, **kw)
+    m = getattr(nn, cls)(3, 5, num_layers, bias=bias, batch_first=batch_first, dtype=np.float64, device=device,
+                         **kw)
+    _copy_from_torch(t, m, device)
+    x = rng.standard_normal((2, 4, 3) if batch_first else (4, 2, 3))
+    states = [rng.standard_normal((num_layers, 2, 5)) for _ in range(2)]
+    tx = torch.tensor(x, requires_grad=True)
+    mx = mg.tensor(x, dtype="float64", device=device, requires_grad=True)
+    th = _state(cls, states, lambda a: torch.tensor(a, requires_grad=True)) if with_state else None
+    mh = _state(cls, states, lambda a: mg.tensor(a, dtype="float64", device=device, requires_grad=True)) if with_state else None
+    t_out, t_hn = t(tx, th)
+    m_out, m_hn = m(mx, mh)
+    _close(t_out.detach().numpy(), m_out.numpy())
+    t_states = t_hn if cls == "LSTM" else (t_hn,)
+    m_states = m_hn if cls == "LSTM" else (m_hn,)
+    for a, b in zip(t_states, m_states):
+        assert tuple(b.shape) == tuple(a.shape)
+        _close(a.detach().numpy(), b.numpy())
+    # Every output feeds the loss, so every gradient path is compared.
+    (t_out ** 2).sum().add(sum((s * (i + 2)).sum() for i, s in enumerate(t_states))).backward()
+    loss = (m_out ** 2).sum()
+    for i, s in enumerate(m_states):
+        loss = loss + (s * (i + 2)).sum()
+    loss.backward()
+    _close(tx.grad.numpy(), mx.grad.numpy())
+    for name, p in t.named_parameters():
+        _close(p.grad.numpy(), getattr(m, name).grad.numpy())
+    if with_state:
+        for a, b in zip(th if cls == "LSTM" else (th,), mh if cls == "LSTM" else (mh,)):
+            _close(a.grad.numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize("cls,kw", CELLS, ids=[f"{c}{k}" for c, k in CELLS])
+@pytest.mark.parametrize("bias", [True, False])
+def test_cell_matches_pytorch(cls, kw, bias, device):
+    rng = np.random.default_rng(1)
+    t = getattr(torch.nn, cls)(3, 5, bias=bias, dtype=torch.float64, **kw)
+    m = getattr(nn, cls)(3, 5, bias=bias, dtype=np.float64, device=device, **kw)
+    _copy_from_torch(t, m, device)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 5)), rng.standard_normal((2, 5))
+    for xs, hs in ((x, (h, c)), (x[0], (h[0], c[0]))):   # batched and unbatched
+        targs = (torch.tensor(xs), _state(cls, hs, torch.tensor))
+        margs = (mg.tensor(xs, dtype="float64", device=device),
+                 _state(cls, hs, lambda a: mg.tensor(a, dtype="float64", device=device)))
+        for with_state in (True, False):
+            a = t(*targs) if with_state else t(targs[0])
+            b = m(*margs) if with_state else m(margs[0])
+            for ta, mb in zip(a if cls == "LSTMCell" else (a,), b if cls == "LSTMCell" else (b,)):
+                assert tuple(mb.shape) == tuple(ta.shape)
+                _close(ta.detach().numpy(), mb.numpy())
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_parameter_names_shapes_and_init_are_pytorchs(cls):
+    t = getattr(torch.nn, cls)(7, 6, 2)
+    m = getattr(nn, cls)(7, 6, 2)
+    t_shapes = {k: tuple(v.shape) for k, v in t.state_dict().items()}
+    m_shapes = {k: tuple(v.shape) for k, v in m.state_dict().items()}
+    assert m_shapes == t_shapes
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
+    bound = 1 / math.sqrt(6)
+    for _, p in m.named_parameters():
+        assert p.dtype == np.float32
+        assert np.abs(p.numpy()).max() <= bound and p.numpy().std() > bound / 4  # U(-1/sqrt(H), 1/sqrt(H))
+
+
+def test_pytorch_state_dict_loads_and_gives_the_same_output():
+    t = torch.nn.LSTM(4, 3, 2, batch_first=True)
+    m = nn.LSTM(4, 3, 2, batch_first=True)
+    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    x = np.random.default_rng(2).standard_normal((2, 5, 4)).astype(np.float32)
+    np.testing.assert_allclose(m(mg.tensor(x))[0].numpy(), t(torch.tensor(x))[0].detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_float32_stays_float32(cls):
+    m = getattr(nn, cls)(3, 4, 2)
+    x = mg.tensor(np.ones((5, 2, 3), dtype=np.float32), requires_grad=True)
+    out, _ = m(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in m.parameters())
+
+
+def test_dropout_between_layers_only_while_training():
+    m = nn.GRU(3, 8, num_layers=2, dropout=0.5)
+    x = mg.tensor(np.random.default_rng(3).standard_normal((4, 2, 3)).astype(np.float32))
+    m.eval()
+    a, b = m(x)[0].numpy(), m(x)[0].numpy()
+    np.testing.assert_array_equal(a, b)
+    m.train()
+    assert not np.allclose(m(x)[0].numpy(), a)
+    one = nn.GRU(3, 8, num_layers=1, dropout=0.5)   # nothing between layers to drop
+    np.testing.assert_array_equal(one(x)[0].numpy(), one.eval()(x)[0].numpy())
+
+
+def test_truncated_bptt_with_detached_state():
+    """Carrying h.detach() across chunks: the same values as the whole sequence, no gradient across."""
+    rng = np.random.default_rng(4)
+    lstm = nn.LSTM(3, 4, dtype=np.float64)
+    seq = rng.standard_normal((6, 2, 3))
+    whole, _ = lstm(mg.tensor(seq, dtype="float64"))
+    first = mg.tensor(seq[:3], dtype="float64", requires_grad=True)
+    out1, (h, c) = lstm(first)
+    out2, _ = lstm(mg.tensor(seq[3:], dtype="float64"), (h.detach(), c.detach()))
+    np.testing.assert_allclose(np.concatenate([out1.numpy(), out2.numpy()]), whole.numpy(), rtol=1e-12)
+    out2.sum().backward()
+    assert first.grad is None                       # the chunk boundary stops the gradient
+    assert lstm.weight_hh_l0.grad is not None       # the second chunk still trains the weights
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: nn.LSTM(3, 4)(mg.tensor(np.ones((5, 2, 6), np.float32))),
+     "LSTM: input has shape (5, 2, 6) but expected a 2-D or 3-D tensor with input_size=3"),
+    (lambda: nn.GRU(3, 4)(mg.tensor(np.ones((5, 2, 3), np.int64))),
+     "GRU: input must be floating point, got dtype int64 (shape (5, 2, 3))"),
+    (lambda: nn.RNN(3, 4, 2)(mg.tensor(np.ones((5, 2, 3), np.float32)), mg.tensor(np.zeros((1, 2, 4), np.float32))),
+     "RNN: h_0 has shape (1, 2, 4) but expected (2, 2, 4) for an input of shape (5, 2, 3)"),
+    (lambda: nn.LSTM(3, 4)(mg.tensor(np.ones((5, 2, 3), np.float32)), mg.tensor(np.zeros((1, 2, 4), np.float32))),
+     "LSTM: the initial state must be a pair (h_0, c_0)"),
+    (lambda: nn.LSTM(3, 4, batch_first=True)(mg.tensor(np.ones((2, 5, 3), np.float32)),
+                                             (mg.tensor(np.zeros((1, 2, 4), np.float32)),
+                                              mg.tensor(np.zeros((1, 5, 4), np.float32)))),
+     "LSTM: c_0 has shape (1, 5, 4) but expected (1, 2, 4)"),
+    (lambda: nn.LSTMCell(3, 4)(mg.tensor(np.ones((2, 3), np.float32)),
+                               (mg.tensor(np.zeros((2, 4), np.float32)), mg.tensor(np.zeros((3, 4), np.float32)))),
+     "LSTMCell: c has shape (3, 4) but expected (2, 4)"),
+    (lambda: nn.GRUCell(3, 4)(mg.tensor(np.ones((2, 5), np.float32))),
+     "GRUCell: input has shape (2, 5) but expected a 1-D or 2-D tensor with input_size=3"),
+    (lambda: nn.LSTM(3, 4)(mg.tensor(np.ones((5, 2, 3)), dtype="float64")),
+     "LSTM: input dtype float64 does not match weight dtype float32"),
+    (lambda: nn.LSTM(3, 0), "LSTM: hidden_size must be a positive integer, got 0"),
+    (lambda: nn.GRU(3, 4, dropout=1.5), "GRU: dropout must be a number in [0, 1], got 1.5"),
+    (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), "RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"),
+    (lambda: nn.Embedding(5, 2)(mg.tensor(np.array([0.0, 1.0]))),
+     "embedding: indices must be integers, got dtype float32 (shape (2,))"),
+    (lambda: nn.Embedding(5, 2)(np.array([0, 5])), "embedding: index 5 is out of range for 5 embeddings"),
+    (lambda: nn.Embedding(5, 2, padding_idx=5), "Embedding: padding_idx must be an integer in [-5, 5), got 5"),
+])
+def test_bad_input_gets_one_clear_error(call, message):
+    with pytest.raises((ValueError, TypeError, IndexError)) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_embedding_gradient_adds_repeated_indices_and_skips_padding(monkeypatch):
+    import minigrad.ops.embedding as emb
+
+    def no_scatter(*_):   # the NumPy path sorts and reduces; it must never fall back to add.at
+        raise AssertionError("np.add.at path used")
+
+    monkeypatch.setattr(emb, "scatter_add", no_scatter)
+    rng = np.random.default_rng(5)
+    index = np.array([[3, 1, 3, 0], [3, 2, 1, 2]])
+    layer = nn.Embedding(6, 4, padding_idx=2, dtype=np.float64)
+    assert np.all(layer.weight.numpy()[2] == 0)
+    g = rng.standard_normal((2, 4, 4))
+    out = layer(mg.tensor(index))
+    np.testing.assert_array_equal(out.numpy(), layer.weight.numpy()[index])
+    (out * mg.tensor(g, dtype="float64")).sum().backward()
+    expected = np.zeros((6, 4))
+    np.add.at(expected, index, g)
+    expected[2] = 0.0
+    np.testing.assert_allclose(layer.weight.grad.numpy(), expected, rtol=1e-12)
+    # PyTorch agrees, padding row included.
+    t = torch.nn.Embedding(6, 4, padding_idx=2, dtype=torch.float64)
+    (t(torch.tensor(index)) * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.numpy(), t.weight.grad.numpy(), rtol=1e-12)
+
+
+def test_embedding_gradient_on_a_large_batch_matches_add_at():
+    rng = np.random.default_rng(6)
+    index = rng.integers(0, 50, (64, 33))
+    weight = mg.tensor(rng.standard_normal((50, 8)), dtype="float64", requires_grad=True)
+    g = rng.standard_normal((64, 33, 8))
+    (mg.nn.functional.embedding(index, weight) * mg.tensor(g, dtype="float64")).sum().backward()
+    expected = np.zeros((50, 8))
+    np.add.at(expected, index, g)
+    np.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-10)
+
+
+def test_embedding_feeds_an_lstm_end_to_end():
+    emb, lstm, head = nn.Embedding(10, 4), nn.LSTM(4, 8, batch_first=True), nn.Linear(8, 10)
+    params = emb.parameters() + lstm.parameters() + head.parameters()
+    opt = mg.optim.Adam(params, lr=0.05)
+    tokens = np.random.default_rng(7).integers(0, 10, (16, 5))
+    losses = []
+    for _ in range(30):   # learn to repeat the first token at the end
+        opt.zero_grad()
+        out, _ = lstm(emb(tokens))
+        loss = nn.functional.cross_entropy(head(out[:, -1]), tokens[:, 0])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
