@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
-from minigrad.autograd.tensor import Tensor, written_at
+from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.write_stamps import written_at
 
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.mode import no_grad
-from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

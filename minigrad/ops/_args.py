@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
 
 
