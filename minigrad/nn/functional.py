@@ -18,11 +18,15 @@ from minigrad.nn.loss_functions import (binary_cross_entropy_with_logits, cross_
                                         nll_loss)
 from minigrad.nn.fused import Affine
 from minigrad.nn.softmax import log_softmax, softmax
+from minigrad.ops.conv import conv2d, conv_transpose2d  # noqa: F401  (re-exported: F.conv2d, ...)
+from minigrad.ops.pad import pad  # noqa: F401
+from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from minigrad.random import get_generator
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "dropout", "batch_norm",
+    "dropout", "dropout2d", "batch_norm",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
 ]
 
@@ -99,10 +103,36 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor(mask)
 
 
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout: zero whole channels of (N, C, H, W) (or unbatched (C, H, W)) inputs with probability ``p``.
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single
+    pixels barely regularises a convolutional layer; dropping whole channels does
+    (Tompson et al. 2015). The kept channels are scaled by 1/(1-p); the identity in
+    evaluation. The backward is ``gy * mask``, the mask broadcast over H and W.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: p must be in [0, 1], got {p}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    mask_shape = tuple(x.shape[:-2]) + (1, 1)
+    if p == 1.0:
+        mask = get_array_module(x.data).zeros(mask_shape, dtype=x.dtype)
+    else:
+        draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
+        keep = get_generator().random(mask_shape, dtype=draw_dtype) >= p
+        mask = to_device(keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype), x.device)
+    return x * Tensor(mask)
+
+
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalisation over the batch axis (and the length axis of (N, C, L) inputs).
+    """Batch normalisation per channel (axis 1) over the batch axis and any spatial axes.
+
+    Inputs are (N, C), (N, C, L) or (N, C, H, W).
 
     Training: normalise with the batch mean and the *biased* batch variance, then
     update the running statistics in place with
@@ -111,10 +141,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     Evaluation: normalise with the running statistics.
     Then scale by ``weight`` (gamma) and shift by ``bias`` (beta), per channel.
     """
-    if x.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(x.shape)}")
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    stat_shape = (1, x.shape[1]) if x.ndim == 2 else (1, x.shape[1], 1)
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
         n = x.size // x.shape[1]
         if n < 2:
