@@ -66,7 +66,7 @@ def _rows(v, g):
 
 
 def _conv(x, w, b, geo):
-    """conv2d on arrays: (N, C, H, W) -> (N, O, Ho, Wo), channels-last memory."""
+    """conv2d on arrays: (N, C, H, W) -> (N, O, Ho, Wo), channels-last memory; also returns the im2col matrix."""
     xp = get_array_module(x)
     n = x.shape[0]
     o = w.shape[0]
@@ -78,7 +78,7 @@ def _conv(x, w, b, geo):
         y = xp.matmul(cols, _weight_matrix(w, geo.groups)).transpose(1, 0, 2).reshape(-1, o)
     if b is not None:
         y += b   # rows are pixels, columns channels: the bias broadcasts along contiguous rows
-    return channels_first(y.reshape(n, ho, wo, o))
+    return channels_first(y.reshape(n, ho, wo, o)), cols
 
 
 def _conv_transpose(v, w, b, geo, out_hw):
@@ -99,14 +99,18 @@ def _conv_transpose(v, w, b, geo, out_hw):
     return y
 
 
-def _conv_weight(u, v, geo):
-    """dB/dw: the correlation of input ``u`` with output-shaped ``v``, shape (O, C/g, kh, kw)."""
+def _conv_weight(u, v, geo, cols=None):
+    """dB/dw: the correlation of input ``u`` with output-shaped ``v``, shape (O, C/g, kh, kw).
+
+    ``cols``: ``_im2col(u)`` when the caller still has it (conv2d's forward made it).
+    """
     xp = get_array_module(u)
     c = u.shape[1]
     o = v.shape[1]
     g = geo.groups
     kh, kw = geo.kernel
-    cols = _im2col(u, geo, v.shape[2:])
+    if cols is None:
+        cols = _im2col(u, geo, v.shape[2:])
     if g == 1:
         dw = (cols.T @ _rows(v, 1)).reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
     else:
@@ -159,12 +163,14 @@ class Conv2d(_BilinearOp):
         self.geo = geo
 
     def forward(self, x, w, b=None):
-        return _conv(x, w, b, self.geo)
+        # The windows of x are kept for the weight gradient: the same matrix, not rebuilt.
+        y, self.cols = _conv(x, w, b, self.geo)
+        return y
 
     def _grads(self, F, gy, x, w, b=None):
         need = self.needs_input_grad
         gx = F.apply(ConvTranspose2d, gy, w, geo=self.geo, out_hw=tuple(x.shape[2:])) if need[0] else None
-        gw = F.apply(Conv2dWeight, x, gy, geo=self.geo) if need[1] else None
+        gw = F.apply(Conv2dWeight, x, gy, geo=self.geo, cols=self.cols) if need[1] else None
         if b is None:
             return gx, gw
         return gx, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
@@ -198,11 +204,11 @@ class Conv2dWeight(_BilinearOp):
     dL/du = ConvTranspose2d(v, g) (shape of u); dL/dv = Conv2d(u, g) (shape of v).
     """
 
-    def __init__(self, geo):
-        self.geo = geo
+    def __init__(self, geo, cols=None):
+        self.geo, self.cols = geo, cols   # cols: im2col(u) if the caller has it (a pure function of u)
 
     def forward(self, u, v):
-        return _conv_weight(u, v, self.geo)
+        return _conv_weight(u, v, self.geo, self.cols)
 
     def _grads(self, F, gy, u, v):
         need = self.needs_input_grad
