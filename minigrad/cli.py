@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from minigrad.recipes import OPTIMIZERS, SCHEDULES
+from minigrad.recipes import MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES
 
 __all__ = ["main", "build_parser"]
 
@@ -22,6 +22,7 @@ EXIT_INTERRUPTED = 130
 _EPILOG = """\
 examples:
   minigrad train --data-dir ../shared/data                 # the default run: 98.46% on MNIST after 10 epochs
+  minigrad train --model cnn --out runs/cnn                # the CNN: 99.3%+ on MNIST after 8 epochs
   minigrad train --optimizer sgd --lr 0.05 --momentum 0.9 --schedule step
   minigrad train --dataset fashion-mnist --epochs 20 --out runs/fashion
   minigrad train --limit-train 2000 --epochs 3 --hidden 100   # a quick try on 2000 images
@@ -75,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     t = commands.add_parser(
-        "train", help="train an MLP on MNIST or Fashion-MNIST",
-        description="Train a ReLU MLP classifier on MNIST or Fashion-MNIST, with a progress bar, per-epoch "
+        "train", help="train an MLP or a CNN on MNIST or Fashion-MNIST",
+        description="Train a ReLU MLP or a small CNN classifier on MNIST or Fashion-MNIST, with a progress bar, per-epoch "
                     "metrics (metrics.csv, metrics.json), PNG curves and a checkpoint after every epoch.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d = t.add_argument_group("data")
@@ -87,13 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="download missing files (checked against their published SHA-256) into DIR/<dataset>/")
     d.add_argument("--limit-train", type=_positive_int, metavar="N", default=None,
                    help="train on the first N training images only (quick runs and tests); the test set stays whole")
-    m = t.add_argument_group("model")
-    m.add_argument("--hidden", type=_hidden, default=(1000, 50), metavar="W1,W2,...",
-                   help="hidden layer widths (default: 1000,50; 'none' for a linear classifier)")
-    m.add_argument("--dropout", type=float, default=0.2, help="dropout after each hidden ReLU (default: 0.2)")
+    mlp, cnn = MODEL_DEFAULTS["mlp"], MODEL_DEFAULTS["cnn"]
+    m = t.add_argument_group("model (defaults: mlp's, then cnn's)")
+    m.add_argument("--model", choices=list(MODEL_DEFAULTS), default="mlp",
+                   help="mlp: ReLU MLP on the flat image (default); cnn: conv32-pool-conv64-pool, then the "
+                        "hidden layers. The defaults of --hidden, --dropout, --optimizer, --schedule and --epochs "
+                        "depend on it")
+    m.add_argument("--hidden", type=_hidden, default=None, metavar="W1,W2,...",
+                   help=f"fully connected hidden layer widths (default: {_widths(mlp)}; {_widths(cnn)}; "
+                        "'none' for none)")
+    m.add_argument("--dropout", type=float, default=None,
+                   help=f"dropout after each hidden ReLU (default: {mlp['dropout']}; {cnn['dropout']})")
     o = t.add_argument_group("optimization")
-    o.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
-                   help="one of: " + ", ".join(OPTIMIZERS) + " (default: adam). lbfgs, newton-cg, cg, bfgs and "
+    o.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, metavar="NAME",
+                   help="one of: " + ", ".join(OPTIMIZERS) + f" (default: {mlp['optimizer']}; {cnn['optimizer']}). lbfgs, newton-cg, cg, bfgs and "
                         "newton are second-order: one step(closure) per batch; bfgs and newton only fit tiny models")
     o.add_argument("--lr", type=float, default=None,
                    help="learning rate (default per optimizer: " +
@@ -101,10 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "; 1 for the second-order ones, where it is the line search's first trial step)")
     o.add_argument("--momentum", type=float, default=None, help="sgd (default 0.9) and rmsprop (default 0) only")
     o.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (decoupled for adamw); default 0")
-    o.add_argument("--schedule", choices=list(SCHEDULES), default="cosine", metavar="NAME",
+    o.add_argument("--schedule", choices=list(SCHEDULES), default=None, metavar="NAME",
                    help="learning-rate schedule, stepped every batch: " +
-                        "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") + " (default: cosine)")
-    o.add_argument("--epochs", type=_positive_int, default=10, help="default: 10")
+                        "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") +
+                        f" (default: {mlp['schedule']}; {cnn['schedule']})")
+    o.add_argument("--epochs", type=_positive_int, default=None,
+                   help=f"default: {mlp['epochs']}; {cnn['epochs']}")
     o.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
     r = t.add_argument_group("run")
     r.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N); default: cpu")
@@ -121,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--log-every", type=_positive_int, default=50, metavar="N",
                    help="read the loss back for the progress bar every N steps (default: 50)")
     return parser
+
+
+def _widths(defaults):
+    return ",".join(str(w) for w in defaults["hidden"]) or "none"
 
 
 def _version():
@@ -160,7 +174,7 @@ def _train(args, prog) -> int:
     from minigrad.train import ConfigError, TrainConfig, TrainingInterrupted, train
 
     config = TrainConfig(
-        dataset=args.dataset, data_dir=args.data_dir, download=args.download, hidden=args.hidden,
+        dataset=args.dataset, data_dir=args.data_dir, download=args.download, model=args.model, hidden=args.hidden,
         dropout=args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
         weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,

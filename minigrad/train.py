@@ -1,6 +1,7 @@
 """The training loop behind ``minigrad train``, as a library function: ``train(TrainConfig(...))``.
 
-One run trains an MLP classifier on MNIST or Fashion-MNIST::
+One run trains an MLP (``model="mlp"``) or a small CNN (``model="cnn"``) classifier on MNIST
+or Fashion-MNIST::
 
     from minigrad.train import TrainConfig, train
     result = train(TrainConfig(data_dir="data", epochs=10, out="runs/mnist"))
@@ -32,8 +33,8 @@ import minigrad
 from minigrad import backend
 from minigrad import random as mg_random
 from minigrad.nn.functional import cross_entropy
-from minigrad.recipes import (OPTIMIZERS, SCHEDULES, ConfigError, build_mlp, build_optimizer,  # noqa: F401
-                              build_schedule, describe_mlp)
+from minigrad.recipes import (OPTIMIZERS, SCHEDULES, ConfigError, build_mlp, build_model,  # noqa: F401
+                              build_optimizer, build_schedule, describe_mlp, describe_model)
 from minigrad.signals import _signals_held
 from minigrad.train_config import DATASETS, TRAJECTORY_FIELDS, TrainConfig, _check_device  # noqa: F401
 from minigrad.train_data import _SPLIT_CACHE, _files_stamp, _load_split, load_datasets  # noqa: F401
@@ -101,7 +102,7 @@ def train(config: TrainConfig) -> TrainResult:
 
     minigrad.manual_seed(config.seed)
     in_features, n_classes = int(train_set.arrays[0].shape[1]), 10
-    model = build_mlp(in_features, config.hidden, n_classes, config.dropout).to(device)
+    model = build_model(config.model, in_features, config.hidden, n_classes, config.dropout).to(device)
     optimizer = build_optimizer(config.optimizer, model.parameters(), config.lr, config.momentum,
                                 config.weight_decay)
     loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, seed=config.seed, device=device)
@@ -117,7 +118,7 @@ def train(config: TrainConfig) -> TrainResult:
 
     lr0 = optimizer.param_groups[0].get("initial_lr", optimizer.param_groups[0]["lr"])
     log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
-        f"model {describe_mlp(in_features, config.hidden, n_classes)} ReLU MLP, dropout {config.dropout} "
+        f"model {describe_model(config.model, in_features, config.hidden, n_classes)}, dropout {config.dropout} "
         f"({model.num_parameters():,} parameters); {config.optimizer} lr {lr0:g}, schedule {config.schedule}; "
         f"batch {config.batch_size}; {config.epochs} epochs; device {device}; seed {config.seed}")
     if checkpoint is not None:

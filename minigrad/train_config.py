@@ -7,12 +7,12 @@ from pathlib import Path
 
 import minigrad
 from minigrad import backend
-from minigrad.recipes import OPTIMIZERS, SCHEDULES, ConfigError
+from minigrad.recipes import MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES, ConfigError
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 
 #: The options that shape the trajectory: a checkpoint only resumes a run with the same ones.
-TRAJECTORY_FIELDS = ("dataset", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay",
+TRAJECTORY_FIELDS = ("model", "dataset", "hidden", "dropout", "optimizer", "lr", "momentum", "weight_decay",
                      "schedule", "epochs", "batch_size", "seed", "limit_train")
 
 
@@ -20,6 +20,8 @@ TRAJECTORY_FIELDS = ("dataset", "hidden", "dropout", "optimizer", "lr", "momentu
 class TrainConfig:
     """Every option of a run; the defaults are the ``minigrad train`` defaults.
 
+    ``model`` is ``"mlp"`` or ``"cnn"``; ``hidden``, ``dropout``, ``optimizer``, ``schedule``
+    and ``epochs`` left ``None`` take that model's defaults (:data:`minigrad.recipes.MODEL_DEFAULTS`).
     ``lr`` / ``momentum`` ``None`` take the optimizer's default from
     :data:`minigrad.recipes.OPTIMIZERS`. ``checkpoint`` ``None`` means
     ``out/checkpoint.npz``. ``limit_train`` uses only the first N training
@@ -30,14 +32,15 @@ class TrainConfig:
     dataset: str = "mnist"
     data_dir: str | None = None
     download: bool = False
-    hidden: tuple = (1000, 50)
-    dropout: float = 0.2
-    optimizer: str = "adam"
+    model: str = "mlp"
+    hidden: tuple | None = None
+    dropout: float | None = None
+    optimizer: str | None = None
     lr: float | None = None
     momentum: float | None = None
     weight_decay: float = 0.0
-    schedule: str = "cosine"
-    epochs: int = 10
+    schedule: str | None = None
+    epochs: int | None = None
     batch_size: int = 128
     device: str = "cpu"
     seed: int = 0
@@ -51,6 +54,11 @@ class TrainConfig:
     eval_batch_size: int = 1000
     plots: bool = True
     log: object = field(default=print, repr=False)
+
+    def __post_init__(self):
+        for name, value in MODEL_DEFAULTS.get(self.model, MODEL_DEFAULTS["mlp"]).items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
 
     def checkpoint_path(self) -> Path:
         return Path(self.checkpoint) if self.checkpoint else Path(self.out) / "checkpoint.npz"
@@ -67,6 +75,8 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` (one line) for any bad value."""
+        if self.model not in MODEL_DEFAULTS:
+            raise ConfigError(f"--model: unknown model {self.model!r} (choose from {', '.join(MODEL_DEFAULTS)})")
         if self.dataset not in DATASETS:
             raise ConfigError(f"--dataset: unknown dataset {self.dataset!r} (choose from {', '.join(DATASETS)})")
         if self.optimizer not in OPTIMIZERS:

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.recipes import describe_mlp
+from minigrad.recipes import describe_mlp, describe_model
 
 
 @dataclass
@@ -42,6 +42,8 @@ def _write_records(out_dir, config, history, plots=True):
                "best_test_acc": best["test_acc"], "best_epoch": best["epoch"]}
     files = write_metrics(out_dir, history, config=config.trajectory(), summary=summary)
     if plots:
-        title = f"{config.dataset} {describe_mlp(784, config.hidden, 10)}, {config.optimizer}"
+        net = (describe_mlp(784, config.hidden, 10) if config.model == "mlp"
+               else describe_model(config.model, 784, config.hidden, 10))
+        title = f"{config.dataset} {net}, {config.optimizer}"
         files.update(plot_curves(history, out_dir, title=title))
     return files
