@@ -98,10 +98,10 @@ def build_mlp(in_features: int, hidden, out_features: int, dropout: float = 0.0)
 
 #: The defaults of each ``--model`` (an option the user gives wins). The MLP's are the original
 #: ``minigrad train`` defaults. The CNN's: Adam at 1e-3 with cosine decay, dropout 0.25 before
-#: the last layer and 8 epochs reach 99.3%+ on MNIST (docs/mnist.md has the run).
+#: the last layer and 6 epochs reach 99.3%+ on MNIST (docs/mnist.md has the run).
 MODEL_DEFAULTS = {
     "mlp": {"hidden": (1000, 50), "dropout": 0.2, "optimizer": "adam", "schedule": "cosine", "epochs": 10},
-    "cnn": {"hidden": (128,), "dropout": 0.25, "optimizer": "adam", "schedule": "cosine", "epochs": 8},
+    "cnn": {"hidden": (128,), "dropout": 0.25, "optimizer": "adam", "schedule": "cosine", "epochs": 6},
 }
 
 
