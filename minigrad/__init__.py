@@ -19,8 +19,9 @@ from minigrad.creation import (arange, eye, full, ones, ones_like, rand, randn, 
 from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype, avg_pool2d, broadcast_to, clip,
                           concat, conv2d, conv_transpose2d, cos, div, equal,
                           exp, expand_dims, flatten, getitem, greater, greater_equal, leaky_relu, less,
-                          less_equal, log, logsumexp, matmul, max, max_pool2d, maximum, mean, min, minimum, mul,
-                          neg, not_equal, pad, pow, relu, reshape, sigmoid, sin, softplus, split, sqrt, squeeze,
+                          less_equal, log, logical_and, logical_not, logical_or, logsumexp, matmul, max,
+                          max_pool2d, maximum, mean, min, minimum, mul, neg, not_equal, pad, pow, relu, reshape,
+                          sigmoid, sin, softplus, split, sqrt, squeeze,
                           stack, sub, sum, sum_to, tanh, transpose, var, where)
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

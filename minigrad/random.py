@@ -1,7 +1,10 @@
 """The seeded random number generator behind ``rand``, ``randn``, initializers and dropout.
 
 Numbers are drawn on the host from one NumPy ``Generator`` and then moved to
-the tensor's device, so a seed gives the same values on CPU and GPU.
+the tensor's device, so a seed gives the same values on CPU and GPU. The one
+exception is ``uniform_on``, for draws made every training step (dropout masks):
+on a GPU they are drawn there, by a device generator seeded from the host one,
+so that no mask crosses the bus; the host generator's state still decides them.
 """
 from __future__ import annotations
 
@@ -16,6 +19,21 @@ def manual_seed(seed: int) -> None:
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
     _generator = np.random.default_rng(int(seed))
+
+
+def uniform_on(device: str, shape, dtype):
+    """Uniform draws in [0, 1) of ``shape`` and float ``dtype``, made on ``device``.
+
+    On the CPU they come from the seeded generator itself. On a GPU, a device generator is
+    seeded with one integer drawn from it (a host-only draw, no synchronisation), so the
+    same seed and checkpointed host state give the same masks on resume.
+    """
+    if device == "cpu":
+        return _generator.random(shape, dtype=dtype)
+    from minigrad import backend
+
+    seed = int(_generator.integers(2 ** 63))
+    return backend.xp_for(device).random.default_rng(seed).random(shape, dtype=dtype)
 
 
 def get_generator() -> np.random.Generator:

@@ -1,12 +1,19 @@
-"""Reverse-mode differentiation: walk the graph backwards without recursion.
+"""Reverse-mode differentiation: the backward pass, in three steps.
 
-The walk is Kahn's algorithm. A first pass (an explicit stack, no recursion)
-counts, for every node, how many edges lead into it from nodes that will send
-it a gradient. A second pass starts from the outputs and runs a node's backward
-only once all of its consumers have sent their share, so every gradient is
-complete before it is used. Each node is visited once in each pass: time is
-linear in the size of the graph. A gradient is dropped as soon as it has been
-consumed.
+1. ``count_consumers``: walk the graph back from the outputs (an explicit stack,
+   never recursion) and count, for every node, the edges that will bring it a
+   gradient.
+2. ``run_in_kahn_order``: run a node's backward once all of its consumers have
+   sent their share (Kahn's algorithm), so every gradient is complete before it
+   is used, then send the node's input gradients on. Each node runs once: time is
+   linear in the size of the graph. A gradient is dropped as soon as it is used.
+3. ``deliver``: add the leaves' gradients into their ``.grad``, or return the
+   gradients that ``minigrad.grad`` asked for.
+
+The mode is decided once, in ``run_backward``. A first-order pass moves raw
+arrays and gives each op's ``backward`` the array namespace; ``create_graph``
+moves Tensors and gives it minigrad's ops, so the backward pass is itself
+recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
@@ -14,12 +21,14 @@ from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor, written_at
 
+# The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
+# (this module sits below the ops and does not import them).
+_NAMESPACES = {}
 
-def _grad_dtype_error(fn, x, gx):
-    return RuntimeError(
-        f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
-        f"for an input of shape {tuple(x.shape)} and dtype {x.dtype}"
-    )
+
+def use_namespaces(arrays, tensors):
+    """Set the namespaces ``backward`` receives: ``arrays`` on first-order passes, ``tensors`` when recording."""
+    _NAMESPACES[False], _NAMESPACES[True] = arrays, tensors
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
@@ -30,143 +39,140 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     for a non-leaf, to a position) nothing is written to ``.grad``; the
     gradients of the captured tensors are returned in a list instead.
     """
-    # First-order backward moves raw arrays between nodes (no graph is built);
-    # create_graph moves Tensors, so the backward pass is itself recorded.
-    array_mode = not create_graph
-    if array_mode:
-        root_grads = [g.data for g in root_grads]
-    # pending: node -> the gradient of its output summed so far (a list, one per
-    # output, for the rare multi-output node). deps: node -> consumers yet to send.
-    # owned: the nodes whose pending gradient is an array nothing else holds.
-    pending, leaf_grads, deps, stack, owned = {}, {}, {}, [], set()
-    for t, g in zip(roots, root_grads):
-        fn = t.creator
-        if fn is None:
+    F = _NAMESPACES[create_graph]
+    seeds = root_grads if create_graph else [g.data for g in root_grads]
+    # pending: node -> the gradient of its output summed so far (a list, one per output, for the
+    # rare node with several); leaf_grads: leaf Tensor -> its gradient summed so far.
+    pending, leaf_grads, starts = {}, {}, []
+    for t, g in zip(roots, seeds):
+        if t.creator is None:
             _add(leaf_grads, t, g)
         else:
-            _send(pending, fn, t._out_index, g)
-            if fn not in deps:
-                deps[fn] = 0
-                stack.append(fn)
-    starts = list(stack)
+            _send(pending, t.creator, t._out_index, g)
+            starts.append(t.creator)
+    consumers = count_consumers(starts)
+    previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    try:
+        captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture)
+    finally:
+        STATE.grad_enabled = previous_mode
+    return deliver(leaf_grads, F, capture, captured, seeds)
 
-    # Pass 1: count the incoming edges of every node reachable from the roots.
-    # (An input with a creator always requires grad, so every such edge counts.)
+
+def count_consumers(starts):
+    """For every node reachable from ``starts``, the number of edges that lead into it from the roots' side.
+
+    (An input with a creator always requires grad, so every such edge will carry a gradient.)
+    """
+    consumers = dict.fromkeys(starts, 0)
+    stack = list(consumers)
     while stack:
         fn = stack.pop()
-        inputs = fn.inputs
-        if inputs is None:
+        if fn.inputs is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or after its buffers were "
                 "freed). Pass retain_graph=True to the first backward() if you need to do this."
             )
-        for x in inputs:
+        for x in fn.inputs:
             c = x.creator
-            if c is not None:
-                if c in deps:
-                    deps[c] += 1
-                else:
-                    deps[c] = 1
-                    stack.append(c)
-
-    results = [None] * len(capture) if capture is not None else None
-    ready = [fn for fn in starts if deps[fn] == 0]
-    anomaly = STATE.anomaly
-    previous_mode = STATE.grad_enabled
-    STATE.grad_enabled = create_graph
-    try:
-        # Pass 2: run each node once all of its consumers have sent their gradients.
-        plain = array_mode and capture is None and not anomaly
-        writes = STATE.writes
-        while ready:
-            fn = ready.pop()
-            if fn._writes != writes:  # something was written in place since fn was recorded
-                _check_inputs_unchanged(fn)
-            g = pending.pop(fn, None)
-            fast = fn.backward_arrays
-            if g is None:  # every consumer returned None for it: no gradient flows through fn
-                gxs = (None,) * len(fn.inputs)
-            elif plain and fast is not None and fn.n_outputs == 1 and not fn._hooks:
-                # The common case: one output, raw arrays, nothing to observe. A gradient
-                # no one else can see may be overwritten by the node (e.g. masked in place).
-                in_place = fn.backward_arrays_owned if fn in owned else None
-                gxs = fast(g) if in_place is None else in_place(g)
+            if c is None:
+                continue
+            if c in consumers:
+                consumers[c] += 1
             else:
-                gxs = _run_node(fn, g, array_mode, capture, results, anomaly)
-            if type(gxs) is not tuple:
-                gxs = (gxs,)
-            fresh = fn.fresh_grads
-            for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
-                c = x.creator
-                if gx is not None and need:
-                    xd = x.data
-                    if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
-                        raise _grad_dtype_error(fn, x, gx)
-                    if c is None:
-                        prev = leaf_grads.get(x)
-                        leaf_grads[x] = gx if prev is None else prev + gx
-                    elif c.n_outputs == 1:
-                        prev = pending.get(c)
-                        if prev is None:
-                            pending[c] = gx
-                            if fresh:
-                                owned.add(c)
-                        else:
-                            pending[c] = prev + gx
-                            owned.add(c)  # the sum is a new array
-                    else:
-                        _send(pending, c, x._out_index, gx)
-                if c is not None:
-                    left = deps[c] - 1
-                    deps[c] = left
-                    if left == 0:
-                        ready.append(c)
-            if not retain_graph:
-                # Free the graph behind fn: dropping its inputs also frees every node upstream
-                # that nothing else holds, with whatever those nodes saved for backward.
-                fn.inputs = None
-                fn._output_data = None
-    finally:
-        STATE.grad_enabled = previous_mode
+                consumers[c] = 1
+                stack.append(c)
+    return consumers
 
-    if capture is not None:
-        for leaf, g in leaf_grads.items():
-            if leaf._hooks:
-                g = _run_hooks(leaf._hooks, g, array_mode)
-            pos = capture.get(leaf)
-            if pos is not None:
-                results[pos] = _as_tensor(g)
-        return results
-    given = {id(g) for g in root_grads} if array_mode else {id(g.data) for g in root_grads}
+
+def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture):
+    """Run every node once all its consumers have sent their gradients; return the captured gradients."""
+    captured = [None] * len(capture) if capture is not None else None
+    observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
+    writes = STATE.writes
+    ready = [fn for fn in dict.fromkeys(starts) if consumers[fn] == 0]
+    while ready:
+        fn = ready.pop()
+        if fn._writes != writes:  # something was written in place since fn was recorded
+            _check_inputs_unchanged(fn)
+        g = pending.pop(fn, None)
+        if g is None:  # no consumer sent a gradient: none flows through fn
+            gxs = (None,) * len(fn.inputs)
+        elif observed or fn._hooks or fn.n_outputs != 1:
+            gxs = _call_observed(fn, F, g, capture, captured)
+        else:
+            gxs = _call(fn, F, g)
+        # Send each input its gradient: into the pending sum of its creator, or of the leaf itself.
+        for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
+            c = x.creator
+            if gx is not None and need:
+                xd = x.data
+                if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
+                    raise _grad_dtype_error(fn, x, gx)
+                if c is None:
+                    _add(leaf_grads, x, gx)
+                else:
+                    _send(pending, c, x._out_index, gx)
+            if c is not None:
+                consumers[c] -= 1
+                if consumers[c] == 0:
+                    ready.append(c)
+        if not retain_graph:
+            # Free the graph behind fn: dropping its inputs also frees every node upstream
+            # that nothing else holds, with whatever those nodes saved for backward.
+            fn.inputs = None
+            fn._output_data = None
+    return captured
+
+
+def deliver(leaf_grads, F, capture, captured, seeds):
+    """Run leaf hooks, then return the captured gradients, or accumulate into each leaf's ``.grad``."""
+    given = None if capture is not None else {id(_data(g)) for g in seeds}
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g, array_mode)
-        if array_mode:
-            _accumulate_array(leaf, g, given)
-        else:
+            g = _run_hooks(leaf._hooks, g, F)
+        if capture is not None:
+            pos = capture.get(leaf)
+            if pos is not None:
+                captured[pos] = _as_tensor(g)
+        elif F.recording:
             _accumulate_tensor(leaf, g, given)
-    return None
+        else:
+            _accumulate_array(leaf, g, given)
+    return captured
 
 
-def _run_node(fn, g, array_mode, capture, results, anomaly):
-    """Run one node's backward with everything the fast branch skips: hooks, captured
-    gradients, several outputs, Tensor mode (create_graph) and anomaly checks."""
-    gys = [g] if fn.n_outputs == 1 else g
+def _call(fn, F, gy):
+    """``fn.backward`` on its inputs' arrays (first-order pass) or the input Tensors (recorded pass)."""
+    inputs = fn.inputs
+    if F.recording:
+        gxs = fn.backward(F, gy, *inputs)
+    elif len(inputs) == 1:  # one and two inputs unrolled: the per-node cost of small nets
+        gxs = fn.backward(F, gy, inputs[0].data)
+    elif len(inputs) == 2:
+        gxs = fn.backward(F, gy, inputs[0].data, inputs[1].data)
+    else:
+        gxs = fn.backward(F, gy, *[x.data for x in inputs])
+    return gxs if type(gxs) is tuple else (gxs,)
+
+
+def _call_observed(fn, F, g, capture, captured):
+    """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks."""
+    gys = [g] if fn.n_outputs == 1 else list(g)
     if fn._hooks:
         for i, hooks in fn._hooks.items():
             if gys[i] is not None:
-                gys[i] = _run_hooks(hooks, gys[i], array_mode)
+                gys[i] = _run_hooks(hooks, gys[i], F)
     if capture is not None:
         for i in range(fn.n_outputs):
             pos = capture.get((fn, i))
             if pos is not None:
-                results[pos] = _as_tensor(gys[i])
-    if fn.n_outputs > 1:
-        gys = _fill_missing(fn, gys, array_mode)
-    if not anomaly:
-        return _call(fn, gys, array_mode)
-    gxs = _backward_in_anomaly_mode(fn, gys, array_mode)
-    _check_finite(fn.name, "backward", gxs if type(gxs) is tuple else (gxs,), fn)
+                captured[pos] = _as_tensor(gys[i])
+    gy = gys[0] if fn.n_outputs == 1 else tuple(_fill_missing(fn, gys, F))
+    if not STATE.anomaly:
+        return _call(fn, F, gy)
+    gxs = _backward_in_anomaly_mode(fn, F, gy)
+    _check_finite(fn.name, "backward", gxs, fn)
     return gxs
 
 
@@ -189,16 +195,31 @@ def _check_inputs_unchanged(fn):
         )
 
 
+def _grad_dtype_error(fn, x, gx):
+    return RuntimeError(
+        f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
+        f"for an input of shape {tuple(x.shape)} and dtype {x.dtype}"
+    )
+
+
+def _add(table, key, g):
+    prev = table.get(key)
+    table[key] = g if prev is None else prev + g
+
+
 def _send(pending, fn, index, g):
     """Add gradient ``g`` for output ``index`` of node ``fn`` to what it has received."""
     if fn.n_outputs == 1:
-        prev = pending.get(fn)
-        pending[fn] = g if prev is None else prev + g
+        _add(pending, fn, g)
         return
     slots = pending.get(fn)
     if slots is None:
         slots = pending[fn] = [None] * fn.n_outputs
     slots[index] = g if slots[index] is None else slots[index] + g
+
+
+def _data(g):
+    return g.data if isinstance(g, Tensor) else g
 
 
 def _as_tensor(g):
@@ -207,43 +228,24 @@ def _as_tensor(g):
     return Tensor._make(_as_array(g), None, 0)
 
 
-def _call(fn, gys, array_mode):
-    """Run one node's backward: its array fast path when it has one and no graph is recorded."""
-    if not array_mode:
-        return fn.backward(*gys)
-    fast = fn.backward_arrays
-    if fast is not None:
-        return fast(*gys)
-    gxs = fn.backward(*[_as_tensor(g) for g in gys])
-    if type(gxs) is not tuple:
-        return None if gxs is None else gxs.data
-    return tuple([None if g is None else g.data for g in gxs])
-
-
-def _add(table, key, g):
-    prev = table.get(key)
-    table[key] = g if prev is None else prev + g
-
-
-def _fill_missing(fn, gys, array_mode):
+def _fill_missing(fn, gys, F):
     """Zeros for the outputs of a multi-output node that received no gradient."""
     xp = fn.inputs[0]._xp()
     out = list(gys)
     for i, g in enumerate(out):
         if g is None:
             shape, dtype = fn._output_meta[i]
-            z = xp.zeros(shape, dtype=dtype)
-            out[i] = z if array_mode else Tensor(z)
+            out[i] = F.const(xp.zeros(shape, dtype=dtype))
     return out
 
 
-def _run_hooks(hooks, g, array_mode):
+def _run_hooks(hooks, g, F):
     """Hooks see and return Tensors; a returned Tensor replaces the gradient."""
     t = _as_tensor(g)
     for hook in hooks:
         new = hook(t)
         t = t if new is None else new
-    return t.data if array_mode else t
+    return t if F.recording else t.data
 
 
 def _accumulate_array(leaf, data, given):
@@ -274,14 +276,14 @@ def _accumulate_tensor(leaf, g, given):
     leaf.grad = g
 
 
-def _backward_in_anomaly_mode(fn, gys, array_mode):
-    """``fn.backward(*gys)``, with a NaN/Inf from an op inside it reported as ``fn``'s backward.
+def _backward_in_anomaly_mode(fn, F, gy):
+    """``fn``'s backward, with a NaN/Inf from an op inside it reported as ``fn``'s backward.
 
-    A backward is written with ops, and in anomaly mode each of those ops checks its
+    A recorded backward is made of ops, and in anomaly mode each of those ops checks its
     own forward; without this, sqrt's backward at 0 would be blamed on a ``Div``.
     """
     try:
-        return _call(fn, gys, array_mode)
+        return _call(fn, F, gy)
     except FloatingPointError as exc:
         where = "\nThe op was created at:\n" + fn._stack if getattr(fn, "_stack", None) else ""
         inner = str(exc).split("\n", 1)[0]

@@ -1,11 +1,11 @@
 """``Function``: one node of the computation graph.
 
 An op is a small subclass. ``forward`` works on raw backend arrays (NumPy or
-CuPy) and returns an array; ``backward`` receives the output gradient as a
-Tensor and returns input gradients written with minigrad ops. Because backward
-is built from ops, running it while the graph is recorded
-(``create_graph=True``) differentiates the derivative itself: second and higher
-derivatives come for free.
+CuPy) and returns an array; ``backward(F, gy, *inputs)`` returns the input
+gradients, written once against the namespace ``F`` (``minigrad/ops/namespace.py``).
+The engine calls it with raw arrays on a first-order pass and with Tensors
+when the graph is recorded (``create_graph=True``), so the same lines give both
+fast gradients and exact higher derivatives.
 
 Graph ownership runs one way: an output Tensor holds its creator, the creator
 holds its inputs. A creator never holds its outputs strongly (only a weak
@@ -20,7 +20,8 @@ import weakref
 import numpy as np
 
 from minigrad.autograd.mode import STATE
-from minigrad.autograd.tensor import Tensor, as_tensor  # tensor.py is always imported before this module
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor  # tensor.py is always imported before this module
 
 
 _new_tensor = object.__new__
@@ -30,31 +31,20 @@ class Function:
     """Base class of every differentiable op.
 
     Subclasses implement ``forward(*arrays) -> array (or tuple of arrays)`` and
-    ``backward(*grad_outputs) -> grad or tuple of grads``, and are applied with
+    ``backward(F, gy, *inputs) -> grad or tuple of grads``, and are applied with
     ``Op.apply(*tensors, **params)``; ``params`` go to ``__init__``.
 
-    Inside ``backward``: ``self.inputs`` is the tuple of input Tensors,
+    Inside ``backward``: ``gy`` is the output gradient (a tuple for several
+    outputs), ``inputs`` are the op's inputs (arrays or Tensors, like ``gy``),
     ``self.needs_input_grad[i]`` tells whether input ``i`` wants a gradient, and,
-    when the class sets ``keep_output = True``, ``self.output()`` returns the
-    output Tensor (tanh, sigmoid and exp differentiate through their output).
+    when the class sets ``keep_output = True``, ``F.output(self)`` is the output
+    (tanh, sigmoid and exp differentiate through it).
     """
 
     __slots__ = ("inputs", "needs_input_grad", "n_outputs", "_output_ref", "_output_data", "_writes",
                  "_output_meta", "_hooks", "_stack", "__dict__", "__weakref__")
 
     keep_output = False
-    # Optional fast path: the same derivative as ``backward``, on raw arrays. The
-    # engine uses it for first-order backward (no create_graph), where recording
-    # graph nodes for the backward pass would only cost time. ``backward`` stays
-    # the definition; the op registry tests check that the two agree.
-    backward_arrays = None
-    # Two promises that let the engine skip a temporary per node. ``fresh_grads``: the
-    # arrays ``backward_arrays`` returns are new, distinct, and kept by nothing else (not
-    # ``gy``, not a view of anything). ``backward_arrays_owned``: ``backward_arrays`` that
-    # may overwrite ``gy``; the engine calls it only when ``gy`` is an array no one else
-    # can see (a fresh gradient from one producer, or a sum the engine made itself).
-    fresh_grads = False
-    backward_arrays_owned = None
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -135,12 +125,12 @@ class Function:
         """Compute the output array(s) from input arrays."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
-    def backward(self, *gys):
-        """Return the gradient(s) with respect to the inputs, as Tensors (or None)."""
+    def backward(self, F, gy, *inputs):
+        """Return the gradient(s) with respect to the inputs (None where none is needed)."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
 
     def output(self):
-        """The output Tensor, for ops whose derivative is cheapest in terms of it.
+        """The output Tensor (``F.output(self)`` when recording), for ops whose derivative uses it.
 
         When the output Tensor itself is gone (nothing downstream still needs it
         as a graph node), its saved array is wrapped as a constant, which is

@@ -277,6 +277,15 @@ class Tensor:
     def __ge__(self, other):
         return _ops.greater_equal(self, other)
 
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
     # ----------------------------------------------------------------- methods
     def sum(self, axis=None, keepdims=False):
         return _ops.sum(self, axis, keepdims)

@@ -13,7 +13,7 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module, to_device
+from minigrad.backend import get_array_module
 from minigrad.nn.loss_functions import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
                                         nll_loss)
 from minigrad.nn.fused import Affine
@@ -21,7 +21,7 @@ from minigrad.nn.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # noqa: F401  (re-exported: F.conv2d, ...)
 from minigrad.ops.pad import pad  # noqa: F401
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
-from minigrad.random import get_generator
+from minigrad.random import uniform_on
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -95,11 +95,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if p == 1.0:
         mask = xp.zeros(x.shape, dtype=x.dtype)
     else:
-        # Host generator for reproducibility across devices; float32 draws for float32 nets.
+        # Drawn where x lives (no host-to-device copy per step); float32 draws for float32 nets.
         draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
-        keep = get_generator().random(x.shape, dtype=draw_dtype) >= p
-        scale = np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
-        mask = to_device(keep.astype(x.dtype) * scale, x.device)
+        keep = uniform_on(x.device, x.shape, draw_dtype) >= p
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)
 
 
@@ -122,8 +121,8 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         mask = get_array_module(x.data).zeros(mask_shape, dtype=x.dtype)
     else:
         draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
-        keep = get_generator().random(mask_shape, dtype=draw_dtype) >= p
-        mask = to_device(keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype), x.device)
+        keep = uniform_on(x.device, mask_shape, draw_dtype) >= p
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)
 
 

@@ -15,7 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.backend import get_array_module, to_device
-from minigrad.nn.softmax import softmax, stable_log_softmax
+from minigrad.nn.softmax import Softmax, stable_log_softmax
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -123,8 +123,6 @@ class SoftmaxCrossEntropy(Function):
     The one-hot part is a gather at the target index, never a dense (N, C) array.
     """
 
-    fresh_grads = True  # the gradient is a new array: exp(log_p), then shifted and scaled in place
-
     def __init__(self, target, row_scale, smoothing, reduction):
         self.target = target            # (N,) class indices, each in [0, C)
         self.row_scale = row_scale      # Python float, or (N,) array with 0 for ignored rows
@@ -156,27 +154,33 @@ class SoftmaxCrossEntropy(Function):
         q = _one_hot(xp, self.target, shape[1], dtype)
         return q * dtype.type(1 - e) + dtype.type(e / shape[1]) if e else q
 
-    def _scale(self, gy):
+    def _scale(self, F, gy):
         """The factor of each row of the gradient: its row factor times the incoming gradient."""
         if self.reduction == "none":
-            gy = gy.reshape(-1)
+            gy = F.reshape(gy, (-1,))
         w = self.row_scale
-        scale = gy * w if isinstance(w, float) else gy * (Tensor(w) if isinstance(gy, Tensor) else w)
-        return scale.reshape(-1, 1) if scale.ndim else scale
+        scale = gy * (w if isinstance(w, float) else F.const(w))
+        return F.reshape(scale, (-1, 1)) if scale.ndim else scale
 
-    def backward(self, gy):
-        x = self.inputs[0]
-        q = Tensor(self._q(x._xp(), x.dtype, x.shape))
-        return (softmax(x, axis=1) - q) * self._scale(gy)
+    def backward(self, F, gy, x):
+        if not F.recording:
+            return self._fused_gradient(F, gy)
+        q = F.const(self._q(get_array_module(x.data), x.dtype, x.shape))
+        return (F.apply(Softmax, x, axis=1) - q) * self._scale(F, gy)
 
-    def backward_arrays(self, gy):
+    def _fused_gradient(self, F, gy):
+        """The same gradient from the forward's saved log-softmax, gathering at the targets.
+
+        Kept as an array kernel because the composed form recomputes the softmax and builds a dense
+        (N, C) one-hot; ``tests/nn/test_losses.py`` checks the two against each other.
+        """
         g = get_array_module(gy).exp(self.log_p)          # softmax(x)
         e = self.smoothing
         if e != 1:
             g[self.rows, self.target] -= 1 - e            # softmax(x) - (1-e) onehot
         if e != 0:
             g -= e / g.shape[1]                           # ... - e/C
-        g *= self._scale(gy)
+        g *= self._scale(F, gy)
         return g
 
 
@@ -270,9 +274,8 @@ class SigmoidBinaryCrossEntropy(Function):
         # softplus(x) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows.
         return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))) - x * t
 
-    def backward(self, gy):
-        x, t = self.inputs
-        gx = (ops.sigmoid(x) - t) * gy if self.needs_input_grad[0] else None
+    def backward(self, F, gy, x, t):
+        gx = (F.sigmoid(x) - t) * gy if self.needs_input_grad[0] else None
         gt = -x * gy if self.needs_input_grad[1] else None
         return gx, gt
 

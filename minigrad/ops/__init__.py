@@ -5,7 +5,7 @@ cover every one of them.
 """
 from minigrad.ops.broadcast import broadcast_to, sum_to
 from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
-                                  not_equal)
+                                  logical_and, logical_not, logical_or, not_equal)
 from minigrad.ops.activations import clip, leaky_relu, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
 from minigrad.ops.convert import astype, to_device
@@ -19,6 +19,10 @@ from minigrad.ops.reduce import logsumexp, max, mean, min, sum, var
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import (concat, expand_dims, flatten, reshape, split, squeeze, stack,
                                 transpose)
+from minigrad.ops import namespace as _namespace
+from minigrad.autograd.engine import use_namespaces as _use_namespaces
+
+_use_namespaces(_namespace.arrays, _namespace.tensors)  # the F that every op's backward receives
 
 DIFFERENTIABLE = (
     "add", "sub", "mul", "div", "pow", "neg", "matmul",
@@ -32,4 +36,5 @@ DIFFERENTIABLE = (
 
 NON_DIFFERENTIABLE = (
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
+    "logical_and", "logical_or", "logical_not",
 )

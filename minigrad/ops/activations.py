@@ -7,32 +7,25 @@ not multiplied by the mask, so an infinite gradient where the mask is 0 gives 0.
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _const, _python_number, _select, as_floating
-from minigrad.ops.selection import where
+from minigrad.ops._args import _python_number, as_floating
 
 
 class ReLU(Function):
-    """y = max(x, 0); dy/dx = 1 where x > 0, else 0."""
+    """y = max(x, 0).   dL/dx = g where x > 0, else 0."""
 
     def forward(self, x):
         return get_array_module(x).maximum(x, 0)
 
     # Select rather than multiply by the 0/1 mask: an infinite gradient arriving at an
     # inactive unit must give 0 there (the chain rule's factor 0 wins), not inf * 0 = NaN.
-    def backward(self, gy):
-        return where(_const(self.inputs[0].data > 0), gy, 0.0)
-
-    def backward_arrays(self, gy):
-        return _select(self.inputs[0].data > 0, gy)
-
-    def backward_arrays_owned(self, gy):
-        return _select(self.inputs[0].data > 0, gy, in_place=True)
+    def backward(self, F, gy, x):
+        return F.select(x > 0, gy)
 
 
 class LeakyReLU(Function):
-    """y = x for x > 0, else slope * x."""
+    """y = x for x > 0, else slope x.   dL/dx = g where x > 0, else slope g."""
 
     def __init__(self, negative_slope=0.01):
         self.slope = negative_slope
@@ -40,13 +33,12 @@ class LeakyReLU(Function):
     def forward(self, x):
         return get_array_module(x).where(x > 0, x, x * self.slope)
 
-    def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _const(get_array_module(x).where(x > 0, 1.0, self.slope).astype(x.dtype))
+    def backward(self, F, gy, x):
+        return F.where(x > 0, gy, gy * self.slope)
 
 
 class Clip(Function):
-    """y = min(max(x, lo), hi); gradient 1 inside [lo, hi], 0 outside."""
+    """y = min(max(x, lo), hi).   dL/dx = g inside [lo, hi], else 0."""
 
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
@@ -54,19 +46,14 @@ class Clip(Function):
     def forward(self, x):
         return get_array_module(x).clip(x, self.lo, self.hi)
 
-    def _inside(self):
-        x = self.inputs[0].data
+    def backward(self, F, gy, x):
         if self.lo is None:
-            return x <= self.hi
-        if self.hi is None:
-            return x >= self.lo
-        return (x >= self.lo) & (x <= self.hi)
-
-    def backward(self, gy):
-        return where(_const(self._inside()), gy, 0.0)  # select, so an infinite gradient outside gives 0
-
-    def backward_arrays(self, gy):
-        return _select(self._inside(), gy)
+            inside = x <= self.hi
+        elif self.hi is None:
+            inside = x >= self.lo
+        else:
+            inside = (x >= self.lo) & (x <= self.hi)
+        return F.select(inside, gy)  # selected, so an infinite gradient outside gives 0
 
 
 def relu(x):

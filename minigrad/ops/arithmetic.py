@@ -7,103 +7,69 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import Tensor, as_tensor
-from minigrad.ops._args import _const, _python_number, as_floating, operands
-from minigrad.ops.broadcast import _sum_to_array, sum_to
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
+from minigrad.ops._args import _python_number, as_floating, operands
 from minigrad.ops.convert import astype
-from minigrad.ops.functions import log
-from minigrad.ops.selection import where
 
 
 class Add(Function):
-    """y = a + b"""
+    """y = a + b.   dL/da = g,  dL/db = g, each summed back to its input's shape."""
 
     def forward(self, a, b):
         return a + b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        return (sum_to(gy, a.shape) if na else None, sum_to(gy, b.shape) if nb else None)
-
-    def backward_arrays(self, gy):
-        a, b = self.inputs
-        na, nb = self.needs_input_grad
-        return (_sum_to_array(gy, a.data.shape) if na else None,
-                _sum_to_array(gy, b.data.shape) if nb else None)
+        return (F.sum_to(gy, a.shape) if na else None, F.sum_to(gy, b.shape) if nb else None)
 
 
 class Sub(Function):
-    """y = a - b"""
+    """y = a - b.   dL/da = g,  dL/db = -g, each summed back to its input's shape."""
 
     def forward(self, a, b):
         return a - b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        return (sum_to(gy, a.shape) if na else None, sum_to(-gy, b.shape) if nb else None)
-
-    def backward_arrays(self, gy):
-        a, b = self.inputs
-        na, nb = self.needs_input_grad
-        return (_sum_to_array(gy, a.data.shape) if na else None,
-                _sum_to_array(-gy, b.data.shape) if nb else None)
+        return (F.sum_to(gy, a.shape) if na else None, F.sum_to(-gy, b.shape) if nb else None)
 
 
 class Mul(Function):
-    """y = a * b"""
+    """y = a * b.   dL/da = g b,  dL/db = g a, each summed back to its input's shape."""
 
     def forward(self, a, b):
         return a * b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        return (sum_to(gy * b, a.shape) if na else None, sum_to(gy * a, b.shape) if nb else None)
-
-    def backward_arrays(self, gy):
-        a, b = self.inputs
-        na, nb = self.needs_input_grad
-        return (_sum_to_array(gy * b.data, a.data.shape) if na else None,
-                _sum_to_array(gy * a.data, b.data.shape) if nb else None)
+        return (F.sum_to(gy * b, a.shape) if na else None, F.sum_to(gy * a, b.shape) if nb else None)
 
 
 class Div(Function):
-    """y = a / b"""
+    """y = a / b.   dL/da = g / b,  dL/db = -g a / b^2, each summed back to its input's shape."""
 
     def forward(self, a, b):
         return a / b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        ga = sum_to(gy / b, a.shape) if na else None
-        gb = sum_to(-gy * a / (b * b), b.shape) if nb else None  # d(a/b)/db = -a/b^2
-        return ga, gb
-
-    def backward_arrays(self, gy):
-        a, b = self.inputs[0].data, self.inputs[1].data
-        na, nb = self.needs_input_grad
-        return (_sum_to_array(gy / b, a.shape) if na else None,
-                _sum_to_array(-gy * a / (b * b), b.shape) if nb else None)
+        return (F.sum_to(gy / b, a.shape) if na else None,
+                F.sum_to(-gy * a / (b * b), b.shape) if nb else None)
 
 
 class Neg(Function):
-    """y = -x"""
+    """y = -x.   dL/dx = -g."""
 
     def forward(self, x):
         return -x
 
-    def backward(self, gy):
-        return -gy
-
-    def backward_arrays(self, gy):
+    def backward(self, F, gy, x):
         return -gy
 
 
 class PowScalar(Function):
-    """y = x ** c for a Python number c."""
+    """y = x ** c for a Python number c.   dL/dx = g c x^(c-1)."""
 
     def __init__(self, c):
         self.c = c
@@ -111,41 +77,33 @@ class PowScalar(Function):
     def forward(self, x):
         return x ** self.c
 
-    def backward(self, gy):
-        (x,) = self.inputs
+    def backward(self, F, gy, x):
         c = self.c
         if c == 2:
             return gy * x * 2.0
         if c == 0:  # x^0 is constant; c x^(c-1) would give 0 * inf = NaN at x = 0
             return gy * 0.0
-        return gy * (x ** (c - 1)) * c  # d(x^c)/dx = c x^(c-1)
-
-    def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        c = self.c
-        if c == 2:
-            return gy * x * 2.0
-        if c == 0:  # as in backward: no 0 * inf = NaN at x = 0
-            return gy * 0.0
         return gy * (x ** (c - 1)) * c
 
 
 class Pow(Function):
-    """y = a ** b, both tensors."""
+    """y = a ** b, both tensors.   dL/da = g b a^(b-1),  dL/db = g y ln a.
+
+    At a = 0 the limits are used: ln a is replaced by ln 1 (for b >= 0, a^b ln a -> 0).
+    """
 
     keep_output = True
 
     def forward(self, a, b):
         return a ** b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        ga = sum_to(gy * b * a ** (b - 1.0), a.shape) if na else None  # b a^(b-1)
+        ga = F.sum_to(gy * b * a ** (b - 1.0), a.shape) if na else None
         gb = None
-        if nb:  # a^b ln a; at a = 0 its limit is 0 (for b >= 0), not 0 * log(0) = NaN, so log 1 there
-            base = where(_const(a.data == 0), 1.0, a)
-            gb = sum_to(gy * self.output() * log(base), b.shape)
+        if nb:
+            base = F.where(a == 0, 1.0, a)
+            gb = F.sum_to(gy * F.output(self) * F.log(base), b.shape)
         return ga, gb
 
 

@@ -8,7 +8,7 @@ through ``sum_to``, and the two ops below are each other's derivative.
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 
 
@@ -45,11 +45,8 @@ class SumTo(Function):
     def forward(self, x):
         return _sum_to_array(x, self.shape)
 
-    def backward(self, gy):
-        return broadcast_to(gy, self.inputs[0].shape)
-
-    def backward_arrays(self, gy):
-        return _broadcast_array(gy, self.inputs[0].data.shape)
+    def backward(self, F, gy, x):
+        return F.broadcast_to(gy, x.shape)
 
 
 class BroadcastTo(Function):
@@ -61,11 +58,8 @@ class BroadcastTo(Function):
     def forward(self, x):
         return _broadcast_array(x, self.shape)
 
-    def backward(self, gy):
-        return sum_to(gy, self.inputs[0].shape)
-
-    def backward_arrays(self, gy):
-        return _sum_to_array(gy, self.inputs[0].data.shape)
+    def backward(self, F, gy, x):
+        return F.sum_to(gy, x.shape)
 
 
 def sum_to(x, shape):

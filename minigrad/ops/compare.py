@@ -40,6 +40,28 @@ def greater_equal(a, b):
     return _compare("greater_equal", a, b, lambda x, y: x >= y)
 
 
+def _logical(name, a, b, fn):
+    a, b = operands(name, a, b)
+    if a.dtype.kind != "b" or b.dtype.kind != "b":
+        raise TypeError(f"{name}: operands must be bool tensors, got dtypes {a.dtype} and {b.dtype}")
+    return Tensor(fn(a.data, b.data))
+
+
+def logical_and(a, b):
+    """Elementwise a and b of bool tensors (``a & b``)."""
+    return _logical("logical_and", a, b, lambda x, y: x & y)
+
+
+def logical_or(a, b):
+    """Elementwise a or b of bool tensors (``a | b``)."""
+    return _logical("logical_or", a, b, lambda x, y: x | y)
+
+
+def logical_not(a):
+    """Elementwise not of a bool tensor (``~a``)."""
+    return _logical("logical_not", a, a, lambda x, _: ~x)
+
+
 def _arg(name, x, axis, keepdims, method):
     if axis is not None and not isinstance(axis, int):
         raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")

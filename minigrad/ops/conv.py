@@ -26,7 +26,7 @@ GEMM and col2im, kh*kw strided adds. Groups run as one batched GEMM.
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, pad_hw, pair,
                                    windows)
@@ -120,39 +120,7 @@ def _conv_weight(u, v, geo, cols=None):
 
 
 # ----------------------------------------------------------------------------- ops
-class _Modes:
-    """Until the engine passes its namespace ``F`` to backward, the two namespaces a derivative runs in."""
-
-    class arrays:
-        @staticmethod
-        def apply(cls, *args, **params):
-            return cls(**params).forward(*args)
-
-        @staticmethod
-        def sum(x, axis=None):
-            return x.sum(axis=axis)
-
-    class tensors:
-        @staticmethod
-        def apply(cls, *args, **params):
-            return cls.apply(*args, **params)
-
-        @staticmethod
-        def sum(x, axis=None):
-            return x.sum(axis=axis)
-
-
-class _BilinearOp(Function):
-    """Shared plumbing of the three convolution ops; subclasses define ``forward`` and ``_grads``."""
-
-    def backward(self, gy):
-        return self._grads(_Modes.tensors, gy, *self.inputs)
-
-    def backward_arrays(self, gy):
-        return self._grads(_Modes.arrays, gy, *[t.data for t in self.inputs])
-
-
-class Conv2d(_BilinearOp):
+class Conv2d(Function):
     """y = conv2d(x, w) + b: (N, C, H, W), (O, C/g, kh, kw), (O,) -> (N, O, Ho, Wo).
 
     dL/dx = ConvTranspose2d(g, w) (N, C, H, W); dL/dw = Conv2dWeight(x, g) (O, C/g, kh, kw);
@@ -167,7 +135,7 @@ class Conv2d(_BilinearOp):
         y, self.cols = _conv(x, w, b, self.geo)
         return y
 
-    def _grads(self, F, gy, x, w, b=None):
+    def backward(self, F, gy, x, w, b=None):
         need = self.needs_input_grad
         gx = F.apply(ConvTranspose2d, gy, w, geo=self.geo, out_hw=tuple(x.shape[2:])) if need[0] else None
         gw = F.apply(Conv2dWeight, x, gy, geo=self.geo, cols=self.cols) if need[1] else None
@@ -176,7 +144,7 @@ class Conv2d(_BilinearOp):
         return gx, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
 
 
-class ConvTranspose2d(_BilinearOp):
+class ConvTranspose2d(Function):
     """y = conv_transpose2d(v, w) + b: (N, Cin, Hv, Wv), (Cin, Cout/g, kh, kw), (Cout,) -> (N, Cout, H, W).
 
     The adjoint of Conv2d (with this ``geo``) from an ``out_hw`` input.
@@ -189,7 +157,7 @@ class ConvTranspose2d(_BilinearOp):
     def forward(self, v, w, b=None):
         return _conv_transpose(v, w, b, self.geo, self.out_hw)
 
-    def _grads(self, F, gy, v, w, b=None):
+    def backward(self, F, gy, v, w, b=None):
         need = self.needs_input_grad
         gv = F.apply(Conv2d, gy, w, geo=self.geo) if need[0] else None
         gw = F.apply(Conv2dWeight, gy, v, geo=self.geo) if need[1] else None
@@ -198,7 +166,7 @@ class ConvTranspose2d(_BilinearOp):
         return gv, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
 
 
-class Conv2dWeight(_BilinearOp):
+class Conv2dWeight(Function):
     """dW = Conv2dWeight(u, v): conv2d's weight gradient for input u and output gradient v, (O, C/g, kh, kw).
 
     dL/du = ConvTranspose2d(v, g) (shape of u); dL/dv = Conv2d(u, g) (shape of v).
@@ -210,7 +178,7 @@ class Conv2dWeight(_BilinearOp):
     def forward(self, u, v):
         return _conv_weight(u, v, self.geo, self.cols)
 
-    def _grads(self, F, gy, u, v):
+    def backward(self, F, gy, u, v):
         need = self.needs_input_grad
         return (F.apply(ConvTranspose2d, v, gy, geo=self.geo, out_hw=tuple(u.shape[2:])) if need[0] else None,
                 F.apply(Conv2d, u, gy, geo=self.geo) if need[1] else None)

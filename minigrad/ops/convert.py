@@ -5,11 +5,12 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 
 
 class AsType(Function):
-    """y = x cast to another floating dtype; the gradient is cast back."""
+    """y = x cast to another floating dtype.   dL/dx = g cast back to x's dtype."""
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -17,21 +18,22 @@ class AsType(Function):
     def forward(self, x):
         return x.astype(self.dtype)
 
-    def backward(self, gy):
-        return astype(gy, self.inputs[0].dtype)
+    def backward(self, F, gy, x):
+        return F.astype(gy, x.dtype)
 
 
 class ToDevice(Function):
-    """y = x copied to another device; the gradient is copied back."""
+    """y = x copied to another device.   dL/dx = g copied back to x's device."""
 
     def __init__(self, device):
         self.device = device
 
     def forward(self, x):
+        self.source = backend.device_of(x)
         return backend.to_device(x, self.device)
 
-    def backward(self, gy):
-        return gy.to(self.inputs[0].device)
+    def backward(self, F, gy, x):
+        return F.apply(ToDevice, gy, device=self.source)
 
 
 def astype(x, dtype):

@@ -6,104 +6,90 @@ their node keeps (``keep_output``) instead of recomputing it.
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _const, as_floating
+from minigrad.ops._args import as_floating
 
 
 class Exp(Function):
-    """y = e^x; dy/dx = y."""
+    """y = e^x.   dL/dx = g y."""
 
     keep_output = True
 
     def forward(self, x):
         return get_array_module(x).exp(x)
 
-    def backward(self, gy):
-        return gy * self.output()
-
-    def backward_arrays(self, gy):
-        return gy * self._output_data
+    def backward(self, F, gy, x):
+        return gy * F.output(self)
 
 
 class Log(Function):
-    """y = ln x; dy/dx = 1/x."""
+    """y = ln x.   dL/dx = g / x."""
 
     def forward(self, x):
         return get_array_module(x).log(x)
 
-    def backward(self, gy):
-        return gy / self.inputs[0]
-
-    def backward_arrays(self, gy):
-        return gy / self.inputs[0].data
+    def backward(self, F, gy, x):
+        return gy / x
 
 
 class Sqrt(Function):
-    """y = sqrt(x); dy/dx = 1 / (2 y)."""
+    """y = sqrt(x).   dL/dx = g / (2 y)."""
 
     keep_output = True
 
     def forward(self, x):
         return get_array_module(x).sqrt(x)
 
-    def backward(self, gy):
-        return gy / (self.output() * 2.0)
-
-    def backward_arrays(self, gy):
-        return gy / (self._output_data * 2.0)
+    def backward(self, F, gy, x):
+        return gy / (F.output(self) * 2.0)
 
 
 class Abs(Function):
-    """y = |x|; dy/dx = sign(x) (0 at 0)."""
+    """y = |x|.   dL/dx = g sign(x) (0 at 0)."""
 
     def forward(self, x):
         return get_array_module(x).abs(x)
 
-    def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _const(get_array_module(x).sign(x))
+    def backward(self, F, gy, x):
+        return gy * F.sign(x)
 
 
 class Sin(Function):
-    """y = sin x; dy/dx = cos x."""
+    """y = sin x.   dL/dx = g cos x."""
 
     def forward(self, x):
         return get_array_module(x).sin(x)
 
-    def backward(self, gy):
-        return gy * cos(self.inputs[0])
+    def backward(self, F, gy, x):
+        return gy * F.cos(x)
 
 
 class Cos(Function):
-    """y = cos x; dy/dx = -sin x."""
+    """y = cos x.   dL/dx = -g sin x."""
 
     def forward(self, x):
         return get_array_module(x).cos(x)
 
-    def backward(self, gy):
-        return -gy * sin(self.inputs[0])
+    def backward(self, F, gy, x):
+        return -gy * F.sin(x)
 
 
 class Tanh(Function):
-    """y = tanh x; dy/dx = 1 - y^2."""
+    """y = tanh x.   dL/dx = g (1 - y^2)."""
 
     keep_output = True
 
     def forward(self, x):
         return get_array_module(x).tanh(x)
 
-    def backward(self, gy):
-        y = self.output()
-        return gy * (1.0 - y * y)
-
-    def backward_arrays(self, gy):
-        y = self._output_data
+    def backward(self, F, gy, x):
+        y = F.output(self)
         return gy * (1.0 - y * y)
 
 
 class Sigmoid(Function):
-    """y = 1 / (1 + e^-x); dy/dx = y (1 - y)."""
+    """y = 1 / (1 + e^-x).   dL/dx = g y (1 - y)."""
 
     keep_output = True
 
@@ -116,23 +102,19 @@ class Sigmoid(Function):
         d = e + 1.0
         return xp.where(x >= 0, 1.0 / d, e / d)
 
-    def backward(self, gy):
-        y = self.output()
-        return gy * y * (1.0 - y)
-
-    def backward_arrays(self, gy):
-        y = self._output_data
+    def backward(self, F, gy, x):
+        y = F.output(self)
         return gy * y * (1.0 - y)
 
 
 class Softplus(Function):
-    """y = ln(1 + e^x), computed stably; dy/dx = sigmoid(x)."""
+    """y = ln(1 + e^x), computed stably.   dL/dx = g sigmoid(x)."""
 
     def forward(self, x):
         return get_array_module(x).logaddexp(0, x).astype(x.dtype, copy=False)
 
-    def backward(self, gy):
-        return gy * sigmoid(self.inputs[0])
+    def backward(self, F, gy, x):
+        return gy * F.sigmoid(x)
 
 
 def exp(x):

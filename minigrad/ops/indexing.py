@@ -11,7 +11,8 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 
 
@@ -42,7 +43,7 @@ def _has_int_array(index):
 
 
 class GetItem(Function):
-    """y = x[index]."""
+    """y = x[index].   dL/dx = zeros like x with g added at ``index`` (scatter-add)."""
 
     def __init__(self, index):
         self.index = index
@@ -50,15 +51,12 @@ class GetItem(Function):
     def forward(self, x):
         return x[self.index]
 
-    def backward(self, gy):
-        return IndexAdd.apply(gy, index=self.index, shape=self.inputs[0].shape)
-
-    def backward_arrays(self, gy):
-        return IndexAdd(self.index, self.inputs[0].data.shape).forward(gy)
+    def backward(self, F, gy, x):
+        return F.index_add(gy, self.index, x.shape)
 
 
 class IndexAdd(Function):
-    """y = zeros(shape) with ``g`` added at ``index``: the adjoint of ``x[index]``."""
+    """y = zeros(shape) with ``g`` added at ``index``: the adjoint of ``x[index]``.   dL/dg = G[index]."""
 
     def __init__(self, index, shape):
         self.index, self.shape = index, shape
@@ -71,8 +69,8 @@ class IndexAdd(Function):
             out[self.index] = g
         return out
 
-    def backward(self, ggy):
-        return getitem(ggy, self.index)
+    def backward(self, F, ggy, g):
+        return ggy[self.index]
 
 
 def getitem(x, index):

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import operands
-from minigrad.ops.broadcast import sum_to
-from minigrad.ops.shape import Transpose, reshape
 
 
-def _swap_last(t):
-    """t with its last two axes swapped (a view; the matrix transpose for 2-D)."""
+def _swap_last(F, t):
+    """t with its last two axes swapped (the matrix transpose for 2-D)."""
     axes = list(range(t.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return Transpose.apply(t, axes=tuple(axes))
+    return F.transpose(t, tuple(axes))
 
 
 class MatMul(Function):
@@ -21,47 +18,33 @@ class MatMul(Function):
     For matrices, dL/da = g @ b^T and dL/db = a^T @ g. Vectors are treated as
     a row (a) or a column (b) and the gradient is reshaped back; batch
     dimensions that were broadcast are summed away with ``sum_to``.
+    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m).
     """
 
     def forward(self, a, b):
         return a @ b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
-            return (MatMul.apply(gy, _swap_last(b)) if na else None,
-                    MatMul.apply(_swap_last(a), gy) if nb else None)
+            return (gy @ _swap_last(F, b) if na else None, _swap_last(F, a) @ gy if nb else None)
         if a.ndim == 1 and b.ndim == 1:
             return (gy * b if na else None, gy * a if nb else None)
-        a2 = reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
-        b2 = reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
+        a2 = F.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
+        b2 = F.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
         g = gy
         if a.ndim == 1:
-            g = reshape(g, g.shape[:-1] + (1,) + g.shape[-1:])
+            g = F.reshape(g, g.shape[:-1] + (1,) + g.shape[-1:])
         if b.ndim == 1:
-            g = reshape(g, g.shape + (1,))
+            g = F.reshape(g, g.shape + (1,))
         ga = gb = None
         if na:
-            ga = g @ _swap_last(b2)
-            ga = reshape(sum_to(ga, a2.shape), a.shape) if ga.shape != a.shape else ga
+            ga = g @ _swap_last(F, b2)
+            ga = F.reshape(F.sum_to(ga, a2.shape), a.shape) if ga.shape != a.shape else ga
         if nb:
-            gb = _swap_last(a2) @ g
-            gb = reshape(sum_to(gb, b2.shape), b.shape) if gb.shape != b.shape else gb
+            gb = _swap_last(F, a2) @ g
+            gb = F.reshape(F.sum_to(gb, b2.shape), b.shape) if gb.shape != b.shape else gb
         return ga, gb
-
-
-    def backward_arrays(self, gy):
-        a, b = self.inputs[0].data, self.inputs[1].data
-        if a.ndim == 2 and b.ndim == 2:
-            na, nb = self.needs_input_grad
-            return (gy @ b.T if na else None, a.T @ gy if nb else None)
-        return MatMul._generic_backward_arrays(self, gy)
-
-    def _generic_backward_arrays(self, gy):
-        # Vectors and batches are rare on hot paths: run the Tensor formula on wrapped arrays.
-        ga, gb = MatMul.backward(self, Tensor._make(gy, None, 0))
-        return (None if ga is None else ga.data, None if gb is None else gb.data)
 
 
 def matmul(a, b):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 
 __all__ = ["pad"]
@@ -24,11 +24,8 @@ class Pad(Function):
     def _inside(self, shape):
         return tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape, self.widths))
 
-    def backward(self, gy):
-        return gy[self._inside(self.inputs[0].shape)]
-
-    def backward_arrays(self, gy):
-        return gy[self._inside(self.inputs[0].data.shape)]
+    def backward(self, F, gy, x):
+        return gy[self._inside(x.shape)]
 
 
 def pad(x, pad, value=0.0):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _select
 from minigrad.ops._windows import Geometry, channels_first, channels_last, crop_hw, pad_hw, pair, windows
@@ -77,11 +77,8 @@ class MaxPool2d(Function):
         self.index = index
         return channels_first(y)
 
-    def backward(self, gy):
-        return MaxPoolScatter.apply(gy, geo=self.geo, index=self.index, in_hw=tuple(self.inputs[0].shape[2:]))
-
-    def backward_arrays(self, gy):
-        return MaxPoolScatter(self.geo, self.index, tuple(self.inputs[0].data.shape[2:])).forward(gy)
+    def backward(self, F, gy, x):
+        return F.apply(MaxPoolScatter, gy, geo=self.geo, index=self.index, in_hw=tuple(x.shape[2:]))
 
 
 class MaxPoolScatter(Function):
@@ -95,11 +92,8 @@ class MaxPoolScatter(Function):
         parts = (((a, b), _select(self.index == k, g)) for k, (a, b) in _offsets(self.geo))
         return channels_first(_scatter(parts, self.geo, self.in_hw, g.shape[1:3], g))
 
-    def backward(self, gg):
-        return MaxPoolGather.apply(gg, geo=self.geo, index=self.index)
-
-    def backward_arrays(self, gg):
-        return MaxPoolGather(self.geo, self.index).forward(gg)
+    def backward(self, F, gg, g):
+        return F.apply(MaxPoolGather, gg, geo=self.geo, index=self.index)
 
 
 class MaxPoolGather(Function):
@@ -116,11 +110,8 @@ class MaxPoolGather(Function):
             y += _select(self.index == k, win[:, :, :, a, b])
         return channels_first(y)
 
-    def backward(self, gy):
-        return MaxPoolScatter.apply(gy, geo=self.geo, index=self.index, in_hw=tuple(self.inputs[0].shape[2:]))
-
-    def backward_arrays(self, gy):
-        return MaxPoolScatter(self.geo, self.index, tuple(self.inputs[0].data.shape[2:])).forward(gy)
+    def backward(self, F, gy, x):
+        return F.apply(MaxPoolScatter, gy, geo=self.geo, index=self.index, in_hw=tuple(x.shape[2:]))
 
 
 class AvgPool2d(Function):
@@ -139,11 +130,8 @@ class AvgPool2d(Function):
         y *= xp.asarray(self.scale, dtype=x.dtype)
         return channels_first(y)
 
-    def backward(self, gy):
-        return AvgPoolAdjoint.apply(gy, geo=self.geo, scale=self.scale, in_hw=tuple(self.inputs[0].shape[2:]))
-
-    def backward_arrays(self, gy):
-        return AvgPoolAdjoint(self.geo, self.scale, tuple(self.inputs[0].data.shape[2:])).forward(gy)
+    def backward(self, F, gy, x):
+        return F.apply(AvgPoolAdjoint, gy, geo=self.geo, scale=self.scale, in_hw=tuple(x.shape[2:]))
 
 
 class AvgPoolAdjoint(Function):
@@ -157,11 +145,8 @@ class AvgPoolAdjoint(Function):
         parts = [((a, b), g) for _, (a, b) in _offsets(self.geo)]
         return channels_first(_scatter(parts, self.geo, self.in_hw, g.shape[1:3], g))
 
-    def backward(self, gg):
-        return AvgPool2d.apply(gg, geo=self.geo, scale=self.scale)
-
-    def backward_arrays(self, gg):
-        return AvgPool2d(self.geo, self.scale).forward(gg)
+    def backward(self, F, gg, g):
+        return F.apply(AvgPool2d, gg, geo=self.geo, scale=self.scale)
 
 
 # ----------------------------------------------------------------------------- public functions

@@ -6,11 +6,10 @@ axes: reshape it so it broadcasts (``expand_reduced``), then broadcast.
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
 from minigrad.ops._args import as_floating, expand_reduced, normalize_axis
-from minigrad.ops.broadcast import _broadcast_array, broadcast_to
-from minigrad.ops.functions import exp
 
 
 def _count(shape, axes):
@@ -21,7 +20,7 @@ def _count(shape, axes):
 
 
 class Sum(Function):
-    """y = sum of x over ``axis``; the gradient is the output gradient broadcast back."""
+    """y = sum of x over ``axis``.   dL/dx = g broadcast back over the summed axes."""
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -29,17 +28,12 @@ class Sum(Function):
     def forward(self, x):
         return x.sum(axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, gy):
-        shape = self.inputs[0].shape
-        return broadcast_to(expand_reduced(gy, shape, self.axis, self.keepdims), shape)
-
-    def backward_arrays(self, gy):
-        shape = self.inputs[0].data.shape
-        return _broadcast_array(expand_reduced(gy, shape, self.axis, self.keepdims), shape)
+    def backward(self, F, gy, x):
+        return F.broadcast_to(expand_reduced(gy, x.shape, self.axis, self.keepdims), x.shape)
 
 
 class Mean(Function):
-    """y = sum of x over ``axis`` / n; the gradient is the output gradient / n, broadcast back."""
+    """y = sum of x over ``axis`` / n.   dL/dx = g / n broadcast back over the reduced axes."""
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -47,19 +41,13 @@ class Mean(Function):
     def forward(self, x):
         return x.mean(axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, gy):
-        shape = self.inputs[0].shape
-        g = expand_reduced(gy, shape, self.axis, self.keepdims) * (1.0 / _count(shape, self.axis))
-        return broadcast_to(g, shape)
-
-    def backward_arrays(self, gy):
-        shape = self.inputs[0].data.shape
-        g = expand_reduced(gy, shape, self.axis, self.keepdims) * (1.0 / _count(shape, self.axis))
-        return _broadcast_array(g, shape)
+    def backward(self, F, gy, x):
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims) * (1.0 / _count(x.shape, self.axis))
+        return F.broadcast_to(g, x.shape)
 
 
 class _Extremum(Function):
-    """max or min over ``axis``; tied extrema share the gradient equally."""
+    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice, else 0."""
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -67,13 +55,10 @@ class _Extremum(Function):
     def forward(self, x):
         return self.reduce(x, axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, gy):
-        x = self.inputs[0].data
-        hit = x == self.reduce(x, axis=self.axis, keepdims=True)
-        share = hit.astype(x.dtype)
-        share /= share.sum(axis=self.axis, keepdims=True)
-        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
-        return g * Tensor(share)
+    def backward(self, F, gy, x):
+        hit = F.astype(x == self.reduce(x, axis=self.axis, keepdims=True), x.dtype)  # a constant mask
+        share = hit / F.sum(hit, axis=self.axis, keepdims=True)
+        return expand_reduced(gy, x.shape, self.axis, self.keepdims) * share
 
 
 class Max(_Extremum):
@@ -95,7 +80,7 @@ class Min(_Extremum):
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over ``axis``, computed as m + log(sum(exp(x - m))), m = max x.
 
-    dy/dx = exp(x - y), the softmax of x along ``axis``.
+    dL/dx = g exp(x - y), the softmax of x along ``axis`` times the output gradient.
     """
 
     keep_output = True
@@ -113,17 +98,10 @@ class LogSumExp(Function):
             y = y.squeeze() if self.axis is None else y.squeeze(axis=self.axis)
         return y.astype(x.dtype, copy=False)
 
-    def backward(self, gy):
-        x = self.inputs[0]
-        y = expand_reduced(self.output(), x.shape, self.axis, self.keepdims)
+    def backward(self, F, gy, x):
+        y = expand_reduced(F.output(self), x.shape, self.axis, self.keepdims)
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
-        return g * exp(x - y)
-
-    def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        y = expand_reduced(self._output_data, x.shape, self.axis, self.keepdims)
-        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
-        return g * get_array_module(x).exp(x - y)
+        return g * F.exp(x - y)
 
 
 def _reduction(cls, name, x, axis, keepdims):

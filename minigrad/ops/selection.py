@@ -7,59 +7,54 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import as_tensor
+from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _const, operands
-from minigrad.ops.broadcast import sum_to
+from minigrad.ops._args import operands
 
 
-def _tie_split(first, second, first_wins):
+def _tie_split(F, first, second, first_wins):
     """Weights for (first, second) in max/min: 1 to the winner, 1/2 each on a tie."""
-    w = first_wins.astype(first.dtype)
-    w += (first == second).astype(first.dtype) * 0.5
+    w = F.astype(first_wins, first.dtype) + F.astype(first == second, first.dtype) * 0.5
     return w, 1.0 - w
 
 
 class Maximum(Function):
-    """y = max(a, b) elementwise; a tie sends half the gradient to each side."""
+    """y = max(a, b) elementwise.   dL/da = g w,  dL/db = g (1 - w), w = 1 where a > b, 1/2 on a tie."""
 
     def forward(self, a, b):
         return get_array_module(a).maximum(a, b)
 
-    def backward(self, gy):
-        a, b = self.inputs
-        wa, wb = _tie_split(a.data, b.data, a.data > b.data)
+    def backward(self, F, gy, a, b):
+        wa, wb = _tie_split(F, a, b, a > b)
         na, nb = self.needs_input_grad
-        return (sum_to(gy * _const(wa), a.shape) if na else None,
-                sum_to(gy * _const(wb), b.shape) if nb else None)
+        return (F.sum_to(gy * wa, a.shape) if na else None,
+                F.sum_to(gy * wb, b.shape) if nb else None)
 
 
 class Minimum(Function):
-    """y = min(a, b) elementwise; a tie sends half the gradient to each side."""
+    """y = min(a, b) elementwise.   dL/da = g w,  dL/db = g (1 - w), w = 1 where a < b, 1/2 on a tie."""
 
     def forward(self, a, b):
         return get_array_module(a).minimum(a, b)
 
-    def backward(self, gy):
-        a, b = self.inputs
-        wa, wb = _tie_split(a.data, b.data, a.data < b.data)
+    def backward(self, F, gy, a, b):
+        wa, wb = _tie_split(F, a, b, a < b)
         na, nb = self.needs_input_grad
-        return (sum_to(gy * _const(wa), a.shape) if na else None,
-                sum_to(gy * _const(wb), b.shape) if nb else None)
+        return (F.sum_to(gy * wa, a.shape) if na else None,
+                F.sum_to(gy * wb, b.shape) if nb else None)
 
 
 class Where(Function):
-    """y = a where cond else b."""
+    """y = a where cond else b.   dL/da = g where cond else 0,  dL/db = 0 where cond else g."""
 
     def forward(self, cond, a, b):
         return get_array_module(a).where(cond, a, b)
 
-    def backward(self, gy):
-        cond, a, b = self.inputs
+    def backward(self, F, gy, cond, a, b):
         _, na, nb = self.needs_input_grad
         # A literal 0.0, not gy * 0.0: the unselected side gets exactly 0 even where gy is inf.
-        ga = sum_to(where(cond, gy, 0.0), a.shape) if na else None
-        gb = sum_to(where(cond, 0.0, gy), b.shape) if nb else None
+        ga = F.sum_to(F.where(cond, gy, 0.0), a.shape) if na else None
+        gb = F.sum_to(F.where(cond, 0.0, gy), b.shape) if nb else None
         return None, ga, gb
 
 

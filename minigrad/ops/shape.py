@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.autograd.tensor import Tensor, as_tensor
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import normalize_axis
 
 
 class Reshape(Function):
-    """y = x with a new shape; the gradient is reshaped back."""
+    """y = x with a new shape.   dL/dx = g reshaped back to x's shape."""
 
     def __init__(self, shape):
         self.shape = shape
@@ -16,15 +17,12 @@ class Reshape(Function):
     def forward(self, x):
         return x.reshape(self.shape)
 
-    def backward(self, gy):
-        return reshape(gy, self.inputs[0].shape)
-
-    def backward_arrays(self, gy):
-        return gy.reshape(self.inputs[0].data.shape)
+    def backward(self, F, gy, x):
+        return F.reshape(gy, x.shape)
 
 
 class Transpose(Function):
-    """y = x with axes permuted; the gradient is permuted back by the inverse permutation."""
+    """y = x with axes permuted.   dL/dx = g permuted back by the inverse permutation."""
 
     def __init__(self, axes):
         self.axes = axes
@@ -32,18 +30,13 @@ class Transpose(Function):
     def forward(self, x):
         return x.transpose(self.axes)
 
-    def backward(self, gy):
-        return transpose(gy, *self._inverse())
-
-    def backward_arrays(self, gy):
-        return gy.transpose(self._inverse())
-
-    def _inverse(self):
-        return tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+    def backward(self, F, gy, x):
+        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+        return F.transpose(gy, inverse)
 
 
 class Concat(Function):
-    """y = inputs joined along ``axis``; each input's gradient is its slice of the output's."""
+    """y = inputs joined along ``axis``.   dL/dx_i = the slice of g where x_i sits."""
 
     def __init__(self, axis):
         self.axis = axis
@@ -51,21 +44,18 @@ class Concat(Function):
     def forward(self, *xs):
         return get_array_module(xs[0]).concatenate(xs, axis=self.axis)
 
-    def backward(self, gy):
+    def backward(self, F, gy, *xs):
         grads, start = [], 0
         lead = (slice(None),) * self.axis
-        for x, need in zip(self.inputs, self.needs_input_grad):
+        for x, need in zip(xs, self.needs_input_grad):
             stop = start + x.shape[self.axis]
             grads.append(gy[lead + (slice(start, stop),)] if need else None)
             start = stop
         return tuple(grads)
 
-    def backward_arrays(self, gy):
-        return Concat.backward(self, gy)  # slicing works the same on arrays
-
 
 class Stack(Function):
-    """y = inputs stacked along a new ``axis``; input i's gradient is index i of the output's."""
+    """y = inputs stacked along a new ``axis``.   dL/dx_i = g at index i of that axis."""
 
     def __init__(self, axis):
         self.axis = axis
@@ -73,16 +63,13 @@ class Stack(Function):
     def forward(self, *xs):
         return get_array_module(xs[0]).stack(xs, axis=self.axis)
 
-    def backward(self, gy):
+    def backward(self, F, gy, *xs):
         lead = (slice(None),) * self.axis
         return tuple(gy[lead + (i,)] if need else None for i, need in enumerate(self.needs_input_grad))
 
-    def backward_arrays(self, gy):
-        return Stack.backward(self, gy)  # indexing works the same on arrays
-
 
 class Split(Function):
-    """outputs = x cut along ``axis``; the gradient is the output gradients joined again."""
+    """outputs = x cut along ``axis``.   dL/dx = the output gradients joined again."""
 
     def __init__(self, sections, axis):
         self.sections, self.axis = sections, axis
@@ -90,11 +77,8 @@ class Split(Function):
     def forward(self, x):
         return tuple(get_array_module(x).split(x, self.sections, axis=self.axis))
 
-    def backward(self, *gys):
-        return concat(gys, axis=self.axis)
-
-    def backward_arrays(self, *gys):
-        return get_array_module(gys[0]).concatenate(gys, axis=self.axis)
+    def backward(self, F, gys, x):
+        return F.concat(gys, axis=self.axis)
 
 
 def _shape_arg(shape):

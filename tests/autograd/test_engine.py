@@ -20,7 +20,7 @@ class Counted(Function):
     def forward(self, x):
         return x.copy()
 
-    def backward(self, gy):
+    def backward(self, F, gy, x):
         type(self).calls += 1
         type(self).seen.append(self)
         return gy
@@ -181,8 +181,8 @@ def test_backward_with_wrong_gradient_shape_from_function_is_reported():
         def forward(self, x):
             return x * 2
 
-        def backward(self, gy):
-            return gy.sum()
+        def backward(self, F, gy, x):
+            return F.sum(gy)
 
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(\)"):
@@ -427,7 +427,7 @@ class StopGradient(Function):
     def forward(self, x):
         return x.copy()
 
-    def backward(self, gy):
+    def backward(self, F, gy, x):
         return None
 
 

@@ -14,8 +14,8 @@ class OffByFactor(Function):
     def forward(self, x):
         return x * x
 
-    def backward(self, gy):
-        return gy * self.inputs[0] * 2.1
+    def backward(self, F, gy, x):
+        return gy * x * 2.1
 
 
 class WrongSecondInput(Function):
@@ -24,8 +24,7 @@ class WrongSecondInput(Function):
     def forward(self, a, b):
         return a * b
 
-    def backward(self, gy):
-        a, b = self.inputs
+    def backward(self, F, gy, a, b):
         return gy * b, gy * (a + 1.0)
 
 
@@ -34,10 +33,11 @@ class ConstantBackwardCube(Function):
     second derivative comes out as zero."""
 
     def forward(self, x):
+        self.x = x
         return x ** 3
 
-    def backward(self, gy):
-        return gy * mg.Tensor(3.0 * self.inputs[0].data ** 2)
+    def backward(self, F, gy, x):
+        return gy * F.const(3.0 * self.x ** 2)
 
 
 class OpsBackwardCube(Function):
@@ -46,8 +46,7 @@ class OpsBackwardCube(Function):
     def forward(self, x):
         return x ** 3
 
-    def backward(self, gy):
-        x = self.inputs[0]
+    def backward(self, F, gy, x):
         return gy * x * x * 3.0
 
 

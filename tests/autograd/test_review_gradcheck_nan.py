@@ -13,7 +13,7 @@ class _NaNBackward(Function):
     def forward(self, x):
         return x * 2.0
 
-    def backward(self, gy):
+    def backward(self, F, gy, x):
         return gy * float("nan")
 
 

@@ -1,10 +1,11 @@
-"""The two backward paths of every registered op agree.
+"""Each registered op's one backward gives the same gradients in both of its modes.
 
-First-order backward runs each node's ``backward_arrays`` fast path when it has one
-(raw arrays, no graph); ``create_graph=True`` runs ``backward`` (minigrad ops,
-recorded). gradcheck checks the first against finite differences and gradgradcheck
-checks the derivative of the second, but only this test checks that the second's
-*values* are right too, and that both keep float32 as float32.
+First-order backward runs ``backward`` on raw arrays (nothing recorded);
+``create_graph=True`` runs the same lines on Tensors, recorded. gradcheck checks
+the first against finite differences and gradgradcheck the derivative of the
+second, but only this test checks that the second's *values* are right too (and
+the fused losses' array kernels against their composed form), and that both
+keep float32 as float32.
 """
 import numpy as np
 import pytest

@@ -1,0 +1,70 @@
+"""The prepared GPU check, as far as a machine without a GPU can run it: its arguments, the
+data it carries, the parsing of what its steps print, the summary, and the sync probe's steps."""
+import json
+
+import pytest
+
+from benchmarks import gpu_check
+
+
+def test_arguments_and_their_errors(tmp_path):
+    args = gpu_check.parse_args(["--quick", "--skip", "tests,bench", "--out", str(tmp_path)])
+    assert args.quick and args.skip == {"tests", "bench"} and args.out == tmp_path and args.device == "cuda"
+    with pytest.raises(SystemExit):
+        gpu_check.parse_args(["--skip", "tests,nonsense"])
+
+
+def test_prepare_data_copies_the_four_mnist_files(tmp_path):
+    source = tmp_path / "shared"
+    (source / "mnist").mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (source / "mnist" / name).write_bytes(name.encode())
+    target = gpu_check.prepare_data(source, tmp_path / "carried")
+    copied = sorted(p.name for p in (target / "mnist").iterdir())
+    assert len(copied) == 4 and (target / "mnist" / "t10k-images-idx3-ubyte.gz").read_bytes() == b"t10k-images-idx3-ubyte.gz"
+    (source / "mnist" / "t10k-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(SystemExit, match="found 3"):
+        gpu_check.prepare_data(source, tmp_path / "again")
+
+
+def test_the_carried_data_folder_is_ignored_by_git():
+    assert ".gpu-data/" in (gpu_check.REPO / ".gitignore").read_text().split()
+
+
+def test_pytest_closing_line_is_parsed():
+    assert gpu_check.pytest_counts("....\n12 passed, 3 failed, 1 skipped, 2 errors in 4.0s") == (12, 3, 1, 2)
+    assert gpu_check.pytest_counts("2040 passed in 50.1s") == (2040, 0, 0, 0)
+
+
+def test_accuracy_verdict_and_metrics(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps({"summary": {"final_test_acc": 0.9843}}))
+    acc = gpu_check.final_accuracy(tmp_path / "metrics.json")
+    assert acc == pytest.approx(98.43)
+    assert gpu_check.accuracy_verdict(acc, 98.46)["holds"] is True
+    assert gpu_check.accuracy_verdict(98.1, 98.46)["holds"] is False
+
+
+def test_summary_names_every_step_and_verdict():
+    report = {"gpu": "NVIDIA H200", "date": "2026-12-01", "quick": False,
+              "tests": {"passed": 10, "failed": 1, "errors": 0, "skipped": 0, "seconds": 3.0},
+              "sync": {"steps": 20, "syncs": 0, "by_call": {}},
+              "bench": {"exit": 0, "seconds": 9.0, "rows": [
+                  {"case": "wide_step", "variant": "4096", "ratio": 1.2, "target": 1.1, "holds": False}]},
+              "train": {"mlp": {"exit": 0, **gpu_check.accuracy_verdict(98.40, 98.46), "seconds_per_epoch": 1.0}}}
+    text = "\n".join(gpu_check.summary_lines(report))
+    assert "NVIDIA H200" in text and "10 passed, 1 failed" in text
+    assert "0 host-device synchronisations in 20 training steps" in text
+    assert "ratio 1.200 (target <= 1.1: MISSES)" in text
+    assert "98.40% vs CPU 98.46% (-0.06 pp, bar 0.3 pp: holds)" in text
+
+
+def test_sync_probe_runs_training_steps_on_the_cpu():
+    result = gpu_check.sync_probe("cpu", steps=2, batch=8)
+    assert result == {"steps": 2, "syncs": 0, "by_call": {}, "wrapped": []}
+
+
+def test_without_a_gpu_the_check_reports_it_and_fails(tmp_path):
+    code = gpu_check.main(["--skip", "tests,bench,train", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert report["gpu"].startswith("unavailable") and "sync_error" in report and code == 1
