@@ -41,6 +41,7 @@ from benchmarks.report import format_value  # noqa: E402
 
 def _cases():
     from benchmarks.bench_backward import backward_scaling
+    from benchmarks.bench_cnn import cnn_epoch, conv2d_step
     from benchmarks.bench_memory import training_memory
     from benchmarks.bench_mlp import mnist_epoch, tiny_step, wide_step
     from benchmarks.bench_optim import optimizer_steps
@@ -52,10 +53,12 @@ def _cases():
         "optim": optimizer_steps,
         "backward": backward_scaling,
         "memory": training_memory,
+        "cnn": cnn_epoch,
+        "conv": conv2d_step,
     }
 
 
-CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory")
+CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "cnn", "conv")
 
 
 def _print_row(row):
@@ -65,7 +68,11 @@ def _print_row(row):
     print(f"  {row['case']:<17} {row['variant']:<44} minigrad {format_value(row['minigrad_s'], row['unit']):>11}"
           f"  ref {format_value(row['reference_s'], row['unit']):>11}{torch_part}  ratio {row['ratio']:.3f}"
           + (f" (min {row['ratio_of_minima']:.2f})" if row.get("ratio_of_minima") else "")
-          + (f"  (target <= {target}){status}" if target is not None else ""), flush=True)
+          + (f"  (target <= {target}){status}" if target is not None else "")
+          + (f"  vs torch {row['torch_ratio']:.2f}x" if row.get("torch_ratio") and row["case"].startswith(("cnn", "conv"))
+             else "")
+          + (f"  GEMM floor {format_value(row['gemm_floor_s'], row['unit'])}" if row.get("gemm_floor_s") else ""),
+          flush=True)
 
 
 def main(argv=None):
