@@ -50,10 +50,18 @@ def _scatter(parts, geo, in_hw, out_hw, like):
     """Sum each offset's (N, Ho, Wo, C) part into a zero (N, H, W, C) image where that offset read (col2im)."""
     xp = get_array_module(like)
     n, c = like.shape[0], like.shape[3]
-    out = xp.zeros((n, *geo.padded(*in_hw), c), dtype=like.dtype)
+    padded = geo.padded(*in_hw)
+    # Windows that tile the image exactly (stride = kernel, no dilation, sizes divide): every
+    # element is written once, so the parts are assigned, with no zero fill and no additions.
+    tiles = geo.dilation == (1, 1) and all(s == k and o * k == p for s, k, o, p in
+                                           zip(geo.stride, geo.kernel, out_hw, padded))
+    out = (xp.empty if tiles else xp.zeros)((n, *padded, c), dtype=like.dtype)
     for (a, b), part in parts:
         rows, cols = _slab(geo, out_hw, a, b)
-        out[:, rows, cols] += part
+        if tiles:
+            out[:, rows, cols] = part
+        else:
+            out[:, rows, cols] += part
     return crop_hw(out, geo.padding, in_hw)
 
 
@@ -69,10 +77,14 @@ class MaxPool2d(Function):
         win = windows(pad_hw(channels_last(x), self.geo.padding, -xp.inf), self.geo, out_hw)
         y = win[:, :, :, 0, 0].copy()
         index = xp.zeros(y.shape, dtype=np.uint8 if len(_offsets(self.geo)) < 256 else np.int32)
+        later, step = xp.empty(y.shape, dtype=bool), xp.empty_like(index)
         for k, (a, b) in _offsets(self.geo)[1:]:
             value = win[:, :, :, a, b]
-            later_max = value > y          # strictly greater: a tie keeps the earlier element
-            xp.copyto(index, k, where=later_max)
+            xp.greater(value, y, out=later)    # strictly greater: a tie keeps the earlier element
+            # index = k where later: as integer arithmetic, several times faster than copyto(where=)
+            xp.subtract(index.dtype.type(k), index, out=step)
+            step *= later
+            index += step
             xp.maximum(y, value, out=y)
         self.index = index
         return channels_first(y)
