@@ -90,6 +90,13 @@ def windows(x_pad, geo, out_hw):
     return xp.lib.stride_tricks.as_strided(x_pad, shape=shape, strides=strides, writeable=False)
 
 
+def slab(geo, out_hw, a, b):
+    """The (rows, cols) slices of the padded input that kernel offset (a, b) reads across all windows."""
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    return (slice(a * dh, a * dh + (out_hw[0] - 1) * sh + 1, sh),
+            slice(b * dw, b * dw + (out_hw[1] - 1) * sw + 1, sw))
+
+
 def col2im(cols, geo, padded_hw):
     """The adjoint of ``windows``: add each window's values back where they came from.
 
@@ -99,12 +106,10 @@ def col2im(cols, geo, padded_hw):
     """
     xp = get_array_module(cols)
     n, ho, wo, kh, kw = cols.shape[:5]
-    (sh, sw), (dh, dw) = geo.stride, geo.dilation
     out = xp.zeros((n, *padded_hw, *cols.shape[5:]), dtype=cols.dtype)
     for a in range(kh):
-        rows = slice(a * dh, a * dh + (ho - 1) * sh + 1, sh)
         for b in range(kw):
-            out[:, rows, b * dw:b * dw + (wo - 1) * sw + 1:sw] += cols[:, :, :, a, b]
+            out[(slice(None), *slab(geo, (ho, wo), a, b))] += cols[:, :, :, a, b]
     return out
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, pad_hw, pair,
+from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, pad_hw, pair, slab,
                                    windows)
 
 __all__ = ["conv2d", "conv_transpose2d", "Conv2d", "ConvTranspose2d", "Conv2dWeight"]
@@ -87,12 +87,24 @@ def _conv_transpose(v, w, b, geo, out_hw):
     n, _, ho, wo = v.shape
     o, cg, kh, kw = w.shape
     g = geo.groups
+    padded = geo.padded(*out_hw)
     if g == 1:
-        gcols = (_rows(v, 1) @ _weight_matrix(w, 1).T).reshape(n, ho, wo, kh, kw, cg)
+        # One GEMM per kernel offset, each window's share for that offset as a contiguous
+        # (M, C) block added straight into its strided slab of the image: the adds then run
+        # along whole image rows (W*C numbers at stride 1), where slicing one big
+        # (M, kh*kw*C) product would add runs of only C numbers.
+        rows = _rows(v, 1)
+        w_offsets = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))                     # (kh, kw, O, C)
+        x_pad = xp.zeros((n, *padded, cg), dtype=v.dtype)
+        part = xp.empty((rows.shape[0], cg), dtype=v.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                xp.matmul(rows, w_offsets[i, j], out=part)
+                x_pad[(slice(None), *slab(geo, (ho, wo), i, j))] += part.reshape(n, ho, wo, cg)
     else:
         gcols = xp.matmul(_rows(v, g), _weight_matrix(w, g).transpose(0, 2, 1))       # (g, M, kh*kw*cg)
         gcols = gcols.reshape(g, n, ho, wo, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)  # group before channel
-    x_pad = col2im(gcols, geo, geo.padded(*out_hw)).reshape(n, *geo.padded(*out_hw), g * cg)
+        x_pad = col2im(gcols, geo, padded).reshape(n, *padded, g * cg)
     y = channels_first(crop_hw(x_pad, geo.padding, out_hw))
     if b is not None:
         y += b.reshape(1, -1, 1, 1)   # y is a view of x_pad, made here: nobody else sees the write

@@ -28,7 +28,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _select
-from minigrad.ops._windows import Geometry, channels_first, channels_last, crop_hw, pad_hw, pair, windows
+from minigrad.ops._windows import Geometry, channels_first, channels_last, crop_hw, pad_hw, pair, slab, windows
 from minigrad.ops.linalg import matmul
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
@@ -37,13 +37,6 @@ __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 def _offsets(geo):
     kh, kw = geo.kernel
     return [(k, divmod(k, kw)) for k in range(kh * kw)]
-
-
-def _slab(geo, out_hw, a, b):
-    """The (rows, cols) slices of the padded input that kernel offset (a, b) reads across all windows."""
-    (sh, sw), (dh, dw) = geo.stride, geo.dilation
-    return (slice(a * dh, a * dh + (out_hw[0] - 1) * sh + 1, sh),
-            slice(b * dw, b * dw + (out_hw[1] - 1) * sw + 1, sw))
 
 
 def _scatter(parts, geo, in_hw, out_hw, like):
@@ -57,7 +50,7 @@ def _scatter(parts, geo, in_hw, out_hw, like):
                                            zip(geo.stride, geo.kernel, out_hw, padded))
     out = (xp.empty if tiles else xp.zeros)((n, *padded, c), dtype=like.dtype)
     for (a, b), part in parts:
-        rows, cols = _slab(geo, out_hw, a, b)
+        rows, cols = slab(geo, out_hw, a, b)
         if tiles:
             out[:, rows, cols] = part
         else:
