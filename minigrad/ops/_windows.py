@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
+
 from minigrad.backend import get_array_module
 
 
@@ -87,7 +89,9 @@ def windows(x_pad, geo, out_hw):
     sn, shh, sww, *rest = x_pad.strides
     shape = (x_pad.shape[0], *out_hw, kh, kw, *x_pad.shape[3:])
     strides = (sn, shh * sh, sww * sw, shh * dh, sww * dw, *rest)
-    return xp.lib.stride_tricks.as_strided(x_pad, shape=shape, strides=strides, writeable=False)
+    if xp is np:   # a read-only view: nothing may write through overlapping windows
+        return np.lib.stride_tricks.as_strided(x_pad, shape=shape, strides=strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x_pad, shape=shape, strides=strides)   # CuPy has no writeable flag
 
 
 def slab(geo, out_hw, a, b):
