@@ -106,7 +106,7 @@ MODEL_DEFAULTS = {
 
 
 def build_cnn(image_shape, hidden, out_features: int, dropout: float = 0.0):
-    """conv(C->32, 3x3, pad 1)-ReLU-maxpool 2 - conv(32->64, 3x3, pad 1)-ReLU-maxpool 2, then the MLP head.
+    """conv(C->32, 3x3, pad 1)-BN-ReLU-maxpool 2 - conv(32->64, 3x3, pad 1)-BN-ReLU-maxpool 2, then the MLP head.
 
     Takes flat images (N, C*H*W) like the MLP (an ``Unflatten`` first); the head is
     ``Linear -> ReLU [-> Dropout]`` per ``hidden`` width and a final ``Linear``:
@@ -117,9 +117,12 @@ def build_cnn(image_shape, hidden, out_features: int, dropout: float = 0.0):
     if not 0.0 <= dropout < 1.0:
         raise ConfigError(f"--dropout must be in [0, 1), got {dropout}")
     c, h, w = image_shape
+    # BatchNorm after each convolution (its shift makes the convolution's bias redundant):
+    # without it the same run ended at 99.14% after 6 epochs (docs/mnist.md).
     layers = [nn.Unflatten(1, (c, h, w)),
-              nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+              nn.Conv2d(c, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+              nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+              nn.Flatten()]
     width = 64 * (h // 4) * (w // 4)
     for size in hidden:
         if int(size) < 1:
@@ -149,7 +152,7 @@ def describe_model(model: str, in_features: int, hidden, out_features: int) -> s
     if model == "cnn":
         side = int(round(in_features ** 0.5))
         flat = 64 * (side // 4) ** 2
-        return f"conv32-pool-conv64-pool-{describe_mlp(flat, hidden, out_features)} CNN"
+        return f"conv32-bn-pool-conv64-bn-pool-{describe_mlp(flat, hidden, out_features)} CNN"
     return f"{describe_mlp(in_features, hidden, out_features)} ReLU MLP"
 
 

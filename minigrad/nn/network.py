@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from minigrad.nn.layer import Layer
-from minigrad.nn.conv import Conv2d
 from minigrad.nn.layers import Linear, ReLU
 from minigrad.nn.pooling import MaxPool2d
 
@@ -59,12 +58,11 @@ class Network(Layer):
             if type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU:
                 x = layer.forward_relu(x)
                 i += 2
-            elif (type(layer) is Conv2d and i + 2 < n and type(stack[i + 1]) is ReLU
-                  and type(stack[i + 2]) is MaxPool2d):
-                # Conv, ReLU, max-pool runs as conv, max-pool, ReLU: max and ReLU commute exactly
-                # (ReLU is monotone), the gradients agree too, and ReLU then sees a quarter of the data.
-                x = stack[i + 1](stack[i + 2](layer(x)))
-                i += 3
+            elif type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d:
+                # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
+                # monotone), the gradients agree too, and ReLU then sees a quarter of the data.
+                x = layer(stack[i + 1](x))
+                i += 2
             else:
                 x = layer(x)
                 i += 1
