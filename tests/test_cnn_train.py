@@ -24,14 +24,15 @@ def _train(out, *extra):
 def test_cnn_command_trains_and_writes_its_files(tmp_path, capsys):
     assert _train(tmp_path / "cnn", "--limit-train", "384", "--epochs", "1") == 0
     out = capsys.readouterr().out
-    assert "model conv32-pool-conv64-pool-3136-128-10 CNN, dropout 0.25 (421,642 parameters)" in out
+    assert "model conv32-bn-pool-conv64-bn-pool-3136-128-10 CNN, dropout 0.25 (421,738 parameters)" in out
     assert "adam lr 0.001, schedule cosine" in out and "1 epochs" in out
     rows = read_metrics(tmp_path / "cnn")
     assert len(rows) == 1 and rows[0]["test_acc"] > 0.3   # three Adam steps: far above chance
     ckpt = mg.load(tmp_path / "cnn" / "checkpoint.npz")
     assert ckpt["config"]["model"] == "cnn" and ckpt["config"]["hidden"] == [128]
     assert tuple(ckpt["model"]["1.weight"].shape) == (32, 1, 3, 3)
-    assert tuple(ckpt["model"]["4.weight"].shape) == (64, 32, 3, 3)
+    assert tuple(ckpt["model"]["5.weight"].shape) == (64, 32, 3, 3)
+    assert tuple(ckpt["model"]["6.running_var"].shape) == (64,)
     assert ckpt["model"]["1.weight"].dtype == np.float32
     for name in ("metrics.csv", "metrics.json", "curves.png"):
         assert (tmp_path / "cnn" / name).is_file()
