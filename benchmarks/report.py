@@ -17,7 +17,7 @@ minigrad is measured against hand-written NumPy doing the same computation, in
 one process, alternating, several repetitions, medians; the figure that matters
 is the ratio minigrad / reference (1.00 = no overhead).
 
-Run the suite (CPU, a few minutes; `--quick` is a < 20 s smoke run with tiny sizes):
+Run the suite (CPU; `--quick` is a smoke run with tiny sizes; run times under "How long the suite takes"):
 
     python -m benchmarks --json bench.json --markdown docs/performance.md
     python -m benchmarks --quick

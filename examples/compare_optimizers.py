@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 from minigrad.data import DatasetNotFoundError
-from minigrad.recipes import FIRST_ORDER, OPTIMIZERS, SCHEDULES, ConfigError
-from minigrad.train import TrainConfig, train
+from minigrad.train import FIRST_ORDER, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, train
 
 
 def parse_args():
@@ -41,7 +40,7 @@ def plot(results, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from minigrad.curves import atomic_write_bytes
+    from minigrad.atomic import atomic_write_bytes
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
     panels = [("train_loss", "training loss (epoch mean)", True), ("test_loss", "test loss", True),

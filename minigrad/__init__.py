@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 float32 = "float32"
 float64 = "float64"
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train"}
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz"}
 
 
 def __getattr__(name):

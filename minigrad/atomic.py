@@ -1,4 +1,4 @@
-"""Writing a file so that a crash never leaves half of it: ``atomic_file``.
+"""Writing a file so that a crash never leaves half of it: ``atomic_file`` and ``atomic_write_bytes``.
 
 Every file minigrad writes (checkpoints, downloads, metrics, plots) goes
 through here: the bytes go to a temporary file in the target's folder, are
@@ -36,6 +36,14 @@ def atomic_file(path, suffix: str = ""):
             os.unlink(tmp)
         raise
     _fsync_folder(path.parent)
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, creating its folder first."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def _umask() -> int:

@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from minigrad.recipes import MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES
+from minigrad.train.config import MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES
 
 __all__ = ["main", "build_parser"]
 
@@ -41,34 +41,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# The argument types only turn text into numbers; TrainConfig.resolved() checks the values.
 def _hidden(text: str):
     text = text.strip()
     if text in ("", "none"):
         return ()
     try:
-        sizes = tuple(int(part) for part in text.split(","))
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated layer widths such as 1000,50, got {text!r}")
-    if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
-    return sizes
 
 
-def _int_at_least(minimum: int, what: str):
-    """An argparse type: an integer >= ``minimum``, else one clear error."""
-    def parse(text: str):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
-    return parse
-
-
-_positive_int = _int_at_least(1, "a positive integer")
-_nonnegative_int = _int_at_least(0, "a non-negative integer")
+def _integer(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,12 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder holding mnist/ (or fashion-mnist/); default: $MINIGRAD_DATA, else ~/.cache/minigrad")
     d.add_argument("--download", action="store_true",
                    help="download missing files (checked against their published SHA-256) into DIR/<dataset>/")
-    d.add_argument("--limit-train", type=_positive_int, metavar="N", default=None,
+    d.add_argument("--limit-train", type=_integer, metavar="N", default=None,
                    help="train on the first N training images only (quick runs and tests); the test set stays whole")
     mlp, cnn = MODEL_DEFAULTS["mlp"], MODEL_DEFAULTS["cnn"]
     m = t.add_argument_group("model (defaults: mlp's, then cnn's)")
     m.add_argument("--model", choices=list(MODEL_DEFAULTS), default="mlp",
-                   help="mlp: ReLU MLP on the flat image (default); cnn: conv32-pool-conv64-pool, then the "
+                   help="mlp: ReLU MLP on the flat image (default); cnn: conv32-BN-pool-conv64-BN-pool, then the "
                         "hidden layers. The defaults of --hidden, --dropout, --optimizer, --schedule and --epochs "
                         "depend on it")
     m.add_argument("--hidden", type=_hidden, default=None, metavar="W1,W2,...",
@@ -113,22 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="learning-rate schedule, stepped every batch: " +
                         "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") +
                         f" (default: {mlp['schedule']}; {cnn['schedule']})")
-    o.add_argument("--epochs", type=_positive_int, default=None,
-                   help=f"default: {mlp['epochs']}; {cnn['epochs']}")
-    o.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
+    o.add_argument("--epochs", type=_integer, default=None, help=f"default: {mlp['epochs']}; {cnn['epochs']}")
+    o.add_argument("--batch-size", type=_integer, default=128, help="default: 128")
     r = t.add_argument_group("run")
     r.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N); default: cpu")
-    r.add_argument("--seed", type=_nonnegative_int, default=0, help="seeds weights, dropout and shuffling; default 0")
+    r.add_argument("--seed", type=_integer, default=0, help="seeds weights, dropout and shuffling; default 0")
     r.add_argument("--out", default="runs/mnist", metavar="DIR",
                    help="where metrics.csv, metrics.json, loss.png, accuracy.png, curves.png go (default: runs/mnist)")
     r.add_argument("--checkpoint", metavar="PATH", default=None,
                    help="checkpoint written after every epoch (default: OUT/checkpoint.npz)")
     r.add_argument("--resume", action="store_true",
                    help="continue from --checkpoint; the run's options must be the same as when it was made")
-    r.add_argument("--stop-after", type=_positive_int, metavar="K", default=None,
+    r.add_argument("--stop-after", type=_integer, metavar="K", default=None,
                    help="stop after epoch K (as if interrupted) and leave the checkpoint for --resume")
     r.add_argument("--no-progress", action="store_true", help="no progress bar (the per-epoch lines stay)")
-    r.add_argument("--log-every", type=_positive_int, default=50, metavar="N",
+    r.add_argument("--log-every", type=_integer, default=50, metavar="N",
                    help="read the loss back for the progress bar every N steps (default: 50)")
     return parser
 
@@ -210,16 +197,22 @@ def _data_error(exc, config):
         if first.startswith("--data-dir"):
             return first
         root = config.data_dir or str(data.default_data_root())
-        lines = str(exc).strip().splitlines()
-        # The data layer's second line says why, when it is more than "not there" (a bad checksum, say).
-        why = f" {lines[1].strip()}." if len(lines) > 1 and "download=False" not in lines[1] else ""
-        return (f"{first}{why} Looked in {root}/{config.dataset} and {root}; point --data-dir (or MINIGRAD_DATA) "
-                f"at the folder holding the four IDX .gz files, or add --download")
+        # Every reason the data layer gave (a bad checksum; each mirror tried and why it failed), on one line.
+        why = "".join(f" {_one_line(problem)}." for problem in exc.problems)
+        advice = ("check the network, or put the four IDX .gz files there yourself" if config.download else
+                  "point --data-dir (or MINIGRAD_DATA) at the folder holding the four IDX .gz files, or add --download")
+        return f"{first}{why} Looked in {root}/{config.dataset} and {root}; {advice}"
     if isinstance(exc, (data.IDXError, data.ChecksumError, data.DownloadError)):
         return first
     if isinstance(exc, OSError):  # e.g. --out is a file, or a folder we may not write to
         return f"{exc.strerror}: {exc.filename}" if exc.filename and exc.strerror else first
     return None
+
+
+def _one_line(text: str) -> str:
+    """A multi-line reason as one line: "tried:\n  url1: why\n  url2: why" becomes "tried: url1: why; url2: why"."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:2]) + "".join(f"; {line}" for line in lines[2:])
 
 
 def _fail(prog, message) -> int:

@@ -163,7 +163,31 @@ def load(path, map_location="cpu"):
             raise ValueError(f"version {manifest.get('version')!r} is not supported (expected {_VERSION})")
         return _Decoder(arrays, device).decode(manifest["tree"])
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as err:
+        refused = _pickle_refusal(path, err)
+        if refused:
+            raise ValueError(f"load: {path!r} {refused}") from None
         raise ValueError(
             f"load: {path!r} is not a readable minigrad checkpoint (truncated or corrupt?): "
             f"{type(err).__name__}: {err}"
         ) from err
+
+
+def _pickle_refusal(path, err):
+    """Why a pickle (plain, inside a .npy/.npz, or a torch.save zip) is refused; None for any other file."""
+    text = str(err)
+    pickled = "pickled" in text or "allow_pickle" in text
+    if not pickled:
+        try:
+            with open(path, "rb") as f:
+                head = f.read(2)
+            pickled = head[:1] == b"\x80" and head[1:2] in bytes(range(2, 6))   # pickle protocols 2-5
+            if not pickled and zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as z:
+                    pickled = any(name.endswith(".pkl") for name in z.namelist())
+        except OSError:
+            return None
+    if not pickled:
+        return None
+    return ("holds pickled Python objects, and minigrad.load refuses pickles: unpickling a file can run any code "
+            "it contains. minigrad checkpoints (minigrad.save) hold only arrays and a JSON manifest; re-save the "
+            "data with minigrad.save, or as plain arrays with numpy.savez")

@@ -14,8 +14,9 @@ from training_helpers import data_root, is_png, read_metrics, run_python  # noqa
 
 import minigrad as mg  # noqa: E402
 from minigrad.cli import main  # noqa: E402
-from minigrad.curves import COLUMNS  # noqa: E402
-from minigrad.recipes import OPTIMIZERS, build_mlp  # noqa: E402
+from minigrad.train.config import OPTIMIZERS  # noqa: E402
+from minigrad.train.recipes import build_mlp  # noqa: E402
+from minigrad.train.records import COLUMNS  # noqa: E402
 
 
 def _train(tmp_path, *extra, out="out"):
@@ -125,8 +126,8 @@ def _corrupt_checkpoint(tmp_path):
     (["--optimizer", "adamx"], "invalid choice: 'adamx'"),
     (["--lr", "-0.1"], "--lr must be a positive number, got -0.1"),
     (["--lr", "0"], "--lr must be a positive number"),
-    (["--epochs", "0"], "expected a positive integer, got '0'"),
-    (["--batch-size", "many"], "expected a positive integer, got 'many'"),
+    (["--epochs", "0"], "--epochs must be a positive integer, got 0"),
+    (["--batch-size", "many"], "argument --batch-size: expected an integer, got 'many'"),
     (["--hidden", "100,x"], "comma-separated layer widths"),
     (["--dropout", "1.5"], "--dropout must be in [0, 1), got 1.5"),
     (["--weight-decay", "-1"], "--weight-decay must be >= 0"),
@@ -274,3 +275,25 @@ def test_download_flag_fetches_verified_files_then_trains(tmp_path, monkeypatch,
     for name in MNIST_FILES:  # byte-identical to the published files
         assert (data / "mnist" / name).read_bytes() == (data_root() / "mnist" / name).read_bytes()
     assert "final test accuracy" in capsys.readouterr().out
+
+
+def test_a_failed_download_names_every_mirror_and_why(tmp_path, monkeypatch, capsys):
+    # Offline `minigrad train --download` used to end in "tried:." and advise "or add --download".
+    import socket
+
+    from minigrad.data import datasets
+
+    closed = []
+    for _ in range(2):   # two ports nothing listens on: each connection is refused at once
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            closed.append(f"http://127.0.0.1:{s.getsockname()[1]}/")
+    monkeypatch.setattr(datasets.MNIST, "mirrors", tuple(closed))
+    code = main(["train", "--data-dir", str(tmp_path / "data"), "--download", "--no-progress",
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    line = _one_error_line(capsys.readouterr().err)
+    for mirror in closed:
+        assert f"{mirror}train-images-idx3-ubyte.gz:" in line
+    assert "refused" in line.lower()
+    assert "tried:." not in line and "add --download" not in line

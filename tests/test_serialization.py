@@ -232,3 +232,33 @@ def test_downloads_metrics_and_checkpoints_share_one_atomic_writer(tmp_path):
     with atomic_file(target) as f:
         f.write(b"new")
     assert target.read_bytes() == b"new"
+
+
+@pytest.mark.parametrize("kind", ["pickle", "npy-object", "npz-object"])
+def test_pickles_are_refused_and_the_message_says_why(tmp_path, kind):
+    # The message used to be "(truncated or corrupt?)" plus NumPy's advice to pass allow_pickle=.
+    import pickle
+
+    path = tmp_path / f"state.{kind}"
+    objects = np.array([{"w": 1}], dtype=object)
+    if kind == "pickle":
+        path.write_bytes(pickle.dumps({"w": np.zeros(3)}))
+    elif kind == "npy-object":
+        with open(path, "wb") as f:
+            np.save(f, objects)
+    else:
+        with open(path, "wb") as f:
+            np.savez(f, x=objects)
+    with pytest.raises(ValueError) as info:
+        mg.load(path)
+    message = str(info.value)
+    assert "refuses pickles" in message and "run any code" in message
+    assert "allow_pickle" not in message and "corrupt" not in message
+
+
+def test_a_torch_save_file_is_refused_as_a_pickle(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.zeros(2)}, path)
+    with pytest.raises(ValueError, match="refuses pickles"):
+        mg.load(path)

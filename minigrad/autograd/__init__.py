@@ -1,5 +1,6 @@
 """The autodiff engine: Tensor, Function (graph node), backward, grad modes and gradient checking."""
-from minigrad.autograd.tensor import Tensor, as_tensor  # noqa: I001  (Tensor first: ops import it)
+from minigrad.autograd.tensor import Tensor  # noqa: I001  (Tensor first: ops import it)
+from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.functional import grad
 from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck

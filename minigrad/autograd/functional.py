@@ -1,8 +1,10 @@
 """``minigrad.grad``: gradients of outputs with respect to chosen inputs, returned rather than stored."""
 from __future__ import annotations
 
+from minigrad import backend
 from minigrad.autograd.engine import run_backward
-from minigrad.autograd.tensor import Tensor, _initial_grad
+from minigrad.autograd.coercion import _initial_grad
+from minigrad.autograd.tensor import Tensor
 
 
 def _as_list(x, name):
@@ -54,3 +56,308 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 "pass allow_unused=True to get None for it"
             )
     return tuple(results)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp, hvp over the reverse-mode engine.
+#
+# Each function works on fresh leaves made from ``inputs`` (the caller's tensors and their graphs are left
+# alone); with ``create_graph=True`` the inputs themselves are used, so the results stay differentiable
+# with respect to them. Forward-mode products (jvp, hvp, jacobian(strategy="forward-mode")) use the
+# double-vjp trick: g(u) = J^T u is linear in u, and its own vjp with v, d(v . g(u))/du, is J v: exact,
+# two reverse passes, and it works for every op whose backward is recorded (docs/autodiff.md, section 13).
+
+
+def _tensors(value, what, caller):
+    """(list of Tensors, was_tuple) for a Tensor or a tuple/list of Tensors; TypeError naming ``what``."""
+    if isinstance(value, Tensor):
+        return [value], False
+    if isinstance(value, (tuple, list)) and value and all(isinstance(t, Tensor) for t in value):
+        return list(value), True
+    kind = type(value).__name__
+    if isinstance(value, (tuple, list)):
+        kind = f"{kind} of " + ", ".join(type(t).__name__ for t in value) if value else f"empty {kind}"
+    raise TypeError(f"{caller}: {what} must be a Tensor or a tuple of Tensors, got {kind}")
+
+
+def _prepare_inputs(inputs, create_graph, caller):
+    items, is_tuple = _tensors(inputs, "inputs", caller)
+    prepared = []
+    for i, t in enumerate(items):
+        if t.dtype.kind != "f":
+            raise TypeError(f"{caller}: input {i} has dtype {t.dtype}; only floating-point inputs can be "
+                            "differentiated")
+        if create_graph and t.requires_grad:
+            prepared.append(t)
+        else:
+            prepared.append(Tensor(t.data, requires_grad=True))
+    return prepared, is_tuple
+
+
+def _call(func, inputs, caller):
+    out = func(*inputs)
+    try:
+        return _tensors(out, "the function's output", caller)
+    except TypeError:
+        raise TypeError(f"{caller}: the function must return a Tensor or a tuple of Tensors, "
+                        f"got {type(out).__name__}") from None
+
+
+def _check_v(v, like, what, caller):
+    """``v`` as a list of Tensors matching ``like`` (the outputs or the inputs) in number, shape and dtype."""
+    if v is None:
+        if len(like) == 1 and like[0].size == 1:
+            return [Tensor(backend.get_array_module(like[0].data).ones_like(like[0].data))]
+        shapes = ", ".join(str(tuple(t.shape)) for t in like)
+        raise ValueError(f"{caller}: v can be left out only when the {what} is a single one-element Tensor; "
+                         f"give v with the {what}'s shape(s): {shapes}")
+    vs, _ = _tensors(v, "v", caller)
+    if len(vs) != len(like):
+        raise ValueError(f"{caller}: v has {len(vs)} Tensor(s) but the {what} has {len(like)}")
+    for i, (a, b) in enumerate(zip(vs, like)):
+        where = "v" if len(vs) == 1 else f"v[{i}]"
+        target = f"the {what}" if len(like) == 1 else f"{what} {i}"
+        if tuple(a.shape) != tuple(b.shape):
+            raise ValueError(f"{caller}: {where} has shape {tuple(a.shape)} but {target} has shape "
+                             f"{tuple(b.shape)}")
+        if a.dtype != b.dtype:
+            raise TypeError(f"{caller}: {where} has dtype {a.dtype} but {target} has dtype {b.dtype}")
+        if a.device != b.device:
+            raise ValueError(f"{caller}: {where} is on {a.device} but {target} is on {b.device}")
+    return vs
+
+
+def _zeros_like(t):
+    return Tensor(backend.get_array_module(t.data).zeros_like(t.data))
+
+
+def _grads(outputs, inputs, grad_outputs, create_graph, retain_graph=True):
+    """Gradients of ``outputs`` (weighted by ``grad_outputs``) for every input; None where unreachable.
+
+    Outputs that carry no graph (constants: their derivative is zero) are skipped.
+    """
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
+    if not pairs:
+        return [None] * len(inputs)
+    outs, seeds = zip(*pairs)
+    return list(grad(list(outs), inputs, grad_outputs=list(seeds), retain_graph=retain_graph,
+                     create_graph=create_graph, allow_unused=True))
+
+
+def _check_used(results, inputs, strict, caller):
+    """Raise for an input the function does not use (strict), else return zeros for it."""
+    for i, g in enumerate(results):
+        if g is None and strict:
+            raise RuntimeError(
+                f"{caller}: the function's output does not depend on input {i} (shape {tuple(inputs[i].shape)}): "
+                "it is not used, or only through non-differentiable ops; pass strict=False to get zeros for it"
+            )
+    return [g if g is not None else _zeros_like(t) for g, t in zip(results, inputs)]
+
+
+def _fill(results, like):
+    return [g if g is not None else _zeros_like(t) for g, t in zip(results, like)]
+
+
+def _finish(values, is_tuple, create_graph):
+    values = [v if create_graph else v.detach() for v in values]
+    return tuple(values) if is_tuple else values[0]
+
+
+def vjp(func, inputs, v=None, create_graph=False, strict=True):
+    """``(func(*inputs), v^T J)``: the vector-Jacobian product, one reverse pass.
+
+    ``v`` has the structure and shapes of the outputs (may be left out for a
+    one-element output). The result has the structure of ``inputs``. Unlike
+    PyTorch, ``strict`` defaults to True: an input the outputs do not depend on
+    is an error; ``strict=False`` gives zeros for it.
+    """
+    xs, in_tuple = _prepare_inputs(inputs, create_graph, "vjp")
+    outs, out_tuple = _call(func, xs, "vjp")
+    vs = _check_v(v, outs, "output", "vjp")
+    result = _check_used(_grads(outs, xs, vs, create_graph, retain_graph=create_graph), xs, strict, "vjp")
+    return _finish(outs, out_tuple, create_graph), _finish(result, in_tuple, create_graph)
+
+
+def _transposed_vjp(outs, xs):
+    """``(us, g)``: dummy leaves u shaped like the outputs and g = J^T u per input, recorded (None: unused)."""
+    us = [Tensor(backend.get_array_module(o.data).zeros_like(o.data), requires_grad=True) for o in outs]
+    return us, _grads(outs, xs, us, create_graph=True)
+
+
+def _vjp_of(g, wrt, vs, create_graph):
+    """``v^T dg/d(wrt)``: the vjp of recorded gradients g with v (None where g has no graph).
+
+    With g = J^T u and wrt = u this is ``J v``, the double-vjp trick.
+    """
+    live = [(gi, vi) for gi, vi in zip(g, vs) if gi is not None and gi.requires_grad]
+    if not live:
+        return [None] * len(wrt)
+    return _grads([gi for gi, _ in live], wrt, [vi for _, vi in live], create_graph)
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=True):
+    """``(func(*inputs), J v)``: the Jacobian-vector product (a directional derivative).
+
+    ``v`` has the structure and shapes of ``inputs`` (may be left out for a
+    one-element input); the result has the structure of the outputs. Computed
+    exactly by the double-vjp trick (two reverse passes, every op supported).
+    ``strict`` as in :func:`vjp`.
+    """
+    xs, in_tuple = _prepare_inputs(inputs, create_graph, "jvp")
+    outs, out_tuple = _call(func, xs, "jvp")
+    vs = _check_v(v, xs, "input", "jvp")
+    us, g = _transposed_vjp(outs, xs)
+    if strict:
+        _check_used(g, xs, True, "jvp")
+    result = _fill(_vjp_of(g, us, vs, create_graph), outs)
+    return _finish(outs, out_tuple, create_graph), _finish(result, out_tuple, create_graph)
+
+
+def _one_hot(t, k):
+    xp = backend.get_array_module(t.data)
+    e = xp.zeros(t.data.size, dtype=t.data.dtype)
+    e[k] = 1
+    return Tensor(e.reshape(t.data.shape))
+
+
+def _block(pieces, rows_like, cols_like, rows_first):
+    """Stack per-element derivatives into one block of shape ``rows_like.shape + cols_like.shape``.
+
+    ``pieces[k]`` belongs to element k of ``rows_like`` (shaped like ``cols_like``) when
+    ``rows_first``, else to element k of ``cols_like`` (shaped like ``rows_like``).
+    """
+    from minigrad import ops  # autograd sits below ops; the Jacobian's assembly is the one place it needs them
+
+    shape = tuple(rows_like.shape) + tuple(cols_like.shape)
+    if not pieces:
+        return Tensor(backend.get_array_module(rows_like.data).zeros(shape, dtype=cols_like.dtype))
+    flat = [ops.reshape(p, (-1,)) for p in pieces]
+    return ops.reshape(ops.stack(flat, axis=0 if rows_first else 1), shape)
+
+
+def _jacobian_reverse(outs, xs, create_graph):
+    """One vjp per output element: row k of J is e_k^T J."""
+    blocks, used = [], [False] * len(xs)
+    for o in outs:
+        rows = [[] for _ in xs]
+        for k in range(o.size):
+            g = _grads([o], xs, [_one_hot(o, k)], create_graph)
+            for j, gj in enumerate(g):
+                used[j] = used[j] or gj is not None
+                rows[j].append(gj if gj is not None else _zeros_like(xs[j]))
+        blocks.append([_block(rows[j], o, x, True) for j, x in enumerate(xs)])
+    return blocks, used
+
+
+def _jacobian_forward(outs, xs, create_graph):
+    """One jvp per input element (double vjp): column k of J is J e_k."""
+    us, g = _transposed_vjp(outs, xs)
+    columns = [[[] for _ in xs] for _ in outs]
+    for j, x in enumerate(xs):
+        for k in range(x.size):
+            jv = _vjp_of([g[j]], us, [_one_hot(x, k)], create_graph) if g[j] is not None else [None] * len(outs)
+            for i, column in enumerate(jv):
+                columns[i][j].append(column if column is not None else _zeros_like(outs[i]))
+    blocks = [[_block(columns[i][j], o, x, False) for j, x in enumerate(xs)] for i, o in enumerate(outs)]
+    return blocks, [gj is not None for gj in g]
+
+
+def _nest(blocks, out_tuple, in_tuple, create_graph):
+    rows = [_finish(row, in_tuple, create_graph) for row in blocks]
+    return tuple(rows) if out_tuple else rows[0]
+
+
+def jacobian(func, inputs, create_graph=False, strict=True, strategy="reverse-mode"):
+    """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``.
+
+    A single output and a single input give one Tensor; a tuple on either side
+    gives a tuple (of tuples when both are tuples), as in PyTorch.
+    ``strategy="reverse-mode"`` runs one vjp per output element,
+    ``"forward-mode"`` one jvp (double vjp) per input element: pick the side
+    with fewer elements. ``strict`` as in :func:`vjp`: an input that no output
+    depends on is an error.
+    """
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    xs, in_tuple = _prepare_inputs(inputs, create_graph, "jacobian")
+    outs, out_tuple = _call(func, xs, "jacobian")
+    run = _jacobian_reverse if strategy == "reverse-mode" else _jacobian_forward
+    blocks, used = run(outs, xs, create_graph)
+    if strict and sum(o.size for o in outs) > 0:
+        _check_used([True if u else None for u in used], xs, True, "jacobian")
+    return _nest(blocks, out_tuple, in_tuple, create_graph)
+
+
+def _scalar_function(func, inputs, create_graph, caller):
+    """Inputs as leaves, the one-element output, and its gradient per input recorded (None: unused)."""
+    xs, in_tuple = _prepare_inputs(inputs, create_graph, caller)
+    outs, out_tuple = _call(func, xs, caller)
+    if out_tuple or outs[0].size != 1:
+        shapes = ", ".join(str(tuple(o.shape)) for o in outs)
+        raise ValueError(f"{caller}: the function must return a single one-element Tensor, "
+                         f"got {'a tuple of ' if out_tuple else ''}shape {shapes}")
+    (out,) = outs
+    g = _grads([out], xs, [Tensor(backend.get_array_module(out.data).ones_like(out.data))], create_graph=True)
+    return xs, in_tuple, out, g
+
+
+def hessian(func, inputs, create_graph=False, strict=True):
+    """The Hessian of a function with a one-element output.
+
+    Block ``[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``; a single
+    input gives one Tensor, a tuple of inputs a tuple of tuples. Row k
+    of block i is the gradient of element k of the gradient of input i: one
+    reverse pass over the recorded backward per input element. ``strict``: an
+    input the function does not use is an error (one used only linearly has
+    zero Hessian blocks, not an error).
+    """
+    xs, in_tuple, _, g = _scalar_function(func, inputs, create_graph, "hessian")
+    if strict:
+        _check_used(g, xs, True, "hessian")
+    blocks = []
+    for gi, xi in zip(g, xs):
+        rows = [[] for _ in xs]
+        for k in range(xi.size):
+            second = (_grads([gi], xs, [_one_hot(gi, k)], create_graph) if gi is not None
+                      else [None] * len(xs))
+            for j, gij in enumerate(second):
+                rows[j].append(gij if gij is not None else _zeros_like(xs[j]))
+        blocks.append([_block(rows[j], xi, x, True) for j, x in enumerate(xs)])
+    return _nest(blocks, in_tuple, in_tuple, create_graph)
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=True):
+    """``(func(*inputs), v^T H)`` for a function with a one-element output: two reverse passes.
+
+    ``v`` has the structure and shapes of ``inputs``, and so has the result.
+    """
+    xs, in_tuple, out, g = _scalar_function(func, inputs, create_graph, "vhp")
+    vs = _check_v(v, xs, "input", "vhp")
+    if strict:
+        _check_used(g, xs, True, "vhp")
+    result = _fill(_vjp_of(g, xs, vs, create_graph), xs)
+    return _finish([out], False, create_graph), _finish(result, in_tuple, create_graph)
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=True):
+    """``(func(*inputs), H v)`` for a function with a one-element output.
+
+    ``H v`` is the jvp of the gradient, by the double-vjp trick (three reverse
+    passes), so it does not rely on H being symmetric; for twice continuously
+    differentiable functions it equals :func:`vhp`, which is cheaper.
+    """
+    xs, in_tuple, out, g = _scalar_function(func, inputs, create_graph, "hvp")
+    vs = _check_v(v, xs, "input", "hvp")
+    if strict:
+        _check_used(g, xs, True, "hvp")
+    live = [(gi, x) for gi, x in zip(g, xs) if gi is not None and gi.requires_grad]
+    result = [None] * len(xs)
+    if live:
+        grads = [gi for gi, _ in live]
+        us, h_t_u = _transposed_vjp(grads, xs)            # H^T u, recorded
+        hv = _vjp_of(h_t_u, us, vs, create_graph)             # its vjp with v, taken in u: H v
+        positions = [i for i, (gi, _) in enumerate(zip(g, xs)) if gi is not None and gi.requires_grad]
+        for pos, value in zip(positions, hv):
+            result[pos] = value
+    return _finish([out], False, create_graph), _finish(_fill(result, xs), in_tuple, create_graph)

@@ -215,5 +215,12 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                    create_graph=True, allow_unused=True)
         return tuple(Tensor(xs[i]._xp().zeros(xs[i].shape)) if g is None else g for g, i in zip(gs, diff))
 
-    return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, fast_mode=fast_mode, seed=seed)
+    try:
+        return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                         raise_exception=raise_exception, fast_mode=fast_mode, seed=seed)
+    except GradcheckError as error:   # a failure of the second derivatives: say so, not "gradcheck"
+        message = str(error).replace("gradcheck", "gradgradcheck", 1)
+        raise GradcheckError(
+            f"{message}\n  (gradgradcheck checks the derivatives of v^T J: inputs 0..{n - 1} are the "
+            f"function's inputs, inputs {n}.. the output gradients v)"
+        ) from None

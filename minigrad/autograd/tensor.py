@@ -5,7 +5,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.mode import STATE
-from minigrad.autograd.write_stamps import _WRITTEN, _mark_written, written_at  # noqa: F401  (re-exported)
+from minigrad.autograd.write_stamps import _mark_written, written_at  # noqa: F401  (written_at: until engine.py imports it from write_stamps)
 
 
 class Tensor:
@@ -377,7 +377,7 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-# Both need Tensor, so they are imported once it exists (and before ops, which import as_tensor from here).
-from minigrad.autograd.coercion import _initial_grad, as_tensor  # noqa: E402,F401  (re-exported)
+# Both need Tensor, so they are imported once it exists. as_tensor: until ops/ and function.py import it from coercion.
+from minigrad.autograd.coercion import _initial_grad, as_tensor  # noqa: E402,F401
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.autograd import engine as _engine  # noqa: E402

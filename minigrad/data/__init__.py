@@ -8,8 +8,15 @@ Typical use::
     for images, labels in loader:               # Tensors: float32 (128, 784), int64 (128,)
         ...
 
+torchvision's way, with ``minigrad.data.transforms`` applied to each whole batch::
+
+    from minigrad.data import transforms
+    train = MNIST(root="data", transform=transforms.Compose([
+        transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))]))   # (N, 1, 28, 28)
+
 ``import minigrad.data`` needs NumPy and the standard library only.
 """
+from minigrad.data import transforms
 from minigrad.data.dataset import ArrayDataset, Dataset, TensorDataset
 from minigrad.data.datasets import (
     MNIST,
@@ -36,4 +43,5 @@ __all__ = [
     "TensorDataset",
     "default_data_root",
     "read_idx",
+    "transforms",
 ]

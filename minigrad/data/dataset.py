@@ -4,7 +4,8 @@ A dataset is anything with ``len(ds)`` and ``ds[index]`` that returns a tuple
 of arrays (or Tensors), one per field (e.g. ``(images, labels)``). ``index``
 may be an integer (one sample) or a 1-D integer array (a whole batch), which is
 how :class:`~minigrad.data.DataLoader` slices batches without a Python loop
-over samples.
+over samples. ``transform`` / ``target_transform`` (see :mod:`minigrad.data.transforms`)
+are applied to the first / second field of every batch, in one call per batch.
 """
 from __future__ import annotations
 
@@ -36,9 +37,13 @@ class ArrayDataset:
     Indexing returns a tuple with one slice per array: ``ds[idx] ==
     (a0[idx], a1[idx], ...)``. Keeping each field as one contiguous array makes
     a batch a single fancy-indexing call per field.
+
+    ``transform`` is applied to the first field (the inputs) and ``target_transform``
+    to the second (the targets), as in torchvision; both receive a whole batch
+    (a single sample is transformed as a batch of one).
     """
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays, transform=None, target_transform=None):
         if not arrays:
             raise ValueError(f"{type(self).__name__} needs at least one array, got none")
         shapes = [tuple(a.shape) for a in arrays]
@@ -52,6 +57,13 @@ class ArrayDataset:
                 f"(number of samples); got shapes {shapes}"
             )
         self.arrays = tuple(arrays)
+        for name, fn in (("transform", transform), ("target_transform", target_transform)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{type(self).__name__}: {name} must be callable, got {type(fn).__name__}")
+        if target_transform is not None and len(arrays) < 2:
+            raise ValueError(f"{type(self).__name__}: target_transform needs a second (target) array")
+        self.transform = transform
+        self.target_transform = target_transform
 
     def __len__(self) -> int:
         """Number of samples (the shared first dimension)."""
@@ -63,8 +75,22 @@ class ArrayDataset:
             n = len(self)
             if not -n <= index < n:
                 raise IndexError(f"{type(self).__name__} index {int(index)} is out of range for {n} samples")
-            return tuple(a[index] for a in self.arrays)
-        return tuple(a[_index_for(a, index)] for a in self.arrays)
+            if self.transform is None and self.target_transform is None:
+                return tuple(a[index] for a in self.arrays)
+            one = slice(index, index + 1) if index != -1 else slice(-1, None)
+            return tuple(field[0] for field in self._transformed(tuple(a[one] for a in self.arrays)))
+        return self._transformed(tuple(a[_index_for(a, index)] for a in self.arrays))
+
+    def _transformed(self, fields):
+        """The batch ``fields`` with ``transform`` applied to the first and ``target_transform`` to the second."""
+        if self.transform is None and self.target_transform is None:
+            return fields
+        fields = list(fields)
+        if self.transform is not None:
+            fields[0] = self.transform(fields[0])
+        if self.target_transform is not None:
+            fields[1] = self.target_transform(fields[1])
+        return tuple(fields)
 
     @property
     def device(self) -> str:
@@ -91,8 +117,9 @@ class TensorDataset(ArrayDataset):
     usual dtype rule applies (floating data becomes float32).
     """
 
-    def __init__(self, *tensors):
-        super().__init__(*(_as_backend_array(t) for t in tensors))
+    def __init__(self, *tensors, transform=None, target_transform=None):
+        super().__init__(*(_as_backend_array(t) for t in tensors), transform=transform,
+                         target_transform=target_transform)
 
 
 def _as_backend_array(value):

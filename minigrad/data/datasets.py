@@ -7,7 +7,10 @@ file on disk with the wrong hash is never used.
 
 The whole split is kept as one contiguous float32 array of images scaled to
 [0, 1] (``N x 784``, or ``N x 28 x 28`` with ``flatten=False``) and one int64
-array of labels, so a batch is a single ``images[idx]``.
+array of labels, so a batch is a single ``images[idx]``. With ``transform=``
+(torchvision's way, see :mod:`minigrad.data.transforms`) the images are kept as
+the raw uint8 ``N x 28 x 28`` pixels instead, and the transform makes each batch
+of them into what the model takes.
 """
 from __future__ import annotations
 
@@ -30,7 +33,13 @@ ALL_FILES = SPLIT_FILES[True] + SPLIT_FILES[False]
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The dataset files are neither on disk (with the right checksum) nor downloadable."""
+    """The dataset files are neither on disk (with the right checksum) nor downloadable.
+
+    ``problems`` lists why, one entry per rejected file or failed download (each
+    download entry names every mirror tried and why it failed).
+    """
+
+    problems: list = []
 
 
 def default_data_root() -> Path:
@@ -60,9 +69,12 @@ class IDXImageDataset(ArrayDataset):
     download_timeout = 30.0  # seconds per network operation
 
     def __init__(self, root=None, train: bool = True, download: bool = True, mirrors=None,
-                 flatten: bool = True):
+                 flatten: bool | None = None, transform=None, target_transform=None):
         if not isinstance(train, (bool, np.bool_)):
             raise TypeError(f"{type(self).__name__}: train must be True or False, got {train!r}")
+        if transform is not None and flatten:
+            raise ValueError(f"{type(self).__name__}: flatten= shapes the images stored without a transform; "
+                             "with transform=, add transforms.Flatten() to it instead")
         self.root = Path(root).expanduser() if root is not None else default_data_root()
         self.train = bool(train)
         if mirrors is not None:
@@ -76,15 +88,19 @@ class IDXImageDataset(ArrayDataset):
         raw_images = read_idx(image_path)
         raw_labels = read_idx(label_path)
         self._check_contents(raw_images, image_path, raw_labels, label_path)
+        labels = raw_labels.astype(np.int64)
+        if transform is not None:   # the transform sees the raw pixels, as torchvision's does
+            super().__init__(raw_images, labels, transform=transform, target_transform=target_transform)
+            return
         n = raw_images.shape[0]
         images = raw_images.astype(np.float32)
         images /= np.float32(255.0)  # in place: stays float32, one pass; 255 maps to exactly 1
-        shape = (n, int(np.prod(self.image_shape))) if flatten else (n, *self.image_shape)
-        super().__init__(images.reshape(shape), raw_labels.astype(np.int64))
+        shape = (n, *self.image_shape) if flatten is False else (n, int(np.prod(self.image_shape)))
+        super().__init__(images.reshape(shape), labels, target_transform=target_transform)
 
     @property
     def images(self):
-        """float32 images in [0, 1], ``N x 784`` (or ``N x 28 x 28``)."""
+        """float32 images in [0, 1], ``N x 784`` (or ``N x 28 x 28``); the raw uint8 pixels with a ``transform``."""
         return self.arrays[0]
 
     @property
@@ -118,7 +134,9 @@ class IDXImageDataset(ArrayDataset):
                                          timeout=self.download_timeout)
             except DownloadError as exc:
                 rejected.append(str(exc))
-        raise DatasetNotFoundError(self._not_found_message(filename, download, rejected))
+        error = DatasetNotFoundError(self._not_found_message(filename, download, rejected))
+        error.problems = rejected   # each reason (a bad file, every mirror tried and why), for one-line reports
+        raise error
 
     def _not_found_message(self, filename: str, download: bool, problems) -> str:
         files = "\n  ".join(ALL_FILES)

@@ -6,14 +6,16 @@ stack of layers, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
 """
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Parameter
-from minigrad.nn.layers import (
-    BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
-)
+from minigrad.nn.linear import Identity, Linear
+from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.network import Network
 from minigrad.nn.conv import Conv2d, ConvTranspose2d
 from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from minigrad.nn.spatial import BatchNorm2d, Dropout2d, Unflatten
-from minigrad.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from minigrad.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
     "Parameter", "Layer", "Network", "LoadResult",
@@ -21,5 +23,5 @@ __all__ = [
     "Flatten", "Identity",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d", "Unflatten",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
-    "functional", "init",
+    "functional", "init", "summary", "Summary", "SummaryRow",
 ]

@@ -19,7 +19,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, get_array_module, to_device
+from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
 
 
 class Parameter(Tensor):
@@ -219,8 +219,6 @@ class Layer:
         The Parameter objects stay the same, so an optimizer built before the move
         still updates them.
         """
-        from minigrad.backend import normalize_device
-
         device = normalize_device(device)
         for p in self.parameters():
             p.data = to_device(p.data, device)
@@ -282,8 +280,31 @@ class Layer:
         """Compute the layer's output; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
+    # Forward hooks, set per instance by register_forward_hook; a class-level None keeps __call__ cheap.
+    _forward_hooks = None
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks):
+                replaced = hook(self, args, out)
+                if replaced is not None:
+                    out = replaced
+        return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(layer, args, output)`` after every call of this layer; a returned value replaces the output.
+
+        Returns a handle whose ``remove()`` takes the hook off (as PyTorch's
+        ``register_forward_hook``). ``nn.summary`` uses it to see each layer's output.
+        """
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.register_forward_hook: hook must be callable, "
+                            f"got {type(hook).__name__}")
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", [])
+        self._forward_hooks.append(hook)
+        return _ForwardHookHandle(self._forward_hooks, hook)
 
     # -- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -308,6 +329,27 @@ class Layer:
         return "\n".join(lines)
 
 
+def new_parameter(shape, dtype, device) -> Parameter:
+    """A zero-filled Parameter of ``shape``, ``dtype`` and ``device``, for a layer's ``reset_parameters`` to fill."""
+    xp = xp_for(normalize_device(device))
+    return Parameter(xp.zeros(shape, dtype=np.dtype(dtype)))
+
+
+def check_tensor_input(layer, x) -> None:
+    """Raise a TypeError naming ``layer`` unless ``x`` is a Tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{type(layer).__name__}: input must be a Tensor, got {type(x).__name__}")
+
+
+class _ForwardHookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
 def _count(n: int) -> str:
     return f"{n:,} param" + ("" if n == 1 else "s")
 
@@ -329,12 +371,3 @@ def _array_of(value):
         return value.data
     xp = get_array_module(value)
     return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)
-
-
-def __getattr__(name):
-    # Network lived here before it moved to network.py (which imports this module); keep the old path.
-    if name == "Network":
-        from minigrad.nn.network import Network
-
-        return Network
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

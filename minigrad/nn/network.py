@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from minigrad.nn.layer import Layer
-from minigrad.nn.layers import Linear, ReLU
+from minigrad.nn.activation import ReLU
+from minigrad.nn.linear import Linear
 from minigrad.nn.pooling import MaxPool2d
 
 
@@ -54,11 +55,14 @@ class Network(Layer):
             layer = stack[i]
             # A Linear followed by a ReLU runs as one fused node (exact types only, so a
             # subclass's own forward is always honoured): the same values and gradients,
-            # one graph node fewer, and the product clamped in place.
-            if type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU:
+            # one graph node fewer, and the product clamped in place. Layers with forward
+            # hooks run one by one, so each hook sees its own layer's output.
+            if (type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU
+                    and not layer._forward_hooks and not stack[i + 1]._forward_hooks):
                 x = layer.forward_relu(x)
                 i += 2
-            elif type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d:
+            elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d
+                    and not layer._forward_hooks and not stack[i + 1]._forward_hooks):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data.
                 x = layer(stack[i + 1](x))

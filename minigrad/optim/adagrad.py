@@ -1,7 +1,8 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_hyperparameter
 
 
 class Adagrad(Optimizer):
@@ -33,7 +34,7 @@ class Adagrad(Optimizer):
     param_shaped_state = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10, maximize=False):
+                 eps=1e-10, *, maximize=False):
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
         super().__init__(params, defaults)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad.backend import get_array_module
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
 
@@ -50,7 +50,7 @@ class BFGS(FlatOptimizer):
         group = self.param_groups[0]
         params = self._params
         xp = get_array_module(g)
-        x = flat.flat_params(params)
+        x = param_vector.flat_params(params)
         H = state.get("inverse_hessian")
         if H is None:
             H = xp.eye(g.size, dtype=g.dtype)

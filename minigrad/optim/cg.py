@@ -1,7 +1,7 @@
 """Nonlinear conjugate gradient (Fletcher-Reeves and Polak-Ribiere+) with a strong-Wolfe line search."""
 from __future__ import annotations
 
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
 
@@ -58,7 +58,7 @@ class ConjugateGradient(FlatOptimizer):
         """One conjugate-gradient iteration from ``x_k`` (loss ``value``, gradient ``g``)."""
         group = self.param_groups[0]
         params = self._params
-        restart_every = group["restart_every"] or flat.numel(params)
+        restart_every = group["restart_every"] or param_vector.numel(params)
         prev_g, prev_d = state.get("prev_grad"), state.get("prev_direction")
         since_restart = state.get("since_restart", 0)
         gg = float(g @ g)
@@ -85,7 +85,7 @@ class ConjugateGradient(FlatOptimizer):
             t = state["prev_step"] * state["prev_gtd"] / gtd
             t = min(max(t, 1e-10), 1e10) if t > 0 else float(group["lr"])
 
-        x0 = flat.flat_params(params)
+        x0 = param_vector.flat_params(params)
         search = line_search_params(closure, params, x0, d, value, g, t, c1=group["c1"], c2=group["c2"],
                                     max_evals=group["max_ls"])
         state.update(prev_grad=g, prev_direction=d, since_restart=since_restart,

@@ -10,7 +10,7 @@ training (the book's Figure 8.1) tells whether a small step size is to blame.
 """
 from __future__ import annotations
 
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 
 
 def gradient_curvature(closure, params):
@@ -24,10 +24,10 @@ def gradient_curvature(closure, params):
     params = list(params)
     if not params:
         raise ValueError("gradient_curvature got an empty parameter list")
-    flat.check_same_device_and_dtype(params, "gradient_curvature")
-    _, _, g, hvp = flat.hvp_evaluator(closure, params)
+    param_vector.check_same_device_and_dtype(params, "gradient_curvature")
+    _, _, g, hvp = param_vector.hvp_evaluator(closure, params)
     g_hg = float(g @ hvp(g))
-    flat.release_graph(params)
+    param_vector.release_graph(params)
     return float(g @ g), g_hg
 
 

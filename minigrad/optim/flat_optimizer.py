@@ -21,7 +21,7 @@ them shows only its own iteration:
 """
 from __future__ import annotations
 
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 from minigrad.optim.line_search import check_wolfe_constants
 from minigrad.optim.optimizer import Optimizer
 
@@ -43,7 +43,7 @@ class FlatOptimizer(Optimizer):
             raise ValueError(f"{name} doesn't support per-parameter options (parameter groups): "
                              f"got {len(self.param_groups)} groups")
         self._params = self.param_groups[0]["params"]
-        flat.check_same_device_and_dtype(self._params, name)
+        param_vector.check_same_device_and_dtype(self._params, name)
 
     def _refuse_more_than(self, max_params, what, instead):
         """Raise a clear error if there are more than ``max_params`` parameters (dense ``n x n`` methods).
@@ -51,7 +51,7 @@ class FlatOptimizer(Optimizer):
         ``what`` says what the method builds, with ``{n}`` for the count; ``instead`` names the
         optimizers to use for larger models.
         """
-        n = flat.numel(self._params)
+        n = param_vector.numel(self._params)
         if n > max_params:
             raise ValueError(f"{type(self).__name__} {what.format(n=n)} and supports at most {max_params} "
                              f"parameters, but got {n}; use {instead} for models this size")
@@ -97,14 +97,14 @@ class FlatOptimizer(Optimizer):
 
         ``loss`` is what the closure returned, ``value`` that loss as a Python
         float and ``g`` the flat gradient; ``hvp(v)`` gives ``H v`` (see
-        :func:`minigrad.optim.flat.hvp_evaluator`).
+        :func:`minigrad.optim.param_vector.hvp_evaluator`).
         """
         if closure is None:
             raise ValueError(f"{type(self).__name__}.step needs a closure that zeroes grads, computes the loss, "
                              "calls loss.backward() and returns the loss")
         if with_hvp:
-            return flat.hvp_evaluator(closure, self._params)
-        return flat.evaluate(closure, self._params)
+            return param_vector.hvp_evaluator(closure, self._params)
+        return param_vector.evaluate(closure, self._params)
 
     def _converged(self, g):
         """True once the flat gradient is small enough to stop: ``max |g_i| <= tolerance_grad``."""

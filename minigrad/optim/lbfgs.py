@@ -1,7 +1,7 @@
 """L-BFGS: limited-memory BFGS with an optional strong-Wolfe line search."""
 from __future__ import annotations
 
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
 
@@ -132,7 +132,7 @@ class LBFGS(FlatOptimizer):
                 break
 
             if group["line_search_fn"] == "strong_wolfe":
-                x0 = flat.flat_params(params)
+                x0 = param_vector.flat_params(params)
                 search = line_search_params(closure, params, x0, d, loss, g, t,
                                             max_evals=25,
                                             tolerance_change=tolerance_change)
@@ -140,9 +140,9 @@ class LBFGS(FlatOptimizer):
                 evals += search.evals
                 state["func_evals"] += search.evals
             else:
-                flat.add_flat_to_params(params, t, d)  # x_{k+1} = x_k + t d_k
+                param_vector.add_flat_to_params(params, t, d)  # x_{k+1} = x_k + t d_k
                 if n_iter != max_iter:
-                    _, loss, g = flat.evaluate(closure, params)
+                    _, loss, g = param_vector.evaluate(closure, params)
                     evals += 1
                     state["func_evals"] += 1
 

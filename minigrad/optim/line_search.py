@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 
 
 @dataclass
@@ -186,8 +186,8 @@ def line_search_params(closure, params, x0, direction, value0, grad0, step, c1=1
     ``payload`` is the flat gradient there (``grad0`` for a zero step).
     """
     def phi(t):
-        flat.set_flat_params(params, x0 + t * direction)
-        _, value, grad = flat.evaluate(closure, params)
+        param_vector.set_flat_params(params, x0 + t * direction)
+        _, value, grad = param_vector.evaluate(closure, params)
         return value, float(grad @ direction), grad
 
     derivative0 = float(grad0 @ direction)
@@ -195,5 +195,5 @@ def line_search_params(closure, params, x0, direction, value0, grad0, step, c1=1
                          tolerance_change=tolerance_change)
     if found.step == 0.0:
         found.payload, found.value, found.derivative = grad0, float(value0), derivative0
-    flat.set_flat_params(params, x0 + found.step * direction)
+    param_vector.set_flat_params(params, x0 + found.step * direction)
     return found

@@ -1,14 +1,14 @@
 """Newton's method with an exact (damped) Hessian, and Hessian-free Newton-CG.
 
 Both get curvature from Hessian-vector products by double backward
-(:func:`minigrad.optim.flat.hvp_evaluator`), using the same closure as LBFGS.
+(:func:`minigrad.optim.param_vector.hvp_evaluator`), using the same closure as LBFGS.
 """
 from __future__ import annotations
 
 import math
 
 from minigrad.backend import get_array_module
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
 
@@ -112,10 +112,10 @@ class _HessianNewton(FlatOptimizer):
         """One Newton iteration; returns the closure's loss at the starting point."""
         loss, value, g, hvp = self._evaluate(closure, with_hvp=True)
         if self._converged(g):
-            flat.release_graph(self._params)
+            param_vector.release_graph(self._params)
             return loss
         direction = self._direction(g, hvp)
-        flat.release_graph(self._params)
+        param_vector.release_graph(self._params)
         self._move(closure, value, g, direction)
         return loss
 
@@ -129,11 +129,11 @@ class _HessianNewton(FlatOptimizer):
         if float(g @ direction) >= 0.0:
             direction = -g  # safeguard: never walk uphill
         if group["line_search_fn"] == "strong_wolfe":
-            x0 = flat.flat_params(self._params)
+            x0 = param_vector.flat_params(self._params)
             line_search_params(closure, self._params, x0, direction, value, g, float(group["lr"]),
                                c1=group["c1"], c2=group["c2"])
         else:
-            flat.add_flat_to_params(self._params, float(group["lr"]), direction)
+            param_vector.add_flat_to_params(self._params, float(group["lr"]), direction)
 
 
 class Newton(_HessianNewton):
@@ -241,7 +241,7 @@ class NewtonCG(_HessianNewton):
         group = self.param_groups[0]
         grad_norm = math.sqrt(float(g @ g))
         eta = min(group["forcing_max"], math.sqrt(grad_norm))  # forcing term: superlinear convergence near the minimum
-        max_cg_iter = group["max_cg_iter"] or flat.numel(self._params)
+        max_cg_iter = group["max_cg_iter"] or param_vector.numel(self._params)
         p, negative = truncated_cg(hvp, g, eta * grad_norm, max_cg_iter)
         self._flat_state()["negative_curvature"] = negative
         return p

@@ -33,9 +33,7 @@ from minigrad.autograd.mode import enable_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_state import StateDictMixin
 from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
-from minigrad.optim.optimizer_state import _array_like_param, _copy_value, _plain  # noqa: F401  (re-exported)
-from minigrad.optim.validation import _describe, _is_tensor
-from minigrad.optim.validation import _Required, check_betas, check_hyperparameter, required  # noqa: F401  (re-exported)
+from minigrad.optim.validation import describe_param, is_tensor, required
 
 
 class Optimizer(StateDictMixin):
@@ -63,11 +61,12 @@ class Optimizer(StateDictMixin):
         self.param_groups = []
         self.state = {}
 
-        if _is_tensor(params):
+        if is_tensor(params):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors "
-                f"or dicts, but got a single {_describe(params)}"
+                f"or dicts, but got a single {describe_param(params)}"
             )
+        _check_params_argument(type(self).__name__, params)
         param_list = list(params)
         if len(param_list) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -89,7 +88,7 @@ class Optimizer(StateDictMixin):
         if "params" not in group:
             raise ValueError("param group must have a 'params' entry")
         params = group["params"]
-        if _is_tensor(params):
+        if is_tensor(params):
             params = [params]
         elif isinstance(params, (set, frozenset)):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but got a set")
@@ -103,19 +102,19 @@ class Optimizer(StateDictMixin):
         seen_before = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
             where = f"parameter {i} of param group {group_index}"
-            if not _is_tensor(p):
+            if not is_tensor(p):
                 raise TypeError(f"optimizer can only optimize Tensors, but {where} is a {type(p).__name__}")
             if not p.requires_grad:
                 raise ValueError(
                     f"optimizer can only optimize Tensors that require grad, but {where} "
-                    f"({_describe(p)}) has requires_grad=False"
+                    f"({describe_param(p)}) has requires_grad=False"
                 )
             if not p.is_leaf:
-                raise ValueError(f"optimizer can't optimize a non-leaf Tensor: {where} ({_describe(p)})")
+                raise ValueError(f"optimizer can't optimize a non-leaf Tensor: {where} ({describe_param(p)})")
             if id(p) in seen_in_group:
-                raise ValueError(f"{where} ({_describe(p)}) appears more than once in the group")
+                raise ValueError(f"{where} ({describe_param(p)}) appears more than once in the group")
             if id(p) in seen_before:
-                raise ValueError(f"{where} ({_describe(p)}) is already in another param group")
+                raise ValueError(f"{where} ({describe_param(p)}) is already in another param group")
             seen_in_group.add(id(p))
 
         new_group = dict(group)
@@ -174,7 +173,7 @@ class Optimizer(StateDictMixin):
         g = p.grad.data
         if g.shape != p.data.shape:
             raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
-                             f"for parameter {_describe(p)}")
+                             f"for parameter {describe_param(p)}")
         return g
 
     def _params_with_grad(self, group, with_state=True):
@@ -251,3 +250,17 @@ class Optimizer(StateDictMixin):
                 lines.append(f"    {name}: {group[name]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _check_params_argument(owner, params):
+    """One clear TypeError for the usual slips: a model, or its ``parameters`` method, instead of its parameters."""
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(f"{owner}: params must be an iterable of Tensors (or of param-group dicts), but got the "
+                        f"model itself ({type(params).__name__}); pass model.parameters()")
+    if callable(params) and not hasattr(params, "__iter__"):
+        name = getattr(params, "__name__", type(params).__name__)
+        raise TypeError(f"{owner}: params must be an iterable of Tensors, but got the function or method {name!r} "
+                        f"itself; call it: model.{name}()")
+    if not hasattr(params, "__iter__"):
+        raise TypeError(f"{owner}: params must be an iterable of Tensors, but got {type(params).__name__}; "
+                        "pass model.parameters()")

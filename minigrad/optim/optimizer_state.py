@@ -9,7 +9,7 @@ copied out, and copied back onto each parameter's device and floating dtype.
 import numpy as np
 
 from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
-from minigrad.optim.validation import _describe
+from minigrad.optim.validation import describe_param
 
 
 def _array_like_param(value, param):
@@ -28,15 +28,33 @@ def _copy_value(value):
     return value
 
 
-def _plain(value):
+def _scalars_to_python(value):
     """Turn 0-d arrays and NumPy scalars back into Python numbers (inside tuples and lists too)."""
     if is_array(value) and value.ndim == 0:
         return to_numpy(value).item()
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
+        return type(value)(_scalars_to_python(v) for v in value)
     return value
+
+
+def _optimizer_with_options(group) -> str:
+    """Which minigrad optimizer(s) have exactly the options of a saved param group ("another optimizer" if none)."""
+    import inspect
+
+    from minigrad import optim
+
+    options = {name for name in group if name not in ("params", "initial_lr")}
+    names = []
+    for name in optim.__dict__:
+        cls = getattr(optim, name)
+        if isinstance(cls, type) and issubclass(cls, StateDictMixin) and cls.__name__ != "Optimizer":
+            accepted = set(inspect.signature(cls).parameters) - {"params"}
+            if accepted == options:
+                names.append(cls.__name__)
+    described = " or ".join(names) if names else "another optimizer"
+    return f"{described} (options {', '.join(sorted(options))})"
 
 
 class StateDictMixin:
@@ -98,6 +116,15 @@ class StateDictMixin:
                     f"but the optimizer's group {i} has {len(group['params'])}"
                 )
 
+        for i, saved in enumerate(saved_groups):
+            missing = [name for name in self.defaults if name not in saved]
+            if missing:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: param group {i} of the state has no "
+                    f"{', '.join(missing)}: it was saved by {_optimizer_with_options(saved)}, not by "
+                    f"{type(self).__name__}; load it into the same kind of optimizer"
+                )
+
         param_of = {}
         for saved, group in zip(saved_groups, self.param_groups):
             for index, p in zip(saved["params"], group["params"]):
@@ -113,7 +140,7 @@ class StateDictMixin:
 
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
-            restored = {name: _plain(value) for name, value in saved.items() if name != "params"}
+            restored = {name: _scalars_to_python(value) for name, value in saved.items() if name != "params"}
             restored["params"] = group["params"]
             self._validate_group(restored)
             new_groups.append(restored)
@@ -124,14 +151,14 @@ class StateDictMixin:
     def _restore_value(self, name, value, p):
         """One saved state entry, made ready for parameter ``p``."""
         if name in self.scalar_state_keys:
-            return _plain(value)
+            return _scalars_to_python(value)
         if is_array(value):
             if self.param_shaped_state and tuple(value.shape) != tuple(p.shape):
                 raise ValueError(
                     f"loaded state '{name}' has shape {tuple(value.shape)}, "
-                    f"but its parameter is {_describe(p)}"
+                    f"but its parameter is {describe_param(p)}"
                 )
             return _array_like_param(value, p)
         if isinstance(value, (list, tuple)):
-            return type(value)(_array_like_param(v, p) if is_array(v) else _plain(v) for v in value)
-        return _plain(value)
+            return type(value)(_array_like_param(v, p) if is_array(v) else _scalars_to_python(v) for v in value)
+        return _scalars_to_python(value)

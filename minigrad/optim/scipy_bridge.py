@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.backend import to_numpy
-from minigrad.optim import flat
+from minigrad.optim import param_vector
 
 #: Methods of scipy.optimize.minimize that use a Hessian-vector product (``hessp``).
 _HESSP_METHODS = {"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"}
@@ -78,21 +78,21 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
     def value_and_grad(x):
         load(x)
         if _same_kind(params):
-            _, value, g = flat.evaluate(closure, params)
+            _, value, g = param_vector.evaluate(closure, params)
         else:
             value, g = _evaluate_mixed(closure, params)
         return value, to_numpy(g).astype(np.float64)
 
     extra = {}
     if method.lower() in _HESSP_METHODS:
-        flat.check_same_device_and_dtype(params, "scipy_minimize(hessp)")
+        param_vector.check_same_device_and_dtype(params, "scipy_minimize(hessp)")
 
         def hessp(x, v):
             load(x)
-            _, _, _, hvp = flat.hvp_evaluator(closure, params)
+            _, _, _, hvp = param_vector.hvp_evaluator(closure, params)
             xp_v = _on_device_like(np.asarray(v), params[0]).reshape(-1)
             out = to_numpy(hvp(xp_v)).astype(np.float64)
-            flat.release_graph(params)
+            param_vector.release_graph(params)
             return out
 
         extra["hessp"] = hessp

@@ -1,7 +1,8 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_hyperparameter
 
 
 class SGD(Optimizer):
@@ -41,7 +42,7 @@ class SGD(Optimizer):
     decaying_state = ("momentum_buffer",)
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, maximize=False):
+                 nesterov=False, *, maximize=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)

@@ -1,7 +1,7 @@
 """Checks on what an optimizer is given: its hyperparameters and its parameters.
 
 ``required`` marks a hyperparameter without default; ``check_hyperparameter`` and
-``check_betas`` validate option values up front; ``_is_tensor`` and ``_describe``
+``check_betas`` validate option values up front; ``is_tensor`` and ``describe_param``
 check and name parameters in error messages.
 """
 
@@ -16,14 +16,14 @@ class _Required:
 required = _Required()
 
 
-def _describe(p):
+def describe_param(p):
     """A short description of a parameter for error messages."""
     name = getattr(p, "name", None)
     label = f"Tensor {name!r}" if name else "Tensor"
     return f"{label}(shape={tuple(p.shape)}, dtype={p.dtype}, device={p.device})"
 
 
-def _is_tensor(value):
+def is_tensor(value):
     """True for a minigrad Tensor (anything with ``data`` and ``requires_grad``)."""
     return hasattr(value, "requires_grad") and hasattr(value, "data") and hasattr(value, "grad")
 

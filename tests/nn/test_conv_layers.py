@@ -103,7 +103,7 @@ def test_dropout2d_zeroes_whole_channels(device):
 
 
 def test_cnn_checkpoint_round_trip(tmp_path):
-    from minigrad.recipes import build_cnn
+    from minigrad.train.recipes import build_cnn
 
     model = build_cnn((1, 8, 8), (16,), 10, dropout=0.25)
     x = mg.randn(3, 64)

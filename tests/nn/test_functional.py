@@ -60,3 +60,28 @@ def test_dropout_p_one_zeroes_everything_and_p_zero_is_identity():
 def test_float64_dropout_mask_is_float64():
     x = mg.ones(4, 4, dtype="float64")
     assert F.dropout(x, 0.5).dtype == np.float64
+
+
+def _f32(*shape):
+    return mg.tensor(np.ones(shape, dtype=np.float32), requires_grad=True)
+
+
+def test_linear_refuses_a_float64_input_for_float32_weights():
+    # x @ W with float64 x silently promoted the whole layer's output to float64.
+    x = mg.tensor(np.ones((2, 3)), dtype="float64")
+    with pytest.raises(TypeError, match=r"linear.*float64.*float32"):
+        F.linear(x, _f32(3, 4))
+
+
+def test_linear_refuses_a_bias_of_another_dtype_at_the_call():
+    # The in-place bias add cast a float64 bias silently; backward then failed with an unclear message.
+    bias = mg.tensor(np.ones(4), dtype="float64", requires_grad=True)
+    with pytest.raises(TypeError, match=r"linear.*bias.*float64"):
+        F.linear(_f32(2, 3), _f32(3, 4), bias)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,b_shape", [((2, 5), (3, 4), None), ((2, 3), (3, 4), (3,))])
+def test_linear_shape_errors_name_linear_and_the_shapes(x_shape, w_shape, b_shape):
+    bias = None if b_shape is None else _f32(*b_shape)
+    with pytest.raises(ValueError, match=r"linear: .*\(3, 4\)"):
+        F.linear(_f32(*x_shape), _f32(*w_shape), bias)

@@ -197,7 +197,7 @@ def test_integer_target_tensor_is_accepted():
 @pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
 def test_out_of_range_targets_on_a_gpu_give_nan_rows_instead_of_a_sync(dtype):
     # The device path, run with NumPy arrays: no exception, no host read, the bad rows' scale is NaN.
-    from minigrad.nn.loss_functions import _device_targets
+    from minigrad.nn.functional.loss import _device_targets
 
     data = np.array([1, 7, -1, 2]).astype(dtype)       # as uint8, -1 is 255: out of range too
     safe, scale = _device_targets(data, 3, None, "mean", np.dtype(np.float32))
@@ -246,7 +246,43 @@ def test_mean_over_only_ignored_rows_is_nan_without_a_warning(recwarn):
     assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
 
 
-def test_network_keeps_its_old_import_path():
-    from minigrad.nn.layer import Network
+def test_cross_entropy_with_a_masked_minus_inf_logit_is_finite(device):
+    # A class masked out with a logit of -inf has probability 0; with target class 0 the
+    # loss is exactly log(1 + e^-1). 0 * log_p = 0 * -inf made it NaN.
+    logits = mg.tensor([[0.0, -np.inf, -1.0]], requires_grad=True, device=device)
+    loss = F.cross_entropy(logits, np.array([0]))
+    np.testing.assert_allclose(loss.item(), np.log1p(np.exp(-1.0)), rtol=1e-6)
+    loss.backward()
+    p1 = 1.0 / (1.0 + np.exp(-1.0))
+    np.testing.assert_allclose(logits.grad.numpy(), [[p1 - 1.0, 0.0, 1.0 - p1]], rtol=1e-6, atol=1e-7)
 
-    assert Network is mg.nn.Network
+
+def test_nll_loss_of_a_masked_minus_inf_log_probability_is_finite(device):
+    log_probs = mg.tensor([[0.0, -np.inf]], requires_grad=True, device=device)
+    loss = F.nll_loss(log_probs, np.array([0]))
+    assert loss.item() == 0.0
+    loss.backward()
+    np.testing.assert_array_equal(log_probs.grad.numpy(), [[-1.0, 0.0]])
+
+
+def test_cross_entropy_ignored_row_adds_zero_whatever_its_logits(device):
+    # An ignored row gathers at a placeholder class; a -inf logit there must not turn
+    # the row's weight 0 into 0 * inf = NaN.
+    logits = mg.tensor([[-np.inf, 0.0], [1.0, 2.0]], requires_grad=True, device=device)
+    loss = F.cross_entropy(logits, np.array([-100, 1]), ignore_index=-100, reduction="sum")
+    np.testing.assert_allclose(loss.item(), np.log1p(np.exp(-1.0)), rtol=1e-6)
+    loss.backward()
+    grad = logits.grad.numpy()
+    np.testing.assert_array_equal(grad[0], [0.0, 0.0])
+    p = 1.0 / (1.0 + np.exp(-1.0))
+    np.testing.assert_allclose(grad[1], [1.0 - p, p - 1.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_one_hot_targets_get_the_argmax_advice(loss):
+    # The advice used to be target.astype(np.int64), which keeps the (N, C) shape.
+    logits = mg.tensor(np.zeros((4, 3), dtype=np.float32), requires_grad=True)
+    one_hot = np.eye(3, dtype=np.float32)[[0, 2, 1, 0]]
+    with pytest.raises(TypeError, match=r"one-hot or probability rows\? .* pass target.argmax\(axis=1\)") as info:
+        loss(logits, one_hot)
+    assert "astype" not in str(info.value)

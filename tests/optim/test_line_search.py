@@ -101,7 +101,7 @@ def test_rejects_an_ascent_direction():
 
 def test_line_search_params_moves_tensors_to_the_accepted_step(device):
     import minigrad as mg
-    from minigrad.optim import flat
+    from minigrad.optim import param_vector
     from minigrad.optim.line_search import line_search_params
 
     # f(w, b) = sum((w - 3)^2) + (b + 1)^2 along d = -g from w = 0, b = 0: the minimum is at t = 1/2
@@ -115,8 +115,8 @@ def test_line_search_params_moves_tensors_to_the_accepted_step(device):
         loss.backward()
         return loss
 
-    _, value0, g0 = flat.evaluate(closure, params)
-    x0 = flat.flat_params(params)
+    _, value0, g0 = param_vector.evaluate(closure, params)
+    x0 = param_vector.flat_params(params)
     found = line_search_params(closure, params, x0, -g0, value0, g0, step=1.0, c1=1e-10, c2=1e-8)
     assert found.success
     np.testing.assert_allclose(found.step, 0.5, rtol=1e-12)

@@ -7,8 +7,8 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import SGD
-from minigrad.optim.lr_scheduler import (ChainedScheduler, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR,
-                                         LinearWarmup, MultiStepLR, ReduceLROnPlateau, SequentialLR, StepLR)
+from minigrad.optim.lr_scheduler import (ChainedScheduler, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearDecayLR,
+                                         LinearLR, LinearWarmup, MultiStepLR, ReduceLROnPlateau, SequentialLR, StepLR)
 
 
 def _optimizer(*lrs):
@@ -59,26 +59,50 @@ def test_cosine_annealing_follows_the_closed_form_and_rises_after_t_max():
     np.testing.assert_allclose(lrs[:, 0], expected, rtol=1e-14)
 
 
-def test_linear_lr_is_the_textbook_decay_to_end_lr_then_constant():
+def test_linear_decay_lr_is_the_textbook_decay_to_end_lr_then_constant():
     optimizer = _optimizer(0.1)
-    lrs = _lr_sequence(LinearLR(optimizer, end_lr=0.01, total_iters=4), optimizer, 6)
+    lrs = _lr_sequence(LinearDecayLR(optimizer, 0.01, 4), optimizer, 6)
     # lr_k = (1 - k/4) 0.1 + (k/4) 0.01, then 0.01
     np.testing.assert_allclose(lrs[:, 0], [0.1, 0.0775, 0.055, 0.0325, 0.01, 0.01], rtol=1e-14)
 
 
+def test_linear_decay_lr_checks_its_arguments():
+    with pytest.raises(ValueError, match="total_iters must be a positive integer, got 0"):
+        LinearDecayLR(_optimizer(0.1), end_lr=0.01, total_iters=0)
+    with pytest.raises(ValueError, match="expected 2 end_lr values, got 1"):
+        LinearDecayLR(_optimizer(0.1, 0.2), end_lr=[0.01], total_iters=3)
+    with pytest.raises(ValueError, match="end_lr must be >= 0, got -1"):
+        LinearDecayLR(_optimizer(0.1), end_lr=-1, total_iters=3)
+
+
+def test_linear_lr_has_pytorchs_defaults_a_warmup_from_a_third():
+    optimizer = _optimizer(0.3)
+    lrs = _lr_sequence(LinearLR(optimizer), optimizer, 7)
+    # factor 1/3 + (2/3) min(k, 5) / 5
+    np.testing.assert_allclose(lrs[:, 0], [0.3 * (1 / 3 + 2 / 3 * min(k, 5) / 5) for k in range(7)], rtol=1e-14)
+
+
+def test_linear_lr_second_positional_argument_is_start_factor_as_in_pytorch():
+    # LinearLR(opt, 0.5) used to mean end_lr=0.5: a run at lr 0.1 climbed to 0.5.
+    optimizer = _optimizer(0.1)
+    lrs = _lr_sequence(LinearLR(optimizer, 0.5, 1.0, 2), optimizer, 4)
+    np.testing.assert_allclose(lrs[:, 0], [0.05, 0.075, 0.1, 0.1], rtol=1e-14)
+    assert lrs.max() <= 0.1
+
+
 def test_linear_lr_with_end_factor_schedules_each_group_from_its_own_lr():
     optimizer = _optimizer(1.0, 0.2)
-    lrs = _lr_sequence(LinearLR(optimizer, end_factor=0.5, total_iters=2), optimizer, 4)
+    lrs = _lr_sequence(LinearLR(optimizer, start_factor=1.0, end_factor=0.5, total_iters=2), optimizer, 4)
     np.testing.assert_allclose(lrs, [[1.0, 0.2], [0.75, 0.15], [0.5, 0.1], [0.5, 0.1]], rtol=1e-14)
 
 
-def test_linear_lr_needs_exactly_one_end():
-    with pytest.raises(ValueError, match="exactly one of end_lr and end_factor"):
-        LinearLR(_optimizer(0.1), total_iters=3)
-    with pytest.raises(ValueError, match="exactly one of end_lr and end_factor"):
-        LinearLR(_optimizer(0.1), end_lr=0.01, end_factor=0.1)
+def test_linear_lr_checks_its_factors():
+    with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
+        LinearLR(_optimizer(0.1), start_factor=0)
+    with pytest.raises(ValueError, match=r"end_factor must be in \[0, 1\], got 1.5"):
+        LinearLR(_optimizer(0.1), end_factor=1.5)
     with pytest.raises(ValueError, match="total_iters must be a positive integer, got 0"):
-        LinearLR(_optimizer(0.1), end_lr=0.01, total_iters=0)
+        LinearLR(_optimizer(0.1), total_iters=0)
 
 
 def test_linear_warmup_ramps_to_the_base_lr():
@@ -200,7 +224,8 @@ SCHEDULES = {
     "multistep": lambda opt: MultiStepLR(opt, milestones=[1, 4], gamma=0.3),
     "exponential": lambda opt: ExponentialLR(opt, gamma=0.9),
     "cosine": lambda opt: CosineAnnealingLR(opt, T_max=5, eta_min=0.01),
-    "linear": lambda opt: LinearLR(opt, end_lr=0.01, total_iters=5),
+    "linear": lambda opt: LinearLR(opt, start_factor=0.5, end_factor=0.1, total_iters=5),
+    "linear-decay": lambda opt: LinearDecayLR(opt, end_lr=0.01, total_iters=5),
     "lambda": lambda opt: LambdaLR(opt, lambda k: 1 / (k + 1)),
     "warmup-cosine": lambda opt: SequentialLR(
         opt, [LinearWarmup(opt, warmup_iters=2), CosineAnnealingLR(opt, T_max=5)], milestones=[2]),

@@ -147,3 +147,20 @@ def test_error_names_a_named_parameter():
     frozen.name = "encoder.bias"
     with pytest.raises(ValueError, match=r"Tensor 'encoder.bias'\(shape=\(4,\)"):
         SGD([frozen], lr=0.1)
+
+
+def test_passing_the_model_instead_of_its_parameters_says_so():
+    model = mg.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"Adam: .*got the model itself \(Linear\); pass model.parameters\(\)"):
+        mg.optim.Adam(model)
+
+
+def test_passing_the_parameters_method_uncalled_says_to_call_it():
+    model = mg.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"SGD: .*method 'parameters' itself; call it: model.parameters\(\)"):
+        mg.optim.SGD(model.parameters, lr=0.1)
+
+
+def test_passing_a_number_names_its_type():
+    with pytest.raises(TypeError, match=r"Adam: params must be an iterable of Tensors, but got float"):
+        mg.optim.Adam(0.5)

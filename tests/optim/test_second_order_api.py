@@ -301,7 +301,7 @@ def test_one_iteration_methods_resume_from_a_state_dict(cls):
 
 # ---------------------------------------------------------------- Hessian-vector products
 def test_hvp_evaluator_matches_the_hand_derived_hessian(device):
-    from minigrad.optim import flat
+    from minigrad.optim import param_vector
 
     # f(x, y; z) = x^2 y^3 + sin(z) x: H with respect to (x, y, z)
     x = mg.tensor(np.array([1.0, 2.0]), dtype=np.float64, requires_grad=True, device=device)
@@ -313,7 +313,7 @@ def test_hvp_evaluator_matches_the_hand_derived_hessian(device):
         loss.backward()
         return loss
 
-    loss, value, g, hvp = flat.hvp_evaluator(closure, [x, z])
+    loss, value, g, hvp = param_vector.hvp_evaluator(closure, [x, z])
     a, b, c = 1.0, 2.0, 0.5
     assert value == loss.item()
     np.testing.assert_allclose(value, a * a * b ** 3 + np.sin(c) * a, rtol=1e-12)
@@ -331,7 +331,7 @@ def test_hvp_evaluator_matches_the_hand_derived_hessian(device):
 def test_hvp_through_network_layers_matches_finite_differences_of_the_gradient(device):
     # Newton-type optimizers trust double backward through every layer and loss; check it on an MLP
     from minigrad import nn
-    from minigrad.optim import flat
+    from minigrad.optim import param_vector
 
     rng = np.random.default_rng(0)
     net = nn.Network(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3)).to(device)
@@ -349,15 +349,15 @@ def test_hvp_through_network_layers_matches_finite_differences_of_the_gradient(d
         loss.backward()
         return loss
 
-    _, _, g, hvp = flat.hvp_evaluator(closure, params)
+    _, _, g, hvp = param_vector.hvp_evaluator(closure, params)
     xp = mg.backend.get_array_module(g)
     v = xp.asarray(rng.standard_normal(g.size))
     hv = mg.backend.to_numpy(hvp(v))
-    x0, h = flat.flat_params(params), 1e-6
-    flat.set_flat_params(params, x0 + h * v)
-    g_plus = mg.backend.to_numpy(flat.evaluate(closure, params)[2])
-    flat.set_flat_params(params, x0 - h * v)
-    g_minus = mg.backend.to_numpy(flat.evaluate(closure, params)[2])
+    x0, h = param_vector.flat_params(params), 1e-6
+    param_vector.set_flat_params(params, x0 + h * v)
+    g_plus = mg.backend.to_numpy(param_vector.evaluate(closure, params)[2])
+    param_vector.set_flat_params(params, x0 - h * v)
+    g_minus = mg.backend.to_numpy(param_vector.evaluate(closure, params)[2])
     np.testing.assert_allclose(hv, (g_plus - g_minus) / (2 * h), rtol=1e-6, atol=1e-8)
 
 

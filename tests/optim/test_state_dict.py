@@ -129,3 +129,14 @@ def test_loaded_hyperparameters_are_validated():
     saved["param_groups"][0]["betas"] = (0.9, 1.5)
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.5"):
         Adam(make_params()).load_state_dict(saved)
+
+
+def test_loading_another_optimizers_state_names_where_it_came_from():
+    # It was a bare KeyError: 'momentum'.
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    adam = Adam([w])
+    w.grad = mg.tensor([1.0, 1.0])
+    adam.step()
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: param group 0 of the state has no momentum, "
+                                         r"dampening, nesterov: it was saved by Adam or AdamW"):
+        SGD([w], lr=0.1).load_state_dict(adam.state_dict())

@@ -1,0 +1,137 @@
+"""Transforms of dataset samples, as in torchvision: ``Compose``, ``ToTensor``/``ToFloat``, ``Normalize``, ``Flatten``, ``Lambda``.
+
+Give them to a dataset with ``transform=`` (the inputs) and ``target_transform=``
+(the labels)::
+
+    from minigrad.data import MNIST, transforms
+    train = MNIST(root, train=True, transform=transforms.Compose([
+        transforms.ToTensor(),                          # uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1]
+        transforms.Normalize((0.1307,), (0.3081,)),     # per channel: (x - mean) / std
+    ]))
+
+Every transform works on a **batch**: an array whose first axis is the sample
+axis. A dataset applies its transform to the whole batch a DataLoader asks for
+(one vectorised call per batch, no loop over samples), and to a single sample
+as a batch of one. The arrays may be NumPy or CuPy; the result stays where the
+input is.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+
+__all__ = ["Compose", "ToTensor", "ToFloat", "Normalize", "Flatten", "Lambda"]
+
+
+class Compose:
+    """Apply ``transforms`` one after the other: ``Compose([t1, t2])(x) == t2(t1(x))``."""
+
+    def __init__(self, transforms):
+        self.transforms = list(transforms)
+        for i, t in enumerate(self.transforms):
+            if not callable(t):
+                raise TypeError(f"Compose: transform {i} is not callable, got {type(t).__name__}")
+
+    def __call__(self, batch):
+        for t in self.transforms:
+            batch = t(batch)
+        return batch
+
+    def __repr__(self):
+        inner = "".join(f"\n    {t!r}," for t in self.transforms)
+        return f"Compose([{inner}\n])"
+
+
+class ToFloat:
+    """Integer pixels to float32 in [0, 1] (``x / 255`` for uint8, ``x / max`` of the integer type); floats are cast."""
+
+    def __call__(self, batch):
+        xp = backend.get_array_module(batch)
+        batch = xp.asarray(batch)
+        if batch.dtype.kind in "ui":   # a division, as torchvision: 255 maps to exactly 1.0
+            return batch.astype(np.float32) / np.float32(np.iinfo(batch.dtype).max)
+        if batch.dtype.kind == "b":
+            return batch.astype(np.float32)
+        return batch.astype(np.float32, copy=False)
+
+    def __repr__(self):
+        return "ToFloat()"
+
+
+class ToTensor(ToFloat):
+    """torchvision's ``ToTensor`` for batches: float32 in [0, 1], channel axis first.
+
+    ``(N, H, W)`` grey-level images become ``(N, 1, H, W)``; ``(N, H, W, C)``
+    colour images (C of 1, 3 or 4) become ``(N, C, H, W)``. The result is an array;
+    the DataLoader turns each batch into a minigrad Tensor.
+    """
+
+    def __call__(self, batch):
+        batch = super().__call__(batch)
+        if batch.ndim == 3:
+            return batch[:, None, :, :]
+        if batch.ndim == 4 and batch.shape[-1] in (1, 3, 4):
+            xp = backend.get_array_module(batch)
+            return xp.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+        raise ValueError(f"ToTensor: expected a batch of images (N, H, W) or (N, H, W, C), got shape {batch.shape}")
+
+    def __repr__(self):
+        return "ToTensor()"
+
+
+class Normalize:
+    """``(x - mean[c]) / std[c]`` for each channel ``c`` (axis 1 of a batch), as torchvision's ``Normalize``.
+
+    ``mean`` and ``std`` are sequences with one value per channel (or one value
+    for all). The result keeps the input's float dtype.
+    """
+
+    def __init__(self, mean, std):
+        self.mean = tuple(float(m) for m in np.atleast_1d(np.asarray(mean, dtype=np.float64)))
+        self.std = tuple(float(s) for s in np.atleast_1d(np.asarray(std, dtype=np.float64)))
+        if len(self.mean) != len(self.std):
+            raise ValueError(f"Normalize: mean has {len(self.mean)} values but std has {len(self.std)}")
+        if any(not s > 0 for s in self.std):
+            raise ValueError(f"Normalize: std must be positive, got {self.std}")
+
+    def __call__(self, batch):
+        xp = backend.get_array_module(batch)
+        if batch.dtype.kind != "f":
+            raise TypeError(f"Normalize: expected a float batch (put ToTensor or ToFloat first), got {batch.dtype}")
+        channels = len(self.mean)
+        if channels > 1 and (batch.ndim < 2 or batch.shape[1] != channels):
+            raise ValueError(f"Normalize: {channels} channel means for a batch of shape {batch.shape} "
+                             f"(channels on axis 1)")
+        shape = (1, channels) + (1,) * max(batch.ndim - 2, 0) if batch.ndim >= 2 else (channels,)
+        mean = xp.asarray(self.mean, dtype=batch.dtype).reshape(shape)
+        inv_std = xp.asarray([1.0 / s for s in self.std], dtype=batch.dtype).reshape(shape)
+        return (batch - mean) * inv_std
+
+    def __repr__(self):
+        return f"Normalize(mean={self.mean}, std={self.std})"
+
+
+class Flatten:
+    """``(N, d1, d2, ...)`` to ``(N, d1 * d2 * ...)``: images to vectors for an MLP."""
+
+    def __call__(self, batch):
+        return batch.reshape(batch.shape[0], -1)
+
+    def __repr__(self):
+        return "Flatten()"
+
+
+class Lambda:
+    """Any function of a batch, as a transform: ``Lambda(lambda x: x * 2)``."""
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"Lambda: expected a callable, got {type(fn).__name__}")
+        self.fn = fn
+
+    def __call__(self, batch):
+        return self.fn(batch)
+
+    def __repr__(self):
+        return f"Lambda({getattr(self.fn, '__name__', repr(self.fn))})"

@@ -1,0 +1,68 @@
+"""The activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax."""
+from __future__ import annotations
+
+from minigrad.nn import functional as F
+from minigrad.nn.layer import Layer
+
+
+class ReLU(Layer):
+    """``max(x, 0)``. Inside a ``Network``, a ReLU right after a ``Linear`` runs fused into it (``AffineReLU``)."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Layer):
+    """``x`` for x > 0, ``negative_slope * x`` otherwise."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Tanh(Layer):
+    """Hyperbolic tangent."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Sigmoid(Layer):
+    """Logistic sigmoid."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Softmax(Layer):
+    """Softmax along ``axis``."""
+
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x):
+        return F.softmax(x, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Layer):
+    """Log-softmax along ``axis`` (pair with ``NLLLoss``)."""
+
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x):
+        return F.log_softmax(x, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"

@@ -1,0 +1,36 @@
+"""Stateless building blocks of networks (``F``): ``linear``, activations, dropout, batch norm and losses.
+
+Each function takes Tensors and returns a Tensor. One module per family, named
+as the layers that call them (``nn/linear.py`` holds ``Linear``, ``nn/functional/linear.py``
+holds ``linear``):
+
+* ``linear``: ``linear``, the fused ``Affine`` node;
+* ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh`` (one op each);
+* ``softmax``: ``softmax`` and ``log_softmax``, single Functions with closed-form
+  backwards, stable for logits of any size (the log-sum-exp trick);
+* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``): compositions of ops;
+* ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
+  ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``;
+* ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``,
+  ``binary_cross_entropy_with_logits``.
+
+Most are compositions of minigrad ops, so autograd derives their backward (and
+double backward) itself.
+"""
+from minigrad.nn.functional.activation import leaky_relu, relu, sigmoid, tanh
+from minigrad.nn.functional.dropout import dropout, dropout2d
+from minigrad.nn.functional.linear import linear
+from minigrad.nn.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
+                                         nll_loss)
+from minigrad.nn.functional.normalization import batch_norm
+from minigrad.nn.functional.softmax import log_softmax, softmax
+from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
+from minigrad.ops.pad import pad
+from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
+__all__ = [
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "dropout", "dropout2d", "batch_norm",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy_with_logits",
+]

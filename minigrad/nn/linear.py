@@ -1,0 +1,80 @@
+"""``Linear`` (the fully connected layer) and ``Identity``."""
+from __future__ import annotations
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import DEFAULT_FLOAT
+from minigrad.nn import init
+from minigrad.nn.fused import Affine, AffineReLU
+from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
+
+
+class Linear(Layer):
+    """Fully connected layer ``y = x @ W + b`` with ``W`` of shape (in_features, out_features).
+
+    Runs as one fused graph node, ``Affine`` (``minigrad.nn.fused``); inside a
+    ``Network``, a Linear followed by a ReLU runs as one ``AffineReLU`` node
+    (same values and gradients, one node and one array fewer).
+
+    Default initialisation: He (Kaiming) uniform for the weight,
+    ``U(-b, b)`` with ``b = sqrt(6 / in_features)``, which keeps the activation
+    variance constant through ReLU layers (the common case); zeros for the bias
+    (symmetry is already broken by the weights). Re-initialise with
+    ``minigrad.nn.init`` for other activations, e.g. ``xavier_uniform_`` for tanh.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype=DEFAULT_FLOAT, device=None):
+        super().__init__()
+        if in_features < 1 or out_features < 1:
+            raise ValueError(
+                f"Linear: in_features and out_features must be positive, got {in_features} and {out_features}"
+            )
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.weight = new_parameter((in_features, out_features), dtype, device)
+        self.bias = new_parameter((out_features,), dtype, device) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """He-uniform weight, zero bias (see the class docstring)."""
+        init.kaiming_uniform_(self.weight, nonlinearity="relu")
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._apply(Affine, x)
+
+    def forward_relu(self, x: Tensor) -> Tensor:
+        """``relu(self(x))`` as one fused node; ``Network`` calls it for a Linear followed by a ReLU."""
+        return self._apply(AffineReLU, x)
+
+    def _apply(self, op, x):
+        # One cheap test on the hot path; the precise error is worked out only on failure.
+        if (not isinstance(x, Tensor) or x.data.shape[-1:] != (self.in_features,)
+                or x.data.dtype != self.weight.data.dtype):
+            self._reject(x)
+        # F.linear without its argument checks: this layer's weight and bias always fit each other.
+        if self.bias is None:
+            return op.apply(x, self.weight)
+        return op.apply(x, self.weight, self.bias)
+
+    def _reject(self, x):
+        check_tensor_input(self, x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear: input has shape {tuple(x.shape)} but in_features={self.in_features}"
+            )
+        raise TypeError(
+            f"Linear: input dtype {x.dtype} does not match weight dtype {self.weight.dtype}; "
+            f"convert with x.astype({self.weight.dtype.name!r})"
+        )
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder, e.g. to switch a layer off)."""
+
+    def forward(self, x):
+        return x

@@ -1,0 +1,104 @@
+"""Schedules that move the lr between a start and an end value: cosine annealing, LinearLR, linear decay, warmup."""
+
+import math
+
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_positive_int
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine annealing (Loshchilov and Hutter, 2017), as ``torch.optim.lr_scheduler.CosineAnnealingLR``.
+
+    ``lr_k = eta_min + (lr_0 - eta_min) * (1 + cos(pi * k / T_max)) / 2``; this closed
+    form is what PyTorch's recursive update follows, including after ``T_max``
+    (the lr rises again with period ``2 T_max``; there are no restarts).
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        check_positive_int("T_max", T_max, "CosineAnnealingLR")
+        self.T_max, self.eta_min = T_max, float(eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    r"""PyTorch's ``LinearLR``: the lr times a factor that moves linearly from ``start_factor`` to ``end_factor``.
+
+    ``lr_k = lr_0 * (s + (e - s) * min(k, T) / T)`` with ``s = start_factor``,
+    ``e = end_factor`` and ``T = total_iters``; the factor stays at ``e`` after
+    ``T`` epochs. Same signature, defaults and values as
+    ``torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5)``,
+    so the default is a warmup from a third of the lr. For the textbook's decay to
+    a final lr (Goodfellow et al., eq. 8.14), use :class:`LinearDecayLR`.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        if not 0.0 < float(start_factor) <= 1.0:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
+        if not 0.0 <= float(end_factor) <= 1.0:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
+        check_positive_int("total_iters", total_iters, "LinearLR")
+        self.start_factor, self.end_factor = float(start_factor), float(end_factor)
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        s, e = self.start_factor, self.end_factor
+        factor = s + (e - s) * min(epoch, self.total_iters) / self.total_iters
+        return [base * factor for base in self.base_lrs]
+
+
+class LinearDecayLR(LRScheduler):
+    r"""The textbook's linear decay to a final lr (Goodfellow et al., *Deep Learning*, eq. 8.14).
+
+    ``lr_k = (1 - a) * lr_0 + a * end_lr`` with ``a = k / total_iters`` for
+    ``k <= total_iters``, and ``lr_k = end_lr`` afterwards. ``end_lr`` is the
+    book's ``eps_tau`` (one value for every group, or a list with one per group)
+    and ``total_iters`` its ``tau``. (PyTorch has no such class; its
+    ``LinearLR(opt, start_factor=1.0, end_factor=end_lr / lr_0, total_iters=tau)``
+    gives the same lrs.)
+    """
+
+    def __init__(self, optimizer, end_lr, total_iters, last_epoch=-1):
+        check_positive_int("total_iters", total_iters, "LinearDecayLR")
+        n_groups = len(optimizer.param_groups) if hasattr(optimizer, "param_groups") else 0
+        end_lrs = list(end_lr) if isinstance(end_lr, (list, tuple)) else [end_lr] * n_groups
+        if len(end_lrs) != n_groups:
+            raise ValueError(f"LinearDecayLR: expected {n_groups} end_lr values, got {len(end_lrs)}")
+        for value in end_lrs:
+            if not float(value) >= 0.0:
+                raise ValueError(f"LinearDecayLR: end_lr must be >= 0, got {value}")
+        self.end_lrs = [float(v) for v in end_lrs]
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        a = min(epoch, self.total_iters) / self.total_iters                # a = k / tau, then 1
+        return [(1 - a) * base + a * end for base, end in zip(self.base_lrs, self.end_lrs)]  # (1-a) lr_0 + a lr_tau
+
+
+class LinearWarmup(LRScheduler):
+    r"""Linear warmup: ramp the lr from ``start_factor * lr_0`` up to ``lr_0``.
+
+    ``lr_k = lr_0 * (s + (1 - s) * min(k, W) / W)`` with ``s = start_factor`` and
+    ``W = warmup_iters``; the lr stays at ``lr_0`` after ``W`` epochs. Same as
+    ``LinearLR(opt, start_factor=s, end_factor=1.0, total_iters=W)`` (and PyTorch's). Follow it with another schedule via :class:`SequentialLR`::
+
+        warmup = LinearWarmup(opt, warmup_iters=5)
+        cosine = CosineAnnealingLR(opt, T_max=95)
+        schedule = SequentialLR(opt, [warmup, cosine], milestones=[5])
+    """
+
+    def __init__(self, optimizer, warmup_iters, start_factor=0.1, last_epoch=-1):
+        check_positive_int("warmup_iters", warmup_iters, "LinearWarmup")
+        if not 0.0 <= float(start_factor) <= 1.0:
+            raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
+        self.warmup_iters, self.start_factor = warmup_iters, float(start_factor)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        s = self.start_factor
+        factor = s + (1 - s) * min(epoch, self.warmup_iters) / self.warmup_iters
+        return [base * factor for base in self.base_lrs]

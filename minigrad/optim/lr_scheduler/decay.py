@@ -1,0 +1,68 @@
+"""Multiplicative decays, ``lr_k = lr_0 * factor(k)``: LambdaLR, StepLR, MultiStepLR, ExponentialLR."""
+
+from bisect import bisect_right
+
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_positive_int
+
+
+class LambdaLR(LRScheduler):
+    """``lr_k = lr_0 * lr_lambda(k)``, as ``torch.optim.lr_scheduler.LambdaLR``.
+
+    Args:
+        optimizer: the optimizer.
+        lr_lambda: a function of the epoch, or a list of them (one per group).
+        last_epoch: epoch to resume from (-1: start).
+
+    The functions are not part of :meth:`state_dict`.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        n_groups = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n_groups:
+                raise ValueError(f"LambdaLR: expected {n_groups} lr_lambdas, got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n_groups
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        return [base * float(f(epoch)) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+
+
+class StepLR(LRScheduler):
+    """``lr_k = lr_0 * gamma^floor(k / step_size)``, as ``torch.optim.lr_scheduler.StepLR``."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        check_positive_int("step_size", step_size, "StepLR")
+        self.step_size, self.gamma = step_size, float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        return [base * self.gamma ** (epoch // self.step_size) for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """``lr_k = lr_0 * gamma^(number of milestones <= k)``, as ``torch.optim.lr_scheduler.MultiStepLR``.
+
+    A milestone listed twice counts twice, as in PyTorch.
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones = sorted(int(m) for m in milestones)
+        self.gamma = float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        return [base * self.gamma ** bisect_right(self.milestones, epoch) for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """``lr_k = lr_0 * gamma^k``, as ``torch.optim.lr_scheduler.ExponentialLR``."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        return [base * self.gamma ** epoch for base in self.base_lrs]

@@ -1,0 +1,117 @@
+"""The checkpoint of a training run: what it holds, writing it, checking it, restoring it.
+
+One ``minigrad.save`` file (``.npz``, no pickle, written atomically) with
+
+* ``model``: ``model.state_dict()``; ``optimizer``: ``optimizer.state_dict()``;
+  ``schedule``: the learning-rate schedule's ``state_dict()`` (or None);
+* ``rng``: minigrad's random generator (the dropout masks);
+  ``loader``: the DataLoader's ``state_dict()`` (its shuffling generator);
+* ``epoch`` (complete epochs), ``config`` (the options that shape the run) and
+  ``history`` (the metrics of those epochs).
+
+Restored into freshly built objects, it makes the next epoch start exactly
+where the saved run would have gone on. :func:`signals_held` keeps Ctrl-C from
+landing between writing a checkpoint and counting it.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+import minigrad
+from minigrad import random as mg_random
+from minigrad.train.config import ConfigError
+
+__all__ = ["FORMAT", "VERSION", "save_train_state", "read_train_state", "restore_train_state", "signals_held"]
+
+FORMAT = "minigrad-train-checkpoint"
+VERSION = 1
+
+
+def save_train_state(path, *, trajectory: dict, epoch: int, model, optimizer, schedule, loader, history) -> None:
+    """Write the checkpoint of a run after ``epoch`` complete epochs (atomically)."""
+    minigrad.save({
+        "format": FORMAT,
+        "version": VERSION,
+        "epoch": int(epoch),
+        "config": trajectory,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": None if schedule is None else schedule.state_dict(),
+        "rng": mg_random.get_rng_state(),
+        "loader": loader.state_dict(),
+        "history": list(history),
+    }, path)
+
+
+def read_train_state(path, trajectory: dict, device="cpu") -> dict:
+    """Load a checkpoint and check it belongs to a run with the options ``trajectory``.
+
+    Raises :class:`ConfigError` (one line) for an unreadable or foreign file, another
+    version, or options that differ (all differences named).
+    """
+    try:
+        ckpt = minigrad.load(path, map_location=device)
+    except ValueError as exc:
+        raise ConfigError(f"--resume: {path} is not a readable checkpoint ({str(exc).splitlines()[0]})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise ConfigError(f"--resume: {path} is a minigrad file but not a `minigrad train` checkpoint")
+    if ckpt.get("version") != VERSION:
+        raise ConfigError(f"--resume: {path} has checkpoint version {ckpt.get('version')}, "
+                          f"this minigrad reads version {VERSION}")
+    saved = dict(ckpt["config"])
+    saved.setdefault("model", "mlp")   # checkpoints written before --model existed are MLP runs
+    diffs = [f"--{key.replace('_', '-')} {_show(saved.get(key))} (now {_show(value)})"
+             for key, value in trajectory.items() if _norm(saved.get(key)) != _norm(value)]
+    if diffs:
+        raise ConfigError(f"--resume: {path} was made with " + ", ".join(diffs) +
+                          "; pass the same options to resume, or start afresh without --resume")
+    return ckpt
+
+
+def restore_train_state(ckpt: dict, model, optimizer, schedule, loader):
+    """Load a checkpoint's states into freshly built objects; returns (epoch, history)."""
+    model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    if schedule is not None:
+        schedule.load_state_dict(ckpt["schedule"])
+    mg_random.set_rng_state(ckpt["rng"])
+    loader.load_state_dict(ckpt["loader"])   # the next epoch reshuffles as the uninterrupted run does
+    return int(ckpt["epoch"]), list(ckpt["history"])
+
+
+def _norm(value):
+    return [int(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def _show(value):
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value) or "none"
+    return "default" if value is None else str(value)
+
+
+@contextmanager
+def signals_held():
+    """Hold SIGINT / SIGTERM during the block, then deliver the first one that came, as it would have been.
+
+    The checkpoint file is atomic anyway; holding the signals keeps the bookkeeping
+    (which epoch is on disk) true, so the message after Ctrl-C names the right epoch.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if handler is not None:  # None: set outside Python, cannot be put back
+            previous[sig] = handler
+            signal.signal(sig, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            signal.raise_signal(received[0])

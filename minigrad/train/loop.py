@@ -1,0 +1,225 @@
+"""The training loop behind ``minigrad train``: ``train(TrainConfig(...))``, one epoch, ``evaluate``.
+
+One run trains an MLP (``model="mlp"``) or a small CNN (``model="cnn"``) classifier on MNIST
+or Fashion-MNIST::
+
+    from minigrad.train import TrainConfig, train
+    result = train(TrainConfig(data_dir="data", epochs=10, out="runs/mnist"))
+    print(result.history[-1]["test_acc"])
+
+Each epoch: one pass over the (shuffled) training set with a tqdm progress bar
+(loss and samples/s; drawn only when stdout and stderr are terminals, so logs and
+CI get the per-epoch lines alone), then an evaluation on the test set, then,
+atomically, a checkpoint, ``metrics.csv`` / ``metrics.json`` and the PNG curves
+``loss.png``, ``accuracy.png`` and ``curves.png`` in ``out``. An epoch's
+``epoch_seconds`` times the training pass only.
+
+The checkpoint (``minigrad.save``, a ``.npz`` without pickle) holds everything
+the next epoch depends on: the model's weights, the optimizer's state, the
+schedule's state, minigrad's random generator (dropout masks) and the
+DataLoader's generator (shuffling), plus the epoch and the metrics so far.
+``resume=True`` continues from it, and on the CPU a resumed run ends with
+weights bit-identical to an uninterrupted one.
+
+The loss is read back to the host only every ``log_every`` steps (for the
+progress bar) and once per epoch; the running sums stay on the device, so a GPU
+run does not wait for the host at every step.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import minigrad
+from minigrad import backend
+from minigrad import random as mg_random
+from minigrad.nn.functional import cross_entropy
+from minigrad.train.checkpoint import read_train_state, restore_train_state, save_train_state, signals_held
+from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
+from minigrad.train.data import load_datasets
+from minigrad.train.recipes import build_model, build_optimizer, build_schedule, describe_model
+from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
+
+__all__ = ["TrainingInterrupted", "train", "evaluate"]
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training; ``checkpoint`` / ``epoch`` name the last complete checkpoint (epoch 0: none)."""
+
+    def __init__(self, checkpoint: Path, epoch: int):
+        super().__init__(f"interrupted after {epoch} complete epoch(s); checkpoint {checkpoint}")
+        self.checkpoint = checkpoint
+        self.epoch = epoch
+
+
+def evaluate(model, images, labels, batch_size: int = 1000):
+    """(mean cross-entropy, accuracy) of ``model`` on arrays ``images`` / ``labels``, in eval mode.
+
+    The sums stay on the device; they are read back once, at the end.
+    """
+    xp = backend.get_array_module(images)
+    was_training = model.training
+    model.eval()
+    loss_sum = xp.zeros((), dtype=xp.float64)
+    correct = xp.zeros((), dtype=xp.int64)
+    try:
+        with minigrad.no_grad():
+            for start in range(0, len(labels), batch_size):
+                x = minigrad.Tensor(images[start:start + batch_size])
+                y = labels[start:start + batch_size]
+                logits = model(x)
+                loss_sum += cross_entropy(logits, y, reduction="sum").data
+                correct += (logits.data.argmax(axis=1) == y).sum()
+    finally:  # an error (or Ctrl-C) mid-evaluation must not leave a training model in eval mode
+        model.train(was_training)
+    n = len(labels)
+    return float(loss_sum) / n, int(correct) / n
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Run (or resume) training as ``config`` says; see the module docstring.
+
+    Raises :class:`ConfigError` for bad options or a checkpoint that does not
+    fit, ``minigrad.data.DatasetNotFoundError`` when the data is missing, and
+    :class:`TrainingInterrupted` on Ctrl-C (the last checkpoint is intact).
+    """
+    from minigrad.data import DataLoader
+
+    config = config.resolved()   # every option checked, every default filled in, here and only here
+    log = config.log or (lambda *_: None)
+    device = config.device
+    ckpt_path = config.checkpoint_path()
+    if config.resume and not ckpt_path.is_file():
+        raise ConfigError(f"--resume: no checkpoint at {ckpt_path} (train without --resume first)")
+    checkpoint = read_train_state(ckpt_path, config.trajectory(), device) if config.resume else None
+
+    train_set, test_set = load_datasets(config)
+    if device != "cpu":  # move each split to the GPU once; batches are then sliced there
+        train_set.to(device)
+        test_set.to(device)
+
+    minigrad.manual_seed(config.seed)
+    in_features, n_classes = int(train_set.arrays[0].shape[1]), 10
+    model = build_model(config.model, in_features, config.hidden, n_classes, config.dropout).to(device)
+    optimizer = build_optimizer(config, model.parameters())
+    loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, seed=config.seed, device=device)
+    schedule = build_schedule(config.schedule, optimizer, total_steps=config.epochs * len(loader))
+    closure_based = OPTIMIZERS[config.optimizer].closure
+
+    history, start_epoch = [], 0
+    if checkpoint is not None:
+        start_epoch, history = restore_train_state(checkpoint, model, optimizer, schedule, loader)
+    out_dir = Path(config.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+
+    log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
+        f"model {describe_model(config.model, in_features, config.hidden, n_classes)}, dropout {config.dropout} "
+        f"({model.num_parameters():,} parameters); {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
+        f"batch {config.batch_size}; {config.epochs} epochs; device {device}; seed {config.seed}")
+    if checkpoint is not None:
+        log(f"resuming from {ckpt_path} after epoch {start_epoch}")
+
+    files = {}
+    started = time.perf_counter()
+    saved_epoch = start_epoch   # the epoch of the checkpoint on disk
+    try:
+        for epoch in range(start_epoch + 1, config.epochs + 1):
+            lr = float(optimizer.param_groups[0]["lr"])
+            train_loss, train_acc, seconds = _train_epoch(model, optimizer, schedule, loader, closure_based,
+                                                          config, epoch, device)
+            test_loss, test_acc = evaluate(model, *test_set.arrays, config.eval_batch_size)
+            row = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
+                   "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
+                   "samples_per_s": len(train_set) / seconds if seconds > 0 else float("nan")}
+            history.append(row)
+            with signals_held():   # a Ctrl-C now lands after the checkpoint is written and counted
+                save_train_state(ckpt_path, trajectory=config.trajectory(), epoch=epoch, model=model,
+                                 optimizer=optimizer, schedule=schedule, loader=loader, history=history)
+                saved_epoch = epoch
+                files = write_records(out_dir, config, history)
+            if config.plots:   # after every epoch too, atomically; outside the held block (Ctrl-C need not wait)
+                files.update(write_run_curves(out_dir, config, history))
+            log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
+                f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
+                f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
+            if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
+                log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
+                return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
+    return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
+
+
+def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoch, device):
+    """One pass over ``loader``; returns (mean train loss, train accuracy, seconds)."""
+    xp = backend.xp_for(device)
+    loss_sum = xp.zeros((), dtype=xp.float64)   # running sums stay on the device
+    correct = xp.zeros((), dtype=xp.int64)
+    seen = 0
+    bar = _progress_bar(config, epoch, len(loader.dataset))
+    model.train()
+    start = time.perf_counter()
+    try:
+        for step, (x, y) in enumerate(loader, 1):
+            if closure_based:
+                loss_value, logits = _closure_step(model, optimizer, x, y)
+                loss_sum += loss_value * len(y)
+            else:
+                optimizer.zero_grad()
+                logits = model(x)
+                loss = cross_entropy(logits, y)
+                loss.backward()
+                optimizer.step()
+                loss_sum += loss.data * len(y)
+            correct += (logits.data.argmax(axis=1) == y.data).sum()
+            if schedule is not None:
+                schedule.step()
+            seen += len(y)
+            if bar is not None:
+                bar.update(len(y))
+                if step % config.log_every == 0 or step == len(loader):
+                    bar.set_postfix(loss=f"{float(loss_sum) / seen:.4f}")   # the only host read in the loop
+        backend.synchronize(device)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - start
+    return float(loss_sum) / seen, int(correct) / seen, seconds
+
+
+def _closure_step(model, optimizer, x, y):
+    """One second-order step on batch (x, y); every evaluation sees the same dropout masks."""
+    rng_state = mg_random.get_rng_state()
+    first = {}
+
+    def closure():
+        mg_random.set_rng_state(rng_state)
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = cross_entropy(logits, y)
+        loss.backward()
+        first.setdefault("logits", logits.detach())
+        return loss
+
+    loss = optimizer.step(closure)
+    loss = float(loss.item()) if hasattr(loss, "item") else float(loss)
+    return loss, first["logits"]
+
+
+def _progress_bar(config, epoch, total):
+    """A tqdm bar, or None: with --no-progress, and when the output goes to a file or a pipe (no bar text in logs)."""
+    if not config.progress or not (_is_terminal(sys.stdout) and _is_terminal(sys.stderr)):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"epoch {epoch}/{config.epochs}", unit="samples", unit_scale=True,
+                leave=False, dynamic_ncols=True)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):   # no isatty, or a closed stream
+        return False

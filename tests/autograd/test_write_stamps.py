@@ -1,0 +1,79 @@
+"""Write stamps: in-place writes into an array a recorded graph still needs are caught at backward.
+
+``Tensor.__setitem__`` refuses tensors that require grad, but a constant that an
+op saved for its backward can still be overwritten between forward and
+backward; the backward then silently uses the new values. PyTorch catches this
+with a version counter on each tensor; minigrad stamps each in-place write with a
+global count that graph nodes remember, and backward checks a node's inputs
+only when that count has moved.
+"""
+import pytest
+
+import minigrad as mg
+
+
+def test_overwriting_a_saved_constant_before_backward_is_an_error():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    x = mg.tensor([3.0, 4.0])          # a constant; Mul saves it for w's gradient
+    y = (w * x).sum()
+    x[0] = 100.0                       # allowed: x does not require grad
+    with pytest.raises(RuntimeError, match=r"Mul: input 1 \(shape \(2,\)\) was modified in place"):
+        y.backward()                   # it would give w.grad == [100, 4]: silently wrong
+
+
+def test_writes_before_the_graph_is_built_or_to_other_tensors_are_fine():
+    x = mg.tensor([3.0, 4.0])
+    x[0] = 5.0                         # before the graph: the graph sees the new value
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * x).sum()
+    other = mg.tensor([0.0, 0.0])
+    other[1] = 1.0                     # a tensor the graph does not use
+    y.backward()
+    assert w.grad.tolist() == [5.0, 4.0]
+
+
+def test_the_check_also_guards_graph_recording_backward():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    x = mg.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x[1] = 0.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        mg.grad(y, w, create_graph=True)
+
+
+def test_write_stamps_are_forgotten_with_their_tensors():
+    import gc
+
+    from minigrad.autograd import write_stamps
+
+    before = len(write_stamps._WRITTEN)
+    for _ in range(50):
+        t = mg.tensor([1.0, 2.0])
+        t[0] = 3.0
+    del t
+    gc.collect()
+    assert len(write_stamps._WRITTEN) == before
+
+
+def test_overwriting_the_output_a_node_kept_for_backward_is_an_error():
+    # exp (and the fused Linear+ReLU node, whose mask comes from its output) differentiate
+    # through their saved output: writing to it under no_grad must not change the gradient silently.
+    t = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.exp(t)
+    with mg.no_grad():
+        y[0] = 100.0
+    loss = (y * 1.0).sum()             # recorded after the write: its own input check cannot see it
+    with pytest.raises(RuntimeError, match=r"Exp: its output \(shape \(2,\)\) was modified in place"):
+        loss.backward()                # it would give t.grad[0] == 100 instead of e
+
+
+def test_overwriting_the_output_of_a_fused_linear_relu_is_an_error():
+    from minigrad import nn
+
+    mg.manual_seed(0)
+    h = nn.Network(nn.Linear(3, 6), nn.ReLU())(mg.randn(5, 3))
+    with mg.no_grad():
+        h[:, :3] = 0.0                 # would turn the fused node's mask off where the unfused ReLU's is on
+    loss = (h * 2.0).sum()
+    with pytest.raises(RuntimeError, match="AffineReLU: its output"):
+        loss.backward()

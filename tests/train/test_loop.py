@@ -1,0 +1,79 @@
+"""The training loop: evaluate, the progress bar, the files written after every epoch."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minigrad.train import TrainConfig, evaluate, train
+from minigrad.train.recipes import build_mlp
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from training_helpers import data_root  # noqa: E402
+
+
+def test_evaluate_restores_training_mode_when_it_raises():
+    model = build_mlp(4, (3,), 2, dropout=0.5)
+    model.train()
+    images = np.ones((5, 4), dtype=np.float32)
+    bad_labels = np.array([0, 1, 7, 0, 1])   # class 7 does not exist: cross_entropy raises
+    with pytest.raises(ValueError, match="class index 7"):
+        evaluate(model, images, bad_labels, batch_size=5)
+    assert model.training, "evaluate left the model in eval mode after an error"
+
+
+def _quick(tmp_path, epochs=1, **options):
+    return TrainConfig(data_dir=str(data_root()), limit_train=300, hidden=(8,), epochs=epochs, batch_size=100,
+                       out=str(tmp_path / "run"), **options)
+
+
+class _FakeTerminal:
+    """A text stream that says it is a terminal and keeps what is written."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, s):
+        self.text.append(s)
+        return len(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_no_progress_bar_when_the_output_is_not_a_terminal(tmp_path, capsys):
+    # In a log file each epoch line was glued to ~1,400 characters of bar text.
+    lines = []
+    train(_quick(tmp_path, log=lines.append))
+    captured = capsys.readouterr()
+    assert "epoch 1/1" not in captured.err and "samples/s" not in captured.err
+    assert sum(line.startswith("epoch ") for line in lines) == 1   # the per-epoch line stays
+
+
+def test_progress_bar_on_a_terminal_and_off_with_no_progress(tmp_path, monkeypatch):
+    out, err = _FakeTerminal(), _FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    train(_quick(tmp_path, log=lambda line: None))
+    assert "epoch 1/1" in "".join(err.text)
+    err.text.clear()
+    train(_quick(tmp_path / "quiet", log=lambda line: None, progress=False))
+    assert "epoch 1/1" not in "".join(err.text)
+
+
+def test_curves_are_written_after_every_epoch(tmp_path):
+    # They used to appear only at the end, so a run stopped with Ctrl-C might never write them.
+    run = tmp_path / "run"
+    seen = {}
+
+    def log(line):
+        if line.startswith("epoch   1/2"):
+            seen["after epoch 1"] = {name: (run / name).is_file() for name in ("loss.png", "accuracy.png",
+                                                                              "curves.png", "metrics.csv")}
+
+    train(_quick(tmp_path, epochs=2, log=log))
+    assert seen["after epoch 1"] == {"loss.png": True, "accuracy.png": True, "curves.png": True, "metrics.csv": True}
+    assert not list(run.glob(".tmp-*"))   # written atomically: no temporary left behind
