@@ -3,7 +3,7 @@
     python -m benchmarks [--device cpu|cuda] [--quick] [--only CASE[,CASE]] [--json OUT]
                          [--markdown docs/performance.md] [--reps N] [--blas-threads N] [--data-dir DIR]
 
-Cases: mnist, tiny, wide, optim, backward, memory, threads, recurrent (default: all). Every case
+Cases: mnist, tiny, wide, optim, backward, memory, threads, recurrent, cnn, conv (default: all). Every case
 prints one line per measurement and the whole run is written as JSON (machine,
 versions, date, one row per measurement). ``--markdown`` also writes the
 tables into a Markdown file (the repository's is docs/performance.md).
@@ -41,6 +41,7 @@ from benchmarks.report import format_value  # noqa: E402
 
 def _cases():
     from benchmarks.bench_backward import backward_scaling
+    from benchmarks.bench_cnn import cnn_epoch, conv2d_step
     from benchmarks.bench_memory import training_memory
     from benchmarks.bench_mlp import mnist_epoch, tiny_step, wide_step
     from benchmarks.bench_optim import optimizer_steps
@@ -56,10 +57,12 @@ def _cases():
         "memory": training_memory,
         "threads": threaded_updates,
         "recurrent": recurrent_steps,
+        "cnn": cnn_epoch,
+        "conv": conv2d_step,
     }
 
 
-CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent")
+CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent", "cnn", "conv")
 
 
 def _print_row(row):
@@ -69,7 +72,11 @@ def _print_row(row):
     print(f"  {row['case']:<17} {row['variant']:<44} minigrad {format_value(row['minigrad_s'], row['unit']):>11}"
           f"  ref {format_value(row['reference_s'], row['unit']):>11}{torch_part}  ratio {row['ratio']:.3f}"
           + (f" (min {row['ratio_of_minima']:.2f})" if row.get("ratio_of_minima") else "")
-          + (f"  (target <= {target}){status}" if target is not None else ""), flush=True)
+          + (f"  (target <= {target}){status}" if target is not None else "")
+          + (f"  vs torch {row['torch_ratio']:.2f}x" if row.get("torch_ratio") and row["case"].startswith(("cnn", "conv"))
+             else "")
+          + (f"  GEMM floor {format_value(row['gemm_floor_s'], row['unit'])}" if row.get("gemm_floor_s") else ""),
+          flush=True)
 
 
 def main(argv=None):

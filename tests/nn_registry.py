@@ -15,7 +15,7 @@ from minigrad.nn import functional as F
 from minigrad.nn.projection import LinearT
 from minigrad.ops.recurrent_gates import gru_gates, lstm_gates
 from minigrad.ops.unstack import unstack
-from op_registry import OpInfo, S, away, rnd
+from op_registry import OpInfo, S, away, distinct, rnd
 
 F64 = np.float64
 _rng = np.random.default_rng(4321)
@@ -81,6 +81,24 @@ def _kink_free_relu_mlp_sample():
             return S(x, w1, b1, w2, b2)
 
 
+def _eval_batchnorm2d():
+    bn = nn.BatchNorm2d(2, dtype=F64)
+    bn.running_mean.data[...] = [0.5, -1.0]
+    bn.running_var.data[...] = [1.5, 0.5]
+    return bn
+
+
+def _small_cnn():
+    # Conv2d, ReLU, MaxPool2d in a row: Network runs them as conv, pool, ReLU.
+    return nn.Network(nn.Conv2d(1, 2, 3, padding=1, dtype=F64), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(8, 3, dtype=F64))
+
+
+def _seeded_dropout2d(x, p):
+    mg.manual_seed(17)
+    return F.dropout2d(x, p, training=True)
+
+
 _L1_TARGET = rnd(3, 4)
 _CLASS_WEIGHT = np.array([0.3, 1.0, 2.5, 0.7])  # a float array, but passed by keyword: a constant, not checked
 
@@ -92,6 +110,34 @@ def _off_kinks(*shape, at):
     return np.where(near, d * 1.3 + np.sign(d) * 0.2, d)
 
 NN_OPS = [
+    OpInfo("nn.Conv2d", _bound(lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1, dtype=F64)),
+           [S(rnd(2, 2, 5, 4), rnd(3, 2, 3, 3), rnd(3))]),
+    OpInfo("nn.Conv2d(groups, bias=False)", _bound(lambda: nn.Conv2d(4, 2, (1, 2), groups=2, bias=False, dtype=F64)),
+           [S(rnd(1, 4, 3, 3), rnd(2, 2, 1, 2))]),
+    OpInfo("nn.ConvTranspose2d", _bound(lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1,
+                                                                   dtype=F64)),
+           [S(rnd(1, 2, 3, 2), rnd(2, 3, 3, 3), rnd(3))]),
+    OpInfo("nn.MaxPool2d", nn.MaxPool2d(3, stride=2, padding=1), [S(distinct(2, 2, 5, 5))]),
+    OpInfo("nn.AvgPool2d", nn.AvgPool2d(2, ceil_mode=True), [S(rnd(1, 2, 5, 3))]),
+    OpInfo("nn.AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d((2, 3)), [S(rnd(2, 1, 5, 7))]),
+    OpInfo("nn.BatchNorm2d(train)", _bound(lambda: nn.BatchNorm2d(2, dtype=F64)),
+           [S(rnd(3, 2, 2, 3), rnd(2), rnd(2)), S(rnd(1, 2, 3, 2), rnd(2), rnd(2))]),
+    OpInfo("nn.BatchNorm2d(eval)", _bound(_eval_batchnorm2d, mode="eval"), [S(rnd(2, 2, 3, 3), rnd(2), rnd(2))]),
+    OpInfo("nn.BatchNorm2d(affine=False, track_running_stats=False)",
+           _bound(lambda: nn.BatchNorm2d(3, affine=False, track_running_stats=False, dtype=F64), mode="eval"),
+           [S(rnd(2, 3, 2, 2))]),
+    OpInfo("nn.Dropout2d", lambda x, p: _seeded_dropout2d(x, p), [S(rnd(3, 4, 2, 2), 0.5)]),
+    OpInfo("nn.functional.dropout2d", lambda x, p: _seeded_dropout2d(x, p), [S(rnd(2, 3, 2, 2), 0.3)]),
+    # The functional forms of the ops (tests/op_registry.py has their full tables).
+    OpInfo("nn.functional.conv2d", F.conv2d, [S(rnd(1, 2, 4, 4), rnd(2, 2, 3, 3), rnd(2), padding=1)]),
+    OpInfo("nn.functional.conv_transpose2d", F.conv_transpose2d, [S(rnd(1, 2, 2, 3), rnd(2, 1, 3, 3), None, stride=2)]),
+    OpInfo("nn.functional.max_pool2d", F.max_pool2d, [S(distinct(1, 2, 4, 4), 2)]),
+    OpInfo("nn.functional.avg_pool2d", F.avg_pool2d, [S(rnd(1, 2, 4, 4), 2)]),
+    OpInfo("nn.functional.adaptive_avg_pool2d", F.adaptive_avg_pool2d, [S(rnd(1, 2, 5, 3), 2)]),
+    OpInfo("nn.functional.pad", F.pad, [S(rnd(1, 2, 3), (2, 1))]),
+    OpInfo("nn.Unflatten", nn.Unflatten(1, (2, 3)), [S(rnd(2, 6))]),
+    OpInfo("nn.Network(Conv2d+ReLU+MaxPool2d, reordered)", _bound(_small_cnn),
+           [S(rnd(2, 1, 4, 4), rnd(2, 1, 3, 3), rnd(2), rnd(8, 3), rnd(3))]),
     OpInfo("nn.Linear", _bound(lambda: nn.Linear(3, 2, dtype=F64)),
            [S(rnd(4, 3), rnd(3, 2), rnd(2)), S(rnd(2, 4, 3), rnd(3, 2), rnd(2))]),
     OpInfo("nn.Linear(bias=False)", _bound(lambda: nn.Linear(3, 2, bias=False, dtype=F64)),

@@ -156,6 +156,51 @@ OPS = [
            [S(rnd(3, 2), "float32")], eps=1e-3, atol=1e-4),
 ]
 
+# Convolution and pooling: stride, padding, dilation, groups and bias, odd sizes, 1x1 kernels,
+# stride larger than the kernel, batch 1. tests/ops/test_conv_pool_torch.py checks the same
+# samples' values and gradients against torch.nn.functional.
+CONV_SAMPLES = [
+    S(rnd(2, 2, 5, 5), rnd(3, 2, 3, 3), rnd(3)),
+    S(rnd(2, 2, 5, 6), rnd(3, 2, 3, 3), rnd(3), stride=2, padding=1),
+    S(rnd(1, 2, 6, 5), rnd(2, 2, 3, 2), None, stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+    S(rnd(2, 3, 4, 3), rnd(2, 3, 1, 1), rnd(2)),
+    S(rnd(1, 2, 7, 7), rnd(2, 2, 2, 2), rnd(2), stride=3),
+    S(rnd(2, 4, 4, 5), rnd(4, 2, 3, 3), rnd(4), padding=1, groups=2),
+    S(rnd(1, 3, 5, 4), rnd(3, 1, 3, 3), None, padding=2, dilation=2, groups=3),
+    S(rnd(1, 2, 5, 5), rnd(2, 2, 2, 4), rnd(2), padding="same", dilation=(2, 1)),
+    S(rnd(1, 1, 4, 4), rnd(2, 1, 4, 4), rnd(2), padding="valid"),
+]
+CONV_TRANSPOSE_SAMPLES = [
+    S(rnd(2, 3, 3, 3), rnd(3, 2, 3, 3), rnd(2)),
+    S(rnd(1, 2, 3, 4), rnd(2, 3, 3, 3), rnd(3), stride=2, padding=1, output_padding=1),
+    S(rnd(1, 4, 3, 4), rnd(4, 1, 2, 3), None, stride=(2, 1), dilation=(1, 2), groups=2),
+    S(rnd(1, 2, 3, 2), rnd(2, 2, 1, 1), rnd(2), stride=2, output_padding=(1, 0)),
+]
+MAX_POOL_SAMPLES = [
+    S(distinct(2, 2, 4, 4), 2),
+    S(distinct(1, 2, 5, 7), 3, stride=2, padding=1),
+    S(distinct(2, 1, 5, 6), (2, 3), stride=(1, 2), ceil_mode=True),
+    S(distinct(1, 2, 7, 7), 2, stride=3),
+    S(distinct(1, 2, 5, 5), 2, stride=1, padding=1, dilation=2),
+]
+AVG_POOL_SAMPLES = [
+    S(rnd(2, 2, 4, 4), 2),
+    S(rnd(1, 2, 5, 6), 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    S(rnd(1, 1, 5, 7), (1, 2), stride=3),
+    S(rnd(2, 1, 5, 5), 3, stride=2, padding=1),
+]
+ADAPTIVE_SAMPLES = [S(rnd(2, 2, 7, 6), (3, 4)), S(rnd(1, 2, 5, 5), 1), S(rnd(1, 1, 4, 7), (None, 3))]
+PAD_SAMPLES = [S(rnd(2, 3, 3), (1, 2)), S(rnd(1, 2, 3, 3), (1, 0, 2, 1), value=0.5)]
+
+OPS += [
+    OpInfo("conv2d", mg.conv2d, CONV_SAMPLES),
+    OpInfo("conv_transpose2d", mg.conv_transpose2d, CONV_TRANSPOSE_SAMPLES),
+    OpInfo("max_pool2d", mg.max_pool2d, MAX_POOL_SAMPLES),
+    OpInfo("avg_pool2d", mg.avg_pool2d, AVG_POOL_SAMPLES),
+    OpInfo("adaptive_avg_pool2d", mg.adaptive_avg_pool2d, ADAPTIVE_SAMPLES),
+    OpInfo("pad", mg.pad, PAD_SAMPLES),
+]
+
 from nn_registry import NN_OPS  # noqa: E402  (layers and losses; it imports this module's helpers)
 
 REGISTRY = OPS + list(NN_OPS)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent")
+CASES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent", "cnn", "conv")
 
 
 def _finite_positive(x):
@@ -39,7 +39,7 @@ def test_quick_suite_writes_every_case(tmp_path):
 
     rows = results["rows"]
     for case in ("mnist_epoch", "tiny_step", "wide_step", "optimizer_step", "backward_scaling", "memory",
-                 "recurrent_step"):
+                 "recurrent_step", "cnn_epoch", "conv2d_fwd_bwd"):
         assert any(r["case"] == case for r in rows), f"no result for {case}"
     for r in rows:
         label = f"{r['case']} / {r['variant']}"
@@ -48,7 +48,7 @@ def test_quick_suite_writes_every_case(tmp_path):
         assert _finite_positive(r["ratio"]), label
         if r.get("target") is not None:
             assert isinstance(r["holds"], bool), label
-        for key in ("check_max_abs_weight_diff", "check_max_abs_param_diff"):
+        for key in ("check_max_abs_weight_diff", "check_max_abs_param_diff", "check_max_abs_grad_diff"):
             if key in r:     # the reference and minigrad took the same steps: same weights
                 assert r[key] < 1e-3, f"{label}: {key} = {r[key]}"
 

@@ -46,6 +46,15 @@ def test_compare_optimizers_without_data_is_one_line(tmp_path):
     assert proc.stderr.strip() == f"compare_optimizers: --data-dir {tmp_path / 'none'}: no such folder"
 
 
+def test_mnist_cnn_example_learns(tmp_path):
+    proc = run_python([str(REPO / "examples" / "mnist_cnn.py"), "--data-dir", str(data_root()),
+                       "--limit", "1024", "--epochs", "1"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    accuracies = [float(a) for a in re.findall(r"test accuracy ([0-9.]+)%", proc.stdout)]
+    assert len(accuracies) == 1, proc.stdout
+    assert accuracies[0] > 40.0, proc.stdout   # 8 steps of Adam: far above chance (10%)
+
+
 def test_lecture_mnist_port_learns(tmp_path):
     # The lecture's loop (ToTensor + Normalize, DataLoader batch 64 shuffled, FirstNet, nll_loss) on 2000 images.
     proc = run_python([str(REPO / "examples" / "lecture_mnist.py"), "--data-dir", str(data_root()),

@@ -8,13 +8,15 @@ from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Parameter
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from minigrad.nn.dropout import Dropout
-from minigrad.nn.normalization import BatchNorm1d
-from minigrad.nn.flatten import Flatten
+from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.network import Network
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
+from minigrad.nn.conv import Conv2d, ConvTranspose2d
+from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from minigrad.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                               SmoothL1Loss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
@@ -23,6 +25,7 @@ __all__ = [
     "Parameter", "Layer", "Network", "LoadResult",
     "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
     "Flatten", "Identity",
+    "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d", "Unflatten",
     "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",

@@ -1,4 +1,4 @@
-"""``Dropout``: inverted dropout while training, the identity in eval mode."""
+"""``Dropout`` and ``Dropout2d`` (whole channels): inverted dropout while training, the identity in eval mode."""
 from __future__ import annotations
 
 from minigrad.nn import functional as F
@@ -16,6 +16,22 @@ class Dropout(Layer):
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class Dropout2d(Layer):
+    """Zero whole channels with probability ``p`` while training (kept ones scaled by 1/(1-p)); identity in eval."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout2d(x, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}"

@@ -9,9 +9,12 @@ from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal,
 from minigrad.ops.activations import clip, leaky_relu, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
 from minigrad.ops.convert import astype, to_device
+from minigrad.ops.conv import conv2d, conv_transpose2d
 from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from minigrad.ops.indexing import getitem, raw_index
 from minigrad.ops.linalg import matmul
+from minigrad.ops.pad import pad
+from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.reduce import logsumexp, max, mean, min, sum, var
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import (concat, expand_dims, flatten, reshape, split, squeeze, stack,
@@ -28,6 +31,7 @@ DIFFERENTIABLE = (
     "getitem", "concat", "stack", "split",
     "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
     "clip", "maximum", "minimum", "where", "astype",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 )
 
 NON_DIFFERENTIABLE = (

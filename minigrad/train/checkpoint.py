@@ -67,7 +67,8 @@ def read_train_state(path, trajectory: dict, device="cpu") -> dict:
     if ckpt.get("version") != VERSION:
         raise ConfigError(f"--resume: {path} has checkpoint version {ckpt.get('version')}, "
                           f"this minigrad reads version {VERSION}")
-    saved = ckpt["config"]
+    saved = dict(ckpt["config"])
+    saved.setdefault("model", "mlp")   # checkpoints written before --model existed are MLP runs
     diffs = [f"--{key.replace('_', '-')} {_show(saved.get(key))} (now {_show(value)})"
              for key, value in trajectory.items() if _norm(saved.get(key)) != _norm(value)]
     if diffs:

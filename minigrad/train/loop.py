@@ -1,6 +1,7 @@
 """The training loop behind ``minigrad train``: ``train(TrainConfig(...))``, one epoch, ``evaluate``.
 
-One run trains an MLP classifier on MNIST or Fashion-MNIST::
+One run trains an MLP (``model="mlp"``) or a small CNN (``model="cnn"``) classifier on MNIST
+or Fashion-MNIST::
 
     from minigrad.train import TrainConfig, train
     result = train(TrainConfig(data_dir="data", epochs=10, out="runs/mnist"))

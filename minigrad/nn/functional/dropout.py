@@ -1,4 +1,4 @@
-"""``dropout``: inverted dropout with a mask from minigrad's seeded generator."""
+"""``dropout`` and ``dropout2d`` (whole channels): inverted dropout with a mask from minigrad's seeded generator."""
 from __future__ import annotations
 
 import numpy as np
@@ -27,5 +27,29 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         # Drawn where x lives (no host-to-device copy per step); float32 draws for float32 nets.
         draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
         keep = uniform_on(x.device, x.shape, draw_dtype) >= p
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor(mask)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout: zero whole channels of (N, C, H, W) (or unbatched (C, H, W)) inputs with probability ``p``.
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single
+    pixels barely regularises a convolutional layer; dropping whole channels does
+    (Tompson et al. 2015). The kept channels are scaled by 1/(1-p); the identity in
+    evaluation. The backward is ``gy * mask``, the mask broadcast over H and W.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: p must be in [0, 1], got {p}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    mask_shape = tuple(x.shape[:-2]) + (1, 1)
+    if p == 1.0:
+        mask = get_array_module(x.data).zeros(mask_shape, dtype=x.dtype)
+    else:
+        draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
+        keep = uniform_on(x.device, mask_shape, draw_dtype) >= p
         mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)

@@ -9,7 +9,9 @@ from minigrad.backend import get_array_module
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalisation over the batch axis (and the length axis of (N, C, L) inputs).
+    """Batch normalisation per channel (axis 1) over the batch axis and any spatial axes.
+
+    Inputs are (N, C), (N, C, L) or (N, C, H, W).
 
     Training: normalise with the batch mean and the *biased* batch variance, then
     update the running statistics in place with
@@ -18,10 +20,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     Evaluation: normalise with the running statistics.
     Then scale by ``weight`` (gamma) and shift by ``bias`` (beta), per channel.
     """
-    if x.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(x.shape)}")
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    stat_shape = (1, x.shape[1]) if x.ndim == 2 else (1, x.shape[1], 1)
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
         n = x.size // x.shape[1]
         if n < 2:

@@ -1,0 +1,117 @@
+"""Convolution layers: ``Conv2d`` and ``ConvTranspose2d`` (PyTorch's arguments, layouts and initialisation)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.nn import init
+from minigrad.nn.layer import Layer, Parameter
+from minigrad.ops.conv import conv2d, conv_transpose2d
+from minigrad.ops._windows import pair
+
+__all__ = ["Conv2d", "ConvTranspose2d"]
+
+
+class _ConvNd(Layer):
+    """What both convolution layers share: arguments, checks, parameters and their initialisation."""
+
+    def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                 padding_mode, weight_shape, fan_in, dtype, device):
+        super().__init__()
+        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
+        if not isinstance(groups, int) or groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: groups={groups!r} must be a positive integer dividing "
+                             f"in_channels={in_channels} and out_channels={out_channels}")
+        if padding_mode != "zeros":
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = pair(name, "kernel_size", kernel_size)
+        self.stride = pair(name, "stride", stride)
+        self.padding = padding if isinstance(padding, str) else pair(name, "padding", padding)
+        self.dilation = pair(name, "dilation", dilation)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.dilation) < 1:
+            raise ValueError(f"{name}: kernel_size {self.kernel_size}, stride {self.stride} and dilation "
+                             f"{self.dilation} must be positive")
+        xp = xp_for(normalize_device(device))
+        self.weight = Parameter(xp.zeros(weight_shape(self.kernel_size), dtype=np.dtype(dtype)))
+        self.bias = Parameter(xp.zeros((out_channels,), dtype=np.dtype(dtype))) if bias else None
+        self._fan_in = fan_in(self.kernel_size)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: weight and bias uniform in +-1/sqrt(fan_in).
+
+        (That is ``kaiming_uniform_(a=sqrt(5))``: gain sqrt(1/3) times sqrt(3 / fan_in).)
+        """
+        bound = 1.0 / math.sqrt(self._fan_in)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got {type(x).__name__}")
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding not in ((0, 0), "valid"):
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+            text += f", output_padding={self.output_padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C_in, H, W) images: ``y = conv2d(x, weight) + bias``, (N, C_out, Ho, Wo).
+
+    ``weight`` has PyTorch's layout (out_channels, in_channels // groups, kh, kw), ``bias`` (out_channels,);
+    both start uniform in +-1/sqrt(fan_in) with fan_in = in_channels / groups * kh * kw, as in
+    PyTorch. ``padding`` is an int, a pair, ``"valid"`` or ``"same"``; only zero padding.
+    Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (and Wo alike).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, lambda k: (out_channels, in_channels // groups, *k),
+                         lambda k: in_channels // groups * k[0] * k[1], dtype, device)
+
+    def forward(self, x):
+        self._check(x)
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution (the input gradient of a Conv2d): (N, C_in, H, W) -> (N, C_out, Ho, Wo).
+
+    ``weight`` has PyTorch's layout (in_channels, out_channels // groups, kh, kw); initialised uniform in
+    +-1/sqrt(fan_in) with fan_in = out_channels / groups * kh * kw, as PyTorch computes it for this layout.
+    Ho = (H - 1) sh - 2 ph + dh (kh - 1) + output_padding + 1.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=DEFAULT_FLOAT):
+        self_output_padding = pair("ConvTranspose2d", "output_padding", output_padding)
+        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
+                         lambda k: out_channels // groups * k[0] * k[1], dtype, device)
+        if isinstance(self.padding, str):
+            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {self.padding!r}")
+        self.output_padding = self_output_padding
+
+    def forward(self, x):
+        self._check(x)
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                self.dilation, self.groups)

@@ -1,0 +1,327 @@
+"""2-D convolution and transposed convolution, NCHW, as windows of the input and one matrix product.
+
+Shapes (PyTorch's): ``x`` (N, C, H, W); conv2d's ``weight`` (O, C/groups, kh, kw);
+conv_transpose2d's ``weight`` (C_in, C_out/groups, kh, kw); ``bias`` (channels,).
+
+All three ops below are derivatives of one scalar, the bilinear form
+``B(u, w, v) = <conv2d(u, w), v>`` (u an input image, v an output image):
+
+* ``conv2d(u, w)                = dB/dv``  (``Conv2d``)
+* ``conv_transpose2d(v, w)      = dB/du``  (``ConvTranspose2d``: the input gradient of conv2d)
+* ``conv2d_weight(u, v)         = dB/dw``  (``Conv2dWeight``: the weight gradient of conv2d)
+
+so each one's derivatives are the other two, and second derivatives come free:
+
+* Conv2d(x, w):          dL/dx = ConvTranspose2d(g, w),  dL/dw = Conv2dWeight(x, g)
+* ConvTranspose2d(v, w): dL/dv = Conv2d(g, w),           dL/dw = Conv2dWeight(g, v)
+* Conv2dWeight(u, v):    dL/du = ConvTranspose2d(v, g),  dL/dv = Conv2d(u, g)
+* a bias b adds ``b[c]`` to channel c: dL/db = g summed over (N, H, W).
+
+The kernels (``_conv``, ``_conv_transpose``, ``_conv_weight``) work on
+channels-last memory (see ``_windows``): im2col gathers the windows of the
+padded input as an (N*Ho*Wo, kh*kw*C) matrix, one GEMM with the
+(kh*kw*C, O) weight matrix gives the output; the transpose goes back by one
+GEMM and col2im, kh*kw strided adds. Groups run as one batched GEMM.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.coercion import as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, pad_hw, pair, slab,
+                                   windows)
+
+__all__ = ["conv2d", "conv_transpose2d", "Conv2d", "ConvTranspose2d", "Conv2dWeight"]
+
+
+# ----------------------------------------------------------------------------- array kernels
+def _im2col(x, geo, out_hw):
+    """The windows of ``x`` (N, C, H, W) as a matrix: (M, kh*kw*C), or (groups, M, kh*kw*C/groups)."""
+    n, c = x.shape[:2]
+    g = geo.groups
+    win = windows(pad_hw(channels_last(x), geo.padding), geo, out_hw)   # (N, Ho, Wo, kh, kw, C), a view
+    m = n * out_hw[0] * out_hw[1]
+    k = geo.kernel[0] * geo.kernel[1] * (c // g)
+    if g == 1:
+        return win.reshape(m, k)   # the one copy of the forward pass
+    win = win.reshape(win.shape[:5] + (g, c // g))
+    return win.transpose(5, 0, 1, 2, 3, 4, 6).reshape(g, m, k)
+
+
+def _weight_matrix(w, g):
+    """(O, C/g, kh, kw) -> (kh*kw*C/g, O), or (g, kh*kw*C/g, O/g): rows in the im2col column order."""
+    o, cg, kh, kw = w.shape
+    if g == 1:
+        return w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o)
+    return w.reshape(g, o // g, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(g, kh * kw * cg, o // g)
+
+
+def _rows(v, g):
+    """An output image (N, O, Ho, Wo) as GEMM rows: (M, O), or (g, M, O/g) (views when channels-last)."""
+    n, o, ho, wo = v.shape
+    rows = channels_last(v).reshape(n * ho * wo, o)
+    if g == 1:
+        return rows
+    return rows.reshape(-1, g, o // g).transpose(1, 0, 2)
+
+
+def _conv(x, w, b, geo):
+    """conv2d on arrays: (N, C, H, W) -> (N, O, Ho, Wo), channels-last memory; also returns the im2col matrix."""
+    xp = get_array_module(x)
+    n = x.shape[0]
+    o = w.shape[0]
+    ho, wo = geo.out_size(*x.shape[2:])
+    cols = _im2col(x, geo, (ho, wo))
+    if geo.groups == 1:
+        y = cols @ _weight_matrix(w, 1)
+    else:
+        y = xp.matmul(cols, _weight_matrix(w, geo.groups)).transpose(1, 0, 2).reshape(-1, o)
+    if b is not None:
+        y += b   # rows are pixels, columns channels: the bias broadcasts along contiguous rows
+    return channels_first(y.reshape(n, ho, wo, o)), cols
+
+
+def _conv_transpose(v, w, b, geo, out_hw):
+    """The adjoint of conv2d from an ``out_hw`` input: (N, O, Ho, Wo) -> (N, C, H, W)."""
+    xp = get_array_module(v)
+    n, _, ho, wo = v.shape
+    o, cg, kh, kw = w.shape
+    g = geo.groups
+    padded = geo.padded(*out_hw)
+    if g == 1:
+        # One GEMM per kernel offset, each window's share for that offset as a contiguous
+        # (M, C) block added straight into its strided slab of the image: the adds then run
+        # along whole image rows (W*C numbers at stride 1), where slicing one big
+        # (M, kh*kw*C) product would add runs of only C numbers.
+        rows = _rows(v, 1)
+        w_offsets = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))                     # (kh, kw, O, C)
+        x_pad = xp.zeros((n, *padded, cg), dtype=v.dtype)
+        part = xp.empty((rows.shape[0], cg), dtype=v.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                xp.matmul(rows, w_offsets[i, j], out=part)
+                x_pad[(slice(None), *slab(geo, (ho, wo), i, j))] += part.reshape(n, ho, wo, cg)
+    else:
+        gcols = xp.matmul(_rows(v, g), _weight_matrix(w, g).transpose(0, 2, 1))       # (g, M, kh*kw*cg)
+        gcols = gcols.reshape(g, n, ho, wo, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)  # group before channel
+        x_pad = col2im(gcols, geo, padded).reshape(n, *padded, g * cg)
+    y = channels_first(crop_hw(x_pad, geo.padding, out_hw))
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)   # y is a view of x_pad, made here: nobody else sees the write
+    return y
+
+
+def _conv_weight(u, v, geo, cols=None):
+    """dB/dw: the correlation of input ``u`` with output-shaped ``v``, shape (O, C/g, kh, kw).
+
+    ``cols``: ``_im2col(u)`` when the caller still has it (conv2d's forward made it).
+    """
+    xp = get_array_module(u)
+    c = u.shape[1]
+    o = v.shape[1]
+    g = geo.groups
+    kh, kw = geo.kernel
+    if cols is None:
+        cols = _im2col(u, geo, v.shape[2:])
+    if g == 1:
+        dw = (cols.T @ _rows(v, 1)).reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
+    else:
+        dw = xp.matmul(cols.transpose(0, 2, 1), _rows(v, g))                       # (g, kh*kw*cg, o/g)
+        dw = dw.reshape(g, kh, kw, c // g, o // g).transpose(0, 4, 3, 1, 2).reshape(o, c // g, kh, kw)
+    return xp.ascontiguousarray(dw)
+
+
+# ----------------------------------------------------------------------------- ops
+class Conv2d(Function):
+    """y = conv2d(x, w) + b: (N, C, H, W), (O, C/g, kh, kw), (O,) -> (N, O, Ho, Wo).
+
+    dL/dx = ConvTranspose2d(g, w) (N, C, H, W); dL/dw = Conv2dWeight(x, g) (O, C/g, kh, kw);
+    dL/db = g summed over (N, Ho, Wo).
+    """
+
+    def __init__(self, geo):
+        self.geo = geo
+
+    def forward(self, x, w, b=None):
+        # The windows of x are kept for the weight gradient: the same matrix, not rebuilt.
+        y, self.cols = _conv(x, w, b, self.geo)
+        return y
+
+    def backward(self, F, gy, x, w, b=None):
+        need = self.needs_input_grad
+        gx = F.apply(ConvTranspose2d, gy, w, geo=self.geo, out_hw=tuple(x.shape[2:])) if need[0] else None
+        gw = F.apply(Conv2dWeight, x, gy, geo=self.geo, cols=self.cols) if need[1] else None
+        if b is None:
+            return gx, gw
+        return gx, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
+
+
+class ConvTranspose2d(Function):
+    """y = conv_transpose2d(v, w) + b: (N, Cin, Hv, Wv), (Cin, Cout/g, kh, kw), (Cout,) -> (N, Cout, H, W).
+
+    The adjoint of Conv2d (with this ``geo``) from an ``out_hw`` input.
+    dL/dv = Conv2d(g, w) (N, Cin, Hv, Wv); dL/dw = Conv2dWeight(g, v); dL/db = g summed over (N, H, W).
+    """
+
+    def __init__(self, geo, out_hw):
+        self.geo, self.out_hw = geo, out_hw
+
+    def forward(self, v, w, b=None):
+        return _conv_transpose(v, w, b, self.geo, self.out_hw)
+
+    def backward(self, F, gy, v, w, b=None):
+        need = self.needs_input_grad
+        gv = F.apply(Conv2d, gy, w, geo=self.geo) if need[0] else None
+        gw = F.apply(Conv2dWeight, gy, v, geo=self.geo) if need[1] else None
+        if b is None:
+            return gv, gw
+        return gv, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
+
+
+class Conv2dWeight(Function):
+    """dW = Conv2dWeight(u, v): conv2d's weight gradient for input u and output gradient v, (O, C/g, kh, kw).
+
+    dL/du = ConvTranspose2d(v, g) (shape of u); dL/dv = Conv2d(u, g) (shape of v).
+    """
+
+    def __init__(self, geo, cols=None):
+        self.geo, self.cols = geo, cols   # cols: im2col(u) if the caller has it (a pure function of u)
+
+    def forward(self, u, v):
+        return _conv_weight(u, v, self.geo, self.cols)
+
+    def backward(self, F, gy, u, v):
+        need = self.needs_input_grad
+        return (F.apply(ConvTranspose2d, v, gy, geo=self.geo, out_hw=tuple(u.shape[2:])) if need[0] else None,
+                F.apply(Conv2d, u, gy, geo=self.geo) if need[1] else None)
+
+
+# ----------------------------------------------------------------------------- public functions
+def _check_tensors(op, x, weight, bias):
+    x, weight = as_tensor(x), as_tensor(weight, like=x)
+    bias = None if bias is None else as_tensor(bias, like=x)
+    if x.ndim == 3:
+        x = x.reshape(1, *x.shape)   # one unbatched image, as PyTorch allows
+        unbatched = True
+    else:
+        unbatched = False
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(weight.shape)}")
+    dtypes = {t.dtype for t in (x, weight, bias) if t is not None}
+    if len(dtypes) > 1 or next(iter(dtypes)).kind != "f":
+        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got "
+                        + ", ".join(f"{n} {t.dtype}" for n, t in (("input", x), ("weight", weight), ("bias", bias))
+                                    if t is not None))
+    return x, weight, bias, unbatched
+
+
+def _check_groups(op, groups, in_channels, out_channels):
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide both in_channels={in_channels} "
+                         f"and out_channels={out_channels}")
+
+
+def _check_positive(op, name, values):
+    if min(values) < 1:
+        raise ValueError(f"{op}: {name} must be positive, got {values}")
+
+
+def _check_fits(op, x_shape, geo, what="input"):
+    h, w = x_shape[2:]
+    for axis, size, (lo, hi), k, d in zip("HW", (h, w), geo.padding, geo.kernel, geo.dilation):
+        extent = d * (k - 1) + 1
+        if size + lo + hi < extent:
+            raise ValueError(f"{op}: the kernel ({extent} with dilation {d}) is larger than the padded {what} "
+                             f"along {axis} ({size} + padding {lo + hi} = {size + lo + hi}); {what} shape "
+                             f"{tuple(x_shape)}, kernel {geo.kernel}")
+
+
+def conv_padding(op, padding, kernel, stride, dilation):
+    """``padding`` (int, pair, "valid" or "same") as ((top, bottom), (left, right))."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+            # The total d (k - 1) split as PyTorch does: the extra one (even kernels) goes after.
+            return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    ph, pw = pair(op, "padding", padding)
+    if ph < 0 or pw < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {(ph, pw)}")
+    return ((ph, ph), (pw, pw))
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as in every framework) of NCHW images.
+
+    x (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,) or None.
+    ``stride``/``dilation``: int or pair; ``padding``: int, pair, "valid" or "same" (stride 1).
+    Returns (N, O, Ho, Wo) with Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (and Wo alike).
+    Derivatives: see the module docstring.
+    """
+    op = "conv2d"
+    x, weight, bias, unbatched = _check_tensors(op, x, weight, bias)
+    o, cg, kh, kw = weight.shape
+    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
+    _check_positive(op, "stride", stride)
+    _check_positive(op, "dilation", dilation)
+    _check_groups(op, groups, cg * groups, o)
+    if x.shape[1] != cg * groups:
+        raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
+                         f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
+    geo = Geometry((kh, kw), stride, dilation, conv_padding(op, padding, (kh, kw), stride, dilation), groups)
+    _check_fits(op, x.shape, geo)
+    args = (x, weight) if bias is None else (x, weight, bias)
+    y = Conv2d.apply(*args, geo=geo)
+    return y.reshape(*y.shape[1:]) if unbatched else y
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """2-D transposed convolution: the input gradient of conv2d, used as a layer (upsampling).
+
+    x (N, Cin, H, W) or (Cin, H, W); weight (Cin, Cout/groups, kh, kw); bias (Cout,) or None.
+    Returns (N, Cout, Ho, Wo) with Ho = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1 (and Wo alike);
+    ``output_padding`` (< stride) picks among the input sizes a strided conv2d maps to H.
+    Derivatives: see the module docstring.
+    """
+    op = "conv_transpose2d"
+    x, weight, bias, unbatched = _check_tensors(op, x, weight, bias)
+    cin, coutg, kh, kw = weight.shape
+    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
+    _check_positive(op, "stride", stride)
+    _check_positive(op, "dilation", dilation)
+    _check_groups(op, groups, cin, coutg * groups)
+    if x.shape[1] != cin:
+        raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
+                         f"{tuple(weight.shape)} expects {cin}")
+    if bias is not None and tuple(bias.shape) != (coutg * groups,):
+        raise ValueError(f"{op}: bias must have shape ({coutg * groups},) for weight {tuple(weight.shape)} "
+                         f"and groups={groups}, got {tuple(bias.shape)}")
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a pair, got {padding!r}")
+    pads = conv_padding(op, padding, (kh, kw), stride, dilation)
+    out_pad = pair(op, "output_padding", output_padding)
+    for p, s in zip(out_pad, stride):
+        # (PyTorch also allows p < dilation; the extra rows would lie outside conv2d's adjoint.)
+        if not 0 <= p < s:
+            raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than "
+                             f"the stride {stride}")
+    geo = Geometry((kh, kw), stride, dilation, pads, groups)
+    out_hw = tuple((n - 1) * s - 2 * p[0] + d * (k - 1) + op_ + 1
+                   for n, s, p, d, k, op_ in zip(x.shape[2:], stride, pads, dilation, (kh, kw), out_pad))
+    if min(out_hw) < 1 or geo.out_size(*out_hw) != tuple(x.shape[2:]):
+        raise ValueError(f"{op}: input {tuple(x.shape)} with weight {tuple(weight.shape)}, stride {stride}, "
+                         f"padding {padding}, output_padding {out_pad}, dilation {dilation} gives no valid "
+                         f"output size (got {out_hw})")
+    args = (x, weight) if bias is None else (x, weight, bias)
+    y = ConvTranspose2d.apply(*args, geo=geo, out_hw=out_hw)
+    return y.reshape(*y.shape[1:]) if unbatched else y
+

@@ -1,0 +1,256 @@
+"""2-D pooling of NCHW images: max_pool2d, avg_pool2d, adaptive_avg_pool2d.
+
+Shapes: x (N, C, H, W) -> (N, C, Ho, Wo) with, per axis,
+Ho = floor((H + 2p - d (k - 1) - 1) / s) + 1 (``ceil`` instead of ``floor`` with
+``ceil_mode``, as long as the last window starts inside the input or its left padding).
+
+How the gradient is routed:
+
+* max pooling sends each window's output gradient to ONE element of the window,
+  its maximum; when several elements tie, the first in row-major order wins
+  (PyTorch's rule). The forward pass records that element's offset in the
+  window (``index``, kh*kw values fit a byte); ``MaxPoolScatter`` puts
+  ``g`` back there, and its adjoint ``MaxPoolGather`` reads a window's recorded
+  element, so the two are each other's derivative (second derivatives exist).
+* average pooling is linear: ``AvgPool2d`` and ``AvgPoolAdjoint`` (spread
+  ``g / count`` evenly over the window) are each other's derivative.
+* adaptive average pooling is ``P_h @ x @ P_w^T`` with constant averaging
+  matrices, so it is differentiated as two matrix products.
+
+Every kernel is a loop over the kh*kw kernel offsets (not pixels): each offset
+reads or adds one strided (N, Ho, Wo, C) slab of the channels-last windows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.coercion import as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import _select
+from minigrad.ops._windows import Geometry, channels_first, channels_last, crop_hw, pad_hw, pair, slab, windows
+from minigrad.ops.linalg import matmul
+
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+
+
+def _offsets(geo):
+    kh, kw = geo.kernel
+    return [(k, divmod(k, kw)) for k in range(kh * kw)]
+
+
+def _scatter(parts, geo, in_hw, out_hw, like):
+    """Sum each offset's (N, Ho, Wo, C) part into a zero (N, H, W, C) image where that offset read (col2im)."""
+    xp = get_array_module(like)
+    n, c = like.shape[0], like.shape[3]
+    padded = geo.padded(*in_hw)
+    # Windows that tile the image exactly (stride = kernel, no dilation, sizes divide): every
+    # element is written once, so the parts are assigned, with no zero fill and no additions.
+    tiles = geo.dilation == (1, 1) and all(s == k and o * k == p for s, k, o, p in
+                                           zip(geo.stride, geo.kernel, out_hw, padded))
+    out = (xp.empty if tiles else xp.zeros)((n, *padded, c), dtype=like.dtype)
+    for (a, b), part in parts:
+        rows, cols = slab(geo, out_hw, a, b)
+        if tiles:
+            out[:, rows, cols] = part
+        else:
+            out[:, rows, cols] += part
+    return crop_hw(out, geo.padding, in_hw)
+
+
+class MaxPool2d(Function):
+    """y[n, c, i, j] = max of window (i, j); dL/dx: g routed to each window's first maximum (MaxPoolScatter)."""
+
+    def __init__(self, geo):
+        self.geo = geo
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out_hw = self.geo.out_size(*x.shape[2:])
+        win = windows(pad_hw(channels_last(x), self.geo.padding, -xp.inf), self.geo, out_hw)
+        y = win[:, :, :, 0, 0].copy()
+        index = xp.zeros(y.shape, dtype=np.uint8 if len(_offsets(self.geo)) < 256 else np.int32)
+        later, step = xp.empty(y.shape, dtype=bool), xp.empty_like(index)
+        for k, (a, b) in _offsets(self.geo)[1:]:
+            value = win[:, :, :, a, b]
+            xp.greater(value, y, out=later)    # strictly greater: a tie keeps the earlier element
+            # index = k where later: as integer arithmetic, several times faster than copyto(where=)
+            xp.subtract(index.dtype.type(k), index, out=step)
+            step *= later
+            index += step
+            xp.maximum(y, value, out=y)
+        self.index = index
+        return channels_first(y)
+
+    def backward(self, F, gy, x):
+        return F.apply(MaxPoolScatter, gy, geo=self.geo, index=self.index, in_hw=tuple(x.shape[2:]))
+
+
+class MaxPoolScatter(Function):
+    """gx = g put at each window's recorded element (N, C, Ho, Wo) -> (N, C, H, W); derivative: MaxPoolGather."""
+
+    def __init__(self, geo, index, in_hw):
+        self.geo, self.index, self.in_hw = geo, index, in_hw
+
+    def forward(self, g):
+        g = channels_last(g)
+        parts = (((a, b), _select(self.index == k, g)) for k, (a, b) in _offsets(self.geo))
+        return channels_first(_scatter(parts, self.geo, self.in_hw, g.shape[1:3], g))
+
+    def backward(self, F, gg, g):
+        return F.apply(MaxPoolGather, gg, geo=self.geo, index=self.index)
+
+
+class MaxPoolGather(Function):
+    """y[n, c, i, j] = x at window (i, j)'s recorded element (N, C, H, W) -> (N, C, Ho, Wo); derivative: MaxPoolScatter."""
+
+    def __init__(self, geo, index):
+        self.geo, self.index = geo, index
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        win = windows(pad_hw(channels_last(x), self.geo.padding), self.geo, self.index.shape[1:3])
+        y = xp.zeros(self.index.shape, dtype=x.dtype)
+        for k, (a, b) in _offsets(self.geo):
+            y += _select(self.index == k, win[:, :, :, a, b])
+        return channels_first(y)
+
+    def backward(self, F, gy, x):
+        return F.apply(MaxPoolScatter, gy, geo=self.geo, index=self.index, in_hw=tuple(x.shape[2:]))
+
+
+class AvgPool2d(Function):
+    """y = (sum of window (i, j)) * scale[i, j]; dL/dx = AvgPoolAdjoint(g): g * scale spread over each window."""
+
+    def __init__(self, geo, scale):
+        self.geo, self.scale = geo, scale   # scale: (Ho, Wo, 1) host array, 1 / the divisor of each window
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out_hw = self.scale.shape[:2]
+        win = windows(pad_hw(channels_last(x), self.geo.padding), self.geo, out_hw)
+        y = win[:, :, :, 0, 0].copy()
+        for _, (a, b) in _offsets(self.geo)[1:]:
+            y += win[:, :, :, a, b]
+        y *= xp.asarray(self.scale, dtype=x.dtype)
+        return channels_first(y)
+
+    def backward(self, F, gy, x):
+        return F.apply(AvgPoolAdjoint, gy, geo=self.geo, scale=self.scale, in_hw=tuple(x.shape[2:]))
+
+
+class AvgPoolAdjoint(Function):
+    """gx = g * scale added to every element of its window, (N, C, Ho, Wo) -> (N, C, H, W); derivative: AvgPool2d."""
+
+    def __init__(self, geo, scale, in_hw):
+        self.geo, self.scale, self.in_hw = geo, scale, in_hw
+
+    def forward(self, g):
+        g = channels_last(g) * get_array_module(g).asarray(self.scale, dtype=g.dtype)
+        parts = [((a, b), g) for _, (a, b) in _offsets(self.geo)]
+        return channels_first(_scatter(parts, self.geo, self.in_hw, g.shape[1:3], g))
+
+    def backward(self, F, gg, g):
+        return F.apply(AvgPool2d, gg, geo=self.geo, scale=self.scale)
+
+
+# ----------------------------------------------------------------------------- public functions
+def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Geometry of a pooling call (ceil_mode as extra bottom/right padding) and the real (H, W) padding."""
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
+    kernel = pair(op, "kernel_size", kernel_size)
+    stride = kernel if stride is None or stride == [] else pair(op, "stride", stride)
+    pads = pair(op, "padding", padding)
+    dilation = pair(op, "dilation", dilation)
+    if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
+    for p, k in zip(pads, kernel):
+        if not 0 <= p <= k // 2:
+            raise ValueError(f"{op}: padding {pads} must be between 0 and half the kernel size {kernel}")
+    out_hw, padding = [], []
+    for n, k, s, p, d in zip(x.shape[2:], kernel, stride, pads, dilation):
+        extent = d * (k - 1) + 1
+        if n + 2 * p < extent:
+            raise ValueError(f"{op}: the kernel ({kernel}, dilation {dilation}) is larger than the padded input "
+                             f"{tuple(x.shape)} with padding {pads}")
+        span = n + 2 * p - extent
+        o = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (o - 1) * s >= n + p:   # the last window must start inside the input or left padding
+            o -= 1
+        out_hw.append(o)
+        padding.append((p, p + max(0, (o - 1) * s + extent - (n + 2 * p))))
+    return Geometry(kernel, stride, dilation, tuple(padding)), tuple(out_hw), pads
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Maximum over each kh x kw window; stride defaults to kernel_size; padding counts as -inf.
+
+    The gradient goes to one element per window: its first maximum in row-major order.
+    """
+    x = as_tensor(x)
+    geo, _, _ = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return MaxPool2d.apply(x, geo=geo)
+
+
+def _divisor(n, k, s, p, o, count_include_pad):
+    """Per output position along one axis: how many elements its window averages."""
+    start = np.arange(o) * s - p
+    end = np.minimum(start + k, n + p)
+    if not count_include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, n)
+    return end - start
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over each kh x kw window; stride defaults to kernel_size; padding counts as 0.
+
+    The divisor is the window size clipped to the padded input (and to the input itself
+    with ``count_include_pad=False``), as in PyTorch. dL/dx: each window spreads g / divisor evenly.
+    """
+    x = as_tensor(x)
+    geo, out_hw, pads = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    div_h, div_w = (_divisor(n, k, s, p, o, count_include_pad)
+                    for n, k, s, p, o in zip(x.shape[2:], geo.kernel, geo.stride, pads, out_hw))
+    scale = (1.0 / (div_h[:, None] * div_w[None, :]))[:, :, None]
+    return AvgPool2d.apply(x, geo=geo, scale=scale)
+
+
+def _averaging_matrix(n, o, dtype, xp):
+    """(o, n) matrix whose row i averages the adaptive window [floor(i n / o), ceil((i + 1) n / o))."""
+    p = np.zeros((o, n))
+    for i in range(o):   # o rows, at most the output size
+        start, end = (i * n) // o, -(-((i + 1) * n) // o)
+        p[i, start:end] = 1.0 / (end - start)
+    return xp.asarray(p.astype(dtype))
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Average pooling to a fixed (oh, ow) output whatever the input size (an int means (n, n); None keeps that axis).
+
+    Window i along an axis of length n covers [floor(i n / o), ceil((i + 1) n / o)).
+    Computed as P_h @ x @ P_w^T with constant averaging matrices, so its derivative is
+    that of two matrix products: dL/dx = P_h^T @ g @ P_w.
+    """
+    x = as_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"adaptive_avg_pool2d: expected a 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got dtype {x.dtype}")
+    sizes = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
+    if len(sizes) != 2:
+        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    oh, ow = (n if o is None else o for o, n in zip(sizes, x.shape[2:]))
+    if min(oh, ow) < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    xp = get_array_module(x.data)
+    h, w = x.shape[2:]
+    y = x
+    if ow != w:
+        y = matmul(y, as_tensor(_averaging_matrix(w, ow, x.dtype, xp).T.copy(), like=x))
+    if oh != h:
+        y = matmul(as_tensor(_averaging_matrix(h, oh, x.dtype, xp), like=x), y)
+    return y
+

@@ -1,0 +1,107 @@
+"""Convolution, pooling and pad against torch.nn.functional: values and gradients, float64 and float32.
+
+Every registry sample of these ops runs through both libraries with the same
+arguments (PyTorch's names and layouts are minigrad's). Bad arguments get one
+clear error naming the op and the shapes.
+"""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import minigrad as mg
+from op_registry import (ADAPTIVE_SAMPLES, AVG_POOL_SAMPLES, CONV_SAMPLES, CONV_TRANSPOSE_SAMPLES, MAX_POOL_SAMPLES,
+                         PAD_SAMPLES)
+
+CASES = ([("conv2d", mg.conv2d, TF.conv2d, s) for s in CONV_SAMPLES]
+         + [("conv_transpose2d", mg.conv_transpose2d, TF.conv_transpose2d, s) for s in CONV_TRANSPOSE_SAMPLES]
+         + [("max_pool2d", mg.max_pool2d, TF.max_pool2d, s) for s in MAX_POOL_SAMPLES]
+         + [("avg_pool2d", mg.avg_pool2d, TF.avg_pool2d, s) for s in AVG_POOL_SAMPLES]
+         + [("adaptive_avg_pool2d", mg.adaptive_avg_pool2d, TF.adaptive_avg_pool2d, s) for s in ADAPTIVE_SAMPLES]
+         + [("pad", mg.pad, TF.pad, s) for s in PAD_SAMPLES])
+
+
+def _run(fn, sample, dtype, make):
+    arrays = [a.astype(dtype) if isinstance(a, np.ndarray) else a for a in sample.args]
+    inputs = [make(a) if isinstance(a, np.ndarray) else a for a in arrays]
+    out = fn(*inputs, **sample.kwargs)
+    return out, [x for x in inputs if x is not None and not isinstance(x, (int, float, tuple, str))]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name,fn,tfn,sample", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_values_and_gradients_match_torch(name, fn, tfn, sample, dtype, device):
+    out, ins = _run(fn, sample, dtype, lambda a: mg.tensor(a, dtype=dtype, device=device, requires_grad=True))
+    tout, tins = _run(tfn, sample, dtype, lambda a: torch.tensor(a, requires_grad=True))
+    assert out.dtype == np.dtype(dtype)
+    assert out.shape == tuple(tout.shape)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == "float64" else dict(rtol=2e-5, atol=2e-5)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), **tol)
+    g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
+    (out * mg.tensor(g, dtype=dtype, device=device)).sum().backward()
+    tout.backward(torch.tensor(g))
+    for x, tx in zip(ins, tins):
+        assert x.grad.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum(device):
+    # Every window of a constant image ties: PyTorch and minigrad both pick the first element.
+    x = mg.zeros((1, 1, 4, 4), dtype="float64", device=device, requires_grad=True)
+    mg.max_pool2d(x, 2).sum().backward()
+    expected = np.zeros((4, 4))
+    expected[::2, ::2] = 1
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+    # Overlapping windows: an element that is the maximum of several windows collects them all.
+    x = mg.tensor(np.array([[[[0.0, 5, 1], [2, 3, 4], [1, 1, 1]]]]), dtype="float64", device=device,
+                  requires_grad=True)
+    mg.max_pool2d(x, 2, stride=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 1, 1], [0, 0, 0]])
+
+
+def test_float32_stays_float32(device):
+    x = mg.randn(2, 3, 6, 6, device=device, requires_grad=True)
+    w = mg.randn(4, 3, 3, 3, device=device, requires_grad=True)
+    y = mg.max_pool2d(mg.conv2d(x, w, padding=1), 2)
+    y = mg.conv_transpose2d(mg.avg_pool2d(y, 1), mg.randn(4, 2, 2, 2, device=device), stride=2)
+    y = mg.pad(mg.adaptive_avg_pool2d(y, 3), (1, 1))
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: mg.conv2d(mg.randn(2, 3, 5, 5), mg.randn(4, 2, 3, 3)),
+     "conv2d: input has 3 channels (shape (2, 3, 5, 5)) but weight (4, 2, 3, 3) with groups=1 expects 2"),
+    (lambda: mg.conv2d(mg.randn(1, 2, 2, 2), mg.randn(4, 2, 3, 3)),
+     "conv2d: the kernel (3 with dilation 1) is larger than the padded input along H (2 + padding 0 = 2)"),
+    (lambda: mg.conv2d(mg.randn(1, 4, 5, 5), mg.randn(3, 2, 3, 3), groups=2),
+     "conv2d: groups=2 must divide both in_channels=4 and out_channels=3"),
+    (lambda: mg.conv2d(mg.randn(1, 2, 3, 5, 5), mg.randn(3, 2, 3, 3)),
+     "conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape (1, 2, 3, 5, 5)"),
+    (lambda: mg.conv2d(mg.randn(1, 2, 5, 5), mg.randn(3, 2, 3, 3).astype("float64")),
+     "conv2d: input, weight and bias must share one floating dtype, got input float32, weight float64"),
+    (lambda: mg.conv2d(mg.randn(1, 2, 5, 5), mg.randn(3, 2, 3, 3), mg.randn(4)),
+     "conv2d: bias must have shape (3,)"),
+    (lambda: mg.conv2d(mg.randn(1, 2, 5, 5), mg.randn(3, 2, 3, 3), stride=2, padding="same"),
+     "conv2d: padding='same' needs stride 1"),
+    (lambda: mg.conv_transpose2d(mg.randn(1, 2, 3, 3), mg.randn(3, 2, 3, 3)),
+     "conv_transpose2d: input has 2 channels (shape (1, 2, 3, 3)) but weight (3, 2, 3, 3) expects 3"),
+    (lambda: mg.conv_transpose2d(mg.randn(1, 2, 3, 3), mg.randn(2, 2, 3, 3), stride=2, output_padding=2),
+     "conv_transpose2d: output_padding (2, 2) must be non-negative and smaller than the stride (2, 2)"),
+    (lambda: mg.max_pool2d(mg.randn(1, 2, 2, 2), 3),
+     "max_pool2d: the kernel ((3, 3), dilation (1, 1)) is larger than the padded input (1, 2, 2, 2)"),
+    (lambda: mg.max_pool2d(mg.randn(1, 2, 6, 6), 2, padding=2),
+     "max_pool2d: padding (2, 2) must be between 0 and half the kernel size (2, 2)"),
+    (lambda: mg.max_pool2d(mg.randn(1, 1, 2, 2, 2), 2),
+     "max_pool2d: expected a 4-D (N, C, H, W) input, got shape (1, 1, 2, 2, 2)"),
+    (lambda: mg.avg_pool2d(mg.randn(1, 1, 2, 2), 5, padding=1),
+     "avg_pool2d: the kernel ((5, 5), dilation (1, 1)) is larger than the padded input (1, 1, 2, 2) with padding (1, 1)"),
+    (lambda: mg.pad(mg.randn(2, 2), (1, -1)), "pad: widths must be non-negative"),
+    (lambda: mg.pad(mg.randn(2), (1, 1, 1, 1)), "pad: expected an even number of ints, at most 2 per axis"),
+])
+def test_bad_arguments_get_one_clear_error(call, message):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert message in str(info.value)
