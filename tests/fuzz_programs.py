@@ -546,6 +546,84 @@ def _moderate(t):
     return t.size == 0 or float(np.abs(t.numpy()).max()) < 20
 
 
+# ------------------------------------------------------------------ spatial ops (NCHW): a 4-D value, reused or new
+def _image(b):
+    """An existing 4-D value with spatial sides >= 1 (sometimes), else a new (N, C, H, W) leaf."""
+    if b.draw(st.booleans()):
+        i = b.pick(lambda t: t.ndim == 4 and min(t.shape) >= 1)
+        if i is not None:
+            return i
+    n, c = b.draw(st.sampled_from([1, 2])), b.draw(st.sampled_from([1, 2, 3]))
+    return b.leaf((n, c, b.draw(st.integers(1, 5)), b.draw(st.integers(1, 5))))
+
+
+def _torch_f(name, **kwargs):
+    def fn(*ts):
+        import torch
+        return getattr(torch.nn.functional, name)(*ts, **kwargs)
+    return fn
+
+
+def _gen_conv2d(b, transpose=False):
+    i = _image(b)
+    n, c, h, w = b.values[i].shape
+    groups = b.draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
+    out = groups * b.draw(st.sampled_from([1, 2]))
+    k = (b.draw(st.integers(1, 3)), b.draw(st.integers(1, 3)))
+    stride, padding, dilation = b.draw(st.sampled_from([1, 2])), b.draw(st.sampled_from([0, 1])), b.draw(st.sampled_from([1, 2]))
+    if transpose:
+        j = b.leaf((c, out // groups, *k))
+        opts = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        if any((s - 1) * stride - 2 * padding + dilation * (kk - 1) + 1 <= 0 for s, kk in zip((h, w), k)):
+            return False
+        b.add("conv_transpose2d", [i, j], lambda x, wt: mg.nn.functional.conv_transpose2d(x, wt, **opts),
+              _torch_f("conv_transpose2d", **opts), str(opts))
+        return True
+    if any(s + 2 * padding < dilation * (kk - 1) + 1 for s, kk in zip((h, w), k)):
+        return False
+    j = b.leaf((out, c // groups, *k))
+    args, torch_args = [i, j], {}
+    opts = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if b.draw(st.booleans()):
+        args.append(b.leaf((out,)))
+    b.add("conv2d", args, lambda *t: mg.nn.functional.conv2d(*t, **opts), _torch_f("conv2d", **opts), str(opts))
+    return True
+
+
+def _gen_pool(name):
+    def gen(b):
+        i = _image(b)
+        h, w = b.values[i].shape[2:]
+        k = b.draw(st.integers(1, min(h, w, 3)))
+        stride = b.draw(st.sampled_from([None, 1, 2]))
+        padding = b.draw(st.integers(0, k // 2))
+        opts = dict(kernel_size=k, stride=stride, padding=padding)
+        fm = getattr(mg.nn.functional, name)
+        b.add(name, [i], lambda x: fm(x, **opts), _torch_f(name, **opts), str(opts))
+        return True
+    return gen
+
+
+def _gen_adaptive_avg_pool2d(b):
+    i = _image(b)
+    h, w = b.values[i].shape[2:]
+    size = (b.draw(st.integers(1, h)), b.draw(st.integers(1, w)))
+    b.add("adaptive_avg_pool2d", [i], lambda x: mg.nn.functional.adaptive_avg_pool2d(x, size),
+          _torch_f("adaptive_avg_pool2d", output_size=size), f"output_size={size}")
+    return True
+
+
+def _gen_pad(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    widths = tuple(b.draw(st.integers(0, 2)) for _ in range(2 * min(b.values[i].ndim, 2)))
+    value = b.draw(st.sampled_from([0.0, 1.5]))
+    b.add("pad", [i], lambda x: mg.nn.functional.pad(x, widths, value=value),
+          _torch_f("pad", pad=widths, value=value), f"pad={widths}, value={value}")
+    return True
+
+
 GENERATORS = {
     "add": _binary("add", mg.add, lambda x, y: x + y),
     "sub": _binary("sub", mg.sub, lambda x, y: x - y),
@@ -591,6 +669,12 @@ GENERATORS = {
     "minimum": _binary("minimum", mg.minimum, _t("minimum")),
     "where": _gen_where,
     "astype": _gen_astype,
+    "conv2d": _gen_conv2d,
+    "conv_transpose2d": lambda b: _gen_conv2d(b, transpose=True),
+    "max_pool2d": _gen_pool("max_pool2d"),
+    "avg_pool2d": _gen_pool("avg_pool2d"),
+    "adaptive_avg_pool2d": _gen_adaptive_avg_pool2d,
+    "pad": _gen_pad,
 }
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
