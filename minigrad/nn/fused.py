@@ -27,12 +27,12 @@ class Affine(Function):
 
     def backward(self, F, gy, x, weight, bias=None):
         needs = self.needs_input_grad
-        gx = gy @ F.transpose(weight, (1, 0)) if needs[0] else None
+        gx = gy @ weight.T if needs[0] else None
         gw = None
         if needs[1]:
             rows_x = F.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
             rows_g = F.reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
-            gw = F.transpose(rows_x, (1, 0)) @ rows_g
+            gw = rows_x.T @ rows_g
         if bias is None:
             return gx, gw
         return gx, gw, (F.sum_to(gy, bias.shape) if needs[2] else None)

@@ -17,6 +17,7 @@ convolution, say) adds it with ``register``; any op can also be reached as
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from types import SimpleNamespace
 
 from minigrad.backend import get_array_module
@@ -76,7 +77,7 @@ arrays = SimpleNamespace(
     index_add=lambda g, index, shape: IndexAdd(index, shape).forward(g),
     astype=lambda x, dtype: x.astype(dtype, copy=False),
     const=lambda array: array,
-    output=lambda fn: fn._output_data,
+    output=attrgetter("_output_data"),
 )
 
 tensors = SimpleNamespace(
