@@ -44,13 +44,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     seeds = root_grads if create_graph else [g.data for g in root_grads]
     # pending: node -> the gradient of its output summed so far (a list, one per output, for the
     # rare node with several); leaf_grads: leaf Tensor -> its gradient summed so far.
-    pending, leaf_grads, starts = {}, {}, []
+    pending, leaf_grads, starts = {}, {}, {}   # starts: the roots' creators, each once, in order
     for t, g in zip(roots, seeds):
         if t.creator is None:
             _add(leaf_grads, t, g)
         else:
             _send(pending, t.creator, t._out_index, g)
-            starts.append(t.creator)
+            starts[t.creator] = None
     consumers = count_consumers(starts)
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     try:
@@ -91,7 +91,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     captured = [None] * len(capture) if capture is not None else None
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
-    ready = [fn for fn in dict.fromkeys(starts) if consumers[fn] == 0]
+    ready = [fn for fn in starts if consumers[fn] == 0]
     while ready:
         fn = ready.pop()
         if fn._writes != writes:  # something was written in place since fn was recorded
