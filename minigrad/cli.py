@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--dropout", type=float, default=None,
                    help=f"dropout after each hidden ReLU (default: {mlp['dropout']}; {cnn['dropout']}; "
                         "lstm takes none)")
+    d.add_argument("--augment", type=_integer, default=None, metavar="PIXELS",
+                   help="shift each training image by a random whole number of pixels, up to PIXELS each way "
+                        "(pad and random crop; the test images are never shifted); 0: no augmentation "
+                        f"(default: {mlp['augment']}; {cnn['augment']}; {lstm['augment']})")
     o = t.add_argument_group("optimization")
     o.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, metavar="NAME",
                    help="one of: " + ", ".join(OPTIMIZERS) + f" (default: {mlp['optimizer']}; {cnn['optimizer']}). lbfgs, newton-cg, cg, bfgs and "
@@ -177,7 +181,7 @@ def _train(args, prog) -> int:
 
     config = TrainConfig(
         dataset=args.dataset, data_dir=args.data_dir, download=args.download, model=args.model, hidden=args.hidden,
-        dropout=args.dropout, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
+        dropout=args.dropout, augment=args.augment, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
         weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
         limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,

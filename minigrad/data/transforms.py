@@ -1,4 +1,5 @@
-"""Transforms of dataset samples, as in torchvision: ``Compose``, ``ToTensor``/``ToFloat``, ``Normalize``, ``Flatten``, ``Lambda``.
+"""Transforms of dataset samples, as in torchvision: ``Compose``, ``ToTensor``/``ToFloat``, ``Normalize``, ``Flatten``,
+``Reshape``, ``Lambda``, and one augmentation, ``RandomTranslate``.
 
 Give them to a dataset with ``transform=`` (the inputs) and ``target_transform=``
 (the labels)::
@@ -14,6 +15,10 @@ axis. A dataset applies its transform to the whole batch a DataLoader asks for
 (one vectorised call per batch, no loop over samples), and to a single sample
 as a batch of one. The arrays may be NumPy or CuPy; the result stays where the
 input is.
+
+``RandomTranslate`` is random: it draws from minigrad's seeded generator (or the
+one it is given), so ``minigrad.manual_seed`` fixes it, and a training checkpoint,
+which stores that generator, resumes it exactly. Give it to the training set only.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ import numpy as np
 
 from minigrad import backend
 
-__all__ = ["Compose", "ToTensor", "ToFloat", "Normalize", "Flatten", "Lambda"]
+__all__ = ["Compose", "ToTensor", "ToFloat", "Normalize", "Flatten", "Reshape", "RandomTranslate", "Lambda"]
 
 
 class Compose:
@@ -120,6 +125,81 @@ class Flatten:
 
     def __repr__(self):
         return "Flatten()"
+
+
+class Reshape:
+    """``(N, ...)`` to ``(N, *shape)``, the inverse of ``Flatten``: ``Reshape((28, 28))`` makes flat MNIST rows images."""
+
+    def __init__(self, shape):
+        self.shape = tuple(int(d) for d in shape)
+        if any(d < 1 for d in self.shape):
+            raise ValueError(f"Reshape: every size must be positive, got {self.shape}")
+
+    def __call__(self, batch):
+        size = int(np.prod(batch.shape[1:], dtype=np.int64))
+        if batch.ndim < 1 or size != int(np.prod(self.shape, dtype=np.int64)):
+            raise ValueError(f"Reshape: cannot make a batch of shape {batch.shape} into (N, *{self.shape})")
+        return batch.reshape((batch.shape[0],) + self.shape)
+
+    def __repr__(self):
+        return f"Reshape({self.shape})"
+
+
+class RandomTranslate:
+    """Move each image of a batch by its own random whole-pixel offset of at most ``max_shift`` in each direction.
+
+    Image ``i`` is shifted down by ``dy[i]`` and right by ``dx[i]``, both drawn uniformly
+    from ``-max_shift .. max_shift``; what moves out is dropped and the uncovered border
+    is ``fill``: ``out[i, ..., r, c] = x[i, ..., r - dy[i], c - dx[i]]``. This is
+    torchvision's ``RandomCrop(size=(H, W), padding=max_shift, fill=fill)``, done for the
+    whole batch at once: the batch is padded by ``max_shift`` on each side and every
+    crop is gathered in one indexing call (no loop over samples).
+
+    The batch is ``(N, ..., H, W)`` (the last two axes are the image); shape and dtype
+    are kept. The offsets are drawn on the host from ``generator`` (a
+    ``numpy.random.Generator``), by default minigrad's own seeded generator as it is
+    at the call. ``last_shifts`` holds the ``(N, 2)`` offsets ``(dy, dx)`` of the latest
+    call. A data augmentation: give it to the training set only, never the test set.
+    """
+
+    def __init__(self, max_shift: int, fill: float = 0.0, generator=None):
+        if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
+            raise ValueError(f"RandomTranslate: max_shift must be a non-negative integer, got {max_shift!r}")
+        if generator is not None and not isinstance(generator, np.random.Generator):
+            raise TypeError(f"RandomTranslate: generator must be a numpy.random.Generator or None, "
+                            f"got {type(generator).__name__}")
+        self.max_shift = int(max_shift)
+        self.fill = float(fill)
+        self.generator = generator
+        self.last_shifts = None
+
+    def __call__(self, batch):
+        xp = backend.get_array_module(batch)
+        if batch.ndim < 3:
+            raise ValueError(f"RandomTranslate: expected a batch of images (N, ..., H, W), got shape {batch.shape}")
+        n, h, w, m = batch.shape[0], batch.shape[-2], batch.shape[-1], self.max_shift
+        generator = self.generator if self.generator is not None else _minigrad_generator()
+        shifts = generator.integers(-m, m + 1, size=(n, 2))
+        self.last_shifts = shifts
+        if m == 0 or n == 0:
+            return batch.copy()
+        images = batch.reshape(n, -1, h, w)           # the axes between N and (H, W) as one channel axis
+        padded = xp.pad(images, ((0, 0), (0, 0), (m, m), (m, m)), constant_values=self.fill)
+        offsets = xp.asarray(m - shifts)              # where each crop starts in the padded image
+        rows = (offsets[:, 0, None] + xp.arange(h))[:, None, :, None]
+        cols = (offsets[:, 1, None] + xp.arange(w))[:, None, None, :]
+        samples = xp.arange(n)[:, None, None, None]
+        channels = xp.arange(images.shape[1])[None, :, None, None]
+        return padded[samples, channels, rows, cols].reshape(batch.shape)
+
+    def __repr__(self):
+        return f"RandomTranslate(max_shift={self.max_shift}, fill={self.fill:g})"
+
+
+def _minigrad_generator():
+    from minigrad import random as mg_random
+
+    return mg_random.get_generator()
 
 
 class Lambda:

@@ -69,6 +69,7 @@ def read_train_state(path, trajectory: dict, device="cpu") -> dict:
                           f"this minigrad reads version {VERSION}")
     saved = dict(ckpt["config"])
     saved.setdefault("model", "mlp")   # checkpoints written before --model existed are MLP runs
+    saved.setdefault("augment", 0)     # and those written before --augment existed shifted no image
     diffs = [f"--{key.replace('_', '-')} {_show(saved.get(key))} (now {_show(value)})"
              for key, value in trajectory.items() if _norm(saved.get(key)) != _norm(value)]
     if diffs:

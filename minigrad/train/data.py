@@ -9,6 +9,9 @@ from minigrad.train.config import DATASETS, TrainConfig
 def load_datasets(config: TrainConfig):
     """(train, test) datasets of ``config.dataset``, the training set cut to ``limit_train`` samples.
 
+    With ``config.augment`` the training set alone gets :func:`training_augmentation` as its
+    transform: each training batch is shifted at random; the test set stays as it is.
+
     The parsed splits are kept for the life of the process (keyed by folder and file
     times), so several runs in one process, such as examples/compare_optimizers.py,
     read and check the files once. The returned datasets are fresh objects over the
@@ -26,8 +29,25 @@ def load_datasets(config: TrainConfig):
         images, labels = _load_split(cls, root, is_train, config.download)
         if is_train and config.limit_train is not None:
             images, labels = images[:config.limit_train], labels[:config.limit_train]
-        splits.append(data.ArrayDataset(images, labels))
+        augment = training_augmentation(config, cls.image_shape) if is_train else None
+        splits.append(data.ArrayDataset(images, labels, transform=augment))
     return tuple(splits)
+
+
+def training_augmentation(config: TrainConfig, image_shape=(28, 28)):
+    """The transform of the training batches: flat images of ``image_shape`` shifted by up to ``config.augment``
+    pixels each way (``transforms.RandomTranslate``), or ``None`` without ``augment``.
+
+    The shifts are drawn from minigrad's generator, the one dropout draws from, which
+    ``minigrad.manual_seed(seed)`` seeds and the checkpoint stores: a resumed run
+    shifts its images exactly as the uninterrupted run does.
+    """
+    from minigrad.data import transforms
+
+    if not config.augment:
+        return None
+    return transforms.Compose([transforms.Reshape(image_shape), transforms.RandomTranslate(config.augment),
+                               transforms.Flatten()])
 
 
 _SPLIT_CACHE = {}

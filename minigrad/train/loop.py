@@ -123,7 +123,7 @@ def train(config: TrainConfig) -> TrainResult:
 
     log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
         f"model {describe_model(config, in_features, n_classes)}, dropout {config.dropout} "
-        f"({model.num_parameters():,} parameters); {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
+        f"({model.num_parameters():,} parameters){_augmentation(config)}; {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
         f"batch {config.batch_size}{_ranks(run)}; {config.epochs} epochs; device {device}; seed {config.seed}")
     if checkpoint is not None:
         log(f"resuming from {ckpt_path} after epoch {start_epoch}")
@@ -165,6 +165,10 @@ def train(config: TrainConfig) -> TrainResult:
     files.update(export_trained(model, test_set.arrays[0][:2], config,
                                 describe_model(config, in_features, n_classes), log))
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
+
+
+def _augmentation(config) -> str:
+    return f", training images shifted up to {config.augment} px" if config.augment else ""
 
 
 def _ranks(run) -> str:

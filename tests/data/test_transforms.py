@@ -96,3 +96,103 @@ def test_mnist_with_the_lecture_transform_matches_the_stored_floats(data_root):
     assert ds[0][0].shape == (1, 28, 28)
     with pytest.raises(ValueError, match=r"with transform=, add transforms.Flatten\(\) to it instead"):
         MNIST(root, train=False, download=False, flatten=True, transform=lecture)
+
+
+def _shifted(image, dy, dx):
+    """The reference: ``image`` (..., H, W) moved down dy and right dx, zeros where nothing moved in (a loop)."""
+    out = np.zeros_like(image)
+    h, w = image.shape[-2:]
+    for r in range(h):
+        for c in range(w):
+            if 0 <= r - dy < h and 0 <= c - dx < w:
+                out[..., r, c] = image[..., r - dy, c - dx]
+    return out
+
+
+def test_random_translate_shifts_each_image_by_its_own_offset_within_max_shift(device):
+    from minigrad import backend
+
+    images = np.random.default_rng(1).random((300, 2, 6, 5), dtype=np.float32) + np.float32(1)   # no zero pixel
+    t = transforms.RandomTranslate(2, generator=np.random.default_rng(7))
+    out = t(backend.to_device(images, device))
+    assert backend.device_of(out) == backend.normalize_device(device)
+    out = backend.to_numpy(out)
+    assert out.shape == images.shape and out.dtype == np.float32
+    shifts = t.last_shifts
+    assert shifts.shape == (300, 2) and shifts.min() == -2 and shifts.max() == 2
+    assert len({tuple(s) for s in shifts}) == 25             # every offset in -2..2 x -2..2 occurs
+    for i in range(300):
+        np.testing.assert_array_equal(out[i], _shifted(images[i], *shifts[i]), err_msg=f"image {i}")
+    # Pixels are moved, never changed: the border is zeros and nothing else is new.
+    dy, dx = shifts[0]
+    assert (out[0] == 0).sum() == 2 * (abs(dy) * 5 + abs(dx) * 6 - abs(dy * dx))
+
+
+def test_random_translate_is_deterministic_for_a_seed_and_follows_minigrad_s_generator():
+    import minigrad as mg
+
+    batch = np.random.default_rng(2).random((16, 1, 28, 28), dtype=np.float32)
+    first = transforms.RandomTranslate(2, generator=np.random.default_rng(5))(batch)
+    again = transforms.RandomTranslate(2, generator=np.random.default_rng(5))(batch)
+    np.testing.assert_array_equal(first, again)
+    other = transforms.RandomTranslate(2, generator=np.random.default_rng(6))(batch)
+    assert not np.array_equal(first, other)
+    # Without a generator: minigrad's, as it is at the call (manual_seed, and a restored state, fix it).
+    t = transforms.RandomTranslate(2)
+    mg.manual_seed(3)
+    a = t(batch)
+    state = mg.random.get_rng_state()
+    b = t(batch)
+    mg.random.set_rng_state(state)
+    np.testing.assert_array_equal(t(batch), b)
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(t(batch), a)
+    assert not np.array_equal(a, b)
+
+
+def test_random_translate_keeps_labels_and_float32_through_a_dataset_of_flat_images():
+    images = np.random.default_rng(3).random((40, 784), dtype=np.float32)
+    labels = np.arange(40) % 10
+    shift = transforms.RandomTranslate(2, generator=np.random.default_rng(0))
+    ds = ArrayDataset(images, labels, transform=transforms.Compose([transforms.Reshape((28, 28)), shift,
+                                                                    transforms.Flatten()]))
+    order = np.random.default_rng(1).permutation(40)
+    x, y = ds[order]
+    assert x.shape == (40, 784) and x.dtype == np.float32
+    np.testing.assert_array_equal(y, labels[order])                       # labels unchanged, in the batch order
+    for i, j in enumerate(order):
+        np.testing.assert_array_equal(x[i].reshape(28, 28), _shifted(images[j].reshape(28, 28), *shift.last_shifts[i]))
+
+
+def test_random_translate_zero_shift_fill_and_errors():
+    batch = np.random.default_rng(4).random((3, 4, 4), dtype=np.float32)
+    same = transforms.RandomTranslate(0)(batch)
+    np.testing.assert_array_equal(same, batch)
+    assert same is not batch
+    t = transforms.RandomTranslate(3, fill=-1.0, generator=np.random.default_rng(0))
+    out = t(batch)
+    dy, dx = t.last_shifts[0]
+    moved = _shifted(np.ones_like(batch[0]), dy, dx).astype(bool)
+    np.testing.assert_array_equal(out[0][moved], _shifted(batch[0], dy, dx)[moved])
+    assert (out[0][~moved] == -1).all() and out.dtype == np.float32
+    with pytest.raises(ValueError, match="RandomTranslate: max_shift must be a non-negative integer, got -1"):
+        transforms.RandomTranslate(-1)
+    with pytest.raises(ValueError, match="RandomTranslate: max_shift must be a non-negative integer, got 1.5"):
+        transforms.RandomTranslate(1.5)
+    with pytest.raises(TypeError, match="RandomTranslate: generator must be a numpy.random.Generator"):
+        transforms.RandomTranslate(1, generator=3)
+    with pytest.raises(ValueError, match=r"RandomTranslate: expected a batch of images \(N, \.\.\., H, W\), "
+                                         r"got shape \(2, 784\)"):
+        transforms.RandomTranslate(2)(np.zeros((2, 784), np.float32))
+    assert repr(transforms.RandomTranslate(2)) == "RandomTranslate(max_shift=2, fill=0)"
+
+
+def test_reshape_is_the_inverse_of_flatten():
+    batch = np.arange(2 * 12, dtype=np.float32).reshape(2, 12)
+    images = transforms.Reshape((1, 3, 4))(batch)
+    assert images.shape == (2, 1, 3, 4)
+    np.testing.assert_array_equal(transforms.Flatten()(images), batch)
+    with pytest.raises(ValueError, match=r"Reshape: cannot make a batch of shape \(2, 12\) into \(N, \*\(5, 5\)\)"):
+        transforms.Reshape((5, 5))(batch)
+    with pytest.raises(ValueError, match=r"Reshape: every size must be positive, got \(0, 3\)"):
+        transforms.Reshape((0, 3))
