@@ -1,9 +1,10 @@
 """Train a small CNN on MNIST with minigrad's public API: two convolutions, two poolings, two dense layers.
 
-    python examples/mnist_cnn.py --data-dir ../shared/data            # 6 epochs (docs/mnist.md has the run)
+    python examples/mnist_cnn.py --data-dir ../shared/data            # 6 epochs, no augmentation
     python examples/mnist_cnn.py --data-dir ../shared/data --limit 1000 --epochs 1   # a quick check
 
-`minigrad train --model cnn` trains the same network with a progress bar, metrics, plots and checkpoints.
+`minigrad train --model cnn` trains the same network with a progress bar, metrics, plots and checkpoints,
+for 8 epochs and with its training images shifted at random by up to 2 pixels (docs/mnist.md has the run).
 """
 import argparse
 

@@ -84,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--model", choices=list(MODEL_DEFAULTS), default="mlp",
                    help="mlp: ReLU MLP on the flat image (default); cnn: conv32-BN-pool-conv64-BN-pool, then the "
                         "hidden layers; lstm: an LSTM reading each image as 28 steps of 28 pixels, then a linear "
-                        "head (adam lr 2e-3). The defaults of --hidden, --dropout, --optimizer, --schedule and "
-                        "--epochs depend on it")
+                        "head (adam lr 2e-3). The defaults of --hidden, --dropout, --augment, --optimizer, --schedule "
+                        "and --epochs depend on it")
     m.add_argument("--hidden", type=_hidden, default=None, metavar="W1,W2,...",
                    help=f"fully connected hidden layer widths (default: {_widths(mlp)}; {_widths(cnn)}; "
                         f"the LSTM's one width for lstm, {_widths(lstm)}; 'none' for none)")
