@@ -179,3 +179,21 @@ def test_import_minigrad_does_not_import_jax():
     code = "import sys, minigrad, minigrad.dlpack; t = minigrad.tensor([1.0]); print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_jax_gpu_exchange(device):
+    """Written without a GPU to run it on: it has never run (see docs/interop.md)."""
+    if device == "cpu":
+        pytest.skip("runs when MINIGRAD_TEST_DEVICES lists a GPU and jax has its CUDA build")
+    try:
+        gpu = jax.devices("gpu")[0]
+    except RuntimeError:
+        pytest.skip("this jax is its CPU build (the dev extra's); `pip install jax[cuda12]` runs this test")
+    a = jax.device_put(jnp.arange(8, dtype=jnp.float32), gpu)
+    t = mg.from_dlpack(a)
+    assert t.device.startswith("cuda") and t.data.data.ptr == a.unsafe_buffer_pointer()
+    np.testing.assert_array_equal(t.numpy(), np.arange(8, dtype=np.float32))
+    u = mg.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), device=device)
+    b = jnp.from_dlpack(u)
+    assert b.shape == (2, 3) and b.unsafe_buffer_pointer() == u.data.data.ptr
+    np.testing.assert_array_equal(np.asarray(b), u.numpy())
