@@ -23,6 +23,12 @@ SMALL_DTYPES = ["float32", "float16", "int8", "int16", "int32", "uint8", "uint32
 WIDE_DTYPES = ["float64", "int64", "uint64", "complex128"]  # JAX keeps these only with jax_enable_x64
 
 
+def test_import_minigrad_does_not_import_jax():  # first: it forks, before JAX's backend has threads
+    code = "import sys, minigrad, minigrad.dlpack; t = minigrad.tensor([1.0]); print('jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 @pytest.fixture
 def x64():
     """64-bit types on in JAX for one test, and back to what they were after it."""
@@ -173,12 +179,6 @@ def test_gradients_do_not_cross_into_or_out_of_jax():
     out = jax.grad(lambda a: (a * a).sum())(jnp.from_dlpack(w))  # JAX sees values, not our graph
     np.testing.assert_array_equal(np.asarray(out), [2.0, 2.0, 2.0])
     assert w.grad is None
-
-
-def test_import_minigrad_does_not_import_jax():
-    code = "import sys, minigrad, minigrad.dlpack; t = minigrad.tensor([1.0]); print('jax' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_jax_gpu_exchange(device):
