@@ -2,11 +2,11 @@
 
 The model runs twice on the CPU or GPU it lives on: on the example input and
 on a second input made from it (rows rolled, floats scaled by 1.25; with
-``dynamic_batch`` one row more along each input's batch axis). Both passes must apply the same ops; any value
-that is not an op's output, a model input or the same constant in both passes
-(such as a mask computed from ``x.data`` outside the ops) is refused rather
-than frozen into the graph, and every axis whose size changed with the batch
-stays symbolic in the shapes the graph holds.
+``dynamic_batch`` one row more along each input's batch axis). Both passes
+must apply the same ops; any value that is not an op's output, a model input
+or the same constant in both passes (such as a mask computed from ``x.data``
+outside the ops) is refused rather than frozen into the graph, and every axis
+whose size changed with the batch stays symbolic in the shapes the graph holds.
 """
 from __future__ import annotations
 
