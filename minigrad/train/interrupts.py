@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from contextlib import contextmanager
 
 __all__ = ["SignalsHeld"]
 
@@ -34,8 +35,7 @@ class SignalsHeld:
         self._previous = {}
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self._hold()
+        self._hold()
         return self
 
     def __exit__(self, *exc_info):
@@ -48,11 +48,22 @@ class SignalsHeld:
             self._release_and_raise()
             self._hold()   # only reached when the handler did not raise
 
+    @contextmanager
+    def released(self):
+        """A block where the signals act at once, as without holding (a held one is delivered first)."""
+        self._release_and_raise()
+        try:
+            yield
+        finally:
+            self._hold()
+
     def _hold(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
         for sig in _SIGNALS:
             handler = signal.getsignal(sig)
             # None: set outside Python, cannot be put back; SIG_IGN: nothing to deliver
-            if handler is not None and handler != signal.SIG_IGN:
+            if handler is not None and handler != signal.SIG_IGN and handler != self._record:
                 self._previous[sig] = handler
                 signal.signal(sig, self._record)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import minigrad
@@ -90,6 +91,20 @@ def train(config: TrainConfig) -> TrainResult:
     fit, ``minigrad.data.DatasetNotFoundError`` when the data is missing, and
     :class:`TrainingInterrupted` on Ctrl-C (the last checkpoint is intact).
     """
+    on_disk = {}   # from the first epoch on: the "checkpoint" path and the "epoch" it holds (0: none yet)
+    try:
+        # Ctrl-C / SIGTERM land only at held.deliver(), in this module's code: never inside a
+        # checkpoint write or a library's code (minigrad/train/interrupts.py says why).
+        with SignalsHeld() as held:
+            return _train(config, held, on_disk)
+    except KeyboardInterrupt:
+        if not on_disk:   # before the epochs: nothing was written
+            raise
+        epoch = on_disk["epoch"]
+        raise TrainingInterrupted(on_disk["checkpoint"] if epoch else None, epoch) from None
+
+
+def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult:
     requested_device = config.device
     config = config.resolved()   # every option checked, every default filled in, here and only here
     run = for_config(config)   # --distributed: this rank's part in the job; else the plain run
@@ -101,7 +116,8 @@ def train(config: TrainConfig) -> TrainResult:
         raise ConfigError(f"--resume: no checkpoint at {ckpt_path} (train without --resume first)")
     checkpoint = read_train_state(ckpt_path, trajectory, device) if config.resume else None
 
-    train_set, test_set = load_datasets(config)
+    with held.released() if config.download else nullcontext():   # a download may take long: Ctrl-C acts at once
+        train_set, test_set = load_datasets(config)
     if device != "cpu":  # move each split to the GPU once; batches are then sliced there
         train_set.to(device)
         test_set.to(device)
@@ -134,45 +150,39 @@ def train(config: TrainConfig) -> TrainResult:
 
     files = {}
     started = time.perf_counter()
-    saved_epoch = start_epoch   # the epoch of the checkpoint on disk
-    try:
-        # Ctrl-C / SIGTERM land only at held.deliver(), in this module's code: never inside a
-        # checkpoint write or third-party code (minigrad/train/interrupts.py says why).
-        with SignalsHeld() as held:
-            for epoch in range(start_epoch + 1, config.epochs + 1):
-                lr = float(optimizer.param_groups[0]["lr"])
-                run.start_epoch(loader, epoch)
-                train_loss, train_acc, seconds, seen = _train_epoch(trained, optimizer, schedule, loader, closure_based,
-                                                                    config, epoch, device, run, held.deliver)
-                test_loss, test_acc = _evaluate_sharded(model, test_set, config.eval_batch_size, run, held.deliver)
-                row = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
-                       "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
-                       "samples_per_s": seen / seconds if seconds > 0 else float("nan")}
-                history.append(row)
-                rng = run.rng_state()   # a collective under --distributed: every rank takes part
-                if run.is_main:
-                    save_train_state(ckpt_path, trajectory=trajectory, epoch=epoch, model=model,
-                                     optimizer=optimizer, schedule=schedule, loader=loader, history=history,
-                                     rng=rng)
-                    files = write_records(out_dir, config, history, trajectory=trajectory)
-                saved_epoch = epoch
-                held.deliver()   # a Ctrl-C during the writes lands here: after the checkpoint is written and counted
-                if config.plots and run.is_main:   # after every epoch too, atomically
-                    files.update(write_run_curves(out_dir, config, history))
-                log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  "
-                    f"train acc {100 * train_acc:6.2f}%  test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  "
-                    f"lr {lr:.2e}  {seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
-                held.deliver()
-                if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
-                    log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
-                    if config.export_safetensors or config.export_onnx:
-                        log("the exports are written when the run completes (after --resume)")
-                    return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
-            files.update(export_trained(model, test_set.arrays[0][:2], config,
-                                        describe_model(config, in_features, n_classes), log))
-            return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
-    except KeyboardInterrupt:
-        raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
+    on_disk.update(checkpoint=ckpt_path, epoch=start_epoch)
+    for epoch in range(start_epoch + 1, config.epochs + 1):
+        lr = float(optimizer.param_groups[0]["lr"])
+        run.start_epoch(loader, epoch)
+        train_loss, train_acc, seconds, seen = _train_epoch(trained, optimizer, schedule, loader,
+                                                            closure_based, config, epoch, device, run, held.deliver)
+        test_loss, test_acc = _evaluate_sharded(model, test_set, config.eval_batch_size, run, held.deliver)
+        row = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
+               "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
+               "samples_per_s": seen / seconds if seconds > 0 else float("nan")}
+        history.append(row)
+        rng = run.rng_state()   # a collective under --distributed: every rank takes part
+        if run.is_main:
+            save_train_state(ckpt_path, trajectory=trajectory, epoch=epoch, model=model,
+                             optimizer=optimizer, schedule=schedule, loader=loader, history=history,
+                             rng=rng)
+            files = write_records(out_dir, config, history, trajectory=trajectory)
+        on_disk["epoch"] = epoch
+        held.deliver()   # a Ctrl-C during the writes lands here: after the checkpoint is written and counted
+        if config.plots and run.is_main:   # after every epoch too, atomically
+            files.update(write_run_curves(out_dir, config, history))
+        log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
+            f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
+            f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
+        held.deliver()
+        if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
+            log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
+            if config.export_safetensors or config.export_onnx:
+                log("the exports are written when the run completes (after --resume)")
+            return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
+    files.update(export_trained(model, test_set.arrays[0][:2], config,
+                                describe_model(config, in_features, n_classes), log))
+    return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
 
 
 def _ranks(run) -> str:

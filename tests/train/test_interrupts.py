@@ -144,3 +144,15 @@ def test_the_cli_takes_the_first_signal_and_ignores_the_next(python_handlers):
         signal.raise_signal(signal.SIGTERM)
     signal.raise_signal(signal.SIGINT)   # the run is stopping: ignored, no second KeyboardInterrupt
     assert signal.getsignal(signal.SIGINT) == signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+
+
+def test_in_a_released_block_a_signal_acts_at_once(python_handlers):
+    with SignalsHeld() as held:
+        with pytest.raises(KeyboardInterrupt):
+            with held.released():
+                assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+                signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)   # held again after the block
+        assert held.received == [signal.SIGINT]
+        held.received.clear()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
