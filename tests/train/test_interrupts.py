@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from training_helpers import REPO, data_root  # noqa: E402
 
 import minigrad as mg  # noqa: E402
+import minigrad.train.loop as train_loop  # noqa: E402
 from minigrad import cli  # noqa: E402
 from minigrad.train.interrupts import SignalsHeld  # noqa: E402
 
@@ -156,3 +157,30 @@ def test_in_a_released_block_a_signal_acts_at_once(python_handlers):
         assert held.received == [signal.SIGINT]
         held.received.clear()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_signal_during_the_setup_is_taken_after_the_first_step(tmp_path, monkeypatch, capsys, python_handlers):
+    """Held through the setup (its first build imports minigrad.optim, dataclasses included), then taken at
+    the first safe point: one training step has run, no epoch is complete, nothing is written."""
+    real_build, real_loss = train_loop.build_optimizer, train_loop.cross_entropy
+    steps = []
+
+    def build_then_signal(*args, **kwargs):
+        optimizer = real_build(*args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return optimizer
+
+    def counted_loss(*args, **kwargs):
+        if mg.is_grad_enabled():
+            steps.append(1)
+        return real_loss(*args, **kwargs)
+
+    monkeypatch.setattr(train_loop, "build_optimizer", build_then_signal)
+    monkeypatch.setattr(train_loop, "cross_entropy", counted_loss)
+    out = tmp_path / "run"
+    assert cli.main(["train", "--data-dir", str(data_root()), "--out", str(out), "--limit-train", "256",
+                     "--epochs", "2", "--hidden", "8", "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; no epoch was completed, so no checkpoint" in err and "Traceback" not in err
+    assert len(steps) == 1
+    assert not (out / "checkpoint.npz").exists()
