@@ -121,6 +121,12 @@ def held_out_mse(model, T, seed):
         return float(F.mse_loss(model(mg.Tensor(x)), mg.Tensor(y)).item())
 
 
+def left_baseline(loss, width=50):
+    """The first step at which the mean loss of the last ``width`` steps is under BASELINE / 2, or "never"."""
+    below = np.flatnonzero(np.convolve(loss, np.ones(width) / width, mode="valid") < BASELINE / 2)
+    return str(below[0] + width) if len(below) else "never"
+
+
 def count_events(record):
     """(loss jumps, gradient spikes, diverged) of one run.
 
@@ -145,9 +151,10 @@ def long_term_runs(args):
     results = {}
     print(f"Adam lr {args.lr}, batch {args.batch}, hidden {args.hidden}, clip_grad_norm_ 1.0, "
           f"{args.steps_per_t} x T steps, seed {args.seed}; solved: test MSE < {SOLVED} (baseline {BASELINE:.3f})")
-    print("train MSE: the mean over the last 10% of the steps; ||dL/dx_1||: its median over the first and last 10%")
-    print(f"{'model':>5} {'T':>4} {'steps':>6}  train MSE  test MSE  solved  {'||dL/dx_1||':>11} {'first':>5}  "
-          f"{'last':>8}  seconds")
+    print("left: the first step at which the mean loss of the last 50 is under half the baseline; train MSE: the\n"
+          "mean over the last 10% of the steps; ||dL/dx_1||: its median over the first and the last 10%")
+    print(f"{'model':>5} {'T':>4} {'steps':>6}  {'left':>5}  train MSE  test MSE  solved  {'||dL/dx_1||':>11} "
+          f"{'first':>5}  {'last':>8}  seconds")
     for T in args.lengths:
         steps = args.steps_per_t * T
         for kind in ("rnn", "lstm"):
@@ -158,7 +165,8 @@ def long_term_runs(args):
             record["test"] = held_out_mse(model, T, args.seed)
             results[kind, T] = record
             tenth = max(1, steps // 10)
-            print(f"{kind:>5} {T:>4} {steps:>6}  {np.mean(record['loss'][-tenth:]):9.4f}  {record['test']:8.4f}  "
+            print(f"{kind:>5} {T:>4} {steps:>6}  {left_baseline(record['loss']):>5}  "
+                  f"{np.mean(record['loss'][-tenth:]):9.4f}  {record['test']:8.4f}  "
                   f"{str(record['test'] < SOLVED):>6}  {np.median(record['first'][:tenth]):17.2e}  "
                   f"{np.median(record['first'][-tenth:]):8.2e}  {time.perf_counter() - start:7.1f}", flush=True)
     return results
@@ -196,6 +204,15 @@ def _pyplot():
     return plt
 
 
+def _save(fig, path):
+    """Write the figure as a PNG atomically (a crash never leaves half a file) and close it."""
+    from minigrad.atomic import atomic_file
+
+    with atomic_file(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+    _pyplot().close(fig)
+
+
 def plot_long_term(results, lengths, path):
     """Row 1: the training loss; row 2: ||dL/dx_1||; one column per T."""
     plt = _pyplot()
@@ -223,8 +240,7 @@ def plot_long_term(results, lengths, path):
             ax.legend(fontsize=7, loc="lower left")
     fig.suptitle("The adding problem (Adam, clipping at 1.0): the loss, and the gradient reaching step 1")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def plot_cliffs(results, args, path):
@@ -253,8 +269,7 @@ def plot_cliffs(results, args, path):
     fig.suptitle(f"Cliffs: tanh RNN, T = {args.cliff_length}, SGD lr {args.cliff_lr}, W_hh spectral radius "
                  f"{args.cliff_radius}, {args.cliff_seeds} seeds")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def parse_args(argv=None):

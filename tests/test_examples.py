@@ -73,9 +73,17 @@ def test_long_term_dependencies_example_learns_and_shows_cliffs(tmp_path):
     assert proc.stderr == "", proc.stderr                        # no overflow warnings from the unclipped runs
     assert is_png(tmp_path / "adding_long_term.png") and is_png(tmp_path / "adding_cliffs.png")
     rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines() if line.split()[:1] in (["rnn"], ["lstm"])}
-    assert float(rows["lstm"][4]) < 0.01 and rows["lstm"][5] == "True", proc.stdout   # solved: < 6% of the baseline
-    assert all(float(rows[kind][6]) > 0 for kind in rows)      # a gradient reached the first step
+    assert float(rows["lstm"][5]) < 0.01 and rows["lstm"][6] == "True", proc.stdout   # solved: < 6% of the baseline
+    assert int(rows["lstm"][3]) < 300, proc.stdout               # it left the baseline during the run
+    assert all(float(rows[kind][7]) > 0 for kind in rows)      # a gradient reached the first step
     summary = dict(re.findall(r"^(with|without) clipping, 2 seeds: (.*)$", proc.stdout, re.M))
     jumps, spikes, diverged = (int(n) for n in re.findall(r"\d+", summary["without"]))
     assert jumps >= 1 and spikes >= 1 and diverged >= 1, proc.stdout   # unclipped SGD met cliffs
     assert summary["with"] == "0 loss jumps, 0 gradient spikes, 0 diverged", proc.stdout
+
+
+def test_recurrent_docs_show_the_figures_the_example_writes():
+    docs = (REPO / "docs" / "recurrent.md").read_text()
+    shown = re.findall(r"\]\(img/(adding_[a-z_]+\.png)\)", docs)
+    assert sorted(shown) == ["adding_cliffs.png", "adding_long_term.png"]
+    assert all(is_png(REPO / "docs" / "img" / name) for name in shown)
