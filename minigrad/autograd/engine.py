@@ -10,12 +10,22 @@
 3. ``deliver``: add the leaves' gradients into their ``.grad``, or return the
    gradients that ``minigrad.grad`` asked for.
 
+A leaf with a post-accumulate-grad hook (``Tensor.register_post_accumulate_grad_hook``)
+is delivered early: after step 1, ``count_awaited_leaves`` counts the edges into it
+too, and step 2 adds its gradient into ``.grad`` and runs the hook as soon as the node
+that sent the last of them has run, while
+the rest of the graph is still being differentiated (data-parallel training starts
+its allreduces there). When no leaf has such a hook, none of this runs. Callbacks
+queued during a pass (``queue_callback``) run once it has delivered every gradient.
+
 The mode is decided once, in ``run_backward``. A first-order pass moves raw
 arrays and gives each op's ``backward`` the array namespace; ``create_graph``
 moves Tensors and gives it minigrad's ops, so the backward pass is itself
 recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
+
+import weakref
 
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
@@ -25,6 +35,16 @@ from minigrad.autograd.write_stamps import written_at
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
 _NAMESPACES = {}
+
+
+# Post-accumulate-grad hooks by leaf: id(leaf) -> (weak reference to the leaf, [hook, ...]). They live here, not on
+# the Tensor, so that making a tensor (once per op) costs what it did, and a pass pays one test of this dict when no
+# leaf has such a hook (the common case).
+_POST_ACCUMULATE = {}
+# _running: how many passes are running (a hook may start a pass of its own); _CALLBACKS: pass depth -> the
+# callbacks queued for that pass's end (an entry only where some were queued).
+_running = 0
+_CALLBACKS = {}
 
 
 def use_namespaces(arrays, tensors):
@@ -40,6 +60,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     for a non-leaf, to a position) nothing is written to ``.grad``; the
     gradients of the captured tensors are returned in a list instead.
     """
+    global _running
     F = _NAMESPACES[create_graph]
     seeds = root_grads if create_graph else [g.data for g in root_grads]
     # pending: node -> the gradient of its output summed so far (a list, one per output, for the
@@ -52,12 +73,39 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             _send(pending, t.creator, t._out_index, g)
             starts[t.creator] = None
     consumers = count_consumers(starts)
+    # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
+    awaited = count_awaited_leaves(consumers) if _POST_ACCUMULATE and capture is None else None
+    given = None if capture is not None else {id(_data(g)) for g in seeds}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    _running += 1
+    depth = _running
     try:
-        captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture)
+        captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
+                                     awaited, given)
+        captured = deliver(leaf_grads, F, capture, captured, given)
+        while depth in _CALLBACKS:   # a callback may queue another
+            callbacks = _CALLBACKS.pop(depth)
+            for callback in callbacks:
+                callback()
     finally:
+        _running -= 1
         STATE.grad_enabled = previous_mode
-    return deliver(leaf_grads, F, capture, captured, seeds)
+        if _CALLBACKS:   # left by a pass that raised
+            _CALLBACKS.pop(depth, None)
+    return captured
+
+
+def queue_callback(callback):
+    """Call ``callback()`` once the backward pass running now has delivered every gradient (call it from a hook).
+
+    It runs inside ``backward()``, after the last ``.grad`` is written, in the order queued. Data-parallel
+    training finishes its allreduces there.
+    """
+    if not _running:
+        raise RuntimeError("queue_callback: no backward pass is running; call it from a hook during backward()")
+    if not callable(callback):
+        raise TypeError(f"queue_callback: expected a callable, got {type(callback).__name__}")
+    _CALLBACKS.setdefault(_running, []).append(callback)
 
 
 def count_consumers(starts):
@@ -86,12 +134,27 @@ def count_consumers(starts):
     return consumers
 
 
-def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture):
-    """Run every node once all its consumers have sent their gradients; return the captured gradients."""
+def count_awaited_leaves(consumers):
+    """For every leaf with post-accumulate hooks that the nodes in ``consumers`` feed, the number of edges into it."""
+    awaited = {}
+    for fn in consumers:
+        for x in fn.inputs:
+            if x.creator is None and id(x) in _POST_ACCUMULATE:
+                awaited[x] = awaited.get(x, 0) + 1
+    return awaited
+
+
+def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, awaited=None, given=None):
+    """Run every node once all its consumers have sent their gradients; return the captured gradients.
+
+    A leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon as the node that sends it its last
+    gradient has run.
+    """
     captured = [None] * len(capture) if capture is not None else None
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
     ready = [fn for fn in starts if consumers[fn] == 0]
+    finished = []   # awaited leaves whose last gradient fn has just sent
     while ready:
         fn = ready.pop()
         if fn._writes != writes:  # something was written in place since fn was recorded
@@ -118,6 +181,14 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 consumers[c] -= 1
                 if consumers[c] == 0:
                     ready.append(c)
+            elif awaited and x in awaited:
+                awaited[x] -= 1
+                if awaited[x] == 0 and x in leaf_grads:
+                    finished.append(x)
+        if finished:   # once fn has sent all its gradients, so that none of them is still in its hands
+            for leaf in finished:
+                _deliver_during_walk(leaf, leaf_grads, pending, F, given)
+            finished.clear()
         if not retain_graph:
             # Free the graph behind fn: dropping its inputs also frees every node upstream
             # that nothing else holds, with whatever those nodes saved for backward.
@@ -126,23 +197,92 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     return captured
 
 
-def deliver(leaf_grads, F, capture, captured, seeds):
+def deliver(leaf_grads, F, capture, captured, given):
     """Run leaf hooks, then return the captured gradients, or accumulate into each leaf's ``.grad``."""
-    given = None if capture is not None else {id(_data(g)) for g in seeds}
+    if capture is None:
+        deliver_to_leaves(leaf_grads.items(), F, given)
+        return None
     for leaf, g in leaf_grads.items():
-        if capture is None and not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g, F)
+        pos = capture.get(leaf)
+        if pos is not None:
+            captured[pos] = _as_tensor(g)
+    return captured
+
+
+def deliver_to_leaves(pairs, F, given):
+    """For each (leaf, gradient): run the leaf's hooks, add the gradient into ``.grad``, run its post-accumulate hooks."""
+    for leaf, g in pairs:
+        if not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-        if capture is not None:
-            pos = capture.get(leaf)
-            if pos is not None:
-                captured[pos] = _as_tensor(g)
-        elif F.recording:
+        if F.recording:
             _accumulate_tensor(leaf, g, given)
         else:
             _accumulate_array(leaf, g, given)
-    return captured
+        if _POST_ACCUMULATE:
+            entry = _POST_ACCUMULATE.get(id(leaf))
+            if entry is not None:
+                _run_post_accumulate_hooks(leaf, entry[1])
+
+
+def _deliver_during_walk(leaf, leaf_grads, pending, F, given):
+    """``deliver_to_leaves`` for one leaf, while other gradients are still travelling.
+
+    An op may pass a gradient array on unchanged (``Add`` sends its ``gy`` to both inputs), so the array this
+    leaf gets may still be on its way to a node or another leaf; a post-accumulate hook may change ``.grad`` in
+    place, so the leaf then takes a copy.
+    """
+    g = leaf_grads.pop(leaf)
+    if leaf.grad is None and not F.recording and _still_travelling(g, pending, leaf_grads):
+        g = g.copy()
+    deliver_to_leaves(((leaf, g),), F, given)
+
+
+def _still_travelling(array, pending, leaf_grads):
+    for held in (pending, leaf_grads):
+        for v in held.values():
+            if v is array or (type(v) is list and any(e is array for e in v)):
+                return True
+    return False
+
+
+def register_post_accumulate_grad_hook(leaf, hook):
+    """``Tensor.register_post_accumulate_grad_hook``: see there. Returns the handle."""
+    if not callable(hook):
+        raise TypeError(f"register_post_accumulate_grad_hook: expected a callable, got {type(hook).__name__}")
+    key = id(leaf)
+    entry = _POST_ACCUMULATE.get(key)
+    if entry is None:
+        # The entry goes when the leaf does (before its id can be reused).
+        ref = weakref.ref(leaf, lambda _, key=key: _POST_ACCUMULATE.pop(key, None))
+        entry = _POST_ACCUMULATE[key] = (ref, [])
+    entry[1].append(hook)
+    return _PostAccumulateHandle(key, entry, hook)
+
+
+class _PostAccumulateHandle:
+    """``remove()`` takes the hook off again (and the leaf out of the table with its last hook)."""
+
+    def __init__(self, key, entry, hook):
+        self._key, self._entry, self._hook = key, entry, hook
+
+    def remove(self):
+        hooks = self._entry[1]
+        if self._hook in hooks:
+            hooks.remove(self._hook)
+        if not hooks and _POST_ACCUMULATE.get(self._key) is self._entry:
+            del _POST_ACCUMULATE[self._key]
+
+
+def _run_post_accumulate_hooks(leaf, hooks):
+    for hook in list(hooks):   # a hook may remove itself
+        if hook(leaf) is not None:
+            raise RuntimeError(
+                f"a post-accumulate-grad hook returned a value (hook {getattr(hook, '__name__', hook)!s}); it must "
+                "return None: it sees the tensor after .grad was written (use register_hook to replace a gradient)")
 
 
 def _call(fn, F, gy):
