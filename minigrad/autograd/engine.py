@@ -77,13 +77,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     awaited = count_awaited_leaves(consumers) if _POST_ACCUMULATE and capture is None else None
     given = None if capture is not None else {id(_data(g)) for g in seeds}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
-    _running += 1
-    depth = _running
+    depth = _running = _running + 1
     try:
         captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
                                      awaited, given)
         captured = deliver(leaf_grads, F, capture, captured, given)
-        while depth in _CALLBACKS:   # a callback may queue another
+        while _CALLBACKS and depth in _CALLBACKS:   # a callback may queue another
             callbacks = _CALLBACKS.pop(depth)
             for callback in callbacks:
                 callback()
@@ -154,7 +153,6 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
     ready = [fn for fn in starts if consumers[fn] == 0]
-    finished = []   # awaited leaves whose last gradient fn has just sent
     while ready:
         fn = ready.pop()
         if fn._writes != writes:  # something was written in place since fn was recorded
@@ -184,11 +182,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             elif awaited and x in awaited:
                 awaited[x] -= 1
                 if awaited[x] == 0 and x in leaf_grads:
-                    finished.append(x)
-        if finished:   # once fn has sent all its gradients, so that none of them is still in its hands
-            for leaf in finished:
-                _deliver_during_walk(leaf, leaf_grads, pending, F, given)
-            finished.clear()
+                    _deliver_during_walk(x, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:
             # Free the graph behind fn: dropping its inputs also frees every node upstream
             # that nothing else holds, with whatever those nodes saved for backward.
@@ -228,22 +222,23 @@ def deliver_to_leaves(pairs, F, given):
                 _run_post_accumulate_hooks(leaf, entry[1])
 
 
-def _deliver_during_walk(leaf, leaf_grads, pending, F, given):
+def _deliver_during_walk(leaf, leaf_grads, travelling, F, given):
     """``deliver_to_leaves`` for one leaf, while other gradients are still travelling.
 
     An op may pass a gradient array on unchanged (``Add`` sends its ``gy`` to both inputs), so the array this
-    leaf gets may still be on its way to a node or another leaf; a post-accumulate hook may change ``.grad`` in
-    place, so the leaf then takes a copy.
+    leaf gets may also be on its way to a node or another leaf (``travelling``: the pending sums, the leaves'
+    sums, the gradients the node just returned); a post-accumulate hook may change ``.grad`` in place, so the
+    leaf then takes a copy.
     """
     g = leaf_grads.pop(leaf)
-    if leaf.grad is None and not F.recording and _still_travelling(g, pending, leaf_grads):
+    if leaf.grad is None and not F.recording and _is_held(g, travelling):
         g = g.copy()
     deliver_to_leaves(((leaf, g),), F, given)
 
 
-def _still_travelling(array, pending, leaf_grads):
-    for held in (pending, leaf_grads):
-        for v in held.values():
+def _is_held(array, holders):
+    for held in holders:
+        for v in (held.values() if type(held) is dict else held):
             if v is array or (type(v) is list and any(e is array for e in v)):
                 return True
     return False
