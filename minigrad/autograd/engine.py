@@ -12,11 +12,11 @@
 
 A leaf with a post-accumulate-grad hook (``Tensor.register_post_accumulate_grad_hook``)
 is delivered early: after step 1, ``count_awaited_leaves`` counts the edges into it
-too, and step 2 adds its gradient into ``.grad`` and runs the hook as soon as the node
-that sent the last of them has run, while
-the rest of the graph is still being differentiated (data-parallel training starts
-its allreduces there). When no leaf has such a hook, none of this runs. Callbacks
-queued during a pass (``queue_callback``) run once it has delivered every gradient.
+too, and step 2 adds its gradient into ``.grad`` and runs the hook as soon as the
+node that sends the last of them has run, while the rest of the graph is still
+being differentiated (data-parallel training starts its allreduces there). When no
+leaf has such a hook, none of this runs. Callbacks queued during a pass
+(``queue_callback``) run once it has delivered every gradient.
 
 The mode is decided once, in ``run_backward``. A first-order pass moves raw
 arrays and gives each op's ``backward`` the array namespace; ``create_graph``
