@@ -186,6 +186,24 @@ def ddp():
         both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters()])
         assert both[0] == both[1]
 
+    # Each rank uses the other head (a data-dependent branch): every rank still issues the same bucket allreduces
+    # in the same order (some from a hook, some at the end of backward), and each head's .grad is half its user's.
+    class OwnHead(Network):
+        def forward(self, x):
+            return self[rank](x)
+
+    mg.manual_seed(6)
+    heads = OwnHead(Linear(6, 3), Linear(6, 3))
+    own = dist.DistributedDataParallel(heads, bucket_cap_mb=60 / 2**20)
+    local = mg.grad(cross_entropy(heads[rank](mg.tensor(x_all[mine])), mg.tensor(y_all[mine])),
+                    heads[rank].parameters())
+    cross_entropy(own(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+    for p, g in zip(heads[rank].parameters(), local):
+        np.testing.assert_allclose(p.grad.numpy(), g.numpy() / 2, rtol=1e-6)
+    both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters()])
+    assert both[0] == both[1]
+    assert [b.overlapped for b in own.reducer.buckets] == ([False] * 4 if rank == 0 else [True, True, False, False])
+
     # Training keeps the replicas identical, bit for bit.
     opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
     for step in range(5):
