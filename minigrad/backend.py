@@ -183,7 +183,11 @@ def scatter_add(target, index, values) -> None:
 
 
 def from_dlpack(obj):
-    """The array behind a DLPack producer (``__dlpack__``), without copying: NumPy for host memory, CuPy for CUDA."""
+    """The array behind a DLPack producer (``__dlpack__``), without copying: NumPy for host memory, CuPy for CUDA.
+
+    What the receiving library cannot hold (a dtype NumPy lacks, such as JAX's bfloat16) is one
+    ``BufferError`` naming the object's type, shape and dtype.
+    """
     if not hasattr(obj, "__dlpack__") or not hasattr(obj, "__dlpack_device__"):
         raise TypeError(
             f"from_dlpack: expected an object with __dlpack__ and __dlpack_device__ (a NumPy, CuPy, PyTorch or "
@@ -191,7 +195,35 @@ def from_dlpack(obj):
         )
     kind = int(obj.__dlpack_device__()[0])
     if kind in (1, 3):  # kDLCPU, kDLCUDAHost (pinned host memory)
-        return np.from_dlpack(obj)
-    if kind in (2, 13):  # kDLCUDA, kDLCUDAManaged
-        return _require_cupy().from_dlpack(obj)
-    raise ValueError(f"from_dlpack: DLPack device type {kind} is not supported (only CPU and CUDA)")
+        take = np.from_dlpack
+    elif kind in (2, 13):  # kDLCUDA, kDLCUDAManaged
+        take = _require_cupy().from_dlpack
+    else:
+        raise ValueError(f"from_dlpack: DLPack device type {kind} is not supported (only CPU and CUDA)")
+    try:
+        return take(obj)
+    except (BufferError, RuntimeError, TypeError) as err:  # NumPy says only "Unsupported dtype in DLTensor"
+        why = str(err).rstrip(".")
+        hint = " Cast it to a NumPy dtype in its own library first (e.g. x.astype('float32'))" \
+            if "dtype" in why.lower() else ""
+        raise BufferError(
+            f"from_dlpack: cannot take a {type(obj).__name__} of shape {tuple(getattr(obj, 'shape', ()))} and "
+            f"dtype {getattr(obj, 'dtype', '?')} without copying: {why}.{hint}"
+        ) from err
+
+
+def to_dlpack(array, **kwargs):
+    """``array.__dlpack__(**kwargs)``, with a refusal explained: shape, dtype, strides and why."""
+    try:
+        return array.__dlpack__(**kwargs)
+    except BufferError as err:
+        why = str(err)
+        if not getattr(array.flags, "writeable", True) and kwargs.get("max_version") is None:
+            # JAX asks without max_version: the old DLPack it then gets has no read-only flag.
+            why = ("its memory is read-only (a JAX array's, or a broadcast view) and the consumer asked for the "
+                   "old DLPack format, which cannot mark memory read-only (JAX asks that way)")
+        raise BufferError(
+            f"Tensor.__dlpack__: cannot export a tensor of shape {tuple(array.shape)}, dtype {array.dtype} and "
+            f"strides {tuple(array.strides)} (bytes) without copying: {why}. "
+            "Export a copy instead: mg.tensor(t, dtype=t.dtype)"
+        ) from err

@@ -3,7 +3,9 @@
 ``minigrad.from_dlpack(x)`` wraps another library's array; ``Tensor.__dlpack__``
 lets them wrap ours (``torch.from_dlpack(t)``, ``np.from_dlpack(t)``). Both
 sides then share one buffer: writes on one side are seen on the other. Only
-memory crosses, never the autograd graph: the new tensor is a leaf.
+memory crosses, never the autograd graph: the new tensor is a leaf. A JAX
+array arrives read-only (JAX's memory is immutable); JAX itself copies a
+tensor that is not 64-byte aligned (see docs/interop.md).
 """
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ class Tensor:
 
     def __dlpack__(self, **kwargs):
         """Export the memory (no copy) through DLPack; no gradient crosses (see docs/interop.md)."""
-        return self.data.__dlpack__(**kwargs)
+        return backend.to_dlpack(self.data, **kwargs)
 
     def __dlpack_device__(self):
         return self.data.__dlpack_device__()

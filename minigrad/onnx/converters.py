@@ -28,6 +28,10 @@ NOT_EXPORTED = {
     "IndexAdd": "the adjoint of indexing, used by backward passes",
 }
 
+# Said by every refusal that a symbolic batch axis causes.
+FIXED_SIZES = ("export with dynamic_batch=False (fixed sizes), or name the input's real batch axis with "
+               "dynamic_batch=<axis> or {input name: axis}")
+
 INT64_MAX = np.iinfo(np.int64).max
 INT64_MIN = np.iinfo(np.int64).min
 
@@ -163,7 +167,7 @@ def _shape_with_batch(call, shape, dynamic, what):
     if len(dynamic) > 1:
         raise ExportError(
             f"onnx.export: {call.op} in {call.where} makes {what} of shape {tuple(shape)} whose axes "
-            f"{sorted(dynamic)} all follow the batch size; export with dynamic_batch=False"
+            f"{sorted(dynamic)} all follow the batch size; {FIXED_SIZES}"
         )
     return [-1 if i in dynamic else int(s) for i, s in enumerate(shape)]
 
@@ -204,8 +208,7 @@ def _split(g, call, x):
     if axis in call.dynamic_inputs[0]:
         if not isinstance(call.params["sections"], int):
             raise ExportError(
-                f"onnx.export: Split in {call.where} cuts the batch axis at fixed indices; "
-                "export with dynamic_batch=False"
+                f"onnx.export: Split in {call.where} cuts the batch axis at fixed indices; {FIXED_SIZES}"
             )
         if g.opset >= 18:
             return g.node("Split", [x[0]], n_outputs=n, axis=axis, num_outputs=n)
@@ -221,7 +224,7 @@ def _broadcast_to(g, call, x):
         if axis < lead or axis - lead not in call.dynamic_inputs[0]:
             raise ExportError(
                 f"onnx.export: BroadcastTo in {call.where} broadcasts to the batch size, which the graph "
-                "cannot know from this input; export with dynamic_batch=False"
+                f"cannot know from this input; {FIXED_SIZES}"
             )
         shape[axis] = 1  # Expand broadcasts both ways: 1 keeps the input's own batch size
     return g.node("Expand", [x[0], g.ints(shape, "shape")])

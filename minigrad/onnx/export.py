@@ -2,11 +2,11 @@
 
 The model runs twice on the CPU or GPU it lives on: on the example input and
 on a second input made from it (rows rolled, floats scaled by 1.25; with
-``dynamic_batch`` one row more). Both passes must apply the same ops; any value
-that is not an op's output, a model input or the same constant in both passes
-(such as a mask computed from ``x.data`` outside the ops) is refused rather
-than frozen into the graph, and every axis whose size changed with the batch
-stays symbolic in the shapes the graph holds.
+``dynamic_batch`` one row more along each input's batch axis). Both passes
+must apply the same ops; any value that is not an op's output, a model input
+or the same constant in both passes (such as a mask computed from ``x.data``
+outside the ops) is refused rather than frozen into the graph, and every axis
+whose size changed with the batch stays symbolic in the shapes the graph holds.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numpy as np
 from minigrad.atomic import atomic_file
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_numpy
-from minigrad.onnx.converters import CONVERTERS, NOT_EXPORTED
+from minigrad.onnx.converters import CONVERTERS, FIXED_SIZES, NOT_EXPORTED
 from minigrad.onnx.graph import ExportError, Graph
 from minigrad.onnx.trace import trace
 
@@ -49,12 +49,49 @@ def _as_inputs(example_input) -> tuple:
     return tuple(inputs)
 
 
-def _second_input(x: Tensor, dynamic_batch: bool) -> Tensor:
-    """Other values of the same kind: rows rolled (one more with ``dynamic_batch``), floats scaled."""
+def _batch_axes(dynamic_batch, inputs, names) -> list:
+    """Each input's batch axis (an int) or None, from ``dynamic_batch``: a bool (axis 0 or none), an int
+    axis of every input, or a dict {input name: axis}; checked against the inputs' shapes."""
+    if isinstance(dynamic_batch, bool):
+        if dynamic_batch and any(x.ndim == 0 for x in inputs):
+            raise ValueError("onnx.export: dynamic_batch=True needs inputs with a batch axis; got a 0-d input")
+        wanted = dict.fromkeys(names, 0 if dynamic_batch else None)
+    elif isinstance(dynamic_batch, (int, np.integer)):
+        wanted = dict.fromkeys(names, int(dynamic_batch))
+    elif isinstance(dynamic_batch, dict):
+        unknown = [k for k in dynamic_batch if k not in names]
+        if unknown:
+            raise ValueError(f"onnx.export: dynamic_batch names {unknown[0]!r}, which is not an input; "
+                             f"the inputs are {names}")
+        wanted = dynamic_batch
+    else:
+        raise TypeError(f"onnx.export: dynamic_batch must be True, False, an int axis or a dict "
+                        f"{{input name: axis}}, got {dynamic_batch!r}")
+    axes = []
+    for name, x in zip(names, inputs):
+        axis = wanted.get(name)
+        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer))
+                                 or not -x.ndim <= axis < x.ndim):
+            given = dynamic_batch if not isinstance(dynamic_batch, dict) else {name: axis}
+            raise ValueError(f"onnx.export: dynamic_batch={given!r} is not an axis of input {name!r} "
+                             f"of shape {tuple(x.shape)}")
+        axes.append(None if axis is None else int(axis) % x.ndim)
+    sizes = {(name, x.shape[a]) for name, x, a in zip(names, inputs, axes) if a is not None}
+    if len({n for _, n in sizes}) > 1:
+        raise ValueError(f"onnx.export: the batch axes of the inputs have different sizes "
+                         f"({', '.join(f'{k!r}: {n}' for k, n in sorted(sizes))}); one batch size follows "
+                         "them all. Name the inputs whose axis is the batch with dynamic_batch={name: axis}")
+    return axes
+
+
+def _second_input(x: Tensor, batch_axis) -> Tensor:
+    """Other values of the same kind: rows rolled (one more along ``batch_axis``), floats scaled."""
     data = x.data
     xp = get_array_module(data)
-    if dynamic_batch:
+    if batch_axis is not None:
+        data = xp.moveaxis(data, batch_axis, 0)
         data = xp.concatenate([data[1:], data[:2]]) if data.shape[0] >= 2 else xp.concatenate([data, data])
+        data = xp.ascontiguousarray(xp.moveaxis(data, 0, batch_axis))
     else:
         data = data[::-1].copy() if data.ndim else data.copy()
     if data.dtype.kind in "fc":
@@ -124,7 +161,15 @@ def _batch_filled(a: Tensor, b: Tensor, batch1: int, batch2: int):
     return fill, dims
 
 
-def _align(first, second):
+def _batch_sizes(first, second, batch_axes):
+    """The batch size of each pass (the first dynamic input's), or (0, 0) without a dynamic input."""
+    k = next((i for i, a in enumerate(batch_axes) if a is not None), None)
+    if k is None:
+        return 0, 0
+    return first[0][k].shape[batch_axes[k]], second[0][k].shape[batch_axes[k]]
+
+
+def _align(first, second, batch1, batch2):
     """Check that the second pass ran the same ops on the same constants; fill in the batch-sized axes.
 
     Returns {id of a constant of pass 1: (fill, dims)} for the constants filled with one value
@@ -132,19 +177,15 @@ def _align(first, second):
     """
     (inputs1, calls1, _), (inputs2, calls2, _) = first, second
     fills = {}
-    batch1 = inputs1[0].shape[0] if inputs1[0].ndim else 0
-    batch2 = inputs2[0].shape[0] if inputs2[0].ndim else 0
-    if [c.op for c in calls1] != [c.op for c in calls2]:
-        k = next((i for i, (a, b) in enumerate(zip(calls1, calls2)) if a.op != b.op), min(len(calls1), len(calls2)))
-        where = calls1[k].where if k < len(calls1) else calls2[k].where
-        raise ExportError(
-            f"onnx.export: the model applies different ops to different inputs (first difference at op {k}, "
-            f"in {where}); ONNX export records one fixed graph, so control flow must not depend on the values"
-        )
     origin1, origin2 = _Origins(inputs1, calls1), _Origins(inputs2, calls2)
     for c1, c2 in zip(calls1, calls2):
         if len(c1.inputs) != len(c2.inputs) or len(c1.outputs) != len(c2.outputs):
-            raise ExportError(f"onnx.export: {c1.op} in {c1.where} takes a different number of inputs per pass")
+            other = "one longer on the batch axis" if batch1 != batch2 else "of other values"
+            raise ExportError(
+                f"onnx.export: {c1.op} in {c1.where} takes {len(c1.inputs)} inputs and gives {len(c1.outputs)} "
+                f"outputs for the example but {len(c2.inputs)} and {len(c2.outputs)} for an input {other}; "
+                f"a fixed graph cannot follow that{'; ' + FIXED_SIZES if batch1 != batch2 else ''}"
+            )
         for j, (a, b) in enumerate(zip(c1.inputs, c2.inputs)):
             o1, o2 = origin1(a), origin2(b)
             if o1 == o2 and (o1 != ("leaf",) or _same_constant(a, b)):
@@ -172,6 +213,26 @@ def _align(first, second):
     return fills
 
 
+def _same_ops(calls1, calls2, inputs, names, batch_axes):
+    """Refuse two passes that applied different ops: the graph is one fixed list of them."""
+    if [c.op for c in calls1] == [c.op for c in calls2]:
+        return
+    k = next((i for i, (a, b) in enumerate(zip(calls1, calls2)) if a.op != b.op), min(len(calls1), len(calls2)))
+    where = calls1[k].where if k < len(calls1) else calls2[k].where
+    dynamic = [f"axis {a} of {n!r} {tuple(x.shape)}" for n, x, a in zip(names, inputs, batch_axes) if a is not None]
+    if len(calls1) != len(calls2) and dynamic:
+        raise ExportError(
+            f"onnx.export: the model applies {len(calls1)} ops to the example and {len(calls2)} to an input one "
+            f"longer on the batch axis that dynamic_batch names ({', '.join(dynamic)}; first difference at op "
+            f"{k}, in {where}): it loops over that axis, as a recurrent layer does over its time axis, and the "
+            f"graph unrolls loops to the traced length, so that axis cannot be symbolic; {FIXED_SIZES}"
+        )
+    raise ExportError(
+        f"onnx.export: the model applies different ops to different inputs (first difference at op {k}, "
+        f"in {where}); ONNX export records one fixed graph, so control flow must not depend on the values"
+    )
+
+
 def _unsupported(call):
     reason = NOT_EXPORTED.get(call.op)
     why = f"it is {reason}" if reason else "it has no ONNX mapping"
@@ -183,14 +244,17 @@ def _unsupported(call):
 
 
 def export(model, example_input, path, opset: int = 17, input_names=None, output_names=None,
-           dynamic_batch: bool = True):
+           dynamic_batch=True):
     """Write ``model`` as an ONNX file at ``path`` (atomically) by tracing one forward pass.
 
     ``example_input`` is a Tensor or array, or a tuple of them for a model of
     several inputs; ``model`` is a ``Layer`` (traced in eval mode: Dropout is the
     identity, BatchNorm uses its running statistics; its modes are restored
-    after) or any callable built from minigrad ops. With ``dynamic_batch`` the
-    first axis of every input is the symbolic dimension ``"batch"``. The graph is
+    after) or any callable built from minigrad ops. ``dynamic_batch`` says which
+    input axis is the symbolic dimension ``"batch"``: True (axis 0 of every input),
+    False (none: all sizes fixed), an int (that axis of every input, e.g. 1 for a
+    time-major (T, N, F) sequence), or a dict {input name: axis} (inputs not named
+    keep fixed sizes). The graph is
     checked with ``onnx.checker.check_model`` before it is written; the
     ``onnx.ModelProto`` is returned.
     """
@@ -203,10 +267,9 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     if not callable(model):
         raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
     inputs = _as_inputs(example_input)
-    if dynamic_batch and any(x.ndim == 0 for x in inputs):
-        raise ValueError("onnx.export: dynamic_batch=True needs inputs with a batch axis; got a 0-d input")
     in_names = _names(input_names, len(inputs), "input", "input_names")
-    first, second, entry_names = _trace_twice(model, inputs, dynamic_batch)
+    batch_axes = _batch_axes(dynamic_batch, inputs, in_names)
+    first, second, entry_names = _trace_twice(model, inputs, in_names, batch_axes)
     out_names = _names(output_names, len(first[2]), "output", "output_names")
     clash = set(in_names) & set(out_names)
     if clash:
@@ -214,8 +277,10 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     for call in first[1]:
         if call.op not in CONVERTERS:
             raise _unsupported(call)
-    fills = _align(first, second)
-    graph = _build_graph(Graph(opset), first, second, fills, entry_names, in_names, out_names, dynamic_batch)
+    batches = _batch_sizes(first, second, batch_axes)
+    fills = _align(first, second, *batches)
+    graph = _build_graph(Graph(opset), first, second, fills, entry_names, in_names, out_names, batch_axes,
+                         batches)
     proto = onnx.helper.make_model_gen_version(graph, producer_name="minigrad",
                                                opset_imports=[onnx.helper.make_opsetid("", opset)])
     onnx.checker.check_model(proto, full_check=True)
@@ -224,7 +289,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     return proto
 
 
-def _trace_twice(model, inputs, dynamic_batch):
+def _trace_twice(model, inputs, names, batch_axes):
     """(inputs, calls, outputs) of the pass on the example and of the pass on a second input, and the
     names of the model's parameters and buffers by id; a Layer runs in eval mode and gets its modes back."""
     from minigrad.nn.layer import Layer
@@ -237,12 +302,13 @@ def _trace_twice(model, inputs, dynamic_batch):
         model.eval()
     try:
         first = (inputs, *trace(model, inputs, layer_names))
-        inputs2 = tuple(_second_input(x, dynamic_batch) for x in inputs)
+        inputs2 = tuple(_second_input(x, axis) for x, axis in zip(inputs, batch_axes))
         with np.errstate(all="ignore"):
             second = (inputs2, *trace(model, inputs2, layer_names))
     finally:
         for layer, training in modes:
             object.__setattr__(layer, "training", training)
+    _same_ops(first[1], second[1], inputs, names, batch_axes)
     if len(first[2]) != len(second[2]):
         raise ExportError("onnx.export: the model returns a different number of outputs for different inputs")
     origin1, origin2 = _Origins(inputs, first[1]), _Origins(inputs2, second[1])
@@ -253,7 +319,7 @@ def _trace_twice(model, inputs, dynamic_batch):
     return first, second, entry_names
 
 
-def _build_graph(g, first, second, fills, entry_names, in_names, out_names, dynamic_batch):
+def _build_graph(g, first, second, fills, entry_names, in_names, out_names, batch_axes, batches):
     """The ONNX graph of pass ``first``: inputs, one converter per call, constants as initializers."""
     helper = g.onnx.helper
     inputs, calls, outputs = first
@@ -262,9 +328,11 @@ def _build_graph(g, first, second, fills, entry_names, in_names, out_names, dyna
     values = {id(t): name for t, name in zip(inputs, in_names)}
     g.array_names.update({id(t.data): name for t, name in zip(inputs, in_names)})
 
+    reference = next(((name, axis) for name, axis in zip(in_names, batch_axes) if axis is not None), None)
+
     def value_of(tensor):
         if id(tensor) in fills:
-            values[id(tensor)] = _filled(g, fills.pop(id(tensor)), in_names[0])
+            values[id(tensor)] = _filled(g, fills.pop(id(tensor)), *reference)
         elif id(tensor) not in values:  # a constant: a parameter, a buffer, or a number/array made on the way
             values[id(tensor)] = g.constant(to_numpy(tensor.data), entry_names.get(id(tensor), "const"))
         return values[id(tensor)]
@@ -278,29 +346,24 @@ def _build_graph(g, first, second, fills, entry_names, in_names, out_names, dyna
     for name, out in zip(out_names, outputs):
         g.nodes.append(helper.make_node("Identity", [value_of(out)], [name], name=g.name("output")))
 
-    batch_sizes = {x.shape[0] for x in inputs} if dynamic_batch else set()
-
-    def declared(name, tensor, dynamic):
-        dims = [("batch" if i == 0 and n in batch_sizes else f"{name}_dim{i}") if i in dynamic else int(n)
-                for i, n in enumerate(tensor.shape)]
+    def declared(name, tensor, other):
+        """An axis that took the two batch sizes is "batch"; one that changed otherwise, its own symbol."""
+        dims = [int(m) if m == n else "batch" if (m, n) == batches else f"{name}_dim{i}"
+                for i, (m, n) in enumerate(zip(tensor.shape, other.shape))]
         return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype)), dims)
 
     return helper.make_graph(
         g.nodes, "minigrad",
-        [declared(n, x, {0} if dynamic_batch else set()) for n, x in zip(in_names, inputs)],
-        [declared(n, o, _output_dynamic(o, o2)) for n, o, o2 in zip(out_names, outputs, second[2])],
+        [declared(n, x, x2) for n, x, x2 in zip(in_names, inputs, second[0])],
+        [declared(n, o, o2) for n, o, o2 in zip(out_names, outputs, second[2])],
         g.initializers,
     )
 
 
-def _output_dynamic(a, b):
-    return {i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n}
-
-
-def _filled(g, spec, first_input):
-    """ConstantOfShape for a batch-sized constant of one value, its batch axes read from the first input."""
+def _filled(g, spec, input_name, axis):
+    """ConstantOfShape for a batch-sized constant of one value, its batch axes read from an input's batch axis."""
     fill, dims = spec
-    batch = g.node("Slice", [g.node("Shape", [first_input]), g.ints([0], "starts"), g.ints([1], "ends")])
+    batch = g.node("Slice", [g.node("Shape", [input_name]), g.ints([axis], "starts"), g.ints([axis + 1], "ends")])
     parts = [g.ints([d], "dim") if isinstance(d, int) else
              (batch if d[1] == 1 else g.node("Mul", [batch, g.ints([d[1]], "times")])) for d in dims]
     shape = parts[0] if len(parts) == 1 else g.node("Concat", parts, axis=0)

@@ -2,13 +2,14 @@
 
 A recurrent layer is traced as the loop it runs: one projection and one gate
 node per time step, so the graph unrolls the traced sequence length (the batch
-size stays symbolic).
+size stays symbolic, on axis 0 or, for time-major input (T, N, F), with
+``dynamic_batch=1``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from minigrad.onnx.converters import NOT_EXPORTED, converts, split
+from minigrad.onnx.converters import FIXED_SIZES, NOT_EXPORTED, converts, split
 from minigrad.onnx.graph import ExportError
 
 NOT_EXPORTED.update({"RowSum": "the derivative of an embedding lookup, used by backward passes"})
@@ -38,8 +39,10 @@ def _linear_t(g, call, x):
 def _unstack(g, call, x):
     axis, n = int(call.params["axis"]), len(call.outputs)
     if axis in call.dynamic_inputs[0]:
-        raise ExportError(f"onnx.export: Unstack in {call.where} cuts the batch axis into slices; "
-                          "export with dynamic_batch=False")
+        raise ExportError(
+            f"onnx.export: Unstack in {call.where} cuts axis {axis} of a {tuple(call.inputs[0].shape)} input, "
+            "which follows the batch size, into one slice per step (a recurrent layer's time axis: the graph "
+            f"unrolls the traced sequence length, so it cannot be symbolic); {FIXED_SIZES}")
     parts = split(g, x[0], [1] * n, axis)
     axes = g.ints([axis], "axes")
     return [g.node("Squeeze", [p, axes]) for p in parts]

@@ -4,6 +4,7 @@ These layers come from the convolution and recurrent work; until they are in
 ``minigrad.nn`` the tests of each family are skipped with that reason.
 """
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import safetensors.torch
@@ -12,7 +13,7 @@ import torch
 import minigrad as mg
 from minigrad import nn
 from minigrad.io import load_safetensors, save_safetensors
-from minigrad.onnx import export
+from minigrad.onnx import ExportError, export
 
 needs_cnn = pytest.mark.skipif(not hasattr(nn, "Conv2d"), reason="the convolution layers are not in minigrad.nn yet")
 needs_rnn = pytest.mark.skipif(not hasattr(nn, "LSTM"), reason="the recurrent layers are not in minigrad.nn yet")
@@ -147,17 +148,54 @@ def test_lstm_with_embedding_exports_to_onnx(tmp_path):
     _onnx_agrees(tmp_path, _Tagger().eval(), _ids)
 
 
+class _TimeMajor(nn.Layer):
+    """A time-major stack: input (T, N, F), batch on axis 1; returns every step's output and the last state."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.rnn = getattr(nn, layer)(4, 3, num_layers=2)
+        self.head = nn.Linear(3, 2)
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        h = state[0] if isinstance(state, tuple) else state
+        return self.head(out), h
+
+
 @needs_rnn
-@pytest.mark.parametrize("layer", ["GRU", "RNN"])
-def test_gru_and_rnn_export_to_onnx(tmp_path, layer):
-    rnn = getattr(nn, layer)(4, 3, num_layers=2)   # time-major: (T, B, I), the batch on axis 1
+@pytest.mark.parametrize("layer", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("dynamic_batch", [1, -2, {"steps": 1}])
+def test_time_major_recurrent_export_keeps_the_batch_on_axis_1_symbolic(tmp_path, layer, dynamic_batch):
+    model = _TimeMajor(layer).eval()
+    path = tmp_path / "m.onnx"
+    example = mg.Tensor(RNG.standard_normal((5, 2, 4)).astype(np.float32))
+    proto = export(model, example, path, input_names=["steps"], dynamic_batch=dynamic_batch)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in (*proto.graph.input, *proto.graph.output)]
+    assert dims == [[5, "batch", 4], [5, "batch", 2], [2, "batch", 3]]
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for n in (2, 7, 1):  # fresh inputs at other batch sizes
+        x = RNG.standard_normal((5, n, 4)).astype(np.float32)
+        for got, expected in zip(session.run(None, {"steps": x}), model(mg.Tensor(x))):
+            assert got.shape == expected.shape
+            np.testing.assert_allclose(got, expected.numpy(), rtol=1e-5, atol=1e-5)
 
-    def model(x):
-        out, h = rnn(x)
-        return out.sum(axis=0) + h[-1]
 
+@needs_rnn
+def test_time_major_export_with_fixed_sizes_still_works(tmp_path):
+    model = _TimeMajor("GRU").eval()
     path = tmp_path / "m.onnx"
     export(model, mg.Tensor(RNG.standard_normal((5, 2, 4)).astype(np.float32)), path, dynamic_batch=False)
     x = RNG.standard_normal((5, 2, 4)).astype(np.float32)
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
-    np.testing.assert_allclose(got, model(mg.Tensor(x)).numpy(), rtol=1e-5, atol=1e-5)
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_allclose(got[0], model(mg.Tensor(x))[0].numpy(), rtol=1e-5, atol=1e-5)
+
+
+@needs_rnn
+def test_a_symbolic_time_axis_is_refused_with_the_way_out(tmp_path):
+    model = _TimeMajor("LSTM").eval()  # axis 0 is time here: the graph unrolls it, so it cannot be symbolic
+    with pytest.raises(ExportError, match=r"applies \d+ ops to the example and \d+ to an input one longer on the "
+                                          r"batch axis that dynamic_batch names \(axis 0 of 'input' \(5, 2, 4\);.*"
+                                          r"in layer 'rnn'.*time axis.*unrolls loops.*dynamic_batch=<axis>"):
+        export(model, mg.Tensor(RNG.standard_normal((5, 2, 4)).astype(np.float32)), tmp_path / "m.onnx")

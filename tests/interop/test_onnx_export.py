@@ -126,6 +126,72 @@ def test_fixed_batch_export(tmp_path):
                                rtol=1e-5, atol=1e-5)
 
 
+def test_dynamic_batch_on_another_axis_per_input(tmp_path):
+    lin = nn.Linear(3, 2)
+
+    def model(features, scale):  # features (3, N): the batch on axis 1; scale (N, 2)
+        return lin(features.T) * scale, features.sum(axis=0)
+
+    a = RNG.standard_normal((3, 4)).astype(np.float32)
+    b = RNG.standard_normal((4, 2)).astype(np.float32)
+    path = tmp_path / "m.onnx"
+    proto = export(model, (a, b), path, input_names=["features", "scale"], dynamic_batch={"features": 1, "scale": 0})
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in (*proto.graph.input, *proto.graph.output)]
+    assert dims == [[3, "batch"], ["batch", 2], ["batch", 2], ["batch"]]
+    for n in (1, 6):
+        a2, b2 = RNG.standard_normal((3, n)).astype(np.float32), RNG.standard_normal((n, 2)).astype(np.float32)
+        for got, expected in zip(_run(path, {"features": a2, "scale": b2}), model(mg.tensor(a2), mg.tensor(b2))):
+            np.testing.assert_allclose(got, expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_an_input_left_out_of_the_dynamic_batch_dict_keeps_its_size(tmp_path):
+    def model(x, table):
+        return x @ table
+
+    x, table = RNG.standard_normal((4, 3)).astype(np.float32), RNG.standard_normal((3, 5)).astype(np.float32)
+    proto = export(model, (x, table), tmp_path / "m.onnx", input_names=["x", "table"], dynamic_batch={"x": 0})
+    assert [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim] for v in proto.graph.input] == \
+        [["batch", 3], [3, 5]]
+    x2 = RNG.standard_normal((9, 3)).astype(np.float32)
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", {"x": x2, "table": table})[0], x2 @ table,
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (2, ValueError, r"dynamic_batch=2 is not an axis of input 'input' of shape \(4, 3\)"),
+    (-3, ValueError, r"dynamic_batch=-3 is not an axis of input 'input' of shape \(4, 3\)"),
+    ({"input": 5}, ValueError, r"dynamic_batch=\{'input': 5\} is not an axis of input 'input' of shape \(4, 3\)"),
+    ({"x": 0}, ValueError, r"dynamic_batch names 'x', which is not an input; the inputs are \['input'\]"),
+    ("1", TypeError, r"dynamic_batch must be True, False, an int axis or a dict \{input name: axis\}, got '1'"),
+    (1.0, TypeError, r"dynamic_batch must be True, False, an int axis or a dict"),
+])
+def test_an_invalid_dynamic_batch_is_one_clear_error(tmp_path, bad, error, message):
+    with pytest.raises(error, match=message):
+        export(nn.Network(nn.Linear(3, 2)), mg.randn(4, 3), tmp_path / "m.onnx", dynamic_batch=bad)
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_batch_axes_of_different_sizes_are_refused(tmp_path):
+    def model(a, b):
+        return a.sum() + b.sum()
+
+    with pytest.raises(ValueError, match=r"batch axes of the inputs have different sizes \('input0': 4, "
+                                         r"'input1': 5\).*dynamic_batch=\{name: axis\}"):
+        export(model, (mg.randn(4, 3), mg.randn(5, 3)), tmp_path / "m.onnx")
+    export(model, (mg.randn(4, 3), mg.randn(5, 3)), tmp_path / "m.onnx", dynamic_batch={"input0": 0})
+
+
+def test_slicing_the_batch_axis_into_pieces_is_refused(tmp_path):
+    from minigrad.ops.unstack import unstack
+
+    with pytest.raises(ExportError, match=r"Unstack in .* gives 4 outputs for the example but 1 and 5 for an "
+                                          r"input one longer on the batch axis.*dynamic_batch=<axis>"):
+        export(lambda x: mg.stack(unstack(x, axis=0), axis=1), mg.randn(4, 3), tmp_path / "m.onnx")
+    export(lambda x: mg.stack(unstack(x, axis=0), axis=1), mg.randn(4, 3), tmp_path / "m.onnx", dynamic_batch=1)
+
+
 def test_parameters_keep_their_names(tmp_path):
     model = nn.Network(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
     proto = export(model, mg.randn(4, 3), tmp_path / "m.onnx")
