@@ -1,6 +1,4 @@
 """``python -m minigrad train ...``: the same as the ``minigrad`` console script."""
-import sys
+from minigrad.cli import run
 
-from minigrad.cli import main
-
-sys.exit(main())
+run()

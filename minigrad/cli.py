@@ -3,14 +3,16 @@
     minigrad train [--data-dir DIR] [--optimizer adam] [--epochs 10] ... [--out runs/mnist] [--resume]
 
 ``main(argv=None)`` returns the exit status: 0 on success, 2 for bad options or
-input (one line on stderr, no traceback), 130 when interrupted with Ctrl-C
-(after saying where the last complete checkpoint is).
+input (one line on stderr, no traceback), 130 when interrupted with Ctrl-C or
+SIGTERM (after saying where the last complete checkpoint is); ``run()``, the
+console script, exits with it.
 """
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
+import threading
 
 from minigrad.train.config import MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES
 
@@ -146,30 +148,54 @@ def _version():
 
 
 def main(argv=None) -> int:
-    """Run the command line; returns the exit status (the console script exits with it)."""
+    """Run the command line; returns the exit status. The signal handlers are put back as they were."""
+    return _main(argv, process=False)
+
+
+def run() -> None:
+    """The ``minigrad`` console script and ``python -m minigrad``: exit with the command's status.
+
+    Unlike :func:`main`, it leaves SIGINT and SIGTERM ignored once a signal has interrupted the
+    run: a second Ctrl-C while the process shuts down cannot turn exit 130 into a death by SIGINT.
+    """
+    sys.exit(_main(None, process=True))
+
+
+def _main(argv, process: bool) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
     prog = "minigrad train"
-    previous = _terminate_as_interrupt()
+    previous = _interrupt_on_first_signal()
     try:
         return _train(args, prog)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if not process:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
-def _terminate_as_interrupt():
-    """Treat SIGTERM (``kill``) like Ctrl-C, so it too ends with the checkpoint message; main thread only."""
-    def handler(signum, frame):
+def _interrupt_on_first_signal() -> dict:
+    """Ctrl-C and SIGTERM (``kill``) end the run with the checkpoint message: the first one raises
+    KeyboardInterrupt, the later ones are ignored (the run is already stopping).
+
+    Returns the handlers replaced. Main thread only; SIGINT is left alone unless Python's own
+    handler has it (under nohup it is ignored and stays so).
+    """
+    def first_signal(signum, frame):
+        for sig in taken:
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        return None
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    taken = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        taken.append(signal.SIGINT)
+    previous = {sig: signal.signal(sig, first_signal) for sig in taken}
+    return {sig: handler for sig, handler in previous.items() if handler is not None}   # None: not set from Python
 
 
 def _train(args, prog) -> int:

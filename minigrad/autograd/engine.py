@@ -171,8 +171,12 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 xd = x.data
                 if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
                     raise _grad_dtype_error(fn, x, gx)
-                if c is None:
-                    _add(leaf_grads, x, gx)
+                if c is None:  # a leaf: sum into its gradient
+                    prev = leaf_grads.get(x)
+                    leaf_grads[x] = gx if prev is None else prev + gx
+                elif c.n_outputs == 1:  # sum into the gradient of c's output
+                    prev = pending.get(c)
+                    pending[c] = gx if prev is None else prev + gx
                 else:
                     _send(pending, c, x._out_index, gx)
             if c is not None:

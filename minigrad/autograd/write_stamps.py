@@ -12,7 +12,7 @@ import weakref
 
 from minigrad.autograd.mode import STATE
 
-# id(buffer) -> (weak reference to it, the STATE.writes count of its last in-place write).
+# id(buffer) -> [weak reference to it, the STATE.writes count of its last in-place write].
 # Kept aside so that buffers that are never written to, nearly all of them, cost nothing.
 _WRITTEN = {}
 
@@ -34,9 +34,10 @@ def mark_written(*arrays):
         buf = array if array.base is None else _buffer(array)
         key = id(buf)
         entry = _WRITTEN.get(key)
-        if entry is None or entry[0]() is not buf:
-            entry = (weakref.ref(buf, _forgetter(key)), 0)
-        _WRITTEN[key] = (entry[0], count)
+        if entry is not None and entry[0]() is buf:
+            entry[1] = count  # an optimizer stamps the same parameters every step: update in place
+        else:
+            _WRITTEN[key] = [weakref.ref(buf, _forgetter(key)), count]
 
 
 def _forgetter(key):

@@ -17,11 +17,11 @@ def _sum_to_array(x, shape):
     if x.shape == shape:
         return x
     lead = x.ndim - len(shape)
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-    if stretched:
+    if x.shape[lead:] != shape:  # some axes of length 1 in ``shape`` were stretched
+        stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
         x = x.sum(axis=stretched, keepdims=True)
     if lead:  # summing the leading axes away gives a fresh array (a bias gradient, say), not a view
-        x = x.sum(axis=tuple(range(lead)))
+        x = x.sum(axis=0 if lead == 1 else tuple(range(lead)))
     return x
 
 

@@ -7,7 +7,8 @@ One module per step of a run:
 * ``recipes``: the model, optimizer and learning-rate schedule built from a resolved config;
 * ``data``: the datasets, parsed once per process;
 * ``loop``: ``train()``, one epoch, ``evaluate()``;
-* ``checkpoint``: the checkpoint file (save, check, restore) and Ctrl-C held while it is written;
+* ``checkpoint``: the checkpoint file (save, check, restore);
+* ``interrupts``: Ctrl-C and SIGTERM held during training, delivered at the loop's safe points;
 * ``records``: ``metrics.csv``, ``metrics.json``, the PNG curves and the ``TrainResult``.
 """
 from minigrad.train.config import DATASETS, FIRST_ORDER, OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig

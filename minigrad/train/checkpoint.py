@@ -11,20 +11,16 @@ One ``minigrad.save`` file (``.npz``, no pickle, written atomically) with
   ``history`` (the metrics of those epochs).
 
 Restored into freshly built objects, it makes the next epoch start exactly
-where the saved run would have gone on. :func:`signals_held` keeps Ctrl-C from
-landing between writing a checkpoint and counting it.
+where the saved run would have gone on. (The loop holds Ctrl-C while it writes
+one: ``minigrad.train.interrupts``.)
 """
 from __future__ import annotations
-
-import signal
-import threading
-from contextlib import contextmanager
 
 import minigrad
 from minigrad import random as mg_random
 from minigrad.train.config import ConfigError
 
-__all__ = ["FORMAT", "VERSION", "save_train_state", "read_train_state", "restore_train_state", "signals_held"]
+__all__ = ["FORMAT", "VERSION", "save_train_state", "read_train_state", "restore_train_state"]
 
 FORMAT = "minigrad-train-checkpoint"
 VERSION = 1
@@ -96,29 +92,3 @@ def _show(value):
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value) or "none"
     return "default" if value is None else str(value)
-
-
-@contextmanager
-def signals_held():
-    """Hold SIGINT / SIGTERM during the block, then deliver the first one that came, as it would have been.
-
-    The checkpoint file is atomic anyway; holding the signals keeps the bookkeeping
-    (which epoch is on disk) true, so the message after Ctrl-C names the right epoch.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received = []
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(sig)
-        if handler is not None:  # None: set outside Python, cannot be put back
-            previous[sig] = handler
-            signal.signal(sig, lambda signum, frame: received.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if received:
-            signal.raise_signal(received[0])

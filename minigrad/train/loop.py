@@ -29,17 +29,19 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import minigrad
 from minigrad import backend
 from minigrad import random as mg_random
 from minigrad.nn.functional import cross_entropy
-from minigrad.train.checkpoint import read_train_state, restore_train_state, save_train_state, signals_held
+from minigrad.train.checkpoint import read_train_state, restore_train_state, save_train_state
 from minigrad.train.config import OPTIMIZERS, ConfigError, TrainConfig
 from minigrad.train.data import load_datasets
 from minigrad.train.export import export_trained
 from minigrad.train.distributed import for_config
+from minigrad.train.interrupts import SignalsHeld
 from minigrad.train.recipes import build_model, build_optimizer, build_schedule, describe_model
 from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
 
@@ -55,10 +57,11 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.epoch = epoch
 
 
-def evaluate(model, images, labels, batch_size: int = 1000):
+def evaluate(model, images, labels, batch_size: int = 1000, between_batches=None):
     """(mean cross-entropy, accuracy) of ``model`` on arrays ``images`` / ``labels``, in eval mode.
 
-    The sums stay on the device; they are read back once, at the end.
+    The sums stay on the device; they are read back once, at the end. ``between_batches``: called
+    after each batch (the training loop delivers a held Ctrl-C there).
     """
     xp = backend.get_array_module(images)
     was_training = model.training
@@ -73,6 +76,8 @@ def evaluate(model, images, labels, batch_size: int = 1000):
                 logits = model(x)
                 loss_sum += cross_entropy(logits, y, reduction="sum").data
                 correct += (logits.data.argmax(axis=1) == y).sum()
+                if between_batches is not None:
+                    between_batches()
     finally:  # an error (or Ctrl-C) mid-evaluation must not leave a training model in eval mode
         model.train(was_training)
     n = len(labels)
@@ -86,6 +91,20 @@ def train(config: TrainConfig) -> TrainResult:
     fit, ``minigrad.data.DatasetNotFoundError`` when the data is missing, and
     :class:`TrainingInterrupted` on Ctrl-C (the last checkpoint is intact).
     """
+    on_disk = {}   # from the first epoch on: the "checkpoint" path and the "epoch" it holds (0: none yet)
+    try:
+        # Ctrl-C / SIGTERM land only at held.deliver(), in this module's code: never inside a
+        # checkpoint write or a library's code (minigrad/train/interrupts.py says why).
+        with SignalsHeld() as held:
+            return _train(config, held, on_disk)
+    except KeyboardInterrupt:
+        if not on_disk:   # before the epochs: nothing was written
+            raise
+        epoch = on_disk["epoch"]
+        raise TrainingInterrupted(on_disk["checkpoint"] if epoch else None, epoch) from None
+
+
+def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult:
     requested_device = config.device
     config = config.resolved()   # every option checked, every default filled in, here and only here
     run = for_config(config)   # --distributed: this rank's part in the job; else the plain run
@@ -97,7 +116,8 @@ def train(config: TrainConfig) -> TrainResult:
         raise ConfigError(f"--resume: no checkpoint at {ckpt_path} (train without --resume first)")
     checkpoint = read_train_state(ckpt_path, trajectory, device) if config.resume else None
 
-    train_set, test_set = load_datasets(config)
+    with held.released() if config.download else nullcontext():   # a download may take long: Ctrl-C acts at once
+        train_set, test_set = load_datasets(config)
     if device != "cpu":  # move each split to the GPU once; batches are then sliced there
         train_set.to(device)
         test_set.to(device)
@@ -130,38 +150,36 @@ def train(config: TrainConfig) -> TrainResult:
 
     files = {}
     started = time.perf_counter()
-    saved_epoch = start_epoch   # the epoch of the checkpoint on disk
-    try:
-        for epoch in range(start_epoch + 1, config.epochs + 1):
-            lr = float(optimizer.param_groups[0]["lr"])
-            run.start_epoch(loader, epoch)
-            train_loss, train_acc, seconds, seen = _train_epoch(trained, optimizer, schedule, loader,
-                                                                closure_based, config, epoch, device, run)
-            test_loss, test_acc = _evaluate_sharded(model, test_set, config.eval_batch_size, run)
-            row = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
-                   "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
-                   "samples_per_s": seen / seconds if seconds > 0 else float("nan")}
-            history.append(row)
-            rng = run.rng_state()   # a collective under --distributed: every rank takes part
-            with signals_held():   # a Ctrl-C now lands after the checkpoint is written and counted
-                if run.is_main:
-                    save_train_state(ckpt_path, trajectory=trajectory, epoch=epoch, model=model,
-                                     optimizer=optimizer, schedule=schedule, loader=loader, history=history,
-                                     rng=rng)
-                    files = write_records(out_dir, config, history, trajectory=trajectory)
-                saved_epoch = epoch
-            if config.plots and run.is_main:   # after every epoch too, atomically; outside the held block
-                files.update(write_run_curves(out_dir, config, history))
-            log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
-                f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
-                f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
-            if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
-                log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
-                if config.export_safetensors or config.export_onnx:
-                    log("the exports are written when the run completes (after --resume)")
-                return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
-    except KeyboardInterrupt:
-        raise TrainingInterrupted(ckpt_path if saved_epoch else None, saved_epoch) from None
+    on_disk.update(checkpoint=ckpt_path, epoch=start_epoch)
+    for epoch in range(start_epoch + 1, config.epochs + 1):
+        lr = float(optimizer.param_groups[0]["lr"])
+        run.start_epoch(loader, epoch)
+        train_loss, train_acc, seconds, seen = _train_epoch(trained, optimizer, schedule, loader,
+                                                            closure_based, config, epoch, device, run, held.deliver)
+        test_loss, test_acc = _evaluate_sharded(model, test_set, config.eval_batch_size, run, held.deliver)
+        row = {"epoch": epoch, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
+               "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": seconds,
+               "samples_per_s": seen / seconds if seconds > 0 else float("nan")}
+        history.append(row)
+        rng = run.rng_state()   # a collective under --distributed: every rank takes part
+        if run.is_main:
+            save_train_state(ckpt_path, trajectory=trajectory, epoch=epoch, model=model,
+                             optimizer=optimizer, schedule=schedule, loader=loader, history=history,
+                             rng=rng)
+            files = write_records(out_dir, config, history, trajectory=trajectory)
+        on_disk["epoch"] = epoch
+        held.deliver()   # a Ctrl-C during the writes lands here: after the checkpoint is written and counted
+        if config.plots and run.is_main:   # after every epoch too, atomically
+            files.update(write_run_curves(out_dir, config, history))
+        log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
+            f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
+            f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
+        held.deliver()
+        if config.stop_after is not None and epoch >= config.stop_after and epoch < config.epochs:
+            log(f"stopping after epoch {epoch} (--stop-after); continue with --resume, checkpoint {ckpt_path}")
+            if config.export_safetensors or config.export_onnx:
+                log("the exports are written when the run completes (after --resume)")
+            return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
     files.update(export_trained(model, test_set.arrays[0][:2], config,
                                 describe_model(config, in_features, n_classes), log))
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
@@ -171,21 +189,23 @@ def _ranks(run) -> str:
     return f" per rank x {run.size} ranks" if run.distributed else ""
 
 
-def _evaluate_sharded(model, test_set, batch_size, run):
+def _evaluate_sharded(model, test_set, batch_size, run, between_batches):
     """(loss, accuracy) on the whole test set; under --distributed each rank evaluates its block and
     the sums are added over ranks, so every rank gets the same figures."""
     images, labels = test_set.arrays
     if not run.distributed:
-        return evaluate(model, images, labels, batch_size)
+        return evaluate(model, images, labels, batch_size, between_batches)
     block = run.test_shard(len(labels))
     n = block.stop - block.start
-    loss, acc = evaluate(model, images[block], labels[block], batch_size) if n else (0.0, 0.0)
+    loss, acc = evaluate(model, images[block], labels[block], batch_size, between_batches) if n else (0.0, 0.0)
     loss_sum, correct, total = run.sum_over_ranks(loss * n, acc * n, n)
     return loss_sum / total, correct / total
 
 
-def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoch, device, run):
-    """One pass over ``loader``; returns (mean train loss, train accuracy, seconds, samples over all ranks)."""
+def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoch, device, run, between_steps):
+    """One pass over ``loader``; returns (mean train loss, train accuracy, seconds, samples over all ranks).
+
+    ``between_steps`` is called after each step (where a held Ctrl-C is delivered)."""
     xp = backend.xp_for(device)
     loss_sum = xp.zeros((), dtype=xp.float64)   # running sums stay on the device
     correct = xp.zeros((), dtype=xp.int64)
@@ -214,6 +234,7 @@ def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoc
                 bar.update(len(y))
                 if step % config.log_every == 0 or step == len(loader):
                     bar.set_postfix(loss=f"{float(loss_sum) / seen:.4f}")   # the only host read in the loop
+            between_steps()
         backend.synchronize(device)
     finally:
         if bar is not None:

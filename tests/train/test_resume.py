@@ -151,7 +151,11 @@ def test_signal_while_the_checkpoint_is_written_names_that_checkpoint(tmp_path, 
 
     monkeypatch.setattr(train_loop, "save_train_state", save_then_signal)
     out = tmp_path / "run"
+    term_handler = signal.getsignal(signal.SIGTERM)
     assert _run(out, *CASES["adam-cosine"]) == 130
+    # main(), unlike the console script, puts the handlers back even after a signal stopped the run
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is term_handler
     err = capsys.readouterr().err
     assert f"the last complete checkpoint is {out / 'checkpoint.npz'} (epoch 1)" in err and "Traceback" not in err
     assert mg.load(out / "checkpoint.npz")["epoch"] == 1
