@@ -225,9 +225,13 @@ def _check_groups(op, groups, in_channels, out_channels):
                          f"and out_channels={out_channels}")
 
 
-def _check_positive(op, name, values):
-    if min(values) < 1:
-        raise ValueError(f"{op}: {name} must be positive, got {values}")
+def _stride_and_dilation(op, stride, dilation):
+    """``stride`` and ``dilation`` as pairs of positive ints (each given as an int or a pair)."""
+    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
+    for name, values in (("stride", stride), ("dilation", dilation)):
+        if min(values) < 1:
+            raise ValueError(f"{op}: {name} must be positive, got {values}")
+    return stride, dilation
 
 
 def _check_fits(op, x_shape, geo, what="input"):
@@ -268,9 +272,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     op = "conv2d"
     x, weight, bias, unbatched = _check_tensors(op, x, weight, bias)
     o, cg, kh, kw = weight.shape
-    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
-    _check_positive(op, "stride", stride)
-    _check_positive(op, "dilation", dilation)
+    stride, dilation = _stride_and_dilation(op, stride, dilation)
     _check_groups(op, groups, cg * groups, o)
     if x.shape[1] != cg * groups:
         raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
@@ -295,9 +297,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     op = "conv_transpose2d"
     x, weight, bias, unbatched = _check_tensors(op, x, weight, bias)
     cin, coutg, kh, kw = weight.shape
-    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
-    _check_positive(op, "stride", stride)
-    _check_positive(op, "dilation", dilation)
+    stride, dilation = _stride_and_dilation(op, stride, dilation)
     _check_groups(op, groups, cin, coutg * groups)
     if x.shape[1] != cin:
         raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "

