@@ -1,7 +1,7 @@
 """The autodiff engine: Tensor, Function (graph node), backward, grad modes and gradient checking."""
 from minigrad.autograd.tensor import Tensor  # noqa: I001  (Tensor first: ops import it)
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.engine import queue_callback
+from minigrad.autograd.backward_hooks import queue_callback
 from minigrad.autograd.function import Function
 from minigrad.autograd.functional import grad
 from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck

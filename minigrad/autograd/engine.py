@@ -25,8 +25,7 @@ recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
-import weakref
-
+from minigrad.autograd.backward_hooks import POST_ACCUMULATE, begin_pass, end_pass, run_callbacks, run_post_accumulate_hooks
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
@@ -35,16 +34,6 @@ from minigrad.autograd.write_stamps import written_at
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
 _NAMESPACES = {}
-
-
-# Post-accumulate-grad hooks by leaf: id(leaf) -> (weak reference to the leaf, [hook, ...]). They live here, not on
-# the Tensor, so that making a tensor (once per op) costs what it did, and a pass pays one test of this dict when no
-# leaf has such a hook (the common case).
-_POST_ACCUMULATE = {}
-# _running: how many passes are running (a hook may start a pass of its own); _CALLBACKS: pass depth -> the
-# callbacks queued for that pass's end (an entry only where some were queued).
-_running = 0
-_CALLBACKS = {}
 
 
 def use_namespaces(arrays, tensors):
@@ -60,7 +49,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     for a non-leaf, to a position) nothing is written to ``.grad``; the
     gradients of the captured tensors are returned in a list instead.
     """
-    global _running
     F = _NAMESPACES[create_graph]
     seeds = root_grads if create_graph else [g.data for g in root_grads]
     # pending: node -> the gradient of its output summed so far (a list, one per output, for the
@@ -74,37 +62,19 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             starts[t.creator] = None
     consumers = count_consumers(starts)
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
-    awaited = count_awaited_leaves(consumers) if _POST_ACCUMULATE and capture is None else None
+    awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
     given = None if capture is not None else {id(_data(g)) for g in seeds}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
-    depth = _running = _running + 1
+    depth = begin_pass()
     try:
         captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
                                      awaited, given)
         captured = deliver(leaf_grads, F, capture, captured, given)
-        while _CALLBACKS and depth in _CALLBACKS:   # a callback may queue another
-            callbacks = _CALLBACKS.pop(depth)
-            for callback in callbacks:
-                callback()
+        run_callbacks(depth)
     finally:
-        _running -= 1
+        end_pass(depth)
         STATE.grad_enabled = previous_mode
-        if _CALLBACKS:   # left by a pass that raised
-            _CALLBACKS.pop(depth, None)
     return captured
-
-
-def queue_callback(callback):
-    """Call ``callback()`` once the backward pass running now has delivered every gradient (call it from a hook).
-
-    It runs inside ``backward()``, after the last ``.grad`` is written, in the order queued. Data-parallel
-    training finishes its allreduces there.
-    """
-    if not _running:
-        raise RuntimeError("queue_callback: no backward pass is running; call it from a hook during backward()")
-    if not callable(callback):
-        raise TypeError(f"queue_callback: expected a callable, got {type(callback).__name__}")
-    _CALLBACKS.setdefault(_running, []).append(callback)
 
 
 def count_consumers(starts):
@@ -138,7 +108,7 @@ def count_awaited_leaves(consumers):
     awaited = {}
     for fn in consumers:
         for x in fn.inputs:
-            if x.creator is None and id(x) in _POST_ACCUMULATE:
+            if x.creator is None and id(x) in POST_ACCUMULATE:
                 awaited[x] = awaited.get(x, 0) + 1
     return awaited
 
@@ -220,10 +190,10 @@ def deliver_to_leaves(pairs, F, given):
             _accumulate_tensor(leaf, g, given)
         else:
             _accumulate_array(leaf, g, given)
-        if _POST_ACCUMULATE:
-            entry = _POST_ACCUMULATE.get(id(leaf))
+        if POST_ACCUMULATE:
+            entry = POST_ACCUMULATE.get(id(leaf))
             if entry is not None:
-                _run_post_accumulate_hooks(leaf, entry[1])
+                run_post_accumulate_hooks(leaf, entry[1])
 
 
 def _deliver_during_walk(leaf, leaf_grads, travelling, F, given):
@@ -246,42 +216,6 @@ def _is_held(array, holders):
             if v is array or (type(v) is list and any(e is array for e in v)):
                 return True
     return False
-
-
-def register_post_accumulate_grad_hook(leaf, hook):
-    """``Tensor.register_post_accumulate_grad_hook``: see there. Returns the handle."""
-    if not callable(hook):
-        raise TypeError(f"register_post_accumulate_grad_hook: expected a callable, got {type(hook).__name__}")
-    key = id(leaf)
-    entry = _POST_ACCUMULATE.get(key)
-    if entry is None:
-        # The entry goes when the leaf does (before its id can be reused).
-        ref = weakref.ref(leaf, lambda _, key=key: _POST_ACCUMULATE.pop(key, None))
-        entry = _POST_ACCUMULATE[key] = (ref, [])
-    entry[1].append(hook)
-    return _PostAccumulateHandle(key, entry, hook)
-
-
-class _PostAccumulateHandle:
-    """``remove()`` takes the hook off again (and the leaf out of the table with its last hook)."""
-
-    def __init__(self, key, entry, hook):
-        self._key, self._entry, self._hook = key, entry, hook
-
-    def remove(self):
-        hooks = self._entry[1]
-        if self._hook in hooks:
-            hooks.remove(self._hook)
-        if not hooks and _POST_ACCUMULATE.get(self._key) is self._entry:
-            del _POST_ACCUMULATE[self._key]
-
-
-def _run_post_accumulate_hooks(leaf, hooks):
-    for hook in list(hooks):   # a hook may remove itself
-        if hook(leaf) is not None:
-            raise RuntimeError(
-                f"a post-accumulate-grad hook returned a value (hook {getattr(hook, '__name__', hook)!s}); it must "
-                "return None: it sees the tensor after .grad was written (use register_hook to replace a gradient)")
 
 
 def _call(fn, F, gy):

@@ -234,7 +234,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a tensor that does "
                                "not require grad")
-        return _engine.register_post_accumulate_grad_hook(self, hook)
+        return _backward_hooks.register_post_accumulate_grad_hook(self, hook)
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
@@ -417,3 +417,4 @@ class _HookHandle:
 from minigrad.autograd.coercion import _initial_grad  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.autograd import engine as _engine  # noqa: E402
+from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.autograd import Function, engine, queue_callback
+from minigrad.autograd import Function, backward_hooks, queue_callback
 
 
 def _leaf(values, device="cpu"):
@@ -24,8 +24,8 @@ def _recorder(log, name):
 def no_hooks_left_behind():
     yield
     gc.collect()
-    assert engine._POST_ACCUMULATE == {}, "a test left post-accumulate hooks registered"
-    assert engine._CALLBACKS == {} and engine._running == 0
+    assert backward_hooks.POST_ACCUMULATE == {}, "a test left post-accumulate hooks registered"
+    assert backward_hooks._CALLBACKS == {} and backward_hooks._depth == 0
 
 
 def _fan_out_loss(w1, w2, x):
@@ -198,13 +198,13 @@ def test_remove_and_garbage_collection_empty_the_table():
     (w * 2.0).sum().backward()
     assert fired == [1, 2, 2]
     h2.remove()
-    assert engine._POST_ACCUMULATE == {}, "no hook left: backward is back on the plain path"
+    assert backward_hooks.POST_ACCUMULATE == {}, "no hook left: backward is back on the plain path"
     v = _leaf([1.0])
     v.register_post_accumulate_grad_hook(lambda t: None)
-    assert len(engine._POST_ACCUMULATE) == 1
+    assert len(backward_hooks.POST_ACCUMULATE) == 1
     del v
     gc.collect()
-    assert engine._POST_ACCUMULATE == {}
+    assert backward_hooks.POST_ACCUMULATE == {}
 
 
 def test_bad_registrations_and_hooks_are_clear_errors():
