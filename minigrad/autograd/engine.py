@@ -22,11 +22,6 @@ The mode is decided once, in ``run_backward``. A first-order pass moves raw
 arrays and gives each op's ``backward`` the array namespace; ``create_graph``
 moves Tensors and gives it minigrad's ops, so the backward pass is itself
 recorded. Either way it is the same ``backward``.
-
-Summing: a first contribution is kept as it came (it may be a view, or an array
-someone else holds); the second makes a new sum; on a first-order pass that sum
-is the engine's alone, so the third and later ones are added into it in place
-(one buffer for a weight shared by every time step, not a new array per step).
 """
 from __future__ import annotations
 
@@ -128,16 +123,11 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
     ready = [fn for fn in starts if consumers[fn] == 0]
-    # The leaves and single-output nodes whose summed gradient is an array this pass made (first-order
-    # passes only): later contributions go into it in place. A node leaves the set when it takes its sum.
-    ours, in_place = set(), not F.recording
     while ready:
         fn = ready.pop()
         if fn._writes != writes:  # something was written in place since fn was recorded
             _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
-        if ours:
-            ours.discard(fn)
         if g is None:  # no consumer sent a gradient: none flows through fn
             gxs = (None,) * len(fn.inputs)
         elif observed or fn._hooks or fn.n_outputs != 1:
@@ -153,16 +143,10 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                     raise _grad_dtype_error(fn, x, gx)
                 if c is None:  # a leaf: sum into its gradient
                     prev = leaf_grads.get(x)
-                    if prev is None:
-                        leaf_grads[x] = gx
-                    else:
-                        leaf_grads[x] = _sum_into(prev, gx, x, ours, in_place)
+                    leaf_grads[x] = gx if prev is None else prev + gx
                 elif c.n_outputs == 1:  # sum into the gradient of c's output
                     prev = pending.get(c)
-                    if prev is None:
-                        pending[c] = gx
-                    else:
-                        pending[c] = _sum_into(prev, gx, c, ours, in_place)
+                    pending[c] = gx if prev is None else prev + gx
                 else:
                     _send(pending, c, x._out_index, gx)
             if c is not None:
@@ -292,16 +276,6 @@ def _grad_dtype_error(fn, x, gx):
         f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
         f"for an input of shape {tuple(x.shape)} and dtype {x.dtype}"
     )
-
-
-def _sum_into(prev, g, key, ours, in_place):
-    """``prev + g``: in place when ``prev`` is a sum this pass made (``key`` in ``ours``), else a new sum, ours."""
-    if key in ours:
-        prev += g  # ours alone; bit for bit (a + b) + c. (A 0-d sum may be a NumPy scalar: hence the return.)
-        return prev
-    if in_place:
-        ours.add(key)
-    return prev + g
 
 
 def _add(table, key, g):

@@ -312,66 +312,6 @@ def test_reshaped_gradient_is_owned(device):
     assert _owned_and_writeable(a.grad.data)
 
 
-def test_weight_shared_by_every_step_sums_bit_for_bit_in_arrival_order(device):
-    # h_{t+1} = h_t * w for six steps: w's contributions g_{t+1} h_t arrive from the last step back.
-    # The engine adds the third and later ones in place into the sum it made: the same floats as
-    # the plain left fold, computed here by hand.
-    rng = np.random.default_rng(3)
-    x0, w0, c0 = (rng.standard_normal(5).astype(np.float32) for _ in range(3))
-    x = mg.tensor(x0, device=device)
-    w = mg.tensor(w0, requires_grad=True, device=device)
-    h = x
-    for _ in range(6):
-        h = h * w
-    (h * mg.tensor(c0, device=device)).sum().backward()
-    hs = [x0]
-    for _ in range(6):
-        hs.append(hs[-1] * w0)
-    g, total = c0, None
-    for t in range(5, -1, -1):
-        contribution = g * hs[t]
-        total = contribution if total is None else total + contribution
-        g = g * w0
-    np.testing.assert_array_equal(w.grad.numpy(), total)
-
-
-def test_sums_in_place_never_write_into_a_gradient_the_engine_did_not_make(device):
-    # Add's backward hands its gradient on unchanged: the seed reaches x twice and (x + x) once.
-    x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
-    seed = mg.tensor([5.0, 6.0], device=device)
-    ((x + x) + x).backward(seed)
-    np.testing.assert_array_equal(seed.numpy(), [5.0, 6.0])
-    np.testing.assert_array_equal(x.grad.numpy(), [15.0, 18.0])
-    # A node's summed gradient passed on by its backward to two leaves, each also used directly.
-    a = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
-    b = mg.tensor([3.0, 4.0], requires_grad=True, device=device)
-    z = a + b
-    (z + z + z + a + b * 1.0 + a).sum().backward()
-    np.testing.assert_array_equal(a.grad.numpy(), [5.0, 5.0])
-    np.testing.assert_array_equal(b.grad.numpy(), [4.0, 4.0])
-    a.grad.data[...] = 0.0
-    np.testing.assert_array_equal(b.grad.numpy(), [4.0, 4.0])
-
-
-def test_sums_of_scalar_gradients_and_of_a_node_with_many_consumers(device):
-    x = mg.tensor(2.0, requires_grad=True, device=device)
-    (x * x * x + x).backward()                      # 0-d sums (NumPy makes scalars of them)
-    assert x.grad.item() == 13.0
-    v = mg.tensor([1.0, -1.0], requires_grad=True, device=device)
-    h = v * 2.0                                     # four consumers: a sum made, then added into
-    ((h * 1.0 + h * 2.0) + (h * 3.0 + h * 4.0)).sum().backward()
-    np.testing.assert_array_equal(v.grad.numpy(), [20.0, 20.0])
-
-
-def test_sums_stay_out_of_place_when_the_backward_pass_is_recorded():
-    x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
-    y = (x * x + x * x + x * x + x * x).sum()       # dy/dx = 8x; d2y/dx2 = 8
-    (g,) = mg.grad(y, x, create_graph=True)
-    np.testing.assert_array_equal(g.numpy(), [8.0, 16.0])
-    (gg,) = mg.grad(g.sum(), x)
-    np.testing.assert_array_equal(gg.numpy(), [8.0, 8.0])
-
-
 # ------------------------------------------------------------------ ties and repeated indices
 
 
