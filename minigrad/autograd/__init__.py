@@ -1,6 +1,7 @@
 """The autodiff engine: Tensor, Function (graph node), backward, grad modes and gradient checking."""
 from minigrad.autograd.tensor import Tensor  # noqa: I001  (Tensor first: ops import it)
 from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.backward_hooks import queue_callback
 from minigrad.autograd.function import Function
 from minigrad.autograd.functional import grad
 from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -9,4 +10,4 @@ from minigrad.autograd.mode import (detect_anomaly, enable_grad, is_anomaly_enab
 
 __all__ = ["Tensor", "as_tensor", "Function", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "detect_anomaly", "record_backward_graph", "is_grad_enabled",
-           "is_anomaly_enabled"]
+           "is_anomaly_enabled", "queue_callback"]

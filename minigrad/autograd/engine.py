@@ -10,6 +10,14 @@
 3. ``deliver``: add the leaves' gradients into their ``.grad``, or return the
    gradients that ``minigrad.grad`` asked for.
 
+A leaf with a post-accumulate-grad hook (``Tensor.register_post_accumulate_grad_hook``)
+is delivered early: after step 1, ``count_awaited_leaves`` counts the edges into it
+too, and step 2 adds its gradient into ``.grad`` and runs the hook as soon as the
+node that sends the last of them has run, while the rest of the graph is still
+being differentiated (data-parallel training starts its allreduces there). When no
+leaf has such a hook, none of this runs. Callbacks queued during a pass
+(``queue_callback``) run once it has delivered every gradient.
+
 The mode is decided once, in ``run_backward``. A first-order pass moves raw
 arrays and gives each op's ``backward`` the array namespace; ``create_graph``
 moves Tensors and gives it minigrad's ops, so the backward pass is itself
@@ -17,6 +25,7 @@ recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
+from minigrad.autograd.backward_hooks import POST_ACCUMULATE, begin_pass, end_pass, run_callbacks, run_post_accumulate_hooks
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
@@ -52,12 +61,20 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             _send(pending, t.creator, t._out_index, g)
             starts[t.creator] = None
     consumers = count_consumers(starts)
+    # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
+    awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
+    given = None if capture is not None else {id(_data(g)) for g in seeds}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    depth = begin_pass()
     try:
-        captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture)
+        captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
+                                     awaited, given)
+        captured = deliver(leaf_grads, F, capture, captured, given)
+        run_callbacks(depth)
     finally:
+        end_pass(depth)
         STATE.grad_enabled = previous_mode
-    return deliver(leaf_grads, F, capture, captured, seeds)
+    return captured
 
 
 def count_consumers(starts):
@@ -86,8 +103,22 @@ def count_consumers(starts):
     return consumers
 
 
-def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture):
-    """Run every node once all its consumers have sent their gradients; return the captured gradients."""
+def count_awaited_leaves(consumers):
+    """For every leaf with post-accumulate hooks that the nodes in ``consumers`` feed, the number of edges into it."""
+    awaited = {}
+    for fn in consumers:
+        for x in fn.inputs:
+            if x.creator is None and id(x) in POST_ACCUMULATE:
+                awaited[x] = awaited.get(x, 0) + 1
+    return awaited
+
+
+def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, awaited=None, given=None):
+    """Run every node once all its consumers have sent their gradients; return the captured gradients.
+
+    A leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon as the node that sends it its last
+    gradient has run.
+    """
     captured = [None] * len(capture) if capture is not None else None
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
@@ -122,6 +153,10 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 consumers[c] -= 1
                 if consumers[c] == 0:
                     ready.append(c)
+            elif awaited and x in awaited:
+                awaited[x] -= 1
+                if awaited[x] == 0 and x in leaf_grads:
+                    _deliver_during_walk(x, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:
             # Free the graph behind fn: dropping its inputs also frees every node upstream
             # that nothing else holds, with whatever those nodes saved for backward.
@@ -130,23 +165,57 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     return captured
 
 
-def deliver(leaf_grads, F, capture, captured, seeds):
+def deliver(leaf_grads, F, capture, captured, given):
     """Run leaf hooks, then return the captured gradients, or accumulate into each leaf's ``.grad``."""
-    given = None if capture is not None else {id(_data(g)) for g in seeds}
+    if capture is None:
+        deliver_to_leaves(leaf_grads.items(), F, given)
+        return None
     for leaf, g in leaf_grads.items():
-        if capture is None and not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g, F)
+        pos = capture.get(leaf)
+        if pos is not None:
+            captured[pos] = _as_tensor(g)
+    return captured
+
+
+def deliver_to_leaves(pairs, F, given):
+    """For each (leaf, gradient): run the leaf's hooks, add the gradient into ``.grad``, run its post-accumulate hooks."""
+    for leaf, g in pairs:
+        if not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-        if capture is not None:
-            pos = capture.get(leaf)
-            if pos is not None:
-                captured[pos] = _as_tensor(g)
-        elif F.recording:
+        if F.recording:
             _accumulate_tensor(leaf, g, given)
         else:
             _accumulate_array(leaf, g, given)
-    return captured
+        if POST_ACCUMULATE:
+            entry = POST_ACCUMULATE.get(id(leaf))
+            if entry is not None:
+                run_post_accumulate_hooks(leaf, entry[1])
+
+
+def _deliver_during_walk(leaf, leaf_grads, travelling, F, given):
+    """``deliver_to_leaves`` for one leaf, while other gradients are still travelling.
+
+    An op may pass a gradient array on unchanged (``Add`` sends its ``gy`` to both inputs), so the array this
+    leaf gets may also be on its way to a node or another leaf (``travelling``: the pending sums, the leaves'
+    sums, the gradients the node just returned); a post-accumulate hook may change ``.grad`` in place, so the
+    leaf then takes a copy.
+    """
+    g = leaf_grads.pop(leaf)
+    if leaf.grad is None and not F.recording and _is_held(g, travelling):
+        g = g.copy()
+    deliver_to_leaves(((leaf, g),), F, given)
+
+
+def _is_held(array, holders):
+    for held in holders:
+        for v in (held.values() if type(held) is dict else held):
+            if v is array or (type(v) is list and any(e is array for e in v)):
+                return True
+    return False
 
 
 def _call(fn, F, gy):

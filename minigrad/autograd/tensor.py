@@ -220,6 +220,22 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` in each backward pass as soon as this leaf's ``.grad`` holds its final value for the
+        pass (every contribution added), possibly while the rest of the graph is still being differentiated.
+
+        Only for leaves that require grad. It does not run when the pass gives the leaf no gradient, nor
+        inside ``minigrad.grad`` (which writes no ``.grad``). Under ``create_graph=True`` it sees the
+        recorded ``.grad``. ``hook`` must return None. Returns a handle whose ``remove()`` unregisters it.
+        """
+        if self.creator is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only for leaf tensors (this one was made by "
+                               f"{self.creator.name}); use register_hook on a non-leaf")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a tensor that does "
+                               "not require grad")
+        return _backward_hooks.register_post_accumulate_grad_hook(self, hook)
+
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
         return _ops.add(self, other)
@@ -401,3 +417,4 @@ class _HookHandle:
 from minigrad.autograd.coercion import _initial_grad  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.autograd import engine as _engine  # noqa: E402
+from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402

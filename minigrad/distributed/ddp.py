@@ -1,10 +1,10 @@
 """``DistributedDataParallel``: the same model on every rank, trained on the global batch.
 
 Each rank runs forward and backward on its own share of the batch; the wrapper
-averages the gradients over the ranks during ``backward`` (see
-:mod:`minigrad.distributed.reducer`), so the optimizer on every rank takes the
-same step, the one a single process would take on the whole batch, and the
-replicas stay identical without ever sending weights again.
+averages the gradients over the ranks during ``backward``, its allreduces
+overlapped with it (see :mod:`minigrad.distributed.reducer`), so the optimizer on
+every rank takes the same step, the one a single process would take on the whole
+batch, and the replicas stay identical without ever sending weights again.
 """
 from __future__ import annotations
 
@@ -32,15 +32,17 @@ class DistributedDataParallel(Layer):
       optimizer built on ``module.parameters()`` still holds the right objects).
 
     Then, after ``loss.backward()``, every parameter's ``.grad`` is the average over
-    ranks of the local gradients, reduced in buckets of ``bucket_cap_mb`` megabytes.
+    ranks of the local gradients, reduced in buckets of ``bucket_cap_mb`` megabytes,
+    each bucket's allreduce started during backward as soon as its gradients are final.
 
     Args:
         module: the model (a ``Layer``). Its parameters are ``self.module.parameters()``
             and ``self.parameters()`` alike; ``state_dict`` keys gain a ``module.`` prefix.
         bucket_cap_mb: the size of one gradient bucket.
         find_unused_parameters: walk each forward's graph to find the parameters it does not
-            use, and count them as ready with zero gradient. Without it every parameter must
-            get a gradient in every backward (the check comes at the next forward).
+            use, and count them as ready (zero gradient) from the first gradient on. Without it
+            a parameter that gets no gradient is found at the end of backward and counts as
+            zero then; its bucket, and every bucket after it, only start at that point.
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
             rank before each training forward, as PyTorch does. The batch statistics that
             normalise a batch are always each rank's own.

@@ -1,29 +1,32 @@
-"""Gradient buckets: average the parameters' gradients over ranks with a few large allreduces.
+"""Gradient buckets: average the parameters' gradients over ranks with a few large allreduces, during backward.
 
 Parameters are packed, in reverse definition order (backward meets the last
 layer first), into buckets of at most ``bucket_cap_mb`` megabytes, one dtype
-and device each. A hook on every parameter copies the gradient it receives
-into its slot of the bucket's flat buffer; the moment the last slot of a bucket
-is filled, that bucket's allreduce starts (non-blocking) while the other
-gradients are still arriving. When the last expected parameter has reported,
-every bucket is waited for, divided by the world size, and written back to
-``.grad``: by the time ``loss.backward()`` returns each ``.grad`` is the
-average over ranks.
+and device each. Every parameter has a post-accumulate-grad hook
+(``Tensor.register_post_accumulate_grad_hook``), which the engine runs as soon as
+that parameter's ``.grad`` is final for the pass, while the layers below it are
+still being differentiated. The hook copies ``.grad`` into the parameter's slot of
+its bucket's flat buffer; the moment a bucket's last slot is filled, its
+allreduce starts, non-blocking (``MPI_Iallreduce``; NCCL queued on the GPU's
+stream), and it travels while backward goes on. Buckets start strictly in order,
+so every rank issues the same collectives in the same order.
 
-Timing, on this engine: a leaf's gradient is only known to be complete once the
-whole graph has been walked, so the engine runs the parameters' hooks one after
-the other at the end of ``backward``. Buckets therefore start while the later
-gradients are copied in, not during the walk itself. An engine hook that fires
-as soon as a leaf's last consumer has run (PyTorch's
-``register_post_accumulate_grad_hook``) would let the first buckets travel
-while the rest of the graph is still being differentiated; nothing here needs
-to change for that except the order in which hooks arrive.
+The first hook of a pass also queues a callback for the end of the pass
+(``minigrad.autograd.queue_callback``). It fills in the parameters that got no
+gradient this time (zeros, or what their ``.grad`` held), starts the buckets still
+waiting, waits for every bucket, divides by the world size and writes each
+average into ``.grad``: by the time ``loss.backward()`` returns, each ``.grad`` is
+the average over ranks. A parameter that a forward leaves out therefore never
+hangs the job; it holds back its bucket, and the buckets after it, until the end
+of the pass, unless ``find_unused_parameters`` named it at the forward (then it
+counts as ready from the pass's first hook).
 """
 from __future__ import annotations
 
 import time
 
 from minigrad import backend
+from minigrad.autograd import queue_callback
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributed.collectives import start_sum
 
@@ -43,6 +46,9 @@ class _Bucket:
             self.flat = xp.empty(total, dtype=first.dtype)
         self.filled = 0
         self.handle = None
+        # After a pass: True when the allreduce started from a gradient hook while the engine was still walking
+        # the graph (overlapped with backward), False when it started in the end-of-pass callback.
+        self.overlapped = None
 
     def slot(self, i):
         start, stop = self.offsets[i]
@@ -58,104 +64,95 @@ class Reducer:
         self.world_size = world_size
         self.buckets, self.bucket_of = _make_buckets(self.params, bucket_cap_mb * 2**20)
         self.expected = set(range(len(self.params)))   # parameters this backward will hear from
-        self.reported = set()
+        self.reported = set()    # parameters whose gradient is in its bucket, this pass
         self.armed = False
         self.next_bucket = 0
         self.enabled = True      # False inside no_sync(): gradients stay local and accumulate
-        self.seconds = 0.0       # time spent starting, advancing and finishing allreduces
+        self.seconds = 0.0       # time spent filling buckets, starting, advancing and finishing allreduces
         self.syncs = 0           # backward passes averaged so far
-        self.handles = [p.register_hook(self._hook(i)) for i, p in enumerate(self.params)]
+        self.handles = [p.register_post_accumulate_grad_hook(self._hook(i)) for i, p in enumerate(self.params)]
 
     # -- set up by each forward --------------------------------------------------------
     def prepare(self, expected=None) -> None:
         """Arm for the next backward; ``expected``: the parameter positions that will get gradients."""
-        if self.reported:
-            missing = [self.names[i] for i in sorted(self.expected - self.reported)]
-            self.reported.clear()
-            raise RuntimeError(
-                "DistributedDataParallel: the previous backward gave no gradient to "
-                f"{', '.join(missing)}, so its gradients were never averaged. Parameters that a forward "
-                "does not use need DistributedDataParallel(..., find_unused_parameters=True)")
         self.expected = set(range(len(self.params))) if expected is None else set(expected)
         self.armed = self.enabled
+        self.reported.clear()
         self.next_bucket = 0
         for bucket in self.buckets:
             bucket.filled = 0
             bucket.handle = None
+            bucket.overlapped = None
 
-    # -- the hooks -----------------------------------------------------------------------
+    # -- during backward -------------------------------------------------------------------
     def _hook(self, i):
-        def hook(grad):
+        def grad_ready(param):
             if not self.armed:
-                return None
-            if grad.creator is not None:
+                return
+            if param.grad.creator is not None:
                 raise RuntimeError("DistributedDataParallel: backward(create_graph=True) is not supported "
                                    "(gradients are averaged as data, not recorded)")
-            if i in self.reported or i not in self.expected:
+            if i not in self.expected:
                 raise RuntimeError(f"DistributedDataParallel: parameter {self.names[i]} received a gradient "
                                    "it was not expected to get in this backward (used outside the wrapped "
-                                   "model's forward, or backward called twice after one forward)")
+                                   "model's forward?)")
             started = time.perf_counter()
-            if not self.reported:
-                # Parameters this backward will not reach count as ready with zeros, so their
-                # buckets still go (filled now, after any zero_grad between forward and backward).
+            if not self.reported:   # the first hook of this pass
+                queue_callback(self._finish)
+                # Parameters the forward did not use (find_unused_parameters) are ready now, with what .grad holds.
                 for unused in sorted(set(range(len(self.params))) - self.expected):
-                    self._fill(unused, None)
-            self._fill(i, grad.data)
-            self.reported.add(i)
-            if self.reported != self.expected:
-                self.seconds += time.perf_counter() - started
-                return None
-            own = self._finish(i)
+                    self._fill(unused)
+            self._fill(i)
+            self._start_full_buckets(overlapped=True)
             self.seconds += time.perf_counter() - started
-            return own
-        return hook
+        return grad_ready
 
-    def _fill(self, i, grad):
-        """Copy parameter ``i``'s gradient (plus what ``.grad`` holds already) into its slot."""
-        p = self.params[i]
+    def _fill(self, i):
+        """Copy parameter ``i``'s ``.grad`` (zeros where it has none) into its slot of the bucket."""
+        grad = self.params[i].grad
         slot = self.slot(i)
         if grad is None:
             slot[...] = 0
         else:
-            slot[...] = grad.reshape(-1)
-        if p.grad is not None:   # accumulated locally (no_sync), or by an earlier backward
-            slot += p.grad.data.reshape(-1)
+            slot[...] = grad.data.reshape(-1)
         self.buckets[self.bucket_of[i]].filled += 1
-        # Buckets start strictly in order, so every rank issues the same collectives in the same order.
+        self.reported.add(i)
+
+    def _start_full_buckets(self, overlapped: bool):
+        # Strictly in order, so every rank issues the same collectives in the same order.
         while self.next_bucket < len(self.buckets):
             bucket = self.buckets[self.next_bucket]
             if bucket.filled < len(bucket.indices):
                 break
             bucket.handle = start_sum(bucket.flat)
+            bucket.overlapped = overlapped
             self.next_bucket += 1
-        for other in self.buckets[:self.next_bucket]:   # let MPI move the started ones along
-            other.handle.test()
+        for bucket in self.buckets[:self.next_bucket]:   # let MPI move the started ones along
+            bucket.handle.test()
 
     def slot(self, i):
         return self.buckets[self.bucket_of[i]].slot(i)
 
-    def _finish(self, last):
-        """Wait for every bucket, average, write ``.grad``; returns parameter ``last``'s new gradient."""
+    def _finish(self):
+        """At the end of the pass: start what is left, wait for every bucket, average, write ``.grad``."""
+        started = time.perf_counter()
+        for i in range(len(self.params)):
+            if i not in self.reported:   # no gradient this pass: it counts as zero
+                self._fill(i)
+        self._start_full_buckets(overlapped=False)
         for bucket in self.buckets:
             bucket.handle.wait()
             if self.world_size > 1:
                 bucket.flat /= self.world_size
         for i, p in enumerate(self.params):
-            if i == last:
-                continue
             slot = self.slot(i).reshape(p.shape)
             if p.grad is None:
                 p.grad = Tensor(slot.copy())
             else:
                 p.grad.data[...] = slot
-        self.reported.clear()
         self.armed = False
         self.syncs += 1
-        # The engine adds the returned gradient to ``.grad`` once this hook returns: clearing it first
-        # makes ``.grad`` exactly the average (the engine stores a copy of the slot).
-        self.params[last].grad = None
-        return Tensor(self.slot(last).reshape(self.params[last].shape))
+        self.seconds += time.perf_counter() - started
 
     def remove(self) -> None:
         for handle in self.handles:

@@ -138,6 +138,26 @@ def ddp():
     for g, s in zip(grads, summed):
         np.testing.assert_allclose(g, s / size, rtol=1e-5, atol=1e-7)
 
+    # Overlap: when the gradient reaches the first layer's output, the buckets of the layers above are already on
+    # their way (their MPI_Iallreduce started), and every bucket started from a gradient hook during the walk.
+    buckets = wrapped.reducer.buckets
+    started = []
+    model.zero_grad()
+
+    def watch_first_output(layer, args, h):
+        h.register_hook(lambda g: started.append([b.handle is not None for b in buckets]))
+
+    watch = model[0].register_forward_hook(watch_first_output)   # model[0]: the first Linear
+    out = wrapped(mg.tensor(x_all[mine]))
+    watch.remove()
+    cross_entropy(out, mg.tensor(y_all[mine])).backward()
+    assert len(started) == 1 and any(started[0]) and not all(started[0]), started
+    assert [b.overlapped for b in buckets] == [True] * len(buckets)
+    for p, g in zip(model.parameters(), grads):
+        np.testing.assert_allclose(p.grad.numpy(), g, rtol=1e-6, atol=1e-8)
+    print(f"ddp overlap on rank {rank}: {sum(started[0])} of {len(buckets)} buckets had started when the gradient "
+          "reached the first layer's output", flush=True)
+
     # no_sync: local accumulation, then one averaged step over both backward passes.
     model.zero_grad()
     with wrapped.no_sync():
@@ -148,26 +168,41 @@ def ddp():
         both = dist.all_reduce(2 * loc, "mean")
         np.testing.assert_allclose(p.grad.numpy(), both, rtol=1e-5, atol=1e-7)
 
-    # A parameter the forward does not use: an error at the next forward, on every rank, unless asked for.
+    # A parameter the forward does not use: counted as zero at the end of backward (no hang, no error), or from the
+    # first gradient on with find_unused_parameters. Its .grad is the average of zeros on both ranks.
     class TwoHeads(Network):
         def forward(self, x):
             return self[0](x)
 
-    heads = TwoHeads(Linear(6, 3), Linear(6, 3))
-    plain = dist.DistributedDataParallel(heads)
-    cross_entropy(plain(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
-    try:
-        plain(mg.tensor(x_all[mine]))
-    except RuntimeError as exc:
-        assert "gave no gradient to 1.weight, 1.bias" in str(exc) and "find_unused_parameters=True" in str(exc), exc
-    else:
-        raise AssertionError("an unused parameter must be reported")
-    heads2 = TwoHeads(Linear(6, 3), Linear(6, 3))
-    found = dist.DistributedDataParallel(heads2, find_unused_parameters=True)
-    for _ in range(2):
-        heads2.zero_grad()
-        cross_entropy(found(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
-        assert np.all(heads2[1].weight.grad.numpy() == 0) and heads2[0].weight.grad is not None
+    for find_unused in (False, True):
+        mg.manual_seed(5)
+        heads = TwoHeads(Linear(6, 3), Linear(6, 3))
+        found = dist.DistributedDataParallel(heads, bucket_cap_mb=60 / 2**20, find_unused_parameters=find_unused)
+        for _ in range(2):
+            heads.zero_grad()
+            cross_entropy(found(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+            assert np.all(heads[1].weight.grad.numpy() == 0) and heads[0].weight.grad is not None
+            assert [b.overlapped for b in found.reducer.buckets] == [find_unused] * len(found.reducer.buckets)
+        both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters()])
+        assert both[0] == both[1]
+
+    # Each rank uses the other head (a data-dependent branch): every rank still issues the same bucket allreduces
+    # in the same order (some from a hook, some at the end of backward), and each head's .grad is half its user's.
+    class OwnHead(Network):
+        def forward(self, x):
+            return self[rank](x)
+
+    mg.manual_seed(6)
+    heads = OwnHead(Linear(6, 3), Linear(6, 3))
+    own = dist.DistributedDataParallel(heads, bucket_cap_mb=60 / 2**20)
+    local = mg.grad(cross_entropy(heads[rank](mg.tensor(x_all[mine])), mg.tensor(y_all[mine])),
+                    heads[rank].parameters())
+    cross_entropy(own(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+    for p, g in zip(heads[rank].parameters(), local):
+        np.testing.assert_allclose(p.grad.numpy(), g.numpy() / 2, rtol=1e-6)
+    both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters()])
+    assert both[0] == both[1]
+    assert [b.overlapped for b in own.reducer.buckets] == ([False] * 4 if rank == 0 else [True, True, False, False])
 
     # Training keeps the replicas identical, bit for bit.
     opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -201,6 +236,8 @@ def equivalence(steps="100", per_rank="16"):
             for xb, yb in loader:
                 opt.zero_grad()
                 cross_entropy(model(xb), yb).backward()
+                if isinstance(model, dist.DistributedDataParallel):   # every allreduce started inside the walk
+                    assert all(b.overlapped for b in model.reducer.buckets)
                 opt.step()
                 done += 1
                 if done == steps:

@@ -186,6 +186,59 @@ def test_ddp_of_one_leaves_gradients_as_they_are():
     assert wrapped.parameters() == model.parameters()
 
 
+def test_ddp_starts_each_bucket_during_backward_as_soon_as_its_gradients_are_final():
+    model = Network(Linear(4, 5), ReLU(), Linear(5, 5), ReLU(), Linear(5, 3))
+    wrapped = dist.DistributedDataParallel(model, bucket_cap_mb=40 / 2**20)   # one parameter per bucket
+    buckets = wrapped.reducer.buckets
+    assert [b.indices for b in buckets] == [[5], [4], [3], [2], [1], [0]]
+    started_when_h1_got_its_gradient = []
+    h1 = model[0](mg.randn(6, 4))
+    h1.register_hook(lambda g: started_when_h1_got_its_gradient.extend(b.handle is not None for b in buckets))
+    out = model[4](model[3](model[2](model[1](h1))))
+    wrapped.reducer.prepare()   # what wrapped(x) does after the forward (here the forward is taken apart)
+    cross_entropy(out, mg.tensor([0, 1, 2, 0, 1, 2])).backward()
+    # The gradient reaching the first layer's output: the last two layers' buckets have already started.
+    assert started_when_h1_got_its_gradient == [True, True, True, True, False, False]
+    assert [b.overlapped for b in buckets] == [True] * 6 and wrapped.reducer.syncs == 1
+
+
+def test_ddp_unused_parameters_hold_their_buckets_until_the_end_of_backward():
+    class TwoHeads(Network):
+        def forward(self, x):
+            return self[0](x)
+
+    x, y = mg.randn(6, 4), mg.tensor([0, 1, 2, 0, 1, 2])
+    for find_unused in (False, True):
+        heads = TwoHeads(Linear(4, 3), Linear(4, 3))
+        wrapped = dist.DistributedDataParallel(heads, bucket_cap_mb=12 / 2**20, find_unused_parameters=find_unused)
+        assert [b.indices for b in wrapped.reducer.buckets] == [[3], [2], [1], [0]]   # the unused head's first
+        for step in range(2):
+            heads.zero_grad()
+            cross_entropy(wrapped(x), y).backward()
+            assert np.all(heads[1].weight.grad.numpy() == 0) and np.all(heads[1].bias.grad.numpy() == 0)
+            reference = [g.numpy() for g in mg.grad(cross_entropy(heads[0](x), y), heads[0].parameters())]
+            for p, g in zip(heads[0].parameters(), reference):
+                np.testing.assert_allclose(p.grad.numpy(), g, rtol=1e-6)
+            # Buckets start in order: without find_unused_parameters the unused head's bucket, first in line,
+            # only starts at the end of backward, and holds back the others.
+            assert [b.overlapped for b in wrapped.reducer.buckets] == [find_unused] * 4
+        assert wrapped.reducer.syncs == 2
+
+
+def test_ddp_hooks_go_quiet_inside_no_sync_and_after_remove():
+    model = _mlp()
+    wrapped = dist.DistributedDataParallel(model)
+    x, y = mg.randn(6, 4), mg.tensor([0, 1, 2, 0, 1, 2])
+    with wrapped.no_sync():
+        cross_entropy(wrapped(x), y).backward()
+    assert wrapped.reducer.syncs == 0 and wrapped.reducer.buckets[0].handle is None
+    cross_entropy(wrapped(x), y).backward()
+    assert wrapped.reducer.syncs == 1
+    wrapped.reducer.remove()
+    cross_entropy(wrapped(x), y).backward()
+    assert wrapped.reducer.syncs == 1
+
+
 def test_buckets_go_last_parameter_first_and_split_by_dtype():
     params = [mg.zeros(10, requires_grad=True), mg.zeros(10, requires_grad=True),
               mg.zeros(10, dtype="float64", requires_grad=True), mg.zeros(30, requires_grad=True)]
