@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import weakref
 
-# Post-accumulate-grad hooks by leaf: id(leaf) -> (weak reference to the leaf, [hook, ...]). They live here, not on
-# the Tensor, so that making a tensor (once per op) costs what it did, and a pass pays one test of this dict when no
-# leaf has such a hook (the common case).
+# The leaves that have post-accumulate-grad hooks: id(leaf) -> weak reference to the leaf. The hooks themselves
+# are on the leaf (``leaf._post_hooks``), so a hook that refers back to its leaf (a data-parallel reducer holds its
+# parameters) makes a cycle the collector can free, not a leak through this module. Making a tensor (once per op)
+# costs what it did, and a pass pays one test of this dict when no leaf has such a hook (the common case).
 POST_ACCUMULATE = {}
 # _depth: how many passes are running (a hook may start a pass of its own); _CALLBACKS: pass depth -> the
 # callbacks queued for that pass's end (an entry only where some were queued).
@@ -59,27 +60,30 @@ def register_post_accumulate_grad_hook(leaf, hook):
     if not callable(hook):
         raise TypeError(f"register_post_accumulate_grad_hook: expected a callable, got {type(hook).__name__}")
     key = id(leaf)
-    entry = POST_ACCUMULATE.get(key)
-    if entry is None:
+    if key not in POST_ACCUMULATE:
+        leaf._post_hooks = []
         # The entry goes when the leaf does (before its id can be reused).
-        ref = weakref.ref(leaf, lambda _, key=key: POST_ACCUMULATE.pop(key, None))
-        entry = POST_ACCUMULATE[key] = (ref, [])
-    entry[1].append(hook)
-    return _PostAccumulateHandle(key, entry, hook)
+        POST_ACCUMULATE[key] = weakref.ref(leaf, lambda _, key=key: POST_ACCUMULATE.pop(key, None))
+    leaf._post_hooks.append(hook)
+    return _PostAccumulateHandle(leaf, hook)
 
 
 class _PostAccumulateHandle:
     """``remove()`` takes the hook off again (and the leaf out of the table with its last hook)."""
 
-    def __init__(self, key, entry, hook):
-        self._key, self._entry, self._hook = key, entry, hook
+    def __init__(self, leaf, hook):
+        self._leaf, self._hook = weakref.ref(leaf), hook
 
     def remove(self):
-        hooks = self._entry[1]
+        leaf = self._leaf()
+        if leaf is None or id(leaf) not in POST_ACCUMULATE:
+            return
+        hooks = leaf._post_hooks
         if self._hook in hooks:
             hooks.remove(self._hook)
-        if not hooks and POST_ACCUMULATE.get(self._key) is self._entry:
-            del POST_ACCUMULATE[self._key]
+        if not hooks:
+            del POST_ACCUMULATE[id(leaf)]
+            leaf._post_hooks = None
 
 
 def run_post_accumulate_hooks(leaf, hooks):

@@ -191,9 +191,8 @@ def deliver_to_leaves(pairs, F, given):
         else:
             _accumulate_array(leaf, g, given)
         if POST_ACCUMULATE:
-            entry = POST_ACCUMULATE.get(id(leaf))
-            if entry is not None:
-                run_post_accumulate_hooks(leaf, entry[1])
+            if id(leaf) in POST_ACCUMULATE:
+                run_post_accumulate_hooks(leaf, leaf._post_hooks)
 
 
 def _deliver_during_walk(leaf, leaf_grads, travelling, F, given):

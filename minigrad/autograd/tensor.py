@@ -21,8 +21,9 @@ class Tensor:
     key, e.g. in optimizer state) and never by value.
     """
 
+    # _post_hooks is set only on a leaf given a post-accumulate-grad hook (backward_hooks.py).
     __slots__ = ("data", "grad", "requires_grad", "creator", "_out_index", "_hooks", "name",
-                 "__weakref__")
+                 "_post_hooks", "__weakref__")
     __hash__ = object.__hash__
     # Make NumPy hand `ndarray <op> Tensor` back to the Tensor's reflected operator.
     __array_ufunc__ = None

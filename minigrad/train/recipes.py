@@ -51,14 +51,8 @@ def build_cnn(image_shape, hidden, out_features: int, dropout: float = 0.0):
               nn.Conv2d(c, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
               nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
               nn.Flatten()]
-    width = 64 * (h // 4) * (w // 4)
-    for size in hidden:
-        layers += [nn.Linear(width, size), nn.ReLU()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = size
-    layers.append(nn.Linear(width, out_features))
-    return nn.Network(*layers)
+    head = build_mlp(64 * (h // 4) * (w // 4), hidden, out_features, dropout)
+    return nn.Network(*layers, *head)  # one flat stack: parameters named by position, as before
 
 
 def build_model(config, in_features: int, out_features: int):

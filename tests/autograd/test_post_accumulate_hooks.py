@@ -285,3 +285,19 @@ def test_queue_callback_outside_backward_is_an_error():
     with pytest.raises(TypeError, match="queue_callback: expected a callable, got int"):
         (w * 1.0).sum().backward()
     handle.remove()
+
+
+def test_a_hook_that_refers_to_its_leaf_does_not_keep_it_alive():
+    # A data-parallel reducer's hooks hold the parameters they are registered on: the cycle
+    # must be collectable, not pinned by the engine's table of hooked leaves.
+    import weakref
+
+    w = mg.tensor(np.ones(3), requires_grad=True)
+    holder = {"w": w}
+    w.register_post_accumulate_grad_hook(lambda t, held=holder: None)
+    ref = weakref.ref(w)
+    assert len(backward_hooks.POST_ACCUMULATE) == 1
+    del w, holder
+    gc.collect()
+    assert ref() is None
+    assert backward_hooks.POST_ACCUMULATE == {}
