@@ -4,7 +4,7 @@
     python examples/mnist_cnn.py --data-dir ../shared/data --limit 1000 --epochs 1   # a quick check
 
 `minigrad train --model cnn` trains the same network with a progress bar, metrics, plots and checkpoints,
-for 8 epochs and with its training images shifted at random by up to 2 pixels (docs/mnist.md has the run).
+for 10 epochs and with its training images shifted at random by up to 2 pixels (docs/mnist.md has the run).
 """
 import argparse
 
