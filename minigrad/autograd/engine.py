@@ -25,7 +25,8 @@ recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
-from minigrad.autograd.backward_hooks import POST_ACCUMULATE, begin_pass, end_pass, run_callbacks, run_post_accumulate_hooks
+from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_pass, run_callbacks,
+                                              run_post_accumulate_hooks)
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
@@ -190,9 +191,8 @@ def deliver_to_leaves(pairs, F, given):
             _accumulate_tensor(leaf, g, given)
         else:
             _accumulate_array(leaf, g, given)
-        if POST_ACCUMULATE:
-            if id(leaf) in POST_ACCUMULATE:
-                run_post_accumulate_hooks(leaf, leaf._post_hooks)
+        if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
+            run_post_accumulate_hooks(leaf, leaf._post_hooks)
 
 
 def _deliver_during_walk(leaf, leaf_grads, travelling, F, given):
