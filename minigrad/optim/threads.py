@@ -29,13 +29,15 @@ the whole arrays, exactly as before this module existed.
 Oversubscription: the pool's threads only run NumPy ufuncs (never a BLAS call),
 and the thread that asked for the work waits for it, so BLAS's threads and the
 pool never compute at the same time; at any moment at most
-max(BLAS threads, pool threads) threads are busy. Other processes are another
-matter: when they hold the cores, a worker waits for one and the update takes
-longer than one thread would. Each parallel update checks that (its caller's
-own share of the time against the whole) and, after a loss, the next large
-updates run on the calling thread for a while (``ADAPTIVE``, ``_judge``).
-The pool is created on first
-use, and a forked child (multiprocessing workers, ``DataLoader`` workers)
+max(BLAS threads, pool threads) threads are busy. Whether the pool pays is
+measured, not assumed: other processes may hold the cores, and a BLAS library's
+threads keep spinning on them for a while after each matrix product (on a
+shared 2-core machine a 784 000-element SGD update inside an MNIST training
+step took 233 to 254 us on one thread and 325 to 359 us on two). So each large
+update is timed both ways and runs the way that measured faster (``ADAPTIVE``,
+``_choose``).
+
+The pool is created on first use, and a forked child (multiprocessing workers, ``DataLoader`` workers)
 drops its parent's pool, whose threads did not survive the fork, and builds
 its own when needed. CuPy arrays never come here: one GPU kernel already
 covers the whole array.
@@ -60,15 +62,15 @@ MIN_CHUNK = 1 << 17
 # two threads never write to the same cache line.
 _ALIGN = 1024
 
-# On a machine shared with other processes the pool's threads may wait for a core, and
-# a parallel update then takes longer than one thread would: after such a loss the next
-# BACKOFF_FIRST large updates run on the calling thread, twice as many after each further
-# loss, up to BACKOFF_MAX; a gain halves the count. ADAPTIVE = False turns this off.
+# Whether a large update runs in parallel is decided by timing it both ways, per update
+# function and size (``_choose``): the calling thread alone first, then the pool, then
+# the faster of the two, re-timing the slower one every RETRY_EVERY calls so that a change
+# of load is noticed. ADAPTIVE = False always uses the pool (the tests of the chunking).
 ADAPTIVE = True
-BACKOFF_FIRST = 16
-BACKOFF_MAX = 1024
-_serial_calls_left = 0
-_backoff = BACKOFF_FIRST
+RETRY_EVERY = 32
+# (update's code, array size) -> [seconds alone, seconds on the pool (running means, None
+# until timed), calls so far]
+_timings = {}
 
 _ENV = "MINIGRAD_NUM_THREADS"
 _num_threads = None          # set_num_threads's value, else None: read the environment
@@ -147,6 +149,7 @@ def set_num_threads(n: int) -> None:
         n = int(n)
     global _default
     _num_threads, _default = n, None   # the pool stays: a smaller count submits to fewer of its workers
+    _timings.clear()                   # times on the pool were for the old count
 
 
 def _shutdown_pool():
@@ -195,8 +198,9 @@ def elementwise(update, *arrays):
     ``None`` entries are passed through as ``None``. The arrays are split when
     there are several threads, they are C-contiguous NumPy arrays of one shape
     with at least ``MIN_PARALLEL_SIZE`` elements, and this call is not already
-    running on one of the pool's threads; otherwise ``update`` runs once, here,
-    on the whole arrays. An exception in any chunk is raised here, after every
+    running on one of the pool's threads, and (with ``ADAPTIVE``) the pool has
+    measured faster than this thread alone for this update and size; otherwise
+    ``update`` runs once, here, on the whole arrays. An exception in any chunk is raised here, after every
     chunk has finished.
     """
     first = arrays[0]
@@ -210,10 +214,11 @@ def elementwise(update, *arrays):
                    for a in present)):
         update(*arrays)
         return
-    global _serial_calls_left
-    if ADAPTIVE and _serial_calls_left > 0:   # threading lost recently: the other cores are busy
-        _serial_calls_left -= 1
+    timing = _timing_of(update, first.size) if ADAPTIVE else None
+    if timing is not None and not _choose(timing):
+        t0 = time.perf_counter()
         update(*arrays)
+        _record(timing, 0, time.perf_counter() - t0)
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous
     bounds = _chunk_bounds(first.size, threads)
@@ -224,16 +229,14 @@ def elementwise(update, *arrays):
 
     def run_chunks():
         # Each runner takes the next chunk not yet taken, so a late or slowed thread takes fewer.
-        done = 0
         _in_worker.active = True
         try:
             while True:
                 i = next(counter)
                 if i >= len(bounds):
-                    return done
+                    return
                 start, stop = bounds[i]
                 update(*(None if a is None else a[start:stop] for a in flat))
-                done += stop - start
         finally:
             _in_worker.active = False
 
@@ -241,12 +244,10 @@ def elementwise(update, *arrays):
     t0 = time.perf_counter()
     futures = [pool.submit(run_chunks) for _ in range(min(threads, len(bounds)) - 1)]
     error = None
-    mine = 0
     try:
-        mine = run_chunks()
+        run_chunks()
     except BaseException as exc:  # noqa: BLE001  (re-raised once the workers are done with the arrays)
         error = exc
-    t_mine = time.perf_counter() - t0
     for future in futures:
         try:
             future.result()
@@ -254,24 +255,29 @@ def elementwise(update, *arrays):
             error = error or exc
     if error is not None:
         raise error
-    if ADAPTIVE and mine:
-        _judge(time.perf_counter() - t0, t_mine * first.size / mine)
+    if timing is not None:
+        _record(timing, 1, time.perf_counter() - t0)
 
 
-def _judge(elapsed, serial_estimate):
-    """Back off after a parallel update that took longer than the calling thread alone would have.
+def _timing_of(update, size):
+    key = (getattr(update, "__code__", update), size)   # one closure per step, one code object
+    timing = _timings.get(key)
+    if timing is None:
+        timing = _timings[key] = [None, None, 0]
+    return timing
 
-    The estimate scales the calling thread's own time by the share of the
-    elements it updated (an overestimate if anything: it ran beside the
-    workers). A loss means the workers waited for a core: other processes
-    hold them. The next ``_backoff`` calls then run here, and each further loss
-    doubles that count (up to ``BACKOFF_MAX``); a gain halves it (down to
-    ``BACKOFF_FIRST``), so that lucky gains on a busy machine do not bring back
-    every loss.
-    """
-    global _serial_calls_left, _backoff
-    if elapsed > serial_estimate:
-        _serial_calls_left = _backoff
-        _backoff = min(2 * _backoff, BACKOFF_MAX)
-    else:
-        _backoff = max(BACKOFF_FIRST, _backoff // 2)
+
+def _choose(timing):
+    """Whether this call runs on the pool: the way not yet timed, else the faster, the slower every RETRY_EVERY calls."""
+    alone, pooled, calls = timing
+    timing[2] = calls + 1
+    if alone is None or pooled is None:
+        return alone is not None
+    faster = pooled < alone
+    return not faster if calls % RETRY_EVERY == RETRY_EVERY - 1 else faster
+
+
+def _record(timing, way, seconds):
+    """Fold one call's time into the running mean of its way (0 alone, 1 on the pool)."""
+    old = timing[way]
+    timing[way] = seconds if old is None else 0.5 * (old + seconds)

@@ -292,37 +292,57 @@ def test_import_minigrad_does_not_start_threads():
         os.path.dirname(os.path.abspath(__file__)))))
 
 
-def test_after_a_parallel_update_slower_than_one_thread_the_next_ones_run_in_place(monkeypatch):
+def _timed_updates(monkeypatch, slow_side):
+    """Small sizes on 2 threads, timed; ``slow_side`` ('pool' or 'alone') takes 50 ms more per call made that way."""
     monkeypatch.setattr(threads, "ADAPTIVE", True)
     monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
     monkeypatch.setattr(threads, "MIN_CHUNK", 10)
     monkeypatch.setattr(threads, "_ALIGN", 1)
-    monkeypatch.setattr(threads, "_serial_calls_left", 0)
-    monkeypatch.setattr(threads, "_backoff", 2)
+    monkeypatch.setattr(threads, "RETRY_EVERY", 4)
+    monkeypatch.setattr(threads, "_timings", {})
     threads.set_num_threads(2)
-    main = threading.get_ident()
-    sizes = []
-    worker_started = threading.Event()
-
-    def slow_elsewhere(x):   # a worker that lost its core: its chunks take 0.2 s, the caller's none
-        sizes.append(x.size)
-        if threading.get_ident() != main:
-            worker_started.set()
-            time.sleep(0.2)
-        elif len(sizes) == 1 and x.size < 1000:   # the caller's first chunk lets a worker take one
-            assert worker_started.wait(30)
-
     x = np.zeros(1000, np.float32)
+    sizes = []
+
+    def update(chunk):
+        sizes.append(chunk.size)
+        way = "alone" if chunk.size == x.size else "pool"
+        if way == slow_side and threading.current_thread() is threading.main_thread():
+            time.sleep(0.05)
+
+    def call():
+        sizes.clear()
+        threads.elementwise(update, x)
+        assert sum(sizes) == x.size
+        return "alone" if sizes == [x.size] else "pool"
+    return call
+
+
+def test_an_update_timed_slower_on_the_pool_runs_alone_and_the_pool_is_timed_again_every_so_often(monkeypatch):
+    call = _timed_updates(monkeypatch, slow_side="pool")
     try:
-        threads.elementwise(slow_elsewhere, x)
-        assert len(sizes) == 4 and threads._serial_calls_left == 2 and threads._backoff == 4
-        sizes.clear()
-        worker_started.clear()
-        for _ in range(2):
-            threads.elementwise(slow_elsewhere, x)
-        assert sizes == [1000, 1000]          # backed off: whole, on the calling thread
-        sizes.clear()
-        threads.elementwise(slow_elsewhere, x)
-        assert len(sizes) == 4 and threads._serial_calls_left == 4 and threads._backoff == 8
+        # timed alone, then on the pool (slower), then alone, with the pool re-timed every 4th call
+        assert [call() for _ in range(10)] == ["alone", "pool", "alone", "pool",
+                                               "alone", "alone", "alone", "pool", "alone", "alone"]
+    finally:
+        threads.set_num_threads(None)
+
+
+def test_an_update_timed_faster_on_the_pool_stays_on_it(monkeypatch):
+    call = _timed_updates(monkeypatch, slow_side="alone")
+    try:
+        assert [call() for _ in range(10)] == ["alone", "pool", "pool", "alone",
+                                               "pool", "pool", "pool", "alone", "pool", "pool"]
+    finally:
+        threads.set_num_threads(None)
+
+
+def test_set_num_threads_forgets_the_timings(monkeypatch):
+    call = _timed_updates(monkeypatch, slow_side="pool")
+    try:
+        call(), call()
+        assert threads._timings
+        threads.set_num_threads(3)
+        assert threads._timings == {}
     finally:
         threads.set_num_threads(None)
