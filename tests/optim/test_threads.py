@@ -36,8 +36,8 @@ STEPS = 8
 
 
 @pytest.fixture(autouse=True)
-def no_back_off(monkeypatch):
-    """The chunking itself is under test here: no update may run whole because an earlier one lost."""
+def always_the_pool(monkeypatch):
+    """The chunking itself is under test here: no update may run whole because the pool timed slower."""
     monkeypatch.setattr(threads, "ADAPTIVE", False)
 
 
