@@ -12,6 +12,7 @@ instead of leaving the others waiting forever in their next collective.
 from __future__ import annotations
 
 import sys
+import time
 
 from minigrad.distributed.launch import import_mpi, launched_by_mpi
 
@@ -32,6 +33,8 @@ class _Group:
 
 
 _GROUP = None
+# Seconds an uncaught exception waits, after printing its traceback, before it aborts the job.
+ABORT_GRACE_S = 0.5
 
 
 def init(require_mpi: bool = False) -> None:
@@ -123,6 +126,10 @@ def _abort_on_uncaught_exception() -> None:
             print(f"minigrad.distributed: rank {_GROUP.rank} of {_GROUP.size} raised {kind.__name__}; "
                   "aborting the job", file=sys.stderr)
             previous(kind, value, tb)
+            sys.stderr.flush()
+            # mpiexec forwards each rank's output through a pipe; MPI_Abort kills the forwarders too, and under
+            # load they had not always passed the traceback on yet (seen once in the test suite).
+            time.sleep(ABORT_GRACE_S)
         finally:
             abort(1)
 

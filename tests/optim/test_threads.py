@@ -318,21 +318,15 @@ def _timed_updates(monkeypatch, slow_side):
     return call
 
 
-def test_an_update_timed_slower_on_the_pool_runs_alone_and_the_pool_is_timed_again_every_so_often(monkeypatch):
-    call = _timed_updates(monkeypatch, slow_side="pool")
+@pytest.mark.parametrize("slow_side, ways", [
+    # timed alone, then on the pool; then the faster way, with the slower one timed again every 4th call
+    ("pool", ["alone", "pool", "alone", "pool", "alone", "alone", "alone", "pool", "alone", "alone"]),
+    ("alone", ["alone", "pool", "pool", "alone", "pool", "pool", "pool", "alone", "pool", "pool"]),
+])
+def test_a_large_update_runs_the_way_that_timed_faster(monkeypatch, slow_side, ways):
+    call = _timed_updates(monkeypatch, slow_side)
     try:
-        # timed alone, then on the pool (slower), then alone, with the pool re-timed every 4th call
-        assert [call() for _ in range(10)] == ["alone", "pool", "alone", "pool",
-                                               "alone", "alone", "alone", "pool", "alone", "alone"]
-    finally:
-        threads.set_num_threads(None)
-
-
-def test_an_update_timed_faster_on_the_pool_stays_on_it(monkeypatch):
-    call = _timed_updates(monkeypatch, slow_side="alone")
-    try:
-        assert [call() for _ in range(10)] == ["alone", "pool", "pool", "alone",
-                                               "pool", "pool", "pool", "alone", "pool", "pool"]
+        assert [call() for _ in range(10)] == ways
     finally:
         threads.set_num_threads(None)
 
