@@ -247,7 +247,7 @@ def test_download_flag_fetches_verified_files_then_trains(tmp_path, monkeypatch,
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    from minigrad.data import datasets
+    from minigrad.data import mnist as mnist_module
     from training_helpers import MNIST_FILES
 
     class Quiet(SimpleHTTPRequestHandler):
@@ -258,7 +258,7 @@ def test_download_flag_fetches_verified_files_then_trains(tmp_path, monkeypatch,
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setattr(datasets.MNIST, "mirrors", (f"http://127.0.0.1:{server.server_address[1]}/",))
+        monkeypatch.setattr(mnist_module.MNIST, "mirrors", (f"http://127.0.0.1:{server.server_address[1]}/",))
         if where == "--data-dir":
             data = tmp_path / "data"
             folder_args = ["--data-dir", str(data)]
@@ -284,14 +284,14 @@ def test_a_failed_download_names_every_mirror_and_why(tmp_path, monkeypatch, cap
     # Offline `minigrad train --download` used to end in "tried:." and advise "or add --download".
     import socket
 
-    from minigrad.data import datasets
+    from minigrad.data import mnist as mnist_module
 
     closed = []
     for _ in range(2):   # two ports nothing listens on: each connection is refused at once
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             closed.append(f"http://127.0.0.1:{s.getsockname()[1]}/")
-    monkeypatch.setattr(datasets.MNIST, "mirrors", tuple(closed))
+    monkeypatch.setattr(mnist_module.MNIST, "mirrors", tuple(closed))
     code = main(["train", "--data-dir", str(tmp_path / "data"), "--download", "--no-progress",
                  "--out", str(tmp_path / "out")])
     assert code == 2

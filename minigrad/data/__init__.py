@@ -18,7 +18,7 @@ torchvision's way, with ``minigrad.data.transforms`` applied to each whole batch
 """
 from minigrad.data import transforms
 from minigrad.data.dataset import ArrayDataset, Dataset, TensorDataset
-from minigrad.data.datasets import (
+from minigrad.data.mnist import (
     MNIST,
     DatasetNotFoundError,
     FashionMNIST,

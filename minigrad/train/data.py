@@ -69,7 +69,7 @@ def _load_split(cls, root, is_train, download):
 
 def _files_stamp(cls, folder, is_train):
     """(path, size, mtime) of the split's files where they are found; None if not found (no caching)."""
-    from minigrad.data.datasets import SPLIT_FILES, default_data_root
+    from minigrad.data.mnist import SPLIT_FILES, default_data_root
 
     folder = folder or default_data_root()
     stamp = []
