@@ -63,14 +63,17 @@ MIN_CHUNK = 1 << 17
 _ALIGN = 1024
 
 # Whether a large update runs in parallel is decided by timing it both ways, per update
-# function and size (``_choose``): the calling thread alone first, then the pool, then
-# the faster of the two, re-timing the slower one every RETRY_EVERY calls so that a change
-# of load is noticed. ADAPTIVE = False always uses the pool (the tests of the chunking).
+# function, size and dtype (``_choose``): the calling thread alone first, then the pool,
+# then the faster of the two (a moving average of each), re-timing the slower one every
+# RETRY_EVERY calls so that a change of load is noticed. ADAPTIVE = False always uses the
+# pool (the tests of the chunking).
 ADAPTIVE = True
 RETRY_EVERY = 32
-# (update's code, array size) -> [seconds alone, seconds on the pool (running means, None
-# until timed), calls so far]
+# (update's code, array size, dtype) -> [seconds alone, seconds on the pool (moving averages,
+# None until timed), calls so far]. Not thread-safe: updates from several threads at once
+# would time each other's contention (the optimizers call it from one thread).
 _timings = {}
+_clock = time.perf_counter
 
 _ENV = "MINIGRAD_NUM_THREADS"
 _num_threads = None          # set_num_threads's value, else None: read the environment
@@ -165,6 +168,7 @@ def _forget_pool_after_fork():
     global _pool, _pool_size, _lock, _default
     _pool, _pool_size, _default = None, 0, None
     _lock = threading.Lock()
+    _timings.clear()   # the child may read another thread count, and its pool is not the parent's
 
 
 if hasattr(os, "register_at_fork"):
@@ -214,17 +218,17 @@ def elementwise(update, *arrays):
                    for a in present)):
         update(*arrays)
         return
-    timing = _timing_of(update, first.size) if ADAPTIVE else None
-    if timing is not None and not _choose(timing):
-        t0 = time.perf_counter()
-        update(*arrays)
-        _record(timing, 0, time.perf_counter() - t0)
-        return
-    flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous
     bounds = _chunk_bounds(first.size, threads)
     if len(bounds) == 1:
         update(*arrays)
         return
+    timing = _timing_of(update, first) if ADAPTIVE else None
+    if timing is not None and not _choose(timing):
+        t0 = _clock()
+        update(*arrays)
+        _record(timing, 0, _clock() - t0)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous
     counter = itertools.count()
 
     def run_chunks():
@@ -241,7 +245,7 @@ def elementwise(update, *arrays):
             _in_worker.active = False
 
     pool = _get_pool(threads - 1)
-    t0 = time.perf_counter()
+    t0 = _clock()
     futures = [pool.submit(run_chunks) for _ in range(min(threads, len(bounds)) - 1)]
     error = None
     try:
@@ -256,11 +260,13 @@ def elementwise(update, *arrays):
     if error is not None:
         raise error
     if timing is not None:
-        _record(timing, 1, time.perf_counter() - t0)
+        _record(timing, 1, _clock() - t0)
 
 
-def _timing_of(update, size):
-    key = (getattr(update, "__code__", update), size)   # one closure per step, one code object
+def _timing_of(update, array):
+    """The timings of ``update`` on arrays like ``array``: [seconds alone, seconds on the pool, calls]."""
+    # The optimizers make a new closure per parameter and step: its code object is the update's identity.
+    key = (getattr(update, "__code__", None) or type(update), array.size, array.dtype)
     timing = _timings.get(key)
     if timing is None:
         timing = _timings[key] = [None, None, 0]
@@ -278,6 +284,6 @@ def _choose(timing):
 
 
 def _record(timing, way, seconds):
-    """Fold one call's time into the running mean of its way (0 alone, 1 on the pool)."""
+    """Fold one call's time into the average of its way (0 alone, 1 on the pool); each new call weighs 1/4."""
     old = timing[way]
-    timing[way] = seconds if old is None else 0.5 * (old + seconds)
+    timing[way] = seconds if old is None else old + 0.25 * (seconds - old)

@@ -257,7 +257,8 @@ def test_the_pool_works_in_a_forked_child(monkeypatch):
     try:
         x = np.zeros(4096, np.float32)
         threads.elementwise(lambda a: a.__iadd__(1), x)        # the parent's pool now exists
-        assert threads._pool is not None
+        assert threads._pool is not None and threads._timings == {}   # (the fixture forces the pool)
+        threads._timings["parent"] = [1.0, 2.0, 3]
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: the parent's worker thread is gone; a fresh pool must serve
@@ -269,7 +270,7 @@ def test_the_pool_works_in_a_forked_child(monkeypatch):
                 def update(a):
                     idents.add(threading.get_ident())
                     a += 2
-                fresh = threads._pool is None
+                fresh = threads._pool is None and not threads._timings   # nor the parent's timings
                 threads.elementwise(update, y)
                 ok = int(fresh and bool((y == 2).all()))
             finally:
@@ -293,25 +294,29 @@ def test_import_minigrad_does_not_start_threads():
 
 
 def _timed_updates(monkeypatch, slow_side):
-    """Small sizes on 2 threads, timed; ``slow_side`` ('pool' or 'alone') takes 50 ms more per call made that way."""
+    """Small sizes on 2 threads, on a fake clock: a call made the ``slow_side`` way ('pool' or 'alone') takes 10x longer.
+
+    Each call makes a new closure, as the optimizers do every step.
+    """
     monkeypatch.setattr(threads, "ADAPTIVE", True)
     monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
     monkeypatch.setattr(threads, "MIN_CHUNK", 10)
     monkeypatch.setattr(threads, "_ALIGN", 1)
     monkeypatch.setattr(threads, "RETRY_EVERY", 4)
     monkeypatch.setattr(threads, "_timings", {})
+    now = [0.0]
+    monkeypatch.setattr(threads, "_clock", lambda: now[0])
     threads.set_num_threads(2)
     x = np.zeros(1000, np.float32)
-    sizes = []
-
-    def update(chunk):
-        sizes.append(chunk.size)
-        way = "alone" if chunk.size == x.size else "pool"
-        if way == slow_side and threading.current_thread() is threading.main_thread():
-            time.sleep(0.05)
 
     def call():
-        sizes.clear()
+        sizes = []
+
+        def update(chunk):
+            way = "alone" if chunk.size == x.size else "pool"
+            sizes.append(chunk.size)
+            now[0] += (10.0 if way == slow_side else 1.0) * chunk.size / x.size
+
         threads.elementwise(update, x)
         assert sum(sizes) == x.size
         return "alone" if sizes == [x.size] else "pool"
@@ -327,6 +332,24 @@ def test_a_large_update_runs_the_way_that_timed_faster(monkeypatch, slow_side, w
     call = _timed_updates(monkeypatch, slow_side)
     try:
         assert [call() for _ in range(10)] == ways
+        assert len(threads._timings) == 1   # one entry for the update's code, not one per closure
+    finally:
+        threads.set_num_threads(None)
+
+
+def test_timings_are_kept_per_size_and_dtype_and_average_each_call_in_at_a_quarter(monkeypatch):
+    call = _timed_updates(monkeypatch, "pool")
+    try:
+        call(), call()
+        ((key, (alone, pooled, calls)),) = threads._timings.items()
+        assert (key[1], key[2], alone, pooled, calls) == (1000, np.float32, 1.0, 10.0, 2)
+        threads._record(threads._timings[key], 0, 3.0)
+        assert threads._timings[key][0] == 1.5
+        def nothing(a):
+            pass
+        for shape, dtype in [(1000, np.float32), (1000, np.float64), (999, np.float32), (1000, np.float32)]:
+            threads.elementwise(nothing, np.zeros(shape, dtype))
+        assert len(threads._timings) == 4   # the first update's, then nothing's for three kinds of array
     finally:
         threads.set_num_threads(None)
 
