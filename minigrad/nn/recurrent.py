@@ -162,7 +162,8 @@ class RNN(_RecurrentLayer):
 class LSTM(_RecurrentLayer):
     """Long short-term memory (gates i, f, g, o): c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
-    Returns ``output, (h_n, c_n)``; takes an optional ``(h_0, c_0)``.
+    Returns ``output, (h_n, c_n)``; takes an optional ``(h_0, c_0)``. Each step's gate arithmetic
+    runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
     """
 
     mode = "LSTM"
@@ -171,6 +172,8 @@ class LSTM(_RecurrentLayer):
 class GRU(_RecurrentLayer):
     """Gated recurrent unit (gates r, z, n): n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)),
     h_t = (1 - z) n + z h_{t-1}, the reset gate applied after the hidden product as in PyTorch.
+
+    Each step's gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).
     """
 
     mode = "GRU"

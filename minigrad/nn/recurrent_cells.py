@@ -90,12 +90,18 @@ class RNNCell(_Cell):
 
 
 class LSTMCell(_Cell):
-    """(h', c') from x and (h, c): gates i, f, g, o; c' = f c + i g, h' = o tanh(c')."""
+    """(h', c') from x and (h, c): gates i, f, g, o; c' = f c + i g, h' = o tanh(c').
+
+    The gate arithmetic runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
+    """
 
     mode = "LSTM"
 
 
 class GRUCell(_Cell):
-    """h' = (1 - z) n + z h with gates r, z and n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))."""
+    """h' = (1 - z) n + z h with gates r, z and n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)).
+
+    The gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).
+    """
 
     mode = "GRU"

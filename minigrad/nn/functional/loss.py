@@ -222,7 +222,7 @@ class SoftmaxCrossEntropy(Function):
         """The same gradient from the forward's saved log-softmax, gathering at the targets.
 
         Kept as an array kernel because the composed form recomputes the softmax and builds a dense
-        (N, C) one-hot; ``tests/nn/test_losses.py`` checks the two against each other.
+        (N, C) one-hot; ``tests/ops/test_backward_paths.py`` checks the two against each other.
         """
         g = get_array_module(gy).exp(self.log_p)          # softmax(x)
         e = self.smoothing
