@@ -10,11 +10,12 @@ console script, exits with it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 import threading
 
-from minigrad.train.config import MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES
+from minigrad.train.config import DATASETS, MODEL_DEFAULTS, OPTIMIZERS, SCHEDULES, TrainConfig
 
 __all__ = ["main", "build_parser"]
 
@@ -64,6 +65,10 @@ def _integer(text: str):
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
+# The defaults live in TrainConfig; the parser only shows them.
+_DEFAULT = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minigrad", description="minigrad: a small autodiff framework. Commands:")
     parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
@@ -74,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "metrics (metrics.csv, metrics.json), PNG curves and a checkpoint after every epoch.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d = t.add_argument_group("data")
-    d.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist", help="default: mnist")
+    d.add_argument("--dataset", choices=list(DATASETS), default=_DEFAULT["dataset"],
+                   help=f"default: {_DEFAULT['dataset']}")
     d.add_argument("--data-dir", metavar="DIR", default=None,
                    help="folder holding mnist/ (or fashion-mnist/); default: $MINIGRAD_DATA, else ~/.cache/minigrad")
     d.add_argument("--download", action="store_true",
@@ -83,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train on the first N training images only (quick runs and tests); the test set stays whole")
     mlp, cnn, lstm = MODEL_DEFAULTS["mlp"], MODEL_DEFAULTS["cnn"], MODEL_DEFAULTS["lstm"]
     m = t.add_argument_group("model (defaults: mlp's; cnn's; lstm's)")
-    m.add_argument("--model", choices=list(MODEL_DEFAULTS), default="mlp",
+    m.add_argument("--model", choices=list(MODEL_DEFAULTS), default=_DEFAULT["model"],
                    help="mlp: ReLU MLP on the flat image (default); cnn: conv32-BN-pool-conv64-BN-pool, then the "
                         "hidden layers; lstm: an LSTM reading each image as 28 steps of 28 pixels, then a linear "
                         "head (adam lr 2e-3). The defaults of --hidden, --dropout, --augment, --optimizer, --schedule "
@@ -107,18 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
                         ", ".join(f"{k} {v.lr:g}" for k, v in OPTIMIZERS.items() if not v.closure) +
                         "; 1 for the second-order ones, where it is the line search's first trial step)")
     o.add_argument("--momentum", type=float, default=None, help="sgd (default 0.9) and rmsprop (default 0) only")
-    o.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (decoupled for adamw); default 0")
+    o.add_argument("--weight-decay", type=float, default=_DEFAULT["weight_decay"],
+                   help=f"L2 penalty (decoupled for adamw); default {_DEFAULT['weight_decay']:g}")
     o.add_argument("--schedule", choices=list(SCHEDULES), default=None, metavar="NAME",
                    help="learning-rate schedule, stepped every batch: " +
                         "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()).replace("%", "%%") +
                         f" (default: {mlp['schedule']}; {cnn['schedule']}; {lstm['schedule']})")
     o.add_argument("--epochs", type=_integer, default=None, help=f"default: {mlp['epochs']}; {cnn['epochs']}; {lstm['epochs']}")
-    o.add_argument("--batch-size", type=_integer, default=128, help="default: 128")
+    o.add_argument("--batch-size", type=_integer, default=_DEFAULT["batch_size"],
+                   help=f"default: {_DEFAULT['batch_size']}")
     r = t.add_argument_group("run")
-    r.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N); default: cpu")
-    r.add_argument("--seed", type=_integer, default=0, help="seeds weights, dropout and shuffling; default 0")
-    r.add_argument("--out", default="runs/mnist", metavar="DIR",
-                   help="where metrics.csv, metrics.json, loss.png, accuracy.png, curves.png go (default: runs/mnist)")
+    r.add_argument("--device", default=_DEFAULT["device"], help=f"cpu or cuda (cuda:N); default: {_DEFAULT['device']}")
+    r.add_argument("--seed", type=_integer, default=_DEFAULT["seed"],
+                   help=f"seeds weights, dropout and shuffling; default {_DEFAULT['seed']}")
+    r.add_argument("--out", default=_DEFAULT["out"], metavar="DIR",
+                   help="where metrics.csv, metrics.json, loss.png, accuracy.png, curves.png go "
+                        f"(default: {_DEFAULT['out']})")
     r.add_argument("--checkpoint", metavar="PATH", default=None,
                    help="checkpoint written after every epoch (default: OUT/checkpoint.npz)")
     r.add_argument("--resume", action="store_true",
@@ -126,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stop-after", type=_integer, metavar="K", default=None,
                    help="stop after epoch K (as if interrupted) and leave the checkpoint for --resume")
     r.add_argument("--no-progress", action="store_true", help="no progress bar (the per-epoch lines stay)")
-    r.add_argument("--log-every", type=_integer, default=50, metavar="N",
-                   help="read the loss back for the progress bar every N steps (default: 50)")
+    r.add_argument("--log-every", type=_integer, default=_DEFAULT["log_every"], metavar="N",
+                   help=f"read the loss back for the progress bar every N steps (default: {_DEFAULT['log_every']})")
     e = t.add_argument_group("export (when the run completes; needs pip install \"minigrad[interop]\")")
     e.add_argument("--export-safetensors", metavar="PATH", default=None,
                    help="write the trained weights as safetensors in PyTorch's layout (torch.nn.Sequential of "

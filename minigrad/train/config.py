@@ -141,12 +141,6 @@ class TrainConfig:
     distributed: bool = False
     log: object = field(default=print, repr=False)
 
-    def __post_init__(self):
-        # hidden, dropout, augment, optimizer, schedule and epochs left None take the model's defaults.
-        for name, value in MODEL_DEFAULTS.get(self.model, MODEL_DEFAULTS["mlp"]).items():
-            if name != "adam_lr" and getattr(self, name) is None:
-                setattr(self, name, value)
-
     def checkpoint_path(self) -> Path:
         return Path(self.checkpoint) if self.checkpoint else Path(self.out) / "checkpoint.npz"
 
@@ -164,6 +158,9 @@ class TrainConfig:
         its normal form. This is the only place the options are validated.
         """
         _check_name("model", self.model, MODEL_DEFAULTS)
+        # hidden, dropout, augment, optimizer, schedule and epochs left None take the model's defaults.
+        self = dataclasses.replace(self, **{name: value for name, value in MODEL_DEFAULTS[self.model].items()
+                                            if name != "adam_lr" and getattr(self, name) is None})
         _check_name("dataset", self.dataset, DATASETS)
         if self.model == "lstm" and (len(self.hidden) != 1 or self.dropout):
             raise ConfigError(f"--model lstm takes one --hidden width and no --dropout, got --hidden "
@@ -171,6 +168,11 @@ class TrainConfig:
         _check_name("optimizer", self.optimizer, OPTIMIZERS)
         _check_name("schedule", self.schedule, SCHEDULES)
         spec = OPTIMIZERS[self.optimizer]
+        if self.distributed and spec.closure:
+            first_order = ", ".join(name for name, s in OPTIMIZERS.items() if not s.closure)
+            raise ConfigError(f"--distributed: --optimizer {self.optimizer} is second-order (its line search and "
+                              f"curvature would need every loss evaluation averaged over ranks); use one of "
+                              f"{first_order}")
         lr = self.lr
         if lr is None:
             lr = MODEL_DEFAULTS[self.model].get("adam_lr", spec.lr) if self.optimizer == "adam" else spec.lr

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import random as mg_random
-from minigrad.train.config import OPTIMIZERS, ConfigError
+from minigrad.train.config import ConfigError
 
 __all__ = ["SingleProcess", "DataParallelRun", "for_config"]
 
@@ -70,13 +70,9 @@ class DataParallelRun(SingleProcess):
 
     distributed = True
 
-    def __init__(self, optimizer: str):
+    def __init__(self):
         from minigrad import distributed as dist
 
-        if OPTIMIZERS[optimizer].closure:
-            first_order = ", ".join(name for name, spec in OPTIMIZERS.items() if not spec.closure)
-            raise ConfigError(f"--distributed: --optimizer {optimizer} is second-order (its line search and curvature "
-                              f"would need every loss evaluation averaged over ranks); use one of {first_order}")
         try:
             dist.init(require_mpi=True)
         except ImportError as exc:
@@ -134,4 +130,4 @@ class DataParallelRun(SingleProcess):
 
 def for_config(config) -> SingleProcess:
     """The run ``config`` asks for: distributed with ``config.distributed``, else the plain one."""
-    return DataParallelRun(config.optimizer) if getattr(config, "distributed", False) else SingleProcess()
+    return DataParallelRun() if getattr(config, "distributed", False) else SingleProcess()

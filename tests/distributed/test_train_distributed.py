@@ -89,7 +89,7 @@ def test_a_failing_rank_ends_the_job(tmp_path):
 
 def test_second_order_optimizers_are_refused():
     with pytest.raises(ConfigError, match="--distributed: --optimizer lbfgs is second-order"):
-        for_config(TrainConfig(distributed=True, optimizer="lbfgs"))
+        TrainConfig(distributed=True, optimizer="lbfgs").resolved()
     assert not for_config(TrainConfig()).distributed
 
 

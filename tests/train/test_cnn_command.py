@@ -102,10 +102,10 @@ def test_only_the_training_set_is_shifted_and_its_labels_stay():
 
 
 def test_mlp_defaults_are_unchanged():
-    config = TrainConfig()
+    config = TrainConfig().resolved()
     assert (config.model, config.hidden, config.dropout, config.optimizer, config.schedule, config.epochs,
             config.augment) == ("mlp", (1000, 50), 0.2, "adam", "cosine", 10, 0)
-    cnn = TrainConfig(model="cnn", epochs=2)
+    cnn = TrainConfig(model="cnn", epochs=2).resolved()
     assert (cnn.hidden, cnn.dropout, cnn.optimizer, cnn.schedule, cnn.epochs, cnn.augment) == (
         (128,), 0.25, "adam", "cosine", 2, 2)
 
