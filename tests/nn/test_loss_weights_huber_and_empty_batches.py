@@ -127,25 +127,19 @@ _D = np.array([[-3.0, -1.0, -0.4, 0.0], [0.2, 0.7, 1.5, 4.0]])
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("delta", [1.0, 0.5, 2.5])
-def test_huber_loss_matches_torch(reduction, delta):
+@pytest.mark.parametrize("name, layer, option, value", [
+    ("huber_loss", "HuberLoss", "delta", 1.0), ("huber_loss", "HuberLoss", "delta", 0.5),
+    ("huber_loss", "HuberLoss", "delta", 2.5), ("smooth_l1_loss", "SmoothL1Loss", "beta", 1.0),
+    ("smooth_l1_loss", "SmoothL1Loss", "beta", 0.5), ("smooth_l1_loss", "SmoothL1Loss", "beta", 0.0),
+])
+def test_huber_and_smooth_l1_losses_match_torch(reduction, name, layer, option, value):
     target = np.random.default_rng(4).standard_normal(_D.shape)
     mx, tx = _pair(target + _D)
-    loss = F.huber_loss(mx, target, reduction=reduction, delta=delta)
-    _check(loss, TF.huber_loss(tx, torch.tensor(target), reduction=reduction, delta=delta), mx, tx)
-    layer = nn.HuberLoss(reduction=reduction, delta=delta)
-    assert f"delta={delta}" in repr(layer)
-    np.testing.assert_allclose(layer(mx, target).numpy(), loss.numpy())
-
-
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("beta", [1.0, 0.5, 0.0])
-def test_smooth_l1_loss_matches_torch(reduction, beta):
-    target = np.random.default_rng(5).standard_normal(_D.shape)
-    mx, tx = _pair(target + _D)
-    loss = F.smooth_l1_loss(mx, target, reduction=reduction, beta=beta)
-    _check(loss, TF.smooth_l1_loss(tx, torch.tensor(target), reduction=reduction, beta=beta), mx, tx)
-    np.testing.assert_allclose(nn.SmoothL1Loss(reduction=reduction, beta=beta)(mx, target).numpy(), loss.numpy())
+    loss = getattr(F, name)(mx, target, reduction=reduction, **{option: value})
+    _check(loss, getattr(TF, name)(tx, torch.tensor(target), reduction=reduction, **{option: value}), mx, tx)
+    module = getattr(nn, layer)(reduction=reduction, **{option: value})
+    assert f"{option}={value}" in repr(module)
+    np.testing.assert_allclose(module(mx, target).numpy(), loss.numpy())
 
 
 def test_huber_and_smooth_l1_validate_their_arguments():
