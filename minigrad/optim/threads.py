@@ -37,9 +37,9 @@ step took 233 to 254 us on one thread and 325 to 359 us on two). So each large
 update is timed both ways and runs the way that measured faster (``ADAPTIVE``,
 ``_choose``).
 
-The pool is created on first use, and a forked child (multiprocessing workers, ``DataLoader`` workers)
-drops its parent's pool, whose threads did not survive the fork, and builds
-its own when needed. CuPy arrays never come here: one GPU kernel already
+The pool is created on first use, and a forked child (multiprocessing
+workers, ``DataLoader`` workers) drops its parent's pool, whose threads did not
+survive the fork, and builds its own when needed. CuPy arrays never come here: one GPU kernel already
 covers the whole array.
 """
 from __future__ import annotations
@@ -204,8 +204,8 @@ def elementwise(update, *arrays):
     with at least ``MIN_PARALLEL_SIZE`` elements, and this call is not already
     running on one of the pool's threads, and (with ``ADAPTIVE``) the pool has
     measured faster than this thread alone for this update and size; otherwise
-    ``update`` runs once, here, on the whole arrays. An exception in any chunk is raised here, after every
-    chunk has finished.
+    ``update`` runs once, here, on the whole arrays. An exception in any chunk
+    is raised here, after every chunk has finished.
     """
     first = arrays[0]
     if first.size < MIN_PARALLEL_SIZE or type(first) is not np.ndarray:   # small, or CuPy
