@@ -274,7 +274,7 @@ def _timing_of(update, array):
 
 
 def _choose(timing):
-    """Whether this call runs on the pool: the way not yet timed, else the faster, the slower every RETRY_EVERY calls."""
+    """Whether this call runs on the pool: the way not yet timed, else the faster (the slower every RETRY_EVERY)."""
     alone, pooled, calls = timing
     timing[2] = calls + 1
     if alone is None or pooled is None:
