@@ -155,9 +155,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 if consumers[c] == 0:
                     ready.append(c)
             elif awaited and x in awaited:
-                awaited[x] -= 1
-                if awaited[x] == 0 and x in leaf_grads:
-                    _deliver_during_walk(x, leaf_grads, (pending, leaf_grads, gxs), F, given)
+                _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:
             # Free the graph behind fn: dropping its inputs also frees every node upstream
             # that nothing else holds, with whatever those nodes saved for backward.
@@ -195,14 +193,18 @@ def deliver_to_leaves(pairs, F, given):
             run_post_accumulate_hooks(leaf, leaf._post_hooks)
 
 
-def _deliver_during_walk(leaf, leaf_grads, travelling, F, given):
-    """``deliver_to_leaves`` for one leaf, while other gradients are still travelling.
+def _deliver_during_walk(leaf, awaited, leaf_grads, travelling, F, given):
+    """Count one edge into an awaited leaf; after its last, ``deliver_to_leaves`` for it, while other gradients
+    are still travelling.
 
     An op may pass a gradient array on unchanged (``Add`` sends its ``gy`` to both inputs), so the array this
     leaf gets may also be on its way to a node or another leaf (``travelling``: the pending sums, the leaves'
     sums, the gradients the node just returned); a post-accumulate hook may change ``.grad`` in place, so the
     leaf then takes a copy.
     """
+    awaited[leaf] -= 1
+    if awaited[leaf] != 0 or leaf not in leaf_grads:
+        return
     g = leaf_grads.pop(leaf)
     if leaf.grad is None and not F.recording and _is_held(g, travelling):
         g = g.copy()
