@@ -29,25 +29,24 @@ def test_import_minigrad_does_not_import_jax():  # first: it forks, before JAX's
     assert out.stdout.strip() == "False"
 
 
-@pytest.fixture
-def x64():
-    """64-bit types on in JAX for one test, and back to what they were after it."""
+def _jax_x64(enabled):
+    """JAX's 64-bit types on or off for one test, and back to what they were after it."""
     previous = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_x64", enabled)
     try:
         yield
     finally:
         jax.config.update("jax_enable_x64", previous)
+
+
+@pytest.fixture
+def x64():
+    yield from _jax_x64(True)
 
 
 @pytest.fixture
 def x32():
-    previous = bool(jax.config.jax_enable_x64)
-    jax.config.update("jax_enable_x64", False)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
+    yield from _jax_x64(False)
 
 
 def _address(array: np.ndarray) -> int:
