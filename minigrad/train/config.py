@@ -169,10 +169,9 @@ class TrainConfig:
         _check_name("schedule", self.schedule, SCHEDULES)
         spec = OPTIMIZERS[self.optimizer]
         if self.distributed and spec.closure:
-            first_order = ", ".join(name for name, s in OPTIMIZERS.items() if not s.closure)
             raise ConfigError(f"--distributed: --optimizer {self.optimizer} is second-order (its line search and "
                               f"curvature would need every loss evaluation averaged over ranks); use one of "
-                              f"{first_order}")
+                              f"{', '.join(FIRST_ORDER)}")
         lr = self.lr
         if lr is None:
             lr = MODEL_DEFAULTS[self.model].get("adam_lr", spec.lr) if self.optimizer == "adam" else spec.lr
