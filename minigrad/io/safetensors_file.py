@@ -61,8 +61,7 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
     """Write a model's weights (or a state dict) to ``path`` as safetensors, atomically.
 
     ``layout="torch"`` writes the names and layouts the equivalent PyTorch model
-    expects (Linear weights transposed to (out, in), BatchNorm's
-    ``num_batches_tracked`` added), so
+    expects (Linear weights transposed to (out, in)), so
     ``torch_model.load_state_dict(safetensors.torch.load_file(path))`` works; it
     needs the model itself, which knows which entry belongs to which layer.
     ``metadata`` is an optional dict of str to str stored in the header.

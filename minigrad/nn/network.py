@@ -14,6 +14,11 @@ class Network(Layer):
     ``"0.weight"``, ``"0.bias"``, ``"2.weight"``... It can be indexed, sliced (a
     slice is a new Network sharing the same layers), measured with ``len``,
     iterated and grown with ``append``.
+
+    Two neighbouring pairs run differently, with the same values and gradients:
+    ``Linear`` then ``ReLU`` runs as one fused node (``AffineReLU``), and ``ReLU``
+    then ``MaxPool2d`` runs as the pooling first (ReLU then sees a quarter of the
+    data). Only exact types pair up, and never a layer with forward hooks.
     """
 
     def __init__(self, *layers: Layer):

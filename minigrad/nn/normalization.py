@@ -7,59 +7,15 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.layer import Layer, Parameter, check_tensor_input, new_parameter
+from minigrad.nn.layer import Layer, Parameter
 
 
-class BatchNorm1d(Layer):
-    """Batch normalisation (Ioffe and Szegedy 2015) of (N, C) or (N, C, L) inputs, per channel C.
-
-    Training: normalise with batch statistics (biased variance) and update
-    ``running_mean`` / ``running_var`` (unbiased variance) with ``momentum``.
-    Eval: normalise with the running statistics. With ``affine`` a learned scale
-    ``weight`` (init 1) and shift ``bias`` (init 0) follow.
-    """
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 dtype=DEFAULT_FLOAT, device=None):
-        super().__init__()
-        if num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be positive, got {num_features}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
-        self.num_features = int(num_features)
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        if affine:
-            self.weight = init.ones_(new_parameter((num_features,), dtype, device))
-            self.bias = new_parameter((num_features,), dtype, device)
-        else:
-            self.weight = None
-            self.bias = None
-        xp = xp_for(normalize_device(device))
-        self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=np.dtype(dtype))))
-        self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=np.dtype(dtype))))
-
-    def forward(self, x):
-        check_tensor_input(self, x)
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d: input has shape {tuple(x.shape)} but expected (N, {self.num_features}) "
-                f"or (N, {self.num_features}, L)"
-            )
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=self.training, momentum=self.momentum, eps=self.eps)
-
-    def extra_repr(self):
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
-
-
-class BatchNorm2d(Layer):
-    """Batch normalisation of (N, C, H, W) images per channel, over N, H and W (Ioffe and Szegedy 2015).
+class _BatchNorm(Layer):
+    """Batch normalisation per channel C = axis 1 (Ioffe and Szegedy 2015), as PyTorch's ``_BatchNorm``.
 
     Training: ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with the batch mean and *biased*
-    variance of each channel; the running statistics then move towards the batch's:
-    ``running = (1 - momentum) running + momentum batch`` (unbiased variance), or, with
+    variance of each channel, over every axis but C; the running statistics then move towards the
+    batch's: ``running = (1 - momentum) running + momentum batch`` (unbiased variance), or, with
     ``momentum=None``, to the cumulative average over ``num_batches_tracked`` batches.
     Eval: the running statistics replace the batch's (unless ``track_running_stats=False``,
     where batch statistics are always used and no running statistics exist).
@@ -67,17 +23,23 @@ class BatchNorm2d(Layer):
     ``running_var`` (1) and ``num_batches_tracked`` (0), as in PyTorch's state dict.
     """
 
+    #: The input shapes a subclass takes, for its error message; ``_ndims`` the matching ranks.
+    _shapes = ""
+    _ndims = ()
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=DEFAULT_FLOAT):
         super().__init__()
-        if not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"BatchNorm2d: num_features must be a positive integer, got {num_features!r}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm2d: momentum must be in [0, 1] or None, got {momentum}")
-        if not eps > 0:
-            raise ValueError(f"BatchNorm2d: eps must be positive, got {eps}")
+        name = type(self).__name__
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float))
+                                     or not 0.0 <= momentum <= 1.0):
+            raise ValueError(f"{name}: momentum must be a number in [0, 1] or None, got {momentum!r}")
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+            raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         xp = xp_for(normalize_device(device))
         dtype = np.dtype(dtype)
         if affine:
@@ -93,21 +55,40 @@ class BatchNorm2d(Layer):
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x):
+        name = type(self).__name__
         if not isinstance(x, Tensor):
-            raise TypeError(f"BatchNorm2d: input must be a Tensor, got {type(x).__name__}")
-        if x.ndim != 4 or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm2d: expected input (N, {self.num_features}, H, W), got shape {tuple(x.shape)}")
+            raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: input has shape {tuple(x.shape)} but expected "
+                             + self._shapes.format(C=self.num_features))
+        # The running statistics are cast to the input's dtype (F.batch_norm); the learned scale is not.
+        if self.weight is not None and x.dtype != self.weight.dtype:
+            raise TypeError(f"{name}: input dtype {x.dtype} does not match the weight's dtype {self.weight.dtype}; "
+                            f"convert with x.astype({self.weight.dtype.name!r})")
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
             if momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.data)
-        stats = (self.running_mean, self.running_var) if self.track_running_stats and (
-            self.training or not use_batch) else (None, None)
+        stats = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
         return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch,
                             momentum=0.0 if momentum is None else momentum, eps=self.eps)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C: see ``_BatchNorm``."""
+
+    _shapes = "(N, {C}) or (N, {C}, L)"
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images per channel, over N, H and W: see ``_BatchNorm``."""
+
+    _shapes = "(N, {C}, H, W)"
+    _ndims = (4,)

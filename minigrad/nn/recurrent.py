@@ -13,7 +13,8 @@ the pair (h_0, c_0)), zeros when absent, and returns ``output`` (the top layer's
 h at every step, (T, B, H)) and h_n (LSTM: (h_n, c_n)), each (num_layers, B, H).
 
 Per layer the input projection of all T steps is one matrix multiply, and each
-step is one matrix multiply plus one fused gate node (see ``recurrent_steps``).
+step is one matrix multiply plus one fused gate node for LSTM and GRU, or an add and
+the activation for RNN (see ``recurrent_steps``).
 With ``dropout`` > 0 the outputs of every layer but the last are dropped out
 while training.
 
@@ -34,28 +35,24 @@ from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.projection import LinearT
-from minigrad.nn.recurrent_checks import check_input, check_sizes, check_state
+from minigrad.nn.arguments import positive_int, probability
+from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 from minigrad.ops.unstack import Unstack
 
 
 class _RecurrentLayer(Layer):
-    mode = None
+    """What RNN, LSTM and GRU share; ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 dtype=DEFAULT_FLOAT, device=None, nonlinearity=None):
+    def __init__(self, mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype):
         super().__init__()
         name = type(self).__name__
-        if nonlinearity is not None:  # RNN: the step's activation
-            if nonlinearity not in ("tanh", "relu"):
-                raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-            self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-            self.nonlinearity = nonlinearity
-        check_sizes(name, input_size, hidden_size, num_layers)
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
+        self.mode = mode
+        input_size = self.input_size = positive_int(name, "input_size", input_size)
+        hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)
+        num_layers = self.num_layers = positive_int(name, "num_layers", num_layers)
+        self.dropout = probability(name, "dropout", dropout)
+        self.bias, self.batch_first = bool(bias), bool(batch_first)
         xp = xp_for(normalize_device(device))
         rows = GATES[self.mode] * hidden_size
         for k in range(num_layers):
@@ -84,6 +81,8 @@ class _RecurrentLayer(Layer):
         batched = input.ndim == 3
         x = input if batched else ops.expand_dims(input, 1)
         time_axis = 1 if (self.batch_first and batched) else 0
+        if x.shape[time_axis] == 0:
+            raise ValueError(f"{name}: input has shape {tuple(input.shape)}, with no time steps")
         B = x.shape[1 - time_axis]
         h0, c0 = self._initial_state(hx, x, B, batched, input)
         h_n, c_n = [], []
@@ -147,13 +146,17 @@ class _RecurrentLayer(Layer):
 class RNN(_RecurrentLayer):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh (default) or relu.
 
-    ``nonlinearity`` is ``"tanh"`` or ``"relu"``; the rest is as in the module docstring.
+    ``nonlinearity`` is ``"tanh"`` or ``"relu"``; the rest is as in the module docstring. The step
+    is a matrix product, an add and the activation: no fused node.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, dtype=DEFAULT_FLOAT, device=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, device,
-                         nonlinearity=nonlinearity)
+                 dropout=0.0, device=None, dtype=DEFAULT_FLOAT):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
+                         bias, batch_first, dropout, device, dtype)
+        self.nonlinearity = nonlinearity
 
     def extra_repr(self):
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else ", nonlinearity='relu'")
@@ -166,7 +169,9 @@ class LSTM(_RecurrentLayer):
     runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
     """
 
-    mode = "LSTM"
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype)
 
 
 class GRU(_RecurrentLayer):
@@ -176,4 +181,6 @@ class GRU(_RecurrentLayer):
     Each step's gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).
     """
 
-    mode = "GRU"
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype)

@@ -17,22 +17,20 @@ from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.projection import LinearT
-from minigrad.nn.recurrent_checks import check_input, check_sizes, check_state
+from minigrad.nn.arguments import positive_int
+from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 
 
 class _Cell(Layer):
-    mode = None
+    """What RNNCell, LSTMCell and GRUCell share; ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step."""
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=DEFAULT_FLOAT, device=None, nonlinearity=None):
+    def __init__(self, mode, input_size, hidden_size, bias, device, dtype):
         super().__init__()
-        check_sizes(type(self).__name__, input_size, hidden_size)
-        if nonlinearity is not None:  # RNNCell: the step's activation
-            if nonlinearity not in ("tanh", "relu"):
-                raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-            self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-            self.nonlinearity = nonlinearity
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bool(bias)
+        self.mode = mode
+        input_size = self.input_size = positive_int(type(self).__name__, "input_size", input_size)
+        hidden_size = self.hidden_size = positive_int(type(self).__name__, "hidden_size", hidden_size)
+        self.bias = bool(bias)
         xp = xp_for(normalize_device(device))
         rows = GATES[self.mode] * hidden_size
         self.weight_ih = Parameter(xp.zeros((rows, input_size), dtype=np.dtype(dtype)))
@@ -83,10 +81,15 @@ class _Cell(Layer):
 
 
 class RNNCell(_Cell):
-    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh (default) or relu."""
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh (default) or relu: a product, an add and the
+    activation, no fused node."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=DEFAULT_FLOAT, device=None):
-        super().__init__(input_size, hidden_size, bias, dtype, device, nonlinearity=nonlinearity)
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=DEFAULT_FLOAT):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias,
+                         device, dtype)
+        self.nonlinearity = nonlinearity
 
 
 class LSTMCell(_Cell):
@@ -95,7 +98,8 @@ class LSTMCell(_Cell):
     The gate arithmetic runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
     """
 
-    mode = "LSTM"
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
 
 
 class GRUCell(_Cell):
@@ -104,4 +108,5 @@ class GRUCell(_Cell):
     The gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).
     """
 
-    mode = "GRU"
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)

@@ -1,13 +1,7 @@
-"""Argument checks shared by the recurrent cells and layers: one clear error naming the layer and the shapes."""
+"""Input checks shared by the recurrent cells and layers: one clear error naming the layer and the shapes."""
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-
-
-def check_sizes(name, input_size, hidden_size, num_layers=1):
-    for arg, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
 
 
 def check_input(name, x, input_size, weight, ndims):

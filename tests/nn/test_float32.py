@@ -25,6 +25,8 @@ def test_mlp_forward_backward_stays_float32(device):
     total.backward()
     arrays = [logits.data, total.data, x.grad.data] + [loss.data for loss in losses]
     arrays += [p.data for p in net.parameters()] + [p.grad.data for p in net.parameters()]
-    arrays += [b.data for b in net.buffers()]
+    counters = [b for name, b in net.named_buffers() if name.endswith("num_batches_tracked")]
+    assert [int(b.item()) for b in counters] == [1] and counters[0].dtype == np.int64  # PyTorch's batch count
+    arrays += [b.data for name, b in net.named_buffers() if not name.endswith("num_batches_tracked")]
     assert all(a.dtype == np.float32 for a in arrays), [a.dtype for a in arrays]
     assert all(np.isfinite(mg.backend.to_numpy(a)).all() for a in arrays)

@@ -61,7 +61,7 @@ def test_registration_follows_definition_order_with_lists_and_dicts():
         "scale",
         "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
         "heads.b.weight", "heads.b.bias", "heads.a.weight", "heads.a.bias",
-        "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var",
+        "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var", "norm.num_batches_tracked",
     ]
     # Buffers are state but not parameters.
     assert [n for n, _ in Blocks().named_parameters()][-2:] == ["norm.weight", "norm.bias"]
@@ -143,7 +143,7 @@ def test_state_dict_is_a_copy_and_round_trips():
     a(mg.tensor(mg.random.get_generator().random((8, 3), dtype=np.float32)))  # moves running stats
     state = a.state_dict()
     assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
-                           "2.weight", "2.bias"]
+                           "1.num_batches_tracked", "2.weight", "2.bias"]
     saved_weight = state["0.weight"].copy()
     a.parameters()[0].data += 1.0
     np.testing.assert_array_equal(state["0.weight"], saved_weight)  # a snapshot, not a view

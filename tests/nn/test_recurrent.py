@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import minigrad as mg
 from minigrad import nn
 
-torch = pytest.importorskip("torch")
 
 LAYERS = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {})]
 CELLS = [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}), ("GRUCell", {})]
@@ -174,6 +174,16 @@ def test_truncated_bptt_with_detached_state():
     (lambda: nn.LSTM(3, 0), "LSTM: hidden_size must be a positive integer, got 0"),
     (lambda: nn.GRU(3, 4, dropout=1.5), "GRU: dropout must be a number in [0, 1], got 1.5"),
     (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), "RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"),
+    (lambda: nn.RNNCell(3, 4, nonlinearity="gelu"), "RNNCell: nonlinearity must be 'tanh' or 'relu', got 'gelu'"),
+    # Only the Elman layers have an activation to choose, as in PyTorch: an LSTM never turns into an RNN.
+    (lambda: nn.LSTM(3, 4, nonlinearity="relu"), "unexpected keyword argument 'nonlinearity'"),
+    (lambda: nn.GRU(3, 4, nonlinearity="tanh"), "unexpected keyword argument 'nonlinearity'"),
+    (lambda: nn.LSTMCell(3, 4, nonlinearity="relu"), "unexpected keyword argument 'nonlinearity'"),
+    (lambda: nn.GRUCell(3, 4, nonlinearity="tanh"), "unexpected keyword argument 'nonlinearity'"),
+    (lambda: nn.GRU(3, 4)(mg.tensor(np.ones((0, 2, 3), np.float32))),
+     "GRU: input has shape (0, 2, 3), with no time steps"),
+    (lambda: nn.LSTM(3, 4, batch_first=True)(mg.tensor(np.ones((2, 0, 3), np.float32))),
+     "LSTM: input has shape (2, 0, 3), with no time steps"),
     (lambda: nn.Embedding(5, 2)(mg.tensor(np.array([0.0, 1.0]))),
      "embedding: indices must be integers, got dtype float32 (shape (2,))"),
     (lambda: nn.Embedding(5, 2)(np.array([0, 5])), "embedding: index 5 is out of range for 5 embeddings"),
