@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter
 from minigrad.optim.threads import elementwise
 
 
@@ -37,6 +37,7 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
+        check_flags(group)                                  # maximize: a bool
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
         check_hyperparameter(0.0 <= group["rho"] <= 1.0, f"Invalid rho value: {group['rho']}")
         check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")

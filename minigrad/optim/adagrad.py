@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter
 from minigrad.optim.threads import elementwise
 
 
@@ -41,6 +41,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
+        check_flags(group)                                  # maximize: a bool
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
         check_hyperparameter(group["lr_decay"] >= 0.0, f"Invalid lr_decay value: {group['lr_decay']}")
         check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
@@ -56,7 +57,7 @@ class Adagrad(Optimizer):
             for theta, g, state in self._params_with_grad(group):
                 xp = get_array_module(theta)
                 t = self._count_step(state, theta, sum=group["initial_accumulator_value"])
-                clr = lr / (1 + (t - 1) * lr_decay)              # eps_t = eps / (1 + (t-1)*decay)
+                clr = lr / (1 + (t - 1) * lr_decay)              # eps_t = lr / (1 + (t-1)*lr_decay)
 
                 def update(theta, g, r):
                     """The update of one slice of theta, from the same slices of g and r."""

@@ -10,7 +10,7 @@ import math
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_betas, check_hyperparameter
+from minigrad.optim.validation import check_betas, check_flags, check_hyperparameter
 from minigrad.optim.threads import elementwise
 
 
@@ -26,6 +26,7 @@ class _AdamFamily(Optimizer):
     decaying_state = ("exp_avg",)
 
     def _validate_group(self, group):
+        check_flags(group)                          # amsgrad, decoupled_weight_decay, maximize: bools
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
         check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
         check_betas(group["betas"])
@@ -91,8 +92,8 @@ class Adam(_AdamFamily):
         xp = get_array_module(theta)
         amsgrad = ["max_exp_avg_sq"] if group["amsgrad"] else []
         t = self._count_step(state, theta, "exp_avg", "exp_avg_sq", *amsgrad)
-        bias_correction1 = 1 - beta1 ** t
-        bias_correction2 = 1 - beta2 ** t
+        bias_correction1 = 1 - beta1 ** t           # 1 - b1^t
+        bias_correction2 = 1 - beta2 ** t           # 1 - b2^t
 
         def update(theta, g, m, v, v_max):
             """The update of one slice of theta, from the same slices of g, m, v (and v_max)."""
@@ -177,7 +178,7 @@ class Adamax(_AdamFamily):
             abs_g += eps
             xp.maximum(u, abs_g, out=u)
             step = xp.divide(m, u, out=abs_g)           # m / u
-            step *= lr / (1 - beta1 ** t)
+            step *= lr / (1 - beta1 ** t)               # step = lr/(1-b1^t) * m/u
             theta -= step                               # theta = theta - lr/(1-b1^t) * m/u
 
         elementwise(update, theta, g, state["exp_avg"], state["exp_inf"])
@@ -211,6 +212,15 @@ class NAdam(_AdamFamily):
 
     State per parameter: ``step``, ``mu_product`` (P_t, a Python float),
     ``exp_avg`` (m) and ``exp_avg_sq`` (v).
+
+    Compared with ``torch.optim.NAdam``: same update, but PyTorch keeps
+    ``mu_product`` as a 0-d tensor of its default dtype (float32 unless
+    ``torch.set_default_dtype(torch.float64)``), while this class keeps a Python
+    float (float64). ``P_t`` then differs by float32 rounding, and so do the step's
+    coefficients: the iterates agree with PyTorch's only up to that rounding
+    (differences of up to about 1e-6 relative, 9e-7 seen after 20 steps), and
+    to float64 rounding when PyTorch's default dtype is float64. ``P_t`` is
+    kept in float64 here on purpose.
     """
 
     scalar_state_keys = ("step", "mu_product")
@@ -299,10 +309,10 @@ class RAdam(_AdamFamily):
         """One RAdam update of one parameter, in place."""
         xp = get_array_module(theta)
         t = self._count_step(state, theta, "exp_avg", "exp_avg_sq")
-        bias_correction1 = 1 - beta1 ** t
-        bias_correction2 = 1 - beta2 ** t
+        bias_correction1 = 1 - beta1 ** t           # 1 - b1^t
+        bias_correction2 = 1 - beta2 ** t           # 1 - b2^t
         rho_inf = 2 / (1 - beta2) - 1               # rho_inf = 2/(1-b2) - 1
-        rho_t = rho_inf - 2 * t * beta2 ** t / bias_correction2
+        rho_t = rho_inf - 2 * t * beta2 ** t / bias_correction2  # rho_t = rho_inf - 2 t b2^t / (1-b2^t)
         rect = (math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
                 if rho_t > 5 else None)             # r_t
 

@@ -5,6 +5,7 @@ from minigrad.backend import get_array_module
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
+from minigrad.optim.validation import check_count
 
 #: BFGS stores an n x n matrix; above this many parameters use LBFGS instead.
 BFGS_MAX_PARAMS = 5000
@@ -41,6 +42,7 @@ class BFGS(FlatOptimizer):
 
     def __init__(self, params, lr=1.0, c1=1e-4, c2=0.9, max_ls=25, tolerance_grad=1e-10,
                  max_params=BFGS_MAX_PARAMS):
+        check_count("max_params", max_params)
         defaults = dict(lr=lr, c1=c1, c2=c2, max_ls=max_ls, tolerance_grad=tolerance_grad)
         super().__init__(params, defaults)
         self._refuse_more_than(max_params, "stores a dense {n} x {n} inverse Hessian", "LBFGS")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
+from minigrad.optim.validation import is_integer, shown
 
 
 class ConjugateGradient(FlatOptimizer):
@@ -51,8 +52,8 @@ class ConjugateGradient(FlatOptimizer):
         if group["beta"] not in ("PR+", "FR"):
             raise ValueError(f"Invalid beta: {group['beta']!r} (expected 'PR+' or 'FR')")
         restart = group["restart_every"]
-        if restart is not None and (not isinstance(restart, int) or restart < 1):
-            raise ValueError(f"Invalid restart_every: {restart} (expected None or an integer >= 1)")
+        if restart is not None and not (is_integer(restart) and restart >= 1):
+            raise ValueError(f"Invalid restart_every: {shown(restart)} (expected None or an integer >= 1)")
 
     def _iteration(self, closure, value, g, state):
         """One conjugate-gradient iteration from ``x_k`` (loss ``value``, gradient ``g``)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 from minigrad.optim import param_vector
 from minigrad.optim.line_search import check_wolfe_constants
 from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.validation import check_count
 
 #: Options that must be integers >= 1, and options that must be >= 0, when a group has them.
 _COUNT_OPTIONS = ("max_iter", "max_eval", "history_size", "max_ls")
@@ -49,7 +50,8 @@ class FlatOptimizer(Optimizer):
         """Raise a clear error if there are more than ``max_params`` parameters (dense ``n x n`` methods).
 
         ``what`` says what the method builds, with ``{n}`` for the count; ``instead`` names the
-        optimizers to use for larger models.
+        optimizers to use for larger models. (The constructor checks ``max_params`` itself first,
+        with :func:`~minigrad.optim.validation.check_count`.)
         """
         n = param_vector.numel(self._params)
         if n > max_params:
@@ -78,8 +80,8 @@ class FlatOptimizer(Optimizer):
         if not group["lr"] > 0:
             raise ValueError(f"Invalid learning rate: {group['lr']}")
         for name in _COUNT_OPTIONS:
-            if name in group and (not isinstance(group[name], int) or group[name] < 1):
-                raise ValueError(f"Invalid {name}: {group[name]} (expected an integer >= 1)")
+            if name in group:
+                check_count(name, group[name])  # an int or NumPy integer >= 1, not a bool
         for name in _TOLERANCE_OPTIONS:
             if name in group and not group[name] >= 0:
                 raise ValueError(f"Invalid {name}: {group[name]} (expected >= 0)")

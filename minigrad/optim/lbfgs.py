@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
+from minigrad.optim.validation import check_count
 
 
 def two_loop_direction(grad, old_steps, old_grad_changes, rhos, initial_scale):
@@ -57,8 +58,12 @@ class LBFGS(FlatOptimizer):
         line_search_fn: ``None`` (fixed step ``lr``) or ``"strong_wolfe"``.
 
     Compared with ``torch.optim.LBFGS`` (same defaults): with the fixed step the
-    iterates and the ``func_evals``/``n_iter`` counters are PyTorch's (same
-    two-loop recursion, first step, and stopping tests in the same order). With
+    ``func_evals``/``n_iter`` counters are PyTorch's (same two-loop recursion,
+    first step, and stopping tests in the same order), and the iterates equal
+    PyTorch's up to rounding: ``x + t d`` is rounded twice here (``t * d``, then
+    the sum; PyTorch fuses them in one ``add_(d, alpha=t)``), and the difference,
+    one rounding per step at first, can grow over the iterations on a
+    non-convex problem. With
     ``line_search_fn="strong_wolfe"`` they agree only approximately, by design:
     the line search is the shared Nocedal & Wright one of
     :mod:`minigrad.optim.line_search`, not a port of PyTorch's ``_strong_wolfe``.
@@ -70,6 +75,7 @@ class LBFGS(FlatOptimizer):
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
         if max_eval is None:
+            check_count("max_iter", max_iter)  # before the default max_eval uses it
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
                         tolerance_change=tolerance_change, history_size=history_size,

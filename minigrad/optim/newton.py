@@ -11,6 +11,7 @@ from minigrad.backend import get_array_module
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
+from minigrad.optim.validation import check_count, is_integer, shown
 
 #: Newton builds the n x n Hessian from n Hessian-vector products; above this size use NewtonCG.
 NEWTON_MAX_PARAMS = 1000
@@ -163,6 +164,7 @@ class Newton(_HessianNewton):
 
     def __init__(self, params, lr=1.0, damping=1e-3, line_search_fn="strong_wolfe", c1=1e-4, c2=0.9,
                  tolerance_grad=1e-10, max_params=NEWTON_MAX_PARAMS):
+        check_count("max_params", max_params)
         defaults = dict(lr=lr, damping=damping, line_search_fn=line_search_fn, c1=c1, c2=c2,
                         tolerance_grad=tolerance_grad)
         super().__init__(params, defaults)
@@ -231,8 +233,8 @@ class NewtonCG(_HessianNewton):
     def _validate_group(self, group):
         super()._validate_group(group)
         m = group["max_cg_iter"]
-        if m is not None and (not isinstance(m, int) or m < 1):
-            raise ValueError(f"Invalid max_cg_iter: {m} (expected None or an integer >= 1)")
+        if m is not None and not (is_integer(m) and m >= 1):
+            raise ValueError(f"Invalid max_cg_iter: {shown(m)} (expected None or an integer >= 1)")
         if not 0 < group["forcing_max"] < 1:
             raise ValueError(f"Invalid forcing_max: {group['forcing_max']} (expected 0 < forcing_max < 1)")
 

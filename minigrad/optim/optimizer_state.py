@@ -3,7 +3,9 @@
 :class:`StateDictMixin` is a base of :class:`minigrad.optim.Optimizer` and is not used on
 its own: it reads the optimizer's ``param_groups``, ``state`` and ``_validate_group``.
 Parameters are named by their position across the groups, like PyTorch; arrays are
-copied out, and copied back onto each parameter's device and floating dtype.
+copied out, and copied back onto each parameter's device and floating dtype. The state
+also records the optimizer's class name, so that a checkpoint of one optimizer is
+refused by another, even by one with the same option names (Adam and AdamW).
 """
 
 import numpy as np
@@ -39,13 +41,23 @@ def _scalars_to_python(value):
     return value
 
 
+#: Entries of a param group that are not the optimizer's options: its parameters, and the
+#: starting lr a learning-rate schedule adds.
+_NOT_OPTIONS = ("params", "initial_lr")
+
+
+def _options(group) -> set:
+    """The option names of a param group."""
+    return {name for name in group if name not in _NOT_OPTIONS}
+
+
 def _optimizer_with_options(group) -> str:
     """Which minigrad optimizer(s) have exactly the options of a saved param group ("another optimizer" if none)."""
     import inspect
 
     from minigrad import optim
 
-    options = {name for name in group if name not in ("params", "initial_lr")}
+    options = _options(group)
     names = []
     for name in optim.__dict__:
         cls = getattr(optim, name)
@@ -70,9 +82,11 @@ class StateDictMixin:
         """The optimizer's state as plain data, with parameters named by position.
 
         Returns ``{"state": {index: {name: array or number}}, "param_groups":
-        [{**hyperparameters, "params": [index, ...]}]}``; indices count the
-        parameters across groups in order. Arrays are copies of the backend
-        arrays (NumPy or CuPy), so later steps do not change the returned dict.
+        [{**hyperparameters, "params": [index, ...]}], "optimizer_class": name}``;
+        indices count the parameters across groups in order, and ``name`` is the
+        optimizer's class name (``"Adam"``), which :meth:`load_state_dict` checks.
+        Arrays are copies of the backend arrays (NumPy or CuPy), so later steps
+        do not change the returned dict.
         """
         index_of = {}
         groups = []
@@ -89,11 +103,15 @@ class StateDictMixin:
             for p in group["params"]:
                 if p in self.state:
                     state[index_of[id(p)]] = {name: _copy_value(value) for name, value in self.state[p].items()}
-        return {"state": state, "param_groups": groups}
+        return {"state": state, "param_groups": groups, "optimizer_class": type(self).__name__}
 
     def load_state_dict(self, state_dict: dict):
         """Restore a state produced by :meth:`state_dict` (possibly of another run).
 
+        The state must come from the same kind of optimizer: its recorded class
+        name (absent from checkpoints older than that entry, which still load) must
+        be this optimizer's, and each saved group must have exactly this optimizer's
+        option names (an extra entry that this optimizer's group also has is fine).
         The number of groups and the size of each group must match. Hyperparameters
         are taken from ``state_dict``; the parameters stay this optimizer's own.
         Array state is copied onto each parameter's device, floating arrays cast to
@@ -104,25 +122,24 @@ class StateDictMixin:
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups' entries")
         saved_groups = list(state_dict["param_groups"])
+        saved_class = state_dict.get("optimizer_class")
+        if saved_class is not None and saved_class != type(self).__name__:
+            raise ValueError(self._refusal(saved_class, saved_groups[0] if saved_groups else {}))
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"loaded state dict has {len(saved_groups)} parameter groups, "
                 f"but the optimizer has {len(self.param_groups)}"
             )
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            missing = [name for name in self.defaults if name not in saved]
+            foreign = sorted(_options(saved) - _options(group))
+            if missing or foreign:
+                raise ValueError(self._refusal(saved_class, saved, i, missing, foreign))
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"loaded state dict's param group {i} has {len(saved['params'])} parameters, "
                     f"but the optimizer's group {i} has {len(group['params'])}"
-                )
-
-        for i, saved in enumerate(saved_groups):
-            missing = [name for name in self.defaults if name not in saved]
-            if missing:
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: param group {i} of the state has no "
-                    f"{', '.join(missing)}: it was saved by {_optimizer_with_options(saved)}, not by "
-                    f"{type(self).__name__}; load it into the same kind of optimizer"
                 )
 
         param_of = {}
@@ -147,6 +164,30 @@ class StateDictMixin:
 
         self.state = new_state
         self.param_groups = new_groups
+
+    def _refusal(self, saved_class, saved_group, index=None, missing=(), foreign=()) -> str:
+        """The message refusing a state saved by another optimizer: both classes, both sets of options."""
+        name = type(self).__name__
+        own = ", ".join(sorted(self.defaults))
+        if saved_class is None:
+            source = _optimizer_with_options(saved_group)
+        elif saved_class == name:   # the same class with other options (another version, or extra entries)
+            source = f"{name} with other options (options {', '.join(sorted(_options(saved_group)))})"
+        else:
+            source = f"{saved_class} (options {', '.join(sorted(_options(saved_group)))})"
+        where = "the state" if index is None else f"param group {index} of the state"
+        details = []
+        if missing:
+            details.append(f"the state has no {', '.join(missing)}")
+        if foreign:
+            details.append(f"{name} has no option {', '.join(foreign)}")
+        detail = f" ({'; '.join(details)})" if details else ""
+        if saved_class == name:
+            target = "an optimizer built with the same options"
+        else:
+            target = saved_class or "the same kind of optimizer"
+        return (f"{name}.load_state_dict: {where} was saved by {source}, not by {name} (options {own}){detail}; "
+                f"load it into {target}")
 
     def _restore_value(self, name, value, p):
         """One saved state entry, made ready for parameter ``p``."""

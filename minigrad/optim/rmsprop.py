@@ -3,7 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter
 from minigrad.optim.threads import elementwise
 
 
@@ -31,7 +31,7 @@ class RMSprop(Optimizer):
     Args:
         params: Tensors to optimize, or dicts defining parameter groups.
         lr: learning rate (default 1e-2).
-        alpha: smoothing constant of the squared-gradient average (default 0.99).
+        alpha: smoothing constant of the squared-gradient average, in [0, 1] (default 0.99).
         eps: added to the denominator for stability (default 1e-8).
         weight_decay: L2 penalty coefficient (default 0).
         momentum: momentum factor ``mu`` (default 0).
@@ -53,11 +53,13 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
+        check_flags(group)                                  # centered, maximize: bools
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
         check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
         check_hyperparameter(group["momentum"] >= 0.0, f"Invalid momentum value: {group['momentum']}")
         check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
-        check_hyperparameter(group["alpha"] >= 0.0, f"Invalid alpha value: {group['alpha']}")
+        # PyTorch checks only alpha >= 0; alpha > 1 makes v negative, then sqrt(v) NaN
+        check_hyperparameter(0.0 <= group["alpha"] <= 1.0, f"Invalid alpha value: {group['alpha']}")
 
     def step(self, closure=None):
         """Perform one RMSprop update; returns the closure's loss if a closure is given."""

@@ -3,7 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter
 from minigrad.optim.threads import elementwise
 
 
@@ -27,7 +27,7 @@ class SGD(Optimizer):
         params: Tensors to optimize, or dicts defining parameter groups.
         lr: learning rate (default 1e-3).
         momentum: momentum factor (default 0).
-        dampening: dampening for momentum (default 0).
+        dampening: dampening for momentum, in [0, 1] (default 0; PyTorch does not check it).
         weight_decay: L2 penalty coefficient (default 0).
         nesterov: use Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
         maximize: maximize the objective instead of minimizing it.
@@ -50,8 +50,10 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
+        check_flags(group)                                  # nesterov, maximize: bools
         check_hyperparameter(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']}")
         check_hyperparameter(group["momentum"] >= 0.0, f"Invalid momentum value: {group['momentum']}")
+        check_hyperparameter(0.0 <= group["dampening"] <= 1.0, f"Invalid dampening value: {group['dampening']}")
         check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
         check_hyperparameter(
             not group["nesterov"] or (group["momentum"] > 0 and group["dampening"] == 0),

@@ -1,9 +1,17 @@
 """Checks on what an optimizer is given: its hyperparameters and its parameters.
 
-``required`` marks a hyperparameter without default; ``check_hyperparameter`` and
-``check_betas`` validate option values up front; ``is_tensor`` and ``describe_param``
-check and name parameters in error messages.
+``required`` marks a hyperparameter without default; ``check_hyperparameter``,
+``check_betas``, ``check_flags`` and ``check_count`` validate option values up front
+(``is_integer``, ``is_real`` and ``shown`` help the schedules do the same);
+``is_tensor`` and ``describe_param`` check and name parameters in error messages.
 """
+
+import numbers
+
+import numpy as np
+
+#: The yes/no options of the optimizers: each must be a bool (any truthy value would switch it on).
+FLAG_OPTIONS = ("nesterov", "amsgrad", "centered", "decoupled_weight_decay", "maximize")
 
 
 class _Required:
@@ -40,3 +48,36 @@ def check_betas(betas):
         raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
     for i, beta in enumerate(betas):
         check_hyperparameter(0.0 <= beta < 1.0, f"Invalid beta parameter at index {i}: {beta}")
+
+
+def is_integer(value) -> bool:
+    """True for an integer (Python or NumPy), False for a bool, a float and anything else."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value) -> bool:
+    """True for a real number (Python or NumPy, nan and inf included), False for a bool and anything else."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def shown(value) -> str:
+    """``value`` as an error message shows it: numbers as plain Python numbers (``5``, not
+    ``np.int64(5)``), anything else by its ``repr`` (``'x'``, ``True``)."""
+    if is_integer(value):
+        return str(int(value))
+    if is_real(value):
+        return str(float(value))
+    return repr(value)
+
+
+def check_flags(group):
+    """Check that each yes/no option of ``group`` (those of ``FLAG_OPTIONS`` it has) is a bool."""
+    for name in FLAG_OPTIONS:
+        if name in group and not isinstance(group[name], (bool, np.bool_)):
+            raise ValueError(f"Invalid {name}: {group[name]!r} (expected True or False)")
+
+
+def check_count(name, value, minimum=1):
+    """Check that ``value`` is an integer (Python or NumPy, not a bool) >= ``minimum``."""
+    if not (is_integer(value) and value >= minimum):
+        raise ValueError(f"Invalid {name}: {shown(value)} (expected an integer >= {minimum})")

@@ -84,6 +84,14 @@ def test_clip_grad_norm_validates_arguments():
         clip_grad_norm_(params, max_norm=1.0, norm_type=0)
 
 
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_error_if_nonfinite_must_be_a_bool(flag):
+    params = _with_grads([[3.0, 4.0]])
+    with pytest.raises(ValueError, match=f"clip_grad_norm_: error_if_nonfinite must be True or False, got {flag!r}"):
+        clip_grad_norm_(params, 1.0, error_if_nonfinite=flag)
+    assert clip_grad_norm_(params, 1.0, error_if_nonfinite=np.bool_(True)) == pytest.approx(5.0)
+
+
 def test_clip_grad_value_clamps_in_place(device):
     params = _with_grads([[-3.0, 0.5, 2.0], [[7.0]]], device, np.float32)
     arrays = [p.grad.data for p in params]

@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -32,7 +33,26 @@ CASES = [
     (Adadelta, {"eps": -1.0}, "Invalid epsilon value: -1.0"),
     (Adadelta, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
     (NAdam, {"momentum_decay": -0.1}, "Invalid momentum_decay value: -0.1"),
+    # dampening in [0, 1] (PyTorch does not check it; nan and negatives must not pass)
+    (SGD, {"momentum": 0.9, "dampening": -0.5}, "Invalid dampening value: -0.5"),
+    (SGD, {"momentum": 0.9, "dampening": 2.0}, "Invalid dampening value: 2.0"),
+    (SGD, {"momentum": 0.9, "dampening": float("nan")}, "Invalid dampening value: nan"),
+    # alpha in [0, 1]: alpha > 1 makes square_avg negative, then NaN
+    (RMSprop, {"alpha": 1.5}, "Invalid alpha value: 1.5"),
+    (RMSprop, {"alpha": float("nan")}, "Invalid alpha value: nan"),
 ]
+# yes/no options: a bool, not any truthy value ("no" would switch maximize on)
+FLAGS = {SGD: ["nesterov", "maximize"], Adagrad: ["maximize"], RMSprop: ["centered", "maximize"],
+         Adadelta: ["maximize"], Adam: ["amsgrad", "maximize"], AdamW: ["amsgrad", "maximize"],
+         Adamax: ["maximize"], NAdam: ["decoupled_weight_decay", "maximize"],
+         RAdam: ["decoupled_weight_decay", "maximize"]}
+for cls, flags in FLAGS.items():
+    for flag in flags:
+        CASES += [
+            (cls, {flag: "no"}, f"Invalid {flag}: 'no' (expected True or False)"),
+            (cls, {flag: 1}, f"Invalid {flag}: 1 (expected True or False)"),
+            (cls, {flag: None}, f"Invalid {flag}: None (expected True or False)"),
+        ]
 for cls in ADAM_FAMILY:
     CASES += [
         (cls, {"lr": -1}, "Invalid learning rate: -1"),
@@ -46,10 +66,47 @@ for cls in ADAM_FAMILY:
 
 
 @pytest.mark.parametrize("cls, options, message", CASES,
-                         ids=[f"{c.__name__}-{','.join(o)}" for c, o, _ in CASES])
+                         ids=[f"{c.__name__}-{','.join(f'{k}={v!r}' for k, v in o.items())}" for c, o, _ in CASES])
 def test_bad_hyperparameter_raises_value_error_naming_it(cls, options, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         cls([mg.tensor([1.0], requires_grad=True)], **options)
+
+
+def test_dampening_that_is_not_a_number_fails_at_construction_not_at_step():
+    with pytest.raises(TypeError, match=r"SGD: invalid hyperparameter type in param group 0 .*'dampening': 'x'"):
+        SGD([mg.tensor([1.0], requires_grad=True)], momentum=0.9, dampening="x")
+
+
+@pytest.mark.parametrize("cls, options", [(SGD, {"momentum": 0.9, "dampening": 0.0}),
+                                          (SGD, {"momentum": 0.9, "dampening": 1.0}),
+                                          (RMSprop, {"alpha": 0.0}), (RMSprop, {"alpha": 1.0})],
+                         ids=["dampening=0", "dampening=1", "alpha=0", "alpha=1"])
+def test_the_ends_of_the_closed_ranges_are_accepted(cls, options):
+    cls([mg.tensor([1.0], requires_grad=True)], **options)
+
+
+FLAG_CASES = [(cls, flag) for cls, flags in FLAGS.items() for flag in flags]
+
+
+@pytest.mark.parametrize("cls, flag", FLAG_CASES, ids=[f"{c.__name__}-{f}" for c, f in FLAG_CASES])
+def test_flags_take_python_and_numpy_bools(cls, flag):
+    for value in (True, False, np.bool_(True), np.bool_(False)):
+        options = {flag: value}
+        if flag == "nesterov":
+            options["momentum"] = 0.9
+        assert cls([mg.tensor([1.0], requires_grad=True)], **options).param_groups[0][flag] == value
+
+
+@pytest.mark.parametrize("cls, flag", FLAG_CASES, ids=[f"{c.__name__}-{f}" for c, f in FLAG_CASES])
+def test_a_bad_flag_in_a_group_or_a_checkpoint_is_rejected_too(cls, flag):
+    good = mg.tensor([1.0], requires_grad=True)
+    bad = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=re.escape(f"Invalid {flag}: 'no' (expected True or False)")):
+        cls([{"params": [good]}, {"params": [bad], flag: "no"}])
+    saved = cls([good]).state_dict()
+    saved["param_groups"][0][flag] = "no"
+    with pytest.raises(ValueError, match=re.escape(f"Invalid {flag}: 'no' (expected True or False)")):
+        cls([good]).load_state_dict(saved)
 
 
 @pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adadelta, *ADAM_FAMILY])

@@ -1,6 +1,7 @@
 """Learning-rate schedules: lr sequences against hand-computed values, composition, checkpoints."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -165,6 +166,102 @@ def test_schedulers_validate_their_arguments():
         StepLR(_optimizer(0.1), step_size=1, last_epoch=3)
 
 
+NAN = float("nan")
+SCHEDULER_CASES = [
+    # decay factors: finite and > 0
+    (lambda o: StepLR(o, step_size=1, gamma=0), "StepLR: gamma must be a finite number > 0, got 0"),
+    (lambda o: StepLR(o, step_size=1, gamma=-1), "StepLR: gamma must be a finite number > 0, got -1"),
+    (lambda o: StepLR(o, step_size=1, gamma=NAN), "StepLR: gamma must be a finite number > 0, got nan"),
+    (lambda o: MultiStepLR(o, [2], gamma=0.0), "MultiStepLR: gamma must be a finite number > 0, got 0.0"),
+    (lambda o: MultiStepLR(o, [2], gamma=NAN), "MultiStepLR: gamma must be a finite number > 0, got nan"),
+    (lambda o: ExponentialLR(o, gamma=0), "ExponentialLR: gamma must be a finite number > 0, got 0"),
+    (lambda o: ExponentialLR(o, gamma=-1), "ExponentialLR: gamma must be a finite number > 0, got -1"),
+    (lambda o: ExponentialLR(o, gamma=NAN), "ExponentialLR: gamma must be a finite number > 0, got nan"),
+    (lambda o: ExponentialLR(o, gamma=math.inf), "ExponentialLR: gamma must be a finite number > 0, got inf"),
+    (lambda o: ExponentialLR(o, gamma="0.9"), "ExponentialLR: gamma must be a finite number > 0, got '0.9'"),
+    # milestones: positive integers (a float is not truncated)
+    (lambda o: MultiStepLR(o, [-3]), "MultiStepLR: milestones must be positive integers, got -3 in [-3]"),
+    (lambda o: MultiStepLR(o, [0, 4]), "MultiStepLR: milestones must be positive integers, got 0 in [0, 4]"),
+    (lambda o: MultiStepLR(o, [2.7]), "MultiStepLR: milestones must be positive integers, got 2.7 in [2.7]"),
+    (lambda o: MultiStepLR(o, [True]), "MultiStepLR: milestones must be positive integers, got True in [True]"),
+    (lambda o: SequentialLR(o, [StepLR(o, 1), StepLR(o, 2)], milestones=[-3]),
+     "SequentialLR: milestones must be positive integers, got -3 in [-3]"),
+    (lambda o: SequentialLR(o, [StepLR(o, 1), StepLR(o, 2)], milestones=[2.5]),
+     "SequentialLR: milestones must be positive integers, got 2.5 in [2.5]"),
+    # eta_min >= 0
+    (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1),
+     "CosineAnnealingLR: eta_min must be a finite number >= 0, got -1"),
+    (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=NAN),
+     "CosineAnnealingLR: eta_min must be a finite number >= 0, got nan"),
+    # counts: integers (Python or NumPy), not bools or floats
+    (lambda o: CosineAnnealingLR(o, T_max=10.0), "CosineAnnealingLR: T_max must be a positive integer, got 10.0"),
+    (lambda o: CosineAnnealingLR(o, T_max=True), "CosineAnnealingLR: T_max must be a positive integer, got True"),
+    (lambda o: StepLR(o, step_size=np.int64(0)), "StepLR: step_size must be a positive integer, got 0"),
+    # last_epoch >= -1 (it was a KeyError about initial_lr)
+    (lambda o: StepLR(o, step_size=1, last_epoch=-5), "StepLR: last_epoch must be an integer >= -1, got -5"),
+    (lambda o: ExponentialLR(o, gamma=0.5, last_epoch=2.0),
+     "ExponentialLR: last_epoch must be an integer >= -1, got 2.0"),
+    # ReduceLROnPlateau: 0 < factor < 1, non-negative integer counts, non-negative tolerances and bounds
+    (lambda o: ReduceLROnPlateau(o, factor=0), "ReduceLROnPlateau: factor must be in (0, 1), got 0"),
+    (lambda o: ReduceLROnPlateau(o, factor=-0.5), "ReduceLROnPlateau: factor must be in (0, 1), got -0.5"),
+    (lambda o: ReduceLROnPlateau(o, factor=1.0), "ReduceLROnPlateau: factor must be in (0, 1), got 1.0"),
+    (lambda o: ReduceLROnPlateau(o, factor=NAN), "ReduceLROnPlateau: factor must be in (0, 1), got nan"),
+    (lambda o: ReduceLROnPlateau(o, patience=-1), "ReduceLROnPlateau: patience must be an integer >= 0, got -1"),
+    (lambda o: ReduceLROnPlateau(o, patience=2.7), "ReduceLROnPlateau: patience must be an integer >= 0, got 2.7"),
+    (lambda o: ReduceLROnPlateau(o, cooldown=-2), "ReduceLROnPlateau: cooldown must be an integer >= 0, got -2"),
+    (lambda o: ReduceLROnPlateau(o, cooldown=1.5), "ReduceLROnPlateau: cooldown must be an integer >= 0, got 1.5"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=-1e-3),
+     "ReduceLROnPlateau: min_lr must be a finite number >= 0, got -0.001"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=[-1.0]), "ReduceLROnPlateau: min_lr must be a finite number >= 0, got -1.0"),
+    (lambda o: ReduceLROnPlateau(o, eps=-1e-8), "ReduceLROnPlateau: eps must be a finite number >= 0, got -1e-08"),
+    (lambda o: ReduceLROnPlateau(o, threshold=-0.1),
+     "ReduceLROnPlateau: threshold must be a finite number >= 0, got -0.1"),
+    (lambda o: ReduceLROnPlateau(o, threshold=NAN),
+     "ReduceLROnPlateau: threshold must be a finite number >= 0, got nan"),
+]
+
+
+@pytest.mark.parametrize("make, message", SCHEDULER_CASES, ids=[m for _, m in SCHEDULER_CASES])
+def test_bad_schedule_arguments_are_rejected_up_front_naming_the_value(make, message):
+    optimizer = _optimizer(0.1)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make(optimizer)
+    assert optimizer.param_groups[0]["lr"] == 0.1  # nothing was written
+
+
+@pytest.mark.parametrize("make_numpy, make_python", [
+    (lambda o: CosineAnnealingLR(o, T_max=np.int64(10)), lambda o: CosineAnnealingLR(o, T_max=10)),
+    (lambda o: StepLR(o, step_size=np.int32(2), gamma=np.float32(0.5)), lambda o: StepLR(o, step_size=2, gamma=0.5)),
+    (lambda o: MultiStepLR(o, np.array([2, 5])), lambda o: MultiStepLR(o, [2, 5])),
+    (lambda o: LinearLR(o, total_iters=np.int64(4)), lambda o: LinearLR(o, total_iters=4)),
+    (lambda o: ReduceLROnPlateau(o, patience=np.int64(0), cooldown=np.int64(1)),
+     lambda o: ReduceLROnPlateau(o, patience=0, cooldown=1)),
+], ids=["CosineAnnealingLR", "StepLR", "MultiStepLR", "LinearLR", "ReduceLROnPlateau"])
+def test_numpy_numbers_are_accepted_and_give_the_same_lrs(make_numpy, make_python):
+    lrs = []
+    for make in (make_numpy, make_python):
+        optimizer = _optimizer(1.0)
+        scheduler = make(optimizer)
+        seen = []
+        for _ in range(12):
+            seen.append(optimizer.param_groups[0]["lr"])
+            if isinstance(scheduler, ReduceLROnPlateau):
+                scheduler.step(1.0)  # no improvement: cuts after patience epochs
+            else:
+                scheduler.step()
+        lrs.append(seen)
+    assert lrs[0] == lrs[1]
+
+
+def test_the_edges_of_the_schedule_ranges_are_accepted():
+    StepLR(_optimizer(0.1), step_size=1, gamma=2.0)        # a growing lr is allowed, as in PyTorch
+    CosineAnnealingLR(_optimizer(0.1), T_max=5, eta_min=0)
+    ReduceLROnPlateau(_optimizer(0.1), patience=0, cooldown=0, min_lr=0, eps=0, threshold=0)
+    optimizer = _optimizer(0.1)
+    ExponentialLR(optimizer, gamma=0.5)
+    ExponentialLR(optimizer, gamma=0.5, last_epoch=3)      # resuming: initial_lr is set
+
+
 def _plateau_lrs(metrics, **options):
     optimizer = _optimizer(1.0)
     scheduler = ReduceLROnPlateau(optimizer, **options)
@@ -209,7 +306,7 @@ def test_plateau_respects_min_lr_and_eps():
 
 
 def test_plateau_validates_its_arguments():
-    with pytest.raises(ValueError, match="factor should be < 1.0, got 1.5"):
+    with pytest.raises(ValueError, match=r"factor must be in \(0, 1\), got 1.5"):
         ReduceLROnPlateau(_optimizer(0.1), factor=1.5)
     with pytest.raises(ValueError, match="mode 'median' is unknown"):
         ReduceLROnPlateau(_optimizer(0.1), mode="median")
@@ -297,7 +394,7 @@ def test_plateau_accepts_a_scalar_tensor_metric():
 
 
 def _torch_chained_lrs(make_torch, epochs, lrs=(0.05,)):
-    torch = pytest.importorskip("torch")
+    import torch  # the dev extra installs it
     params = [torch.zeros(1, requires_grad=True) for _ in lrs]
     opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)])
     chained = torch.optim.lr_scheduler.ChainedScheduler(make_torch(torch.optim.lr_scheduler, opt))

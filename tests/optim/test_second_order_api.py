@@ -1,4 +1,6 @@
 """Second-order optimizers: safeguards, size limits, validation, dtypes, devices and checkpoints."""
+import re
+
 import numpy as np
 import pytest
 
@@ -166,6 +168,61 @@ def test_newton_refuses_more_than_1000_parameters_naming_the_count():
 def test_bad_hyperparameters_are_rejected_with_their_value(make, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         make([mg.zeros(2, requires_grad=True)])
+
+
+# counts: integers (Python or NumPy) >= 1, never a bool or a float; checked before they are used
+COUNT_CASES = [
+    (lambda p: LBFGS(p, max_iter="x"), "Invalid max_iter: 'x' (expected an integer >= 1)"),
+    (lambda p: LBFGS(p, max_iter=0), "Invalid max_iter: 0 (expected an integer >= 1)"),
+    (lambda p: LBFGS(p, max_iter=True), "Invalid max_iter: True (expected an integer >= 1)"),
+    (lambda p: LBFGS(p, max_iter=np.int64(0)), "Invalid max_iter: 0 (expected an integer >= 1)"),
+    (lambda p: LBFGS(p, max_eval=2.5), "Invalid max_eval: 2.5 (expected an integer >= 1)"),
+    (lambda p: LBFGS(p, history_size=True), "Invalid history_size: True (expected an integer >= 1)"),
+    (lambda p: LBFGS(p, history_size=np.float64(3.0)), "Invalid history_size: 3.0 (expected an integer >= 1)"),
+    (lambda p: BFGS(p, max_ls=False), "Invalid max_ls: False (expected an integer >= 1)"),
+    (lambda p: BFGS(p, max_params=0), "Invalid max_params: 0 (expected an integer >= 1)"),
+    (lambda p: BFGS(p, max_params=10.5), "Invalid max_params: 10.5 (expected an integer >= 1)"),
+    (lambda p: BFGS(p, max_params="big"), "Invalid max_params: 'big' (expected an integer >= 1)"),
+    (lambda p: Newton(p, max_params=-1), "Invalid max_params: -1 (expected an integer >= 1)"),
+    (lambda p: Newton(p, max_params=True), "Invalid max_params: True (expected an integer >= 1)"),
+    (lambda p: NewtonCG(p, max_cg_iter=True), "Invalid max_cg_iter: True (expected None or an integer >= 1)"),
+    (lambda p: ConjugateGradient(p, restart_every=2.0),
+     "Invalid restart_every: 2.0 (expected None or an integer >= 1)"),
+]
+
+
+@pytest.mark.parametrize("make, message", COUNT_CASES, ids=[m for _, m in COUNT_CASES])
+def test_bad_counts_are_rejected_with_their_value(make, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make([mg.zeros(2, requires_grad=True)])
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: LBFGS(p, max_iter=np.int64(5), history_size=np.int32(3)),
+    lambda p: LBFGS(p, max_iter=np.int64(5), max_eval=np.int64(7)),
+    lambda p: BFGS(p, max_ls=np.int64(10), max_params=np.int64(10)),
+    lambda p: Newton(p, max_params=np.int16(10)),
+    lambda p: NewtonCG(p, max_cg_iter=np.int64(2)),
+    lambda p: ConjugateGradient(p, restart_every=np.int64(2)),
+], ids=["LBFGS", "LBFGS-max_eval", "BFGS", "Newton", "NewtonCG", "CG"])
+def test_numpy_integer_counts_are_accepted_and_work(make):
+    xy, _, closure = rosenbrock_problem()
+    opt = make([xy])
+    for _ in range(3):
+        opt.step(closure)
+    assert np.all(np.isfinite(xy.numpy()))
+
+
+def test_lbfgs_with_a_numpy_max_iter_matches_the_same_python_int():
+    xy_a, _, closure_a = rosenbrock_problem()
+    xy_b, _, closure_b = rosenbrock_problem()
+    opt_a = LBFGS([xy_a], max_iter=5, lr=0.1)
+    opt_b = LBFGS([xy_b], max_iter=np.int64(5), lr=0.1)
+    for _ in range(3):
+        opt_a.step(closure_a)
+        opt_b.step(closure_b)
+    np.testing.assert_array_equal(xy_b.numpy(), xy_a.numpy())
+    assert opt_b.state[xy_b]["func_evals"] == opt_a.state[xy_a]["func_evals"]
 
 
 @pytest.mark.parametrize("cls", [LBFGS, ConjugateGradient, BFGS, Newton, NewtonCG])

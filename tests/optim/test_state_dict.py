@@ -5,7 +5,9 @@ import pytest
 
 import minigrad as mg
 from minigrad.backend import get_array_module, to_numpy
-from minigrad.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
+from minigrad.optim import (BFGS, LBFGS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, ConjugateGradient, NAdam,
+                            Newton, NewtonCG, RAdam, RMSprop)
+from minigrad.optim.lr_scheduler import ExponentialLR
 from optim.helpers import X0, make_params, take_steps
 
 # options chosen so that every kind of state entry exists
@@ -137,6 +139,101 @@ def test_loading_another_optimizers_state_names_where_it_came_from():
     adam = Adam([w])
     w.grad = mg.tensor([1.0, 1.0])
     adam.step()
-    with pytest.raises(ValueError, match=r"SGD.load_state_dict: param group 0 of the state has no momentum, "
-                                         r"dampening, nesterov: it was saved by Adam or AdamW"):
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: the state was saved by Adam \(options amsgrad, "
+                                         r"betas, eps, lr, maximize, weight_decay\), not by SGD \(options dampening, "
+                                         r"lr, maximize, momentum, nesterov, weight_decay\); load it into Adam"):
         SGD([w], lr=0.1).load_state_dict(adam.state_dict())
+    old_format = {key: value for key, value in adam.state_dict().items() if key != "optimizer_class"}
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: param group 0 of the state was saved by Adam or AdamW "
+                                         r".*\(the state has no momentum, dampening, nesterov; SGD has no option "
+                                         r"amsgrad, betas, eps\)"):
+        SGD([w], lr=0.1).load_state_dict(old_format)
+
+
+# ---------------------------------------------------------------- a checkpoint belongs to one kind of optimizer
+ALL_OPTIMIZERS = [SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam,
+                  LBFGS, ConjugateGradient, BFGS, Newton, NewtonCG]
+FIRST_ORDER = ALL_OPTIMIZERS[:9]
+
+
+def _checkpoint(cls):
+    """A state dict of ``cls`` with state in it (first-order: after one step), for one parameter of size 2."""
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    optimizer = cls([w])
+    if cls in FIRST_ORDER:
+        w.grad = mg.tensor([0.5, -1.0])
+        optimizer.step()
+    return optimizer.state_dict()
+
+
+def _options(cls):
+    return set(cls([mg.tensor([1.0, 2.0], requires_grad=True)]).defaults)
+
+
+PAIRS = [(source, target) for source in ALL_OPTIMIZERS for target in ALL_OPTIMIZERS if source is not target]
+
+
+@pytest.mark.parametrize("source, target", PAIRS, ids=[f"{s.__name__}-into-{t.__name__}" for s, t in PAIRS])
+def test_a_checkpoint_of_another_optimizer_is_refused_naming_both(source, target):
+    # An Adam checkpoint used to load into AdamW, NAdam into RAdam, Adam into Adamax (then KeyError 'exp_inf').
+    saved = _checkpoint(source)
+    optimizer = target([mg.tensor([1.0, 2.0], requires_grad=True)])
+    before = optimizer.state_dict()
+    with pytest.raises(ValueError) as refused:
+        optimizer.load_state_dict(saved)
+    message = str(refused.value)
+    assert message.startswith(f"{target.__name__}.load_state_dict: the state was saved by {source.__name__} "
+                              f"(options {', '.join(sorted(_options(source)))}), not by {target.__name__} "
+                              f"(options {', '.join(sorted(_options(target)))})"), message
+    assert message.endswith(f"load it into {source.__name__}"), message
+    after = optimizer.state_dict()
+    assert after["param_groups"] == before["param_groups"] and set(after["state"]) == set(before["state"])
+
+
+@pytest.mark.parametrize("source, target", PAIRS, ids=[f"{s.__name__}-into-{t.__name__}" for s, t in PAIRS])
+def test_an_old_checkpoint_without_the_class_is_refused_when_the_option_names_differ(source, target):
+    saved = _checkpoint(source)
+    del saved["optimizer_class"]  # as written before the class was recorded
+    optimizer = target([mg.tensor([1.0, 2.0], requires_grad=True)])
+    if _options(source) == _options(target):
+        # Adam and AdamW have the same option names: only the recorded class tells them apart
+        assert {source, target} == {Adam, AdamW}
+        optimizer.load_state_dict(saved)
+        return
+    with pytest.raises(ValueError, match=rf"{target.__name__}.load_state_dict: param group 0 of the state was saved by "
+                                         rf".*\(options .*\), not by {target.__name__} \(options .*\) \(.*has no"):
+        optimizer.load_state_dict(saved)
+
+
+@pytest.mark.parametrize("cls", ALL_OPTIMIZERS, ids=[c.__name__ for c in ALL_OPTIMIZERS])
+def test_a_checkpoint_loads_into_its_own_class_with_or_without_the_recorded_class(cls, tmp_path):
+    saved = _checkpoint(cls)
+    assert saved["optimizer_class"] == cls.__name__
+    mg.save(saved, tmp_path / "optimizer.npz")
+    for state_dict in (saved, mg.load(tmp_path / "optimizer.npz"),
+                       {k: v for k, v in saved.items() if k != "optimizer_class"}):
+        w = mg.tensor([1.0, 2.0], requires_grad=True)
+        optimizer = cls([w])
+        optimizer.load_state_dict(state_dict)
+        assert set(optimizer.state) == ({w} if saved["state"] else set())
+        assert optimizer.state_dict()["param_groups"] == saved["param_groups"]
+
+
+def test_extra_group_entries_are_fine_when_this_optimizer_has_them_too():
+    a, b = mg.tensor([1.0], requires_grad=True), mg.tensor([1.0], requires_grad=True)
+    saved = Adam([{"params": [a], "name": "encoder"}]).state_dict()
+    target = Adam([{"params": [b], "name": "encoder"}])
+    ExponentialLR(target, gamma=0.5)  # adds initial_lr, which is not an option
+    target.load_state_dict(saved)
+    assert target.param_groups[0]["name"] == "encoder"
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: param group 0 of the state was saved by Adam with "
+                                         r"other options \(options amsgrad, betas, eps, lr, maximize, name, "
+                                         r"weight_decay\), not by Adam .* \(Adam has no option name\)"):
+        Adam([b]).load_state_dict(saved)
+
+
+def test_a_renamed_class_name_in_the_state_is_refused():
+    saved = _checkpoint(Adam)
+    saved["optimizer_class"] = "AdamW"
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: the state was saved by AdamW .*load it into AdamW"):
+        Adam([mg.tensor([1.0, 2.0], requires_grad=True)]).load_state_dict(saved)

@@ -8,11 +8,10 @@ import inspect
 import math
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-import minigrad.optim as mg_optim  # noqa: E402
-import minigrad.optim.lr_scheduler as mg_sched  # noqa: E402
+import minigrad.optim as mg_optim
+import minigrad.optim.lr_scheduler as mg_sched
 
 OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS"]
 SCHEDULES = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",

@@ -2,7 +2,7 @@
 
 import math
 
-from minigrad.optim.lr_scheduler.base import LRScheduler, check_positive_int
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_non_negative_number, check_positive_int
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -15,11 +15,13 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         check_positive_int("T_max", T_max, "CosineAnnealingLR")
-        self.T_max, self.eta_min = T_max, float(eta_min)
+        check_non_negative_number("eta_min", eta_min, "CosineAnnealingLR")
+        self.T_max, self.eta_min = int(T_max), float(eta_min)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
-        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2  # c_k = (1 + cos(pi k / T_max)) / 2
+        # lr_k = eta_min + (lr_0 - eta_min) c_k
         return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
 
     def chained_lrs(self, lrs, epoch):
@@ -30,9 +32,10 @@ class CosineAnnealingLR(LRScheduler):
             return list(lrs)
         t, m = self.T_max, self.eta_min
         if (epoch - 1 - t) % (2 * t) == 0:
+            # lr_k = lr + (lr_0 - m) (1 - cos(pi / T_max)) / 2, m = eta_min
             return [lr + (base - m) * (1 - math.cos(math.pi / t)) / 2 for lr, base in zip(lrs, self.base_lrs)]
-        ratio = (1 + math.cos(math.pi * epoch / t)) / (1 + math.cos(math.pi * (epoch - 1) / t))
-        return [ratio * (lr - m) + m for lr in lrs]
+        ratio = (1 + math.cos(math.pi * epoch / t)) / (1 + math.cos(math.pi * (epoch - 1) / t))  # r = c_k / c_{k-1}
+        return [ratio * (lr - m) + m for lr in lrs]  # lr_k = m + r (lr - m), m = eta_min
 
 
 class LinearLR(LRScheduler):
@@ -53,13 +56,13 @@ class LinearLR(LRScheduler):
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
         check_positive_int("total_iters", total_iters, "LinearLR")
         self.start_factor, self.end_factor = float(start_factor), float(end_factor)
-        self.total_iters = total_iters
+        self.total_iters = int(total_iters)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
         s, e = self.start_factor, self.end_factor
-        factor = s + (e - s) * min(epoch, self.total_iters) / self.total_iters
-        return [base * factor for base in self.base_lrs]
+        factor = s + (e - s) * min(epoch, self.total_iters) / self.total_iters  # s + (e - s) min(k, T) / T
+        return [base * factor for base in self.base_lrs]                        # lr_k = lr_0 * factor
 
 
 class LinearDecayLR(LRScheduler):
@@ -83,7 +86,7 @@ class LinearDecayLR(LRScheduler):
             if not float(value) >= 0.0:
                 raise ValueError(f"LinearDecayLR: end_lr must be >= 0, got {value}")
         self.end_lrs = [float(v) for v in end_lrs]
-        self.total_iters = total_iters
+        self.total_iters = int(total_iters)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
@@ -107,10 +110,10 @@ class LinearWarmup(LRScheduler):
         check_positive_int("warmup_iters", warmup_iters, "LinearWarmup")
         if not 0.0 <= float(start_factor) <= 1.0:
             raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
-        self.warmup_iters, self.start_factor = warmup_iters, float(start_factor)
+        self.warmup_iters, self.start_factor = int(warmup_iters), float(start_factor)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
         s = self.start_factor
-        factor = s + (1 - s) * min(epoch, self.warmup_iters) / self.warmup_iters
-        return [base * factor for base in self.base_lrs]
+        factor = s + (1 - s) * min(epoch, self.warmup_iters) / self.warmup_iters  # s + (1 - s) min(k, W) / W
+        return [base * factor for base in self.base_lrs]                          # lr_k = lr_0 * factor

@@ -2,12 +2,56 @@
 
 A subclass gives the closed form ``lr_at(epoch)``; the base class writes it into the
 optimizer's param groups at each ``step`` and saves and restores the schedule's state.
+
+The ``check_*`` helpers validate a schedule's arguments up front, naming the value:
+counts are integers (Python or NumPy, never a bool or a float that would be truncated).
 """
+
+import math
+
+from minigrad.optim.validation import is_integer, is_real, shown
 
 
 def check_positive_int(name, value, owner):
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    """An integer > 0 (a step size, a period, a number of iterations)."""
+    if not (is_integer(value) and value > 0):
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {shown(value)}")
+
+
+def check_non_negative_int(name, value, owner):
+    """An integer >= 0 (a patience, a cooldown)."""
+    if not (is_integer(value) and value >= 0):
+        raise ValueError(f"{owner}: {name} must be an integer >= 0, got {shown(value)}")
+
+
+def check_number(name, value, owner, ok, expected):
+    """A real number (not a bool) for which ``ok(value)`` holds; ``expected`` says which, for the message."""
+    if not (is_real(value) and ok(value)):
+        raise ValueError(f"{owner}: {name} must be {expected}, got {shown(value)}")
+
+
+def check_non_negative_number(name, value, owner):
+    """A finite number >= 0 (a lower bound on the lr, a tolerance)."""
+    check_number(name, value, owner, lambda v: 0 <= v < math.inf, "a finite number >= 0")
+
+
+def check_gamma(gamma, owner):
+    """A decay factor: a finite number > 0 (> 1 makes the lr grow; 0 or less would zero it or flip its sign)."""
+    check_number("gamma", gamma, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
+
+
+def check_milestones(milestones, owner):
+    """Milestones: positive integers (epochs), returned as a list of Python ints."""
+    try:
+        values = list(milestones)
+    except TypeError:
+        raise TypeError(f"{owner}: milestones must be a list of positive integers, "
+                        f"got {type(milestones).__name__} {milestones!r}") from None
+    for m in values:
+        if not (is_integer(m) and m > 0):
+            raise ValueError(f"{owner}: milestones must be positive integers, got {shown(m)} "
+                             f"in [{', '.join(shown(v) for v in values)}]")
+    return [int(m) for m in values]
 
 
 class LRScheduler:
@@ -26,6 +70,9 @@ class LRScheduler:
     def __init__(self, optimizer, last_epoch=-1):
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")
+        if not (is_integer(last_epoch) and last_epoch >= -1):
+            raise ValueError(f"{type(self).__name__}: last_epoch must be an integer >= -1, got {shown(last_epoch)}")
+        last_epoch = int(last_epoch)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -53,7 +100,7 @@ class LRScheduler:
         """
         now = self.lr_at(epoch)
         before = self.lr_at(epoch - 1) if epoch > 0 else self.base_lrs
-        return [lr * (n / b) if b != 0 else n for lr, n, b in zip(lrs, now, before)]
+        return [lr * (n / b) if b != 0 else n for lr, n, b in zip(lrs, now, before)]  # lr_k = lr * f(k)/f(k-1)
 
     def get_lr(self):
         """The lrs of the current epoch, ``lr_at(last_epoch)``."""

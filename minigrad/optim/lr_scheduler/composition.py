@@ -2,7 +2,7 @@
 
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler.base import LRScheduler
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_milestones
 
 
 class SequentialLR(LRScheduler):
@@ -15,7 +15,7 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         schedulers = list(schedulers)
-        milestones = [int(m) for m in milestones]
+        milestones = check_milestones(milestones, "SequentialLR")
         if not schedulers:
             raise ValueError("SequentialLR: expected at least one scheduler")
         if len(milestones) != len(schedulers) - 1:

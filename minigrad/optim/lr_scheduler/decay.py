@@ -2,7 +2,7 @@
 
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler.base import LRScheduler, check_positive_int
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_gamma, check_milestones, check_positive_int
 
 
 class LambdaLR(LRScheduler):
@@ -27,7 +27,7 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
-        return [base * float(f(epoch)) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+        return [base * float(f(epoch)) for base, f in zip(self.base_lrs, self.lr_lambdas)]  # lr_k = lr_0 * f(k)
 
     def chained_lrs(self, lrs, epoch):
         return self.lr_at(epoch)  # PyTorch's LambdaLR sets base * f(k), whatever the chain set before
@@ -38,15 +38,16 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         check_positive_int("step_size", step_size, "StepLR")
-        self.step_size, self.gamma = step_size, float(gamma)
+        check_gamma(gamma, "StepLR")
+        self.step_size, self.gamma = int(step_size), float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
-        return [base * self.gamma ** (epoch // self.step_size) for base in self.base_lrs]
+        return [base * self.gamma ** (epoch // self.step_size) for base in self.base_lrs]  # lr_0 gamma^floor(k/s)
 
     def chained_lrs(self, lrs, epoch):
-        decays = epoch > 0 and epoch % self.step_size == 0
-        return [lr * self.gamma for lr in lrs] if decays else list(lrs)
+        decays = epoch > 0 and epoch % self.step_size == 0                # k a multiple of step_size
+        return [lr * self.gamma for lr in lrs] if decays else list(lrs)  # lr_k = gamma lr there, else lr
 
 
 class MultiStepLR(LRScheduler):
@@ -56,26 +57,29 @@ class MultiStepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(int(m) for m in milestones)
+        self.milestones = sorted(check_milestones(milestones, "MultiStepLR"))
+        check_gamma(gamma, "MultiStepLR")
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
+        # lr_k = lr_0 * gamma^(number of milestones <= k)
         return [base * self.gamma ** bisect_right(self.milestones, epoch) for base in self.base_lrs]
 
     def chained_lrs(self, lrs, epoch):
-        return [lr * self.gamma ** self.milestones.count(epoch) for lr in lrs]
+        return [lr * self.gamma ** self.milestones.count(epoch) for lr in lrs]  # lr_k = lr * gamma^(times k is listed)
 
 
 class ExponentialLR(LRScheduler):
     """``lr_k = lr_0 * gamma^k``, as ``torch.optim.lr_scheduler.ExponentialLR``."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
+        check_gamma(gamma, "ExponentialLR")
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
-        return [base * self.gamma ** epoch for base in self.base_lrs]
+        return [base * self.gamma ** epoch for base in self.base_lrs]  # lr_k = lr_0 * gamma^k
 
     def chained_lrs(self, lrs, epoch):
-        return [lr * self.gamma for lr in lrs] if epoch > 0 else list(lrs)
+        return [lr * self.gamma for lr in lrs] if epoch > 0 else list(lrs)  # lr_k = gamma * lr_{k-1}

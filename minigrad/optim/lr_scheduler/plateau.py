@@ -2,7 +2,8 @@
 
 import math
 
-from minigrad.optim.lr_scheduler.base import arrays_to_lists
+from minigrad.optim.lr_scheduler.base import (arrays_to_lists, check_non_negative_int, check_non_negative_number,
+                                              check_number)
 
 
 class ReduceLROnPlateau:
@@ -18,19 +19,25 @@ class ReduceLROnPlateau:
     Args:
         optimizer: the optimizer.
         mode: ``"min"`` or ``"max"``.
-        factor: multiplier of the lr (< 1).
-        patience: epochs without improvement tolerated.
-        threshold: size of a significant improvement.
+        factor: multiplier of the lr, in (0, 1).
+        patience: epochs without improvement tolerated (an integer >= 0).
+        threshold: size of a significant improvement (>= 0).
         threshold_mode: ``"rel"`` or ``"abs"``.
-        cooldown: epochs to wait after a cut before counting again.
-        min_lr: lower bound on the lr, one number or one per group.
-        eps: smallest lr change worth making.
+        cooldown: epochs to wait after a cut before counting again (an integer >= 0).
+        min_lr: lower bound on the lr (>= 0), one number or one per group.
+        eps: smallest lr change worth making (>= 0).
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0.0, eps=1e-8):
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor should be < 1.0, got {factor}")
+        owner = "ReduceLROnPlateau"
+        check_number("factor", factor, owner, lambda v: 0 < v < 1, "in (0, 1)")
+        check_non_negative_int("patience", patience, owner)
+        check_non_negative_int("cooldown", cooldown, owner)
+        check_non_negative_number("threshold", threshold, owner)
+        check_non_negative_number("eps", eps, owner)
+        for value in (min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]):
+            check_non_negative_number("min_lr", value, owner)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown (expected 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):
