@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minigrad.nn import functional as F
+from minigrad.nn.arguments import integer, number
 from minigrad.nn.layer import Layer
 
 
@@ -17,7 +18,7 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -41,11 +42,11 @@ class Sigmoid(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along ``axis``."""
+    """Softmax along ``axis``: one graph node (``F.softmax``), with ``dL/dx = y (g - sum(g y))``."""
 
     def __init__(self, axis: int = -1):
         super().__init__()
-        self.axis = axis
+        self.axis = integer("Softmax", "axis", axis)
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -55,11 +56,11 @@ class Softmax(Layer):
 
 
 class LogSoftmax(Layer):
-    """Log-softmax along ``axis`` (pair with ``NLLLoss``)."""
+    """Log-softmax along ``axis`` (pair with ``NLLLoss``): one graph node (``F.log_softmax``)."""
 
     def __init__(self, axis: int = -1):
         super().__init__()
-        self.axis = axis
+        self.axis = integer("LogSoftmax", "axis", axis)
 
     def forward(self, x):
         return F.log_softmax(x, self.axis)

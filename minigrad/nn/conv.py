@@ -8,9 +8,9 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
+from minigrad.nn.arguments import floating_dtype, int_pair, positive_int
 from minigrad.nn.layer import Layer, Parameter
-from minigrad.ops.conv import conv2d, conv_transpose2d
-from minigrad.ops._windows import pair
+from minigrad.ops.conv import conv2d, conv_padding, conv_transpose2d
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
@@ -21,24 +21,26 @@ class _ConvNd(Layer):
     def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                  padding_mode, weight_shape, fan_in, dtype, device):
         super().__init__()
-        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
-        if not isinstance(groups, int) or groups < 1 or in_channels % groups or out_channels % groups:
+        in_channels = positive_int(name, "in_channels", in_channels)
+        out_channels = positive_int(name, "out_channels", out_channels)
+        groups = positive_int(name, "groups", groups)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups!r} must be a positive integer dividing "
                              f"in_channels={in_channels} and out_channels={out_channels}")
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(name, "kernel_size", kernel_size)
-        self.stride = pair(name, "stride", stride)
-        self.padding = padding if isinstance(padding, str) else pair(name, "padding", padding)
-        self.dilation = pair(name, "dilation", dilation)
+        self.kernel_size = int_pair(name, "kernel_size", kernel_size)
+        self.stride = int_pair(name, "stride", stride)
+        self.dilation = int_pair(name, "dilation", dilation)
+        if not isinstance(padding, str):
+            padding = int_pair(name, "padding", padding, minimum=0)
+        # The op's own check, under this layer's name: a padding string is 'valid', or 'same' with stride 1.
+        conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
+        self.padding = padding
         self.groups = groups
         self.padding_mode = padding_mode
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.dilation) < 1:
-            raise ValueError(f"{name}: kernel_size {self.kernel_size}, stride {self.stride} and dilation "
-                             f"{self.dilation} must be positive")
+        dtype = floating_dtype(name, dtype)
         xp = xp_for(normalize_device(device))
         self.weight = Parameter(xp.zeros(weight_shape(self.kernel_size), dtype=np.dtype(dtype)))
         self.bias = Parameter(xp.zeros((out_channels,), dtype=np.dtype(dtype))) if bias else None
@@ -103,13 +105,18 @@ class ConvTranspose2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
                  dtype=DEFAULT_FLOAT):
-        self_output_padding = pair("ConvTranspose2d", "output_padding", output_padding)
-        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding, dilation,
+        name = "ConvTranspose2d"
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be a non-negative integer or a pair of them, got {padding!r}")
+        output_padding = int_pair(name, "output_padding", output_padding, minimum=0)
+        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
                          lambda k: out_channels // groups * k[0] * k[1], dtype, device)
-        if isinstance(self.padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {self.padding!r}")
-        self.output_padding = self_output_padding
+        if not all(p < s for p, s in zip(output_padding, self.stride)):
+            # (PyTorch also allows output_padding < dilation; conv_transpose2d does not.)
+            raise ValueError(f"{name}: output_padding {output_padding} must be non-negative and smaller than "
+                             f"the stride {self.stride}")
+        self.output_padding = output_padding
 
     def forward(self, x):
         self._check(x)

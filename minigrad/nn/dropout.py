@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minigrad.nn import functional as F
+from minigrad.nn.arguments import probability
 from minigrad.nn.layer import Layer
 
 
@@ -10,9 +11,7 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p = probability("Dropout", "p", p)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)
@@ -26,9 +25,7 @@ class Dropout2d(Layer):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p = probability("Dropout2d", "p", p)
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training)

@@ -1,10 +1,9 @@
 """``Embedding``: a learned table of ``num_embeddings`` vectors, looked up by integer index."""
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
+from minigrad.nn.arguments import floating_dtype, is_integer, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.ops.embedding import embedding
 
@@ -17,21 +16,20 @@ class Embedding(Layer):
     index.shape + (embedding_dim,). The gradient adds up over repeated indices.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None,
-                 dtype=DEFAULT_FLOAT, device=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, *,
+                 device=None, dtype=DEFAULT_FLOAT):
+        # device and dtype are keyword-only: PyTorch's positions after padding_idx hold max_norm, norm_type, ...
         super().__init__()
-        for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"Embedding: {arg} must be a positive integer, got {value!r}")
+        num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) or not (
-                    -num_embeddings <= padding_idx < num_embeddings):
+            if not is_integer(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be an integer in [-{num_embeddings}, "
                                  f"{num_embeddings}), got {padding_idx!r}")
-            padding_idx %= num_embeddings
+            padding_idx = int(padding_idx) % num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         xp = xp_for(normalize_device(device))
-        self.weight = Parameter(xp.zeros((num_embeddings, embedding_dim), dtype=np.dtype(dtype)))
+        self.weight = Parameter(xp.zeros((num_embeddings, embedding_dim), dtype=floating_dtype("Embedding", dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):

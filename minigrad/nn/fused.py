@@ -61,6 +61,7 @@ class SquaredError(Function):
     """L = scale * sum((x - t)^2), with scale = 1/n for the mean and 1 for the sum.
 
     dL/dx = 2 scale (x - t) g,   dL/dt = -dL/dx.
+    Shapes: x and t of one shape -> () (a scalar); g is () too.
     """
 
     def __init__(self, scale):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import init
+from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.fused import Affine, AffineReLU
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 
@@ -23,16 +24,13 @@ class Linear(Layer):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype=DEFAULT_FLOAT, device=None):
+                 device=None, dtype=DEFAULT_FLOAT):
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(
-                f"Linear: in_features and out_features must be positive, got {in_features} and {out_features}"
-            )
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        self.weight = new_parameter((in_features, out_features), dtype, device)
-        self.bias = new_parameter((out_features,), dtype, device) if bias else None
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
+        dtype = floating_dtype("Linear", dtype)
+        self.weight = new_parameter((self.in_features, self.out_features), dtype, device)
+        self.bias = new_parameter((self.out_features,), dtype, device) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

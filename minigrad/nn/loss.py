@@ -1,63 +1,98 @@
 """Loss layers: thin wrappers that remember the options of a loss in ``minigrad.nn.functional.loss``.
 
 ``criterion = CrossEntropyLoss(label_smoothing=0.1)`` then ``loss = criterion(logits, target)``.
+The arguments are PyTorch's, in PyTorch's order (without the deprecated ``size_average`` and ``reduce``),
+and each is checked here, once, naming the loss.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
+from minigrad.nn.arguments import integer, nonnegative_number, positive_number, probability
+from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.layer import Layer
 
 
-def _weight_buffer(weight):
-    """Per-class weights as a Tensor buffer (None stays None), so that ``to`` and ``state_dict`` carry them."""
-    if weight is None or isinstance(weight, Tensor):
-        return weight
-    return Tensor(np.asarray(weight))
+def _weight_buffer(name, weight):
+    """Per-class weights as a 1-D Tensor buffer (None stays None), so that ``to`` and ``state_dict`` carry them.
+
+    A Tensor or an array keeps its dtype (the loss casts to the input's dtype); a list of numbers becomes
+    the default float dtype (float32), as a Parameter does, not NumPy's float64.
+    """
+    if weight is None:
+        return None
+    if isinstance(weight, Tensor):
+        data = weight.data
+    elif hasattr(weight, "dtype") and hasattr(weight, "shape"):
+        data = weight
+    else:
+        try:
+            data = np.asarray(weight)
+        except ValueError:   # a ragged list
+            data = None
+        if data is not None and data.dtype.kind in "iuf":
+            data = data.astype(DEFAULT_FLOAT)
+    if data is None or data.dtype.kind not in "iuf" or data.ndim != 1:
+        got = repr(weight) if data is None or data.ndim == 0 else f"shape {tuple(data.shape)} dtype {data.dtype}"
+        raise ValueError(f"{name}: weight must be a 1-D array of per-class weights (numbers), got {got}")
+    return weight if isinstance(weight, Tensor) else Tensor(data)
+
+
+def _ignore_index(name, ignore_index):
+    return None if ignore_index is None else integer(name, "ignore_index", ignore_index)
 
 
 class CrossEntropyLoss(Layer):
     """``F.cross_entropy`` (from logits, integer targets) with fixed options; ``weight`` is a buffer.
 
+    As in PyTorch, rows whose target is ``ignore_index`` (-100 by default) count for nothing, and any
+    other target outside [0, C) is an error; ``ignore_index=None`` ignores no row.
+
     Runs as one fused node, ``SoftmaxCrossEntropy``: log-softmax and the pick of
     the target in one forward, ``softmax(x) - q`` as the backward.
     """
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0, ignore_index: int | None = None,
-                 weight=None):
+    def __init__(self, weight=None, ignore_index: int | None = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0):
         super().__init__()
-        self.reduction = reduction
-        self.label_smoothing = label_smoothing
-        self.ignore_index = ignore_index
-        self.register_buffer("weight", _weight_buffer(weight))
+        name = "CrossEntropyLoss"
+        self.ignore_index = _ignore_index(name, ignore_index)
+        self.reduction = check_reduction(name, reduction)
+        self.label_smoothing = probability(name, "label_smoothing", label_smoothing)
+        self.register_buffer("weight", _weight_buffer(name, weight))
 
     def forward(self, logits, target):
         return F.cross_entropy(logits, target, reduction=self.reduction, label_smoothing=self.label_smoothing,
                                ignore_index=self.ignore_index, weight=self.weight)
 
     def extra_repr(self):
-        return (f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}, "
-                f"ignore_index={self.ignore_index}{', weight' if self.weight is not None else ''}")
+        return (f"{'weight, ' if self.weight is not None else ''}ignore_index={self.ignore_index}, "
+                f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}")
 
 
 class NLLLoss(Layer):
-    """``F.nll_loss`` (from log-probabilities, integer targets) with fixed options; ``weight`` is a buffer."""
+    """``F.nll_loss`` (from log-probabilities, integer targets) with fixed options; ``weight`` is a buffer.
 
-    def __init__(self, reduction: str = "mean", ignore_index: int | None = None, weight=None):
+    ``ignore_index`` as in :class:`CrossEntropyLoss` (-100 by default).
+    """
+
+    def __init__(self, weight=None, ignore_index: int | None = -100, reduction: str = "mean"):
         super().__init__()
-        self.reduction = reduction
-        self.ignore_index = ignore_index
-        self.register_buffer("weight", _weight_buffer(weight))
+        name = "NLLLoss"
+        self.ignore_index = _ignore_index(name, ignore_index)
+        self.reduction = check_reduction(name, reduction)
+        self.register_buffer("weight", _weight_buffer(name, weight))
 
     def forward(self, log_probs, target):
-        return F.nll_loss(log_probs, target, reduction=self.reduction, ignore_index=self.ignore_index,
-                          weight=self.weight)
+        return F.nll_loss(log_probs, target, reduction=self.reduction,
+                          ignore_index=self.ignore_index, weight=self.weight)
 
     def extra_repr(self):
-        return (f"reduction={self.reduction!r}, ignore_index={self.ignore_index}"
-                f"{', weight' if self.weight is not None else ''}")
+        return (f"{'weight, ' if self.weight is not None else ''}ignore_index={self.ignore_index}, "
+                f"reduction={self.reduction!r}")
 
 
 class MSELoss(Layer):
@@ -65,7 +100,7 @@ class MSELoss(Layer):
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        self.reduction = reduction
+        self.reduction = check_reduction("MSELoss", reduction)
 
     def forward(self, x, target):
         return F.mse_loss(x, target, reduction=self.reduction)
@@ -79,7 +114,7 @@ class L1Loss(Layer):
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        self.reduction = reduction
+        self.reduction = check_reduction("L1Loss", reduction)
 
     def forward(self, x, target):
         return F.l1_loss(x, target, reduction=self.reduction)
@@ -89,12 +124,12 @@ class L1Loss(Layer):
 
 
 class HuberLoss(Layer):
-    """``F.huber_loss`` with a fixed reduction and ``delta``."""
+    """``F.huber_loss`` with a fixed reduction and ``delta`` (> 0)."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__()
-        self.reduction = reduction
-        self.delta = delta
+        self.reduction = check_reduction("HuberLoss", reduction)
+        self.delta = positive_number("HuberLoss", "delta", delta)
 
     def forward(self, x, target):
         return F.huber_loss(x, target, reduction=self.reduction, delta=self.delta)
@@ -104,12 +139,12 @@ class HuberLoss(Layer):
 
 
 class SmoothL1Loss(Layer):
-    """``F.smooth_l1_loss`` with a fixed reduction and ``beta``."""
+    """``F.smooth_l1_loss`` with a fixed reduction and ``beta`` (>= 0; 0 is the L1 loss)."""
 
     def __init__(self, reduction: str = "mean", beta: float = 1.0):
         super().__init__()
-        self.reduction = reduction
-        self.beta = beta
+        self.reduction = check_reduction("SmoothL1Loss", reduction)
+        self.beta = nonnegative_number("SmoothL1Loss", "beta", beta)
 
     def forward(self, x, target):
         return F.smooth_l1_loss(x, target, reduction=self.reduction, beta=self.beta)
@@ -119,11 +154,15 @@ class SmoothL1Loss(Layer):
 
 
 class BCEWithLogitsLoss(Layer):
-    """``F.binary_cross_entropy_with_logits`` with a fixed reduction; one fused node, ``SigmoidBinaryCrossEntropy``."""
+    """``F.binary_cross_entropy_with_logits`` with a fixed reduction; one fused node, ``SigmoidBinaryCrossEntropy``.
 
-    def __init__(self, reduction: str = "mean"):
+    PyTorch's ``weight`` and ``pos_weight`` are not supported (see docs/layers.md); ``reduction`` is
+    keyword-only because PyTorch's first positional argument is ``weight``.
+    """
+
+    def __init__(self, *, reduction: str = "mean"):
         super().__init__()
-        self.reduction = reduction
+        self.reduction = check_reduction("BCEWithLogitsLoss", reduction)
 
     def forward(self, logits, target):
         return F.binary_cross_entropy_with_logits(logits, target, reduction=self.reduction)

@@ -1,10 +1,30 @@
 """Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (no parameters; PyTorch's arguments)."""
 from __future__ import annotations
 
+from minigrad.nn.arguments import int_pair, is_integer
 from minigrad.nn.layer import Layer
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+
+
+def _as_given(value, pair):
+    """A checked pair in the form it was given (an int stays one int, as PyTorch keeps it), of Python ints."""
+    return pair if isinstance(value, (tuple, list)) else pair[0]
+
+
+def _check_window(name, kernel_size, stride, padding, dilation):
+    """The checks of ``minigrad.ops.pool`` that need no input, at construction and under the layer's name.
+
+    Returns the four arguments as Python ints or pairs of them (the op takes no NumPy integers)."""
+    kernel = int_pair(name, "kernel_size", kernel_size)
+    strides = None if stride is None else int_pair(name, "stride", stride)
+    pads = int_pair(name, "padding", padding, minimum=0)
+    dilations = int_pair(name, "dilation", dilation)
+    if any(p > k // 2 for p, k in zip(pads, kernel)):
+        raise ValueError(f"{name}: padding {pads} must be at most half the kernel size {kernel}")
+    return (_as_given(kernel_size, kernel), None if stride is None else _as_given(stride, strides),
+            _as_given(padding, pads), _as_given(dilation, dilations))
 
 
 class MaxPool2d(Layer):
@@ -15,6 +35,7 @@ class MaxPool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
         super().__init__()
+        kernel_size, stride, padding, dilation = _check_window("MaxPool2d", kernel_size, stride, padding, dilation)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
 
@@ -31,6 +52,7 @@ class AvgPool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
         super().__init__()
+        kernel_size, stride, padding, _ = _check_window("AvgPool2d", kernel_size, stride, padding, 1)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
@@ -46,7 +68,13 @@ class AdaptiveAvgPool2d(Layer):
 
     def __init__(self, output_size):
         super().__init__()
-        self.output_size = output_size
+        sizes = (output_size, output_size) if is_integer(output_size) else \
+            tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+        if len(sizes) != 2 or not all(s is None or (is_integer(s) and s >= 1) for s in sizes):
+            raise ValueError("AdaptiveAvgPool2d: output_size must be a positive integer or a pair of them "
+                             f"(None keeps that axis), got {output_size!r}")
+        self.output_size = tuple(None if s is None else int(s) for s in sizes) if isinstance(
+            output_size, (tuple, list)) else int(output_size)
 
     def forward(self, x):
         return adaptive_avg_pool2d(x, self.output_size)

@@ -37,10 +37,15 @@ class LinearT(Function):
         if bias is None:
             return gx, gw
         if needs[2]:
-            gb = F.sum(rows_g, axis=0)
+            gb = F.sum_to(rows_g, bias.shape)
         return gx, gw, gb
 
 
 def linear_t(x, weight, bias=None):
-    """``x @ weight.T + bias`` as one node (weight in (out, in) layout); arguments unchecked: callers check."""
+    """``x @ weight.T + bias`` as one node: x (..., in), weight (out, in), bias (out,) or None  ->  (..., out)."""
+    ws, xs = weight.shape, x.shape
+    if len(ws) != 2 or not xs or xs[-1] != ws[1] or (bias is not None and bias.shape != ws[:1]):
+        bs = "None" if bias is None else tuple(bias.shape)
+        raise ValueError(f"linear_t: expected x (..., in), weight (out, in) and bias (out,) or None, "
+                         f"got x {tuple(xs)}, weight {tuple(ws)} and bias {bs}")
     return LinearT.apply(x, weight) if bias is None else LinearT.apply(x, weight, bias)

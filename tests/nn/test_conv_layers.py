@@ -57,10 +57,15 @@ def test_pooling_layers_match_torch(make, tmake, device):
     np.testing.assert_allclose(out.numpy(), tmake()(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-12)
 
 
+# (layer, the shape of its training inputs): BatchNorm1d takes (N, C) and (N, C, L).
+BATCH_NORMS = [("BatchNorm2d", (4, 3, 5, 2)), ("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5))]
+
+
+@pytest.mark.parametrize("name, shape", BATCH_NORMS)
 @pytest.mark.parametrize("kwargs", [{}, {"momentum": None}, {"momentum": 0.3, "affine": False},
                                     {"track_running_stats": False}])
-def test_batchnorm2d_train_and_eval_match_torch(kwargs, device):
-    bn, tbn = nn.BatchNorm2d(3, dtype=F64, **kwargs), torch.nn.BatchNorm2d(3, dtype=torch.float64, **kwargs)
+def test_batchnorm_train_and_eval_match_torch(name, shape, kwargs, device):
+    bn, tbn = getattr(nn, name)(3, dtype=F64, **kwargs), getattr(torch.nn, name)(3, dtype=torch.float64, **kwargs)
     assert list(bn.state_dict()) == list(tbn.state_dict())
     rng = np.random.default_rng(2)
     if bn.affine:
@@ -71,20 +76,41 @@ def test_batchnorm2d_train_and_eval_match_torch(kwargs, device):
         tbn.bias.data[...] = torch.tensor(b)
     bn.to(device)
     for step in range(3):   # three training steps move the running statistics
-        x = rng.standard_normal((4, 3, 5, 2)) * (step + 1) + step
+        x = rng.standard_normal(shape) * (step + 1) + step
         np.testing.assert_allclose(bn(mg.tensor(x, dtype=F64, device=device)).numpy(),
                                    tbn(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-10)
     for key, value in tbn.state_dict().items():
         np.testing.assert_allclose(mg.backend.to_numpy(bn.state_dict()[key]), value.numpy(), rtol=1e-12)
     bn.eval()
     tbn.eval()
-    x = rng.standard_normal((2, 3, 3, 3))
+    x = rng.standard_normal(shape[:1] + (3,) + shape[2:])
     np.testing.assert_allclose(bn(mg.tensor(x, dtype=F64, device=device)).numpy(),
                                tbn(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("name", ["BatchNorm1d", "BatchNorm2d"])
+@pytest.mark.parametrize("kwargs, message", [
+    ({"eps": -1}, "eps must be a positive number, got -1"),
+    ({"eps": 0}, "eps must be a positive number, got 0"),
+    ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\] or None, got 1.5"),
+    ({"momentum": "0.1"}, r"momentum must be a number in \[0, 1\] or None, got '0.1'"),
+    ({"num_features": 2.5}, "num_features must be a positive integer, got 2.5"),
+    ({"num_features": True}, "num_features must be a positive integer, got True"),
+])
+def test_batchnorm_rejects_bad_arguments_naming_the_layer_and_value(name, kwargs, message):
+    args = {"num_features": 3, **kwargs}
+    with pytest.raises(ValueError, match=f"{name}: {message}"):
+        getattr(nn, name)(**args)
+
+
+@pytest.mark.parametrize("name, shape", [("BatchNorm1d", (4, 3)), ("BatchNorm2d", (2, 3, 4, 4))])
+def test_batchnorm_names_itself_for_an_input_of_another_dtype(name, shape):
+    with pytest.raises(TypeError, match=f"{name}: input dtype float64 does not match the weight's dtype float32"):
+        getattr(nn, name)(3)(mg.zeros(*shape, dtype="float64"))
+
+
 def test_batchnorm2d_rejects_wrong_channels():
-    with pytest.raises(ValueError, match=r"BatchNorm2d: expected input \(N, 4, H, W\), got shape \(2, 3, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"BatchNorm2d: input has shape \(2, 3, 5, 5\) but expected \(N, 4, H, W\)"):
         nn.BatchNorm2d(4)(mg.randn(2, 3, 5, 5))
 
 
@@ -143,3 +169,103 @@ def test_layer_arguments_are_checked():
         nn.Unflatten(1, (2, 3))(mg.randn(2, 5))
     with pytest.raises(ValueError, match="conv2d: input has 3 channels"):
         nn.Conv2d(1, 4, 3)(mg.randn(2, 3, 8, 8))
+
+
+# (our constructor, the same layer in PyTorch run on an input (None: PyTorch accepts it), message). Each is
+# refused when the layer is built, naming the layer; the op would only have refused at forward, under its own name.
+def _torch_run(make, shape=(1, 4, 8, 8)):
+    return lambda: make()(torch.zeros(shape))
+
+
+BAD_CONV_AND_POOL_ARGUMENTS = [
+    (lambda: nn.Conv2d(True, 4, 3), None, "Conv2d: in_channels must be a positive integer, got True"),
+    (lambda: nn.Conv2d(4, 2.0, 3), _torch_run(lambda: torch.nn.Conv2d(4, 2.0, 3)),
+     "Conv2d: out_channels must be a positive integer, got 2.0"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=True), None, "Conv2d: groups must be a positive integer, got True"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=0), _torch_run(lambda: torch.nn.Conv2d(4, 4, 3, groups=0)),
+     "Conv2d: groups must be a positive integer, got 0"),
+    (lambda: nn.Conv2d(4, 4, 0), _torch_run(lambda: torch.nn.Conv2d(4, 4, 0)),
+     "Conv2d: kernel_size must be a positive integer or a pair of them, got 0"),
+    (lambda: nn.Conv2d(4, 4, (3, 2.5)), _torch_run(lambda: torch.nn.Conv2d(4, 4, (3, 2.5))),
+     r"Conv2d: kernel_size must be a positive integer or a pair of them, got \(3, 2.5\)"),
+    (lambda: nn.Conv2d(4, 4, (3, 3, 3)), _torch_run(lambda: torch.nn.Conv2d(4, 4, (3, 3, 3))),
+     r"Conv2d: kernel_size must be a positive integer or a pair of them, got \(3, 3, 3\)"),
+    (lambda: nn.Conv2d(4, 4, 3, stride=0), _torch_run(lambda: torch.nn.Conv2d(4, 4, 3, stride=0)),
+     "Conv2d: stride must be a positive integer or a pair of them, got 0"),
+    (lambda: nn.Conv2d(4, 4, 3, dilation=(1, 0)), _torch_run(lambda: torch.nn.Conv2d(4, 4, 3, dilation=(1, 0))),
+     r"Conv2d: dilation must be a positive integer or a pair of them, got \(1, 0\)"),
+    (lambda: nn.Conv2d(4, 4, 3, padding=-1), _torch_run(lambda: torch.nn.Conv2d(4, 4, 3, padding=-1)),
+     "Conv2d: padding must be a non-negative integer or a pair of them, got -1"),
+    (lambda: nn.Conv2d(4, 4, 3, padding="full"), lambda: torch.nn.Conv2d(4, 4, 3, padding="full"),
+     "Conv2d: padding must be an int, a pair, 'valid' or 'same', got 'full'"),
+    (lambda: nn.Conv2d(4, 4, 3, padding="same", stride=2), lambda: torch.nn.Conv2d(4, 4, 3, padding="same", stride=2),
+     r"Conv2d: padding='same' needs stride 1, got stride \(2, 2\)"),
+    (lambda: nn.Conv2d(4, 4, 3, dtype="int64"), None, "Conv2d: dtype must be a floating dtype"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, stride=2, output_padding=3),
+     _torch_run(lambda: torch.nn.ConvTranspose2d(4, 4, 3, stride=2, output_padding=3)),
+     r"ConvTranspose2d: output_padding \(3, 3\) must be non-negative and smaller than the stride \(2, 2\)"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, output_padding=-1),
+     _torch_run(lambda: torch.nn.ConvTranspose2d(4, 4, 3, output_padding=-1)),
+     "ConvTranspose2d: output_padding must be a non-negative integer or a pair of them, got -1"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, padding="same"),
+     _torch_run(lambda: torch.nn.ConvTranspose2d(4, 4, 3, padding="same")),
+     "ConvTranspose2d: padding must be a non-negative integer or a pair of them, got 'same'"),
+    (lambda: nn.ConvTranspose2d(4, 4, 3, padding=(1, -1)),
+     _torch_run(lambda: torch.nn.ConvTranspose2d(4, 4, 3, padding=(1, -1))),
+     r"ConvTranspose2d: padding must be a non-negative integer or a pair of them, got \(1, -1\)"),
+    (lambda: nn.ConvTranspose2d(4, 6, 3, groups=4), lambda: torch.nn.ConvTranspose2d(4, 6, 3, groups=4),
+     "ConvTranspose2d: groups=4 must be a positive integer dividing in_channels=4 and out_channels=6"),
+    (lambda: nn.MaxPool2d(0), _torch_run(lambda: torch.nn.MaxPool2d(0)),
+     "MaxPool2d: kernel_size must be a positive integer or a pair of them, got 0"),
+    (lambda: nn.MaxPool2d(-2), _torch_run(lambda: torch.nn.MaxPool2d(-2)),
+     "MaxPool2d: kernel_size must be a positive integer or a pair of them, got -2"),
+    (lambda: nn.MaxPool2d(2.0), _torch_run(lambda: torch.nn.MaxPool2d(2.0)),
+     "MaxPool2d: kernel_size must be a positive integer or a pair of them, got 2.0"),
+    (lambda: nn.MaxPool2d(2, stride=0), _torch_run(lambda: torch.nn.MaxPool2d(2, stride=0)),
+     "MaxPool2d: stride must be a positive integer or a pair of them, got 0"),
+    (lambda: nn.MaxPool2d(2, dilation=0), _torch_run(lambda: torch.nn.MaxPool2d(2, dilation=0)),
+     "MaxPool2d: dilation must be a positive integer or a pair of them, got 0"),
+    (lambda: nn.MaxPool2d(3, padding=2), _torch_run(lambda: torch.nn.MaxPool2d(3, padding=2)),
+     r"MaxPool2d: padding \(2, 2\) must be at most half the kernel size \(3, 3\)"),
+    (lambda: nn.AvgPool2d(2, padding=5), _torch_run(lambda: torch.nn.AvgPool2d(2, padding=5)),
+     r"AvgPool2d: padding \(5, 5\) must be at most half the kernel size \(2, 2\)"),
+    (lambda: nn.AvgPool2d(2, padding=-1), _torch_run(lambda: torch.nn.AvgPool2d(2, padding=-1)),
+     "AvgPool2d: padding must be a non-negative integer or a pair of them, got -1"),
+    (lambda: nn.AvgPool2d((2, 0)), _torch_run(lambda: torch.nn.AvgPool2d((2, 0))),
+     r"AvgPool2d: kernel_size must be a positive integer or a pair of them, got \(2, 0\)"),
+    (lambda: nn.AdaptiveAvgPool2d(0), None,
+     r"AdaptiveAvgPool2d: output_size must be a positive integer or a pair of them \(None keeps that axis\), got 0"),
+    (lambda: nn.AdaptiveAvgPool2d((3, -1)), _torch_run(lambda: torch.nn.AdaptiveAvgPool2d((3, -1))),
+     r"AdaptiveAvgPool2d: output_size .* got \(3, -1\)"),
+    (lambda: nn.AdaptiveAvgPool2d(None), _torch_run(lambda: torch.nn.AdaptiveAvgPool2d(None)),
+     "AdaptiveAvgPool2d: output_size .* got None"),
+    (lambda: nn.AdaptiveAvgPool2d((1, 2, 3)), _torch_run(lambda: torch.nn.AdaptiveAvgPool2d((1, 2, 3))),
+     r"AdaptiveAvgPool2d: output_size .* got \(1, 2, 3\)"),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")   # torch.nn.Conv2d(4, 4, 0)
+@pytest.mark.parametrize("make, torch_make, message", BAD_CONV_AND_POOL_ARGUMENTS)
+def test_conv_and_pool_arguments_are_checked_at_construction(make, torch_make, message):
+    if torch_make is not None:   # PyTorch refuses it too, at construction or at the first forward
+        with pytest.raises((ValueError, TypeError, RuntimeError)):
+            torch_make()
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_conv_and_pool_layers_accept_what_torch_accepts_at_the_limits():
+    x = np.random.default_rng(3).standard_normal((1, 4, 7, 7))
+    for make, tmake in [
+        (lambda: nn.AvgPool2d(3, padding=1), lambda: torch.nn.AvgPool2d(3, padding=1)),
+        (lambda: nn.MaxPool2d((2, 3), stride=(1, 2), padding=(1, 1)),
+         lambda: torch.nn.MaxPool2d((2, 3), stride=(1, 2), padding=(1, 1))),
+        (lambda: nn.MaxPool2d(np.int64(2)), lambda: torch.nn.MaxPool2d(2)),
+        (lambda: nn.AdaptiveAvgPool2d([2, None]), lambda: torch.nn.AdaptiveAvgPool2d([2, None])),
+    ]:
+        np.testing.assert_allclose(make()(mg.tensor(x, dtype=F64)).numpy(),
+                                   tmake()(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-12)
+    conv = nn.Conv2d(np.int64(4), 2, [3, 1], padding="valid", dtype=F64)
+    assert conv.kernel_size == (3, 1) and conv.padding == "valid" and conv.in_channels == 4
+    up = nn.ConvTranspose2d(4, 2, 3, stride=(2, 3), output_padding=(1, 2))
+    assert up.output_padding == (1, 2)

@@ -40,7 +40,7 @@ def test_bad_arguments_raise_clear_errors():
         F.softmax(x, axis=2)
     with pytest.raises(ValueError, match=r"log_softmax: axis=-3 is out of range"):
         F.log_softmax(x, axis=-3)
-    with pytest.raises(ValueError, match=r"dropout: p must be in \[0, 1\], got -0.1"):
+    with pytest.raises(ValueError, match=r"dropout: p must be a number in \[0, 1\], got -0.1"):
         F.dropout(x, -0.1)
     with pytest.raises(ValueError, match=r"batch_norm: expected input of shape \(N, C\), \(N, C, L\) or \(N, C, H, W\), got \(3,\)"):
         F.batch_norm(mg.zeros(3), None, None, training=True)

@@ -2,12 +2,12 @@
 batches, per-class ``weight=`` and the Huber / smooth-L1 losses."""
 import numpy as np
 import pytest
+import torch
 
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
 
-torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 

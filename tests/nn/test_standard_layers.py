@@ -60,7 +60,7 @@ def test_linear_shape_and_dtype_errors():
         lin(mg.zeros(64, 100))
     with pytest.raises(TypeError, match="Linear: input dtype float64 does not match weight dtype float32"):
         lin(mg.zeros(2, 784, dtype=F64))
-    with pytest.raises(ValueError, match="in_features and out_features must be positive"):
+    with pytest.raises(ValueError, match="Linear: in_features must be a positive integer, got 0"):
         Linear(0, 3)
 
 
@@ -137,7 +137,7 @@ def test_dropout_gradcheck_with_fixed_mask():
 
 
 def test_dropout_rejects_bad_p():
-    with pytest.raises(ValueError, match="Dropout: p must be in"):
+    with pytest.raises(ValueError, match=r"Dropout: p must be a number in \[0, 1\], got 1.5"):
         Dropout(1.5)
 
 
@@ -210,3 +210,140 @@ def test_batchnorm_float32_stays_float32():
     for arr in (y.data, x.grad.data, bn.weight.grad.data, bn.bias.grad.data, bn.running_mean.data,
                 bn.running_var.data):
         assert arr.dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- constructor arguments
+# (constructor call, message): every bad argument is one ValueError naming the layer, the argument and the value.
+BAD_LAYER_ARGUMENTS = [
+    (lambda: Linear(3.5, 2), "Linear: in_features must be a positive integer, got 3.5"),
+    (lambda: Linear("3", 2), "Linear: in_features must be a positive integer, got '3'"),
+    (lambda: Linear(True, 2), "Linear: in_features must be a positive integer, got True"),
+    (lambda: Linear(3, 0), "Linear: out_features must be a positive integer, got 0"),
+    (lambda: Linear(3, 2, dtype="int64"), "Linear: dtype must be a floating dtype such as 'float32', got 'int64'"),
+    (lambda: Linear(3, 2, dtype="nonsense"), "Linear: dtype must be a floating dtype .* got 'nonsense'"),
+    (lambda: Dropout("0.5"), r"Dropout: p must be a number in \[0, 1\], got '0.5'"),
+    (lambda: Dropout(None), r"Dropout: p must be a number in \[0, 1\], got None"),
+    (lambda: Dropout(-0.1), r"Dropout: p must be a number in \[0, 1\], got -0.1"),
+    (lambda: Dropout(True), r"Dropout: p must be a number in \[0, 1\], got True"),
+    (lambda: Dropout(float("nan")), r"Dropout: p must be a number in \[0, 1\], got nan"),
+    (lambda: mg.nn.Dropout2d(1.5), r"Dropout2d: p must be a number in \[0, 1\], got 1.5"),
+    (lambda: LeakyReLU("a"), "LeakyReLU: negative_slope must be a finite number, got 'a'"),
+    (lambda: LeakyReLU(None), "LeakyReLU: negative_slope must be a finite number, got None"),
+    (lambda: LeakyReLU(float("inf")), "LeakyReLU: negative_slope must be a finite number, got inf"),
+    (lambda: Softmax(1.5), "Softmax: axis must be an integer, got 1.5"),
+    (lambda: LogSoftmax(1.5), "LogSoftmax: axis must be an integer, got 1.5"),
+    (lambda: LogSoftmax(None), "LogSoftmax: axis must be an integer, got None"),
+    (lambda: Flatten(1.5), "Flatten: start_dim must be an integer, got 1.5"),
+    (lambda: Flatten(1, "x"), "Flatten: end_dim must be an integer, got 'x'"),
+    (lambda: Flatten(2, 1), "Flatten: start_dim=2 comes after end_dim=1"),
+    (lambda: Flatten(-1, -2), "Flatten: start_dim=-1 comes after end_dim=-2"),
+    (lambda: mg.nn.Unflatten(1, "ab"), r"Unflatten: unflattened_size must be a non-empty tuple of positive integers "
+                                       r"\(one of them may be -1\), got 'ab'"),
+    (lambda: mg.nn.Unflatten(1, (2, -1, -1)), r"unflattened_size .* got \(2, -1, -1\)"),
+    (lambda: mg.nn.Unflatten(1, (2, -2)), r"unflattened_size .* got \(2, -2\)"),
+    (lambda: mg.nn.Unflatten(1, (2, 0)), r"unflattened_size .* got \(2, 0\)"),
+    (lambda: mg.nn.Unflatten(1, (2, 1.5)), r"unflattened_size .* got \(2, 1.5\)"),
+    (lambda: mg.nn.Unflatten(1, ()), r"unflattened_size .* got \(\)"),
+    (lambda: mg.nn.Unflatten(1, 6), r"unflattened_size .* got 6"),
+    (lambda: mg.nn.Unflatten(1.0, (2, 3)), "Unflatten: dim must be an integer, got 1.0"),
+    (lambda: mg.nn.Embedding(2.5, 3), "Embedding: num_embeddings must be a positive integer, got 2.5"),
+    (lambda: mg.nn.Embedding(True, 3), "Embedding: num_embeddings must be a positive integer, got True"),
+    (lambda: mg.nn.Embedding(5, 0), "Embedding: embedding_dim must be a positive integer, got 0"),
+    (lambda: mg.nn.Embedding(5, "3"), "Embedding: embedding_dim must be a positive integer, got '3'"),
+    (lambda: mg.nn.Embedding(5, 3, padding_idx=True),
+     r"Embedding: padding_idx must be an integer in \[-5, 5\), got True"),
+    (lambda: mg.nn.Embedding(5, 3, padding_idx=1.0), r"Embedding: padding_idx must be an integer .* got 1.0"),
+    (lambda: mg.nn.Embedding(5, 3, dtype="int32"), "Embedding: dtype must be a floating dtype"),
+]
+
+
+@pytest.mark.parametrize("make, message", BAD_LAYER_ARGUMENTS)
+def test_bad_layer_arguments_raise_at_construction_naming_layer_argument_and_value(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_layer_arguments_accept_numpy_scalars_and_store_python_values():
+    lin = Linear(np.int64(3), np.int32(2))
+    assert (lin.in_features, lin.out_features) == (3, 2) and type(lin.in_features) is int
+    assert lin.weight.shape == (3, 2)
+    assert Dropout(np.float32(0.25)).p == 0.25 and type(Dropout(np.float32(0.25)).p) is float
+    assert LeakyReLU(np.float64(0.2)).negative_slope == 0.2
+    assert Softmax(np.int64(0)).axis == 0
+    emb = mg.nn.Embedding(np.int64(5), 2, padding_idx=np.int64(-1))
+    assert emb.padding_idx == 4 and type(emb.padding_idx) is int
+
+
+def test_linear_and_embedding_take_device_before_dtype_like_torch():
+    import inspect
+
+    import torch
+    for ours, theirs in ((Linear, torch.nn.Linear), (mg.nn.Embedding, torch.nn.Embedding)):
+        names = [n for n in inspect.signature(ours).parameters if n in ("device", "dtype")]
+        assert names == [n for n in inspect.signature(theirs).parameters if n in ("device", "dtype")]
+    lin = Linear(3, 2, True, "cpu", "float64")   # PyTorch's positions: bias, device, dtype
+    assert lin.weight.dtype == F64 and lin.bias.dtype == F64 and lin.weight.device == "cpu"
+    assert Linear(3, 2, dtype=None).weight.dtype == np.float32   # None: the default float, as in PyTorch
+    # PyTorch's Embedding has max_norm, norm_type, ... after padding_idx: ours takes device and dtype by keyword.
+    with pytest.raises(TypeError):
+        mg.nn.Embedding(5, 2, None, "cpu")
+    assert mg.nn.Embedding(5, 2, device="cpu", dtype="float64").weight.dtype == F64
+
+
+@pytest.mark.parametrize("args", [(), (0,), (1,), (2,), (-2,), (0, -2), (1, 1), (-3, 1), (0, 0)])
+def test_flatten_start_and_end_dim_match_torch(args):
+    import torch
+    a = np.random.default_rng(5).standard_normal((2, 3, 4))
+    x = mg.tensor(a, dtype=F64, requires_grad=True)
+    out = Flatten(*args)(x)
+    np.testing.assert_array_equal(out.numpy(), torch.nn.Flatten(*args)(torch.tensor(a)).numpy())
+    assert "start_dim" in repr(Flatten(*args))
+    _check_layer(Flatten(*args), x, second_order=False)
+
+
+@pytest.mark.parametrize("shape, args, message", [
+    ((4,), (), r"Flatten: start_dim=1 is out of range for an input of shape \(4,\) "
+               r"\(expected a dimension in \[-1, 0\]\)"),
+    ((), (), r"Flatten: start_dim=1 is out of range for an input of shape \(\)"),
+    ((2, 3), (0, 2), r"Flatten: end_dim=2 is out of range for an input of shape \(2, 3\)"),
+    ((2, 3, 4), (1, -3), r"Flatten: start_dim=1 comes after end_dim=-3 for an input of shape \(2, 3, 4\)"),
+])
+def test_flatten_rejects_inputs_torch_rejects(shape, args, message):
+    import torch
+    with pytest.raises((IndexError, RuntimeError)):
+        torch.nn.Flatten(*args)(torch.zeros(shape))
+    with pytest.raises(ValueError, match=message):
+        Flatten(*args)(mg.zeros(*shape))
+
+
+def test_flatten_of_a_0d_input_from_dim_0_is_one_element_like_torch():
+    assert Flatten(0)(mg.tensor(3.0)).shape == (1,)
+
+
+@pytest.mark.parametrize("dim, sizes, shape", [(1, (2, -1), (2, 6)), (-1, [-1, 3], (2, 6)), (0, (2, -1), (4, 2))])
+def test_unflatten_infers_one_minus_one_like_torch(dim, sizes, shape):
+    import torch
+    a = np.arange(np.prod(shape), dtype=F64).reshape(shape)
+    out = mg.nn.Unflatten(dim, sizes)(mg.tensor(a))
+    np.testing.assert_array_equal(out.numpy(), torch.nn.Unflatten(dim, sizes)(torch.tensor(a)).numpy())
+    with pytest.raises(ValueError, match=r"Unflatten: cannot split axis .* of shape"):
+        mg.nn.Unflatten(dim, sizes)(mg.zeros(3, 5, 7))   # 3, 5 and 7 split into neither 2 nor 3
+
+
+@pytest.mark.parametrize("fn, shape", [(mg.nn.functional.dropout, (3, 4)), (mg.nn.functional.dropout2d, (2, 3, 4, 4))])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_dropout_of_a_non_floating_input_is_a_type_error(fn, shape, dtype):
+    # The 1/(1-p) scale would be cast to the integer dtype (no rescaling at all); PyTorch refuses too.
+    import torch
+    name = fn.__name__
+    x = mg.tensor(np.ones(shape, dtype=dtype))
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, name)(torch.ones(shape, dtype=torch.long), 0.5, True)
+    for training in (True, False):
+        with pytest.raises(TypeError, match=f"{name}: input must be floating point, got dtype {dtype} "
+                                            rf"\(shape \({shape[0]}, "):
+            fn(x, 0.5, training)
+    with pytest.raises(TypeError, match=f"{name}: input must be a Tensor, got ndarray"):
+        fn(np.ones(shape), 0.5)
+    with pytest.raises(ValueError, match=rf"{name}: p must be a number in \[0, 1\], got '0.5'"):
+        fn(mg.ones(*shape), "0.5")

@@ -5,7 +5,17 @@ import numpy as np
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.nn.arguments import probability
 from minigrad.random import uniform_on
+
+
+def _check(name, x, p):
+    """``p`` a probability; ``x`` a floating Tensor (the 1/(1-p) scale would truncate to an integer), as in PyTorch."""
+    probability(name, "p", p)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -16,8 +26,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     ``minigrad.random``'s seeded generator, in ``x``'s dtype and on its device;
     the backward is ``gy * mask``.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    _check("dropout", x, p)
     if not training or p == 0.0:
         return x
     xp = get_array_module(x.data)
@@ -39,8 +48,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     (Tompson et al. 2015). The kept channels are scaled by 1/(1-p); the identity in
     evaluation. The backward is ``gy * mask``, the mask broadcast over H and W.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout2d: p must be in [0, 1], got {p}")
+    _check("dropout2d", x, p)
     if x.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
     if not training or p == 0.0:

@@ -101,6 +101,8 @@ def _empty_mean_term(scale, n, reduction, logits):
 def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=None):
     """On the host, an index outside [0, c) (ignored rows aside) raises at once."""
     keep = None if ignore_index is None else data != ignore_index
+    if keep is not None and keep.all():  # nothing to ignore (the usual batch): every row counts alike
+        keep = None
     counted = data if keep is None else data[keep]
     if counted.size and (counted.min() < 0 or counted.max() >= c):  # two reductions, no mask arithmetic
         first = int(counted[(counted < 0) | (counted >= c)][0])
@@ -171,6 +173,7 @@ class SoftmaxCrossEntropy(Function):
         dloss/dx_i = w_i (softmax(x)_i - q_i)
 
     The one-hot part is a gather at the target index, never a dense (N, C) array.
+    Shapes: x (N, C) -> (N,) per-row losses for reduction="none", else () (their sum).
     """
 
     def __init__(self, target, row_scale, smoothing, reduction):
@@ -235,11 +238,12 @@ class SoftmaxCrossEntropy(Function):
 
 
 def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
-                  ignore_index: int | None = None, weight=None) -> Tensor:
+                  ignore_index: int | None = -100, weight=None) -> Tensor:
     """Cross-entropy of integer class targets under ``softmax(logits)``, for logits of shape (N, C).
 
     ``label_smoothing = e`` replaces the one-hot target by ``(1 - e) * one_hot + e / C``.
-    Rows whose target equals ``ignore_index`` contribute nothing. ``weight`` (C,)
+    Rows whose target equals ``ignore_index`` (PyTorch's -100 by default; None ignores
+    none) contribute nothing, and any other target outside [0, C) is an error. ``weight`` (C,)
     weighs each row by the weight of its target class; ``'mean'`` divides by the
     sum of the counted rows' weights (the number of rows without ``weight``), as
     PyTorch does. ``'none'`` returns the (N,) weighted losses. With ``weight`` and
@@ -289,7 +293,7 @@ def _reduce(values: Tensor, reduction: str) -> Tensor:
     return values
 
 
-def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: int | None = None,
+def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: int | None = -100,
              weight=None) -> Tensor:
     """Negative log-likelihood ``-weight[t_i] log_probs[i, t_i]`` of (N, C) log-probabilities.
 
@@ -390,7 +394,10 @@ def smooth_l1_loss(x: Tensor, target, reduction: str = "mean", beta: float = 1.0
 
 
 class SigmoidBinaryCrossEntropy(Function):
-    """``softplus(x) - x * t`` elementwise; backward ``(sigmoid(x) - t) * gy`` and ``-x * gy``."""
+    """``softplus(x) - x * t`` elementwise; backward ``(sigmoid(x) - t) * gy`` and ``-x * gy``.
+
+    Shapes: x and t of one shape -> that shape (reduced afterwards by ``_reduce``).
+    """
 
     def forward(self, x, t):
         xp = get_array_module(x)

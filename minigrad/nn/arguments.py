@@ -1,0 +1,105 @@
+"""Constructor argument checks shared by the layers: each returns the value as a plain Python value or raises
+one ``ValueError`` naming the layer, the argument and the value, e.g.
+``Linear: in_features must be a positive integer, got 3.5``.
+
+A bool is neither an integer nor a number here (``Linear(True, 2)`` is a mistake, not a 1), while NumPy
+integers and floats are accepted, as PyTorch accepts them. The recurrent layers use them too.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from minigrad.backend import DEFAULT_FLOAT
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def integer(layer, arg, value) -> int:
+    """Any integer (an axis, an index)."""
+    if not is_integer(value):
+        raise ValueError(f"{layer}: {arg} must be an integer, got {value!r}")
+    return int(value)
+
+
+def positive_int(layer, arg, value) -> int:
+    """An integer >= 1 (a size, a count)."""
+    if not is_integer(value) or value < 1:
+        raise ValueError(f"{layer}: {arg} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def number(layer, arg, value) -> float:
+    """Any finite real number (a slope)."""
+    if not is_real(value) or not math.isfinite(value):
+        raise ValueError(f"{layer}: {arg} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def positive_number(layer, arg, value) -> float:
+    """A real number > 0."""
+    if not is_real(value) or not value > 0:
+        raise ValueError(f"{layer}: {arg} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def nonnegative_number(layer, arg, value) -> float:
+    """A real number >= 0."""
+    if not is_real(value) or not value >= 0:
+        raise ValueError(f"{layer}: {arg} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def probability(layer, arg, value) -> float:
+    """A real number in [0, 1] (a dropout rate, a smoothing weight)."""
+    if not is_real(value) or not 0 <= value <= 1:
+        raise ValueError(f"{layer}: {arg} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def one_of(layer, arg, value, choices):
+    """One of the strings ``choices``: ``reduction must be 'mean', 'sum' or 'none', got 'avg'``."""
+    if not isinstance(value, str) or value not in choices:
+        names = [repr(c) for c in choices]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise ValueError(f"{layer}: {arg} must be {listed}, got {value!r}")
+    return value
+
+
+def reduction(layer, value) -> str:
+    """A loss's ``reduction``: 'mean', 'sum' or 'none'."""
+    return one_of(layer, "reduction", value, REDUCTIONS)
+
+
+def int_pair(layer, arg, value, minimum=1) -> tuple:
+    """An int or a pair of ints, each >= ``minimum`` (1: positive, 0: non-negative), as a pair of Python ints."""
+    pair = (value, value) if is_integer(value) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(is_integer(v) and v >= minimum for v in pair):
+        kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
+            f"integer >= {minimum}"
+        raise ValueError(f"{layer}: {arg} must be a {kind} or a pair of them, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def floating_dtype(layer, value) -> np.dtype:
+    """A floating NumPy dtype (anything ``np.dtype`` reads: "float32", np.float64, ...); None is the default float,
+    as in PyTorch (``np.dtype(None)`` would be float64)."""
+    if value is None:
+        return DEFAULT_FLOAT
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind != "f":
+        raise ValueError(f"{layer}: dtype must be a floating dtype such as 'float32', got {value!r}")
+    return dtype

@@ -1,0 +1,63 @@
+"""minigrad.nn.arguments: the shared constructor checks (one ValueError naming layer, argument and value)."""
+import re
+
+import numpy as np
+import pytest
+
+from minigrad import nn
+from minigrad.nn import arguments as A
+
+
+@pytest.mark.parametrize("check, good, bad", [
+    (A.integer, [0, -3, np.int64(2), np.uint8(7)], [True, np.bool_(False), 1.0, "1", None]),
+    (A.positive_int, [1, np.int32(4)], [0, -1, True, 2.5, "3", None, np.float64(2.0)]),
+    (A.number, [0, -2.5, np.float32(0.5), 3], [True, "0.1", None, float("nan"), float("inf"), 1j]),
+    (A.positive_number, [1e-9, 3, float("inf")], [0, -1, True, float("nan"), "1"]),
+    (A.nonnegative_number, [0, 0.0, 2], [-1e-9, False, float("nan"), None]),
+    (A.probability, [0, 1, 0.5, np.float32(0.25)], [-0.1, 1.01, True, "0.5", None, float("nan")]),
+])
+def test_checks_accept_numbers_and_numpy_scalars_but_never_bools(check, good, bad):
+    for value in good:
+        out = check("Layer", "arg", value)
+        assert out == value and type(out) in (int, float)
+    for value in bad:
+        with pytest.raises(ValueError, match=f"^Layer: arg must be .*, got {re.escape(repr(value))}$"):
+            check("Layer", "arg", value)
+
+
+def test_the_recurrent_layers_check_their_sizes_with_these_helpers():
+    for value in (0, True, 2.5):
+        with pytest.raises(ValueError, match=f"^LSTM: hidden_size must be a positive integer, got {value!r}$"):
+            nn.LSTM(3, value)
+    layer = nn.GRU(np.int64(3), np.int64(4), num_layers=np.int64(2))   # NumPy integers, as PyTorch takes them
+    assert (layer.input_size, layer.hidden_size, layer.num_layers) == (3, 4, 2)
+    assert type(layer.hidden_size) is int
+
+
+def test_reduction_and_one_of_list_the_choices():
+    assert A.reduction("MSELoss", "sum") == "sum"
+    with pytest.raises(ValueError, match="^MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'$"):
+        A.reduction("MSELoss", "avg")
+    with pytest.raises(ValueError, match="^X: mode must be 'a' or 'b', got 1$"):
+        A.one_of("X", "mode", 1, ("a", "b"))
+
+
+def test_int_pair():
+    assert A.int_pair("L", "stride", 2) == (2, 2)
+    assert A.int_pair("L", "stride", [1, np.int64(3)]) == (1, 3)
+    assert A.int_pair("L", "padding", (0, 0), minimum=0) == (0, 0)
+    for value in (0, (1, 0), (1, 2, 3), (1,), True, (1, True), 2.0, "2", None):
+        with pytest.raises(ValueError, match="^L: stride must be a positive integer or a pair of them, got "):
+            A.int_pair("L", "stride", value)
+    with pytest.raises(ValueError, match=r"^L: padding must be a non-negative integer or a pair of them, "
+                                         r"got \(0, -1\)$"):
+        A.int_pair("L", "padding", (0, -1), minimum=0)
+
+
+def test_floating_dtype():
+    assert A.floating_dtype("L", "float64") == np.float64
+    assert A.floating_dtype("L", np.float32) == np.float32
+    assert A.floating_dtype("L", None) == np.float32   # None: the default float, as in PyTorch
+    for value in ("int64", np.int32, bool, "nonsense", 3.5):
+        with pytest.raises(ValueError, match="^L: dtype must be a floating dtype such as 'float32', got "):
+            A.floating_dtype("L", value)
