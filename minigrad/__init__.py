@@ -22,7 +22,7 @@ from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype,
                           less_equal, log, logical_and, logical_not, logical_or, logsumexp, matmul, max,
                           max_pool2d, maximum, mean, min, minimum, mul, neg, not_equal, pad, pow, relu, reshape,
                           sigmoid, sin, softplus, split, sqrt, squeeze,
-                          stack, sub, sum, sum_to, tanh, transpose, var, where)
+                          stack, sub, sum, sum_to, tanh, to_device, transpose, var, where)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

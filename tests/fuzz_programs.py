@@ -535,6 +535,12 @@ def _gen_astype(b):
     return True
 
 
+def _gen_to_device(b):
+    i = b.pick()
+    b.add("to_device", [i], lambda t: mg.to_device(t, "cpu"), lambda t: t.to("cpu"), "cpu")
+    return True
+
+
 def _t(name):
     def fn(*ts):
         import torch
@@ -669,6 +675,7 @@ GENERATORS = {
     "minimum": _binary("minimum", mg.minimum, _t("minimum")),
     "where": _gen_where,
     "astype": _gen_astype,
+    "to_device": _gen_to_device,
     "conv2d": _gen_conv2d,
     "conv_transpose2d": lambda b: _gen_conv2d(b, transpose=True),
     "max_pool2d": _gen_pool("max_pool2d"),

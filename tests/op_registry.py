@@ -79,9 +79,11 @@ class OpInfo:
     fn: Callable
     samples: list
     gradgrad: bool = True
+    # float64 central differences with eps = 1e-6 are good to about 1e-10 (truncation eps^2, rounding
+    # 1e-16 / eps): these bounds leave a thousandfold margin and still catch a backward that is 1e-6 off.
     eps: float = 1e-6
-    atol: float = 1e-5
-    rtol: float = 1e-3
+    atol: float = 1e-7
+    rtol: float = 1e-6
 
     def call(self, sample):
         return lambda *tensors: self.fn(*tensors, **sample.kwargs)
@@ -203,4 +205,98 @@ OPS += [
 
 from nn_registry import NN_OPS  # noqa: E402  (layers and losses; it imports this module's helpers)
 
-REGISTRY = OPS + list(NN_OPS)
+# Everything below draws its samples after nn_registry has drawn its own, which stay as they were.
+from minigrad import backend  # noqa: E402
+from minigrad.ops.conv import Conv2dWeight  # noqa: E402
+from minigrad.ops.embedding import RowSum, _Plan  # noqa: E402
+from minigrad.ops.indexing import IndexAdd  # noqa: E402
+from minigrad.ops.pool import AvgPoolAdjoint, MaxPoolGather, MaxPoolScatter  # noqa: E402
+
+# to_device: a round trip through the host, so cpu -> cpu on the CPU and cuda -> cpu -> cuda on a GPU.
+OPS += [OpInfo("to_device", lambda x: mg.to_device(mg.to_device(x, "cpu"), x.device), [S(rnd(3, 2)), S(rnd())])]
+
+
+# Internal nodes that only their parent op creates, as its derivative (or its derivative's derivative).
+# Reached through the parent, some of their backwards never run under gradgradcheck (MaxPoolGather's
+# never runs at all); applied directly here, each gets gradcheck and gradgradcheck of its own. Their
+# parameters (geometry, routing index, scale) come from the node the parent records on a sample.
+def _recorded(fn, source, *args, **kwargs):
+    """``fn`` applied to a float64 copy of ``source`` that requires grad: (output shape, the node recorded)."""
+    with mg.enable_grad():
+        y = fn(mg.tensor(source, dtype="float64", requires_grad=True), *args, **kwargs)
+    return y.shape, y.creator
+
+
+def max_pool_scatter(g, geo, index, in_hw):
+    return MaxPoolScatter.apply(g, geo=geo, index=backend.to_device(index, g.device), in_hw=in_hw)
+
+
+def max_pool_gather(x, geo, index):
+    return MaxPoolGather.apply(x, geo=geo, index=backend.to_device(index, x.device))
+
+
+def avg_pool_adjoint(g, geo, scale, in_hw):
+    return AvgPoolAdjoint.apply(g, geo=geo, scale=scale, in_hw=in_hw)
+
+
+def conv2d_weight(u, v, geo):
+    return Conv2dWeight.apply(u, v, geo=geo)
+
+
+def index_add(g, *index, shape):
+    parts = tuple(p.data if isinstance(p, mg.Tensor) else p for p in index)
+    return IndexAdd.apply(g, index=parts[0] if len(parts) == 1 else parts, shape=shape)
+
+
+def row_sum(g, index, num_rows):
+    return RowSum.apply(g, plan=_Plan(index.data), num_rows=num_rows)
+
+
+def _max_pool_samples(gather):
+    out = []
+    for s in MAX_POOL_SAMPLES:  # tie-free images, so each window's routing is unambiguous
+        x = s.args[0]
+        y_shape, node = _recorded(mg.max_pool2d, x, *s.args[1:], **s.kwargs)
+        if gather:
+            out.append(S(rnd(*x.shape), geo=node.geo, index=node.index))
+        else:
+            out.append(S(rnd(*y_shape), geo=node.geo, index=node.index, in_hw=x.shape[2:]))
+    return out
+
+
+def _avg_pool_adjoint_samples():
+    out = []
+    for s in AVG_POOL_SAMPLES:
+        x = s.args[0]
+        y_shape, node = _recorded(mg.avg_pool2d, x, *s.args[1:], **s.kwargs)
+        out.append(S(rnd(*y_shape), geo=node.geo, scale=node.scale, in_hw=x.shape[2:]))
+    return out
+
+
+def _conv2d_weight_samples():
+    out = []
+    for s in (CONV_SAMPLES[1], CONV_SAMPLES[2], CONV_SAMPLES[5], CONV_SAMPLES[7]):  # stride, dilation, groups, "same"
+        x, w = s.args[:2]
+        y_shape, node = _recorded(lambda u: mg.conv2d(u, mg.tensor(w, dtype="float64"), **s.kwargs), x)
+        out.append(S(rnd(*x.shape), rnd(*y_shape), geo=node.geo))
+    return out
+
+
+_MASK = np.array([[True, False, True], [False, False, True], [True, True, False], [False, True, False]])
+
+INTERNAL_OPS = [
+    OpInfo("ops.MaxPoolScatter", max_pool_scatter, _max_pool_samples(gather=False)),
+    OpInfo("ops.MaxPoolGather", max_pool_gather, _max_pool_samples(gather=True)),
+    OpInfo("ops.AvgPoolAdjoint", avg_pool_adjoint, _avg_pool_adjoint_samples()),
+    OpInfo("ops.Conv2dWeight", conv2d_weight, _conv2d_weight_samples()),
+    OpInfo("ops.IndexAdd", index_add, [
+        S(rnd(4), _idx(0, 0, 3, 0), shape=(5,)),                         # repeated indices add up
+        S(rnd(3), _idx(1, 1, 2), _idx(0, 0, 2), shape=(4, 3)),
+        S(rnd(2, 2), slice(1, 3), _idx(2, 0), shape=(4, 3)),
+        S(rnd(2), slice(1, 3), -1, shape=(4, 3)),                         # basic index: assigned
+        S(rnd(int(_MASK.sum())), _MASK, shape=(4, 3))]),
+    OpInfo("ops.RowSum", row_sum, [S(rnd(5, 3), _idx(1, 3, 1, 1, 0), num_rows=5),
+                                   S(rnd(2, 3, 2), np.array([[4, 2, 4], [2, 2, 0]], dtype=np.int64), num_rows=6)]),
+]
+
+REGISTRY = OPS + INTERNAL_OPS + list(NN_OPS)

@@ -56,7 +56,10 @@ class Function:
                 break
         # One- and two-input ops are the common case: unrolled, they skip generator overhead.
         if len(inputs) == 1:
-            y = fn.forward(inputs[0].data)
+            try:  # a try block costs nothing until it catches
+                y = fn.forward(inputs[0].data)
+            except ValueError as exc:  # NumPy's message names neither the op nor the call
+                raise _forward_error(cls, inputs, exc) from None
             needs = (inputs[0].requires_grad,)
             record = needs[0]
         elif len(inputs) == 2:
@@ -85,7 +88,10 @@ class Function:
             for array in arrays:
                 if type(array) is not first:
                     _device_error(cls, inputs)
-            y = fn.forward(*arrays)
+            try:
+                y = fn.forward(*arrays)
+            except ValueError as exc:
+                raise _forward_error(cls, inputs, exc) from None
             needs = tuple([x.requires_grad for x in inputs])
             record = True in needs
         if not (record and STATE.grad_enabled):

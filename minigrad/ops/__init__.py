@@ -30,7 +30,7 @@ DIFFERENTIABLE = (
     "reshape", "transpose", "squeeze", "expand_dims", "flatten", "broadcast_to", "sum_to",
     "getitem", "concat", "stack", "split",
     "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
-    "clip", "maximum", "minimum", "where", "astype",
+    "clip", "maximum", "minimum", "where", "astype", "to_device",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 )
 

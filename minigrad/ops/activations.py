@@ -63,7 +63,11 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
-    return LeakyReLU.apply(as_floating(x), negative_slope=_python_number(negative_slope))
+    slope = _python_number(negative_slope)
+    if type(slope) is not float and type(slope) is not int:
+        raise TypeError(f"leaky_relu: negative_slope must be a real number, "
+                        f"got negative_slope={negative_slope!r} ({type(negative_slope).__name__})")
+    return LeakyReLU.apply(as_floating(x), negative_slope=slope)
 
 
 def clip(x, lo=None, hi=None):

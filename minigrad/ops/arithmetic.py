@@ -143,5 +143,8 @@ def pow(a, b):  # noqa: A001  (mirrors Python's operator name)
     """a ** b; a Python-number exponent uses the cheaper power rule."""
     b = _python_number(b)
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        if type(b) is int and b < 0 and a.data.dtype.kind in "biu":
+            raise ValueError(f"pow: an integer tensor (dtype {a.dtype}, shape {tuple(a.shape)}) cannot be raised "
+                             f"to a negative integer power, got exponent b={b}; cast it with .astype('float32') first")
         return PowScalar.apply(as_floating(a) if isinstance(b, float) else a, c=b)  # int ** 0.5 is float32
     return Pow.apply(*operands("pow", a, b))

@@ -37,7 +37,10 @@ def _broadcast_array(x, shape):
 
 
 class SumTo(Function):
-    """y = sum of x over broadcast axes, with shape ``shape``. Adjoint of ``BroadcastTo``."""
+    """y = x summed over its broadcast axes: x (any shape that ``shape`` broadcasts to) -> ``shape``.
+
+    dL/dx = g broadcast back to x's shape (``BroadcastTo``: the two are each other's adjoint).
+    """
 
     def __init__(self, shape):
         self.shape = tuple(shape)
@@ -50,7 +53,10 @@ class SumTo(Function):
 
 
 class BroadcastTo(Function):
-    """y = x repeated along broadcast axes to ``shape``. Adjoint of ``SumTo``."""
+    """y = x repeated along broadcast axes: x (s) -> ``shape`` (s broadcast to it, NumPy's rules).
+
+    dL/dx = sum_to(g, s), g summed back over the broadcast axes (``SumTo``: the two are each other's adjoint).
+    """
 
     def __init__(self, shape):
         self.shape = tuple(shape)

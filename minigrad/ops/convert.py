@@ -39,7 +39,11 @@ class ToDevice(Function):
 def astype(x, dtype):
     """``x`` cast to ``dtype``; differentiable between floating dtypes."""
     x = as_tensor(x)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"astype: dtype={dtype!r} is not a dtype NumPy understands "
+                        f"(casting a {x.dtype} tensor of shape {tuple(x.shape)})") from None
     if dtype == x.dtype:
         return x
     if dtype.kind not in "fc":

@@ -56,4 +56,9 @@ def matmul(a, b):
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({ka} != {kb})")
+    if a.ndim > 2 or b.ndim > 2:  # batched: the leading axes must broadcast
+        batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+        if any(m != n and m != 1 and n != 1 for m, n in zip(batch_a[::-1], batch_b[::-1])):
+            raise ValueError(f"matmul: batch dimensions {batch_a} and {batch_b} do not broadcast "
+                             f"(shapes {a.shape} and {b.shape})")
     return MatMul.apply(a, b)

@@ -4,12 +4,16 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
+from minigrad.ops._args import _python_number
 
 __all__ = ["pad"]
 
 
 class Pad(Function):
-    """y = x surrounded by ``value``; dL/dx = g cropped back to x's place (the slice ``inside``)."""
+    """y = x surrounded by ``value``; dL/dx = g cropped back to x's place (the slice ``inside``).
+
+    Shapes: x (n_0, n_1, ...) -> (n_0 + before_0 + after_0, n_1 + before_1 + after_1, ...), ``widths`` per axis.
+    """
 
     def __init__(self, widths, value):
         self.widths, self.value = widths, value   # widths: ((before, after), ...) for every axis
@@ -45,4 +49,7 @@ def pad(x, pad, value=0.0):
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(x, widths=tuple(widths), value=float(value))
+    number = _python_number(value)
+    if not isinstance(number, (int, float)):  # a bool pads a mask with False or True
+        raise TypeError(f"pad: value must be a real number, got value={value!r} ({type(value).__name__})")
+    return Pad.apply(x, widths=tuple(widths), value=float(number))

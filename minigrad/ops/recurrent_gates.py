@@ -25,6 +25,7 @@ GRU, with ax = x W_ih^T + b_ih and ah = h_prev W_hh^T + b_hh in blocks (r, z, n)
 from __future__ import annotations
 
 from minigrad.backend import get_array_module
+from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 
 
@@ -182,11 +183,37 @@ class GRUGates(Function):
         return (gax if nx else None, gah, gy * z if np_ else None)
 
 
+def _check_gates(op_name, ax, ah, state, state_name, n_gates):
+    """``ax``, ``ah`` and the state as Tensors of exactly (..., n_gates H), (..., n_gates H), (..., H), one dtype.
+
+    The forward would broadcast other shapes (and its backward never reduces them) and
+    promote mixed float dtypes silently; one message here names what was given.
+    """
+    ax, ah, state = as_tensor(ax), as_tensor(ah), as_tensor(state)
+    H = state.shape[-1] if state.ndim else 0
+    gates = state.shape[:-1] + (n_gates * H,)
+    if state.ndim == 0 or ax.shape != gates or ah.shape != gates:
+        hint = f" (for this {state_name}, ax and ah would be {gates})" if state.ndim else ""
+        raise ValueError(f"{op_name}: ax and ah must have shape (..., {n_gates}H) and {state_name} (..., H), with the "
+                         f"same leading axes; got ax {tuple(ax.shape)}, ah {tuple(ah.shape)} and {state_name} "
+                         f"{tuple(state.shape)}{hint}")
+    if not ax.dtype == ah.dtype == state.dtype:
+        raise TypeError(f"{op_name}: ax, ah and {state_name} must have one dtype, got {ax.dtype}, {ah.dtype} "
+                        f"and {state.dtype}; minigrad does not promote silently, cast with .astype()")
+    return ax, ah, state
+
+
 def lstm_gates(ax, ah, c_prev):
-    """(h, c) of one LSTM step from the two pre-activation halves and the previous cell state."""
-    return LSTMGates.apply(ax, ah, c_prev)
+    """(h, c) of one LSTM step from the two pre-activation halves and the previous cell state.
+
+    Shapes: ax, ah (..., 4H), c_prev (..., H), one dtype  ->  h, c (..., H).
+    """
+    return LSTMGates.apply(*_check_gates("lstm_gates", ax, ah, c_prev, "c_prev", 4))
 
 
 def gru_gates(ax, ah, h_prev):
-    """h of one GRU step from the input and hidden projections (biases included) and the previous state."""
-    return GRUGates.apply(ax, ah, h_prev)
+    """h of one GRU step from the input and hidden projections (biases included) and the previous state.
+
+    Shapes: ax, ah (..., 3H), h_prev (..., H), one dtype  ->  h (..., H).
+    """
+    return GRUGates.apply(*_check_gates("gru_gates", ax, ah, h_prev, "h_prev", 3))

@@ -20,7 +20,10 @@ def _count(shape, axes):
 
 
 class Sum(Function):
-    """y = sum of x over ``axis``.   dL/dx = g broadcast back over the summed axes."""
+    """y = sum of x over ``axis``.   dL/dx = g broadcast back over the summed axes.
+
+    Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
+    """
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -33,7 +36,10 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """y = sum of x over ``axis`` / n.   dL/dx = g / n broadcast back over the reduced axes."""
+    """y = sum of x over ``axis`` / n.   dL/dx = g / n broadcast back over the reduced axes.
+
+    Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
+    """
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -48,7 +54,10 @@ class Mean(Function):
 
 
 class _Extremum(Function):
-    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice, else 0."""
+    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice, else 0.
+
+    Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
+    """
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -82,6 +91,7 @@ class LogSumExp(Function):
     """y = log(sum(exp(x))) over ``axis``, computed as m + log(sum(exp(x - m))), m = max x.
 
     dL/dx = g exp(x - y), the softmax of x along ``axis`` times the output gradient.
+    Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
     """
 
     keep_output = True

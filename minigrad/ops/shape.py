@@ -36,7 +36,10 @@ class Transpose(Function):
 
 
 class Concat(Function):
-    """y = inputs joined along ``axis``.   dL/dx_i = the slice of g where x_i sits."""
+    """y = inputs joined along ``axis``.   dL/dx_i = the slice of g where x_i sits.
+
+    Shapes: x_i alike except along ``axis`` -> that shape with ``axis`` of length sum_i x_i.shape[axis].
+    """
 
     def __init__(self, axis):
         self.axis = axis
@@ -55,7 +58,10 @@ class Concat(Function):
 
 
 class Stack(Function):
-    """y = inputs stacked along a new ``axis``.   dL/dx_i = g at index i of that axis."""
+    """y = inputs stacked along a new ``axis``.   dL/dx_i = g at index i of that axis.
+
+    Shapes: k inputs of one shape s -> s with a new axis of length k inserted at ``axis``.
+    """
 
     def __init__(self, axis):
         self.axis = axis
@@ -69,7 +75,10 @@ class Stack(Function):
 
 
 class Split(Function):
-    """outputs = x cut along ``axis``.   dL/dx = the output gradients joined again."""
+    """outputs = x cut along ``axis``.   dL/dx = the output gradients joined again.
+
+    Shapes: x -> pieces of x's shape with ``axis`` cut as ``numpy.split`` cuts it (n equal parts, or at indices).
+    """
 
     def __init__(self, sections, axis):
         self.sections, self.axis = sections, axis

@@ -2,7 +2,7 @@
 0-d tensors, reductions and splits over nothing, and the cases differential fuzzing against PyTorch found
 (issue 11; expected values are PyTorch's, float64, written out).
 
-Each test failed before its fix (the xfail one is still open)."""
+Each test failed before its fix."""
 import numpy as np
 import pytest
 
