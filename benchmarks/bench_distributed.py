@@ -184,7 +184,9 @@ def main(argv=None) -> dict:
           f"MPI_Allreduce of the same bytes (ratio {summary['allreduce_vs_raw_mpi']:.2f})")
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores")
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
+        from minigrad.atomic import atomic_write_bytes
+
+        atomic_write_bytes(args.json, (json.dumps(summary, indent=2) + "\n").encode())
     return summary
 
 

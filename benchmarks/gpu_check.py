@@ -104,7 +104,9 @@ def accuracy_verdict(gpu, cpu, bar=ACCURACY_BAR_PP):
 def _run(cmd, log, env=None, timeout=None):
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-    log.write_text(proc.stdout + proc.stderr)
+    from minigrad.atomic import atomic_write_bytes
+
+    atomic_write_bytes(log, (proc.stdout + proc.stderr).encode())
     return proc, time.perf_counter() - t0
 
 
@@ -270,7 +272,9 @@ def main(argv=None):
         except Exception as exc:  # one failing step must not hide the others' results
             report[name + "_error"] = f"{type(exc).__name__}: {exc}"
             print(f"[{name}] failed: {report[name + '_error']}", flush=True)
-    (args.out / "gpu_check.json").write_text(json.dumps(report, indent=1, default=str))
+    from minigrad.atomic import atomic_write_bytes
+
+    atomic_write_bytes(args.out / "gpu_check.json", json.dumps(report, indent=1, default=str).encode())
     print("\n".join(summary_lines(report)))
     for key in [k for k in report if k.endswith("_error")]:
         print(f"{key[:-6]}: FAILED: {report[key]}")

@@ -127,8 +127,9 @@ def main(argv):
     result["rss_at_start_mb"] = start_rss
     result["peak_mb"] = peak_mb()
     result["final_rss_mb"] = rss_mb()
-    with open(out, "w") as f:
-        json.dump(result, f)
+    from minigrad.atomic import atomic_write_bytes
+
+    atomic_write_bytes(out, json.dumps(result).encode())
 
 
 if __name__ == "__main__":

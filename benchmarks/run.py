@@ -37,6 +37,7 @@ if __name__ == "__main__" or "numpy" not in sys.modules:
 from benchmarks import reference  # noqa: E402
 from benchmarks.common import Context, machine_info  # noqa: E402
 from benchmarks.report import format_value  # noqa: E402
+from minigrad.atomic import atomic_write_bytes  # noqa: E402
 
 
 def _cases():
@@ -132,8 +133,8 @@ def main(argv=None):
     results["total_seconds"] = time.perf_counter() - t_start
     print(f"total {results['total_seconds']:.1f} s", flush=True)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1, default=_json_default)
+        text = json.dumps(results, indent=1, default=_json_default)
+        atomic_write_bytes(args.json, text.encode())
         print(f"wrote {args.json}")
     if args.markdown:
         from benchmarks.report import write_markdown

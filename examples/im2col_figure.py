@@ -10,6 +10,7 @@ import argparse
 import numpy as np
 
 import minigrad as mg
+from minigrad.atomic import atomic_file
 from minigrad.ops._windows import Geometry, windows
 
 parser = argparse.ArgumentParser()
@@ -57,5 +58,6 @@ grid(axes[3], y, "y = rows @ column\nreshaped (2x2)", [((i, j, 1, 1), colors[2 *
 fig.text(0.640, 0.45, "@", fontsize=20, ha="center")
 fig.text(0.762, 0.45, "=", fontsize=20, ha="center")
 fig.tight_layout()
-fig.savefig(args.out, dpi=110)
+with atomic_file(args.out, suffix=".png") as f:   # a crash never leaves half a picture
+    fig.savefig(f, format="png", dpi=110)
 print(f"wrote {args.out}")

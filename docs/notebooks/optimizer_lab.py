@@ -22,6 +22,7 @@
 # `MINIGRAD_NOTEBOOK_TINY=1` shrinks the step counts (CI runs it that way).
 
 # %%
+import io
 import os
 
 import numpy as np
@@ -150,5 +151,6 @@ right.set_xlabel("step")
 right.set_ylabel(f"loss (mean of {seeds} runs)")
 right.legend()
 figure.tight_layout()
-figure.savefig("schedule.png", dpi=70)
-display(Image(filename="schedule.png"))
+buffer = io.BytesIO()   # shown from memory: no file is written
+figure.savefig(buffer, format="png", dpi=70)
+display(Image(data=buffer.getvalue()))

@@ -15,11 +15,12 @@ gzip-compressed (``.gz``), which is how the datasets are distributed.
 from __future__ import annotations
 
 import gzip
-import os
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from minigrad.atomic import atomic_write_bytes
 
 __all__ = ["IDXError", "read_idx", "parse_idx", "write_idx"]
 
@@ -116,7 +117,7 @@ def parse_idx(raw: bytes, source: str = "<bytes>") -> np.ndarray:
 def write_idx(path, array) -> None:
     """Write ``array`` as an IDX file (gzip-compressed when ``path`` ends in ``.gz``).
 
-    Written atomically: a temporary file in the same folder, then ``os.replace``.
+    Written atomically (``minigrad.atomic``): a crash leaves no half file.
     Used to build small fixtures; the datasets themselves are only ever read.
     """
     array = np.asarray(array)
@@ -132,10 +133,4 @@ def write_idx(path, array) -> None:
     path = Path(path)
     if path.name.endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(payload)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write_bytes(path, payload)

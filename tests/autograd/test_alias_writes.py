@@ -93,11 +93,15 @@ def test_the_ordinary_training_loop_is_not_affected():
     model = nn.Linear(3, 2, dtype="float64")
     opt = mg.optim.Adam(model.parameters(), lr=0.01)
     x = mg.tensor(np.ones((4, 3)), dtype="float64")
+    losses = []
     for _ in range(3):
         opt.zero_grad()
         loss = (model(x) ** 2).sum()
-        loss.backward()
+        loss.backward()  # each step's graph is recorded after the previous step's writes: no refusal
         opt.step()
+        losses.append(loss.item())
+        assert all(np.isfinite(p.grad.numpy()).all() for p in model.parameters())
+    assert losses[2] < losses[1] < losses[0]
     model.load_state_dict(model.state_dict())      # a reload before the next forward is fine
     (model(x) ** 2).sum().backward()
 

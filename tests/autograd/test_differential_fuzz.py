@@ -29,10 +29,7 @@ from hypothesis import HealthCheck, assume, event, given, note, seed, settings
 import minigrad as mg
 from fuzz_programs import programs
 
-try:
-    import torch
-except ImportError:  # the dev extra installs it; without it the derivatives are checked numerically
-    torch = None
+import torch  # the dev extra installs it: the reference of every random program
 
 EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "120"))
 SEED = os.environ.get("MINIGRAD_FUZZ_SEED")
@@ -73,7 +70,7 @@ def _loss(values, cotangents, wrap):
 def _numpy(g, like):
     if g is None:
         return np.zeros(like.shape)
-    if torch is not None and isinstance(g, torch.Tensor):
+    if isinstance(g, torch.Tensor):
         if g._is_zerotensor():  # PyTorch's symbolic zeros (a derivative it knows is 0) have no memory
             return np.zeros(tuple(g.shape))
         return g.detach().contiguous().numpy().copy()
@@ -156,13 +153,10 @@ def check_by_finite_differences(program):
 
 @_settings(EXAMPLES)
 @_seeded
-@given(programs(exclude=() if torch is not None else ("astype",)))
+@given(programs())
 def test_random_programs_match_pytorch(program):
     note(repr(program))
-    if torch is None:
-        check_by_finite_differences(program)
-    else:
-        check_against_torch(program)
+    check_against_torch(program)
 
 
 @_settings(FD_EXAMPLES)

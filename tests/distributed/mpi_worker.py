@@ -21,6 +21,10 @@ from minigrad.optim import SGD
 def collectives():
     rank, size = dist.get_rank(), dist.get_world_size()
     assert size == 2 and rank in (0, 1)
+    # Both ranks run on this one machine, so each one's rank on it is its world rank.
+    assert dist.get_local_rank() == rank
+    assert dist.all_gather_object(dist.get_local_rank()) == [0, 1]
+    assert dist.local_device("cpu") == "cpu"
     x = np.array([1.5, -2.0, 3.0], dtype=np.float32) * (rank + 1)
     total = dist.all_reduce(x, "sum")
     assert total.dtype == np.float32 and np.array_equal(total, np.array([4.5, -6.0, 9.0], np.float32))

@@ -1,8 +1,4 @@
-"""Convolutional and recurrent layers through PyTorch (safetensors) and ONNX Runtime.
-
-These layers come from the convolution and recurrent work; until they are in
-``minigrad.nn`` the tests of each family are skipped with that reason.
-"""
+"""Convolutional and recurrent layers through PyTorch (safetensors) and ONNX Runtime."""
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -15,8 +11,6 @@ from minigrad import nn
 from minigrad.io import load_safetensors, save_safetensors
 from minigrad.onnx import ExportError, export
 
-needs_cnn = pytest.mark.skipif(not hasattr(nn, "Conv2d"), reason="the convolution layers are not in minigrad.nn yet")
-needs_rnn = pytest.mark.skipif(not hasattr(nn, "LSTM"), reason="the recurrent layers are not in minigrad.nn yet")
 RNG = np.random.default_rng(0)
 
 
@@ -56,7 +50,6 @@ def _images(n):
     return RNG.standard_normal((n, 1, 12, 12)).astype(np.float32)
 
 
-@needs_cnn
 def test_cnn_round_trip_through_pytorch_is_bit_identical(tmp_path):
     model = _cnn()
     model(mg.tensor(_images(8)))  # training mode: BatchNorm's running statistics move
@@ -76,14 +69,12 @@ def test_cnn_round_trip_through_pytorch_is_bit_identical(tmp_path):
     assert np.array_equal(back(mg.tensor(x)).numpy(), model(mg.tensor(x)).numpy())
 
 
-@needs_cnn
 def test_cnn_exports_to_onnx(tmp_path):
     model = _cnn()
     model(mg.tensor(_images(8)))
     _onnx_agrees(tmp_path, model.eval(), _images)
 
 
-@needs_cnn
 def test_transposed_convolution_padding_and_adaptive_pooling_export(tmp_path):
     up = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)
     pool = nn.AdaptiveAvgPool2d((3, 2))
@@ -125,7 +116,6 @@ def _ids(n):
     return RNG.integers(0, 20, size=(n, 7)).astype(np.int64)
 
 
-@needs_rnn
 def test_lstm_round_trip_through_pytorch_is_bit_identical(tmp_path):
     model = _Tagger()
     save_safetensors(model, tmp_path / "lstm.safetensors", layout="torch")
@@ -143,7 +133,6 @@ def test_lstm_round_trip_through_pytorch_is_bit_identical(tmp_path):
     assert np.array_equal(back(mg.tensor(ids)).numpy(), model(mg.tensor(ids)).numpy())
 
 
-@needs_rnn
 def test_lstm_with_embedding_exports_to_onnx(tmp_path):
     _onnx_agrees(tmp_path, _Tagger().eval(), _ids)
 
@@ -162,7 +151,6 @@ class _TimeMajor(nn.Layer):
         return self.head(out), h
 
 
-@needs_rnn
 @pytest.mark.parametrize("layer", ["LSTM", "GRU", "RNN"])
 @pytest.mark.parametrize("dynamic_batch", [1, -2, {"steps": 1}])
 def test_time_major_recurrent_export_keeps_the_batch_on_axis_1_symbolic(tmp_path, layer, dynamic_batch):
@@ -182,7 +170,6 @@ def test_time_major_recurrent_export_keeps_the_batch_on_axis_1_symbolic(tmp_path
             np.testing.assert_allclose(got, expected.numpy(), rtol=1e-5, atol=1e-5)
 
 
-@needs_rnn
 def test_time_major_export_with_fixed_sizes_still_works(tmp_path):
     model = _TimeMajor("GRU").eval()
     path = tmp_path / "m.onnx"
@@ -192,7 +179,6 @@ def test_time_major_export_with_fixed_sizes_still_works(tmp_path):
     np.testing.assert_allclose(got[0], model(mg.Tensor(x))[0].numpy(), rtol=1e-5, atol=1e-5)
 
 
-@needs_rnn
 def test_a_symbolic_time_axis_is_refused_with_the_way_out(tmp_path):
     model = _TimeMajor("LSTM").eval()  # axis 0 is time here: the graph unrolls it, so it cannot be symbolic
     with pytest.raises(ExportError, match=r"applies \d+ ops to the example and \d+ to an input one longer on the "
