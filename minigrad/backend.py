@@ -62,8 +62,9 @@ def normalize_device(device) -> str:
     """Turn ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` into a canonical device string."""
     if device is None:
         device = default_device()
-    if not isinstance(device, str):
-        device = getattr(device, "device", None) or str(device)
+    if not isinstance(device, str):  # a Tensor or array says where it lives; anything else by its str()
+        where = getattr(device, "device", None)
+        device = where if isinstance(where, str) else str(device)
     dev = device.strip().lower()
     if dev == "cpu":
         return "cpu"

@@ -8,21 +8,14 @@ integers and floats are accepted, as PyTorch accepts them. The recurrent layers 
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from minigrad.backend import DEFAULT_FLOAT
+from minigrad.ops._windows import pair
+from minigrad.scalars import is_integer, is_real
 
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def integer(layer, arg, value) -> int:
@@ -83,12 +76,15 @@ def reduction(layer, value) -> str:
 
 def int_pair(layer, arg, value, minimum=1) -> tuple:
     """An int or a pair of ints, each >= ``minimum`` (1: positive, 0: non-negative), as a pair of Python ints."""
-    pair = (value, value) if is_integer(value) else tuple(value) if isinstance(value, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(is_integer(v) and v >= minimum for v in pair):
+    try:
+        ints = pair(layer, arg, value)   # the ops' own parser: the same values pass at both levels
+    except TypeError:
+        ints = None
+    if ints is None or not all(v >= minimum for v in ints):
         kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
             f"integer >= {minimum}"
         raise ValueError(f"{layer}: {arg} must be a {kind} or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return ints
 
 
 def floating_dtype(layer, value) -> np.dtype:

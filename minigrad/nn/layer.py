@@ -253,7 +253,11 @@ class Layer:
         for name, kind, value in self._walk():
             if kind in ("param", "buffer"):
                 targets.setdefault(name, value)
-        missing = [k for k in targets if k not in state]
+        # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
+        # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
+        restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in self.named_layers()
+                                     for name in layer._optional_buffers) if key in targets and key not in state}
+        missing = [k for k in targets if k not in state and k not in restarted]
         unexpected = [k for k in state if k not in targets]
         wrong_shape = []
         for name, target in targets.items():
@@ -275,12 +279,18 @@ class Layer:
                 source = to_device(_array_of(state[name]), target.device)
                 target.data[...] = source.astype(target.dtype, copy=False)
                 mark_written(target.data)  # a graph recorded before must not use the new values
+            elif name in restarted:
+                target.data[...] = 0
+                mark_written(target.data)
         return LoadResult(missing, unexpected)
 
     # -- running -------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         """Compute the layer's output; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    #: Buffers that a state saved before this layer kept them may lack (see ``load_state_dict``).
+    _optional_buffers = ()
 
     # Forward hooks, set per instance by register_forward_hook; a class-level None keeps __call__ cheap.
     _forward_hooks = None

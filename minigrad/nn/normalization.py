@@ -7,6 +7,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
+from minigrad.nn.arguments import floating_dtype, positive_int, positive_number, probability
 from minigrad.nn.layer import Layer, Parameter
 
 
@@ -23,6 +24,9 @@ class _BatchNorm(Layer):
     ``running_var`` (1) and ``num_batches_tracked`` (0), as in PyTorch's state dict.
     """
 
+    #: BatchNorm1d kept no batch count before 2026-12; its older checkpoints load with the count at 0.
+    _optional_buffers = ("num_batches_tracked",)
+
     #: The input shapes a subclass takes, for its error message; ``_ndims`` the matching ranks.
     _shapes = ""
     _ndims = ()
@@ -31,17 +35,12 @@ class _BatchNorm(Layer):
                  track_running_stats: bool = True, device=None, dtype=DEFAULT_FLOAT):
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
-        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float))
-                                     or not 0.0 <= momentum <= 1.0):
-            raise ValueError(f"{name}: momentum must be a number in [0, 1] or None, got {momentum!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-            raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.num_features = num_features = positive_int(name, "num_features", num_features)
+        self.eps = positive_number(name, "eps", eps)
+        self.momentum = None if momentum is None else probability(name, "momentum", momentum)  # None: mean
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         xp = xp_for(normalize_device(device))
-        dtype = np.dtype(dtype)
+        dtype = floating_dtype(name, dtype)
         if affine:
             self.weight = init.ones_(Parameter(xp.zeros(num_features, dtype=dtype)))
             self.bias = Parameter(xp.zeros(num_features, dtype=dtype))

@@ -1,7 +1,8 @@
 """Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (no parameters; PyTorch's arguments)."""
 from __future__ import annotations
 
-from minigrad.nn.arguments import int_pair, is_integer
+from minigrad.nn.arguments import int_pair
+from minigrad.scalars import is_integer
 from minigrad.nn.layer import Layer
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 

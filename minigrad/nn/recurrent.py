@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from minigrad import ops
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
@@ -35,7 +34,7 @@ from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.projection import LinearT
-from minigrad.nn.arguments import positive_int, probability
+from minigrad.nn.arguments import floating_dtype, positive_int, probability
 from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 from minigrad.ops.unstack import Unstack
@@ -54,14 +53,15 @@ class _RecurrentLayer(Layer):
         self.dropout = probability(name, "dropout", dropout)
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         xp = xp_for(normalize_device(device))
+        dtype = floating_dtype(name, dtype)
         rows = GATES[self.mode] * hidden_size
         for k in range(num_layers):
             cols = input_size if k == 0 else hidden_size
-            setattr(self, f"weight_ih_l{k}", Parameter(xp.zeros((rows, cols), dtype=np.dtype(dtype))))
-            setattr(self, f"weight_hh_l{k}", Parameter(xp.zeros((rows, hidden_size), dtype=np.dtype(dtype))))
+            setattr(self, f"weight_ih_l{k}", Parameter(xp.zeros((rows, cols), dtype=dtype)))
+            setattr(self, f"weight_hh_l{k}", Parameter(xp.zeros((rows, hidden_size), dtype=dtype)))
             if self.bias:
-                setattr(self, f"bias_ih_l{k}", Parameter(xp.zeros((rows,), dtype=np.dtype(dtype))))
-                setattr(self, f"bias_hh_l{k}", Parameter(xp.zeros((rows,), dtype=np.dtype(dtype))))
+                setattr(self, f"bias_ih_l{k}", Parameter(xp.zeros((rows,), dtype=dtype)))
+                setattr(self, f"bias_hh_l{k}", Parameter(xp.zeros((rows,), dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):

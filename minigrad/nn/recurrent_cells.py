@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from minigrad import ops
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.projection import LinearT
-from minigrad.nn.arguments import positive_int
+from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 
@@ -27,17 +26,19 @@ class _Cell(Layer):
 
     def __init__(self, mode, input_size, hidden_size, bias, device, dtype):
         super().__init__()
+        name = type(self).__name__
         self.mode = mode
-        input_size = self.input_size = positive_int(type(self).__name__, "input_size", input_size)
-        hidden_size = self.hidden_size = positive_int(type(self).__name__, "hidden_size", hidden_size)
+        input_size = self.input_size = positive_int(name, "input_size", input_size)
+        hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         self.bias = bool(bias)
         xp = xp_for(normalize_device(device))
+        dtype = floating_dtype(name, dtype)
         rows = GATES[self.mode] * hidden_size
-        self.weight_ih = Parameter(xp.zeros((rows, input_size), dtype=np.dtype(dtype)))
-        self.weight_hh = Parameter(xp.zeros((rows, hidden_size), dtype=np.dtype(dtype)))
+        self.weight_ih = Parameter(xp.zeros((rows, input_size), dtype=dtype))
+        self.weight_hh = Parameter(xp.zeros((rows, hidden_size), dtype=dtype))
         if self.bias:
-            self.bias_ih = Parameter(xp.zeros((rows,), dtype=np.dtype(dtype)))
-            self.bias_hh = Parameter(xp.zeros((rows,), dtype=np.dtype(dtype)))
+            self.bias_ih = Parameter(xp.zeros((rows,), dtype=dtype))
+            self.bias_hh = Parameter(xp.zeros((rows,), dtype=dtype))
         else:
             self.bias_ih = self.bias_hh = None
         self.reset_parameters()

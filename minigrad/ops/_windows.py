@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minigrad.backend import get_array_module
+from minigrad.scalars import is_integer
 
 
 class Geometry(NamedTuple):
@@ -41,11 +42,11 @@ class Geometry(NamedTuple):
 
 def pair(op, name, value):
     """An int or a pair of ints as a pair of Python ints (``stride=2`` means (2, 2))."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
+    if is_integer(value):
+        return (int(value), int(value))
     try:
         a, b = value
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
+        if is_integer(a) and is_integer(b):
             return (int(a), int(b))
     except (TypeError, ValueError):
         pass

@@ -4,7 +4,8 @@ from __future__ import annotations
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
-from minigrad.optim.validation import is_integer, shown
+from minigrad.optim.validation import shown
+from minigrad.scalars import is_integer
 
 
 class ConjugateGradient(FlatOptimizer):

@@ -11,7 +11,8 @@ from minigrad.backend import get_array_module
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
 from minigrad.optim.line_search import line_search_params
-from minigrad.optim.validation import check_count, is_integer, shown
+from minigrad.optim.validation import check_count, shown
+from minigrad.scalars import is_integer
 
 #: Newton builds the n x n Hessian from n Hessian-vector products; above this size use NewtonCG.
 NEWTON_MAX_PARAMS = 1000

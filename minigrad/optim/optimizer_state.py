@@ -168,11 +168,15 @@ class StateDictMixin:
     def _refusal(self, saved_class, saved_group, index=None, missing=(), foreign=()) -> str:
         """The message refusing a state saved by another optimizer: both classes, both sets of options."""
         name = type(self).__name__
-        own = ", ".join(sorted(self.defaults))
+        names = ", ".join(sorted(self.defaults))
+        own = f"options {names}"
         if saved_class is None:
             source = _optimizer_with_options(saved_group)
         elif saved_class == name:   # the same class with other options (another version, or extra entries)
             source = f"{name} with other options (options {', '.join(sorted(_options(saved_group)))})"
+        elif sorted(_options(saved_group)) == sorted(self.defaults):   # Adam and AdamW: only the class differs
+            source = saved_class
+            own = f"same options: {names}"
         else:
             source = f"{saved_class} (options {', '.join(sorted(_options(saved_group)))})"
         where = "the state" if index is None else f"param group {index} of the state"
@@ -186,7 +190,7 @@ class StateDictMixin:
             target = "an optimizer built with the same options"
         else:
             target = saved_class or "the same kind of optimizer"
-        return (f"{name}.load_state_dict: {where} was saved by {source}, not by {name} (options {own}){detail}; "
+        return (f"{name}.load_state_dict: {where} was saved by {source}, not by {name} ({own}){detail}; "
                 f"load it into {target}")
 
     def _restore_value(self, name, value, p):

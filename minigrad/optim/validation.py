@@ -2,13 +2,13 @@
 
 ``required`` marks a hyperparameter without default; ``check_hyperparameter``,
 ``check_betas``, ``check_flags`` and ``check_count`` validate option values up front
-(``is_integer``, ``is_real`` and ``shown`` help the schedules do the same);
+(``shown`` helps the schedules do the same, with ``minigrad.scalars``);
 ``is_tensor`` and ``describe_param`` check and name parameters in error messages.
 """
 
-import numbers
-
 import numpy as np
+
+from minigrad.scalars import is_integer, is_real
 
 #: The yes/no options of the optimizers: each must be a bool (any truthy value would switch it on).
 FLAG_OPTIONS = ("nesterov", "amsgrad", "centered", "decoupled_weight_decay", "maximize")
@@ -48,16 +48,6 @@ def check_betas(betas):
         raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
     for i, beta in enumerate(betas):
         check_hyperparameter(0.0 <= beta < 1.0, f"Invalid beta parameter at index {i}: {beta}")
-
-
-def is_integer(value) -> bool:
-    """True for an integer (Python or NumPy), False for a bool, a float and anything else."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def is_real(value) -> bool:
-    """True for a real number (Python or NumPy, nan and inf included), False for a bool and anything else."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def shown(value) -> str:

@@ -61,3 +61,9 @@ def test_floating_dtype():
     for value in ("int64", np.int32, bool, "nonsense", 3.5):
         with pytest.raises(ValueError, match="^L: dtype must be a floating dtype such as 'float32', got "):
             A.floating_dtype("L", value)
+
+
+def test_a_dtype_passed_where_pytorch_puts_device_is_an_unknown_device():
+    # PyTorch's order is (..., bias, device, dtype): a dtype in the device's place is named, not mistaken.
+    with pytest.raises(ValueError, match="Unknown device \"<class 'numpy.float64'>\": expected 'cpu', 'cuda'"):
+        nn.Linear(3, 4, True, np.float64)

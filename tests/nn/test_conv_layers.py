@@ -92,8 +92,9 @@ def test_batchnorm_train_and_eval_match_torch(name, shape, kwargs, device):
 @pytest.mark.parametrize("kwargs, message", [
     ({"eps": -1}, "eps must be a positive number, got -1"),
     ({"eps": 0}, "eps must be a positive number, got 0"),
-    ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\] or None, got 1.5"),
-    ({"momentum": "0.1"}, r"momentum must be a number in \[0, 1\] or None, got '0.1'"),
+    ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\], got 1.5"),
+    ({"momentum": "0.1"}, r"momentum must be a number in \[0, 1\], got '0.1'"),
+    ({"dtype": "int32"}, "dtype must be a floating dtype such as 'float32', got 'int32'"),
     ({"num_features": 2.5}, "num_features must be a positive integer, got 2.5"),
     ({"num_features": True}, "num_features must be a positive integer, got True"),
 ])
@@ -269,3 +270,27 @@ def test_conv_and_pool_layers_accept_what_torch_accepts_at_the_limits():
     assert conv.kernel_size == (3, 1) and conv.padding == "valid" and conv.in_channels == 4
     up = nn.ConvTranspose2d(4, 2, 3, stride=(2, 3), output_padding=(1, 2))
     assert up.output_padding == (1, 2)
+
+
+def test_a_batchnorm1d_state_saved_without_its_batch_count_loads_with_the_count_at_zero():
+    # BatchNorm1d kept no num_batches_tracked before; PyTorch fills the count of its older states the same way.
+    trained = nn.Network(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    trained(mg.randn(4, 2))
+    state = trained.state_dict()
+    del state["1.num_batches_tracked"]
+    model = nn.Network(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    model[1].num_batches_tracked.data[...] = 5
+    result = model.load_state_dict(state)
+    assert model[1].num_batches_tracked.item() == 0 and result.missing_keys == []
+    np.testing.assert_array_equal(model[1].running_var.numpy(), trained[1].running_var.numpy())
+    del state["1.running_var"]   # every other entry is still required
+    with pytest.raises(ValueError, match="missing keys: 1.running_var$"):
+        model.load_state_dict(state)
+
+
+@pytest.mark.parametrize("name", ["BatchNorm1d", "BatchNorm2d"])
+def test_batchnorm_takes_numpy_scalars_as_pytorch_does(name):
+    bn = getattr(nn, name)(np.int64(3), eps=np.float32(1e-3), momentum=np.float64(0.2))
+    assert (bn.num_features, bn.eps, bn.momentum) == (3, pytest.approx(1e-3), 0.2)
+    assert type(bn.num_features) is int and type(bn.momentum) is float
+    assert getattr(nn, name)(2, dtype=None).weight.dtype == np.float32   # None is the default float

@@ -453,3 +453,21 @@ def test_loss_weight_lists_become_the_default_float_and_arrays_keep_their_dtype(
     # A float64 weight on float32 logits still gives a float32 loss.
     loss = CrossEntropyLoss(np.array([1.0, 2.0, 0.5]))(mg.zeros(2, 3), np.array([0, 1]))
     assert loss.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int64", "uint8"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_device_path_of_class_targets_gives_the_host_paths_row_scales(dtype, reduction, weighted):
+    # The GPU path reads nothing back; it only uses array functions, so NumPy arrays run it here.
+    from minigrad.nn.functional.loss import _device_targets, _host_targets
+    labels = [0, 2, 1, 2, 0] if dtype == "uint8" else [0, 2, -100, 1, -100]   # uint8 cannot hold -100
+    data = np.array(labels, dtype=dtype)
+    weight = np.array([0.5, 2.0, 1.5]) if weighted else None
+    f64 = np.dtype("float64")
+    host_safe, host_scale = _host_targets("cross_entropy", data, 3, -100, reduction, f64, (5, 3), weight)
+    dev_safe, dev_scale = _device_targets(data, 3, -100, reduction, f64, weight)
+    kept = np.array(labels) != -100
+    np.testing.assert_array_equal(np.asarray(dev_safe)[kept], np.asarray(host_safe)[kept])
+    np.testing.assert_allclose(np.broadcast_to(dev_scale, (5,)), np.broadcast_to(host_scale, (5,)), rtol=1e-15)
+    assert np.all(np.asarray(dev_scale)[~kept] == 0)

@@ -332,17 +332,18 @@ def test_unflatten_infers_one_minus_one_like_torch(dim, sizes, shape):
 
 @pytest.mark.parametrize("fn, shape", [(mg.nn.functional.dropout, (3, 4)), (mg.nn.functional.dropout2d, (2, 3, 4, 4))])
 @pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
-def test_dropout_of_a_non_floating_input_is_a_type_error(fn, shape, dtype):
+def test_dropout_that_would_scale_a_non_floating_input_is_a_type_error(fn, shape, dtype):
     # The 1/(1-p) scale would be cast to the integer dtype (no rescaling at all); PyTorch refuses too.
     import torch
     name = fn.__name__
     x = mg.tensor(np.ones(shape, dtype=dtype))
     with pytest.raises(RuntimeError):
         getattr(torch.nn.functional, name)(torch.ones(shape, dtype=torch.long), 0.5, True)
-    for training in (True, False):
-        with pytest.raises(TypeError, match=f"{name}: input must be floating point, got dtype {dtype} "
-                                            rf"\(shape \({shape[0]}, "):
-            fn(x, 0.5, training)
+    with pytest.raises(TypeError, match=f"{name}: input must be floating point to be scaled by 1/\\(1-p\\), "
+                                        rf"got dtype {dtype} \(shape \({shape[0]}, "):
+        fn(x, 0.5, True)
+    # Nothing to scale (evaluation, or p = 0): the input comes back as it is, as in PyTorch.
+    assert fn(x, 0.5, False) is x and fn(x, 0.0, True) is x
     with pytest.raises(TypeError, match=f"{name}: input must be a Tensor, got ndarray"):
         fn(np.ones(shape), 0.5)
     with pytest.raises(ValueError, match=rf"{name}: p must be a number in \[0, 1\], got '0.5'"):

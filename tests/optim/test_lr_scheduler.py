@@ -180,14 +180,13 @@ SCHEDULER_CASES = [
     (lambda o: ExponentialLR(o, gamma=math.inf), "ExponentialLR: gamma must be a finite number > 0, got inf"),
     (lambda o: ExponentialLR(o, gamma="0.9"), "ExponentialLR: gamma must be a finite number > 0, got '0.9'"),
     # milestones: positive integers (a float is not truncated)
-    (lambda o: MultiStepLR(o, [-3]), "MultiStepLR: milestones must be positive integers, got -3 in [-3]"),
-    (lambda o: MultiStepLR(o, [0, 4]), "MultiStepLR: milestones must be positive integers, got 0 in [0, 4]"),
-    (lambda o: MultiStepLR(o, [2.7]), "MultiStepLR: milestones must be positive integers, got 2.7 in [2.7]"),
-    (lambda o: MultiStepLR(o, [True]), "MultiStepLR: milestones must be positive integers, got True in [True]"),
+    (lambda o: MultiStepLR(o, [-3]), "MultiStepLR: milestones must be non-negative integers, got -3 in [-3]"),
+    (lambda o: MultiStepLR(o, [2.7]), "MultiStepLR: milestones must be non-negative integers, got 2.7 in [2.7]"),
+    (lambda o: MultiStepLR(o, [True]), "MultiStepLR: milestones must be non-negative integers, got True in [True]"),
     (lambda o: SequentialLR(o, [StepLR(o, 1), StepLR(o, 2)], milestones=[-3]),
-     "SequentialLR: milestones must be positive integers, got -3 in [-3]"),
+     "SequentialLR: milestones must be non-negative integers, got -3 in [-3]"),
     (lambda o: SequentialLR(o, [StepLR(o, 1), StepLR(o, 2)], milestones=[2.5]),
-     "SequentialLR: milestones must be positive integers, got 2.5 in [2.5]"),
+     "SequentialLR: milestones must be non-negative integers, got 2.5 in [2.5]"),
     # eta_min >= 0
     (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1),
      "CosineAnnealingLR: eta_min must be a finite number >= 0, got -1"),
@@ -451,3 +450,19 @@ def test_chained_scheduler_resumes_from_its_state_dict():
     resumed.load_state_dict(state)
     optimizer2.param_groups[0]["lr"] = optimizer.param_groups[0]["lr"]
     np.testing.assert_allclose(_lr_sequence(resumed, optimizer2, 13), full[12:], rtol=1e-12)
+
+
+def test_a_milestone_at_epoch_zero_decays_at_once_as_in_pytorch():
+    import torch
+    p, tp = mg.tensor([1.0], requires_grad=True), torch.zeros(1, requires_grad=True)
+    ours = MultiStepLR(mg.optim.SGD([p], lr=1.0), [0, 3], gamma=0.5)
+    theirs = torch.optim.lr_scheduler.MultiStepLR(torch.optim.SGD([tp], lr=1.0), [0, 3], gamma=0.5)
+    lrs, torch_lrs = [], []
+    for _ in range(5):
+        lrs.append(ours.optimizer.param_groups[0]["lr"])
+        torch_lrs.append(theirs.optimizer.param_groups[0]["lr"])
+        ours.optimizer.step()
+        theirs.optimizer.step()
+        ours.step()
+        theirs.step()
+    assert lrs == torch_lrs == [0.5, 0.5, 0.5, 0.25, 0.25]

@@ -182,9 +182,14 @@ def test_a_checkpoint_of_another_optimizer_is_refused_naming_both(source, target
     with pytest.raises(ValueError) as refused:
         optimizer.load_state_dict(saved)
     message = str(refused.value)
-    assert message.startswith(f"{target.__name__}.load_state_dict: the state was saved by {source.__name__} "
-                              f"(options {', '.join(sorted(_options(source)))}), not by {target.__name__} "
-                              f"(options {', '.join(sorted(_options(target)))})"), message
+    if _options(source) == _options(target):   # Adam and AdamW: the options are listed once
+        assert message.startswith(f"{target.__name__}.load_state_dict: the state was saved by {source.__name__}, "
+                                  f"not by {target.__name__} (same options: "
+                                  f"{', '.join(sorted(_options(target)))})"), message
+    else:
+        assert message.startswith(f"{target.__name__}.load_state_dict: the state was saved by {source.__name__} "
+                                  f"(options {', '.join(sorted(_options(source)))}), not by {target.__name__} "
+                                  f"(options {', '.join(sorted(_options(target)))})"), message
     assert message.endswith(f"load it into {source.__name__}"), message
     after = optimizer.state_dict()
     assert after["param_groups"] == before["param_groups"] and set(after["state"]) == set(before["state"])
@@ -235,5 +240,5 @@ def test_extra_group_entries_are_fine_when_this_optimizer_has_them_too():
 def test_a_renamed_class_name_in_the_state_is_refused():
     saved = _checkpoint(Adam)
     saved["optimizer_class"] = "AdamW"
-    with pytest.raises(ValueError, match=r"Adam.load_state_dict: the state was saved by AdamW .*load it into AdamW"):
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: the state was saved by AdamW, .*load it into AdamW"):
         Adam([mg.tensor([1.0, 2.0], requires_grad=True)]).load_state_dict(saved)

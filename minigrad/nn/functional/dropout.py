@@ -10,12 +10,17 @@ from minigrad.random import uniform_on
 
 
 def _check(name, x, p):
-    """``p`` a probability; ``x`` a floating Tensor (the 1/(1-p) scale would truncate to an integer), as in PyTorch."""
+    """``p`` a probability and ``x`` a Tensor."""
     probability(name, "p", p)
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+
+
+def _check_scalable(name, x):
+    """The kept values are scaled by 1/(1-p), which an integer tensor would truncate: refused, as in PyTorch."""
     if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
+        raise TypeError(f"{name}: input must be floating point to be scaled by 1/(1-p), got dtype {x.dtype} "
+                        f"(shape {tuple(x.shape)})")
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -29,6 +34,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     _check("dropout", x, p)
     if not training or p == 0.0:
         return x
+    _check_scalable("dropout", x)
     xp = get_array_module(x.data)
     if p == 1.0:
         mask = xp.zeros(x.shape, dtype=x.dtype)
@@ -53,6 +59,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         raise ValueError(f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
     if not training or p == 0.0:
         return x
+    _check_scalable("dropout2d", x)
     mask_shape = tuple(x.shape[:-2]) + (1, 1)
     if p == 1.0:
         mask = get_array_module(x.data).zeros(mask_shape, dtype=x.dtype)

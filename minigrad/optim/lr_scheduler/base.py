@@ -9,7 +9,8 @@ counts are integers (Python or NumPy, never a bool or a float that would be trun
 
 import math
 
-from minigrad.optim.validation import is_integer, is_real, shown
+from minigrad.optim.validation import shown
+from minigrad.scalars import is_integer, is_real
 
 
 def check_positive_int(name, value, owner):
@@ -41,15 +42,15 @@ def check_gamma(gamma, owner):
 
 
 def check_milestones(milestones, owner):
-    """Milestones: positive integers (epochs), returned as a list of Python ints."""
+    """Milestones: integers >= 0 (epochs; PyTorch takes 0 too), returned as a list of Python ints."""
     try:
         values = list(milestones)
     except TypeError:
-        raise TypeError(f"{owner}: milestones must be a list of positive integers, "
+        raise TypeError(f"{owner}: milestones must be a list of non-negative integers, "
                         f"got {type(milestones).__name__} {milestones!r}") from None
     for m in values:
-        if not (is_integer(m) and m > 0):
-            raise ValueError(f"{owner}: milestones must be positive integers, got {shown(m)} "
+        if not (is_integer(m) and m >= 0):
+            raise ValueError(f"{owner}: milestones must be non-negative integers, got {shown(m)} "
                              f"in [{', '.join(shown(v) for v in values)}]")
     return [int(m) for m in values]
 
