@@ -10,6 +10,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _python_number, as_floating
+from minigrad.scalars import is_real
 
 
 class ReLU(Function):
@@ -74,6 +75,10 @@ def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi] (either bound may be None)."""
     if lo is None and hi is None:
         raise ValueError("clip: at least one of lo and hi must be given")
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if bound is not None and not is_real(bound):
+            raise TypeError(f"clip: {name} must be a real number or None, got {name}={bound!r} "
+                            f"({type(bound).__name__})")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
     lo, hi = _python_number(lo), _python_number(hi)

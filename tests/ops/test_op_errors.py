@@ -180,3 +180,15 @@ def test_linear_t_bias_gradient_sums_the_rows_of_every_leading_axis(device):
     y.backward(mg.tensor(np.arange(16.0).reshape(2, 2, 4), dtype="float64", device=device))
     np.testing.assert_array_equal(b.grad.numpy(), [24.0, 28.0, 32.0, 36.0])
     assert b.grad.shape == (4,) and b.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("bounds,shown", [(("a", None), "lo='a' (str)"), ((None, [1.0]), "hi=[1.0] (list)"),
+                                          ((True, None), "lo=True (bool)")])
+def test_clip_with_a_non_number_bound_names_the_op_and_the_bound(bounds, shown):
+    with pytest.raises(TypeError, match=rf"^clip: {shown[:2]} must be a real number or None, got {re.escape(shown)}$"):
+        mg.clip(mg.tensor([1.0, -2.0]), *bounds)
+
+
+def test_clip_takes_python_and_numpy_bounds(device):
+    x = mg.tensor([1.0, -2.0, 3.0], device=device)
+    np.testing.assert_array_equal(mg.clip(x, np.float32(-1), np.int64(2)).numpy(), [1.0, -1.0, 2.0])
