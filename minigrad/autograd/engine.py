@@ -230,7 +230,12 @@ def _call(fn, F, gy):
         gxs = fn.backward(F, gy, inputs[0].data, inputs[1].data)
     else:
         gxs = fn.backward(F, gy, *[x.data for x in inputs])
-    return gxs if type(gxs) is tuple else (gxs,)
+    if type(gxs) is not tuple:
+        gxs = (gxs,)
+    if len(gxs) != len(inputs):  # zip would drop the extra inputs' gradients without a word
+        raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {len(inputs)} input(s); "
+                           "return one per input of forward, None where an input needs none")
+    return gxs
 
 
 def _call_observed(fn, F, g, capture, captured):

@@ -458,3 +458,28 @@ def test_backward_returning_none_for_a_non_leaf_input(device):
     assert z.grad is None
     (g,) = mg.grad(StopGradient.apply(z * 2.0).sum(), z, allow_unused=True)
     assert g is None
+
+
+class _OneGradientForTwo(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, F, gy, a, b):
+        return gy          # forgets b's gradient
+
+
+class _ThreeGradientsForTwo(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, F, gy, a, b):
+        return gy, gy, gy
+
+
+@pytest.mark.parametrize("op, got", [(_OneGradientForTwo, 1), (_ThreeGradientsForTwo, 3)])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_backward_returning_the_wrong_number_of_gradients_is_one_error(op, got, create_graph):
+    # Before, zip() paired what it could: b.grad stayed None and training went on without a word.
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=rf"^{op.__name__} backward returned {got} gradient\(s\) for 2 input\(s\)"):
+        op.apply(a, b).sum().backward(create_graph=create_graph)
