@@ -31,6 +31,9 @@ class Tensor:
     def __init__(self, data, requires_grad=False):
         if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
             data = np.asarray(data)
+        if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
+            raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
+                            "a Tensor holds numbers or bools (a dict from a dataset? return arrays or a tuple)")
         self.data = data
         self.grad = None
         self.creator = None
@@ -261,6 +264,41 @@ class Tensor:
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
+
+    # x += y and the like: in place, as in PyTorch, where no graph is being recorded (so that
+    # `with no_grad(): p -= lr * p.grad` updates p); while recording, x = x + y as a new node.
+    def __iadd__(self, other):
+        return self._update(other, "+=", _ops.add, "add")
+
+    def __isub__(self, other):
+        return self._update(other, "-=", _ops.sub, "subtract")
+
+    def __imul__(self, other):
+        return self._update(other, "*=", _ops.mul, "multiply")
+
+    def __itruediv__(self, other):
+        return self._update(other, "/=", _ops.div, "divide")
+
+    def _update(self, other, symbol, op, ufunc):
+        """``self <symbol> other``: written into ``self.data``, or recorded as ``self = op(self, other)``."""
+        if STATE.grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.requires_grad and self.creator is None:
+                raise RuntimeError(
+                    f"x {symbol} y on a leaf tensor that requires grad (shape {tuple(self.shape)}), a parameter "
+                    "say, would cut it from its gradient; update it under minigrad.no_grad() (as an optimizer "
+                    "does), or write x = x + y for a new tensor")
+            return op(self, other)
+        value = other.data if isinstance(other, Tensor) else other
+        try:  # the result keeps x's dtype and shape (a float64 y is rounded into a float32 x, as in PyTorch)
+            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as exc:
+            got = (f"shape {tuple(value.shape)} and dtype {value.dtype}" if hasattr(value, "dtype")
+                   else f"{type(value).__name__} {value!r}")
+            kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's own subclasses
+            raise kind(f"x {symbol} y: cannot update x (shape {tuple(self.shape)}, dtype {self.dtype}, "
+                            f"{self.device}) in place with y ({got}): {str(exc).splitlines()[0]}") from None
+        _mark_written(self)  # a graph recorded before must not use the new values
+        return self
 
     def __pow__(self, other):
         return _ops.pow(self, other)

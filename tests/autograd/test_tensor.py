@@ -1,4 +1,6 @@
 """The Tensor API: creation functions and dtype rules, attributes, conversions, devices, identity."""
+import re
+
 import numpy as np
 import pytest
 
@@ -295,3 +297,62 @@ def test_setitem_on_tensor_requiring_grad_raises_outside_no_grad():
     with mg.no_grad():
         x[0] = 5.0
     np.testing.assert_array_equal(x.numpy(), [5.0, 2.0])
+
+
+@pytest.mark.parametrize("value, dtype", [(["a", "b"], "<U1"), ([b"a"], "|S1"),
+                                          (np.array([{}, 1], dtype=object), "object")])
+def test_a_tensor_of_strings_or_objects_is_refused(value, dtype):
+    with pytest.raises(TypeError, match=rf"^Tensor: cannot hold an array of dtype {re.escape(dtype)} "):
+        mg.Tensor(value)
+
+
+def test_augmented_assignment_under_no_grad_updates_the_parameter_in_place():
+    # PyTorch's hand-written SGD step; before, p -= ... only rebound the loop variable and nothing changed.
+    model = mg.nn.Linear(3, 2, dtype="float64")
+    model(mg.tensor(np.ones((4, 3)), dtype="float64")).sum().backward()
+    before = [p.numpy().copy() for p in model.parameters()]
+    with mg.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    for p, old in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.numpy(), old - 0.1 * p.grad.numpy())
+
+
+@pytest.mark.parametrize("symbol, apply", [("+=", lambda t, v: t.__iadd__(v)), ("-=", lambda t, v: t.__isub__(v)),
+                                           ("*=", lambda t, v: t.__imul__(v)), ("/=", lambda t, v: t.__itruediv__(v))])
+def test_augmented_assignment_writes_into_the_same_memory_and_stamps_it(symbol, apply):
+    x = mg.tensor([2.0, 4.0])
+    alias, memory = x, x.data
+    out = apply(x, mg.tensor([2.0, 2.0]))
+    expected = {"+=": [4.0, 6.0], "-=": [0.0, 2.0], "*=": [4.0, 8.0], "/=": [1.0, 2.0]}[symbol]
+    assert out is alias and out.data is memory and out.dtype == np.float32
+    np.testing.assert_array_equal(alias.numpy(), expected)
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with mg.no_grad():
+        apply(w, 1.0)
+    with pytest.raises(RuntimeError, match="modified in place after the graph used it"):
+        loss.backward()
+
+
+def test_augmented_assignment_while_recording():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^x \+= y on a leaf tensor that requires grad \(shape \(2,\)\)"):
+        w += 1.0
+    total = mg.tensor(0.0)
+    for k in (1.0, 2.0):
+        total += (w * k).sum()   # a running loss: recorded as total = total + ..., as before
+    total.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("x, y, kind, message", [
+    (np.array([1, 2]), 0.5, TypeError, r"x \+= y: cannot update x \(shape \(2,\), dtype int64, cpu\) in place with "
+                                       r"y \(float 0.5\): Cannot cast"),
+    (np.array([1.0, 2.0]), np.ones(3), ValueError, r"x \+= y: cannot update x \(shape \(2,\), dtype float64, cpu\) "
+                                                  r"in place with y \(shape \(3,\) and dtype float64\)"),
+])
+def test_augmented_assignment_that_cannot_keep_x_is_one_clear_error(x, y, kind, message):
+    t = mg.Tensor(x)
+    with pytest.raises(kind, match=message):
+        t += y

@@ -360,3 +360,15 @@ def test_a_dataset_that_says_cuda_without_an_index_gets_a_canonical_device(monke
     monkeypatch.setattr(backend, "to_device", fake_to_device)
     assert len(list(DataLoader(SaysCuda(), batch_size=2))) == 2
     assert seen and set(seen) <= {"cuda:0", "cpu"}
+
+
+def test_a_dataset_that_returns_dicts_is_one_clear_error_not_object_tensors():
+    class Records:
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, index):
+            return {"x": np.zeros((len(index), 3)), "y": np.ones(len(index))}
+
+    with pytest.raises(TypeError, match=r"Tensor: cannot hold an array of dtype object .*a dict from a dataset"):
+        next(iter(DataLoader(Records(), batch_size=4)))
