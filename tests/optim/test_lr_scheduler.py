@@ -329,8 +329,9 @@ SCHEDULES = {
 }
 
 
+@pytest.mark.parametrize("optimizer_first", [False, True], ids=["schedule-built-first", "pytorch-order"])
 @pytest.mark.parametrize("name", list(SCHEDULES))
-def test_scheduler_state_dict_round_trip_through_a_file_resumes_the_sequence(name, tmp_path):
+def test_scheduler_state_dict_round_trip_through_a_file_resumes_the_sequence(name, optimizer_first, tmp_path):
     optimizer = _optimizer(0.1, 0.3)
     scheduler = SCHEDULES[name](optimizer)
     for _ in range(3):
@@ -341,8 +342,12 @@ def test_scheduler_state_dict_round_trip_through_a_file_resumes_the_sequence(nam
 
     checkpoint = mg.load(tmp_path / "ckpt.npz")
     resumed_optimizer = _optimizer(0.1, 0.3)
-    resumed = SCHEDULES[name](resumed_optimizer)
-    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    if optimizer_first:   # PyTorch's usual order: the schedule is built on the loaded optimizer
+        resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+        resumed = SCHEDULES[name](resumed_optimizer)
+    else:
+        resumed = SCHEDULES[name](resumed_optimizer)
+        resumed_optimizer.load_state_dict(checkpoint["optimizer"])
     resumed.load_state_dict(checkpoint["scheduler"])
     assert resumed.last_epoch == 3
     np.testing.assert_array_equal(_lr_sequence(resumed, resumed_optimizer, 5), expected)

@@ -130,12 +130,20 @@ class LRScheduler:
         return state
 
     def load_state_dict(self, state_dict):
-        """Restore a state from :meth:`state_dict`; the optimizer's lrs are not touched."""
+        """Restore a state from :meth:`state_dict`, and write its last lrs back into the param groups.
+
+        The constructor has just set the lrs of epoch 0 from the base lrs; without this write, a run
+        resumed as in PyTorch (optimizer state loaded, scheduler built, its state loaded) would take
+        its first step at the base lr. (PyTorch's chainable constructor keeps the loaded lr instead.)
+        """
         state_dict = dict(state_dict)
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
+        if len(self._last_lr) == len(self.optimizer.param_groups):
+            for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+                group["lr"] = float(lr)
 
 
 def arrays_to_lists(value):
