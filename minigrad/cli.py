@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     t = commands.add_parser(
-        "train", help="train an MLP or a CNN on MNIST or Fashion-MNIST",
+        "train", help="train an MLP, a CNN or an LSTM on MNIST or Fashion-MNIST",
         description="Train a ReLU MLP or a small CNN classifier on MNIST or Fashion-MNIST, with a progress bar, per-epoch "
                     "metrics (metrics.csv, metrics.json), PNG curves and a checkpoint after every epoch.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -179,3 +179,18 @@ def test_batch_norm_keeps_its_batch_count_through_both_layouts(tmp_path):
         other = nn.Network(nn.Linear(2, 3), nn.BatchNorm1d(3))
         load_safetensors(tmp_path / "c.safetensors", other, layout=layout)
         assert other[1].num_batches_tracked.item() == 7
+
+
+def test_a_pytorch_state_dict_in_memory_loads_through_from_torch_even_for_square_layers():
+    # A square Linear takes a PyTorch state dict as it is without any error, transposed: from_torch is the way.
+    from minigrad.io import from_torch, to_torch
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double()
+    model = nn.Network(nn.Linear(8, 8, dtype="float64"), nn.ReLU(), nn.Linear(8, 3, dtype="float64"))
+    state = {k: v.numpy() for k, v in net.state_dict().items()}
+    model.load_state_dict(from_torch(model, state))
+    x = np.random.default_rng(0).standard_normal((5, 8))
+    np.testing.assert_allclose(model(mg.tensor(x, dtype="float64")).numpy(),
+                               net(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    back = to_torch(model, {k: mg.backend.to_numpy(v) for k, v in model.state_dict().items()})
+    assert all(np.array_equal(back[k], v) for k, v in state.items())
