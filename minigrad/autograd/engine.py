@@ -233,6 +233,8 @@ def _call(fn, F, gy):
     if type(gxs) is not tuple:
         gxs = (gxs,)
     if len(gxs) != len(inputs):  # zip would drop the extra inputs' gradients without a word
+        if len(gxs) > len(inputs) and all(g is None for g in gxs[len(inputs):]):
+            return gxs[:len(inputs)]   # trailing Nones, as PyTorch allows
         raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {len(inputs)} input(s); "
                            "return one per input of forward, None where an input needs none")
     return gxs
@@ -322,8 +324,12 @@ def _fill_missing(fn, gys, F):
 
 
 def _run_hooks(hooks, g, F):
-    """Hooks see and return Tensors; a returned Tensor replaces the gradient, and must have its shape and dtype."""
-    t = _as_tensor(g)
+    """Hooks see and return Tensors; a returned Tensor replaces the gradient, and must have its shape and dtype.
+
+    On a first-order pass the hooks get a copy: an op may send one gradient array to several inputs (``Add``
+    does), and a hook that doubles its gradient in place (``g *= 2``) must not double the others'.
+    """
+    t = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
     for hook in hooks:
         new = hook(t)

@@ -287,16 +287,23 @@ class Tensor:
                     f"x {symbol} y on a leaf tensor that requires grad (shape {tuple(self.shape)}), a parameter "
                     "say, would cut it from its gradient; update it under minigrad.no_grad() (as an optimizer "
                     "does), or write x = x + y for a new tensor")
-            return op(self, other)
+            out = op(self, other)
+            if out.shape != self.shape:   # the same rule as in place: x keeps its shape
+                raise ValueError(f"x {symbol} y: the result has shape {tuple(out.shape)}, not x's {tuple(self.shape)}")
+            return out
         value = other.data if isinstance(other, Tensor) else other
-        try:  # the result keeps x's dtype and shape (a float64 y is rounded into a float32 x, as in PyTorch)
+        if (hasattr(value, "dtype") and getattr(value, "ndim", 0) and value.dtype != self.dtype
+                and value.dtype.kind in "fc" and self.dtype.kind in "fc"):   # as the ops: never a silent cast
+            raise TypeError(f"x {symbol} y: x has dtype {self.dtype} and y {value.dtype}; "
+                            f"convert one of them first, e.g. y.astype({self.dtype.name!r})")
+        try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
             getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             got = (f"shape {tuple(value.shape)} and dtype {value.dtype}" if hasattr(value, "dtype")
                    else f"{type(value).__name__} {value!r}")
-            kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's own subclasses
+            kind = next(k for k in (TypeError, OverflowError, ValueError) if isinstance(exc, k))  # not NumPy's own
             raise kind(f"x {symbol} y: cannot update x (shape {tuple(self.shape)}, dtype {self.dtype}, "
-                            f"{self.device}) in place with y ({got}): {str(exc).splitlines()[0]}") from None
+                       f"{self.device}) in place with y ({got}): {str(exc).splitlines()[0]}") from None
         _mark_written(self)  # a graph recorded before must not use the new values
         return self
 

@@ -483,3 +483,30 @@ def test_a_backward_returning_the_wrong_number_of_gradients_is_one_error(op, got
     a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=rf"^{op.__name__} backward returned {got} gradient\(s\) for 2 input\(s\)"):
         op.apply(a, b).sum().backward(create_graph=create_graph)
+
+
+class _TrailingNones(Function):
+    def forward(self, a):
+        return a * 2.0
+
+    def backward(self, F, gy, a):
+        return gy * 2.0, None, None    # extra Nones past the inputs: accepted, as in PyTorch
+
+
+def test_trailing_none_gradients_past_the_inputs_are_accepted():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    _TrailingNones.apply(a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+
+
+def test_a_hook_that_changes_its_gradient_in_place_changes_only_its_own():
+    # Add sends one gradient array to both inputs; before, w1's hook doubled w2's gradient too.
+    w1, w2 = mg.tensor([1.0, 1.0], requires_grad=True), mg.tensor([1.0, 1.0], requires_grad=True)
+
+    def double(g):
+        g *= 2.0
+
+    w1.register_hook(double)
+    (w1 + w2).sum().backward()
+    np.testing.assert_array_equal(w1.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(w2.grad.numpy(), [1.0, 1.0])

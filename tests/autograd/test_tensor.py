@@ -356,3 +356,18 @@ def test_augmented_assignment_that_cannot_keep_x_is_one_clear_error(x, y, kind, 
     t = mg.Tensor(x)
     with pytest.raises(kind, match=message):
         t += y
+
+
+def test_augmented_assignment_keeps_x_shape_and_dtype_whether_or_not_a_graph_is_recorded():
+    h = mg.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1.0   # a non-leaf: recorded as h = h + y
+    with pytest.raises(ValueError, match=r"^x \+= y: the result has shape \(2, 3\), not x's \(3,\)"):
+        h += mg.ones(2, 3)
+    with mg.no_grad():
+        x = mg.tensor([1.0, 2.0])
+        with pytest.raises(TypeError, match=r"^x \+= y: x has dtype float32 and y float64"):
+            x += np.array([1.0, 1.0])   # refused as the ops refuse it, not rounded silently
+        x += np.float64(0.5)            # a scalar joins like a Python number
+    np.testing.assert_array_equal(x.numpy(), [1.5, 2.5])
+    small = mg.Tensor(np.array([250], dtype=np.uint8))
+    with pytest.raises(OverflowError, match=r"^x \+= y: cannot update x \(shape \(1,\), dtype uint8"):
+        small += 300

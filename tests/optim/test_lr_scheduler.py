@@ -471,3 +471,24 @@ def test_a_milestone_at_epoch_zero_decays_at_once_as_in_pytorch():
         ours.step()
         theirs.step()
     assert lrs == torch_lrs == [0.5, 0.5, 0.5, 0.25, 0.25]
+
+
+def test_a_schedule_state_for_another_number_of_groups_is_refused_before_anything_loads():
+    saved = StepLR(_optimizer(0.1), step_size=2).state_dict()
+    target = StepLR(_optimizer(0.1, 0.2), step_size=2)
+    before = target.state_dict()
+    with pytest.raises(ValueError, match=r"^StepLR.load_state_dict: the state has lrs for 1 param group\(s\), "
+                                         r"the optimizer has 2$"):
+        target.load_state_dict(saved)
+    assert target.state_dict() == before
+
+
+def test_a_plateau_state_loaded_alone_writes_its_lrs_back():
+    optimizer = _optimizer(1.0)
+    scheduler = ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
+    for value in (5, 5, 5):
+        scheduler.step(value)
+    resumed_optimizer = _optimizer(1.0)
+    resumed = ReduceLROnPlateau(resumed_optimizer, patience=0, factor=0.5)
+    resumed.load_state_dict(scheduler.state_dict())
+    assert resumed_optimizer.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"] == 0.25

@@ -137,13 +137,26 @@ class LRScheduler:
         its first step at the base lr. (PyTorch's chainable constructor keeps the loaded lr instead.)
         """
         state_dict = dict(state_dict)
+        check_group_count(self, state_dict)
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
-        if len(self._last_lr) == len(self.optimizer.param_groups):
-            for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-                group["lr"] = float(lr)
+        write_back_lrs(self)
+
+
+def check_group_count(scheduler, state):
+    """Refuse, before anything is loaded, a state with lrs for another number of param groups."""
+    saved, groups = len(state.get("_last_lr", ())), len(scheduler.optimizer.param_groups)
+    if saved != groups:
+        raise ValueError(f"{type(scheduler).__name__}.load_state_dict: the state has lrs for {saved} param "
+                         f"group(s), the optimizer has {groups}")
+
+
+def write_back_lrs(scheduler):
+    """Put a loaded schedule's last lrs into its optimizer's param groups."""
+    for group, lr in zip(scheduler.optimizer.param_groups, scheduler._last_lr):
+        group["lr"] = float(lr)
 
 
 def arrays_to_lists(value):

@@ -2,8 +2,8 @@
 
 import math
 
-from minigrad.optim.lr_scheduler.base import (arrays_to_lists, check_non_negative_int, check_non_negative_number,
-                                              check_number)
+from minigrad.optim.lr_scheduler.base import (arrays_to_lists, check_group_count, check_non_negative_int,
+                                              check_non_negative_number, check_number, write_back_lrs)
 
 
 class ReduceLROnPlateau:
@@ -97,6 +97,8 @@ class ReduceLROnPlateau:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore a state from :meth:`state_dict`."""
+        """Restore a state from :meth:`state_dict`, and write its last lrs back into the param groups."""
+        check_group_count(self, state_dict)
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
+        write_back_lrs(self)
