@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
@@ -42,8 +40,8 @@ class _ConvNd(Layer):
         self.padding_mode = padding_mode
         dtype = floating_dtype(name, dtype)
         xp = xp_for(normalize_device(device))
-        self.weight = Parameter(xp.zeros(weight_shape(self.kernel_size), dtype=np.dtype(dtype)))
-        self.bias = Parameter(xp.zeros((out_channels,), dtype=np.dtype(dtype))) if bias else None
+        self.weight = Parameter(xp.zeros(weight_shape(self.kernel_size), dtype=dtype))
+        self.bias = Parameter(xp.zeros((out_channels,), dtype=dtype)) if bias else None
         self._fan_in = fan_in(self.kernel_size)
         self.reset_parameters()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
-from minigrad.scalars import is_integer
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.ops.embedding import embedding
+from minigrad.scalars import is_integer
 
 
 class Embedding(Layer):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from minigrad.nn.arguments import integer
-from minigrad.scalars import is_integer
 from minigrad.nn.layer import Layer, check_tensor_input
+from minigrad.scalars import is_integer
 
 
 class Flatten(Layer):

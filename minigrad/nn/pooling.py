@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from minigrad.nn.arguments import int_pair
-from minigrad.scalars import is_integer
 from minigrad.nn.layer import Layer
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minigrad.scalars import is_integer
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 
@@ -17,7 +17,7 @@ def _as_given(value, pair):
 def _check_window(name, kernel_size, stride, padding, dilation):
     """The checks of ``minigrad.ops.pool`` that need no input, at construction and under the layer's name.
 
-    Returns the four arguments as Python ints or pairs of them (the op takes no NumPy integers)."""
+    Returns the four arguments as Python ints or pairs of them, in the form they were given."""
     kernel = int_pair(name, "kernel_size", kernel_size)
     strides = None if stride is None else int_pair(name, "stride", stride)
     pads = int_pair(name, "padding", padding, minimum=0)
