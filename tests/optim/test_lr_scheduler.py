@@ -224,8 +224,9 @@ SCHEDULER_CASES = [
      "OneCycleLR: expected 1 max_lr values (one per param group), got 2"),
     (lambda o: OneCycleLR(o, max_lr=1.0), "OneCycleLR: give total_steps, or both epochs and steps_per_epoch "
                                           "(got total_steps=None, epochs=None, steps_per_epoch=None)"),
-    (lambda o: OneCycleLR(o, max_lr=1.0, epochs=3), "OneCycleLR: give total_steps, or both epochs and "
-                                                    "steps_per_epoch (got total_steps=None, epochs=3, steps_per_epoch=None)"),
+    (lambda o: OneCycleLR(o, max_lr=1.0, epochs=3),
+     "OneCycleLR: give total_steps, or both epochs and steps_per_epoch (got total_steps=None, epochs=3, "
+     "steps_per_epoch=None)"),
     (lambda o: OneCycleLR(o, 1.0, total_steps=0), "OneCycleLR: total_steps must be a positive integer, got 0"),
     (lambda o: OneCycleLR(o, 1.0, total_steps=10.0), "OneCycleLR: total_steps must be a positive integer, got 10.0"),
     (lambda o: OneCycleLR(o, 1.0, epochs=2, steps_per_epoch=-5),
@@ -256,7 +257,8 @@ SCHEDULER_CASES = [
      "CyclicLR: scale_fn must be a function of one number, or None, got 2.0"),
     (lambda o: CyclicLR(o, 0.01, 0.1, scale_mode="iteration"),
      "CyclicLR: scale_mode 'iteration' is unknown (expected 'cycle' or 'iterations')"),
-    (lambda o: CyclicLR(o, 0.01, 0.1, base_momentum=NAN), "CyclicLR: base_momentum must be a number in [0, 1), got nan"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, base_momentum=NAN),
+     "CyclicLR: base_momentum must be a number in [0, 1), got nan"),
     # CosineAnnealingWarmRestarts
     (lambda o: CosineAnnealingWarmRestarts(o, T_0=0),
      "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 0"),

@@ -239,3 +239,16 @@ def test_a_scale_fn_is_not_saved_and_must_be_given_again(tmp_path):
     with pytest.raises(ValueError, match="the state was saved with a scale_fn, which a state dict cannot hold; "
                                          "build this CyclicLR with the same scale_fn before loading it"):
         without.load_state_dict(state)
+
+
+@pytest.mark.parametrize("name, args", [("OneCycleLR", {"max_lr": 0.1, "total_steps": 10}),
+                                        ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1})])
+def test_cycling_the_momentum_of_an_optimizer_without_one_is_refused_as_in_torch(name, args):
+    ours, theirs = _optimizers("adagrad")
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        getattr(torch.optim.lr_scheduler, name)(theirs, **args)
+    with pytest.raises(ValueError, match=f"^{name}: cycle_momentum=True needs an optimizer with a momentum option "
+                                         r"\(SGD, RMSprop\) or betas \(the Adam family\), and Adagrad has neither; "
+                                         "pass cycle_momentum=False$"):
+        getattr(S, name)(ours, **args)
+    assert ours.param_groups[0]["lr"] == LRS[0] and "initial_lr" not in ours.param_groups[0]  # nothing written
