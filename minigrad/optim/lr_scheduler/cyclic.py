@@ -147,6 +147,10 @@ class OneCycleLR(MomentumCycling, LRScheduler):
     with neither is refused unless ``cycle_momentum=False``. ``max_lr``, ``base_momentum`` and
     ``max_momentum`` take one value, or a list with one per param group.
 
+    Where a phase that a step falls in has no length (``pct_start * total_steps == 1``: the first
+    phase starts and ends at step 0), PyTorch divides by zero; here that step raises a ValueError
+    naming ``pct_start`` and ``total_steps`` (at construction, for the first phase).
+
     PyTorch also stores ``max_lr``, ``min_lr``, ``max_momentum`` and ``base_momentum`` in each
     param group; here they live in the schedule (and its ``state_dict``), and the groups hold only
     ``lr``, ``initial_lr`` and the cycled momentum.
