@@ -69,6 +69,9 @@ SCHEDULES = {
     "linear": "linear decay from lr to 0 over the run",
     "exponential": "exponential decay from lr to lr/100 over the run",
     "warmup-cosine": "linear warmup from lr/10 over the first 10% of the run, then cosine decay to 0",
+    "onecycle": "1cycle (OneCycleLR, max_lr = lr): up from lr/25 over the first 30% of the run, then down to "
+                "lr/250000, both as cosines; SGD's or RMSprop's momentum (if > 0) or Adam's beta1 "
+                "goes 0.95 -> 0.85 -> 0.95",
 }
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}

@@ -133,4 +133,10 @@ def build_schedule(name: str, optimizer, total_steps: int):
              S.CosineAnnealingLR(optimizer, T_max=max(1, total - warmup))],
             milestones=[warmup],
         )
+    if name == "onecycle":
+        # Momentum is cycled where the optimizer uses one: betas, or a momentum the user switched on
+        # (PyTorch would also switch on the momentum of an SGD built without).
+        group = optimizer.param_groups[0]
+        cycle = "betas" in group or float(group.get("momentum", 0.0)) > 0
+        return S.OneCycleLR(optimizer, max_lr=float(group["lr"]), total_steps=total, cycle_momentum=cycle)
     raise KeyError(name)   # TrainConfig.resolved() lets only the names of SCHEDULES through

@@ -8,8 +8,9 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import SGD
-from minigrad.optim.lr_scheduler import (ChainedScheduler, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearDecayLR,
-                                         LinearLR, LinearWarmup, MultiStepLR, ReduceLROnPlateau, SequentialLR, StepLR)
+from minigrad.optim.lr_scheduler import (ChainedScheduler, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
+                                         ExponentialLR, LambdaLR, LinearDecayLR, LinearLR, LinearWarmup, MultiStepLR,
+                                         OneCycleLR, PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR)
 
 
 def _optimizer(*lrs):
@@ -217,6 +218,63 @@ SCHEDULER_CASES = [
      "ReduceLROnPlateau: threshold must be a finite number >= 0, got -0.1"),
     (lambda o: ReduceLROnPlateau(o, threshold=NAN),
      "ReduceLROnPlateau: threshold must be a finite number >= 0, got nan"),
+    # OneCycleLR
+    (lambda o: OneCycleLR(o, max_lr=-1, total_steps=10), "OneCycleLR: max_lr must be a finite number >= 0, got -1"),
+    (lambda o: OneCycleLR(o, max_lr=[0.1, 0.2], total_steps=10),
+     "OneCycleLR: expected 1 max_lr values (one per param group), got 2"),
+    (lambda o: OneCycleLR(o, max_lr=1.0), "OneCycleLR: give total_steps, or both epochs and steps_per_epoch "
+                                          "(got total_steps=None, epochs=None, steps_per_epoch=None)"),
+    (lambda o: OneCycleLR(o, max_lr=1.0, epochs=3),
+     "OneCycleLR: give total_steps, or both epochs and steps_per_epoch (got total_steps=None, epochs=3, "
+     "steps_per_epoch=None)"),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=0), "OneCycleLR: total_steps must be a positive integer, got 0"),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=10.0), "OneCycleLR: total_steps must be a positive integer, got 10.0"),
+    (lambda o: OneCycleLR(o, 1.0, epochs=2, steps_per_epoch=-5),
+     "OneCycleLR: steps_per_epoch must be a positive integer, got -5"),
+    (lambda o: OneCycleLR(o, 1.0, 10, pct_start=1.5), "OneCycleLR: pct_start must be a number in [0, 1], got 1.5"),
+    (lambda o: OneCycleLR(o, 1.0, 10, anneal_strategy="cosine"),
+     "OneCycleLR: anneal_strategy 'cosine' is unknown (expected 'cos' or 'linear')"),
+    (lambda o: OneCycleLR(o, 1.0, 10, div_factor=0), "OneCycleLR: div_factor must be a finite number > 0, got 0"),
+    (lambda o: OneCycleLR(o, 1.0, 10, final_div_factor=-1e4),
+     "OneCycleLR: final_div_factor must be a finite number > 0, got -10000.0"),
+    (lambda o: OneCycleLR(o, 1.0, 10, three_phase=1), "OneCycleLR: three_phase must be True or False, got 1"),
+    (lambda o: OneCycleLR(o, 1.0, 10, cycle_momentum="yes"),
+     "OneCycleLR: cycle_momentum must be True or False, got 'yes'"),
+    (lambda o: OneCycleLR(o, 1.0, 10, base_momentum=1.0),
+     "OneCycleLR: base_momentum must be a number in [0, 1), got 1.0"),
+    (lambda o: OneCycleLR(o, 1.0, 10, max_momentum=[-0.1]),
+     "OneCycleLR: max_momentum must be a number in [0, 1), got -0.1"),
+    # CyclicLR
+    (lambda o: CyclicLR(o, base_lr=-1, max_lr=0.1), "CyclicLR: base_lr must be a finite number >= 0, got -1"),
+    (lambda o: CyclicLR(o, 0.01, max_lr=math.inf), "CyclicLR: max_lr must be a finite number >= 0, got inf"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, step_size_up=0), "CyclicLR: step_size_up must be a positive integer, got 0"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, step_size_down=2.5),
+     "CyclicLR: step_size_down must be a positive integer, got 2.5"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, mode="triangle"),
+     "CyclicLR: mode 'triangle' is unknown (expected 'triangular', 'triangular2' or 'exp_range')"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, gamma=0), "CyclicLR: gamma must be a finite number > 0, got 0"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, scale_fn=2.0),
+     "CyclicLR: scale_fn must be a function of one number, or None, got 2.0"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, scale_mode="iteration"),
+     "CyclicLR: scale_mode 'iteration' is unknown (expected 'cycle' or 'iterations')"),
+    (lambda o: CyclicLR(o, 0.01, 0.1, base_momentum=NAN),
+     "CyclicLR: base_momentum must be a number in [0, 1), got nan"),
+    # CosineAnnealingWarmRestarts
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=0),
+     "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 0"),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=5.0),
+     "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 5.0"),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=5, T_mult=0),
+     "CosineAnnealingWarmRestarts: T_mult must be a positive integer, got 0"),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=5, T_mult=1.5),
+     "CosineAnnealingWarmRestarts: T_mult must be a positive integer, got 1.5"),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=5, eta_min=-0.1),
+     "CosineAnnealingWarmRestarts: eta_min must be a finite number >= 0, got -0.1"),
+    # PolynomialLR
+    (lambda o: PolynomialLR(o, total_iters=0), "PolynomialLR: total_iters must be a positive integer, got 0"),
+    (lambda o: PolynomialLR(o, total_iters=True), "PolynomialLR: total_iters must be a positive integer, got True"),
+    (lambda o: PolynomialLR(o, power=-1), "PolynomialLR: power must be a finite number >= 0, got -1"),
+    (lambda o: PolynomialLR(o, power=NAN), "PolynomialLR: power must be a finite number >= 0, got nan"),
 ]
 
 
@@ -326,6 +384,10 @@ SCHEDULES = {
     "warmup-cosine": lambda opt: SequentialLR(
         opt, [LinearWarmup(opt, warmup_iters=2), CosineAnnealingLR(opt, T_max=5)], milestones=[2]),
     "chained": lambda opt: ChainedScheduler([ExponentialLR(opt, 0.9), LinearWarmup(opt, warmup_iters=3)]),
+    "polynomial": lambda opt: PolynomialLR(opt, total_iters=6, power=2.0),
+    "warm-restarts": lambda opt: CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=0.01),
+    "cyclic": lambda opt: CyclicLR(opt, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=2, mode="triangular2"),
+    "onecycle": lambda opt: OneCycleLR(opt, max_lr=[0.5, 1.0], total_steps=8, three_phase=True),
 }
 
 
@@ -429,6 +491,14 @@ _CHAINS = {
                                                 m.CosineAnnealingLR(o, T_max=4)],
                                   lambda o: [LinearLR(o, start_factor=1.0, end_factor=0.2, total_iters=5),
                                                 CosineAnnealingLR(o, T_max=4)]),
+    # PolynomialLR's recursion leaves the lr the chain set after total_iters (cosine's additive step here)
+    "cosine+polynomial": (lambda m, o: [m.CosineAnnealingLR(o, T_max=4), m.PolynomialLR(o, total_iters=6, power=0.5)],
+                          lambda o: [CosineAnnealingLR(o, T_max=4), PolynomialLR(o, total_iters=6, power=0.5)]),
+    "polynomial+exp": (lambda m, o: [m.PolynomialLR(o, total_iters=20, power=1.5), m.ExponentialLR(o, 0.95)],
+                       lambda o: [PolynomialLR(o, total_iters=20, power=1.5), ExponentialLR(o, 0.95)]),
+    # warm restarts set their own lr; a StepLR after them scales it
+    "warm-restarts+step": (lambda m, o: [m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2), m.StepLR(o, 4, 0.5)],
+                           lambda o: [CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2), StepLR(o, 4, 0.5)]),
 }
 
 

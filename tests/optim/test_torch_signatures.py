@@ -15,7 +15,8 @@ import minigrad.optim.lr_scheduler as mg_sched
 
 OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS"]
 SCHEDULES = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",
-             "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]
+             "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "OneCycleLR", "CyclicLR",
+             "CosineAnnealingWarmRestarts", "PolynomialLR"]
 PAIRS = ([(getattr(mg_optim, n), getattr(torch.optim, n)) for n in OPTIMIZERS]
          + [(getattr(mg_sched, n), getattr(torch.optim.lr_scheduler, n)) for n in SCHEDULES])
 

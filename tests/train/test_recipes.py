@@ -35,13 +35,38 @@ def _lrs(name):
     ("exponential", lambda k: LR0 * 0.01 ** (k / TOTAL)),
     ("warmup-cosine", lambda k: LR0 * (0.1 + 0.9 * k / 3) if k < 3
      else LR0 * (1 + math.cos(math.pi * (k - 3) / (TOTAL - 3))) / 2),
+    # up from LR0/25 to LR0 at step 0.3 * 30 - 1 = 8, then down to LR0/25/1e4 at step 29
+    ("onecycle", lambda k: LR0 + (LR0 / 25 - LR0) * (1 + math.cos(math.pi * k / 8)) / 2 if k <= 8
+     else LR0 / 25e4 + (LR0 - LR0 / 25e4) * (1 + math.cos(math.pi * (k - 8) / 21)) / 2),
 ])
 def test_schedules_follow_their_formula_per_step(name, formula):
     np.testing.assert_allclose(_lrs(name), [formula(k) for k in range(TOTAL)], rtol=1e-12, atol=1e-15)
 
 
 def test_every_schedule_is_tested():
-    assert set(SCHEDULES) == {"none", "cosine", "step", "linear", "exponential", "warmup-cosine"}
+    assert set(SCHEDULES) == {"none", "cosine", "step", "linear", "exponential", "warmup-cosine", "onecycle"}
+
+
+@pytest.mark.parametrize("name, momentum, cycled", [
+    ("sgd", 0.9, "momentum"), ("rmsprop", 0.5, "momentum"), ("adam", None, "betas"), ("nadam", None, "betas"),
+    ("sgd", 0.0, None), ("rmsprop", None, None), ("adagrad", None, None), ("lbfgs", None, None),
+])
+def test_onecycle_cycles_the_momentum_only_where_the_optimizer_uses_one(name, momentum, cycled):
+    config = TrainConfig(optimizer=name, momentum=momentum).resolved()
+    opt = build_optimizer(config, build_mlp(4, (3,), 2).parameters())
+    before = {key: opt.param_groups[0].get(key) for key in ("momentum", "betas")}
+    schedule = build_schedule("onecycle", opt, total_steps=20)
+    assert schedule.cycle_momentum == (cycled is not None)
+    assert opt.param_groups[0]["lr"] == pytest.approx(config.lr / 25, rel=1e-15)
+    for _ in range(6):
+        schedule.step()
+    group = opt.param_groups[0]
+    if cycled == "momentum":
+        assert 0.85 < group["momentum"] < 0.95           # on its way down while the lr climbs
+    elif cycled == "betas":
+        assert 0.85 < group["betas"][0] < 0.95 and group["betas"][1] == before["betas"][1]
+    else:
+        assert {key: group.get(key) for key in before} == before
 
 
 @pytest.mark.parametrize("options, message", [

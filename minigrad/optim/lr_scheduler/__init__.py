@@ -12,12 +12,19 @@ rounding. Compose schedules with :class:`SequentialLR` (one after another,
 e.g. warmup then cosine) or :class:`ChainedScheduler` (stepped in turn on one lr, as in PyTorch).
 
 One module per family, all importable from here: ``base`` (LRScheduler),
-``decay``, ``annealing``, ``composition`` and ``plateau``.
+``decay``, ``annealing``, ``cyclic`` (per-batch cycles of the lr and the momentum, with
+``momentum``), ``composition`` and ``plateau``.
 """
 
 # The public names, re-exported from the module of each family: import them from here.
-from minigrad.optim.lr_scheduler.annealing import CosineAnnealingLR, LinearDecayLR, LinearLR, LinearWarmup  # noqa: F401
+from minigrad.optim.lr_scheduler.annealing import (CosineAnnealingLR, CosineAnnealingWarmRestarts,  # noqa: F401
+                                                   LinearDecayLR, LinearLR, LinearWarmup)
 from minigrad.optim.lr_scheduler.composition import ChainedScheduler, SequentialLR  # noqa: F401
-from minigrad.optim.lr_scheduler.decay import ExponentialLR, LambdaLR, MultiStepLR, StepLR  # noqa: F401
+from minigrad.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR  # noqa: F401
+from minigrad.optim.lr_scheduler.decay import ExponentialLR, LambdaLR, MultiStepLR, PolynomialLR, StepLR  # noqa: F401
 from minigrad.optim.lr_scheduler.plateau import ReduceLROnPlateau  # noqa: F401
 from minigrad.optim.lr_scheduler.base import LRScheduler  # noqa: F401
+
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "PolynomialLR", "CosineAnnealingLR",
+           "CosineAnnealingWarmRestarts", "LinearLR", "LinearDecayLR", "LinearWarmup", "CyclicLR", "OneCycleLR",
+           "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]

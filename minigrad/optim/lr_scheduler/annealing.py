@@ -1,4 +1,5 @@
-"""Schedules that move the lr between a start and an end value: cosine annealing, LinearLR, linear decay, warmup."""
+"""Schedules that move the lr between a start and an end value: cosine annealing (with or without warm
+restarts), LinearLR, linear decay, warmup."""
 
 import math
 
@@ -36,6 +37,50 @@ class CosineAnnealingLR(LRScheduler):
             return [lr + (base - m) * (1 - math.cos(math.pi / t)) / 2 for lr, base in zip(lrs, self.base_lrs)]
         ratio = (1 + math.cos(math.pi * epoch / t)) / (1 + math.cos(math.pi * (epoch - 1) / t))  # r = c_k / c_{k-1}
         return [ratio * (lr - m) + m for lr in lrs]  # lr_k = m + r (lr - m), m = eta_min
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""Cosine annealing with warm restarts (SGDR, Loshchilov and Hutter, 2017), as
+    ``torch.optim.lr_scheduler.CosineAnnealingWarmRestarts``.
+
+    The lr follows a cosine from ``lr_0`` down towards ``eta_min`` for ``T_0`` epochs, then
+    restarts at ``lr_0``; each period is ``T_mult`` times longer than the one before::
+
+        T_i = T_0 * T_mult^i                     the length of period i (from 0)
+        T_cur = k - (T_0 + ... + T_{i-1})         epochs since the last restart, 0 <= T_cur < T_i
+        lr_k = eta_min + (lr_0 - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    ``T_0`` is a positive integer, ``T_mult`` an integer >= 1, ``eta_min`` a finite number >= 0.
+    Only ``step()`` is offered (one more epoch, or batch: count ``T_0`` in the unit you step in);
+    PyTorch's deprecated ``step(epoch)`` with a fractional epoch is not, since no schedule here
+    takes an epoch argument. In a :class:`ChainedScheduler` it sets its own lr, as in PyTorch.
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        owner = "CosineAnnealingWarmRestarts"
+        check_positive_int("T_0", T_0, owner)
+        check_positive_int("T_mult", T_mult, owner)
+        check_non_negative_number("eta_min", eta_min, owner)
+        self.T_0, self.T_mult, self.eta_min = int(T_0), int(T_mult), float(eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def period_at(self, epoch):
+        """``(T_cur, T_i)`` at ``epoch``: epochs since the last restart, and the current period's length."""
+        if self.T_mult == 1:
+            return epoch % self.T_0, self.T_0
+        t_cur, t_i = epoch, self.T_0
+        while t_cur >= t_i:                  # integers: the same restarts as PyTorch's counter
+            t_cur, t_i = t_cur - t_i, t_i * self.T_mult
+        return t_cur, t_i
+
+    def lr_at(self, epoch):
+        t_cur, t_i = self.period_at(epoch)
+        cosine = (1 + math.cos(math.pi * t_cur / t_i)) / 2  # c = (1 + cos(pi T_cur / T_i)) / 2
+        # lr_k = eta_min + (lr_0 - eta_min) c
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+    def chained_lrs(self, lrs, epoch):
+        return self.lr_at(epoch)  # PyTorch's sets its lr from the base lr, whatever the chain set before
 
 
 class LinearLR(LRScheduler):

@@ -9,8 +9,16 @@ counts are integers (Python or NumPy, never a bool or a float that would be trun
 
 import math
 
+import numpy as np
+
 from minigrad.optim.validation import shown
 from minigrad.scalars import is_integer, is_real
+
+
+def check_optimizer(optimizer, owner):
+    """Something with ``param_groups``, before a schedule reads them."""
+    if not hasattr(optimizer, "param_groups"):
+        raise TypeError(f"{owner}: expected an optimizer, got {type(optimizer).__name__}")
 
 
 def check_positive_int(name, value, owner):
@@ -41,6 +49,31 @@ def check_gamma(gamma, owner):
     check_number("gamma", gamma, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
 
 
+def check_bool(name, value, owner):
+    """A yes/no option: a bool (any truthy value would switch it on)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {name} must be True or False, got {shown(value)}")
+
+
+def check_choice(name, value, owner, choices):
+    """One of the strings ``choices``."""
+    if not (isinstance(value, str) and value in choices):
+        expected = ", ".join(repr(c) for c in choices[:-1]) + f" or {choices[-1]!r}"
+        raise ValueError(f"{owner}: {name} {shown(value)} is unknown (expected {expected})")
+
+
+def per_group(name, value, optimizer, owner, check):
+    """One number for every param group, or a list or tuple with one per group, each passed to
+    ``check(name, v, owner)``; returned as a list of Python floats, one per group."""
+    n_groups = len(optimizer.param_groups)
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * n_groups
+    if len(values) != n_groups:
+        raise ValueError(f"{owner}: expected {n_groups} {name} values (one per param group), got {len(values)}")
+    for v in values:
+        check(name, v, owner)
+    return [float(v) for v in values]
+
+
 def check_milestones(milestones, owner):
     """Milestones: integers >= 0 (epochs; PyTorch takes 0 too), returned as a list of Python ints."""
     try:
@@ -69,8 +102,7 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer, last_epoch=-1):
-        if not hasattr(optimizer, "param_groups"):
-            raise TypeError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")
+        check_optimizer(optimizer, type(self).__name__)
         if not (is_integer(last_epoch) and last_epoch >= -1):
             raise ValueError(f"{type(self).__name__}: last_epoch must be an integer >= -1, got {shown(last_epoch)}")
         last_epoch = int(last_epoch)
@@ -83,9 +115,13 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(f"{type(self).__name__}: param group {i} has no 'initial_lr', "
                                    f"needed to resume from last_epoch={last_epoch}")
-        self.base_lrs = [float(group["initial_lr"]) for group in optimizer.param_groups]
+        self.base_lrs = self._starting_lrs()
         self.last_epoch = last_epoch
         self.step()
+
+    def _starting_lrs(self):
+        """Each group's lr_0, the ``base_lrs``: its ``"initial_lr"`` (CyclicLR's are its ``base_lr`` argument)."""
+        return [float(group["initial_lr"]) for group in self.optimizer.param_groups]
 
     def lr_at(self, epoch):
         """The list of each group's lr at ``epoch`` (epoch 0 gives the base lrs)."""

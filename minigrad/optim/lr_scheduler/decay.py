@@ -1,8 +1,11 @@
-"""Multiplicative decays, ``lr_k = lr_0 * factor(k)``: LambdaLR, StepLR, MultiStepLR, ExponentialLR."""
+"""Multiplicative decays, ``lr_k = lr_0 * factor(k)``: LambdaLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR."""
+
+import math
 
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler.base import LRScheduler, check_gamma, check_milestones, check_positive_int
+from minigrad.optim.lr_scheduler.base import (LRScheduler, check_gamma, check_milestones, check_number,
+                                              check_positive_int)
 
 
 class LambdaLR(LRScheduler):
@@ -83,3 +86,30 @@ class ExponentialLR(LRScheduler):
 
     def chained_lrs(self, lrs, epoch):
         return [lr * self.gamma for lr in lrs] if epoch > 0 else list(lrs)  # lr_k = gamma * lr_{k-1}
+
+
+class PolynomialLR(LRScheduler):
+    """Polynomial decay to 0 in ``total_iters`` epochs, as ``torch.optim.lr_scheduler.PolynomialLR``.
+
+    ``lr_k = lr_0 * (1 - min(k, T) / T)^power`` with ``T = total_iters`` (a positive integer) and
+    ``power`` a finite number >= 0: linear decay for ``power=1`` (the default), and the lr is 0 from
+    epoch ``T`` on. PyTorch computes it recursively, which agrees up to rounding.
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        check_positive_int("total_iters", total_iters, "PolynomialLR")
+        check_number("power", power, "PolynomialLR", lambda v: 0 <= v < math.inf, "a finite number >= 0")
+        self.total_iters, self.power = int(total_iters), float(power)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        factor = (1.0 - min(epoch, self.total_iters) / self.total_iters) ** self.power  # (1 - min(k, T)/T)^power
+        return [base * factor for base in self.base_lrs]                                 # lr_k = lr_0 * factor
+
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's recursion: the ratio of consecutive factors up to ``T``, then the lr the chain set, unchanged."""
+        if epoch == 0 or epoch > self.total_iters:
+            return list(lrs)
+        t = self.total_iters
+        ratio = ((1.0 - epoch / t) / (1.0 - (epoch - 1) / t)) ** self.power  # ((1 - k/T) / (1 - (k-1)/T))^power
+        return [lr * ratio for lr in lrs]                                    # lr_k = lr_{k-1} * ratio
