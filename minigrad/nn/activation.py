@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from minigrad.nn import functional as F
 from minigrad.nn.arguments import integer, number
-from minigrad.nn.functional.softmax import softmax_axis
+from minigrad.nn.functional.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer
 
 
@@ -43,10 +43,10 @@ class Sigmoid(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along ``axis`` (or ``dim``; the last axis by default): one graph node (``F.softmax``),
+    """Softmax along ``axis`` (or ``dim``): one graph node (``F.softmax``),
     with ``dL/dx = y (g - sum(g y))``."""
 
-    def __init__(self, axis: int | None = None, *, dim: int | None = None):  # dim: PyTorch's name for axis
+    def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
         self.axis = integer("Softmax", "axis" if dim is None else "dim", softmax_axis("Softmax", axis, dim))
 
@@ -58,10 +58,10 @@ class Softmax(Layer):
 
 
 class LogSoftmax(Layer):
-    """Log-softmax along ``axis`` (or ``dim``; the last axis by default; pair with ``NLLLoss``): one graph
+    """Log-softmax along ``axis`` (or ``dim``; pair with ``NLLLoss``): one graph
     node (``F.log_softmax``)."""
 
-    def __init__(self, axis: int | None = None, *, dim: int | None = None):  # dim: PyTorch's name for axis
+    def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
         self.axis = integer("LogSoftmax", "axis" if dim is None else "dim", softmax_axis("LogSoftmax", axis, dim))
 

@@ -213,6 +213,8 @@ def test_argmax_and_argmin_take_dim_and_keepdim():
     (lambda x: nn.functional.softmax(x, 1, dim=1), r"softmax: got both axis=1 and dim=1"),
     (lambda x: nn.functional.log_softmax(x, axis=0, dim=1), r"log_softmax: got both axis=0 and dim=1"),
     (lambda x: nn.Softmax(1, dim=1), r"Softmax: got both axis=1 and dim=1"),
+    (lambda x: nn.LogSoftmax(axis=-1, dim=0), r"LogSoftmax: got both axis=-1 and dim=0"),   # -1 given, not defaulted
+    (lambda x: nn.functional.softmax(x, -1, dim=-1), r"softmax: got both axis=-1 and dim=-1"),
 ])
 def test_both_spellings_of_one_argument_is_one_type_error(call, message):
     x, _ = pair(X)
