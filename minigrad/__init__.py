@@ -14,14 +14,14 @@ import importlib
 
 from minigrad.autograd import (Function, GradcheckError, Tensor, detect_anomaly, enable_grad, grad,
                                gradcheck, gradgradcheck, is_grad_enabled, no_grad)
-from minigrad.creation import (arange, eye, full, ones, ones_like, rand, randn, tensor, zeros,
+from minigrad.creation import (arange, eye, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros,
                                zeros_like)
-from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype, avg_pool2d, broadcast_to, clip,
-                          concat, conv2d, conv_transpose2d, cos, div, equal,
+from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype, avg_pool2d, broadcast_to, cat, clamp,
+                          clip, concat, conv2d, conv_transpose2d, cos, div, equal,
                           exp, expand_dims, flatten, getitem, greater, greater_equal, leaky_relu, less,
                           less_equal, log, logical_and, logical_not, logical_or, logsumexp, matmul, max,
                           max_pool2d, maximum, mean, min, minimum, mul, neg, not_equal, pad, pow, relu, reshape,
-                          sigmoid, sin, softplus, split, sqrt, squeeze,
+                          sigmoid, sin, softplus, split, sqrt, squeeze, std,
                           stack, sub, sum, sum_to, tanh, to_device, transpose, var, where)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed

@@ -48,6 +48,18 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     return _finish(arr, device, requires_grad)
 
 
+def from_numpy(array):
+    """A tensor sharing ``array``'s memory, like ``torch.from_numpy``: a write through either shows in both.
+
+    The dtype is kept (float64 stays float64; use ``minigrad.tensor`` for a float32 copy). A CPU leaf
+    without grad; ``array`` must be a ``numpy.ndarray``.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
+                        "(minigrad.tensor(data) copies any data into a new tensor)")
+    return Tensor(array)
+
+
 def zeros(*shape, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros."""
     device = backend.normalize_device(device)

@@ -511,6 +511,52 @@ def _gen_clip(b):
     return True
 
 
+def _gen_clamp(b):
+    """torch.clamp's bounds, min > max included (every value becomes max), in either spelling."""
+    i = b.pick()
+    lo = b.draw(st.sampled_from([None, -1.0, -0.3, 0.2, 1.5]))
+    hi = b.draw(st.sampled_from([None, -0.5, 0.5, 1.0]))
+    if lo is None and hi is None:
+        lo = -0.3
+    method = b.draw(st.booleans())
+
+    def torch_clamp(t):
+        import torch
+        return torch.clamp(t, min=lo, max=hi)
+
+    b.add("clamp", [i], (lambda t: t.clamp(min=lo, max=hi)) if method else (lambda t: mg.clamp(t, lo, hi)),
+          torch_clamp, f"min={lo}, max={hi}")
+    return True
+
+
+def _gen_std(b):
+    """std with NumPy's or PyTorch's keywords; slices whose spread is near 0 are left out, where the
+    derivative (x - mean) / (n std) divides rounding noise by rounding noise."""
+    i = b.pick()
+    x = b.values[i]
+    axis = _axis(b.draw, x.ndim)
+    keepdims = b.draw(st.booleans())
+    d = b.draw(st.integers(0, 1))
+    reduced = _reduced(x.shape, axis)
+    if (int(np.prod(reduced)) if reduced else 1) <= d:
+        return False
+    spread = np.std(x.numpy(), axis=axis)
+    if np.size(spread) and np.min(spread) < 1e-3:
+        return False
+    dims = _dims(axis, x.ndim)
+
+    def torch_std(t):
+        import torch
+        return torch.std(t, dim=dims, correction=d, keepdim=keepdims)
+
+    if b.draw(st.booleans()):
+        b.add("std", [i], lambda t: mg.std(t, axis, keepdims, ddof=d), torch_std, f"axis={axis} keepdims={keepdims} ddof={d}")
+    else:
+        b.add("std", [i], lambda t: t.std(dim=dims, keepdim=keepdims, correction=d), torch_std,
+              f"dim={dims} keepdim={keepdims} correction={d}")
+    return True
+
+
 def _gen_leaky_relu(b):
     i = b.pick()
     slope = b.draw(st.sampled_from([0.01, 0.2]))
@@ -642,6 +688,7 @@ GENERATORS = {
     "mean": _reduction("mean", lambda t, a, k, _: mg.mean(t, a, k),
                        _torch_reduce(lambda t, d, k: t.mean(dim=d, keepdim=k))),
     "var": _reduction("var", lambda t, a, k, d: mg.var(t, a, k, ddof=d), _torch_var, ddof=True),
+    "std": _gen_std,
     "max": _reduction("max", lambda t, a, k, _: mg.max(t, a, k),
                       _torch_reduce(lambda t, d, k: t.amax(dim=d, keepdim=k)), nonempty=True),
     "min": _reduction("min", lambda t, a, k, _: mg.min(t, a, k),
@@ -671,6 +718,7 @@ GENERATORS = {
     "softplus": _unary("softplus", mg.softplus,
                        lambda x: __import__("torch").nn.functional.softplus(x, beta=1.0, threshold=1e9)),
     "clip": _gen_clip,
+    "clamp": _gen_clamp,
     "maximum": _binary("maximum", mg.maximum, _t("maximum")),
     "minimum": _binary("minimum", mg.minimum, _t("minimum")),
     "where": _gen_where,

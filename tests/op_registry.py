@@ -299,4 +299,25 @@ INTERNAL_OPS = [
                                    S(rnd(2, 3, 2), np.array([[4, 2, 4], [2, 2, 0]], dtype=np.int64), num_rows=6)]),
 ]
 
+# Ops that came with PyTorch's spellings (drawn last, so that the samples above stay as they were): std
+# (0 at a constant slice is checked against torch in tests/ops/test_torch_spellings.py, where finite
+# differences of the kink cannot see it), clamp with torch's bounds, and the calls whose PyTorch keywords
+# choose another computation: max/min with dim (the gradient goes to the returned index only) and var
+# with dim (correction=1 by default).
+_CLAMPED = np.array([-2.0, -0.7, 0.1, 0.6, 1.9])
+OPS += [
+    OpInfo("std", mg.std, [S(rnd(3, 4)), S(rnd(3, 4), axis=0), S(rnd(3, 4), dim=1, keepdim=True),
+                           S(rnd(2, 3, 4), dim=(0, 2), correction=0), S(rnd(4, 3), 1, ddof=2),
+                           S(rnd(2, 3), unbiased=True), S(rnd())]),
+    OpInfo("clamp", mg.clamp, [S(_CLAMPED, -1.0, 1.0), S(_CLAMPED, min=0.0), S(_CLAMPED, max=1.0),
+                               S(_CLAMPED, min=1.0, max=-1.0)]),
+    OpInfo("max(dim)", lambda x, **kw: mg.max(x, **kw).values,
+           [S(distinct(3, 4), dim=1), S(distinct(2, 3, 4), dim=0, keepdim=True), S(distinct(3, 4), dim=-1),
+            S(rnd(), dim=0)]),
+    OpInfo("min(dim)", lambda x, **kw: x.min(**kw).values,
+           [S(distinct(3, 4), dim=0), S(distinct(2, 3, 4), dim=-2, keepdim=True)]),
+    OpInfo("var(dim)", mg.var, [S(rnd(3, 4), dim=1), S(rnd(2, 3, 4), dim=(0, 2), keepdim=True),
+                                S(rnd(3, 4), dim=0, unbiased=False)]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + list(NN_OPS)

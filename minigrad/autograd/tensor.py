@@ -369,29 +369,44 @@ class Tensor:
         return _ops.logical_not(self)
 
     # ----------------------------------------------------------------- methods
-    def sum(self, axis=None, keepdims=False):
-        return _ops.sum(self, axis, keepdims)
+    # Reductions take NumPy's axis/keepdims or PyTorch's dim/keepdim (docs/autodiff.md, section 15);
+    # keepdims=None means "not given" (False). sum and mean test for dim first: they are the hot ones.
+    def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        if dim is None and keepdim is None:
+            return _ops.sum(self, axis, keepdims)
+        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims=False):
-        return _ops.mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        if dim is None and keepdim is None:
+            return _ops.mean(self, axis, keepdims)
+        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return _ops.var(self, axis, keepdims, ddof)
+    def var(self, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+        """Variance; ddof=0 by default, correction=1 when called with dim/keepdim (see ``minigrad.var``)."""
+        return _ops.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
+                        unbiased=unbiased)
 
-    def max(self, axis=None, keepdims=False):
-        return _ops.max(self, axis, keepdims)
+    def std(self, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+        """Standard deviation, with var's arguments and defaults (see ``minigrad.std``)."""
+        return _ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
+                        unbiased=unbiased)
 
-    def min(self, axis=None, keepdims=False):
-        return _ops.min(self, axis, keepdims)
+    def max(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """The maxima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)`` (see ``minigrad.max``)."""
+        return _ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def logsumexp(self, axis=None, keepdims=False):
-        return _ops.logsumexp(self, axis, keepdims)
+    def min(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """The minima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)`` (see ``minigrad.min``)."""
+        return _ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def argmax(self, axis=None, keepdims=False):
-        return _ops.argmax(self, axis, keepdims)
+    def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        return _ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def argmin(self, axis=None, keepdims=False):
-        return _ops.argmin(self, axis, keepdims)
+    def argmax(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        return _ops.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        return _ops.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def reshape(self, *shape):
         return _ops.reshape(self, *shape)
@@ -446,6 +461,62 @@ class Tensor:
 
     def clip(self, lo=None, hi=None):
         return _ops.clip(self, lo, hi)
+
+    # ----------------------------------------------------------------- PyTorch's spellings
+    # Only names with no NumPy meaning of their own: x.transpose, x.size and x.max(1) stay NumPy's.
+    def view(self, *shape):
+        """``reshape`` under PyTorch's name: ints or one tuple, one of them may be -1.
+
+        Like ``reshape`` it shares memory where NumPy can, and copies where torch.view would refuse.
+        """
+        return _ops.reshape(self, *shape)
+
+    def permute(self, *dims):
+        """The dims reordered, as ``torch.permute``: dim i of the result is dim ``dims[i]`` (negative allowed)."""
+        return _ops.permute(self, *dims)
+
+    def unsqueeze(self, dim):
+        """A new dim of length one at ``dim``, in [-ndim-1, ndim] (``expand_dims`` under PyTorch's name)."""
+        return _ops.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` as ``torch.Tensor.expand``: -1 keeps a size, new dims may lead."""
+        return _ops.expand(self, *sizes)
+
+    def numel(self) -> int:
+        """The number of elements (``size`` here, ``numel()`` in PyTorch)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dims (``ndim``)."""
+        return self.data.ndim
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        """Values limited to [min, max] as ``torch.clamp`` (see ``minigrad.clamp``)."""
+        return _ops.clamp(self, min, max)
+
+    def float(self):
+        """A float32 copy (differentiable, like ``astype``); itself when already float32."""
+        return _ops.astype(self, "float32")
+
+    def double(self):
+        """A float64 copy (differentiable, like ``astype``); itself when already float64."""
+        return _ops.astype(self, "float64")
+
+    def long(self):
+        """An int64 copy, without gradient."""
+        return _ops.astype(self, "int64")
+
+    def int(self):
+        """An int32 copy, without gradient (``int(t)`` is still the Python number of a one-element tensor)."""
+        return _ops.astype(self, "int32")
+
+    def bool(self):
+        """A bool copy, without gradient (``bool(t)`` is still the truth of a one-element tensor)."""
+        return _ops.astype(self, "bool")
 
 
 class _HookHandle:

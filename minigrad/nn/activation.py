@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from minigrad.nn import functional as F
 from minigrad.nn.arguments import integer, number
+from minigrad.nn.functional.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer
 
 
@@ -42,11 +43,12 @@ class Sigmoid(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along ``axis``: one graph node (``F.softmax``), with ``dL/dx = y (g - sum(g y))``."""
+    """Softmax along ``axis`` (or ``dim``): one graph node (``F.softmax``),
+    with ``dL/dx = y (g - sum(g y))``."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
-        self.axis = integer("Softmax", "axis", axis)
+        self.axis = integer("Softmax", "axis" if dim is None else "dim", softmax_axis("Softmax", axis, dim))
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -56,11 +58,12 @@ class Softmax(Layer):
 
 
 class LogSoftmax(Layer):
-    """Log-softmax along ``axis`` (pair with ``NLLLoss``): one graph node (``F.log_softmax``)."""
+    """Log-softmax along ``axis`` (or ``dim``; pair with ``NLLLoss``): one graph
+    node (``F.log_softmax``)."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
-        self.axis = integer("LogSoftmax", "axis", axis)
+        self.axis = integer("LogSoftmax", "axis" if dim is None else "dim", softmax_axis("LogSoftmax", axis, dim))
 
     def forward(self, x):
         return F.log_softmax(x, self.axis)

@@ -148,6 +148,27 @@ def _reduction(g, call, x):
     return reduce(g, _REDUCE[call.op], x[0], axes, call.params.get("keepdims", False))
 
 
+@converts("Std")
+def _std(g, call, x):
+    axis, keepdims, correction = call.params["axis"], call.params["keepdims"], call.params["correction"]
+    shape = call.inputs[0].shape
+    axes = list(range(len(shape))) if axis is None else list(axis)
+    if correction and any(a in call.dynamic_inputs[0] for a in axes):
+        raise ExportError(f"onnx.export: Std in {call.where}: correction={correction} over the batch axis "
+                          f"depends on the batch size; {FIXED_SIZES}")
+    d = g.node("Sub", [x[0], reduce(g, "ReduceMean", x[0], axes, True)])
+    v = reduce(g, "ReduceMean", g.node("Mul", [d, d]), axes, keepdims)
+    if correction:  # the mean of squares times n / (n - correction)
+        n = int(np.prod([shape[a] for a in axes]))
+        v = g.node("Mul", [v, g.scalar(n / (n - correction), _dtype(call.inputs[0]), "correction")])
+    return g.node("Sqrt", [v])
+
+
+@converts("TakeAlongAxis")
+def _take_along_axis(g, call, x):
+    return g.node("GatherElements", x, axis=int(call.params["axis"]))
+
+
 @converts("argmax", "argmin")
 def _arg_reduction(g, call, x):
     op_type = "ArgMax" if call.op == "argmax" else "ArgMin"

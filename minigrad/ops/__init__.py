@@ -1,12 +1,13 @@
 """Every op, as a lowercase function. Tensor operators and methods call these.
 
 ``DIFFERENTIABLE`` names the public differentiable ops; the test registry must
-cover every one of them.
+cover every one of them. PyTorch's names that only call one of them (``cat``, and
+the Tensor methods ``view``, ``permute``, ``unsqueeze``, ``expand``) are not listed.
 """
 from minigrad.ops.broadcast import broadcast_to, sum_to
 from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
                                   logical_and, logical_not, logical_or, not_equal)
-from minigrad.ops.activations import clip, leaky_relu, relu
+from minigrad.ops.activations import clamp, clip, leaky_relu, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
 from minigrad.ops.convert import astype, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
@@ -15,10 +16,10 @@ from minigrad.ops.indexing import getitem, raw_index
 from minigrad.ops.linalg import matmul
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from minigrad.ops.reduce import logsumexp, max, mean, min, sum, var
+from minigrad.ops.reduce import logsumexp, max, mean, min, std, sum, var
 from minigrad.ops.selection import maximum, minimum, where
-from minigrad.ops.shape import (concat, expand_dims, flatten, reshape, split, squeeze, stack,
-                                transpose)
+from minigrad.ops.shape import (cat, concat, expand, expand_dims, flatten, permute, reshape, split, squeeze,
+                                stack, transpose, unsqueeze)
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces
 
@@ -26,11 +27,11 @@ _use_namespaces(_namespace.arrays, _namespace.tensors)  # the F that every op's 
 
 DIFFERENTIABLE = (
     "add", "sub", "mul", "div", "pow", "neg", "matmul",
-    "sum", "mean", "var", "max", "min", "logsumexp",
+    "sum", "mean", "var", "std", "max", "min", "logsumexp",
     "reshape", "transpose", "squeeze", "expand_dims", "flatten", "broadcast_to", "sum_to",
     "getitem", "concat", "stack", "split",
     "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
-    "clip", "maximum", "minimum", "where", "astype", "to_device",
+    "clip", "clamp", "maximum", "minimum", "where", "astype", "to_device",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 )
 

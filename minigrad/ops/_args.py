@@ -65,6 +65,43 @@ def normalize_axis(op_name, axis, ndim, shape=None):
     return tuple(sorted(out))
 
 
+def torch_axis(op_name, x, axis, keepdims, dim, keepdim):
+    """``(axis, keepdims)`` for a reduction called with PyTorch's ``dim``/``keepdim`` (at least one not None).
+
+    Either spelling may be used, never both for one argument. PyTorch's meanings are kept where
+    they differ from NumPy's: ``dim=()`` reduces every axis, and a 0-d tensor takes dim 0 or -1.
+    """
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op_name}: got both axis={axis!r} and dim={dim!r}; give one "
+                        "(axis is NumPy's name, dim PyTorch's)")
+    if keepdim is not None and keepdims is not None:
+        raise TypeError(f"{op_name}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
+                        "(keepdims is NumPy's name, keepdim PyTorch's)")
+    if dim is not None:
+        single = isinstance(dim, (int, np.integer)) and not isinstance(dim, bool)
+        if not single and not isinstance(dim, (tuple, list)):
+            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+        dims = (dim,) if single else tuple(dim)
+        check_dims(op_name, dims, x.ndim, x.shape)
+        dims = tuple(int(d) for d in dims)
+        # dim=() is every axis in PyTorch (NumPy's axis=() is none of them); a 0-d tensor has only dim 0.
+        axis = None if not dims or x.ndim == 0 else dims[0] if single else dims
+    return axis, keepdims if keepdim is None else keepdim
+
+
+def check_dims(op_name, dims, ndim, shape, extra=0):
+    """Refuse a dim outside PyTorch's range [-n, n-1] (n = max(ndim + extra, 1)) or given twice, naming it."""
+    n = max(ndim + extra, 1)
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{op_name}: dim must be an int, got {d!r} ({type(d).__name__})")
+        if not -n <= d < n:
+            raise ValueError(f"{op_name}: dim {d!r} is out of range for a tensor of shape {tuple(shape)} "
+                             f"(expected a dim in [{-n}, {n - 1}])")
+    if len({int(d) % n for d in dims}) != len(dims):
+        raise ValueError(f"{op_name}: dims {tuple(dims)} repeat a dim of a tensor of shape {tuple(shape)}")
+
+
 def expand_reduced(g, in_shape, axes, keepdims):
     """Reshape a reduction's output gradient so that it broadcasts against the input shape."""
     if keepdims or axes is None:  # a full reduction's 0-d gradient broadcasts as it is

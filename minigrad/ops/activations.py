@@ -1,4 +1,4 @@
-"""Piecewise-linear activations: relu, leaky_relu, clip.
+"""Piecewise-linear activations: relu, leaky_relu, clip and clamp (PyTorch's clip).
 
 Their derivatives are masks held as constants: a mask's own derivative is zero
 almost everywhere, so second derivatives stay exact. The gradient is selected,
@@ -39,7 +39,8 @@ class LeakyReLU(Function):
 
 
 class Clip(Function):
-    """y = min(max(x, lo), hi).   dL/dx = g inside [lo, hi], else 0."""
+    """y = min(max(x, lo), hi) (hi everywhere when lo > hi).   dL/dx = g inside [lo, hi], bounds included,
+    else 0 (0 at NaN too): torch.clamp's convention."""
 
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
@@ -85,4 +86,23 @@ def clip(x, lo=None, hi=None):
     x = as_tensor(x)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, not NumPy's float64
+    return Clip.apply(x, lo=lo, hi=hi)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
+    """Limit values to [min, max] as ``torch.clamp`` does; either bound may be None, not both.
+
+    Shapes: x -> x.   dL/dx = g where min <= x <= max (the bounds included), else 0.
+    Where ``clip`` refuses lo > hi, ``clamp`` follows PyTorch: every value becomes ``max``, with gradient 0.
+    """
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not is_real(bound):
+            raise TypeError(f"clamp: {name} must be a real number or None, got {name}={bound!r} "
+                            f"({type(bound).__name__}); for tensor bounds use minigrad.maximum / minigrad.minimum")
+    lo, hi = _python_number(min), _python_number(max)
+    x = as_tensor(x)
+    if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
+        x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
     return Clip.apply(x, lo=lo, hi=hi)

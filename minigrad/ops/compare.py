@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import normalize_axis, operands
+from minigrad.autograd.coercion import as_tensor
+from minigrad.ops._args import normalize_axis, operands, torch_axis
 
 
 def _compare(name, a, b, fn):
@@ -62,21 +63,33 @@ def logical_not(a):
     return _logical("logical_not", a, a, lambda x, _: ~x)
 
 
-def _arg(name, x, axis, keepdims, method):
+def _arg(name, x, axis, keepdims, method):  # (the ONNX tracer wraps this helper under this signature)
     if axis is not None and not isinstance(axis, int):
         raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
     if axis is not None:
         (axis,) = normalize_axis(name, axis, x.ndim, x.shape)
     if x.size == 0:
         raise ValueError(f"{name}: empty tensor of shape {x.shape}")
-    return Tensor(getattr(x.data, method)(axis=axis, keepdims=keepdims))
+    return Tensor(getattr(x.data, method)(axis=axis, keepdims=bool(keepdims)))
 
 
-def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum (over the flattened tensor when ``axis`` is None); int64, no gradient."""
+def argmax(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+    """Index of the maximum (over the flattened tensor when ``axis`` is None); int64, no gradient.
+
+    PyTorch's ``dim``/``keepdim`` may be given instead of ``axis``/``keepdims``.
+    """
+    if dim is not None or keepdim is not None:
+        x = as_tensor(x)
+        axis, keepdims = torch_axis("argmax", x, axis, keepdims, dim, keepdim)
     return _arg("argmax", x, axis, keepdims, "argmax")
 
 
-def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum (over the flattened tensor when ``axis`` is None); int64, no gradient."""
+def argmin(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+    """Index of the minimum (over the flattened tensor when ``axis`` is None); int64, no gradient.
+
+    PyTorch's ``dim``/``keepdim`` may be given instead of ``axis``/``keepdims``.
+    """
+    if dim is not None or keepdim is not None:
+        x = as_tensor(x)
+        axis, keepdims = torch_axis("argmin", x, axis, keepdims, dim, keepdim)
     return _arg("argmin", x, axis, keepdims, "argmin")

@@ -1,15 +1,27 @@
-"""Reductions over axes: sum, mean, var, max, min, logsumexp (NumPy's ``axis``/``keepdims``).
+"""Reductions over axes: sum, mean, var, std, max, min, logsumexp.
+
+Each takes NumPy's ``axis``/``keepdims`` or PyTorch's ``dim``/``keepdim`` (never both
+for one argument), with PyTorch's meaning where the PyTorch spelling is used: ``max``
+and ``min`` with ``dim`` return ``(values, indices)``, ``var`` and ``std`` with ``dim``
+divide by n - 1 (docs/autodiff.md, section 15).
 
 The backward of a reduction spreads the output gradient back over the reduced
 axes: reshape it so it broadcasts (``expand_reduced``), then broadcast.
 """
 from __future__ import annotations
 
+from collections import namedtuple
+
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
-from minigrad.ops._args import as_floating, expand_reduced, normalize_axis
+from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops.compare import argmax, argmin
+from minigrad.ops.shape import reshape
+from minigrad.scalars import is_real
 
 
 def _count(shape, axes):
@@ -115,6 +127,53 @@ class LogSumExp(Function):
         return g * F.exp(x - y)
 
 
+class Std(Function):
+    """y = sqrt(sum((x - mean x)^2) / (n - correction)) over ``axis`` (n: the number of reduced elements).
+
+    dL/dx = g (x - mean x) / ((n - correction) y), and 0 where y = 0 (a constant slice), as in torch.std.
+    Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
+    """
+
+    keep_output = True
+
+    def __init__(self, axis, keepdims, correction):
+        self.axis, self.keepdims, self.correction = axis, keepdims, correction
+
+    def forward(self, x):
+        d = x - x.mean(axis=self.axis, keepdims=True)
+        scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
+        return get_array_module(x).sqrt((d * d).sum(axis=self.axis, keepdims=self.keepdims) * scale)
+
+    def backward(self, F, gy, x):
+        n = _count(x.shape, self.axis)
+        y = expand_reduced(F.output(self), x.shape, self.axis, self.keepdims)
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
+        nonzero = y != 0  # a constant mask; dividing by 1 instead of 0 keeps every order finite there
+        d = x - F.sum(x, axis=self.axis, keepdims=True) * (1.0 / n)
+        return F.select(nonzero, g / F.where(nonzero, y, 1.0)) * d * (1.0 / (n - self.correction))
+
+
+class TakeAlongAxis(Function):
+    """y = x at ``index`` along ``axis`` (``numpy.take_along_axis``): the values of max and min with dim.
+
+    dL/dx = zeros like x with g added at the indexed entries; the (integer) index gets no gradient.
+    Shapes: x, and an int64 index of x's shape except along ``axis`` -> the index's shape.
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x, index):
+        return get_array_module(x).take_along_axis(x, index, axis=self.axis)
+
+    def backward(self, F, gy, x, index):
+        index = index.data if F.recording else index
+        xp = get_array_module(index)
+        grid = tuple(index if i == self.axis else xp.arange(n).reshape((n,) + (1,) * (x.ndim - 1 - i))
+                     for i, n in enumerate(x.shape))  # an open grid: the full position of each indexed entry
+        return F.index_add(gy, grid, x.shape), None
+
+
 def _reduction(cls, name, x, axis, keepdims):
     x = as_tensor(x)
     axes = normalize_axis(name, axis, x.ndim, x.shape)
@@ -125,40 +184,135 @@ def _reduction(cls, name, x, axis, keepdims):
     return cls.apply(x, axis=axes, keepdims=bool(keepdims))
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
-    """Sum over ``axis`` (all axes when None)."""
+# Every reduction below takes keepdims=None for "not given" (False), so that keepdim= next to it is refused.
+def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
+    """Sum over ``axis`` (all axes when None; ``keepdims`` keeps them as length 1).
+
+    PyTorch's ``dim``/``keepdim`` are accepted instead; ``dim=()`` reduces every axis, as in PyTorch.
+    """
+    if dim is not None or keepdim is not None:
+        x = as_tensor(x)
+        axis, keepdims = torch_axis("sum", x, axis, keepdims, dim, keepdim)
     return _reduction(Sum, "sum", x, axis, keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis``; the mean of integers is float32, minigrad's default float."""
+def mean(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is float32, minigrad's default float."""
     x = as_tensor(x)
+    if dim is not None or keepdim is not None:
+        axis, keepdims = torch_axis("mean", x, axis, keepdims, dim, keepdim)
     if x.data.dtype.kind not in "fc":
         x = Tensor(x.data.astype(DEFAULT_FLOAT))
     return _reduction(Mean, "mean", x, axis, keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Maximum over ``axis``; tied maxima share the gradient equally."""
-    return _reduction(Max, "max", x, axis, keepdims)
+# What torch.max(x, dim) and torch.min(x, dim) return (torch.return_types.max / min).
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    """Minimum over ``axis``; tied minima share the gradient equally."""
-    return _reduction(Min, "min", x, axis, keepdims)
+def max(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient equally.
+
+    With PyTorch's ``dim`` (one int), PyTorch's result: ``(values, indices)``, a named tuple.
+    ``indices`` (int64, no gradient) locate the first maximum of each slice along ``dim``, and
+    the gradient of ``values`` goes to that entry only, as with ``torch.max(x, dim)``
+    (``TakeAlongAxis``: dL/dx = g at the indices, 0 elsewhere).
+    """
+    if dim is None and keepdim is None:
+        return _reduction(Max, "max", x, axis, keepdims)
+    return _extremum_with_dim(Max, "max", MaxResult, x, axis, keepdims, dim, keepdim)
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over ``axis``, without overflow; integers are reduced as float32."""
-    return _reduction(LogSumExp, "logsumexp", as_floating(x), axis, keepdims)
+def min(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient equally.
+
+    With PyTorch's ``dim`` (one int), ``(values, indices)`` as ``torch.min(x, dim)``: the first
+    minimum of each slice, which alone gets the gradient.
+    """
+    if dim is None and keepdim is None:
+        return _reduction(Min, "min", x, axis, keepdims)
+    return _extremum_with_dim(Min, "min", MinResult, x, axis, keepdims, dim, keepdim)
 
 
-def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over ``axis``: mean of squared deviations, divided by n - ddof."""
+def _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim):
+    """max/min called with PyTorch's keywords: values and indices along ``dim`` (values only for keepdim alone)."""
     x = as_tensor(x)
-    axes = normalize_axis("var", axis, x.ndim, x.shape)
+    axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
+    if dim is None:  # keepdim without dim: the whole tensor, as keepdims would
+        return _reduction(cls, name, x, axis, keepdims)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be one int to return (values, indices), as torch.{name}(x, dim) does; "
+                        f"got dim={dim!r} (axis={dim!r} reduces several axes to the values only)")
+    xp = get_array_module(x.data)
+    if x.ndim == 0:
+        return result(x, Tensor(xp.zeros((), dtype=np.int64)))
+    axis %= x.ndim
+    if x.shape[axis] == 0:
+        raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
+    if x.size == 0:  # an empty result: no index to look for
+        index = Tensor(xp.zeros(x.shape[:axis] + (1,) + x.shape[axis + 1:], dtype=np.int64))
+    else:
+        index = (argmax if cls is Max else argmin)(x, axis, keepdims=True)
+    values = TakeAlongAxis.apply(x, index, axis=axis)
+    if not keepdims:
+        shape = x.shape[:axis] + x.shape[axis + 1:]
+        values, index = reshape(values, shape), reshape(index, shape)
+    return result(values, index)
+
+
+def logsumexp(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+    """log(sum(exp(x))) over ``axis`` (or PyTorch's ``dim``), without overflow; integers are reduced as float32."""
+    x = as_floating(x)
+    if dim is not None or keepdim is not None:
+        axis, keepdims = torch_axis("logsumexp", x, axis, keepdims, dim, keepdim)
+    return _reduction(LogSumExp, "logsumexp", x, axis, keepdims)
+
+
+def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbiased):
+    """(axes, keepdims, correction) for var/std: NumPy's ddof=0 by default, PyTorch's correction=1 with dim/keepdim."""
+    torch_call = dim is not None or keepdim is not None
+    if torch_call:
+        axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
+    given = [(k, v) for k, v in (("ddof", ddof), ("correction", correction), ("unbiased", unbiased)) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{name}: got {' and '.join(f'{k}={v!r}' for k, v in given)}; give one "
+                        "(ddof is NumPy's name, correction and unbiased PyTorch's)")
+    if unbiased is not None:
+        if not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"{name}: unbiased must be True or False, got unbiased={unbiased!r}")
+        label, c = "unbiased", int(unbiased)
+    elif given:
+        label, c = given[0]
+        if isinstance(c, bool) or not is_real(c):
+            raise TypeError(f"{name}: {label} must be a real number, got {label}={c!r} ({type(c).__name__})")
+    else:
+        label, c = ("correction", 1) if torch_call else ("ddof", 0)
+    axes = normalize_axis(name, axis, x.ndim, x.shape)
     n = _count(x.shape, axes)
-    if n - ddof <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements")
+    if n - c <= 0:
+        raise ValueError(f"{name}: {label}={c} leaves no degrees of freedom for {n} elements")
+    return axes, bool(keepdims), c
+
+
+def var(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+    """Variance over ``axis``: the mean of squared deviations, times n / (n - ddof) (n: elements reduced).
+
+    ``ddof`` defaults to 0 (NumPy's population variance). Called with PyTorch's ``dim`` or
+    ``keepdim``, the default is PyTorch's ``correction=1``; ``correction=`` or ``unbiased=``
+    (True: 1, False: 0) may be given instead of ``ddof``.
+    """
+    x = as_tensor(x)
+    axes, keepdims, c = _variance_args("var", x, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
     d = x - mean(x, axes, keepdims=True)
-    return sum(d * d, axes, keepdims) * (1.0 / (n - ddof))
+    return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
+
+
+def std(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+    """Standard deviation over ``axis``: ``sqrt(var(x, ...))``, with var's arguments and defaults.
+
+    Its gradient is 0 on a constant slice (where std is 0), as in torch.std.
+    """
+    x = as_floating(x)
+    axes, keepdims, c = _variance_args("std", x, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+    return Std.apply(x, axis=axes, keepdims=keepdims, correction=c)

@@ -1,11 +1,18 @@
-"""Ops that move elements around without changing them: reshape, transpose, concat, stack, split."""
+"""Ops that move elements around without changing them: reshape, transpose, concat, stack, split.
+
+PyTorch's spellings with PyTorch's meaning sit beside them: ``permute``, ``unsqueeze``, ``expand``
+(the Tensor methods) and ``cat``.
+"""
 from __future__ import annotations
+
+import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import normalize_axis
+from minigrad.ops._args import check_dims, normalize_axis
+from minigrad.ops.broadcast import broadcast_to
 
 
 class Reshape(Function):
@@ -199,12 +206,27 @@ def _sequence(name, tensors):
 
 def concat(tensors, axis=0):
     """Join tensors along an existing axis."""
-    tensors = _sequence("concat", tensors)
-    (axis,) = normalize_axis("concat", axis, tensors[0].ndim, tensors[0].shape)
+    return _join("concat", tensors, axis)
+
+
+def cat(tensors, dim=0):
+    """PyTorch's name for ``concat``: join tensors along the existing dim ``dim`` (an int).
+
+    Shapes: x_i alike except along ``dim`` -> that shape with ``dim`` of length sum_i x_i.shape[dim].
+    dL/dx_i = the slice of g where x_i sits.
+    """
+    tensors = _sequence("cat", tensors)
+    check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
+    return _join("cat", tensors, int(dim))
+
+
+def _join(name, tensors, axis):
+    tensors = _sequence(name, tensors)
+    (axis,) = normalize_axis(name, axis, tensors[0].ndim, tensors[0].shape)
     ref = tensors[0].shape
     for t in tensors[1:]:
         if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != axis):
-            raise ValueError(f"concat: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
+            raise ValueError(f"{name}: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
     return Concat.apply(*tensors, axis=axis)
 
 
@@ -229,3 +251,63 @@ def split(x, indices_or_sections, axis=0):
     else:
         indices_or_sections = [int(i) for i in indices_or_sections]
     return Split.apply(x, sections=indices_or_sections, axis=axis)
+
+
+# ------------------------------------------------------------------ PyTorch's spellings (Tensor methods)
+def _ints(name, what, values):
+    """Ints given as ``f(2, 3)`` or ``f((2, 3))``, refused with their values otherwise."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        values = tuple(values[0])
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{name}: {what} must be ints, got {values!r}")
+    return tuple(int(v) for v in values)
+
+
+def permute(x, *dims):
+    """``x`` with its dims reordered: dim i of the result is dim ``dims[i]`` of ``x`` (``torch.permute``).
+
+    ``dims`` is a permutation of 0..ndim-1, each possibly negative, as ints or one tuple.
+    Shapes: x -> (x.shape[dims[0]], ..., x.shape[dims[-1]]).   dL/dx = g permuted back.
+    """
+    x = as_tensor(x)
+    dims = _ints("permute", "dims", dims)
+    n = x.ndim
+    if len(dims) != n or any(not -n <= d < n for d in dims) or len({d % n for d in dims}) != n:
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {n} dims of a tensor of shape "
+                         f"{tuple(x.shape)} (each of 0..{n - 1} once, or its negative)")
+    return transpose(x, tuple(d % n for d in dims)) if n else x
+
+
+def unsqueeze(x, dim):
+    """``x`` with a new dim of length one at ``dim``, in PyTorch's range [-ndim-1, ndim] (-1 appends).
+
+    Shapes: x -> x.shape with a 1 inserted at ``dim``.   dL/dx = g reshaped back to x's shape.
+    """
+    x = as_tensor(x)
+    check_dims("unsqueeze", (dim,), x.ndim, x.shape, extra=1)
+    return expand_dims(x, int(dim))
+
+
+def expand(x, *sizes):
+    """``x`` broadcast to ``sizes`` as ``torch.Tensor.expand`` does: -1 keeps a dim's size, dims of
+    length one grow to any size, and new dims may be added in front.
+
+    Shapes: x -> sizes (with -1 replaced).   dL/dx = g summed back to x's shape.
+    """
+    x = as_tensor(x)
+    sizes = _ints("expand", "sizes", sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} for a tensor of shape {tuple(x.shape)}; "
+                         f"give at least its {x.ndim} dims")
+    shape = []
+    for i, size in enumerate(sizes):
+        own = x.shape[i - lead] if i >= lead else None
+        if size == -1 and own is not None:
+            size = own
+        if size < 0 or (own is not None and own != 1 and size != own):
+            where = "a new leading dim" if own is None else f"a dim of size {own}"
+            raise ValueError(f"expand: size {sizes[i]} at dim {i} ({where}) is not allowed: -1 keeps an existing "
+                             f"size and only dims of size 1 expand (sizes {sizes}, tensor shape {tuple(x.shape)})")
+        shape.append(size)
+    return broadcast_to(x, tuple(shape))

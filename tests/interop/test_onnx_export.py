@@ -71,6 +71,9 @@ OP_CASES = {
     "reductions": lambda x: mg.concat([x.sum(axis=1, keepdims=True), x.mean(axis=-1, keepdims=True),
                                        x.max(axis=1, keepdims=True), x.min(axis=1, keepdims=True),
                                        x.logsumexp(axis=1, keepdims=True), x.var(axis=1, keepdims=True),
+                                       x.std(axis=1, keepdims=True), x.std(dim=1, keepdim=True),
+                                       mg.std(x, axis=1, correction=2).reshape(-1, 1),
+                                       x.max(dim=1, keepdim=True).values, x.min(dim=-1).values.reshape(-1, 1),
                                        x[:, :1] * x.sum(), x[:, :1] * x.mean()], 1),
     "shapes": lambda x: mg.concat(
         [x.reshape(-1, 5, 1).transpose(0, 2, 1).squeeze(1), mg.expand_dims(x, 1).reshape(x.shape[0], 5),
@@ -85,7 +88,8 @@ OP_CASES = {
     + (x == x).astype("float32") + (x != 0.25).astype("float32")
     + mg.where(((x > 0) & (x < 0.5)) | ~(x > -0.5), x, 2.0),
     "argmax": lambda x: mg.stack([x.argmax(axis=1), x.argmin(axis=1)], 1).astype("float32") + x[:, :1] * 0.0
-    + mg.argmax(x, axis=None, keepdims=False).astype("float32"),
+    + mg.argmax(x, axis=None, keepdims=False).astype("float32")
+    + mg.stack([x.max(dim=1).indices, x.min(dim=1).indices], 1).astype("float32"),
     "softmax": lambda x: nn.functional.softmax(x, axis=1) + nn.functional.log_softmax(x, axis=0),
     "scalar": lambda x: x.sum() * 0.5 + 1.0,
     "casts": lambda x: x.astype("float64").exp().astype("float32") + x.to("cpu"),
@@ -190,6 +194,12 @@ def test_slicing_the_batch_axis_into_pieces_is_refused(tmp_path):
                                           r"input one longer on the batch axis.*dynamic_batch=<axis>"):
         export(lambda x: mg.stack(unstack(x, axis=0), axis=1), mg.randn(4, 3), tmp_path / "m.onnx")
     export(lambda x: mg.stack(unstack(x, axis=0), axis=1), mg.randn(4, 3), tmp_path / "m.onnx", dynamic_batch=1)
+
+
+def test_std_with_a_correction_over_the_batch_axis_is_refused(tmp_path):
+    with pytest.raises(ExportError, match=r"Std in .*: correction=1 over the batch axis depends on the batch size"):
+        export(lambda x: x.std(dim=0, keepdim=True) + x, mg.randn(4, 3), tmp_path / "m.onnx")
+    _check_export(tmp_path, lambda x: x.std(axis=0, keepdims=True) + x, (3,))   # ddof=0: a mean, any batch size
 
 
 def test_parameters_keep_their_names(tmp_path):

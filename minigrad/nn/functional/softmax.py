@@ -53,18 +53,40 @@ class Softmax(Function):
         return y * (gy - F.sum(gy * y, axis=self.axis, keepdims=True))
 
 
-def _checked_input(name, x, axis):
+class _DefaultAxis(int):
+    """The default axis, -1, told apart by identity from an axis given next to ``dim``."""
+
+
+LAST_AXIS = _DefaultAxis(-1)
+
+
+def softmax_axis(name, axis, dim):
+    """The axis of a softmax given as NumPy's ``axis`` or PyTorch's ``dim`` (not both); -1 when neither."""
+    if dim is None:
+        return -1 if axis is LAST_AXIS else axis
+    if axis is not LAST_AXIS:
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
+    return dim
+
+
+def _checked_input(name, x, axis, arg="axis"):
     """``x`` checked against ``axis``; integer logits become float32 (NumPy would make float64)."""
     if not -x.ndim <= axis < x.ndim or x.ndim == 0:
-        raise ValueError(f"{name}: axis={axis} is out of range for input of shape {tuple(x.shape)}")
+        raise ValueError(f"{name}: {arg}={axis} is out of range for input of shape {tuple(x.shape)}")
     return x if x.dtype.kind in "fc" else x.astype(DEFAULT_FLOAT)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """Probabilities along ``axis``: ``exp(x) / sum(exp(x))``, computed stably."""
-    return Softmax.apply(_checked_input("softmax", x, axis), axis=axis)
+def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
+    """Probabilities along ``axis`` (or PyTorch's ``dim``):
+    ``exp(x) / sum(exp(x))``, computed stably."""
+    arg = "axis" if dim is None else "dim"
+    axis = softmax_axis("softmax", axis, dim)
+    return Softmax.apply(_checked_input("softmax", x, axis, arg), axis=axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """Log-probabilities along ``axis``: ``x - logsumexp(x)``, computed stably."""
-    return LogSoftmax.apply(_checked_input("log_softmax", x, axis), axis=axis)
+def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
+    """Log-probabilities along ``axis`` (or PyTorch's ``dim``):
+    ``x - logsumexp(x)``, computed stably."""
+    arg = "axis" if dim is None else "dim"
+    axis = softmax_axis("log_softmax", axis, dim)
+    return LogSoftmax.apply(_checked_input("log_softmax", x, axis, arg), axis=axis)

@@ -1,0 +1,425 @@
+"""PyTorch's spellings on Tensor and the ops, checked against torch itself in float64.
+
+The rule (docs/autodiff.md, section 15): the NumPy spelling keeps its NumPy meaning, the PyTorch
+spelling gives PyTorch's. So each PyTorch keyword or method is compared with the same call in
+torch (values, gradients, error cases), and each NumPy spelling next to it with its old meaning.
+"""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from minigrad import nn
+
+RNG = np.random.default_rng(7)
+X = RNG.standard_normal((2, 3, 4))
+
+
+def pair(array, requires_grad=True):
+    """The same float64 values as a minigrad and a torch tensor."""
+    return (mg.tensor(array, dtype="float64", requires_grad=requires_grad),
+            torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad))
+
+
+def same(ours, theirs, rtol=1e-12):
+    theirs = theirs.detach().numpy()
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=1e-13)
+
+
+def backward_both(ours, theirs, x, tx):
+    """x.grad and tx.grad after the same random cotangent is sent back through both outputs."""
+    cot = RNG.standard_normal(theirs.shape)
+    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
+    (theirs * torch.tensor(cot)).sum().backward()
+    same(x.grad, tx.grad)
+
+
+# ------------------------------------------------------------------ reductions with dim / keepdim
+REDUCTIONS = ["sum", "mean", "logsumexp", "var", "std"]
+DIMS = [1, -1, (0, 2), [0, -1], (), (0, 1, 2)]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", DIMS, ids=str)
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_with_dim_match_torch(name, dim, keepdim):
+    x, tx = pair(X)
+    # dim=() is every dim, but torch.logsumexp(dim=()) fails inside torch and torch's var/std(dim=())
+    # derivative is inf (as if nothing were reduced): those compare with every dim spelled out.
+    torch_dim = (0, 1, 2) if name in ("logsumexp", "var", "std") and dim == () else dim
+    ours, theirs = getattr(x, name)(dim=dim, keepdim=keepdim), getattr(tx, name)(dim=torch_dim, keepdim=keepdim)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(getattr(mg, name)(x, dim=dim, keepdim=keepdim), theirs)   # the function takes them too
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "logsumexp", "std"])
+@pytest.mark.parametrize("dim", [0, -1, (0,), (-1,)], ids=str)
+def test_a_0d_tensor_takes_dim_0_and_minus_1_as_in_torch(name, dim):
+    x, tx = pair(np.array(1.5))
+    kwargs = dict(correction=0) if name == "std" else {}
+    same(getattr(x, name)(dim=dim, **kwargs), getattr(tx, name)(dim=dim, **kwargs))
+    with pytest.raises(ValueError, match=rf"{name}: dim 1 is out of range for a tensor of shape \(\) "
+                                         r"\(expected a dim in \[-1, 0\]\)"):
+        getattr(x, name)(dim=1)
+
+
+def test_dim_empty_reduces_everything_as_in_torch_but_axis_empty_reduces_nothing():
+    x, tx = pair(X)
+    same(x.sum(dim=()), tx.sum(dim=()))
+    assert x.sum(axis=()).shape == X.shape                      # NumPy's axis=(): nothing reduced
+    np.testing.assert_array_equal(x.sum(axis=()).numpy(), X)
+
+
+def test_the_numpy_spelling_keeps_its_meaning():
+    x, tx = pair(X)
+    same(x.var(axis=1), tx.var(dim=1, correction=0))          # ddof=0, NumPy's default
+    same(x.var(), tx.var(correction=0))
+    same(mg.var(x, 1, True), tx.var(dim=1, correction=0, keepdim=True))
+    same(x.std(axis=(0, 2)), tx.std(dim=(0, 2), correction=0))
+    same(x.std(), tx.std(correction=0))
+    m = x.max(1)                                                # NumPy's positional axis: the values only
+    assert isinstance(m, mg.Tensor)
+    same(m, tx.amax(dim=1))
+    assert isinstance(x.min(axis=-1, keepdims=True), mg.Tensor)
+    y, ty = pair(np.array([1.0, 3.0, 3.0]))
+    y.max(axis=0).backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [0.0, 0.5, 0.5])   # ties still share the gradient
+    z, tz = pair(X[0])
+    assert z.transpose(0, 1).shape == (3, 4)                    # NumPy's transpose (torch swaps)
+    assert z.size == 12 and z.T.shape == (4, 3)
+
+
+@pytest.mark.parametrize("kwargs", [dict(correction=0), dict(correction=2), dict(unbiased=False), dict(unbiased=True),
+                                    dict(correction=1.5)], ids=str)
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_take_correction_and_unbiased(name, kwargs):
+    x, tx = pair(X)
+    ours, theirs = getattr(x, name)(dim=(0, 2), **kwargs), getattr(tx, name)(dim=(0, 2), **kwargs)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(getattr(mg, name)(x, axis=2, **kwargs), getattr(tx, name)(dim=2, **kwargs))   # with axis too
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_default_to_correction_1_with_any_pytorch_keyword(name):
+    x, tx = pair(X)
+    same(getattr(x, name)(keepdim=True), getattr(tx, name)(keepdim=True))
+    same(getattr(x, name)(dim=1, ddof=0), getattr(tx, name)(dim=1, correction=0))   # an explicit ddof wins
+
+
+def test_std_of_a_constant_slice_has_gradient_0_as_in_torch():
+    a = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
+    x, tx = pair(a)
+    ours, theirs = x.std(dim=1), tx.std(dim=1)
+    same(ours, theirs)
+    (gx,) = mg.grad(ours.sum(), [x], create_graph=True)
+    (gt,) = torch.autograd.grad(theirs.sum(), [tx], create_graph=True)
+    same(gx, gt)
+    u = RNG.standard_normal(a.shape)
+    (hx,) = mg.grad((gx * mg.tensor(u, dtype="float64")).sum(), [x])
+    (ht,) = torch.autograd.grad((gt * torch.tensor(u)).sum(), [tx])
+    same(hx, ht)
+    assert np.all(np.isfinite(hx.numpy()))
+
+
+def test_float32_stays_float32():
+    x = mg.tensor(X.astype(np.float32), requires_grad=True)
+    for y in (x.std(dim=1), x.var(dim=1), x.std(), x.max(dim=1).values, x.sum(dim=()), x.clamp(min=0.0),
+              mg.clamp(x, -1, 1.5), x.logsumexp(dim=0), x.mean(dim=(0, 1))):
+        assert y.dtype == np.float32
+        (g,) = mg.grad(y.sum(), [x])
+        assert g.dtype == np.float32
+    assert mg.std(mg.tensor([1, 2, 4])).dtype == np.float32      # integers reduce as float32
+
+
+# ------------------------------------------------------------------ max / min with dim
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", [0, 1, -1, 2])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_with_dim_return_values_and_indices_as_torch(name, dim, keepdim):
+    ties = np.round(RNG.standard_normal((2, 3, 4)))     # many ties: torch and minigrad take the first
+    x, tx = pair(ties)
+    ours, theirs = getattr(x, name)(dim=dim, keepdim=keepdim), getattr(tx, name)(dim=dim, keepdim=keepdim)
+    assert type(ours).__name__ == name and ours._fields == ("values", "indices")
+    values, indices = ours                              # unpacks like torch's
+    same(values, theirs.values)
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
+    backward_both(values, theirs.values, x, tx)         # the whole gradient at the returned index
+    same(getattr(mg, name)(x, dim=dim, keepdim=keepdim).values, theirs.values)
+
+
+def test_max_with_dim_on_nan_integers_bools_and_0d():
+    a = np.array([[1.0, np.nan, 3.0], [2.0, 5.0, 5.0]])
+    for name in ("max", "min"):
+        ours, theirs = getattr(mg.tensor(a, dtype="float64"), name)(dim=1), getattr(torch.tensor(a), name)(dim=1)
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    for data in ([[1, 5, 5], [7, 0, 7]], [[True, False], [False, False]]):
+        ours, theirs = mg.tensor(data).max(dim=1), torch.tensor(data).max(dim=1)
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    x, tx = pair(np.array(2.5))
+    ours, theirs = x.max(dim=0), tx.max(dim=0)
+    same(ours.values, theirs.values)
+    assert ours.indices.shape == () and ours.indices.item() == 0 == theirs.indices.item()
+    e, te = pair(np.zeros((0, 3)))
+    ours, theirs = e.max(dim=1), te.max(dim=1)
+    assert ours.values.shape == ours.indices.shape == (0,) == tuple(theirs.values.shape)
+    with pytest.raises(ValueError, match=r"max: cannot reduce over an empty axis of a tensor of shape \(0, 3\)"):
+        e.max(dim=0)
+
+
+def test_max_with_dim_errors():
+    x, _ = pair(X)
+    with pytest.raises(TypeError, match=r"max: dim must be one int to return \(values, indices\), as "
+                                        r"torch.max\(x, dim\) does; got dim=\(0, 1\)"):
+        x.max(dim=(0, 1))
+    with pytest.raises(ValueError, match=r"min: dim 3 is out of range for a tensor of shape \(2, 3, 4\) "
+                                         r"\(expected a dim in \[-3, 2\]\)"):
+        x.min(dim=3)
+    with pytest.raises(TypeError, match=r"max: got both axis=1 and dim=1; give one"):
+        mg.max(x, 1, dim=1)
+    same(x.max(keepdim=True), torch.tensor(X).amax(dim=(0, 1, 2), keepdim=True))   # keepdim alone: values
+
+
+def test_argmax_and_argmin_take_dim_and_keepdim():
+    ties = np.round(RNG.standard_normal((3, 4)))
+    x, tx = pair(ties, requires_grad=False)
+    for name in ("argmax", "argmin"):
+        for dim in (0, 1, -1):
+            for keepdim in (False, True):
+                ours = getattr(x, name)(dim=dim, keepdim=keepdim)
+                np.testing.assert_array_equal(ours.numpy(), getattr(tx, name)(dim=dim, keepdim=keepdim).numpy())
+                np.testing.assert_array_equal(getattr(mg, name)(x, dim=dim).numpy(), getattr(tx, name)(dim=dim).numpy())
+        assert getattr(x, name)().item() == getattr(tx, name)().item()
+    with pytest.raises(ValueError, match=r"argmax: dim 2 is out of range for a tensor of shape \(3, 4\)"):
+        x.argmax(dim=2)
+
+
+# ------------------------------------------------------------------ one spelling per argument
+@pytest.mark.parametrize("call, message", [
+    (lambda x: x.sum(axis=1, dim=1), r"sum: got both axis=1 and dim=1; give one \(axis is NumPy's name, dim PyTorch's\)"),
+    (lambda x: x.mean(keepdims=False, keepdim=True), r"mean: got both keepdims=False and keepdim=True; give one"),
+    (lambda x: mg.logsumexp(x, 0, True, keepdim=True), r"logsumexp: got both keepdims=True and keepdim=True"),
+    (lambda x: x.var(axis=0, dim=(0, 1)), r"var: got both axis=0 and dim=\(0, 1\)"),
+    (lambda x: x.var(dim=1, ddof=1, correction=1), r"var: got ddof=1 and correction=1; give one "
+                                                   r"\(ddof is NumPy's name, correction and unbiased PyTorch's\)"),
+    (lambda x: x.std(dim=1, correction=0, unbiased=True), r"std: got correction=0 and unbiased=True; give one"),
+    (lambda x: x.argmin(axis=0, dim=0), r"argmin: got both axis=0 and dim=0"),
+    (lambda x: nn.functional.softmax(x, 1, dim=1), r"softmax: got both axis=1 and dim=1"),
+    (lambda x: nn.functional.log_softmax(x, axis=0, dim=1), r"log_softmax: got both axis=0 and dim=1"),
+    (lambda x: nn.Softmax(1, dim=1), r"Softmax: got both axis=1 and dim=1"),
+    (lambda x: nn.LogSoftmax(axis=-1, dim=0), r"LogSoftmax: got both axis=-1 and dim=0"),   # -1 given, not defaulted
+    (lambda x: nn.functional.softmax(x, -1, dim=-1), r"softmax: got both axis=-1 and dim=-1"),
+])
+def test_both_spellings_of_one_argument_is_one_type_error(call, message):
+    x, _ = pair(X)
+    with pytest.raises(TypeError, match=message):
+        call(x)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.sum(dim=3), ValueError, r"sum: dim 3 is out of range for a tensor of shape \(2, 3, 4\) "
+                                         r"\(expected a dim in \[-3, 2\]\)"),
+    (lambda x: x.mean(dim=(0, -3)), ValueError, r"mean: dims \(0, -3\) repeat a dim of a tensor of shape \(2, 3, 4\)"),
+    (lambda x: x.sum(dim=1.0), TypeError, r"sum: dim must be an int or a tuple of ints, got 1.0"),
+    (lambda x: x.sum(dim=(0, "a")), TypeError, r"sum: dim must be an int, got 'a' \(str\)"),
+    (lambda x: x.var(dim=2, unbiased=1), TypeError, r"var: unbiased must be True or False, got unbiased=1"),
+    (lambda x: x.std(dim=2, correction="1"), TypeError, r"std: correction must be a real number, got correction='1'"),
+    (lambda x: x[:, :1, :1].var(dim=(1, 2)), ValueError, r"var: correction=1 leaves no degrees of freedom for 1 elements"),
+    (lambda x: x.std(axis=0, ddof=2), ValueError, r"std: ddof=2 leaves no degrees of freedom for 2 elements"),
+    (lambda x: nn.functional.softmax(x, dim=3), ValueError, r"softmax: dim=3 is out of range for input of shape \(2, 3, 4\)"),
+])
+def test_bad_dims_and_corrections_are_named(call, error, message):
+    x, _ = pair(X)
+    with pytest.raises(error, match=message):
+        call(x)
+
+
+def test_torch_raises_for_the_same_bad_dims():
+    tx = torch.tensor(X)
+    for call in (lambda t: t.sum(dim=3), lambda t: t.max(dim=3), lambda t: t.argmax(dim=2 + 1),
+                 lambda t: torch.softmax(t, dim=3), lambda t: t.unsqueeze(4), lambda t: t.unsqueeze(-5),
+                 lambda t: t.permute(0, 0, 1), lambda t: t.permute(0, 1), lambda t: t.expand(2, 5, 4),
+                 lambda t: t.expand(-1, 2, 3, 4), lambda t: t.expand(3, 4)):
+        with pytest.raises((RuntimeError, IndexError)):
+            call(tx)
+
+
+# ------------------------------------------------------------------ softmax with dim
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_and_log_softmax_take_dim(dim):
+    for name in ("softmax", "log_softmax"):
+        x, tx = pair(X)
+        ours = getattr(nn.functional, name)(x, dim=dim)
+        theirs = getattr(torch.nn.functional, name)(tx, dim=dim)
+        same(ours, theirs)
+        backward_both(ours, theirs, x, tx)
+    x, tx = pair(X)
+    same(nn.Softmax(dim=dim)(x), torch.nn.Softmax(dim=dim)(tx))
+    same(nn.LogSoftmax(dim=dim)(x), torch.nn.LogSoftmax(dim=dim)(tx))
+    assert nn.Softmax(dim=dim).axis == dim
+    same(nn.functional.softmax(x), torch.softmax(tx, dim=-1))         # neither given: the last axis, as before
+    same(nn.LogSoftmax()(x), torch.log_softmax(tx, dim=-1))
+    with pytest.raises(ValueError, match=r"LogSoftmax: dim must be an integer, got 1.5"):
+        nn.LogSoftmax(dim=1.5)
+
+
+# ------------------------------------------------------------------ shape methods
+def test_view_permute_unsqueeze_expand_match_torch():
+    cases = [
+        (lambda t: t.view(6, 4), None), (lambda t: t.view((4, -1)), None), (lambda t: t.view(-1), None),
+        (lambda t: t.permute(2, 0, 1), None), (lambda t: t.permute((1, 2, 0)), None),
+        (lambda t: t.permute([-1, 0, -2]), None),
+        (lambda t: t.unsqueeze(0), None), (lambda t: t.unsqueeze(3), None), (lambda t: t.unsqueeze(-1), None),
+        (lambda t: t.unsqueeze(-4), None), (lambda t: t[:, :1].expand(2, 3, 4), None),
+        (lambda t: t[:1, :, :1].expand(5, -1, 3, 4), None), (lambda t: t.expand((2, -1, 4)), None),
+        (lambda t: t.expand(1, 2, 3, 4), None), (lambda t: t.matmul(t.permute(0, 2, 1)), None),
+    ]
+    for fn, _ in cases:
+        x, tx = pair(X)
+        ours, theirs = fn(x), fn(tx)
+        same(ours, theirs)
+        backward_both(ours, theirs, x, tx)
+    x = mg.tensor(X)
+    assert x.numel() == torch.tensor(X).numel() == 24
+    assert x.dim() == 3 and mg.tensor(1.0).dim() == 0
+
+
+def test_unsqueeze_takes_exactly_torchs_range():
+    x, tx = pair(X[0], requires_grad=False)      # 2-D: dims -3..2
+    for dim in range(-6, 6):
+        try:
+            expected = tuple(tx.unsqueeze(dim).shape)
+        except IndexError:
+            with pytest.raises(ValueError, match=rf"unsqueeze: dim {dim} is out of range for a tensor of shape "
+                                                 r"\(3, 4\) \(expected a dim in \[-3, 2\]\)"):
+                x.unsqueeze(dim)
+        else:
+            assert x.unsqueeze(dim).shape == expected
+
+
+@pytest.mark.parametrize("dims, message", [
+    ((0, 0, 1), r"permute: dims \(0, 0, 1\) are not a permutation of the 3 dims of a tensor of shape \(2, 3, 4\)"),
+    ((0, 1), r"permute: dims \(0, 1\) are not a permutation of the 3 dims"),
+    ((0, 1, 3), r"permute: dims \(0, 1, 3\) are not a permutation"),
+    ((0, 1, -4), r"permute: dims \(0, 1, -4\) are not a permutation"),
+    ((0, -3, 2), r"permute: dims \(0, -3, 2\) are not a permutation"),
+])
+def test_permute_refuses_what_is_not_a_permutation(dims, message):
+    with pytest.raises(ValueError, match=message):
+        mg.tensor(X).permute(*dims)
+    with pytest.raises(TypeError, match=r"permute: dims must be ints, got \(0, 1.0, 2\)"):
+        mg.tensor(X).permute(0, 1.0, 2)
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ((2, 5, 4), r"expand: size 5 at dim 1 \(a dim of size 3\) is not allowed: -1 keeps an existing size and only "
+                r"dims of size 1 expand \(sizes \(2, 5, 4\), tensor shape \(2, 3, 4\)\)"),
+    ((-1, 2, 3, 4), r"expand: size -1 at dim 0 \(a new leading dim\) is not allowed"),
+    ((2, -2, 4), r"expand: size -2 at dim 1"),
+    ((3, 4), r"expand: 2 sizes \(3, 4\) for a tensor of shape \(2, 3, 4\); give at least its 3 dims"),
+])
+def test_expand_refuses_what_torch_refuses(sizes, message):
+    with pytest.raises(ValueError, match=message):
+        mg.tensor(X).expand(*sizes)
+    with pytest.raises(RuntimeError):
+        torch.tensor(X).expand(*sizes)
+
+
+def test_view_shares_memory_where_numpy_can():
+    x = mg.tensor(np.arange(6.0))
+    v = x.view(2, 3)
+    v[0, 0] = 10.0
+    assert x.numpy()[0] == 10.0
+
+
+# ------------------------------------------------------------------ clamp
+@pytest.mark.parametrize("lo, hi", [(0.0, 1.0), (0.0, None), (None, 1.0), (1.0, 0.0), (-0.5, -0.5)])
+def test_clamp_matches_torch_at_the_bounds_nan_and_min_above_max(lo, hi):
+    a = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, -0.5, np.nan])   # values on both bounds, between, outside, NaN
+    x, tx = pair(a)
+    ours, theirs = x.clamp(min=lo, max=hi), torch.clamp(tx, min=lo, max=hi)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(mg.clamp(x, lo, hi).numpy(), theirs.detach().numpy())
+
+
+def test_clamp_dtypes_and_errors():
+    ints = [-2, 0, 3]
+    ours, theirs = mg.tensor(ints).clamp(min=0.5), torch.tensor(ints).clamp(min=0.5)
+    assert ours.dtype == np.float32 and theirs.dtype == torch.float32
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours, theirs = mg.tensor(ints).clamp(-1, 1), torch.tensor(ints).clamp(-1, 1)
+    assert ours.dtype == np.int64
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(ValueError, match="clamp: at least one of min and max must be given"):
+        mg.clamp(mg.tensor(ints))
+    with pytest.raises(RuntimeError, match="At least one of 'min' or 'max' must not be None"):
+        torch.clamp(torch.tensor(ints))
+    with pytest.raises(TypeError, match=r"clamp: min must be a real number or None, got min=tensor"):
+        mg.tensor([1.0]).clamp(min=mg.tensor([0.0]))
+    with pytest.raises(ValueError, match="clip: lo=1.0 is greater than hi=0.0"):   # clip keeps its own rule
+        mg.tensor([1.0]).clip(1.0, 0.0)
+
+
+# ------------------------------------------------------------------ casts
+def test_float_double_and_integer_casts():
+    x = mg.tensor([1.7, -2.2], dtype="float64", requires_grad=True)
+    f = x.float()
+    assert f.dtype == np.float32 and f.requires_grad
+    f.sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    assert f.double().dtype == np.float64 and f.float() is f
+    t = torch.tensor([1.7, -2.2, 0.0], dtype=torch.float64)
+    m = mg.tensor([1.7, -2.2, 0.0], dtype="float64")
+    for name, dtype in (("long", np.int64), ("int", np.int32), ("bool", np.bool_)):
+        ours = getattr(m, name)()
+        assert ours.dtype == dtype and not ours.requires_grad
+        np.testing.assert_array_equal(ours.numpy(), getattr(t, name)().numpy())
+    assert not x.long().requires_grad
+    one = mg.tensor(2.5)
+    assert int(one) == 2 and float(one) == 2.5 and bool(one) is True        # the builtins are untouched
+
+
+# ------------------------------------------------------------------ cat and from_numpy
+def test_cat_matches_torch():
+    for dim in (0, 1, -1):
+        a, ta = pair(X)
+        b, tb = pair(RNG.standard_normal((2, 3, 4)))
+        ours, theirs = mg.cat([a, b], dim=dim), torch.cat([ta, tb], dim=dim)
+        same(ours, theirs)
+        backward_both(ours, theirs, a, ta)
+        same(b.grad, tb.grad)
+    a = mg.tensor(X)
+    with pytest.raises(ValueError, match=r"cat: dim 3 is out of range for a tensor of shape \(2, 3, 4\) "
+                                         r"\(expected a dim in \[-3, 2\]\)"):
+        mg.cat((a, a), dim=3)
+    with pytest.raises(ValueError, match=r"cat: shapes \[\(2, 3, 4\), \(2, 3, 5\)\] differ outside axis 0"):
+        mg.cat([a, mg.tensor(np.zeros((2, 3, 5)))])
+    with pytest.raises(ValueError, match="cat: expected a non-empty sequence of tensors"):
+        mg.cat([])
+
+
+def test_from_numpy_shares_memory_and_keeps_the_dtype():
+    array = np.arange(6.0).reshape(2, 3)
+    t = mg.from_numpy(array)
+    tt = torch.from_numpy(array.copy())
+    assert t.dtype == np.float64 == tt.numpy().dtype and t.shape == (2, 3) and not t.requires_grad
+    array[0, 0] = 7.0
+    assert t[0, 0].item() == 7.0
+    t[1, 2] = -1.0
+    assert array[1, 2] == -1.0
+    assert mg.from_numpy(np.array([1, 2], dtype=np.int32)).dtype == np.int32
+    for bad in ([1.0, 2.0], np.float64(1.0), mg.tensor([1.0]), 3):
+        with pytest.raises(TypeError, match=rf"from_numpy: expected a numpy.ndarray, got {type(bad).__name__}"):
+            mg.from_numpy(bad)
+        with pytest.raises(TypeError):
+            torch.from_numpy(bad)
