@@ -72,14 +72,12 @@ class SiLU(Function):
 
 
 class ELU(Function):
-    """y = x for x > 0, else alpha (e^x - 1).   dL/dx = g for x > 0, else g alpha e^x = g (y + alpha).
+    """y = x for x > 0, else alpha (e^x - 1).   dL/dx = g for x > 0, else g alpha e^x (alpha's at x = 0, as in PyTorch).
 
-    The derivative reads the output (``keep_output``): alpha e^x would overflow where x is large and
-    positive, and its unselected inf would turn into NaN in the second derivative. At x = 0 the
-    gradient is alpha's, as in PyTorch.
+    The derivative takes e^min(x, 0): e^x itself would overflow where x is large and positive, and
+    that unselected inf would become NaN in the second derivative. (Reading it off the output as
+    y + alpha would lose all precision in the far negative tail, where y + alpha cancels to 0.)
     """
-
-    keep_output = True
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha
@@ -89,7 +87,8 @@ class ELU(Function):
         return xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0)) * self.alpha)
 
     def backward(self, F, gy, x):
-        return F.where(x > 0, gy, gy * (F.output(self) + self.alpha))
+        negative = x <= 0
+        return F.where(negative, gy * (F.exp(F.select(negative, x)) * self.alpha), gy)
 
 
 _SQRT_HALF = 0.7071067811865476         # 1 / sqrt(2)
