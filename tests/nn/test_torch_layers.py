@@ -277,3 +277,17 @@ def test_without_scipy_exact_gelu_says_how_to_install_it_and_tanh_still_works(mo
     expected = torch.nn.functional.gelu(torch.tensor(x.numpy()), approximate="tanh").numpy()
     np.testing.assert_allclose(nn.GELU(approximate="tanh")(x).numpy(), expected, rtol=1e-6)
     np.testing.assert_allclose(F.gelu(x, "tanh").numpy(), expected, rtol=1e-6)
+
+
+def test_float32_stays_float32_through_the_new_layers_and_their_second_derivatives(device):
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 6), nn.LayerNorm(6), nn.GELU(), nn.Linear(6, 6), nn.SiLU(), nn.ELU(0.5),
+                          nn.GELU(approximate="tanh"), nn.LayerNorm(6, bias=False)).to(device)
+    x = mg.tensor(_values((4, 5), "float32"), requires_grad=True, device=device)
+    out = model(x)
+    gx, = mg.grad((out * out).sum(), [x], create_graph=True)
+    gx.sum().backward()
+    arrays = [out.data, gx.data, x.grad.data] + [p.grad.data for p in model.parameters()]
+    assert all(a.dtype == np.float32 for a in arrays), [a.dtype for a in arrays]
+    assert all(np.isfinite(backend.to_numpy(a)).all() for a in arrays)
+    assert gx.device == x.device == out.device
