@@ -38,9 +38,26 @@ def test_it_is_a_network_that_slices_indexes_and_prints_as_sequential():
     assert type(head) is nn.Sequential and list(head) == [model[1], model[2]]
     assert head[1] is model[2]                       # the same layers, shared
     assert type(nn.Network(nn.ReLU(), nn.Tanh())[:1]) is nn.Network
+    assert type(nn.Sequential(*model)[::2]) is nn.Sequential
     assert repr(model).startswith("Sequential(\n  (0): Linear(in_features=4, out_features=6, bias=True)")
     assert repr(head).splitlines()[0] == "Sequential(" and "Network" not in repr(model)
     assert model.append(nn.Tanh()) is model and isinstance(model[-1], nn.Tanh)
+
+
+def test_a_slice_of_a_subclass_with_its_own_members_is_a_plain_stack():
+    class WithHead(nn.Sequential):      # its forward uses a head that a slice of the stack lacks
+        def __init__(self):
+            super().__init__(nn.Linear(3, 3), nn.ReLU(), nn.Tanh())
+            self.head = nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.head(super().forward(x))
+
+    net = WithHead()
+    part = net[:2]
+    assert type(part) is nn.Sequential and [n for n, _ in part.named_parameters()] == ["0.weight", "0.bias"]
+    assert part(mg.zeros(2, 3)).shape == (2, 3)
+    assert net(mg.zeros(2, 3)).shape == (2, 1)
 
 
 def test_linear_relu_pairs_are_fused_in_a_sequential_as_in_a_network():
