@@ -342,8 +342,8 @@ def _off0(*shape):
 
 
 def _transformer_mlp():
-    return nn.Sequential(nn.Linear(4, 5, dtype=F64), nn.GELU(), nn.LayerNorm(5, dtype=F64), nn.Linear(5, 3, dtype=F64),
-                         nn.SiLU())
+    return nn.Sequential(nn.Linear(4, 5, dtype=F64), nn.GELU(), nn.LayerNorm(5, dtype=F64),
+                         nn.Linear(5, 3, dtype=F64), nn.SiLU())
 
 
 NN_OPS += [

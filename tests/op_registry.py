@@ -306,7 +306,12 @@ from minigrad.ops.functions import erf  # noqa: E402
 
 _act_rng = np.random.default_rng(2468)
 _WIDE = np.array([-40.0, -8.0, -2.5, -0.3, 0.4, 3.0, 9.0, 35.0])
-_away0 = lambda *shape: np.where(_act_rng.random(shape) < 0.5, -1.0, 1.0) * _act_rng.uniform(0.2, 2.5, shape)  # noqa: E731
+
+
+def _away0(*shape):
+    """|x| in [0.2, 2.5]: off ELU's kink at 0."""
+    return np.where(_act_rng.random(shape) < 0.5, -1.0, 1.0) * _act_rng.uniform(0.2, 2.5, shape)
+
 
 SMOOTH_OPS = [
     OpInfo("ops.erf", erf, [S(_act_rng.standard_normal((3, 4))), S(np.array([-5.0, -1.2, 0.0, 0.05, 2.0, 6.0]))]),
