@@ -291,3 +291,18 @@ def test_float32_stays_float32_through_the_new_layers_and_their_second_derivativ
     assert all(a.dtype == np.float32 for a in arrays), [a.dtype for a in arrays]
     assert all(np.isfinite(backend.to_numpy(a)).all() for a in arrays)
     assert gx.device == x.device == out.device
+
+
+def test_erf_matches_torch_and_keeps_float32():
+    from minigrad.ops.functions import erf
+
+    for dtype in ("float64", "float32"):
+        x = _values((3, 5), dtype)
+        xt = mg.tensor(x, dtype=dtype, requires_grad=True)
+        y = erf(xt)
+        y.backward(mg.ones(3, 5, dtype=dtype))
+        tx = torch.tensor(x, requires_grad=True)
+        torch.erf(tx).sum().backward()
+        assert y.dtype == xt.grad.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(y.numpy(), torch.erf(torch.tensor(x)).numpy(), **TOL[dtype])
+        np.testing.assert_allclose(xt.grad.numpy(), tx.grad.numpy(), **TOL[dtype])
