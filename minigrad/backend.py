@@ -183,6 +183,29 @@ def scatter_add(target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+_erf = {}  # array module -> its erf ufunc, once found
+
+SCIPY_INSTALL = 'pip install "minigrad[scipy]"'
+
+
+def erf_function(xp):
+    """The error function ufunc for arrays of ``xp``: ``scipy.special.erf`` for NumPy, ``cupyx.scipy.special.erf``
+    for CuPy. Both keep float32 as float32. Imported on first use, so ``import minigrad`` never needs SciPy;
+    without it this raises one ImportError that says how to install it.
+    """
+    fn = _erf.get(xp)
+    if fn is None:
+        if xp is np:
+            try:
+                from scipy.special import erf as fn
+            except ImportError as err:
+                raise ImportError(f"erf needs SciPy, which is not installed here: {SCIPY_INSTALL} ({err})") from None
+        else:
+            from cupyx.scipy.special import erf as fn  # part of CuPy itself: the GPU needs no SciPy
+        _erf[xp] = fn
+    return fn
+
+
 def from_dlpack(obj):
     """The array behind a DLPack producer (``__dlpack__``), without copying: NumPy for host memory, CuPy for CUDA.
 

@@ -325,3 +325,45 @@ NN_OPS += _R + [
            [S(rnd(4, 3), rnd(2, 3), rnd(2)), S(rnd(2, 4, 3), rnd(2, 3)), S(rnd(3), rnd(2, 3), rnd(2))]),
     OpInfo("unstack", lambda x, axis=0: unstack(x, axis), [S(rnd(3, 2)), S(rnd(2, 3, 2), axis=1)]),
 ]
+
+
+# ---------------------------------------------------------------- PyTorch's LayerNorm, SiLU, ELU, GELU, Sequential
+# Their own generator, so the samples drawn above (and in op_registry after this module) stay as they were.
+_t_rng = np.random.default_rng(8642)
+
+
+def _n(*shape):
+    return _t_rng.standard_normal(shape)
+
+
+def _off0(*shape):
+    """|x| in [0.2, 2.5]: off ELU's kink at 0 (its second derivative jumps there unless alpha = 1)."""
+    return np.where(_t_rng.random(shape) < 0.5, -1.0, 1.0) * _t_rng.uniform(0.2, 2.5, shape)
+
+
+def _transformer_mlp():
+    return nn.Sequential(nn.Linear(4, 5, dtype=F64), nn.GELU(), nn.LayerNorm(5, dtype=F64),
+                         nn.Linear(5, 3, dtype=F64), nn.SiLU())
+
+
+NN_OPS += [
+    OpInfo("nn.LayerNorm", _bound(lambda: nn.LayerNorm(4, dtype=F64)),
+           [S(_n(3, 4), _n(4), _n(4)), S(_n(2, 3, 4) * 5 + 2, _n(4), _n(4))]),
+    OpInfo("nn.LayerNorm(2 axes, eps=0.1)", _bound(lambda: nn.LayerNorm((2, 3), eps=0.1, dtype=F64)),
+           [S(_n(4, 2, 3), _n(2, 3), _n(2, 3))]),
+    OpInfo("nn.LayerNorm(bias=False)", _bound(lambda: nn.LayerNorm([3], bias=False, dtype=F64)),
+           [S(_n(2, 3), _n(3))]),
+    OpInfo("nn.LayerNorm(elementwise_affine=False)", _bound(lambda: nn.LayerNorm(5, elementwise_affine=False)),
+           [S(_n(3, 5)), S(_n(5))]),
+    OpInfo("nn.functional.layer_norm", F.layer_norm, [
+        S(_n(3, 4), (4,), _n(4), _n(4)), S(_n(2, 2, 3), (2, 3), _n(2, 3), None, eps=1e-3), S(_n(2, 6), 6)]),
+    OpInfo("nn.SiLU", nn.SiLU(), [S(_n(3, 4) * 2)]),
+    OpInfo("nn.functional.silu", F.silu, [S(_n(2, 3) * 3)]),
+    OpInfo("nn.ELU", lambda x, alpha=1.0: nn.ELU(alpha)(x), [S(_off0(3, 4)), S(_off0(5), alpha=0.4)]),
+    OpInfo("nn.functional.elu", F.elu, [S(_off0(2, 3)), S(_off0(4), alpha=2.0)]),
+    OpInfo("nn.GELU", lambda x, approximate="none": nn.GELU(approximate)(x),
+           [S(_n(3, 4) * 2), S(_n(3, 4) * 2, approximate="tanh")]),
+    OpInfo("nn.functional.gelu", F.gelu, [S(_n(2, 3) * 2), S(_n(4) * 3, approximate="tanh")]),
+    OpInfo("nn.Sequential(Linear, GELU, LayerNorm, Linear, SiLU)", _bound(_transformer_mlp),
+           [S(_n(3, 4), _n(4, 5), _n(5), _n(5), _n(5), _n(5, 3), _n(3))]),
+]

@@ -320,4 +320,26 @@ OPS += [
                                 S(rnd(3, 4), dim=0, unbiased=False)]),
 ]
 
-REGISTRY = OPS + INTERNAL_OPS + list(NN_OPS)
+# The smooth activations and erf, as ops (their layers and functional forms are in nn_registry). Their own
+# generator, so every sample above stays as it was. Large |x| checks that nothing overflows into NaN.
+from minigrad.ops.activations import elu, gelu, silu  # noqa: E402
+from minigrad.ops.functions import erf  # noqa: E402
+
+_act_rng = np.random.default_rng(2468)
+_WIDE = np.array([-40.0, -8.0, -2.5, -0.3, 0.4, 3.0, 9.0, 35.0])
+
+
+def _away0(*shape):
+    """|x| in [0.2, 2.5]: off ELU's kink at 0."""
+    return np.where(_act_rng.random(shape) < 0.5, -1.0, 1.0) * _act_rng.uniform(0.2, 2.5, shape)
+
+
+SMOOTH_OPS = [
+    OpInfo("ops.erf", erf, [S(_act_rng.standard_normal((3, 4))), S(np.array([-5.0, -1.2, 0.0, 0.05, 2.0, 6.0]))]),
+    OpInfo("ops.silu", silu, [S(_act_rng.standard_normal((3, 4)) * 2), S(_WIDE)]),
+    OpInfo("ops.elu", elu, [S(_away0(3, 4)), S(_away0(2, 3), 0.3), S(_WIDE, alpha=1.7)]),  # off the kink at 0
+    OpInfo("ops.gelu", gelu, [S(_act_rng.standard_normal((3, 4)) * 2), S(_WIDE), S(_WIDE, approximate="tanh"),
+                              S(_act_rng.standard_normal((2, 5)) * 2, "tanh")]),
+]
+
+REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

@@ -8,7 +8,8 @@ listed base): ``transposed``, the parameters stored transposed (``Linear.weight`
 is (in, out) here and (out, in) in PyTorch).
 
 Layers not listed (activations, Dropout, Flatten, BatchNorm with its
-``num_batches_tracked``, convolutions with their (out, in/groups, kh, kw)
+``num_batches_tracked``, LayerNorm with its weight and bias of shape
+``normalized_shape``, convolutions with their (out, in/groups, kh, kw)
 weights, LSTM/GRU with ``weight_ih_l0``...) use the same names and layouts in
 both frameworks and need no entry.
 """

@@ -1,10 +1,14 @@
-"""The activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax."""
+"""The activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, SiLU, ELU, GELU, Softmax, LogSoftmax."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import integer, number
+from minigrad.backend import cuda_available
+from minigrad.nn.arguments import integer, not_inplace, number, one_of
 from minigrad.nn.functional.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer
+from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 
 
 class ReLU(Layer):
@@ -40,6 +44,54 @@ class Sigmoid(Layer):
 
     def forward(self, x):
         return F.sigmoid(x)
+
+
+class SiLU(Layer):
+    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` is refused: minigrad's ops never overwrite their input."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = not_inplace("SiLU", inplace)
+
+    def forward(self, x):
+        return F.silu(x)
+
+
+class ELU(Layer):
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise (Clevert et al. 2016). ``inplace=True`` is refused."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = number("ELU", "alpha", alpha)
+        self.inplace = not_inplace("ELU", inplace)
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class GELU(Layer):
+    """``x * Phi(x)``, Phi the standard normal CDF (Hendrycks and Gimpel 2016); ``approximate="tanh"`` for
+    PyTorch's tanh formula. The exact form needs erf, from SciPy on the CPU (``pip install "minigrad[scipy]"``):
+    without it (and without a GPU, where CuPy has its own) the constructor says so at once."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = one_of("GELU", "approximate", approximate, GELU_APPROXIMATIONS)
+        if approximate == "none":
+            try:
+                require_erf("GELU", np)
+            except ImportError:
+                if not cuda_available():
+                    raise
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
 
 
 class Softmax(Layer):

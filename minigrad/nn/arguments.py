@@ -99,3 +99,26 @@ def floating_dtype(layer, value) -> np.dtype:
     if dtype is None or dtype.kind != "f":
         raise ValueError(f"{layer}: dtype must be a floating dtype such as 'float32', got {value!r}")
     return dtype
+
+
+def int_shape(layer, arg, value) -> tuple:
+    """A positive integer or a non-empty sequence of them (LayerNorm's ``normalized_shape``), as a tuple of ints."""
+    values = (value,) if is_integer(value) else value
+    try:
+        ok = len(values) > 0 and all(is_integer(v) and v >= 1 for v in values)
+    except TypeError:  # not a sequence
+        ok = False
+    if not ok or isinstance(values, (str, bytes)):
+        raise ValueError(f"{layer}: {arg} must be a positive integer or a non-empty sequence of them, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def not_inplace(layer, value) -> bool:
+    """``inplace=False``, PyTorch's default. ``inplace=True`` is refused rather than ignored: minigrad's ops
+    never write into their input, and code that relies on the write would silently read the old values."""
+    if value is False or (isinstance(value, np.bool_) and not value):
+        return False
+    if value is True or isinstance(value, np.bool_):
+        raise ValueError(f"{layer}: inplace=True is not supported (minigrad's ops never write into their input); "
+                         "use inplace=False and assign the result")
+    raise ValueError(f"{layer}: inplace must be a bool, got {value!r}")

@@ -1,4 +1,4 @@
-"""``Network``: an ordered stack of layers, the model of every MLP in minigrad."""
+"""``Network``: an ordered stack of layers, the model of every MLP in minigrad; ``Sequential``, its PyTorch name."""
 from __future__ import annotations
 
 from minigrad.nn.layer import Layer
@@ -12,8 +12,8 @@ class Network(Layer):
 
     ``Network(Linear(784, 100), ReLU(), Linear(100, 10))`` names its parameters
     ``"0.weight"``, ``"0.bias"``, ``"2.weight"``... It can be indexed, sliced (a
-    slice is a new Network sharing the same layers), measured with ``len``,
-    iterated and grown with ``append``.
+    slice is a new stack sharing the same layers: a ``Sequential`` for a Sequential, else a
+    ``Network``), measured with ``len``, iterated and grown with ``append``.
 
     Two neighbouring pairs run differently, with the same values and gradients:
     ``Linear`` then ``ReLU`` runs as one fused node (``AffineReLU``), and ``ReLU``
@@ -45,7 +45,9 @@ class Network(Layer):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return Network(*self.stack[index])
+            # Not type(self): a subclass may take other constructor arguments or add members (a head)
+            # that its forward uses and a slice of the stack does not have.
+            return (Sequential if isinstance(self, Sequential) else Network)(*self.stack[index])
         return self.stack[index]
 
     def __len__(self):
@@ -76,3 +78,12 @@ class Network(Layer):
                 x = layer(x)
                 i += 1
         return x
+
+
+class Sequential(Network):
+    """PyTorch's name for ``Network``: the same stack, names (``"0.weight"``) and fused pairs.
+
+    ``nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))`` loads
+    the state dict of the same ``torch.nn.Sequential`` (through ``minigrad.io.from_torch``,
+    which transposes Linear weights); a slice of a Sequential is a Sequential.
+    """

@@ -1,4 +1,4 @@
-"""``BatchNorm1d`` and ``BatchNorm2d``: batch normalisation with running statistics kept as buffers."""
+"""``BatchNorm1d`` and ``BatchNorm2d`` (batch normalisation, running statistics kept as buffers) and ``LayerNorm``."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,9 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.arguments import floating_dtype, positive_int, positive_number, probability
+from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number, positive_int, positive_number,
+                                   probability)
+from minigrad.nn.functional.normalization import check_layer_norm_input
 from minigrad.nn.layer import Layer, Parameter
 
 
@@ -91,3 +93,32 @@ class BatchNorm2d(_BatchNorm):
 
     _shapes = "(N, {C}, H, W)"
     _ndims = (4,)
+
+
+class LayerNorm(Layer):
+    """Layer normalisation over the trailing axes ``normalized_shape`` (Ba et al. 2016), as PyTorch's ``LayerNorm``.
+
+    Each sample is normalised by its own mean and *biased* variance over those axes,
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``, the same in training and eval
+    (no running statistics). ``weight`` (ones) and ``bias`` (zeros) have shape
+    ``normalized_shape``, as in PyTorch's state dict; ``elementwise_affine=False``
+    keeps neither, ``bias=False`` only the weight.
+    """
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = shape = int_shape("LayerNorm", "normalized_shape", normalized_shape)
+        self.eps = nonnegative_number("LayerNorm", "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        xp = xp_for(normalize_device(device))
+        dtype = floating_dtype("LayerNorm", dtype)
+        self.weight = init.ones_(Parameter(xp.zeros(shape, dtype=dtype))) if elementwise_affine else None
+        self.bias = Parameter(xp.zeros(shape, dtype=dtype)) if elementwise_affine and bias else None
+
+    def forward(self, x):
+        check_layer_norm_input("LayerNorm", x, self.normalized_shape, self.weight, self.bias)
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -49,7 +49,7 @@ def _dtype(tensor):
 
 
 # ---------------------------------------------------------------- elementwise
-_UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos",
+_UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos", "Erf": "Erf",
           "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Softplus": "Softplus", "ReLU": "Relu", "Neg": "Neg",
           "ToDevice": "Identity"}
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
@@ -86,6 +86,32 @@ def _pow_scalar(g, call, x):
 @converts("LeakyReLU")
 def _leaky_relu(g, call, x):
     return g.node("LeakyRelu", x, alpha=float(call.params.get("negative_slope", 0.01)))
+
+
+@converts("SiLU")
+def _silu(g, call, x):
+    return g.node("Mul", [x[0], g.node("Sigmoid", x)])
+
+
+@converts("ELU")
+def _elu(g, call, x):
+    return g.node("Elu", x, alpha=float(call.params.get("alpha", 1.0)))
+
+
+@converts("GELU")
+def _gelu(g, call, x):
+    approximate = call.params.get("approximate", "none")
+    if g.opset >= 20:
+        return g.node("Gelu", x, approximate=approximate)
+    dtype = _dtype(call.inputs[0])
+    if approximate == "tanh":  # x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
+        cube = g.node("Mul", [x[0], g.node("Mul", [x[0], x[0]])])
+        inner = g.node("Add", [x[0], g.node("Mul", [cube, g.scalar(0.044715, dtype, "kappa")])])
+        half_plus = g.node("Tanh", [g.node("Mul", [inner, g.scalar(0.7978845608028654, dtype, "beta")])])
+    else:  # x (1 + erf(x / sqrt 2)) / 2
+        half_plus = g.node("Erf", [g.node("Mul", [x[0], g.scalar(0.7071067811865476, dtype, "sqrt_half")])])
+    half_plus = g.node("Add", [half_plus, g.scalar(1.0, dtype, "one")])
+    return g.node("Mul", [g.node("Mul", [x[0], g.scalar(0.5, dtype, "half")]), half_plus])
 
 
 @converts("Clip")

@@ -1,15 +1,18 @@
-"""Piecewise-linear activations: relu, leaky_relu, clip and clamp (PyTorch's clip).
+"""Activations: the piecewise-linear relu, leaky_relu, clip and clamp (PyTorch's clip), and the smooth silu, elu, gelu.
 
-Their derivatives are masks held as constants: a mask's own derivative is zero
-almost everywhere, so second derivatives stay exact. The gradient is selected,
-not multiplied by the mask, so an infinite gradient where the mask is 0 gives 0.
+The piecewise-linear ones differentiate through masks held as constants: a mask's
+own derivative is zero almost everywhere, so second derivatives stay exact. The
+gradient is selected, not multiplied by the mask, so an infinite gradient where
+the mask is 0 gives 0. silu, elu and gelu write their derivatives with ``F``'s
+exp, sigmoid, tanh and erf, so those differentiate again too.
 """
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import erf_function, get_array_module
 from minigrad.ops._args import _python_number, as_floating
+from minigrad.ops.functions import Erf, Sigmoid
 from minigrad.scalars import is_real
 
 
@@ -56,6 +59,71 @@ class Clip(Function):
         else:
             inside = (x >= self.lo) & (x <= self.hi)
         return F.select(inside, gy)  # selected, so an infinite gradient outside gives 0
+
+
+class SiLU(Function):
+    """y = x sigmoid(x) (SiLU, or swish).   dL/dx = g s (1 + x (1 - s)), s = sigmoid(x)."""
+
+    def forward(self, x):
+        return x * Sigmoid().forward(x)  # the stable sigmoid: no overflow for large |x|
+
+    def backward(self, F, gy, x):
+        s = F.sigmoid(x)
+        return gy * (s * (1.0 + x * (1.0 - s)))
+
+
+class ELU(Function):
+    """y = x for x > 0, else alpha (e^x - 1).   dL/dx = g for x > 0, else g alpha e^x (alpha's at x = 0, as in PyTorch).
+
+    The derivative takes e^min(x, 0): e^x itself would overflow where x is large and positive, and
+    that unselected inf would become NaN in the second derivative. (Reading it off the output as
+    y + alpha would lose all precision in the far negative tail, where y + alpha cancels to 0.)
+    """
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0)) * self.alpha)
+
+    def backward(self, F, gy, x):
+        negative = x <= 0
+        return F.where(negative, gy * (F.exp(F.select(negative, x)) * self.alpha), gy)
+
+
+_SQRT_HALF = 0.7071067811865476         # 1 / sqrt(2)
+_INV_SQRT_2PI = 0.3989422804014327      # 1 / sqrt(2 pi)
+_TANH_BETA = 0.7978845608028654         # sqrt(2 / pi)
+_TANH_KAPPA = 0.044715
+
+
+class GELU(Function):
+    """y = x Phi(x), Phi the standard normal CDF (Hendrycks and Gimpel 2016), as PyTorch computes it.
+
+    ``approximate="none"``: Phi(x) = (1 + erf(x / sqrt 2)) / 2, and dL/dx = g (Phi(x) + x phi(x)) with
+    phi(x) = e^(-x^2 / 2) / sqrt(2 pi).
+    ``approximate="tanh"``: y = x (1 + t) / 2 with t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3), and
+    dL/dx = g ((1 + t) / 2 + x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2).
+    """
+
+    def __init__(self, approximate="none"):
+        self.approximate = approximate
+
+    def forward(self, x):
+        if self.approximate == "tanh":
+            t = get_array_module(x).tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
+            return x * 0.5 * (1.0 + t)
+        return x * 0.5 * (1.0 + erf_function(get_array_module(x))(x * _SQRT_HALF))
+
+    def backward(self, F, gy, x):
+        if self.approximate == "tanh":
+            t = F.tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
+            du = (1.0 + x * x * (3.0 * _TANH_KAPPA)) * _TANH_BETA
+            return gy * (0.5 * (1.0 + t) + x * 0.5 * (1.0 - t * t) * du)
+        cdf = 0.5 * (1.0 + F.apply(Erf, x * _SQRT_HALF))
+        pdf = F.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return gy * (cdf + x * pdf)
 
 
 def relu(x):
@@ -106,3 +174,43 @@ def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
     return Clip.apply(x, lo=lo, hi=hi)
+
+
+def silu(x):
+    """x * sigmoid(x) elementwise (SiLU, also called swish)."""
+    return SiLU.apply(as_floating(x))
+
+
+def elu(x, alpha=1.0):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    a = _python_number(alpha)
+    if type(a) is not float and type(a) is not int:
+        raise TypeError(f"elu: alpha must be a real number, got alpha={alpha!r} ({type(alpha).__name__})")
+    return ELU.apply(as_floating(x), alpha=a)
+
+
+GELU_APPROXIMATIONS = ("none", "tanh")
+
+
+def gelu(x, approximate="none"):
+    """x * Phi(x) elementwise, Phi the standard normal CDF; ``approximate="tanh"`` uses the tanh formula.
+
+    The exact form needs erf: SciPy's on the CPU (``pip install "minigrad[scipy]"``), CuPy's on a GPU.
+    """
+    if approximate not in GELU_APPROXIMATIONS:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    x = as_floating(x)
+    if approximate == "none":
+        require_erf("gelu", get_array_module(x.data))
+    return GELU.apply(x, approximate=approximate)
+
+
+def require_erf(who, xp):
+    """Raise one ImportError naming ``who``, the install command and the tanh form unless ``xp``'s erf loads."""
+    try:
+        erf_function(xp)
+    except ImportError:
+        raise ImportError(
+            f"{who}: approximate='none' (the exact GELU) needs erf from SciPy, which is not installed here: "
+            f"pip install \"minigrad[scipy]\"; or use approximate='tanh', which needs no SciPy"
+        ) from None

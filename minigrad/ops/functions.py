@@ -1,4 +1,4 @@
-"""The standard functions, elementwise: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, softplus.
+"""The standard functions, elementwise: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, softplus, erf.
 
 exp, sqrt, tanh and sigmoid differentiate through their own output, which
 their node keeps (``keep_output``) instead of recomputing it.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import erf_function, get_array_module
 from minigrad.ops._args import as_floating
 
 
@@ -117,6 +117,22 @@ class Softplus(Function):
         return gy * F.sigmoid(x)
 
 
+class Erf(Function):
+    """y = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt.   dL/dx = g 2/sqrt(pi) e^(-x^2).
+
+    The array kernel is SciPy's (CuPy's on a GPU), reached through ``backend.erf_function``.
+    """
+
+    def forward(self, x):
+        return erf_function(get_array_module(x))(x)
+
+    def backward(self, F, gy, x):
+        return gy * (F.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
+
+
+_TWO_OVER_SQRT_PI = 1.1283791670955126  # 2 / sqrt(pi)
+
+
 def exp(x):
     """e^x elementwise."""
     return Exp.apply(as_floating(x))
@@ -160,3 +176,8 @@ def sigmoid(x):
 def softplus(x):
     """ln(1 + e^x) elementwise, stable for large |x|."""
     return Softplus.apply(as_floating(x))
+
+
+def erf(x):
+    """The error function elementwise (needs SciPy on the CPU: ``pip install "minigrad[scipy]"``)."""
+    return Erf.apply(as_floating(x))

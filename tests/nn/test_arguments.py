@@ -67,3 +67,24 @@ def test_a_dtype_passed_where_pytorch_puts_device_is_an_unknown_device():
     # PyTorch's order is (..., bias, device, dtype): a dtype in the device's place is named, not mistaken.
     with pytest.raises(ValueError, match="Unknown device \"<class 'numpy.float64'>\": expected 'cpu', 'cuda'"):
         nn.Linear(3, 4, True, np.float64)
+
+
+def test_int_shape():
+    assert A.int_shape("L", "normalized_shape", 5) == (5,)
+    assert A.int_shape("L", "normalized_shape", [np.int64(2), 3]) == (2, 3)
+    assert A.int_shape("L", "normalized_shape", (4,)) == (4,)
+    for value in (0, -1, (), [], (2, 0), (2, True), True, 2.0, "23", None, (2.0,)):
+        with pytest.raises(ValueError, match=f"^L: normalized_shape must be a positive integer or a non-empty "
+                                             f"sequence of them, got {re.escape(repr(value))}$"):
+            A.int_shape("L", "normalized_shape", value)
+
+
+def test_not_inplace():
+    assert A.not_inplace("SiLU", False) is False and A.not_inplace("SiLU", np.bool_(False)) is False
+    for value in (True, np.bool_(True)):
+        with pytest.raises(ValueError, match=r"^SiLU: inplace=True is not supported \(minigrad's ops never write "
+                                             r"into their input\); use inplace=False and assign the result$"):
+            A.not_inplace("SiLU", value)
+    for value in (0, 1, None, "False"):
+        with pytest.raises(ValueError, match=f"^SiLU: inplace must be a bool, got {re.escape(repr(value))}$"):
+            A.not_inplace("SiLU", value)

@@ -5,10 +5,10 @@ as the layers that call them (``nn/linear.py`` holds ``Linear``, ``nn/functional
 holds ``linear``):
 
 * ``linear``: ``linear``, the fused ``Affine`` node;
-* ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh`` (one op each);
+* ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu`` (one op each);
 * ``softmax``: ``softmax`` and ``log_softmax``, single Functions with closed-form
   backwards, stable for logits of any size (the log-sum-exp trick);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``): compositions of ops;
+* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``): compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``;
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``);
@@ -18,12 +18,12 @@ holds ``linear``):
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
 """
-from minigrad.nn.functional.activation import leaky_relu, relu, sigmoid, tanh
+from minigrad.nn.functional.activation import elu, gelu, leaky_relu, relu, sigmoid, silu, tanh
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
                                          mse_loss, nll_loss, smooth_l1_loss)
-from minigrad.nn.functional.normalization import batch_norm
+from minigrad.nn.functional.normalization import batch_norm, layer_norm
 from minigrad.nn.functional.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
 from minigrad.ops.embedding import embedding
@@ -31,8 +31,8 @@ from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
-    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "dropout", "dropout2d", "batch_norm", "embedding",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softmax", "log_softmax",
+    "dropout", "dropout2d", "batch_norm", "layer_norm", "embedding",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
     "binary_cross_entropy_with_logits",

@@ -1,0 +1,82 @@
+"""nn.Sequential: PyTorch's name for Network, with torch.nn.Sequential's state dict names, its own class kept by
+slicing, and Network's fused Linear+ReLU."""
+import numpy as np
+import torch
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.io import from_torch
+from minigrad.nn.fused import Affine, AffineReLU
+
+
+def _model():
+    mg.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.LayerNorm(6), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 2))
+
+
+def test_state_dict_names_are_torch_sequential_names():
+    torch_model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.LayerNorm(6),
+                                      torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+    ours = _model()
+    assert list(ours.state_dict()) == list(torch_model.state_dict()) == [
+        "0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias", "5.weight", "5.bias"]
+    ours.load_state_dict(from_torch(ours, {k: v.numpy() for k, v in torch_model.state_dict().items()}))
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), torch_model(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    nested = nn.Sequential(nn.Sequential(nn.Linear(2, 3)), nn.ReLU(), nn.Linear(3, 1))
+    torch_nested = torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(2, 3)), torch.nn.ReLU(),
+                                       torch.nn.Linear(3, 1))
+    assert list(nested.state_dict()) == list(torch_nested.state_dict()) == ["0.0.weight", "0.0.bias",
+                                                                            "2.weight", "2.bias"]
+
+
+def test_it_is_a_network_that_slices_indexes_and_prints_as_sequential():
+    model = _model()
+    assert isinstance(model, nn.Network) and len(model) == 6
+    head = model[1:3]
+    assert type(head) is nn.Sequential and list(head) == [model[1], model[2]]
+    assert head[1] is model[2]                       # the same layers, shared
+    assert type(nn.Network(nn.ReLU(), nn.Tanh())[:1]) is nn.Network
+    assert type(nn.Sequential(*model)[::2]) is nn.Sequential
+    assert repr(model).startswith("Sequential(\n  (0): Linear(in_features=4, out_features=6, bias=True)")
+    assert repr(head).splitlines()[0] == "Sequential(" and "Network" not in repr(model)
+    assert model.append(nn.Tanh()) is model and isinstance(model[-1], nn.Tanh)
+
+
+def test_a_slice_of_a_subclass_with_its_own_members_is_a_plain_stack():
+    class WithHead(nn.Sequential):      # its forward uses a head that a slice of the stack lacks
+        def __init__(self):
+            super().__init__(nn.Linear(3, 3), nn.ReLU(), nn.Tanh())
+            self.head = nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.head(super().forward(x))
+
+    net = WithHead()
+    part = net[:2]
+    assert type(part) is nn.Sequential and [n for n, _ in part.named_parameters()] == ["0.weight", "0.bias"]
+    assert part(mg.zeros(2, 3)).shape == (2, 3)
+    assert net(mg.zeros(2, 3)).shape == (2, 1)
+
+
+def test_linear_relu_pairs_are_fused_in_a_sequential_as_in_a_network():
+    model = _model()
+    out = model(mg.randn(3, 4))
+    assert type(out.creator) is Affine
+    second_pair = out.creator.inputs[0].creator
+    assert type(second_pair) is AffineReLU                     # Linear(6, 5), ReLU
+    layer_norm_input = second_pair.inputs[0]
+    nodes, seen = [layer_norm_input.creator], set()
+    while nodes:                                               # walk the LayerNorm back to its input
+        node = nodes.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is AffineReLU:
+            break
+        nodes.extend(t.creator for t in node.inputs)
+    assert type(node) is AffineReLU                            # Linear(4, 6), ReLU before the LayerNorm
+    plain = nn.Network(*model)
+    x = mg.randn(5, 4)
+    np.testing.assert_array_equal(model(x).numpy(), plain(x).numpy())
