@@ -142,19 +142,10 @@ def leaky_relu(x, negative_slope=0.01):
 
 def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi] (either bound may be None)."""
-    if lo is None and hi is None:
-        raise ValueError("clip: at least one of lo and hi must be given")
-    for name, bound in (("lo", lo), ("hi", hi)):
-        if bound is not None and not is_real(bound):
-            raise TypeError(f"clip: {name} must be a real number or None, got {name}={bound!r} "
-                            f"({type(bound).__name__})")
+    _check_bounds("clip", ("lo", lo), ("hi", hi))
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
-    lo, hi = _python_number(lo), _python_number(hi)
-    x = as_tensor(x)
-    if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
-        x = as_floating(x)  # float bounds on integers: float32, not NumPy's float64
-    return Clip.apply(x, lo=lo, hi=hi)
+    return _clip(x, lo, hi)
 
 
 def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
@@ -163,13 +154,23 @@ def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
     Shapes: x -> x.   dL/dx = g where min <= x <= max (the bounds included), else 0.
     Where ``clip`` refuses lo > hi, ``clamp`` follows PyTorch: every value becomes ``max``, with gradient 0.
     """
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    for name, bound in (("min", min), ("max", max)):
+    _check_bounds("clamp", ("min", min), ("max", max),
+                  hint="; for tensor bounds use minigrad.maximum / minigrad.minimum")
+    return _clip(x, min, max)
+
+
+def _check_bounds(op, lower, upper, hint=""):
+    """At least one bound, and each bound given a real number (clip's and clamp's one rule)."""
+    if lower[1] is None and upper[1] is None:
+        raise ValueError(f"{op}: at least one of {lower[0]} and {upper[0]} must be given")
+    for name, bound in (lower, upper):
         if bound is not None and not is_real(bound):
-            raise TypeError(f"clamp: {name} must be a real number or None, got {name}={bound!r} "
-                            f"({type(bound).__name__}); for tensor bounds use minigrad.maximum / minigrad.minimum")
-    lo, hi = _python_number(min), _python_number(max)
+            raise TypeError(f"{op}: {name} must be a real number or None, got {name}={bound!r} "
+                            f"({type(bound).__name__}){hint}")
+
+
+def _clip(x, lo, hi):
+    lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
