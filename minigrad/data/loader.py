@@ -119,16 +119,14 @@ class DataLoader:
             if self._fetch != "batched":
                 batch = self._fetch_batch(idx)
             else:  # the common path, inline: one indexing call and a look at each field's first dimension
-                batch = self.dataset[idx]
-                if not isinstance(batch, (tuple, list)):
-                    batch = (batch,)
-                n = len(idx)
-                if not all(getattr(field, "shape", ())[:1] == (n,) for field in batch):
-                    batch = self._checked_batch(batch, n)   # a list field passes; anything else raises
+                batch, n = self.dataset[idx], len(idx)
+                if not (isinstance(batch, (tuple, list)) and all(getattr(field, "shape", ())[:1] == (n,)
+                                                                 for field in batch)):
+                    batch = self._checked_batch(batch, n)   # a bare array or a list field passes; the rest raises
             yield tuple(self._to_tensor(field) for field in batch)
 
     def _fetch_batch(self, idx) -> tuple:
-        """The fields of one batch as arrays (or Tensors), read the way ``batched`` says."""
+        """The fields of one batch as arrays (or Tensors), for every way but the batched one (inline in ``_batches``)."""
         mode = self._fetch
         if mode is None:  # the first batch decides, once
             try:
@@ -143,8 +141,6 @@ class DataLoader:
                 raise
             self._fetch = "batched"
             return self._checked_batch(batch, len(idx), decided=True)
-        if mode == "batched":
-            return self._checked_batch(self.dataset[idx], len(idx))
         indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
         if mode == "getitems":
             samples = self.dataset.__getitems__(indices)
