@@ -126,7 +126,7 @@ class DataLoader:
             yield tuple(self._to_tensor(field) for field in batch)
 
     def _fetch_batch(self, idx) -> tuple:
-        """The fields of one batch as arrays (or Tensors), for every way but the batched one (inline in ``_batches``)."""
+        """One batch's fields as arrays (or Tensors), read every way but the batched one (inline in ``_batches``)."""
         mode = self._fetch
         if mode is None:  # the first batch decides, once
             try:

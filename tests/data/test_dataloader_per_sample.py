@@ -160,8 +160,9 @@ def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
             return np.float32(x[i].mean()), y[i]
 
     for batched in (None, True):
-        with pytest.raises(ValueError, match=r"DataLoader: Scalar\[indices\] for a batch of 4 .* returned fields of "
-                                             r"lengths \[None, 4\]: the dataset looks per-sample .* pass batched=False"):
+        with pytest.raises(ValueError, match=r"DataLoader: Scalar\[indices\] for a batch of 4 .* returned fields "
+                                             r"of lengths \[None, 4\]: the dataset looks per-sample .* "
+                                             r"pass batched=False"):
             next(iter(DataLoader(Scalar(), batch_size=4, batched=batched)))
     (x, y), = list(DataLoader(Scalar(n=4), batch_size=4, batched=False))[:1]
     assert x.shape == (4,) and y.shape == (4,)

@@ -124,7 +124,8 @@ def test_float32_stays_float32_with_float64_weights(device):
     t = RNG.random((4, 3)).astype(np.float32)
     w64, p64 = np.full((4, 1), 0.5), np.array([1.0, 2.0, 3.0])        # float64 arrays
     for loss in (nn.BCEWithLogitsLoss(w64, pos_weight=p64)(x, t),
-                 F.binary_cross_entropy_with_logits(x, t, w64, reduction="none", pos_weight=mg.tensor(p64, dtype=np.float64))):
+                 F.binary_cross_entropy_with_logits(x, t, w64, reduction="none",
+                                                    pos_weight=mg.tensor(p64, dtype=np.float64))):
         assert loss.dtype == np.float32
         x.grad = None
         loss.sum().backward()
@@ -137,7 +138,8 @@ def test_float32_stays_float32_with_float64_weights(device):
     ({"pos_weight": np.ones(5)}, ValueError,
      r"pos_weight of shape \(5,\) does not broadcast to the input's shape \(5, 3\) \(one weight per class"),
     ({"weight": "sum"}, TypeError,
-     "weight must be an array or Tensor of numbers, got 'sum'; the reduction is the fourth argument: pass reduction='sum'"),
+     "weight must be an array or Tensor of numbers, got 'sum'; "
+     "the reduction is the fourth argument: pass reduction='sum'"),
     ({"pos_weight": np.array(["a"])}, TypeError, "pos_weight must be an array or Tensor of numbers"),
     ({"reduction": "avg"}, ValueError, "reduction must be 'mean', 'sum' or 'none', got 'avg'"),
 ])

@@ -3,7 +3,7 @@
 With ``s = sigmoid(x)``, a weight ``w`` and a positive-class weight ``p``::
 
     loss = -w [p t log s + (1 - t) log(1 - s)]
-         = w [(1 - t) x + (1 + (p - 1) t) softplus(-x)]        since log s = -softplus(-x), log(1 - s) = -x - softplus(-x)
+         = w [(1 - t) x + (1 + (p - 1) t) softplus(-x)]     (log s = -softplus(-x), log(1 - s) = -x - softplus(-x))
 
 and ``softplus(-x) = max(-x, 0) + log1p(exp(-|x|))``: ``exp`` never overflows and no ``log(0)`` is
 taken, so logits of +-1000 give finite values and gradients. Without ``weight`` and ``pos_weight``
