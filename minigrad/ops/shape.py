@@ -210,11 +210,14 @@ def concat(tensors, axis=0):
 
 
 def cat(tensors, dim=0):
-    """PyTorch's name for ``concat``: join tensors along the existing dim ``dim`` (an int).
+    """PyTorch's name for ``concat``: join a list or tuple of tensors along the existing dim ``dim`` (an int).
 
     Shapes: x_i alike except along ``dim`` -> that shape with ``dim`` of length sum_i x_i.shape[dim].
     dL/dx_i = the slice of g where x_i sits.
     """
+    if hasattr(tensors, "ndim"):  # torch.cat refuses one tensor, where concat (NumPy's) would join its rows
+        raise TypeError(f"cat: expected a list or tuple of tensors, got one {type(tensors).__name__} of shape "
+                        f"{tuple(tensors.shape)}; pass [x, y, ...] (list(x) joins the rows of x)")
     tensors = _sequence("cat", tensors)
     check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
     return _join("cat", tensors, int(dim))

@@ -408,6 +408,20 @@ def test_cat_matches_torch():
         mg.cat([])
 
 
+def test_cat_of_one_tensor_is_refused_as_by_torch_not_split_into_rows():
+    a, ta = pair(X)
+    assert mg.concat(a).shape == (6, 4)  # NumPy's concatenate(x): the rows of x joined, as before
+    with pytest.raises(TypeError):
+        torch.cat(ta)
+    for one in (a, X):
+        message = (rf"^cat: expected a list or tuple of tensors, got one {type(one).__name__} of shape \(2, 3, 4\); "
+                   r"pass \[x, y, ...\] \(list\(x\) joins the rows of x\)$")
+        with pytest.raises(TypeError, match=message):
+            mg.cat(one)
+        with pytest.raises(TypeError, match="^cat: expected a list or tuple of tensors"):
+            mg.cat(one, dim=1)
+
+
 def test_from_numpy_shares_memory_and_keeps_the_dtype():
     array = np.arange(6.0).reshape(2, 3)
     t = mg.from_numpy(array)
