@@ -233,6 +233,10 @@ def test_both_spellings_of_one_argument_is_one_type_error(call, message):
     (lambda x: x[:, :1, :1].var(dim=(1, 2)), ValueError, r"var: correction=1 leaves no degrees of freedom for 1 elements"),
     (lambda x: x.std(axis=0, ddof=2), ValueError, r"std: ddof=2 leaves no degrees of freedom for 2 elements"),
     (lambda x: nn.functional.softmax(x, dim=3), ValueError, r"softmax: dim=3 is out of range for input of shape \(2, 3, 4\)"),
+    (lambda x: nn.functional.softmax(x, dim=1.0), TypeError, r"^softmax: dim must be an int, got dim=1.0 \(float\)$"),
+    (lambda x: nn.functional.log_softmax(x, dim=True), TypeError, r"^log_softmax: dim must be an int, got dim=True"),
+    (lambda x: nn.functional.softmax(x, 1.0), TypeError, r"^softmax: axis must be an int, got axis=1.0 \(float\)$"),
+    (lambda x: nn.functional.log_softmax(x, None), TypeError, r"^log_softmax: axis must be an int, got axis=None"),
 ])
 def test_bad_dims_and_corrections_are_named(call, error, message):
     x, _ = pair(X)
