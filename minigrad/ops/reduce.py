@@ -16,7 +16,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.tensor import DIM_NOT_GIVEN, Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
 from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
@@ -270,8 +270,13 @@ def logsumexp(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
 
 
 def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbiased):
-    """(axes, keepdims, correction) for var/std: NumPy's ddof=0 by default, PyTorch's correction=1 with dim/keepdim."""
-    torch_call = dim is not None or keepdim is not None
+    """(axes, keepdims, correction) for var/std: NumPy's ddof=0 by default, PyTorch's correction=1 with dim/keepdim
+    (``dim=None`` given too: PyTorch's call over every dim)."""
+    torch_call = dim is not DIM_NOT_GIVEN or keepdim is not None
+    if dim is DIM_NOT_GIVEN:
+        dim = None
+    elif dim is None and axis is not None:
+        raise TypeError(f"{name}: got both axis={axis!r} and dim=None; give one (axis is NumPy's name, dim PyTorch's)")
     if torch_call:
         axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
     given = [(k, v) for k, v in (("ddof", ddof), ("correction", correction), ("unbiased", unbiased)) if v is not None]
@@ -295,11 +300,12 @@ def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbi
     return axes, bool(keepdims), c
 
 
-def var(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+def var(x, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+        unbiased=None):
     """Variance over ``axis``: the mean of squared deviations, times n / (n - ddof) (n: elements reduced).
 
-    ``ddof`` defaults to 0 (NumPy's population variance). Called with PyTorch's ``dim`` or
-    ``keepdim``, the default is PyTorch's ``correction=1``; ``correction=`` or ``unbiased=``
+    ``ddof`` defaults to 0 (NumPy's population variance). Called with PyTorch's ``dim`` (``dim=None``
+    too) or ``keepdim``, the default is PyTorch's ``correction=1``; ``correction=`` or ``unbiased=``
     (True: 1, False: 0) may be given instead of ``ddof``.
     """
     x = as_tensor(x)
@@ -308,7 +314,8 @@ def var(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, corre
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 
-def std(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+def std(x, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+        unbiased=None):
     """Standard deviation over ``axis``: ``sqrt(var(x, ...))``, with var's arguments and defaults.
 
     Its gradient is 0 on a constant slice (where std is 0), as in torch.std.

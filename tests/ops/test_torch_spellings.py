@@ -110,6 +110,19 @@ def test_var_and_std_default_to_correction_1_with_any_pytorch_keyword(name):
     same(getattr(x, name)(dim=1, ddof=0), getattr(tx, name)(dim=1, correction=0))   # an explicit ddof wins
 
 
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_dim_none_written_out_are_torchs_over_every_dim(name):
+    """``dim=None`` given (a dim argument passed along, say) is PyTorch's call: correction=1, as in torch."""
+    x, tx = pair(X)
+    ours, theirs = getattr(x, name)(dim=None), getattr(tx, name)(dim=None)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(getattr(mg, name)(x, dim=None, keepdim=True), getattr(torch, name)(tx, dim=None, keepdim=True))
+    np.testing.assert_allclose(getattr(x, name)().numpy(), getattr(np, name)(X), rtol=1e-12)  # not given: ddof=0
+    with pytest.raises(TypeError, match=rf"^{name}: got both axis=0 and dim=None; give one \(axis is NumPy's name"):
+        getattr(x, name)(0, dim=None)
+
+
 def test_std_of_a_constant_slice_has_gradient_0_as_in_torch():
     a = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
     x, tx = pair(a)
