@@ -1,16 +1,13 @@
 """LayerNorm forward + backward (dx, dweight, dbias) against the same formulas written by hand in NumPy/CuPy.
 
-    python -m benchmarks.bench_layer_norm [--device cpu|cuda] [--quick]
+    python -m benchmarks --only layernorm [--device cpu|cuda] [--quick]
 
 minigrad's ``LayerNorm`` is a composition of ops (so its higher derivatives come
 from autograd); the reference is the textbook closed form in one pass each way:
 ``x̂ = (x - μ) r``, ``r = 1/sqrt(σ² + ε)``, ``dx = r (ĝ - mean(ĝ) - x̂ mean(ĝ x̂))`` with
-``ĝ = g γ``. The ratio is what the composition costs over a fused node. Not part
-of ``python -m benchmarks``'s case list (its JSON and docs table stay as they are).
+``ĝ = g γ``. The ratio is what the composition costs over a fused node.
 """
 from __future__ import annotations
-
-import argparse
 
 import numpy as np
 
@@ -89,18 +86,3 @@ def layer_norm_step(ctx):
         rows.append(row)
     return rows
 
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    for row in layer_norm_step(Context(args.device, quick=args.quick)):
-        torch_part = f"  torch {row['torch_s'] * 1e3:.3f} ms" if row.get("torch_s") else ""
-        print(f"{row['variant']:<28} minigrad {row['minigrad_s'] * 1e3:.3f} ms  reference "
-              f"{row['reference_s'] * 1e3:.3f} ms{torch_part}  ratio {row['ratio']:.2f} "
-              f"(of minima {row['ratio_of_minima']:.2f})  max rel grad diff {row['check_max_rel_grad_diff']:.1e}")
-
-
-if __name__ == "__main__":
-    main()

@@ -3,7 +3,7 @@
     python -m benchmarks [--device cpu|cuda] [--quick] [--only CASE[,CASE]] [--json OUT]
                          [--markdown docs/performance.md] [--reps N] [--blas-threads N] [--data-dir DIR]
 
-Cases: mnist, tiny, wide, optim, backward, memory, threads, recurrent, cnn, conv (default: all). Every case
+Cases: mnist, tiny, wide, optim, backward, memory, threads, recurrent, cnn, conv, layernorm (default: all). Every case
 prints one line per measurement and the whole run is written as JSON (machine,
 versions, date, one row per measurement). ``--markdown`` also writes the
 tables into a Markdown file (the repository's is docs/performance.md).
@@ -43,6 +43,7 @@ from minigrad.atomic import atomic_write_bytes  # noqa: E402
 def _cases():
     from benchmarks.bench_backward import backward_scaling
     from benchmarks.bench_cnn import cnn_epoch, conv2d_step
+    from benchmarks.bench_layer_norm import layer_norm_step
     from benchmarks.bench_memory import training_memory
     from benchmarks.bench_mlp import mnist_epoch, tiny_step, wide_step
     from benchmarks.bench_optim import optimizer_steps
@@ -60,10 +61,11 @@ def _cases():
         "recurrent": recurrent_steps,
         "cnn": cnn_epoch,
         "conv": conv2d_step,
+        "layernorm": layer_norm_step,
     }
 
 
-CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent", "cnn", "conv")
+CASE_NAMES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent", "cnn", "conv", "layernorm")
 
 
 def _print_row(row):

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent", "cnn", "conv")
+CASES = ("mnist", "tiny", "wide", "optim", "backward", "memory", "threads", "recurrent", "cnn", "conv", "layernorm")
 
 
 def _finite_positive(x):
@@ -39,7 +39,7 @@ def test_quick_suite_writes_every_case(tmp_path):
 
     rows = results["rows"]
     for case in ("mnist_epoch", "tiny_step", "wide_step", "optimizer_step", "backward_scaling", "memory",
-                 "recurrent_step", "cnn_epoch", "conv2d_fwd_bwd"):
+                 "recurrent_step", "cnn_epoch", "conv2d_fwd_bwd", "layer_norm_fwd_bwd"):
         assert any(r["case"] == case for r in rows), f"no result for {case}"
     for r in rows:
         label = f"{r['case']} / {r['variant']}"
