@@ -405,11 +405,11 @@ class Tensor:
                         unbiased=unbiased)
 
     def max(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        """The maxima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)`` (see ``minigrad.max``)."""
+        """The maxima over ``axis``; with ``dim=`` (or one axis and ``keepdim=``), PyTorch's ``(values, indices)``."""
         return _ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def min(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        """The minima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)`` (see ``minigrad.min``)."""
+        """The minima over ``axis``; with ``dim=`` (or one axis and ``keepdim=``), PyTorch's ``(values, indices)``."""
         return _ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):

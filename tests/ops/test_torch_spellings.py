@@ -186,6 +186,22 @@ def test_max_with_dim_on_nan_integers_bools_and_0d():
         e.max(dim=0)
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_one_axis_with_pytorchs_keepdim_is_pytorchs_call_values_and_indices(name):
+    """``output.max(1, keepdim=True)[1]`` (PyTorch's MNIST example) must be the indices, not a row of the values."""
+    x, tx = pair(np.round(RNG.standard_normal((4, 5))))
+    for keepdim in (True, False):
+        ours, theirs = getattr(x, name)(1, keepdim=keepdim), getattr(tx, name)(1, keepdim=keepdim)
+        assert type(ours).__name__ == name and ours._fields == ("values", "indices")
+        same(ours[0], theirs[0])
+        np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+        same(getattr(mg, name)(x, -1, keepdim=keepdim).values, getattr(torch, name)(tx, -1, keepdim=keepdim).values)
+    assert isinstance(getattr(x, name)(1, keepdims=True), mg.Tensor)              # NumPy's keepdims: the values
+    assert isinstance(getattr(x, name)((0, 1), keepdim=True), mg.Tensor)          # several axes: the values
+    with pytest.raises(ValueError, match=rf"^{name}: dim 2 is out of range for a tensor of shape \(4, 5\)"):
+        getattr(x, name)(2, keepdim=True)
+
+
 def test_max_with_dim_errors():
     x, _ = pair(X)
     with pytest.raises(TypeError, match=r"max: dim must be one int to return \(values, indices\), as "
