@@ -364,6 +364,25 @@ def test_expand_refuses_what_torch_refuses(sizes, message):
         torch.tensor(X).expand(*sizes)
 
 
+@pytest.mark.parametrize("sizes, error, message", [
+    ((-1, -1), ValueError, r"^reshape: cannot reshape a tensor of shape \(2, 3, 4\) into \(-1, -1\): at most one size "
+                           r"may be -1 \(the one inferred\), and the others must be >= 0$"),
+    ((-2, -12), ValueError, r"^reshape: cannot reshape a tensor of shape \(2, 3, 4\) into \(-2, -12\): at most one"),
+    ((2.5, 12), TypeError, r"^reshape: sizes must be ints, got \(2.5, 12\)$"),   # not truncated to (2, 12)
+    ((2.0, 12), TypeError, r"^reshape: sizes must be ints, got \(2.0, 12\)$"),
+    (("2", 12), TypeError, r"^reshape: sizes must be ints"),
+    ((True, 24), TypeError, r"^reshape: sizes must be ints, got \(True, 24\)$"),
+])
+def test_view_refuses_what_torch_refuses_naming_the_sizes(sizes, error, message):
+    with pytest.raises(error, match=message):
+        mg.tensor(X).view(*sizes)
+    with pytest.raises(error, match=message):
+        mg.tensor(X).reshape(sizes)
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.tensor(X).view(*sizes)
+    assert mg.tensor(X).view(np.int64(4), -1).shape == (4, 6)   # NumPy integers are ints
+
+
 def test_view_shares_memory_where_numpy_can():
     x = mg.tensor(np.arange(6.0))
     v = x.view(2, 3)
