@@ -8,6 +8,17 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.write_stamps import _mark_written
 
 
+class _DimNotGiven:
+    """The default ``dim`` of var and std: ``dim=None`` given is PyTorch's call over every dim (correction=1),
+    not given is NumPy's (ddof=0), so the two must be told apart."""
+
+    def __repr__(self):
+        return "<not given>"
+
+
+DIM_NOT_GIVEN = _DimNotGiven()
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -381,22 +392,24 @@ class Tensor:
             return _ops.mean(self, axis, keepdims)
         return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+    def var(self, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+            unbiased=None):
         """Variance; ddof=0 by default, correction=1 when called with dim/keepdim (see ``minigrad.var``)."""
         return _ops.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
                         unbiased=unbiased)
 
-    def std(self, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+    def std(self, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+            unbiased=None):
         """Standard deviation, with var's arguments and defaults (see ``minigrad.std``)."""
         return _ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
                         unbiased=unbiased)
 
     def max(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        """The maxima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)`` (see ``minigrad.max``)."""
+        """The maxima over ``axis``; with ``dim=`` (or one axis and ``keepdim=``), PyTorch's ``(values, indices)``."""
         return _ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def min(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        """The minima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)`` (see ``minigrad.min``)."""
+        """The minima over ``axis``; with ``dim=`` (or one axis and ``keepdim=``), PyTorch's ``(values, indices)``."""
         return _ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):

@@ -30,7 +30,7 @@ class Network(Layer):
     def append(self, layer: Layer) -> "Network":
         """Add a layer at the end; returns self."""
         if not isinstance(layer, Layer):
-            raise TypeError(f"Network.append: expected a Layer, got {type(layer).__name__}")
+            raise TypeError(f"{type(self).__name__}.append: expected a Layer, got {type(layer).__name__}")
         self.stack.append(layer)
         return self
 

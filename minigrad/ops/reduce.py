@@ -16,12 +16,12 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.tensor import DIM_NOT_GIVEN, Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
-from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import as_floating, check_dims, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
 from minigrad.ops.shape import reshape
-from minigrad.scalars import is_real
+from minigrad.scalars import is_integer, is_real
 
 
 def _count(shape, axes):
@@ -214,7 +214,8 @@ MinResult = namedtuple("min", ["values", "indices"])
 def max(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
     """Maximum over ``axis``; tied maxima share the gradient equally.
 
-    With PyTorch's ``dim`` (one int), PyTorch's result: ``(values, indices)``, a named tuple.
+    With PyTorch's ``dim`` (one int), or one ``axis`` with PyTorch's ``keepdim`` (``x.max(1, keepdim=True)``),
+    PyTorch's result: ``(values, indices)``, a named tuple.
     ``indices`` (int64, no gradient) locate the first maximum of each slice along ``dim``, and
     the gradient of ``values`` goes to that entry only, as with ``torch.max(x, dim)``
     (``TakeAlongAxis``: dL/dx = g at the indices, 0 elsewhere).
@@ -227,8 +228,8 @@ def max(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
 def min(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
     """Minimum over ``axis``; tied minima share the gradient equally.
 
-    With PyTorch's ``dim`` (one int), ``(values, indices)`` as ``torch.min(x, dim)``: the first
-    minimum of each slice, which alone gets the gradient.
+    With PyTorch's ``dim`` (one int, or one ``axis`` with ``keepdim``), ``(values, indices)`` as
+    ``torch.min(x, dim)``: the first minimum of each slice, which alone gets the gradient.
     """
     if dim is None and keepdim is None:
         return _reduction(Min, "min", x, axis, keepdims)
@@ -236,11 +237,17 @@ def min(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
 
 
 def _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim):
-    """max/min called with PyTorch's keywords: values and indices along ``dim`` (values only for keepdim alone)."""
+    """max/min called with PyTorch's keywords: values and indices along ``dim``, or along one ``axis`` given
+    with ``keepdim`` (values only for keepdim alone or with several axes)."""
     x = as_tensor(x)
     axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
-    if dim is None:  # keepdim without dim: the whole tensor, as keepdims would
-        return _reduction(cls, name, x, axis, keepdims)
+    if dim is None:
+        if not is_integer(axis):  # keepdim alone (the whole tensor) or several axes: the values, as keepdims would
+            return _reduction(cls, name, x, axis, keepdims)
+        # One axis with PyTorch's keepdim is PyTorch's call, torch.max(x, 1, keepdim=True) (its MNIST example's
+        # output.max(1, keepdim=True)[1]); the values alone would be indexed there without a word.
+        check_dims(name, (axis,), x.ndim, x.shape)
+        dim = axis = int(axis)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{name}: dim must be one int to return (values, indices), as torch.{name}(x, dim) does; "
                         f"got dim={dim!r} (axis={dim!r} reduces several axes to the values only)")
@@ -270,8 +277,13 @@ def logsumexp(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
 
 
 def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbiased):
-    """(axes, keepdims, correction) for var/std: NumPy's ddof=0 by default, PyTorch's correction=1 with dim/keepdim."""
-    torch_call = dim is not None or keepdim is not None
+    """(axes, keepdims, correction) for var/std: NumPy's ddof=0 by default, PyTorch's correction=1 with dim/keepdim
+    (``dim=None`` given too: PyTorch's call over every dim)."""
+    torch_call = dim is not DIM_NOT_GIVEN or keepdim is not None
+    if dim is DIM_NOT_GIVEN:
+        dim = None
+    elif dim is None and axis is not None:
+        raise TypeError(f"{name}: got both axis={axis!r} and dim=None; give one (axis is NumPy's name, dim PyTorch's)")
     if torch_call:
         axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
     given = [(k, v) for k, v in (("ddof", ddof), ("correction", correction), ("unbiased", unbiased)) if v is not None]
@@ -295,11 +307,12 @@ def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbi
     return axes, bool(keepdims), c
 
 
-def var(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+def var(x, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+        unbiased=None):
     """Variance over ``axis``: the mean of squared deviations, times n / (n - ddof) (n: elements reduced).
 
-    ``ddof`` defaults to 0 (NumPy's population variance). Called with PyTorch's ``dim`` or
-    ``keepdim``, the default is PyTorch's ``correction=1``; ``correction=`` or ``unbiased=``
+    ``ddof`` defaults to 0 (NumPy's population variance). Called with PyTorch's ``dim`` (``dim=None``
+    too) or ``keepdim``, the default is PyTorch's ``correction=1``; ``correction=`` or ``unbiased=``
     (True: 1, False: 0) may be given instead of ``ddof``.
     """
     x = as_tensor(x)
@@ -308,7 +321,8 @@ def var(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, corre
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 
-def std(x, axis=None, keepdims=None, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+def std(x, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+        unbiased=None):
     """Standard deviation over ``axis``: ``sqrt(var(x, ...))``, with var's arguments and defaults.
 
     Its gradient is 0 on a constant slice (where std is 0), as in torch.std.

@@ -130,24 +130,29 @@ def _split_spans(sections, n):
     return spans
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _ints(name, what, values):
+    """Ints given as ``f(2, 3)`` or ``f((2, 3))``, refused with their values otherwise (2.5 is not truncated)."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        values = tuple(values[0])
+    for v in values:  # a loop, not any(...): reshape is called often and a generator costs more
+        if type(v) is not int and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise TypeError(f"{name}: {what} must be ints, got {values!r}")
+    return tuple(map(int, values))
 
 
 def reshape(x, *shape):
     """``x`` with a new shape (one entry may be -1); accepts ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``."""
     x = as_tensor(x)
-    shape = _shape_arg(shape)
+    shape = _ints("reshape", "sizes", shape)
     if shape == x.shape:
         return x
     known = 1
     for s in shape:
         known *= s if s != -1 else 1
-    if shape.count(-1) > 1 or (-1 not in shape and known != x.size) or (
-        -1 in shape and (known == 0 or x.size % known)
-    ):
+    if shape.count(-1) > 1 or (shape and min(shape) < -1):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {shape}: at most one size "
+                         "may be -1 (the one inferred), and the others must be >= 0")
+    if (-1 not in shape and known != x.size) or (-1 in shape and (known == 0 or x.size % known)):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}")
     return Reshape.apply(x, shape=shape)
 
@@ -155,7 +160,7 @@ def reshape(x, *shape):
 def transpose(x, *axes):
     """Permute the axes (reverse them when none are given), like ``numpy.transpose``."""
     x = as_tensor(x)
-    axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    axes = _ints("transpose", "axes", axes) if axes else tuple(range(x.ndim - 1, -1, -1))
     if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
@@ -210,11 +215,14 @@ def concat(tensors, axis=0):
 
 
 def cat(tensors, dim=0):
-    """PyTorch's name for ``concat``: join tensors along the existing dim ``dim`` (an int).
+    """PyTorch's name for ``concat``: join a list or tuple of tensors along the existing dim ``dim`` (an int).
 
     Shapes: x_i alike except along ``dim`` -> that shape with ``dim`` of length sum_i x_i.shape[dim].
     dL/dx_i = the slice of g where x_i sits.
     """
+    if hasattr(tensors, "ndim"):  # torch.cat refuses one tensor, where concat (NumPy's) would join its rows
+        raise TypeError(f"cat: expected a list or tuple of tensors, got one {type(tensors).__name__} of shape "
+                        f"{tuple(tensors.shape)}; pass [x, y, ...] (list(x) joins the rows of x)")
     tensors = _sequence("cat", tensors)
     check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
     return _join("cat", tensors, int(dim))
@@ -254,15 +262,6 @@ def split(x, indices_or_sections, axis=0):
 
 
 # ------------------------------------------------------------------ PyTorch's spellings (Tensor methods)
-def _ints(name, what, values):
-    """Ints given as ``f(2, 3)`` or ``f((2, 3))``, refused with their values otherwise."""
-    if len(values) == 1 and isinstance(values[0], (tuple, list)):
-        values = tuple(values[0])
-    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
-        raise TypeError(f"{name}: {what} must be ints, got {values!r}")
-    return tuple(int(v) for v in values)
-
-
 def permute(x, *dims):
     """``x`` with its dims reordered: dim i of the result is dim ``dims[i]`` of ``x`` (``torch.permute``).
 

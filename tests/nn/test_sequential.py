@@ -1,6 +1,9 @@
 """nn.Sequential: PyTorch's name for Network, with torch.nn.Sequential's state dict names, its own class kept by
 slicing, and Network's fused Linear+ReLU."""
+from collections import OrderedDict
+
 import numpy as np
+import pytest
 import torch
 
 import minigrad as mg
@@ -80,3 +83,10 @@ def test_linear_relu_pairs_are_fused_in_a_sequential_as_in_a_network():
     plain = nn.Network(*model)
     x = mg.randn(5, 4)
     np.testing.assert_array_equal(model(x).numpy(), plain(x).numpy())
+
+
+def test_a_non_layer_is_refused_naming_sequential():
+    with pytest.raises(TypeError, match=r"^Sequential.append: expected a Layer, got int$"):
+        nn.Sequential(nn.Linear(2, 3), 5)
+    with pytest.raises(TypeError, match=r"^Network.append: expected a Layer, got OrderedDict$"):
+        nn.Network(OrderedDict(fc=nn.Linear(2, 3)))

@@ -110,6 +110,19 @@ def test_var_and_std_default_to_correction_1_with_any_pytorch_keyword(name):
     same(getattr(x, name)(dim=1, ddof=0), getattr(tx, name)(dim=1, correction=0))   # an explicit ddof wins
 
 
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_dim_none_written_out_are_torchs_over_every_dim(name):
+    """``dim=None`` given (a dim argument passed along, say) is PyTorch's call: correction=1, as in torch."""
+    x, tx = pair(X)
+    ours, theirs = getattr(x, name)(dim=None), getattr(tx, name)(dim=None)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(getattr(mg, name)(x, dim=None, keepdim=True), getattr(torch, name)(tx, dim=None, keepdim=True))
+    np.testing.assert_allclose(getattr(x, name)().numpy(), getattr(np, name)(X), rtol=1e-12)  # not given: ddof=0
+    with pytest.raises(TypeError, match=rf"^{name}: got both axis=0 and dim=None; give one \(axis is NumPy's name"):
+        getattr(x, name)(0, dim=None)
+
+
 def test_std_of_a_constant_slice_has_gradient_0_as_in_torch():
     a = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
     x, tx = pair(a)
@@ -173,6 +186,22 @@ def test_max_with_dim_on_nan_integers_bools_and_0d():
         e.max(dim=0)
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_one_axis_with_pytorchs_keepdim_is_pytorchs_call_values_and_indices(name):
+    """``output.max(1, keepdim=True)[1]`` (PyTorch's MNIST example) must be the indices, not a row of the values."""
+    x, tx = pair(np.round(RNG.standard_normal((4, 5))))
+    for keepdim in (True, False):
+        ours, theirs = getattr(x, name)(1, keepdim=keepdim), getattr(tx, name)(1, keepdim=keepdim)
+        assert type(ours).__name__ == name and ours._fields == ("values", "indices")
+        same(ours[0], theirs[0])
+        np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+        same(getattr(mg, name)(x, -1, keepdim=keepdim).values, getattr(torch, name)(tx, -1, keepdim=keepdim).values)
+    assert isinstance(getattr(x, name)(1, keepdims=True), mg.Tensor)              # NumPy's keepdims: the values
+    assert isinstance(getattr(x, name)((0, 1), keepdim=True), mg.Tensor)          # several axes: the values
+    with pytest.raises(ValueError, match=rf"^{name}: dim 2 is out of range for a tensor of shape \(4, 5\)"):
+        getattr(x, name)(2, keepdim=True)
+
+
 def test_max_with_dim_errors():
     x, _ = pair(X)
     with pytest.raises(TypeError, match=r"max: dim must be one int to return \(values, indices\), as "
@@ -233,6 +262,10 @@ def test_both_spellings_of_one_argument_is_one_type_error(call, message):
     (lambda x: x[:, :1, :1].var(dim=(1, 2)), ValueError, r"var: correction=1 leaves no degrees of freedom for 1 elements"),
     (lambda x: x.std(axis=0, ddof=2), ValueError, r"std: ddof=2 leaves no degrees of freedom for 2 elements"),
     (lambda x: nn.functional.softmax(x, dim=3), ValueError, r"softmax: dim=3 is out of range for input of shape \(2, 3, 4\)"),
+    (lambda x: nn.functional.softmax(x, dim=1.0), TypeError, r"^softmax: dim must be an int, got dim=1.0 \(float\)$"),
+    (lambda x: nn.functional.log_softmax(x, dim=True), TypeError, r"^log_softmax: dim must be an int, got dim=True"),
+    (lambda x: nn.functional.softmax(x, 1.0), TypeError, r"^softmax: axis must be an int, got axis=1.0 \(float\)$"),
+    (lambda x: nn.functional.log_softmax(x, None), TypeError, r"^log_softmax: axis must be an int, got axis=None"),
 ])
 def test_bad_dims_and_corrections_are_named(call, error, message):
     x, _ = pair(X)
@@ -331,6 +364,25 @@ def test_expand_refuses_what_torch_refuses(sizes, message):
         torch.tensor(X).expand(*sizes)
 
 
+@pytest.mark.parametrize("sizes, error, message", [
+    ((-1, -1), ValueError, r"^reshape: cannot reshape a tensor of shape \(2, 3, 4\) into \(-1, -1\): at most one size "
+                           r"may be -1 \(the one inferred\), and the others must be >= 0$"),
+    ((-2, -12), ValueError, r"^reshape: cannot reshape a tensor of shape \(2, 3, 4\) into \(-2, -12\): at most one"),
+    ((2.5, 12), TypeError, r"^reshape: sizes must be ints, got \(2.5, 12\)$"),   # not truncated to (2, 12)
+    ((2.0, 12), TypeError, r"^reshape: sizes must be ints, got \(2.0, 12\)$"),
+    (("2", 12), TypeError, r"^reshape: sizes must be ints"),
+    ((True, 24), TypeError, r"^reshape: sizes must be ints, got \(True, 24\)$"),
+])
+def test_view_refuses_what_torch_refuses_naming_the_sizes(sizes, error, message):
+    with pytest.raises(error, match=message):
+        mg.tensor(X).view(*sizes)
+    with pytest.raises(error, match=message):
+        mg.tensor(X).reshape(sizes)
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.tensor(X).view(*sizes)
+    assert mg.tensor(X).view(np.int64(4), -1).shape == (4, 6)   # NumPy integers are ints
+
+
 def test_view_shares_memory_where_numpy_can():
     x = mg.tensor(np.arange(6.0))
     v = x.view(2, 3)
@@ -406,6 +458,20 @@ def test_cat_matches_torch():
         mg.cat([a, mg.tensor(np.zeros((2, 3, 5)))])
     with pytest.raises(ValueError, match="cat: expected a non-empty sequence of tensors"):
         mg.cat([])
+
+
+def test_cat_of_one_tensor_is_refused_as_by_torch_not_split_into_rows():
+    a, ta = pair(X)
+    assert mg.concat(a).shape == (6, 4)  # NumPy's concatenate(x): the rows of x joined, as before
+    with pytest.raises(TypeError):
+        torch.cat(ta)
+    for one in (a, X):
+        message = (rf"^cat: expected a list or tuple of tensors, got one {type(one).__name__} of shape \(2, 3, 4\); "
+                   r"pass \[x, y, ...\] \(list\(x\) joins the rows of x\)$")
+        with pytest.raises(TypeError, match=message):
+            mg.cat(one)
+        with pytest.raises(TypeError, match="^cat: expected a list or tuple of tensors"):
+            mg.cat(one, dim=1)
 
 
 def test_from_numpy_shares_memory_and_keeps_the_dtype():

@@ -108,6 +108,17 @@ CASES = {
     "polynomial-defaults": ("sgd", 8, lambda m, o: m.PolynomialLR(o)),
     "polynomial-sqrt": ("adam", 9, lambda m, o: m.PolynomialLR(o, total_iters=6, power=0.5)),
     "polynomial-power-2.5": ("sgd", 12, lambda m, o: m.PolynomialLR(o, total_iters=10, power=2.5)),
+    # Inside SequentialLR and ChainedScheduler, which step them in PyTorch, they cycle the momentum too
+    "sequential-warmup-then-cyclic": ("sgd", 14, lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, 0.5, total_iters=3), m.CyclicLR(o, 0.01, 0.1, step_size_up=2, base_momentum=0.7)],
+        milestones=[3])),
+    "sequential-onecycle-then-cyclic": ("rmsprop", 16, lambda m, o: m.SequentialLR(
+        o, [m.OneCycleLR(o, max_lr=0.2, total_steps=8),  # the same momentums: PyTorch's share the groups' keys
+            m.CyclicLR(o, 0.01, 0.1, step_size_up=3, base_momentum=0.85, max_momentum=0.95)], milestones=[8])),
+    "chained-cyclic-then-exponential": ("sgd", 12, lambda m, o: m.ChainedScheduler(
+        [m.CyclicLR(o, 0.01, 0.1, step_size_up=2), m.ExponentialLR(o, 0.9)])),
+    "chained-exponential-then-onecycle": ("adam", 13, lambda m, o: m.ChainedScheduler(
+        [m.ExponentialLR(o, 0.9), m.OneCycleLR(o, max_lr=1.0, total_steps=13)])),
 }
 
 
@@ -182,6 +193,10 @@ ROUND_TRIP = {
                                                              mode="triangular2")),
     "warm-restarts": ("sgd", lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2, eta_min=0.001)),
     "polynomial": ("adam", lambda o: S.PolynomialLR(o, total_iters=10, power=2.0)),
+    # saved while the first schedule is in charge: the second's own momentum must not come back with its state
+    "sequential-cyclic-then-cyclic": ("sgd", lambda o: S.SequentialLR(
+        o, [S.CyclicLR(o, 0.01, 0.1, step_size_up=3), S.CyclicLR(o, 0.02, 0.2, step_size_up=2, max_momentum=0.97)],
+        milestones=[10])),
 }
 
 

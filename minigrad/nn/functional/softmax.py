@@ -10,6 +10,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
+from minigrad.scalars import is_integer
 
 
 def stable_log_softmax(xp, x, axis):
@@ -71,6 +72,8 @@ def softmax_axis(name, axis, dim):
 
 def _checked_input(name, x, axis, arg="axis"):
     """``x`` checked against ``axis``; integer logits become float32 (NumPy would make float64)."""
+    if type(axis) is not int and not is_integer(axis):  # else NumPy's own TypeError, naming neither op nor axis
+        raise TypeError(f"{name}: {arg} must be an int, got {arg}={axis!r} ({type(axis).__name__})")
     if not -x.ndim <= axis < x.ndim or x.ndim == 0:
         raise ValueError(f"{name}: {arg}={axis} is out of range for input of shape {tuple(x.shape)}")
     return x if x.dtype.kind in "fc" else x.astype(DEFAULT_FLOAT)

@@ -144,9 +144,14 @@ class LRScheduler:
         return self.lr_at(self.last_epoch)
 
     def step(self):
-        """Advance one epoch and write the new lrs into the param groups."""
+        """Advance one epoch and write the new lrs into the param groups (and the momentums, where cycled)."""
         self.last_epoch += 1
         self._set_lrs(self.get_lr())
+        self.write_momentums_at(self.last_epoch)
+
+    def write_momentums_at(self, epoch):
+        """Write the momentums of ``epoch`` where this schedule cycles them (``momentum.MomentumCycling``), or
+        those of the schedules it runs (SequentialLR, ChainedScheduler, whose PyTorch forms step them); else nothing."""
 
     def _set_lrs(self, lrs):
         for group, lr in zip(self.optimizer.param_groups, lrs):

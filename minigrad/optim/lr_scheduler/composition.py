@@ -10,7 +10,8 @@ class SequentialLR(LRScheduler):
 
     Schedule ``i`` is active from ``milestones[i-1]`` (0 for the first) and sees
     its epochs counted from there. The sub-schedules' own ``step`` is not
-    called; their closed forms are read.
+    called; their closed forms are read, the lr's and, for a schedule that
+    cycles it (CyclicLR, OneCycleLR), the momentum's.
     """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -29,10 +30,26 @@ class SequentialLR(LRScheduler):
         self.schedulers, self.milestones = schedulers, milestones
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, epoch):
+    def _active(self, epoch):
+        """The schedule in charge at ``epoch``, and the epoch it has reached (counted from its milestone)."""
         index = bisect_right(self.milestones, epoch)
         start = self.milestones[index - 1] if index > 0 else 0
-        return self.schedulers[index].lr_at(epoch - start)
+        return self.schedulers[index], epoch - start
+
+    def lr_at(self, epoch):
+        scheduler, local = self._active(epoch)
+        return scheduler.lr_at(local)
+
+    def write_momentums_at(self, epoch):
+        """The momentums of the schedule in charge, where it cycles them (CyclicLR, OneCycleLR)."""
+        scheduler, local = self._active(epoch)
+        scheduler.write_momentums_at(local)
+
+    def load_state_dict(self, state_dict):
+        """Restore the state; then the momentums of the schedule in charge, which a later schedule's loaded
+        state (written after it) would otherwise replace."""
+        super().load_state_dict(state_dict)
+        self.write_momentums_at(self.last_epoch)
 
 
 class ChainedScheduler(LRScheduler):
@@ -72,6 +89,11 @@ class ChainedScheduler(LRScheduler):
                 lrs = scheduler.chained_lrs(lrs, k)
         self._memo = (k, lrs)
         return list(lrs)
+
+    def write_momentums_at(self, epoch):
+        """Each schedule's momentums, where it cycles them, in turn (the last one wins), as PyTorch steps them."""
+        for scheduler in self.schedulers:
+            scheduler.write_momentums_at(epoch)
 
     def state_dict(self):
         state = super().state_dict()

@@ -42,11 +42,10 @@ class MomentumCycling:
         """The list of each group's momentum (or beta1) at ``epoch``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement momentum_at()")
 
-    def step(self):
-        """Advance one step: write the new lrs, then (with ``cycle_momentum``) the new momentums."""
-        super().step()
+    def write_momentums_at(self, epoch):
+        """With ``cycle_momentum``, write each group's momentum (or beta1) at ``epoch`` (``step`` calls this)."""
         if self.cycle_momentum:
-            self._write_momentums(self.momentum_at(self.last_epoch))
+            self._write_momentums(self.momentum_at(epoch))
 
     def _write_momentums(self, momentums):
         for group, momentum in zip(self.optimizer.param_groups, momentums):
