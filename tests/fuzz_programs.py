@@ -550,7 +550,7 @@ def _gen_std(b):
         return torch.std(t, dim=dims, correction=d, keepdim=keepdims)
 
     if b.draw(st.booleans()):
-        b.add("std", [i], lambda t: mg.std(t, axis, keepdims, ddof=d), torch_std, f"axis={axis} keepdims={keepdims} ddof={d}")
+        b.add("std", [i], lambda t: mg.std(t, axis=axis, keepdims=keepdims, ddof=d), torch_std, f"axis={axis} keepdims={keepdims} ddof={d}")
     else:
         b.add("std", [i], lambda t: t.std(dim=dims, keepdim=keepdims, correction=d), torch_std,
               f"dim={dims} keepdim={keepdims} correction={d}")
@@ -687,11 +687,11 @@ GENERATORS = {
     "sum": _reduction("sum", lambda t, a, k, _: mg.sum(t, a, k), _torch_reduce(lambda t, d, k: t.sum(dim=d, keepdim=k))),
     "mean": _reduction("mean", lambda t, a, k, _: mg.mean(t, a, k),
                        _torch_reduce(lambda t, d, k: t.mean(dim=d, keepdim=k))),
-    "var": _reduction("var", lambda t, a, k, d: mg.var(t, a, k, ddof=d), _torch_var, ddof=True),
+    "var": _reduction("var", lambda t, a, k, d: mg.var(t, axis=a, keepdims=k, ddof=d), _torch_var, ddof=True),
     "std": _gen_std,
-    "max": _reduction("max", lambda t, a, k, _: mg.max(t, a, k),
+    "max": _reduction("max", lambda t, a, k, _: mg.max(t, axis=a, keepdims=k),
                       _torch_reduce(lambda t, d, k: t.amax(dim=d, keepdim=k)), nonempty=True),
-    "min": _reduction("min", lambda t, a, k, _: mg.min(t, a, k),
+    "min": _reduction("min", lambda t, a, k, _: mg.min(t, axis=a, keepdims=k),
                       _torch_reduce(lambda t, d, k: t.amin(dim=d, keepdim=k)), nonempty=True),
     "logsumexp": _reduction("logsumexp", lambda t, a, k, _: mg.logsumexp(t, a, k), _torch_logsumexp, nonempty=True),
     "reshape": _gen_reshape,

@@ -111,7 +111,7 @@ OPS = [
     OpInfo("sum", mg.sum, [S(rnd(3, 4)), S(rnd(3, 4), axis=0), S(rnd(2, 3, 4), axis=(0, 2)),
                            S(rnd(2, 3, 4), axis=-1, keepdims=True), S(rnd()), S(rnd(1, 3), axis=0)]),
     OpInfo("mean", mg.mean, [S(rnd(3, 4)), S(rnd(3, 4), axis=1), S(rnd(2, 3, 4), axis=(0, 1), keepdims=True)]),
-    OpInfo("var", mg.var, [S(rnd(3, 4)), S(rnd(3, 4), axis=0), S(rnd(3, 4), axis=1, ddof=1, keepdims=True)]),
+    OpInfo("var", mg.var, [S(rnd(3, 4), ddof=0), S(rnd(3, 4), axis=0), S(rnd(3, 4), axis=1, ddof=1, keepdims=True)]),
     OpInfo("max", mg.max, [S(distinct(3, 4)), S(distinct(3, 4), axis=1), S(distinct(2, 3, 4), axis=(0, 2)),
                            S(distinct(3, 4), axis=0, keepdims=True)]),
     OpInfo("min", mg.min, [S(distinct(3, 4)), S(distinct(3, 4), axis=1),
@@ -306,9 +306,9 @@ INTERNAL_OPS = [
 # with dim (correction=1 by default).
 _CLAMPED = np.array([-2.0, -0.7, 0.1, 0.6, 1.9])
 OPS += [
-    OpInfo("std", mg.std, [S(rnd(3, 4)), S(rnd(3, 4), axis=0), S(rnd(3, 4), dim=1, keepdim=True),
-                           S(rnd(2, 3, 4), dim=(0, 2), correction=0), S(rnd(4, 3), 1, ddof=2),
-                           S(rnd(2, 3), unbiased=True), S(rnd())]),
+    OpInfo("std", mg.std, [S(rnd(3, 4), ddof=0), S(rnd(3, 4), axis=0), S(rnd(3, 4), dim=1, keepdim=True),
+                           S(rnd(2, 3, 4), dim=(0, 2), correction=0), S(rnd(4, 3), axis=1, ddof=2),
+                           S(rnd(2, 3), unbiased=True), S(rnd(), correction=0)]),
     OpInfo("clamp", mg.clamp, [S(_CLAMPED, -1.0, 1.0), S(_CLAMPED, min=0.0), S(_CLAMPED, max=1.0),
                                S(_CLAMPED, min=1.0, max=-1.0)]),
     OpInfo("max(dim)", lambda x, **kw: mg.max(x, **kw).values,

@@ -8,15 +8,15 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.write_stamps import _mark_written
 
 
-class _DimNotGiven:
-    """The default ``dim`` of var and std: ``dim=None`` given is PyTorch's call over every dim (correction=1),
-    not given is NumPy's (ddof=0), so the two must be told apart."""
+class _NotGiven:
+    """The default of ``axis`` and ``dim`` in var and std: ``axis=None`` given is NumPy's call over every axis
+    (ddof=0) and ``dim=None`` PyTorch's (correction=1), so both must be told apart from an argument left out."""
 
     def __repr__(self):
         return "<not given>"
 
 
-DIM_NOT_GIVEN = _DimNotGiven()
+NOT_GIVEN = _NotGiven()
 
 
 class Tensor:
@@ -392,25 +392,22 @@ class Tensor:
             return _ops.mean(self, axis, keepdims)
         return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
-            unbiased=None):
-        """Variance; ddof=0 by default, correction=1 when called with dim/keepdim (see ``minigrad.var``)."""
-        return _ops.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
-                        unbiased=unbiased)
+    # max, min, var and std take their axis by keyword: NumPy and PyTorch read a positional one differently.
+    def var(self, *positional, **kwargs):
+        """Variance; say which: ``axis=``/``ddof=`` (NumPy's, n) or ``dim=``/``correction=`` (PyTorch's, n - 1)."""
+        return _ops.var(self, *positional, **kwargs)
 
-    def std(self, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
-            unbiased=None):
+    def std(self, *positional, **kwargs):
         """Standard deviation, with var's arguments and defaults (see ``minigrad.std``)."""
-        return _ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
-                        unbiased=unbiased)
+        return _ops.std(self, *positional, **kwargs)
 
-    def max(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        """The maxima over ``axis``; with ``dim=`` (or one axis and ``keepdim=``), PyTorch's ``(values, indices)``."""
-        return _ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def max(self, *positional, axis=None, keepdims=None, dim=None, keepdim=None):
+        """The maxima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)``."""
+        return _ops.max(self, *positional, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        """The minima over ``axis``; with ``dim=`` (or one axis and ``keepdim=``), PyTorch's ``(values, indices)``."""
-        return _ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def min(self, *positional, axis=None, keepdims=None, dim=None, keepdim=None):
+        """The minima over ``axis``; with ``dim=``, PyTorch's ``(values, indices)``."""
+        return _ops.min(self, *positional, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
 
     def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         return _ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)

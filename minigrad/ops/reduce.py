@@ -16,12 +16,12 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import DIM_NOT_GIVEN, Tensor
+from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
-from minigrad.ops._args import as_floating, check_dims, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
 from minigrad.ops.shape import reshape
-from minigrad.scalars import is_integer, is_real
+from minigrad.scalars import is_real
 
 
 def _count(shape, axes):
@@ -211,43 +211,57 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
-def max(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
-    """Maximum over ``axis``; tied maxima share the gradient equally.
+def max(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # noqa: A001
+    """Maximum over ``axis`` (a keyword); tied maxima share the gradient equally.
 
-    With PyTorch's ``dim`` (one int), or one ``axis`` with PyTorch's ``keepdim`` (``x.max(1, keepdim=True)``),
-    PyTorch's result: ``(values, indices)``, a named tuple.
+    With PyTorch's ``dim`` (one int), PyTorch's result: ``(values, indices)``, a named tuple.
     ``indices`` (int64, no gradient) locate the first maximum of each slice along ``dim``, and
     the gradient of ``values`` goes to that entry only, as with ``torch.max(x, dim)``
-    (``TakeAlongAxis``: dL/dx = g at the indices, 0 elsewhere).
+    (``TakeAlongAxis``: dL/dx = g at the indices, 0 elsewhere). A positional axis is refused:
+    NumPy's ``max(x, 1)`` is the maxima, PyTorch's is ``(values, indices)``.
     """
+    if positional:
+        raise _positional_axis("max", positional)
     if dim is None and keepdim is None:
         return _reduction(Max, "max", x, axis, keepdims)
     return _extremum_with_dim(Max, "max", MaxResult, x, axis, keepdims, dim, keepdim)
 
 
-def min(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
-    """Minimum over ``axis``; tied minima share the gradient equally.
+def min(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # noqa: A001
+    """Minimum over ``axis`` (a keyword); tied minima share the gradient equally.
 
-    With PyTorch's ``dim`` (one int, or one ``axis`` with ``keepdim``), ``(values, indices)`` as
-    ``torch.min(x, dim)``: the first minimum of each slice, which alone gets the gradient.
+    With PyTorch's ``dim`` (one int), ``(values, indices)`` as ``torch.min(x, dim)``: the first
+    minimum of each slice, which alone gets the gradient. A positional axis is refused, as for ``max``.
     """
+    if positional:
+        raise _positional_axis("min", positional)
     if dim is None and keepdim is None:
         return _reduction(Min, "min", x, axis, keepdims)
     return _extremum_with_dim(Min, "min", MinResult, x, axis, keepdims, dim, keepdim)
 
 
+def _positional_axis(name, positional):
+    """The error for max/min/var/std given an axis by position, which NumPy and PyTorch read differently."""
+    given = ", ".join(f"<Tensor of shape {a.shape}>" if isinstance(a, Tensor) else repr(a) for a in positional)
+    if name in ("max", "min"):
+        what = (f"NumPy's {name}(x, {given}) gives the {name}ima only, PyTorch's gives (values, indices); write "
+                f"axis= for the {name}ima or dim= for (values, indices)")
+        if len(positional) == 1 and isinstance(positional[0], Tensor):
+            what += f" (for the elementwise {name}imum of two tensors: minigrad.{name}imum)"
+    else:
+        what = (f"NumPy's {name}(x, {given}) is (axis, keepdims) and divides by n, PyTorch's is (dim, unbiased) "
+                f"and divides by n - 1; write axis= (NumPy's) or dim= (PyTorch's), or choose the divisor "
+                f"with ddof= or correction=")
+    return TypeError(f"{name}: give the axis by keyword: {what}")
+
+
 def _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim):
-    """max/min called with PyTorch's keywords: values and indices along ``dim``, or along one ``axis`` given
-    with ``keepdim`` (values only for keepdim alone or with several axes)."""
+    """max/min called with PyTorch's keywords: values and indices along ``dim`` (the values only for keepdim
+    without dim, as keepdims would)."""
     x = as_tensor(x)
     axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
     if dim is None:
-        if not is_integer(axis):  # keepdim alone (the whole tensor) or several axes: the values, as keepdims would
-            return _reduction(cls, name, x, axis, keepdims)
-        # One axis with PyTorch's keepdim is PyTorch's call, torch.max(x, 1, keepdim=True) (its MNIST example's
-        # output.max(1, keepdim=True)[1]); the values alone would be indexed there without a word.
-        check_dims(name, (axis,), x.ndim, x.shape)
-        dim = axis = int(axis)
+        return _reduction(cls, name, x, axis, keepdims)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{name}: dim must be one int to return (values, indices), as torch.{name}(x, dim) does; "
                         f"got dim={dim!r} (axis={dim!r} reduces several axes to the values only)")
@@ -276,16 +290,19 @@ def logsumexp(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
     return _reduction(LogSumExp, "logsumexp", x, axis, keepdims)
 
 
-def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbiased):
-    """(axes, keepdims, correction) for var/std: NumPy's ddof=0 by default, PyTorch's correction=1 with dim/keepdim
-    (``dim=None`` given too: PyTorch's call over every dim)."""
-    torch_call = dim is not DIM_NOT_GIVEN or keepdim is not None
-    if dim is DIM_NOT_GIVEN:
-        dim = None
-    elif dim is None and axis is not None:
-        raise TypeError(f"{name}: got both axis={axis!r} and dim=None; give one (axis is NumPy's name, dim PyTorch's)")
+def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, correction, unbiased):
+    """(axes, keepdims, correction) for var/std: the divisor n - ddof or n - correction as given; else NumPy's
+    ddof=0 when called with ``axis``/``keepdims``, PyTorch's correction=1 with ``dim``/``keepdim`` (``dim=None``
+    too: every dim); a call that names neither is refused, since the two libraries divide differently."""
+    if positional:
+        raise _positional_axis(name, positional)
+    torch_call = dim is not NOT_GIVEN or keepdim is not None
+    numpy_call = axis is not NOT_GIVEN or keepdims is not None
+    if dim is not NOT_GIVEN and axis is not NOT_GIVEN and (dim is None or axis is None):
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
+    axis = None if axis is NOT_GIVEN else axis
     if torch_call:
-        axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
+        axis, keepdims = torch_axis(name, x, axis, keepdims, None if dim is NOT_GIVEN else dim, keepdim)
     given = [(k, v) for k, v in (("ddof", ddof), ("correction", correction), ("unbiased", unbiased)) if v is not None]
     if len(given) > 1:
         raise TypeError(f"{name}: got {' and '.join(f'{k}={v!r}' for k, v in given)}; give one "
@@ -298,8 +315,11 @@ def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbi
         label, c = given[0]
         if isinstance(c, bool) or not is_real(c):
             raise TypeError(f"{name}: {label} must be a real number, got {label}={c!r} ({type(c).__name__})")
-    else:
+    elif torch_call != numpy_call:
         label, c = ("correction", 1) if torch_call else ("ddof", 0)
+    else:  # neither spelling, or both mixed: NumPy's default and PyTorch's differ
+        raise TypeError(f"{name}: NumPy's {name} divides by n and PyTorch's by n - 1; say which: ddof=0 "
+                        f"(or axis=..., keepdims=...) for NumPy's, correction=1 (or dim=..., keepdim=...) for PyTorch's")
     axes = normalize_axis(name, axis, x.ndim, x.shape)
     n = _count(x.shape, axes)
     if n - c <= 0:
@@ -307,26 +327,27 @@ def _variance_args(name, x, axis, keepdims, ddof, dim, keepdim, correction, unbi
     return axes, bool(keepdims), c
 
 
-def var(x, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN, keepdim=None, correction=None,
         unbiased=None):
     """Variance over ``axis``: the mean of squared deviations, times n / (n - ddof) (n: elements reduced).
 
-    ``ddof`` defaults to 0 (NumPy's population variance). Called with PyTorch's ``dim`` (``dim=None``
-    too) or ``keepdim``, the default is PyTorch's ``correction=1``; ``correction=`` or ``unbiased=``
-    (True: 1, False: 0) may be given instead of ``ddof``.
+    NumPy's call (``axis=``, ``keepdims=``) defaults to ``ddof=0``, the population variance; PyTorch's
+    (``dim=``, ``dim=None`` too, ``keepdim=``) to ``correction=1``. ``ddof=``, ``correction=`` or
+    ``unbiased=`` (True: 1, False: 0) choose the divisor explicitly. The two libraries differ here, so
+    a call that says neither (``x.var()``) or gives the axis by position is refused.
     """
     x = as_tensor(x)
-    axes, keepdims, c = _variance_args("var", x, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+    axes, keepdims, c = _variance_args("var", x, positional, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
     d = x - mean(x, axes, keepdims=True)
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 
-def std(x, axis=None, keepdims=None, ddof=None, *, dim=DIM_NOT_GIVEN, keepdim=None, correction=None,
+def std(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN, keepdim=None, correction=None,
         unbiased=None):
-    """Standard deviation over ``axis``: ``sqrt(var(x, ...))``, with var's arguments and defaults.
+    """Standard deviation over ``axis``: ``sqrt(var(x, ...))``, with var's arguments and rules.
 
     Its gradient is 0 on a constant slice (where std is 0), as in torch.std.
     """
     x = as_floating(x)
-    axes, keepdims, c = _variance_args("std", x, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+    axes, keepdims, c = _variance_args("std", x, positional, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
     return Std.apply(x, axis=axes, keepdims=keepdims, correction=c)

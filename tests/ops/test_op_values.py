@@ -135,6 +135,8 @@ REDUCE_ARGS = [dict(), dict(axis=0), dict(axis=1), dict(axis=-1, keepdims=True),
 @pytest.mark.parametrize("kwargs", REDUCE_ARGS, ids=str)
 @pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var"])
 def test_reductions(name, kwargs, device):
+    if name == "var" and not kwargs:
+        kwargs = dict(ddof=0)   # a bare var() is refused: NumPy's and PyTorch's divide differently
     out = getattr(mg, name)(t(T3, device), **kwargs)
     check(out, getattr(np, name)(T3, **kwargs))
     method = getattr(t(T3, device), name)(**kwargs)

@@ -76,11 +76,11 @@ def test_dim_empty_reduces_everything_as_in_torch_but_axis_empty_reduces_nothing
 def test_the_numpy_spelling_keeps_its_meaning():
     x, tx = pair(X)
     same(x.var(axis=1), tx.var(dim=1, correction=0))          # ddof=0, NumPy's default
-    same(x.var(), tx.var(correction=0))
-    same(mg.var(x, 1, True), tx.var(dim=1, correction=0, keepdim=True))
+    same(x.var(axis=None), tx.var(correction=0))
+    same(mg.var(x, axis=1, keepdims=True), tx.var(dim=1, correction=0, keepdim=True))
     same(x.std(axis=(0, 2)), tx.std(dim=(0, 2), correction=0))
-    same(x.std(), tx.std(correction=0))
-    m = x.max(1)                                                # NumPy's positional axis: the values only
+    same(x.std(ddof=0), tx.std(correction=0))
+    m = x.max(axis=1)                                           # NumPy's axis: the values only
     assert isinstance(m, mg.Tensor)
     same(m, tx.amax(dim=1))
     assert isinstance(x.min(axis=-1, keepdims=True), mg.Tensor)
@@ -90,6 +90,31 @@ def test_the_numpy_spelling_keeps_its_meaning():
     z, tz = pair(X[0])
     assert z.transpose(0, 1).shape == (3, 4)                    # NumPy's transpose (torch swaps)
     assert z.size == 12 and z.T.shape == (4, 3)
+
+
+@pytest.mark.parametrize("call, message", [
+    # PyTorch's idioms, which NumPy reads otherwise: each would run and give another answer.
+    (lambda x: x.max(1), r"^max: give the axis by keyword: NumPy's max\(x, 1\) gives the maxima only, PyTorch's "
+                         r"gives \(values, indices\); write axis= for the maxima or dim= for \(values, indices\)$"),
+    (lambda x: mg.min(x, 1), r"^min: give the axis by keyword: NumPy's min\(x, 1\) gives the minima only"),
+    (lambda x: x.max(1, keepdim=True), r"^max: give the axis by keyword"),          # PyTorch's MNIST example
+    (lambda x: mg.max(x, x), r"^max: give the axis by keyword: NumPy's max\(x, <Tensor of shape \(2, 3, 4\)>\) "
+                             r".* \(for the elementwise maximum of two tensors: minigrad.maximum\)$"),
+    (lambda x: x.var(0), r"^var: give the axis by keyword: NumPy's var\(x, 0\) is \(axis, keepdims\) and divides "
+                         r"by n, PyTorch's is \(dim, unbiased\) and divides by n - 1; write axis= \(NumPy's\) or "
+                         r"dim= \(PyTorch's\), or choose the divisor with ddof= or correction=$"),
+    (lambda x: x.std(0, True), r"^std: give the axis by keyword: NumPy's std\(x, 0, True\)"),
+    (lambda x: x.var(), r"^var: NumPy's var divides by n and PyTorch's by n - 1; say which: ddof=0 \(or axis=..., "
+                        r"keepdims=...\) for NumPy's, correction=1 \(or dim=..., keepdim=...\) for PyTorch's$"),
+    (lambda x: mg.std(x), r"^std: NumPy's std divides by n and PyTorch's by n - 1; say which"),
+    (lambda x: x.var(axis=1, keepdim=True), r"^var: NumPy's var divides by n and PyTorch's by n - 1"),   # mixed
+], ids=["max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, y)", "var(0)", "std(0, True)", "var()", "std(x)",
+        "var(axis, keepdim)"])
+def test_calls_numpy_and_pytorch_read_differently_are_refused(call, message):
+    """Where the same call means one thing in NumPy and another in PyTorch, minigrad asks which (section 15)."""
+    x, _ = pair(X)
+    with pytest.raises(TypeError, match=message):
+        call(x)
 
 
 @pytest.mark.parametrize("kwargs", [dict(correction=0), dict(correction=2), dict(unbiased=False), dict(unbiased=True),
@@ -118,9 +143,9 @@ def test_var_and_std_with_dim_none_written_out_are_torchs_over_every_dim(name):
     same(ours, theirs)
     backward_both(ours, theirs, x, tx)
     same(getattr(mg, name)(x, dim=None, keepdim=True), getattr(torch, name)(tx, dim=None, keepdim=True))
-    np.testing.assert_allclose(getattr(x, name)().numpy(), getattr(np, name)(X), rtol=1e-12)  # not given: ddof=0
+    np.testing.assert_allclose(getattr(x, name)(axis=None).numpy(), getattr(np, name)(X), rtol=1e-12)  # NumPy's
     with pytest.raises(TypeError, match=rf"^{name}: got both axis=0 and dim=None; give one \(axis is NumPy's name"):
-        getattr(x, name)(0, dim=None)
+        getattr(x, name)(axis=0, dim=None)
 
 
 def test_std_of_a_constant_slice_has_gradient_0_as_in_torch():
@@ -140,12 +165,12 @@ def test_std_of_a_constant_slice_has_gradient_0_as_in_torch():
 
 def test_float32_stays_float32():
     x = mg.tensor(X.astype(np.float32), requires_grad=True)
-    for y in (x.std(dim=1), x.var(dim=1), x.std(), x.max(dim=1).values, x.sum(dim=()), x.clamp(min=0.0),
+    for y in (x.std(dim=1), x.var(dim=1), x.std(ddof=0), x.max(dim=1).values, x.sum(dim=()), x.clamp(min=0.0),
               mg.clamp(x, -1, 1.5), x.logsumexp(dim=0), x.mean(dim=(0, 1))):
         assert y.dtype == np.float32
         (g,) = mg.grad(y.sum(), [x])
         assert g.dtype == np.float32
-    assert mg.std(mg.tensor([1, 2, 4])).dtype == np.float32      # integers reduce as float32
+    assert mg.std(mg.tensor([1, 2, 4]), correction=1).dtype == np.float32      # integers reduce as float32
 
 
 # ------------------------------------------------------------------ max / min with dim
@@ -187,19 +212,16 @@ def test_max_with_dim_on_nan_integers_bools_and_0d():
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
-def test_one_axis_with_pytorchs_keepdim_is_pytorchs_call_values_and_indices(name):
-    """``output.max(1, keepdim=True)[1]`` (PyTorch's MNIST example) must be the indices, not a row of the values."""
+def test_pytorchs_mnist_idiom_with_dim_gives_the_indices(name):
+    """``output.max(dim=1, keepdim=True)[1]``: the indices (``output.max(1, keepdim=True)`` asks which is meant)."""
     x, tx = pair(np.round(RNG.standard_normal((4, 5))))
     for keepdim in (True, False):
-        ours, theirs = getattr(x, name)(1, keepdim=keepdim), getattr(tx, name)(1, keepdim=keepdim)
-        assert type(ours).__name__ == name and ours._fields == ("values", "indices")
+        ours, theirs = getattr(x, name)(dim=1, keepdim=keepdim), getattr(tx, name)(1, keepdim=keepdim)
         same(ours[0], theirs[0])
         np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
-        same(getattr(mg, name)(x, -1, keepdim=keepdim).values, getattr(torch, name)(tx, -1, keepdim=keepdim).values)
-    assert isinstance(getattr(x, name)(1, keepdims=True), mg.Tensor)              # NumPy's keepdims: the values
-    assert isinstance(getattr(x, name)((0, 1), keepdim=True), mg.Tensor)          # several axes: the values
-    with pytest.raises(ValueError, match=rf"^{name}: dim 2 is out of range for a tensor of shape \(4, 5\)"):
-        getattr(x, name)(2, keepdim=True)
+    assert isinstance(getattr(x, name)(axis=1, keepdims=True), mg.Tensor)          # NumPy's call: the values
+    assert isinstance(getattr(x, name)(axis=1, keepdim=True), mg.Tensor)           # axis= is NumPy's: the values
+    assert isinstance(getattr(x, name)(axis=(0, 1)), mg.Tensor)                    # several axes: the values
 
 
 def test_max_with_dim_errors():
@@ -211,7 +233,7 @@ def test_max_with_dim_errors():
                                          r"\(expected a dim in \[-3, 2\]\)"):
         x.min(dim=3)
     with pytest.raises(TypeError, match=r"max: got both axis=1 and dim=1; give one"):
-        mg.max(x, 1, dim=1)
+        mg.max(x, axis=1, dim=1)
     same(x.max(keepdim=True), torch.tensor(X).amax(dim=(0, 1, 2), keepdim=True))   # keepdim alone: values
 
 
