@@ -34,7 +34,7 @@ def _bound(make_layer, mode="train"):
             *path, attr = name.split(".")
             owner = layer
             for part in path:
-                owner = owner[int(part)] if isinstance(owner, nn.Network) else getattr(owner, part)
+                owner = owner[int(part)] if part.isdigit() else getattr(owner, part)  # "0": a position
             setattr(owner, attr, value)
         return layer(x)
 
@@ -214,6 +214,57 @@ NN_OPS = [
         S(rnd(2, 2), _unit(2, 2), reduction="none"),
     ]),
     OpInfo("nn.BCEWithLogitsLoss", lambda x, t: nn.BCEWithLogitsLoss()(x, t), [S(rnd(4), _unit(4))]),
+]
+
+# ---------------------------------------------------------------- BCE with PyTorch's weight and pos_weight
+# Their own generator, so the samples drawn above and below stay as they were. Weights are checked inputs
+# too (x, t, weight, pos_weight), and logits reach |x| = 30, where the forward's softplus trick matters.
+_b_rng = np.random.default_rng(97531)
+
+
+def _bce_weighted(x, t, w, p, reduction="mean"):
+    return F.binary_cross_entropy_with_logits(x, t, w, reduction=reduction, pos_weight=p)
+
+
+def _bce_sample(shape, w_shape, p_shape, **kwargs):
+    return S(_b_rng.standard_normal(shape) * 3, _b_rng.uniform(0.05, 0.95, shape), _b_rng.uniform(0.2, 2.0, w_shape),
+             _b_rng.uniform(0.3, 3.0, p_shape), **kwargs)
+
+
+class _LoopedBlocks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList(nn.Linear(2, 2, dtype=F64) for _ in range(2))
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = F.tanh(block(x))
+        return x
+
+
+def _looped_blocks():
+    return _LoopedBlocks()
+
+
+NN_OPS += [
+    OpInfo("nn.functional.binary_cross_entropy_with_logits(weight, pos_weight)", _bce_weighted, [
+        _bce_sample((4, 3), (4, 1), (3,)),
+        _bce_sample((4, 3), (3,), (4, 3), reduction="sum"),
+        _bce_sample((2, 2, 3), (), (1, 3), reduction="none"),
+        S(np.array([[30.0, -30.0, 12.0], [-12.0, 0.5, 29.0]]), _b_rng.uniform(0.05, 0.95, (2, 3)),
+          _b_rng.uniform(0.2, 2.0, (2, 1)), _b_rng.uniform(0.3, 3.0, (3,)), reduction="none"),
+    ]),
+    OpInfo("nn.functional.binary_cross_entropy_with_logits(weight)",
+           lambda x, t, w: F.binary_cross_entropy_with_logits(x, t, w),
+           [S(_b_rng.standard_normal(5), _b_rng.random(5), _b_rng.standard_normal(5))]),
+    OpInfo("nn.functional.binary_cross_entropy_with_logits(pos_weight)",
+           lambda x, t, p: F.binary_cross_entropy_with_logits(x, t, pos_weight=p, reduction="sum"),
+           [S(_b_rng.standard_normal((3, 2)), _b_rng.random((3, 2)), _b_rng.uniform(0.3, 3.0, 2))]),
+    OpInfo("nn.ModuleList(in a model that loops over it)", _bound(_looped_blocks),
+           [S(_b_rng.standard_normal((3, 2)), *(_b_rng.standard_normal(s) for s in ((2, 2), (2,), (2, 2), (2,))))]),
+    OpInfo("nn.BCEWithLogitsLoss(weight, pos_weight)",
+           lambda x, t: nn.BCEWithLogitsLoss(np.array([[0.5], [2.0]]), "sum", np.array([1.5, 0.4, 3.0]))(x, t),
+           [S(_b_rng.standard_normal((2, 3)), _b_rng.random((2, 3)))]),
 ]
 
 

@@ -1,11 +1,13 @@
 """``DataLoader``: iterate over a dataset in (shuffled) mini-batches of Tensors.
 
 Each epoch draws one permutation of ``range(len(dataset))`` from the loader's
-own seeded ``numpy.random.Generator`` and cuts it into batches; a batch is one
-``dataset[idx]`` call with an integer index array, never a Python loop over
-samples. The generator state is exposed through ``state_dict`` /
-``load_state_dict`` so that a run resumed at an epoch boundary reshuffles
-exactly as the uninterrupted run would have.
+own seeded ``numpy.random.Generator`` and cuts it into batches. For minigrad's
+datasets a batch is one ``dataset[idx]`` call with an integer index array, never
+a Python loop over samples; a PyTorch-style dataset, whose ``ds[i]`` takes one
+int, is read one sample at a time (or through its ``__getitems__``) and the
+samples stacked (``batched``, below). The generator state is exposed through
+``state_dict`` / ``load_state_dict`` so that a run resumed at an epoch boundary
+reshuffles exactly as the uninterrupted run would have.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import operator
 import numpy as np
 
 from minigrad import backend
+from minigrad.data.collate import stack_samples
+from minigrad.data.dataset import ArrayDataset
 
 __all__ = ["DataLoader"]
 
@@ -24,8 +28,11 @@ class DataLoader:
     """Mini-batches of a dataset as tuples of minigrad Tensors.
 
     Args:
-        dataset: anything with ``len`` and ``__getitem__`` accepting a 1-D int
-            index array and returning a tuple of arrays (or Tensors).
+        dataset: anything with ``len`` and ``__getitem__``: either minigrad's
+            kind, whose ``__getitem__`` accepts a 1-D int index array and
+            returns a tuple of arrays (or Tensors) for the whole batch, or
+            PyTorch's, whose ``__getitem__`` takes one int and returns one
+            sample (see ``batched``).
         batch_size: samples per batch (the last one may be smaller).
         shuffle: draw a fresh permutation every epoch.
         drop_last: drop the final partial batch.
@@ -39,10 +46,22 @@ class DataLoader:
             ``minigrad.distributed.DistributedSampler``): an iterable of indices
             with ``len``; an ``indices()`` method returning an int array is used
             when present. Excludes ``shuffle``.
+        batched: how a batch is read. ``True``: one ``dataset[indices]`` call with
+            the batch's int64 index array, returning the whole batch (minigrad's
+            datasets; the fast path). ``False``: one ``dataset[i]`` call per sample
+            (a Python int), then each field stacked: arrays along a new first axis,
+            Tensors by their data, Python ints as int64, floats as float32, bools
+            as bool; a sample that is not a tuple or list is one field. ``None``
+            (default): decided once, for the loader's life: a dataset with
+            ``__getitems__`` (PyTorch 2's batched protocol) gets one call with the
+            batch's list of ints and returns a list of samples, stacked as above;
+            minigrad's own datasets are batched; any other dataset is asked for the
+            first batch with an index array and read per sample if that call raises
+            TypeError, IndexError or KeyError.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,
-                 sampler=None):
+                 sampler=None, batched=None):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader: dataset must support len() and indexing, got {type(dataset).__name__}"
@@ -57,6 +76,11 @@ class DataLoader:
                             f"got {type(sampler).__name__}")
         self.sampler = sampler
         self.drop_last = bool(drop_last)
+        if batched is not None and not isinstance(batched, (bool, np.bool_)):
+            raise ValueError(f"DataLoader: batched must be True, False or None, got {batched!r}")
+        self.batched = None if batched is None else bool(batched)
+        # How batches are read: "batched", "per_sample", "getitems", or None until the first batch decides.
+        self._fetch = _fetch_mode(dataset, self.batched)
         self.device = None if device is None else backend.normalize_device(device)
         if seed is None:
             from minigrad import random as mg_random
@@ -82,7 +106,7 @@ class DataLoader:
             order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         self.epoch += 1
         where = getattr(self.dataset, "device", "cpu")
-        if isinstance(where, str) and where.strip().lower().startswith("cuda"):
+        if self._fetch in ("batched", None) and isinstance(where, str) and where.strip().lower().startswith("cuda"):
             # A dataset on a GPU gets the epoch's order uploaded once; each batch's
             # indices are then a slice of it there, not a host-to-device copy per batch.
             order = backend.to_device(order, backend.normalize_device(where))
@@ -91,10 +115,58 @@ class DataLoader:
     def _batches(self, order):
         stop = len(self) * self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
-            batch = self.dataset[order[start:start + self.batch_size]]
-            if not isinstance(batch, (tuple, list)):
-                batch = (batch,)
+            idx = order[start:start + self.batch_size]
+            if self._fetch != "batched":
+                batch = self._fetch_batch(idx)
+            else:  # the common path, inline: one indexing call and a look at each field's first dimension
+                batch, n = self.dataset[idx], len(idx)
+                if not (isinstance(batch, (tuple, list)) and all(getattr(field, "shape", ())[:1] == (n,)
+                                                                 for field in batch)):
+                    batch = self._checked_batch(batch, n)   # a bare array or a list field passes; the rest raises
             yield tuple(self._to_tensor(field) for field in batch)
+
+    def _fetch_batch(self, idx) -> tuple:
+        """One batch's fields as arrays (or Tensors), read every way but the batched one (inline in ``_batches``)."""
+        mode = self._fetch
+        if mode is None:  # the first batch decides, once
+            try:
+                batch = self.dataset[idx]
+            except (TypeError, IndexError, KeyError):
+                self._fetch = "per_sample"
+                return self._fetch_batch(idx)
+            except Exception as error:  # not swallowed (it may be a real fault of the data), but explained
+                if hasattr(error, "add_note"):
+                    error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the first "
+                                   "batch's index array; if its __getitem__ takes one int, pass batched=False")
+                raise
+            self._fetch = "batched"
+            return self._checked_batch(batch, len(idx), decided=True)
+        indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
+        if mode == "getitems":
+            samples = self.dataset.__getitems__(indices)
+            if not isinstance(samples, (list, tuple)) or len(samples) != len(indices):
+                got = f"{len(samples)} items" if isinstance(samples, (list, tuple)) else type(samples).__name__
+                raise ValueError(f"DataLoader: {type(self.dataset).__name__}.__getitems__ was given {len(indices)} "
+                                 f"indices and returned {got}; it must return a list of one sample per index")
+        else:
+            samples = [self.dataset[i] for i in indices]
+        return stack_samples(samples, indices)
+
+    def _checked_batch(self, batch, n, decided=False) -> tuple:
+        """A batched read's fields, checked to hold ``n`` samples each."""
+        if isinstance(batch, dict):
+            raise TypeError(f"DataLoader: {type(self.dataset).__name__}[indices] returned a dict; minigrad's "
+                            "DataLoader batches tuples of arrays or Tensors: return (x, y)")
+        if not isinstance(batch, (tuple, list)):
+            batch = (batch,)
+        lengths = [_length(field) for field in batch]
+        if any(length != n for length in lengths):
+            how = "asked with an index array" if decided or self.batched is None else "with batched=True"
+            raise ValueError(
+                f"DataLoader: {type(self.dataset).__name__}[indices] for a batch of {n} ({how}) returned fields "
+                f"of lengths {lengths}: the dataset looks per-sample (its __getitem__ takes one int); "
+                "pass batched=False to read it one sample at a time")
+        return batch
 
     def _to_tensor(self, value):
         """Wrap one batch field as a Tensor on the target device, keeping its dtype."""
@@ -153,6 +225,28 @@ class DataLoader:
             f"DataLoader(samples={len(self.dataset)}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, device={self.device!r})"
         )
+
+
+def _fetch_mode(dataset, batched):
+    """How to read batches: known at once, or None where the first batch decides (see ``batched``)."""
+    if batched is not None:
+        return "batched" if batched else "per_sample"
+    if isinstance(dataset, ArrayDataset):
+        return "batched"
+    if callable(getattr(dataset, "__getitems__", None)):
+        return "getitems"
+    return None
+
+
+def _length(field):
+    """A batch field's length (its first dimension), or None for a scalar or something without one."""
+    shape = getattr(field, "shape", None)
+    if shape is not None:
+        return int(shape[0]) if len(shape) else None
+    try:
+        return len(field)
+    except TypeError:
+        return None
 
 
 def _sampler_order(sampler) -> np.ndarray:

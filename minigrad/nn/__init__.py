@@ -1,17 +1,19 @@
 """Neural-network building blocks: layers, models, initializers, the functional API and losses.
 
-``Layer`` is the base class of every layer and model, ``Network`` an ordered
-stack of layers (``Sequential``, its PyTorch name), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
+``Layer`` is the base class of every layer and model (``Module``, its PyTorch name), ``Network`` an
+ordered stack of layers (``Sequential``, its PyTorch name), ``ModuleList`` a list of layers with no
+forward, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
 (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
 from minigrad.nn import functional, init
-from minigrad.nn.layer import Layer, LoadResult, Parameter
+from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.network import Network, Sequential
+from minigrad.nn.module_list import ModuleList
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
@@ -22,7 +24,7 @@ from minigrad.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1
 from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
-    "Parameter", "Layer", "Network", "Sequential", "LoadResult",
+    "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
     "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU", "ELU", "GELU", "Softmax", "LogSoftmax", "Dropout",
     "BatchNorm1d", "LayerNorm",
     "Flatten", "Identity",

@@ -341,6 +341,11 @@ class Layer:
         return "\n".join(lines)
 
 
+#: PyTorch's name for ``Layer``: ``class Net(nn.Module)`` is the same class, with the same registration,
+#: names, ``state_dict``, ``train``/``eval``, ``to`` and ``zero_grad``.
+Module = Layer
+
+
 def new_parameter(shape, dtype, device) -> Parameter:
     """A zero-filled Parameter of ``shape``, ``dtype`` and ``device``, for a layer's ``reset_parameters`` to fill."""
     xp = xp_for(normalize_device(device))

@@ -154,18 +154,52 @@ class SmoothL1Loss(Layer):
 
 
 class BCEWithLogitsLoss(Layer):
-    """``F.binary_cross_entropy_with_logits`` with a fixed reduction; one fused node, ``SigmoidBinaryCrossEntropy``.
+    """``F.binary_cross_entropy_with_logits`` with fixed options; ``weight`` and ``pos_weight`` are buffers.
 
-    PyTorch's ``weight`` and ``pos_weight`` are not supported (see docs/layers.md); ``reduction`` is
-    keyword-only because PyTorch's first positional argument is ``weight``.
+    PyTorch's arguments in PyTorch's order: ``weight`` rescales each element's loss (broadcast over
+    the batch), ``pos_weight`` the positive term of each class (broadcast along the last dimension).
+    Without them it runs as one fused node, ``SigmoidBinaryCrossEntropy``; with them as
+    ``WeightedSigmoidBinaryCrossEntropy``.
     """
 
-    def __init__(self, *, reduction: str = "mean"):
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__()
-        self.reduction = check_reduction("BCEWithLogitsLoss", reduction)
+        name = "BCEWithLogitsLoss"
+        self.register_buffer("weight", _factor_buffer(name, "weight", weight))
+        self.reduction = check_reduction(name, reduction)
+        self.register_buffer("pos_weight", _factor_buffer(name, "pos_weight", pos_weight))
 
     def forward(self, logits, target):
-        return F.binary_cross_entropy_with_logits(logits, target, reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(logits, target, self.weight, self.reduction, self.pos_weight)
 
     def extra_repr(self):
-        return f"reduction={self.reduction!r}"
+        given = "".join(f"{arg}, " for arg in ("weight", "pos_weight") if getattr(self, arg) is not None)
+        return f"{given}reduction={self.reduction!r}"
+
+
+def _factor_buffer(name, arg, value):
+    """BCE's ``weight`` / ``pos_weight`` (any shape that broadcasts to the input's) as a Tensor buffer.
+
+    As ``_weight_buffer``: a Tensor or an array keeps its dtype (the loss casts to the input's), a list or
+    a number becomes float32. The shape is checked against the input at each call.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise TypeError(f"{name}: {arg} must be an array or Tensor of numbers, got {value!r}"
+                        + (f"; the reduction is a keyword argument: reduction={value!r}" if arg == "weight" else ""))
+    if isinstance(value, Tensor):
+        data = value.data
+    elif hasattr(value, "dtype") and hasattr(value, "shape"):
+        data = value
+    else:
+        try:
+            data = np.asarray(value)
+        except ValueError:   # a ragged list
+            data = None
+        if data is not None and data.dtype.kind in "biuf":
+            data = data.astype(DEFAULT_FLOAT)
+    if data is None or data.dtype.kind not in "biuf":
+        got = repr(value) if data is None else f"dtype {data.dtype}"
+        raise ValueError(f"{name}: {arg} must be an array or Tensor of numbers, got {got}")
+    return value if isinstance(value, Tensor) else Tensor(data)

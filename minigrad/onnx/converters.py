@@ -25,6 +25,7 @@ NOT_EXPORTED = {
     "SoftmaxCrossEntropy": "a training loss",
     "SquaredError": "a training loss",
     "SigmoidBinaryCrossEntropy": "a training loss",
+    "WeightedSigmoidBinaryCrossEntropy": "a training loss",
     "IndexAdd": "the adjoint of indexing, used by backward passes",
 }
 

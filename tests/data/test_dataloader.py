@@ -370,5 +370,6 @@ def test_a_dataset_that_returns_dicts_is_one_clear_error_not_object_tensors():
         def __getitem__(self, index):
             return {"x": np.zeros((len(index), 3)), "y": np.ones(len(index))}
 
-    with pytest.raises(TypeError, match=r"Tensor: cannot hold an array of dtype object .*a dict from a dataset"):
-        next(iter(DataLoader(Records(), batch_size=4)))
+    for batched in (None, True):
+        with pytest.raises(TypeError, match=r"DataLoader: Records\[indices\] returned a dict; .*return \(x, y\)"):
+            next(iter(DataLoader(Records(), batch_size=4, batched=batched)))

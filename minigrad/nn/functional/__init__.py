@@ -13,7 +13,7 @@ holds ``linear``):
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``;
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
-  ``smooth_l1_loss``, ``binary_cross_entropy_with_logits``.
+  ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``).
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
@@ -21,8 +21,8 @@ double backward) itself.
 from minigrad.nn.functional.activation import elu, gelu, leaky_relu, relu, sigmoid, silu, tanh
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
-from minigrad.nn.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
-                                         mse_loss, nll_loss, smooth_l1_loss)
+from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy_with_logits
+from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.normalization import batch_norm, layer_norm
 from minigrad.nn.functional.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names

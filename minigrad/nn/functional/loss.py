@@ -1,10 +1,11 @@
-"""Loss functions: cross-entropy from logits, NLL, MSE, L1, Huber, smooth L1 and binary cross-entropy from logits.
+"""Loss functions: cross-entropy from logits, NLL, MSE, L1, Huber and smooth L1 (binary cross-entropy from
+logits lives in ``binary_cross_entropy.py``).
 
-They are part of ``minigrad.nn.functional`` (re-exported there). Cross-entropy and
-BCE-with-logits are single Functions whose forward works on raw arrays with the
-log-sum-exp / softplus trick (finite for logits of +-1000) and whose backward is
-the famous closed form, ``softmax(x) - q`` and ``sigmoid(x) - t``, written with
-minigrad ops of the *input* Tensor so that double backward is exact too.
+They are part of ``minigrad.nn.functional`` (re-exported there). Cross-entropy is
+a single Function whose forward works on raw arrays with the log-sum-exp trick
+(finite for logits of +-1000) and whose backward is the famous closed form,
+``softmax(x) - q``, written with minigrad ops of the *input* Tensor so that
+double backward is exact too.
 """
 from __future__ import annotations
 
@@ -391,28 +392,3 @@ def smooth_l1_loss(x: Tensor, target, reduction: str = "mean", beta: float = 1.0
     if beta == 0:  # no quadratic zone (and no division by 0 in the branch where() leaves out)
         return _reduce(a, reduction)
     return _reduce(ops.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
-
-
-class SigmoidBinaryCrossEntropy(Function):
-    """``softplus(x) - x * t`` elementwise; backward ``(sigmoid(x) - t) * gy`` and ``-x * gy``.
-
-    Shapes: x and t of one shape -> that shape (reduced afterwards by ``_reduce``).
-    """
-
-    def forward(self, x, t):
-        xp = get_array_module(x)
-        # softplus(x) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows.
-        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))) - x * t
-
-    def backward(self, F, gy, x, t):
-        gx = (F.sigmoid(x) - t) * gy if self.needs_input_grad[0] else None
-        gt = -x * gy if self.needs_input_grad[1] else None
-        return gx, gt
-
-
-def binary_cross_entropy_with_logits(logits: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of targets in [0, 1] under ``sigmoid(logits)``, computed stably."""
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    target = _as_target(logits, target)
-    _check_like("binary_cross_entropy_with_logits", logits, target)
-    return _reduce(SigmoidBinaryCrossEntropy.apply(logits, target), reduction)

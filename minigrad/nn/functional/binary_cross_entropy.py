@@ -1,0 +1,124 @@
+"""Binary cross-entropy from logits, PyTorch's ``binary_cross_entropy_with_logits``, with ``weight`` and ``pos_weight``.
+
+With ``s = sigmoid(x)``, a weight ``w`` and a positive-class weight ``p``::
+
+    loss = -w [p t log s + (1 - t) log(1 - s)]
+         = w [(1 - t) x + (1 + (p - 1) t) softplus(-x)]     (log s = -softplus(-x), log(1 - s) = -x - softplus(-x))
+
+and ``softplus(-x) = max(-x, 0) + log1p(exp(-|x|))``: ``exp`` never overflows and no ``log(0)`` is
+taken, so logits of +-1000 give finite values and gradients. Without ``weight`` and ``pos_weight``
+(w = p = 1) it is ``softplus(x) - x t``, the unweighted node ``SigmoidBinaryCrossEntropy``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module, to_device
+from minigrad.nn.functional.loss import _as_target, _check_like, _reduce
+from minigrad.ops.functions import Softplus
+
+_NAME = "binary_cross_entropy_with_logits"
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class SigmoidBinaryCrossEntropy(Function):
+    """``softplus(x) - x * t`` elementwise; backward ``(sigmoid(x) - t) * gy`` and ``-x * gy``.
+
+    Shapes: x and t of one shape -> that shape (reduced afterwards).
+    """
+
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        # softplus(x) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows.
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))) - x * t
+
+    def backward(self, F, gy, x, t):
+        gx = (F.sigmoid(x) - t) * gy if self.needs_input_grad[0] else None
+        gt = -x * gy if self.needs_input_grad[1] else None
+        return gx, gt
+
+
+class WeightedSigmoidBinaryCrossEntropy(Function):
+    """``w [(1 - t) x + c softplus(-x)]`` with ``c = 1 + (p - 1) t``, elementwise (PyTorch's weighted BCE).
+
+    Shapes: x and t of one shape S; w (``weight``) and p (``pos_weight``) broadcast to S -> S.
+    Derivatives, each summed back to its input's shape::
+
+        dL/dx = g w (c sigmoid(x) - p t)
+        dL/dt = g w ((p - 1) softplus(-x) - x)
+        dL/dw = g [(1 - t) x + c softplus(-x)]
+        dL/dp = g w t softplus(-x)
+    """
+
+    def forward(self, x, t, w, p):
+        xp = get_array_module(x)
+        softplus_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        return w * ((1 - t) * x + (1 + (p - 1) * t) * softplus_neg)
+
+    def backward(self, F, gy, x, t, w, p):
+        nx, nt, nw, np_ = self.needs_input_grad
+        softplus_neg = F.apply(Softplus, -x)
+        wg = w * gy
+        gx = wg * ((1 + (p - 1) * t) * F.sigmoid(x) - p * t) if nx else None
+        gt = wg * ((p - 1) * softplus_neg - x) if nt else None
+        gw = F.sum_to(gy * ((1 - t) * x + (1 + (p - 1) * t) * softplus_neg), w.shape) if nw else None
+        gp = F.sum_to(wg * t * softplus_neg, p.shape) if np_ else None
+        return gx, gt, gw, gp
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """Binary cross-entropy of targets in [0, 1] under ``sigmoid(logits)``, computed stably (module doc).
+
+    PyTorch's arguments in PyTorch's order. ``weight`` rescales each element's loss and broadcasts to
+    the input's shape (one weight per sample: shape (N, 1)); ``pos_weight`` multiplies the positive
+    term ``t log sigmoid(x)`` and broadcasts along the last (class) dimension (shape (C,)). Both are
+    cast to the input's dtype; a Tensor that requires grad gets its gradient. ``'mean'`` averages the
+    weighted elements (PyTorch's plain mean, not divided by the weights' sum).
+    """
+    if isinstance(weight, str):
+        raise TypeError(f"{_NAME}: weight must be an array or Tensor of numbers, got {weight!r}; "
+                        f"the reduction is the fourth argument: pass reduction={weight!r}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{_NAME}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    target = _as_target(logits, target)
+    _check_like(_NAME, logits, target)
+    if weight is None and pos_weight is None:
+        # The common case keeps its two-input node: no broadcast factors to multiply or differentiate.
+        return _reduce(SigmoidBinaryCrossEntropy.apply(logits, target), reduction)
+    w = _factor(logits, "weight", weight)
+    p = _factor(logits, "pos_weight", pos_weight)
+    return _reduce(WeightedSigmoidBinaryCrossEntropy.apply(logits, target, w, p), reduction)
+
+
+def _factor(x, arg, value):
+    """``weight`` or ``pos_weight`` as a Tensor in x's dtype on x's device that broadcasts to x's shape (None: 1)."""
+    xp = x._xp()
+    if value is None:
+        return Tensor(xp.ones((), dtype=x.dtype))
+    data = value.data if isinstance(value, Tensor) else value
+    if not hasattr(data, "dtype"):
+        try:
+            data = np.asarray(data)
+        except ValueError:   # a ragged list
+            data = None
+    if data is None or data.dtype.kind not in "biuf":
+        raise TypeError(f"{_NAME}: {arg} must be an array or Tensor of numbers, got "
+                        f"{type(value).__name__}" + ("" if data is None else f" of dtype {data.dtype}"))
+    shape = tuple(data.shape)
+    try:
+        fits = np.broadcast_shapes(shape, tuple(x.shape)) == tuple(x.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        hint = " (one weight per class, along the last dimension)" if arg == "pos_weight" else ""
+        raise ValueError(f"{_NAME}: {arg} of shape {shape} does not broadcast to the input's shape "
+                         f"{tuple(x.shape)}{hint}")
+    if isinstance(value, Tensor):
+        if value.device != x.device:
+            raise ValueError(f"{_NAME}: {arg} is on {value.device} but the input is on {x.device}")
+        # A Tensor keeps its graph: the cast (to the input's dtype, never the other way) is differentiable.
+        return value if value.dtype == x.dtype else value.astype(x.dtype)
+    return Tensor(to_device(data, x.device).astype(x.dtype, copy=False))
