@@ -168,6 +168,35 @@ def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
     assert x.shape == (4,) and y.shape == (4,)
 
 
+def test_a_dataset_that_answers_an_index_array_with_another_batch_is_asked_which_it_means():
+    class PerSampleNormalised(ListDataset):
+        """PyTorch's style, but an index array goes through too: x.mean() is then the batch's, not the sample's."""
+
+        def __getitem__(self, i):
+            x, y = _arrays()
+            return (x[i] - x[i].mean()) / x[i].std(), y[i]
+
+    with pytest.raises(ValueError, match=r"DataLoader: PerSampleNormalised\[indices\] and PerSampleNormalised\[i\] "
+                                         r"one index at a time give different first batches \(field 0 differs\); "
+                                         r".*batched=False .*batched=True"):
+        next(iter(DataLoader(PerSampleNormalised(), batch_size=4)))
+    (x, y), = list(DataLoader(PerSampleNormalised(n=4), batch_size=4, batched=False))
+    np.testing.assert_allclose(x.numpy().mean(axis=1), 0, atol=1e-6)     # each sample normalised by itself
+
+    class ArraysByIndex(ListDataset):
+        """Answers an index array and one int alike: batched, after one per-sample read of the first batch."""
+
+        def __getitem__(self, i):
+            self.calls.append(i)
+            x, y = _arrays()
+            return x[i], y[i]
+
+    dataset = ArraysByIndex()
+    loader = DataLoader(dataset, batch_size=4)
+    _assert_same(_batches(loader), _batches(DataLoader(TensorDataset(*_arrays()), batch_size=4)))
+    assert loader._fetch == "batched" and [type(c) for c in dataset.calls] == [np.ndarray] + [int] * 4 + [np.ndarray] * 2
+
+
 def test_samples_that_do_not_stack_give_one_clear_error():
     class Ragged(ListDataset):
         def __getitem__(self, i):
