@@ -257,8 +257,14 @@ def _positional_axis(name, positional):
 
 def _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim):
     """max/min called with PyTorch's keywords: values and indices along ``dim`` (the values only for keepdim
-    without dim, as keepdims would)."""
+    alone, as keepdims would; axis= with keepdim= is refused, since torch reads axis= as dim=)."""
     x = as_tensor(x)
+    if dim is None and axis is not None and keepdim is not None:
+        # torch takes axis= for dim=, so x.max(axis=1, keepdim=True)[1] is PyTorch's indices: ask, as for a
+        # positional axis, rather than hand back the maxima to be indexed.
+        raise TypeError(f"{name}: got axis={axis!r} with PyTorch's keepdim={keepdim!r}; NumPy's {name} gives the "
+                        f"{name}ima only, PyTorch's (values, indices): write axis=..., keepdims=... for the "
+                        f"{name}ima or dim=..., keepdim=... for (values, indices)")
     axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
     if dim is None:
         return _reduction(cls, name, x, axis, keepdims)
