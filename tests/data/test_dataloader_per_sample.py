@@ -114,6 +114,14 @@ def test_python_numbers_become_arrays_of_the_right_kind_and_a_bare_sample_is_one
     np.testing.assert_array_equal(x.numpy(), [0, 0.5, 1, 1.5])
     np.testing.assert_array_equal(even.numpy(), [True, False, True, False])
 
+    class Lists(Numbers):
+        def __getitem__(self, i):
+            return [float(i), 0.5], [i, 2 * i], [i > 0, False]    # as minigrad.tensor([0.5, 1.0]): float32
+
+    floats, ints, flags = next(iter(DataLoader(Lists(), batch_size=4, batched=False)))
+    assert (floats.dtype, ints.dtype, flags.dtype) == (np.float32, np.int64, np.bool_) and floats.shape == (4, 2)
+    np.testing.assert_array_equal(floats.numpy()[:, 0], [0, 1, 2, 3])
+
     class Bare(Numbers):
         images = [np.full((2, 2), i, dtype=np.float32) for i in range(4)]
 
