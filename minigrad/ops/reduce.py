@@ -249,7 +249,7 @@ def _positional_axis(name, positional):
         if len(positional) == 1 and isinstance(positional[0], Tensor):
             what += f" (for the elementwise {name}imum of two tensors: minigrad.{name}imum)"
     else:
-        what = (f"NumPy's {name}(x, {given}) is (axis, keepdims) and divides by n, PyTorch's is (dim, unbiased) "
+        what = (f"NumPy's {name}(x, {given}) is (axis, dtype) and divides by n, PyTorch's is (dim, unbiased) "
                 f"and divides by n - 1; write axis= (NumPy's) or dim= (PyTorch's), or choose the divisor "
                 f"with ddof= or correction=")
     return TypeError(f"{name}: give the axis by keyword: {what}")

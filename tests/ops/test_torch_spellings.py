@@ -100,7 +100,7 @@ def test_the_numpy_spelling_keeps_its_meaning():
     (lambda x: x.max(1, keepdim=True), r"^max: give the axis by keyword"),          # PyTorch's MNIST example
     (lambda x: mg.max(x, x), r"^max: give the axis by keyword: NumPy's max\(x, <Tensor of shape \(2, 3, 4\)>\) "
                              r".* \(for the elementwise maximum of two tensors: minigrad.maximum\)$"),
-    (lambda x: x.var(0), r"^var: give the axis by keyword: NumPy's var\(x, 0\) is \(axis, keepdims\) and divides "
+    (lambda x: x.var(0), r"^var: give the axis by keyword: NumPy's var\(x, 0\) is \(axis, dtype\) and divides "
                          r"by n, PyTorch's is \(dim, unbiased\) and divides by n - 1; write axis= \(NumPy's\) or "
                          r"dim= \(PyTorch's\), or choose the divisor with ddof= or correction=$"),
     (lambda x: x.std(0, True), r"^std: give the axis by keyword: NumPy's std\(x, 0, True\)"),
