@@ -24,21 +24,25 @@ def _weight_buffer(name, weight):
     """
     if weight is None:
         return None
-    if isinstance(weight, Tensor):
-        data = weight.data
-    elif hasattr(weight, "dtype") and hasattr(weight, "shape"):
-        data = weight
-    else:
-        try:
-            data = np.asarray(weight)
-        except ValueError:   # a ragged list
-            data = None
-        if data is not None and data.dtype.kind in "iuf":
-            data = data.astype(DEFAULT_FLOAT)
+    data = _number_array(weight, "iuf")
     if data is None or data.dtype.kind not in "iuf" or data.ndim != 1:
         got = repr(weight) if data is None or data.ndim == 0 else f"shape {tuple(data.shape)} dtype {data.dtype}"
         raise ValueError(f"{name}: weight must be a 1-D array of per-class weights (numbers), got {got}")
     return weight if isinstance(weight, Tensor) else Tensor(data)
+
+
+def _number_array(value, kinds):
+    """The array behind a weight argument: a Tensor's or an array's own (its dtype kept), else ``value`` as a NumPy
+    array, in the default float dtype when its kind is among ``kinds`` (a list of numbers); None for a ragged list."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return value
+    try:
+        data = np.asarray(value)
+    except ValueError:   # a ragged list
+        return None
+    return data.astype(DEFAULT_FLOAT) if data.dtype.kind in kinds else data
 
 
 def _ignore_index(name, ignore_index):
@@ -188,17 +192,7 @@ def _factor_buffer(name, arg, value):
     if isinstance(value, str):
         raise TypeError(f"{name}: {arg} must be an array or Tensor of numbers, got {value!r}"
                         + (f"; the reduction is a keyword argument: reduction={value!r}" if arg == "weight" else ""))
-    if isinstance(value, Tensor):
-        data = value.data
-    elif hasattr(value, "dtype") and hasattr(value, "shape"):
-        data = value
-    else:
-        try:
-            data = np.asarray(value)
-        except ValueError:   # a ragged list
-            data = None
-        if data is not None and data.dtype.kind in "biuf":
-            data = data.astype(DEFAULT_FLOAT)
+    data = _number_array(value, "biuf")
     if data is None or data.dtype.kind not in "biuf":
         got = repr(value) if data is None else f"dtype {data.dtype}"
         raise ValueError(f"{name}: {arg} must be an array or Tensor of numbers, got {got}")
