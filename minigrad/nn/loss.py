@@ -16,36 +16,33 @@ from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.layer import Layer
 
 
-def _numbers(value, kinds):
-    """``value``'s data as an array (None for a ragged list), for the caller to check against ``kinds``.
-
-    A Tensor or an array keeps its dtype (the loss casts to the input's dtype); a list of numbers (of a
-    dtype kind in ``kinds``) becomes the default float dtype (float32), as a Parameter does, not NumPy's float64.
-    """
-    if isinstance(value, Tensor):
-        data = value.data
-    elif hasattr(value, "dtype") and hasattr(value, "shape"):
-        data = value
-    else:
-        try:
-            data = np.asarray(value)
-        except ValueError:   # a ragged list
-            return None
-        if data.dtype.kind in kinds:
-            data = data.astype(DEFAULT_FLOAT)
-    return data
-
-
 def _weight_buffer(name, weight):
-    """Per-class weights as a 1-D Tensor buffer (None stays None), so that ``to`` and ``state_dict`` carry them;
-    dtypes as ``_numbers``."""
+    """Per-class weights as a 1-D Tensor buffer (None stays None), so that ``to`` and ``state_dict`` carry them.
+
+    A Tensor or an array keeps its dtype (the loss casts to the input's dtype); a list of numbers becomes
+    the default float dtype (float32), as a Parameter does, not NumPy's float64.
+    """
     if weight is None:
         return None
-    data = _numbers(weight, "iuf")
+    data = _number_array(weight, "iuf")
     if data is None or data.dtype.kind not in "iuf" or data.ndim != 1:
         got = repr(weight) if data is None or data.ndim == 0 else f"shape {tuple(data.shape)} dtype {data.dtype}"
         raise ValueError(f"{name}: weight must be a 1-D array of per-class weights (numbers), got {got}")
     return weight if isinstance(weight, Tensor) else Tensor(data)
+
+
+def _number_array(value, kinds):
+    """The array behind a weight argument: a Tensor's or an array's own (its dtype kept), else ``value`` as a NumPy
+    array, in the default float dtype when its kind is among ``kinds`` (a list of numbers); None for a ragged list."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return value
+    try:
+        data = np.asarray(value)
+    except ValueError:   # a ragged list
+        return None
+    return data.astype(DEFAULT_FLOAT) if data.dtype.kind in kinds else data
 
 
 def _ignore_index(name, ignore_index):
@@ -187,14 +184,16 @@ class BCEWithLogitsLoss(Layer):
 def _factor_buffer(name, arg, value):
     """BCE's ``weight`` / ``pos_weight`` (any shape that broadcasts to the input's) as a Tensor buffer.
 
-    Dtypes as ``_numbers`` (a list or a number becomes float32). The shape is checked against the input at
-    each call. Anything else is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
+    As ``_weight_buffer``: a Tensor or an array keeps its dtype (the loss casts to the input's), a list or
+    a number becomes float32. The shape is checked against the input at each call. A value that holds no
+    numbers is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
     """
     if value is None:
         return None
-    data = None if isinstance(value, str) else _numbers(value, "biuf")
-    if data is None or data.dtype.kind not in "biuf":
+    if isinstance(value, str):
         raise TypeError(f"{name}: {arg} must be an array or Tensor of numbers, got {value!r}"
-                        + (f"; the reduction is a keyword argument: reduction={value!r}"
-                           if arg == "weight" and isinstance(value, str) else ""))
+                        + (f"; the reduction is a keyword argument: reduction={value!r}" if arg == "weight" else ""))
+    data = _number_array(value, "biuf")
+    if data is None or data.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {arg} must be an array or Tensor of numbers, got {value!r}")
     return value if isinstance(value, Tensor) else Tensor(data)
