@@ -305,7 +305,8 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
     torch_call = dim is not NOT_GIVEN or keepdim is not None
     numpy_call = axis is not NOT_GIVEN or keepdims is not None
     if dim is not NOT_GIVEN and axis is not NOT_GIVEN and (dim is None or axis is None):
-        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one "
+                        "(axis is NumPy's name, dim PyTorch's)")
     axis = None if axis is NOT_GIVEN else axis
     if torch_call:
         axis, keepdims = torch_axis(name, x, axis, keepdims, None if dim is NOT_GIVEN else dim, keepdim)
@@ -325,7 +326,8 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
         label, c = ("correction", 1) if torch_call else ("ddof", 0)
     else:  # neither spelling, or both mixed: NumPy's default and PyTorch's differ
         raise TypeError(f"{name}: NumPy's {name} divides by n and PyTorch's by n - 1; say which: ddof=0 "
-                        f"(or axis=..., keepdims=...) for NumPy's, correction=1 (or dim=..., keepdim=...) for PyTorch's")
+                        "(or axis=..., keepdims=...) for NumPy's, correction=1 (or dim=..., keepdim=...) "
+                        "for PyTorch's")
     axes = normalize_axis(name, axis, x.ndim, x.shape)
     n = _count(x.shape, axes)
     if n - c <= 0:

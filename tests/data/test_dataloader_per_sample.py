@@ -202,7 +202,8 @@ def test_a_dataset_that_answers_an_index_array_with_another_batch_is_asked_which
     dataset = ArraysByIndex()
     loader = DataLoader(dataset, batch_size=4)
     _assert_same(_batches(loader), _batches(DataLoader(TensorDataset(*_arrays()), batch_size=4)))
-    assert loader._fetch == "batched" and [type(c) for c in dataset.calls] == [np.ndarray] + [int] * 4 + [np.ndarray] * 2
+    assert loader._fetch == "batched"
+    assert [type(c) for c in dataset.calls] == [np.ndarray] + [int] * 4 + [np.ndarray] * 2   # 11 samples: 3 batches
 
 
 def test_samples_that_do_not_stack_give_one_clear_error():
