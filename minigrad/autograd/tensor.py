@@ -473,7 +473,7 @@ class Tensor:
         return _ops.clip(self, lo, hi)
 
     # ----------------------------------------------------------------- PyTorch's spellings
-    # Only names with no NumPy meaning of their own: x.transpose, x.size and x.max(1) stay NumPy's.
+    # Only names with no NumPy meaning of their own: x.transpose and x.size stay NumPy's (x.max(1) is asked).
     def view(self, *shape):
         """``reshape`` under PyTorch's name: ints or one tuple, one of them may be -1.
 

@@ -3,12 +3,11 @@
 A PyTorch-style dataset's ``ds[i]`` takes one int and returns one sample: a tuple (or list) of
 numbers, arrays or Tensors, or a single value (one field). ``stack_samples`` turns a batch of such
 samples into one array per field, as ``torch.utils.data.default_collate`` turns them into tensors:
-arrays are stacked along a new first axis, Tensors contribute their ``.data``, Python ints become
-int64, bools bool and floats the default float (float32, minigrad's rule for Python floats).
+arrays are stacked along a new first axis, Tensors contribute their ``.data``, Python ints (alone or
+in lists) become int64, bools bool and floats the default float (float32, minigrad's rule for Python
+floats).
 """
 from __future__ import annotations
-
-from numbers import Number
 
 import numpy as np
 
@@ -53,9 +52,8 @@ def _stack_field(values, j, indices):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"DataLoader: field {j} of the samples holds {array.dtype} values "
                         f"(sample {indices[0]}: {type(values[0]).__name__}); a batch field must hold numbers")
-    first = values[0]
-    if isinstance(first, Number) and not isinstance(first, (bool, np.generic)):
-        # Python numbers: NumPy would make float64 (and int32 on some platforms); PyTorch's rule for ints,
-        # minigrad's for floats (``minigrad.tensor(0.5)`` is float32).
+    if not hasattr(values[0], "dtype") and array.dtype.kind in "iuf":
+        # Python numbers, or lists of them: NumPy would make float64 (and int32 on some platforms); PyTorch's
+        # rule for ints, minigrad's for floats (``minigrad.tensor(0.5)`` and ``minigrad.tensor([0.5])`` are float32).
         array = array.astype(DEFAULT_FLOAT if array.dtype.kind == "f" else np.int64, copy=False)
     return array

@@ -57,7 +57,9 @@ class DataLoader:
             batch's list of ints and returns a list of samples, stacked as above;
             minigrad's own datasets are batched; any other dataset is asked for the
             first batch with an index array and read per sample if that call raises
-            TypeError, IndexError or KeyError.
+            TypeError, IndexError or KeyError; if it succeeds, the first batch is read
+            per sample too, and a difference between the two is a ValueError that asks
+            for ``batched``.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,
@@ -139,8 +141,10 @@ class DataLoader:
                     error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the first "
                                    "batch's index array; if its __getitem__ takes one int, pass batched=False")
                 raise
+            batch = self._checked_batch(batch, len(idx), decided=True)
+            self._check_same_as_per_sample(batch, idx)
             self._fetch = "batched"
-            return self._checked_batch(batch, len(idx), decided=True)
+            return batch
         indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
         if mode == "getitems":
             samples = self.dataset.__getitems__(indices)
@@ -151,6 +155,29 @@ class DataLoader:
         else:
             samples = [self.dataset[i] for i in indices]
         return stack_samples(samples, indices)
+
+    def _check_same_as_per_sample(self, batch, idx) -> None:
+        """Refuse a first batch that ``dataset[i]`` one at a time would give differently.
+
+        A PyTorch-style ``__getitem__`` may answer an index array without error yet compute something else
+        for it (``(x - x.mean()) / x.std()`` normalising the batch, not each sample); the batch would be
+        wrong without a word. Read once per loader, so the cost is one batch of per-sample calls.
+        """
+        indices = backend.to_numpy(idx).tolist()
+        try:
+            samples = stack_samples([self.dataset[i] for i in indices], indices)
+        except (TypeError, IndexError, KeyError, ValueError):
+            return   # it answers index arrays only: the batched read is its meaning
+        host, samples = [_on_host(f) for f in batch], [_on_host(f) for f in samples]
+        differs = [j for j, (a, b) in enumerate(zip(host, samples)) if a.shape != b.shape
+                   or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc")]
+        if len(host) != len(samples) or differs:
+            name = type(self.dataset).__name__
+            where = f"field {differs[0]}" if differs else f"{len(host)} fields against {len(samples)}"
+            raise ValueError(
+                f"DataLoader: {name}[indices] and {name}[i] one index at a time give different first batches "
+                f"({where} differs); say how the dataset is read: batched=False if its __getitem__ takes one int "
+                "(PyTorch's datasets), batched=True if it answers a whole batch for an index array")
 
     def _checked_batch(self, batch, n, decided=False) -> tuple:
         """A batched read's fields, checked to hold ``n`` samples each."""
@@ -236,6 +263,15 @@ def _fetch_mode(dataset, batched):
     if callable(getattr(dataset, "__getitems__", None)):
         return "getitems"
     return None
+
+
+def _on_host(field) -> np.ndarray:
+    """A batch field (array, Tensor or list) as a NumPy array, to compare two reads of one batch."""
+    import minigrad  # at call time: minigrad's package init may import this module
+
+    if isinstance(field, minigrad.Tensor):
+        field = field.data
+    return backend.to_numpy(field) if hasattr(field, "dtype") else np.asarray(field)
 
 
 def _length(field):

@@ -185,7 +185,8 @@ def _factor_buffer(name, arg, value):
     """BCE's ``weight`` / ``pos_weight`` (any shape that broadcasts to the input's) as a Tensor buffer.
 
     As ``_weight_buffer``: a Tensor or an array keeps its dtype (the loss casts to the input's), a list or
-    a number becomes float32. The shape is checked against the input at each call.
+    a number becomes float32. The shape is checked against the input at each call. A value that holds no
+    numbers is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
     """
     if value is None:
         return None
@@ -194,6 +195,5 @@ def _factor_buffer(name, arg, value):
                         + (f"; the reduction is a keyword argument: reduction={value!r}" if arg == "weight" else ""))
     data = _number_array(value, "biuf")
     if data is None or data.dtype.kind not in "biuf":
-        got = repr(value) if data is None else f"dtype {data.dtype}"
-        raise ValueError(f"{name}: {arg} must be an array or Tensor of numbers, got {got}")
+        raise TypeError(f"{name}: {arg} must be an array or Tensor of numbers, got {value!r}")
     return value if isinstance(value, Tensor) else Tensor(data)

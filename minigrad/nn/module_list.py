@@ -47,13 +47,11 @@ class ModuleList(Layer):
 
     def insert(self, index: int, layer: Layer) -> None:
         """Insert a layer before position ``index`` (as ``list.insert``)."""
-        self._items.insert(operator.index(index), self._checked("insert", layer))
+        self._items.insert(_integer(index, "ModuleList.insert: index must be an integer"),
+                           self._checked("insert", layer))
 
-    def _position(self, index) -> int:
-        try:
-            i = operator.index(index)
-        except TypeError:
-            raise TypeError(f"ModuleList indices must be integers or slices, got {type(index).__name__}") from None
+    def _position(self, index, what="ModuleList indices must be integers or slices") -> int:
+        i = _integer(index, what)
         n = len(self._items)
         if not -n <= i < n:
             raise IndexError(f"ModuleList index {i} is out of range for {n} layers")
@@ -65,7 +63,9 @@ class ModuleList(Layer):
         return self._items[self._position(index)]
 
     def __setitem__(self, index, layer) -> None:
-        self._items[self._position(index)] = self._checked("__setitem__", layer)
+        # One position, as torch's: a slice would have to renumber the rest.
+        self._items[self._position(index, "ModuleList assignment takes one integer index")] = \
+            self._checked("__setitem__", layer)
 
     def __delitem__(self, index) -> None:
         if isinstance(index, slice):
@@ -98,3 +98,11 @@ class ModuleList(Layer):
             "ModuleList is a container and has no forward: call its layers from your model's forward "
             "(for layer in self.layers: x = layer(x)), or use nn.Sequential to chain them"
         )
+
+
+def _integer(index, what) -> int:
+    """``index`` as an int (anything with ``__index__``), or a TypeError that starts with ``what``."""
+    try:
+        return operator.index(index)
+    except TypeError:
+        raise TypeError(f"{what}, got {type(index).__name__}") from None

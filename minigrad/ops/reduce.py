@@ -249,7 +249,7 @@ def _positional_axis(name, positional):
         if len(positional) == 1 and isinstance(positional[0], Tensor):
             what += f" (for the elementwise {name}imum of two tensors: minigrad.{name}imum)"
     else:
-        what = (f"NumPy's {name}(x, {given}) is (axis, keepdims) and divides by n, PyTorch's is (dim, unbiased) "
+        what = (f"NumPy's {name}(x, {given}) is (axis, dtype) and divides by n, PyTorch's is (dim, unbiased) "
                 f"and divides by n - 1; write axis= (NumPy's) or dim= (PyTorch's), or choose the divisor "
                 f"with ddof= or correction=")
     return TypeError(f"{name}: give the axis by keyword: {what}")
@@ -257,8 +257,14 @@ def _positional_axis(name, positional):
 
 def _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim):
     """max/min called with PyTorch's keywords: values and indices along ``dim`` (the values only for keepdim
-    without dim, as keepdims would)."""
+    alone, as keepdims would; axis= with keepdim= is refused, since torch reads axis= as dim=)."""
     x = as_tensor(x)
+    if dim is None and axis is not None and keepdim is not None:
+        # torch takes axis= for dim=, so x.max(axis=1, keepdim=True)[1] is PyTorch's indices: ask, as for a
+        # positional axis, rather than hand back the maxima to be indexed.
+        raise TypeError(f"{name}: got axis={axis!r} with PyTorch's keepdim={keepdim!r}; NumPy's {name} gives the "
+                        f"{name}ima only, PyTorch's (values, indices): write axis=..., keepdims=... for the "
+                        f"{name}ima or dim=..., keepdim=... for (values, indices)")
     axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
     if dim is None:
         return _reduction(cls, name, x, axis, keepdims)
@@ -299,7 +305,8 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
     torch_call = dim is not NOT_GIVEN or keepdim is not None
     numpy_call = axis is not NOT_GIVEN or keepdims is not None
     if dim is not NOT_GIVEN and axis is not NOT_GIVEN and (dim is None or axis is None):
-        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one "
+                        "(axis is NumPy's name, dim PyTorch's)")
     axis = None if axis is NOT_GIVEN else axis
     if torch_call:
         axis, keepdims = torch_axis(name, x, axis, keepdims, None if dim is NOT_GIVEN else dim, keepdim)
@@ -319,7 +326,8 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
         label, c = ("correction", 1) if torch_call else ("ddof", 0)
     else:  # neither spelling, or both mixed: NumPy's default and PyTorch's differ
         raise TypeError(f"{name}: NumPy's {name} divides by n and PyTorch's by n - 1; say which: ddof=0 "
-                        f"(or axis=..., keepdims=...) for NumPy's, correction=1 (or dim=..., keepdim=...) for PyTorch's")
+                        "(or axis=..., keepdims=...) for NumPy's, correction=1 (or dim=..., keepdim=...) "
+                        "for PyTorch's")
     axes = normalize_axis(name, axis, x.ndim, x.shape)
     n = _count(x.shape, axes)
     if n - c <= 0:

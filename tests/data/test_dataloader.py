@@ -178,9 +178,14 @@ def test_each_batch_is_one_array_index_call():
     ds = _IndexRecordingDataset(23)
     loader = DataLoader(ds, batch_size=5, shuffle=True, seed=2)
     batches = list(loader)
-    assert len(ds.calls) == len(loader) == 5
-    assert all(isinstance(i, np.ndarray) and i.dtype.kind == "i" for i in ds.calls)
-    for (doubled, index), called in zip(batches, ds.calls):
+    # Deciding how to read it (batched=None), the loader also reads the first batch one int at a time, once.
+    first, singles, calls = ds.calls[0], ds.calls[1:6], ds.calls[:1] + ds.calls[6:]
+    assert singles == first.tolist() and all(type(i) is int for i in singles)
+    assert len(calls) == len(loader) == 5
+    assert all(isinstance(i, np.ndarray) and i.dtype.kind == "i" for i in calls)
+    list(loader)
+    assert len(ds.calls) == 15                           # the next epoch: one array call per batch only
+    for (doubled, index), called in zip(batches, calls):
         np.testing.assert_array_equal(index.numpy(), called)
         np.testing.assert_array_equal(doubled.numpy(), called.astype(np.float32) * 2)
         assert doubled.dtype == np.float32
@@ -294,8 +299,11 @@ def test_a_dataset_on_a_gpu_gets_each_epoch_order_uploaded_once(monkeypatch):
     orders = [order for device, order in uploads if device == "cuda:0" and order.shape == (10,)]
     assert len(orders) == 2                                          # one upload per epoch
     assert sorted(orders[0]) == list(range(10)) and not np.array_equal(orders[0], orders[1])
-    assert [len(i) for i in dataset.seen] == [4, 4, 2, 4, 4, 2]
-    np.testing.assert_array_equal(np.concatenate(dataset.seen[:3]), orders[0])   # batches slice that order
+    # batched=None: the first batch is also read one int at a time, once, to decide how to read the dataset.
+    assert dataset.seen[1:5] == dataset.seen[0].tolist()
+    seen = dataset.seen[:1] + dataset.seen[5:]
+    assert [len(i) for i in seen] == [4, 4, 2, 4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate(seen[:3]), orders[0])   # batches slice that order
 
 
 def test_a_dataset_with_arrays_on_the_gpu_and_on_the_host_still_batches(monkeypatch):

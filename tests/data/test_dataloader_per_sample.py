@@ -114,6 +114,14 @@ def test_python_numbers_become_arrays_of_the_right_kind_and_a_bare_sample_is_one
     np.testing.assert_array_equal(x.numpy(), [0, 0.5, 1, 1.5])
     np.testing.assert_array_equal(even.numpy(), [True, False, True, False])
 
+    class Lists(Numbers):
+        def __getitem__(self, i):
+            return [float(i), 0.5], [i, 2 * i], [i > 0, False]    # as minigrad.tensor([0.5, 1.0]): float32
+
+    floats, ints, flags = next(iter(DataLoader(Lists(), batch_size=4, batched=False)))
+    assert (floats.dtype, ints.dtype, flags.dtype) == (np.float32, np.int64, np.bool_) and floats.shape == (4, 2)
+    np.testing.assert_array_equal(floats.numpy()[:, 0], [0, 1, 2, 3])
+
     class Bare(Numbers):
         images = [np.full((2, 2), i, dtype=np.float32) for i in range(4)]
 
@@ -166,6 +174,36 @@ def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
             next(iter(DataLoader(Scalar(), batch_size=4, batched=batched)))
     (x, y), = list(DataLoader(Scalar(n=4), batch_size=4, batched=False))[:1]
     assert x.shape == (4,) and y.shape == (4,)
+
+
+def test_a_dataset_that_answers_an_index_array_with_another_batch_is_asked_which_it_means():
+    class PerSampleNormalised(ListDataset):
+        """PyTorch's style, but an index array goes through too: x.mean() is then the batch's, not the sample's."""
+
+        def __getitem__(self, i):
+            x, y = _arrays()
+            return (x[i] - x[i].mean()) / x[i].std(), y[i]
+
+    with pytest.raises(ValueError, match=r"DataLoader: PerSampleNormalised\[indices\] and PerSampleNormalised\[i\] "
+                                         r"one index at a time give different first batches \(field 0 differs\); "
+                                         r".*batched=False .*batched=True"):
+        next(iter(DataLoader(PerSampleNormalised(), batch_size=4)))
+    (x, y), = list(DataLoader(PerSampleNormalised(n=4), batch_size=4, batched=False))
+    np.testing.assert_allclose(x.numpy().mean(axis=1), 0, atol=1e-6)     # each sample normalised by itself
+
+    class ArraysByIndex(ListDataset):
+        """Answers an index array and one int alike: batched, after one per-sample read of the first batch."""
+
+        def __getitem__(self, i):
+            self.calls.append(i)
+            x, y = _arrays()
+            return x[i], y[i]
+
+    dataset = ArraysByIndex()
+    loader = DataLoader(dataset, batch_size=4)
+    _assert_same(_batches(loader), _batches(DataLoader(TensorDataset(*_arrays()), batch_size=4)))
+    assert loader._fetch == "batched"
+    assert [type(c) for c in dataset.calls] == [np.ndarray] + [int] * 4 + [np.ndarray] * 2   # 11 samples: 3 batches
 
 
 def test_samples_that_do_not_stack_give_one_clear_error():

@@ -155,5 +155,10 @@ def test_bad_weights_give_one_clear_error(kwargs, error, message):
 def test_layer_refuses_weights_that_are_not_numbers():
     with pytest.raises(TypeError, match="BCEWithLogitsLoss: weight must be an array or Tensor of numbers, got 'sum'"):
         nn.BCEWithLogitsLoss("sum")
-    with pytest.raises(ValueError, match="BCEWithLogitsLoss: pos_weight must be an array or Tensor of numbers"):
+    # A TypeError, as F.binary_cross_entropy_with_logits gives for the same values.
+    with pytest.raises(TypeError, match=r"BCEWithLogitsLoss: pos_weight must be an array or Tensor of numbers, "
+                                        r"got \[\[1.0\], \[2.0, 3.0\]\]$"):
         nn.BCEWithLogitsLoss(pos_weight=[[1.0], [2.0, 3.0]])
+    with pytest.raises(TypeError, match=r"BCEWithLogitsLoss: weight must be an array or Tensor of numbers, "
+                                        r"got array\(\['a'\], dtype='<U1'\)$"):
+        nn.BCEWithLogitsLoss(np.array(["a"]))

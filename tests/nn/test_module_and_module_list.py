@@ -102,6 +102,11 @@ def test_module_list_operations_follow_python_lists_and_torch():
         layers[-6]
     with pytest.raises(TypeError, match="ModuleList indices must be integers or slices, got str"):
         layers["0"]
+    with pytest.raises(TypeError, match="^ModuleList.insert: index must be an integer, got str$"):
+        layers.insert("0", nn.ReLU())
+    with pytest.raises(TypeError, match="^ModuleList assignment takes one integer index, got slice$"):
+        layers[0:1] = nn.ReLU()
+    assert len(layers) == 5
     with pytest.raises(TypeError, match="ModuleList.append: expected a Layer, got int"):
         layers.append(3)
     with pytest.raises(TypeError, match="ModuleList.extend: expected a Layer, got str"):

@@ -100,7 +100,7 @@ def test_the_numpy_spelling_keeps_its_meaning():
     (lambda x: x.max(1, keepdim=True), r"^max: give the axis by keyword"),          # PyTorch's MNIST example
     (lambda x: mg.max(x, x), r"^max: give the axis by keyword: NumPy's max\(x, <Tensor of shape \(2, 3, 4\)>\) "
                              r".* \(for the elementwise maximum of two tensors: minigrad.maximum\)$"),
-    (lambda x: x.var(0), r"^var: give the axis by keyword: NumPy's var\(x, 0\) is \(axis, keepdims\) and divides "
+    (lambda x: x.var(0), r"^var: give the axis by keyword: NumPy's var\(x, 0\) is \(axis, dtype\) and divides "
                          r"by n, PyTorch's is \(dim, unbiased\) and divides by n - 1; write axis= \(NumPy's\) or "
                          r"dim= \(PyTorch's\), or choose the divisor with ddof= or correction=$"),
     (lambda x: x.std(0, True), r"^std: give the axis by keyword: NumPy's std\(x, 0, True\)"),
@@ -108,8 +108,14 @@ def test_the_numpy_spelling_keeps_its_meaning():
                         r"keepdims=...\) for NumPy's, correction=1 \(or dim=..., keepdim=...\) for PyTorch's$"),
     (lambda x: mg.std(x), r"^std: NumPy's std divides by n and PyTorch's by n - 1; say which"),
     (lambda x: x.var(axis=1, keepdim=True), r"^var: NumPy's var divides by n and PyTorch's by n - 1"),   # mixed
+    # torch reads axis= as dim=: torch's x.max(axis=1, keepdim=True)[1] is the indices.
+    (lambda x: x.max(axis=1, keepdim=True), r"^max: got axis=1 with PyTorch's keepdim=True; NumPy's max gives the "
+                                            r"maxima only, PyTorch's \(values, indices\): write axis=..., "
+                                            r"keepdims=... for the maxima or dim=..., keepdim=... for \(values, "
+                                            r"indices\)$"),
+    (lambda x: mg.min(x, axis=-1, keepdim=False), r"^min: got axis=-1 with PyTorch's keepdim=False"),
 ], ids=["max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, y)", "var(0)", "std(0, True)", "var()", "std(x)",
-        "var(axis, keepdim)"])
+        "var(axis, keepdim)", "max(axis, keepdim)", "min(x, axis, keepdim)"])
 def test_calls_numpy_and_pytorch_read_differently_are_refused(call, message):
     """Where the same call means one thing in NumPy and another in PyTorch, minigrad asks which (section 15)."""
     x, _ = pair(X)
@@ -220,7 +226,8 @@ def test_pytorchs_mnist_idiom_with_dim_gives_the_indices(name):
         same(ours[0], theirs[0])
         np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
     assert isinstance(getattr(x, name)(axis=1, keepdims=True), mg.Tensor)          # NumPy's call: the values
-    assert isinstance(getattr(x, name)(axis=1, keepdim=True), mg.Tensor)           # axis= is NumPy's: the values
+    with pytest.raises(TypeError, match=f"^{name}: got axis=1 with PyTorch's keepdim=True"):
+        getattr(x, name)(axis=1, keepdim=True)   # torch's axis= is its dim=: (values, indices) there, so asked
     assert isinstance(getattr(x, name)(axis=(0, 1)), mg.Tensor)                    # several axes: the values
 
 
