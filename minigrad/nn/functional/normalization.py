@@ -69,6 +69,11 @@ def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: 
     shape = int_shape("layer_norm", "normalized_shape", normalized_shape)
     eps = nonnegative_number("layer_norm", "eps", eps)
     check_layer_norm_input("layer_norm", x, shape, weight, bias)
+    return layer_norm_unchecked(x, shape, weight, bias, eps)
+
+
+def layer_norm_unchecked(x, shape, weight, bias, eps):
+    """``layer_norm``'s computation, for a caller that has checked its arguments (the ``LayerNorm`` layer)."""
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
