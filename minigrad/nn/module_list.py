@@ -83,9 +83,10 @@ class ModuleList(Layer):
         return self.extend(layers)
 
     def __add__(self, other) -> "ModuleList":
-        if not isinstance(other, ModuleList):
+        """A new ModuleList of these layers, then those of ``other`` (any iterable of Layers, as in PyTorch)."""
+        if not hasattr(other, "__iter__"):
             return NotImplemented
-        return ModuleList([*self._items, *other._items])
+        return ModuleList(self._items).extend(other)
 
     def _direct_members(self):
         # The layers are named by position alone ("0.weight"); anything a subclass registers follows.

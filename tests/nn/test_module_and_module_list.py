@@ -96,6 +96,10 @@ def test_module_list_operations_follow_python_lists_and_torch():
     layers += [nn.Linear(2, 2)]
     assert len(layers) == 5 and len(nn.ModuleList()) == 0 and len(nn.ModuleList(None)) == 0
     assert list(layers[:2] + layers[2:]) == list(layers)
+    joined = layers[:1] + (c, d)                     # any iterable of layers, as torch's ModuleList.__add__
+    assert type(joined) is nn.ModuleList and list(joined) == [a, c, d] and len(layers) == 5
+    with pytest.raises(TypeError, match="unsupported operand"):
+        layers + 3
     with pytest.raises(IndexError, match="ModuleList index 5 is out of range for 5 layers"):
         layers[5]
     with pytest.raises(IndexError, match="ModuleList index -6 is out of range"):
