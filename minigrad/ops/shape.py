@@ -211,7 +211,7 @@ def _sequence(name, tensors):
 
 def concat(tensors, axis=0):
     """Join tensors along an existing axis."""
-    return _join("concat", tensors, axis)
+    return _join("concat", _sequence("concat", tensors), axis)
 
 
 def cat(tensors, dim=0):
@@ -229,7 +229,7 @@ def cat(tensors, dim=0):
 
 
 def _join(name, tensors, axis):
-    tensors = _sequence(name, tensors)
+    """``Concat`` of ``tensors`` (a list that ``_sequence`` made) along ``axis``, checked to fit."""
     (axis,) = normalize_axis(name, axis, tensors[0].ndim, tensors[0].shape)
     ref = tensors[0].shape
     for t in tensors[1:]:
