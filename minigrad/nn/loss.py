@@ -6,13 +6,13 @@ and each is checked here, once, naming the loss.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
 from minigrad.nn.arguments import integer, nonnegative_number, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
+from minigrad.nn.functional.loss import number_array
 from minigrad.nn.layer import Layer
 
 
@@ -32,17 +32,12 @@ def _weight_buffer(name, weight):
 
 
 def _number_array(value, kinds):
-    """The array behind a weight argument: a Tensor's or an array's own (its dtype kept), else ``value`` as a NumPy
-    array, in the default float dtype when its kind is among ``kinds`` (a list of numbers); None for a ragged list."""
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "dtype") and hasattr(value, "shape"):
-        return value
-    try:
-        data = np.asarray(value)
-    except ValueError:   # a ragged list
-        return None
-    return data.astype(DEFAULT_FLOAT) if data.dtype.kind in kinds else data
+    """``F``'s ``number_array`` of a weight argument, in the default float dtype when it was a list of numbers
+    of a kind among ``kinds`` (a Tensor or an array keeps its dtype)."""
+    data = number_array(value)
+    if data is not None and not hasattr(value, "dtype") and data.dtype.kind in kinds:
+        data = data.astype(DEFAULT_FLOAT)
+    return data
 
 
 def _ignore_index(name, ignore_index):

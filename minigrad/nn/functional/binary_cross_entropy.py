@@ -16,11 +16,10 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device
-from minigrad.nn.functional.loss import _as_target, _check_like, _reduce
+from minigrad.nn.functional.loss import _as_target, _check_like, _check_reduction, _reduce, number_array
 from minigrad.ops.functions import Softplus
 
 _NAME = "binary_cross_entropy_with_logits"
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 class SigmoidBinaryCrossEntropy(Function):
@@ -81,8 +80,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, target, weight=None, reduct
     if isinstance(weight, str):
         raise TypeError(f"{_NAME}: weight must be an array or Tensor of numbers, got {weight!r}; "
                         f"the reduction is the fourth argument: pass reduction={weight!r}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{_NAME}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(_NAME, reduction)
     target = _as_target(logits, target)
     _check_like(_NAME, logits, target)
     if weight is None and pos_weight is None:
@@ -98,12 +96,7 @@ def _factor(x, arg, value):
     xp = x._xp()
     if value is None:
         return Tensor(xp.ones((), dtype=x.dtype))
-    data = value.data if isinstance(value, Tensor) else value
-    if not hasattr(data, "dtype"):
-        try:
-            data = np.asarray(data)
-        except ValueError:   # a ragged list
-            data = None
+    data = number_array(value)
     if data is None or data.dtype.kind not in "biuf":
         raise TypeError(f"{_NAME}: {arg} must be an array or Tensor of numbers, got "
                         f"{type(value).__name__}" + ("" if data is None else f" of dtype {data.dtype}"))

@@ -26,6 +26,19 @@ def _check_reduction(name, reduction):
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def number_array(value):
+    """The array behind a loss's weight argument: a Tensor's data or an array itself (its dtype kept), else
+    ``numpy.asarray(value)`` (a list or a number); None for a ragged list."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return value
+    try:
+        return np.asarray(value)
+    except ValueError:   # a ragged list
+        return None
+
+
 def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
     """Validate integer class targets for (N, C) scores; return (targets, row scale, NaN term).
 
