@@ -6,7 +6,6 @@ and each is checked here, once, naming the loss.
 """
 from __future__ import annotations
 
-
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
