@@ -133,10 +133,7 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
-    slope = _python_number(negative_slope)
-    if type(slope) is not float and type(slope) is not int:
-        raise TypeError(f"leaky_relu: negative_slope must be a real number, "
-                        f"got negative_slope={negative_slope!r} ({type(negative_slope).__name__})")
+    slope = _python_real("leaky_relu", "negative_slope", negative_slope)
     return LeakyReLU.apply(as_floating(x), negative_slope=slope)
 
 
@@ -157,6 +154,15 @@ def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
     _check_bounds("clamp", ("min", min), ("max", max),
                   hint="; for tensor bounds use minigrad.maximum / minigrad.minimum")
     return _clip(x, min, max)
+
+
+def _python_real(op, name, value):
+    """``value`` as a Python int or float (a NumPy scalar's number), refused otherwise: a parameter of an op's
+    formula must not be an array, which would broadcast, or a bool."""
+    number = _python_number(value)
+    if type(number) is not float and type(number) is not int:
+        raise TypeError(f"{op}: {name} must be a real number, got {name}={value!r} ({type(value).__name__})")
+    return number
 
 
 def _check_bounds(op, lower, upper, hint=""):
@@ -184,10 +190,7 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    a = _python_number(alpha)
-    if type(a) is not float and type(a) is not int:
-        raise TypeError(f"elu: alpha must be a real number, got alpha={alpha!r} ({type(alpha).__name__})")
-    return ELU.apply(as_floating(x), alpha=a)
+    return ELU.apply(as_floating(x), alpha=_python_real("elu", "alpha", alpha))
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")
