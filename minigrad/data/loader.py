@@ -152,9 +152,12 @@ class DataLoader:
                 got = f"{len(samples)} items" if isinstance(samples, (list, tuple)) else type(samples).__name__
                 raise ValueError(f"DataLoader: {type(self.dataset).__name__}.__getitems__ was given {len(indices)} "
                                  f"indices and returned {got}; it must return a list of one sample per index")
-        else:
-            samples = [self.dataset[i] for i in indices]
-        return stack_samples(samples, indices)
+            return stack_samples(samples, indices)
+        return self._read_per_sample(indices)
+
+    def _read_per_sample(self, indices) -> tuple:
+        """The batch of ``indices`` (Python ints) read one ``dataset[i]`` at a time, stacked per field."""
+        return stack_samples([self.dataset[i] for i in indices], indices)
 
     def _check_same_as_per_sample(self, batch, idx) -> None:
         """Refuse a first batch that ``dataset[i]`` one at a time would give differently.
@@ -163,9 +166,8 @@ class DataLoader:
         for it (``(x - x.mean()) / x.std()`` normalising the batch, not each sample); the batch would be
         wrong without a word. Read once per loader, so the cost is one batch of per-sample calls.
         """
-        indices = backend.to_numpy(idx).tolist()
         try:
-            samples = stack_samples([self.dataset[i] for i in indices], indices)
+            samples = self._read_per_sample(backend.to_numpy(idx).tolist())
         except (TypeError, IndexError, KeyError, ValueError):
             return   # it answers index arrays only: the batched read is its meaning
         host, samples = [_on_host(f) for f in batch], [_on_host(f) for f in samples]
