@@ -44,9 +44,14 @@ def check_non_negative_number(name, value, owner):
     check_number(name, value, owner, lambda v: 0 <= v < math.inf, "a finite number >= 0")
 
 
+def check_positive_number(name, value, owner):
+    """A finite number > 0 (a factor the lr is multiplied or divided by)."""
+    check_number(name, value, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
+
+
 def check_gamma(gamma, owner):
     """A decay factor: a finite number > 0 (> 1 makes the lr grow; 0 or less would zero it or flip its sign)."""
-    check_number("gamma", gamma, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
+    check_positive_number("gamma", gamma, owner)
 
 
 def check_bool(name, value, owner):

@@ -2,8 +2,9 @@
 
 import math
 
-from minigrad.optim.lr_scheduler.base import (LRScheduler, check_bool, check_choice, check_non_negative_number,
-                                              check_number, check_optimizer, check_positive_int, per_group)
+from minigrad.optim.lr_scheduler.base import (LRScheduler, check_bool, check_choice, check_gamma,
+                                              check_non_negative_number, check_number, check_optimizer,
+                                              check_positive_int, check_positive_number, per_group)
 from minigrad.optim.lr_scheduler.momentum import MomentumCycling
 from minigrad.optim.validation import shown
 
@@ -50,7 +51,7 @@ class CyclicLR(MomentumCycling, LRScheduler):
         if step_size_down is not None:
             check_positive_int("step_size_down", step_size_down, owner)
         check_choice("mode", mode, owner, ("triangular", "triangular2", "exp_range"))
-        check_number("gamma", gamma, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
+        check_gamma(gamma, owner)
         if scale_fn is not None and not callable(scale_fn):
             raise ValueError(f"{owner}: scale_fn must be a function of one number, or None, got {shown(scale_fn)}")
         check_choice("scale_mode", scale_mode, owner, ("cycle", "iterations"))
@@ -170,8 +171,8 @@ class OneCycleLR(MomentumCycling, LRScheduler):
         max_lrs = per_group("max_lr", max_lr, optimizer, owner, check_non_negative_number)
         check_number("pct_start", pct_start, owner, lambda v: 0 <= v <= 1, "a number in [0, 1]")
         check_choice("anneal_strategy", anneal_strategy, owner, ("cos", "linear"))
-        check_number("div_factor", div_factor, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
-        check_number("final_div_factor", final_div_factor, owner, lambda v: 0 < v < math.inf, "a finite number > 0")
+        check_positive_number("div_factor", div_factor, owner)
+        check_positive_number("final_div_factor", final_div_factor, owner)
         check_bool("three_phase", three_phase, owner)
         self._init_momentum(optimizer, cycle_momentum, base_momentum, max_momentum)
 
