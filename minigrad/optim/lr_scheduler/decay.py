@@ -1,11 +1,9 @@
 """Multiplicative decays, ``lr_k = lr_0 * factor(k)``: LambdaLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR."""
 
-import math
-
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler.base import (LRScheduler, check_gamma, check_milestones, check_number,
-                                              check_positive_int)
+from minigrad.optim.lr_scheduler.base import (LRScheduler, check_gamma, check_milestones,
+                                              check_non_negative_number, check_positive_int)
 
 
 class LambdaLR(LRScheduler):
@@ -98,7 +96,7 @@ class PolynomialLR(LRScheduler):
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         check_positive_int("total_iters", total_iters, "PolynomialLR")
-        check_number("power", power, "PolynomialLR", lambda v: 0 <= v < math.inf, "a finite number >= 0")
+        check_non_negative_number("power", power, "PolynomialLR")
         self.total_iters, self.power = int(total_iters), float(power)
         super().__init__(optimizer, last_epoch)
 
