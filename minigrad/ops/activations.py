@@ -114,7 +114,7 @@ class GELU(Function):
         if self.approximate == "tanh":
             t = get_array_module(x).tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
             return x * 0.5 * (1.0 + t)
-        return x * 0.5 * (1.0 + erf_function(get_array_module(x))(x * _SQRT_HALF))
+        return x * 0.5 * (1.0 + Erf().forward(x * _SQRT_HALF))
 
     def backward(self, F, gy, x):
         if self.approximate == "tanh":
