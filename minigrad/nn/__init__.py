@@ -8,7 +8,8 @@ forward, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
 from minigrad.nn.linear import Identity, Linear
-from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from minigrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU,
+                                   Softmax, Softplus, Tanh)
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minigrad.nn.flatten import Flatten, Unflatten
@@ -25,7 +26,8 @@ from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
-    "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU", "ELU", "GELU", "Softmax", "LogSoftmax", "Dropout",
+    "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU", "ELU", "GELU", "Softplus", "Mish", "Hardtanh", "ReLU6",
+    "PReLU", "Softmax", "LogSoftmax", "Dropout",
     "BatchNorm1d", "LayerNorm",
     "Flatten", "Identity",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d", "Unflatten",
