@@ -15,7 +15,8 @@ holds ``linear``):
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``one_hot``: indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
-  ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``).
+  ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
+  and ``binary_cross_entropy`` (from probabilities); ``kl_div``: the KL divergence loss.
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
@@ -25,7 +26,8 @@ from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, 
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
-from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy_with_logits
+from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy, binary_cross_entropy_with_logits
+from minigrad.nn.functional.kl_div import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.normalization import batch_norm, layer_norm
 from minigrad.nn.functional.one_hot import one_hot
@@ -41,6 +43,6 @@ __all__ = [
     "dropout", "dropout2d", "batch_norm", "layer_norm", "embedding",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
 ]
