@@ -16,7 +16,9 @@ import math
 import numpy as np
 
 from minigrad import ops
+from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
 from minigrad.nn.arguments import number
 from minigrad.ops._args import as_floating, normalize_axis
 from minigrad.scalars import is_integer, is_real
@@ -86,10 +88,22 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
                    * (x2 / _forward_clamp(vector_norm(x2, 2.0, axis, True), eps)), axis=axis)
 
 
+class ForwardClampMin(Function):
+    """y = max(x, eps).   dL/dx = g everywhere: the clamp acts on the value only (PyTorch's cosine_similarity
+    clamps its norms in place under no_grad). A node of its own so that an exported graph keeps the clamp."""
+
+    def __init__(self, eps):
+        self.eps = eps
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, self.eps)
+
+    def backward(self, F, gy, x):
+        return gy
+
+
 def _forward_clamp(norm, eps):
-    """``max(norm, eps)`` in value, ``norm``'s own gradient: the clamp is a constant added to the norm."""
-    xp = norm._xp()
-    return norm + Tensor(xp.maximum(norm.data, eps) - norm.data)
+    return ForwardClampMin.apply(norm, eps=eps)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
