@@ -33,6 +33,7 @@ __all__ = [
     "Flatten", "Identity",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d", "Unflatten",
     "Embedding", "CosineSimilarity", "PairwiseDistance", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
-    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss", "BCELoss", "KLDivLoss",
+    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
+    "BCELoss", "KLDivLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]

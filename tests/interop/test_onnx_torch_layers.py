@@ -1,5 +1,5 @@
-"""ONNX export of LayerNorm, SiLU, ELU, GELU (both forms), erf, Softplus (beta, threshold), Mish, Hardtanh, ReLU6, PReLU,
-cosine_similarity and normalize: ONNX Runtime agrees with minigrad to 1e-5."""
+"""ONNX export of LayerNorm, SiLU, ELU, GELU (both forms), erf, Softplus (beta, threshold), Mish, Hardtanh, ReLU6,
+PReLU, cosine_similarity and normalize: ONNX Runtime agrees with minigrad to 1e-5."""
 import numpy as np
 import onnx
 import onnxruntime as ort
