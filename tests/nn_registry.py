@@ -501,3 +501,28 @@ NN_OPS += [
     OpInfo("nn.KLDivLoss", _kl_layer, [S(np.log(_simplex(2, 3)), _simplex(2, 3)),
                                        S(_q(2, 3), np.log(_simplex(2, 3)), "batchmean", True)]),
 ]
+
+
+def _signs(*shape):
+    return np.where(_q_rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _ranking_sample(shape, margin=0.0, **kwargs):
+    """x1, x2, y whose -y (x1 - x2) + margin keeps |.| >= 0.2: off the hinge's kink."""
+    x1, x2, y = _q(*shape), _q(*shape), _signs(*shape)
+    z = -y * (x1 - x2) + margin
+    x1 = np.where(np.abs(z) < 0.2, x1 - y * np.where(z >= 0, -0.4, 0.4), x1)
+    return S(x1, x2, y, margin=margin, **kwargs)
+
+
+NN_OPS += [
+    OpInfo("nn.functional.soft_margin_loss", F.soft_margin_loss, [
+        S(_q(3, 4) * 3, _signs(3, 4)), S(_q(5), _signs(5), reduction="sum"), S(_q(2, 3), _q(2, 3), reduction="none"),
+        S(np.array([40.0, -40.0, 3.0]), np.array([-1.0, 1.0, 1.0]))]),
+    OpInfo("nn.SoftMarginLoss", lambda x, t: nn.SoftMarginLoss("sum")(x, t), [S(_q(4, 2), _signs(4, 2))]),
+    OpInfo("nn.functional.margin_ranking_loss", F.margin_ranking_loss, [
+        _ranking_sample((6,)), _ranking_sample((6,), margin=0.5, reduction="sum"),
+        _ranking_sample((2, 3), margin=-0.3, reduction="none")]),
+    OpInfo("nn.MarginRankingLoss", lambda a, b, y, margin=0.0: nn.MarginRankingLoss(margin)(a, b, y),
+           [_ranking_sample((5,), margin=0.7)]),
+]

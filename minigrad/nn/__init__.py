@@ -21,8 +21,8 @@ from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
 from minigrad.nn.conv import Conv2d, ConvTranspose2d
 from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
-                              NLLLoss, SmoothL1Loss)
+from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                              MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
@@ -34,6 +34,6 @@ __all__ = [
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d", "Unflatten",
     "Embedding", "CosineSimilarity", "PairwiseDistance", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
-    "BCELoss", "KLDivLoss",
+    "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import integer, nonnegative_number, one_of, positive_number, probability
+from minigrad.nn.arguments import integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.functional.kl_div import KL_REDUCTIONS
 from minigrad.nn.functional.loss import number_array
@@ -213,6 +213,35 @@ class KLDivLoss(Layer):
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}, log_target={self.log_target}"
+
+
+class SoftMarginLoss(Layer):
+    """``F.soft_margin_loss`` (``log(1 + exp(-y x))`` for targets of 1 and -1) with a fixed reduction."""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = check_reduction("SoftMarginLoss", reduction)
+
+    def forward(self, x, target):
+        return F.soft_margin_loss(x, target, self.reduction)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"
+
+
+class MarginRankingLoss(Layer):
+    """``F.margin_ranking_loss`` (``max(0, -y (x1 - x2) + margin)``) with a fixed margin and reduction."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__()
+        self.margin = number("MarginRankingLoss", "margin", margin)
+        self.reduction = check_reduction("MarginRankingLoss", reduction)
+
+    def forward(self, x1, x2, target):
+        return F.margin_ranking_loss(x1, x2, target, self.margin, self.reduction)
+
+    def extra_repr(self):
+        return f"margin={self.margin}, reduction={self.reduction!r}"
 
 
 def _factor_buffer(name, arg, value):

@@ -454,3 +454,47 @@ def test_float32_stays_float32_through_the_new_layers_and_their_second_derivativ
     assert gx.device == x.device
     hot = F.one_hot(mg.tensor(np.array([1, 0, 2]), device=device), 3)
     assert hot.device == mg.tensor([1], device=device).device and hot.dtype == np.int64
+
+
+# ---------------------------------------------------------------- SoftMarginLoss, MarginRankingLoss
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_margin_losses_match_torch(reduction):
+    rng = np.random.default_rng(13)
+    x, y = rng.standard_normal((4, 3)) * 3, np.where(rng.random((4, 3)) < 0.5, -1.0, 1.0)
+    x[0, :2] = [30.0, -30.0]
+    # PyTorch's target takes no gradient here: a constant on both sides (ours is checked in the registry)
+    _agree(lambda a: F.soft_margin_loss(a, mg.tensor(y, dtype="float64"), reduction),
+           lambda a: TF.soft_margin_loss(a, torch.tensor(y), reduction=reduction), [x])
+    y32 = y.astype(np.float32)
+    _agree(lambda a: nn.SoftMarginLoss(reduction)(a, mg.tensor(y32)),
+           lambda a: torch.nn.SoftMarginLoss(reduction=reduction)(a, torch.tensor(y32)),
+           [x.astype(np.float32)], "float32", tol=dict(rtol=1e-5, atol=1e-6))
+    x1, x2 = rng.standard_normal(8), rng.standard_normal(8)
+    t = np.where(rng.random(8) < 0.5, -1.0, 1.0)
+    x2[0] = x1[0]     # on the hinge's kink (margin 0): PyTorch's clamp_min counts it as not met
+    for margin in (0.0, 0.5, -0.2):
+        _agree(lambda a, b, c: F.margin_ranking_loss(a, b, c, margin, reduction),
+               lambda a, b, c: TF.margin_ranking_loss(a, b, c, margin, reduction=reduction), [x1, x2, t])
+        _agree(nn.MarginRankingLoss(margin, reduction), torch.nn.MarginRankingLoss(margin, reduction=reduction),
+               [x1, x2, t])
+
+
+def test_soft_margin_loss_stays_finite_where_torch_overflows():
+    x = mg.tensor([-1000.0, 1000.0], dtype="float64", requires_grad=True)
+    loss = F.soft_margin_loss(x, mg.tensor([1.0, -1.0], dtype="float64"), reduction="none")
+    loss.sum().backward()
+    np.testing.assert_array_equal(loss.numpy(), [1000.0, 1000.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [-1.0, 1.0])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.MarginRankingLoss(margin="1"), "MarginRankingLoss: margin must be a finite number, got '1'"),
+    (lambda: nn.SoftMarginLoss("avg"), "SoftMarginLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    (lambda: F.margin_ranking_loss(mg.randn(3), mg.randn(3), mg.randn(2)),
+     "margin_ranking_loss: input has shape (3,) but target has shape (2,); they must match"),
+    (lambda: F.soft_margin_loss(mg.randn(3, 1), mg.randn(3)),
+     "soft_margin_loss: input has shape (3, 1) but target has shape (3,); they must match"),
+])
+def test_margin_loss_errors(call, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        call()

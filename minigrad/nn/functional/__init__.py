@@ -16,7 +16,8 @@ holds ``linear``):
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
-  and ``binary_cross_entropy`` (from probabilities); ``kl_div``: the KL divergence loss.
+  and ``binary_cross_entropy`` (from probabilities); ``kl_div``: the KL divergence loss; ``margin``:
+  ``soft_margin_loss``, ``margin_ranking_loss``.
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
@@ -29,6 +30,7 @@ from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy, binary_cross_entropy_with_logits
 from minigrad.nn.functional.kl_div import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
+from minigrad.nn.functional.margin import margin_ranking_loss, soft_margin_loss
 from minigrad.nn.functional.normalization import batch_norm, layer_norm
 from minigrad.nn.functional.one_hot import one_hot
 from minigrad.nn.functional.softmax import log_softmax, softmax
@@ -43,6 +45,6 @@ __all__ = [
     "dropout", "dropout2d", "batch_norm", "layer_norm", "embedding",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
-    "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
 ]
