@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
-from minigrad.nn.arguments import floating_dtype, integer, not_inplace, number, one_of, positive_int
+from minigrad.nn.arguments import floating_dtype, integer, nonzero_number, not_inplace, number, one_of, positive_int
 from minigrad.nn.functional.softmax import LAST_AXIS, softmax_axis
-from minigrad.nn.layer import Layer, new_parameter
+from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 
 
@@ -101,9 +100,7 @@ class Softplus(Layer):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
-        self.beta = number("Softplus", "beta", beta)
-        if self.beta == 0:
-            raise ValueError("Softplus: beta must be a non-zero number, got 0.0")
+        self.beta = nonzero_number("Softplus", "beta", beta)
         self.threshold = number("Softplus", "threshold", threshold)
 
     def forward(self, x):
@@ -172,8 +169,7 @@ class PReLU(Layer):
         self.weight.data[...] = self.init
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"PReLU: input must be a Tensor, got {type(x).__name__}")
+        check_tensor_input(self, x)
         return F.prelu(x, self.weight)
 
     def extra_repr(self):

@@ -387,7 +387,7 @@ def test_kl_div_errors(call, error, message):
 
 # ---------------------------------------------------------------- argument checks, float32
 @pytest.mark.parametrize("make, message", [
-    (lambda: nn.Softplus(beta=0), "Softplus: beta must be a non-zero number, got 0.0"),
+    (lambda: nn.Softplus(beta=0), "Softplus: beta must be a non-zero number, got 0"),
     (lambda: nn.Softplus(beta="2"), "Softplus: beta must be a finite number, got '2'"),
     (lambda: nn.Softplus(threshold=float("nan")), "Softplus: threshold must be a finite number, got nan"),
     (lambda: F.softplus(mg.randn(3), beta=0.0), "softplus: beta must be a non-zero number, got 0.0"),
@@ -431,6 +431,10 @@ def test_input_type_errors_name_the_function():
         F.cosine_similarity(mg.randn(2, 3), mg.randn(2, 3, dtype="float64"))
     with pytest.raises(TypeError, match="normalize: dim must be an integer, got None"):
         F.normalize(mg.randn(2, 3), dim=None)
+    with pytest.raises(TypeError, match=re.escape("hardtanh: max_val must be a real number, got max_val=None")):
+        mg.hardtanh(mg.randn(3), -1.0, None)
+    with pytest.raises(ValueError, match="softplus: beta must be a finite non-zero number, got 0"):
+        mg.softplus(mg.randn(3), beta=0)
 
 
 def test_float32_stays_float32_through_the_new_layers_and_their_second_derivatives(device):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import not_inplace, number, one_of
+from minigrad.nn.arguments import nonzero_number, not_inplace, number, one_of
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -64,10 +64,7 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
     One op, stable for any |x|. Derivative: ``sigmoid(beta x)``, 1 in the linear region.
     """
-    beta = number("softplus", "beta", beta)
-    if beta == 0:
-        raise ValueError("softplus: beta must be a non-zero number, got 0.0")
-    return _softplus(x, beta, number("softplus", "threshold", threshold))
+    return _softplus(x, nonzero_number("softplus", "beta", beta), number("softplus", "threshold", threshold))
 
 
 def mish(x: Tensor, inplace: bool = False) -> Tensor:
@@ -94,9 +91,10 @@ def relu6(x: Tensor, inplace: bool = False) -> Tensor:
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """``x`` where positive, ``weight * x`` elsewhere, with one learnable slope per channel (axis 1) or one for all.
 
-    Shapes: x (N, C, ...) or (C,)... as PyTorch: ``weight`` has 1 element or C = x.shape[1] (1 when x has fewer
-    than 2 axes). Derivatives: ``dL/dx = g`` where x > 0, else ``g weight``; ``dL/dweight = sum of g x`` over
-    the elements at or below 0 of each channel. Composed of ops, so higher derivatives follow.
+    Shapes: x -> x; ``weight`` (1,) or (C,) with C = x.shape[1] (1 when x has fewer than 2 axes), broadcast
+    over axis 1, as PyTorch's. Derivatives: ``dL/dx = g`` where x > 0, else ``g weight``;
+    ``dL/dweight = sum of g x`` over the elements at or below 0 of each channel. Composed of ops, so higher
+    derivatives follow.
     """
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         bad = "input" if not isinstance(x, Tensor) else "weight"
