@@ -26,7 +26,7 @@ from minigrad.scalars import is_integer, is_real
 
 def _p(name, p):
     """A norm's order: a positive number (inf for the largest |x|)."""
-    if not is_real(p) or not p > 0 or math.isnan(p):
+    if not is_real(p) or not p > 0:
         raise ValueError(f"{name}: p must be a positive number (or inf), got {p!r}")
     return float(p)
 
