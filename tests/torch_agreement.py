@@ -10,7 +10,7 @@ TOL = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=2e-6, atol=
 
 
 def values(shape, dtype, seed=0, scale=3.0):
-    """Normal data times ``scale`` whose first entries are far tails (+-100, +-1000), 0 and 20 (softplus's threshold)."""
+    """Normal data times ``scale`` whose first entries are far tails (+-100, +-1000), 0 and 20 (softplus threshold)."""
     x = np.random.default_rng(seed).standard_normal(shape) * scale
     x.flat[:6] = [-100.0, 100.0, 0.0, -1000.0, 1000.0, 20.0][: x.size]
     return x.astype(dtype)
