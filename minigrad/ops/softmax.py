@@ -1,0 +1,95 @@
+"""Softmax and log-softmax along an axis: one Function each, stable for logits of any size.
+
+Both subtract the largest logit before exponentiating (the log-sum-exp trick),
+so ``exp`` never overflows and logits of +-1000 give finite results. Their
+backwards are closed forms in terms of the output, written with minigrad ops so
+that second derivatives are exact too.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import DEFAULT_FLOAT, get_array_module
+from minigrad.scalars import is_integer
+
+
+def stable_log_softmax(xp, x, axis):
+    """log softmax of a raw array along ``axis``, shifted by the max so that exp cannot overflow."""
+    if x.size == 0:  # nothing to normalise (max() over an empty axis has no identity): the empty result
+        return x.copy()
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """``y = x - logsumexp(x)``; backward ``gx = gy - softmax(x) * sum(gy)``, with softmax = exp(y)."""
+
+    keep_output = True
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        return stable_log_softmax(get_array_module(x), x, self.axis)
+
+    def backward(self, F, gy, x):
+        y = F.output(self)
+        return gy - F.exp(y) * F.sum(gy, axis=self.axis, keepdims=True)
+
+
+class Softmax(Function):
+    """``y = exp(x - logsumexp(x))``; backward ``gx = y * (gy - sum(gy * y))``."""
+
+    keep_output = True
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return xp.exp(stable_log_softmax(xp, x, self.axis))
+
+    def backward(self, F, gy, x):
+        y = F.output(self)
+        return y * (gy - F.sum(gy * y, axis=self.axis, keepdims=True))
+
+
+class _DefaultAxis(int):
+    """The default axis, -1, told apart by identity from an axis given next to ``dim``."""
+
+
+LAST_AXIS = _DefaultAxis(-1)
+
+
+def softmax_axis(name, axis, dim):
+    """The axis of a softmax given as NumPy's ``axis`` or PyTorch's ``dim`` (not both); -1 when neither."""
+    if dim is None:
+        return -1 if axis is LAST_AXIS else axis
+    if axis is not LAST_AXIS:
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
+    return dim
+
+
+def _checked_input(name, x, axis, arg="axis"):
+    """``x`` checked against ``axis``; integer logits become float32 (NumPy would make float64)."""
+    if type(axis) is not int and not is_integer(axis):  # else NumPy's own TypeError, naming neither op nor axis
+        raise TypeError(f"{name}: {arg} must be an int, got {arg}={axis!r} ({type(axis).__name__})")
+    if not -x.ndim <= axis < x.ndim or x.ndim == 0:
+        raise ValueError(f"{name}: {arg}={axis} is out of range for input of shape {tuple(x.shape)}")
+    return x if x.dtype.kind in "fc" else x.astype(DEFAULT_FLOAT)
+
+
+def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
+    """Probabilities along ``axis`` (or PyTorch's ``dim``):
+    ``exp(x) / sum(exp(x))``, computed stably."""
+    arg = "axis" if dim is None else "dim"
+    axis = softmax_axis("softmax", axis, dim)
+    return Softmax.apply(_checked_input("softmax", x, axis, arg), axis=axis)
+
+
+def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
+    """Log-probabilities along ``axis`` (or PyTorch's ``dim``):
+    ``x - logsumexp(x)``, computed stably."""
+    arg = "axis" if dim is None else "dim"
+    axis = softmax_axis("log_softmax", axis, dim)
+    return LogSoftmax.apply(_checked_input("log_softmax", x, axis, arg), axis=axis)
