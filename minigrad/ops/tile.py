@@ -56,26 +56,29 @@ def repeat(x, *sizes, **kwargs):
     if not sizes:
         raise TypeError(f"repeat: give one count per dim, e.g. x.repeat({', '.join(['2'] * max(x.ndim, 1))}) "
                         f"for a tensor of shape {tuple(x.shape)}")
-    counts = _counts("repeat", x, sizes)
+    counts = _ints("repeat", "counts", sizes)
     one_sequence = len(sizes) == 1 and isinstance(sizes[0], (tuple, list))
-    torch_reads = len(counts) >= x.ndim
+    torch_reads = len(counts) >= x.ndim and min(counts) >= 0
     if x.ndim == 0:
         numpy_reads = False  # one count: both give that many copies; NumPy has no axis of a 0-d array
     elif one_sequence:
-        numpy_reads = len(counts) in (1, x.size)   # one count for all, or one per element
+        numpy_reads = len(counts) in (1, x.size) and min(counts) >= 0   # one count for all, or one per element
     elif len(sizes) == 1:
-        numpy_reads = True
+        numpy_reads = counts[0] >= 0
     else:
-        numpy_reads = len(sizes) == 2 and -x.ndim <= counts[1] < x.ndim   # (repeats, axis)
+        numpy_reads = len(sizes) == 2 and counts[0] >= 0 and -x.ndim <= counts[1] < x.ndim   # (repeats, axis)
     numpy_meaning = (f"NumPy's repeats each element {counts[0]} times along axis {counts[1]}" if len(sizes) == 2
                      else "NumPy's repeats each element (of the flattened tensor)")
     if numpy_reads and torch_reads:
         raise TypeError(f"repeat: x.repeat({written}) on a tensor of shape {tuple(x.shape)} reads two ways: "
                         f"{numpy_meaning}, PyTorch's tiles the whole tensor; write x.tile({written}) for "
                         "PyTorch's (tile means the same in NumPy and PyTorch); minigrad has no elementwise repeat")
+    if numpy_reads:
+        raise TypeError(f"repeat: x.repeat({written}) on a tensor of shape {tuple(x.shape)} is NumPy's repeat "
+                        f"({numpy_meaning[len('NumPy') + 3:]}), which minigrad does not have; PyTorch's repeat "
+                        f"takes one count >= 0 per dim ({x.ndim}) and tiles the whole tensor")
     if not torch_reads:
-        also = f" (as NumPy's x.repeat it would repeat each element, which minigrad does not have)" \
-            if numpy_reads else ""
+        _counts("repeat", x, counts)
         raise ValueError(f"repeat: {len(counts)} counts {counts} for a tensor of shape {tuple(x.shape)}; "
-                         f"PyTorch's repeat takes at least one per dim ({x.ndim}){also}")
+                         f"PyTorch's repeat takes at least one per dim ({x.ndim})")
     return _tiled(x, counts)
