@@ -33,7 +33,8 @@ class Einsum(Function):
         self.equation = equation
 
     def forward(self, *xs):
-        return get_array_module(xs[0]).einsum(self.equation, *xs, optimize=len(xs) > 2)
+        # optimize: a contraction order, and BLAS (tensordot) for the pairs that are matrix products
+        return get_array_module(xs[0]).einsum(self.equation, *xs, optimize=len(xs) > 1)
 
     def backward(self, F, gy, *xs):
         lhs, out = self.equation.split("->")
@@ -150,7 +151,7 @@ def einsum(equation, *operands):
             raise ValueError(f"einsum: equation {equation!r}: letter {c!r} has lengths {sorted(ns)} in the operands "
                              f"(shapes {[tuple(x.shape) for x in xs]}); they must agree or be 1")
     for k, (term, x) in enumerate(zip(terms, xs)):  # a length-1 dim meeting a longer one broadcasts: drop it
-        drop = [j for j, (c, n) in enumerate(zip(term, x.shape)) if n == 1 and max(lengths[c]) > 1]
+        drop = [j for j, (c, n) in enumerate(zip(term, x.shape)) if n == 1 and lengths[c] - {1}]
         if drop:
             terms[k] = "".join(c for j, c in enumerate(term) if j not in drop)
             xs[k] = reshape(x, tuple(n for j, n in enumerate(x.shape) if j not in drop))
