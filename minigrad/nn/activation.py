@@ -7,7 +7,7 @@ import numpy as np
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
 from minigrad.nn.arguments import floating_dtype, integer, nonzero_number, not_inplace, number, one_of, positive_int
-from minigrad.nn.functional.softmax import LAST_AXIS, softmax_axis
+from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 

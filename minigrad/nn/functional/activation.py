@@ -2,7 +2,7 @@
 ``gelu``, ``softplus``, ``mish``, ``hardtanh``, ``relu6`` (each one minigrad op) and ``prelu`` (composed), with
 PyTorch's arguments.
 
-``softmax`` and ``log_softmax`` are in ``softmax.py`` beside this file.
+``softmax`` and ``log_softmax`` are ops, in ``minigrad/ops/softmax.py``.
 """
 from __future__ import annotations
 
