@@ -23,6 +23,8 @@ from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype,
                           max_pool2d, maximum, mean, min, minimum, mul, neg, not_equal, pad, pow, relu, reshape,
                           sigmoid, sin, softplus, split, sqrt, squeeze, std,
                           stack, sub, sum, sum_to, tanh, to_device, transpose, var, where)
+from minigrad.ops import (all, allclose, any, argsort, cumsum, isfinite, isinf, isnan, norm, prod,
+                          sign, sort, topk)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

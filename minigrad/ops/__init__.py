@@ -11,15 +11,20 @@ from minigrad.ops.activations import clamp, clip, leaky_relu, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
 from minigrad.ops.convert import astype, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
-from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
+from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sign, sin, softplus, sqrt, tanh
 from minigrad.ops.indexing import getitem, raw_index
 from minigrad.ops.linalg import matmul
+from minigrad.ops.norm import norm
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minigrad.ops.predicates import all, allclose, any, isfinite, isinf, isnan
+from minigrad.ops.product import prod
 from minigrad.ops.reduce import logsumexp, max, mean, min, std, sum, var
+from minigrad.ops.scan import cumsum
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import (cat, concat, expand, expand_dims, flatten, permute, reshape, split, squeeze,
                                 stack, transpose, unsqueeze)
+from minigrad.ops.sorting import argsort, sort, topk
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces
 
@@ -33,9 +38,11 @@ DIFFERENTIABLE = (
     "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
     "clip", "clamp", "maximum", "minimum", "where", "astype", "to_device",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "cumsum", "prod", "norm", "sort", "topk", "sign",
 )
 
 NON_DIFFERENTIABLE = (
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
     "logical_and", "logical_or", "logical_not",
+    "argsort", "all", "any", "isnan", "isinf", "isfinite", "allclose",
 )
