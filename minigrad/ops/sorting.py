@@ -114,4 +114,5 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 (PyTorch's name
     if not 0 <= k <= n:
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n} in a tensor of shape "
                          f"{x.shape} (expected 0 <= k <= {n})")
-    return TopkResult(*_along("topk", x, a, largest, int(k)))
+    # A 0-d tensor gives itself for k = 0 too, as in PyTorch: it has no dim to cut short.
+    return TopkResult(*_along("topk", x, a, largest, None if a is None else int(k)))
