@@ -27,10 +27,12 @@ TopkResult = namedtuple("topk", ["values", "indices"])
 def _stable_argsort(x, axis, descending):
     """The permutation sorting ``x`` along ``axis``; ties in their order, NaN largest (last, or first if descending)."""
     xp = get_array_module(x)
+    # CuPy's argsort is always stable and takes no kind= but None.
+    stable = {"kind": "stable"} if xp is np else {}
     if not descending:
-        return xp.argsort(x, axis=axis, kind="stable").astype(np.int64, copy=False)
+        return xp.argsort(x, axis=axis, **stable).astype(np.int64, copy=False)
     # Sorting the reversed slice ascending and reading it backwards puts ties in their original order.
-    backwards = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable").astype(np.int64, copy=False)
+    backwards = xp.argsort(xp.flip(x, axis), axis=axis, **stable).astype(np.int64, copy=False)
     return (x.shape[axis] - 1) - xp.flip(backwards, axis)
 
 
