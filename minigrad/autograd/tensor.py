@@ -542,7 +542,7 @@ class Tensor:
         return _ops.norm(self, p, dim, keepdim)
 
     def sort(self, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None):
-        """PyTorch's ``(values, indices)`` with ``dim``/``descending``; NumPy's values with ``axis`` (asked otherwise)."""
+        """PyTorch's ``(values, indices)`` with ``dim``/``descending``, NumPy's values with ``axis``; else asked."""
         return _ops.sort(self, *positional, dim=dim, axis=axis, descending=descending, stable=stable)
 
     def argsort(self, dim=None, *, axis=NOT_GIVEN, descending=False, stable=False):

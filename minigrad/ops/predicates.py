@@ -14,7 +14,8 @@ def _truth_axes(name, x, axis, keepdims, dim, keepdim):
     """(axes, keepdims) from NumPy's or PyTorch's spelling; ``dim=()``, like ``axis=()``, reduces nothing
     (as torch.all does)."""
     if dim is not None and axis is not None:
-        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one "
+                        "(axis is NumPy's name, dim PyTorch's)")
     if keepdim is not None and keepdims is not None:
         raise TypeError(f"{name}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
                         "(keepdims is NumPy's name, keepdim PyTorch's)")

@@ -94,8 +94,8 @@ def test_cumsum_dtypes():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda x: mg.cumsum(x), TypeError, r"^cumsum: give the dim to sum along: dim=\.\.\. \(torch\.cumsum requires it\), "
-                                        r"or axis=None for the flattened tensor \(NumPy's\); got a tensor of shape "
+    (lambda x: mg.cumsum(x), TypeError, r"^cumsum: give the dim to sum along: dim=\.\.\. \(torch\.cumsum requires "
+                                        r"it\), or axis=None for the flattened tensor \(NumPy's\); got a tensor of shape "
                                         r"\(2, 3, 4\)$"),
     (lambda x: x.cumsum(3), ValueError, r"^cumsum: dim 3 is out of range for a tensor of shape \(2, 3, 4\) "
                                         r"\(expected a dim in \[-3, 2\]\)$"),
