@@ -1,17 +1,14 @@
-"""Vector norms along one axis and what is built on them: ``normalize``, ``cosine_similarity``, ``pairwise_distance``.
+"""What is built on vector norms along one axis: ``normalize``, ``cosine_similarity``, ``pairwise_distance``.
 
 All are compositions of ops, with PyTorch's arguments and its conventions at zero vectors:
 
-* the norm's gradient at a zero vector is 0 (PyTorch's choice; ``sqrt``'s own would be 0/0). It is
-  ``where(s > 0, sqrt(where(s > 0, s, 1)), 0)`` with ``s = sum x^2``: the branch that is not taken never
-  sees ``s = 0``, so neither derivative (first or second) has a 0/0 in it;
+* the norm is ``minigrad.norm`` (PyTorch's ``torch.norm``), whose gradient at a zero vector is 0, as
+  PyTorch's (``x / ||x||`` would be 0/0), in first and second derivatives;
 * ``normalize`` divides by ``max(norm, eps)``, whose derivative is 0 below eps: ``x / eps`` there;
 * ``cosine_similarity`` clamps each norm at ``eps`` in the forward only, as PyTorch (which clamps in place
   under no_grad): the gradient is taken as if the norm were not clamped.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -37,23 +34,6 @@ def _axis(name, x, dim):
     return normalize_axis(name, int(dim), x.ndim, x.shape)[0]
 
 
-def vector_norm(x: Tensor, p: float, axis: int, keepdims: bool) -> Tensor:
-    """``(sum |x|^p)^(1/p)`` over ``axis`` (``max |x|`` for p = inf), with gradient 0 at a zero vector.
-
-    Derivative: ``sign(x) |x|^(p-1) / norm^(p-1)`` (``x / norm`` for p = 2, ``sign(x)`` for p = 1); for
-    p = inf the gradient is shared by the entries of largest |x|.
-    """
-    if p == 1:
-        return ops.sum(ops.abs(x), axis=axis, keepdims=keepdims)
-    if math.isinf(p):
-        return ops.max(ops.abs(x), axis=axis, keepdims=keepdims)
-    s = ops.sum(x * x if p == 2 else ops.abs(x) ** p, axis=axis, keepdims=keepdims)
-    nonzero = s > 0
-    safe = ops.where(nonzero, s, 1.0)
-    root = ops.sqrt(safe) if p == 2 else safe ** (1.0 / p)
-    return ops.where(nonzero, root, 0.0)
-
-
 def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``, as ``torch.nn.functional.normalize``: unit vectors, and ``x / eps``
     for a vector shorter than eps (0 for a zero vector, whose gradient is ``g / eps``).
@@ -62,7 +42,7 @@ def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Te
     """
     p, eps = _p("normalize", p), number("normalize", "eps", eps)
     x = as_floating(x)
-    norm = vector_norm(x, p, _axis("normalize", x, dim), keepdims=True)
+    norm = ops.norm(x, p, dim=_axis("normalize", x, dim), keepdim=True)
     return x / ops.clamp(norm, min=eps)
 
 
@@ -84,8 +64,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
                          "do not broadcast together") from None
     x1, x2 = ops.broadcast_to(x1, shape), ops.broadcast_to(x2, shape)
     axis = _axis("cosine_similarity", x1, dim)
-    return ops.sum((x1 / _forward_clamp(vector_norm(x1, 2.0, axis, True), eps))
-                   * (x2 / _forward_clamp(vector_norm(x2, 2.0, axis, True), eps)), axis=axis)
+    return ops.sum((x1 / _forward_clamp(ops.norm(x1, 2.0, dim=axis, keepdim=True), eps))
+                   * (x2 / _forward_clamp(ops.norm(x2, 2.0, dim=axis, keepdim=True), eps)), axis=axis)
 
 
 class ForwardClampMin(Function):
@@ -118,4 +98,4 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     x1, x2 = as_floating(x1), as_floating(x2)
     if x1.ndim == 0 and x2.ndim == 0:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; the distance is taken along the last axis")
-    return vector_norm(x1 - x2 + eps, p, -1, keepdims=keepdim)
+    return ops.norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)
