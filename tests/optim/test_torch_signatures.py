@@ -13,7 +13,8 @@ import torch
 import minigrad.optim as mg_optim
 import minigrad.optim.lr_scheduler as mg_sched
 
-OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS"]
+OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+              "LBFGS"]
 SCHEDULES = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",
              "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "OneCycleLR", "CyclicLR",
              "CosineAnnealingWarmRestarts", "PolynomialLR"]
