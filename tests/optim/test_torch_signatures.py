@@ -17,7 +17,7 @@ OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax"
               "LBFGS"]
 SCHEDULES = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",
              "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "OneCycleLR", "CyclicLR",
-             "CosineAnnealingWarmRestarts", "PolynomialLR"]
+             "CosineAnnealingWarmRestarts", "PolynomialLR", "MultiplicativeLR", "ConstantLR"]
 PAIRS = ([(getattr(mg_optim, n), getattr(torch.optim, n)) for n in OPTIMIZERS]
          + [(getattr(mg_sched, n), getattr(torch.optim.lr_scheduler, n)) for n in SCHEDULES])
 
