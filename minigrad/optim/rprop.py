@@ -21,7 +21,8 @@ class Rprop(Optimizer):
         theta = theta - eta * sign(g)
         g_prev = g
 
-    This is PyTorch's variant (Rprop without weight backtracking, "Rprop-"):
+    ``sign`` is 0 at 0 and at NaN, as in PyTorch (a NaN gradient entry makes no step and leaves its
+    step size alone). This is PyTorch's variant (Rprop without weight backtracking, "Rprop-"):
     a coordinate whose gradient flipped stays put for one step. ``lr`` is
     read once, when a parameter's step sizes are created on its first step, so
     a learning-rate schedule has no effect afterwards (as in PyTorch). Rprop
@@ -74,18 +75,22 @@ class Rprop(Optimizer):
                     """The update of one slice of theta, from the same slices of g, g_prev and eta."""
                     if maximize:
                         g = -g                              # g = -g if maximize
-                    s = xp.sign(g * prev)                   # s = sign(g_prev * g)
-                    factor = s                              # s's own array: eta_plus, eta_minus or 1 per entry
-                    flipped = s < 0
-                    factor[s > 0] = eta_plus                # (set in theta's dtype, as PyTorch's sign tensor)
-                    factor[flipped] = eta_minus
-                    factor[s == 0] = 1
-                    eta *= factor                           # eta = eta * eta_plus / eta_minus / 1
+                    product = g * prev                      # s = sign(g_prev * g)
+                    flipped = product < 0
+                    # Each entry's factor read from a table (masked writes and where() take about four times
+                    # longer on random signs): code 0 where s = 0 (or NaN, whose sign is 0 in PyTorch),
+                    # 1 where s > 0, 2 where s < 0.
+                    code = flipped.astype(xp.uint8)
+                    code <<= 1
+                    code |= product > 0
+                    factors = xp.asarray([1, eta_plus, eta_minus], dtype=eta.dtype)  # in eta's dtype, as PyTorch's
+                    eta *= factors.take(code)               # eta = eta * (eta_plus, eta_minus or 1)
                     xp.clip(eta, step_min, step_max, out=eta)  # clamped to [Gamma_min, Gamma_max]
-                    g = g.copy()                            # g = 0 where the sign flipped
-                    g[flipped] = 0
-                    step = eta * xp.sign(g)                 # theta = theta - eta * sign(g)
-                    theta -= step
+                    g = g * ~flipped                        # g = 0 where the sign flipped
+                    step = (g > 0).astype(eta.dtype)        # sign(g), 0 for a NaN as in PyTorch
+                    step -= g < 0
+                    step *= eta
+                    theta -= step                           # theta = theta - eta * sign(g)
                     prev[...] = g                           # g_prev = g
 
                 elementwise(update, theta, g, state["prev"], state["step_size"])

@@ -156,19 +156,21 @@ def _torch_and_ours(name, groups, steps, options, dtype=np.float64, schedule=Non
         yield ours, theirs, mine, torch_opt
 
 
-def _assert_matches_torch(name, groups, steps, options, **kwargs):
-    """Compare every step's parameters and state with torch's; return the history of minigrad's state."""
+def _assert_matches_torch(name, groups, steps, options, exact=False, **kwargs):
+    """Compare every step's parameters and state with torch's (within 1e-12, or ``exact``ly); return the
+    history of minigrad's state."""
+    tol = 0.0 if exact else 1e-12
     history = []
     for k, (ours, theirs, mine, torch_opt) in enumerate(_torch_and_ours(name, groups, steps, options, **kwargs)):
         for i, (p, q) in enumerate(zip(ours, theirs)):
-            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-12,
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=tol, atol=tol,
                                        err_msg=f"step {k + 1}, group {i}")
             state, torch_state = mine.state[p], torch_opt.state[q]
             assert set(state) == set(torch_state)
             for key, value in torch_state.items():
                 np.testing.assert_allclose(to_numpy(state[key]) if hasattr(state[key], "shape") else state[key],
                                            value.detach().numpy(),
-                                           rtol=1e-12, atol=1e-12, err_msg=f"step {k + 1}, group {i}, {key}")
+                                           rtol=tol, atol=tol, err_msg=f"step {k + 1}, group {i}, {key}")
             history.append({key: (value.copy() if hasattr(value, "copy") else value) for key, value in state.items()})
     return history
 
@@ -182,9 +184,10 @@ RPROP_GROUPS = {
 
 
 @pytest.mark.parametrize("name", list(RPROP_GROUPS))
-def test_rprop_matches_torch_over_300_steps(name, torch_float64):
+def test_rprop_matches_torch_bit_for_bit_over_300_steps(name, torch_float64):
+    # the same float64 operations, each rounded once: the iterates are torch's to the last bit
     groups, options = RPROP_GROUPS[name]
-    history = _assert_matches_torch("Rprop", groups, 300, options)
+    history = _assert_matches_torch("Rprop", groups, 300, options, exact=True)
     sizes = np.concatenate([state["step_size"].ravel() for state in history])
     lrs = [group.get("lr", 1e-2) for group in groups]
     assert sizes.max() > 1.5 * max(lrs) and sizes.min() < 0.5 * min(lrs)  # grown and cut
@@ -261,3 +264,20 @@ def test_rprop_and_asgd_take_torchs_defaults():
     assert {k: v for k, v in ASGD([p]).param_groups[0].items() if k != "params"} == dict(
         lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False)
     assert math.isclose(ASGD([p]).defaults["t0"], torch.optim.ASGD([torch.zeros(1)]).defaults["t0"])
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_rprop_with_a_nan_or_an_infinite_gradient_entry_does_what_torch_does():
+    grads = [[1.0, -2.0, 3.0, 1e200, 0.5], [np.nan, 2.0, -3.0, 1e200, -0.5], [1.0, 1.0, 1.0, 1.0, 1.0]]
+    x = mg.tensor(np.zeros(5), dtype=np.float64, requires_grad=True)
+    y = torch.zeros(5, dtype=torch.float64, requires_grad=True)
+    ours, theirs = Rprop([x], lr=0.1), torch.optim.Rprop([y], lr=0.1)
+    for g in grads:   # 1e200 * 1e200 overflows to inf: a "same sign" entry; torch's sign(NaN) is 0: no step
+        x.grad = mg.tensor(np.array(g), dtype=np.float64)
+        y.grad = torch.tensor(g, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        np.testing.assert_array_equal(x.numpy(), y.detach().numpy())
+        np.testing.assert_array_equal(ours.state[x]["step_size"], theirs.state[y]["step_size"].numpy())
+        np.testing.assert_array_equal(ours.state[x]["prev"], theirs.state[y]["prev"].numpy())
+    assert np.all(np.isfinite(x.numpy()))   # the NaN entry made no step
