@@ -77,8 +77,8 @@ class Rprop(Optimizer):
                         g = -g                              # g = -g if maximize
                     product = g * prev                      # s = sign(g_prev * g)
                     flipped = product < 0
-                    # Each entry's factor read from a table (masked writes and where() take about four times
-                    # longer on random signs): code 0 where s = 0 (or NaN, whose sign is 0 in PyTorch),
+                    # Each entry's factor is read from a table (with masked writes, random signs made the whole
+                    # update seven times slower): code 0 where s = 0 (or NaN, whose sign is 0 in PyTorch),
                     # 1 where s > 0, 2 where s < 0.
                     code = flipped.astype(xp.uint8)
                     code <<= 1
@@ -86,7 +86,7 @@ class Rprop(Optimizer):
                     factors = xp.asarray([1, eta_plus, eta_minus], dtype=eta.dtype)  # in eta's dtype, as PyTorch's
                     eta *= factors.take(code)               # eta = eta * (eta_plus, eta_minus or 1)
                     xp.clip(eta, step_min, step_max, out=eta)  # clamped to [Gamma_min, Gamma_max]
-                    g = g * ~flipped                        # g = 0 where the sign flipped
+                    g = g * ~flipped                        # g = 0 where the sign flipped (a zero of g's sign)
                     step = (g > 0).astype(eta.dtype)        # sign(g), 0 for a NaN as in PyTorch
                     step -= g < 0
                     step *= eta
