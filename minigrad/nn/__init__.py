@@ -8,7 +8,9 @@ forward, ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
 from minigrad.nn.linear import Identity, Linear
-from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from minigrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU,
+                                   Softmax, Softplus, Tanh)
+from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minigrad.nn.flatten import Flatten, Unflatten
@@ -19,17 +21,19 @@ from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
 from minigrad.nn.conv import Conv2d, ConvTranspose2d
 from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from minigrad.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
-                              SmoothL1Loss)
+from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                              MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
-    "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU", "ELU", "GELU", "Softmax", "LogSoftmax", "Dropout",
+    "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "SiLU", "ELU", "GELU", "Softplus", "Mish", "Hardtanh", "ReLU6",
+    "PReLU", "Softmax", "LogSoftmax", "Dropout",
     "BatchNorm1d", "LayerNorm",
     "Flatten", "Identity",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d", "Unflatten",
-    "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "Embedding", "CosineSimilarity", "PairwiseDistance", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
+    "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]
