@@ -11,7 +11,7 @@ from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
 from minigrad.nn.arguments import integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
-from minigrad.nn.functional.kl_div import KL_REDUCTIONS
+from minigrad.nn.functional.divergence import KL_REDUCTIONS
 from minigrad.nn.functional.loss import number_array
 from minigrad.nn.layer import Layer
 

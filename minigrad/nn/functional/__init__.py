@@ -13,11 +13,11 @@ holds ``linear``):
 * ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``): compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``;
-* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``one_hot``: indices as 0/1 rows;
+* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
-  ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
-  and ``binary_cross_entropy`` (from probabilities); ``kl_div``: the KL divergence loss; ``margin``:
+  ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
+  and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
   ``soft_margin_loss``, ``margin_ranking_loss``.
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
@@ -28,12 +28,12 @@ from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, 
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
-from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy, binary_cross_entropy_with_logits
-from minigrad.nn.functional.kl_div import kl_div
+from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
+from minigrad.nn.functional.divergence import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.margin import margin_ranking_loss, soft_margin_loss
 from minigrad.nn.functional.normalization import batch_norm, layer_norm
-from minigrad.nn.functional.one_hot import one_hot
+from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
 from minigrad.ops.embedding import embedding

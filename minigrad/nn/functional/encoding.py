@@ -1,4 +1,4 @@
-"""``one_hot``: integer class indices as rows of 0s and a 1, PyTorch's ``torch.nn.functional.one_hot``."""
+"""``one_hot``: integer class indices as rows of 0s and a 1, PyTorch's ``torch.nn.functional.encoding``."""
 from __future__ import annotations
 
 import numpy as np
