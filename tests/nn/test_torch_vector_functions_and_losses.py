@@ -141,6 +141,9 @@ def test_bce_loss_is_bce_with_logits_of_the_logits():
     (lambda: F.binary_cross_entropy(mg.tensor([1.5, 0.5]), mg.tensor([1.0, 0.0])), ValueError,
      "binary_cross_entropy: input values must be between 0 and 1 (probabilities), got values in [0.5, 1.5]; "
      "for logits use binary_cross_entropy_with_logits"),
+    (lambda: F.binary_cross_entropy(mg.tensor([0.5, np.nan]), mg.tensor([1.0, 0.0])), ValueError,   # as PyTorch
+     "binary_cross_entropy: input values must be between 0 and 1 (probabilities), got NaN; "
+     "for logits use binary_cross_entropy_with_logits"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0, 1.0])), ValueError,
      "binary_cross_entropy: input has shape (1,) but target has shape (2,); they must match"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0]), "sum"), TypeError,
