@@ -275,3 +275,18 @@ def test_soft_margin_loss_stays_finite_where_torch_overflows():
 def test_margin_loss_errors(call, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         call()
+
+
+def test_yes_no_options_are_one_check_at_both_levels():
+    # keepdim and log_target: one ValueError naming the value for layer and function alike; a NumPy bool is a bool.
+    x1, x2 = mg.randn(3, 4), mg.randn(3, 4)
+    for call, message in [
+            (lambda: F.pairwise_distance(x1, x2, keepdim=1), "pairwise_distance: keepdim must be a bool, got 1"),
+            (lambda: F.kl_div(x1, x2, "sum", log_target="yes"), "kl_div: log_target must be a bool, got 'yes'")]:
+        with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+            call()
+    assert F.pairwise_distance(x1, x2, keepdim=np.True_).shape == (3, 1)
+    assert nn.PairwiseDistance(keepdim=np.True_).keepdim is True
+    assert nn.KLDivLoss("sum", log_target=np.True_).log_target is True
+    np.testing.assert_allclose(F.kl_div(x1, x2, "sum", log_target=np.True_).item(),
+                               F.kl_div(x1, x2, "sum", log_target=True).item())

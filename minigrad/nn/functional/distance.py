@@ -16,7 +16,7 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import number
+from minigrad.nn.arguments import flag, number
 from minigrad.ops._args import as_floating, normalize_axis
 from minigrad.scalars import is_integer, is_real
 
@@ -93,8 +93,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     Shapes: x1 and x2 broadcast to (..., D) -> (...) ((..., 1) with ``keepdim``).
     """
     p, eps = _p("pairwise_distance", p), number("pairwise_distance", "eps", eps)
-    if not isinstance(keepdim, bool):
-        raise TypeError(f"pairwise_distance: keepdim must be a bool, got {keepdim!r}")
+    keepdim = flag("pairwise_distance", "keepdim", keepdim)
     x1, x2 = as_floating(x1), as_floating(x2)
     if x1.ndim == 0 and x2.ndim == 0:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; the distance is taken along the last axis")
