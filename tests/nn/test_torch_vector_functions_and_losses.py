@@ -216,7 +216,9 @@ def test_kl_div_errors(call, error, message):
     (lambda: nn.PairwiseDistance(p=0), "PairwiseDistance: p must be a positive number, got 0"),
     (lambda: nn.PairwiseDistance(eps=-1e-6), "PairwiseDistance: eps must be a non-negative number, got -1e-06"),
     (lambda: nn.PairwiseDistance(keepdim=1), "PairwiseDistance: keepdim must be a bool, got 1"),
-    (lambda: F.normalize(mg.randn(3, 2), p=-1), "normalize: p must be a positive number (or inf), got -1"),
+    (lambda: F.normalize(mg.randn(3, 2), p=-1), "normalize: p must be a positive number, got -1"),   # the layer's check
+    (lambda: F.pairwise_distance(mg.randn(3, 2), mg.randn(3, 2), p=0),
+     "pairwise_distance: p must be a positive number, got 0"),
     (lambda: F.normalize(mg.randn(3), dim=1), "normalize: axis 1 is out of range for a tensor of shape (3,)"),
     (lambda: F.cosine_similarity(mg.randn(2, 3), mg.randn(4, 3)),
      "cosine_similarity: x1 of shape (2, 3) and x2 of shape (4, 3) do not broadcast together"),
