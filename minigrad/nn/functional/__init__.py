@@ -8,9 +8,12 @@ holds ``linear``):
 * ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu`` (one op each);
 * ``softmax``: ``softmax`` and ``log_softmax``, single Functions with closed-form
   backwards, stable for logits of any size (the log-sum-exp trick);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``): compositions of ops;
+* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``):
+  compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
-  ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``;
+  ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
+  (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
+* ``interpolate``: nearest-neighbour upsampling by integer factors (reshape and broadcast);
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``).
@@ -23,12 +26,15 @@ from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy_with_logits
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
-from minigrad.nn.functional.normalization import batch_norm, layer_norm
+from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm
+from minigrad.nn.functional.interpolate import interpolate
 from minigrad.nn.functional.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
+from minigrad.ops.conv1d import conv1d
 from minigrad.ops.embedding import embedding
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softmax", "log_softmax",
@@ -36,4 +42,5 @@ __all__ = [
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
     "binary_cross_entropy_with_logits",
+    "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
 ]
