@@ -491,7 +491,7 @@ NN_OPS += [
     OpInfo("nn.functional.interpolate", F.interpolate, [
         S(_g(2, 2, 3), scale_factor=3), S(_g(1, 1, 2, 2, 2), scale_factor=(1, 2, 3)), S(_g(1, 2, 2, 3), size=(4, 3)),
         S(_g(1, 1, 2, 2), None, 2.0, "nearest")]),
-    OpInfo("nn.functional.pad(mode='constant')", lambda x: F.pad(x, (1, 2), mode="constant", value=None),
+    OpInfo("nn.functional.pad(mode='constant')", lambda x: F.pad(x, (1, 2), mode="constant", value=0.5),
            [S(_g(2, 3))]),
     OpInfo("nn.ModuleDict(in a model that calls its layers by key)", _bound(_Heads),
            [S(_g(2, 2, 5), _g(2, 2, 2), _g(2), _g(2), _g(2))]),
