@@ -1,4 +1,5 @@
-"""``ZeroPad2d``: zeros around (N, C, H, W) images or (C, H, W) ones, as PyTorch's (the ``pad`` op, constant 0)."""
+"""``ZeroPad2d``: zeros around the last two axes (images (N, C, H, W), (C, H, W)...), as PyTorch's (the ``pad`` op,
+constant 0)."""
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
@@ -31,8 +32,8 @@ class ZeroPad2d(Layer):
     def forward(self, x):
         if not isinstance(x, Tensor):
             raise TypeError(f"ZeroPad2d: input must be a Tensor, got {type(x).__name__}")
-        if x.ndim not in (3, 4):
-            raise ValueError(f"ZeroPad2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+        if x.ndim < 2:   # PyTorch pads any input with two axes or more
+            raise ValueError(f"ZeroPad2d: expected an input with at least 2 axes (..., H, W), got shape {tuple(x.shape)}")
         return pad(x, self.padding, 0)
 
     def extra_repr(self):

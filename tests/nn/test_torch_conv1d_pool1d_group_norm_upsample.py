@@ -96,6 +96,7 @@ LAYERS = [  # (id, minigrad layer, torch layer, input shape)
      lambda: torch.nn.GroupNorm(2, 4, affine=False), (5, 4)),
     ("ZeroPad2d", lambda d: nn.ZeroPad2d((1, 0, 3, 2)), lambda: torch.nn.ZeroPad2d((1, 0, 3, 2)), (2, 3, 4, 5)),
     ("ZeroPad2d(int, unbatched)", lambda d: nn.ZeroPad2d(2), lambda: torch.nn.ZeroPad2d(2), (3, 2, 2)),
+    ("ZeroPad2d(2-D)", lambda d: nn.ZeroPad2d((0, 1, 1, 0)), lambda: torch.nn.ZeroPad2d((0, 1, 1, 0)), (3, 4)),
     ("Upsample", lambda d: nn.Upsample(scale_factor=2), lambda: torch.nn.Upsample(scale_factor=2), (2, 3, 3, 4)),
     ("Upsample(3, 1-D)", lambda d: nn.Upsample(scale_factor=3.0, mode="nearest"),
      lambda: torch.nn.Upsample(scale_factor=3.0, mode="nearest"), (2, 2, 5)),
@@ -339,8 +340,8 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
                                                  "input (1, 1, 2)"),
     (lambda: F.pad(mg.randn(2, 2), (1, 1), mode="reflect"), "pad: mode='reflect' is not supported; only "
                                                             "mode='constant'"),
-    (lambda: nn.ZeroPad2d(1)(mg.randn(4, 4)), "ZeroPad2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
-                                              "got shape (4, 4)"),
+    (lambda: nn.ZeroPad2d(1)(mg.randn(4)), "ZeroPad2d: expected an input with at least 2 axes (..., H, W), "
+                                           "got shape (4,)"),
 ])
 def test_bad_arguments_are_one_clear_error(make, message):
     with pytest.raises((ValueError, TypeError), match="^" + re.escape(message)):
