@@ -14,8 +14,8 @@ import importlib
 
 from minigrad.autograd import (Function, GradcheckError, Tensor, detect_anomaly, enable_grad, grad,
                                gradcheck, gradgradcheck, is_grad_enabled, no_grad)
-from minigrad.creation import (arange, eye, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros,
-                               zeros_like)
+from minigrad.creation import (arange, eye, from_numpy, full, linspace, ones, ones_like, rand, randint, randn,
+                               randperm, tensor, zeros, zeros_like)
 from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype, avg_pool2d, broadcast_to, cat, clamp,
                           clip, concat, conv2d, conv_transpose2d, cos, div, equal,
                           exp, expand_dims, flatten, getitem, greater, greater_equal, leaky_relu, less,
@@ -23,6 +23,8 @@ from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype,
                           max_pool2d, maximum, mean, min, minimum, mul, neg, not_equal, pad, pow, relu, reshape,
                           sigmoid, sin, softplus, split, sqrt, squeeze, std,
                           stack, sub, sum, sum_to, tanh, to_device, transpose, var, where)
+from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill, outer, scatter_add, softmax, t,
+                          tile, tril, triu, unsqueeze)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

@@ -114,3 +114,45 @@ def randn(*shape, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from minigrad's seeded generator."""
     arr = get_generator().standard_normal(_shape(shape)).astype(_dtype(dtype))
     return _finish(arr, device, requires_grad)
+
+
+def _count(name, what, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name}: {what} must be a non-negative int, got {value!r}")
+    return int(value)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (``torch.linspace``: ``steps`` is
+    required); float32 unless ``dtype`` says otherwise. Computed in float64, then cast."""
+    steps = _count("linspace", "steps", steps)
+    for what, v in (("start", start), ("end", end)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"linspace: {what} must be a real number, got {v!r}")
+    arr = np.linspace(float(start), float(end), steps, dtype=np.float64).astype(_dtype(dtype))
+    return _finish(arr, device, requires_grad)
+
+
+def randint(*args, size=None, dtype=None, device=None, requires_grad=False):
+    """Integers drawn uniformly from [low, high) by minigrad's seeded generator, as ``torch.randint``:
+    ``randint(high, size)`` or ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        args, size = args[:-1], args[-1]
+    if size is None or len(args) not in (1, 2):
+        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got {len(args)} numbers "
+                        f"and size={size!r}")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    for what, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint: {what} must be an int, got {v!r}")
+    if low >= high:
+        raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
+    arr = get_generator().integers(int(low), int(high), _shape((tuple(size),)), dtype=np.int64)
+    return _finish(arr.astype(_dtype(dtype, np.int64), copy=False), device, requires_grad)
+
+
+def randperm(n, *, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 from minigrad's seeded generator (``torch.randperm``); int64 by default."""
+    n = _count("randperm", "n", n)
+    arr = get_generator().permutation(n).astype(_dtype(dtype, np.int64))
+    return _finish(arr, device, requires_grad)

@@ -1,4 +1,4 @@
-"""The seeded random number generator behind ``rand``, ``randn``, initializers and dropout.
+"""The seeded random number generator behind ``rand``, ``randn``, ``randint``, ``randperm``, initializers and dropout.
 
 Numbers are drawn on the host from one NumPy ``Generator`` and then moved to
 the tensor's device, so a seed gives the same values on CPU and GPU. The one

@@ -466,8 +466,158 @@ def _gen_split(b):
     def torch_split(t):
         return [t.narrow(axis, start, stop - start) for start, stop in spans]
 
-    b.add("split", [i], lambda t: list(mg.split(t, sections, axis=axis)), torch_split, f"{sections} axis={axis}")
+    if b.draw(st.booleans()):
+        b.add("split", [i], lambda t: list(mg.split(t, sections, axis=axis)), torch_split, f"{sections} axis={axis}")
+        return True
+    # PyTorch's reading, chosen by dim=: pieces of one size (the last shorter) or of sizes adding up to n
+    if n and b.draw(st.booleans()):
+        sizes = b.draw(st.integers(1, n + 1))
+    else:
+        cuts = sorted(b.draw(st.lists(st.integers(0, n), max_size=2)))
+        sizes = [q - p for p, q in zip([0] + cuts, cuts + [n])]
+    method = b.draw(st.booleans())
+
+    def torch_split_dim(t):
+        import torch
+        return list(torch.split(t, sizes, dim=axis))
+
+    b.add("split", [i], (lambda t: list(t.split(sizes, axis))) if method else
+          (lambda t: list(mg.split(t, sizes, dim=axis))), torch_split_dim, f"{sizes} dim={axis}")
     return True
+
+
+def _gen_chunk(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    dim = b.draw(st.integers(-b.values[i].ndim, b.values[i].ndim - 1))
+    chunks = b.draw(st.integers(1, 4))
+
+    def torch_chunk(t):
+        import torch
+        return list(torch.chunk(t, chunks, dim))
+
+    b.add("chunk", [i], lambda t: list(t.chunk(chunks, dim)), torch_chunk, f"{chunks} dim={dim}")
+    return True
+
+
+def _gen_gather(b, scatter=False):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    d = dim % x.ndim
+    shape = tuple(b.draw(st.integers(0, 3)) if k == d else b.draw(st.integers(0, n)) for k, n in enumerate(x.shape))
+    if x.shape[d] == 0 and np.prod(shape) > 0:
+        return False
+    index = b.rng.integers(0, max(x.shape[d], 1), shape)  # repeats: the scatter-add adds them up
+
+    if scatter:
+        j = b.with_shape(shape)
+
+        def torch_scatter_add(t, src):
+            import torch
+            return torch.scatter_add(t, dim, torch.as_tensor(index), src)
+
+        b.add("scatter_add", [i, j], lambda t, src: mg.scatter_add(t, dim, index, src), torch_scatter_add,
+              f"dim={dim} index{shape}")
+        return True
+
+    def torch_gather(t):
+        import torch
+        return torch.gather(t, dim, torch.as_tensor(index))
+
+    b.add("gather", [i], lambda t: t.gather(dim, index), torch_gather, f"dim={dim} index{shape}")
+    return True
+
+
+def _gen_masked_fill(b):
+    i = b.pick()
+    mask_shape = _partner_shape(b.draw, b.values[i].shape)
+    try:
+        np.broadcast_shapes(mask_shape, b.values[i].shape)
+    except ValueError:
+        return False
+    mask = b.rng.standard_normal(mask_shape) > 0
+    value = b.draw(st.sampled_from([0.0, -1.5, 2.0]))
+
+    def torch_masked_fill(t):
+        import torch
+        return torch.masked_fill(t, torch.as_tensor(mask), value)
+
+    b.add("masked_fill", [i], lambda t: mg.masked_fill(t, mask, value), torch_masked_fill, f"mask{mask_shape} {value}")
+    return True
+
+
+def _gen_tile(b):
+    i = b.pick()
+    reps = tuple(b.draw(st.lists(st.integers(0, 2), max_size=3)))
+
+    def torch_tile(t):
+        import torch
+        return torch.tile(t, reps)
+
+    b.add("tile", [i], lambda t: mg.tile(t, reps), torch_tile, f"{reps}")
+    return True
+
+
+def _gen_triangle(name):
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 2)
+        if i is None:
+            return False
+        diagonal = b.draw(st.integers(-2, 2))
+
+        def torch_triangle(t):
+            import torch
+            return getattr(torch, name)(t, diagonal)
+
+        b.add(name, [i], lambda t: getattr(mg, name)(t, diagonal), torch_triangle, f"diagonal={diagonal}")
+        return True
+    return gen
+
+
+def _gen_einsum(b):
+    """x with letters a, b, c; a partner that shares some of them and may add d; an output of any of them."""
+    i = b.pick(lambda t: t.ndim <= 3)
+    if i is None:
+        return False
+    x = b.values[i]
+    x_term = "abc"[:x.ndim]
+    size = dict(zip(x_term, x.shape), d=b.draw(st.integers(1, 3)))
+    y_term = "".join(b.draw(st.permutations(list(x_term + "d")))[:b.draw(st.integers(0, x.ndim + 1))])
+    if b.draw(st.booleans()):
+        j = b.with_shape(tuple(size[c] for c in y_term))
+        args, terms = [i, j], [x_term, y_term]
+    else:
+        args, terms = [i], [x_term]
+    letters = sorted(set("".join(terms)))
+    out = "".join(b.draw(st.permutations(letters))[:b.draw(st.integers(0, len(letters)))])
+    equation = ",".join(terms) + "->" + out
+
+    def torch_einsum(*ts):
+        import torch
+        return torch.einsum(equation, *ts)
+
+    b.add("einsum", args, lambda *ts: mg.einsum(equation, *ts), torch_einsum, equation)
+    return True
+
+
+def _gen_softmax(name):
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 1)
+        if i is None:
+            return False
+        dim = b.draw(st.integers(-b.values[i].ndim, b.values[i].ndim - 1))
+
+        def torch_softmax(t):
+            import torch
+            return getattr(torch, name)(t, dim)
+
+        b.add(name, [i], lambda t: getattr(t, name)(dim), torch_softmax, f"dim={dim}")
+        return True
+    return gen
 
 
 def _gen_where(b):
@@ -730,6 +880,17 @@ GENERATORS = {
     "avg_pool2d": _gen_pool("avg_pool2d"),
     "adaptive_avg_pool2d": _gen_adaptive_avg_pool2d,
     "pad": _gen_pad,
+    "gather": _gen_gather,
+    "scatter_add": lambda b: _gen_gather(b, scatter=True),
+    "masked_fill": _gen_masked_fill,
+    "chunk": _gen_chunk,
+    "tile": _gen_tile,
+    "tril": _gen_triangle("tril"),
+    "triu": _gen_triangle("triu"),
+    "einsum": _gen_einsum,
+    "clone": _unary("clone", lambda t: t.clone(), lambda t: t.clone()),
+    "softmax": _gen_softmax("softmax"),
+    "log_softmax": _gen_softmax("log_softmax"),
 }
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)

@@ -135,7 +135,7 @@ OPS = [
            [S(rnd(2, 3), rnd(1, 3)), S(rnd(2, 3), rnd(2, 1), rnd(2, 2), axis=1)]),
     OpInfo("stack", lambda *xs, axis=0: mg.stack(xs, axis=axis),
            [S(rnd(2, 3), rnd(2, 3)), S(rnd(3), rnd(3), rnd(3), axis=1)]),
-    OpInfo("split", mg.split, [S(rnd(6, 2), 3), S(rnd(2, 5), [1, 3], axis=1)]),
+    OpInfo("split", mg.split, [S(rnd(6, 2), 3, axis=0), S(rnd(2, 5), [1, 3], axis=1)]),
     OpInfo("exp", mg.exp, [S(rnd(3, 4)), S(rnd())]),
     OpInfo("log", mg.log, [S(pos(3, 4))]),
     OpInfo("sqrt", mg.sqrt, [S(pos(3, 4))]),
@@ -341,5 +341,54 @@ SMOOTH_OPS = [
     OpInfo("ops.gelu", gelu, [S(_act_rng.standard_normal((3, 4)) * 2), S(_WIDE), S(_WIDE, approximate="tanh"),
                               S(_act_rng.standard_normal((2, 5)) * 2, "tanh")]),
 ]
+
+# PyTorch's indexing, shape and creation names (tests/ops/test_torch_indexing.py compares them with torch).
+# Their own generator, so every sample above stays as it was. Gather and scatter indices repeat, so the
+# scatter-add of the gradient is checked; the mask of masked_fill broadcasts against the input.
+_ix_rng = np.random.default_rng(97531)
+
+
+def _ixr(*shape):
+    return _ix_rng.standard_normal(shape)
+
+
+def _pieces(fn):
+    """A function of the pieces a splitting op returns, each weighted differently, one piece left out."""
+    def joined(*args, **kwargs):
+        pieces = fn(*args, **kwargs)
+        return mg.concat([p.reshape(-1) * (k + 1.0) for k, p in enumerate(pieces) if k != 1], 0)
+    return joined
+
+
+TORCH_INDEXING_OPS = [
+    OpInfo("gather", mg.gather, [
+        S(_ixr(3, 4), 1, np.array([[0, 0, 3], [1, 2, 1], [3, 3, 3]], dtype=np.int64)),
+        S(_ixr(3, 4), 0, np.array([[2, 0, 2, 2], [2, 1, 0, 0]], dtype=np.int64)),
+        S(_ixr(2, 3, 2), -1, np.array([[[1, 1, 0]], [[0, 0, 0]]], dtype=np.int64)),
+        S(_ixr(), 0, np.array(0, dtype=np.int64))]),
+    OpInfo("scatter_add", mg.scatter_add, [
+        S(_ixr(3, 4), 0, np.array([[0, 2, 2, 1], [0, 0, 2, 1]], dtype=np.int64), _ixr(2, 5)),
+        S(_ixr(2, 3), 1, np.array([[2, 2], [0, 1]], dtype=np.int64), _ixr(2, 2))]),
+    OpInfo("masked_fill", mg.masked_fill, [
+        S(_ixr(3, 4), _ixr(3, 4) > 0, 0.5), S(_ixr(3, 4), _ixr(4) > 0, -2.0), S(_ixr(1, 4), _ixr(3, 1) > 0, 1.0)]),
+    OpInfo("chunk", _pieces(mg.chunk), [S(_ixr(5, 2), 3), S(_ixr(2, 7), 3, dim=-1), S(_ixr(6), 4)]),
+    OpInfo("split(dim)", _pieces(mg.split), [S(_ixr(5, 2), 2, dim=0), S(_ixr(2, 6), [1, 0, 2, 3], dim=1),
+                                             S(_ixr(7), split_size_or_sections=3, dim=-1)]),
+    OpInfo("tile", mg.tile, [S(_ixr(2, 3), (2, 1)), S(_ixr(3), (2, 2)), S(_ixr(2, 1, 2), (3,)), S(_ixr(), (2, 3))]),
+    OpInfo("repeat", lambda x, *sizes: x.repeat(*sizes), [S(_ixr(2, 3), 1, 2, 3), S(_ixr(3), 2, 2), S(_ixr(), 4)]),
+    OpInfo("tril", mg.tril, [S(_ixr(3, 4)), S(_ixr(2, 4, 3), -1), S(_ixr(3, 3), diagonal=2)]),
+    OpInfo("triu", mg.triu, [S(_ixr(3, 4)), S(_ixr(2, 3, 3), 1), S(_ixr(4, 2), diagonal=-2)]),
+    OpInfo("t", mg.t, [S(_ixr(3, 4)), S(_ixr(3)), S(_ixr())]),
+    OpInfo("outer", mg.outer, [S(_ixr(3), _ixr(4)), S(_ixr(1), _ixr(2))]),
+    OpInfo("einsum", lambda *xs, eq: mg.einsum(eq, *xs), [
+        S(_ixr(3, 4), _ixr(4, 2), eq="ij,jk->ik"), S(_ixr(3, 3), eq="ii->i"), S(_ixr(3, 3), eq="ii"),
+        S(_ixr(2, 3, 3), _ixr(3), eq="bii,j->bj"), S(_ixr(2, 3), _ixr(3, 4), _ixr(4), eq="ij,jk,k"),
+        S(_ixr(2, 2, 3), _ixr(3, 4), eq="...j,jk->...k"), S(_ixr(3, 1), _ixr(1, 4), eq="ij,ij->ij"),
+        S(_ixr(2, 3), eq="ij->ji"), S(_ixr(3), _ixr(3), eq="i,i")]),
+    OpInfo("clone", mg.clone, [S(_ixr(3, 2)), S(_ixr())]),
+    OpInfo("softmax", mg.softmax, [S(_ixr(3, 4), 1), S(_ixr(2, 3, 2), dim=-3)]),
+    OpInfo("log_softmax", mg.log_softmax, [S(_ixr(3, 4), 0), S(_ixr(2, 3, 2), dim=1)]),
+]
+OPS += TORCH_INDEXING_OPS
 
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

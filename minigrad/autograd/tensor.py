@@ -528,6 +528,84 @@ class Tensor:
         """A bool copy, without gradient (``bool(t)`` is still the truth of a one-element tensor)."""
         return _ops.astype(self, "bool")
 
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def softmax(self, dim):
+        """Probabilities along ``dim`` (see ``minigrad.softmax``)."""
+        return _ops.softmax(self, dim=dim)
+
+    def log_softmax(self, dim):
+        """Log-probabilities along ``dim`` (see ``minigrad.log_softmax``)."""
+        return _ops.log_softmax(self, dim=dim)
+
+    def gather(self, dim, index):
+        """Values along ``dim`` at ``index`` (see ``minigrad.gather``)."""
+        return _ops.gather(self, dim, index)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with ``src`` added where ``index`` sends it along ``dim`` (see ``minigrad.scatter_add``)."""
+        return _ops.scatter_add(self, dim, index, src)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is set, else this tensor's values (see ``minigrad.masked_fill``)."""
+        return _ops.masked_fill(self, mask, value)
+
+    def chunk(self, chunks, dim=0):
+        """At most ``chunks`` pieces along ``dim`` (see ``minigrad.chunk``)."""
+        return _ops.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        """``torch.Tensor.split``: pieces of ``split_size`` along ``dim`` (the last one shorter), or of the
+        given sizes. NumPy arrays have no split method, so this is PyTorch's (``minigrad.split`` asks)."""
+        return _ops.torch_split(self, split_size_or_sections, dim)
+
+    def repeat(self, *sizes, **kwargs):
+        """``torch.Tensor.repeat``: the whole tensor tiled, one count per dim (a call NumPy's ``repeat`` would
+        read as repeating elements is refused; ``tile`` says PyTorch's meaning in both)."""
+        return _ops.repeat(self, *sizes, **kwargs)
+
+    def tile(self, *reps):
+        """Copies side by side, as ``numpy.tile`` and ``torch.tile`` (see ``minigrad.tile``)."""
+        return _ops.tile(self, *reps)
+
+    def t(self):
+        """A 2-D tensor transposed; a 0-d or 1-D one as it is (``torch.Tensor.t``)."""
+        return _ops.t(self)
+
+    def tril(self, diagonal=0):
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _ops.triu(self, diagonal)
+
+    def outer(self, other):
+        return _ops.outer(self, other)
+
+    def clone(self):
+        """A differentiable copy in new memory (``torch.Tensor.clone``)."""
+        return _ops.clone(self)
+
+    def contiguous(self):
+        """Itself, as ``torch.Tensor.contiguous`` on contiguous data (minigrad never needs a contiguous copy)."""
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place and return ``self``, as ``torch.Tensor.zero_``.
+
+        Refused on a tensor that requires grad while grad mode is on (PyTorch refuses a leaf; it records
+        a non-leaf's write in the graph, which minigrad does not do). Under ``no_grad`` a parameter can be
+        zeroed; the write is stamped, so a graph recorded before it refuses to backward.
+        """
+        if self.requires_grad and STATE.grad_enabled:
+            kind = "a leaf tensor" if self.creator is None else "a tensor"
+            raise RuntimeError(
+                f"zero_(): {kind} that requires grad (shape {tuple(self.shape)}) cannot be written in place while "
+                "grad mode is on; call it under minigrad.no_grad(), or build a new tensor (minigrad.zeros_like)")
+        self.data[...] = 0
+        _mark_written(self)
+        return self
+
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""

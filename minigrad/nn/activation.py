@@ -6,7 +6,7 @@ import numpy as np
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
 from minigrad.nn.arguments import integer, not_inplace, number, one_of
-from minigrad.nn.functional.softmax import LAST_AXIS, softmax_axis
+from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 

@@ -52,7 +52,7 @@ def _dtype(tensor):
 # ---------------------------------------------------------------- elementwise
 _UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos", "Erf": "Erf",
           "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Softplus": "Softplus", "ReLU": "Relu", "Neg": "Neg",
-          "ToDevice": "Identity"}
+          "ToDevice": "Identity", "Clone": "Identity"}
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
            "Maximum": "Max", "Minimum": "Min",
            "equal": "Equal", "less": "Less", "less_equal": "LessOrEqual", "greater": "Greater",
@@ -194,6 +194,29 @@ def _std(g, call, x):
 @converts("TakeAlongAxis")
 def _take_along_axis(g, call, x):
     return g.node("GatherElements", x, axis=int(call.params["axis"]))
+
+
+@converts("ScatterAdd")
+def _scatter_add(g, call, x):
+    if call.dynamic_inputs[0] or call.dynamic_inputs[1]:
+        raise ExportError(f"onnx.export: ScatterAdd in {call.where} has a fixed index along the batch axis; "
+                          f"{FIXED_SIZES}")
+    if g.opset < 16:
+        raise ExportError(f"onnx.export: ScatterAdd in {call.where} needs opset 16 or later (ScatterElements "
+                          f"with reduction='add'), got opset {g.opset}")
+    axis = int(call.params["axis"])
+    index = g.constant(to_numpy(call.params["grid"][axis]).astype(np.int64), "index")
+    return g.node("ScatterElements", [x[0], index, x[1]], axis=axis, reduction="add")
+
+
+@converts("Einsum")
+def _einsum(g, call, x):
+    equation = call.params["equation"]
+    letters = sorted({c for c in equation if c.isalpha()})
+    if len(letters) > 26:  # ONNX's Einsum takes lower-case letters only
+        raise ExportError(f"onnx.export: Einsum in {call.where} uses {len(letters)} letters; ONNX allows 26")
+    lower = {c: chr(ord("a") + i) for i, c in enumerate(letters)}
+    return g.node("Einsum", x, equation="".join(lower.get(c, c) for c in equation))
 
 
 @converts("argmax", "argmin")

@@ -1,7 +1,7 @@
 """Every op, as a lowercase function. Tensor operators and methods call these.
 
 ``DIFFERENTIABLE`` names the public differentiable ops; the test registry must
-cover every one of them. PyTorch's names that only call one of them (``cat``, and
+cover every one of them. PyTorch's names that only call one of them (``cat``, ``t``, ``outer``, ``repeat``, and
 the Tensor methods ``view``, ``permute``, ``unsqueeze``, ``expand``) are not listed.
 """
 from minigrad.ops.broadcast import broadcast_to, sum_to
@@ -9,17 +9,22 @@ from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal,
                                   logical_and, logical_not, logical_or, not_equal)
 from minigrad.ops.activations import clamp, clip, leaky_relu, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
-from minigrad.ops.convert import astype, to_device
+from minigrad.ops.convert import astype, clone, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
 from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from minigrad.ops.indexing import getitem, raw_index
-from minigrad.ops.linalg import matmul
+from minigrad.ops.einsum import einsum
+from minigrad.ops.gather import gather, masked_fill, scatter_add
+from minigrad.ops.linalg import matmul, outer
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.reduce import logsumexp, max, mean, min, std, sum, var
 from minigrad.ops.selection import maximum, minimum, where
-from minigrad.ops.shape import (cat, concat, expand, expand_dims, flatten, permute, reshape, split, squeeze,
-                                stack, transpose, unsqueeze)
+from minigrad.ops.shape import (cat, chunk, concat, expand, expand_dims, flatten, permute, reshape, split, squeeze,
+                                stack, t, torch_split, transpose, unsqueeze)
+from minigrad.ops.softmax import log_softmax, softmax
+from minigrad.ops.tile import repeat, tile
+from minigrad.ops.triangular import tril, triu
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces
 
@@ -33,6 +38,8 @@ DIFFERENTIABLE = (
     "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
     "clip", "clamp", "maximum", "minimum", "where", "astype", "to_device",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",
+    "softmax", "log_softmax",
 )
 
 NON_DIFFERENTIABLE = (

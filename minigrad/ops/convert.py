@@ -1,4 +1,4 @@
-"""Moving values between dtypes and devices, differentiably: astype and to_device."""
+"""Moving values between dtypes and devices, differentiably: astype and to_device; and clone, a copy in place."""
 from __future__ import annotations
 
 import numpy as np
@@ -36,6 +36,16 @@ class ToDevice(Function):
         return F.apply(ToDevice, gy, device=self.source)
 
 
+class Clone(Function):
+    """y = a copy of x in new memory (``torch.clone``).   dL/dx = g."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, F, gy, x):
+        return gy
+
+
 def astype(x, dtype):
     """``x`` cast to ``dtype``; differentiable between floating dtypes."""
     x = as_tensor(x)
@@ -54,3 +64,11 @@ def astype(x, dtype):
 def to_device(x, device):
     """``x`` on ``device``; differentiable."""
     return ToDevice.apply(as_tensor(x), device=backend.normalize_device(device))
+
+
+def clone(x):
+    """A copy of ``x`` in its own memory, as ``torch.clone``: writes to one do not show in the other.
+
+    Shapes: x -> x's shape, dtype and device.   dL/dx = g.
+    """
+    return Clone.apply(as_tensor(x))

@@ -1,8 +1,9 @@
-"""Matrix product ``a @ b`` for 1-D, 2-D and batched operands (``numpy.matmul`` semantics)."""
+"""Matrix product ``a @ b`` for 1-D, 2-D and batched operands (``numpy.matmul`` semantics), and ``outer``."""
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.ops._args import operands
+from minigrad.ops.shape import reshape
 
 
 def _swap_last(F, t):
@@ -62,3 +63,14 @@ def matmul(a, b):
             raise ValueError(f"matmul: batch dimensions {batch_a} and {batch_b} do not broadcast "
                              f"(shapes {a.shape} and {b.shape})")
     return MatMul.apply(a, b)
+
+
+def outer(a, b):
+    """``torch.outer``: y[i, j] = a[i] * b[j] for 1-D ``a`` (n,) and ``b`` (m,) -> (n, m).
+
+    A column times a row (``mul``, broadcasting): dL/da = g @ b,  dL/db = a @ g.
+    """
+    a, b = operands("outer", a, b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expects two 1-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return reshape(a, (a.shape[0], 1)) * reshape(b, (1, b.shape[0]))

@@ -247,11 +247,53 @@ def stack(tensors, axis=0):
     return Stack.apply(*tensors, axis=axis)
 
 
-def split(x, indices_or_sections, axis=0):
-    """Cut ``x`` along ``axis`` into equal sections or at the given indices (``numpy.split``)."""
+def split(x, *args, axis=None, dim=None, indices_or_sections=None, split_size_or_sections=None):
+    """NumPy's ``split(x, indices_or_sections, axis=...)`` or PyTorch's ``split(x, split_size_or_sections, dim=...)``.
+
+    The two read ``split(x, 2)`` differently (NumPy: 2 equal pieces; PyTorch: pieces of size 2) and a list too
+    (NumPy: cut indices; PyTorch: piece sizes), so the call says which (docs/autodiff.md, section 15): ``axis=``
+    or ``indices_or_sections=`` is NumPy's, ``dim=`` or ``split_size_or_sections=`` PyTorch's; neither is a
+    TypeError naming both. The axis may be given by position once the keyword has chosen.
+    Shapes: x -> a tuple of pieces of x's shape with ``axis`` cut.   dL/dx = the pieces' gradients joined
+    (0 for a piece that gets none).
+    """
     x = as_tensor(x)
+    if len(args) > 2:
+        raise TypeError(f"split: takes (x, sections, axis) but got {len(args) + 1} positional arguments")
+    numpy_kw = [k for k, v in (("axis", axis), ("indices_or_sections", indices_or_sections)) if v is not None]
+    torch_kw = [k for k, v in (("dim", dim), ("split_size_or_sections", split_size_or_sections)) if v is not None]
+    if numpy_kw and torch_kw:
+        raise TypeError(f"split: got NumPy's {numpy_kw[0]}= and PyTorch's {torch_kw[0]}=; give one spelling "
+                        "(NumPy's split cuts into equal parts or at indices, PyTorch's into pieces of given sizes)")
+    named_sections = indices_or_sections if indices_or_sections is not None else split_size_or_sections
+    named_axis = axis if axis is not None else dim
+    if args and named_sections is not None:
+        raise TypeError("split: sections given twice, by position and by keyword")
+    if len(args) == 2 and named_axis is not None:
+        raise TypeError(f"split: the axis given twice, by position ({args[1]!r}) and by keyword")
+    if not args and named_sections is None:
+        raise TypeError("split: missing the sections (NumPy's indices_or_sections or PyTorch's split_size_or_sections)")
+    sections = args[0] if args else named_sections
+    where = named_axis if named_axis is not None else args[1] if len(args) == 2 else 0
+    if numpy_kw:
+        return _numpy_split(x, sections, where)
+    if torch_kw:
+        return torch_split(x, sections, where)
+    if isinstance(sections, (int, np.integer)):
+        readings = (f"NumPy's split(x, {sections}) cuts {sections} equal pieces, PyTorch's cuts pieces of size "
+                    f"{sections}")
+    else:
+        readings = (f"NumPy's split(x, {list(sections)}) cuts at indices {list(sections)}, PyTorch's cuts pieces of "
+                    f"sizes {list(sections)}")
+    raise TypeError(f"split: {readings}; write axis= for NumPy's or dim= for PyTorch's "
+                    "(x.split(...), a method NumPy arrays lack, is PyTorch's)")
+
+
+def _numpy_split(x, indices_or_sections, axis):
+    """``numpy.split``: equal sections or cuts at indices (which may decrease; pieces may then overlap)."""
     (axis,) = normalize_axis("split", axis, x.ndim, x.shape)
-    if isinstance(indices_or_sections, int):
+    if isinstance(indices_or_sections, (int, np.integer)):
+        indices_or_sections = int(indices_or_sections)
         if indices_or_sections <= 0 or x.shape[axis] % indices_or_sections:
             raise ValueError(
                 f"split: axis {axis} of length {x.shape[axis]} cannot be cut into {indices_or_sections} equal parts"
@@ -259,6 +301,61 @@ def split(x, indices_or_sections, axis=0):
     else:
         indices_or_sections = [int(i) for i in indices_or_sections]
     return Split.apply(x, sections=indices_or_sections, axis=axis)
+
+
+def torch_split(x, split_size_or_sections, dim=0, name="split"):
+    """``torch.split``: pieces of ``split_size`` along ``dim`` (the last one shorter when it does not divide),
+    or of the given sizes, which must add up to the dim's length. A tuple of tensors, views where NumPy can."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        raise ValueError(f"{name}: expects a tensor with at least one dim, got a 0-d tensor")
+    check_dims(name, (dim,), x.ndim, x.shape)
+    d = int(dim) % x.ndim
+    n = x.shape[d]
+    s = split_size_or_sections
+    if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
+        s = int(s)
+        if s < 0 or (s == 0 and n > 0):
+            raise ValueError(f"{name}: split_size must be positive (0 only for an empty dim), got {s} for dim {d} "
+                             f"of length {n} (shape {tuple(x.shape)})")
+        count = max(-(-n // s), 1) if s else 1
+        sizes = [s] * (count - 1) + [n - s * (count - 1)]
+    elif isinstance(s, (list, tuple)):
+        sizes = list(_ints(name, "section sizes", (tuple(s),)))
+        if any(v < 0 for v in sizes) or sum(sizes) != n:
+            raise ValueError(f"{name}: section sizes {sizes} must be >= 0 and add up to the length {n} of dim {d} "
+                             f"(shape {tuple(x.shape)}), they add up to {sum(sizes)}")
+    else:
+        raise TypeError(f"{name}: split_size_or_sections must be an int or a list of ints, got {s!r}")
+    return _cut(x, sizes, d)
+
+
+def _cut(x, sizes, axis):
+    cuts, start = [], 0
+    for v in sizes[:-1]:
+        start += v
+        cuts.append(start)
+    out = Split.apply(x, sections=cuts, axis=axis)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def chunk(x, chunks, dim=0):
+    """``torch.chunk``: ``x`` cut along ``dim`` into at most ``chunks`` pieces of ceil(n / chunks) (the last shorter;
+    fewer pieces when they would be empty, and ``chunks`` empty ones for an empty dim). A tuple of tensors.
+
+    dL/dx = the pieces' gradients joined (0 for a piece that gets none).
+    """
+    x = as_tensor(x)
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r} (tensor of shape {tuple(x.shape)})")
+    if x.ndim == 0:
+        raise ValueError("chunk: expects a tensor with at least one dim, got a 0-d tensor")
+    check_dims("chunk", (dim,), x.ndim, x.shape)
+    d = int(dim) % x.ndim
+    n = x.shape[d]
+    if n == 0:
+        return _cut(x, [0] * int(chunks), d)
+    return torch_split(x, -(-n // int(chunks)), d, name="chunk")
 
 
 # ------------------------------------------------------------------ PyTorch's spellings (Tensor methods)
@@ -310,3 +407,12 @@ def expand(x, *sizes):
                              f"size and only dims of size 1 expand (sizes {sizes}, tensor shape {tuple(x.shape)})")
         shape.append(size)
     return broadcast_to(x, tuple(shape))
+
+
+def t(x):
+    """``torch.t``: a 2-D tensor transposed; a 0-d or 1-D tensor as it is.   dL/dx = g transposed back."""
+    x = as_tensor(x)
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {tuple(x.shape)} "
+                         "(permute or transpose reorder more)")
+    return transpose(x) if x.ndim == 2 else x

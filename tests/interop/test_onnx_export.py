@@ -58,6 +58,7 @@ def test_softmax_tanh_identity_and_float64(tmp_path):
 W = mg.randn(5, 3)
 W3 = mg.randn(2, 5, 3)
 IDX = np.array([4, 0, 2, 2])
+MASK5 = np.array([True, False, True, False, False])
 
 # name -> forward built from minigrad ops (x has shape (batch, 5)); together they use every converter.
 OP_CASES = {
@@ -92,6 +93,11 @@ OP_CASES = {
     + mg.stack([x.max(dim=1).indices, x.min(dim=1).indices], 1).astype("float32"),
     "softmax": lambda x: nn.functional.softmax(x, axis=1) + nn.functional.log_softmax(x, axis=0),
     "scalar": lambda x: x.sum() * 0.5 + 1.0,
+    "torch_names": lambda x: mg.concat(
+        [x.masked_fill(MASK5, 0.5), *x.chunk(2, 1), *x.split([2, 3], dim=1), x.tile(1, 2), x.repeat(1, 2),
+         mg.einsum("bi,ij->bj", x, W), mg.einsum("bi,bi->b", x, x).reshape(-1, 1), x.clone(), x.softmax(1),
+         x.log_softmax(-1), x.t().t(), (x.reshape(-1, 5, 1) * x.reshape(-1, 1, 5)).tril(-1).reshape(-1, 25),
+         (x.reshape(-1, 5, 1) * x.reshape(-1, 1, 5)).triu(1).reshape(-1, 25)], 1),
     "casts": lambda x: x.astype("float64").exp().astype("float32") + x.to("cpu"),
 }
 
@@ -100,10 +106,34 @@ OP_CASES = {
 @pytest.mark.parametrize("opset", [17, 18])
 def test_each_op_exports_and_agrees(tmp_path, name, opset):
     fn = OP_CASES[name]
-    if name in ("argmax", "softmax"):  # values reduced over the batch axis depend on the batch size
+    if name in ("argmax", "softmax", "torch_names"):  # values reduced over the batch axis depend on the batch size
         _check_export(tmp_path, fn, (5,), batches=(4, 6), opset=opset)
     else:
         _check_export(tmp_path, fn, (5,), opset=opset)
+
+
+@pytest.mark.parametrize("opset", [17, 18])
+def test_gather_scatter_add_and_outer_export_with_fixed_sizes(tmp_path, opset):
+    index = np.array([[4, 0, 4], [1, 1, 2], [0, 3, 3], [2, 2, 2]])
+
+    def model(x):
+        return (mg.gather(x, 1, index), mg.scatter_add(x, 1, index, x[:, 1:4] * 2.0),
+                mg.scatter_add(x, 0, index[:2] % 4, x[:2, :3]), mg.outer(x[0], x[1]))
+
+    x = RNG.standard_normal((4, 5)).astype(np.float32)
+    path = tmp_path / "m.onnx"
+    export(model, mg.tensor(x), path, opset=opset, dynamic_batch=False)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert {"GatherElements", "ScatterElements"} <= ops
+    for got, expected in zip(_run(path, {"input": x}), model(mg.tensor(x))):
+        np.testing.assert_allclose(got, expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_scatter_add_with_a_dynamic_batch_is_refused_clearly(tmp_path):
+    with pytest.raises(ExportError, match="ScatterAdd in .* has a fixed index along the batch axis"):
+        export(lambda x: mg.scatter_add(x, 0, np.zeros((1, 5), dtype=np.int64), x[:1]), mg.randn(4, 5),
+               tmp_path / "m.onnx")
 
 
 def test_several_inputs_and_outputs_with_names(tmp_path):

@@ -228,7 +228,7 @@ def test_mean_losses_on_an_empty_batch_are_nan_with_an_empty_gradient(loss):
 # ---------------------------------------------------------------- 8: split with non-increasing indices
 def test_split_with_overlapping_pieces_sums_their_gradients():
     x = _leaf(np.arange(5.0))
-    pieces = mg.split(x, [3, 1])
+    pieces = mg.split(x, [3, 1], axis=0)
     assert [p.shape for p in pieces] == [(3,), (0,), (4,)]   # NumPy's pieces: x[:3], x[3:1], x[1:]
     (pieces[0].sum() * 2.0 + (pieces[2] * 3.0).sum()).backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 5.0, 5.0, 3.0, 3.0])
@@ -286,5 +286,5 @@ def test_split_into_one_piece_is_differentiable(create_graph):
     (piece,) = mg.split(x, 1, axis=0)
     (g,) = mg.grad((piece * piece).sum(), [x], create_graph=create_graph)
     np.testing.assert_allclose(g.numpy(), 2 * x.numpy())
-    (piece,) = mg.split(mg.tensor(np.ones((1, 0)), dtype="float64", requires_grad=True), 1)
+    (piece,) = mg.split(mg.tensor(np.ones((1, 0)), dtype="float64", requires_grad=True), 1, axis=0)
     assert piece.shape == (1, 0)

@@ -368,7 +368,7 @@ def test_stack(device):
 
 def test_split(device):
     a = rng.standard_normal((6, 5))
-    parts = mg.split(t(a, device), 3)
+    parts = mg.split(t(a, device), 3, axis=0)
     assert isinstance(parts, tuple) and len(parts) == 3
     for p, e in zip(parts, np.split(a, 3)):
         check(p, e)

@@ -6,8 +6,9 @@ holds ``linear``):
 
 * ``linear``: ``linear``, the fused ``Affine`` node;
 * ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu`` (one op each);
-* ``softmax``: ``softmax`` and ``log_softmax``, single Functions with closed-form
-  backwards, stable for logits of any size (the log-sum-exp trick);
+* ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
+  logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
+  (also ``minigrad.softmax`` and ``Tensor.softmax``);
 * ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``):
   compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
@@ -28,7 +29,7 @@ from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy_wit
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm
 from minigrad.nn.functional.interpolate import interpolate
-from minigrad.nn.functional.softmax import log_softmax, softmax
+from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
 from minigrad.ops.conv1d import conv1d
 from minigrad.ops.embedding import embedding

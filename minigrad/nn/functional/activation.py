@@ -1,7 +1,7 @@
 """Elementwise activations as functions: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``,
 ``gelu`` (each one minigrad op), with PyTorch's arguments.
 
-``softmax`` and ``log_softmax`` are in ``softmax.py`` beside this file.
+``softmax`` and ``log_softmax`` are ops, in ``minigrad/ops/softmax.py``.
 """
 from __future__ import annotations
 

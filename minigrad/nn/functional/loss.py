@@ -16,7 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.backend import get_array_module, to_device
-from minigrad.nn.functional.softmax import Softmax, log_softmax, stable_log_softmax
+from minigrad.ops.softmax import Softmax, log_softmax, stable_log_softmax
 
 _REDUCTIONS = ("mean", "sum", "none")
 
