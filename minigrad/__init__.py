@@ -25,6 +25,8 @@ from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype,
                           stack, sub, sum, sum_to, tanh, to_device, transpose, var, where)
 from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill, outer, scatter_add, softmax, t,
                           tile, tril, triu, unsqueeze)
+from minigrad.ops import (all, allclose, any, argsort, cumsum, isfinite, isinf, isnan, norm, prod,
+                          sign, sort, topk)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

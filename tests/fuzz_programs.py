@@ -737,6 +737,100 @@ def _gen_to_device(b):
     return True
 
 
+def _one_axis(b, x):
+    """An int dim for an op along one dim (0 or -1 on a 0-d value)."""
+    n = max(x.ndim, 1)
+    return b.draw(st.integers(-n, n - 1))
+
+
+def _gen_cumsum(b):
+    i = b.pick()
+    x = b.values[i]
+    if b.draw(st.integers(0, 3)) == 0:  # NumPy's axis=None: the flattened value
+        b.add("cumsum", [i], lambda t: mg.cumsum(t, axis=None), lambda t: t.reshape(-1).cumsum(0), "axis=None")
+        return True
+    d = _one_axis(b, x)
+    fm = (lambda t: t.cumsum(d)) if b.draw(st.booleans()) else (lambda t: mg.cumsum(t, axis=d))
+    b.add("cumsum", [i], fm, lambda t: t.cumsum(d), f"dim={d}")
+    return True
+
+
+def _gen_prod(b):
+    """prod over one dim (torch.prod takes one), or over all dims; zeros from relu and clamp reach it too."""
+    i = b.pick(lambda t: t.size <= 12)  # products of many normal values over- or underflow into noise
+    if i is None:
+        return False
+    x = b.values[i]
+    keepdim = b.draw(st.booleans())
+    if b.draw(st.booleans()):
+        b.add("prod", [i], lambda t: mg.prod(t), lambda t: t.prod(), "all dims")
+        return True
+    d = _one_axis(b, x)
+    b.add("prod", [i], lambda t: t.prod(dim=d, keepdim=keepdim), lambda t: t.prod(dim=d, keepdim=keepdim),
+          f"dim={d} keepdim={keepdim}")
+    return True
+
+
+def _gen_norm(b):
+    i = b.pick()
+    x = b.values[i]
+    p = b.draw(st.sampled_from([2, 1, 3, "fro", float("inf"), -float("inf"), 1.5]))
+    axis = _axis(b.draw, x.ndim)
+    keepdim = b.draw(st.booleans())
+    if isinstance(p, float) and np.isinf(p) and 0 in _reduced(x.shape, axis):
+        return False
+    dims = None if axis is None else _dims(axis, x.ndim)
+
+    def torch_norm(t):
+        import torch
+        return torch.linalg.vector_norm(t, ord=2 if p == "fro" else p, dim=dims, keepdim=keepdim)
+
+    b.add("norm", [i], lambda t: mg.norm(t, p, dim=dims, keepdim=keepdim), torch_norm,
+          f"p={p} dim={dims} keepdim={keepdim}")
+    return True
+
+
+def _gen_sort(b):
+    """sort's values (ties keep their order: torch's stable=True); PyTorch's call or NumPy's."""
+    i = b.pick()
+    x = b.values[i]
+    d = _one_axis(b, x)
+    descending = b.draw(st.booleans())
+
+    def torch_sort(t):
+        import torch
+        return torch.sort(t, dim=d, descending=descending, stable=True).values
+
+    if not descending and b.draw(st.booleans()):
+        b.add("sort", [i], lambda t: mg.sort(t, axis=d), torch_sort, f"axis={d}")
+    else:
+        b.add("sort", [i], lambda t: t.sort(dim=d, descending=descending).values, torch_sort,
+              f"dim={d} descending={descending}")
+    return True
+
+
+def _gen_topk(b):
+    i = b.pick()
+    x = b.values[i]
+    d = _one_axis(b, x)
+    n = x.shape[d] if x.ndim else 1
+    k = b.draw(st.integers(0, n))
+    largest = b.draw(st.booleans())
+
+    def torch_topk(t):
+        import torch
+        return torch.topk(t, k, dim=d, largest=largest).values
+
+    b.add("topk", [i], lambda t: mg.topk(t, k, dim=d, largest=largest).values, torch_topk,
+          f"k={k} dim={d} largest={largest}")
+    return True
+
+
+def _torch_sign(t):
+    import torch
+    return torch.where(torch.isnan(t), t, torch.sign(t))  # NumPy's sign(nan) is NaN, torch's 0 (docs/autodiff.md)
+
+
 def _t(name):
     def fn(*ts):
         import torch
@@ -891,6 +985,12 @@ GENERATORS = {
     "clone": _unary("clone", lambda t: t.clone(), lambda t: t.clone()),
     "softmax": _gen_softmax("softmax"),
     "log_softmax": _gen_softmax("log_softmax"),
+    "cumsum": _gen_cumsum,
+    "prod": _gen_prod,
+    "norm": _gen_norm,
+    "sort": _gen_sort,
+    "topk": _gen_topk,
+    "sign": _unary("sign", mg.sign, _torch_sign),
 }
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)

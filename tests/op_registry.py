@@ -391,4 +391,63 @@ TORCH_INDEXING_OPS = [
 ]
 OPS += TORCH_INDEXING_OPS
 
+# PyTorch's reductions, scans and sorts (tests/ops/test_torch_reductions.py compares them with torch). Their
+# own generator, so every sample above stays as it was. prod is multilinear, so central differences are
+# exact at zeros too: its samples put one, two and three zeros in a slice, where its gradient and second
+# derivative are written out by cases. norm's samples keep off 0 (its kink, where torch's gradient is 0 and
+# is checked against torch instead); sort's and topk's keep off ties.
+_red_rng = np.random.default_rng(97531)
+
+
+def _rn(*shape):
+    return _red_rng.standard_normal(shape)
+
+
+def _off0(*shape):
+    """|x| in [0.3, 2]: off norm's kinks at 0, and no ties in |x| to speak of."""
+    return np.asarray(np.where(_red_rng.random(shape) < 0.5, -1.0, 1.0) * _red_rng.uniform(0.3, 2.0, shape))
+
+
+def _zeros_at(array, *positions):
+    array = array.copy()
+    for p in positions:
+        array[p] = 0.0
+    return array
+
+
+def _unique(*shape):
+    """No two entries (nor two |entries|) equal: sort, topk and the +-inf norms have a derivative."""
+    n = int(np.prod(shape)) if shape else 1
+    magnitude = (_red_rng.permutation(n) + _red_rng.uniform(0.1, 0.4, n)) * 0.5
+    return (magnitude * np.where(_red_rng.random(n) < 0.5, -1.0, 1.0)).reshape(shape)
+
+
+def _sorted_values(x, **kwargs):
+    out = mg.sort(x, **kwargs)
+    return out.values if isinstance(out, tuple) else out   # axis=: NumPy's call gives the values only
+
+
+_ONE_ZERO_PER_ROW = _zeros_at(_rn(3, 4), (0, 1), (1, 3))                   # row 2 has none
+_ZEROS_PER_ROW = _zeros_at(_rn(4, 4), (0, 0), (0, 2), (1, 1), (1, 2), (1, 3), (2, 0))  # 2, 3, 1 and 0 zeros
+OPS += [
+    OpInfo("cumsum", mg.cumsum, [S(_rn(3, 4), 1), S(_rn(2, 3, 4), dim=-2), S(_rn(5), axis=0), S(_rn(2, 3), axis=None),
+                                 S(_rn(), 0), S(_rn(2, 3), axis=-1)]),
+    OpInfo("prod", mg.prod, [S(_rn(3, 4)), S(_rn(3, 4), axis=1), S(_rn(2, 3, 4), dim=-1, keepdim=True),
+                             S(_rn(2, 3, 4), axis=(0, 2)), S(_rn(), dim=0),
+                             S(_ONE_ZERO_PER_ROW, dim=1), S(_ZEROS_PER_ROW, dim=1), S(_ZEROS_PER_ROW, axis=0),
+                             S(_zeros_at(_rn(2, 3), (1, 1))), S(_zeros_at(_rn(2, 3), (0, 0), (1, 2))),
+                             S(_zeros_at(_rn(3, 2), (0, 0), (1, 1), (2, 0)))]),
+    OpInfo("norm", mg.norm, [S(_off0(3, 4)), S(_off0(3, 4), 2, 1), S(_off0(2, 3, 4), p=3, dim=(0, 2), keepdim=True),
+                             S(_off0(3, 4), p=1, dim=0), S(_unique(3, 4), p=float("inf"), dim=1),
+                             S(_unique(3, 4), p=-float("inf"), dim=-1, keepdim=True), S(_off0(3, 4), p=0.5, dim=1),
+                             S(_off0(2, 5), p=1.5), S(_off0(3, 4), p="fro", dim=(0, 1)), S(_off0(), dim=0)]),
+    OpInfo("sort", _sorted_values, [S(_unique(3, 4), dim=1), S(_unique(2, 3, 4), dim=0, descending=True),
+                                    S(_unique(3, 4), descending=False), S(_unique(3, 4), axis=0),
+                                    S(_unique(2, 3), axis=None), S(_rn(), dim=0)]),
+    OpInfo("topk", lambda x, *args, **kwargs: mg.topk(x, *args, **kwargs).values,
+           [S(_unique(3, 5), 2), S(_unique(2, 3, 4), 3, dim=1, largest=False), S(_unique(4), 4),
+            S(_unique(3, 4), 1, 0), S(_unique(2, 4), 2, -1, True, False)]),
+    OpInfo("sign", mg.sign, [S(_off0(3, 4)), S(_off0())]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

@@ -606,6 +606,56 @@ class Tensor:
         _mark_written(self)
         return self
 
+    # Reductions, scans and sorts under PyTorch's names (docs/autodiff.md, section 15).
+    def prod(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """The product over ``axis`` or ``dim`` (see ``minigrad.prod``); exact gradient at zeros."""
+        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def cumsum(self, dim=None, *, axis=NOT_GIVEN):
+        """The running sum along ``dim`` (or NumPy's ``axis``; ``axis=None``: flattened)."""
+        return _ops.cumsum(self, dim, axis=axis)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The vector p-norm over ``dim``, as ``torch.Tensor.norm`` (see ``minigrad.norm``)."""
+        return _ops.norm(self, p, dim, keepdim)
+
+    def sort(self, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None):
+        """PyTorch's ``(values, indices)`` with ``dim``/``descending``, NumPy's values with ``axis``; else asked."""
+        return _ops.sort(self, *positional, dim=dim, axis=axis, descending=descending, stable=stable)
+
+    def argsort(self, dim=None, *, axis=NOT_GIVEN, descending=False, stable=False):
+        """The int64 indices that sort along ``dim`` (default -1), ties in their order."""
+        return _ops.argsort(self, dim, axis=axis, descending=descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        """The ``k`` largest (or smallest) entries along ``dim``: ``(values, indices)``, as ``torch.topk``."""
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def all(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """True where every entry over ``axis``/``dim`` is nonzero (a bool tensor)."""
+        return _ops.all(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def any(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """True where some entry over ``axis``/``dim`` is nonzero (a bool tensor)."""
+        return _ops.any(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isinf(self):
+        return _ops.isinf(self)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Whether every entry is close to ``other``'s (a Python bool), as ``torch.Tensor.allclose``."""
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def sign(self):
+        """-1, 0 or 1 by sign (differentiable, with gradient 0)."""
+        return _ops.sign(self)
+
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""

@@ -52,7 +52,7 @@ def _dtype(tensor):
 # ---------------------------------------------------------------- elementwise
 _UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos", "Erf": "Erf",
           "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Softplus": "Softplus", "ReLU": "Relu", "Neg": "Neg",
-          "ToDevice": "Identity", "Clone": "Identity"}
+          "ToDevice": "Identity", "Clone": "Identity", "Sign": "Sign"}
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
            "Maximum": "Max", "Minimum": "Min",
            "equal": "Equal", "less": "Less", "less_equal": "LessOrEqual", "greater": "Greater",
@@ -165,7 +165,7 @@ def reduce(g, op_type, x, axes, keepdims):
 
 
 _REDUCE = {"Sum": "ReduceSum", "Mean": "ReduceMean", "Max": "ReduceMax", "Min": "ReduceMin",
-           "LogSumExp": "ReduceLogSumExp"}
+           "LogSumExp": "ReduceLogSumExp", "Prod": "ReduceProd"}
 
 
 @converts(*_REDUCE)
@@ -189,6 +189,54 @@ def _std(g, call, x):
         n = int(np.prod([shape[a] for a in axes]))
         v = g.node("Mul", [v, g.scalar(n / (n - correction), _dtype(call.inputs[0]), "correction")])
     return g.node("Sqrt", [v])
+
+
+@converts("Norm")
+def _norm(g, call, x):
+    axis, keepdims, p = call.params["axis"], call.params["keepdims"], call.params["p"]
+    axes = None if axis is None else tuple(axis)
+    if p == 2.0:
+        return reduce(g, "ReduceL2", x[0], axes, keepdims)
+    dtype = _dtype(call.inputs[0])
+    powered = g.node("Pow", [g.node("Abs", x), g.scalar(p, dtype, "p")])
+    return g.node("Pow", [reduce(g, "ReduceSum", powered, axes, keepdims), g.scalar(1.0 / p, dtype, "inverse_p")])
+
+
+@converts("CumSum")
+def _cumsum(g, call, x):
+    return g.node("CumSum", [x[0], g.scalar(call.params["axis"], np.int64, "axis")],
+                  reverse=int(bool(call.params.get("reverse", False))))
+
+
+@converts("argsort")
+def _argsort(g, call, x):
+    # TopK over the whole axis: its length read from the input, so a batch axis stays symbolic. ONNX's
+    # TopK puts the lower index first among equal values, minigrad's stable order in either direction.
+    axis = int(call.params["axis"])
+    k = g.node("Gather", [g.node("Shape", x), g.ints([axis], "axis")], axis=0)
+    return g.node("TopK", [x[0], k], n_outputs=2, axis=axis, largest=int(call.params["descending"]), sorted=1)[1]
+
+
+@converts("all", "any")
+def _all_any(g, call, x):
+    dtype = _dtype(call.inputs[0])
+    truth = x[0] if dtype == np.bool_ else g.node("Not", [g.node("Equal", [x[0], g.scalar(0, dtype, "zero")])])
+    counted = g.node("Cast", [truth], to=_onnx_type(g, np.int32))  # Reduce* take no bools before opset 20
+    reduced = reduce(g, "ReduceMin" if call.op == "all" else "ReduceMax", counted, call.params["axis"],
+                     call.params["keepdims"])
+    return g.node("Cast", [reduced], to=_onnx_type(g, np.bool_))
+
+
+@converts("isnan", "isinf", "isfinite")
+def _float_class(g, call, x):
+    if _dtype(call.inputs[0]).kind != "f":  # integers: never NaN or infinite
+        same = g.node("Equal", [x[0], x[0]])
+        return same if call.op == "isfinite" else g.node("Not", [same])
+    if call.op == "isnan":
+        return g.node("IsNaN", x)
+    if call.op == "isinf":
+        return g.node("IsInf", x)
+    return g.node("Not", [g.node("Or", [g.node("IsNaN", x), g.node("IsInf", x)])])
 
 
 @converts("TakeAlongAxis")

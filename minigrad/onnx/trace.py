@@ -92,6 +92,18 @@ def _recording(recorder: _Recorder):
             return out
 
         patches.append((compare, "_arg", _arg))
+    # Predicates and argsort (minigrad/ops/_plain.py) go through one helper too.
+    from minigrad.ops import _plain
+
+    original_plain = _plain.__dict__.get("plain")
+    if original_plain is not None:
+        def plain(name, params, x, compute):
+            x = as_tensor(x)
+            out = original_plain(name, params, x, compute)
+            recorder.record(name, params, (x,), (out,))
+            return out
+
+        patches.append((_plain, "plain", plain))
     saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in patches]
     try:
         for owner, name, value in patches:

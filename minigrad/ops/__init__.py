@@ -11,18 +11,24 @@ from minigrad.ops.activations import clamp, clip, leaky_relu, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
 from minigrad.ops.convert import astype, clone, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
-from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
+from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sign, sin, softplus, sqrt, tanh
 from minigrad.ops.indexing import getitem, raw_index
 from minigrad.ops.einsum import einsum
 from minigrad.ops.gather import gather, masked_fill, scatter_add
 from minigrad.ops.linalg import matmul, outer
+from minigrad.ops.norm import norm
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minigrad.ops.predicates import all, allclose, any, isfinite, isinf, isnan
+from minigrad.ops.product import prod
 from minigrad.ops.reduce import logsumexp, max, mean, min, std, sum, var
+from minigrad.ops.scan import cumsum
 from minigrad.ops.selection import maximum, minimum, where
 from minigrad.ops.shape import (cat, chunk, concat, expand, expand_dims, flatten, permute, reshape, split, squeeze,
                                 stack, t, torch_split, transpose, unsqueeze)
 from minigrad.ops.softmax import log_softmax, softmax
+from minigrad.ops.sorting import argsort, sort, topk
+from minigrad.ops.tile import repeat, tile
 from minigrad.ops.tile import repeat, tile
 from minigrad.ops.triangular import tril, triu
 from minigrad.ops import namespace as _namespace
@@ -40,9 +46,11 @@ DIFFERENTIABLE = (
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",
     "softmax", "log_softmax",
+    "cumsum", "prod", "norm", "sort", "topk", "sign",
 )
 
 NON_DIFFERENTIABLE = (
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
     "logical_and", "logical_or", "logical_not",
+    "argsort", "all", "any", "isnan", "isinf", "isfinite", "allclose",
 )

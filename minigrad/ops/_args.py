@@ -7,6 +7,8 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
 
+NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
+
 
 def operands(op_name, a, b):
     """Both operands as Tensors on one device; mixed floating dtypes are refused, never promoted.
@@ -102,6 +104,24 @@ def check_dims(op_name, dims, ndim, shape, extra=0):
         raise ValueError(f"{op_name}: dims {tuple(dims)} repeat a dim of a tensor of shape {tuple(shape)}")
 
 
+def one_dim(op_name, x, dim, axis, *, default=NOT_GIVEN_DIM):
+    """The one axis an op along a single dim works on, from PyTorch's ``dim`` or NumPy's ``axis`` (never both).
+
+    Returns an int in [0, ndim), or None for a 0-d tensor (which takes dim 0 or -1, as in PyTorch).
+    A dim outside [-n, n-1] (n = max(ndim, 1)) or not an int is refused, naming the op and the shape.
+    """
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op_name}: got both axis={axis!r} and dim={dim!r}; give one "
+                        "(axis is NumPy's name, dim PyTorch's)")
+    d = dim if dim is not None else axis if axis is not None else default
+    if d is NOT_GIVEN_DIM:
+        raise TypeError(f"{op_name}: missing the dim to work along (dim=... or axis=...)")
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{op_name}: dim must be one int, got {d!r} ({type(d).__name__})")
+    check_dims(op_name, (d,), x.ndim, x.shape)
+    return None if x.ndim == 0 else int(d) % x.ndim
+
+
 def expand_reduced(g, in_shape, axes, keepdims):
     """Reshape a reduction's output gradient so that it broadcasts against the input shape."""
     if keepdims or axes is None:  # a full reduction's 0-d gradient broadcasts as it is
@@ -143,3 +163,4 @@ def _select(mask, values):
 def _const(array):
     """A constant (no-grad) tensor around an array computed in backward."""
     return Tensor._make(array, None, 0)
+

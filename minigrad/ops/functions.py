@@ -1,4 +1,4 @@
-"""The standard functions, elementwise: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, softplus, erf.
+"""The standard functions, elementwise: exp, log, sqrt, abs, sign, sin, cos, tanh, sigmoid, softplus, erf.
 
 exp, sqrt, tanh and sigmoid differentiate through their own output, which
 their node keeps (``keep_output``) instead of recomputing it.
@@ -53,6 +53,21 @@ class Abs(Function):
 
     def backward(self, F, gy, x):
         return gy * F.sign(x)
+
+
+class Sign(Function):
+    """y = -1, 0 or 1 as x < 0, x = 0 or x > 0 (NaN at NaN, NumPy's).   dL/dx = 0, as torch.sign's.
+
+    The output is a step function: its derivative is 0 wherever it has one, and 0 at the steps
+    too, so a chain through ``sign`` passes no gradient (exactly 0, even where g is inf or NaN).
+    """
+
+    def forward(self, x):
+        return get_array_module(x).sign(x)
+
+    def backward(self, F, gy, x):
+        data = x.data if F.recording else x
+        return F.const(get_array_module(data).zeros_like(data))
 
 
 class Sin(Function):
@@ -151,6 +166,14 @@ def sqrt(x):
 def abs(x):  # noqa: A001
     """|x| elementwise."""
     return Abs.apply(as_tensor(x))
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of each entry (NaN stays NaN); its gradient is 0. Integers keep their dtype."""
+    x = as_tensor(x)
+    if x.dtype.kind == "b":
+        raise TypeError(f"sign: expected a numeric tensor, got a bool tensor of shape {x.shape}")
+    return Sign.apply(x)
 
 
 def sin(x):

@@ -91,6 +91,19 @@ OP_CASES = {
     "argmax": lambda x: mg.stack([x.argmax(axis=1), x.argmin(axis=1)], 1).astype("float32") + x[:, :1] * 0.0
     + mg.argmax(x, axis=None, keepdims=False).astype("float32")
     + mg.stack([x.max(dim=1).indices, x.min(dim=1).indices], 1).astype("float32"),
+    "torch_reductions": lambda x: mg.concat([x.prod(dim=1, keepdim=True), mg.prod(x[:, 1:4], axis=-1, keepdims=True),
+                                             x.norm(dim=1, keepdim=True), x.norm(p=3, dim=-1, keepdim=True),
+                                             mg.norm(x, 1.5, dim=1, keepdim=True), x.norm(p=1, dim=1, keepdim=True),
+                                             x.norm(p=float("inf"), dim=1, keepdim=True),
+                                             x.norm(p=-float("inf"), dim=1, keepdim=True), x.cumsum(1),
+                                             mg.cumsum(x, axis=-1) * 0.5, mg.sign(x)], 1),
+    "sorting": lambda x: mg.concat([x.sort(dim=1).values, x.sort(dim=-1, descending=True).indices.astype("float32"),
+                                    x.topk(2).values, x.topk(3, largest=False).indices.astype("float32"),
+                                    mg.topk(x, 1, dim=1, sorted=False).values,
+                                    x.argsort(dim=1).astype("float32"),
+                                    mg.argsort(x, descending=True).astype("float32"),
+                                    mg.sort(x, axis=1)], 1),
+    "predicates": lambda x: _classes(mg.where(x > 0.6, float("inf"), mg.where(x < -0.6, float("nan"), x))),
     "softmax": lambda x: nn.functional.softmax(x, axis=1) + nn.functional.log_softmax(x, axis=0),
     "scalar": lambda x: x.sum() * 0.5 + 1.0,
     "torch_names": lambda x: mg.concat(
@@ -100,6 +113,14 @@ OP_CASES = {
          (x.reshape(-1, 5, 1) * x.reshape(-1, 1, 5)).triu(1).reshape(-1, 25)], 1),
     "casts": lambda x: x.astype("float64").exp().astype("float32") + x.to("cpu"),
 }
+
+
+def _classes(y):
+    """isnan/isinf/isfinite of y and all/any along its rows, as float32 columns."""
+    flags = [mg.isnan(y), y.isinf(), mg.isfinite(y), y.isfinite().all(dim=1, keepdim=True),
+             mg.any(mg.isnan(y), axis=1, keepdims=True), y.all(axis=-1, keepdims=True), y.any(dim=1, keepdim=True),
+             (y > 0).any(dim=(1,), keepdim=True), mg.isnan(y).all(dim=(), keepdim=False)]
+    return mg.concat([f.astype("float32") for f in flags], 1)
 
 
 @pytest.mark.parametrize("name", sorted(OP_CASES))

@@ -1,0 +1,95 @@
+"""``norm``: PyTorch's vector p-norm over dims (``torch.norm``, ``Tensor.norm``, ``torch.linalg.vector_norm``).
+
+p = 1, inf and -inf are sums and extrema of ``abs``, whose gradients are already PyTorch's (sign(x),
+ties sharing, 0 at 0). Every other p > 0 is the ``Norm`` op, whose gradient is 0 on an all-zero
+slice, as PyTorch's (the formula x / ||x|| would be 0 / 0 there).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops.functions import abs as _abs
+from minigrad.ops.reduce import max as _max, min as _min, sum as _sum
+from minigrad.scalars import is_real
+
+
+class Norm(Function):
+    """y = (sum over ``axis`` of |x|^p)^(1/p), a finite p > 0 (p = 2: sqrt(sum x^2)).
+
+    dL/dx = g sign(x) |x|^(p-1) / y^(p-1) (p = 2: g x / y), and 0 on a slice where y = 0, as in
+    PyTorch; for p < 1, where an entry is 0 (|x|^(p-1) infinite) its gradient is 0, as in PyTorch.
+    Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
+    """
+
+    keep_output = True
+
+    def __init__(self, p, axis, keepdims):
+        self.p, self.axis, self.keepdims = p, axis, keepdims
+
+    def forward(self, x):
+        if self.p == 2.0:
+            return get_array_module(x).sqrt((x * x).sum(axis=self.axis, keepdims=self.keepdims))
+        a = get_array_module(x).abs(x)
+        return ((a ** self.p).sum(axis=self.axis, keepdims=self.keepdims)) ** (1.0 / self.p)
+
+    def backward(self, F, gy, x):
+        p = self.p
+        y = expand_reduced(F.output(self), x.shape, self.axis, self.keepdims)
+        g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
+        nonzero = y != 0  # a constant mask; dividing by 1 instead of 0 keeps every order finite there
+        if p == 2.0:
+            return F.select(nonzero, g / F.where(nonzero, y, 1.0)) * x
+        scale = F.select(nonzero, g / F.where(nonzero, y, 1.0) ** (p - 1.0))
+        sign = F.sign(x)
+        if p == 1.0:
+            return scale * sign
+        if p < 1.0:  # |x|^(p-1) is infinite at 0: those entries get 0
+            entry = x != 0
+            return scale * sign * F.select(entry, F.where(entry, sign * x, 1.0) ** (p - 1.0))
+        return scale * sign * (sign * x) ** (p - 1.0)
+
+
+def _check_p(p):
+    """p as a float (inf and -inf included), 'fro' as 2; anything else refused with its value."""
+    if isinstance(p, str):
+        if p == "fro":
+            return 2.0
+        if p == "nuc":
+            raise ValueError("norm: p='nuc' (the nuclear norm, a matrix norm) is not supported; "
+                             "norm computes vector p-norms: p > 0, inf, -inf or 'fro'")
+        raise ValueError(f"norm: p must be a number > 0, inf, -inf or 'fro', got p={p!r}")
+    if isinstance(p, (bool, np.bool_)) or not is_real(p) or isinstance(p, Tensor):
+        raise TypeError(f"norm: p must be a number > 0, inf, -inf or 'fro', got p={p!r} ({type(p).__name__})")
+    p = float(p)
+    if not (p > 0 or p == -math.inf):
+        raise ValueError(f"norm: p must be a number > 0, inf, -inf or 'fro', got p={p!r}")
+    return p
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    """The vector p-norm of ``x`` over ``dim`` (every dim when None), as ``torch.norm(x, p, dim, keepdim)``.
+
+    p: a number > 0, inf (the largest |x|), -inf (the smallest |x|) or 'fro' (the same as 2). The
+    gradient is PyTorch's: 0 on an all-zero slice (for p = 2 too), sign(x) for p = 1, shared by tied
+    extrema for +-inf. Integers are reduced as float32 (minigrad's default float; PyTorch refuses them).
+    Only PyTorch's spelling: NumPy's ``linalg.norm(x, ord, axis)`` reads a 2-D ``axis`` as a matrix norm.
+    """
+    p = _check_p(p)
+    x = as_floating(x)
+    axis, keepdims = torch_axis("norm", x, None, None, dim, keepdim) if dim is not None else (None, keepdim)
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"norm: keepdim must be True or False, got keepdim={keepdim!r}")
+    axes = normalize_axis("norm", axis, x.ndim, x.shape)
+    if math.isinf(p):
+        if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+            raise ValueError(f"norm: p={p} has no value over an empty dim (tensor of shape {x.shape})")
+        return (_max if p > 0 else _min)(_abs(x), axis=axes, keepdims=bool(keepdims))
+    if p == 1.0:
+        return _sum(_abs(x), axes, bool(keepdims))
+    return Norm.apply(x, p=p, axis=axes, keepdims=bool(keepdims))

@@ -1,0 +1,81 @@
+"""Tests that return bools, without gradient: ``all``, ``any``, ``isnan``, ``isinf``, ``isfinite``, ``allclose``."""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.backend import get_array_module
+from minigrad.ops import _plain
+from minigrad.ops._args import check_dims, normalize_axis, operands
+from minigrad.scalars import is_real
+
+
+def _truth_axes(name, x, axis, keepdims, dim, keepdim):
+    """(axes, keepdims) from NumPy's or PyTorch's spelling; ``dim=()``, like ``axis=()``, reduces nothing
+    (as torch.all does)."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one "
+                        "(axis is NumPy's name, dim PyTorch's)")
+    if keepdim is not None and keepdims is not None:
+        raise TypeError(f"{name}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
+                        "(keepdims is NumPy's name, keepdim PyTorch's)")
+    keep = keepdims if keepdim is None else keepdim
+    if dim is not None:
+        dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        check_dims(name, dims, x.ndim, x.shape)
+        axis = None if x.ndim == 0 else tuple(int(d) for d in dims)
+    return normalize_axis(name, axis, x.ndim, x.shape), bool(keep)
+
+
+def _reduce_truth(name, x, axis, keepdims, dim, keepdim):
+    x = as_tensor(x)
+    axes, keep = _truth_axes(name, x, axis, keepdims, dim, keepdim)
+    return _plain.plain(name, {"axis": axes, "keepdims": keep}, x,
+                        lambda data: getattr(get_array_module(data), name)(data, axis=axes, keepdims=keep))
+
+
+def all(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
+    """True where every entry over ``axis`` (or ``dim``; all when None) is nonzero; a bool tensor."""
+    return _reduce_truth("all", x, axis, keepdims, dim, keepdim)
+
+
+def any(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
+    """True where some entry over ``axis`` (or ``dim``; all when None) is nonzero; a bool tensor."""
+    return _reduce_truth("any", x, axis, keepdims, dim, keepdim)
+
+
+def _elementwise(name, x):
+    x = as_tensor(x)
+    return _plain.plain(name, {}, x, lambda data: getattr(get_array_module(data), name)(data))
+
+
+def isnan(x):
+    """True where an entry is NaN (never for integers); a bool tensor."""
+    return _elementwise("isnan", x)
+
+
+def isinf(x):
+    """True where an entry is +inf or -inf; a bool tensor."""
+    return _elementwise("isinf", x)
+
+
+def isfinite(x):
+    """True where an entry is neither NaN nor infinite (always for integers); a bool tensor."""
+    return _elementwise("isfinite", x)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when |a - b| <= atol + rtol |b| everywhere (broadcasting), as ``torch.allclose``; a Python bool.
+
+    Two floating dtypes are refused, as by the other ops (and by PyTorch).
+    """
+    for label, value in (("rtol", rtol), ("atol", atol)):
+        if not is_real(value) or not value >= 0:
+            raise ValueError(f"allclose: {label} must be a real number >= 0, got {label}={value!r}")
+    if not isinstance(equal_nan, (bool, np.bool_)):
+        raise TypeError(f"allclose: equal_nan must be True or False, got equal_nan={equal_nan!r}")
+    a, b = operands("allclose", a, b)
+    try:
+        return bool(get_array_module(a.data).allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        raise ValueError(f"allclose: shapes {a.shape} and {b.shape} do not broadcast") from None

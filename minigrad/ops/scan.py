@@ -1,0 +1,48 @@
+"""Running sums along one axis: ``cumsum`` (PyTorch's ``dim`` or NumPy's ``axis``)."""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import NOT_GIVEN
+from minigrad.backend import get_array_module
+from minigrad.ops._args import one_dim
+from minigrad.ops.shape import reshape
+
+
+class CumSum(Function):
+    """y_i = sum of x_j for j <= i along ``axis`` (j >= i with ``reverse``).
+
+    dL/dx_j = sum of g_i for i >= j: the cumsum of g run the other way (``reverse`` flipped), so
+    every order of derivative is this op again.
+    Shapes: x -> x's shape.
+    """
+
+    def __init__(self, axis, reverse=False):
+        self.axis, self.reverse = axis, reverse
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        if not self.reverse:
+            return xp.cumsum(x, axis=self.axis)
+        return xp.flip(xp.cumsum(xp.flip(x, self.axis), axis=self.axis), self.axis)
+
+    def backward(self, F, gy, x):
+        return F.apply(CumSum, gy, axis=self.axis, reverse=not self.reverse)
+
+
+def cumsum(x, dim=None, *, axis=NOT_GIVEN):
+    """The running sum along ``dim`` (as ``torch.cumsum(x, dim)``, which requires it) or NumPy's ``axis``.
+
+    ``axis=None`` written out sums the flattened tensor, as ``numpy.cumsum`` does. Integers and bools
+    sum as int64, as in both libraries; float32 stays float32.
+    """
+    x = as_tensor(x)
+    if axis is None and dim is None:  # NumPy's axis=None: over the flattened tensor
+        return CumSum.apply(reshape(x, (-1,)), axis=0)
+    if axis is NOT_GIVEN and dim is None:
+        raise TypeError("cumsum: give the dim to sum along: dim=... (torch.cumsum requires it), or axis=None "
+                        f"for the flattened tensor (NumPy's); got a tensor of shape {x.shape}")
+    a = one_dim("cumsum", x, dim, None if axis is NOT_GIVEN else axis)
+    if a is None:  # a 0-d tensor: its running sum is itself, as in PyTorch
+        return reshape(CumSum.apply(reshape(x, (1,)), axis=0), ())
+    return CumSum.apply(x, axis=a)

@@ -1,0 +1,498 @@
+"""PyTorch's reductions, scans, sorts and predicates, checked against torch itself in float64.
+
+cumsum, prod, norm, sort, argsort, topk, all, any, isnan, isinf, isfinite, allclose and sign, as
+Tensor methods and ``minigrad.`` functions: values, dtypes, first derivatives and (for prod at zeros
+and norm at 0, where finite differences cannot see the answer) second derivatives, several dims,
+keepdim, negative dims, and the errors. The rule they follow is docs/autodiff.md, section 15.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+RNG = np.random.default_rng(11)
+X = RNG.standard_normal((2, 3, 4))
+INF = float("inf")
+
+
+def pair(array, requires_grad=True):
+    """The same float64 values as a minigrad and a torch tensor."""
+    return (mg.tensor(array, dtype="float64", requires_grad=requires_grad),
+            torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad))
+
+
+def same(ours, theirs, rtol=1e-12):
+    theirs = theirs.detach().numpy()
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=1e-13)
+
+
+def backward_both(ours, theirs, x, tx):
+    """x.grad and tx.grad after the same random cotangent is sent back through both outputs."""
+    cot = RNG.standard_normal(theirs.shape)
+    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
+    (theirs * torch.tensor(cot)).sum().backward()
+    same(x.grad, tx.grad)
+
+
+def second_order_both(fn, tfn, array):
+    """The gradient (create_graph) and the gradient of <u, gradient> through both libraries agree."""
+    x, tx = pair(array)
+    y, ty = fn(x), tfn(tx)
+    same(y, ty)
+    cot = RNG.standard_normal(ty.shape)
+    (gx,) = mg.grad((y * mg.tensor(cot, dtype="float64")).sum(), [x], create_graph=True)
+    (gt,) = torch.autograd.grad((ty * torch.tensor(cot)).sum(), [tx], create_graph=True)
+    same(gx, gt)
+    u = RNG.standard_normal(array.shape)
+    hx = None                        # a gradient that is constant (sign(x) at 0, say) has no graph
+    if gx.requires_grad:
+        (hx,) = mg.grad((gx * mg.tensor(u, dtype="float64")).sum(), [x], allow_unused=True)
+    ht = None                        # torch's gradient may be a constant (zeros it knows), with no graph
+    if gt.requires_grad:
+        (ht,) = torch.autograd.grad((gt * torch.tensor(u)).sum(), [tx], allow_unused=True)
+    hx = np.zeros(array.shape) if hx is None else hx.numpy()
+    ht = np.zeros(array.shape) if ht is None or ht._is_zerotensor() else ht.detach().numpy()
+    np.testing.assert_allclose(hx, ht, rtol=1e-12, atol=1e-13)
+    return gx
+
+
+# ------------------------------------------------------------------ cumsum
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -3])
+def test_cumsum_matches_torch(dim):
+    x, tx = pair(X)
+    ours, theirs = x.cumsum(dim), torch.cumsum(tx, dim)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(mg.cumsum(x, dim=dim), theirs)
+    same(mg.cumsum(x, axis=dim), theirs)            # NumPy's keyword: the same meaning
+    same(x.cumsum(axis=dim), theirs)
+    second_order_both(lambda t: t.cumsum(dim) ** 2, lambda t: t.cumsum(dim) ** 2, X)
+
+
+def test_cumsum_axis_none_is_numpys_flattened_sum_and_0d_is_itself():
+    x, tx = pair(X)
+    ours = mg.cumsum(x, axis=None)
+    same(ours, tx.reshape(-1).cumsum(0))
+    np.testing.assert_allclose(ours.numpy(), np.cumsum(X), rtol=1e-12)
+    backward_both(ours, tx.reshape(-1).cumsum(0), x, tx)
+    s, ts = pair(np.array(1.5))
+    for d in (0, -1):
+        same(s.cumsum(d), ts.cumsum(d))
+
+
+def test_cumsum_dtypes():
+    for data in ([1, 2, 3], [True, False, True]):
+        ours, theirs = mg.tensor(data).cumsum(0), torch.tensor(data).cumsum(0)
+        assert ours.dtype == np.int64 and theirs.dtype == torch.int64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert mg.tensor(np.array([1, 2], dtype=np.int32)).cumsum(0).dtype == np.int64   # as torch
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: mg.cumsum(x), TypeError, r"^cumsum: give the dim to sum along: dim=\.\.\. \(torch\.cumsum requires "
+                                        r"it\), or axis=None for the flattened tensor \(NumPy's\); got a tensor of shape "
+                                        r"\(2, 3, 4\)$"),
+    (lambda x: x.cumsum(3), ValueError, r"^cumsum: dim 3 is out of range for a tensor of shape \(2, 3, 4\) "
+                                        r"\(expected a dim in \[-3, 2\]\)$"),
+    (lambda x: x.cumsum(1, axis=1), TypeError, r"^cumsum: got both axis=1 and dim=1; give one"),
+    (lambda x: x.cumsum((0, 1)), TypeError, r"^cumsum: dim must be one int, got \(0, 1\) \(tuple\)$"),
+])
+def test_cumsum_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.tensor(X))
+
+
+# ------------------------------------------------------------------ prod
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", [0, 1, -1, 2])
+def test_prod_with_dim_matches_torch(dim, keepdim):
+    x, tx = pair(X)
+    ours, theirs = x.prod(dim=dim, keepdim=keepdim), tx.prod(dim=dim, keepdim=keepdim)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(mg.prod(x, dim, keepdim), theirs)            # positional: the same in NumPy and PyTorch
+    same(mg.prod(x, axis=dim, keepdims=keepdim), theirs)
+
+
+def test_prod_over_everything_and_several_axes():
+    x, tx = pair(X)
+    ours, theirs = x.prod(), tx.prod()
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    np.testing.assert_allclose(mg.prod(x, axis=(0, 2)).numpy(), np.prod(X, axis=(0, 2)), rtol=1e-12)  # NumPy's
+    s, ts = pair(np.array(-2.5))
+    same(s.prod(dim=0), ts.prod(dim=0))
+
+
+ZERO_CASES = {
+    "one zero": [[1.5, 0.0, -2.0, 0.7]],
+    "two zeros": [[1.5, 0.0, -2.0, 0.0]],
+    "three zeros": [[0.0, 0.0, -2.0, 0.0]],
+    "all zero": [[0.0, 0.0, 0.0, 0.0]],
+    "rows with 0 to 3 zeros": [[1.5, 0.3, -2.0, 0.7], [1.5, 0.0, -2.0, 0.7], [0.0, 0.9, 0.0, 0.7],
+                               [0.0, 0.0, -2.0, 0.0]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(ZERO_CASES))
+@pytest.mark.parametrize("dim", [None, 1, 0])
+def test_prod_gradient_and_second_derivative_at_zeros_match_torch(case, dim):
+    """PyTorch's gradient of prod is exact at zeros (one or several), and so is its double backward."""
+    array = np.array(ZERO_CASES[case])
+    fn = (lambda t: t.prod()) if dim is None else (lambda t: t.prod(dim=dim))
+    g = second_order_both(fn, fn, array)
+    assert np.all(np.isfinite(g.numpy()))
+    x, tx = pair(array)
+    fn(x).sum().backward()                             # the first-order pass (arrays) agrees too
+    fn(tx).sum().backward()
+    same(x.grad, tx.grad)
+
+
+def test_prod_gradient_at_one_zero_is_the_product_of_the_others():
+    x = mg.tensor([2.0, 0.0, 3.0, -1.0], dtype="float64", requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, -6.0, 0.0, 0.0])
+
+
+def test_prod_dtypes_and_errors():
+    for data in ([1, 2, 3], [True, True]):
+        ours, theirs = mg.tensor(data).prod(), torch.tensor(data).prod()
+        assert ours.dtype == np.int64 and theirs.dtype == torch.int64 and ours.item() == theirs.item()
+    x = mg.tensor(X)
+    with pytest.raises(ValueError, match=r"^prod: dim 3 is out of range for a tensor of shape \(2, 3, 4\)"):
+        x.prod(dim=3)
+    with pytest.raises(TypeError, match=r"^prod: got both axis=0 and dim=0; give one"):
+        x.prod(axis=0, dim=0)
+    with pytest.raises(TypeError, match=r"^prod: got both keepdims=True and keepdim=True; give one"):
+        x.prod(0, True, keepdim=True)
+
+
+# ------------------------------------------------------------------ norm
+PS = [2, 1, 3, 1.5, 0.5, INF, -INF, "fro"]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dim", [None, 1, -1, (0, 2), (-1, 0)], ids=str)
+@pytest.mark.parametrize("p", PS, ids=str)
+def test_norm_matches_torch(p, dim, keepdim):
+    x, tx = pair(X)
+    ours, theirs = x.norm(p=p, dim=dim, keepdim=keepdim), torch.norm(tx, p=p, dim=dim, keepdim=keepdim)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    same(mg.norm(x, p, dim, keepdim), theirs)
+
+
+@pytest.mark.parametrize("p", [3, 1, INF], ids=str)
+def test_norm_gradient_at_an_all_zero_input_is_torchs(p):
+    g = second_order_both(lambda t: t.norm(p=p), lambda t: torch.norm(t, p=p), np.zeros((2, 3)))
+    np.testing.assert_array_equal(g.numpy(), np.zeros((2, 3)))
+    rows = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])   # one zero slice beside a nonzero one
+    second_order_both(lambda t: t.norm(p=p, dim=1), lambda t: torch.norm(t, p=p, dim=1), rows)
+
+
+@pytest.mark.parametrize("p", [2, "fro"], ids=str)
+def test_norm_at_an_all_zero_slice_has_gradient_0_and_second_derivative_0_where_torchs_is_nan(p):
+    """The gradient is torch's, 0 (x / ||x|| would be 0 / 0). The second derivative does not exist there:
+    torch's is NaN, minigrad's 0 (the derivative of its masked formula; docs/autodiff.md, section 15)."""
+    rows = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    x, tx = pair(rows)
+    (gx,) = mg.grad(x.norm(p=p, dim=1).sum(), [x], create_graph=True)
+    (gt,) = torch.autograd.grad(tx.norm(p=p, dim=1).sum(), [tx], create_graph=True)
+    same(gx, gt)
+    np.testing.assert_array_equal(gx.numpy()[0], [0.0, 0.0, 0.0])
+    (hx,) = mg.grad(gx.sum(), [x])
+    (ht,) = torch.autograd.grad(gt.sum(), [tx])
+    assert np.isnan(ht.numpy()[0]).all()
+    np.testing.assert_array_equal(hx.numpy()[0], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(hx.numpy()[1], ht.numpy()[1], rtol=1e-12)
+    z = mg.tensor(np.zeros(4), dtype="float64", requires_grad=True)
+    z.norm(p=p).backward()
+    np.testing.assert_array_equal(z.grad.numpy(), np.zeros(4))
+
+
+def test_norm_p_between_1_and_2_at_zero_has_torchs_nan_second_derivative():
+    """|x|^(p-1) has an infinite derivative at 0, so the second derivative is NaN there, in both."""
+    rows = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    x, tx = pair(rows)
+    (gx,) = mg.grad(x.norm(p=1.5, dim=1).sum(), [x], create_graph=True)
+    (gt,) = torch.autograd.grad(tx.norm(p=1.5, dim=1).sum(), [tx], create_graph=True)
+    same(gx, gt)
+    with np.errstate(divide="ignore", invalid="ignore"):   # 0 ** -0.5 and 0 * inf: the NaN expected
+        (hx,) = mg.grad(gx.sum(), [x])
+    (ht,) = torch.autograd.grad(gt.sum(), [tx])
+    np.testing.assert_allclose(hx.numpy(), ht.numpy(), rtol=1e-12)   # NaN in the zero row in both
+
+
+def test_norm_p_below_1_at_a_zero_entry_has_torchs_gradient():
+    array = np.array([[0.0, 1.0, -2.0], [0.5, 0.0, 0.0]])
+    x, tx = pair(array)
+    ours, theirs = x.norm(p=0.5, dim=1), torch.norm(tx, p=0.5, dim=1)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    assert np.all(np.isfinite(x.grad.numpy()))
+
+
+def test_norm_of_ties_shares_like_torch_for_inf():
+    array = np.array([[1.0, -3.0, 3.0], [2.0, 2.0, -0.5]])
+    for p in (INF, -INF):
+        x, tx = pair(array)
+        ours, theirs = x.norm(p=p, dim=1), torch.norm(tx, p=p, dim=1)
+        same(ours, theirs)
+        backward_both(ours, theirs, x, tx)
+
+
+@pytest.mark.parametrize("p, error, message", [
+    (0, ValueError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=0\.0$"),
+    (-1, ValueError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=-1\.0$"),
+    (float("nan"), ValueError, r"^norm: p must be a number > 0"),
+    ("nuc", ValueError, r"^norm: p='nuc' \(the nuclear norm, a matrix norm\) is not supported"),
+    ("l2", ValueError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p='l2'$"),
+    (True, TypeError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=True \(bool\)$"),
+    (None, TypeError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=None \(NoneType\)$"),
+])
+def test_norm_refuses_bad_p(p, error, message):
+    with pytest.raises(error, match=message):
+        mg.tensor(X).norm(p=p)
+
+
+def test_norm_errors_and_dtypes():
+    x = mg.tensor(X)
+    with pytest.raises(ValueError, match=r"^norm: dim 3 is out of range for a tensor of shape \(2, 3, 4\)"):
+        x.norm(dim=3)
+    with pytest.raises(ValueError, match=r"^norm: p=inf has no value over an empty dim \(tensor of shape \(0, 3\)\)"):
+        mg.norm(mg.zeros((0, 3)), INF, dim=0)
+    with pytest.raises(RuntimeError):
+        torch.zeros(0, 3).norm(p=INF, dim=0)
+    same(mg.norm(mg.zeros((0, 3), dtype="float64"), dim=0), torch.zeros(0, 3, dtype=torch.float64).norm(dim=0))
+    assert mg.tensor([3, 4]).norm().dtype == np.float32 and mg.tensor([3, 4]).norm().item() == 5.0
+    with pytest.raises(TypeError, match=r"^norm: keepdim must be True or False, got keepdim=1$"):
+        x.norm(dim=1, keepdim=1)
+
+
+# ------------------------------------------------------------------ sort, argsort, topk
+TIES = np.round(RNG.standard_normal((2, 3, 5)))      # many ties: the order among them matters
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -2])
+def test_sort_matches_torchs_stable_sort_with_ties(dim, descending):
+    x, tx = pair(TIES)
+    ours = x.sort(dim=dim, descending=descending)
+    theirs = torch.sort(tx, dim=dim, descending=descending, stable=True)
+    assert type(ours).__name__ == "sort" and ours._fields == ("values", "indices")
+    values, indices = ours
+    same(values, theirs.values)
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
+    backward_both(values, theirs.values, x, tx)
+    same(mg.sort(x, dim=dim, descending=descending, stable=True).values, theirs.values)
+    np.testing.assert_array_equal(x.argsort(dim, descending=descending).numpy(), theirs.indices.numpy())
+    np.testing.assert_array_equal(mg.argsort(x, dim=dim, descending=descending, stable=True).numpy(),
+                                  torch.argsort(tx, dim=dim, descending=descending, stable=True).numpy())
+
+
+def test_sort_without_ties_matches_torchs_default_sort():
+    x, tx = pair(X)
+    ours, theirs = x.sort(descending=True), tx.sort(descending=True)
+    same(ours.values, theirs.values)
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    ours, theirs = x.sort(dim=-1), tx.sort(dim=-1)
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_sort_and_argsort_put_nan_where_torch_does():
+    a = np.array([[2.0, np.nan, -1.0, np.nan, 0.5], [np.inf, 1.0, -np.inf, 1.0, np.nan]])
+    x, tx = pair(a, requires_grad=False)
+    for descending in (False, True):
+        ours, theirs = x.sort(dim=1, descending=descending), tx.sort(dim=1, descending=descending, stable=True)
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_sort_with_numpys_axis_gives_the_values_as_numpy():
+    x, _ = pair(X)
+    for axis in (0, -1):
+        ours = mg.sort(x, axis=axis)
+        assert isinstance(ours, mg.Tensor)
+        np.testing.assert_array_equal(ours.numpy(), np.sort(X, axis=axis))
+    np.testing.assert_array_equal(x.sort(axis=None).numpy(), np.sort(X, axis=None))
+    np.testing.assert_array_equal(mg.argsort(x, axis=None).numpy(), np.argsort(X, axis=None, kind="stable"))
+    np.testing.assert_array_equal(mg.argsort(x, axis=1).numpy(), np.argsort(X, axis=1))
+    y = mg.tensor([3.0, 1.0, 2.0], dtype="float64", requires_grad=True)
+    (mg.sort(y, axis=0) * mg.tensor([1.0, 10.0, 100.0], dtype="float64")).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [100.0, 1.0, 10.0])
+
+
+@pytest.mark.parametrize("call", [lambda x: x.sort(), lambda x: mg.sort(x), lambda x: x.sort(1),
+                                  lambda x: mg.sort(x, -1), lambda x: x.sort(axis=1, dim=1),
+                                  lambda x: x.sort(axis=0, descending=True)],
+                         ids=["x.sort()", "sort(x)", "x.sort(1)", "sort(x, -1)", "axis and dim", "axis and descending"])
+def test_sort_asks_where_numpy_and_pytorch_read_the_call_differently(call):
+    """NumPy's sort(x) is the sorted values, PyTorch's is (values, indices): unpacking one as the other
+    would quietly give two rows of values, so the call must say which (docs/autodiff.md, section 15)."""
+    with pytest.raises(TypeError, match=r"^sort: NumPy's sort\(x.*\) gives the sorted values, PyTorch's gives "
+                                        r"\(values, indices\); write axis=\.\.\. \(NumPy's, the values\) or dim=\.\.\. "
+                                        r"/ descending=\.\.\. \(PyTorch's, \(values, indices\)\), not both$"):
+        call(mg.tensor(X))
+
+
+def test_sort_argsort_and_topk_of_0d_and_empty_tensors_as_torch():
+    s, ts = pair(np.array(2.5))
+    for ours, theirs in ((s.sort(dim=0), ts.sort(dim=0)), (s.topk(1), ts.topk(1)), (s.topk(0), ts.topk(0))):
+        same(ours.values, theirs.values)
+        assert ours.indices.shape == () and ours.indices.item() == theirs.indices.item() == 0
+    assert s.argsort().shape == () and s.argsort().item() == 0
+    e, te = pair(np.zeros((0, 3)))
+    assert e.sort(dim=0).values.shape == tuple(te.sort(dim=0).values.shape) == (0, 3)
+    assert e.topk(2, dim=1).values.shape == tuple(te.topk(2, dim=1).values.shape) == (0, 2)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("k, dim", [(1, -1), (3, 2), (4, 2), (2, 1), (1, 0), (0, 1), (3, -2)])
+def test_topk_matches_torch(k, dim, largest):
+    x, tx = pair(X)
+    ours, theirs = x.topk(k, dim=dim, largest=largest), torch.topk(tx, k, dim=dim, largest=largest)
+    assert type(ours).__name__ == "topk" and ours._fields == ("values", "indices")
+    same(ours.values, theirs.values)
+    assert ours.indices.dtype == np.int64 and not ours.indices.requires_grad
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    backward_both(ours.values, theirs.values, x, tx)
+    same(mg.topk(x, k, dim, largest).values, theirs.values)
+
+
+def test_topk_sorted_false_gives_the_same_entries_as_torch():
+    x, tx = pair(X)
+    ours, theirs = x.topk(3, sorted=False), tx.topk(3, sorted=False)
+    np.testing.assert_array_equal(np.sort(ours.indices.numpy(), -1), np.sort(theirs.indices.numpy(), -1))
+    np.testing.assert_array_equal(ours.values.numpy(), tx.topk(3).values.detach().numpy())   # ours stays sorted
+
+
+def test_topk_of_ties_takes_the_lower_index_first():
+    x = mg.tensor([1.0, 3.0, 2.0, 3.0, 1.0])
+    np.testing.assert_array_equal(x.topk(2).indices.numpy(), [1, 3])
+    np.testing.assert_array_equal(x.topk(3, largest=False).indices.numpy(), [0, 4, 2])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.topk(5), ValueError, r"^topk: k=5 is out of range for dim -1 of size 4 in a tensor of shape "
+                                      r"\(2, 3, 4\) \(expected 0 <= k <= 4\)$"),
+    (lambda x: x.topk(-1, dim=0), ValueError, r"^topk: k=-1 is out of range for dim 0 of size 2"),
+    (lambda x: x.topk(1.0), TypeError, r"^topk: k must be an int, got k=1\.0 \(float\)$"),
+    (lambda x: x.topk(2, dim=3), ValueError, r"^topk: dim 3 is out of range for a tensor of shape \(2, 3, 4\)"),
+    (lambda x: x.topk(2, largest="yes"), TypeError, r"^topk: largest must be True or False, got largest='yes'$"),
+    (lambda x: x.sort(dim=-4), ValueError, r"^sort: dim -4 is out of range for a tensor of shape \(2, 3, 4\)"),
+    (lambda x: x.sort(dim=0, descending=1), TypeError, r"^sort: descending must be True or False"),
+    (lambda x: x.argsort(dim=(0, 1)), TypeError, r"^argsort: dim must be one int, got \(0, 1\) \(tuple\)$"),
+    (lambda x: x.argsort(0, axis=0), TypeError, r"^argsort: got both axis=0 and dim=0; give one"),
+])
+def test_sort_and_topk_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.tensor(X))
+
+
+def test_torch_refuses_the_same_topk_and_sort_arguments():
+    tx = torch.tensor(X)
+    for call in (lambda t: t.topk(5), lambda t: t.topk(-1, dim=0), lambda t: t.topk(2, dim=3),
+                 lambda t: t.sort(dim=-4)):
+        with pytest.raises((RuntimeError, IndexError)):
+            call(tx)
+
+
+# ------------------------------------------------------------------ all, any, isnan, isinf, isfinite, allclose
+SPECIAL = np.array([[0.0, 1.0, np.nan, -np.inf], [2.0, 0.0, 0.0, 3.0], [1.0, -1.0, np.inf, 0.5]])
+
+
+@pytest.mark.parametrize("data", [SPECIAL, (SPECIAL != 0).astype(np.int64), SPECIAL > 0], ids=["float", "int", "bool"])
+@pytest.mark.parametrize("name", ["all", "any"])
+def test_all_and_any_match_torch(name, data):
+    x, tx = mg.tensor(data), torch.tensor(data)
+    for kwargs in (dict(), dict(dim=0), dict(dim=1), dict(dim=-1, keepdim=True), dict(dim=(0, 1)), dict(dim=())):
+        ours, theirs = getattr(x, name)(**kwargs), getattr(tx, name)(**kwargs)
+        assert ours.dtype == np.bool_ and not ours.requires_grad
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(getattr(mg, name)(x, **kwargs).numpy(), theirs.numpy())
+    np.testing.assert_array_equal(getattr(mg, name)(x, axis=1, keepdims=True).numpy(),
+                                  getattr(np, name)(data, axis=1, keepdims=True))   # NumPy's spelling
+
+
+def test_all_and_any_errors():
+    x = mg.tensor(SPECIAL)
+    with pytest.raises(ValueError, match=r"^all: dim 2 is out of range for a tensor of shape \(3, 4\)"):
+        x.all(dim=2)
+    with pytest.raises(TypeError, match=r"^any: got both axis=0 and dim=0; give one"):
+        x.any(axis=0, dim=0)
+    with pytest.raises(TypeError, match=r"^all: got both keepdims=True and keepdim=True"):
+        mg.all(x, 0, True, keepdim=True)
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_float_classes_match_torch(name):
+    for data in (SPECIAL, SPECIAL.astype(np.float32), np.array([1, -2, 0])):
+        ours, theirs = getattr(mg.tensor(data), name)(), getattr(torch, name)(torch.tensor(data))
+        assert ours.dtype == np.bool_
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(getattr(mg, name)(mg.tensor(data)).numpy(), theirs.numpy())
+    x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    assert not getattr(x * 2.0, name)().requires_grad
+
+
+def test_allclose_matches_torch():
+    a = RNG.standard_normal((3, 4))
+    cases = [(a, a + 1e-9, {}), (a, a + 1e-3, {}), (a, a + 1e-3, dict(atol=1e-2)), (a, a * (1 + 1e-4), dict(rtol=1e-3)),
+             (SPECIAL, SPECIAL, {}), (SPECIAL, SPECIAL, dict(equal_nan=True)), (a, a[:1], {})]
+    for p, q, kwargs in cases:
+        expected = torch.allclose(torch.tensor(p), torch.tensor(q), **kwargs)
+        assert mg.allclose(mg.tensor(p, dtype="float64"), mg.tensor(q, dtype="float64"), **kwargs) is expected
+        assert mg.tensor(p, dtype="float64").allclose(mg.tensor(q, dtype="float64"), **kwargs) is expected
+    with pytest.raises(TypeError, match=r"^allclose: operands have different floating dtypes \(float64 and float32\)"):
+        mg.allclose(mg.tensor(a, dtype="float64"), mg.tensor(a, dtype="float32"))
+    with pytest.raises(RuntimeError):
+        torch.allclose(torch.tensor(a), torch.tensor(a, dtype=torch.float32))
+    with pytest.raises(ValueError, match=r"^allclose: shapes \(3, 4\) and \(2,\) do not broadcast$"):
+        mg.allclose(mg.tensor(a, dtype="float64"), mg.tensor([1.0, 2.0], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^allclose: rtol must be a real number >= 0, got rtol=-1$"):
+        mg.allclose(mg.tensor(a), mg.tensor(a), rtol=-1)
+
+
+# ------------------------------------------------------------------ sign
+def test_sign_matches_torch_with_a_zero_gradient():
+    a = np.array([[-2.0, 0.0, 3.5], [0.25, -0.0, -1e-300]])
+    x, tx = pair(a)
+    ours, theirs = x.sign(), torch.sign(tx)
+    same(ours, theirs)
+    assert ours.requires_grad and theirs.requires_grad        # a node with gradient 0, as in torch
+    backward_both(ours * 3.0 + x * x, theirs * 3.0 + tx * tx, x, tx)
+    y = mg.tensor(a, dtype="float64", requires_grad=True)
+    (y.sign() * 3.0).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), np.zeros(a.shape))
+    second_order_both(lambda t: t.sign() * t * t, lambda t: t.sign() * t * t, a)
+    for data in ([-3, 0, 2], np.array([1, -1], dtype=np.int32)):
+        ours, theirs = mg.sign(mg.tensor(data)), torch.sign(torch.tensor(data))
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_sign_of_nan_is_numpys_nan_and_bools_are_refused():
+    assert math.isnan(mg.sign(mg.tensor([math.nan])).item())          # torch.sign(nan) is 0 (section 15)
+    with pytest.raises(TypeError, match=r"^sign: expected a numeric tensor, got a bool tensor of shape \(2,\)$"):
+        mg.sign(mg.tensor([True, False]))
+
+
+# ------------------------------------------------------------------ dtypes
+def test_float32_stays_float32():
+    x = mg.tensor(X.astype(np.float32), requires_grad=True)
+    for y in (x.cumsum(1), mg.cumsum(x, axis=None), x.prod(dim=2), x.prod(), x.norm(), x.norm(p=3, dim=1),
+              x.norm(p=1, dim=0), x.norm(p=INF), x.norm(p=0.5, dim=(0, 1)), x.sort(dim=1).values,
+              mg.sort(x, axis=0), x.topk(2).values, x.sign()):
+        assert y.dtype == np.float32
+        (g,) = mg.grad(y.sum(), [x])
+        assert g.dtype == np.float32
+    z = mg.tensor(np.array([[1.0, 0.0, 2.0]], dtype=np.float32), requires_grad=True)
+    (g,) = mg.grad(z.prod(), [z])                       # the path through zeros too
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g.numpy(), [[0.0, 2.0, 0.0]])
