@@ -29,6 +29,8 @@ OPTIMIZERS = [
     ("Adamax", dict(lr=2e-3)),
     ("NAdam", dict(lr=2e-3)),
     ("RAdam", dict(lr=1e-3)),
+    ("Rprop", dict()),
+    ("ASGD", dict(t0=0)),
 ]
 
 

@@ -8,9 +8,9 @@ filled in; nothing here validates an option again::
     optimizer = build_optimizer(config, model.parameters())
     schedule = build_schedule(config.schedule, optimizer, total_steps=4690)   # 10 epochs of 469 batches
 
-Every optimizer of :mod:`minigrad.optim` has a name in :data:`OPTIMIZERS`. The
-second-order ones (``lbfgs``, ``newton-cg``, ``cg``, ``bfgs``, ``newton``) take a
-closure and run one step per mini-batch.
+Every optimizer of :mod:`minigrad.optim` but Rprop and ASGD has a name in
+:data:`OPTIMIZERS` (why not those two: see there). The second-order ones (``lbfgs``,
+``newton-cg``, ``cg``, ``bfgs``, ``newton``) take a closure and run one step per mini-batch.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minigrad.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
+from minigrad.optim import ASGD, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop, Rprop
 from optim.helpers import make_params, quadratic_loss, set_quadratic_grads
 
 ALL_OPTIONS = [
@@ -19,6 +19,10 @@ ALL_OPTIONS = [
     (NAdam, dict(lr=0.05, weight_decay=0.01, decoupled_weight_decay=True)),
     (RAdam, dict(lr=0.05, betas=(0.9, 0.9), weight_decay=0.01)),
     (RAdam, dict(lr=0.05, betas=(0.9, 0.9), weight_decay=0.01, decoupled_weight_decay=True)),
+    (Rprop, dict(lr=0.05, etas=(0.4, 1.3), step_sizes=(1e-4, 1.0))),
+    (Rprop, dict(lr=0.05, maximize=True)),
+    (ASGD, dict(lr=0.05, lambd=0.01, t0=2, weight_decay=0.01)),
+    (ASGD, dict(lr=0.05, maximize=True)),
 ]
 IDS = [f"{cls.__name__}-{i}" for i, (cls, _) in enumerate(ALL_OPTIONS)]
 
@@ -65,6 +69,9 @@ CONVERGENCE = [
     (Adamax, dict(lr=0.05)),
     (NAdam, dict(lr=0.05)),
     (RAdam, dict(lr=0.05)),
+    (Rprop, dict(lr=0.05)),
+    (ASGD, dict(lr=0.1)),
+    (ASGD, dict(lr=0.1, t0=100)),
 ]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
+from minigrad.optim import ASGD, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop, Rprop
 
 ADAM_FAMILY = [Adam, AdamW, Adamax, NAdam, RAdam]
 
@@ -40,12 +40,31 @@ CASES = [
     # alpha in [0, 1]: alpha > 1 makes square_avg negative, then NaN
     (RMSprop, {"alpha": 1.5}, "Invalid alpha value: 1.5"),
     (RMSprop, {"alpha": float("nan")}, "Invalid alpha value: nan"),
+    # Rprop: PyTorch's lr and etas checks; step_sizes a pair with 0 <= min <= max (PyTorch does not check them)
+    (Rprop, {"lr": -1}, "Invalid learning rate: -1"),
+    (Rprop, {"etas": (1.5, 1.2)}, "Invalid eta values: 1.5, 1.2"),
+    (Rprop, {"etas": (0.5, 0.9)}, "Invalid eta values: 0.5, 0.9"),
+    (Rprop, {"etas": (0.0, 1.2)}, "Invalid eta values: 0.0, 1.2"),
+    (Rprop, {"etas": (float("nan"), 1.2)}, "Invalid eta values: nan, 1.2"),
+    (Rprop, {"etas": 0.5}, "Invalid etas: 0.5 (expected a pair (etaminus, etaplus))"),
+    (Rprop, {"step_sizes": (1.0, 0.1)}, "Invalid step sizes: 1.0, 0.1"),
+    (Rprop, {"step_sizes": (-1e-6, 50)}, "Invalid step sizes: -1e-06, 50"),
+    (Rprop, {"step_sizes": (1e-6, float("nan"))}, "Invalid step sizes: 1e-06, nan"),
+    (Rprop, {"step_sizes": (1e-6,)}, "Invalid step_sizes: (1e-06,) (expected a pair (min, max))"),
+    # ASGD: PyTorch's lr and weight_decay checks; lambd, alpha and t0 >= 0 (PyTorch does not check them)
+    (ASGD, {"lr": -0.5}, "Invalid learning rate: -0.5"),
+    (ASGD, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+    (ASGD, {"lambd": -1e-4}, "Invalid lambd value: -0.0001"),
+    (ASGD, {"lambd": float("inf")}, "Invalid lambd value: inf"),
+    (ASGD, {"alpha": -0.75}, "Invalid alpha value: -0.75"),
+    (ASGD, {"alpha": float("nan")}, "Invalid alpha value: nan"),
+    (ASGD, {"t0": -1}, "Invalid t0 value: -1"),
 ]
 # yes/no options: a bool, not any truthy value ("no" would switch maximize on)
 FLAGS = {SGD: ["nesterov", "maximize"], Adagrad: ["maximize"], RMSprop: ["centered", "maximize"],
          Adadelta: ["maximize"], Adam: ["amsgrad", "maximize"], AdamW: ["amsgrad", "maximize"],
          Adamax: ["maximize"], NAdam: ["decoupled_weight_decay", "maximize"],
-         RAdam: ["decoupled_weight_decay", "maximize"]}
+         RAdam: ["decoupled_weight_decay", "maximize"], Rprop: ["maximize"], ASGD: ["maximize"]}
 for cls, flags in FLAGS.items():
     for flag in flags:
         CASES += [
@@ -109,7 +128,7 @@ def test_a_bad_flag_in_a_group_or_a_checkpoint_is_rejected_too(cls, flag):
         cls([good]).load_state_dict(saved)
 
 
-@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adadelta, *ADAM_FAMILY])
+@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adadelta, *ADAM_FAMILY, Rprop, ASGD])
 def test_bad_hyperparameter_in_a_group_is_rejected_too(cls):
     good = mg.tensor([1.0], requires_grad=True)
     bad = mg.tensor([1.0], requires_grad=True)
@@ -127,6 +146,8 @@ def test_bad_hyperparameter_in_a_group_is_rejected_too(cls):
     (Adamax, dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
     (NAdam, dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3)),
     (RAdam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+    (Rprop, dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False)),
+    (ASGD, dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=False)),
 ])
 def test_defaults_match_pytorch(cls, defaults):
     group = cls([mg.tensor([1.0], requires_grad=True)]).param_groups[0]

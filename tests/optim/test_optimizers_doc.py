@@ -22,6 +22,15 @@ def test_the_newton_cg_iteration_counts_are_the_codes():
 def test_every_symbol_in_the_equations_is_defined():
     assert "$\\psi$ is NAdam's `momentum_decay`" in TEXT
     assert "$\\delta$ is Adagrad's `eps`" in TEXT
+    assert "$\\eta_-$, $\\eta_+$ are Rprop's `etas`" in TEXT and "$\\Gamma_\\max$ its `step_sizes`" in TEXT
+    assert "$\\kappa$ is ASGD's `lambd`" in TEXT and "$t_0$ its `t0`" in TEXT
+
+
+def test_every_first_order_optimizer_has_a_row_and_an_update_line():
+    for name in ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"):
+        assert isinstance(getattr(optim, name), type)
+        assert f"| `{name}(" in DOC, name
+        assert f"\n- `{name}(" in DOC, name
 
 
 def test_the_bias_correction_erratum_is_right_for_beta2():

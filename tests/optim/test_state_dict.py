@@ -5,8 +5,8 @@ import pytest
 
 import minigrad as mg
 from minigrad.backend import get_array_module, to_numpy
-from minigrad.optim import (BFGS, LBFGS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, ConjugateGradient, NAdam,
-                            Newton, NewtonCG, RAdam, RMSprop)
+from minigrad.optim import (ASGD, BFGS, LBFGS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, ConjugateGradient,
+                            NAdam, Newton, NewtonCG, RAdam, RMSprop, Rprop)
 from minigrad.optim.lr_scheduler import ExponentialLR
 from optim.helpers import X0, make_params, take_steps
 
@@ -21,6 +21,8 @@ CONFIGS = [
     (Adamax, dict(lr=0.05)),
     (NAdam, dict(lr=0.05)),
     (RAdam, dict(lr=0.05, betas=(0.9, 0.9))),
+    (Rprop, dict(lr=0.05, etas=(0.4, 1.3))),
+    (ASGD, dict(lr=0.05, lambd=0.01, t0=2)),   # averaging from step 4: mu < 1 is saved mid-way
 ]
 IDS = [cls.__name__ for cls, _ in CONFIGS]
 
@@ -151,9 +153,9 @@ def test_loading_another_optimizers_state_names_where_it_came_from():
 
 
 # ---------------------------------------------------------------- a checkpoint belongs to one kind of optimizer
-ALL_OPTIMIZERS = [SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam,
+ALL_OPTIMIZERS = [SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam, RAdam, Rprop, ASGD,
                   LBFGS, ConjugateGradient, BFGS, Newton, NewtonCG]
-FIRST_ORDER = ALL_OPTIMIZERS[:9]
+FIRST_ORDER = ALL_OPTIMIZERS[:11]
 
 
 def _checkpoint(cls):

@@ -31,6 +31,11 @@ CONFIGS = [
     ("NAdam", dict(lr=2e-3, weight_decay=0.01, decoupled_weight_decay=True)),
     ("RAdam", dict(lr=1e-2)),   # 8 steps: the plain momentum steps, then the rectified ones from step 6
     ("RAdam", dict(lr=1e-2, weight_decay=0.01, decoupled_weight_decay=True)),
+    ("Rprop", dict(lr=0.05)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.1), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, t0=3, weight_decay=0.01)),   # averaging from step 5 of 8
+    ("ASGD", dict(lr=0.05, t0=0, maximize=True)),
 ]
 STEPS = 8
 

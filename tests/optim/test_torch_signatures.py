@@ -13,10 +13,11 @@ import torch
 import minigrad.optim as mg_optim
 import minigrad.optim.lr_scheduler as mg_sched
 
-OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS"]
+OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+              "LBFGS"]
 SCHEDULES = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",
              "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "OneCycleLR", "CyclicLR",
-             "CosineAnnealingWarmRestarts", "PolynomialLR"]
+             "CosineAnnealingWarmRestarts", "PolynomialLR", "MultiplicativeLR", "ConstantLR"]
 PAIRS = ([(getattr(mg_optim, n), getattr(torch.optim, n)) for n in OPTIMIZERS]
          + [(getattr(mg_sched, n), getattr(torch.optim.lr_scheduler, n)) for n in SCHEDULES])
 

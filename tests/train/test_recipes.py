@@ -102,6 +102,15 @@ def test_resolved_fills_in_the_default_lr_and_momentum_once(name):
     assert explicit.trajectory() == config.trajectory()
 
 
+def test_every_optimizer_has_a_name_but_rprop_and_asgd():
+    # Rprop needs full-batch gradients and ASGD's averaging would stay unused (see config.OPTIMIZERS)
+    classes = {name for name, value in vars(optim).items()
+               if isinstance(value, type) and issubclass(value, optim.Optimizer) and value is not optim.Optimizer}
+    named = {spec.class_name for spec in OPTIMIZERS.values()}
+    assert named <= classes
+    assert classes - named == {"Rprop", "ASGD"}
+
+
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_name_builds_its_class_with_the_default_lr(name):
     model = build_mlp(20, (3,), 4)

@@ -17,14 +17,16 @@ One module per family, all importable from here: ``base`` (LRScheduler),
 """
 
 # The public names, re-exported from the module of each family: import them from here.
-from minigrad.optim.lr_scheduler.annealing import (CosineAnnealingLR, CosineAnnealingWarmRestarts,  # noqa: F401
-                                                   LinearDecayLR, LinearLR, LinearWarmup)
+from minigrad.optim.lr_scheduler.annealing import (ConstantLR, CosineAnnealingLR,  # noqa: F401
+                                                   CosineAnnealingWarmRestarts, LinearDecayLR, LinearLR,
+                                                   LinearWarmup)
 from minigrad.optim.lr_scheduler.composition import ChainedScheduler, SequentialLR  # noqa: F401
 from minigrad.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR  # noqa: F401
-from minigrad.optim.lr_scheduler.decay import ExponentialLR, LambdaLR, MultiStepLR, PolynomialLR, StepLR  # noqa: F401
+from minigrad.optim.lr_scheduler.decay import (ExponentialLR, LambdaLR, MultiplicativeLR,  # noqa: F401
+                                               MultiStepLR, PolynomialLR, StepLR)
 from minigrad.optim.lr_scheduler.plateau import ReduceLROnPlateau  # noqa: F401
 from minigrad.optim.lr_scheduler.base import LRScheduler  # noqa: F401
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "PolynomialLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "LinearLR", "LinearDecayLR", "LinearWarmup", "CyclicLR", "OneCycleLR",
-           "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "MultiplicativeLR", "PolynomialLR",
+           "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LinearLR", "ConstantLR", "LinearDecayLR", "LinearWarmup",
+           "CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]

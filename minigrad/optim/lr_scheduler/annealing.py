@@ -1,9 +1,9 @@
 """Schedules that move the lr between a start and an end value: cosine annealing (with or without warm
-restarts), LinearLR, linear decay, warmup."""
+restarts), LinearLR, ConstantLR, linear decay, warmup."""
 
 import math
 
-from minigrad.optim.lr_scheduler.base import LRScheduler, check_non_negative_number, check_positive_int
+from minigrad.optim.lr_scheduler.base import LRScheduler, check_non_negative_number, check_number, check_positive_int
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -108,6 +108,36 @@ class LinearLR(LRScheduler):
         s, e = self.start_factor, self.end_factor
         factor = s + (e - s) * min(epoch, self.total_iters) / self.total_iters  # s + (e - s) min(k, T) / T
         return [base * factor for base in self.base_lrs]                        # lr_k = lr_0 * factor
+
+
+class ConstantLR(LRScheduler):
+    r"""PyTorch's ``ConstantLR``: the lr times a constant ``factor`` for ``total_iters`` epochs, then the lr itself.
+
+    ``lr_k = lr_0 * factor`` for ``k < total_iters`` and ``lr_k = lr_0`` from then on: a warmup in
+    one step. Same signature, defaults and values as
+    ``torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1/3, total_iters=5)``, which computes
+    ``lr_0 * factor * (1 / factor)`` at ``total_iters`` (equal up to rounding). ``factor`` is in
+    (0, 1] (PyTorch takes 0 too, then divides by it) and ``total_iters`` a positive integer. In a
+    :class:`ChainedScheduler` it multiplies the lr the chain has set by ``factor`` at epoch 0 and
+    by ``1 / factor`` at ``total_iters``, as PyTorch's does.
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        check_number("factor", factor, "ConstantLR", lambda v: 0 < v <= 1, "a number in (0, 1]")
+        check_positive_int("total_iters", total_iters, "ConstantLR")
+        self.factor, self.total_iters = float(factor), int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        factor = self.factor if epoch < self.total_iters else 1.0  # factor until total_iters, then 1
+        return [base * factor for base in self.base_lrs]             # lr_k = lr_0 * factor
+
+    def chained_lrs(self, lrs, epoch):
+        if epoch == 0:
+            return [lr * self.factor for lr in lrs]                 # lr_0 = lr * factor
+        if epoch == self.total_iters:
+            return [lr * (1.0 / self.factor) for lr in lrs]         # lr_T = lr * (1 / factor)
+        return list(lrs)                                             # otherwise the lr the chain set
 
 
 class LinearDecayLR(LRScheduler):

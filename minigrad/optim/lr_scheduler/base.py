@@ -132,6 +132,16 @@ class LRScheduler:
         """The list of each group's lr at ``epoch`` (epoch 0 gives the base lrs)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement lr_at()")
 
+    def lr_in_sequence(self, epoch, lrs_before):
+        """The lrs at ``epoch`` inside a :class:`SequentialLR`, counted from the milestone that put this
+        schedule in charge; ``lrs_before()`` gives the lrs of the epoch before that milestone (None when
+        it is in charge from epoch 0).
+
+        PyTorch's SequentialLR restarts a schedule at its milestone from its closed form, so this
+        default does not ask for them; MultiplicativeLR, which has no closed form, continues from them.
+        """
+        return self.lr_at(epoch)
+
     def chained_lrs(self, lrs, epoch):
         """PyTorch's chainable step: the lrs at ``epoch`` made from ``lrs``, the lrs the
         schedules before this one in a :class:`ChainedScheduler` have just set.

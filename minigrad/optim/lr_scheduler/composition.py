@@ -11,7 +11,9 @@ class SequentialLR(LRScheduler):
     Schedule ``i`` is active from ``milestones[i-1]`` (0 for the first) and sees
     its epochs counted from there. The sub-schedules' own ``step`` is not
     called; their closed forms are read, the lr's and, for a schedule that
-    cycles it (CyclicLR, OneCycleLR), the momentum's.
+    cycles it (CyclicLR, OneCycleLR), the momentum's. A MultiplicativeLR, which has
+    none, continues from the lr of the epoch before its milestone, as in PyTorch
+    (:meth:`LRScheduler.lr_in_sequence`).
     """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -38,7 +40,12 @@ class SequentialLR(LRScheduler):
 
     def lr_at(self, epoch):
         scheduler, local = self._active(epoch)
-        return scheduler.lr_at(local)
+        start = epoch - local
+
+        def lrs_before():   # the lrs the sequence had just before the milestone; None if in charge from epoch 0
+            return self.lr_at(start - 1) if start > 0 else None
+
+        return scheduler.lr_in_sequence(local, lrs_before)
 
     def write_momentums_at(self, epoch):
         """The momentums of the schedule in charge, where it cycles them (CyclicLR, OneCycleLR)."""
@@ -61,7 +68,9 @@ class ChainedScheduler(LRScheduler):
     MultiStepLR, ExponentialLR, LinearWarmup, LinearLR) that is the product of
     their factors; cosine annealing is PyTorch's recursion, which after ``T_max``
     adds a step of the base lr and so departs from a product; LambdaLR sets
-    ``lr_0 * f(k)`` whatever came before it, as in PyTorch.
+    ``lr_0 * f(k)`` whatever came before it, as in PyTorch. ConstantLR multiplies
+    the lr by ``factor`` at epoch 0 and by ``1 / factor`` at ``total_iters``, and
+    MultiplicativeLR by ``f(k)`` at each epoch ``k >= 1``, as PyTorch's do.
     """
 
     def __init__(self, schedulers, optimizer=None, last_epoch=-1):

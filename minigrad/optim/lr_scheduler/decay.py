@@ -1,9 +1,10 @@
-"""Multiplicative decays, ``lr_k = lr_0 * factor(k)``: LambdaLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR."""
+"""Multiplicative decays, ``lr_k = lr_0 * factor(k)``: LambdaLR, MultiplicativeLR, StepLR, MultiStepLR,
+ExponentialLR, PolynomialLR."""
 
 from bisect import bisect_right
 
 from minigrad.optim.lr_scheduler.base import (LRScheduler, check_gamma, check_milestones,
-                                              check_non_negative_number, check_positive_int)
+                                              check_non_negative_number, check_optimizer, check_positive_int)
 
 
 class LambdaLR(LRScheduler):
@@ -32,6 +33,83 @@ class LambdaLR(LRScheduler):
 
     def chained_lrs(self, lrs, epoch):
         return self.lr_at(epoch)  # PyTorch's LambdaLR sets base * f(k), whatever the chain set before
+
+
+class MultiplicativeLR(LRScheduler):
+    """Each epoch multiplies the lr by ``lr_lambda(epoch)``, as ``torch.optim.lr_scheduler.MultiplicativeLR``.
+
+    ``lr_0`` is the group's lr and ``lr_k = lr_{k-1} * f(k)`` (so ``f(0)`` is not used), which is
+    ``lr_k = lr_0 * f(1) * ... * f(k)`` multiplied in that order, as PyTorch does: the lrs equal
+    PyTorch's to the last bit. PyTorch has no closed form for it, and so behaves differently from
+    the other schedules when composed:
+
+    * in :class:`ChainedScheduler` each epoch multiplies the lr the schedules before it have set
+      by ``f(k)``;
+    * in :class:`SequentialLR`, put in charge at a milestone after epoch 0, it continues from the lr
+      of the epoch before the milestone, times ``f(0)`` at the milestone, then ``f(1)``, ``f(2)``, ...
+      (PyTorch steps it with ``epoch=0``, which multiplies the group's current lr by ``f(0)``),
+      where the other schedules start again from their base lr.
+
+    Args:
+        optimizer: the optimizer.
+        lr_lambda: a function of the epoch giving the factor, or a list of them (one per group).
+        last_epoch: epoch to resume from (-1: start).
+
+    The functions are not part of :meth:`state_dict` (as LambdaLR's): build the schedule with
+    the same ones before loading a state. The lrs of the epochs already done are not recomputed
+    after loading: the next epoch multiplies the saved last lrs.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        check_optimizer(optimizer, "MultiplicativeLR")
+        n_groups = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n_groups:
+                raise ValueError(f"MultiplicativeLR: expected {n_groups} lr_lambdas, got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n_groups
+        for i, f in enumerate(self.lr_lambdas):
+            if not callable(f):
+                raise TypeError(f"MultiplicativeLR: lr_lambda {i} should be a function of the epoch, "
+                                f"but got {type(f).__name__} {f!r}")
+        self._memo = None  # (lrs it started from (None: the base lrs), epoch, lrs) of the last call: steps go on from it
+        super().__init__(optimizer, last_epoch)
+
+    def _factors(self, lrs, epoch):
+        return [lr * float(f(epoch)) for lr, f in zip(lrs, self.lr_lambdas)]  # lr * f(k)
+
+    def _continued(self, start, epoch):
+        """The lrs at ``epoch``, from the base lrs (``start`` None: lr_0 = base) or from ``start``
+        (lr_0 = start * f(0)), then ``lr_k = lr_{k-1} * f(k)``."""
+        key = None if start is None else tuple(start)
+        if self._memo is not None and self._memo[0] == key and self._memo[1] <= epoch:
+            _, k, lrs = self._memo
+        else:
+            k, lrs = 0, list(self.base_lrs) if start is None else self._factors(start, 0)  # lr_0
+        while k < epoch:
+            k += 1
+            lrs = self._factors(lrs, k)                                                    # lr_k = lr_{k-1} f(k)
+        self._memo = (key, k, lrs)
+        return list(lrs)
+
+    def lr_at(self, epoch):
+        return self._continued(None, epoch)
+
+    def lr_in_sequence(self, epoch, lrs_before):
+        return self._continued(lrs_before(), epoch)
+
+    def chained_lrs(self, lrs, epoch):
+        return list(lrs) if epoch == 0 else self._factors(lrs, epoch)  # lr_k = lr * f(k); epoch 0 keeps the lr
+
+    def state_dict(self):
+        state = super().state_dict()
+        state.pop("_memo", None)  # derived: the last lrs are in the state
+        return state
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self._memo = (None, self.last_epoch, list(self._last_lr))  # the next epoch multiplies the saved lrs
 
 
 class StepLR(LRScheduler):
