@@ -100,7 +100,9 @@ class Softmax(Layer):
 
     def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
-        self.axis = integer("Softmax", "axis" if dim is None else "dim", softmax_axis("Softmax", axis, dim))
+        axis = softmax_axis("Softmax", axis, dim)
+        # LAST_AXIS itself is kept: F.softmax then refuses to guess for 3 or more dims
+        self.axis = axis if axis is LAST_AXIS else integer("Softmax", "axis" if dim is None else "dim", axis)
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -115,7 +117,9 @@ class LogSoftmax(Layer):
 
     def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
-        self.axis = integer("LogSoftmax", "axis" if dim is None else "dim", softmax_axis("LogSoftmax", axis, dim))
+        axis = softmax_axis("LogSoftmax", axis, dim)
+        # LAST_AXIS itself is kept: F.log_softmax then refuses to guess for 3 or more dims
+        self.axis = axis if axis is LAST_AXIS else integer("LogSoftmax", "axis" if dim is None else "dim", axis)
 
     def forward(self, x):
         return F.log_softmax(x, self.axis)

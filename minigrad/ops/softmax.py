@@ -62,9 +62,9 @@ LAST_AXIS = _DefaultAxis(-1)
 
 
 def softmax_axis(name, axis, dim):
-    """The axis of a softmax given as NumPy's ``axis`` or PyTorch's ``dim`` (not both); -1 when neither."""
+    """The axis of a softmax given as NumPy's ``axis`` or PyTorch's ``dim`` (not both); ``LAST_AXIS`` when neither."""
     if dim is None:
-        return -1 if axis is LAST_AXIS else axis
+        return axis
     if axis is not LAST_AXIS:
         raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one (axis is NumPy's name, dim PyTorch's)")
     return dim
@@ -72,6 +72,12 @@ def softmax_axis(name, axis, dim):
 
 def _checked_input(name, x, axis, arg="axis"):
     """``x`` checked against ``axis``; integer logits become float32 (NumPy would make float64)."""
+    if axis is LAST_AXIS and x.ndim >= 3:
+        # Below 3 dims PyTorch's implicit dim is the last axis too; from 3 on it is not, so neither is guessed.
+        raise TypeError(
+            f"{name}: give the axis for an input of {x.ndim} dims (shape {tuple(x.shape)}): NumPy-style code means "
+            f"the last axis, PyTorch's implicit dim is {0 if x.ndim == 3 else 1}; write axis=-1 for the last axis, "
+            "or dim= for the one you mean")
     if type(axis) is not int and not is_integer(axis):  # else NumPy's own TypeError, naming neither op nor axis
         raise TypeError(f"{name}: {arg} must be an int, got {arg}={axis!r} ({type(axis).__name__})")
     if not -x.ndim <= axis < x.ndim or x.ndim == 0:
@@ -84,7 +90,7 @@ def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tens
     ``exp(x) / sum(exp(x))``, computed stably."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("softmax", axis, dim)
-    return Softmax.apply(_checked_input("softmax", x, axis, arg), axis=axis)
+    return Softmax.apply(_checked_input("softmax", x, axis, arg), axis=int(axis))
 
 
 def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
@@ -92,4 +98,4 @@ def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> 
     ``x - logsumexp(x)``, computed stably."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("log_softmax", axis, dim)
-    return LogSoftmax.apply(_checked_input("log_softmax", x, axis, arg), axis=axis)
+    return LogSoftmax.apply(_checked_input("log_softmax", x, axis, arg), axis=int(axis))

@@ -4,6 +4,8 @@ The rule (docs/autodiff.md, section 15): the NumPy spelling keeps its NumPy mean
 spelling gives PyTorch's. So each PyTorch keyword or method is compared with the same call in
 torch (values, gradients, error cases), and each NumPy spelling next to it with its old meaning.
 """
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -325,10 +327,25 @@ def test_softmax_and_log_softmax_take_dim(dim):
     same(nn.Softmax(dim=dim)(x), torch.nn.Softmax(dim=dim)(tx))
     same(nn.LogSoftmax(dim=dim)(x), torch.nn.LogSoftmax(dim=dim)(tx))
     assert nn.Softmax(dim=dim).axis == dim
-    same(nn.functional.softmax(x), torch.softmax(tx, dim=-1))         # neither given: the last axis, as before
-    same(nn.LogSoftmax()(x), torch.log_softmax(tx, dim=-1))
+    x2, tx2 = pair(X[0])   # neither given, up to 2 dims: the last axis, PyTorch's implicit dim too
+    same(nn.functional.softmax(x2), torch.nn.functional.softmax(tx2, dim=-1))
+    same(nn.LogSoftmax()(x2), torch.log_softmax(tx2, dim=-1))
     with pytest.raises(ValueError, match=r"LogSoftmax: dim must be an integer, got 1.5"):
         nn.LogSoftmax(dim=1.5)
+
+
+@pytest.mark.parametrize("shape, torch_dim", [((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
+def test_softmax_without_an_axis_asks_from_three_dims_on(shape, torch_dim):
+    # PyTorch's implicit dim is the last axis below 3 dims (checked above) and not from 3 on: no guess there.
+    x, tx = pair(np.random.default_rng(0).standard_normal(shape))
+    message = (rf"give the axis for an input of {len(shape)} dims \(shape {re.escape(str(shape))}\): NumPy-style "
+               rf"code means the last axis, PyTorch's implicit dim is {torch_dim}; write axis=-1")
+    for call in (lambda: nn.functional.softmax(x), lambda: mg.log_softmax(x), lambda: nn.Softmax()(x),
+                 lambda: nn.LogSoftmax()(x)):
+        with pytest.raises(TypeError, match=message):
+            call()
+    same(nn.Softmax(axis=-1)(x), torch.softmax(tx, dim=-1))
+    same(nn.functional.log_softmax(x, dim=torch_dim), torch.log_softmax(tx, dim=torch_dim))
 
 
 # ------------------------------------------------------------------ shape methods
