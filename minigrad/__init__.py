@@ -18,9 +18,9 @@ from minigrad.creation import (arange, eye, from_numpy, full, linspace, ones, on
                                randperm, tensor, zeros, zeros_like)
 from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype, avg_pool2d, broadcast_to, cat, clamp,
                           clip, concat, conv2d, conv_transpose2d, cos, div, equal,
-                          exp, expand_dims, flatten, getitem, greater, greater_equal, leaky_relu, less,
+                          exp, expand_dims, flatten, getitem, greater, greater_equal, hardtanh, leaky_relu, less,
                           less_equal, log, logical_and, logical_not, logical_or, logsumexp, matmul, max,
-                          max_pool2d, maximum, mean, min, minimum, mul, neg, not_equal, pad, pow, relu, reshape,
+                          max_pool2d, maximum, mean, min, minimum, mish, mul, neg, not_equal, pad, pow, relu, reshape,
                           sigmoid, sin, softplus, split, sqrt, squeeze, std,
                           stack, sub, sum, sum_to, tanh, to_device, transpose, var, where)
 from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill, outer, scatter_add, softmax, t,

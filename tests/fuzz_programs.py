@@ -719,6 +719,36 @@ def _gen_leaky_relu(b):
     return True
 
 
+def _gen_hardtanh(b):
+    i = b.pick()
+    lo, hi = b.draw(st.sampled_from([(-1.0, 1.0), (0.0, 6.0), (-0.3, 0.2), (0.5, 0.5)]))
+
+    def torch_hardtanh(t):
+        import torch
+        return torch.nn.functional.hardtanh(t, lo, hi)
+
+    b.add("hardtanh", [i], lambda t: mg.hardtanh(t, lo, hi), torch_hardtanh, f"[{lo}, {hi}]")
+    return True
+
+
+def _gen_softplus(b):
+    """softplus with PyTorch's beta and threshold; threshold None (no linear region) is PyTorch's 1e9 here,
+    drawn only for inputs of moderate size, where PyTorch's log1p(exp(beta x)) does not overflow."""
+    i = b.pick()
+    beta = b.draw(st.sampled_from([1.0, 2.0, 0.5, -1.5]))
+    threshold = b.draw(st.sampled_from([None, 20.0, 1.0]))
+    if threshold is None and not _moderate(b.values[i]):
+        threshold = 20.0
+
+    def torch_softplus(t):
+        import torch
+        return torch.nn.functional.softplus(t, beta, 1e9 if threshold is None else threshold)
+
+    b.add("softplus", [i], lambda t: mg.softplus(t, beta, threshold), torch_softplus,
+          f"beta={beta} threshold={threshold}")
+    return True
+
+
 def _gen_astype(b):
     i = b.pick()
 
@@ -959,8 +989,9 @@ GENERATORS = {
     "sigmoid": _unary("sigmoid", mg.sigmoid, _t("sigmoid")),
     "relu": _unary("relu", mg.relu, _t("relu")),
     "leaky_relu": _gen_leaky_relu,
-    "softplus": _unary("softplus", mg.softplus,
-                       lambda x: __import__("torch").nn.functional.softplus(x, beta=1.0, threshold=1e9)),
+    "softplus": _gen_softplus,
+    "hardtanh": _gen_hardtanh,
+    "mish": _unary("mish", mg.mish, lambda x: __import__("torch").nn.functional.mish(x)),
     "clip": _gen_clip,
     "clamp": _gen_clamp,
     "maximum": _binary("maximum", mg.maximum, _t("maximum")),

@@ -7,6 +7,8 @@ Integer arrays in a sample (class targets) become constant Tensors.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import minigrad as mg
@@ -496,4 +498,110 @@ NN_OPS += [
     OpInfo("nn.ModuleDict(in a model that calls its layers by key)", _bound(_Heads),
            [S(_g(2, 2, 5), _g(2, 2, 2), _g(2), _g(2), _g(2))]),
     OpInfo("nn.ParameterList(in a model that loops over it)", _bound(_Scales), [S(_g(4, 3), _g(3), _g(3))]),
+]
+
+
+# ---------------------------------------------------------------- PyTorch's Softplus, Mish, Hardtanh, ReLU6, PReLU,
+# normalize, cosine_similarity, pairwise_distance, BCELoss, KLDivLoss. Their own generator, so every sample above
+# (and in op_registry after this module) stays as it was. Samples keep off kinks: 0 for PReLU, the bounds of
+# Hardtanh, ties and zeros for the 1- and inf-norms.
+_q_rng = np.random.default_rng(24680)
+
+
+def _q(*shape):
+    return _q_rng.standard_normal(shape)
+
+
+def _q_off(*shape, kinks=(0.0,), scale=2.0):
+    """|x - k| >= 0.2 for every kink k."""
+    x = _q(*shape) * scale
+    for k in kinks:
+        x = np.where(np.abs(x - k) < 0.2, k + np.where(x >= k, 0.4, -0.4), x)
+    return x
+
+
+def _q_prob(*shape):
+    return _q_rng.uniform(0.05, 0.95, shape)
+
+
+def _simplex(*shape):
+    return _q_rng.dirichlet(np.ones(shape[-1]), shape[:-1]) if len(shape) > 1 else _q_rng.dirichlet(np.ones(shape[0]))
+
+
+def _kl_div(x, t, reduction="mean", log_target=False):
+    with warnings.catch_warnings():   # 'mean' warns as PyTorch's; the registry checks its numbers
+        warnings.simplefilter("ignore", UserWarning)
+        return F.kl_div(x, t, reduction=reduction, log_target=log_target)
+
+
+def _kl_layer(x, t, reduction="mean", log_target=False):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return nn.KLDivLoss(reduction, log_target)(x, t)
+
+
+NN_OPS += [
+    OpInfo("nn.Softplus", lambda x, beta=1.0, threshold=20.0: nn.Softplus(beta, threshold)(x),
+           [S(_q(3, 4) * 3), S(np.array([-100.0, -3.0, 0.5, 12.0, 100.0]), beta=2.0, threshold=5.0)]),
+    OpInfo("nn.functional.softplus", F.softplus, [S(_q(2, 3) * 3), S(_q_off(4, kinks=(-0.5,)), -4.0, 2.0)]),
+    OpInfo("nn.Mish", nn.Mish(), [S(_q(3, 4) * 3), S(np.array([-100.0, -20.0, 0.3, 20.0, 100.0]))]),
+    OpInfo("nn.functional.mish", F.mish, [S(_q(2, 3) * 2)]),
+    OpInfo("nn.Hardtanh", lambda x, *bounds: nn.Hardtanh(*bounds)(x),
+           [S(_q_off(3, 4, kinks=(-1.0, 1.0))), S(_q_off(5, kinks=(-2.0, 0.5)), -2.0, 0.5)]),
+    OpInfo("nn.functional.hardtanh", F.hardtanh, [S(_q_off(2, 3, kinks=(-1.0, 1.0))),
+                                                  S(_q_off(4, kinks=(0.0, 1.5)), min_val=0.0, max_val=1.5)]),
+    OpInfo("nn.ReLU6", nn.ReLU6(), [S(_q_off(3, 4, kinks=(0.0, 6.0), scale=4.0))]),
+    OpInfo("nn.functional.relu6", F.relu6, [S(_q_off(2, 3, kinks=(0.0, 6.0), scale=4.0))]),
+    OpInfo("nn.PReLU", _bound(lambda: nn.PReLU(dtype=F64)), [S(_q_off(3, 4), _q(1)), S(_q_off(2, 3, 2), _q(1))]),
+    OpInfo("nn.PReLU(3)", _bound(lambda: nn.PReLU(3, dtype=F64)),
+           [S(_q_off(2, 3), _q(3)), S(_q_off(2, 3, 4), _q(3)), S(_q_off(1, 3, 2, 2), _q(3))]),
+    OpInfo("nn.functional.prelu", F.prelu, [S(_q_off(4, 2, 3), _q(2)), S(_q_off(5), _q(1)), S(_q_off(2, 3), _q(1))]),
+    OpInfo("nn.functional.normalize", F.normalize, [
+        S(_q(3, 4)), S(_q(2, 3, 4), dim=-1), S(_q_off(3, 4), p=1), S(_q(4, 3), p=3.0, dim=0),
+        S(distinct(3, 4), p=float("inf")), S(_q(2, 3), eps=0.5)]),   # eps=0.5: some norms clamped
+    OpInfo("nn.functional.cosine_similarity", F.cosine_similarity, [
+        S(_q(3, 4), _q(3, 4)), S(_q(2, 3, 4), _q(4), dim=-1), S(_q(4, 2), _q(4, 1), dim=0),
+        S(_q(3, 5) * 0.1, _q(3, 5), eps=1e-8)]),
+    OpInfo("nn.CosineSimilarity", lambda a, b: nn.CosineSimilarity(dim=2)(a, b), [S(_q(2, 3, 4), _q(2, 3, 4))]),
+    OpInfo("nn.functional.pairwise_distance", F.pairwise_distance, [
+        S(_q(3, 4), _q(3, 4)), S(_q(3, 4), _q(4), p=1.0), S(_q(2, 3), _q(2, 3), p=3.0, keepdim=True),
+        S(_q(5), _q(5), p=float("inf"))]),
+    OpInfo("nn.PairwiseDistance", lambda a, b: nn.PairwiseDistance(keepdim=True)(a, b), [S(_q(2, 3, 4), _q(2, 3, 4))]),
+    OpInfo("nn.functional.binary_cross_entropy", F.binary_cross_entropy, [
+        S(_q_prob(3, 4), _q_prob(3, 4)), S(_q_prob(5), _q_prob(5), reduction="sum"),
+        S(_q_prob(2, 3), _q_prob(2, 3), _q_rng.uniform(0.5, 2.0, (2, 1)), reduction="none"),
+        S(_q_prob(2, 3), _q_prob(2, 3), _q_rng.uniform(0.5, 2.0, 3))]),
+    OpInfo("nn.BCELoss", lambda x, t: nn.BCELoss(reduction="sum")(x, t), [S(_q_prob(4, 2), _q_prob(4, 2))]),
+    OpInfo("nn.functional.kl_div", _kl_div, [
+        S(np.log(_simplex(3, 4)), _simplex(3, 4)), S(np.log(_simplex(3, 4)), _simplex(3, 4), reduction="batchmean"),
+        S(_q(2, 5), _simplex(2, 5), reduction="sum"), S(_q(2, 3), _simplex(2, 3), reduction="none"),
+        S(np.log(_simplex(4, 3)), np.log(_simplex(4, 3)), reduction="batchmean", log_target=True),
+        S(_q(3), _q(3), reduction="none", log_target=True)]),
+    OpInfo("nn.KLDivLoss", _kl_layer, [S(np.log(_simplex(2, 3)), _simplex(2, 3)),
+                                       S(_q(2, 3), np.log(_simplex(2, 3)), "batchmean", True)]),
+]
+
+
+def _signs(*shape):
+    return np.where(_q_rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _ranking_sample(shape, margin=0.0, **kwargs):
+    """x1, x2, y whose -y (x1 - x2) + margin keeps |.| >= 0.2: off the hinge's kink."""
+    x1, x2, y = _q(*shape), _q(*shape), _signs(*shape)
+    z = -y * (x1 - x2) + margin
+    x1 = np.where(np.abs(z) < 0.2, x1 - y * np.where(z >= 0, -0.4, 0.4), x1)
+    return S(x1, x2, y, margin=margin, **kwargs)
+
+
+NN_OPS += [
+    OpInfo("nn.functional.soft_margin_loss", F.soft_margin_loss, [
+        S(_q(3, 4) * 3, _signs(3, 4)), S(_q(5), _signs(5), reduction="sum"), S(_q(2, 3), _q(2, 3), reduction="none"),
+        S(np.array([40.0, -40.0, 3.0]), np.array([-1.0, 1.0, 1.0]))]),
+    OpInfo("nn.SoftMarginLoss", lambda x, t: nn.SoftMarginLoss("sum")(x, t), [S(_q(4, 2), _signs(4, 2))]),
+    OpInfo("nn.functional.margin_ranking_loss", F.margin_ranking_loss, [
+        _ranking_sample((6,)), _ranking_sample((6,), margin=0.5, reduction="sum"),
+        _ranking_sample((2, 3), margin=-0.3, reduction="none")]),
+    OpInfo("nn.MarginRankingLoss", lambda a, b, y, margin=0.0: nn.MarginRankingLoss(margin)(a, b, y),
+           [_ranking_sample((5,), margin=0.7)]),
 ]

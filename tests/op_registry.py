@@ -342,6 +342,35 @@ SMOOTH_OPS = [
                               S(_act_rng.standard_normal((2, 5)) * 2, "tanh")]),
 ]
 
+# hardtanh, mish and softplus's beta/threshold (PyTorch's activations), drawn from their own generator so that
+# every sample above stays as it was; |x| up to 100 checks that nothing overflows, and samples keep off the
+# kinks (hardtanh's bounds, softplus's threshold, where its value jumps by log1p(e^-threshold) / beta).
+from minigrad.nn.functional.distance import ForwardClampMin  # noqa: E402
+
+_p_rng = np.random.default_rng(13579)
+_FAR = np.array([-100.0, -35.0, -4.0, -0.6, 0.2, 1.5, 8.0, 40.0, 100.0])
+
+
+def _off(*shape, kinks=(0.0,), gap=0.1, scale=2.0):
+    """Normal data times ``scale``, nudged to keep ``gap`` away from each of ``kinks``."""
+    x = _p_rng.standard_normal(shape) * scale
+    for k in kinks:
+        near = np.abs(x - k) < gap
+        x = np.where(near, k + np.where(x >= k, gap, -gap) * 2, x)
+    return x
+
+
+OPS += [
+    OpInfo("hardtanh", mg.hardtanh, [S(_off(3, 4, kinks=(-1.0, 1.0))), S(_off(5, kinks=(-0.5, 2.0)), -0.5, 2.0),
+                                     S(_off(2, 3, kinks=(0.0, 6.0), scale=5.0), min_val=0.0, max_val=6.0)]),
+    OpInfo("mish", mg.mish, [S(_p_rng.standard_normal((3, 4)) * 2), S(_FAR), S(_p_rng.standard_normal(()))]),
+    OpInfo("ops.softplus(beta, threshold)", mg.softplus, [
+        S(_off(3, 4, kinks=(1.5,)), 2.0, 3.0), S(_FAR, beta=0.5, threshold=15.0), S(_FAR, 1.0, 20.0),
+        S(_off(2, 5, kinks=(-1.5,)), beta=-2.0, threshold=3.0), S(_FAR, beta=3.0)]),
+]
+INTERNAL_OPS += [OpInfo("ops.ForwardClampMin", lambda x, eps: ForwardClampMin.apply(x, eps=eps),
+                        [S(_p_rng.uniform(0.5, 2.0, (3, 1)), 1e-8), S(_p_rng.uniform(0.5, 2.0, 4), 0.25)])]
+
 # PyTorch's indexing, shape and creation names (tests/ops/test_torch_indexing.py compares them with torch).
 # Their own generator, so every sample above stays as it was. Gather and scatter indices repeat, so the
 # scatter-add of the gradient is checked; the mask of masked_fill broadcasts against the input.

@@ -1,13 +1,14 @@
-"""The activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, SiLU, ELU, GELU, Softmax, LogSoftmax."""
+"""The activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, SiLU, ELU, GELU, Softplus, Mish, Hardtanh, ReLU6, PReLU,
+Softmax, LogSoftmax."""
 from __future__ import annotations
 
 import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
-from minigrad.nn.arguments import integer, not_inplace, number, one_of
+from minigrad.nn.arguments import floating_dtype, integer, nonzero_number, not_inplace, number, one_of, positive_int
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 
 
@@ -92,6 +93,87 @@ class GELU(Layer):
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
+
+
+class Softplus(Layer):
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold`` (PyTorch's linear region)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = nonzero_number("Softplus", "beta", beta)
+        self.threshold = number("Softplus", "threshold", threshold)
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Mish(Layer):
+    """``x * tanh(softplus(x))`` (Misra 2019). ``inplace=True`` is refused, as in :class:`SiLU`."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = not_inplace("Mish", inplace)
+
+    def forward(self, x):
+        return F.mish(x)
+
+
+class Hardtanh(Layer):
+    """``x`` limited to ``[min_val, max_val]`` (min_val < max_val); derivative 1 strictly inside, else 0."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        name = type(self).__name__
+        self.min_val, self.max_val = number(name, "min_val", min_val), number(name, "max_val", max_val)
+        if not self.max_val > self.min_val:
+            raise ValueError(f"{name}: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.inplace = not_inplace(name, inplace)
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``: ``Hardtanh(0, 6)``, as PyTorch's."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return ""
+
+
+class PReLU(Layer):
+    """``x`` where positive, ``weight * x`` elsewhere, the slopes learnt (He et al. 2015).
+
+    ``weight`` has shape (num_parameters,), every slope starting at ``init``: one slope shared by all
+    elements, or one per channel (axis 1 of the input), as PyTorch's layer and state dict. The count is
+    ``weight.shape[0]``: ``num_parameters()`` is every layer's method counting its parameters' elements.
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        count = positive_int("PReLU", "num_parameters", num_parameters)
+        self.init = number("PReLU", "init", init)
+        self.weight = new_parameter((count,), floating_dtype("PReLU", dtype), device)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every slope back to ``init``."""
+        self.weight.data[...] = self.init
+
+    def forward(self, x):
+        check_tensor_input(self, x)
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.weight.shape[0]}"
 
 
 class Softmax(Layer):

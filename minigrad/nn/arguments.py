@@ -39,6 +39,14 @@ def number(layer, arg, value) -> float:
     return float(value)
 
 
+def nonzero_number(layer, arg, value) -> float:
+    """A finite real number other than 0 (a scale that divides: Softplus's beta)."""
+    checked = number(layer, arg, value)
+    if checked == 0:
+        raise ValueError(f"{layer}: {arg} must be a non-zero number, got {value!r}")
+    return checked
+
+
 def positive_number(layer, arg, value) -> float:
     """A real number > 0."""
     if not is_real(value) or not value > 0:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import integer, nonnegative_number, positive_number, probability
+from minigrad.nn.arguments import integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
+from minigrad.nn.functional.divergence import KL_REDUCTIONS
 from minigrad.nn.functional.loss import number_array
 from minigrad.nn.layer import Layer
 
@@ -173,6 +174,74 @@ class BCEWithLogitsLoss(Layer):
     def extra_repr(self):
         given = "".join(f"{arg}, " for arg in ("weight", "pos_weight") if getattr(self, arg) is not None)
         return f"{given}reduction={self.reduction!r}"
+
+
+class BCELoss(Layer):
+    """``F.binary_cross_entropy`` (probabilities in [0, 1], each log clamped at -100) with fixed options;
+    ``weight`` (any shape that broadcasts to the input's) is a buffer. Prefer :class:`BCEWithLogitsLoss` on
+    logits: it is stabler, and ``sigmoid`` + ``BCELoss`` is the same loss."""
+
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__()
+        name = "BCELoss"
+        self.register_buffer("weight", _factor_buffer(name, "weight", weight))
+        self.reduction = check_reduction(name, reduction)
+
+    def forward(self, x, target):
+        return F.binary_cross_entropy(x, target, self.weight, self.reduction)
+
+    def extra_repr(self):
+        return f"{'weight, ' if self.weight is not None else ''}reduction={self.reduction!r}"
+
+
+class KLDivLoss(Layer):
+    """``F.kl_div`` (log-probabilities in, a target distribution, ``log_target`` for a log one) with fixed options.
+
+    ``reduction='batchmean'`` is the KL divergence per sample; ``'mean'`` (the default, as PyTorch's) divides by
+    every element and warns at each call, as PyTorch does.
+    """
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False):
+        super().__init__()
+        self.reduction = one_of("KLDivLoss", "reduction", reduction, KL_REDUCTIONS)
+        if not isinstance(log_target, bool):
+            raise ValueError(f"KLDivLoss: log_target must be a bool, got {log_target!r}")
+        self.log_target = log_target
+
+    def forward(self, x, target):
+        return F.kl_div(x, target, self.reduction, self.log_target)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"
+
+
+class SoftMarginLoss(Layer):
+    """``F.soft_margin_loss`` (``log(1 + exp(-y x))`` for targets of 1 and -1) with a fixed reduction."""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = check_reduction("SoftMarginLoss", reduction)
+
+    def forward(self, x, target):
+        return F.soft_margin_loss(x, target, self.reduction)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"
+
+
+class MarginRankingLoss(Layer):
+    """``F.margin_ranking_loss`` (``max(0, -y (x1 - x2) + margin)``) with a fixed margin and reduction."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__()
+        self.margin = number("MarginRankingLoss", "margin", margin)
+        self.reduction = check_reduction("MarginRankingLoss", reduction)
+
+    def forward(self, x1, x2, target):
+        return F.margin_ranking_loss(x1, x2, target, self.margin, self.reduction)
+
+    def extra_repr(self):
+        return f"margin={self.margin}, reduction={self.reduction!r}"
 
 
 def _factor_buffer(name, arg, value):

@@ -1,7 +1,7 @@
 """``Upsample``: nearest-neighbour upsampling by integer factors (``F.interpolate``), PyTorch's arguments."""
 from __future__ import annotations
 
-from minigrad.nn.functional.interpolate import check_input, check_mode, check_size_or_scale, factors, upsample_nearest
+from minigrad.nn.functional.upsampling import check_input, check_mode, check_size_or_scale, factors, upsample_nearest
 from minigrad.nn.layer import Layer
 
 __all__ = ["Upsample"]
@@ -14,7 +14,7 @@ class Upsample(Layer):
     size instead (an integer multiple of the input's). Only ``mode='nearest'`` with integer factors is
     supported; anything else is refused when the layer is built, with a message saying what is supported.
     ``scale_factor`` is kept as a float (or a tuple of them), as PyTorch keeps it.
-    dL/dx: g summed over each repeated block (see ``minigrad.nn.functional.interpolate``).
+    dL/dx: g summed over each repeated block (see ``minigrad.nn.functional.upsampling``).
     """
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,

@@ -26,6 +26,7 @@ NOT_EXPORTED = {
     "SquaredError": "a training loss",
     "SigmoidBinaryCrossEntropy": "a training loss",
     "WeightedSigmoidBinaryCrossEntropy": "a training loss",
+    "BinaryCrossEntropy": "a training loss",
     "IndexAdd": "the adjoint of indexing, used by backward passes",
 }
 
@@ -51,7 +52,7 @@ def _dtype(tensor):
 
 # ---------------------------------------------------------------- elementwise
 _UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos", "Erf": "Erf",
-          "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Softplus": "Softplus", "ReLU": "Relu", "Neg": "Neg",
+          "Tanh": "Tanh", "Sigmoid": "Sigmoid", "ReLU": "Relu", "Neg": "Neg",
           "ToDevice": "Identity", "Clone": "Identity", "Sign": "Sign"}
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
            "Maximum": "Max", "Minimum": "Min",
@@ -94,6 +95,30 @@ def _silu(g, call, x):
     return g.node("Mul", [x[0], g.node("Sigmoid", x)])
 
 
+@converts("Softplus")
+def _softplus(g, call, x):
+    """ONNX's Softplus has no beta or threshold: Softplus(beta x) / beta, and x where beta x > threshold."""
+    beta, threshold = call.params.get("beta", 1.0), call.params.get("threshold")
+    if beta == 1 and threshold is None:
+        return g.node("Softplus", x)
+    dtype = _dtype(call.inputs[0])
+    scaled = x[0] if beta == 1 else g.node("Mul", [x[0], g.scalar(beta, dtype, "beta")])
+    y = g.node("Softplus", [scaled])
+    if beta != 1:
+        y = g.node("Div", [y, g.scalar(beta, dtype, "beta")])
+    if threshold is None:
+        return y
+    linear = g.node("Greater", [scaled, g.scalar(threshold, dtype, "threshold")])
+    return g.node("Where", [linear, x[0], y])
+
+
+@converts("Mish")
+def _mish(g, call, x):
+    if g.opset >= 18:
+        return g.node("Mish", x)
+    return g.node("Mul", [x[0], g.node("Tanh", [g.node("Softplus", x)])])
+
+
 @converts("ELU")
 def _elu(g, call, x):
     return g.node("Elu", x, alpha=float(call.params.get("alpha", 1.0)))
@@ -115,12 +140,17 @@ def _gelu(g, call, x):
     return g.node("Mul", [g.node("Mul", [x[0], g.scalar(0.5, dtype, "half")]), half_plus])
 
 
-@converts("Clip")
+@converts("Clip", "Hardtanh")
 def _clip(g, call, x):
     dtype = _dtype(call.inputs[0])
     bounds = [g.scalar(call.params[k], dtype, k) if call.params.get(k) is not None else ""
               for k in ("lo", "hi")]
     return g.node("Clip", [x[0], *bounds])
+
+
+@converts("ForwardClampMin")
+def _forward_clamp_min(g, call, x):
+    return g.node("Max", [x[0], g.scalar(call.params["eps"], _dtype(call.inputs[0]), "eps")])
 
 
 @converts("Where")

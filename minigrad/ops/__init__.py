@@ -7,7 +7,7 @@ the Tensor methods ``view``, ``permute``, ``unsqueeze``, ``expand``) are not lis
 from minigrad.ops.broadcast import broadcast_to, sum_to
 from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
                                   logical_and, logical_not, logical_or, not_equal)
-from minigrad.ops.activations import clamp, clip, leaky_relu, relu
+from minigrad.ops.activations import clamp, clip, hardtanh, leaky_relu, mish, relu
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
 from minigrad.ops.convert import astype, clone, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
@@ -42,6 +42,7 @@ DIFFERENTIABLE = (
     "reshape", "transpose", "squeeze", "expand_dims", "flatten", "broadcast_to", "sum_to",
     "getitem", "concat", "stack", "split",
     "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
+    "hardtanh", "mish",
     "clip", "clamp", "maximum", "minimum", "where", "astype", "to_device",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",

@@ -39,6 +39,15 @@ def operands(op_name, a, b):
     return a, b
 
 
+def python_real(op, name, value):
+    """``value`` as a Python int or float (a NumPy scalar's number), refused otherwise: a parameter of an op's
+    formula must not be an array, which would broadcast, or a bool."""
+    number = _python_number(value)
+    if type(number) is not float and type(number) is not int:
+        raise TypeError(f"{op}: {name} must be a real number, got {name}={value!r} ({type(value).__name__})")
+    return number
+
+
 def as_floating(x):
     """``x`` as a Tensor whose integer or bool values become float32, minigrad's default float.
 

@@ -1,4 +1,5 @@
-"""Activations: the piecewise-linear relu, leaky_relu, clip and clamp (PyTorch's clip), and the smooth silu, elu, gelu.
+"""Activations: the piecewise-linear relu, leaky_relu, clip, clamp (PyTorch's clip) and hardtanh, and the smooth
+silu, elu, gelu and mish.
 
 The piecewise-linear ones differentiate through masks held as constants: a mask's
 own derivative is zero almost everywhere, so second derivatives stay exact. The
@@ -11,8 +12,8 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
-from minigrad.ops._args import _python_number, as_floating
-from minigrad.ops.functions import Erf, Sigmoid
+from minigrad.ops._args import _python_number, as_floating, python_real
+from minigrad.ops.functions import Erf, Sigmoid, Softplus
 from minigrad.scalars import is_real
 
 
@@ -59,6 +60,30 @@ class Clip(Function):
         else:
             inside = (x >= self.lo) & (x <= self.hi)
         return F.select(inside, gy)  # selected, so an infinite gradient outside gives 0
+
+
+class Hardtanh(Clip):
+    """y = min(max(x, lo), hi), lo <= hi.   dL/dx = g strictly inside (lo, hi), else 0: PyTorch's hardtanh (and
+    relu6) convention, where clamp's (``Clip``) keeps the bounds."""
+
+    def backward(self, F, gy, x):
+        return F.select((x > self.lo) & (x < self.hi), gy)
+
+
+class Mish(Function):
+    """y = x tanh(softplus(x)) (Misra 2019).   dL/dx = g (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x)).
+
+    One node: softplus is ``logaddexp(0, x)``, so nothing overflows at any |x|, and the derivative, written
+    with ``F``'s tanh, sigmoid and softplus, differentiates again.
+    """
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return x * xp.tanh(xp.logaddexp(0, x).astype(x.dtype, copy=False))
+
+    def backward(self, F, gy, x):
+        t = F.tanh(F.apply(Softplus, x))
+        return gy * (t + x * F.sigmoid(x) * (1.0 - t * t))
 
 
 class SiLU(Function):
@@ -133,7 +158,7 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
-    slope = _python_real("leaky_relu", "negative_slope", negative_slope)
+    slope = python_real("leaky_relu", "negative_slope", negative_slope)
     return LeakyReLU.apply(as_floating(x), negative_slope=slope)
 
 
@@ -156,15 +181,6 @@ def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
     return _clip(x, min, max)
 
 
-def _python_real(op, name, value):
-    """``value`` as a Python int or float (a NumPy scalar's number), refused otherwise: a parameter of an op's
-    formula must not be an array, which would broadcast, or a bool."""
-    number = _python_number(value)
-    if type(number) is not float and type(number) is not int:
-        raise TypeError(f"{op}: {name} must be a real number, got {name}={value!r} ({type(value).__name__})")
-    return number
-
-
 def _check_bounds(op, lower, upper, hint=""):
     """At least one bound, and each bound given a real number (clip's and clamp's one rule)."""
     if lower[1] is None and upper[1] is None:
@@ -183,6 +199,28 @@ def _clip(x, lo, hi):
     return Clip.apply(x, lo=lo, hi=hi)
 
 
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """x limited to [min_val, max_val], with PyTorch's gradient: g strictly inside, 0 at and beyond the bounds.
+
+    Shapes: x -> x. Integer input stays integer with integer bounds; a float bound makes it float32, as in clamp.
+    """
+    for name, bound in (("min_val", min_val), ("max_val", max_val)):
+        if not is_real(bound):
+            raise TypeError(f"hardtanh: {name} must be a real number, got {name}={bound!r} ({type(bound).__name__})")
+    lo, hi = _python_number(min_val), _python_number(max_val)
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val={min_val} is greater than max_val={max_val}")
+    x = as_tensor(x)
+    if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
+        x = as_floating(x)
+    return Hardtanh.apply(x, lo=lo, hi=hi)
+
+
+def mish(x):
+    """x * tanh(softplus(x)) elementwise, as one node, stable for any |x|."""
+    return Mish.apply(as_floating(x))
+
+
 def silu(x):
     """x * sigmoid(x) elementwise (SiLU, also called swish)."""
     return SiLU.apply(as_floating(x))
@@ -190,7 +228,7 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return ELU.apply(as_floating(x), alpha=_python_real("elu", "alpha", alpha))
+    return ELU.apply(as_floating(x), alpha=python_real("elu", "alpha", alpha))
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")

@@ -5,10 +5,12 @@ their node keeps (``keep_output``) instead of recomputing it.
 """
 from __future__ import annotations
 
+import math
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
-from minigrad.ops._args import as_floating
+from minigrad.ops._args import as_floating, python_real
 
 
 class Exp(Function):
@@ -123,13 +125,28 @@ class Sigmoid(Function):
 
 
 class Softplus(Function):
-    """y = ln(1 + e^x), computed stably.   dL/dx = g sigmoid(x)."""
+    """y = ln(1 + e^(beta x)) / beta, computed stably; y = x where beta x > threshold (PyTorch's linear region,
+    none when threshold is None).   dL/dx = g sigmoid(beta x), or g in the linear region.
+
+    ``logaddexp(0, z)`` is ``max(z, 0) + log1p(e^-|z|)``: no overflow for any z, full precision for z << 0.
+    """
+
+    def __init__(self, beta=1.0, threshold=None):
+        self.beta, self.threshold = beta, threshold
 
     def forward(self, x):
-        return get_array_module(x).logaddexp(0, x).astype(x.dtype, copy=False)
+        xp = get_array_module(x)
+        if self.beta == 1:
+            y = xp.logaddexp(0, x).astype(x.dtype, copy=False)
+        else:
+            y = (xp.logaddexp(0, x * self.beta) / self.beta).astype(x.dtype, copy=False)
+        return y if self.threshold is None else xp.where(x * self.beta > self.threshold, x, y)
 
     def backward(self, F, gy, x):
-        return gy * F.sigmoid(x)
+        g = gy * F.sigmoid(x if self.beta == 1 else x * self.beta)
+        if self.threshold is None:
+            return g
+        return F.where(x * self.beta > self.threshold, gy, g)  # the mask is a constant: its derivative is 0
 
 
 class Erf(Function):
@@ -196,9 +213,15 @@ def sigmoid(x):
     return Sigmoid.apply(as_floating(x))
 
 
-def softplus(x):
-    """ln(1 + e^x) elementwise, stable for large |x|."""
-    return Softplus.apply(as_floating(x))
+def softplus(x, beta=1.0, threshold=None):
+    """ln(1 + e^(beta x)) / beta elementwise, stable for large |x|; x itself where beta x > threshold (None:
+    nowhere). ``minigrad.nn.functional.softplus`` has PyTorch's defaults (threshold=20)."""
+    beta = python_real("softplus", "beta", beta)
+    if beta == 0 or not math.isfinite(beta):
+        raise ValueError(f"softplus: beta must be a finite non-zero number, got {beta!r}")
+    if threshold is not None:
+        threshold = python_real("softplus", "threshold", threshold)
+    return Softplus.apply(as_floating(x), beta=beta, threshold=threshold)
 
 
 def erf(x):

@@ -1,4 +1,5 @@
-"""ONNX export of LayerNorm, SiLU, ELU, GELU (both forms) and erf: ONNX Runtime agrees with minigrad to 1e-5."""
+"""ONNX export of LayerNorm, SiLU, ELU, GELU (both forms), erf, Softplus (beta, threshold), Mish, Hardtanh, ReLU6,
+PReLU, cosine_similarity and normalize: ONNX Runtime agrees with minigrad to 1e-5."""
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -41,3 +42,30 @@ def test_layer_norm_and_the_new_activations_export(tmp_path, opset):
 def test_erf_exports(tmp_path):
     ops = _export_and_compare(tmp_path, lambda x: erf(x) + F.gelu(x * 0.5), 17)
     assert ops.count("Erf") == 2
+
+
+@pytest.mark.parametrize("opset", [17, 18])
+def test_softplus_mish_hardtanh_relu6_prelu_export(tmp_path, opset):
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 6), nn.Softplus(beta=2.0, threshold=3.0), nn.Linear(6, 6), nn.Mish(),
+                          nn.Linear(6, 6), nn.PReLU(), nn.Hardtanh(-0.5, 2.0), nn.Linear(6, 6), nn.PReLU(6),
+                          nn.Softplus(), nn.Linear(6, 6), nn.ReLU6(), nn.Softplus(threshold=0.5))
+    model[8].weight.data[...] = np.linspace(-1, 1, 6, dtype=np.float32)   # one slope per channel, signs mixed
+    ops = _export_and_compare(tmp_path, model, opset)
+    assert ("Mish" in ops) == (opset >= 18) and ops.count("Clip") == 2 and "Where" in ops
+
+
+def test_cosine_similarity_and_normalize_export(tmp_path):
+    def model(x):
+        return F.cosine_similarity(F.normalize(x * 3.0), x[:, ::-1] + 0.5)[:, None] * F.softplus(x, beta=0.5)
+
+    ops = _export_and_compare(tmp_path, model, 17)
+    assert "Softplus" in ops and "ReduceL2" in ops and "Max" in ops    # Max: cosine_similarity's clamp of each norm
+    x = np.zeros((3, 6), dtype=np.float32)
+    x[1] = 1e-10          # norms below the clamps: zero and tiny rows keep PyTorch's values in the graph too
+    x[2] = np.arange(6)
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    got, = session.run(None, {"input": x})
+    expected = model(mg.tensor(x)).numpy()
+    assert np.isfinite(expected).all()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

@@ -10,7 +10,7 @@ import torch
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
-from minigrad.nn.functional.binary_cross_entropy import SigmoidBinaryCrossEntropy, WeightedSigmoidBinaryCrossEntropy
+from minigrad.nn.functional.binary_losses import SigmoidBinaryCrossEntropy, WeightedSigmoidBinaryCrossEntropy
 
 RNG = np.random.default_rng(2024)
 

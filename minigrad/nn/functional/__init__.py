@@ -5,7 +5,8 @@ as the layers that call them (``nn/linear.py`` holds ``Linear``, ``nn/functional
 holds ``linear``):
 
 * ``linear``: ``linear``, the fused ``Affine`` node;
-* ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu`` (one op each);
+* ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu``, ``softplus``,
+  ``mish``, ``hardtanh``, ``relu6`` (one op each) and ``prelu`` (composed);
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
@@ -14,21 +15,29 @@ holds ``linear``):
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
-* ``interpolate``: nearest-neighbour upsampling by integer factors (reshape and broadcast);
-* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``);
+* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast);
+* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
+* ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
-  ``smooth_l1_loss``; ``binary_cross_entropy``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``).
+  ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
+  and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
+  ``soft_margin_loss``, ``margin_ranking_loss``.
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
 """
-from minigrad.nn.functional.activation import elu, gelu, leaky_relu, relu, sigmoid, silu, tanh
+from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, mish, prelu, relu, relu6, sigmoid, silu,
+                                              softplus, tanh)
+from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
-from minigrad.nn.functional.binary_cross_entropy import binary_cross_entropy_with_logits
+from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
+from minigrad.nn.functional.divergence import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
+from minigrad.nn.functional.margin import margin_ranking_loss, soft_margin_loss
 from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm
-from minigrad.nn.functional.interpolate import interpolate
+from minigrad.nn.functional.upsampling import interpolate
+from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
 from minigrad.ops.conv1d import conv1d
@@ -38,10 +47,12 @@ from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 
 __all__ = [
-    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softmax", "log_softmax",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
+    "prelu", "softmax", "log_softmax",
     "dropout", "dropout2d", "batch_norm", "layer_norm", "embedding",
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
+    "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
     "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
 ]

@@ -1,5 +1,6 @@
 """Elementwise activations as functions: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``,
-``gelu`` (each one minigrad op), with PyTorch's arguments.
+``gelu``, ``softplus``, ``mish``, ``hardtanh``, ``relu6`` (each one minigrad op) and ``prelu`` (composed), with
+PyTorch's arguments.
 
 ``softmax`` and ``log_softmax`` are ops, in ``minigrad/ops/softmax.py``.
 """
@@ -7,11 +8,14 @@ from __future__ import annotations
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import not_inplace, number, one_of
+from minigrad.nn.arguments import nonzero_number, not_inplace, number, one_of
+from minigrad.ops.activations import hardtanh as _hardtanh
+from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
 from minigrad.ops.activations import elu as _elu
 from minigrad.ops.activations import gelu as _gelu
 from minigrad.ops.activations import silu as _silu
+from minigrad.ops.functions import softplus as _softplus
 
 
 def relu(x: Tensor) -> Tensor:
@@ -53,3 +57,58 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     The exact form needs erf: ``pip install "minigrad[scipy]"`` on the CPU (CuPy has its own on a GPU).
     """
     return _gelu(x, one_of("gelu", "approximate", approximate, GELU_APPROXIMATIONS))
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``, as PyTorch's.
+
+    One op, stable for any |x|. Derivative: ``sigmoid(beta x)``, 1 in the linear region.
+    """
+    return _softplus(x, nonzero_number("softplus", "beta", beta), number("softplus", "threshold", threshold))
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))`` (Misra 2019), one op, stable for any |x|. ``inplace=True`` is refused, as in
+    ``silu``. Derivative: ``t + x sigmoid(x) (1 - t^2)`` with ``t = tanh(softplus(x))``."""
+    not_inplace("mish", inplace)
+    return _mish(x)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
+    beyond, as PyTorch's. ``inplace=True`` is refused, as in ``silu``."""
+    min_val, max_val = number("hardtanh", "min_val", min_val), number("hardtanh", "max_val", max_val)
+    not_inplace("hardtanh", inplace)
+    return _hardtanh(x, min_val, max_val)
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``, with its derivative (0 at 0 and at 6, as PyTorch's)."""
+    not_inplace("relu6", inplace)
+    return _hardtanh(x, 0.0, 6.0)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where positive, ``weight * x`` elsewhere, with one learnable slope per channel (axis 1) or one for all.
+
+    Shapes: x -> x; ``weight`` (1,) or (C,) with C = x.shape[1] (1 when x has fewer than 2 axes), broadcast
+    over axis 1, as PyTorch's. Derivatives: ``dL/dx = g`` where x > 0, else ``g weight``;
+    ``dL/dweight = sum of g x`` over the elements at or below 0 of each channel. Composed of ops, so higher
+    derivatives follow.
+    """
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        bad = "input" if not isinstance(x, Tensor) else "weight"
+        raise TypeError(f"prelu: {bad} must be a Tensor, got {type(x if bad == 'input' else weight).__name__}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.ndim > 1 or weight.size not in (1, channels):
+        raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} must hold 1 slope or one per channel "
+                         f"(axis 1 of the input of shape {tuple(x.shape)}: {channels})")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"prelu: input dtype {x.dtype} does not match the weight's dtype {weight.dtype}")
+    if weight.device != x.device:
+        raise ValueError(f"prelu: input is on {x.device} but the weight is on {weight.device}")
+    if weight.size == 1:
+        slope = ops.reshape(weight, ())
+    else:
+        slope = ops.reshape(weight, (channels,) + (1,) * (x.ndim - 2))
+    return ops.where(x > 0, x, slope * x)

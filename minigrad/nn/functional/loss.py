@@ -1,5 +1,5 @@
 """Loss functions: cross-entropy from logits, NLL, MSE, L1, Huber and smooth L1 (binary cross-entropy from
-logits lives in ``binary_cross_entropy.py``).
+logits lives in ``binary_losses.py``).
 
 They are part of ``minigrad.nn.functional`` (re-exported there). Cross-entropy is
 a single Function whose forward works on raw arrays with the log-sum-exp trick

@@ -1,4 +1,5 @@
-"""Binary cross-entropy from logits, PyTorch's ``binary_cross_entropy_with_logits``, with ``weight`` and ``pos_weight``.
+"""Binary cross-entropy: from logits, PyTorch's ``binary_cross_entropy_with_logits`` with ``weight`` and
+``pos_weight``, and from probabilities, PyTorch's ``binary_cross_entropy`` (its log clamped at -100).
 
 With ``s = sigmoid(x)``, a weight ``w`` and a positive-class weight ``p``::
 
@@ -67,6 +68,60 @@ class WeightedSigmoidBinaryCrossEntropy(Function):
         return gx, gt, gw, gp
 
 
+class BinaryCrossEntropy(Function):
+    """``-(t log x + (1 - t) log(1 - x))`` elementwise, each log clamped at -100, as PyTorch's (a finite loss at
+    x = 0 and 1).   Shapes: x and t of one shape -> that shape (reduced afterwards).
+
+    The derivatives are PyTorch's::
+
+        dL/dx = g (x - t) / max(x (1 - x), 1e-12)     (the clamped logs' derivative inside, finite at 0 and 1)
+        dL/dt = g (log(1 - x) - log x)                 (unclamped: infinite at x = 0 or 1, as PyTorch's)
+    """
+
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        with np.errstate(divide="ignore"):   # log(0) = -inf, then clamped
+            log_x, log_1mx = xp.maximum(xp.log(x), -100.0), xp.maximum(xp.log1p(-x), -100.0)
+        return (t - 1) * log_1mx - t * log_x
+
+    def backward(self, F, gy, x, t):
+        nx, nt = self.needs_input_grad
+        with np.errstate(divide="ignore"):
+            if nx:
+                d = x * (1.0 - x)
+                gx = gy * (x - t) / F.where(d > _EPSILON, d, _EPSILON)
+            gt = gy * (F.log(1.0 - x) - F.log(x)) if nt else None
+        return gx if nx else None, gt
+
+
+_EPSILON = float(np.float32(1e-12))   # PyTorch's floor of x (1 - x) in the derivative: its float32 1e-12
+
+
+def binary_cross_entropy(x: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of targets under probabilities ``x`` in [0, 1], as PyTorch's (``BinaryCrossEntropy``).
+
+    ``weight`` rescales each element's loss and broadcasts to the input's shape; ``'mean'`` is the plain
+    mean of the weighted elements. Inputs outside [0, 1] are refused; logits belong in
+    :func:`binary_cross_entropy_with_logits`, which is also the stabler of the two.
+    """
+    name = "binary_cross_entropy"
+    _not_a_reduction(name, weight)
+    _check_reduction(name, reduction)
+    target = _as_target(x, target)
+    _check_like(name, x, target)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+    xp = x._xp()
+    if x.size and bool(xp.any((x.data < 0) | (x.data > 1))):
+        raise ValueError(f"{name}: input values must be between 0 and 1 (probabilities), got values in "
+                         f"[{float(xp.nanmin(x.data)):g}, {float(xp.nanmax(x.data)):g}]; for logits use "
+                         "binary_cross_entropy_with_logits")
+    loss = BinaryCrossEntropy.apply(x, target)
+    if weight is not None:
+        loss = loss * _factor(x, "weight", weight, name)
+    return _reduce(loss, reduction)
+
+
 def binary_cross_entropy_with_logits(logits: Tensor, target, weight=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
     """Binary cross-entropy of targets in [0, 1] under ``sigmoid(logits)``, computed stably (module doc).
@@ -77,28 +132,33 @@ def binary_cross_entropy_with_logits(logits: Tensor, target, weight=None, reduct
     cast to the input's dtype; a Tensor that requires grad gets its gradient. ``'mean'`` averages the
     weighted elements (PyTorch's plain mean, not divided by the weights' sum).
     """
-    if isinstance(weight, str):
-        raise TypeError(f"{_NAME}: weight must be an array or Tensor of numbers, got {weight!r}; "
-                        f"the reduction is the fourth argument: pass reduction={weight!r}")
+    _not_a_reduction(_NAME, weight)
     _check_reduction(_NAME, reduction)
     target = _as_target(logits, target)
     _check_like(_NAME, logits, target)
     if weight is None and pos_weight is None:
         # The common case keeps its two-input node: no broadcast factors to multiply or differentiate.
         return _reduce(SigmoidBinaryCrossEntropy.apply(logits, target), reduction)
-    w = _factor(logits, "weight", weight)
-    p = _factor(logits, "pos_weight", pos_weight)
+    w = _factor(logits, "weight", weight, _NAME)
+    p = _factor(logits, "pos_weight", pos_weight, _NAME)
     return _reduce(WeightedSigmoidBinaryCrossEntropy.apply(logits, target, w, p), reduction)
 
 
-def _factor(x, arg, value):
+def _not_a_reduction(name, weight):
+    """A string passed third (PyTorch's old positional reduction) is a clear error, not a weight."""
+    if isinstance(weight, str):
+        raise TypeError(f"{name}: weight must be an array or Tensor of numbers, got {weight!r}; "
+                        f"the reduction is the fourth argument: pass reduction={weight!r}")
+
+
+def _factor(x, arg, value, name):
     """``weight`` or ``pos_weight`` as a Tensor in x's dtype on x's device that broadcasts to x's shape (None: 1)."""
     xp = x._xp()
     if value is None:
         return Tensor(xp.ones((), dtype=x.dtype))
     data = number_array(value)
     if data is None or data.dtype.kind not in "biuf":
-        raise TypeError(f"{_NAME}: {arg} must be an array or Tensor of numbers, got "
+        raise TypeError(f"{name}: {arg} must be an array or Tensor of numbers, got "
                         f"{type(value).__name__}" + ("" if data is None else f" of dtype {data.dtype}"))
     shape = tuple(data.shape)
     try:
@@ -107,11 +167,11 @@ def _factor(x, arg, value):
         fits = False
     if not fits:
         hint = " (one weight per class, along the last dimension)" if arg == "pos_weight" else ""
-        raise ValueError(f"{_NAME}: {arg} of shape {shape} does not broadcast to the input's shape "
+        raise ValueError(f"{name}: {arg} of shape {shape} does not broadcast to the input's shape "
                          f"{tuple(x.shape)}{hint}")
     if isinstance(value, Tensor):
         if value.device != x.device:
-            raise ValueError(f"{_NAME}: {arg} is on {value.device} but the input is on {x.device}")
+            raise ValueError(f"{name}: {arg} is on {value.device} but the input is on {x.device}")
         # A Tensor keeps its graph: the cast (to the input's dtype, never the other way) is differentiable.
         return value if value.dtype == x.dtype else value.astype(x.dtype)
     return Tensor(to_device(data, x.device).astype(x.dtype, copy=False))

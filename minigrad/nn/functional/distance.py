@@ -1,0 +1,101 @@
+"""What is built on vector norms along one axis: ``normalize``, ``cosine_similarity``, ``pairwise_distance``.
+
+All are compositions of ops, with PyTorch's arguments and its conventions at zero vectors:
+
+* the norm is ``minigrad.norm`` (PyTorch's ``torch.norm``), whose gradient at a zero vector is 0, as
+  PyTorch's (``x / ||x||`` would be 0/0), in first and second derivatives;
+* ``normalize`` divides by ``max(norm, eps)``, whose derivative is 0 below eps: ``x / eps`` there;
+* ``cosine_similarity`` clamps each norm at ``eps`` in the forward only, as PyTorch (which clamps in place
+  under no_grad): the gradient is taken as if the norm were not clamped.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.nn.arguments import number
+from minigrad.ops._args import as_floating, normalize_axis
+from minigrad.scalars import is_integer, is_real
+
+
+def _p(name, p):
+    """A norm's order: a positive number (inf for the largest |x|)."""
+    if not is_real(p) or not p > 0:
+        raise ValueError(f"{name}: p must be a positive number (or inf), got {p!r}")
+    return float(p)
+
+
+def _axis(name, x, dim):
+    if not is_integer(dim):
+        raise TypeError(f"{name}: dim must be an integer, got {dim!r}")
+    return normalize_axis(name, int(dim), x.ndim, x.shape)[0]
+
+
+def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim``, as ``torch.nn.functional.normalize``: unit vectors, and ``x / eps``
+    for a vector shorter than eps (0 for a zero vector, whose gradient is ``g / eps``).
+
+    Shapes: x -> x.
+    """
+    p, eps = _p("normalize", p), number("normalize", "eps", eps)
+    x = as_floating(x)
+    norm = ops.norm(x, p, dim=_axis("normalize", x, dim), keepdim=True)
+    return x / ops.clamp(norm, min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps))`` along ``dim``, as ``torch.nn.functional.cosine_similarity``.
+
+    Shapes: x1 and x2 broadcast to one shape S -> S without axis ``dim``. Each input is divided by its
+    clamped norm before the product (the result stays in [-1, 1]). As in PyTorch, the clamp acts in the
+    forward only: the gradient treats the norm as unclamped (and as 0 at a zero vector).
+    """
+    eps = number("cosine_similarity", "eps", eps)
+    x1, x2 = as_floating(x1), as_floating(x2)
+    if x1.dtype != x2.dtype:
+        raise TypeError(f"cosine_similarity: x1 dtype {x1.dtype} differs from x2 dtype {x2.dtype}")
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise ValueError(f"cosine_similarity: x1 of shape {tuple(x1.shape)} and x2 of shape {tuple(x2.shape)} "
+                         "do not broadcast together") from None
+    x1, x2 = ops.broadcast_to(x1, shape), ops.broadcast_to(x2, shape)
+    axis = _axis("cosine_similarity", x1, dim)
+    return ops.sum((x1 / _forward_clamp(ops.norm(x1, 2.0, dim=axis, keepdim=True), eps))
+                   * (x2 / _forward_clamp(ops.norm(x2, 2.0, dim=axis, keepdim=True), eps)), axis=axis)
+
+
+class ForwardClampMin(Function):
+    """y = max(x, eps).   dL/dx = g everywhere: the clamp acts on the value only (PyTorch's cosine_similarity
+    clamps its norms in place under no_grad). A node of its own so that an exported graph keeps the clamp."""
+
+    def __init__(self, eps):
+        self.eps = eps
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, self.eps)
+
+    def backward(self, F, gy, x):
+        return gy
+
+
+def _forward_clamp(norm, eps):
+    return ForwardClampMin.apply(norm, eps=eps)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """``||x1 - x2 + eps||_p`` along the last axis, as ``torch.nn.functional.pairwise_distance`` (eps is added to
+    the difference, as PyTorch's, so that equal rows have a gradient).
+
+    Shapes: x1 and x2 broadcast to (..., D) -> (...) ((..., 1) with ``keepdim``).
+    """
+    p, eps = _p("pairwise_distance", p), number("pairwise_distance", "eps", eps)
+    if not isinstance(keepdim, bool):
+        raise TypeError(f"pairwise_distance: keepdim must be a bool, got {keepdim!r}")
+    x1, x2 = as_floating(x1), as_floating(x2)
+    if x1.ndim == 0 and x2.ndim == 0:
+        raise ValueError("pairwise_distance: x1 and x2 are 0-d; the distance is taken along the last axis")
+    return ops.norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)

@@ -1,0 +1,52 @@
+"""``kl_div``: PyTorch's Kullback-Leibler divergence loss, from log-probabilities ``input`` to a target
+distribution, with PyTorch's reductions (``'batchmean'`` among them) and ``log_target``."""
+from __future__ import annotations
+
+import warnings
+
+from minigrad import ops
+from minigrad.autograd.tensor import Tensor
+from minigrad.nn.arguments import one_of
+from minigrad.nn.functional.loss import _as_target, _check_like, _reduce
+
+KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+# PyTorch's warning for 'mean', word for word: the computation is kept as PyTorch's (the mean of every element).
+MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+
+
+def kl_div(x: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """The pointwise KL divergence ``t (log t - x)`` of log-probabilities ``x`` to probabilities ``t``, reduced.
+
+    ``log_target=True`` takes ``t`` as log-probabilities: ``exp(t) (t - x)``. The term ``t log t`` is 0 where
+    ``t = 0`` (PyTorch's ``xlogy``). Reductions: ``'batchmean'`` (the sum divided by ``x.shape[0]``: the KL
+    divergence per sample), ``'sum'``, ``'none'``, and ``'mean'``, the mean over every element, which warns
+    as PyTorch does. Derivatives: ``dL/dx = -t`` (``-exp(t)``); ``dL/dt = log t + 1 - x`` for t > 0
+    (``exp(t) (t - x + 1)``). At ``t = 0`` the target's derivative here is ``-x`` where PyTorch's is NaN.
+
+    Shapes: x and target of one shape S -> S for ``'none'``, else a scalar.
+    """
+    name = "kl_div"
+    one_of(name, "reduction", reduction, KL_REDUCTIONS)
+    if not isinstance(log_target, bool):
+        raise TypeError(f"{name}: log_target must be a bool, got {log_target!r}")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    target = _as_target(x, target)
+    _check_like(name, x, target)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+    if reduction == "mean":
+        warnings.warn(MEAN_WARNING, UserWarning, stacklevel=2)
+    if log_target:
+        pointwise = ops.exp(target) * (target - x)
+    else:
+        nonzero = target != 0
+        # xlogy(t, t): the log only ever sees the selected, non-zero targets, so t = 0 gives 0 and no 0 * -inf.
+        pointwise = ops.where(nonzero, target * ops.log(ops.where(nonzero, target, 1.0)), 0.0) - target * x
+    if reduction == "batchmean":
+        total = pointwise.sum()
+        return total / x.shape[0] if x.ndim else total
+    return _reduce(pointwise, reduction)
