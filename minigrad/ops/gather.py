@@ -14,6 +14,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims
+from minigrad.ops.convert import astype
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
@@ -132,7 +133,7 @@ def scatter_add(x, dim, index, src):
 def masked_fill(x, mask, value):
     """``torch.masked_fill``: ``value`` where ``mask`` is set, else ``x`` (``where(mask, value, x)``; they broadcast).
 
-    ``value`` is a number (cast to x's dtype, as PyTorch does) or a 0-d tensor. dL/dx = g where the mask is
+    ``value`` is a number or a 0-d tensor, cast to x's dtype as PyTorch does. dL/dx = g where the mask is
     clear and exactly 0 where it is set, even where g is inf; summed back to x's shape.
     """
     x = as_tensor(x)
@@ -149,6 +150,8 @@ def masked_fill(x, mask, value):
         if value.ndim != 0:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
+        if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
+            value = astype(value, x.dtype)
     elif isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
         value = Tensor(x._xp().asarray(value, dtype=x.dtype))
     else:
