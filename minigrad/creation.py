@@ -141,6 +141,8 @@ def randint(*args, size=None, dtype=None, device=None, requires_grad=False):
     if size is None or len(args) not in (1, 2):
         raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got {len(args)} numbers "
                         f"and size={size!r}")
+    if not isinstance(size, (tuple, list)):  # a bare int is refused by torch.randint too
+        raise TypeError(f"randint: size must be a tuple of ints, e.g. size=({size!r},), got size={size!r}")
     low, high = (0, args[0]) if len(args) == 1 else args
     for what, v in (("low", low), ("high", high)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):

@@ -497,6 +497,8 @@ def test_randint_and_randperm_follow_the_seed_and_torchs_forms():
         mg.randint(3, 3, (2,))
     with pytest.raises(TypeError, match=r"randint: expected randint\(high, size\) or randint\(low, high, size\)"):
         mg.randint(3)
+    with pytest.raises(TypeError, match=r"randint: size must be a tuple of ints, e\.g\. size=\(4,\), got size=4"):
+        mg.randint(3, 10, size=4)   # was "'int' object is not iterable"
     with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
         mg.randint(3, (2,), requires_grad=True)
     with pytest.raises(ValueError, match="randperm: n must be a non-negative int, got -2"):
