@@ -48,6 +48,13 @@ def python_real(op, name, value):
     return number
 
 
+def check_flag(op_name, label, value):
+    """``value`` as a Python bool, refused unless it is one (a NumPy bool too): 0, 1 or None are not flags."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op_name}: {label} must be True or False, got {label}={value!r}")
+    return bool(value)
+
+
 def as_floating(x):
     """``x`` as a Tensor whose integer or bool values become float32, minigrad's default float.
 

@@ -1,12 +1,10 @@
 """Tests that return bools, without gradient: ``all``, ``any``, ``isnan``, ``isinf``, ``isfinite``, ``allclose``."""
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
-from minigrad.ops._args import normalize_axis, operands, torch_axis
+from minigrad.ops._args import check_flag, normalize_axis, operands, torch_axis
 from minigrad.scalars import is_real
 
 
@@ -57,8 +55,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     for label, value in (("rtol", rtol), ("atol", atol)):
         if not is_real(value) or not value >= 0:
             raise ValueError(f"allclose: {label} must be a real number >= 0, got {label}={value!r}")
-    if not isinstance(equal_nan, (bool, np.bool_)):
-        raise TypeError(f"allclose: equal_nan must be True or False, got equal_nan={equal_nan!r}")
+    equal_nan = check_flag("allclose", "equal_nan", equal_nan)
     a, b = operands("allclose", a, b)
     try:
         return bool(get_array_module(a.data).allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
