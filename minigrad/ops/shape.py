@@ -13,6 +13,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims, normalize_axis, one_dim
 from minigrad.ops.broadcast import broadcast_to
+from minigrad.scalars import is_integer
 
 
 class Reshape(Function):
@@ -345,7 +346,7 @@ def chunk(x, chunks, dim=0):
     dL/dx = the pieces' gradients joined (0 for a piece that gets none).
     """
     x = as_tensor(x)
-    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+    if not is_integer(chunks) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r} (tensor of shape {tuple(x.shape)})")
     if x.ndim == 0:
         raise ValueError("chunk: expects a tensor with at least one dim, got a 0-d tensor")

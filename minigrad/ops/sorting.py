@@ -18,6 +18,7 @@ from minigrad.ops import _plain
 from minigrad.ops._args import check_flag, one_dim
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.shape import reshape
+from minigrad.scalars import is_integer
 
 # What torch.sort and torch.topk return (torch.return_types.sort / topk).
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -105,7 +106,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 (PyTorch's name
     largest = check_flag("topk", "largest", largest)
     check_flag("topk", "sorted", sorted)
     n = 1 if a is None else x.shape[a]
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+    if not is_integer(k):
         raise TypeError(f"topk: k must be an int, got k={k!r} ({type(k).__name__})")
     if not 0 <= k <= n:
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n} in a tensor of shape "
