@@ -37,7 +37,10 @@ def _bound(make_layer, mode="train"):
             owner = layer
             for part in path:
                 owner = owner[int(part)] if part.isdigit() else getattr(owner, part)  # "0": a position
-            setattr(owner, attr, value)
+            if isinstance(owner, nn.ParameterList):
+                owner._items[int(attr)] = value   # the checked Tensor in its slot, as setattr puts it in an attribute
+            else:
+                setattr(owner, attr, value)
         return layer(x)
 
     return fn
@@ -419,6 +422,82 @@ NN_OPS += [
     OpInfo("nn.functional.gelu", F.gelu, [S(_n(2, 3) * 2), S(_n(4) * 3, approximate="tanh")]),
     OpInfo("nn.Sequential(Linear, GELU, LayerNorm, Linear, SiLU)", _bound(_transformer_mlp),
            [S(_n(3, 4), _n(4, 5), _n(5), _n(5), _n(5), _n(5, 3), _n(3))]),
+]
+
+
+# ---------------------------------------------------------------- Conv1d, 1-D pools, GroupNorm, ZeroPad2d, Upsample,
+# ModuleDict, ParameterList. Their own generator, so the samples drawn above stay as they were.
+_l_rng = np.random.default_rng(2468)
+
+
+def _g(*shape):
+    return _l_rng.standard_normal(shape)
+
+
+def _distinct(*shape):
+    n = int(np.prod(shape))
+    return ((_l_rng.permutation(n) + _l_rng.uniform(0.1, 0.4, n)) * 0.5).reshape(shape)
+
+
+class _Heads(nn.Module):
+    """Two heads kept in a ModuleDict, called by key."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"conv": nn.Conv1d(2, 2, 2, dtype=F64), "norm": nn.GroupNorm(1, 2, dtype=F64)})
+
+    def forward(self, x):
+        return self.heads["norm"](self.heads.conv(x))
+
+
+class _Scales(nn.Module):
+    """A ParameterList of per-step scales used in a loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.scales = nn.ParameterList([nn.Parameter(np.ones(3)), nn.Parameter(np.ones(3))])
+
+    def forward(self, x):
+        for scale in self.scales:
+            x = F.tanh(x * scale)
+        return x
+
+
+NN_OPS += [
+    OpInfo("nn.Conv1d", _bound(lambda: nn.Conv1d(2, 3, 3, stride=2, padding=1, dtype=F64)),
+           [S(_g(2, 2, 7), _g(3, 2, 3), _g(3)), S(_g(2, 6), _g(3, 2, 3), _g(3))]),
+    OpInfo("nn.Conv1d(groups, dilation, padding='same', bias=False)",
+           _bound(lambda: nn.Conv1d(4, 2, 2, padding="same", dilation=2, groups=2, bias=False, dtype=F64)),
+           [S(_g(1, 4, 6), _g(2, 2, 2))]),
+    OpInfo("nn.functional.conv1d", F.conv1d, [
+        S(_g(2, 2, 6), _g(3, 2, 3), _g(3), stride=2, padding=1),
+        S(_g(2, 5), _g(4, 1, 2), None, groups=2, dilation=2),
+        S(_g(1, 3, 5), _g(3, 3, 4), _g(3), padding="same"),
+    ]),
+    OpInfo("nn.MaxPool1d", nn.MaxPool1d(3, stride=2, padding=1), [S(_distinct(2, 2, 7)), S(_distinct(2, 5))]),
+    OpInfo("nn.functional.max_pool1d", F.max_pool1d, [
+        S(_distinct(1, 2, 6), 2), S(_distinct(2, 3, 7), 3, stride=2, dilation=2, ceil_mode=True)]),
+    OpInfo("nn.AvgPool1d", nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), [S(_g(2, 2, 6))]),
+    OpInfo("nn.functional.avg_pool1d", F.avg_pool1d, [S(_g(1, 2, 5), 2, ceil_mode=True), S(_g(3, 4), 3, 1, 1)]),
+    OpInfo("nn.GroupNorm", _bound(lambda: nn.GroupNorm(2, 4, dtype=F64)),
+           [S(_g(3, 4, 5) * 3 + 1, _g(4), _g(4)), S(_g(3, 4), _g(4), _g(4)), S(_g(2, 4, 2, 3), _g(4), _g(4))]),
+    OpInfo("nn.GroupNorm(affine=False)", _bound(lambda: nn.GroupNorm(3, 6, affine=False, dtype=F64)),
+           [S(_g(2, 6, 3))]),
+    OpInfo("nn.GroupNorm(bias=False, eps=0.1)", _bound(lambda: nn.GroupNorm(1, 3, eps=0.1, bias=False, dtype=F64)),
+           [S(_g(2, 3, 2, 2), _g(3))]),
+    OpInfo("nn.functional.group_norm", F.group_norm, [
+        S(_g(2, 6, 2, 2), 3, _g(6), _g(6)), S(_g(2, 4, 3), 4), S(_g(2, 4, 3), 1, _g(4), None, eps=1e-3)]),
+    OpInfo("nn.ZeroPad2d", nn.ZeroPad2d((1, 0, 2, 1)), [S(_g(2, 1, 3, 2)), S(_g(1, 2, 2))]),
+    OpInfo("nn.Upsample", nn.Upsample(scale_factor=2), [S(_g(1, 2, 2, 3)), S(_g(2, 1, 3))]),
+    OpInfo("nn.Upsample(size)", nn.Upsample(size=(4, 3)), [S(_g(1, 2, 2, 1))]),
+    OpInfo("nn.functional.interpolate", F.interpolate, [
+        S(_g(2, 2, 3), scale_factor=3), S(_g(1, 1, 2, 2, 2), scale_factor=(1, 2, 3)), S(_g(1, 2, 2, 3), size=(4, 3)),
+        S(_g(1, 1, 2, 2), None, 2.0, "nearest")]),
+    OpInfo("nn.functional.pad(mode='constant')", lambda x: F.pad(x, (1, 2), mode="constant", value=0.5),
+           [S(_g(2, 3))]),
+    OpInfo("nn.ModuleDict(in a model that calls its layers by key)", _bound(_Heads),
+           [S(_g(2, 2, 5), _g(2, 2, 2), _g(2), _g(2), _g(2))]),
+    OpInfo("nn.ParameterList(in a model that loops over it)", _bound(_Scales), [S(_g(4, 3), _g(3), _g(3))]),
 ]
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from minigrad.backend import DEFAULT_FLOAT
-from minigrad.ops._windows import pair
+from minigrad.ops._windows import pair, single
 from minigrad.scalars import is_integer, is_real
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -92,6 +92,20 @@ def int_pair(layer, arg, value, minimum=1) -> tuple:
         kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
             f"integer >= {minimum}"
         raise ValueError(f"{layer}: {arg} must be a {kind} or a pair of them, got {value!r}")
+    return ints
+
+
+def int_single(layer, arg, value, minimum=1) -> tuple:
+    """An int or a 1-tuple of one, >= ``minimum`` (1: positive, 0: non-negative), as a 1-tuple of a Python int
+    (the 1-D layers' sizes, kept as PyTorch's ``_single`` keeps them)."""
+    try:
+        ints = (single(layer, arg, value),)
+    except TypeError:
+        ints = None
+    if ints is None or ints[0] < minimum:
+        kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
+            f"integer >= {minimum}"
+        raise ValueError(f"{layer}: {arg} must be a {kind} or a 1-tuple of one, got {value!r}")
     return ints
 
 

@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv2d`` and ``ConvTranspose2d`` (PyTorch's arguments, layouts and initialisation)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d`` (PyTorch's arguments, layouts and initialisation)."""
 from __future__ import annotations
 
 import math
@@ -6,15 +6,21 @@ import math
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
-from minigrad.nn.arguments import floating_dtype, int_pair, positive_int
+from minigrad.nn.arguments import floating_dtype, int_pair, int_single, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.ops.conv import conv2d, conv_padding, conv_transpose2d
+from minigrad.ops.conv1d import conv1d
 
-__all__ = ["Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 
 class _ConvNd(Layer):
-    """What both convolution layers share: arguments, checks, parameters and their initialisation."""
+    """What the convolution layers share: arguments, checks, parameters and their initialisation.
+
+    ``_sizes`` parses kernel_size, stride, padding and dilation: pairs for the 2-D layers, 1-tuples for Conv1d.
+    """
+
+    _sizes = staticmethod(int_pair)
 
     def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                  padding_mode, weight_shape, fan_in, dtype, device):
@@ -28,13 +34,14 @@ class _ConvNd(Layer):
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = int_pair(name, "kernel_size", kernel_size)
-        self.stride = int_pair(name, "stride", stride)
-        self.dilation = int_pair(name, "dilation", dilation)
+        self.kernel_size = self._sizes(name, "kernel_size", kernel_size)
+        self.stride = self._sizes(name, "stride", stride)
+        self.dilation = self._sizes(name, "dilation", dilation)
         if not isinstance(padding, str):
-            padding = int_pair(name, "padding", padding, minimum=0)
+            padding = self._sizes(name, "padding", padding, minimum=0)
         # The op's own check, under this layer's name: a padding string is 'valid', or 'same' with stride 1.
-        conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
+        if isinstance(padding, str):
+            conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
         self.padding = padding
         self.groups = groups
         self.padding_mode = padding_mode
@@ -61,15 +68,39 @@ class _ConvNd(Layer):
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding not in ((0, 0), "valid"):
+        if self.padding != "valid" and (isinstance(self.padding, str) or any(self.padding)):
             text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
         if getattr(self, "output_padding", (0, 0)) != (0, 0):
             text += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
+        if any(d != 1 for d in self.dilation):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) sequences: ``y = conv1d(x, weight) + bias``, (N, C_out, Lo).
+
+    ``weight`` has PyTorch's layout (out_channels, in_channels // groups, k), ``bias`` (out_channels,);
+    both start uniform in +-1/sqrt(fan_in) with fan_in = in_channels / groups * k, as in PyTorch.
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are ints or 1-tuples (kept as 1-tuples, as
+    PyTorch keeps them); ``padding`` may be ``"valid"`` or ``"same"`` (stride 1); only zero padding.
+    Lo = floor((L + 2 p - d (k - 1) - 1) / s) + 1. It runs as the 2-D convolution of (N, C, 1, L) images
+    (``minigrad.ops.conv1d``): one im2col GEMM, no loop over positions, exact values.
+    """
+
+    _sizes = staticmethod(int_single)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("Conv1d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, lambda k: (out_channels, in_channels // groups, *k),
+                         lambda k: in_channels // groups * k[0], dtype, device)
+
+    def forward(self, x):
+        self._check(x)
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):

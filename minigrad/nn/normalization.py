@@ -1,4 +1,5 @@
-"""``BatchNorm1d`` and ``BatchNorm2d`` (batch normalisation, running statistics kept as buffers) and ``LayerNorm``."""
+"""``BatchNorm1d`` and ``BatchNorm2d`` (batch normalisation, running statistics kept as buffers), ``LayerNorm`` and
+``GroupNorm``."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,8 @@ from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number, positive_int, positive_number,
                                    probability)
-from minigrad.nn.functional.normalization import check_layer_norm_input, layer_norm_unchecked
+from minigrad.nn.functional.normalization import (check_group_norm_input, check_layer_norm_input,
+                                                  group_norm_unchecked, layer_norm_unchecked)
 from minigrad.nn.layer import Layer, Parameter
 
 
@@ -122,3 +124,43 @@ class LayerNorm(Layer):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Layer):
+    """Group normalisation (Wu and He 2018) of (N, C, *) inputs, as PyTorch's ``GroupNorm``.
+
+    The ``num_channels`` channels form ``num_groups`` groups of consecutive channels; each sample's group
+    is normalised by its own mean and *biased* variance over its channels and positions, then scaled and
+    shifted per channel: ``y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]``. No running
+    statistics (the same in training and eval, a batch of one works). ``weight`` (ones) and ``bias``
+    (zeros) have shape (num_channels,), as in PyTorch's state dict; ``affine=False`` keeps neither,
+    ``bias=False`` (keyword-only, as in PyTorch) only the weight.
+    A composition of ops (``F.group_norm``), so autograd gives every derivative.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device=None, dtype=None, *, bias: bool = True):
+        super().__init__()
+        self.num_groups = positive_int("GroupNorm", "num_groups", num_groups)
+        self.num_channels = positive_int("GroupNorm", "num_channels", num_channels)
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels={self.num_channels} must be divisible by "
+                             f"num_groups={self.num_groups}")
+        self.eps = nonnegative_number("GroupNorm", "eps", eps)
+        self.affine = bool(affine)
+        xp = xp_for(normalize_device(device))
+        dtype = floating_dtype("GroupNorm", dtype)
+        if affine:
+            self.weight = init.ones_(Parameter(xp.zeros(self.num_channels, dtype=dtype)))
+            self.bias = Parameter(xp.zeros(self.num_channels, dtype=dtype)) if bias else None
+        else:
+            self.weight = self.bias = None
+
+    def forward(self, x):
+        if isinstance(x, Tensor) and (x.ndim < 2 or x.shape[1] != self.num_channels):
+            raise ValueError(f"GroupNorm: input has shape {tuple(x.shape)} but expected (N, {self.num_channels}, *)")
+        check_group_norm_input("GroupNorm", x, self.num_groups, self.weight, self.bias)
+        return group_norm_unchecked(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"

@@ -1,12 +1,14 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (no parameters; PyTorch's arguments)."""
+"""Pooling layers: ``MaxPool1d``, ``AvgPool1d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (no parameters;
+PyTorch's arguments)."""
 from __future__ import annotations
 
-from minigrad.nn.arguments import int_pair
+from minigrad.nn.arguments import int_pair, int_single
 from minigrad.nn.layer import Layer
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 from minigrad.scalars import is_integer
 
-__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 
 
 def _as_given(value, pair):
@@ -14,18 +16,61 @@ def _as_given(value, pair):
     return pair if isinstance(value, (tuple, list)) else pair[0]
 
 
-def _check_window(name, kernel_size, stride, padding, dilation):
+def _check_window(name, kernel_size, stride, padding, dilation, sizes=int_pair):
     """The checks of ``minigrad.ops.pool`` that need no input, at construction and under the layer's name.
 
-    Returns the four arguments as Python ints or pairs of them, in the form they were given."""
-    kernel = int_pair(name, "kernel_size", kernel_size)
-    strides = None if stride is None else int_pair(name, "stride", stride)
-    pads = int_pair(name, "padding", padding, minimum=0)
-    dilations = int_pair(name, "dilation", dilation)
+    Returns the four arguments as Python ints or pairs of them (1-tuples with ``sizes=int_single``, the
+    1-D layers), in the form they were given."""
+    kernel = sizes(name, "kernel_size", kernel_size)
+    strides = None if stride is None else sizes(name, "stride", stride)
+    pads = sizes(name, "padding", padding, minimum=0)
+    dilations = sizes(name, "dilation", dilation)
     if any(p > k // 2 for p, k in zip(pads, kernel)):
         raise ValueError(f"{name}: padding {pads} must be at most half the kernel size {kernel}")
     return (_as_given(kernel_size, kernel), None if stride is None else _as_given(stride, strides),
             _as_given(padding, pads), _as_given(dilation, dilations))
+
+
+class MaxPool1d(Layer):
+    """Maximum of each window of k elements of (N, C, L) or (C, L); ``stride`` defaults to ``kernel_size``.
+
+    Runs as ``MaxPool2d`` over (N, C, 1, L) (``minigrad.ops.pool1d``); the gradient reaches each window's
+    first (leftmost) maximum.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
+        super().__init__()
+        if return_indices:
+            raise ValueError("MaxPool1d: return_indices=True is not supported (the indices are kept inside the "
+                             "op for its gradient); use return_indices=False")
+        kernel_size, stride, padding, dilation = _check_window("MaxPool1d", kernel_size, stride, padding, dilation,
+                                                               int_single)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
+
+    def forward(self, x):
+        return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Layer):
+    """Mean of each window of k elements of (N, C, L) or (C, L); runs as ``AvgPool2d`` over (N, C, 1, L)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
+        super().__init__()
+        kernel_size, stride, padding, _ = _check_window("AvgPool1d", kernel_size, stride, padding, 1, int_single)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+
+    def forward(self, x):
+        return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
 
 
 class MaxPool2d(Layer):

@@ -53,6 +53,19 @@ def pair(op, name, value):
     raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
 
 
+def single(op, name, value):
+    """An int or a one-element sequence of ints as a Python int (the 1-D ops' ``stride=2`` or ``stride=(2,)``)."""
+    if is_integer(value):
+        return int(value)
+    try:
+        (a,) = value
+        if is_integer(a):
+            return int(a)
+    except (TypeError, ValueError):
+        pass
+    raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
+
+
 def channels_last(x):
     """(N, C, H, W) -> an (N, H, W, C) view of the same memory."""
     return x.transpose(0, 2, 3, 1)

@@ -247,16 +247,21 @@ def _check_fits(op, x_shape, geo, what="input"):
 
 
 def conv_padding(op, padding, kernel, stride, dilation):
-    """``padding`` (int, pair, "valid" or "same") as ((top, bottom), (left, right))."""
+    """``padding`` (int, pair, "valid" or "same") as ((top, bottom), (left, right)).
+
+    A string may also come with one-element ``kernel``, ``stride`` and ``dilation`` (``conv1d``): the
+    result then has one (before, after) pair.
+    """
     if isinstance(padding, str):
         if padding == "valid":
-            return ((0, 0), (0, 0))
+            return ((0, 0),) * len(kernel)
         if padding == "same":
-            if stride != (1, 1):
+            if any(s != 1 for s in stride):
                 raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
             # The total d (k - 1) split as PyTorch does: the extra one (even kernels) goes after.
             return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
-        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        form = "a 1-tuple" if len(kernel) == 1 else "a pair"
+        raise ValueError(f"{op}: padding must be an int, {form}, 'valid' or 'same', got {padding!r}")
     ph, pw = pair(op, "padding", padding)
     if ph < 0 or pw < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {(ph, pw)}")

@@ -32,13 +32,16 @@ class Pad(Function):
         return gy[self._inside(x.shape)]
 
 
-def pad(x, pad, value=0.0):
+def pad(x, pad, value=0.0, *, mode="constant"):
     """Pad the last ``len(pad) // 2`` axes of ``x`` with the constant ``value``.
 
     ``pad`` lists (before, after) pairs starting from the LAST axis, as PyTorch does:
     ``pad(x, (1, 1, 2, 0))`` adds one column on each side of the last axis and two
-    rows before the second-to-last. Widths must be non-negative (no cropping).
+    rows before the second-to-last. Widths must be non-negative (no cropping). ``mode`` (keyword only:
+    the third argument is ``value``) must be "constant", the only mode implemented.
     """
+    if mode != "constant":
+        raise ValueError(f"pad: mode={mode!r} is not supported; only mode='constant' (padding with value) is")
     x = as_tensor(x)
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):

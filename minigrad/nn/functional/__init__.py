@@ -10,9 +10,12 @@ holds ``linear``):
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``): compositions of ops;
+* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``):
+  compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
-  ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``;
+  ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
+  (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
+* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast);
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
@@ -32,13 +35,16 @@ from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cr
 from minigrad.nn.functional.divergence import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.margin import margin_ranking_loss, soft_margin_loss
-from minigrad.nn.functional.normalization import batch_norm, layer_norm
+from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm
+from minigrad.nn.functional.upsampling import interpolate
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
+from minigrad.ops.conv1d import conv1d
 from minigrad.ops.embedding import embedding
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -48,4 +54,5 @@ __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
     "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
+    "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
 ]

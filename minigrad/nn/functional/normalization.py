@@ -1,11 +1,11 @@
-"""``batch_norm`` and ``layer_norm``: normalisation as compositions of minigrad ops (batch norm's running statistics
-updated in place)."""
+"""``batch_norm``, ``layer_norm`` and ``group_norm``: normalisation as compositions of minigrad ops (batch norm's
+running statistics updated in place)."""
 from __future__ import annotations
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import int_shape, nonnegative_number
+from minigrad.nn.arguments import int_shape, nonnegative_number, positive_int
 
 
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -105,6 +105,64 @@ def check_layer_norm_input(who, x, shape, weight, bias) -> None:
             raise TypeError(f"{who}: {name} must be a Tensor or None, got {type(p).__name__}")
         if tuple(p.shape) != shape:
             raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but normalized_shape is {shape}")
+        if p.dtype != x.dtype:
+            raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
+                            f"convert with x.astype({p.dtype.name!r})")
+
+
+def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Group normalisation (Wu and He 2018) of (N, C, *) inputs, as ``torch.nn.functional.group_norm``.
+
+    The C channels are split into ``num_groups`` groups of C / num_groups consecutive channels; each
+    sample's group is normalised by its own mean and *biased* variance over its channels and every
+    spatial position: ``y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]``, ``weight`` and
+    ``bias`` (optional) of shape (C,). The same in training and eval. A composition of ops
+    (reshape to (N, G, -1), mean, square, power, multiply), so its derivatives of every order come from theirs.
+    """
+    num_groups = positive_int("group_norm", "num_groups", num_groups)
+    eps = nonnegative_number("group_norm", "eps", eps)
+    check_group_norm_input("group_norm", x, num_groups, weight, bias)
+    return group_norm_unchecked(x, num_groups, weight, bias, eps)
+
+
+def group_norm_unchecked(x, num_groups, weight, bias, eps):
+    """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
+    n, c = x.shape[:2]
+    groups = x.reshape(n, num_groups, -1)
+    mean = groups.mean(axis=2, keepdims=True)
+    centred = groups - mean
+    var = (centred * centred).mean(axis=2, keepdims=True)
+    y = (centred * (var + eps) ** -0.5).reshape(*x.shape)
+    channel_shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(*channel_shape)
+    if bias is not None:
+        y = y + bias.reshape(*channel_shape)
+    return y
+
+
+def check_group_norm_input(who, x, num_groups, weight, bias) -> None:
+    """One clear error naming ``who`` and the shapes or dtypes unless ``x`` is (N, C, *) floating with C
+    divisible by ``num_groups`` and the affine parameters are (C,) of ``x``'s dtype."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: input must be floating, got dtype {x.dtype}")
+    if x.ndim < 2:
+        raise ValueError(f"{who}: expected an input of shape (N, C, *), got {tuple(x.shape)}")
+    c = x.shape[1]
+    if c % num_groups:
+        raise ValueError(f"{who}: input of shape {tuple(x.shape)} has {c} channels, which num_groups="
+                         f"{num_groups} does not divide")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is None:
+            continue
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{who}: {name} must be a Tensor or None, got {type(p).__name__}")
+        if tuple(p.shape) != (c,):
+            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but the input {tuple(x.shape)} "
+                             f"has {c} channels")
         if p.dtype != x.dtype:
             raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
                             f"convert with x.astype({p.dtype.name!r})")

@@ -1,0 +1,82 @@
+"""1-D convolution of (N, C, L) sequences, run as the 2-D convolution of (N, C, 1, L) images.
+
+Shapes (PyTorch's): ``x`` (N, C, L) or (C, L); ``weight`` (O, C/groups, k); ``bias`` (O,).
+
+``conv1d`` checks its arguments in 1-D terms, then views ``x`` as (N, C, 1, L) and ``weight`` as
+(O, C/groups, 1, k) (reshapes, no copy) and applies the ``Conv2d`` op with a (1, k) kernel, stride
+(1, s), dilation (1, d) and no padding along the length-1 height: the same im2col windows and one
+GEMM (a batched GEMM with groups), no loop over positions, and values equal to a direct 1-D
+convolution (the height axis adds no term). Its derivatives are Conv2d's, seen through the reshapes:
+dL/dx = ConvTranspose2d(g, w) and dL/dw = Conv2dWeight(x, g), reshaped back to (N, C, L) and
+(O, C/groups, k); dL/db = g summed over (N, Lo). Second derivatives follow, as for conv2d.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.ops._windows import Geometry, single
+from minigrad.ops.conv import Conv2d, _check_groups, conv_padding
+
+__all__ = ["conv1d"]
+
+
+def _checked(op, x, weight, bias):
+    x, weight = as_tensor(x), as_tensor(weight, like=x)
+    bias = None if bias is None else as_tensor(bias, like=x)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(x.shape)}")
+    if weight.ndim != 3:
+        raise ValueError(f"{op}: expected a 3-D (out_channels, in_channels/groups, k) weight, "
+                         f"got shape {tuple(weight.shape)}")
+    dtypes = {t.dtype for t in (x, weight, bias) if t is not None}
+    if len(dtypes) > 1 or next(iter(dtypes)).kind != "f":
+        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got "
+                        + ", ".join(f"{n} {t.dtype}" for n, t in (("input", x), ("weight", weight), ("bias", bias))
+                                    if t is not None))
+    return x, weight, bias
+
+
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) of (N, C, L) sequences, as ``torch.nn.functional.conv1d``.
+
+    x (N, C, L) or (C, L); weight (O, C/groups, k); bias (O,) or None. ``stride``/``dilation``: an int
+    or a 1-tuple; ``padding``: an int, a 1-tuple, "valid" or "same" (stride 1; an even total goes
+    after). Returns (N, O, Lo) with Lo = floor((L + 2 p - d (k - 1) - 1) / s) + 1.
+    Runs as conv2d on (N, C, 1, L) (see the module docstring): dL/dx = conv_transpose1d(g, w),
+    dL/dw = the correlation of x with g, dL/db = g summed over (N, Lo).
+    """
+    op = "conv1d"
+    x, weight, bias = _checked(op, x, weight, bias)
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.reshape(1, *x.shape)
+    o, cg, k = weight.shape
+    stride, dilation = single(op, "stride", stride), single(op, "dilation", dilation)
+    for name, value in (("stride", stride), ("dilation", dilation)):
+        if value < 1:
+            raise ValueError(f"{op}: {name} must be positive, got {value}")
+    _check_groups(op, groups, cg * groups, o)
+    n, c, length = x.shape
+    if c != cg * groups:
+        raise ValueError(f"{op}: input has {c} channels (shape {tuple(x.shape)}) but weight "
+                         f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{op}: padding must be an int, a 1-tuple, 'valid' or 'same', got {padding!r}")
+        (pads,) = conv_padding(op, padding, (k,), (stride,), (dilation,))
+    else:
+        p = single(op, "padding", padding)
+        if p < 0:
+            raise ValueError(f"{op}: padding must be non-negative, got {p}")
+        pads = (p, p)
+    extent = dilation * (k - 1) + 1
+    if length + sum(pads) < extent:
+        raise ValueError(f"{op}: the kernel ({extent} with dilation {dilation}) is larger than the padded input "
+                         f"({length} + padding {sum(pads)} = {length + sum(pads)}); input shape "
+                         f"{tuple(x.shape)}, kernel {k}")
+    geo = Geometry((1, k), (1, stride), (1, dilation), ((0, 0), pads), groups)
+    args = [x.reshape(n, c, 1, length), weight.reshape(o, cg, 1, k)] + ([] if bias is None else [bias])
+    y = Conv2d.apply(*args, geo=geo)
+    y = y.reshape(n, o, y.shape[3])
+    return y.reshape(o, y.shape[2]) if unbatched else y
