@@ -6,6 +6,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.random import get_generator
+from minigrad.scalars import is_integer, is_real
 
 
 def _dtype(dtype, default=backend.DEFAULT_FLOAT):
@@ -117,7 +118,7 @@ def randn(*shape, dtype=None, device=None, requires_grad=False):
 
 
 def _count(name, what, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+    if not is_integer(value) or value < 0:
         raise ValueError(f"{name}: {what} must be a non-negative int, got {value!r}")
     return int(value)
 
@@ -127,7 +128,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     required); float32 unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("linspace", "steps", steps)
     for what, v in (("start", start), ("end", end)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        if not is_real(v):
             raise TypeError(f"linspace: {what} must be a real number, got {v!r}")
     arr = np.linspace(float(start), float(end), steps, dtype=np.float64).astype(_dtype(dtype))
     return _finish(arr, device, requires_grad)
@@ -141,9 +142,11 @@ def randint(*args, size=None, dtype=None, device=None, requires_grad=False):
     if size is None or len(args) not in (1, 2):
         raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got {len(args)} numbers "
                         f"and size={size!r}")
+    if not isinstance(size, (tuple, list)):  # a bare int is refused by torch.randint too
+        raise TypeError(f"randint: size must be a tuple of ints, e.g. size=({size!r},), got size={size!r}")
     low, high = (0, args[0]) if len(args) == 1 else args
     for what, v in (("low", low), ("high", high)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        if not is_integer(v):
             raise TypeError(f"randint: {what} must be an int, got {v!r}")
     if low >= high:
         raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")

@@ -48,3 +48,17 @@ def cotangent(ft, arrays, seed):
     """A random output gradient of the shape of ``ft(*arrays)``, in the arrays' dtype."""
     shape = ft(*[torch.tensor(a) for a in arrays]).shape
     return np.random.default_rng(seed).standard_normal(tuple(shape)).astype(arrays[0].dtype)
+
+
+def pair(array, requires_grad=True):
+    """The same float64 values as a minigrad and a torch tensor."""
+    return (mg.tensor(array, dtype="float64", requires_grad=requires_grad),
+            torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad))
+
+
+def same(ours, theirs, rtol=1e-12):
+    """A minigrad result equal to torch's: shape, dtype and values (float64 rounding by default)."""
+    theirs = theirs.detach().numpy()
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=1e-13)

@@ -48,6 +48,13 @@ def python_real(op, name, value):
     return number
 
 
+def check_flag(op_name, label, value):
+    """``value`` as a Python bool, refused unless it is one (a NumPy bool too): 0, 1 or None are not flags."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op_name}: {label} must be True or False, got {label}={value!r}")
+    return bool(value)
+
+
 def as_floating(x):
     """``x`` as a Tensor whose integer or bool values become float32, minigrad's default float.
 
@@ -76,11 +83,12 @@ def normalize_axis(op_name, axis, ndim, shape=None):
     return tuple(sorted(out))
 
 
-def torch_axis(op_name, x, axis, keepdims, dim, keepdim):
+def torch_axis(op_name, x, axis, keepdims, dim, keepdim, *, empty_dim_reduces_all=True):
     """``(axis, keepdims)`` for a reduction called with PyTorch's ``dim``/``keepdim`` (at least one not None).
 
     Either spelling may be used, never both for one argument. PyTorch's meanings are kept where
-    they differ from NumPy's: ``dim=()`` reduces every axis, and a 0-d tensor takes dim 0 or -1.
+    they differ from NumPy's: ``dim=()`` reduces every axis (``empty_dim_reduces_all=False`` for
+    torch.all/any, whose ``dim=()`` reduces none, as NumPy's ``axis=()``), and a 0-d tensor takes dim 0 or -1.
     """
     if dim is not None and axis is not None:
         raise TypeError(f"{op_name}: got both axis={axis!r} and dim={dim!r}; give one "
@@ -96,7 +104,7 @@ def torch_axis(op_name, x, axis, keepdims, dim, keepdim):
         check_dims(op_name, dims, x.ndim, x.shape)
         dims = tuple(int(d) for d in dims)
         # dim=() is every axis in PyTorch (NumPy's axis=() is none of them); a 0-d tensor has only dim 0.
-        axis = None if not dims or x.ndim == 0 else dims[0] if single else dims
+        axis = None if (not dims and empty_dim_reduces_all) or x.ndim == 0 else dims[0] if single else dims
     return axis, keepdims if keepdim is None else keepdim
 
 

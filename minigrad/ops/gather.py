@@ -13,7 +13,8 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import check_dims
+from minigrad.ops._args import one_dim
+from minigrad.ops.convert import astype
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
@@ -68,14 +69,13 @@ def gather(x, dim, index):
     for the index. Indices must be in [0, x.shape[dim]).
     """
     x = as_tensor(x)
-    check_dims("gather", (dim,), x.ndim, x.shape)
+    dim = one_dim("gather", x, dim, None)
     index = _index("gather", index, x)
-    if x.ndim == 0:  # PyTorch treats a 0-d input as one element along dim 0
+    if dim is None:  # PyTorch treats a 0-d input as one element along dim 0
         if index.ndim > 1:
             raise ValueError(f"gather: index of shape {tuple(index.shape)} for a 0-d input (at most 1 dim)")
         _check_values("gather", index, 1, 0, x.shape)
         return reshape(TakeAlongAxis.apply(reshape(x, (1,)), Tensor(index.reshape(-1)), axis=0), index.shape)
-    dim = int(dim) % x.ndim
     _check_extent("gather", index, x, dim, x, "input")
     _check_values("gather", index, x.shape[dim], dim, x.shape)
     return TakeAlongAxis.apply(_leading(x, index.shape, dim), Tensor(index), axis=dim)
@@ -110,13 +110,12 @@ def scatter_add(x, dim, index, src):
     """
     x = as_tensor(x)
     src = as_tensor(src, like=x)
-    check_dims("scatter_add", (dim,), x.ndim, x.shape)
+    dim = one_dim("scatter_add", x, dim, None)
     if src.dtype != x.dtype:
         raise TypeError(f"scatter_add: src has dtype {src.dtype} and the input {x.dtype}; they must match")
     index = _index("scatter_add", index, x)
-    if x.ndim == 0:
+    if dim is None:
         raise ValueError("scatter_add: the input is 0-d; give it at least one dim")
-    dim = int(dim) % x.ndim
     if src.ndim != x.ndim:
         raise ValueError(f"scatter_add: src has {src.ndim} dims (shape {tuple(src.shape)}) and the input "
                          f"{x.ndim} (shape {tuple(x.shape)}); they must have the same number of dims")
@@ -132,7 +131,7 @@ def scatter_add(x, dim, index, src):
 def masked_fill(x, mask, value):
     """``torch.masked_fill``: ``value`` where ``mask`` is set, else ``x`` (``where(mask, value, x)``; they broadcast).
 
-    ``value`` is a number (cast to x's dtype, as PyTorch does) or a 0-d tensor. dL/dx = g where the mask is
+    ``value`` is a number or a 0-d tensor, cast to x's dtype as PyTorch does. dL/dx = g where the mask is
     clear and exactly 0 where it is set, even where g is inf; summed back to x's shape.
     """
     x = as_tensor(x)
@@ -149,6 +148,8 @@ def masked_fill(x, mask, value):
         if value.ndim != 0:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
+        if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
+            value = astype(value, x.dtype)
     elif isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
         value = Tensor(x._xp().asarray(value, dtype=x.dtype))
     else:

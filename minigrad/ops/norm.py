@@ -13,7 +13,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import max as _max, min as _min, sum as _sum
 from minigrad.scalars import is_real
@@ -83,13 +83,12 @@ def norm(x, p=2, dim=None, keepdim=False):
     p = _check_p(p)
     x = as_floating(x)
     axis, keepdims = torch_axis("norm", x, None, None, dim, keepdim) if dim is not None else (None, keepdim)
-    if not isinstance(keepdims, (bool, np.bool_)):
-        raise TypeError(f"norm: keepdim must be True or False, got keepdim={keepdim!r}")
+    keepdims = check_flag("norm", "keepdim", keepdims)
     axes = normalize_axis("norm", axis, x.ndim, x.shape)
     if math.isinf(p):
         if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
             raise ValueError(f"norm: p={p} has no value over an empty dim (tensor of shape {x.shape})")
-        return (_max if p > 0 else _min)(_abs(x), axis=axes, keepdims=bool(keepdims))
+        return (_max if p > 0 else _min)(_abs(x), axis=axes, keepdims=keepdims)
     if p == 1.0:
-        return _sum(_abs(x), axes, bool(keepdims))
-    return Norm.apply(x, p=p, axis=axes, keepdims=bool(keepdims))
+        return _sum(_abs(x), axes, keepdims)
+    return Norm.apply(x, p=p, axis=axes, keepdims=keepdims)

@@ -1,35 +1,18 @@
 """Tests that return bools, without gradient: ``all``, ``any``, ``isnan``, ``isinf``, ``isfinite``, ``allclose``."""
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
-from minigrad.ops._args import check_dims, normalize_axis, operands
+from minigrad.ops._args import check_flag, normalize_axis, operands, torch_axis
 from minigrad.scalars import is_real
-
-
-def _truth_axes(name, x, axis, keepdims, dim, keepdim):
-    """(axes, keepdims) from NumPy's or PyTorch's spelling; ``dim=()``, like ``axis=()``, reduces nothing
-    (as torch.all does)."""
-    if dim is not None and axis is not None:
-        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; give one "
-                        "(axis is NumPy's name, dim PyTorch's)")
-    if keepdim is not None and keepdims is not None:
-        raise TypeError(f"{name}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
-                        "(keepdims is NumPy's name, keepdim PyTorch's)")
-    keep = keepdims if keepdim is None else keepdim
-    if dim is not None:
-        dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-        check_dims(name, dims, x.ndim, x.shape)
-        axis = None if x.ndim == 0 else tuple(int(d) for d in dims)
-    return normalize_axis(name, axis, x.ndim, x.shape), bool(keep)
 
 
 def _reduce_truth(name, x, axis, keepdims, dim, keepdim):
     x = as_tensor(x)
-    axes, keep = _truth_axes(name, x, axis, keepdims, dim, keepdim)
+    if dim is not None or keepdim is not None:
+        axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim, empty_dim_reduces_all=False)
+    axes, keep = normalize_axis(name, axis, x.ndim, x.shape), bool(keepdims)
     return _plain.plain(name, {"axis": axes, "keepdims": keep}, x,
                         lambda data: getattr(get_array_module(data), name)(data, axis=axes, keepdims=keep))
 
@@ -72,8 +55,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     for label, value in (("rtol", rtol), ("atol", atol)):
         if not is_real(value) or not value >= 0:
             raise ValueError(f"allclose: {label} must be a real number >= 0, got {label}={value!r}")
-    if not isinstance(equal_nan, (bool, np.bool_)):
-        raise TypeError(f"allclose: equal_nan must be True or False, got equal_nan={equal_nan!r}")
+    equal_nan = check_flag("allclose", "equal_nan", equal_nan)
     a, b = operands("allclose", a, b)
     try:
         return bool(get_array_module(a.data).allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -18,7 +18,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import DEFAULT_FLOAT, get_array_module
-from minigrad.ops._args import as_floating, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
 from minigrad.ops.shape import reshape
 from minigrad.scalars import is_real
@@ -315,9 +315,7 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
         raise TypeError(f"{name}: got {' and '.join(f'{k}={v!r}' for k, v in given)}; give one "
                         "(ddof is NumPy's name, correction and unbiased PyTorch's)")
     if unbiased is not None:
-        if not isinstance(unbiased, (bool, np.bool_)):
-            raise TypeError(f"{name}: unbiased must be True or False, got unbiased={unbiased!r}")
-        label, c = "unbiased", int(unbiased)
+        label, c = "unbiased", int(check_flag(name, "unbiased", unbiased))
     elif given:
         label, c = given[0]
         if isinstance(c, bool) or not is_real(c):

@@ -11,8 +11,9 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import check_dims, normalize_axis
+from minigrad.ops._args import check_dims, normalize_axis, one_dim
 from minigrad.ops.broadcast import broadcast_to
+from minigrad.scalars import is_integer
 
 
 class Reshape(Function):
@@ -309,8 +310,7 @@ def torch_split(x, split_size_or_sections, dim=0, name="split"):
     x = as_tensor(x)
     if x.ndim == 0:
         raise ValueError(f"{name}: expects a tensor with at least one dim, got a 0-d tensor")
-    check_dims(name, (dim,), x.ndim, x.shape)
-    d = int(dim) % x.ndim
+    d = one_dim(name, x, dim, None)
     n = x.shape[d]
     s = split_size_or_sections
     if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
@@ -346,12 +346,11 @@ def chunk(x, chunks, dim=0):
     dL/dx = the pieces' gradients joined (0 for a piece that gets none).
     """
     x = as_tensor(x)
-    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+    if not is_integer(chunks) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r} (tensor of shape {tuple(x.shape)})")
     if x.ndim == 0:
         raise ValueError("chunk: expects a tensor with at least one dim, got a 0-d tensor")
-    check_dims("chunk", (dim,), x.ndim, x.shape)
-    d = int(dim) % x.ndim
+    d = one_dim("chunk", x, dim, None)
     n = x.shape[d]
     if n == 0:
         return _cut(x, [0] * int(chunks), d)

@@ -15,9 +15,10 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
-from minigrad.ops._args import one_dim
+from minigrad.ops._args import check_flag, one_dim
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.shape import reshape
+from minigrad.scalars import is_integer
 
 # What torch.sort and torch.topk return (torch.return_types.sort / topk).
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -39,12 +40,6 @@ def _stable_argsort(x, axis, descending):
 def _indices(x, axis, descending):
     return _plain.plain("argsort", {"axis": axis, "descending": bool(descending)}, x,
                         lambda data: _stable_argsort(data, axis, descending))
-
-
-def _check_flag(name, label, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: {label} must be True or False, got {label}={value!r}")
-    return bool(value)
 
 
 def _along(name, x, axis, descending, k=None):
@@ -77,8 +72,8 @@ def sort(x, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None)
         if axis is None:
             x, axis = reshape(x, (-1,)), 0
         return _along("sort", x, one_dim("sort", x, None, axis), False)[0]
-    descending = _check_flag("sort", "descending", False if descending is None else descending)
-    _check_flag("sort", "stable", False if stable is None else stable)
+    descending = check_flag("sort", "descending", False if descending is None else descending)
+    check_flag("sort", "stable", False if stable is None else stable)
     return SortResult(*_along("sort", x, one_dim("sort", x, dim, None, default=-1), descending))
 
 
@@ -89,8 +84,8 @@ def argsort(x, dim=None, *, axis=NOT_GIVEN, descending=False, stable=False):
     tensor, as in NumPy.
     """
     x = as_tensor(x)
-    descending = _check_flag("argsort", "descending", descending)
-    _check_flag("argsort", "stable", stable)
+    descending = check_flag("argsort", "descending", descending)
+    check_flag("argsort", "stable", stable)
     if axis is None and dim is None:
         x, axis = reshape(x, (-1,)), 0
     a = one_dim("argsort", x, dim, None if axis is NOT_GIVEN else axis, default=-1)
@@ -108,10 +103,10 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 (PyTorch's name
     """
     x = as_tensor(x)
     a = one_dim("topk", x, dim, None)
-    largest = _check_flag("topk", "largest", largest)
-    _check_flag("topk", "sorted", sorted)
+    largest = check_flag("topk", "largest", largest)
+    check_flag("topk", "sorted", sorted)
     n = 1 if a is None else x.shape[a]
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+    if not is_integer(k):
         raise TypeError(f"topk: k must be an int, got k={k!r} ({type(k).__name__})")
     if not 0 <= k <= n:
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n} in a tensor of shape "

@@ -10,11 +10,12 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops.selection import where
+from minigrad.scalars import is_integer
 
 
 def _triangle(name, x, diagonal, lower):
     x = as_tensor(x)
-    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+    if not is_integer(diagonal):
         raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
     if x.ndim < 2:
         raise ValueError(f"{name}: expects a tensor with at least 2 dims, got shape {tuple(x.shape)}")

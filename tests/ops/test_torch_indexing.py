@@ -11,21 +11,9 @@ import pytest
 import torch
 
 import minigrad as mg
+from torch_agreement import pair, same
 
 RNG = np.random.default_rng(11)
-
-
-def pair(array, requires_grad=True):
-    """The same float64 values as a minigrad and a torch tensor."""
-    return (mg.tensor(array, dtype="float64", requires_grad=requires_grad),
-            torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad))
-
-
-def same(ours, theirs, rtol=1e-12):
-    theirs = theirs.detach().numpy()
-    assert ours.shape == theirs.shape
-    assert ours.dtype == theirs.dtype
-    np.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=1e-13)
 
 
 def grads_match(ours, theirs, xs, txs):
@@ -186,6 +174,25 @@ def test_masked_fill_keeps_the_dtype_and_takes_a_0d_value():
                                          r"shape \(2,\)"):
         x.masked_fill(X > 0, mg.zeros(2, dtype="float64"))
 
+
+
+def test_masked_fill_casts_a_0d_tensor_value_to_the_inputs_dtype_as_torch():
+    mask = np.array([True, False, True])
+    ints = mg.tensor(np.arange(3)).masked_fill(mask, mg.tensor(1.5, dtype="float64"))
+    theirs = torch.arange(3).masked_fill(torch.tensor(mask), torch.tensor(1.5, dtype=torch.float64))
+    assert ints.dtype == np.int64   # was float64: the value's dtype leaked into an integer tensor
+    np.testing.assert_array_equal(ints.numpy(), theirs.numpy())
+    x32 = mg.tensor(np.arange(3.0, dtype=np.float32), requires_grad=True)
+    v64 = mg.tensor(1.5, dtype="float64", requires_grad=True)
+    out = x32.masked_fill(mask, v64)
+    assert out.dtype == np.float32   # was a TypeError naming where
+    tx, tv = torch.arange(3.0, requires_grad=True), torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    tout = tx.masked_fill(torch.tensor(mask), tv)
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    out.sum().backward()
+    tout.sum().backward()
+    assert v64.grad.dtype == np.float64 and float(v64.grad.numpy()) == float(tv.grad)
+    np.testing.assert_array_equal(x32.grad.numpy(), tx.grad.numpy())
 
 # ------------------------------------------------------------------ chunk, split, repeat, tile
 @pytest.mark.parametrize("n", [0, 1, 5, 6, 7])
@@ -478,6 +485,8 @@ def test_randint_and_randperm_follow_the_seed_and_torchs_forms():
         mg.randint(3, 3, (2,))
     with pytest.raises(TypeError, match=r"randint: expected randint\(high, size\) or randint\(low, high, size\)"):
         mg.randint(3)
+    with pytest.raises(TypeError, match=r"randint: size must be a tuple of ints, e\.g\. size=\(4,\), got size=4"):
+        mg.randint(3, 10, size=4)   # was "'int' object is not iterable"
     with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
         mg.randint(3, (2,), requires_grad=True)
     with pytest.raises(ValueError, match="randperm: n must be a non-negative int, got -2"):

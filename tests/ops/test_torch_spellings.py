@@ -12,22 +12,10 @@ import torch
 
 import minigrad as mg
 from minigrad import nn
+from torch_agreement import pair, same
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal((2, 3, 4))
-
-
-def pair(array, requires_grad=True):
-    """The same float64 values as a minigrad and a torch tensor."""
-    return (mg.tensor(array, dtype="float64", requires_grad=requires_grad),
-            torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad))
-
-
-def same(ours, theirs, rtol=1e-12):
-    theirs = theirs.detach().numpy()
-    assert ours.shape == theirs.shape
-    assert ours.dtype == theirs.dtype
-    np.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=1e-13)
 
 
 def backward_both(ours, theirs, x, tx):
