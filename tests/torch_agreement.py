@@ -16,7 +16,7 @@ def values(shape, dtype, seed=0, scale=3.0):
     return x.astype(dtype)
 
 
-def _run(fn, arrays, g, lib, dtype):
+def run(fn, arrays, g, lib, dtype):
     """fn's output and the gradients of <g, fn(*arrays)> for every array, in minigrad or torch."""
     if lib == "mg":
         xs = [mg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
@@ -34,8 +34,8 @@ def agree(fm, ft, arrays, dtype="float64", tol=None, seed=1):
     tol = tol or TOL[dtype]
     arrays = [np.asarray(a, dtype=dtype) for a in arrays]
     g = cotangent(ft, arrays, seed)
-    y, grads = _run(fm, arrays, g, "mg", dtype)
-    ty, tgrads = _run(ft, arrays, g, "torch", dtype)
+    y, grads = run(fm, arrays, g, "mg", dtype)
+    ty, tgrads = run(ft, arrays, g, "torch", dtype)
     assert y.dtype == np.dtype(dtype) and y.shape == ty.shape
     np.testing.assert_allclose(y, ty, **tol)
     for got, expected in zip(grads, tgrads):

@@ -135,6 +135,14 @@ def int_shape(layer, arg, value) -> tuple:
     return tuple(int(v) for v in values)
 
 
+def flag(layer, arg, value) -> bool:
+    """A yes/no option (``keepdim``, ``log_target``): a bool or NumPy bool, as a Python bool (1 or "yes" is a
+    mistake, not a switch)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{layer}: {arg} must be a bool, got {value!r}")
+    return bool(value)
+
+
 def not_inplace(layer, value) -> bool:
     """``inplace=False``, PyTorch's default. ``inplace=True`` is refused rather than ignored: minigrad's ops
     never write into their input, and code that relies on the write would silently read the old values."""

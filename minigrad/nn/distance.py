@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import integer, nonnegative_number, positive_number
+from minigrad.nn.arguments import flag, integer, nonnegative_number, positive_number
 from minigrad.nn.layer import Layer
 
 
@@ -29,9 +29,7 @@ class PairwiseDistance(Layer):
         super().__init__()
         self.norm = positive_number("PairwiseDistance", "p", p)   # torch's attribute name for p
         self.eps = nonnegative_number("PairwiseDistance", "eps", eps)
-        if not isinstance(keepdim, bool):
-            raise ValueError(f"PairwiseDistance: keepdim must be a bool, got {keepdim!r}")
-        self.keepdim = keepdim
+        self.keepdim = flag("PairwiseDistance", "keepdim", keepdim)
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import integer, nonnegative_number, number, one_of, positive_number, probability
+from minigrad.nn.arguments import flag, integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.functional.divergence import KL_REDUCTIONS
 from minigrad.nn.functional.loss import number_array
@@ -204,9 +204,7 @@ class KLDivLoss(Layer):
     def __init__(self, reduction: str = "mean", log_target: bool = False):
         super().__init__()
         self.reduction = one_of("KLDivLoss", "reduction", reduction, KL_REDUCTIONS)
-        if not isinstance(log_target, bool):
-            raise ValueError(f"KLDivLoss: log_target must be a bool, got {log_target!r}")
-        self.log_target = log_target
+        self.log_target = flag("KLDivLoss", "log_target", log_target)
 
     def forward(self, x, target):
         return F.kl_div(x, target, self.reduction, self.log_target)

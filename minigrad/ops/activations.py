@@ -204,10 +204,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
 
     Shapes: x -> x. Integer input stays integer with integer bounds; a float bound makes it float32, as in clamp.
     """
-    for name, bound in (("min_val", min_val), ("max_val", max_val)):
-        if not is_real(bound):
-            raise TypeError(f"hardtanh: {name} must be a real number, got {name}={bound!r} ({type(bound).__name__})")
-    lo, hi = _python_number(min_val), _python_number(max_val)
+    lo, hi = python_real("hardtanh", "min_val", min_val), python_real("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val={min_val} is greater than max_val={max_val}")
     x = as_tensor(x)

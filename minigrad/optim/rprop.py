@@ -15,8 +15,9 @@ class Rprop(Optimizer):
 
         g = -g                                   if maximize
         s = sign(g_prev * g)                     (g_prev starts at 0)
-        eta = min(eta * eta_plus, Gamma_max)     where s > 0  (same sign: speed up)
-        eta = max(eta * eta_minus, Gamma_min)    where s < 0  (sign flipped: overshot, slow down)
+        eta = eta * eta_plus                     where s > 0  (same sign: speed up)
+        eta = eta * eta_minus                    where s < 0  (sign flipped: overshot, slow down)
+        eta = clip(eta, Gamma_min, Gamma_max)    everywhere   (so an lr outside the bounds is clipped at step 1)
         g = 0                                    where s < 0  (no step there, and no flip test next time)
         theta = theta - eta * sign(g)
         g_prev = g

@@ -11,9 +11,7 @@ import minigrad as mg
 from minigrad import backend, nn
 from minigrad.io import from_torch, load_safetensors, save_safetensors, to_torch
 from minigrad.nn import functional as F
-
-# float64 agrees to rounding; float32 to a few ulps of values of order 1.
-TOL = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=2e-6, atol=2e-6)}
+from torch_agreement import TOL, agree, run
 
 ACTIVATIONS = [
     ("SiLU", lambda: nn.SiLU(), lambda: torch.nn.SiLU()),
@@ -31,32 +29,12 @@ def _values(shape, dtype, seed=0):
     return x.astype(dtype)
 
 
-def _run_mg(layer, x, g, dtype):
-    xt = mg.tensor(x, dtype=dtype, requires_grad=True)
-    y = layer(xt)
-    y.backward(mg.tensor(g, dtype=dtype))
-    return y, xt.grad
-
-
-def _run_torch(layer, x, g):
-    xt = torch.tensor(x, requires_grad=True)
-    y = layer(xt)
-    y.backward(torch.tensor(g))
-    return y.detach().numpy(), xt.grad.numpy()
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 5)])
 @pytest.mark.parametrize("name, make, make_torch", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
 def test_activations_match_torch(name, make, make_torch, shape, dtype):
-    x = _values(shape, dtype)
-    g = np.random.default_rng(1).standard_normal(shape).astype(dtype)
-    y, gx = _run_mg(make(), x, g, dtype)
-    ty, tgx = _run_torch(make_torch(), x, g)
-    assert y.dtype == np.dtype(dtype) and gx.dtype == np.dtype(dtype) and y.shape == shape
-    assert np.isfinite(y.numpy()).all() and np.isfinite(gx.numpy()).all()
-    np.testing.assert_allclose(y.numpy(), ty, **TOL[dtype])
-    np.testing.assert_allclose(gx.numpy(), tgx, **TOL[dtype])
+    y, (gx,) = agree(make(), make_torch(), [_values(shape, dtype)], dtype)   # dtypes, values and gradients
+    assert y.shape == shape and np.isfinite(y).all() and np.isfinite(gx).all()
 
 
 @pytest.mark.parametrize("name, fn, torch_fn", [
@@ -132,12 +110,12 @@ def test_layer_norm_matches_torch_values_and_gradients(shape, kwargs, dtype):
     layer.load_state_dict(from_torch(layer, {k: v.numpy() for k, v in tl.state_dict().items()}))
     x = (np.random.default_rng(2).standard_normal(shape) * 4 + 3).astype(dtype)
     g = np.random.default_rng(3).standard_normal(shape).astype(dtype)
-    y, gx = _run_mg(layer, x, g, dtype)
-    ty, tgx = _run_torch(tl, x, g)
+    y, (gx,) = run(layer, [x], g, "mg", dtype)
+    ty, (tgx,) = run(tl, [x], g, "torch", dtype)
     assert y.dtype == np.dtype(dtype) and gx.dtype == np.dtype(dtype)
     tol = TOL[dtype] if dtype == "float64" else dict(rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(y.numpy(), ty, **tol)
-    np.testing.assert_allclose(gx.numpy(), tgx, **tol)
+    np.testing.assert_allclose(y, ty, **tol)
+    np.testing.assert_allclose(gx, tgx, **tol)
     for name, p in layer.named_parameters():
         assert p.grad.dtype == np.dtype(dtype)
         np.testing.assert_allclose(p.grad.numpy(), dict(tl.named_parameters())[name].grad.numpy(), **tol)

@@ -141,6 +141,9 @@ def test_bce_loss_is_bce_with_logits_of_the_logits():
     (lambda: F.binary_cross_entropy(mg.tensor([1.5, 0.5]), mg.tensor([1.0, 0.0])), ValueError,
      "binary_cross_entropy: input values must be between 0 and 1 (probabilities), got values in [0.5, 1.5]; "
      "for logits use binary_cross_entropy_with_logits"),
+    (lambda: F.binary_cross_entropy(mg.tensor([0.5, np.nan]), mg.tensor([1.0, 0.0])), ValueError,   # as PyTorch
+     "binary_cross_entropy: input values must be between 0 and 1 (probabilities), got NaN; "
+     "for logits use binary_cross_entropy_with_logits"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0, 1.0])), ValueError,
      "binary_cross_entropy: input has shape (1,) but target has shape (2,); they must match"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0]), "sum"), TypeError,
@@ -213,7 +216,9 @@ def test_kl_div_errors(call, error, message):
     (lambda: nn.PairwiseDistance(p=0), "PairwiseDistance: p must be a positive number, got 0"),
     (lambda: nn.PairwiseDistance(eps=-1e-6), "PairwiseDistance: eps must be a non-negative number, got -1e-06"),
     (lambda: nn.PairwiseDistance(keepdim=1), "PairwiseDistance: keepdim must be a bool, got 1"),
-    (lambda: F.normalize(mg.randn(3, 2), p=-1), "normalize: p must be a positive number (or inf), got -1"),
+    (lambda: F.normalize(mg.randn(3, 2), p=-1), "normalize: p must be a positive number, got -1"),   # the layer's check
+    (lambda: F.pairwise_distance(mg.randn(3, 2), mg.randn(3, 2), p=0),
+     "pairwise_distance: p must be a positive number, got 0"),
     (lambda: F.normalize(mg.randn(3), dim=1), "normalize: axis 1 is out of range for a tensor of shape (3,)"),
     (lambda: F.cosine_similarity(mg.randn(2, 3), mg.randn(4, 3)),
      "cosine_similarity: x1 of shape (2, 3) and x2 of shape (4, 3) do not broadcast together"),
@@ -272,3 +277,18 @@ def test_soft_margin_loss_stays_finite_where_torch_overflows():
 def test_margin_loss_errors(call, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         call()
+
+
+def test_yes_no_options_are_one_check_at_both_levels():
+    # keepdim and log_target: one ValueError naming the value for layer and function alike; a NumPy bool is a bool.
+    x1, x2 = mg.randn(3, 4), mg.randn(3, 4)
+    for call, message in [
+            (lambda: F.pairwise_distance(x1, x2, keepdim=1), "pairwise_distance: keepdim must be a bool, got 1"),
+            (lambda: F.kl_div(x1, x2, "sum", log_target="yes"), "kl_div: log_target must be a bool, got 'yes'")]:
+        with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+            call()
+    assert F.pairwise_distance(x1, x2, keepdim=np.True_).shape == (3, 1)
+    assert nn.PairwiseDistance(keepdim=np.True_).keepdim is True
+    assert nn.KLDivLoss("sum", log_target=np.True_).log_target is True
+    np.testing.assert_allclose(F.kl_div(x1, x2, "sum", log_target=np.True_).item(),
+                               F.kl_div(x1, x2, "sum", log_target=True).item())

@@ -142,6 +142,15 @@ def test_lambda_lr_with_one_function_per_group():
         LambdaLR(optimizer, [lambda k: 1.0])
 
 
+def test_lambda_lr_refuses_a_factor_that_is_not_a_function_up_front():
+    # Checked as MultiplicativeLR's (one helper): not a "'float' object is not callable" from inside the first lr_at.
+    optimizer = _optimizer(1.0, 0.5)
+    with pytest.raises(TypeError, match=r"^LambdaLR: lr_lambda 1 should be a function of the epoch, but got float 0.9$"):
+        LambdaLR(optimizer, [lambda k: 1.0, 0.9])
+    with pytest.raises(TypeError, match="^LambdaLR: expected an optimizer, got list"):
+        LambdaLR([], lambda k: 1.0)
+
+
 def test_the_optimizer_uses_the_scheduled_lr():
     x = mg.tensor([0.0], dtype=np.float64, requires_grad=True)
     optimizer = SGD([x], lr=1.0)

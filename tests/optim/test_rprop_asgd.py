@@ -115,6 +115,19 @@ def test_rprop_first_step_is_lr_times_the_sign():
     np.testing.assert_array_equal(optimizer.state[x]["step_size"], [0.25, 0.25, 0.25])
 
 
+def test_rprop_clips_an_lr_outside_the_step_sizes_at_its_first_step_as_torch():
+    # The step size is clipped to [Gamma_min, Gamma_max] everywhere, not only where it grows or shrinks
+    # (the docstring's and docs/optimizers.md's equations said the latter): lr=100 moves by Gamma_max=50.
+    for lr, moved in ((100.0, 50.0), (1e-9, 1e-6)):
+        x, optimizer = one_step(Rprop, [1.0, 2.0], [5.0, -3.0], lr=lr)
+        xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+        xt.grad = torch.tensor([5.0, -3.0], dtype=torch.float64)
+        torch.optim.Rprop([xt], lr=lr).step()
+        np.testing.assert_array_equal(x.numpy(), xt.detach().numpy())
+        np.testing.assert_allclose(x.numpy(), [1.0 - moved, 2.0 + moved], rtol=1e-15)
+        np.testing.assert_array_equal(optimizer.state[x]["step_size"], [moved, moved])
+
+
 def test_asgd_first_step_is_an_sgd_step_with_the_decay_term():
     x, optimizer = one_step(ASGD, [2.0], [1.0], lr=0.5, lambd=0.1)
     np.testing.assert_allclose(x.numpy(), [2.0 * (1 - 0.05) - 0.5], rtol=1e-15)

@@ -112,10 +112,12 @@ def binary_cross_entropy(x: Tensor, target, weight=None, reduction: str = "mean"
     if x.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
     xp = x._xp()
-    if x.size and bool(xp.any((x.data < 0) | (x.data > 1))):
-        raise ValueError(f"{name}: input values must be between 0 and 1 (probabilities), got values in "
-                         f"[{float(xp.nanmin(x.data)):g}, {float(xp.nanmax(x.data)):g}]; for logits use "
-                         "binary_cross_entropy_with_logits")
+    # Written as "not inside", so that NaN is refused too, as PyTorch refuses it (it is no probability).
+    if x.size and not bool(xp.all((x.data >= 0) & (x.data <= 1))):
+        found = "NaN" if bool(xp.isnan(x.data).any()) else \
+            f"values in [{float(xp.min(x.data)):g}, {float(xp.max(x.data)):g}]"
+        raise ValueError(f"{name}: input values must be between 0 and 1 (probabilities), got {found}; for logits "
+                         "use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy.apply(x, target)
     if weight is not None:
         loss = loss * _factor(x, "weight", weight, name)

@@ -16,16 +16,9 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import number
+from minigrad.nn.arguments import flag, number, positive_number
 from minigrad.ops._args import as_floating, normalize_axis
-from minigrad.scalars import is_integer, is_real
-
-
-def _p(name, p):
-    """A norm's order: a positive number (inf for the largest |x|)."""
-    if not is_real(p) or not p > 0:
-        raise ValueError(f"{name}: p must be a positive number (or inf), got {p!r}")
-    return float(p)
+from minigrad.scalars import is_integer
 
 
 def _axis(name, x, dim):
@@ -40,7 +33,7 @@ def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Te
 
     Shapes: x -> x.
     """
-    p, eps = _p("normalize", p), number("normalize", "eps", eps)
+    p, eps = positive_number("normalize", "p", p), number("normalize", "eps", eps)
     x = as_floating(x)
     norm = ops.norm(x, p, dim=_axis("normalize", x, dim), keepdim=True)
     return x / ops.clamp(norm, min=eps)
@@ -92,9 +85,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 
     Shapes: x1 and x2 broadcast to (..., D) -> (...) ((..., 1) with ``keepdim``).
     """
-    p, eps = _p("pairwise_distance", p), number("pairwise_distance", "eps", eps)
-    if not isinstance(keepdim, bool):
-        raise TypeError(f"pairwise_distance: keepdim must be a bool, got {keepdim!r}")
+    p, eps = positive_number("pairwise_distance", "p", p), number("pairwise_distance", "eps", eps)
+    keepdim = flag("pairwise_distance", "keepdim", keepdim)
     x1, x2 = as_floating(x1), as_floating(x2)
     if x1.ndim == 0 and x2.ndim == 0:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; the distance is taken along the last axis")

@@ -6,7 +6,7 @@ import warnings
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import one_of
+from minigrad.nn.arguments import flag, one_of
 from minigrad.nn.functional.loss import _as_target, _check_like, _reduce
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
@@ -30,8 +30,7 @@ def kl_div(x: Tensor, target, reduction: str = "mean", log_target: bool = False)
     """
     name = "kl_div"
     one_of(name, "reduction", reduction, KL_REDUCTIONS)
-    if not isinstance(log_target, bool):
-        raise TypeError(f"{name}: log_target must be a bool, got {log_target!r}")
+    log_target = flag(name, "log_target", log_target)
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
     target = _as_target(x, target)

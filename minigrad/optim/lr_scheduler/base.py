@@ -79,6 +79,24 @@ def per_group(name, value, optimizer, owner, check):
     return [float(v) for v in values]
 
 
+def per_group_functions(lr_lambda, optimizer, owner):
+    """LambdaLR's and MultiplicativeLR's ``lr_lambda``: one function of the epoch for every param group, or a list
+    or tuple with one per group; returned as a list with one function per group."""
+    check_optimizer(optimizer, owner)
+    n_groups = len(optimizer.param_groups)
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n_groups:
+            raise ValueError(f"{owner}: expected {n_groups} lr_lambdas, got {len(lr_lambda)}")
+        functions = list(lr_lambda)
+    else:
+        functions = [lr_lambda] * n_groups
+    for i, f in enumerate(functions):
+        if not callable(f):
+            raise TypeError(f"{owner}: lr_lambda {i} should be a function of the epoch, "
+                            f"but got {type(f).__name__} {f!r}")
+    return functions
+
+
 def check_milestones(milestones, owner):
     """Milestones: integers >= 0 (epochs; PyTorch takes 0 too), returned as a list of Python ints."""
     try:

@@ -4,7 +4,7 @@ ExponentialLR, PolynomialLR."""
 from bisect import bisect_right
 
 from minigrad.optim.lr_scheduler.base import (LRScheduler, check_gamma, check_milestones,
-                                              check_non_negative_number, check_optimizer, check_positive_int)
+                                              check_non_negative_number, check_positive_int, per_group_functions)
 
 
 class LambdaLR(LRScheduler):
@@ -19,13 +19,7 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        n_groups = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n_groups:
-                raise ValueError(f"LambdaLR: expected {n_groups} lr_lambdas, got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n_groups
+        self.lr_lambdas = per_group_functions(lr_lambda, optimizer, "LambdaLR")
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
@@ -61,18 +55,7 @@ class MultiplicativeLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        check_optimizer(optimizer, "MultiplicativeLR")
-        n_groups = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n_groups:
-                raise ValueError(f"MultiplicativeLR: expected {n_groups} lr_lambdas, got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n_groups
-        for i, f in enumerate(self.lr_lambdas):
-            if not callable(f):
-                raise TypeError(f"MultiplicativeLR: lr_lambda {i} should be a function of the epoch, "
-                                f"but got {type(f).__name__} {f!r}")
+        self.lr_lambdas = per_group_functions(lr_lambda, optimizer, "MultiplicativeLR")
         self._memo = None  # (lrs it started from (None: the base lrs), epoch, lrs) of the last call: steps go on from it
         super().__init__(optimizer, last_epoch)
 
