@@ -38,28 +38,25 @@ def _integral(value) -> bool:
 
 def check_scale_factor(who, scale_factor):
     """A positive integer (2 or 2.0) or a sequence of them, as ints (a tuple for a sequence)."""
-    values = (scale_factor,) if is_real(scale_factor) else scale_factor
-    try:
-        ok = len(values) > 0 and all(_integral(v) and v >= 1 for v in values)
-    except TypeError:
-        ok = False
-    if not ok or isinstance(values, (str, bytes)):
-        raise ValueError(f"{who}: scale_factor must be a positive integer or a sequence of them ({SUPPORTED} "
-                         f"is supported), got {scale_factor!r}")
-    ints = tuple(int(v) for v in values)
-    return ints[0] if is_real(scale_factor) else ints
+    return _positive_whole_numbers(who, "scale_factor", scale_factor, _integral, f" ({SUPPORTED} is supported)")
 
 
 def check_size(who, size):
     """A positive integer or a sequence of them, as an int or a tuple."""
-    values = (size,) if is_integer(size) else size
+    return _positive_whole_numbers(who, "size", size, is_integer)
+
+
+def _positive_whole_numbers(who, arg, value, whole, note=""):
+    """``value`` (one number or a sequence) with every entry ``whole`` and >= 1, as an int or a tuple of ints."""
+    values = (value,) if is_real(value) else value
     try:
-        ok = len(values) > 0 and all(is_integer(v) and v >= 1 for v in values)
+        ok = len(values) > 0 and all(whole(v) and v >= 1 for v in values)
     except TypeError:
         ok = False
     if not ok or isinstance(values, (str, bytes)):
-        raise ValueError(f"{who}: size must be a positive integer or a sequence of them, got {size!r}")
-    return int(size) if is_integer(size) else tuple(int(v) for v in values)
+        raise ValueError(f"{who}: {arg} must be a positive integer or a sequence of them{note}, got {value!r}")
+    ints = tuple(int(v) for v in values)
+    return ints[0] if is_real(value) else ints
 
 
 def check_size_or_scale(who, size, scale_factor):
