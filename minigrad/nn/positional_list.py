@@ -26,7 +26,8 @@ class PositionalList(Layer):
             self.extend(members)
 
     def _checked(self, method, member):
-        raise NotImplementedError
+        """The member to store, or a TypeError naming ``method``: each subclass says what it holds."""
+        raise NotImplementedError(f"{type(self).__name__} does not say what it holds (_checked)")
 
     def append(self, member):
         """Add a member at the end; returns self."""
