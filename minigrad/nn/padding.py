@@ -34,7 +34,7 @@ class ZeroPad2d(Layer):
             raise TypeError(f"ZeroPad2d: input must be a Tensor, got {type(x).__name__}")
         if x.ndim < 2:   # PyTorch pads any input with two axes or more
             raise ValueError(f"ZeroPad2d: expected an input with at least 2 axes (..., H, W), got shape {tuple(x.shape)}")
-        return pad(x, self.padding, 0)
+        return pad(x, self.padding)
 
     def extra_repr(self):
         return f"{self.padding}"

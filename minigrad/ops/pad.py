@@ -1,4 +1,4 @@
-"""Constant padding of the last axes: ``pad(x, (left, right, top, bottom, ...), value)``, as ``torch.nn.functional.pad``."""
+"""Constant padding of the last axes: ``pad(x, (left, right, top, bottom, ...), value=v)``, as ``torch.nn.functional.pad``."""
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
@@ -32,16 +32,22 @@ class Pad(Function):
         return gy[self._inside(x.shape)]
 
 
-def pad(x, pad, value=0.0, *, mode="constant"):
-    """Pad the last ``len(pad) // 2`` axes of ``x`` with the constant ``value``.
+def pad(x, pad, mode="constant", value=None):
+    """Pad the last ``len(pad) // 2`` axes of ``x`` with the constant ``value`` (None: 0), as ``torch.nn.functional.pad``.
 
     ``pad`` lists (before, after) pairs starting from the LAST axis, as PyTorch does:
     ``pad(x, (1, 1, 2, 0))`` adds one column on each side of the last axis and two
-    rows before the second-to-last. Widths must be non-negative (no cropping). ``mode`` (keyword only:
-    the third argument is ``value``) must be "constant", the only mode implemented.
+    rows before the second-to-last. Widths must be non-negative (no cropping). ``mode`` must be
+    "constant", the only mode implemented; the third argument is the mode in PyTorch and in
+    ``numpy.pad`` alike, so a number there is refused, not taken for the value.
     """
     if mode != "constant":
+        if isinstance(_python_number(mode), (int, float)):   # a value where PyTorch reads the mode
+            raise TypeError(f"pad: the third argument is mode, as in torch.nn.functional.pad, got {mode!r}; "
+                            f"write value={mode!r} to pad with that constant")
         raise ValueError(f"pad: mode={mode!r} is not supported; only mode='constant' (padding with value) is")
+    if value is None:
+        value = 0.0
     x = as_tensor(x)
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):
