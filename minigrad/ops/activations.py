@@ -78,8 +78,7 @@ class Mish(Function):
     """
 
     def forward(self, x):
-        xp = get_array_module(x)
-        return x * xp.tanh(xp.logaddexp(0, x).astype(x.dtype, copy=False))
+        return x * get_array_module(x).tanh(Softplus().forward(x))
 
     def backward(self, F, gy, x):
         t = F.tanh(F.apply(Softplus, x))
