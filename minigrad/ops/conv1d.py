@@ -61,9 +61,7 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
-    if isinstance(padding, str):
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{op}: padding must be an int, a 1-tuple, 'valid' or 'same', got {padding!r}")
+    if isinstance(padding, str):  # conv_padding refuses any other string, naming the 1-D forms
         (pads,) = conv_padding(op, padding, (k,), (stride,), (dilation,))
     else:
         p = single(op, "padding", padding)
