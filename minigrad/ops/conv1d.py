@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._windows import Geometry, single
-from minigrad.ops.conv import Conv2d, _check_groups, conv_padding
+from minigrad.ops.conv import Conv2d, _check_groups, check_dtypes, conv_padding
 
 __all__ = ["conv1d"]
 
@@ -27,11 +27,7 @@ def _checked(op, x, weight, bias):
     if weight.ndim != 3:
         raise ValueError(f"{op}: expected a 3-D (out_channels, in_channels/groups, k) weight, "
                          f"got shape {tuple(weight.shape)}")
-    dtypes = {t.dtype for t in (x, weight, bias) if t is not None}
-    if len(dtypes) > 1 or next(iter(dtypes)).kind != "f":
-        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got "
-                        + ", ".join(f"{n} {t.dtype}" for n, t in (("input", x), ("weight", weight), ("bias", bias))
-                                    if t is not None))
+    check_dtypes(op, x, weight, bias)
     return x, weight, bias
 
 
