@@ -98,16 +98,7 @@ def check_layer_norm_input(who, x, shape, weight, bias) -> None:
         raise TypeError(f"{who}: input must be floating, got dtype {x.dtype}")
     if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} does not end with normalized_shape {shape}")
-    for name, p in (("weight", weight), ("bias", bias)):
-        if p is None:
-            continue
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{who}: {name} must be a Tensor or None, got {type(p).__name__}")
-        if tuple(p.shape) != shape:
-            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but normalized_shape is {shape}")
-        if p.dtype != x.dtype:
-            raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
-                            f"convert with x.astype({p.dtype.name!r})")
+    _check_affine(who, x, weight, bias, shape, f"normalized_shape is {shape}")
 
 
 def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -155,14 +146,18 @@ def check_group_norm_input(who, x, num_groups, weight, bias) -> None:
     if c % num_groups:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} has {c} channels, which num_groups="
                          f"{num_groups} does not divide")
+    _check_affine(who, x, weight, bias, (c,), f"the input {tuple(x.shape)} has {c} channels")
+
+
+def _check_affine(who, x, weight, bias, shape, expected):
+    """``weight`` and ``bias`` (each optional) are Tensors of ``shape`` in ``x``'s dtype; ``expected`` says why that shape."""
     for name, p in (("weight", weight), ("bias", bias)):
         if p is None:
             continue
         if not isinstance(p, Tensor):
             raise TypeError(f"{who}: {name} must be a Tensor or None, got {type(p).__name__}")
-        if tuple(p.shape) != (c,):
-            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but the input {tuple(x.shape)} "
-                             f"has {c} channels")
+        if tuple(p.shape) != shape:
+            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but {expected}")
         if p.dtype != x.dtype:
             raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
                             f"convert with x.astype({p.dtype.name!r})")
