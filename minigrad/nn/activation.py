@@ -182,9 +182,7 @@ class Softmax(Layer):
 
     def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
-        axis = softmax_axis("Softmax", axis, dim)
-        # LAST_AXIS itself is kept: F.softmax then refuses to guess for 3 or more dims
-        self.axis = axis if axis is LAST_AXIS else integer("Softmax", "axis" if dim is None else "dim", axis)
+        self.axis = _layer_axis("Softmax", axis, dim)
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -199,12 +197,17 @@ class LogSoftmax(Layer):
 
     def __init__(self, axis: int = LAST_AXIS, *, dim: int | None = None):  # dim: PyTorch's name for axis
         super().__init__()
-        axis = softmax_axis("LogSoftmax", axis, dim)
-        # LAST_AXIS itself is kept: F.log_softmax then refuses to guess for 3 or more dims
-        self.axis = axis if axis is LAST_AXIS else integer("LogSoftmax", "axis" if dim is None else "dim", axis)
+        self.axis = _layer_axis("LogSoftmax", axis, dim)
 
     def forward(self, x):
         return F.log_softmax(x, self.axis)
 
     def extra_repr(self):
         return f"axis={self.axis}"
+
+
+def _layer_axis(layer, axis, dim):
+    """The axis a Softmax or LogSoftmax layer keeps: ``LAST_AXIS`` itself when neither ``axis`` nor ``dim``
+    was given, so that F's function refuses to guess it for inputs of 3 or more dims."""
+    axis = softmax_axis(layer, axis, dim)
+    return axis if axis is LAST_AXIS else integer(layer, "axis" if dim is None else "dim", axis)

@@ -92,22 +92,10 @@ def layer_norm_unchecked(x, shape, weight, bias, eps):
 def check_layer_norm_input(who, x, shape, weight, bias) -> None:
     """One clear error naming ``who`` and the shapes or dtypes unless ``x`` ends with ``shape`` and the affine
     parameters have that shape and ``x``'s floating dtype."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{who}: input must be floating, got dtype {x.dtype}")
+    _check_floating_input(who, x)
     if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} does not end with normalized_shape {shape}")
-    for name, p in (("weight", weight), ("bias", bias)):
-        if p is None:
-            continue
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{who}: {name} must be a Tensor or None, got {type(p).__name__}")
-        if tuple(p.shape) != shape:
-            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but normalized_shape is {shape}")
-        if p.dtype != x.dtype:
-            raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
-                            f"convert with x.astype({p.dtype.name!r})")
+    _check_affine(who, x, weight, bias, shape, "normalized_shape is {shape}")
 
 
 def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -145,24 +133,36 @@ def group_norm_unchecked(x, num_groups, weight, bias, eps):
 def check_group_norm_input(who, x, num_groups, weight, bias) -> None:
     """One clear error naming ``who`` and the shapes or dtypes unless ``x`` is (N, C, *) floating with C
     divisible by ``num_groups`` and the affine parameters are (C,) of ``x``'s dtype."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{who}: input must be floating, got dtype {x.dtype}")
+    _check_floating_input(who, x)
     if x.ndim < 2:
         raise ValueError(f"{who}: expected an input of shape (N, C, *), got {tuple(x.shape)}")
     c = x.shape[1]
     if c % num_groups:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} has {c} channels, which num_groups="
                          f"{num_groups} does not divide")
+    _check_affine(who, x, weight, bias, (c,), "the input {input} has {shape[0]} channels")
+
+
+def _check_floating_input(who, x) -> None:
+    """The input checks layer_norm and group_norm share: a floating Tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: input must be floating, got dtype {x.dtype}")
+
+
+def _check_affine(who, x, weight, bias, shape, expected) -> None:
+    """``weight`` and ``bias``, each None or a Tensor of ``shape`` and ``x``'s dtype. ``expected`` ends the
+    shape error, saying where ``shape`` comes from: a template of ``shape`` and ``input`` (x's shape), formatted
+    only on that error, so the forward pass does no string work."""
     for name, p in (("weight", weight), ("bias", bias)):
         if p is None:
             continue
         if not isinstance(p, Tensor):
             raise TypeError(f"{who}: {name} must be a Tensor or None, got {type(p).__name__}")
-        if tuple(p.shape) != (c,):
-            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but the input {tuple(x.shape)} "
-                             f"has {c} channels")
+        if tuple(p.shape) != shape:
+            raise ValueError(f"{who}: {name} has shape {tuple(p.shape)} but "
+                             + expected.format(shape=shape, input=tuple(x.shape)))
         if p.dtype != x.dtype:
             raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
                             f"convert with x.astype({p.dtype.name!r})")
