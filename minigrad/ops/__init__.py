@@ -29,7 +29,6 @@ from minigrad.ops.shape import (cat, chunk, concat, expand, expand_dims, flatten
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.sorting import argsort, sort, topk
 from minigrad.ops.tile import repeat, tile
-from minigrad.ops.tile import repeat, tile
 from minigrad.ops.triangular import tril, triu
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces

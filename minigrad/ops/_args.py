@@ -180,4 +180,3 @@ def _select(mask, values):
 def _const(array):
     """A constant (no-grad) tensor around an array computed in backward."""
     return Tensor._make(array, None, 0)
-

@@ -78,8 +78,7 @@ class Mish(Function):
     """
 
     def forward(self, x):
-        xp = get_array_module(x)
-        return x * xp.tanh(xp.logaddexp(0, x).astype(x.dtype, copy=False))
+        return x * get_array_module(x).tanh(Softplus().forward(x))
 
     def backward(self, F, gy, x):
         t = F.tanh(F.apply(Softplus, x))
@@ -191,12 +190,12 @@ def _check_bounds(op, lower, upper, hint=""):
                             f"({type(bound).__name__}){hint}")
 
 
-def _clip(x, lo, hi):
+def _clip(x, lo, hi, op=Clip):
     lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
-    return Clip.apply(x, lo=lo, hi=hi)
+    return op.apply(x, lo=lo, hi=hi)
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
@@ -207,10 +206,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     lo, hi = python_real("hardtanh", "min_val", min_val), python_real("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val={min_val} is greater than max_val={max_val}")
-    x = as_tensor(x)
-    if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
-        x = as_floating(x)
-    return Hardtanh.apply(x, lo=lo, hi=hi)
+    return _clip(x, lo, hi, Hardtanh)
 
 
 def mish(x):

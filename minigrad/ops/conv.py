@@ -211,12 +211,17 @@ def _check_tensors(op, x, weight, bias):
         raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
     if weight.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(weight.shape)}")
+    check_dtypes(op, x, weight, bias)
+    return x, weight, bias, unbatched
+
+
+def check_dtypes(op, x, weight, bias):
+    """Refuse input, weight and bias (None: absent) unless they share one floating dtype, naming each."""
     dtypes = {t.dtype for t in (x, weight, bias) if t is not None}
     if len(dtypes) > 1 or next(iter(dtypes)).kind != "f":
         raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got "
                         + ", ".join(f"{n} {t.dtype}" for n, t in (("input", x), ("weight", weight), ("bias", bias))
                                     if t is not None))
-    return x, weight, bias, unbatched
 
 
 def _check_groups(op, groups, in_channels, out_channels):

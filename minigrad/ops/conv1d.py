@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._windows import Geometry, single
-from minigrad.ops.conv import Conv2d, _check_groups, conv_padding
+from minigrad.ops.conv import Conv2d, _check_groups, check_dtypes, conv_padding
 
 __all__ = ["conv1d"]
 
@@ -27,11 +27,7 @@ def _checked(op, x, weight, bias):
     if weight.ndim != 3:
         raise ValueError(f"{op}: expected a 3-D (out_channels, in_channels/groups, k) weight, "
                          f"got shape {tuple(weight.shape)}")
-    dtypes = {t.dtype for t in (x, weight, bias) if t is not None}
-    if len(dtypes) > 1 or next(iter(dtypes)).kind != "f":
-        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got "
-                        + ", ".join(f"{n} {t.dtype}" for n, t in (("input", x), ("weight", weight), ("bias", bias))
-                                    if t is not None))
+    check_dtypes(op, x, weight, bias)
     return x, weight, bias
 
 
@@ -61,9 +57,7 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
-    if isinstance(padding, str):
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{op}: padding must be an int, a 1-tuple, 'valid' or 'same', got {padding!r}")
+    if isinstance(padding, str):  # conv_padding refuses any other string, naming the 1-D forms
         (pads,) = conv_padding(op, padding, (k,), (stride,), (dilation,))
     else:
         p = single(op, "padding", padding)

@@ -12,10 +12,9 @@ from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module
 from minigrad.ops._args import one_dim
 from minigrad.ops.convert import astype
-from minigrad.ops.reduce import TakeAlongAxis
+from minigrad.ops.reduce import TakeAlongAxis, open_grid
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
 
@@ -122,9 +121,7 @@ def scatter_add(x, dim, index, src):
     _check_extent("scatter_add", index, x, dim, x, "input")
     _check_extent("scatter_add", index, x, -1, src, "src")
     _check_values("scatter_add", index, x.shape[dim], dim, x.shape)
-    xp = get_array_module(index)
-    grid = tuple(index if k == dim else xp.arange(n).reshape((n,) + (1,) * (x.ndim - 1 - k))
-                 for k, n in enumerate(index.shape))
+    grid = open_grid(index, dim, index.shape)
     return ScatterAdd.apply(x, _leading(src, index.shape, -1), grid=grid, axis=dim)
 
 

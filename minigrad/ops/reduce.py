@@ -168,10 +168,16 @@ class TakeAlongAxis(Function):
 
     def backward(self, F, gy, x, index):
         index = index.data if F.recording else index
-        xp = get_array_module(index)
-        grid = tuple(index if i == self.axis else xp.arange(n).reshape((n,) + (1,) * (x.ndim - 1 - i))
-                     for i, n in enumerate(x.shape))  # an open grid: the full position of each indexed entry
-        return F.index_add(gy, grid, x.shape), None
+        return F.index_add(gy, open_grid(index, self.axis, x.shape), x.shape), None
+
+
+def open_grid(index, axis, shape):
+    """The full position of each entry ``index`` points at along ``axis``: ``index`` there, and an ``arange``
+    shaped to broadcast against it along every other axis of ``shape`` (NumPy's open-grid indexing)."""
+    xp = get_array_module(index)
+    ndim = len(shape)
+    return tuple(index if i == axis else xp.arange(n).reshape((n,) + (1,) * (ndim - 1 - i))
+                 for i, n in enumerate(shape))
 
 
 def _reduction(cls, name, x, axis, keepdims):
