@@ -656,6 +656,15 @@ class Tensor:
         """-1, 0 or 1 by sign (differentiable, with gradient 0)."""
         return _ops.sign(self)
 
+    # ----------------------------------------------------------------- PyTorch's elementwise arithmetic, comparisons and math functions
+    # (section: elementwise)
+
+    # ----------------------------------------------------------------- PyTorch's shape, indexing and tensor-property methods
+    # (section: shapes)
+
+    # ----------------------------------------------------------------- PyTorch's reductions, scans, matrix products and linear algebra
+    # (section: reductions)
+
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
