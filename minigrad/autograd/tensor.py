@@ -662,6 +662,9 @@ class Tensor:
     # ----------------------------------------------------------------- PyTorch's shape, indexing and tensor-property methods
     # (section: shapes)
 
+    # ----------------------------------------------------------------- PyTorch's indexing, scatter and counting methods
+    # (section: indexing)
+
     # ----------------------------------------------------------------- PyTorch's reductions, scans, matrix products and linear algebra
     # (section: reductions)
 
