@@ -14,8 +14,9 @@ import importlib
 
 from minigrad.autograd import (Function, GradcheckError, Tensor, detect_anomaly, enable_grad, grad,
                                gradcheck, gradgradcheck, is_grad_enabled, no_grad)
-from minigrad.creation import (arange, eye, from_numpy, full, linspace, ones, ones_like, rand, randint, randn,
-                               randperm, tensor, zeros, zeros_like)
+from minigrad.creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
+                               rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
+                               zeros_like)
 from minigrad.ops import (abs, adaptive_avg_pool2d, add, argmax, argmin, astype, avg_pool2d, broadcast_to, cat, clamp,
                           clip, concat, conv2d, conv_transpose2d, cos, div, equal,
                           exp, expand_dims, flatten, getitem, greater, greater_equal, hardtanh, leaky_relu, less,
@@ -27,6 +28,10 @@ from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill
                           tile, tril, triu, unsqueeze)
 from minigrad.ops import (all, allclose, any, argsort, cumsum, isfinite, isinf, isnan, norm, prod,
                           sign, sort, topk)
+from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, diag, diag_embed, diagflat, diagonal,
+                          dsplit, flip, fliplr, flipud, hsplit, meshgrid, movedim, moveaxis, narrow, ravel,
+                          repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims, tensor_split, trace,
+                          unbind, unflatten, vsplit)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

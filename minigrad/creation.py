@@ -159,3 +159,60 @@ def randperm(n, *, dtype=None, device=None, requires_grad=False):
     n = _count("randperm", "n", n)
     arr = get_generator().permutation(n).astype(_dtype(dtype, np.int64))
     return _finish(arr, device, requires_grad)
+
+
+# ------------------------------------------------------------------ PyTorch's empty and *_like names
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """An uninitialized tensor (``torch.empty``): sizes as ints or one tuple; float32 unless ``dtype`` says."""
+    device = backend.normalize_device(device)
+    return Tensor(backend.xp_for(device).empty(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def _like(name, t, dtype, device):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: expected a Tensor to take the shape from, got {type(t).__name__}")
+    return t.shape, _dtype(dtype, t.dtype), t.device if device is None else device
+
+
+def empty_like(t, *, dtype=None, device=None, requires_grad=False):
+    """An uninitialized tensor with the shape, dtype and device of ``t`` (unless given)."""
+    shape, dtype, device = _like("empty_like", t, dtype, device)
+    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` everywhere, with the shape, dtype and device of ``t`` (unless given)."""
+    shape, dtype, device = _like("full_like", t, dtype, device)
+    if not is_real(fill_value) and not isinstance(fill_value, (bool, np.bool_)):
+        raise TypeError(f"full_like: fill_value must be a number, got {fill_value!r}")
+    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _floating_like(name, t, dtype, device):
+    shape, dtype, device = _like(name, t, dtype, device)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: draws floating-point values, but the dtype is {dtype}; pass a floating dtype=")
+    return shape, dtype, device
+
+
+def rand_like(t, *, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) with the shape, dtype and device of ``t``, from minigrad's seeded generator."""
+    shape, dtype, device = _floating_like("rand_like", t, dtype, device)
+    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(t, *, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples with the shape, dtype and device of ``t``, from minigrad's seeded generator."""
+    shape, dtype, device = _floating_like("randn_like", t, dtype, device)
+    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(t, *bounds, dtype=None, device=None, requires_grad=False):
+    """Integers from [low, high) with the shape, dtype and device of ``t`` (``randint_like(t, high)`` or
+    ``randint_like(t, low, high)``), from minigrad's seeded generator; a floating dtype holds whole numbers."""
+    shape, dtype, device = _like("randint_like", t, dtype, device)
+    if len(bounds) not in (1, 2):
+        raise TypeError(f"randint_like: expected randint_like(t, high) or randint_like(t, low, high), got "
+                        f"{len(bounds)} bounds")
+    out = randint(*bounds, shape, device=device)
+    return Tensor(out.data.astype(dtype, copy=False), requires_grad)

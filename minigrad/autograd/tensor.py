@@ -1,6 +1,8 @@
 """``Tensor``: an array on a device, with an optional gradient and a link to the op that made it."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from minigrad import backend
@@ -232,7 +234,10 @@ class Tensor:
             if fn._hooks is None:
                 fn._hooks = {}
             hooks = fn._hooks.setdefault(self._out_index, [])
-        hooks.append(hook)
+        if hooks and isinstance(hooks[-1], _RetainGrad):   # retain_grad keeps the gradient after every hook
+            hooks.insert(len(hooks) - 1, hook)
+        else:
+            hooks.append(hook)
         return _HookHandle(hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
@@ -661,12 +666,246 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's shape, indexing and tensor-property methods
     # (section: shapes)
+    def flip(self, *dims, axis=NOT_GIVEN):
+        """A copy reversed along ``dims`` (ints or one tuple, as ``torch.Tensor.flip``; see ``minigrad.flip``)."""
+        if axis is not NOT_GIVEN or not dims:
+            return _ops.flip(self, *dims, axis=axis)
+        return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def fliplr(self):
+        return _ops.fliplr(self)
+
+    def flipud(self):
+        return _ops.flipud(self)
+
+    def roll(self, shifts=NOT_GIVEN, dims=NOT_GIVEN, *, shift=NOT_GIVEN, axis=NOT_GIVEN):
+        """A copy shifted cyclically along ``dims`` (see ``minigrad.roll``)."""
+        return _ops.roll(self, shifts, dims, shift=shift, axis=axis)
+
+    def rot90(self, k=1, dims=NOT_GIVEN, *, axes=NOT_GIVEN):
+        """Rotated by k * 90 degrees in the plane of ``dims`` (see ``minigrad.rot90``)."""
+        return _ops.rot90(self, k, dims, axes=axes)
+
+    def narrow(self, dim, start, length):
+        """``length`` entries of ``dim`` from ``start``, a view (see ``minigrad.narrow``)."""
+        return _ops.narrow(self, dim, start, length)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim`` as a tuple (see ``minigrad.unbind``)."""
+        return _ops.unbind(self, dim)
+
+    def movedim(self, source, destination):
+        return _ops.movedim(self, source, destination)
+
+    def moveaxis(self, source, destination):
+        return _ops.movedim(self, source, destination)
+
+    def swapaxes(self, *dims, **named):
+        """Two dims exchanged (see ``minigrad.swapaxes``)."""
+        return _ops.swapaxes(self, *dims, **named)
+
+    def swapdims(self, *dims, **named):
+        return _ops.swapaxes(self, *dims, **named)
+
+    def unflatten(self, dim, sizes):
+        return _ops.unflatten(self, dim, sizes)
+
+    def ravel(self):
+        return _ops.ravel(self)
+
+    def expand_as(self, other):
+        """Broadcast to ``other``'s shape, as ``torch.Tensor.expand_as``."""
+        return _ops.expand(self, tuple(other.shape))
+
+    def view_as(self, other):
+        """Reshaped to ``other``'s shape (``view`` rules: a view where NumPy can)."""
+        return _ops.reshape(self, tuple(other.shape))
+
+    def reshape_as(self, other):
+        return _ops.reshape(self, tuple(other.shape))
+
+    def type_as(self, other):
+        """Cast to ``other``'s dtype (differentiable between floating dtypes, like ``astype``)."""
+        return _ops.astype(self, other.dtype)
+
+    def diag(self, diagonal=NOT_GIVEN, *, k=NOT_GIVEN):
+        return _ops.diag(self, diagonal, k=k)
+
+    def diagonal(self, offset=0, dim1=NOT_GIVEN, dim2=NOT_GIVEN, *, axis1=NOT_GIVEN, axis2=NOT_GIVEN):
+        """The diagonal ``offset`` of two dims, a writable view (see ``minigrad.diagonal``)."""
+        return _ops.diagonal(self, offset, dim1, dim2, axis1=axis1, axis2=axis2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=NOT_GIVEN, *, k=NOT_GIVEN):
+        return _ops.diagflat(self, offset, k=k)
+
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return _ops.trace(self, offset, axis1, axis2)
+
+    def tensor_split(self, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        return _ops.tensor_split(self, indices_or_sections, dim, axis=axis)
+
+    def hsplit(self, indices_or_sections):
+        return _ops.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return _ops.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return _ops.dsplit(self, indices_or_sections)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def repeat_interleave(self, repeats, dim=NOT_GIVEN, *, axis=NOT_GIVEN, output_size=None):
+        """Each element repeated ``repeats`` times along ``dim`` (see ``minigrad.repeat_interleave``)."""
+        return _ops.repeat_interleave(self, repeats, dim, axis=axis, output_size=output_size)
+
+    def unfold(self, dimension, size, step):
+        """The windows of ``size`` every ``step`` along ``dimension`` in a new last dim (see ``ops.unfold``)."""
+        return _ops.unfold(self, dimension, size, step)
+
+    # New tensors like this one: its dtype and device unless given (torch.Tensor.new_*).
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                               requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                               requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                              requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, in this tensor's dtype and device unless given."""
+        return _creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                                requires_grad=requires_grad)
+
+    # Properties under PyTorch's names.
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self.data.dtype.kind == "c"
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in row-major order without gaps (a transposed view does not)."""
+        return bool(self.data.flags.c_contiguous)
+
+    def nelement(self) -> int:
+        return self.data.size
+
+    def ndimension(self) -> int:
+        return self.data.ndim
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.size * self.data.dtype.itemsize
+
+    def stride(self, dim=None):
+        """The step between neighbours along each dim, in elements (not NumPy's bytes), or along ``dim``."""
+        steps = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
+        if dim is None:
+            return steps
+        n = self.data.ndim
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"stride: dim must be an int, got {dim!r}")
+        if not -max(n, 1) <= dim < max(n, 1) or n == 0:
+            raise IndexError(f"stride: dim {dim} is out of range for a tensor of shape {tuple(self.shape)}"
+                             + (f" (expected a dim in [{-n}, {n - 1}])" if n else " (a 0-d tensor has no dims)"))
+        return steps[dim]
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device == "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.startswith("cuda")
+
+    def get_device(self) -> int:
+        """The GPU's index, -1 on the CPU."""
+        device = self.device
+        return -1 if device == "cpu" else int(device.partition(":")[2] or 0)
+
+    def half(self):
+        """A float16 copy (differentiable, like ``float`` and ``double``); itself when already float16."""
+        return _ops.astype(self, "float16")
+
+    def byte(self):
+        """A uint8 copy, without gradient."""
+        return _ops.astype(self, "uint8")
+
+    def short(self):
+        """An int16 copy, without gradient."""
+        return _ops.astype(self, "int16")
+
+    def char(self):
+        """An int8 copy, without gradient."""
+        return _ops.astype(self, "int8")
+
+    def retain_grad(self):
+        """Keep this non-leaf's gradient in ``.grad`` after each backward pass, summed over passes as a leaf's
+        (a no-op on a leaf). The gradient is the one after this tensor's other hooks."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does not require grad")
+        if self.creator is not None and not self.retains_grad:
+            hooks = self.creator._hooks
+            if hooks is None:
+                hooks = self.creator._hooks = {}
+            hooks.setdefault(self._out_index, []).append(_RetainGrad(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf (False on leaves)."""
+        fn = self.creator
+        hooks = fn._hooks.get(self._out_index) if fn is not None and fn._hooks else None
+        return bool(hooks) and isinstance(hooks[-1], _RetainGrad)
 
     # ----------------------------------------------------------------- PyTorch's indexing, scatter and counting methods
     # (section: indexing)
 
     # ----------------------------------------------------------------- PyTorch's reductions, scans, matrix products and linear algebra
     # (section: reductions)
+
+
+class _RetainGrad:
+    """The hook ``retain_grad`` puts last on a non-leaf: adds the gradient into the tensor's ``.grad``.
+
+    It holds the tensor weakly: the tensor holds its creator, which holds this hook.
+    """
+
+    __slots__ = ("ref",)
+
+    def __init__(self, tensor):
+        self.ref = weakref.ref(tensor)
+
+    def __call__(self, grad):
+        t = self.ref()
+        if t is None:
+            return None
+        if STATE.grad_enabled:   # create_graph: keep the graph, in a node of its own (grad is passed on too)
+            new = _ops.clone(grad)
+            t.grad = new if t.grad is None else t.grad + new
+        else:   # a copy: the engine passes this array on, and may add into it where a leaf's .grad shares it
+            t.grad = Tensor(grad.data.copy() if t.grad is None else t.grad.data + grad.data)
+        return None
 
 
 class _HookHandle:
@@ -685,3 +924,4 @@ from minigrad.autograd.coercion import _initial_grad  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
+from minigrad import creation as _creation  # noqa: E402

@@ -2,7 +2,7 @@
 
 ``DIFFERENTIABLE`` names the public differentiable ops; the test registry must
 cover every one of them. PyTorch's names that only call one of them (``cat``, ``t``, ``outer``, ``repeat``, and
-the Tensor methods ``view``, ``permute``, ``unsqueeze``, ``expand``) are not listed.
+the Tensor methods ``view``, ``permute``, ``unsqueeze``, ``expand``, ``unfold``) are not listed.
 """
 from minigrad.ops.broadcast import broadcast_to, sum_to
 from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
@@ -30,6 +30,12 @@ from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.sorting import argsort, sort, topk
 from minigrad.ops.tile import repeat, tile
 from minigrad.ops.triangular import tril, triu
+from minigrad.ops.flip import flip, fliplr, flipud, roll, rot90
+from minigrad.ops.diagonal import diag, diag_embed, diagflat, diagonal, trace
+from minigrad.ops.unfold import unfold
+from minigrad.ops.views import movedim, moveaxis, narrow, ravel, swapaxes, swapdims, unbind, unflatten
+from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, meshgrid
+from minigrad.ops.splitting import dsplit, hsplit, repeat_interleave, split_with_sizes, tensor_split, vsplit
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces
 
@@ -47,6 +53,10 @@ DIFFERENTIABLE = (
     "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",
     "softmax", "log_softmax",
     "cumsum", "prod", "norm", "sort", "topk", "sign",
+    "flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes", "swapdims",
+    "unflatten", "ravel", "diag", "diagonal", "diag_embed", "diagflat", "trace", "tensor_split", "hsplit", "vsplit",
+    "dsplit", "split_with_sizes", "repeat_interleave", "broadcast_tensors", "meshgrid",
+    "atleast_1d", "atleast_2d", "atleast_3d",
 )
 
 NON_DIFFERENTIABLE = (

@@ -22,6 +22,8 @@ class Unstack(Function):
         return tuple(x[lead + (t,)] for t in range(x.shape[self.axis]))
 
     def backward(self, F, gy, x):
+        if type(gy) is not tuple:  # one slice: a one-output node gets its gradient bare
+            gy = (gy,)
         return F.apply(Stack, *gy, axis=self.axis)
 
 
