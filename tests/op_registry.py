@@ -479,4 +479,54 @@ OPS += [
     OpInfo("sign", mg.sign, [S(_off0(3, 4)), S(_off0())]),
 ]
 
+# PyTorch's shape names (tests/ops/test_torch_shapes.py compares them with torch). Their own generator, so every
+# sample above stays as it was. Multi-output ones are checked through all their pieces.
+_shp_rng = np.random.default_rng(24680)
+
+
+def _sr(*shape):
+    return _shp_rng.standard_normal(shape)
+
+
+def _joined(fn):
+    """A function whose tuple of pieces is flattened and joined, so that every piece is checked."""
+    return lambda *xs, **kw: mg.concat([p.reshape(-1) for p in fn(*xs, **kw)], axis=0)
+
+
+OPS += [
+    OpInfo("flip", mg.flip, [S(_sr(2, 3, 4), (0, 2)), S(_sr(3, 4), dims=(-1,)), S(_sr(3, 2)), S(_sr(), ())]),
+    OpInfo("fliplr", mg.fliplr, [S(_sr(2, 3, 2))]),
+    OpInfo("flipud", mg.flipud, [S(_sr(3, 2))]),
+    OpInfo("roll", mg.roll, [S(_sr(3, 4), 1, 0), S(_sr(2, 3, 4), (1, -2), (0, 2)), S(_sr(3, 4), 5)]),
+    OpInfo("rot90", mg.rot90, [S(_sr(3, 4)), S(_sr(2, 3, 4), 3, (2, 0)), S(_sr(3, 2), 2)]),
+    OpInfo("narrow", mg.narrow, [S(_sr(4, 3), 0, 1, 2), S(_sr(2, 5), -1, -3, 3)]),
+    OpInfo("unbind", _joined(mg.unbind), [S(_sr(3, 2)), S(_sr(2, 3, 2), 1), S(_sr(1, 3), -2)]),
+    OpInfo("movedim", mg.movedim, [S(_sr(2, 3, 4), 0, -1), S(_sr(2, 3, 4), (0, 1), (2, 0))]),
+    OpInfo("moveaxis", mg.moveaxis, [S(_sr(2, 3, 4), 2, 0)]),
+    OpInfo("swapaxes", mg.swapaxes, [S(_sr(2, 3, 4), 0, 2)]),
+    OpInfo("swapdims", mg.swapdims, [S(_sr(2, 3, 4), -1, 1)]),
+    OpInfo("unflatten", mg.unflatten, [S(_sr(3, 6), 1, (2, 3)), S(_sr(4, 2), 0, (-1, 2))]),
+    OpInfo("ravel", mg.ravel, [S(_sr(2, 3)), S(_sr())]),
+    OpInfo("diagonal", mg.diagonal, [S(_sr(3, 4)), S(_sr(2, 3, 4), 1, 1, 2), S(_sr(3, 4, 2), -1, 0, -1)]),
+    OpInfo("diag_embed", mg.diag_embed, [S(_sr(2, 3)), S(_sr(2, 3), 1, 0, 2), S(_sr(3), -2)]),
+    OpInfo("diag", mg.diag, [S(_sr(3)), S(_sr(3), 1), S(_sr(3, 4)), S(_sr(4, 3), -1)]),
+    OpInfo("diagflat", mg.diagflat, [S(_sr(2, 2)), S(_sr(3), 2)]),
+    OpInfo("trace", mg.trace, [S(_sr(3, 4)), S(_sr(3, 3))]),
+    OpInfo("tensor_split", _joined(mg.tensor_split), [S(_sr(5, 2), 3), S(_sr(2, 6), [1, 4], 1), S(_sr(4), [3, 1])]),
+    OpInfo("hsplit", _joined(mg.hsplit), [S(_sr(2, 4), 2), S(_sr(5), [2])]),
+    OpInfo("vsplit", _joined(mg.vsplit), [S(_sr(4, 2), [1, 3])]),
+    OpInfo("dsplit", _joined(mg.dsplit), [S(_sr(2, 1, 4), 2)]),
+    OpInfo("split_with_sizes", _joined(mg.split_with_sizes), [S(_sr(2, 5), [2, 3], 1)]),
+    OpInfo("repeat_interleave", mg.repeat_interleave, [S(_sr(2, 3), 2), S(_sr(2, 3), 2, 1),
+                                                       S(_sr(3, 2), _idx(1, 0, 2), 0), S(_sr(2, 3), _idx(2), -1)]),
+    OpInfo("unfold", lambda x, *args: x.unfold(*args), [S(_sr(2, 5), 1, 2, 1), S(_sr(6, 2), 0, 3, 2),
+                                                        S(_sr(5), 0, 2, 3), S(_sr(), 0, 1, 1)]),
+    OpInfo("broadcast_tensors", _joined(mg.broadcast_tensors), [S(_sr(2, 1), _sr(3)), S(_sr(1, 3), _sr(2, 1), _sr())]),
+    OpInfo("meshgrid", _joined(mg.meshgrid), [S(_sr(2), _sr(3), indexing="ij"),
+                                              S(_sr(2), _sr(3), _sr(2), indexing="xy")]),
+    OpInfo("atleast_1d", mg.atleast_1d, [S(_sr())]),
+    OpInfo("atleast_2d", mg.atleast_2d, [S(_sr(3))]),
+    OpInfo("atleast_3d", _joined(mg.atleast_3d), [S(_sr(3, 2), _sr(2))]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

@@ -28,6 +28,7 @@ NOT_EXPORTED = {
     "WeightedSigmoidBinaryCrossEntropy": "a training loss",
     "BinaryCrossEntropy": "a training loss",
     "IndexAdd": "the adjoint of indexing, used by backward passes",
+    "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
 }
 
 # Said by every refusal that a symbolic batch axis causes.
@@ -452,4 +453,4 @@ def _gather(g, call, x, parts, arrays, ndim):
 
 
 # The image and sequence ops register themselves (their classes come with the convolution and recurrent layers).
-from minigrad.onnx import recurrent_converters, spatial_converters  # noqa: E402,F401
+from minigrad.onnx import recurrent_converters, shape_converters, spatial_converters  # noqa: E402,F401

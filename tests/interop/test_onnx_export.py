@@ -111,6 +111,14 @@ OP_CASES = {
          mg.einsum("bi,ij->bj", x, W), mg.einsum("bi,bi->b", x, x).reshape(-1, 1), x.clone(), x.softmax(1),
          x.log_softmax(-1), x.t().t(), (x.reshape(-1, 5, 1) * x.reshape(-1, 1, 5)).tril(-1).reshape(-1, 25),
          (x.reshape(-1, 5, 1) * x.reshape(-1, 1, 5)).triu(1).reshape(-1, 25)], 1),
+    "torch_shapes": lambda x: mg.concat(
+        [x.flip(1), mg.flip(x, (0, 1)), x.roll(2, 1), x.roll(-1, -1), mg.roll(x[:, :3].reshape(-1, 3), (1, 2), (1, 1)),
+         x.reshape(-1, 5, 1).rot90(1, (1, 2)).reshape(-1, 5),
+         mg.diagonal(x.reshape(-1, 5, 1) * x.reshape(-1, 1, 5), 1, 1, 2),
+         mg.diagonal(x.reshape(-1, 5, 1) + W, -1, 2, 1),
+         mg.diag_embed(x[:, :3], 1).reshape(-1, 16), mg.diag_embed(x[:, :2], -1, 2, 1).reshape(-1, 9),
+         x.unfold(1, 2, 1).reshape(-1, 8), x.unfold(1, 3, 2).reshape(-1, 6), mg.tensor_split(x, 3, 1)[1],
+         x.repeat_interleave(2, 1), x.narrow(1, 1, 3), x.movedim(1, 0).t()], 1),
     "casts": lambda x: x.astype("float64").exp().astype("float32") + x.to("cpu"),
 }
 
