@@ -950,6 +950,197 @@ def _gen_pad(b):
     return True
 
 
+
+# ------------------------------------------------------------------ PyTorch's shape names (session 9)
+def _torch(name):
+    def call(t, *args, **kwargs):
+        import torch
+        return getattr(torch, name)(t, *args, **kwargs)
+    return call
+
+
+def _gen_shape_op(name, min_ndim, params, pieces=False, method=None, max_ndim=None):
+    """One input of at least ``min_ndim`` dims (at most ``max_ndim``); ``params(b, x)`` draws the arguments
+    (None: the op does not fit x); the same call in minigrad and torch (both as lists for ``pieces``)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= min_ndim and (max_ndim is None or t.ndim <= max_ndim))
+        if i is None:
+            return False
+        drawn = params(b, b.values[i])
+        if drawn is None:
+            return False
+        args, kwargs = drawn
+        if method:
+            fm = ft = (lambda t: getattr(t, method)(*args, **kwargs))
+        else:
+            fm, ft = (lambda t: getattr(mg, name)(t, *args, **kwargs)), (lambda t: _torch(name)(t, *args, **kwargs))
+        if pieces:
+            fm_, ft_ = fm, ft
+            fm, ft = (lambda t: list(fm_(t))), (lambda t: list(ft_(t)))
+        b.add(name, [i], fm, ft, f"{args} {kwargs}")
+        return True
+    return gen
+
+
+def _a_dim(b, x):
+    return b.draw(st.integers(-x.ndim, x.ndim - 1))
+
+
+def _flip_params(b, x):
+    return ((tuple(b.draw(st.lists(st.integers(0, x.ndim - 1), unique=True, max_size=x.ndim))) if x.ndim else (),),
+            {})
+
+
+def _roll_params(b, x):
+    if x.ndim == 0 or b.draw(st.booleans()):
+        return (b.draw(st.integers(-4, 4)),), {}
+    dims = tuple(b.draw(st.lists(st.integers(-x.ndim, x.ndim - 1), min_size=1, max_size=2)))
+    return (tuple(b.draw(st.integers(-4, 4)) for _ in dims), dims), {}
+
+
+def _rot90_params(b, x):
+    d = b.draw(st.lists(st.integers(0, x.ndim - 1), min_size=2, max_size=2, unique=True))
+    return (b.draw(st.integers(-2, 5)), tuple(d)), {}
+
+
+def _narrow_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    start = b.draw(st.integers(-n, n))
+    s = start % n if n and start < 0 else start
+    return (d, start, b.draw(st.integers(0, n - s))), {}
+
+
+def _movedim_params(b, x):
+    k = b.draw(st.integers(1, x.ndim))
+    src = b.draw(st.lists(st.integers(0, x.ndim - 1), min_size=k, max_size=k, unique=True))
+    dst = b.draw(st.lists(st.integers(0, x.ndim - 1), min_size=k, max_size=k, unique=True))
+    return (tuple(src), tuple(dst)), {}
+
+
+def _unflatten_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    if n == 0:
+        return (d, (0, b.draw(st.integers(1, 2)))), {}
+    first = b.draw(st.sampled_from([k for k in (1, 2, 3) if n % k == 0]))
+    return (d, (first, -1) if b.draw(st.booleans()) else (first, n // first)), {}
+
+
+def _diagonal_params(b, x):
+    d = b.draw(st.lists(st.integers(-x.ndim, x.ndim - 1), min_size=2, max_size=2, unique=True))
+    if d[0] % x.ndim == d[1] % x.ndim:
+        return None
+    return (b.draw(st.integers(-3, 3)), d[0], d[1]), {}
+
+
+def _diag_embed_params(b, x):
+    d = b.draw(st.lists(st.integers(-x.ndim - 1, x.ndim), min_size=2, max_size=2, unique=True))
+    if d[0] % (x.ndim + 1) == d[1] % (x.ndim + 1):
+        return None
+    return (b.draw(st.integers(-2, 2)), d[0], d[1]), {}
+
+
+def _tensor_split_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    spec = b.draw(st.integers(1, 4)) if b.draw(st.booleans()) else \
+        b.draw(st.lists(st.integers(-n - 1, n + 1), max_size=3))
+    return (spec, d), {}
+
+
+def _even_params(dim):
+    def params(b, x):
+        d = dim if x.ndim > 1 or dim != 1 else 0
+        n = x.shape[d]
+        if b.draw(st.booleans()):
+            options = [k for k in (1, 2, 3) if n % k == 0]
+            return ((b.draw(st.sampled_from(options)),), {}) if options else None
+        return (sorted(b.draw(st.lists(st.integers(0, n), max_size=2))),), {}
+    return params
+
+
+def _sizes_params(b, x):
+    d = _a_dim(b, x)
+    cuts = sorted(b.draw(st.lists(st.integers(0, x.shape[d]), max_size=2)))
+    return ([q - p for p, q in zip([0] + cuts, cuts + [x.shape[d]])], d), {}
+
+
+def _repeat_interleave_params(b, x):
+    d = None if x.ndim == 0 or b.draw(st.booleans()) else _a_dim(b, x)
+    return (b.draw(st.integers(0, 3)), d), {}
+
+
+def _unfold_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    return (d, b.draw(st.integers(0, n)), b.draw(st.integers(1, 3))), {}
+
+
+def _gen_broadcast_tensors(b):
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+
+    def torch_broadcast(*ts):
+        import torch
+        return list(torch.broadcast_tensors(*ts))
+
+    b.add("broadcast_tensors", [i, j], lambda *ts: list(mg.broadcast_tensors(*ts)), torch_broadcast)
+    return True
+
+
+def _gen_meshgrid(b):
+    i = b.pick(lambda t: t.ndim <= 1)
+    j = b.pick(lambda t: t.ndim <= 1)
+    if i is None or j is None:
+        return False
+    indexing = b.draw(st.sampled_from(["ij", "xy"]))
+
+    def torch_meshgrid(*ts):
+        import torch
+        return list(torch.meshgrid(*ts, indexing=indexing))
+
+    b.add("meshgrid", [i, j], lambda *ts: list(mg.meshgrid(*ts, indexing=indexing)), torch_meshgrid, indexing)
+    return True
+
+
+def _none(b, x):
+    return (), {}
+
+
+SHAPE_GENERATORS = {
+    "flip": _gen_shape_op("flip", 0, _flip_params),
+    "fliplr": _gen_shape_op("fliplr", 2, _none),
+    "flipud": _gen_shape_op("flipud", 1, _none),
+    "roll": _gen_shape_op("roll", 0, _roll_params),
+    "rot90": _gen_shape_op("rot90", 2, _rot90_params),
+    "narrow": _gen_shape_op("narrow", 1, _narrow_params),
+    "unbind": _gen_shape_op("unbind", 1, lambda b, x: ((_a_dim(b, x),), {}), pieces=True),
+    "movedim": _gen_shape_op("movedim", 1, _movedim_params),
+    "moveaxis": _gen_shape_op("moveaxis", 1, _movedim_params),
+    "swapaxes": _gen_shape_op("swapaxes", 1, lambda b, x: ((_a_dim(b, x), _a_dim(b, x)), {})),
+    "swapdims": _gen_shape_op("swapdims", 1, lambda b, x: ((_a_dim(b, x), _a_dim(b, x)), {})),
+    "unflatten": _gen_shape_op("unflatten", 1, _unflatten_params),
+    "ravel": _gen_shape_op("ravel", 0, _none),
+    "diagonal": _gen_shape_op("diagonal", 2, _diagonal_params),
+    "diag_embed": _gen_shape_op("diag_embed", 1, _diag_embed_params),
+    "diag": _gen_shape_op("diag", 1, lambda b, x: ((b.draw(st.integers(-2, 2)),), {}), max_ndim=2),
+    "diagflat": _gen_shape_op("diagflat", 0, lambda b, x: ((b.draw(st.integers(-2, 2)),), {})),
+    "trace": _gen_shape_op("trace", 2, _none, max_ndim=2),
+    "tensor_split": _gen_shape_op("tensor_split", 1, _tensor_split_params, pieces=True),
+    "hsplit": _gen_shape_op("hsplit", 1, _even_params(1), pieces=True),
+    "vsplit": _gen_shape_op("vsplit", 2, _even_params(0), pieces=True),
+    "dsplit": _gen_shape_op("dsplit", 3, _even_params(2), pieces=True),
+    "split_with_sizes": _gen_shape_op("split_with_sizes", 1, _sizes_params, pieces=True),
+    "repeat_interleave": _gen_shape_op("repeat_interleave", 0, _repeat_interleave_params),
+    "broadcast_tensors": _gen_broadcast_tensors,
+    "meshgrid": _gen_meshgrid,
+    "atleast_1d": _gen_shape_op("atleast_1d", 0, _none),
+    "atleast_2d": _gen_shape_op("atleast_2d", 0, _none),
+    "atleast_3d": _gen_shape_op("atleast_3d", 0, _none),
+    "unfold": _gen_shape_op("unfold", 1, _unfold_params, method="unfold"),
+}
+
 GENERATORS = {
     "add": _binary("add", mg.add, lambda x, y: x + y),
     "sub": _binary("sub", mg.sub, lambda x, y: x - y),
@@ -1022,6 +1213,7 @@ GENERATORS = {
     "sort": _gen_sort,
     "topk": _gen_topk,
     "sign": _unary("sign", mg.sign, _torch_sign),
+    **{name: gen for name, gen in SHAPE_GENERATORS.items() if name != "unfold"},   # unfold is a method only
 }
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
