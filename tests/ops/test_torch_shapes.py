@@ -384,3 +384,12 @@ def test_atleast_nd_match_torch(n):
     agree(lambda a, b: getattr(mg, name)(a, b), lambda a, b: getattr(torch, name)(a, b), M[0], M)
     with pytest.raises(TypeError, match="reads two ways"):
         getattr(mg, name)([mg.tensor(1.0), mg.tensor(2.0)])
+
+
+def test_unfold_and_broadcast_tensors_give_new_memory_where_torch_gives_views():
+    x, tx = pair(M.copy(), requires_grad=False)
+    w, tw = x.unfold(1, 2, 1), tx.unfold(1, 2, 1)
+    w[0, 0, 0], tw[0, 0, 0] = 7.0, 7.0
+    assert x.numpy()[0, 0] == M[0, 0] and tx[0, 0] == 7.0                # documented: ours is a copy
+    (b, _) = mg.broadcast_tensors(x[:1], mg.tensor(np.zeros((4, 6))))
+    assert not np.shares_memory(b.numpy(), x.numpy())

@@ -1,0 +1,138 @@
+"""PyTorch's creation names and tensor properties, checked against torch: empty/empty_like, full_like,
+rand_like/randn_like/randint_like (minigrad's generator), Tensor.new_*, and is_floating_point, is_complex,
+is_contiguous, nelement, ndimension, element_size, itemsize, nbytes, stride, is_cpu, is_cuda, get_device
+and the half/byte/short/char casts."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+TORCH_DTYPE = {np.dtype(k): v for k, v in [("float16", torch.float16), ("float32", torch.float32),
+                                            ("float64", torch.float64), ("int64", torch.int64),
+                                            ("int32", torch.int32), ("int16", torch.int16), ("int8", torch.int8),
+                                            ("uint8", torch.uint8), ("bool", torch.bool)]}
+
+
+def alike(ours, theirs):
+    """Same shape and dtype (values not compared: empty, random)."""
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert TORCH_DTYPE[np.dtype(ours.dtype)] == theirs.dtype
+
+
+@pytest.mark.parametrize("size", [(2, 3), ((2, 3),), ([4],), ((),)])
+def test_empty_takes_ints_or_one_tuple(size):
+    alike(mg.empty(*size), torch.empty(*size))
+    alike(mg.empty(*size, dtype="float64"), torch.empty(*size, dtype=torch.float64))
+    assert mg.empty(*size, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+def test_like_functions_keep_shape_dtype_and_device(dtype):
+    x = mg.zeros(2, 3, dtype=dtype)
+    tx = torch.zeros(2, 3, dtype=TORCH_DTYPE[np.dtype(dtype)])
+    alike(mg.empty_like(x), torch.empty_like(tx))
+    alike(mg.full_like(x, 7), torch.full_like(tx, 7))
+    np.testing.assert_array_equal(mg.full_like(x, 7).numpy(), torch.full_like(tx, 7).numpy())
+    alike(mg.full_like(x, 2, dtype="float64"), torch.full_like(tx, 2, dtype=torch.float64))
+    alike(mg.randint_like(x, 5), torch.randint_like(tx, 5))
+    alike(mg.randint_like(x, 3, 5), torch.randint_like(tx, 3, 5))
+    r = mg.randint_like(x, 3, 5).numpy()
+    assert ((r >= 3) & (r < 5)).all() and (r == np.round(r)).all()
+    assert mg.empty_like(x).device == x.device == mg.full_like(x, 1).device
+    if dtype.startswith("float"):
+        alike(mg.rand_like(x), torch.rand_like(tx))
+        alike(mg.randn_like(x), torch.randn_like(tx))
+        u = mg.rand_like(x).numpy()
+        assert ((u >= 0) & (u < 1)).all()
+    else:
+        for name in ("rand_like", "randn_like"):
+            with pytest.raises(Exception):
+                getattr(torch, name)(tx)
+            with pytest.raises(TypeError, match=f"{name}: draws floating-point values"):
+                getattr(mg, name)(x)
+
+
+def test_random_like_functions_follow_manual_seed():
+    x = mg.zeros(3, 4)
+    draws = []
+    for _ in range(2):
+        mg.manual_seed(5)
+        draws.append([mg.rand_like(x).numpy(), mg.randn_like(x).numpy(), mg.randint_like(x, 10).numpy()])
+    for a, b in zip(*draws):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(mg.rand_like(x).numpy(), draws[0][0])
+
+
+def test_like_functions_refuse_bad_arguments():
+    x = mg.zeros(2)
+    with pytest.raises(TypeError, match="full_like: expected a Tensor"):
+        mg.full_like(np.zeros(2), 1.0)
+    with pytest.raises(TypeError, match="full_like: fill_value must be a number"):
+        mg.full_like(x, "a")
+    with pytest.raises(TypeError, match="randint_like: expected"):
+        mg.randint_like(x)
+    with pytest.raises(ValueError, match="low must be less than high"):
+        mg.randint_like(x, 5, 5)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "float32"])
+def test_new_methods_keep_dtype_and_device(dtype):
+    x = mg.ones(2, dtype=dtype)
+    tx = torch.ones(2, dtype=TORCH_DTYPE[np.dtype(dtype)])
+    for name, args in [("new_zeros", (2, 3)), ("new_zeros", ((2, 3),)), ("new_ones", (4,)), ("new_empty", (1, 2)),
+                       ("new_full", ((2, 2), 3)), ("new_tensor", ([1, 2, 3],))]:
+        ours, theirs = getattr(x, name)(*args), getattr(tx, name)(*args)
+        alike(ours, theirs)
+        assert ours.device == x.device and not ours.requires_grad
+        if name != "new_empty":
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    alike(x.new_zeros(3, dtype="float64"), tx.new_zeros(3, dtype=torch.float64))
+    assert x.new_ones(2, dtype="float64", requires_grad=True).requires_grad
+    t = mg.tensor([1.5, 2.5])
+    copy = x.new_tensor(t)
+    assert copy.dtype == x.dtype and (dtype.startswith("int") or not np.shares_memory(copy.numpy(), t.numpy()))
+
+
+def test_properties_match_torch():
+    a = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    x, tx = mg.tensor(a, dtype="float64"), torch.tensor(a)
+    for ours, theirs in [(x, tx), (x.permute(2, 0, 1), tx.permute(2, 0, 1)), (x[:, 1], tx[:, 1]),
+                         (x[..., ::2], tx[..., ::2]), (x.movedim(0, -1), tx.movedim(0, -1)),
+                         (x.reshape(6, 4)[1:3], tx.reshape(6, 4)[1:3]), (x[0, 0, 0], tx[0, 0, 0])]:
+        assert ours.stride() == theirs.stride()
+        for d in range(-ours.ndim, ours.ndim):
+            assert ours.stride(d) == theirs.stride(d)
+        assert ours.is_contiguous() == theirs.is_contiguous()
+        assert ours.nelement() == theirs.nelement() and ours.ndimension() == theirs.ndimension()
+        assert ours.element_size() == theirs.element_size() and ours.itemsize == theirs.itemsize
+        assert ours.nbytes == theirs.nbytes
+    with pytest.raises(IndexError):
+        tx.stride(3)
+    with pytest.raises(IndexError, match="stride: dim 3 is out of range"):
+        x.stride(3)
+    for dtype in ["float16", "float32", "float64", "int64", "int8", "uint8", "bool"]:
+        ours, theirs = mg.zeros(2, dtype=dtype), torch.zeros(2, dtype=TORCH_DTYPE[np.dtype(dtype)])
+        assert ours.is_floating_point() == theirs.is_floating_point()
+        assert ours.is_complex() == theirs.is_complex() is False
+        assert ours.element_size() == theirs.element_size()
+    assert mg.from_numpy(np.zeros(2, dtype=np.complex128)).is_complex()
+    assert x.is_cpu and not x.is_cuda and x.get_device() == tx.get_device() == -1
+
+
+def test_cast_methods_match_torch_and_half_is_differentiable():
+    a = np.array([[-1.7, 0.2], [3.9, 130.4]])
+    x, tx = mg.tensor(a, dtype="float64", requires_grad=True), torch.tensor(a, requires_grad=True)
+    for name in ("half", "byte", "short", "char"):
+        ours, theirs = getattr(x, name)(), getattr(tx, name)()
+        alike(ours, theirs)
+        if name != "byte":   # NumPy and torch wrap negative floats into uint8 differently (undefined in C)
+            np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+        assert ours.requires_grad == theirs.requires_grad == (name == "half")
+    h, th = x.half(), tx.half()
+    (h * h).sum().backward()
+    (th * th).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-3)
+    y = mg.tensor([1.0, 2.0], dtype="float16")
+    assert y.half() is y
