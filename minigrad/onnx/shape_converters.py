@@ -1,5 +1,5 @@
 """ONNX mappings of PyTorch's shape ops: Flip and Roll (Slice and Concat), Diagonal and Unfold (a Gather of
-constant indices), DiagEmbed (a Gather from the values with a zero appended)."""
+constant indices), DiagEmbed (a Gather from the values with a zero padded on)."""
 from __future__ import annotations
 
 import numpy as np
@@ -80,8 +80,8 @@ def _diag_embed(g, call, x):
     # Each of the m1 * m2 entries takes value k of the diagonal, or the appended zero (index n).
     pick = np.full(m1 * m2, n, dtype=np.int64)
     pick[_diagonal_positions(m1, m2, offset)] = np.arange(n)
-    zero = g.node("Slice", [x[0], g.ints([0], "starts"), g.ints([1], "ends"), g.ints([-1], "axes")])
-    padded = g.node("Concat", [x[0], g.node("Sub", [zero, zero])], axis=-1)
+    rank = len(call.inputs[0].shape)
+    padded = g.node("Pad", [x[0], g.ints([0] * (2 * rank - 1) + [1], "pads")])   # a zero appended to the last dim
     flat = g.node("Gather", [padded, g.constant(pick, "indices")], axis=-1)
     lead = len(shape) - 2
     y = g.node("Reshape", [flat, g.ints([0] * lead + [m1, m2], "shape")])
