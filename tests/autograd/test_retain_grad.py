@@ -99,6 +99,7 @@ def test_outputs_of_a_multi_output_op_and_minigrad_grad():
     assert parts[0].grad is None                  # not retained (torch's would warn on reading it)
 
 
+@pytest.mark.filterwarnings("ignore:Using backward.. with create_graph=True")   # torch's note on its own cycle
 def test_create_graph_keeps_a_differentiable_gradient():
     x, tx = pair(A)
     b, tb = x * x, tx * tx
