@@ -147,8 +147,9 @@ class LogAddExp2(Function):
 
 
 class XLogY(Function):
-    """y = x ln(b), and 0 where x = 0 unless b is NaN (torch.xlogy).   dL/dx = g xlogy(x != 0, b) (0 at x = 0),
-    dL/db = g x / b, each summed back to its input's shape."""
+    """y = x ln(b), and 0 where x = 0 unless b is NaN (torch.xlogy).   dL/dx = xlogy(g, b) (g ln b, 0 where g = 0),
+    set to 0 where x = 0 and b <= 0 (torch's values: at x = 0 the limit ln b where it exists);  dL/db = g x / b.
+    Each summed back to its input's shape."""
 
     def forward(self, x, b):
         xp = get_array_module(x)
@@ -156,7 +157,9 @@ class XLogY(Function):
 
     def backward(self, F, gy, x, b):
         nx, nb = self.needs_input_grad
-        gx = F.sum_to(F.where((x == 0.0) & (b == b), 0.0, gy * F.log(b)), x.shape) if nx else None
+        gx = None
+        if nx:
+            gx = F.sum_to(F.where((x == 0.0) & (b <= 0.0), 0.0, F.apply(XLogY, gy, b)), x.shape)
         return gx, (F.sum_to(gy * x / b, b.shape) if nb else None)
 
 
@@ -224,8 +227,8 @@ def logaddexp2(a, b):
 
 
 def xlogy(x, other):
-    """x * ln(other), 0 where x == 0 (unless other is NaN), broadcasting, as ``torch.xlogy``. Its gradient with
-    respect to x is 0 where x == 0; integer inputs give float32."""
+    """x * ln(other), 0 where x == 0 (unless other is NaN), broadcasting, as ``torch.xlogy``; integer inputs give
+    float32. Its gradient with respect to x is ln(other), and 0 where x == 0 and other <= 0, as torch's."""
     return XLogY.apply(*floating_operands("xlogy", x, other))
 
 

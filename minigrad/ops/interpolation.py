@@ -91,8 +91,9 @@ def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002  (torch.addcmul'
 def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
     """input + value * tensor1 / tensor2, broadcasting, as ``torch.addcdiv``; integer tensor1 and tensor2 are
     refused, as in torch (their division was once rounded)."""
-    x, t1, t2 = _three("addcdiv", input, tensor1, tensor2)
+    t1, t2 = as_tensor(_python_number(tensor1)), as_tensor(_python_number(tensor2))
     if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
         raise TypeError(f"addcdiv: integer division is not supported (tensor1 and tensor2 have dtypes {t1.dtype} "
                         f"and {t2.dtype}); use floating tensors")
+    x, t1, t2 = _three("addcdiv", input, tensor1, tensor2)
     return Addcdiv.apply(x, t1, t2, value=_value("addcdiv", value, (x, t1, t2)))

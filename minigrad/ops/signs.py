@@ -15,8 +15,8 @@ from minigrad.ops.rounding import zero_gradient
 
 
 class Copysign(Function):
-    """y = |a| with the sign of b (of -0.0 too).   dL/da = g y / a, which is +-1, and 0 where a = 0 (torch's
-    value); dL/db = 0. Each summed back to its input's shape."""
+    """y = |a| with the sign of b (of -0.0 too).   dL/da = g y / a, which is +-1, 0 where a = 0 and NaN where a is
+    infinite (torch's values); dL/db = 0. Each summed back to its input's shape."""
 
     keep_output = True
 
@@ -25,7 +25,11 @@ class Copysign(Function):
 
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        ga = F.sum_to(gy * (F.sign(a) * F.sign(F.output(self))), a.shape) if na else None  # y / a, 0 at a = 0
+        ga = None
+        if na:
+            zero = a == 0.0
+            ratio = F.where(zero, 0.0, F.output(self) / F.where(zero, 1.0, a))  # no 0/0 in either pass
+            ga = F.sum_to(gy * ratio, a.shape)
         return ga, (zero_gradient(F, b) if nb else None)
 
 

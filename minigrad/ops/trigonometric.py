@@ -125,15 +125,17 @@ class Sinc(Function):
 
 class Atan2(Function):
     """y = atan2(a, b), the angle of the point (b, a).   dL/da = g b / (a^2 + b^2),  dL/db = -g a / (a^2 + b^2),
-    each summed back to its input's shape (NaN at the origin, as torch)."""
+    each summed back to its input's shape; 0 at the origin, where torch takes 1 / (a^2 + b^2) as 0."""
 
     def forward(self, a, b):
         return get_array_module(a).arctan2(a, b)
 
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        r = gy / (a * a + b * b)
-        return (F.sum_to(r * b, a.shape) if na else None, F.sum_to(-r * a, b.shape) if nb else None)
+        d = a * a + b * b
+        origin = d == 0.0
+        recip = F.where(origin, 0.0, 1.0 / F.where(origin, 1.0, d))  # a 1 in place of 0: no inf enters a graph
+        return (F.sum_to(gy * b * recip, a.shape) if na else None, F.sum_to(gy * -a * recip, b.shape) if nb else None)
 
 
 class Hypot(Function):
@@ -147,8 +149,8 @@ class Hypot(Function):
 
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        r = gy / F.output(self)
-        return (F.sum_to(r * a, a.shape) if na else None, F.sum_to(r * b, b.shape) if nb else None)
+        y = F.output(self)
+        return (F.sum_to(gy * a / y, a.shape) if na else None, F.sum_to(gy * b / y, b.shape) if nb else None)
 
 
 def tan(x):
