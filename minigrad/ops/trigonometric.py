@@ -109,7 +109,11 @@ class Atanh(Function):
 
 class Sinc(Function):
     """y = sin(pi x) / (pi x), and 1 at x = 0 (the normalized sinc, torch's and NumPy's).
-    dL/dx = g (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0 (its limit, torch's value)."""
+    dL/dx = g (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0 (its limit, torch's value).
+
+    At x = 0 the derivative is written as its tangent there, g x (-pi^2 / 3): 0 as a value, and the exact
+    second derivative -pi^2 / 3 when it is differentiated again (torch's is NaN there).
+    """
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -117,10 +121,14 @@ class Sinc(Function):
         return xp.where(x == 0, 1.0, xp.sin(px) / px).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
-        safe = F.where(x == 0.0, 1.0, x)  # a 1 in place of 0 keeps NaN out of both passes; the result is masked
+        at_zero = x == 0.0
+        safe = F.where(at_zero, 1.0, x)  # a 1 in place of 0 keeps NaN out of both passes; the result is masked
         px = safe * math.pi
         d = (px * F.cos(px) - F.sin(px)) / (px * safe)
-        return F.where(x == 0.0, 0.0, gy * d)
+        return F.where(at_zero, x * _SINC_CURVATURE, d) * gy
+
+
+_SINC_CURVATURE = -math.pi ** 2 / 3.0   # sinc''(0)
 
 
 class Atan2(Function):

@@ -381,6 +381,17 @@ def test_second_derivatives_match_torch(name):
                   else np.array([0.15, 0.4, 2.0]))
 
 
+def test_sinc_second_derivative_at_zero_is_exact():
+    x = mg.tensor([0.0, -0.0, 0.4], dtype="float64", requires_grad=True)
+    (g,) = mg.grad(mg.sinc(x).sum(), [x], create_graph=True)
+    np.testing.assert_array_equal(g.numpy()[:2], [0.0, 0.0])
+    (h,) = mg.grad(g.sum(), [x])
+    np.testing.assert_allclose(h.numpy()[:2], [-math.pi ** 2 / 3] * 2, rtol=1e-15)   # torch's is NaN here
+    tx = torch.tensor([0.4], dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.sinc(tx).sum(), [tx], create_graph=True)
+    np.testing.assert_allclose(h.numpy()[2], torch.autograd.grad(tg.sum(), [tx])[0].item(), rtol=1e-12)
+
+
 def test_second_derivatives_of_binary_ops_match_torch():
     b = np.array([0.7, -1.3, 2.0, 0.4])
     for fm, ft in ((lambda x: mg.atan2(x, x * 0.5 + 2.0), lambda x: torch.atan2(x, x * 0.5 + 2.0)),
