@@ -27,6 +27,9 @@ from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill
                           tile, tril, triu, unsqueeze)
 from minigrad.ops import (all, allclose, any, argsort, cumsum, isfinite, isinf, isnan, norm, prod,
                           sign, sort, topk)
+from minigrad.ops import (argwhere, bincount, bucketize, count_nonzero, histc, index_add, index_copy, index_fill,
+                          index_put, index_select, masked_scatter, masked_select, nonzero, scatter, scatter_reduce,
+                          searchsorted, take, take_along_dim, unique, unique_consecutive)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

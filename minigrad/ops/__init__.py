@@ -30,6 +30,11 @@ from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.sorting import argsort, sort, topk
 from minigrad.ops.tile import repeat, tile
 from minigrad.ops.triangular import tril, triu
+from minigrad.ops.take import argwhere, index_select, masked_select, nonzero, take, take_along_dim
+from minigrad.ops.scatter import index_add, index_copy, index_fill, index_put, masked_scatter, scatter
+from minigrad.ops.scatter_reduce import scatter_reduce
+from minigrad.ops.counting import bincount, count_nonzero, histc, unique, unique_consecutive
+from minigrad.ops.searching import bucketize, searchsorted
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces
 
@@ -47,10 +52,15 @@ DIFFERENTIABLE = (
     "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",
     "softmax", "log_softmax",
     "cumsum", "prod", "norm", "sort", "topk", "sign",
+    # PyTorch's indexing and scatter names (tests/ops/test_torch_index_scatter.py)
+    "index_select", "masked_select", "take", "take_along_dim", "index_add", "index_fill", "index_copy",
+    "scatter", "scatter_reduce", "masked_scatter", "index_put",
 )
 
 NON_DIFFERENTIABLE = (
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
     "logical_and", "logical_or", "logical_not",
     "argsort", "all", "any", "isnan", "isinf", "isfinite", "allclose",
+    "nonzero", "argwhere", "bincount", "histc", "unique", "unique_consecutive", "searchsorted", "bucketize",
+    "count_nonzero",
 )
