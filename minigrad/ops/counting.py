@@ -142,6 +142,7 @@ def count_nonzero(x, dim=None):
     if dim is not None:
         dims = (dim,) if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) else tuple(dim)
         check_dims("count_nonzero", dims, x.ndim, x.shape)
-        dim = None if x.ndim == 0 else tuple(builtins.sorted(int(k) % x.ndim for k in dims))
+        # dim=() counts over every dim, as torch's does (NumPy's axis=() would count each entry alone)
+        dim = None if x.ndim == 0 or not dims else tuple(builtins.sorted(int(k) % x.ndim for k in dims))
     xp = x._xp()
     return Tensor(xp.asarray((x.data != 0).sum(axis=dim), dtype=np.int64))
