@@ -248,6 +248,20 @@ def _argsort(g, call, x):
     return g.node("TopK", [x[0], k], n_outputs=2, axis=axis, largest=int(call.params["descending"]), sorted=1)[1]
 
 
+@converts("argwhere")
+def _argwhere(g, call, x):
+    return g.node("Transpose", [g.node("NonZero", x)], perm=[1, 0])
+
+
+@converts("count_nonzero")
+def _count_nonzero(g, call, x):
+    dtype = _dtype(call.inputs[0])
+    truth = x[0] if dtype == np.bool_ else g.node("Not", [g.node("Equal", [x[0], g.scalar(0, dtype, "zero")])])
+    counted = g.node("Cast", [truth], to=_onnx_type(g, np.int64))
+    axis = call.params["axis"]
+    return reduce(g, "ReduceSum", counted, None if axis is None else list(axis), False)
+
+
 @converts("all", "any")
 def _all_any(g, call, x):
     dtype = _dtype(call.inputs[0])

@@ -8,6 +8,7 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.ops import _plain
 from minigrad.ops._args import check_dims, check_flag
 
 
@@ -145,4 +146,5 @@ def count_nonzero(x, dim=None):
         # dim=() counts over every dim, as torch's does (NumPy's axis=() would count each entry alone)
         dim = None if x.ndim == 0 or not dims else tuple(builtins.sorted(int(k) % x.ndim for k in dims))
     xp = x._xp()
-    return Tensor(xp.asarray((x.data != 0).sum(axis=dim), dtype=np.int64))
+    return _plain.plain("count_nonzero", {"axis": dim}, x,
+                        lambda data: xp.asarray((data != 0).sum(axis=dim), dtype=np.int64))

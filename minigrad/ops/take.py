@@ -11,6 +11,7 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.ops import _plain
 from minigrad.ops._args import one_dim
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.gather import _check_values, _index
@@ -153,4 +154,4 @@ def nonzero(x, *, as_tuple=None):
 def argwhere(x):
     """``torch.argwhere``: the (n, ndim) int64 positions of the nonzero entries, row-major (no gradient)."""
     x, xp = _positions(x)
-    return Tensor(xp.argwhere(x.data).astype(np.int64, copy=False))
+    return _plain.plain("argwhere", {}, x, lambda data: xp.argwhere(data).astype(np.int64, copy=False))

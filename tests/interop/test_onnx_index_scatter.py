@@ -1,7 +1,7 @@
 """ONNX export of PyTorch's indexing and scatter names, checked against ONNX Runtime.
 
 index_select and take export as Gather, take_along_dim as GatherElements, index_add as ScatterElements
-(reduction 'add'), index_copy, scatter, masked_scatter and index_put as ScatterND, scatter_reduce's prod,
+(reduction 'add'), argwhere as NonZero, count_nonzero as a ReduceSum, index_copy, scatter, masked_scatter and index_put as ScatterND, scatter_reduce's prod,
 amax and amin as ScatterElements with a reduction (amax/amin need opset 18).
 """
 import numpy as np
@@ -27,7 +27,8 @@ def _model(x):
             x.scatter_reduce(0, INDEX[:2] % 4, x[:2, :3], "amin"),
             x.masked_scatter(MASK, x * 5.0),
             x.index_put((np.array([0, 0, 2]), np.array([1, 1, 4])), x[0, :3] * 2.0, accumulate=True),
-            x.index_put((np.array([3, 1]),), x[0]))
+            x.index_put((np.array([3, 1]),), x[0]), mg.argwhere(x > 0.3), x.count_nonzero(),
+            mg.count_nonzero(x > 0, dim=(0, -1)), mg.count_nonzero(x > 0, dim=1))
 
 
 def _run(path, x):
