@@ -101,6 +101,8 @@ def index_add(x, dim, index, source, *, alpha=1):
     x = as_tensor(x)
     if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool):
         raise TypeError(f"index_add: alpha must be a number, got alpha={alpha!r}")
+    if x.dtype.kind in "iub" and not float(alpha).is_integer():
+        raise TypeError(f"index_add: alpha={alpha!r} is not an integer, and the input has dtype {x.dtype}")
     source = _source("index_add", x, source)
     d, index, _ = _along_dim("index_add", x, dim, index)
     if d is None:

@@ -35,8 +35,10 @@ def index_select(x, dim, index):
                          f"(input shape {tuple(x.shape)})")
     index = index.reshape(-1)
     if d is None:  # a 0-d input is one element along dim 0; torch keeps it 0-d
+        if index.size != 1:
+            raise IndexError(f"index_select: the input is 0-d, so index must hold one value, got {index.size}")
         _check_values("index_select", index, 1, 0, x.shape)
-        return reshape(getitem(reshape(x, (1,)), index), ()) if index.size == 1 else getitem(reshape(x, (1,)), index)
+        return reshape(getitem(reshape(x, (1,)), index), ())
     _check_values("index_select", index, x.shape[d], d, x.shape)
     return getitem(x, (slice(None),) * d + (index,))
 

@@ -1,8 +1,9 @@
 """ONNX export of PyTorch's indexing and scatter names, checked against ONNX Runtime.
 
 index_select and take export as Gather, take_along_dim as GatherElements, index_add as ScatterElements
-(reduction 'add'), argwhere as NonZero, count_nonzero as a ReduceSum, index_copy, scatter, masked_scatter and index_put as ScatterND, scatter_reduce's prod,
-amax and amin as ScatterElements with a reduction (amax/amin need opset 18).
+(reduction 'add'), argwhere as NonZero, count_nonzero as a ReduceSum, index_copy, scatter, masked_scatter
+and index_put as ScatterND, scatter_reduce's prod, amax and amin as ScatterElements with a reduction
+(amax/amin need opset 18).
 """
 import numpy as np
 import onnx

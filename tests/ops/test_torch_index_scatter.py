@@ -69,6 +69,8 @@ def test_index_select_matches_torch_with_repeats(dim, index):
 def test_index_select_of_a_0d_tensor_and_its_errors():
     x, tx = pair(np.array(1.5))
     grads_match(x.index_select(0, np.array([0])), tx.index_select(0, torch.tensor([0])), [x], [tx])
+    with pytest.raises(IndexError, match="index_select: the input is 0-d, so index must hold one value, got 2"):
+        x.index_select(0, np.array([0, 0]))
     y = mg.tensor(X)
     assert y.index_select(1, np.array([1], dtype=np.int32)).dtype == np.float32   # int32 is taken, as by torch
     with pytest.raises(TypeError, match=r"index_select: index must hold integers .* got dtype float64"):
@@ -237,6 +239,11 @@ def test_index_add_copy_fill_errors():
         x.index_fill(1, np.array([-5]), 0.0)
     with pytest.raises(TypeError, match="index_add: alpha must be a number, got alpha='2'"):
         x.index_add(1, np.array([0]), mg.zeros(3, 1, 5, dtype="float64"), alpha="2")
+    with pytest.raises(TypeError, match="index_add: alpha=0.5 is not an integer, and the input has dtype int64"):
+        mg.tensor(np.arange(3)).index_add(0, np.array([0]), mg.tensor(np.array([1])), alpha=0.5)
+    ints = mg.tensor(np.arange(3)).index_add(0, np.array([0, 0]), mg.tensor(np.array([1, 2])), alpha=2)
+    np.testing.assert_array_equal(ints.numpy(), torch.arange(3).index_add(0, torch.tensor([0, 0]),
+                                                                        torch.tensor([1, 2]), alpha=2).numpy())
     with pytest.raises(TypeError, match="index_fill: index must hold integers"):
         x.index_fill(1, np.array([0.0]), 0.0)
 
@@ -355,8 +362,8 @@ def test_scatter_reduce_ties_with_a_left_out_self_share_among_the_src_values_onl
     np.testing.assert_array_equal(s.grad.numpy(), [0.5, 0.5])
     np.testing.assert_array_equal(x.grad.numpy(), [0.0])
     ts = torch.tensor([2.0, 2.0], dtype=torch.float64, requires_grad=True)
-    torch.tensor([2.0], dtype=torch.float64).scatter_reduce(0, torch.tensor(index), ts, "amax",
-                                                            include_self=False).backward(torch.ones(1, dtype=torch.float64))
+    ty = torch.tensor([2.0], dtype=torch.float64).scatter_reduce(0, torch.tensor(index), ts, "amax", include_self=False)
+    ty.backward(torch.ones(1, dtype=torch.float64))
     np.testing.assert_allclose(ts.grad.numpy(), [1 / 3, 1 / 3])
 
 
@@ -392,7 +399,8 @@ def test_the_padded_rows_reduction_agrees_with_ufunc_at(kind):
     values = RNG.standard_normal(40)
     seg = RNG.integers(0, 9, 40)
     seg[seg == 4] = 5   # an empty segment
-    np.testing.assert_array_equal(segment_reduce(values, seg, 9, kind, dense=True), segment_reduce(values, seg, 9, kind))
+    np.testing.assert_array_equal(segment_reduce(values, seg, 9, kind, dense=True),
+                                  segment_reduce(values, seg, 9, kind))
 
 
 # ------------------------------------------------------------------ masked_scatter, index_put
@@ -527,7 +535,8 @@ def test_histc_matches_torch(bins, lo, hi, dtype):
     assert ours.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     same_values = np.full(5, 2.0, dtype=dtype)
-    np.testing.assert_array_equal(mg.histc(mg.tensor(same_values, dtype=dtype), bins=4).numpy(), torch.histc(T(same_values), 4))
+    np.testing.assert_array_equal(mg.histc(mg.tensor(same_values, dtype=dtype), bins=4).numpy(),
+                                  torch.histc(T(same_values), 4))
 
 
 def test_histc_errors():
@@ -576,13 +585,13 @@ def test_searchsorted_and_bucketize_match_torch(right):
     seq = np.sort(RNG.integers(0, 10, 12)).astype(np.float64)
     values = np.concatenate([seq[:4], RNG.uniform(-1, 11, 8), [-5.0, 20.0]]).reshape(2, 7)
     side = "right" if right else "left"
-    cases = [(mg.searchsorted(mg.tensor(seq, dtype="float64"), mg.tensor(values, dtype="float64"), right=right), torch.searchsorted(T(seq), T(values),
-                                                                                                   right=right)),
+    seq64, values64 = mg.tensor(seq, dtype="float64"), mg.tensor(values, dtype="float64")
+    cases = [(mg.searchsorted(seq64, values64, right=right), torch.searchsorted(T(seq), T(values), right=right)),
              (mg.searchsorted(seq, values, side=side), torch.searchsorted(T(seq), T(values), side=side)),
              (mg.searchsorted(seq, 3.0, right=right), torch.searchsorted(T(seq), 3.0, right=right)),
-             (mg.bucketize(mg.tensor(values, dtype="float64"), seq, right=right), torch.bucketize(T(values), T(seq), right=right)),
-             (mg.bucketize(4.0, seq, right=right, out_int32=True), torch.bucketize(4.0, T(seq), right=right,
-                                                                                   out_int32=True))]
+             (mg.bucketize(values64, seq, right=right), torch.bucketize(T(values), T(seq), right=right)),
+             (mg.bucketize(4.0, seq, right=right, out_int32=True),
+              torch.bucketize(4.0, T(seq), right=right, out_int32=True))]
     rows = np.sort(RNG.integers(0, 6, (2, 3, 5)), axis=-1)   # N-D: row by row, no loop
     rvalues = RNG.integers(-1, 7, (2, 3, 4))
     cases.append((mg.searchsorted(rows, rvalues, right=right), torch.searchsorted(T(rows), T(rvalues), right=right)))
