@@ -28,6 +28,9 @@ from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill
                           tile, tril, triu, unsqueeze)
 from minigrad.ops import (all, allclose, any, argsort, cumsum, isfinite, isinf, isnan, norm, prod,
                           sign, sort, topk)
+from minigrad.ops import (argwhere, bincount, bucketize, count_nonzero, histc, index_add, index_copy, index_fill,
+                          index_put, index_select, masked_scatter, masked_select, nonzero, scatter, scatter_reduce,
+                          searchsorted, take, take_along_dim, unique, unique_consecutive)
 from minigrad.ops import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
                           asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                           clamp_max, clamp_min, copysign, cosh, deg2rad, divide, eq, erf, erfc, erfinv, exp2, expm1,

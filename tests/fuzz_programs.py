@@ -1122,6 +1122,94 @@ def _gen_shape_op(name, min_ndim, params, pieces=False, method=None, max_ndim=No
             fm_, ft_ = fm, ft
             fm, ft = (lambda t: list(fm_(t))), (lambda t: list(ft_(t)))
         b.add(name, [i], fm, ft, f"{args} {kwargs}")
+# ------------------------------------------------------------------ PyTorch's indexing and scatter names
+def _torch_module():
+    import torch
+    return torch
+
+
+def _vector(b, n, distinct=False):
+    """An int64 index vector of 0 to 3 entries in [0, n) (repeats unless ``distinct``)."""
+    k = b.draw(st.integers(0, min(3, n) if distinct else 3)) if n else 0
+    return b.rng.permutation(n)[:k] if distinct else b.rng.integers(0, max(n, 1), k)
+
+
+def _gen_index_select(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    index = _vector(b, x.shape[dim])
+    b.add("index_select", [i], lambda t: t.index_select(dim, index),
+          lambda t: _torch_module().index_select(t, dim, _torch_module().as_tensor(index)), f"dim={dim} index={list(index)}")
+    return True
+
+
+def _gen_masked_select(b):
+    i = b.pick()
+    mask_shape = _partner_shape(b.draw, b.values[i].shape)
+    try:
+        np.broadcast_shapes(mask_shape, b.values[i].shape)
+    except ValueError:
+        return False
+    mask = b.rng.standard_normal(mask_shape) > 0
+    b.add("masked_select", [i], lambda t: mg.masked_select(t, mask),
+          lambda t: _torch_module().masked_select(t, _torch_module().as_tensor(mask)), f"mask{mask_shape}")
+    return True
+
+
+def _gen_take(b):
+    i = b.pick(lambda t: t.size > 0)
+    if i is None:
+        return False
+    n = b.values[i].size
+    index = b.rng.integers(-n, n, _shape(b.draw, 2))   # negative entries count from the end
+    b.add("take", [i], lambda t: t.take(index), lambda t: _torch_module().take(t, _torch_module().as_tensor(index)),
+          f"index{index.shape}")
+    return True
+
+
+def _gen_take_along_dim(b):
+    i = b.pick(lambda t: t.ndim >= 1 and t.size > 0)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    d = dim % x.ndim
+    shape = tuple(b.draw(st.integers(0, 3)) if k == d else b.draw(st.sampled_from([1, n])) for k, n in
+                  enumerate(x.shape))
+    index = b.rng.integers(0, x.shape[d], shape)
+    b.add("take_along_dim", [i], lambda t: t.take_along_dim(index, dim),
+          lambda t: _torch_module().take_along_dim(t, _torch_module().as_tensor(index), dim), f"dim={dim} index{shape}")
+    return True
+
+
+def _gen_index_write(name):
+    """index_add (repeated indices add up), index_copy (distinct indices) and index_fill (negative ones too)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 1)
+        if i is None:
+            return False
+        x = b.values[i]
+        dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+        d = dim % x.ndim
+        index = _vector(b, x.shape[d], distinct=name == "index_copy")
+        if name == "index_fill":
+            index = index - x.shape[d] * (b.rng.random(index.size) < 0.5)
+            value = b.draw(st.sampled_from([0.0, -1.5, 2.0]))
+            b.add(name, [i], lambda t: t.index_fill(dim, index, value),
+                  lambda t: t.index_fill(dim, _torch_module().as_tensor(index), value), f"dim={dim} {list(index)} {value}")
+            return True
+        j = b.with_shape(x.shape[:d] + (index.size,) + x.shape[d + 1:])
+        if name == "index_add":
+            alpha = b.draw(st.sampled_from([1, -0.5, 2.0]))
+            b.add(name, [i, j], lambda t, s: t.index_add(dim, index, s, alpha=alpha),
+                  lambda t, s: t.index_add(dim, _torch_module().as_tensor(index), s, alpha=alpha),
+                  f"dim={dim} {list(index)} alpha={alpha}")
+        else:
+            b.add(name, [i, j], lambda t, s: t.index_copy(dim, index, s),
+                  lambda t, s: t.index_copy(dim, _torch_module().as_tensor(index), s), f"dim={dim} {list(index)}")
         return True
     return gen
 
@@ -1284,6 +1372,72 @@ SHAPE_GENERATORS = {
     "atleast_3d": _gen_shape_op("atleast_3d", 0, _none),
     "unfold": _gen_shape_op("unfold", 1, _unfold_params, method="unfold"),
 }
+def _distinct_values(*tensors):
+    values = np.concatenate([t.numpy().reshape(-1) for t in tensors])
+    return np.unique(values).size == values.size
+
+
+def _gen_scatter(name):
+    """scatter (no position written twice), scatter_reduce (repeats; prod, amax and amin only where no two
+    values are equal, where they have a derivative and torch's double backward of prod exists)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 1 and t.size > 0)
+        if i is None:
+            return False
+        x = b.values[i]
+        dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+        d = dim % x.ndim
+        n = x.shape[d]
+        shape = tuple(b.draw(st.integers(0, n if name == "scatter" else 3)) if k == d else b.draw(st.integers(0, m))
+                      for k, m in enumerate(x.shape))
+        if name == "scatter":   # distinct along dim: the first entries of a random order of each line
+            order = np.argsort(b.rng.random(x.shape[:d] + (n,) + x.shape[d + 1:]), axis=d)
+            index = order[tuple(slice(0, m) for m in shape)]
+        else:
+            index = b.rng.integers(0, n, shape)
+        j = b.with_shape(shape)
+        if name == "scatter":
+            b.add(name, [i, j], lambda t, s: t.scatter(dim, index, s),
+                  lambda t, s: t.scatter(dim, _torch_module().as_tensor(index), s), f"dim={dim} index{shape}")
+            return True
+        reduce = b.draw(st.sampled_from(["sum", "mean", "prod", "amax", "amin"]))
+        include_self = b.draw(st.booleans())
+        if reduce in ("prod", "amax", "amin") and not _distinct_values(x, b.values[j]):
+            return False
+        b.add(name, [i, j], lambda t, s: t.scatter_reduce(dim, index, s, reduce, include_self=include_self),
+              lambda t, s: t.scatter_reduce(dim, _torch_module().as_tensor(index), s, reduce, include_self=include_self),
+              f"dim={dim} index{shape} {reduce} include_self={include_self}")
+        return True
+    return gen
+
+
+def _gen_masked_scatter(b):
+    i = b.pick()
+    mask_shape = _partner_shape(b.draw, b.values[i].shape)
+    try:
+        shape = np.broadcast_shapes(mask_shape, b.values[i].shape)
+    except ValueError:
+        return False
+    mask = b.rng.standard_normal(mask_shape) > 0
+    j = b.with_shape((int(np.prod(shape)),))
+    b.add("masked_scatter", [i, j], lambda t, s: t.masked_scatter(mask, s),
+          lambda t, s: t.masked_scatter(_torch_module().as_tensor(mask), s), f"mask{mask_shape}")
+    return True
+
+
+def _gen_index_put(b):
+    """x[rows] = values or += values (repeated rows add up), values broadcasting to the rows."""
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    accumulate = b.draw(st.booleans())
+    rows = _vector(b, x.shape[0], distinct=not accumulate)
+    rows = rows - x.shape[0] * (b.rng.random(rows.size) < 0.5)
+    j = b.with_shape(x.shape[1:] if b.draw(st.booleans()) else (rows.size,) + x.shape[1:])
+    b.add("index_put", [i, j], lambda t, v: t.index_put((rows,), v, accumulate),
+          lambda t, v: t.index_put((_torch_module().as_tensor(rows),), v, accumulate), f"rows={list(rows)} {accumulate}")
+    return True
 
 
 GENERATORS = {
@@ -1358,6 +1512,17 @@ GENERATORS = {
     "sort": _gen_sort,
     "topk": _gen_topk,
     "sign": _unary("sign", mg.sign, _torch_sign),
+    "index_select": _gen_index_select,
+    "masked_select": _gen_masked_select,
+    "take": _gen_take,
+    "take_along_dim": _gen_take_along_dim,
+    "index_add": _gen_index_write("index_add"),
+    "index_fill": _gen_index_write("index_fill"),
+    "index_copy": _gen_index_write("index_copy"),
+    "scatter": _gen_scatter("scatter"),
+    "scatter_reduce": _gen_scatter("scatter_reduce"),
+    "masked_scatter": _gen_masked_scatter,
+    "index_put": _gen_index_put,
     **ELEMENTWISE_GENERATORS,
     **{name: gen for name, gen in SHAPE_GENERATORS.items() if name != "unfold"},   # unfold is a method only
 }

@@ -479,6 +479,68 @@ OPS += [
     OpInfo("sign", mg.sign, [S(_off0(3, 4)), S(_off0())]),
 ]
 
+# PyTorch's indexing and scatter names (tests/ops/test_torch_index_scatter.py compares them with torch). Their own
+# generator, so every sample above stays as it was. Derivatives exist only away from ties, so index_copy's and
+# scatter's samples write no position twice (torch then sends the gathered gradient to every copy, tested there),
+# and scatter_reduce's amax/amin samples hold no two equal values; its prod samples put one, two and three zeros
+# (self's value among them) on one position, where the gradient and second derivative are written out by cases.
+_is_rng = np.random.default_rng(86420)
+
+
+def _ir(*shape):
+    return _is_rng.standard_normal(shape)
+
+
+def _distinct_ir(*shape):
+    n = int(np.prod(shape)) if shape else 1
+    return ((_is_rng.permutation(n) + _is_rng.uniform(0.1, 0.4, n)) * 0.5 - n / 4).reshape(shape)
+
+
+_SR_INDEX = np.array([[0, 2, 2], [1, 1, 1], [3, 0, 3]], dtype=np.int64)        # repeats in every row
+_SR_X = _zeros_at(_ir(3, 4), (0, 2), (2, 1))                                   # self's own zeros
+_SR_SRC = _zeros_at(_ir(3, 3), (0, 1), (1, 0), (1, 2), (2, 0))                 # 1, 2 and 1 zeros per position
+OPS += [
+    OpInfo("index_select", mg.index_select, [S(_ir(3, 4), 1, _idx(2, 0, 2)), S(_ir(3, 4), -2, _idx(1)),
+                                             S(_ir(2, 3, 2), 2, np.array(1)), S(_ir(), 0, _idx(0)),
+                                             S(_ir(3, 2), 0, _idx())]),
+    OpInfo("masked_select", mg.masked_select, [S(_ir(3, 4), _ir(3, 4) > 0), S(_ir(3, 1), _ir(2, 3, 4) > 0),
+                                               S(_ir(4), np.array(True)), S(_ir(2, 3), _ir(3) > 0)]),
+    OpInfo("take", mg.take, [S(_ir(3, 4), _idx(0, 11, -1, 5, 5)), S(_ir(2, 3), np.array([[0, 1], [5, -6]])),
+                             S(_ir(), np.array(0))]),
+    OpInfo("take_along_dim", mg.take_along_dim, [
+        S(_ir(3, 4), np.array([[0, 3], [1, 1], [2, 0]]), 1), S(_ir(3, 4), np.array([[2, 2, 0, 1]]), 0),
+        S(_ir(1, 4), np.array([[0], [3], [3]]), -1), S(_ir(2, 3), _idx(5, 0, 5))]),
+    OpInfo("index_add", mg.index_add, [S(_ir(3, 4), 1, _idx(0, 0, 3), _ir(3, 3)),
+                                       S(_ir(3, 4), -2, _idx(2, 1), _ir(2, 4), alpha=-1.5),
+                                       S(_ir(), 0, _idx(0), _ir())]),
+    OpInfo("index_fill", mg.index_fill, [S(_ir(3, 4), 1, _idx(0, -1, 0), 2.5), S(_ir(3, 4), 0, _idx(1), _ir()),
+                                         S(_ir(2, 3, 2), -1, _idx(1), -1.0)]),
+    OpInfo("index_copy", mg.index_copy, [S(_ir(3, 4), 1, _idx(3, 0), _ir(3, 2)),
+                                         S(_ir(4, 2), 0, _idx(2, 1, 0), _ir(3, 2)),
+                                         S(_ir(2, 3, 2), -1, _idx(1), _ir(2, 3, 1))]),
+    OpInfo("scatter", mg.scatter, [
+        S(_ir(3, 4), 0, np.array([[0, 2, 1, 0], [2, 0, 0, 1]]), _ir(2, 4)),
+        S(_ir(2, 3), 1, np.array([[2], [0]]), _ir(2, 2)), S(_ir(3, 4), -1, np.array([[3, 1], [0, 2]]), value=2.0),
+        S(_ir(3, 4), 1, np.array([[0, 2], [3, 1]]), _ir(2, 2), reduce="add"),
+        S(_ir(3, 4), 1, np.array([[0, 2], [3, 3]]), _ir(2, 2), reduce="multiply")]),
+    OpInfo("scatter_reduce", mg.scatter_reduce, [
+        S(_ir(3, 4), 1, _SR_INDEX, _ir(3, 3), "sum"), S(_ir(3, 4), 1, _SR_INDEX, _ir(3, 3), "sum", include_self=False),
+        S(_ir(3, 4), 1, _SR_INDEX, _ir(3, 3), "mean"),
+        S(_ir(4, 3), 0, _SR_INDEX, _ir(3, 3), "mean", include_self=False),
+        S(_ir(3, 4), 1, _SR_INDEX, _ir(3, 3), "prod"), S(_SR_X, 1, _SR_INDEX, _SR_SRC, "prod"),
+        S(_SR_X, 1, _SR_INDEX, _SR_SRC, "prod", include_self=False), S(_ir(4, 3), 0, _SR_INDEX, _SR_SRC, "prod"),
+        S(_distinct_ir(3, 4), 1, _SR_INDEX, _distinct_ir(3, 3), "amax"),
+        S(_distinct_ir(3, 4), 1, _SR_INDEX, _distinct_ir(3, 3), "amin", include_self=False),
+        S(_distinct_ir(4, 3), -2, _SR_INDEX[:2], _distinct_ir(2, 4), "amax", include_self=False)]),
+    OpInfo("masked_scatter", mg.masked_scatter, [S(_ir(3, 4), _ir(3, 4) > 0, _ir(12)),
+                                                 S(_ir(4), _ir(3, 4) > 0, _ir(3, 5)),
+                                                 S(_ir(), np.array(True), _ir(2))]),
+    OpInfo("index_put", mg.index_put, [
+        S(_ir(3, 4), (_idx(0, 2), _idx(1, -1)), _ir(2)), S(_ir(3, 4), (_idx(2, 0),), _ir(4)),
+        S(_ir(3, 4), (_idx(0, 0, 2),), _ir(3, 4), True), S(_ir(3, 4), (_ir(3) > 0,), _ir()),
+        S(_ir(2, 3, 2), (_idx(1), _idx(0, 2)), _ir(2, 2), accumulate=True)]),
+]
+
 # PyTorch's elementwise math (tests/ops/test_torch_elementwise.py compares each with torch). Their own generator,
 # so every sample above stays as it was. Samples keep off the steps of floor/round/trunc/frac/fmod/remainder
 # (where finite differences jump), the domain edges (asin at +-1, acosh at 1, logit at 0 and 1 and at its eps),

@@ -1161,6 +1161,132 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's indexing, scatter and counting methods
     # (section: indexing)
+    def index_select(self, dim, index):
+        """The slices at ``index`` (a vector) along ``dim`` (see ``minigrad.index_select``)."""
+        return _ops.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        """The entries where ``mask`` is set, as a 1-D tensor (see ``minigrad.masked_select``)."""
+        return _ops.masked_select(self, mask)
+
+    def take(self, index):
+        """The entries at flat (row-major) ``index`` (see ``minigrad.take``)."""
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        """``numpy.take_along_axis`` with broadcasting (see ``minigrad.take_along_dim``)."""
+        return _ops.take_along_dim(self, indices, dim)
+
+    def nonzero(self, *, as_tuple=None):
+        """The positions of the nonzero entries; ``as_tuple`` says which reading (see ``minigrad.nonzero``)."""
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        """The (n, ndim) int64 positions of the nonzero entries (see ``minigrad.argwhere``)."""
+        return _ops.argwhere(self)
+
+    def where(self, condition, y):
+        """``torch.Tensor.where``: this tensor's values where ``condition`` is set, else ``y``'s."""
+        return _ops.where(condition, self, y)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """A copy with ``alpha * source``'s slices added at ``index`` along ``dim`` (see ``minigrad.index_add``)."""
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim, index, value):
+        """A copy with the slices at ``index`` along ``dim`` set to ``value`` (see ``minigrad.index_fill``)."""
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_copy(self, dim, index, source):
+        """A copy with ``source``'s slices written at ``index`` along ``dim`` (see ``minigrad.index_copy``)."""
+        return _ops.index_copy(self, dim, index, source)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        """A copy with ``src`` (or ``value``) written where ``index`` sends it (see ``minigrad.scatter``)."""
+        return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        """``src`` reduced into a copy where ``index`` sends it (see ``minigrad.scatter_reduce``)."""
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def masked_scatter(self, mask, source):
+        """A copy with ``source``'s entries written, in order, where ``mask`` is set (``minigrad.masked_scatter``)."""
+        return _ops.masked_scatter(self, mask, source)
+
+    def index_put(self, indices, values, accumulate=False):
+        """A copy with ``values`` written (or added) at ``self[indices]`` (see ``minigrad.index_put``)."""
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def _write_result(self, name, make):
+        """The in-place form of an out-of-place op: ``make()``'s values written into this tensor, stamped.
+
+        Refused, as ``zero_``, on a tensor that requires grad while grad mode is on (minigrad has no in-place
+        autograd); the result must keep this tensor's shape and dtype, as PyTorch's in-place ops do.
+        """
+        if self.requires_grad and STATE.grad_enabled:
+            kind = "a leaf tensor" if self.creator is None else "a tensor"
+            raise RuntimeError(
+                f"{name}(): {kind} that requires grad (shape {tuple(self.shape)}) cannot be written in place while "
+                f"grad mode is on; call it under minigrad.no_grad(), or use the out-of-place {name[:-1]}()")
+        from minigrad.autograd.mode import no_grad
+        with no_grad():
+            out = make()
+        if out.shape != self.shape:
+            raise RuntimeError(f"{name}(): the result has shape {tuple(out.shape)}, which cannot be written into "
+                               f"this tensor of shape {tuple(self.shape)}")
+        self.data[...] = out.data
+        _mark_written(self)
+        return self
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """``index_add`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("index_add_", lambda: _ops.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_fill_(self, dim, index, value):
+        """``index_fill`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("index_fill_", lambda: _ops.index_fill(self, dim, index, value))
+
+    def index_copy_(self, dim, index, source):
+        """``index_copy`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("index_copy_", lambda: _ops.index_copy(self, dim, index, source))
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        """``scatter`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("scatter_", lambda: _ops.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """``scatter_reduce`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("scatter_reduce_", lambda: _ops.scatter_reduce(self, dim, index, src, reduce,
+                                                                                 include_self=include_self))
+
+    def masked_scatter_(self, mask, source):
+        """``masked_scatter`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("masked_scatter_", lambda: _ops.masked_scatter(self, mask, source))
+
+    def index_put_(self, indices, values, accumulate=False):
+        """``index_put`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("index_put_", lambda: _ops.index_put(self, indices, values, accumulate))
+
+    def bincount(self, weights=None, minlength=0):
+        """Counts of each value of this 1-D integer tensor (see ``minigrad.bincount``)."""
+        return _ops.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):  # noqa: A002
+        """A histogram in ``bins`` equal bins over [min, max] (see ``minigrad.histc``)."""
+        return _ops.histc(self, bins, min, max)
+
+    def unique(self, *args, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct values, sorted (see ``minigrad.unique``; the flags are keyword-only)."""
+        return _ops.unique(self, *args, sorted=sorted, return_inverse=return_inverse, return_counts=return_counts,
+                           dim=dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        """Each run of equal consecutive values kept once (see ``minigrad.unique_consecutive``)."""
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def count_nonzero(self, dim=None):
+        """The number of nonzero entries over ``dim`` (see ``minigrad.count_nonzero``)."""
+        return _ops.count_nonzero(self, dim)
 
     # ----------------------------------------------------------------- PyTorch's reductions, scans, matrix products and linear algebra
     # (section: reductions)

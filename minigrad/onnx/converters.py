@@ -17,6 +17,7 @@ import numpy as np
 
 from minigrad.backend import to_numpy
 from minigrad.onnx.graph import ExportError
+from minigrad.ops.scatter_reduce import initial_value
 
 CONVERTERS = {}
 
@@ -248,6 +249,20 @@ def _argsort(g, call, x):
     return g.node("TopK", [x[0], k], n_outputs=2, axis=axis, largest=int(call.params["descending"]), sorted=1)[1]
 
 
+@converts("argwhere")
+def _argwhere(g, call, x):
+    return g.node("Transpose", [g.node("NonZero", x)], perm=[1, 0])
+
+
+@converts("count_nonzero")
+def _count_nonzero(g, call, x):
+    dtype = _dtype(call.inputs[0])
+    truth = x[0] if dtype == np.bool_ else g.node("Not", [g.node("Equal", [x[0], g.scalar(0, dtype, "zero")])])
+    counted = g.node("Cast", [truth], to=_onnx_type(g, np.int64))
+    axis = call.params["axis"]
+    return reduce(g, "ReduceSum", counted, None if axis is None else list(axis), False)
+
+
 @converts("all", "any")
 def _all_any(g, call, x):
     dtype = _dtype(call.inputs[0])
@@ -284,8 +299,43 @@ def _scatter_add(g, call, x):
         raise ExportError(f"onnx.export: ScatterAdd in {call.where} needs opset 16 or later (ScatterElements "
                           f"with reduction='add'), got opset {g.opset}")
     axis = int(call.params["axis"])
-    index = g.constant(to_numpy(call.params["grid"][axis]).astype(np.int64), "index")
-    return g.node("ScatterElements", [x[0], index, x[1]], axis=axis, reduction="add")
+    index = np.broadcast_to(to_numpy(call.params["grid"][axis]).astype(np.int64), call.inputs[1].shape)
+    return g.node("ScatterElements", [x[0], g.constant(index, "index"), x[1]], axis=axis, reduction="add")
+
+
+def _fixed_index(g, call, opset, what):
+    """Refuse a scatter whose (constant) positions would have to follow the batch size, or too old an opset."""
+    if any(call.dynamic_inputs):
+        raise ExportError(f"onnx.export: {call.op} in {call.where} has a fixed index along the batch axis; "
+                          f"{FIXED_SIZES}")
+    if g.opset < opset:
+        raise ExportError(f"onnx.export: {call.op} in {call.where} needs opset {opset} or later ({what}), "
+                          f"got opset {g.opset}")
+
+
+@converts("Scatter")
+def _scatter(g, call, x):
+    """index_copy, scatter, masked_scatter and index_put: ScatterND at the full positions of every src entry."""
+    accumulate = call.params.get("accumulate", False)
+    _fixed_index(g, call, 16 if accumulate else 13, "ScatterND with reduction='add'" if accumulate else "ScatterND")
+    shape = call.inputs[1].shape
+    index = np.stack([np.broadcast_to(to_numpy(i).astype(np.int64), shape) for i in call.params["index"]], -1)
+    return g.node("ScatterND", [x[0], g.constant(index, "index"), x[1]], reduction="add" if accumulate else None)
+
+
+@converts("SegmentProd", "SegmentExtreme")
+def _segment_reduce(g, call, x):
+    """scatter_reduce's prod, amax and amin: ScatterElements with a reduction into the empty segments' value."""
+    if call.op == "SegmentProd":
+        kind, reduction, opset = "prod", "mul", 16
+    else:
+        kind = "amax" if call.params["largest"] else "amin"
+        reduction, opset = kind[1:], 18
+    _fixed_index(g, call, opset, f"ScatterElements with reduction='{reduction}'")
+    dtype = _dtype(call.inputs[0])
+    start = g.constant(np.full(call.params["n"], initial_value(kind, dtype), dtype=dtype), "start")
+    index = g.constant(to_numpy(call.params["seg"]).astype(np.int64), "segments")
+    return g.node("ScatterElements", [start, index, x[0]], axis=0, reduction=reduction)
 
 
 @converts("Einsum")

@@ -50,6 +50,11 @@ from minigrad.ops.unfold import unfold
 from minigrad.ops.views import movedim, moveaxis, narrow, ravel, swapaxes, swapdims, unbind, unflatten
 from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, meshgrid
 from minigrad.ops.splitting import dsplit, hsplit, repeat_interleave, split_with_sizes, tensor_split, vsplit
+from minigrad.ops.take import argwhere, index_select, masked_select, nonzero, take, take_along_dim
+from minigrad.ops.scatter import index_add, index_copy, index_fill, index_put, masked_scatter, scatter
+from minigrad.ops.scatter_reduce import scatter_reduce
+from minigrad.ops.counting import bincount, count_nonzero, histc, unique, unique_consecutive
+from minigrad.ops.searching import bucketize, searchsorted
 from minigrad.ops import namespace as _namespace
 from minigrad.autograd.engine import use_namespaces as _use_namespaces
 
@@ -67,6 +72,9 @@ DIFFERENTIABLE = (
     "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",
     "softmax", "log_softmax",
     "cumsum", "prod", "norm", "sort", "topk", "sign",
+    # PyTorch's indexing and scatter names (tests/ops/test_torch_index_scatter.py)
+    "index_select", "masked_select", "take", "take_along_dim", "index_add", "index_fill", "index_copy",
+    "scatter", "scatter_reduce", "masked_scatter", "index_put",
     "floor", "ceil", "round", "trunc", "frac", "rsqrt", "reciprocal", "log1p", "expm1", "log2", "log10", "exp2",
     "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "erfc", "erfinv", "sinc",
     "logit", "nan_to_num", "atan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "copysign", "fmod", "remainder",
@@ -81,6 +89,8 @@ NON_DIFFERENTIABLE = (
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
     "logical_and", "logical_or", "logical_not",
     "argsort", "all", "any", "isnan", "isinf", "isfinite", "allclose",
+    "nonzero", "argwhere", "bincount", "histc", "unique", "unique_consecutive", "searchsorted", "bucketize",
+    "count_nonzero",
     "logical_xor", "isclose", "heaviside", "signbit", "isneginf", "isposinf", "isreal",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
 )
