@@ -49,11 +49,10 @@ class Cholesky(Function):
         xp = get_array_module(a)
         try:
             lower = xp.linalg.cholesky(a)
-        except xp.linalg.LinAlgError as exc:
-            raise ValueError(f"linalg.cholesky: the input of shape {tuple(a.shape)} is not positive-definite "
-                             f"({exc})") from None
-        if bool(xp.isnan(lower).any()):   # CuPy returns NaN rather than raising
-            raise ValueError(f"linalg.cholesky: the input of shape {tuple(a.shape)} is not positive-definite")
+        except xp.linalg.LinAlgError:
+            lower = None
+        if lower is None or bool(xp.isnan(lower).any()):   # CuPy returns NaN rather than raising
+            raise ValueError("the input is not symmetric positive-definite")   # Function.apply adds op and shapes
         return xp.swapaxes(lower, -1, -2).copy() if self.upper else lower
 
     def backward(self, F, gy, a):
@@ -141,11 +140,10 @@ class SVD(Function):
     def backward(self, F, gy, a):
         gu, gs, gvh = gy
         m, n = a.shape[-2:]
-        if self.full_matrices and m != n:
-            raise ValueError(f"linalg.svd: the gradient of full_matrices=True is defined for square inputs only, "
-                             f"got shape {tuple(a.shape)}; use full_matrices=False (as torch asks)")
         u, s, vh = _outputs(F, self, SVD, a, full_matrices=self.full_matrices)
         k = s.shape[-1]
+        if self.full_matrices and m != n:   # the columns past k are arbitrary: dropped, as torch does
+            u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
         eye, _ = _masks(F, a, k)
         row = F.reshape(s, s.shape[:-1] + (1, k))     # S_j along columns
         col = F.reshape(s, s.shape[:-1] + (k, 1))     # S_i along rows
@@ -212,8 +210,8 @@ def eigvalsh(a, UPLO="L"):  # noqa: N803
 
 def svd(a, full_matrices=True):
     """``torch.linalg.svd``: ``(U, S, Vh)``, a named tuple. ``full_matrices=True`` (torch's default) gives
-    square U (m, m) and Vh (n, n), with a gradient for square inputs only, as torch's; use False for the
-    reduced factorization (U (m, k), Vh (k, n)) and its gradient."""
+    square U (m, m) and Vh (n, n); as in torch, the gradient ignores the columns of U (rows of Vh) past
+    k = min(m, n), which are arbitrary. ``full_matrices=False``: U (m, k), Vh (k, n)."""
     full_matrices = check_flag("linalg.svd", "full_matrices", full_matrices)
     return SVDResult(*SVD.apply(_matrices("linalg.svd", a), full_matrices=full_matrices))
 
