@@ -1024,7 +1024,7 @@ GENERATORS = {
     "sign": _unary("sign", mg.sign, _torch_sign),
 }
 
-# ------------------------------------------------------------------ session 9: order statistics, scans, products, linalg
+# ------------------------------------------------------------------ session 9: order statistics, scans, linalg
 # Order statistics pick values without ties (where they have no derivative and torch's choice of a tied entry is
 # its own); the linear algebra sees small square matrices made diagonally dominant (x + 4 n I, |x| <= 3), so they
 # are invertible and well-conditioned, and Cholesky sees x x^T + n I.
@@ -1246,7 +1246,8 @@ def _gen_cross(b):
 
 
 def _square(t):
-    return t.ndim >= 2 and t.shape[-1] == t.shape[-2] >= 1 and t.size <= 12 and float(np.abs(t.numpy()).max()) <= 3
+    return (t.ndim >= 2 and t.shape[-1] == t.shape[-2] and 0 < t.size <= 12
+            and float(np.abs(t.numpy()).max()) <= 3)
 
 
 def _dominant(lib, t):

@@ -536,7 +536,8 @@ OPS += [
     OpInfo("amax", mg.amax, [S(_lu(3, 4)), S(_lu(3, 4), 1), S(_lu(2, 3, 4), (0, 2), keepdim=True), S(_lu(), 0)]),
     OpInfo("amin", mg.amin, [S(_lu(3, 4)), S(_lu(3, 4), -1, True), S(_lu(2, 3, 4), dim=(1,))]),
     OpInfo("aminmax", lambda x, **kw: _flat(*mg.aminmax(x, **kw)), [S(_lu(3, 4)), S(_lu(3, 4), dim=1, keepdim=True)]),
-    OpInfo("median", lambda x, *a, **kw: (lambda r: r if isinstance(r, mg.Tensor) else r.values)(mg.median(x, *a, **kw)),
+    OpInfo("median", lambda x, *a, **kw: (lambda r: r if isinstance(r, mg.Tensor) else r.values)(
+        mg.median(x, *a, **kw)),
            [S(_lu(3, 5)), S(_lu(3, 4), 1), S(_lu(2, 3, 4), 0, True), S(_lu(), 0)]),
     OpInfo("nanmedian", lambda x, *a, **kw: (lambda r: r if isinstance(r, mg.Tensor) else r.values)(
         mg.nanmedian(x, *a, **kw)), [S(_lu(4)), S(_lu(3, 4), dim=-1)]),
@@ -572,7 +573,8 @@ OPS += [
     OpInfo("dot", mg.dot, [S(_lr(4), _lr(4))]),
     OpInfo("vdot", mg.vdot, [S(_lr(4), _lr(4))]),
     OpInfo("inner", mg.inner, [S(_lr(2, 3), _lr(4, 3)), S(_lr(3), _lr(2, 2, 3)), S(_lr(), _lr(2, 3))]),
-    OpInfo("addmm", mg.addmm, [S(_lr(3, 2), _lr(3, 4), _lr(4, 2)), S(_lr(2), _lr(3, 4), _lr(4, 2), beta=0.5, alpha=-2)]),
+    OpInfo("addmm", mg.addmm, [S(_lr(3, 2), _lr(3, 4), _lr(4, 2)),
+                               S(_lr(2), _lr(3, 4), _lr(4, 2), beta=0.5, alpha=-2)]),
     OpInfo("addmv", mg.addmv, [S(_lr(3), _lr(3, 4), _lr(4), beta=2)]),
     OpInfo("addr", mg.addr, [S(_lr(3, 4), _lr(3), _lr(4), alpha=0.5)]),
     OpInfo("baddbmm", mg.baddbmm, [S(_lr(3, 2), _lr(2, 3, 4), _lr(2, 4, 2), beta=-1.0)]),
@@ -593,7 +595,8 @@ OPS += [
     OpInfo("linalg.solve", mg.linalg.solve, [S(_well(3, 3), _lr(3, 2)), S(_well(2, 3, 3), _lr(3)),
                                              S(_well(2, 3, 3), _lr(2, 3)), S(_well(3, 3), _lr(2, 3, 4)),
                                              S(_well(3, 3), _lr(2, 3), left=False)]),
-    OpInfo("linalg.cholesky", lambda x, **kw: mg.linalg.cholesky(_spd(x), **kw), [S(_lr(3, 3)), S(_lr(2, 2, 2), upper=True)]),
+    OpInfo("linalg.cholesky", lambda x, **kw: mg.linalg.cholesky(_spd(x), **kw),
+           [S(_lr(3, 3)), S(_lr(2, 2, 2), upper=True)]),
     OpInfo("linalg.qr", lambda x: _flat(*mg.linalg.qr(x)), [S(_lr(4, 3)), S(_lr(3, 3)), S(_lr(2, 3, 2))]),
     OpInfo("linalg.eigh", lambda x, **kw: (lambda r: _flat(r.eigenvalues, r.eigenvectors ** 2))(
         mg.linalg.eigh(_sym(x), **kw)), [S(_lr(3, 3)), S(_lr(2, 4, 4), UPLO="U")]),

@@ -188,6 +188,8 @@ def diff(x, n=1, dim=-1, prepend=None, append=None):
     if x.ndim == 0:
         raise ValueError("diff: expects a tensor of at least one dimension, got a 0-d tensor")
     axis = one_dim("diff", x, dim, None)
+    if n == 0:   # torch returns the input as it is, prepend and append left out
+        return x
     pieces = []
     for label, extra in (("prepend", prepend), (None, x), ("append", append)):
         if extra is None:

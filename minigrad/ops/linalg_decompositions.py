@@ -71,7 +71,8 @@ class QR(Function):
     """(Q, R) with A = Q R, Q (m, k) orthonormal columns, R (k, n) upper triangular, k = min(m, n).
 
     For m >= n: with M = R G_R^T - G_Q^T Q and copyltu(M) = M's lower triangle mirrored onto the upper,
-    dL/dA = (G_Q + Q copyltu(M)) R^{-T}. (m < n is refused in backward.) Shapes: (..., m, n) -> (..., m, k), (..., k, n).
+    dL/dA = (G_Q + Q copyltu(M)) R^{-T}. (m < n is refused in backward.)
+    Shapes: (..., m, n) -> (..., m, k), (..., k, n).
     """
 
     def forward(self, a):

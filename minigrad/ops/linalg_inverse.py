@@ -139,7 +139,8 @@ def det(a):
 
 
 def slogdet(a):
-    """``torch.linalg.slogdet``: ``(sign, logabsdet)`` of each square matrix, a named tuple; det = sign exp(logabsdet)."""
+    """``torch.linalg.slogdet``: ``(sign, logabsdet)`` of each square matrix, a named tuple;
+    det = sign exp(logabsdet)."""
     return SlogdetResult(*SlogDet.apply(_square("linalg.slogdet", a)))
 
 

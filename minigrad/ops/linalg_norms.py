@@ -64,7 +64,8 @@ def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
     a = as_floating(a)
     keepdim = check_flag("linalg.matrix_norm", "keepdim", keepdim)
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
-        raise ValueError(f"linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; got ord={ord!r}")
+        raise ValueError("linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; "
+                         f"got ord={ord!r}")
     if a.ndim < 2:
         raise ValueError(f"linalg.matrix_norm: expects a tensor of at least 2 dims, got shape {tuple(a.shape)}")
     dims = _dims("linalg.matrix_norm", a, dim)

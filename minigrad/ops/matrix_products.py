@@ -74,7 +74,8 @@ def inner(a, b):
     if a.shape[-1] != b.shape[-1]:
         raise _shapes("inner", "tensors whose last dims match", a, b)
     k = a.shape[-1]
-    out = matmul(reshape(a, (-1, k)), reshape(b, (-1, k)).T)
+    rows, cols = int(np.prod(a.shape[:-1])), int(np.prod(b.shape[:-1]))   # not -1: k may be 0
+    out = matmul(reshape(a, (rows, k)), reshape(b, (cols, k)).T)
     return reshape(out, a.shape[:-1] + b.shape[:-1])
 
 

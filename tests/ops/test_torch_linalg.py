@@ -186,7 +186,8 @@ def test_svd_with_full_matrices_as_torch(shape):
 @pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 1), False)])
 def test_matrix_norm_matches_torch(ord, dim, keepdim):
     a = RNG.standard_normal((3, 4, 5))
-    agree(lambda t: mg.linalg.matrix_norm(t, ord, dim, keepdim), lambda t: torch.linalg.matrix_norm(t, ord, dim, keepdim),
+    agree(lambda t: mg.linalg.matrix_norm(t, ord, dim, keepdim),
+          lambda t: torch.linalg.matrix_norm(t, ord, dim, keepdim),
           a, second=ord not in (1, -1, np.inf, -np.inf))
 
 
@@ -194,7 +195,8 @@ def test_matrix_norm_matches_torch(ord, dim, keepdim):
 @pytest.mark.parametrize("dim, keepdim", [(None, False), (1, True), ((0, 2), False)])
 def test_vector_norm_matches_torch(ord, dim, keepdim):
     a = RNG.standard_normal((3, 4, 5))
-    agree(lambda t: mg.linalg.vector_norm(t, ord, dim, keepdim), lambda t: torch.linalg.vector_norm(t, ord, dim, keepdim),
+    agree(lambda t: mg.linalg.vector_norm(t, ord, dim, keepdim),
+          lambda t: torch.linalg.vector_norm(t, ord, dim, keepdim),
           a, second=False)
 
 
@@ -232,6 +234,7 @@ PRODUCTS = {
     "vdot": (mg.vdot, torch.vdot, [(4,), (4,)]),
     "inner": (mg.inner, torch.inner, [(2, 3, 4), (5, 4)]),
     "inner 0-d": (mg.inner, torch.inner, [(), (2, 3)]),
+    "inner over nothing": (mg.inner, torch.inner, [(2, 0), (3, 0)]),
     "addmm": (lambda i, a, b: mg.addmm(i, a, b, beta=0.5, alpha=-2.0),
               lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=-2.0), [(2,), (3, 4), (4, 2)]),
     "addmv": (mg.addmv, torch.addmv, [(3,), (3, 4), (4,)]),
@@ -340,7 +343,8 @@ def test_qr_gradient_of_a_wide_matrix_is_refused_clearly():
 def test_float32_stays_float32():
     a = mg.tensor(well(2, 3, 3).astype(np.float32), requires_grad=True)
     outs = [mg.linalg.det(a), mg.linalg.inv(a), mg.linalg.slogdet(a).logabsdet, mg.linalg.solve(a, a[0]),
-            mg.linalg.cholesky(a @ mg.transpose(a, 0, 2, 1)), mg.linalg.qr(a).R, mg.linalg.eigh(a).eigenvalues, mg.linalg.svdvals(a),
+            mg.linalg.cholesky(a @ mg.transpose(a, 0, 2, 1)), mg.linalg.qr(a).R, mg.linalg.eigh(a).eigenvalues,
+            mg.linalg.svdvals(a),
             mg.linalg.pinv(a), mg.linalg.matrix_norm(a, "nuc"), mg.linalg.vector_norm(a, 3), a.matrix_power(3),
             mg.kron(a[0], a[1]), mg.bmm(a, a)]
     for out in outs:

@@ -399,6 +399,7 @@ def test_diff_with_prepend_append_and_bools_as_torch():
     ours, theirs = mg.diff(x, 2, -1, prepend=p, append=a), torch.diff(tx, 2, -1, prepend=tp, append=ta)
     same(ours, theirs)
     backward_both(ours, theirs, p, tp)
+    same(mg.diff(x, 0, -1, prepend=p), torch.diff(tx, 0, -1, prepend=tp))    # n = 0: the input, as torch
     bools = np.array([[True, False, False, True], [False, False, True, True]])
     ours, theirs = mg.tensor(bools).diff(), torch.tensor(bools).diff()
     assert ours.dtype == np.bool_
