@@ -437,3 +437,19 @@ def test_scan_of_a_0d_tensor_is_itself_as_torch():
     for name in ("cummax", "cummin"):
         both(lambda t: getattr(t, name)(-1), lambda t: getattr(t, name)(-1), np.array(0.75))
     assert math.isclose(float(mg.tensor(2.0).amax()), 2.0)
+
+
+def test_the_doubling_scan_used_without_ufunc_accumulate_matches_numpys():
+    # CuPy has no ufunc.accumulate for maximum/minimum/logaddexp: _running then takes log2(n) doubling steps.
+    # A stand-in module that is not numpy runs that path here.
+    import types
+
+    from minigrad.ops.order_statistics import _running
+
+    proxy = types.SimpleNamespace(flip=np.flip, maximum=np.maximum, minimum=np.minimum, logaddexp=np.logaddexp)
+    data = RNG.standard_normal((3, 7, 5))
+    for ufunc in (np.maximum, np.minimum, np.logaddexp):
+        for axis in (0, 1, 2):
+            for reverse in (False, True):
+                expected = _running(np, ufunc, data, axis, reverse)
+                np.testing.assert_allclose(_running(proxy, ufunc, data, axis, reverse), expected, rtol=1e-14)
