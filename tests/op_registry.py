@@ -521,7 +521,7 @@ def _sym(x):
 
 def _spd(x):
     n = x.shape[-1]
-    return x @ _mT(x) + mg.tensor(np.eye(n) * n, dtype="float64")
+    return x @ _mT(x) + mg.tensor(np.eye(n) * n, dtype=str(x.dtype))
 
 
 def _values(fn):
@@ -547,7 +547,7 @@ OPS += [
                                      S(_lu(2, 5), 0.4, dim=0, interpolation="midpoint"),
                                      S(_lu(4, 3), 0.6, 0, interpolation="nearest"),
                                      S(_lu(6), 0.9, interpolation="lower")]),
-    OpInfo("quantile(q tensor)", lambda x, **kw: mg.quantile(x, mg.tensor([0.2, 0.5, 0.95], dtype="float64"), **kw),
+    OpInfo("quantile(q tensor)", lambda x, **kw: mg.quantile(x, mg.tensor([0.2, 0.5, 0.95], dtype=str(x.dtype)), **kw),
            [S(_lu(3, 5), dim=1), S(_lu(7))]),
     OpInfo("nanquantile", mg.nanquantile, [S(_lu(3, 5), 0.3, 1), S(_lu(6), 0.5, interpolation="higher")]),
     OpInfo("cumprod", mg.cumprod, [S(_lr(3, 4), 1), S(_lr(2, 3, 4), -2), S(_lr(), 0), S(_CUMPROD_ZEROS, 1),
@@ -565,7 +565,9 @@ OPS += [
     OpInfo("var_mean", lambda x, *a, **kw: _flat(*mg.var_mean(x, *a, **kw)),
            [S(_lr(3, 4)), S(_lr(2, 3, 4), (0, 2), correction=2)]),
     OpInfo("cov", mg.cov, [S(_lr(3, 6)), S(_lr(6)), S(_lr(2, 5), correction=0),
-                           S(_lr(3, 5), fweights=np.array([1, 2, 0, 3, 1]), aweights=_la_rng.uniform(0.5, 2, 5))]),
+                           S(_lr(3, 5), fweights=np.array([1, 2, 0, 3, 1]))]),
+    OpInfo("cov(aweights)", lambda x, w: mg.cov(x, fweights=mg.tensor([2, 1, 1, 3]), aweights=w),
+           [S(_lr(2, 4), _la_rng.uniform(0.5, 2, 4))]),
     OpInfo("corrcoef", mg.corrcoef, [S(_lr(3, 6)), S(_lr(2, 4))]),
     OpInfo("mm", mg.mm, [S(_lr(3, 4), _lr(4, 2))]),
     OpInfo("bmm", mg.bmm, [S(_lr(2, 3, 4), _lr(2, 4, 2))]),

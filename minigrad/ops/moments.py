@@ -111,6 +111,9 @@ def cov(x, *, correction=1, fweights=None, aweights=None):
             raise TypeError(f"cov: fweights must be an integer tensor, got {weights.dtype}")
         if label == "aweights" and weights.dtype.kind != "f":
             raise TypeError(f"cov: aweights must be a floating tensor, got {weights.dtype}")
+        if label == "aweights" and weights.dtype != x.dtype:
+            raise TypeError(f"cov: aweights ({weights.dtype}) must have the input's dtype ({x.dtype}); minigrad "
+                            "does not promote silently (torch does), cast one with .astype()")
         if bool((weights.data < 0).any()):
             raise ValueError(f"cov: {label} must be non-negative")
         if weights.dtype.kind != "f":

@@ -293,6 +293,9 @@ def test_cov_errors():
         mg.cov(x[0], fweights=mg.tensor([1, 2]))
     with pytest.raises(TypeError, match=r"^cov: fweights must be an integer tensor, got float64$"):
         mg.cov(x[0], fweights=mg.tensor([1.0] * 5, dtype="float64"))
+    with pytest.raises(TypeError, match=r"^cov: aweights \(float32\) must have the input's dtype \(float64\); "
+                                        r"minigrad does not promote silently"):
+        mg.cov(x[0], aweights=mg.tensor([1.0] * 5))
     with pytest.raises(ValueError, match=r"^cov: aweights must be non-negative$"):
         mg.cov(x[0], aweights=mg.tensor([1.0, -1.0, 1.0, 1.0, 1.0], dtype="float64"))
 
