@@ -63,3 +63,10 @@ def __getattr__(name):
     if name in ("set_num_threads", "get_num_threads"):   # threads for large elementwise updates
         return getattr(importlib.import_module("minigrad.optim.threads"), name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+
+# PyTorch's reductions, scans, matrix products and linear algebra; torch.linalg's names in minigrad.linalg.
+from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddbmm, bmm, cholesky,  # noqa: E402
+                          corrcoef, cov, cross, cummax, cummin, cumprod, det, diff, dot, inner, inverse, kron,
+                          kthvalue, logcumsumexp, logdet, matrix_power, median, mm, mode, mv, nanmean, nanmedian,
+                          nanquantile, nansum, pinverse, quantile, slogdet, std_mean, var_mean, vdot)
+from minigrad import linalg  # noqa: E402,F401

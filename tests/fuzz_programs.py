@@ -1527,6 +1527,298 @@ GENERATORS = {
     **{name: gen for name, gen in SHAPE_GENERATORS.items() if name != "unfold"},   # unfold is a method only
 }
 
+# ------------------------------------------------------------------ session 9: order statistics, scans, linalg
+# Order statistics pick values without ties (where they have no derivative and torch's choice of a tied entry is
+# its own); the linear algebra sees small square matrices made diagonally dominant (x + 4 n I, |x| <= 3), so they
+# are invertible and well-conditioned, and Cholesky sees x x^T + n I.
+def _distinct(t):
+    data = t.numpy()
+    return t.size > 0 and np.unique(data).size == t.size and np.isfinite(data).all()
+
+
+def _one_or_none(b, x):
+    return None if b.draw(st.booleans()) else _one_axis(b, x)
+
+
+def _gen_amax(name):
+    def gen(b):
+        i = b.pick(_distinct)
+        if i is None:
+            return False
+        x = b.values[i]
+        axis = _axis(b.draw, x.ndim)
+        dims = () if axis is None else axis
+        keepdim = b.draw(st.booleans())
+        b.add(name, [i], lambda t: getattr(mg, name)(t, dims, keepdim), lambda t: getattr(t, name)(dims, keepdim),
+              f"dim={dims} keepdim={keepdim}")
+        return True
+    return gen
+
+
+def _gen_aminmax(b):
+    i = b.pick(_distinct)
+    if i is None:
+        return False
+    d = _one_or_none(b, b.values[i])
+    keepdim = b.draw(st.booleans())
+    b.add("aminmax", [i], lambda t: list(mg.aminmax(t, dim=d, keepdim=keepdim)),
+          lambda t: list(t.aminmax(dim=d, keepdim=keepdim)), f"dim={d} keepdim={keepdim}")
+    return True
+
+
+def _gen_along(name, extra=lambda b, n: ()):
+    """median, nanmedian, mode, kthvalue: the values along one dim (median: or of everything)."""
+    def gen(b):
+        i = b.pick(_distinct)
+        if i is None:
+            return False
+        x = b.values[i]
+        d = _one_axis(b, x)
+        if name in ("median", "nanmedian") and b.draw(st.booleans()):
+            b.add(name, [i], getattr(mg, name), lambda t: getattr(t, name)(), "all dims")
+            return True
+        args = extra(b, x.shape[d] if x.ndim else 1)
+        keepdim = b.draw(st.booleans())
+        b.add(name, [i], lambda t: getattr(mg, name)(t, *args, dim=d, keepdim=keepdim).values,
+              lambda t: getattr(t, name)(*args, dim=d, keepdim=keepdim).values, f"{args} dim={d} keepdim={keepdim}")
+        return True
+    return gen
+
+
+def _gen_quantile(name):
+    def gen(b):
+        i = b.pick(_distinct)
+        if i is None:
+            return False
+        x = b.values[i]
+        q = b.draw(st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0, (0.1, 0.75)]))
+        d = _one_or_none(b, x)
+        keepdim = b.draw(st.booleans())
+        how = b.draw(st.sampled_from(["linear", "lower", "higher", "midpoint", "nearest"]))
+
+        def fm(t):
+            return getattr(mg, name)(t, mg.tensor(list(q), dtype="float64") if isinstance(q, tuple) else q, d,
+                                     keepdim, interpolation=how)
+
+        def ft(t):
+            import torch
+            return getattr(torch, name)(t, torch.tensor(q, dtype=torch.float64) if isinstance(q, tuple) else q, d,
+                                        keepdim, interpolation=how)
+
+        b.add(name, [i], fm, ft, f"q={q} dim={d} keepdim={keepdim} {how}")
+        return True
+    return gen
+
+
+def _gen_scan(name, values=False, pred=lambda t: True):
+    def gen(b):
+        i = b.pick(pred)
+        if i is None:
+            return False
+        d = _one_axis(b, b.values[i])
+        if values:
+            b.add(name, [i], lambda t: getattr(mg, name)(t, d).values, lambda t: getattr(t, name)(d).values, f"dim={d}")
+        else:
+            b.add(name, [i], lambda t: getattr(mg, name)(t, d), lambda t: getattr(t, name)(d), f"dim={d}")
+        return True
+    return gen
+
+
+def _gen_diff(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    d = _one_axis(b, x)
+    n = b.draw(st.integers(0, 2))
+    shape = list(x.shape)
+    shape[d] = b.draw(st.integers(1, 2))
+    if b.draw(st.booleans()):
+        j = b.with_shape(tuple(shape))
+        b.add("diff", [i, j], lambda t, p: mg.diff(t, n, d, prepend=p), lambda t, p: t.diff(n, d, prepend=p),
+              f"n={n} dim={d} prepend")
+    else:
+        b.add("diff", [i], lambda t: t.diff(n, d), lambda t: t.diff(n, d), f"n={n} dim={d}")
+    return True
+
+
+def _gen_nan_reduction(name):
+    def gen(b):
+        i = b.pick()
+        x = b.values[i]
+        axis = _axis(b.draw, x.ndim)
+        if axis is None:
+            axis = tuple(range(x.ndim))
+        keepdim = b.draw(st.booleans())
+        if name == "nanmean" and 0 in _reduced(x.shape, axis):
+            return False
+        b.add(name, [i], lambda t: getattr(mg, name)(t, axis, keepdim), lambda t: getattr(t, name)(axis, keepdim),
+              f"dim={axis} keepdim={keepdim}")
+        return True
+    return gen
+
+
+def _gen_moments(name):
+    def gen(b):
+        i = b.pick()
+        x = b.values[i]
+        axis = _axis(b.draw, x.ndim)
+        c = b.draw(st.integers(0, 1))
+        n = int(np.prod(_reduced(x.shape, axis))) if x.ndim else 1
+        if n - c <= 0:
+            return False
+        keepdim = b.draw(st.booleans())
+        dims = None if axis is None else axis
+
+        def ft(t):
+            import torch
+            return list(getattr(torch, name)(t, dims, correction=c, keepdim=keepdim))
+
+        b.add(name, [i], lambda t: list(getattr(mg, name)(t, dims, correction=c, keepdim=keepdim)), ft,
+              f"dim={dims} correction={c} keepdim={keepdim}")
+        return True
+    return gen
+
+
+def _gen_cov(name):
+    def gen(b):
+        i = b.pick(lambda t: 1 <= t.ndim <= 2 and t.shape[-1] >= 2 and t.size > 0 and np.isfinite(t.numpy()).all()
+                   and (name == "cov" or float(t.numpy().std(axis=-1).min()) > 1e-3))
+        if i is None:
+            return False
+        b.add(name, [i], getattr(mg, name), lambda t: getattr(t, name)())
+        return True
+    return gen
+
+
+def _gen_product(name):
+    """mm, bmm, mv, dot, vdot, inner and the add* forms: the first operand picked, the others made to fit."""
+    ndim = {"mm": 2, "bmm": 3, "mv": 2, "dot": 1, "vdot": 1, "inner": 1, "addmm": 2, "addmv": 2, "addr": 1,
+            "baddbmm": 3, "addbmm": 3}[name]
+
+    def gen(b):
+        i = b.pick(lambda t: t.ndim == ndim if name != "inner" else t.ndim >= 1)
+        if i is None:
+            return False
+        x = b.values[i]
+        m = b.draw(st.sampled_from([1, 2, 3]))
+        if name in ("mm", "addmm"):
+            other, out = (x.shape[1], m), (x.shape[0], m)
+        elif name in ("bmm", "baddbmm", "addbmm"):
+            other, out = (x.shape[0], x.shape[2], m), (x.shape[0], x.shape[1], m)
+        elif name in ("mv", "addmv"):
+            other, out = (x.shape[1],), (x.shape[0],)
+        elif name == "addr":
+            other, out = (m,), (x.shape[0], m)
+        elif name == "inner":
+            other, out = (m, x.shape[-1]), None
+        else:
+            other, out = x.shape, None
+        j = b.with_shape(other)
+        if not name.startswith("add") and name != "baddbmm":
+            b.add(name, [i, j], getattr(mg, name), lambda p, q: getattr(p, name)(q))
+            return True
+        if name == "addbmm":
+            out = out[1:]
+        k = b.with_shape(out)
+        beta, alpha = b.draw(st.sampled_from([1.0, 0.5])), b.draw(st.sampled_from([1.0, -2.0]))
+        b.add(name, [k, i, j], lambda s, p, q: getattr(mg, name)(s, p, q, beta=beta, alpha=alpha),
+              lambda s, p, q: getattr(s, name)(p, q, beta=beta, alpha=alpha), f"beta={beta} alpha={alpha}")
+        return True
+    return gen
+
+
+def _gen_kron(b):
+    i = b.pick(lambda t: t.size <= 6)
+    if i is None:
+        return False
+    j = b.pick(lambda t: t.size <= 6)
+    b.add("kron", [i, j], mg.kron, lambda p, q: p.kron(q))
+    return True
+
+
+def _gen_cross(b):
+    i = b.pick(lambda t: 3 in t.shape)
+    if i is None:
+        return False
+    x = b.values[i]
+    d = b.draw(st.sampled_from([a for a, n in enumerate(x.shape) if n == 3]))
+    j = b.with_shape(x.shape)
+    b.add("cross", [i, j], lambda p, q: mg.cross(p, q, dim=d), lambda p, q: p.cross(q, dim=d), f"dim={d}")
+    return True
+
+
+def _square(t):
+    return (t.ndim >= 2 and t.shape[-1] == t.shape[-2] and 0 < t.size <= 12
+            and float(np.abs(t.numpy()).max()) <= 3)
+
+
+def _dominant(lib, t):
+    n = t.shape[-1]
+    eye = mg.tensor(np.eye(n) * 4.0 * n, dtype="float64") if lib is mg else lib.eye(n, dtype=lib.float64) * 4.0 * n
+    return t + eye
+
+
+def _gen_matrix(name, fm, ft, transform=_dominant):
+    def gen(b):
+        i = b.pick(_square)
+        if i is None:
+            return False
+        import torch
+        b.add(name, [i], lambda t: fm(transform(mg, t)), lambda t: ft(transform(torch, t)))
+        return True
+    return gen
+
+
+def _gram(lib, t):
+    n = t.shape[-1]
+    tt = mg.transpose(t, *range(t.ndim - 2), t.ndim - 1, t.ndim - 2) if lib is mg else t.mT
+    return t @ tt + (mg.tensor(np.eye(n) * n, dtype="float64") if lib is mg else lib.eye(n, dtype=lib.float64) * n)
+
+
+def _gen_matrix_power(b):
+    i = b.pick(_square)
+    if i is None:
+        return False
+    n = b.draw(st.integers(0, 3))
+    b.add("matrix_power", [i], lambda t: t.matrix_power(n), lambda t: t.matrix_power(n), f"n={n}")
+    return True
+
+
+GENERATORS.update({
+    "amax": _gen_amax("amax"),
+    "amin": _gen_amax("amin"),
+    "aminmax": _gen_aminmax,
+    "median": _gen_along("median"),
+    "nanmedian": _gen_along("nanmedian"),
+    "mode": _gen_along("mode"),
+    "kthvalue": _gen_along("kthvalue", lambda b, n: (b.draw(st.integers(1, n)),)),
+    "quantile": _gen_quantile("quantile"),
+    "nanquantile": _gen_quantile("nanquantile"),
+    "cumprod": _gen_scan("cumprod", pred=lambda t: t.size <= 12),
+    "cummax": _gen_scan("cummax", values=True, pred=_distinct),
+    "cummin": _gen_scan("cummin", values=True, pred=_distinct),
+    "logcumsumexp": _gen_scan("logcumsumexp"),
+    "diff": _gen_diff,
+    "nansum": _gen_nan_reduction("nansum"),
+    "nanmean": _gen_nan_reduction("nanmean"),
+    "std_mean": _gen_moments("std_mean"),
+    "var_mean": _gen_moments("var_mean"),
+    "cov": _gen_cov("cov"),
+    "corrcoef": _gen_cov("corrcoef"),
+    **{name: _gen_product(name) for name in ("mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr",
+                                             "baddbmm", "addbmm")},
+    "kron": _gen_kron,
+    "cross": _gen_cross,
+    "matrix_power": _gen_matrix_power,
+    "det": _gen_matrix("det", mg.det, lambda t: t.det()),
+    "logdet": _gen_matrix("logdet", mg.logdet, lambda t: t.logdet()),
+    "slogdet": _gen_matrix("slogdet", lambda t: mg.slogdet(t).logabsdet, lambda t: t.slogdet().logabsdet),
+    "inverse": _gen_matrix("inverse", mg.inverse, lambda t: t.inverse()),
+    "pinverse": _gen_matrix("pinverse", mg.pinverse, lambda t: t.pinverse()),
+    "cholesky": _gen_matrix("cholesky", mg.cholesky, lambda t: __import__("torch").linalg.cholesky(t), transform=_gram),
+})
+
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 
 

@@ -541,6 +541,149 @@ OPS += [
         S(_ir(2, 3, 2), (_idx(1), _idx(0, 2)), _ir(2, 2), accumulate=True)]),
 ]
 
+# PyTorch's order statistics, running reductions, moments, matrix products and linear algebra (session 9;
+# tests/ops/test_torch_reductions_more.py and tests/ops/test_torch_linalg.py compare them with torch). Their
+# own generator. Order statistics keep off ties (where they have no derivative: their tie rules are checked
+# against torch instead); cumprod's samples hold one, two and three zeros in a slice, where its derivatives
+# are written without division. Factorizations see well-conditioned matrices with distinct eigenvalues and
+# singular values, and only sign-free functions of eigenvectors and singular vectors (squares), which
+# are defined up to sign. eigh and cholesky read one triangle: their samples symmetrize first.
+_la_rng = np.random.default_rng(24680)
+
+
+def _lr(*shape):
+    return _la_rng.standard_normal(shape)
+
+
+def _lu(*shape):
+    """No two entries equal (nor close): order statistics have a derivative."""
+    n = int(np.prod(shape)) if shape else 1
+    return ((_la_rng.permutation(n) + _la_rng.uniform(0.1, 0.4, n)) * 0.5 - n / 4).reshape(shape)
+
+
+def _well(*shape):
+    """Square matrices a step from the identity times 3: invertible, well-conditioned, det > 0."""
+    return _la_rng.standard_normal(shape) * 0.5 + 3.0 * np.eye(shape[-1])
+
+
+def _flat(*parts):
+    return mg.concat([p.reshape(-1) for p in parts], 0)
+
+
+def _mT(x):
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return mg.transpose(x, *axes)
+
+
+def _sym(x):
+    return (x + _mT(x)) * 0.5
+
+
+def _spd(x):
+    n = x.shape[-1]
+    return x @ _mT(x) + mg.tensor(np.eye(n) * n, dtype=str(x.dtype))
+
+
+def _values(fn):
+    def values(*args, **kwargs):
+        return fn(*args, **kwargs).values
+    values.__name__ = fn.__name__
+    return values
+
+
+_CUMPROD_ZEROS = _zeros_at(_lr(4, 5), (0, 1), (1, 0), (1, 3), (2, 1), (2, 2), (2, 4))   # 1, 2, 3 and 0 zeros
+OPS += [
+    OpInfo("amax", mg.amax, [S(_lu(3, 4)), S(_lu(3, 4), 1), S(_lu(2, 3, 4), (0, 2), keepdim=True), S(_lu(), 0)]),
+    OpInfo("amin", mg.amin, [S(_lu(3, 4)), S(_lu(3, 4), -1, True), S(_lu(2, 3, 4), dim=(1,))]),
+    OpInfo("aminmax", lambda x, **kw: _flat(*mg.aminmax(x, **kw)), [S(_lu(3, 4)), S(_lu(3, 4), dim=1, keepdim=True)]),
+    OpInfo("median", lambda x, *a, **kw: (lambda r: r if isinstance(r, mg.Tensor) else r.values)(
+        mg.median(x, *a, **kw)),
+           [S(_lu(3, 5)), S(_lu(3, 4), 1), S(_lu(2, 3, 4), 0, True), S(_lu(), 0)]),
+    OpInfo("nanmedian", lambda x, *a, **kw: (lambda r: r if isinstance(r, mg.Tensor) else r.values)(
+        mg.nanmedian(x, *a, **kw)), [S(_lu(4)), S(_lu(3, 4), dim=-1)]),
+    OpInfo("mode", _values(mg.mode), [S(_lu(3, 4)), S(_lu(3, 4), 0, True)]),
+    OpInfo("kthvalue", _values(mg.kthvalue), [S(_lu(3, 5), 2), S(_lu(2, 3, 4), 3, 1, keepdim=True), S(_lu(), 1)]),
+    OpInfo("quantile", mg.quantile, [S(_lu(3, 5), 0.3), S(_lu(3, 4), 0.75, 1, True),
+                                     S(_lu(2, 5), 0.4, dim=0, interpolation="midpoint"),
+                                     S(_lu(4, 3), 0.6, 0, interpolation="nearest"),
+                                     S(_lu(6), 0.9, interpolation="lower")]),
+    OpInfo("quantile(q tensor)", lambda x, **kw: mg.quantile(x, mg.tensor([0.2, 0.5, 0.95], dtype=str(x.dtype)), **kw),
+           [S(_lu(3, 5), dim=1), S(_lu(7))]),
+    OpInfo("nanquantile", mg.nanquantile, [S(_lu(3, 5), 0.3, 1), S(_lu(6), 0.5, interpolation="higher")]),
+    OpInfo("cumprod", mg.cumprod, [S(_lr(3, 4), 1), S(_lr(2, 3, 4), -2), S(_lr(), 0), S(_CUMPROD_ZEROS, 1),
+                                   S(_CUMPROD_ZEROS, 0), S(_zeros_at(_lr(9), (0,), (4,), (5,)), 0)]),
+    OpInfo("cummax", _values(mg.cummax), [S(_lu(3, 5), 1), S(_lu(4, 3), 0), S(_lu(), 0)]),
+    OpInfo("cummin", _values(mg.cummin), [S(_lu(3, 5), 1), S(_lu(2, 3, 2), -2)]),
+    OpInfo("logcumsumexp", mg.logcumsumexp, [S(_lr(3, 5), 1), S(_lr(4, 3) * 5, 0), S(_lr(2, 3) + 500.0, -1),
+                                             S(_lr(), 0), S(_lr(9), 0)]),
+    OpInfo("diff", mg.diff, [S(_lr(3, 5)), S(_lr(3, 5), 2, 0), S(_lr(3, 4), 1, 1, _lr(3, 2), _lr(3, 1)),
+                             S(_lr(5), 3, append=_lr(2))]),
+    OpInfo("nansum", mg.nansum, [S(_lr(3, 4)), S(_lr(3, 4), 1, True)]),
+    OpInfo("nanmean", mg.nanmean, [S(_lr(3, 4)), S(_lr(2, 3, 4), (0, 2))]),
+    OpInfo("std_mean", lambda x, *a, **kw: _flat(*mg.std_mean(x, *a, **kw)),
+           [S(_lr(3, 4)), S(_lr(3, 4), 1, keepdim=True), S(_lr(3, 4), 0, correction=0)]),
+    OpInfo("var_mean", lambda x, *a, **kw: _flat(*mg.var_mean(x, *a, **kw)),
+           [S(_lr(3, 4)), S(_lr(2, 3, 4), (0, 2), correction=2)]),
+    OpInfo("cov", mg.cov, [S(_lr(3, 6)), S(_lr(6)), S(_lr(2, 5), correction=0),
+                           S(_lr(3, 5), fweights=np.array([1, 2, 0, 3, 1]))]),
+    OpInfo("cov(aweights)", lambda x, w: mg.cov(x, fweights=mg.tensor([2, 1, 1, 3]), aweights=w),
+           [S(_lr(2, 4), _la_rng.uniform(0.5, 2, 4))]),
+    OpInfo("corrcoef", mg.corrcoef, [S(_lr(3, 6)), S(_lr(2, 4))]),
+    OpInfo("mm", mg.mm, [S(_lr(3, 4), _lr(4, 2))]),
+    OpInfo("bmm", mg.bmm, [S(_lr(2, 3, 4), _lr(2, 4, 2))]),
+    OpInfo("mv", mg.mv, [S(_lr(3, 4), _lr(4))]),
+    OpInfo("dot", mg.dot, [S(_lr(4), _lr(4))]),
+    OpInfo("vdot", mg.vdot, [S(_lr(4), _lr(4))]),
+    OpInfo("inner", mg.inner, [S(_lr(2, 3), _lr(4, 3)), S(_lr(3), _lr(2, 2, 3)), S(_lr(), _lr(2, 3))]),
+    OpInfo("addmm", mg.addmm, [S(_lr(3, 2), _lr(3, 4), _lr(4, 2)),
+                               S(_lr(2), _lr(3, 4), _lr(4, 2), beta=0.5, alpha=-2)]),
+    OpInfo("addmv", mg.addmv, [S(_lr(3), _lr(3, 4), _lr(4), beta=2)]),
+    OpInfo("addr", mg.addr, [S(_lr(3, 4), _lr(3), _lr(4), alpha=0.5)]),
+    OpInfo("baddbmm", mg.baddbmm, [S(_lr(3, 2), _lr(2, 3, 4), _lr(2, 4, 2), beta=-1.0)]),
+    OpInfo("addbmm", mg.addbmm, [S(_lr(3, 2), _lr(2, 3, 4), _lr(2, 4, 2))]),
+    OpInfo("kron", mg.kron, [S(_lr(2, 3), _lr(3, 2)), S(_lr(3), _lr(2, 2))]),
+    OpInfo("cross", mg.cross, [S(_lr(4, 3), _lr(4, 3)), S(_lr(3, 2), _lr(3, 1), dim=0)]),
+    OpInfo("matrix_power", mg.matrix_power, [S(_well(3, 3), 3), S(_well(2, 3, 3), -2), S(_well(3, 3), 0),
+                                             S(_well(3, 3), 1)]),
+    OpInfo("det", mg.det, [S(_well(3, 3)), S(_well(2, 4, 4)), S(_lr(3, 3))]),
+    OpInfo("logdet", mg.logdet, [S(_well(3, 3)), S(_well(2, 2, 2))]),
+    OpInfo("slogdet", lambda x: mg.slogdet(x).logabsdet, [S(_well(3, 3)), S(_lr(2, 3, 3))]),
+    OpInfo("inverse", mg.inverse, [S(_well(3, 3)), S(_well(2, 4, 4))]),
+    OpInfo("cholesky", lambda x, *a: mg.cholesky(_spd(x), *a), [S(_lr(3, 3)), S(_lr(2, 3, 3), True)]),
+    OpInfo("pinverse", mg.pinverse, [S(_lr(4, 3)), S(_lr(2, 3))]),
+    OpInfo("linalg.det", mg.linalg.det, [S(_well(3, 3))]),
+    OpInfo("linalg.slogdet", lambda x: mg.linalg.slogdet(x).logabsdet, [S(_well(2, 3, 3))]),
+    OpInfo("linalg.inv", mg.linalg.inv, [S(_well(3, 3)), S(_well(2, 2, 2))]),
+    OpInfo("linalg.solve", mg.linalg.solve, [S(_well(3, 3), _lr(3, 2)), S(_well(2, 3, 3), _lr(3)),
+                                             S(_well(2, 3, 3), _lr(2, 3)), S(_well(3, 3), _lr(2, 3, 4)),
+                                             S(_well(3, 3), _lr(2, 3), left=False)]),
+    OpInfo("linalg.cholesky", lambda x, **kw: mg.linalg.cholesky(_spd(x), **kw),
+           [S(_lr(3, 3)), S(_lr(2, 2, 2), upper=True)]),
+    OpInfo("linalg.qr", lambda x: _flat(*mg.linalg.qr(x)), [S(_lr(4, 3)), S(_lr(3, 3)), S(_lr(2, 3, 2))]),
+    OpInfo("linalg.eigh", lambda x, **kw: (lambda r: _flat(r.eigenvalues, r.eigenvectors ** 2))(
+        mg.linalg.eigh(_sym(x), **kw)), [S(_lr(3, 3)), S(_lr(2, 4, 4), UPLO="U")]),
+    OpInfo("linalg.eigvalsh", lambda x: mg.linalg.eigvalsh(_sym(x)), [S(_lr(3, 3))]),
+    OpInfo("linalg.svd", lambda x: (lambda r: _flat(r.U ** 2, r.S, r.Vh ** 2))(mg.linalg.svd(x, full_matrices=False)),
+           [S(_lr(4, 3)), S(_lr(2, 4)), S(_lr(3, 3)), S(_lr(2, 3, 2))]),
+    OpInfo("linalg.svd(full square)", lambda x: (lambda r: _flat(r.U ** 2, r.S, r.Vh ** 2))(mg.linalg.svd(x)),
+           [S(_lr(3, 3))]),
+    OpInfo("linalg.svdvals", mg.linalg.svdvals, [S(_lr(4, 3)), S(_lr(2, 2, 3))]),
+    OpInfo("linalg.pinv", mg.linalg.pinv, [S(_lr(4, 3)), S(_lr(2, 4)), S(_well(3, 3)), S(_lr(2, 3, 2))]),
+    OpInfo("linalg.vector_norm", mg.linalg.vector_norm, [S(_off0(3, 4)), S(_off0(3, 4), 3, 1, True),
+                                                         S(_off0(3, 4), -1.5, 0), S(_unique(3, 4), float("inf"))]),
+    OpInfo("linalg.matrix_norm", mg.linalg.matrix_norm, [
+        S(_lr(3, 4)), S(_lr(3, 4), "nuc"), S(_lr(2, 3, 4), 2), S(_lr(3, 4), -2), S(_unique(3, 4), 1),
+        S(_unique(3, 4), -1), S(_unique(2, 3, 4), float("inf"), keepdim=True), S(_unique(3, 4), -float("inf")),
+        S(_lr(3, 2, 4), "nuc", (0, 2))]),
+    OpInfo("linalg.norm", mg.linalg.norm, [S(_lr(2, 3, 4)), S(_off0(3, 4), 1, 1), S(_lr(3, 4), "nuc"),
+                                           S(_off0(5), 3)]),
+    OpInfo("linalg.matrix_power", mg.linalg.matrix_power, [S(_well(3, 3), 2)]),
+    OpInfo("linalg.multi_dot", lambda *xs: mg.linalg.multi_dot(xs),
+           [S(_lr(3, 4), _lr(4, 2), _lr(2, 5)), S(_lr(4), _lr(4, 3), _lr(3)), S(_lr(4, 3), _lr(3))]),
+    OpInfo("linalg.cross", mg.linalg.cross, [S(_lr(2, 3), _lr(2, 3))]),
+]
+
 # PyTorch's elementwise math (tests/ops/test_torch_elementwise.py compares each with torch). Their own generator,
 # so every sample above stays as it was. Samples keep off the steps of floor/round/trunc/frac/fmod/remainder
 # (where finite differences jump), the domain edges (asin at +-1, acosh at 1, logit at 0 and 1 and at its eps),

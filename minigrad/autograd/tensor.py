@@ -1290,6 +1290,157 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's reductions, scans, matrix products and linear algebra
     # (section: reductions)
+    def amax(self, dim=(), keepdim=False):
+        """The largest entry over ``dim`` (``()``: every dim); ties share the gradient (``torch.Tensor.amax``)."""
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        """The smallest entry over ``dim`` (``()``: every dim); ties share the gradient (``torch.Tensor.amin``)."""
+        return _ops.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """``(min, max)`` over one ``dim`` or every dim, a named tuple (``torch.Tensor.aminmax``)."""
+        return _ops.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median: 0-d without ``dim``, ``(values, indices)`` with it (``torch.Tensor.median``)."""
+        return _ops.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        """``median`` ignoring NaN (``torch.Tensor.nanmedian``)."""
+        return _ops.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        """``(values, indices)`` of the most frequent entry along ``dim`` (``torch.Tensor.mode``)."""
+        return _ops.mode(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """``(values, indices)`` of the k-th smallest entry along ``dim`` (``torch.Tensor.kthvalue``)."""
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The q-quantiles along ``dim`` (``torch.Tensor.quantile``; see ``minigrad.quantile``)."""
+        return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """``quantile`` ignoring NaN (``torch.Tensor.nanquantile``)."""
+        return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nansum(self, dim=None, keepdim=False):
+        """The sum over ``dim`` with NaN as 0 (``torch.Tensor.nansum``)."""
+        return _ops.nansum(self, dim, keepdim)
+
+    def nanmean(self, dim=None, keepdim=False):
+        """The mean over ``dim`` of the entries that are not NaN (``torch.Tensor.nanmean``)."""
+        return _ops.nanmean(self, dim, keepdim)
+
+    def cumprod(self, dim):
+        """The running product along ``dim``; exact gradient at zeros (``torch.Tensor.cumprod``)."""
+        return _ops.cumprod(self, dim)
+
+    def cummax(self, dim):
+        """``(values, indices)`` of the running maximum along ``dim`` (``torch.Tensor.cummax``)."""
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        """``(values, indices)`` of the running minimum along ``dim`` (``torch.Tensor.cummin``)."""
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        """log(cumsum(exp(x))) along ``dim``, stably (``torch.Tensor.logcumsumexp``)."""
+        return _ops.logcumsumexp(self, dim)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The n-th forward difference along ``dim`` (``torch.Tensor.diff``)."""
+        return _ops.diff(self, n, dim, prepend, append)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        """The covariance of the rows (variables) over the columns (observations) (``torch.Tensor.cov``)."""
+        return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        """Pearson's correlation coefficients of the rows (``torch.Tensor.corrcoef``)."""
+        return _ops.corrcoef(self)
+
+    def mm(self, other):
+        """(n, k) @ (k, m), 2-D only (``torch.Tensor.mm``)."""
+        return _ops.mm(self, other)
+
+    def bmm(self, other):
+        """(B, n, k) @ (B, k, m), 3-D only (``torch.Tensor.bmm``)."""
+        return _ops.bmm(self, other)
+
+    def mv(self, vec):
+        """(n, m) @ (m,) (``torch.Tensor.mv``)."""
+        return _ops.mv(self, vec)
+
+    def dot(self, other):
+        """The 0-d dot product of two 1-D tensors (``torch.Tensor.dot``)."""
+        return _ops.dot(self, other)
+
+    def vdot(self, other):
+        """``dot`` with self conjugated: for real tensors, ``dot`` (``torch.Tensor.vdot``)."""
+        return _ops.vdot(self, other)
+
+    def inner(self, other):
+        """Sums over the last dims (``torch.Tensor.inner``)."""
+        return _ops.inner(self, other)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat1 @ mat2) (``torch.Tensor.addmm``)."""
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat @ vec) (``torch.Tensor.addmv``)."""
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        """beta * self + alpha * outer(vec1, vec2) (``torch.Tensor.addr``)."""
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * bmm(batch1, batch2) (``torch.Tensor.baddbmm``)."""
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * (the batch sum of batch1[i] @ batch2[i]) (``torch.Tensor.addbmm``)."""
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other):
+        """The Kronecker product (``torch.Tensor.kron``)."""
+        return _ops.kron(self, other)
+
+    def cross(self, other, dim=None):
+        """The cross product of 3-vectors along ``dim`` (default: the first dim of size 3) (``torch.Tensor.cross``)."""
+        return _ops.cross(self, other, dim)
+
+    def matrix_power(self, n):
+        """The n-th matrix power (n < 0: of the inverse) (``torch.Tensor.matrix_power``)."""
+        return _ops.matrix_power(self, n)
+
+    def det(self):
+        """The determinant of each square matrix (``torch.Tensor.det``)."""
+        return _ops.det(self)
+
+    def logdet(self):
+        """log det; NaN where det < 0 (``torch.Tensor.logdet``)."""
+        return _ops.logdet(self)
+
+    def slogdet(self):
+        """``(sign, logabsdet)`` (``torch.Tensor.slogdet``)."""
+        return _ops.slogdet(self)
+
+    def inverse(self):
+        """The inverse of each square matrix (``torch.Tensor.inverse``)."""
+        return _ops.inverse(self)
+
+    def cholesky(self, upper=False):
+        """L with self = L L^T (``upper``: L^T) (``torch.Tensor.cholesky``)."""
+        return _ops.cholesky(self, upper)
+
+    def pinverse(self, rcond=1e-15):
+        """The pseudo-inverse, singular values <= rcond * s_max dropped (``torch.Tensor.pinverse``)."""
+        return _ops.pinverse(self, rcond)
 
 
 class _RetainGrad:

@@ -7,5 +7,6 @@ nodes; see ``minigrad.onnx.converters`` to add one.
 from minigrad.onnx.converters import CONVERTERS, NOT_EXPORTED
 from minigrad.onnx.export import export
 from minigrad.onnx.graph import ExportError
+from minigrad.onnx import linalg_converters  # noqa: F401,E402  (registers Det, SlogDet and the refusals)
 
 __all__ = ["export", "ExportError", "CONVERTERS", "NOT_EXPORTED"]

@@ -94,3 +94,22 @@ NON_DIFFERENTIABLE = (
     "logical_xor", "isclose", "heaviside", "signbit", "isneginf", "isposinf", "isreal",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
 )
+
+# PyTorch's reductions, scans, matrix products and linear algebra (session 9); torch.linalg's names are in
+# minigrad.linalg. Names that only compose other ops are listed too, as they are new public functions.
+from minigrad.ops.order_statistics import (amax, amin, aminmax, kthvalue, median, mode, nanmedian,  # noqa: E402
+                                           nanquantile, quantile)
+from minigrad.ops.cumulative import cummax, cummin, cumprod, diff, logcumsumexp  # noqa: E402
+from minigrad.ops.moments import corrcoef, cov, nanmean, nansum, std_mean, var_mean  # noqa: E402
+from minigrad.ops.matrix_products import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, dot, inner,  # noqa: E402
+                                          kron, matrix_power, mm, mv, vdot)
+from minigrad.ops.linalg_inverse import det, inverse, logdet, pinverse, slogdet  # noqa: E402
+from minigrad.ops.linalg_decompositions import torch_cholesky as cholesky  # noqa: E402
+
+DIFFERENTIABLE += (
+    "amax", "amin", "aminmax", "median", "nanmedian", "mode", "kthvalue", "quantile", "nanquantile",
+    "cumprod", "cummax", "cummin", "logcumsumexp", "diff", "nansum", "nanmean", "std_mean", "var_mean",
+    "cov", "corrcoef",
+    "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "baddbmm", "addbmm", "kron", "cross",
+    "matrix_power", "det", "inverse", "logdet", "slogdet", "cholesky", "pinverse",
+)

@@ -8,7 +8,10 @@ first derivative, so the gradient and the second derivative are exact at zeros t
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import expand_reduced, normalize_axis, torch_axis
@@ -63,6 +66,8 @@ def prod(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
     multiply as int64 (NumPy's and PyTorch's rule); float32 stays float32.
     """
     x = as_tensor(x)
+    if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would multiply as uint64 in NumPy; int64 in both
+        x = Tensor(x.data.astype(np.int64))
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("prod", x, axis, keepdims, dim, keepdim)
     axes = normalize_axis("prod", axis, x.ndim, x.shape)

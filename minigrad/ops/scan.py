@@ -1,9 +1,11 @@
 """Running sums along one axis: ``cumsum`` (PyTorch's ``dim`` or NumPy's ``axis``)."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import NOT_GIVEN
+from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import one_dim
 from minigrad.ops.shape import reshape
@@ -37,6 +39,8 @@ def cumsum(x, dim=None, *, axis=NOT_GIVEN):
     sum as int64, as in both libraries; float32 stays float32.
     """
     x = as_tensor(x)
+    if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would sum as uint64 in NumPy; int64 in both libraries
+        x = Tensor(x.data.astype(np.int64))
     if axis is None and dim is None:  # NumPy's axis=None: over the flattened tensor
         return CumSum.apply(reshape(x, (-1,)), axis=0)
     if axis is NOT_GIVEN and dim is None:

@@ -1,0 +1,209 @@
+"""Determinants, inverses and linear solves (``torch.linalg.det/slogdet/inv/solve/pinv``, and ``logdet``).
+
+One op each, over batches of matrices (``numpy.linalg``/``cupy.linalg`` batch over the leading dims). Their
+derivatives are the textbook ones, written once with other ops (``Inv``, ``Solve``, matmul), so every order
+is recorded. They hold where the matrix is invertible (full rank for ``pinv``); at a singular matrix the
+forward may still have a value (det = 0) but the gradient of ``det`` calls ``inv`` and fails there (torch
+goes through an SVD instead): docs/autodiff.md, section 15.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from minigrad.autograd.function import Function
+from minigrad.backend import get_array_module
+from minigrad.ops._args import as_floating, operands
+from minigrad.ops.linalg import _swap_last
+from minigrad.ops.selection import where
+from minigrad.ops.shape import reshape
+
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
+
+
+def _square(name, a):
+    a = as_floating(a)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{name}: expects square matrices of shape (..., n, n), got shape {tuple(a.shape)}")
+    return a
+
+
+def _eye_like(F, x, n):
+    data = x.data if F.recording else x
+    return F.const(get_array_module(data).eye(n, dtype=data.dtype))
+
+
+class Inv(Function):
+    """Y = A^{-1}.   dL/dA = -Y^T G Y^T.   Shapes: (..., n, n) -> (..., n, n)."""
+
+    keep_output = True
+
+    def forward(self, a):
+        # A singular matrix: NumPy's LinAlgError (a ValueError) comes out as "Inv: Singular matrix (input shapes ...)".
+        return get_array_module(a).linalg.inv(a)
+
+    def backward(self, F, gy, a):
+        yt = _swap_last(F, F.output(self))
+        return -(yt @ gy @ yt)
+
+
+class Det(Function):
+    """y = det(A).   dL/dA = g det(A) A^{-T}.   Shapes: (..., n, n) -> (...)."""
+
+    keep_output = True
+
+    def forward(self, a):
+        return get_array_module(a).linalg.det(a)
+
+    def backward(self, F, gy, a):
+        scale = F.reshape(gy * F.output(self), gy.shape + (1, 1))
+        return scale * _swap_last(F, F.apply(Inv, a))
+
+
+class SlogDet(Function):
+    """(sign, log|det A|).   dL/dA = g_logabsdet A^{-T} (the sign is piecewise constant: no gradient).
+
+    Shapes: (..., n, n) -> (...), (...).
+    """
+
+    def forward(self, a):
+        sign, logabs = get_array_module(a).linalg.slogdet(a)
+        return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
+
+    def backward(self, F, gy, a):
+        g = gy[1]
+        return F.reshape(g, g.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
+
+
+class Solve(Function):
+    """X = A^{-1} B for B of shape (..., n, k), the batch dims broadcast.
+
+    dL/dB = A^{-T} G (a solve with A^T), dL/dA = -(dL/dB) X^T, each summed back over broadcast batch dims.
+    Shapes: (..., n, n), (..., n, k) -> (..., n, k).
+    """
+
+    keep_output = True
+
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = xp.broadcast_to(a, batch + a.shape[-2:])
+        b = xp.broadcast_to(b, batch + b.shape[-2:])
+        return xp.linalg.solve(a, b)
+
+    def backward(self, F, gy, a, b):
+        na, nb = self.needs_input_grad
+        gb = F.apply(Solve, _swap_last(F, a), gy)
+        ga = -(gb @ _swap_last(F, F.output(self))) if na else None
+        return (F.sum_to(ga, a.shape) if na else None, F.sum_to(gb, b.shape) if nb else None)
+
+
+class Pinv(Function):
+    """X = A^+, the Moore-Penrose pseudo-inverse, from an SVD with singular values <= max(atol, rtol * s_max) dropped.
+
+    dL/dA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A) (Golub and Pereyra), for A whose rank
+    does not change nearby (full rank, say). Shapes: (..., m, n) -> (..., n, m).
+    """
+
+    keep_output = True
+
+    def __init__(self, atol, rtol):
+        self.atol, self.rtol = atol, rtol
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+        cutoff = xp.maximum(self.atol, self.rtol * top)
+        keep = s > cutoff
+        inverse = xp.where(keep, 1.0 / xp.where(keep, s, 1.0), 0.0).astype(a.dtype, copy=False)
+        return xp.swapaxes(vh, -1, -2) @ (inverse[..., :, None] * xp.swapaxes(u, -1, -2))
+
+    def backward(self, F, gy, a):
+        x = F.output(self)
+        xt, gt = _swap_last(F, x), _swap_last(F, gy)
+        m, n = a.shape[-2], a.shape[-1]
+        return (-(xt @ gy @ xt) + (_eye_like(F, a, m) - a @ x) @ (gt @ (x @ xt))
+                + (xt @ x) @ (gt @ (_eye_like(F, a, n) - x @ a)))
+
+
+def inv(a):
+    """``torch.linalg.inv``: the inverse of each square matrix; a singular one is refused with a clear error."""
+    return Inv.apply(_square("linalg.inv", a))
+
+
+def det(a):
+    """``torch.linalg.det``: the determinant of each square matrix, (..., n, n) -> (...)."""
+    return Det.apply(_square("linalg.det", a))
+
+
+def slogdet(a):
+    """``torch.linalg.slogdet``: ``(sign, logabsdet)`` of each square matrix, a named tuple;
+    det = sign exp(logabsdet)."""
+    return SlogdetResult(*SlogDet.apply(_square("linalg.slogdet", a)))
+
+
+def logdet(a):
+    """``torch.logdet``: log det A; NaN where det < 0, -inf where det = 0, as torch's."""
+    sign, logabs = slogdet(_square("logdet", a))
+    return where(sign.data < 0, float("nan"), logabs)
+
+
+def solve(a, b, *, left=True):
+    """``torch.linalg.solve``: X with A X = B. B is (..., n, k), or a vector (..., n) when it is 1-D or has
+    A's batch shape plus n (as torch decides); the batch dims broadcast. ``left=False`` solves X A = B."""
+    a = _square("linalg.solve", a)
+    a, b = operands("linalg.solve", a, b)
+    if left is False:
+        return _swap_last_tensor(solve(_swap_last_tensor(a), _swap_last_tensor(b)))
+    n = a.shape[-1]
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    bb = reshape(b, b.shape + (1,)) if vector else b
+    if bb.ndim < 2 or bb.shape[-2] != n:
+        raise ValueError(f"linalg.solve: B must have {n} rows to match A, got shapes {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}")
+    try:
+        np.broadcast_shapes(a.shape[:-2], bb.shape[:-2])
+    except ValueError:
+        raise ValueError(f"linalg.solve: batch dims do not broadcast: shapes {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}") from None
+    x = Solve.apply(a, bb)
+    return reshape(x, x.shape[:-1]) if vector else x
+
+
+def _swap_last_tensor(t):
+    from minigrad.ops.shape import transpose
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(t, *axes)
+
+
+def pinv(a, *, atol=None, rtol=None, hermitian=False):
+    """``torch.linalg.pinv``: the pseudo-inverse, singular values <= max(atol, rtol * s_max) dropped; rtol
+    defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian`` is accepted
+    for the signature (the SVD serves both). Shapes: (..., m, n) -> (..., n, m)."""
+    a = as_floating(a)
+    if a.ndim < 2:
+        raise ValueError(f"linalg.pinv: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
+    return Pinv.apply(a, **_tolerances(a, atol, rtol))
+
+
+def _tolerances(a, atol, rtol):
+    atol = 0.0 if atol is None else float(atol)
+    if rtol is None:
+        rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0
+    return {"atol": atol, "rtol": float(rtol)}
+
+
+def pinverse(a, rcond=1e-15):
+    """``torch.pinverse``: ``pinv`` with singular values <= rcond * s_max dropped."""
+    a = as_floating(a)
+    if a.ndim < 2:
+        raise ValueError(f"pinverse: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
+    return Pinv.apply(a, atol=0.0, rtol=float(rcond))
+
+
+def inverse(a):
+    """``torch.inverse``: the same as ``linalg.inv``."""
+    return inv(a)

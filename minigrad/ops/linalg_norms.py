@@ -1,0 +1,132 @@
+"""``torch.linalg.vector_norm``, ``matrix_norm``, ``norm`` and ``matrix_rank``.
+
+Vector norms are ``minigrad.norm`` (p > 0, +-inf), ord = 0 (the count of nonzero entries, gradient 0) and
+ord < 0 ((sum |x|^ord)^(1/ord), composed). Matrix norms are compositions: 'fro' a vector 2-norm over the
+two dims, 'nuc' and +-2 the sum / largest / smallest singular value (``svdvals``), +-1 and +-inf the
+largest / smallest absolute column or row sum. Their gradients are those of the ops composed.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import as_floating, check_dims, check_flag
+from minigrad.ops.functions import abs as _abs
+from minigrad.ops.norm import norm as _vector_p_norm
+from minigrad.ops.order_statistics import amax, amin
+from minigrad.ops.linalg_decompositions import svdvals
+from minigrad.ops.reduce import sum as _sum
+from minigrad.ops.shape import reshape, transpose
+from minigrad.scalars import is_real
+
+
+def _dims(name, x, dim):
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) else tuple(dim)
+    check_dims(name, dims, x.ndim, x.shape)
+    return tuple(int(d) % max(x.ndim, 1) for d in dims)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
+    """``torch.linalg.vector_norm``: the ord-norm of ``x`` over ``dim`` (every dim when None) as one vector.
+
+    ord: a number (> 0, 0: the count of nonzeros, < 0: (sum |x|^ord)^(1/ord)) or +-inf. Gradients as
+    ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0.
+    """
+    x = as_floating(x)
+    keepdim = check_flag("linalg.vector_norm", "keepdim", keepdim)
+    if isinstance(ord, (bool, str)) or not is_real(ord):
+        raise TypeError(f"linalg.vector_norm: ord must be a number or +-inf, got ord={ord!r}")
+    ord = float(ord)
+    dims = _dims("linalg.vector_norm", x, dim)
+    if dims == ():
+        dims = None
+    if ord > 0 or ord == -math.inf:
+        return _vector_p_norm(x, ord, dims, keepdim)
+    xp = get_array_module(x.data)
+    axis = None if dims is None or x.ndim == 0 else dims
+    if ord == 0:
+        count = (x.data != 0).sum(axis=axis, keepdims=keepdim).astype(x.dtype)
+        return Tensor(xp.asarray(count))
+    return _sum(_abs(x) ** ord, axis, keepdim) ** (1.0 / ord)
+
+
+_MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+
+
+def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
+    """``torch.linalg.matrix_norm``: 'fro', 'nuc', +-2 (singular values), +-1 (column sums), +-inf (row sums)
+    of the matrices in the two ``dim`` of ``a``; ``keepdim`` keeps them as size 1."""
+    a = as_floating(a)
+    keepdim = check_flag("linalg.matrix_norm", "keepdim", keepdim)
+    if ord not in _MATRIX_ORDS or isinstance(ord, bool):
+        raise ValueError("linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; "
+                         f"got ord={ord!r}")
+    if a.ndim < 2:
+        raise ValueError(f"linalg.matrix_norm: expects a tensor of at least 2 dims, got shape {tuple(a.shape)}")
+    dims = _dims("linalg.matrix_norm", a, dim)
+    if dims is None or len(dims) != 2 or dims[0] == dims[1]:
+        raise ValueError(f"linalg.matrix_norm: dim must be two different dims, got dim={dim!r}")
+    r, c = dims
+    if ord == "fro":
+        return _vector_p_norm(a, 2, (r, c), keepdim)
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, over = (r, c) if ord in (1, -1) else (c, r)
+        sums = _sum(_abs(a), summed, True)
+        out = (amax if ord > 0 else amin)(sums, over, keepdim=True)
+        return out if keepdim else reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in (r, c)))
+    rest = [i for i in range(a.ndim) if i not in (r, c)]
+    values = svdvals(transpose(a, *(rest + [r, c])))
+    if ord == "nuc":
+        out = _sum(values, -1)
+    else:
+        out = (amax if ord == 2 else amin)(values, -1)
+    if keepdim:
+        shape = list(a.shape)
+        shape[r] = shape[c] = 1
+        out = reshape(out, tuple(shape))
+    return out
+
+
+def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002
+    """``torch.linalg.norm``: with ``ord=None`` and ``dim=None`` the 2-norm of every entry; a 1-D ``dim`` (or a
+    1-D input) a vector norm, a 2-D ``dim`` (or a 2-D input with ``ord``) a matrix norm."""
+    a = as_floating(a)
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) else tuple(dim)
+        if len(dims) == 1:
+            return vector_norm(a, 2 if ord is None else ord, dims, keepdim)
+        if len(dims) == 2:
+            return matrix_norm(a, "fro" if ord is None else ord, dims, keepdim)
+        raise ValueError(f"linalg.norm: dim must be one or two dims, got dim={dim!r}")
+    if ord is None:
+        return vector_norm(a, 2, None, keepdim)
+    if a.ndim == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"linalg.norm: ord={ord!r} is a matrix norm, but the input is 1-D")
+        return vector_norm(a, ord, None, keepdim)
+    if a.ndim == 2:
+        return matrix_norm(a, ord, (-2, -1), keepdim)
+    raise ValueError(f"linalg.norm: with ord={ord!r} and dim=None the input must be 1-D or 2-D, got shape "
+                     f"{tuple(a.shape)}")
+
+
+def matrix_rank(a, *, atol=None, rtol=None, hermitian=False):
+    """``torch.linalg.matrix_rank``: the count of singular values > max(atol, rtol * s_max), int64, no gradient.
+
+    rtol defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's.
+    """
+    a = as_floating(a)
+    if a.ndim < 2:
+        raise ValueError(f"linalg.matrix_rank: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
+    xp = get_array_module(a.data)
+    s = xp.linalg.svd(a.data, compute_uv=False)
+    atol = 0.0 if atol is None else float(atol)
+    if rtol is None:
+        rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0
+    top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+    return Tensor((s > xp.maximum(atol, float(rtol) * top)).sum(axis=-1).astype(np.int64))

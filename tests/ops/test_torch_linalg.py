@@ -1,0 +1,354 @@
+"""PyTorch's matrix products and ``torch.linalg``, checked against torch itself in float64.
+
+Values, gradients and second derivatives (through create_graph) of ``minigrad.linalg``'s functions and of
+mm/bmm/mv/dot/inner/addmm/.../kron/cross/matrix_power/multi_dot, on batches of well-conditioned matrices
+with distinct eigenvalues and singular values. Eigenvectors and singular vectors are defined up to sign,
+so eigh and svd are compared through losses that do not depend on it (their squares, U diag(S) Vh);
+the shape errors name the op and the shapes.
+"""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from torch_agreement import pair, same
+
+RNG = np.random.default_rng(777)
+
+
+def well(*shape):
+    """Square matrices near 3 I: invertible, well-conditioned, det > 0."""
+    return RNG.standard_normal(shape) * 0.5 + 3.0 * np.eye(shape[-1])
+
+
+def spd(*shape):
+    a = RNG.standard_normal(shape)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def sym(*shape):
+    a = RNG.standard_normal(shape)
+    return (a + np.swapaxes(a, -1, -2)) / 2
+
+
+def agree(fn, tfn, *arrays, rtol=1e-10, second=True):
+    """Values, gradients and the gradient of <u, gradient> agree with torch's for every input."""
+    xs, ts = zip(*[pair(a) for a in arrays])
+    y, ty = fn(*xs), tfn(*ts)
+    same(y, ty, rtol=rtol)
+    cot = RNG.standard_normal(tuple(ty.shape))
+    gx = mg.grad((y * mg.tensor(cot, dtype="float64")).sum(), list(xs), create_graph=second)
+    gt = torch.autograd.grad((ty * torch.tensor(cot)).sum(), list(ts), create_graph=second)
+    for a, b in zip(gx, gt):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=rtol, atol=1e-11)
+    if not second:
+        return
+    us = [RNG.standard_normal(a.shape) for a in arrays]
+    # A gradient that is constant (a linear function, or torch's 1 x 1 det) has no graph: second derivative 0.
+    live, tlive = [i for i, g in enumerate(gx) if g.requires_grad], [i for i, g in enumerate(gt) if g.requires_grad]
+    hx = mg.grad(sum((gx[i] * mg.tensor(us[i], dtype="float64")).sum() for i in live), list(xs),
+                 allow_unused=True) if live else [None] * len(xs)
+    ht = torch.autograd.grad(sum((gt[i] * torch.tensor(us[i])).sum() for i in tlive), list(ts),
+                             allow_unused=True) if tlive else [None] * len(ts)
+    for a, b, array in zip(hx, ht, arrays):
+        a = np.zeros(np.shape(array)) if a is None else a.numpy()
+        b = np.zeros(np.shape(array)) if b is None else b.numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------------------------ determinants, inverses, solves
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1,  1)])
+def test_det_slogdet_logdet_inv_match_torch(shape):
+    a = well(*shape)
+    agree(mg.linalg.det, torch.linalg.det, a)
+    agree(lambda t: t.det(), lambda t: t.det(), a)
+    agree(lambda t: mg.linalg.slogdet(t).logabsdet, lambda t: torch.linalg.slogdet(t).logabsdet, a)
+    agree(mg.logdet, torch.logdet, a)
+    agree(mg.linalg.inv, torch.linalg.inv, a)
+    agree(lambda t: t.inverse(), lambda t: t.inverse(), a)
+
+
+def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
+    a = well(2, 3, 3)
+    a[0, 0] *= -1.0            # det < 0
+    x, tx = pair(a)
+    ours, theirs = x.slogdet(), torch.linalg.slogdet(tx)
+    assert type(ours).__name__ == "slogdet" and ours._fields == ("sign", "logabsdet")
+    same(ours.sign, theirs.sign)
+    same(ours.logabsdet, theirs.logabsdet)
+    np.testing.assert_array_equal(np.isnan(x.logdet().numpy()), np.isnan(torch.logdet(tx).detach().numpy()))
+    agree(lambda t: mg.slogdet(t).logabsdet, lambda t: torch.slogdet(t).logabsdet, a)
+    agree(mg.det, torch.det, RNG.standard_normal((3, 3)))
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((3, 3), (3, 2)), ((3, 3), (3,)), ((2, 3, 3), (2, 3)),
+                                              ((2, 3, 3), (3, 4)), ((3, 3), (2, 3, 1)), ((2, 1, 3, 3), (4, 3, 2))])
+def test_solve_matches_torch_with_vectors_and_broadcast_batches(a_shape, b_shape):
+    agree(mg.linalg.solve, torch.linalg.solve, well(*a_shape), RNG.standard_normal(b_shape))
+
+
+def test_solve_from_the_right_matches_torch():
+    agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
+          well(2, 3, 3), RNG.standard_normal((2, 4, 3)))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
+def test_pinv_and_pinverse_match_torch(shape):
+    a = RNG.standard_normal(shape)
+    agree(mg.linalg.pinv, torch.linalg.pinv, a)
+    agree(lambda t: t.pinverse(), lambda t: t.pinverse(), a)
+
+
+def test_pinv_drops_small_singular_values_as_torch():
+    a = RNG.standard_normal((4, 2)) @ RNG.standard_normal((2, 3))      # rank 2
+    x, tx = pair(a, requires_grad=False)
+    same(mg.linalg.pinv(x), torch.linalg.pinv(tx), rtol=1e-9)
+    same(mg.linalg.pinv(x, atol=1.0), torch.linalg.pinv(tx, atol=1.0), rtol=1e-9)
+    same(mg.linalg.pinv(x, rtol=0.5), torch.linalg.pinv(tx, rtol=0.5), rtol=1e-9)
+
+
+# ------------------------------------------------------------------ factorizations
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_matches_torch(shape, upper):
+    a = spd(*shape)
+    # torch's gradient is symmetric (A read as symmetric); so is ours.
+    agree(lambda t: mg.linalg.cholesky(t, upper=upper), lambda t: torch.linalg.cholesky(t, upper=upper), a)
+    # torch's Tensor.cholesky is deprecated: its linalg form is the reference.
+    agree(lambda t: t.cholesky(upper), lambda t: torch.linalg.cholesky(t, upper=upper), a)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 4, 2)])
+def test_qr_matches_torch(shape):
+    a = RNG.standard_normal(shape)
+    x, tx = pair(a)
+    ours, theirs = mg.linalg.qr(x), torch.linalg.qr(tx)
+    assert type(ours).__name__ == "qr" and ours._fields == ("Q", "R")
+    agree(lambda t: mg.linalg.qr(t).Q, lambda t: torch.linalg.qr(t).Q, a)
+    agree(lambda t: mg.linalg.qr(t).R, lambda t: torch.linalg.qr(t).R, a)
+    # Sign-free: Q Q^T and R^T R do not depend on the signs LAPACK chose.
+    agree(lambda t: (lambda r: r.Q @ mg.transpose(r.Q, *range(t.ndim - 2), t.ndim - 1, t.ndim - 2))(mg.linalg.qr(t)),
+          lambda t: (lambda r: r.Q @ r.Q.mT)(torch.linalg.qr(t)), a)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_matches_torch_through_sign_free_losses(shape, uplo):
+    a = sym(*shape)
+    x, tx = pair(a)
+    ours, theirs = mg.linalg.eigh(x, UPLO=uplo), torch.linalg.eigh(tx, UPLO=uplo)
+    assert type(ours).__name__ == "eigh" and ours._fields == ("eigenvalues", "eigenvectors")
+    assert np.all(np.diff(ours.eigenvalues.numpy(), axis=-1) > 0)                  # ascending
+    agree(lambda t: mg.linalg.eigh(t, uplo).eigenvalues, lambda t: torch.linalg.eigh(t, uplo).eigenvalues, a)
+    agree(lambda t: mg.linalg.eigh(t, uplo).eigenvectors ** 2, lambda t: torch.linalg.eigh(t, uplo).eigenvectors ** 2,
+          a, rtol=1e-8)
+    agree(lambda t: mg.linalg.eigvalsh(t, uplo), lambda t: torch.linalg.eigvalsh(t, uplo), a)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (2, 3, 2)])
+def test_svd_matches_torch_through_sign_free_losses(shape):
+    a = RNG.standard_normal(shape)
+    x, tx = pair(a)
+    ours = mg.linalg.svd(x, full_matrices=False)
+    assert type(ours).__name__ == "svd" and ours._fields == ("U", "S", "Vh")
+
+    def loss(lib):
+        def f(t):
+            r = (mg.linalg if lib is mg else torch.linalg).svd(t, full_matrices=False)
+            cat = mg.concat if lib is mg else torch.cat
+            return cat([(r.U ** 2).reshape(-1), (r.S * 3.0).reshape(-1), (r.Vh ** 3 * r.Vh).reshape(-1)], 0)
+        return f
+
+    agree(loss(mg), loss(torch), a, rtol=1e-8)
+    agree(mg.linalg.svdvals, torch.linalg.svdvals, a)
+
+
+@pytest.mark.parametrize("shape", [(4, 2), (2, 3), (3, 3)])
+def test_svd_with_full_matrices_as_torch(shape):
+    # U (m, m) and Vh (n, n); the gradient ignores the columns past min(m, n), as torch's does.
+    a = RNG.standard_normal(shape)
+    x = mg.tensor(a, dtype="float64")
+    ours = mg.linalg.svd(x)
+    assert ours.U.shape == (shape[0],) * 2 and ours.Vh.shape == (shape[1],) * 2
+    np.testing.assert_allclose((ours.U[:, :len(ours.S)] * ours.S) @ ours.Vh[:len(ours.S)], a, rtol=1e-12, atol=1e-13)
+
+    def loss(lib):
+        def f(t):
+            r = (mg.linalg if lib is mg else torch.linalg).svd(t)
+            cat = mg.concat if lib is mg else torch.cat
+            return cat([(r.U ** 2).reshape(-1), r.S, (r.Vh ** 2).reshape(-1)], 0)
+        return f
+
+    agree(loss(mg), loss(torch), a, rtol=1e-8, second=False)
+
+
+# ------------------------------------------------------------------ norms and rank
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 1), False)])
+def test_matrix_norm_matches_torch(ord, dim, keepdim):
+    a = RNG.standard_normal((3, 4, 5))
+    agree(lambda t: mg.linalg.matrix_norm(t, ord, dim, keepdim),
+          lambda t: torch.linalg.matrix_norm(t, ord, dim, keepdim),
+          a, second=ord not in (1, -1, np.inf, -np.inf))
+
+
+@pytest.mark.parametrize("ord", [2, 1, 3.5, 0.5, -1, -2.5, np.inf, -np.inf])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (1, True), ((0, 2), False)])
+def test_vector_norm_matches_torch(ord, dim, keepdim):
+    a = RNG.standard_normal((3, 4, 5))
+    agree(lambda t: mg.linalg.vector_norm(t, ord, dim, keepdim),
+          lambda t: torch.linalg.vector_norm(t, ord, dim, keepdim),
+          a, second=False)
+
+
+def test_vector_norm_of_order_0_counts_nonzeros_with_gradient_0():
+    a = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+    x, tx = pair(a)
+    ours, theirs = mg.linalg.vector_norm(x, 0, 1), torch.linalg.vector_norm(tx, 0, 1)
+    same(ours, theirs)
+    assert not ours.requires_grad
+
+
+@pytest.mark.parametrize("ord, dim", [(None, None), (None, 1), (3, -1), ("fro", (0, 1)), ("nuc", None), (2, None),
+                                      (-np.inf, (1, 0))])
+def test_linalg_norm_matches_torch(ord, dim):
+    a = RNG.standard_normal((4, 5))
+    agree(lambda t: mg.linalg.norm(t, ord, dim), lambda t: torch.linalg.norm(t, ord, dim), a, second=False)
+
+
+def test_matrix_rank_matches_torch():
+    low = RNG.standard_normal((3, 5, 2)) @ RNG.standard_normal((3, 2, 4))     # rank 2
+    for a, kwargs in ((low, {}), (well(4, 4), {}), (low, {"atol": 1e-8}), (well(3, 3), {"rtol": 0.5}),
+                      (np.zeros((2, 3)), {})):
+        ours, theirs = mg.linalg.matrix_rank(mg.tensor(a, dtype="float64"), **kwargs), \
+            torch.linalg.matrix_rank(torch.tensor(a), **kwargs)
+        assert ours.dtype == np.int64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# ------------------------------------------------------------------ matrix products
+PRODUCTS = {
+    "mm": (mg.mm, torch.mm, [(3, 4), (4, 2)]),
+    "bmm": (mg.bmm, torch.bmm, [(2, 3, 4), (2, 4, 5)]),
+    "mv": (mg.mv, torch.mv, [(3, 4), (4,)]),
+    "dot": (mg.dot, torch.dot, [(4,), (4,)]),
+    "vdot": (mg.vdot, torch.vdot, [(4,), (4,)]),
+    "inner": (mg.inner, torch.inner, [(2, 3, 4), (5, 4)]),
+    "inner 0-d": (mg.inner, torch.inner, [(), (2, 3)]),
+    "inner over nothing": (mg.inner, torch.inner, [(2, 0), (3, 0)]),
+    "addmm": (lambda i, a, b: mg.addmm(i, a, b, beta=0.5, alpha=-2.0),
+              lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=-2.0), [(2,), (3, 4), (4, 2)]),
+    "addmv": (mg.addmv, torch.addmv, [(3,), (3, 4), (4,)]),
+    "addr": (lambda i, a, b: mg.addr(i, a, b, alpha=3.0), lambda i, a, b: torch.addr(i, a, b, alpha=3.0),
+             [(3, 1), (3,), (4,)]),
+    "baddbmm": (mg.baddbmm, torch.baddbmm, [(3, 5), (2, 3, 4), (2, 4, 5)]),
+    "addbmm": (lambda i, a, b: mg.addbmm(i, a, b, beta=2.0), lambda i, a, b: torch.addbmm(i, a, b, beta=2.0),
+               [(3, 5), (2, 3, 4), (2, 4, 5)]),
+    "kron": (mg.kron, torch.kron, [(2, 3), (3, 2)]),
+    "kron of other ndims": (mg.kron, torch.kron, [(3,), (2, 1, 2)]),
+    "cross": (lambda a, b: mg.cross(a, b, dim=1), lambda a, b: torch.cross(a, b, dim=1), [(2, 3, 4), (1, 3, 4)]),
+    "linalg.cross": (mg.linalg.cross, torch.linalg.cross, [(4, 3), (4, 3)]),
+    "multi_dot": (lambda *xs: mg.linalg.multi_dot(xs), lambda *xs: torch.linalg.multi_dot(xs),
+                  [(6,), (6, 2), (2, 7), (7, 3)]),
+    "multi_dot of matrices": (lambda *xs: mg.linalg.multi_dot(xs), lambda *xs: torch.linalg.multi_dot(xs),
+                              [(3, 6), (6, 2), (2, 7)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+def test_matrix_products_match_torch(name):
+    fn, tfn, shapes = PRODUCTS[name]
+    agree(fn, tfn, *[RNG.standard_normal(s) for s in shapes])
+
+
+def test_addmm_with_beta_0_ignores_nan_in_the_input_as_torch():
+    i = np.full((3, 2), np.nan)
+    a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((4, 2))
+    ours = mg.addmm(mg.tensor(i, dtype="float64"), mg.tensor(a, dtype="float64"), mg.tensor(b, dtype="float64"), beta=0)
+    same(ours, torch.addmm(torch.tensor(i), torch.tensor(a), torch.tensor(b), beta=0))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, -1, -3])
+def test_matrix_power_matches_torch(n):
+    if n == 0:   # the identity, a constant in both
+        x, tx = pair(well(2, 3, 3))
+        ours, theirs = x.matrix_power(0), torch.linalg.matrix_power(tx, 0)
+        same(ours, theirs)
+        assert not ours.requires_grad
+        return
+    agree(lambda t: t.matrix_power(n), lambda t: torch.linalg.matrix_power(t, n), well(2, 3, 3))
+
+
+def test_tensor_methods_for_products_match_torch():
+    a, b, v = RNG.standard_normal((3, 4)), RNG.standard_normal((4, 2)), RNG.standard_normal(4)
+    agree(lambda x, y: x.mm(y), lambda x, y: x.mm(y), a, b)
+    agree(lambda x, y: x.mv(y), lambda x, y: x.mv(y), a, v)
+    agree(lambda x, y: x.dot(y), lambda x, y: x.dot(y), v, v[::-1].copy())
+    agree(lambda x, y: x.kron(y), lambda x, y: x.kron(y), a, b)
+    agree(lambda i, x, y: i.addmm(x, y), lambda i, x, y: i.addmm(x, y), RNG.standard_normal((3, 2)), a, b)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mg.mm(mg.ones((2, 3)), mg.ones((2, 3))), r"^mm: expects two 2-D tensors \(n, k\) and \(k, m\), got "
+                                                      r"shapes \(2, 3\) and \(2, 3\)$"),
+    (lambda: mg.mm(mg.ones((2, 3, 1)), mg.ones((1, 3))), r"^mm: expects two 2-D tensors"),
+    (lambda: mg.bmm(mg.ones((2, 3, 4)), mg.ones((3, 4, 5))), r"^bmm: expects two 3-D tensors \(B, n, k\) and "
+                                                             r"\(B, k, m\), got shapes \(2, 3, 4\) and \(3, 4, 5\)$"),
+    (lambda: mg.bmm(mg.ones((3, 4)), mg.ones((4, 5))), r"^bmm: expects two 3-D tensors"),
+    (lambda: mg.dot(mg.ones((3,)), mg.ones((4,))), r"^dot: expects two 1-D tensors of the same length, got shapes "
+                                                   r"\(3,\) and \(4,\)$"),
+    (lambda: mg.dot(mg.ones((3, 1)), mg.ones((3, 1))), r"^dot: expects two 1-D tensors"),
+    (lambda: mg.mv(mg.ones((3, 4)), mg.ones((3,))), r"^mv: expects a 2-D tensor \(n, m\) and a 1-D tensor \(m,\)"),
+    (lambda: mg.inner(mg.ones((3, 4)), mg.ones((3,))), r"^inner: expects tensors whose last dims match"),
+    (lambda: mg.addmm(mg.ones((4,)), mg.ones((3, 4)), mg.ones((4, 2))), r"^addmm: expects an input that broadcasts "
+                                                                         r"to the product's shape \(3, 2\), got "
+                                                                         r"shapes \(4,\)$"),
+    (lambda: mg.cross(mg.ones((2, 4)), mg.ones((2, 4))), r"^cross: expects a dim of size 3"),
+    (lambda: mg.linalg.matrix_power(mg.ones((2, 3)), 2), r"^matrix_power: expects square matrices"),
+    (lambda: mg.linalg.multi_dot([mg.ones((2, 3))]), r"^multi_dot: expects at least 2 tensors, got 1$"),
+    (lambda: mg.linalg.multi_dot([mg.ones((2, 3)), mg.ones((2, 3))]), r"^multi_dot: tensors 0 and 1 cannot be "
+                                                                      r"multiplied: shapes \(2, 3\) and \(2, 3\)$"),
+    (lambda: mg.linalg.det(mg.ones((2, 3))), r"^linalg\.det: expects square matrices of shape \(\.\.\., n, n\), got "
+                                             r"shape \(2, 3\)$"),
+    (lambda: mg.linalg.inv(mg.zeros((2, 2))), r"^Inv: Singular matrix \(input shapes \(2, 2\)\)$"),
+    (lambda: mg.linalg.solve(mg.eye(3), mg.ones((4, 2))), r"^linalg\.solve: B must have 3 rows to match A, got "
+                                                          r"shapes \(3, 3\) and \(4, 2\)$"),
+    (lambda: mg.linalg.cholesky(-mg.eye(2)), r"^Cholesky: the input is not symmetric positive-definite \(input "
+                                             r"shapes \(2, 2\)\)$"),
+    (lambda: mg.linalg.qr(mg.ones((3, 4)), mode="complete"), r"^linalg\.qr: only mode='reduced' is supported"),
+    (lambda: mg.linalg.eigh(mg.eye(2), UPLO="X"), r"^linalg\.eigh: UPLO must be 'L' or 'U', got UPLO='X'$"),
+    (lambda: mg.linalg.matrix_norm(mg.ones((2, 3)), 3), r"^linalg\.matrix_norm: ord must be one of 'fro', 'nuc'"),
+    (lambda: mg.linalg.norm(mg.ones((3,)), "fro"), r"^linalg\.norm: ord='fro' is a matrix norm, but the input is "
+                                                   r"1-D$"),
+])
+def test_shape_and_value_errors_name_the_op_and_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_torch_refuses_the_same_shapes():
+    for bad in (lambda: torch.mm(torch.ones(2, 3), torch.ones(2, 3)), lambda: torch.bmm(torch.ones(3, 4),
+                torch.ones(4, 5)), lambda: torch.dot(torch.ones(3), torch.ones(4)),
+                lambda: torch.linalg.inv(torch.zeros(2, 2)), lambda: torch.linalg.cholesky(-torch.eye(2))):
+        with pytest.raises(RuntimeError):
+            bad()
+
+
+def test_qr_gradient_of_a_wide_matrix_is_refused_clearly():
+    q, r = mg.linalg.qr(mg.tensor(RNG.standard_normal((2, 4)), dtype="float64", requires_grad=True))
+    with pytest.raises(ValueError, match=r"^linalg\.qr: the gradient is implemented for m >= n \(a tall or square "
+                                         r"input\), got shape \(2, 4\)$"):
+        (q.sum() + r.sum()).backward()
+
+
+def test_float32_stays_float32():
+    a = mg.tensor(well(2, 3, 3).astype(np.float32), requires_grad=True)
+    outs = [mg.linalg.det(a), mg.linalg.inv(a), mg.linalg.slogdet(a).logabsdet, mg.linalg.solve(a, a[0]),
+            mg.linalg.cholesky(a @ mg.transpose(a, 0, 2, 1)), mg.linalg.qr(a).R, mg.linalg.eigh(a).eigenvalues,
+            mg.linalg.svdvals(a),
+            mg.linalg.pinv(a), mg.linalg.matrix_norm(a, "nuc"), mg.linalg.vector_norm(a, 3), a.matrix_power(3),
+            mg.kron(a[0], a[1]), mg.bmm(a, a)]
+    for out in outs:
+        assert out.dtype == np.float32
+    sum(o.sum() for o in outs).backward()
+    assert a.grad.dtype == np.float32 and np.all(np.isfinite(a.grad.numpy()))

@@ -1,0 +1,458 @@
+"""More of PyTorch's reductions and scans, checked against torch itself in float64.
+
+amax/amin/aminmax, median/nanmedian, mode, kthvalue, quantile/nanquantile, nansum/nanmean, cumprod,
+cummax/cummin, logcumsumexp, diff, std_mean/var_mean and cov/corrcoef, as ``minigrad.`` functions and
+Tensor methods: values, (values, indices) named tuples, dtypes, tie and NaN rules, first derivatives,
+second derivatives where torch's are exact at special points (cumprod at zeros), and the errors.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from torch_agreement import pair, same
+
+RNG = np.random.default_rng(2026)
+X = RNG.standard_normal((3, 4, 5))
+TIES = np.array([[3.0, 1.0, 3.0, 1.0, 2.0, 1.0], [2.0, 2.0, 5.0, 5.0, 0.0, 7.0], [4.0, 4.0, 4.0, 4.0, 4.0, 4.0]])
+NAN = float("nan")
+WITH_NAN = np.array([[1.0, NAN, 2.0, NAN, 3.0], [0.5, -1.0, 2.5, 4.0, 1.0], [NAN, NAN, NAN, NAN, NAN]])
+
+
+def backward_both(ours, theirs, x, tx):
+    """x.grad and tx.grad after the same random cotangent is sent back through both outputs."""
+    cot = RNG.standard_normal(tuple(theirs.shape))
+    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
+    (theirs * torch.tensor(cot)).sum().backward()
+    same(x.grad, tx.grad)
+
+
+def both(fn, tfn, array):
+    """fn and tfn of the same array: values (and indices for named tuples) and gradients agree."""
+    x, tx = pair(array)
+    ours, theirs = fn(x), tfn(tx)
+    if isinstance(theirs, tuple):
+        if type(theirs) is tuple:     # std_mean and friends: a plain tuple
+            assert type(ours) is tuple
+        else:                         # torch.return_types.<name>: (values, indices)
+            assert type(ours).__name__ == type(theirs).__name__ and ours._fields == ("values", "indices")
+            same(ours.indices, theirs.indices)
+        ours, theirs = ours[0], theirs[0]
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    return ours
+
+
+def second_order_both(fn, tfn, array):
+    """The gradient (create_graph) and the gradient of <u, gradient> agree with torch's."""
+    x, tx = pair(array)
+    y, ty = fn(x), tfn(tx)
+    same(y, ty)
+    cot = RNG.standard_normal(tuple(ty.shape))
+    (gx,) = mg.grad((y * mg.tensor(cot, dtype="float64")).sum(), [x], create_graph=True)
+    (gt,) = torch.autograd.grad((ty * torch.tensor(cot)).sum(), [tx], create_graph=True)
+    same(gx, gt)
+    u = RNG.standard_normal(array.shape)
+    (hx,) = mg.grad((gx * mg.tensor(u, dtype="float64")).sum(), [x])
+    (ht,) = torch.autograd.grad((gt * torch.tensor(u)).sum(), [tx])
+    np.testing.assert_allclose(hx.numpy(), ht.numpy(), rtol=1e-11, atol=1e-12)
+
+
+# ------------------------------------------------------------------ amax, amin, aminmax
+@pytest.mark.parametrize("name", ["amax", "amin"])
+@pytest.mark.parametrize("dim, keepdim", [((), False), (1, False), (-1, True), ((0, 2), False), ((0, 1, 2), True)])
+def test_amax_amin_match_torch(name, dim, keepdim):
+    both(lambda t: getattr(t, name)(dim, keepdim), lambda t: getattr(torch, name)(t, dim, keepdim), X)
+    both(lambda t: getattr(mg, name)(t, dim=dim, keepdim=keepdim), lambda t: getattr(t, name)(dim, keepdim), X)
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
+def test_amax_amin_split_the_gradient_evenly_among_ties_as_torch(name):
+    x, tx = pair(TIES)
+    for dim in ((), 1, 0):
+        x.grad = tx.grad = None
+        ours, theirs = getattr(x, name)(dim), getattr(tx, name)(dim)
+        backward_both(ours, theirs, x, tx)
+    assert x.amax().numpy() == 7.0 and np.count_nonzero(pair(TIES)[0].amin(1).numpy() == 1.0) == 1
+
+
+def test_aminmax_is_a_named_tuple_of_min_and_max():
+    for kwargs in ({}, {"dim": 1}, {"dim": -1, "keepdim": True}):
+        x, tx = pair(TIES)
+        ours, theirs = x.aminmax(**kwargs), torch.aminmax(tx, **kwargs)
+        assert type(ours).__name__ == "aminmax" and ours._fields == ("min", "max")
+        same(ours.min, theirs.min)
+        same(ours.max, theirs.max)
+        cot = RNG.standard_normal(tuple(theirs.min.shape))
+        ((ours.min + ours.max * 2.0) * mg.tensor(cot, dtype="float64")).sum().backward()
+        ((theirs.min + theirs.max * 2.0) * torch.tensor(cot)).sum().backward()
+        same(x.grad, tx.grad)
+
+
+# ------------------------------------------------------------------ median, nanmedian, kthvalue, mode
+DISTINCT = RNG.permutation(60).reshape(3, 4, 5) * 0.25 - 7.0
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), (-1, False), (2, True)])
+def test_median_matches_torch(name, dim, keepdim):
+    if dim is None:
+        both(lambda t: getattr(t, name)(), lambda t: getattr(t, name)(), DISTINCT)
+        both(lambda t: getattr(mg, name)(t), lambda t: getattr(t, name)(), DISTINCT[:, :, :4])   # even: the lower
+    else:
+        both(lambda t: getattr(t, name)(dim, keepdim), lambda t: getattr(torch, name)(t, dim, keepdim), DISTINCT)
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_median_and_nanmedian_with_nan_as_torch(name):
+    x, tx = pair(WITH_NAN)
+    ours, theirs = getattr(x, name)(1), getattr(tx, name)(1)
+    np.testing.assert_array_equal(ours.values.numpy(), theirs.values.detach().numpy())
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(tx, name)().detach().numpy())
+
+
+def test_median_of_ties_gives_torchs_value_and_a_valid_index():
+    x, tx = pair(TIES)
+    ours, theirs = x.median(1), tx.median(1)
+    same(ours.values, theirs.values)
+    picked = np.take_along_axis(TIES, ours.indices.numpy()[:, None], 1)[:, 0]
+    np.testing.assert_array_equal(picked, theirs.values.detach().numpy())
+
+
+@pytest.mark.parametrize("k, dim, keepdim", [(1, -1, False), (3, 1, True), (5, 2, False), (2, 0, False)])
+def test_kthvalue_matches_torch(k, dim, keepdim):
+    both(lambda t: t.kthvalue(k, dim, keepdim), lambda t: torch.kthvalue(t, k, dim, keepdim), DISTINCT)
+    both(lambda t: mg.kthvalue(t, k, dim=dim, keepdim=keepdim), lambda t: t.kthvalue(k, dim, keepdim), DISTINCT)
+
+
+@pytest.mark.parametrize("dim, keepdim", [(-1, False), (0, True), (1, False)])
+def test_mode_matches_torch_with_ties(dim, keepdim):
+    # Among equally frequent values the smallest; its index is its last occurrence, as torch's.
+    both(lambda t: t.mode(dim, keepdim), lambda t: torch.mode(t, dim, keepdim), TIES)
+    both(lambda t: mg.mode(t, dim, keepdim), lambda t: t.mode(dim, keepdim), np.round(X * 1.5))
+
+
+def test_mode_counts_each_nan_once_as_torch():
+    data = np.array([[1.0, NAN, NAN], [NAN, 2.0, 2.0]])
+    ours, theirs = mg.tensor(data, dtype="float64").mode(1), torch.tensor(data).mode(1)
+    np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_order_statistics_of_0d_and_integer_tensors_as_torch():
+    s, ts = pair(np.array(2.5))
+    for name in ("median", "nanmedian", "mode"):
+        ours, theirs = getattr(s, name)(0), getattr(ts, name)(0)
+        same(ours.values, theirs.values)
+        same(ours.indices, theirs.indices)
+    same(s.kthvalue(1).values, ts.kthvalue(1).values)
+    ints = np.array([[3, 1, 2, 2], [7, 7, 0, 1]])
+    for name in ("median", "mode"):
+        ours, theirs = getattr(mg.tensor(ints), name)(1), getattr(torch.tensor(ints), name)(1)
+        assert ours.values.dtype == np.int64
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.kthvalue(0), ValueError, r"^kthvalue: k=0 is out of range for dim -1 of size 5 in a tensor of "
+                                          r"shape \(3, 4, 5\) \(expected 1 <= k <= 5\)$"),
+    (lambda x: x.kthvalue(1.5), TypeError, r"^kthvalue: k must be an int, got k=1\.5 \(float\)$"),
+    (lambda x: x.median(3), ValueError, r"^median: dim 3 is out of range for a tensor of shape \(3, 4, 5\)"),
+    (lambda x: x.median((0, 1)), TypeError, r"^median: dim must be one int, got \(0, 1\)"),
+    (lambda x: x.mode(1, keepdim=1), TypeError, r"^mode: keepdim must be True or False, got keepdim=1$"),
+    (lambda x: x[:, :0].median(1), ValueError, r"^median: cannot reduce over an empty dim of a tensor of shape "
+                                               r"\(3, 0, 5\)$"),
+    (lambda x: x.aminmax(dim=(0, 1)), TypeError, r"^aminmax: dim must be one int or None, got dim=\(0, 1\)$"),
+    (lambda x: x[:0].amax(), ValueError, r"^amax: cannot reduce over an empty axis"),
+])
+def test_order_statistic_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.tensor(X, dtype="float64"))
+
+
+# ------------------------------------------------------------------ quantile, nanquantile
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("q", [0.0, 0.37, 0.5, 1.0, [0.1, 0.5, 0.625, 0.9]])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (None, True), (1, False), (-1, True)])
+def test_quantile_matches_torch(interpolation, q, dim, keepdim):
+    def ours(t):
+        qq = mg.tensor(q, dtype="float64") if isinstance(q, list) else q
+        return t.quantile(qq, dim, keepdim, interpolation=interpolation)
+
+    def theirs(t):
+        qq = torch.tensor(q, dtype=torch.float64) if isinstance(q, list) else q
+        return torch.quantile(t, qq, dim, keepdim, interpolation=interpolation)
+
+    both(ours, theirs, DISTINCT)
+    ties = np.round(X * 2.0)   # the values agree; which of tied entries gets the gradient is the sort's choice
+    same(ours(mg.tensor(ties, dtype="float64")), theirs(torch.tensor(ties)))
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("dim", [None, 1, 0])
+def test_quantile_and_nanquantile_with_nan_as_torch(name, dim):
+    for q in (0.3, [0.0, 0.5, 1.0]):
+        ours = getattr(mg, name)(mg.tensor(WITH_NAN, dtype="float64"),
+                                 mg.tensor(q, dtype="float64") if isinstance(q, list) else q, dim)
+        theirs = getattr(torch, name)(torch.tensor(WITH_NAN), torch.tensor(q, dtype=torch.float64)
+                                      if isinstance(q, list) else q, dim)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, equal_nan=True)
+    x, tx = pair(WITH_NAN[:2])
+    both(lambda t: mg.nanquantile(t, 0.4, 1), lambda t: torch.nanquantile(t, 0.4, 1), WITH_NAN[:2])
+
+
+def test_quantile_keeps_float32():
+    x = mg.tensor(X.astype(np.float32))
+    assert x.quantile(0.3, 1).dtype == np.float32
+    assert x.quantile(mg.tensor([0.2, 0.4]), None).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.quantile(1.5), ValueError, r"^quantile: q values must be in the range \[0, 1\], got q=1\.5$"),
+    (lambda x: x.quantile(mg.tensor([0.5, -0.1], dtype="float64")), ValueError, r"^quantile: q values must be in"),
+    (lambda x: x.quantile(mg.tensor([0.5])), TypeError, r"^quantile: q must have the input's dtype float64, got "
+                                                        r"float32$"),
+    (lambda x: x.quantile(mg.tensor([[0.5]], dtype="float64")), ValueError, r"^quantile: q must be a scalar or a "
+                                                                              r"1-D tensor, got shape \(1, 1\)$"),
+    (lambda x: x.quantile(0.5, interpolation="cubic"), ValueError, r"^quantile: interpolation must be one of "
+                                                                   r"linear, lower, higher, midpoint, nearest"),
+    (lambda x: mg.quantile(mg.tensor([1, 2, 3]), 0.5), TypeError, r"^quantile: the input must be float32 or "
+                                                                  r"float64, got int64$"),
+    (lambda x: x.nanquantile("half"), TypeError, r"^nanquantile: q must be a float or a tensor, got q='half'"),
+])
+def test_quantile_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.tensor(X, dtype="float64"))
+
+
+def test_torch_refuses_the_same_quantile_arguments():
+    t = torch.tensor(X)
+    for bad in (lambda: t.quantile(1.5), lambda: torch.quantile(torch.tensor([1, 2, 3]), 0.5),
+                lambda: t.quantile(0.5, interpolation="cubic"), lambda: t.quantile(torch.tensor([0.5]))):
+        with pytest.raises(RuntimeError):
+            bad()
+
+
+# ------------------------------------------------------------------ nansum, nanmean, std_mean, var_mean
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (1, False), (0, True), ((0, 1), False)])
+def test_nansum_nanmean_match_torch(name, dim, keepdim):
+    data = WITH_NAN[:2] if name == "nanmean" or dim != 0 else WITH_NAN
+    x, tx = pair(data)
+    ours = getattr(x, name)(dim, keepdim) if dim is not None else getattr(x, name)(keepdim=keepdim)
+    theirs = getattr(tx, name)(dim, keepdim) if dim is not None else getattr(tx, name)(keepdim=keepdim)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, equal_nan=True)
+    backward_both(mg.where(mg.isnan(ours), 0.0, ours), torch.nan_to_num(theirs, 0.0), x, tx)
+    assert np.all(x.grad.numpy()[np.isnan(data)] == 0)
+
+
+def test_nansum_of_integers_is_int64_and_nanmean_refuses_them():
+    ours = mg.nansum(mg.tensor(np.array([[1, 2], [3, 4]], dtype=np.uint8)), 0)
+    assert ours.dtype == np.int64 and ours.tolist() == [4, 6]
+    with pytest.raises(TypeError, match=r"^nanmean: expects a floating tensor, got int64"):
+        mg.nanmean(mg.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("name", ["std_mean", "var_mean"])
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": (0, 2), "keepdim": True}, {"dim": -1, "correction": 0},
+                                    {"dim": 1, "unbiased": False}])
+def test_std_mean_and_var_mean_match_torch(name, kwargs):
+    x, tx = pair(X)
+    ours, theirs = getattr(mg, name)(x, **kwargs), getattr(torch, name)(tx, **kwargs)
+    assert type(ours) is tuple and len(ours) == 2
+    for a, b in zip(ours, theirs):
+        same(a, b)
+    backward_both(ours[0] + ours[1] * 3.0, theirs[0] + theirs[1] * 3.0, x, tx)
+
+
+# ------------------------------------------------------------------ cov, corrcoef
+def test_cov_and_corrcoef_match_torch():
+    data = RNG.standard_normal((4, 7))
+    fweights, aweights = np.array([1, 2, 0, 3, 1, 1, 4]), RNG.uniform(0.5, 2.0, 7)
+    both(lambda t: t.cov(), lambda t: t.cov(), data)
+    both(lambda t: mg.cov(t, correction=0), lambda t: torch.cov(t, correction=0), data)
+    both(lambda t: mg.cov(t[0]), lambda t: torch.cov(t[0]), data)       # one variable: a 0-d variance
+    both(lambda t: t.corrcoef(), lambda t: t.corrcoef(), data)
+    both(lambda t: mg.corrcoef(t[1]), lambda t: torch.corrcoef(t[1]), data)
+    both(lambda t: mg.cov(t, correction=2, fweights=mg.tensor(fweights), aweights=mg.tensor(aweights, dtype="float64")),
+         lambda t: torch.cov(t, correction=2, fweights=torch.tensor(fweights), aweights=torch.tensor(aweights)), data)
+    a, ta = pair(aweights)
+    ours, theirs = mg.cov(mg.tensor(data, dtype="float64"), aweights=a), torch.cov(torch.tensor(data), aweights=ta)
+    backward_both(ours, theirs, a, ta)                                   # the weights' gradient too
+
+
+def test_cov_errors():
+    x = mg.tensor(X, dtype="float64")
+    with pytest.raises(ValueError, match=r"^cov: expects a 1-D or 2-D tensor \(variables x observations\), got "
+                                         r"shape \(3, 4, 5\)$"):
+        mg.cov(x)
+    with pytest.raises(ValueError, match=r"^cov: fweights must be a 0-d or 1-D tensor of 5 entries"):
+        mg.cov(x[0], fweights=mg.tensor([1, 2]))
+    with pytest.raises(TypeError, match=r"^cov: fweights must be an integer tensor, got float64$"):
+        mg.cov(x[0], fweights=mg.tensor([1.0] * 5, dtype="float64"))
+    with pytest.raises(TypeError, match=r"^cov: aweights \(float32\) must have the input's dtype \(float64\); "
+                                        r"minigrad does not promote silently"):
+        mg.cov(x[0], aweights=mg.tensor([1.0] * 5))
+    with pytest.raises(ValueError, match=r"^cov: aweights must be non-negative$"):
+        mg.cov(x[0], aweights=mg.tensor([1.0, -1.0, 1.0, 1.0, 1.0], dtype="float64"))
+
+
+# ------------------------------------------------------------------ cumprod
+CUMPROD_ZEROS = {
+    "none": [[1.5, -0.5, 2.0, 0.7, -1.2]],
+    "one zero": [[1.5, 0.0, -2.0, 0.7, 1.1]],
+    "first entry zero": [[0.0, 1.5, -2.0, 0.7, 1.1]],
+    "last entry zero": [[1.5, 0.3, -2.0, 0.7, 0.0]],
+    "two zeros": [[1.5, 0.0, -2.0, 0.0, 0.9]],
+    "three zeros": [[0.0, 0.0, -2.0, 0.0, 1.3]],
+    "all zero": [[0.0, 0.0, 0.0, 0.0, 0.0]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CUMPROD_ZEROS))
+@pytest.mark.parametrize("dim", [1, 0])
+def test_cumprod_gradient_and_second_derivative_at_zeros_match_torch(case, dim):
+    data = np.array(CUMPROD_ZEROS[case] * 2) * [[1.0], [0.5]]
+    data = data if dim == 1 else data.T
+    second_order_both(lambda t: t.cumprod(dim), lambda t: torch.cumprod(t, dim), data)
+    both(lambda t: mg.cumprod(t, dim), lambda t: t.cumprod(dim), data)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_matches_torch(dim):
+    both(lambda t: t.cumprod(dim), lambda t: torch.cumprod(t, dim), X)
+    both(lambda t: mg.cumprod(t, dim % 1), lambda t: t.cumprod(dim % 1), np.array(1.5))
+
+
+def test_cumsum_cumprod_and_prod_of_small_integers_and_bools_are_int64_as_torch():
+    for dtype in (np.uint8, np.int8, np.int16, np.int32, np.bool_):
+        data = np.array([[1, 2, 3], [0, 1, 1]], dtype=dtype)
+        for fn in (lambda t: t.cumsum(1), lambda t: t.cumprod(1), lambda t: t.prod(dim=1), lambda t: t.prod()):
+            ours, theirs = fn(mg.tensor(data)), fn(torch.tensor(data))
+            assert ours.dtype == np.int64 and theirs.dtype == torch.int64
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert mg.tensor(np.array([200, 100], dtype=np.uint8)).cumsum(0).tolist() == [200, 300]   # no wrap-around
+
+
+# ------------------------------------------------------------------ cummax, cummin
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cummax_cummin_match_torch_with_ties(name, dim):
+    both(lambda t: getattr(t, name)(dim), lambda t: getattr(torch, name)(t, dim), np.round(X * 1.5))
+    both(lambda t: getattr(mg, name)(t, dim), lambda t: getattr(t, name)(dim), TIES)
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_cummin_with_nan_and_integers_as_torch(name):
+    data = np.array([[1.0, 3.0, 2.0, 3.0, NAN, 5.0, NAN, 1.0], [0.0, -1.0, -1.0, 2.0, -3.0, -3.0, 4.0, 0.0]])
+    ours, theirs = getattr(mg.tensor(data, dtype="float64"), name)(1), getattr(torch.tensor(data), name)(1)
+    np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    ints = np.array([[3, 1, 4, 1, 5, 9, 2, 6]])
+    ours, theirs = getattr(mg.tensor(ints), name)(1), getattr(torch.tensor(ints), name)(1)
+    assert ours.values.dtype == np.int64 and ours.indices.dtype == np.int64
+    np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+# ------------------------------------------------------------------ logcumsumexp
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_logcumsumexp_matches_torch(dim):
+    both(lambda t: t.logcumsumexp(dim), lambda t: torch.logcumsumexp(t, dim), X * 4.0)
+    second_order_both(lambda t: mg.logcumsumexp(t, dim), lambda t: torch.logcumsumexp(t, dim), X)
+
+
+def test_logcumsumexp_is_stable_for_far_apart_inputs():
+    data = np.array([[-1000.0, 0.0, 1000.0, -1000.0, 999.0], [800.0, 790.0, -5.0, 801.0, 0.0]])
+    ours = both(lambda t: t.logcumsumexp(1), lambda t: t.logcumsumexp(1), data)
+    assert np.all(np.isfinite(ours.numpy()))
+    assert ours.numpy()[0, 0] == -1000.0     # not log(exp(-1000 - max)) = -inf
+
+def test_logcumsumexp_gradient_at_minus_inf_is_0_where_torchs_is_nan():
+    # A -inf entry adds nothing: its gradient is 0 (the limit); torch's is NaN there (docs/autodiff.md, 15).
+    data = np.array([-np.inf, -np.inf, 0.0, 1.0])
+    x, tx = pair(data)
+    ours, theirs = x.logcumsumexp(0), tx.logcumsumexp(0)
+    same(ours, theirs)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[:2], [0.0, 0.0])
+    assert np.isnan(tx.grad.numpy()[:2]).all()
+    np.testing.assert_allclose(x.grad.numpy()[2:], tx.grad.numpy()[2:], rtol=1e-12)
+
+
+def test_logcumsumexp_keeps_float32_and_takes_integers_as_float32():
+    assert mg.tensor(X.astype(np.float32)).logcumsumexp(1).dtype == np.float32
+    assert mg.logcumsumexp(mg.tensor([1, 2, 3]), 0).dtype == np.float32
+
+
+# ------------------------------------------------------------------ diff
+@pytest.mark.parametrize("n, dim", [(1, -1), (2, 0), (3, 2), (0, 1), (7, -1)])
+def test_diff_matches_torch(n, dim):
+    both(lambda t: t.diff(n, dim), lambda t: torch.diff(t, n, dim), X)
+
+
+def test_diff_with_prepend_append_and_bools_as_torch():
+    x, tx = pair(X)
+    p, tp = pair(RNG.standard_normal((3, 4, 2)))
+    a, ta = pair(RNG.standard_normal((3, 4, 1)))
+    ours, theirs = mg.diff(x, 2, -1, prepend=p, append=a), torch.diff(tx, 2, -1, prepend=tp, append=ta)
+    same(ours, theirs)
+    backward_both(ours, theirs, p, tp)
+    same(mg.diff(x, 0, -1, prepend=p), torch.diff(tx, 0, -1, prepend=tp))    # n = 0: the input, as torch
+    bools = np.array([[True, False, False, True], [False, False, True, True]])
+    ours, theirs = mg.tensor(bools).diff(), torch.tensor(bools).diff()
+    assert ours.dtype == np.bool_
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ints = np.array([1, 4, 9, 16])
+    np.testing.assert_array_equal(mg.diff(mg.tensor(ints)).numpy(), torch.diff(torch.tensor(ints)).numpy())
+
+
+def test_diff_errors():
+    x = mg.tensor(X, dtype="float64")
+    with pytest.raises(ValueError, match=r"^diff: prepend must have the input's shape \(3, 4, 5\) except along "
+                                         r"dim -1, got shape \(3, 2\)$"):
+        x.diff(prepend=mg.tensor(np.zeros((3, 2)), dtype="float64"))
+    with pytest.raises(ValueError, match=r"^diff: n must be a non-negative int, got n=-1$"):
+        x.diff(-1)
+    with pytest.raises(ValueError, match=r"^diff: expects a tensor of at least one dimension"):
+        mg.diff(mg.tensor(1.0))
+
+
+# ------------------------------------------------------------------ float32 and 0-d
+def test_float32_stays_float32():
+    x = mg.tensor(X.astype(np.float32), requires_grad=True)
+    outs = [x.amax(1), x.median(), x.median(1).values, x.kthvalue(2).values, x.mode(0).values, x.cumprod(1),
+            x.cummax(2).values, x.logcumsumexp(0), x.diff(), x.nansum(), x.nanmean(1), *mg.std_mean(x, 1),
+            mg.cov(x[0]), mg.corrcoef(x[0])]
+    for out in outs:
+        assert out.dtype == np.float32
+    sum(o.sum() for o in outs).backward()
+    assert x.grad.dtype == np.float32 and np.all(np.isfinite(x.grad.numpy()))
+
+
+def test_scan_of_a_0d_tensor_is_itself_as_torch():
+    for name in ("cumprod", "logcumsumexp"):
+        both(lambda t: getattr(t, name)(0), lambda t: getattr(t, name)(0), np.array(0.75))
+    for name in ("cummax", "cummin"):
+        both(lambda t: getattr(t, name)(-1), lambda t: getattr(t, name)(-1), np.array(0.75))
+    assert math.isclose(float(mg.tensor(2.0).amax()), 2.0)
+
+
+def test_the_doubling_scan_used_without_ufunc_accumulate_matches_numpys():
+    # CuPy has no ufunc.accumulate for maximum/minimum/logaddexp: _running then takes log2(n) doubling steps.
+    # A stand-in module that is not numpy runs that path here.
+    import types
+
+    from minigrad.ops.order_statistics import _running
+
+    proxy = types.SimpleNamespace(flip=np.flip, maximum=np.maximum, minimum=np.minimum, logaddexp=np.logaddexp)
+    data = RNG.standard_normal((3, 7, 5))
+    for ufunc in (np.maximum, np.minimum, np.logaddexp):
+        for axis in (0, 1, 2):
+            for reverse in (False, True):
+                expected = _running(np, ufunc, data, axis, reverse)
+                np.testing.assert_allclose(_running(proxy, ufunc, data, axis, reverse), expected, rtol=1e-14)
