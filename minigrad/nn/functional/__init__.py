@@ -6,7 +6,9 @@ holds ``linear``):
 
 * ``linear``: ``linear``, the fused ``Affine`` node;
 * ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu``, ``softplus``,
-  ``mish``, ``hardtanh``, ``relu6`` (one op each) and ``prelu`` (composed);
+  ``mish``, ``hardtanh``, ``relu6``, ``logsigmoid``, ``selu``, ``celu``, ``hardswish``, ``hardsigmoid``,
+  ``hardshrink``, ``softshrink``, ``threshold`` (one op each: PyTorch's derivatives at the kinks) and ``prelu``,
+  ``softsign``, ``tanhshrink``, ``rrelu``, ``glu``, ``softmin`` (composed);
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
@@ -26,8 +28,10 @@ holds ``linear``):
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
 """
-from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, mish, prelu, relu, relu6, sigmoid, silu,
-                                              softplus, tanh)
+from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
+                                              leaky_relu, logsigmoid, mish, prelu, relu, relu6, rrelu, selu, sigmoid,
+                                              silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
+                                              threshold)
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
@@ -55,4 +59,6 @@ __all__ = [
     "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
     "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
+    "logsigmoid", "softsign", "softmin", "selu", "celu", "glu", "hardswish", "hardsigmoid", "hardshrink", "softshrink",
+    "tanhshrink", "threshold", "rrelu",
 ]
