@@ -605,3 +605,61 @@ NN_OPS += [
     OpInfo("nn.MarginRankingLoss", lambda a, b, y, margin=0.0: nn.MarginRankingLoss(margin)(a, b, y),
            [_ranking_sample((5,), margin=0.7)]),
 ]
+
+
+# Session 9: PyTorch's remaining activations, losses and normalization layers (their own generator; samples keep
+# 0.2 off every kink: 0, +-3 for the hard ones, +-lambd for the shrinks, the threshold).
+_a_rng = np.random.default_rng(97531)
+
+
+def _a(*shape, kinks=(), scale=2.0):
+    x = _a_rng.standard_normal(shape) * scale
+    for k in kinks:
+        x = np.where(np.abs(x - k) < 0.2, k + np.where(x >= k, 0.4, -0.4), x)
+    return x
+
+
+def _seeded_rrelu(x, lower=0.125, upper=1 / 3):
+    mg.manual_seed(23)  # the same slopes on every forward of the numeric check
+    return F.rrelu(x, lower, upper, training=True)
+
+
+def _seeded_rrelu_layer(x):
+    mg.manual_seed(23)
+    return nn.RReLU(0.1, 0.4)(x)
+
+
+NN_OPS += [
+    OpInfo("nn.LogSigmoid", nn.LogSigmoid(), [S(_a(3, 4) * 3), S(np.array([-60.0, -5.0, 0.3, 5.0, 60.0]))]),
+    OpInfo("nn.functional.logsigmoid", F.logsigmoid, [S(_a(2, 3))]),
+    OpInfo("nn.Softsign", nn.Softsign(), [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.functional.softsign", F.softsign, [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.Softmin", nn.Softmin(1), [S(_a(3, 4)), S(_a(2, 3, 2))]),
+    OpInfo("nn.functional.softmin", F.softmin, [S(_a(3, 4)), S(_a(2, 3, 4), dim=0), S(_a(5))]),
+    OpInfo("nn.SELU", nn.SELU(), [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.functional.selu", F.selu, [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.CELU", lambda x, alpha=1.0: nn.CELU(alpha)(x), [S(_a(3, 4, kinks=(0.0,))),
+                                                             S(_a(6, kinks=(0.0,)), alpha=-0.8)]),
+    OpInfo("nn.functional.celu", F.celu, [S(_a(5, kinks=(0.0,))), S(_a(2, 3, kinks=(0.0,)), 2.5)]),
+    OpInfo("nn.GLU", nn.GLU(), [S(_a(3, 4)), S(_a(2, 3, 6))]),
+    OpInfo("nn.functional.glu", F.glu, [S(_a(4, 2)), S(_a(6, 3), 0), S(_a(2, 4, 3), dim=1)]),
+    OpInfo("nn.Hardswish", nn.Hardswish(), [S(_a(4, 5, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.functional.hardswish", F.hardswish, [S(_a(6, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.Hardsigmoid", nn.Hardsigmoid(), [S(_a(4, 5, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.functional.hardsigmoid", F.hardsigmoid, [S(_a(6, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.Hardshrink", lambda x, lambd=0.5: nn.Hardshrink(lambd)(x),
+           [S(_a(3, 4, kinks=(-0.5, 0.5))), S(_a(5, kinks=(-1.5, 1.5)), lambd=1.5)]),
+    OpInfo("nn.functional.hardshrink", F.hardshrink, [S(_a(5, kinks=(-0.5, 0.5))), S(_a(4, kinks=(-1.0, 1.0)), 1.0)]),
+    OpInfo("nn.Softshrink", lambda x, lambd=0.5: nn.Softshrink(lambd)(x),
+           [S(_a(3, 4, kinks=(-0.5, 0.5))), S(_a(5, kinks=(-1.5, 1.5)), lambd=1.5)]),
+    OpInfo("nn.functional.softshrink", F.softshrink, [S(_a(5, kinks=(-0.5, 0.5))), S(_a(4, kinks=(0.0,)), 0.0)]),
+    OpInfo("nn.Tanhshrink", nn.Tanhshrink(), [S(_a(3, 4))]),
+    OpInfo("nn.functional.tanhshrink", F.tanhshrink, [S(_a(5))]),
+    OpInfo("nn.Threshold", lambda x: nn.Threshold(0.3, -1.0)(x), [S(_a(3, 4, kinks=(0.3,)))]),
+    OpInfo("nn.functional.threshold", F.threshold, [S(_a(5, kinks=(-1.0,)), -1.0, 4.0)]),
+    OpInfo("nn.RReLU", _seeded_rrelu_layer, [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.RReLU(eval)", lambda x: nn.RReLU().eval()(x), [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.functional.rrelu", _seeded_rrelu, [S(_a(5, kinks=(0.0,))), S(_a(2, 3, kinks=(0.0,)), 0.2, 0.6)]),
+    OpInfo("nn.functional.rrelu(eval)", lambda x: F.rrelu(x, 0.1, 0.5), [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.Softmax2d", nn.Softmax2d(), [S(_a(3, 2, 2)), S(_a(2, 3, 2, 2))]),
+]

@@ -28,6 +28,10 @@ from minigrad.nn.padding import ZeroPad2d
 from minigrad.nn.upsample import Upsample
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
+from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
+                                        TripletMarginWithDistanceLoss)
+from minigrad.nn.multiclass_loss import (GaussianNLLLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                                         PoissonNLLLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
@@ -44,4 +48,6 @@ __all__ = [
     "functional", "init", "summary", "Summary", "SummaryRow",
     "LogSigmoid", "Softsign", "Softmin", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "Hardshrink", "Softshrink",
     "Tanhshrink", "Threshold", "RReLU", "Softmax2d",
+    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "GaussianNLLLoss",
+    "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
 ]
