@@ -70,7 +70,7 @@ def multi_margin_loss(x: Tensor, target, p: int = 1, margin: float = 1.0, weight
     xp = get_array_module(t)
     pick = _one_hot(xp, t, c, x.dtype)
     picked = (rows * Tensor(pick)).sum(axis=1, keepdims=True)
-    h = ops.relu(rows - picked + margin)
+    h = ops.relu((margin - picked) + rows)   # PyTorch's order of operations: a term at the kink rounds to 0 alike
     if p == 2:
         h = h * h
     scale = (1.0 - pick) / c
@@ -110,10 +110,10 @@ def multilabel_margin_loss(x: Tensor, target, reduction: str = "mean") -> Tensor
     xp = get_array_module(t)
     listed = xp.cumprod(t != -1, axis=1).astype(bool)     # the entries before the first -1
     t_host = to_numpy(t)
-    bad = to_numpy(listed) & ((t_host < 0) | (t_host >= c))
+    bad = (t_host < -1) | (t_host >= c)   # checked after the first -1 too, as PyTorch does
     if bad.any():
-        raise ValueError(f"{name}: target holds class index {int(t_host[bad][0])} outside [0, {c}) (before its "
-                         f"first -1) for input of shape {tuple(x.shape)}")
+        raise ValueError(f"{name}: target holds {int(t_host[bad][0])}, neither a class index in [0, {c}) nor -1, "
+                         f"for input of shape {tuple(x.shape)}")
     counts = (_one_hot(xp, xp.where(listed, t, -1), c, x.dtype)).sum(axis=1)   # (N, C) times each class is listed
     pairs = counts[:, :, None] * (counts == 0).astype(x.dtype)[:, None, :] / x.dtype.type(c)
     hinge = ops.relu(1.0 - (rows.reshape(n, c, 1) - rows.reshape(n, 1, c)))
