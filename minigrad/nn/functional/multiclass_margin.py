@@ -141,5 +141,6 @@ def multilabel_soft_margin_loss(x: Tensor, target, weight=None, reduction: str =
                          "they must match")
     loss = -(target * logsigmoid(x) + (1.0 - target) * logsigmoid(-x))
     if weight is not None:
-        loss = loss * _as_target(x, weight)
+        weight = _as_target(x, weight)
+        loss = loss * (weight if weight.dtype == x.dtype else weight.astype(x.dtype))   # a float32 buffer
     return _reduce(loss.sum(axis=-1) / x.shape[-1], reduction)
