@@ -13,7 +13,8 @@ from minigrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hard
                                    Softmax2d, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.dropout import Dropout, Dropout2d
-from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from minigrad.nn.instance_norm import InstanceNorm1d, InstanceNorm2d
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.network import Network, Sequential
 from minigrad.nn.module_list import ModuleList
@@ -50,4 +51,5 @@ __all__ = [
     "Tanhshrink", "Threshold", "RReLU", "Softmax2d",
     "CosineEmbeddingLoss", "HingeEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "GaussianNLLLoss",
     "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
+    "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
 ]

@@ -12,8 +12,8 @@ holds ``linear``):
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``):
-  compositions of ops;
+* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``,
+  ``rms_norm``, ``local_response_norm``), ``instance_norm``: compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
@@ -47,7 +47,8 @@ from minigrad.nn.functional.embedding_losses import (cosine_embedding_loss, hing
 from minigrad.nn.functional.multiclass_margin import (multi_margin_loss, multilabel_margin_loss,
                                                       multilabel_soft_margin_loss)
 from minigrad.nn.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
-from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm
+from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
+from minigrad.nn.functional.instance_norm import instance_norm
 from minigrad.nn.functional.upsampling import interpolate
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
@@ -71,4 +72,5 @@ __all__ = [
     "tanhshrink", "threshold", "rrelu",
     "cosine_embedding_loss", "hinge_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
     "gaussian_nll_loss", "poisson_nll_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "rms_norm", "instance_norm", "local_response_norm",
 ]
