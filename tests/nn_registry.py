@@ -746,3 +746,30 @@ NN_OPS += [
     OpInfo("nn.MultiLabelSoftMarginLoss", lambda x, t: nn.MultiLabelSoftMarginLoss([0.5, 1.0, 2.0], "sum")(x, t),
            [S(_a(2, 3), _a_rng.uniform(0, 1, (2, 3)))]),
 ]
+
+
+def _tracked_instance_norm():
+    layer = nn.InstanceNorm1d(3, affine=True, track_running_stats=True, dtype=F64)
+    layer.running_mean.data[...] = [0.5, -1.0, 2.0]
+    layer.running_var.data[...] = [1.5, 0.5, 4.0]
+    return layer
+
+
+NN_OPS += [
+    OpInfo("nn.RMSNorm", _bound(lambda: nn.RMSNorm(4, dtype=F64)), [S(_a(3, 4), _a(4)), S(_a(2, 3, 4), _a(4))]),
+    OpInfo("nn.RMSNorm(no affine)", lambda x: nn.RMSNorm((2, 3), 1e-3, elementwise_affine=False)(x), [S(_a(2, 2, 3))]),
+    OpInfo("nn.functional.rms_norm", F.rms_norm, [S(_a(3, 4), (4,)), S(_a(2, 3, 4), (3, 4), _a(3, 4), 1e-2),
+                                                  S(_a(5), 5, eps=0.0)]),
+    OpInfo("nn.InstanceNorm1d", nn.InstanceNorm1d(3), [S(_a(2, 3, 5)), S(_a(3, 4))]),
+    OpInfo("nn.InstanceNorm1d(affine)", _bound(lambda: nn.InstanceNorm1d(3, affine=True, dtype=F64)),
+           [S(_a(2, 3, 4), _a(3), _a(3))]),
+    OpInfo("nn.InstanceNorm1d(eval)", _bound(_tracked_instance_norm, mode="eval"), [S(_a(2, 3, 4), _a(3), _a(3))]),
+    OpInfo("nn.InstanceNorm2d", _bound(lambda: nn.InstanceNorm2d(2, affine=True, bias=False, dtype=F64)),
+           [S(_a(2, 2, 3, 3), _a(2)), S(_a(2, 2, 3), _a(2))]),
+    OpInfo("nn.functional.instance_norm", F.instance_norm, [
+        S(_a(2, 3, 4)), S(_a(2, 2, 3, 2), None, None, _a(2), _a(2), eps=1e-3)]),
+    OpInfo("nn.LocalResponseNorm", nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=1.5),
+           [S(_a(2, 4, 3)), S(_a(1, 5, 2, 2))]),
+    OpInfo("nn.functional.local_response_norm", F.local_response_norm, [
+        S(_a(2, 4, 3), 2), S(_a(1, 3, 2, 2, 2), 4, 1.0, 0.75, 2.0)]),
+]
