@@ -49,7 +49,7 @@ __all__ = [
     "functional", "init", "summary", "Summary", "SummaryRow",
     "LogSigmoid", "Softsign", "Softmin", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "Hardshrink", "Softshrink",
     "Tanhshrink", "Threshold", "RReLU", "Softmax2d",
-    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "GaussianNLLLoss",
-    "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
+    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    "GaussianNLLLoss", "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
     "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
 ]

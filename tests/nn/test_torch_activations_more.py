@@ -66,7 +66,7 @@ def _torch_hardsigmoid_exact(layer, t):
 
 
 def _torch_celu_exact(t, alpha):
-    """torch's celu with the exact 1/alpha in its derivative (torch's derivative formula takes 1.0 / alpha.toFloat())."""
+    """torch's celu with the exact 1/alpha in its derivative (torch's formula takes 1.0 / alpha.toFloat())."""
     negative = (t <= 0).double()
     y = TF.celu(t, alpha).detach()
     return y + (t - t.detach()) * (1 - negative + negative * torch.exp(torch.clamp(t.detach(), max=0) / alpha))
@@ -75,7 +75,8 @@ def _torch_celu_exact(t, alpha):
 @pytest.mark.parametrize("fn, torch_fn", [
     (F.logsigmoid, TF.logsigmoid), (F.softsign, TF.softsign), (F.selu, TF.selu),
     (lambda x: F.celu(x, 0.75), lambda x: TF.celu(x, 0.75)), (F.hardswish, TF.hardswish),
-    (F.hardsigmoid, lambda t: _torch_hardsigmoid_exact(TF.hardsigmoid, t)), (lambda x: F.hardshrink(x, 1.0), lambda x: TF.hardshrink(x, 1.0)),
+    (F.hardsigmoid, lambda t: _torch_hardsigmoid_exact(TF.hardsigmoid, t)),
+    (lambda x: F.hardshrink(x, 1.0), lambda x: TF.hardshrink(x, 1.0)),
     (lambda x: F.softshrink(x, 1.5), lambda x: TF.softshrink(x, 1.5)), (F.tanhshrink, TF.tanhshrink),
     (lambda x: F.threshold(x, 2.0, 0.25), lambda x: TF.threshold(x, 2.0, 0.25)),
     (lambda x: F.rrelu(x, 0.1, 0.3), lambda x: TF.rrelu(x, 0.1, 0.3)),

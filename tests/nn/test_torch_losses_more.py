@@ -85,7 +85,8 @@ def test_triplet_margin_loss(reduction, p, eps, swap, margin):
     agree(nn.TripletMarginLoss(margin, p, eps, swap, reduction),
           torch.nn.TripletMarginLoss(margin, p, eps, swap, reduction=reduction), [_r(5), _r(5), _r(5)])
     agree(lambda *x: F.triplet_margin_loss(*x, swap=swap, reduction=reduction),    # (N, D) against (1, D), 3-D
-          lambda *x: TF.triplet_margin_loss(*x, swap=swap, reduction=reduction), [_r(2, 3, 4), _r(2, 1, 4), _r(1, 3, 4)])
+          lambda *x: TF.triplet_margin_loss(*x, swap=swap, reduction=reduction),
+          [_r(2, 3, 4), _r(2, 1, 4), _r(1, 3, 4)])
 
 
 def test_triplet_swap_takes_the_smaller_negative_distance():
@@ -214,7 +215,8 @@ def test_float32_stays_float32():
 
 def test_weights_are_buffers_in_the_state_dict():
     for make, torch_make in [(lambda w: nn.MultiMarginLoss(weight=w), lambda w: torch.nn.MultiMarginLoss(weight=w)),
-                             (lambda w: nn.MultiLabelSoftMarginLoss(w), lambda w: torch.nn.MultiLabelSoftMarginLoss(w))]:
+                             (lambda w: nn.MultiLabelSoftMarginLoss(w),
+                              lambda w: torch.nn.MultiLabelSoftMarginLoss(w))]:
         ours, theirs = make([0.5, 1.0, 2.0]), torch_make(torch.tensor([0.5, 1.0, 2.0]))
         assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
         assert ours.state_dict()["weight"].dtype == np.float32
@@ -222,7 +224,7 @@ def test_weights_are_buffers_in_the_state_dict():
     for layer in [nn.CosineEmbeddingLoss(), nn.TripletMarginLoss(), nn.GaussianNLLLoss(), nn.PoissonNLLLoss(),
                   nn.MultiLabelMarginLoss(), nn.HingeEmbeddingLoss(), nn.TripletMarginWithDistanceLoss()]:
         assert layer.state_dict() == {}
-    assert repr(nn.TripletMarginLoss()) == "TripletMarginLoss(margin=1.0, p=2.0, eps=1e-06, swap=False, reduction='mean')"
+    assert nn.TripletMarginLoss().extra_repr() == "margin=1.0, p=2.0, eps=1e-06, swap=False, reduction='mean'"
 
 
 def _x(*shape):
@@ -266,7 +268,8 @@ def _x(*shape):
      lambda: TF.gaussian_nll_loss(torch.ones(3), torch.ones(3), torch.ones(3), reduction="avg"),
      ValueError, "gaussian_nll_loss: reduction must be"),
     (lambda: F.poisson_nll_loss(_x(3), _x(3), reduction="x"),
-     lambda: TF.poisson_nll_loss(torch.ones(3), torch.ones(3), reduction="x"), ValueError, "poisson_nll_loss: reduction"),
+     lambda: TF.poisson_nll_loss(torch.ones(3), torch.ones(3), reduction="x"),
+     ValueError, "poisson_nll_loss: reduction"),
     (lambda: F.multi_margin_loss(_x(3, 4), np.array([0, 3, 1]), p=3),
      lambda: TF.multi_margin_loss(torch.ones(3, 4), torch.tensor([0, 3, 1]), p=3),
      ValueError, "multi_margin_loss: only p == 1 and p == 2 are supported, got p=3"),

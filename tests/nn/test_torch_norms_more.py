@@ -69,7 +69,8 @@ def test_rms_norm_layer_state_dict_and_float32():
     layer, theirs = nn.RMSNorm([2, 3]), torch.nn.RMSNorm([2, 3])
     assert list(layer.state_dict()) == list(theirs.state_dict()) == ["weight"]
     assert layer.weight.shape == (2, 3) and layer.weight.dtype == np.float32 and (layer.weight.numpy() == 1).all()
-    assert nn.RMSNorm(3, elementwise_affine=False).weight is None and nn.RMSNorm(3, elementwise_affine=False).state_dict() == {}
+    plain = nn.RMSNorm(3, elementwise_affine=False)
+    assert plain.weight is None and plain.state_dict() == {}
     x = mg.tensor(_r(4, 2, 3).astype(np.float32), requires_grad=True)
     y = layer(x)
     (g,) = mg.autograd.grad(y.sum(), [x])
@@ -175,7 +176,8 @@ def test_local_response_norm_matches_torch(shape, size, alpha, beta, k):
      "RMSNorm: input must be floating"),
     (lambda: nn.InstanceNorm1d(3)(mg.tensor(_r(2, 3, 1))), lambda: torch.nn.InstanceNorm1d(3)(torch.ones(2, 3, 1)),
      ValueError, r"instance_norm: expected more than 1 spatial element when training, got input of shape \(2, 3, 1\)"),
-    (lambda: nn.InstanceNorm1d(3)(mg.tensor(_r(2, 3, 4, 5))), lambda: torch.nn.InstanceNorm1d(3)(torch.ones(2, 3, 4, 5)),
+    (lambda: nn.InstanceNorm1d(3)(mg.tensor(_r(2, 3, 4, 5))),
+     lambda: torch.nn.InstanceNorm1d(3)(torch.ones(2, 3, 4, 5)),
      ValueError, r"InstanceNorm1d: expected a 2-D \(unbatched\) or 3-D input, got shape \(2, 3, 4, 5\)"),
     (lambda: nn.InstanceNorm2d(3)(mg.tensor(_r(3, 4))), lambda: torch.nn.InstanceNorm2d(3)(torch.ones(3, 4)),
      ValueError, r"InstanceNorm2d: expected a 3-D \(unbatched\) or 4-D input"),

@@ -71,6 +71,7 @@ __all__ = [
     "logsigmoid", "softsign", "softmin", "selu", "celu", "glu", "hardswish", "hardsigmoid", "hardshrink", "softshrink",
     "tanhshrink", "threshold", "rrelu",
     "cosine_embedding_loss", "hinge_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
-    "gaussian_nll_loss", "poisson_nll_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "gaussian_nll_loss", "poisson_nll_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "rms_norm", "instance_norm", "local_response_norm",
 ]

@@ -95,7 +95,8 @@ def _class_weight(name, weight, x, c):
 
 
 def multilabel_margin_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Multi-label hinge loss, as PyTorch's: per sample ``sum_{j listed} sum_{k not listed} max(0, 1 - (x_j - x_k)) / C``.
+    """Multi-label hinge loss, as PyTorch's: per sample
+    ``sum_{j listed} sum_{k not listed} max(0, 1 - (x_j - x_k)) / C``.
 
     ``target`` (integers, the input's shape) lists each sample's classes up to its first -1 (a class listed twice
     counts twice, as in PyTorch's loop). Shapes: x (N, C) or (C,) -> (N,) or () for 'none'. Builds (N, C, C)
