@@ -605,3 +605,171 @@ NN_OPS += [
     OpInfo("nn.MarginRankingLoss", lambda a, b, y, margin=0.0: nn.MarginRankingLoss(margin)(a, b, y),
            [_ranking_sample((5,), margin=0.7)]),
 ]
+
+
+# Session 9: PyTorch's remaining activations, losses and normalization layers (their own generator; samples keep
+# 0.2 off every kink: 0, +-3 for the hard ones, +-lambd for the shrinks, the threshold).
+_a_rng = np.random.default_rng(97531)
+
+
+def _a(*shape, kinks=(), scale=2.0):
+    x = _a_rng.standard_normal(shape) * scale
+    for k in kinks:
+        x = np.where(np.abs(x - k) < 0.2, k + np.where(x >= k, 0.4, -0.4), x)
+    return x
+
+
+def _seeded_rrelu(x, lower=0.125, upper=1 / 3):
+    mg.manual_seed(23)  # the same slopes on every forward of the numeric check
+    return F.rrelu(x, lower, upper, training=True)
+
+
+def _seeded_rrelu_layer(x):
+    mg.manual_seed(23)
+    return nn.RReLU(0.1, 0.4)(x)
+
+
+NN_OPS += [
+    OpInfo("nn.LogSigmoid", nn.LogSigmoid(), [S(_a(3, 4) * 3), S(np.array([-60.0, -5.0, 0.3, 5.0, 60.0]))]),
+    OpInfo("nn.functional.logsigmoid", F.logsigmoid, [S(_a(2, 3))]),
+    OpInfo("nn.Softsign", nn.Softsign(), [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.functional.softsign", F.softsign, [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.Softmin", nn.Softmin(1), [S(_a(3, 4)), S(_a(2, 3, 2))]),
+    OpInfo("nn.functional.softmin", F.softmin, [S(_a(3, 4)), S(_a(2, 3, 4), dim=0), S(_a(5))]),
+    OpInfo("nn.SELU", nn.SELU(), [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.functional.selu", F.selu, [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.CELU", lambda x, alpha=1.0: nn.CELU(alpha)(x), [S(_a(3, 4, kinks=(0.0,))),
+                                                             S(_a(6, kinks=(0.0,)), alpha=-0.8)]),
+    OpInfo("nn.functional.celu", F.celu, [S(_a(5, kinks=(0.0,))), S(_a(2, 3, kinks=(0.0,)), 2.5)]),
+    OpInfo("nn.GLU", nn.GLU(), [S(_a(3, 4)), S(_a(2, 3, 6))]),
+    OpInfo("nn.functional.glu", F.glu, [S(_a(4, 2)), S(_a(6, 3), 0), S(_a(2, 4, 3), dim=1)]),
+    OpInfo("nn.Hardswish", nn.Hardswish(), [S(_a(4, 5, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.functional.hardswish", F.hardswish, [S(_a(6, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.Hardsigmoid", nn.Hardsigmoid(), [S(_a(4, 5, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.functional.hardsigmoid", F.hardsigmoid, [S(_a(6, kinks=(-3.0, 3.0), scale=3.0))]),
+    OpInfo("nn.Hardshrink", lambda x, lambd=0.5: nn.Hardshrink(lambd)(x),
+           [S(_a(3, 4, kinks=(-0.5, 0.5))), S(_a(5, kinks=(-1.5, 1.5)), lambd=1.5)]),
+    OpInfo("nn.functional.hardshrink", F.hardshrink, [S(_a(5, kinks=(-0.5, 0.5))), S(_a(4, kinks=(-1.0, 1.0)), 1.0)]),
+    OpInfo("nn.Softshrink", lambda x, lambd=0.5: nn.Softshrink(lambd)(x),
+           [S(_a(3, 4, kinks=(-0.5, 0.5))), S(_a(5, kinks=(-1.5, 1.5)), lambd=1.5)]),
+    OpInfo("nn.functional.softshrink", F.softshrink, [S(_a(5, kinks=(-0.5, 0.5))), S(_a(4, kinks=(0.0,)), 0.0)]),
+    OpInfo("nn.Tanhshrink", nn.Tanhshrink(), [S(_a(3, 4))]),
+    OpInfo("nn.functional.tanhshrink", F.tanhshrink, [S(_a(5))]),
+    OpInfo("nn.Threshold", lambda x: nn.Threshold(0.3, -1.0)(x), [S(_a(3, 4, kinks=(0.3,)))]),
+    OpInfo("nn.functional.threshold", F.threshold, [S(_a(5, kinks=(-1.0,)), -1.0, 4.0)]),
+    OpInfo("nn.RReLU", _seeded_rrelu_layer, [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.RReLU(eval)", lambda x: nn.RReLU().eval()(x), [S(_a(3, 4, kinks=(0.0,)))]),
+    OpInfo("nn.functional.rrelu", _seeded_rrelu, [S(_a(5, kinks=(0.0,))), S(_a(2, 3, kinks=(0.0,)), 0.2, 0.6)]),
+    OpInfo("nn.functional.rrelu(eval)", lambda x: F.rrelu(x, 0.1, 0.5), [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.Softmax2d", nn.Softmax2d(), [S(_a(3, 2, 2)), S(_a(2, 3, 2, 2))]),
+]
+
+
+def _hinge_off(x, margin):
+    """x with |margin - x| >= 0.2: off the hinge of hinge_embedding_loss."""
+    return np.where(np.abs(margin - x) < 0.2, x + np.where(x >= margin, 0.4, -0.4), x)
+
+
+def _triplet_sample(shape, **kwargs):
+    """anchor, positive, negative whose margin + d(a, p) - d(a, n) (and the swap's min) stay off their kinks: the
+    negative far from both, so the hinge is active and the swap's min has no tie."""
+    a, p = _a(*shape), _a(*shape)
+    n = a + 0.5 * np.sign(_a(*shape)) + _a(*shape) * 0.1
+    return S(a, p, n, **kwargs)
+
+
+def _multi_margin_sample(n, c, margin=1.0, **kwargs):
+    """Scores whose hinge terms margin - x_y + x_j keep 0.2 off 0."""
+    x, t = _a(n, c), _a_rng.integers(0, c, n)
+    picked = x[np.arange(n), t][:, None]
+    z = margin - picked + x
+    x = np.where(np.abs(z) < 0.2, x + np.where(z >= 0, 0.4, -0.4), x)
+    x[np.arange(n), t] = picked[:, 0]
+    return S(x, t, margin=margin, **kwargs)
+
+
+def _multilabel_sample(n, c, **kwargs):
+    """Scores whose pairwise hinge terms 1 - (x_j - x_k) keep 0.2 off 0 (scores on a grid of spacing 0.5 + offsets)."""
+    x = _a_rng.permutation(n * c).reshape(n, c) * 0.45 + 0.05
+    t = np.full((n, c), -1)
+    t[:, 0] = _a_rng.integers(0, c, n)
+    t[:, 1] = (t[:, 0] + 1) % c
+    return S(x, t, **kwargs)
+
+
+_GNLL_VAR = _a_rng.uniform(0.2, 2.0, (3, 4))
+
+NN_OPS += [
+    OpInfo("nn.functional.cosine_embedding_loss", F.cosine_embedding_loss, [
+        S(_a(4, 3), _a(4, 3), np.array([1.0, -1.0, 1.0, -1.0]), margin=-0.9),
+        S(_a(5), _a(5), np.array(1.0), reduction="none"),
+        S(_a(3, 4), _a(1, 4), np.array([1, 1, -1]), reduction="sum", margin=-1.5)]),
+    OpInfo("nn.CosineEmbeddingLoss", lambda a, b, t: nn.CosineEmbeddingLoss(-2.0)(a, b, t),
+           [S(_a(3, 4), _a(3, 4), np.array([-1.0, 1.0, -1.0]))]),
+    OpInfo("nn.functional.hinge_embedding_loss", F.hinge_embedding_loss, [
+        S(_hinge_off(_a(3, 4), 1.0), _signs(3, 4)), S(_hinge_off(_a(5), 0.5), _signs(5), 0.5, "none")]),
+    OpInfo("nn.HingeEmbeddingLoss", lambda x, t: nn.HingeEmbeddingLoss(2.0, "sum")(x, t),
+           [S(_hinge_off(_a(2, 3), 2.0), _signs(2, 3))]),
+    OpInfo("nn.functional.triplet_margin_loss", F.triplet_margin_loss, [
+        _triplet_sample((4, 3), margin=2.0), _triplet_sample((4, 3), margin=2.0, p=1.0, swap=True, reduction="sum"),
+        _triplet_sample((2, 2, 3), margin=3.0, p=3.0, reduction="none")]),
+    OpInfo("nn.TripletMarginLoss", lambda *x: nn.TripletMarginLoss(margin=2.5, swap=True)(*x),
+           [_triplet_sample((3, 4))]),
+    OpInfo("nn.functional.triplet_margin_with_distance_loss", F.triplet_margin_with_distance_loss, [
+        _triplet_sample((4, 3), margin=2.0), _triplet_sample((3, 3), margin=2.0, swap=True, reduction="none")]),
+    OpInfo("nn.TripletMarginWithDistanceLoss",
+           lambda *x: nn.TripletMarginWithDistanceLoss(
+               distance_function=lambda u, v: ((u - v) ** 2).sum(axis=-1), margin=9.0)(*x),
+           [_triplet_sample((3, 2))]),
+    OpInfo("nn.functional.gaussian_nll_loss", F.gaussian_nll_loss, [
+        S(_a(3, 4), _a(3, 4), _GNLL_VAR), S(_a(3, 4), _a(3, 4), _GNLL_VAR[:, 0], full=True, reduction="sum"),
+        S(_a(3, 4), _a(3, 4), _GNLL_VAR[:1], reduction="none"), S(_a(3, 4), _a(3, 4), _GNLL_VAR[:, :1])]),
+    OpInfo("nn.GaussianNLLLoss", lambda x, t, v: nn.GaussianNLLLoss(full=True)(x, t, v),
+           [S(_a(2, 3), _a(2, 3), _GNLL_VAR[:2, :3])]),
+    OpInfo("nn.functional.poisson_nll_loss", F.poisson_nll_loss, [
+        S(_a(3, 4), _a_rng.uniform(0.0, 4.0, (3, 4))),
+        S(_a_rng.uniform(0.3, 3.0, (3, 4)), _a_rng.uniform(1.2, 4.0, (3, 4)), False, True, reduction="sum"),
+        S(_a(5), _a_rng.uniform(1.2, 4.0, 5), True, True, reduction="none")]),
+    OpInfo("nn.PoissonNLLLoss", lambda x, t: nn.PoissonNLLLoss(full=True)(x, t),
+           [S(_a(2, 3), _a_rng.uniform(1.2, 3.0, (2, 3)))]),
+    OpInfo("nn.functional.multi_margin_loss", F.multi_margin_loss, [
+        _multi_margin_sample(4, 3), _multi_margin_sample(3, 4, margin=0.5, p=2, reduction="sum"),
+        _multi_margin_sample(3, 4, weight=np.array([0.5, 1.0, 2.0, 1.5]), reduction="none")]),
+    OpInfo("nn.MultiMarginLoss", lambda x, t, margin=1.0: nn.MultiMarginLoss(2, margin, [1.0, 2.0, 0.5])(x, t),
+           [_multi_margin_sample(4, 3)]),
+    OpInfo("nn.functional.multilabel_margin_loss", F.multilabel_margin_loss, [
+        _multilabel_sample(3, 4), _multilabel_sample(2, 5, reduction="none")]),
+    OpInfo("nn.MultiLabelMarginLoss", lambda x, t: nn.MultiLabelMarginLoss("sum")(x, t), [_multilabel_sample(2, 3)]),
+    OpInfo("nn.functional.multilabel_soft_margin_loss", F.multilabel_soft_margin_loss, [
+        S(_a(3, 4), _a_rng.uniform(0, 1, (3, 4))), S(_a(3, 4), _a_rng.uniform(0, 1, (3, 4)), _a_rng.uniform(0.5, 2, 4)),
+        S(_a(2, 2, 3), (_a_rng.random((2, 2, 3)) < 0.5) * 1.0, reduction="none")]),
+    OpInfo("nn.MultiLabelSoftMarginLoss", lambda x, t: nn.MultiLabelSoftMarginLoss([0.5, 1.0, 2.0], "sum")(x, t),
+           [S(_a(2, 3), _a_rng.uniform(0, 1, (2, 3)))]),
+]
+
+
+def _tracked_instance_norm():
+    layer = nn.InstanceNorm1d(3, affine=True, track_running_stats=True, dtype=F64)
+    layer.running_mean.data[...] = [0.5, -1.0, 2.0]
+    layer.running_var.data[...] = [1.5, 0.5, 4.0]
+    return layer
+
+
+NN_OPS += [
+    OpInfo("nn.RMSNorm", _bound(lambda: nn.RMSNorm(4, dtype=F64)), [S(_a(3, 4), _a(4)), S(_a(2, 3, 4), _a(4))]),
+    OpInfo("nn.RMSNorm(no affine)", lambda x: nn.RMSNorm((2, 3), 1e-3, elementwise_affine=False)(x), [S(_a(2, 2, 3))]),
+    OpInfo("nn.functional.rms_norm", F.rms_norm, [S(_a(3, 4), (4,)), S(_a(2, 3, 4), (3, 4), _a(3, 4), 1e-2),
+                                                  S(_a(5), 5, eps=0.0)]),
+    OpInfo("nn.InstanceNorm1d", nn.InstanceNorm1d(3), [S(_a(2, 3, 5)), S(_a(3, 4))]),
+    OpInfo("nn.InstanceNorm1d(affine)", _bound(lambda: nn.InstanceNorm1d(3, affine=True, dtype=F64)),
+           [S(_a(2, 3, 4), _a(3), _a(3))]),
+    OpInfo("nn.InstanceNorm1d(eval)", _bound(_tracked_instance_norm, mode="eval"), [S(_a(2, 3, 4), _a(3), _a(3))]),
+    OpInfo("nn.InstanceNorm2d", _bound(lambda: nn.InstanceNorm2d(2, affine=True, bias=False, dtype=F64)),
+           [S(_a(2, 2, 3, 3), _a(2)), S(_a(2, 2, 3), _a(2))]),
+    OpInfo("nn.functional.instance_norm", F.instance_norm, [
+        S(_a(2, 3, 4)), S(_a(2, 2, 3, 2), None, None, _a(2), _a(2), eps=1e-3)]),
+    OpInfo("nn.LocalResponseNorm", nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=1.5),
+           [S(_a(2, 4, 3)), S(_a(1, 5, 2, 2))]),
+    OpInfo("nn.functional.local_response_norm", F.local_response_norm, [
+        S(_a(2, 4, 3), 2), S(_a(1, 3, 2, 2, 2), 4, 1.0, 0.75, 2.0)]),
+]

@@ -8,11 +8,13 @@ forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters),
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
 from minigrad.nn.linear import Identity, Linear
-from minigrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU,
-                                   Softmax, Softplus, Tanh)
+from minigrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                                   LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,
+                                   Softmax2d, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.dropout import Dropout, Dropout2d
-from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from minigrad.nn.instance_norm import InstanceNorm1d, InstanceNorm2d
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.network import Network, Sequential
 from minigrad.nn.module_list import ModuleList
@@ -27,6 +29,10 @@ from minigrad.nn.padding import ZeroPad2d
 from minigrad.nn.upsample import Upsample
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
+from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
+                                        TripletMarginWithDistanceLoss)
+from minigrad.nn.multiclass_loss import (GaussianNLLLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                                         PoissonNLLLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
 
 __all__ = [
@@ -41,4 +47,9 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",
+    "LogSigmoid", "Softsign", "Softmin", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "Hardshrink", "Softshrink",
+    "Tanhshrink", "Threshold", "RReLU", "Softmax2d",
+    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    "GaussianNLLLoss", "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
+    "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
 ]

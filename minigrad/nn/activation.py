@@ -1,12 +1,14 @@
 """The activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, SiLU, ELU, GELU, Softplus, Mish, Hardtanh, ReLU6, PReLU,
-Softmax, LogSoftmax."""
+Softmax, LogSoftmax, and LogSigmoid, Softsign, Softmin, SELU, CELU, GLU, Hardswish, Hardsigmoid, Hardshrink,
+Softshrink, Tanhshrink, Threshold, RReLU, Softmax2d."""
 from __future__ import annotations
 
 import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
-from minigrad.nn.arguments import floating_dtype, integer, nonzero_number, not_inplace, number, one_of, positive_int
+from minigrad.nn.arguments import (floating_dtype, integer, nonnegative_number, nonzero_number, not_inplace, number,
+                                   one_of, positive_int)
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
@@ -211,3 +213,173 @@ def _layer_axis(layer, axis, dim):
     was given, so that F's function refuses to guess it for inputs of 3 or more dims."""
     axis = softmax_axis(layer, axis, dim)
     return axis if axis is LAST_AXIS else integer(layer, "axis" if dim is None else "dim", axis)
+
+
+class LogSigmoid(Layer):
+    """``log(sigmoid(x))``, stable for any |x| (``F.logsigmoid``)."""
+
+    def forward(self, x):
+        return F.logsigmoid(x)
+
+
+class Softsign(Layer):
+    """``x / (1 + |x|)``."""
+
+    def forward(self, x):
+        return F.softsign(x)
+
+
+class Tanhshrink(Layer):
+    """``x - tanh(x)``."""
+
+    def forward(self, x):
+        return F.tanhshrink(x)
+
+
+class Softmin(Layer):
+    """``softmax(-x)`` along ``dim`` (None: the last axis of a 1-D or 2-D input, as ``F.softmin``)."""
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = None if dim is None else integer("Softmin", "dim", dim)
+
+    def forward(self, x):
+        return F.softmin(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class SELU(Layer):
+    """``scale * elu(x, alpha)`` with alpha = 1.6733, scale = 1.0507 (Klambauer et al. 2017). ``inplace=True`` is
+    refused."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = not_inplace("SELU", inplace)
+
+    def forward(self, x):
+        return F.selu(x)
+
+
+class CELU(Layer):
+    """``x`` for x > 0, ``alpha (exp(x / alpha) - 1)`` otherwise (Barron 2017); alpha must not be 0."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = nonzero_number("CELU", "alpha", alpha)
+        self.inplace = not_inplace("CELU", inplace)
+
+    def forward(self, x):
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class GLU(Layer):
+    """Gated linear unit: ``a * sigmoid(b)``, a and b the halves of the input along ``dim`` (-1 by default)."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = integer("GLU", "dim", dim)
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Hardswish(Layer):
+    """``x relu6(x + 3) / 6`` (Howard et al. 2019), PyTorch's derivative at -3 (0) and 3 (1)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = not_inplace("Hardswish", inplace)
+
+    def forward(self, x):
+        return F.hardswish(x)
+
+
+class Hardsigmoid(Layer):
+    """``relu6(x + 3) / 6``; derivative 1/6 strictly inside (-3, 3), else 0."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = not_inplace("Hardsigmoid", inplace)
+
+    def forward(self, x):
+        return F.hardsigmoid(x)
+
+
+class Hardshrink(Layer):
+    """``x`` where ``|x| > lambd``, else 0."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = number("Hardshrink", "lambd", lambd)
+
+    def forward(self, x):
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Layer):
+    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, else 0 (``lambd >= 0``)."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = nonnegative_number("Softshrink", "lambd", lambd)
+
+    def forward(self, x):
+        return F.softshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Threshold(Layer):
+    """``x`` where ``x > threshold``, else ``value``. ``inplace=True`` is refused."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        self.threshold = number("Threshold", "threshold", threshold)
+        self.value = number("Threshold", "value", value)
+        self.inplace = not_inplace("Threshold", inplace)
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class RReLU(Layer):
+    """Randomized leaky ReLU (Xu et al. 2015): in training each element at or below 0 gets its own slope drawn
+    uniformly from [lower, upper) by minigrad's seeded generator; in eval the slope is ``(lower + upper) / 2``.
+    PyTorch checks ``lower <= upper`` only at the call; so does this layer (``F.rrelu``)."""
+
+    def __init__(self, lower: float = F.activation.RRELU_LOWER, upper: float = F.activation.RRELU_UPPER,
+                 inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper = number("RReLU", "lower", lower), number("RReLU", "upper", upper)
+        self.inplace = not_inplace("RReLU", inplace)
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, self.training)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}"
+
+
+class Softmax2d(Layer):
+    """Softmax over the channels (axis -3) of a (C, H, W) or (N, C, H, W) input."""
+
+    def forward(self, x):
+        check_tensor_input(self, x)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-D or 4-D input, got shape {tuple(x.shape)} ({x.ndim}-D)")
+        return F.softmax(x, -3)

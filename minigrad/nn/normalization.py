@@ -1,5 +1,5 @@
-"""``BatchNorm1d`` and ``BatchNorm2d`` (batch normalisation, running statistics kept as buffers), ``LayerNorm`` and
-``GroupNorm``."""
+"""``BatchNorm1d`` and ``BatchNorm2d`` (batch normalisation, running statistics kept as buffers), ``LayerNorm``,
+``GroupNorm``, ``RMSNorm`` and ``LocalResponseNorm``."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +8,10 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number, positive_int, positive_number,
-                                   probability)
+from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number, number, positive_int,
+                                   positive_number, probability)
 from minigrad.nn.functional.normalization import (check_group_norm_input, check_layer_norm_input,
-                                                  group_norm_unchecked, layer_norm_unchecked)
+                                                  group_norm_unchecked, layer_norm_unchecked, rms_norm_unchecked)
 from minigrad.nn.layer import Layer, Parameter
 
 
@@ -164,3 +164,45 @@ class GroupNorm(Layer):
 
     def extra_repr(self):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
+
+
+class RMSNorm(Layer):
+    """Root-mean-square normalisation over the trailing axes ``normalized_shape``, as PyTorch's ``RMSNorm``:
+    ``y = x / sqrt(mean(x^2) + eps) * weight``; ``eps=None`` is the machine epsilon of the input's dtype.
+    ``weight`` (ones, shape ``normalized_shape``) is the state dict; ``elementwise_affine=False`` keeps none.
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.normalized_shape = shape = int_shape("RMSNorm", "normalized_shape", normalized_shape)
+        self.eps = None if eps is None else nonnegative_number("RMSNorm", "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        xp = xp_for(normalize_device(device))
+        dtype = floating_dtype("RMSNorm", dtype)
+        self.weight = init.ones_(Parameter(xp.zeros(shape, dtype=dtype))) if elementwise_affine else None
+
+    def forward(self, x):
+        check_layer_norm_input("RMSNorm", x, self.normalized_shape, self.weight, None)
+        return rms_norm_unchecked(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Layer):
+    """``F.local_response_norm`` across the channels of (N, C, *) inputs, with fixed ``size``, ``alpha``, ``beta``
+    and ``k``; no parameters. ``size`` is checked here, at construction (PyTorch's layer takes 0 and fails later).
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size = positive_int("LocalResponseNorm", "size", size)
+        self.alpha, self.beta = number("LocalResponseNorm", "alpha", alpha), number("LocalResponseNorm", "beta", beta)
+        self.k = number("LocalResponseNorm", "k", k)
+
+    def forward(self, x):
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

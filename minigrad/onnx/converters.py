@@ -503,5 +503,5 @@ def _gather(g, call, x, parts, arrays, ndim):
 
 
 # The image and sequence ops register themselves (their classes come with the convolution and recurrent layers).
-from minigrad.onnx import (elementwise_converters, recurrent_converters, shape_converters,  # noqa: E402,F401
-                           spatial_converters)
+from minigrad.onnx import (activation_converters, elementwise_converters, recurrent_converters,  # noqa: E402,F401
+                           shape_converters, spatial_converters)

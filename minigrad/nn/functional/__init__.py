@@ -6,12 +6,14 @@ holds ``linear``):
 
 * ``linear``: ``linear``, the fused ``Affine`` node;
 * ``activation``: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``, ``gelu``, ``softplus``,
-  ``mish``, ``hardtanh``, ``relu6`` (one op each) and ``prelu`` (composed);
+  ``mish``, ``hardtanh``, ``relu6``, ``logsigmoid``, ``selu``, ``celu``, ``hardswish``, ``hardsigmoid``,
+  ``hardshrink``, ``softshrink``, ``threshold`` (one op each: PyTorch's derivatives at the kinks) and ``prelu``,
+  ``softsign``, ``tanhshrink``, ``rrelu``, ``glu``, ``softmin`` (composed);
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``):
-  compositions of ops;
+* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``,
+  ``rms_norm``, ``local_response_norm``), ``instance_norm``: compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
@@ -21,13 +23,18 @@ holds ``linear``):
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
   and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
-  ``soft_margin_loss``, ``margin_ranking_loss``.
+  ``soft_margin_loss``, ``margin_ranking_loss``; ``embedding_losses``: ``cosine_embedding_loss``,
+  ``hinge_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``; ``multiclass_margin``:
+  ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
+  ``gaussian_nll_loss``, ``poisson_nll_loss``.
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
 """
-from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, mish, prelu, relu, relu6, sigmoid, silu,
-                                              softplus, tanh)
+from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
+                                              leaky_relu, logsigmoid, mish, prelu, relu, relu6, rrelu, selu, sigmoid,
+                                              silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
+                                              threshold)
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import dropout, dropout2d
 from minigrad.nn.functional.linear import linear
@@ -35,7 +42,13 @@ from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cr
 from minigrad.nn.functional.divergence import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.margin import margin_ranking_loss, soft_margin_loss
-from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm
+from minigrad.nn.functional.embedding_losses import (cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss,
+                                                     triplet_margin_with_distance_loss)
+from minigrad.nn.functional.multiclass_margin import (multi_margin_loss, multilabel_margin_loss,
+                                                      multilabel_soft_margin_loss)
+from minigrad.nn.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
+from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
+from minigrad.nn.functional.instance_norm import instance_norm
 from minigrad.nn.functional.upsampling import interpolate
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
@@ -55,4 +68,10 @@ __all__ = [
     "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
     "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
+    "logsigmoid", "softsign", "softmin", "selu", "celu", "glu", "hardswish", "hardsigmoid", "hardshrink", "softshrink",
+    "tanhshrink", "threshold", "rrelu",
+    "cosine_embedding_loss", "hinge_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+    "gaussian_nll_loss", "poisson_nll_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "rms_norm", "instance_norm", "local_response_norm",
 ]

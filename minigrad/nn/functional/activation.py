@@ -1,14 +1,19 @@
 """Elementwise activations as functions: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``,
-``gelu``, ``softplus``, ``mish``, ``hardtanh``, ``relu6`` (each one minigrad op) and ``prelu`` (composed), with
-PyTorch's arguments.
+``gelu``, ``softplus``, ``mish``, ``hardtanh``, ``relu6``, ``logsigmoid``, ``selu``, ``celu``, ``hardswish``,
+``hardsigmoid``, ``hardshrink``, ``softshrink``, ``threshold`` (each one minigrad op), ``prelu``, ``softsign``,
+``tanhshrink``, ``rrelu``, ``glu`` and ``softmin`` (composed), with PyTorch's arguments.
 
 ``softmax`` and ``log_softmax`` are ops, in ``minigrad/ops/softmax.py``.
 """
 from __future__ import annotations
 
 from minigrad import ops
+from minigrad.ops import activations_torch as _more
+from minigrad.ops._args import as_floating
+from minigrad.ops.softmax import LAST_AXIS
+from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import nonzero_number, not_inplace, number, one_of
+from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, not_inplace, number, one_of
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -112,3 +117,136 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     else:
         slope = ops.reshape(weight, (channels,) + (1,) * (x.ndim - 2))
     return ops.where(x > 0, x, slope * x)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """``log(sigmoid(x)) = -log(1 + exp(-x))``, one op, stable for any |x| (``x`` itself far below 0, no overflow).
+    Derivative: ``sigmoid(-x)``."""
+    return _more.logsigmoid(_tensor("logsigmoid", x))
+
+
+def softsign(x: Tensor) -> Tensor:
+    """``x / (1 + |x|)``. Derivative ``1 / (1 + |x|)^2`` (1 at 0: the kink of ``|x|`` is multiplied by x = 0)."""
+    x = _tensor("softsign", x, integers=True)
+    return x / (ops.abs(x) + 1.0)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """``x - tanh(x)``. Derivative ``tanh(x)^2``."""
+    x = _tensor("tanhshrink", x, integers=True)
+    return x - ops.tanh(x)
+
+
+def softmin(x: Tensor, dim: int | None = None) -> Tensor:
+    """``softmax(-x)`` along ``dim``. Without ``dim``, the last axis of a 1-D or 2-D input (PyTorch's implicit
+    choice there); for 3 or more dims ``dim`` must be given (PyTorch would warn and guess axis 1 or 0)."""
+    x = _tensor("softmin", x)
+    if dim is None and x.ndim >= 3:
+        raise TypeError(f"softmin: give the axis for an input of {x.ndim} dims (shape {tuple(x.shape)}): PyTorch's "
+                        f"implicit dim would be {0 if x.ndim == 3 else 1}, not the last axis; write dim=")
+    return ops.softmax(-x, LAST_AXIS if dim is None else integer("softmin", "dim", dim))
+
+
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * (x if x > 0 else alpha (exp(x) - 1))`` with alpha = 1.6733, scale = 1.0507 (Klambauer et al.
+    2017), one op. Derivative ``scale`` for x > 0, else ``scale alpha exp(x)`` (at 0 too, as PyTorch's).
+    ``inplace=True`` is refused, as in ``silu``."""
+    not_inplace("selu", inplace)
+    return _more.selu(_tensor("selu", x))
+
+
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
+    Derivative 1 for x > 0, else ``exp(x / alpha)``. ``inplace=True`` is refused."""
+    alpha = nonzero_number("celu", "alpha", alpha)
+    not_inplace("celu", inplace)
+    return _more.celu(_tensor("celu", x), alpha)
+
+
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+    """``x relu6(x + 3) / 6`` (Howard et al. 2019), one op. Derivative 0 for x <= -3, ``x / 3 + 1/2`` strictly
+    between, 1 for x >= 3 (PyTorch's values at the kinks). ``inplace=True`` is refused."""
+    not_inplace("hardswish", inplace)
+    return _more.hardswish(_tensor("hardswish", x))
+
+
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``, one op. Derivative 1/6 strictly inside (-3, 3), else 0. ``inplace=True`` is refused."""
+    not_inplace("hardsigmoid", inplace)
+    return _more.hardsigmoid(_tensor("hardsigmoid", x))
+
+
+def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0, one op. Derivative 1 where ``|x| > lambd``, else 0 (at ``|x| = lambd``
+    too)."""
+    return _more.shrink(_tensor("hardshrink", x), number("hardshrink", "lambd", lambd), 0.0)
+
+
+def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0, one op; ``lambd >= 0``. Derivative
+    as ``hardshrink``'s."""
+    lambd = nonnegative_number("softshrink", "lambd", lambd)
+    return _more.shrink(_tensor("softshrink", x), lambd, lambd)
+
+
+def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811
+    """``x`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
+    ``inplace=True`` is refused."""
+    threshold_ = number("threshold", "threshold", threshold)
+    value = number("threshold", "value", value)
+    not_inplace("threshold", inplace)
+    x = x if isinstance(x, Tensor) else _tensor("threshold", x)
+    return _more.threshold(x, threshold_, value)
+
+
+RRELU_LOWER, RRELU_UPPER = 1.0 / 8.0, 1.0 / 3.0
+
+
+def rrelu(x: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (Xu et al. 2015): ``x`` where positive, else ``a x``.
+
+    Training: each element's slope ``a`` drawn uniformly from [lower, upper) by minigrad's seeded generator
+    (``minigrad.manual_seed``), in x's dtype and on its device; the derivative is ``a`` at and below 0.
+    Eval: ``a = (lower + upper) / 2`` everywhere, ``leaky_relu``. ``lower <= upper``, as PyTorch checks.
+    """
+    lower, upper = number("rrelu", "lower", lower), number("rrelu", "upper", upper)
+    if lower > upper:
+        raise ValueError(f"rrelu: lower ({lower}) must be less than or equal to upper ({upper})")
+    training = flag("rrelu", "training", training)
+    not_inplace("rrelu", inplace)
+    x = _tensor("rrelu", x)
+    if not training:
+        return ops.leaky_relu(x, (lower + upper) / 2)
+    u = uniform_on(x.device, x.shape, x.dtype)
+    slope = u * x.dtype.type(upper - lower) + x.dtype.type(lower)
+    return ops.where(x > 0, x, x * Tensor(slope))
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit (Dauphin et al. 2017): ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of x along
+    ``dim`` (whose size must be even). Shapes: (..., 2n, ...) -> (..., n, ...). Composed of ops."""
+    x = _tensor("glu", x)
+    if x.ndim == 0:
+        raise ValueError("glu: a 0-d input has no dimension to halve")
+    axis = integer("glu", "dim", dim)
+    if not -x.ndim <= axis < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for an input of {x.ndim} dims (shape {tuple(x.shape)})")
+    size = x.shape[axis]
+    if size % 2:
+        raise ValueError(f"glu: dimension {axis % x.ndim} of the input of shape {tuple(x.shape)} has size {size}, "
+                         "which must be even to halve")
+    a, b = ops.split(x, 2, axis=axis)
+    return a * ops.sigmoid(b)
+
+
+def _tensor(who, x, integers=False) -> Tensor:
+    """``x`` as a floating Tensor, or one TypeError naming ``who``: PyTorch refuses integer input to these ops
+    (its compositions, ``integers=True``, take it and give float32)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
+    if integers:
+        return as_floating(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: input must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
+    return x

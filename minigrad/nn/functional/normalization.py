@@ -1,11 +1,13 @@
-"""``batch_norm``, ``layer_norm`` and ``group_norm``: normalisation as compositions of minigrad ops (batch norm's
-running statistics updated in place)."""
+"""``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm`` and ``local_response_norm``: normalisation as
+compositions of minigrad ops (batch norm's running statistics updated in place)."""
 from __future__ import annotations
+
+import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import int_shape, nonnegative_number, positive_int
+from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int
 
 
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -166,3 +168,51 @@ def _check_affine(who, x, weight, bias, shape, expected) -> None:
         if p.dtype != x.dtype:
             raise TypeError(f"{who}: input dtype {x.dtype} does not match the {name}'s dtype {p.dtype}; "
                             f"convert with x.astype({p.dtype.name!r})")
+
+
+def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """Root-mean-square normalisation (Zhang and Sennrich 2019) over the trailing axes ``normalized_shape``, as
+    PyTorch's: ``y = x / sqrt(mean(x^2) + eps) * weight``, ``eps`` None meaning the machine epsilon of x's dtype
+    (``numpy.finfo``, as PyTorch's ``torch.finfo``). ``weight`` (optional) has shape ``normalized_shape``.
+    A composition of ops, so its derivatives of every order come from theirs.
+    """
+    shape = int_shape("rms_norm", "normalized_shape", normalized_shape)
+    check_layer_norm_input("rms_norm", x, shape, weight, None)
+    if eps is not None:
+        eps = nonnegative_number("rms_norm", "eps", eps)
+    return rms_norm_unchecked(x, shape, weight, eps)
+
+
+def rms_norm_unchecked(x, shape, weight, eps):
+    """``rms_norm``'s computation, for a caller that has checked its arguments (the ``RMSNorm`` layer)."""
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    scale = ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
+    y = x * scale
+    return y if weight is None else y * weight
+
+
+def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """Local response normalisation across channels (Krizhevsky et al. 2012), as PyTorch's: for (N, C, *) inputs,
+    ``y_c = x_c / (k + alpha / size * sum of x_j^2 over the channels j in [c - size // 2, c + (size - 1) // 2])^beta``
+    (channels beyond the edges count as 0; the sum is always divided by ``size``). A composition of ops: one
+    shifted slice per window position (``size`` of them), then power and divide.
+    """
+    name = "local_response_norm"
+    size = positive_int(name, "size", size)
+    alpha, beta, k = number(name, "alpha", alpha), number(name, "beta", beta), number(name, "k", k)
+    _check_floating_input(name, x)
+    if x.ndim < 3:
+        raise ValueError(f"{name}: expected an input of 3 or more dimensions (N, C, *), got shape {tuple(x.shape)}")
+    if x.size == 0:
+        return x
+    c = x.shape[1]
+    before, after = size // 2, (size - 1) // 2
+    xp = get_array_module(x.data)
+    padded = ops.concat([Tensor(xp.zeros((x.shape[0], before) + tuple(x.shape[2:]), dtype=x.dtype)), x * x,
+                         Tensor(xp.zeros((x.shape[0], after) + tuple(x.shape[2:]), dtype=x.dtype))], axis=1)
+    window = padded[:, 0:c]
+    for offset in range(1, size):   # the window's positions, not the elements
+        window = window + padded[:, offset:offset + c]
+    return x / ((window / size) * alpha + k) ** beta

@@ -1,0 +1,57 @@
+"""``instance_norm``: each sample's channel normalised by its own statistics over the spatial axes (Ulyanov et al.
+2016), as ``torch.nn.functional.instance_norm``, composed of ops; running statistics updated in place."""
+from __future__ import annotations
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.nn.arguments import nonnegative_number, number
+from minigrad.nn.functional.normalization import _check_affine, _check_floating_input
+
+
+def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalisation of (N, C, *) inputs: ``y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]``.
+
+    With ``use_input_stats`` (training), mean and *biased* var are each (sample, channel)'s over the spatial
+    axes (more than one spatial element needed), and given running statistics (C,) move as PyTorch's:
+    ``running = (1 - momentum) running + momentum * (the batch's average of the per-instance statistics)``, the
+    variance unbiased. Without it, the running statistics replace them. A composition of ops.
+    """
+    name = "instance_norm"
+    _check_floating_input(name, x)
+    if x.ndim < 3:
+        raise ValueError(f"{name}: expected an input of shape (N, C, *) with spatial axes, got {tuple(x.shape)}")
+    momentum, eps = number(name, "momentum", momentum), nonnegative_number(name, "eps", eps)
+    n, c = x.shape[:2]
+    _check_affine(name, x, weight, bias, (c,), "the input {input} has {shape[0]} channels")
+    for arg, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and tuple(stat.shape) != (c,):
+            raise ValueError(f"{name}: {arg} has shape {tuple(stat.shape)} but the input {tuple(x.shape)} has {c} "
+                             "channels")
+    axes = tuple(range(2, x.ndim))
+    channel_shape = (1, c) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        count = x.size // (n * c) if n * c else 0
+        if count <= 1:
+            raise ValueError(f"{name}: expected more than 1 spatial element when training, got input of shape "
+                             f"{tuple(x.shape)}")
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        for stat, batch in ((running_mean, mean.data), (running_var, var.data * x.dtype.type(count / (count - 1)))):
+            if stat is not None:
+                average = batch.reshape(n, c).mean(axis=0).astype(stat.dtype, copy=False)
+                stat.data *= stat.dtype.type(1 - momentum)
+                stat.data += stat.dtype.type(momentum) * average
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{name}: use_input_stats=False needs running_mean and running_var")
+        mean = Tensor(running_mean.data.reshape(channel_shape).astype(x.dtype, copy=False))
+        var = Tensor(running_var.data.reshape(channel_shape).astype(x.dtype, copy=False))
+        centred = x - mean
+    y = centred * (var + eps) ** -0.5
+    if weight is not None:
+        y = y * weight.reshape(*channel_shape)
+    if bias is not None:
+        y = y + bias.reshape(*channel_shape)
+    return y

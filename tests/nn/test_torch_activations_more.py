@@ -1,0 +1,260 @@
+"""LogSigmoid, Softsign, Softmin, SELU, CELU, GLU, Hardswish, Hardsigmoid, Hardshrink, Softshrink, Tanhshrink,
+Threshold, RReLU and Softmax2d against torch.nn: values and input gradients in float64 and float32 (tails of
++-100 and +-1000 included), the derivatives at every kink equal to torch's, second derivatives against torch's,
+RReLU's random slopes, the argument and input errors."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+from torch_agreement import agree, values
+
+TF = torch.nn.functional
+
+LAYERS = [
+    ("LogSigmoid", lambda: nn.LogSigmoid(), lambda: torch.nn.LogSigmoid()),
+    ("Softsign", lambda: nn.Softsign(), lambda: torch.nn.Softsign()),
+    ("Softmin(-1)", lambda: nn.Softmin(-1), lambda: torch.nn.Softmin(-1)),
+    ("Softmin(0)", lambda: nn.Softmin(0), lambda: torch.nn.Softmin(0)),
+    ("SELU", lambda: nn.SELU(), lambda: torch.nn.SELU()),
+    ("CELU", lambda: nn.CELU(), lambda: torch.nn.CELU()),
+    ("CELU(2.5)", lambda: nn.CELU(2.5), lambda: torch.nn.CELU(2.5)),   # alphas exact in float32: see below
+    ("CELU(-0.5)", lambda: nn.CELU(-0.5), lambda: torch.nn.CELU(-0.5)),
+    ("Hardswish", lambda: nn.Hardswish(), lambda: torch.nn.Hardswish()),
+    ("Hardsigmoid", lambda: nn.Hardsigmoid(), lambda: torch.nn.Hardsigmoid()),   # float64: see the test below
+    ("Hardshrink", lambda: nn.Hardshrink(), lambda: torch.nn.Hardshrink()),
+    ("Hardshrink(1.5)", lambda: nn.Hardshrink(1.5), lambda: torch.nn.Hardshrink(1.5)),
+    ("Hardshrink(-1)", lambda: nn.Hardshrink(-1.0), lambda: torch.nn.Hardshrink(-1.0)),
+    ("Softshrink", lambda: nn.Softshrink(), lambda: torch.nn.Softshrink()),
+    ("Softshrink(2)", lambda: nn.Softshrink(2.0), lambda: torch.nn.Softshrink(2.0)),
+    ("Tanhshrink", lambda: nn.Tanhshrink(), lambda: torch.nn.Tanhshrink()),
+    ("Threshold(0.5, -3)", lambda: nn.Threshold(0.5, -3.0), lambda: torch.nn.Threshold(0.5, -3.0)),
+    ("Threshold(-1, 20)", lambda: nn.Threshold(-1, 20), lambda: torch.nn.Threshold(-1, 20)),
+    ("RReLU(eval)", lambda: nn.RReLU().eval(), lambda: torch.nn.RReLU().eval()),
+    ("RReLU(0.2, 0.6, eval)", lambda: nn.RReLU(0.2, 0.6).eval(), lambda: torch.nn.RReLU(0.2, 0.6).eval()),
+]
+# Every kink of the layers above: PyTorch's one-sided choice there is the gradient to match.
+KINKS = [-3.0, 3.0, 0.5, -0.5, 1.5, -1.5, 2.0, -2.0, 1.0, -1.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 5)])
+@pytest.mark.parametrize("name, make, make_torch", LAYERS, ids=[a[0] for a in LAYERS])
+def test_layers_match_torch(name, make, make_torch, shape, dtype):
+    x = values(shape, dtype)
+    if x.size > 6:
+        k = KINKS[: x.size - 6]
+        x.flat[6:6 + len(k)] = k
+    if name.startswith("Softmin"):
+        x = x / 50   # softmin of +-1000 is exactly 0 / 1 in both: keep the probabilities informative
+    if name == "Hardsigmoid" and dtype == "float64":
+        y = agree(make(), lambda t: _torch_hardsigmoid_exact(make_torch(), t), [x], dtype)
+        return
+    with np.errstate(over="ignore"):
+        y, (gx,) = agree(make(), make_torch(), [x], dtype)
+    if name != "CELU(-0.5)":   # exp(-x / 0.5) of x = -1000 is inf, in torch too (agree compared them)
+        assert np.isfinite(y).all() and np.isfinite(gx).all()
+
+
+def _torch_hardsigmoid_exact(layer, t):
+    """torch's hardsigmoid with the exact 1/6 in its derivative (its CPU kernel multiplies by 1/6 rounded to float32,
+    2.98e-8 relative, in float64 too: see test_torch_rounds_celu_and_hardsigmoid_derivatives_to_float32)."""
+    inside = ((t > -3) & (t < 3)).double()
+    return layer(t).detach() + (t - t.detach()) * inside / 6
+
+
+def _torch_celu_exact(t, alpha):
+    """torch's celu with the exact 1/alpha in its derivative (torch's formula takes 1.0 / alpha.toFloat())."""
+    negative = (t <= 0).double()
+    y = TF.celu(t, alpha).detach()
+    return y + (t - t.detach()) * (1 - negative + negative * torch.exp(torch.clamp(t.detach(), max=0) / alpha))
+
+
+@pytest.mark.parametrize("fn, torch_fn", [
+    (F.logsigmoid, TF.logsigmoid), (F.softsign, TF.softsign), (F.selu, TF.selu),
+    (lambda x: F.celu(x, 0.75), lambda x: TF.celu(x, 0.75)), (F.hardswish, TF.hardswish),
+    (F.hardsigmoid, lambda t: _torch_hardsigmoid_exact(TF.hardsigmoid, t)),
+    (lambda x: F.hardshrink(x, 1.0), lambda x: TF.hardshrink(x, 1.0)),
+    (lambda x: F.softshrink(x, 1.5), lambda x: TF.softshrink(x, 1.5)), (F.tanhshrink, TF.tanhshrink),
+    (lambda x: F.threshold(x, 2.0, 0.25), lambda x: TF.threshold(x, 2.0, 0.25)),
+    (lambda x: F.rrelu(x, 0.1, 0.3), lambda x: TF.rrelu(x, 0.1, 0.3)),
+    (lambda x: F.softmin(x, dim=0), lambda x: TF.softmin(x, dim=0)),
+])
+def test_gradients_at_the_kinks_are_torch_s(fn, torch_fn):
+    x = np.array(KINKS + [-1000.0, 1000.0, -40.0, 40.0])
+    y, (g,) = agree(fn, torch_fn, [x])
+    assert np.isfinite(g).all()
+
+
+def test_kink_values_spelled_out():
+    x = mg.tensor([-3.0, 3.0, 0.0], dtype="float64", requires_grad=True)
+    F.hardswish(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.5])
+    x = mg.tensor([-0.5, 0.5, 0.0], dtype="float64", requires_grad=True)
+    F.softshrink(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    x = mg.tensor([0.0], dtype="float64", requires_grad=True)
+    F.selu(x).sum().backward()
+    assert x.grad.item() == pytest.approx(1.0507009873554805 * 1.6732632423543772, rel=1e-15)
+
+
+def test_logsigmoid_never_overflows():
+    for dtype in ("float32", "float64"):
+        x = np.array([-1e4, -1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0, 1e4], dtype=dtype)
+        y, (g,) = agree(F.logsigmoid, TF.logsigmoid, [x], dtype)
+        assert np.isfinite(y).all() and np.isfinite(g).all()
+        xm = mg.tensor(x, requires_grad=True)
+        y = F.logsigmoid(xm)
+        y.sum().backward()
+        assert y.numpy()[0] == x[0] and y.numpy()[-1] == 0.0
+        assert xm.grad.numpy()[0] == 1.0 and xm.grad.numpy()[-1] == 0.0
+        assert y.numpy()[5] == pytest.approx(-np.exp(-20.0), rel=1e-6)   # log1p precision in the flat tail
+
+
+def test_torch_rounds_celu_and_hardsigmoid_derivatives_to_float32():
+    """A deliberate difference (docs/layers.md): torch 2.13's float64 derivatives of celu (1 / float32(alpha)) and
+    hardsigmoid (float32(1/6)) carry float32 rounding; minigrad's are exact, matching its forward and gradcheck."""
+    x = np.array([-4.0, -0.9, -0.3, 0.4, 2.5])
+    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.celu(xm, 0.7).sum().backward()
+    TF.celu(xt, 0.7).sum().backward()
+    exact = np.where(x > 0, 1.0, np.exp(x / 0.7))
+    np.testing.assert_allclose(xm.grad.numpy(), exact, rtol=1e-15)
+    rounded = np.where(x > 0, 1.0, np.exp(x / float(np.float32(0.7))) * 0.7 / float(np.float32(0.7)))
+    np.testing.assert_allclose(xt.grad.numpy(), rounded, rtol=1e-15)
+    assert np.abs(xt.grad.numpy() / exact - 1).max() > 1e-8
+    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.hardsigmoid(xm).sum().backward()
+    TF.hardsigmoid(xt).sum().backward()
+    inside = (x > -3) & (x < 3)
+    np.testing.assert_array_equal(xm.grad.numpy(), np.where(inside, 1 / 6, 0.0))
+    np.testing.assert_array_equal(xt.grad.numpy(), np.where(inside, float(np.float32(1 / 6)), 0.0))
+    y = np.array([-3.0, 1.0, 4.0])   # the values themselves agree to rounding
+    agree(F.hardsigmoid, lambda t: _torch_hardsigmoid_exact(TF.hardsigmoid, t), [y])
+    agree(lambda t: F.celu(t, 0.7), lambda t: _torch_celu_exact(t, 0.7), [x])
+
+
+@pytest.mark.parametrize("fn, torch_fn", [
+    (F.logsigmoid, TF.logsigmoid), (F.softsign, TF.softsign), (F.selu, TF.selu),
+    (lambda x: F.celu(x, 1.25), lambda x: TF.celu(x, 1.25)), (F.hardswish, TF.hardswish),
+    (F.softshrink, TF.softshrink), (F.hardshrink, TF.hardshrink), (F.tanhshrink, TF.tanhshrink),
+    (lambda x: F.threshold(x, 0.1, 2.0), lambda x: TF.threshold(x, 0.1, 2.0)),
+    (lambda x: F.glu(x, 0), lambda x: TF.glu(x, 0)),
+])
+def test_second_derivatives_match_torch(fn, torch_fn):
+    x = np.array([-4.0, -3.0, -2.2, -0.9, -0.3, 0.2, 0.45, 0.8, 1.3, 3.0, 3.5, 6.0])
+    xm = mg.tensor(x, dtype="float64", requires_grad=True)
+    (gm,) = mg.autograd.grad((fn(xm) ** 2).sum(), [xm], create_graph=True)
+    (ggm,) = mg.autograd.grad(gm.sum(), [xm])
+    xt = torch.tensor(x, requires_grad=True)
+    (gt,) = torch.autograd.grad((torch_fn(xt) ** 2).sum(), [xt], create_graph=True)
+    (ggt,) = torch.autograd.grad(gt.sum(), [xt])
+    np.testing.assert_allclose(gm.numpy(), gt.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ggm.numpy(), ggt.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 6), -1), ((6, 3), 0), ((2, 4, 3), 1), ((2,), 0)])
+def test_glu_matches_torch(shape, dim):
+    agree(lambda x: F.glu(x, dim), lambda x: TF.glu(x, dim), [values(shape, "float64")])
+    agree(nn.GLU(dim), torch.nn.GLU(dim), [values(shape, "float32")], "float32")
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 4), (2, 3, 2, 2)])
+def test_softmax2d_matches_torch(shape):
+    for dtype in ("float64", "float32"):
+        agree(nn.Softmax2d(), torch.nn.Softmax2d(), [values(shape, dtype) / 100], dtype)
+
+
+def test_softmin_without_dim_takes_the_last_axis_of_1d_and_2d():
+    x = values((3, 4), "float64") / 100
+    agree(F.softmin, lambda t: TF.softmin(t, dim=1), [x])
+    agree(nn.Softmin(), lambda t: TF.softmin(t, dim=0), [x[0]])
+    with pytest.raises(TypeError, match="softmin: give the axis"):
+        F.softmin(mg.tensor(np.zeros((2, 3, 4))))   # PyTorch would warn and guess: minigrad asks for dim
+
+
+def test_rrelu_training_draws_slopes_from_minigrad_s_generator():
+    x = np.concatenate([-np.abs(np.random.default_rng(0).standard_normal(4000)) - 0.1, [0.0, 2.0, 3.0]])
+    mg.manual_seed(5)
+    xm = mg.tensor(x, dtype="float64", requires_grad=True)
+    y = F.rrelu(xm, 0.2, 0.5, training=True)
+    y.sum().backward()
+    slope = y.numpy()[:4000] / x[:4000]
+    assert ((slope >= 0.2) & (slope < 0.5)).all()
+    assert abs(slope.mean() - 0.35) < 0.01 and slope.std() > 0.05            # uniform, not the mean
+    np.testing.assert_allclose(xm.grad.numpy()[:4000], slope, rtol=1e-12)   # derivative = each element's slope
+    assert 0.2 <= xm.grad.numpy()[4000] < 0.5 and y.numpy()[4000] == 0.0     # at 0: a drawn slope, as torch's
+    np.testing.assert_array_equal(xm.grad.numpy()[4001:], [1.0, 1.0])
+    mg.manual_seed(5)
+    np.testing.assert_array_equal(F.rrelu(mg.tensor(x, dtype="float64"), 0.2, 0.5, training=True).numpy(), y.numpy())
+    layer = nn.RReLU(0.2, 0.5)
+    mg.manual_seed(5)
+    np.testing.assert_array_equal(layer(mg.tensor(x, dtype="float64")).numpy(), y.numpy())   # training by default
+    layer.eval()
+    np.testing.assert_allclose(layer(mg.tensor(x, dtype="float64")).numpy()[:4000], x[:4000] * 0.35, rtol=1e-15)
+    out = F.rrelu(mg.tensor(x[:5], dtype="float32"), training=True)
+    assert out.dtype == np.float32
+
+
+def test_float32_stays_float32_and_integers():
+    x = mg.tensor(np.array([-2.0, 0.3, 4.0], dtype=np.float32), requires_grad=True)
+    for layer in [nn.LogSigmoid(), nn.Softsign(), nn.Softmin(0), nn.SELU(), nn.CELU(), nn.Hardswish(),
+                  nn.Hardsigmoid(), nn.Hardshrink(), nn.Softshrink(), nn.Tanhshrink(), nn.Threshold(0.1, 1.0),
+                  nn.RReLU()]:
+        y = layer(x)
+        assert y.dtype == np.float32, type(layer).__name__
+        (g,) = mg.autograd.grad(y.sum(), [x])
+        assert g.dtype == np.float32
+    ints = np.array([1, 2, 3])
+    for name in ("logsigmoid", "selu", "hardswish", "hardsigmoid", "hardshrink", "softshrink", "rrelu", "glu", "celu"):
+        with pytest.raises(NotImplementedError):
+            getattr(TF, name)(torch.tensor(ints if name != "glu" else [[1, 2]]))
+        with pytest.raises(TypeError, match=f"{name}: input must be floating point, got dtype int64"):
+            getattr(F, name)(mg.tensor(ints if name != "glu" else [[1, 2]]))
+    for name in ("softsign", "tanhshrink"):   # PyTorch's compositions take integers, giving float32
+        same = getattr(F, name)(mg.tensor(ints)).numpy()
+        np.testing.assert_allclose(same, getattr(TF, name)(torch.tensor(ints)).numpy(), rtol=1e-6)
+        assert same.dtype == np.float32
+    t = F.threshold(mg.tensor(ints), 2, 1.5)   # integers stay integers, the value truncated, as torch's
+    assert t.dtype == np.int64
+    np.testing.assert_array_equal(t.numpy(), TF.threshold(torch.tensor(ints), 2, 1.5).numpy())
+
+
+@pytest.mark.parametrize("call, torch_call, error, message", [
+    (lambda x: F.celu(x, 0.0), lambda x: TF.celu(x, 0.0), ValueError, "celu: alpha must be a non-zero number"),
+    (lambda x: nn.CELU(0), lambda x: TF.celu(x, 0.0), ValueError, "CELU: alpha must be a non-zero number"),
+    (lambda x: F.softshrink(x, -1.0), lambda x: TF.softshrink(x, -1.0), ValueError,
+     "softshrink: lambd must be a non-negative number, got -1.0"),
+    (lambda x: nn.Softshrink(-0.5), lambda x: TF.softshrink(x, -0.5), ValueError, "Softshrink: lambd"),
+    (lambda x: F.rrelu(x, 0.5, 0.1), lambda x: TF.rrelu(x, 0.5, 0.1), ValueError,
+     r"rrelu: lower \(0.5\) must be less than or equal to upper \(0.1\)"),
+    (lambda x: nn.RReLU(0.5, 0.1)(x), lambda x: torch.nn.RReLU(0.5, 0.1)(x), ValueError, "rrelu: lower"),
+    (lambda x: F.glu(x[:, :3]), lambda x: TF.glu(x[:, :3]), ValueError,
+     r"glu: dimension 1 of the input of shape \(2, 3\) has size 3, which must be even"),
+    (lambda x: F.glu(x, 2), lambda x: TF.glu(x, 2), IndexError, "glu: dim 2 is out of range"),
+    (lambda x: F.glu(x.sum()), lambda x: TF.glu(x.sum()), ValueError, "glu: a 0-d input"),
+    (lambda x: nn.Softmax2d()(x), lambda x: torch.nn.Softmax2d()(x), ValueError,
+     r"Softmax2d: expected a 3-D or 4-D input, got shape \(2, 4\)"),
+    (lambda x: F.selu(x, inplace=True), None, ValueError, "selu"),
+    (lambda x: nn.Hardswish(inplace=True), None, ValueError, "Hardswish"),
+    (lambda x: F.threshold(x, float("nan"), 1.0), None, ValueError, "threshold: threshold must be a finite number"),
+    (lambda x: F.logsigmoid(x.numpy()), None, TypeError, "logsigmoid: input must be a Tensor, got ndarray"),
+])
+def test_errors(call, torch_call, error, message):
+    x = np.random.default_rng(0).standard_normal((2, 4))
+    if torch_call is not None:   # torch refuses it too
+        with pytest.raises((RuntimeError, ValueError, IndexError)):
+            torch_call(torch.tensor(x))
+    with pytest.raises(error, match=message):
+        call(mg.tensor(x))
+
+
+def test_reprs_and_state_dicts():
+    assert repr(nn.Threshold(0.5, 2)) == "Threshold(threshold=0.5, value=2.0)"
+    assert repr(nn.Hardshrink(0.25)) == "Hardshrink(0.25)"
+    assert repr(nn.Softmin(1)) == "Softmin(dim=1)"
+    assert repr(nn.GLU()) == "GLU(dim=-1)"
+    for layer in [nn.LogSigmoid(), nn.SELU(), nn.RReLU(), nn.Softmax2d(), nn.GLU()]:
+        assert layer.state_dict() == {} and list(layer.parameters()) == []

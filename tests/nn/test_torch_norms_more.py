@@ -1,0 +1,202 @@
+"""RMSNorm, InstanceNorm1d/2d and LocalResponseNorm (and F.rms_norm, F.instance_norm, F.local_response_norm)
+against torch.nn in float64: values, input and weight gradients, eps=None, running statistics in training and
+eval, unbatched inputs, state-dict names, the errors; float32 kept."""
+import copy
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+from torch_agreement import agree
+
+TF = torch.nn.functional
+rng = np.random.default_rng(77)
+
+
+def _r(*shape, scale=1.0):
+    return rng.standard_normal(shape) * scale
+
+
+def _pair_layers(ours, theirs):
+    """torch's layer with our layer's parameters (float64), so both start equal."""
+    theirs = theirs.double()
+    with torch.no_grad():
+        for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+            assert name == tname
+            tp.copy_(torch.tensor(p.numpy()))
+    return theirs
+
+
+def _layer_fn(layer, params):
+    """fn(x, *param values) running ``layer`` with the given parameters, for minigrad and torch alike."""
+    def fn(x, *values):
+        if isinstance(x, torch.Tensor):
+            return torch.func.functional_call(layer, dict(zip(params, values)), (x,))
+        for name, v in zip(params, values):
+            setattr(layer, name, v)
+        return layer(x)
+    return fn
+
+
+@pytest.mark.parametrize("shape, normalized_shape", [((3, 4), 4), ((2, 3, 5), (3, 5)), ((2, 3, 5), [5]), ((6,), 6)])
+@pytest.mark.parametrize("eps", [None, 1e-3, 0.0])
+def test_rms_norm_matches_torch(shape, normalized_shape, eps):
+    x = _r(*shape, scale=3.0)
+    wshape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    w = _r(*wshape)
+    agree(lambda a, b: F.rms_norm(a, normalized_shape, b, eps), lambda a, b: TF.rms_norm(a, wshape, b, eps), [x, w])
+    agree(lambda a: F.rms_norm(a, normalized_shape, eps=eps), lambda a: TF.rms_norm(a, wshape, eps=eps), [x])
+    ours = nn.RMSNorm(normalized_shape, eps, dtype="float64")
+    theirs = torch.nn.RMSNorm(normalized_shape, eps).double()
+    agree(_layer_fn(ours, ["weight"]), _layer_fn(theirs, ["weight"]), [x, w])
+
+
+def test_rms_norm_default_eps_is_the_dtype_s_machine_epsilon():
+    x = np.full((2, 3), 1e-5)   # mean(x^2) = 1e-10: eps matters, float32's much more than float64's
+    for dtype, eps in (("float64", 2.220446049250313e-16), ("float32", 1.1920928955078125e-07)):
+        y = F.rms_norm(mg.tensor(x, dtype=dtype), 3)
+        assert y.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(y.numpy(), 1e-5 / np.sqrt(1e-10 + eps), rtol=1e-6)
+        np.testing.assert_allclose(y.numpy(), TF.rms_norm(torch.tensor(x, dtype=getattr(torch, dtype)), (3,)).numpy(),
+                                   rtol=1e-6)
+
+
+def test_rms_norm_layer_state_dict_and_float32():
+    layer, theirs = nn.RMSNorm([2, 3]), torch.nn.RMSNorm([2, 3])
+    assert list(layer.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert layer.weight.shape == (2, 3) and layer.weight.dtype == np.float32 and (layer.weight.numpy() == 1).all()
+    plain = nn.RMSNorm(3, elementwise_affine=False)
+    assert plain.weight is None and plain.state_dict() == {}
+    x = mg.tensor(_r(4, 2, 3).astype(np.float32), requires_grad=True)
+    y = layer(x)
+    (g,) = mg.autograd.grad(y.sum(), [x])
+    assert y.dtype == g.dtype == np.float32
+    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x.numpy())).detach().numpy(), rtol=2e-6, atol=2e-6)
+    assert nn.RMSNorm(4, 1e-6).extra_repr() == "(4,), eps=1e-06, elementwise_affine=True"
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (2, 3, 4, 3), (1, 2, 2, 2, 2)])
+def test_instance_norm_function_matches_torch(shape):
+    x = _r(*shape, scale=2.0) + 1.0
+    c = shape[1]
+    agree(F.instance_norm, TF.instance_norm, [x])
+    agree(lambda a, w, b: F.instance_norm(a, weight=w, bias=b, eps=1e-3),
+          lambda a, w, b: TF.instance_norm(a, weight=w, bias=b, eps=1e-3), [x, _r(c), _r(c)])
+    rm, rv = _r(c), rng.uniform(0.5, 2.0, c)
+    ours = [mg.tensor(rm, dtype="float64"), mg.tensor(rv, dtype="float64")]
+    theirs = [torch.tensor(rm), torch.tensor(rv)]
+    y = F.instance_norm(mg.tensor(x, dtype="float64"), *ours, momentum=0.3)
+    np.testing.assert_allclose(y.numpy(), TF.instance_norm(torch.tensor(x), *theirs, momentum=0.3).numpy(),
+                               rtol=1e-12, atol=1e-13)
+    for o, t in zip(ours, theirs):   # the running statistics moved alike
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-12)
+        assert not np.allclose(o.numpy(), rm) and not np.allclose(o.numpy(), rv)
+    agree(lambda a: F.instance_norm(a, *ours, use_input_stats=False),
+          lambda a: TF.instance_norm(a, *theirs, use_input_stats=False), [x])
+
+
+@pytest.mark.parametrize("cls, shape", [("InstanceNorm1d", (3, 4, 6)), ("InstanceNorm2d", (2, 4, 3, 3))])
+@pytest.mark.parametrize("affine, track, bias", [(False, False, True), (True, False, True), (True, True, False),
+                                                 (False, True, True)])
+def test_instance_norm_layers_match_torch(cls, shape, affine, track, bias):
+    ours = getattr(nn, cls)(4, affine=affine, track_running_stats=track, momentum=0.2, dtype="float64", bias=bias)
+    theirs = _pair_layers(ours, getattr(torch.nn, cls)(4, affine=affine, track_running_stats=track, momentum=0.2,
+                                                         bias=bias))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    params = [name for name, _ in ours.named_parameters()]
+    values = [p.numpy() for p in ours.parameters()]
+    for step in range(2):
+        x = _r(*shape, scale=2.0) + step
+        # On copies: agree runs torch's side twice, which would move its running statistics twice.
+        agree(_layer_fn(copy.deepcopy(ours), params), _layer_fn(copy.deepcopy(theirs), params),
+              [x, *[v + step for v in values]])
+        y = ours(mg.tensor(x, dtype="float64"))
+        np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-13)
+        for name, buf in ours.named_buffers():
+            np.testing.assert_allclose(buf.numpy(), theirs.state_dict()[name].numpy(), rtol=1e-12)
+        if track:
+            assert not np.allclose(ours.running_var.numpy(), 1.0)
+    ours.eval(), theirs.eval()
+    x = _r(*shape)
+    agree(_layer_fn(ours, params), _layer_fn(theirs, params), [x, *values])
+    agree(_layer_fn(ours, params), _layer_fn(theirs, params), [x[0], *values])   # unbatched
+
+
+def test_instance_norm_defaults_unbatched_and_float32():
+    layer = nn.InstanceNorm2d(3)
+    assert layer.affine is False and layer.track_running_stats is False and layer.state_dict() == {}
+    assert layer.extra_repr() == "3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False"
+    x = _r(3, 4, 5).astype(np.float32)
+    y = layer(mg.tensor(x))
+    assert y.dtype == np.float32 and y.shape == (3, 4, 5)
+    np.testing.assert_allclose(y.numpy(), torch.nn.InstanceNorm2d(3)(torch.tensor(x)).numpy(), rtol=2e-5, atol=2e-5)
+    tracked = nn.InstanceNorm1d(3, track_running_stats=True, momentum=None)
+    tracked(mg.tensor(_r(2, 3, 4).astype(np.float32)))
+    t = torch.nn.InstanceNorm1d(3, track_running_stats=True, momentum=None)
+    t(torch.ones(2, 3, 4))
+    np.testing.assert_array_equal(tracked.running_mean.numpy(), t.running_mean.numpy())   # None: no update, as torch
+    assert tracked.num_batches_tracked.item() == t.num_batches_tracked.item() == 0
+
+
+def test_instance_norm_mismatched_channels_warn_without_affine():
+    x = _r(2, 5, 4)
+    with pytest.warns(UserWarning, match="does not match num_features"):
+        y = nn.InstanceNorm1d(3)(mg.tensor(x, dtype="float64"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = torch.nn.InstanceNorm1d(3)(torch.tensor(x))
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 4), (2, 6, 3, 2), (1, 4, 2, 2, 3)])
+@pytest.mark.parametrize("size, alpha, beta, k", [(2, 1e-4, 0.75, 1.0), (3, 0.5, 0.6, 2.0), (5, 1.0, 1.0, 0.5),
+                                                  (1, 0.2, 0.75, 1.0), (8, 0.3, 0.5, 1.0)])
+def test_local_response_norm_matches_torch(shape, size, alpha, beta, k):
+    x = _r(*shape, scale=2.0)
+    agree(lambda a: F.local_response_norm(a, size, alpha, beta, k), lambda a: TF.local_response_norm(a, size, alpha,
+                                                                                                    beta, k), [x])
+    agree(nn.LocalResponseNorm(size, alpha, beta, k), torch.nn.LocalResponseNorm(size, alpha, beta, k), [x])
+    y = nn.LocalResponseNorm(size, alpha, beta, k)(mg.tensor(x.astype(np.float32)))
+    assert y.dtype == np.float32
+
+
+@pytest.mark.parametrize("call, torch_call, error, message", [
+    (lambda: F.rms_norm(mg.tensor(_r(3, 4)), (3,)), lambda: TF.rms_norm(torch.ones(3, 4), (3,)),
+     ValueError, r"rms_norm: input of shape \(3, 4\) does not end with normalized_shape \(3,\)"),
+    (lambda: F.rms_norm(mg.tensor(_r(3, 4)), (4,), mg.tensor(_r(3))), lambda: TF.rms_norm(torch.ones(3, 4), (4,),
+                                                                                          torch.ones(3)),
+     ValueError, r"rms_norm: weight has shape \(3,\)"),
+    (lambda: F.rms_norm(mg.tensor(_r(3, 4)), 4, eps=-1.0), None, ValueError, "rms_norm: eps must be a non-negative"),
+    (lambda: nn.RMSNorm(0), None, ValueError, "RMSNorm: normalized_shape"),
+    (lambda: nn.RMSNorm(4)(mg.tensor(np.ones((3, 4), dtype=np.int64))), None, TypeError,
+     "RMSNorm: input must be floating"),
+    (lambda: nn.InstanceNorm1d(3)(mg.tensor(_r(2, 3, 1))), lambda: torch.nn.InstanceNorm1d(3)(torch.ones(2, 3, 1)),
+     ValueError, r"instance_norm: expected more than 1 spatial element when training, got input of shape \(2, 3, 1\)"),
+    (lambda: nn.InstanceNorm1d(3)(mg.tensor(_r(2, 3, 4, 5))),
+     lambda: torch.nn.InstanceNorm1d(3)(torch.ones(2, 3, 4, 5)),
+     ValueError, r"InstanceNorm1d: expected a 2-D \(unbatched\) or 3-D input, got shape \(2, 3, 4, 5\)"),
+    (lambda: nn.InstanceNorm2d(3)(mg.tensor(_r(3, 4))), lambda: torch.nn.InstanceNorm2d(3)(torch.ones(3, 4)),
+     ValueError, r"InstanceNorm2d: expected a 3-D \(unbatched\) or 4-D input"),
+    (lambda: nn.InstanceNorm1d(3, affine=True)(mg.tensor(_r(2, 4, 5))),
+     lambda: torch.nn.InstanceNorm1d(3, affine=True)(torch.ones(2, 4, 5)),
+     ValueError, r"InstanceNorm1d: input of shape \(2, 4, 5\) has 4 channels at axis 1, expected num_features=3"),
+    (lambda: F.instance_norm(mg.tensor(_r(2, 3)), None), lambda: TF.instance_norm(torch.ones(2, 3)),
+     ValueError, "instance_norm: expected an input of shape"),
+    (lambda: F.instance_norm(mg.tensor(_r(2, 3, 4)), use_input_stats=False),
+     lambda: TF.instance_norm(torch.ones(2, 3, 4), use_input_stats=False),
+     ValueError, "instance_norm: use_input_stats=False needs running_mean and running_var"),
+    (lambda: F.local_response_norm(mg.tensor(_r(3, 4)), 2), lambda: TF.local_response_norm(torch.ones(3, 4), 2),
+     ValueError, r"local_response_norm: expected an input of 3 or more dimensions \(N, C, \*\), got shape \(3, 4\)"),
+    (lambda: nn.LocalResponseNorm(0), lambda: torch.nn.LocalResponseNorm(0)(torch.ones(2, 3, 4)),
+     ValueError, "LocalResponseNorm: size must be a positive integer, got 0"),
+])
+def test_errors(call, torch_call, error, message):
+    if torch_call is not None:   # torch refuses it too (LocalResponseNorm(0) only when called)
+        with pytest.raises((RuntimeError, ValueError, TypeError)):
+            torch_call()
+    with pytest.raises(error, match=message):
+        call()
