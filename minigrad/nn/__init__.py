@@ -23,7 +23,8 @@ from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from minigrad.nn.padding import ZeroPad2d
+from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
+                                ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from minigrad.nn.upsample import Upsample
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
@@ -40,5 +41,7 @@ __all__ = [
     "Embedding", "CosineSimilarity", "PairwiseDistance", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
+    "ZeroPad1d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+    "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]

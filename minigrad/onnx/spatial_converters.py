@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.onnx.converters import NOT_EXPORTED, converts
+from minigrad.onnx.graph import ExportError
 
 NOT_EXPORTED.update({
     "Conv2dWeight": "the weight derivative of a convolution, used by backward passes",
@@ -69,3 +70,17 @@ def _pad(g, call, x):
     pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
     value = g.scalar(call.params.get("value", 0.0), np.dtype(call.inputs[0].dtype), "value")
     return g.node("Pad", [x[0], g.ints(pads, "pads"), value], mode="constant")
+
+
+NOT_EXPORTED["PadModeAdjoint"] = "the derivative of reflect/replicate/circular padding, used by backward passes"
+
+
+@converts("PadMode")
+def _pad_mode(g, call, x):
+    widths, mode = call.params["widths"], call.params["mode"]
+    if mode == "circular" and g.opset < 19:
+        raise ExportError(f"onnx.export: circular padding in {call.where} needs opset 19 or later (Pad with "
+                          f"mode='wrap'), got opset {g.opset}")
+    pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
+    return g.node("Pad", [x[0], g.ints(pads, "pads")], mode={"reflect": "reflect", "replicate": "edge",
+                                                             "circular": "wrap"}[mode])
