@@ -21,8 +21,10 @@ from minigrad.nn.parameter_list import ParameterList
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
-from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from minigrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
+                                AvgPool2d, MaxPool1d, MaxPool2d)
+from minigrad.nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                                 ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from minigrad.nn.upsample import Upsample
@@ -42,6 +44,7 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
     "ZeroPad1d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
-    "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+    "ConvTranspose1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]

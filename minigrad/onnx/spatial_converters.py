@@ -84,3 +84,15 @@ def _pad_mode(g, call, x):
     pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
     return g.node("Pad", [x[0], g.ints(pads, "pads")], mode={"reflect": "reflect", "replicate": "edge",
                                                              "circular": "wrap"}[mode])
+
+
+@converts("AdaptiveMaxPool2d")
+def _adaptive_max_pool2d(g, call, x):
+    (h, w), (oh, ow) = call.inputs[0].shape[2:], call.params["index"].shape[2:]
+    if h % oh or w % ow:
+        raise ExportError(f"onnx.export: adaptive max pooling in {call.where} from {(h, w)} to {(oh, ow)} has "
+                          "windows of different sizes, which no ONNX MaxPool computes; only output sizes that "
+                          "divide the input's are exported")
+    if (oh, ow) == (1, 1):
+        return g.node("GlobalMaxPool", x)
+    return g.node("MaxPool", x, kernel_shape=[h // oh, w // ow], strides=[h // oh, w // ow])

@@ -40,7 +40,9 @@ from minigrad.nn.functional.upsampling import interpolate
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
-from minigrad.ops.conv1d import conv1d
+from minigrad.ops.conv1d import conv1d, conv_transpose1d
+from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
+from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -55,4 +57,6 @@ __all__ = [
     "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
     "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
+    "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
 ]
