@@ -27,7 +27,7 @@ from minigrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveM
 from minigrad.nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                                 ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
-from minigrad.nn.upsample import Upsample
+from minigrad.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
@@ -45,6 +45,7 @@ __all__ = [
     "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
     "ZeroPad1d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
-    "ConvTranspose1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "ConvTranspose1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]
