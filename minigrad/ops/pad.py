@@ -88,13 +88,12 @@ def _pad_mode(x, pad, widths, mode, value):
         raise ValueError(f"pad: mode={mode!r} pads 1, 2 or 3 trailing axes of an input with one or two more axes "
                          f"(2-D or 3-D input for 2 widths, 3-D or 4-D for 4, 4-D or 5-D for 6); got {len(pad)} "
                          f"widths {pad} for a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if mode != "circular" and 0 in x.shape[x.ndim - k - 1:]:   # PyTorch: only the batch axis may be empty
+        raise ValueError(f"pad: mode={mode!r} needs non-empty axes (all but a batch axis), got shape {tuple(x.shape)}")
     for axis, (lo, hi) in enumerate(widths):
         n = x.shape[axis]
-        too_wide = (mode == "reflect" and max(lo, hi) >= n and (lo or hi)) or \
-                   (mode == "circular" and max(lo, hi) > n) or (mode == "replicate" and n == 0 and (lo or hi))
-        if too_wide:
-            rule = {"reflect": "smaller than", "circular": "at most", "replicate": "at most"}[mode]
-            what = "a non-empty axis" if mode == "replicate" else f"{rule} the size of the axis it pads"
-            raise ValueError(f"pad: mode={mode!r} needs widths {rule} the axis size ({what}); got widths "
-                             f"({lo}, {hi}) for axis {axis} of size {n} of an input of shape {tuple(x.shape)}")
+        if (mode == "reflect" and max(lo, hi) >= n and (lo or hi)) or (mode == "circular" and max(lo, hi) > n):
+            rule = "smaller than" if mode == "reflect" else "at most"
+            raise ValueError(f"pad: mode={mode!r} needs widths {rule} the axis size; got widths ({lo}, {hi}) for "
+                             f"axis {axis} of size {n} of an input of shape {tuple(x.shape)}")
     return PadMode.apply(x, widths=widths, mode=mode)
