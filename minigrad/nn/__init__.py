@@ -11,7 +11,10 @@ from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU,
                                    Softmax, Softplus, Tanh)
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
-from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, FeatureAlphaDropout
+from minigrad.nn.bilinear import Bilinear
+from minigrad.nn.fold import Fold, Unfold
+from minigrad.nn.parameter_dict import ParameterDict
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.network import Network, Sequential
@@ -23,7 +26,7 @@ from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from minigrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
-                                AvgPool2d, MaxPool1d, MaxPool2d)
+                                AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d)
 from minigrad.nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                                 ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
@@ -46,6 +49,7 @@ __all__ = [
     "ZeroPad1d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
     "ConvTranspose1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "UpsamplingNearest2d",
-    "UpsamplingBilinear2d",
+    "UpsamplingBilinear2d", "Unfold", "Fold", "Bilinear", "ParameterDict", "Dropout1d", "AlphaDropout",
+    "FeatureAlphaDropout", "LPPool1d", "LPPool2d",
     "functional", "init", "summary", "Summary", "SummaryRow",
 ]

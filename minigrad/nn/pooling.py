@@ -1,16 +1,18 @@
 """Pooling layers: ``MaxPool1d``, ``AvgPool1d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool1d``,
-``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``, ``AdaptiveMaxPool2d`` (no parameters; PyTorch's arguments)."""
+``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``, ``AdaptiveMaxPool2d``, ``LPPool1d``, ``LPPool2d`` (no parameters;
+PyTorch's arguments)."""
 from __future__ import annotations
 
 from minigrad.nn.arguments import int_pair, int_single
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
 from minigrad.nn.layer import Layer
 from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
-from minigrad.scalars import is_integer
+from minigrad.scalars import is_integer, is_real
 
 __all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
 
 
 def _as_given(value, pair):
@@ -193,3 +195,33 @@ class AdaptiveMaxPool2d(Layer):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class LPPool1d(Layer):
+    """(sum over each window of k elements of x^p)^(1/p) of (N, C, L) or (C, L), ``p = norm_type``; stride defaults
+    to ``kernel_size``. dL/dx from the composition (``F.lp_pool1d``)."""
+
+    _fn, _sizes = staticmethod(lp_pool1d), staticmethod(int_single)
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        name = type(self).__name__
+        if not is_real(norm_type) or not 0 < norm_type < float("inf"):
+            raise ValueError(f"{name}: norm_type must be a positive finite number, got {norm_type!r}")
+        self._sizes(name, "kernel_size", kernel_size)
+        if stride is not None:
+            self._sizes(name, "stride", stride)
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x):
+        return type(self)._fn(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """(sum over each kh x kw window of x^p)^(1/p) of (N, C, H, W) or (C, H, W), ``p = norm_type``."""
+
+    _fn, _sizes = staticmethod(lp_pool2d), staticmethod(int_pair)

@@ -96,3 +96,34 @@ def _adaptive_max_pool2d(g, call, x):
     if (oh, ow) == (1, 1):
         return g.node("GlobalMaxPool", x)
     return g.node("MaxPool", x, kernel_shape=[h // oh, w // ow], strides=[h // oh, w // ow])
+
+
+def _one_hot_kernels(channels, geo, dtype):
+    """(C kh kw, 1, kh, kw) weight whose filter c kh kw + a kw + b reads offset (a, b) of channel c alone (groups=C):
+    a grouped convolution with it is unfold's im2col, in unfold's column order."""
+    kh, kw = geo.kernel
+    eye = np.eye(kh * kw, dtype=dtype).reshape(kh * kw, 1, kh, kw)
+    return np.tile(eye, (channels, 1, 1, 1))
+
+
+@converts("Unfold")
+def _unfold(g, call, x):
+    geo = call.params["geo"]
+    c = int(call.inputs[0].shape[1])
+    weight = g.constant(_one_hot_kernels(c, geo, np.dtype(call.inputs[0].dtype)), "unfold_kernels")
+    y = g.node("Conv", [x[0], weight], dilations=[int(d) for d in geo.dilation], group=c, **_window(geo))
+    return g.node("Reshape", [y, g.ints([0, c * geo.kernel[0] * geo.kernel[1], -1], "shape")])
+
+
+@converts("Fold")
+def _fold(g, call, x):
+    geo, in_hw = call.params["geo"], call.params["in_hw"]
+    kk = geo.kernel[0] * geo.kernel[1]
+    c = int(call.inputs[0].shape[1]) // kk
+    ho, wo = geo.out_size(*in_hw)
+    blocks = g.node("Reshape", [x[0], g.ints([0, c * kk, int(ho), int(wo)], "shape")])
+    weight = g.constant(_one_hot_kernels(c, geo, np.dtype(call.inputs[0].dtype)), "fold_kernels")
+    extra = [int(o - (s * (n - 1) + d * (k - 1) + 1 - lo - hi))
+             for o, n, s, d, k, (lo, hi) in zip(in_hw, (ho, wo), geo.stride, geo.dilation, geo.kernel, geo.padding)]
+    return g.node("ConvTranspose", [blocks, weight], dilations=[int(d) for d in geo.dilation], group=c,
+                  output_padding=extra, **_window(geo))

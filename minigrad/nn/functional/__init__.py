@@ -29,7 +29,9 @@ double backward) itself.
 from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, mish, prelu, relu, relu6, sigmoid, silu,
                                               softplus, tanh)
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from minigrad.nn.functional.dropout import dropout, dropout2d
+from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
+from minigrad.nn.functional.bilinear import bilinear
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
 from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from minigrad.nn.functional.divergence import kl_div
@@ -47,6 +49,7 @@ from minigrad.ops.embedding import embedding
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
+from minigrad.ops.fold import fold, unfold
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -58,5 +61,6 @@ __all__ = [
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
     "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
     "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
+    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d",
 ]
