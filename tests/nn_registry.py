@@ -39,6 +39,8 @@ def _bound(make_layer, mode="train"):
                 owner = owner[int(part)] if part.isdigit() else getattr(owner, part)  # "0": a position
             if isinstance(owner, nn.ParameterList):
                 owner._items[int(attr)] = value   # the checked Tensor in its slot, as setattr puts it in an attribute
+            elif isinstance(owner, nn.ParameterDict):
+                owner._items[attr] = value        # likewise under its key
             else:
                 setattr(owner, attr, value)
         return layer(x)
@@ -681,3 +683,66 @@ NN_OPS += [
         S(_s(1, 1, 3, 2), size=(4, 5), mode="bilinear", align_corners=True),
         S(_s(1, 2, 5, 4), None, 0.6, "bilinear", False, True)]),
 ]
+
+
+class _Gains(nn.Module):
+    """A ParameterDict of named gains used by key."""
+
+    def __init__(self):
+        super().__init__()
+        self.gains = nn.ParameterDict({"scale": nn.Parameter(np.ones(3)), "shift": nn.Parameter(np.zeros(3))})
+
+    def forward(self, x):
+        return F.tanh(x * self.gains["scale"] + self.gains.shift)
+
+
+def _seeded(make, seed=23):
+    """fn(x) that runs ``make()`` in training mode with the generator reset: the same mask on every call."""
+
+    def fn(x, *args):
+        mg.manual_seed(seed)
+        return make(*args)(x) if args else make()(x)
+
+    return fn
+
+
+def _seeded_fn(fn, seed=29):
+    def run(x, *args, **kwargs):
+        mg.manual_seed(seed)
+        return fn(x, *args, **kwargs)
+
+    return run
+
+
+NN_OPS += [
+    OpInfo("nn.functional.unfold", F.unfold, [
+        S(_s(2, 3, 4, 5), (2, 3)), S(_s(2, 4, 5), 2, dilation=(2, 1), padding=1, stride=(1, 2)),
+        S(_s(1, 2, 5, 5), 3, 1, 1, 2)]),
+    OpInfo("nn.Unfold", nn.Unfold(2, padding=1, stride=2), [S(_s(2, 2, 3, 4))]),
+    OpInfo("nn.functional.fold", F.fold, [
+        S(_s(2, 12, 12), (4, 5), 2), S(_s(8, 10), (3, 5), 2, dilation=(1, 2), padding=1, stride=(2, 1)),
+        S(_s(1, 18, 9), (5, 5), 3, 1, 1, 2)]),
+    OpInfo("nn.Fold", nn.Fold((3, 4), 2, padding=1), [S(_s(2, 8, 20))]),
+    OpInfo("nn.functional.bilinear", F.bilinear, [
+        S(_s(4, 2), _s(4, 3), _s(5, 2, 3), _s(5)), S(_s(2, 3, 2), _s(2, 3, 4), _s(3, 2, 4)), S(_s(3), _s(2), _s(2, 3, 2))]),
+    OpInfo("nn.Bilinear", lambda x1, x2, w, b: _bilinear_layer(x1, x2, w, b), [S(_s(5, 2), _s(5, 3), _s(4, 2, 3), _s(4))]),
+    OpInfo("nn.ParameterDict(in a model that uses it by key)", _bound(_Gains), [S(_s(4, 3), _s(3), _s(3))]),
+    OpInfo("nn.Dropout1d", _seeded(lambda: nn.Dropout1d(0.4)), [S(_s(3, 4, 5)), S(_s(4, 3))]),
+    OpInfo("nn.functional.dropout1d", _seeded_fn(F.dropout1d), [S(_s(2, 6, 3), 0.5)]),
+    OpInfo("nn.AlphaDropout", _seeded(lambda: nn.AlphaDropout(0.3)), [S(_s(4, 5))]),
+    OpInfo("nn.functional.alpha_dropout", _seeded_fn(F.alpha_dropout), [S(_s(3, 4), 0.2, True)]),
+    OpInfo("nn.FeatureAlphaDropout", _seeded(lambda: nn.FeatureAlphaDropout(0.5)), [S(_s(3, 4, 2, 2))]),
+    OpInfo("nn.functional.feature_alpha_dropout", _seeded_fn(F.feature_alpha_dropout),
+           [S(_s(2, 5, 3), 0.4, training=True)]),
+    OpInfo("nn.LPPool2d", nn.LPPool2d(2, (2, 3), stride=1), [S(_s(1, 2, 3, 4)), S(_s(2, 3, 4))]),
+    OpInfo("nn.functional.lp_pool2d", F.lp_pool2d, [
+        S(_s_rng.uniform(0.2, 2.0, (1, 2, 5, 5)), 1.5, 2, None, True), S(_s(2, 2, 4, 4), 2.0, 2)]),
+    OpInfo("nn.LPPool1d", nn.LPPool1d(3, 2), [S(_s_rng.uniform(0.2, 2.0, (2, 2, 6)))]),
+    OpInfo("nn.functional.lp_pool1d", F.lp_pool1d, [S(_s(2, 7), 2, 3, 2, True)]),
+]
+
+
+def _bilinear_layer(x1, x2, w, b):
+    layer = nn.Bilinear(2, 3, 4, dtype=F64)
+    layer.weight, layer.bias = w, b
+    return layer(x1, x2)

@@ -1,5 +1,6 @@
-"""F.interpolate's linear and bilinear modes, Upsample with them, UpsamplingNearest2d and UpsamplingBilinear2d against
-torch: values and input gradients in float64 and float32, second derivatives, printing and the argument checks."""
+"""F.interpolate's linear and bilinear modes, Upsample with them, UpsamplingNearest2d and UpsamplingBilinear2d, and
+unfold/fold (nn.Unfold, nn.Fold) against torch: values and input gradients in float64 and float32, second
+derivatives, printing and the argument checks."""
 import re
 
 import numpy as np
@@ -165,3 +166,95 @@ def test_bad_calls_are_refused_like_torch(ours, theirs, message):
         theirs()
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         ours()
+
+
+# ---------------------------------------------------------------- unfold / fold
+FOLDS = [  # (unfold's input shape, keyword arguments)
+    ((2, 3, 5, 4), dict(kernel_size=(2, 3))),
+    ((3, 6, 7), dict(kernel_size=3, dilation=(1, 2), padding=1, stride=(2, 1))),
+    ((1, 2, 6, 6), dict(kernel_size=2, stride=2)),
+    ((2, 1, 5, 5), dict(kernel_size=(1, 3), padding=(2, 0), stride=3, dilation=2)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape, kwargs", FOLDS, ids=[str(i) for i in range(len(FOLDS))])
+def test_unfold_and_fold_match_torch(shape, kwargs, dtype):
+    tol = TOL[dtype] if dtype == "float64" else F32
+    x = RNG.standard_normal(shape).astype(dtype)
+    xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
+    cols, tcols = F.unfold(xm, **kwargs), TF.unfold(xt, **kwargs)
+    assert cols.shape == tuple(tcols.shape) and cols.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(cols.numpy(), tcols.detach().numpy())   # a copy of values: exact
+    g = RNG.standard_normal(cols.shape).astype(dtype)
+    cols.backward(mg.tensor(g, dtype=dtype))
+    tcols.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **tol)
+    c = RNG.standard_normal(cols.shape).astype(dtype)
+    cm, ct = mg.tensor(c, dtype=dtype, requires_grad=True), torch.tensor(c, requires_grad=True)
+    image, timage = F.fold(cm, shape[-2:], **kwargs), TF.fold(ct, shape[-2:], **kwargs)
+    assert image.shape == tuple(timage.shape) and image.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(image.numpy(), timage.detach().numpy(), **tol)
+    g = RNG.standard_normal(image.shape).astype(dtype)
+    image.backward(mg.tensor(g, dtype=dtype))
+    timage.backward(torch.tensor(g))
+    np.testing.assert_allclose(cm.grad.numpy(), ct.grad.numpy(), **tol)
+
+
+def test_fold_second_derivative_matches_torch():
+    c = RNG.standard_normal((2, 12, 12))
+    cm, ct = mg.tensor(c, dtype="float64", requires_grad=True), torch.tensor(c, requires_grad=True)
+    (gm,) = mg.grad((F.fold(cm, (4, 5), 2) ** 3).sum(), [cm], create_graph=True)
+    (gt,) = torch.autograd.grad((TF.fold(ct, (4, 5), 2) ** 3).sum(), [ct], create_graph=True)
+    (hm,) = mg.grad((F.unfold(F.fold(gm, (4, 5), 2), 2) ** 2).sum(), [cm])
+    (ht,) = torch.autograd.grad((TF.unfold(TF.fold(gt, (4, 5), 2), 2) ** 2).sum(), [ct])
+    np.testing.assert_allclose(gm.numpy(), gt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(hm.numpy(), ht.numpy(), rtol=1e-11)
+
+
+def test_unfold_and_fold_layers_print_and_run_like_torch():
+    for ours, theirs in [(nn.Unfold(2), torch.nn.Unfold(2)), (nn.Unfold((2, 3), 1, (1, 0), 2),
+                                                                torch.nn.Unfold((2, 3), 1, (1, 0), 2)),
+                         (nn.Fold((3, 4), 2, padding=1), torch.nn.Fold((3, 4), 2, padding=1))]:
+        assert repr(ours) == repr(theirs) and ours.state_dict() == {}
+    x = RNG.standard_normal((2, 2, 3, 4))
+    np.testing.assert_array_equal(nn.Unfold(2, padding=1)(mg.tensor(x, dtype="float64")).numpy(),
+                                  torch.nn.Unfold(2, padding=1)(torch.tensor(x)).numpy())
+    c = RNG.standard_normal((8, 20))   # unbatched columns
+    np.testing.assert_allclose(nn.Fold((3, 4), 2, padding=1)(mg.tensor(c, dtype="float64")).numpy(),
+                               torch.nn.Fold((3, 4), 2, padding=1)(torch.tensor(c)).numpy(), **TOL["float64"])
+
+
+FOLD_ERRORS = [
+    (lambda: F.unfold(mg.randn(5, 4), 2), lambda: TF.unfold(torch.randn(5, 4), 2),
+     "unfold: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape (5, 4)"),
+    (lambda: F.unfold(mg.randn(1, 3, 5, 4), (6, 3)), lambda: TF.unfold(torch.randn(1, 3, 5, 4), (6, 3)),
+     "unfold: the input's spatial size (5, 4) with kernel_size (6, 3)"),
+    (lambda: F.unfold(mg.randn(1, 3, 5, 4), 2, padding=-1), lambda: TF.unfold(torch.randn(1, 3, 5, 4), 2, padding=-1),
+     "unfold: padding must be non-negative, got (-1, -1)"),
+    (lambda: F.unfold(mg.randn(1, 3, 5, 4), 0), lambda: TF.unfold(torch.randn(1, 3, 5, 4), 0),
+     "unfold: kernel_size must be positive, got (0, 0)"),
+    (lambda: F.fold(mg.randn(2, 12, 5), (3, 4), 2), lambda: TF.fold(torch.randn(2, 12, 5), (3, 4), 2),
+     "fold: the input has 5 columns (shape (2, 12, 5)) but output_size (3, 4) with kernel_size (2, 2)"),
+    (lambda: F.fold(mg.randn(2, 10, 6), (3, 4), 2), lambda: TF.fold(torch.randn(2, 10, 6), (3, 4), 2),
+     "fold: the input's dimension -2 (10, shape (2, 10, 6)) must be divisible by the product of kernel_size"),
+    (lambda: F.fold(mg.randn(2, 2, 12, 6), (3, 4), 2), lambda: TF.fold(torch.randn(2, 2, 12, 6), (3, 4), 2),
+     "fold: expected a 2-D (C kh kw, L) or 3-D (N, C kh kw, L) input, got shape (2, 2, 12, 6)"),
+]
+
+
+@pytest.mark.parametrize("ours, theirs, message", FOLD_ERRORS, ids=[str(i) for i in range(len(FOLD_ERRORS))])
+def test_bad_fold_calls_are_refused_like_torch(ours, theirs, message):
+    with pytest.raises((RuntimeError, ValueError, IndexError)):
+        theirs()
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        ours()
+
+
+def test_bad_fold_layer_arguments_are_one_clear_error():
+    with pytest.raises(ValueError, match=re.escape("Unfold: padding must be a non-negative integer or a pair of them, "
+                                                   "got -1")):
+        nn.Unfold(2, padding=-1)
+    with pytest.raises(ValueError, match=re.escape("Fold: output_size must be a positive integer or a pair of them, "
+                                                   "got (3, 0)")):
+        nn.Fold((3, 0), 2)
