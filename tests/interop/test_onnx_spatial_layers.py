@@ -62,3 +62,14 @@ def test_circular_padding_before_opset_19_and_uneven_adaptive_max_pooling_are_re
     with pytest.raises(ExportError, match=r"adaptive max pooling in .* from \(5, 4\) to \(2, 3\) has windows of "
                                           "different sizes"):
         export(nn.AdaptiveMaxPool2d((2, 3)), mg.randn(2, 3, 5, 4), tmp_path / "m.onnx")
+
+
+def test_unfold_fold_and_lp_pooling_export(tmp_path):
+    # Unfold is a grouped Conv with one-hot kernels, Fold the matching ConvTranspose; LPPool composes AveragePool.
+    mg.manual_seed(2)
+    model = nn.Sequential(nn.Unfold(2, padding=1), nn.Fold((4, 5), 2, padding=1), nn.Unfold((2, 3), stride=(2, 1),
+                                                                                            dilation=(1, 2)),
+                          nn.Fold((4, 5), (2, 3), stride=(2, 1), dilation=(1, 2)), nn.LPPool2d(2, 2, stride=1),
+                          nn.Flatten(), nn.Linear(3 * 12, 2))
+    ops = [node.op_type for node in _export_and_compare(tmp_path, model, (3, 4, 5), opset=17).graph.node]
+    assert ops.count("Conv") == 2 and ops.count("ConvTranspose") == 2 and "AveragePool" in ops
