@@ -1,4 +1,4 @@
-"""Stateless building blocks of networks (``F``): ``linear``, activations, dropout, batch norm and losses.
+"""Stateless building blocks of networks (``F``): ``linear``, activations, dropout, normalization, spatial ops, losses.
 
 Each function takes Tensors and returns a Tensor. One module per family, named
 as the layers that call them (``nn/linear.py`` holds ``Linear``, ``nn/functional/linear.py``
@@ -10,12 +10,19 @@ holds ``linear``):
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``):
-  compositions of ops;
+* ``dropout`` (``dropout``, ``dropout1d``, ``dropout2d``, ``alpha_dropout``, ``feature_alpha_dropout``),
+  ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``): compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
-* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast);
+* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast) and
+  linear / bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
+* ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
+  ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
+  ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
+  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``);
+* ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
+  ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
