@@ -724,8 +724,10 @@ NN_OPS += [
         S(_s(1, 18, 9), (5, 5), 3, 1, 1, 2)]),
     OpInfo("nn.Fold", nn.Fold((3, 4), 2, padding=1), [S(_s(2, 8, 20))]),
     OpInfo("nn.functional.bilinear", F.bilinear, [
-        S(_s(4, 2), _s(4, 3), _s(5, 2, 3), _s(5)), S(_s(2, 3, 2), _s(2, 3, 4), _s(3, 2, 4)), S(_s(3), _s(2), _s(2, 3, 2))]),
-    OpInfo("nn.Bilinear", lambda x1, x2, w, b: _bilinear_layer(x1, x2, w, b), [S(_s(5, 2), _s(5, 3), _s(4, 2, 3), _s(4))]),
+        S(_s(4, 2), _s(4, 3), _s(5, 2, 3), _s(5)), S(_s(2, 3, 2), _s(2, 3, 4), _s(3, 2, 4)),
+        S(_s(3), _s(2), _s(2, 3, 2))]),
+    OpInfo("nn.Bilinear", lambda x1, x2, w, b: _bilinear_layer(x1, x2, w, b),
+           [S(_s(5, 2), _s(5, 3), _s(4, 2, 3), _s(4))]),
     OpInfo("nn.ParameterDict(in a model that uses it by key)", _bound(_Gains), [S(_s(4, 3), _s(3), _s(3))]),
     OpInfo("nn.Dropout1d", _seeded(lambda: nn.Dropout1d(0.4)), [S(_s(3, 4, 5)), S(_s(4, 3))]),
     OpInfo("nn.functional.dropout1d", _seeded_fn(F.dropout1d), [S(_s(2, 6, 3), 0.5)]),

@@ -2,8 +2,8 @@
 
 ``Layer`` is the base class of every layer and model (``Module``, its PyTorch name), ``Network`` an
 ordered stack of layers (``Sequential``, its PyTorch name), ``ModuleList`` a list of layers with no
-forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
-(``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
+forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters, ``ParameterDict`` a dict of
+them), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional`` (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Module, Parameter

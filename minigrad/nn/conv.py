@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d`` (PyTorch's arguments, layouts and initialisation)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d`` (PyTorch's arguments,
+layouts and initialisation)."""
 from __future__ import annotations
 
 import math

@@ -109,7 +109,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if cols.shape[-1] != ho * wo:
         raise ValueError(f"{op}: the input has {cols.shape[-1]} columns (shape {tuple(cols.shape)}) but "
                          f"output_size {hw} with kernel_size {geo.kernel}, dilation {geo.dilation}, padding "
-                         f"{tuple(p for p, _ in geo.padding)} and stride {geo.stride} has {ho} * {wo} = {ho * wo} blocks")
+                         f"{tuple(p for p, _ in geo.padding)} and stride {geo.stride} has {ho} * {wo} = {ho * wo} "
+                         "blocks")
     if cols.ndim == 2:
         return Fold.apply(cols.reshape(1, *cols.shape), geo=geo, in_hw=hw).reshape(cols.shape[0] // kk, *hw)
     return Fold.apply(cols, geo=geo, in_hw=hw)
