@@ -151,7 +151,7 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x):
         self._check(x)
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.dilation, self.groups)
+                                self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvNd):

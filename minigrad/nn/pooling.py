@@ -135,17 +135,15 @@ class AdaptiveAvgPool2d(Layer):
 
 def _adaptive_size(name, output_size, dims):
     """``output_size`` checked (positive ints; None keeps an axis of the 2-D layers), in the form it was given."""
-    sizes = (output_size,) if dims == 1 or not isinstance(output_size, (tuple, list)) else tuple(output_size)
-    if dims == 1 and isinstance(output_size, (tuple, list)):
-        sizes = tuple(output_size)
-    ok = len(sizes) in ((1,) if dims == 1 else (1, 2)) and all(
-        (s is None and dims == 2) or (is_integer(s) and s >= 1) for s in sizes)
-    if not ok:
+    given = isinstance(output_size, (tuple, list))
+    sizes = tuple(output_size) if given else (output_size,)
+    allowed = (1,) if dims == 1 else (1, 2)
+    if len(sizes) not in allowed or not all((s is None and dims == 2) or (is_integer(s) and s >= 1) for s in sizes):
         what = "a positive integer" + (" or a 1-tuple of one" if dims == 1 else
                                        " or a pair of them (None keeps that axis)")
         raise ValueError(f"{name}: output_size must be {what}, got {output_size!r}")
-    if isinstance(output_size, (tuple, list)):
-        return tuple(None if s is None else int(s) for s in output_size)
+    if given:
+        return tuple(None if s is None else int(s) for s in sizes)
     return None if output_size is None else int(output_size)
 
 

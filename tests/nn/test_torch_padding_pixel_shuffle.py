@@ -213,6 +213,18 @@ def test_layers_keep_torch_s_attributes_layouts_and_printing():
         "ConvTranspose1d(2, 3, kernel_size=(5,), stride=(2,), output_padding=(1,), bias=False)")
 
 
+def test_conv_transpose_functions_take_torch_s_argument_order():
+    # (input, weight, bias, stride, padding, output_padding, groups, dilation), as torch's: groups before dilation.
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((1, 4, 5, 5)), rng.standard_normal((4, 1, 3, 3)), rng.standard_normal(2)
+    y = F.conv_transpose2d(*(mg.tensor(a, dtype="float64") for a in (x, w, b)), 2, 1, 1, 2, 3)
+    ty = TF.conv_transpose2d(*(torch.tensor(a) for a in (x, w, b)), 2, 1, 1, 2, 3)
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), **TOL["float64"])
+    y = F.conv_transpose1d(*(mg.tensor(a[..., 0], dtype="float64") for a in (x, w)), None, 2, 1, 1, 2, 3)
+    ty = TF.conv_transpose1d(*(torch.tensor(a[..., 0]) for a in (x, w)), None, 2, 1, 1, 2, 3)
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), **TOL["float64"])
+
+
 def test_float32_stays_float32():
     x = mg.randn(2, 4, 6, 6).requires_grad_()
     for y in (F.pad(x, (1, 2, 3, 0), mode="reflect"), F.pad(x[0], (1, 1), "circular"), F.pixel_shuffle(x, 2),
