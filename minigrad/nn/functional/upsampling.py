@@ -26,6 +26,7 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.scalars import is_integer, is_real
 
@@ -178,9 +179,11 @@ def _source(n, o, align_corners, factor, dtype):
 
 def upsample_linear(x, out, factors, align_corners):
     """Linear interpolation of x (N, C, *spatial) to the spatial size ``out``, the last axis first."""
+    xp = get_array_module(x.data)
     for axis in range(x.ndim - 1, 1, -1):
         n, o = x.shape[axis], out[axis - 2]
         i0, i1, w0, w1 = _source(n, o, align_corners, factors[axis - 2], x.dtype)
+        i0, i1 = xp.asarray(i0), xp.asarray(i1)   # on x's device
         trail = (1,) * (x.ndim - 1 - axis)
         lead = (slice(None),) * axis
         w0, w1 = (as_tensor(w.reshape(o, *trail), like=x) for w in (w0, w1))
