@@ -943,9 +943,23 @@ def _gen_pad(b):
     i = b.pick(lambda t: t.ndim >= 1)
     if i is None:
         return False
-    widths = tuple(b.draw(st.integers(0, 2)) for _ in range(2 * min(b.values[i].ndim, 2)))
+    x = b.values[i]
+    widths = tuple(b.draw(st.integers(0, 2)) for _ in range(2 * min(x.ndim, 2)))
+    k = len(widths) // 2
+    # The copying modes (PadMode) where torch takes them: k padded axes of a (k+1)- or (k+2)-D value, non-empty
+    # axes (besides a batch axis) for reflect and replicate, widths below the size for reflect, up to it for circular.
+    sizes = x.shape[x.ndim - k:][::-1]
+    modes = ["constant"]
+    if x.ndim in (k + 1, k + 2) and 0 not in x.shape[x.ndim - k - 1:]:
+        modes += ["replicate"] + ["reflect"] * all(max(widths[2 * j:2 * j + 2]) < n for j, n in enumerate(sizes)) \
+            + ["circular"] * all(max(widths[2 * j:2 * j + 2]) <= n for j, n in enumerate(sizes))
+    mode = b.draw(st.sampled_from(modes))
+    if mode != "constant":
+        b.add("pad", [i], lambda t: mg.nn.functional.pad(t, widths, mode=mode), _torch_f("pad", pad=widths, mode=mode),
+              f"pad={widths}, mode={mode}")
+        return True
     value = b.draw(st.sampled_from([0.0, 1.5]))
-    b.add("pad", [i], lambda x: mg.nn.functional.pad(x, widths, value=value),
+    b.add("pad", [i], lambda t: mg.nn.functional.pad(t, widths, value=value),
           _torch_f("pad", pad=widths, value=value), f"pad={widths}, value={value}")
     return True
 

@@ -39,6 +39,8 @@ def _bound(make_layer, mode="train"):
                 owner = owner[int(part)] if part.isdigit() else getattr(owner, part)  # "0": a position
             if isinstance(owner, nn.ParameterList):
                 owner._items[int(attr)] = value   # the checked Tensor in its slot, as setattr puts it in an attribute
+            elif isinstance(owner, nn.ParameterDict):
+                owner._items[attr] = value        # likewise under its key
             else:
                 setattr(owner, attr, value)
         return layer(x)
@@ -773,3 +775,142 @@ NN_OPS += [
     OpInfo("nn.functional.local_response_norm", F.local_response_norm, [
         S(_a(2, 4, 3), 2), S(_a(1, 3, 2, 2, 2), 4, 1.0, 0.75, 2.0)]),
 ]
+# ---------------------------------------------------------------- padding modes, pixel/channel shuffles, ConvTranspose1d,
+# adaptive pools, linear interpolation (session 9's spatial layers). Their own generator, so every sample above stays.
+_s_rng = np.random.default_rng(97531)
+
+
+def _s(*shape):
+    return _s_rng.standard_normal(shape)
+
+
+def _s_distinct(*shape):
+    n = int(np.prod(shape))
+    return ((_s_rng.permutation(n) + _s_rng.uniform(0.1, 0.4, n)) * 0.5).reshape(shape)
+
+
+def _pad_mode(mode, widths):
+    return lambda x: F.pad(x, widths, mode=mode)
+
+
+NN_OPS += [
+    OpInfo("nn.functional.pad(mode='reflect')", F.pad, [
+        S(_s(2, 5), (2, 1), "reflect"), S(_s(2, 3, 4), (1, 3, 2, 0), mode="reflect"),
+        S(_s(1, 2, 3, 4), (0, 2, 1, 1), "reflect"), S(_s(2, 3, 3, 4), (1, 1, 2, 0, 1, 2), "reflect")]),
+    OpInfo("nn.functional.pad(mode='replicate')", F.pad, [
+        S(_s(2, 3, 4), (3, 1), mode="replicate"), S(_s(2, 2, 3, 2), (2, 0, 1, 4), "replicate"),
+        S(_s(1, 2, 2, 3), (1, 0, 2, 1, 0, 1), "replicate")]),
+    OpInfo("nn.functional.pad(mode='circular')", F.pad, [
+        S(_s(2, 4), (4, 2), mode="circular"), S(_s(2, 2, 3, 4), (1, 3, 3, 0), "circular"),
+        S(_s(3, 2, 3, 2), (1, 0, 2, 1, 0, 1), "circular")]),
+    OpInfo("nn.ZeroPad1d", nn.ZeroPad1d((2, 1)), [S(_s(2, 3, 4)), S(_s(5))]),
+    OpInfo("nn.ConstantPad1d", nn.ConstantPad1d(2, 0.5), [S(_s(2, 3))]),
+    OpInfo("nn.ConstantPad2d", nn.ConstantPad2d((1, 0, 0, 2), -1.5), [S(_s(2, 2, 3)), S(_s(1, 2, 2, 3))]),
+    OpInfo("nn.ReflectionPad1d", nn.ReflectionPad1d((3, 1)), [S(_s(2, 3, 4)), S(_s(2, 5))]),
+    OpInfo("nn.ReflectionPad2d", nn.ReflectionPad2d((1, 2, 2, 0)), [S(_s(2, 2, 3, 4)), S(_s(2, 3, 3))]),
+    OpInfo("nn.ReplicationPad1d", nn.ReplicationPad1d(2), [S(_s(2, 2, 3)), S(_s(1, 1))]),
+    OpInfo("nn.ReplicationPad2d", nn.ReplicationPad2d((0, 1, 3, 1)), [S(_s(1, 2, 2, 3)), S(_s(2, 2, 2))]),
+    OpInfo("nn.CircularPad1d", nn.CircularPad1d((3, 2)), [S(_s(2, 2, 3)), S(_s(2, 4))]),
+    OpInfo("nn.CircularPad2d", nn.CircularPad2d(1), [S(_s(1, 2, 3, 2)), S(_s(2, 2, 3))]),
+    OpInfo("nn.PixelShuffle", nn.PixelShuffle(2), [S(_s(2, 8, 2, 3)), S(_s(4, 1, 2)), S(_s(2, 1, 4, 2, 2))]),
+    OpInfo("nn.functional.pixel_shuffle", F.pixel_shuffle, [S(_s(1, 9, 2, 2), 3)]),
+    OpInfo("nn.PixelUnshuffle", nn.PixelUnshuffle(2), [S(_s(2, 2, 4, 6)), S(_s(1, 2, 2))]),
+    OpInfo("nn.functional.pixel_unshuffle", F.pixel_unshuffle, [S(_s(1, 1, 3, 6), 3)]),
+    OpInfo("nn.ChannelShuffle", nn.ChannelShuffle(3), [S(_s(2, 6, 2, 2)), S(_s(1, 3, 4))]),
+    OpInfo("nn.functional.channel_shuffle", F.channel_shuffle, [S(_s(2, 4, 3), 2), S(_s(1, 6, 1, 2, 2), 3)]),
+    OpInfo("nn.ConvTranspose1d", _bound(lambda: nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1, output_padding=1,
+                                                                   dtype=F64)),
+           [S(_s(2, 2, 4), _s(2, 3, 3), _s(3)), S(_s(2, 3), _s(2, 3, 3), _s(3))]),
+    OpInfo("nn.ConvTranspose1d(groups, dilation, bias=False)",
+           _bound(lambda: nn.ConvTranspose1d(4, 2, 2, groups=2, dilation=2, bias=False, dtype=F64)),
+           [S(_s(1, 4, 5), _s(4, 1, 2))]),
+    OpInfo("nn.functional.conv_transpose1d", F.conv_transpose1d, [
+        S(_s(2, 2, 5), _s(2, 3, 3), _s(3), stride=2, padding=1),
+        S(_s(4, 3), _s(4, 1, 2), None, 3, 0, 2, 2, 1),
+        S(_s(1, 3, 4), _s(3, 2, 4), _s(2), dilation=2, output_padding=0)]),
+    OpInfo("nn.AdaptiveAvgPool1d", nn.AdaptiveAvgPool1d(3), [S(_s(2, 3, 7)), S(_s(2, 5))]),
+    OpInfo("nn.functional.adaptive_avg_pool1d", F.adaptive_avg_pool1d, [S(_s(1, 2, 5), 4), S(_s(2, 6), (2,))]),
+    OpInfo("nn.AdaptiveMaxPool1d", nn.AdaptiveMaxPool1d(3), [S(_s_distinct(2, 3, 7)), S(_s_distinct(2, 5))]),
+    OpInfo("nn.functional.adaptive_max_pool1d", F.adaptive_max_pool1d, [
+        S(_s_distinct(1, 2, 5), 4), S(_s_distinct(2, 6), 6)]),
+    OpInfo("nn.AdaptiveMaxPool2d", nn.AdaptiveMaxPool2d((2, 3)), [S(_s_distinct(2, 2, 5, 4)), S(_s_distinct(1, 3, 7))]),
+    OpInfo("nn.AdaptiveMaxPool2d(return_indices)", lambda x: nn.AdaptiveMaxPool2d(2, return_indices=True)(x)[0],
+           [S(_s_distinct(2, 1, 4, 5))]),
+    OpInfo("nn.functional.adaptive_max_pool2d", F.adaptive_max_pool2d, [
+        S(_s_distinct(1, 2, 5, 5), 3), S(_s_distinct(2, 3, 4), (None, 2)), S(_s_distinct(1, 1, 4, 6), 1)]),
+    OpInfo("nn.UpsamplingNearest2d", nn.UpsamplingNearest2d(scale_factor=2), [S(_s(1, 2, 2, 3))]),
+    OpInfo("nn.UpsamplingBilinear2d", nn.UpsamplingBilinear2d(size=(3, 5)), [S(_s(2, 2, 2, 3))]),
+    OpInfo("nn.Upsample(mode='bilinear')", nn.Upsample(scale_factor=1.5, mode="bilinear"), [S(_s(1, 2, 3, 4))]),
+    OpInfo("nn.Upsample(mode='linear', align_corners=True)",
+           nn.Upsample(scale_factor=2.5, mode="linear", align_corners=True), [S(_s(2, 2, 3))]),
+    OpInfo("nn.functional.interpolate(mode='linear' or 'bilinear')", F.interpolate, [
+        S(_s(2, 2, 4), scale_factor=1.7, mode="linear"), S(_s(1, 2, 5), size=3, mode="linear", align_corners=True),
+        S(_s(1, 2, 3, 4), scale_factor=(2, 0.75), mode="bilinear"),
+        S(_s(1, 1, 3, 2), size=(4, 5), mode="bilinear", align_corners=True),
+        S(_s(1, 2, 5, 4), None, 0.6, "bilinear", False, True)]),
+]
+
+
+class _Gains(nn.Module):
+    """A ParameterDict of named gains used by key."""
+
+    def __init__(self):
+        super().__init__()
+        self.gains = nn.ParameterDict({"scale": nn.Parameter(np.ones(3)), "shift": nn.Parameter(np.zeros(3))})
+
+    def forward(self, x):
+        return F.tanh(x * self.gains["scale"] + self.gains.shift)
+
+
+def _seeded(make, seed=23):
+    """fn(x) that runs ``make()`` in training mode with the generator reset: the same mask on every call."""
+
+    def fn(x, *args):
+        mg.manual_seed(seed)
+        return make(*args)(x) if args else make()(x)
+
+    return fn
+
+
+def _seeded_fn(fn, seed=29):
+    def run(x, *args, **kwargs):
+        mg.manual_seed(seed)
+        return fn(x, *args, **kwargs)
+
+    return run
+
+
+NN_OPS += [
+    OpInfo("nn.functional.unfold", F.unfold, [
+        S(_s(2, 3, 4, 5), (2, 3)), S(_s(2, 4, 5), 2, dilation=(2, 1), padding=1, stride=(1, 2)),
+        S(_s(1, 2, 5, 5), 3, 1, 1, 2)]),
+    OpInfo("nn.Unfold", nn.Unfold(2, padding=1, stride=2), [S(_s(2, 2, 3, 4))]),
+    OpInfo("nn.functional.fold", F.fold, [
+        S(_s(2, 12, 12), (4, 5), 2), S(_s(8, 10), (3, 5), 2, dilation=(1, 2), padding=1, stride=(2, 1)),
+        S(_s(1, 18, 9), (5, 5), 3, 1, 1, 2)]),
+    OpInfo("nn.Fold", nn.Fold((3, 4), 2, padding=1), [S(_s(2, 8, 20))]),
+    OpInfo("nn.functional.bilinear", F.bilinear, [
+        S(_s(4, 2), _s(4, 3), _s(5, 2, 3), _s(5)), S(_s(2, 3, 2), _s(2, 3, 4), _s(3, 2, 4)),
+        S(_s(3), _s(2), _s(2, 3, 2))]),
+    OpInfo("nn.Bilinear", lambda x1, x2, w, b: _bilinear_layer(x1, x2, w, b),
+           [S(_s(5, 2), _s(5, 3), _s(4, 2, 3), _s(4))]),
+    OpInfo("nn.ParameterDict(in a model that uses it by key)", _bound(_Gains), [S(_s(4, 3), _s(3), _s(3))]),
+    OpInfo("nn.Dropout1d", _seeded(lambda: nn.Dropout1d(0.4)), [S(_s(3, 4, 5)), S(_s(4, 3))]),
+    OpInfo("nn.functional.dropout1d", _seeded_fn(F.dropout1d), [S(_s(2, 6, 3), 0.5)]),
+    OpInfo("nn.AlphaDropout", _seeded(lambda: nn.AlphaDropout(0.3)), [S(_s(4, 5))]),
+    OpInfo("nn.functional.alpha_dropout", _seeded_fn(F.alpha_dropout), [S(_s(3, 4), 0.2, True)]),
+    OpInfo("nn.FeatureAlphaDropout", _seeded(lambda: nn.FeatureAlphaDropout(0.5)), [S(_s(3, 4, 2, 2))]),
+    OpInfo("nn.functional.feature_alpha_dropout", _seeded_fn(F.feature_alpha_dropout),
+           [S(_s(2, 5, 3), 0.4, training=True)]),
+    OpInfo("nn.LPPool2d", nn.LPPool2d(2, (2, 3), stride=1), [S(_s(1, 2, 3, 4)), S(_s(2, 3, 4))]),
+    OpInfo("nn.functional.lp_pool2d", F.lp_pool2d, [
+        S(_s_rng.uniform(0.2, 2.0, (1, 2, 5, 5)), 1.5, 2, None, True), S(_s(2, 2, 4, 4), 2.0, 2)]),
+    OpInfo("nn.LPPool1d", nn.LPPool1d(3, 2), [S(_s_rng.uniform(0.2, 2.0, (2, 2, 6)))]),
+    OpInfo("nn.functional.lp_pool1d", F.lp_pool1d, [S(_s(2, 7), 2, 3, 2, True)]),
+]
+
+
+def _bilinear_layer(x1, x2, w, b):
+    layer = nn.Bilinear(2, 3, 4, dtype=F64)
+    layer.weight, layer.bias = w, b
+    return layer(x1, x2)

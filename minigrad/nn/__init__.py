@@ -2,8 +2,8 @@
 
 ``Layer`` is the base class of every layer and model (``Module``, its PyTorch name), ``Network`` an
 ordered stack of layers (``Sequential``, its PyTorch name), ``ModuleList`` a list of layers with no
-forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional``
-(``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
+forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters, ``ParameterDict`` a dict of
+them), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional`` (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
 from minigrad.nn import functional, init
 from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
@@ -12,7 +12,10 @@ from minigrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hard
                                    LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,
                                    Softmax2d, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
-from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, FeatureAlphaDropout
+from minigrad.nn.bilinear import Bilinear
+from minigrad.nn.fold import Fold, Unfold
+from minigrad.nn.parameter_dict import ParameterDict
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from minigrad.nn.instance_norm import InstanceNorm1d, InstanceNorm2d
 from minigrad.nn.flatten import Flatten, Unflatten
@@ -23,10 +26,13 @@ from minigrad.nn.parameter_list import ParameterList
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
-from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from minigrad.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from minigrad.nn.padding import ZeroPad2d
-from minigrad.nn.upsample import Upsample
+from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from minigrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
+                                AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d)
+from minigrad.nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
+from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
+                                ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
+from minigrad.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
@@ -46,6 +52,11 @@ __all__ = [
     "Embedding", "CosineSimilarity", "PairwiseDistance", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
+    "ZeroPad1d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+    "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+    "ConvTranspose1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "UpsamplingNearest2d",
+    "UpsamplingBilinear2d", "Unfold", "Fold", "Bilinear", "ParameterDict", "Dropout1d", "AlphaDropout",
+    "FeatureAlphaDropout", "LPPool1d", "LPPool2d",
     "functional", "init", "summary", "Summary", "SummaryRow",
     "LogSigmoid", "Softsign", "Softmin", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "Hardshrink", "Softshrink",
     "Tanhshrink", "Threshold", "RReLU", "Softmax2d",

@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d`` (PyTorch's arguments, layouts and initialisation)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d`` (PyTorch's arguments,
+layouts and initialisation)."""
 from __future__ import annotations
 
 import math
@@ -9,9 +10,9 @@ from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, int_pair, int_single, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.ops.conv import conv2d, conv_padding, conv_transpose2d
-from minigrad.ops.conv1d import conv1d
+from minigrad.ops.conv1d import conv1d, conv_transpose1d
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
 class _ConvNd(Layer):
@@ -70,7 +71,7 @@ class _ConvNd(Layer):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != "valid" and (isinstance(self.padding, str) or any(self.padding)):
             text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
-        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+        if any(getattr(self, "output_padding", ())):
             text += f", output_padding={self.output_padding}"
         if any(d != 1 for d in self.dilation):
             text += f", dilation={self.dilation}"
@@ -150,4 +151,36 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x):
         self._check(x)
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.dilation, self.groups)
+                                self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvNd):
+    """1-D transposed convolution (the input gradient of a Conv1d): (N, C_in, L) or (C_in, L) -> (N, C_out, Lo).
+
+    ``weight`` has PyTorch's layout (in_channels, out_channels // groups, k), ``bias`` (out_channels,); both
+    start uniform in +-1/sqrt(fan_in) with fan_in = out_channels / groups * k, as PyTorch computes it.
+    Lo = (L - 1) s - 2 p + d (k - 1) + output_padding + 1. Runs as ConvTranspose2d over (N, C, 1, L).
+    """
+
+    _sizes = staticmethod(int_single)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=DEFAULT_FLOAT):
+        name = "ConvTranspose1d"
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be a non-negative integer or a 1-tuple, got {padding!r}")
+        output_padding = int_single(name, "output_padding", output_padding, minimum=0)
+        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
+                         lambda k: out_channels // groups * k[0], dtype, device)
+        if not all(p < s for p, s in zip(output_padding, self.stride)):
+            # (PyTorch also allows output_padding < dilation; conv_transpose1d does not.)
+            raise ValueError(f"{name}: output_padding {output_padding} must be non-negative and smaller than "
+                             f"the stride {self.stride}")
+        self.output_padding = output_padding
+
+    def forward(self, x):
+        self._check(x)
+        return conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                self.groups, self.dilation)

@@ -1,4 +1,5 @@
-"""``Dropout`` and ``Dropout2d`` (whole channels): inverted dropout while training, the identity in eval mode."""
+"""``Dropout``, ``Dropout1d`` and ``Dropout2d`` (whole channels): inverted dropout while training, the identity in eval
+mode; ``AlphaDropout`` and ``FeatureAlphaDropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 
 from minigrad.nn import functional as F
@@ -32,3 +33,43 @@ class Dropout2d(Layer):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+class _DropoutWithInplace(Layer):
+    """A dropout layer with PyTorch's ``(p, inplace=False)`` arguments and printing; ``inplace=True`` is refused."""
+
+    _fn = None
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        name = type(self).__name__
+        self.p = probability(name, "p", p)
+        if inplace:
+            raise ValueError(f"{name}: inplace=True is not supported (minigrad's ops never write their input); "
+                             "use inplace=False")
+        self.inplace = False
+
+    def forward(self, x):
+        return type(self)._fn(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_DropoutWithInplace):
+    """Zero whole channels of (N, C, L) or (C, L) with probability ``p`` while training (kept ones scaled by
+    1/(1-p)); identity in eval."""
+
+    _fn = staticmethod(F.dropout1d)
+
+
+class AlphaDropout(_DropoutWithInplace):
+    """Alpha dropout of each element while training (SELU networks: mean and variance kept); identity in eval."""
+
+    _fn = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutWithInplace):
+    """Alpha dropout of whole channels of (N, C, *) while training; identity in eval."""
+
+    _fn = staticmethod(F.feature_alpha_dropout)

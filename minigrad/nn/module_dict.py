@@ -27,15 +27,16 @@ class ModuleDict(Layer):
     # -- checks ----------------------------------------------------------------
     def _key(self, key) -> str:
         if not isinstance(key, str):
-            raise TypeError(f"ModuleDict keys must be strings, got {type(key).__name__} {key!r}")
+            raise TypeError(f"{self._name} keys must be strings, got {type(key).__name__} {key!r}")
         if not key or "." in key:
-            raise KeyError(f"ModuleDict key must be a non-empty string without '.', got {key!r}")
+            raise KeyError(f"{self._name} key must be a non-empty string without '.', got {key!r}")
         if key not in self._items and (hasattr(type(self), key) or key in self.__dict__):
-            raise KeyError(f"ModuleDict key {key!r} is the name of an attribute of ModuleDict; choose another key")
+            raise KeyError(f"{self._name} key {key!r} is the name of an attribute of {self._name}; choose another key")
         return key
 
-    @staticmethod
-    def _layer(key, layer) -> Layer:
+    _name, _member, _what = "ModuleDict", "layer", "layer"   # ParameterDict's: "ParameterDict", "param", ...
+
+    def _layer(self, key, layer) -> Layer:
         if not isinstance(layer, Layer):
             raise TypeError(f"ModuleDict[{key!r}]: expected a Layer, got {type(layer).__name__}")
         return layer
@@ -45,7 +46,7 @@ class ModuleDict(Layer):
         try:
             return self._items[key]
         except (KeyError, TypeError):
-            raise KeyError(f"ModuleDict has no key {key!r}; its keys are {list(self._items)}") from None
+            raise KeyError(f"{self._name} has no key {key!r}; its keys are {list(self._items)}") from None
 
     def __setitem__(self, key, layer) -> None:
         key = self._key(key)
@@ -91,20 +92,21 @@ class ModuleDict(Layer):
 
         Everything is checked before anything is added, so a bad entry leaves the dict as it was.
         """
-        if isinstance(modules, (Mapping, ModuleDict)):
+        if isinstance(modules, (Mapping, ModuleDict)):   # a ParameterDict is a ModuleDict too
             pairs = list(modules.items())
         else:
             try:
                 entries = list(modules)
             except TypeError:
-                raise TypeError("ModuleDict.update: expected a mapping or an iterable of (key, layer) pairs, "
-                                f"got {type(modules).__name__}") from None
+                raise TypeError(f"{self._name}.update: expected a mapping or an iterable of (key, {self._what}) "
+                                f"pairs, got {type(modules).__name__}") from None
             pairs = []
             for i, entry in enumerate(entries):
                 try:
                     key, layer = entry
                 except (TypeError, ValueError):
-                    raise ValueError(f"ModuleDict.update: entry #{i} ({entry!r}) is not a (key, layer) pair") from None
+                    raise ValueError(f"{self._name}.update: entry #{i} ({entry!r}) is not a "
+                                     f"(key, {self._what}) pair") from None
                 pairs.append((key, layer))
         checked = [(self._key(key), self._layer(key, layer)) for key, layer in pairs]
         self._items.update(checked)
@@ -131,7 +133,7 @@ class ModuleDict(Layer):
     def _direct_members(self):
         # The layers are named by key alone ("cls.weight"); anything a subclass registers follows.
         for key, layer in self._items.items():
-            yield key, "layer", layer
+            yield key, self._member, layer
         yield from super()._direct_members()
 
     def forward(self, *args, **kwargs):

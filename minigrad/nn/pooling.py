@@ -1,14 +1,18 @@
-"""Pooling layers: ``MaxPool1d``, ``AvgPool1d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (no parameters;
+"""Pooling layers: ``MaxPool1d``, ``AvgPool1d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool1d``,
+``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``, ``AdaptiveMaxPool2d``, ``LPPool1d``, ``LPPool2d`` (no parameters;
 PyTorch's arguments)."""
 from __future__ import annotations
 
 from minigrad.nn.arguments import int_pair, int_single
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
 from minigrad.nn.layer import Layer
+from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
-from minigrad.scalars import is_integer
+from minigrad.scalars import is_integer, is_real
 
-__all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
 
 
 def _as_given(value, pair):
@@ -127,3 +131,95 @@ class AdaptiveAvgPool2d(Layer):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+def _adaptive_size(name, output_size, dims):
+    """``output_size`` checked (positive ints; None keeps an axis of the 2-D layers), in the form it was given."""
+    given = isinstance(output_size, (tuple, list))
+    sizes = tuple(output_size) if given else (output_size,)
+    allowed = (1,) if dims == 1 else (1, 2)
+    if len(sizes) not in allowed or not all((s is None and dims == 2) or (is_integer(s) and s >= 1) for s in sizes):
+        what = "a positive integer" + (" or a 1-tuple of one" if dims == 1 else
+                                       " or a pair of them (None keeps that axis)")
+        raise ValueError(f"{name}: output_size must be {what}, got {output_size!r}")
+    if given:
+        return tuple(None if s is None else int(s) for s in sizes)
+    return None if output_size is None else int(output_size)
+
+
+class AdaptiveAvgPool1d(Layer):
+    """Average pooling of (N, C, L) or (C, L) to ``output_size`` positions whatever L; window i covers
+    [floor(i L / o), ceil((i + 1) L / o)). dL/dx: each window spreads g / its length."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = _adaptive_size("AdaptiveAvgPool1d", output_size, 1)
+
+    def forward(self, x):
+        return adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Layer):
+    """Max pooling of (N, C, L) or (C, L) to ``output_size`` positions (windows as AdaptiveAvgPool1d's); with
+    ``return_indices``, also each maximum's position (int64). dL/dx: g at each window's first maximum."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size = _adaptive_size("AdaptiveMaxPool1d", output_size, 1)
+        self.return_indices = bool(return_indices)
+
+    def forward(self, x):
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Layer):
+    """Max pooling of (N, C, H, W) or (C, H, W) to ``output_size`` (int or pair; None keeps that axis); with
+    ``return_indices``, also each maximum's flat position in H * W (int64). dL/dx: g at each window's first
+    maximum in row-major order."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size = _adaptive_size("AdaptiveMaxPool2d", output_size, 2)
+        self.return_indices = bool(return_indices)
+
+    def forward(self, x):
+        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class LPPool1d(Layer):
+    """(sum over each window of k elements of x^p)^(1/p) of (N, C, L) or (C, L), ``p = norm_type``; stride defaults
+    to ``kernel_size``. dL/dx from the composition (``F.lp_pool1d``)."""
+
+    _fn, _sizes = staticmethod(lp_pool1d), staticmethod(int_single)
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        name = type(self).__name__
+        if not is_real(norm_type) or not 0 < norm_type < float("inf"):
+            raise ValueError(f"{name}: norm_type must be a positive finite number, got {norm_type!r}")
+        self._sizes(name, "kernel_size", kernel_size)
+        if stride is not None:
+            self._sizes(name, "stride", stride)
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x):
+        return type(self)._fn(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """(sum over each kh x kw window of x^p)^(1/p) of (N, C, H, W) or (C, H, W), ``p = norm_type``."""
+
+    _fn, _sizes = staticmethod(lp_pool2d), staticmethod(int_pair)

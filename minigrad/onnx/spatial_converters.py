@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.onnx.converters import NOT_EXPORTED, converts
+from minigrad.onnx.graph import ExportError
 
 NOT_EXPORTED.update({
     "Conv2dWeight": "the weight derivative of a convolution, used by backward passes",
@@ -69,3 +70,60 @@ def _pad(g, call, x):
     pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
     value = g.scalar(call.params.get("value", 0.0), np.dtype(call.inputs[0].dtype), "value")
     return g.node("Pad", [x[0], g.ints(pads, "pads"), value], mode="constant")
+
+
+NOT_EXPORTED["PadModeAdjoint"] = "the derivative of reflect/replicate/circular padding, used by backward passes"
+
+
+@converts("PadMode")
+def _pad_mode(g, call, x):
+    widths, mode = call.params["widths"], call.params["mode"]
+    if mode == "circular" and g.opset < 19:
+        raise ExportError(f"onnx.export: circular padding in {call.where} needs opset 19 or later (Pad with "
+                          f"mode='wrap'), got opset {g.opset}")
+    pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
+    return g.node("Pad", [x[0], g.ints(pads, "pads")], mode={"reflect": "reflect", "replicate": "edge",
+                                                             "circular": "wrap"}[mode])
+
+
+@converts("AdaptiveMaxPool2d")
+def _adaptive_max_pool2d(g, call, x):
+    (h, w), (oh, ow) = call.inputs[0].shape[2:], call.params["index"].shape[2:]
+    if h % oh or w % ow:
+        raise ExportError(f"onnx.export: adaptive max pooling in {call.where} from {(h, w)} to {(oh, ow)} has "
+                          "windows of different sizes, which no ONNX MaxPool computes; only output sizes that "
+                          "divide the input's are exported")
+    if (oh, ow) == (1, 1):
+        return g.node("GlobalMaxPool", x)
+    return g.node("MaxPool", x, kernel_shape=[h // oh, w // ow], strides=[h // oh, w // ow])
+
+
+def _one_hot_kernels(channels, geo, dtype):
+    """(C kh kw, 1, kh, kw) weight whose filter c kh kw + a kw + b reads offset (a, b) of channel c alone (groups=C):
+    a grouped convolution with it is unfold's im2col, in unfold's column order."""
+    kh, kw = geo.kernel
+    eye = np.eye(kh * kw, dtype=dtype).reshape(kh * kw, 1, kh, kw)
+    return np.tile(eye, (channels, 1, 1, 1))
+
+
+@converts("Unfold")
+def _unfold(g, call, x):
+    geo = call.params["geo"]
+    c = int(call.inputs[0].shape[1])
+    weight = g.constant(_one_hot_kernels(c, geo, np.dtype(call.inputs[0].dtype)), "unfold_kernels")
+    y = g.node("Conv", [x[0], weight], dilations=[int(d) for d in geo.dilation], group=c, **_window(geo))
+    return g.node("Reshape", [y, g.ints([0, c * geo.kernel[0] * geo.kernel[1], -1], "shape")])
+
+
+@converts("Fold")
+def _fold(g, call, x):
+    geo, in_hw = call.params["geo"], call.params["in_hw"]
+    kk = geo.kernel[0] * geo.kernel[1]
+    c = int(call.inputs[0].shape[1]) // kk
+    ho, wo = geo.out_size(*in_hw)
+    blocks = g.node("Reshape", [x[0], g.ints([0, c * kk, int(ho), int(wo)], "shape")])
+    weight = g.constant(_one_hot_kernels(c, geo, np.dtype(call.inputs[0].dtype)), "fold_kernels")
+    extra = [int(o - (s * (n - 1) + d * (k - 1) + 1 - lo - hi))
+             for o, n, s, d, k, (lo, hi) in zip(in_hw, (ho, wo), geo.stride, geo.dilation, geo.kernel, geo.padding)]
+    return g.node("ConvTranspose", [blocks, weight], dilations=[int(d) for d in geo.dilation], group=c,
+                  output_padding=extra, **_window(geo))

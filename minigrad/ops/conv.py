@@ -298,12 +298,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return y.reshape(*y.shape[1:]) if unbatched else y
 
 
-def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution: the input gradient of conv2d, used as a layer (upsampling).
 
     x (N, Cin, H, W) or (Cin, H, W); weight (Cin, Cout/groups, kh, kw); bias (Cout,) or None.
     Returns (N, Cout, Ho, Wo) with Ho = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1 (and Wo alike);
-    ``output_padding`` (< stride) picks among the input sizes a strided conv2d maps to H.
+    ``output_padding`` (< stride) picks among the input sizes a strided conv2d maps to H. The arguments come
+    in PyTorch's order (``groups`` before ``dilation``).
     Derivatives: see the module docstring.
     """
     op = "conv_transpose2d"

@@ -1,4 +1,4 @@
-"""1-D convolution of (N, C, L) sequences, run as the 2-D convolution of (N, C, 1, L) images.
+"""1-D convolution and transposed convolution of (N, C, L) sequences, run as the 2-D ops over (N, C, 1, L) images.
 
 Shapes (PyTorch's): ``x`` (N, C, L) or (C, L); ``weight`` (O, C/groups, k); ``bias`` (O,).
 
@@ -9,23 +9,24 @@ GEMM (a batched GEMM with groups), no loop over positions, and values equal to a
 convolution (the height axis adds no term). Its derivatives are Conv2d's, seen through the reshapes:
 dL/dx = ConvTranspose2d(g, w) and dL/dw = Conv2dWeight(x, g), reshaped back to (N, C, L) and
 (O, C/groups, k); dL/db = g summed over (N, Lo). Second derivatives follow, as for conv2d.
+``conv_transpose1d`` is ``ConvTranspose2d`` over (N, Cin, 1, L) with weight (Cin, Cout/groups, 1, k) likewise.
 """
 from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._windows import Geometry, single
-from minigrad.ops.conv import Conv2d, _check_groups, check_dtypes, conv_padding
+from minigrad.ops.conv import Conv2d, ConvTranspose2d, _check_groups, check_dtypes, conv_padding
 
-__all__ = ["conv1d"]
+__all__ = ["conv1d", "conv_transpose1d"]
 
 
-def _checked(op, x, weight, bias):
+def _checked(op, x, weight, bias, layout="out_channels, in_channels/groups, k"):
     x, weight = as_tensor(x), as_tensor(weight, like=x)
     bias = None if bias is None else as_tensor(bias, like=x)
     if x.ndim not in (2, 3):
         raise ValueError(f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(x.shape)}")
     if weight.ndim != 3:
-        raise ValueError(f"{op}: expected a 3-D (out_channels, in_channels/groups, k) weight, "
+        raise ValueError(f"{op}: expected a 3-D ({layout}) weight, "
                          f"got shape {tuple(weight.shape)}")
     check_dtypes(op, x, weight, bias)
     return x, weight, bias
@@ -74,3 +75,49 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     y = Conv2d.apply(*args, geo=geo)
     y = y.reshape(n, o, y.shape[3])
     return y.reshape(o, y.shape[2]) if unbatched else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution (the input gradient of conv1d), as ``torch.nn.functional.conv_transpose1d``.
+
+    x (N, Cin, L) or (Cin, L); weight (Cin, Cout/groups, k) (PyTorch's layout); bias (Cout,) or None.
+    Returns (N, Cout, Lo) with Lo = (L - 1) s - 2 p + d (k - 1) + output_padding + 1; ``output_padding``
+    must be smaller than the stride. Runs as ConvTranspose2d over (N, Cin, 1, L): dL/dx = conv1d(g, w),
+    dL/dw = the correlation of g with x, dL/db = g summed over (N, Lo).
+    """
+    op = "conv_transpose1d"
+    x, weight, bias = _checked(op, input, weight, bias, "in_channels, out_channels/groups, k")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.reshape(1, *x.shape)
+    cin, coutg, k = weight.shape
+    stride, dilation = single(op, "stride", stride), single(op, "dilation", dilation)
+    out_pad = single(op, "output_padding", output_padding)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a 1-tuple, got {padding!r}")
+    p = single(op, "padding", padding)
+    for name, value in (("stride", stride), ("dilation", dilation)):
+        if value < 1:
+            raise ValueError(f"{op}: {name} must be positive, got {value}")
+    if p < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {p}")
+    if not 0 <= out_pad < stride:
+        raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than the stride {stride}")
+    _check_groups(op, groups, cin, coutg * groups)
+    n, c, length = x.shape
+    if c != cin:
+        raise ValueError(f"{op}: input has {c} channels (shape {tuple(x.shape)}) but weight "
+                         f"{tuple(weight.shape)} expects {cin}")
+    if bias is not None and tuple(bias.shape) != (coutg * groups,):
+        raise ValueError(f"{op}: bias must have shape ({coutg * groups},) for weight {tuple(weight.shape)} "
+                         f"and groups={groups}, got {tuple(bias.shape)}")
+    out = (length - 1) * stride - 2 * p + dilation * (k - 1) + out_pad + 1
+    geo = Geometry((1, k), (1, stride), (1, dilation), ((0, 0), (p, p)), groups)
+    if out < 1 or geo.out_size(1, out)[1] != length:
+        raise ValueError(f"{op}: input {tuple(x.shape)} with weight {tuple(weight.shape)}, stride {stride}, "
+                         f"padding {p}, output_padding {out_pad}, dilation {dilation} gives no valid output "
+                         f"size (got {out})")
+    args = [x.reshape(n, c, 1, length), weight.reshape(cin, coutg, 1, k)] + ([] if bias is None else [bias])
+    y = ConvTranspose2d.apply(*args, geo=geo, out_hw=(1, out))
+    y = y.reshape(n, y.shape[1], out)
+    return y.reshape(y.shape[1], out) if unbatched else y

@@ -1,10 +1,15 @@
-"""Constant padding of the last axes: ``pad(x, (left, right, top, bottom, ...), value=v)``, as ``torch.nn.functional.pad``."""
+"""Padding of the last axes: ``pad(x, (left, right, top, bottom, ...), mode, value)``, as ``torch.nn.functional.pad``.
+
+``mode='constant'`` is the ``Pad`` op below; 'reflect', 'replicate' and 'circular' are ``PadMode``
+(``minigrad/ops/pad_modes.py``), with PyTorch's rules on which inputs and widths they take.
+"""
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _python_number
+from minigrad.ops.pad_modes import MODES, PadMode
 
 __all__ = ["pad"]
 
@@ -33,21 +38,27 @@ class Pad(Function):
 
 
 def pad(x, pad, mode="constant", value=None):
-    """Pad the last ``len(pad) // 2`` axes of ``x`` with the constant ``value`` (None: 0), as ``torch.nn.functional.pad``.
+    """Pad the last ``len(pad) // 2`` axes of ``x``, as ``torch.nn.functional.pad``.
 
     ``pad`` lists (before, after) pairs starting from the LAST axis, as PyTorch does:
     ``pad(x, (1, 1, 2, 0))`` adds one column on each side of the last axis and two
-    rows before the second-to-last. Widths must be non-negative (no cropping). ``mode`` must be
-    "constant", the only mode implemented; the third argument is the mode in PyTorch and in
-    ``numpy.pad`` alike, so a number there is refused, not taken for the value.
+    rows before the second-to-last. Widths must be non-negative (no cropping). ``mode``:
+
+    * "constant": the new entries are ``value`` (None: 0); any number of axes.
+    * "reflect", "replicate", "circular": the new entries are copied from ``x`` (mirrored without the
+      edge, the edge repeated, or wrapped around; see ``minigrad.ops.pad_modes``). As in PyTorch these
+      pad 1, 2 or 3 trailing axes of an input with one or two more axes ((N, C, L) or (C, L) for 1 axis,
+      and so on); reflect widths must be smaller than the axis, circular ones at most its size; no ``value``.
+
+    dL/dx: g cropped to x's place (constant), or with every copied entry summed back into its source.
+    The third argument is the mode in PyTorch and in ``numpy.pad`` alike, so a number there is refused,
+    not taken for the value.
     """
-    if mode != "constant":
+    if mode != "constant" and mode not in MODES:
         if isinstance(_python_number(mode), (int, float)):   # a value where PyTorch reads the mode
             raise TypeError(f"pad: the third argument is mode, as in torch.nn.functional.pad, got {mode!r}; "
                             f"write value={mode!r} to pad with that constant")
-        raise ValueError(f"pad: mode={mode!r} is not supported; only mode='constant' (padding with value) is")
-    if value is None:
-        value = 0.0
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got mode={mode!r}")
     x = as_tensor(x)
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):
@@ -58,7 +69,31 @@ def pad(x, pad, mode="constant", value=None):
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode != "constant":
+        return _pad_mode(x, pad, tuple(widths), mode, value)
+    if value is None:
+        value = 0.0
     number = _python_number(value)
     if not isinstance(number, (int, float)):  # a bool pads a mask with False or True
         raise TypeError(f"pad: value must be a real number, got value={value!r} ({type(value).__name__})")
     return Pad.apply(x, widths=tuple(widths), value=float(number))
+
+
+def _pad_mode(x, pad, widths, mode, value):
+    """PyTorch's rules for the copying modes, then the ``PadMode`` op."""
+    if value is not None and value != 0:   # PyTorch takes 0, and refuses any other value, here
+        raise ValueError(f"pad: mode={mode!r} takes no value (only mode='constant' does), got value={value!r}")
+    k = len(pad) // 2
+    if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
+        raise ValueError(f"pad: mode={mode!r} pads 1, 2 or 3 trailing axes of an input with one or two more axes "
+                         f"(2-D or 3-D input for 2 widths, 3-D or 4-D for 4, 4-D or 5-D for 6); got {len(pad)} "
+                         f"widths {pad} for a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if mode != "circular" and 0 in x.shape[x.ndim - k - 1:]:   # PyTorch: only the batch axis may be empty
+        raise ValueError(f"pad: mode={mode!r} needs non-empty axes (all but a batch axis), got shape {tuple(x.shape)}")
+    for axis, (lo, hi) in enumerate(widths):
+        n = x.shape[axis]
+        if (mode == "reflect" and max(lo, hi) >= n and (lo or hi)) or (mode == "circular" and max(lo, hi) > n):
+            rule = "smaller than" if mode == "reflect" else "at most"
+            raise ValueError(f"pad: mode={mode!r} needs widths {rule} the axis size; got widths ({lo}, {hi}) for "
+                             f"axis {axis} of size {n} of an input of shape {tuple(x.shape)}")
+    return PadMode.apply(x, widths=widths, mode=mode)

@@ -294,8 +294,8 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
     (lambda: nn.ZeroPad2d((1, 2)), "ZeroPad2d: padding must be a non-negative integer or a 4-tuple of them "
                                    "(left, right, top, bottom); negative widths (cropping) are not supported, "
                                    "got (1, 2)"),
-    (lambda: nn.Upsample(scale_factor=2, mode="bilinear"),
-     "Upsample: mode='bilinear' is not supported; only mode='nearest' with integer scale factors"),
+    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"),
+     "Upsample: mode='bicubic' is not supported; only mode='nearest' with integer scale factors"),
     (lambda: nn.Upsample(scale_factor=1.5), "Upsample: scale_factor must be a positive integer or a sequence of "
                                             "them (only mode='nearest' with integer scale factors"),
     (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive integer"),
@@ -306,8 +306,8 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
                                        "got (4, 0)"),
     (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners=True can only be set with "
                                                               "the interpolating modes"),
-    (lambda: F.interpolate(mg.randn(1, 1, 3), scale_factor=2, mode="linear"),
-     "interpolate: mode='linear' is not supported; only mode='nearest'"),
+    (lambda: F.interpolate(mg.randn(1, 1, 3, 3, 3), scale_factor=2, mode="trilinear"),
+     "interpolate: mode='trilinear' is not supported; only mode='nearest'"),
     (lambda: F.interpolate(mg.randn(1, 1, 3), size=5), "interpolate: size (5,) is not an integer multiple of the "
                                                        "input's spatial size (3,)"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=(2, 2, 2)),
@@ -338,8 +338,8 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
     (lambda: F.avg_pool1d(mg.randn(5), 2), "avg_pool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape (5,)"),
     (lambda: F.max_pool1d(mg.randn(1, 1, 2), 3), "max_pool1d: the kernel (3, dilation 1) is larger than the padded "
                                                  "input (1, 1, 2)"),
-    (lambda: F.pad(mg.randn(2, 2), (1, 1), mode="reflect"), "pad: mode='reflect' is not supported; only "
-                                                            "mode='constant'"),
+    (lambda: F.pad(mg.randn(2, 2), (1, 1), mode="symmetric"), "pad: mode must be 'constant', 'reflect', "
+                                                              "'replicate' or 'circular', got mode='symmetric'"),
     (lambda: nn.ZeroPad2d(1)(mg.randn(4)), "ZeroPad2d: expected an input with at least 2 axes (..., H, W), "
                                            "got shape (4,)"),
 ])

@@ -1,4 +1,4 @@
-"""Stateless building blocks of networks (``F``): ``linear``, activations, dropout, batch norm and losses.
+"""Stateless building blocks of networks (``F``): ``linear``, activations, dropout, normalization, spatial ops, losses.
 
 Each function takes Tensors and returns a Tensor. One module per family, named
 as the layers that call them (``nn/linear.py`` holds ``Linear``, ``nn/functional/linear.py``
@@ -12,12 +12,20 @@ holds ``linear``):
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout2d``), ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``,
-  ``rms_norm``, ``local_response_norm``), ``instance_norm``: compositions of ops;
+* ``dropout`` (``dropout``, ``dropout1d``, ``dropout2d``, ``alpha_dropout``, ``feature_alpha_dropout``),
+  ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``, ``local_response_norm``),
+  ``instance_norm``: compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
-* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast);
+* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast) and
+  linear / bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
+* ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
+  ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
+  ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
+  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``);
+* ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
+  ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
@@ -36,7 +44,9 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                                               threshold)
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from minigrad.nn.functional.dropout import dropout, dropout2d
+from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
+from minigrad.nn.functional.bilinear import bilinear
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
 from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from minigrad.nn.functional.divergence import kl_div
@@ -53,11 +63,14 @@ from minigrad.nn.functional.upsampling import interpolate
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
-from minigrad.ops.conv1d import conv1d
+from minigrad.ops.conv1d import conv1d, conv_transpose1d
+from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
+from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
+from minigrad.ops.fold import fold, unfold
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -74,4 +87,7 @@ __all__ = [
     "gaussian_nll_loss", "poisson_nll_loss", "multi_margin_loss", "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "rms_norm", "instance_norm", "local_response_norm",
+    "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
+    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d",
 ]

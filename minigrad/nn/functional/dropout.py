@@ -1,4 +1,5 @@
-"""``dropout`` and ``dropout2d`` (whole channels): inverted dropout with a mask from minigrad's seeded generator."""
+"""``dropout``, ``dropout1d`` and ``dropout2d`` (whole channels): inverted dropout with a mask from minigrad's seeded
+generator; ``alpha_dropout`` and ``feature_alpha_dropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 
 import numpy as np
@@ -68,3 +69,71 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         keep = uniform_on(x.device, mask_shape, draw_dtype) >= p
         mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor(mask)
+
+
+def _keep(x, shape, p):
+    """A 0/1 mask of ``shape`` in x's dtype and on its device, each entry 1 with probability 1 - p."""
+    draw_dtype = np.float64 if x.dtype == np.float64 else np.float32
+    return (uniform_on(x.device, shape, draw_dtype) >= p).astype(x.dtype)
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel dropout of (N, C, L) (or unbatched (C, L)) sequences: zero whole channels with probability ``p``,
+    the kept ones scaled by 1/(1-p); the identity in evaluation. The backward is ``gy * mask``, the mask
+    broadcast over L."""
+    _check("dropout1d", x, p)
+    _no_inplace("dropout1d", inplace)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    _check_scalable("dropout1d", x)
+    mask_shape = tuple(x.shape[:-1]) + (1,)
+    if p == 1.0:
+        return x * Tensor(get_array_module(x.data).zeros(mask_shape, dtype=x.dtype))
+    return x * Tensor(_keep(x, mask_shape, p) * x.dtype.type(1.0 / (1.0 - p)))
+
+
+_SELU_ALPHA = 1.7580993408473766   # -SELU's saturation value, scale * alpha (PyTorch's constant)
+
+
+def _alpha(name, x, p, training, mask_shape):
+    """y = a (x m + alpha' (1 - m)) + b with m ~ Bernoulli(1 - p): dropped units take SELU's saturation value
+    -alpha', and a, b restore zero mean and unit variance (Klambauer et al. 2017), as PyTorch computes them:
+    a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), y = x (a m) + alpha' a (m - 1 + p). dL/dx = g a m."""
+    if not training or p == 0.0 or x.size == 0:
+        return x
+    _check_scalable(name, x)
+    xp = get_array_module(x.data)
+    if p == 1.0:   # PyTorch's: everything zero
+        return x * Tensor(xp.zeros((), dtype=x.dtype))
+    keep = _keep(x, mask_shape, p)
+    a = 1.0 / np.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
+    shift = (keep - 1) * x.dtype.type(_SELU_ALPHA * a) + x.dtype.type(_SELU_ALPHA * a * p)
+    return x * Tensor(keep * x.dtype.type(a)) + Tensor(shift)
+
+
+def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout (for SELU networks) of each element with probability ``p``; ``training`` defaults to False,
+    as in PyTorch. Dropped elements take SELU's saturation value, then an affine map restores the mean and
+    variance (see ``_alpha``). dL/dx = g * a * mask."""
+    _check("alpha_dropout", x, p)
+    _no_inplace("alpha_dropout", inplace)
+    return _alpha("alpha_dropout", x, p, training, tuple(x.shape))
+
+
+def feature_alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels of (N, C, *) inputs (one draw per (n, c)); ``training`` defaults to False,
+    as in PyTorch. dL/dx = g * a * mask, the mask broadcast over the trailing axes."""
+    _check("feature_alpha_dropout", x, p)
+    _no_inplace("feature_alpha_dropout", inplace)
+    if x.ndim < 2:
+        raise ValueError(f"feature_alpha_dropout: expected an input with at least 2 axes (N, C, *), got shape "
+                         f"{tuple(x.shape)}")
+    return _alpha("feature_alpha_dropout", x, p, training, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+
+
+def _no_inplace(name, inplace):
+    if inplace:
+        raise ValueError(f"{name}: inplace=True is not supported (minigrad's ops never write their input); "
+                         "use inplace=False")

@@ -1,0 +1,48 @@
+"""``lp_pool1d`` and ``lp_pool2d``: power-average pooling, (sum over each window of x^p)^(1/p), as PyTorch's.
+
+Composed as PyTorch composes it: s = avg_pool(x^p) (no padding; PyTorch's divisor, also with ``ceil_mode``),
+then (sign(s) relu(|s|) k)^(1/p) with k the kernel's number of elements. dL/dx follows from the ops:
+x^(p-1) (sum)^(1/p - 1) g spread over each window; p = 1 is sum pooling, large p approaches max pooling.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.ops.activations import relu
+from minigrad.ops.pool import avg_pool2d
+from minigrad.ops.pool1d import avg_pool1d
+from minigrad.ops._windows import pair, single
+from minigrad.scalars import is_real
+
+__all__ = ["lp_pool1d", "lp_pool2d"]
+
+
+def _norm(op, norm_type):
+    if not is_real(norm_type) or not norm_type > 0 or norm_type == float("inf"):
+        raise ValueError(f"{op}: norm_type must be a positive finite number, got {norm_type!r}")
+    return norm_type
+
+
+def _finish(s, count, p):
+    return ((s.sign() * relu(s.abs())) * float(count)) ** (1.0 / p)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each kh x kw window of x^p)^(1/p) of (N, C, H, W) or (C, H, W); stride defaults to kernel_size."""
+    op = "lp_pool2d"
+    x = as_tensor(input)
+    p = _norm(op, norm_type)
+    kh, kw = pair(op, "kernel_size", kernel_size)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    x4 = x if x.ndim == 4 else x.reshape(1, *x.shape)
+    y = _finish(avg_pool2d(x4 ** p, kernel_size, stride, 0, ceil_mode), kh * kw, p)
+    return y if x.ndim == 4 else y.reshape(*y.shape[1:])
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of k elements of x^p)^(1/p) of (N, C, L) or (C, L); stride defaults to kernel_size."""
+    op = "lp_pool1d"
+    x = as_tensor(input)
+    p = _norm(op, norm_type)
+    k = single(op, "kernel_size", kernel_size)
+    return _finish(avg_pool1d(x ** p, kernel_size, stride, 0, ceil_mode), k, p)

@@ -1,0 +1,51 @@
+"""``ParameterDict``: PyTorch's ordered dict of parameters, a Layer whose parameters are named by key."""
+from __future__ import annotations
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.nn.layer import Parameter
+from minigrad.nn.module_dict import ModuleDict
+
+
+class ParameterDict(ModuleDict):
+    """An ordered dict of Parameters that registers them: ``"scales.a"``... as ``torch.nn.ParameterDict``.
+
+    ``self.scales = nn.ParameterDict({"a": nn.Parameter(mg.ones(4)), "b": mg.zeros(2)})`` names them
+    ``scales.a`` and ``scales.b`` in insertion order (the state-dict names PyTorch gives). A Tensor that is
+    not a Parameter is made one (sharing its data), as PyTorch does; anything else is refused (PyTorch
+    would keep other objects as plain entries). The dict interface is ModuleDict's: ``d[key]``,
+    ``d[key] = p``, ``del``, ``in``, ``len``, iteration over keys, ``keys()``, ``values()``, ``items()``,
+    ``update()``, ``pop()``, ``clear()``, plus ``get(key, default)``; ``d.key`` reads a parameter and
+    ``d.key = tensor`` adds one. It has no ``forward``.
+    """
+
+    _name, _member, _what = "ParameterDict", "param", "parameter"
+
+    def __init__(self, parameters=None):
+        super().__init__(parameters)
+
+    def _layer(self, key, value) -> Parameter:
+        if isinstance(value, Parameter):
+            return value
+        if isinstance(value, Tensor):
+            return Parameter(value)
+        raise TypeError(f"ParameterDict[{key!r}]: expected a Parameter or a Tensor, got {type(value).__name__}")
+
+    def get(self, key, default=None):
+        """The parameter under ``key``, or ``default``."""
+        return self._items.get(key, default)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Tensor) and "_items" in self.__dict__:
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def extra_repr(self) -> str:
+        if not self._items:
+            return ""
+        return "\n" + "\n".join(f"  ({k}): Parameter containing: [{p.dtype} of size "
+                                 f"{'x'.join(map(str, p.shape)) or '()'}]" for k, p in self._items.items()) + "\n"
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict is a container and has no forward: use its parameters in your "
+                                  "model's forward (self.scales['a'])")

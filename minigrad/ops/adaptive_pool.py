@@ -1,0 +1,131 @@
+"""Adaptive pooling to a fixed output size: ``adaptive_max_pool2d``, ``adaptive_max_pool1d``, ``adaptive_avg_pool1d``.
+
+Along an axis of length n pooled to o outputs, output i reads the window [floor(i n / o), ceil((i + 1) n / o)),
+as PyTorch. Adaptive max pooling (``AdaptiveMaxPool2d``) gathers every window as a block of at most
+kh x kw elements (shorter windows repeat their last element, which changes no maximum), takes each block's
+first maximum in row-major order (PyTorch's rule; a NaN wins, the last one as in PyTorch) and records its
+flat position in H * W, the ``indices`` PyTorch returns. dL/dx: g added at each recorded position
+(``index_add``, whose own derivative gathers there again; the positions are found on the raw
+array first, and the op itself only reads them). The 1-D forms run as the 2-D ones over
+(N, C, 1, L); ``adaptive_avg_pool1d`` is ``adaptive_avg_pool2d``'s averaging-matrix product.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops.pool import adaptive_avg_pool2d
+from minigrad.scalars import is_integer
+
+__all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool1d", "AdaptiveMaxPool2d"]
+
+
+def _window_index(n, o):
+    """(o, k) positions along an axis of n: row i is window i's positions, its last one repeated to k."""
+    i = np.arange(o)
+    start, end = (i * n) // o, -(-((i + 1) * n) // o)
+    k = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+
+
+def _argmax_index(x, out_hw):
+    """The flat position in H * W of each adaptive window's maximum of x (N, C, H, W), as (N, C, oh, ow) int64."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    rows, cols = (xp.asarray(_window_index(size, o)) for size, o in zip((h, w), out_hw))
+    kh, kw = rows.shape[1], cols.shape[1]
+    blocks = x[:, :, rows[:, :, None, None], cols[None, None, :, :]]   # (N, C, oh, kh, ow, kw)
+    blocks = blocks.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, *out_hw, kh * kw)
+    best = xp.argmax(blocks, axis=-1)   # the first maximum; a NaN counts as the largest
+    nan = xp.isnan(blocks)
+    if nan.any():   # PyTorch's scan keeps the last NaN of a window
+        best = xp.where(nan.any(axis=-1), kh * kw - 1 - xp.argmax(nan[..., ::-1], axis=-1), best)
+    i, j = xp.arange(out_hw[0])[:, None], xp.arange(out_hw[1])[None, :]
+    return (rows[i, best // kw] * w + cols[j, best % kw]).astype(np.int64)
+
+
+class AdaptiveMaxPool2d(Function):
+    """y[n, c, i, j] = x[n, c] at flat position ``index[n, c, i, j]`` of H * W, each adaptive window's maximum:
+    (N, C, H, W) -> (N, C, oh, ow). dL/dx = g added at those positions (index_add)."""
+
+    def __init__(self, index):
+        self.index = index   # (N, C, oh, ow) int64, from _argmax_index
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        xp = get_array_module(x)
+        return xp.take_along_axis(x.reshape(n, c, h * w), self.index.reshape(n, c, -1), axis=2).reshape(
+            self.index.shape)
+
+    def backward(self, F, gy, x):
+        xp = get_array_module(self.index)
+        n, c, h, w = x.shape
+        grid = (xp.arange(n).reshape(n, 1, 1, 1), xp.arange(c).reshape(1, c, 1, 1), self.index // w, self.index % w)
+        return F.index_add(gy, grid, tuple(x.shape))
+
+
+def _output_size(op, output_size, spatial, dims):
+    """``output_size`` (an int, or one entry per axis, None keeping that axis) as a tuple of positive ints."""
+    sizes = (output_size,) * dims if is_integer(output_size) or output_size is None else output_size
+    try:
+        sizes = tuple(sizes)
+        ok = len(sizes) == dims and all(s is None or (is_integer(s) and s >= 1) for s in sizes)
+    except TypeError:
+        ok = False
+    if not ok:
+        what = "a positive int" if dims == 1 else "a positive int or a pair of them (None keeps that axis)"
+        raise ValueError(f"{op}: output_size must be {what}, got {output_size!r}")
+    return tuple(n if s is None else int(s) for s, n in zip(sizes, spatial))
+
+
+def _checked(op, x, dims):
+    x = as_tensor(x)
+    if x.ndim not in (dims + 1, dims + 2):
+        layout = "(C, L) or 3-D (N, C, L)" if dims == 1 else "(C, H, W) or 4-D (N, C, H, W)"
+        raise ValueError(f"{op}: expected a {dims + 1}-D {layout} input, got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
+    if 0 in x.shape[-dims:]:
+        raise ValueError(f"{op}: the pooled axes must be non-empty, got shape {tuple(x.shape)}")
+    return x
+
+
+def _max_pool(x4, out_hw, return_indices, shape):
+    index = _argmax_index(x4.data, out_hw)
+    y = AdaptiveMaxPool2d.apply(x4, index=index).reshape(*shape)
+    return (y, Tensor(index.reshape(shape))) if return_indices else y
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, H, W) or (C, H, W) to ``output_size`` (oh, ow) (an int means (n, n); None keeps that
+    axis); windows as in the module docstring. With ``return_indices``, also each maximum's flat position in H * W
+    (int64), as PyTorch. dL/dx: g added at each window's maximum."""
+    op = "adaptive_max_pool2d"
+    x = _checked(op, input, 2)
+    oh, ow = _output_size(op, output_size, x.shape[-2:], 2)
+    x4 = x if x.ndim == 4 else x.reshape(1, *x.shape)
+    return _max_pool(x4, (oh, ow), return_indices, (*x.shape[:-2], oh, ow))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) or (C, L) to ``output_size`` positions; run as adaptive_max_pool2d over
+    (N, C, 1, L). With ``return_indices``, also each maximum's position in L (int64). dL/dx: g added at each
+    window's maximum."""
+    op = "adaptive_max_pool1d"
+    x = _checked(op, input, 1)
+    (o,) = _output_size(op, output_size, x.shape[-1:], 1)
+    x4 = x.reshape(-1 if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
+    return _max_pool(x4, (1, o), return_indices, (*x.shape[:-1], o))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling of (N, C, L) or (C, L) to ``output_size`` positions, window i covering
+    [floor(i L / o), ceil((i + 1) L / o)); x @ P^T with a constant averaging matrix P, so dL/dx = g @ P."""
+    op = "adaptive_avg_pool1d"
+    x = _checked(op, input, 1)
+    (o,) = _output_size(op, output_size, x.shape[-1:], 1)
+    x4 = x.reshape(-1 if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
+    return adaptive_avg_pool2d(x4, (1, o)).reshape(*x.shape[:-1], o)
