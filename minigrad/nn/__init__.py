@@ -28,6 +28,9 @@ from minigrad.nn.upsample import Upsample
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
+from minigrad.nn.attention import MultiheadAttention
+from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                     TransformerEncoderLayer)
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
@@ -41,4 +44,6 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCEWithLogitsLoss",
     "BCELoss", "KLDivLoss", "SoftMarginLoss", "MarginRankingLoss",
     "functional", "init", "summary", "Summary", "SummaryRow",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer",
 ]

@@ -21,11 +21,14 @@ holds ``linear``):
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
   and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
-  ``soft_margin_loss``, ``margin_ranking_loss``.
+  ``soft_margin_loss``, ``margin_ranking_loss``;
+* ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
+  arguments, masks and fully-masked rows).
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
 """
+from minigrad.nn.functional.attention import scaled_dot_product_attention
 from minigrad.nn.functional.activation import (elu, gelu, hardtanh, leaky_relu, mish, prelu, relu, relu6, sigmoid, silu,
                                               softplus, tanh)
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
@@ -54,5 +57,5 @@ __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
     "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "one_hot", "normalize", "cosine_similarity", "pairwise_distance",
-    "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate",
+    "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "interpolate", "scaled_dot_product_attention",
 ]
