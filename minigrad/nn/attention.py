@@ -209,16 +209,20 @@ class MultiheadAttention(Layer):
     def _project(self, q_in, k_in, v_in, self_attention, shared_kv):
         """The q, k, v projections, each (N, length, E); one product for all three in self-attention."""
         E, w, b = self.embed_dim, self.in_proj_weight, self.in_proj_bias
-        bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E:2 * E], b[2 * E:])
+
+        def rows(x, start, stop):  # rows start:stop of a weight or of the bias (None stays None)
+            return None if x is None else x[start:stop]
+
         if w is None:  # separate weights for differing kdim/vdim
-            return (_linear(q_in, self.q_proj_weight, bq), _linear(k_in, self.k_proj_weight, bk),
-                    _linear(v_in, self.v_proj_weight, bv))
+            return (_linear(q_in, self.q_proj_weight, rows(b, 0, E)),
+                    _linear(k_in, self.k_proj_weight, rows(b, E, 2 * E)),
+                    _linear(v_in, self.v_proj_weight, rows(b, 2 * E, 3 * E)))
         if self_attention:
             return tuple(ops.chunk(_linear(q_in, w, b), 3, dim=-1))
+        q = _linear(q_in, w[:E], rows(b, 0, E))
         if shared_kv:
-            k, v = ops.chunk(_linear(k_in, w[E:], None if b is None else b[E:]), 2, dim=-1)
-            return _linear(q_in, w[:E], bq), k, v
-        return _linear(q_in, w[:E], bq), _linear(k_in, w[E:2 * E], bk), _linear(v_in, w[2 * E:], bv)
+            return (q,) + tuple(ops.chunk(_linear(k_in, w[E:], rows(b, E, 3 * E)), 2, dim=-1))
+        return q, _linear(k_in, w[E:2 * E], rows(b, E, 2 * E)), _linear(v_in, w[2 * E:], rows(b, 2 * E, 3 * E))
 
     def extra_repr(self):
         return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, "
