@@ -649,17 +649,20 @@ def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
 
 
 def _fixed_parameters(make_layer, run):
-    """fn(*inputs): ``run(layer, *inputs)`` with one layer of fixed float64 parameters (eval mode). For the
-    stacks (encoder, decoder, Transformer), whose layers' parameter gradients have their own entries: checking
-    the inputs alone keeps the second-order check short."""
-    layers = []
+    """fn(*inputs): ``run(layer, *inputs)`` with one layer of fixed parameters in the inputs' dtype (eval mode).
+    For the stacks (encoder, decoder, Transformer), whose layers' parameter gradients have their own entries:
+    checking the inputs alone keeps the second-order check short."""
+    layers = {}
 
     def fn(*inputs):
-        if not layers:
-            layers.append(make_layer().eval())
-            for p in layers[0].parameters():   # away from the ones and zeros of LayerNorm's initial values
-                p.data[...] = _a(*p.shape) * 0.5
-        return run(layers[0], *inputs)
+        dtype = inputs[0].dtype
+        if dtype not in layers:
+            layer = layers[dtype] = make_layer().eval()
+            rng = np.random.default_rng(5)   # the same values in every dtype, away from LayerNorm's ones and zeros
+            xp = mg.backend.get_array_module(inputs[0].data)
+            for p in layer.parameters():
+                p.data = xp.asarray((rng.standard_normal(p.shape) * 0.5).astype(dtype))
+        return run(layers[dtype], *inputs)
 
     return fn
 

@@ -150,6 +150,9 @@ class MultiheadAttention(Layer):
         for arg, x in (("query", query), ("key", key), ("value", value)):
             if not isinstance(x, Tensor):
                 raise TypeError(f"{name}: {arg} must be a Tensor, got {type(x).__name__}")
+        for arg, mask in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
+            if mask is not None and not isinstance(mask, Tensor):
+                raise TypeError(f"{name}: {arg} must be a Tensor or None, got {type(mask).__name__}")
         shapes = f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
             raise ValueError(f"{name}: query, key and value must all be 3-D (batched) or all 2-D (unbatched); "
@@ -183,8 +186,6 @@ class MultiheadAttention(Layer):
         """A bool mask (True: masked) as a constant float mask of 0 and -inf; a float one cast to q's dtype."""
         if mask is None:
             return None
-        if not isinstance(mask, Tensor):
-            raise TypeError(f"MultiheadAttention: {arg} must be a Tensor or None, got {type(mask).__name__}")
         if mask.dtype != np.bool_ and mask.dtype.kind != "f":
             raise TypeError(f"MultiheadAttention: {arg} must be bool or floating, got dtype {mask.dtype} "
                             f"(shape {tuple(mask.shape)})")

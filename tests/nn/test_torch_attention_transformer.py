@@ -356,6 +356,8 @@ def test_multihead_attention_call_errors():
     for kw, error, match in cases:
         with pytest.raises(error, match=match):
             m(q, k, k, **kw)
+    with pytest.raises(TypeError, match="attn_mask must be a Tensor or None, got ndarray"):
+        m(q, k, k, attn_mask=np.ones((L, S), bool))
     with pytest.raises(ValueError, match=r"\(embed_dim, kdim, vdim\) = \(6, 6, 6\).*key \(5, 2, 4\)"):
         m(q, mg.tensor(rnd(S, N, 4), dtype="float64"), k)
     with pytest.raises(ValueError, match="all be 3-D .* or all 2-D"):

@@ -50,8 +50,8 @@ def dead_rows(xp, mask):
 def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True, heads=None):
     """softmax(q k^T * scale, masked) @ v over the leading (batch, head) axes, broadcasting them.
 
-    ``keep``: raw bool array broadcastable to the scores (False: masked out); ``bias``: a float Tensor added
-    to the scores. ``safe``: rows with every key masked give weights 0 (PyTorch's ``_safe_softmax``) instead
+    ``keep``: raw bool array broadcastable to the scores (False: masked out), or ``bias``: a float Tensor added
+    to the scores (callers give one of them). ``safe``: rows with every key masked give weights 0 (PyTorch's ``_safe_softmax``) instead
     of NaN. ``heads``: (Hq, Hk) for grouped-query attention, Hq a multiple of Hk (query head h reads
     key/value head h // (Hq / Hk)). Returns (output, weights).
     """
