@@ -868,6 +868,43 @@ def _seeded(make, seed=23):
     def fn(x, *args):
         mg.manual_seed(seed)
         return make(*args)(x) if args else make()(x)
+# ---------------------------------------------------------------- attention and Transformers (session 9)
+_a_rng = np.random.default_rng(909)
+
+
+def _a(*shape):
+    return _a_rng.standard_normal(shape)
+
+
+def _a_keep(*shape):
+    keep = _a_rng.random(shape) < 0.6
+    keep[..., 0] = True   # no fully masked row
+    return keep
+
+
+def _seeded_sdpa(q, k, v, p):
+    mg.manual_seed(23)   # the same dropout mask on every forward of the numeric check
+    return F.scaled_dot_product_attention(q, k, v, dropout_p=p)
+
+
+def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
+    """fn(*inputs, *params): a fresh ``make_layer()`` with the checked Tensors as its parameters, then
+    ``run(layer, *inputs)``."""
+
+    def fn(*args):
+        inputs, params = args[:n_inputs], args[n_inputs:]
+        layer = make_layer()
+        layer.train(mode == "train")
+        names = [name for name, _ in layer.named_parameters()]
+        if len(names) != len(params):
+            raise ValueError(f"{type(layer).__name__} has parameters {names}, sample gives {len(params)}")
+        for name, value in zip(names, params):
+            *path, attr = name.split(".")
+            owner = layer
+            for part in path:
+                owner = owner[int(part)] if part.isdigit() else getattr(owner, part)
+            setattr(owner, attr, value)
+        return run(layer, *inputs)
 
     return fn
 
@@ -914,3 +951,105 @@ def _bilinear_layer(x1, x2, w, b):
     layer = nn.Bilinear(2, 3, 4, dtype=F64)
     layer.weight, layer.bias = w, b
     return layer(x1, x2)
+def _fixed_parameters(make_layer, run):
+    """fn(*inputs): ``run(layer, *inputs)`` with one layer of fixed parameters in the inputs' dtype (eval mode).
+    For the stacks (encoder, decoder, Transformer), whose layers' parameter gradients have their own entries:
+    checking the inputs alone keeps the second-order check short."""
+    layers = {}
+
+    def fn(*inputs):
+        dtype = inputs[0].dtype
+        if dtype not in layers:
+            layer = layers[dtype] = make_layer().eval()
+            rng = np.random.default_rng(5)   # the same values in every dtype, away from LayerNorm's ones and zeros
+            xp = mg.backend.get_array_module(inputs[0].data)
+            for p in layer.parameters():
+                p.data = xp.asarray((rng.standard_normal(p.shape) * 0.5).astype(dtype))
+        return run(layers[dtype], *inputs)
+
+    return fn
+
+
+def _params(layer):
+    """Sample values for every parameter of ``layer`` (in named_parameters() order), drawn afresh."""
+    return tuple(_a(*p.shape) * 0.5 for p in layer.parameters())
+
+
+def _mha(**kw):
+    return lambda: nn.MultiheadAttention(4, 2, dtype=F64, **kw)
+
+
+def _mha_out(layer, q, k, v, **call):
+    return layer(q, k, v, **call)[0]
+
+
+_KPM = np.array([[False, False, True], [False, True, False]])
+_MASK = _a(4, 3, 3)
+
+
+def _mha_weights(layer, q, k, v):
+    """Per-head weights under float masks, plus the output (so every parameter gets a gradient)."""
+    weights = layer(q, k, v, key_padding_mask=mg.tensor(_KPM * -2.0, dtype=F64), attn_mask=mg.tensor(_MASK, dtype=F64),
+                    average_attn_weights=False)[1]
+    return weights * 3.0 + layer(q, k, v)[0].sum(-1)[:, None, :, None]
+_ENC = dict(dim_feedforward=3, dropout=0.1, dtype=F64)
+
+
+def _encoder_layer(**kw):
+    return lambda: nn.TransformerEncoderLayer(4, 2, **{**_ENC, **kw})
+
+
+def _decoder_layer(**kw):
+    return lambda: nn.TransformerDecoderLayer(3, 3, **{**_ENC, **kw})
+
+
+def _encoder():
+    return nn.TransformerEncoder(nn.TransformerEncoderLayer(3, 1, activation="gelu", **_ENC), 2,
+                                 nn.LayerNorm(3, dtype=F64))
+
+
+def _decoder():
+    return nn.TransformerDecoder(nn.TransformerDecoderLayer(3, 1, activation="gelu", **_ENC), 1)
+
+
+def _transformer():
+    return nn.Transformer(3, 1, 1, 1, 3, dropout=0.1, activation="gelu", dtype=F64)
+
+
+_CAUSAL3 = np.triu(np.full((3, 3), -np.inf), 1)
+
+NN_OPS += [
+    OpInfo("nn.functional.scaled_dot_product_attention", F.scaled_dot_product_attention, [
+        S(_a(2, 3, 4), _a(2, 5, 4), _a(2, 5, 3)),
+        S(_a(2, 2, 3, 4), _a(2, 2, 5, 4), _a(2, 5, 3), _a_keep(3, 5)),      # bool mask: a constant
+        S(_a(3, 4), _a(5, 4), _a(5, 2), _a(3, 5)),                         # float mask: checked too
+        S(_a(2, 4, 3), _a(2, 3, 3), _a(2, 3, 3), is_causal=True, scale=0.7),
+        S(_a(1, 4, 2, 3), _a(1, 2, 3, 3), _a(1, 2, 3, 2), enable_gqa=True)]),
+    OpInfo("nn.functional.scaled_dot_product_attention(dropout)", _seeded_sdpa,
+           [S(_a(2, 3, 4), _a(2, 5, 4), _a(2, 5, 3), 0.3)]),
+    OpInfo("nn.MultiheadAttention", _bound_inputs(_mha(), 3, _mha_out),
+           [S(_a(3, 2, 4), _a(2, 2, 4), _a(2, 2, 4), *_params(_mha()()))]),
+    OpInfo("nn.MultiheadAttention(weights per head, masks)", _bound_inputs(_mha(batch_first=True), 3, _mha_weights),
+           [S(_a(2, 3, 4), _a(2, 3, 4), _a(2, 3, 4), *_params(_mha(batch_first=True)()))]),
+    OpInfo("nn.MultiheadAttention(kdim, vdim, bias_kv, zero_attn)",
+           _bound_inputs(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True), 3,
+                         lambda m, q, k, v: m(q, k, v, key_padding_mask=mg.tensor(_KPM[0]), need_weights=False)[0]),
+           [S(_a(2, 4), _a(3, 3), _a(3, 2), *_params(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True)()))]),
+    OpInfo("nn.TransformerEncoderLayer", _bound_inputs(_encoder_layer(activation="gelu"), 1,
+                                                       lambda m, x: m(x, src_mask=mg.tensor(_CAUSAL3, dtype=F64))),
+           [S(_a(3, 2, 4), *_params(_encoder_layer()()))]),
+    OpInfo("nn.TransformerEncoderLayer(norm_first, batch_first, key padding)",
+           _bound_inputs(_encoder_layer(activation="gelu", norm_first=True, batch_first=True), 1,
+                         lambda m, x: m(x, src_key_padding_mask=mg.tensor(_KPM))),
+           [S(_a(2, 3, 4), *_params(_encoder_layer(norm_first=True)()))]),
+    OpInfo("nn.TransformerEncoder", _fixed_parameters(_encoder, lambda m, x: m(x)), [S(_a(3, 1, 3))]),
+    OpInfo("nn.TransformerDecoderLayer",
+           _bound_inputs(_decoder_layer(activation="gelu"), 2,
+                         lambda m, t, mem: m(t, mem, tgt_mask=mg.tensor(_CAUSAL3, dtype=F64),
+                                             memory_key_padding_mask=mg.tensor(_KPM[:, :2]))),
+           [S(_a(3, 2, 3), _a(2, 2, 3), *_params(_decoder_layer()()))]),
+    OpInfo("nn.TransformerDecoder", _fixed_parameters(_decoder, lambda m, t, mem: m(t, mem)),
+           [S(_a(2, 1, 3), _a(3, 1, 3))]),
+    OpInfo("nn.Transformer", _fixed_parameters(_transformer, lambda m, s, t: m(s, t, tgt_mask=mg.tensor(
+        _CAUSAL3[:2, :2], dtype=F64))), [S(_a(3, 1, 3), _a(2, 1, 3))]),
+]

@@ -40,6 +40,9 @@ from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss,
 from minigrad.nn.multiclass_loss import (GaussianNLLLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                                          PoissonNLLLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
+from minigrad.nn.attention import MultiheadAttention
+from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                     TransformerEncoderLayer)
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
@@ -63,4 +66,6 @@ __all__ = [
     "CosineEmbeddingLoss", "HingeEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
     "GaussianNLLLoss", "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
     "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer",
 ]

@@ -198,7 +198,8 @@ class Layer:
     # -- modes and gradients ----------------------------------------------------
     def train(self, mode: bool = True) -> "Layer":
         """Put this layer and all sub-layers in training mode (or eval mode with ``False``)."""
-        for layer in self.layers():
+        # Layer.layers, not self.layers: TransformerEncoder's child list is named ``layers``, as in PyTorch.
+        for layer in Layer.layers(self):
             object.__setattr__(layer, "training", bool(mode))
         return self
 

@@ -298,7 +298,7 @@ def _trace_twice(model, inputs, names, batch_axes):
     if isinstance(model, Layer):
         layer_names = {id(layer): name for name, layer in model.named_layers()}
         entry_names = {id(t): n for n, t in [*model.named_parameters(), *model.named_buffers()]}
-        modes = [(layer, layer.training) for layer in model.layers()]
+        modes = [(layer, layer.training) for layer in Layer.layers(model)]  # a child may be named layers
         model.eval()
     try:
         first = (inputs, *trace(model, inputs, layer_names))
