@@ -17,6 +17,8 @@ from minigrad.optim.adam import NAdam
 from minigrad.optim.adam import RAdam
 from minigrad.optim.rprop import Rprop
 from minigrad.optim.asgd import ASGD
+from minigrad.optim.adafactor import Adafactor
+from minigrad.optim.muon import Muon
 from minigrad.optim.clip import clip_grad_norm_
 from minigrad.optim.clip import clip_grad_value_
 from minigrad.optim.averaging import AveragedModel
