@@ -23,6 +23,7 @@ from minigrad.optim.clip import clip_grad_norm_
 from minigrad.optim.clip import clip_grad_value_
 from minigrad.optim.averaging import AveragedModel
 from minigrad.optim import lr_scheduler
+from minigrad.optim import swa_utils
 from minigrad.optim.lbfgs import LBFGS
 from minigrad.optim.cg import ConjugateGradient
 from minigrad.optim.bfgs import BFGS
