@@ -29,7 +29,8 @@ def get_ema_avg_fn(decay=0.999):
     _check_decay(decay)
 
     def ema_update(ema_param, current_param, num_averaged):
-        return ema_average(ema_param, current_param, decay)        # decay*ema + (1-decay)*current
+        # decay*ema + (1-decay)*current
+        return ema_average(as_torch_float(ema_param), as_torch_float(current_param), decay)
 
     return ema_update
 
@@ -38,7 +39,8 @@ def get_swa_avg_fn():
     """``avg_fn(avg, current, n) = avg + (current - avg) / (n + 1)`` (a new array): the mean of n + 1 models."""
 
     def swa_update(averaged_param, current_param, num_averaged):
-        return swa_average(averaged_param, current_param, num_averaged)   # avg + (current - avg)/(n+1)
+        # avg + (current - avg)/(n+1)
+        return swa_average(as_torch_float(averaged_param), as_torch_float(current_param), num_averaged)
 
     return swa_update
 
