@@ -58,7 +58,7 @@ def test_quick_suite_writes_every_case(tmp_path):
     assert sum(r["case"] == "threaded_mnist_epoch" for r in rows) == 2
     optimizers = {r["variant"] for r in rows if r["case"] == "optimizer_step"}
     assert optimizers == {"SGD", "SGD momentum", "SGD Nesterov", "Adagrad", "RMSprop", "RMSprop centered+momentum",
-                          "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam"}
+                          "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"}
     text = md.read_text()
     assert "| case |" in text.lower() or "| Case |" in text
     assert "--device cuda" in text
