@@ -27,6 +27,14 @@ from minigrad.ops import (chunk, clone, einsum, gather, log_softmax, masked_fill
                           tile, tril, triu, unsqueeze)
 from minigrad.ops import (all, allclose, any, argsort, cumsum, isfinite, isinf, isnan, norm, prod,
                           sign, sort, topk)
+from minigrad.ops import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
+                          asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
+                          clamp_max, clamp_min, copysign, cosh, deg2rad, divide, eq, erf, erfc, erfinv, exp2, expm1,
+                          fix, float_power, floor, floor_divide, fmax, fmin, fmod, frac, ge, gt, heaviside, hypot,
+                          isclose, isneginf, isposinf, isreal, le, lerp, log1p, log2, log10, logaddexp, logaddexp2,
+                          logical_xor, logit, lt, multiply, nan_to_num, ne, negative, positive, rad2deg, reciprocal,
+                          remainder, round, rsqrt, sgn, signbit, sinc, sinh, square, subtract, tan, true_divide,
+                          trunc, xlogy)
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

@@ -183,27 +183,35 @@ def scatter_add(target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
-_erf = {}  # array module -> its erf ufunc, once found
+_erf = {}  # (array module, name) -> the ufunc of erf or one of its kin (erfc, erfinv), once found
 
 SCIPY_INSTALL = 'pip install "minigrad[scipy]"'
 
 
-def erf_function(xp):
-    """The error function ufunc for arrays of ``xp``: ``scipy.special.erf`` for NumPy, ``cupyx.scipy.special.erf``
-    for CuPy. Both keep float32 as float32. Imported on first use, so ``import minigrad`` never needs SciPy;
-    without it this raises one ImportError that says how to install it.
+def special_function(xp, name):
+    """The ufunc ``name`` ("erf", "erfc", "erfinv") for arrays of ``xp``: ``scipy.special``'s for NumPy,
+    ``cupyx.scipy.special``'s for CuPy. Both keep float32 as float32. Imported on first use, so ``import minigrad``
+    never needs SciPy; without it this raises one ImportError that names the function and says how to install it.
     """
-    fn = _erf.get(xp)
+    fn = _erf.get((xp, name))
     if fn is None:
         if xp is np:
             try:
-                from scipy.special import erf as fn
+                import scipy.special
             except ImportError as err:
-                raise ImportError(f"erf needs SciPy, which is not installed here: {SCIPY_INSTALL} ({err})") from None
+                raise ImportError(f"{name} needs SciPy, which is not installed here: {SCIPY_INSTALL} ({err})") from None
+            fn = getattr(scipy.special, name)
         else:
-            from cupyx.scipy.special import erf as fn  # part of CuPy itself: the GPU needs no SciPy
-        _erf[xp] = fn
+            import cupyx.scipy.special  # part of CuPy itself: the GPU needs no SciPy
+
+            fn = getattr(cupyx.scipy.special, name)
+        _erf[(xp, name)] = fn
     return fn
+
+
+def erf_function(xp):
+    """The error function ufunc for arrays of ``xp`` (see ``special_function``)."""
+    return special_function(xp, "erf")
 
 
 def from_dlpack(obj):

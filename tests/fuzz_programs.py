@@ -950,6 +950,151 @@ def _gen_pad(b):
     return True
 
 
+# ------------------------------------------------------------------ PyTorch's elementwise math (session 9)
+def _finite(t):
+    return bool(np.isfinite(t.numpy()).all())
+
+
+def _off_grid(step, offset=0.0):
+    """Entries at least 1e-3 from every point of offset + step Z: off the jumps of floor, round, fmod, ..."""
+    def domain(t):
+        a = t.numpy() / step - offset
+        return _finite(t) and bool((np.abs(a - np.round(a)) > 1e-3).all())
+    return domain
+
+
+def _off_integers_and_halves(t):
+    return _off_grid(1.0)(t) and _off_grid(1.0, 0.5)(t)
+
+
+def _nonzero(t):
+    return _finite(t) and bool((np.abs(t.numpy()) > 1e-3).all())
+
+
+def _small(t):
+    return t.size == 0 or float(np.abs(t.numpy()).max()) < 1.3
+
+
+def _tf(name):
+    """torch.<name> for the torch side of a step."""
+    def fn(*ts, **kwargs):
+        import torch
+        return getattr(torch, name)(*ts, **kwargs)
+    return fn
+
+
+def _unit_m(x):
+    return mg.tanh(x) * 0.9          # inside (-1, 1): asin, acos, atanh, erfinv
+
+
+def _unit_t(x):
+    return _tf("tanh")(x) * 0.9
+
+
+def _binary_in(name, fm, ft, domain_b=None):
+    """A binary step whose second operand must satisfy ``domain_b`` (copysign: off the sign change at 0)."""
+    def gen(b):
+        i = b.pick()
+        j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+        if domain_b is not None and not domain_b(b.values[j]):
+            return False
+        b.add(name, [i, j], fm, ft)
+        return True
+    return gen
+
+
+def _gen_modulo(name):
+    def gen(b):
+        i = b.pick()
+        c = b.draw(st.sampled_from([1.5, -0.7, 2.5]))
+        if not _off_grid(c)(b.values[i]):
+            return False
+        b.add(name, [i], lambda x: getattr(mg, name)(x, c), lambda x: _tf(name)(x, c), f"divisor={c}")
+        return True
+    return gen
+
+
+def _gen_lerp(b):
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    if b.draw(st.booleans()):
+        w = b.draw(st.sampled_from([0.3, 0.7, -0.2, 1.2]))
+        b.add("lerp", [i, j], lambda x, y: mg.lerp(x, y, w), lambda x, y: _tf("lerp")(x, y, w), f"weight={w}")
+        return True
+    k = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    try:
+        np.broadcast_shapes(b.values[i].shape, b.values[j].shape, b.values[k].shape)
+    except ValueError:
+        return False
+    b.add("lerp", [i, j, k], mg.lerp, _tf("lerp"))
+    return True
+
+
+def _gen_addc(name):
+    def gen(b):
+        i = b.pick()
+        j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+        k = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+        try:
+            np.broadcast_shapes(b.values[i].shape, b.values[j].shape, b.values[k].shape)
+        except ValueError:
+            return False
+        v = b.draw(st.sampled_from([1, 0.5, -2.0]))
+        if name == "addcmul":
+            b.add(name, [i, j, k], lambda x, y, z: mg.addcmul(x, y, z, value=v),
+                  lambda x, y, z: _tf("addcmul")(x, y, z, value=v), f"value={v}")
+        else:
+            b.add(name, [i, j, k], lambda x, y, z: mg.addcdiv(x, y, _positive_m(z), value=v),
+                  lambda x, y, z: _tf("addcdiv")(x, y, _positive_t(z), value=v), f"value={v}")
+        return True
+    return gen
+
+
+ELEMENTWISE_GENERATORS = {
+    "floor": _unary("floor", mg.floor, _tf("floor"), domain=_off_grid(1.0)),
+    "ceil": _unary("ceil", mg.ceil, _tf("ceil"), domain=_off_grid(1.0)),
+    "round": _unary("round", mg.round, _tf("round"), domain=_off_integers_and_halves),
+    "trunc": _unary("trunc", mg.trunc, _tf("trunc"), domain=_off_grid(1.0)),
+    "frac": _unary("frac", mg.frac, _tf("frac"), domain=_off_grid(1.0)),
+    "rsqrt": _unary("rsqrt", lambda x: mg.rsqrt(_positive_m(x)), lambda x: _tf("rsqrt")(_positive_t(x))),
+    "reciprocal": _unary("reciprocal", mg.reciprocal, _tf("reciprocal"), domain=_nonzero),
+    "log1p": _unary("log1p", lambda x: mg.log1p(_positive_m(x)), lambda x: _tf("log1p")(_positive_t(x))),
+    "expm1": _unary("expm1", mg.expm1, _tf("expm1"), domain=_moderate),
+    "log2": _unary("log2", lambda x: mg.log2(_positive_m(x)), lambda x: _tf("log2")(_positive_t(x))),
+    "log10": _unary("log10", lambda x: mg.log10(_positive_m(x)), lambda x: _tf("log10")(_positive_t(x))),
+    "exp2": _unary("exp2", mg.exp2, _tf("exp2"), domain=_moderate),
+    "tan": _unary("tan", mg.tan, _tf("tan"), domain=_small),
+    "sinh": _unary("sinh", mg.sinh, _tf("sinh"), domain=_moderate),
+    "cosh": _unary("cosh", mg.cosh, _tf("cosh"), domain=_moderate),
+    "asin": _unary("asin", lambda x: mg.asin(_unit_m(x)), lambda x: _tf("asin")(_unit_t(x))),
+    "acos": _unary("acos", lambda x: mg.acos(_unit_m(x)), lambda x: _tf("acos")(_unit_t(x))),
+    "atan": _unary("atan", mg.atan, _tf("atan")),
+    "asinh": _unary("asinh", mg.asinh, _tf("asinh")),
+    "acosh": _unary("acosh", lambda x: mg.acosh(x * x + 1.5), lambda x: _tf("acosh")(x * x + 1.5)),
+    "atanh": _unary("atanh", lambda x: mg.atanh(_unit_m(x)), lambda x: _tf("atanh")(_unit_t(x))),
+    "erf": _unary("erf", mg.erf, _tf("erf")),
+    "erfc": _unary("erfc", mg.erfc, _tf("erfc")),
+    "erfinv": _unary("erfinv", lambda x: mg.erfinv(_unit_m(x)), lambda x: _tf("erfinv")(_unit_t(x))),
+    "sinc": _unary("sinc", mg.sinc, _tf("sinc"), domain=_nonzero),
+    "logit": _unary("logit", lambda x: mg.logit(mg.sigmoid(x) * 0.8 + 0.1),
+                    lambda x: _tf("logit")(_tf("sigmoid")(x) * 0.8 + 0.1)),
+    "nan_to_num": _unary("nan_to_num", mg.nan_to_num, _tf("nan_to_num")),
+    "atan2": _binary("atan2", lambda x, y: mg.atan2(x, _positive_m(y)), lambda x, y: _tf("atan2")(x, _positive_t(y))),
+    "hypot": _binary("hypot", lambda x, y: mg.hypot(x, _positive_m(y)), lambda x, y: _tf("hypot")(x, _positive_t(y))),
+    "logaddexp": _binary("logaddexp", mg.logaddexp, _tf("logaddexp")),
+    "logaddexp2": _binary("logaddexp2", mg.logaddexp2, _tf("logaddexp2")),
+    "xlogy": _binary("xlogy", lambda x, y: mg.xlogy(x, _positive_m(y)), lambda x, y: _tf("xlogy")(x, _positive_t(y))),
+    "copysign": _binary_in("copysign", mg.copysign, _tf("copysign"), domain_b=_nonzero),
+    "fmod": _gen_modulo("fmod"),
+    "remainder": _gen_modulo("remainder"),
+    "fmax": _binary("fmax", mg.fmax, _tf("fmax")),
+    "fmin": _binary("fmin", mg.fmin, _tf("fmin")),
+    "lerp": _gen_lerp,
+    "addcmul": _gen_addc("addcmul"),
+    "addcdiv": _gen_addc("addcdiv"),
+}
+
+
 GENERATORS = {
     "add": _binary("add", mg.add, lambda x, y: x + y),
     "sub": _binary("sub", mg.sub, lambda x, y: x - y),
@@ -1022,6 +1167,7 @@ GENERATORS = {
     "sort": _gen_sort,
     "topk": _gen_topk,
     "sign": _unary("sign", mg.sign, _torch_sign),
+    **ELEMENTWISE_GENERATORS,
 }
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)

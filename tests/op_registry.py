@@ -479,4 +479,99 @@ OPS += [
     OpInfo("sign", mg.sign, [S(_off0(3, 4)), S(_off0())]),
 ]
 
+# PyTorch's elementwise math (tests/ops/test_torch_elementwise.py compares each with torch). Their own generator,
+# so every sample above stays as it was. Samples keep off the steps of floor/round/trunc/frac/fmod/remainder
+# (where finite differences jump), the domain edges (asin at +-1, acosh at 1, logit at 0 and 1 and at its eps),
+# the origin of atan2 and hypot, x = 0 of xlogy (where torch's gradient is 0, not the limit log y: checked against
+# torch instead) and ties of fmax/fmin.
+_el_rng = np.random.default_rng(24680)
+
+
+def _er(*shape):
+    return _el_rng.standard_normal(shape)
+
+
+def _eu(lo, hi, *shape):
+    return _el_rng.uniform(lo, hi, shape)
+
+
+def _offgrid(*shape):
+    """Integers plus a fraction in [0.1, 0.4] or [0.6, 0.9], either sign: off every integer and every half."""
+    frac = np.where(_el_rng.random(shape) < 0.5, _el_rng.uniform(0.1, 0.4, shape), _el_rng.uniform(0.6, 0.9, shape))
+    return np.asarray(_el_rng.integers(-4, 4, shape) + frac)
+
+
+def _signed(*shape):
+    """|x| in [0.5, 2) with either sign."""
+    return np.asarray(np.where(_el_rng.random(shape) < 0.5, -1.0, 1.0) * _el_rng.uniform(0.5, 2.0, shape))
+
+
+def _with_nonfinite(array, *values):
+    array = array.copy()
+    array.flat[:len(values)] = values
+    return array
+
+
+_DIVISOR = _signed(3, 4)
+_DIVISOR_ROW = _signed(4)
+_LOGIT_EPS = np.concatenate([_eu(0.05, 0.15, 3), _eu(0.25, 0.75, 4), _eu(0.85, 0.95, 3)])
+OPS += [
+    OpInfo("floor", mg.floor, [S(_offgrid(3, 4)), S(_offgrid())]),
+    OpInfo("ceil", mg.ceil, [S(_offgrid(3, 4)), S(_offgrid())]),
+    OpInfo("round", mg.round, [S(_offgrid(3, 4)), S(_offgrid(5) / 10.0, decimals=1), S(_offgrid(4) * 10.0, -1)]),
+    OpInfo("trunc", mg.trunc, [S(_offgrid(3, 4)), S(_offgrid())]),
+    OpInfo("frac", mg.frac, [S(_offgrid(3, 4)), S(_offgrid())]),
+    OpInfo("rsqrt", mg.rsqrt, [S(pos(3, 4)), S(pos())]),
+    OpInfo("reciprocal", mg.reciprocal, [S(_signed(3, 4)), S(_signed())]),
+    OpInfo("log1p", mg.log1p, [S(_eu(-0.8, 2.0, 3, 4)), S(_eu(1e-4, 1e-3, 3))]),
+    OpInfo("expm1", mg.expm1, [S(_er(3, 4)), S(_eu(-1e-3, 1e-3, 3))]),
+    OpInfo("log2", mg.log2, [S(pos(3, 4))]),
+    OpInfo("log10", mg.log10, [S(pos(3, 4))]),
+    OpInfo("exp2", mg.exp2, [S(_er(3, 4))]),
+    OpInfo("tan", mg.tan, [S(_eu(-1.2, 1.2, 3, 4))]),
+    OpInfo("sinh", mg.sinh, [S(_er(3, 4))]),
+    OpInfo("cosh", mg.cosh, [S(_er(3, 4))]),
+    OpInfo("asin", mg.asin, [S(_eu(-0.9, 0.9, 3, 4))]),
+    OpInfo("acos", mg.acos, [S(_eu(-0.9, 0.9, 3, 4))]),
+    OpInfo("atan", mg.atan, [S(_er(3, 4) * 2.0)]),
+    OpInfo("asinh", mg.asinh, [S(_er(3, 4) * 2.0)]),
+    OpInfo("acosh", mg.acosh, [S(_eu(1.2, 3.0, 3, 4))]),
+    OpInfo("atanh", mg.atanh, [S(_eu(-0.9, 0.9, 3, 4))]),
+    OpInfo("erf", mg.erf, [S(_er(3, 4))]),
+    OpInfo("erfc", mg.erfc, [S(_er(3, 4))]),
+    OpInfo("erfinv", mg.erfinv, [S(_eu(-0.9, 0.9, 3, 4))]),
+    OpInfo("sinc", mg.sinc, [S(_er(3, 4) * 2.0), S(_eu(-1e-3, 1e-3, 4))]),
+    OpInfo("logit", mg.logit, [S(_eu(0.1, 0.9, 3, 4)), S(_LOGIT_EPS, eps=0.2)]),
+    OpInfo("nan_to_num", mg.nan_to_num, [S(_er(3, 4)), S(_with_nonfinite(_er(2, 3), np.nan, np.inf, -np.inf)),
+                                         S(_with_nonfinite(_er(5), np.nan, np.inf), nan=1.5, posinf=9.0)]),
+    OpInfo("atan2", mg.atan2, [S(_er(3, 4), _er(3, 4)), S(_er(3, 4), _er(4)), S(_er(2, 1), 0.5)]),
+    OpInfo("hypot", mg.hypot, [S(_er(3, 4), _er(3, 4)), S(_er(2, 3), _er(3)), S(-1.5, _er(3))]),
+    OpInfo("logaddexp", mg.logaddexp, [S(_er(3, 4), _er(3, 4)), S(_er(3, 1), _er(4) * 10.0)]),
+    OpInfo("logaddexp2", mg.logaddexp2, [S(_er(3, 4), _er(3, 4)), S(_er(3, 1), _er(4) * 10.0)]),
+    OpInfo("xlogy", mg.xlogy, [S(_er(3, 4), pos(3, 4)), S(_er(3, 4), pos(4)), S(2.5, pos(3))]),
+    OpInfo("copysign", mg.copysign, [S(_signed(3, 4), _signed(3, 4)), S(_signed(3, 4), _signed(4)),
+                                     S(_signed(3), -2.0)]),
+    OpInfo("fmod", mg.fmod, [S(_DIVISOR * _offgrid(3, 4), _DIVISOR), S(_DIVISOR_ROW * _offgrid(3, 4), _DIVISOR_ROW),
+                             S(_offgrid(3) * 1.5, 1.5)]),
+    OpInfo("remainder", mg.remainder, [S(_DIVISOR * _offgrid(3, 4), _DIVISOR),
+                                       S(_DIVISOR_ROW * _offgrid(3, 4), _DIVISOR_ROW), S(_offgrid(3) * -1.5, -1.5)]),
+    OpInfo("fmax", mg.fmax, [S(distinct(3, 4), distinct(3, 4)[::-1].copy()), S(distinct(3, 4), distinct(4) + 0.05),
+                             S(_with_nonfinite(_er(5), np.nan), _with_nonfinite(_er(5) + 9, 0.1, np.nan))]),
+    OpInfo("fmin", mg.fmin, [S(distinct(3, 4), distinct(3, 4)[::-1].copy()), S(distinct(3, 4), distinct(4) + 0.05),
+                             S(_with_nonfinite(_er(5), np.nan), _with_nonfinite(_er(5) + 9, 0.1, np.nan))]),
+    OpInfo("lerp", mg.lerp, [S(_er(3, 4), _er(3, 4), 0.3), S(_er(3, 4), _er(4), 0.8),
+                             S(_er(3, 4), _er(3, 4), _er(3, 4)), S(_er(3, 1), _er(4), _er(2, 1, 1))]),
+    OpInfo("addcmul", mg.addcmul, [S(_er(3, 4), _er(3, 4), _er(3, 4)), S(_er(4), _er(3, 1), _er(3, 4), value=-0.5)]),
+    OpInfo("addcdiv", mg.addcdiv, [S(_er(3, 4), _er(3, 4), _signed(3, 4)),
+                                   S(_er(4), _er(3, 1), _signed(3, 4), value=2.5)]),
+    # PyTorch's names composed of other ops (not in DIFFERENTIABLE), checked all the same.
+    OpInfo("square", mg.square, [S(_er(3, 4))]),
+    OpInfo("float_power", mg.float_power, [S(pos(3, 4), _er(3, 4)), S(pos(3), 2.5), S(_er(3), 2)]),
+    OpInfo("deg2rad", mg.deg2rad, [S(_er(3, 4))]),
+    OpInfo("rad2deg", mg.rad2deg, [S(_er(3, 4))]),
+    OpInfo("floor_divide", mg.floor_divide, [S(_DIVISOR * _offgrid(3, 4), _DIVISOR)]),
+    OpInfo("clamp_min", mg.clamp_min, [S(_er(3, 4) + 0.05, 0.0)]),
+    OpInfo("clamp_max", mg.clamp_max, [S(_er(3, 4) + 0.05, 0.0)]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

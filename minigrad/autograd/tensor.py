@@ -658,6 +658,287 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's elementwise arithmetic, comparisons and math functions
     # (section: elementwise)
+    # Arithmetic under torch's names and arguments (alpha, rounding_mode); the operators call the same functions.
+    def add(self, other, *, alpha=1):
+        """self + alpha * other (``torch.Tensor.add``)."""
+        return _ops.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other (``torch.Tensor.sub``)."""
+        return _ops.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        """self / other; ``rounding_mode`` "trunc" or "floor" rounds the quotient (see ``minigrad.div``)."""
+        return _ops.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def true_divide(self, other):
+        return _ops.div(self, other)
+
+    def neg(self):
+        return _ops.neg(self)
+
+    negative = neg
+
+    def positive(self):
+        """Itself (``torch.Tensor.positive``); refused for bool tensors."""
+        return _ops.positive(self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    # Comparisons (bool tensors, no gradient). ``equal`` is torch's: one Python bool for the whole tensor.
+    def eq(self, other):
+        return _ops.equal(self, other)
+
+    def ne(self, other):
+        return _ops.not_equal(self, other)
+
+    def gt(self, other):
+        return _ops.greater(self, other)
+
+    def ge(self, other):
+        return _ops.greater_equal(self, other)
+
+    def lt(self, other):
+        return _ops.less(self, other)
+
+    def le(self, other):
+        return _ops.less_equal(self, other)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def equal(self, other):
+        """True when ``other`` has this shape and the same values everywhere (NaN equals nothing), as
+        ``torch.Tensor.equal``; a Python bool. (``minigrad.equal`` is NumPy's elementwise ``==``.)"""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"equal: expected a Tensor, got {type(other).__name__}")
+        if other.device != self.device:
+            raise ValueError(f"equal: tensors are on different devices, {self.device} and {other.device}")
+        return self.shape == other.shape and bool((self.data == other.data).all())
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def fmax(self, other):
+        return _ops.fmax(self, other)
+
+    def fmin(self, other):
+        return _ops.fmin(self, other)
+
+    def logical_and(self, other):
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _ops.logical_xor(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
+    def bitwise_and(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _ops.bitwise_not(self)
+
+    # Rounding (gradient 0) and the unary math functions.
+    def floor(self):
+        return _ops.floor(self)
+
+    def ceil(self):
+        return _ops.ceil(self)
+
+    def round(self, decimals=0):
+        """Rounded to ``decimals`` places, halves to even (``torch.Tensor.round``)."""
+        return _ops.round(self, decimals)
+
+    def trunc(self):
+        return _ops.trunc(self)
+
+    fix = trunc
+
+    def frac(self):
+        return _ops.frac(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def log2(self):
+        return _ops.log2(self)
+
+    def log10(self):
+        return _ops.log10(self)
+
+    def exp2(self):
+        return _ops.exp2(self)
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def sinh(self):
+        return _ops.sinh(self)
+
+    def cosh(self):
+        return _ops.cosh(self)
+
+    def asin(self):
+        return _ops.asin(self)
+
+    def acos(self):
+        return _ops.acos(self)
+
+    def atan(self):
+        return _ops.atan(self)
+
+    def asinh(self):
+        return _ops.asinh(self)
+
+    def acosh(self):
+        return _ops.acosh(self)
+
+    def atanh(self):
+        return _ops.atanh(self)
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def erf(self):
+        return _ops.erf(self)
+
+    def erfc(self):
+        return _ops.erfc(self)
+
+    def erfinv(self):
+        return _ops.erfinv(self)
+
+    def sinc(self):
+        return _ops.sinc(self)
+
+    def sgn(self):
+        return _ops.sgn(self)
+
+    def logit(self, eps=None):
+        return _ops.logit(self, eps)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    def deg2rad(self):
+        return _ops.deg2rad(self)
+
+    def rad2deg(self):
+        return _ops.rad2deg(self)
+
+    def signbit(self):
+        return _ops.signbit(self)
+
+    def isneginf(self):
+        return _ops.isneginf(self)
+
+    def isposinf(self):
+        return _ops.isposinf(self)
+
+    def isreal(self):
+        return _ops.isreal(self)
+
+    # Binary math functions.
+    def atan2(self, other):
+        return _ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return _ops.hypot(self, other)
+
+    def logaddexp(self, other):
+        return _ops.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return _ops.logaddexp2(self, other)
+
+    def xlogy(self, other):
+        return _ops.xlogy(self, other)
+
+    def copysign(self, other):
+        return _ops.copysign(self, other)
+
+    def fmod(self, other):
+        return _ops.fmod(self, other)
+
+    def remainder(self, other):
+        return _ops.remainder(self, other)
+
+    def floor_divide(self, other):
+        return _ops.floor_divide(self, other)
+
+    def float_power(self, exponent):
+        """self ** exponent in float64 (``torch.Tensor.float_power``)."""
+        return _ops.float_power(self, exponent)
+
+    def lerp(self, end, weight):
+        return _ops.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def clamp_min(self, min):  # noqa: A002
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max):  # noqa: A002
+        return _ops.clamp_max(self, max)
+
+    def heaviside(self, values):
+        return _ops.heaviside(self, values)
+
 
     # ----------------------------------------------------------------- PyTorch's shape, indexing and tensor-property methods
     # (section: shapes)

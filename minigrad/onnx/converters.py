@@ -452,4 +452,4 @@ def _gather(g, call, x, parts, arrays, ndim):
 
 
 # The image and sequence ops register themselves (their classes come with the convolution and recurrent layers).
-from minigrad.onnx import recurrent_converters, spatial_converters  # noqa: E402,F401
+from minigrad.onnx import elementwise_converters, recurrent_converters, spatial_converters  # noqa: E402,F401

@@ -1,17 +1,31 @@
 """Every op, as a lowercase function. Tensor operators and methods call these.
 
 ``DIFFERENTIABLE`` names the public differentiable ops; the test registry must
-cover every one of them. PyTorch's names that only call one of them (``cat``, ``t``, ``outer``, ``repeat``, and
+cover every one of them. PyTorch's names that only call one of them (``cat``, ``t``, ``outer``,
+``repeat``, other spellings such as ``multiply``, ``arcsin``, ``fix``, ``sgn``, ``eq``, the compositions
+``square``, ``float_power``, ``floor_divide``, ``deg2rad``, ``rad2deg``, ``clamp_min``, ``clamp_max``, and
 the Tensor methods ``view``, ``permute``, ``unsqueeze``, ``expand``) are not listed.
 """
 from minigrad.ops.broadcast import broadcast_to, sum_to
-from minigrad.ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
-                                  logical_and, logical_not, logical_or, not_equal)
+from minigrad.ops.compare import (argmax, argmin, eq, equal, ge, greater, greater_equal, gt, isclose, le, less,
+                                  less_equal, logical_and, logical_not, logical_or, logical_xor, lt, ne, not_equal)
 from minigrad.ops.activations import clamp, clip, hardtanh, leaky_relu, mish, relu
-from minigrad.ops.arithmetic import add, div, mul, neg, pow, sub
+from minigrad.ops.arithmetic import (add, div, divide, mul, multiply, neg, negative, positive, pow, sub, subtract,
+                                     true_divide)
+from minigrad.ops.bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
+from minigrad.ops.division import floor_divide, fmod, remainder
+from minigrad.ops.exponential import (exp2, expm1, float_power, log1p, log2, log10, logaddexp, logaddexp2, logit,
+                                      reciprocal, rsqrt, square, xlogy)
+from minigrad.ops.extrema import clamp_max, clamp_min, fmax, fmin
+from minigrad.ops.interpolation import addcdiv, addcmul, lerp
+from minigrad.ops.rounding import ceil, fix, floor, frac, round, trunc
+from minigrad.ops.signs import copysign, heaviside, isneginf, isposinf, isreal, nan_to_num, sgn, signbit
+from minigrad.ops.special import erfc, erfinv
+from minigrad.ops.trigonometric import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin,
+                                        asinh, atan, atan2, atanh, cosh, deg2rad, hypot, rad2deg, sinc, sinh, tan)
 from minigrad.ops.convert import astype, clone, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
-from minigrad.ops.functions import abs, cos, exp, log, sigmoid, sign, sin, softplus, sqrt, tanh
+from minigrad.ops.functions import abs, cos, erf, exp, log, sigmoid, sign, sin, softplus, sqrt, tanh
 from minigrad.ops.indexing import getitem, raw_index
 from minigrad.ops.einsum import einsum
 from minigrad.ops.gather import gather, masked_fill, scatter_add
@@ -47,10 +61,16 @@ DIFFERENTIABLE = (
     "gather", "scatter_add", "masked_fill", "chunk", "tile", "tril", "triu", "einsum", "clone",
     "softmax", "log_softmax",
     "cumsum", "prod", "norm", "sort", "topk", "sign",
+    "floor", "ceil", "round", "trunc", "frac", "rsqrt", "reciprocal", "log1p", "expm1", "log2", "log10", "exp2",
+    "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "erfc", "erfinv", "sinc",
+    "logit", "nan_to_num", "atan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "copysign", "fmod", "remainder",
+    "fmax", "fmin", "lerp", "addcmul", "addcdiv",
 )
 
 NON_DIFFERENTIABLE = (
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
     "logical_and", "logical_or", "logical_not",
     "argsort", "all", "any", "isnan", "isinf", "isfinite", "allclose",
+    "logical_xor", "isclose", "heaviside", "signbit", "isneginf", "isposinf", "isreal",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
 )

@@ -180,3 +180,22 @@ def _select(mask, values):
 def _const(array):
     """A constant (no-grad) tensor around an array computed in backward."""
     return Tensor._make(array, None, 0)
+
+
+def floating_operands(op_name, a, b):
+    """``operands``, then integer or bool values as float32 (minigrad's default float), as torch's float-valued
+    binary ops give for integer inputs (atan2, xlogy, copysign, ...)."""
+    a, b = operands(op_name, a, b)
+    if a.data.dtype.kind not in "fc":
+        a = Tensor(a.data.astype(DEFAULT_FLOAT))
+    if b.data.dtype.kind not in "fc":
+        b = Tensor(b.data.astype(DEFAULT_FLOAT))
+    return a, b
+
+
+def require_floating(op_name, *tensors):
+    """Refuse integer and bool tensors where torch has no kernel for them (hypot, logaddexp, lerp, ...)."""
+    for t in tensors:
+        if t.data.dtype.kind not in "fc":
+            raise TypeError(f"{op_name}: expected floating tensors, got dtype {t.dtype} (shape {tuple(t.shape)}); "
+                            "cast it with .astype('float32') first")

@@ -9,8 +9,9 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import _python_number, as_floating, operands
+from minigrad.ops._args import _python_number, as_floating, operands, python_real
 from minigrad.ops.convert import astype
+from minigrad.ops.division import ROUNDING_MODES, rounded_div
 
 
 class Add(Function):
@@ -111,14 +112,30 @@ class Pow(Function):
         return ga, gb
 
 
-def add(a, b):
-    """a + b, broadcasting."""
-    return Add.apply(*operands("add", a, b))
+def add(a, b, *, alpha=1):
+    """a + alpha * b, broadcasting (``alpha`` as in ``torch.add``)."""
+    a, b = operands("add", a, b)
+    return Add.apply(a, _scaled("add", a, b, alpha))
 
 
-def sub(a, b):
-    """a - b, broadcasting."""
-    return Sub.apply(*operands("sub", a, b))
+def sub(a, b, *, alpha=1):
+    """a - alpha * b, broadcasting (``alpha`` as in ``torch.sub``). Two bool tensors are refused, as in torch."""
+    a, b = operands("sub", a, b)
+    if a.dtype.kind == "b" and b.dtype.kind == "b":
+        raise TypeError(f"sub: cannot subtract bool tensors (shapes {tuple(a.shape)} and {tuple(b.shape)}); "
+                        "use logical_xor or ^ instead")
+    return Sub.apply(a, _scaled("sub", a, b, alpha))
+
+
+def _scaled(name, a, b, alpha):
+    """``alpha * b``: b itself for alpha = 1; a float alpha with integer operands is refused, as in torch."""
+    alpha = python_real(name, "alpha", alpha)
+    if alpha == 1:
+        return b
+    if isinstance(alpha, float) and a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        raise TypeError(f"{name}: for integer tensors (dtypes {a.dtype} and {b.dtype}), alpha must be an int, "
+                        f"got alpha={alpha!r}")
+    return mul(b, alpha)
 
 
 def mul(a, b):
@@ -126,17 +143,45 @@ def mul(a, b):
     return Mul.apply(*operands("mul", a, b))
 
 
-def div(a, b):
-    """a / b, broadcasting. Integer operands divide as float32, minigrad's default float."""
+def div(a, b, *, rounding_mode=None):
+    """a / b, broadcasting. Integer operands divide as float32, minigrad's default float.
+
+    ``rounding_mode`` is torch's: "trunc" rounds the quotient toward 0, "floor" down (Python's //); then integer
+    operands keep an integer result, an integer division by zero is a ZeroDivisionError, and the gradient is 0.
+    """
+    if rounding_mode not in ROUNDING_MODES:
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got rounding_mode={rounding_mode!r}")
+    if rounding_mode is not None:
+        return rounded_div(a, b, rounding_mode)
     a, b = operands("div", a, b)
     if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
         a, b = astype(a, backend.DEFAULT_FLOAT), astype(b, backend.DEFAULT_FLOAT)
     return Div.apply(a, b)
 
 
+def true_divide(a, b):
+    """a / b, ``div`` without rounding (torch.true_divide)."""
+    return div(a, b)
+
+
 def neg(x):
-    """-x"""
-    return Neg.apply(as_tensor(x))
+    """-x. A bool tensor is refused, as in torch (``~x`` or ``logical_not`` inverts a mask)."""
+    x = as_tensor(x)
+    if x.dtype.kind == "b":
+        raise TypeError(f"neg: cannot negate a bool tensor (shape {tuple(x.shape)}); use ~x or logical_not instead")
+    return Neg.apply(x)
+
+
+def positive(x):
+    """x itself, as ``torch.positive``; a bool tensor is refused, as in torch."""
+    x = as_tensor(x)
+    if x.dtype.kind == "b":
+        raise TypeError(f"positive: unary + is not supported on a bool tensor (shape {tuple(x.shape)})")
+    return x
+
+
+# NumPy's and PyTorch's longer names for the same functions.
+multiply, subtract, divide, negative = mul, sub, div, neg
 
 
 def pow(a, b):  # noqa: A001  (mirrors Python's operator name)

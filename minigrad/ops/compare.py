@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
-from minigrad.ops._args import normalize_axis, operands, torch_axis
+from minigrad.backend import get_array_module
+from minigrad.ops._args import check_flag, normalize_axis, operands, torch_axis
+from minigrad.scalars import is_real
 
 
 def _compare(name, a, b, fn):
@@ -61,6 +63,32 @@ def logical_or(a, b):
 def logical_not(a):
     """Elementwise not of a bool tensor (``~a``)."""
     return _logical("logical_not", a, a, lambda x, _: ~x)
+
+
+def logical_xor(a, b):
+    """Elementwise a xor b of bool tensors (``a ^ b``)."""
+    return _logical("logical_xor", a, b, lambda x, y: x ^ y)
+
+
+# PyTorch's short names for the comparisons (the same functions).
+eq, ne, lt, le, gt, ge = equal, not_equal, less, less_equal, greater, greater_equal
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True where |a - b| <= atol + rtol |b| or a == b (infinities of one sign), elementwise, broadcasting,
+    as ``torch.isclose``; NaNs are close to each other only with ``equal_nan``. A bool tensor, no gradient."""
+    for label, value in (("rtol", rtol), ("atol", atol)):
+        if not is_real(value) or not value >= 0:
+            raise ValueError(f"isclose: {label} must be a real number >= 0, got {label}={value!r}")
+    equal_nan = check_flag("isclose", "equal_nan", equal_nan)
+    return _compare("isclose", a, b, lambda x, y: _isclose(x, y, rtol, atol, equal_nan))
+
+
+def _isclose(x, y, rtol, atol, equal_nan):
+    xp = get_array_module(x)
+    if x.dtype.kind not in "fc":  # integers and bools: exact unless a tolerance says otherwise, no overflow in |x - y|
+        x, y = x.astype(xp.float64), y.astype(xp.float64)
+    return xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def _arg(name, x, axis, keepdims, method):  # (the ONNX tracer wraps this helper under this signature)

@@ -1,0 +1,49 @@
+"""Bitwise operations on integer and bool tensors: bitwise_and, bitwise_or, bitwise_xor, bitwise_not.
+
+No gradient; a floating operand is one TypeError, as in torch (which has no kernel for it).
+"""
+from __future__ import annotations
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops import _plain, compare
+from minigrad.ops._args import _python_number
+
+
+def _integral(name, *values):
+    for v in values:
+        v = _python_number(v)
+        if isinstance(v, Tensor):
+            kind, what = v.dtype.kind, f"dtype {v.dtype} (shape {tuple(v.shape)})"
+        else:
+            kind, what = ("b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"), repr(v)
+        if kind not in "iub":
+            raise TypeError(f"{name}: expected integer or bool tensors, got {what}")
+
+
+def _bitwise(name, a, b, ufunc):
+    _integral(name, a, b)
+    return compare._compare(name, a, b, lambda x, y: getattr(get_array_module(x), ufunc)(x, y))
+
+
+def bitwise_and(a, b):
+    """a & b bit by bit (logical and for bools), broadcasting."""
+    return _bitwise("bitwise_and", a, b, "bitwise_and")
+
+
+def bitwise_or(a, b):
+    """a | b bit by bit (logical or for bools), broadcasting."""
+    return _bitwise("bitwise_or", a, b, "bitwise_or")
+
+
+def bitwise_xor(a, b):
+    """a ^ b bit by bit (logical xor for bools), broadcasting."""
+    return _bitwise("bitwise_xor", a, b, "bitwise_xor")
+
+
+def bitwise_not(x):
+    """~x bit by bit (logical not for bools)."""
+    x = as_tensor(x)
+    _integral("bitwise_not", x)
+    return _plain.plain("bitwise_not", {}, x, lambda data: get_array_module(data).invert(data))

@@ -1,0 +1,99 @@
+"""Fused multiply-adds, elementwise: lerp, addcmul and addcdiv, broadcasting their inputs, as torch's."""
+from __future__ import annotations
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops._args import _python_number, operands, python_real, require_floating
+
+
+class Lerp(Function):
+    """y = start + w (end - start), computed as end - (end - start)(1 - w) where |w| >= 1/2 (torch's form,
+    exact at w = 1).   dL/dstart = g (1 - w),  dL/dend = g w,  dL/dw = g (end - start), each summed back."""
+
+    def forward(self, start, end, weight):
+        diff = end - start
+        return get_array_module(start).where(abs(weight) < 0.5, start + weight * diff, end - diff * (1.0 - weight))
+
+    def backward(self, F, gy, start, end, weight):
+        ns, ne, nw = self.needs_input_grad
+        return (F.sum_to(gy * (1.0 - weight), start.shape) if ns else None,
+                F.sum_to(gy * weight, end.shape) if ne else None,
+                F.sum_to(gy * (end - start), weight.shape) if nw else None)
+
+
+class Addcmul(Function):
+    """y = x + value t1 t2.   dL/dx = g,  dL/dt1 = g value t2,  dL/dt2 = g value t1, each summed back."""
+
+    def __init__(self, value=1):
+        self.value = value
+
+    def forward(self, x, t1, t2):
+        return x + self.value * t1 * t2
+
+    def backward(self, F, gy, x, t1, t2):
+        nx, n1, n2 = self.needs_input_grad
+        return (F.sum_to(gy, x.shape) if nx else None,
+                F.sum_to(gy * t2 * self.value, t1.shape) if n1 else None,
+                F.sum_to(gy * t1 * self.value, t2.shape) if n2 else None)
+
+
+class Addcdiv(Function):
+    """y = x + value t1 / t2.   dL/dx = g,  dL/dt1 = g value / t2,  dL/dt2 = -g value t1 / t2^2, each summed back."""
+
+    def __init__(self, value=1):
+        self.value = value
+
+    def forward(self, x, t1, t2):
+        return x + self.value * t1 / t2
+
+    def backward(self, F, gy, x, t1, t2):
+        nx, n1, n2 = self.needs_input_grad
+        return (F.sum_to(gy, x.shape) if nx else None,
+                F.sum_to(gy * self.value / t2, t1.shape) if n1 else None,
+                F.sum_to(-gy * self.value * t1 / (t2 * t2), t2.shape) if n2 else None)
+
+
+def _three(name, x, t1, t2):
+    """Three operands on one device, with one dtype rule (``operands``) applied to each pair."""
+    x, t1 = operands(name, x, t1)
+    x, t2 = operands(name, x, t2)
+    t1, t2 = operands(name, t1, t2)
+    return x, t1, t2
+
+
+def lerp(start, end, weight):
+    """start + weight (end - start), broadcasting, as ``torch.lerp``; ``weight`` is a number or a tensor.
+    Floating tensors only, as in torch."""
+    start, end = operands("lerp", start, end)
+    weight = _python_number(weight)
+    if not isinstance(weight, Tensor):
+        weight = as_tensor(python_real("lerp", "weight", weight), like=start)
+    start, weight = operands("lerp", start, weight)
+    require_floating("lerp", start, end, weight)
+    return Lerp.apply(start, end, weight)
+
+
+def _value(name, value, tensors):
+    value = python_real(name, "value", value)
+    if isinstance(value, float) and all(t.dtype.kind in "iub" for t in tensors):
+        raise TypeError(f"{name}: for integer tensors, value must be an int, got value={value!r}")
+    return value
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002  (torch.addcmul's argument names)
+    """input + value * tensor1 * tensor2, broadcasting, as ``torch.addcmul``."""
+    x, t1, t2 = _three("addcmul", input, tensor1, tensor2)
+    return Addcmul.apply(x, t1, t2, value=_value("addcmul", value, (x, t1, t2)))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """input + value * tensor1 / tensor2, broadcasting, as ``torch.addcdiv``; integer tensor1 and tensor2 are
+    refused, as in torch (their division was once rounded)."""
+    t1, t2 = as_tensor(_python_number(tensor1)), as_tensor(_python_number(tensor2))
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise TypeError(f"addcdiv: integer division is not supported (tensor1 and tensor2 have dtypes {t1.dtype} "
+                        f"and {t2.dtype}); use floating tensors")
+    x, t1, t2 = _three("addcdiv", input, tensor1, tensor2)
+    return Addcdiv.apply(x, t1, t2, value=_value("addcdiv", value, (x, t1, t2)))
