@@ -34,6 +34,9 @@ CONFIGS = [
     ("Adamax", "Adamax", dict(lr=2e-3), "Adamax", dict(lr=2e-3), "Adamax", dict(lr=2e-3)),
     ("NAdam", "NAdam", dict(lr=2e-3), "NAdam", dict(lr=2e-3), "NAdam", dict(lr=2e-3)),
     ("RAdam", "RAdam", dict(lr=1e-3), "RAdam", dict(lr=1e-3), "RAdam", dict(lr=1e-3)),
+    ("Rprop", "Rprop", dict(lr=0.01), "Rprop", dict(lr=0.01), "Rprop", dict(lr=0.01)),
+    # t0=5: the averaging branch runs in every timed step (after the 10 warm-up steps)
+    ("ASGD", "ASGD", dict(lr=0.01, t0=5), "ASGD", dict(lr=0.01, t0=5), "ASGD", dict(lr=0.01, t0=5)),
 ]
 
 TARGET = 1.3

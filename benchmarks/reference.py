@@ -205,6 +205,39 @@ class FusedOptimizer:
     def _AdamW(self, theta, g, tmp, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
         self._Adam(theta, g, tmp, lr, betas, eps, weight_decay, decoupled=True)
 
+    def _Rprop(self, theta, g, tmp, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
+        prev, eta, factor = self.m, self.u, self.tmp2
+        if self.t == 1:
+            eta[...] = lr                              # eta starts at lr
+        xp.multiply(g, prev, out=tmp)                  # s = g * g_prev
+        factor.fill(1.0)
+        xp.copyto(factor, etas[1], where=tmp > 0)      # eta_plus where s > 0
+        flipped = tmp < 0
+        xp.copyto(factor, etas[0], where=flipped)      # eta_minus where s < 0
+        eta *= factor
+        xp.clip(eta, step_sizes[0], step_sizes[1], out=eta)
+        prev[...] = g
+        xp.copyto(prev, 0.0, where=flipped)            # g = 0 where the sign flipped; g_prev = g
+        xp.sign(prev, out=tmp)
+        tmp *= eta
+        theta -= tmp                                   # theta -= eta sign(g)
+
+    def _ASGD(self, theta, g, tmp, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6):
+        if self.t == 1:
+            self.eta, self.mu = lr, 1.0
+        ax = self.m
+        theta *= 1 - lambd * self.eta                  # theta (1 - lambda eta)
+        xp.multiply(g, self.eta, out=tmp)
+        theta -= tmp                                   # theta -= eta g
+        if self.mu != 1:
+            xp.subtract(theta, ax, out=tmp)            # ax += mu (theta - ax)
+            tmp *= self.mu
+            ax += tmp
+        else:
+            ax[...] = theta
+        self.eta = lr / (1 + lambd * lr * self.t) ** alpha
+        self.mu = 1 / max(1, self.t - t0)
+
     def _Adamax(self, theta, g, tmp, lr, betas=(0.9, 0.999), eps=1e-8):
         b1, b2 = betas
         m, u = self.m, self.u

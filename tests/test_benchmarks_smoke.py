@@ -53,12 +53,12 @@ def test_quick_suite_writes_every_case(tmp_path):
                 assert r[key] < 1e-3, f"{label}: {key} = {r[key]}"
 
     threaded = [r for r in rows if r["case"] == "threaded_optimizer_step"]
-    assert len(threaded) == 12 and all(_finite_positive(r["minigrad_1thread_s"]) for r in threaded)
+    assert len(threaded) == 14 and all(_finite_positive(r["minigrad_1thread_s"]) for r in threaded)
     assert {r["variant"].split(",")[0] for r in threaded} == {r["variant"] for r in rows if r["case"] == "optimizer_step"}
     assert sum(r["case"] == "threaded_mnist_epoch" for r in rows) == 2
     optimizers = {r["variant"] for r in rows if r["case"] == "optimizer_step"}
     assert optimizers == {"SGD", "SGD momentum", "SGD Nesterov", "Adagrad", "RMSprop", "RMSprop centered+momentum",
-                          "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam"}
+                          "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"}
     text = md.read_text()
     assert "| case |" in text.lower() or "| Case |" in text
     assert "--device cuda" in text

@@ -17,10 +17,13 @@ from minigrad.optim.adam import NAdam
 from minigrad.optim.adam import RAdam
 from minigrad.optim.rprop import Rprop
 from minigrad.optim.asgd import ASGD
+from minigrad.optim.adafactor import Adafactor
+from minigrad.optim.muon import Muon
 from minigrad.optim.clip import clip_grad_norm_
 from minigrad.optim.clip import clip_grad_value_
 from minigrad.optim.averaging import AveragedModel
 from minigrad.optim import lr_scheduler
+from minigrad.optim import swa_utils
 from minigrad.optim.lbfgs import LBFGS
 from minigrad.optim.cg import ConjugateGradient
 from minigrad.optim.bfgs import BFGS

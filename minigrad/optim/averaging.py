@@ -6,6 +6,18 @@ from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import device_of, to_device
 
 
+def swa_average(avg, theta, n):
+    """The mean of ``n`` iterates ``avg`` and one more, ``theta``: ``avg + (theta - avg) / (n + 1)`` (a new array).
+
+    ``torch.optim.swa_utils``'s equal-weight average rounds the same way (``get_swa_avg_fn``)."""
+    return avg + (theta - avg) / (n + 1)
+
+
+def ema_average(avg, theta, decay):
+    """The exponential moving average ``decay * avg + (1 - decay) * theta`` (a new array); ``get_ema_avg_fn``'s."""
+    return decay * avg + (1 - decay) * theta
+
+
 class AveragedModel:
     r"""Keep an average of a model's parameters over training.
 
@@ -23,7 +35,8 @@ class AveragedModel:
     ``with averaged.swapped_in(model): ...`` (restores the model's own weights
     on exit).
 
-    Unlike ``torch.optim.swa_utils.AveragedModel`` this is not a copy of the
+    Unlike ``torch.optim.swa_utils.AveragedModel`` (which is
+    :class:`minigrad.optim.swa_utils.AveragedModel`) this is not a copy of the
     model that can be called; it holds only the averaged arrays (buffers such
     as batch-norm statistics are not averaged).
     """
@@ -60,10 +73,9 @@ class AveragedModel:
             if n == 0:
                 avg[...] = theta                            # avg = theta_1
             elif self.decay is None:
-                avg += (theta - avg) / (n + 1)              # avg = avg + (theta - avg)/(n+1)
+                avg[...] = swa_average(avg, theta, n)       # avg = avg + (theta - avg)/(n+1)
             else:
-                avg *= self.decay                           # avg = decay*avg + (1-decay)*theta
-                avg += (1 - self.decay) * theta
+                avg[...] = ema_average(avg, theta, self.decay)   # avg = decay*avg + (1-decay)*theta
         self.n_averaged = n + 1
 
     def copy_to(self, model):

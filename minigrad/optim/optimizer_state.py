@@ -42,8 +42,8 @@ def _scalars_to_python(value):
 
 
 #: Entries of a param group that are not the optimizer's options: its parameters, and the
-#: starting lr a learning-rate schedule adds.
-_NOT_OPTIONS = ("params", "initial_lr")
+#: starting lr a learning-rate schedule adds (and the swa_lr SWALR adds, as PyTorch's).
+_NOT_OPTIONS = ("params", "initial_lr", "swa_lr")
 
 
 def _options(group) -> set:

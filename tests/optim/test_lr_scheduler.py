@@ -456,8 +456,14 @@ def test_initial_lr_is_recorded_and_reused_when_resuming():
         scheduler.step()
     assert optimizer.param_groups[0]["initial_lr"] == 0.4
     resumed = ExponentialLR(optimizer, gamma=0.5, last_epoch=2)  # resuming continues at epoch 3
-    assert math.isclose(optimizer.param_groups[0]["lr"], 0.4 * 0.5 ** 3)
+    # as torch 2.13's: the constructor's step keeps the lr the group holds, later steps multiply it
+    assert math.isclose(optimizer.param_groups[0]["lr"], 0.4 * 0.5 ** 2)
     assert resumed.last_epoch == 3
+    resumed.step()
+    assert math.isclose(optimizer.param_groups[0]["lr"], 0.4 * 0.5 ** 3)
+    resumed_from_the_start = StepLR(optimizer, step_size=1, gamma=0.5, last_epoch=2)   # initial_lr reused
+    assert math.isclose(optimizer.param_groups[0]["lr"], 0.4 * 0.5 ** 3)
+    assert resumed_from_the_start.base_lrs == [0.4]
 
 
 def test_plateau_accepts_a_scalar_tensor_metric():

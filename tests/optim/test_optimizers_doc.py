@@ -27,7 +27,8 @@ def test_every_symbol_in_the_equations_is_defined():
 
 
 def test_every_first_order_optimizer_has_a_row_and_an_update_line():
-    for name in ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"):
+    for name in ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+                 "Adafactor", "Muon"):
         assert isinstance(getattr(optim, name), type)
         assert f"| `{name}(" in DOC, name
         assert f"\n- `{name}(" in DOC, name

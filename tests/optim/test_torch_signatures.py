@@ -14,6 +14,7 @@ import minigrad.optim as mg_optim
 import minigrad.optim.lr_scheduler as mg_sched
 
 OPTIMIZERS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+              "Adafactor", "Muon",
               "LBFGS"]
 SCHEDULES = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",
              "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "OneCycleLR", "CyclicLR",

@@ -67,6 +67,7 @@ class CyclicLR(MomentumCycling, LRScheduler):
         # Without a scale_fn the mode decides what s is a function of, as in PyTorch.
         self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
         self._base_lr_values = base_lrs
+        self._lr_memo = self._momentum_memo = None   # (epoch, values) last computed
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr  # so that a fresh "initial_lr" is base_lr, as in PyTorch
@@ -86,22 +87,39 @@ class CyclicLR(MomentumCycling, LRScheduler):
         return self.gamma ** x                # s = gamma^k
 
     def _height(self, epoch):
-        """``h_k * s``: the share of the amplitude the lr has climbed at step ``epoch``."""
+        """``(h_k, x)``: the share of the amplitude the lr has climbed at step ``epoch`` before scaling, and
+        what ``scale_fn`` is evaluated on (the cycle ``c_k`` or the step ``k``)."""
         cycle = math.floor(1 + epoch / self.total_size)   # c_k = floor(1 + k / T)
         x = 1.0 + epoch / self.total_size - cycle         # x_k = 1 + k / T - c_k
         r = self.step_ratio
         height = x / r if x <= r else (x - 1) / (r - 1)   # h_k: up on [0, r], down on (r, 1)
-        return height * self.scale_fn(cycle if self.scale_mode == "cycle" else epoch)
+        return height, (cycle if self.scale_mode == "cycle" else epoch)
 
+    # scale_fn is called as PyTorch calls it: once per group for the lrs of a step, once more per group for
+    # the momentums (a stateful scale_fn sees the same calls); an epoch asked for again (a ChainedScheduler
+    # built over it replays epoch 0) is answered from the memo without calling it.
     def lr_at(self, epoch):
-        h = self._height(epoch)
-        # lr_k = base_lr + (max_lr - base_lr) h_k s
-        return [base + (top - base) * h for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self._lr_memo is not None and self._lr_memo[0] == epoch:
+            return list(self._lr_memo[1])
+        h, at = self._height(epoch)
+        # lr_k = base_lr + ((max_lr - base_lr) h_k) s, in PyTorch's order
+        lrs = [base + (top - base) * h * self.scale_fn(at) for base, top in zip(self.base_lrs, self.max_lrs)]
+        self._lr_memo = (epoch, lrs)
+        return list(lrs)
+
+    def lr_in_sequence(self, epoch, lrs_before):
+        self._lr_memo = self._momentum_memo = None   # PyTorch's SequentialLR steps it afresh at its milestone
+        return self.lr_at(epoch)
 
     def momentum_at(self, epoch):
-        h = self._height(epoch)
-        # m_k = max_momentum - (max_momentum - base_momentum) h_k s
-        return [top - (top - low) * h for low, top in zip(self.base_momentums, self.max_momentums)]
+        if self._momentum_memo is not None and self._momentum_memo[0] == epoch:
+            return list(self._momentum_memo[1])
+        h, at = self._height(epoch)
+        # m_k = max_momentum - ((max_momentum - base_momentum) h_k) s
+        momentums = [top - (top - low) * h * self.scale_fn(at)
+                     for low, top in zip(self.base_momentums, self.max_momentums)]
+        self._momentum_memo = (epoch, momentums)
+        return list(momentums)
 
     def chained_lrs(self, lrs, epoch):
         return self.lr_at(epoch)  # PyTorch's CyclicLR sets its lr whatever the chain set before
@@ -109,7 +127,8 @@ class CyclicLR(MomentumCycling, LRScheduler):
     def state_dict(self):
         """The state as plain data: the ``scale_fn`` is left out (a function), as in PyTorch."""
         state = super().state_dict()
-        state.pop("_scale_fn_custom", None)
+        for key in ("_scale_fn_custom", "_lr_memo", "_momentum_memo"):
+            state.pop(key, None)
         return state
 
     def load_state_dict(self, state_dict):
@@ -117,8 +136,10 @@ class CyclicLR(MomentumCycling, LRScheduler):
         if state_dict.get("_has_custom_scale_fn") and self._scale_fn_custom is None:
             raise ValueError("CyclicLR.load_state_dict: the state was saved with a scale_fn, which a state dict "
                              "cannot hold; build this CyclicLR with the same scale_fn before loading it")
-        state_dict = {key: value for key, value in state_dict.items() if key != "_scale_fn_custom"}
+        state_dict = {key: value for key, value in state_dict.items()
+                      if key not in ("_scale_fn_custom", "_lr_memo", "_momentum_memo")}
         has_own = self._scale_fn_custom is not None
+        self._lr_memo = self._momentum_memo = None
         super().load_state_dict(state_dict)
         self._has_custom_scale_fn = has_own
 

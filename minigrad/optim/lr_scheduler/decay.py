@@ -3,6 +3,8 @@ ExponentialLR, PolynomialLR."""
 
 from bisect import bisect_right
 
+from minigrad.scalars import is_integer
+
 from minigrad.optim.lr_scheduler.base import (LRScheduler, check_gamma, check_milestones,
                                               check_non_negative_number, check_positive_int, per_group_functions)
 
@@ -57,6 +59,7 @@ class MultiplicativeLR(LRScheduler):
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.lr_lambdas = per_group_functions(lr_lambda, optimizer, "MultiplicativeLR")
         self._memo = None  # (lrs it started from (None: the base lrs), epoch, lrs) of the last call: steps go on from it
+        self._resume_epoch, self._resume_lrs = resume_point(optimizer, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def _factors(self, lrs, epoch):
@@ -64,10 +67,16 @@ class MultiplicativeLR(LRScheduler):
 
     def _continued(self, start, epoch):
         """The lrs at ``epoch``, from the base lrs (``start`` None: lr_0 = base) or from ``start``
-        (lr_0 = start * f(0)), then ``lr_k = lr_{k-1} * f(k)``."""
+        (lr_0 = start * f(0)), then ``lr_k = lr_{k-1} * f(k)``; a schedule built with ``last_epoch=e``
+        goes on from the lrs the groups held then, kept at epoch ``e + 1`` (as PyTorch's)."""
         key = None if start is None else tuple(start)
+        resumed = start is None and self._resume_epoch is not None and epoch >= self._resume_epoch
+        if resumed:
+            key = "resumed"
         if self._memo is not None and self._memo[0] == key and self._memo[1] <= epoch:
             _, k, lrs = self._memo
+        elif resumed:
+            k, lrs = self._resume_epoch, list(self._resume_lrs)                            # lr_{e+1} = the group's lr
         else:
             k, lrs = 0, list(self.base_lrs) if start is None else self._factors(start, 0)  # lr_0
         while k < epoch:
@@ -92,7 +101,18 @@ class MultiplicativeLR(LRScheduler):
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
-        self._memo = (None, self.last_epoch, list(self._last_lr))  # the next epoch multiplies the saved lrs
+        key = "resumed" if self._resume_epoch is not None and self.last_epoch >= self._resume_epoch else None
+        self._memo = (key, self.last_epoch, list(self._last_lr))  # the next epoch multiplies the saved lrs
+
+
+def resume_point(optimizer, last_epoch):
+    """``(last_epoch + 1, the groups' current lrs)`` for a schedule built with ``last_epoch >= 0``, else
+    ``(None, None)``. PyTorch's ExponentialLR and MultiplicativeLR keep the groups' lrs at that first epoch
+    (their constructor's step does not multiply them) and go on multiplying from there, whatever
+    ``initial_lr`` and the closed form say."""
+    if not (is_integer(last_epoch) and last_epoch >= 0) or not hasattr(optimizer, "param_groups"):
+        return None, None   # a fresh start (or a bad last_epoch, which the base constructor names)
+    return int(last_epoch) + 1, [float(group["lr"]) for group in optimizer.param_groups]
 
 
 class StepLR(LRScheduler):
@@ -138,9 +158,13 @@ class ExponentialLR(LRScheduler):
     def __init__(self, optimizer, gamma, last_epoch=-1):
         check_gamma(gamma, "ExponentialLR")
         self.gamma = float(gamma)
+        self._resume_epoch, self._resume_lrs = resume_point(optimizer, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
+        if self._resume_epoch is not None and epoch >= self._resume_epoch:   # built with last_epoch = e:
+            k = epoch - self._resume_epoch                                   # lr_k = lr_{e+1} * gamma^(k-e-1)
+            return [lr * self.gamma ** k for lr in self._resume_lrs]
         return [base * self.gamma ** epoch for base in self.base_lrs]  # lr_k = lr_0 * gamma^k
 
     def chained_lrs(self, lrs, epoch):
