@@ -1,4 +1,4 @@
-"""ONNX mappings of PyTorch's shape ops: Flip and Roll (Slice and Concat), Diagonal and Unfold (a Gather of
+"""ONNX mappings of PyTorch's shape ops: Flip and Roll (Slice and Concat), Diagonal and UnfoldWindows (a Gather of
 constant indices), DiagEmbed (a Gather from the values with a zero padded on)."""
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def _diag_embed(g, call, x):
     return g.node("Transpose", [y], perm=perm)
 
 
-@converts("Unfold")
+@converts("UnfoldWindows")
 def _unfold(g, call, x):
     dim, size, step = call.params["dim"], call.params["size"], call.params["step"]
     _fixed(call, (dim,), "cuts windows")

@@ -1,6 +1,6 @@
 """``Tensor.unfold(dimension, size, step)``: the sliding windows along one dim, and their adjoint.
 
-``Unfold`` reads the windows as one strided view of x (no loop) and copies it; ``FoldWindows`` adds each
+``UnfoldWindows`` reads the windows as one strided view of x (no loop) and copies it; ``FoldWindows`` adds each
 window's gradient back where the window came from, so overlapping windows add up. Each is the other's adjoint.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _windows_view(x, dim, size, step):
     return get_array_module(x).lib.stride_tricks.as_strided(x, shape, strides)
 
 
-class Unfold(Function):
+class UnfoldWindows(Function):
     """y[..., i, ..., j] = x[..., i * step + j, ...]: windows of ``size`` every ``step`` along ``dim`` (a copy).
 
     Shapes: x (..., n, ...) -> (..., (n - size) // step + 1, ..., size).
@@ -39,9 +39,10 @@ class Unfold(Function):
 
 
 class FoldWindows(Function):
-    """y = zeros with dim ``dim`` of ``length``, each window of g (as ``Unfold`` cut them) added at its place.
+    """y = zeros with dim ``dim`` of ``length``, each window of g (as ``UnfoldWindows`` cut them) added at its place.
 
-    Shapes: (..., count, ..., size) -> (..., length, ...).   dL/dg = the windows of the output gradient (``Unfold``).
+    Shapes: (..., count, ..., size) -> (..., length, ...).
+    dL/dg = the windows of the output gradient (``UnfoldWindows``).
     """
 
     def __init__(self, dim, size, step, length):
@@ -61,12 +62,12 @@ class FoldWindows(Function):
         return out
 
     def backward(self, F, ggy, g):
-        return F.apply(Unfold, ggy, dim=self.dim, size=self.size, step=self.step)
+        return F.apply(UnfoldWindows, ggy, dim=self.dim, size=self.size, step=self.step)
 
 
 def unfold(x, dimension, size, step):
     """``torch.Tensor.unfold``: every window of ``size`` elements along ``dimension``, one each ``step``, in a new
-    last dim (see ``Unfold``). A 0-d tensor counts as one element. A copy (torch gives a view)."""
+    last dim (see ``UnfoldWindows``). A 0-d tensor counts as one element. A copy (torch gives a view)."""
     x = as_tensor(x)
     for what, v in (("dimension", dimension), ("size", size), ("step", step)):
         if not is_integer(v):
@@ -80,4 +81,4 @@ def unfold(x, dimension, size, step):
     if not 0 <= size <= x.shape[d]:
         raise ValueError(f"unfold: size {size} does not fit dim {d} of length {x.shape[d]} (shape {tuple(x.shape)}); "
                          f"it must be in [0, {x.shape[d]}]")
-    return Unfold.apply(x, dim=d, size=int(size), step=int(step))
+    return UnfoldWindows.apply(x, dim=d, size=int(size), step=int(step))

@@ -359,6 +359,16 @@ def test_every_op_class_has_a_mapping_or_a_reason():
     assert missing == [], f"op classes without an ONNX mapping in minigrad.onnx.converters: {missing}"
 
 
+def test_no_two_op_classes_share_a_name():
+    # The ONNX converters (and error messages) know an op by its class name: two classes of one name would reach
+    # each other's converter (Tensor.unfold's windows and F.unfold's im2col once did).
+    by_name = {}
+    for c in _all_function_classes():
+        by_name.setdefault(c.__name__, []).append(f"{c.__module__}.{c.__qualname__}")
+    shared = {name: where for name, where in by_name.items() if len(where) > 1}
+    assert shared == {}
+
+
 def test_a_model_on_any_device_exports(tmp_path, device):
     model = nn.Network(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2)).to(device).eval()
     export(model, mg.randn(4, 3).to(device), tmp_path / "m.onnx")

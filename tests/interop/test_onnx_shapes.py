@@ -10,7 +10,7 @@ from minigrad.onnx import ExportError, export
 CASES = {
     "Roll": lambda x: x.roll(1, 0),
     "Diagonal": lambda x: mg.diagonal(x, 0, 0, 1),
-    "Unfold": lambda x: x.unfold(0, 2, 1).reshape(-1, 2),
+    "UnfoldWindows": lambda x: x.unfold(0, 2, 1).reshape(-1, 2),
     "DiagEmbed": lambda x: mg.diag_embed(x.t(), 0, 0, 1).reshape(5, -1),
 }
 
