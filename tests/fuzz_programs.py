@@ -1136,6 +1136,10 @@ def _gen_shape_op(name, min_ndim, params, pieces=False, method=None, max_ndim=No
             fm_, ft_ = fm, ft
             fm, ft = (lambda t: list(fm_(t))), (lambda t: list(ft_(t)))
         b.add(name, [i], fm, ft, f"{args} {kwargs}")
+        return True
+    return gen
+
+
 # ------------------------------------------------------------------ PyTorch's indexing and scatter names
 def _torch_module():
     import torch
