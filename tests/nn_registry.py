@@ -868,16 +868,20 @@ def _seeded(make, seed=23):
     def fn(x, *args):
         mg.manual_seed(seed)
         return make(*args)(x) if args else make()(x)
+
+    return fn
+
+
 # ---------------------------------------------------------------- attention and Transformers (session 9)
-_a_rng = np.random.default_rng(909)
+_att_rng = np.random.default_rng(909)
 
 
-def _a(*shape):
-    return _a_rng.standard_normal(shape)
+def _att(*shape):
+    return _att_rng.standard_normal(shape)
 
 
-def _a_keep(*shape):
-    keep = _a_rng.random(shape) < 0.6
+def _att_keep(*shape):
+    keep = _att_rng.random(shape) < 0.6
     keep[..., 0] = True   # no fully masked row
     return keep
 
@@ -972,7 +976,7 @@ def _fixed_parameters(make_layer, run):
 
 def _params(layer):
     """Sample values for every parameter of ``layer`` (in named_parameters() order), drawn afresh."""
-    return tuple(_a(*p.shape) * 0.5 for p in layer.parameters())
+    return tuple(_att(*p.shape) * 0.5 for p in layer.parameters())
 
 
 def _mha(**kw):
@@ -984,7 +988,7 @@ def _mha_out(layer, q, k, v, **call):
 
 
 _KPM = np.array([[False, False, True], [False, True, False]])
-_MASK = _a(4, 3, 3)
+_MASK = _att(4, 3, 3)
 
 
 def _mha_weights(layer, q, k, v):
@@ -1020,36 +1024,36 @@ _CAUSAL3 = np.triu(np.full((3, 3), -np.inf), 1)
 
 NN_OPS += [
     OpInfo("nn.functional.scaled_dot_product_attention", F.scaled_dot_product_attention, [
-        S(_a(2, 3, 4), _a(2, 5, 4), _a(2, 5, 3)),
-        S(_a(2, 2, 3, 4), _a(2, 2, 5, 4), _a(2, 5, 3), _a_keep(3, 5)),      # bool mask: a constant
-        S(_a(3, 4), _a(5, 4), _a(5, 2), _a(3, 5)),                         # float mask: checked too
-        S(_a(2, 4, 3), _a(2, 3, 3), _a(2, 3, 3), is_causal=True, scale=0.7),
-        S(_a(1, 4, 2, 3), _a(1, 2, 3, 3), _a(1, 2, 3, 2), enable_gqa=True)]),
+        S(_att(2, 3, 4), _att(2, 5, 4), _att(2, 5, 3)),
+        S(_att(2, 2, 3, 4), _att(2, 2, 5, 4), _att(2, 5, 3), _att_keep(3, 5)),      # bool mask: a constant
+        S(_att(3, 4), _att(5, 4), _att(5, 2), _att(3, 5)),                         # float mask: checked too
+        S(_att(2, 4, 3), _att(2, 3, 3), _att(2, 3, 3), is_causal=True, scale=0.7),
+        S(_att(1, 4, 2, 3), _att(1, 2, 3, 3), _att(1, 2, 3, 2), enable_gqa=True)]),
     OpInfo("nn.functional.scaled_dot_product_attention(dropout)", _seeded_sdpa,
-           [S(_a(2, 3, 4), _a(2, 5, 4), _a(2, 5, 3), 0.3)]),
+           [S(_att(2, 3, 4), _att(2, 5, 4), _att(2, 5, 3), 0.3)]),
     OpInfo("nn.MultiheadAttention", _bound_inputs(_mha(), 3, _mha_out),
-           [S(_a(3, 2, 4), _a(2, 2, 4), _a(2, 2, 4), *_params(_mha()()))]),
+           [S(_att(3, 2, 4), _att(2, 2, 4), _att(2, 2, 4), *_params(_mha()()))]),
     OpInfo("nn.MultiheadAttention(weights per head, masks)", _bound_inputs(_mha(batch_first=True), 3, _mha_weights),
-           [S(_a(2, 3, 4), _a(2, 3, 4), _a(2, 3, 4), *_params(_mha(batch_first=True)()))]),
+           [S(_att(2, 3, 4), _att(2, 3, 4), _att(2, 3, 4), *_params(_mha(batch_first=True)()))]),
     OpInfo("nn.MultiheadAttention(kdim, vdim, bias_kv, zero_attn)",
            _bound_inputs(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True), 3,
                          lambda m, q, k, v: m(q, k, v, key_padding_mask=mg.tensor(_KPM[0]), need_weights=False)[0]),
-           [S(_a(2, 4), _a(3, 3), _a(3, 2), *_params(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True)()))]),
+           [S(_att(2, 4), _att(3, 3), _att(3, 2), *_params(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True)()))]),
     OpInfo("nn.TransformerEncoderLayer", _bound_inputs(_encoder_layer(activation="gelu"), 1,
                                                        lambda m, x: m(x, src_mask=mg.tensor(_CAUSAL3, dtype=F64))),
-           [S(_a(3, 2, 4), *_params(_encoder_layer()()))]),
+           [S(_att(3, 2, 4), *_params(_encoder_layer()()))]),
     OpInfo("nn.TransformerEncoderLayer(norm_first, batch_first, key padding)",
            _bound_inputs(_encoder_layer(activation="gelu", norm_first=True, batch_first=True), 1,
                          lambda m, x: m(x, src_key_padding_mask=mg.tensor(_KPM))),
-           [S(_a(2, 3, 4), *_params(_encoder_layer(norm_first=True)()))]),
-    OpInfo("nn.TransformerEncoder", _fixed_parameters(_encoder, lambda m, x: m(x)), [S(_a(3, 1, 3))]),
+           [S(_att(2, 3, 4), *_params(_encoder_layer(norm_first=True)()))]),
+    OpInfo("nn.TransformerEncoder", _fixed_parameters(_encoder, lambda m, x: m(x)), [S(_att(3, 1, 3))]),
     OpInfo("nn.TransformerDecoderLayer",
            _bound_inputs(_decoder_layer(activation="gelu"), 2,
                          lambda m, t, mem: m(t, mem, tgt_mask=mg.tensor(_CAUSAL3, dtype=F64),
                                              memory_key_padding_mask=mg.tensor(_KPM[:, :2]))),
-           [S(_a(3, 2, 3), _a(2, 2, 3), *_params(_decoder_layer()()))]),
+           [S(_att(3, 2, 3), _att(2, 2, 3), *_params(_decoder_layer()()))]),
     OpInfo("nn.TransformerDecoder", _fixed_parameters(_decoder, lambda m, t, mem: m(t, mem)),
-           [S(_a(2, 1, 3), _a(3, 1, 3))]),
+           [S(_att(2, 1, 3), _att(3, 1, 3))]),
     OpInfo("nn.Transformer", _fixed_parameters(_transformer, lambda m, s, t: m(s, t, tgt_mask=mg.tensor(
-        _CAUSAL3[:2, :2], dtype=F64))), [S(_a(3, 1, 3), _a(2, 1, 3))]),
+        _CAUSAL3[:2, :2], dtype=F64))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
 ]
