@@ -36,6 +36,27 @@ def uniform_on(device: str, shape, dtype):
     return backend.xp_for(device).random.default_rng(seed).random(shape, dtype=dtype)
 
 
+def _draw_dtype(dtype):
+    # float16 has no native generator path: draw float32 and cast.
+    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
+
+
+def uniform_values(shape, dtype, a=0.0, b=1.0):
+    """Host draws from U(a, b) for a tensor of ``dtype`` (float64 draws for float64, float32 otherwise)."""
+    if not a <= b:
+        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+    draw = _draw_dtype(dtype)
+    return draw(a) + draw(b - a) * _generator.random(tuple(shape), dtype=draw)
+
+
+def normal_values(shape, dtype, mean=0.0, std=1.0):
+    """Host draws from N(mean, std^2) for a tensor of ``dtype`` (float64 draws for float64, float32 otherwise)."""
+    if std < 0:
+        raise ValueError(f"normal_: std must be non-negative, got {std}")
+    draw = _draw_dtype(dtype)
+    return draw(mean) + draw(std) * _generator.standard_normal(tuple(shape), dtype=draw)
+
+
 def get_generator() -> np.random.Generator:
     """The generator every random op in minigrad draws from."""
     return _generator

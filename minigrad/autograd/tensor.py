@@ -602,11 +602,7 @@ class Tensor:
         a non-leaf's write in the graph, which minigrad does not do). Under ``no_grad`` a parameter can be
         zeroed; the write is stamped, so a graph recorded before it refuses to backward.
         """
-        if self.requires_grad and STATE.grad_enabled:
-            kind = "a leaf tensor" if self.creator is None else "a tensor"
-            raise RuntimeError(
-                f"zero_(): {kind} that requires grad (shape {tuple(self.shape)}) cannot be written in place while "
-                "grad mode is on; call it under minigrad.no_grad(), or build a new tensor (minigrad.zeros_like)")
+        self._check_writable("zero_", "build a new tensor (minigrad.zeros_like)")
         self.data[...] = 0
         _mark_written(self)
         return self
@@ -1223,18 +1219,95 @@ class Tensor:
         Refused, as ``zero_``, on a tensor that requires grad while grad mode is on (minigrad has no in-place
         autograd); the result must keep this tensor's shape and dtype, as PyTorch's in-place ops do.
         """
-        if self.requires_grad and STATE.grad_enabled:
-            kind = "a leaf tensor" if self.creator is None else "a tensor"
-            raise RuntimeError(
-                f"{name}(): {kind} that requires grad (shape {tuple(self.shape)}) cannot be written in place while "
-                f"grad mode is on; call it under minigrad.no_grad(), or use the out-of-place {name[:-1]}()")
+        self._check_writable(name, f"use the out-of-place {name[:-1]}()")
         from minigrad.autograd.mode import no_grad
         with no_grad():
             out = make()
         if out.shape != self.shape:
             raise RuntimeError(f"{name}(): the result has shape {tuple(out.shape)}, which cannot be written into "
                                f"this tensor of shape {tuple(self.shape)}")
+        if out.dtype != self.dtype and not np.can_cast(out.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(f"{name}(): the result has dtype {out.dtype}, which cannot be written into this "
+                               f"tensor of dtype {self.dtype} (PyTorch refuses it too)")
         self.data[...] = out.data
+        _mark_written(self)
+        return self
+
+    def _check_writable(self, name, instead):
+        """Refuse an in-place write into a tensor that requires grad while grad mode is on (minigrad records no
+        in-place ops; PyTorch refuses a leaf and records a non-leaf's write)."""
+        if self.requires_grad and STATE.grad_enabled:
+            kind = "a leaf tensor" if self.creator is None else "a tensor"
+            raise RuntimeError(
+                f"{name}(): {kind} that requires grad (shape {tuple(self.shape)}) cannot be written in place while "
+                f"grad mode is on; call it under minigrad.no_grad(), or {instead}")
+
+    # PyTorch's in-place arithmetic and fills: the out-of-place op's result written back (``_write_result``).
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place, as ``torch.Tensor.add_``."""
+        return self._write_result("add_", lambda: _ops.add(self, other, alpha=alpha))
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place, as ``torch.Tensor.sub_``."""
+        return self._write_result("sub_", lambda: _ops.sub(self, other, alpha=alpha))
+
+    def mul_(self, other):
+        """``self *= other`` in place, as ``torch.Tensor.mul_``."""
+        return self._write_result("mul_", lambda: _ops.mul(self, other))
+
+    def div_(self, other, *, rounding_mode=None):
+        """``self /= other`` in place, as ``torch.Tensor.div_`` (an integer tensor needs a ``rounding_mode``)."""
+        return self._write_result("div_", lambda: _ops.div(self, other, rounding_mode=rounding_mode))
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        """Values limited to [min, max] in place, as ``torch.Tensor.clamp_``."""
+        return self._write_result("clamp_", lambda: _ops.clamp(self, min, max))
+
+    def masked_fill_(self, mask, value):
+        """``value`` where ``mask`` is set, in place, as ``torch.Tensor.masked_fill_``."""
+        return self._write_result("masked_fill_", lambda: _ops.masked_fill(self, mask, value))
+
+    def fill_(self, value):
+        """Every entry set to ``value`` (a number or a one-element tensor), as ``torch.Tensor.fill_``."""
+        if isinstance(value, Tensor):
+            if value.size != 1:
+                raise RuntimeError(f"fill_(): the value must be a number or a one-element tensor, got shape "
+                                   f"{tuple(value.shape)}")
+            value = value.item()
+        self._check_writable("fill_", "build a new tensor (minigrad.full_like)")
+        self.data[...] = value
+        _mark_written(self)
+        return self
+
+    def copy_(self, src):
+        """``src``'s values (broadcast to this shape, converted to this dtype and device) written in place, as
+        ``torch.Tensor.copy_``."""
+        values = src.data if isinstance(src, Tensor) else np.asarray(src)
+        self._check_writable("copy_", "use src.clone()")
+        try:
+            fits = np.broadcast_shapes(values.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"copy_(): src of shape {tuple(values.shape)} does not broadcast to this tensor's "
+                               f"shape {tuple(self.shape)}")
+        self.data[...] = backend.to_device(values, self.device)
+        _mark_written(self)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Draws from U(a, b) in place, from minigrad's generator (``manual_seed`` governs them)."""
+        return self._fill_drawn("uniform_", _random.uniform_values(self.shape, self.dtype, a, b))
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Draws from N(mean, std^2) in place, from minigrad's generator (``manual_seed`` governs them)."""
+        return self._fill_drawn("normal_", _random.normal_values(self.shape, self.dtype, mean, std))
+
+    def _fill_drawn(self, name, values):
+        if self.dtype.kind != "f":
+            raise TypeError(f"{name}(): needs a floating tensor, got dtype {self.dtype}")
+        self._check_writable(name, "draw a new tensor (minigrad.rand / minigrad.randn)")
+        self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
         _mark_written(self)
         return self
 
@@ -1483,3 +1556,4 @@ from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's ope
 from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
+from minigrad import random as _random  # noqa: E402

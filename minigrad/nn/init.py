@@ -27,7 +27,7 @@ import numpy as np
 
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import to_device
-from minigrad.random import get_generator
+from minigrad.random import get_generator, normal_values, uniform_values
 
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "uniform_", "normal_",
@@ -68,11 +68,6 @@ def _fans(tensor, name):
     return shape[0] * receptive, shape[1] * receptive
 
 
-def _draw_dtype(tensor):
-    # float16 has no native generator path: draw float32 and cast.
-    return np.float64 if tensor.dtype == np.float64 else np.float32
-
-
 def _fill(tensor, host_values):
     """Write host values into the tensor's data in place, in its dtype, on its device."""
     tensor.data[...] = to_device(np.asarray(host_values).astype(tensor.dtype, copy=False), tensor.device)
@@ -103,20 +98,12 @@ def constant_(tensor, value: float):
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):
     """Fill with draws from U(a, b)."""
-    if not a <= b:
-        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
-    dtype = _draw_dtype(tensor)
-    u = get_generator().random(tuple(tensor.shape), dtype=dtype)
-    return _fill(tensor, dtype(a) + dtype(b - a) * u)
+    return _fill(tensor, uniform_values(tensor.shape, tensor.dtype, a, b))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0):
     """Fill with draws from N(mean, std^2)."""
-    if std < 0:
-        raise ValueError(f"normal_: std must be non-negative, got {std}")
-    dtype = _draw_dtype(tensor)
-    z = get_generator().standard_normal(tuple(tensor.shape), dtype=dtype)
-    return _fill(tensor, dtype(mean) + dtype(std) * z)
+    return _fill(tensor, normal_values(tensor.shape, tensor.dtype, mean, std))
 
 
 def xavier_uniform_(tensor, gain: float = 1.0):
@@ -190,11 +177,9 @@ def sparse_(tensor, num_nonzero: int = 15, std: float = 1.0):
     fan_in, fan_out = shape
     if not 0 <= num_nonzero <= fan_in:
         raise ValueError(f"sparse_: num_nonzero must be in [0, {fan_in}] for shape {shape}, got {num_nonzero}")
-    gen = get_generator()
-    dtype = _draw_dtype(tensor)
-    values = dtype(std) * gen.standard_normal(shape, dtype=dtype)
+    values = normal_values(shape, tensor.dtype, 0.0, std)
     # A random permutation of the rows in every column; its first num_nonzero rows are kept.
-    chosen = np.argsort(gen.random(shape), axis=0)[:num_nonzero]
+    chosen = np.argsort(get_generator().random(shape), axis=0)[:num_nonzero]
     keep = np.zeros(shape, dtype=bool)
     np.put_along_axis(keep, chosen, True, axis=0)
-    return _fill(tensor, np.where(keep, values, dtype(0)))
+    return _fill(tensor, np.where(keep, values, values.dtype.type(0)))

@@ -1,0 +1,127 @@
+"""PyTorch's in-place arithmetic and fills (add_, sub_, mul_, div_, clamp_, masked_fill_, fill_, copy_, uniform_,
+normal_): the values torch's give, the zero_() rule for tensors that require grad, stamped writes, clear errors."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+RNG = np.random.default_rng(5)
+X = RNG.standard_normal((3, 4))
+Y = RNG.standard_normal((4,)) + 3.0
+MASK = RNG.standard_normal((3, 4)) > 0
+
+CASES = {
+    "add_": (lambda t, y: t.add_(y, alpha=-0.5)),
+    "sub_": (lambda t, y: t.sub_(y, alpha=2.0)),
+    "mul_": (lambda t, y: t.mul_(y)),
+    "div_": (lambda t, y: t.div_(y)),
+    "clamp_": (lambda t, y: t.clamp_(-0.3, 0.4)),
+    "fill_": (lambda t, y: t.fill_(1.25)),
+    "copy_": (lambda t, y: t.copy_(y)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_in_place_methods_match_torch_and_return_self(name):
+    mine, theirs = mg.tensor(X.copy(), dtype="float64"), torch.tensor(X.copy())
+    out = CASES[name](mine, mg.tensor(Y, dtype="float64"))
+    CASES[name](theirs, torch.tensor(Y))
+    assert out is mine
+    np.testing.assert_array_equal(mine.data, theirs.numpy())
+
+
+def test_masked_fill_and_integer_division_match_torch():
+    mine, theirs = mg.tensor(X.copy(), dtype="float64"), torch.tensor(X.copy())
+    mine.masked_fill_(mg.tensor(MASK), -2.0)
+    theirs.masked_fill_(torch.tensor(MASK), -2.0)
+    np.testing.assert_array_equal(mine.data, theirs.numpy())
+    ints = np.array([7, -7, 9])
+    mi, ti = mg.tensor(ints), torch.tensor(ints)
+    mi.div_(2, rounding_mode="floor")
+    ti.div_(2, rounding_mode="floor")
+    np.testing.assert_array_equal(mi.data, ti.numpy())
+    assert mi.dtype == np.int64
+
+
+def test_float32_stays_float32():
+    t = mg.tensor(X.astype(np.float32))
+    t.add_(1.5).mul_(0.5).div_(3.0).clamp_(max=0.2).uniform_(-1, 1).normal_(0, 2).fill_(0.25)
+    assert t.dtype == np.float32
+
+
+def test_uniform_and_normal_draw_from_the_seeded_generator_within_their_laws():
+    t = mg.zeros(2000, dtype="float64")
+    mg.manual_seed(3)
+    first = t.uniform_(-2.0, 3.0).data.copy()
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(t.uniform_(-2.0, 3.0).data, first)
+    assert first.min() >= -2.0 and first.max() < 3.0 and abs(first.mean() - 0.5) < 0.15
+    z = t.normal_(1.0, 0.5).data
+    assert abs(z.mean() - 1.0) < 0.05 and abs(z.std() - 0.5) < 0.05
+    with pytest.raises(ValueError, match="need a <= b, got a=1, b=0"):
+        t.uniform_(1, 0)
+    with pytest.raises(ValueError, match="std must be non-negative, got -1"):
+        t.normal_(0, -1)
+    with pytest.raises(TypeError, match=r"uniform_\(\): needs a floating tensor, got dtype int64"):
+        mg.tensor(np.arange(3)).uniform_()
+
+
+def test_copy_broadcasts_and_converts_as_torch_and_refuses_a_bad_shape():
+    t = mg.tensor(np.zeros((2, 3)), dtype="float64")
+    t.copy_(mg.tensor(np.array([1, 2, 3])))   # int64 src into float64, broadcast over rows
+    np.testing.assert_array_equal(t.data, [[1, 2, 3], [1, 2, 3]])
+    with pytest.raises(RuntimeError, match=r"copy_\(\): src of shape \(4,\) does not broadcast to this tensor's "
+                                           r"shape \(2, 3\)"):
+        t.copy_(mg.tensor(np.ones(4)))
+    with pytest.raises(RuntimeError, match=r"fill_\(\): the value must be a number or a one-element tensor"):
+        t.fill_(mg.tensor(np.ones(2)))
+
+
+def test_a_result_of_another_kind_is_refused_as_torch_refuses_it():
+    ints = mg.tensor(np.arange(3))
+    with pytest.raises(RuntimeError, match=r"add_\(\): the result has dtype float32, which cannot be written into "
+                                           r"this tensor of dtype int64"):
+        ints.add_(0.5)
+    with pytest.raises(RuntimeError):
+        torch.arange(3).add_(0.5)
+    with pytest.raises(RuntimeError, match=r"mul_\(\): the result has shape \(2, 3\)"):
+        mg.tensor(np.ones(3)).mul_(mg.tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + ["uniform_", "normal_", "masked_fill_"])
+def test_refused_on_a_tensor_that_requires_grad_while_grad_mode_is_on(name):
+    w = mg.tensor(X.copy(), dtype="float64", requires_grad=True)
+    calls = dict(CASES, uniform_=lambda t, y: t.uniform_(), normal_=lambda t, y: t.normal_(),
+                 masked_fill_=lambda t, y: t.masked_fill_(mg.tensor(MASK), 0.0))
+    with pytest.raises(RuntimeError, match=rf"{name}\(\): a leaf tensor that requires grad \(shape \(3, 4\)\) "
+                                           r"cannot be written in place while grad mode is on"):
+        calls[name](w, mg.tensor(Y, dtype="float64"))
+    np.testing.assert_array_equal(w.data, X)
+    with mg.no_grad():
+        calls[name](w, mg.tensor(Y, dtype="float64"))
+    assert w.requires_grad and w.creator is None
+
+
+def test_a_write_under_no_grad_is_stamped_so_an_older_graph_refuses_to_backward():
+    w = mg.tensor(X.copy(), dtype="float64", requires_grad=True)
+    loss = (w * w).sum()
+    with mg.no_grad():
+        w.sub_(mg.tensor(np.ones((3, 4)), dtype="float64"), alpha=0.1)
+    with pytest.raises(RuntimeError, match="modified in place after the graph used it"):
+        loss.backward()
+
+
+def test_manual_sgd_with_sub_matches_torch():
+    mw = mg.tensor(X.copy(), dtype="float64", requires_grad=True)
+    tw = torch.tensor(X.copy(), requires_grad=True)
+    for _ in range(3):
+        (mw * mw * mw).sum().backward()
+        (tw * tw * tw).sum().backward()
+        with mg.no_grad():
+            mw.sub_(mw.grad, alpha=0.01)
+        with torch.no_grad():
+            tw.sub_(tw.grad, alpha=0.01)
+        mw.grad = None
+        tw.grad = None
+    np.testing.assert_allclose(mw.data, tw.detach().numpy(), rtol=1e-14, atol=0)
