@@ -11,8 +11,11 @@ from minigrad.nn.arguments import floating_dtype, int_pair, int_single, positive
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.ops.conv import conv2d, conv_padding, conv_transpose2d
 from minigrad.ops.conv1d import conv1d, conv_transpose1d
+from minigrad.ops.pad import pad
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Layer):
@@ -32,8 +35,11 @@ class _ConvNd(Layer):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups!r} must be a positive integer dividing "
                              f"in_channels={in_channels} and out_channels={out_channels}")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {list(_PADDING_MODES)}, but got "
+                             f"padding_mode={padding_mode!r}")
+        if padding_mode != "zeros" and name.startswith("ConvTranspose"):
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r} (as PyTorch)")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = self._sizes(name, "kernel_size", kernel_size)
         self.stride = self._sizes(name, "stride", stride)
@@ -46,6 +52,7 @@ class _ConvNd(Layer):
         self.padding = padding
         self.groups = groups
         self.padding_mode = padding_mode
+        self._mode_widths = self._widths_for_mode() if padding_mode != "zeros" else None
         dtype = floating_dtype(name, dtype)
         xp = xp_for(normalize_device(device))
         self.weight = Parameter(xp.zeros(weight_shape(self.kernel_size), dtype=dtype))
@@ -63,6 +70,28 @@ class _ConvNd(Layer):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
+    def _widths_for_mode(self):
+        """F.pad's widths (last axis first) that the padding the convolution would add becomes, for a
+        padding_mode other than zeros: the input is padded in that mode, then convolved without padding.
+        'same' splits d (k - 1) with the smaller half before, as PyTorch."""
+        widths = []
+        for i in reversed(range(len(self.kernel_size))):
+            if self.padding == "same":
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                widths += [total // 2, total - total // 2]
+            else:
+                p = 0 if self.padding == "valid" else self.padding[i]
+                widths += [p, p]
+        return tuple(widths)
+
+    def _input(self, x):
+        """The input as the convolution sees it: checked, and padded first for a padding_mode other than zeros."""
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got {type(x).__name__}")
+        if self._mode_widths is None:
+            return x, self.padding
+        return pad(x, self._mode_widths, mode=self.padding_mode), 0
+
     def _check(self, x):
         if not isinstance(x, Tensor):
             raise TypeError(f"{type(self).__name__}: input must be a Tensor, got {type(x).__name__}")
@@ -77,7 +106,8 @@ class _ConvNd(Layer):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        text += "" if self.bias is not None else ", bias=False"
+        return text + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
 
 
 class Conv1d(_ConvNd):
@@ -86,7 +116,8 @@ class Conv1d(_ConvNd):
     ``weight`` has PyTorch's layout (out_channels, in_channels // groups, k), ``bias`` (out_channels,);
     both start uniform in +-1/sqrt(fan_in) with fan_in = in_channels / groups * k, as in PyTorch.
     ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are ints or 1-tuples (kept as 1-tuples, as
-    PyTorch keeps them); ``padding`` may be ``"valid"`` or ``"same"`` (stride 1); only zero padding.
+    PyTorch keeps them); ``padding`` may be ``"valid"`` or ``"same"`` (stride 1). ``padding_mode`` is
+    'zeros', 'reflect', 'replicate' or 'circular' (the input is then padded by ``F.pad`` in that mode first).
     Lo = floor((L + 2 p - d (k - 1) - 1) / s) + 1. It runs as the 2-D convolution of (N, C, 1, L) images
     (``minigrad.ops.conv1d``): one im2col GEMM, no loop over positions, exact values.
     """
@@ -100,8 +131,8 @@ class Conv1d(_ConvNd):
                          lambda k: in_channels // groups * k[0], dtype, device)
 
     def forward(self, x):
-        self._check(x)
-        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = self._input(x)
+        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -109,7 +140,8 @@ class Conv2d(_ConvNd):
 
     ``weight`` has PyTorch's layout (out_channels, in_channels // groups, kh, kw), ``bias`` (out_channels,);
     both start uniform in +-1/sqrt(fan_in) with fan_in = in_channels / groups * kh * kw, as in
-    PyTorch. ``padding`` is an int, a pair, ``"valid"`` or ``"same"``; only zero padding.
+    PyTorch. ``padding`` is an int, a pair, ``"valid"`` or ``"same"``; ``padding_mode`` is 'zeros',
+    'reflect', 'replicate' or 'circular' (the input is then padded by ``F.pad`` in that mode first).
     Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (and Wo alike).
     """
 
@@ -120,8 +152,8 @@ class Conv2d(_ConvNd):
                          lambda k: in_channels // groups * k[0] * k[1], dtype, device)
 
     def forward(self, x):
-        self._check(x)
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = self._input(x)
+        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
