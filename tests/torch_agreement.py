@@ -123,3 +123,43 @@ def layer_agrees(make, make_torch, shape, dtype, tol):
     for n, p in layer.named_parameters():
         assert p.dtype == p.grad.dtype == np.dtype(dtype)
         np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), **tol)
+
+
+def grads_match(ours, theirs, xs, txs, rng):
+    """The outputs agree, and so does every input's gradient after one random cotangent (drawn from ``rng``) per
+    output (a list of outputs joins them). An input torch gives no gradient gets none or zeros from minigrad."""
+    ours = ours if isinstance(ours, (list, tuple)) else [ours]
+    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
+    loss, tloss = 0.0, 0.0
+    for o, t in zip(ours, theirs):
+        same(o, t)
+        cot = rng.standard_normal(tuple(t.shape))
+        loss = loss + (o * mg.tensor(cot, dtype="float64")).sum()
+        tloss = tloss + (t * torch.tensor(cot)).sum()
+    loss.backward()
+    tloss.backward()
+    for x, tx in zip(xs, txs):
+        if tx.grad is None:
+            assert x.grad is None or not x.grad.numpy().any()
+        else:
+            same(x.grad, tx.grad)
+
+
+def second_derivatives_match(fn, tfn, arrays, rng):
+    """d/dx <u, dL/dx> for L = <c, fn(x)>, in minigrad (create_graph) and in torch (c and u drawn from ``rng``)."""
+    xs = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+    txs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    y, ty = fn(*xs), tfn(*txs)
+    c = rng.standard_normal(tuple(ty.shape))
+    gs = mg.grad((y * mg.tensor(c, dtype="float64")).sum(), xs, create_graph=True)
+    tgs = torch.autograd.grad((ty * torch.tensor(c)).sum(), txs, create_graph=True)
+    us = [rng.standard_normal(a.shape) for a in arrays]
+    h = mg.grad(sum((g * mg.tensor(u, dtype="float64")).sum() for g, u in zip(gs, us)), xs, allow_unused=True)
+    th = torch.autograd.grad(sum((g * torch.tensor(u)).sum() for g, u in zip(tgs, us)), txs, allow_unused=True)
+    for a, b in zip(h, th):
+        if b is None:
+            assert a is None or not a.numpy().any()
+        elif a is None:   # no path to this input in minigrad's recorded gradient: torch's must be 0
+            assert not b.detach().numpy().any()
+        else:
+            same(a, b, rtol=1e-10)
