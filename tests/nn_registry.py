@@ -23,10 +23,12 @@ F64 = np.float64
 _rng = np.random.default_rng(4321)
 
 
-def _bound(make_layer, mode="train"):
-    """fn(x, *params) that runs a fresh ``make_layer()`` whose parameters are the given Tensors."""
+def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
+    """fn(*inputs, *params): a fresh ``make_layer()`` with the checked Tensors as its parameters, then
+    ``run(layer, *inputs)``."""
 
-    def fn(x, *params):
+    def fn(*args):
+        inputs, params = args[:n_inputs], args[n_inputs:]
         layer = make_layer()
         layer.train(mode == "train")
         names = [name for name, _ in layer.named_parameters()]
@@ -43,9 +45,14 @@ def _bound(make_layer, mode="train"):
                 owner._items[attr] = value        # likewise under its key
             else:
                 setattr(owner, attr, value)
-        return layer(x)
+        return run(layer, *inputs)
 
     return fn
+
+
+def _bound(make_layer, mode="train"):
+    """fn(x, *params) that runs a fresh ``make_layer()`` whose parameters are the given Tensors."""
+    return _bound_inputs(make_layer, 1, lambda layer, x: layer(x), mode)
 
 
 def _idx(*values):
@@ -880,28 +887,6 @@ def _att_keep(*shape):
 def _seeded_sdpa(q, k, v, p):
     mg.manual_seed(23)   # the same dropout mask on every forward of the numeric check
     return F.scaled_dot_product_attention(q, k, v, dropout_p=p)
-
-
-def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
-    """fn(*inputs, *params): a fresh ``make_layer()`` with the checked Tensors as its parameters, then
-    ``run(layer, *inputs)``."""
-
-    def fn(*args):
-        inputs, params = args[:n_inputs], args[n_inputs:]
-        layer = make_layer()
-        layer.train(mode == "train")
-        names = [name for name, _ in layer.named_parameters()]
-        if len(names) != len(params):
-            raise ValueError(f"{type(layer).__name__} has parameters {names}, sample gives {len(params)}")
-        for name, value in zip(names, params):
-            *path, attr = name.split(".")
-            owner = layer
-            for part in path:
-                owner = owner[int(part)] if part.isdigit() else getattr(owner, part)
-            setattr(owner, attr, value)
-        return run(layer, *inputs)
-
-    return fn
 
 
 def _seeded_fn(fn, seed=29):
