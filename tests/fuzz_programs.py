@@ -532,21 +532,28 @@ def _gen_gather(b, scatter=False):
     return True
 
 
-def _gen_masked_fill(b):
-    i = b.pick()
+def _mask_for(b, i):
+    """A random bool mask of a shape that broadcasts with value i's, or None where the drawn shape does not."""
     mask_shape = _partner_shape(b.draw, b.values[i].shape)
     try:
         np.broadcast_shapes(mask_shape, b.values[i].shape)
     except ValueError:
+        return None
+    return b.rng.standard_normal(mask_shape) > 0
+
+
+def _gen_masked_fill(b):
+    i = b.pick()
+    mask = _mask_for(b, i)
+    if mask is None:
         return False
-    mask = b.rng.standard_normal(mask_shape) > 0
     value = b.draw(st.sampled_from([0.0, -1.5, 2.0]))
 
     def torch_masked_fill(t):
         import torch
         return torch.masked_fill(t, torch.as_tensor(mask), value)
 
-    b.add("masked_fill", [i], lambda t: mg.masked_fill(t, mask, value), torch_masked_fill, f"mask{mask_shape} {value}")
+    b.add("masked_fill", [i], lambda t: mg.masked_fill(t, mask, value), torch_masked_fill, f"mask{mask.shape} {value}")
     return True
 
 
@@ -1166,14 +1173,11 @@ def _gen_index_select(b):
 
 def _gen_masked_select(b):
     i = b.pick()
-    mask_shape = _partner_shape(b.draw, b.values[i].shape)
-    try:
-        np.broadcast_shapes(mask_shape, b.values[i].shape)
-    except ValueError:
+    mask = _mask_for(b, i)
+    if mask is None:
         return False
-    mask = b.rng.standard_normal(mask_shape) > 0
     b.add("masked_select", [i], lambda t: mg.masked_select(t, mask),
-          lambda t: _torch_module().masked_select(t, _torch_module().as_tensor(mask)), f"mask{mask_shape}")
+          lambda t: _torch_module().masked_select(t, _torch_module().as_tensor(mask)), f"mask{mask.shape}")
     return True
 
 
@@ -1431,15 +1435,13 @@ def _gen_scatter(name):
 
 def _gen_masked_scatter(b):
     i = b.pick()
-    mask_shape = _partner_shape(b.draw, b.values[i].shape)
-    try:
-        shape = np.broadcast_shapes(mask_shape, b.values[i].shape)
-    except ValueError:
+    mask = _mask_for(b, i)
+    if mask is None:
         return False
-    mask = b.rng.standard_normal(mask_shape) > 0
+    shape = np.broadcast_shapes(mask.shape, b.values[i].shape)
     j = b.with_shape((int(np.prod(shape)),))
     b.add("masked_scatter", [i, j], lambda t, s: t.masked_scatter(mask, s),
-          lambda t, s: t.masked_scatter(_torch_module().as_tensor(mask), s), f"mask{mask_shape}")
+          lambda t, s: t.masked_scatter(_torch_module().as_tensor(mask), s), f"mask{mask.shape}")
     return True
 
 

@@ -17,16 +17,18 @@ from minigrad.nn import functional as F
 from minigrad.nn.projection import LinearT
 from minigrad.ops.recurrent_gates import gru_gates, lstm_gates
 from minigrad.ops.unstack import unstack
-from op_registry import OpInfo, S, away, distinct, rnd
+from op_registry import OpInfo, S, away, distinct, distinct_from, normal_from, rnd
 
 F64 = np.float64
 _rng = np.random.default_rng(4321)
 
 
-def _bound(make_layer, mode="train"):
-    """fn(x, *params) that runs a fresh ``make_layer()`` whose parameters are the given Tensors."""
+def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
+    """fn(*inputs, *params): a fresh ``make_layer()`` with the checked Tensors as its parameters, then
+    ``run(layer, *inputs)``."""
 
-    def fn(x, *params):
+    def fn(*args):
+        inputs, params = args[:n_inputs], args[n_inputs:]
         layer = make_layer()
         layer.train(mode == "train")
         names = [name for name, _ in layer.named_parameters()]
@@ -43,9 +45,14 @@ def _bound(make_layer, mode="train"):
                 owner._items[attr] = value        # likewise under its key
             else:
                 setattr(owner, attr, value)
-        return layer(x)
+        return run(layer, *inputs)
 
     return fn
+
+
+def _bound(make_layer, mode="train"):
+    """fn(x, *params) that runs a fresh ``make_layer()`` whose parameters are the given Tensors."""
+    return _bound_inputs(make_layer, 1, lambda layer, x: layer(x), mode)
 
 
 def _idx(*values):
@@ -390,8 +397,7 @@ NN_OPS += _R + [
 _t_rng = np.random.default_rng(8642)
 
 
-def _n(*shape):
-    return _t_rng.standard_normal(shape)
+_n = normal_from(_t_rng)
 
 
 def _off0(*shape):
@@ -432,13 +438,10 @@ NN_OPS += [
 _l_rng = np.random.default_rng(2468)
 
 
-def _g(*shape):
-    return _l_rng.standard_normal(shape)
+_g = normal_from(_l_rng)
 
 
-def _distinct(*shape):
-    n = int(np.prod(shape))
-    return ((_l_rng.permutation(n) + _l_rng.uniform(0.1, 0.4, n)) * 0.5).reshape(shape)
+_distinct = distinct_from(_l_rng)
 
 
 class _Heads(nn.Module):
@@ -510,8 +513,7 @@ NN_OPS += [
 _q_rng = np.random.default_rng(24680)
 
 
-def _q(*shape):
-    return _q_rng.standard_normal(shape)
+_q = normal_from(_q_rng)
 
 
 def _q_off(*shape, kinks=(0.0,), scale=2.0):
@@ -780,13 +782,10 @@ NN_OPS += [
 _s_rng = np.random.default_rng(97531)
 
 
-def _s(*shape):
-    return _s_rng.standard_normal(shape)
+_s = normal_from(_s_rng)
 
 
-def _s_distinct(*shape):
-    n = int(np.prod(shape))
-    return ((_s_rng.permutation(n) + _s_rng.uniform(0.1, 0.4, n)) * 0.5).reshape(shape)
+_s_distinct = distinct_from(_s_rng)
 
 
 def _pad_mode(mode, widths):
@@ -876,8 +875,7 @@ def _seeded(make, seed=23):
 _att_rng = np.random.default_rng(909)
 
 
-def _att(*shape):
-    return _att_rng.standard_normal(shape)
+_att = normal_from(_att_rng)
 
 
 def _att_keep(*shape):
@@ -889,28 +887,6 @@ def _att_keep(*shape):
 def _seeded_sdpa(q, k, v, p):
     mg.manual_seed(23)   # the same dropout mask on every forward of the numeric check
     return F.scaled_dot_product_attention(q, k, v, dropout_p=p)
-
-
-def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
-    """fn(*inputs, *params): a fresh ``make_layer()`` with the checked Tensors as its parameters, then
-    ``run(layer, *inputs)``."""
-
-    def fn(*args):
-        inputs, params = args[:n_inputs], args[n_inputs:]
-        layer = make_layer()
-        layer.train(mode == "train")
-        names = [name for name, _ in layer.named_parameters()]
-        if len(names) != len(params):
-            raise ValueError(f"{type(layer).__name__} has parameters {names}, sample gives {len(params)}")
-        for name, value in zip(names, params):
-            *path, attr = name.split(".")
-            owner = layer
-            for part in path:
-                owner = owner[int(part)] if part.isdigit() else getattr(owner, part)
-            setattr(owner, attr, value)
-        return run(layer, *inputs)
-
-    return fn
 
 
 def _seeded_fn(fn, seed=29):

@@ -37,10 +37,24 @@ def away(*shape, gap=0.2):
     return np.where(x >= 0, x + gap, x - gap)
 
 
+def normal_from(rng):
+    """``rnd`` drawing from another generator (a later block's own, so the samples drawn before it stay)."""
+    return lambda *shape: rng.standard_normal(shape)
+
+
+def distinct_from(rng):
+    """``distinct`` drawing from another generator."""
+
+    def draw(*shape):
+        n = int(np.prod(shape)) if shape else 1
+        return (rng.permutation(n) + rng.uniform(0.1, 0.4, n)).reshape(shape) * 0.5
+
+    return draw
+
+
 def distinct(*shape):
     """Float64 data without ties, so max/min have a derivative."""
-    n = int(np.prod(shape)) if shape else 1
-    return (_rng.permutation(n) + _rng.uniform(0.1, 0.4, n)).reshape(shape) * 0.5
+    return distinct_from(_rng)(*shape)
 
 
 @dataclass
@@ -377,8 +391,7 @@ INTERNAL_OPS += [OpInfo("ops.ForwardClampMin", lambda x, eps: ForwardClampMin.ap
 _ix_rng = np.random.default_rng(97531)
 
 
-def _ixr(*shape):
-    return _ix_rng.standard_normal(shape)
+_ixr = normal_from(_ix_rng)
 
 
 def _pieces(fn):
@@ -428,8 +441,7 @@ OPS += TORCH_INDEXING_OPS
 _red_rng = np.random.default_rng(97531)
 
 
-def _rn(*shape):
-    return _red_rng.standard_normal(shape)
+_rn = normal_from(_red_rng)
 
 
 def _off0(*shape):
@@ -487,8 +499,7 @@ OPS += [
 _is_rng = np.random.default_rng(86420)
 
 
-def _ir(*shape):
-    return _is_rng.standard_normal(shape)
+_ir = normal_from(_is_rng)
 
 
 def _distinct_ir(*shape):
@@ -551,8 +562,7 @@ OPS += [
 _la_rng = np.random.default_rng(24680)
 
 
-def _lr(*shape):
-    return _la_rng.standard_normal(shape)
+_lr = normal_from(_la_rng)
 
 
 def _lu(*shape):
@@ -692,8 +702,7 @@ OPS += [
 _el_rng = np.random.default_rng(24680)
 
 
-def _er(*shape):
-    return _el_rng.standard_normal(shape)
+_er = normal_from(_el_rng)
 
 
 def _eu(lo, hi, *shape):
@@ -784,8 +793,7 @@ OPS += [
 _shp_rng = np.random.default_rng(24680)
 
 
-def _sr(*shape):
-    return _shp_rng.standard_normal(shape)
+_sr = normal_from(_shp_rng)
 
 
 def _joined(fn):

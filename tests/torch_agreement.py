@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 import minigrad as mg
+from minigrad.io import from_torch
 
 # float64 agrees to rounding; float32 to a few ulps of values of order 1.
 TOL = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=2e-6, atol=2e-6)}
@@ -62,3 +63,103 @@ def same(ours, theirs, rtol=1e-12):
     assert ours.shape == theirs.shape
     assert ours.dtype == theirs.dtype
     np.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=1e-13)
+
+
+def _call_on_sample(fn, sample, dtype, make):
+    arrays = [a.astype(dtype) if isinstance(a, np.ndarray) else a for a in sample.args]
+    inputs = [make(a) if isinstance(a, np.ndarray) else a for a in arrays]
+    return fn(*inputs, **sample.kwargs), [x for x in inputs if x is not None and not isinstance(x, (int, float, str,
+                                                                                                     tuple))]
+
+
+def sample_agrees(fn, tfn, sample, dtype, device, tol):
+    """Assert that ``fn`` (minigrad) and ``tfn`` (torch) agree on a registry sample: the output's dtype, shape and
+    values, and the gradient of every array argument under one random output cotangent, within ``tol``."""
+    out, ins = _call_on_sample(fn, sample, dtype,
+                               lambda a: mg.tensor(a, dtype=dtype, device=device, requires_grad=True))
+    tout, tins = _call_on_sample(tfn, sample, dtype, lambda a: torch.tensor(a, requires_grad=True))
+    assert out.dtype == np.dtype(dtype) and out.shape == tuple(tout.shape)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), **tol)
+    g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
+    (out * mg.tensor(g, dtype=dtype, device=device)).sum().backward()
+    tout.backward(torch.tensor(g))
+    assert len(ins) == len(tins) >= 1
+    for x, tx in zip(ins, tins):
+        assert x.grad.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+def _torch_layer(make, dtype):
+    layer = make().to(getattr(torch, dtype))
+    with torch.no_grad():  # away from the starting values, so a swap of weight and bias shows
+        for i, p in enumerate(layer.parameters()):
+            p.copy_(torch.tensor(np.random.default_rng(10 + i).standard_normal(tuple(p.shape))))
+    return layer
+
+
+def layer_agrees(make, make_torch, shape, dtype, tol):
+    """Assert that the layer ``make(dtype)`` with the weights of torch's ``make_torch()`` (random, loaded through
+    from_torch) has torch's state-dict names and shapes, output, input gradient and parameter gradients."""
+    tl = _torch_layer(make_torch, dtype)
+    layer = make(dtype)
+    state = {k: v.numpy() for k, v in tl.state_dict().items()}
+    assert list(layer.state_dict()) == list(state)
+    assert {k: v.shape for k, v in layer.state_dict().items()} == {k: v.shape for k, v in state.items()}
+    layer.load_state_dict(from_torch(layer, state))
+    x = (np.random.default_rng(2).standard_normal(shape) * 2 + 0.5).astype(dtype)
+    xm = mg.tensor(x, dtype=dtype, requires_grad=True)
+    y = layer(xm)
+    xt = torch.tensor(x, requires_grad=True)
+    ty = tl(xt)
+    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    g = np.random.default_rng(3).standard_normal(y.shape).astype(dtype)
+    y.backward(mg.tensor(g, dtype=dtype))
+    ty.backward(torch.tensor(g))
+    assert xm.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **tol)
+    tparams = dict(tl.named_parameters())
+    assert [n for n, _ in layer.named_parameters()] == list(tparams)
+    for n, p in layer.named_parameters():
+        assert p.dtype == p.grad.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), **tol)
+
+
+def grads_match(ours, theirs, xs, txs, rng):
+    """The outputs agree, and so does every input's gradient after one random cotangent (drawn from ``rng``) per
+    output (a list of outputs joins them). An input torch gives no gradient gets none or zeros from minigrad."""
+    ours = ours if isinstance(ours, (list, tuple)) else [ours]
+    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
+    loss, tloss = 0.0, 0.0
+    for o, t in zip(ours, theirs):
+        same(o, t)
+        cot = rng.standard_normal(tuple(t.shape))
+        loss = loss + (o * mg.tensor(cot, dtype="float64")).sum()
+        tloss = tloss + (t * torch.tensor(cot)).sum()
+    loss.backward()
+    tloss.backward()
+    for x, tx in zip(xs, txs):
+        if tx.grad is None:
+            assert x.grad is None or not x.grad.numpy().any()
+        else:
+            same(x.grad, tx.grad)
+
+
+def second_derivatives_match(fn, tfn, arrays, rng):
+    """d/dx <u, dL/dx> for L = <c, fn(x)>, in minigrad (create_graph) and in torch (c and u drawn from ``rng``)."""
+    xs = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+    txs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    y, ty = fn(*xs), tfn(*txs)
+    c = rng.standard_normal(tuple(ty.shape))
+    gs = mg.grad((y * mg.tensor(c, dtype="float64")).sum(), xs, create_graph=True)
+    tgs = torch.autograd.grad((ty * torch.tensor(c)).sum(), txs, create_graph=True)
+    us = [rng.standard_normal(a.shape) for a in arrays]
+    h = mg.grad(sum((g * mg.tensor(u, dtype="float64")).sum() for g, u in zip(gs, us)), xs, allow_unused=True)
+    th = torch.autograd.grad(sum((g * torch.tensor(u)).sum() for g, u in zip(tgs, us)), txs, allow_unused=True)
+    for a, b in zip(h, th):
+        if b is None:
+            assert a is None or not a.numpy().any()
+        elif a is None:   # no path to this input in minigrad's recorded gradient: torch's must be 0
+            assert not b.detach().numpy().any()
+        else:
+            same(a, b, rtol=1e-10)

@@ -156,7 +156,38 @@ class Conv2d(_ConvNd):
         return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What the transposed convolutions add to ``_ConvNd``: the (in_channels, out_channels // groups, *k) weight
+    layout with fan_in = out_channels / groups * prod(k), ``output_padding``, and no padding strings.
+
+    ``_padding_forms`` names the accepted paddings in the error; ``_op`` is the functional form.
+    """
+
+    _padding_forms = "a pair of them"
+    _op = staticmethod(conv_transpose2d)
+
+    def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                 dilation, padding_mode, device, dtype):
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be a non-negative integer or {self._padding_forms}, "
+                             f"got {padding!r}")
+        output_padding = self._sizes(name, "output_padding", output_padding, minimum=0)
+        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
+                         lambda k: out_channels // groups * math.prod(k), dtype, device)
+        if not all(p < s for p, s in zip(output_padding, self.stride)):
+            # (PyTorch also allows output_padding < dilation; conv_transpose1d/2d do not.)
+            raise ValueError(f"{name}: output_padding {output_padding} must be non-negative and smaller than "
+                             f"the stride {self.stride}")
+        self.output_padding = output_padding
+
+    def forward(self, x):
+        self._check(x)
+        return self._op(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                        self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution (the input gradient of a Conv2d): (N, C_in, H, W) -> (N, C_out, Ho, Wo).
 
     ``weight`` has PyTorch's layout (in_channels, out_channels // groups, kh, kw); initialised uniform in
@@ -167,26 +198,11 @@ class ConvTranspose2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
                  dtype=DEFAULT_FLOAT):
-        name = "ConvTranspose2d"
-        if isinstance(padding, str):
-            raise ValueError(f"{name}: padding must be a non-negative integer or a pair of them, got {padding!r}")
-        output_padding = int_pair(name, "output_padding", output_padding, minimum=0)
-        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
-                         lambda k: out_channels // groups * k[0] * k[1], dtype, device)
-        if not all(p < s for p, s in zip(output_padding, self.stride)):
-            # (PyTorch also allows output_padding < dilation; conv_transpose2d does not.)
-            raise ValueError(f"{name}: output_padding {output_padding} must be non-negative and smaller than "
-                             f"the stride {self.stride}")
-        self.output_padding = output_padding
-
-    def forward(self, x):
-        self._check(x)
-        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.groups, self.dilation)
+        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution (the input gradient of a Conv1d): (N, C_in, L) or (C_in, L) -> (N, C_out, Lo).
 
     ``weight`` has PyTorch's layout (in_channels, out_channels // groups, k), ``bias`` (out_channels,); both
@@ -195,24 +211,11 @@ class ConvTranspose1d(_ConvNd):
     """
 
     _sizes = staticmethod(int_single)
+    _padding_forms = "a 1-tuple"
+    _op = staticmethod(conv_transpose1d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
                  dtype=DEFAULT_FLOAT):
-        name = "ConvTranspose1d"
-        if isinstance(padding, str):
-            raise ValueError(f"{name}: padding must be a non-negative integer or a 1-tuple, got {padding!r}")
-        output_padding = int_single(name, "output_padding", output_padding, minimum=0)
-        super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
-                         lambda k: out_channels // groups * k[0], dtype, device)
-        if not all(p < s for p, s in zip(output_padding, self.stride)):
-            # (PyTorch also allows output_padding < dilation; conv_transpose1d does not.)
-            raise ValueError(f"{name}: output_padding {output_padding} must be non-negative and smaller than "
-                             f"the stride {self.stride}")
-        self.output_padding = output_padding
-
-    def forward(self, x):
-        self._check(x)
-        return conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.groups, self.dilation)
+        super().__init__("ConvTranspose1d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
-from minigrad.nn import init
-from minigrad.nn.arguments import floating_dtype, positive_int, positive_number, probability
-from minigrad.nn.layer import Layer, Parameter
+from minigrad.nn.normalization import _NormBase
 
 
-class _InstanceNorm(Layer):
+class _InstanceNorm(_NormBase):
     """Each sample's channel normalised over its spatial axes: ``F.instance_norm`` with the layer's statistics.
 
     Training (or ``track_running_stats=False``): the instance's own statistics, the running ones (when tracked)
@@ -28,22 +23,7 @@ class _InstanceNorm(Layer):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True):
-        super().__init__()
-        name = type(self).__name__
-        self.num_features = num_features = positive_int(name, "num_features", num_features)
-        self.eps = positive_number(name, "eps", eps)
-        self.momentum = None if momentum is None else probability(name, "momentum", momentum)
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        xp = xp_for(normalize_device(device))
-        dtype = floating_dtype(name, dtype)
-        self.weight = init.ones_(Parameter(xp.zeros(num_features, dtype=dtype))) if affine else None
-        self.bias = Parameter(xp.zeros(num_features, dtype=dtype)) if affine and bias else None
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, x):
         name = type(self).__name__
@@ -60,18 +40,12 @@ class _InstanceNorm(Layer):
                                  f"axis {axis}, expected num_features={self.num_features}")
             warnings.warn(f"{name}: input's size at axis {axis} ({x.shape[axis]}) does not match num_features "
                           f"({self.num_features}), which is not used because affine=False", UserWarning, stacklevel=2)
-        if self.weight is not None and x.dtype != self.weight.dtype:
-            raise TypeError(f"{name}: input dtype {x.dtype} does not match the weight's dtype {self.weight.dtype}; "
-                            f"convert with x.astype({self.weight.dtype.name!r})")
+        self._check_dtype(x)
         batch = x.reshape(1, *x.shape) if x.ndim == unbatched else x
         y = F.instance_norm(batch, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training or not self.track_running_stats,
                             0.0 if self.momentum is None else self.momentum, self.eps)
         return y.reshape(*x.shape) if x.ndim == unbatched else y
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -15,7 +15,43 @@ from minigrad.nn.functional.normalization import (check_group_norm_input, check_
 from minigrad.nn.layer import Layer, Parameter
 
 
-class _BatchNorm(Layer):
+class _NormBase(Layer):
+    """What the batch and instance norms share: ``num_features``, ``eps``, ``momentum`` (None kept as given), the
+    optional ``weight`` (1) and ``bias`` (0) when ``affine``, the buffers ``running_mean`` (0), ``running_var`` (1)
+    and ``num_batches_tracked`` (0) when ``track_running_stats``, the input dtype check and the printing."""
+
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=True):
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = num_features = positive_int(name, "num_features", num_features)
+        self.eps = positive_number(name, "eps", eps)
+        self.momentum = None if momentum is None else probability(name, "momentum", momentum)
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        xp = xp_for(normalize_device(device))
+        dtype = floating_dtype(name, dtype)
+        self.weight = init.ones_(Parameter(xp.zeros(num_features, dtype=dtype))) if affine else None
+        self.bias = Parameter(xp.zeros(num_features, dtype=dtype)) if affine and bias else None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def _check_dtype(self, x):
+        # The running statistics are cast to the input's dtype (F.batch_norm, F.instance_norm); the learned scale
+        # is not.
+        if self.weight is not None and x.dtype != self.weight.dtype:
+            name = type(self).__name__
+            raise TypeError(f"{name}: input dtype {x.dtype} does not match the weight's dtype {self.weight.dtype}; "
+                            f"convert with x.astype({self.weight.dtype.name!r})")
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
     """Batch normalisation per channel C = axis 1 (Ioffe and Szegedy 2015), as PyTorch's ``_BatchNorm``.
 
     Training: ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with the batch mean and *biased*
@@ -37,25 +73,7 @@ class _BatchNorm(Layer):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=DEFAULT_FLOAT):
-        super().__init__()
-        name = type(self).__name__
-        self.num_features = num_features = positive_int(name, "num_features", num_features)
-        self.eps = positive_number(name, "eps", eps)
-        self.momentum = None if momentum is None else probability(name, "momentum", momentum)  # None: mean
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        xp = xp_for(normalize_device(device))
-        dtype = floating_dtype(name, dtype)
-        if affine:
-            self.weight = init.ones_(Parameter(xp.zeros(num_features, dtype=dtype)))
-            self.bias = Parameter(xp.zeros(num_features, dtype=dtype))
-        else:
-            self.weight = self.bias = None
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, x):
         name = type(self).__name__
@@ -64,10 +82,7 @@ class _BatchNorm(Layer):
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
             raise ValueError(f"{name}: input has shape {tuple(x.shape)} but expected "
                              + self._shapes.format(C=self.num_features))
-        # The running statistics are cast to the input's dtype (F.batch_norm); the learned scale is not.
-        if self.weight is not None and x.dtype != self.weight.dtype:
-            raise TypeError(f"{name}: input dtype {x.dtype} does not match the weight's dtype {self.weight.dtype}; "
-                            f"convert with x.astype({self.weight.dtype.name!r})")
+        self._check_dtype(x)
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
@@ -77,10 +92,6 @@ class _BatchNorm(Layer):
         stats = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
         return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch,
                             momentum=0.0 if momentum is None else momentum, eps=self.eps)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

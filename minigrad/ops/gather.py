@@ -60,6 +60,18 @@ def _leading(t, shape, dim):
     return t[tuple(slice(None) if k == dim else slice(0, s) for k, s in enumerate(shape))]
 
 
+def _scatter_source(name, x, dim, index, src):
+    """The checks every scatter makes of ``src`` against x and the index (dims, extents, index values) for a
+    scatter along ``dim``; returns ``src`` cut to the index's shape and the grid of the written positions."""
+    if src.ndim != x.ndim:
+        raise ValueError(f"{name}: src has {src.ndim} dims (shape {tuple(src.shape)}) and the input "
+                         f"{x.ndim} (shape {tuple(x.shape)}); they must have the same number of dims")
+    _check_extent(name, index, x, dim, x, "input")
+    _check_extent(name, index, x, -1, src, "src")
+    _check_values(name, index, x.shape[dim], dim, x.shape)
+    return _leading(src, index.shape, -1), open_grid(index, dim, index.shape)
+
+
 def gather(x, dim, index):
     """``torch.gather``: ``y[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (and likewise for the others).
 
@@ -115,14 +127,8 @@ def scatter_add(x, dim, index, src):
     index = _index("scatter_add", index, x)
     if dim is None:
         raise ValueError("scatter_add: the input is 0-d; give it at least one dim")
-    if src.ndim != x.ndim:
-        raise ValueError(f"scatter_add: src has {src.ndim} dims (shape {tuple(src.shape)}) and the input "
-                         f"{x.ndim} (shape {tuple(x.shape)}); they must have the same number of dims")
-    _check_extent("scatter_add", index, x, dim, x, "input")
-    _check_extent("scatter_add", index, x, -1, src, "src")
-    _check_values("scatter_add", index, x.shape[dim], dim, x.shape)
-    grid = open_grid(index, dim, index.shape)
-    return ScatterAdd.apply(x, _leading(src, index.shape, -1), grid=grid, axis=dim)
+    src, grid = _scatter_source("scatter_add", x, dim, index, src)
+    return ScatterAdd.apply(x, src, grid=grid, axis=dim)
 
 
 def masked_fill(x, mask, value):

@@ -64,24 +64,25 @@ def _correction(name, correction, unbiased):
     return correction
 
 
+def _with_mean(name, moment, x, dim, correction, keepdim, unbiased):
+    """``(moment, mean)`` of x over ``dim``, the arguments checked under ``name`` (std_mean, var_mean)."""
+    x = as_floating(x)
+    c = _correction(name, correction, unbiased)
+    keepdim = check_flag(name, "keepdim", keepdim)
+    return (moment(x, dim=dim, correction=c, keepdim=keepdim),
+            mean(x, dim=() if dim is None else dim, keepdim=keepdim))
+
+
 def std_mean(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     """``(std, mean)`` over ``dim`` (every dim when None), a tuple as ``torch.std_mean``; divisor n - correction
     (default 1)."""
-    x = as_floating(x)
-    c = _correction("std_mean", correction, unbiased)
-    keepdim = check_flag("std_mean", "keepdim", keepdim)
-    return (std(x, dim=dim, correction=c, keepdim=keepdim),
-            mean(x, dim=() if dim is None else dim, keepdim=keepdim))
+    return _with_mean("std_mean", std, x, dim, correction, keepdim, unbiased)
 
 
 def var_mean(x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     """``(var, mean)`` over ``dim`` (every dim when None), a tuple as ``torch.var_mean``; divisor n - correction
     (default 1)."""
-    x = as_floating(x)
-    c = _correction("var_mean", correction, unbiased)
-    keepdim = check_flag("var_mean", "keepdim", keepdim)
-    return (var(x, dim=dim, correction=c, keepdim=keepdim),
-            mean(x, dim=() if dim is None else dim, keepdim=keepdim))
+    return _with_mean("var_mean", var, x, dim, correction, keepdim, unbiased)
 
 
 def cov(x, *, correction=1, fweights=None, aweights=None):

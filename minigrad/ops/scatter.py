@@ -17,7 +17,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import one_dim
 from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.gather import (ScatterAdd, _check_extent, _check_values, _index, _leading, masked_fill)
+from minigrad.ops.gather import ScatterAdd, _check_values, _index, _scatter_source, masked_fill
 from minigrad.ops.reduce import open_grid
 from minigrad.ops.shape import reshape
 from minigrad.ops.take import _mask, _wrap
@@ -179,14 +179,8 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     if reduce == "multiply":
         from minigrad.ops.scatter_reduce import scatter_reduce
         return scatter_reduce(x, dim, idx, src, "prod")
-    if src.ndim != x.ndim:
-        raise ValueError(f"scatter: src has {src.ndim} dims (shape {tuple(src.shape)}) and the input "
-                         f"{x.ndim} (shape {tuple(x.shape)}); they must have the same number of dims")
-    _check_extent("scatter", idx, x, d, x, "input")
-    _check_extent("scatter", idx, x, -1, src, "src")
-    _check_values("scatter", idx, x.shape[d], d, x.shape)
-    grid = open_grid(idx, d, idx.shape)
-    return _scatter(x, _leading(src, idx.shape, -1), grid)
+    src, grid = _scatter_source("scatter", x, d, idx, src)
+    return _scatter(x, src, grid)
 
 
 def masked_scatter(x, mask, source):

@@ -15,8 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, one_dim
-from minigrad.ops.gather import ScatterAdd, _check_extent, _check_values, _index, _leading, masked_fill
-from minigrad.ops.reduce import open_grid
+from minigrad.ops.gather import ScatterAdd, _index, _scatter_source, masked_fill
 from minigrad.ops.selection import where
 from minigrad.ops.shape import concat, reshape
 
@@ -150,14 +149,7 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
     if d is None:
         raise ValueError("scatter_reduce: the input is 0-d; give it at least one dim")
     idx = _index("scatter_reduce", index, x)
-    if src.ndim != x.ndim:
-        raise ValueError(f"scatter_reduce: src has {src.ndim} dims (shape {tuple(src.shape)}) and the input "
-                         f"{x.ndim} (shape {tuple(x.shape)}); they must have the same number of dims")
-    _check_extent("scatter_reduce", idx, x, d, x, "input")
-    _check_extent("scatter_reduce", idx, x, -1, src, "src")
-    _check_values("scatter_reduce", idx, x.shape[d], d, x.shape)
-    src = _leading(src, idx.shape, -1)
-    grid = open_grid(idx, d, idx.shape)
+    src, grid = _scatter_source("scatter_reduce", x, d, idx, src)
     if reduce == "sum" and include_self:
         return ScatterAdd.apply(x, src, grid=grid, axis=d)
     xp = x._xp()

@@ -2,28 +2,15 @@
 have mappings (reshapes around Conv/MaxPool/AveragePool, Pad, Expand), so they export with no converter of their
 own. The graph passes onnx.checker and ONNX Runtime agrees with minigrad to 1e-5 for other batch sizes too."""
 import numpy as np
-import onnx
-import onnxruntime as ort
 import pytest
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.onnx import export
+from onnx_agreement import export_and_compare
 
 
 def _export_and_compare(tmp_path, model, shape, opset):
-    rng = np.random.default_rng(5)
-    path = tmp_path / "model.onnx"
-    proto = export(model, mg.tensor(rng.standard_normal((4, *shape)).astype(np.float32)), path, opset=opset)
-    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    for n in (3, 1, 6):
-        x = (rng.standard_normal((n, *shape)) * 2).astype(np.float32)
-        got, = session.run(None, {"input": x})
-        expected = model(mg.tensor(x)).numpy()
-        assert got.shape == expected.shape and got.dtype == np.float32
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-    return [node.op_type for node in proto.graph.node]
+    return [node.op_type for node in export_and_compare(tmp_path, model, shape, opset).graph.node]
 
 
 def _randomised(model):

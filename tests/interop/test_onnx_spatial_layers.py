@@ -2,29 +2,12 @@
 MaxPool or GlobalMaxPool, and the compositions (pixel and channel shuffles as Reshape/Transpose, ConvTranspose1d as
 ConvTranspose, linear interpolation as Gather/Mul/Add). The graph passes onnx.checker and ONNX Runtime agrees with
 minigrad to 1e-5 for other batch sizes too."""
-import numpy as np
-import onnx
-import onnxruntime as ort
 import pytest
 
 import minigrad as mg
 from minigrad import nn
 from minigrad.onnx import ExportError, export
-
-
-def _export_and_compare(tmp_path, model, shape, opset):
-    rng = np.random.default_rng(5)
-    path = tmp_path / "model.onnx"
-    proto = export(model, mg.tensor(rng.standard_normal((4, *shape)).astype(np.float32)), path, opset=opset)
-    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    for n in (3, 1, 6):
-        x = (rng.standard_normal((n, *shape)) * 2).astype(np.float32)
-        got, = session.run(None, {"input": x})
-        expected = model(mg.tensor(x)).numpy()
-        assert got.shape == expected.shape and got.dtype == np.float32
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-    return proto
+from onnx_agreement import export_and_compare
 
 
 def _pads(proto):
@@ -39,7 +22,7 @@ def test_an_image_net_with_padding_modes_shuffles_pools_and_bilinear_upsampling_
         nn.CircularPad2d((2, 0, 1, 1)), nn.ChannelShuffle(2), nn.PixelUnshuffle(2), nn.AdaptiveMaxPool2d((4, 5)),
         nn.Upsample(scale_factor=(1.5, 2), mode="bilinear"), nn.UpsamplingBilinear2d(size=(5, 7)),
         nn.ConstantPad2d(1, 0.5), nn.AdaptiveMaxPool2d(1))
-    proto = _export_and_compare(tmp_path, model, (4, 5, 6), opset=19)
+    proto = export_and_compare(tmp_path, model, (4, 5, 6), opset=19)
     ops = [node.op_type for node in proto.graph.node]
     assert _pads(proto) == ["constant", "edge", "reflect", "wrap"]
     assert "MaxPool" in ops and "GlobalMaxPool" in ops and "Gather" in ops and "Transpose" in ops
@@ -52,7 +35,7 @@ def test_a_sequence_net_with_transposed_convolution_and_linear_upsampling_export
         nn.ReflectionPad1d(2), nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
         nn.ReplicationPad1d((0, 4)), nn.AdaptiveMaxPool1d(8), nn.Upsample(scale_factor=1.5, mode="linear"),
         nn.AdaptiveAvgPool1d(4), nn.ZeroPad1d((1, 0)), nn.Flatten(), nn.Linear(20, 2))
-    ops = [node.op_type for node in _export_and_compare(tmp_path, model, (3, 6), opset).graph.node]
+    ops = [node.op_type for node in export_and_compare(tmp_path, model, (3, 6), opset).graph.node]
     assert "ConvTranspose" in ops and "MaxPool" in ops
 
 
@@ -71,5 +54,5 @@ def test_unfold_fold_and_lp_pooling_export(tmp_path):
                                                                                             dilation=(1, 2)),
                           nn.Fold((4, 5), (2, 3), stride=(2, 1), dilation=(1, 2)), nn.LPPool2d(2, 2, stride=1),
                           nn.Flatten(), nn.Linear(3 * 12, 2))
-    ops = [node.op_type for node in _export_and_compare(tmp_path, model, (3, 4, 5), opset=17).graph.node]
+    ops = [node.op_type for node in export_and_compare(tmp_path, model, (3, 4, 5), opset=17).graph.node]
     assert ops.count("Conv") == 2 and ops.count("ConvTranspose") == 2 and "AveragePool" in ops

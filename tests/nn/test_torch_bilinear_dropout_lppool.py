@@ -18,14 +18,12 @@ RNG = np.random.default_rng(21)
 F32 = dict(rtol=2e-5, atol=2e-5)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("shapes", [((4, 2), (4, 3), (5, 2, 3), (5,)), ((2, 3, 2), (2, 3, 4), (3, 2, 4), None),
-                                    ((3,), (2,), (2, 3, 2), (2,))])
-def test_bilinear_matches_torch(shapes, dtype):
-    arrays = [None if s is None else RNG.standard_normal(s).astype(dtype) for s in shapes]
+def _match_torch(fn, tfn, arrays, dtype):
+    """fn and tfn agree on the arrays (None passes through): output shape, dtype and values, and every array's
+    gradient under one cotangent drawn from RNG."""
     ours = [None if a is None else mg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
     theirs = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
-    y, ty = F.bilinear(*ours), TF.bilinear(*theirs)
+    y, ty = fn(*ours), tfn(*theirs)
     tol = TOL[dtype] if dtype == "float64" else F32
     assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
@@ -36,6 +34,14 @@ def test_bilinear_matches_torch(shapes, dtype):
         if a is not None:
             assert a.grad.dtype == np.dtype(dtype)
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shapes", [((4, 2), (4, 3), (5, 2, 3), (5,)), ((2, 3, 2), (2, 3, 4), (3, 2, 4), None),
+                                    ((3,), (2,), (2, 3, 2), (2,))])
+def test_bilinear_matches_torch(shapes, dtype):
+    arrays = [None if s is None else RNG.standard_normal(s).astype(dtype) for s in shapes]
+    _match_torch(F.bilinear, TF.bilinear, arrays, dtype)
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -220,15 +226,7 @@ LP = [  # (minigrad call, torch call, input shape, positive input?)
 def test_lp_pools_match_torch(fn, tfn, shape, positive, dtype):
     x = RNG.standard_normal(shape)
     x = (np.abs(x) + 0.2 if positive else x).astype(dtype)
-    xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y, ty = fn(xm), tfn(xt)
-    tol = TOL[dtype] if dtype == "float64" else F32
-    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
-    g = RNG.standard_normal(y.shape).astype(dtype)
-    y.backward(mg.tensor(g, dtype=dtype))
-    ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **tol)
+    _match_torch(fn, tfn, [x], dtype)
 
 
 def test_lp_pool_layers_print_like_torch_and_check_arguments():

@@ -13,6 +13,7 @@ from minigrad import nn
 from minigrad.io import from_torch, load_safetensors, to_torch
 from minigrad.nn import functional as F
 from op_registry import REGISTRY as NN_OPS  # imported first: it pulls in nn_registry itself
+from torch_agreement import layer_agrees, sample_agrees
 
 TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-5)}
 
@@ -23,12 +24,6 @@ CASES = [(name, getattr(F, name), tfn, sample) for name, tfn in _TORCH.items()
          for info in NN_OPS if info.name == f"nn.functional.{name}" for sample in info.samples]
 
 
-def _run(fn, sample, dtype, make):
-    arrays = [a.astype(dtype) if isinstance(a, np.ndarray) else a for a in sample.args]
-    inputs = [make(a) if isinstance(a, np.ndarray) else a for a in arrays]
-    return fn(*inputs, **sample.kwargs), [x for x in inputs if x is not None and not isinstance(x, (int, float, str))]
-
-
 def test_every_new_function_has_registry_samples():
     assert {c[0] for c in CASES} == set(_TORCH) and len(CASES) >= 14
 
@@ -37,17 +32,7 @@ def test_every_new_function_has_registry_samples():
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name,fn,tfn,sample", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_functions_match_torch_values_and_gradients(name, fn, tfn, sample, dtype, device):
-    out, ins = _run(fn, sample, dtype, lambda a: mg.tensor(a, dtype=dtype, device=device, requires_grad=True))
-    tout, tins = _run(tfn, sample, dtype, lambda a: torch.tensor(a, requires_grad=True))
-    assert out.dtype == np.dtype(dtype) and out.shape == tuple(tout.shape)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), **TOL[dtype])
-    g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
-    (out * mg.tensor(g, dtype=dtype, device=device)).sum().backward()
-    tout.backward(torch.tensor(g))
-    assert len(ins) == len(tins) >= 1
-    for x, tx in zip(ins, tins):
-        assert x.grad.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **TOL[dtype])
+    sample_agrees(fn, tfn, sample, dtype, device, TOL[dtype])
 
 
 @pytest.mark.parametrize("name, fn, tfn", [
@@ -106,41 +91,10 @@ LAYERS = [  # (id, minigrad layer, torch layer, input shape)
 ]
 
 
-def _torch_layer(make, dtype):
-    layer = make().to(getattr(torch, dtype))
-    with torch.no_grad():  # away from the starting values, so a swap of weight and bias shows
-        for i, p in enumerate(layer.parameters()):
-            p.copy_(torch.tensor(np.random.default_rng(10 + i).standard_normal(tuple(p.shape))))
-    return layer
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name, make, make_torch, shape", LAYERS, ids=[c[0] for c in LAYERS])
 def test_layers_match_torch_with_torch_weights(name, make, make_torch, shape, dtype):
-    tl = _torch_layer(make_torch, dtype)
-    layer = make(dtype)
-    state = {k: v.numpy() for k, v in tl.state_dict().items()}
-    assert list(layer.state_dict()) == list(state)
-    assert {k: v.shape for k, v in layer.state_dict().items()} == {k: v.shape for k, v in state.items()}
-    layer.load_state_dict(from_torch(layer, state))
-    x = (np.random.default_rng(2).standard_normal(shape) * 2 + 0.5).astype(dtype)
-    xm = mg.tensor(x, dtype=dtype, requires_grad=True)
-    y = layer(xm)
-    xt = torch.tensor(x, requires_grad=True)
-    ty = tl(xt)
-    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
-    tol = TOL[dtype] if dtype == "float64" else dict(rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
-    g = np.random.default_rng(3).standard_normal(y.shape).astype(dtype)
-    y.backward(mg.tensor(g, dtype=dtype))
-    ty.backward(torch.tensor(g))
-    assert xm.grad.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **tol)
-    tparams = dict(tl.named_parameters())
-    assert [n for n, _ in layer.named_parameters()] == list(tparams)
-    for n, p in layer.named_parameters():
-        assert p.dtype == p.grad.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), **tol)
+    layer_agrees(make, make_torch, shape, dtype, TOL[dtype] if dtype == "float64" else dict(rtol=1e-4, atol=1e-5))
 
 
 def test_layers_start_with_torch_s_parameter_layouts_and_print_like_torch():

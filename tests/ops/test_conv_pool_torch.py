@@ -6,12 +6,12 @@ clear error naming the op and the shapes.
 """
 import numpy as np
 import pytest
-import torch
 import torch.nn.functional as TF
 
 import minigrad as mg
 from op_registry import (ADAPTIVE_SAMPLES, AVG_POOL_SAMPLES, CONV_SAMPLES, CONV_TRANSPOSE_SAMPLES, MAX_POOL_SAMPLES,
                          PAD_SAMPLES)
+from torch_agreement import sample_agrees
 
 CASES = ([("conv2d", mg.conv2d, TF.conv2d, s) for s in CONV_SAMPLES]
          + [("conv_transpose2d", mg.conv_transpose2d, TF.conv_transpose2d, s) for s in CONV_TRANSPOSE_SAMPLES]
@@ -21,29 +21,12 @@ CASES = ([("conv2d", mg.conv2d, TF.conv2d, s) for s in CONV_SAMPLES]
          + [("pad", mg.pad, TF.pad, s) for s in PAD_SAMPLES])
 
 
-def _run(fn, sample, dtype, make):
-    arrays = [a.astype(dtype) if isinstance(a, np.ndarray) else a for a in sample.args]
-    inputs = [make(a) if isinstance(a, np.ndarray) else a for a in arrays]
-    out = fn(*inputs, **sample.kwargs)
-    return out, [x for x in inputs if x is not None and not isinstance(x, (int, float, tuple, str))]
-
-
 @pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name,fn,tfn,sample", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_values_and_gradients_match_torch(name, fn, tfn, sample, dtype, device):
-    out, ins = _run(fn, sample, dtype, lambda a: mg.tensor(a, dtype=dtype, device=device, requires_grad=True))
-    tout, tins = _run(tfn, sample, dtype, lambda a: torch.tensor(a, requires_grad=True))
-    assert out.dtype == np.dtype(dtype)
-    assert out.shape == tuple(tout.shape)
     tol = dict(rtol=1e-10, atol=1e-12) if dtype == "float64" else dict(rtol=2e-5, atol=2e-5)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), **tol)
-    g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
-    (out * mg.tensor(g, dtype=dtype, device=device)).sum().backward()
-    tout.backward(torch.tensor(g))
-    for x, tx in zip(ins, tins):
-        assert x.grad.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+    sample_agrees(fn, tfn, sample, dtype, device, tol)
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum(device):

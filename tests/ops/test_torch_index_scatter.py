@@ -6,12 +6,15 @@ unique, unique_consecutive, searchsorted, bucketize, count_nonzero: values, dtyp
 derivatives where the op has them), repeated indices, ties, negative dims and indices, and the errors.
 Deliberate differences (docs/autodiff.md, section 15) are tested as such.
 """
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
 
 import minigrad as mg
 from minigrad.ops.scatter_reduce import segment_reduce
+import torch_agreement
 from torch_agreement import pair, same
 
 RNG = np.random.default_rng(2024)
@@ -22,37 +25,8 @@ def T(array):
     return torch.as_tensor(array)
 
 
-def grads_match(ours, theirs, xs, txs):
-    """The outputs agree, and so does every input's gradient after one random cotangent."""
-    same(ours, theirs)
-    cot = RNG.standard_normal(tuple(theirs.shape))
-    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
-    (theirs * torch.tensor(cot)).sum().backward()
-    for x, tx in zip(xs, txs):
-        if tx.grad is None:
-            assert x.grad is None or not x.grad.numpy().any()
-        else:
-            same(x.grad, tx.grad)
-
-
-def second_derivatives_match(fn, tfn, arrays):
-    """d/dx <u, dL/dx> for L = <c, fn(x)>, in minigrad (create_graph) and in torch."""
-    xs = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
-    txs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    y, ty = fn(*xs), tfn(*txs)
-    c = RNG.standard_normal(tuple(ty.shape))
-    gs = mg.grad((y * mg.tensor(c, dtype="float64")).sum(), xs, create_graph=True)
-    tgs = torch.autograd.grad((ty * torch.tensor(c)).sum(), txs, create_graph=True)
-    us = [RNG.standard_normal(a.shape) for a in arrays]
-    h = mg.grad(sum((g * mg.tensor(u, dtype="float64")).sum() for g, u in zip(gs, us)), xs, allow_unused=True)
-    th = torch.autograd.grad(sum((g * torch.tensor(u)).sum() for g, u in zip(tgs, us)), txs, allow_unused=True)
-    for a, b in zip(h, th):
-        if b is None:
-            assert a is None or not a.numpy().any()
-        elif a is None:   # no path to this input in minigrad's recorded gradient: torch's must be 0
-            assert not b.detach().numpy().any()
-        else:
-            same(a, b, rtol=1e-10)
+grads_match = partial(torch_agreement.grads_match, rng=RNG)
+second_derivatives_match = partial(torch_agreement.second_derivatives_match, rng=RNG)
 
 
 # ------------------------------------------------------------------ index_select, masked_select, take, take_along_dim

@@ -6,51 +6,21 @@ gradients (and second derivatives where the op has them), negative dims, edge ca
 Where NumPy reads a call another way (minigrad.split, Tensor.repeat) the call is refused with both
 readings (docs/autodiff.md, section 15).
 """
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
 
 import minigrad as mg
+import torch_agreement
 from torch_agreement import pair, same
 
 RNG = np.random.default_rng(11)
 
 
-def grads_match(ours, theirs, xs, txs):
-    """Every input's gradient after one random cotangent per output (a list of outputs joins them)."""
-    ours = ours if isinstance(ours, (list, tuple)) else [ours]
-    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
-    loss, tloss = 0.0, 0.0
-    for o, t in zip(ours, theirs):
-        same(o, t)
-        cot = RNG.standard_normal(t.shape)
-        loss = loss + (o * mg.tensor(cot, dtype="float64")).sum()
-        tloss = tloss + (t * torch.tensor(cot)).sum()
-    loss.backward()
-    tloss.backward()
-    for x, tx in zip(xs, txs):
-        if tx.grad is None:
-            assert x.grad is None or not x.grad.numpy().any()
-        else:
-            same(x.grad, tx.grad)
-
-
-def second_derivatives_match(fn, tfn, arrays):
-    """d/dx <u, dL/dx> for L = <c, fn(x)>, in minigrad (create_graph) and in torch."""
-    xs = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
-    txs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    y, ty = fn(*xs), tfn(*txs)
-    c = RNG.standard_normal(ty.shape)
-    gs = mg.grad((y * mg.tensor(c, dtype="float64")).sum(), xs, create_graph=True)
-    tgs = torch.autograd.grad((ty * torch.tensor(c)).sum(), txs, create_graph=True)
-    us = [RNG.standard_normal(a.shape) for a in arrays]
-    h = mg.grad(sum((g * mg.tensor(u, dtype="float64")).sum() for g, u in zip(gs, us)), xs, allow_unused=True)
-    th = torch.autograd.grad(sum((g * torch.tensor(u)).sum() for g, u in zip(tgs, us)), txs, allow_unused=True)
-    for a, b in zip(h, th):
-        if b is None:
-            assert a is None or not a.numpy().any()
-        else:
-            same(a, b, rtol=1e-10)
+grads_match = partial(torch_agreement.grads_match, rng=RNG)
+second_derivatives_match = partial(torch_agreement.second_derivatives_match, rng=RNG)
 
 
 X = RNG.standard_normal((3, 4, 5))

@@ -105,8 +105,9 @@ def check_size_or_scale(who, size, scale_factor, mode="nearest"):
     return None, check_scale_factor(who, scale_factor)
 
 
-def factors(who, shape, size, scale_factor) -> tuple:
-    """The integer repeat of each spatial axis of an input of ``shape`` (N, C, *spatial)."""
+def per_axis(who, shape, size, scale_factor) -> tuple:
+    """The input's spatial sizes (shape is (N, C, *spatial)) and the given size or scale_factor, one per spatial
+    axis (a single value repeated)."""
     spatial = tuple(shape[2:])
     given = size if size is not None else scale_factor
     what = "size" if size is not None else "scale_factor"
@@ -114,6 +115,12 @@ def factors(who, shape, size, scale_factor) -> tuple:
     if len(values) != len(spatial):
         raise ValueError(f"{who}: {what}={given!r} has {len(values)} entries but the input of shape "
                          f"{tuple(shape)} has {len(spatial)} spatial axes")
+    return spatial, values
+
+
+def factors(who, shape, size, scale_factor) -> tuple:
+    """The integer repeat of each spatial axis of an input of ``shape`` (N, C, *spatial)."""
+    spatial, values = per_axis(who, shape, size, scale_factor)
     if size is None:
         return values
     if any(o % n for o, n in zip(values, spatial)):
@@ -147,13 +154,7 @@ def check_input(who, x, mode="nearest") -> None:
 def linear_sizes(who, shape, size, scale_factor, recompute_scale_factor):
     """For the interpolating modes: the output size of each spatial axis and the scale factor its source
     positions use (None: n / o), as PyTorch derives them."""
-    spatial = tuple(shape[2:])
-    given = size if size is not None else scale_factor
-    what = "size" if size is not None else "scale_factor"
-    values = given if isinstance(given, tuple) else (given,) * len(spatial)
-    if len(values) != len(spatial):
-        raise ValueError(f"{who}: {what}={given!r} has {len(values)} entries but the input of shape "
-                         f"{tuple(shape)} has {len(spatial)} spatial axes")
+    spatial, values = per_axis(who, shape, size, scale_factor)
     if size is not None:
         return values, (None,) * len(spatial)
     out = tuple(int(math.floor(n * f)) for n, f in zip(spatial, values))
