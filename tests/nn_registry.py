@@ -123,11 +123,21 @@ def _off_kinks(*shape, at):
     near = np.abs(np.abs(d) - at) < 0.1
     return np.where(near, d * 1.3 + np.sign(d) * 0.2, d)
 
+
 NN_OPS = [
     OpInfo("nn.Conv2d", _bound(lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1, dtype=F64)),
            [S(rnd(2, 2, 5, 4), rnd(3, 2, 3, 3), rnd(3))]),
     OpInfo("nn.Conv2d(groups, bias=False)", _bound(lambda: nn.Conv2d(4, 2, (1, 2), groups=2, bias=False, dtype=F64)),
            [S(rnd(1, 4, 3, 3), rnd(2, 2, 1, 2))]),
+    OpInfo("nn.Conv2d(padding_mode=reflect)",
+           _bound(lambda: nn.Conv2d(2, 3, 3, stride=2, padding=(1, 2), padding_mode="reflect", dtype=F64)),
+           [S(rnd(2, 2, 5, 4), rnd(3, 2, 3, 3), rnd(3))]),
+    OpInfo("nn.Conv2d(padding_mode=circular, 'same')",
+           _bound(lambda: nn.Conv2d(2, 1, (2, 3), padding="same", padding_mode="circular", bias=False, dtype=F64)),
+           [S(rnd(1, 2, 4, 4), rnd(1, 2, 2, 3))]),
+    OpInfo("nn.Conv1d(padding_mode=replicate)",
+           _bound(lambda: nn.Conv1d(2, 3, 3, padding=2, dilation=2, padding_mode="replicate", dtype=F64)),
+           [S(rnd(2, 2, 6), rnd(3, 2, 3), rnd(3))]),
     OpInfo("nn.ConvTranspose2d", _bound(lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1,
                                                                    dtype=F64)),
            [S(rnd(1, 2, 3, 2), rnd(2, 3, 3, 3), rnd(3))]),

@@ -86,8 +86,7 @@ class _ConvNd(Layer):
 
     def _input(self, x):
         """The input as the convolution sees it: checked, and padded first for a padding_mode other than zeros."""
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got {type(x).__name__}")
+        self._check(x)
         if self._mode_widths is None:
             return x, self.padding
         return pad(x, self._mode_widths, mode=self.padding_mode), 0
@@ -98,8 +97,8 @@ class _ConvNd(Layer):
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != "valid" and (isinstance(self.padding, str) or any(self.padding)):
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if isinstance(self.padding, str) or any(self.padding):   # PyTorch prints a padding string unquoted
+            text += f", padding={self.padding}"
         if any(getattr(self, "output_padding", ())):
             text += f", output_padding={self.output_padding}"
         if any(d != 1 for d in self.dilation):

@@ -231,8 +231,8 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
     (lambda: nn.Conv1d(2, 3, 3, stride=2, padding="same"), "Conv1d: padding='same' needs stride 1, got stride (2,)"),
     (lambda: nn.Conv1d(3, 4, 3, groups=2), "Conv1d: groups=2 must be a positive integer dividing in_channels=3"),
     (lambda: nn.Conv1d(0, 4, 3), "Conv1d: in_channels must be a positive integer, got 0"),
-    (lambda: nn.Conv1d(2, 4, 3, padding_mode="reflect"), "Conv1d: only padding_mode='zeros' is supported, "
-                                                          "got 'reflect'"),
+    (lambda: nn.Conv1d(2, 4, 3, padding_mode="mirror"), "Conv1d: padding_mode must be one of ['zeros', 'reflect', "
+                                                         "'replicate', 'circular'], but got padding_mode='mirror'"),
     (lambda: nn.Conv1d(2, 4, 3, dtype="int32"), "Conv1d: dtype must be a floating dtype"),
     (lambda: nn.MaxPool1d(0), "MaxPool1d: kernel_size must be a positive integer or a 1-tuple of one, got 0"),
     (lambda: nn.MaxPool1d(2, padding=2), "MaxPool1d: padding (2,) must be at most half the kernel size (2,)"),
