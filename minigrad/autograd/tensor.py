@@ -99,6 +99,19 @@ class Tensor:
     def T(self):
         return _ops.transpose(self)
 
+    @property
+    def mT(self):
+        """The last two dims swapped (a batch of matrices transposed), as ``torch.Tensor.mT``; needs 2 or more dims."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D "
+                               "tensor.")
+        return _ops.swapaxes(self, -2, -1)
+
+    @property
+    def mH(self):
+        """``mT``: minigrad's tensors are real, so the conjugate transpose is the transpose (``torch.Tensor.mH``)."""
+        return self.mT
+
     def _xp(self):
         return backend.get_array_module(self.data)
 

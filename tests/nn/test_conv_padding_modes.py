@@ -7,7 +7,7 @@ import torch
 import minigrad as mg
 from minigrad import nn
 from minigrad.io import from_torch
-from tests.torch_agreement import TOL
+from torch_agreement import TOL
 
 MODES = ("reflect", "replicate", "circular")
 

@@ -393,3 +393,18 @@ def test_unfold_and_broadcast_tensors_give_new_memory_where_torch_gives_views():
     assert x.numpy()[0, 0] == M[0, 0] and tx[0, 0] == 7.0                # documented: ours is a copy
     (b, _) = mg.broadcast_tensors(x[:1], mg.tensor(np.zeros((4, 6))))
     assert not np.shares_memory(b.numpy(), x.numpy())
+
+
+def test_mT_and_mH_swap_the_last_two_dims_as_torch_and_refuse_fewer_than_two():
+    x = np.random.default_rng(4).standard_normal((2, 3, 4))
+    mine, theirs = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    np.testing.assert_array_equal(mine.mT.data, theirs.mT.detach().numpy())
+    np.testing.assert_array_equal(mine.mH.data, theirs.mH.detach().numpy())
+    g = np.random.default_rng(5).standard_normal((2, 4, 3))
+    (mine.mT * mg.tensor(g, dtype="float64")).sum().backward()
+    (theirs.mT * torch.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(mine.grad.data, theirs.grad.numpy())
+    with pytest.raises(RuntimeError, match="tensor.mT is only supported on matrices or batches of matrices. Got 1-D"):
+        mg.tensor([1.0, 2.0]).mT
+    with pytest.raises(RuntimeError, match="only supported on matrices or batches of matrices"):
+        torch.tensor([1.0, 2.0]).mT
