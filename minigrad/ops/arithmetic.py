@@ -115,16 +115,20 @@ class Pow(Function):
 def add(a, b, *, alpha=1):
     """a + alpha * b, broadcasting (``alpha`` as in ``torch.add``)."""
     a, b = operands("add", a, b)
-    return Add.apply(a, _scaled("add", a, b, alpha))
+    if alpha.__class__ is not int or alpha != 1:   # ``x + y`` passes the default: keep the hot path bare
+        b = _scaled("add", a, b, alpha)
+    return Add.apply(a, b)
 
 
 def sub(a, b, *, alpha=1):
     """a - alpha * b, broadcasting (``alpha`` as in ``torch.sub``). Two bool tensors are refused, as in torch."""
     a, b = operands("sub", a, b)
-    if a.dtype.kind == "b" and b.dtype.kind == "b":
+    if a.data.dtype.kind == "b" and b.data.dtype.kind == "b":
         raise TypeError(f"sub: cannot subtract bool tensors (shapes {tuple(a.shape)} and {tuple(b.shape)}); "
                         "use logical_xor or ^ instead")
-    return Sub.apply(a, _scaled("sub", a, b, alpha))
+    if alpha.__class__ is not int or alpha != 1:
+        b = _scaled("sub", a, b, alpha)
+    return Sub.apply(a, b)
 
 
 def _scaled(name, a, b, alpha):
@@ -167,7 +171,7 @@ def true_divide(a, b):
 def neg(x):
     """-x. A bool tensor is refused, as in torch (``~x`` or ``logical_not`` inverts a mask)."""
     x = as_tensor(x)
-    if x.dtype.kind == "b":
+    if x.data.dtype.kind == "b":
         raise TypeError(f"neg: cannot negate a bool tensor (shape {tuple(x.shape)}); use ~x or logical_not instead")
     return Neg.apply(x)
 

@@ -302,6 +302,20 @@ def test_add_and_sub_with_alpha_match_torch():
     assert ours.dtype == np.int64 and ours.tolist() == [10, 14]
 
 
+def test_plain_operators_skip_the_alpha_machinery(monkeypatch):
+    # ``x + y`` and ``x - y`` are the training step's hot path: the default alpha must cost no validation call
+    from minigrad.ops import arithmetic
+
+    def refuse(*args):
+        raise AssertionError("python_real called for the default alpha")
+    monkeypatch.setattr(arithmetic, "python_real", refuse)
+    x, y = mg.tensor([1.0, 2.0]), mg.tensor([3.0, 5.0])
+    assert (x + y).tolist() == [4.0, 7.0] and (x - y).tolist() == [-2.0, -3.0]
+    assert (2 + x).tolist() == [3.0, 4.0] and (2 - x).tolist() == [1.0, 0.0]
+    with pytest.raises(AssertionError):
+        mg.add(x, y, alpha=2)
+
+
 def test_clamp_min_and_clamp_max_match_torch():
     data = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     agree(lambda x: mg.clamp_min(x, 0.0), lambda x: torch.clamp_min(x, 0.0), [data])
