@@ -1233,9 +1233,9 @@ class Tensor:
         autograd); the result must keep this tensor's shape and dtype, as PyTorch's in-place ops do.
         """
         self._check_writable(name, f"use the out-of-place {name[:-1]}()")
-        from minigrad.autograd.mode import no_grad
-        with no_grad():
-            out = make()
+        out = make()   # under grad mode it records only where an operand requires grad, which is refused next
+        if out.requires_grad:
+            self._refuse_grad_source(name, out.shape)
         if out.shape != self.shape:
             raise RuntimeError(f"{name}(): the result has shape {tuple(out.shape)}, which cannot be written into "
                                f"this tensor of shape {tuple(self.shape)}")
@@ -1245,6 +1245,15 @@ class Tensor:
         self.data[...] = out.data
         _mark_written(self)
         return self
+
+    def _refuse_grad_source(self, name, shape):
+        """Refuse writing values that require grad (an operand does, grad mode is on): PyTorch records the write,
+        minigrad cannot, and writing them without their gradient would drop it silently."""
+        raise RuntimeError(
+            f"{name}(): the values written into this tensor (shape {tuple(self.shape)}) come from an operand that "
+            f"requires grad (shape {tuple(shape)}); minigrad records no in-place ops, so the gradient would be lost: "
+            f"call it under minigrad.no_grad() (or pass .detach()) to write them without it, or use the "
+            f"out-of-place {name[:-1]}()")
 
     def _check_writable(self, name, instead):
         """Refuse an in-place write into a tensor that requires grad while grad mode is on (minigrad records no
@@ -1286,6 +1295,8 @@ class Tensor:
             if value.size != 1:
                 raise RuntimeError(f"fill_(): the value must be a number or a one-element tensor, got shape "
                                    f"{tuple(value.shape)}")
+            if value.requires_grad and STATE.grad_enabled:
+                self._refuse_grad_source("fill_", value.shape)
             value = value.item()
         self._check_writable("fill_", "build a new tensor (minigrad.full_like)")
         self.data[...] = value
@@ -1297,6 +1308,8 @@ class Tensor:
         ``torch.Tensor.copy_``."""
         values = src.data if isinstance(src, Tensor) else np.asarray(src)
         self._check_writable("copy_", "use src.clone()")
+        if isinstance(src, Tensor) and src.requires_grad and STATE.grad_enabled:
+            self._refuse_grad_source("copy_", src.shape)
         try:
             fits = np.broadcast_shapes(values.shape, self.shape) == self.shape
         except ValueError:

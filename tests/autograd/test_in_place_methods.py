@@ -103,6 +103,23 @@ def test_refused_on_a_tensor_that_requires_grad_while_grad_mode_is_on(name):
     assert w.requires_grad and w.creator is None
 
 
+@pytest.mark.parametrize("name", sorted(set(CASES) - {"clamp_"}))
+def test_values_that_require_grad_are_refused_rather_than_written_without_their_gradient(name):
+    # torch records buf.add_(w) (buf then requires grad); minigrad cannot, and must not drop w's gradient silently
+    w = mg.tensor(Y, dtype="float64", requires_grad=True)
+    value = w[:1].reshape(()) if name == "fill_" else w
+    calls = dict(CASES, fill_=lambda t, y: t.fill_(y))
+    buf = mg.tensor(X.copy(), dtype="float64")
+    with pytest.raises(RuntimeError, match=rf"{name}\(\): the values written into this tensor \(shape \(3, 4\)\) "
+                                           r"come from an operand that requires grad"):
+        calls[name](buf, value)
+    np.testing.assert_array_equal(buf.data, X)
+    with mg.no_grad():
+        calls[name](buf, value)
+    assert not buf.requires_grad
+    calls[name](buf, value.detach())
+
+
 def test_a_write_under_no_grad_is_stamped_so_an_older_graph_refuses_to_backward():
     w = mg.tensor(X.copy(), dtype="float64", requires_grad=True)
     loss = (w * w).sum()
