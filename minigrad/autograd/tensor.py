@@ -721,6 +721,9 @@ class Tensor:
     def __xor__(self, other):
         return _ops.bitwise_xor(self, other)
 
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
     # Comparisons (bool tensors, no gradient). ``equal`` is torch's: one Python bool for the whole tensor.
     def eq(self, other):
         return _ops.equal(self, other)

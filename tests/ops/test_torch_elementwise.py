@@ -256,6 +256,11 @@ def test_python_operators_floordiv_mod_and_xor_are_torchs():
     same(7.0 % y, 7.0 % ty)
     p, q = np.array([True, False, True]), np.array([True, True, False])
     np.testing.assert_array_equal((mg.tensor(p) ^ mg.tensor(q)).numpy(), (torch.tensor(p) ^ torch.tensor(q)).numpy())
+    ints = np.array([5, 3, -2])
+    for ours, theirs in ((1 ^ mg.tensor(ints), 1 ^ torch.tensor(ints)), (mg.tensor(ints) ^ 6, torch.tensor(ints) ^ 6),
+                         (True ^ mg.tensor(p), True ^ torch.tensor(p))):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.numpy().dtype == theirs.numpy().dtype
 
 
 def test_integer_division_by_zero_is_one_zero_division_error():
