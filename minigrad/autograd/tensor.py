@@ -1326,17 +1326,19 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0):
         """Draws from U(a, b) in place, from minigrad's generator (``manual_seed`` governs them)."""
-        return self._fill_drawn("uniform_", _random.uniform_values(self.shape, self.dtype, a, b))
+        return self._fill_drawn("uniform_", lambda: _random.uniform_values(self.shape, self.dtype, a, b))
 
     def normal_(self, mean=0.0, std=1.0):
         """Draws from N(mean, std^2) in place, from minigrad's generator (``manual_seed`` governs them)."""
-        return self._fill_drawn("normal_", _random.normal_values(self.shape, self.dtype, mean, std))
+        return self._fill_drawn("normal_", lambda: _random.normal_values(self.shape, self.dtype, mean, std))
 
-    def _fill_drawn(self, name, values):
+    def _fill_drawn(self, name, draw):
+        """``draw()``'s values written in place; drawn only after the checks, so a refused call leaves the seeded
+        generator where it was."""
         if self.dtype.kind != "f":
             raise TypeError(f"{name}(): needs a floating tensor, got dtype {self.dtype}")
         self._check_writable(name, "draw a new tensor (minigrad.rand / minigrad.randn)")
-        self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
+        self.data[...] = backend.to_device(draw().astype(self.dtype, copy=False), self.device)
         _mark_written(self)
         return self
 

@@ -67,6 +67,18 @@ def test_uniform_and_normal_draw_from_the_seeded_generator_within_their_laws():
         mg.tensor(np.arange(3)).uniform_()
 
 
+@pytest.mark.parametrize("name", ["uniform_", "normal_"])
+def test_a_refused_draw_leaves_the_seeded_generator_where_it_was(name):
+    mg.manual_seed(11)
+    expected = getattr(mg.zeros(5, dtype="float64"), name)().data.copy()
+    mg.manual_seed(11)
+    with pytest.raises(RuntimeError, match=rf"{name}\(\): a leaf tensor that requires grad"):
+        getattr(mg.zeros(5, dtype="float64", requires_grad=True), name)()
+    with pytest.raises(TypeError, match="needs a floating tensor"):
+        getattr(mg.tensor(np.arange(5)), name)()
+    np.testing.assert_array_equal(getattr(mg.zeros(5, dtype="float64"), name)().data, expected)
+
+
 def test_copy_broadcasts_and_converts_as_torch_and_refuses_a_bad_shape():
     t = mg.tensor(np.zeros((2, 3)), dtype="float64")
     t.copy_(mg.tensor(np.array([1, 2, 3])))   # int64 src into float64, broadcast over rows
