@@ -153,9 +153,10 @@ def div(a, b, *, rounding_mode=None):
     ``rounding_mode`` is torch's: "trunc" rounds the quotient toward 0, "floor" down (Python's //); then integer
     operands keep an integer result, an integer division by zero is a ZeroDivisionError, and the gradient is 0.
     """
-    if rounding_mode not in ROUNDING_MODES:
-        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got rounding_mode={rounding_mode!r}")
-    if rounding_mode is not None:
+    if rounding_mode is not None:   # ``x / y`` passes None: one identity test on the hot path
+        if rounding_mode not in ROUNDING_MODES:
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', "
+                             f"got rounding_mode={rounding_mode!r}")
         return rounded_div(a, b, rounding_mode)
     a, b = operands("div", a, b)
     if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
