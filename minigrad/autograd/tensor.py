@@ -1157,7 +1157,8 @@ class Tensor:
         """Keep this non-leaf's gradient in ``.grad`` after each backward pass, summed over passes as a leaf's
         (a no-op on a leaf). The gradient is the one after this tensor's other hooks."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does not require grad")
+            raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does not require grad "
+                               f"(shape {tuple(self.shape)}, dtype {self.dtype})")
         if self.creator is not None and not self.retains_grad:
             hooks = self.creator._hooks
             if hooks is None:

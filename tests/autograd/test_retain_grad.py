@@ -2,6 +2,7 @@
 summed over backward passes, after its other hooks; a no-op on leaves; create_graph keeps the graph; the
 hook holds the tensor weakly, so no reference cycle keeps a graph alive."""
 import gc
+import re
 import weakref
 
 import numpy as np
@@ -40,6 +41,8 @@ def test_leaves_and_tensors_without_grad():
     with pytest.raises(RuntimeError):
         torch.tensor(A).retain_grad()
     with pytest.raises(RuntimeError, match="retain_grad: cannot retain the gradient of a tensor that does not"):
+        c.retain_grad()
+    with pytest.raises(RuntimeError, match=rf"does not require grad \(shape {re.escape(str(A.shape))}, dtype float"):
         c.retain_grad()
     b = x * 2
     assert not b.retains_grad and b.grad is None
