@@ -74,9 +74,14 @@ def ones(*shape, dtype=None, device=None, requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value``."""
+    """A tensor filled with ``fill_value``. Without ``dtype`` it follows the value, as ``torch.full`` and
+    ``numpy.full`` both do: a bool gives bool, an integer int64, a float float32 (minigrad's default float)."""
     device = backend.normalize_device(device)
     shape = _shape((shape,) if isinstance(shape, int) else (tuple(shape),))
+    if dtype is None and isinstance(fill_value, (bool, np.bool_)):
+        dtype = bool
+    elif dtype is None and isinstance(fill_value, (int, np.integer)):
+        dtype = np.int64
     return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
 
 

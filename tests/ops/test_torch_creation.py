@@ -136,3 +136,11 @@ def test_cast_methods_match_torch_and_half_is_differentiable():
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-3)
     y = mg.tensor([1.0, 2.0], dtype="float16")
     assert y.half() is y
+
+
+@pytest.mark.parametrize("fill", [3, np.int32(3), True, 2.5, np.float64(2.5)])
+def test_full_without_dtype_follows_the_fill_value_as_torch(fill):
+    mine = mg.full((2, 3), fill)
+    theirs = torch.full((2, 3), fill.item() if isinstance(fill, np.generic) else fill)
+    assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
