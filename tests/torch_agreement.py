@@ -125,6 +125,15 @@ def layer_agrees(make, make_torch, shape, dtype, tol):
         np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), **tol)
 
 
+def backward_both(ours, theirs, x, tx, rng):
+    """x.grad and tx.grad agree after the same random cotangent (drawn from ``rng``) is sent back through both
+    outputs."""
+    cot = rng.standard_normal(tuple(theirs.shape))
+    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
+    (theirs * torch.tensor(cot)).sum().backward()
+    same(x.grad, tx.grad)
+
+
 def grads_match(ours, theirs, xs, txs, rng):
     """The outputs agree, and so does every input's gradient after one random cotangent (drawn from ``rng``) per
     output (a list of outputs joins them). An input torch gives no gradient gets none or zeros from minigrad."""

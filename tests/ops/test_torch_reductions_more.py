@@ -6,13 +6,14 @@ Tensor methods: values, (values, indices) named tuples, dtypes, tie and NaN rule
 second derivatives where torch's are exact at special points (cumprod at zeros), and the errors.
 """
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
 
 import minigrad as mg
-from torch_agreement import pair, same
+from torch_agreement import backward_both as _backward_both, pair, same
 
 RNG = np.random.default_rng(2026)
 X = RNG.standard_normal((3, 4, 5))
@@ -21,12 +22,7 @@ NAN = float("nan")
 WITH_NAN = np.array([[1.0, NAN, 2.0, NAN, 3.0], [0.5, -1.0, 2.5, 4.0, 1.0], [NAN, NAN, NAN, NAN, NAN]])
 
 
-def backward_both(ours, theirs, x, tx):
-    """x.grad and tx.grad after the same random cotangent is sent back through both outputs."""
-    cot = RNG.standard_normal(tuple(theirs.shape))
-    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
-    (theirs * torch.tensor(cot)).sum().backward()
-    same(x.grad, tx.grad)
+backward_both = partial(_backward_both, rng=RNG)   # this file's draws, in their order
 
 
 def both(fn, tfn, array):
