@@ -1547,6 +1547,21 @@ class Tensor:
         """The pseudo-inverse, singular values <= rcond * s_max dropped (``torch.Tensor.pinverse``)."""
         return _ops.pinverse(self, rcond)
 
+    # ----------------------------------------------------------------- PyTorch's in-place methods, aliases and properties
+    # (section: inplace)
+
+    # ----------------------------------------------------------------- PyTorch's random sampling methods
+    # (section: random)
+
+    # ----------------------------------------------------------------- PyTorch's combining, scatter-into-slice and distance methods
+    # (section: combine)
+
+    # ----------------------------------------------------------------- PyTorch's special functions
+    # (section: special)
+
+    # ----------------------------------------------------------------- PyTorch's further linear algebra methods
+    # (section: linalg-more)
+
 
 class _RetainGrad:
     """The hook ``retain_grad`` puts last on a non-leaf: adds the gradient into the tensor's ``.grad``.
