@@ -70,3 +70,12 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
                           kthvalue, logcumsumexp, logdet, matrix_power, median, mm, mode, mv, nanmean, nanmedian,
                           nanquantile, nansum, pinverse, quantile, slogdet, std_mean, var_mean, vdot)
 from minigrad import linalg  # noqa: E402,F401
+# PyTorch's joining, index helpers, scatters into slices, distances and *_copy functions.
+from minigrad.ops import (alias_copy, block_diag, cartesian_prod, cdist, chain_matmul, column_stack,  # noqa: E402
+                          combinations, concatenate, cumulative_trapezoid, detach_copy, diagonal_copy,
+                          diagonal_scatter, dist, dstack, expand_copy, gradient, histogram, hstack, index_reduce,
+                          isin, msort, narrow_copy, pdist, permute_copy, put, renorm, row_stack, select_copy,
+                          select_scatter, slice_copy, slice_scatter, split_copy, split_with_sizes_copy,
+                          squeeze_copy, t_copy, tensordot, transpose_copy, trapezoid, trapz, tril_indices,
+                          triu_indices, unbind_copy, unfold_copy, unravel_index, unsqueeze_copy, vander, view_copy,
+                          vstack)

@@ -1043,3 +1043,10 @@ NN_OPS += [
     OpInfo("nn.Transformer", _fixed_parameters(_transformer, lambda m, s, t: m(s, t, tgt_mask=mg.tensor(
         _CAUSAL3[:2, :2], dtype=F64))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
 ]
+
+# F.pdist (session 10): minigrad.pdist itself, compared with torch in tests/ops/test_torch_distances.py.
+_pd_rng = np.random.default_rng(97531)
+NN_OPS += [
+    OpInfo("nn.functional.pdist", F.pdist, [S(_pd_rng.standard_normal((4, 3))),
+                                            S(_pd_rng.standard_normal((3, 2)), 1.5)]),
+]
