@@ -165,11 +165,13 @@ def msort(x):
 
 
 def _linspace_edges(xp, lo, hi, bins, dtype):
-    """torch.linspace's edges in ``dtype``: from lo up to the middle, from hi down after it."""
+    """torch's histogram edges: the step rounded to ``dtype``, then lo + step i up to the middle and
+    hi - step (bins - i) after it, each worked out in float64 and rounded once to ``dtype`` (bit for bit torch's)."""
     t = dtype.type
-    step = (t(hi) - t(lo)) / t(bins)
-    i = xp.arange(bins + 1)
-    return xp.where(i < (bins + 1) // 2, t(lo) + step * i.astype(dtype), t(hi) - step * (bins - i).astype(dtype))
+    step = float((t(hi) - t(lo)) / t(bins))
+    i = xp.arange(bins + 1, dtype=np.float64)
+    edges = xp.where(i < (bins + 1) // 2, float(t(lo)) + step * i, float(t(hi)) - step * (bins - i))
+    return edges.astype(dtype)
 
 
 def histogram(x, bins=NOT_GIVEN, *, range=None, weight=None, density=False):  # noqa: A002 (torch's name)

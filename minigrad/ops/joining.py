@@ -11,10 +11,10 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
-from minigrad.ops._args import check_flag, operands
+from minigrad.ops._args import check_dims, check_flag, operands
 from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, meshgrid
 from minigrad.ops.linalg import matmul
-from minigrad.ops.shape import _sequence, cat, concat, reshape, stack, transpose
+from minigrad.ops.shape import _join, _sequence, concat, reshape, stack, transpose
 from minigrad.scalars import is_integer
 
 
@@ -35,7 +35,7 @@ def hstack(tensors):
     Shapes: (n_i,) -> (sum n_i,); (m, n_i, ...) -> (m, sum n_i, ...).   dL/dx_i = the slice of g where x_i sits.
     """
     tensors = _each(atleast_1d, _tensors("hstack", tensors))
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+    return _join("hstack", tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
@@ -43,12 +43,12 @@ def vstack(tensors):
 
     Shapes: (n,) -> (1, n) each, then (m_i, n, ...) -> (sum m_i, n, ...).   dL/dx_i = its rows of g.
     """
-    return cat(_each(atleast_2d, _tensors("vstack", tensors)), 0)
+    return _join("vstack", _each(atleast_2d, _tensors("vstack", tensors)), 0)
 
 
 def row_stack(tensors):
     """``torch.row_stack``: ``vstack``."""
-    return cat(_each(atleast_2d, _tensors("row_stack", tensors)), 0)
+    return _join("row_stack", _each(atleast_2d, _tensors("row_stack", tensors)), 0)
 
 
 def dstack(tensors):
@@ -56,7 +56,7 @@ def dstack(tensors):
 
     dL/dx_i = its slice of g along dim 2, reshaped back.
     """
-    return cat(_each(atleast_3d, _tensors("dstack", tensors)), 2)
+    return _join("dstack", _each(atleast_3d, _tensors("dstack", tensors)), 2)
 
 
 def column_stack(tensors):
@@ -65,7 +65,7 @@ def column_stack(tensors):
     dL/dx_i = its columns of g, reshaped back.
     """
     tensors = _tensors("column_stack", tensors)
-    return cat([reshape(t, (t.size, 1)) if t.ndim <= 1 else t for t in tensors], 1)
+    return _join("column_stack", [reshape(t, (t.size, 1)) if t.ndim <= 1 else t for t in tensors], 1)
 
 
 def concatenate(tensors, axis=0):
@@ -73,7 +73,9 @@ def concatenate(tensors, axis=0):
     flattened tensors.   dL/dx_i = the slice of g where x_i sits."""
     if axis is None:
         return concat([reshape(t, (-1,)) for t in _tensors("concatenate", tensors)], 0)
-    return cat(_tensors("concatenate", tensors), axis)
+    tensors = _tensors("concatenate", tensors)
+    check_dims("concatenate", (axis,), tensors[0].ndim, tensors[0].shape)
+    return _join("concatenate", tensors, int(axis))
 
 
 def block_diag(*tensors):
