@@ -206,3 +206,19 @@ def test_detach_copy_and_the_narrow_copy_method():
     same(d, torch.detach_copy(tx))
     assert not d.requires_grad
     both(lambda t: t.narrow_copy(1, 1, 2), lambda t: t.narrow_copy(1, 1, 2), r(2, 4))
+
+
+def test_cdist_inf_shares_a_tie_where_torch_gives_each_tied_coordinate_all_of_it():
+    # Deliberate difference (docs/autodiff.md, section 15): p = inf is the largest |difference|, whose gradient
+    # minigrad shares among tied coordinates, as torch.dist and torch.amax do; torch's cdist and pdist give each
+    # tied coordinate the whole of it, so their gradient is not that of the distance along the tie.
+    a, b = np.array([[0.0, 0.0]]), np.array([[1.0, -1.0], [2.0, 0.5]])
+    x = T(a).requires_grad_()
+    mg.cdist(x, T(b), INF).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[-1.5, 0.5]])
+    tx = torch.tensor(a, requires_grad=True)
+    torch.cdist(tx, torch.tensor(b), INF, compute_mode="donot_use_mm_for_euclid_dist").sum().backward()
+    np.testing.assert_array_equal(tx.grad.numpy(), [[-2.0, 1.0]])
+    ty = torch.tensor(a, requires_grad=True)
+    torch.dist(ty, torch.tensor(b[:1]), INF).backward()
+    np.testing.assert_array_equal(ty.grad.numpy(), [[-0.5, 0.5]])
