@@ -83,6 +83,19 @@ def test_block_diag_agrees_with_torch():
         mg.block_diag(T(np.ones(2, dtype=np.float32)), T(np.ones(2)))
 
 
+def test_block_diag_with_an_empty_vector_has_the_right_gradient_where_torchs_is_off_by_a_row():
+    # An empty 1-D block is a row of width 0 (torch's forward agrees); torch 2.13's backward then gives the block
+    # below it the gradient of that empty row, minigrad the gradient of its own row.
+    x, tx = pair(np.array([[0.5]]))
+    out = mg.block_diag(T(np.zeros(0)), x)
+    tout = torch.block_diag(torch.zeros(0, dtype=torch.float64), tx)
+    same(out, tout)
+    g = np.array([[2.0], [3.0]])
+    out.backward(T(g))
+    tout.backward(torch.tensor(g))
+    assert x.grad.numpy()[0, 0] == 3.0 and tx.grad.numpy()[0, 0] == 2.0
+
+
 def test_cartesian_prod_agrees_with_torch():
     agree(mg.cartesian_prod, torch.cartesian_prod, r(3), r(2))
     agree(mg.cartesian_prod, torch.cartesian_prod, r(2), r(1), r(3))
