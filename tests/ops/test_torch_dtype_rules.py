@@ -103,3 +103,24 @@ def test_sum_of_integers_is_int64_as_in_torch(dtype):
     x = mg.tensor(np.array([[200, 100], [1, 1]]).astype(dtype), dtype=dtype)
     assert x.sum().dtype == np.int64 and x.sum(axis=0).dtype == np.int64 and mg.sum(x, dim=1).dtype == np.int64
     assert x.sum().item() == int(np.array([[200, 100], [1, 1]]).astype(dtype).astype(np.int64).sum())
+
+
+@pytest.mark.parametrize("name", ["cat", "stack"])
+@pytest.mark.parametrize("left,right", list(itertools.product(DTYPES, DTYPES)))
+def test_joining_promotes_as_torch(name, left, right):
+    (ta, ma), (tb, mb) = _pair(left), _pair(right)
+    expected = "error" if _mixed_floats(left, right) else _result(lambda a, b: getattr(torch, name)([a, b]), ta, tb)
+    got = _result(lambda a, b: getattr(mg, name)([a, b]), ma, mb)
+    assert got == expected
+    if got != "error":
+        assert getattr(mg, name)([ma, mb]).tolist() == getattr(torch, name)([ta, tb]).tolist()
+
+
+def test_joining_a_float_tensor_with_integers_keeps_its_gradient_and_refuses_two_floats():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.cat([x, mg.tensor([3])])
+    assert y.dtype == np.float32 and y.tolist() == [1.0, 2.0, 3.0]
+    (y * mg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match=r"^concat: tensors have different floating dtypes \['float32', 'float64'\]"):
+        mg.concat([x, mg.tensor([1.0], dtype="float64")])
