@@ -81,7 +81,9 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """NumPy's ``x.size``, the number of elements (an int); called, PyTorch's ``x.size()`` (the shape) or
+        ``x.size(dim)`` (one length). The two spellings cannot be confused: one is called, the other not."""
+        return _Size(self.data)
 
     @property
     def dtype(self):
@@ -1585,6 +1587,26 @@ class _RetainGrad:
         else:   # a copy: the engine passes this array on, and may add into it where a leaf's .grad shares it
             t.grad = Tensor(grad.data.copy() if t.grad is None else t.grad.data + grad.data)
         return None
+
+
+class _Size(int):
+    """``Tensor.size``: the element count as an int, which can also be called as PyTorch's ``size``."""
+
+    def __new__(cls, data):
+        self = int.__new__(cls, data.size)
+        self._shape = data.shape
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self._shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {dim!r}")
+        n = len(self._shape)
+        if not -n <= dim < n:
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of shape {self._shape} "
+                             f"(expected a dim in [{-n}, {n - 1}])")
+        return self._shape[dim]
 
 
 class _HookHandle:
