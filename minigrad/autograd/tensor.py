@@ -197,12 +197,17 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def to(self, device):
-        """This tensor on ``device`` (itself when already there; differentiable otherwise)."""
-        device = backend.normalize_device(device)
-        if device == self.device:
-            return self
-        return _ops.to_device(self, device)
+    def to(self, *args, **kwargs):
+        """This tensor on another device and/or in another dtype, as ``torch.Tensor.to``: ``x.to("cuda")``,
+        ``x.to(mg.float64)``, ``x.to(device, dtype)``, ``x.to(other)`` (other's device and dtype), ``copy=True``.
+        Itself when nothing changes (and no copy is asked for); differentiable otherwise."""
+        device, dtype, copy = to_arguments("Tensor", args, kwargs)
+        out = self
+        if dtype is not None and dtype != self.data.dtype:
+            out = _ops.astype(out, dtype)
+        if device is not None and device != out.device:
+            out = _ops.to_device(out, device)
+        return _ops.clone(self) if copy and out is self else out
 
     def cpu(self):
         return self.to("cpu")
@@ -451,8 +456,8 @@ class Tensor:
     def expand_dims(self, axis):
         return _ops.expand_dims(self, axis)
 
-    def flatten(self):
-        return _ops.flatten(self)
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
 
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)
@@ -1622,6 +1627,7 @@ class _HookHandle:
 
 # These need Tensor, so they are imported once it exists.
 from minigrad.autograd.coercion import _initial_grad  # noqa: E402
+from minigrad.autograd.to_arguments import to_arguments  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.ops import arithmetic as _arithmetic  # noqa: E402
 from minigrad.autograd import engine as _engine  # noqa: E402
