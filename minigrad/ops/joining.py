@@ -217,9 +217,9 @@ def tensordot(a, b, dims=NOT_GIVEN, *, axes=NOT_GIVEN):
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
     k = int(np.prod([a.shape[d] for d in da])) if da else 1
-    left = reshape(transpose(a, *(free_a + da)) if a.ndim else a, (-1, k) if k else
+    left = reshape(transpose(a, tuple(free_a + da)) if a.ndim else a, (-1, k) if k else
                    (int(np.prod([a.shape[d] for d in free_a])), 0))
-    right = reshape(transpose(b, *(db + free_b)) if b.ndim else b, (k, -1) if k else
+    right = reshape(transpose(b, tuple(db + free_b)) if b.ndim else b, (k, -1) if k else
                     (0, int(np.prod([b.shape[d] for d in free_b]))))
     out = matmul(left, right)
     return reshape(out, tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))

@@ -65,8 +65,9 @@ def test_stacking_keeps_float32_and_refuses_bad_input():
         mg.hstack(x)
     with pytest.raises(ValueError, match="vstack: shapes"):
         mg.vstack([T(np.ones(3)), T(np.ones(2))])
-    with pytest.raises(TypeError, match="different dtypes"):
+    with pytest.raises(TypeError, match="column_stack: tensors have different floating dtypes"):
         mg.column_stack([x, T(np.ones((2, 2)))])
+    same(mg.hstack([T(np.arange(2)), T(np.ones(2))]), torch.hstack([torch.arange(2), torch.ones(2, dtype=torch.float64)]))
 
 
 # ------------------------------------------------------------------ block_diag, cartesian_prod, combinations
