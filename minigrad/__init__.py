@@ -56,7 +56,7 @@ float64 = "float64"
 #: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
 Size = tuple
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed"}
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed", "utils"}
 
 
 def __getattr__(name):
