@@ -139,9 +139,7 @@ def index_reduce(x, dim, index, source, reduce, *, include_self=True):
     source = _source("index_reduce", x, source)
     d = one_dim("index_reduce", x, dim, None)
     if d is None:
-        x, source = reshape(x, (1,)), reshape(source, (-1,))
-        out = index_reduce(x, 0, index, source, reduce, include_self=include_self)
-        return reshape(out, ())
+        raise ValueError("index_reduce: the input is 0-d; give it at least one dim")
     idx = _index("index_reduce", index, x)
     if idx.ndim > 1:
         raise IndexError(f"index_reduce: index must be a vector (0-d or 1-D), got shape {tuple(idx.shape)}")

@@ -176,6 +176,8 @@ def test_index_reduce_in_place_and_errors():
         mg.index_reduce(x, 0, T(np.array([0])), T(np.ones((1, 2))), "sum")
     with pytest.raises(ValueError, match=r"source of shape \(2, 2\) must have the input's shape \(3, 2\) with 1"):
         mg.index_reduce(x, 0, T(np.array([0])), T(np.ones((2, 2))), "mean")
+    with pytest.raises(ValueError, match="index_reduce: the input is 0-d"):
+        mg.index_reduce(T(np.float64(2.0)), 0, T(np.array([0])), T(np.ones(1)), "prod")
     with pytest.raises(TypeError, match="index must hold integers"):
         mg.index_reduce(x, 0, T(np.array([0.0])), T(np.ones((1, 2))), "mean")
     with pytest.raises(RuntimeError):
