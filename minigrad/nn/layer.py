@@ -538,6 +538,8 @@ def _set_member(layer, name, value):
     (``"0"`` of a Sequential or ModuleList, a key of a ModuleDict)."""
     if name in layer._member_names:
         setattr(layer, name, value)
+    elif hasattr(layer, "_replace_member"):   # a Sequential: by key or position
+        layer._replace_member(name, value)
     elif hasattr(layer, "keys"):
         layer[name] = value
     else:
