@@ -120,8 +120,9 @@ class Layer:
         self._buffer_names.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, tensor) -> None:
-        """Register non-trainable state (a Tensor or None) that ``state_dict`` and ``to`` include."""
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Register non-trainable state (a Tensor or None) that ``to`` moves and ``state_dict`` includes
+        (unless ``persistent=False``: state made afresh in ``__init__``, such as a causal mask)."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"{type(self).__name__}.register_buffer: {name!r} must be a Tensor or None, "
@@ -132,7 +133,7 @@ class Layer:
                 f"{type(self).__name__}.register_buffer: {name!r} is a Parameter; "
                 "assign it as an attribute instead"
             )
-        self._buffer_names[name] = None
+        self._buffer_names[name] = bool(persistent)
         self._member_names.setdefault(name, None)
         object.__setattr__(self, name, tensor)
 
@@ -142,8 +143,8 @@ class Layer:
         for name in list(self._member_names):
             value = self.__dict__.get(name)
             if name in self._buffer_names:
-                if value is not None:
-                    yield name, "buffer", value
+                if value is not None:   # a buffer outside the state (persistent=False) is a "transient" one
+                    yield name, ("buffer" if self._buffer_names[name] is not False else "transient"), value
             else:
                 yield from _flatten_member(name, value)
 
@@ -162,7 +163,7 @@ class Layer:
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """(dotted name, Tensor) pairs of the buffers, in definition order."""
         for name, kind, value in self._walk(prefix):
-            if kind == "buffer":
+            if kind == "buffer" or kind == "transient":
                 yield name, value
 
     def buffers(self) -> list[Tensor]:
@@ -431,7 +432,7 @@ class Layer:
         owner, _, name = target.rpartition(".")
         layer = self.get_submodule(owner)
         for member, member_kind, value in layer._direct_members():
-            if member == name and member_kind == kind:
+            if member == name and (member_kind == kind or (kind == "buffer" and member_kind == "transient")):
                 return value
         what = "parameter" if kind == "param" else "buffer"
         raise AttributeError(f"{type(self).__name__}.{method}: {type(layer).__name__} has no {what} {name!r} "

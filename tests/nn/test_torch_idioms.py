@@ -140,3 +140,46 @@ def test_layers_take_inplace_false_and_refuse_true(layer):
     assert getattr(nn, layer)(inplace=False).inplace is False
     with pytest.raises(ValueError, match=f"^{layer}: inplace=True is not supported"):
         getattr(nn, layer)(inplace=True)
+
+
+def test_non_persistent_buffers_stay_out_of_the_state_as_torch():
+    for lib in (mg, torch):
+        m = lib.nn.Module()
+        m.register_buffer("mask", lib.ones(2), persistent=False)
+        m.register_buffer("count", lib.zeros(1))
+        assert list(m.state_dict()) == ["count"] and [n for n, _ in m.named_buffers()] == ["mask", "count"]
+        m.load_state_dict({"count": lib.ones(1)})
+        assert m.get_buffer("mask") is m.mask
+    m = mg.nn.Module()
+    m.register_buffer("mask", mg.ones(2), persistent=False)
+    assert m.to("cpu").mask.device == "cpu"
+
+
+def test_where_with_a_condition_alone_gives_the_positions_as_torch_and_numpy():
+    cond = np.array([[True, False, True], [False, True, False]])
+    ours, theirs = mg.where(mg.tensor(cond)), torch.where(torch.tensor(cond))
+    assert [t.tolist() for t in ours] == [t.tolist() for t in theirs] == [a.tolist() for a in np.where(cond)]
+    with pytest.raises(TypeError, match="^where: give both a and b"):
+        mg.where(mg.tensor(cond), 1.0)
+
+
+def test_identity_ignores_its_arguments_and_compile_returns_the_model_as_it_is():
+    assert nn.Identity(54, unused="x")(mg.ones(2)).tolist() == [1.0, 1.0]
+    model = nn.Linear(2, 2)
+    assert mg.compile(model) is model and mg.compile(fullgraph=True)(model) is model
+    with pytest.raises(TypeError, match="^compile: expected a model or a function, got int$"):
+        mg.compile(3)
+
+
+def test_cuda_helpers_answer_as_torch_does():
+    mg.cuda.empty_cache()
+    mg.cuda.manual_seed_all(3)
+    a = mg.randn(3)
+    mg.manual_seed(3)
+    assert mg.randn(3).tolist() == a.tolist()
+    if mg.cuda.is_available():
+        assert mg.cuda.device_count() >= 1 and mg.cuda.current_device() == 0
+        return
+    assert mg.cuda.device_count() == 0
+    with pytest.raises(RuntimeError, match="^current_device: no CUDA GPU is usable here"):
+        mg.cuda.current_device()
