@@ -44,6 +44,7 @@ from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors,
                           repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims, tensor_split, trace,
                           unbind, unflatten, vsplit)
 from minigrad.backend import device
+from minigrad.generator import Generator
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401

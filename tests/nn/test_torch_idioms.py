@@ -183,3 +183,20 @@ def test_cuda_helpers_answer_as_torch_does():
     assert mg.cuda.device_count() == 0
     with pytest.raises(RuntimeError, match="^current_device: no CUDA GPU is usable here"):
         mg.cuda.current_device()
+
+
+def test_generator_objects_seed_samplers_and_splits_as_torchs_do():
+    from minigrad.data import RandomSampler, TensorDataset, random_split
+    g = mg.Generator().manual_seed(42)
+    assert g.initial_seed() == 42
+    ds = TensorDataset(mg.arange(10))
+    first = list(RandomSampler(ds, generator=g))
+    state = g.get_state()
+    second = [p.indices.tolist() for p in random_split(ds, [0.5, 0.5], generator=g)]
+    assert sorted(first) == list(range(10))
+    g.manual_seed(42)
+    assert list(RandomSampler(ds, generator=g)) == first
+    g.set_state(state)
+    assert [p.indices.tolist() for p in random_split(ds, [0.5, 0.5], generator=g)] == second
+    with pytest.raises(ValueError, match="^Generator.manual_seed: seed must be a non-negative integer, got -1$"):
+        g.manual_seed(-1)
