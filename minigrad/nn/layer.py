@@ -18,8 +18,10 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from minigrad.autograd.mode import is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
+from minigrad.nn.layer_backward_hooks import call_with_backward_hooks
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
 
@@ -307,6 +309,8 @@ class Layer:
     _forward_hooks = None
 
     _forward_pre_hooks = None
+    _backward_hooks = None
+    _backward_pre_hooks = None
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks:
@@ -314,7 +318,10 @@ class Layer:
                 replaced = hook(self, args)
                 if replaced is not None:
                     args = replaced if isinstance(replaced, tuple) else (replaced,)
-        out = self.forward(*args, **kwargs)
+        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+            out = call_with_backward_hooks(self, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks):
                 replaced = hook(self, args, out)
@@ -330,6 +337,18 @@ class Layer:
         ``nn.summary`` uses it to see each layer's output.
         """
         return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """Call ``hook(layer, grad_input, grad_output)`` when the gradients of this layer's inputs are computed
+        (tuples of Tensors, None for an input that needs none); a returned tuple replaces grad_input. As
+        ``torch.nn.Module.register_full_backward_hook`` (Grad-CAM reads a layer's gradients this way); see
+        ``minigrad/nn/layer_backward_hooks.py``. Returns a handle whose ``remove()`` takes it off."""
+        return self._add_hook("_backward_hooks", "register_full_backward_hook", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """Call ``hook(layer, grad_output)`` when the gradients of this layer's outputs are known, before those of
+        its inputs are computed; a returned tuple replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", "register_full_backward_pre_hook", hook, prepend)
 
     def _add_hook(self, attribute, method, hook, prepend):
         if not callable(hook):
