@@ -1043,3 +1043,31 @@ NN_OPS += [
     OpInfo("nn.Transformer", _fixed_parameters(_transformer, lambda m, s, t: m(s, t, tgt_mask=mg.tensor(
         _CAUSAL3[:2, :2], dtype=F64))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
 ]
+
+
+# ---------------------------------------------------------------- lazy layers, unpooling, EmbeddingBag, CTC (session 10)
+_s10 = normal_from(np.random.default_rng(1010))
+_s10_distinct = distinct_from(np.random.default_rng(1011))
+
+
+def _lazy(make, seed=41):
+    """fn(x): a fresh lazy layer (in x's dtype) whose first call, on x, materializes it with seeded draws."""
+    def fn(x):
+        mg.manual_seed(seed)
+        return make(x.dtype)(x)
+
+    return fn
+
+
+NN_OPS += [
+    OpInfo("nn.LazyLinear", _lazy(lambda d: nn.LazyLinear(3, dtype=d)), [S(_s10(2, 4)), S(_s10(5))]),
+    OpInfo("nn.LazyConv1d", _lazy(lambda d: nn.LazyConv1d(2, 3, padding=1, dtype=d)), [S(_s10(2, 3, 5))]),
+    OpInfo("nn.LazyConv2d", _lazy(lambda d: nn.LazyConv2d(2, 2, groups=2, dtype=d)), [S(_s10(1, 2, 3, 3))]),
+    OpInfo("nn.LazyConvTranspose1d", _lazy(lambda d: nn.LazyConvTranspose1d(2, 2, stride=2, dtype=d)),
+           [S(_s10(2, 3, 3))]),
+    OpInfo("nn.LazyConvTranspose2d", _lazy(lambda d: nn.LazyConvTranspose2d(1, 2, dtype=d)), [S(_s10(1, 2, 2, 3))]),
+    OpInfo("nn.LazyBatchNorm1d", _lazy(lambda d: nn.LazyBatchNorm1d(dtype=d)), [S(_s10(4, 3))]),
+    OpInfo("nn.LazyBatchNorm2d", _lazy(lambda d: nn.LazyBatchNorm2d(dtype=d)), [S(_s10(3, 2, 2, 2))]),
+    OpInfo("nn.LazyInstanceNorm1d", _lazy(lambda d: nn.LazyInstanceNorm1d(dtype=d)), [S(_s10(2, 3, 4)), S(_s10(2, 5))]),
+    OpInfo("nn.LazyInstanceNorm2d", _lazy(lambda d: nn.LazyInstanceNorm2d(dtype=d)), [S(_s10(2, 2, 3, 3))]),
+]
