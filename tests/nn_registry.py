@@ -1071,3 +1071,36 @@ NN_OPS += [
     OpInfo("nn.LazyInstanceNorm1d", _lazy(lambda d: nn.LazyInstanceNorm1d(dtype=d)), [S(_s10(2, 3, 4)), S(_s10(2, 5))]),
     OpInfo("nn.LazyInstanceNorm2d", _lazy(lambda d: nn.LazyInstanceNorm2d(dtype=d)), [S(_s10(2, 2, 3, 3))]),
 ]
+
+
+def _pool_indices(x, fn, *args):
+    """int64 indices of a max pooling of the constant ``x`` (what max_unpool takes)."""
+    return fn(mg.tensor(x, dtype="float64"), *args, return_indices=True)[1].numpy()
+
+
+_UNPOOL_X2 = _s10_distinct(2, 2, 4, 6)
+_UNPOOL_I2 = _pool_indices(_UNPOOL_X2, F.max_pool2d, 2)
+# Distinct indices only: where two values share an index the last one stays, whose derivative (PyTorch's and ours)
+# still gathers to both, so it is not a Jacobian (tests/nn/test_torch_unpooling.py checks that case against torch).
+_UNPOOL_I2P = _pool_indices(_s10_distinct(1, 2, 3, 4), F.max_pool2d, 2, 2, 1)
+_UNPOOL_X1 = _s10_distinct(2, 3, 8)
+_UNPOOL_I1 = _pool_indices(_UNPOOL_X1, F.max_pool1d, 2)
+
+NN_OPS += [
+    OpInfo("nn.MaxUnpool2d", lambda x, i: nn.MaxUnpool2d(2)(x, i), [S(_s10(2, 2, 2, 3), _UNPOOL_I2),
+                                                                     S(_s10(2, 2, 3), _UNPOOL_I2[0])]),
+    OpInfo("nn.functional.max_unpool2d", F.max_unpool2d, [
+        S(_s10(2, 2, 2, 3), _UNPOOL_I2, 2, output_size=(5, 6)), S(_s10(1, 2, 2, 3), _UNPOOL_I2P, 2, 2, 1, (3, 4))]),
+    OpInfo("nn.MaxUnpool1d", lambda x, i: nn.MaxUnpool1d(2)(x, i), [S(_s10(2, 3, 4), _UNPOOL_I1)]),
+    OpInfo("nn.functional.max_unpool1d", F.max_unpool1d, [S(_s10(2, 3, 4), _UNPOOL_I1, 2, None, 0, (9,))]),
+    OpInfo("nn.functional.max_pool2d_with_indices", lambda x, *a, **k: F.max_pool2d_with_indices(x, *a, **k)[0], [
+        S(_s10_distinct(2, 2, 5, 4), 2), S(_s10_distinct(1, 2, 5, 5), 3, 2, 1, ceil_mode=True)]),
+    OpInfo("nn.functional.max_pool1d_with_indices", lambda x, *a, **k: F.max_pool1d_with_indices(x, *a, **k)[0], [
+        S(_s10_distinct(2, 3, 7), 3, 2, 1), S(_s10_distinct(2, 6), 2)]),
+    OpInfo("nn.functional.adaptive_max_pool2d_with_indices",
+           lambda x, o: F.adaptive_max_pool2d_with_indices(x, o)[0], [S(_s10_distinct(1, 2, 5, 4), (2, 3))]),
+    OpInfo("nn.functional.adaptive_max_pool1d_with_indices",
+           lambda x, o: F.adaptive_max_pool1d_with_indices(x, o)[0], [S(_s10_distinct(2, 3, 7), 3)]),
+    OpInfo("nn.MaxPool2d(return_indices)", lambda x: nn.MaxPool2d(2, return_indices=True)(x)[0],
+           [S(_s10_distinct(1, 2, 4, 4))]),
+]

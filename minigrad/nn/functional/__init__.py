@@ -23,7 +23,9 @@ holds ``linear``):
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
-  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``);
+  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``); ``max_pool1d_with_indices``, ``max_pool2d_with_indices``,
+  ``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices`` and their partial inverses
+  ``max_unpool1d``, ``max_unpool2d`` (``minigrad/ops/unpool.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
   ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
@@ -74,6 +76,8 @@ from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 from minigrad.ops.fold import fold, unfold
+from minigrad.ops.unpool import (adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, max_pool1d_with_indices,
+                                 max_pool2d_with_indices, max_unpool1d, max_unpool2d)
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -93,4 +97,6 @@ __all__ = [
     "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
 ]
