@@ -1104,3 +1104,23 @@ NN_OPS += [
     OpInfo("nn.MaxPool2d(return_indices)", lambda x: nn.MaxPool2d(2, return_indices=True)(x)[0],
            [S(_s10_distinct(1, 2, 4, 4))]),
 ]
+
+_BAG_INDEX = np.array([1, 2, 4, 5, 4, 3, 2, 0, 4])
+_BAG_OFFSETS = np.array([0, 2, 2, 5])
+
+NN_OPS += [
+    OpInfo("nn.functional.embedding_bag", F.embedding_bag, [
+        S(_BAG_INDEX, _s10(6, 3), _BAG_OFFSETS), S(_BAG_INDEX, _s10(6, 3), _BAG_OFFSETS, mode="sum", padding_idx=4),
+        S(_BAG_INDEX.reshape(3, 3), _s10(6, 2), mode="max"),
+        S(_BAG_INDEX, _s10(6, 3), np.array([0, 4, 9]), mode="max", include_last_offset=True, padding_idx=2),
+        S(_BAG_INDEX, _s10(6, 3), _BAG_OFFSETS, mode="sum", per_sample_weights=None)]),
+    OpInfo("nn.functional.embedding_bag(per_sample_weights)",
+           lambda w, p: F.embedding_bag(mg.tensor(_BAG_INDEX), w, mg.tensor(_BAG_OFFSETS), mode="sum",
+                                        per_sample_weights=p, padding_idx=2), [S(_s10(6, 3), _s10(9))]),
+    OpInfo("nn.EmbeddingBag", _bound_inputs(lambda: nn.EmbeddingBag(6, 3, mode="mean", padding_idx=0, dtype=F64), 2,
+                                            lambda layer, i, o: layer(i, o)),
+           [S(_BAG_INDEX, _BAG_OFFSETS, _s10(6, 3))]),
+    OpInfo("nn.EmbeddingBag(max, 2-D input)", _bound_inputs(lambda: nn.EmbeddingBag(6, 2, mode="max", dtype=F64), 1,
+                                                           lambda layer, i: layer(i)),
+           [S(_BAG_INDEX.reshape(3, 3), _s10_distinct(6, 2))]),
+]

@@ -28,7 +28,8 @@ holds ``linear``):
   ``max_unpool1d``, ``max_unpool2d`` (``minigrad/ops/unpool.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
   ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
-* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
+* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``embedding_bag``: the sum, mean or max of
+  the rows of each bag of indices (lookups and one segment sum, or a segment max); ``encoding``: ``one_hot``, indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
@@ -72,6 +73,7 @@ from minigrad.ops.conv1d import conv1d, conv_transpose1d
 from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
 from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
+from minigrad.nn.functional.embedding_bag import embedding_bag
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
@@ -98,5 +100,5 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
     "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
-    "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
+    "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag",
 ]
