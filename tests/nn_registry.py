@@ -1045,7 +1045,7 @@ NN_OPS += [
 ]
 
 
-# ---------------------------------------------------------------- lazy layers, unpooling, EmbeddingBag, CTC (session 10)
+# ------------------------------------------------------- lazy layers, unpooling, EmbeddingBag, CTC (session 10)
 _s10 = normal_from(np.random.default_rng(1010))
 _s10_distinct = distinct_from(np.random.default_rng(1011))
 
@@ -1123,4 +1123,21 @@ NN_OPS += [
     OpInfo("nn.EmbeddingBag(max, 2-D input)", _bound_inputs(lambda: nn.EmbeddingBag(6, 2, mode="max", dtype=F64), 1,
                                                            lambda layer, i: layer(i)),
            [S(_BAG_INDEX.reshape(3, 3), _s10_distinct(6, 2))]),
+]
+
+# CTC loss: first derivatives only (its backward is the closed-form alpha-beta gradient on arrays; create_graph
+# through it raises, tests/nn/test_torch_ctc_loss.py), so no gradgradcheck.
+_CTC_TARGETS = np.array([[1, 1, 2], [3, 2, 0], [2, 1, 3]])
+_CTC_IN, _CTC_TG = np.array([6, 5, 4]), np.array([3, 2, 0])
+
+NN_OPS += [
+    OpInfo("nn.functional.ctc_loss", F.ctc_loss, [
+        S(_s10(6, 3, 4), _CTC_TARGETS, _CTC_IN, _CTC_TG),
+        S(_s10(6, 3, 4), np.array([1, 1, 2, 3, 2]), _CTC_IN, _CTC_TG, reduction="none"),
+        S(_s10(5, 4), np.array([2, 3]), np.array([4]), np.array([2]), blank=1, reduction="sum"),
+        S(_s10(3, 3, 4), _CTC_TARGETS, np.array([3, 3, 1]), _CTC_TG, reduction="none", zero_infinity=True)],
+        gradgrad=False),
+    OpInfo("nn.CTCLoss", lambda lp: nn.CTCLoss(blank=3, reduction="sum")(
+        lp, mg.tensor(np.array([[1, 1], [2, 0]])), mg.tensor(np.array([5, 4])), mg.tensor(np.array([2, 1]))),
+        [S(_s10(5, 2, 4))], gradgrad=False),
 ]

@@ -46,6 +46,7 @@ from minigrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, Lazy
                               UninitializedBuffer, UninitializedParameter)
 from minigrad.nn.unpooling import MaxUnpool1d, MaxUnpool2d
 from minigrad.nn.embedding_bag import EmbeddingBag
+from minigrad.nn.ctc_loss import CTCLoss
 from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                      TransformerEncoderLayer)
 
@@ -75,5 +76,5 @@ __all__ = [
     "TransformerDecoder", "Transformer",
     "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
-    "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag",
+    "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",
 ]

@@ -1,7 +1,7 @@
 """``EmbeddingBag``: a learned table whose rows are summed, averaged or maxed over bags of indices (PyTorch's)."""
 from __future__ import annotations
 
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.functional.embedding_bag import MODES, check_padding_idx, embedding_bag

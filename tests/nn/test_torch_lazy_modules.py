@@ -170,7 +170,8 @@ def test_an_optimizer_takes_placeholders_and_updates_them_once_materialized():
     before = [p.numpy().copy() for p in params]
     opt.step()
     assert all(not np.array_equal(b, p.numpy()) for b, p in zip(before, params))
-    assert type(layer[0]) is nn.Linear and repr(layer[0]) == "Linear(in_features=2, out_features=3, bias=True)  # 9 params"
+    assert type(layer[0]) is nn.Linear
+    assert repr(layer[0]) == "Linear(in_features=2, out_features=3, bias=True)  # 9 params"
 
 
 def test_placeholders_have_no_shape_until_materialized():

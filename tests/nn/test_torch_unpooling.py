@@ -19,7 +19,8 @@ def _distinct(*shape):
 
 
 POOLS_2D = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
-            dict(kernel_size=(2, 3), stride=1, dilation=(2, 1), padding=(1, 1)), dict(kernel_size=(3, 2), stride=(1, 2))]
+            dict(kernel_size=(2, 3), stride=1, dilation=(2, 1), padding=(1, 1)),
+            dict(kernel_size=(3, 2), stride=(1, 2))]
 
 
 @pytest.mark.parametrize("kw", POOLS_2D)
@@ -28,7 +29,8 @@ def test_max_pool2d_indices_and_unpool_match_torch(kw, shape):
     x = _distinct(*shape)
     for ours_fn, theirs_fn in ((lambda a: F.max_pool2d(a, **kw, return_indices=True),
                                 lambda a: TF.max_pool2d(a, **kw, return_indices=True)),
-                               (lambda a: F.max_pool2d_with_indices(a, **kw), lambda a: TF.max_pool2d_with_indices(a, **kw)),
+                               (lambda a: F.max_pool2d_with_indices(a, **kw),
+                                lambda a: TF.max_pool2d_with_indices(a, **kw)),
                                (lambda a: nn.MaxPool2d(**kw, return_indices=True)(a),
                                 lambda a: torch.nn.MaxPool2d(**kw, return_indices=True)(a))):
         xm, xt = pair(x)
@@ -102,7 +104,8 @@ def test_adaptive_max_pool_with_indices_match_torch():
         (y, i), (ty, ti) = ours(mg.tensor(a, dtype="float64"), size), theirs(torch.tensor(a), size)
         same(y, ty)
         np.testing.assert_array_equal(i.numpy(), ti.numpy())
-        (y, i), (ty, ti) = ours(mg.tensor(a, dtype="float64"), size, False), theirs(torch.tensor(a), size, False)   # still a pair
+        # return_indices=False: still a pair
+        (y, i), (ty, ti) = ours(mg.tensor(a, dtype="float64"), size, False), theirs(torch.tensor(a), size, False)
         np.testing.assert_array_equal(i.numpy(), ti.numpy())
 
 
@@ -148,7 +151,8 @@ def test_unpool_errors():
         F.max_unpool2d(y, i, 2, output_size=(3, 3))
     with pytest.raises(RuntimeError, match="invalid max index"):
         TF.max_unpool2d(torch.tensor(y.numpy()), torch.tensor(i.numpy()), 2, output_size=(3, 3))
-    with pytest.raises(ValueError, match=r'max_unpool2d: invalid output_size "\(6, 4\)" \(dim 0 must be between 2 and 6\)'):
+    with pytest.raises(ValueError, match=r'max_unpool2d: invalid output_size "\(6, 4\)" \(dim 0 must be between 2 '
+                                         r'and 6\)'):
         F.max_unpool2d(y, i, 2, output_size=(6, 4))
     with pytest.raises(ValueError, match=r"invalid output_size"):
         TF.max_unpool2d(torch.tensor(y.numpy()), torch.tensor(i.numpy()), 2, output_size=(6, 4))
