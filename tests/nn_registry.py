@@ -1141,3 +1141,19 @@ NN_OPS += [
         lp, mg.tensor(np.array([[1, 1], [2, 0]])), mg.tensor(np.array([5, 4])), mg.tensor(np.array([2, 1]))),
         [S(_s10(5, 2, 4))], gradgrad=False),
 ]
+
+
+def _adaptive_softmax():
+    return nn.AdaptiveLogSoftmaxWithLoss(6, 9, [3, 6], div_value=2.0, head_bias=True, dtype=F64)
+
+
+_ASM_TARGET = np.array([0, 4, 8, 2, 6])
+
+NN_OPS += [
+    OpInfo("nn.AdaptiveLogSoftmaxWithLoss",
+           _bound_inputs(_adaptive_softmax, 1, lambda m, x: m(x, mg.tensor(_ASM_TARGET)).output * 2.0
+                         + m(x, mg.tensor(_ASM_TARGET)).loss),
+           [S(_s10(5, 6), *(_s10(*p.shape) for p in _adaptive_softmax().parameters()))]),
+    OpInfo("nn.AdaptiveLogSoftmaxWithLoss(log_prob)", _bound_inputs(_adaptive_softmax, 1, lambda m, x: m.log_prob(x)),
+           [S(_s10(3, 6), *(_s10(*p.shape) for p in _adaptive_softmax().parameters()))]),
+]

@@ -47,6 +47,7 @@ from minigrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, Lazy
 from minigrad.nn.unpooling import MaxUnpool1d, MaxUnpool2d
 from minigrad.nn.embedding_bag import EmbeddingBag
 from minigrad.nn.ctc_loss import CTCLoss
+from minigrad.nn.adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                      TransformerEncoderLayer)
 
@@ -77,4 +78,5 @@ __all__ = [
     "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
     "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss",
 ]
