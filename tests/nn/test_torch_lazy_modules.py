@@ -266,3 +266,12 @@ def test_buffer_registers_itself_and_persistent_false_stays_out_of_the_state_dic
     m = nn.Module()
     m.register_buffer("step", mg.zeros(()), persistent=False)
     assert m.state_dict() == {} and [n for n, _ in m.named_buffers()] == ["step"]
+
+
+def test_double_before_the_first_call_casts_the_placeholders_and_pre_hooks_see_the_eager_layer():
+    layer, theirs = nn.LazyLinear(3).double(), torch.nn.LazyLinear(3).double()
+    assert layer.weight.dtype == np.float64 and is_lazy(layer.weight) and theirs.weight.dtype == torch.float64
+    seen = []
+    layer.register_forward_pre_hook(lambda m, args: seen.append(type(m).__name__))
+    layer(mg.tensor(np.ones((2, 4)), dtype="float64"))
+    assert layer.weight.dtype == layer.bias.dtype == np.float64 and type(layer) is nn.Linear and seen == ["Linear"]
