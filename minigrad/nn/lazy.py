@@ -131,7 +131,8 @@ class LazyModuleMixin:
         for name, member in members:
             if is_lazy(member):
                 member._fill(to_device(fresh[name].data, member.device).astype(member.dtype, copy=False))
-        own = set(self._member_names) | {"_member_names", "_buffer_names", "training", "_forward_hooks"}
+        own = set(self._member_names) | {"_member_names", "_buffer_names", "training", "_forward_hooks",
+                                         "_forward_pre_hooks"}
         for key, attr in eager.__dict__.items():
             if key not in own:
                 object.__setattr__(self, key, attr)
