@@ -30,6 +30,7 @@ NOT_EXPORTED = {
     "BinaryCrossEntropy": "a training loss",
     "IndexAdd": "the adjoint of indexing, used by backward passes",
     "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
+    "CTCNegLogLikelihood": "a training loss (CTC)",
 }
 
 # Said by every refusal that a symbolic batch axis causes.
