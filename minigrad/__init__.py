@@ -70,3 +70,8 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
                           kthvalue, logcumsumexp, logdet, matrix_power, median, mm, mode, mv, nanmean, nanmedian,
                           nanquantile, nansum, pinverse, quantile, slogdet, std_mean, var_mean, vdot)
 from minigrad import linalg  # noqa: E402,F401
+
+# Special functions and number parts; torch.special's names in minigrad.special.
+from minigrad.ops import (angle, digamma, frexp, gcd, i0, igamma, igammac, lcm, ldexp, lgamma, mvlgamma,  # noqa: E402
+                          nextafter, polygamma)
+from minigrad import special  # noqa: E402,F401
