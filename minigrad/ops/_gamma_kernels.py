@@ -197,7 +197,7 @@ def hurwitz_zeta(s, q):
             total = total + xp.where(active, a ** -s0, 0.0)
             a = xp.where(active, a + 1.0, a)
         power = a ** -s0
-        tail = a * power / (s0 - 1.0) + 0.5 * power
+        tail = a ** (1.0 - s0) / (s0 - 1.0) + 0.5 * power   # not a * power, which underflows first
         ratio = s0 / a                      # (s)_(2j-1) / a^(2j-1), j = 1
         series = _EULER_MACLAURIN[0] * ratio
         for j in range(2, len(_EULER_MACLAURIN) + 1):
@@ -225,7 +225,7 @@ def polygamma(n, x):
     with np.errstate(over="ignore", invalid="ignore"):
         out = (-1.0) ** (n + 1) * (float(math.factorial(n)) if n <= 170 else math.inf) * hurwitz_zeta(xp.full_like(w, n + 1.0), w)
     if n == 1:
-        out = xp.where(w == -xp.inf, xp.nan, out)   # torch's trigamma has NaN there
+        out = xp.where(w == -xp.inf, xp.nan, xp.where(w == xp.inf, 0.0, out))   # torch's trigamma's values
     with np.errstate(over="ignore"):
         return out.astype(x.dtype, copy=False)
 

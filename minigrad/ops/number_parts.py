@@ -28,6 +28,8 @@ def _integers(name, *values):
     """Refuse anything but integer tensors (and Python ints): torch has no gcd/lcm kernel for floats or bools."""
     for v in values:
         v = _python_number(v)
+        if not isinstance(v, (int, float, bool)):
+            v = as_tensor(v)
         if isinstance(v, Tensor):
             kind, what = v.dtype.kind, f"dtype {v.dtype} (shape {tuple(v.shape)})"
         else:
