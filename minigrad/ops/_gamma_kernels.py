@@ -76,21 +76,21 @@ _LGAMMA_AT_1 = None  # Taylor coefficients of lgamma(1 + e), e^1 .. e^K, built o
 def _lgamma_at_1_coefficients():
     global _LGAMMA_AT_1
     if _LGAMMA_AT_1 is None:
-        zetas = _zeta_integers(25)
-        _LGAMMA_AT_1 = [-EULER_GAMMA] + [(-1) ** k * zetas[k - 2] / k for k in range(2, 27)]
+        zetas = _zeta_integers(57)
+        _LGAMMA_AT_1 = [-EULER_GAMMA] + [(-1) ** k * zetas[k - 2] / k for k in range(2, 59)]
     return _LGAMMA_AT_1
 
 
 def _lgamma_near_1(xp, e):
-    """lgamma(1 + e) for |e| <= 0.2 by its Taylor series: -gamma e + sum_k (-1)^k zeta(k) e^k / k."""
+    """lgamma(1 + e) for |e| <= 1/2 by its Taylor series: -gamma e + sum_k (-1)^k zeta(k) e^k / k (58 terms)."""
     return e * _horner(_lgamma_at_1_coefficients(), e) + 0.0   # + 0.0: lgamma(1) is +0, not -0
 
 
 def _lgamma_positive(xp, z):
     """lgamma(z) for z > 0 (z = 0 gives inf)."""
     out = xp.empty_like(z)
-    near1 = xp.abs(z - 1.0) <= 0.2
-    near2 = xp.abs(z - 2.0) <= 0.2
+    near1 = (z >= 0.5) & (z < 1.5)
+    near2 = (z >= 1.5) & (z <= 2.5)
     rest = ~(near1 | near2)
     e1 = z[near1] - 1.0
     out[near1] = _lgamma_near_1(xp, e1)
@@ -213,7 +213,7 @@ def zeta(s, q):
     xp = get_array_module(s)
     s64, q64 = xp.broadcast_arrays(_f64(s), _f64(q))
     with np.errstate(over="ignore"):
-        return hurwitz_zeta(xp.ascontiguousarray(s64), xp.ascontiguousarray(q64)).astype(s.dtype, copy=False)
+        return hurwitz_zeta(s64, q64).astype(s.dtype, copy=False)
 
 
 def polygamma(n, x):
@@ -289,8 +289,8 @@ def incomplete_gamma(a, x, upper):
     a64, x64 = xp.broadcast_arrays(_f64(a), _f64(x))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         regular = (a64 > 0.0) & (x64 > 0.0) & xp.isfinite(a64) & xp.isfinite(x64)
-        aa = xp.ascontiguousarray(xp.where(regular, a64, 1.0))
-        xx = xp.ascontiguousarray(xp.where(regular, x64, 1.0))
+        aa = xp.where(regular, a64, 1.0)
+        xx = xp.where(regular, x64, 1.0)
         p, q = _incomplete_gamma(aa, xx)
         value = q if upper else p
         # P's value at the edges (NaN where undefined); Q = 1 - P there

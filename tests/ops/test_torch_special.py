@@ -398,3 +398,21 @@ def test_the_kernels_need_no_scipy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
+
+
+SHAPED = {"lgamma": (mg.lgamma, torch.lgamma), "digamma": (mg.digamma, torch.digamma),
+          "polygamma": (lambda x: mg.polygamma(2, x), lambda x: torch.polygamma(2, x)), "i0": (mg.i0, torch.i0),
+          "i1e": (mg.special.i1e, torch.special.i1e), "erfcx": (mg.special.erfcx, torch.special.erfcx),
+          "ndtri": (mg.special.ndtri, torch.special.ndtri), "log_ndtr": (mg.special.log_ndtr, torch.special.log_ndtr),
+          "igamma": (lambda x: mg.igamma(x, x), lambda x: torch.igamma(x, x)),
+          "zeta": (lambda x: mg.special.zeta(x + 1, x), lambda x: torch.special.zeta(x + 1, x)),
+          "mvlgamma": (lambda x: mg.mvlgamma(x + 2, 2), lambda x: torch.mvlgamma(x + 2, 2)),
+          "frexp": (lambda x: mg.frexp(x).mantissa, lambda x: torch.frexp(x).mantissa)}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPED))
+@pytest.mark.parametrize("shape", [(), (0, 3), (2, 1)])
+def test_scalar_and_empty_shapes(name, shape):
+    fm, ft = SHAPED[name]
+    x = np.full(shape, 0.3)
+    _close(fm(_m(x)), ft(_t(x)), rtol=1e-13)
