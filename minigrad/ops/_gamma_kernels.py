@@ -231,19 +231,48 @@ def polygamma(n, x):
 
 
 # -------------------------------------------------------------------------------------------------- igamma
+_CHECK_EVERY = 8   # iterations between convergence checks, where converged elements leave the working set
+
+
+def _iterate(a, x, active, start, step, result):
+    """Run ``step`` on the elements where ``active`` until each has converged, and gather ``result`` (1 elsewhere).
+
+    The working set shrinks as elements converge (checked every few iterations), so the cost follows the sum
+    of the elements' own iteration counts, not the slowest element's count times their number."""
+    xp = get_array_module(a)
+    out = xp.ones(a.size, dtype=a.dtype)
+    index = xp.nonzero(active.reshape(-1))[0]
+    state = start(a.reshape(-1)[index], x.reshape(-1)[index])
+    for i in range(1, 5001):
+        if index.size == 0:
+            break
+        state, going = step(i, state)
+        if i % _CHECK_EVERY == 0 or i == 5000:
+            done = ~going
+            if bool(xp.any(done)):
+                out[index[done]] = result(state)[done]
+                index = index[going]
+                state = tuple(v[going] for v in state)
+    if index.size:
+        out[index] = result(state)
+    return out.reshape(a.shape)
+
+
 def gamma_series(a, x, active):
     """sum_k x^k / ((a + 1) ... (a + k)), to convergence where ``active`` (P = x^a e^-x / Gamma(a + 1) times it)."""
     xp = get_array_module(a)
-    term = xp.ones_like(a)
-    total = xp.ones_like(a)
-    ap = a.copy()
-    for _ in range(5000):
+
+    def start(av, xv):
+        return av, xv, xp.ones_like(av), xp.ones_like(av)
+
+    def step(i, state):
+        ap, xv, term, total = state
         ap = ap + 1.0
-        term = term * x / ap
+        term = term * xv / ap
         total = total + term
-        if not bool(xp.any(active & (term > total * 1e-17))):
-            break
-    return total
+        return (ap, xv, term, total), term > total * 1e-17
+
+    return _iterate(a, x, active, start, step, lambda state: state[3])
 
 
 def gamma_fraction(a, x, active):
@@ -251,22 +280,24 @@ def gamma_fraction(a, x, active):
     Lentz method, to convergence where ``active`` (Q = x^a e^-x / Gamma(a) times it; it converges for x >= a + 1)."""
     xp = get_array_module(a)
     tiny = 1e-300
-    b = x + 1.0 - a
-    c = xp.full_like(a, 1.0 / tiny)
-    d = 1.0 / xp.where(b == 0.0, tiny, b)
-    h = d
-    for i in range(1, 5000):
-        an = -i * (i - a)
+
+    def start(av, xv):
+        b = xv + 1.0 - av
+        d = 1.0 / xp.where(b == 0.0, tiny, b)
+        return av, b, xp.full_like(av, 1.0 / tiny), d, d
+
+    def step(i, state):
+        av, b, c, d, h = state
+        an = -i * (i - av)
         b = b + 2.0
         d = an * d + b
         d = 1.0 / xp.where(xp.abs(d) < tiny, tiny, d)
         c = b + an / c
         c = xp.where(xp.abs(c) < tiny, tiny, c)
         delta = d * c
-        h = h * delta
-        if not bool(xp.any(active & (xp.abs(delta - 1.0) > 3e-16))):
-            break
-    return h
+        return (av, b, c, d, h * delta), xp.abs(delta - 1.0) > 3e-16
+
+    return _iterate(a, x, active, start, step, lambda state: state[4])
 
 
 def _incomplete_gamma(a, x):
