@@ -53,8 +53,8 @@ def _sinpi_abs(xp, w):
 
 
 def _shift_up(xp, z, threshold, step):
-    """Shift each z up by whole steps to z >= threshold; ``step(acc, z_active, active)`` accumulates what each
-    shift leaves behind. Loops over shifts (at most threshold - min(z) + 1), never elements."""
+    """Shift each z up by whole steps to z >= threshold; ``step(z, active)`` accumulates what each shift leaves
+    behind (the factor z where ``active``). Loops over shifts (at most threshold - min(z) + 1), never elements."""
     count = int(math.ceil(threshold - float(xp.min(z)))) if z.size else 0
     for _ in range(max(count, 0)):
         active = z < threshold
