@@ -96,3 +96,8 @@ from minigrad.ops import (alias_copy, block_diag, cartesian_prod, cdist, chain_m
                           squeeze_copy, t_copy, tensordot, transpose_copy, trapezoid, trapz, tril_indices,
                           triu_indices, unbind_copy, unfold_copy, unravel_index, unsqueeze_copy, vander, view_copy,
                           vstack)
+
+# Special functions and number parts; torch.special's names in minigrad.special.
+from minigrad.ops import (angle, digamma, frexp, gcd, i0, igamma, igammac, lcm, ldexp, lgamma, mvlgamma,  # noqa: E402
+                          nextafter, polygamma)
+from minigrad import special  # noqa: E402,F401

@@ -2156,6 +2156,53 @@ GENERATORS.update({
     "gradient": _gen_gradient,
 })
 
+# ------------------------------------------------------------------ special functions (session 10)
+def _gen_polygamma(b):
+    i = b.pick()
+    n = b.draw(st.sampled_from([0, 1, 2]))
+    b.add("polygamma", [i], lambda x: mg.polygamma(n, _positive_m(x)), lambda x: _tf("polygamma")(n, _positive_t(x)),
+          f"n={n}, x*x+0.5")
+    return True
+
+
+def _gen_mvlgamma(b):
+    i = b.pick()
+    p = b.draw(st.sampled_from([1, 2, 3]))
+    b.add("mvlgamma", [i], lambda x: mg.mvlgamma(x * x + p, p), lambda x: _tf("mvlgamma")(x * x + p, p),
+          f"p={p}, x*x+p")
+    return True
+
+
+def _gen_igamma(name):
+    def gen(b):
+        i = b.pick()
+        a = b.draw(st.sampled_from([0.5, 1.5, 3.0]))
+        b.add(name, [i], lambda x: getattr(mg, name)(a, _positive_m(x)),
+              lambda x: _tf(name)(_tf("full_like")(x, a), _positive_t(x)), f"a={a}, x*x+0.5")
+        return True
+    return gen
+
+
+def _off_powers_of_two(t):
+    """Nonzero entries away from the powers of two, where frexp's mantissa jumps."""
+    a = np.log2(np.abs(t.numpy()) + (t.numpy() == 0))
+    return _nonzero(t) and bool((np.abs(a - np.round(a)) > 1e-3).all())
+
+
+GENERATORS.update({
+    "lgamma": _unary("lgamma", lambda x: mg.lgamma(_positive_m(x)), lambda x: _tf("lgamma")(_positive_t(x))),
+    "digamma": _unary("digamma", lambda x: mg.digamma(_positive_m(x)), lambda x: _tf("digamma")(_positive_t(x))),
+    "polygamma": _gen_polygamma,
+    "mvlgamma": _gen_mvlgamma,
+    "i0": _unary("i0", mg.i0, _tf("i0"), domain=_moderate),
+    "igamma": _gen_igamma("igamma"),
+    "igammac": _gen_igamma("igammac"),
+    "ldexp": _binary_in("ldexp", mg.ldexp, _tf("ldexp"), domain_b=_moderate),
+    "frexp": _unary("frexp", lambda x: mg.frexp(x).mantissa, lambda x: _tf("frexp")(x).mantissa,
+                    domain=_off_powers_of_two),
+    "angle": _unary("angle", mg.angle, _tf("angle"), domain=_nonzero),
+})
+
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 
 

@@ -926,4 +926,57 @@ OPS += [
     ]],
 ]
 
+# Special functions (tests/ops/test_torch_special.py compares them with torch and SciPy). Their own generator, so
+# every sample above stays as it was. torch.special's own names are registered as "special.<name>". The first
+# arguments of igamma/igammac and zeta are constants of x's dtype (keywords): torch has no derivative for them.
+_spc_rng = np.random.default_rng(97531)
+
+
+def _su(low, high, *shape):
+    return _spc_rng.uniform(low, high, shape)
+
+
+def _off_poles(*shape):
+    """Negative and positive values at least 0.15 from the poles 0, -1, -2, ..."""
+    return _spc_rng.integers(-3, 3, shape) + _spc_rng.uniform(0.15, 0.85, shape)
+
+
+def _first_fixed(fn, first):
+    """fn(first, x) with ``first`` a constant of x's dtype and device (torch has no derivative for it)."""
+    return lambda x: fn(mg.tensor(first, dtype=x.dtype, device=x.device), x)
+
+
+_A34, _A4 = _su(0.5, 4.0, 3, 4), _su(1.0, 3.0, 4)
+_S34 = _su(1.5, 5.0, 3, 4)
+
+
+OPS += [
+    OpInfo("lgamma", mg.lgamma, [S(_off_poles(3, 4)), S(_su(0.9, 2.2, 5)), S(_su(5.0, 40.0, 3))]),
+    OpInfo("digamma", mg.digamma, [S(_off_poles(3, 4)), S(_su(1.3, 1.6, 4)), S(_su(8.0, 30.0, 3))]),
+    OpInfo("polygamma", mg.polygamma, [S(1, _off_poles(3, 4)), S(2, _su(0.5, 6.0, 4)), S(0, _su(0.5, 3.0, 3)),
+                                       S(4, _su(1.0, 3.0, 2))]),
+    OpInfo("mvlgamma", mg.mvlgamma, [S(_su(2.0, 5.0, 3, 2), 3), S(_su(0.5, 4.0, 4), 1), S(_su(1.5, 3.0), 2)]),
+    OpInfo("i0", mg.i0, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("igamma", lambda x, a: _first_fixed(mg.igamma, a)(x), [S(_su(0.2, 6.0, 3, 4), a=_A34),
+                                                                  S(_su(0.5, 3.0, 2, 1), a=_A4)]),
+    OpInfo("igammac", lambda x, a: _first_fixed(mg.igammac, a)(x), [S(_su(0.2, 6.0, 3, 4), a=_A34),
+                                                                    S(_su(0.5, 3.0, 2, 1), a=_A4)]),
+    OpInfo("ldexp", mg.ldexp, [S(_su(-2.0, 2.0, 3, 4), _su(-3.0, 3.0, 3, 4)), S(_su(-2.0, 2.0, 3, 4), _idx(2, -1, 0, 5)),
+                               S(_su(-2.0, 2.0, 2, 1), _su(-1.0, 1.0, 3))]),
+    OpInfo("frexp", lambda x: mg.frexp(x).mantissa, [S(_su(-9.0, 9.0, 3, 4)), S(_su(0.01, 0.9, 4))]),
+    OpInfo("angle", mg.angle, [S(_su(-2.0, 2.0, 3, 4))]),
+    OpInfo("special.i0e", mg.special.i0e, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("special.i1", mg.special.i1, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("special.i1e", mg.special.i1e, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("special.zeta", lambda q, s: _first_fixed(mg.special.zeta, s)(q),
+           [S(_su(0.3, 4.0, 3, 4), s=_S34), S(_su(-2.7, -2.3, 2, 1), s=np.array([2.0, 3.0, 4.0]))]),
+    OpInfo("special.xlog1py", mg.special.xlog1py, [S(_su(-2.0, 2.0, 3, 4), _su(-0.8, 3.0, 3, 4)),
+                                                   S(_su(-2.0, 2.0, 3, 4), _su(-0.5, 1.0, 4)), S(1.5, _su(0.0, 2.0, 3))]),
+    OpInfo("special.entr", mg.special.entr, [S(_su(0.05, 3.0, 3, 4))]),
+    OpInfo("special.erfcx", mg.special.erfcx, [S(_su(-3.0, 3.0, 3, 4)), S(_su(5.0, 40.0, 4))]),
+    OpInfo("special.ndtr", mg.special.ndtr, [S(_su(-4.0, 4.0, 3, 4))]),
+    OpInfo("special.log_ndtr", mg.special.log_ndtr, [S(_su(-4.0, 4.0, 3, 4)), S(_su(-40.0, -10.0, 3))]),
+    OpInfo("special.ndtri", mg.special.ndtri, [S(_su(0.02, 0.98, 3, 4)), S(_su(0.002, 0.01, 3))]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

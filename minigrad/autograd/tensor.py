@@ -1635,6 +1635,44 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's special functions
     # (section: special)
+    def lgamma(self):
+        return _ops.lgamma(self)
+
+    def digamma(self):
+        return _ops.digamma(self)
+
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return _ops.mvlgamma(self, p)
+
+    def i0(self):
+        return _ops.i0(self)
+
+    def igamma(self, other):
+        return _ops.igamma(self, other)
+
+    def igammac(self, other):
+        return _ops.igammac(self, other)
+
+    def gcd(self, other):
+        return _ops.gcd(self, other)
+
+    def lcm(self, other):
+        return _ops.lcm(self, other)
+
+    def ldexp(self, other):
+        return _ops.ldexp(self, other)
+
+    def frexp(self):
+        return _ops.frexp(self)
+
+    def nextafter(self, other):
+        return _ops.nextafter(self, other)
+
+    def angle(self):
+        return _ops.angle(self)
 
     # ----------------------------------------------------------------- PyTorch's further linear algebra methods
     # (section: linalg-more)

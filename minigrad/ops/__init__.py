@@ -137,3 +137,16 @@ DIFFERENTIABLE += (
     "cdist", "pdist", "chain_matmul", "trapezoid", "cumulative_trapezoid", "gradient",
 )
 NON_DIFFERENTIABLE += ("tril_indices", "triu_indices", "unravel_index", "isin", "histogram")
+# Special functions and number parts (session 10); torch.special's names are in minigrad.special. All of these
+# kernels are array math alone (no SciPy).
+from minigrad.ops.gamma import digamma, igamma, igammac, lgamma, mvlgamma, polygamma, zeta  # noqa: E402
+from minigrad.ops.bessel import i0, i0e, i1, i1e  # noqa: E402
+from minigrad.ops.normal_functions import erfcx, log_ndtr, ndtr, ndtri  # noqa: E402
+from minigrad.ops.log_terms import entr, spherical_bessel_j0, xlog1py  # noqa: E402
+from minigrad.ops.number_parts import angle, frexp, gcd, lcm, ldexp, nextafter  # noqa: E402
+
+DIFFERENTIABLE += ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "ldexp", "frexp", "angle")
+NON_DIFFERENTIABLE += ("gcd", "lcm", "nextafter")
+# torch.special's own names (no torch.* spelling): differentiable, registered in tests/op_registry.py as
+# "special.<name>" (tests/ops/test_torch_special.py checks that every one is).
+SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx", "ndtr", "log_ndtr", "ndtri")
