@@ -113,3 +113,8 @@ DIFFERENTIABLE += (
     "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "baddbmm", "addbmm", "kron", "cross",
     "matrix_power", "det", "inverse", "logdet", "slogdet", "cholesky", "pinverse",
 )
+
+# PyTorch's top-level spellings of Tensor methods (session 10; tests/ops/test_torch_top_level_functions.py).
+from minigrad.ops.top_level import rsub  # noqa: E402,F401  (not permute: ops.permute is the Tensor method's)
+
+DIFFERENTIABLE += ("rsub",)

@@ -35,6 +35,7 @@ holds ``linear``):
   ``hinge_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``; ``multiclass_margin``:
   ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
   ``gaussian_nll_loss``, ``poisson_nll_loss``.
+* ``gumbel``: ``gumbel_softmax`` (softmax of logits plus Gumbel noise; ``hard``: one-hot, straight-through gradient);
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
   arguments, masks and fully-masked rows).
 
@@ -46,6 +47,7 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
+from minigrad.nn.functional.gumbel import gumbel_softmax
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
 from minigrad.nn.functional.bilinear import bilinear
@@ -92,5 +94,5 @@ __all__ = [
     "rms_norm", "instance_norm", "local_response_norm",
     "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
-    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
+    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention", "gumbel_softmax",
 ]
