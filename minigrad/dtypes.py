@@ -102,16 +102,17 @@ class iinfo:
 
 def promote_types(type1, type2):
     """The dtype PyTorch computes a binary op of ``type1`` and ``type2`` in (``torch.promote_types``): bool < any
-    integer < any float; two integers or two floats as NumPy; uint16/32/64 only with themselves or a float."""
+    integer < any float; two integers or two floats as NumPy; uint16/32/64 only with themselves or a float (else one
+    TypeError, where PyTorch raises a RuntimeError)."""
     a, b = as_dtype("promote_types", type1), as_dtype("promote_types", type2)
     if a == b:
         return a
     ca, cb = _category(a), _category(b)
-    if ca != cb:
-        return a if ca > cb else b
-    if a.name in _UNPROMOTED or b.name in _UNPROMOTED:
+    if max(ca, cb) < _FLOATING and (a.name in _UNPROMOTED or b.name in _UNPROMOTED):
         raise TypeError(f"promote_types: PyTorch does not promote uint16, uint32 and uint64 with other integer or "
                         f"bool types, got {a} and {b}")
+    if ca != cb:
+        return a if ca > cb else b
     return np.promote_types(a, b)
 
 

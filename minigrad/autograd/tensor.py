@@ -205,6 +205,8 @@ class Tensor:
                 device, dtype = arg.device, arg.dtype
             elif isinstance(arg, str) and _is_device_name(arg):
                 device = arg
+            elif isinstance(arg, str) and not _is_dtype_name(arg):
+                raise ValueError(f"to(): {arg!r} is neither a device ('cpu', 'cuda', 'cuda:N') nor a dtype")
             elif dtype is None and not isinstance(arg, str) and not isinstance(arg, (np.dtype, type)):
                 device = arg   # an object that says its device (a CuPy array)
             else:
@@ -1645,6 +1647,14 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's further linear algebra methods
     # (section: linalg-more)
+
+
+def _is_dtype_name(text):
+    try:
+        np.dtype(text)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_device_name(text):
