@@ -3,7 +3,9 @@
 ``minigrad.selu``, ``minigrad.batch_norm`` and the rest are these: where PyTorch's top-level function takes other
 arguments than ``torch.nn.functional``'s, it is followed (``torch.dropout(input, p, train)`` has no defaults,
 ``torch.batch_norm`` takes weight and bias before the running statistics, ``torch.embedding`` takes the weight first,
-the losses take ``reduction`` as PyTorch's enum int: 0 none, 1 mean, 2 sum). ``minigrad.nn.functional`` keeps
+the losses take ``reduction`` as PyTorch's enum int: 0 none, 1 mean, 2 sum). Called without ``reduction``,
+torch 2.13's top-level losses return the unreduced losses (their Python binding's default is 0, though ATen's
+schema says 1), and so do these. ``minigrad.nn.functional`` keeps
 ``torch.nn.functional``'s signatures. ``import minigrad`` loads this module only when one of these names is used.
 The arguments PyTorch keeps for its kernels (``cudnn_enabled``, ``cudnn_enable``) are accepted and change nothing;
 ``generator`` must be None (minigrad has one generator, ``minigrad.manual_seed``).
@@ -125,27 +127,31 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     return F.embedding(indices, weight, None if padding_idx < 0 else int(padding_idx))
 
 
-def kl_div(input, target, reduction=1, *, log_target=False):  # noqa: A002
-    """KL divergence loss (``torch.kl_div``: ``reduction=1`` is the mean over every element)."""
-    return F.kl_div(input, target, _reduction("kl_div", reduction), log_target)
+def kl_div(input, target, reduction=0, *, log_target=False):  # noqa: A002
+    """KL divergence loss (``torch.kl_div``: ``reduction=1`` is the mean over every element, without the warning
+    ``F.kl_div``'s ``'mean'`` gives)."""
+    reduction = _reduction("kl_div", reduction)
+    if reduction == "mean":
+        return F.kl_div(input, target, "none", log_target).mean()
+    return F.kl_div(input, target, reduction, log_target)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.cosine_embedding_loss``; see ``minigrad.nn.functional.cosine_embedding_loss``."""
     return F.cosine_embedding_loss(input1, input2, target, margin, _reduction("cosine_embedding_loss", reduction))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1):  # noqa: A002
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):  # noqa: A002
     """``torch.hinge_embedding_loss``; see ``minigrad.nn.functional.hinge_embedding_loss``."""
     return F.hinge_embedding_loss(input, target, margin, _reduction("hinge_embedding_loss", reduction))
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.margin_ranking_loss``; see ``minigrad.nn.functional.margin_ranking_loss``."""
     return F.margin_ranking_loss(input1, input2, target, margin, _reduction("margin_ranking_loss", reduction))
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=1):
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0):
     """``torch.triplet_margin_loss``; see ``minigrad.nn.functional.triplet_margin_loss``."""
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                  _reduction("triplet_margin_loss", reduction))
@@ -156,7 +162,7 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction):  # noqa: A
     return F.poisson_nll_loss(input, target, log_input, full, eps, _reduction("poisson_nll_loss", reduction))
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):  # noqa: A002
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):  # noqa: A002
     """``torch.binary_cross_entropy_with_logits``: ``pos_weight`` before ``reduction``, which is an enum int."""
     return F.binary_cross_entropy_with_logits(input, target, weight,
                                               _reduction("binary_cross_entropy_with_logits", reduction), pos_weight)
