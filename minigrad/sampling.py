@@ -153,8 +153,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
 
     With ``replacement`` each draw is independent (inverse CDF); without, no category repeats within a row and the
     samples come in the order sequential draws give them (the Gumbel top-k trick: keys log(w) + Gumbel noise, the
-    largest first). A zero-weight category is never drawn: asking for more samples without replacement than a row
-    has positive weights is refused, as PyTorch refuses it.
+    largest first). A zero-weight category is never drawn while a positive one is left; asked for more samples than
+    a row has positive weights, the zero-weight categories follow in index order (PyTorch's CPU kernel also
+    returns them, in an order of its own).
     """
     _no_generator("multinomial", generator)
     if not isinstance(input, Tensor):
@@ -175,13 +176,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
                            f"({num_samples} > {k})")
     if not np.all(np.isfinite(weights) & (weights >= 0)):
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
-    totals = weights.sum(axis=1)
-    if np.any(totals <= 0):
+    largest = weights.max(axis=1, keepdims=True)
+    if np.any(largest <= 0):
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and np.any(np.count_nonzero(weights, axis=1) < num_samples):
-        raise RuntimeError(f"multinomial: invalid multinomial distribution (with replacement=False, not enough "
-                           f"non-negative category to sample): a row has fewer than {num_samples} positive weights")
-    weights = weights / weights.max(axis=1, keepdims=True)   # no overflow in the sums below
+    weights = weights / largest   # no overflow in the sums below
     if replacement:
         # one sorted search over every row at once: row r's CDF and its draws are shifted into [r, r + 1)
         offsets = np.arange(rows, dtype=np.float64)[:, None]
