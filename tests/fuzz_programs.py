@@ -1839,6 +1839,10 @@ GENERATORS.update({
     "cholesky": _gen_matrix("cholesky", mg.cholesky, lambda t: __import__("torch").linalg.cholesky(t), transform=_gram),
 })
 
+# PyTorch's top-level rsub (session 10): other - alpha * input, with an alpha that is not 1.
+GENERATORS["rsub"] = _binary("rsub", lambda x, y: mg.rsub(x, y, alpha=-1.5), lambda x, y: __import__("torch").rsub(
+    x, y, alpha=-1.5))
+
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 
 

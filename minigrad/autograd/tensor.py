@@ -206,7 +206,7 @@ class Tensor:
             elif isinstance(arg, str) and _is_device_name(arg):
                 device = arg
             elif isinstance(arg, str) and not _is_dtype_name(arg):
-                raise ValueError(f"to(): {arg!r} is neither a device ('cpu', 'cuda', 'cuda:N') nor a dtype")
+                raise ValueError(f"to(): Unknown device {arg!r}: expected 'cpu', 'cuda' or 'cuda:N' (or a dtype)")
             elif dtype is None and not isinstance(arg, str) and not isinstance(arg, (np.dtype, type)):
                 device = arg   # an object that says its device (a CuPy array)
             else:
@@ -1580,7 +1580,7 @@ class Tensor:
         ``minigrad.multinomial``)."""
         return _sampling.multinomial(self, num_samples, replacement, generator=generator)
 
-    def _fill_drawn(self, name, draw, floating=True):
+    def _fill_sampled(self, name, draw, floating=True):
         """Write ``draw()``'s host values into this tensor in place, stamped (``zero_``'s rules); ``floating``: PyTorch
         refuses these draws into an integer or bool tensor. Everything is checked before the generator moves."""
         self._check_writable(name, "draw into a new tensor")
@@ -1596,30 +1596,30 @@ class Tensor:
         """Fill in place with 1 (probability ``p``: a number, or a tensor of probabilities that broadcasts to this
         shape) or 0, any dtype (``torch.Tensor.bernoulli_``)."""
         _sampling._no_generator("bernoulli_", generator)
-        return self._fill_drawn("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p), False)
+        return self._fill_sampled("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p), False)
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill in place with draws from Exp(lambd): density lambd exp(-lambd x), x >= 0 (``torch.Tensor.exponential_``)."""
         _sampling._no_generator("exponential_", generator)
-        return self._fill_drawn("exponential_", lambda: _sampling.exponential_values(self.shape, self.dtype, lambd))
+        return self._fill_sampled("exponential_", lambda: _sampling.exponential_values(self.shape, self.dtype, lambd))
 
     def geometric_(self, p, *, generator=None):
         """Fill in place with draws from Geometric(p) on {1, 2, ...}: P(k) = (1 - p)^(k-1) p, any dtype
         (``torch.Tensor.geometric_``)."""
         _sampling._no_generator("geometric_", generator)
-        return self._fill_drawn("geometric_", lambda: _sampling.geometric_values(self.shape, p), False)
+        return self._fill_sampled("geometric_", lambda: _sampling.geometric_values(self.shape, p), False)
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         """Fill in place with exp(N(mean, std^2)) draws (``torch.Tensor.log_normal_``)."""
         _sampling._no_generator("log_normal_", generator)
-        return self._fill_drawn("log_normal_",
+        return self._fill_sampled("log_normal_",
                                 lambda: _sampling.log_normal_values(self.shape, self.dtype, mean, std))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         """Fill in place with Cauchy draws: density 1 / (pi sigma (1 + ((x - median) / sigma)^2))
         (``torch.Tensor.cauchy_``)."""
         _sampling._no_generator("cauchy_", generator)
-        return self._fill_drawn("cauchy_", lambda: _sampling.cauchy_values(self.shape, median, sigma))
+        return self._fill_sampled("cauchy_", lambda: _sampling.cauchy_values(self.shape, median, sigma))
 
     def random_(self, *args, generator=None, **named):
         """Fill in place with integers drawn uniformly (``torch.Tensor.random_``): ``random_(to)`` from [0, to),
@@ -1637,7 +1637,7 @@ class Tensor:
                 raise TypeError(f"random_() got multiple values for argument '{key}'")
             bounds.update(named)
         from_, to = bounds.get("from", 0), bounds.get("to")
-        return self._fill_drawn("random_", lambda: _sampling.random_values(self.shape, self.dtype, from_, to), False)
+        return self._fill_sampled("random_", lambda: _sampling.random_values(self.shape, self.dtype, from_, to), False)
 
     # ----------------------------------------------------------------- PyTorch's combining, scatter-into-slice and distance methods
     # (section: combine)
