@@ -82,12 +82,12 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
 from minigrad import linalg  # noqa: E402,F401
 
 # PyTorch's top-level names: dtypes, dtype questions, tensor questions, printing, the generator's state, creation,
-# windows and random sampling (tests/ops/test_torch_top_level*.py, tests/ops/test_torch_sampling.py).
-from minigrad.dtypes import (bool, can_cast, double, finfo, float, float16, float32, float64, get_default_dtype,  # noqa: E402,A004
-                             half, iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, short,
-                             uint8, uint16, uint32, uint64)
-from minigrad.introspection import (broadcast_shapes, is_complex, is_floating_point, is_nonzero, is_same_size,  # noqa: E402
-                                    is_tensor, numel)
+# windows and random sampling (tests/ops/test_torch_top_level.py, test_torch_windows.py, test_torch_sampling.py).
+from minigrad.dtypes import (bool, can_cast, double, finfo, float, float16, float32, float64,  # noqa: E402,A004
+                             get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long, promote_types,
+                             result_type, short, uint8, uint16, uint32, uint64)
+from minigrad.introspection import (broadcast_shapes, is_complex, is_floating_point, is_nonzero,  # noqa: E402
+                                    is_same_size, is_tensor, numel)
 from minigrad.autograd.printing import set_printoptions  # noqa: E402
 from minigrad.random_state import get_rng_state, set_rng_state  # noqa: E402
 from minigrad.creation import as_tensor, asarray, logspace, scalar_tensor  # noqa: E402
@@ -98,5 +98,6 @@ from minigrad.sampling import bernoulli, multinomial, normal, poisson  # noqa: E
 
 # `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float and
 # .int (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).
-__all__ = sorted(n for n in list(globals()) if not n.startswith("_") and n not in ("importlib", "bool", "float", "int"))
+__all__ = sorted(n for n in list(globals()) if not n.startswith("_") and n not in ("importlib", "bool", "float",
+                                                                                  "int"))
 __all__ += list(_FUNCTIONAL) + ["set_num_threads", "get_num_threads"]

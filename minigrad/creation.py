@@ -223,7 +223,7 @@ def randint_like(t, *bounds, dtype=None, device=None, requires_grad=False):
     return Tensor(out.data.astype(dtype, copy=False), requires_grad)
 
 
-# ------------------------------------------------------------------ PyTorch's scalar_tensor, as_tensor, asarray, logspace
+# ------------------------------------------------------------------ scalar_tensor, as_tensor, asarray, logspace
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     """A 0-d tensor holding the number ``s``, float32 unless ``dtype`` says (``torch.scalar_tensor``: an int or a bool
     gives a float too)."""

@@ -94,7 +94,8 @@ class iinfo:
         if dtype.kind not in "iu":
             raise TypeError(f"iinfo() requires an integer input type, got {dtype}. Use minigrad.finfo to handle it")
         info = np.iinfo(dtype)
-        self.bits, self.max, self.min, self.dtype = info.bits, builtins.int(info.max), builtins.int(info.min), dtype.name
+        self.bits, self.dtype = info.bits, dtype.name
+        self.max, self.min = builtins.int(info.max), builtins.int(info.min)
 
     def __repr__(self):
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
@@ -145,8 +146,8 @@ def _combine(higher, lower):
 
 
 def result_type(tensor1, tensor2):
-    """The dtype PyTorch gives an arithmetic op on ``tensor1`` and ``tensor2`` (Tensors or numbers) (``torch.result_type``):
-    tensors with dims decide; a 0-d tensor or a Python number counts only where it is of a higher category (an int64
+    """The dtype PyTorch gives an arithmetic op on ``tensor1`` and ``tensor2``, Tensors or numbers
+    (``torch.result_type``): tensors with dims decide; a 0-d tensor or a Python number counts only where it is of a higher category (an int64
     tensor plus 2.5 is float32, an int8 tensor plus a 0-d int64 tensor stays int8)."""
     groups = [None, None, None]
     for x in (tensor1, tensor2):

@@ -1571,8 +1571,8 @@ class Tensor:
     # ----------------------------------------------------------------- PyTorch's random sampling methods
     # (section: random)
     def bernoulli(self, p=None, *, generator=None):
-        """1 with probability ``self`` (or the one probability ``p``), else 0, in this dtype (``torch.Tensor.bernoulli``;
-        see ``minigrad.bernoulli``)."""
+        """1 with probability ``self`` (or the one probability ``p``), else 0, in this dtype
+        (``torch.Tensor.bernoulli``; see ``minigrad.bernoulli``)."""
         return _sampling.bernoulli(self, p, generator=generator)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
@@ -1599,7 +1599,8 @@ class Tensor:
         return self._fill_sampled("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p), False)
 
     def exponential_(self, lambd=1.0, *, generator=None):
-        """Fill in place with draws from Exp(lambd): density lambd exp(-lambd x), x >= 0 (``torch.Tensor.exponential_``)."""
+        """Fill in place with draws from Exp(lambd): density lambd exp(-lambd x), x >= 0
+        (``torch.Tensor.exponential_``)."""
         _sampling._no_generator("exponential_", generator)
         return self._fill_sampled("exponential_", lambda: _sampling.exponential_values(self.shape, self.dtype, lambd))
 

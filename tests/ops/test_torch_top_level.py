@@ -63,7 +63,8 @@ def test_star_import_leaves_the_builtins_alone():
 
 
 def test_import_minigrad_does_not_load_nn_for_the_functional_names():
-    code = "import sys, minigrad; print('minigrad.nn' in sys.modules); minigrad.selu; print('minigrad.nn' in sys.modules)"
+    code = ("import sys, minigrad; print('minigrad.nn' in sys.modules); minigrad.selu; "
+            "print('minigrad.nn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
 
