@@ -44,6 +44,7 @@ from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors,
                           dsplit, flip, fliplr, flipud, hsplit, meshgrid, movedim, moveaxis, narrow, ravel,
                           repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims, tensor_split, trace,
                           unbind, unflatten, vsplit)
+from minigrad.backend import device
 from minigrad.dlpack import from_dlpack
 from minigrad.random import initial_seed, manual_seed, seed
 from minigrad import cuda  # noqa: F401
@@ -59,6 +60,9 @@ _FUNCTIONAL = (
     "embedding", "kl_div", "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "triplet_margin_loss", "poisson_nll_loss", "binary_cross_entropy_with_logits", "constant_pad_nd",
 )
+
+#: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
+Size = tuple
 
 _LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed"}
 

@@ -49,7 +49,7 @@ def test_to_keeps_itself_or_casts_differentiably():
     (y * y).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
     assert x.to(mg.tensor([1], dtype=mg.int16)).dtype == np.int16
-    with pytest.raises(ValueError, match="Unknown device 'tpu'.*or a dtype"):
+    with pytest.raises(ValueError, match="Unknown device 'tpu'"):
         x.to("tpu")
 
 
