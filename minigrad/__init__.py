@@ -113,8 +113,8 @@ from minigrad.window_functions import (bartlett_window, blackman_window, hamming
                                        kaiser_window)
 from minigrad.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402
 
-# `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float and
-# .int (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).
+# `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float, .int
+# and .compile (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).
 __all__ = sorted(n for n in list(globals()) if not n.startswith("_") and n not in ("importlib", "bool", "float",
-                                                                                  "int"))
+                                                                                  "int", "compile"))
 __all__ += list(_FUNCTIONAL) + ["set_num_threads", "get_num_threads"]

@@ -1,8 +1,9 @@
 """PyTorch's random sampling: ``normal``, ``bernoulli``, ``multinomial``, ``poisson`` and the in-place fills behind
 ``Tensor.bernoulli_``, ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_`` and ``random_``.
 
-Every draw comes from minigrad's one seeded generator (``minigrad.manual_seed``; ``minigrad/random.py``), on the
-host, then moves to the tensor's device, so a seed gives the same values on CPU and GPU. The values follow the
+Every draw comes from minigrad's seeded generator (``minigrad.manual_seed``; ``minigrad/random.py``), or from the
+``minigrad.Generator`` passed as ``generator=``, on the host, then moves to the tensor's device, so a seed gives the
+same values on CPU and GPU. The values follow the
 same distributions as PyTorch's but never equal them (PyTorch's generator is another). Arguments are checked
 before anything is drawn, so a refused call leaves the generator where it was.
 
@@ -43,10 +44,13 @@ def _number(name, what, value):
     return float(value)
 
 
-def _no_generator(name, generator):
-    if generator is not None:
-        raise TypeError(f"{name}: minigrad has no Generator objects; pass generator=None and seed with "
-                        "minigrad.manual_seed")
+def generator_for(name, generator):
+    """The NumPy generator to draw from: minigrad's own for None, else the ``minigrad.Generator`` given."""
+    if generator is None:
+        return get_generator()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{name}: generator must be a minigrad.Generator or None, got {type(generator).__name__}")
+    return generator
 
 
 # ------------------------------------------------------------------ normal
@@ -60,7 +64,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
     ``std`` must be >= 0 everywhere (RuntimeError otherwise, as PyTorch). The result is a constant (no gradient).
     """
-    _no_generator("normal", generator)
+    rng = generator_for("normal", generator)
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if not tensors:
         m, s = _number("normal", "mean", mean), _number("normal", "std", std)
@@ -76,7 +80,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         if dtype.kind != "f":
             raise TypeError(f"normal: dtype must be floating, got {dtype}")
         draw = _draw_dtype(dtype)
-        z = get_generator().standard_normal(tuple(int(n) for n in size), dtype=draw)
+        z = rng.standard_normal(tuple(int(n) for n in size), dtype=draw)
         out = draw(m) + draw(s) * z
         return Tensor(_on(backend.normalize_device(device), out, dtype), requires_grad=requires_grad)
     if size is not None or dtype is not None or device is not None or requires_grad:
@@ -99,7 +103,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     draw = _draw_dtype(like.dtype)
-    z = get_generator().standard_normal(shape, dtype=draw)
+    z = rng.standard_normal(shape, dtype=draw)
     out = np.asarray(m, dtype=draw) + np.asarray(s, dtype=draw) * z
     return Tensor(_on(like.device, out, like.dtype))
 
@@ -124,24 +128,24 @@ def _probabilities(name, p, shape):
     return value
 
 
-def bernoulli_values(name, shape, p):
+def bernoulli_values(name, shape, p, rng):
     """Host 0/1 draws of ``shape`` with probability ``p`` (checked), as float64."""
     probs = _probabilities(name, p, shape)
-    return (get_generator().random(tuple(shape)) < probs).astype(np.float64)
+    return (rng.random(tuple(shape)) < probs).astype(np.float64)
 
 
 def bernoulli(input, p=None, *, generator=None):  # noqa: A002  (PyTorch's argument name)
     """1 with probability ``input`` (each entry a probability in [0, 1]), else 0, in ``input``'s dtype
     (``torch.bernoulli``); ``bernoulli(input, p)`` draws with the one probability ``p`` for every entry of
     ``input``'s shape and dtype (any dtype). The result is a constant (no gradient)."""
-    _no_generator("bernoulli", generator)
+    rng = generator_for("bernoulli", generator)
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
     if p is None:
         _floating("bernoulli", "input (the probabilities)", input)
-        values = bernoulli_values("bernoulli", input.shape, input)
+        values = bernoulli_values("bernoulli", input.shape, input, rng)
     else:
-        values = bernoulli_values("bernoulli", input.shape, p)
+        values = bernoulli_values("bernoulli", input.shape, p, rng)
     return Tensor(_on(input.device, values, input.dtype))
 
 
@@ -157,7 +161,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
     a row has positive weights, the zero-weight categories follow in index order (PyTorch's CPU kernel also
     returns them, in an order of its own).
     """
-    _no_generator("multinomial", generator)
+    rng = generator_for("multinomial", generator)
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial: input must be a Tensor, got {type(input).__name__}")
     if input.dtype.kind != "f":
@@ -185,13 +189,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
         offsets = np.arange(rows, dtype=np.float64)[:, None]
         cumulative = np.cumsum(weights, axis=1)
         cdf = cumulative / cumulative[:, -1:]   # exactly 1 from the last positive weight on
-        u = get_generator().random((rows, num_samples))
+        u = rng.random((rows, num_samples))
         top = np.nextafter(offsets + 1.0, 0.0)   # r + u may round up to r + 1: keep it inside row r
         flat = np.searchsorted((cdf + offsets).ravel(), np.minimum(u + offsets, top).ravel(), side="right")
         out = flat.reshape(rows, num_samples) - np.arange(rows)[:, None] * k
     else:
         with np.errstate(divide="ignore"):
-            keys = np.log(weights) - np.log(get_generator().standard_exponential((rows, k)))
+            keys = np.log(weights) - np.log(rng.standard_exponential((rows, k)))
         out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     out = out.astype(np.int64)
     return Tensor(backend.to_device(out if input.ndim == 2 else out[0], input.device))
@@ -201,7 +205,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
 def poisson(input, generator=None):  # noqa: A002
     """Counts drawn from Poisson(rate) for each rate in ``input`` (>= 0), in ``input``'s floating dtype
     (``torch.poisson``). The result is a constant (no gradient)."""
-    _no_generator("poisson", generator)
+    rng = generator_for("poisson", generator)
     if not isinstance(input, Tensor):
         raise TypeError(f"poisson: input must be a Tensor, got {type(input).__name__}")
     _floating("poisson", "input (the rates)", input)
@@ -209,42 +213,42 @@ def poisson(input, generator=None):  # noqa: A002
     if not np.all(rates >= 0):
         raise RuntimeError(f"poisson: invalid Poisson rate, expected rate to be non-negative (input of shape "
                            f"{input.shape})")
-    return Tensor(_on(input.device, get_generator().poisson(rates), input.dtype))
+    return Tensor(_on(input.device, rng.poisson(rates), input.dtype))
 
 
 # ------------------------------------------------------------------ the in-place fills of Tensor's methods
-def exponential_values(shape, dtype, lambd):
+def exponential_values(shape, dtype, lambd, rng=None):
     """Host draws from Exp(lambd) (rate ``lambd`` > 0) for a floating ``dtype``."""
     lambd = _number("exponential_", "lambd", lambd)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     draw = _draw_dtype(dtype)
-    return get_generator().standard_exponential(tuple(shape), dtype=draw) / draw(lambd)
+    return (rng or get_generator()).standard_exponential(tuple(shape), dtype=draw) / draw(lambd)
 
 
-def geometric_values(shape, p):
+def geometric_values(shape, p, rng):
     """Host draws from Geometric(p) on {1, 2, ...}: the trial of the first success."""
     p = _number("geometric_", "p", p)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return get_generator().geometric(p, tuple(shape))
+    return rng.geometric(p, tuple(shape))
 
 
-def log_normal_values(shape, dtype, mean, std):
+def log_normal_values(shape, dtype, mean, std, rng):
     """Host draws of exp(N(mean, std^2)) (std > 0) for a floating ``dtype``."""
     mean, std = _number("log_normal_", "mean", mean), _number("log_normal_", "std", std)
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     draw = _draw_dtype(dtype)
-    return np.exp(draw(mean) + draw(std) * get_generator().standard_normal(tuple(shape), dtype=draw))
+    return np.exp(draw(mean) + draw(std) * rng.standard_normal(tuple(shape), dtype=draw))
 
 
-def cauchy_values(shape, median, sigma):
+def cauchy_values(shape, median, sigma, rng):
     """Host draws from Cauchy(median, sigma) (sigma > 0), as float64."""
     median, sigma = _number("cauchy_", "median", median), _number("cauchy_", "sigma", sigma)
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    return median + sigma * get_generator().standard_cauchy(tuple(shape))
+    return median + sigma * rng.standard_cauchy(tuple(shape))
 
 
 def _full_range(dtype):
@@ -257,7 +261,7 @@ def _full_range(dtype):
     return int(np.iinfo(dtype).max)
 
 
-def random_values(shape, dtype, low, high):
+def random_values(shape, dtype, low, high, rng):
     """Host integer draws from [low, high) (``high`` None: up to ``_full_range(dtype)`` included), checked to fit
     ``dtype`` as PyTorch's ``random_`` checks them."""
     for what, v in (("from", low), ("to", high)):
@@ -274,4 +278,4 @@ def random_values(shape, dtype, low, high):
         if not lowest <= v <= _full_range(dtype):
             raise RuntimeError(f"random_: {what} = {v} is out of bounds for {dtype}")
     draw = np.uint64 if top >= 2 ** 63 else np.int64
-    return get_generator().integers(low, top, tuple(shape), dtype=draw, endpoint=True)
+    return rng.integers(low, top, tuple(shape), dtype=draw, endpoint=True)

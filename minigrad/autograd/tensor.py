@@ -1595,38 +1595,40 @@ class Tensor:
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill in place with 1 (probability ``p``: a number, or a tensor of probabilities that broadcasts to this
         shape) or 0, any dtype (``torch.Tensor.bernoulli_``)."""
-        _sampling._no_generator("bernoulli_", generator)
-        return self._fill_sampled("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p), False)
+        rng = _sampling.generator_for("bernoulli_", generator)
+        return self._fill_sampled("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p, rng),
+                                  False)
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill in place with draws from Exp(lambd): density lambd exp(-lambd x), x >= 0
         (``torch.Tensor.exponential_``)."""
-        _sampling._no_generator("exponential_", generator)
-        return self._fill_sampled("exponential_", lambda: _sampling.exponential_values(self.shape, self.dtype, lambd))
+        rng = _sampling.generator_for("exponential_", generator)
+        return self._fill_sampled("exponential_",
+                                  lambda: _sampling.exponential_values(self.shape, self.dtype, lambd, rng))
 
     def geometric_(self, p, *, generator=None):
         """Fill in place with draws from Geometric(p) on {1, 2, ...}: P(k) = (1 - p)^(k-1) p, any dtype
         (``torch.Tensor.geometric_``)."""
-        _sampling._no_generator("geometric_", generator)
-        return self._fill_sampled("geometric_", lambda: _sampling.geometric_values(self.shape, p), False)
+        rng = _sampling.generator_for("geometric_", generator)
+        return self._fill_sampled("geometric_", lambda: _sampling.geometric_values(self.shape, p, rng), False)
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         """Fill in place with exp(N(mean, std^2)) draws (``torch.Tensor.log_normal_``)."""
-        _sampling._no_generator("log_normal_", generator)
+        rng = _sampling.generator_for("log_normal_", generator)
         return self._fill_sampled("log_normal_",
-                                lambda: _sampling.log_normal_values(self.shape, self.dtype, mean, std))
+                                  lambda: _sampling.log_normal_values(self.shape, self.dtype, mean, std, rng))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         """Fill in place with Cauchy draws: density 1 / (pi sigma (1 + ((x - median) / sigma)^2))
         (``torch.Tensor.cauchy_``)."""
-        _sampling._no_generator("cauchy_", generator)
-        return self._fill_sampled("cauchy_", lambda: _sampling.cauchy_values(self.shape, median, sigma))
+        rng = _sampling.generator_for("cauchy_", generator)
+        return self._fill_sampled("cauchy_", lambda: _sampling.cauchy_values(self.shape, median, sigma, rng))
 
     def random_(self, *args, generator=None, **named):
         """Fill in place with integers drawn uniformly (``torch.Tensor.random_``): ``random_(to)`` from [0, to),
         ``random_(from, to)`` from [from, to), ``random_()`` from 0 to 2^mantissa for floats (every value exact),
         the dtype's maximum for integers, 1 for bool; ``from=`` alone draws from ``from`` to that maximum."""
-        _sampling._no_generator("random_", generator)
+        rng = _sampling.generator_for("random_", generator)
         if set(named) - {"from", "to"} or len(args) > 2:
             raise TypeError(f"random_() takes random_(), random_(to) or random_(from, to), got {len(args)} "
                             f"positional arguments and keywords {sorted(named)}")
@@ -1638,7 +1640,8 @@ class Tensor:
                 raise TypeError(f"random_() got multiple values for argument '{key}'")
             bounds.update(named)
         from_, to = bounds.get("from", 0), bounds.get("to")
-        return self._fill_sampled("random_", lambda: _sampling.random_values(self.shape, self.dtype, from_, to), False)
+        return self._fill_sampled("random_", lambda: _sampling.random_values(self.shape, self.dtype, from_, to, rng),
+                                  False)
 
     # ----------------------------------------------------------------- PyTorch's combining, scatter-into-slice and distance methods
     # (section: combine)

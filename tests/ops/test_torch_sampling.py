@@ -107,6 +107,25 @@ def test_normal_refusals_leave_the_generator_alone():
     unmoved(lambda: mg.normal(mg.zeros(2), mg.ones(3)), ValueError)
 
 
+def test_a_generator_object_is_drawn_from_instead():
+    mg.manual_seed(0)
+    before = mg.get_rng_state().numpy()
+    draws = []
+    for _ in range(2):
+        g = mg.Generator().manual_seed(3)
+        draws.append([mg.normal(mg.zeros(4), 1.0, generator=g).numpy(), mg.normal(0.0, 1.0, (3,), generator=g).numpy(),
+                      mg.bernoulli(mg.full((4,), 0.5), generator=g).numpy(), mg.poisson(mg.ones(3), generator=g).numpy(),
+                      mg.multinomial(mg.ones(5), 3, generator=g).numpy(),
+                      mg.zeros(3).exponential_(generator=g).numpy(), mg.zeros(3).geometric_(0.5, generator=g).numpy(),
+                      mg.zeros(3).log_normal_(generator=g).numpy(), mg.zeros(3).cauchy_(generator=g).numpy(),
+                      mg.zeros(3).random_(9, generator=g).numpy(), mg.zeros(3).bernoulli_(generator=g).numpy()])
+    for a, b in zip(*draws):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(mg.get_rng_state().numpy(), before)   # minigrad's own generator did not move
+    with pytest.raises(TypeError, match="minigrad.Generator or None"):
+        mg.poisson(mg.ones(2), generator=np.random.RandomState(0))
+
+
 def test_normal_is_reproducible_from_a_seed():
     mg.manual_seed(7)
     a = mg.normal(mg.zeros(5), 2.0).numpy()

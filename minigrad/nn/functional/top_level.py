@@ -8,7 +8,7 @@ torch 2.13's top-level losses return the unreduced losses (their Python binding'
 schema says 1), and so do these. ``minigrad.nn.functional`` keeps
 ``torch.nn.functional``'s signatures. ``import minigrad`` loads this module only when one of these names is used.
 The arguments PyTorch keeps for its kernels (``cudnn_enabled``, ``cudnn_enable``) are accepted and change nothing;
-``generator`` must be None (minigrad has one generator, ``minigrad.manual_seed``).
+``rrelu``'s ``generator`` must be None (``F.rrelu`` draws from minigrad's generator, ``minigrad.manual_seed``).
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def _reduction(name, reduction):
 
 def _no_generator(name, generator):
     if generator is not None:
-        raise TypeError(f"{name}: minigrad has no Generator objects; pass generator=None and seed with "
-                        "minigrad.manual_seed")
+        raise TypeError(f"{name}: takes no Generator here (it draws from minigrad's generator); pass "
+                        "generator=None and seed with minigrad.manual_seed")
 
 
 def selu(input):  # noqa: A002  (PyTorch's argument names throughout)
