@@ -114,7 +114,8 @@ def test_a_generator_object_is_drawn_from_instead():
     for _ in range(2):
         g = mg.Generator().manual_seed(3)
         draws.append([mg.normal(mg.zeros(4), 1.0, generator=g).numpy(), mg.normal(0.0, 1.0, (3,), generator=g).numpy(),
-                      mg.bernoulli(mg.full((4,), 0.5), generator=g).numpy(), mg.poisson(mg.ones(3), generator=g).numpy(),
+                      mg.bernoulli(mg.full((4,), 0.5), generator=g).numpy(),
+                      mg.poisson(mg.ones(3), generator=g).numpy(),
                       mg.multinomial(mg.ones(5), 3, generator=g).numpy(),
                       mg.zeros(3).exponential_(generator=g).numpy(), mg.zeros(3).geometric_(0.5, generator=g).numpy(),
                       mg.zeros(3).log_normal_(generator=g).numpy(), mg.zeros(3).cauchy_(generator=g).numpy(),
