@@ -2202,6 +2202,9 @@ GENERATORS.update({
                     domain=_off_powers_of_two),
     "angle": _unary("angle", mg.angle, _tf("angle"), domain=_nonzero),
 })
+# PyTorch's top-level rsub (session 10): other - alpha * input, with an alpha that is not 1.
+GENERATORS["rsub"] = _binary("rsub", lambda x, y: mg.rsub(x, y, alpha=-1.5), lambda x, y: __import__("torch").rsub(
+    x, y, alpha=-1.5))
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 

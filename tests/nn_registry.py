@@ -1163,3 +1163,13 @@ NN_OPS += [
     OpInfo("nn.AdaptiveLogSoftmaxWithLoss(log_prob)", _bound_inputs(_adaptive_softmax, 1, lambda m, x: m.log_prob(x)),
            [S(_s10(3, 6), *(_s10(*p.shape) for p in _adaptive_softmax().parameters()))]),
 ]
+
+# PyTorch's gumbel_softmax (session 10; tests/nn/test_torch_gumbel_softmax.py): the Gumbel noise seeded on every call,
+# so each forward of the numeric check sees the same sample. hard=True's straight-through gradient is not the
+# derivative of its (piecewise constant) value, so it is checked against the soft gradient there instead.
+_g_rng = np.random.default_rng(1010)
+NN_OPS += [
+    OpInfo("nn.functional.gumbel_softmax", _seeded_fn(F.gumbel_softmax), [
+        S(_g_rng.standard_normal((2, 4))), S(_g_rng.standard_normal((3, 2)), 0.5, dim=0),
+        S(_g_rng.standard_normal((2, 3, 2)), 2.0, False, 1e-10, 1)]),
+]

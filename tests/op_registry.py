@@ -979,4 +979,14 @@ OPS += [
     OpInfo("special.ndtri", mg.special.ndtri, [S(_su(0.02, 0.98, 3, 4)), S(_su(0.002, 0.01, 3))]),
 ]
 
+# PyTorch's top-level rsub (session 10; tests/ops/test_torch_top_level_functions.py compares it with torch).
+_top_rng = np.random.default_rng(1011)
+OPS += [
+    OpInfo("rsub", mg.rsub, [S(_top_rng.standard_normal((2, 3)), _top_rng.standard_normal((2, 3))),
+                             S(_top_rng.standard_normal((3,)), 2.5, alpha=2),
+                             S(_top_rng.standard_normal((2, 1)), _top_rng.standard_normal((3,)), alpha=-0.5)]),
+]
+
+
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

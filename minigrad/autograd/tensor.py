@@ -7,6 +7,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.mode import STATE
+from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.write_stamps import _mark_written
 
 
@@ -145,7 +146,7 @@ class Tensor:
         return str(self)
 
     def __repr__(self):
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        body = array_to_string(backend.to_numpy(self.data))   # under set_printoptions' options
         extras = []
         if self.dtype != backend.DEFAULT_FLOAT:
             extras.append(f"dtype={self.dtype}")
@@ -1569,6 +1570,78 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's random sampling methods
     # (section: random)
+    def bernoulli(self, p=None, *, generator=None):
+        """1 with probability ``self`` (or the one probability ``p``), else 0, in this dtype
+        (``torch.Tensor.bernoulli``; see ``minigrad.bernoulli``)."""
+        return _sampling.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn with this tensor's rows as weights (``torch.Tensor.multinomial``; see
+        ``minigrad.multinomial``)."""
+        return _sampling.multinomial(self, num_samples, replacement, generator=generator)
+
+    def _fill_sampled(self, name, draw, floating=True):
+        """Write ``draw()``'s host values into this tensor in place, stamped (``zero_``'s rules); ``floating``: PyTorch
+        refuses these draws into an integer or bool tensor. Everything is checked before the generator moves."""
+        self._check_writable(name, "draw into a new tensor")
+        if floating and self.dtype.kind != "f":
+            raise RuntimeError(f"{name}: a continuous distribution needs a floating-point tensor, got dtype "
+                               f"{self.dtype} (shape {self.shape})")
+        values = draw()
+        self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
+        _mark_written(self)
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill in place with 1 (probability ``p``: a number, or a tensor of probabilities that broadcasts to this
+        shape) or 0, any dtype (``torch.Tensor.bernoulli_``)."""
+        rng = _sampling.generator_for("bernoulli_", generator)
+        return self._fill_sampled("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p, rng),
+                                  False)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill in place with draws from Exp(lambd): density lambd exp(-lambd x), x >= 0
+        (``torch.Tensor.exponential_``)."""
+        rng = _sampling.generator_for("exponential_", generator)
+        return self._fill_sampled("exponential_",
+                                  lambda: _sampling.exponential_values(self.shape, self.dtype, lambd, rng))
+
+    def geometric_(self, p, *, generator=None):
+        """Fill in place with draws from Geometric(p) on {1, 2, ...}: P(k) = (1 - p)^(k-1) p, any dtype
+        (``torch.Tensor.geometric_``)."""
+        rng = _sampling.generator_for("geometric_", generator)
+        return self._fill_sampled("geometric_", lambda: _sampling.geometric_values(self.shape, p, rng), False)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill in place with exp(N(mean, std^2)) draws (``torch.Tensor.log_normal_``)."""
+        rng = _sampling.generator_for("log_normal_", generator)
+        return self._fill_sampled("log_normal_",
+                                  lambda: _sampling.log_normal_values(self.shape, self.dtype, mean, std, rng))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill in place with Cauchy draws: density 1 / (pi sigma (1 + ((x - median) / sigma)^2))
+        (``torch.Tensor.cauchy_``)."""
+        rng = _sampling.generator_for("cauchy_", generator)
+        return self._fill_sampled("cauchy_", lambda: _sampling.cauchy_values(self.shape, median, sigma, rng))
+
+    def random_(self, *args, generator=None, **named):
+        """Fill in place with integers drawn uniformly (``torch.Tensor.random_``): ``random_(to)`` from [0, to),
+        ``random_(from, to)`` from [from, to), ``random_()`` from 0 to 2^mantissa for floats (every value exact),
+        the dtype's maximum for integers, 1 for bool; ``from=`` alone draws from ``from`` to that maximum."""
+        rng = _sampling.generator_for("random_", generator)
+        if set(named) - {"from", "to"} or len(args) > 2:
+            raise TypeError(f"random_() takes random_(), random_(to) or random_(from, to), got {len(args)} "
+                            f"positional arguments and keywords {sorted(named)}")
+        if len(args) == 1 and not named:
+            bounds = {"to": args[0]}
+        else:
+            bounds = dict(zip(("from", "to"), args))
+            for key in set(named) & set(bounds):
+                raise TypeError(f"random_() got multiple values for argument '{key}'")
+            bounds.update(named)
+        from_, to = bounds.get("from", 0), bounds.get("to")
+        return self._fill_sampled("random_", lambda: _sampling.random_values(self.shape, self.dtype, from_, to, rng),
+                                  False)
 
     # ----------------------------------------------------------------- PyTorch's combining, scatter-into-slice and distance methods
     # (section: combine)
@@ -1741,3 +1814,4 @@ from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
 from minigrad import random as _random  # noqa: E402
+from minigrad import sampling as _sampling  # noqa: E402

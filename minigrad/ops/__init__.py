@@ -150,3 +150,7 @@ NON_DIFFERENTIABLE += ("gcd", "lcm", "nextafter")
 # torch.special's own names (no torch.* spelling): differentiable, registered in tests/op_registry.py as
 # "special.<name>" (tests/ops/test_torch_special.py checks that every one is).
 SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx", "ndtr", "log_ndtr", "ndtri")
+# PyTorch's top-level spellings of Tensor methods (session 10; tests/ops/test_torch_top_level_functions.py).
+from minigrad.ops.top_level import rsub  # noqa: E402,F401  (not permute: ops.permute is the Tensor method's)
+
+DIFFERENTIABLE += ("rsub",)

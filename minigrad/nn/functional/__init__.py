@@ -41,6 +41,8 @@ holds ``linear``):
   ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
   ``gaussian_nll_loss``, ``poisson_nll_loss``; ``ctc``: ``ctc_loss`` (the alpha recursion over time steps, a
   closed-form alpha-beta gradient; first derivatives only).
+  ``gaussian_nll_loss``, ``poisson_nll_loss``.
+* ``gumbel``: ``gumbel_softmax`` (softmax of logits plus Gumbel noise; ``hard``: one-hot, straight-through gradient);
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
   arguments, masks and fully-masked rows).
 
@@ -52,6 +54,7 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
+from minigrad.nn.functional.gumbel import gumbel_softmax
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
 from minigrad.nn.functional.bilinear import bilinear
@@ -107,4 +110,5 @@ __all__ = [
     "pdist",
     "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag", "ctc_loss",
+    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention", "gumbel_softmax",
 ]
