@@ -300,6 +300,7 @@ class Tensor:
         return self._update(other, "+=", _ops.add, "add")
 
     def __isub__(self, other):
+        _arithmetic.check_subtraction(self, other)   # the in-place path below is NumPy's, which allows bools
         return self._update(other, "-=", _ops.sub, "subtract")
 
     def __imul__(self, other):
@@ -1907,6 +1908,7 @@ class _HookHandle:
 # These need Tensor, so they are imported once it exists.
 from minigrad.autograd.coercion import _initial_grad  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
+from minigrad.ops import arithmetic as _arithmetic  # noqa: E402
 from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402

@@ -204,10 +204,17 @@ def _sequence(name, tensors):
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     tensors = [as_tensor(t, like=like) for t in tensors]
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        raise TypeError(f"{name}: tensors have different dtypes {sorted(map(str, dtypes))}")
-    return tensors
+    dtypes = {t.data.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    # Promoted as torch (and NumPy) do: integer and bool tensors join a floating one in its dtype, integers of
+    # different widths in one that holds both. Two floating dtypes are refused, as by every binary op.
+    floats = sorted(str(d) for d in dtypes if d.kind in "fc")
+    if len(floats) > 1:
+        raise TypeError(f"{name}: tensors have different floating dtypes {floats}; minigrad does not promote "
+                        "silently, cast them to one with .astype()")
+    target = np.dtype(floats[0]) if floats else np.result_type(*dtypes)
+    return [t if t.data.dtype == target else Tensor(t.data.astype(target)) for t in tensors]
 
 
 def concat(tensors, axis=0):
