@@ -1585,7 +1585,8 @@ is stamped, so a graph recorded before it refuses to backward."""
         "deg2rad_": "deg2rad", "rad2deg_": "rad2deg", "floor_": "floor", "ceil_": "ceil", "round_": "round",
         "trunc_": "trunc", "fix_": "trunc", "frac_": "frac",
         # binary and ternary arithmetic
-        "multiply_": "mul", "subtract_": "sub", "divide_": "div", "true_divide_": "true_divide", "pow_": "pow", "fmod_": "fmod", "remainder_": "remainder",
+        "multiply_": "mul", "subtract_": "sub", "divide_": "div", "true_divide_": "true_divide", "pow_": "pow",
+        "fmod_": "fmod", "remainder_": "remainder",
         "floor_divide_": "floor_divide", "atan2_": "atan2", "arctan2_": "atan2", "hypot_": "hypot",
         "copysign_": "copysign", "xlogy_": "xlogy", "lerp_": "lerp", "addcmul_": "addcmul", "addcdiv_": "addcdiv",
         "clamp_min_": "clamp_min", "clamp_max_": "clamp_max", "clip_": "clamp", "heaviside_": "heaviside",
@@ -1622,19 +1623,24 @@ is stamped, so a graph recorded before it refuses to backward."""
         return self._write_result("float_power_", lambda: _ops.float_power(self, exponent))
 
     def fill_diagonal_(self, fill_value, wrap=False):
-        """The main diagonal set to ``fill_value`` in place (``torch.Tensor.fill_diagonal_``): entries (i, i, ..., i)
-        of a tensor of 2 or more dims, all of one length when more than 2. ``wrap``: on a tall matrix, start again
-        every ``ncols + 1`` rows (as torch and ``numpy.fill_diagonal``). Refused on a tensor that requires grad
-        while grad mode is on; stamped as a write otherwise."""
+        """The main diagonal set to ``fill_value`` (a number or a 0-d tensor) in place, as
+        ``torch.Tensor.fill_diagonal_``: entries (i, i, ..., i) of a tensor of 2 or more dims, all of one length
+        when more than 2. ``wrap``: on a tall matrix, start again every ``ncols + 1`` rows (as torch and
+        ``numpy.fill_diagonal``). Refused on a tensor that requires grad while grad mode is on; stamped as a write
+        otherwise."""
         if self.ndim < 2:
             raise RuntimeError(f"fill_diagonal_(): needs a tensor of at least 2 dims, got shape {tuple(self.shape)}")
         if self.ndim > 2 and len(set(self.shape)) != 1:
             raise RuntimeError(f"fill_diagonal_(): all dims must be of equal length beyond 2 dims, got shape "
                                f"{tuple(self.shape)}")
-        if isinstance(fill_value, Tensor):
-            raise TypeError("fill_diagonal_(): fill_value must be a number, as torch's, got a Tensor "
-                            f"(shape {tuple(fill_value.shape)}); pass .item()")
         self._check_writable("fill_diagonal_", "build a new tensor (e.g. with minigrad.where)")
+        if isinstance(fill_value, Tensor):   # a 0-d tensor is read as its number, as torch's
+            if fill_value.ndim != 0:
+                raise TypeError(f"fill_diagonal_(): fill_value must be a number or a 0-d tensor, got shape "
+                                f"{tuple(fill_value.shape)}")
+            if fill_value.requires_grad and STATE.grad_enabled:
+                self._refuse_grad_source("fill_diagonal_", fill_value.shape)
+            fill_value = fill_value.item()
         self._xp().fill_diagonal(self.data, fill_value, wrap=bool(wrap))
         _mark_written(self)
         return self
@@ -1665,7 +1671,8 @@ is stamped, so a graph recorded before it refuses to backward."""
         return self._view_in_place("swapdims_", lambda x: _ops.swapaxes(x, dim0, dim1))
 
     def unsqueeze_(self, dim):
-        """A dim of length one inserted at ``dim`` in place, ``dim`` in [-ndim-1, ndim] (``torch.Tensor.unsqueeze_``)."""
+        """A dim of length one inserted at ``dim`` in place, ``dim`` in [-ndim-1, ndim] (``torch.Tensor.unsqueeze_``).
+        """
         return self._view_in_place("unsqueeze_", lambda x: _ops.unsqueeze(x, dim))
 
     def squeeze_(self, dim=None):
@@ -1745,7 +1752,8 @@ is stamped, so a graph recorded before it refuses to backward."""
         return self.dtype.kind in "ifc"
 
     def is_nonzero(self) -> bool:
-        """The truth of a one-element tensor; refused for none or more than one element (``torch.Tensor.is_nonzero``)."""
+        """The truth of a one-element tensor; refused for none or more than one element
+        (``torch.Tensor.is_nonzero``)."""
         if self.size != 1:
             many = "no values" if self.size == 0 else "more than one value"
             raise RuntimeError(f"is_nonzero(): Boolean value of Tensor with {many} is ambiguous "

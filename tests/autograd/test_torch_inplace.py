@@ -118,7 +118,7 @@ def test_logical_in_place_on_bools_and_floats_matches_torch(name):
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
 
 
-# Where minigrad's out-of-place op already answers differently (docs/autodiff.md section 15), its in-place form does too.
+# Where minigrad's out-of-place op answers differently (docs/autodiff.md section 15), its in-place form does too.
 KNOWN_DIFFERENCES = {("bool", "abs_"), ("bool", "absolute_"), ("bool", "sign_"),
                      ("bool", "sgn_")}
 
@@ -319,6 +319,13 @@ def test_fill_diagonal_matches_torch_with_and_without_wrap_and_refuses_as_torch(
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     ints = mg.zeros(2, 2, dtype="int64").fill_diagonal_(7)
     np.testing.assert_array_equal(ints.numpy(), [[7, 0], [0, 7]])
+    from_tensor = mg.zeros(2, 2, dtype="float64").fill_diagonal_(mg.tensor(3.0))
+    np.testing.assert_array_equal(from_tensor.numpy(), torch.zeros(2, 2).fill_diagonal_(torch.tensor(3.0)).numpy())
+    with pytest.raises(TypeError, match=r"fill_value must be a number or a 0-d tensor, got shape \(2,\)"):
+        mg.zeros(2, 2).fill_diagonal_(mg.ones(2))
+    with pytest.raises(RuntimeError, match=r"fill_diagonal_\(\): the values written into this tensor .* come from an "
+                                           "operand that requires grad"):
+        mg.zeros(2, 2, dtype="float64").fill_diagonal_(mg.tensor(3.0, dtype="float64", requires_grad=True))
     with pytest.raises(RuntimeError, match=r"fill_diagonal_\(\): needs a tensor of at least 2 dims, got shape \(3,\)"):
         mg.zeros(3).fill_diagonal_(1.0)
     with pytest.raises(RuntimeError, match=r"all dims must be of equal length beyond 2 dims, got shape \(2, 3, 2\)"):
@@ -393,7 +400,8 @@ def test_apply_and_map_call_python_functions_per_value_as_torch():
     theirs.apply_(lambda v: v / 3)
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     assert mine.dtype == np.int64 and set(seen) == {int}
-    m2, t2 = mg.tensor(np.arange(4.0).reshape(2, 2), dtype="float64"), torch.arange(4.0, dtype=torch.float64).reshape(2, 2)
+    m2 = mg.tensor(np.arange(4.0).reshape(2, 2), dtype="float64")
+    t2 = torch.arange(4.0, dtype=torch.float64).reshape(2, 2)
     other = np.array([[1.0], [2.0]])
     m2.map_(mg.tensor(other, dtype="float64"), lambda x, y: x * 10 + y)
     t2.map_(torch.tensor(other), lambda x, y: x * 10 + y)
@@ -473,7 +481,8 @@ def test_real_tensor_identities_and_kind_flags_match_torch():
         assert getattr(x, name) is False and getattr(tx, name) is False
     assert x.layout == "strided" and str(tx.layout) == "torch.strided"
     np.testing.assert_array_equal(x.H.numpy(), tx.H.numpy())
-    np.testing.assert_array_equal(mg.tensor(B234, dtype="float64").adjoint().numpy(), torch.tensor(B234).adjoint().numpy())
+    np.testing.assert_array_equal(mg.tensor(B234, dtype="float64").adjoint().numpy(),
+                                  torch.tensor(B234).adjoint().numpy())
     assert mg.tensor(2.0).H.item() == 2.0
     with pytest.raises(RuntimeError, match=r"tensor.H is only supported on matrices \(2-D tensors\). Got 1-D tensor"):
         mg.ones(3).H
