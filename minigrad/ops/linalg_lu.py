@@ -120,10 +120,14 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):  # noqa: N803 (torch's n
     """``torch.linalg.lu_factor_ex``: ``(LU, pivots, info)``, a named tuple. LU packs L (unit lower) and U;
     pivots (..., min(m, n)) int32, 1-based; info (...) int32, 0 or i > 0 when U[i-1, i-1] is exactly zero (the
     matrix is singular). ``check_errors=True`` raises for a singular one, as ``lu_factor``."""
-    check_errors = check_flag("linalg.lu_factor_ex", "check_errors", check_errors)
-    lu, pivots, info = _factor("linalg.lu_factor_ex", A, pivot)
+    return _lu_factor_ex("linalg.lu_factor_ex", A, pivot, check_errors)
+
+
+def _lu_factor_ex(name, A, pivot, check_errors):  # noqa: N803
+    check_errors = check_flag(name, "check_errors", check_errors)
+    lu, pivots, info = _factor(name, A, pivot)
     if check_errors:
-        _raise_singular("linalg.lu_factor_ex", info)
+        _raise_singular(name, info)
     xp = get_array_module(lu.data)
     return LUFactorExResult(lu, Tensor((pivots + 1).astype(np.int32)), Tensor(xp.asarray(info)))
 
@@ -133,7 +137,7 @@ def _raise_singular(name, info):
     bad = np.flatnonzero(flat)
     if bad.size:
         where = f"(Batch element {bad[0]}): " if info.ndim else ""
-        i = int(flat[bad[0]]) - 1
+        i = int(flat[bad[0]])    # 1-based, as torch's message
         raise ValueError(f"{name}: {where}U[{i},{i}] is zero and using it on lu_solve would result in a division by "
                          "zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) "
                          "or linalg.lu_factor_ex(A, pivot)")
@@ -142,7 +146,7 @@ def _raise_singular(name, info):
 def lu_factor(A, *, pivot=True):  # noqa: N803
     """``torch.linalg.lu_factor``: ``(LU, pivots)``, a named tuple; a singular matrix (an exact zero on U's diagonal)
     is refused, as torch does. Shapes: (..., m, n) -> (..., m, n), (..., min(m, n))."""
-    lu, pivots, info = lu_factor_ex(A, pivot=pivot)
+    lu, pivots, info = _lu_factor_ex("linalg.lu_factor", A, pivot, False)
     _raise_singular("linalg.lu_factor", info.data)
     return LUFactorResult(lu, pivots)
 
@@ -191,7 +195,7 @@ def lu(A, *, pivot=True):  # noqa: N803
     """``torch.linalg.lu``: ``(P, L, U)`` with A = P L U, a named tuple: P (..., m, m), L (..., m, k) unit lower,
     U (..., k, n) upper, k = min(m, n). Singular matrices are factorized too (as torch). The gradient needs U's
     square part invertible."""
-    lu_, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    lu_, pivots, _ = _lu_factor_ex("linalg.lu", A, pivot, False)
     return LUResult(*lu_unpack(lu_, pivots))
 
 
@@ -234,8 +238,10 @@ def torch_lu(A, pivot=True, get_infos=False):  # noqa: N803
     ``get_infos`` (then a singular matrix is not refused), as plain tuples."""
     get_infos = check_flag("lu", "get_infos", get_infos)
     if get_infos:
-        return tuple(lu_factor_ex(A, pivot=pivot))
-    return tuple(lu_factor(A, pivot=pivot))
+        return tuple(_lu_factor_ex("lu", A, pivot, False))
+    lu_, pivots, info = _lu_factor_ex("lu", A, pivot, False)
+    _raise_singular("lu", info.data)
+    return lu_, pivots
 
 
 def torch_lu_solve(b, LU_data, LU_pivots):  # noqa: N803
