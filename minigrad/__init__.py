@@ -69,6 +69,6 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
                           corrcoef, cov, cross, cummax, cummin, cumprod, det, diff, dot, inner, inverse, kron,
                           kthvalue, logcumsumexp, logdet, matrix_power, median, mm, mode, mv, nanmean, nanmedian,
                           nanquantile, nansum, pinverse, quantile, slogdet, std_mean, var_mean, vdot)
-from minigrad.ops import (cholesky_inverse, cholesky_solve, ger, lu, lu_solve, lu_unpack, matrix_exp, qr,  # noqa: E402
-                          svd, triangular_solve)
+from minigrad.ops import (cholesky_inverse, cholesky_solve, geqrf, ger, lu, lu_solve, lu_unpack,  # noqa: E402
+                          matrix_exp, orgqr, ormqr, qr, svd, triangular_solve)
 from minigrad import linalg  # noqa: E402,F401

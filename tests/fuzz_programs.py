@@ -1883,6 +1883,25 @@ def _gen_ger(b):
     return True
 
 
+def _gen_reflectors(name):
+    """orgqr/ormqr of a matrix value (m >= n) and a new tau (any values: the product is defined for all)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 2 and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12)
+        if i is None:
+            return False
+        x = b.values[i]
+        j = b.with_shape(x.shape[:-2] + (x.shape[-1],))
+        if name == "orgqr":
+            b.add(name, [i, j], mg.orgqr, lambda a, t: a.orgqr(t))
+            return True
+        left, transpose = b.draw(st.booleans()), b.draw(st.booleans())
+        k = b.with_shape(x.shape[:-2] + ((x.shape[-2], 2) if left else (2, x.shape[-2])))
+        b.add(name, [i, j, k], lambda a, t, c: mg.ormqr(a, t, c, left, transpose),
+              lambda a, t, c: a.ormqr(t, c, left, transpose), f"left={left} transpose={transpose}")
+        return True
+    return gen
+
+
 def _lu_parts(lib, t):
     if lib is mg:
         _, low, up = mg.lu_unpack(*mg.lu(t))
@@ -1903,6 +1922,8 @@ GENERATORS.update({
     "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S),
     "qr": _gen_matrix("qr", lambda t: mg.qr(t).R, lambda t: __import__("torch").linalg.qr(t).R),
     "ger": _gen_ger,
+    "orgqr": _gen_reflectors("orgqr"),
+    "ormqr": _gen_reflectors("ormqr"),
 })
 
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)

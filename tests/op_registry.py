@@ -908,4 +908,10 @@ OPS += [
     OpInfo("qr", lambda x, *a: (lambda r: _flat(r.Q @ _mT(r.Q), _mT(r.R) @ r.R))(mg.qr(x, *a)),
            [S(_lmr(4, 3)), S(_lmr(3, 3), False)]),
     OpInfo("ger", mg.ger, [S(_lmr(3), _lmr(2))]),
+    OpInfo("linalg.householder_product", mg.linalg.householder_product, [
+        S(_lmr(4, 3), _lmr(3)), S(_lmr(2, 4, 3), _lmr(2, 2)), S(_lmr(3, 3), np.array([0.5, 0.0, 1.5]))]),
+    OpInfo("orgqr", mg.orgqr, [S(_lmr(4, 2), _lmr(2))]),
+    OpInfo("ormqr", mg.ormqr, [S(_lmr(4, 3), _lmr(3), _lmr(4, 2)), S(_lmr(2, 4, 2), _lmr(2, 2), _lmr(2, 3, 4), False),
+                               S(_lmr(4, 3), _lmr(2), _lmr(4, 2), True, True),
+                               S(_lmr(4, 3), _lmr(3), _lmr(2, 4), False, True)]),
 ]

@@ -1597,6 +1597,18 @@ class Tensor:
         """``outer`` (``torch.Tensor.ger``)."""
         return _ops.ger(self, vec2)
 
+    def geqrf(self):
+        """``(a, tau)``: LAPACK's Householder QR, no gradient (``torch.Tensor.geqrf``)."""
+        return _ops.geqrf(self)
+
+    def orgqr(self, input2):
+        """The first n columns of the product of the reflectors in (self, tau = input2) (``torch.Tensor.orgqr``)."""
+        return _ops.orgqr(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        """Q C (or Q^T C, C Q, C Q^T) for Q from (self, tau = input2), C = input3 (``torch.Tensor.ormqr``)."""
+        return _ops.ormqr(self, input2, input3, left, transpose)
+
 
 class _RetainGrad:
     """The hook ``retain_grad`` puts last on a non-leaf: adds the gradient into the tensor's ``.grad``.

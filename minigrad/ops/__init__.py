@@ -120,8 +120,10 @@ from minigrad.ops.linalg_lu import lu_unpack, torch_lu as lu, torch_lu_solve as 
 from minigrad.ops.linalg_more import ger, torch_qr as qr, torch_svd as svd  # noqa: E402
 from minigrad.ops.linalg_triangular import cholesky_inverse, cholesky_solve, triangular_solve  # noqa: E402
 from minigrad.ops.matrix_exp import matrix_exp  # noqa: E402
+from minigrad.ops.linalg_householder import geqrf, orgqr, ormqr  # noqa: E402
 
 DIFFERENTIABLE += (
     "lu", "lu_solve", "lu_unpack", "triangular_solve", "cholesky_solve", "cholesky_inverse", "matrix_exp", "svd",
-    "qr", "ger",
+    "qr", "ger", "orgqr", "ormqr",
 )
+NON_DIFFERENTIABLE += ("geqrf",)

@@ -2,7 +2,8 @@
 
 Values, gradients and second derivatives (create_graph) of solve_triangular, triangular_solve, cholesky_solve,
 cholesky_inverse, matrix_exp, the LU family, lstsq, the ``_ex`` variants, tensorinv/tensorsolve, cond, vecdot,
-linalg.diagonal and torch.svd/qr/ger, on well-conditioned matrices; the result types, dtypes and error cases.
+linalg.diagonal, torch.svd/qr/ger, geqrf/householder_product/orgqr/ormqr, on well-conditioned matrices; the result
+types, dtypes and error cases.
 """
 import numpy as np
 import pytest
@@ -322,6 +323,38 @@ def test_torch_qr_and_ger_match_torch():
     agree(lambda x, y: x.ger(y), lambda x, y: x.ger(y), RNG.standard_normal(3), RNG.standard_normal(2))
 
 
+# ------------------------------------------------------------------ Householder reflectors
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 4)])
+def test_geqrf_matches_torch_and_has_no_gradient(shape):
+    a = RNG.standard_normal(shape)
+    x, tx = pair(a)
+    ours, theirs = mg.geqrf(x), torch.geqrf(tx)
+    assert type(ours).__name__ == "geqrf" and ours._fields == ("a", "tau")
+    for o, t in zip(ours, theirs):
+        same(o, t)
+        assert not o.requires_grad
+    same(x.geqrf().tau, theirs.tau)
+
+
+def test_householder_product_orgqr_ormqr_match_torch():
+    a = RNG.standard_normal((2, 5, 3))
+    h, tau = (t.numpy() for t in torch.geqrf(torch.tensor(a)))
+    agree(mg.linalg.householder_product, torch.linalg.householder_product, h, tau)
+    agree(mg.linalg.householder_product, torch.linalg.householder_product, h, tau[..., :2])
+    agree(mg.orgqr, torch.orgqr, h[0], tau[0])
+    agree(lambda a, t: a.orgqr(t), lambda a, t: a.orgqr(t), RNG.standard_normal((3, 3)), np.array([0.5, 0.0, 1.5]))
+    # Q from geqrf's reflectors is linalg.qr's Q
+    q = mg.linalg.householder_product(mg.tensor(h, dtype="float64"), mg.tensor(tau, dtype="float64"))
+    np.testing.assert_allclose(q.numpy(), np.linalg.qr(a)[0], rtol=1e-12, atol=1e-13)
+    for left in (True, False):
+        for transpose in (False, True):
+            c = RNG.standard_normal((2, 5, 2) if left else (2, 2, 5))
+            agree(lambda a, t, c: mg.ormqr(a, t, c, left, transpose), lambda a, t, c: torch.ormqr(a, t, c, left,
+                                                                                                   transpose),
+                  h, tau, c)
+    agree(lambda a, t, c: a.ormqr(t, c), lambda a, t, c: a.ormqr(t, c), h[0], tau[0], RNG.standard_normal((5, 2)))
+
+
 # ------------------------------------------------------------------ errors, dtypes, what is not here
 @pytest.mark.parametrize("call, error, message", [
     (lambda: mg.linalg.solve_triangular(mg.eye(3), mg.ones(3), upper=True), ValueError,
@@ -355,6 +388,12 @@ def test_torch_qr_and_ger_match_torch():
     (lambda: mg.linalg.cond(mg.eye(3), 3), ValueError, r"^linalg\.cond got an invalid norm type: 3$"),
     (lambda: mg.linalg.vecdot(mg.ones((2, 3)), mg.ones(4)), ValueError,
      r"^linalg\.vecdot: shapes \(2, 3\) and \(4,\) do not broadcast$"),
+    (lambda: mg.linalg.householder_product(mg.ones((2, 3)), mg.ones(2)), ValueError,
+     r"^linalg\.householder_product: A\.shape\[-2\] must be greater than or equal to A\.shape\[-1\]"),
+    (lambda: mg.linalg.householder_product(mg.ones((4, 3)), mg.ones(4)), ValueError,
+     r"^linalg\.householder_product: tau may hold at most 3 scales for A of shape \(4, 3\), got shape \(4,\)$"),
+    (lambda: mg.ormqr(mg.ones((4, 3)), mg.ones(3), mg.ones((3, 2))), ValueError,
+     r"^ormqr: other must be \(\.\.\., 4, k\) for left=True"),
 ])
 def test_errors_name_the_op_and_the_shapes(call, error, message):
     with pytest.raises(error, match=message):
@@ -369,7 +408,10 @@ def test_torch_refuses_the_same_calls():
                 lambda: torch.linalg.lstsq(torch.ones(4, 2), torch.ones(4, 3), driver="foo"),
                 lambda: torch.linalg.tensorinv(torch.ones(4, 6, 8, 3), ind=3),
                 lambda: torch.linalg.cond(torch.ones(2, 3), 1), lambda: torch.linalg.cond(e3, 3),
-                lambda: torch.linalg.vecdot(torch.ones(2, 3), torch.ones(4))):
+                lambda: torch.linalg.vecdot(torch.ones(2, 3), torch.ones(4)),
+                lambda: torch.linalg.householder_product(torch.ones(2, 3), torch.ones(2)),
+                lambda: torch.linalg.householder_product(torch.ones(4, 3), torch.ones(4)),
+                lambda: torch.ormqr(torch.ones(4, 3), torch.ones(3), torch.ones(3, 2))):
         with pytest.raises(RuntimeError):
             bad()
 
@@ -391,10 +433,11 @@ def test_float32_stays_float32():
             mg.linalg.lu(a).L, mg.linalg.lu_solve(*mg.linalg.lu_factor(a), b), mg.linalg.lstsq(a, b).solution,
             mg.linalg.inv_ex(a).inverse, mg.linalg.solve_ex(a, b).result,
             mg.linalg.cholesky_ex(a @ mg.transpose(a, 0, 2, 1)).L, mg.linalg.cond(a), mg.linalg.cond(a, 1),
-            mg.linalg.vecdot(a, a), mg.svd(a).V, mg.qr(a).R]
+            mg.linalg.vecdot(a, a), mg.svd(a).V, mg.qr(a).R, mg.linalg.householder_product(a, a[..., 0]),
+            mg.ormqr(a, a[..., 0], b)]
     for out in outs:
         assert out.dtype == np.float32
-    assert mg.linalg.lu(a).P.dtype == np.float32
+    assert mg.linalg.lu(a).P.dtype == np.float32 and mg.geqrf(a).a.dtype == mg.geqrf(a).tau.dtype == np.float32
     sum(o.sum() for o in outs).backward()
     assert a.grad.dtype == np.float32 and np.all(np.isfinite(a.grad.numpy()))
     np.testing.assert_allclose(mg.linalg.matrix_exp(a).numpy(), torch.linalg.matrix_exp(torch.tensor(
