@@ -837,8 +837,6 @@ OPS += [
     OpInfo("atleast_3d", _joined(mg.atleast_3d), [S(_sr(3, 2), _sr(2))]),
 ]
 
-REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)
-
 # More linear algebra (session 10; tests/ops/test_torch_linalg_more.py compares each with torch). Their own
 # generator, so every sample above stays as it was. Samples are well-conditioned: triangular solves and LU see
 # matrices near 3 I (the pivots stay away from 0, and LU's pivot order is constant near the sample), lstsq full-rank
@@ -915,3 +913,5 @@ OPS += [
                                S(_lmr(4, 3), _lmr(2), _lmr(4, 2), True, True),
                                S(_lmr(4, 3), _lmr(3), _lmr(2, 4), False, True)]),
 ]
+
+REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)
