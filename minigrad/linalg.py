@@ -7,8 +7,8 @@
 
 Each is differentiable (except ``matrix_rank``) with its textbook reverse-mode derivative; see the op
 modules minigrad/ops/linalg_inverse.py, linalg_decompositions.py, linalg_norms.py, matrix_products.py,
-linalg_triangular.py, linalg_lu.py, linalg_more.py, linalg_householder.py and matrix_exp.py. ``eig``/``eigvals`` are not here: their
-results are complex, and minigrad has no complex dtypes (docs/autodiff.md, section 15).
+linalg_triangular.py, linalg_lu.py, linalg_more.py, linalg_householder.py and matrix_exp.py. ``eig``/``eigvals``
+are not here: their results are complex, and minigrad has no complex dtypes (docs/autodiff.md, section 15).
 """
 from minigrad.ops.linalg_decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from minigrad.ops.linalg_inverse import det, inv, pinv, slogdet, solve

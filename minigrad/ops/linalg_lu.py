@@ -34,12 +34,13 @@ def _permutation(xp, pivots, m):
     The k interchanges compose in order, so this is a loop over them: each step swaps two index columns of the
     batch at once (index bookkeeping, no matrix data)."""
     batch = pivots.shape[:-1]
-    perm = xp.broadcast_to(xp.arange(m, dtype=np.int64), batch + (m,)).copy()
+    positions = xp.arange(m, dtype=np.int64)
+    perm = xp.broadcast_to(positions, batch + (m,)).copy()
     for i in range(pivots.shape[-1]):
         j = pivots[..., i:i + 1]
-        here = perm[..., i:i + 1].copy()
-        perm[..., i:i + 1] = xp.take_along_axis(perm, j, axis=-1)
-        xp.put_along_axis(perm, j, here, axis=-1)
+        here, there = perm[..., i:i + 1].copy(), xp.take_along_axis(perm, j, axis=-1)
+        perm = xp.where(positions == j, here, perm)      # (no put_along_axis: CuPy lacks it)
+        perm[..., i:i + 1] = there
     return perm
 
 
