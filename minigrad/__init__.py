@@ -89,3 +89,17 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
 from minigrad.ops import (cholesky_inverse, cholesky_solve, geqrf, ger, lu, lu_solve, lu_unpack,  # noqa: E402
                           matrix_exp, orgqr, ormqr, qr, svd, triangular_solve)
 from minigrad import linalg  # noqa: E402,F401
+# PyTorch's joining, index helpers, scatters into slices, distances and *_copy functions.
+from minigrad.ops import (alias_copy, block_diag, cartesian_prod, cdist, chain_matmul, column_stack,  # noqa: E402
+                          combinations, concatenate, cumulative_trapezoid, detach_copy, diagonal_copy,
+                          diagonal_scatter, dist, dstack, expand_copy, gradient, histogram, hstack, index_reduce,
+                          isin, msort, narrow_copy, pdist, permute_copy, put, renorm, row_stack, select_copy,
+                          select_scatter, slice_copy, slice_scatter, split_copy, split_with_sizes_copy,
+                          squeeze_copy, t_copy, tensordot, transpose_copy, trapezoid, trapz, tril_indices,
+                          triu_indices, unbind_copy, unfold_copy, unravel_index, unsqueeze_copy, vander, view_copy,
+                          vstack)
+
+# Special functions and number parts; torch.special's names in minigrad.special.
+from minigrad.ops import (angle, digamma, frexp, gcd, i0, igamma, igammac, lcm, ldexp, lgamma, mvlgamma,  # noqa: E402
+                          nextafter, polygamma)
+from minigrad import special  # noqa: E402,F401

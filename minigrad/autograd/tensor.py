@@ -1572,9 +1572,107 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's combining, scatter-into-slice and distance methods
     # (section: combine)
+    def select(self, dim, index):
+        """The slice at ``index`` of dim ``dim``, that dim removed; a view (``torch.Tensor.select``)."""
+        return _ops.slice_writes.select(self, dim, index)
+
+    def msort(self):
+        """Sorted along dim 0, the values only (``torch.msort``)."""
+        return _ops.msort(self)
+
+    def histogram(self, bins=NOT_GIVEN, *, range=None, weight=None, density=False):  # noqa: A002
+        """(hist, bin_edges) of this floating tensor (see ``minigrad.histogram``)."""
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        """A copy with ``src`` written on a diagonal (see ``minigrad.diagonal_scatter``)."""
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src, dim, index):
+        """A copy with ``src`` written at ``index`` of ``dim`` (see ``minigrad.select_scatter``)."""
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        """A copy with ``src`` written over a slice of ``dim`` (see ``minigrad.slice_scatter``)."""
+        return _ops.slice_scatter(self, src, dim, start, end, step)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        """A copy with ``source``'s slices reduced into the slices at ``index`` (see ``minigrad.index_reduce``)."""
+        return _ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        """``index_reduce`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("index_reduce_", lambda: _ops.index_reduce(self, dim, index, source, reduce,
+                                                                             include_self=include_self))
+
+    def put(self, index, source, accumulate=False):
+        """A copy with ``source`` written (or added) at flat positions (see ``minigrad.put``)."""
+        return _ops.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        """``put`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("put_", lambda: _ops.put(self, index, source, accumulate))
+
+    def sum_to_size(self, *size):
+        """Summed down to ``size``, which must expand to this shape (``torch.Tensor.sum_to_size``)."""
+        return _ops.sum_to_size(self, *size)
+
+    def renorm(self, p, dim, maxnorm):
+        """Slices along ``dim`` of p-norm above ``maxnorm`` scaled down to it (see ``minigrad.renorm``)."""
+        return _ops.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm):
+        """``renorm`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("renorm_", lambda: _ops.renorm(self, p, dim, maxnorm))
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other (see ``minigrad.dist``)."""
+        return _ops.dist(self, other, p)
+
+    def narrow_copy(self, dim, start, length):
+        """``narrow`` into new memory (``torch.Tensor.narrow_copy``)."""
+        return _ops.narrow_copy(self, dim, start, length)
 
     # ----------------------------------------------------------------- PyTorch's special functions
     # (section: special)
+    def lgamma(self):
+        return _ops.lgamma(self)
+
+    def digamma(self):
+        return _ops.digamma(self)
+
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return _ops.mvlgamma(self, p)
+
+    def i0(self):
+        return _ops.i0(self)
+
+    def igamma(self, other):
+        return _ops.igamma(self, other)
+
+    def igammac(self, other):
+        return _ops.igammac(self, other)
+
+    def gcd(self, other):
+        return _ops.gcd(self, other)
+
+    def lcm(self, other):
+        return _ops.lcm(self, other)
+
+    def ldexp(self, other):
+        return _ops.ldexp(self, other)
+
+    def frexp(self):
+        return _ops.frexp(self)
+
+    def nextafter(self, other):
+        return _ops.nextafter(self, other)
+
+    def angle(self):
+        return _ops.angle(self)
 
     # ----------------------------------------------------------------- PyTorch's further linear algebra methods
     # (section: linalg-more)

@@ -23,18 +23,24 @@ holds ``linear``):
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
-  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``);
+  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``); ``max_pool1d_with_indices``, ``max_pool2d_with_indices``,
+  ``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices`` and their partial inverses
+  ``max_unpool1d``, ``max_unpool2d`` (``minigrad/ops/unpool.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
   ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
-* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
+* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``embedding_bag``: the sum, mean or max of
+  the rows of each bag of indices (lookups and one segment sum, or a segment max); ``encoding``: ``one_hot``, indices
+  as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
+  ``pdist`` is the op ``minigrad.pdist`` (``minigrad/ops/distances.py``), the distances between rows;
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
   and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
   ``soft_margin_loss``, ``margin_ranking_loss``; ``embedding_losses``: ``cosine_embedding_loss``,
   ``hinge_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``; ``multiclass_margin``:
   ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
-  ``gaussian_nll_loss``, ``poisson_nll_loss``.
+  ``gaussian_nll_loss``, ``poisson_nll_loss``; ``ctc``: ``ctc_loss`` (the alpha recursion over time steps, a
+  closed-form alpha-beta gradient; first derivatives only).
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
   arguments, masks and fully-masked rows).
 
@@ -70,10 +76,15 @@ from minigrad.ops.conv1d import conv1d, conv_transpose1d
 from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
 from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
+from minigrad.nn.functional.embedding_bag import embedding_bag
+from minigrad.nn.functional.ctc import ctc_loss
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 from minigrad.ops.fold import fold, unfold
+from minigrad.ops.distances import pdist
+from minigrad.ops.unpool import (adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+                                 max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d)
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -93,4 +104,7 @@ __all__ = [
     "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
+    "pdist",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag", "ctc_loss",
 ]
