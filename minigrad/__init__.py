@@ -96,6 +96,8 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
                           corrcoef, cov, cross, cummax, cummin, cumprod, det, diff, dot, inner, inverse, kron,
                           kthvalue, logcumsumexp, logdet, matrix_power, median, mm, mode, mv, nanmean, nanmedian,
                           nanquantile, nansum, pinverse, quantile, slogdet, std_mean, var_mean, vdot)
+from minigrad.ops import (cholesky_inverse, cholesky_solve, geqrf, ger, lu, lu_solve, lu_unpack,  # noqa: E402
+                          matrix_exp, orgqr, ormqr, qr, svd, triangular_solve)
 from minigrad import linalg  # noqa: E402,F401
 # PyTorch's joining, index helpers, scatters into slices, distances and *_copy functions.
 from minigrad.ops import (alias_copy, block_diag, cartesian_prod, cdist, chain_matmul, column_stack,  # noqa: E402

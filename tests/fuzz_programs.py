@@ -2206,6 +2206,93 @@ GENERATORS.update({
 GENERATORS["rsub"] = _binary("rsub", lambda x, y: mg.rsub(x, y, alpha=-1.5), lambda x, y: __import__("torch").rsub(
     x, y, alpha=-1.5))
 
+# More linear algebra (session 10): the matrices are made diagonally dominant (LU's pivots and triangular solves
+# far from 0, and LU's pivot order a constant) or Gram-plus-identity for the Cholesky factor; svd and qr give
+# their sign-free or LAPACK-fixed parts (S, R); matrix_exp takes the square values as they are.
+def _as_is(lib, t):
+    return t
+
+
+def _cholesky_of_gram(lib, t):
+    g = _gram(lib, t)
+    return mg.linalg.cholesky(g) if lib is mg else lib.linalg.cholesky(g)
+
+
+def _gen_rhs(name):
+    """The solves with a right-hand side: a square value made dominant (or a Cholesky factor), B (..., n, m)."""
+    def gen(b):
+        i = b.pick(_square)
+        if i is None:
+            return False
+        import torch
+        j = b.with_shape(b.values[i].shape[:-1] + (b.draw(st.sampled_from([1, 2])),))
+        if name == "triangular_solve":
+            upper, transpose = b.draw(st.booleans()), b.draw(st.booleans())
+            b.add(name, [i, j], lambda a, r: mg.triangular_solve(r, _dominant(mg, a), upper, transpose).solution,
+                  lambda a, r: torch.triangular_solve(r, _dominant(torch, a), upper, transpose).solution,
+                  f"upper={upper} transpose={transpose}")
+        elif name == "lu_solve":
+            b.add(name, [i, j], lambda a, r: mg.lu_solve(r, *mg.lu(_dominant(mg, a))),
+                  lambda a, r: torch.linalg.lu_solve(*torch.linalg.lu_factor(_dominant(torch, a)), r))
+        else:
+            b.add(name, [i, j], lambda a, r: mg.cholesky_solve(r, _cholesky_of_gram(mg, a)),
+                  lambda a, r: torch.cholesky_solve(r, _cholesky_of_gram(torch, a)))
+        return True
+    return gen
+
+
+def _gen_ger(b):
+    i = b.pick(lambda t: t.ndim == 1)
+    if i is None:
+        return False
+    j = b.with_shape((b.draw(st.sampled_from([1, 2, 3])),))
+    b.add("ger", [i, j], mg.ger, lambda p, q: p.ger(q))
+    return True
+
+
+def _gen_reflectors(name):
+    """orgqr/ormqr of a matrix value (m >= n) and a new tau (any values: the product is defined for all)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 2 and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12)
+        if i is None:
+            return False
+        x = b.values[i]
+        j = b.with_shape(x.shape[:-2] + (x.shape[-1],))
+        if name == "orgqr":
+            b.add(name, [i, j], mg.orgqr, lambda a, t: a.orgqr(t))
+            return True
+        left, transpose = b.draw(st.booleans()), b.draw(st.booleans())
+        k = b.with_shape(x.shape[:-2] + ((x.shape[-2], 2) if left else (2, x.shape[-2])))
+        b.add(name, [i, j, k], lambda a, t, c: mg.ormqr(a, t, c, left, transpose),
+              lambda a, t, c: a.ormqr(t, c, left, transpose), f"left={left} transpose={transpose}")
+        return True
+    return gen
+
+
+def _lu_parts(lib, t):
+    if lib is mg:
+        _, low, up = mg.lu_unpack(*mg.lu(t))
+        return mg.concat([low.reshape(-1), up.reshape(-1)], 0)
+    _, low, up = lib.lu_unpack(*lib.linalg.lu_factor(t))
+    return lib.cat([low.reshape(-1), up.reshape(-1)])
+
+
+GENERATORS.update({
+    "matrix_exp": _gen_matrix("matrix_exp", mg.matrix_exp, lambda t: t.matrix_exp(), transform=_as_is),
+    "lu": _gen_matrix("lu", lambda t: mg.lu(t)[0], lambda t: __import__("torch").linalg.lu_factor(t).LU),
+    "lu_unpack": _gen_matrix("lu_unpack", lambda t: _lu_parts(mg, t), lambda t: _lu_parts(__import__("torch"), t)),
+    "lu_solve": _gen_rhs("lu_solve"),
+    "triangular_solve": _gen_rhs("triangular_solve"),
+    "cholesky_solve": _gen_rhs("cholesky_solve"),
+    "cholesky_inverse": _gen_matrix("cholesky_inverse", mg.cholesky_inverse, lambda t: t.cholesky_inverse(),
+                                    transform=_cholesky_of_gram),
+    "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S),
+    "qr": _gen_matrix("qr", lambda t: mg.qr(t).R, lambda t: __import__("torch").linalg.qr(t).R),
+    "ger": _gen_ger,
+    "orgqr": _gen_reflectors("orgqr"),
+    "ormqr": _gen_reflectors("ormqr"),
+})
+
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 
 

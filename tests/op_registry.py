@@ -989,4 +989,82 @@ OPS += [
 
 
 
+# More linear algebra (session 10; tests/ops/test_torch_linalg_more.py compares each with torch). Their own
+# generator, so every sample above stays as it was. Samples are well-conditioned: triangular solves and LU see
+# matrices near 3 I (the pivots stay away from 0, and LU's pivot order is constant near the sample), lstsq full-rank
+# matrices, cholesky_* symmetric positive-definite ones made inside; matrix_exp a batch with 1-norms above and below
+# 1 (scaled by 2^-s with s = 0, 1 and 2, so the squaring steps are checked). svd and qr give U, V (Q) up to sign:
+# squares and sign-free products are checked. cond by the norms of A and A^{-1} (fro, +-1, +-inf) has no derivative
+# where two entries of the max/min tie; the samples have distinct sums. cholesky_solve/cholesky_inverse take L
+# from cholesky (its other triangle identically 0): their L-gradient is torch's, that of the full factor, which
+# is not the derivative of the value (the other triangle is never read) for a raw L with entries there.
+_lm_rng = np.random.default_rng(13571)
+_lmr = normal_from(_lm_rng)
+
+
+def _near3(*shape):
+    return _lm_rng.standard_normal(shape) * 0.5 + 3.0 * np.eye(shape[-1])
+
+
+def _lu_of(x):
+    return mg.linalg.lu_factor(x)
+
+
+_EXPM = np.stack([_lmr(3, 3) * 0.2, _lmr(3, 3) * 0.6, _lmr(3, 3) * 1.2])
+
+OPS += [
+    OpInfo("linalg.solve_triangular", mg.linalg.solve_triangular, [
+        S(_near3(3, 3), _lmr(3, 2), upper=True), S(_near3(2, 3, 3), _lmr(3, 2), upper=False),
+        S(_near3(3, 3), _lmr(2, 3), upper=True, left=False), S(_near3(2, 3, 3), _lmr(2, 3, 1), upper=False,
+                                                               unitriangular=True)]),
+    OpInfo("triangular_solve", _joined(mg.triangular_solve), [
+        S(_lmr(3, 2), _near3(3, 3)), S(_lmr(2, 3, 2), _near3(3, 3), False, True, True)]),
+    OpInfo("cholesky_solve", lambda b, x, *a: mg.cholesky_solve(b, mg.linalg.cholesky(_spd(x), upper=bool(a and a[0])),
+                                                                 *a),
+           [S(_lmr(3, 2), _lmr(3, 3)), S(_lmr(2, 3, 1), _lmr(3, 3), True)]),
+    OpInfo("cholesky_inverse", lambda x, *a: mg.cholesky_inverse(mg.linalg.cholesky(_spd(x), upper=bool(a and a[0])),
+                                                                 *a),
+           [S(_lmr(3, 3)), S(_lmr(2, 3, 3), True)]),
+    OpInfo("linalg.matrix_exp", mg.linalg.matrix_exp, [S(_EXPM), S(_lmr(2, 2)), S(_lmr(1, 1))]),
+    OpInfo("matrix_exp", mg.matrix_exp, [S(_lmr(3, 3) * 0.5)]),
+    OpInfo("linalg.lu_factor", lambda x: mg.linalg.lu_factor(x).LU, [S(_lmr(4, 4)), S(_lmr(2, 3, 3)), S(_lmr(4, 2)),
+                                                                    S(_lmr(2, 4))]),
+    OpInfo("linalg.lu_factor_ex", lambda x: mg.linalg.lu_factor_ex(x).LU, [S(_lmr(3, 3))]),
+    OpInfo("linalg.lu", lambda x: _flat(*mg.linalg.lu(x)[1:]), [S(_lmr(3, 3)), S(_lmr(2, 4, 3)), S(_lmr(2, 4))]),
+    OpInfo("lu", lambda x: mg.lu(x)[0], [S(_lmr(3, 3))]),
+    OpInfo("lu_unpack", lambda x: _flat(*mg.lu_unpack(*_lu_of(x))[1:]), [S(_lmr(3, 3))]),
+    OpInfo("linalg.lu_solve", lambda x, b, **kw: mg.linalg.lu_solve(*_lu_of(x), b, **kw), [
+        S(_near3(3, 3), _lmr(3, 2)), S(_near3(2, 3, 3), _lmr(3, 1), adjoint=True),
+        S(_near3(3, 3), _lmr(2, 3), left=False), S(_near3(3, 3), _lmr(2, 3), left=False, adjoint=True)]),
+    OpInfo("lu_solve", lambda b, x: mg.lu_solve(b, *_lu_of(x)), [S(_lmr(3, 2), _near3(3, 3))]),
+    OpInfo("linalg.lstsq", lambda a, b, **kw: _flat(*[r for r in mg.linalg.lstsq(a, b, **kw)[:2] if r.size]), [
+        S(_lmr(5, 3), _lmr(5, 2)), S(_lmr(2, 4, 2), _lmr(2, 4), driver="gelsd"), S(_lmr(2, 4), _lmr(2, 3)),
+        S(_lmr(4, 3), _lmr(4, 2), driver="gels")]),
+    OpInfo("linalg.cholesky_ex", lambda x, **kw: mg.linalg.cholesky_ex(_spd(x), **kw).L,
+           [S(_lmr(3, 3)), S(_lmr(2, 3, 3), upper=True)]),
+    OpInfo("linalg.inv_ex", lambda x: mg.linalg.inv_ex(x).inverse, [S(_near3(3, 3)), S(_near3(2, 2, 2))]),
+    OpInfo("linalg.solve_ex", lambda a, b, **kw: mg.linalg.solve_ex(a, b, **kw).result,
+           [S(_near3(3, 3), _lmr(3, 2)), S(_near3(2, 3, 3), _lmr(2, 3)), S(_near3(3, 3), _lmr(2, 3), left=False)]),
+    OpInfo("linalg.tensorinv", mg.linalg.tensorinv, [S(_near3(6, 6).reshape(2, 3, 6)),
+                                                     S(_near3(6, 6).reshape(6, 2, 3), 1)]),
+    OpInfo("linalg.tensorsolve", mg.linalg.tensorsolve, [S(_near3(6, 6).reshape(2, 3, 6), _lmr(2, 3)),
+                                                         S(_near3(6, 6).reshape(6, 2, 3), _lmr(2, 3), dims=(0,))]),
+    OpInfo("linalg.cond", mg.linalg.cond, [S(_lmr(3, 3)), S(_lmr(2, 4, 3), -2), S(_near3(3, 3), "nuc"),
+                                           S(_near3(3, 3), "fro"), S(_near3(2, 3, 3), 1), S(_near3(3, 3), -np.inf)]),
+    OpInfo("linalg.vecdot", mg.linalg.vecdot, [S(_lmr(2, 3), _lmr(3)), S(_lmr(3, 2), _lmr(3, 1), dim=0)]),
+    OpInfo("linalg.diagonal", mg.linalg.diagonal, [S(_lmr(2, 3, 4)), S(_lmr(3, 4, 2), offset=-1, dim1=0, dim2=1)]),
+    OpInfo("svd", lambda x, *a: (lambda r: _flat(r.U ** 2, r.S, r.V ** 2))(mg.svd(x, *a)),
+           [S(_lmr(4, 3)), S(_lmr(2, 2, 3)), S(_lmr(3, 3), False)]),
+    OpInfo("svd(compute_uv=False)", lambda x: mg.svd(x, compute_uv=False).S, [S(_lmr(3, 2))]),
+    OpInfo("qr", lambda x, *a: (lambda r: _flat(r.Q @ _mT(r.Q), _mT(r.R) @ r.R))(mg.qr(x, *a)),
+           [S(_lmr(4, 3)), S(_lmr(3, 3), False)]),
+    OpInfo("ger", mg.ger, [S(_lmr(3), _lmr(2))]),
+    OpInfo("linalg.householder_product", mg.linalg.householder_product, [
+        S(_lmr(4, 3), _lmr(3)), S(_lmr(2, 4, 3), _lmr(2, 2)), S(_lmr(3, 3), np.array([0.5, 0.0, 1.5]))]),
+    OpInfo("orgqr", mg.orgqr, [S(_lmr(4, 2), _lmr(2))]),
+    OpInfo("ormqr", mg.ormqr, [S(_lmr(4, 3), _lmr(3), _lmr(4, 2)), S(_lmr(2, 4, 2), _lmr(2, 2), _lmr(2, 3, 4), False),
+                               S(_lmr(4, 3), _lmr(2), _lmr(4, 2), True, True),
+                               S(_lmr(4, 3), _lmr(3), _lmr(2, 4), False, True)]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

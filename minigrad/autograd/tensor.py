@@ -2064,6 +2064,53 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     # ----------------------------------------------------------------- PyTorch's further linear algebra methods
     # (section: linalg-more)
+    def svd(self, some=True, compute_uv=True):
+        """``(U, S, V)`` with self = U diag(S) V^T, V not Vh (``torch.Tensor.svd``)."""
+        return _ops.svd(self, some, compute_uv)
+
+    def qr(self, some=True):
+        """``(Q, R)``, reduced unless ``some=False`` (``torch.Tensor.qr``)."""
+        return _ops.qr(self, some)
+
+    def lu(self, pivot=True, get_infos=False):
+        """``(LU, pivots)`` (``get_infos``: and ``infos``) (``torch.Tensor.lu``)."""
+        return _ops.lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):  # noqa: N803 (torch's names)
+        """X with A X = self from A's LU (``torch.Tensor.lu_solve``)."""
+        return _ops.lu_solve(self, LU_data, LU_pivots)
+
+    def matrix_exp(self):
+        """e^self of each square matrix (``torch.Tensor.matrix_exp``)."""
+        return _ops.matrix_exp(self)
+
+    def cholesky_solve(self, input2, upper=False):
+        """X with (L L^T) X = self, L = input2 (``torch.Tensor.cholesky_solve``)."""
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        """(L L^T)^{-1} with L = self (``torch.Tensor.cholesky_inverse``)."""
+        return _ops.cholesky_inverse(self, upper)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):  # noqa: N803
+        """``(solution, cloned_coefficient)``: X with T X = self, T a triangle of A (``torch.Tensor.triangular_solve``)."""
+        return _ops.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def ger(self, vec2):
+        """``outer`` (``torch.Tensor.ger``)."""
+        return _ops.ger(self, vec2)
+
+    def geqrf(self):
+        """``(a, tau)``: LAPACK's Householder QR, no gradient (``torch.Tensor.geqrf``)."""
+        return _ops.geqrf(self)
+
+    def orgqr(self, input2):
+        """The first n columns of the product of the reflectors in (self, tau = input2) (``torch.Tensor.orgqr``)."""
+        return _ops.orgqr(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        """Q C (or Q^T C, C Q, C Q^T) for Q from (self, tau = input2), C = input3 (``torch.Tensor.ormqr``)."""
+        return _ops.ormqr(self, input2, input3, left, transpose)
 
 
 class _RetainGrad:

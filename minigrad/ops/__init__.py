@@ -114,6 +114,19 @@ DIFFERENTIABLE += (
     "matrix_power", "det", "inverse", "logdet", "slogdet", "cholesky", "pinverse",
 )
 
+# More of PyTorch's linear algebra (session 10): the legacy top-level names (torch.svd returns V, torch.lu_solve and
+# torch.triangular_solve take B first) and matrix_exp; the torch.linalg names are in minigrad.linalg.
+from minigrad.ops.linalg_lu import lu_unpack, torch_lu as lu, torch_lu_solve as lu_solve  # noqa: E402
+from minigrad.ops.linalg_more import ger, torch_qr as qr, torch_svd as svd  # noqa: E402
+from minigrad.ops.linalg_triangular import cholesky_inverse, cholesky_solve, triangular_solve  # noqa: E402
+from minigrad.ops.matrix_exp import matrix_exp  # noqa: E402
+from minigrad.ops.linalg_householder import geqrf, orgqr, ormqr  # noqa: E402
+
+DIFFERENTIABLE += (
+    "lu", "lu_solve", "lu_unpack", "triangular_solve", "cholesky_solve", "cholesky_inverse", "matrix_exp", "svd",
+    "qr", "ger", "orgqr", "ormqr",
+)
+NON_DIFFERENTIABLE += ("geqrf",)
 # PyTorch's joining, index helpers, scatters into slices, distances and *_copy functions (session 10).
 from minigrad.ops.joining import (block_diag, cartesian_prod, column_stack, combinations, concatenate,  # noqa: E402
                                   dstack, hstack, row_stack, tensordot, vstack)
