@@ -35,6 +35,9 @@ holds ``linear``):
   ``hinge_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``; ``multiclass_margin``:
   ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
   ``gaussian_nll_loss``, ``poisson_nll_loss``.
+* ``sampling``: ``affine_grid`` (a batched matmul with a constant base grid) and ``grid_sample`` (the op
+  ``GridSample``, ``minigrad/ops/grid_sample.py``: bilinear, nearest and bicubic reads of an image at a grid's
+  points, PyTorch's padding modes and ``align_corners``);
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
   arguments, masks and fully-masked rows).
 
@@ -46,6 +49,7 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
+from minigrad.nn.functional.sampling import affine_grid, grid_sample
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
 from minigrad.nn.functional.bilinear import bilinear
@@ -94,3 +98,4 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
 ]
+__all__ += ["affine_grid", "grid_sample"]   # session 10: spatial transformers
