@@ -1043,3 +1043,56 @@ NN_OPS += [
     OpInfo("nn.Transformer", _fixed_parameters(_transformer, lambda m, s, t: m(s, t, tgt_mask=mg.tensor(
         _CAUSAL3[:2, :2], dtype=F64))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
 ]
+
+
+# ---------------------------------------------------------------- spatial transformers and interpolate's modes
+# (session 10). Grid points are drawn at random, so none lies within gradcheck's step of a kink (a pixel
+# coordinate, a clamp bound, a rounding boundary of nearest).
+_gs_rng = np.random.default_rng(1010)
+_gs = normal_from(_gs_rng)
+
+
+def _grid(*shape, reach=1.4):
+    return _gs_rng.uniform(-reach, reach, shape)
+
+
+def _quiet(fn):
+    """fn with PyTorch's deprecation warning silenced (the warnings are checked in test_torch_interpolate_modes)."""
+    def run(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    return run
+
+
+NN_OPS += [
+    OpInfo("nn.functional.affine_grid", F.affine_grid, [
+        S(_gs(2, 2, 3), (2, 1, 3, 4), False), S(_gs(1, 2, 3), (1, 3, 2, 2), align_corners=True),
+        S(_gs(2, 3, 4), (2, 1, 2, 3, 2), False)]),
+    OpInfo("nn.functional.grid_sample", F.grid_sample, [
+        S(_gs(2, 2, 3, 4), _grid(2, 3, 2, 2), "bilinear", "zeros", False),
+        S(_gs(1, 2, 3, 4), _grid(1, 2, 3, 2), "bilinear", "border", True),
+        S(_gs(1, 1, 4, 3), _grid(1, 3, 2, 2, reach=2.5), "bilinear", "reflection", False),
+        S(_gs(1, 1, 3, 3), _grid(1, 2, 2, 2, reach=2.5), "bilinear", "reflection", True),
+        S(_gs(2, 1, 3, 4), _grid(2, 2, 2, 2), mode="nearest", padding_mode="zeros", align_corners=False),
+        S(_gs(1, 2, 3, 3), _grid(1, 2, 2, 2), mode="nearest", padding_mode="reflection", align_corners=True)]),
+    OpInfo("nn.functional.grid_sample(mode='bicubic')", F.grid_sample, [
+        S(_gs(1, 2, 4, 4), _grid(1, 2, 2, 2), "bicubic", "zeros", False),
+        S(_gs(1, 1, 3, 4), _grid(1, 2, 2, 2, reach=2.0), "bicubic", "border", True),
+        S(_gs(1, 1, 4, 3), _grid(1, 2, 2, 2, reach=2.5), "bicubic", "reflection", False)]),
+    OpInfo("nn.functional.interpolate(mode='nearest-exact', 'bicubic', 'area', nearest at any factor)",
+           F.interpolate, [
+               S(_gs(2, 2, 5), scale_factor=1.7, mode="nearest"), S(_gs(1, 2, 3, 4), size=(4, 3), mode="nearest"),
+               S(_gs(1, 2, 5), scale_factor=0.6, mode="nearest-exact"),
+               S(_gs(1, 2, 3, 4), size=(5, 3), mode="nearest-exact"),
+               S(_gs(1, 2, 3, 4), scale_factor=(1.5, 0.75), mode="bicubic"),
+               S(_gs(1, 1, 3, 3), size=(4, 5), mode="bicubic", align_corners=True),
+               S(_gs(1, 2, 5, 4), None, 0.6, "bicubic", False, True),
+               S(_gs(2, 2, 7), size=3, mode="area"), S(_gs(1, 2, 5, 4), scale_factor=0.5, mode="area")]),
+    OpInfo("nn.Upsample(mode='bicubic')", nn.Upsample(scale_factor=1.5, mode="bicubic"), [S(_gs(1, 2, 3, 2))]),
+    OpInfo("nn.Upsample(mode='nearest-exact')", nn.Upsample(size=5, mode="nearest-exact"), [S(_gs(2, 2, 3))]),
+    OpInfo("nn.Upsample(mode='area')", nn.Upsample(size=(2, 3), mode="area"), [S(_gs(1, 2, 5, 4))]),
+    OpInfo("nn.functional.upsample", _quiet(F.upsample), [S(_gs(1, 2, 3, 3), None, 1.5, "bicubic", False)]),
+    OpInfo("nn.functional.upsample_nearest", _quiet(F.upsample_nearest), [S(_gs(1, 2, 3), scale_factor=2)]),
+    OpInfo("nn.functional.upsample_bilinear", _quiet(F.upsample_bilinear), [S(_gs(1, 1, 2, 3), size=(3, 4))]),
+]

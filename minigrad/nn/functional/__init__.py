@@ -18,8 +18,10 @@ holds ``linear``):
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
-* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast) and
-  linear / bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
+* ``upsampling``: ``interpolate`` (and PyTorch's deprecated ``upsample``, ``upsample_nearest``,
+  ``upsample_bilinear``), nearest-neighbour upsampling by integer factors (reshape and broadcast) and linear /
+  bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
+  ``interpolation_modes``: nearest at any factor, nearest-exact, bicubic (gathers) and area (adaptive pooling);
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
@@ -66,7 +68,7 @@ from minigrad.nn.functional.multiclass_margin import (multi_margin_loss, multila
 from minigrad.nn.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
 from minigrad.nn.functional.instance_norm import instance_norm
-from minigrad.nn.functional.upsampling import interpolate
+from minigrad.nn.functional.upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
@@ -98,4 +100,4 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
 ]
-__all__ += ["affine_grid", "grid_sample"]   # session 10: spatial transformers
+__all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear"]   # session 10

@@ -23,6 +23,7 @@ Other modes (trilinear; nearest-exact and area on 5-D input, nearest at fraction
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from minigrad.nn.functional.interpolation_modes import resample_area, resample_b
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.scalars import is_integer, is_real
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 
 LINEAR = {"linear": 3, "bilinear": 4}   # the interpolating modes and the input dims each takes
@@ -114,7 +115,7 @@ def per_axis(who, shape, size, scale_factor) -> tuple:
     return spatial, values
 
 
-def upsample_nearest(x, repeats):
+def repeat_nearest(x, repeats):
     """Repeat each element of x (N, C, *spatial) ``repeats[i]`` times along spatial axis i (see the module doc)."""
     n, c, *spatial = x.shape
     lifted, expanded = [n, c], [n, c]
@@ -206,7 +207,7 @@ def resample(who, x, size, scale_factor, mode, align_corners=None, recompute_sca
         return resample_area(x, out)
     reps = _repeats(x.shape[2:], out, factors_) if mode == "nearest" else None
     if reps is not None:
-        return upsample_nearest(x, reps)
+        return repeat_nearest(x, reps)
     if x.ndim == 5:
         raise ValueError(f"{who}: mode='nearest' on a 5-D input needs integer scale factors (or a size that is an "
                          f"integer multiple of the input's spatial size {tuple(x.shape[2:])}), got "
@@ -235,3 +236,26 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
     size, scale_factor = check_size_or_scale(who, size, scale_factor, mode)
     return resample(who, input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
+def _deprecated(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", UserWarning,
+                  stacklevel=3)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """``interpolate(input, size, scale_factor, mode, align_corners)``, PyTorch's deprecated name (it warns)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(..., mode='nearest')``, PyTorch's deprecated name (it warns)."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """``interpolate(..., mode='bilinear', align_corners=True)``, PyTorch's deprecated name (it warns)."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
