@@ -5,8 +5,8 @@ output i reads input min(floor(src), n - 1) with src = i s ('nearest') or (i + 1
 s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o. As
 PyTorch's CPU kernels, s and the product are computed in the input's dtype and rounded to float32 before the
 floor, so the ties fall on the same side; for 'nearest' on 4-D input, as there, an axis of o = n outputs reads
-i and one of o = 2 n reads floor(i / 2) whatever the factor given. That is one gather at constant indices per axis: exact, and dL/dx adds
-g back at the indices (the gather's index_add).
+i and one of o = 2 n reads floor(i / 2) whatever the factor given. That is one gather at constant indices per
+axis: exact, and dL/dx adds g back at the indices (the gather's index_add).
 
 Bicubic (4-D). Along each axis, src = i (n - 1) / (o - 1) with ``align_corners`` (0 when o = 1), else
 (i + 1/2) s - 1/2 (not clamped at 0); with i0 = floor(src) and t = src - i0, y[i] = sum_k c_k(t) x[i0 - 1 + k]
