@@ -1096,3 +1096,31 @@ NN_OPS += [
     OpInfo("nn.functional.upsample_nearest", _quiet(F.upsample_nearest), [S(_gs(1, 2, 3), scale_factor=2)]),
     OpInfo("nn.functional.upsample_bilinear", _quiet(F.upsample_bilinear), [S(_gs(1, 1, 2, 3), size=(3, 4))]),
 ]
+
+
+_FMP_SAMPLES = _gs_rng.random((2, 3, 2))
+
+
+def _fixed_draws(fn, *args, **kwargs):
+    """fn(x) with PyTorch's ``_random_samples`` fixed (in x's dtype), so every call pools the same windows."""
+    def run(x):
+        n = 1 if x.ndim == 3 else x.shape[0]
+        draws = mg.tensor(_FMP_SAMPLES[:n, :x.shape[-3]], dtype=x.dtype, device=x.device)
+        out = fn(*args, _random_samples=draws, **kwargs)(x) if isinstance(fn, type) else \
+            fn(x, *args, _random_samples=draws, **kwargs)
+        return out[0] if isinstance(out, tuple) else out
+    return run
+
+
+NN_OPS += [
+    OpInfo("nn.functional.conv_tbc", F.conv_tbc, [
+        S(_gs(5, 2, 3), _gs(3, 3, 4), _gs(4)), S(_gs(4, 1, 2), _gs(2, 2, 3), _gs(3), 1),
+        S(_gs(6, 2, 2), _gs(2, 2, 2), _gs(2), pad=-1)]),
+    OpInfo("nn.functional.fractional_max_pool2d", _fixed_draws(F.fractional_max_pool2d, 2, output_size=(3, 2)),
+           [S(distinct_from(_gs_rng)(2, 3, 5, 4)), S(distinct_from(_gs_rng)(3, 4, 4))]),
+    OpInfo("nn.functional.fractional_max_pool2d_with_indices",
+           _fixed_draws(F.fractional_max_pool2d_with_indices, (2, 3), output_ratio=0.6),
+           [S(distinct_from(_gs_rng)(2, 3, 6, 7))]),
+    OpInfo("nn.FractionalMaxPool2d", _fixed_draws(nn.FractionalMaxPool2d, 3, output_size=3, return_indices=True),
+           [S(distinct_from(_gs_rng)(2, 2, 6, 5))]),
+]

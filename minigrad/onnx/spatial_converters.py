@@ -16,6 +16,8 @@ NOT_EXPORTED.update({
     "MaxPoolScatter": "the derivative of max pooling, used by backward passes",
     "MaxPoolGather": "the second derivative of max pooling, used by backward passes",
     "AvgPoolAdjoint": "the derivative of average pooling, used by backward passes",
+    "FractionalMaxPool2d": "its windows are drawn at random on every call (a training-time regularizer); ONNX has "
+                           "no fractional max pooling, and a traced graph would freeze one draw",
 })
 
 

@@ -1,7 +1,8 @@
 """ONNX export of grid_sample (GridSample, opset 16+: every mode, padding mode and align_corners, with a grid that
 depends on the input), of a spatial transformer (affine_grid is a MatMul with a constant base grid), and of
 interpolate's gathering modes (nearest at any factor, nearest-exact, bicubic, area), which export through the
-ops they are made of. onnx.checker passes and ONNX Runtime agrees with minigrad to 1e-5 at other batch sizes."""
+ops they are made of, as does conv_tbc (conv1d between transposes). onnx.checker passes and ONNX Runtime agrees
+with minigrad to 1e-5 at other batch sizes. Fractional max pooling is refused with its reason."""
 import numpy as np
 import pytest
 
@@ -66,3 +67,23 @@ def test_a_spatial_transformer_exports(tmp_path):
 ])
 def test_interpolate_modes_export_through_their_ops(tmp_path, layer, shape):
     export_and_compare(tmp_path, layer, shape, 17)
+
+
+class _TimeMajorConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.random.default_rng(1).standard_normal((3, 4, 5)).astype(np.float32))
+        self.bias = nn.Parameter(np.random.default_rng(2).standard_normal(5).astype(np.float32))
+
+    def forward(self, x):   # x (B, T, C) in the file; conv_tbc wants (T, B, C)
+        return F.conv_tbc(x.transpose(1, 0, 2), self.weight, self.bias, 1).transpose(1, 0, 2)
+
+
+def test_conv_tbc_exports(tmp_path):
+    ops = [n.op_type for n in export_and_compare(tmp_path, _TimeMajorConv(), (6, 4), 17).graph.node]
+    assert "Conv" in ops
+
+
+def test_fractional_max_pooling_is_refused_with_its_reason(tmp_path):
+    with pytest.raises(ExportError, match="FractionalMaxPool2d.*drawn at random"):
+        export(nn.FractionalMaxPool2d(2, output_size=3), mg.randn(2, 3, 6, 6), tmp_path / "m.onnx")

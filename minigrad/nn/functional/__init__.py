@@ -22,6 +22,8 @@ holds ``linear``):
   ``upsample_bilinear``), nearest-neighbour upsampling by integer factors (reshape and broadcast) and linear /
   bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
   ``interpolation_modes``: nearest at any factor, nearest-exact, bicubic (gathers) and area (adaptive pooling);
+* ``conv_tbc``: time-major 1-D convolution (conv1d between transposes); ``fractional_pool``:
+  ``fractional_max_pool2d`` and ``fractional_max_pool2d_with_indices`` (pseudo-random overlapping windows);
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
@@ -52,6 +54,8 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
 from minigrad.nn.functional.sampling import affine_grid, grid_sample
+from minigrad.nn.functional.conv_tbc import conv_tbc
+from minigrad.nn.functional.fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
 from minigrad.nn.functional.bilinear import bilinear
@@ -100,4 +104,5 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
 ]
-__all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear"]   # session 10
+__all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear", "conv_tbc",
+            "fractional_max_pool2d", "fractional_max_pool2d_with_indices"]   # session 10
