@@ -1124,3 +1124,27 @@ NN_OPS += [
     OpInfo("nn.FractionalMaxPool2d", _fixed_draws(nn.FractionalMaxPool2d, 3, output_size=3, return_indices=True),
            [S(distinct_from(_gs_rng)(2, 2, 6, 5))]),
 ]
+
+
+def _mha_forward(q, k, v, w_in, b_in, w_out, b_out, bias_k, bias_v, **kw):
+    return F.multi_head_attention_forward(q, k, v, 4, 2, w_in, b_in, bias_k, bias_v, False, 0.0, w_out, b_out,
+                                          **kw)[0]
+
+
+def _mha_forward_separate(q, k, v, wq, wk, wv, b_in, w_out, b_out):
+    out, weights = F.multi_head_attention_forward(q, k, v, 4, 2, None, b_in, None, None, True, 0.0, w_out, b_out,
+                                                  use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk,
+                                                  v_proj_weight=wv, average_attn_weights=False)
+    return out.sum(-1)[:, :, None] + weights.sum(1).transpose(1, 0, 2)   # both outputs reach every input
+
+
+NN_OPS += [
+    OpInfo("nn.functional.multi_head_attention_forward", _mha_forward, [
+        S(_gs(3, 2, 4), _gs(2, 2, 4), _gs(2, 2, 4), _gs(12, 4) * 0.5, _gs(12) * 0.2, _gs(4, 4) * 0.5, _gs(4) * 0.2,
+          _gs(1, 1, 4) * 0.3, _gs(1, 1, 4) * 0.3, attn_mask=mg.tensor(_gs(3, 2), dtype=F64)),
+        S(_gs(2, 4), _gs(3, 4), _gs(3, 4), _gs(12, 4) * 0.5, None, _gs(4, 4) * 0.5, None, None, None,
+          key_padding_mask=mg.tensor(np.array([False, True, False])), need_weights=False)]),
+    OpInfo("nn.functional.multi_head_attention_forward(separate weights, zero attention)", _mha_forward_separate, [
+        S(_gs(2, 2, 4), _gs(3, 2, 3), _gs(3, 2, 2), _gs(4, 4) * 0.5, _gs(4, 3) * 0.5, _gs(4, 2) * 0.5,
+          _gs(12) * 0.2, _gs(4, 4) * 0.5, _gs(4) * 0.2)]),
+]

@@ -43,7 +43,8 @@ holds ``linear``):
   ``GridSample``, ``minigrad/ops/grid_sample.py``: bilinear, nearest and bicubic reads of an image at a grid's
   points, PyTorch's padding modes and ``align_corners``);
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
-  arguments, masks and fully-masked rows).
+  arguments, masks and fully-masked rows); ``multi_head_attention``: ``multi_head_attention_forward`` (PyTorch's
+  functional multi-head attention from explicit weights, the body of ``nn.MultiheadAttention.forward``).
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
@@ -55,6 +56,7 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
 from minigrad.nn.functional.attention import scaled_dot_product_attention
 from minigrad.nn.functional.sampling import affine_grid, grid_sample
 from minigrad.nn.functional.conv_tbc import conv_tbc
+from minigrad.nn.functional.multi_head_attention import multi_head_attention_forward
 from minigrad.nn.functional.fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
@@ -105,4 +107,4 @@ __all__ = [
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
 ]
 __all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear", "conv_tbc",
-            "fractional_max_pool2d", "fractional_max_pool2d_with_indices"]   # session 10
+            "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "multi_head_attention_forward"]  # session 10
