@@ -15,6 +15,13 @@ and Keys'). Four gathers at constant indices with constant weights per axis, the
 c_k g back at the four indices.
 
 Area (3-D, 4-D): adaptive average pooling to the output size (``adaptive_avg_pool1d`` / ``2d``), as PyTorch.
+
+Antialias (bilinear, bicubic; 4-D). With s the axis scale (as for bicubic; (n - 1) / (o - 1) with
+``align_corners``), output i is centred at c = s (i + 1/2) and averages the inputs j in [int(c - r + 1/2),
+int(c + r + 1/2)) (clipped to the axis) with weights f((j - c + 1/2) / max(s, 1)) normalised to sum 1, where f is
+the triangle (r = max(s, 1)) or Keys' cubic with A = -0.5 (r = 2 max(s, 1)): PyTorch's (and PIL's) filter, wider
+when downsampling so every input contributes. Gathers at constant indices with constant weights, the width
+first; an axis whose size does not change is copied, as PyTorch's forward does.
 """
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ from minigrad.ops.adaptive_pool import adaptive_avg_pool1d
 from minigrad.ops.grid_sample import CUBIC_A
 from minigrad.ops.pool import adaptive_avg_pool2d
 
-__all__ = ["nearest_index", "resample_nearest", "resample_bicubic", "resample_area"]
+__all__ = ["nearest_index", "resample_nearest", "resample_bicubic", "resample_area", "resample_antialias"]
 
 
 def nearest_index(n, o, factor, exact, dtype, shortcuts=False):
@@ -89,3 +96,53 @@ def resample_bicubic(x, out, factors, align_corners):
 def resample_area(x, out):
     """Adaptive average pooling of x (N, C, L) or (N, C, H, W) to the spatial size ``out``."""
     return adaptive_avg_pool1d(x, out[0]) if x.ndim == 3 else adaptive_avg_pool2d(x, tuple(out))
+
+
+def _aa_filter(mode):
+    """The antialiasing filter of an interpolating mode: the triangle (bilinear) or Keys' cubic with A = -0.5
+    (bicubic, as PIL and PyTorch's antialias path), on |z|."""
+    if mode == "bilinear":
+        return lambda z: np.maximum(0.0, 1.0 - z)
+    a = -0.5
+    return lambda z: np.where(z < 1.0, ((a + 2.0) * z - (a + 3.0)) * z * z + 1.0,
+                              np.where(z < 2.0, ((a * z - 5.0 * a) * z + 8.0 * a) * z - 4.0 * a, 0.0))
+
+
+def _antialias_taps(n, o, align_corners, factor, mode):
+    """(index, weight) pairs of constant arrays along an axis of n inputs and o outputs for PyTorch's antialiased
+    resampling: output i averages the inputs within its support, weighted by the filter stretched by the scale
+    when downsampling, the weights normalised to sum to 1."""
+    if align_corners:
+        scale = (n - 1) / (o - 1) if o > 1 else 0.0
+    else:
+        scale = 1.0 / factor if factor is not None else n / o
+    half = 1.0 if mode == "bilinear" else 2.0                 # half the filter's width
+    support = half * scale if scale >= 1.0 else half
+    inv = 1.0 / scale if scale >= 1.0 else 1.0
+    center = scale * (np.arange(o) + 0.5)
+    lo = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    size = np.minimum((center + support + 0.5).astype(np.int64), n) - lo
+    k = int(size.max())
+    j = np.arange(k)
+    w = _aa_filter(mode)(np.abs((j[None, :] + lo[:, None] - center[:, None] + 0.5) * inv))
+    w = np.where(j[None, :] < size[:, None], w, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1.0), w)
+    index = np.minimum(lo[:, None] + j[None, :], n - 1)
+    return [(index[:, t], w[:, t]) for t in range(k)]
+
+
+def resample_antialias(x, out, factors, align_corners, mode):
+    """Antialiased bilinear or bicubic resampling of x (N, C, H, W) to ``out``, the width first; an axis whose size
+    does not change is copied, as PyTorch."""
+    for axis in range(x.ndim - 1, 1, -1):
+        n, o = x.shape[axis], out[axis - 2]
+        if n == o:
+            continue
+        trail = (1,) * (x.ndim - 1 - axis)
+        total = None
+        for index, w in _antialias_taps(n, o, align_corners, factors[axis - 2], mode):
+            term = _gather(x, axis, index) * as_tensor(w.astype(x.dtype).reshape(o, *trail), like=x)
+            total = term if total is None else total + term
+        x = total
+    return x

@@ -18,7 +18,7 @@ axis first, then the height (PyTorch's order). That is two gathers at constant i
 constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at i0 and
 i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
 Other modes (trilinear; nearest-exact and area on 5-D input, nearest at fractional factors on 5-D input) and
-``antialias=True`` are refused with a message saying what is supported.
+``antialias=True`` with 'linear' are refused with a message saying what is supported.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.functional.interpolation_modes import resample_area, resample_bicubic, resample_nearest
+from minigrad.nn.functional.interpolation_modes import (resample_antialias, resample_area, resample_bicubic,
+                                                        resample_nearest)
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.scalars import is_integer, is_real
 
@@ -48,9 +49,9 @@ def check_mode(who, mode, align_corners=None, antialias=False) -> str:
     if mode in INTERPOLATING:
         if align_corners not in (None, True, False):
             raise ValueError(f"{who}: align_corners must be None or a bool, got {align_corners!r}")
-        if antialias:
-            raise ValueError(f"{who}: antialias={antialias!r} is not supported (mode={mode!r}); minigrad "
-                             "interpolates without the antialiasing filter only")
+        if antialias and mode == "linear":
+            raise ValueError(f"{who}: antialias={antialias!r} is not supported with mode='linear': PyTorch "
+                             "restricts it to the bilinear and bicubic modes on 4-D input")
         return mode
     if mode not in GATHERING:
         raise ValueError(f"{who}: mode={mode!r} is not supported; only {MODES} are")
@@ -195,10 +196,12 @@ def _repeats(spatial, out, factors):
     return tuple(reps)
 
 
-def resample(who, x, size, scale_factor, mode, align_corners=None, recompute_scale_factor=None):
+def resample(who, x, size, scale_factor, mode, align_corners=None, recompute_scale_factor=None, antialias=False):
     """``interpolate`` after its argument checks (``Upsample`` runs it too)."""
     check_input(who, x, mode)
     out, factors_ = linear_sizes(who, x.shape, size, scale_factor, recompute_scale_factor)
+    if antialias:
+        return resample_antialias(x, out, factors_, bool(align_corners), mode)
     if mode in LINEAR:
         return upsample_linear(x, out, factors_, bool(align_corners))
     if mode == "bicubic":
@@ -228,14 +231,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ``align_corners`` True or False (None: False), two or four taps per axis with constant weights (bicubic: the
     cubic convolution kernel, A = -0.75, indices clamped at the border); dL/dx shares each output's gradient
     among its taps by the same weights. ``'area'`` (3-D, 4-D): adaptive average pooling to the output size.
-    See the docstrings of this module and ``interpolation_modes``. ``antialias=True`` is not supported.
+    ``antialias=True`` (bilinear, bicubic): PyTorch's antialiased resampling (``interpolation_modes``).
+    See the docstrings of this module and ``interpolation_modes``.
     """
     who = "interpolate"
     check_mode(who, mode, align_corners, antialias)
     if recompute_scale_factor not in (None, True, False):
         raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
     size, scale_factor = check_size_or_scale(who, size, scale_factor, mode)
-    return resample(who, input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+    return resample(who, input, size, scale_factor, mode, align_corners, recompute_scale_factor, bool(antialias))
 
 
 def _deprecated(name):
