@@ -1173,3 +1173,110 @@ NN_OPS += [
         S(_g_rng.standard_normal((2, 4))), S(_g_rng.standard_normal((3, 2)), 0.5, dim=0),
         S(_g_rng.standard_normal((2, 3, 2)), 2.0, False, 1e-10, 1)]),
 ]
+
+
+# ---------------------------------------------------------------- spatial transformers and interpolate's modes
+# (session 10). Grid points are drawn at random, so none lies within gradcheck's step of a kink (a pixel
+# coordinate, a clamp bound, a rounding boundary of nearest).
+_gs_rng = np.random.default_rng(1010)
+_gs = normal_from(_gs_rng)
+
+
+def _grid(*shape, reach=1.4):
+    return _gs_rng.uniform(-reach, reach, shape)
+
+
+def _quiet(fn):
+    """fn with PyTorch's deprecation warning silenced (the warnings are checked in test_torch_interpolate_modes)."""
+    def run(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    return run
+
+
+NN_OPS += [
+    OpInfo("nn.functional.affine_grid", F.affine_grid, [
+        S(_gs(2, 2, 3), (2, 1, 3, 4), False), S(_gs(1, 2, 3), (1, 3, 2, 2), align_corners=True),
+        S(_gs(2, 3, 4), (2, 1, 2, 3, 2), False)]),
+    OpInfo("nn.functional.grid_sample", F.grid_sample, [
+        S(_gs(2, 2, 3, 4), _grid(2, 3, 2, 2), "bilinear", "zeros", False),
+        S(_gs(1, 2, 3, 4), _grid(1, 2, 3, 2), "bilinear", "border", True),
+        S(_gs(1, 1, 4, 3), _grid(1, 3, 2, 2, reach=2.5), "bilinear", "reflection", False),
+        S(_gs(1, 1, 3, 3), _grid(1, 2, 2, 2, reach=2.5), "bilinear", "reflection", True),
+        S(_gs(2, 1, 3, 4), _grid(2, 2, 2, 2), mode="nearest", padding_mode="zeros", align_corners=False),
+        S(_gs(1, 2, 3, 3), _grid(1, 2, 2, 2), mode="nearest", padding_mode="reflection", align_corners=True)]),
+    OpInfo("nn.functional.grid_sample(mode='bicubic')", F.grid_sample, [
+        S(_gs(1, 2, 4, 4), _grid(1, 2, 2, 2), "bicubic", "zeros", False),
+        S(_gs(1, 1, 3, 4), _grid(1, 2, 2, 2, reach=2.0), "bicubic", "border", True),
+        S(_gs(1, 1, 4, 3), _grid(1, 2, 2, 2, reach=2.5), "bicubic", "reflection", False)]),
+    OpInfo("nn.functional.interpolate(mode='nearest-exact', 'bicubic', 'area', nearest at any factor, antialias)",
+           F.interpolate, [
+               S(_gs(2, 2, 5), scale_factor=1.7, mode="nearest"), S(_gs(1, 2, 3, 4), size=(4, 3), mode="nearest"),
+               S(_gs(1, 2, 5), scale_factor=0.6, mode="nearest-exact"),
+               S(_gs(1, 2, 3, 4), size=(5, 3), mode="nearest-exact"),
+               S(_gs(1, 2, 3, 4), scale_factor=(1.5, 0.75), mode="bicubic"),
+               S(_gs(1, 1, 3, 3), size=(4, 5), mode="bicubic", align_corners=True),
+               S(_gs(1, 2, 5, 4), None, 0.6, "bicubic", False, True),
+               S(_gs(2, 2, 7), size=3, mode="area"), S(_gs(1, 2, 5, 4), scale_factor=0.5, mode="area"),
+               S(_gs(1, 2, 6, 5), scale_factor=0.5, mode="bilinear", antialias=True),
+               S(_gs(1, 1, 7, 6), size=(3, 4), mode="bicubic", align_corners=True, antialias=True)]),
+    OpInfo("nn.Upsample(mode='bicubic')", nn.Upsample(scale_factor=1.5, mode="bicubic"), [S(_gs(1, 2, 3, 2))]),
+    OpInfo("nn.Upsample(mode='nearest-exact')", nn.Upsample(size=5, mode="nearest-exact"), [S(_gs(2, 2, 3))]),
+    OpInfo("nn.Upsample(mode='area')", nn.Upsample(size=(2, 3), mode="area"), [S(_gs(1, 2, 5, 4))]),
+    OpInfo("nn.functional.upsample", _quiet(F.upsample), [S(_gs(1, 2, 3, 3), None, 1.5, "bicubic", False)]),
+    OpInfo("nn.functional.upsample_nearest", _quiet(F.upsample_nearest), [S(_gs(1, 2, 3), scale_factor=2)]),
+    OpInfo("nn.functional.upsample_bilinear", _quiet(F.upsample_bilinear), [S(_gs(1, 1, 2, 3), size=(3, 4))]),
+]
+
+
+_FMP_SAMPLES = _gs_rng.random((2, 3, 2))
+
+
+def _fixed_draws(fn, *args, **kwargs):
+    """fn(x) with PyTorch's ``_random_samples`` fixed (in x's dtype), so every call pools the same windows."""
+    def run(x):
+        n = 1 if x.ndim == 3 else x.shape[0]
+        draws = mg.tensor(_FMP_SAMPLES[:n, :x.shape[-3]], dtype=x.dtype, device=x.device)
+        out = fn(*args, _random_samples=draws, **kwargs)(x) if isinstance(fn, type) else \
+            fn(x, *args, _random_samples=draws, **kwargs)
+        return out[0] if isinstance(out, tuple) else out
+    return run
+
+
+NN_OPS += [
+    OpInfo("nn.functional.conv_tbc", F.conv_tbc, [
+        S(_gs(5, 2, 3), _gs(3, 3, 4), _gs(4)), S(_gs(4, 1, 2), _gs(2, 2, 3), _gs(3), 1),
+        S(_gs(6, 2, 2), _gs(2, 2, 2), _gs(2), pad=-1)]),
+    OpInfo("nn.functional.fractional_max_pool2d", _fixed_draws(F.fractional_max_pool2d, 2, output_size=(3, 2)),
+           [S(distinct_from(_gs_rng)(2, 3, 5, 4)), S(distinct_from(_gs_rng)(3, 4, 4))]),
+    OpInfo("nn.functional.fractional_max_pool2d_with_indices",
+           _fixed_draws(F.fractional_max_pool2d_with_indices, (2, 3), output_ratio=0.6),
+           [S(distinct_from(_gs_rng)(2, 3, 6, 7))]),
+    OpInfo("nn.FractionalMaxPool2d", _fixed_draws(nn.FractionalMaxPool2d, 3, output_size=3, return_indices=True),
+           [S(distinct_from(_gs_rng)(2, 2, 6, 5))]),
+]
+
+
+def _mha_forward(q, k, v, w_in, b_in, w_out, b_out, bias_k, bias_v, **kw):
+    return F.multi_head_attention_forward(q, k, v, 4, 2, w_in, b_in, bias_k, bias_v, False, 0.0, w_out, b_out,
+                                          **kw)[0]
+
+
+def _mha_forward_separate(q, k, v, wq, wk, wv, b_in, w_out, b_out):
+    out, weights = F.multi_head_attention_forward(q, k, v, 4, 2, None, b_in, None, None, True, 0.0, w_out, b_out,
+                                                  use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk,
+                                                  v_proj_weight=wv, average_attn_weights=False)
+    return out.sum(-1)[:, :, None] + weights.sum(1).transpose(1, 0, 2)   # both outputs reach every input
+
+
+NN_OPS += [
+    OpInfo("nn.functional.multi_head_attention_forward", _mha_forward, [
+        S(_gs(3, 2, 4), _gs(2, 2, 4), _gs(2, 2, 4), _gs(12, 4) * 0.5, _gs(12) * 0.2, _gs(4, 4) * 0.5, _gs(4) * 0.2,
+          _gs(1, 1, 4) * 0.3, _gs(1, 1, 4) * 0.3, attn_mask=mg.tensor(_gs(3, 2), dtype=F64)),
+        S(_gs(2, 4), _gs(3, 4), _gs(3, 4), _gs(12, 4) * 0.5, None, _gs(4, 4) * 0.5, None, None, None,
+          key_padding_mask=mg.tensor(np.array([False, True, False])), need_weights=False)]),
+    OpInfo("nn.functional.multi_head_attention_forward(separate weights, zero attention)", _mha_forward_separate, [
+        S(_gs(2, 2, 4), _gs(3, 2, 3), _gs(3, 2, 2), _gs(4, 4) * 0.5, _gs(4, 3) * 0.5, _gs(4, 2) * 0.5,
+          _gs(12) * 0.2, _gs(4, 4) * 0.5, _gs(4) * 0.2)]),
+]

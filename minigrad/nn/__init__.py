@@ -33,6 +33,7 @@ from minigrad.nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                                 ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from minigrad.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from minigrad.nn.fractional_pool import FractionalMaxPool2d
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
@@ -80,3 +81,4 @@ __all__ = [
     "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",
     "AdaptiveLogSoftmaxWithLoss",
 ]
+__all__ += ["FractionalMaxPool2d"]   # session 10

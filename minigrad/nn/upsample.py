@@ -1,9 +1,8 @@
-"""``Upsample`` (modes 'nearest', 'linear', 'bilinear'), ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``
+"""``Upsample`` (every mode of ``F.interpolate``), ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``
 (``F.interpolate`` as layers, PyTorch's arguments)."""
 from __future__ import annotations
 
-from minigrad.nn.functional.upsampling import (LINEAR, check_input, check_mode, check_size_or_scale, factors,
-                                               linear_sizes, upsample_linear, upsample_nearest)
+from minigrad.nn.functional.upsampling import check_mode, check_size_or_scale, resample
 from minigrad.nn.layer import Layer
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
@@ -12,12 +11,11 @@ __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 class Upsample(Layer):
     """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) by ``scale_factor`` or to ``size``, as ``F.interpolate``.
 
-    ``mode='nearest'`` repeats each element ``scale_factor`` times per spatial axis (integer factors, or sizes
-    that are integer multiples); ``'linear'`` (3-D input) and ``'bilinear'`` (4-D) interpolate with PyTorch's
-    source positions for ``align_corners`` (any positive factor or size). Anything else is refused when the
-    layer is built, with a message saying what is supported. ``scale_factor`` is kept as a float (or a tuple
-    of them), as PyTorch keeps it. dL/dx: g summed over each repeated block (nearest), or shared between the
-    two sources of each output by its weights (linear; see ``minigrad.nn.functional.upsampling``).
+    ``mode`` 'nearest', 'nearest-exact', 'area' (3-D or 4-D input; nearest also 5-D at integer factors), 'linear'
+    (3-D), 'bilinear' or 'bicubic' (4-D), with PyTorch's source positions for ``align_corners`` (any positive
+    factor or size). Anything else is refused when the layer is built, with a message saying what is supported.
+    ``scale_factor`` is kept as a float (or a tuple of them), as PyTorch keeps it. dL/dx: g summed over each repeated block (nearest), or shared between the
+    taps of each output by its weights (see ``minigrad.nn.functional.upsampling`` and ``interpolation_modes``).
     """
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
@@ -31,16 +29,12 @@ class Upsample(Layer):
         self.size = size
         self.scale_factor = None if scale is None else tuple(float(f) for f in scale) if isinstance(scale, tuple) \
             else float(scale)
-        self._scale = scale   # the checked values (ints for nearest)
+        self._scale = scale   # the checked values
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
     def forward(self, x):
-        name = type(self).__name__
-        check_input(name, x, self.mode)
-        if self.mode in LINEAR:
-            out, scales = linear_sizes(name, x.shape, self.size, self._scale, self.recompute_scale_factor)
-            return upsample_linear(x, out, scales, bool(self.align_corners))
-        return upsample_nearest(x, factors(name, x.shape, self.size, self._scale))
+        return resample(type(self).__name__, x, self.size, self._scale, self.mode, self.align_corners,
+                        self.recompute_scale_factor)
 
     def extra_repr(self):
         if self.scale_factor is not None:

@@ -16,6 +16,8 @@ NOT_EXPORTED.update({
     "MaxPoolScatter": "the derivative of max pooling, used by backward passes",
     "MaxPoolGather": "the second derivative of max pooling, used by backward passes",
     "AvgPoolAdjoint": "the derivative of average pooling, used by backward passes",
+    "FractionalMaxPool2d": "its windows are drawn at random on every call (a training-time regularizer); ONNX has "
+                           "no fractional max pooling, and a traced graph would freeze one draw",
 })
 
 
@@ -127,3 +129,17 @@ def _fold(g, call, x):
              for o, n, s, d, k, (lo, hi) in zip(in_hw, (ho, wo), geo.stride, geo.dilation, geo.kernel, geo.padding)]
     return g.node("ConvTranspose", [blocks, weight], dilations=[int(d) for d in geo.dilation], group=c,
                   output_padding=extra, **_window(geo))
+
+
+@converts("GridSample")
+def _grid_sample(g, call, x):
+    # ONNX's GridSample (opset 16) has PyTorch's modes, padding modes and align_corners; opset 20 renamed
+    # 'bilinear' and 'bicubic' to 'linear' and 'cubic'.
+    if g.opset < 16:
+        raise ExportError(f"onnx.export: GridSample in {call.where} needs opset 16 or later (GridSample), "
+                          f"got opset {g.opset}")
+    mode = call.params["mode"]
+    if g.opset >= 20:
+        mode = {"bilinear": "linear", "bicubic": "cubic"}.get(mode, mode)
+    return g.node("GridSample", x, mode=mode, padding_mode=call.params["padding_mode"],
+                  align_corners=int(call.params["align_corners"]))

@@ -247,11 +247,13 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
     (lambda: nn.ZeroPad2d((1, 2)), "ZeroPad2d: padding must be a non-negative integer or a 4-tuple of them "
                                    "(left, right, top, bottom); negative widths (cropping) are not supported, "
                                    "got (1, 2)"),
-    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"),
-     "Upsample: mode='bicubic' is not supported; only mode='nearest' with integer scale factors"),
-    (lambda: nn.Upsample(scale_factor=1.5), "Upsample: scale_factor must be a positive integer or a sequence of "
-                                            "them (only mode='nearest' with integer scale factors"),
-    (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive integer"),
+    (lambda: nn.Upsample(scale_factor=2, mode="bicubicc"),
+     "Upsample: mode='bicubicc' is not supported; only mode='nearest', 'nearest-exact', 'area', 'linear', "
+     "'bilinear' and 'bicubic' are"),
+    (lambda: nn.Upsample(scale_factor=1.5)(mg.randn(1, 1, 2, 2, 2)),
+     "Upsample: mode='nearest' on a 5-D input needs integer scale factors"),
+    (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive number or a sequence of them, "
+                                          "got 0"),
     (lambda: nn.Upsample(), "Upsample: give exactly one of size and scale_factor, got size=None and "
                             "scale_factor=None"),
     (lambda: nn.Upsample(size=4, scale_factor=2), "Upsample: give exactly one of size and scale_factor"),
@@ -261,8 +263,9 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
                                                               "the interpolating modes"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3, 3), scale_factor=2, mode="trilinear"),
      "interpolate: mode='trilinear' is not supported; only mode='nearest'"),
-    (lambda: F.interpolate(mg.randn(1, 1, 3), size=5), "interpolate: size (5,) is not an integer multiple of the "
-                                                       "input's spatial size (3,)"),
+    (lambda: F.interpolate(mg.randn(1, 1, 3, 3, 3), size=5), "interpolate: mode='nearest' on a 5-D input needs "
+                                                             "integer scale factors (or a size that is an integer "
+                                                             "multiple of the input's spatial size (3, 3, 3))"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=(2, 2, 2)),
      "interpolate: scale_factor=(2, 2, 2) has 3 entries but the input of shape (1, 1, 3, 3) has 2 spatial axes"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=2, antialias=True),

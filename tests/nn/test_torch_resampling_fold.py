@@ -147,7 +147,7 @@ ERRORS = [  # (minigrad call, torch call, minigrad's message)
      "interpolate: size=(3,) has 1 entries but the input of shape (1, 2, 5, 4) has 2 spatial axes"),
     (lambda: F.interpolate(mg.randn(1, 2, 5), scale_factor=2, mode="bicubic"),
      lambda: TF.interpolate(torch.randn(1, 2, 5), scale_factor=2, mode="bicubic"),
-     "interpolate: mode='bicubic' is not supported"),
+     "interpolate: mode='bicubic' needs a 4-D input ((N, C, H, W)), got shape (1, 2, 5)"),
     (lambda: F.interpolate(mg.randn(1, 2, 5), scale_factor=2, mode="linear", antialias=True),
      lambda: TF.interpolate(torch.randn(1, 2, 5), scale_factor=2, mode="linear", antialias=True),
      "interpolate: antialias=True is not supported"),

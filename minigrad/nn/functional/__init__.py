@@ -18,8 +18,12 @@ holds ``linear``):
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
   ``minigrad/ops/conv.py``, ``pool.py`` and ``pad.py``; ``conv1d``, ``max_pool1d`` and ``avg_pool1d``
   (``ops/conv1d.py``, ``ops/pool1d.py``) run them over (N, C, 1, L);
-* ``upsampling``: ``interpolate``, nearest-neighbour upsampling by integer factors (reshape and broadcast) and
-  linear / bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
+* ``upsampling``: ``interpolate`` (and PyTorch's deprecated ``upsample``, ``upsample_nearest``,
+  ``upsample_bilinear``), nearest-neighbour upsampling by integer factors (reshape and broadcast) and linear /
+  bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
+  ``interpolation_modes``: nearest at any factor, nearest-exact, bicubic (gathers) and area (adaptive pooling);
+* ``conv_tbc``: time-major 1-D convolution (conv1d between transposes); ``fractional_pool``:
+  ``fractional_max_pool2d`` and ``fractional_max_pool2d_with_indices`` (pseudo-random overlapping windows);
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
@@ -43,8 +47,12 @@ holds ``linear``):
   closed-form alpha-beta gradient; first derivatives only).
   ``gaussian_nll_loss``, ``poisson_nll_loss``.
 * ``gumbel``: ``gumbel_softmax`` (softmax of logits plus Gumbel noise; ``hard``: one-hot, straight-through gradient);
+* ``sampling``: ``affine_grid`` (a batched matmul with a constant base grid) and ``grid_sample`` (the op
+  ``GridSample``, ``minigrad/ops/grid_sample.py``: bilinear, nearest and bicubic reads of an image at a grid's
+  points, PyTorch's padding modes and ``align_corners``);
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
-  arguments, masks and fully-masked rows).
+  arguments, masks and fully-masked rows); ``multi_head_attention``: ``multi_head_attention_forward`` (PyTorch's
+  functional multi-head attention from explicit weights, the body of ``nn.MultiheadAttention.forward``).
 
 Most are compositions of minigrad ops, so autograd derives their backward (and
 double backward) itself.
@@ -55,6 +63,10 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
 from minigrad.nn.functional.gumbel import gumbel_softmax
+from minigrad.nn.functional.sampling import affine_grid, grid_sample
+from minigrad.nn.functional.conv_tbc import conv_tbc
+from minigrad.nn.functional.multi_head_attention import multi_head_attention_forward
+from minigrad.nn.functional.fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
 from minigrad.nn.functional.bilinear import bilinear
@@ -71,7 +83,7 @@ from minigrad.nn.functional.multiclass_margin import (multi_margin_loss, multila
 from minigrad.nn.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from minigrad.nn.functional.normalization import batch_norm, group_norm, layer_norm, local_response_norm, rms_norm
 from minigrad.nn.functional.instance_norm import instance_norm
-from minigrad.nn.functional.upsampling import interpolate
+from minigrad.nn.functional.upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
@@ -112,3 +124,5 @@ __all__ = [
     "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag", "ctc_loss",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention", "gumbel_softmax",
 ]
+__all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear", "conv_tbc",
+            "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "multi_head_attention_forward"]  # session 10

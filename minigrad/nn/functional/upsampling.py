@@ -1,7 +1,8 @@
-"""``interpolate``: ``mode='nearest'`` with integer scale factors, and ``mode='linear'`` / ``'bilinear'``.
+"""``interpolate``: its argument checks and dispatch, ``mode='nearest'`` with integer factors, and ``mode='linear'``
+/ ``'bilinear'``. The other modes (nearest at other factors, nearest-exact, bicubic, area) are in
+``interpolation_modes``.
 
-Nearest. 
-With an integer factor f, PyTorch's nearest rule (output i reads input floor(i / f)) repeats every
+Nearest with an integer factor f, PyTorch's nearest rule (output i reads input floor(i / f)) repeats every
 element f times along that axis. That is a reshape, a broadcast and a reshape, e.g. for images
 (N, C, H, W) -> (N, C, H, 1, W, 1) -> (N, C, H, fh, W, fw) -> (N, C, H fh, W fw): one copy, no
 index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
@@ -10,58 +11,57 @@ f-sized block (``sum_to``), so second derivatives and ONNX export (Reshape, Expa
 Linear and bilinear (3-D (N, C, L) and 4-D (N, C, H, W) inputs, any positive size or scale factor). Along
 each axis of n inputs and o outputs, output i reads the source position src(i), as PyTorch computes it:
 ``align_corners=True``: src = i (n - 1) / (o - 1) (0 when o = 1); otherwise src = max((i + 0.5) s - 0.5, 0)
-with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o.
+with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o; an
+axis whose size does not change is copied, as PyTorch does, even when the factor given is not 1.
 With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width
 axis first, then the height (PyTorch's order). That is two gathers at constant indices, two products with
 constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at i0 and
 i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
-Other modes (bicubic, trilinear, area, nearest-exact) and fractional nearest factors are refused with a
-message saying what is supported.
+Other modes (trilinear; nearest-exact and area on 5-D input, nearest at fractional factors on 5-D input) and
+``antialias=True`` with 'linear' are refused with a message saying what is supported.
 """
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.nn.functional.interpolation_modes import (resample_antialias, resample_area, resample_bicubic,
+                                                        resample_nearest)
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.scalars import is_integer, is_real
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 
-SUPPORTED = "only mode='nearest' with integer scale factors (or sizes that are integer multiples of the input's)"
 LINEAR = {"linear": 3, "bilinear": 4}   # the interpolating modes and the input dims each takes
+INTERPOLATING = {**LINEAR, "bicubic": 4}
+GATHERING = {"nearest": (3, 4, 5), "nearest-exact": (3, 4), "area": (3, 4)}   # and the input dims each takes
+MODES = "mode='nearest', 'nearest-exact', 'area', 'linear', 'bilinear' and 'bicubic'"
 
 
 def check_mode(who, mode, align_corners=None, antialias=False) -> str:
-    """``mode`` must be 'nearest' (integer factors; no ``align_corners``), 'linear' or 'bilinear'; no ``antialias``."""
-    if mode in LINEAR:
+    """``mode`` one of ``MODES``; ``align_corners`` only with the interpolating ones; no ``antialias``."""
+    if mode in INTERPOLATING:
         if align_corners not in (None, True, False):
             raise ValueError(f"{who}: align_corners must be None or a bool, got {align_corners!r}")
-        if antialias:
-            raise ValueError(f"{who}: antialias={antialias!r} is not supported")
+        if antialias and mode == "linear":
+            raise ValueError(f"{who}: antialias={antialias!r} is not supported with mode='linear': PyTorch "
+                             "restricts it to the bilinear and bicubic modes on 4-D input")
         return mode
-    if mode != "nearest":
-        raise ValueError(f"{who}: mode={mode!r} is not supported; {SUPPORTED}, mode='linear' and mode='bilinear' are")
+    if mode not in GATHERING:
+        raise ValueError(f"{who}: mode={mode!r} is not supported; only {MODES} are")
     if align_corners is not None:
         raise ValueError(f"{who}: align_corners={align_corners!r} can only be set with the interpolating modes "
-                         "(linear, bilinear, bicubic, trilinear), not with mode='nearest'")
+                         f"(linear, bilinear, bicubic, trilinear), not with mode={mode!r}")
     if antialias:
-        raise ValueError(f"{who}: antialias={antialias!r} is not supported with mode='nearest'")
+        raise ValueError(f"{who}: antialias={antialias!r} is not supported: PyTorch restricts it to the bilinear "
+                         f"and bicubic modes on 4-D input, not mode={mode!r}")
     return mode
-
-
-def _integral(value) -> bool:
-    return is_integer(value) or (is_real(value) and math.isfinite(value) and float(value).is_integer())
-
-
-def check_scale_factor(who, scale_factor):
-    """A positive integer (2 or 2.0) or a sequence of them, as ints (a tuple for a sequence)."""
-    return _positive_whole_numbers(who, "scale_factor", scale_factor, _integral, f" ({SUPPORTED} is supported)")
 
 
 def check_size(who, size):
@@ -83,26 +83,24 @@ def _positive_whole_numbers(who, arg, value, whole, note=""):
 
 
 def check_size_or_scale(who, size, scale_factor, mode="nearest"):
-    """Exactly one of ``size`` and ``scale_factor``, checked; returns both (one of them None). The interpolating
-    modes take any positive scale factors, as floats."""
+    """Exactly one of ``size`` and ``scale_factor``, checked; returns both (one of them None). Scale factors are
+    any positive numbers (a tuple for a sequence)."""
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{who}: give exactly one of size and scale_factor, got size={size!r} and "
                          f"scale_factor={scale_factor!r}")
     if size is not None:
         return check_size(who, size), None
-    if mode in LINEAR:
-        positive = lambda v: is_real(v) and math.isfinite(v) and v > 0   # noqa: E731
-        values = (scale_factor,) if is_real(scale_factor) else scale_factor
-        try:
-            ok = not isinstance(values, (str, bytes)) and len(values) > 0 and all(positive(v) for v in values)
-        except TypeError:
-            ok = False
-        if not ok:
-            raise ValueError(f"{who}: scale_factor must be a positive number or a sequence of them, got "
-                             f"{scale_factor!r}")
-        floats = tuple(float(v) for v in values)
-        return None, floats[0] if is_real(scale_factor) else floats
-    return None, check_scale_factor(who, scale_factor)
+    positive = lambda v: is_real(v) and math.isfinite(v) and v > 0   # noqa: E731
+    values = (scale_factor,) if is_real(scale_factor) else scale_factor
+    try:
+        ok = not isinstance(values, (str, bytes)) and len(values) > 0 and all(positive(v) for v in values)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{who}: scale_factor must be a positive number or a sequence of them, got "
+                         f"{scale_factor!r}")
+    numbers = tuple(int(v) if is_integer(v) else float(v) for v in values)   # ints kept for the messages
+    return None, numbers[0] if is_real(scale_factor) else numbers
 
 
 def per_axis(who, shape, size, scale_factor) -> tuple:
@@ -118,18 +116,7 @@ def per_axis(who, shape, size, scale_factor) -> tuple:
     return spatial, values
 
 
-def factors(who, shape, size, scale_factor) -> tuple:
-    """The integer repeat of each spatial axis of an input of ``shape`` (N, C, *spatial)."""
-    spatial, values = per_axis(who, shape, size, scale_factor)
-    if size is None:
-        return values
-    if any(o % n for o, n in zip(values, spatial)):
-        raise ValueError(f"{who}: size {values} is not an integer multiple of the input's spatial size "
-                         f"{spatial} (shape {tuple(shape)}); {SUPPORTED} is supported")
-    return tuple(o // n for o, n in zip(values, spatial))
-
-
-def upsample_nearest(x, repeats):
+def repeat_nearest(x, repeats):
     """Repeat each element of x (N, C, *spatial) ``repeats[i]`` times along spatial axis i (see the module doc)."""
     n, c, *spatial = x.shape
     lifted, expanded = [n, c], [n, c]
@@ -143,12 +130,17 @@ def upsample_nearest(x, repeats):
 def check_input(who, x, mode="nearest") -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
-    if mode in LINEAR and x.ndim != LINEAR[mode]:
-        raise ValueError(f"{who}: mode={mode!r} needs a {LINEAR[mode]}-D input "
+    if mode in INTERPOLATING and x.ndim != INTERPOLATING[mode]:
+        raise ValueError(f"{who}: mode={mode!r} needs a {INTERPOLATING[mode]}-D input "
                          f"({'(N, C, L)' if mode == 'linear' else '(N, C, H, W)'}), got shape {tuple(x.shape)}")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{who}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
                          f"got shape {tuple(x.shape)}")
+    if mode in GATHERING and x.ndim not in GATHERING[mode]:
+        raise ValueError(f"{who}: mode={mode!r} on a 5-D input (shape {tuple(x.shape)}) is not supported; "
+                         "3-D (N, C, L) and 4-D (N, C, H, W) are")
+    if mode != "nearest" and x.dtype.kind != "f":
+        raise TypeError(f"{who}: mode={mode!r} expects a floating input, got dtype {x.dtype}")
 
 
 def linear_sizes(who, shape, size, scale_factor, recompute_scale_factor):
@@ -183,6 +175,8 @@ def upsample_linear(x, out, factors, align_corners):
     xp = get_array_module(x.data)
     for axis in range(x.ndim - 1, 1, -1):
         n, o = x.shape[axis], out[axis - 2]
+        if n == o:   # PyTorch copies an axis whose size does not change, whatever the scale factor
+            continue
         i0, i1, w0, w1 = _source(n, o, align_corners, factors[axis - 2], x.dtype)
         i0, i1 = xp.asarray(i0), xp.asarray(i1)   # on x's device
         trail = (1,) * (x.ndim - 1 - axis)
@@ -192,26 +186,80 @@ def upsample_linear(x, out, factors, align_corners):
     return x
 
 
+def _repeats(spatial, out, factors):
+    """The integer repeat of each axis when nearest resampling is one (else None)."""
+    reps = []
+    for n, o, f in zip(spatial, out, factors):
+        if o % n or (f is not None and f != o // n):
+            return None
+        reps.append(o // n)
+    return tuple(reps)
+
+
+def resample(who, x, size, scale_factor, mode, align_corners=None, recompute_scale_factor=None, antialias=False):
+    """``interpolate`` after its argument checks (``Upsample`` runs it too)."""
+    check_input(who, x, mode)
+    out, factors_ = linear_sizes(who, x.shape, size, scale_factor, recompute_scale_factor)
+    if antialias:
+        return resample_antialias(x, out, factors_, bool(align_corners), mode)
+    if mode in LINEAR:
+        return upsample_linear(x, out, factors_, bool(align_corners))
+    if mode == "bicubic":
+        return resample_bicubic(x, out, factors_, bool(align_corners))
+    if mode == "area":
+        return resample_area(x, out)
+    reps = _repeats(x.shape[2:], out, factors_) if mode == "nearest" else None
+    if reps is not None:
+        return repeat_nearest(x, reps)
+    if x.ndim == 5:
+        raise ValueError(f"{who}: mode='nearest' on a 5-D input needs integer scale factors (or a size that is an "
+                         f"integer multiple of the input's spatial size {tuple(x.shape[2:])}), got "
+                         f"{'size' if size is not None else 'scale_factor'}="
+                         f"{size if size is not None else scale_factor!r}")
+    return resample_nearest(x, out, factors_, exact=mode == "nearest-exact")
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by ``scale_factor`` (one, or one per axis).
+    """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by ``scale_factor`` (one, or one per axis),
+    as ``torch.nn.functional.interpolate``; the output size is floor(n * scale_factor) per axis.
 
-    ``mode='nearest'``: integer factors (or sizes that are integer multiples); output i along an axis with
-    factor f is input floor(i / f), as PyTorch's; dL/dx: g summed over each block of f elements per axis.
-    ``mode='linear'`` (3-D input) and ``'bilinear'`` (4-D): any positive size or factor (output size
-    floor(n * factor)); source positions and weights as PyTorch's for ``align_corners`` True or False (None:
-    False), see the module docstring; dL/dx: each output's gradient shared between its two sources by the
-    same weights. ``recompute_scale_factor=True`` makes the positions use n / o instead of 1 / factor.
+    ``mode='nearest'``: output i reads input floor(i s) (s = 1 / factor, or n / o when ``size`` is given or
+    ``recompute_scale_factor=True``), ``'nearest-exact'`` floor((i + 1/2) s): gathers at constant indices
+    (integer factors: a repeat by reshape and broadcast), dL/dx adds g back at the indices.
+    ``'linear'`` (3-D input), ``'bilinear'`` and ``'bicubic'`` (4-D): PyTorch's source positions for
+    ``align_corners`` True or False (None: False), two or four taps per axis with constant weights (bicubic: the
+    cubic convolution kernel, A = -0.75, indices clamped at the border); dL/dx shares each output's gradient
+    among its taps by the same weights. ``'area'`` (3-D, 4-D): adaptive average pooling to the output size.
+    ``antialias=True`` (bilinear, bicubic): PyTorch's antialiased resampling (``interpolation_modes``).
+    See the docstrings of this module and ``interpolation_modes``.
     """
     who = "interpolate"
     check_mode(who, mode, align_corners, antialias)
     if recompute_scale_factor not in (None, True, False):
         raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
     size, scale_factor = check_size_or_scale(who, size, scale_factor, mode)
-    check_input(who, input, mode)
-    if mode in LINEAR:
-        if input.dtype.kind != "f":
-            raise TypeError(f"{who}: mode={mode!r} expects a floating input, got dtype {input.dtype}")
-        out, factors_ = linear_sizes(who, input.shape, size, scale_factor, recompute_scale_factor)
-        return upsample_linear(input, out, factors_, bool(align_corners))
-    return upsample_nearest(input, factors(who, input.shape, size, scale_factor))
+    return resample(who, input, size, scale_factor, mode, align_corners, recompute_scale_factor, bool(antialias))
+
+
+def _deprecated(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", UserWarning,
+                  stacklevel=3)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """``interpolate(input, size, scale_factor, mode, align_corners)``, PyTorch's deprecated name (it warns)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(..., mode='nearest')``, PyTorch's deprecated name (it warns)."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """``interpolate(..., mode='bilinear', align_corners=True)``, PyTorch's deprecated name (it warns)."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
