@@ -12,7 +12,7 @@ holds ``linear``):
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout1d``, ``dropout2d``, ``alpha_dropout``, ``feature_alpha_dropout``),
+* ``dropout`` (``dropout``, ``dropout1d``, ``dropout2d``, ``dropout3d``, ``alpha_dropout``, ``feature_alpha_dropout``),
   ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``, ``local_response_norm``),
   ``instance_norm``: compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
@@ -25,7 +25,11 @@ holds ``linear``):
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
   ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
-  ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
+  ``lp_pool``: ``lp_pool1d``, ``lp_pool2d``, ``lp_pool3d`` (power-average pooling); ``bilinear``: ``bilinear`` (two
+  products);
+* volumes (N, C, D, H, W): ``conv3d``, ``conv_transpose3d`` (``ops/conv3d.py``), ``max_pool3d``,
+  ``max_pool3d_with_indices``, ``avg_pool3d`` (``ops/pool3d.py``), ``adaptive_avg_pool3d``,
+  ``adaptive_max_pool3d`` (``ops/adaptive_pool.py``): the 2-D kernels, which take any number of spatial axes;
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
@@ -47,9 +51,10 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
+from minigrad.nn.functional.dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
+                                           feature_alpha_dropout)
 from minigrad.nn.functional.bilinear import bilinear
-from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from minigrad.nn.functional.divergence import kl_div
@@ -67,12 +72,15 @@ from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
 from minigrad.ops.conv1d import conv1d, conv_transpose1d
-from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
+from minigrad.ops.conv3d import conv3d, conv_transpose3d
+from minigrad.ops.adaptive_pool import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                                        adaptive_max_pool2d, adaptive_max_pool3d)
 from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
+from minigrad.ops.pool3d import avg_pool3d, max_pool3d, max_pool3d_with_indices
 from minigrad.ops.fold import fold, unfold
 
 __all__ = [
@@ -93,4 +101,7 @@ __all__ = [
     "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
+    # volumes (N, C, D, H, W)
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "lp_pool3d", "dropout3d",
 ]

@@ -1,4 +1,5 @@
-"""``interpolate``: ``mode='nearest'`` with integer scale factors, and ``mode='linear'`` / ``'bilinear'``.
+"""``interpolate``: ``mode='nearest'`` with integer scale factors, and ``mode='linear'`` / ``'bilinear'`` /
+``'trilinear'``.
 
 Nearest. 
 With an integer factor f, PyTorch's nearest rule (output i reads input floor(i / f)) repeats every
@@ -7,15 +8,17 @@ element f times along that axis. That is a reshape, a broadcast and a reshape, e
 index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
 f-sized block (``sum_to``), so second derivatives and ONNX export (Reshape, Expand) come from those ops.
 
-Linear and bilinear (3-D (N, C, L) and 4-D (N, C, H, W) inputs, any positive size or scale factor). Along
+Linear, bilinear and trilinear (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, any positive size
+or scale factor). Along
 each axis of n inputs and o outputs, output i reads the source position src(i), as PyTorch computes it:
 ``align_corners=True``: src = i (n - 1) / (o - 1) (0 when o = 1); otherwise src = max((i + 0.5) s - 0.5, 0)
 with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o.
 With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width
-axis first, then the height (PyTorch's order). That is two gathers at constant indices, two products with
+axis first, then the height, then the depth (trilinear: the 8 corners' weights are the products of the three
+axes' weights, so the axis-by-axis sums give PyTorch's values to rounding). That is two gathers at constant indices, two products with
 constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at i0 and
 i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
-Other modes (bicubic, trilinear, area, nearest-exact) and fractional nearest factors are refused with a
+Other modes (bicubic, area, nearest-exact) and fractional nearest factors are refused with a
 message saying what is supported.
 """
 from __future__ import annotations
@@ -34,11 +37,13 @@ __all__ = ["interpolate"]
 
 
 SUPPORTED = "only mode='nearest' with integer scale factors (or sizes that are integer multiples of the input's)"
-LINEAR = {"linear": 3, "bilinear": 4}   # the interpolating modes and the input dims each takes
+LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}   # the interpolating modes and the input dims each takes
+_LAYOUT = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
 def check_mode(who, mode, align_corners=None, antialias=False) -> str:
-    """``mode`` must be 'nearest' (integer factors; no ``align_corners``), 'linear' or 'bilinear'; no ``antialias``."""
+    """``mode`` must be 'nearest' (integer factors; no ``align_corners``), 'linear', 'bilinear' or 'trilinear'; no
+    ``antialias``."""
     if mode in LINEAR:
         if align_corners not in (None, True, False):
             raise ValueError(f"{who}: align_corners must be None or a bool, got {align_corners!r}")
@@ -46,7 +51,8 @@ def check_mode(who, mode, align_corners=None, antialias=False) -> str:
             raise ValueError(f"{who}: antialias={antialias!r} is not supported")
         return mode
     if mode != "nearest":
-        raise ValueError(f"{who}: mode={mode!r} is not supported; {SUPPORTED}, mode='linear' and mode='bilinear' are")
+        raise ValueError(f"{who}: mode={mode!r} is not supported; {SUPPORTED}, mode='linear', 'bilinear' and "
+                         "'trilinear' are")
     if align_corners is not None:
         raise ValueError(f"{who}: align_corners={align_corners!r} can only be set with the interpolating modes "
                          "(linear, bilinear, bicubic, trilinear), not with mode='nearest'")
@@ -144,8 +150,8 @@ def check_input(who, x, mode="nearest") -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
     if mode in LINEAR and x.ndim != LINEAR[mode]:
-        raise ValueError(f"{who}: mode={mode!r} needs a {LINEAR[mode]}-D input "
-                         f"({'(N, C, L)' if mode == 'linear' else '(N, C, H, W)'}), got shape {tuple(x.shape)}")
+        raise ValueError(f"{who}: mode={mode!r} needs a {LINEAR[mode]}-D input ({_LAYOUT[LINEAR[mode]]}), got shape "
+                         f"{tuple(x.shape)}")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{who}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
                          f"got shape {tuple(x.shape)}")
@@ -198,9 +204,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     ``mode='nearest'``: integer factors (or sizes that are integer multiples); output i along an axis with
     factor f is input floor(i / f), as PyTorch's; dL/dx: g summed over each block of f elements per axis.
-    ``mode='linear'`` (3-D input) and ``'bilinear'`` (4-D): any positive size or factor (output size
-    floor(n * factor)); source positions and weights as PyTorch's for ``align_corners`` True or False (None:
-    False), see the module docstring; dL/dx: each output's gradient shared between its two sources by the
+    ``mode='linear'`` (3-D input), ``'bilinear'`` (4-D) and ``'trilinear'`` (5-D): any positive size or factor
+    (output size floor(n * factor)); source positions and weights as PyTorch's for ``align_corners`` True or
+    False (None: False), see the module docstring; dL/dx: each output's gradient shared between its two sources by the
     same weights. ``recompute_scale_factor=True`` makes the positions use n / o instead of 1 / factor.
     """
     who = "interpolate"
