@@ -43,6 +43,13 @@ from minigrad.nn.summary import Summary, SummaryRow, summary
 from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                      TransformerEncoderLayer)
+# volumes (N, C, D, H, W)
+from minigrad.nn.conv import Conv3d, ConvTranspose3d
+from minigrad.nn.pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d
+from minigrad.nn.normalization import BatchNorm3d
+from minigrad.nn.instance_norm import InstanceNorm3d
+from minigrad.nn.dropout import Dropout3d
+from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
@@ -68,4 +75,8 @@ __all__ = [
     "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",
+    # volumes (N, C, D, H, W)
+    "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
+    "BatchNorm3d", "InstanceNorm3d", "Dropout3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
+    "ConstantPad3d", "ZeroPad3d",
 ]
