@@ -43,6 +43,7 @@ from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors,
                           dsplit, flip, fliplr, flipud, hsplit, meshgrid, movedim, moveaxis, narrow, ravel,
                           repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims, tensor_split, trace,
                           unbind, unflatten, vsplit)
+from minigrad.backend import device
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401
@@ -51,6 +52,9 @@ __version__ = "0.1.0"
 
 float32 = "float32"
 float64 = "float64"
+
+#: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
+Size = tuple
 
 _LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed"}
 

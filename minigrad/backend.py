@@ -58,27 +58,67 @@ def _require_cupy():
     return cp
 
 
-def normalize_device(device) -> str:
-    """Turn ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` into a canonical device string."""
-    if device is None:
-        device = default_device()
-    if not isinstance(device, str):  # a Tensor or array says where it lives; anything else by its str()
-        where = getattr(device, "device", None)
-        device = where if isinstance(where, str) else str(device)
-    dev = device.strip().lower()
-    if dev == "cpu":
-        return "cpu"
+class device(str):  # noqa: N801  (torch's name)
+    """Where a tensor lives, as ``torch.device``: ``device("cpu")``, ``device("cuda:1")``, ``device("cuda", 1)``.
+
+    It is the device string itself (``x.device == "cpu"`` holds), with torch's ``type`` (``"cpu"`` or
+    ``"cuda"``) and ``index`` (the GPU's number, None when not given), and it is accepted wherever a device
+    string is. ``"cuda"`` without a number stays so here, as in torch; ``.to("cuda")`` uses GPU 0.
+    """
+
+    def __new__(cls, type_or_name="cpu", index=None):
+        if type(type_or_name) is cls and index is None:
+            return type_or_name
+        if not isinstance(type_or_name, str):
+            raise TypeError(f"device: expected a device name such as 'cpu' or 'cuda:0', got "
+                            f"{type(type_or_name).__name__} {type_or_name!r}")
+        name = type_or_name.strip().lower()
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int) or index < 0 or ":" in name:
+                raise ValueError(f"device: index must be an int >= 0 given with a bare type ('cuda'), got "
+                                 f"type {type_or_name!r} and index {index!r}")
+            name = f"{name}:{index}"
+        kind, colon, number = name.partition(":")
+        if not (name == "cpu" or (kind == "cuda" and (not colon or number.isdigit()))):
+            raise ValueError(f"Unknown device {type_or_name!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        return str.__new__(cls, name)
+
+    @property
+    def type(self) -> str:  # noqa: A003  (torch's name)
+        return self.partition(":")[0]
+
+    @property
+    def index(self):
+        number = self.partition(":")[2]
+        return int(number) if number else None
+
+
+_CPU = device("cpu")
+_CANONICAL = {"cpu": _CPU}
+
+
+def normalize_device(where) -> device:
+    """Turn ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` (or a ``device``) into the canonical ``device``."""
+    if where is None:
+        where = default_device()
+    if not isinstance(where, str):  # a Tensor or array says where it lives; anything else by its str()
+        on = getattr(where, "device", None)
+        where = on if isinstance(on, str) else str(where)
+    canonical = _CANONICAL.get(where)
+    if canonical is not None:
+        return canonical
+    dev = where.strip().lower()
     if dev == "cuda" or dev == "gpu":
-        return "cuda:0"
-    if dev.startswith("cuda:") and dev[5:].isdigit():
-        return dev
-    raise ValueError(f"Unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        dev = "cuda:0"
+    if dev != "cpu" and not (dev.startswith("cuda:") and dev[5:].isdigit()):
+        raise ValueError(f"Unknown device {where!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+    return _CANONICAL.setdefault(dev, device(dev))
 
 
-def default_device() -> str:
+def default_device() -> device:
     """The device new tensors go to: ``$MINIGRAD_DEVICE`` or ``"cpu"``."""
     env = os.environ.get("MINIGRAD_DEVICE", "").strip()
-    return normalize_device(env) if env else "cpu"
+    return normalize_device(env) if env else _CPU
 
 
 def xp_for(device: str):
@@ -139,10 +179,10 @@ def is_array(value) -> bool:
 def device_of(array) -> str:
     """The device string of a backend array."""
     if type(array) is np.ndarray or _cupy is None or _cupy is False:
-        return "cpu"
+        return _CPU
     if isinstance(array, _cupy.ndarray):
-        return f"cuda:{array.device.id}"
-    return "cpu"
+        return normalize_device(f"cuda:{array.device.id}")
+    return _CPU
 
 
 def to_device(array, device: str):

@@ -81,7 +81,9 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """NumPy's ``x.size``, the number of elements (an int); called, PyTorch's ``x.size()`` (the shape) or
+        ``x.size(dim)`` (one length). The two spellings cannot be confused: one is called, the other not."""
+        return _Size(self.data)
 
     @property
     def dtype(self):
@@ -195,12 +197,17 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def to(self, device):
-        """This tensor on ``device`` (itself when already there; differentiable otherwise)."""
-        device = backend.normalize_device(device)
-        if device == self.device:
-            return self
-        return _ops.to_device(self, device)
+    def to(self, *args, **kwargs):
+        """This tensor on another device and/or in another dtype, as ``torch.Tensor.to``: ``x.to("cuda")``,
+        ``x.to(mg.float64)``, ``x.to(device, dtype)``, ``x.to(other)`` (other's device and dtype), ``copy=True``.
+        Itself when nothing changes (and no copy is asked for); differentiable otherwise."""
+        device, dtype, copy = to_arguments("Tensor", args, kwargs)
+        out = self
+        if dtype is not None and dtype != self.data.dtype:
+            out = _ops.astype(out, dtype)
+        if device is not None and device != out.device:
+            out = _ops.to_device(out, device)
+        return _ops.clone(self) if copy and out is self else out
 
     def cpu(self):
         return self.to("cpu")
@@ -300,6 +307,7 @@ class Tensor:
         return self._update(other, "+=", _ops.add, "add")
 
     def __isub__(self, other):
+        _arithmetic.check_subtraction(self, other)   # the in-place path below is NumPy's, which allows bools
         return self._update(other, "-=", _ops.sub, "subtract")
 
     def __imul__(self, other):
@@ -448,8 +456,8 @@ class Tensor:
     def expand_dims(self, axis):
         return _ops.expand_dims(self, axis)
 
-    def flatten(self):
-        return _ops.flatten(self)
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
 
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)
@@ -1586,6 +1594,26 @@ class _RetainGrad:
         return None
 
 
+class _Size(int):
+    """``Tensor.size``: the element count as an int, which can also be called as PyTorch's ``size``."""
+
+    def __new__(cls, data):
+        self = int.__new__(cls, data.size)
+        self._shape = data.shape
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self._shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {dim!r}")
+        n = len(self._shape)
+        if not -n <= dim < n:
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of shape {self._shape} "
+                             f"(expected a dim in [{-n}, {n - 1}])")
+        return self._shape[dim]
+
+
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
 
@@ -1599,7 +1627,9 @@ class _HookHandle:
 
 # These need Tensor, so they are imported once it exists.
 from minigrad.autograd.coercion import _initial_grad  # noqa: E402
+from minigrad.autograd.to_arguments import to_arguments  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
+from minigrad.ops import arithmetic as _arithmetic  # noqa: E402
 from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402

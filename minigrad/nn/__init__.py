@@ -5,7 +5,7 @@ ordered stack of layers (``Sequential``, its PyTorch name), ``ModuleList`` a lis
 forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters, ``ParameterDict`` a dict of
 them), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional`` (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init, utils
 from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,

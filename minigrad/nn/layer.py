@@ -19,6 +19,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.to_arguments import to_arguments
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
 
@@ -215,13 +216,21 @@ class Layer:
             else:
                 p.grad.data[...] = 0
 
-    def to(self, device) -> "Layer":
-        """Move parameters, their gradients and buffers to ``device`` in place; returns self.
+    def to(self, *args, **kwargs) -> "Layer":
+        """Move parameters, their gradients and buffers to a device, and/or cast the floating ones to a
+        dtype, in place; returns self. As ``torch.nn.Module.to``: ``to("cuda")``, ``to(mg.float64)``,
+        ``to(device, dtype)``, ``to(tensor)``.
 
         The Parameter objects stay the same, so an optimizer built before the move
         still updates them.
         """
-        device = normalize_device(device)
+        device, dtype, _ = to_arguments(type(self).__name__, args, kwargs)
+        if dtype is not None:
+            if dtype.kind != "f":
+                raise TypeError(f"{type(self).__name__}.to: only floating dtypes are allowed, got {dtype}")
+            self._cast_floating(dtype)
+        if device is None:
+            return self
         for p in self.parameters():
             p.data = to_device(p.data, device)
             if p.grad is not None:
@@ -296,7 +305,14 @@ class Layer:
     # Forward hooks, set per instance by register_forward_hook; a class-level None keeps __call__ cheap.
     _forward_hooks = None
 
+    _forward_pre_hooks = None
+
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks):
+                replaced = hook(self, args)
+                if replaced is not None:
+                    args = replaced if isinstance(replaced, tuple) else (replaced,)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks):
@@ -305,19 +321,164 @@ class Layer:
                     out = replaced
         return out
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook, *, prepend: bool = False):
         """Call ``hook(layer, args, output)`` after every call of this layer; a returned value replaces the output.
 
         Returns a handle whose ``remove()`` takes the hook off (as PyTorch's
-        ``register_forward_hook``). ``nn.summary`` uses it to see each layer's output.
+        ``register_forward_hook``; ``prepend`` runs it before the hooks already there).
+        ``nn.summary`` uses it to see each layer's output.
         """
+        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend)
+
+    def _add_hook(self, attribute, method, hook, prepend):
         if not callable(hook):
-            raise TypeError(f"{type(self).__name__}.register_forward_hook: hook must be callable, "
-                            f"got {type(hook).__name__}")
-        if self._forward_hooks is None:
-            object.__setattr__(self, "_forward_hooks", [])
-        self._forward_hooks.append(hook)
-        return _ForwardHookHandle(self._forward_hooks, hook)
+            raise TypeError(f"{type(self).__name__}.{method}: hook must be callable, got {type(hook).__name__}")
+        if getattr(self, attribute) is None:
+            object.__setattr__(self, attribute, [])
+        hooks = getattr(self, attribute)
+        hooks.insert(0, hook) if prepend else hooks.append(hook)
+        return _ForwardHookHandle(hooks, hook)
+
+    # -- PyTorch's Module methods ---------------------------------------------------------
+    def modules(self) -> Iterator["Layer"]:
+        """This layer and every sub-layer, each once, outermost first (``torch.nn.Module.modules``)."""
+        for _, layer in self.named_modules():
+            yield layer
+
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(dotted name, layer) pairs: this layer first (name ``prefix``), then every sub-layer
+        (``torch.nn.Module.named_modules``; ``remove_duplicate=False`` repeats a shared layer)."""
+        if remove_duplicate:
+            yield from Layer.named_layers(self, prefix)
+            return
+        yield prefix, self
+        for name, kind, value in self._walk(prefix):
+            if kind == "layer":
+                yield name, value
+
+    def children(self) -> Iterator["Layer"]:
+        """The direct sub-layers, in definition order (``torch.nn.Module.children``)."""
+        for _, layer in self.named_children():
+            yield layer
+
+    def apply(self, fn) -> "Layer":
+        """Call ``fn(layer)`` on every sub-layer, then on this layer (children first, as
+        ``torch.nn.Module.apply``: the usual way to initialise weights); returns self."""
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}.apply: fn must be callable, got {type(fn).__name__}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def add_module(self, name: str, module) -> None:
+        """Register ``module`` (a Layer, or None) as the sub-layer ``name``, as ``self.name = module`` does."""
+        self._check_member_name("add_module", name)
+        if module is not None and not isinstance(module, Layer):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Layer (Module) or None, "
+                            f"got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param) -> None:
+        """Register ``param`` (a Parameter, or None) as ``name``, as ``self.name = param`` does."""
+        self._check_member_name("register_parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}; wrap a tensor as nn.Parameter(t)")
+        setattr(self, name, param)
+
+    def _check_member_name(self, method, name):
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{type(self).__name__}.{method}: the name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        if hasattr(type(self), name) or (name in self.__dict__ and name not in self._member_names):
+            raise KeyError(f"{type(self).__name__}.{method}: attribute {name!r} already exists")
+
+    def get_submodule(self, target: str) -> "Layer":
+        """The sub-layer at the dotted path ``target`` (``""``: this layer), as ``torch.nn.Module.get_submodule``."""
+        layer = self
+        for part in target.split(".") if target else ():
+            child = dict(layer.named_children()).get(part)
+            if child is None:
+                raise AttributeError(f"{type(self).__name__}.get_submodule: {type(layer).__name__} has no sub-layer "
+                                     f"{part!r} (looking for {target!r})")
+            layer = child
+        return layer
+
+    def set_submodule(self, target: str, module) -> None:
+        """Replace the sub-layer at the dotted path ``target`` with ``module``."""
+        owner, _, name = target.rpartition(".")
+        parent = self.get_submodule(owner)
+        if name not in dict(parent.named_children()):
+            raise AttributeError(f"{type(self).__name__}.set_submodule: {type(parent).__name__} has no sub-layer "
+                                 f"{name!r} (looking for {target!r})")
+        if not isinstance(module, Layer):
+            raise TypeError(f"{type(self).__name__}.set_submodule: expected a Layer (Module), "
+                            f"got {type(module).__name__}")
+        _set_member(parent, name, module)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"fc1.weight"``)."""
+        return self._get_state(target, "param", "get_parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        return self._get_state(target, "buffer", "get_buffer")
+
+    def _get_state(self, target, kind, method):
+        owner, _, name = target.rpartition(".")
+        layer = self.get_submodule(owner)
+        for member, member_kind, value in layer._direct_members():
+            if member == name and member_kind == kind:
+                return value
+        what = "parameter" if kind == "param" else "buffer"
+        raise AttributeError(f"{type(self).__name__}.{method}: {type(layer).__name__} has no {what} {name!r} "
+                             f"(looking for {target!r})")
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Layer":
+        """Set ``requires_grad`` of every parameter (``False`` freezes the layer); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def cpu(self) -> "Layer":
+        """``to("cpu")``."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> "Layer":
+        """``to("cuda")`` (or ``"cuda:N"`` for ``device=N``)."""
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    def double(self) -> "Layer":
+        """Floating parameters and buffers as float64, in place; returns self."""
+        return self._cast_floating(np.float64)
+
+    def float(self) -> "Layer":  # noqa: A003  (torch's name)
+        """Floating parameters and buffers as float32, in place; returns self."""
+        return self._cast_floating(np.float32)
+
+    def half(self) -> "Layer":
+        """Floating parameters and buffers as float16, in place; returns self."""
+        return self._cast_floating(np.float16)
+
+    def _cast_floating(self, dtype):
+        for p in self.parameters():
+            if p.data.dtype.kind == "f" and p.data.dtype != dtype:
+                p.data = p.data.astype(dtype)
+                if p.grad is not None:
+                    p.grad.data = p.grad.data.astype(dtype)
+        for b in self.buffers():
+            if b.data.dtype.kind == "f" and b.data.dtype != dtype:
+                b.data = b.data.astype(dtype)
+        return self
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False):
+        """Call ``hook(layer, args)`` before every call of this layer; a returned value replaces the positional
+        arguments (a tuple, or one value for a single argument), as ``torch.nn.Module.register_forward_pre_hook``.
+        Returns a handle whose ``remove()`` takes the hook off."""
+        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook, prepend)
 
     # -- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -370,6 +531,17 @@ class _ForwardHookHandle:
 
 def _count(n: int) -> str:
     return f"{n:,} param" + ("" if n == 1 else "s")
+
+
+def _set_member(layer, name, value):
+    """Replace the member ``name`` of ``layer``: an attribute, or an entry of a container layer
+    (``"0"`` of a Sequential or ModuleList, a key of a ModuleDict)."""
+    if name in layer._member_names:
+        setattr(layer, name, value)
+    elif hasattr(layer, "keys"):
+        layer[name] = value
+    else:
+        layer[int(name)] = value
 
 
 def _flatten_member(name, value):

@@ -29,10 +29,34 @@ class Network(Layer):
 
     def append(self, layer: Layer) -> "Network":
         """Add a layer at the end; returns self."""
-        if not isinstance(layer, Layer):
-            raise TypeError(f"{type(self).__name__}.append: expected a Layer, got {type(layer).__name__}")
-        self.stack.append(layer)
+        self.stack.append(self._checked("append", layer))
         return self
+
+    def __setitem__(self, index, layer) -> None:
+        self.stack[index] = self._checked("__setitem__", layer)
+
+    def __delitem__(self, index) -> None:
+        del self.stack[index]
+
+    def insert(self, index: int, layer: Layer) -> "Network":
+        """Insert a layer before position ``index``; returns self."""
+        self.stack.insert(index, self._checked("insert", layer))
+        return self
+
+    def extend(self, layers) -> "Network":
+        """Append each of ``layers``; returns self."""
+        for layer in layers:
+            self.append(layer)
+        return self
+
+    def pop(self, index: int = -1) -> Layer:
+        """Remove and return the layer at ``index`` (the last by default)."""
+        return self.stack.pop(index)
+
+    def _checked(self, method, layer):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"{type(self).__name__}.{method}: expected a Layer, got {type(layer).__name__}")
+        return layer
 
     def _direct_members(self):
         # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 
 from minigrad import ops
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
@@ -37,6 +39,7 @@ from minigrad.nn.projection import LinearT
 from minigrad.nn.arguments import floating_dtype, positive_int, probability
 from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
+from minigrad.nn.utils.rnn import PackedSequence, padded_sorted
 from minigrad.ops.unstack import Unstack
 
 
@@ -75,6 +78,8 @@ class _RecurrentLayer(Layer):
         return get(f"weight_ih_l{k}"), get(f"weight_hh_l{k}"), get(f"bias_ih_l{k}"), get(f"bias_hh_l{k}")
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         name = type(self).__name__
         w0 = self.weight_ih_l0
         check_input(name, input, self.input_size, w0, (2, 3))
@@ -85,6 +90,32 @@ class _RecurrentLayer(Layer):
             raise ValueError(f"{name}: input has shape {tuple(input.shape)}, with no time steps")
         B = x.shape[1 - time_axis]
         h0, c0 = self._initial_state(hx, x, B, batched, input)
+        x, h_n, c_n = self._run_layers(x, time_axis, h0, c0)
+        return self._result(x if batched else ops.squeeze(x, 1), h_n, c_n, batched)
+
+    def _forward_packed(self, packed, hx):
+        """A ``PackedSequence`` in, one out: the padded batch runs with each sequence's state held once its
+        steps are over, so its final state is the state after its own last step, as in PyTorch."""
+        name = type(self).__name__
+        check_input(name, packed.data, self.input_size, self.weight_ih_l0, (2,))
+        x, lengths = padded_sorted(packed)                       # (T, B, I), by decreasing length
+        if hx is not None and packed.sorted_indices is not None:   # the caller's order -> the packed order
+            order = packed.sorted_indices.numpy()
+            hx = tuple(s[:, order] for s in hx) if self.mode == "LSTM" else hx[:, order]
+        h0, c0 = self._initial_state(hx, x, x.shape[1], True, packed.data)
+        running = np.arange(x.shape[0])[:, None, None] < lengths[None, :, None]   # (T, B, 1): step t of sequence b
+        x, h_n, c_n = self._run_layers(x, 0, h0, c0, running)
+        t_idx, b_idx = np.nonzero(running[:, :, 0])
+        out = packed._replace(data=ops.reshape(x, (-1, x.shape[2]))[t_idx * x.shape[1] + b_idx])
+        if packed.unsorted_indices is not None:   # the packed order -> the caller's order
+            back = packed.unsorted_indices.numpy()
+            h_n = [h[back] for h in h_n]
+            c_n = [None if c is None else c[back] for c in c_n]
+        return self._result(out, h_n, c_n, True)
+
+    def _run_layers(self, x, time_axis, h0, c0, running=None):
+        """(top layer's outputs, final h per layer, final c per layer); with ``running`` (T, B, 1), a sequence
+        keeps its state at the steps where it is not running."""
         h_n, c_n = [], []
         for k in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
@@ -93,16 +124,23 @@ class _RecurrentLayer(Layer):
             h = None if h0 is None else h0[k]
             c = None if c0 is None else c0[k]
             hs = []
-            for ax in Unstack.apply(proj, axis=time_axis) if proj.shape[time_axis] > 1 else (
-                    ops.squeeze(proj, time_axis),):
-                h, c = step(self.mode, ax, h, c, w_hh, b_hh)
+            for t, ax in enumerate(Unstack.apply(proj, axis=time_axis) if proj.shape[time_axis] > 1 else (
+                    ops.squeeze(proj, time_axis),)):
+                h_new, c_new = step(self.mode, ax, h, c, w_hh, b_hh)
+                if running is not None and not running[t].all():   # never at t = 0: every length is > 0
+                    keep = Tensor(running[t])
+                    h_new = ops.where(keep, h_new, h)
+                    c_new = None if c_new is None else ops.where(keep, c_new, c)
+                h, c = h_new, c_new
                 hs.append(h)
             x = ops.stack(hs, axis=time_axis)
             if self.dropout and self.training and k < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
             h_n.append(h)
             c_n.append(c)
-        out = x if batched else ops.squeeze(x, 1)
+        return x, h_n, c_n
+
+    def _result(self, out, h_n, c_n, batched):
         h_n = ops.stack(h_n, axis=0) if batched else ops.stack([ops.squeeze(h, 0) for h in h_n], axis=0)
         if self.mode != "LSTM":
             return out, h_n

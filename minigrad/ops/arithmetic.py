@@ -5,6 +5,8 @@ The backward of a binary op sums the gradient back to each input's shape with
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
@@ -121,14 +123,29 @@ def add(a, b, *, alpha=1):
 
 
 def sub(a, b, *, alpha=1):
-    """a - alpha * b, broadcasting (``alpha`` as in ``torch.sub``). Two bool tensors are refused, as in torch."""
+    """a - alpha * b, broadcasting (``alpha`` as in ``torch.sub``). A bool operand is refused, as in torch."""
+    check_subtraction(a, b)   # before operands, which would cast True to 1 or a mask to 0.0/1.0
     a, b = operands("sub", a, b)
-    if a.data.dtype.kind == "b" and b.data.dtype.kind == "b":
-        raise TypeError(f"sub: cannot subtract bool tensors (shapes {tuple(a.shape)} and {tuple(b.shape)}); "
-                        "use logical_xor or ^ instead")
     if alpha.__class__ is not int or alpha != 1:
         b = _scaled("sub", a, b, alpha)
     return Sub.apply(a, b)
+
+
+def check_subtraction(a, b):
+    """Refuse ``a - b`` with a bool operand (a tensor or the number True/False), as torch does."""
+    if (a.__class__ is bool or b.__class__ is bool or (isinstance(a, Tensor) and a.data.dtype.kind == "b")
+            or (isinstance(b, Tensor) and b.data.dtype.kind == "b")):   # inline: plain ``x - y`` runs this
+        raise _bool_subtraction(a, b)
+
+
+def _bool_subtraction(a, b):
+    def describe(v):
+        return f"a tensor of dtype {v.dtype} and shape {tuple(v.shape)}" if isinstance(v, Tensor) else repr(v)
+    operands_ = f"{describe(a)} and {describe(b)}"
+    if _is_bool(a) and _is_bool(b):
+        return TypeError(f"sub: cannot subtract bools ({operands_}); use logical_xor or ^ instead")
+    return TypeError(f"sub: subtraction with a bool operand is not supported ({operands_}), as in torch; "
+                     "to invert a mask use ~ or logical_not, or cast the bool operand first")
 
 
 def _scaled(name, a, b, alpha):
@@ -192,9 +209,30 @@ multiply, subtract, divide, negative = mul, sub, div, neg
 def pow(a, b):  # noqa: A001  (mirrors Python's operator name)
     """a ** b; a Python-number exponent uses the cheaper power rule."""
     b = _python_number(b)
+    if _is_bool(a) and (b.__class__ is bool or (b.__class__ is int and b >= 0)
+                        or (isinstance(b, Tensor) and b.data.dtype.kind == "b")):
+        return _bool_pow(a, b)
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
         if type(b) is int and b < 0 and a.data.dtype.kind in "biu":
             raise ValueError(f"pow: an integer tensor (dtype {a.dtype}, shape {tuple(a.shape)}) cannot be raised "
                              f"to a negative integer power, got exponent b={b}; cast it with .astype('float32') first")
         return PowScalar.apply(as_floating(a) if isinstance(b, float) else a, c=b)  # int ** 0.5 is float32
     return Pow.apply(*operands("pow", a, b))
+
+
+def _is_bool(v):
+    return v.__class__ is bool or (isinstance(v, Tensor) and v.data.dtype.kind == "b")
+
+
+def _bool_pow(a, b):
+    """torch's rules for a bool base in ``a ** b``: a bool tensor to a bool power stays bool (a or not b), to a
+    Python int power is int64 (NumPy would give int8); a bool exponent tensor is refused."""
+    if isinstance(b, Tensor):
+        shape = tuple(b.shape)
+        raise TypeError(f"pow: a bool raised to a bool tensor (shape {shape}) is not supported, as in torch; "
+                        "cast one of them first")
+    if not isinstance(a, Tensor):   # two Python numbers
+        return pow(as_tensor(a), b)
+    if b.__class__ is bool:
+        return Tensor(a.data | (not b))   # a ** True = a, a ** False = True
+    return pow(Tensor(a.data.astype(np.int64)), b)

@@ -44,29 +44,32 @@ def greater_equal(a, b):
 
 
 def _logical(name, a, b, fn):
-    a, b = operands(name, a, b)
-    if a.dtype.kind != "b" or b.dtype.kind != "b":
-        raise TypeError(f"{name}: operands must be bool tensors, got dtypes {a.dtype} and {b.dtype}")
-    return Tensor(fn(a.data, b.data))
+    """``fn`` of the truth values of ``a`` and ``b`` (nonzero is True, as in torch and NumPy): a bool tensor."""
+    a, b = operands(name, _truth(a), _truth(b))
+    return Tensor(fn(_truth(a).data, _truth(b).data))
+
+
+def _truth(x):
+    return Tensor(x.data != 0) if isinstance(x, Tensor) and x.data.dtype.kind != "b" else x
 
 
 def logical_and(a, b):
-    """Elementwise a and b of bool tensors (``a & b``)."""
+    """Elementwise a and b of the truth values (nonzero is True): a bool tensor (``a & b`` for bool tensors)."""
     return _logical("logical_and", a, b, lambda x, y: x & y)
 
 
 def logical_or(a, b):
-    """Elementwise a or b of bool tensors (``a | b``)."""
+    """Elementwise a or b of the truth values (nonzero is True): a bool tensor (``a | b`` for bool tensors)."""
     return _logical("logical_or", a, b, lambda x, y: x | y)
 
 
 def logical_not(a):
-    """Elementwise not of a bool tensor (``~a``)."""
+    """Elementwise not of the truth values (nonzero is True): a bool tensor (``~a`` for a bool tensor)."""
     return _logical("logical_not", a, a, lambda x, _: ~x)
 
 
 def logical_xor(a, b):
-    """Elementwise a xor b of bool tensors (``a ^ b``)."""
+    """Elementwise a xor b of the truth values (nonzero is True): a bool tensor (``a ^ b`` for bool tensors)."""
     return _logical("logical_xor", a, b, lambda x, y: x ^ y)
 
 

@@ -176,7 +176,7 @@ def _swap_last_tensor(t):
     from minigrad.ops.shape import transpose
     axes = list(range(t.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return transpose(t, *axes)
+    return transpose(t, tuple(axes))
 
 
 def pinv(a, *, atol=None, rtol=None, hermitian=False):

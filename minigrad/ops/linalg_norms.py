@@ -80,7 +80,7 @@ def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
         out = (amax if ord > 0 else amin)(sums, over, keepdim=True)
         return out if keepdim else reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in (r, c)))
     rest = [i for i in range(a.ndim) if i not in (r, c)]
-    values = svdvals(transpose(a, *(rest + [r, c])))
+    values = svdvals(transpose(a, tuple(rest + [r, c])))
     if ord == "nuc":
         out = _sum(values, -1)
     else:

@@ -86,7 +86,7 @@ tensors = SimpleNamespace(
     sum_to=sum_to,
     broadcast_to=broadcast_to,
     reshape=reshape,
-    transpose=lambda x, axes=None: transpose(x, *(axes or ())),
+    transpose=lambda x, axes=None: transpose(x, tuple(axes)) if axes else transpose(x),
     where=where,
     select=_tensor_select,
     sign=_tensor_sign,

@@ -268,7 +268,7 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
     weight = 0.5 if interpolation == "midpoint" else (rank - below).astype(x.dtype)
     out = lo + (hi - lo) * weight if interpolation in ("linear", "midpoint") else lo
     # The q axis goes first, as in torch; keepdim keeps the reduced dims as 1 after it.
-    out = transpose(out, *((axis,) + tuple(a for a in range(out.ndim) if a != axis)))
+    out = transpose(out, (axis,) + tuple(a for a in range(out.ndim) if a != axis))
     rest = ((1,) * x.ndim if keepdim else ()) if dim is None else _out_shape(x, y, axis, keepdim)
     out = reshape(out, (out.shape[0],) + rest)
     return reshape(out, rest) if scalar_q else out

@@ -196,9 +196,11 @@ def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
 
     PyTorch's ``dim``/``keepdim`` are accepted instead; ``dim=()`` reduces every axis, as in PyTorch.
     """
+    x = as_tensor(x)
     if dim is not None or keepdim is not None:
-        x = as_tensor(x)
         axis, keepdims = torch_axis("sum", x, axis, keepdims, dim, keepdim)
+    if x.data.dtype.kind == "u":   # torch sums every integer dtype as int64; NumPy would give uint64 here
+        x = Tensor(x.data.astype(np.int64))
     return _reduction(Sum, "sum", x, axis, keepdims)
 
 

@@ -159,15 +159,36 @@ def reshape(x, *shape):
 
 
 def transpose(x, *axes):
-    """Permute the axes (reverse them when none are given), like ``numpy.transpose``."""
+    """Permute the axes (reverse them when none are given), like ``numpy.transpose``; or, with two dims on a
+    tensor that is not 2-D, exchange them, like ``torch.transpose(x, dim0, dim1)`` (NumPy's reading would need
+    one axis per dim). On a 2-D tensor ``transpose(0, 1)`` reads two ways (NumPy: no change; PyTorch: swap)
+    and is refused; ``transpose(1, 0)`` means the swap in both."""
     x = as_tensor(x)
+    two_dims = len(axes) == 2 and not isinstance(axes[0], (tuple, list))   # f(0, 1), not f((0, 1))
+    if two_dims and x.ndim != 2:
+        return _swap("transpose", x, *_ints("transpose", "dims", axes))
     axes = _ints("transpose", "axes", axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    if two_dims and axes[0] % 2 == 0 and axes[1] % 2 == 1:
+        raise TypeError("transpose: x.transpose(0, 1) on a 2-D tensor reads two ways: NumPy's keeps the axes in "
+                        "order (a permutation), PyTorch's swaps them; write x.T or x.swapaxes(0, 1) to swap")
     if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
     return Transpose.apply(x, axes=axes)
+
+
+def _swap(name, x, a, b):
+    """``x`` with dims ``a`` and ``b`` exchanged (checked to exist)."""
+    check_dims(name, (a,), x.ndim, x.shape)   # one by one: the same dim twice is allowed (no change)
+    check_dims(name, (b,), x.ndim, x.shape)
+    if x.ndim == 0:
+        return x
+    perm = list(range(x.ndim))
+    a, b = a % x.ndim, b % x.ndim
+    perm[a], perm[b] = b, a
+    return transpose(x, tuple(perm))
 
 
 def squeeze(x, axis=None):
@@ -192,10 +213,20 @@ def expand_dims(x, axis):
     return reshape(x, tuple(shape))
 
 
-def flatten(x):
-    """``x`` as a 1-D tensor."""
+def flatten(x, start_dim=0, end_dim=-1):
+    """``x`` with dims ``start_dim`` to ``end_dim`` merged into one (all of them by default: a 1-D tensor), as
+    ``torch.flatten``. A 0-d tensor becomes shape (1,)."""
     x = as_tensor(x)
-    return reshape(x, (x.size,))
+    if start_dim == 0 and end_dim == -1:
+        return reshape(x, (x.data.size,))
+    check_dims("flatten", (start_dim,), x.ndim, x.shape)
+    check_dims("flatten", (end_dim,), x.ndim, x.shape)
+    first, last = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
+    if first > last:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"(tensor of shape {tuple(x.shape)})")
+    shape = x.shape or (1,)
+    return reshape(x, shape[:first] + (-1 if 0 not in shape[first:last + 1] else 0,) + shape[last + 1:])
 
 
 def _sequence(name, tensors):
@@ -204,10 +235,17 @@ def _sequence(name, tensors):
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     tensors = [as_tensor(t, like=like) for t in tensors]
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        raise TypeError(f"{name}: tensors have different dtypes {sorted(map(str, dtypes))}")
-    return tensors
+    dtypes = {t.data.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    # Promoted as torch (and NumPy) do: integer and bool tensors join a floating one in its dtype, integers of
+    # different widths in one that holds both. Two floating dtypes are refused, as by every binary op.
+    floats = sorted(str(d) for d in dtypes if d.kind in "fc")
+    if len(floats) > 1:
+        raise TypeError(f"{name}: tensors have different floating dtypes {floats}; minigrad does not promote "
+                        "silently, cast them to one with .astype()")
+    target = np.dtype(floats[0]) if floats else np.result_type(*dtypes)
+    return [t if t.data.dtype == target else Tensor(t.data.astype(target)) for t in tensors]
 
 
 def concat(tensors, axis=0):
@@ -239,8 +277,13 @@ def _join(name, tensors, axis):
     return Concat.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=0):
-    """Join tensors of one shape along a new axis."""
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors of one shape along a new axis (``dim``: PyTorch's name for it)."""
+    if dim is not None:
+        if axis != 0:
+            raise TypeError(f"stack: give the new axis once, as axis= (NumPy) or dim= (PyTorch), got axis={axis} "
+                            f"and dim={dim}")
+        axis = dim
     tensors = _sequence("stack", tensors)
     if len({t.shape for t in tensors}) > 1:
         raise ValueError(f"stack: all tensors must have one shape, got {[t.shape for t in tensors]}")

@@ -8,7 +8,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import check_dims, one_dim
 from minigrad.ops.indexing import getitem
-from minigrad.ops.shape import _ints, reshape, transpose
+from minigrad.ops.shape import _ints, _swap, reshape, transpose
 from minigrad.ops.unstack import Unstack
 from minigrad.scalars import is_integer
 
@@ -86,14 +86,7 @@ def swapaxes(x, *dims, axis0=None, axis1=None, axis2=None, dim0=None, dim1=None)
     both = list(dims) + named
     if len(both) != 2:
         raise TypeError(f"swapaxes: expected two dims, got {len(both)} ({both})")
-    check_dims("swapaxes", (both[0],), x.ndim, x.shape)
-    check_dims("swapaxes", (both[1],), x.ndim, x.shape)
-    if x.ndim == 0:
-        return x
-    a, b = (int(d) % x.ndim for d in both)
-    perm = list(range(x.ndim))
-    perm[a], perm[b] = b, a
-    return transpose(x, tuple(perm))
+    return _swap("swapaxes", x, *both)
 
 
 swapdims = swapaxes

@@ -19,8 +19,8 @@ from minigrad.optim.rprop import Rprop
 from minigrad.optim.asgd import ASGD
 from minigrad.optim.adafactor import Adafactor
 from minigrad.optim.muon import Muon
-from minigrad.optim.clip import clip_grad_norm_
-from minigrad.optim.clip import clip_grad_value_
+from minigrad.autograd.grad_clip import clip_grad_norm_  # gradients, not optimizers: nn.utils has them too
+from minigrad.autograd.grad_clip import clip_grad_value_
 from minigrad.optim.averaging import AveragedModel
 from minigrad.optim import lr_scheduler
 from minigrad.optim import swa_utils

@@ -88,9 +88,10 @@ class Optimizer(StateDictMixin):
     def add_param_group(self, group: dict):
         """Add a parameter group; options missing from ``group`` take the defaults.
 
-        Raises an error for a non-dict group, a parameter that is not a Tensor,
-        does not require grad or is not a leaf, and for a parameter already
-        present in this or another group.
+        Raises an error for a non-dict group, a parameter that is not a Tensor
+        or is not a leaf, and for a parameter already present in this or another
+        group. A frozen parameter (``requires_grad=False``) is accepted, as in
+        PyTorch: it gets no gradient, so every step leaves it as it is.
         """
         if not isinstance(group, dict):
             raise TypeError(f"param group must be a dict, but got {type(group).__name__}")
@@ -113,11 +114,6 @@ class Optimizer(StateDictMixin):
             where = f"parameter {i} of param group {group_index}"
             if not is_tensor(p):
                 raise TypeError(f"optimizer can only optimize Tensors, but {where} is a {type(p).__name__}")
-            if not p.requires_grad:
-                raise ValueError(
-                    f"optimizer can only optimize Tensors that require grad, but {where} "
-                    f"({describe_param(p)}) has requires_grad=False"
-                )
             if not p.is_leaf:
                 raise ValueError(f"optimizer can't optimize a non-leaf Tensor: {where} ({describe_param(p)})")
             if id(p) in seen_in_group:

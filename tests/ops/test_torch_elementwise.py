@@ -535,7 +535,7 @@ def test_elementwise_names_are_exported():
      "addcmul: for integer tensors, value must be an int, got value=0.5"),
     (lambda: mg.add(mg.tensor([1]), mg.tensor([2]), alpha=0.5), TypeError,
      "add: for integer tensors (dtypes int64 and int64), alpha must be an int, got alpha=0.5"),
-    (lambda: mg.sub(mg.tensor([True]), mg.tensor([False])), TypeError, "sub: cannot subtract bool tensors"),
+    (lambda: mg.sub(mg.tensor([True]), mg.tensor([False])), TypeError, "sub: cannot subtract bools"),
     (lambda: mg.neg(mg.tensor([True])), TypeError, "neg: cannot negate a bool tensor"),
     (lambda: mg.positive(mg.tensor([True])), TypeError, "positive: unary + is not supported on a bool tensor"),
     (lambda: mg.div(mg.tensor([1.0]), 2.0, rounding_mode="round"), ValueError,
@@ -558,8 +558,6 @@ def test_elementwise_names_are_exported():
      "atan2: operands have different floating dtypes"),
     (lambda: mg.float_power(mg.tensor([1.0]), "2"), TypeError, "float_power: exponent must be a real number"),
     (lambda: mg.fmod(mg.tensor([True]), mg.tensor([True])), TypeError, "fmod: cannot divide bool tensors"),
-    (lambda: mg.logical_xor(mg.tensor([1.0]), mg.tensor([True])), TypeError,
-     "logical_xor: operands must be bool tensors"),
 ])
 def test_bad_input_is_one_clear_error(call, error, message):
     with pytest.raises(error, match="^" + re.escape(message)):

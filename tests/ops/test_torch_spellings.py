@@ -78,12 +78,19 @@ def test_the_numpy_spelling_keeps_its_meaning():
     y.max(axis=0).backward()
     np.testing.assert_array_equal(y.grad.numpy(), [0.0, 0.5, 0.5])   # ties still share the gradient
     z, tz = pair(X[0])
-    assert z.transpose(0, 1).shape == (3, 4)                    # NumPy's transpose (torch swaps)
-    assert z.size == 12 and z.T.shape == (4, 3)
+    assert z.transpose((0, 1)).shape == (3, 4)                  # NumPy's permutation, given as one tuple
+    assert z.transpose(1, 0).shape == (4, 3)                    # a swap in both readings
+    w, tw = pair(X)
+    same(w.transpose(0, 2), tw.transpose(0, 2))                 # two dims of a 3-D tensor: only torch's reading fits
+    same(w.transpose(-2, -1), tw.transpose(-2, -1))
+    assert z.size == 12 and z.size(0) == tz.size(0) and z.size() == tuple(tz.size()) and z.T.shape == (4, 3)
 
 
 @pytest.mark.parametrize("call, message", [
     # PyTorch's idioms, which NumPy reads otherwise: each would run and give another answer.
+    (lambda x: x[0].transpose(0, 1), r"^transpose: x\.transpose\(0, 1\) on a 2-D tensor reads two ways: NumPy's "
+                                     r"keeps the axes in order \(a permutation\), PyTorch's swaps them; write x\.T or "
+                                     r"x\.swapaxes\(0, 1\) to swap$"),
     (lambda x: x.max(1), r"^max: give the axis by keyword: NumPy's max\(x, 1\) gives the maxima only, PyTorch's "
                          r"gives \(values, indices\); write axis= for the maxima or dim= for \(values, indices\)$"),
     (lambda x: mg.min(x, 1), r"^min: give the axis by keyword: NumPy's min\(x, 1\) gives the minima only"),
@@ -104,7 +111,7 @@ def test_the_numpy_spelling_keeps_its_meaning():
                                             r"keepdims=... for the maxima or dim=..., keepdim=... for \(values, "
                                             r"indices\)$"),
     (lambda x: mg.min(x, axis=-1, keepdim=False), r"^min: got axis=-1 with PyTorch's keepdim=False"),
-], ids=["max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, y)", "var(0)", "std(0, True)", "var()", "std(x)",
+], ids=["transpose(0, 1)", "max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, y)", "var(0)", "std(0, True)", "var()", "std(x)",
         "var(axis, keepdim)", "max(axis, keepdim)", "min(x, axis, keepdim)"])
 def test_calls_numpy_and_pytorch_read_differently_are_refused(call, message):
     """Where the same call means one thing in NumPy and another in PyTorch, minigrad asks which (section 15)."""

@@ -31,7 +31,7 @@ def _swap_last(x):
     """x with its last two axes exchanged (k -> k^T over every batch and head)."""
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return ops.transpose(x, *axes)
+    return ops.transpose(x, tuple(axes))
 
 
 def causal_keep(xp, rows, cols):

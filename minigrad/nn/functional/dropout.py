@@ -119,7 +119,7 @@ def _alpha(name, x, p, training, mask_shape):
     """y = a (x m + alpha' (1 - m)) + b with m ~ Bernoulli(1 - p): dropped units take SELU's saturation value
     -alpha', and a, b restore zero mean and unit variance (Klambauer et al. 2017), as PyTorch computes them:
     a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), y = x (a m) + alpha' a (m - 1 + p). dL/dx = g a m."""
-    if not training or p == 0.0 or x.size == 0:
+    if not training or p == 0.0 or x.data.size == 0:
         return x
     _check_scalable(name, x)
     xp = get_array_module(x.data)

@@ -360,7 +360,7 @@ def mse_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
         return diff * diff
     # One fused node for the reduced loss (the common case in training).
     # The mean of an empty batch is NaN, as in PyTorch: 0 * NaN in the forward, an empty gradient.
-    scale = (1.0 / x.size if x.size else float("nan")) if reduction == "mean" else 1.0
+    scale = (1.0 / x.data.size if x.data.size else float("nan")) if reduction == "mean" else 1.0
     return SquaredError.apply(x, target, scale=scale)
 
 

@@ -30,7 +30,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     axes = (0,) + tuple(range(2, x.ndim))
     stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
-        n = x.size // x.shape[1]
+        n = x.data.size // x.shape[1]
         if n < 2:
             raise ValueError(
                 f"batch_norm: training needs more than 1 value per channel, got input of shape {tuple(x.shape)}"

@@ -1,0 +1,177 @@
+"""Sequences of different lengths, as ``torch.nn.utils.rnn``: padding them into one tensor, and packing them.
+
+A ``PackedSequence`` holds the valid time steps only, time-major: the rows of step 0 of every sequence, then
+the rows of step 1 of the sequences at least 2 long, and so on, the sequences ordered by decreasing length;
+``batch_sizes[t]`` says how many sequences are still running at step t. ``RNN``, ``LSTM`` and ``GRU`` take one
+and return their output packed the same way, each sequence's state stopping at its own last step.
+
+Every function here is differentiable: each is one gather of rows (``x[index]``), whose adjoint adds the
+gradient rows back (``index_add``). No loop over sequences or steps runs on the data.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.autograd.tensor import Tensor
+from minigrad.creation import full
+
+
+class PackedSequence(NamedTuple):
+    """``data`` (the valid rows, time-major, (sum of lengths, *)), ``batch_sizes`` (int64, one per step),
+    and, when the sequences were reordered by length, ``sorted_indices`` and ``unsorted_indices``."""
+
+    data: Tensor
+    batch_sizes: Tensor
+    sorted_indices: Tensor | None = None
+    unsorted_indices: Tensor | None = None
+
+    def to(self, *args, **kwargs) -> "PackedSequence":
+        """The same sequence with ``data`` moved or cast by ``Tensor.to`` (the indices stay int64)."""
+        return self._replace(data=self.data.to(*args, **kwargs))
+
+    def cpu(self) -> "PackedSequence":
+        return self.to("cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.data.device != "cpu"
+
+
+def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
+    """Sequences of shapes (L_i, *) as one tensor (L_max, B, *) (``batch_first``: (B, L_max, *)), each padded with
+    ``padding_value`` on the right (or the left) up to the longest.   dL/dseq_i = the rows of g where it sits."""
+    sequences = _sequences("pad_sequence", sequences)
+    if padding_side not in ("right", "left"):
+        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
+    lengths = np.array([s.shape[0] for s in sequences], dtype=np.int64)
+    T, B = int(lengths.max()), len(sequences)
+    steps = np.arange(T)[:, None]
+    valid = steps < lengths[None, :] if padding_side == "right" else steps >= (T - lengths)[None, :]   # (T, B)
+    # Row i of the joined sequences goes to the i-th valid cell in batch-major order.
+    t_idx, b_idx = np.nonzero(valid.T)[::-1]
+    padded = _scatter_rows(ops.cat(sequences, 0), t_idx * B + b_idx, T * B, padding_value).reshape(
+        (T, B) + tuple(sequences[0].shape[1:]))
+    return ops.swapaxes(padded, 0, 1) if batch_first else padded
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of sequences that ``pad_sequence`` (padded on the right) joined: sequence i is the first
+    ``lengths[i]`` steps of column i."""
+    lengths = _lengths("unpad_sequence", lengths, padded_sequences.shape[0 if batch_first else 1])
+    x = padded_sequences if batch_first else ops.swapaxes(padded_sequences, 0, 1)
+    return [x[i, :int(n)] for i, n in enumerate(lengths)]
+
+
+def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
+    """Pack a padded batch (T, B, *) (``batch_first``: (B, T, *)) of sequences of the given ``lengths``.
+
+    With ``enforce_sorted`` the lengths must not increase; otherwise the sequences are sorted by decreasing
+    length (stably) and the order kept in ``sorted_indices``/``unsorted_indices``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pack_padded_sequence: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise ValueError(f"pack_padded_sequence: input must have a time and a batch dim, got shape "
+                         f"{tuple(input.shape)}")
+    time_major = ops.swapaxes(input, 0, 1) if batch_first else input
+    T, B = time_major.shape[0], time_major.shape[1]
+    lengths = _lengths("pack_padded_sequence", lengths, B)
+    if lengths.max() > T:
+        raise ValueError(f"pack_padded_sequence: a length of {int(lengths.max())} is longer than the input's "
+                         f"{T} time steps (input shape {tuple(input.shape)})")
+    sorted_indices = unsorted_indices = None
+    if enforce_sorted:
+        if np.any(np.diff(lengths) > 0):
+            raise RuntimeError(f"pack_padded_sequence: lengths must be sorted in decreasing order when "
+                               f"enforce_sorted=True, got {lengths.tolist()}; sort the batch or pass "
+                               "enforce_sorted=False")
+    else:
+        order = np.argsort(-lengths, kind="stable")
+        lengths = lengths[order]
+        time_major = time_major[:, order]
+        sorted_indices, unsorted_indices = _index(order), _index(np.argsort(order))
+    t_idx, b_idx = _valid_cells(lengths)
+    rows = ops.reshape(time_major, (T * B,) + tuple(time_major.shape[2:]))
+    batch_sizes = _index((np.arange(int(lengths[0]))[:, None] < lengths[None, :]).sum(1))
+    return PackedSequence(rows[t_idx * B + b_idx], batch_sizes, sorted_indices, unsorted_indices)
+
+
+def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
+    """The padded batch (T, B, *) (``batch_first``: (B, T, *)) and the lengths (int64) of a ``PackedSequence``,
+    in the original order of the sequences; ``total_length`` pads to that many steps."""
+    if not isinstance(sequence, PackedSequence):
+        raise TypeError(f"pad_packed_sequence: expected a PackedSequence, got {type(sequence).__name__}")
+    padded, lengths = padded_sorted(sequence, padding_value, total_length)
+    if sequence.unsorted_indices is not None:
+        order = sequence.unsorted_indices.numpy()
+        padded, lengths = padded[:, order], lengths[order]
+    return (ops.swapaxes(padded, 0, 1) if batch_first else padded), Tensor(lengths)
+
+
+def pack_sequence(sequences, enforce_sorted=True):
+    """``pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=...)``."""
+    sequences = _sequences("pack_sequence", sequences)
+    return pack_padded_sequence(pad_sequence(sequences), [s.shape[0] for s in sequences],
+                                enforce_sorted=enforce_sorted)
+
+
+def unpack_sequence(packed_sequences):
+    """The list of sequences a ``PackedSequence`` holds, in their original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
+
+
+def padded_sorted(sequence, padding_value=0.0, total_length=None):
+    """(time-major padded tensor (T, B, *), lengths as a NumPy array), both in the packed (sorted) order."""
+    batch_sizes = sequence.batch_sizes.numpy().astype(np.int64)
+    B = int(batch_sizes[0])
+    lengths = (batch_sizes[None, :] > np.arange(B)[:, None]).sum(1)
+    T = len(batch_sizes)
+    if total_length is not None:
+        if total_length < T:
+            raise ValueError(f"pad_packed_sequence: total_length={total_length} is shorter than the longest "
+                             f"sequence ({T} steps)")
+        T = int(total_length)
+    t_idx, b_idx = _valid_cells(lengths)
+    padded = _scatter_rows(sequence.data, t_idx * B + b_idx, T * B, padding_value)
+    return padded.reshape((T, B) + tuple(sequence.data.shape[1:])), lengths
+
+
+def _valid_cells(lengths):
+    """(step, sequence) of every valid cell, time-major: the order of a PackedSequence's rows."""
+    return np.nonzero(np.arange(int(lengths.max()))[:, None] < lengths[None, :])
+
+
+def _scatter_rows(rows, cells, n_cells, padding_value):
+    """A (n_cells, *) tensor with row ``i`` of ``rows`` at ``cells[i]`` and ``padding_value`` elsewhere: a gather
+    from the rows and one padding row, so that it is differentiable like any ``x[index]``."""
+    pad = full((1,) + tuple(rows.shape[1:]), padding_value, dtype=rows.dtype, device=rows.device)
+    source = np.full(n_cells, rows.shape[0], dtype=np.int64)
+    source[cells] = np.arange(len(cells))
+    return ops.cat([rows, pad], 0)[source]
+
+
+def _sequences(name, sequences):
+    sequences = list(sequences)
+    if not sequences or not all(isinstance(s, Tensor) and s.ndim >= 1 for s in sequences):
+        raise TypeError(f"{name}: expected a non-empty list of Tensors with a time dim")
+    trailing = {tuple(s.shape[1:]) for s in sequences}
+    if len(trailing) > 1:
+        raise ValueError(f"{name}: the sequences' shapes after the first dim differ: "
+                         f"{[tuple(s.shape) for s in sequences]}")
+    return sequences
+
+
+def _lengths(name, lengths, batch):
+    values = lengths.numpy() if isinstance(lengths, Tensor) else np.asarray(lengths)
+    if values.ndim != 1 or values.dtype.kind not in "iu" or len(values) != batch:
+        raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence), got {lengths!r}")
+    if values.min() <= 0:
+        raise ValueError(f"{name}: every length must be > 0, got {values.tolist()}")
+    return values.astype(np.int64)
+
+
+def _index(values):
+    return Tensor(np.asarray(values, dtype=np.int64))

@@ -1,0 +1,90 @@
+"""``minigrad.device``, ``Tensor.to``/``Layer.to`` with dtypes, ``flatten(start_dim, end_dim)`` and ``stack(dim=)``,
+compared with torch."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from torch_agreement import pair, same
+
+torch = pytest.importorskip("torch")
+
+
+def test_device_is_the_device_string_with_torchs_type_and_index():
+    for args in (("cpu",), ("cuda:1",), ("cuda", 2), ("cuda",)):
+        d, t = mg.device(*args), torch.device(*args)
+        assert (d.type, d.index, str(d)) == (t.type, t.index, str(t))
+    x = mg.zeros(2)
+    assert x.device == "cpu" and x.device == mg.device("cpu") and x.device.type == "cpu"
+    assert x.to(mg.device("cpu")) is x
+    assert mg.device(mg.device("cuda:0")) == "cuda:0"
+
+
+@pytest.mark.parametrize("args,error,message", [
+    (("tpu",), ValueError, "Unknown device 'tpu'"),
+    (("cuda:x",), ValueError, "Unknown device 'cuda:x'"),
+    (("cuda:0", 1), ValueError, "device: index must be an int >= 0 given with a bare type"),
+    (("cuda", -1), ValueError, "device: index must be an int >= 0"),
+    ((3,), TypeError, "device: expected a device name such as 'cpu' or 'cuda:0', got int 3"),
+])
+def test_bad_devices_are_one_clear_error(args, error, message):
+    with pytest.raises(error, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        mg.device(*args)
+
+
+def test_tensor_to_takes_torchs_forms():
+    x = mg.tensor([1.5, -2.0], requires_grad=True)
+    assert x.to("cpu") is x and x.to(mg.float32) is x
+    y = x.to(mg.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [1.0, 1.0]
+    assert x.to("cpu", "float64").dtype == np.float64
+    assert x.to(np.float64).dtype == np.float64 and x.to(np.dtype("float16")).dtype == np.float16
+    assert x.to(mg.zeros(1, dtype="float64")).dtype == np.float64
+    assert x.to(dtype="int64").tolist() == [1, -2]
+    c = x.to(copy=True)
+    assert c is not x and c.tolist() == x.tolist() and c.requires_grad
+    with pytest.raises(TypeError, match=r"^Tensor\.to: expected a device \('cpu', 'cuda:0'\), a dtype or a tensor, "
+                                        r"got int 3$"):
+        x.to(3)
+    with pytest.raises(ValueError, match="^Unknown device 'gpu0'"):
+        x.to("gpu0")
+    with pytest.raises(TypeError, match=r"^Tensor\.to: unexpected keyword argument\(s\) \['devices'\]$"):
+        x.to(devices="cpu")
+
+
+def test_layer_to_casts_floating_state_in_place():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    weight = model[0].weight
+    assert model.to(mg.float64) is model and model[0].weight is weight
+    assert weight.dtype == np.float64 and model[1].running_var.dtype == np.float64
+    assert model[1].num_batches_tracked.dtype == np.int64
+    assert model.to("cpu", dtype="float32")[0].weight.dtype == np.float32
+    with pytest.raises(TypeError, match=r"^Sequential\.to: only floating dtypes are allowed, got int64$"):
+        model.to("int64")
+
+
+@pytest.mark.parametrize("shape,start,end", [((2, 3, 4), 1, -1), ((2, 3, 4), 0, 1), ((2, 3, 4), 1, 1),
+                                              ((2, 3, 4), -2, 2), ((), 0, -1), ((2, 0, 3), 1, 2), ((5,), 0, 0)])
+def test_flatten_with_start_and_end_dims_as_torch(shape, start, end):
+    x, t = pair(np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape))
+    same(x.flatten(start, end), t.flatten(start, end))
+    same(mg.flatten(x, start_dim=start, end_dim=end), torch.flatten(t, start_dim=start, end_dim=end))
+
+
+def test_flatten_refuses_bad_dims():
+    x = mg.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"^flatten: start_dim 2 comes after end_dim 1 \(tensor of shape \(2, 3, 4\)\)$"):
+        x.flatten(2, 1)
+    with pytest.raises(ValueError, match=r"^flatten: dim 3 is out of range for a tensor of shape \(2, 3, 4\)"):
+        x.flatten(3)
+
+
+def test_stack_takes_torchs_dim():
+    a, ta = pair(np.arange(6.0).reshape(2, 3))
+    same(mg.stack([a, a], dim=1), torch.stack([ta, ta], dim=1))
+    same(mg.stack([a, a], dim=-1), torch.stack([ta, ta], dim=-1))
+    with pytest.raises(TypeError, match=r"^stack: give the new axis once, as axis= \(NumPy\) or dim= \(PyTorch\), "
+                                        r"got axis=1 and dim=1$"):
+        mg.stack([a, a], 1, dim=1)

@@ -1,0 +1,126 @@
+"""Result dtypes of the arithmetic operators and logical ops over every pair of dtypes, against torch.
+
+minigrad follows torch's type promotion, with one deliberate difference: two different floating dtypes
+(float32 with float64) are refused rather than promoted (docs/autodiff.md, "float32 stays float32").
+torch also refuses what these tests expect minigrad to refuse: subtraction with a bool and a bool raised to a
+bool power.
+"""
+import itertools
+import operator
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+torch = pytest.importorskip("torch")
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"]
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+             "**": operator.pow, "//": operator.floordiv, "%": operator.mod}
+NUMBERS = [True, 2, 2.5]
+
+
+def _result(f, a, b):
+    """The result's dtype name, or "error" when the op refuses."""
+    try:
+        out = f(a, b)
+    except (TypeError, RuntimeError, NotImplementedError):
+        return "error"
+    return str(out.dtype).replace("torch.", "")
+
+
+def _pair(dtype):
+    values = np.array([1, 1, 1]).astype(dtype)   # no zeros: the integer divisions refuse division by zero
+    return torch.tensor(values), mg.tensor(values, dtype=dtype)
+
+
+def _mixed_floats(*dtypes):
+    return {"float32", "float64"} <= set(dtypes)
+
+
+@pytest.mark.parametrize("symbol", OPERATORS)
+@pytest.mark.parametrize("left,right", list(itertools.product(DTYPES, DTYPES)))
+def test_tensor_with_tensor_gives_torchs_dtype(symbol, left, right):
+    f = OPERATORS[symbol]
+    (ta, ma), (tb, mb) = _pair(left), _pair(right)
+    expected = "error" if _mixed_floats(left, right) else _result(f, ta, tb)
+    assert _result(f, ma, mb) == expected
+
+
+@pytest.mark.parametrize("symbol", OPERATORS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("number", NUMBERS, ids=repr)
+def test_tensor_with_python_number_gives_torchs_dtype(symbol, dtype, number):
+    f = OPERATORS[symbol]
+    t, m = _pair(dtype)
+    assert _result(f, m, number) == _result(f, t, number)
+    assert _result(f, number, m) == _result(f, number, t)
+
+
+def test_subtraction_with_a_bool_is_refused_everywhere_as_in_torch():
+    mask, ints = mg.tensor([True, False]), mg.tensor([1, 2])
+    with pytest.raises(TypeError, match=r"^sub: cannot subtract bools \(a tensor of dtype bool and shape \(2,\) and "
+                                        r"a tensor of dtype bool and shape \(2,\)\); use logical_xor or \^ instead"):
+        mask - mask
+    for call in (lambda: ints - True, lambda: 1 - mask, lambda: mg.sub(ints, mask, alpha=2), lambda: ints.sub_(True)):
+        with pytest.raises(TypeError, match="^sub: subtraction with a bool operand is not supported"):
+            call()
+    with mg.no_grad():   # the in-place path too
+        with pytest.raises(TypeError, match=r"^sub: subtraction with a bool operand is not supported \(a tensor of "
+                                            r"dtype int64 and shape \(2,\) and True\)"):
+            ints -= True
+    assert ints.tolist() == [1, 2]
+
+
+def test_bool_powers_follow_torch():
+    mask = mg.tensor([True, False])
+    assert (mask ** True).tolist() == [True, False] and (mask ** True).dtype == np.bool_
+    assert (mask ** False).tolist() == [True, True]
+    assert (mask ** 2).dtype == np.int64 and (mask ** 2).tolist() == [1, 0]
+    with pytest.raises(TypeError, match=r"^pow: a bool raised to a bool tensor \(shape \(2,\)\) is not supported"):
+        mask ** mask
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+@pytest.mark.parametrize("left,right", [("float32", "bool"), ("int64", "float64"), ("float32", "float64"),
+                                        ("uint8", "int8")])
+def test_logical_ops_take_truth_values_of_any_dtype(name, left, right):
+    values_a, values_b = np.array([0, 2, -1, 0]), np.array([1, 0, 3, 0])
+    expected = getattr(torch, name)(torch.tensor(values_a.astype(left)), torch.tensor(values_b.astype(right)))
+    got = getattr(mg, name)(mg.tensor(values_a.astype(left), dtype=left), mg.tensor(values_b.astype(right), dtype=right))
+    assert got.dtype == np.bool_ and got.tolist() == expected.tolist()
+
+
+def test_logical_not_of_numbers_and_nan():
+    x = np.array([0.0, 1.5, np.nan, -0.0], dtype=np.float32)
+    assert mg.logical_not(mg.tensor(x)).tolist() == torch.logical_not(torch.tensor(x)).tolist() == [True, False,
+                                                                                                     False, True]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "uint16", "int8", "int32"])
+def test_sum_of_integers_is_int64_as_in_torch(dtype):
+    x = mg.tensor(np.array([[200, 100], [1, 1]]).astype(dtype), dtype=dtype)
+    assert x.sum().dtype == np.int64 and x.sum(axis=0).dtype == np.int64 and mg.sum(x, dim=1).dtype == np.int64
+    assert x.sum().item() == int(np.array([[200, 100], [1, 1]]).astype(dtype).astype(np.int64).sum())
+
+
+@pytest.mark.parametrize("name", ["cat", "stack"])
+@pytest.mark.parametrize("left,right", list(itertools.product(DTYPES, DTYPES)))
+def test_joining_promotes_as_torch(name, left, right):
+    (ta, ma), (tb, mb) = _pair(left), _pair(right)
+    expected = "error" if _mixed_floats(left, right) else _result(lambda a, b: getattr(torch, name)([a, b]), ta, tb)
+    got = _result(lambda a, b: getattr(mg, name)([a, b]), ma, mb)
+    assert got == expected
+    if got != "error":
+        assert getattr(mg, name)([ma, mb]).tolist() == getattr(torch, name)([ta, tb]).tolist()
+
+
+def test_joining_a_float_tensor_with_integers_keeps_its_gradient_and_refuses_two_floats():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.cat([x, mg.tensor([3])])
+    assert y.dtype == np.float32 and y.tolist() == [1.0, 2.0, 3.0]
+    (y * mg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match=r"^concat: tensors have different floating dtypes \['float32', 'float64'\]"):
+        mg.concat([x, mg.tensor([1.0], dtype="float64")])
