@@ -1,4 +1,5 @@
-"""``Dropout``, ``Dropout1d``, ``Dropout2d`` and ``Dropout3d`` (whole channels): inverted dropout while training, the identity in eval
+"""``Dropout``, ``Dropout1d``, ``Dropout2d`` and ``Dropout3d`` (whole channels): inverted dropout while training, the
+identity in eval
 mode; ``AlphaDropout`` and ``FeatureAlphaDropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 

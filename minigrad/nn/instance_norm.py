@@ -1,4 +1,5 @@
-"""``InstanceNorm1d``, ``InstanceNorm2d`` and ``InstanceNorm3d``: instance normalisation layers, as PyTorch's (``affine`` and
+"""``InstanceNorm1d``, ``InstanceNorm2d`` and ``InstanceNorm3d``: instance normalisation layers, as PyTorch's
+(``affine`` and
 ``track_running_stats`` off by default; ``weight``, ``bias``, ``running_mean``, ``running_var`` and
 ``num_batches_tracked`` in the state dict when on)."""
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``BatchNorm1d``, ``BatchNorm2d`` and ``BatchNorm3d`` (batch normalisation, running statistics kept as buffers), ``LayerNorm``,
+"""``BatchNorm1d``, ``BatchNorm2d`` and ``BatchNorm3d`` (batch normalisation, running statistics kept as buffers),
+``LayerNorm``,
 ``GroupNorm``, ``RMSNorm`` and ``LocalResponseNorm``."""
 from __future__ import annotations
 

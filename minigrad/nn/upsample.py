@@ -1,4 +1,5 @@
-"""``Upsample`` (modes 'nearest', 'linear', 'bilinear', 'trilinear'), ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``
+"""``Upsample`` (modes 'nearest', 'linear', 'bilinear', 'trilinear'), ``UpsamplingNearest2d`` and
+``UpsamplingBilinear2d``
 (``F.interpolate`` as layers, PyTorch's arguments)."""
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ class Upsample(Layer):
 
     ``mode='nearest'`` repeats each element ``scale_factor`` times per spatial axis (integer factors, or sizes
     that are integer multiples); ``'linear'`` (3-D input), ``'bilinear'`` (4-D) and ``'trilinear'`` (5-D) interpolate
-    with PyTorch's source positions for ``align_corners`` (any positive factor or size). Anything else is refused when the
-    layer is built, with a message saying what is supported. ``scale_factor`` is kept as a float (or a tuple
+    with PyTorch's source positions for ``align_corners`` (any positive factor or size). Anything else is refused
+    when the layer is built, with a message saying what is supported. ``scale_factor`` is kept as a float (or a tuple
     of them), as PyTorch keeps it. dL/dx: g summed over each repeated block (nearest), or shared between the
     two sources of each output by its weights (linear; see ``minigrad.nn.functional.upsampling``).
     """

@@ -134,7 +134,8 @@ def test_lp_pool3d_matches_torch():
      lambda x, w: TF.conv3d(x, w, stride=(2, 1, 1), padding=1, dilation=(1, 1, 2)), [(1, 2, 3, 3, 4), (2, 2, 2, 2, 2)]),
     ("conv_transpose3d", lambda x, w: F.conv_transpose3d(x, w, stride=2, padding=(1, 0, 0), groups=2),
      lambda x, w: TF.conv_transpose3d(x, w, stride=2, padding=(1, 0, 0), groups=2), [(1, 2, 2, 2, 2), (2, 1, 2, 2, 2)]),
-    ("max_pool3d", lambda x: F.max_pool3d(x, 2, 1, 1) ** 2, lambda x: TF.max_pool3d(x, 2, 1, 1) ** 2, [(1, 2, 3, 3, 2)]),
+    ("max_pool3d", lambda x: F.max_pool3d(x, 2, 1, 1) ** 2, lambda x: TF.max_pool3d(x, 2, 1, 1) ** 2,
+     [(1, 2, 3, 3, 2)]),
     ("avg_pool3d", lambda x: F.avg_pool3d(x * x, 2, ceil_mode=True), lambda x: TF.avg_pool3d(x * x, 2, ceil_mode=True),
      [(1, 1, 3, 3, 3)]),
     ("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, 2) ** 2, lambda x: TF.adaptive_max_pool3d(x, 2) ** 2,
@@ -220,8 +221,8 @@ def test_batch_and_instance_norm_3d_running_statistics_and_eval_match_torch():
         for name, value in theirs.state_dict().items():
             np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), **TOL["float64"])
         ours.eval(), theirs.eval()
-        np.testing.assert_allclose(ours(mg.tensor(x, dtype="float64")).numpy(), theirs(torch.tensor(x)).detach().numpy(),
-                                   **TOL["float64"])
+        np.testing.assert_allclose(ours(mg.tensor(x, dtype="float64")).numpy(),
+                                   theirs(torch.tensor(x)).detach().numpy(), **TOL["float64"])
 
 
 def test_dropout3d_drops_whole_channels_scales_the_rest_and_is_the_identity_in_eval():
@@ -328,7 +329,8 @@ def test_layers_start_with_torch_s_parameter_layouts_and_print_like_torch():
              (nn.AdaptiveMaxPool3d(3), torch.nn.AdaptiveMaxPool3d(3)), (nn.LPPool3d(2, 3), torch.nn.LPPool3d(2, 3)),
              (nn.Dropout3d(0.2), torch.nn.Dropout3d(0.2)), (nn.ZeroPad3d(1), torch.nn.ZeroPad3d(1)),
              (nn.ConstantPad3d((1, 2, 3, 4, 5, 6), 2.5), torch.nn.ConstantPad3d((1, 2, 3, 4, 5, 6), 2.5)),
-             (nn.ReflectionPad3d(1), torch.nn.ReflectionPad3d(1)), (nn.ReplicationPad3d(2), torch.nn.ReplicationPad3d(2)),
+             (nn.ReflectionPad3d(1), torch.nn.ReflectionPad3d(1)),
+             (nn.ReplicationPad3d(2), torch.nn.ReplicationPad3d(2)),
              (nn.CircularPad3d((1, 0, 1, 0, 1, 0)), torch.nn.CircularPad3d((1, 0, 1, 0, 1, 0))),
              (nn.InstanceNorm3d(3), torch.nn.InstanceNorm3d(3))]
     for ours, theirs in pairs:

@@ -1,4 +1,5 @@
-"""``dropout``, ``dropout1d``, ``dropout2d`` and ``dropout3d`` (whole channels): inverted dropout with a mask from minigrad's seeded
+"""``dropout``, ``dropout1d``, ``dropout2d`` and ``dropout3d`` (whole channels): inverted dropout with a mask from
+minigrad's seeded
 generator; ``alpha_dropout`` and ``feature_alpha_dropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``lp_pool1d``, ``lp_pool2d`` and ``lp_pool3d``: power-average pooling, (sum over each window of x^p)^(1/p), as PyTorch's.
+"""``lp_pool1d``, ``lp_pool2d`` and ``lp_pool3d``: power-average pooling, (sum over each window of x^p)^(1/p), as
+PyTorch's.
 
 Composed as PyTorch composes it: s = avg_pool(x^p) (no padding; PyTorch's divisor, also with ``ceil_mode``),
 then (sign(s) relu(|s|) k)^(1/p) with k the kernel's number of elements. dL/dx follows from the ops:
