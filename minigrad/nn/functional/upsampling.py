@@ -16,8 +16,8 @@ with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor``
 With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width
 axis first, then the height, then the depth (trilinear: the 8 corners' weights are the products of the three
 axes' weights, so the axis-by-axis sums give PyTorch's values to rounding). That is two gathers at constant
-indices, two products with constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at i0 and
-i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
+indices, two products with constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g
+and l g back at i0 and i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
 Other modes (bicubic, area, nearest-exact) and fractional nearest factors are refused with a
 message saying what is supported.
 """
