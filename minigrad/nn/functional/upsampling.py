@@ -8,18 +8,17 @@ element f times along that axis. That is a reshape, a broadcast and a reshape, e
 index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
 f-sized block (``sum_to``), so second derivatives and ONNX export (Reshape, Expand) come from those ops.
 
-Linear, bilinear and trilinear (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, any positive size
-or scale factor). Along
-each axis of n inputs and o outputs, output i reads the source position src(i), as PyTorch computes it:
-``align_corners=True``: src = i (n - 1) / (o - 1) (0 when o = 1); otherwise src = max((i + 0.5) s - 0.5, 0)
-with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o.
-With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width
-axis first, then the height, then the depth (trilinear: the 8 corners' weights are the products of the three
-axes' weights, so the axis-by-axis sums give PyTorch's values to rounding). That is two gathers at constant
-indices, two products with constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g
-and l g back at i0 and i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
-Other modes (bicubic, area, nearest-exact) and fractional nearest factors are refused with a
-message saying what is supported.
+Linear, bilinear and trilinear (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, any positive size or
+scale factor). Along each axis of n inputs and o outputs, output i reads the source position src(i), as PyTorch
+computes it: ``align_corners=True``: src = i (n - 1) / (o - 1) (0 when o = 1); otherwise src = max((i + 0.5) s -
+0.5, 0) with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o.
+With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width axis
+first, then the height, then the depth (trilinear: the 8 corners' weights are the products of the three axes'
+weights, so the axis-by-axis sums give PyTorch's values to rounding). That is two gathers at constant indices, two
+products with constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at
+i0 and i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops. Other
+modes (bicubic, area, nearest-exact) and fractional nearest factors are refused with a message saying what is
+supported.
 """
 from __future__ import annotations
 
