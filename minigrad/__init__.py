@@ -56,7 +56,8 @@ float64 = "float64"
 #: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
 Size = tuple
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed"}
+_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed", "utils",
+         "distributions"}
 
 
 def __getattr__(name):

@@ -28,9 +28,21 @@ from minigrad.data.mnist import (
 from minigrad.data.download import ChecksumError, DownloadError
 from minigrad.data.idx import IDXError, read_idx
 from minigrad.data.loader import DataLoader
+from minigrad.data.samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+                                    WeightedRandomSampler)
+from minigrad.data.subsets import ConcatDataset, Subset, random_split
 
 __all__ = [
     "ArrayDataset",
+    "BatchSampler",
+    "ConcatDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "random_split",
     "ChecksumError",
     "DataLoader",
     "Dataset",

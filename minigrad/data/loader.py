@@ -63,11 +63,32 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,
-                 sampler=None, batched=None):
+                 sampler=None, batched=None, *, batch_sampler=None, collate_fn=None, num_workers=0,
+                 pin_memory=False, timeout=0, worker_init_fn=None, prefetch_factor=None, persistent_workers=False,
+                 generator=None, in_order=True, pin_memory_device="", multiprocessing_context=None):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader: dataset must support len() and indexing, got {type(dataset).__name__}"
             )
+        _check_worker_arguments(num_workers, timeout, prefetch_factor)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+        self.collate_fn = collate_fn
+        self.num_workers = int(num_workers)
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "
+                                 "and drop_last (it decides the batches)")
+            if not (hasattr(batch_sampler, "__len__") and hasattr(batch_sampler, "__iter__")):
+                raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists with len(), "
+                                f"got {type(batch_sampler).__name__}")
+        self.batch_sampler = batch_sampler
+        if generator is not None:
+            if not isinstance(generator, np.random.Generator):
+                raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, "
+                                f"got {type(generator).__name__}")
+            if seed is not None:
+                raise ValueError("DataLoader: give seed or generator, not both")
         self.dataset = dataset
         self.batch_size = _positive_int(batch_size, "batch_size")
         self.shuffle = bool(shuffle)
@@ -84,6 +105,8 @@ class DataLoader:
         # How batches are read: "batched", "per_sample", "getitems", or None until the first batch decides.
         self._fetch = _fetch_mode(dataset, self.batched)
         self.device = None if device is None else backend.normalize_device(device)
+        if seed is None and generator is not None:
+            seed = 0   # unused: the given generator is the state
         if seed is None:
             from minigrad import random as mg_random
 
@@ -91,16 +114,21 @@ class DataLoader:
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"DataLoader: seed must be a non-negative integer or None, got {seed!r}")
         self.seed = int(seed)
-        self.generator = np.random.default_rng(self.seed)
+        self.generator = np.random.default_rng(self.seed) if generator is None else generator
         self.epoch = 0  # epochs started so far
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
         """Start an epoch: draw its order now, then yield its batches."""
+        if self.batch_sampler is not None or self.collate_fn is not None:
+            self.epoch += 1
+            return self._collated_batches()
         if self.sampler is not None:
             order = _sampler_order(self.sampler)
         else:
@@ -126,6 +154,26 @@ class DataLoader:
                                                                  for field in batch)):
                     batch = self._checked_batch(batch, n)   # a bare array or a list field passes; the rest raises
             yield tuple(self._to_tensor(field) for field in batch)
+
+    def _collated_batches(self):
+        """Batches from ``batch_sampler`` and/or through ``collate_fn``: each batch's samples are read one
+        ``dataset[i]`` at a time (or through ``__getitems__``) and handed to ``collate_fn`` (default: stacked
+        into Tensors per field, as ``default_collate``); its result is yielded as it is."""
+        collate = self.collate_fn or self._default_collate
+        if self.batch_sampler is not None:
+            batches = (list(b) for b in self.batch_sampler)
+        else:
+            order = _sampler_order(self.sampler) if self.sampler is not None else (
+                self.generator.permutation(len(self.dataset)) if self.shuffle else np.arange(len(self.dataset)))
+            stop = len(self) * self.batch_size if self.drop_last else len(order)
+            batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
+        for indices in batches:
+            getitems = getattr(self.dataset, "__getitems__", None)
+            samples = getitems(indices) if callable(getitems) else [self.dataset[i] for i in indices]
+            yield collate(samples)
+
+    def _default_collate(self, samples):
+        return tuple(self._to_tensor(field) for field in stack_samples(samples, list(range(len(samples)))))
 
     def _fetch_batch(self, idx) -> tuple:
         """One batch's fields as arrays (or Tensors), read every way but the batched one (inline in ``_batches``)."""
@@ -254,6 +302,17 @@ class DataLoader:
             f"DataLoader(samples={len(self.dataset)}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, device={self.device!r})"
         )
+
+
+def _check_worker_arguments(num_workers, timeout, prefetch_factor):
+    """PyTorch's worker options: accepted, and checked as PyTorch checks them. Batches are read in this process
+    (minigrad's datasets read a batch with one indexing call, which worker processes would not speed up)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
+    if not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ValueError(f"DataLoader: timeout must be a number >= 0, got {timeout!r}")
+    if prefetch_factor is not None and num_workers == 0:
+        raise ValueError("DataLoader: prefetch_factor is for worker processes; with num_workers=0 leave it None")
 
 
 def _fetch_mode(dataset, batched):

@@ -1,0 +1,109 @@
+"""Datasets made of other datasets, as ``torch.utils.data``'s: ``Subset``, ``random_split``, ``ConcatDataset``.
+
+Each reads a whole batch from the datasets below it with one index array where they can (minigrad's datasets),
+and one sample at a time where they cannot (PyTorch-style ``ds[i]``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.backend import get_array_module
+from minigrad.data.samplers import _generator, _int_array
+from minigrad.scalars import is_integer
+
+__all__ = ["Subset", "ConcatDataset", "random_split"]
+
+
+class Subset:
+    """The samples of ``dataset`` at ``indices``, in that order: ``Subset(ds, idx)[i] == ds[idx[i]]``."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = _int_array("Subset", "indices", indices)
+        n = len(dataset)
+        if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
+            raise IndexError(f"Subset: an index is out of range for a dataset of {n} samples")
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        if isinstance(index, (list, tuple)):
+            index = np.asarray(index, dtype=np.int64)
+        picked = self.indices[index] if not hasattr(index, "get") else self.indices[_on_host(index)]
+        return self.dataset[int(picked) if np.ndim(picked) == 0 else picked]
+
+    @property
+    def device(self):
+        return getattr(self.dataset, "device", "cpu")
+
+
+class ConcatDataset:
+    """The samples of several datasets, one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: expected at least one dataset")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if is_integer(index):
+            n = len(self)
+            if not -n <= index < n:
+                raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+            index = int(index) % n
+            k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+            return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
+        index = _on_host(np.asarray(index) if isinstance(index, (list, tuple)) else index).astype(np.int64)
+        index = index % len(self)
+        which = np.searchsorted(self.cumulative_sizes, index, side="right")
+        starts = np.concatenate([[0], self.cumulative_sizes[:-1]])
+        parts, positions = [], []
+        for k in np.unique(which):
+            rows = np.nonzero(which == k)[0]
+            parts.append(self.datasets[k][index[rows] - starts[k]])
+            positions.append(rows)
+        order = np.argsort(np.concatenate(positions), kind="stable")   # back to the order asked for
+        fields = [p if isinstance(p, (tuple, list)) else (p,) for p in parts]
+        joined = tuple(_join([f[j] for f in fields])[order] for j in range(len(fields[0])))
+        return joined if isinstance(parts[0], (tuple, list)) else joined[0]
+
+
+def random_split(dataset, lengths, generator=None):
+    """``dataset`` split into non-overlapping random ``Subset``s of the given lengths (counts that add up to
+    ``len(dataset)``, or fractions that add up to 1, the remainder then going one by one to the first subsets,
+    as in PyTorch)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
+        if any(not 0.0 <= x <= 1.0 for x in lengths):
+            raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
+        counts = [int(math.floor(n * x)) for x in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(not is_integer(x) or x < 0 for x in lengths) or sum(lengths) != n:
+        raise ValueError(f"random_split: the lengths {lengths} must be counts >= 0 that add up to the dataset's "
+                         f"{n} samples, or fractions that add up to 1")
+    order = _generator(generator).permutation(n)
+    bounds = np.cumsum([0] + [int(x) for x in lengths])
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _join(pieces):
+    """One batch field from the pieces read from each dataset."""
+    first = pieces[0]
+    if hasattr(first, "data") and hasattr(first, "grad"):   # Tensors
+        pieces = [p.data for p in pieces]
+    xp = get_array_module(pieces[0]) if hasattr(pieces[0], "dtype") else np
+    return xp.concatenate([xp.asarray(p) for p in pieces])
+
+
+def _on_host(index):
+    return index.get() if hasattr(index, "get") else np.asarray(index)

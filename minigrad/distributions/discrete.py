@@ -1,0 +1,151 @@
+"""Distributions over categories: ``Bernoulli``, ``Categorical``, ``OneHotCategorical``.
+
+Each is given by ``probs`` or by ``logits`` (exactly one), as in PyTorch, and keeps both: ``logits``
+are normalised log-probabilities (``Categorical``) or log-odds (``Bernoulli``). Densities and entropies
+are computed from the logits, so they stay finite and exact where a probability underflows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import ops
+from minigrad.autograd.tensor import Tensor
+from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
+from minigrad.random import get_generator
+
+
+def _probs_or_logits(name, probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{name}: give exactly one of probs or logits, got "
+                         f"{'both' if probs is not None else 'neither'}")
+    return parameters(name, probs if logits is None else logits)[0], logits is not None
+
+
+class Bernoulli(Distribution):
+    """Bernoulli(p): 1 with probability p.   log p(x) = x logit - softplus(logit);   H = softplus(l) - p l."""
+
+    _params = ("probs",)
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        value, given_logits = _probs_or_logits("Bernoulli", probs, logits)
+        super().__init__(value.shape, (), validate_args)
+        if given_logits:
+            self.logits, self.probs = value, ops.sigmoid(value)
+        else:
+            if self._validate_args and not bool(((value.data >= 0) & (value.data <= 1)).all()):
+                raise ValueError(f"Bernoulli: expected probs in [0, 1], got values from {value.data.min()} "
+                                 f"to {value.data.max()}")
+            clamped = clamped_probs(value)
+            self.probs, self.logits = value, ops.log(clamped) - ops.log1p(-clamped)   # log(p / (1 - p))
+
+    def _like(self):
+        return self.probs
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def variance(self):
+        return self.probs * (1.0 - self.probs)
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        u = get_generator().random(shape)
+        return Tensor((u < np.broadcast_to(self.probs.numpy(), shape)).astype(self.probs.dtype)).to(self.probs.device)
+
+    def log_prob(self, value):
+        value = value_of(self, value)
+        if self._validate_args and not bool(((value.data == 0) | (value.data == 1)).all()):
+            raise ValueError("Bernoulli.log_prob: values must be 0 or 1")
+        return value * self.logits - ops.softplus(self.logits)
+
+    def entropy(self):
+        return ops.softplus(self.logits) - self.probs * self.logits
+
+
+class Categorical(Distribution):
+    """Categorical(p) over 0..K-1 (the last dim of probs/logits).   log p(k) = logits[k] (normalised);
+    H = -sum_k p_k logits_k."""
+
+    _params = ("probs",)
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        value, given_logits = _probs_or_logits(type(self).__name__, probs, logits)
+        if value.ndim < 1:
+            raise ValueError(f"{type(self).__name__}: probs/logits need a last dim of categories, got a 0-d value")
+        if given_logits:
+            self.logits = value - ops.logsumexp(value, axis=-1, keepdims=True)
+            self.probs = ops.softmax(self.logits, axis=-1)
+        else:
+            if validate_args is not False and not bool(((value.data >= 0).all())):
+                raise ValueError(f"{type(self).__name__}: expected probs >= 0, got a minimum of {value.data.min()}")
+            self.probs = value / ops.sum(value, axis=-1, keepdims=True)
+            self.logits = ops.log(clamped_probs(self.probs))
+        self._num_events = value.shape[-1]
+        super().__init__(value.shape[:-1], self._event_shape_of(value), validate_args)
+
+    def _event_shape_of(self, value):
+        return ()
+
+    def _like(self):
+        return self.probs
+
+    @property
+    def param_shape(self):
+        return tuple(self.probs.shape)
+
+    @property
+    def mean(self):
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
+
+    @property
+    def variance(self):
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
+
+    def _draw(self, sample_shape):
+        """Category indices of shape sample_shape + batch_shape: the first k with cumsum(p)_k > u."""
+        shape = tuple(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)
+        cdf = np.cumsum(self.probs.numpy(), axis=-1)
+        u = get_generator().random(shape + self.batch_shape)[..., None] * cdf[..., -1:]
+        return np.minimum((np.broadcast_to(cdf, u.shape[:-1] + cdf.shape[-1:]) <= u).sum(-1),
+                          self._num_events - 1).astype(np.int64)
+
+    def sample(self, sample_shape=()):
+        return Tensor(self._draw(sample_shape)).to(self.probs.device)
+
+    def log_prob(self, value):
+        value = ops.astype(value if isinstance(value, Tensor) else Tensor(np.asarray(value)), np.int64)
+        if self._validate_args and not bool(((value.data >= 0) & (value.data < self._num_events)).all()):
+            raise ValueError(f"{type(self).__name__}.log_prob: values must be integers in [0, {self._num_events})")
+        shape = np.broadcast_shapes(tuple(value.shape), self.batch_shape)
+        logits = ops.broadcast_to(self.logits, shape + (self._num_events,))
+        index = Tensor(np.broadcast_to(value.data, shape)[..., None].copy())
+        return ops.squeeze(ops.take_along_dim(logits, index, dim=-1), -1)
+
+    def entropy(self):
+        floor = float(np.finfo(self.logits.dtype).min)   # p log p -> 0 where p = 0 (logit -inf)
+        return -ops.sum(self.probs * ops.clamp(self.logits, min=floor), axis=-1)
+
+
+class OneHotCategorical(Categorical):
+    """Categorical as one-hot vectors: the event shape is (K,)."""
+
+    def _event_shape_of(self, value):
+        return (value.shape[-1],)
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def variance(self):
+        return self.probs * (1.0 - self.probs)
+
+    def sample(self, sample_shape=()):
+        index = self._draw(sample_shape)
+        return Tensor(np.eye(self._num_events, dtype=self.probs.dtype)[index]).to(self.probs.device)
+
+    def log_prob(self, value):
+        value = value_of(self, value)
+        return Categorical.log_prob(self, Tensor(value.data.argmax(-1)))

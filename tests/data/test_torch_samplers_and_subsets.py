@@ -1,0 +1,146 @@
+"""Samplers, Subset, ConcatDataset, random_split and the DataLoader's torch arguments (batch_sampler, collate_fn,
+the worker options), compared with torch.utils.data where the result does not depend on the random draws."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.data import (BatchSampler, ConcatDataset, DataLoader, RandomSampler, SequentialSampler, Subset,
+                           SubsetRandomSampler, TensorDataset, WeightedRandomSampler, random_split)
+
+torch = pytest.importorskip("torch")
+tdata = torch.utils.data
+
+
+def _pair(n=10):
+    x = np.arange(n * 2, dtype=np.float32).reshape(n, 2)
+    y = np.arange(n)
+    return TensorDataset(mg.tensor(x), mg.tensor(y)), tdata.TensorDataset(torch.tensor(x), torch.tensor(y))
+
+
+class PerSample:
+    """A PyTorch-style dataset: one int in, one sample out."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if not isinstance(i, int):
+            raise TypeError("one int")
+        return np.full(2, i, dtype=np.float32), i
+
+
+def test_subset_reads_the_given_indices_in_order_as_torch():
+    ours, theirs = _pair()
+    sub, tsub = Subset(ours, [7, 2, 2, -1]), tdata.Subset(theirs, [7, 2, 2, -1])
+    assert len(sub) == len(tsub) == 4
+    for i in range(4):
+        assert sub[i][1].tolist() == tsub[i][1].tolist()
+    assert [b[1].tolist() for b in DataLoader(sub, batch_size=3)] == [[7, 2, 2], [9]]
+    with pytest.raises(IndexError, match="^Subset: an index is out of range for a dataset of 10 samples$"):
+        Subset(ours, [10])
+
+
+def test_concat_dataset_batches_across_its_parts():
+    a, _ = _pair(4)
+    b = PerSample(3)
+    cat = ConcatDataset([a, Subset(a, [3, 2])])
+    assert len(cat) == 6 and cat.cumulative_sizes == [4, 6]
+    assert cat[5][1] == 2 and cat[-1][1] == 2
+    assert [batch[1].tolist() for batch in DataLoader(cat, batch_size=4)] == [[0, 1, 2, 3], [3, 2]]
+    order = [5, 0, 4, 1]
+    assert next(iter(DataLoader(cat, batch_size=4, sampler=order)))[1].tolist() == [2, 0, 3, 1]
+    mixed = ConcatDataset([PerSample(2), b])
+    assert [batch[1].tolist() for batch in DataLoader(mixed, batch_size=5)] == [[0, 1, 0, 1, 2]]
+    with pytest.raises(IndexError, match="^ConcatDataset: index 6 is out of range for 6 samples$"):
+        cat[6]
+
+
+@pytest.mark.parametrize("lengths", [[3, 7], [0.3, 0.7], [0.25, 0.25, 0.5], [0.34, 0.33, 0.33], [10, 0]])
+def test_random_split_sizes_as_torch_and_disjoint(lengths):
+    ours, theirs = _pair()
+    parts = random_split(ours, lengths, generator=np.random.default_rng(0))
+    tparts = tdata.random_split(theirs, lengths)
+    assert [len(p) for p in parts] == [len(p) for p in tparts]
+    seen = np.concatenate([p.indices for p in parts])
+    assert sorted(seen.tolist()) == list(range(10))
+
+
+def test_random_split_refuses_lengths_that_do_not_add_up():
+    ours, _ = _pair()
+    with pytest.raises(ValueError, match=r"^random_split: the lengths \[3, 3\] must be counts >= 0 that add up to "
+                                         r"the dataset's 10 samples"):
+        random_split(ours, [3, 3])
+
+
+def test_samplers_give_what_torchs_give_where_it_is_not_random():
+    ours, theirs = _pair()
+    assert list(SequentialSampler(ours)) == list(tdata.SequentialSampler(theirs))
+    for drop_last in (False, True):
+        assert (list(BatchSampler(SequentialSampler(ours), 4, drop_last))
+                == list(tdata.BatchSampler(tdata.SequentialSampler(theirs), 4, drop_last)))
+        assert len(BatchSampler(range(10), 4, drop_last)) == len(tdata.BatchSampler(range(10), 4, drop_last))
+    for kwargs in (dict(), dict(replacement=True), dict(num_samples=25), dict(replacement=True, num_samples=3)):
+        assert len(RandomSampler(ours, **kwargs)) == len(tdata.RandomSampler(theirs, **kwargs))
+
+
+def test_random_samplers_are_permutations_and_follow_the_seed():
+    ours, _ = _pair()
+    mg.manual_seed(3)
+    first = list(RandomSampler(ours))
+    mg.manual_seed(3)
+    assert list(RandomSampler(ours)) == first and sorted(first) == list(range(10))
+    many = RandomSampler(ours, num_samples=25, generator=np.random.default_rng(1)).indices()
+    assert len(many) == 25 and sorted(many[:10].tolist()) == sorted(many[10:20].tolist()) == list(range(10))
+    assert len(set(many[20:].tolist())) == 5
+    picks = SubsetRandomSampler([4, 8, 1], generator=np.random.default_rng(0)).indices()
+    assert sorted(picks.tolist()) == [1, 4, 8]
+
+
+def test_weighted_sampler_draws_by_weight():
+    counts = np.bincount(WeightedRandomSampler([1.0, 3.0, 0.0], 40000, generator=np.random.default_rng(0))
+                         .indices(), minlength=3)
+    assert counts[2] == 0 and abs(counts[1] / 40000 - 0.75) < 0.01   # binomial sd 0.0022
+    unique = WeightedRandomSampler([1.0, 1.0, 1.0, 0.0], 3, replacement=False).indices()
+    assert sorted(unique.tolist()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="^WeightedRandomSampler: cannot draw 4 samples without replacement from 3"):
+        WeightedRandomSampler([1.0, 1.0, 1.0, 0.0], 4, replacement=False)
+    with pytest.raises(ValueError, match="^WeightedRandomSampler: weights must be a 1-D sequence of finite numbers"):
+        WeightedRandomSampler([1.0, -1.0], 2)
+
+
+def test_dataloader_takes_a_batch_sampler_and_a_collate_fn_as_torch():
+    ours, theirs = _pair()
+    batches = BatchSampler(SequentialSampler(ours), 3, drop_last=True)
+    got = [b[1].tolist() for b in DataLoader(ours, batch_sampler=batches)]
+    expected = [b[1].tolist() for b in tdata.DataLoader(theirs, batch_sampler=tdata.BatchSampler(
+        tdata.SequentialSampler(theirs), 3, drop_last=True))]
+    assert got == expected and len(DataLoader(ours, batch_sampler=batches)) == 3
+
+    def collate(samples):   # a custom collate_fn sees the samples and its result is yielded as it is
+        return {"n": len(samples), "labels": [int(s[1]) for s in samples]}
+    assert list(DataLoader(PerSample(5), batch_size=2, collate_fn=collate)) == [
+        {"n": 2, "labels": [0, 1]}, {"n": 2, "labels": [2, 3]}, {"n": 1, "labels": [4]}]
+    with pytest.raises(ValueError, match="^DataLoader: batch_sampler is mutually exclusive with batch_size"):
+        DataLoader(ours, batch_size=4, batch_sampler=batches)
+
+
+def test_dataloader_accepts_torchs_worker_options_and_reads_in_process():
+    ours, _ = _pair()
+    loader = DataLoader(ours, batch_size=4, num_workers=2, pin_memory=True, persistent_workers=True,
+                        prefetch_factor=2, timeout=0)
+    assert loader.num_workers == 2 and [b[1].tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    with pytest.raises(ValueError, match="^DataLoader: num_workers must be an integer >= 0, got -1$"):
+        DataLoader(ours, num_workers=-1)
+    with pytest.raises(ValueError, match="^DataLoader: prefetch_factor is for worker processes"):
+        DataLoader(ours, prefetch_factor=2)
+    shuffled = DataLoader(ours, batch_size=10, shuffle=True, generator=np.random.default_rng(5))
+    again = DataLoader(ours, batch_size=10, shuffle=True, generator=np.random.default_rng(5))
+    assert next(iter(shuffled))[1].tolist() == next(iter(again))[1].tolist()
+
+
+def test_torch_utils_data_path():
+    from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
+    assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split

@@ -1,0 +1,208 @@
+"""minigrad.distributions against torch.distributions in float64: log_prob, entropy, moments, cdf/icdf and
+kl_divergence, with the gradients of each in every parameter; sampling checked by its statistics."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import distributions as D
+from torch_agreement import TOL
+
+torch = pytest.importorskip("torch")
+T = torch.distributions
+RNG = np.random.default_rng(0)
+
+
+def _params(*arrays):
+    """Each array as a minigrad and a torch float64 leaf that requires grad."""
+    arrays = [np.ascontiguousarray(a) for a in arrays]
+    ours = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    return ours, theirs
+
+
+def _close(ours, theirs, rtol=1e-12, atol=1e-13):
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def _grads_close(ours, theirs, out_m, out_t, lower_only=()):
+    """The gradients of <g, out> agree; for the parameters in ``lower_only`` (a scale_tril) on the lower
+    triangle, where both read the factor (torch's MVN divergence also passes gradient to the upper triangle of
+    the first factor, which it treats as zero everywhere else; minigrad gives it none)."""
+    g = RNG.standard_normal(tuple(out_t.shape))
+    (out_m * mg.tensor(g, dtype="float64")).sum().backward()
+    (out_t * torch.tensor(g)).sum().backward()
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        if b.grad is None:
+            assert a.grad is None or not np.any(a.grad.numpy())
+            continue
+        expected = np.tril(b.grad.numpy()) if i in lower_only else b.grad.numpy()
+        if i in lower_only:
+            assert not np.any(np.triu(a.grad.numpy(), 1))
+        np.testing.assert_allclose(a.grad.numpy(), expected, **TOL["float64"])
+
+
+SCALE = np.abs(RNG.standard_normal(4)) + 0.3
+LOC = RNG.standard_normal(4)
+PROBS = np.array([0.1, 0.5, 0.9, 0.3])
+CAT = np.abs(RNG.standard_normal((3, 5))) + 0.05
+SPD = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.0]])
+
+CASES = {
+    "Normal": (lambda m, p: m.Normal(*p), [LOC, SCALE], RNG.standard_normal(4)),
+    "Uniform": (lambda m, p: m.Uniform(p[0], p[0] + p[1]), [LOC, SCALE], LOC + 0.5 * SCALE),
+    "Exponential": (lambda m, p: m.Exponential(*p), [SCALE], np.abs(RNG.standard_normal(4))),
+    "Laplace": (lambda m, p: m.Laplace(*p), [LOC, SCALE], RNG.standard_normal(4)),
+    "Bernoulli(probs)": (lambda m, p: m.Bernoulli(probs=p[0]), [PROBS], np.array([0.0, 1.0, 1.0, 0.0])),
+    "Bernoulli(logits)": (lambda m, p: m.Bernoulli(logits=p[0]), [LOC], np.array([1.0, 0.0, 1.0, 0.0])),
+    "Categorical(probs)": (lambda m, p: m.Categorical(probs=p[0]), [CAT], np.array([0, 4, 2])),
+    "Categorical(logits)": (lambda m, p: m.Categorical(logits=p[0]), [CAT], np.array([1, 3, 0])),
+    "OneHotCategorical": (lambda m, p: m.OneHotCategorical(probs=p[0]), [CAT], np.eye(5)[[2, 0, 4]]),
+    "MultivariateNormal(cov)": (lambda m, p: m.MultivariateNormal(p[0], covariance_matrix=p[1]),
+                                [LOC[:3], SPD], RNG.standard_normal((2, 3))),
+    "MultivariateNormal(tril)": (lambda m, p: m.MultivariateNormal(p[0], scale_tril=p[1]),
+                                 [LOC[:3], np.linalg.cholesky(SPD)], RNG.standard_normal(3)),
+    "MultivariateNormal(precision)": (lambda m, p: m.MultivariateNormal(p[0], precision_matrix=p[1]),
+                                      [LOC[:3], SPD], RNG.standard_normal(3)),
+    "Independent(Normal)": (lambda m, p: m.Independent(m.Normal(*p), 1), [LOC, SCALE], RNG.standard_normal(4)),
+}
+
+
+def _both(name):
+    build, arrays, value = CASES[name]
+    ours, theirs = _params(*arrays)
+    return build(D, ours), build(T, theirs), ours, theirs, value
+
+
+def _value(value, lib):
+    return mg.tensor(value, dtype="int64" if value.dtype.kind == "i" else "float64") if lib == "mg" else (
+        torch.tensor(value))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_log_prob_and_its_gradients_as_torch(name):
+    dm, dt, ours, theirs, value = _both(name)
+    assert dm.batch_shape == tuple(dt.batch_shape) and dm.event_shape == tuple(dt.event_shape)
+    out_m, out_t = dm.log_prob(_value(value, "mg")), dt.log_prob(_value(value, "torch"))
+    _close(out_m, out_t)
+    _grads_close(ours, theirs, out_m, out_t)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_entropy_and_its_gradients_as_torch(name):
+    dm, dt, ours, theirs, _ = _both(name)
+    out_m, out_t = dm.entropy(), dt.entropy()
+    _close(out_m, out_t)
+    _grads_close(ours, theirs, out_m, out_t)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if not n.startswith("Categorical")])
+def test_moments_as_torch(name):
+    dm, dt, *_ = _both(name)
+    _close(dm.mean, dt.mean)
+    _close(dm.variance, dt.variance)
+    _close(dm.stddev, dt.stddev)
+
+
+@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace"])
+def test_cdf_and_icdf_as_torch(name):
+    dm, dt, ours, theirs, value = _both(name)
+    _close(dm.cdf(_value(value, "mg")), dt.cdf(_value(value, "torch")))
+    q = np.array([0.05, 0.3, 0.5, 0.97])
+    out_m, out_t = dm.icdf(mg.tensor(q, dtype="float64")), dt.icdf(torch.tensor(q))
+    _close(out_m, out_t)
+    _grads_close(ours, theirs, out_m, out_t)
+
+
+KL_PAIRS = [("Normal", [LOC, SCALE], [LOC[::-1], SCALE[::-1]]),
+            ("Laplace", [LOC, SCALE], [LOC[::-1], SCALE[::-1]]),
+            ("Exponential", [SCALE], [SCALE[::-1]]),
+            ("Uniform", [LOC, SCALE], [LOC - 1.0, SCALE + 2.0]),
+            ("Bernoulli(probs)", [PROBS], [PROBS[::-1]]),
+            ("Categorical(logits)", [CAT], [CAT[::-1]]),
+            ("OneHotCategorical", [CAT], [CAT[::-1]]),
+            ("MultivariateNormal(tril)", [LOC[:3], np.linalg.cholesky(SPD)], [LOC[1:], np.linalg.cholesky(SPD * 2)]),
+            ("Independent(Normal)", [LOC, SCALE], [LOC[::-1], SCALE[::-1]])]
+
+
+@pytest.mark.parametrize("name,first,second", KL_PAIRS, ids=[p[0] for p in KL_PAIRS])
+def test_kl_divergence_and_its_gradients_as_torch(name, first, second):
+    build = CASES[name][0]
+    (pm, pt), (qm, qt) = _params(*first), _params(*second)
+    out_m = D.kl_divergence(build(D, pm), build(D, qm))
+    out_t = T.kl_divergence(build(T, pt), build(T, qt))
+    _close(out_m, out_t, rtol=1e-11)
+    _grads_close(pm + qm, pt + qt, out_m, out_t, lower_only=(1, 3) if "tril" in name else ())
+
+
+def test_kl_of_uniforms_is_infinite_outside_the_support_and_unknown_pairs_are_refused():
+    kl = D.kl_divergence(D.Uniform(0.0, 2.0), D.Uniform(0.5, 3.0))
+    assert kl.item() == np.inf == T.kl_divergence(T.Uniform(0.0, 2.0), T.Uniform(0.5, 3.0)).item()
+    with pytest.raises(NotImplementedError, match="^kl_divergence: no closed form registered for Normal and "
+                                                  "Laplace; register one with register_kl$"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Laplace(0.0, 1.0))
+
+
+@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "MultivariateNormal(cov)"])
+def test_rsample_statistics_and_pathwise_gradient(name):
+    mg.manual_seed(0)
+    dm, dt, ours, theirs, _ = _both(name)
+    x = dm.rsample((200000,))
+    assert x.shape == (200000,) + dm.batch_shape + dm.event_shape and x.dtype == np.float64
+    se = np.sqrt(dt.variance.detach().numpy() / 200000)
+    assert np.all(np.abs(x.numpy().mean(0) - dt.mean.detach().numpy()) < 5 * se)
+    assert np.allclose(x.numpy().var(0), dt.variance.detach().numpy(), rtol=0.02)
+    x.mean().backward()
+    assert ours[0].grad is not None   # the draws are differentiable in the parameters (reparameterization)
+    if name in ("Normal", "Laplace"):
+        np.testing.assert_allclose(ours[0].grad.numpy(), np.full(4, 1 / 4), rtol=1e-9)   # d mean(loc + s e) / d loc
+
+
+@pytest.mark.parametrize("name", ["Bernoulli(probs)", "Categorical(probs)", "OneHotCategorical"])
+def test_discrete_samples_follow_the_probabilities(name):
+    mg.manual_seed(1)
+    dm, dt, *_ = _both(name)
+    x = dm.sample((100000,))
+    assert x.shape == (100000,) + dm.batch_shape + dm.event_shape
+    assert not x.requires_grad
+    if name.startswith("Categorical"):
+        assert x.dtype == np.int64
+        freq = np.stack([(x.numpy() == k).mean(0) for k in range(5)], -1)
+    else:
+        freq = x.numpy().mean(0)
+    np.testing.assert_allclose(freq, dt.probs.detach().numpy(), atol=0.01)   # sd <= 0.0016
+
+
+def test_bad_parameters_are_one_clear_error():
+    with pytest.raises(ValueError, match=r"^Normal: expected parameter scale \(shape \(2,\)\) to be > 0"):
+        D.Normal(mg.zeros(2), mg.tensor([1.0, -1.0]))
+    with pytest.raises(ValueError, match="^Bernoulli: give exactly one of probs or logits, got both$"):
+        D.Bernoulli(probs=0.5, logits=0.0)
+    with pytest.raises(ValueError, match=r"^Bernoulli: expected probs in \[0, 1\]"):
+        D.Bernoulli(probs=1.5)
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\)$"):
+        D.Categorical(probs=mg.tensor([0.2, 0.3, 0.5])).log_prob(mg.tensor(3))
+    with pytest.raises(ValueError, match="^MultivariateNormal: give exactly one of covariance_matrix"):
+        D.MultivariateNormal(mg.zeros(2))
+    with pytest.raises(NotImplementedError, match=r"^Bernoulli has no reparameterized sample \(rsample\)"):
+        D.Bernoulli(probs=0.5).rsample()
+
+
+def test_float32_parameters_stay_float32():
+    d = D.Normal(mg.zeros(3), mg.ones(3))
+    assert d.sample().dtype == np.float32 and d.log_prob(mg.zeros(3)).dtype == np.float32
+    assert D.Normal(0.0, 1.0).rsample((2,)).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if "precision" not in n])
+def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
+    build, arrays, value = CASES[name]
+    params = [mg.tensor(np.ascontiguousarray(a), dtype="float64", requires_grad=True) for a in arrays]
+    v = _value(value, "mg")
+
+    def f(*p):
+        if "cov" in name:   # a covariance is symmetric: perturb it symmetrically (Cholesky reads one triangle)
+            p = (p[0], (p[1] + p[1].T) / 2.0)
+        d = build(D, list(p))
+        return d.log_prob(v).sum() + d.entropy().sum()
+    assert mg.gradcheck(f, params)
+    assert mg.gradgradcheck(f, params)
