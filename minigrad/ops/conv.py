@@ -22,6 +22,9 @@ channels-last memory (see ``_windows``): im2col gathers the windows of the
 padded input as an (N*Ho*Wo, kh*kw*C) matrix, one GEMM with the
 (kh*kw*C, O) weight matrix gives the output; the transpose goes back by one
 GEMM and col2im, kh*kw strided adds. Groups run as one batched GEMM.
+
+The kernels take any number of spatial axes: ``Conv3d``, ``ConvTranspose3d`` and ``Conv3dWeight`` below are the same
+three ops for (N, C, D, H, W) volumes (``minigrad.ops.conv3d``), with their own names in the graph and in ONNX.
 """
 from __future__ import annotations
 

@@ -19,6 +19,8 @@ How the gradient is routed:
 
 Every kernel is a loop over the kh*kw kernel offsets (not pixels): each offset
 reads or adds one strided (N, Ho, Wo, C) slab of the channels-last windows.
+The kernels take any number of spatial axes: ``MaxPool3d`` and ``AvgPool3d`` are the
+same ops for (N, C, D, H, W) volumes (``minigrad.ops.pool3d``), with 3-D names.
 """
 from __future__ import annotations
 
