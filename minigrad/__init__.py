@@ -44,6 +44,7 @@ from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors,
                           repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims, tensor_split, trace,
                           unbind, unflatten, vsplit)
 from minigrad.backend import device
+from minigrad.generator import Generator
 from minigrad.dlpack import from_dlpack
 from minigrad.random import manual_seed
 from minigrad import cuda  # noqa: F401
@@ -52,6 +53,17 @@ __version__ = "0.1.0"
 
 float32 = "float32"
 float64 = "float64"
+
+def compile(model=None, **options):  # noqa: A001  (torch's name)
+    """``torch.compile``'s place in a script: minigrad has no compiler, so the model (or function) comes back
+    as it is and runs as before, with the same results. ``@minigrad.compile`` and ``compile(fullgraph=True)(f)``
+    work too; the options are accepted and not used."""
+    if model is None:
+        return lambda fn: fn
+    if not callable(model):
+        raise TypeError(f"compile: expected a model or a function, got {type(model).__name__}")
+    return model
+
 
 #: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
 Size = tuple

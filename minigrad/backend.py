@@ -128,6 +128,13 @@ def xp_for(device: str):
     return _require_cupy()
 
 
+def free_pooled_memory() -> None:
+    """Return the unused blocks of CuPy's memory pools (device and pinned host) to the driver."""
+    cp = _require_cupy()
+    cp.get_default_memory_pool().free_all_blocks()
+    cp.get_default_pinned_memory_pool().free_all_blocks()
+
+
 def cuda_device_count() -> int:
     """How many CUDA GPUs CuPy sees (0 without CuPy)."""
     return _load_cupy().cuda.runtime.getDeviceCount() if cuda_available() else 0

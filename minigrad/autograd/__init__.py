@@ -3,11 +3,11 @@ from minigrad.autograd.tensor import Tensor  # noqa: I001  (Tensor first: ops im
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.backward_hooks import queue_callback
 from minigrad.autograd.function import Function
-from minigrad.autograd.functional import grad
+from minigrad.autograd.functional import backward, grad
 from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from minigrad.autograd.mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
                                     no_grad, record_backward_graph)
 
-__all__ = ["Tensor", "as_tensor", "Function", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
+__all__ = ["Tensor", "as_tensor", "Function", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "detect_anomaly", "record_backward_graph", "is_grad_enabled",
            "is_anomaly_enabled", "queue_callback"]

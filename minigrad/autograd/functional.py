@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad.autograd.engine import run_backward
 from minigrad.autograd.coercion import _initial_grad
+from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 
 
@@ -14,6 +15,34 @@ def _as_list(x, name):
     if not all(isinstance(t, Tensor) for t in items):
         raise TypeError(f"grad: {name} must be a Tensor or a sequence of Tensors")
     return items, False
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``torch.autograd.backward``: ``Tensor.backward`` for several tensors at once, their gradients summed into
+    the leaves' ``.grad``; with ``inputs``, only those tensors' ``.grad`` are written."""
+    tensors, _ = _as_list(tensors, "tensors")
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} tensors")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs, _ = _as_list(inputs, "inputs")
+        grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
+        for x, g in zip(inputs, grads):
+            if g is not None:
+                x.grad = g if x.grad is None else x.grad + g
+        return
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"backward: tensor {i} (shape {t.shape}) does not require grad and has no graph")
+    if STATE.backward_records_graph:
+        create_graph = retain_graph = True
+    seeds = [_initial_grad(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
+    run_backward(tensors, seeds, retain_graph or create_graph, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

@@ -135,6 +135,15 @@ class Tensor:
     def __int__(self):
         return int(self.data)
 
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; other tensors take no format spec."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} for a tensor of shape {tuple(self.shape)}; "
+                            "only a 0-d tensor formats as a number (use .item() or index it first)")
+        return str(self)
+
     def __repr__(self):
         body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
         extras = []

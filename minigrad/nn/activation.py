@@ -15,7 +15,12 @@ from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 
 
 class ReLU(Layer):
-    """``max(x, 0)``. Inside a ``Network``, a ReLU right after a ``Linear`` runs fused into it (``AffineReLU``)."""
+    """``max(x, 0)``. Inside a ``Network``, a ReLU right after a ``Linear`` runs fused into it (``AffineReLU``).
+    ``inplace=True`` is refused, as in :class:`SiLU`."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = not_inplace("ReLU", inplace)
 
     def forward(self, x):
         return F.relu(x)
@@ -24,9 +29,10 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = number("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = not_inplace("LeakyReLU", inplace)
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)

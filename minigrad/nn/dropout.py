@@ -4,36 +4,8 @@ mode; ``AlphaDropout`` and ``FeatureAlphaDropout``: SELU's dropout, which keeps 
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import probability
+from minigrad.nn.arguments import not_inplace, probability
 from minigrad.nn.layer import Layer
-
-
-class Dropout(Layer):
-    """Inverted dropout with drop probability ``p`` while training; the identity in eval mode."""
-
-    def __init__(self, p: float = 0.5):
-        super().__init__()
-        self.p = probability("Dropout", "p", p)
-
-    def forward(self, x):
-        return F.dropout(x, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}"
-
-
-class Dropout2d(Layer):
-    """Zero whole channels with probability ``p`` while training (kept ones scaled by 1/(1-p)); identity in eval."""
-
-    def __init__(self, p: float = 0.5):
-        super().__init__()
-        self.p = probability("Dropout2d", "p", p)
-
-    def forward(self, x):
-        return F.dropout2d(x, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}"
 
 
 class _DropoutWithInplace(Layer):
@@ -45,16 +17,25 @@ class _DropoutWithInplace(Layer):
         super().__init__()
         name = type(self).__name__
         self.p = probability(name, "p", p)
-        if inplace:
-            raise ValueError(f"{name}: inplace=True is not supported (minigrad's ops never write their input); "
-                             "use inplace=False")
-        self.inplace = False
+        self.inplace = not_inplace(name, inplace)
 
     def forward(self, x):
         return type(self)._fn(x, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutWithInplace):
+    """Inverted dropout with drop probability ``p`` while training; the identity in eval mode."""
+
+    _fn = staticmethod(F.dropout)
+
+
+class Dropout2d(_DropoutWithInplace):
+    """Zero whole channels with probability ``p`` while training (kept ones scaled by 1/(1-p)); identity in eval."""
+
+    _fn = staticmethod(F.dropout2d)
 
 
 class Dropout1d(_DropoutWithInplace):

@@ -1,7 +1,7 @@
 """``Embedding``: a learned table of ``num_embeddings`` vectors, looked up by integer index."""
 from __future__ import annotations
 
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import DEFAULT_FLOAT, device_of, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.layer import Layer, Parameter
@@ -32,6 +32,19 @@ class Embedding(Layer):
         xp = xp_for(normalize_device(device))
         self.weight = Parameter(xp.zeros((num_embeddings, embedding_dim), dtype=floating_dtype("Embedding", dtype)))
         self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None):
+        """An Embedding whose weight is a copy of ``embeddings`` (a 2-D Tensor or array), frozen
+        (``requires_grad=False``) unless ``freeze=False``, as ``torch.nn.Embedding.from_pretrained``."""
+        data = embeddings.data if hasattr(embeddings, "requires_grad") else embeddings
+        if getattr(data, "ndim", None) != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D (num_embeddings, embedding_dim), "
+                             f"got shape {tuple(getattr(data, 'shape', ()))}")
+        layer = cls(data.shape[0], data.shape[1], padding_idx, dtype=data.dtype, device=device_of(data))
+        layer.weight.data[...] = data
+        layer.weight.requires_grad = not freeze
+        return layer
 
     def reset_parameters(self):
         """N(0, 1) entries; the padding row (if any) zero."""

@@ -32,7 +32,7 @@ from minigrad.random import get_generator, normal_values, uniform_values
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "uniform_", "normal_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "orthogonal_", "sparse_",
+    "orthogonal_", "sparse_", "trunc_normal_", "eye_", "dirac_",
 ]
 
 
@@ -104,6 +104,49 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0):
 def normal_(tensor, mean: float = 0.0, std: float = 1.0):
     """Fill with draws from N(mean, std^2)."""
     return _fill(tensor, normal_values(tensor.shape, tensor.dtype, mean, std))
+
+
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None):
+    """Fill with draws from N(mean, std^2) conditioned on [a, b] (absolute bounds, as PyTorch's; ViT and BERT
+    initialise with std=0.02). Drawn by rejection: the draws outside [a, b] are drawn again, all at once, until
+    none is left; an interval holding under 1e-4 of the normal's mass is refused (it would take too many rounds)."""
+    if not std > 0 or not a < b:
+        raise ValueError(f"trunc_normal_: need std > 0 and a < b, got std={std}, a={a}, b={b}")
+    mass = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2.0))) - math.erf((a - mean) / (std * math.sqrt(2.0))))
+    if mass < 1e-4:
+        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds {mass:.2g} of N({mean}, {std}^2)'s mass; "
+                         "move the bounds toward the mean")
+    rng = generator if generator is not None else get_generator()
+    values = mean + std * rng.standard_normal(tuple(tensor.shape))
+    outside = (values < a) | (values > b)
+    while outside.any():   # rounds, each over every draw still outside: about log(n) / log(1 / (1 - mass)) of them
+        values[outside] = mean + std * rng.standard_normal(int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity (ones on the diagonal, as ``numpy.eye`` of its shape)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: needs a 2-D tensor, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups: int = 1):
+    """Fill a convolution weight (out, in, *kernel) so that the convolution passes its input through: within each
+    of ``groups`` groups, output channel d takes input channel d at the kernel's centre (as PyTorch's)."""
+    shape = tuple(tensor.shape)
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"dirac_: needs a 3-, 4- or 5-D convolution weight, got shape {shape}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or shape[0] % groups:
+        raise ValueError(f"dirac_: groups must be a positive int dividing out_channels={shape[0]}, got {groups!r}")
+    per_group = shape[0] // groups
+    values = np.zeros(shape)
+    d = np.arange(min(per_group, shape[1]))
+    centre = tuple(k // 2 for k in shape[2:])
+    for g in range(groups):
+        values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values)
 
 
 def xavier_uniform_(tensor, gain: float = 1.0):

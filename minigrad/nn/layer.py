@@ -18,8 +18,10 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from minigrad.autograd.mode import is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
+from minigrad.nn.layer_backward_hooks import call_with_backward_hooks
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
 
@@ -120,8 +122,9 @@ class Layer:
         self._buffer_names.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, tensor) -> None:
-        """Register non-trainable state (a Tensor or None) that ``state_dict`` and ``to`` include."""
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Register non-trainable state (a Tensor or None) that ``to`` moves and ``state_dict`` includes
+        (unless ``persistent=False``: state made afresh in ``__init__``, such as a causal mask)."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"{type(self).__name__}.register_buffer: {name!r} must be a Tensor or None, "
@@ -132,7 +135,7 @@ class Layer:
                 f"{type(self).__name__}.register_buffer: {name!r} is a Parameter; "
                 "assign it as an attribute instead"
             )
-        self._buffer_names[name] = None
+        self._buffer_names[name] = bool(persistent)
         self._member_names.setdefault(name, None)
         object.__setattr__(self, name, tensor)
 
@@ -142,8 +145,8 @@ class Layer:
         for name in list(self._member_names):
             value = self.__dict__.get(name)
             if name in self._buffer_names:
-                if value is not None:
-                    yield name, "buffer", value
+                if value is not None:   # a buffer outside the state (persistent=False) is a "transient" one
+                    yield name, ("buffer" if self._buffer_names[name] is not False else "transient"), value
             else:
                 yield from _flatten_member(name, value)
 
@@ -162,7 +165,7 @@ class Layer:
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """(dotted name, Tensor) pairs of the buffers, in definition order."""
         for name, kind, value in self._walk(prefix):
-            if kind == "buffer":
+            if kind == "buffer" or kind == "transient":
                 yield name, value
 
     def buffers(self) -> list[Tensor]:
@@ -306,6 +309,8 @@ class Layer:
     _forward_hooks = None
 
     _forward_pre_hooks = None
+    _backward_hooks = None
+    _backward_pre_hooks = None
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks:
@@ -313,7 +318,10 @@ class Layer:
                 replaced = hook(self, args)
                 if replaced is not None:
                     args = replaced if isinstance(replaced, tuple) else (replaced,)
-        out = self.forward(*args, **kwargs)
+        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+            out = call_with_backward_hooks(self, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks):
                 replaced = hook(self, args, out)
@@ -329,6 +337,18 @@ class Layer:
         ``nn.summary`` uses it to see each layer's output.
         """
         return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """Call ``hook(layer, grad_input, grad_output)`` when the gradients of this layer's inputs are computed
+        (tuples of Tensors, None for an input that needs none); a returned tuple replaces grad_input. As
+        ``torch.nn.Module.register_full_backward_hook`` (Grad-CAM reads a layer's gradients this way); see
+        ``minigrad/nn/layer_backward_hooks.py``. Returns a handle whose ``remove()`` takes it off."""
+        return self._add_hook("_backward_hooks", "register_full_backward_hook", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """Call ``hook(layer, grad_output)`` when the gradients of this layer's outputs are known, before those of
+        its inputs are computed; a returned tuple replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", "register_full_backward_pre_hook", hook, prepend)
 
     def _add_hook(self, attribute, method, hook, prepend):
         if not callable(hook):
@@ -431,7 +451,7 @@ class Layer:
         owner, _, name = target.rpartition(".")
         layer = self.get_submodule(owner)
         for member, member_kind, value in layer._direct_members():
-            if member == name and member_kind == kind:
+            if member == name and (member_kind == kind or (kind == "buffer" and member_kind == "transient")):
                 return value
         what = "parameter" if kind == "param" else "buffer"
         raise AttributeError(f"{type(self).__name__}.{method}: {type(layer).__name__} has no {what} {name!r} "
@@ -538,6 +558,8 @@ def _set_member(layer, name, value):
     (``"0"`` of a Sequential or ModuleList, a key of a ModuleDict)."""
     if name in layer._member_names:
         setattr(layer, name, value)
+    elif hasattr(layer, "_replace_member"):   # a Sequential: by key or position
+        layer._replace_member(name, value)
     elif hasattr(layer, "keys"):
         layer[name] = value
     else:

@@ -72,7 +72,11 @@ class Linear(Layer):
 
 
 class Identity(Layer):
-    """Returns its input unchanged (a placeholder, e.g. to switch a layer off)."""
+    """Returns its input unchanged (a placeholder, e.g. to switch a layer off). Like PyTorch's, it takes and ignores
+    any arguments, so it can stand in for the layer it replaces: ``Identity(54, unused="x")``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
         return x

@@ -24,12 +24,25 @@ class Network(Layer):
     def __init__(self, *layers: Layer):
         super().__init__()
         self.stack = []
+        # The layers' names: None while they are named by position; PyTorch's Sequential(OrderedDict(...))
+        # names them by key ("fc.weight"), and they are then attributes too (model.fc).
+        object.__setattr__(self, "_names", None)
+        if len(layers) == 1 and isinstance(layers[0], dict):
+            named = layers[0]
+            for key in named:
+                if not isinstance(key, str) or not key or "." in key or hasattr(type(self), key):
+                    raise KeyError(f"{type(self).__name__}: layer names must be non-empty strings without '.' that "
+                                   f"are not attribute names, got {key!r}")
+            object.__setattr__(self, "_names", list(named))
+            layers = tuple(named.values())
         for layer in layers:
-            self.append(layer)
+            self.stack.append(self._checked("__init__", layer))
 
     def append(self, layer: Layer) -> "Network":
-        """Add a layer at the end; returns self."""
+        """Add a layer at the end (named by its position, as PyTorch's); returns self."""
         self.stack.append(self._checked("append", layer))
+        if self._names is not None:
+            self._names.append(str(len(self.stack) - 1))
         return self
 
     def __setitem__(self, index, layer) -> None:
@@ -37,11 +50,31 @@ class Network(Layer):
 
     def __delitem__(self, index) -> None:
         del self.stack[index]
+        object.__setattr__(self, "_names", None)   # PyTorch numbers the layers afresh
 
     def insert(self, index: int, layer: Layer) -> "Network":
         """Insert a layer before position ``index``; returns self."""
         self.stack.insert(index, self._checked("insert", layer))
+        object.__setattr__(self, "_names", None)
         return self
+
+    def __setattr__(self, name, value):
+        names = self.__dict__.get("_names")
+        if names is not None and name in names:   # model.fc = Linear(...) replaces the layer named fc
+            self.stack[names.index(name)] = self._checked("__setattr__", value)
+            return
+        super().__setattr__(name, value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: a layer named by Sequential(OrderedDict(...)).
+        names = self.__dict__.get("_names")
+        if names is not None and name in names:
+            return self.stack[names.index(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def _replace_member(self, name, layer):
+        """``set_submodule``'s write: the layer named ``name`` (a key, or a position)."""
+        self[self._names.index(name) if self._names is not None else int(name)] = layer
 
     def extend(self, layers) -> "Network":
         """Append each of ``layers``; returns self."""
@@ -51,7 +84,9 @@ class Network(Layer):
 
     def pop(self, index: int = -1) -> Layer:
         """Remove and return the layer at ``index`` (the last by default)."""
-        return self.stack.pop(index)
+        layer = self.stack.pop(index)
+        object.__setattr__(self, "_names", None)
+        return layer
 
     def _checked(self, method, layer):
         if not isinstance(layer, Layer):
@@ -61,8 +96,9 @@ class Network(Layer):
     def _direct_members(self):
         # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";
         # anything a subclass registers besides them follows under its own name.
+        names = self._names
         for i, layer in enumerate(self.stack):
-            yield str(i), "layer", layer
+            yield (str(i) if names is None else names[i]), "layer", layer
         for name, kind, value in super()._direct_members():
             if not (name == "stack" or name.startswith("stack.")):
                 yield name, kind, value
@@ -71,7 +107,10 @@ class Network(Layer):
         if isinstance(index, slice):
             # Not type(self): a subclass may take other constructor arguments or add members (a head)
             # that its forward uses and a slice of the stack does not have.
-            return (Sequential if isinstance(self, Sequential) else Network)(*self.stack[index])
+            kind = Sequential if isinstance(self, Sequential) else Network
+            if self._names is not None:
+                return kind(dict(zip(self._names[index], self.stack[index])))
+            return kind(*self.stack[index])
         return self.stack[index]
 
     def __len__(self):

@@ -179,6 +179,13 @@ def _affine(g, call, x):
     return g.node("Relu", [y]) if call.op == "AffineReLU" else y
 
 
+@converts("BackwardHookInputs", "BackwardHookOutputs")
+def _backward_hook_identity(g, call, x):
+    # A layer's backward hooks route its inputs and outputs through identity nodes: identities in inference.
+    outs = [g.node("Identity", [v]) for v in x]
+    return outs if len(outs) > 1 else outs[0]
+
+
 @converts("Softmax", "LogSoftmax")
 def _softmax(g, call, x):
     return g.node(call.op, x, axis=int(call.params.get("axis", -1)))

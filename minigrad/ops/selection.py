@@ -68,8 +68,18 @@ def minimum(a, b):
     return Minimum.apply(*operands("minimum", a, b))
 
 
-def where(cond, a, b):
-    """Elements of ``a`` where ``cond`` is true, else of ``b`` (broadcasting)."""
+_NOT_GIVEN = object()
+
+
+def where(cond, a=_NOT_GIVEN, b=_NOT_GIVEN):
+    """Elements of ``a`` where ``cond`` is true, else of ``b`` (broadcasting). ``where(cond)`` alone is the
+    positions where it is true, one index tensor per dim, as both NumPy and PyTorch read it."""
+    if a is _NOT_GIVEN and b is _NOT_GIVEN:
+        from minigrad.ops.take import nonzero   # take builds on this module's neighbours: imported when used
+        return nonzero(cond, as_tuple=True)
+    if a is _NOT_GIVEN or b is _NOT_GIVEN:
+        raise TypeError("where: give both a and b (values where cond is true and where it is false), or neither "
+                        "(the positions where cond is true)")
     a, b = operands("where", a, b)
     cond = as_tensor(cond, like=a)
     if cond.data.dtype != np.bool_:

@@ -86,7 +86,9 @@ def test_linear_relu_pairs_are_fused_in_a_sequential_as_in_a_network():
 
 
 def test_a_non_layer_is_refused_naming_sequential():
-    with pytest.raises(TypeError, match=r"^Sequential.append: expected a Layer, got int$"):
+    with pytest.raises(TypeError, match=r"^Sequential.__init__: expected a Layer, got int$"):
         nn.Sequential(nn.Linear(2, 3), 5)
-    with pytest.raises(TypeError, match=r"^Network.append: expected a Layer, got OrderedDict$"):
-        nn.Network(OrderedDict(fc=nn.Linear(2, 3)))
+    with pytest.raises(TypeError, match=r"^Network.__init__: expected a Layer, got int$"):
+        nn.Network(OrderedDict(fc=nn.Linear(2, 3), bad=3))
+    with pytest.raises(TypeError, match=r"^Sequential.append: expected a Layer, got int$"):
+        nn.Sequential().append(3)

@@ -267,6 +267,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if isinstance(logits, Tensor) and logits.ndim != 2 and not _is_probability_target(logits, target):
+        return _per_position("cross_entropy", cross_entropy, logits, target, reduction, label_smoothing=label_smoothing,
+                             ignore_index=ignore_index, weight=weight)
     safe, row_scale, nan_term = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight)
     if weight is not None and label_smoothing > 0:
         loss = _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, float(label_smoothing),
@@ -315,10 +318,39 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: i
     ``weight`` and ``ignore_index`` as in :func:`cross_entropy`.
     """
     _check_reduction("nll_loss", reduction)
+    if isinstance(log_probs, Tensor) and log_probs.ndim != 2:
+        return _per_position("nll_loss", nll_loss, log_probs, target, reduction, ignore_index=ignore_index,
+                             weight=weight)
     safe, row_scale, nan_term = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight)
     per_row = _picked_rows(log_probs, safe, row_scale)
     loss = per_row if reduction == "none" else per_row.sum()
     return loss if nan_term is None else loss + Tensor(nan_term)
+
+
+def _per_position(name, loss, scores, target, reduction, **options):
+    """PyTorch's other input shapes for a class-target loss, as rows of (N, C): an unbatched (C,) input with a 0-d
+    target, and (N, C, d1, ..., dk) with targets (N, d1, ..., dk), one prediction per position (a pixel, a time
+    step); 'none' gives the losses in the target's shape."""
+    target_shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    if scores.ndim == 1:
+        expected = ()
+    elif scores.ndim >= 3:
+        expected = (scores.shape[0],) + tuple(scores.shape[2:])
+    else:
+        expected = None
+    if expected is None or target_shape != expected:
+        raise ValueError(f"{name}: input must have shape (N, C), (C,) or (N, C, d1, ...), with targets of shape (N,), "
+                         f"() or (N, d1, ...); got input {tuple(scores.shape)} and target {target_shape}")
+    rows = (ops.reshape(scores, (1, -1)) if scores.ndim == 1
+            else ops.reshape(ops.movedim(scores, 1, -1), (-1, scores.shape[1])))
+    flat = ops.reshape(target if isinstance(target, Tensor) else Tensor(np.asarray(target)), (-1,))
+    out = loss(rows, flat, reduction, **options)
+    return ops.reshape(out, target_shape) if reduction == "none" else out
+
+
+def _is_probability_target(logits, target):
+    """A floating target of the logits' shape: class probabilities (not handled per position)."""
+    return isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == logits.shape
 
 
 def _picked_rows(log_probs, safe, row_scale):

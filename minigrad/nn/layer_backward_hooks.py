@@ -1,0 +1,110 @@
+"""Module backward hooks, as ``torch.nn.Module.register_full_backward_hook`` and ``..._pre_hook``.
+
+A layer with such hooks runs its inputs and its outputs through two identity nodes. When the engine reaches
+the output node, it holds the gradients of the layer's outputs (``grad_output``): the pre-hooks see them and
+may replace them. When it reaches the input node, it holds the gradients of the layer's inputs
+(``grad_input``): the hooks see both and may replace ``grad_input``. A layer whose inputs need no gradient
+calls its hooks from the output node, with ``grad_input`` all None, as PyTorch does.
+
+Hooks see Tensors (on a first-order pass, constants wrapping the arrays) and return None or a tuple of the
+same length.
+"""
+from __future__ import annotations
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+
+
+class _HookState:
+    """What the two nodes of one call share: the layer, its hooks, and grad_output once known."""
+
+    def __init__(self, layer, n_inputs):
+        self.layer, self.n_inputs, self.grad_output = layer, n_inputs, None
+
+
+class BackwardHookOutputs(Function):
+    """The identity on the layer's outputs; its backward records (and lets the pre-hooks replace) grad_output."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def forward(self, *ys):
+        return ys
+
+    def backward(self, F, gy, *ys):
+        gys = gy if type(gy) is tuple else (gy,)
+        state = self.state
+        grads = _as_tensors(gys)
+        for hook in list(state.layer._backward_pre_hooks or ()):
+            new = hook(state.layer, grads)
+            if new is not None:
+                grads = _checked(state.layer, "backward pre-hook", new, grads)
+        state.grad_output = grads
+        if state.n_inputs == 0:   # nothing upstream needs a gradient: the hooks run now, with grad_input None
+            _run_hooks(state, (None,))
+        out = _as_values(grads, gys)
+        return out if len(out) > 1 else out[0]
+
+
+class BackwardHookInputs(Function):
+    """The identity on the layer's inputs that need a gradient; its backward runs the hooks on grad_input."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def forward(self, *xs):
+        return xs
+
+    def backward(self, F, gy, *xs):
+        gxs = gy if type(gy) is tuple else (gy,)
+        grads = _run_hooks(self.state, _as_tensors(gxs))
+        out = _as_values(grads, gxs)
+        return out if len(out) > 1 else out[0]
+
+
+def call_with_backward_hooks(layer, args, kwargs):
+    """``layer.forward(*args, **kwargs)`` with its Tensor inputs and outputs routed through the hook nodes."""
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    state = _HookState(layer, len(positions))
+    if positions:
+        routed = BackwardHookInputs.apply(*[args[i] for i in positions], state=state)
+        routed = routed if type(routed) is tuple else (routed,)
+        args = list(args)
+        for i, t in zip(positions, routed):
+            args[i] = t
+    out = layer.forward(*args, **kwargs)
+    single = isinstance(out, Tensor)
+    outs = (out,) if single else tuple(out) if isinstance(out, (tuple, list)) else None
+    if outs is None or not all(isinstance(o, Tensor) for o in outs) or not any(o.requires_grad for o in outs):
+        return out
+    routed = BackwardHookOutputs.apply(*outs, state=state)
+    routed = routed if type(routed) is tuple else (routed,)
+    return routed[0] if single else type(out)(routed)
+
+
+def _run_hooks(state, grad_input):
+    for hook in list(state.layer._backward_hooks or ()):
+        new = hook(state.layer, grad_input, state.grad_output)
+        if new is not None:
+            grad_input = _checked(state.layer, "backward hook", new, grad_input)
+    return grad_input
+
+
+def _checked(layer, what, new, old):
+    new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+    if len(new) != len(old):
+        raise RuntimeError(f"{type(layer).__name__}: a {what} returned {len(new)} gradients for {len(old)}")
+    for n, o in zip(new, old):
+        if n is not None and o is not None and (not isinstance(n, Tensor) or n.shape != o.shape):
+            raise RuntimeError(f"{type(layer).__name__}: a {what} returned a gradient of shape "
+                               f"{getattr(n, 'shape', type(n).__name__)} for one of shape {tuple(o.shape)}")
+    return new
+
+
+def _as_tensors(grads):
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
+
+
+def _as_values(grads, like):
+    """The hooks' Tensors back in the pass's kind: arrays on a first-order pass, Tensors when recording."""
+    return tuple(g if g is None or isinstance(l, Tensor) else g.data for g, l in zip(grads, like))

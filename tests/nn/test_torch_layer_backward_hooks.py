@@ -1,0 +1,109 @@
+"""Layer backward hooks (register_full_backward_hook / _pre_hook) against torch.nn.Module's: what the hooks see,
+when they run, and what replacing a gradient does."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from torch_agreement import TOL
+
+torch = pytest.importorskip("torch")
+RNG = np.random.default_rng(0)
+
+
+def _linear_pair():
+    ours, theirs = nn.Linear(3, 2, dtype="float64"), torch.nn.Linear(3, 2, dtype=torch.float64)
+    ours.weight.data[...] = theirs.weight.detach().numpy().T
+    ours.bias.data[...] = theirs.bias.detach().numpy()
+    return ours, theirs
+
+
+def _shapes(grads):
+    return [None if g is None else tuple(g.shape) for g in grads]
+
+
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_hooks_see_the_same_gradients_and_replace_them_as_torch(input_grad):
+    x = RNG.standard_normal((4, 3))
+    g = RNG.standard_normal((4, 2))
+    seen = {}
+    for lib, layer in zip(("mg", "torch"), _linear_pair()):
+        log = seen[lib] = {}
+
+        def pre(module, grad_output, log=log):
+            log["pre"] = [np.array(t.detach().numpy() if lib == "torch" else t.numpy()) for t in grad_output]
+            return (grad_output[0] * 3.0,)
+
+        def hook(module, grad_input, grad_output, log=log):
+            log["order"] = "pre" in log
+            log["in"] = _shapes(grad_input)
+            log["out"] = [np.array(t.detach().numpy() if lib == "torch" else t.numpy()) for t in grad_output]
+            return None if grad_input[0] is None else (grad_input[0] * 2.0,)
+
+        layer.register_full_backward_pre_hook(pre)
+        handle = layer.register_full_backward_hook(hook)
+        mod = mg if lib == "mg" else torch
+        xt = mod.tensor(x, dtype=mod.float64, requires_grad=input_grad)
+        y = layer(xt)
+        y.backward(mod.tensor(g, dtype=mod.float64))
+        log["x_grad"] = None if xt.grad is None else xt.grad.numpy()
+        log["w_grad"] = layer.weight.grad.numpy()
+        handle.remove()
+    ours, theirs = seen["mg"], seen["torch"]
+    assert ours["order"] and theirs["order"] and ours["in"] == theirs["in"]
+    np.testing.assert_allclose(ours["pre"][0], theirs["pre"][0], **TOL["float64"])
+    np.testing.assert_allclose(ours["out"][0], theirs["out"][0], **TOL["float64"])   # after the pre-hook's x3
+    np.testing.assert_allclose(ours["w_grad"], theirs["w_grad"].T, **TOL["float64"])
+    if input_grad:
+        np.testing.assert_allclose(ours["x_grad"], theirs["x_grad"], **TOL["float64"])   # x2 and x3 applied
+    else:
+        assert ours["x_grad"] is None and theirs["x_grad"] is None and ours["in"] == [None]
+
+
+def test_a_layer_with_two_inputs_gets_both_input_gradients():
+    class Mix(nn.Module):
+        def forward(self, a, b):
+            return a * b, a + b
+
+    mix, seen = Mix(), {}
+    mix.register_full_backward_hook(lambda m, gi, go: seen.update(gi=_shapes(gi), go=_shapes(go)))
+    a, b = mg.ones(2, requires_grad=True), mg.full((2,), 3.0, requires_grad=True)
+    p, s = mix(a, b)
+    (p.sum() + 2 * s.sum()).backward()
+    assert seen == {"gi": [(2,), (2,)], "go": [(2,), (2,)]}
+    assert a.grad.tolist() == [5.0, 5.0] and b.grad.tolist() == [3.0, 3.0]
+
+
+def test_removed_hooks_do_not_run_and_bad_replacements_are_refused():
+    layer = nn.Linear(2, 2)
+    calls = []
+    handle = layer.register_full_backward_hook(lambda m, gi, go: calls.append(1))
+    handle.remove()
+    layer(mg.ones(1, 2, requires_grad=True)).sum().backward()
+    assert calls == []
+    layer.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="^Linear: a backward hook returned 2 gradients for 1$"):
+        layer(mg.ones(1, 2, requires_grad=True)).sum().backward()
+
+
+def test_hooks_work_when_the_backward_is_recorded():
+    layer = nn.Linear(2, 1, dtype="float64")
+    layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * gi[0],))
+    x = mg.tensor([[1.0, 2.0]], dtype="float64", requires_grad=True)
+    (gx,) = mg.grad(layer(x).sum(), [x], create_graph=True)
+    w = layer.weight.numpy()[:, 0]
+    np.testing.assert_allclose(gx.numpy()[0], w * w)
+    gx.sum().backward()   # d/dW of sum(w_i^2) = 2 w
+    np.testing.assert_allclose(layer.weight.grad.numpy()[:, 0], 2 * w)
+
+
+def test_a_layer_with_backward_hooks_exports_to_onnx_as_without():
+    onnxruntime = pytest.importorskip("onnxruntime")
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    model[1].register_full_backward_hook(lambda m, gi, go: None)
+    x = mg.randn(5, 3)
+    path = __import__("tempfile").mkdtemp() + "/hooked.onnx"
+    mg.onnx.export(model, (x,), path)
+    session = onnxruntime.InferenceSession(path)
+    (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-5, atol=1e-6)
