@@ -181,8 +181,9 @@ def test_target_validation_errors():
         F.cross_entropy(x, np.array([0, -1, 1]))
     with pytest.raises(ValueError, match=r"nll_loss: target has shape \(2,\) but input has shape \(3, 4\)"):
         F.nll_loss(x, np.array([0, 1]))
-    with pytest.raises(ValueError, match=r"cross_entropy: input must have shape \(N, C\), got \(4,\)"):
-        F.cross_entropy(mg.zeros(4), np.array([1]))
+    with pytest.raises(ValueError, match=r"cross_entropy: input must have shape \(N, C\), \(C,\) or \(N, C, d1, "
+                                         r"\.\.\.\), with targets .*; got input \(4,\) and target \(1,\)"):
+        F.cross_entropy(mg.zeros(4), np.array([1]))   # an unbatched input takes a 0-d target
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         F.cross_entropy(x, np.array([0, 1, 2]), reduction="avg")
     with pytest.raises(ValueError, match="label_smoothing must be in"):
