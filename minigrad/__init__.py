@@ -13,7 +13,8 @@ first use, so ``import minigrad`` needs only NumPy.
 import importlib
 
 from minigrad.autograd import (Function, GradcheckError, Tensor, detect_anomaly, enable_grad, grad,
-                               gradcheck, gradgradcheck, is_grad_enabled, no_grad)
+                               gradcheck, gradgradcheck, inference_mode, is_anomaly_enabled, is_grad_enabled,
+                               is_inference_mode_enabled, no_grad, set_anomaly_enabled, set_grad_enabled)
 from minigrad.creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
                                rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
                                zeros_like)
@@ -46,13 +47,20 @@ from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors,
 from minigrad.backend import device
 from minigrad.generator import Generator
 from minigrad.dlpack import from_dlpack
-from minigrad.random import manual_seed
+from minigrad.random import initial_seed, manual_seed, seed
 from minigrad import cuda  # noqa: F401
 
 __version__ = "0.1.0"
 
-float32 = "float32"
-float64 = "float64"
+# minigrad.nn.functional.top_level.NAMES (spelled out so that `import minigrad` does not load minigrad.nn)
+_FUNCTIONAL = (
+    "conv1d", "conv_transpose1d", "avg_pool1d", "adaptive_avg_pool1d", "bilinear", "cosine_similarity",
+    "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+    "selu", "celu", "rrelu", "threshold", "hardshrink", "prelu", "dropout", "alpha_dropout", "feature_alpha_dropout",
+    "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "max_pool1d", "adaptive_max_pool1d",
+    "embedding", "kl_div", "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "triplet_margin_loss", "poisson_nll_loss", "binary_cross_entropy_with_logits", "constant_pad_nd",
+)
 
 def compile(model=None, **options):  # noqa: A001  (torch's name)
     """``torch.compile``'s place in a script: minigrad has no compiler, so the model (or function) comes back
@@ -79,6 +87,8 @@ def __getattr__(name):
         return getattr(importlib.import_module("minigrad.serialization"), name)
     if name in ("set_num_threads", "get_num_threads"):   # threads for large elementwise updates
         return getattr(importlib.import_module("minigrad.optim.threads"), name)
+    if name in _FUNCTIONAL:   # F's functions under torch's top-level signatures; loads minigrad.nn on first use
+        return importlib.import_module("minigrad.nn.functional.top_level").lookup(name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
 
 # PyTorch's reductions, scans, matrix products and linear algebra; torch.linalg's names in minigrad.linalg.
@@ -86,4 +96,41 @@ from minigrad.ops import (addbmm, addmm, addmv, addr, amax, amin, aminmax, baddb
                           corrcoef, cov, cross, cummax, cummin, cumprod, det, diff, dot, inner, inverse, kron,
                           kthvalue, logcumsumexp, logdet, matrix_power, median, mm, mode, mv, nanmean, nanmedian,
                           nanquantile, nansum, pinverse, quantile, slogdet, std_mean, var_mean, vdot)
+from minigrad.ops import (cholesky_inverse, cholesky_solve, geqrf, ger, lu, lu_solve, lu_unpack,  # noqa: E402
+                          matrix_exp, orgqr, ormqr, qr, svd, triangular_solve)
 from minigrad import linalg  # noqa: E402,F401
+# PyTorch's joining, index helpers, scatters into slices, distances and *_copy functions.
+from minigrad.ops import (alias_copy, block_diag, cartesian_prod, cdist, chain_matmul, column_stack,  # noqa: E402
+                          combinations, concatenate, cumulative_trapezoid, detach_copy, diagonal_copy,
+                          diagonal_scatter, dist, dstack, expand_copy, gradient, histogram, hstack, index_reduce,
+                          isin, msort, narrow_copy, pdist, permute_copy, put, renorm, row_stack, select_copy,
+                          select_scatter, slice_copy, slice_scatter, split_copy, split_with_sizes_copy,
+                          squeeze_copy, t_copy, tensordot, transpose_copy, trapezoid, trapz, tril_indices,
+                          triu_indices, unbind_copy, unfold_copy, unravel_index, unsqueeze_copy, vander, view_copy,
+                          vstack)
+
+# Special functions and number parts; torch.special's names in minigrad.special.
+from minigrad.ops import (angle, digamma, frexp, gcd, i0, igamma, igammac, lcm, ldexp, lgamma, mvlgamma,  # noqa: E402
+                          nextafter, polygamma)
+from minigrad import special  # noqa: E402,F401
+
+# PyTorch's top-level names: dtypes, dtype questions, tensor questions, printing, the generator's state, creation,
+# windows and random sampling (tests/ops/test_torch_top_level.py, test_torch_windows.py, test_torch_sampling.py).
+from minigrad.dtypes import (bool, can_cast, double, finfo, float, float16, float32, float64,  # noqa: E402,A004
+                             get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long, promote_types,
+                             result_type, short, uint8, uint16, uint32, uint64)
+from minigrad.introspection import (broadcast_shapes, is_complex, is_floating_point, is_nonzero,  # noqa: E402
+                                    is_same_size, is_tensor, numel)
+from minigrad.autograd.printing import set_printoptions  # noqa: E402
+from minigrad.random_state import get_rng_state, set_rng_state  # noqa: E402
+from minigrad.creation import as_tensor, asarray, logspace, scalar_tensor  # noqa: E402
+from minigrad.ops.top_level import detach, permute, rsub  # noqa: E402
+from minigrad.window_functions import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402
+                                       kaiser_window)
+from minigrad.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402
+
+# `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float, .int
+# and .compile (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).
+__all__ = sorted(n for n in list(globals()) if not n.startswith("_") and n not in ("importlib", "bool", "float",
+                                                                                  "int", "compile"))
+__all__ += list(_FUNCTIONAL) + ["set_num_threads", "get_num_threads"]

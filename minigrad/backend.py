@@ -306,3 +306,42 @@ def to_dlpack(array, **kwargs):
             f"strides {tuple(array.strides)} (bytes) without copying: {why}. "
             "Export a copy instead: mg.tensor(t, dtype=t.dtype)"
         ) from err
+
+
+def lu_factor(a):
+    """LAPACK's getrf (LU with partial pivoting) of every matrix in ``a`` (..., m, n): ``(lu, pivots, info)``.
+
+    ``lu`` packs L (unit lower, its diagonal not stored) and U as LAPACK does, in ``a``'s dtype; ``pivots``
+    (..., min(m, n)) are LAPACK's 0-based row interchanges (int64); ``info`` (...) is 0, or i > 0 when U[i-1, i-1]
+    is exactly zero (int32), as LAPACK reports it. NumPy arrays go to ``scipy.linalg.lu_factor`` (``numpy.linalg``
+    has no LU), CuPy arrays to ``cupyx.scipy.linalg.lu_factor`` (cuSOLVER's getrf; ``cupy.linalg`` has no LU either).
+    Both take one matrix at a time, so the batch is one call per matrix, as SciPy's own batching does.
+    """
+    import warnings
+
+    xp = get_array_module(a)
+    if xp is np:
+        try:
+            import scipy.linalg as sla
+        except ImportError as err:
+            raise ImportError(f"LU factorization needs SciPy, which is not installed here: {SCIPY_INSTALL} "
+                              f"({err})") from None
+    else:
+        import cupyx.scipy.linalg as sla  # part of CuPy itself
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    flat = a.reshape((-1, m, n))
+    lu = xp.zeros_like(flat)
+    pivots = xp.zeros((flat.shape[0], k), dtype=np.int64)
+    if k:
+        with warnings.catch_warnings():   # SciPy warns of an exact zero on U's diagonal: it is reported in info
+            warnings.simplefilter("ignore")
+            for i in range(flat.shape[0]):
+                lu[i], pivots[i] = sla.lu_factor(flat[i], check_finite=False)
+    lu, pivots = lu.reshape(a.shape), pivots.reshape(batch + (k,))
+    diag = xp.diagonal(lu, axis1=-2, axis2=-1)
+    zero = diag == 0
+    info = xp.where(zero.any(axis=-1), xp.argmax(zero, axis=-1) + 1, 0).astype(np.int32) if k else \
+        xp.zeros(batch, dtype=np.int32)
+    return lu, pivots, info

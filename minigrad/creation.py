@@ -221,3 +221,63 @@ def randint_like(t, *bounds, dtype=None, device=None, requires_grad=False):
                         f"{len(bounds)} bounds")
     out = randint(*bounds, shape, device=device)
     return Tensor(out.data.astype(dtype, copy=False), requires_grad)
+
+
+# ------------------------------------------------------------------ scalar_tensor, as_tensor, asarray, logspace
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding the number ``s``, float32 unless ``dtype`` says (``torch.scalar_tensor``: an int or a bool
+    gives a float too)."""
+    if not is_real(s) and not isinstance(s, (bool, np.bool_)):
+        raise TypeError(f"scalar_tensor: s must be a number, got {type(s).__name__} {s!r}")
+    return _finish(np.asarray(s, dtype=_dtype(dtype)), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing its memory where it can (``torch.as_tensor``): a Tensor of the asked dtype and
+    device is returned itself, a NumPy (or CuPy) array of that dtype on that device is wrapped without a copy (it
+    keeps its dtype, float64 included, as in PyTorch); anything else is copied as ``minigrad.tensor`` copies."""
+    return asarray(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """``obj`` as a tensor (``torch.asarray``): shared memory where no conversion is needed (a Tensor, a NumPy or CuPy
+    array, a DLPack producer), else a new tensor; ``copy=True`` always copies, ``copy=False`` refuses a conversion
+    that needs one. Python floats become float32, as in ``minigrad.tensor``. A Tensor that is converted stays in the
+    graph (a differentiable cast or move), as PyTorch's does; ``requires_grad`` defaults to the Tensor's own."""
+    if copy not in (None, True, False):
+        raise TypeError(f"asarray: copy must be None, True or False, got {copy!r}")
+    if isinstance(obj, Tensor):
+        array = obj.data
+    elif backend.is_array(obj):
+        array = obj
+    elif hasattr(obj, "__dlpack__") and not isinstance(obj, np.generic):
+        array = backend.from_dlpack(obj)
+    else:   # Python data: always a new array
+        if copy is False:
+            raise ValueError(f"asarray(copy=False): a {type(obj).__name__} cannot be shared, it must be copied")
+        return tensor(obj, dtype=dtype, device=device, requires_grad=bool(requires_grad))
+    want_dtype = array.dtype if dtype is None else np.dtype(dtype)
+    want_device = backend.device_of(array) if device is None else backend.normalize_device(device)
+    shared = want_dtype == array.dtype and want_device == backend.device_of(array)
+    if copy is False and not shared:
+        raise ValueError(f"asarray(copy=False): {array.dtype} on {backend.device_of(array)} -> {want_dtype} on "
+                         f"{want_device} needs a copy")
+    if isinstance(obj, Tensor):
+        out = obj if shared and not copy else obj.to(device=want_device, dtype=want_dtype, copy=True)
+        if requires_grad is None or requires_grad == out.requires_grad:
+            return out
+        return out.detach() if not requires_grad else out.detach().requires_grad_(True)
+    if not shared or copy:
+        array = backend.to_device(array, want_device).astype(want_dtype, copy=True)
+    return Tensor(array, requires_grad=bool(requires_grad))
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` values base ** t for t evenly spaced from ``start`` to ``end``, both included (``torch.logspace``);
+    float32 unless ``dtype`` says otherwise. Computed in float64, then cast."""
+    steps = _count("logspace", "steps", steps)
+    for what, v in (("start", start), ("end", end), ("base", base)):
+        if not is_real(v):
+            raise TypeError(f"logspace: {what} must be a real number, got {v!r}")
+    arr = np.power(float(base), np.linspace(float(start), float(end), steps, dtype=np.float64))
+    return _finish(arr.astype(_dtype(dtype)), device, requires_grad)

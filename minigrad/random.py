@@ -10,15 +10,37 @@ from __future__ import annotations
 
 import numpy as np
 
-_generator = np.random.default_rng()
+
+
+def _fresh_seed() -> int:
+    """A 64-bit seed from the operating system's entropy."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+
+
+_initial_seed = _fresh_seed()
+_generator = np.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed: int) -> None:
     """Seed minigrad's generator: every later random draw becomes reproducible."""
-    global _generator
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    global _generator, _initial_seed
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, (bool, np.bool_)) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
-    _generator = np.random.default_rng(int(seed))
+    _initial_seed = int(seed)
+    _generator = np.random.default_rng(_initial_seed)
+
+
+def seed() -> int:
+    """Seed the generator from the operating system's entropy and return that seed (``torch.seed``)."""
+    value = _fresh_seed()
+    manual_seed(value)
+    return value
+
+
+def initial_seed() -> int:
+    """The seed the generator last started from: ``manual_seed``'s or ``seed``'s, else the one drawn at import
+    (``torch.initial_seed``)."""
+    return _initial_seed
 
 
 def uniform_on(device: str, shape, dtype):
@@ -70,3 +92,24 @@ def get_rng_state() -> dict:
 def set_rng_state(state: dict) -> None:
     """Restore a state returned by ``get_rng_state``."""
     _generator.bit_generator.state = state
+
+
+# The PCG64 state as bytes (torch.get_rng_state's form): state and increment, 16 bytes each, little-endian, then
+# has_uint32 (1 byte) and the buffered uinteger (4 bytes).
+STATE_BYTES = 37
+
+
+def get_state_bytes() -> np.ndarray:
+    """The generator's state as ``STATE_BYTES`` uint8 values (``set_state_bytes`` restores it)."""
+    state = _generator.bit_generator.state
+    raw = (state["state"]["state"].to_bytes(16, "little") + state["state"]["inc"].to_bytes(16, "little")
+           + int(state["has_uint32"]).to_bytes(1, "little") + int(state["uinteger"]).to_bytes(4, "little"))
+    return np.frombuffer(raw, dtype=np.uint8).copy()
+
+
+def set_state_bytes(values: np.ndarray) -> None:
+    """Restore a state from ``get_state_bytes``'s uint8 values."""
+    raw = bytes(np.asarray(values, dtype=np.uint8))
+    set_rng_state({"bit_generator": "PCG64",
+                   "state": {"state": int.from_bytes(raw[:16], "little"), "inc": int.from_bytes(raw[16:32], "little")},
+                   "has_uint32": raw[32], "uinteger": int.from_bytes(raw[33:37], "little")})

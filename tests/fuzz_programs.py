@@ -1839,6 +1839,460 @@ GENERATORS.update({
     "cholesky": _gen_matrix("cholesky", mg.cholesky, lambda t: __import__("torch").linalg.cholesky(t), transform=_gram),
 })
 
+
+# ------------------------------------------------------------------ session 10: joining, scatters into slices, distances
+# cdist and pdist are mirrored by torch's vector norms of the differences (torch's exact cdist and pdist have no
+# double backward), vander by torch's own running-product construction (torch 2.13's vander cannot backward).
+def _gen_join(name):
+    """hstack, vstack, dstack, column_stack: the picked value and 1-2 of the same shape (which always join)."""
+    def gen(b):
+        i = b.pick(lambda t: name != "column_stack" or t.ndim <= 2)
+        x = b.values[i] if i is not None else None
+        if x is None:
+            return False
+        args = [i] + [b.with_shape(x.shape) for _ in range(b.draw(st.integers(1, 2)))]
+        b.add(name, args, lambda *ts: getattr(mg, name)(ts), lambda *ts: _tf(name)(ts))
+        return True
+    return gen
+
+
+def _gen_concatenate(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    axis = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = list(x.shape)
+    shape[axis] = b.draw(st.sampled_from([0, 1, 2]))
+    j = b.with_shape(tuple(shape))
+    b.add("concatenate", [i, j], lambda *ts: mg.concatenate(ts, axis=axis),
+          lambda *ts: _tf("concatenate")(ts, axis=axis), f"axis={axis}")
+    return True
+
+
+def _gen_block_diag(b):
+    """block_diag of 0-d, 1-D and 2-D values; no empty 1-D one: it is a row of width 0, and torch 2.13's backward
+    then sends the rows below it the gradient of the rows above (tests/ops/test_torch_joining.py)."""
+    args = []
+    for _ in range(b.draw(st.integers(1, 3))):
+        i = b.pick(lambda t: t.ndim <= 2 and not (t.ndim == 1 and t.size == 0))
+        if i is None:
+            i = b.leaf(tuple(b.draw(st.integers(1, 3)) for _ in range(b.draw(st.integers(0, 2)))))
+        args.append(i)
+    b.add("block_diag", args, mg.block_diag, _tf("block_diag"))
+    return True
+
+
+def _a_vector(b, max_len=4):
+    i = b.pick(lambda t: t.ndim == 1 and t.shape[0] <= max_len) if b.draw(st.booleans()) else None
+    return i if i is not None else b.leaf((b.draw(st.integers(0, max_len)),))
+
+
+def _gen_cartesian_prod(b):
+    args = [_a_vector(b) for _ in range(b.draw(st.integers(1, 3)))]
+    b.add("cartesian_prod", args, mg.cartesian_prod, _tf("cartesian_prod"))
+    return True
+
+
+def _gen_combinations(b):
+    i = _a_vector(b, 5)
+    r = b.draw(st.integers(1, 3))
+    rep = b.draw(st.booleans())
+    b.add("combinations", [i], lambda t: mg.combinations(t, r, rep), lambda t: _tf("combinations")(t, r, rep),
+          f"r={r} with_replacement={rep}")
+    return True
+
+
+def _gen_tensordot(b):
+    i = b.pick(lambda t: t.ndim <= 3)
+    if i is None:
+        return False
+    x = b.values[i]
+    k = b.draw(st.integers(0, min(x.ndim, 2)))
+    extra = tuple(b.draw(st.integers(1, 3)) for _ in range(b.draw(st.integers(0, 1))))
+    j = b.with_shape(x.shape[x.ndim - k:] + extra)
+    if b.draw(st.booleans()) or k == 0:
+        dims = k
+    else:   # the same pairs as lists, the second operand's in another order where it has two
+        da, db = list(range(x.ndim - k, x.ndim)), list(range(k))
+        dims = (da[::-1], db[::-1])
+    b.add("tensordot", [i, j], lambda p, q: mg.tensordot(p, q, dims), lambda p, q: _tf("tensordot")(p, q, dims),
+          f"dims={dims}")
+    return True
+
+
+def _torch_vander(t, n, increasing):
+    torch = _torch_module()
+    n = t.shape[0] if n is None else n
+    ones = torch.ones(t.shape[0], min(n, 1), dtype=t.dtype)
+    cols = torch.cat([ones, torch.cumprod(t.unsqueeze(1).expand(-1, n - 1), 1)], 1) if n > 1 else ones
+    return cols if increasing else cols.flip(1)
+
+
+def _gen_vander(b):
+    i = b.pick(lambda t: t.ndim == 1 and 2 <= t.shape[0] <= 4 and _small(t))
+    if i is None:
+        return False
+    n = b.draw(st.sampled_from([None, 2, 3, 4]))
+    inc = b.draw(st.booleans())
+    b.add("vander", [i], lambda t: mg.vander(t, n, inc), lambda t: _torch_vander(t, n, inc), f"N={n} increasing={inc}")
+    return True
+
+
+def _gen_msort(b):
+    i = b.pick(lambda t: t.ndim >= 1 and _distinct(t))
+    if i is None:
+        return False
+    b.add("msort", [i], mg.msort, _tf("msort"))
+    return True
+
+
+def _gen_diagonal_scatter(b):
+    i = b.pick(lambda t: t.ndim >= 2)
+    if i is None:
+        return False
+    x = b.values[i]
+    offset = b.draw(st.integers(-2, 2))
+    d1 = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    d2 = b.draw(st.sampled_from([d for d in range(-x.ndim, x.ndim) if d % x.ndim != d1 % x.ndim]))
+    shape = np.diagonal(np.zeros(x.shape), offset, d1 % x.ndim, d2 % x.ndim).shape
+    j = b.with_shape(shape)
+    b.add("diagonal_scatter", [i, j], lambda t, s: mg.diagonal_scatter(t, s, offset, d1, d2),
+          lambda t, s: _tf("diagonal_scatter")(t, s, offset, d1, d2), f"offset={offset} dims=({d1}, {d2})")
+    return True
+
+
+def _gen_select_scatter(b):
+    i = b.pick(lambda t: t.ndim >= 1 and t.size > 0)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[dim]
+    index = b.draw(st.integers(-n, n - 1))
+    j = b.with_shape(x.shape[:dim % x.ndim] + x.shape[dim % x.ndim + 1:])
+    b.add("select_scatter", [i, j], lambda t, s: mg.select_scatter(t, s, dim, index),
+          lambda t, s: _tf("select_scatter")(t, s, dim, index), f"dim={dim} index={index}")
+    return True
+
+
+def _gen_slice_scatter(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[dim]
+    start = b.draw(st.sampled_from([None] + list(range(-n - 1, n + 1))))
+    end = b.draw(st.sampled_from([None] + list(range(-n - 1, n + 1))))
+    step = b.draw(st.integers(1, 2))
+    key = (slice(None),) * (dim % x.ndim) + (slice(start, end, step),)
+    j = b.with_shape(np.zeros(x.shape)[key].shape)
+    b.add("slice_scatter", [i, j], lambda t, s: mg.slice_scatter(t, s, dim, start, end, step),
+          lambda t, s: _tf("slice_scatter")(t, s, dim, start, end, step), f"dim={dim} {start}:{end}:{step}")
+    return True
+
+
+def _gen_index_reduce(b):
+    """index_reduce where no two values are equal (prod, amax and amin have a derivative there)."""
+    i = b.pick(lambda t: t.ndim >= 1 and t.size > 0 and t.size <= 12)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[dim]
+    index = b.rng.integers(0, n, b.draw(st.integers(0, 3)))
+    shape = list(x.shape)
+    shape[dim] = index.size
+    j = b.leaf(tuple(shape))
+    reduce = b.draw(st.sampled_from(["prod", "mean", "amax", "amin"]))
+    include_self = b.draw(st.booleans())
+    if not _distinct_values(x, b.values[j]):
+        return False
+    b.add("index_reduce", [i, j], lambda t, s: t.index_reduce(dim, index, s, reduce, include_self=include_self),
+          lambda t, s: t.index_reduce(dim, _torch_module().as_tensor(index), s, reduce, include_self=include_self),
+          f"dim={dim} index={list(index)} {reduce} include_self={include_self}")
+    return True
+
+
+def _gen_put(b):
+    i = b.pick(lambda t: t.size > 0)
+    if i is None:
+        return False
+    n = b.values[i].size
+    accumulate = b.draw(st.booleans())
+    index = _vector(b, n, distinct=not accumulate)
+    index = index - n * (b.rng.random(index.size) < 0.5)
+    j = b.with_shape((index.size,))
+    b.add("put", [i, j], lambda t, s: t.put(index, s, accumulate),
+          lambda t, s: t.put(_torch_module().as_tensor(index), s, accumulate), f"index={list(index)} {accumulate}")
+    return True
+
+
+def _gen_renorm(b):
+    i = b.pick(lambda t: t.ndim >= 2 and t.size > 0)
+    if i is None:
+        return False
+    x = b.values[i]
+    p = b.draw(st.sampled_from([1, 2, 3]))
+    dim = b.draw(st.integers(-x.ndim, x.ndim - 1))
+    maxnorm = b.draw(st.sampled_from([0.5, 1.0, 2.0]))
+    others = tuple(k for k in range(x.ndim) if k != dim % x.ndim)
+    norms = (np.abs(x.numpy()) ** p).sum(axis=others) ** (1.0 / p)
+    if not np.isfinite(norms).all() or (np.abs(norms - maxnorm) < 1e-3).any():
+        return False   # at the switch between kept and scaled there is no derivative
+    b.add("renorm", [i], lambda t: mg.renorm(t, p, dim, maxnorm), lambda t: _tf("renorm")(t, p, dim, maxnorm),
+          f"p={p} dim={dim} maxnorm={maxnorm}")
+    return True
+
+
+def _gen_dist(b):
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    p = b.draw(st.sampled_from([1, 2, 3, 1.5]))
+    if j == i:   # dist(x, x) = 0, where the second derivative of a p-norm does not exist (torch's is NaN)
+        return False
+    try:
+        np.broadcast_shapes(b.values[i].shape, b.values[j].shape)
+    except ValueError:
+        return False
+    b.add("dist", [i, j], lambda x, y: mg.dist(x, y, p), lambda x, y: _tf("dist")(x, y, p), f"p={p}")
+    return True
+
+
+def _norms_of_differences(a, c, p):
+    return _torch_module().linalg.vector_norm(a - c, ord=p, dim=-1)
+
+
+def _gen_cdist(b):
+    i = b.pick(lambda t: t.ndim in (2, 3) and t.shape[-1] > 0)
+    if i is None:
+        return False
+    x = b.values[i]
+    j = b.leaf(x.shape[:-2] + (b.draw(st.integers(1, 3)), x.shape[-1]))
+    p = b.draw(st.sampled_from([1.0, 2.0, 3.0]))
+    b.add("cdist", [i, j], lambda u, v: mg.cdist(u, v, p),
+          lambda u, v: _norms_of_differences(u.unsqueeze(-2), v.unsqueeze(-3), p), f"p={p}")
+    return True
+
+
+def _gen_pdist(b):
+    i = b.pick(lambda t: t.ndim == 2 and t.shape[1] > 0 and _distinct(t))
+    if i is None:
+        return False
+    p = b.draw(st.sampled_from([1.0, 2.0, 3.0]))
+    rows, cols = np.triu_indices(b.values[i].shape[0], 1)
+    b.add("pdist", [i], lambda t: mg.pdist(t, p), lambda t: _norms_of_differences(t[rows], t[cols], p), f"p={p}")
+    return True
+
+
+def _gen_chain_matmul(b):
+    i = b.pick(lambda t: t.ndim == 2)
+    if i is None:
+        return False
+    args, cols = [i], b.values[i].shape[1]
+    for _ in range(b.draw(st.integers(0, 2))):
+        nxt = b.draw(st.integers(1, 3))
+        args.append(b.with_shape((cols, nxt)))
+        cols = nxt
+    b.add("chain_matmul", args, mg.chain_matmul, _tf("chain_matmul"))
+    return True
+
+
+def _gen_trapezoid(name):
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 1)
+        if i is None:
+            return False
+        y = b.values[i]
+        dim = b.draw(st.integers(-y.ndim, y.ndim - 1))
+        if b.draw(st.booleans()):
+            j = b.with_shape((y.shape[dim],))
+            b.add(name, [i, j], lambda t, x: getattr(mg, name)(t, x, dim=dim),
+                  lambda t, x: _tf(name)(t, x, dim=dim), f"dim={dim} x")
+            return True
+        dx = b.draw(st.sampled_from([1.0, 0.5, -2.0]))
+        b.add(name, [i], lambda t: getattr(mg, name)(t, dx=dx, dim=dim), lambda t: _tf(name)(t, dx=dx, dim=dim),
+              f"dim={dim} dx={dx}")
+        return True
+    return gen
+
+
+def _gen_gradient(b):
+    edge_order = b.draw(st.integers(1, 2))
+    i = b.pick(lambda t: t.ndim >= 1 and min(t.shape) >= edge_order + 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    dim = b.draw(st.sampled_from([None, *range(-x.ndim, x.ndim)]))
+    spacing = b.draw(st.sampled_from([1.0, 0.5, 2.0]))
+    kw = dict(spacing=spacing, edge_order=edge_order) if dim is None else dict(spacing=spacing, dim=dim,
+                                                                               edge_order=edge_order)
+    b.add("gradient", [i], lambda t: list(mg.gradient(t, **kw)), lambda t: list(_tf("gradient")(t, **kw)), str(kw))
+    return True
+
+
+GENERATORS.update({
+    **{name: _gen_join(name) for name in ("hstack", "vstack", "dstack", "column_stack")},
+    "concatenate": _gen_concatenate,
+    "block_diag": _gen_block_diag,
+    "cartesian_prod": _gen_cartesian_prod,
+    "combinations": _gen_combinations,
+    "tensordot": _gen_tensordot,
+    "vander": _gen_vander,
+    "msort": _gen_msort,
+    "diagonal_scatter": _gen_diagonal_scatter,
+    "select_scatter": _gen_select_scatter,
+    "slice_scatter": _gen_slice_scatter,
+    "index_reduce": _gen_index_reduce,
+    "put": _gen_put,
+    "renorm": _gen_renorm,
+    "dist": _gen_dist,
+    "cdist": _gen_cdist,
+    "pdist": _gen_pdist,
+    "chain_matmul": _gen_chain_matmul,
+    "trapezoid": _gen_trapezoid("trapezoid"),
+    "cumulative_trapezoid": _gen_trapezoid("cumulative_trapezoid"),
+    "gradient": _gen_gradient,
+})
+
+# ------------------------------------------------------------------ special functions (session 10)
+def _gen_polygamma(b):
+    i = b.pick()
+    n = b.draw(st.sampled_from([0, 1, 2]))
+    b.add("polygamma", [i], lambda x: mg.polygamma(n, _positive_m(x)), lambda x: _tf("polygamma")(n, _positive_t(x)),
+          f"n={n}, x*x+0.5")
+    return True
+
+
+def _gen_mvlgamma(b):
+    i = b.pick()
+    p = b.draw(st.sampled_from([1, 2, 3]))
+    b.add("mvlgamma", [i], lambda x: mg.mvlgamma(x * x + p, p), lambda x: _tf("mvlgamma")(x * x + p, p),
+          f"p={p}, x*x+p")
+    return True
+
+
+def _gen_igamma(name):
+    def gen(b):
+        i = b.pick()
+        a = b.draw(st.sampled_from([0.5, 1.5, 3.0]))
+        b.add(name, [i], lambda x: getattr(mg, name)(a, _positive_m(x)),
+              lambda x: _tf(name)(_tf("full_like")(x, a), _positive_t(x)), f"a={a}, x*x+0.5")
+        return True
+    return gen
+
+
+def _off_powers_of_two(t):
+    """Nonzero entries away from the powers of two, where frexp's mantissa jumps."""
+    a = np.log2(np.abs(t.numpy()) + (t.numpy() == 0))
+    return _nonzero(t) and bool((np.abs(a - np.round(a)) > 1e-3).all())
+
+
+GENERATORS.update({
+    "lgamma": _unary("lgamma", lambda x: mg.lgamma(_positive_m(x)), lambda x: _tf("lgamma")(_positive_t(x))),
+    "digamma": _unary("digamma", lambda x: mg.digamma(_positive_m(x)), lambda x: _tf("digamma")(_positive_t(x))),
+    "polygamma": _gen_polygamma,
+    "mvlgamma": _gen_mvlgamma,
+    "i0": _unary("i0", mg.i0, _tf("i0"), domain=_moderate),
+    "igamma": _gen_igamma("igamma"),
+    "igammac": _gen_igamma("igammac"),
+    "ldexp": _binary_in("ldexp", mg.ldexp, _tf("ldexp"), domain_b=_moderate),
+    "frexp": _unary("frexp", lambda x: mg.frexp(x).mantissa, lambda x: _tf("frexp")(x).mantissa,
+                    domain=_off_powers_of_two),
+    "angle": _unary("angle", mg.angle, _tf("angle"), domain=_nonzero),
+})
+# PyTorch's top-level rsub (session 10): other - alpha * input, with an alpha that is not 1.
+GENERATORS["rsub"] = _binary("rsub", lambda x, y: mg.rsub(x, y, alpha=-1.5), lambda x, y: __import__("torch").rsub(
+    x, y, alpha=-1.5))
+
+# More linear algebra (session 10): the matrices are made diagonally dominant (LU's pivots and triangular solves
+# far from 0, and LU's pivot order a constant) or Gram-plus-identity for the Cholesky factor; svd and qr give
+# their sign-free or LAPACK-fixed parts (S, R); matrix_exp takes the square values as they are.
+def _as_is(lib, t):
+    return t
+
+
+def _cholesky_of_gram(lib, t):
+    g = _gram(lib, t)
+    return mg.linalg.cholesky(g) if lib is mg else lib.linalg.cholesky(g)
+
+
+def _gen_rhs(name):
+    """The solves with a right-hand side: a square value made dominant (or a Cholesky factor), B (..., n, m)."""
+    def gen(b):
+        i = b.pick(_square)
+        if i is None:
+            return False
+        import torch
+        j = b.with_shape(b.values[i].shape[:-1] + (b.draw(st.sampled_from([1, 2])),))
+        if name == "triangular_solve":
+            upper, transpose = b.draw(st.booleans()), b.draw(st.booleans())
+            b.add(name, [i, j], lambda a, r: mg.triangular_solve(r, _dominant(mg, a), upper, transpose).solution,
+                  lambda a, r: torch.triangular_solve(r, _dominant(torch, a), upper, transpose).solution,
+                  f"upper={upper} transpose={transpose}")
+        elif name == "lu_solve":
+            b.add(name, [i, j], lambda a, r: mg.lu_solve(r, *mg.lu(_dominant(mg, a))),
+                  lambda a, r: torch.linalg.lu_solve(*torch.linalg.lu_factor(_dominant(torch, a)), r))
+        else:
+            b.add(name, [i, j], lambda a, r: mg.cholesky_solve(r, _cholesky_of_gram(mg, a)),
+                  lambda a, r: torch.cholesky_solve(r, _cholesky_of_gram(torch, a)))
+        return True
+    return gen
+
+
+def _gen_ger(b):
+    i = b.pick(lambda t: t.ndim == 1)
+    if i is None:
+        return False
+    j = b.with_shape((b.draw(st.sampled_from([1, 2, 3])),))
+    b.add("ger", [i, j], mg.ger, lambda p, q: p.ger(q))
+    return True
+
+
+def _gen_reflectors(name):
+    """orgqr/ormqr of a matrix value (m >= n) and a new tau (any values: the product is defined for all)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 2 and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12)
+        if i is None:
+            return False
+        x = b.values[i]
+        j = b.with_shape(x.shape[:-2] + (x.shape[-1],))
+        if name == "orgqr":
+            b.add(name, [i, j], mg.orgqr, lambda a, t: a.orgqr(t))
+            return True
+        left, transpose = b.draw(st.booleans()), b.draw(st.booleans())
+        k = b.with_shape(x.shape[:-2] + ((x.shape[-2], 2) if left else (2, x.shape[-2])))
+        b.add(name, [i, j, k], lambda a, t, c: mg.ormqr(a, t, c, left, transpose),
+              lambda a, t, c: a.ormqr(t, c, left, transpose), f"left={left} transpose={transpose}")
+        return True
+    return gen
+
+
+def _lu_parts(lib, t):
+    if lib is mg:
+        _, low, up = mg.lu_unpack(*mg.lu(t))
+        return mg.concat([low.reshape(-1), up.reshape(-1)], 0)
+    _, low, up = lib.lu_unpack(*lib.linalg.lu_factor(t))
+    return lib.cat([low.reshape(-1), up.reshape(-1)])
+
+
+GENERATORS.update({
+    "matrix_exp": _gen_matrix("matrix_exp", mg.matrix_exp, lambda t: t.matrix_exp(), transform=_as_is),
+    "lu": _gen_matrix("lu", lambda t: mg.lu(t)[0], lambda t: __import__("torch").linalg.lu_factor(t).LU),
+    "lu_unpack": _gen_matrix("lu_unpack", lambda t: _lu_parts(mg, t), lambda t: _lu_parts(__import__("torch"), t)),
+    "lu_solve": _gen_rhs("lu_solve"),
+    "triangular_solve": _gen_rhs("triangular_solve"),
+    "cholesky_solve": _gen_rhs("cholesky_solve"),
+    "cholesky_inverse": _gen_matrix("cholesky_inverse", mg.cholesky_inverse, lambda t: t.cholesky_inverse(),
+                                    transform=_cholesky_of_gram),
+    "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S),
+    "qr": _gen_matrix("qr", lambda t: mg.qr(t).R, lambda t: __import__("torch").linalg.qr(t).R),
+    "ger": _gen_ger,
+    "orgqr": _gen_reflectors("orgqr"),
+    "ormqr": _gen_reflectors("ormqr"),
+})
+
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 
 

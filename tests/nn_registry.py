@@ -1144,3 +1144,134 @@ NN_OPS += [
         S(_v(1, 2, 2, 2, 2), scale_factor=1.6, mode="trilinear"),
         S(_v(1, 1, 2, 2, 3), None, (2, 1, 2), "nearest")]),
 ]
+
+
+# F.pdist (session 10): minigrad.pdist itself, compared with torch in tests/ops/test_torch_distances.py.
+_pd_rng = np.random.default_rng(97531)
+NN_OPS += [
+    OpInfo("nn.functional.pdist", F.pdist, [S(_pd_rng.standard_normal((4, 3))),
+                                            S(_pd_rng.standard_normal((3, 2)), 1.5)]),
+]
+
+# ------------------------------------------------------- lazy layers, unpooling, EmbeddingBag, CTC (session 10)
+_s10 = normal_from(np.random.default_rng(1010))
+_s10_distinct = distinct_from(np.random.default_rng(1011))
+
+
+def _lazy(make, seed=41):
+    """fn(x): a fresh lazy layer (in x's dtype) whose first call, on x, materializes it with seeded draws."""
+    def fn(x):
+        mg.manual_seed(seed)
+        return make(x.dtype)(x)
+
+    return fn
+
+
+NN_OPS += [
+    OpInfo("nn.LazyLinear", _lazy(lambda d: nn.LazyLinear(3, dtype=d)), [S(_s10(2, 4)), S(_s10(5))]),
+    OpInfo("nn.LazyConv1d", _lazy(lambda d: nn.LazyConv1d(2, 3, padding=1, dtype=d)), [S(_s10(2, 3, 5))]),
+    OpInfo("nn.LazyConv2d", _lazy(lambda d: nn.LazyConv2d(2, 2, groups=2, dtype=d)), [S(_s10(1, 2, 3, 3))]),
+    OpInfo("nn.LazyConvTranspose1d", _lazy(lambda d: nn.LazyConvTranspose1d(2, 2, stride=2, dtype=d)),
+           [S(_s10(2, 3, 3))]),
+    OpInfo("nn.LazyConvTranspose2d", _lazy(lambda d: nn.LazyConvTranspose2d(1, 2, dtype=d)), [S(_s10(1, 2, 2, 3))]),
+    OpInfo("nn.LazyBatchNorm1d", _lazy(lambda d: nn.LazyBatchNorm1d(dtype=d)), [S(_s10(4, 3))]),
+    OpInfo("nn.LazyBatchNorm2d", _lazy(lambda d: nn.LazyBatchNorm2d(dtype=d)), [S(_s10(3, 2, 2, 2))]),
+    OpInfo("nn.LazyInstanceNorm1d", _lazy(lambda d: nn.LazyInstanceNorm1d(dtype=d)), [S(_s10(2, 3, 4)), S(_s10(2, 5))]),
+    OpInfo("nn.LazyInstanceNorm2d", _lazy(lambda d: nn.LazyInstanceNorm2d(dtype=d)), [S(_s10(2, 2, 3, 3))]),
+]
+
+
+def _pool_indices(x, fn, *args):
+    """int64 indices of a max pooling of the constant ``x`` (what max_unpool takes)."""
+    return fn(mg.tensor(x, dtype="float64"), *args, return_indices=True)[1].numpy()
+
+
+_UNPOOL_X2 = _s10_distinct(2, 2, 4, 6)
+_UNPOOL_I2 = _pool_indices(_UNPOOL_X2, F.max_pool2d, 2)
+# Distinct indices only: where two values share an index the last one stays, whose derivative (PyTorch's and ours)
+# still gathers to both, so it is not a Jacobian (tests/nn/test_torch_unpooling.py checks that case against torch).
+_UNPOOL_I2P = _pool_indices(_s10_distinct(1, 2, 3, 4), F.max_pool2d, 2, 2, 1)
+_UNPOOL_X1 = _s10_distinct(2, 3, 8)
+_UNPOOL_I1 = _pool_indices(_UNPOOL_X1, F.max_pool1d, 2)
+
+NN_OPS += [
+    OpInfo("nn.MaxUnpool2d", lambda x, i: nn.MaxUnpool2d(2)(x, i), [S(_s10(2, 2, 2, 3), _UNPOOL_I2),
+                                                                     S(_s10(2, 2, 3), _UNPOOL_I2[0])]),
+    OpInfo("nn.functional.max_unpool2d", F.max_unpool2d, [
+        S(_s10(2, 2, 2, 3), _UNPOOL_I2, 2, output_size=(5, 6)), S(_s10(1, 2, 2, 3), _UNPOOL_I2P, 2, 2, 1, (3, 4))]),
+    OpInfo("nn.MaxUnpool1d", lambda x, i: nn.MaxUnpool1d(2)(x, i), [S(_s10(2, 3, 4), _UNPOOL_I1)]),
+    OpInfo("nn.functional.max_unpool1d", F.max_unpool1d, [S(_s10(2, 3, 4), _UNPOOL_I1, 2, None, 0, (9,))]),
+    OpInfo("nn.functional.max_pool2d_with_indices", lambda x, *a, **k: F.max_pool2d_with_indices(x, *a, **k)[0], [
+        S(_s10_distinct(2, 2, 5, 4), 2), S(_s10_distinct(1, 2, 5, 5), 3, 2, 1, ceil_mode=True)]),
+    OpInfo("nn.functional.max_pool1d_with_indices", lambda x, *a, **k: F.max_pool1d_with_indices(x, *a, **k)[0], [
+        S(_s10_distinct(2, 3, 7), 3, 2, 1), S(_s10_distinct(2, 6), 2)]),
+    OpInfo("nn.functional.adaptive_max_pool2d_with_indices",
+           lambda x, o: F.adaptive_max_pool2d_with_indices(x, o)[0], [S(_s10_distinct(1, 2, 5, 4), (2, 3))]),
+    OpInfo("nn.functional.adaptive_max_pool1d_with_indices",
+           lambda x, o: F.adaptive_max_pool1d_with_indices(x, o)[0], [S(_s10_distinct(2, 3, 7), 3)]),
+    OpInfo("nn.MaxPool2d(return_indices)", lambda x: nn.MaxPool2d(2, return_indices=True)(x)[0],
+           [S(_s10_distinct(1, 2, 4, 4))]),
+]
+
+_BAG_INDEX = np.array([1, 2, 4, 5, 4, 3, 2, 0, 4])
+_BAG_OFFSETS = np.array([0, 2, 2, 5])
+
+NN_OPS += [
+    OpInfo("nn.functional.embedding_bag", F.embedding_bag, [
+        S(_BAG_INDEX, _s10(6, 3), _BAG_OFFSETS), S(_BAG_INDEX, _s10(6, 3), _BAG_OFFSETS, mode="sum", padding_idx=4),
+        S(_BAG_INDEX.reshape(3, 3), _s10(6, 2), mode="max"),
+        S(_BAG_INDEX, _s10(6, 3), np.array([0, 4, 9]), mode="max", include_last_offset=True, padding_idx=2),
+        S(_BAG_INDEX, _s10(6, 3), _BAG_OFFSETS, mode="sum", per_sample_weights=None)]),
+    OpInfo("nn.functional.embedding_bag(per_sample_weights)",
+           lambda w, p: F.embedding_bag(mg.tensor(_BAG_INDEX), w, mg.tensor(_BAG_OFFSETS), mode="sum",
+                                        per_sample_weights=p, padding_idx=2), [S(_s10(6, 3), _s10(9))]),
+    OpInfo("nn.EmbeddingBag", _bound_inputs(lambda: nn.EmbeddingBag(6, 3, mode="mean", padding_idx=0, dtype=F64), 2,
+                                            lambda layer, i, o: layer(i, o)),
+           [S(_BAG_INDEX, _BAG_OFFSETS, _s10(6, 3))]),
+    OpInfo("nn.EmbeddingBag(max, 2-D input)", _bound_inputs(lambda: nn.EmbeddingBag(6, 2, mode="max", dtype=F64), 1,
+                                                           lambda layer, i: layer(i)),
+           [S(_BAG_INDEX.reshape(3, 3), _s10_distinct(6, 2))]),
+]
+
+# CTC loss: first derivatives only (its backward is the closed-form alpha-beta gradient on arrays; create_graph
+# through it raises, tests/nn/test_torch_ctc_loss.py), so no gradgradcheck.
+_CTC_TARGETS = np.array([[1, 1, 2], [3, 2, 0], [2, 1, 3]])
+_CTC_IN, _CTC_TG = np.array([6, 5, 4]), np.array([3, 2, 0])
+
+NN_OPS += [
+    OpInfo("nn.functional.ctc_loss", F.ctc_loss, [
+        S(_s10(6, 3, 4), _CTC_TARGETS, _CTC_IN, _CTC_TG),
+        S(_s10(6, 3, 4), np.array([1, 1, 2, 3, 2]), _CTC_IN, _CTC_TG, reduction="none"),
+        S(_s10(5, 4), np.array([2, 3]), np.array([4]), np.array([2]), blank=1, reduction="sum"),
+        S(_s10(3, 3, 4), _CTC_TARGETS, np.array([3, 3, 1]), _CTC_TG, reduction="none", zero_infinity=True)],
+        gradgrad=False),
+    OpInfo("nn.CTCLoss", lambda lp: nn.CTCLoss(blank=3, reduction="sum")(
+        lp, mg.tensor(np.array([[1, 1], [2, 0]])), mg.tensor(np.array([5, 4])), mg.tensor(np.array([2, 1]))),
+        [S(_s10(5, 2, 4))], gradgrad=False),
+]
+
+
+def _adaptive_softmax():
+    return nn.AdaptiveLogSoftmaxWithLoss(6, 9, [3, 6], div_value=2.0, head_bias=True, dtype=F64)
+
+
+_ASM_TARGET = np.array([0, 4, 8, 2, 6])
+
+NN_OPS += [
+    OpInfo("nn.AdaptiveLogSoftmaxWithLoss",
+           _bound_inputs(_adaptive_softmax, 1, lambda m, x: m(x, mg.tensor(_ASM_TARGET)).output * 2.0
+                         + m(x, mg.tensor(_ASM_TARGET)).loss),
+           [S(_s10(5, 6), *(_s10(*p.shape) for p in _adaptive_softmax().parameters()))]),
+    OpInfo("nn.AdaptiveLogSoftmaxWithLoss(log_prob)", _bound_inputs(_adaptive_softmax, 1, lambda m, x: m.log_prob(x)),
+           [S(_s10(3, 6), *(_s10(*p.shape) for p in _adaptive_softmax().parameters()))]),
+]
+
+# PyTorch's gumbel_softmax (session 10; tests/nn/test_torch_gumbel_softmax.py): the Gumbel noise seeded on every call,
+# so each forward of the numeric check sees the same sample. hard=True's straight-through gradient is not the
+# derivative of its (piecewise constant) value, so it is checked against the soft gradient there instead.
+_g_rng = np.random.default_rng(1010)
+NN_OPS += [
+    OpInfo("nn.functional.gumbel_softmax", _seeded_fn(F.gumbel_softmax), [
+        S(_g_rng.standard_normal((2, 4))), S(_g_rng.standard_normal((3, 2)), 0.5, dim=0),
+        S(_g_rng.standard_normal((2, 3, 2)), 2.0, False, 1e-10, 1)]),
+]

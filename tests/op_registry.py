@@ -837,4 +837,234 @@ OPS += [
     OpInfo("atleast_3d", _joined(mg.atleast_3d), [S(_sr(3, 2), _sr(2))]),
 ]
 
+
+# PyTorch's joining, scatters into slices, distances and *_copy functions (session 10; compared with torch in
+# tests/ops/test_torch_joining.py, test_torch_slice_writes.py and test_torch_distances.py). Their own generator.
+_cb_rng = np.random.default_rng(112358)
+_cr = normal_from(_cb_rng)
+_cd = distinct_from(_cb_rng)
+
+
+def _apart(*shape):
+    """Rows far from each other in every coordinate (no zero differences, no ties in |difference|)."""
+    return _cd(*shape) * 3.0
+
+
+def _coords(*values):
+    return mg.tensor(np.array(values, dtype=np.float64))
+
+
+OPS += [
+    OpInfo("hstack", lambda *xs: mg.hstack(xs), [S(_cr(3), _cr(2)), S(_cr(2, 3), _cr(2, 1)), S(_cr(), _cr(2))]),
+    OpInfo("vstack", lambda *xs: mg.vstack(xs), [S(_cr(3), _cr(2, 3)), S(_cr(1, 2, 2), _cr(2, 2, 2))]),
+    OpInfo("row_stack", lambda *xs: mg.row_stack(xs), [S(_cr(3), _cr(3))]),
+    OpInfo("dstack", lambda *xs: mg.dstack(xs), [S(_cr(3), _cr(3)), S(_cr(2, 3), _cr(2, 3, 2))]),
+    OpInfo("column_stack", lambda *xs: mg.column_stack(xs), [S(_cr(3), _cr(3, 2)), S(_cr(), _cr(1))]),
+    OpInfo("concatenate", lambda *xs, **kw: mg.concatenate(xs, **kw), [S(_cr(2, 3), _cr(1, 3)),
+                                                                        S(_cr(2, 3), _cr(2, 1), axis=-1),
+                                                                        S(_cr(2, 2), _cr(3), axis=None)]),
+    OpInfo("block_diag", mg.block_diag, [S(_cr(2, 3), _cr(), _cr(2), _cr(1, 2)), S(_cr(2, 2))]),
+    OpInfo("cartesian_prod", mg.cartesian_prod, [S(_cr(3), _cr(2)), S(_cr(2), _cr(1), _cr(2)), S(_cr(3))]),
+    OpInfo("combinations", mg.combinations, [S(_cr(4)), S(_cr(4), 3), S(_cr(3), 2, True), S(_cr(3), 0)]),
+    OpInfo("tensordot", mg.tensordot, [S(_cr(2, 3, 4), _cr(3, 4, 2)), S(_cr(2, 3), _cr(3, 2), 1),
+                                       S(_cr(2, 3, 2), _cr(3, 2), ([1, 0], [0, 1])), S(_cr(2), _cr(3), 0),
+                                       S(_cr(2, 3), _cr(3, 2), axes=(1, 0))]),
+    OpInfo("vander", mg.vander, [S(_cr(3)), S(np.array([0.0, 1.5, -0.5]), 4, True), S(_cr(2), 1)]),
+    OpInfo("msort", mg.msort, [S(_cd(4, 3)), S(_cd(3))]),
+    OpInfo("diagonal_scatter", mg.diagonal_scatter, [S(_cr(3, 4), _cr(3)), S(_cr(3, 4), _cr(2), -1),
+                                                     S(_cr(2, 3, 4), _cr(2, 3), 1, 1, 2),
+                                                     S(_cr(3, 2, 3), _cr(2, 3), 0, 0, -1)]),
+    OpInfo("select_scatter", mg.select_scatter, [S(_cr(3, 4), _cr(4), 0, 1), S(_cr(2, 3, 2), _cr(2, 2), 1, -1)]),
+    OpInfo("slice_scatter", mg.slice_scatter, [S(_cr(4, 3), _cr(2, 3), 0, 1, 3), S(_cr(3, 5), _cr(3, 2), 1, 1, None, 2),
+                                               S(_cr(3, 5), _cr(3, 1), -1, -2, -1)]),
+    OpInfo("index_reduce", mg.index_reduce, [
+        S(_cd(4, 3), 0, _idx(0, 2, 0, 3, 2), _cd(5, 3) + 0.05, "prod"),
+        S(_cd(3, 4), 1, _idx(1, 1, 3), _cd(3, 3) + 0.05, "mean"),
+        S(_cd(3, 4), 1, _idx(1, 1, 3), _cd(3, 3) + 0.05, "mean", include_self=False),
+        S(_cd(4, 2), 0, _idx(3, 0, 3), _cd(3, 2) + 0.05, "amax"),
+        S(_cd(4, 2), 0, _idx(3, 0, 3), _cd(3, 2) + 0.05, "amin", include_self=False),
+        S(_cd(4, 2), 0, _idx(1, 1), _cd(2, 2) + 0.05, "prod", include_self=False)]),
+    OpInfo("put", mg.put, [S(_cr(3, 4), _idx(0, 5, -1), _cr(3)), S(_cr(2, 3), _idx(1, 1, 4), _cr(3), True),
+                           S(_cr(2, 3), _idx([0, 2]), _cr(1, 2))]),
+    OpInfo("sum_to_size", lambda x, *size: x.sum_to_size(*size), [S(_cr(2, 3, 4), 3, 1), S(_cr(2, 3), (1, 3)),
+                                                                   S(_cr(2, 3), 2, 3)]),
+    OpInfo("renorm", mg.renorm, [S(_cr(3, 4) * 2.0, 2, 0, 2.5), S(_cr(3, 4) * 2.0, 1, 1, 3.0),
+                                 S(_cr(2, 3, 2), 3, -1, 1.5), S(_cd(3, 4), float("inf"), 0, 1.2)]),
+    OpInfo("dist", mg.dist, [S(_cr(3, 4), _cr(3, 4)), S(_cr(3, 4), _cr(4), 1), S(_cr(2, 3), _cr(2, 3), 3.5),
+                             S(_apart(2, 3), _cr(2, 3) * 0.01, float("inf")), S(_cr(3), _cr(3), 0)]),
+    OpInfo("cdist", mg.cdist, [S(_cr(3, 2), _cr(4, 2)), S(_cr(2, 3, 2), _cr(2, 4, 2), 1.0),
+                               S(_cr(3, 3), _cr(1, 2, 3), 3.0), S(_apart(3, 2), _apart(2, 2), float("inf")),
+                               S(_cr(3, 2), _cr(2, 2), 0.0), S(_cr(2, 2), _cr(3, 2), 2.0, "use_mm_for_euclid_dist")]),
+    OpInfo("pdist", mg.pdist, [S(_cr(4, 3)), S(_cr(3, 2), 1.0), S(_apart(3, 2), float("inf")), S(_cr(3, 3), 0.7)]),
+    OpInfo("chain_matmul", mg.chain_matmul, [S(_cr(2, 3), _cr(3, 4), _cr(4, 2)), S(_cr(2, 3))]),
+    OpInfo("trapezoid", mg.trapezoid, [S(_cr(3, 4)), S(_cr(3, 4), _cr(4)), S(_cr(3, 4), _cr(3, 4), dim=0),
+                                       S(_cr(2, 3), dx=0.5), S(_cr(2, 3), dim=0)]),
+    OpInfo("trapz", mg.trapz, [S(_cr(3, 4), _cr(4)), S(_cr(3, 4), dx=2.0, dim=0)]),
+    OpInfo("cumulative_trapezoid", mg.cumulative_trapezoid, [S(_cr(3, 4)), S(_cr(3, 4), _cr(4)),
+                                                             S(_cr(4, 2), dx=0.5, dim=0)]),
+    OpInfo("gradient", lambda f, **kw: mg.concat([g.reshape(-1) for g in mg.gradient(f, **kw)], axis=0), [
+        S(_cr(4, 3), dim=(0, 1)), S(_cr(5), dim=0, edge_order=2), S(_cr(3, 4), spacing=[0.5, 2.0]),
+        S(_cr(4, 3), spacing=[_coords(0.0, 0.5, 1.5, 1.75), _coords(0.0, 1.0, 3.0)], edge_order=2),
+        S(_cr(4, 3), spacing=[_coords(0.0, 0.5, 1.5, 1.75)], dim=0)]),
+    *[OpInfo(name, fn, samples) for name, fn, samples in [
+        ("diagonal_copy", mg.diagonal_copy, [S(_cr(3, 4), 1)]),
+        ("permute_copy", mg.permute_copy, [S(_cr(2, 3, 4), (2, 0, 1))]),
+        ("transpose_copy", mg.transpose_copy, [S(_cr(2, 3, 4), 0, 2)]),
+        ("t_copy", mg.t_copy, [S(_cr(2, 3))]),
+        ("unsqueeze_copy", mg.unsqueeze_copy, [S(_cr(2, 3), -1)]),
+        ("squeeze_copy", mg.squeeze_copy, [S(_cr(2, 1, 1), (1, 2)), S(_cr(2, 1), 0)]),
+        ("expand_copy", mg.expand_copy, [S(_cr(1, 3), (2, 3))]),
+        ("view_copy", mg.view_copy, [S(_cr(2, 3), (3, 2))]),
+        ("unfold_copy", mg.unfold_copy, [S(_cr(2, 5), 1, 2, 1)]),
+        ("select_copy", mg.select_copy, [S(_cr(2, 3), 1, -1)]),
+        ("slice_copy", mg.slice_copy, [S(_cr(2, 5), 1, -4, 10, 2)]),
+        ("split_copy", _joined(mg.split_copy), [S(_cr(2, 5), 2, 1)]),
+        ("split_with_sizes_copy", _joined(mg.split_with_sizes_copy), [S(_cr(5, 2), [3, 2])]),
+        ("unbind_copy", _joined(mg.unbind_copy), [S(_cr(2, 3), 1)]),
+        ("narrow_copy", mg.narrow_copy, [S(_cr(2, 5), 1, 1, 3)]),
+        ("alias_copy", mg.alias_copy, [S(_cr(2, 3))]),
+    ]],
+]
+
+# Special functions (tests/ops/test_torch_special.py compares them with torch and SciPy). Their own generator, so
+# every sample above stays as it was. torch.special's own names are registered as "special.<name>". The first
+# arguments of igamma/igammac and zeta are constants of x's dtype (keywords): torch has no derivative for them.
+_spc_rng = np.random.default_rng(97531)
+
+
+def _su(low, high, *shape):
+    return _spc_rng.uniform(low, high, shape)
+
+
+def _off_poles(*shape):
+    """Negative and positive values at least 0.15 from the poles 0, -1, -2, ..."""
+    return _spc_rng.integers(-3, 3, shape) + _spc_rng.uniform(0.15, 0.85, shape)
+
+
+def _first_fixed(fn, first):
+    """fn(first, x) with ``first`` a constant of x's dtype and device (torch has no derivative for it)."""
+    return lambda x: fn(mg.tensor(first, dtype=x.dtype, device=x.device), x)
+
+
+_A34, _A4 = _su(0.5, 4.0, 3, 4), _su(1.0, 3.0, 4)
+_S34 = _su(1.5, 5.0, 3, 4)
+
+
+OPS += [
+    OpInfo("lgamma", mg.lgamma, [S(_off_poles(3, 4)), S(_su(0.9, 2.2, 5)), S(_su(5.0, 40.0, 3))]),
+    OpInfo("digamma", mg.digamma, [S(_off_poles(3, 4)), S(_su(1.3, 1.6, 4)), S(_su(8.0, 30.0, 3))]),
+    OpInfo("polygamma", mg.polygamma, [S(1, _off_poles(3, 4)), S(2, _su(0.5, 6.0, 4)), S(0, _su(0.5, 3.0, 3)),
+                                       S(4, _su(1.0, 3.0, 2))]),
+    OpInfo("mvlgamma", mg.mvlgamma, [S(_su(2.0, 5.0, 3, 2), 3), S(_su(0.5, 4.0, 4), 1), S(_su(1.5, 3.0), 2)]),
+    OpInfo("i0", mg.i0, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("igamma", lambda x, a: _first_fixed(mg.igamma, a)(x), [S(_su(0.2, 6.0, 3, 4), a=_A34),
+                                                                  S(_su(0.5, 3.0, 2, 1), a=_A4)]),
+    OpInfo("igammac", lambda x, a: _first_fixed(mg.igammac, a)(x), [S(_su(0.2, 6.0, 3, 4), a=_A34),
+                                                                    S(_su(0.5, 3.0, 2, 1), a=_A4)]),
+    OpInfo("ldexp", mg.ldexp, [S(_su(-2.0, 2.0, 3, 4), _su(-3.0, 3.0, 3, 4)), S(_su(-2.0, 2.0, 3, 4), _idx(2, -1, 0, 5)),
+                               S(_su(-2.0, 2.0, 2, 1), _su(-1.0, 1.0, 3))]),
+    OpInfo("frexp", lambda x: mg.frexp(x).mantissa, [S(_su(-9.0, 9.0, 3, 4)), S(_su(0.01, 0.9, 4))]),
+    OpInfo("angle", mg.angle, [S(_su(-2.0, 2.0, 3, 4))]),
+    OpInfo("special.i0e", mg.special.i0e, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("special.i1", mg.special.i1, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("special.i1e", mg.special.i1e, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
+    OpInfo("special.zeta", lambda q, s: _first_fixed(mg.special.zeta, s)(q),
+           [S(_su(0.3, 4.0, 3, 4), s=_S34), S(_su(-2.7, -2.3, 2, 1), s=np.array([2.0, 3.0, 4.0]))]),
+    OpInfo("special.xlog1py", mg.special.xlog1py, [S(_su(-2.0, 2.0, 3, 4), _su(-0.8, 3.0, 3, 4)),
+                                                   S(_su(-2.0, 2.0, 3, 4), _su(-0.5, 1.0, 4)), S(1.5, _su(0.0, 2.0, 3))]),
+    OpInfo("special.entr", mg.special.entr, [S(_su(0.05, 3.0, 3, 4))]),
+    OpInfo("special.erfcx", mg.special.erfcx, [S(_su(-3.0, 3.0, 3, 4)), S(_su(5.0, 40.0, 4))]),
+    OpInfo("special.ndtr", mg.special.ndtr, [S(_su(-4.0, 4.0, 3, 4))]),
+    OpInfo("special.log_ndtr", mg.special.log_ndtr, [S(_su(-4.0, 4.0, 3, 4)), S(_su(-40.0, -10.0, 3))]),
+    OpInfo("special.ndtri", mg.special.ndtri, [S(_su(0.02, 0.98, 3, 4)), S(_su(0.002, 0.01, 3))]),
+]
+
+# PyTorch's top-level rsub (session 10; tests/ops/test_torch_top_level_functions.py compares it with torch).
+_top_rng = np.random.default_rng(1011)
+OPS += [
+    OpInfo("rsub", mg.rsub, [S(_top_rng.standard_normal((2, 3)), _top_rng.standard_normal((2, 3))),
+                             S(_top_rng.standard_normal((3,)), 2.5, alpha=2),
+                             S(_top_rng.standard_normal((2, 1)), _top_rng.standard_normal((3,)), alpha=-0.5)]),
+]
+
+
+
+# More linear algebra (session 10; tests/ops/test_torch_linalg_more.py compares each with torch). Their own
+# generator, so every sample above stays as it was. Samples are well-conditioned: triangular solves and LU see
+# matrices near 3 I (the pivots stay away from 0, and LU's pivot order is constant near the sample), lstsq full-rank
+# matrices, cholesky_* symmetric positive-definite ones made inside; matrix_exp a batch with 1-norms above and below
+# 1 (scaled by 2^-s with s = 0, 1 and 2, so the squaring steps are checked). svd and qr give U, V (Q) up to sign:
+# squares and sign-free products are checked. cond by the norms of A and A^{-1} (fro, +-1, +-inf) has no derivative
+# where two entries of the max/min tie; the samples have distinct sums. cholesky_solve/cholesky_inverse take L
+# from cholesky (its other triangle identically 0): their L-gradient is torch's, that of the full factor, which
+# is not the derivative of the value (the other triangle is never read) for a raw L with entries there.
+_lm_rng = np.random.default_rng(13571)
+_lmr = normal_from(_lm_rng)
+
+
+def _near3(*shape):
+    return _lm_rng.standard_normal(shape) * 0.5 + 3.0 * np.eye(shape[-1])
+
+
+def _lu_of(x):
+    return mg.linalg.lu_factor(x)
+
+
+_EXPM = np.stack([_lmr(3, 3) * 0.2, _lmr(3, 3) * 0.6, _lmr(3, 3) * 1.2])
+
+OPS += [
+    OpInfo("linalg.solve_triangular", mg.linalg.solve_triangular, [
+        S(_near3(3, 3), _lmr(3, 2), upper=True), S(_near3(2, 3, 3), _lmr(3, 2), upper=False),
+        S(_near3(3, 3), _lmr(2, 3), upper=True, left=False), S(_near3(2, 3, 3), _lmr(2, 3, 1), upper=False,
+                                                               unitriangular=True)]),
+    OpInfo("triangular_solve", _joined(mg.triangular_solve), [
+        S(_lmr(3, 2), _near3(3, 3)), S(_lmr(2, 3, 2), _near3(3, 3), False, True, True)]),
+    OpInfo("cholesky_solve", lambda b, x, *a: mg.cholesky_solve(b, mg.linalg.cholesky(_spd(x), upper=bool(a and a[0])),
+                                                                 *a),
+           [S(_lmr(3, 2), _lmr(3, 3)), S(_lmr(2, 3, 1), _lmr(3, 3), True)]),
+    OpInfo("cholesky_inverse", lambda x, *a: mg.cholesky_inverse(mg.linalg.cholesky(_spd(x), upper=bool(a and a[0])),
+                                                                 *a),
+           [S(_lmr(3, 3)), S(_lmr(2, 3, 3), True)]),
+    OpInfo("linalg.matrix_exp", mg.linalg.matrix_exp, [S(_EXPM), S(_lmr(2, 2)), S(_lmr(1, 1))]),
+    OpInfo("matrix_exp", mg.matrix_exp, [S(_lmr(3, 3) * 0.5)]),
+    OpInfo("linalg.lu_factor", lambda x: mg.linalg.lu_factor(x).LU, [S(_lmr(4, 4)), S(_lmr(2, 3, 3)), S(_lmr(4, 2)),
+                                                                    S(_lmr(2, 4))]),
+    OpInfo("linalg.lu_factor_ex", lambda x: mg.linalg.lu_factor_ex(x).LU, [S(_lmr(3, 3))]),
+    OpInfo("linalg.lu", lambda x: _flat(*mg.linalg.lu(x)[1:]), [S(_lmr(3, 3)), S(_lmr(2, 4, 3)), S(_lmr(2, 4))]),
+    OpInfo("lu", lambda x: mg.lu(x)[0], [S(_lmr(3, 3))]),
+    OpInfo("lu_unpack", lambda x: _flat(*mg.lu_unpack(*_lu_of(x))[1:]), [S(_lmr(3, 3))]),
+    OpInfo("linalg.lu_solve", lambda x, b, **kw: mg.linalg.lu_solve(*_lu_of(x), b, **kw), [
+        S(_near3(3, 3), _lmr(3, 2)), S(_near3(2, 3, 3), _lmr(3, 1), adjoint=True),
+        S(_near3(3, 3), _lmr(2, 3), left=False), S(_near3(3, 3), _lmr(2, 3), left=False, adjoint=True)]),
+    OpInfo("lu_solve", lambda b, x: mg.lu_solve(b, *_lu_of(x)), [S(_lmr(3, 2), _near3(3, 3))]),
+    OpInfo("linalg.lstsq", lambda a, b, **kw: _flat(*[r for r in mg.linalg.lstsq(a, b, **kw)[:2] if r.size]), [
+        S(_lmr(5, 3), _lmr(5, 2)), S(_lmr(2, 4, 2), _lmr(2, 4), driver="gelsd"), S(_lmr(2, 4), _lmr(2, 3)),
+        S(_lmr(4, 3), _lmr(4, 2), driver="gels")]),
+    OpInfo("linalg.cholesky_ex", lambda x, **kw: mg.linalg.cholesky_ex(_spd(x), **kw).L,
+           [S(_lmr(3, 3)), S(_lmr(2, 3, 3), upper=True)]),
+    OpInfo("linalg.inv_ex", lambda x: mg.linalg.inv_ex(x).inverse, [S(_near3(3, 3)), S(_near3(2, 2, 2))]),
+    OpInfo("linalg.solve_ex", lambda a, b, **kw: mg.linalg.solve_ex(a, b, **kw).result,
+           [S(_near3(3, 3), _lmr(3, 2)), S(_near3(2, 3, 3), _lmr(2, 3)), S(_near3(3, 3), _lmr(2, 3), left=False)]),
+    OpInfo("linalg.tensorinv", mg.linalg.tensorinv, [S(_near3(6, 6).reshape(2, 3, 6)),
+                                                     S(_near3(6, 6).reshape(6, 2, 3), 1)]),
+    OpInfo("linalg.tensorsolve", mg.linalg.tensorsolve, [S(_near3(6, 6).reshape(2, 3, 6), _lmr(2, 3)),
+                                                         S(_near3(6, 6).reshape(6, 2, 3), _lmr(2, 3), dims=(0,))]),
+    OpInfo("linalg.cond", mg.linalg.cond, [S(_lmr(3, 3)), S(_lmr(2, 4, 3), -2), S(_near3(3, 3), "nuc"),
+                                           S(_near3(3, 3), "fro"), S(_near3(2, 3, 3), 1), S(_near3(3, 3), -np.inf)]),
+    OpInfo("linalg.vecdot", mg.linalg.vecdot, [S(_lmr(2, 3), _lmr(3)), S(_lmr(3, 2), _lmr(3, 1), dim=0)]),
+    OpInfo("linalg.diagonal", mg.linalg.diagonal, [S(_lmr(2, 3, 4)), S(_lmr(3, 4, 2), offset=-1, dim1=0, dim2=1)]),
+    OpInfo("svd", lambda x, *a: (lambda r: _flat(r.U ** 2, r.S, r.V ** 2))(mg.svd(x, *a)),
+           [S(_lmr(4, 3)), S(_lmr(2, 2, 3)), S(_lmr(3, 3), False)]),
+    OpInfo("svd(compute_uv=False)", lambda x: mg.svd(x, compute_uv=False).S, [S(_lmr(3, 2))]),
+    OpInfo("qr", lambda x, *a: (lambda r: _flat(r.Q @ _mT(r.Q), _mT(r.R) @ r.R))(mg.qr(x, *a)),
+           [S(_lmr(4, 3)), S(_lmr(3, 3), False)]),
+    OpInfo("ger", mg.ger, [S(_lmr(3), _lmr(2))]),
+    OpInfo("linalg.householder_product", mg.linalg.householder_product, [
+        S(_lmr(4, 3), _lmr(3)), S(_lmr(2, 4, 3), _lmr(2, 2)), S(_lmr(3, 3), np.array([0.5, 0.0, 1.5]))]),
+    OpInfo("orgqr", mg.orgqr, [S(_lmr(4, 2), _lmr(2))]),
+    OpInfo("ormqr", mg.ormqr, [S(_lmr(4, 3), _lmr(3), _lmr(4, 2)), S(_lmr(2, 4, 2), _lmr(2, 2), _lmr(2, 3, 4), False),
+                               S(_lmr(4, 3), _lmr(2), _lmr(4, 2), True, True),
+                               S(_lmr(4, 3), _lmr(3), _lmr(2, 4), False, True)]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

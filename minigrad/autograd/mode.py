@@ -11,10 +11,11 @@ import inspect
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph", "writes")
+    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph", "writes", "inference")
 
     def __init__(self):
         self.grad_enabled = True
+        self.inference = False
         self.anomaly = False
         self.backward_records_graph = False
         self.writes = 0  # in-place writes (Tensor.__setitem__) so far: graph nodes remember the count
@@ -38,13 +39,17 @@ class _Switch:
         setattr(STATE, self.field, self._previous)
         return False
 
+    def _fresh(self):
+        """A new switch of the same setting, entered on each call of a decorated function."""
+        return type(self)()
+
     def __call__(self, fn):
         if inspect.isgeneratorfunction(fn):
             return self._wrap_generator(fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with self._fresh():
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -58,7 +63,7 @@ class _Switch:
             gen = fn(*args, **kwargs)
             sent, thrown = None, None
             while True:
-                with type(self)():
+                with self._fresh():
                     try:
                         item = gen.throw(thrown) if thrown is not None else gen.send(sent)
                     except StopIteration as stop:
@@ -67,7 +72,7 @@ class _Switch:
                 try:
                     sent = yield item
                 except GeneratorExit:
-                    with type(self)():
+                    with self._fresh():
                         gen.close()
                     raise
                 except BaseException as exc:  # thrown in by the caller: deliver it inside the switch
@@ -123,3 +128,74 @@ def is_grad_enabled() -> bool:
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly()``."""
     return STATE.anomaly
+
+
+class set_grad_enabled(_Switch):
+    """Turn graph recording on or off (``torch.set_grad_enabled``): called, it takes effect at once; as a context
+    manager the previous setting returns at the end of the block; as a decorator it holds while the function runs.
+    """
+
+    field = "grad_enabled"
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__} {mode!r}")
+        self.value = mode
+        self._previous = STATE.grad_enabled
+        STATE.grad_enabled = mode
+
+    def __enter__(self):   # already set by the constructor, as PyTorch does
+        return self
+
+    def _fresh(self):
+        return set_grad_enabled(self.value)
+
+    def __call__(self, fn):
+        STATE.grad_enabled = self._previous   # decorating changes nothing until the function runs
+        return super().__call__(fn)
+
+
+class inference_mode(_Switch):
+    """``no_grad`` that also marks the block as inference (``torch.inference_mode``); ``inference_mode(False)``
+    turns recording back on. A context manager or a decorator (``@inference_mode`` or ``@inference_mode()``).
+
+    minigrad makes no "inference tensors": results are ordinary tensors without a graph, as under ``no_grad``,
+    and may later be used in recorded ops (PyTorch refuses an inference tensor there).
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):   # bare @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode(): mode must be a bool, got {type(mode).__name__} {mode!r}")
+        self.mode = mode
+
+    def __enter__(self):
+        self._previous = (STATE.grad_enabled, STATE.inference)
+        STATE.grad_enabled, STATE.inference = not self.mode, self.mode
+        return self
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled, STATE.inference = self._previous
+        return False
+
+    def _fresh(self):
+        return inference_mode(self.mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return STATE.inference
+
+
+def set_anomaly_enabled(mode, check_nan=True) -> None:
+    """Turn anomaly detection (``detect_anomaly``) on or off until changed again (``torch.set_anomaly_enabled``).
+
+    ``check_nan`` is accepted for PyTorch's signature; minigrad's anomaly mode always checks for NaN and Inf.
+    """
+    if not isinstance(mode, bool):
+        raise TypeError(f"set_anomaly_enabled(): mode must be a bool, got {type(mode).__name__} {mode!r}")
+    STATE.anomaly = mode

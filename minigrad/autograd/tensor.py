@@ -7,6 +7,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.mode import STATE
+from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.write_stamps import _mark_written
 
 
@@ -145,7 +146,7 @@ class Tensor:
         return str(self)
 
     def __repr__(self):
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        body = array_to_string(backend.to_numpy(self.data))   # under set_printoptions' options
         extras = []
         if self.dtype != backend.DEFAULT_FLOAT:
             extras.append(f"dtype={self.dtype}")
@@ -1260,7 +1261,7 @@ class Tensor:
         if out.shape != self.shape:
             raise RuntimeError(f"{name}(): the result has shape {tuple(out.shape)}, which cannot be written into "
                                f"this tensor of shape {tuple(self.shape)}")
-        if out.dtype != self.dtype and not np.can_cast(out.dtype, self.dtype, casting="same_kind"):
+        if out.dtype != self.dtype and not self._can_write(out.dtype, self.dtype):
             raise RuntimeError(f"{name}(): the result has dtype {out.dtype}, which cannot be written into this "
                                f"tensor of dtype {self.dtype} (PyTorch refuses it too)")
         self.data[...] = out.data
@@ -1566,18 +1567,550 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's in-place methods, aliases and properties
     # (section: inplace)
+    # In-place forms ``x.op_(...)`` of out-of-place methods: one generated method per entry, each writing
+    # ``x.op(...)`` into x through ``_write_result`` (its refusals, torch's dtype rule, the write stamp).
+    _IN_PLACE_RULES = """
+
+Refused on a tensor that requires grad while grad mode is on (minigrad records no in-place ops; torch
+refuses a leaf and records a non-leaf's write), and where the result cannot be written into this
+tensor: another shape, or a dtype torch will not cast into this one (a float result into an integer
+tensor, as ``int_tensor.sqrt_()``; anything but bool into a bool tensor). Under ``no_grad`` the write
+is stamped, so a graph recorded before it refuses to backward."""
+
+    def _in_place_method(name, base_name, base, rules=_IN_PLACE_RULES):
+        def method(self, *args, **kwargs):
+            return self._write_result(name, lambda: base(self, *args, **kwargs))
+        method.__name__ = name
+        method.__qualname__ = f"Tensor.{name}"
+        method.__wrapped__ = base   # help() and inspect.signature show the out-of-place op's arguments
+        summary = (base.__doc__ or "").strip().split("\n\n")[0]
+        method.__doc__ = (
+            f"``self.{base_name}(...)`` written into this tensor in place and returned (``torch.Tensor.{name}``)."
+            + (f"\n\n``{base_name}``: {summary}" if summary else "") + rules)
+        return method
+
+    _IN_PLACE_OF = {
+        # unary math, rounding and activations
+        "abs_": "abs", "absolute_": "abs", "neg_": "neg", "negative_": "neg", "sign_": "sign", "sgn_": "sgn",
+        "exp_": "exp", "exp2_": "exp2", "expm1_": "expm1", "log_": "log", "log2_": "log2", "log10_": "log10",
+        "log1p_": "log1p", "sqrt_": "sqrt", "rsqrt_": "rsqrt", "square_": "square", "reciprocal_": "reciprocal",
+        "sin_": "sin", "cos_": "cos", "tan_": "tan", "asin_": "asin", "acos_": "acos", "atan_": "atan",
+        "arcsin_": "asin", "arccos_": "acos", "arctan_": "atan", "sinh_": "sinh", "cosh_": "cosh", "tanh_": "tanh",
+        "asinh_": "asinh", "acosh_": "acosh", "atanh_": "atanh", "arcsinh_": "asinh", "arccosh_": "acosh",
+        "arctanh_": "atanh", "sinc_": "sinc", "erf_": "erf", "erfc_": "erfc", "erfinv_": "erfinv",
+        "sigmoid_": "sigmoid", "relu_": "relu", "logit_": "logit", "nan_to_num_": "nan_to_num",
+        "deg2rad_": "deg2rad", "rad2deg_": "rad2deg", "floor_": "floor", "ceil_": "ceil", "round_": "round",
+        "trunc_": "trunc", "fix_": "trunc", "frac_": "frac",
+        # binary and ternary arithmetic
+        "multiply_": "mul", "subtract_": "sub", "divide_": "div", "true_divide_": "true_divide", "pow_": "pow",
+        "fmod_": "fmod", "remainder_": "remainder",
+        "floor_divide_": "floor_divide", "atan2_": "atan2", "arctan2_": "atan2", "hypot_": "hypot",
+        "copysign_": "copysign", "xlogy_": "xlogy", "lerp_": "lerp", "addcmul_": "addcmul", "addcdiv_": "addcdiv",
+        "clamp_min_": "clamp_min", "clamp_max_": "clamp_max", "clip_": "clamp", "heaviside_": "heaviside",
+        "bitwise_and_": "bitwise_and", "bitwise_or_": "bitwise_or", "bitwise_xor_": "bitwise_xor",
+        "bitwise_not_": "bitwise_not", "logical_and_": "logical_and", "logical_or_": "logical_or",
+        "logical_xor_": "logical_xor", "logical_not_": "logical_not",
+        # comparisons (the bool result written as 1 and 0 into a numeric tensor, as torch)
+        "eq_": "eq", "ne_": "ne", "lt_": "lt", "le_": "le", "gt_": "gt", "ge_": "ge", "greater_": "gt",
+        "greater_equal_": "ge", "less_": "lt", "less_equal_": "le", "not_equal_": "ne",
+        # matrix products, scans, triangles, scatter
+        "addmm_": "addmm", "addmv_": "addmv", "addr_": "addr", "baddbmm_": "baddbmm", "addbmm_": "addbmm",
+        "cumprod_": "cumprod", "tril_": "tril", "triu_": "triu", "scatter_add_": "scatter_add",
+    }
+    for _name, _base in _IN_PLACE_OF.items():
+        vars()[_name] = _in_place_method(_name, _base, vars()[_base])
+    del _name, _base, _in_place_method, _IN_PLACE_RULES
+
+    def absolute(self):
+        """``abs`` under NumPy's and torch's other name (``torch.Tensor.absolute``)."""
+        return _ops.abs(self)
+
+    def cumsum_(self, dim):
+        """``self.cumsum(dim)`` written into this tensor in place and returned (``torch.Tensor.cumsum_``; ``dim``
+        is required, as torch's). Refused, as every in-place op, on a tensor that requires grad while grad mode
+        is on; stamped as a write otherwise."""
+        return self._write_result("cumsum_", lambda: _ops.cumsum(self, dim))
+
+    def float_power_(self, exponent):
+        """``self.float_power(exponent)`` written in place (``torch.Tensor.float_power_``). The result is float64, so
+        this tensor must be float64, as torch requires (``float_power_`` never casts its result down)."""
+        if self.dtype != np.float64:
+            raise RuntimeError(f"float_power_(): the base has dtype {self.dtype} but the operation's result requires "
+                               "dtype float64 (torch refuses it too); use the out-of-place float_power()")
+        return self._write_result("float_power_", lambda: _ops.float_power(self, exponent))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """The main diagonal set to ``fill_value`` (a number or a 0-d tensor) in place, as
+        ``torch.Tensor.fill_diagonal_``: entries (i, i, ..., i) of a tensor of 2 or more dims, all of one length
+        when more than 2. ``wrap``: on a tall matrix, start again every ``ncols + 1`` rows (as torch and
+        ``numpy.fill_diagonal``). Refused on a tensor that requires grad while grad mode is on; stamped as a write
+        otherwise."""
+        if self.ndim < 2:
+            raise RuntimeError(f"fill_diagonal_(): needs a tensor of at least 2 dims, got shape {tuple(self.shape)}")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise RuntimeError(f"fill_diagonal_(): all dims must be of equal length beyond 2 dims, got shape "
+                               f"{tuple(self.shape)}")
+        self._check_writable("fill_diagonal_", "build a new tensor (e.g. with minigrad.where)")
+        if isinstance(fill_value, Tensor):   # a 0-d tensor is read as its number, as torch's
+            if fill_value.ndim != 0:
+                raise TypeError(f"fill_diagonal_(): fill_value must be a number or a 0-d tensor, got shape "
+                                f"{tuple(fill_value.shape)}")
+            if fill_value.requires_grad and STATE.grad_enabled:
+                self._refuse_grad_source("fill_diagonal_", fill_value.shape)
+            fill_value = fill_value.item()
+        self._xp().fill_diagonal(self.data, fill_value, wrap=bool(wrap))
+        _mark_written(self)
+        return self
+
+    # View-changing in-place ops: this tensor takes a view of its own memory with the new shape. torch bumps the
+    # version of such a tensor, and minigrad's graph holds the Tensor itself, so the change is stamped as a write.
+    def _view_in_place(self, name, view):
+        self._check_writable(name, f"use the out-of-place {name[:-1]}()")
+        self.data = view(Tensor(self.data)).data
+        _mark_written(self)
+        return self
+
+    def t_(self):
+        """``t()`` in place: a 2-D tensor transposed, a 0-d or 1-D one as it is (``torch.Tensor.t_``)."""
+        return self._view_in_place("t_", _ops.t)
+
+    def transpose_(self, dim0, dim1):
+        """Dims ``dim0`` and ``dim1`` exchanged in place (``torch.Tensor.transpose_``; minigrad's out-of-place
+        ``transpose(*axes)`` is NumPy's permutation, so this PyTorch-only name is the swap, ``swapaxes_``)."""
+        return self._view_in_place("transpose_", lambda x: _ops.swapaxes(x, dim0, dim1))
+
+    def swapaxes_(self, axis0, axis1):
+        """Two dims exchanged in place (``torch.Tensor.swapaxes_``)."""
+        return self._view_in_place("swapaxes_", lambda x: _ops.swapaxes(x, axis0, axis1))
+
+    def swapdims_(self, dim0, dim1):
+        """Two dims exchanged in place (``torch.Tensor.swapdims_``)."""
+        return self._view_in_place("swapdims_", lambda x: _ops.swapaxes(x, dim0, dim1))
+
+    def unsqueeze_(self, dim):
+        """A dim of length one inserted at ``dim`` in place, ``dim`` in [-ndim-1, ndim] (``torch.Tensor.unsqueeze_``).
+        """
+        return self._view_in_place("unsqueeze_", lambda x: _ops.unsqueeze(x, dim))
+
+    def squeeze_(self, dim=None):
+        """Dims of length one removed in place (``torch.Tensor.squeeze_``): every such dim, or those among ``dim``
+        (an int or a tuple); a named dim of another length stays, as torch's (NumPy's ``squeeze`` refuses it)."""
+        dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        _ops._args.check_dims("squeeze_", dims, self.ndim, self.shape)
+        if dim is None:
+            axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
+        else:
+            axes = tuple(sorted({int(d) % self.ndim for d in dims if self.ndim and self.shape[int(d)] == 1}))
+        return self._view_in_place("squeeze_", lambda x: Tensor(x.data.squeeze(axes)))
+
+    def detach_(self):
+        """This tensor made a leaf that does not require grad, in place (``torch.Tensor.detach_``).
+
+        On a non-leaf the change is stamped as a write: minigrad's graph holds the Tensor itself, so a graph
+        recorded before that used it refuses to backward (torch's keeps sending gradients through it). torch
+        refuses ``detach_`` on a view; minigrad does not tell views apart there and allows it."""
+        if self.creator is not None:
+            _mark_written(self)
+        self.creator = None
+        self._out_index = 0
+        self.requires_grad = False
+        return self
+
+    # Elementwise Python callables: torch's definition is a loop over the values, so these loop (CPU only).
+    def apply_(self, callable):  # noqa: A002
+        """Each value replaced by ``callable(value)`` in place, cast to this dtype (``torch.Tensor.apply_``). A
+        Python loop, as torch's: slow, CPU only, refused on a tensor that requires grad (even under no_grad)."""
+        self._check_callable_target("apply_")
+        # astype(object) hands the callable Python numbers, as torch's does
+        self.data[...] = np.frompyfunc(callable, 1, 1)(self.data.astype(object))
+        _mark_written(self)
+        return self
+
+    def map_(self, tensor, callable):  # noqa: A002
+        """Each value replaced by ``callable(value, other)`` in place, ``tensor`` (of this dtype) broadcast to this
+        shape (``torch.Tensor.map_``); a Python loop, as ``apply_``, with its refusals."""
+        self._check_callable_target("map_")
+        if not isinstance(tensor, Tensor) or tensor.dtype != self.dtype:
+            got = f"dtype {tensor.dtype}" if isinstance(tensor, Tensor) else type(tensor).__name__
+            raise TypeError(f"map_(): expected a Tensor of this tensor's dtype {self.dtype} for 'tensor', got {got}")
+        if tensor.device != "cpu":
+            raise RuntimeError(f"map_(): only for CPU tensors, 'tensor' is on {tensor.device}")
+        try:
+            other = np.broadcast_to(tensor.data, self.shape)
+        except ValueError:
+            raise RuntimeError(f"map_(): 'tensor' of shape {tuple(tensor.shape)} does not broadcast to this "
+                               f"tensor's shape {tuple(self.shape)}") from None
+        self.data[...] = np.frompyfunc(callable, 2, 1)(self.data.astype(object), other.astype(object))
+        _mark_written(self)
+        return self
+
+    def _check_callable_target(self, name):
+        if self.requires_grad:
+            raise RuntimeError(f"{name}(): cannot run on a tensor that requires grad (shape {tuple(self.shape)}), "
+                               f"even under no_grad, as torch; use x.detach().{name}(...)")
+        if self.device != "cpu":
+            raise RuntimeError(f"{name}(): only for CPU tensors (it calls a Python function per value), this one is "
+                               f"on {self.device}")
+
+    # Graph and memory queries under torch's names.
+    @property
+    def grad_fn(self):
+        """The graph node that made this tensor (its ``creator``: a ``Function``, whose ``.name`` is the op's class
+        name, e.g. ``'Mul'``), or None for a leaf (``torch.Tensor.grad_fn``)."""
+        return self.creator
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its creator this tensor is (0 for a leaf and a one-output op)."""
+        return self._out_index
+
+    def is_signed(self) -> bool:
+        """Whether the dtype holds negative values: signed integers and floats (not uint8, not bool)."""
+        return self.dtype.kind in "ifc"
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor; refused for none or more than one element
+        (``torch.Tensor.is_nonzero``)."""
+        if self.size != 1:
+            many = "no values" if self.size == 0 else "more than one value"
+            raise RuntimeError(f"is_nonzero(): Boolean value of Tensor with {many} is ambiguous "
+                               f"(shape {tuple(self.shape)})")
+        return bool(self.data.reshape(()))
+
+    def is_same_size(self, other) -> bool:
+        """Whether ``other`` has this tensor's shape."""
+        return tuple(self.shape) == tuple(other.shape)
+
+    def is_inference(self) -> bool:
+        """False: minigrad has no inference-mode tensors."""
+        return False
+
+    def is_conj(self) -> bool:
+        """False: minigrad's tensors are real, so never lazily conjugated."""
+        return False
+
+    def is_neg(self) -> bool:
+        """False: minigrad's tensors are never lazily negated."""
+        return False
+
+    def conj(self):
+        """Itself: the conjugate of a real tensor (``torch.Tensor.conj`` returns a non-complex input as it is)."""
+        return self
+
+    def resolve_conj(self):
+        """Itself (no lazy conjugation to resolve)."""
+        return self
+
+    def resolve_neg(self):
+        """Itself (no lazy negation to resolve)."""
+        return self
+
+    @property
+    def real(self):
+        """Itself: the real part of a real tensor (``torch.Tensor.real`` returns it as it is)."""
+        return self
+
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix, for a real tensor the transpose (``torch.Tensor.H``): 2-D, or a 0-d
+        tensor as it is."""
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor "
+                               "(tensor.mH swaps the last two dims of a batch)")
+        return self if self.ndim == 0 else _ops.transpose(self)
+
+    def adjoint(self):
+        """The conjugate transpose of a batch of matrices, for a real tensor ``mT`` (``torch.Tensor.adjoint``)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                               f"{self.ndim}-D tensor.")
+        return self.mT
+
+    @property
+    def layout(self) -> str:
+        """``'strided'``: minigrad's tensors are dense arrays (torch's ``torch.strided``)."""
+        return "strided"
+
+    @property
+    def is_sparse(self) -> bool:
+        """False, as ``is_quantized``, ``is_meta`` and ``is_nested``: minigrad has none of these kinds of tensor."""
+        return False
+
+    is_quantized = is_meta = is_nested = is_sparse
+
+    def data_ptr(self) -> int:
+        """The address of this tensor's first element (in device memory on a GPU)."""
+        return self._address(self.data)
+
+    def storage_offset(self) -> int:
+        """This tensor's first element, counted in elements from the start of the memory it looks at (a view's
+        offset into its base, as torch's; 0 for a tensor that owns its memory)."""
+        from minigrad.autograd.write_stamps import _buffer   # the base array a view looks into
+        return (self._address(self.data) - self._address(_buffer(self.data))) // self.data.itemsize
+
+    @staticmethod
+    def _address(array) -> int:
+        interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__
+        return interface["data"][0]
+
+    _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+                   "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+                   "bool": "BoolTensor"}
+
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument, the type's name as torch spells it, under minigrad's name: ``'minigrad.FloatTensor'``
+        (``'minigrad.cuda.FloatTensor'`` on a GPU; Double, Half, Long, Int, Short, Char, Byte, Bool). With a dtype
+        (or such a name, ``'minigrad.DoubleTensor'`` or ``'torch.DoubleTensor'``), this tensor cast to it: itself
+        when it already has it, else a copy (differentiable between floating dtypes, as ``astype``)."""
+        if dtype is None:
+            name = self._TYPE_NAMES.get(self.dtype.name)
+            if name is None:
+                raise TypeError(f"type(): torch has no tensor type name for dtype {self.dtype}")
+            return f"minigrad.{'cuda.' if self.device != 'cpu' else ''}{name}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            prefix, _, name = dtype.rpartition(".")
+            dtypes = {v: k for k, v in self._TYPE_NAMES.items()}
+            if prefix not in ("minigrad", "torch", "minigrad.cuda", "torch.cuda") or name not in dtypes:
+                raise ValueError(f"type(): unknown tensor type {dtype!r} (e.g. 'minigrad.FloatTensor')")
+            out = self if self.dtype == np.dtype(dtypes[name]) else _ops.astype(self, dtypes[name])
+            return out.to("cuda") if prefix.endswith("cuda") and self.device == "cpu" else out
+        return self if self.dtype == np.dtype(dtype) else _ops.astype(self, dtype)
+
+    @staticmethod
+    def _can_write(src, dst) -> bool:
+        """torch's rule for writing a result of dtype ``src`` into a tensor of dtype ``dst``: never float into an
+        integer, complex into a real or anything but bool into bool (narrowing within a kind is allowed)."""
+        rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+        return rank[np.dtype(src).kind] <= rank[np.dtype(dst).kind]
 
     # ----------------------------------------------------------------- PyTorch's random sampling methods
     # (section: random)
+    def bernoulli(self, p=None, *, generator=None):
+        """1 with probability ``self`` (or the one probability ``p``), else 0, in this dtype
+        (``torch.Tensor.bernoulli``; see ``minigrad.bernoulli``)."""
+        return _sampling.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn with this tensor's rows as weights (``torch.Tensor.multinomial``; see
+        ``minigrad.multinomial``)."""
+        return _sampling.multinomial(self, num_samples, replacement, generator=generator)
+
+    def _fill_sampled(self, name, draw, floating=True):
+        """Write ``draw()``'s host values into this tensor in place, stamped (``zero_``'s rules); ``floating``: PyTorch
+        refuses these draws into an integer or bool tensor. Everything is checked before the generator moves."""
+        self._check_writable(name, "draw into a new tensor")
+        if floating and self.dtype.kind != "f":
+            raise RuntimeError(f"{name}: a continuous distribution needs a floating-point tensor, got dtype "
+                               f"{self.dtype} (shape {self.shape})")
+        values = draw()
+        self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
+        _mark_written(self)
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill in place with 1 (probability ``p``: a number, or a tensor of probabilities that broadcasts to this
+        shape) or 0, any dtype (``torch.Tensor.bernoulli_``)."""
+        rng = _sampling.generator_for("bernoulli_", generator)
+        return self._fill_sampled("bernoulli_", lambda: _sampling.bernoulli_values("bernoulli_", self.shape, p, rng),
+                                  False)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill in place with draws from Exp(lambd): density lambd exp(-lambd x), x >= 0
+        (``torch.Tensor.exponential_``)."""
+        rng = _sampling.generator_for("exponential_", generator)
+        return self._fill_sampled("exponential_",
+                                  lambda: _sampling.exponential_values(self.shape, self.dtype, lambd, rng))
+
+    def geometric_(self, p, *, generator=None):
+        """Fill in place with draws from Geometric(p) on {1, 2, ...}: P(k) = (1 - p)^(k-1) p, any dtype
+        (``torch.Tensor.geometric_``)."""
+        rng = _sampling.generator_for("geometric_", generator)
+        return self._fill_sampled("geometric_", lambda: _sampling.geometric_values(self.shape, p, rng), False)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill in place with exp(N(mean, std^2)) draws (``torch.Tensor.log_normal_``)."""
+        rng = _sampling.generator_for("log_normal_", generator)
+        return self._fill_sampled("log_normal_",
+                                  lambda: _sampling.log_normal_values(self.shape, self.dtype, mean, std, rng))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill in place with Cauchy draws: density 1 / (pi sigma (1 + ((x - median) / sigma)^2))
+        (``torch.Tensor.cauchy_``)."""
+        rng = _sampling.generator_for("cauchy_", generator)
+        return self._fill_sampled("cauchy_", lambda: _sampling.cauchy_values(self.shape, median, sigma, rng))
+
+    def random_(self, *args, generator=None, **named):
+        """Fill in place with integers drawn uniformly (``torch.Tensor.random_``): ``random_(to)`` from [0, to),
+        ``random_(from, to)`` from [from, to), ``random_()`` from 0 to 2^mantissa for floats (every value exact),
+        the dtype's maximum for integers, 1 for bool; ``from=`` alone draws from ``from`` to that maximum."""
+        rng = _sampling.generator_for("random_", generator)
+        if set(named) - {"from", "to"} or len(args) > 2:
+            raise TypeError(f"random_() takes random_(), random_(to) or random_(from, to), got {len(args)} "
+                            f"positional arguments and keywords {sorted(named)}")
+        if len(args) == 1 and not named:
+            bounds = {"to": args[0]}
+        else:
+            bounds = dict(zip(("from", "to"), args))
+            for key in set(named) & set(bounds):
+                raise TypeError(f"random_() got multiple values for argument '{key}'")
+            bounds.update(named)
+        from_, to = bounds.get("from", 0), bounds.get("to")
+        return self._fill_sampled("random_", lambda: _sampling.random_values(self.shape, self.dtype, from_, to, rng),
+                                  False)
 
     # ----------------------------------------------------------------- PyTorch's combining, scatter-into-slice and distance methods
     # (section: combine)
+    def select(self, dim, index):
+        """The slice at ``index`` of dim ``dim``, that dim removed; a view (``torch.Tensor.select``)."""
+        return _ops.slice_writes.select(self, dim, index)
+
+    def msort(self):
+        """Sorted along dim 0, the values only (``torch.msort``)."""
+        return _ops.msort(self)
+
+    def histogram(self, bins=NOT_GIVEN, *, range=None, weight=None, density=False):  # noqa: A002
+        """(hist, bin_edges) of this floating tensor (see ``minigrad.histogram``)."""
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        """A copy with ``src`` written on a diagonal (see ``minigrad.diagonal_scatter``)."""
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src, dim, index):
+        """A copy with ``src`` written at ``index`` of ``dim`` (see ``minigrad.select_scatter``)."""
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        """A copy with ``src`` written over a slice of ``dim`` (see ``minigrad.slice_scatter``)."""
+        return _ops.slice_scatter(self, src, dim, start, end, step)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        """A copy with ``source``'s slices reduced into the slices at ``index`` (see ``minigrad.index_reduce``)."""
+        return _ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        """``index_reduce`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("index_reduce_", lambda: _ops.index_reduce(self, dim, index, source, reduce,
+                                                                             include_self=include_self))
+
+    def put(self, index, source, accumulate=False):
+        """A copy with ``source`` written (or added) at flat positions (see ``minigrad.put``)."""
+        return _ops.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        """``put`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("put_", lambda: _ops.put(self, index, source, accumulate))
+
+    def sum_to_size(self, *size):
+        """Summed down to ``size``, which must expand to this shape (``torch.Tensor.sum_to_size``)."""
+        return _ops.sum_to_size(self, *size)
+
+    def renorm(self, p, dim, maxnorm):
+        """Slices along ``dim`` of p-norm above ``maxnorm`` scaled down to it (see ``minigrad.renorm``)."""
+        return _ops.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm):
+        """``renorm`` in place (refused on a tensor that requires grad while grad mode is on)."""
+        return self._write_result("renorm_", lambda: _ops.renorm(self, p, dim, maxnorm))
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other (see ``minigrad.dist``)."""
+        return _ops.dist(self, other, p)
+
+    def narrow_copy(self, dim, start, length):
+        """``narrow`` into new memory (``torch.Tensor.narrow_copy``)."""
+        return _ops.narrow_copy(self, dim, start, length)
 
     # ----------------------------------------------------------------- PyTorch's special functions
     # (section: special)
+    def lgamma(self):
+        return _ops.lgamma(self)
+
+    def digamma(self):
+        return _ops.digamma(self)
+
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return _ops.mvlgamma(self, p)
+
+    def i0(self):
+        return _ops.i0(self)
+
+    def igamma(self, other):
+        return _ops.igamma(self, other)
+
+    def igammac(self, other):
+        return _ops.igammac(self, other)
+
+    def gcd(self, other):
+        return _ops.gcd(self, other)
+
+    def lcm(self, other):
+        return _ops.lcm(self, other)
+
+    def ldexp(self, other):
+        return _ops.ldexp(self, other)
+
+    def frexp(self):
+        return _ops.frexp(self)
+
+    def nextafter(self, other):
+        return _ops.nextafter(self, other)
+
+    def angle(self):
+        return _ops.angle(self)
 
     # ----------------------------------------------------------------- PyTorch's further linear algebra methods
     # (section: linalg-more)
+    def svd(self, some=True, compute_uv=True):
+        """``(U, S, V)`` with self = U diag(S) V^T, V not Vh (``torch.Tensor.svd``)."""
+        return _ops.svd(self, some, compute_uv)
+
+    def qr(self, some=True):
+        """``(Q, R)``, reduced unless ``some=False`` (``torch.Tensor.qr``)."""
+        return _ops.qr(self, some)
+
+    def lu(self, pivot=True, get_infos=False):
+        """``(LU, pivots)`` (``get_infos``: and ``infos``) (``torch.Tensor.lu``)."""
+        return _ops.lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):  # noqa: N803 (torch's names)
+        """X with A X = self from A's LU (``torch.Tensor.lu_solve``)."""
+        return _ops.lu_solve(self, LU_data, LU_pivots)
+
+    def matrix_exp(self):
+        """e^self of each square matrix (``torch.Tensor.matrix_exp``)."""
+        return _ops.matrix_exp(self)
+
+    def cholesky_solve(self, input2, upper=False):
+        """X with (L L^T) X = self, L = input2 (``torch.Tensor.cholesky_solve``)."""
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        """(L L^T)^{-1} with L = self (``torch.Tensor.cholesky_inverse``)."""
+        return _ops.cholesky_inverse(self, upper)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):  # noqa: N803
+        """``(solution, cloned_coefficient)``: X with T X = self, T a triangle of A (``torch.Tensor.triangular_solve``)."""
+        return _ops.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def ger(self, vec2):
+        """``outer`` (``torch.Tensor.ger``)."""
+        return _ops.ger(self, vec2)
+
+    def geqrf(self):
+        """``(a, tau)``: LAPACK's Householder QR, no gradient (``torch.Tensor.geqrf``)."""
+        return _ops.geqrf(self)
+
+    def orgqr(self, input2):
+        """The first n columns of the product of the reflectors in (self, tau = input2) (``torch.Tensor.orgqr``)."""
+        return _ops.orgqr(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        """Q C (or Q^T C, C Q, C Q^T) for Q from (self, tau = input2), C = input3 (``torch.Tensor.ormqr``)."""
+        return _ops.ormqr(self, input2, input3, left, transpose)
 
 
 class _RetainGrad:
@@ -1643,3 +2176,4 @@ from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
 from minigrad import random as _random  # noqa: E402
+from minigrad import sampling as _sampling  # noqa: E402

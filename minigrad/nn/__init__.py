@@ -6,7 +6,7 @@ forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters, 
 them), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional`` (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
 from minigrad.nn import functional, init, utils
-from minigrad.nn.layer import Layer, LoadResult, Module, Parameter
+from minigrad.nn.layer import Buffer, Layer, LoadResult, Module, Parameter
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                                    LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,
@@ -41,6 +41,13 @@ from minigrad.nn.multiclass_loss import (GaussianNLLLoss, MultiLabelMarginLoss, 
                                          PoissonNLLLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
 from minigrad.nn.attention import MultiheadAttention
+from minigrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose1d,
+                              LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyLinear,
+                              UninitializedBuffer, UninitializedParameter)
+from minigrad.nn.unpooling import MaxUnpool1d, MaxUnpool2d
+from minigrad.nn.embedding_bag import EmbeddingBag
+from minigrad.nn.ctc_loss import CTCLoss
+from minigrad.nn.adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                      TransformerEncoderLayer)
 # volumes (N, C, D, H, W)
@@ -79,4 +86,8 @@ __all__ = [
     "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
     "BatchNorm3d", "InstanceNorm3d", "Dropout3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
     "ConstantPad3d", "ZeroPad3d",
+    "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss",
 ]

@@ -46,6 +46,22 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class Buffer(Tensor):
+    """A Tensor that registers itself as a buffer when assigned to a layer's attribute (PyTorch's ``nn.Buffer``):
+    ``self.scale = Buffer(mg.ones(3))`` is ``self.register_buffer("scale", mg.ones(3))``. ``persistent=False``
+    leaves it out of the state dict. It shares the given Tensor's data (PyTorch's detaches it too) and keeps its
+    ``requires_grad``; with no data it is an empty float32 Tensor."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            data = np.empty((0,), dtype=DEFAULT_FLOAT)
+        requires_grad = bool(getattr(data, "requires_grad", False))
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        self.persistent = bool(persistent)
+
+
 class LoadResult(NamedTuple):
     """What ``load_state_dict(strict=False)`` could not match."""
 
@@ -106,6 +122,9 @@ class Layer:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
+        if isinstance(value, Buffer):   # nn.Buffer registers itself, as a Parameter does
+            self.register_buffer(name, value, value.persistent)
+            return
         if name in self._buffer_names:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
@@ -248,7 +267,8 @@ class Layer:
         state = {}
         for name, kind, value in self._walk():
             if kind in ("param", "buffer") and name not in state:
-                state[name] = value.data.copy()
+                # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
+                state[name] = value if _is_lazy(value) else value.data.copy()
         return state
 
     def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
@@ -275,7 +295,13 @@ class Layer:
         wrong_shape = []
         for name, target in targets.items():
             if name in state:
+                if _is_lazy(state[name]):   # an uninitialized checkpoint entry loads only into a placeholder
+                    if not _is_lazy(target):
+                        wrong_shape.append(f"{name}: checkpoint uninitialized vs model {tuple(target.shape)}")
+                    continue
                 shape = tuple(_array_of(state[name]).shape)
+                if _is_lazy(target):   # a lazy layer's placeholder takes the checkpoint's shape, as in PyTorch
+                    continue
                 if shape != tuple(target.shape):
                     wrong_shape.append(f"{name}: checkpoint {shape} vs model {tuple(target.shape)}")
         if wrong_shape or (strict and (missing or unexpected)):
@@ -288,7 +314,11 @@ class Layer:
                 lines.append("  wrongly shaped keys: " + "; ".join(wrong_shape))
             raise ValueError("\n".join(lines))
         for name, target in targets.items():
+            if name in state and _is_lazy(state[name]):
+                continue
             if name in state:
+                if _is_lazy(target):
+                    target.materialize(_array_of(state[name]).shape)
                 source = to_device(_array_of(state[name]), target.device)
                 target.data[...] = source.astype(target.dtype, copy=False)
                 mark_written(target.data)  # a graph recorded before must not use the new values
@@ -507,7 +537,7 @@ class Layer:
 
     def num_parameters(self) -> int:
         """How many scalar weights the layer trains."""
-        return sum(int(p.size) for p in self.parameters())
+        return sum(int(p.size) for p in self.parameters() if not _is_lazy(p))
 
     def __repr__(self):
         children = list(self.named_children())
@@ -575,6 +605,11 @@ def _flatten_member(name, value):
     elif isinstance(value, (list, tuple, dict)):
         for key, item in _container_items(value):
             yield from _flatten_member(f"{name}.{key}", item)
+
+
+def _is_lazy(value) -> bool:
+    """True for a lazy layer's placeholder (``minigrad.nn.lazy``: UninitializedParameter, UninitializedBuffer)."""
+    return getattr(type(value), "_uninitialized", False)
 
 
 def _array_of(value):

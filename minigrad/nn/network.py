@@ -132,7 +132,8 @@ class Network(Layer):
                 x = layer.forward_relu(x)
                 i += 2
             elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d
-                    and not layer._forward_hooks and not stack[i + 1]._forward_hooks):
+                    and not layer._forward_hooks and not stack[i + 1]._forward_hooks
+                    and not stack[i + 1].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data.
                 x = layer(stack[i + 1](x))

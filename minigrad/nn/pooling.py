@@ -43,22 +43,21 @@ class MaxPool1d(Layer):
     """Maximum of each window of k elements of (N, C, L) or (C, L); ``stride`` defaults to ``kernel_size``.
 
     Runs as ``MaxPool2d`` over (N, C, 1, L) (``minigrad.ops.pool1d``); the gradient reaches each window's
-    first (leftmost) maximum.
+    first (leftmost) maximum. With ``return_indices``, also each maximum's position in L (int64, for MaxUnpool1d).
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False):
         super().__init__()
-        if return_indices:
-            raise ValueError("MaxPool1d: return_indices=True is not supported (the indices are kept inside the "
-                             "op for its gradient); use return_indices=False")
+        self.return_indices = bool(return_indices)
         kernel_size, stride, padding, dilation = _check_window("MaxPool1d", kernel_size, stride, padding, dilation,
                                                                int_single)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
 
     def forward(self, x):
-        return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
@@ -84,17 +83,21 @@ class AvgPool1d(Layer):
 class MaxPool2d(Layer):
     """Maximum of each window of (N, C, H, W); ``stride`` defaults to ``kernel_size``.
 
-    The gradient reaches one element per window: its maximum, the first in row-major order on ties.
+    The gradient reaches one element per window: its maximum, the first in row-major order on ties. With
+    ``return_indices`` (PyTorch's fifth argument), also each maximum's flat position in H * W (int64, for MaxUnpool2d).
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
         super().__init__()
+        self.return_indices = bool(return_indices)
         kernel_size, stride, padding, dilation = _check_window("MaxPool2d", kernel_size, stride, padding, dilation)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
 
     def forward(self, x):
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "

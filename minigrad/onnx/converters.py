@@ -30,6 +30,7 @@ NOT_EXPORTED = {
     "BinaryCrossEntropy": "a training loss",
     "IndexAdd": "the adjoint of indexing, used by backward passes",
     "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
+    "CTCNegLogLikelihood": "a training loss (CTC)",
 }
 
 # Said by every refusal that a symbolic batch axis causes.
@@ -512,3 +513,4 @@ def _gather(g, call, x, parts, arrays, ndim):
 # The image and sequence ops register themselves (their classes come with the convolution and recurrent layers).
 from minigrad.onnx import (activation_converters, elementwise_converters, recurrent_converters,  # noqa: E402,F401
                            shape_converters, spatial_converters)
+from minigrad.onnx import special_converters  # noqa: E402,F401  (the special functions and their refusals)

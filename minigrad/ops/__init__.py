@@ -113,3 +113,57 @@ DIFFERENTIABLE += (
     "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "baddbmm", "addbmm", "kron", "cross",
     "matrix_power", "det", "inverse", "logdet", "slogdet", "cholesky", "pinverse",
 )
+
+# More of PyTorch's linear algebra (session 10): the legacy top-level names (torch.svd returns V, torch.lu_solve and
+# torch.triangular_solve take B first) and matrix_exp; the torch.linalg names are in minigrad.linalg.
+from minigrad.ops.linalg_lu import lu_unpack, torch_lu as lu, torch_lu_solve as lu_solve  # noqa: E402
+from minigrad.ops.linalg_more import ger, torch_qr as qr, torch_svd as svd  # noqa: E402
+from minigrad.ops.linalg_triangular import cholesky_inverse, cholesky_solve, triangular_solve  # noqa: E402
+from minigrad.ops.matrix_exp import matrix_exp  # noqa: E402
+from minigrad.ops.linalg_householder import geqrf, orgqr, ormqr  # noqa: E402
+
+DIFFERENTIABLE += (
+    "lu", "lu_solve", "lu_unpack", "triangular_solve", "cholesky_solve", "cholesky_inverse", "matrix_exp", "svd",
+    "qr", "ger", "orgqr", "ormqr",
+)
+NON_DIFFERENTIABLE += ("geqrf",)
+# PyTorch's joining, index helpers, scatters into slices, distances and *_copy functions (session 10).
+from minigrad.ops.joining import (block_diag, cartesian_prod, column_stack, combinations, concatenate,  # noqa: E402
+                                  dstack, hstack, row_stack, tensordot, vstack)
+from minigrad.ops.index_helpers import (histogram, isin, msort, tril_indices, triu_indices,  # noqa: E402
+                                        unravel_index, vander)
+from minigrad.ops.slice_writes import (diagonal_scatter, dist, index_reduce, put, renorm,  # noqa: E402
+                                        select_scatter, slice_scatter, sum_to_size)
+from minigrad.ops.distances import (cdist, chain_matmul, cumulative_trapezoid, gradient, pdist,  # noqa: E402
+                                    trapezoid, trapz)
+from minigrad.ops.copies import (alias_copy, detach_copy, diagonal_copy, expand_copy, narrow_copy,  # noqa: E402
+                                 permute_copy, select_copy, slice_copy, split_copy, split_with_sizes_copy,
+                                 squeeze_copy, t_copy, transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy,
+                                 view_copy)
+
+# The *_copy functions (a view op and clone), row_stack (vstack) and trapz (trapezoid) are registered in
+# tests/op_registry.py but not listed here, as the other names that only call listed ops.
+DIFFERENTIABLE += (
+    "hstack", "vstack", "dstack", "column_stack", "concatenate", "block_diag", "cartesian_prod", "combinations",
+    "tensordot", "vander", "msort",
+    "diagonal_scatter", "select_scatter", "slice_scatter", "index_reduce", "put", "renorm", "dist",
+    "cdist", "pdist", "chain_matmul", "trapezoid", "cumulative_trapezoid", "gradient",
+)
+NON_DIFFERENTIABLE += ("tril_indices", "triu_indices", "unravel_index", "isin", "histogram")
+# Special functions and number parts (session 10); torch.special's names are in minigrad.special. All of these
+# kernels are array math alone (no SciPy).
+from minigrad.ops.gamma import digamma, igamma, igammac, lgamma, mvlgamma, polygamma, zeta  # noqa: E402
+from minigrad.ops.bessel import i0, i0e, i1, i1e  # noqa: E402
+from minigrad.ops.normal_functions import erfcx, log_ndtr, ndtr, ndtri  # noqa: E402
+from minigrad.ops.log_terms import entr, spherical_bessel_j0, xlog1py  # noqa: E402
+from minigrad.ops.number_parts import angle, frexp, gcd, lcm, ldexp, nextafter  # noqa: E402
+
+DIFFERENTIABLE += ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "ldexp", "frexp", "angle")
+NON_DIFFERENTIABLE += ("gcd", "lcm", "nextafter")
+# torch.special's own names (no torch.* spelling): differentiable, registered in tests/op_registry.py as
+# "special.<name>" (tests/ops/test_torch_special.py checks that every one is).
+SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx", "ndtr", "log_ndtr", "ndtri")
+# PyTorch's top-level spellings of Tensor methods (session 10; tests/ops/test_torch_top_level_functions.py).
+from minigrad.ops.top_level import rsub  # noqa: E402,F401  (not permute: ops.permute is the Tensor method's)
+
+DIFFERENTIABLE += ("rsub",)

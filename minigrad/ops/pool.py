@@ -72,10 +72,12 @@ def _spatial(a):
 
 
 class MaxPool2d(Function):
-    """y[n, c, i, j] = max of window (i, j); dL/dx: g routed to each window's first maximum (MaxPoolScatter)."""
+    """y[n, c, i, j] = max of window (i, j); dL/dx: g routed to each window's first maximum (MaxPoolScatter).
 
-    def __init__(self, geo):
-        self.geo = geo
+    ``sink``, a list, receives the recorded offsets (for ``return_indices``)."""
+
+    def __init__(self, geo, sink=None):
+        self.geo, self.sink = geo, sink
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -94,6 +96,8 @@ class MaxPool2d(Function):
             index += step
             xp.maximum(y, value, out=y)
         self.index = index
+        if self.sink is not None:
+            self.sink.append(index)
         return channels_first(y)
 
     def backward(self, F, gy, x):
@@ -214,14 +218,29 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dim
     return Geometry(kernel, stride, dilation, tuple(padding)), tuple(out_hw), pads
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Maximum over each kh x kw window; stride defaults to kernel_size; padding counts as -inf.
 
-    The gradient goes to one element per window: its first maximum in row-major order.
+    The gradient goes to one element per window: its first maximum in row-major order. With ``return_indices``,
+    also that element's flat position in H * W (int64), as PyTorch (what ``max_unpool2d`` takes).
     """
     x = as_tensor(x)
     geo, _, _ = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    return MaxPool2d.apply(x, geo=geo)
+    if not return_indices:
+        return MaxPool2d.apply(x, geo=geo)
+    sink = []
+    y = MaxPool2d.apply(x, geo=geo, sink=sink)
+    return y, as_tensor(channels_first(_flat_positions(sink[0], geo, x.shape[3])))
+
+
+def _flat_positions(index, geo, width):
+    """The flat position in H * W of each window's recorded element (offset ``index``, (N, Ho, Wo, C)), int64."""
+    xp = get_array_module(index)
+    kw = geo.kernel[1]
+    k = index.astype(np.int64)
+    rows = xp.arange(index.shape[1]).reshape(1, -1, 1, 1) * geo.stride[0] + (k // kw) * geo.dilation[0]
+    cols = xp.arange(index.shape[2]).reshape(1, 1, -1, 1) * geo.stride[1] + (k % kw) * geo.dilation[1]
+    return (rows - geo.padding[0][0]) * width + cols - geo.padding[1][0]
 
 
 def _divisor(n, k, s, p, o, count_include_pad):

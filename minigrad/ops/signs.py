@@ -68,8 +68,14 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 def sgn(x):
-    """``sign`` under torch's name for it (the two differ only for complex numbers, which minigrad has not)."""
-    return sign(x)
+    """torch's ``sgn``: ``sign`` (gradient 0), except that NaN gives 0, as torch's sgn and sign do; ``sign`` keeps
+    NumPy's NaN (docs/autodiff.md, section 15)."""
+    x = as_tensor(x)
+    y = sign(x)
+    if x.dtype.kind != "f":
+        return y
+    from minigrad.ops.selection import where
+    return where(Tensor(get_array_module(x.data).isnan(x.data)), 0.0, y)
 
 
 def heaviside(x, values):

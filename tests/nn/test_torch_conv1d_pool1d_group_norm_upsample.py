@@ -236,7 +236,6 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
     (lambda: nn.Conv1d(2, 4, 3, dtype="int32"), "Conv1d: dtype must be a floating dtype"),
     (lambda: nn.MaxPool1d(0), "MaxPool1d: kernel_size must be a positive integer or a 1-tuple of one, got 0"),
     (lambda: nn.MaxPool1d(2, padding=2), "MaxPool1d: padding (2,) must be at most half the kernel size (2,)"),
-    (lambda: nn.MaxPool1d(2, return_indices=True), "MaxPool1d: return_indices=True is not supported"),
     (lambda: nn.AvgPool1d((2, 2)), "AvgPool1d: kernel_size must be a positive integer or a 1-tuple of one, "
                                    "got (2, 2)"),
     (lambda: nn.AvgPool1d(3, stride=-1), "AvgPool1d: stride must be a positive integer or a 1-tuple of one, got -1"),

@@ -23,22 +23,30 @@ holds ``linear``):
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
-  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``);
+  ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``); ``max_pool1d_with_indices``, ``max_pool2d_with_indices``,
+  ``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices`` and their partial inverses
+  ``max_unpool1d``, ``max_unpool2d`` (``minigrad/ops/unpool.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
   ``lp_pool``: ``lp_pool1d``, ``lp_pool2d``, ``lp_pool3d`` (power-average pooling); ``bilinear``: ``bilinear`` (two
   products);
 * volumes (N, C, D, H, W): ``conv3d``, ``conv_transpose3d`` (``ops/conv3d.py``), ``max_pool3d``,
   ``max_pool3d_with_indices``, ``avg_pool3d`` (``ops/pool3d.py``), ``adaptive_avg_pool3d``,
   ``adaptive_max_pool3d`` (``ops/adaptive_pool.py``): the 2-D kernels, which take any number of spatial axes;
-* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``encoding``: ``one_hot``, indices as 0/1 rows;
+* ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``embedding_bag``: the sum, mean or max of
+  the rows of each bag of indices (lookups and one segment sum, or a segment max); ``encoding``: ``one_hot``, indices
+  as 0/1 rows;
 * ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance`` (vector norms along an axis);
+  ``pdist`` is the op ``minigrad.pdist`` (``minigrad/ops/distances.py``), the distances between rows;
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
   and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
   ``soft_margin_loss``, ``margin_ranking_loss``; ``embedding_losses``: ``cosine_embedding_loss``,
   ``hinge_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``; ``multiclass_margin``:
   ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
+  ``gaussian_nll_loss``, ``poisson_nll_loss``; ``ctc``: ``ctc_loss`` (the alpha recursion over time steps, a
+  closed-form alpha-beta gradient; first derivatives only).
   ``gaussian_nll_loss``, ``poisson_nll_loss``.
+* ``gumbel``: ``gumbel_softmax`` (softmax of logits plus Gumbel noise; ``hard``: one-hot, straight-through gradient);
 * ``attention``: ``scaled_dot_product_attention`` (batched matmuls, masks, softmax and dropout; PyTorch's
   arguments, masks and fully-masked rows).
 
@@ -50,6 +58,7 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                                               threshold)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
+from minigrad.nn.functional.gumbel import gumbel_softmax
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
                                            feature_alpha_dropout)
@@ -77,11 +86,16 @@ from minigrad.ops.adaptive_pool import (adaptive_avg_pool1d, adaptive_avg_pool3d
                                         adaptive_max_pool2d, adaptive_max_pool3d)
 from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
+from minigrad.nn.functional.embedding_bag import embedding_bag
+from minigrad.nn.functional.ctc import ctc_loss
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 from minigrad.ops.pool3d import avg_pool3d, max_pool3d, max_pool3d_with_indices
 from minigrad.ops.fold import fold, unfold
+from minigrad.ops.distances import pdist
+from minigrad.ops.unpool import (adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+                                 max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d)
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -104,4 +118,8 @@ __all__ = [
     # volumes (N, C, D, H, W)
     "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
     "adaptive_max_pool3d", "lp_pool3d", "dropout3d",
+    "pdist",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag", "ctc_loss",
+    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention", "gumbel_softmax",
 ]

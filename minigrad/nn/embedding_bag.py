@@ -1,0 +1,61 @@
+"""``EmbeddingBag``: a learned table whose rows are summed, averaged or maxed over bags of indices (PyTorch's)."""
+from __future__ import annotations
+
+from minigrad.backend import normalize_device, xp_for
+from minigrad.nn import init
+from minigrad.nn.arguments import floating_dtype, positive_int
+from minigrad.nn.functional.embedding_bag import MODES, check_padding_idx, embedding_bag
+from minigrad.nn.layer import Layer, Parameter
+
+__all__ = ["EmbeddingBag"]
+
+
+class EmbeddingBag(Layer):
+    """``F.embedding_bag(input, weight, offsets, mode=mode, per_sample_weights=..., ...)`` with a learned ``weight``
+    (num_embeddings, embedding_dim) drawn from N(0, 1), the ``padding_idx`` row zero, as PyTorch's.
+
+    ``forward(input, offsets=None, per_sample_weights=None)``: a 2-D input is one bag per row, a 1-D one is cut at
+    ``offsets``; gives (bags, embedding_dim). ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are refused (as
+    ``Embedding`` refuses them); ``_weight`` starts the table from the given values.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
+                 include_last_offset: bool = False, padding_idx=None, device=None, dtype=None):
+        super().__init__()
+        self.num_embeddings = positive_int("EmbeddingBag", "num_embeddings", num_embeddings)
+        self.embedding_dim = positive_int("EmbeddingBag", "embedding_dim", embedding_dim)
+        if mode not in MODES:
+            raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise ValueError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse are not supported (neither are "
+                             f"they by Embedding), got max_norm={max_norm!r}, "
+                             f"scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = None, norm_type, False, False
+        self.mode, self.include_last_offset = mode, bool(include_last_offset)
+        self.padding_idx = check_padding_idx("EmbeddingBag", padding_idx, self.num_embeddings)
+        dtype = floating_dtype("EmbeddingBag", dtype)
+        xp = xp_for(normalize_device(device))
+        shape = (self.num_embeddings, self.embedding_dim)
+        if _weight is None:
+            self.weight = Parameter(xp.zeros(shape, dtype=dtype))
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != shape:
+                raise ValueError(f"EmbeddingBag: _weight of shape {tuple(_weight.shape)} does not match "
+                                 f"(num_embeddings, embedding_dim) = {shape}")
+            self.weight = Parameter(_weight)
+
+    def reset_parameters(self):
+        """N(0, 1) entries; the padding row (if any) zero."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,
+                             include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}, mode='{self.mode}'"
+        return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")

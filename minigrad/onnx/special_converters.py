@@ -1,0 +1,69 @@
+"""ONNX mappings of the special functions (minigrad/ops/gamma.py, bessel.py, normal_functions.py, log_terms.py,
+number_parts.py), registered into ``CONVERTERS``.
+
+ONNX has Erf, so ndtr is written with it (0.5 (1 + erf(x / sqrt 2)): it agrees to float32 rounding in absolute
+terms; its far left tail, which minigrad keeps relative, underflows to 0 sooner); xlog1py, entr and angle are
+written with the ONNX ops of their definition. The gamma and Bessel families, erfcx, log_ndtr and ndtri have no
+ONNX operator, and nothing exact can be built from ONNX's ops for them, so they are refused with that reason.
+"""
+from __future__ import annotations
+
+import math
+
+from minigrad.onnx.converters import NOT_EXPORTED, _dtype, converts
+
+_NO_OPERATOR = "ONNX has no such operator ({})"
+NOT_EXPORTED.update({
+    "Lgamma": _NO_OPERATOR.format("log-gamma"),
+    "Digamma": _NO_OPERATOR.format("digamma"),
+    "Polygamma": _NO_OPERATOR.format("polygamma"),
+    "Zeta": _NO_OPERATOR.format("Hurwitz zeta"),
+    "Igamma": _NO_OPERATOR.format("incomplete gamma function"),
+    "I0": _NO_OPERATOR.format("modified Bessel function"),
+    "I1": _NO_OPERATOR.format("modified Bessel function"),
+    "I0e": _NO_OPERATOR.format("modified Bessel function"),
+    "I1e": _NO_OPERATOR.format("modified Bessel function"),
+    "Erfcx": _NO_OPERATOR.format("scaled complementary error function; exp(x^2) (1 - Erf) overflows and cancels"),
+    "LogNdtr": _NO_OPERATOR.format("log of the normal distribution function; Log of Erf underflows in the tail"),
+    "Ndtri": _NO_OPERATOR.format("normal quantile or inverse error function"),
+    "FrexpMantissa": _NO_OPERATOR.format("frexp; the exponent of a float cannot be read exactly with ONNX's ops"),
+})
+
+
+class _Builder:
+    def __init__(self, g, call):
+        self.g, self.dtype = g, _dtype(call.inputs[0])
+
+    def c(self, value):
+        return self.g.scalar(value, self.dtype, "constant")
+
+    def __getattr__(self, op_type):
+        return lambda *inputs, **attrs: self.g.node(op_type, list(inputs), **attrs)
+
+
+@converts("Ndtr")
+def _ndtr(g, call, x):
+    b = _Builder(g, call)
+    return b.Mul(b.c(0.5), b.Add(b.c(1.0), b.Erf(b.Mul(x[0], b.c(math.sqrt(0.5))))))
+
+
+@converts("XLog1pY")
+def _xlog1py(g, call, x):
+    b = _Builder(g, call)
+    zero = b.And(b.Equal(x[0], b.c(0.0)), b.Not(b.IsNaN(x[1])))
+    return b.Where(zero, b.c(0.0), b.Mul(x[0], b.Log(b.Add(x[1], b.c(1.0)))))
+
+
+@converts("Entr")
+def _entr(g, call, x):
+    b = _Builder(g, call)
+    positive = b.Greater(x[0], b.c(0.0))
+    safe = b.Where(positive, x[0], b.c(1.0))
+    others = b.Where(b.Equal(x[0], b.c(0.0)), b.c(0.0), b.c(-math.inf))
+    return b.Where(b.IsNaN(x[0]), x[0], b.Where(positive, b.Neg(b.Mul(safe, b.Log(safe))), others))
+
+
+@converts("Angle")
+def _angle(g, call, x):
+    b = _Builder(g, call)
+    return b.Where(b.IsNaN(x[0]), x[0], b.Where(b.Less(x[0], b.c(0.0)), b.c(math.pi), b.c(0.0)))

@@ -1,0 +1,154 @@
+"""Array kernels of the error function's kin, with array math alone (no SciPy), in float64 and rounded once to
+the input's dtype: erf, erfc, erfcx and the standard normal's ndtr, log_ndtr and ndtri.
+
+erf(z) = sign(z) P(1/2, z^2) and erfc(z) = Q(1/2, z^2) (z >= 0) are the incomplete gamma kernels at a = 1/2;
+erfcx(z) = e^(z^2) erfc(z) takes the continued fraction without its e^(-z^2) factor (z/sqrt(pi) times it), so it
+neither overflows nor underflows. ndtr and log_ndtr follow torch's (Cephes') split of the line; ndtri starts from
+Abramowitz and Stegun's 26.2.23 (error < 4.5e-4) and takes Newton steps on 0.5 erf(y/sqrt 2) = p - 1/2 in the
+middle (exact relative to p - 1/2) and on log_ndtr(y) = log p in the tails.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minigrad.backend import get_array_module
+from minigrad.ops._gamma_kernels import gamma_fraction, gamma_series
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _f64(x):
+    return x.astype(get_array_module(x).float64, copy=False)
+
+
+def _erf_parts(xp, az):
+    """(erf, erfc) of 0 <= az <= 30, each from the kernel that has it without cancellation: erf by the series
+    below z^2 = 4, erfc by the continued fraction from z^2 = 1.5 on (both converge on both sides)."""
+    X = az * az
+    by_series = X < 4.0
+    by_fraction = X >= 1.5
+    # the series: erf(z) = 2 z e^(-z^2) / sqrt(pi) sum_k (z^2)^k / ((3/2) (5/2) ... (1/2 + k))
+    total = gamma_series(xp.full_like(az, 0.5), xp.where(by_series, X, 0.0), by_series)
+    decay = exp_minus_square(xp, az)
+    erf_series = 2.0 / _SQRT_PI * az * decay * total
+    # the fraction: erfc(z) = z e^(-z^2) / sqrt(pi) h
+    h = gamma_fraction(xp.full_like(az, 0.5), xp.where(by_fraction, X, 2.0), by_fraction)
+    erfc_fraction = az * decay / _SQRT_PI * h
+    return xp.where(by_series, erf_series, 1.0 - erfc_fraction), xp.where(by_fraction, erfc_fraction, 1.0 - erf_series)
+
+
+def exp_minus_square(xp, z):
+    """e^(-z^2) with z^2 taken exactly as hi + lo (Veltkamp's split), so that its rounding (up to 1e-13 in the
+    exponent where erfc underflows) does not reach the result."""
+    hi = z * z
+    c = 134217729.0 * z
+    zh = c - (c - z)
+    zl = z - zh
+    lo = ((zh * zh - hi) + 2.0 * zh * zl) + zl * zl
+    return xp.exp(-hi) * (1.0 - lo)
+
+
+def _regular(xp, w):
+    """w with NaN and infinities replaced by 1 (their results are set apart) and |w| held to 30 (erfc(30) and
+    below underflow to 0, erf is 1 there)."""
+    return xp.clip(xp.where(xp.isfinite(w), w, 1.0), -30.0, 30.0)
+
+
+def erf64(w):
+    xp = get_array_module(w)
+    az = xp.abs(_regular(xp, w))
+    tiny = az < 1e-150
+    e, _ = _erf_parts(xp, xp.where(tiny, 1.0, az))
+    e = xp.where(tiny, 2.0 / _SQRT_PI * az, e)
+    e = xp.where(xp.isinf(w), 1.0, e)
+    return xp.where(xp.isnan(w), xp.nan, xp.copysign(e, w))
+
+
+def erfc64(w):
+    xp = get_array_module(w)
+    az = xp.abs(_regular(xp, w))
+    e, c = _erf_parts(xp, az)
+    out = xp.where(w < 0, 1.0 + e, c)
+    out = xp.where(xp.isinf(w), xp.where(w > 0, 0.0, 2.0), out)
+    return xp.where(xp.isnan(w), xp.nan, out)
+
+
+def erfcx64(w):
+    xp = get_array_module(w)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        az = xp.abs(xp.where(xp.isfinite(w), w, 1.0))
+        huge = az > 1e8
+        z = xp.where(huge, 1.0, az)
+        X = z * z
+        use_series = X < 1.5
+        total = gamma_series(xp.full_like(z, 0.5), X, use_series)
+        h = gamma_fraction(xp.full_like(z, 0.5), xp.where(use_series, 2.0, X), ~use_series)
+        positive = xp.where(use_series, xp.exp(X) - 2.0 / _SQRT_PI * z * total, z / _SQRT_PI * h)
+        u = 1.0 / xp.where(huge, az, 1.0)
+        positive = xp.where(huge, u / _SQRT_PI * (1.0 - 0.5 * u * u), positive)
+        out = xp.where(w < 0, 2.0 / exp_minus_square(xp, z) - positive, positive)
+        out = xp.where(huge & (w < 0), xp.inf, out)
+        out = xp.where(xp.isinf(w), xp.where(w > 0, 0.0, xp.inf), out)
+        return xp.where(xp.isnan(w), xp.nan, out)
+
+
+def ndtr64(w):
+    """Phi(w) = (1 + erf(w / sqrt 2)) / 2, through erfc away from the middle, as torch's."""
+    xp = get_array_module(w)
+    z = w * _SQRT_HALF
+    middle = xp.abs(z) < _SQRT_HALF
+    central = 0.5 + 0.5 * erf64(xp.where(middle, z, 0.0))
+    y = 0.5 * erfc64(xp.where(middle, 1.0, xp.abs(z)))
+    return xp.where(middle, central, xp.where(z > 0, 1.0 - y, y))
+
+
+def log_ndtr64(w):
+    """log Phi(w): log(erfcx(-w / sqrt 2) / 2) - w^2 / 2 for w < -1, else log1p(-erfc(w / sqrt 2) / 2)."""
+    xp = get_array_module(w)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        low = w < -1.0
+        wl = xp.where(low, w, -2.0)
+        left = xp.log(0.5 * erfcx64(-wl * _SQRT_HALF)) - 0.5 * wl * wl
+        right = xp.log1p(-0.5 * erfc64(xp.where(low, 0.0, w) * _SQRT_HALF))
+        return xp.where(low, left, right)
+
+
+def normal_score(w):
+    """phi(w) / Phi(w) = sqrt(2/pi) / erfcx(-w / sqrt 2), the derivative of log_ndtr, without overflow."""
+    xp = get_array_module(w)
+    with np.errstate(divide="ignore"):
+        return _SQRT_2_OVER_PI / erfcx64(-w * _SQRT_HALF)
+
+
+def ndtri64(p):
+    """The y with Phi(y) = p; -inf at 0, inf at 1, NaN outside [0, 1]."""
+    xp = get_array_module(p)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inside = (p > 0.0) & (p < 1.0)
+        pp = xp.where(inside, p, 0.25)
+        upper = pp > 0.5
+        q = xp.where(upper, 1.0 - pp, pp)             # exact for pp >= 1/2
+        t = xp.sqrt(-2.0 * xp.log(q))
+        y = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+        middle = q > 0.2
+        d = xp.where(upper, 0.5 - pp, pp - 0.5)       # q - 1/2, exact; <= 0
+        log_q = xp.log(q)
+        for _ in range(5):
+            ym = xp.where(middle, y, 0.0)
+            step_middle = (0.5 * erf64(ym * _SQRT_HALF) - d) / (xp.exp(-0.5 * ym * ym) / math.sqrt(2.0 * math.pi))
+            yt = xp.where(middle, -2.0, y)
+            step_tail = (log_ndtr64(yt) - log_q) / normal_score(yt)
+            y = y - xp.where(middle, step_middle, step_tail)
+        y = xp.where(upper, -y, y)
+        y = xp.where(p == 0.0, -xp.inf, xp.where(p == 1.0, xp.inf, y))
+        return xp.where(inside | (p == 0.0) | (p == 1.0), y, xp.nan)
+
+
+def in_dtype(kernel, x):
+    """``kernel`` on x in float64, rounded once to x's dtype."""
+    with np.errstate(over="ignore"):
+        return kernel(_f64(x)).astype(x.dtype, copy=False)

@@ -1,0 +1,150 @@
+"""The gamma family, elementwise: lgamma, digamma, polygamma, mvlgamma, the Hurwitz zeta function and the
+regularized incomplete gamma functions igamma / igammac (torch.special's gammainc / gammaincc).
+
+The kernels (minigrad/ops/_gamma_kernels.py) are array math alone, so neither SciPy nor anything else is
+needed, and they run on CuPy unchanged. Integer and bool inputs become float32, as in torch.
+"""
+from __future__ import annotations
+
+import math
+
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops import _gamma_kernels as kernels
+from minigrad.ops._args import as_floating, floating_operands
+from minigrad.ops.reduce import sum as _sum
+from minigrad.ops.shape import expand_dims
+
+
+class Lgamma(Function):
+    """y = ln|Gamma(x)| (inf at 0, -1, -2, ...).   dL/dx = g digamma(x)."""
+
+    def forward(self, x):
+        return kernels.lgamma(x)
+
+    def backward(self, F, gy, x):
+        return gy * F.apply(Digamma, x)
+
+
+class Digamma(Function):
+    """y = digamma(x) = d/dx ln Gamma(x).   dL/dx = g polygamma(1, x)."""
+
+    def forward(self, x):
+        return kernels.digamma(x)
+
+    def backward(self, F, gy, x):
+        return gy * F.apply(Polygamma, x, n=1)
+
+
+class Polygamma(Function):
+    """y = polygamma(n, x), the n-th derivative of digamma ((-1)^(n+1) n! zeta(n+1, x) for n >= 1).
+    dL/dx = g polygamma(n + 1, x)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def forward(self, x):
+        return kernels.polygamma(self.n, x)
+
+    def backward(self, F, gy, x):
+        return gy * F.apply(Polygamma, x, n=self.n + 1)
+
+
+class Zeta(Function):
+    """y = zeta(s, q) = sum_k (q + k)^-s, the Hurwitz zeta function.   dL/dq = -g s zeta(s + 1, q), summed back
+    to q's shape; there is no derivative with respect to s (torch has none either: asking for it raises)."""
+
+    def forward(self, s, q):
+        return kernels.zeta(s, q)
+
+    def backward(self, F, gy, s, q):
+        ns, nq = self.needs_input_grad
+        if ns:
+            raise NotImplementedError(
+                f"zeta: the derivative with respect to x (the first argument, the exponent s; shape "
+                f"{tuple(s.shape)}) is not implemented, as in torch; only q is differentiable")
+        return None, F.sum_to(-gy * s * F.apply(Zeta, s + 1.0, q), q.shape)
+
+
+class Igamma(Function):
+    """y = P(a, x) (``upper`` False) or Q(a, x) = 1 - P (``upper`` True), the regularized incomplete gamma
+    functions.   dL/dx = +-g x^(a-1) e^-x / Gamma(a) (+ for P, - for Q), summed back to x's shape. There is no
+    derivative with respect to a: torch raises when one is asked for, and so does this."""
+
+    def __init__(self, upper=False):
+        self.upper = upper
+
+    def forward(self, a, x):
+        return kernels.incomplete_gamma(a, x, self.upper)
+
+    def backward(self, F, gy, a, x):
+        na, nx = self.needs_input_grad
+        name = "igammac" if self.upper else "igamma"
+        if na:
+            raise NotImplementedError(
+                f"{name}: the derivative with respect to input (the first argument, a; shape {tuple(a.shape)}) "
+                f"is not implemented, as in torch; only other (x) is differentiable")
+        density = F.exp((a - 1.0) * F.log(x) - x - F.apply(Lgamma, a))
+        return None, F.sum_to((-gy if self.upper else gy) * density, x.shape)
+
+
+def lgamma(x):
+    """ln|Gamma(x)| elementwise, as ``torch.lgamma``: inf at 0, the negative integers and +-inf."""
+    return Lgamma.apply(as_floating(x))
+
+
+def digamma(x):
+    """The digamma function d/dx ln Gamma(x) elementwise, as ``torch.digamma``: -inf at 0 (+inf at -0.0), NaN at
+    the negative integers."""
+    return Digamma.apply(as_floating(x))
+
+
+def _order(op, n):
+    if isinstance(n, bool) or not isinstance(n, int):
+        if isinstance(n, float) and n.is_integer():
+            n = int(n)
+        else:
+            raise TypeError(f"{op}: n must be an int, got n={n!r} ({type(n).__name__})")
+    if n < 0:
+        raise ValueError(f"{op}(n, x) does not support negative n, got n={n}")
+    return n
+
+
+def polygamma(n, x):
+    """The n-th derivative of digamma elementwise, as ``torch.polygamma(n, input)`` (n = 0 is digamma)."""
+    n = _order("polygamma", n)
+    return Polygamma.apply(as_floating(x), n=n)
+
+
+def mvlgamma(x, p):
+    """The multivariate log-gamma function of dimension p, as ``torch.mvlgamma(input, p)``:
+    p (p - 1) / 4 ln(pi) + sum_{j < p} lgamma(x - j / 2). Composed of lgamma over a new last axis, so its
+    gradient is sum_j digamma(x - j / 2)."""
+    if isinstance(p, bool) or not isinstance(p, int):
+        raise TypeError(f"mvlgamma: p must be an int, got p={p!r} ({type(p).__name__})")
+    if p < 1:
+        raise ValueError(f"mvlgamma: p has to be greater than or equal to 1, got p={p}")
+    x = as_floating(x)
+    xp = get_array_module(x.data)
+    offsets = Tensor(xp.arange(p, dtype=x.dtype) * x.dtype.type(0.5))
+    terms = lgamma(expand_dims(x, -1) - offsets)
+    return _sum(terms, axis=-1) + p * (p - 1) / 4.0 * math.log(math.pi)
+
+
+def zeta(x, q):
+    """The Hurwitz zeta function sum_k (q + k)^-x elementwise, broadcasting, as ``torch.special.zeta``
+    (x > 1; inf at x = 1; NaN for x < 1). Differentiable with respect to q only, as in torch."""
+    return Zeta.apply(*floating_operands("zeta", x, q))
+
+
+def igamma(input, other):
+    """The regularized lower incomplete gamma function P(a, x), a = input, x = other, broadcasting, as
+    ``torch.igamma`` (``torch.special.gammainc``). Differentiable with respect to x (other) only, as in torch."""
+    return Igamma.apply(*floating_operands("igamma", input, other), upper=False)
+
+
+def igammac(input, other):
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x), as ``torch.igammac``
+    (``torch.special.gammaincc``). Differentiable with respect to x (other) only, as in torch."""
+    return Igamma.apply(*floating_operands("igammac", input, other), upper=True)

@@ -1,0 +1,87 @@
+"""The standard normal distribution's functions and the scaled complementary error function, elementwise:
+erfcx, ndtr, log_ndtr and ndtri (torch.special's names).
+
+The kernels (minigrad/ops/_normal_kernels.py) are array math alone, so they need no SciPy and run on CuPy
+unchanged. Integer and bool inputs become float32, as in torch.
+"""
+from __future__ import annotations
+
+import math
+
+from minigrad.autograd.function import Function
+from minigrad.ops import _normal_kernels as kernels
+from minigrad.ops._args import as_floating
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+class Erfcx(Function):
+    """y = erfcx(x) = e^(x^2) erfc(x).   dL/dx = g (2 x y - 2 / sqrt(pi))."""
+
+    keep_output = True
+
+    def forward(self, x):
+        return kernels.in_dtype(kernels.erfcx64, x)
+
+    def backward(self, F, gy, x):
+        return gy * (2.0 * x * F.output(self) - _TWO_OVER_SQRT_PI)
+
+
+class Ndtr(Function):
+    """y = Phi(x), the standard normal distribution function.   dL/dx = g e^(-x^2/2) / sqrt(2 pi)."""
+
+    def forward(self, x):
+        return kernels.in_dtype(kernels.ndtr64, x)
+
+    def backward(self, F, gy, x):
+        return gy * (F.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+
+class LogNdtr(Function):
+    """y = log Phi(x).   dL/dx = g phi(x) / Phi(x) = g sqrt(2/pi) / erfcx(-x / sqrt 2), which stays accurate in
+    the left tail, where phi and Phi both underflow."""
+
+    def forward(self, x):
+        return kernels.in_dtype(kernels.log_ndtr64, x)
+
+    def backward(self, F, gy, x):
+        return gy * (_SQRT_2_OVER_PI / F.apply(Erfcx, x * -_SQRT_HALF))
+
+
+class Ndtri(Function):
+    """y = Phi^-1(p), the standard normal quantile (-inf at 0, inf at 1, NaN outside).
+    dL/dp = g sqrt(2 pi) e^(y^2/2)."""
+
+    keep_output = True
+
+    def forward(self, p):
+        return kernels.in_dtype(kernels.ndtri64, p)
+
+    def backward(self, F, gy, p):
+        y = F.output(self)
+        return gy * (F.exp(y * y * 0.5) * _SQRT_2PI)
+
+
+def erfcx(x):
+    """The scaled complementary error function e^(x^2) erfc(x) elementwise, as ``torch.special.erfcx``: finite
+    where erfc underflows (about 1 / (x sqrt(pi)) for large x), inf below about -26.6."""
+    return Erfcx.apply(as_floating(x))
+
+
+def ndtr(x):
+    """The standard normal distribution function Phi(x) elementwise, as ``torch.special.ndtr``."""
+    return Ndtr.apply(as_floating(x))
+
+
+def log_ndtr(x):
+    """log Phi(x) elementwise, accurate in both tails, as ``torch.special.log_ndtr``."""
+    return LogNdtr.apply(as_floating(x))
+
+
+def ndtri(p):
+    """The standard normal quantile Phi^-1(p) elementwise, as ``torch.special.ndtri``."""
+    return Ndtri.apply(as_floating(p))

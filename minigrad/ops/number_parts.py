@@ -1,0 +1,113 @@
+"""Integer and floating-point number parts, elementwise: gcd and lcm (integer tensors), ldexp, frexp, nextafter,
+and angle (of a real number: 0 or pi), as torch's.
+
+ldexp is composed of ops (x * 2^e), so it differentiates in both arguments; frexp's mantissa and angle are
+Functions (their gradients are 2^-exponent and 0); gcd, lcm and nextafter carry no gradient (torch defines none).
+"""
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module
+from minigrad.ops import compare
+from minigrad.ops._args import _python_number, as_floating, floating_operands, operands
+from minigrad.ops.arithmetic import mul
+from minigrad.ops.exponential import exp2
+from minigrad.ops.rounding import zero_gradient
+
+FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def _integers(name, *values):
+    """Refuse anything but integer tensors (and Python ints): torch has no gcd/lcm kernel for floats or bools."""
+    for v in values:
+        v = _python_number(v)
+        if not isinstance(v, (int, float, bool)):
+            v = as_tensor(v)
+        if isinstance(v, Tensor):
+            kind, what = v.dtype.kind, f"dtype {v.dtype} (shape {tuple(v.shape)})"
+        else:
+            kind, what = ("b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"), repr(v)
+        if kind not in "iu":
+            raise TypeError(f"{name}: expected integer tensors, got {what}")
+
+
+def gcd(input, other):
+    """The greatest common divisor elementwise, broadcasting, as ``torch.gcd``: non-negative, gcd(0, 0) = 0;
+    integer tensors only; no gradient."""
+    _integers("gcd", input, other)
+    return compare._compare("gcd", input, other, lambda a, b: get_array_module(a).gcd(a, b))
+
+
+def lcm(input, other):
+    """The least common multiple elementwise, broadcasting, as ``torch.lcm``: non-negative, 0 where either is 0;
+    integer tensors only; no gradient."""
+    _integers("lcm", input, other)
+    return compare._compare("lcm", input, other, lambda a, b: get_array_module(a).lcm(a, b))
+
+
+def ldexp(input, other):
+    """input * 2^other elementwise, broadcasting, as ``torch.ldexp`` (integers give float32). Composed of mul and
+    exp2, so it is differentiable in both: d/dinput = 2^other, d/dother = input 2^other ln 2."""
+    x, e = floating_operands("ldexp", input, other)
+    return mul(x, exp2(e))
+
+
+class FrexpMantissa(Function):
+    """m, with x = m 2^e, 0.5 <= |m| < 1 (m = x for 0, inf and NaN, with e = 0).   dL/dx = g 2^-e."""
+
+    def forward(self, x):
+        return get_array_module(x).frexp(x)[0]
+
+    def backward(self, F, gy, x):
+        data = x.data if F.recording else x
+        xp = get_array_module(data)
+        exponent = xp.frexp(data)[1]
+        with np.errstate(over="ignore"):
+            scale = xp.ldexp(xp.ones_like(data), -exponent)
+        return gy * F.const(scale)
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa * 2^exponent, as ``torch.frexp``: the mantissa in input's dtype
+    with 0.5 <= |mantissa| < 1 (0, inf and NaN kept, exponent 0), the exponent int32. Floating tensors only; the
+    mantissa is differentiable (2^-exponent), the exponent is not."""
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"frexp: only supports floating-point dtypes, got dtype {x.dtype} (shape {tuple(x.shape)})")
+    exponent = get_array_module(x.data).frexp(x.data)[1].astype(np.int32, copy=False)
+    return FrexpResult(FrexpMantissa.apply(x), Tensor(exponent))
+
+
+def nextafter(input, other):
+    """The next floating-point value after input towards other, elementwise, broadcasting, as
+    ``torch.nextafter``; floating tensors of one dtype; no gradient."""
+    a, b = operands("nextafter", input, other)
+    for t in (a, b):
+        if t.dtype.kind != "f":
+            raise TypeError(f"nextafter: expected floating tensors, got dtype {t.dtype} (shape {tuple(t.shape)})")
+    return Tensor(get_array_module(a.data).nextafter(a.data, b.data))
+
+
+class Angle(Function):
+    """y = the argument of a real x: pi where x < 0, 0 where x >= 0 (-0.0 too), NaN where x is NaN.
+    dL/dx = 0 (torch's value for real input)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return xp.where(xp.isnan(x), x, xp.where(x < 0, x.dtype.type(math.pi), x.dtype.type(0)))
+
+    def backward(self, F, gy, x):
+        return zero_gradient(F, x)
+
+
+def angle(input):
+    """The argument of each (real) entry, as ``torch.angle``: pi for negatives, 0 otherwise, NaN for NaN;
+    integers give float32; gradient 0."""
+    return Angle.apply(as_floating(input))

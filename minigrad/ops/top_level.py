@@ -1,0 +1,37 @@
+"""PyTorch's top-level spellings of Tensor methods: ``torch.permute``, ``torch.detach``, ``torch.rsub``."""
+from __future__ import annotations
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.ops.arithmetic import mul, sub
+from minigrad.ops.shape import permute as _permute
+from minigrad.scalars import is_integer, is_real
+
+
+def _tensor(name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def permute(input, dims):  # noqa: A002  (PyTorch's argument names)
+    """``input`` with its dims reordered as ``dims`` (a tuple or list of ints), as ``torch.permute``.
+    The gradient is the output gradient permuted back."""
+    if not isinstance(dims, (tuple, list)) or not all(is_integer(d) for d in dims):
+        raise TypeError(f"permute(): dims must be a tuple of ints, got {dims!r}")
+    return _permute(_tensor("permute", input), *dims)
+
+
+def detach(input):  # noqa: A002
+    """A new leaf sharing ``input``'s data, without history (``torch.detach``)."""
+    return _tensor("detach", input).detach()
+
+
+def rsub(input, other, alpha=1):  # noqa: A002
+    """other - alpha * input (``torch.rsub``), ``other`` a Tensor or a number.
+    d/d input = -alpha * g, d/d other = g, each summed back to its shape."""
+    _tensor("rsub", input)
+    if not is_real(alpha) and not isinstance(alpha, bool):
+        raise TypeError(f"rsub(): alpha must be a number, got {alpha!r}")
+    if input.dtype.kind != "f" and not is_integer(alpha) and not isinstance(alpha, bool):
+        raise TypeError(f"rsub(): a float alpha ({alpha!r}) needs a floating input, got dtype {input.dtype}")
+    return sub(other, input if alpha == 1 else mul(input, alpha))

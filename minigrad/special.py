@@ -1,0 +1,59 @@
+"""``minigrad.special``: PyTorch's ``torch.special`` names over minigrad's ops.
+
+    >>> import minigrad as mg
+    >>> round(float(mg.special.gammaln(mg.tensor(5.0))), 6)   # ln 4!
+    3.178054
+
+Every kernel here is array math alone, so neither SciPy nor anything else is needed and CuPy runs them as they
+are, except erf, erfc and erfinv, the existing ops, which use SciPy's ufuncs on the CPU (CuPy's on a GPU).
+Each function's derivative is in its op's docstring (minigrad/ops/gamma.py, bessel.py, normal_functions.py,
+log_terms.py); the accuracy measured against torch and mpmath is in docs/autodiff.md, section 15.
+"""
+from minigrad.ops.bessel import i0, i0e, i1, i1e
+from minigrad.ops.exponential import exp2, expm1, log1p, logit, xlogy
+from minigrad.ops.functions import erf, sigmoid as expit
+from minigrad.ops.gamma import digamma, igamma as gammainc, igammac as gammaincc, lgamma as gammaln
+from minigrad.ops.gamma import mvlgamma as _mvlgamma, polygamma, zeta
+from minigrad.ops.log_terms import entr, spherical_bessel_j0, xlog1py
+from minigrad.ops.normal_functions import erfcx, log_ndtr, ndtr, ndtri
+from minigrad.ops.reduce import logsumexp as _logsumexp
+from minigrad.ops.rounding import round
+from minigrad.ops.softmax import log_softmax as _log_softmax, softmax as _softmax
+from minigrad.ops.special import erfc, erfinv
+from minigrad.ops.trigonometric import sinc
+
+psi = digamma
+
+
+def multigammaln(input, p):
+    """The multivariate log-gamma function of dimension p (``torch.special.multigammaln``, ``torch.mvlgamma``)."""
+    return _mvlgamma(input, p)
+
+
+def _cast(x, dtype):
+    if dtype is None:
+        return x
+    from minigrad.autograd.coercion import as_tensor
+    from minigrad.ops.convert import astype
+    return astype(as_tensor(x), dtype)
+
+
+def softmax(input, dim, *, dtype=None):
+    """Probabilities along ``dim`` (required, as in ``torch.special.softmax``), computed in ``dtype`` if given."""
+    return _softmax(_cast(input, dtype), dim=dim)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    """Log-probabilities along ``dim`` (required, as in ``torch.special.log_softmax``), in ``dtype`` if given."""
+    return _log_softmax(_cast(input, dtype), dim=dim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over ``dim`` (required, as in ``torch.special.logsumexp``)."""
+    return _logsumexp(input, dim=dim, keepdim=keepdim)
+
+
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc",
+           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "spherical_bessel_j0",
+           "xlog1py", "xlogy", "zeta"]

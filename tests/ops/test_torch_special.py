@@ -1,0 +1,418 @@
+"""PyTorch's special functions (torch.lgamma, digamma, polygamma, mvlgamma, i0, igamma, ...; torch.special), checked
+against torch itself, and against SciPy where torch is less accurate than 1e-12 (named in each test).
+
+Values at the poles, infinities, NaN and negative arguments, float64 values over wide ranges to rounding, float32
+to float32 rounding (float32 kept), gradients against torch's, the errors torch raises, the deliberate
+differences (docs/autodiff.md, section 15), and that none of these kernels needs SciPy.
+"""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.special as sp
+import torch
+
+import minigrad as mg
+from minigrad import ops
+from op_registry import OPS
+from torch_agreement import agree
+
+NAN, INF = float("nan"), float("inf")
+EDGES = np.array([-INF, -2.5, -2.0, -1.0, -0.5, -0.0, 0.0, 1e-300, 0.5, 1.0, 2.0, 1e300, INF, NAN])
+RNG = np.random.default_rng(1010)
+
+
+def _t(array, dtype=torch.float64):
+    return torch.tensor(np.asarray(array), dtype=dtype)
+
+
+def _m(array, requires_grad=False):
+    return mg.tensor(array, dtype="float64", requires_grad=requires_grad)
+
+
+def _close(ours, theirs, rtol=1e-12, atol=0.0):
+    """Same shape, dtype and values (NaN where NaN, infinities with their signs)."""
+    ours = ours.numpy() if isinstance(ours, mg.Tensor) else ours
+    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+
+
+POSITIVE = np.concatenate([np.linspace(0.01, 30.0, 1500), np.geomspace(1e-10, 1e5, 300)])
+NEGATIVE = -np.linspace(0.01, 20.0, 1500) + 1e-7
+
+
+# ----------------------------------------------------------------------------------------------- the gamma family
+def test_lgamma_edges_and_values_match_torch():
+    _close(mg.lgamma(EDGES), torch.lgamma(_t(EDGES)))
+    _close(mg.lgamma(POSITIVE), torch.lgamma(_t(POSITIVE)), rtol=1e-13, atol=1e-15)
+    # near its negative zeros lgamma is a difference of two logs: 1e-15 absolute there, 2e-12 relative
+    _close(mg.lgamma(NEGATIVE), torch.lgamma(_t(NEGATIVE)), rtol=2e-12, atol=1e-14)
+    assert str(mg.lgamma(mg.tensor([1.0, 2.0])).numpy()[0]) == "0.0"     # +0, as torch
+
+
+def test_digamma_edges_and_values_match_torch_and_scipy():
+    _close(mg.digamma(EDGES), torch.digamma(_t(EDGES)))   # -inf at +0, +inf at -0, NaN at -1, -2 and -inf
+    _close(mg.digamma(POSITIVE), torch.digamma(_t(POSITIVE)), rtol=1e-13, atol=1e-14)
+    # torch's digamma is 3e-10 off near its negative zeros, SciPy's is accurate there; near the poles both
+    # are 3e-10 off (pi / tan(pi x) without an exact reduction), which mpmath shows
+    away = NEGATIVE[np.abs(NEGATIVE - np.round(NEGATIVE)) > 1e-3]
+    _close(mg.digamma(away), sp.digamma(away), rtol=5e-12, atol=1e-14)
+    _close(mg.digamma(NEGATIVE), torch.digamma(_t(NEGATIVE)), rtol=1e-9, atol=1e-12)
+    import mpmath
+    near_poles = np.array([-19.9999999, -3.0000001, -1e-9, -7.5 + 1e-12])
+    exact = np.array([float(mpmath.digamma(mpmath.mpf(v))) for v in near_poles])
+    _close(mg.digamma(near_poles), exact, rtol=1e-14)
+    root = 1.4616321449683623   # the positive zero: relative accuracy near it too
+    near = root + np.linspace(-1e-3, 1e-3, 11)
+    _close(mg.digamma(near), sp.digamma(near), rtol=1e-13)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7])
+def test_polygamma_matches_torch(n):
+    x = np.concatenate([POSITIVE[::3], NEGATIVE[::6]])
+    # torch's trigamma is 5e-9 off for negative x (it reflects); SciPy and torch's zeta-based n >= 2 are not
+    reference = sp.polygamma(n, x) if n == 1 else torch.polygamma(n, _t(x)).numpy()
+    _close(mg.polygamma(n, x), reference, rtol=1e-13, atol=0.0)
+    poles = (EDGES <= 0) & (EDGES == np.floor(EDGES))
+    edges = EDGES[~poles] if n == 1 else EDGES     # (trigamma's poles: the next test)
+    _close(mg.polygamma(n, edges), torch.polygamma(n, _t(edges)), rtol=1e-9 if n == 1 else 1e-12)
+    _close(mg.polygamma(0, EDGES), torch.polygamma(0, _t(EDGES)))
+
+
+def test_trigamma_at_the_poles_is_inf_where_torch_gives_a_large_number():
+    ours = mg.polygamma(1, np.array([-2.0, -1.0, -0.0, 0.0, -INF])).numpy()
+    theirs = torch.polygamma(1, _t([-2.0, -1.0, -0.0, 0.0, -INF])).numpy()
+    assert np.all(ours[:4] == INF) and np.isnan(ours[4])
+    assert np.all(np.isfinite(theirs[:2])) and theirs[0] > 1e30 and np.isnan(theirs[4])
+
+
+def test_mvlgamma_matches_torch():
+    x = RNG.uniform(1.6, 9.0, (3, 4))
+    for p in (1, 2, 3, 5):
+        _close(mg.mvlgamma(x, p), torch.mvlgamma(_t(x), p), rtol=1e-13)
+        _close(mg.special.multigammaln(x, p), torch.special.multigammaln(_t(x), p), rtol=1e-13)
+    edges = np.array([0.5, 1.0, -3.0, INF, NAN])
+    _close(mg.mvlgamma(edges, 3), torch.mvlgamma(_t(edges), 3))
+
+
+# torch's trigamma (digamma's derivative) is 5e-10 off (SciPy's is not: the polygamma test above)
+TRIGAMMA_TOL = dict(rtol=2e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["lgamma", "digamma", "i0"])
+def test_unary_gradients_match_torch(name):
+    x = np.concatenate([RNG.uniform(0.1, 8.0, 9), -RNG.uniform(0.1, 0.9, 3) - RNG.integers(0, 4, 3)])
+    agree(getattr(mg, name), getattr(torch, name), [x], tol=TRIGAMMA_TOL if name == "digamma" else None)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_polygamma_gradients_match_torch(n):
+    x = RNG.uniform(0.3, 6.0, (3, 4))
+    agree(lambda t: mg.polygamma(n, t), lambda t: torch.polygamma(n, t), [x],
+          tol=TRIGAMMA_TOL if n in (0, 1) else dict(rtol=1e-11, atol=1e-13))
+    agree(lambda t: mg.mvlgamma(t, 3), lambda t: torch.mvlgamma(t, 3), [x + 1.5])
+
+
+def test_float32_stays_float32_to_its_rounding():
+    x = np.concatenate([RNG.uniform(-6.0, 12.0, 200), RNG.uniform(0.01, 3.0, 50)]).astype(np.float32)
+    x = x[np.abs(x - np.round(x)) > 0.05]
+    cases = [(mg.lgamma, torch.lgamma), (mg.digamma, torch.digamma), (mg.i0, torch.i0),
+             (lambda t: mg.polygamma(2, t), lambda t: torch.polygamma(2, t)),
+             (mg.special.i0e, torch.special.i0e), (mg.special.i1, torch.special.i1), (mg.special.i1e, torch.special.i1e),
+             (mg.special.erfcx, torch.special.erfcx), (mg.special.ndtr, torch.special.ndtr),
+             (mg.special.log_ndtr, torch.special.log_ndtr), (mg.special.entr, torch.special.entr)]
+    for fm, ft in cases:
+        ours, theirs = fm(mg.tensor(x)), ft(torch.tensor(x))
+        assert ours.dtype == np.float32
+        # float32 rounding of each, and torch's float32 kernels' own error near the zeros of lgamma and digamma
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=4e-6, atol=4e-6)
+    p = RNG.uniform(0.001, 0.999, 50).astype(np.float32)
+    np.testing.assert_allclose(mg.special.ndtri(mg.tensor(p)).numpy(), torch.special.ndtri(torch.tensor(p)).numpy(),
+                               rtol=2e-6, atol=2e-6)
+
+
+def test_integer_inputs_give_float32_as_torch():
+    ints = np.array([1, 2, 5])
+    for fm, ft in [(mg.lgamma, torch.lgamma), (mg.digamma, torch.digamma), (mg.i0, torch.i0),
+                   (mg.angle, torch.angle), (mg.special.ndtr, torch.special.ndtr)]:
+        _close(fm(mg.tensor(ints)), ft(torch.tensor(ints)), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------- zeta and igamma
+def test_zeta_matches_torch():
+    s = np.array([1.5, 2.0, 2.5, 3.0, 4.5, 7.0, 11.0, 20.0, 40.0])
+    q = np.concatenate([np.geomspace(1e-3, 1e3, 40), -np.linspace(0.1, 5.3, 12)])
+    S, Q = np.meshgrid(s, q)
+    _close(mg.special.zeta(S, Q), torch.special.zeta(_t(S), _t(Q)), rtol=1e-13)
+    es = np.array([1.0, 0.5, 2.0, 2.0, 2.0, 3.0, 2.5, INF, 2.0, NAN, 2.0])
+    eq = np.array([1.0, 1.0, 0.0, -1.0, -1.5, -1.5, -1.5, 1.0, INF, 1.0, NAN])
+    _close(mg.special.zeta(es, eq), torch.special.zeta(_t(es), _t(eq)))
+
+
+def test_zeta_gradient_is_taken_for_q_only_as_torch():
+    s, q = RNG.uniform(1.5, 4.0, (3, 4)), RNG.uniform(0.5, 3.0, (4,))
+    qm, qt = _m(q, True), _t(q).requires_grad_()
+    mg.special.zeta(_m(s), qm).sum().backward()
+    torch.special.zeta(_t(s), qt).sum().backward()
+    np.testing.assert_allclose(qm.grad.numpy(), qt.grad.numpy(), rtol=1e-12)
+    sm = _m(s, True)
+    with pytest.raises(NotImplementedError, match=r"zeta: the derivative with respect to x .*shape \(3, 4\)"):
+        mg.special.zeta(sm, q).sum().backward()
+    with pytest.raises(NotImplementedError):
+        torch.special.zeta(_t(s).requires_grad_(), _t(q)).sum().backward()
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_igamma_matches_scipy_and_torch(upper):
+    a = np.concatenate([np.geomspace(1e-3, 100.0, 25), [150.0, 300.0]])
+    x = np.geomspace(1e-3, 1e3, 40)
+    A, X = np.meshgrid(a, x)
+    fm, ft, fs = ((mg.igammac, torch.igammac, sp.gammaincc) if upper else (mg.igamma, torch.igamma, sp.gammainc))
+    ours = fm(A, X).numpy()
+    reference = fs(A, X)
+    shown = reference > 1e-290   # torch flushes the tiniest values to 0
+    np.testing.assert_allclose(ours[shown], reference[shown], rtol=2e-12, atol=0)
+    # torch's own values are 1.6e-9 off at the worst of these points (Cephes' prefactor), SciPy's are not
+    np.testing.assert_allclose(ours[shown], ft(_t(A), _t(X)).numpy()[shown], rtol=5e-9, atol=0)
+    ea = np.array([0.0, 0.0, 1.0, 1.0, -1.0, 2.0, INF, 1.0, NAN, 0.0, INF])
+    ex = np.array([0.0, 1.0, 0.0, INF, 1.0, -1.0, 1.0, NAN, 1.0, INF, INF])
+    _close(fm(ea, ex), ft(_t(ea), _t(ex)))
+    assert fm(A, X).dtype == np.float64
+    assert fm(A.astype(np.float32), X.astype(np.float32)).dtype == np.float32
+    assert mg.special.gammainc is mg.igamma and mg.special.gammaincc is mg.igammac
+
+
+def test_igamma_gradient_is_taken_for_x_only_as_torch():
+    a, x = RNG.uniform(0.5, 4.0, (3, 4)), RNG.uniform(0.2, 6.0, (3, 4))
+    for fm, ft in [(mg.igamma, torch.igamma), (mg.igammac, torch.igammac)]:
+        agree(lambda t: fm(_m(a), t), lambda t: ft(_t(a), t), [x])
+        am = _m(a, True)
+        with pytest.raises(NotImplementedError,
+                           match=rf"{fm.__name__}: the derivative with respect to input \(the first argument, a; "):
+            fm(am, x).sum().backward()
+        with pytest.raises(NotImplementedError, match="the derivative for 'igamma"):
+            ft(_t(a).requires_grad_(), _t(x)).sum().backward()
+
+
+# ----------------------------------------------------------------------------------------------- Bessel functions
+BESSEL = [("i0", mg.i0, torch.special.i0), ("i0e", mg.special.i0e, torch.special.i0e),
+          ("i1", mg.special.i1, torch.special.i1), ("i1e", mg.special.i1e, torch.special.i1e)]
+
+
+@pytest.mark.parametrize("name,fm,ft", BESSEL, ids=[b[0] for b in BESSEL])
+def test_bessel_matches_torch(name, fm, ft):
+    x = np.concatenate([np.linspace(-60, 60, 2401), np.geomspace(1e-8, 700, 200), [19.999, 20.0, 20.001, 705.0]])
+    _close(fm(x), ft(_t(x)), rtol=3e-15)
+    edges = np.array([-0.0, 0.0, 1e-300, -1e-300, 1e300, NAN])
+    _close(fm(edges), ft(_t(edges)))
+    agree(fm, ft, [RNG.uniform(-25, 25, 12)])
+    agree(fm, ft, [np.array([0.0, -0.0, 1e-9, 21.0])])     # the derivative of i1 and i1e at 0 is 1/2
+
+
+def test_bessel_at_infinity_is_the_limit_where_torch_gives_nan():
+    inf = np.array([INF, -INF])
+    np.testing.assert_array_equal(mg.i0(inf).numpy(), [INF, INF])
+    np.testing.assert_array_equal(mg.special.i1(inf).numpy(), [INF, -INF])
+    np.testing.assert_array_equal(mg.special.i0e(inf).numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(mg.special.i1e(inf).numpy(), [0.0, -0.0])
+    assert np.isnan(torch.special.i0(_t(inf)).numpy()).all() and np.isnan(torch.special.i1(_t(inf)).numpy()).all()
+
+
+# ----------------------------------------------------------------------------------------------- normal and erfcx
+WIDE = np.concatenate([np.linspace(-30, 30, 1201), np.geomspace(1e-12, 1e10, 120), -np.geomspace(1e-12, 26, 120)])
+NORMAL = [("erfcx", mg.special.erfcx, torch.special.erfcx, WIDE[WIDE > -26], 6e-14),
+          ("ndtr", mg.special.ndtr, torch.special.ndtr, WIDE[WIDE > -3], 1e-13),
+          ("log_ndtr", mg.special.log_ndtr, torch.special.log_ndtr, WIDE, 2e-14)]
+
+
+@pytest.mark.parametrize("name,fm,ft,x,rtol", NORMAL, ids=[c[0] for c in NORMAL])
+def test_normal_functions_match_torch(name, fm, ft, x, rtol):
+    _close(fm(x), ft(_t(x)), rtol=rtol)
+    _close(fm(EDGES), ft(_t(EDGES)))
+    agree(fm, ft, [RNG.uniform(-5, 5, 12)])
+
+
+def test_ndtr_left_tail_matches_scipy_where_torch_is_accurate_only_to_1e_16_absolute():
+    x = -np.linspace(3.0, 37.0, 300)
+    _close(mg.special.ndtr(x), sp.ndtr(x), rtol=2e-13)
+    _close(mg.special.ndtr(x), torch.special.ndtr(_t(x)), rtol=1e-7, atol=1e-16)
+    assert (torch.special.ndtr(_t(x[-5:])).numpy() == 0).all()
+
+
+def test_ndtri_matches_torch():
+    p = np.concatenate([np.linspace(0.001, 0.999, 999), np.geomspace(1e-300, 0.2, 200), 1 - np.geomspace(1e-16, 0.2, 60),
+                        [0.5, 0.5 + 1e-12, 0.5 - 1e-14]])
+    _close(mg.special.ndtri(p), torch.special.ndtri(_t(p)), rtol=5e-15)
+    edges = np.array([0.0, 1.0, -0.5, 1.5, NAN, 1e-320])
+    _close(mg.special.ndtri(edges), torch.special.ndtri(_t(edges)), rtol=1e-13)
+    agree(mg.special.ndtri, torch.special.ndtri, [RNG.uniform(0.01, 0.99, 12)])
+
+
+def test_log_ndtr_gradient_in_the_far_left_tail():
+    # phi / Phi through erfcx: finite and accurate where both underflow (torch's formula is too, here)
+    x = np.array([-40.0, -30.0, -12.0])
+    agree(mg.special.log_ndtr, torch.special.log_ndtr, [x], tol=dict(rtol=1e-11, atol=0))
+
+
+def test_entropy_terms_match_torch():
+    x = np.array([0.0, -1.0, 1.0, INF, NAN, 0.5, 1e-300, 3.0])
+    _close(mg.special.entr(x), torch.special.entr(_t(x)))
+    agree(mg.special.entr, torch.special.entr, [np.array([0.0, 0.5, 2.0, 1e-3])])
+    a = np.array([0.0, 0.0, 1.0, 2.0, 0.0, -1.5, 3.0])
+    b = np.array([-1.0, NAN, -1.0, -2.0, 0.5, 1e-10, INF])
+    _close(mg.special.xlog1py(a, b), torch.special.xlog1py(_t(a), _t(b)))
+    agree(mg.special.xlog1py, torch.special.xlog1py, [RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-0.9, 3, (4,))])
+    agree(mg.special.xlog1py, torch.special.xlog1py, [np.array([0.0, 0.0, 1.0]), np.array([-1.0, -2.0, 0.5])],
+          tol=dict(rtol=1e-12, atol=1e-14, equal_nan=True))
+    j0 = np.array([0.0, -0.0, 1e-9, 1.5, -7.3, 100.0])
+    _close(mg.special.spherical_bessel_j0(j0), torch.special.spherical_bessel_j0(_t(j0)), rtol=1e-15)
+    assert not mg.special.spherical_bessel_j0(mg.tensor(j0, requires_grad=True)).requires_grad
+
+
+# ----------------------------------------------------------------------------------------------- number parts
+def test_gcd_lcm_match_torch():
+    a = RNG.integers(-60, 60, (4, 5))
+    b = RNG.integers(-60, 60, (5,))
+    a[0, :2], b[:2] = 0, 0
+    for fm, ft in [(mg.gcd, torch.gcd), (mg.lcm, torch.lcm)]:
+        _close(fm(a, b), ft(torch.tensor(a), torch.tensor(b)), rtol=0)
+        _close(getattr(mg.tensor(a), fm.__name__)(mg.tensor(b)), ft(torch.tensor(a), torch.tensor(b)), rtol=0)
+        with pytest.raises(TypeError, match=rf"{fm.__name__}: expected integer tensors, got dtype float32"):
+            fm(mg.tensor([1.0, 2.0]), mg.tensor([1, 2]))
+        with pytest.raises(TypeError, match="expected integer tensors, got dtype bool"):
+            fm(mg.tensor([True]), mg.tensor([1]))
+
+
+def test_ldexp_frexp_nextafter_match_torch():
+    x = np.array([0.0, -0.0, 1.0, -3.0, 1e-310, INF, -INF, NAN, 6.5e-5, 1e300])
+    m, e = mg.frexp(x)
+    tm, te = torch.frexp(_t(x))
+    _close(m, tm, rtol=0)
+    _close(e, te, rtol=0)
+    assert mg.frexp(mg.tensor(x, dtype="float32")).mantissa.dtype == np.float32
+    assert type(mg.frexp(x)).__name__ == "frexp" and mg.tensor(x).frexp().exponent.dtype == np.int32
+    with pytest.raises(TypeError, match=r"frexp: only supports floating-point dtypes, got dtype int64"):
+        mg.frexp(mg.tensor([1, 2]))
+    exps = np.array([3, -1, 0, 1030, -1080])
+    _close(mg.ldexp(_m([1.5, 2.0, -1.0, 0.5, 3.0]), mg.tensor(exps)),
+           torch.ldexp(_t([1.5, 2.0, -1.0, 0.5, 3.0]), torch.tensor(exps)), rtol=0)
+    _close(mg.ldexp(mg.tensor([1, 2]), mg.tensor([3, -1])), torch.ldexp(torch.tensor([1, 2]), torch.tensor([3, -1])))
+    agree(mg.ldexp, torch.ldexp, [RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-3, 3, (4,))])
+    agree(lambda t: mg.frexp(t).mantissa, lambda t: torch.frexp(t).mantissa, [RNG.uniform(-50, 50, 12)])
+    a, b = np.array([1.0, 0.0, -1.0, 1.0, INF, NAN]), np.array([2.0, -1.0, -1.0, 1.0, 0.0, 1.0])
+    _close(mg.nextafter(a, b), torch.nextafter(_t(a), _t(b)), rtol=0)
+    _close(mg.nextafter(mg.tensor(a, dtype="float32"), mg.tensor(b, dtype="float32")),
+           torch.nextafter(_t(a, torch.float32), _t(b, torch.float32)), rtol=0)
+    with pytest.raises(TypeError, match=r"nextafter: expected floating tensors, got dtype int64"):
+        mg.nextafter(mg.tensor([1]), mg.tensor([2]))
+
+
+def test_angle_and_sgn_of_real_numbers_match_torch():
+    x = np.array([-1.0, 0.0, -0.0, 2.0, NAN, -INF, INF])
+    _close(mg.angle(x), torch.angle(_t(x)), rtol=0)
+    _close(mg.angle(mg.tensor(x, dtype="float32")), torch.angle(_t(x, torch.float32)), rtol=0)
+    agree(mg.angle, torch.angle, [np.array([1.5, -3.0, 0.25])])
+    _close(_m(x).sgn(), torch.sgn(_t(x)), rtol=0)     # sgn(nan) is 0, torch's; sign keeps NumPy's NaN
+    _close(mg.sgn(_m(x)), torch.sgn(_t(x)), rtol=0)
+    assert np.isnan(mg.sign(_m([NAN])).numpy()).all()
+    xs = _m([NAN, -2.0, 3.0], True)
+    mg.sgn(xs).sum().backward()
+    np.testing.assert_array_equal(xs.grad.numpy(), np.zeros(3))
+
+
+# ----------------------------------------------------------------------------------------------- the namespace
+def test_errors_name_the_op_and_argument():
+    with pytest.raises(ValueError, match=r"polygamma\(n, x\) does not support negative n, got n=-1"):
+        mg.polygamma(-1, mg.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="does not support negative n"):
+        torch.polygamma(-1, torch.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"polygamma: n must be an int, got n=1.5"):
+        mg.polygamma(1.5, mg.tensor([1.0]))
+    with pytest.raises(ValueError, match=r"mvlgamma: p has to be greater than or equal to 1, got p=0"):
+        mg.mvlgamma(mg.tensor([2.5]), 0)
+    with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
+        torch.mvlgamma(torch.tensor([2.5]), 0)
+    with pytest.raises(TypeError, match="igamma: operands have different floating dtypes"):
+        mg.igamma(mg.tensor([1.0], dtype="float32"), mg.tensor([1.0], dtype="float64"))
+
+
+def test_tensor_methods():
+    x = mg.tensor([0.7, 2.5, 4.0])
+    for name in ["lgamma", "digamma", "i0", "angle"]:
+        np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(mg, name)(x).numpy())
+    np.testing.assert_array_equal(x.polygamma(2).numpy(), mg.polygamma(2, x).numpy())
+    np.testing.assert_array_equal((x + 2).mvlgamma(2).numpy(), mg.mvlgamma(x + 2, 2).numpy())
+    np.testing.assert_array_equal(x.igamma(x).numpy(), mg.igamma(x, x).numpy())
+    np.testing.assert_array_equal(x.igammac(x).numpy(), mg.igammac(x, x).numpy())
+    np.testing.assert_allclose(x.ldexp(mg.tensor([1, 2, 3])).numpy(), [1.4, 10.0, 32.0], rtol=1e-7)
+    np.testing.assert_array_equal(x.nextafter(mg.tensor(0.0)).numpy(), np.nextafter(x.numpy(), np.float32(0)))
+
+
+TORCH_SPECIAL = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
+                 "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
+                 "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
+                 "spherical_bessel_j0", "xlog1py", "xlogy", "zeta"]
+
+
+def test_special_namespace_mirrors_torch_special():
+    assert sorted(mg.special.__all__) == sorted(TORCH_SPECIAL)
+    x = RNG.uniform(0.1, 0.9, (3, 4))
+    for name in TORCH_SPECIAL:
+        assert hasattr(torch.special, name)
+        fm, ft = getattr(mg.special, name), getattr(torch.special, name)
+        if name in ("softmax", "log_softmax", "logsumexp"):
+            _close(fm(x, 1), ft(_t(x), 1), rtol=1e-14)
+        elif name == "polygamma":
+            _close(fm(2, x), ft(2, _t(x)), rtol=1e-13)
+        elif name == "multigammaln":
+            _close(fm(x + 2, 2), ft(_t(x + 2), 2), rtol=1e-13)
+        elif name in ("gammainc", "gammaincc", "xlogy", "xlog1py", "zeta"):
+            _close(fm(x + 1, x), ft(_t(x + 1), _t(x)), rtol=1e-12)
+        else:
+            _close(fm(x), ft(_t(x)), rtol=1e-13)
+    assert mg.special.softmax(mg.tensor(x), 0, dtype="float32").dtype == np.float32
+    assert mg.special.expit is mg.sigmoid and mg.special.psi is mg.digamma and mg.special.gammaln is mg.lgamma
+
+
+def test_every_differentiable_special_name_is_registered():
+    registered = {info.name for info in OPS}
+    missing = {f"special.{name}" for name in ops.SPECIAL_DIFFERENTIABLE} - registered
+    assert not missing, f"special functions missing from tests/op_registry.py: {sorted(missing)}"
+    for name in ops.SPECIAL_DIFFERENTIABLE:
+        assert callable(getattr(mg.special, name))
+
+
+def test_the_kernels_need_no_scipy():
+    code = ("import sys; sys.modules['scipy'] = None\n"
+            "import numpy as np, minigrad as mg\n"
+            "x = mg.tensor([0.3, 1.7, 4.0], requires_grad=True)\n"
+            "s = mg.special\n"
+            "y = (mg.lgamma(x) + mg.digamma(x) + mg.polygamma(2, x) + mg.mvlgamma(x + 2, 2) + mg.i0(x) + s.i0e(x)\n"
+            "     + s.i1(x) + s.i1e(x) + s.zeta(x.detach() + 1.5, x) + mg.igamma(x.detach(), x) + mg.igammac(x.detach(), x) + s.erfcx(x)\n"
+            "     + s.ndtr(x) + s.log_ndtr(x) + s.ndtri(x / 5) + s.entr(x) + s.xlog1py(x, x) + mg.angle(x))\n"
+            "y.sum().backward()\n"
+            "assert np.isfinite(x.grad.numpy()).all()\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+
+SHAPED = {"lgamma": (mg.lgamma, torch.lgamma), "digamma": (mg.digamma, torch.digamma),
+          "polygamma": (lambda x: mg.polygamma(2, x), lambda x: torch.polygamma(2, x)), "i0": (mg.i0, torch.i0),
+          "i1e": (mg.special.i1e, torch.special.i1e), "erfcx": (mg.special.erfcx, torch.special.erfcx),
+          "ndtri": (mg.special.ndtri, torch.special.ndtri), "log_ndtr": (mg.special.log_ndtr, torch.special.log_ndtr),
+          "igamma": (lambda x: mg.igamma(x, x), lambda x: torch.igamma(x, x)),
+          "zeta": (lambda x: mg.special.zeta(x + 1, x), lambda x: torch.special.zeta(x + 1, x)),
+          "mvlgamma": (lambda x: mg.mvlgamma(x + 2, 2), lambda x: torch.mvlgamma(x + 2, 2)),
+          "frexp": (lambda x: mg.frexp(x).mantissa, lambda x: torch.frexp(x).mantissa)}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPED))
+@pytest.mark.parametrize("shape", [(), (0, 3), (2, 1)])
+def test_scalar_and_empty_shapes(name, shape):
+    fm, ft = SHAPED[name]
+    x = np.full(shape, 0.3)
+    _close(fm(_m(x)), ft(_t(x)), rtol=1e-13)
