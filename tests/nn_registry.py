@@ -1044,6 +1044,108 @@ NN_OPS += [
         _CAUSAL3[:2, :2], dtype=F64))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
 ]
 
+
+# ---------------------------------------------------------------- volumes (N, C, D, H, W): the 3-D layers and
+# functions. Their own generator, so every sample above stays as it was; tiny samples, as a 3-D gradgradcheck is slow.
+_v_rng = np.random.default_rng(3333)
+
+
+_v = normal_from(_v_rng)
+
+
+_v_distinct = distinct_from(_v_rng)
+
+
+def _v_positive(*shape):
+    return _v_rng.uniform(0.3, 2.0, shape)
+
+
+def _eval_batchnorm3d():
+    bn = nn.BatchNorm3d(2, dtype=F64)
+    bn.running_mean.data[...] = [0.5, -1.0]
+    bn.running_var.data[...] = [1.5, 0.5]
+    return bn
+
+
+def _conv3d_weight(u, v, geo):
+    from minigrad.ops.conv import Conv3dWeight
+    return Conv3dWeight.apply(u, v, geo=geo)
+
+
+def _conv3d_weight_sample(x_shape, w_shape, **kwargs):
+    """Conv3dWeight's operands for conv3d(x, w, **kwargs): an input and an output-shaped gradient, with the geometry
+    conv3d records."""
+    with mg.enable_grad():
+        y = F.conv3d(mg.tensor(_v(*x_shape), requires_grad=True), mg.tensor(_v(*w_shape)), **kwargs)
+    return S(_v(*x_shape), _v(*y.shape), geo=y.creator.geo)
+
+
+NN_OPS += [
+    OpInfo("nn.Conv3d", _bound(lambda: nn.Conv3d(2, 2, 2, stride=(1, 2, 1), padding=(1, 0, 1), dtype=F64)),
+           [S(_v(1, 2, 2, 4, 3), _v(2, 2, 2, 2, 2), _v(2)), S(_v(2, 2, 2, 3), _v(2, 2, 2, 2, 2), _v(2))]),
+    OpInfo("nn.Conv3d(groups, dilation, padding='same', bias=False)",
+           _bound(lambda: nn.Conv3d(2, 2, (1, 2, 2), padding="same", dilation=(1, 2, 1), groups=2, bias=False,
+                                    dtype=F64)),
+           [S(_v(1, 2, 2, 4, 3), _v(2, 1, 1, 2, 2))]),
+    OpInfo("nn.Conv3d(padding_mode=reflect)",
+           _bound(lambda: nn.Conv3d(1, 1, 2, padding=1, padding_mode="reflect", dtype=F64)),
+           [S(_v(1, 1, 2, 2, 3), _v(1, 1, 2, 2, 2), _v(1))]),
+    OpInfo("nn.functional.conv3d", F.conv3d, [
+        S(_v(1, 2, 3, 3, 4), _v(2, 2, 2, 2, 2), _v(2), stride=2, padding=1),
+        S(_v(2, 3, 3, 3), _v(2, 1, 1, 2, 2), None, groups=2, dilation=(1, 2, 1)),
+        S(_v(1, 1, 2, 3, 3), _v(1, 1, 2, 1, 2), _v(1), padding="same")]),
+    OpInfo("nn.ConvTranspose3d",
+           _bound(lambda: nn.ConvTranspose3d(2, 2, 2, stride=2, padding=(0, 1, 0), output_padding=(1, 0, 0),
+                                             dtype=F64)),
+           [S(_v(1, 2, 2, 2, 2), _v(2, 2, 2, 2, 2), _v(2)), S(_v(2, 1, 2, 2), _v(2, 2, 2, 2, 2), _v(2))]),
+    OpInfo("nn.functional.conv_transpose3d", F.conv_transpose3d, [
+        S(_v(1, 2, 2, 2, 3), _v(2, 1, 2, 2, 2), _v(1), stride=(1, 2, 1), padding=1),
+        S(_v(1, 2, 2, 2, 2), _v(2, 1, 1, 2, 2), None, 2, 0, 1, 2, 1)]),
+    OpInfo("ops.Conv3dWeight", _conv3d_weight, [
+        _conv3d_weight_sample((1, 2, 3, 3, 4), (2, 2, 2, 2, 2), stride=(2, 1, 2), padding=1),
+        _conv3d_weight_sample((1, 4, 2, 3, 3), (2, 2, 1, 2, 2), groups=2, dilation=(1, 2, 1))]),
+    OpInfo("nn.MaxPool3d", nn.MaxPool3d(2, stride=(1, 2, 2), padding=1), [
+        S(_v_distinct(1, 2, 3, 4, 3)), S(_v_distinct(2, 3, 3, 2))]),
+    OpInfo("nn.MaxPool3d(return_indices)", lambda x: nn.MaxPool3d((1, 2, 2), return_indices=True)(x)[0],
+           [S(_v_distinct(1, 1, 2, 4, 4))]),
+    OpInfo("nn.functional.max_pool3d", F.max_pool3d, [
+        S(_v_distinct(1, 2, 2, 4, 4), 2),
+        S(_v_distinct(1, 1, 4, 3, 5), (2, 1, 2), stride=(2, 1, 2), dilation=(1, 1, 2), ceil_mode=True)]),
+    OpInfo("nn.functional.max_pool3d_with_indices", lambda *a, **k: F.max_pool3d_with_indices(*a, **k)[0],
+           [S(_v_distinct(1, 1, 3, 3, 3), 2, 1, 1)]),
+    OpInfo("nn.AvgPool3d", nn.AvgPool3d(2, stride=(1, 2, 2), padding=1, count_include_pad=False),
+           [S(_v(1, 2, 2, 3, 3)), S(_v(1, 3, 2, 4))]),
+    OpInfo("nn.functional.avg_pool3d", F.avg_pool3d, [
+        S(_v(1, 2, 3, 3, 4), 2, ceil_mode=True), S(_v(1, 1, 3, 4, 4), 3, 2, 1, divisor_override=5)]),
+    OpInfo("nn.AdaptiveAvgPool3d", nn.AdaptiveAvgPool3d((2, None, 3)), [S(_v(1, 2, 3, 2, 5)), S(_v(2, 3, 3, 4))]),
+    OpInfo("nn.functional.adaptive_avg_pool3d", F.adaptive_avg_pool3d, [S(_v(1, 1, 4, 3, 5), 2)]),
+    OpInfo("nn.AdaptiveMaxPool3d", nn.AdaptiveMaxPool3d((2, 1, 3)), [S(_v_distinct(1, 2, 3, 2, 4))]),
+    OpInfo("nn.functional.adaptive_max_pool3d", F.adaptive_max_pool3d, [
+        S(_v_distinct(1, 1, 3, 4, 3), (2, None, 2)), S(_v_distinct(2, 3, 2, 3), 1)]),
+    OpInfo("nn.LPPool3d", nn.LPPool3d(2, (1, 2, 2)), [S(_v(1, 2, 2, 4, 4))]),
+    OpInfo("nn.functional.lp_pool3d", F.lp_pool3d, [
+        S(_v_positive(1, 1, 3, 3, 4), 1.5, 2, None, True), S(_v_positive(2, 2, 2, 2), 3.0, 2)]),
+    OpInfo("nn.BatchNorm3d(train)", _bound(lambda: nn.BatchNorm3d(2, dtype=F64)),
+           [S(_v(2, 2, 2, 2, 2), _v(2), _v(2))]),
+    OpInfo("nn.BatchNorm3d(eval)", _bound(_eval_batchnorm3d, mode="eval"), [S(_v(1, 2, 2, 3, 2), _v(2), _v(2))]),
+    OpInfo("nn.InstanceNorm3d", _bound(lambda: nn.InstanceNorm3d(2, affine=True, dtype=F64)),
+           [S(_v(2, 2, 2, 2, 3) * 2 + 1, _v(2), _v(2)), S(_v(2, 2, 3, 2), _v(2), _v(2))]),
+    OpInfo("nn.Dropout3d", _seeded(lambda: nn.Dropout3d(0.5)), [S(_v(2, 4, 2, 2, 2)), S(_v(3, 2, 2, 1))]),
+    OpInfo("nn.functional.dropout3d", _seeded_fn(F.dropout3d), [S(_v(2, 3, 1, 2, 2), 0.4)]),
+    OpInfo("nn.ZeroPad3d", nn.ZeroPad3d((1, 0, 0, 2, 1, 1)), [S(_v(1, 2, 2, 2, 3)), S(_v(2, 2, 2))]),
+    OpInfo("nn.ConstantPad3d", nn.ConstantPad3d(1, -0.5), [S(_v(1, 1, 2, 2, 2))]),
+    OpInfo("nn.ReflectionPad3d", nn.ReflectionPad3d((2, 0, 1, 1, 0, 1)), [S(_v(1, 2, 2, 3, 3)), S(_v(1, 2, 2, 3))]),
+    OpInfo("nn.ReplicationPad3d", nn.ReplicationPad3d((0, 2, 1, 0, 2, 1)), [S(_v(1, 1, 2, 2, 3))]),
+    OpInfo("nn.CircularPad3d", nn.CircularPad3d(1), [S(_v(1, 1, 2, 2, 3)), S(_v(2, 2, 2, 2))]),
+    OpInfo("nn.Upsample(mode='trilinear')", nn.Upsample(scale_factor=(1.5, 2, 0.7), mode="trilinear"),
+           [S(_v(1, 2, 2, 2, 3))]),
+    OpInfo("nn.functional.interpolate(mode='trilinear' or 5-D 'nearest')", F.interpolate, [
+        S(_v(1, 1, 2, 3, 2), size=(3, 2, 4), mode="trilinear", align_corners=True),
+        S(_v(1, 2, 2, 2, 2), scale_factor=1.6, mode="trilinear"),
+        S(_v(1, 1, 2, 2, 3), None, (2, 1, 2), "nearest")]),
+]
+
+
 # F.pdist (session 10): minigrad.pdist itself, compared with torch in tests/ops/test_torch_distances.py.
 _pd_rng = np.random.default_rng(97531)
 NN_OPS += [

@@ -51,6 +51,13 @@ from minigrad.nn.ctc_loss import CTCLoss
 from minigrad.nn.adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from minigrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                      TransformerEncoderLayer)
+# volumes (N, C, D, H, W)
+from minigrad.nn.conv import Conv3d, ConvTranspose3d
+from minigrad.nn.pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d
+from minigrad.nn.normalization import BatchNorm3d
+from minigrad.nn.instance_norm import InstanceNorm3d
+from minigrad.nn.dropout import Dropout3d
+from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
@@ -76,6 +83,10 @@ __all__ = [
     "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",
+    # volumes (N, C, D, H, W)
+    "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
+    "BatchNorm3d", "InstanceNorm3d", "Dropout3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
+    "ConstantPad3d", "ZeroPad3d",
     "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
     "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from minigrad.backend import DEFAULT_FLOAT
-from minigrad.ops._windows import pair, single
+from minigrad.ops._windows import pair, single, triple
 from minigrad.scalars import is_integer, is_real
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -92,6 +92,20 @@ def int_pair(layer, arg, value, minimum=1) -> tuple:
         kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
             f"integer >= {minimum}"
         raise ValueError(f"{layer}: {arg} must be a {kind} or a pair of them, got {value!r}")
+    return ints
+
+
+def int_triple(layer, arg, value, minimum=1) -> tuple:
+    """An int or three ints, each >= ``minimum`` (1: positive, 0: non-negative), as a triple of Python ints (the
+    3-D layers' sizes, kept as PyTorch's ``_triple`` keeps them)."""
+    try:
+        ints = triple(layer, arg, value)
+    except TypeError:
+        ints = None
+    if ints is None or not all(v >= minimum for v in ints):
+        kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
+            f"integer >= {minimum}"
+        raise ValueError(f"{layer}: {arg} must be a {kind} or a tuple of 3 of them, got {value!r}")
     return ints
 
 

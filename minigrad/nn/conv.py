@@ -1,5 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d`` (PyTorch's arguments,
-layouts and initialisation)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``, ``ConvTranspose2d`` and
+``ConvTranspose3d`` (PyTorch's arguments, layouts and initialisation)."""
 from __future__ import annotations
 
 import math
@@ -7,13 +7,14 @@ import math
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
 from minigrad.nn import init
-from minigrad.nn.arguments import floating_dtype, int_pair, int_single, positive_int
+from minigrad.nn.arguments import floating_dtype, int_pair, int_single, int_triple, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.ops.conv import conv2d, conv_padding, conv_transpose2d
 from minigrad.ops.conv1d import conv1d, conv_transpose1d
+from minigrad.ops.conv3d import conv3d, conv_transpose3d
 from minigrad.ops.pad import pad
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -155,6 +156,30 @@ class Conv2d(_ConvNd):
         return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C_in, D, H, W) volumes: ``y = conv3d(x, weight) + bias``, (N, C_out, Do, Ho, Wo).
+
+    ``weight`` has PyTorch's layout (out_channels, in_channels // groups, kd, kh, kw), ``bias`` (out_channels,);
+    both start uniform in +-1/sqrt(fan_in) with fan_in = in_channels / groups * kd * kh * kw, as in PyTorch.
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are ints or triples (kept as triples);
+    ``padding`` may be ``"valid"`` or ``"same"`` (stride 1); ``padding_mode`` is 'zeros', 'reflect',
+    'replicate' or 'circular' (the input is then padded by ``F.pad`` in that mode first).
+    Do = floor((D + 2 pd - dd (kd - 1) - 1) / sd) + 1 (Ho, Wo alike). Unbatched (C_in, D, H, W) input works.
+    """
+
+    _sizes = staticmethod(int_triple)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=DEFAULT_FLOAT):
+        super().__init__("Conv3d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, lambda k: (out_channels, in_channels // groups, *k),
+                         lambda k: in_channels // groups * math.prod(k), dtype, device)
+
+    def forward(self, x):
+        x, padding = self._input(x)
+        return conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
 class _ConvTransposeNd(_ConvNd):
     """What the transposed convolutions add to ``_ConvNd``: the (in_channels, out_channels // groups, *k) weight
     layout with fan_in = out_channels / groups * prod(k), ``output_padding``, and no padding strings.
@@ -217,4 +242,24 @@ class ConvTranspose1d(_ConvTransposeNd):
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
                  dtype=DEFAULT_FLOAT):
         super().__init__("ConvTranspose1d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (the input gradient of a Conv3d): (N, C_in, D, H, W) or (C_in, D, H, W) ->
+    (N, C_out, Do, Ho, Wo).
+
+    ``weight`` has PyTorch's layout (in_channels, out_channels // groups, kd, kh, kw), ``bias`` (out_channels,);
+    both start uniform in +-1/sqrt(fan_in) with fan_in = out_channels / groups * kd * kh * kw, as PyTorch
+    computes it. Do = (D - 1) sd - 2 pd + dd (kd - 1) + output_padding + 1 (Ho, Wo alike).
+    """
+
+    _sizes = staticmethod(int_triple)
+    _padding_forms = "a tuple of 3 of them"
+    _op = staticmethod(conv_transpose3d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=DEFAULT_FLOAT):
+        super().__init__("ConvTranspose3d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, device, dtype)

@@ -1,4 +1,5 @@
-"""``Dropout``, ``Dropout1d`` and ``Dropout2d`` (whole channels): inverted dropout while training, the identity in eval
+"""``Dropout``, ``Dropout1d``, ``Dropout2d`` and ``Dropout3d`` (whole channels): inverted dropout while training, the
+identity in eval
 mode; ``AlphaDropout`` and ``FeatureAlphaDropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ class Dropout1d(_DropoutWithInplace):
     1/(1-p)); identity in eval."""
 
     _fn = staticmethod(F.dropout1d)
+
+
+class Dropout3d(_DropoutWithInplace):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability ``p`` while training (kept ones scaled
+    by 1/(1-p)); identity in eval."""
+
+    _fn = staticmethod(F.dropout3d)
 
 
 class AlphaDropout(_DropoutWithInplace):

@@ -1,4 +1,5 @@
-"""``InstanceNorm1d`` and ``InstanceNorm2d``: instance normalisation layers, as PyTorch's (``affine`` and
+"""``InstanceNorm1d``, ``InstanceNorm2d`` and ``InstanceNorm3d``: instance normalisation layers, as PyTorch's
+(``affine`` and
 ``track_running_stats`` off by default; ``weight``, ``bias``, ``running_mean``, ``running_var`` and
 ``num_batches_tracked`` in the state dict when on)."""
 from __future__ import annotations
@@ -58,3 +59,9 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of (N, C, H, W) or unbatched (C, H, W) inputs."""
 
     _ranks = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+
+    _ranks = (4, 5)

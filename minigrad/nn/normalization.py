@@ -1,4 +1,5 @@
-"""``BatchNorm1d`` and ``BatchNorm2d`` (batch normalisation, running statistics kept as buffers), ``LayerNorm``,
+"""``BatchNorm1d``, ``BatchNorm2d`` and ``BatchNorm3d`` (batch normalisation, running statistics kept as buffers),
+``LayerNorm``,
 ``GroupNorm``, ``RMSNorm`` and ``LocalResponseNorm``."""
 from __future__ import annotations
 
@@ -106,6 +107,13 @@ class BatchNorm2d(_BatchNorm):
 
     _shapes = "(N, {C}, H, W)"
     _ndims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) volumes per channel, over N, D, H and W: see ``_BatchNorm``."""
+
+    _shapes = "(N, {C}, D, H, W)"
+    _ndims = (5,)
 
 
 class LayerNorm(Layer):

@@ -1,6 +1,7 @@
-"""Padding layers, as PyTorch's (the ``pad`` op): ``ZeroPad1d``/``ZeroPad2d`` and ``ConstantPad1d``/``ConstantPad2d``
-(a constant around the last one or two axes of any input), ``ReflectionPad1d``/``2d``, ``ReplicationPad1d``/``2d``
-and ``CircularPad1d``/``2d`` (entries copied from the input, for (N, C, L) / (C, L) or (N, C, H, W) / (C, H, W))."""
+"""Padding layers, as PyTorch's (the ``pad`` op): ``ZeroPad1d``/``2d``/``3d`` and ``ConstantPad1d``/``2d``/``3d``
+(a constant around the last one, two or three axes of any input), ``ReflectionPad1d``/``2d``/``3d``,
+``ReplicationPad1d``/``2d``/``3d`` and ``CircularPad1d``/``2d``/``3d`` (entries copied from the input, for
+(N, C, L) / (C, L), (N, C, H, W) / (C, H, W) or (N, C, D, H, W) / (C, D, H, W))."""
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
@@ -9,7 +10,8 @@ from minigrad.ops.pad import pad
 from minigrad.scalars import is_integer, is_real
 
 __all__ = ["ZeroPad2d", "ZeroPad1d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d",
-           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d"]
+           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "ZeroPad3d", "ConstantPad3d",
+           "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d"]
 
 
 class ZeroPad2d(Layer):
@@ -58,9 +60,9 @@ class _PadNd(Layer):
         except TypeError:
             ok = False
         if not ok:
+            sides = ("left, right", "top, bottom", "front, back")[:self.axes]
             raise ValueError(f"{name}: padding must be a non-negative integer or a {n}-tuple of them "
-                             f"({'left, right' + (', top, bottom' if n == 4 else '')}); negative widths "
-                             f"(cropping) are not supported, got {padding!r}")
+                             f"({', '.join(sides)}); negative widths (cropping) are not supported, got {padding!r}")
         if not is_real(value):
             raise ValueError(f"{name}: value must be a real number, got {value!r}")
         self.padding, self.value = tuple(int(v) for v in values), value.item() if hasattr(value, "item") else value
@@ -75,9 +77,9 @@ class _PadNd(Layer):
                                  f"{tuple(x.shape)}")
             return pad(x, self.padding, value=self.value)
         if x.ndim not in (self.axes + 1, self.axes + 2):
+            spatial = ("L", "H, W", "D, H, W")[self.axes - 1]
             raise ValueError(f"{name}: expected a {self.axes + 1}-D or {self.axes + 2}-D input "
-                             f"({'(C, L) or (N, C, L)' if self.axes == 1 else '(C, H, W) or (N, C, H, W)'}), "
-                             f"got shape {tuple(x.shape)}")
+                             f"((C, {spatial}) or (N, C, {spatial})), got shape {tuple(x.shape)}")
         return pad(x, self.padding, mode=self.mode)
 
     def extra_repr(self):
@@ -146,3 +148,43 @@ class CircularPad2d(CircularPad1d):
     """``CircularPad1d`` along W and H of (N, C, H, W) or (C, H, W); padding (left, right, top, bottom)."""
 
     axes = 2
+
+
+class ConstantPad3d(_PadNd):
+    """``value`` around the last three axes: (..., D, H, W) -> (..., D + front + back, H + top + bottom,
+    W + left + right); padding (left, right, top, bottom, front, back). dL/dx: g cropped back."""
+
+    axes = 3
+
+    def __init__(self, padding, value):
+        super().__init__(padding, value)
+
+
+class ZeroPad3d(_PadNd):
+    """Zeros around the last three axes (padding (left, right, top, bottom, front, back)); dL/dx: g cropped back."""
+
+    axes = 3
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    """``ReflectionPad1d`` along W, H and D of (N, C, D, H, W) or (C, D, H, W); padding (left, right, top, bottom,
+    front, back)."""
+
+    axes = 3
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    """``ReplicationPad1d`` along W, H and D of (N, C, D, H, W) or (C, D, H, W); padding (left, right, top, bottom,
+    front, back)."""
+
+    axes = 3
+
+
+class CircularPad3d(CircularPad1d):
+    """``CircularPad1d`` along W, H and D of (N, C, D, H, W) or (C, D, H, W); padding (left, right, top, bottom,
+    front, back)."""
+
+    axes = 3

@@ -1,18 +1,22 @@
 """Pooling layers: ``MaxPool1d``, ``AvgPool1d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool1d``,
-``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``, ``AdaptiveMaxPool2d``, ``LPPool1d``, ``LPPool2d`` (no parameters;
+``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``, ``AdaptiveMaxPool2d``, ``LPPool1d``, ``LPPool2d`` and the 3-D ones
+``MaxPool3d``, ``AvgPool3d``, ``AdaptiveAvgPool3d``, ``AdaptiveMaxPool3d``, ``LPPool3d`` (no parameters;
 PyTorch's arguments)."""
 from __future__ import annotations
 
-from minigrad.nn.arguments import int_pair, int_single
-from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
+from minigrad.nn.arguments import int_pair, int_single, int_triple
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from minigrad.nn.layer import Layer
-from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
+from minigrad.ops.adaptive_pool import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                                        adaptive_max_pool2d, adaptive_max_pool3d)
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
+from minigrad.ops.pool3d import avg_pool3d, max_pool3d
 from minigrad.scalars import is_integer, is_real
 
 __all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d", "MaxPool3d", "AvgPool3d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d"]
 
 
 def _as_given(value, pair):
@@ -140,10 +144,11 @@ def _adaptive_size(name, output_size, dims):
     """``output_size`` checked (positive ints; None keeps an axis of the 2-D layers), in the form it was given."""
     given = isinstance(output_size, (tuple, list))
     sizes = tuple(output_size) if given else (output_size,)
-    allowed = (1,) if dims == 1 else (1, 2)
-    if len(sizes) not in allowed or not all((s is None and dims == 2) or (is_integer(s) and s >= 1) for s in sizes):
+    allowed = (1, dims)
+    if len(sizes) not in allowed or not all((s is None and dims > 1) or (is_integer(s) and s >= 1) for s in sizes):
         what = "a positive integer" + (" or a 1-tuple of one" if dims == 1 else
-                                       " or a pair of them (None keeps that axis)")
+                                       f" or {'a pair' if dims == 2 else 'a tuple of 3'} of them (None keeps that "
+                                       "axis)")
         raise ValueError(f"{name}: output_size must be {what}, got {output_size!r}")
     if given:
         return tuple(None if s is None else int(s) for s in sizes)
@@ -226,3 +231,87 @@ class LPPool2d(LPPool1d):
     """(sum over each kh x kw window of x^p)^(1/p) of (N, C, H, W) or (C, H, W), ``p = norm_type``."""
 
     _fn, _sizes = staticmethod(lp_pool2d), staticmethod(int_pair)
+
+
+class MaxPool3d(Layer):
+    """Maximum of each kd x kh x kw window of (N, C, D, H, W) or (C, D, H, W); ``stride`` defaults to
+    ``kernel_size``. With ``return_indices``, also each maximum's flat position in D * H * W (int64), as PyTorch.
+
+    The gradient reaches one element per window: its maximum, the first in row-major order on ties.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
+        super().__init__()
+        kernel_size, stride, padding, dilation = _check_window("MaxPool3d", kernel_size, stride, padding, dilation,
+                                                               int_triple)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.return_indices, self.ceil_mode = dilation, bool(return_indices), bool(ceil_mode)
+
+    def forward(self, x):
+        return max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool3d(Layer):
+    """Mean of each kd x kh x kw window of (N, C, D, H, W) or (C, D, H, W) (divisor as ``F.avg_pool3d``: PyTorch's
+    ``count_include_pad`` rule, or ``divisor_override``); the gradient spreads evenly over the window."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override=None):
+        super().__init__()
+        kernel_size, stride, padding, _ = _check_window("AvgPool3d", kernel_size, stride, padding, 1, int_triple)
+        if divisor_override is not None and (not is_integer(divisor_override) or divisor_override == 0):
+            raise ValueError(f"AvgPool3d: divisor_override must be a non-zero int or None, got {divisor_override!r}")
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.divisor_override = divisor_override
+
+    def forward(self, x):
+        return avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                          self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Layer):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to ``output_size`` (an int or 3; None keeps that axis)
+    whatever the input's size; window i along an axis of n covers [floor(i n / o), ceil((i + 1) n / o))."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = _adaptive_size("AdaptiveAvgPool3d", output_size, 3)
+
+    def forward(self, x):
+        return adaptive_avg_pool3d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(Layer):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to ``output_size`` (an int or 3; None keeps that axis); with
+    ``return_indices``, also each maximum's flat position in D * H * W (int64). dL/dx: g at each window's first
+    maximum in row-major order."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size = _adaptive_size("AdaptiveMaxPool3d", output_size, 3)
+        self.return_indices = bool(return_indices)
+
+    def forward(self, x):
+        return adaptive_max_pool3d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class LPPool3d(LPPool1d):
+    """(sum over each kd x kh x kw window of x^p)^(1/p) of (N, C, D, H, W) or (C, D, H, W), ``p = norm_type``."""
+
+    _fn, _sizes = staticmethod(lp_pool3d), staticmethod(int_triple)

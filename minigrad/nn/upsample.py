@@ -12,7 +12,7 @@ class Upsample(Layer):
     """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) by ``scale_factor`` or to ``size``, as ``F.interpolate``.
 
     ``mode`` 'nearest', 'nearest-exact', 'area' (3-D or 4-D input; nearest also 5-D at integer factors), 'linear'
-    (3-D), 'bilinear' or 'bicubic' (4-D), with PyTorch's source positions for ``align_corners`` (any positive
+    (3-D), 'bilinear' or 'bicubic' (4-D), 'trilinear' (5-D), with PyTorch's source positions for ``align_corners`` (any positive
     factor or size). Anything else is refused when the layer is built, with a message saying what is supported.
     ``scale_factor`` is kept as a float (or a tuple of them), as PyTorch keeps it. dL/dx: g summed over each repeated block (nearest), or shared between the
     taps of each output by its weights (see ``minigrad.nn.functional.upsampling`` and ``interpolation_modes``).

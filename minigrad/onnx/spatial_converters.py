@@ -3,8 +3,12 @@
 minigrad's ``Geometry`` holds the padding as ((top, bottom), (left, right)), with
 pooling's ``ceil_mode`` already turned into extra bottom/right padding, so every
 node below uses explicit ``pads`` ([top, left, bottom, right]) and floor sizes.
+The 3-D ops (volumes) map to the same ONNX nodes, whose attributes then have one
+more entry per axis (pads [front, top, left, back, bottom, right]).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -18,22 +22,22 @@ NOT_EXPORTED.update({
     "AvgPoolAdjoint": "the derivative of average pooling, used by backward passes",
     "FractionalMaxPool2d": "its windows are drawn at random on every call (a training-time regularizer); ONNX has "
                            "no fractional max pooling, and a traced graph would freeze one draw",
+    "Conv3dWeight": "the weight derivative of a 3-D convolution, used by backward passes",
 })
 
 
 def _window(geo):
-    (top, bottom), (left, right) = geo.padding
     return {"kernel_shape": [int(k) for k in geo.kernel], "strides": [int(s) for s in geo.stride],
-            "pads": [int(top), int(left), int(bottom), int(right)]}
+            "pads": [int(lo) for lo, _ in geo.padding] + [int(hi) for _, hi in geo.padding]}
 
 
-@converts("Conv2d")
+@converts("Conv2d", "Conv3d")
 def _conv2d(g, call, x):
     geo = call.params["geo"]
     return g.node("Conv", x, dilations=[int(d) for d in geo.dilation], group=int(geo.groups), **_window(geo))
 
 
-@converts("ConvTranspose2d")
+@converts("ConvTranspose2d", "ConvTranspose3d")
 def _conv_transpose2d(g, call, x):
     geo, out_hw = call.params["geo"], call.params["out_hw"]
     # ONNX's size: s (n - 1) + output_padding + d (k - 1) + 1 - pads; the rest of out_hw is output_padding.
@@ -44,25 +48,25 @@ def _conv_transpose2d(g, call, x):
                   output_padding=extra, **_window(geo))
 
 
-@converts("MaxPool2d")
+@converts("MaxPool2d", "MaxPool3d")
 def _max_pool2d(g, call, x):
     geo = call.params["geo"]
     return g.node("MaxPool", x, dilations=[int(d) for d in geo.dilation], **_window(geo))
 
 
-@converts("AvgPool2d")
+@converts("AvgPool2d", "AvgPool3d")
 def _avg_pool2d(g, call, x):
     # minigrad sums each window of the zero-padded input and scales it by 1/divisor per output
     # position (PyTorch's divisor rules, ceil_mode included): AveragePool of the padded input
     # divides by kh*kw, so the graph multiplies back by kh*kw/divisor.
     geo, scale = call.params["geo"], np.asarray(call.params["scale"])
-    (top, bottom), (left, right) = geo.padding
     padded = x[0]
-    if top or bottom or left or right:
-        padded = g.node("Pad", [x[0], g.ints([0, 0, top, left, 0, 0, bottom, right], "pads")], mode="constant")
+    if any(lo or hi for lo, hi in geo.padding):
+        pads = [0, 0] + [int(lo) for lo, _ in geo.padding] + [0, 0] + [int(hi) for _, hi in geo.padding]
+        padded = g.node("Pad", [x[0], g.ints(pads, "pads")], mode="constant")
     y = g.node("AveragePool", [padded], kernel_shape=[int(k) for k in geo.kernel],
                strides=[int(s) for s in geo.stride])
-    factor = (geo.kernel[0] * geo.kernel[1] * scale[:, :, 0]).astype(call.inputs[0].dtype)
+    factor = (math.prod(geo.kernel) * scale[..., 0]).astype(call.inputs[0].dtype)
     return g.node("Mul", [y, g.constant(factor, "divisor")])
 
 
@@ -88,16 +92,17 @@ def _pad_mode(g, call, x):
                                                              "circular": "wrap"}[mode])
 
 
-@converts("AdaptiveMaxPool2d")
+@converts("AdaptiveMaxPool2d", "AdaptiveMaxPool3d")
 def _adaptive_max_pool2d(g, call, x):
-    (h, w), (oh, ow) = call.inputs[0].shape[2:], call.params["index"].shape[2:]
-    if h % oh or w % ow:
-        raise ExportError(f"onnx.export: adaptive max pooling in {call.where} from {(h, w)} to {(oh, ow)} has "
+    sizes, out = tuple(call.inputs[0].shape[2:]), tuple(call.params["index"].shape[2:])
+    if any(n % o for n, o in zip(sizes, out)):
+        raise ExportError(f"onnx.export: adaptive max pooling in {call.where} from {sizes} to {out} has "
                           "windows of different sizes, which no ONNX MaxPool computes; only output sizes that "
                           "divide the input's are exported")
-    if (oh, ow) == (1, 1):
+    if all(o == 1 for o in out):
         return g.node("GlobalMaxPool", x)
-    return g.node("MaxPool", x, kernel_shape=[h // oh, w // ow], strides=[h // oh, w // ow])
+    return g.node("MaxPool", x, kernel_shape=[n // o for n, o in zip(sizes, out)],
+                  strides=[n // o for n, o in zip(sizes, out)])
 
 
 def _one_hot_kernels(channels, geo, dtype):

@@ -1,4 +1,5 @@
-"""Adaptive pooling to a fixed output size: ``adaptive_max_pool2d``, ``adaptive_max_pool1d``, ``adaptive_avg_pool1d``.
+"""Adaptive pooling to a fixed output size: ``adaptive_max_pool2d``, ``adaptive_max_pool1d``, ``adaptive_avg_pool1d``,
+``adaptive_max_pool3d`` and ``adaptive_avg_pool3d``.
 
 Along an axis of length n pooled to o outputs, output i reads the window [floor(i n / o), ceil((i + 1) n / o)),
 as PyTorch. Adaptive max pooling (``AdaptiveMaxPool2d``) gathers every window as a block of at most
@@ -7,9 +8,13 @@ first maximum in row-major order (PyTorch's rule; a NaN wins, the last one as in
 flat position in H * W, the ``indices`` PyTorch returns. dL/dx: g added at each recorded position
 (``index_add``, whose own derivative gathers there again; the positions are found on the raw
 array first, and the op itself only reads them). The 1-D forms run as the 2-D ones over
-(N, C, 1, L); ``adaptive_avg_pool1d`` is ``adaptive_avg_pool2d``'s averaging-matrix product.
+(N, C, 1, L); ``adaptive_avg_pool1d`` is ``adaptive_avg_pool2d``'s averaging-matrix product. The 3-D forms are the
+same over (N, C, D, H, W) volumes: ``AdaptiveMaxPool3d`` (blocks of at most kd x kh x kw, positions in D * H * W)
+and one averaging-matrix product per axis.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -17,10 +22,12 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops.pool import adaptive_avg_pool2d
+from minigrad.ops.linalg import matmul
+from minigrad.ops.pool import _averaging_matrix, adaptive_avg_pool2d
 from minigrad.scalars import is_integer
 
-__all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool1d", "AdaptiveMaxPool2d"]
+__all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool3d",
+           "adaptive_avg_pool3d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d"]
 
 
 def _window_index(n, o):
@@ -32,19 +39,31 @@ def _window_index(n, o):
 
 
 def _argmax_index(x, out_hw):
-    """The flat position in H * W of each adaptive window's maximum of x (N, C, H, W), as (N, C, oh, ow) int64."""
+    """The flat position in H * W of each adaptive window's maximum of x (N, C, H, W), as (N, C, oh, ow) int64.
+
+    Any number of spatial axes: (N, C, D, H, W) gives positions in D * H * W."""
     xp = get_array_module(x)
-    n, c, h, w = x.shape
-    rows, cols = (xp.asarray(_window_index(size, o)) for size, o in zip((h, w), out_hw))
-    kh, kw = rows.shape[1], cols.shape[1]
-    blocks = x[:, :, rows[:, :, None, None], cols[None, None, :, :]]   # (N, C, oh, kh, ow, kw)
-    blocks = blocks.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, *out_hw, kh * kw)
+    n, c, *sizes = x.shape
+    d = len(sizes)
+    index = [xp.asarray(_window_index(size, o)) for size, o in zip(sizes, out_hw)]   # each (o, k)
+    ks = [i.shape[1] for i in index]
+    grids = []
+    for axis, i in enumerate(index):   # broadcast to (oh, kh, ow, kw)
+        shape = [1] * (2 * d)
+        shape[2 * axis:2 * axis + 2] = i.shape
+        grids.append(i.reshape(shape))
+    blocks = x[(slice(None), slice(None), *grids)]   # (N, C, oh, kh, ow, kw)
+    blocks = blocks.transpose(0, 1, *range(2, 2 + 2 * d, 2), *range(3, 2 + 2 * d, 2))
+    blocks = blocks.reshape(n, c, *out_hw, math.prod(ks))
     best = xp.argmax(blocks, axis=-1)   # the first maximum; a NaN counts as the largest
     nan = xp.isnan(blocks)
     if nan.any():   # PyTorch's scan keeps the last NaN of a window
-        best = xp.where(nan.any(axis=-1), kh * kw - 1 - xp.argmax(nan[..., ::-1], axis=-1), best)
-    i, j = xp.arange(out_hw[0])[:, None], xp.arange(out_hw[1])[None, :]
-    return (rows[i, best // kw] * w + cols[j, best % kw]).astype(np.int64)
+        best = xp.where(nan.any(axis=-1), blocks.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1), best)
+    flat = 0
+    for axis, (i, offset) in enumerate(zip(index, xp.unravel_index(best, ks))):
+        window = xp.arange(out_hw[axis]).reshape((-1,) + (1,) * (d - 1 - axis))
+        flat = flat * sizes[axis] + i[window, offset]
+    return flat.astype(np.int64)
 
 
 class AdaptiveMaxPool2d(Function):
@@ -55,16 +74,23 @@ class AdaptiveMaxPool2d(Function):
         self.index = index   # (N, C, oh, ow) int64, from _argmax_index
 
     def forward(self, x):
-        n, c, h, w = x.shape
+        n, c = x.shape[:2]
         xp = get_array_module(x)
-        return xp.take_along_axis(x.reshape(n, c, h * w), self.index.reshape(n, c, -1), axis=2).reshape(
+        return xp.take_along_axis(x.reshape(n, c, -1), self.index.reshape(n, c, -1), axis=2).reshape(
             self.index.shape)
 
     def backward(self, F, gy, x):
         xp = get_array_module(self.index)
-        n, c, h, w = x.shape
-        grid = (xp.arange(n).reshape(n, 1, 1, 1), xp.arange(c).reshape(1, c, 1, 1), self.index // w, self.index % w)
+        n, c, *sizes = x.shape
+        lead = (1,) * (self.index.ndim - 2)
+        grid = (xp.arange(n).reshape(n, 1, *lead), xp.arange(c).reshape(1, c, *lead),
+                *xp.unravel_index(self.index, tuple(sizes)))
         return F.index_add(gy, grid, tuple(x.shape))
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """y[n, c, i, j, l] = x[n, c] at flat position ``index[n, c, i, j, l]`` of D * H * W, each adaptive window's
+    maximum: (N, C, D, H, W) -> (N, C, od, oh, ow). dL/dx = g added at those positions (index_add)."""
 
 
 def _output_size(op, output_size, spatial, dims):
@@ -76,7 +102,8 @@ def _output_size(op, output_size, spatial, dims):
     except TypeError:
         ok = False
     if not ok:
-        what = "a positive int" if dims == 1 else "a positive int or a pair of them (None keeps that axis)"
+        what = "a positive int" if dims == 1 else \
+            f"a positive int or {'a pair' if dims == 2 else 'a tuple of 3'} of them (None keeps that axis)"
         raise ValueError(f"{op}: output_size must be {what}, got {output_size!r}")
     return tuple(n if s is None else int(s) for s, n in zip(sizes, spatial))
 
@@ -84,7 +111,8 @@ def _output_size(op, output_size, spatial, dims):
 def _checked(op, x, dims):
     x = as_tensor(x)
     if x.ndim not in (dims + 1, dims + 2):
-        layout = "(C, L) or 3-D (N, C, L)" if dims == 1 else "(C, H, W) or 4-D (N, C, H, W)"
+        layout = {1: "(C, L) or 3-D (N, C, L)", 2: "(C, H, W) or 4-D (N, C, H, W)",
+                  3: "(C, D, H, W) or 5-D (N, C, D, H, W)"}[dims]
         raise ValueError(f"{op}: expected a {dims + 1}-D {layout} input, got shape {tuple(x.shape)}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
@@ -93,9 +121,9 @@ def _checked(op, x, dims):
     return x
 
 
-def _max_pool(x4, out_hw, return_indices, shape):
+def _max_pool(x4, out_hw, return_indices, shape, op=AdaptiveMaxPool2d):
     index = _argmax_index(x4.data, out_hw)
-    y = AdaptiveMaxPool2d.apply(x4, index=index).reshape(*shape)
+    y = op.apply(x4, index=index).reshape(*shape)
     return (y, Tensor(index.reshape(shape))) if return_indices else y
 
 
@@ -129,3 +157,36 @@ def adaptive_avg_pool1d(input, output_size):
     (o,) = _output_size(op, output_size, x.shape[-1:], 1)
     x4 = x.reshape(-1 if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
     return adaptive_avg_pool2d(x4, (1, o)).reshape(*x.shape[:-1], o)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to ``output_size`` (od, oh, ow) (an int means all three; None
+    keeps that axis), window i along an axis of n covering [floor(i n / o), ceil((i + 1) n / o)). With
+    ``return_indices``, also each maximum's flat position in D * H * W (int64), as PyTorch. dL/dx: g added at
+    each window's first maximum in row-major order."""
+    op = "adaptive_max_pool3d"
+    x = _checked(op, input, 3)
+    out = _output_size(op, output_size, x.shape[-3:], 3)
+    x5 = x if x.ndim == 5 else x.reshape(1, *x.shape)
+    return _max_pool(x5, out, return_indices, (*x.shape[:-3], *out), AdaptiveMaxPool3d)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to ``output_size`` (od, oh, ow) (an int means all three;
+    None keeps that axis), windows as adaptive_max_pool3d's. Computed as products with constant averaging
+    matrices, one per axis (W: x @ P_w^T; H and D: P @ x over that axis with the later ones flattened), so
+    dL/dx is the same products transposed: P_d^T, P_h^T and P_w applied to g."""
+    op = "adaptive_avg_pool3d"
+    x = _checked(op, input, 3)
+    od, oh, ow = _output_size(op, output_size, x.shape[-3:], 3)
+    xp = get_array_module(x.data)
+    *lead, d, h, w = x.shape
+    y = x
+    if ow != w:
+        y = matmul(y, as_tensor(_averaging_matrix(w, ow, x.dtype, xp).T.copy(), like=x))
+    if oh != h:
+        y = matmul(as_tensor(_averaging_matrix(h, oh, x.dtype, xp), like=x), y)
+    if od != d:
+        planes = y.reshape(*lead, d, oh * ow)
+        y = matmul(as_tensor(_averaging_matrix(d, od, x.dtype, xp), like=x), planes).reshape(*lead, od, oh, ow)
+    return y

@@ -22,44 +22,54 @@ channels-last memory (see ``_windows``): im2col gathers the windows of the
 padded input as an (N*Ho*Wo, kh*kw*C) matrix, one GEMM with the
 (kh*kw*C, O) weight matrix gives the output; the transpose goes back by one
 GEMM and col2im, kh*kw strided adds. Groups run as one batched GEMM.
+
+The kernels take any number of spatial axes: ``Conv3d``, ``ConvTranspose3d`` and ``Conv3dWeight`` below are the same
+three ops for (N, C, D, H, W) volumes (``minigrad.ops.conv3d``), with their own names in the graph and in ONNX.
 """
 from __future__ import annotations
+
+import math
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, pad_hw, pair, slab,
-                                   windows)
+from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, kernel_offsets, pad_hw,
+                                   pair, single, slab, triple, windows)
 
-__all__ = ["conv2d", "conv_transpose2d", "Conv2d", "ConvTranspose2d", "Conv2dWeight"]
+__all__ = ["conv2d", "conv_transpose2d", "Conv2d", "ConvTranspose2d", "Conv2dWeight", "Conv3d", "ConvTranspose3d",
+           "Conv3dWeight"]
 
 
 # ----------------------------------------------------------------------------- array kernels
+# Written for any number of spatial axes: (N, C, H, W) images here, (N, C, D, H, W) volumes in conv3d.
 def _im2col(x, geo, out_hw):
     """The windows of ``x`` (N, C, H, W) as a matrix: (M, kh*kw*C), or (groups, M, kh*kw*C/groups)."""
     n, c = x.shape[:2]
     g = geo.groups
     win = windows(pad_hw(channels_last(x), geo.padding), geo, out_hw)   # (N, Ho, Wo, kh, kw, C), a view
-    m = n * out_hw[0] * out_hw[1]
-    k = geo.kernel[0] * geo.kernel[1] * (c // g)
+    m = n * math.prod(out_hw)
+    k = math.prod(geo.kernel) * (c // g)
     if g == 1:
         return win.reshape(m, k)   # the one copy of the forward pass
-    win = win.reshape(win.shape[:5] + (g, c // g))
-    return win.transpose(5, 0, 1, 2, 3, 4, 6).reshape(g, m, k)
+    lead = win.ndim - 1   # N, the output and the kernel axes
+    win = win.reshape(win.shape[:lead] + (g, c // g))
+    return win.transpose(lead, *range(lead), lead + 1).reshape(g, m, k)
 
 
 def _weight_matrix(w, g):
     """(O, C/g, kh, kw) -> (kh*kw*C/g, O), or (g, kh*kw*C/g, O/g): rows in the im2col column order."""
-    o, cg, kh, kw = w.shape
+    o, cg, *kernel = w.shape
+    d = len(kernel)
+    k = math.prod(kernel) * cg
     if g == 1:
-        return w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o)
-    return w.reshape(g, o // g, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(g, kh * kw * cg, o // g)
+        return w.transpose(*range(2, 2 + d), 1, 0).reshape(k, o)
+    return w.reshape(g, o // g, cg, *kernel).transpose(0, *range(3, 3 + d), 2, 1).reshape(g, k, o // g)
 
 
 def _rows(v, g):
     """An output image (N, O, Ho, Wo) as GEMM rows: (M, O), or (g, M, O/g) (views when channels-last)."""
-    n, o, ho, wo = v.shape
-    rows = channels_last(v).reshape(n * ho * wo, o)
+    o = v.shape[1]
+    rows = channels_last(v).reshape(-1, o)
     if g == 1:
         return rows
     return rows.reshape(-1, g, o // g).transpose(1, 0, 2)
@@ -70,22 +80,23 @@ def _conv(x, w, b, geo):
     xp = get_array_module(x)
     n = x.shape[0]
     o = w.shape[0]
-    ho, wo = geo.out_size(*x.shape[2:])
-    cols = _im2col(x, geo, (ho, wo))
+    out_hw = geo.out_size(*x.shape[2:])
+    cols = _im2col(x, geo, out_hw)
     if geo.groups == 1:
         y = cols @ _weight_matrix(w, 1)
     else:
         y = xp.matmul(cols, _weight_matrix(w, geo.groups)).transpose(1, 0, 2).reshape(-1, o)
     if b is not None:
         y += b   # rows are pixels, columns channels: the bias broadcasts along contiguous rows
-    return channels_first(y.reshape(n, ho, wo, o)), cols
+    return channels_first(y.reshape(n, *out_hw, o)), cols
 
 
 def _conv_transpose(v, w, b, geo, out_hw):
     """The adjoint of conv2d from an ``out_hw`` input: (N, O, Ho, Wo) -> (N, C, H, W)."""
     xp = get_array_module(v)
-    n, _, ho, wo = v.shape
-    o, cg, kh, kw = w.shape
+    n, _, *in_hw = v.shape
+    o, cg, *kernel = w.shape
+    d = len(kernel)
     g = geo.groups
     padded = geo.padded(*out_hw)
     if g == 1:
@@ -94,20 +105,20 @@ def _conv_transpose(v, w, b, geo, out_hw):
         # along whole image rows (W*C numbers at stride 1), where slicing one big
         # (M, kh*kw*C) product would add runs of only C numbers.
         rows = _rows(v, 1)
-        w_offsets = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))                     # (kh, kw, O, C)
+        w_offsets = xp.ascontiguousarray(w.transpose(*range(2, 2 + d), 0, 1))        # (kh, kw, O, C)
         x_pad = xp.zeros((n, *padded, cg), dtype=v.dtype)
         part = xp.empty((rows.shape[0], cg), dtype=v.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                xp.matmul(rows, w_offsets[i, j], out=part)
-                x_pad[(slice(None), *slab(geo, (ho, wo), i, j))] += part.reshape(n, ho, wo, cg)
+        for offset in kernel_offsets(geo):
+            xp.matmul(rows, w_offsets[offset], out=part)
+            x_pad[(slice(None), *slab(geo, in_hw, *offset))] += part.reshape(n, *in_hw, cg)
     else:
         gcols = xp.matmul(_rows(v, g), _weight_matrix(w, g).transpose(0, 2, 1))       # (g, M, kh*kw*cg)
-        gcols = gcols.reshape(g, n, ho, wo, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)  # group before channel
+        gcols = gcols.reshape(g, n, *in_hw, *kernel, cg)
+        gcols = gcols.transpose(*range(1, 2 + 2 * d), 0, 2 + 2 * d)                   # group before channel
         x_pad = col2im(gcols, geo, padded).reshape(n, *padded, g * cg)
     y = channels_first(crop_hw(x_pad, geo.padding, out_hw))
     if b is not None:
-        y += b.reshape(1, -1, 1, 1)   # y is a view of x_pad, made here: nobody else sees the write
+        y += b.reshape(-1, *(1,) * d)   # y is a view of x_pad, made here: nobody else sees the write
     return y
 
 
@@ -120,18 +131,25 @@ def _conv_weight(u, v, geo, cols=None):
     c = u.shape[1]
     o = v.shape[1]
     g = geo.groups
-    kh, kw = geo.kernel
+    kernel = geo.kernel
+    d = len(kernel)
     if cols is None:
         cols = _im2col(u, geo, v.shape[2:])
     if g == 1:
-        dw = (cols.T @ _rows(v, 1)).reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
+        dw = (cols.T @ _rows(v, 1)).reshape(*kernel, c, o).transpose(d + 1, d, *range(d))
     else:
         dw = xp.matmul(cols.transpose(0, 2, 1), _rows(v, g))                       # (g, kh*kw*cg, o/g)
-        dw = dw.reshape(g, kh, kw, c // g, o // g).transpose(0, 4, 3, 1, 2).reshape(o, c // g, kh, kw)
+        dw = dw.reshape(g, *kernel, c // g, o // g).transpose(0, d + 2, d + 1, *range(1, d + 1))
+        dw = dw.reshape(o, c // g, *kernel)
     return xp.ascontiguousarray(dw)
 
 
 # ----------------------------------------------------------------------------- ops
+def _sum_axes(geo):
+    """The axes a bias gradient sums over: the batch and the spatial ones."""
+    return (0, 2, 3) if len(geo.kernel) == 2 else (0, *range(2, 2 + len(geo.kernel)))
+
+
 class Conv2d(Function):
     """y = conv2d(x, w) + b: (N, C, H, W), (O, C/g, kh, kw), (O,) -> (N, O, Ho, Wo).
 
@@ -149,12 +167,12 @@ class Conv2d(Function):
 
     def backward(self, F, gy, x, w, b=None):
         need = self.needs_input_grad
-        gx = F.apply(ConvTranspose2d, gy, w, geo=self.geo, out_hw=tuple(x.shape[2:])) if need[0] else None
-        gw = F.apply(Conv2dWeight, x, gy, geo=self.geo, cols=self.cols) if need[1] else None
+        gx = F.apply(self.transpose_op, gy, w, geo=self.geo, out_hw=tuple(x.shape[2:])) if need[0] else None
+        gw = F.apply(self.weight_op, x, gy, geo=self.geo, cols=self.cols) if need[1] else None
         if b is None:
             return gx, gw
         # A per-channel sum, not sum_to: forward adds b (O,) along the rows of the channels-last (M, O) matrix.
-        return gx, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
+        return gx, gw, (F.sum(gy, axis=_sum_axes(self.geo)) if need[2] else None)
 
 
 class ConvTranspose2d(Function):
@@ -172,12 +190,12 @@ class ConvTranspose2d(Function):
 
     def backward(self, F, gy, v, w, b=None):
         need = self.needs_input_grad
-        gv = F.apply(Conv2d, gy, w, geo=self.geo) if need[0] else None
-        gw = F.apply(Conv2dWeight, gy, v, geo=self.geo) if need[1] else None
+        gv = F.apply(self.conv_op, gy, w, geo=self.geo) if need[0] else None
+        gw = F.apply(self.weight_op, gy, v, geo=self.geo) if need[1] else None
         if b is None:
             return gv, gw
         # A per-channel sum: sum_to (1, C, 1, 1) + reshape, the adjoint of forward's broadcast, timed ~1.5 us slower.
-        return gv, gw, (F.sum(gy, axis=(0, 2, 3)) if need[2] else None)
+        return gv, gw, (F.sum(gy, axis=_sum_axes(self.geo)) if need[2] else None)
 
 
 class Conv2dWeight(Function):
@@ -194,23 +212,59 @@ class Conv2dWeight(Function):
 
     def backward(self, F, gy, u, v):
         need = self.needs_input_grad
-        return (F.apply(ConvTranspose2d, v, gy, geo=self.geo, out_hw=tuple(u.shape[2:])) if need[0] else None,
-                F.apply(Conv2d, u, gy, geo=self.geo) if need[1] else None)
+        return (F.apply(self.transpose_op, v, gy, geo=self.geo, out_hw=tuple(u.shape[2:])) if need[0] else None,
+                F.apply(self.conv_op, u, gy, geo=self.geo) if need[1] else None)
+
+
+class Conv3d(Conv2d):
+    """y = conv3d(x, w) + b: (N, C, D, H, W), (O, C/g, kd, kh, kw), (O,) -> (N, O, Do, Ho, Wo); Conv2d's kernels.
+
+    dL/dx = ConvTranspose3d(g, w); dL/dw = Conv3dWeight(x, g); dL/db = g summed over (N, Do, Ho, Wo).
+    """
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """y = conv_transpose3d(v, w) + b: (N, Cin, Dv, Hv, Wv), (Cin, Cout/g, kd, kh, kw) -> (N, Cout, D, H, W).
+
+    dL/dv = Conv3d(g, w); dL/dw = Conv3dWeight(g, v); dL/db = g summed over (N, D, H, W).
+    """
+
+
+class Conv3dWeight(Conv2dWeight):
+    """dW = Conv3dWeight(u, v): conv3d's weight gradient, (O, C/g, kd, kh, kw).
+
+    dL/du = ConvTranspose3d(v, g); dL/dv = Conv3d(u, g).
+    """
+
+
+def _family(conv, transpose, weight):
+    """Each op of one dimension names the other two, its derivatives (the op graph then says 3d for volumes)."""
+    for op in (conv, transpose, weight):
+        op.conv_op, op.transpose_op, op.weight_op = conv, transpose, weight
+
+
+_family(Conv2d, ConvTranspose2d, Conv2dWeight)
+_family(Conv3d, ConvTranspose3d, Conv3dWeight)
 
 
 # ----------------------------------------------------------------------------- public functions
-def _check_tensors(op, x, weight, bias):
+_LAYOUTS = {2: "3-D (C, H, W) or 4-D (N, C, H, W)", 3: "4-D (C, D, H, W) or 5-D (N, C, D, H, W)"}
+_PARSERS = {1: lambda op, name, value: (single(op, name, value),), 2: pair, 3: triple}
+_FORMS = {1: "a 1-tuple", 2: "a pair", 3: "a tuple of 3 ints"}
+
+
+def _check_tensors(op, x, weight, bias, dims=2):
     x, weight = as_tensor(x), as_tensor(weight, like=x)
     bias = None if bias is None else as_tensor(bias, like=x)
-    if x.ndim == 3:
+    if x.ndim == dims + 1:
         x = x.reshape(1, *x.shape)   # one unbatched image, as PyTorch allows
         unbatched = True
     else:
         unbatched = False
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
-    if weight.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(weight.shape)}")
+    if x.ndim != dims + 2:
+        raise ValueError(f"{op}: expected a {_LAYOUTS[dims]} input, got shape {tuple(x.shape)}")
+    if weight.ndim != dims + 2:
+        raise ValueError(f"{op}: expected a {dims + 2}-D weight, got shape {tuple(weight.shape)}")
     check_dtypes(op, x, weight, bias)
     return x, weight, bias, unbatched
 
@@ -232,9 +286,10 @@ def _check_groups(op, groups, in_channels, out_channels):
                          f"and out_channels={out_channels}")
 
 
-def _stride_and_dilation(op, stride, dilation):
-    """``stride`` and ``dilation`` as pairs of positive ints (each given as an int or a pair)."""
-    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
+def _stride_and_dilation(op, stride, dilation, dims=2):
+    """``stride`` and ``dilation`` as tuples of ``dims`` positive ints (each given as an int or such a tuple)."""
+    parse = _PARSERS[dims]
+    stride, dilation = parse(op, "stride", stride), parse(op, "dilation", dilation)
     for name, values in (("stride", stride), ("dilation", dilation)):
         if min(values) < 1:
             raise ValueError(f"{op}: {name} must be positive, got {values}")
@@ -242,8 +297,8 @@ def _stride_and_dilation(op, stride, dilation):
 
 
 def _check_fits(op, x_shape, geo, what="input"):
-    h, w = x_shape[2:]
-    for axis, size, (lo, hi), k, d in zip("HW", (h, w), geo.padding, geo.kernel, geo.dilation):
+    sizes = x_shape[2:]
+    for axis, size, (lo, hi), k, d in zip("DHW"[-len(sizes):], sizes, geo.padding, geo.kernel, geo.dilation):
         extent = d * (k - 1) + 1
         if size + lo + hi < extent:
             raise ValueError(f"{op}: the kernel ({extent} with dilation {d}) is larger than the padded {what} "
@@ -254,8 +309,9 @@ def _check_fits(op, x_shape, geo, what="input"):
 def conv_padding(op, padding, kernel, stride, dilation):
     """``padding`` (int, pair, "valid" or "same") as ((top, bottom), (left, right)).
 
-    A string may also come with one-element ``kernel``, ``stride`` and ``dilation`` (``conv1d``): the
-    result then has one (before, after) pair.
+    One (before, after) pair per entry of ``kernel``: a string may also come with one-element ``kernel``,
+    ``stride`` and ``dilation`` (``conv1d``), and with three-element ones (``conv3d``, whose numeric
+    padding is an int or a tuple of 3).
     """
     if isinstance(padding, str):
         if padding == "valid":
@@ -265,12 +321,11 @@ def conv_padding(op, padding, kernel, stride, dilation):
                 raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
             # The total d (k - 1) split as PyTorch does: the extra one (even kernels) goes after.
             return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
-        form = "a 1-tuple" if len(kernel) == 1 else "a pair"
-        raise ValueError(f"{op}: padding must be an int, {form}, 'valid' or 'same', got {padding!r}")
-    ph, pw = pair(op, "padding", padding)
-    if ph < 0 or pw < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {(ph, pw)}")
-    return ((ph, ph), (pw, pw))
+        raise ValueError(f"{op}: padding must be an int, {_FORMS[len(kernel)]}, 'valid' or 'same', got {padding!r}")
+    pads = _PARSERS[len(kernel)](op, "padding", padding)
+    if min(pads) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {pads}")
+    return tuple((p, p) for p in pads)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -281,20 +336,25 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Returns (N, O, Ho, Wo) with Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (and Wo alike).
     Derivatives: see the module docstring.
     """
-    op = "conv2d"
-    x, weight, bias, unbatched = _check_tensors(op, x, weight, bias)
-    o, cg, kh, kw = weight.shape
-    stride, dilation = _stride_and_dilation(op, stride, dilation)
+    return convolve("conv2d", Conv2d, 2, x, weight, bias, stride, padding, dilation, groups)
+
+
+def convolve(op, conv_op, dims, x, weight, bias, stride, padding, dilation, groups):
+    """conv2d or conv3d (``dims`` spatial axes, applied as ``conv_op``): the checks, then the op."""
+    x, weight, bias, unbatched = _check_tensors(op, x, weight, bias, dims)
+    o, cg, *kernel = weight.shape
+    kernel = tuple(kernel)
+    stride, dilation = _stride_and_dilation(op, stride, dilation, dims)
     _check_groups(op, groups, cg * groups, o)
     if x.shape[1] != cg * groups:
         raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
                          f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
-    geo = Geometry((kh, kw), stride, dilation, conv_padding(op, padding, (kh, kw), stride, dilation), groups)
+    geo = Geometry(kernel, stride, dilation, conv_padding(op, padding, kernel, stride, dilation), groups)
     _check_fits(op, x.shape, geo)
     args = (x, weight) if bias is None else (x, weight, bias)
-    y = Conv2d.apply(*args, geo=geo)
+    y = conv_op.apply(*args, geo=geo)
     return y.reshape(*y.shape[1:]) if unbatched else y
 
 
@@ -307,10 +367,16 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     in PyTorch's order (``groups`` before ``dilation``).
     Derivatives: see the module docstring.
     """
-    op = "conv_transpose2d"
-    x, weight, bias, unbatched = _check_tensors(op, x, weight, bias)
-    cin, coutg, kh, kw = weight.shape
-    stride, dilation = _stride_and_dilation(op, stride, dilation)
+    return transpose_convolve("conv_transpose2d", ConvTranspose2d, 2, x, weight, bias, stride, padding,
+                              output_padding, groups, dilation)
+
+
+def transpose_convolve(op, transpose_op, dims, x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """conv_transpose2d or conv_transpose3d (``dims`` spatial axes, applied as ``transpose_op``)."""
+    x, weight, bias, unbatched = _check_tensors(op, x, weight, bias, dims)
+    cin, coutg, *kernel = weight.shape
+    kernel = tuple(kernel)
+    stride, dilation = _stride_and_dilation(op, stride, dilation, dims)
     _check_groups(op, groups, cin, coutg * groups)
     if x.shape[1] != cin:
         raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
@@ -319,22 +385,21 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         raise ValueError(f"{op}: bias must have shape ({coutg * groups},) for weight {tuple(weight.shape)} "
                          f"and groups={groups}, got {tuple(bias.shape)}")
     if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a pair, got {padding!r}")
-    pads = conv_padding(op, padding, (kh, kw), stride, dilation)
-    out_pad = pair(op, "output_padding", output_padding)
+        raise ValueError(f"{op}: padding must be an int or {_FORMS[dims]}, got {padding!r}")
+    pads = conv_padding(op, padding, kernel, stride, dilation)
+    out_pad = _PARSERS[dims](op, "output_padding", output_padding)
     for p, s in zip(out_pad, stride):
         # (PyTorch also allows p < dilation; the extra rows would lie outside conv2d's adjoint.)
         if not 0 <= p < s:
             raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than "
                              f"the stride {stride}")
-    geo = Geometry((kh, kw), stride, dilation, pads, groups)
+    geo = Geometry(kernel, stride, dilation, pads, groups)
     out_hw = tuple((n - 1) * s - 2 * p[0] + d * (k - 1) + op_ + 1
-                   for n, s, p, d, k, op_ in zip(x.shape[2:], stride, pads, dilation, (kh, kw), out_pad))
+                   for n, s, p, d, k, op_ in zip(x.shape[2:], stride, pads, dilation, kernel, out_pad))
     if min(out_hw) < 1 or geo.out_size(*out_hw) != tuple(x.shape[2:]):
         raise ValueError(f"{op}: input {tuple(x.shape)} with weight {tuple(weight.shape)}, stride {stride}, "
                          f"padding {padding}, output_padding {out_pad}, dilation {dilation} gives no valid "
                          f"output size (got {out_hw})")
     args = (x, weight) if bias is None else (x, weight, bias)
-    y = ConvTranspose2d.apply(*args, geo=geo, out_hw=out_hw)
+    y = transpose_op.apply(*args, geo=geo, out_hw=out_hw)
     return y.reshape(*y.shape[1:]) if unbatched else y
-

@@ -19,6 +19,8 @@ How the gradient is routed:
 
 Every kernel is a loop over the kh*kw kernel offsets (not pixels): each offset
 reads or adds one strided (N, Ho, Wo, C) slab of the channels-last windows.
+The kernels take any number of spatial axes: ``MaxPool3d`` and ``AvgPool3d`` are the
+same ops for (N, C, D, H, W) volumes (``minigrad.ops.pool3d``), with 3-D names.
 """
 from __future__ import annotations
 
@@ -28,34 +30,45 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _select
-from minigrad.ops._windows import Geometry, channels_first, channels_last, crop_hw, pad_hw, pair, slab, windows
+from minigrad.ops._windows import (Geometry, channels_first, channels_last, crop_hw, kernel_offsets, pad_hw, pair, slab,
+                                   triple, windows)
 from minigrad.ops.linalg import matmul
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 def _offsets(geo):
-    kh, kw = geo.kernel
-    return [(k, divmod(k, kw)) for k in range(kh * kw)]
+    """(k, offset) for each kernel offset, k its position in a window's row-major order."""
+    return list(enumerate(kernel_offsets(geo)))
+
+
+def _at(win, offset):
+    """The (N, Ho, Wo, C) slab of channels-last windows (N, Ho, Wo, kh, kw, C) at one kernel offset (a view)."""
+    return win[(slice(None),) * (1 + len(offset)) + offset]
 
 
 def _scatter(parts, geo, in_hw, out_hw, like):
     """Sum each offset's (N, Ho, Wo, C) part into a zero (N, H, W, C) image where that offset read (col2im)."""
     xp = get_array_module(like)
-    n, c = like.shape[0], like.shape[3]
+    n, c = like.shape[0], like.shape[-1]
     padded = geo.padded(*in_hw)
     # Windows that tile the image exactly (stride = kernel, no dilation, sizes divide): every
     # element is written once, so the parts are assigned, with no zero fill and no additions.
-    tiles = geo.dilation == (1, 1) and all(s == k and o * k == p for s, k, o, p in
-                                           zip(geo.stride, geo.kernel, out_hw, padded))
+    tiles = all(d == 1 for d in geo.dilation) and all(s == k and o * k == p for s, k, o, p in
+                                                      zip(geo.stride, geo.kernel, out_hw, padded))
     out = (xp.empty if tiles else xp.zeros)((n, *padded, c), dtype=like.dtype)
-    for (a, b), part in parts:
-        rows, cols = slab(geo, out_hw, a, b)
+    for offset, part in parts:
+        where = (slice(None), *slab(geo, out_hw, *offset))
         if tiles:
-            out[:, rows, cols] = part
+            out[where] = part
         else:
-            out[:, rows, cols] += part
+            out[where] += part
     return crop_hw(out, geo.padding, in_hw)
+
+
+def _spatial(a):
+    """The spatial sizes of a channels-last (N, H, W, C) array."""
+    return a.shape[1:-1]
 
 
 class MaxPool2d(Function):
@@ -70,11 +83,12 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         out_hw = self.geo.out_size(*x.shape[2:])
         win = windows(pad_hw(channels_last(x), self.geo.padding, -xp.inf), self.geo, out_hw)
-        y = win[:, :, :, 0, 0].copy()
-        index = xp.zeros(y.shape, dtype=np.uint8 if len(_offsets(self.geo)) < 256 else np.int32)
+        offsets = _offsets(self.geo)
+        y = _at(win, offsets[0][1]).copy()
+        index = xp.zeros(y.shape, dtype=np.uint8 if len(offsets) < 256 else np.int32)
         later, step = xp.empty(y.shape, dtype=bool), xp.empty_like(index)
-        for k, (a, b) in _offsets(self.geo)[1:]:
-            value = win[:, :, :, a, b]
+        for k, offset in offsets[1:]:
+            value = _at(win, offset)
             xp.greater(value, y, out=later)    # strictly greater: a tie keeps the earlier element
             # index = k where later: as integer arithmetic, several times faster than copyto(where=)
             xp.subtract(index.dtype.type(k), index, out=step)
@@ -90,6 +104,10 @@ class MaxPool2d(Function):
         return F.apply(MaxPoolScatter, gy, geo=self.geo, index=self.index, in_hw=tuple(x.shape[2:]))
 
 
+class MaxPool3d(MaxPool2d):
+    """y[n, c, i, j, l] = max of window (i, j, l) of (N, C, D, H, W); MaxPool2d's kernel; dL/dx: MaxPoolScatter."""
+
+
 class MaxPoolScatter(Function):
     """gx = g put at each window's recorded element (N, C, Ho, Wo) -> (N, C, H, W); derivative: MaxPoolGather."""
 
@@ -98,8 +116,8 @@ class MaxPoolScatter(Function):
 
     def forward(self, g):
         g = channels_last(g)
-        parts = (((a, b), _select(self.index == k, g)) for k, (a, b) in _offsets(self.geo))
-        return channels_first(_scatter(parts, self.geo, self.in_hw, g.shape[1:3], g))
+        parts = ((offset, _select(self.index == k, g)) for k, offset in _offsets(self.geo))
+        return channels_first(_scatter(parts, self.geo, self.in_hw, _spatial(g), g))
 
     def backward(self, F, gg, g):
         return F.apply(MaxPoolGather, gg, geo=self.geo, index=self.index)
@@ -113,10 +131,10 @@ class MaxPoolGather(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        win = windows(pad_hw(channels_last(x), self.geo.padding), self.geo, self.index.shape[1:3])
+        win = windows(pad_hw(channels_last(x), self.geo.padding), self.geo, _spatial(self.index))
         y = xp.zeros(self.index.shape, dtype=x.dtype)
-        for k, (a, b) in _offsets(self.geo):
-            y += _select(self.index == k, win[:, :, :, a, b])
+        for k, offset in _offsets(self.geo):
+            y += _select(self.index == k, _at(win, offset))
         return channels_first(y)
 
     def backward(self, F, gy, x):
@@ -131,11 +149,12 @@ class AvgPool2d(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        out_hw = self.scale.shape[:2]
+        out_hw = self.scale.shape[:-1]
         win = windows(pad_hw(channels_last(x), self.geo.padding), self.geo, out_hw)
-        y = win[:, :, :, 0, 0].copy()
-        for _, (a, b) in _offsets(self.geo)[1:]:
-            y += win[:, :, :, a, b]
+        offsets = _offsets(self.geo)
+        y = _at(win, offsets[0][1]).copy()
+        for _, offset in offsets[1:]:
+            y += _at(win, offset)
         y *= xp.asarray(self.scale, dtype=x.dtype)
         return channels_first(y)
 
@@ -143,32 +162,42 @@ class AvgPool2d(Function):
         return F.apply(AvgPoolAdjoint, gy, geo=self.geo, scale=self.scale, in_hw=tuple(x.shape[2:]))
 
 
+class AvgPool3d(AvgPool2d):
+    """y = (sum of window (i, j, l)) * scale[i, j, l] of (N, C, D, H, W); AvgPool2d's kernel; dL/dx = AvgPoolAdjoint."""
+
+
 class AvgPoolAdjoint(Function):
-    """gx = g * scale added to every element of its window, (N, C, Ho, Wo) -> (N, C, H, W); derivative: AvgPool2d."""
+    """gx = g * scale added to every element of its window, (N, C, Ho, Wo) -> (N, C, H, W); derivative: AvgPool2d
+    (AvgPool3d for volumes)."""
 
     def __init__(self, geo, scale, in_hw):
         self.geo, self.scale, self.in_hw = geo, scale, in_hw
 
     def forward(self, g):
         g = channels_last(g) * get_array_module(g).asarray(self.scale, dtype=g.dtype)
-        parts = [((a, b), g) for _, (a, b) in _offsets(self.geo)]
-        return channels_first(_scatter(parts, self.geo, self.in_hw, g.shape[1:3], g))
+        parts = [(offset, g) for _, offset in _offsets(self.geo)]
+        return channels_first(_scatter(parts, self.geo, self.in_hw, _spatial(g), g))
 
     def backward(self, F, gg, g):
-        return F.apply(AvgPool2d, gg, geo=self.geo, scale=self.scale)
+        return F.apply(AvgPool3d if len(self.geo.kernel) == 3 else AvgPool2d, gg, geo=self.geo, scale=self.scale)
 
 
 # ----------------------------------------------------------------------------- public functions
-def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """Geometry of a pooling call (ceil_mode as extra bottom/right padding) and the real (H, W) padding."""
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=2):
+    """Geometry of a pooling call (ceil_mode as extra bottom/right padding) and the real (H, W) padding.
+
+    ``dims`` spatial axes: 2 for (N, C, H, W) images, 3 for (N, C, D, H, W) volumes (then each size is an
+    int or 3 ints)."""
+    if x.ndim != dims + 2:
+        layout = "(N, C, H, W)" if dims == 2 else "(N, C, D, H, W)"
+        raise ValueError(f"{op}: expected a {dims + 2}-D {layout} input, got shape {tuple(x.shape)}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
-    kernel = pair(op, "kernel_size", kernel_size)
-    stride = kernel if stride is None or stride == [] else pair(op, "stride", stride)
-    pads = pair(op, "padding", padding)
-    dilation = pair(op, "dilation", dilation)
+    parse = pair if dims == 2 else triple
+    kernel = parse(op, "kernel_size", kernel_size)
+    stride = kernel if stride is None or stride == [] else parse(op, "stride", stride)
+    pads = parse(op, "padding", padding)
+    dilation = parse(op, "dilation", dilation)
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
     for p, k in zip(pads, kernel):
@@ -231,10 +260,17 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     """
     x = as_tensor(x)
     geo, out_hw, pads = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    div_h, div_w = (_divisor(n, k, s, p, o, count_include_pad)
-                    for n, k, s, p, o in zip(x.shape[2:], geo.kernel, geo.stride, pads, out_hw))
-    scale = (1.0 / (div_h[:, None] * div_w[None, :]))[:, :, None]
-    return AvgPool2d.apply(x, geo=geo, scale=scale)
+    return AvgPool2d.apply(x, geo=geo, scale=_scale(x, geo, out_hw, pads, count_include_pad))
+
+
+def _scale(x, geo, out_hw, pads, count_include_pad, divisor_override=None):
+    """(Ho, Wo, 1) host array: 1 / each window's divisor (the divisor of every window with ``divisor_override``)."""
+    if divisor_override is not None:
+        return np.full((*out_hw, 1), 1.0 / divisor_override)
+    divisor = np.ones((), dtype=np.int64)
+    for n, k, s, p, o in zip(x.shape[2:], geo.kernel, geo.stride, pads, out_hw):
+        divisor = np.multiply.outer(divisor, _divisor(n, k, s, p, o, count_include_pad))
+    return (1.0 / divisor)[..., None]
 
 
 def _averaging_matrix(n, o, dtype, xp):

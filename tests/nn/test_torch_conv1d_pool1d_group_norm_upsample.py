@@ -261,8 +261,8 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
                                        "got (4, 0)"),
     (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners=True can only be set with "
                                                               "the interpolating modes"),
-    (lambda: F.interpolate(mg.randn(1, 1, 3, 3, 3), scale_factor=2, mode="trilinear"),
-     "interpolate: mode='trilinear' is not supported; only mode='nearest'"),
+    (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=2, mode="trilinear"),
+     "interpolate: mode='trilinear' needs a 5-D input ((N, C, D, H, W)), got shape (1, 1, 3, 3)"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3, 3), size=5), "interpolate: mode='nearest' on a 5-D input needs "
                                                              "integer scale factors (or a size that is an integer "
                                                              "multiple of the input's spatial size (3, 3, 3))"),

@@ -12,7 +12,7 @@ holds ``linear``):
 * ``softmax`` and ``log_softmax``: single Functions with closed-form backwards, stable for
   logits of any size (the log-sum-exp trick), the ops of ``minigrad/ops/softmax.py``
   (also ``minigrad.softmax`` and ``Tensor.softmax``);
-* ``dropout`` (``dropout``, ``dropout1d``, ``dropout2d``, ``alpha_dropout``, ``feature_alpha_dropout``),
+* ``dropout`` (``dropout``, ``dropout1d``, ``dropout2d``, ``dropout3d``, ``alpha_dropout``, ``feature_alpha_dropout``),
   ``normalization`` (``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``, ``local_response_norm``),
   ``instance_norm``: compositions of ops;
 * ``conv2d``, ``conv_transpose2d``, the pooling functions and ``pad`` are the ops of
@@ -31,7 +31,11 @@ holds ``linear``):
   ``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices`` and their partial inverses
   ``max_unpool1d``, ``max_unpool2d`` (``minigrad/ops/unpool.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
-  ``lp_pool``: ``lp_pool1d``, ``lp_pool2d`` (power-average pooling); ``bilinear``: ``bilinear`` (two products);
+  ``lp_pool``: ``lp_pool1d``, ``lp_pool2d``, ``lp_pool3d`` (power-average pooling); ``bilinear``: ``bilinear`` (two
+  products);
+* volumes (N, C, D, H, W): ``conv3d``, ``conv_transpose3d`` (``ops/conv3d.py``), ``max_pool3d``,
+  ``max_pool3d_with_indices``, ``avg_pool3d`` (``ops/pool3d.py``), ``adaptive_avg_pool3d``,
+  ``adaptive_max_pool3d`` (``ops/adaptive_pool.py``): the 2-D kernels, which take any number of spatial axes;
 * ``embedding``: row lookup by integer index (``minigrad.ops.embedding``); ``embedding_bag``: the sum, mean or max of
   the rows of each bag of indices (lookups and one segment sum, or a segment max); ``encoding``: ``one_hot``, indices
   as 0/1 rows;
@@ -68,9 +72,10 @@ from minigrad.nn.functional.conv_tbc import conv_tbc
 from minigrad.nn.functional.multi_head_attention import multi_head_attention_forward
 from minigrad.nn.functional.fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from minigrad.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
+from minigrad.nn.functional.dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
+                                           feature_alpha_dropout)
 from minigrad.nn.functional.bilinear import bilinear
-from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d
+from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from minigrad.nn.functional.linear import linear
 from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from minigrad.nn.functional.divergence import kl_div
@@ -88,7 +93,9 @@ from minigrad.nn.functional.encoding import one_hot
 from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.conv import conv2d, conv_transpose2d  # the ops themselves, under their PyTorch names
 from minigrad.ops.conv1d import conv1d, conv_transpose1d
-from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d
+from minigrad.ops.conv3d import conv3d, conv_transpose3d
+from minigrad.ops.adaptive_pool import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                                        adaptive_max_pool2d, adaptive_max_pool3d)
 from minigrad.nn.functional.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from minigrad.ops.embedding import embedding
 from minigrad.nn.functional.embedding_bag import embedding_bag
@@ -96,6 +103,7 @@ from minigrad.nn.functional.ctc import ctc_loss
 from minigrad.ops.pad import pad
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
+from minigrad.ops.pool3d import avg_pool3d, max_pool3d, max_pool3d_with_indices
 from minigrad.ops.fold import fold, unfold
 from minigrad.ops.distances import pdist
 from minigrad.ops.unpool import (adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
@@ -119,6 +127,9 @@ __all__ = [
     "conv_transpose1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "bilinear", "dropout1d", "alpha_dropout",
     "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention",
+    # volumes (N, C, D, H, W)
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "lp_pool3d", "dropout3d",
     "pdist",
     "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag", "ctc_loss",

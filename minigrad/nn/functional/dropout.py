@@ -1,4 +1,5 @@
-"""``dropout``, ``dropout1d`` and ``dropout2d`` (whole channels): inverted dropout with a mask from minigrad's seeded
+"""``dropout``, ``dropout1d``, ``dropout2d`` and ``dropout3d`` (whole channels): inverted dropout with a mask from
+minigrad's seeded
 generator; ``alpha_dropout`` and ``feature_alpha_dropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 
@@ -89,6 +90,24 @@ def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
         return x
     _check_scalable("dropout1d", x)
     mask_shape = tuple(x.shape[:-1]) + (1,)
+    if p == 1.0:
+        return x * Tensor(get_array_module(x.data).zeros(mask_shape, dtype=x.dtype))
+    return x * Tensor(_keep(x, mask_shape, p) * x.dtype.type(1.0 / (1.0 - p)))
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel dropout of (N, C, D, H, W) (or unbatched (C, D, H, W)) volumes: zero whole channels with probability
+    ``p``, the kept ones scaled by 1/(1-p); the identity in evaluation. The backward is ``gy * mask``, the mask
+    broadcast over D, H and W."""
+    _check("dropout3d", x, p)
+    _no_inplace("dropout3d", inplace)
+    if x.ndim not in (4, 5):
+        raise ValueError(f"dropout3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
+                         f"{tuple(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    _check_scalable("dropout3d", x)
+    mask_shape = tuple(x.shape[:-3]) + (1, 1, 1)
     if p == 1.0:
         return x * Tensor(get_array_module(x.data).zeros(mask_shape, dtype=x.dtype))
     return x * Tensor(_keep(x, mask_shape, p) * x.dtype.type(1.0 / (1.0 - p)))

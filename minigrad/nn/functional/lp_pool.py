@@ -1,4 +1,5 @@
-"""``lp_pool1d`` and ``lp_pool2d``: power-average pooling, (sum over each window of x^p)^(1/p), as PyTorch's.
+"""``lp_pool1d``, ``lp_pool2d`` and ``lp_pool3d``: power-average pooling, (sum over each window of x^p)^(1/p), as
+PyTorch's.
 
 Composed as PyTorch composes it: s = avg_pool(x^p) (no padding; PyTorch's divisor, also with ``ceil_mode``),
 then (sign(s) relu(|s|) k)^(1/p) with k the kernel's number of elements. dL/dx follows from the ops:
@@ -10,10 +11,11 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.ops.activations import relu
 from minigrad.ops.pool import avg_pool2d
 from minigrad.ops.pool1d import avg_pool1d
-from minigrad.ops._windows import pair, single
+from minigrad.ops.pool3d import avg_pool3d
+from minigrad.ops._windows import pair, single, triple
 from minigrad.scalars import is_real
 
-__all__ = ["lp_pool1d", "lp_pool2d"]
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
 
 def _norm(op, norm_type):
@@ -46,3 +48,16 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     p = _norm(op, norm_type)
     k = single(op, "kernel_size", kernel_size)
     return _finish(avg_pool1d(x ** p, kernel_size, stride, 0, ceil_mode), k, p)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each kd x kh x kw window of x^p)^(1/p) of (N, C, D, H, W) or (C, D, H, W); stride defaults to
+    kernel_size. Composed as lp_pool2d: avg_pool3d of x^p times the kernel's volume, to the power 1/p."""
+    op = "lp_pool3d"
+    x = as_tensor(input)
+    p = _norm(op, norm_type)
+    kd, kh, kw = triple(op, "kernel_size", kernel_size)
+    if x.ndim not in (4, 5):
+        raise ValueError(f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
+                         f"{tuple(x.shape)}")
+    return _finish(avg_pool3d(x ** p, kernel_size, stride, 0, ceil_mode), kd * kh * kw, p)

@@ -15,7 +15,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalisation per channel (axis 1) over the batch axis and any spatial axes.
 
-    Inputs are (N, C), (N, C, L) or (N, C, H, W).
+    Inputs are (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W).
 
     Training: normalise with the batch mean and the *biased* batch variance, then
     update the running statistics in place with
@@ -24,8 +24,9 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     Evaluation: normalise with the running statistics.
     Then scale by ``weight`` (gamma) and shift by ``bias`` (beta), per channel.
     """
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
+    if x.ndim not in (2, 3, 4, 5):
+        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
+                         f"{tuple(x.shape)}")
     axes = (0,) + tuple(range(2, x.ndim))
     stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:

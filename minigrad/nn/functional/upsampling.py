@@ -1,5 +1,5 @@
 """``interpolate``: its argument checks and dispatch, ``mode='nearest'`` with integer factors, and ``mode='linear'``
-/ ``'bilinear'``. The other modes (nearest at other factors, nearest-exact, bicubic, area) are in
+/ ``'bilinear'`` / ``'trilinear'``. The other modes (nearest at other factors, nearest-exact, bicubic, area) are in
 ``interpolation_modes``.
 
 Nearest with an integer factor f, PyTorch's nearest rule (output i reads input floor(i / f)) repeats every
@@ -8,16 +8,17 @@ element f times along that axis. That is a reshape, a broadcast and a reshape, e
 index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
 f-sized block (``sum_to``), so second derivatives and ONNX export (Reshape, Expand) come from those ops.
 
-Linear and bilinear (3-D (N, C, L) and 4-D (N, C, H, W) inputs, any positive size or scale factor). Along
-each axis of n inputs and o outputs, output i reads the source position src(i), as PyTorch computes it:
-``align_corners=True``: src = i (n - 1) / (o - 1) (0 when o = 1); otherwise src = max((i + 0.5) s - 0.5, 0)
-with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o; an
+Linear, bilinear and trilinear (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, any positive size or
+scale factor). Along each axis of n inputs and o outputs, output i reads the source position src(i), as PyTorch
+computes it: ``align_corners=True``: src = i (n - 1) / (o - 1) (0 when o = 1); otherwise src = max((i + 0.5) s -
+0.5, 0) with s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o; an
 axis whose size does not change is copied, as PyTorch does, even when the factor given is not 1.
-With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width
-axis first, then the height (PyTorch's order). That is two gathers at constant indices, two products with
-constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at i0 and
-i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
-Other modes (trilinear; nearest-exact and area on 5-D input, nearest at fractional factors on 5-D input) and
+With i0 = floor(src), i1 = min(i0 + 1, n - 1) and l = src - i0: y[i] = (1 - l) x[i0] + l x[i1], the width axis
+first, then the height, then the depth (trilinear: the 8 corners' weights are the products of the three axes'
+weights, so the axis-by-axis sums give PyTorch's values to rounding). That is two gathers at constant indices, two
+products with constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at
+i0 and i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
+Other modes (nearest-exact and area on 5-D input, nearest at fractional factors on 5-D input) and
 ``antialias=True`` with 'linear' are refused with a message saying what is supported.
 """
 from __future__ import annotations
@@ -38,10 +39,11 @@ from minigrad.scalars import is_integer, is_real
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 
-LINEAR = {"linear": 3, "bilinear": 4}   # the interpolating modes and the input dims each takes
+LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}   # the interpolating modes and the input dims each takes
 INTERPOLATING = {**LINEAR, "bicubic": 4}
 GATHERING = {"nearest": (3, 4, 5), "nearest-exact": (3, 4), "area": (3, 4)}   # and the input dims each takes
-MODES = "mode='nearest', 'nearest-exact', 'area', 'linear', 'bilinear' and 'bicubic'"
+MODES = "mode='nearest', 'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic' and 'trilinear'"
+_LAYOUT = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
 def check_mode(who, mode, align_corners=None, antialias=False) -> str:
@@ -132,7 +134,7 @@ def check_input(who, x, mode="nearest") -> None:
         raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
     if mode in INTERPOLATING and x.ndim != INTERPOLATING[mode]:
         raise ValueError(f"{who}: mode={mode!r} needs a {INTERPOLATING[mode]}-D input "
-                         f"({'(N, C, L)' if mode == 'linear' else '(N, C, H, W)'}), got shape {tuple(x.shape)}")
+                         f"({_LAYOUT[INTERPOLATING[mode]]}), got shape {tuple(x.shape)}")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{who}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
                          f"got shape {tuple(x.shape)}")
@@ -227,7 +229,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ``mode='nearest'``: output i reads input floor(i s) (s = 1 / factor, or n / o when ``size`` is given or
     ``recompute_scale_factor=True``), ``'nearest-exact'`` floor((i + 1/2) s): gathers at constant indices
     (integer factors: a repeat by reshape and broadcast), dL/dx adds g back at the indices.
-    ``'linear'`` (3-D input), ``'bilinear'`` and ``'bicubic'`` (4-D): PyTorch's source positions for
+    ``'linear'`` (3-D input), ``'bilinear'`` and ``'bicubic'`` (4-D), ``'trilinear'`` (5-D): PyTorch's source positions for
     ``align_corners`` True or False (None: False), two or four taps per axis with constant weights (bicubic: the
     cubic convolution kernel, A = -0.75, indices clamped at the border); dL/dx shares each output's gradient
     among its taps by the same weights. ``'area'`` (3-D, 4-D): adaptive average pooling to the output size.
