@@ -1178,6 +1178,10 @@ NN_OPS += [
     OpInfo("nn.LazyBatchNorm2d", _lazy(lambda d: nn.LazyBatchNorm2d(dtype=d)), [S(_s10(3, 2, 2, 2))]),
     OpInfo("nn.LazyInstanceNorm1d", _lazy(lambda d: nn.LazyInstanceNorm1d(dtype=d)), [S(_s10(2, 3, 4)), S(_s10(2, 5))]),
     OpInfo("nn.LazyInstanceNorm2d", _lazy(lambda d: nn.LazyInstanceNorm2d(dtype=d)), [S(_s10(2, 2, 3, 3))]),
+    OpInfo("nn.LazyConv3d", _lazy(lambda d: nn.LazyConv3d(2, 2, dtype=d)), [S(_s10(1, 2, 2, 3, 2))]),
+    OpInfo("nn.LazyConvTranspose3d", _lazy(lambda d: nn.LazyConvTranspose3d(1, 2, dtype=d)), [S(_s10(1, 2, 2, 2, 2))]),
+    OpInfo("nn.LazyBatchNorm3d", _lazy(lambda d: nn.LazyBatchNorm3d(dtype=d)), [S(_s10(2, 2, 2, 2, 2))]),
+    OpInfo("nn.LazyInstanceNorm3d", _lazy(lambda d: nn.LazyInstanceNorm3d(dtype=d)), [S(_s10(2, 2, 2, 2, 2))]),
 ]
 
 

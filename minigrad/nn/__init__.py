@@ -42,9 +42,10 @@ from minigrad.nn.multiclass_loss import (GaussianNLLLoss, MultiLabelMarginLoss, 
                                          PoissonNLLLoss)
 from minigrad.nn.summary import Summary, SummaryRow, summary
 from minigrad.nn.attention import MultiheadAttention
-from minigrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose1d,
-                              LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyLinear,
-                              UninitializedBuffer, UninitializedParameter)
+from minigrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+                              LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
+                              LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, UninitializedBuffer,
+                              UninitializedParameter)
 from minigrad.nn.unpooling import MaxUnpool1d, MaxUnpool2d
 from minigrad.nn.embedding_bag import EmbeddingBag
 from minigrad.nn.ctc_loss import CTCLoss
@@ -89,7 +90,8 @@ __all__ = [
     "ConstantPad3d", "ZeroPad3d",
     "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
-    "LazyInstanceNorm2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",
+    "LazyInstanceNorm2d", "LazyConv3d", "LazyConvTranspose3d", "LazyBatchNorm3d", "LazyInstanceNorm3d",
+    "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag", "CTCLoss",
     "AdaptiveLogSoftmaxWithLoss",
 ]
 __all__ += ["FractionalMaxPool2d"]   # session 10

@@ -18,11 +18,11 @@ import numpy as np
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import normalize_device, to_device, xp_for
-from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from minigrad.nn.instance_norm import InstanceNorm1d, InstanceNorm2d
+from minigrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from minigrad.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.linear import Linear
-from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from minigrad.random import get_rng_state, set_rng_state
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyModuleMixin", "lazy_module", "is_lazy",
@@ -237,3 +237,7 @@ LazyBatchNorm1d = lazy_module(BatchNorm1d, batch_channel_axis(2, 3))
 LazyBatchNorm2d = lazy_module(BatchNorm2d, batch_channel_axis(4))
 LazyInstanceNorm1d = lazy_module(InstanceNorm1d, channel_axis(1), affine=True, track_running_stats=True)
 LazyInstanceNorm2d = lazy_module(InstanceNorm2d, channel_axis(2), affine=True, track_running_stats=True)
+LazyConv3d = lazy_module(Conv3d, channel_axis(3))
+LazyConvTranspose3d = lazy_module(ConvTranspose3d, channel_axis(3))
+LazyBatchNorm3d = lazy_module(BatchNorm3d, batch_channel_axis(5))
+LazyInstanceNorm3d = lazy_module(InstanceNorm3d, channel_axis(3), affine=True, track_running_stats=True)

@@ -133,7 +133,7 @@ __all__ = [
     "pdist",
     "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "embedding_bag", "ctc_loss",
-    "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "scaled_dot_product_attention", "gumbel_softmax",
+    "gumbel_softmax",
 ]
 __all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear", "conv_tbc",
             "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "multi_head_attention_forward"]  # session 10
