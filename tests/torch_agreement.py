@@ -172,3 +172,18 @@ def second_derivatives_match(fn, tfn, arrays, rng):
             assert not b.detach().numpy().any()
         else:
             same(a, b, rtol=1e-10)
+
+
+def given_dtype(a, dtype=None):
+    """``a`` as a minigrad tensor of its own NumPy dtype (or ``dtype``): float64 data stays float64."""
+    a = np.asarray(a)
+    return mg.tensor(a, dtype=dtype or str(a.dtype))
+
+
+def pairs_agree(fn, tfn, arrays, rng):
+    """``fn`` and ``tfn`` on the same float64 arrays: values and the gradients of every input agree (``grads_match``,
+    its cotangents drawn from ``rng``); returns minigrad's output."""
+    pairs = [pair(a) for a in arrays]
+    ours, theirs = fn(*[p[0] for p in pairs]), tfn(*[p[1] for p in pairs])
+    grads_match(ours, theirs, [p[0] for p in pairs], [p[1] for p in pairs], rng)
+    return ours

@@ -17,16 +17,21 @@ def _as_list(x, name):
     return items, False
 
 
+def _cotangents(name, given, outputs, label, what):
+    """The gradients to start from, one per output (None: implied, 1 for a one-element output)."""
+    if given is None:
+        return [None] * len(outputs)
+    given = [given] if isinstance(given, Tensor) else list(given)
+    if len(given) != len(outputs):
+        raise ValueError(f"{name}: {len(given)} {label} for {len(outputs)} {what}")
+    return given
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """``torch.autograd.backward``: ``Tensor.backward`` for several tensors at once, their gradients summed into
     the leaves' ``.grad``; with ``inputs``, only those tensors' ``.grad`` are written."""
     tensors, _ = _as_list(tensors, "tensors")
-    if grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    elif isinstance(grad_tensors, Tensor):
-        grad_tensors = [grad_tensors]
-    if len(grad_tensors) != len(tensors):
-        raise ValueError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} tensors")
+    grad_tensors = _cotangents("backward", grad_tensors, tensors, "grad_tensors", "tensors")
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is not None:
@@ -55,12 +60,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     outputs, _ = _as_list(outputs, "outputs")
     inputs, _ = _as_list(inputs, "inputs")
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs]
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    grad_outputs = _cotangents("grad", grad_outputs, outputs, "grad_outputs", "outputs")
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")

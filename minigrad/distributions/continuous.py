@@ -13,16 +13,17 @@ from minigrad.distributions.distribution import (LOG_SQRT_2PI, Distribution, che
                                                  standard_normal, uniform, value_of)
 
 
-class Normal(Distribution):
-    """N(loc, scale^2).   log p(x) = -(x - loc)^2 / (2 scale^2) - log scale - log sqrt(2 pi)."""
+class _LocationScale(Distribution):
+    """A distribution given by a location ``loc`` and a scale ``scale`` > 0 (Normal, Laplace): its mean is loc."""
 
     has_rsample = True
     _params = ("loc", "scale")
 
     def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = parameters("Normal", loc, scale)
+        name = type(self).__name__
+        self.loc, self.scale = parameters(name, loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
-        check_positive("Normal", "scale", self.scale, self._validate_args)
+        check_positive(name, "scale", self.scale, self._validate_args)
 
     def _like(self):
         return self.loc
@@ -30,6 +31,10 @@ class Normal(Distribution):
     @property
     def mean(self):
         return self.loc
+
+
+class Normal(_LocationScale):
+    """N(loc, scale^2).   log p(x) = -(x - loc)^2 / (2 scale^2) - log scale - log sqrt(2 pi)."""
 
     @property
     def stddev(self):
@@ -140,23 +145,8 @@ class Exponential(Distribution):
         return -ops.log1p(-value_of(self, value)) / self.rate
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale):
     """Laplace(loc, scale).   log p(x) = -log(2 scale) - |x - loc| / scale."""
-
-    has_rsample = True
-    _params = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = parameters("Laplace", loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-        check_positive("Laplace", "scale", self.scale, self._validate_args)
-
-    def _like(self):
-        return self.loc
-
-    @property
-    def mean(self):
-        return self.loc
 
     @property
     def stddev(self):

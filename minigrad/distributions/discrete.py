@@ -21,7 +21,19 @@ def _probs_or_logits(name, probs, logits):
     return parameters(name, probs if logits is None else logits)[0], logits is not None
 
 
-class Bernoulli(Distribution):
+class _IndicatorMoments:
+    """The moments of 0/1 draws with P(1) = probs (Bernoulli, and each entry of a one-hot vector)."""
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def variance(self):
+        return self.probs * (1.0 - self.probs)
+
+
+class Bernoulli(_IndicatorMoments, Distribution):
     """Bernoulli(p): 1 with probability p.   log p(x) = x logit - softplus(logit);   H = softplus(l) - p l."""
 
     _params = ("probs",)
@@ -41,13 +53,6 @@ class Bernoulli(Distribution):
     def _like(self):
         return self.probs
 
-    @property
-    def mean(self):
-        return self.probs
-
-    @property
-    def variance(self):
-        return self.probs * (1.0 - self.probs)
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
@@ -128,19 +133,12 @@ class Categorical(Distribution):
         return -ops.sum(self.probs * ops.clamp(self.logits, min=floor), axis=-1)
 
 
-class OneHotCategorical(Categorical):
+class OneHotCategorical(_IndicatorMoments, Categorical):
     """Categorical as one-hot vectors: the event shape is (K,)."""
 
     def _event_shape_of(self, value):
         return (value.shape[-1],)
 
-    @property
-    def mean(self):
-        return self.probs
-
-    @property
-    def variance(self):
-        return self.probs * (1.0 - self.probs)
 
     def sample(self, sample_shape=()):
         index = self._draw(sample_shape)

@@ -9,15 +9,13 @@ import torch
 
 import minigrad as mg
 from minigrad.nn import functional as F
-from torch_agreement import grads_match, pair, same, second_derivatives_match
+from torch_agreement import given_dtype, grads_match, pair, pairs_agree, same, second_derivatives_match
 
 RNG = np.random.default_rng(3030)
 INF = float("inf")
 
 
-def T(a, dtype=None):
-    a = np.asarray(a)
-    return mg.tensor(a, dtype=dtype or str(a.dtype))
+T = given_dtype
 
 
 def r(*shape):
@@ -25,10 +23,8 @@ def r(*shape):
 
 
 def both(fn, tfn, *arrays):
-    pairs = [pair(a) for a in arrays]
-    ours, theirs = fn(*[p[0] for p in pairs]), tfn(*[p[1] for p in pairs])
-    grads_match(ours, theirs, [p[0] for p in pairs], [p[1] for p in pairs], RNG)
-    return ours
+    """Values and the gradients of every float input agree with torch's (a random cotangent per output)."""
+    return pairs_agree(fn, tfn, arrays, RNG)
 
 
 # ------------------------------------------------------------------ cdist, pdist
