@@ -9,7 +9,7 @@ import torch
 
 import minigrad as mg
 from minigrad.nn import functional as F
-from torch_agreement import given_dtype, grads_match, pair, pairs_agree, same, second_derivatives_match
+from torch_agreement import given_dtype, pair, pairs_agree, same, second_derivatives_match
 
 RNG = np.random.default_rng(3030)
 INF = float("inf")

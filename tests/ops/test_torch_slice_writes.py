@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import minigrad as mg
-from torch_agreement import given_dtype, grads_match, pair, pairs_agree, same, second_derivatives_match
+from torch_agreement import given_dtype, pair, pairs_agree, same, second_derivatives_match
 
 RNG = np.random.default_rng(2020)
 INF = float("inf")
