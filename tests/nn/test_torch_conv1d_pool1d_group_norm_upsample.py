@@ -249,7 +249,7 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
                                    "got (1, 2)"),
     (lambda: nn.Upsample(scale_factor=2, mode="bicubicc"),
      "Upsample: mode='bicubicc' is not supported; only mode='nearest', 'nearest-exact', 'area', 'linear', "
-     "'bilinear' and 'bicubic' are"),
+     "'bilinear', 'bicubic' and 'trilinear' are"),
     (lambda: nn.Upsample(scale_factor=1.5)(mg.randn(1, 1, 2, 2, 2)),
      "Upsample: mode='nearest' on a 5-D input needs integer scale factors"),
     (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive number or a sequence of them, "

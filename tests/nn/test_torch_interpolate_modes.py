@@ -167,7 +167,7 @@ ERRORS = [
      "interpolate: mode='bicubic' needs a 4-D input ((N, C, H, W)), got shape (1, 2, 5)"),
     (lambda lib, f: f.interpolate(lib.randn(1, 2, 5), size=3, mode="cubic"),
      "interpolate: mode='cubic' is not supported; only mode='nearest', 'nearest-exact', 'area', 'linear', "
-     "'bilinear' and 'bicubic' are"),
+     "'bilinear', 'bicubic' and 'trilinear' are"),
     (lambda lib, f: f.interpolate(lib.randn(1, 2, 5, 4), scale_factor=-1, mode="area"),
      "interpolate: scale_factor must be a positive number or a sequence of them, got -1"),
     (lambda lib, f: f.interpolate(lib.randn(1, 2, 5), size=2.5, mode="nearest-exact"),
