@@ -2144,6 +2144,9 @@ class _Size(int):
         self._shape = data.shape
         return self
 
+    def __reduce__(self):   # pickled and copied as the plain count
+        return (int, (int(self),))
+
     def __call__(self, dim=None):
         if dim is None:
             return self._shape

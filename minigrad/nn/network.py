@@ -63,6 +63,13 @@ class Network(Layer):
         if names is not None and name in names:   # model.fc = Linear(...) replaces the layer named fc
             self.stack[names.index(name)] = self._checked("__setattr__", value)
             return
+        if type(self) in (Network, Sequential) and isinstance(value, Layer) and "stack" in self.__dict__:
+            # As torch's Sequential: a layer set as an attribute joins the stack, under its name, and runs.
+            if names is None:
+                object.__setattr__(self, "_names", [str(i) for i in range(len(self.stack))])
+            self._names.append(name)
+            self.stack.append(value)
+            return
         super().__setattr__(name, value)
 
     def __getattr__(self, name):
@@ -125,14 +132,14 @@ class Network(Layer):
             layer = stack[i]
             # A Linear followed by a ReLU runs as one fused node (exact types only, so a
             # subclass's own forward is always honoured): the same values and gradients,
-            # one graph node fewer, and the product clamped in place. Layers with forward
-            # hooks run one by one, so each hook sees its own layer's output.
+            # one graph node fewer, and the product clamped in place. Layers with hooks
+            # (forward, forward pre-, backward) run one by one, so each hook sees its own layer.
             if (type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU
-                    and not layer._forward_hooks and not stack[i + 1]._forward_hooks):
+                    and not _hooked(layer) and not _hooked(stack[i + 1])):
                 x = layer.forward_relu(x)
                 i += 2
             elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d
-                    and not layer._forward_hooks and not stack[i + 1]._forward_hooks
+                    and not _hooked(layer) and not _hooked(stack[i + 1])
                     and not stack[i + 1].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data.
@@ -151,3 +158,9 @@ class Sequential(Network):
     the state dict of the same ``torch.nn.Sequential`` (through ``minigrad.io.from_torch``,
     which transposes Linear weights); a slice of a Sequential is a Sequential.
     """
+
+
+def _hooked(layer) -> bool:
+    """True for a layer with any hook: it must run through its own call, never fused with a neighbour."""
+    return bool(layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
+                or layer._backward_pre_hooks)

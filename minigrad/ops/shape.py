@@ -277,13 +277,12 @@ def _join(name, tensors, axis):
     return Concat.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=0, *, dim=None):
-    """Join tensors of one shape along a new axis (``dim``: PyTorch's name for it)."""
-    if dim is not None:
-        if axis != 0:
-            raise TypeError(f"stack: give the new axis once, as axis= (NumPy) or dim= (PyTorch), got axis={axis} "
-                            f"and dim={dim}")
-        axis = dim
+def stack(tensors, axis=None, *, dim=None):
+    """Join tensors of one shape along a new axis (0 by default; ``dim``: PyTorch's name for it)."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"stack: give the new axis once, as axis= (NumPy) or dim= (PyTorch), got axis={axis} "
+                        f"and dim={dim}")
+    axis = dim if dim is not None else (0 if axis is None else axis)
     tensors = _sequence("stack", tensors)
     if len({t.shape for t in tensors}) > 1:
         raise ValueError(f"stack: all tensors must have one shape, got {[t.shape for t in tensors]}")

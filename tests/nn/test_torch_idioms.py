@@ -200,3 +200,19 @@ def test_generator_objects_seed_samplers_and_splits_as_torchs_do():
     assert [p.indices.tolist() for p in random_split(ds, [0.5, 0.5], generator=g)] == second
     with pytest.raises(ValueError, match="^Generator.manual_seed: seed must be a non-negative integer, got -1$"):
         g.manual_seed(-1)
+
+
+def test_a_layer_set_on_a_sequential_joins_it_as_torchs():
+    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+    ours.head = nn.Linear(3, 1)
+    theirs.head = torch.nn.Linear(3, 1)
+    assert len(ours) == len(theirs) == 3 and list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours(mg.ones(4, 2)).shape == (4, 1) and ours.head is ours[2]
+
+
+def test_sizes_pickle_and_copy_as_plain_counts():
+    import copy
+    import pickle
+    size = mg.zeros(3, 4).size
+    assert pickle.loads(pickle.dumps(size)) == 12 and copy.deepcopy(size) == 12

@@ -107,3 +107,15 @@ def test_a_layer_with_backward_hooks_exports_to_onnx_as_without():
     session = onnxruntime.InferenceSession(path)
     (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
     np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_hooked_layers_in_a_sequential_are_never_fused_and_run_as_torchs():
+    order = {}
+    for lib in (mg, torch):
+        log = order[lib.__name__] = []
+        seq = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU(), lib.nn.Linear(3, 1))
+        seq[0].register_forward_pre_hook(lambda m, i, log=log: log.append("pre0"))
+        seq[0].register_full_backward_hook(lambda m, gi, go, log=log: log.append("bwd0"))
+        seq[1].register_full_backward_hook(lambda m, gi, go, log=log: log.append("bwd1"))
+        seq(lib.ones(4, 2, requires_grad=True)).sum().backward()
+    assert order["minigrad"] == order["torch"] == ["pre0", "bwd1", "bwd0"]
