@@ -110,6 +110,10 @@ def normalize_device(where) -> device:
     dev = where.strip().lower()
     if dev == "cuda" or dev == "gpu":
         dev = "cuda:0"
+    elif dev == "cpu:0":   # torch's name for the one CPU device
+        dev = "cpu"
+    elif dev.startswith("cuda:") and dev[5:].isdigit():
+        dev = f"cuda:{int(dev[5:])}"   # cuda:00 is cuda:0
     if dev != "cpu" and not (dev.startswith("cuda:") and dev[5:].isdigit()):
         raise ValueError(f"Unknown device {where!r}: expected 'cpu', 'cuda' or 'cuda:N'")
     return _CANONICAL.setdefault(dev, device(dev))

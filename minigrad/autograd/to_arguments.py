@@ -40,8 +40,8 @@ def _is_dtype(value):
         return True
     if isinstance(value, str) and not isinstance(value, backend.device):
         try:
-            np.dtype(value)
+            # A dtype's own name ("float64"), not one of NumPy's type codes ("b", "f8"), which read as typos.
+            return np.dtype(value).name == value
         except TypeError:
             return False
-        return True
     return False

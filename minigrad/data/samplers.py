@@ -50,6 +50,8 @@ class RandomSampler(Sampler):
         super().__init__(data_source)
         if not isinstance(replacement, (bool, np.bool_)):
             raise TypeError(f"RandomSampler: replacement must be True or False, got {replacement!r}")
+        if len(data_source) == 0:
+            raise ValueError("RandomSampler: the dataset is empty, so there is nothing to sample")
         if num_samples is not None and (not is_integer(num_samples) or num_samples <= 0):
             raise ValueError(f"RandomSampler: num_samples must be a positive integer, got {num_samples!r}")
         self.replacement, self._num_samples, self.generator = bool(replacement), num_samples, generator

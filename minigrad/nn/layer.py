@@ -125,6 +125,8 @@ class Layer:
         if isinstance(value, Buffer):   # nn.Buffer registers itself, as a Parameter does
             self.register_buffer(name, value, value.persistent)
             return
+        if name in self._buffer_names and isinstance(value, Parameter):
+            del self._buffer_names[name]   # as torch: a Parameter set over a buffer's name makes it a parameter
         if name in self._buffer_names:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(

@@ -216,3 +216,18 @@ def test_sizes_pickle_and_copy_as_plain_counts():
     import pickle
     size = mg.zeros(3, 4).size
     assert pickle.loads(pickle.dumps(size)) == 12 and copy.deepcopy(size) == 12
+
+
+def test_review_edge_cases_behave_as_torch():
+    from minigrad.data import RandomSampler, TensorDataset
+    with pytest.raises(ValueError, match="^RandomSampler: the dataset is empty"):
+        RandomSampler(TensorDataset(mg.zeros(0, 2)))
+    x = mg.ones(2)
+    assert x.to("cpu:0") is x and mg.device("cuda:0") == mg.backend.normalize_device("cuda:00")
+    with pytest.raises(ValueError, match="^Unknown device 'b'"):
+        x.to("b")   # a NumPy type code is not a dtype's name: read as a device, it is none
+    for lib in (mg, torch):
+        m = lib.nn.Module()
+        m.register_buffer("x", lib.zeros(2))
+        m.x = lib.nn.Parameter(lib.ones(2))
+        assert [n for n, _ in m.named_parameters()] == ["x"] and [n for n, _ in m.named_buffers()] == []
