@@ -20,6 +20,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.data.collate import stack_samples
 from minigrad.data.dataset import ArrayDataset
+from minigrad.data.samplers import epoch_order
 
 __all__ = ["DataLoader"]
 
@@ -130,7 +131,7 @@ class DataLoader:
             self.epoch += 1
             return self._collated_batches()
         if self.sampler is not None:
-            order = _sampler_order(self.sampler)
+            order = epoch_order(self.sampler)
         else:
             n = len(self.dataset)
             order = self.generator.permutation(n) if self.shuffle else np.arange(n)
@@ -163,7 +164,7 @@ class DataLoader:
         if self.batch_sampler is not None:
             batches = (list(b) for b in self.batch_sampler)
         else:
-            order = _sampler_order(self.sampler) if self.sampler is not None else (
+            order = epoch_order(self.sampler) if self.sampler is not None else (
                 self.generator.permutation(len(self.dataset)) if self.shuffle else np.arange(len(self.dataset)))
             stop = len(self) * self.batch_size if self.drop_last else len(order)
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
@@ -344,18 +345,6 @@ def _length(field):
         return len(field)
     except TypeError:
         return None
-
-
-def _sampler_order(sampler) -> np.ndarray:
-    """One epoch's indices from a sampler, as an int64 array."""
-    if hasattr(sampler, "indices"):
-        order = np.asarray(sampler.indices())
-    else:
-        order = np.fromiter(iter(sampler), dtype=np.int64, count=len(sampler))
-    if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
-        raise TypeError(f"DataLoader: the sampler gave {order.dtype} indices of shape {order.shape}, "
-                        "expected a 1-D sequence of integers")
-    return order.astype(np.int64, copy=False)
 
 
 def _positive_int(value, name: str) -> int:

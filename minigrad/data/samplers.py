@@ -130,7 +130,7 @@ class BatchSampler(Sampler):
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), bool(drop_last)
 
     def __iter__(self):
-        order = _order(self.sampler)
+        order = epoch_order(self.sampler, "BatchSampler")
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
             yield order[start:start + self.batch_size].tolist()
@@ -143,11 +143,17 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
-def _order(sampler) -> np.ndarray:
-    """One epoch's indices from any sampler (one with ``indices()``, or any iterable of ints) as int64."""
-    if hasattr(sampler, "indices") and not isinstance(sampler, BatchSampler):
-        return np.asarray(sampler.indices(), dtype=np.int64)
-    return np.fromiter(iter(sampler), dtype=np.int64)
+def epoch_order(sampler, owner="DataLoader") -> np.ndarray:
+    """One epoch's indices from a sampler (one with ``indices()``, or any iterable of ints with ``len``), as an
+    int64 array; the DataLoader and ``BatchSampler`` read every sampler this way."""
+    if hasattr(sampler, "indices"):
+        order = np.asarray(sampler.indices())
+    else:
+        order = np.fromiter(iter(sampler), dtype=np.int64, count=len(sampler))
+    if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
+        raise TypeError(f"{owner}: the sampler gave {order.dtype} indices of shape {order.shape}, "
+                        "expected a 1-D sequence of integers")
+    return order.astype(np.int64, copy=False)
 
 
 def _generator(generator):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, to_numpy
 from minigrad.data.samplers import _generator, _int_array
 from minigrad.scalars import is_integer
 
@@ -32,7 +32,7 @@ class Subset:
     def __getitem__(self, index):
         if isinstance(index, (list, tuple)):
             index = np.asarray(index, dtype=np.int64)
-        picked = self.indices[index] if not hasattr(index, "get") else self.indices[_on_host(index)]
+        picked = self.indices[index] if not hasattr(index, "get") else self.indices[to_numpy(index)]
         return self.dataset[int(picked) if np.ndim(picked) == 0 else picked]
 
     @property
@@ -60,7 +60,7 @@ class ConcatDataset:
             index = int(index) % n
             k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
             return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
-        index = _on_host(np.asarray(index) if isinstance(index, (list, tuple)) else index).astype(np.int64)
+        index = to_numpy(np.asarray(index) if isinstance(index, (list, tuple)) else index).astype(np.int64)
         index = index % len(self)
         which = np.searchsorted(self.cumulative_sizes, index, side="right")
         starts = np.concatenate([[0], self.cumulative_sizes[:-1]])
@@ -104,6 +104,3 @@ def _join(pieces):
     xp = get_array_module(pieces[0]) if hasattr(pieces[0], "dtype") else np
     return xp.concatenate([xp.asarray(p) for p in pieces])
 
-
-def _on_host(index):
-    return index.get() if hasattr(index, "get") else np.asarray(index)
