@@ -39,12 +39,23 @@ class Function:
     ``self.needs_input_grad[i]`` tells whether input ``i`` wants a gradient, and,
     when the class sets ``keep_output = True``, ``F.output(self)`` is the output
     (tanh, sigmoid and exp differentiate through it).
+
+    A subclass whose ``forward`` is a ``staticmethod`` taking ``ctx`` is a custom op
+    written PyTorch's way, on Tensors (``custom_function.py``).
     """
 
     __slots__ = ("inputs", "needs_input_grad", "n_outputs", "_output_ref", "_output_data", "_writes",
                  "_output_meta", "_hooks", "_stack", "__dict__", "__weakref__")
 
     keep_output = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # PyTorch's custom ops define forward(ctx, ...) as a staticmethod: custom_function.py runs those.
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            from minigrad.autograd.custom_function import apply
+
+            cls.apply = classmethod(apply)
 
     @classmethod
     def apply(cls, *inputs, **params):

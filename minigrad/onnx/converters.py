@@ -31,6 +31,8 @@ NOT_EXPORTED = {
     "IndexAdd": "the adjoint of indexing, used by backward passes",
     "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
     "CTCNegLogLikelihood": "a training loss (CTC)",
+    # Never met by the exporter: a PyTorch-style custom Function's forward runs minigrad ops, which export.
+    "CustomNode": "the graph node of a PyTorch-style custom Function; its forward's ops are exported instead",
 }
 
 # Said by every refusal that a symbolic batch axis causes.

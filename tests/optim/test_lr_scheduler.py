@@ -177,6 +177,7 @@ def test_schedulers_validate_their_arguments():
 
 
 NAN = float("nan")
+INF = float("inf")
 SCHEDULER_CASES = [
     # decay factors: finite and > 0
     (lambda o: StepLR(o, step_size=1, gamma=0), "StepLR: gamma must be a finite number > 0, got 0"),
@@ -202,8 +203,9 @@ SCHEDULER_CASES = [
      "CosineAnnealingLR: eta_min must be a finite number >= 0, got -1"),
     (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=NAN),
      "CosineAnnealingLR: eta_min must be a finite number >= 0, got nan"),
-    # counts: integers (Python or NumPy), not bools or floats
-    (lambda o: CosineAnnealingLR(o, T_max=10.0), "CosineAnnealingLR: T_max must be a positive integer, got 10.0"),
+    # counts: integers (Python or NumPy) or integral floats, not bools or fractions
+    (lambda o: CosineAnnealingLR(o, T_max=10.5), "CosineAnnealingLR: T_max must be a positive integer, got 10.5"),
+    (lambda o: CosineAnnealingLR(o, T_max=INF), "CosineAnnealingLR: T_max must be a positive integer, got inf"),
     (lambda o: CosineAnnealingLR(o, T_max=True), "CosineAnnealingLR: T_max must be a positive integer, got True"),
     (lambda o: StepLR(o, step_size=np.int64(0)), "StepLR: step_size must be a positive integer, got 0"),
     # last_epoch >= -1 (it was a KeyError about initial_lr)
@@ -237,7 +239,7 @@ SCHEDULER_CASES = [
      "OneCycleLR: give total_steps, or both epochs and steps_per_epoch (got total_steps=None, epochs=3, "
      "steps_per_epoch=None)"),
     (lambda o: OneCycleLR(o, 1.0, total_steps=0), "OneCycleLR: total_steps must be a positive integer, got 0"),
-    (lambda o: OneCycleLR(o, 1.0, total_steps=10.0), "OneCycleLR: total_steps must be a positive integer, got 10.0"),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=10.2), "OneCycleLR: total_steps must be a positive integer, got 10.2"),
     (lambda o: OneCycleLR(o, 1.0, epochs=2, steps_per_epoch=-5),
      "OneCycleLR: steps_per_epoch must be a positive integer, got -5"),
     (lambda o: OneCycleLR(o, 1.0, 10, pct_start=1.5), "OneCycleLR: pct_start must be a number in [0, 1], got 1.5"),
@@ -271,8 +273,8 @@ SCHEDULER_CASES = [
     # CosineAnnealingWarmRestarts
     (lambda o: CosineAnnealingWarmRestarts(o, T_0=0),
      "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 0"),
-    (lambda o: CosineAnnealingWarmRestarts(o, T_0=5.0),
-     "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 5.0"),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=5.5),
+     "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 5.5"),
     (lambda o: CosineAnnealingWarmRestarts(o, T_0=5, T_mult=0),
      "CosineAnnealingWarmRestarts: T_mult must be a positive integer, got 0"),
     (lambda o: CosineAnnealingWarmRestarts(o, T_0=5, T_mult=1.5),
@@ -295,6 +297,26 @@ def test_bad_schedule_arguments_are_rejected_up_front_naming_the_value(make, mes
     assert optimizer.param_groups[0]["lr"] == 0.1  # nothing was written
 
 
+@pytest.mark.parametrize("make_float, make_int", [
+    (lambda o: StepLR(o, 1.0, gamma=0.95), lambda o: StepLR(o, 1, gamma=0.95)),  # PyTorch's transformer tutorial
+    (lambda o: CosineAnnealingLR(o, T_max=10.0), lambda o: CosineAnnealingLR(o, T_max=10)),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=10.0), lambda o: OneCycleLR(o, 1.0, total_steps=10)),
+    (lambda o: ReduceLROnPlateau(o, patience=2.0), lambda o: ReduceLROnPlateau(o, patience=2)),
+])
+def test_an_integral_float_count_is_taken_as_the_integer(make_float, make_int):
+    lrs = []
+    for make in (make_float, make_int):
+        optimizer = _optimizer(0.1)
+        schedule = make(optimizer)
+        seen = []
+        for _ in range(9):
+            optimizer.step()
+            schedule.step(1.0) if isinstance(schedule, ReduceLROnPlateau) else schedule.step()
+            seen.append(optimizer.param_groups[0]["lr"])
+        lrs.append(seen)
+    assert lrs[0] == lrs[1]
+
+
 @pytest.mark.parametrize("make_numpy, make_python", [
     (lambda o: CosineAnnealingLR(o, T_max=np.int64(10)), lambda o: CosineAnnealingLR(o, T_max=10)),
     (lambda o: StepLR(o, step_size=np.int32(2), gamma=np.float32(0.5)), lambda o: StepLR(o, step_size=2, gamma=0.5)),
@@ -309,7 +331,7 @@ def test_numpy_numbers_are_accepted_and_give_the_same_lrs(make_numpy, make_pytho
         optimizer = _optimizer(1.0)
         scheduler = make(optimizer)
         seen = []
-        for _ in range(12):
+        for _ in range(9):
             seen.append(optimizer.param_groups[0]["lr"])
             if isinstance(scheduler, ReduceLROnPlateau):
                 scheduler.step(1.0)  # no improvement: cuts after patience epochs

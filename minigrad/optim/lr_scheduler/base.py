@@ -4,7 +4,8 @@ A subclass gives the closed form ``lr_at(epoch)``; the base class writes it into
 optimizer's param groups at each ``step`` and saves and restores the schedule's state.
 
 The ``check_*`` helpers validate a schedule's arguments up front, naming the value:
-counts are integers (Python or NumPy, never a bool or a float that would be truncated).
+counts are integers (Python or NumPy, or a float with an integral value such as PyTorch's own tutorial's
+``step_size=1.0``; never a bool or a float that would be truncated).
 """
 
 import math
@@ -21,15 +22,20 @@ def check_optimizer(optimizer, owner):
         raise TypeError(f"{owner}: expected an optimizer, got {type(optimizer).__name__}")
 
 
+def _is_count(value):
+    """An integer, or a finite float with an integral value (``1.0``): nothing is lost in ``int(value)``."""
+    return is_integer(value) or (is_real(value) and math.isfinite(value) and float(value).is_integer())
+
+
 def check_positive_int(name, value, owner):
     """An integer > 0 (a step size, a period, a number of iterations)."""
-    if not (is_integer(value) and value > 0):
+    if not (_is_count(value) and value > 0):
         raise ValueError(f"{owner}: {name} must be a positive integer, got {shown(value)}")
 
 
 def check_non_negative_int(name, value, owner):
     """An integer >= 0 (a patience, a cooldown)."""
-    if not (is_integer(value) and value >= 0):
+    if not (_is_count(value) and value >= 0):
         raise ValueError(f"{owner}: {name} must be an integer >= 0, got {shown(value)}")
 
 

@@ -1,0 +1,232 @@
+"""PyTorch's way of writing a custom op: ``forward(ctx, ...)`` and ``backward(ctx, ...)`` on Tensors.
+
+minigrad's own ops subclass ``Function`` with ``forward(self, *arrays)`` and
+``backward(self, F, gy, *inputs)`` (see ``function.py``). A subclass whose
+``forward`` is a ``staticmethod``, as in PyTorch's tutorials, is a custom op
+written PyTorch's way instead::
+
+    class Cube(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, = ctx.saved_tensors
+            return grad_output * 3 * x ** 2
+
+    y = Cube.apply(x)
+
+``forward`` runs on the arguments as given (Tensors and anything else), with
+gradients off, and its Tensor outputs are tied to one graph node. ``backward``
+gets one gradient Tensor per output and returns one gradient per argument of
+``forward`` (``None`` for non-Tensors and where none is needed). On a first-order
+pass the gradients are constants; under ``create_graph=True`` the ops inside
+``backward`` are recorded, so a backward written with differentiable ops gives
+second derivatives, as in PyTorch. ``setup_context(ctx, inputs, output)`` beside a
+``forward`` without ``ctx`` (PyTorch 2's form) works too.
+
+The context (``ctx``): ``save_for_backward(*tensors)``, ``saved_tensors``,
+``needs_input_grad`` (one bool per argument of ``forward``),
+``mark_non_differentiable(*outputs)``, ``set_materialize_grads(flag)``, and any
+attribute you set on it. ``@once_differentiable`` on ``backward`` runs it without
+recording and refuses a second derivative through it, as PyTorch's does.
+"""
+from __future__ import annotations
+
+import functools
+import weakref
+
+from minigrad.autograd.function import Function, _as_array
+from minigrad.autograd.mode import STATE, no_grad
+from minigrad.autograd.tensor import Tensor
+
+
+def is_torch_style(cls) -> bool:
+    """True for a ``Function`` subclass that defines ``forward`` as a staticmethod (PyTorch's custom ops)."""
+    return isinstance(cls.__dict__.get("forward"), staticmethod)
+
+
+class FunctionCtx:
+    """What ``forward`` leaves for ``backward``, as PyTorch's ``ctx``."""
+
+    def __init__(self, needs_input_grad):
+        self.needs_input_grad = needs_input_grad
+        self.materialize_grads = True
+        self._saved = ()
+        self._non_differentiable = ()
+        self._node = None
+
+    def save_for_backward(self, *tensors):
+        """Keep Tensors (or None) for ``backward``; read them back from ``saved_tensors``."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward: argument {i} is a {type(t).__name__}, not a Tensor or None; "
+                                "keep other values as attributes of ctx (ctx.k = k)")
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        """The Tensors given to ``save_for_backward``; a saved output of ``forward`` is the output the caller got."""
+        return tuple(t.get(self._node) if type(t) is _SavedOutput else t for t in self._saved)
+
+    def mark_non_differentiable(self, *outputs):
+        """Outputs that get no gradient (indices, masks): they come out with ``requires_grad=False``."""
+        self._non_differentiable = outputs
+
+    def set_materialize_grads(self, value):
+        """With True (the default) ``backward`` gets zeros for an output that received no gradient, else None."""
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError("ctx.mark_dirty: custom Functions that modify their inputs in place are not "
+                                  "supported; return a new Tensor instead")
+
+
+class CustomNode(Function):
+    """The graph node of one call of a PyTorch-style Function: ``backward`` calls the user's on Tensors."""
+
+    def __init__(self, cls, ctx, positions, n_args):
+        self.cls, self.ctx = cls, ctx
+        self.positions = positions  # where each Tensor input sits among forward's arguments
+        self.n_args = n_args
+
+    @property
+    def name(self):
+        return f"{self.cls.__name__}Backward"
+
+    def backward(self, F, gy, *inputs):
+        grads = gy if self.n_outputs > 1 else (gy,)
+        if not F.recording:
+            grads = tuple(None if g is None else Tensor._make(g, None, 0) for g in grads)
+        if not self.ctx.materialize_grads:
+            grads = tuple(None if g is None or not _any_nonzero(g) else g for g in grads)
+        returned = self.cls.backward(self.ctx, *grads)
+        returned = returned if isinstance(returned, tuple) else (returned,)
+        if len(returned) < self.n_args or any(g is not None for g in returned[self.n_args:]):
+            raise RuntimeError(f"{self.cls.__name__}.backward returned {len(returned)} gradient(s), but forward "
+                               f"took {self.n_args} argument(s); return one per argument (None where there is none)")
+        out = []
+        for x, at, need in zip(inputs, self.positions, self.needs_input_grad):
+            g = returned[at]
+            if g is None or not need:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"{self.cls.__name__}.backward returned a {type(g).__name__} as the gradient of "
+                                f"argument {at}; return a Tensor or None")
+            out.append(_like_input(self.cls, at, F, g if F.recording else g.data, x))
+        return tuple(out)
+
+
+def _any_nonzero(g):
+    data = g.data if isinstance(g, Tensor) else g
+    return bool(data.any())
+
+
+def _like_input(cls, at, F, g, x):
+    """A returned gradient with its input's shape (summed over broadcast axes) and dtype, as PyTorch takes it."""
+    if g.shape != x.shape:
+        try:
+            g = F.sum_to(g, tuple(x.shape))
+        except ValueError:
+            g = None
+        if g is None or g.shape != x.shape:
+            raise RuntimeError(f"{cls.__name__}.backward returned a gradient of shape {tuple(g.shape)} for argument "
+                               f"{at} of shape {tuple(x.shape)}; the two must match (or broadcast to it)")
+    if g.dtype != x.dtype:
+        g = F.astype(g, x.dtype)
+    return g
+
+
+def apply(cls, *args):
+    """Run ``cls.forward`` on ``args`` and, when an argument requires grad, record one node for its outputs."""
+    positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+    tensors = tuple(args[i] for i in positions)
+    needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx = FunctionCtx(needs)
+    setup = cls.__dict__.get("setup_context")
+    with no_grad():
+        if setup is not None:
+            output = cls.forward(*args)
+            cls.setup_context(ctx, args, output)
+        else:
+            output = cls.forward(ctx, *args)
+    outputs = output if isinstance(output, tuple) else (output,)
+    for i, o in enumerate(outputs):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{cls.__name__}.forward returned a {type(o).__name__} as output {i}; return Tensors")
+    if not (STATE.grad_enabled and any(needs)):
+        return output
+    node = CustomNode(cls, ctx, positions, len(args))
+    node.inputs = tensors
+    node.needs_input_grad = tuple(needs[i] for i in positions)
+    node._hooks = None
+    node._writes = STATE.writes
+    node.n_outputs = len(outputs)
+    node._output_meta = [(o.data.shape, o.data.dtype) for o in outputs]
+    fixed = {id(t) for t in ctx._non_differentiable}
+    wrapped = tuple(
+        Tensor._make(o.data, None, 0) if id(o) in fixed or o.data.dtype.kind not in "fc"
+        else Tensor._make(_as_array(o.data), node, i)
+        for i, o in enumerate(outputs))
+    ctx._node = node
+    ctx._saved = tuple(_saved(t, outputs, wrapped) for t in ctx._saved)
+    return wrapped if isinstance(output, tuple) else wrapped[0]
+
+
+def _saved(t, outputs, wrapped):
+    for o, w in zip(outputs, wrapped):
+        if t is o:
+            return _SavedOutput(w)
+    return t
+
+
+class _SavedOutput:
+    """A saved output of ``forward``, held weakly: the node must not keep its own output alive (graphs have no
+    reference cycles). While the caller holds the output, ``backward`` gets that Tensor (so a recorded backward
+    differentiates through it); after, its values as a constant, which is exact for first derivatives."""
+
+    __slots__ = ("ref", "data")
+
+    def __init__(self, output):
+        self.ref, self.data = weakref.ref(output), output.data
+
+    def get(self, node):
+        out = self.ref()
+        return out if out is not None else Tensor._make(self.data, None, 0)
+
+
+def once_differentiable(backward):
+    """Decorate a custom Function's ``backward`` that is not itself differentiable (it uses NumPy, say).
+
+    It runs without recording; under ``create_graph=True`` its gradients are tied to a node that refuses to be
+    differentiated, so a second derivative raises instead of silently coming out as zero.
+    """
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            results = backward(ctx, *grads)
+        if not STATE.grad_enabled:
+            return results
+        sources = [t for t in (*grads, *ctx.saved_tensors) if isinstance(t, Tensor) and t.requires_grad]
+        if not sources:
+            return results
+        single = not isinstance(results, tuple)
+        guarded = tuple(r if not isinstance(r, Tensor) else _OnceDifferentiable.apply(r, *sources)
+                        for r in ((results,) if single else results))
+        return guarded[0] if single else guarded
+    return wrapper
+
+
+class _OnceDifferentiable(Function):
+    """A gradient computed by a ``@once_differentiable`` backward: its value, and an error if differentiated."""
+
+    @staticmethod
+    def forward(ctx, value, *sources):
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")

@@ -1,0 +1,357 @@
+"""Custom ops written PyTorch's way (``forward(ctx, ...)``/``backward(ctx, ...)`` as staticmethods), against torch."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from minigrad.autograd import Function, gradcheck, gradgradcheck
+
+
+def _both(module):
+    """The same custom op class written for minigrad (module=mg) or torch (module=torch)."""
+
+    class Legendre3(module.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 0.5 * (5 * x ** 3 - 3 * x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * x ** 2 - 1)
+
+    class ClampReLU(module.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, = ctx.saved_tensors
+            grad = grad_output.clone()
+            grad[x < 0] = 0
+            return grad
+
+    class Scale(module.autograd.Function):  # a non-Tensor argument, which gets None
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.k = k
+            ctx.flags = ctx.needs_input_grad
+            return x * k
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * ctx.k, None
+
+    class ExpSavingOutput(module.autograd.Function):  # differentiates through its own output
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            y, = ctx.saved_tensors
+            return grad_output * y
+
+    class MulAdd(module.autograd.Function):  # two Tensor inputs, broadcasting, two outputs
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b, a + b
+
+        @staticmethod
+        def backward(ctx, g_prod, g_sum):
+            a, b = ctx.saved_tensors
+            return g_prod * b + g_sum, g_prod * a + g_sum  # b's gradient has a's shape: summed back by the engine
+
+    class SetupContextSquare(module.autograd.Function):  # PyTorch 2's form: forward without ctx
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, = inputs
+            ctx.save_for_backward(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 2 * x * g
+
+    return dict(Legendre3=Legendre3, ClampReLU=ClampReLU, Scale=Scale, ExpSavingOutput=ExpSavingOutput,
+                MulAdd=MulAdd, SetupContextSquare=SetupContextSquare)
+
+
+OURS, THEIRS = _both(mg), _both(torch)
+_rng = np.random.default_rng(7)
+X = _rng.standard_normal(5)
+A, B = _rng.standard_normal((3, 4)), _rng.standard_normal(4)
+
+
+def _grads(module, classes, name, arrays, create_graph=False):
+    """Output values, first gradients and (with create_graph) the gradient of sum(first gradients)."""
+    xs = [module.tensor(a, dtype=module.float64, requires_grad=True) for a in arrays]
+    out = classes[name].apply(*xs)
+    outs = out if isinstance(out, tuple) else (out,)
+    loss = sum((o * o).sum() for o in outs)
+    if module is torch:
+        firsts = torch.autograd.grad(loss, xs, create_graph=create_graph)
+    else:
+        firsts = mg.grad(loss, xs, create_graph=create_graph)
+    values = [np.asarray(o.detach().numpy()) for o in outs] + [np.asarray(g.detach().numpy()) for g in firsts]
+    if create_graph:
+        total = sum(g.sum() for g in firsts)
+        seconds = (torch.autograd.grad(total, xs) if module is torch else mg.grad(total, xs))
+        values += [np.asarray(g.detach().numpy()) for g in seconds]
+    return values
+
+
+@pytest.mark.parametrize("name, arrays", [
+    ("Legendre3", [X]), ("ClampReLU", [X]), ("ExpSavingOutput", [X]), ("MulAdd", [A, B]), ("SetupContextSquare", [X]),
+])
+def test_values_and_gradients_equal_torchs(name, arrays):
+    ours, theirs = _grads(mg, OURS, name, arrays), _grads(torch, THEIRS, name, arrays)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, arrays", [
+    ("Legendre3", [X]), ("ExpSavingOutput", [X]), ("MulAdd", [A, B]), ("SetupContextSquare", [X]),
+])
+def test_a_backward_written_with_ops_gives_torchs_second_derivatives(name, arrays):
+    ours = _grads(mg, OURS, name, arrays, create_graph=True)
+    theirs = _grads(torch, THEIRS, name, arrays, create_graph=True)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, arrays", [
+    ("Legendre3", [X]), ("ExpSavingOutput", [X]), ("MulAdd", [A, B]), ("SetupContextSquare", [X]),
+])
+def test_gradcheck_and_gradgradcheck(name, arrays):
+    xs = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in arrays]
+    assert gradcheck(OURS[name].apply, xs)
+    assert gradgradcheck(OURS[name].apply, xs)
+
+
+def test_a_non_tensor_argument_and_needs_input_grad():
+    x = mg.tensor(X, requires_grad=True)
+    y = OURS["Scale"].apply(x, 3.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(5, 3.0, np.float32))
+    assert y.creator.ctx.flags == (True, False)
+    assert x.grad.dtype == np.float32
+
+
+def test_outputs_are_tied_to_one_node_and_need_grad_only_when_an_input_does():
+    x = mg.tensor(X, requires_grad=True)
+    y = OURS["Legendre3"].apply(x)
+    assert y.requires_grad and y.creator.name == "Legendre3Backward"
+    with mg.no_grad():
+        assert not OURS["Legendre3"].apply(x).requires_grad
+    assert not OURS["Legendre3"].apply(mg.tensor(X)).requires_grad
+
+
+def test_mark_non_differentiable_and_an_unused_output_gets_zeros():
+    class SortValues(Function):
+        @staticmethod
+        def forward(ctx, x):
+            order = mg.tensor(np.argsort(x.numpy()))
+            ctx.mark_non_differentiable(order)
+            ctx.save_for_backward(order)
+            return x[order], order, x * 2
+
+        @staticmethod
+        def backward(ctx, g_values, g_order, g_double):
+            order, = ctx.saved_tensors
+            seen.append((g_order, g_double))
+            grad = mg.zeros_like(g_values)
+            grad[order] = g_values
+            return grad + 2 * g_double
+
+    seen = []
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    values, order, _ = SortValues.apply(x)
+    assert not order.requires_grad and order.dtype == np.int64
+    (values * mg.arange(5, dtype=mg.float64)).sum().backward()
+    expected = np.empty(5)
+    expected[np.argsort(X)] = np.arange(5.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    g_order, g_double = seen[0]
+    np.testing.assert_array_equal(g_double.numpy(), np.zeros(5))  # materialized, as torch's default
+
+
+def test_a_gradient_of_another_dtype_is_cast_to_the_inputs():
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g * 2).double()
+
+    x = mg.tensor(X, requires_grad=True)  # float32
+    Twice.apply(x).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(5, 2.0, np.float32))
+
+
+def test_the_node_does_not_keep_its_outputs_alive():
+    x = mg.tensor(X, requires_grad=True)
+    y = OURS["ExpSavingOutput"].apply(x)
+    ref = weakref.ref(y)
+    gc.disable()
+    try:
+        del y
+        assert ref() is None  # freed by reference counting alone: no cycle through the saved output
+    finally:
+        gc.enable()
+
+
+def test_a_saved_output_is_exact_after_the_caller_drops_it():
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    loss = OURS["ExpSavingOutput"].apply(x).sum()  # the output Tensor itself is gone; its values remain
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(X), rtol=1e-15)
+
+
+class _WrongCount(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class _WrongShape(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, g):
+        return mg.ones(7)
+
+
+class _NotATensor(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.numpy()
+
+
+class _ReturnsArray(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.numpy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+@pytest.mark.parametrize("cls, error, message", [
+    (_WrongCount, RuntimeError, "_WrongCount.backward returned 1 gradient(s), but forward took 2 argument(s)"),
+    (_WrongShape, RuntimeError, "_WrongShape.backward returned a gradient of shape (7,) for argument 0 of shape (5,)"),
+    (_NotATensor, TypeError, "_NotATensor.backward returned a ndarray as the gradient of argument 0"),
+    (_ReturnsArray, TypeError, "_ReturnsArray.forward returned a ndarray as output 0; return Tensors"),
+])
+def test_mistakes_in_a_custom_function_are_named(cls, error, message):
+    x = mg.tensor(X, requires_grad=True)
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
+        args = (x, x) if cls is _WrongCount else (x,)
+        cls.apply(*args).sum().backward()
+
+
+def test_save_for_backward_takes_tensors_only_and_mark_dirty_is_refused():
+    class SavesNumber(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 3)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match="save_for_backward: argument 1 is a int, not a Tensor or None"):
+        SavesNumber.apply(mg.tensor(X, requires_grad=True))
+
+    class Dirty(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(NotImplementedError, match="mark_dirty"):
+        Dirty.apply(mg.tensor(X, requires_grad=True))
+
+
+def test_minigrads_own_ops_are_untouched():
+    from minigrad.ops.arithmetic import Mul
+
+    assert Mul.apply.__func__ is Function.apply.__func__
+
+
+def test_onnx_export_records_the_ops_inside_forward(tmp_path):
+    import onnxruntime as ort  # the dev extra installs it
+    from minigrad.onnx import export
+
+    class Model(mg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = mg.nn.Linear(3, 2)
+
+        def forward(self, x):
+            return OURS["Legendre3"].apply(self.fc(x))
+
+    model = Model()
+    export(model, mg.randn(4, 3), tmp_path / "m.onnx")
+    x = _rng.standard_normal((4, 3)).astype(np.float32)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
+    np.testing.assert_allclose(got, model(mg.tensor(x)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_once_differentiable_gives_first_derivatives_and_refuses_a_second():
+    class NumpyCube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        @mg.autograd.once_differentiable
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return mg.tensor(3 * x.numpy() ** 2 * g.numpy(), dtype=x.dtype)  # NumPy: nothing recorded
+
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    g, = mg.grad(NumpyCube.apply(x).sum(), [x], create_graph=True)
+    np.testing.assert_allclose(g.numpy(), 3 * X ** 2, rtol=1e-15)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiate twice a function that was marked with @once_differentiable"):
+        g.sum().backward()
+    x.grad = None
+    NumpyCube.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * X ** 2, rtol=1e-15)
