@@ -8,6 +8,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
+from minigrad.autograd import recorded_writes as _recorded_writes
 from minigrad.autograd.write_stamps import _mark_written
 
 
@@ -629,11 +630,13 @@ class Tensor:
     def zero_(self):
         """Fill with zeros in place and return ``self``, as ``torch.Tensor.zero_``.
 
-        Refused on a tensor that requires grad while grad mode is on (PyTorch refuses a leaf; it records
-        a non-leaf's write in the graph, which minigrad does not do). Under ``no_grad`` a parameter can be
-        zeroed; the write is stamped, so a graph recorded before it refuses to backward.
+        On a tensor that requires grad while grad mode is on, the write is recorded (``_write_result``): the
+        tensor becomes a constant, and no gradient flows to what it held. A leaf that requires grad is refused
+        then, as in PyTorch; under ``no_grad`` a parameter can be zeroed, and the write is stamped, so a graph
+        recorded before it refuses to backward.
         """
-        self._check_writable("zero_", "build a new tensor (minigrad.zeros_like)")
+        if self.requires_grad and STATE.grad_enabled:
+            return self._write_result("zero_", lambda t: _creation.zeros_like(t))
         self.data[...] = 0
         _mark_written(self)
         return self
@@ -1249,24 +1252,27 @@ class Tensor:
         return _ops.index_put(self, indices, values, accumulate)
 
     def _write_result(self, name, make):
-        """The in-place form of an out-of-place op: ``make()``'s values written into this tensor, stamped.
+        """The in-place form of an out-of-place op: ``make(self)``'s values written into this tensor, stamped.
 
-        Refused, as ``zero_``, on a tensor that requires grad while grad mode is on (minigrad has no in-place
-        autograd); the result must keep this tensor's shape and dtype, as PyTorch's in-place ops do.
+        While a graph is recorded and this tensor or an operand requires grad, the write is recorded as
+        PyTorch's is: this tensor becomes the op's output (``recorded_writes.py``). The result must keep this
+        tensor's shape and a dtype torch writes into it, as PyTorch's in-place ops do.
         """
-        self._check_writable(name, f"use the out-of-place {name[:-1]}()")
-        out = make()   # under grad mode it records only where an operand requires grad, which is refused next
-        if out.requires_grad:
-            self._refuse_grad_source(name, out.shape)
+        if _recorded_writes.records(self, make):
+            return _recorded_writes.write_recorded(self, name, make, lambda out: self._check_result(name, out))
+        out = make(self)
+        self._check_result(name, out)
+        self.data[...] = out.data
+        _mark_written(self)
+        return self
+
+    def _check_result(self, name, out):
         if out.shape != self.shape:
             raise RuntimeError(f"{name}(): the result has shape {tuple(out.shape)}, which cannot be written into "
                                f"this tensor of shape {tuple(self.shape)}")
         if out.dtype != self.dtype and not self._can_write(out.dtype, self.dtype):
             raise RuntimeError(f"{name}(): the result has dtype {out.dtype}, which cannot be written into this "
                                f"tensor of dtype {self.dtype} (PyTorch refuses it too)")
-        self.data[...] = out.data
-        _mark_written(self)
-        return self
 
     def _refuse_grad_source(self, name, shape):
         """Refuse writing values that require grad (an operand does, grad mode is on): PyTorch records the write,
@@ -1289,27 +1295,27 @@ class Tensor:
     # PyTorch's in-place arithmetic and fills: the out-of-place op's result written back (``_write_result``).
     def add_(self, other, *, alpha=1):
         """``self += alpha * other`` in place, as ``torch.Tensor.add_``."""
-        return self._write_result("add_", lambda: _ops.add(self, other, alpha=alpha))
+        return self._write_result("add_", lambda t: _ops.add(t, other, alpha=alpha))
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place, as ``torch.Tensor.sub_``."""
-        return self._write_result("sub_", lambda: _ops.sub(self, other, alpha=alpha))
+        return self._write_result("sub_", lambda t: _ops.sub(t, other, alpha=alpha))
 
     def mul_(self, other):
         """``self *= other`` in place, as ``torch.Tensor.mul_``."""
-        return self._write_result("mul_", lambda: _ops.mul(self, other))
+        return self._write_result("mul_", lambda t: _ops.mul(t, other))
 
     def div_(self, other, *, rounding_mode=None):
         """``self /= other`` in place, as ``torch.Tensor.div_`` (an integer tensor needs a ``rounding_mode``)."""
-        return self._write_result("div_", lambda: _ops.div(self, other, rounding_mode=rounding_mode))
+        return self._write_result("div_", lambda t: _ops.div(t, other, rounding_mode=rounding_mode))
 
     def clamp_(self, min=None, max=None):  # noqa: A002
         """Values limited to [min, max] in place, as ``torch.Tensor.clamp_``."""
-        return self._write_result("clamp_", lambda: _ops.clamp(self, min, max))
+        return self._write_result("clamp_", lambda t: _ops.clamp(t, min, max))
 
     def masked_fill_(self, mask, value):
         """``value`` where ``mask`` is set, in place, as ``torch.Tensor.masked_fill_``."""
-        return self._write_result("masked_fill_", lambda: _ops.masked_fill(self, mask, value))
+        return self._write_result("masked_fill_", lambda t: _ops.masked_fill(t, mask, value))
 
     def fill_(self, value):
         """Every entry set to ``value`` (a number or a one-element tensor), as ``torch.Tensor.fill_``."""
@@ -1317,21 +1323,19 @@ class Tensor:
             if value.size != 1:
                 raise RuntimeError(f"fill_(): the value must be a number or a one-element tensor, got shape "
                                    f"{tuple(value.shape)}")
-            if value.requires_grad and STATE.grad_enabled:
-                self._refuse_grad_source("fill_", value.shape)
+            if value.requires_grad or self.requires_grad:   # recorded while grad mode is on
+                return self._write_result("fill_", lambda t: _ops.broadcast_to(value.reshape(()), t.shape))
             value = value.item()
-        self._check_writable("fill_", "build a new tensor (minigrad.full_like)")
+        if self.requires_grad and STATE.grad_enabled:
+            return self._write_result("fill_", lambda t: _creation.full_like(t, value))
         self.data[...] = value
         _mark_written(self)
         return self
 
     def copy_(self, src):
         """``src``'s values (broadcast to this shape, converted to this dtype and device) written in place, as
-        ``torch.Tensor.copy_``."""
+        ``torch.Tensor.copy_``; recorded while grad mode is on, as any in-place method (``_write_result``)."""
         values = src.data if isinstance(src, Tensor) else np.asarray(src)
-        self._check_writable("copy_", "use src.clone()")
-        if isinstance(src, Tensor) and src.requires_grad and STATE.grad_enabled:
-            self._refuse_grad_source("copy_", src.shape)
         try:
             fits = np.broadcast_shapes(values.shape, self.shape) == self.shape
         except ValueError:
@@ -1339,6 +1343,11 @@ class Tensor:
         if not fits:
             raise RuntimeError(f"copy_(): src of shape {tuple(values.shape)} does not broadcast to this tensor's "
                                f"shape {tuple(self.shape)}")
+        if isinstance(src, Tensor) and (src.requires_grad or self.requires_grad) and src.device == self.device:
+            return self._write_result("copy_", lambda t: _ops.broadcast_to(src, t.shape))
+        if self.requires_grad and STATE.grad_enabled:
+            return self._write_result("copy_", lambda t: Tensor(backend.to_device(values, self.device)).expand(
+                *self.shape))
         self.data[...] = backend.to_device(values, self.device)
         _mark_written(self)
         return self
@@ -1363,32 +1372,32 @@ class Tensor:
 
     def index_add_(self, dim, index, source, *, alpha=1):
         """``index_add`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("index_add_", lambda: _ops.index_add(self, dim, index, source, alpha=alpha))
+        return self._write_result("index_add_", lambda t: _ops.index_add(t, dim, index, source, alpha=alpha))
 
     def index_fill_(self, dim, index, value):
         """``index_fill`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("index_fill_", lambda: _ops.index_fill(self, dim, index, value))
+        return self._write_result("index_fill_", lambda t: _ops.index_fill(t, dim, index, value))
 
     def index_copy_(self, dim, index, source):
         """``index_copy`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("index_copy_", lambda: _ops.index_copy(self, dim, index, source))
+        return self._write_result("index_copy_", lambda t: _ops.index_copy(t, dim, index, source))
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         """``scatter`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("scatter_", lambda: _ops.scatter(self, dim, index, src, value=value, reduce=reduce))
+        return self._write_result("scatter_", lambda t: _ops.scatter(t, dim, index, src, value=value, reduce=reduce))
 
     def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
         """``scatter_reduce`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("scatter_reduce_", lambda: _ops.scatter_reduce(self, dim, index, src, reduce,
+        return self._write_result("scatter_reduce_", lambda t: _ops.scatter_reduce(t, dim, index, src, reduce,
                                                                                  include_self=include_self))
 
     def masked_scatter_(self, mask, source):
         """``masked_scatter`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("masked_scatter_", lambda: _ops.masked_scatter(self, mask, source))
+        return self._write_result("masked_scatter_", lambda t: _ops.masked_scatter(t, mask, source))
 
     def index_put_(self, indices, values, accumulate=False):
         """``index_put`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("index_put_", lambda: _ops.index_put(self, indices, values, accumulate))
+        return self._write_result("index_put_", lambda t: _ops.index_put(t, indices, values, accumulate))
 
     def bincount(self, weights=None, minlength=0):
         """Counts of each value of this 1-D integer tensor (see ``minigrad.bincount``)."""
@@ -1571,15 +1580,15 @@ class Tensor:
     # ``x.op(...)`` into x through ``_write_result`` (its refusals, torch's dtype rule, the write stamp).
     _IN_PLACE_RULES = """
 
-Refused on a tensor that requires grad while grad mode is on (minigrad records no in-place ops; torch
-refuses a leaf and records a non-leaf's write), and where the result cannot be written into this
-tensor: another shape, or a dtype torch will not cast into this one (a float result into an integer
+While a graph is recorded it is recorded, as torch's: this tensor becomes the op's output
+(``minigrad/autograd/recorded_writes.py``; a leaf that requires grad is refused, as in torch).
+Refused where the result cannot be written into this tensor: another shape, or a dtype torch will not cast into this one (a float result into an integer
 tensor, as ``int_tensor.sqrt_()``; anything but bool into a bool tensor). Under ``no_grad`` the write
 is stamped, so a graph recorded before it refuses to backward."""
 
     def _in_place_method(name, base_name, base, rules=_IN_PLACE_RULES):
         def method(self, *args, **kwargs):
-            return self._write_result(name, lambda: base(self, *args, **kwargs))
+            return self._write_result(name, lambda t: base(t, *args, **kwargs))
         method.__name__ = name
         method.__qualname__ = f"Tensor.{name}"
         method.__wrapped__ = base   # help() and inspect.signature show the out-of-place op's arguments
@@ -1629,7 +1638,7 @@ is stamped, so a graph recorded before it refuses to backward."""
         """``self.cumsum(dim)`` written into this tensor in place and returned (``torch.Tensor.cumsum_``; ``dim``
         is required, as torch's). Refused, as every in-place op, on a tensor that requires grad while grad mode
         is on; stamped as a write otherwise."""
-        return self._write_result("cumsum_", lambda: _ops.cumsum(self, dim))
+        return self._write_result("cumsum_", lambda t: _ops.cumsum(t, dim))
 
     def float_power_(self, exponent):
         """``self.float_power(exponent)`` written in place (``torch.Tensor.float_power_``). The result is float64, so
@@ -1637,7 +1646,7 @@ is stamped, so a graph recorded before it refuses to backward."""
         if self.dtype != np.float64:
             raise RuntimeError(f"float_power_(): the base has dtype {self.dtype} but the operation's result requires "
                                "dtype float64 (torch refuses it too); use the out-of-place float_power()")
-        return self._write_result("float_power_", lambda: _ops.float_power(self, exponent))
+        return self._write_result("float_power_", lambda t: _ops.float_power(t, exponent))
 
     def fill_diagonal_(self, fill_value, wrap=False):
         """The main diagonal set to ``fill_value`` (a number or a 0-d tensor) in place, as
@@ -1990,7 +1999,7 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
         """``index_reduce`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("index_reduce_", lambda: _ops.index_reduce(self, dim, index, source, reduce,
+        return self._write_result("index_reduce_", lambda t: _ops.index_reduce(t, dim, index, source, reduce,
                                                                              include_self=include_self))
 
     def put(self, index, source, accumulate=False):
@@ -1999,7 +2008,7 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     def put_(self, index, source, accumulate=False):
         """``put`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("put_", lambda: _ops.put(self, index, source, accumulate))
+        return self._write_result("put_", lambda t: _ops.put(t, index, source, accumulate))
 
     def sum_to_size(self, *size):
         """Summed down to ``size``, which must expand to this shape (``torch.Tensor.sum_to_size``)."""
@@ -2011,7 +2020,7 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     def renorm_(self, p, dim, maxnorm):
         """``renorm`` in place (refused on a tensor that requires grad while grad mode is on)."""
-        return self._write_result("renorm_", lambda: _ops.renorm(self, p, dim, maxnorm))
+        return self._write_result("renorm_", lambda t: _ops.renorm(t, p, dim, maxnorm))
 
     def dist(self, other, p=2):
         """The p-norm of self - other (see ``minigrad.dist``)."""

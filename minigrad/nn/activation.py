@@ -7,7 +7,7 @@ import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
-from minigrad.nn.arguments import (floating_dtype, integer, nonnegative_number, nonzero_number, not_inplace, number,
+from minigrad.nn.arguments import (floating_dtype, integer, nonnegative_number, nonzero_number, inplace_flag, number,
                                    one_of, positive_int)
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
@@ -15,15 +15,14 @@ from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 
 
 class ReLU(Layer):
-    """``max(x, 0)``. Inside a ``Network``, a ReLU right after a ``Linear`` runs fused into it (``AffineReLU``).
-    ``inplace=True`` is refused, as in :class:`SiLU`."""
+    """``max(x, 0)``. Inside a ``Network``, a ReLU right after a ``Linear`` runs fused into it (``AffineReLU``)."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = not_inplace("ReLU", inplace)
+        self.inplace = inplace_flag("ReLU", inplace)
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, inplace=self.inplace)
 
 
 class LeakyReLU(Layer):
@@ -32,10 +31,10 @@ class LeakyReLU(Layer):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = number("LeakyReLU", "negative_slope", negative_slope)
-        self.inplace = not_inplace("LeakyReLU", inplace)
+        self.inplace = inplace_flag("LeakyReLU", inplace)
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -56,26 +55,26 @@ class Sigmoid(Layer):
 
 
 class SiLU(Layer):
-    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` is refused: minigrad's ops never overwrite their input."""
+    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` writes the result into ``x``."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = not_inplace("SiLU", inplace)
+        self.inplace = inplace_flag("SiLU", inplace)
 
     def forward(self, x):
-        return F.silu(x)
+        return F.silu(x, inplace=self.inplace)
 
 
 class ELU(Layer):
-    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise (Clevert et al. 2016). ``inplace=True`` is refused."""
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise (Clevert et al. 2016)."""
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         self.alpha = number("ELU", "alpha", alpha)
-        self.inplace = not_inplace("ELU", inplace)
+        self.inplace = inplace_flag("ELU", inplace)
 
     def forward(self, x):
-        return F.elu(x, self.alpha)
+        return F.elu(x, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}"
@@ -119,14 +118,14 @@ class Softplus(Layer):
 
 
 class Mish(Layer):
-    """``x * tanh(softplus(x))`` (Misra 2019). ``inplace=True`` is refused, as in :class:`SiLU`."""
+    """``x * tanh(softplus(x))`` (Misra 2019)."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = not_inplace("Mish", inplace)
+        self.inplace = inplace_flag("Mish", inplace)
 
     def forward(self, x):
-        return F.mish(x)
+        return F.mish(x, inplace=self.inplace)
 
 
 class Hardtanh(Layer):
@@ -138,10 +137,10 @@ class Hardtanh(Layer):
         self.min_val, self.max_val = number(name, "min_val", min_val), number(name, "max_val", max_val)
         if not self.max_val > self.min_val:
             raise ValueError(f"{name}: max_val ({max_val}) must be greater than min_val ({min_val})")
-        self.inplace = not_inplace(name, inplace)
+        self.inplace = inplace_flag(name, inplace)
 
     def forward(self, x):
-        return F.hardtanh(x, self.min_val, self.max_val)
+        return F.hardtanh(x, self.min_val, self.max_val, inplace=self.inplace)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}"
@@ -262,10 +261,10 @@ class SELU(Layer):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = not_inplace("SELU", inplace)
+        self.inplace = inplace_flag("SELU", inplace)
 
     def forward(self, x):
-        return F.selu(x)
+        return F.selu(x, inplace=self.inplace)
 
 
 class CELU(Layer):
@@ -274,10 +273,10 @@ class CELU(Layer):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         self.alpha = nonzero_number("CELU", "alpha", alpha)
-        self.inplace = not_inplace("CELU", inplace)
+        self.inplace = inplace_flag("CELU", inplace)
 
     def forward(self, x):
-        return F.celu(x, self.alpha)
+        return F.celu(x, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}"
@@ -302,10 +301,10 @@ class Hardswish(Layer):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = not_inplace("Hardswish", inplace)
+        self.inplace = inplace_flag("Hardswish", inplace)
 
     def forward(self, x):
-        return F.hardswish(x)
+        return F.hardswish(x, inplace=self.inplace)
 
 
 class Hardsigmoid(Layer):
@@ -313,10 +312,10 @@ class Hardsigmoid(Layer):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = not_inplace("Hardsigmoid", inplace)
+        self.inplace = inplace_flag("Hardsigmoid", inplace)
 
     def forward(self, x):
-        return F.hardsigmoid(x)
+        return F.hardsigmoid(x, inplace=self.inplace)
 
 
 class Hardshrink(Layer):
@@ -348,16 +347,16 @@ class Softshrink(Layer):
 
 
 class Threshold(Layer):
-    """``x`` where ``x > threshold``, else ``value``. ``inplace=True`` is refused."""
+    """``x`` where ``x > threshold``, else ``value``."""
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
         super().__init__()
         self.threshold = number("Threshold", "threshold", threshold)
         self.value = number("Threshold", "value", value)
-        self.inplace = not_inplace("Threshold", inplace)
+        self.inplace = inplace_flag("Threshold", inplace)
 
     def forward(self, x):
-        return F.threshold(x, self.threshold, self.value)
+        return F.threshold(x, self.threshold, self.value, inplace=self.inplace)
 
     def extra_repr(self):
         return f"threshold={self.threshold}, value={self.value}"
@@ -372,10 +371,10 @@ class RReLU(Layer):
                  inplace: bool = False):
         super().__init__()
         self.lower, self.upper = number("RReLU", "lower", lower), number("RReLU", "upper", upper)
-        self.inplace = not_inplace("RReLU", inplace)
+        self.inplace = inplace_flag("RReLU", inplace)
 
     def forward(self, x):
-        return F.rrelu(x, self.lower, self.upper, self.training)
+        return F.rrelu(x, self.lower, self.upper, self.training, inplace=self.inplace)
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}"

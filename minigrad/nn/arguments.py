@@ -157,12 +157,9 @@ def flag(layer, arg, value) -> bool:
     return bool(value)
 
 
-def not_inplace(layer, value) -> bool:
-    """``inplace=False``, PyTorch's default. ``inplace=True`` is refused rather than ignored: minigrad's ops
-    never write into their input, and code that relies on the write would silently read the old values."""
-    if value is False or (isinstance(value, np.bool_) and not value):
-        return False
-    if value is True or isinstance(value, np.bool_):
-        raise ValueError(f"{layer}: inplace=True is not supported (minigrad's ops never write into their input); "
-                         "use inplace=False and assign the result")
-    raise ValueError(f"{layer}: inplace must be a bool, got {value!r}")
+def inplace_flag(layer, value) -> bool:
+    """PyTorch's ``inplace`` option (False by default): a bool. True writes the result into the input, recorded
+    while a graph is (``minigrad/nn/functional/in_place.py``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{layer}: inplace must be a bool, got {value!r}")
+    return bool(value)

@@ -4,12 +4,12 @@ mode; ``AlphaDropout`` and ``FeatureAlphaDropout``: SELU's dropout, which keeps 
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import not_inplace, probability
+from minigrad.nn.arguments import inplace_flag, probability
 from minigrad.nn.layer import Layer
 
 
 class _DropoutWithInplace(Layer):
-    """A dropout layer with PyTorch's ``(p, inplace=False)`` arguments and printing; ``inplace=True`` is refused."""
+    """A dropout layer with PyTorch's ``(p, inplace=False)`` arguments and printing."""
 
     _fn = None
 
@@ -17,10 +17,10 @@ class _DropoutWithInplace(Layer):
         super().__init__()
         name = type(self).__name__
         self.p = probability(name, "p", p)
-        self.inplace = not_inplace(name, inplace)
+        self.inplace = inplace_flag(name, inplace)
 
     def forward(self, x):
-        return type(self)._fn(x, self.p, self.training)
+        return type(self)._fn(x, self.p, self.training, inplace=self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

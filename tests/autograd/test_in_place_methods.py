@@ -116,20 +116,24 @@ def test_refused_on_a_tensor_that_requires_grad_while_grad_mode_is_on(name):
 
 
 @pytest.mark.parametrize("name", sorted(set(CASES) - {"clamp_"}))
-def test_values_that_require_grad_are_refused_rather_than_written_without_their_gradient(name):
-    # torch records buf.add_(w) (buf then requires grad); minigrad cannot, and must not drop w's gradient silently
-    w = mg.tensor(Y, dtype="float64", requires_grad=True)
-    value = w[:1].reshape(()) if name == "fill_" else w
+def test_values_that_require_grad_are_recorded_as_torchs(name):
+    # torch records buf.add_(w): buf becomes part of the graph, and w gets its gradient through it
     calls = dict(CASES, fill_=lambda t, y: t.fill_(y))
-    buf = mg.tensor(X.copy(), dtype="float64")
-    with pytest.raises(RuntimeError, match=rf"{name}\(\): the values written into this tensor \(shape \(3, 4\)\) "
-                                           r"come from an operand that requires grad"):
-        calls[name](buf, value)
-    np.testing.assert_array_equal(buf.data, X)
+    grads = []
+    for module in (mg, torch):
+        w = module.tensor(Y, dtype=module.float64, requires_grad=True)
+        value = w[:1].reshape(()) if name == "fill_" else w
+        buf = module.tensor(X.copy(), dtype=module.float64)
+        out = calls[name](buf, value)
+        assert out is buf and buf.requires_grad
+        (buf * buf).sum().backward()
+        grads.append((buf.detach().numpy(), w.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-14)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-14)
+    buf, w = mg.tensor(X.copy(), dtype="float64"), mg.tensor(Y, dtype="float64", requires_grad=True)
     with mg.no_grad():
-        calls[name](buf, value)
+        calls[name](buf, w[:1].reshape(()) if name == "fill_" else w)
     assert not buf.requires_grad
-    calls[name](buf, value.detach())
 
 
 def test_a_write_under_no_grad_is_stamped_so_an_older_graph_refuses_to_backward():

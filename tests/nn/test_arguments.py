@@ -80,12 +80,9 @@ def test_int_shape():
             A.int_shape("L", "normalized_shape", value)
 
 
-def test_not_inplace():
-    assert A.not_inplace("SiLU", False) is False and A.not_inplace("SiLU", np.bool_(False)) is False
-    for value in (True, np.bool_(True)):
-        with pytest.raises(ValueError, match=r"^SiLU: inplace=True is not supported \(minigrad's ops never write "
-                                             r"into their input\); use inplace=False and assign the result$"):
-            A.not_inplace("SiLU", value)
+def test_inplace_flag():
+    assert A.inplace_flag("SiLU", False) is False and A.inplace_flag("SiLU", np.bool_(False)) is False
+    assert A.inplace_flag("SiLU", True) is True and A.inplace_flag("SiLU", np.bool_(True)) is True
     for value in (0, 1, None, "False"):
         with pytest.raises(ValueError, match=f"^SiLU: inplace must be a bool, got {re.escape(repr(value))}$"):
-            A.not_inplace("SiLU", value)
+            A.inplace_flag("SiLU", value)

@@ -367,7 +367,6 @@ BAD_CALLS = [
     (lambda m: m.adaptive_avg_pool3d(m.X(1, 2, 3, 3), (1, 2)), "F", "adaptive_avg_pool3d: output_size must be"),
     (lambda m: m.adaptive_max_pool3d(m.X(2, 3, 3), 2), "F", "adaptive_max_pool3d: expected a 4-D (C, D, H, W) or 5-D"),
     (lambda m: m.lp_pool3d(m.X(2, 3, 3), 2, 2), "F", "lp_pool3d: expected a 4-D (C, D, H, W) or 5-D"),
-    (lambda m: m.dropout3d(m.X(2, 3, 3), 0.5, inplace=True), None, "dropout3d: inplace=True is not supported"),
     (lambda m: m.interpolate(m.X(1, 1, 3, 3), scale_factor=2, mode="trilinear"), "F",
      "interpolate: mode='trilinear' needs a 5-D input ((N, C, D, H, W)), got shape (1, 1, 3, 3)"),
     (lambda m: m.nn.Conv3d(2, 2, (3, 3)), None, "Conv3d: kernel_size must be a positive integer or a tuple of 3"),

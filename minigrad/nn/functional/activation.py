@@ -13,7 +13,8 @@ from minigrad.ops._args import as_floating
 from minigrad.ops.softmax import LAST_AXIS
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, not_inplace, number, one_of
+from minigrad.nn.functional.in_place import in_place_option
+from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -23,12 +24,14 @@ from minigrad.ops.activations import silu as _silu
 from minigrad.ops.functions import softplus as _softplus
 
 
-def relu(x: Tensor) -> Tensor:
+@in_place_option("relu")
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit, ``max(x, 0)``."""
     return ops.relu(x)
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+@in_place_option("leaky_relu")
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return ops.leaky_relu(x, negative_slope)
 
@@ -43,16 +46,16 @@ def tanh(x: Tensor) -> Tensor:
     return ops.tanh(x)
 
 
+@in_place_option("silu")
 def silu(x: Tensor, inplace: bool = False) -> Tensor:
-    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` is refused: minigrad's ops never overwrite their input."""
-    not_inplace("silu", inplace)
+    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` writes the result into ``x`` (``in_place.py``)."""
     return _silu(x)
 
 
+@in_place_option("elu")
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere. ``inplace=True`` is refused, as in ``silu``."""
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     alpha = number("elu", "alpha", alpha)
-    not_inplace("elu", inplace)
     return _elu(x, alpha)
 
 
@@ -72,24 +75,23 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return _softplus(x, nonzero_number("softplus", "beta", beta), number("softplus", "threshold", threshold))
 
 
+@in_place_option("mish")
 def mish(x: Tensor, inplace: bool = False) -> Tensor:
-    """``x * tanh(softplus(x))`` (Misra 2019), one op, stable for any |x|. ``inplace=True`` is refused, as in
-    ``silu``. Derivative: ``t + x sigmoid(x) (1 - t^2)`` with ``t = tanh(softplus(x))``."""
-    not_inplace("mish", inplace)
+    """``x * tanh(softplus(x))`` (Misra 2019), one op, stable for any |x|. Derivative: ``t + x sigmoid(x) (1 - t^2)`` with ``t = tanh(softplus(x))``."""
     return _mish(x)
 
 
+@in_place_option("hardtanh")
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
-    beyond, as PyTorch's. ``inplace=True`` is refused, as in ``silu``."""
+    beyond, as PyTorch's."""
     min_val, max_val = number("hardtanh", "min_val", min_val), number("hardtanh", "max_val", max_val)
-    not_inplace("hardtanh", inplace)
     return _hardtanh(x, min_val, max_val)
 
 
+@in_place_option("relu6")
 def relu6(x: Tensor, inplace: bool = False) -> Tensor:
     """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``, with its derivative (0 at 0 and at 6, as PyTorch's)."""
-    not_inplace("relu6", inplace)
     return _hardtanh(x, 0.0, 6.0)
 
 
@@ -147,32 +149,32 @@ def softmin(x: Tensor, dim: int | None = None) -> Tensor:
     return ops.softmax(-x, LAST_AXIS if dim is None else integer("softmin", "dim", dim))
 
 
+@in_place_option("selu")
 def selu(x: Tensor, inplace: bool = False) -> Tensor:
     """``scale * (x if x > 0 else alpha (exp(x) - 1))`` with alpha = 1.6733, scale = 1.0507 (Klambauer et al.
     2017), one op. Derivative ``scale`` for x > 0, else ``scale alpha exp(x)`` (at 0 too, as PyTorch's).
-    ``inplace=True`` is refused, as in ``silu``."""
-    not_inplace("selu", inplace)
+   """
     return _more.selu(_tensor("selu", x))
 
 
+@in_place_option("celu")
 def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
-    Derivative 1 for x > 0, else ``exp(x / alpha)``. ``inplace=True`` is refused."""
+    Derivative 1 for x > 0, else ``exp(x / alpha)``."""
     alpha = nonzero_number("celu", "alpha", alpha)
-    not_inplace("celu", inplace)
     return _more.celu(_tensor("celu", x), alpha)
 
 
+@in_place_option("hardswish")
 def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
     """``x relu6(x + 3) / 6`` (Howard et al. 2019), one op. Derivative 0 for x <= -3, ``x / 3 + 1/2`` strictly
-    between, 1 for x >= 3 (PyTorch's values at the kinks). ``inplace=True`` is refused."""
-    not_inplace("hardswish", inplace)
+    between, 1 for x >= 3 (PyTorch's values at the kinks)."""
     return _more.hardswish(_tensor("hardswish", x))
 
 
+@in_place_option("hardsigmoid")
 def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
-    """``relu6(x + 3) / 6``, one op. Derivative 1/6 strictly inside (-3, 3), else 0. ``inplace=True`` is refused."""
-    not_inplace("hardsigmoid", inplace)
+    """``relu6(x + 3) / 6``, one op. Derivative 1/6 strictly inside (-3, 3), else 0."""
     return _more.hardsigmoid(_tensor("hardsigmoid", x))
 
 
@@ -189,12 +191,12 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     return _more.shrink(_tensor("softshrink", x), lambd, lambd)
 
 
+@in_place_option("threshold")
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811
     """``x`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
-    ``inplace=True`` is refused."""
+   """
     threshold_ = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
-    not_inplace("threshold", inplace)
     x = x if isinstance(x, Tensor) else _tensor("threshold", x)
     return _more.threshold(x, threshold_, value)
 
@@ -202,6 +204,7 @@ def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) 
 RRELU_LOWER, RRELU_UPPER = 1.0 / 8.0, 1.0 / 3.0
 
 
+@in_place_option("rrelu")
 def rrelu(x: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU (Xu et al. 2015): ``x`` where positive, else ``a x``.
@@ -214,7 +217,6 @@ def rrelu(x: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, tra
     if lower > upper:
         raise ValueError(f"rrelu: lower ({lower}) must be less than or equal to upper ({upper})")
     training = flag("rrelu", "training", training)
-    not_inplace("rrelu", inplace)
     x = _tensor("rrelu", x)
     if not training:
         return ops.leaky_relu(x, (lower + upper) / 2)

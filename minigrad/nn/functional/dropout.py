@@ -8,6 +8,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.nn.arguments import probability
+from minigrad.nn.functional.in_place import in_place_option
 from minigrad.random import uniform_on
 
 
@@ -25,7 +26,8 @@ def _check_scalable(name, x):
                         f"(shape {tuple(x.shape)})")
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+@in_place_option("dropout")
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1/(1-p).
 
     The scaling keeps the expected activation unchanged, so evaluation
@@ -48,7 +50,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor(mask)
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+@in_place_option("dropout2d")
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout: zero whole channels of (N, C, H, W) (or unbatched (C, H, W)) inputs with probability ``p``.
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping single
@@ -78,12 +81,12 @@ def _keep(x, shape, p):
     return (uniform_on(x.device, shape, draw_dtype) >= p).astype(x.dtype)
 
 
+@in_place_option("dropout1d")
 def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout of (N, C, L) (or unbatched (C, L)) sequences: zero whole channels with probability ``p``,
     the kept ones scaled by 1/(1-p); the identity in evaluation. The backward is ``gy * mask``, the mask
     broadcast over L."""
     _check("dropout1d", x, p)
-    _no_inplace("dropout1d", inplace)
     if x.ndim not in (2, 3):
         raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(x.shape)}")
     if not training or p == 0.0:
@@ -95,12 +98,12 @@ def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     return x * Tensor(_keep(x, mask_shape, p) * x.dtype.type(1.0 / (1.0 - p)))
 
 
+@in_place_option("dropout3d")
 def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout of (N, C, D, H, W) (or unbatched (C, D, H, W)) volumes: zero whole channels with probability
     ``p``, the kept ones scaled by 1/(1-p); the identity in evaluation. The backward is ``gy * mask``, the mask
     broadcast over D, H and W."""
     _check("dropout3d", x, p)
-    _no_inplace("dropout3d", inplace)
     if x.ndim not in (4, 5):
         raise ValueError(f"dropout3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
                          f"{tuple(x.shape)}")
@@ -132,27 +135,22 @@ def _alpha(name, x, p, training, mask_shape):
     return x * Tensor(keep * x.dtype.type(a)) + Tensor(shift)
 
 
+@in_place_option("alpha_dropout")
 def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Alpha dropout (for SELU networks) of each element with probability ``p``; ``training`` defaults to False,
     as in PyTorch. Dropped elements take SELU's saturation value, then an affine map restores the mean and
     variance (see ``_alpha``). dL/dx = g * a * mask."""
     _check("alpha_dropout", x, p)
-    _no_inplace("alpha_dropout", inplace)
     return _alpha("alpha_dropout", x, p, training, tuple(x.shape))
 
 
+@in_place_option("feature_alpha_dropout")
 def feature_alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Alpha dropout of whole channels of (N, C, *) inputs (one draw per (n, c)); ``training`` defaults to False,
     as in PyTorch. dL/dx = g * a * mask, the mask broadcast over the trailing axes."""
     _check("feature_alpha_dropout", x, p)
-    _no_inplace("feature_alpha_dropout", inplace)
     if x.ndim < 2:
         raise ValueError(f"feature_alpha_dropout: expected an input with at least 2 axes (N, C, *), got shape "
                          f"{tuple(x.shape)}")
     return _alpha("feature_alpha_dropout", x, p, training, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
 
-
-def _no_inplace(name, inplace):
-    if inplace:
-        raise ValueError(f"{name}: inplace=True is not supported (minigrad's ops never write their input); "
-                         "use inplace=False")

@@ -1,0 +1,102 @@
+"""In-place ops while a graph is recorded: ``x.relu_()``, ``nn.ReLU(inplace=True)``, ``buf.add_(w)``.
+
+PyTorch records an in-place op as a node whose output *is* the written tensor. minigrad does the same in
+three moves, for ``x.op_(...)`` on a tensor that requires grad (or with an operand that does):
+
+1. ``before``, a new Tensor, takes over what ``x`` was: a private copy of its values and its place in the
+   graph (its creator). The op runs on ``before``, out of place, and records its node as usual.
+2. The result is written into ``x``'s memory, so every alias of that memory (``x.detach()``, a view) sees
+   the new values, and the write is stamped.
+3. ``x`` becomes the node's output: its creator is now that node.
+
+A node recorded *before* the write that reads ``x`` would differentiate with the wrong values or through
+the wrong node; the write stamp makes its backward refuse, with a message that names it (PyTorch refuses
+only the nodes that saved ``x``'s values: minigrad is more cautious, never less). What is refused up front,
+each with one message: a leaf that requires grad (PyTorch refuses it too), a tensor whose memory is a view
+of another's (the other tensor's graph would not learn of the write), and an operand that is ``x`` itself
+or shares its memory (``x.mul_(x)``: write ``x = x * x``).
+"""
+from __future__ import annotations
+
+import weakref
+
+from minigrad.autograd.mode import STATE
+from minigrad.autograd.write_stamps import _buffer, _mark_written
+
+
+def records(t, make) -> bool:
+    """Whether ``t.<op>_(...)`` (``make``, a closure over its operands) must be recorded: grad mode is on
+    and ``t`` or an operand requires grad."""
+    if not STATE.grad_enabled:
+        return False
+    return t.requires_grad or any(o.requires_grad for o in _operands(make))
+
+
+def write_recorded(t, name, make, check_result):
+    """``t``'s values replaced by ``make(before)``'s, recorded as a node whose output is ``t`` (see the module
+    docstring); ``check_result(out)`` refuses a result of the wrong shape or dtype. Returns ``t``."""
+    from minigrad.autograd.tensor import Tensor
+
+    if t.requires_grad and t.creator is None:
+        raise RuntimeError(
+            f"{name}(): a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be written in place while "
+            "grad mode is on (PyTorch refuses it too: a parameter, say); call it under minigrad.no_grad(), or use "
+            f"the out-of-place {name[:-1]}()")
+    if t.data.base is not None:
+        raise RuntimeError(
+            f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of another tensor's memory, and the other "
+            "tensor's graph would not learn of the write; minigrad records in-place ops on whole tensors only: "
+            f"use the out-of-place {name[:-1]}()")
+    memory = _buffer(t.data)
+    for o in _operands(make):
+        if o is t or _buffer(o.data) is memory:
+            raise RuntimeError(
+                f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
+                f"the write would change the op's own input; use the out-of-place {name[:-1]}() "
+                "(x = x * x for x.mul_(x))")
+    before = Tensor._make(t.data.copy(), t.creator, t._out_index)
+    before.requires_grad = t.requires_grad
+    operands = _operands(make)
+    out = make(before)
+    check_result(out)
+    if out.requires_grad and (out.creator is None or out is before or any(out is o for o in operands)):
+        out = out.clone()   # an operand passed through as it is (copy_ of a leaf): t needs a node of its own
+    if out.dtype != t.dtype:
+        out = out.astype(t.dtype)   # torch's cast into the written tensor's dtype, recorded
+    if out.creator is None:
+        # The new values depend on nothing that requires grad (zero_, fill_, a comparison's 0s and 1s): as in
+        # torch, t still requires grad, through a node that sends what it held a zero gradient.
+        from minigrad.ops.selection import where
+
+        out = where(Tensor._make(_xp(t).zeros(t.shape, dtype=bool), None, 0), before, out.detach())
+    node = out.creator
+    t.data[...] = out.data
+    _mark_written(t)
+    t.creator, t._out_index, t.requires_grad = node, out._out_index, True
+    # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
+    # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
+    node._writes = STATE.writes
+    if node.keep_output:
+        node._output_ref = weakref.ref(t)
+    return t
+
+
+def _xp(t):
+    from minigrad.backend import get_array_module
+
+    return get_array_module(t.data)
+
+
+def _operands(make):
+    """The Tensors among the values a closure ``make`` captured (one level into tuples, lists and dicts)."""
+    from minigrad.autograd.tensor import Tensor
+
+    found = []
+    for cell in make.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:   # an empty cell
+            continue
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else (value,)
+        found.extend(v for v in items if isinstance(v, Tensor))
+    return found

@@ -1,0 +1,40 @@
+"""PyTorch's ``inplace=True`` option of activations and dropout: the result written into the input.
+
+``relu(x, inplace=True)`` is ``x.relu_()``'s rule (``Tensor._write_result``): ``x`` itself holds the result
+and is returned, and while a graph is recorded the write is recorded too, so ``x`` becomes the op's output
+(``minigrad/autograd/recorded_writes.py``). The option costs the usual call nothing: the decorator only
+looks at ``inplace``.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+
+def in_place_option(name):
+    """Give ``fn(x, ..., inplace=False)`` PyTorch's ``inplace=True``: ``fn``'s result written into ``x``."""
+    def wrap(fn):
+        position = list(inspect.signature(fn).parameters).index("inplace")
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            inplace = kwargs.get("inplace", args[position] if len(args) > position else False)
+            if inplace is False:
+                return fn(*args, **kwargs)
+            if not isinstance(inplace, (bool, np.bool_)):
+                raise ValueError(f"{name}: inplace must be a bool, got {inplace!r}")
+            if not inplace:
+                return fn(*args, **kwargs)
+            rest = list(args[1:])
+            if len(args) > position:
+                rest[position - 1] = False
+            else:
+                kwargs["inplace"] = False
+            x = args[0]
+            if not hasattr(x, "_write_result"):
+                raise TypeError(f"{name}: inplace=True needs a Tensor input, got {type(x).__name__}")
+            return x._write_result(f"{name}_", lambda t: fn(t, *rest, **kwargs))
+        return call
+    return wrap
