@@ -9,8 +9,11 @@ from minigrad.random import get_generator
 from minigrad.scalars import is_integer, is_real
 
 
-def _dtype(dtype, default=backend.DEFAULT_FLOAT):
-    return np.dtype(default if dtype is None else dtype)
+def _dtype(dtype, default=None):
+    """``dtype``, else ``default``, else the default float (read now: ``set_default_dtype`` may have changed it)."""
+    if dtype is not None:
+        return np.dtype(dtype)
+    return backend.DEFAULT_FLOAT if default is None else np.dtype(default)
 
 
 def _shape(shape):
@@ -100,7 +103,7 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=Fals
     if stop is None:
         start, stop = 0, start
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-    arr = np.arange(start, stop, step, dtype=_dtype(dtype, np.int64 if is_int else backend.DEFAULT_FLOAT))
+    arr = np.arange(start, stop, step, dtype=_dtype(dtype, np.int64 if is_int else None))
     return _finish(arr, device, requires_grad)
 
 

@@ -18,12 +18,13 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.mode import is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_backward_hooks import call_with_backward_hooks
 from minigrad.autograd.write_stamps import mark_written
-from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
+from minigrad.backend import get_array_module, normalize_device, to_device, xp_for
 
 
 class Parameter(Tensor):
@@ -39,7 +40,7 @@ class Parameter(Tensor):
         elif not hasattr(data, "dtype"):
             data = np.asarray(data)
             if data.dtype.kind == "f":
-                data = data.astype(DEFAULT_FLOAT)
+                data = data.astype(backend.DEFAULT_FLOAT)
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self):
@@ -56,7 +57,7 @@ class Buffer(Tensor):
 
     def __init__(self, data=None, *, persistent: bool = True):
         if data is None:
-            data = np.empty((0,), dtype=DEFAULT_FLOAT)
+            data = np.empty((0,), dtype=backend.DEFAULT_FLOAT)
         requires_grad = bool(getattr(data, "requires_grad", False))
         super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
         self.persistent = bool(persistent)

@@ -6,8 +6,8 @@ and each is checked here, once, naming the loss.
 """
 from __future__ import annotations
 
+from minigrad import backend
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
 from minigrad.nn.arguments import flag, integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
@@ -36,7 +36,7 @@ def _number_array(value, kinds):
     of a kind among ``kinds`` (a Tensor or an array keeps its dtype)."""
     data = number_array(value)
     if data is not None and not hasattr(value, "dtype") and data.dtype.kind in kinds:
-        data = data.astype(DEFAULT_FLOAT)
+        data = data.astype(backend.DEFAULT_FLOAT)
     return data
 
 

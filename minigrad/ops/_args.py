@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, get_array_module
+from minigrad.backend import get_array_module
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -63,7 +64,7 @@ def as_floating(x):
     """
     x = as_tensor(x)
     if x.data.dtype.kind not in "fc":
-        x = Tensor(x.data.astype(DEFAULT_FLOAT))  # integers never require grad: nothing is detached
+        x = Tensor(x.data.astype(backend.DEFAULT_FLOAT))  # integers never require grad: nothing is detached
     return x
 
 
@@ -187,9 +188,9 @@ def floating_operands(op_name, a, b):
     binary ops give for integer inputs (atan2, xlogy, copysign, ...)."""
     a, b = operands(op_name, a, b)
     if a.data.dtype.kind not in "fc":
-        a = Tensor(a.data.astype(DEFAULT_FLOAT))
+        a = Tensor(a.data.astype(backend.DEFAULT_FLOAT))
     if b.data.dtype.kind not in "fc":
-        b = Tensor(b.data.astype(DEFAULT_FLOAT))
+        b = Tensor(b.data.astype(backend.DEFAULT_FLOAT))
     return a, b
 
 
