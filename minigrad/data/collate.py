@@ -4,7 +4,7 @@ A PyTorch-style dataset's ``ds[i]`` takes one int and returns one sample: a tupl
 numbers, arrays or Tensors, or a single value (one field). ``stack_samples`` turns a batch of such
 samples into one array per field, as ``torch.utils.data.default_collate`` turns them into tensors:
 arrays are stacked along a new first axis, Tensors contribute their ``.data``, Python ints (alone or
-in lists) become int64, bools bool and floats the default float (float32, minigrad's rule for Python
+in lists) become int64, bools bool and floats the default float dtype (minigrad's rule for Python
 floats).
 """
 from __future__ import annotations

@@ -31,7 +31,7 @@ class Parameter(Tensor):
     """A Tensor that a ``Layer`` trains: it requires grad and registers itself on assignment.
 
     ``Parameter(data)`` accepts a Tensor or an array, used as is (dtype and device
-    kept), or nested lists of numbers (float32 for floating values).
+    kept), or nested lists of numbers (the default float dtype for floating values).
     """
 
     def __init__(self, data, requires_grad: bool = True):
@@ -51,7 +51,7 @@ class Buffer(Tensor):
     """A Tensor that registers itself as a buffer when assigned to a layer's attribute (PyTorch's ``nn.Buffer``):
     ``self.scale = Buffer(mg.ones(3))`` is ``self.register_buffer("scale", mg.ones(3))``. ``persistent=False``
     leaves it out of the state dict. It shares the given Tensor's data (PyTorch's detaches it too) and keeps its
-    ``requires_grad``; with no data it is an empty float32 Tensor."""
+    ``requires_grad``; with no data it is an empty Tensor of the default float dtype."""
 
     __slots__ = ("persistent",)
 

@@ -57,7 +57,7 @@ def check_flag(op_name, label, value):
 
 
 def as_floating(x):
-    """``x`` as a Tensor whose integer or bool values become float32, minigrad's default float.
+    """``x`` as a Tensor whose integer or bool values become the default float dtype.
 
     For ops whose values are not integers (exp, log, ...): NumPy would give float64,
     and an op that casts its result back to the input dtype would truncate it.
@@ -184,7 +184,7 @@ def _const(array):
 
 
 def floating_operands(op_name, a, b):
-    """``operands``, then integer or bool values as float32 (minigrad's default float), as torch's float-valued
+    """``operands``, then integer or bool values in the default float dtype, as torch's float-valued
     binary ops give for integer inputs (atan2, xlogy, copysign, ...)."""
     a, b = operands(op_name, a, b)
     if a.data.dtype.kind not in "fc":

@@ -206,7 +206,7 @@ def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
 
 
 def mean(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
-    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is float32, minigrad's default float."""
+    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is in the default float dtype."""
     x = as_tensor(x)
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("mean", x, axis, keepdims, dim, keepdim)
