@@ -55,8 +55,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 def from_numpy(array):
     """A tensor sharing ``array``'s memory, like ``torch.from_numpy``: a write through either shows in both.
 
-    The dtype is kept (float64 stays float64; use ``minigrad.tensor`` for a copy in the default float dtype). A CPU leaf
-    without grad; ``array`` must be a ``numpy.ndarray``.
+    The dtype is kept (float64 stays float64; use ``minigrad.tensor`` for a copy in the default float dtype). A CPU
+    leaf without grad; ``array`` must be a ``numpy.ndarray``.
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "

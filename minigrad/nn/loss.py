@@ -246,8 +246,8 @@ def _factor_buffer(name, arg, value):
     """BCE's ``weight`` / ``pos_weight`` (any shape that broadcasts to the input's) as a Tensor buffer.
 
     As ``_weight_buffer``: a Tensor or an array keeps its dtype (the loss casts to the input's), a list or
-    a number becomes the default float dtype. The shape is checked against the input at each call. A value that holds no
-    numbers is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
+    a number becomes the default float dtype. The shape is checked against the input at each call. A value that
+    holds no numbers is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
     """
     if value is None:
         return None

@@ -231,7 +231,8 @@ class Transformer(Layer):
 
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
-        """A float (sz, sz) mask: -inf above the main diagonal, 0 on and below it (``dtype``: the default float dtype unless given)."""
+        """A float (sz, sz) mask: -inf above the main diagonal, 0 on and below it (``dtype``: the default float dtype
+        unless given)."""
         sz = positive_int("Transformer.generate_square_subsequent_mask", "sz", sz)
         dtype = floating_dtype("Transformer.generate_square_subsequent_mask", dtype)   # None: the default float
         xp = xp_for(normalize_device(device))
