@@ -231,6 +231,14 @@ def test_refuses_python_float_naming_both_readings():
     assert mg.get_default_dtype() == mg.float32
 
 
+def test_repr_names_the_dtype_unless_it_is_the_default():
+    with default_dtype("float64"):
+        for lib in (mg, torch):
+            assert "dtype" not in repr(lib.tensor([1.5, 2.0]))
+            assert "dtype=" in repr(lib.tensor([1.5, 2.0], dtype=lib.float32))
+            assert "float32" in repr(lib.tensor([1.5, 2.0], dtype=lib.float32))
+
+
 def test_layers_made_before_the_change_keep_their_dtype():
     layer = nn.Linear(2, 3)
     with default_dtype("float64"):
