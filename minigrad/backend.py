@@ -15,6 +15,10 @@ import os
 
 import numpy as np
 
+# The default float dtype (torch's default dtype): of Python floats, float data and new parameters. The one copy:
+# ``minigrad.set_default_dtype`` rebinds it, so every reader looks it up as ``backend.DEFAULT_FLOAT`` when it runs,
+# never binds it at import (``from minigrad.backend import DEFAULT_FLOAT`` or a ``dtype=`` default would freeze it;
+# tests/test_default_dtype.py checks the source for both).
 DEFAULT_FLOAT = np.dtype(np.float32)
 
 _cupy = None  # the cupy module once imported; False once known to be missing

@@ -9,8 +9,11 @@ from minigrad.random import get_generator
 from minigrad.scalars import is_integer, is_real
 
 
-def _dtype(dtype, default=backend.DEFAULT_FLOAT):
-    return np.dtype(default if dtype is None else dtype)
+def _dtype(dtype, default=None):
+    """``dtype``, else ``default``, else the default float (read now: ``set_default_dtype`` may have changed it)."""
+    if dtype is not None:
+        return np.dtype(dtype)
+    return backend.DEFAULT_FLOAT if default is None else np.dtype(default)
 
 
 def _shape(shape):
@@ -30,8 +33,8 @@ def _finish(host_or_device_array, device, requires_grad):
 def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new leaf tensor holding a copy of ``data``.
 
-    Floating data becomes float32 unless ``dtype`` says otherwise (float64 on
-    request); integer and bool data keep their kind. ``device`` defaults to
+    Floating data becomes the default float dtype (float32 unless ``set_default_dtype``) unless
+    ``dtype`` says otherwise; integer and bool data keep their kind. ``device`` defaults to
     ``$MINIGRAD_DEVICE`` or ``"cpu"``.
     """
     if isinstance(data, Tensor):
@@ -52,8 +55,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 def from_numpy(array):
     """A tensor sharing ``array``'s memory, like ``torch.from_numpy``: a write through either shows in both.
 
-    The dtype is kept (float64 stays float64; use ``minigrad.tensor`` for a float32 copy). A CPU leaf
-    without grad; ``array`` must be a ``numpy.ndarray``.
+    The dtype is kept (float64 stays float64; use ``minigrad.tensor`` for a copy in the default float dtype). A CPU
+    leaf without grad; ``array`` must be a ``numpy.ndarray``.
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
@@ -75,7 +78,7 @@ def ones(*shape, dtype=None, device=None, requires_grad=False):
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value``. Without ``dtype`` it follows the value, as ``torch.full`` and
-    ``numpy.full`` both do: a bool gives bool, an integer int64, a float float32 (minigrad's default float)."""
+    ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype."""
     device = backend.normalize_device(device)
     shape = _shape((shape,) if isinstance(shape, int) else (tuple(shape),))
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
@@ -100,7 +103,7 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=Fals
     if stop is None:
         start, stop = 0, start
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-    arr = np.arange(start, stop, step, dtype=_dtype(dtype, np.int64 if is_int else backend.DEFAULT_FLOAT))
+    arr = np.arange(start, stop, step, dtype=_dtype(dtype, np.int64 if is_int else None))
     return _finish(arr, device, requires_grad)
 
 
@@ -130,7 +133,7 @@ def _count(name, what, value):
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (``torch.linspace``: ``steps`` is
-    required); float32 unless ``dtype`` says otherwise. Computed in float64, then cast."""
+    required); the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("linspace", "steps", steps)
     for what, v in (("start", start), ("end", end)):
         if not is_real(v):
@@ -168,7 +171,8 @@ def randperm(n, *, dtype=None, device=None, requires_grad=False):
 
 # ------------------------------------------------------------------ PyTorch's empty and *_like names
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    """An uninitialized tensor (``torch.empty``): sizes as ints or one tuple; float32 unless ``dtype`` says."""
+    """An uninitialized tensor (``torch.empty``): sizes as ints or one tuple; the default float dtype unless
+    ``dtype`` says."""
     device = backend.normalize_device(device)
     return Tensor(backend.xp_for(device).empty(_shape(size), dtype=_dtype(dtype)), requires_grad)
 
@@ -225,8 +229,8 @@ def randint_like(t, *bounds, dtype=None, device=None, requires_grad=False):
 
 # ------------------------------------------------------------------ scalar_tensor, as_tensor, asarray, logspace
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    """A 0-d tensor holding the number ``s``, float32 unless ``dtype`` says (``torch.scalar_tensor``: an int or a bool
-    gives a float too)."""
+    """A 0-d tensor holding the number ``s``, the default float dtype unless ``dtype`` says (``torch.scalar_tensor``:
+    an int or a bool gives a float too)."""
     if not is_real(s) and not isinstance(s, (bool, np.bool_)):
         raise TypeError(f"scalar_tensor: s must be a number, got {type(s).__name__} {s!r}")
     return _finish(np.asarray(s, dtype=_dtype(dtype)), device, requires_grad)
@@ -242,8 +246,9 @@ def as_tensor(data, dtype=None, device=None):
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     """``obj`` as a tensor (``torch.asarray``): shared memory where no conversion is needed (a Tensor, a NumPy or CuPy
     array, a DLPack producer), else a new tensor; ``copy=True`` always copies, ``copy=False`` refuses a conversion
-    that needs one. Python floats become float32, as in ``minigrad.tensor``. A Tensor that is converted stays in the
-    graph (a differentiable cast or move), as PyTorch's does; ``requires_grad`` defaults to the Tensor's own."""
+    that needs one. Python floats become the default float dtype, as in ``minigrad.tensor``. A Tensor that is
+    converted stays in the graph (a differentiable cast or move), as PyTorch's does; ``requires_grad`` defaults to
+    the Tensor's own."""
     if copy not in (None, True, False):
         raise TypeError(f"asarray: copy must be None, True or False, got {copy!r}")
     if isinstance(obj, Tensor):
@@ -274,7 +279,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values base ** t for t evenly spaced from ``start`` to ``end``, both included (``torch.logspace``);
-    float32 unless ``dtype`` says otherwise. Computed in float64, then cast."""
+    the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("logspace", "steps", steps)
     for what, v in (("start", start), ("end", end), ("base", base)):
         if not is_real(v):

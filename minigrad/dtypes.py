@@ -57,11 +57,27 @@ def _category(dtype):
 
 
 def get_default_dtype():
-    """The floating dtype of tensors made from Python floats: float32 (``torch.get_default_dtype``).
-
-    minigrad has no ``set_default_dtype``: its default float is fixed (``backend.DEFAULT_FLOAT``); pass ``dtype=``.
-    """
+    """The default float dtype (``torch.get_default_dtype``): float32 unless ``set_default_dtype`` changed it."""
     return backend.DEFAULT_FLOAT
+
+
+def set_default_dtype(d):
+    """Make ``d`` the default float dtype (``torch.set_default_dtype``): the dtype of tensors made from Python floats
+    or float data, of floating creators (zeros, rand, arange of floats, ...) and of layers' parameters made from
+    now on, and the float that integer inputs of float-valued ops (``int_tensor / 2``, ``sqrt``) become. Tensors and
+    calls with an explicit ``dtype=`` are unaffected. ``d``: float16, float32 or float64, as a minigrad/NumPy dtype,
+    a NumPy type (``numpy.float64``) or its name; anything else is one TypeError naming it."""
+    if d is builtins.float:   # NumPy reads it as float64, minigrad.float is float32: refuse the guess
+        raise TypeError("set_default_dtype: got Python's float, which NumPy reads as float64 and minigrad.float "
+                        "(torch.float) is float32; pass minigrad.float32 or minigrad.float64")
+    try:
+        dtype = np.dtype(d) if d is not None else None   # np.dtype(None) would be float64
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None or dtype not in (float16, float32, float64):   # (None == float64 in NumPy); no float128
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type "
+                        f"(float16, float32, float64), got {d!r}")
+    backend.DEFAULT_FLOAT = dtype
 
 
 class finfo:

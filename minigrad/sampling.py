@@ -60,7 +60,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     * ``normal(mean: Tensor, std: Tensor)``: one draw per entry of the broadcast of both (one floating dtype);
     * ``normal(mean: Tensor, std: float = 1.0)`` and ``normal(mean: float, std: Tensor)``: the tensor's shape and dtype;
     * ``normal(mean: float, std: float, size, *, dtype=None, device=None, requires_grad=False)``: a new tensor of
-      ``size``, float32 unless ``dtype`` says.
+      ``size``, the default float dtype unless ``dtype`` says.
 
     ``std`` must be >= 0 everywhere (RuntimeError otherwise, as PyTorch). The result is a constant (no gradient).
     """

@@ -6,6 +6,7 @@ same suite against CuPy too. A device that is listed but not usable fails the
 run loudly instead of being skipped.
 """
 import os
+import sys
 
 import pytest
 
@@ -35,3 +36,13 @@ def device(request):
 def _seed():
     """Every test starts from the same random state."""
     mg.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _default_dtype():
+    """Every test starts with float32 as the default float, minigrad's and torch's, whatever an earlier test (one
+    that failed before restoring it, say) left behind."""
+    mg.set_default_dtype(mg.float32)
+    torch = sys.modules.get("torch")   # reset only where a test imported it: torch is no dependency of minigrad
+    if torch is not None:
+        torch.set_default_dtype(torch.float32)

@@ -38,14 +38,14 @@ def as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     if like is None:
-        # A bare Python float is float32 like every float minigrad makes (mg.where(m, 1.0, 0.0)).
+        # A bare Python float is of the default dtype like every float minigrad makes (mg.where(m, 1.0, 0.0)).
         return Tensor(np.asarray(x, dtype=backend.DEFAULT_FLOAT) if type(x) is float else np.asarray(x))
     xp = like._xp()
     ref = like.data.dtype
     if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
         if ref.kind in "fc":
             dtype = ref
-        elif isinstance(x, float):  # an integer tensor meeting a Python float: float32, not float64
+        elif isinstance(x, float):  # an integer tensor meeting a Python float: the default float, not float64
             dtype = backend.DEFAULT_FLOAT
         else:
             dtype = np.result_type(like.data, x)

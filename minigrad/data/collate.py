@@ -4,7 +4,7 @@ A PyTorch-style dataset's ``ds[i]`` takes one int and returns one sample: a tupl
 numbers, arrays or Tensors, or a single value (one field). ``stack_samples`` turns a batch of such
 samples into one array per field, as ``torch.utils.data.default_collate`` turns them into tensors:
 arrays are stacked along a new first axis, Tensors contribute their ``.data``, Python ints (alone or
-in lists) become int64, bools bool and floats the default float (float32, minigrad's rule for Python
+in lists) become int64, bools bool and floats the default float dtype (minigrad's rule for Python
 floats).
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import backend
-from minigrad.backend import DEFAULT_FLOAT
 
 __all__ = ["stack_samples"]
 
@@ -55,5 +54,5 @@ def _stack_field(values, j, indices):
     if not hasattr(values[0], "dtype") and array.dtype.kind in "iuf":
         # Python numbers, or lists of them: NumPy would make float64 (and int32 on some platforms); PyTorch's
         # rule for ints, minigrad's for floats (``minigrad.tensor(0.5)`` and ``minigrad.tensor([0.5])`` are float32).
-        array = array.astype(DEFAULT_FLOAT if array.dtype.kind == "f" else np.int64, copy=False)
+        array = array.astype(backend.DEFAULT_FLOAT if array.dtype.kind == "f" else np.int64, copy=False)
     return array

@@ -114,7 +114,7 @@ class TensorDataset(ArrayDataset):
     ``TensorDataset(x, y)[idx]`` is ``(x[idx], y[idx])`` as backend arrays; the
     DataLoader turns batches into Tensors. Tensors are stored detached (their
     data only); array-likes are converted with :func:`minigrad.tensor`, so the
-    usual dtype rule applies (floating data becomes float32).
+    usual dtype rule applies (floating data becomes the default float dtype).
     """
 
     def __init__(self, *tensors, transform=None, target_transform=None):

@@ -49,23 +49,25 @@ class Compose:
 
 
 class ToFloat:
-    """Integer pixels to float32 in [0, 1] (``x / 255`` for uint8, ``x / max`` of the integer type); floats are cast."""
+    """Integer pixels to the default float dtype (float32 unless ``set_default_dtype``; torchvision's rule) in
+    [0, 1] (``x / 255`` for uint8, ``x / max`` of the integer type); floats are cast."""
 
     def __call__(self, batch):
         xp = backend.get_array_module(batch)
         batch = xp.asarray(batch)
+        dtype = backend.DEFAULT_FLOAT
         if batch.dtype.kind in "ui":   # a division, as torchvision: 255 maps to exactly 1.0
-            return batch.astype(np.float32) / np.float32(np.iinfo(batch.dtype).max)
+            return batch.astype(dtype) / dtype.type(np.iinfo(batch.dtype).max)
         if batch.dtype.kind == "b":
-            return batch.astype(np.float32)
-        return batch.astype(np.float32, copy=False)
+            return batch.astype(dtype)
+        return batch.astype(dtype, copy=False)
 
     def __repr__(self):
         return "ToFloat()"
 
 
 class ToTensor(ToFloat):
-    """torchvision's ``ToTensor`` for batches: float32 in [0, 1], channel axis first.
+    """torchvision's ``ToTensor`` for batches: the default float dtype in [0, 1], channel axis first.
 
     ``(N, H, W)`` grey-level images become ``(N, 1, H, W)``; ``(N, H, W, C)``
     colour images (C of 1, 3 or 4) become ``(N, C, H, W)``. The result is an array;

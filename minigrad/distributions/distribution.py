@@ -16,11 +16,11 @@ import math
 
 import numpy as np
 
+from minigrad import backend
 from minigrad import ops
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.mode import no_grad
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT
 from minigrad.random import get_generator
 
 
@@ -90,9 +90,9 @@ def parameters(name, *values):
     """The parameters as Tensors of one floating dtype, broadcast to one shape (numbers take the tensors' dtype,
     float32 when all are numbers)."""
     like = next((v for v in values if isinstance(v, Tensor)), None)
-    tensors = [as_tensor(v, like=like) if like is not None else Tensor(np.asarray(v, dtype=DEFAULT_FLOAT))
+    tensors = [as_tensor(v, like=like) if like is not None else Tensor(np.asarray(v, dtype=backend.DEFAULT_FLOAT))
                for v in values]
-    tensors = [t if t.dtype.kind == "f" else ops.astype(t, DEFAULT_FLOAT) for t in tensors]
+    tensors = [t if t.dtype.kind == "f" else ops.astype(t, backend.DEFAULT_FLOAT) for t in tensors]
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) > 1:
         raise TypeError(f"{name}: parameters have different floating dtypes {sorted(map(str, dtypes))}")

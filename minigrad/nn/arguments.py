@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from minigrad.backend import DEFAULT_FLOAT
+from minigrad import backend
 from minigrad.ops._windows import pair, single, triple
 from minigrad.scalars import is_integer, is_real
 
@@ -127,7 +127,7 @@ def floating_dtype(layer, value) -> np.dtype:
     """A floating NumPy dtype (anything ``np.dtype`` reads: "float32", np.float64, ...); None is the default float,
     as in PyTorch (``np.dtype(None)`` would be float64)."""
     if value is None:
-        return DEFAULT_FLOAT
+        return backend.DEFAULT_FLOAT
     try:
         dtype = np.dtype(value)
     except TypeError:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.functional.bilinear import bilinear
@@ -20,7 +19,7 @@ class Bilinear(Layer):
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
-                 dtype=DEFAULT_FLOAT):
+                 dtype=None):
         super().__init__()
         self.in1_features = positive_int("Bilinear", "in1_features", in1_features)
         self.in2_features = positive_int("Bilinear", "in2_features", in2_features)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, int_pair, int_single, int_triple, positive_int
 from minigrad.nn.layer import Layer, Parameter
@@ -125,7 +125,7 @@ class Conv1d(_ConvNd):
     _sizes = staticmethod(int_single)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=DEFAULT_FLOAT):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__("Conv1d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, lambda k: (out_channels, in_channels // groups, *k),
                          lambda k: in_channels // groups * k[0], dtype, device)
@@ -146,7 +146,7 @@ class Conv2d(_ConvNd):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=DEFAULT_FLOAT):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, lambda k: (out_channels, in_channels // groups, *k),
                          lambda k: in_channels // groups * k[0] * k[1], dtype, device)
@@ -170,7 +170,7 @@ class Conv3d(_ConvNd):
     _sizes = staticmethod(int_triple)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=DEFAULT_FLOAT):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__("Conv3d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, lambda k: (out_channels, in_channels // groups, *k),
                          lambda k: in_channels // groups * math.prod(k), dtype, device)
@@ -221,7 +221,7 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
-                 dtype=DEFAULT_FLOAT):
+                 dtype=None):
         super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, device, dtype)
 
@@ -240,7 +240,7 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
-                 dtype=DEFAULT_FLOAT):
+                 dtype=None):
         super().__init__("ConvTranspose1d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, device, dtype)
 
@@ -260,6 +260,6 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
-                 dtype=DEFAULT_FLOAT):
+                 dtype=None):
         super().__init__("ConvTranspose3d", in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, device, dtype)

@@ -1,7 +1,7 @@
 """``Embedding``: a learned table of ``num_embeddings`` vectors, looked up by integer index."""
 from __future__ import annotations
 
-from minigrad.backend import DEFAULT_FLOAT, device_of, normalize_device, xp_for
+from minigrad.backend import device_of, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.layer import Layer, Parameter
@@ -18,7 +18,7 @@ class Embedding(Layer):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, *,
-                 device=None, dtype=DEFAULT_FLOAT):
+                 device=None, dtype=None):
         # device and dtype are keyword-only: PyTorch's positions after padding_idx hold max_norm, norm_type, ...
         super().__init__()
         num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)

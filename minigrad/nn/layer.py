@@ -18,19 +18,20 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.mode import is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_backward_hooks import call_with_backward_hooks
 from minigrad.autograd.write_stamps import mark_written
-from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
+from minigrad.backend import get_array_module, normalize_device, to_device, xp_for
 
 
 class Parameter(Tensor):
     """A Tensor that a ``Layer`` trains: it requires grad and registers itself on assignment.
 
     ``Parameter(data)`` accepts a Tensor or an array, used as is (dtype and device
-    kept), or nested lists of numbers (float32 for floating values).
+    kept), or nested lists of numbers (the default float dtype for floating values).
     """
 
     def __init__(self, data, requires_grad: bool = True):
@@ -39,7 +40,7 @@ class Parameter(Tensor):
         elif not hasattr(data, "dtype"):
             data = np.asarray(data)
             if data.dtype.kind == "f":
-                data = data.astype(DEFAULT_FLOAT)
+                data = data.astype(backend.DEFAULT_FLOAT)
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self):
@@ -50,13 +51,13 @@ class Buffer(Tensor):
     """A Tensor that registers itself as a buffer when assigned to a layer's attribute (PyTorch's ``nn.Buffer``):
     ``self.scale = Buffer(mg.ones(3))`` is ``self.register_buffer("scale", mg.ones(3))``. ``persistent=False``
     leaves it out of the state dict. It shares the given Tensor's data (PyTorch's detaches it too) and keeps its
-    ``requires_grad``; with no data it is an empty float32 Tensor."""
+    ``requires_grad``; with no data it is an empty Tensor of the default float dtype."""
 
     __slots__ = ("persistent",)
 
     def __init__(self, data=None, *, persistent: bool = True):
         if data is None:
-            data = np.empty((0,), dtype=DEFAULT_FLOAT)
+            data = np.empty((0,), dtype=backend.DEFAULT_FLOAT)
         requires_grad = bool(getattr(data, "requires_grad", False))
         super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
         self.persistent = bool(persistent)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.fused import Affine, AffineReLU
@@ -24,7 +23,7 @@ class Linear(Layer):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 device=None, dtype=DEFAULT_FLOAT):
+                 device=None, dtype=None):
         super().__init__()
         self.in_features = positive_int("Linear", "in_features", in_features)
         self.out_features = positive_int("Linear", "out_features", out_features)

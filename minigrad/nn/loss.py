@@ -6,8 +6,8 @@ and each is checked here, once, naming the loss.
 """
 from __future__ import annotations
 
+from minigrad import backend
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn import functional as F
 from minigrad.nn.arguments import flag, integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
@@ -20,7 +20,7 @@ def _weight_buffer(name, weight):
     """Per-class weights as a 1-D Tensor buffer (None stays None), so that ``to`` and ``state_dict`` carry them.
 
     A Tensor or an array keeps its dtype (the loss casts to the input's dtype); a list of numbers becomes
-    the default float dtype (float32), as a Parameter does, not NumPy's float64.
+    the default float dtype, as a Parameter does, not NumPy's float64.
     """
     if weight is None:
         return None
@@ -36,7 +36,7 @@ def _number_array(value, kinds):
     of a kind among ``kinds`` (a Tensor or an array keeps its dtype)."""
     data = number_array(value)
     if data is not None and not hasattr(value, "dtype") and data.dtype.kind in kinds:
-        data = data.astype(DEFAULT_FLOAT)
+        data = data.astype(backend.DEFAULT_FLOAT)
     return data
 
 
@@ -246,8 +246,8 @@ def _factor_buffer(name, arg, value):
     """BCE's ``weight`` / ``pos_weight`` (any shape that broadcasts to the input's) as a Tensor buffer.
 
     As ``_weight_buffer``: a Tensor or an array keeps its dtype (the loss casts to the input's), a list or
-    a number becomes float32. The shape is checked against the input at each call. A value that holds no
-    numbers is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
+    a number becomes the default float dtype. The shape is checked against the input at each call. A value that
+    holds no numbers is the TypeError ``F.binary_cross_entropy_with_logits`` gives for it.
     """
     if value is None:
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number, number, positive_int,
@@ -73,7 +73,7 @@ class _BatchNorm(_NormBase):
     _ndims = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=DEFAULT_FLOAT):
+                 track_running_stats: bool = True, device=None, dtype=None):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, x):

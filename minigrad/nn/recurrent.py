@@ -31,7 +31,7 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
@@ -189,7 +189,7 @@ class RNN(_RecurrentLayer):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, device=None, dtype=DEFAULT_FLOAT):
+                 dropout=0.0, device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
@@ -208,7 +208,7 @@ class LSTM(_RecurrentLayer):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 device=None, dtype=DEFAULT_FLOAT):
+                 device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype)
 
 
@@ -220,5 +220,5 @@ class GRU(_RecurrentLayer):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 device=None, dtype=DEFAULT_FLOAT):
+                 device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype)

@@ -12,7 +12,7 @@ import math
 
 
 from minigrad import ops
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.projection import LinearT
@@ -85,7 +85,7 @@ class RNNCell(_Cell):
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh (default) or relu: a product, an add and the
     activation, no fused node."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=DEFAULT_FLOAT):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias,
@@ -99,7 +99,7 @@ class LSTMCell(_Cell):
     The gate arithmetic runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=DEFAULT_FLOAT):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
 
 
@@ -109,5 +109,5 @@ class GRUCell(_Cell):
     The gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=DEFAULT_FLOAT):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, bias, device, dtype)

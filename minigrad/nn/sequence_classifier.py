@@ -1,7 +1,6 @@
 """``RowLSTMClassifier``: an image read as a sequence of rows by an LSTM, classified from its last state."""
 from __future__ import annotations
 
-from minigrad.backend import DEFAULT_FLOAT
 from minigrad.nn.layer import Layer
 from minigrad.nn.linear import Linear
 from minigrad.nn.recurrent import LSTM
@@ -15,7 +14,7 @@ class RowLSTMClassifier(Layer):
     """
 
     def __init__(self, rows: int = 28, cols: int = 28, hidden: int = 128, classes: int = 10,
-                 dtype=DEFAULT_FLOAT, device=None):
+                 dtype=None, device=None):
         super().__init__()
         self.rows, self.cols = rows, cols
         self.lstm = LSTM(cols, hidden, batch_first=True, dtype=dtype, device=device)

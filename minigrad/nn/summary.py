@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.mode import no_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.layer import Layer
@@ -124,7 +125,7 @@ def _check_shape(input_shape):
                      f"e.g. (1, 784), or a list of such tuples for several inputs; got {input_shape!r}")
 
 
-def summary(model, input_shape, dtype="float32", print_table=False) -> Summary:
+def summary(model, input_shape, dtype=None, print_table=False) -> Summary:
     """Run ``model`` once on an input of ``input_shape`` and return its :class:`Summary`.
 
     ``input_shape`` includes the batch axis, e.g. ``(1, 784)``; give a list of
@@ -132,13 +133,14 @@ def summary(model, input_shape, dtype="float32", print_table=False) -> Summary:
     normal, integer ones zero. Rows list every sub-layer in definition order
     (the model itself only when it has none) with its output shape, taken by a
     forward hook, and its parameter count. The activation memory adds up the
-    outputs of the innermost layers: what one forward pass creates.
+    outputs of the innermost layers: what one forward pass creates. ``dtype``: the inputs' (default: the default
+    float dtype).
     """
     if not isinstance(model, Layer):
         raise TypeError(f"summary: model must be a Layer, got {type(model).__name__}")
     shapes, several = _check_shape(input_shape)
     try:
-        np_dtype = np.dtype(dtype)
+        np_dtype = backend.DEFAULT_FLOAT if dtype is None else np.dtype(dtype)   # np.dtype(None) is float64
     except TypeError:
         raise ValueError(f"summary: unknown dtype {dtype!r}") from None
     state = list(model.parameters()) + list(model.buffers())

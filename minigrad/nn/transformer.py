@@ -22,7 +22,7 @@ import copy
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, normalize_device, xp_for
+from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int, probability
@@ -231,10 +231,10 @@ class Transformer(Layer):
 
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
-        """A float (sz, sz) mask: -inf above the main diagonal, 0 on and below it (``dtype`` default float32)."""
+        """A float (sz, sz) mask: -inf above the main diagonal, 0 on and below it (``dtype``: the default float dtype
+        unless given)."""
         sz = positive_int("Transformer.generate_square_subsequent_mask", "sz", sz)
-        dtype = DEFAULT_FLOAT if dtype is None else floating_dtype("Transformer.generate_square_subsequent_mask",
-                                                                   dtype)
+        dtype = floating_dtype("Transformer.generate_square_subsequent_mask", dtype)   # None: the default float
         xp = xp_for(normalize_device(device))
         mask = xp.where(xp.tri(sz, sz, dtype=bool), dtype.type(0), dtype.type(-np.inf)).astype(dtype)
         return Tensor(mask)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, get_array_module
+from minigrad.backend import get_array_module
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -56,14 +57,14 @@ def check_flag(op_name, label, value):
 
 
 def as_floating(x):
-    """``x`` as a Tensor whose integer or bool values become float32, minigrad's default float.
+    """``x`` as a Tensor whose integer or bool values become the default float dtype.
 
     For ops whose values are not integers (exp, log, ...): NumPy would give float64,
     and an op that casts its result back to the input dtype would truncate it.
     """
     x = as_tensor(x)
     if x.data.dtype.kind not in "fc":
-        x = Tensor(x.data.astype(DEFAULT_FLOAT))  # integers never require grad: nothing is detached
+        x = Tensor(x.data.astype(backend.DEFAULT_FLOAT))  # integers never require grad: nothing is detached
     return x
 
 
@@ -183,13 +184,13 @@ def _const(array):
 
 
 def floating_operands(op_name, a, b):
-    """``operands``, then integer or bool values as float32 (minigrad's default float), as torch's float-valued
+    """``operands``, then integer or bool values in the default float dtype, as torch's float-valued
     binary ops give for integer inputs (atan2, xlogy, copysign, ...)."""
     a, b = operands(op_name, a, b)
     if a.data.dtype.kind not in "fc":
-        a = Tensor(a.data.astype(DEFAULT_FLOAT))
+        a = Tensor(a.data.astype(backend.DEFAULT_FLOAT))
     if b.data.dtype.kind not in "fc":
-        b = Tensor(b.data.astype(DEFAULT_FLOAT))
+        b = Tensor(b.data.astype(backend.DEFAULT_FLOAT))
     return a, b
 
 

@@ -165,7 +165,7 @@ def mul(a, b):
 
 
 def div(a, b, *, rounding_mode=None):
-    """a / b, broadcasting. Integer operands divide as float32, minigrad's default float.
+    """a / b, broadcasting. Integer operands divide in the default float dtype (float32 unless set).
 
     ``rounding_mode`` is torch's: "trunc" rounds the quotient toward 0, "floor" down (Python's //); then integer
     operands keep an integer result, an integer division by zero is a ZeroDivisionError, and the gradient is 0.

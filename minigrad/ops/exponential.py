@@ -2,7 +2,7 @@
 logaddexp, logaddexp2, xlogy, square and float_power.
 
 expm1, exp2, rsqrt and reciprocal differentiate through their own output, which their node keeps.
-Integer and bool inputs become float32 (minigrad's default float), as torch's default dtype.
+Integer and bool inputs become the default float dtype (float32 unless ``set_default_dtype``), as in torch.
 """
 from __future__ import annotations
 

@@ -156,7 +156,8 @@ class Erf(Function):
     """
 
     def forward(self, x):
-        return erf_function(get_array_module(x))(x)
+        # SciPy has no float16 loop (it would give float64): the result keeps the input's dtype
+        return erf_function(get_array_module(x))(x).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
         return gy * (F.exp(-(x * x)) * _TWO_OVER_SQRT_PI)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.ops._args import check_dims, check_flag, operands
@@ -86,7 +87,7 @@ def block_diag(*tensors):
     does); two floating dtypes are refused.
     """
     if not tensors:
-        return Tensor(np.zeros((1, 0), dtype=np.float32))
+        return Tensor(np.zeros((1, 0), dtype=backend.DEFAULT_FLOAT))
     tensors = [as_tensor(t) for t in tensors]
     floats = {t.dtype for t in tensors if t.dtype.kind in "fc"}
     if len(floats) > 1:

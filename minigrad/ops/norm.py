@@ -77,7 +77,7 @@ def norm(x, p=2, dim=None, keepdim=False):
 
     p: a number > 0, inf (the largest |x|), -inf (the smallest |x|) or 'fro' (the same as 2). The
     gradient is PyTorch's: 0 on an all-zero slice (for p = 2 too), sign(x) for p = 1, shared by tied
-    extrema for +-inf. Integers are reduced as float32 (minigrad's default float; PyTorch refuses them).
+    extrema for +-inf. Integers are reduced in the default float dtype (PyTorch refuses them).
     Only PyTorch's spelling: NumPy's ``linalg.norm(x, ord, axis)`` reads a 2-D ``axis`` as a matrix norm.
     """
     p = _check_p(p)

@@ -14,10 +14,11 @@ from collections import namedtuple
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
-from minigrad.backend import DEFAULT_FLOAT, get_array_module
+from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
 from minigrad.ops.shape import reshape
@@ -205,12 +206,12 @@ def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
 
 
 def mean(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
-    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is float32, minigrad's default float."""
+    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is in the default float dtype."""
     x = as_tensor(x)
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("mean", x, axis, keepdims, dim, keepdim)
     if x.data.dtype.kind not in "fc":
-        x = Tensor(x.data.astype(DEFAULT_FLOAT))
+        x = Tensor(x.data.astype(backend.DEFAULT_FLOAT))
     return _reduction(Mean, "mean", x, axis, keepdims)
 
 

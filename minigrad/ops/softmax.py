@@ -7,9 +7,10 @@ that second derivatives are exact too.
 """
 from __future__ import annotations
 
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import DEFAULT_FLOAT, get_array_module
+from minigrad.backend import get_array_module
 from minigrad.scalars import is_integer
 
 
@@ -82,7 +83,7 @@ def _checked_input(name, x, axis, arg="axis"):
         raise TypeError(f"{name}: {arg} must be an int, got {arg}={axis!r} ({type(axis).__name__})")
     if not -x.ndim <= axis < x.ndim or x.ndim == 0:
         raise ValueError(f"{name}: {arg}={axis} is out of range for input of shape {tuple(x.shape)}")
-    return x if x.dtype.kind in "fc" else x.astype(DEFAULT_FLOAT)
+    return x if x.dtype.kind in "fc" else x.astype(backend.DEFAULT_FLOAT)
 
 
 def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:

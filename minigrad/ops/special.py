@@ -17,7 +17,7 @@ class Erfc(Function):
     """y = erfc x = 1 - erf x, accurate where erf x is near 1.   dL/dx = -g 2/sqrt(pi) e^(-x^2)."""
 
     def forward(self, x):
-        return special_function(get_array_module(x), "erfc")(x)
+        return special_function(get_array_module(x), "erfc")(x).astype(x.dtype, copy=False)   # float16 too
 
     def backward(self, F, gy, x):
         return gy * (F.exp(-(x * x)) * -_TWO_OVER_SQRT_PI)
@@ -29,7 +29,7 @@ class Erfinv(Function):
     keep_output = True
 
     def forward(self, x):
-        return special_function(get_array_module(x), "erfinv")(x)
+        return special_function(get_array_module(x), "erfinv")(x).astype(x.dtype, copy=False)   # float16 too
 
     def backward(self, F, gy, x):
         y = F.output(self)

@@ -5,6 +5,7 @@ int. The one-array rules return a new array and are :mod:`minigrad.optim.averagi
 rules update in place through lerps rounded as PyTorch's ``torch._foreach_lerp_``.
 """
 
+from minigrad import backend
 from minigrad.optim.averaging import ema_average, swa_average
 from minigrad.optim.lerp import lerp_
 
@@ -19,9 +20,9 @@ def _is_floating(array):
 
 
 def as_torch_float(array):
-    """An integer array (a counter buffer, with ``use_buffers=True``) as float32: torch averages integer
-    buffers in its default float dtype (then truncates back); floating arrays as they are."""
-    return array if _is_floating(array) else array.astype("float32")
+    """An integer array (a counter buffer, with ``use_buffers=True``) in the default float dtype, as torch averages
+    integer buffers (then truncates back); floating arrays as they are."""
+    return array if _is_floating(array) else array.astype(backend.DEFAULT_FLOAT)
 
 
 def get_ema_avg_fn(decay=0.999):
