@@ -1279,7 +1279,7 @@ class Tensor:
         minigrad cannot, and writing them without their gradient would drop it silently."""
         raise RuntimeError(
             f"{name}(): the values written into this tensor (shape {tuple(self.shape)}) come from an operand that "
-            f"requires grad (shape {tuple(shape)}); minigrad records no in-place ops, so the gradient would be lost: "
+            f"requires grad (shape {tuple(shape)}); minigrad does not record this write, so the gradient would be lost: "
             f"call it under minigrad.no_grad() (or pass .detach()) to write them without it, or use the "
             f"out-of-place {name[:-1]}()")
 
