@@ -137,12 +137,19 @@ class _Decoder:
         raise ValueError(f"unknown node type {kind!r}")
 
 
-def load(path, map_location="cpu"):
+def load(path, map_location="cpu", *, weights_only=None, mmap=None):
     """Read a checkpoint written by ``save``; Tensors are placed on ``map_location``.
 
     Raises ``FileNotFoundError`` for a missing file and one ``ValueError`` naming
-    the file for a truncated, corrupt or foreign one.
+    the file for a truncated, corrupt or foreign one. ``weights_only`` is PyTorch's
+    argument: a minigrad file never holds code (no pickle), so ``True``, ``False``
+    and ``None`` all load the same way. ``mmap=True`` is refused: the archive is
+    read whole.
     """
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
+    if mmap not in (None, False):
+        raise ValueError(f"load: mmap={mmap!r} is not supported (a minigrad checkpoint is an .npz archive, read whole)")
     path = os.fspath(path)
     device = normalize_device(map_location)
     if not os.path.exists(path):

@@ -263,3 +263,17 @@ def test_a_torch_save_file_is_refused_as_a_pickle(tmp_path):
     torch.save({"w": torch.zeros(2)}, path)
     with pytest.raises(ValueError, match="refuses pickles"):
         mg.load(path)
+
+
+def test_load_takes_torchs_weights_only_and_refuses_mmap(tmp_path):
+    path = tmp_path / "m.pt"
+    layer = mg.nn.Linear(3, 2)
+    mg.save(layer.state_dict(), path)
+    for weights_only in (True, False, None):   # no pickle either way: the same tensors come back
+        loaded = mg.load(path, map_location="cpu", weights_only=weights_only)
+        assert sorted(loaded) == ["bias", "weight"]
+        np.testing.assert_array_equal(np.asarray(loaded["weight"]), layer.weight.numpy())
+    with pytest.raises(TypeError, match="load: weights_only must be a bool or None, got 'yes'"):
+        mg.load(path, weights_only="yes")
+    with pytest.raises(ValueError, match=r"load: mmap=True is not supported"):
+        mg.load(path, mmap=True)

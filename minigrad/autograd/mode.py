@@ -191,6 +191,27 @@ def is_inference_mode_enabled() -> bool:
     return STATE.inference
 
 
+class set_detect_anomaly(_Switch):
+    """Anomaly detection on or off (``torch.autograd.set_detect_anomaly``): called, it takes effect at once; as a
+    context manager the previous setting returns at the end of the block. ``check_nan`` is accepted for PyTorch's
+    signature; minigrad's anomaly mode always checks for NaN and Inf."""
+
+    field = "anomaly"
+
+    def __init__(self, mode, check_nan=True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_detect_anomaly(): mode must be a bool, got {type(mode).__name__} {mode!r}")
+        self.value = mode
+        self._previous = STATE.anomaly
+        STATE.anomaly = mode
+
+    def __enter__(self):   # already set by the constructor, as PyTorch does
+        return self
+
+    def _fresh(self):
+        return set_detect_anomaly(self.value)
+
+
 def set_anomaly_enabled(mode, check_nan=True) -> None:
     """Turn anomaly detection (``detect_anomaly``) on or off until changed again (``torch.set_anomaly_enabled``).
 

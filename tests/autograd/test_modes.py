@@ -207,3 +207,27 @@ def test_no_anomaly_error_for_finite_graph():
         (mg.sqrt(x) * x.exp()).sum().backward()
     expected = 0.5 / np.sqrt([1.0, 2.0]) * np.exp([1.0, 2.0]) + np.sqrt([1.0, 2.0]) * np.exp([1.0, 2.0])
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+
+
+def test_set_detect_anomaly_is_a_switch_and_a_context_manager_as_torchs():
+    import torch
+
+    for module in (mg.autograd, torch.autograd):
+        is_on = mg.autograd.is_anomaly_enabled if module is mg.autograd else torch.is_anomaly_enabled
+        assert not is_on()
+        with module.set_detect_anomaly(True):
+            assert is_on()
+            with module.set_detect_anomaly(False, check_nan=True):
+                assert not is_on()
+            assert is_on()
+        assert not is_on()
+        module.set_detect_anomaly(True)     # called: takes effect at once, until changed
+        assert is_on()
+        module.set_detect_anomaly(False)
+        assert not is_on()
+    with pytest.raises(TypeError, match=r"set_detect_anomaly\(\): mode must be a bool, got int 1"):
+        mg.autograd.set_detect_anomaly(1)
+    x = mg.tensor([0.0], requires_grad=True)
+    with mg.autograd.set_detect_anomaly(True):
+        with pytest.raises(FloatingPointError, match="Log"):
+            mg.log(x)
