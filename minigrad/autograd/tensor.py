@@ -149,8 +149,8 @@ class Tensor:
     def __repr__(self):
         body = array_to_string(backend.to_numpy(self.data))   # under set_printoptions' options
         extras = []
-        if self.dtype != backend.DEFAULT_FLOAT:
-            extras.append(f"dtype={self.dtype}")
+        if self.dtype != backend.DEFAULT_FLOAT and self.dtype != np.int64 and self.dtype != np.bool_:
+            extras.append(f"dtype={self.dtype}")   # torch names every dtype but the default float, int64 and bool
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
         if self.creator is not None:
@@ -624,8 +624,9 @@ class Tensor:
         return _ops.clone(self)
 
     def contiguous(self):
-        """Itself, as ``torch.Tensor.contiguous`` on contiguous data (minigrad never needs a contiguous copy)."""
-        return self
+        """Itself when its elements are in row-major order, else a row-major copy (differentiable), as
+        ``torch.Tensor.contiguous``. (minigrad's ops never need one; ``is_contiguous()`` and ``stride()`` tell.)"""
+        return self if self.data.flags.c_contiguous else _ops.clone(self)
 
     def zero_(self):
         """Fill with zeros in place and return ``self``, as ``torch.Tensor.zero_``.
