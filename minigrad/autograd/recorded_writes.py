@@ -13,7 +13,8 @@ A node recorded *before* the write that reads ``x`` would differentiate with the
 the wrong node; the write stamp makes its backward refuse, with a message that names it (PyTorch refuses
 only the nodes that saved ``x``'s values: minigrad is more cautious, never less). What is refused up front,
 each with one message: a leaf that requires grad (PyTorch refuses it too), a tensor whose memory is a view
-of another's (the other tensor's graph would not learn of the write), and an operand that is ``x`` itself
+of another's (the other tensor's graph would not learn of the write; an op's output that views a temporary
+of its own, as a convolution's does, is not refused), and an operand that is ``x`` itself
 or shares its memory (``x.mul_(x)``: write ``x = x * x``).
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ def write_recorded(t, name, make, check_result):
             f"{name}(): a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be written in place while "
             "grad mode is on (PyTorch refuses it too: a parameter, say); call it under minigrad.no_grad(), or use "
             f"the out-of-place {name[:-1]}()")
-    if t.data.base is not None:
+    if _is_view_of_another(t):
         raise RuntimeError(
             f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of another tensor's memory, and the other "
             "tensor's graph would not learn of the write; minigrad records in-place ops on whole tensors only: "
@@ -79,6 +80,16 @@ def write_recorded(t, name, make, check_result):
     if node.keep_output:
         node._output_ref = weakref.ref(t)
     return t
+
+
+def _is_view_of_another(t) -> bool:
+    """Whether ``t``'s memory belongs to another Tensor: an input of the op that made it (a reshape, an index or
+    a transpose is a view of its input), or, for a tensor no op made, any array it is a view of. (An op's output
+    may be a view of a temporary of its own, as a convolution's is: that memory is ``t``'s alone.)"""
+    if t.creator is None:
+        return t.data.base is not None
+    memory = _buffer(t.data)
+    return any(_buffer(x.data) is memory for x in t.creator.inputs or ())
 
 
 def _xp(t):

@@ -186,3 +186,28 @@ def test_nothing_is_recorded_where_nothing_requires_grad():
     out = nn.ReLU(inplace=True)(h)
     assert out is h and out.creator is None and not out.requires_grad
     np.testing.assert_array_equal(h.numpy(), np.maximum(X, 0))
+
+
+def test_a_vgg_style_stack_trains_as_torchs():
+    # A convolution's and a pool's outputs are views of temporaries of their own: writable in place.
+    torch.manual_seed(1)
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3), torch.nn.ReLU(inplace=True), torch.nn.MaxPool2d(2),
+                                 torch.nn.ReLU(inplace=True), torch.nn.Flatten(), torch.nn.Linear(12, 2)).double()
+    mine = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.ReLU(inplace=True),
+                         nn.Flatten(), nn.Linear(12, 2)).double()
+    for (name, p), (_, q) in zip(mine.named_parameters(), theirs.named_parameters()):
+        p.data[...] = q.detach().numpy().T if name.endswith("5.weight") else q.detach().numpy()
+    x = RNG.standard_normal((2, 2, 6, 6))
+    xm, xt = mg.tensor(x, dtype=mg.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+    mine(xm).sum().backward()
+    theirs(xt).sum().backward()
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_view_of_another_tensor_is_refused_but_not_an_ops_own_output():
+    x = mg.tensor(RNG.standard_normal((2, 2, 4, 4)), dtype=mg.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"relu_\(\): this tensor \(shape \(2, 32\)\) is a view of another "
+                                           "tensor's memory"):
+        nn.ReLU(inplace=True)(nn.Flatten()(x * 1.0))
+    y = nn.Conv2d(2, 3, 3).double()(x)
+    assert y.data.base is not None and nn.ReLU(inplace=True)(y) is y
