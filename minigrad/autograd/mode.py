@@ -130,29 +130,32 @@ def is_anomaly_enabled() -> bool:
     return STATE.anomaly
 
 
-class set_grad_enabled(_Switch):
-    """Turn graph recording on or off (``torch.set_grad_enabled``): called, it takes effect at once; as a context
-    manager the previous setting returns at the end of the block; as a decorator it holds while the function runs.
-    """
-
-    field = "grad_enabled"
+class _SetAtOnce(_Switch):
+    """A setting that, called, takes effect at once (as PyTorch's ``set_*`` do); as a context manager the
+    previous setting returns at the end of the block; as a decorator it holds while the function runs."""
 
     def __init__(self, mode):
         if not isinstance(mode, bool):
-            raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__} {mode!r}")
+            raise TypeError(f"{type(self).__name__}(): mode must be a bool, got {type(mode).__name__} {mode!r}")
         self.value = mode
-        self._previous = STATE.grad_enabled
-        STATE.grad_enabled = mode
+        self._previous = getattr(STATE, self.field)
+        setattr(STATE, self.field, mode)
 
     def __enter__(self):   # already set by the constructor, as PyTorch does
         return self
 
     def _fresh(self):
-        return set_grad_enabled(self.value)
+        return type(self)(self.value)
 
     def __call__(self, fn):
-        STATE.grad_enabled = self._previous   # decorating changes nothing until the function runs
+        setattr(STATE, self.field, self._previous)   # decorating changes nothing until the function runs
         return super().__call__(fn)
+
+
+class set_grad_enabled(_SetAtOnce):
+    """Turn graph recording on or off (``torch.set_grad_enabled``); see ``_SetAtOnce``."""
+
+    field = "grad_enabled"
 
 
 class inference_mode(_Switch):
@@ -191,25 +194,14 @@ def is_inference_mode_enabled() -> bool:
     return STATE.inference
 
 
-class set_detect_anomaly(_Switch):
-    """Anomaly detection on or off (``torch.autograd.set_detect_anomaly``): called, it takes effect at once; as a
-    context manager the previous setting returns at the end of the block. ``check_nan`` is accepted for PyTorch's
-    signature; minigrad's anomaly mode always checks for NaN and Inf."""
+class set_detect_anomaly(_SetAtOnce):
+    """Anomaly detection on or off (``torch.autograd.set_detect_anomaly``); see ``_SetAtOnce``. ``check_nan`` is
+    accepted for PyTorch's signature; minigrad's anomaly mode always checks for NaN and Inf."""
 
     field = "anomaly"
 
     def __init__(self, mode, check_nan=True):
-        if not isinstance(mode, bool):
-            raise TypeError(f"set_detect_anomaly(): mode must be a bool, got {type(mode).__name__} {mode!r}")
-        self.value = mode
-        self._previous = STATE.anomaly
-        STATE.anomaly = mode
-
-    def __enter__(self):   # already set by the constructor, as PyTorch does
-        return self
-
-    def _fresh(self):
-        return set_detect_anomaly(self.value)
+        super().__init__(mode)
 
 
 def set_anomaly_enabled(mode, check_nan=True) -> None:

@@ -286,7 +286,7 @@ def test_set_printoptions_changes_repr(print_defaults):
     finally:
         torch.set_printoptions(profile="default")
     mg.set_printoptions(threshold=5, edgeitems=2)
-    assert repr(mg.arange(10)) == "tensor([0, 1, ..., 8, 9], dtype=int64)"
+    assert repr(mg.arange(10)) == "tensor([0, 1, ..., 8, 9])"
     mg.set_printoptions(profile="full")
     assert "..." not in repr(mg.arange(2000))
     mg.set_printoptions(profile="default")
