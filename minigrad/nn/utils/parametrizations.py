@@ -180,7 +180,8 @@ class _Orthogonal(Layer):
             signs = xp.trunc(xp.diagonal(X.data, axis1=-2, axis2=-1))[..., None, :]
             Q = Q * Tensor(signs.astype(X.data.dtype, copy=False))
         if self.use_trivialization:
-            Q = self.base @ Q
+            base = self.base
+            Q = (base if base.dtype == Q.dtype else base.astype(Q.dtype)) @ Q
         return mT(Q) if transposed else Q
 
     def right_inverse(self, Q):
