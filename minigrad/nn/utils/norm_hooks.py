@@ -91,9 +91,9 @@ def weight_norm(module, name: str = "weight", dim=0):
     ``nn.utils.parametrizations.weight_norm`` (None or -1: the whole tensor). Returns ``module``."""
     warnings.warn("torch.nn.utils.weight_norm is deprecated in favor of "
                   "torch.nn.utils.parametrizations.weight_norm (minigrad has both)", FutureWarning, stacklevel=2)
-    weight = _parameter("weight_norm", module, name)
-    if _hooks_of(module, WeightNorm, name):
+    if isinstance(module, Layer) and _hooks_of(module, WeightNorm, name):
         raise RuntimeError(f"weight_norm: {type(module).__name__} already has a weight_norm hook on {name!r}")
+    weight = _parameter("weight_norm", module, name)
     if dim is None or (isinstance(dim, int) and not isinstance(dim, bool) and dim == -1):
         dim, axis = -1, None
     else:
@@ -120,10 +120,10 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1, eps
     vectors in buffers ``<name>_u`` and ``<name>_v`` (random unit vectors, no power steps yet, as torch's), and
     ``module.<name>`` = W / sigma(W) recomputed before each forward. ``dim`` as in
     ``nn.utils.parametrizations.spectral_norm``. Returns ``module``."""
+    if isinstance(module, Layer) and _hooks_of(module, SpectralNorm, name):
+        raise RuntimeError(f"spectral_norm: {type(module).__name__} already has a spectral_norm hook on {name!r}")
     weight = _parameter("spectral_norm", module, name)
     n_power_iterations = positive_iterations("spectral_norm", n_power_iterations)
-    if _hooks_of(module, SpectralNorm, name):
-        raise RuntimeError(f"spectral_norm: {type(module).__name__} already has a spectral_norm hook on {name!r}")
     dim = checked_dim("spectral_norm", spectral_dim(module, dim), weight.ndim)
     axis = torch_axis(module, name, weight, dim)
     hook = SpectralNorm(name, n_power_iterations, dim, axis, float(eps))
