@@ -105,8 +105,9 @@ def power_iteration(mat, u: Tensor, v: Tensor, n: int, eps: float, u_first: bool
 
 def spectral_normalized(weight: Tensor, u: Tensor, v: Tensor, axis: int) -> Tensor:
     """``weight / sigma`` with sigma = u . (W v), W = weight_matrix(weight, axis), u and v taken as constants
-    (copies: a later power step must not change a recorded graph). dsigma/dW = u v^T."""
-    u = Tensor(u.data.copy())
-    v = Tensor(v.data.copy())
+    (copies, in the weight's dtype and on its device: a later power step must not change a recorded graph).
+    dsigma/dW = u v^T."""
+    u = Tensor(to_device(u.data, weight.device).astype(weight.data.dtype, copy=True))
+    v = Tensor(to_device(v.data, weight.device).astype(weight.data.dtype, copy=True))
     sigma = u @ (weight_matrix(weight, axis) @ v)
     return weight / sigma

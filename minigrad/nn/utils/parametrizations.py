@@ -180,7 +180,8 @@ class _Orthogonal(Layer):
             signs = xp.trunc(xp.diagonal(X.data, axis1=-2, axis2=-1))[..., None, :]
             Q = Q * Tensor(signs.astype(X.data.dtype, copy=False))
         if self.use_trivialization:
-            base = self.base
+            base = self.base   # a constant buffer; taken to Q's device and dtype should they differ
+            base = base if base.device == Q.device else base.to(Q.device)
             Q = (base if base.dtype == Q.dtype else base.astype(Q.dtype)) @ Q
         return mT(Q) if transposed else Q
 
