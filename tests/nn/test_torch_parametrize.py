@@ -256,3 +256,19 @@ def test_errors_name_the_argument():
 class _FirstRow(nn.Module):
     def forward(self, x):
         return x[0]
+
+
+@pytest.mark.parametrize("first,second", [("weight", "bias"), ("bias", "weight")])
+def test_two_parametrized_tensors_list_in_registration_order_as_torch(first, second):
+    mine, theirs = nn.Linear(2, 3, dtype=mg.float64), torch.nn.Linear(2, 3).double()
+    for name in (first, second):
+        parametrize.register_parametrization(mine, name, Counting())
+        TP.register_parametrization(theirs, name, _TorchDouble())
+    assert list(mine.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    parametrize.remove_parametrizations(mine, first)
+    TP.remove_parametrizations(theirs, first)
+    assert type(mine).__name__ == "ParametrizedLinear"   # one tensor is still parametrized
+    assert list(mine.state_dict()) == list(theirs.state_dict())
+    parametrize.remove_parametrizations(mine, second)
+    assert type(mine) is nn.Linear

@@ -216,6 +216,8 @@ def remove_parametrizations(module, tensor_name: str, leave_parametrized: bool =
     if not is_parametrized(module):
         delattr(module, "parametrizations")
         object.__setattr__(module, "__class__", type(module).__bases__[0])
+    else:   # torch lists a layer's own parameters before its children: the restored tensor before the others' lists
+        module._member_names["parametrizations"] = module._member_names.pop("parametrizations")
     return module
 
 
