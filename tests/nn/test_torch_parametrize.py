@@ -46,6 +46,11 @@ class Counting(nn.Module):
         return 2.0 * x
 
 
+class _TorchDouble(torch.nn.Module):
+    def forward(self, x):
+        return 2.0 * x
+
+
 class ScaleAndShift(nn.Module):
     """right_inverse returns two originals: forward(a, b) = a * w + b with a = 1, b = 0 at registration."""
 
@@ -68,10 +73,6 @@ def _pair(n=3):
     mine, theirs = nn.Linear(n, n, dtype=mg.float64), torch.nn.Linear(n, n).double()
     mine.load_state_dict(from_torch(mine, {k: v.detach().numpy() for k, v in theirs.state_dict().items()}))
     return mine, theirs
-
-
-def _torch_state(layer):
-    return {k: v.detach().numpy().copy() for k, v in layer.state_dict().items()}
 
 
 def test_registration_moves_the_parameter_under_torchs_names_and_keeps_it():
@@ -145,11 +146,6 @@ def test_chained_parametrizations_apply_in_order_and_share_one_original():
     assert list(mine.state_dict()) == list(theirs.state_dict())
     assert len(mine.parametrizations.weight) == 2
     np.testing.assert_allclose(mine.weight.numpy().T, theirs.weight.detach().numpy(), **TOL)
-
-
-class _TorchDouble(torch.nn.Module):
-    def forward(self, x):
-        return 2.0 * x
 
 
 def test_a_parametrized_buffer_stays_a_buffer_as_torch():
