@@ -82,6 +82,8 @@ def test_registration_moves_the_parameter_under_torchs_names_and_keeps_it():
     TP.register_parametrization(theirs, "weight", TorchSymmetric())
     assert mine.parametrizations.weight.original is weight   # an optimizer built before keeps training it
     assert type(mine).__name__ == "ParametrizedLinear" and isinstance(mine, nn.Linear)
+    assert parametrize.type_before_parametrizations(mine) is nn.Linear
+    assert TP.type_before_parametrizations(theirs) is torch.nn.Linear
     assert list(mine.state_dict()) == list(theirs.state_dict()) == ["bias", "parametrizations.weight.original"]
     assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     # right_inverse ran on registration: the original is half the weight, as torch's.
@@ -181,6 +183,7 @@ def test_remove_restores_a_plain_layer_as_torch(leave_parametrized):
     parametrize.remove_parametrizations(mine, "weight", leave_parametrized=leave_parametrized)
     TP.remove_parametrizations(theirs, "weight", leave_parametrized=leave_parametrized)
     assert type(mine) is nn.Linear and "parametrizations" not in mine.__dict__
+    assert parametrize.type_before_parametrizations(mine) is nn.Linear
     assert not parametrize.is_parametrized(mine) and not TP.is_parametrized(theirs)
     assert mine.weight is weight   # the same Parameter object, as torch's set_
     assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()] == ["bias", "weight"]

@@ -32,7 +32,7 @@ from minigrad.nn.module_dict import ModuleDict
 from minigrad.nn.module_list import ModuleList
 
 __all__ = ["ParametrizationList", "cached", "is_parametrized", "register_parametrization",
-           "remove_parametrizations"]
+           "remove_parametrizations", "type_before_parametrizations"]
 
 # cached(): while entered (depth > 0), each parametrized tensor is computed once, keyed by (id(layer), name).
 _cache_depth = 0
@@ -219,6 +219,11 @@ def remove_parametrizations(module, tensor_name: str, leave_parametrized: bool =
     else:   # torch lists a layer's own parameters before its children: the restored tensor before the others' lists
         module._member_names["parametrizations"] = module._member_names.pop("parametrizations")
     return module
+
+
+def type_before_parametrizations(module) -> type:
+    """The class ``module`` had before its first parametrization (its own class if it has none)."""
+    return type(module).__bases__[0] if is_parametrized(module) else type(module)
 
 
 def parametrized_originals(layer):
