@@ -1386,3 +1386,86 @@ NN_OPS += [
         S(_gs(2, 2, 4), _gs(3, 2, 3), _gs(3, 2, 2), _gs(4, 4) * 0.5, _gs(4, 3) * 0.5, _gs(4, 2) * 0.5,
           _gs(12) * 0.2, _gs(4, 4) * 0.5, _gs(4) * 0.2)]),
 ]
+
+
+# -- weight reparametrizations (nn.utils.parametrize, parametrizations, and the older hook forms) ----------------
+# The layers are made under a fixed seed: spectral norm's u, v and orthogonal's base (the initial weight made
+# orthogonal, completed by random columns) are drawn at registration, and every call of the checked function must see the same ones. Spectral norm runs in
+# eval mode (a power step in training mode depends on the weight, so it is not a function gradcheck can probe).
+from minigrad.nn.utils import parametrizations as _P, parametrize as _parametrize  # noqa: E402
+
+_rp_rng = np.random.default_rng(2612)
+
+
+def _rp(*shape):
+    return _rp_rng.standard_normal(shape)
+
+
+def _seeded(make):
+    def build():
+        mg.manual_seed(26)
+        return make()
+    return build
+
+
+def _householder_original(*shape):
+    """An original whose diagonal is +-1.5 (torch truncates it to the columns' signs +-1), the rest normal."""
+    x = _rp(*shape) * 0.5
+    idx = np.arange(min(shape))
+    x[idx, idx] = [1.5, -1.5, 1.5, -1.5][:len(idx)]
+    return x
+
+
+class _Symmetric(nn.Module):
+    def forward(self, x):
+        return x.triu() + x.triu(1).T
+
+
+class _Scale(nn.Module):
+    def forward(self, x):
+        return 2.0 * x.tanh()
+
+
+def _chained():
+    layer = nn.Linear(3, 3, dtype=F64)
+    _parametrize.register_parametrization(layer, "weight", _Symmetric())
+    _parametrize.register_parametrization(layer, "weight", _Scale())
+    return layer
+
+
+NN_OPS += [
+    OpInfo("nn.utils.parametrize.register_parametrization(two chained)", _bound(_chained),
+           [S(_rp(4, 3), _rp(3), _rp(3, 3))]),
+    OpInfo("nn.utils.parametrizations.weight_norm(Linear)",
+           _bound(lambda: _P.weight_norm(nn.Linear(3, 2, dtype=F64))), [S(_rp(4, 3), _rp(2), _rp(1, 2), _rp(3, 2))]),
+    OpInfo("nn.utils.parametrizations.weight_norm(Linear, dim=None)",
+           _bound(lambda: _P.weight_norm(nn.Linear(3, 2, dtype=F64), dim=None)),
+           [S(_rp(4, 3), _rp(2), np.array(1.3), _rp(3, 2))]),
+    OpInfo("nn.utils.parametrizations.weight_norm(Conv2d)",
+           _bound(lambda: _P.weight_norm(nn.Conv2d(2, 3, 2, dtype=F64))),
+           [S(_rp(1, 2, 3, 3), _rp(3), _rp(3, 1, 1, 1), _rp(3, 2, 2, 2))]),
+    OpInfo("nn.utils.parametrizations.spectral_norm(Linear, eval)",
+           _bound(_seeded(lambda: _P.spectral_norm(nn.Linear(3, 2, dtype=F64))), mode="eval"),
+           [S(_rp(4, 3), _rp(2), _rp(3, 2))]),
+    OpInfo("nn.utils.parametrizations.spectral_norm(Conv2d, eval)",
+           _bound(_seeded(lambda: _P.spectral_norm(nn.Conv2d(2, 3, 2, dtype=F64))), mode="eval"),
+           [S(_rp(1, 2, 3, 3), _rp(3), _rp(3, 2, 2, 2))]),
+    OpInfo("nn.utils.parametrizations.orthogonal(Linear, matrix_exp)",
+           _bound(_seeded(lambda: _P.orthogonal(nn.Linear(3, 3, dtype=F64), orthogonal_map="matrix_exp"))),
+           [S(_rp(4, 3), _rp(3), _rp(3, 3) * 0.5)]),
+    OpInfo("nn.utils.parametrizations.orthogonal(Linear, cayley)",
+           _bound(_seeded(lambda: _P.orthogonal(nn.Linear(3, 4, dtype=F64), orthogonal_map="cayley"))),
+           [S(_rp(4, 3), _rp(4), _rp(3, 4) * 0.5)]),
+    OpInfo("nn.utils.parametrizations.orthogonal(Linear, householder)",
+           _bound(_seeded(lambda: _P.orthogonal(nn.Linear(4, 3, dtype=F64), orthogonal_map="householder"))),
+           [S(_rp(2, 4), _rp(3), _householder_original(4, 3))]),
+    OpInfo("nn.utils.parametrizations.orthogonal(Linear, householder, use_trivialization=False)",
+           _bound(lambda: _P.orthogonal(nn.Linear(3, 4, dtype=F64), orthogonal_map="householder",
+                                        use_trivialization=False)),
+           [S(_rp(2, 3), _rp(4), _householder_original(3, 4))]),
+    OpInfo("nn.utils.weight_norm(Linear)", _bound(_quiet(lambda: nn.utils.weight_norm(nn.Linear(3, 2, dtype=F64)))),
+           [S(_rp(4, 3), _rp(2), _rp(1, 2), _rp(3, 2))]),
+    OpInfo("nn.utils.spectral_norm(Linear, eval)",
+           _bound(_seeded(lambda: nn.utils.spectral_norm(nn.Linear(3, 2, dtype=F64))), mode="eval"),
+           [S(_rp(4, 3), _rp(2), _rp(3, 2))]),
+]

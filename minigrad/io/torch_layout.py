@@ -28,7 +28,9 @@ class LayerLayout:
 
 
 TORCH_LAYOUT = {
-    "Linear": LayerLayout(transposed=("weight",)),
+    # weight_g/weight_v (nn.utils.weight_norm) and weight_orig (nn.utils.spectral_norm) stand for the weight
+    # and are laid out as it is; spectral norm's 1-D weight_u/weight_v are left alone (only 2-D entries turn).
+    "Linear": LayerLayout(transposed=("weight", "weight_g", "weight_v", "weight_orig")),
 }
 
 
@@ -41,9 +43,19 @@ def layout_of(layer) -> LayerLayout | None:
 
 
 def _owners(model):
-    """{dotted entry name: (owning layer, attribute name)} for every parameter and buffer."""
+    """{dotted entry name: (owning layer, attribute name)} for every parameter and buffer.
+
+    The original(s) of a parametrized tensor (``nn.utils.parametrize``: ``fc.parametrizations.weight.original0``)
+    are laid out as that tensor, so they are owned by its layer under its name (a weight-normed Linear's
+    g and v are transposed as its weight is). A parametrization's own buffers (spectral norm's ``_u``,
+    orthogonal's ``base``) keep torch's layout.
+    """
+    from minigrad.nn.utils.parametrize import parametrized_originals
+
     owners = {}
     for prefix, layer in model.named_layers():
+        for name, tensor_name in parametrized_originals(layer):
+            owners.setdefault(f"{prefix}.{name}" if prefix else name, (layer, tensor_name))
         for name, kind, _ in layer._direct_members():
             if kind in ("param", "buffer"):
                 owners.setdefault(f"{prefix}.{name}" if prefix else name, (layer, name))
@@ -57,7 +69,8 @@ def to_torch(model, state: dict) -> dict:
     for key, array in state.items():
         layer, attr = owners.get(key, (None, key))
         layout = layout_of(layer) if layer is not None else None
-        out[key] = np.ascontiguousarray(array.T) if layout and attr in layout.transposed else array
+        transposed = layout and attr in layout.transposed and getattr(array, "ndim", 0) == 2
+        out[key] = np.ascontiguousarray(array.T) if transposed else array
     return out
 
 

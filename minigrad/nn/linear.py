@@ -46,14 +46,17 @@ class Linear(Layer):
         return self._apply(AffineReLU, x)
 
     def _apply(self, op, x):
+        # The weight is read once: under a parametrization (nn.utils.parametrize) each read computes it afresh,
+        # and spectral norm's power iteration must run once per forward, as in torch.
+        weight = self.weight
         # One cheap test on the hot path; the precise error is worked out only on failure.
         if (not isinstance(x, Tensor) or x.data.shape[-1:] != (self.in_features,)
-                or x.data.dtype != self.weight.data.dtype):
+                or x.data.dtype != weight.data.dtype):
             self._reject(x)
         # F.linear without its argument checks: this layer's weight and bias always fit each other.
         if self.bias is None:
-            return op.apply(x, self.weight)
-        return op.apply(x, self.weight, self.bias)
+            return op.apply(x, weight)
+        return op.apply(x, weight, self.bias)
 
     def _reject(self, x):
         check_tensor_input(self, x)
