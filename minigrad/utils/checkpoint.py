@@ -33,7 +33,8 @@ from minigrad.autograd.tensor import Tensor
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
 
-def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, **kwargs):
+def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, context_fn=None,
+               determinism_check="default", debug=False, **kwargs):
     """``function(*args, **kwargs)`` whose inner activations are recomputed in backward instead of kept.
 
     ``function`` returns a Tensor or a tuple/list of Tensors (other items pass through). Gradients reach the
@@ -42,9 +43,15 @@ def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, **k
     numbers as the first call (dropout masks). ``use_reentrant`` is accepted for PyTorch's signature; both values
     run this one implementation, which behaves as PyTorch's ``use_reentrant=False`` (gradients also flow when no
     argument requires grad, ``minigrad.grad`` works through it). Under ``no_grad`` the call simply runs.
+    ``determinism_check="default"`` checks that the recomputed outputs have the first call's shapes and dtypes
+    (``"none"``: no check); ``debug`` is accepted and changes nothing; ``context_fn`` is not supported.
     """
     if use_reentrant is not None and not isinstance(use_reentrant, bool):
         raise TypeError(f"checkpoint: use_reentrant must be None, True or False, got {use_reentrant!r}")
+    if determinism_check not in ("default", "none"):
+        raise ValueError(f"checkpoint: determinism_check must be 'default' or 'none', got {determinism_check!r}")
+    if context_fn is not None:
+        raise NotImplementedError("checkpoint: context_fn (selective activation checkpointing) is not supported")
     if not callable(function):
         raise TypeError(f"checkpoint: function must be callable, got {type(function).__name__}")
     if not STATE.grad_enabled:
@@ -60,6 +67,7 @@ def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, **k
     boundary = _boundary([items[i] for i in inside], start)
     node = CheckpointNode(function, args, kwargs, rng_state, inside, boundary)
     node._output_meta = [(items[i].data.shape, items[i].data.dtype) for i in inside]
+    node.check_outputs = determinism_check == "default"
     for k, i in enumerate(inside):
         items[i] = Tensor._make(items[i].data, node, k)   # the recorded graph behind items[i] is dropped here
     return type(output)(items) if isinstance(output, (tuple, list)) else items[0]
@@ -167,7 +175,7 @@ class CheckpointNode(Function):
         items = list(output) if isinstance(output, (tuple, list)) else [output]
         outs = [items[i] if i < len(items) else None for i in self.positions]
         for k, (o, (shape, dtype)) in enumerate(zip(outs, self._output_meta)):
-            if not isinstance(o, Tensor) or o.shape != shape or o.dtype != dtype:
+            if not isinstance(o, Tensor) or (self.check_outputs and (o.shape != shape or o.dtype != dtype)):
                 got = f"a {type(o).__name__}" if not isinstance(o, Tensor) else f"shape {o.shape}, dtype {o.dtype}"
                 raise RuntimeError(f"checkpoint: the recomputation of output {self.positions[k]} gave {got}, but the "
                                    f"first call gave shape {shape}, dtype {dtype}; the checkpointed function must "

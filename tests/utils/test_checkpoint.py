@@ -249,3 +249,24 @@ def test_a_recomputation_that_changes_shape_is_refused():
     y = checkpoint(f, mg.tensor([1.0, 2.0, 3.0], requires_grad=True))
     with pytest.raises(RuntimeError, match=r"recomputation of output 0 gave shape \(2,\).*first call gave shape \(1,\)"):
         y.sum().backward()
+
+
+def test_determinism_check_and_unsupported_options():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(ValueError, match="determinism_check must be 'default' or 'none', got 'strict'"):
+        checkpoint(lambda a: a, x, determinism_check="strict")
+    with pytest.raises(NotImplementedError, match="context_fn"):
+        checkpoint(lambda a: a, x, context_fn=lambda: None)
+    y = checkpoint(lambda a, scale: a * scale, x, 2.0, debug=True)   # debug is not passed on to the function
+    y.sum().backward()
+    assert np.array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_nested_checkpoints_with_dropout_give_the_plain_gradients():
+    model = _mg_mlp(0.3)
+    mg.manual_seed(5)
+    plain = _grads_of(model, lambda m, x: m(x))
+    model.zero_grad()
+    mg.manual_seed(5)
+    nested = _grads_of(model, lambda m, x: checkpoint(lambda a: checkpoint(m, a) * 1.0, x))
+    _same(nested, plain)
