@@ -270,3 +270,19 @@ def test_nested_checkpoints_with_dropout_give_the_plain_gradients():
     mg.manual_seed(5)
     nested = _grads_of(model, lambda m, x: checkpoint(lambda a: checkpoint(m, a) * 1.0, x))
     _same(nested, plain)
+
+
+def test_two_outputs_one_used_and_a_retained_graph_run_twice():
+    w = mg.tensor([0.5, -2.0], dtype=mg.float64, requires_grad=True)
+    x = mg.tensor([1.5, 3.0], dtype=mg.float64, requires_grad=True)
+    a, b = checkpoint(lambda v: ((v * w).sin(), (v + w).exp()), x)
+    xn, wn = x.numpy(), w.numpy()
+    gb, = mg.grad(b.sum(), [w], retain_graph=True)
+    np.testing.assert_allclose(gb.numpy(), np.exp(xn + wn), rtol=1e-15)
+    loss = a.sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(xn * wn) * wn, rtol=1e-15)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.cos(xn * wn) * xn, rtol=1e-15)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        b.sum().backward()   # the node was freed by the last backward, as in torch
