@@ -19,6 +19,8 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     are replaced. ``strict``: every parameter and buffer must be given, and no other name. ``args`` that is not
     a tuple is the one positional argument.
     """
+    if not callable(getattr(module, "_walk", None)):
+        raise TypeError(f"functional_call: module must be a minigrad.nn.Module, got {type(module).__name__}")
     given = _merged(parameter_and_buffer_dicts)
     for name, value in given.items():
         if not isinstance(value, Tensor):

@@ -148,3 +148,5 @@ def test_bad_values():
         mfunc.functional_call(lin, {"inner.weight": mg.ones(2, 2)}, mg.ones(1, 2))
     with pytest.raises(TypeError, match="must be a dict of Tensors or a tuple of such dicts, got str"):
         mfunc.functional_call(lin, "weight", mg.ones(1, 2))
+    with pytest.raises(TypeError, match="module must be a minigrad.nn.Module, got function"):
+        mfunc.functional_call(lambda x: x, {}, mg.ones(1, 2))
