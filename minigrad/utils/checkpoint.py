@@ -70,7 +70,9 @@ def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, con
     node.check_outputs = determinism_check == "default"
     for k, i in enumerate(inside):
         items[i] = Tensor._make(items[i].data, node, k)   # the recorded graph behind items[i] is dropped here
-    return type(output)(items) if isinstance(output, (tuple, list)) else items[0]
+    if not isinstance(output, (tuple, list)):
+        return items[0]
+    return type(output)(*items) if hasattr(output, "_fields") else type(output)(items)   # a namedtuple too
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):  # noqa: A002 (torch's name)

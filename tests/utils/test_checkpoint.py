@@ -202,6 +202,17 @@ def test_tuple_outputs_kwargs_and_passthrough():
     np.testing.assert_allclose(x.grad.numpy(), 3 * np.exp([1.0, 2.0]) + 2, rtol=1e-15)
 
 
+def test_a_namedtuple_output_keeps_its_type():
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "double square")
+    x = mg.tensor([1.0, 3.0], dtype=mg.float64, requires_grad=True)
+    out = checkpoint(lambda a: Pair(a * 2, a * a), x)
+    assert type(out) is Pair
+    (out.double + out.square).sum().backward()
+    assert np.array_equal(x.grad.numpy(), [4.0, 8.0])
+
+
 def test_under_no_grad_it_is_the_plain_call():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     with mg.no_grad():
