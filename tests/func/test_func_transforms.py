@@ -166,7 +166,8 @@ def test_errors():
         mfunc.grad(scalar(mg), argnums=2)(m(XA), m(YA))
     with pytest.raises(TypeError, match="argnums must be an int or a non-empty tuple of ints, got 'x'"):
         mfunc.jacrev(scalar(mg), argnums="x")(m(XA), m(YA))
-    with pytest.raises(TypeError, match="argument 0: only floating-point Tensors can be differentiated; got dtype int64"):
+    with pytest.raises(TypeError,
+                       match="argument 0: only floating-point Tensors can be differentiated; got dtype int64"):
         mfunc.grad(lambda x: x.sum())(mg.tensor([1, 2]))
     with pytest.raises(TypeError, match=r"output of function f should be a tuple: \(output, aux\)"):
         mfunc.grad(lambda x: x.sum(), has_aux=True)(m(XA))

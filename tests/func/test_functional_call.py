@@ -76,7 +76,8 @@ def test_buffers_are_replaced_too():
     mean, var = np.array([0.5, -1.0, 2.0]), np.array([2.0, 0.5, 1.5])
     x = np.random.default_rng(2).standard_normal((4, 3))
     out = mfunc.functional_call(bn, {"running_mean": mg.tensor(mean, dtype=mg.float64),
-                                     "running_var": mg.tensor(var, dtype=mg.float64)}, (mg.tensor(x, dtype=mg.float64),))
+                                     "running_var": mg.tensor(var, dtype=mg.float64)},
+                                (mg.tensor(x, dtype=mg.float64),))
     tout = tfunc.functional_call(tbn, {"running_mean": torch.tensor(mean), "running_var": torch.tensor(var)},
                                  (torch.tensor(x),))
     np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-13, atol=1e-14)

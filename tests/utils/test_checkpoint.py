@@ -258,7 +258,8 @@ def test_a_recomputation_that_changes_shape_is_refused():
         return a[: len(calls)] * 2
 
     y = checkpoint(f, mg.tensor([1.0, 2.0, 3.0], requires_grad=True))
-    with pytest.raises(RuntimeError, match=r"recomputation of output 0 gave shape \(2,\).*first call gave shape \(1,\)"):
+    with pytest.raises(RuntimeError,
+                       match=r"recomputation of output 0 gave shape \(2,\).*first call gave shape \(1,\)"):
         y.sum().backward()
 
 
