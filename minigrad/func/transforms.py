@@ -1,0 +1,250 @@
+"""``torch.func``'s transforms over minigrad's reverse-mode engine: ``grad``, ``grad_and_value``, ``vjp``, ``jvp``,
+``jacrev``, ``jacfwd`` and ``hessian``.
+
+Each takes a function and returns one (``vjp`` and ``jvp`` evaluate at once, as in PyTorch). The arguments being
+differentiated (``argnums``) may be Tensors or tuples/lists/dicts of Tensors (a dict of parameters for
+``functional_call``); gradients and Jacobians come back in the same structure. They compose
+(``grad(grad(f))``, ``jacrev(jacrev(f))``): an argument that already requires grad, because an outer transform
+is differentiating, is differentiated in place with the backward pass recorded, so the outer transform sees
+the result's dependence on it. ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` are
+``minigrad.autograd.functional``'s ``jvp`` and ``jacobian`` (forward mode there is the double-vjp trick, exact),
+called with these signatures. Nothing here writes ``.grad``.
+
+``vmap`` is not provided: minigrad has no batching rules for its ops, and a vmap that loops over the batch in
+Python would be slow for what vmap is used for.
+"""
+from __future__ import annotations
+
+from minigrad import backend
+from minigrad.autograd import functional as _functional
+from minigrad.autograd.functional import grad as _engine_grad
+from minigrad.autograd.tensor import Tensor
+from minigrad.func.pytree import flatten
+
+
+def _argnums(argnums, n_args, caller):
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else argnums
+    if not isinstance(nums, tuple) or not nums or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                        for i in nums):
+        raise TypeError(f"{caller}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    for i in nums:
+        if not -n_args <= i < n_args:
+            raise ValueError(f"{caller}: argnums {i} is out of range for a function called with {n_args} "
+                             "positional argument(s)")
+    nums = tuple(i % n_args for i in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{caller}: argnums must not repeat an argument, got {argnums!r}")
+    return nums, single
+
+
+def _differentiable(x):
+    """``x`` as a tensor to differentiate: itself (a differentiable view) if an outer transform already
+    differentiates it, else a fresh leaf. Returns (tensor, recorded)."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"only floating-point Tensors can be differentiated; got dtype {x.dtype}")
+    if x.requires_grad:
+        return x.view_as(x) if hasattr(x, "view_as") else x * 1, True
+    return Tensor(x.data, requires_grad=True), False
+
+
+def _prepare(args, argnums, caller):
+    """Arguments with the differentiated ones replaced: (new args, per-argnum (leaves, rebuild), recorded)."""
+    args = list(args)
+    parts, recorded = [], False
+    for i in argnums:
+        leaves, rebuild = flatten(args[i], f"argument {i}", caller)
+        fresh = []
+        for x in leaves:
+            try:
+                t, was = _differentiable(x)
+            except TypeError as exc:
+                raise TypeError(f"{caller}: argument {i}: {exc}") from None
+            fresh.append(t)
+            recorded = recorded or was
+        args[i] = rebuild(fresh)
+        parts.append((fresh, rebuild))
+    return args, parts, recorded
+
+
+def _split_aux(result, has_aux, caller):
+    if not has_aux:
+        return result, None
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(f"{caller}(f)(*args): output of function f should be a tuple: (output, aux) if has_aux "
+                        "is True")
+    return result[0], result[1]
+
+
+def _detached(tree, recorded):
+    if recorded or tree is None:
+        return tree
+    if isinstance(tree, Tensor):
+        return tree.detach()
+    leaves, rebuild = flatten(tree, "value", "detach")
+    return rebuild([t.detach() for t in leaves])
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning ``(gradient of func's one-element output w.r.t. args[argnums], that output)``
+    (with ``has_aux``: ``(gradient, (output, aux))``). The gradient has the structure of the argument, a tuple
+    of them for a tuple ``argnums``."""
+    def wrapper(*args, **kwargs):
+        nums, single = _argnums(argnums, len(args), "grad_and_value")
+        new_args, parts, recorded = _prepare(args, nums, "grad_and_value")
+        output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
+        if not isinstance(output, Tensor):
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
+                               f"{type(output).__name__}")
+        if output.size != 1 or output.ndim != 0:
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
+                               f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
+        leaves = [t for fresh, _ in parts for t in fresh]
+        if output.requires_grad:
+            grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
+        else:
+            grads = (None,) * len(leaves)
+        grads = [g if g is not None else _zeros_like(x) for g, x in zip(grads, leaves)]
+        results, at = [], 0
+        for fresh, rebuild in parts:
+            results.append(rebuild(grads[at:at + len(fresh)]))
+            at += len(fresh)
+        gradient = results[0] if single else tuple(results)
+        value = _detached(output, recorded)
+        return gradient, ((value, _detached_aux(aux, recorded)) if has_aux else value)
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """A function returning the gradient of ``func``'s one-element output with respect to ``args[argnums]``
+    (``torch.func.grad``; with ``has_aux``: ``(gradient, aux)``)."""
+    both = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args, **kwargs):
+        gradient, value = both(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
+    return wrapper
+
+
+def vjp(func, *primals, has_aux=False):
+    """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` returns one vector-Jacobian product per primal, as a
+    tuple (``torch.func.vjp``). ``cotangents`` have the structure and shapes of the output; ``vjp_fn`` may be
+    called more than once. With ``has_aux``: ``(output, vjp_fn, aux)``."""
+    nums = tuple(range(len(primals)))
+    new_args, parts, recorded = _prepare(primals, nums, "vjp")
+    output, aux = _split_aux(func(*new_args), has_aux, "vjp")
+    outs, _ = flatten(output, "the function's output", "vjp")
+    leaves = [t for fresh, _ in parts for t in fresh]
+
+    def vjp_fn(cotangents):
+        cots, _ = flatten(cotangents, "cotangents", "vjp_fn")
+        if len(cots) != len(outs):
+            raise ValueError(f"vjp_fn: expected {len(outs)} cotangent Tensor(s), one per output, got {len(cots)}")
+        for k, (c, o) in enumerate(zip(cots, outs)):
+            if tuple(c.shape) != tuple(o.shape):
+                raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but output {k} has shape "
+                                 f"{tuple(o.shape)}")
+        live = [(o, c) for o, c in zip(outs, cots) if o.requires_grad]
+        grads = (None,) * len(leaves)
+        if live:
+            grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
+                                 create_graph=recorded or any(c.requires_grad for _, c in live), allow_unused=True)
+        grads = [g if g is not None else _zeros_like(x) for g, x in zip(grads, leaves)]
+        results, at = [], 0
+        for fresh, rebuild in parts:
+            results.append(rebuild(grads[at:at + len(fresh)]))
+            at += len(fresh)
+        return tuple(results)
+
+    value = _detached(output, recorded)
+    return (value, vjp_fn, _detached_aux(aux, recorded)) if has_aux else (value, vjp_fn)
+
+
+def jvp(func, primals, tangents, *, has_aux=False):
+    """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of
+    Tensors of the same shapes; the result has the structure of the output. ``minigrad.autograd.functional.jvp``
+    (double vjp, exact)."""
+    for name, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, tuple):
+            raise TypeError(f"jvp(f, primals, tangents): Expected {name} to be a tuple. E.g. it should be valid "
+                            "to call f(*primals).")
+    if len(primals) != len(tangents):
+        raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have the same number of "
+                           f"Tensors, got {len(primals)} and {len(tangents)}")
+    aux_box = []
+
+    def plain(*xs):
+        output, aux = _split_aux(func(*xs), has_aux, "jvp")
+        aux_box.append(aux)
+        return tuple(output) if isinstance(output, list) else output
+
+    recorded = any(isinstance(p, Tensor) and p.requires_grad for p in primals)
+    output, product = _functional.jvp(plain, primals, tangents, create_graph=recorded, strict=False)
+    return (output, product, _detached_aux(aux_box[0], recorded)) if has_aux else (output, product)
+
+
+def _jacobian(func, argnums, has_aux, strategy, caller):
+    def wrapper(*args, **kwargs):
+        nums, single = _argnums(argnums, len(args), caller)
+        trees = [flatten(args[i], f"argument {i}", caller) for i in nums]
+        flat = [x for leaves, _ in trees for x in leaves]
+        aux_box = []
+
+        def on_flat(*xs):
+            new_args, at = list(args), 0
+            for i, (leaves, rebuild) in zip(nums, trees):
+                new_args[i] = rebuild(xs[at:at + len(leaves)])
+                at += len(leaves)
+            output, aux = _split_aux(func(*new_args, **kwargs), has_aux, caller)
+            aux_box.append(aux)
+            return tuple(output) if isinstance(output, list) else output
+
+        recorded = any(x.requires_grad for x in flat)
+        jac = _functional.jacobian(on_flat, tuple(flat), create_graph=recorded, strict=False, strategy=strategy)
+        # jac: per output (a tuple when the output is a tuple), a tuple over the flat inputs
+        out_tuple = isinstance(jac, tuple) and len(jac) > 0 and isinstance(jac[0], tuple)
+        rows = jac if out_tuple else (jac,)
+        shaped = tuple(_regroup(row, trees, single) for row in rows)
+        result = shaped if out_tuple else shaped[0]
+        return (result, _detached_aux(aux_box[0], recorded)) if has_aux else result
+    return wrapper
+
+
+def _regroup(row, trees, single):
+    """One output's Jacobian blocks (one per flat input) rebuilt into the arguments' structures."""
+    groups, at = [], 0
+    for leaves, rebuild in trees:
+        groups.append(rebuild(list(row[at:at + len(leaves)])))
+        at += len(leaves)
+    return groups[0] if single else tuple(groups)
+
+
+def jacrev(func, argnums=0, *, has_aux=False):
+    """A function returning the Jacobian of ``func`` w.r.t. ``args[argnums]`` (``torch.func.jacrev``): for an
+    output ``y`` and argument ``x``, a Tensor of shape ``y.shape + x.shape``; tuples for tuple outputs (outer)
+    and tuple ``argnums`` (inner). One reverse pass per output element."""
+    return _jacobian(func, argnums, has_aux, "reverse-mode", "jacrev")
+
+
+def jacfwd(func, argnums=0, has_aux=False):
+    """As :func:`jacrev` (``torch.func.jacfwd``), one forward-mode product (double vjp) per input element."""
+    return _jacobian(func, argnums, has_aux, "forward-mode", "jacfwd")
+
+
+def hessian(func, argnums=0):
+    """A function returning the Hessian of ``func`` w.r.t. ``args[argnums]``, ``jacfwd(jacrev(func))`` as
+    ``torch.func.hessian``: shape ``y.shape + x.shape + x.shape``."""
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+def _zeros_like(t):
+    return Tensor(backend.get_array_module(t.data).zeros_like(t.data))
+
+
+def _detached_aux(aux, recorded):
+    if recorded or aux is None:
+        return aux
+    try:
+        return _detached(aux, recorded)
+    except TypeError:   # aux may hold anything; only Tensors are detached
+        return aux

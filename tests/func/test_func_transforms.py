@@ -1,0 +1,177 @@
+"""minigrad.func's transforms (grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian) against torch.func in
+float64: values, structures (argnums tuples, tuple outputs, dict arguments, has_aux), composition, errors."""
+import numpy as np
+import pytest
+import torch
+import torch.func as tfunc
+
+import minigrad as mg
+import minigrad.func as mfunc
+
+TOL = dict(rtol=1e-12, atol=1e-13)
+RNG = np.random.default_rng(0)
+XA = RNG.standard_normal(3)
+YA = RNG.standard_normal((2, 3))
+A = RNG.standard_normal((2, 3))
+
+
+def m(a):
+    return mg.tensor(a, dtype=mg.float64)
+
+
+def t(a):
+    return torch.tensor(a, dtype=torch.float64)
+
+
+def _close(mine, theirs):
+    """Compare nested results: tuples/lists/dicts of minigrad Tensors against torch's."""
+    if isinstance(theirs, (tuple, list)):
+        assert isinstance(mine, tuple if isinstance(theirs, tuple) else list) and len(mine) == len(theirs)
+        for a, b in zip(mine, theirs):
+            _close(a, b)
+    elif isinstance(theirs, dict):
+        assert isinstance(mine, dict) and set(mine) == set(theirs)
+        for k in theirs:
+            _close(mine[k], theirs[k])
+    else:
+        assert tuple(mine.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), **TOL)
+
+
+def scalar(lib):
+    return lambda x, y: (x.sin() * x).sum() * (y.exp() ** 2).mean()
+
+
+def vector(lib):
+    mat = t(A) if lib is torch else m(A)
+    return lambda x, y: (mat @ x.tanh()) * y.sum(0)[:2].cos()
+
+
+def pair(lib):
+    return lambda x, y: ((x * x).sum() * y, x.exp())
+
+
+@pytest.mark.parametrize("argnums", [0, 1, (0, 1), (1, 0), -1])
+def test_grad_matches_torch(argnums):
+    mine = mfunc.grad(scalar(mg), argnums=argnums)(m(XA), m(YA))
+    theirs = tfunc.grad(scalar(torch), argnums=argnums)(t(XA), t(YA))
+    _close(mine, theirs)
+
+
+def test_grad_and_value_and_has_aux_match_torch():
+    def f(lib):
+        return lambda x: ((x ** 3).sum(), {"square": x * x})
+    g, (v, aux) = mfunc.grad_and_value(f(mg), has_aux=True)(m(XA))
+    tg, (tv, taux) = tfunc.grad_and_value(f(torch), has_aux=True)(t(XA))
+    _close((g, v, aux), (tg, tv, taux))
+    g2, aux2 = mfunc.grad(f(mg), has_aux=True)(m(XA))
+    _close((g2, aux2), (tg, taux))
+    assert not v.requires_grad and not aux["square"].requires_grad
+
+
+def test_grad_with_respect_to_a_dict_and_a_tuple():
+    def f(p, x):
+        return (p["w"] * x).sum() + (p["b"] ** 2).sum() + (p["pair"][0] * p["pair"][1]).sum()
+    params = {"w": XA, "b": XA[:2], "pair": (XA, XA * 2)}
+    mine = mfunc.grad(f)({"w": m(XA), "b": m(XA[:2]), "pair": (m(XA), m(XA * 2))}, m(XA))
+    theirs = tfunc.grad(f)({k: (t(v[0]), t(v[1])) if isinstance(v, tuple) else t(v) for k, v in params.items()}, t(XA))
+    _close(mine, theirs)
+
+
+def test_grad_composes():
+    f = lambda x: (x.sin() * x.exp()).sum()  # noqa: E731
+    mine = mfunc.grad(lambda x: mfunc.grad(f)(x).sum())(m(XA))
+    theirs = tfunc.grad(lambda x: tfunc.grad(f)(x).sum())(t(XA))
+    _close(mine, theirs)
+
+
+def test_grad_does_not_write_grad_of_closure_tensors():
+    w = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64, requires_grad=True)
+    g = mfunc.grad(lambda x: (x * w).sum())(m(XA))
+    assert w.grad is None and np.array_equal(g.numpy(), w.numpy())
+
+
+def test_grad_of_an_unused_argument_is_zero():
+    g = mfunc.grad(lambda x, y: (x * 2).sum(), argnums=1)(m(XA), m(YA))
+    assert np.array_equal(g.numpy(), np.zeros((2, 3)))
+
+
+def test_vjp_matches_torch():
+    out, fn = mfunc.vjp(vector(mg), m(XA), m(YA))
+    tout, tfn = tfunc.vjp(vector(torch), t(XA), t(YA))
+    _close(out, tout)
+    cot = RNG.standard_normal(2)
+    _close(fn(m(cot)), tfn(t(cot)))
+    _close(fn(m(cot * 3)), tfn(t(cot * 3)))   # vjp_fn may be called again
+    out2, fn2 = mfunc.vjp(pair(mg), m(XA), m(YA))
+    tout2, tfn2 = tfunc.vjp(pair(torch), t(XA), t(YA))
+    _close(out2, tout2)
+    cots = (RNG.standard_normal((2, 3)), RNG.standard_normal(3))
+    _close(fn2((m(cots[0]), m(cots[1]))), tfn2((t(cots[0]), t(cots[1]))))
+
+
+def test_vjp_has_aux_and_shape_error():
+    out, fn, aux = mfunc.vjp(lambda x: (x.exp(), x.sum()), m(XA), has_aux=True)
+    assert np.allclose(aux.numpy(), XA.sum())
+    with pytest.raises(ValueError, match=r"cotangent 0 has shape \(2,\) but output 0 has shape \(3,\)"):
+        fn(mg.ones(2, dtype=mg.float64))
+
+
+def test_jvp_matches_torch():
+    tangents = (RNG.standard_normal(3), RNG.standard_normal((2, 3)))
+    mine = mfunc.jvp(vector(mg), (m(XA), m(YA)), (m(tangents[0]), m(tangents[1])))
+    theirs = tfunc.jvp(vector(torch), (t(XA), t(YA)), (t(tangents[0]), t(tangents[1])))
+    _close(mine, theirs)
+    mine = mfunc.jvp(pair(mg), (m(XA), m(YA)), (m(tangents[0]), m(tangents[1])))
+    theirs = tfunc.jvp(pair(torch), (t(XA), t(YA)), (t(tangents[0]), t(tangents[1])))
+    _close(mine, theirs)
+
+
+def test_jvp_arguments_must_be_tuples():
+    with pytest.raises(TypeError, match="Expected primals to be a tuple"):
+        mfunc.jvp(lambda x: x, m(XA), (m(XA),))
+    with pytest.raises(RuntimeError, match="same number of Tensors, got 1 and 2"):
+        mfunc.jvp(lambda x: x, (m(XA),), (m(XA), m(XA)))
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+@pytest.mark.parametrize("argnums", [0, 1, (0, 1)])
+def test_jacobians_match_torch(transform, argnums):
+    for fn in (vector, pair, scalar):
+        mine = getattr(mfunc, transform)(fn(mg), argnums=argnums)(m(XA), m(YA))
+        theirs = getattr(tfunc, transform)(fn(torch), argnums=argnums)(t(XA), t(YA))
+        _close(mine, theirs)
+
+
+def test_jacrev_has_aux_and_composition():
+    jac, aux = mfunc.jacrev(lambda x: (x.exp() * x, x.sum()), has_aux=True)(m(XA))
+    tjac, taux = tfunc.jacrev(lambda x: (x.exp() * x, x.sum()), has_aux=True)(t(XA))
+    _close((jac, aux), (tjac, taux))
+    f = lambda x: x.sin() * x.sum()  # noqa: E731
+    _close(mfunc.jacrev(mfunc.jacrev(f))(m(XA)), tfunc.jacrev(tfunc.jacrev(f))(t(XA)))
+
+
+@pytest.mark.parametrize("argnums", [0, 1])
+def test_hessian_matches_torch(argnums):
+    _close(mfunc.hessian(scalar(mg), argnums=argnums)(m(XA), m(YA)),
+           tfunc.hessian(scalar(torch), argnums=argnums)(t(XA), t(YA)))
+    _close(mfunc.hessian(vector(mg), argnums=argnums)(m(XA), m(YA)),
+           tfunc.hessian(vector(torch), argnums=argnums)(t(XA), t(YA)))
+
+
+def test_errors():
+    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a scalar Tensor, got tensor with 1 dims"):
+        mfunc.grad(lambda x: x * 2)(m(XA))
+    with pytest.raises(ValueError, match="argnums 2 is out of range for a function called with 2 positional"):
+        mfunc.grad(scalar(mg), argnums=2)(m(XA), m(YA))
+    with pytest.raises(TypeError, match="argnums must be an int or a non-empty tuple of ints, got 'x'"):
+        mfunc.jacrev(scalar(mg), argnums="x")(m(XA), m(YA))
+    with pytest.raises(TypeError,
+                       match="argument 0: only floating-point Tensors can be differentiated; got dtype int64"):
+        mfunc.grad(lambda x: x.sum())(mg.tensor([1, 2]))
+    with pytest.raises(TypeError, match=r"output of function f should be a tuple: \(output, aux\)"):
+        mfunc.grad(lambda x: x.sum(), has_aux=True)(m(XA))
+
+
+def test_no_vmap():
+    assert not hasattr(mfunc, "vmap")
