@@ -57,6 +57,11 @@ def _dtype(tensor):
     return np.dtype(tensor.dtype)
 
 
+@converts("InPlaceWrite")   # trace.IN_PLACE: x.op_(...) wrote the op's value into x; no node, x now names it
+def _in_place_write(g, call, x):
+    return x[0]
+
+
 # ---------------------------------------------------------------- elementwise
 _UNARY = {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos", "Erf": "Erf",
           "Tanh": "Tanh", "Sigmoid": "Sigmoid", "ReLU": "Relu", "Neg": "Neg",

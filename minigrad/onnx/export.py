@@ -19,7 +19,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_numpy
 from minigrad.onnx.converters import CONVERTERS, FIXED_SIZES, NOT_EXPORTED
 from minigrad.onnx.graph import ExportError, Graph
-from minigrad.onnx.trace import trace
+from minigrad.onnx.trace import IN_PLACE, trace
 
 MIN_OPSET = 13
 
@@ -115,7 +115,10 @@ class _Origins:
         self.of = {id(t): ("input", i) for i, t in enumerate(inputs)}
         for k, call in enumerate(calls):
             for j, out in enumerate(call.outputs):
-                self.of.setdefault(id(out), ("call", k, j))
+                if call.op == IN_PLACE:   # written in place: the Tensor holds this call's value from here on
+                    self.of[id(out)] = ("call", k, j)
+                else:
+                    self.of.setdefault(id(out), ("call", k, j))
 
     def __call__(self, tensor):
         return self.of.get(id(tensor), ("leaf",))
@@ -341,6 +344,9 @@ def _build_graph(g, first, second, fills, entry_names, in_names, out_names, batc
         results = CONVERTERS[call.op](g, call, [value_of(t) for t in call.inputs])
         results = [results] if isinstance(results, str) else list(results)
         for out, name in zip(call.outputs, results):
+            if call.op == IN_PLACE:   # later uses of the written Tensor read the value written into it
+                values[id(out)] = name
+                continue
             values.setdefault(id(out), name)
             g.array_names.setdefault(id(out.data), name)
     for name, out in zip(out_names, outputs):

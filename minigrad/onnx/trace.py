@@ -76,6 +76,7 @@ def _recording(recorder: _Recorder):
         return out
 
     patches = [(Function, "apply", classmethod(apply))]
+    patches += _in_place_patches(recorder)
     # Comparisons, logical ops and argmax/argmin return plain Tensors without a graph node; their
     # shared helpers are wrapped too. Should they be renamed, export still refuses what it cannot
     # see, through the check that every constant is the same for two different inputs.
@@ -112,6 +113,51 @@ def _recording(recorder: _Recorder):
     finally:
         for owner, name, value in saved:
             setattr(owner, name, value)
+
+
+# The one op name an in-place write is recorded under: "from here on, this Tensor holds that value".
+IN_PLACE = "InPlaceWrite"
+
+
+def _in_place_patches(recorder):
+    """Wrap the in-place writes a forward may make, so that later uses of the written Tensor read the new value.
+
+    ``x.relu_()``, ``nn.ReLU(inplace=True)`` and the other ``x.op_(...)`` (``_write_result``), and ``x += y``
+    (``_update``), compute their result with recorded ops and write it into ``x``; the trace then notes
+    that ``x`` now stands for that result. Writes it cannot follow (``fill_``, ``copy_``, ``zero_``,
+    ``x[i] = v``) are refused, rather than exported as if they had not happened.
+    """
+    original_write, original_update = Tensor._write_result, Tensor._update
+
+    def write_result(self, name, make):
+        made = []
+
+        def make_recorded(t):
+            made.append(make(t))
+            return made[-1]
+
+        result = original_write(self, name, make_recorded)
+        recorder.record(IN_PLACE, {}, (made[-1],), (self,))
+        return result
+
+    def update(self, other, symbol, op, ufunc):
+        out = op(self, other)   # recorded; the write below is NumPy's, as outside an export
+        result = original_update(self, other, symbol, op, ufunc)
+        if result is self:
+            recorder.record(IN_PLACE, {}, (out,), (self,))
+        return result
+
+    def refuse(name):
+        def write(self, *args, **kwargs):
+            from minigrad.onnx.graph import ExportError
+
+            raise ExportError(f"onnx.export: the model writes into a tensor in place with {name} (shape "
+                              f"{tuple(self.shape)}), which the exported graph cannot follow; build the values "
+                              "with out-of-place ops (minigrad.where, minigrad.cat, ...) instead")
+        return write
+
+    return [(Tensor, "_write_result", write_result), (Tensor, "_update", update)] + [
+        (Tensor, name, refuse(name)) for name in ("fill_", "copy_", "zero_", "__setitem__")]
 
 
 def _recorded_binary(recorder, operands, original):

@@ -383,3 +383,40 @@ def test_an_output_made_outside_the_ops_is_refused(tmp_path):
 
     with pytest.raises(ExportError, match="output 0 of the model is not computed from its input"):
         export(model, mg.randn(4, 3), tmp_path / "m.onnx")
+
+
+class _InPlaceResidual(mg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = mg.nn.Conv2d(3, 3, 3, padding=1), mg.nn.Conv2d(3, 3, 3, padding=1)
+
+    def forward(self, x):
+        out = mg.nn.functional.relu(self.c1(x), inplace=True)
+        out = self.c2(out)
+        out += x
+        return out.relu_().mul_(2).add_(1)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: mg.nn.Sequential(mg.nn.Conv2d(3, 4, 3), mg.nn.ReLU(inplace=True), mg.nn.Conv2d(4, 2, 3)),
+    lambda: mg.nn.Sequential(mg.nn.Conv2d(3, 4, 3), mg.nn.Hardswish(inplace=True), mg.nn.Dropout(0.5, inplace=True)),
+    _InPlaceResidual,
+], ids=["relu-inplace", "hardswish-dropout-inplace", "residual"])
+def test_in_place_writes_export_as_the_values_they_write(make, tmp_path):
+    model = make().eval()
+    export(model, mg.randn(2, 3, 8, 8), tmp_path / "m.onnx")
+    x = np.random.default_rng(3).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
+    np.testing.assert_allclose(got, model(mg.tensor(x)).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_a_write_the_graph_cannot_follow_is_refused(tmp_path):
+    class Fills(mg.nn.Module):
+        def forward(self, x):
+            y = x * 2
+            y.fill_(1.0)
+            return y + x
+
+    with pytest.raises(ExportError, match=r"writes into a tensor in place with fill_ \(shape \(2, 3\)\)"):
+        export(Fills(), mg.randn(2, 3), tmp_path / "m.onnx")
