@@ -167,7 +167,10 @@ def _check_in(what, value, constraint):
     if bool(np.all(to_numpy(ok))):
         return
     data = to_numpy(value.data)
-    bad = ~np.broadcast_to(to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim), data.shape)
+    if isinstance(constraint, constraints._Independent) and constraint.base_constraint.event_dim == 0:
+        bad = ~to_numpy(constraint.base_constraint.check(value).data)     # the offending entry itself
+    else:
+        bad = ~np.broadcast_to(to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim), data.shape)
     raise ValueError(f"{what} (shape {tuple(value.shape)}) to be {constraint}, got {data[bad].flat[0]} among "
                      f"its values")
 
