@@ -52,7 +52,7 @@ class Distribution:
     @staticmethod
     def set_default_validate_args(value):
         """Whether distributions made without ``validate_args`` check their arguments (True at start, as torch)."""
-        if value not in (True, False):
+        if not isinstance(value, bool):
             raise ValueError(f"Distribution.set_default_validate_args: expected True or False, got {value!r}")
         _DEFAULT_VALIDATE[0] = value
 

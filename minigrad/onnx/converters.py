@@ -31,6 +31,8 @@ NOT_EXPORTED = {
     "IndexAdd": "the adjoint of indexing, used by backward passes",
     "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
     "CTCNegLogLikelihood": "a training loss (CTC)",
+    "StandardGamma": "a random draw (distributions.Gamma.rsample)",
+    "StandardGammaGrad": "the reparameterized gradient of a Gamma draw, used by backward passes",
 }
 
 # Said by every refusal that a symbolic batch axis causes.
