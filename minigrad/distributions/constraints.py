@@ -9,14 +9,15 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import to_numpy
 
 
-def _array(value):
-    return (value if isinstance(value, Tensor) else as_tensor(value)).data
+def _tensor(value):
+    return value if isinstance(value, Tensor) else as_tensor(value)
 
 
 def _bound(b):
-    return b.data if isinstance(b, Tensor) else b
+    return to_numpy(b.data) if isinstance(b, Tensor) else b
 
 
 class Constraint:
@@ -27,7 +28,8 @@ class Constraint:
     phrase = "valid"
 
     def check(self, value):
-        return Tensor(self._check(_array(value)))
+        value = _tensor(value)    # checked on the host (a validation reads the answer there anyway)
+        return Tensor(np.asarray(self._check(to_numpy(value.data)))).to(value.device)
 
     def _check(self, x):
         raise NotImplementedError
