@@ -3,7 +3,7 @@
 ``cdf``, ``icdf``, ``support`` (``constraints``), ``enumerate_support``, ``expand`` and ``kl_divergence``.
 Densities and divergences equal PyTorch's in float64 (``tests/distributions/``); draws come from minigrad's
 generator."""
-from minigrad.distributions import constraints
+from minigrad.distributions import constraints, transforms
 from minigrad.distributions.continuous import Exponential, Laplace, Normal, Uniform
 from minigrad.distributions.counts import Binomial, Geometric, Multinomial, Poisson
 from minigrad.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
@@ -14,8 +14,12 @@ from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions.location_scale import Cauchy, Gumbel
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal_transforms import HalfNormal, LogNormal
+from minigrad.distributions.transformed_distribution import TransformedDistribution
+from minigrad.distributions.transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
+                                              SigmoidTransform, TanhTransform, Transform)
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
-           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT", "Uniform",
-           "constraints", "kl_divergence", "register_kl"]
+__all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
+           "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
+           "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
+           "Poisson", "PowerTransform", "SigmoidTransform", "StudentT", "TanhTransform", "Transform",
+           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

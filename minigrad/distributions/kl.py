@@ -15,7 +15,8 @@ from minigrad.distributions.gamma_family import Beta, Dirichlet, Gamma
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.location_scale import EULER_GAMMA, Cauchy, Gumbel
 from minigrad.distributions.multivariate_normal import MultivariateNormal
-from minigrad.distributions.normal_transforms import HalfNormal, LogNormal
+from minigrad.distributions.normal_transforms import HalfNormal
+from minigrad.distributions.transformed_distribution import TransformedDistribution
 
 _KL = {}
 
@@ -181,6 +182,10 @@ def _half_normal_half_normal(p, q):
     return _normal_normal(p.base_dist, q.base_dist)
 
 
-@register_kl(LogNormal, LogNormal)
-def _log_normal_log_normal(p, q):
-    return _normal_normal(p.base_dist, q.base_dist)     # KL is invariant under the same bijection (exp)
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _transformed_transformed(p, q):
+    """KL is invariant under one bijection applied to both (LogNormal pairs: the Normals' KL)."""
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError("kl_divergence: TransformedDistributions with different transforms or event "
+                                  "shapes")
+    return kl_divergence(p.base_dist, q.base_dist)

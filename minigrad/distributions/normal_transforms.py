@@ -1,6 +1,6 @@
-"""Distributions of a function of a Normal draw: ``HalfNormal`` (|X|, X ~ N(0, scale^2)) and ``LogNormal``
-(exp(X), X ~ N(loc, scale^2)). Each keeps the Normal as ``base_dist``, as torch's TransformedDistribution
-does, and writes the change of variables out: log p_Y(y) = log p_X(x(y)) + log |dx/dy|.
+"""Distributions of a function of a Normal draw: ``HalfNormal`` (|X|, X ~ N(0, scale^2); |.| is not invertible,
+so its density is written out: twice the Normal's on y >= 0) and ``LogNormal`` (exp(X), X ~ N(loc, scale^2), a
+``TransformedDistribution`` as in torch). Each keeps the Normal as ``base_dist``.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
 from minigrad.distributions.continuous import Normal
 from minigrad.distributions.distribution import Distribution, parameters, value_of
+from minigrad.distributions.transformed_distribution import TransformedDistribution
+from minigrad.distributions.transforms import ExpTransform
 
 
 class HalfNormal(Distribution):
@@ -63,22 +65,18 @@ class HalfNormal(Distribution):
         return self.base_dist.icdf((value_of(self, value) + 1.0) / 2.0)
 
 
-class LogNormal(Distribution):
-    """exp(X), X ~ N(loc, scale^2).   log p(y) = log N(log y; loc, scale) - log y;  H = H(Normal) + loc;
-    mean exp(loc + scale^2 / 2);  mode exp(loc - scale^2);  var (exp(scale^2) - 1) exp(2 loc + scale^2)."""
+class LogNormal(TransformedDistribution):
+    """exp(X), X ~ N(loc, scale^2): ``TransformedDistribution(Normal(loc, scale), ExpTransform())``, as torch.
+    log p(y) = log N(log y; loc, scale) - log y;  H = H(Normal) + loc;  mean exp(loc + scale^2 / 2);
+    mode exp(loc - scale^2);  var (exp(scale^2) - 1) exp(2 loc + scale^2)."""
 
-    has_rsample = True
     _params = ("loc", "scale")
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = parameters("LogNormal", loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-        self.base_dist = Normal(self.loc, self.scale, validate_args=False)
-
-    def _like(self):
-        return self.loc
+        super().__init__(Normal(self.loc, self.scale, validate_args=False), ExpTransform(), validate_args)
 
     @property
     def mean(self):
@@ -93,22 +91,5 @@ class LogNormal(Distribution):
         s2 = self.scale ** 2
         return ops.expm1(s2) * ops.exp(2.0 * self.loc + s2)
 
-    def rsample(self, sample_shape=()):
-        return ops.exp(self.base_dist.rsample(sample_shape))
-
-    def log_prob(self, value):
-        value = value_of(self, value)
-        self._validate_sample(value)
-        log_value = ops.log(value)
-        return self.base_dist.log_prob(log_value) - log_value
-
     def entropy(self):
         return self.base_dist.entropy() + self.loc
-
-    def cdf(self, value):
-        value = value_of(self, value)
-        self._validate_sample(value, "cdf")
-        return self.base_dist.cdf(ops.log(value))
-
-    def icdf(self, value):
-        return ops.exp(self.base_dist.icdf(value))

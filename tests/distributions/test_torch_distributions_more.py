@@ -323,7 +323,7 @@ def test_second_derivative_through_gamma_rsample_is_refused():
 @pytest.mark.parametrize("name", CASES)
 def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
     build, arrays, value = CASES[name]
-    params = [mg.tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
+    params = [mg.tensor(np.array(a, dtype=np.float64), dtype="float64", requires_grad=True) for a in arrays]
     v = mg.tensor(value, dtype="float64")
 
     def f(*p):
