@@ -179,9 +179,10 @@ class Geometric(Distribution):
     def log_prob(self, value):
         value = value_of(self, value)
         self._validate_sample(value)
-        # 0 log 0 = 0 where p = 1 and k = 0, as torch
-        failures = ops.where(Tensor((value.data == 0) & (self.probs.data == 1)), 0.0, value * ops.log1p(-self.probs))
-        return failures + ops.log(self.probs)
+        # 0 log 0 = 0 where p = 1 and k = 0, as torch: p is read as 0 there, so no log(0) is formed (nor its gradient)
+        certain = Tensor((value.data == 0) & (self.probs.data == 1))
+        probs = ops.where(certain, 0.0, self.probs)
+        return value * ops.log1p(-probs) + ops.log(self.probs)
 
     def entropy(self):
         return (ops.softplus(self.logits) - self.probs * self.logits) / self.probs
