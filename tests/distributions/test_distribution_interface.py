@@ -156,7 +156,8 @@ def test_log_prob_outside_the_support_raises_unless_validation_is_off_as_torch(n
     finally:
         D.Distribution.set_default_validate_args(True)
         T.Distribution.set_default_validate_args(True)
-    with pytest.raises(ValueError, match=r"^Distribution.set_default_validate_args: expected True or False, got 'yes'$"):
+    with pytest.raises(ValueError, match=r"^Distribution.set_default_validate_args: expected True or False, "
+                                         r"got 'yes'$"):
         D.Distribution.set_default_validate_args("yes")
 
 

@@ -339,14 +339,15 @@ def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
     (lambda: D.Gamma(mg.tensor([1.0, -1.0]), 1.0), r"^Gamma: expected parameter concentration \(shape \(2,\)\) to be "
                                                    r"> 0, got -1.0 among its values$"),
     (lambda: D.Beta(1.0, 0.0), r"^Beta: expected parameter concentration0 \(shape \(\)\) to be > 0, got 0.0"),
-    (lambda: D.Dirichlet(mg.tensor([1.0, -2.0])), r"^Dirichlet: expected parameter concentration \(shape \(2,\)\) to be "
-                                                  r"> 0, got -2.0 among its values$"),
+    (lambda: D.Dirichlet(mg.tensor([1.0, -2.0])),
+     r"^Dirichlet: expected parameter concentration \(shape \(2,\)\) to be > 0, got -2.0 among its values$"),
     (lambda: D.Dirichlet(1.0), r"^Dirichlet: concentration needs at least one dim"),
     (lambda: D.StudentT(-1.0), r"^StudentT: expected parameter df \(shape \(\)\) to be > 0, got -1.0"),
     (lambda: D.Poisson(-0.5), r"^Poisson: expected parameter rate \(shape \(\)\) to be >= 0, got -0.5"),
     (lambda: D.Binomial(2.5, probs=0.5), r"^Binomial: expected parameter total_count \(shape \(\)\) to be an integer "
                                          r">= 0, got 2.5"),
-    (lambda: D.Binomial(3, probs=1.5), r"^Binomial: expected parameter probs \(shape \(\)\) to be in \[0, 1\], got 1.5"),
+    (lambda: D.Binomial(3, probs=1.5),
+     r"^Binomial: expected parameter probs \(shape \(\)\) to be in \[0, 1\], got 1.5"),
     (lambda: D.Geometric(probs=0.0), r"^Geometric: expected parameter probs \(shape \(\)\) to be in \(0, 1\], got 0.0"),
     (lambda: D.Geometric(), r"^Geometric: give exactly one of probs or logits, got neither$"),
     (lambda: D.Multinomial(-1, probs=mg.tensor([0.5, 0.5])), r"^Multinomial: total_count must be a non-negative int, "
@@ -354,7 +355,8 @@ def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
     (lambda: D.Cauchy(0.0, -2.0), r"^Cauchy: expected parameter scale \(shape \(\)\) to be > 0, got -2.0"),
     (lambda: D.HalfNormal(0.0), r"^HalfNormal: expected parameter scale \(shape \(\)\) to be > 0, got 0.0"),
     (lambda: D.Gamma(2.0, 1.0).log_prob(-1.0), r"^Gamma.log_prob: expected value \(shape \(\)\) to be >= 0, got -1.0"),
-    (lambda: D.Beta(2.0, 1.0).log_prob(1.5), r"^Beta.log_prob: expected value \(shape \(\)\) to be in \[0, 1\], got 1.5"),
+    (lambda: D.Beta(2.0, 1.0).log_prob(1.5),
+     r"^Beta.log_prob: expected value \(shape \(\)\) to be in \[0, 1\], got 1.5"),
     (lambda: D.Poisson(2.0).log_prob(1.5), r"^Poisson.log_prob: expected value \(shape \(\)\) to be an integer >= 0, "
                                            r"got 1.5"),
     (lambda: D.Dirichlet(mg.ones(3)).log_prob(mg.tensor([0.5, 0.5, 0.5])),

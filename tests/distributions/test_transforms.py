@@ -20,8 +20,8 @@ SCALE = np.abs(RNG.standard_normal(4)) + 0.3
 
 
 def _leaf(a):
-    return mg.tensor(np.array(a, dtype=np.float64), dtype="float64", requires_grad=True), torch.tensor(np.array(a, dtype=np.float64),
-                                                                                      requires_grad=True)
+    a = np.array(a, dtype=np.float64)
+    return mg.tensor(a, dtype="float64", requires_grad=True), torch.tensor(a, requires_grad=True)
 
 
 # name: (build(lib, params), params, x in the domain)
@@ -132,8 +132,8 @@ def test_transformed_cdf_and_icdf_as_torch(name):
     np.testing.assert_allclose(out_m.numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-13)
     _grads_agree(pairs, out_m, out_t)
     q = np.array([0.05, 0.3, 0.5, 0.97])
-    np.testing.assert_allclose(dm.icdf(mg.tensor(q, dtype="float64")).numpy(), dt.icdf(torch.tensor(q)).detach().numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(dm.icdf(mg.tensor(q, dtype="float64")).numpy(),
+                               dt.icdf(torch.tensor(q)).detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", TRANSFORMED)
@@ -171,7 +171,8 @@ def test_bad_transformed_arguments_are_one_clear_error():
     with pytest.raises(ValueError, match="^TransformedDistribution: transforms must be a Transform or a list of them, "
                                          "got 'exp'$"):
         D.TransformedDistribution(D.Normal(0.0, 1.0), "exp")
-    with pytest.raises(ValueError, match="^TransformedDistribution: base_distribution must be a Distribution, got int$"):
+    with pytest.raises(ValueError, match="^TransformedDistribution: base_distribution must be a Distribution, "
+                                         "got int$"):
         D.TransformedDistribution(3, D.ExpTransform())
     with pytest.raises(ValueError, match=r"^AffineTransform: event_dim must be an int >= 0, got -1$"):
         D.AffineTransform(0.0, 1.0, event_dim=-1)
