@@ -91,7 +91,8 @@ def _fraction_with_derivative(a, z, active):
         a_prev, a_cur, b_prev, b_cur = a_cur * scale, a_new * scale, b_cur * scale, b_new * scale
         da_prev, da_cur, db_prev, db_cur = da_cur * scale, da_new * scale, db_cur * scale, db_new * scale
         f_new, df_new = a_cur, da_cur - a_cur * db_cur          # A / B and (dA - (A/B) dB) / B with B = 1
-        going = (xp.abs(f_new - f) > 1e-16 * xp.abs(f_new)) | (xp.abs(df_new - df) > 1e-16 * xp.abs(df_new))
+        # a few ulps, not 0: the rescaled recurrence can keep moving the last bit
+        going = (xp.abs(f_new - f) > 1e-15 * xp.abs(f_new)) | (xp.abs(df_new - df) > 1e-15 * xp.abs(df_new))
         return (av, zv, a_prev, a_cur, b_prev, b_cur, da_prev, da_cur, db_prev, db_cur, f_new, df_new), going
 
     return _converge(a, z, active, start, step, (10, 11))
