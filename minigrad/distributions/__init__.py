@@ -11,6 +11,7 @@ from minigrad.distributions.distribution import Distribution
 from minigrad.distributions.gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
 from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
+from minigrad.distributions import kl_cross  # noqa: F401  (registers the cross-family divergences)
 from minigrad.distributions.location_scale import Cauchy, Gumbel
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal_transforms import HalfNormal, LogNormal
