@@ -20,6 +20,8 @@ Both are written so that nothing overflows (the ratio P / p is z S / alpha, Q / 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import Function
@@ -28,20 +30,22 @@ from minigrad.ops._gamma_kernels import digamma
 
 
 def _converge(a, z, active, start, step, picks):
-    """Run ``step`` on the elements where ``active`` until each stops ``going`` (at most 5000 steps); return
-    the state entries at the indices ``picks`` (0 where not active). Converged elements leave the working set."""
+    """Run ``step`` on the elements where ``active`` until each stops ``going``; return the state entries at the
+    indices ``picks`` (0 where not active). Converged elements leave the working set. Both expansions need
+    about 9 sqrt(alpha) steps at worst (the series' terms fall like exp(-n^2 / 2 alpha)), so that sets the cap."""
     xp = get_array_module(a)
     outs = [xp.zeros(a.size, dtype=a.dtype) for _ in picks]
     index = xp.nonzero(active.reshape(-1))[0]
     state = start(a.reshape(-1)[index], z.reshape(-1)[index])
-    for i in range(1, 5001):
+    cap = 5000 + (20 * int(math.ceil(math.sqrt(float(xp.max(state[0]))))) if index.size else 0)
+    for i in range(1, cap + 1):
         if index.size == 0:
             break
         state, going = step(i, state)
-        if i % 8 == 0 or i == 5000:
-            done = index[~going] if i < 5000 else index
+        if i % 8 == 0 or i == cap:
+            done = index[~going] if i < cap else index
             for out, k in zip(outs, picks):
-                out[done] = state[k][~going] if i < 5000 else state[k]
+                out[done] = state[k][~going] if i < cap else state[k]
             index = index[going]
             state = tuple(v[going] for v in state)
     return [out.reshape(a.shape) for out in outs]

@@ -378,3 +378,25 @@ def test_torch_refuses_the_same_arguments():
                   lambda: T.Poisson(2.0).log_prob(torch.tensor(1.5))):
         with pytest.raises(ValueError):
             build()
+
+
+@pytest.mark.parametrize("alpha", [1e4, 1e6])
+def test_standard_gamma_draw_gradient_for_large_alpha_matches_quadrature(alpha):
+    # igamma itself stops at a fixed number of terms, too few up here, so the reference is mpmath's quadrature of
+    # dP/dalpha = int_0^z t^(alpha-1) e^-t (log t - digamma(alpha)) dt / Gamma(alpha)
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 30
+    s = math.sqrt(alpha)
+    z = np.array([alpha - 3 * s, alpha - 0.5 * s, alpha + 0.7, alpha + 2.0, alpha + s, alpha + 4 * s])
+    ours = standard_gamma_grad(np.full_like(z, alpha), z)
+    a = mpmath.mpf(alpha)
+    log_gamma, psi, root = mpmath.loggamma(a), mpmath.digamma(a), mpmath.sqrt(a)
+
+    def integrand(t):
+        return mpmath.exp((a - 1) * mpmath.log(t) - t - log_gamma) * (mpmath.log(t) - psi)
+    for zi, value in zip(z, ours):
+        zz = mpmath.mpf(zi)
+        points = [a - 40 * root] + [x for x in (a - 10 * root, a - 3 * root, a, a + 3 * root) if x < zz] + [zz]
+        density = mpmath.exp((a - 1) * mpmath.log(zz) - zz - log_gamma)
+        exact = float(-mpmath.quad(integrand, points) / density)
+        assert abs(value / exact - 1) < 1e-9, (zi, value, exact)
