@@ -40,6 +40,9 @@ BUILD = {
     "Chi2": lambda m, t: m.Chi2(t(np.array([0.5, 3.0]))),
     "Beta": lambda m, t: m.Beta(t(np.array([0.5, 3.0, 0.7, 1.0])), t(np.array([0.6, 2.0, 4.0, 1.0]))),
     "Dirichlet": lambda m, t: m.Dirichlet(t(np.array([[0.5, 0.7, 0.2], [2.0, 3.0, 0.5], [1.0, 1.0, 1.0]]))),
+    "TransformedDistribution": lambda m, t: m.TransformedDistribution(
+        m.Normal(t(np.array([0.5, -1.0])), t(np.array([1.0, 2.0]))),
+        [m.AffineTransform(0.5, 2.0), m.ExpTransform()]),
 }
 
 
@@ -78,11 +81,13 @@ def test_support_checks_as_torch(name):
 
 @pytest.mark.parametrize("name", BUILD)
 def test_mode_as_torch(name):
-    if name == "Multinomial":
-        with pytest.raises(NotImplementedError, match="^Multinomial does not define mode$"):
+    try:
+        theirs = _theirs(name).mode
+    except NotImplementedError:   # Multinomial, TransformedDistribution
+        with pytest.raises(NotImplementedError, match=f"^{name} does not define mode$"):
             _ours(name).mode
         return
-    np.testing.assert_allclose(_ours(name).mode.numpy(), _theirs(name).mode.numpy(), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(_ours(name).mode.numpy(), theirs.numpy(), rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("name", BUILD)
