@@ -8,6 +8,8 @@ from minigrad.distributions.distribution import Distribution
 
 
 class Independent(Distribution):
+    arg_constraints = {}    # the base distribution checked its own
+
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
         n = reinterpreted_batch_ndims
         batch = base_distribution.batch_shape
@@ -26,8 +28,6 @@ class Independent(Distribution):
         for _ in range(self.reinterpreted_batch_ndims):
             t = ops.sum(t, axis=-1)
         return t
-
-    arg_constraints = {}
 
     @property
     def support(self):
