@@ -9,6 +9,7 @@ import math
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
+from minigrad.distributions import constraints
 from minigrad.distributions.distribution import (LOG_SQRT_2PI, Distribution, check_positive, parameters,
                                                  standard_normal, uniform, value_of)
 
@@ -18,18 +19,22 @@ class _LocationScale(Distribution):
 
     has_rsample = True
     _params = ("loc", "scale")
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
 
     def __init__(self, loc, scale, validate_args=None):
-        name = type(self).__name__
-        self.loc, self.scale = parameters(name, loc, scale)
+        self.loc, self.scale = parameters(type(self).__name__, loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
-        check_positive(name, "scale", self.scale, self._validate_args)
 
     def _like(self):
         return self.loc
 
     @property
     def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
         return self.loc
 
 
@@ -49,13 +54,16 @@ class Normal(_LocationScale):
 
     def log_prob(self, value):
         value = value_of(self, value)
+        self._validate_sample(value)
         return -((value - self.loc) ** 2) / (2.0 * self.variance) - ops.log(self.scale) - LOG_SQRT_2PI
 
     def entropy(self):
         return 0.5 + LOG_SQRT_2PI + ops.log(self.scale) + 0.0 * self.loc   # 1/2 + log(sqrt(2 pi) scale)
 
     def cdf(self, value):
-        return 0.5 * (1.0 + ops.erf((value_of(self, value) - self.loc) / (self.scale * math.sqrt(2.0))))
+        value = value_of(self, value)
+        self._validate_sample(value, "cdf")
+        return 0.5 * (1.0 + ops.erf((value - self.loc) / (self.scale * math.sqrt(2.0))))
 
     def icdf(self, value):
         return self.loc + self.scale * ops.erfinv(2.0 * value_of(self, value) - 1.0) * math.sqrt(2.0)
@@ -66,6 +74,11 @@ class Uniform(Distribution):
 
     has_rsample = True
     _params = ("low", "high")
+    arg_constraints = {"low": constraints.dependent, "high": constraints.dependent}
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = parameters("Uniform", low, high)
@@ -80,6 +93,10 @@ class Uniform(Distribution):
         return (self.low + self.high) / 2.0
 
     @property
+    def mode(self):
+        return self.high * math.nan
+
+    @property
     def variance(self):
         return (self.high - self.low) ** 2 / 12.0
 
@@ -89,6 +106,7 @@ class Uniform(Distribution):
 
     def log_prob(self, value):
         value = value_of(self, value)
+        self._validate_sample(value)
         inside = (value.data >= self.low.data) & (value.data < self.high.data)
         return ops.where(Tensor(inside), -ops.log(self.high - self.low), -math.inf)
 
@@ -96,7 +114,9 @@ class Uniform(Distribution):
         return ops.log(self.high - self.low)
 
     def cdf(self, value):
-        return ops.clamp((value_of(self, value) - self.low) / (self.high - self.low), 0.0, 1.0)
+        value = value_of(self, value)
+        self._validate_sample(value, "cdf")
+        return ops.clamp((value - self.low) / (self.high - self.low), 0.0, 1.0)
 
     def icdf(self, value):
         return self.low + value_of(self, value) * (self.high - self.low)
@@ -107,11 +127,12 @@ class Exponential(Distribution):
 
     has_rsample = True
     _params = ("rate",)
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = parameters("Exponential", rate)
         super().__init__(self.rate.shape, (), validate_args)
-        check_positive("Exponential", "rate", self.rate, self._validate_args)
 
     def _like(self):
         return self.rate
@@ -125,6 +146,10 @@ class Exponential(Distribution):
         return 1.0 / self.rate
 
     @property
+    def mode(self):
+        return 0.0 * self.rate
+
+    @property
     def variance(self):
         return self.rate ** -2
 
@@ -133,13 +158,17 @@ class Exponential(Distribution):
         return -ops.log(u) / self.rate                                   # -log(u) / rate
 
     def log_prob(self, value):
-        return ops.log(self.rate) - self.rate * value_of(self, value)
+        value = value_of(self, value)
+        self._validate_sample(value)
+        return ops.log(self.rate) - self.rate * value
 
     def entropy(self):
         return 1.0 - ops.log(self.rate)
 
     def cdf(self, value):
-        return 1.0 - ops.exp(-self.rate * value_of(self, value))
+        value = value_of(self, value)
+        self._validate_sample(value, "cdf")
+        return 1.0 - ops.exp(-self.rate * value)
 
     def icdf(self, value):
         return -ops.log1p(-value_of(self, value)) / self.rate
@@ -161,13 +190,17 @@ class Laplace(_LocationScale):
         return self.loc - self.scale * ops.sign(u) * ops.log1p(-ops.abs(u))   # loc - scale sgn(u) log(1 - |u|)
 
     def log_prob(self, value):
-        return -ops.log(2.0 * self.scale) - ops.abs(value_of(self, value) - self.loc) / self.scale
+        value = value_of(self, value)
+        self._validate_sample(value)
+        return -ops.log(2.0 * self.scale) - ops.abs(value - self.loc) / self.scale
 
     def entropy(self):
         return 1.0 + ops.log(2.0 * self.scale) + 0.0 * self.loc
 
     def cdf(self, value):
-        z = value_of(self, value) - self.loc
+        value = value_of(self, value)
+        self._validate_sample(value, "cdf")
+        z = value - self.loc
         return 0.5 - 0.5 * ops.sign(z) * ops.expm1(-ops.abs(z) / self.scale)
 
     def icdf(self, value):

@@ -10,6 +10,7 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
+from minigrad.distributions import constraints
 from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
 from minigrad.random import get_generator
 
@@ -37,6 +38,9 @@ class Bernoulli(_IndicatorMoments, Distribution):
     """Bernoulli(p): 1 with probability p.   log p(x) = x logit - softplus(logit);   H = softplus(l) - p l."""
 
     _params = ("probs",)
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         value, given_logits = _probs_or_logits("Bernoulli", probs, logits)
@@ -53,6 +57,15 @@ class Bernoulli(_IndicatorMoments, Distribution):
     def _like(self):
         return self.probs
 
+    @property
+    def mode(self):
+        """1 where probs > 1/2, 0 where below, NaN at exactly 1/2 (as torch)."""
+        p = self.probs.numpy()
+        return Tensor(np.where(p == 0.5, np.nan, p > 0.5).astype(p.dtype)).to(self.probs.device)
+
+    def enumerate_support(self, expand=True):
+        """[0, 1] along a new first dim, of shape (2, *batch_shape) (``expand``) or (2, 1, ..., 1)."""
+        return self._enumerated(Tensor(np.array([0.0, 1.0], dtype=self.probs.dtype)).to(self.probs.device), expand)
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
@@ -74,6 +87,8 @@ class Categorical(Distribution):
     H = -sum_k p_k logits_k."""
 
     _params = ("probs",)
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         value, given_logits = _probs_or_logits(type(self).__name__, probs, logits)
@@ -99,6 +114,18 @@ class Categorical(Distribution):
     @property
     def param_shape(self):
         return tuple(self.probs.shape)
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def mode(self):
+        return Tensor(self.probs.numpy().argmax(-1)).to(self.probs.device)
+
+    def enumerate_support(self, expand=True):
+        """0..K-1 along a new first dim, of shape (K, *batch_shape) (``expand``) or (K, 1, ..., 1)."""
+        return self._enumerated(Tensor(np.arange(self._num_events)).to(self.probs.device), expand)
 
     @property
     def mean(self):
@@ -136,9 +163,20 @@ class Categorical(Distribution):
 class OneHotCategorical(_IndicatorMoments, Categorical):
     """Categorical as one-hot vectors: the event shape is (K,)."""
 
+    support = constraints.one_hot
+
     def _event_shape_of(self, value):
         return (value.shape[-1],)
 
+    @property
+    def mode(self):
+        index = self.probs.numpy().argmax(-1)
+        return Tensor(np.eye(self._num_events, dtype=self.probs.dtype)[index]).to(self.probs.device)
+
+    def enumerate_support(self, expand=True):
+        """The K one-hot vectors along a new first dim: (K, *batch_shape, K) (``expand``) or (K, 1, ..., 1, K)."""
+        return self._enumerated(Tensor(np.eye(self._num_events, dtype=self.probs.dtype)).to(self.probs.device),
+                                expand)
 
     def sample(self, sample_shape=()):
         index = self._draw(sample_shape)
@@ -146,4 +184,5 @@ class OneHotCategorical(_IndicatorMoments, Categorical):
 
     def log_prob(self, value):
         value = value_of(self, value)
+        self._validate_sample(value)
         return Categorical.log_prob(self, Tensor(value.data.argmax(-1)))

@@ -21,17 +21,41 @@ from minigrad import ops
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.mode import no_grad
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import to_numpy
+from minigrad.distributions import constraints
 from minigrad.random import get_generator
 
 
+_DEFAULT_VALIDATE = [True]   # torch validates arguments by default (``Distribution.set_default_validate_args``)
+
+
 class Distribution:
-    """Base class; a subclass sets ``batch_shape``/``event_shape`` through ``__init__`` and defines what it has."""
+    """Base class; a subclass sets ``batch_shape``/``event_shape`` through ``__init__`` and defines what it has.
+
+    ``arg_constraints`` maps parameter names to the constraint each satisfies; with ``validate_args`` (the
+    default, as in torch) every parameter set before ``Distribution.__init__`` runs is checked there, and
+    ``log_prob``/``cdf`` check that values lie in ``support``."""
 
     has_rsample = False
+    has_enumerate_support = False
+    arg_constraints = {}
+    support = None
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape, self._event_shape = tuple(batch_shape), tuple(event_shape)
-        self._validate_args = True if validate_args is None else bool(validate_args)
+        self._validate_args = _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
+        if self._validate_args:
+            for name, constraint in self.arg_constraints.items():
+                value = self.__dict__.get(name)
+                if isinstance(value, Tensor) and not constraints.is_dependent(constraint):
+                    _check_in(f"{type(self).__name__}: expected parameter {name}", value, constraint)
+
+    @staticmethod
+    def set_default_validate_args(value):
+        """Whether distributions made without ``validate_args`` check their arguments (True at start, as torch)."""
+        if not isinstance(value, bool):
+            raise ValueError(f"Distribution.set_default_validate_args: expected True or False, got {value!r}")
+        _DEFAULT_VALIDATE[0] = value
 
     @property
     def batch_shape(self) -> tuple:
@@ -40,6 +64,44 @@ class Distribution:
     @property
     def event_shape(self) -> tuple:
         return self._event_shape
+
+    def _validate_sample(self, value, op="log_prob"):
+        """Refuse (when validating) a value whose shape does not broadcast with batch_shape + event_shape or
+        that lies outside ``support``."""
+        if not self._validate_args:
+            return
+        name = f"{type(self).__name__}.{op}"
+        event, shape = self._event_shape, tuple(value.shape)
+        if shape[len(shape) - len(event):] != event or len(shape) < len(event):
+            raise ValueError(f"{name}: value of shape {shape} does not end in the event shape {event}")
+        try:
+            np.broadcast_shapes(shape, self._batch_shape + event)
+        except ValueError:
+            raise ValueError(f"{name}: value of shape {shape} does not broadcast with the batch shape "
+                             f"{self._batch_shape} and event shape {event}") from None
+        _check_in(f"{name}: expected value", value, self.support)
+
+    def expand(self, batch_shape):
+        """The same distribution with its parameters broadcast to ``batch_shape`` (no copies; gradients flow
+        back to the original parameters)."""
+        batch_shape = (batch_shape,) if isinstance(batch_shape, int) else tuple(batch_shape)
+        try:
+            ok = np.broadcast_shapes(self._batch_shape, batch_shape) == batch_shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{type(self).__name__}.expand: batch shape {self._batch_shape} cannot be expanded to "
+                             f"{batch_shape}")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        n = len(self._batch_shape)
+        for key, value in self.__dict__.items():
+            if isinstance(value, Tensor):
+                new.__dict__[key] = ops.broadcast_to(value, batch_shape + tuple(value.shape[n:]))
+            elif isinstance(value, Distribution):
+                new.__dict__[key] = value.expand(batch_shape + tuple(value.batch_shape[n:]))
+        new._batch_shape = batch_shape
+        return new
 
     def sample(self, sample_shape=()):
         """Draws of shape ``sample_shape + batch_shape + event_shape``, outside any graph."""
@@ -61,9 +123,16 @@ class Distribution:
     def icdf(self, value):
         raise NotImplementedError(f"{type(self).__name__} does not define icdf")
 
+    def enumerate_support(self, expand=True):
+        raise NotImplementedError(f"{type(self).__name__} has no finite support to enumerate")
+
     @property
     def mean(self):
         raise NotImplementedError(f"{type(self).__name__} does not define mean")
+
+    @property
+    def mode(self):
+        raise NotImplementedError(f"{type(self).__name__} does not define mode")
 
     @property
     def variance(self):
@@ -81,9 +150,30 @@ class Distribution:
             sample_shape = (sample_shape,)
         return tuple(sample_shape) + self._batch_shape + self._event_shape
 
+    def _enumerated(self, values, expand):
+        """``values`` (n, *event_shape) as (n, 1, ..., 1, *event_shape), or expanded over the batch shape."""
+        n, event = values.shape[0], tuple(values.shape[1:])
+        values = ops.reshape(values, (n,) + (1,) * len(self._batch_shape) + event)
+        return ops.broadcast_to(values, (n,) + self._batch_shape + event) if expand else values
+
     def __repr__(self):
         names = [n for n in getattr(self, "_params", ()) if getattr(self, n, None) is not None]
         return f"{type(self).__name__}({', '.join(f'{n}: {_describe(getattr(self, n))}' for n in names)})"
+
+
+def _check_in(what, value, constraint):
+    """Raise ValueError naming ``what``, the shape and an offending entry unless every event of ``value`` is in
+    ``constraint``."""
+    ok = constraint.check(value).data
+    if bool(np.all(to_numpy(ok))):
+        return
+    data = to_numpy(value.data)
+    if isinstance(constraint, constraints._Independent) and constraint.base_constraint.event_dim == 0:
+        bad = ~to_numpy(constraint.base_constraint.check(value).data)     # the offending entry itself
+    else:
+        bad = ~np.broadcast_to(to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim), data.shape)
+    raise ValueError(f"{what} (shape {tuple(value.shape)}) to be {constraint}, got {data[bad].flat[0]} among "
+                     f"its values")
 
 
 def parameters(name, *values):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from minigrad import ops
+from minigrad.distributions import constraints
 from minigrad.distributions.distribution import Distribution
 
 
 class Independent(Distribution):
+    arg_constraints = {}    # the base distribution checked its own
+
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
         n = reinterpreted_batch_ndims
         batch = base_distribution.batch_shape
@@ -27,8 +30,31 @@ class Independent(Distribution):
         return t
 
     @property
+    def support(self):
+        return constraints.independent(self.base_dist.support, self.reinterpreted_batch_ndims)
+
+    @property
+    def has_enumerate_support(self):
+        return False if self.reinterpreted_batch_ndims else self.base_dist.has_enumerate_support
+
+    def enumerate_support(self, expand=True):
+        if self.reinterpreted_batch_ndims:
+            raise NotImplementedError("Independent: enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
+
+    def expand(self, batch_shape):
+        batch_shape = (batch_shape,) if isinstance(batch_shape, int) else tuple(batch_shape)
+        base_event_dims = len(self._event_shape) - len(self.base_dist.event_shape)
+        base = self.base_dist.expand(batch_shape + self._event_shape[:base_event_dims])
+        return Independent(base, self.reinterpreted_batch_ndims, self._validate_args)
+
+    @property
     def mean(self):
         return self.base_dist.mean
+
+    @property
+    def mode(self):
+        return self.base_dist.mode
 
     @property
     def variance(self):

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad import linalg, ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions.continuous import Exponential, Laplace, Normal, Uniform
+from minigrad.distributions.counts import Binomial, Geometric, Poisson
 from minigrad.distributions.discrete import Bernoulli, Categorical, OneHotCategorical
+from minigrad.distributions.gamma_family import Beta, Dirichlet, Gamma
 from minigrad.distributions.independent import Independent
+from minigrad.distributions.location_scale import EULER_GAMMA, Cauchy, Gumbel
 from minigrad.distributions.multivariate_normal import MultivariateNormal
+from minigrad.distributions.normal_transforms import HalfNormal
+from minigrad.distributions.transformed_distribution import TransformedDistribution
 
 _KL = {}
 
@@ -95,3 +102,90 @@ def _independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError("kl_divergence: Independent distributions with different event dims")
     return p._sum_rightmost(kl_divergence(p.base_dist, q.base_dist))
+
+
+@register_kl(Gamma, Gamma)
+def _gamma_gamma(p, q):
+    # c_q log(r_p / r_q) + lgamma(c_q) - lgamma(c_p) + (c_p - c_q) digamma(c_p) + (r_q - r_p) c_p / r_p
+    cp, rp, cq, rq = p.concentration, p.rate, q.concentration, q.rate
+    return (cq * ops.log(rp / rq) + ops.lgamma(cq) - ops.lgamma(cp) + (cp - cq) * ops.digamma(cp)
+            + (rq - rp) * cp / rp)
+
+
+@register_kl(Exponential, Gamma)
+def _exponential_gamma(p, q):
+    # Exp(r) = Gamma(1, r): -c_q log(r_q / r) + r_q / r + lgamma(c_q) + c_q gamma_E - (1 + gamma_E)
+    ratio = q.rate / p.rate
+    return (-q.concentration * ops.log(ratio) + ratio + ops.lgamma(q.concentration)
+            + q.concentration * EULER_GAMMA - (1.0 + EULER_GAMMA))
+
+
+@register_kl(Gamma, Exponential)
+def _gamma_exponential(p, q):
+    return -p.entropy() - ops.log(q.rate) + q.rate * p.concentration / p.rate      # -H(p) - E_p[log q]
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _dirichlet_dirichlet(p, q):
+    # log B(c_q) - log B(c_p) + sum_i (c_p,i - c_q,i) (digamma(c_p,i) - digamma(a_p))
+    cp, cq = p.concentration, q.concentration
+    total = ops.sum(cp, axis=-1, keepdims=True)
+    return (ops.lgamma(ops.sum(cp, axis=-1)) - ops.lgamma(ops.sum(cq, axis=-1))
+            - ops.sum(ops.lgamma(cp) - ops.lgamma(cq), axis=-1)
+            + ops.sum((cp - cq) * (ops.digamma(cp) - ops.digamma(total)), axis=-1))
+
+
+@register_kl(Beta, Beta)
+def _beta_beta(p, q):
+    return _dirichlet_dirichlet(Dirichlet(p._pair(), validate_args=False), Dirichlet(q._pair(), validate_args=False))
+
+
+@register_kl(Poisson, Poisson)
+def _poisson_poisson(p, q):
+    return p.rate * (ops.log(p.rate) - ops.log(q.rate)) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _geometric_geometric(p, q):
+    # -H(p) - E_p[k] log(1 - q) - log q, with E_p[k] = (1 - p) / p: -H(p) - log(1 - q) / p - logit(q)
+    return -p.entropy() - ops.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _binomial_binomial(p, q):
+    """n_p (p log(p/q) + log(1 - p) - log(1 - q)) for equal counts; inf where n_p > n_q; refused where
+    n_p < n_q (as torch)."""
+    n_p, n_q = p.total_count.numpy(), q.total_count.numpy()
+    if (n_p < n_q).any():
+        raise NotImplementedError("kl_divergence: Binomial pairs where q.total_count > p.total_count are not "
+                                  "implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + ops.log1p(-p.probs) - ops.log1p(-q.probs))
+    return ops.where(Tensor(np.broadcast_to(n_p > n_q, kl.shape)).to(kl.device), math.inf, kl)
+
+
+@register_kl(Gumbel, Gumbel)
+def _gumbel_gumbel(p, q):
+    ratio = p.scale / q.scale
+    loc_q, loc_p = q.loc / q.scale, p.loc / q.scale
+    return (-ops.log(ratio) - loc_q + loc_p + ratio * EULER_GAMMA
+            + ops.exp(loc_q + ops.lgamma(1.0 + ratio) - loc_p) - (1.0 + EULER_GAMMA))
+
+
+@register_kl(Cauchy, Cauchy)
+def _cauchy_cauchy(p, q):
+    # log(((s_p + s_q)^2 + (m_p - m_q)^2) / (4 s_p s_q))
+    return ops.log((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2) - ops.log(4.0 * p.scale * q.scale)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _half_normal_half_normal(p, q):
+    return _normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _transformed_transformed(p, q):
+    """KL is invariant under one bijection applied to both (LogNormal pairs: the Normals' KL)."""
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError("kl_divergence: TransformedDistributions with different transforms or event "
+                                  "shapes")
+    return kl_divergence(p.base_dist, q.base_dist)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from minigrad import linalg, ops
+from minigrad.distributions import constraints
 from minigrad.distributions.distribution import Distribution, parameters, standard_normal, value_of
 
 
@@ -18,6 +19,8 @@ class MultivariateNormal(Distribution):
 
     has_rsample = True
     _params = ("loc", "scale_tril")
+    arg_constraints = {"loc": constraints.real_vector, "scale_tril": constraints.lower_cholesky}
+    support = constraints.real_vector
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
         given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
@@ -57,6 +60,10 @@ class MultivariateNormal(Distribution):
         return self.loc
 
     @property
+    def mode(self):
+        return self.loc
+
+    @property
     def variance(self):
         return ops.sum(self.scale_tril ** 2, axis=-1)                    # diag(L L^T)
 
@@ -68,7 +75,9 @@ class MultivariateNormal(Distribution):
         return self.loc + ops.squeeze(self.scale_tril @ ops.expand_dims(eps, -1), -1)   # loc + L eps
 
     def log_prob(self, value):
-        diff = value_of(self, value) - self.loc
+        value = value_of(self, value)
+        self._validate_sample(value)
+        diff = value - self.loc
         shape = diff.shape[:-1]
         tril = ops.broadcast_to(self.scale_tril, shape + self.scale_tril.shape[-2:])
         z = ops.squeeze(linalg.solve(tril, ops.expand_dims(diff, -1)), -1)   # L^-1 (x - loc)

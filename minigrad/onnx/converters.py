@@ -35,6 +35,8 @@ NOT_EXPORTED = {
     "CustomNode": "the graph node of a PyTorch-style custom Function; its forward's ops are exported instead",
     "CheckpointNode": "the graph node of a minigrad.utils.checkpoint call, a training-time memory saving; export "
                       "the model without checkpointing (its ops export)",
+    "StandardGamma": "a random draw (distributions.Gamma.rsample)",
+    "StandardGammaGrad": "the reparameterized gradient of a Gamma draw, used by backward passes",
 }
 
 # Said by every refusal that a symbolic batch axis causes.

@@ -243,11 +243,13 @@ def _iterate(a, x, active, start, step, result):
     out = xp.ones(a.size, dtype=a.dtype)
     index = xp.nonzero(active.reshape(-1))[0]
     state = start(a.reshape(-1)[index], x.reshape(-1)[index])
-    for i in range(1, 5001):
+    # both expansions need up to ~9 sqrt(a) terms near x = a (the series' terms fall like exp(-n^2 / 2a))
+    cap = 5000 + (20 * int(math.ceil(math.sqrt(float(xp.max(a.reshape(-1)[index]))))) if index.size else 0)
+    for i in range(1, cap + 1):
         if index.size == 0:
             break
         state, going = step(i, state)
-        if i % _CHECK_EVERY == 0 or i == 5000:
+        if i % _CHECK_EVERY == 0 or i == cap:
             done = ~going
             if bool(xp.any(done)):
                 out[index[done]] = result(state)[done]
