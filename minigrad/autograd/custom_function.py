@@ -41,6 +41,7 @@ import weakref
 from minigrad.autograd.function import Function, _as_array
 from minigrad.autograd.mode import STATE, no_grad
 from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.write_stamps import _buffer, written_at
 
 
 def is_torch_style(cls) -> bool:
@@ -56,7 +57,9 @@ class FunctionCtx:
         self.materialize_grads = True
         self._saved = ()
         self._non_differentiable = ()
-        self._node = None
+        self._node = lambda: None   # a weak reference to the node, once there is one (no cycle through ctx)
+        self._writes = None         # the write count when forward ended, against which saved tensors are checked
+        self._name = "Function"
 
     def save_for_backward(self, *tensors):
         """Keep Tensors (or None) for ``backward``; read them back from ``saved_tensors``."""
@@ -68,8 +71,19 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        """The Tensors given to ``save_for_backward``; a saved output of ``forward`` is the output the caller got."""
-        return tuple(t.get(self._node) if type(t) is _SavedOutput else t for t in self._saved)
+        """The Tensors given to ``save_for_backward``; a saved output of ``forward`` is the output the caller got.
+
+        A saved tensor written in place after forward is refused, as in PyTorch: its values are no longer the
+        ones the derivative needs."""
+        saved = tuple(t.get(self._node()) if type(t) is _SavedOutput else t for t in self._saved)
+        if self._writes is not None and STATE.writes != self._writes:
+            for i, t in enumerate(saved):
+                if t is not None and written_at(t) > self._writes:
+                    raise RuntimeError(
+                        f"{self._name}.backward: saved tensor {i} (shape {tuple(t.shape)}) was modified in place "
+                        "after forward saved it, so the gradient would come from the new values; modify a copy, "
+                        "or compute the forward again")
+        return saved
 
     def mark_non_differentiable(self, *outputs):
         """Outputs that get no gradient (indices, masks): they come out with ``requires_grad=False``."""
@@ -97,11 +111,14 @@ class CustomNode(Function):
         return f"{self.cls.__name__}Backward"
 
     def backward(self, F, gy, *inputs):
-        grads = gy if self.n_outputs > 1 else (gy,)
-        if not F.recording:
-            grads = tuple(None if g is None else Tensor._make(g, None, 0) for g in grads)
+        received = gy if self.n_outputs > 1 else (gy,)
+        if not F.recording:   # copies: backward may write into them, and the engine may share one array
+            received = tuple(None if g is None else Tensor._make(g.copy(), None, 0) for g in received)
         if not self.ctx.materialize_grads:
-            grads = tuple(None if g is None or not _any_nonzero(g) else g for g in grads)
+            received = tuple(None if g is None or not _any_nonzero(g) else g for g in received)
+        grads = [None] * self.n_returned   # one per output of forward; None for those that are not Tensors
+        for at, g in zip(self.out_positions, received):
+            grads[at] = g
         returned = self.cls.backward(self.ctx, *grads)
         returned = returned if isinstance(returned, tuple) else (returned,)
         if len(returned) < self.n_args or any(g is not None for g in returned[self.n_args:]):
@@ -116,8 +133,15 @@ class CustomNode(Function):
             if not isinstance(g, Tensor):
                 raise TypeError(f"{self.cls.__name__}.backward returned a {type(g).__name__} as the gradient of "
                                 f"argument {at}; return a Tensor or None")
+            if not F.recording and self._shares_memory(g.data, inputs):
+                g = Tensor._make(g.data.copy(), None, 0)   # .grad must not alias a tensor backward saw
             out.append(_like_input(self.cls, at, F, g if F.recording else g.data, x))
         return tuple(out)
+
+    def _shares_memory(self, array, inputs):
+        memory = _buffer(array)
+        held = [*inputs, *(t.data for t in self.ctx._saved if t is not None)]
+        return any(_buffer(h.data if isinstance(h, Tensor) else h) is memory for h in held)
 
 
 def _any_nonzero(g):
@@ -146,17 +170,19 @@ def apply(cls, *args):
     tensors = tuple(args[i] for i in positions)
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(needs)
-    setup = cls.__dict__.get("setup_context")
+    setup = getattr(cls, "setup_context", None)
     with no_grad():
         if setup is not None:
             output = cls.forward(*args)
             cls.setup_context(ctx, args, output)
         else:
             output = cls.forward(ctx, *args)
+    ctx._name = cls.__name__
     outputs = output if isinstance(output, tuple) else (output,)
-    for i, o in enumerate(outputs):
-        if not isinstance(o, Tensor):
-            raise TypeError(f"{cls.__name__}.forward returned a {type(o).__name__} as output {i}; return Tensors")
+    # Tensor outputs join the graph; anything else forward returns (a count, a flag) passes through, as in torch.
+    out_positions = tuple(i for i, o in enumerate(outputs) if isinstance(o, Tensor))
+    if not out_positions:
+        raise TypeError(f"{cls.__name__}.forward returned no Tensor (got {type(output).__name__}); return Tensors")
     if not (STATE.grad_enabled and any(needs)):
         return output
     node = CustomNode(cls, ctx, positions, len(args))
@@ -164,38 +190,46 @@ def apply(cls, *args):
     node.needs_input_grad = tuple(needs[i] for i in positions)
     node._hooks = None
     node._writes = STATE.writes
-    node.n_outputs = len(outputs)
-    node._output_meta = [(o.data.shape, o.data.dtype) for o in outputs]
+    node.out_positions, node.n_returned = out_positions, len(outputs)
+    node.n_outputs = len(out_positions)
+    node._output_meta = [(outputs[i].data.shape, outputs[i].data.dtype) for i in out_positions]
     fixed = {id(t) for t in ctx._non_differentiable}
-    wrapped = tuple(
-        Tensor._make(o.data, None, 0) if id(o) in fixed or o.data.dtype.kind not in "fc"
-        else Tensor._make(_as_array(o.data), node, i)
-        for i, o in enumerate(outputs))
-    ctx._node = node
+    wrapped = list(outputs)
+    for j, i in enumerate(out_positions):
+        o = outputs[i]
+        wrapped[i] = (Tensor._make(o.data, None, 0) if id(o) in fixed or o.data.dtype.kind not in "fc"
+                      else Tensor._make(_as_array(o.data), node, j))
+    ctx._node = weakref.ref(node)
     ctx._saved = tuple(_saved(t, outputs, wrapped) for t in ctx._saved)
-    return wrapped if isinstance(output, tuple) else wrapped[0]
+    ctx._writes = STATE.writes
+    return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]
 
 
 def _saved(t, outputs, wrapped):
     for o, w in zip(outputs, wrapped):
-        if t is o:
+        if t is o and isinstance(w, Tensor):
             return _SavedOutput(w)
     return t
 
 
 class _SavedOutput:
     """A saved output of ``forward``, held weakly: the node must not keep its own output alive (graphs have no
-    reference cycles). While the caller holds the output, ``backward`` gets that Tensor (so a recorded backward
-    differentiates through it); after, its values as a constant, which is exact for first derivatives."""
+    reference cycles). While the caller holds the output, ``backward`` gets that Tensor; after, a new Tensor of
+    its values whose creator is still the node, so a recorded backward differentiates through it (PyTorch's
+    saved variables do the same)."""
 
-    __slots__ = ("ref", "data")
+    __slots__ = ("ref", "data", "index", "creator")
 
     def __init__(self, output):
-        self.ref, self.data = weakref.ref(output), output.data
+        self.ref, self.data, self.index = weakref.ref(output), output.data, output._out_index
+        self.creator = output.creator is not None
 
     def get(self, node):
         out = self.ref()
-        return out if out is not None else Tensor._make(self.data, None, 0)
+        if out is not None:
+            return out
+        alive = self.creator and node is not None and node.inputs is not None
+        return Tensor._make(self.data, node if alive else None, self.index if alive else 0)
 
 
 def once_differentiable(backward):

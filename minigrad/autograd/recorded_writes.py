@@ -45,9 +45,10 @@ def write_recorded(t, name, make, check_result):
             f"the out-of-place {name[:-1]}()")
     if _is_view_of_another(t):
         raise RuntimeError(
-            f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of another tensor's memory, and the other "
-            "tensor's graph would not learn of the write; minigrad records in-place ops on whole tensors only: "
-            f"use the out-of-place {name[:-1]}()")
+            f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of another tensor's memory (made by "
+            f"{t.creator.name if t.creator is not None else 'slicing an array'}), and the other tensor's graph "
+            "would not learn of the write; minigrad records in-place ops on whole tensors only: use the "
+            f"out-of-place {name[:-1]}() (inplace=False for a layer or function)")
     memory = _buffer(t.data)
     for o in _operands(make):
         if o is t or _buffer(o.data) is memory:
@@ -64,7 +65,7 @@ def write_recorded(t, name, make, check_result):
         out = out.clone()   # an operand passed through as it is (copy_ of a leaf): t needs a node of its own
     if out.dtype != t.dtype:
         out = out.astype(t.dtype)   # torch's cast into the written tensor's dtype, recorded
-    if out.creator is None:
+    if out.creator is None and before.requires_grad:
         # The new values depend on nothing that requires grad (zero_, fill_, a comparison's 0s and 1s): as in
         # torch, t still requires grad, through a node that sends what it held a zero gradient.
         from minigrad.ops.selection import where
@@ -73,13 +74,26 @@ def write_recorded(t, name, make, check_result):
     node = out.creator
     t.data[...] = out.data
     _mark_written(t)
+    if node is None:   # a comparison with an operand that requires grad, into a constant: no gradient flows
+        return t
+    retained = _retain_grad_hook(t)
     t.creator, t._out_index, t.requires_grad = node, out._out_index, True
     # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
     # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
     node._writes = STATE.writes
     if node.keep_output:
         node._output_ref = weakref.ref(t)
+    if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch
+        node._hooks = {t._out_index: [retained]}
     return t
+
+
+def _retain_grad_hook(t):
+    """Take ``t``'s ``retain_grad`` hook off its old node (other hooks stay with the old value, as in torch)."""
+    hooks = t.creator._hooks.get(t._out_index) if t.creator is not None and t.creator._hooks else None
+    if hooks and type(hooks[-1]).__name__ == "_RetainGrad":
+        return hooks.pop()
+    return None
 
 
 def _is_view_of_another(t) -> bool:

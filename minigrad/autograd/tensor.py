@@ -1262,6 +1262,8 @@ class Tensor:
         if _recorded_writes.records(self, make):
             return _recorded_writes.write_recorded(self, name, make, lambda out: self._check_result(name, out))
         out = make(self)
+        if out.requires_grad and STATE.grad_enabled:   # an operand the closure scan could not see requires grad
+            self._refuse_grad_source(name, out.shape)
         self._check_result(name, out)
         self.data[...] = out.data
         _mark_written(self)
@@ -1344,11 +1346,13 @@ class Tensor:
         if not fits:
             raise RuntimeError(f"copy_(): src of shape {tuple(values.shape)} does not broadcast to this tensor's "
                                f"shape {tuple(self.shape)}")
-        if isinstance(src, Tensor) and (src.requires_grad or self.requires_grad) and src.device == self.device:
-            return self._write_result("copy_", lambda t: _ops.broadcast_to(src, t.shape))
+        floating = self.dtype.kind in "fc"   # an integer or bool tensor takes the values, cast; it has no gradient
+        if isinstance(src, Tensor) and (src.requires_grad or self.requires_grad) and floating:
+            device, shape = self.device, self.shape
+            return self._write_result("copy_", lambda t: _ops.broadcast_to(src.to(device), shape))
         if self.requires_grad and STATE.grad_enabled:
-            return self._write_result("copy_", lambda t: Tensor(backend.to_device(values, self.device)).expand(
-                *self.shape))
+            constant = Tensor(backend.to_device(values, self.device))
+            return self._write_result("copy_", lambda t: _ops.broadcast_to(constant, t.shape))
         self.data[...] = backend.to_device(values, self.device)
         _mark_written(self)
         return self

@@ -270,7 +270,7 @@ class _ReturnsArray(Function):
     (_WrongCount, RuntimeError, "_WrongCount.backward returned 1 gradient(s), but forward took 2 argument(s)"),
     (_WrongShape, RuntimeError, "_WrongShape.backward returned a gradient of shape (7,) for argument 0 of shape (5,)"),
     (_NotATensor, TypeError, "_NotATensor.backward returned a ndarray as the gradient of argument 0"),
-    (_ReturnsArray, TypeError, "_ReturnsArray.forward returned a ndarray as output 0; return Tensors"),
+    (_ReturnsArray, TypeError, "_ReturnsArray.forward returned no Tensor (got ndarray); return Tensors"),
 ])
 def test_mistakes_in_a_custom_function_are_named(cls, error, message):
     x = mg.tensor(X, requires_grad=True)
@@ -355,3 +355,112 @@ def test_once_differentiable_gives_first_derivatives_and_refuses_a_second():
     x.grad = None
     NumpyCube.apply(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 3 * X ** 2, rtol=1e-15)
+
+
+def _exp_saving_output(module):
+    class Exp(module.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            y, = ctx.saved_tensors
+            return g * y
+    return Exp
+
+
+def test_a_saved_output_written_in_place_is_refused_as_torch_refuses_it():
+    for module, error in ((mg, "Exp.backward: saved tensor 0 .* was modified in place"),
+                          (torch, "modified by an inplace operation")):
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        y = _exp_saving_output(module).apply(x * 1.0)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match=error):
+            y.sum().backward()
+
+
+def test_a_dropped_saved_output_still_gives_second_derivatives_as_torchs():
+    def run(module):
+        class Two(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                a, b = x.exp(), x.exp()
+                ctx.save_for_backward(b)
+                return a, b
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                b, = ctx.saved_tensors
+                return ga * b + gb * b
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        a = Two.apply(x)[0]   # b, the saved output, is dropped by the caller
+        loss = a.sum() + (x ** 2).sum()
+        g, = (torch.autograd.grad if module is torch else mg.grad)(loss, [x], create_graph=True)
+        g.sum().backward()
+        return x.grad.detach().numpy() if module is torch else x.grad.numpy()
+
+    np.testing.assert_allclose(run(mg), run(torch), rtol=1e-13)
+
+
+def test_gradients_never_alias_what_backward_saw():
+    class ReturnsSaved(Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(w)
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            w, = ctx.saved_tensors
+            return w, None
+
+    class DoublesInPlace(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.mul_(2)
+
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    w = mg.tensor(X + 1, dtype=mg.float64)
+    ReturnsSaved.apply(x, w).sum().backward()
+    with mg.no_grad():
+        w.mul_(0)
+    np.testing.assert_array_equal(x.grad.numpy(), X + 1)   # not w's memory
+    v = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    ((DoublesInPlace.apply(x) + v) * 3.0).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), np.full(5, 3.0))   # Add's shared gradient left alone
+
+
+def test_an_inherited_setup_context_and_a_non_tensor_output_as_torchs():
+    def run(module):
+        class Base(module.autograd.Function):
+            @staticmethod
+            def forward(x, k):
+                return x * k, k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.k = inputs[1]
+
+            @staticmethod
+            def backward(ctx, g, g_k):
+                assert g_k is None
+                return g * ctx.k, None
+
+        class Child(Base):
+            pass
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        y, k = Child.apply(x, 3.0)
+        assert k == 3.0
+        y.sum().backward()
+        return x.grad.detach().numpy() if module is torch else x.grad.numpy()
+
+    np.testing.assert_array_equal(run(mg), run(torch))

@@ -211,3 +211,29 @@ def test_a_view_of_another_tensor_is_refused_but_not_an_ops_own_output():
         nn.ReLU(inplace=True)(nn.Flatten()(x * 1.0))
     y = nn.Conv2d(2, 3, 3).double()(x)
     assert y.data.base is not None and nn.ReLU(inplace=True)(y) is y
+
+
+def test_retain_grad_follows_the_tensor_to_its_new_value_as_torchs():
+    grads = []
+    for module in (mg, torch):
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.relu_()
+        (y * 3).sum().backward()
+        assert y.retains_grad
+        grads.append(y.grad.detach().numpy() if module is torch else y.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_comparisons_and_copies_into_constants():
+    b = mg.zeros(4, 5, dtype=mg.float64)
+    w = mg.tensor(W, dtype=mg.float64, requires_grad=True)
+    assert b.lt_(w) is b and not b.requires_grad   # no gradient flows through a comparison
+    np.testing.assert_array_equal(b.numpy(), (0 < W).astype(float))
+    h = w * 1.0
+    h.copy_(X.tolist())   # values, not a tensor: h holds constants now, and says it requires grad, as torch's
+    assert h.requires_grad and np.array_equal(h.numpy(), X)
+    i = mg.zeros(4, 5, dtype=mg.int64)
+    i.copy_(w * 10)       # into an integer tensor: cast, as torch's copy_, with no gradient to carry
+    np.testing.assert_array_equal(i.numpy(), (W * 10).astype(np.int64))
