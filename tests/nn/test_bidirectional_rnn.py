@@ -290,3 +290,44 @@ def test_onnx_export_runs_in_onnxruntime_with_the_same_outputs(tmp_path, name, b
         assert got[0].shape[-1] == 6 and got[1].shape == (4, n, 3)
         for g, e in zip(got, expected):
             np.testing.assert_allclose(g, e.numpy(), rtol=1e-5, atol=1e-5)
+
+
+class _Tagger(nn.Layer):
+    """A bidirectional GRU and a Linear head (the one layer TORCH_LAYOUT transposes), and its torch twin below."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 4, 2, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0])
+
+
+class _TorchTagger(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.GRU(3, 4, 2, batch_first=True, bidirectional=True)
+        self.head = torch.nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0])
+
+
+def test_torch_safetensors_load_into_a_bidirectional_model_and_back(tmp_path):
+    import safetensors.torch
+    from minigrad.io import load_safetensors, save_safetensors
+
+    theirs = _TorchTagger()
+    safetensors.torch.save_file(theirs.state_dict(), tmp_path / "torch.safetensors")
+    ours = _Tagger()
+    load_safetensors(tmp_path / "torch.safetensors", ours, layout="torch")
+    x = np.random.default_rng(15).standard_normal((2, 5, 3)).astype(np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), expected, **TOL["float32"])
+    save_safetensors(ours, tmp_path / "ours.safetensors", layout="torch")
+    back = safetensors.torch.load_file(tmp_path / "ours.safetensors")
+    assert set(back) == set(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        assert torch.equal(back[key], value), key
