@@ -138,8 +138,9 @@ class _RecurrentLayer(Layer):
         if self.bidirectional and running is not None:
             # Step t of sequence b in the reverse direction reads its step lengths[b]-1-t; padding stays put.
             # The permutation is its own inverse, so the same index puts the outputs back in time order.
-            t = np.arange(x.shape[0])[:, None]
-            flip = (np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t), np.arange(x.shape[1])[None, :])
+            t, xp = np.arange(x.shape[0])[:, None], x._xp()
+            flip = (xp.asarray(np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)),
+                    xp.asarray(np.arange(x.shape[1])[None, :]))
         D = self.num_directions
         for k in range(self.num_layers):
             outs = []

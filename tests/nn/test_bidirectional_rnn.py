@@ -12,6 +12,7 @@ import torch.nn.utils.rnn as trnn
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.backend import normalize_device
 from minigrad.nn.utils import rnn
 from torch_agreement import TOL
 
@@ -19,13 +20,14 @@ LAYERS = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", 
 IDS = ["RNN_tanh", "RNN_relu", "LSTM", "GRU"]
 
 
-def _pair(name, kw, num_layers, batch_first=False, bias=True, dropout=0.0):
-    """A float64 torch layer and a minigrad one loaded from its state dict."""
+def _pair(name, kw, num_layers, batch_first=False, bias=True, dropout=0.0, device="cpu"):
+    """A float64 torch layer and a minigrad one (on ``device``) loaded from its state dict."""
     theirs = getattr(torch.nn, name)(3, 4, num_layers, bias=bias, batch_first=batch_first, dropout=dropout,
                                      bidirectional=True, dtype=torch.float64, **kw)
     ours = getattr(nn, name)(3, 4, num_layers, bias=bias, batch_first=batch_first, dropout=dropout,
-                             bidirectional=True, dtype="float64", **kw)
+                             bidirectional=True, dtype="float64", device=device, **kw)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    assert all(p.device == normalize_device(device) for p in ours.parameters())
     return ours, theirs
 
 
@@ -39,10 +41,10 @@ def _close(ours, theirs, what):
     np.testing.assert_allclose(ours.numpy(), theirs, err_msg=what, **TOL["float64"])
 
 
-def _initial(name, shape, rng):
+def _initial(name, shape, rng, device="cpu"):
     """The same initial state (h_0, or (h_0, c_0)) for both, each requiring grad."""
     arrays = [rng.standard_normal(shape) for _ in range(2 if name == "LSTM" else 1)]
-    ours = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+    ours = [mg.tensor(a, dtype="float64", device=device, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     return (tuple(ours), tuple(theirs)) if name == "LSTM" else (ours[0], theirs[0])
 
@@ -50,11 +52,11 @@ def _initial(name, shape, rng):
 def _backward_both(out_m, out_t, last_m, last_t, rng):
     """One random cotangent for the output and for every final state, the same in both frameworks."""
     g = rng.standard_normal(tuple(out_t.shape))
-    loss_m = (out_m * mg.tensor(g, dtype="float64")).sum()
+    loss_m = (out_m * mg.tensor(g, dtype="float64", device=out_m.device)).sum()
     loss_t = (out_t * torch.tensor(g)).sum()
     for a, b in zip(last_m, last_t):
         g = rng.standard_normal(tuple(b.shape))
-        loss_m = loss_m + (a * mg.tensor(g, dtype="float64")).sum()
+        loss_m = loss_m + (a * mg.tensor(g, dtype="float64", device=a.device)).sum()
         loss_t = loss_t + (b * torch.tensor(g)).sum()
     loss_m.backward()
     loss_t.backward()
@@ -92,12 +94,12 @@ def test_parameters_have_torchs_names_order_shapes_and_init(name, kw, bias):
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("with_state", [False, True])
-def test_matches_torch_with_every_gradient(name, kw, num_layers, batch_first, with_state):
+def test_matches_torch_with_every_gradient(name, kw, num_layers, batch_first, with_state, device):
     rng = np.random.default_rng(7)
-    ours, theirs = _pair(name, kw, num_layers, batch_first)
+    ours, theirs = _pair(name, kw, num_layers, batch_first, device=device)
     x = rng.standard_normal((2, 5, 3) if batch_first else (5, 2, 3))
-    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
-    hm, ht = _initial(name, (2 * num_layers, 2, 4), rng) if with_state else (None, None)
+    xm, xt = mg.tensor(x, dtype="float64", device=device, requires_grad=True), torch.tensor(x, requires_grad=True)
+    hm, ht = _initial(name, (2 * num_layers, 2, 4), rng, device) if with_state else (None, None)
     out_m, last_m = ours(xm, hm)
     out_t, last_t = theirs(xt, ht)
     _close(out_m, out_t, "output")
@@ -137,13 +139,13 @@ def test_unbatched_input_matches_torch(name, kw):
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("enforce_sorted", [True, False])
 @pytest.mark.parametrize("with_state", [False, True])
-def test_packed_sequences_match_torch(name, kw, num_layers, batch_first, enforce_sorted, with_state):
+def test_packed_sequences_match_torch(name, kw, num_layers, batch_first, enforce_sorted, with_state, device):
     rng = np.random.default_rng(9)
-    ours, theirs = _pair(name, kw, num_layers, batch_first)
+    ours, theirs = _pair(name, kw, num_layers, batch_first, device=device)
     lengths = [5, 4, 2, 1] if enforce_sorted else [2, 5, 1, 4]
     x = rng.standard_normal((4, 5, 3) if batch_first else (5, 4, 3))
-    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
-    hm, ht = _initial(name, (2 * num_layers, 4, 4), rng) if with_state else (None, None)
+    xm, xt = mg.tensor(x, dtype="float64", device=device, requires_grad=True), torch.tensor(x, requires_grad=True)
+    hm, ht = _initial(name, (2 * num_layers, 4, 4), rng, device) if with_state else (None, None)
     out_m, last_m = ours(rnn.pack_padded_sequence(xm, lengths, batch_first, enforce_sorted), hm)
     out_t, last_t = theirs(trnn.pack_padded_sequence(xt, lengths, batch_first, enforce_sorted), ht)
     assert out_m.batch_sizes.tolist() == out_t.batch_sizes.tolist()
