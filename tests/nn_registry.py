@@ -1469,3 +1469,48 @@ NN_OPS += [
            _bound(_seeded(lambda: nn.utils.spectral_norm(nn.Linear(3, 2, dtype=F64))), mode="eval"),
            [S(_rp(4, 3), _rp(2), _rp(3, 2))]),
 ]
+
+
+# ---------------------------------------------------------------- bidirectional RNN, LSTM and GRU (padded and packed)
+def _packed_recurrent(make_layer, lengths, enforce_sorted, n_state=0):
+    """fn(x, *state, *params) as ``_recurrent``, on x (T, B, I) packed with ``lengths``: the packed output's
+    data and the final states."""
+
+    def fn(x, *rest):
+        state, params = rest[:n_state], rest[n_state:]
+        hx = None if not n_state else (state[0] if n_state == 1 else tuple(state))
+        layer = make_layer()
+        for (name, _), value in zip(layer.named_parameters(), params):
+            setattr(layer, name, value)
+        out, last = layer(nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted), hx)
+        return (out.data, *_flat(last))
+
+    return fn
+
+
+_bi_rng = np.random.default_rng(2468)   # its own draws, so the samples above stay as they were
+
+
+def _bi_sample(make_layer, x_shape, state_shapes=()):
+    params = [0.6 * _bi_rng.standard_normal(p.shape) for _, p in make_layer().named_parameters()]
+    return S(_bi_rng.standard_normal(x_shape), *[_bi_rng.standard_normal(s) for s in state_shapes], *params)
+
+
+_BI = []
+for _cls in ("RNN", "LSTM", "GRU"):
+    _n_state = 2 if _cls == "LSTM" else 1
+    for _label, _kw, _L in (("", {}, 1), ("2 layers, ", {"num_layers": 2}, 2),
+                            ("batch_first, bias=False, ", {"batch_first": True, "bias": False}, 1)):
+        _make = (lambda c=getattr(nn, _cls), kw=_kw: c(3, 2, bidirectional=True, dtype=F64, **kw))
+        _x = (2, 3, 3) if _kw.get("batch_first") else (3, 2, 3)
+        _BI.append(OpInfo(f"nn.{_cls}(bidirectional, {_label}no state)", _recurrent(_make, 0),
+                          [_bi_sample(_make, _x)]))
+        _BI.append(OpInfo(f"nn.{_cls}(bidirectional, {_label}with state)", _recurrent(_make, _n_state),
+                          [_bi_sample(_make, _x, [(2 * _L, 2, 2)] * _n_state)]))
+    if _cls != "RNN":
+        _make = (lambda c=getattr(nn, _cls): c(3, 2, num_layers=2, bidirectional=True, dtype=F64))
+        for _lengths, _sorted in (([3, 2, 1], True), ([1, 3, 2], False)):
+            _BI.append(OpInfo(f"nn.{_cls}(bidirectional, 2 layers, packed, enforce_sorted={_sorted}, with state)",
+                              _packed_recurrent(_make, _lengths, _sorted, _n_state),
+                              [_bi_sample(_make, (3, 3, 3), [(4, 3, 2)] * _n_state)]))
+NN_OPS += _BI

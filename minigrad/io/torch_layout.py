@@ -10,7 +10,8 @@ is (in, out) here and (out, in) in PyTorch).
 Layers not listed (activations, Dropout, Flatten, BatchNorm with its
 ``num_batches_tracked``, LayerNorm with its weight and bias of shape
 ``normalized_shape``, convolutions with their (out, in/groups, kh, kw)
-weights, LSTM/GRU with ``weight_ih_l0``...) use the same names and layouts in
+weights, RNN/LSTM/GRU with ``weight_ih_l0``... and, bidirectional,
+``weight_ih_l0_reverse``...) use the same names and layouts in
 both frameworks and need no entry.
 """
 from __future__ import annotations

@@ -3,14 +3,23 @@
 Layer k holds ``weight_ih_l{k}`` (G*H, I_k), ``weight_hh_l{k}`` (G*H, H) and,
 with ``bias``, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), where G is 1, 4
 (gates i, f, g, o) or 3 (r, z, n) and I_k is ``input_size`` for k = 0 and
-``hidden_size`` above: PyTorch's names, shapes and gate order, so a state dict
-copies across both ways and gives the same outputs. All are drawn from
+D*``hidden_size`` above (D = 2 with ``bidirectional``, else 1): PyTorch's names, shapes,
+gate order and registration order, so a state dict copies across both ways and gives
+the same outputs. With ``bidirectional`` each layer also holds the same four with the
+suffix ``_reverse``, registered right after its forward ones. All are drawn from
 U(-1/sqrt(H), 1/sqrt(H)).
 
 ``forward(input, hx=None)`` takes input (T, B, I) (``batch_first``: (B, T, I);
-unbatched: (T, I)) and an optional initial state h_0 (num_layers, B, H) (LSTM:
+unbatched: (T, I)) and an optional initial state h_0 (D*num_layers, B, H) (LSTM:
 the pair (h_0, c_0)), zeros when absent, and returns ``output`` (the top layer's
-h at every step, (T, B, H)) and h_n (LSTM: (h_n, c_n)), each (num_layers, B, H).
+h at every step, (T, B, D*H)) and h_n (LSTM: (h_n, c_n)), each (D*num_layers, B, H),
+ordered layer 0 forward, layer 0 reverse, layer 1 forward...
+
+The reverse direction reads the sequence from its last step to its first and its
+outputs are put back in time order, so output[t] is [h_fwd(t), h_rev(t)] and the
+reverse h_n is its state after the first step. On a ``PackedSequence`` each sequence
+is reversed within its own length (one gather of per-sequence reversed time indices),
+so the reverse direction starts at that sequence's own last step, as in PyTorch.
 
 Per layer the input projection of all T steps is one matrix multiply, and each
 step is one matrix multiply plus one fused gate node for LSTM and GRU, or an add and
@@ -46,7 +55,8 @@ from minigrad.ops.unstack import Unstack
 class _RecurrentLayer(Layer):
     """What RNN, LSTM and GRU share; ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype):
+    def __init__(self, mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                 dtype):
         super().__init__()
         name = type(self).__name__
         self.mode = mode
@@ -55,16 +65,19 @@ class _RecurrentLayer(Layer):
         num_layers = self.num_layers = positive_int(name, "num_layers", num_layers)
         self.dropout = probability(name, "dropout", dropout)
         self.bias, self.batch_first = bool(bias), bool(batch_first)
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype(name, dtype)
         rows = GATES[self.mode] * hidden_size
-        for k in range(num_layers):
-            cols = input_size if k == 0 else hidden_size
-            setattr(self, f"weight_ih_l{k}", Parameter(xp.zeros((rows, cols), dtype=dtype)))
-            setattr(self, f"weight_hh_l{k}", Parameter(xp.zeros((rows, hidden_size), dtype=dtype)))
-            if self.bias:
-                setattr(self, f"bias_ih_l{k}", Parameter(xp.zeros((rows,), dtype=dtype)))
-                setattr(self, f"bias_hh_l{k}", Parameter(xp.zeros((rows,), dtype=dtype)))
+        for k in range(num_layers):   # PyTorch's registration order: layer by layer, forward then reverse
+            cols = input_size if k == 0 else self.num_directions * hidden_size
+            for sfx in self._suffixes():
+                setattr(self, f"weight_ih_l{k}{sfx}", Parameter(xp.zeros((rows, cols), dtype=dtype)))
+                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(xp.zeros((rows, hidden_size), dtype=dtype)))
+                if self.bias:
+                    setattr(self, f"bias_ih_l{k}{sfx}", Parameter(xp.zeros((rows,), dtype=dtype)))
+                    setattr(self, f"bias_hh_l{k}{sfx}", Parameter(xp.zeros((rows,), dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -73,9 +86,13 @@ class _RecurrentLayer(Layer):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
-    def _layer_params(self, k):
+    def _suffixes(self):
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def _layer_params(self, k, sfx=""):
         get = self.__dict__.get
-        return get(f"weight_ih_l{k}"), get(f"weight_hh_l{k}"), get(f"bias_ih_l{k}"), get(f"bias_hh_l{k}")
+        return (get(f"weight_ih_l{k}{sfx}"), get(f"weight_hh_l{k}{sfx}"), get(f"bias_ih_l{k}{sfx}"),
+                get(f"bias_hh_l{k}{sfx}"))
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
@@ -104,7 +121,7 @@ class _RecurrentLayer(Layer):
             hx = tuple(s[:, order] for s in hx) if self.mode == "LSTM" else hx[:, order]
         h0, c0 = self._initial_state(hx, x, x.shape[1], True, packed.data)
         running = np.arange(x.shape[0])[:, None, None] < lengths[None, :, None]   # (T, B, 1): step t of sequence b
-        x, h_n, c_n = self._run_layers(x, 0, h0, c0, running)
+        x, h_n, c_n = self._run_layers(x, 0, h0, c0, running, lengths)
         t_idx, b_idx = np.nonzero(running[:, :, 0])
         out = packed._replace(data=ops.reshape(x, (-1, x.shape[2]))[t_idx * x.shape[1] + b_idx])
         if packed.unsorted_indices is not None:   # the packed order -> the caller's order
@@ -113,32 +130,54 @@ class _RecurrentLayer(Layer):
             c_n = [None if c is None else c[back] for c in c_n]
         return self._result(out, h_n, c_n, True)
 
-    def _run_layers(self, x, time_axis, h0, c0, running=None):
-        """(top layer's outputs, final h per layer, final c per layer); with ``running`` (T, B, 1), a sequence
-        keeps its state at the steps where it is not running."""
+    def _run_layers(self, x, time_axis, h0, c0, running=None, lengths=None):
+        """(top layer's outputs, final h per layer and direction, final c likewise); with ``running`` (T, B, 1),
+        a sequence keeps its state at the steps where it is not running (it has ``lengths`` steps)."""
         h_n, c_n = [], []
+        flip = None
+        if self.bidirectional and running is not None:
+            # Step t of sequence b in the reverse direction reads its step lengths[b]-1-t; padding stays put.
+            # The permutation is its own inverse, so the same index puts the outputs back in time order.
+            t, xp = np.arange(x.shape[0])[:, None], x._xp()
+            flip = (xp.asarray(np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)),
+                    xp.asarray(np.arange(x.shape[1])[None, :]))
+        D = self.num_directions
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            b = folded_bias(self.mode, b_ih, b_hh)
-            proj = LinearT.apply(x, w_ih) if b is None else LinearT.apply(x, w_ih, b)
-            h = None if h0 is None else h0[k]
-            c = None if c0 is None else c0[k]
-            hs = []
-            for t, ax in enumerate(Unstack.apply(proj, axis=time_axis) if proj.shape[time_axis] > 1 else (
-                    ops.squeeze(proj, time_axis),)):
-                h_new, c_new = step(self.mode, ax, h, c, w_hh, b_hh)
-                if running is not None and not running[t].all():   # never at t = 0: every length is > 0
-                    keep = Tensor(running[t])
-                    h_new = ops.where(keep, h_new, h)
-                    c_new = None if c_new is None else ops.where(keep, c_new, c)
-                h, c = h_new, c_new
-                hs.append(h)
-            x = ops.stack(hs, axis=time_axis)
+            outs = []
+            for d, sfx in enumerate(self._suffixes()):
+                h = None if h0 is None else h0[D * k + d]
+                c = None if c0 is None else c0[D * k + d]
+                xd = x[flip] if d == 1 and flip is not None else x
+                out, h, c = self._run_direction(xd, time_axis, self._layer_params(k, sfx), h, c, running,
+                                                reverse=d == 1 and flip is None)
+                outs.append(out[flip] if d == 1 and flip is not None else out)
+                h_n.append(h)
+                c_n.append(c)
+            x = outs[0] if D == 1 else ops.concat(outs, axis=-1)
             if self.dropout and self.training and k < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-            h_n.append(h)
-            c_n.append(c)
         return x, h_n, c_n
+
+    def _run_direction(self, x, time_axis, params, h, c, running, reverse):
+        """One direction of one layer: (h at every step in time order, final h, final c). ``reverse`` walks the
+        steps from the last to the first (the reverse direction of an unpacked batch)."""
+        w_ih, w_hh, b_ih, b_hh = params
+        b = folded_bias(self.mode, b_ih, b_hh)
+        proj = LinearT.apply(x, w_ih) if b is None else LinearT.apply(x, w_ih, b)
+        steps = list(Unstack.apply(proj, axis=time_axis)) if proj.shape[time_axis] > 1 else [
+            ops.squeeze(proj, time_axis)]
+        hs = []
+        for t, ax in enumerate(reversed(steps) if reverse else steps):
+            h_new, c_new = step(self.mode, ax, h, c, w_hh, b_hh)
+            if running is not None and not running[t].all():   # never at t = 0: every length is > 0
+                keep = Tensor(running[t])
+                h_new = ops.where(keep, h_new, h)
+                c_new = None if c_new is None else ops.where(keep, c_new, c)
+            h, c = h_new, c_new
+            hs.append(h)
+        if reverse:
+            hs.reverse()
+        return ops.stack(hs, axis=time_axis), h, c
 
     def _result(self, out, h_n, c_n, batched):
         h_n = ops.stack(h_n, axis=0) if batched else ops.stack([ops.squeeze(h, 0) for h in h_n], axis=0)
@@ -152,7 +191,8 @@ class _RecurrentLayer(Layer):
         if hx is None:
             return None, None
         name = type(self).__name__
-        shape = (self.num_layers, B, self.hidden_size) if batched else (self.num_layers, self.hidden_size)
+        n = self.num_directions * self.num_layers
+        shape = (n, B, self.hidden_size) if batched else (n, self.hidden_size)
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError(f"{name}: the initial state must be a pair (h_0, c_0), got {type(hx).__name__}")
@@ -164,7 +204,7 @@ class _RecurrentLayer(Layer):
             states = [hx]
         if not batched:
             states = [ops.expand_dims(s, 1) for s in states]
-        layers = [list(Unstack.apply(s, axis=0)) if self.num_layers > 1 else [ops.squeeze(s, 0)]
+        layers = [list(Unstack.apply(s, axis=0)) if n > 1 else [ops.squeeze(s, 0)]
                   for s in states]
         return layers[0], (layers[1] if self.mode == "LSTM" else None)
 
@@ -178,6 +218,8 @@ class _RecurrentLayer(Layer):
             text += ", batch_first=True"
         if self.dropout:
             text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
         return text
 
 
@@ -189,11 +231,11 @@ class RNN(_RecurrentLayer):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, device=None, dtype=None):
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, device, dtype)
+                         bias, batch_first, dropout, bidirectional, device, dtype)
         self.nonlinearity = nonlinearity
 
     def extra_repr(self):
@@ -208,8 +250,9 @@ class LSTM(_RecurrentLayer):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 device=None, dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype)
+                 bidirectional=False, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device, dtype)
 
 
 class GRU(_RecurrentLayer):
@@ -220,5 +263,6 @@ class GRU(_RecurrentLayer):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 device=None, dtype=None):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, device, dtype)
+                 bidirectional=False, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device, dtype)
