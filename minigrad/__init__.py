@@ -83,6 +83,8 @@ _LAZY = {"backends", "amp", "nn", "optim", "data", "serialization", "cli", "trai
 def __getattr__(name):
     if name in _LAZY:
         return importlib.import_module(f"minigrad.{name}")
+    if name == "autocast":   # torch.autocast is torch.amp.autocast
+        return importlib.import_module("minigrad.amp").autocast
     if name in ("save", "load"):
         return getattr(importlib.import_module("minigrad.serialization"), name)
     if name in ("set_num_threads", "get_num_threads"):   # threads for large elementwise updates
