@@ -7,6 +7,10 @@ in ``TORCH_LAYOUT``, keyed by layer class name (a subclass uses its closest
 listed base): ``transposed``, the parameters stored transposed (``Linear.weight``
 is (in, out) here and (out, in) in PyTorch).
 
+A weight tied between an ``Embedding`` and a ``Linear`` (``minigrad.nn.tied_weights``) is one Parameter with the
+layout of the layer that made it, under both layers' names: it is transposed under both names when a Linear made it
+and under neither when an Embedding made it, so PyTorch gets (vocab, dim) under both, as its tied layers share.
+
 Layers not listed (activations, Dropout, Flatten, BatchNorm with its
 ``num_batches_tracked``, LayerNorm with its weight and bias of shape
 ``normalized_shape``, convolutions with their (out, in/groups, kh, kw)
@@ -18,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from minigrad.nn.tied_weights import IN_OUT, LAYOUT
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,22 @@ def layout_of(layer) -> LayerLayout | None:
 
 
 def _owners(model):
-    """{dotted entry name: (owning layer, attribute name)} for every parameter and buffer."""
+    """{dotted entry name: whether PyTorch stores it transposed} for every parameter and buffer."""
     owners = {}
     for prefix, layer in model.named_layers():
-        for name, kind, _ in layer._direct_members():
+        layout = layout_of(layer)
+        for name, kind, value in layer._direct_members():
             if kind in ("param", "buffer"):
-                owners.setdefault(f"{prefix}.{name}" if prefix else name, (layer, name))
+                made_by = getattr(value, "__dict__", {}).get(LAYOUT)   # a tied weight: its maker's layout decides
+                transposed = made_by == IN_OUT if made_by is not None and layout_of_mark(layer) else \
+                    bool(layout and name in layout.transposed)
+                owners.setdefault(f"{prefix}.{name}" if prefix else name, transposed)
     return owners
+
+
+def layout_of_mark(layer) -> bool:
+    """Whether ``layer`` is one of the two layers that tie weights (Linear, Embedding)."""
+    return any(cls.__name__ in ("Linear", "Embedding") for cls in type(layer).__mro__)
 
 
 def to_torch(model, state: dict) -> dict:
@@ -55,9 +70,7 @@ def to_torch(model, state: dict) -> dict:
     owners = _owners(model)
     out = {}
     for key, array in state.items():
-        layer, attr = owners.get(key, (None, key))
-        layout = layout_of(layer) if layer is not None else None
-        out[key] = np.ascontiguousarray(array.T) if layout and attr in layout.transposed else array
+        out[key] = np.ascontiguousarray(array.T) if owners.get(key, False) else array
     return out
 
 
@@ -66,8 +79,6 @@ def from_torch(model, arrays: dict) -> dict:
     owners = _owners(model)
     out = {}
     for key, array in arrays.items():
-        layer, attr = owners.get(key, (None, key))
-        layout = layout_of(layer) if layer is not None else None
-        transposed = layout and attr in layout.transposed and getattr(array, "ndim", 0) == 2
+        transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = np.ascontiguousarray(array.T) if transposed else array
     return out
