@@ -34,7 +34,8 @@ class _Stage(Enum):
 
 def _float32(value: float) -> float:
     """``value`` rounded to float32, as a Python float (torch keeps the scale in a float32 tensor)."""
-    return float(np.float32(value))
+    with np.errstate(over="ignore"):   # a scale grown past float32's range becomes inf, and is then not kept
+        return float(np.float32(value))
 
 
 def _new_state():
