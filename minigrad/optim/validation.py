@@ -73,6 +73,10 @@ def check_count(name, value, minimum=1):
         raise ValueError(f"Invalid {name}: {shown(value)} (expected an integer >= {minimum})")
 
 
+#: torch's implementation switches: constructor arguments, checked, and not kept as options of the groups.
+KERNEL_OPTIONS = ("foreach", "fused", "capturable", "differentiable")
+
+
 def check_kernel_options(name, foreach, fused, capturable, differentiable):
     """torch's implementation switches, checked as torch checks them. ``foreach`` and ``fused`` pick torch's
     kernels; minigrad has one vectorised code path, so either is accepted (None, False or True) and gives the same
