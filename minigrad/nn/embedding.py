@@ -59,7 +59,7 @@ class Embedding(Layer):
 
     def forward(self, index):
         weight = self.weight
-        if weight.__dict__.get(LAYOUT) == IN_OUT:   # a Linear's (in, out) weight, tied to this layer
+        if getattr(weight, LAYOUT, None) == IN_OUT:   # a Linear's (in, out) weight, tied to this layer
             weight = tied_view(self, weight, (self.embedding_dim, self.num_embeddings))
         return embedding(index, weight, self.padding_idx)
 

@@ -60,7 +60,7 @@ class Linear(Layer):
             self._reject(x)
         # F.linear without its argument checks: this layer's weight and bias always fit each other.
         weight = self.weight
-        if weight.__dict__.get(LAYOUT) == ROWS:   # an Embedding's (out, in) weight, tied to this layer
+        if getattr(weight, LAYOUT, None) == ROWS:   # an Embedding's (out, in) weight, tied to this layer
             weight = tied_view(self, weight, (self.out_features, self.in_features))
         if self.bias is None:
             return op.apply(x, weight)
