@@ -288,3 +288,21 @@ def test_autocast_to_a_lower_precision_raises_one_clear_error():
             pass
     with pytest.raises(TypeError, match="enabled must be a bool, got str"):
         mg.amp.autocast("cpu", enabled="no")
+
+
+def test_scaling_keeps_float16_gradients_from_underflowing_as_torchs():
+    """float32 parameters used in float16 (``w.half()``): a 1e-8 gradient underflows to 0 in float16 unless the
+    loss is scaled; scaled and then unscaled, it arrives in float32, as with torch's scaler."""
+    grads = {}
+    for lib in (mg, torch):
+        for scaled in (False, True):
+            w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            c = lib.tensor(1e-4, dtype=lib.float16)
+            loss = (w.half() * c).float().sum() * 1e-4
+            s = lib.amp.GradScaler("cpu", enabled=scaled)
+            s.scale(loss).backward()
+            s.unscale_(lib.optim.SGD([w], lr=0.1))
+            grads[lib.__name__, scaled] = np.array(w.grad.numpy(), dtype=np.float64)
+    assert grads["minigrad", False].tolist() == grads["torch", False].tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_array_equal(grads["minigrad", True], grads["torch", True])
+    np.testing.assert_allclose(grads["minigrad", True], [1e-8] * 3, rtol=1e-3)
