@@ -54,13 +54,13 @@ def _owners(model):
         for name, kind, value in layer._direct_members():
             if kind in ("param", "buffer"):
                 made_by = getattr(value, "__dict__", {}).get(LAYOUT)   # a tied weight: its maker's layout decides
-                transposed = made_by == IN_OUT if made_by is not None and layout_of_mark(layer) else \
+                transposed = made_by == IN_OUT if made_by is not None and ties_weights(layer) else \
                     bool(layout and name in layout.transposed)
                 owners.setdefault(f"{prefix}.{name}" if prefix else name, transposed)
     return owners
 
 
-def layout_of_mark(layer) -> bool:
+def ties_weights(layer) -> bool:
     """Whether ``layer`` is one of the two layers that tie weights (Linear, Embedding)."""
     return any(cls.__name__ in ("Linear", "Embedding") for cls in type(layer).__mro__)
 
