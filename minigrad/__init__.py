@@ -76,13 +76,16 @@ def compile(model=None, **options):  # noqa: A001  (torch's name)
 #: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
 Size = tuple
 
-_LAZY = {"nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed", "utils", "testing", "func",
+_LAZY = {"backends", "amp", "nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed", "utils",
+         "testing", "func",
          "distributions"}
 
 
 def __getattr__(name):
     if name in _LAZY:
         return importlib.import_module(f"minigrad.{name}")
+    if name == "autocast":   # torch.autocast is torch.amp.autocast
+        return importlib.import_module("minigrad.amp").autocast
     if name in ("save", "load"):
         return getattr(importlib.import_module("minigrad.serialization"), name)
     if name in ("set_num_threads", "get_num_threads"):   # threads for large elementwise updates

@@ -40,6 +40,13 @@ def _load_cupy():
     return _cupy or None
 
 
+def cupy_installed() -> bool:
+    """True when CuPy can be found by the import system (it is not imported, and no GPU is asked for)."""
+    import importlib.util
+
+    return importlib.util.find_spec("cupy") is not None
+
+
 def cuda_available() -> bool:
     """True when CuPy imports and sees at least one CUDA GPU."""
     cp = _load_cupy()

@@ -137,6 +137,14 @@ class Tensor:
     def __int__(self):
         return int(self.data)
 
+    def __index__(self):
+        """An integer (or bool) tensor of one element used as an index, as torch's: ``data[i:i + 16]`` for ``i`` from
+        ``randint``, ``range(t)``."""
+        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be converted to an index (got dtype "
+                            f"{self.dtype}, shape {tuple(self.shape)})")
+        return int(self.data.reshape(()).item())
+
     def __format__(self, spec):
         """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; other tensors take no format spec."""
         if self.data.ndim == 0:

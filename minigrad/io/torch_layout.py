@@ -7,6 +7,10 @@ in ``TORCH_LAYOUT``, keyed by layer class name (a subclass uses its closest
 listed base): ``transposed``, the parameters stored transposed (``Linear.weight``
 is (in, out) here and (out, in) in PyTorch).
 
+A weight tied between an ``Embedding`` and a ``Linear`` (``minigrad.nn.tied_weights``) is one Parameter with the
+layout of the layer that made it, under both layers' names: it is transposed under both names when a Linear made it
+and under neither when an Embedding made it, so PyTorch gets (vocab, dim) under both, as its tied layers share.
+
 Layers not listed (activations, Dropout, Flatten, BatchNorm with its
 ``num_batches_tracked``, LayerNorm with its weight and bias of shape
 ``normalized_shape``, convolutions with their (out, in/groups, kh, kw)
@@ -19,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from minigrad.nn.tied_weights import IN_OUT, LAYOUT
 
 
 @dataclass(frozen=True)
@@ -44,23 +50,32 @@ def layout_of(layer) -> LayerLayout | None:
 
 
 def _owners(model):
-    """{dotted entry name: (owning layer, attribute name)} for every parameter and buffer.
+    """{dotted entry name: whether PyTorch stores it transposed} for every parameter and buffer.
 
     The original(s) of a parametrized tensor (``nn.utils.parametrize``: ``fc.parametrizations.weight.original0``)
-    are laid out as that tensor, so they are owned by its layer under its name (a weight-normed Linear's
-    g and v are transposed as its weight is). A parametrization's own buffers (spectral norm's ``_u``,
-    orthogonal's ``base``) keep torch's layout.
+    are laid out as that tensor (a weight-normed Linear's g and v are transposed as its weight is). A
+    parametrization's own buffers (spectral norm's ``_u``, orthogonal's ``base``) keep torch's layout. A tied
+    weight follows the layout of the layer that made it.
     """
     from minigrad.nn.utils.parametrize import parametrized_originals
 
     owners = {}
     for prefix, layer in model.named_layers():
+        layout = layout_of(layer)
         for name, tensor_name in parametrized_originals(layer):
-            owners.setdefault(f"{prefix}.{name}" if prefix else name, (layer, tensor_name))
-        for name, kind, _ in layer._direct_members():
+            owners.setdefault(f"{prefix}.{name}" if prefix else name, bool(layout and tensor_name in layout.transposed))
+        for name, kind, value in layer._direct_members():
             if kind in ("param", "buffer"):
-                owners.setdefault(f"{prefix}.{name}" if prefix else name, (layer, name))
+                made_by = getattr(value, "__dict__", {}).get(LAYOUT)   # a tied weight: its maker's layout decides
+                transposed = made_by == IN_OUT if made_by is not None and ties_weights(layer) else \
+                    bool(layout and name in layout.transposed)
+                owners.setdefault(f"{prefix}.{name}" if prefix else name, transposed)
     return owners
+
+
+def ties_weights(layer) -> bool:
+    """Whether ``layer`` is one of the two layers that tie weights (Linear, Embedding)."""
+    return any(cls.__name__ in ("Linear", "Embedding") for cls in type(layer).__mro__)
 
 
 def to_torch(model, state: dict) -> dict:
@@ -68,9 +83,7 @@ def to_torch(model, state: dict) -> dict:
     owners = _owners(model)
     out = {}
     for key, array in state.items():
-        layer, attr = owners.get(key, (None, key))
-        layout = layout_of(layer) if layer is not None else None
-        transposed = layout and attr in layout.transposed and getattr(array, "ndim", 0) == 2
+        transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = np.ascontiguousarray(array.T) if transposed else array
     return out
 
@@ -80,8 +93,6 @@ def from_torch(model, arrays: dict) -> dict:
     owners = _owners(model)
     out = {}
     for key, array in arrays.items():
-        layer, attr = owners.get(key, (None, key))
-        layout = layout_of(layer) if layer is not None else None
-        transposed = layout and attr in layout.transposed and getattr(array, "ndim", 0) == 2
+        transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = np.ascontiguousarray(array.T) if transposed else array
     return out

@@ -5,6 +5,7 @@ from minigrad.backend import device_of, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.layer import Layer, Parameter
+from minigrad.nn.tied_weights import IN_OUT, LAYOUT, ROWS, mark_layout, tied_view
 from minigrad.ops.embedding import embedding
 from minigrad.scalars import is_integer
 
@@ -15,6 +16,9 @@ class Embedding(Layer):
     With ``padding_idx`` that row starts at zero and never receives a gradient, so it
     stays whatever it is (zero unless set). Index arrays of any shape give
     index.shape + (embedding_dim,). The gradient adds up over repeated indices.
+
+    The weight may be tied to a ``Linear`` head's (``emb.weight = head.weight``, nanoGPT's idiom): that weight is
+    (embedding_dim, num_embeddings) in Linear's (in, out) layout, and is looked up transposed (see ``Linear``).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, *,
@@ -31,6 +35,7 @@ class Embedding(Layer):
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         xp = xp_for(normalize_device(device))
         self.weight = Parameter(xp.zeros((num_embeddings, embedding_dim), dtype=floating_dtype("Embedding", dtype)))
+        mark_layout(self.weight, ROWS)
         self.reset_parameters()
 
     @classmethod
@@ -53,7 +58,10 @@ class Embedding(Layer):
             self.weight.data[self.padding_idx] = 0
 
     def forward(self, index):
-        return embedding(index, self.weight, self.padding_idx)
+        weight = self.weight
+        if getattr(weight, LAYOUT, None) == IN_OUT:   # a Linear's (in, out) weight, tied to this layer
+            weight = tied_view(self, weight, (self.embedding_dim, self.num_embeddings))
+        return embedding(index, weight, self.padding_idx)
 
     def extra_repr(self):
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"

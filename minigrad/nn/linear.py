@@ -6,6 +6,7 @@ from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.fused import Affine, AffineReLU
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
+from minigrad.nn.tied_weights import IN_OUT, LAYOUT, ROWS, mark_layout, tied_view
 
 
 class Linear(Layer):
@@ -14,6 +15,12 @@ class Linear(Layer):
     Runs as one fused graph node, ``Affine`` (``minigrad.nn.fused``); inside a
     ``Network``, a Linear followed by a ReLU runs as one ``AffineReLU`` node
     (same values and gradients, one node and one array fewer).
+
+    Weight tying as in torch's language models: an ``Embedding`` and a ``Linear`` head may share one weight
+    (``emb.weight = head.weight`` or ``head.weight = emb.weight``). Each layer keeps its own layout (this one
+    (in, out), Embedding's (num_embeddings, embedding_dim), so a tied vocabulary weight is (dim, vocab) here and
+    (vocab, dim) there); the shared Parameter remembers which layer made it (``tied_layout``) and the other layer
+    reads it transposed, so both compute what torch's tied layers compute, square or not.
 
     Default initialisation: He (Kaiming) uniform for the weight,
     ``U(-b, b)`` with ``b = sqrt(6 / in_features)``, which keeps the activation
@@ -29,6 +36,7 @@ class Linear(Layer):
         self.out_features = positive_int("Linear", "out_features", out_features)
         dtype = floating_dtype("Linear", dtype)
         self.weight = new_parameter((self.in_features, self.out_features), dtype, device)
+        mark_layout(self.weight, IN_OUT)
         self.bias = new_parameter((self.out_features,), dtype, device) if bias else None
         self.reset_parameters()
 
@@ -54,6 +62,9 @@ class Linear(Layer):
                 or x.data.dtype != weight.data.dtype):
             self._reject(x)
         # F.linear without its argument checks: this layer's weight and bias always fit each other.
+        weight = self.weight
+        if getattr(weight, LAYOUT, None) == ROWS:   # an Embedding's (out, in) weight, tied to this layer
+            weight = tied_view(self, weight, (self.out_features, self.in_features))
         if self.bias is None:
             return op.apply(x, weight)
         return op.apply(x, weight, self.bias)

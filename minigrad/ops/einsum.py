@@ -15,6 +15,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.backends import opt_einsum
 from minigrad.ops.shape import reshape
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
@@ -34,7 +35,7 @@ class Einsum(Function):
 
     def forward(self, *xs):
         # optimize: a contraction order, and BLAS (tensordot) for the pairs that are matrix products
-        return get_array_module(xs[0]).einsum(self.equation, *xs, optimize=len(xs) > 1)
+        return get_array_module(xs[0]).einsum(self.equation, *xs, optimize=opt_einsum.optimize_argument(len(xs)))
 
     def backward(self, F, gy, *xs):
         lhs, out = self.equation.split("->")

@@ -10,7 +10,7 @@ import math
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_betas, check_flags, check_hyperparameter
+from minigrad.optim.validation import check_betas, check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
 
@@ -70,6 +70,9 @@ class Adam(_AdamFamily):
         weight_decay: L2 penalty coefficient (default 0).
         amsgrad: use the running maximum of ``v`` (Reddi et al., 2018).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: torch's kernel choices, accepted (None, False or True) for scripts that pass them
+            (nanoGPT's ``fused=True`` on CUDA); there is one code path here, so the update is the same.
+        capturable, differentiable: only False (see ``validation.check_kernel_options``).
 
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and,
     with amsgrad, ``max_exp_avg_sq`` (v_max).
@@ -82,7 +85,8 @@ class Adam(_AdamFamily):
     decoupled_weight_decay = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 *, maximize=False):
+                 *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
+        check_kernel_options(type(self).__name__, foreach, fused, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)
@@ -132,9 +136,10 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 *, maximize=False):
+                 *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         foreach=foreach, maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused)
 
 
 class Adamax(_AdamFamily):

@@ -11,7 +11,7 @@ refused by another, even by one with the same option names (Adam and AdamW).
 import numpy as np
 
 from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
-from minigrad.optim.validation import describe_param
+from minigrad.optim.validation import KERNEL_OPTIONS, describe_param
 
 
 def _array_like_param(value, param):
@@ -62,7 +62,8 @@ def _optimizer_with_options(group) -> str:
     for name in optim.__dict__:
         cls = getattr(optim, name)
         if isinstance(cls, type) and issubclass(cls, StateDictMixin) and cls.__name__ != "Optimizer":
-            accepted = set(inspect.signature(cls).parameters) - {"params"}
+            # torch's kernel switches are arguments but not options kept in the groups (validation.py)
+            accepted = set(inspect.signature(cls).parameters) - {"params", *KERNEL_OPTIONS}
             if accepted == options:
                 names.append(cls.__name__)
     described = " or ".join(names) if names else "another optimizer"

@@ -71,3 +71,30 @@ def check_count(name, value, minimum=1):
     """Check that ``value`` is an integer (Python or NumPy, not a bool) >= ``minimum``."""
     if not (is_integer(value) and value >= minimum):
         raise ValueError(f"Invalid {name}: {shown(value)} (expected an integer >= {minimum})")
+
+
+#: torch's implementation switches: constructor arguments, checked, and not kept as options of the groups.
+KERNEL_OPTIONS = ("foreach", "fused", "capturable", "differentiable")
+
+
+def check_kernel_options(name, foreach, fused, capturable, differentiable):
+    """torch's implementation switches, checked as torch checks them. ``foreach`` and ``fused`` pick torch's
+    kernels; minigrad has one vectorised code path, so either is accepted (None, False or True) and gives the same
+    update. ``capturable`` (CUDA graph capture) and ``differentiable`` (a graph through the step) ask for what no
+    minigrad optimizer does, so True is refused rather than ignored."""
+    for option, value in (("foreach", foreach), ("fused", fused)):
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name}: {option} must be None or a bool, got {type(value).__name__} {value!r}")
+    for option, value in (("capturable", capturable), ("differentiable", differentiable)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name}: {option} must be a bool, got {type(value).__name__} {value!r}")
+    if fused and foreach:
+        raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together.")
+    if fused and differentiable:
+        raise RuntimeError(f"{name}: `fused` does not support `differentiable`")
+    if capturable:
+        raise ValueError(f"{name}: capturable=True (steps recorded into CUDA graphs) is not supported: minigrad "
+                         "does not capture CUDA graphs; leave capturable=False")
+    if differentiable:
+        raise ValueError(f"{name}: differentiable=True (a graph through the update) is not supported: minigrad's "
+                         "optimizers update the raw arrays and never record a graph; leave differentiable=False")

@@ -1,6 +1,15 @@
 """CUDA helpers, as ``torch.cuda``'s: ``is_available()``, ``device_count()``, ``synchronize()``, ``empty_cache()``,
-``manual_seed``/``manual_seed_all`` and ``current_device()``."""
+``manual_seed``/``manual_seed_all``, ``current_device()`` and ``is_bf16_supported()``; ``minigrad.cuda.amp`` holds
+torch's deprecated ``torch.cuda.amp`` spellings."""
+import importlib
+
 from minigrad import backend
+
+
+def __getattr__(name):
+    if name == "amp":   # loaded on first use: it needs minigrad.amp, which needs the autograd
+        return importlib.import_module("minigrad.cuda.amp")
+    raise AttributeError(f"module 'minigrad.cuda' has no attribute {name!r}")
 
 
 def is_available() -> bool:
@@ -41,3 +50,8 @@ def manual_seed(seed: int) -> None:
 
 
 manual_seed_all = manual_seed
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: minigrad has no bfloat16 dtype (NumPy has none), on any device."""
+    return False
