@@ -62,7 +62,6 @@ class Linear(Layer):
                 or x.data.dtype != weight.data.dtype):
             self._reject(x)
         # F.linear without its argument checks: this layer's weight and bias always fit each other.
-        weight = self.weight
         if getattr(weight, LAYOUT, None) == ROWS:   # an Embedding's (out, in) weight, tied to this layer
             weight = tied_view(self, weight, (self.out_features, self.in_features))
         if self.bias is None:
