@@ -18,10 +18,9 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from minigrad.autograd.mode import is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
-from minigrad.nn.layer_backward_hooks import call_with_backward_hooks
+from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import DEFAULT_FLOAT, get_array_module, normalize_device, to_device, xp_for
 
@@ -62,11 +61,26 @@ class Buffer(Tensor):
         self.persistent = bool(persistent)
 
 
-class LoadResult(NamedTuple):
-    """What ``load_state_dict(strict=False)`` could not match."""
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` could not match (torch's ``_IncompatibleKeys``, with its name and repr)."""
 
     missing_keys: list
     unexpected_keys: list
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+
+    __str__ = __repr__
+
+
+#: minigrad's earlier name of ``_IncompatibleKeys``.
+LoadResult = _IncompatibleKeys
+
+
+class StateDictError(RuntimeError, ValueError):
+    """``load_state_dict``'s error: a RuntimeError as torch's, and a ValueError as minigrad's was before."""
 
 
 def _holds_members(value) -> bool:
@@ -110,32 +124,46 @@ class Layer:
 
     def __init__(self):
         object.__setattr__(self, "training", True)
-        # Names of registered attributes (parameters, layers, containers, buffers),
-        # in definition order; the values themselves live in the instance __dict__.
+        # Registered attributes in definition order, each with its kind: "param", "buffer", "layer" or
+        # "container" (a list/tuple/dict holding parameters or layers); the values live in the instance __dict__.
         object.__setattr__(self, "_member_names", {})
-        object.__setattr__(self, "_buffer_names", {})
+        object.__setattr__(self, "_buffer_names", {})   # buffer name -> persistent
 
     # -- registration ---------------------------------------------------------
     def __setattr__(self, name, value):
+        """Register parameters, buffers, layers and containers of them, with torch's rules for a name that is
+        one already: a Parameter or a Layer takes any name over (a buffer's, a layer's, a parameter's), a
+        parameter's name takes only a Parameter or None, a layer's only a Layer or None, a buffer's only a
+        Tensor or None. A name keeps its first position: reassigning never reorders the state."""
         members = self.__dict__.get("_member_names")
         if members is None:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
-        if isinstance(value, Buffer):   # nn.Buffer registers itself, as a Parameter does
-            self.register_buffer(name, value, value.persistent)
-            return
-        if name in self._buffer_names and isinstance(value, Parameter):
-            del self._buffer_names[name]   # as torch: a Parameter set over a buffer's name makes it a parameter
-        if name in self._buffer_names:
+        kind = members.get(name)
+        if isinstance(value, Parameter):
+            self._buffer_names.pop(name, None)
+            members[name] = "param"
+        elif kind == "param":
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as parameter "
+                                f"{name!r} (nn.Parameter or None expected)")
+        elif isinstance(value, Layer):
+            self._buffer_names.pop(name, None)
+            members[name] = "layer"
+        elif kind == "layer":
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as child module "
+                                f"{name!r} (nn.Module or None expected)")
+        elif isinstance(value, Buffer) or kind == "buffer":   # nn.Buffer registers itself, as a Parameter does
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"{type(self).__name__}: buffer {name!r} must be a Tensor or None, "
-                    f"got {type(value).__name__}"
-                )
-        elif _holds_members(value):
-            # A name keeps its first position: reassigning a parameter never reorders the state.
-            members.setdefault(name, None)
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as buffer {name!r} "
+                                "(nn.Buffer, Tensor or None expected)")
+            self._buffer_names[name] = (value.persistent if isinstance(value, Buffer)
+                                        else self._buffer_names.get(name, True))
+            members[name] = "buffer"
+        elif kind is None and _holds_members(value):
+            members[name] = "container"
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -146,6 +174,9 @@ class Layer:
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Register non-trainable state (a Tensor or None) that ``to`` moves and ``state_dict`` includes
         (unless ``persistent=False``: state made afresh in ``__init__``, such as a causal mask)."""
+        if "_member_names" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before register_buffer({name!r})")
+        self._check_member_name("register_buffer", name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"{type(self).__name__}.register_buffer: {name!r} must be a Tensor or None, "
@@ -157,7 +188,7 @@ class Layer:
                 "assign it as an attribute instead"
             )
         self._buffer_names[name] = bool(persistent)
-        self._member_names.setdefault(name, None)
+        self._member_names[name] = "buffer"
         object.__setattr__(self, name, tensor)
 
     # -- walking the tree -----------------------------------------------------
@@ -171,27 +202,35 @@ class Layer:
             else:
                 yield from _flatten_member(name, value)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, Parameter) pairs in definition order, each parameter once."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs in definition order, each parameter once (``remove_duplicate=False``:
+        a shared one under each of its names); ``recurse=False``: this layer's own only. As torch's."""
+        return self._named_state(("param",), prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> "MemberList":
+        """All parameters, in definition order, each once (shared ones are not repeated): a list, which
+        ``next`` also reads one by one, so torch's ``next(model.parameters())`` works."""
+        return MemberList(p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) pairs of the buffers, in definition order, each once (``remove_duplicate=False``:
+        a shared one under each of its names); ``recurse=False``: this layer's own only. As torch's."""
+        return self._named_state(("buffer", "transient"), prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> "MemberList":
+        """All buffers, in definition order, each once (a list that ``next`` reads too, as ``parameters``)."""
+        return MemberList(b for _, b in self.named_buffers(recurse=recurse))
+
+    def _named_state(self, kinds, prefix, recurse, remove_duplicate):
         seen = set()
-        for name, kind, value in self._walk(prefix):
-            if kind == "param" and id(value) not in seen:
+        members = self._walk(prefix) if recurse else (
+            (f"{prefix}.{name}" if prefix else name, kind, value) for name, kind, value in self._direct_members())
+        for name, kind, value in members:
+            if kind in kinds and (not remove_duplicate or id(value) not in seen):
                 seen.add(id(value))
                 yield name, value
-
-    def parameters(self) -> list[Parameter]:
-        """All parameters, in definition order, each once (shared ones are not repeated)."""
-        return [p for _, p in self.named_parameters()]
-
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) pairs of the buffers, in definition order."""
-        for name, kind, value in self._walk(prefix):
-            if kind == "buffer" or kind == "transient":
-                yield name, value
-
-    def buffers(self) -> list[Tensor]:
-        """All buffers, in definition order."""
-        return [b for _, b in self.named_buffers()]
 
     def named_layers(self, prefix: str = "") -> Iterator[tuple[str, "Layer"]]:
         """(dotted name, Layer) pairs: this layer first (name ``""``), then every sub-layer."""
@@ -337,38 +376,43 @@ class Layer:
     #: Buffers that a state saved before this layer kept them may lack (see ``load_state_dict``).
     _optional_buffers = ()
 
-    # Forward hooks, set per instance by register_forward_hook; a class-level None keeps __call__ cheap.
-    _forward_hooks = None
-
-    _forward_pre_hooks = None
+    # Hook lists, set per instance by the register_*hook methods; class-level Nones keep a layer without
+    # hooks small. ``_hooked`` is True on a layer while it holds a hook (and on Layer while a global hook
+    # exists): the one attribute ``__call__`` reads, so a call without hooks costs nothing more.
+    _hooked = False
+    _forward_hooks = None       # (hook, with_kwargs, always_call) entries
+    _forward_pre_hooks = None   # (hook, with_kwargs) entries
     _backward_hooks = None
     _backward_pre_hooks = None
+    _state_dict_pre_hooks = None
+    _state_dict_hooks = None
+    _load_state_dict_pre_hooks = None
+    _load_state_dict_post_hooks = None
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks:
-            for hook in list(self._forward_pre_hooks):
-                replaced = hook(self, args)
-                if replaced is not None:
-                    args = replaced if isinstance(replaced, tuple) else (replaced,)
-        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
-            out = call_with_backward_hooks(self, args, kwargs)
-        else:
-            out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks):
-                replaced = hook(self, args, out)
-                if replaced is not None:
-                    out = replaced
-        return out
+        if self._hooked:
+            return call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
-    def register_forward_hook(self, hook, *, prepend: bool = False):
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(layer, args)`` before every call of this layer; a returned value replaces the positional
+        arguments (a tuple, or one value for a single argument). With ``with_kwargs=True``: ``hook(layer, args,
+        kwargs)``, returning None or ``(new_args, new_kwargs)``. ``prepend``: run before the hooks already there.
+        As ``torch.nn.Module.register_forward_pre_hook``; returns a handle whose ``remove()`` takes it off."""
+        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook, prepend,
+                              (hook, bool(with_kwargs)))
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
         """Call ``hook(layer, args, output)`` after every call of this layer; a returned value replaces the output.
 
-        Returns a handle whose ``remove()`` takes the hook off (as PyTorch's
-        ``register_forward_hook``; ``prepend`` runs it before the hooks already there).
+        ``with_kwargs=True``: ``hook(layer, args, kwargs, output)``. ``always_call=True``: the hook runs even when
+        the call raises (see ``minigrad/nn/layer_forward_hooks.py``). ``prepend``: run before the hooks already
+        there. As ``torch.nn.Module.register_forward_hook``; returns a handle whose ``remove()`` takes it off.
         ``nn.summary`` uses it to see each layer's output.
         """
-        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend)
+        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
+                              (hook, bool(with_kwargs), bool(always_call)))
 
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """Call ``hook(layer, grad_input, grad_output)`` when the gradients of this layer's inputs are computed
@@ -382,19 +426,49 @@ class Layer:
         its inputs are computed; a returned tuple replaces grad_output."""
         return self._add_hook("_backward_pre_hooks", "register_full_backward_pre_hook", hook, prepend)
 
-    def _add_hook(self, attribute, method, hook, prepend):
+    def register_state_dict_pre_hook(self, hook):
+        """Call ``hook(layer, prefix, keep_vars)`` before ``state_dict`` reads this layer (torch's)."""
+        return self._add_hook("_state_dict_pre_hooks", "register_state_dict_pre_hook", hook, False)
+
+    def register_state_dict_post_hook(self, hook):
+        """Call ``hook(layer, state_dict, prefix, local_metadata)`` once ``state_dict`` has read this layer and its
+        sub-layers (torch's; ``local_metadata`` is an empty dict here). It may edit ``state_dict`` in place."""
+        return self._add_hook("_state_dict_hooks", "register_state_dict_post_hook", hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call ``hook(layer, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` before ``load_state_dict`` checks the state against this layer (torch's; the three lists are
+        empty here, and an entry the hook adds to ``error_msgs`` fails the load). It may edit ``state_dict``."""
+        return self._add_hook("_load_state_dict_pre_hooks", "register_load_state_dict_pre_hook", hook, False)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call ``hook(layer, incompatible_keys)`` after ``load_state_dict`` matched the keys, before ``strict``
+        judges them (torch's): removing keys from ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in
+        place lets a strict load pass. It must return None."""
+        return self._add_hook("_load_state_dict_post_hooks", "register_load_state_dict_post_hook", hook, False)
+
+    def _add_hook(self, attribute, method, hook, prepend, entry=None):
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.{method}: hook must be callable, got {type(hook).__name__}")
-        if getattr(self, attribute) is None:
+        if self.__dict__.get(attribute) is None:
             object.__setattr__(self, attribute, [])
-        hooks = getattr(self, attribute)
-        hooks.insert(0, hook) if prepend else hooks.append(hook)
-        return _ForwardHookHandle(hooks, hook)
+        hooks = self.__dict__[attribute]
+        entry = hook if entry is None else entry
+        hooks.insert(0, entry) if prepend else hooks.append(entry)
+        self._refresh_hooked()
+        return RemovableHandle(hooks, entry, self)
+
+    def _refresh_hooked(self):
+        """``_hooked`` True while this layer holds a call hook; else the class's (True only with global hooks)."""
+        if self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks:
+            object.__setattr__(self, "_hooked", True)
+        else:
+            self.__dict__.pop("_hooked", None)
 
     # -- PyTorch's Module methods ---------------------------------------------------------
-    def modules(self) -> Iterator["Layer"]:
+    def modules(self, remove_duplicate: bool = True) -> Iterator["Layer"]:
         """This layer and every sub-layer, each once, outermost first (``torch.nn.Module.modules``)."""
-        for _, layer in self.named_modules():
+        for _, layer in self.named_modules(remove_duplicate=remove_duplicate):
             yield layer
 
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
@@ -425,27 +499,43 @@ class Layer:
 
     def add_module(self, name: str, module) -> None:
         """Register ``module`` (a Layer, or None) as the sub-layer ``name``, as ``self.name = module`` does."""
-        self._check_member_name("add_module", name)
+        self._check_member_name("add_module", name, "layer")
         if module is not None and not isinstance(module, Layer):
             raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Layer (Module) or None, "
                             f"got {type(module).__name__}")
+        if module is None:   # an empty child slot, as torch's _modules[name] = None
+            self._buffer_names.pop(name, None)
+            self._member_names[name] = "layer"
+            object.__setattr__(self, name, None)
+            return
         setattr(self, name, module)
 
     register_module = add_module
 
     def register_parameter(self, name: str, param) -> None:
         """Register ``param`` (a Parameter, or None) as ``name``, as ``self.name = param`` does."""
-        self._check_member_name("register_parameter", name)
+        if "_member_names" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before register_parameter({name!r})")
+        self._check_member_name("register_parameter", name, "param")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be a Parameter or None, "
                             f"got {type(param).__name__}; wrap a tensor as nn.Parameter(t)")
+        if param is None:   # a parameter's slot, empty (torch's bias=False): a name only a Parameter or None takes
+            self._buffer_names.pop(name, None)
+            self._member_names[name] = "param"
+            object.__setattr__(self, name, None)
+            return
         setattr(self, name, param)
 
-    def _check_member_name(self, method, name):
-        if not isinstance(name, str) or not name or "." in name:
+    def _check_member_name(self, method, name, kind):
+        """As torch: the name is a string, not empty, without '.', and not an attribute other than a ``kind``."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}.{method}: the name must be a string, got {type(name).__name__}")
+        if not name or "." in name:
             raise KeyError(f"{type(self).__name__}.{method}: the name must be a non-empty string without '.', "
                            f"got {name!r}")
-        if hasattr(type(self), name) or (name in self.__dict__ and name not in self._member_names):
+        if self._member_names.get(name) != kind and (name in self.__dict__ or hasattr(type(self), name)
+                                                     or name in self._member_names):
             raise KeyError(f"{type(self).__name__}.{method}: attribute {name!r} already exists")
 
     def get_submodule(self, target: str) -> "Layer":
@@ -526,12 +616,6 @@ class Layer:
                 b.data = b.data.astype(dtype)
         return self
 
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False):
-        """Call ``hook(layer, args)`` before every call of this layer; a returned value replaces the positional
-        arguments (a tuple, or one value for a single argument), as ``torch.nn.Module.register_forward_pre_hook``.
-        Returns a handle whose ``remove()`` takes the hook off."""
-        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook, prepend)
-
     # -- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:
         """The arguments shown inside this layer's parentheses in ``repr``."""
@@ -572,13 +656,18 @@ def check_tensor_input(layer, x) -> None:
         raise TypeError(f"{type(layer).__name__}: input must be a Tensor, got {type(x).__name__}")
 
 
-class _ForwardHookHandle:
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
+class MemberList(list):
+    """``parameters()``'s and ``buffers()``'s list. torch returns generators, so ``next(model.parameters())``
+    (the first parameter, often read for its device or dtype) is a common idiom: ``next`` reads this list one
+    item at a time too, from its start. ``for``, ``len`` and indexing are the list's."""
 
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+    _next = 0
+
+    def __next__(self):
+        if self._next >= len(self):
+            raise StopIteration
+        self._next += 1
+        return self[self._next - 1]
 
 
 def _count(n: int) -> str:

@@ -162,5 +162,4 @@ class Sequential(Network):
 
 def _hooked(layer) -> bool:
     """True for a layer with any hook: it must run through its own call, never fused with a neighbour."""
-    return bool(layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
-                or layer._backward_pre_hooks)
+    return layer._hooked   # True with a hook of its own, or while a global forward hook exists
