@@ -44,10 +44,17 @@ def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
             elif isinstance(owner, nn.ParameterDict):
                 owner._items[attr] = value        # likewise under its key
             else:
-                setattr(owner, attr, value)
+                _put_tensor(owner, attr, value)
         return run(layer, *inputs)
 
     return fn
+
+
+def _put_tensor(owner, attr, value):
+    """Put a checked Tensor where the parameter ``attr`` was. As torch, a plain Tensor is refused over a
+    parameter's name, so the parameter is deleted first and the Tensor becomes a plain attribute."""
+    delattr(owner, attr)
+    setattr(owner, attr, value)
 
 
 def _bound(make_layer, mode="train"):
@@ -302,7 +309,7 @@ def _recurrent(make_layer, n_state=0):
         hx = None if not n_state else (state[0] if n_state == 1 else tuple(state))
         layer = make_layer()
         for (name, _), value in zip(layer.named_parameters(), params):
-            setattr(layer, name, value)
+            _put_tensor(layer, name, value)
         return _flat(layer(x, hx))
 
     return fn

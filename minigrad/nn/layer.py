@@ -14,6 +14,7 @@ training goes on; arrays rather than Tensors, so a snapshot carries no graph.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -303,70 +304,116 @@ class Layer:
         return self
 
     # -- state -------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        """Ordered ``{dotted name: array copy}`` of every parameter and buffer (see module doc)."""
-        state = {}
-        for name, kind, value in self._walk():
-            if kind in ("param", "buffer") and name not in state:
-                # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
-                state[name] = value if _is_lazy(value) else value.data.copy()
-        return state
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> dict:
+        """Ordered ``{dotted name: array copy}`` of every parameter and persistent buffer (see module doc).
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
-        """Copy arrays (or Tensors) from ``state`` into the parameters and buffers, in place.
-
-        Values are cast to each parameter's dtype and moved to its device. A shape
-        mismatch always raises. With ``strict=True`` any missing or unexpected key
-        raises too, in one error that lists them all; with ``strict=False`` the
-        matching keys are loaded and the others returned as a ``LoadResult``.
-        Nothing is written unless every check passes.
+        As ``torch.nn.Module.state_dict``: ``destination`` (a dict) is filled and returned, ``prefix`` starts
+        every key, ``keep_vars=True`` gives the Parameters and buffers themselves instead of copies (torch
+        accepts the three positionally too). A layer that overrides ``get_extra_state`` adds its value under
+        ``"<prefix>_extra_state"``; the state-dict hooks run around each layer.
         """
-        if not isinstance(state, dict):
-            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
-        targets = {}
-        for name, kind, value in self._walk():
-            if kind in ("param", "buffer"):
-                targets.setdefault(name, value)
+        if args:   # torch's deprecated positional order
+            if len(args) > 3:
+                raise TypeError(f"{type(self).__name__}.state_dict: takes at most 3 positional arguments "
+                                f"(destination, prefix, keep_vars), got {len(args)}")
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
+        if destination is None:
+            destination = {}
+        elif not isinstance(destination, dict):
+            raise TypeError(f"{type(self).__name__}.state_dict: destination must be a dict or None, "
+                            f"got {type(destination).__name__}")
+        if not isinstance(prefix, str):
+            raise TypeError(f"{type(self).__name__}.state_dict: prefix must be a string, got {type(prefix).__name__}")
+        _save_state(self, destination, prefix, bool(keep_vars))
+        return destination
+
+    def get_extra_state(self):
+        """The layer's extra state for ``state_dict``, under ``"_extra_state"``: override it with
+        ``set_extra_state`` (as torch's) to save state that is not a tensor; the base class has none."""
+        raise RuntimeError(f"{type(self).__name__}.get_extra_state: this layer does not override "
+                           "get_extra_state, so it has no extra state to return")
+
+    def set_extra_state(self, state) -> None:
+        """Restore what ``get_extra_state`` returned (``load_state_dict`` calls it); override the two together."""
+        raise RuntimeError(f"{type(self).__name__}.set_extra_state: this layer does not override "
+                           "set_extra_state, so it cannot load extra state")
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
+        """Copy arrays (or Tensors) from ``state_dict`` into the parameters and buffers, in place.
+
+        Values are cast to each parameter's dtype and moved to its device. A shape mismatch always raises;
+        with ``strict=True`` a missing or unexpected key raises too, in one error that lists them all as
+        torch's does (``Error(s) in loading state_dict for Net:`` then ``Missing key(s) in state_dict: "a".``
+        lines); the error is a RuntimeError (as torch's) and a ValueError. It returns torch's
+        ``_IncompatibleKeys(missing_keys, unexpected_keys)``. Nothing is written unless every check passes,
+        except with load-state-dict post-hooks, which run after the write and before ``strict`` judges the
+        keys (torch's order). ``assign=True`` puts the state's own values in place of the parameters and
+        buffers (their dtype and device, no copy; a parameter keeps its ``requires_grad``), as torch's.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}.load_state_dict: expected state_dict to be dict-like, "
+                            f"got {type(state_dict).__name__}")
+        state = dict(state_dict)   # the pre-hooks may edit it; the caller's stays as it was
+        layers = list(Layer.named_modules(self, remove_duplicate=False))
+        missing, unexpected, errors = [], [], []
+        for path, layer in layers:
+            for hook in layer._load_state_dict_pre_hooks or ():
+                hook(layer, state, f"{path}." if path else "", {}, True, missing, unexpected, errors)
+        targets, owners = {}, {}
+        for path, layer in layers:
+            for member, kind, value in layer._direct_members():
+                key = f"{path}.{member}" if path else member
+                if kind in ("param", "buffer") and key not in targets:
+                    targets[key], owners[key] = value, (layer, member)
+        extras = {f"{path}._extra_state" if path else "_extra_state": layer for path, layer in layers
+                  if _overrides(layer, "set_extra_state")}
         # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
         # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
         restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in self.named_layers()
                                      for name in layer._optional_buffers) if key in targets and key not in state}
-        missing = [k for k in targets if k not in state and k not in restarted]
-        unexpected = [k for k in state if k not in targets]
-        wrong_shape = []
-        for name, target in targets.items():
-            if name in state:
-                if _is_lazy(state[name]):   # an uninitialized checkpoint entry loads only into a placeholder
+        missing += [k for k in (*targets, *extras) if k not in state and k not in restarted]
+        unexpected += [k for k in state if k not in targets and k not in extras]
+        for key, target in targets.items():
+            if key in state:
+                if _is_lazy(state[key]):   # an uninitialized checkpoint entry loads only into a placeholder
                     if not _is_lazy(target):
-                        wrong_shape.append(f"{name}: checkpoint uninitialized vs model {tuple(target.shape)}")
+                        errors.append(f"size mismatch for {key}: copying an uninitialized parameter from "
+                                      f"checkpoint, the shape in current model is {tuple(target.shape)}.")
                     continue
-                shape = tuple(_array_of(state[name]).shape)
-                if _is_lazy(target):   # a lazy layer's placeholder takes the checkpoint's shape, as in PyTorch
-                    continue
-                if shape != tuple(target.shape):
-                    wrong_shape.append(f"{name}: checkpoint {shape} vs model {tuple(target.shape)}")
-        if wrong_shape or (strict and (missing or unexpected)):
-            lines = [f"{type(self).__name__}.load_state_dict: the state does not match the model"]
-            if missing:
-                lines.append("  missing keys: " + ", ".join(missing))
-            if unexpected:
-                lines.append("  unexpected keys: " + ", ".join(map(str, unexpected)))
-            if wrong_shape:
-                lines.append("  wrongly shaped keys: " + "; ".join(wrong_shape))
-            raise ValueError("\n".join(lines))
-        for name, target in targets.items():
-            if name in state and _is_lazy(state[name]):
+                shape = tuple(_array_of(state[key]).shape)
+                if not _is_lazy(target) and shape != tuple(target.shape):   # a placeholder takes any shape
+                    errors.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
+                                  f"the shape in current model is {tuple(target.shape)}.")
+        result = _IncompatibleKeys(missing, unexpected)
+        post_hooks = [(layer, hook) for layer in _post_order(self) for hook in layer._load_state_dict_post_hooks or ()]
+        if errors or (strict and (missing or unexpected) and not post_hooks):
+            raise StateDictError(_load_error(name, result if strict else _IncompatibleKeys([], []), errors))
+        for key, target in targets.items():
+            if key in state and _is_lazy(state[key]):
                 continue
-            if name in state:
+            if key in state:
+                if assign and not _is_lazy(target):
+                    _assign(*owners[key], target, state[key])
+                    continue
                 if _is_lazy(target):
-                    target.materialize(_array_of(state[name]).shape)
-                source = to_device(_array_of(state[name]), target.device)
+                    target.materialize(_array_of(state[key]).shape)
+                source = to_device(_array_of(state[key]), target.device)
                 target.data[...] = source.astype(target.dtype, copy=False)
                 mark_written(target.data)  # a graph recorded before must not use the new values
-            elif name in restarted:
+            elif key in restarted:
                 target.data[...] = 0
                 mark_written(target.data)
-        return LoadResult(missing, unexpected)
+        for key, layer in extras.items():
+            if key in state:
+                layer.set_extra_state(state[key])
+        for layer, hook in post_hooks:
+            if hook(layer, result) is not None:
+                raise RuntimeError(f"{name}.load_state_dict: a load_state_dict post-hook must return None "
+                                   "(edit incompatible_keys in place instead)")
+        if strict and (missing or unexpected):
+            raise StateDictError(_load_error(name, result, []))
+        return result
 
     # -- running -------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -626,17 +673,19 @@ class Layer:
         return sum(int(p.size) for p in self.parameters() if not _is_lazy(p))
 
     def __repr__(self):
-        children = list(self.named_children())
-        head = f"{type(self).__name__}({self.extra_repr()})"
+        """torch's layout (``Net(`` / ``  (fc): Linear(in_features=2, out_features=3, bias=True)`` / ``)``: the
+        ``extra_repr`` lines, then one line per sub-layer, indented), with the count of trained weights as a
+        comment after the closing parenthesis (``  # 9 params``), which torch does not print."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self.named_children()]
+        text = f"{type(self).__name__}("
+        if len(extra_lines) == 1 and not child_lines:
+            text += extra_lines[0]
+        elif extra_lines or child_lines:
+            text += "\n  " + "\n  ".join(extra_lines + child_lines) + "\n"
         count = self.num_parameters()
-        if not children:
-            return head + (f"  # {_count(count)}" if count else "")
-        lines = [f"{type(self).__name__}(" + self.extra_repr()]
-        for name, child in children:
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        lines.append(f")  # {_count(count)}")
-        return "\n".join(lines)
+        return text + ")" + (f"  # {_count(count)}" if count else "")
 
 
 #: PyTorch's name for ``Layer``: ``class Net(nn.Module)`` is the same class, with the same registration,
@@ -709,3 +758,66 @@ def _array_of(value):
         return value.data
     xp = get_array_module(value)
     return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)
+
+
+def _save_state(layer, state, prefix, keep_vars):
+    """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in definition order, its
+    extra state, then its post-hooks (a shared layer is written under each of its names, as torch's)."""
+    for hook in layer._state_dict_pre_hooks or ():
+        hook(layer, prefix, keep_vars)
+    for name, kind, value in layer._direct_members():
+        key = prefix + name
+        if kind == "layer":
+            _save_state(value, state, key + ".", keep_vars)
+        elif kind in ("param", "buffer") and key not in state:
+            # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
+            state[key] = value if keep_vars or _is_lazy(value) else value.data.copy()
+    if _overrides(layer, "get_extra_state"):
+        state[prefix + "_extra_state"] = layer.get_extra_state()
+    for hook in layer._state_dict_hooks or ():
+        hook(layer, state, prefix, {})
+
+
+def _overrides(layer, method) -> bool:
+    return getattr(type(layer), method) is not getattr(Layer, method)
+
+
+def _post_order(layer):
+    """Every sub-layer before its parent (the order torch runs the load-state-dict post-hooks in)."""
+    for child in layer.children():
+        yield from _post_order(child)
+    yield layer
+
+
+def _load_error(name, keys, errors) -> str:
+    """torch's message: ``Error(s) in loading state_dict for Net:`` and one tab-indented line per problem."""
+    lines = []
+    if keys.missing_keys:
+        lines.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys.missing_keys) + ". ")
+    if keys.unexpected_keys:
+        lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys.unexpected_keys) + ". ")
+    return f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(lines + list(errors))
+
+
+def _assign(owner, member, target, value):
+    """``load_state_dict(assign=True)``: the state's value takes the member's place (torch's), a Parameter
+    keeping the old one's ``requires_grad``; a member inside a plain list or dict gets the value's data."""
+    if isinstance(target, Parameter):
+        new = value if isinstance(value, Parameter) else Parameter(_array_of(value))
+        new.requires_grad = target.requires_grad
+    else:
+        new = value if isinstance(value, Tensor) else Tensor(_array_of(value))
+    if member in owner._member_names:
+        setattr(owner, member, new)
+    elif isinstance(owner.__dict__.get("_items"), (list, dict)):   # a ParameterList / ParameterDict
+        items = owner._items
+        items[int(member) if isinstance(items, list) else member] = new
+    else:
+        target.data = new.data
+
+
+def describe_parameter(p) -> str:
+    """torch's one-line description of a ParameterList/ParameterDict entry: ``Parameter containing: [float32 of
+    size 2x3]`` (a device other than the CPU follows the size)."""
+    device = "" if p.device == "cpu" else f" ({p.device})"
+    return f"Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}{device}]"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.layer import Parameter
+from minigrad.nn.layer import Parameter, describe_parameter
 from minigrad.nn.module_dict import ModuleDict
 
 
@@ -41,10 +41,8 @@ class ParameterDict(ModuleDict):
             super().__setattr__(name, value)
 
     def extra_repr(self) -> str:
-        if not self._items:
-            return ""
-        return "\n" + "\n".join(f"  ({k}): Parameter containing: [{p.dtype} of size "
-                                 f"{'x'.join(map(str, p.shape)) or '()'}]" for k, p in self._items.items()) + "\n"
+        # torch's lines, with its two leading spaces (so one parameter prints on the opening line, as torch's).
+        return "\n".join(f"  ({k}): {describe_parameter(p)}" for k, p in self._items.items())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is a container and has no forward: use its parameters in your "
