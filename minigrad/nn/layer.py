@@ -596,17 +596,24 @@ class Layer:
             layer = child
         return layer
 
-    def set_submodule(self, target: str, module) -> None:
-        """Replace the sub-layer at the dotted path ``target`` with ``module``."""
-        owner, _, name = target.rpartition(".")
-        parent = self.get_submodule(owner)
-        if name not in dict(parent.named_children()):
-            raise AttributeError(f"{type(self).__name__}.set_submodule: {type(parent).__name__} has no sub-layer "
-                                 f"{name!r} (looking for {target!r})")
+    def set_submodule(self, target: str, module, strict: bool = False) -> None:
+        """Set the sub-layer at the dotted path ``target`` to ``module``, as ``torch.nn.Module.set_submodule``:
+        ``strict=False`` may add a new one under the last name, ``strict=True`` only replaces one."""
+        name = type(self).__name__
+        if not isinstance(target, str) or not target:
+            raise ValueError(f"{name}.set_submodule: cannot set the submodule without a target name, got {target!r}")
         if not isinstance(module, Layer):
-            raise TypeError(f"{type(self).__name__}.set_submodule: expected a Layer (Module), "
-                            f"got {type(module).__name__}")
-        _set_member(parent, name, module)
+            raise ValueError(f"{name}.set_submodule: module is not a Layer (Module), found {type(module).__name__}")
+        owner, _, last = target.rpartition(".")
+        parent = self.get_submodule(owner)
+        children = dict(parent.named_children())
+        if last not in children:
+            if strict or hasattr(parent, last):
+                raise AttributeError(f"{name}.set_submodule: {type(parent).__name__} has no sub-layer {last!r} "
+                                     f"(looking for {target!r})")
+            setattr(parent, last, module)
+            return
+        _set_member(parent, last, module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (``"fc1.weight"``)."""
@@ -662,6 +669,51 @@ class Layer:
             if b.data.dtype.kind == "f" and b.data.dtype != dtype:
                 b.data = b.data.astype(dtype)
         return self
+
+    # -- torch's whole-model transforms ------------------------------------------------
+    def _apply(self, fn, recurse: bool = True) -> "Layer":
+        """Replace the data of every parameter (and of its gradient) and buffer by ``fn(tensor)`` (a Tensor or
+        an array), each shared tensor once; the Parameter objects stay, so an optimizer still holds them.
+        ``recurse=False``: this layer's own only. The engine of ``to_empty`` and ``type``, as torch's."""
+        layers = Layer.modules(self) if recurse else (self,)
+        seen = set()
+        for layer in layers:
+            for _, kind, value in layer._direct_members():
+                if kind == "layer" or id(value) in seen or _is_lazy(value):
+                    continue
+                seen.add(id(value))
+                value.data = _array_of(fn(value))
+                if kind == "param" and value.grad is not None:
+                    value.grad.data = _array_of(fn(value.grad))
+                mark_written(value.data)
+        return self
+
+    def to_empty(self, *, device=None, recurse: bool = True) -> "Layer":
+        """Every parameter and buffer as uninitialized memory of the same shape and dtype on ``device`` (None:
+        where it is), as ``torch.nn.Module.to_empty``; fill them afterwards (``reset_parameters``, a state)."""
+        target = None if device is None else normalize_device(device)
+
+        def empty(t):
+            return xp_for(target or t.device).empty(t.shape, dtype=t.dtype)
+        return self._apply(empty, recurse=recurse)
+
+    def type(self, dst_type) -> "Layer":  # noqa: A003  (torch's name)
+        """Every parameter and buffer cast to ``dst_type`` (a dtype, or a name such as ``'minigrad.DoubleTensor'``),
+        integer ones too, as ``torch.nn.Module.type``; returns self. ``to(dtype)`` casts the floating ones only."""
+        from minigrad.autograd.mode import no_grad
+        with no_grad():
+            return self._apply(lambda t: t.type(dst_type))
+
+    def share_memory(self) -> "Layer":
+        """torch moves the tensors to shared memory for worker processes; NumPy arrays have no such mode, so this
+        is a no-op that returns self (a worker process receives copies)."""
+        return self
+
+    def __dir__(self):
+        """As torch's: the class's attributes, the instance's and the sub-layers' names (those that are
+        attributes: not positions such as ``"0"``)."""
+        names = [*dir(type(self)), *self.__dict__, *self._member_names, *(n for n, _ in self.named_children())]
+        return sorted({n for n in names if not n[0].isdigit()})
 
     # -- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:

@@ -40,13 +40,13 @@ class Linear(Layer):
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._apply(Affine, x)
+        return self._affine(Affine, x)
 
     def forward_relu(self, x: Tensor) -> Tensor:
         """``relu(self(x))`` as one fused node; ``Network`` calls it for a Linear followed by a ReLU."""
-        return self._apply(AffineReLU, x)
+        return self._affine(AffineReLU, x)
 
-    def _apply(self, op, x):
+    def _affine(self, op, x):
         # One cheap test on the hot path; the precise error is worked out only on failure.
         if (not isinstance(x, Tensor) or x.data.shape[-1:] != (self.in_features,)
                 or x.data.dtype != self.weight.data.dtype):
