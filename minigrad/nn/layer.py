@@ -263,9 +263,11 @@ class Layer:
     # -- modes and gradients ----------------------------------------------------
     def train(self, mode: bool = True) -> "Layer":
         """Put this layer and all sub-layers in training mode (or eval mode with ``False``)."""
+        if not isinstance(mode, bool):   # torch's check: train("eval") must not mean training
+            raise ValueError(f"{type(self).__name__}.train: training mode is expected to be boolean, got {mode!r}")
         # Layer.layers, not self.layers: TransformerEncoder's child list is named ``layers``, as in PyTorch.
         for layer in Layer.layers(self):
-            object.__setattr__(layer, "training", bool(mode))
+            object.__setattr__(layer, "training", mode)
         return self
 
     def eval(self) -> "Layer":
@@ -814,17 +816,21 @@ def _array_of(value):
 
 def _save_state(layer, state, prefix, keep_vars):
     """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in definition order, its
-    extra state, then its post-hooks (a shared layer is written under each of its names, as torch's)."""
+    extra state (before its first sub-layer), then its post-hooks (a shared layer is written under each of its
+    names, as torch's)."""
     for hook in layer._state_dict_pre_hooks or ():
         hook(layer, prefix, keep_vars)
+    extra = _overrides(layer, "get_extra_state")
     for name, kind, value in layer._direct_members():
         key = prefix + name
         if kind == "layer":
+            if extra:   # before the first sub-layer, as torch's (which lists a layer's own entries first)
+                state[prefix + "_extra_state"], extra = layer.get_extra_state(), False
             _save_state(value, state, key + ".", keep_vars)
         elif kind in ("param", "buffer") and key not in state:
             # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
             state[key] = value if keep_vars or _is_lazy(value) else value.data.copy()
-    if _overrides(layer, "get_extra_state"):
+    if extra:
         state[prefix + "_extra_state"] = layer.get_extra_state()
     for hook in layer._state_dict_hooks or ():
         hook(layer, state, prefix, {})

@@ -194,7 +194,8 @@ def test_non_strict_load_loads_matches_and_returns_the_rest():
     assert result.unexpected_keys == ["extra"]
     np.testing.assert_array_equal(net[0].bias.numpy(), new_bias)
     np.testing.assert_array_equal(net[0].weight.numpy(), state["0.weight"])
-    with pytest.raises(ValueError, match=r"^Error\(s\) in loading state_dict for Network:\n\tsize mismatch for 0\.bias: "):
+    with pytest.raises(ValueError, match=r"^Error\(s\) in loading state_dict for Network:\n"
+                                         r"\tsize mismatch for 0\.bias: "):
         net.load_state_dict({"0.bias": np.zeros(3, dtype=np.float32)}, strict=False)
 
 

@@ -141,8 +141,8 @@ def test_uninitialized_states_load_into_lazy_layers_only():
     tlazy = torch.nn.LazyConv1d(2, 3)
     tlazy.load_state_dict(torch.nn.LazyConv1d(2, 3).state_dict())
     assert isinstance(tlazy.weight, torch.nn.UninitializedParameter)
-    with pytest.raises(ValueError, match=r"size mismatch for weight: copying an uninitialized parameter from checkpoint, "
-                                         r"the shape in current model is \(2, 1, 3\)\."):
+    with pytest.raises(ValueError, match=r"size mismatch for weight: copying an uninitialized parameter from "
+                                         r"checkpoint, the shape in current model is \(2, 1, 3\)\."):
         nn.Conv1d(1, 2, 3).load_state_dict(lazy_state)
     with pytest.raises(RuntimeError, match="uninitialized parameter"):
         torch.nn.Conv1d(1, 2, 3).load_state_dict(torch.nn.LazyConv1d(2, 3).state_dict())
