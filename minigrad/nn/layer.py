@@ -2,9 +2,11 @@
 
 A ``Layer`` owns parameters (trainable tensors), buffers (non-trainable state such
 as BatchNorm's running statistics) and child layers. Assigning any of them to an
-attribute registers it, in definition order, so ``parameters()`` and
-``state_dict()`` list them in the order the ``__init__`` wrote them, whatever
-Python's hash seed. Lists, tuples and dicts of parameters or layers register too,
+attribute registers it, and ``parameters()`` and ``state_dict()`` list them in
+torch's order, whatever Python's hash seed: a layer's own parameters, then its
+buffers, then its sub-layers (each walked so), each kind in the order the
+``__init__`` wrote it. So ``zip(ours.named_parameters(), theirs.named_parameters())``
+pairs the same parameters for a model written alike in both. Lists, tuples and dicts of parameters or layers register too,
 and are read afresh on every walk, so ``self.blocks.append(Linear(...))`` is seen.
 
 ``state_dict()`` returns a plain ``dict`` (ordered) mapping dotted names such as
@@ -135,7 +137,8 @@ class Layer:
         """Register parameters, buffers, layers and containers of them, with torch's rules for a name that is
         one already: a Parameter or a Layer takes any name over (a buffer's, a layer's, a parameter's), a
         parameter's name takes only a Parameter or None, a layer's only a Layer or None, a buffer's only a
-        Tensor or None. A name keeps its first position: reassigning never reorders the state."""
+        Tensor or None. A name keeps its place among its kind; one that changes kind goes last in its new kind
+        (torch's dicts of parameters, buffers and sub-layers behave so)."""
         members = self.__dict__.get("_member_names")
         if members is None:
             raise AttributeError(
@@ -144,14 +147,14 @@ class Layer:
         kind = members.get(name)
         if isinstance(value, Parameter):
             self._buffer_names.pop(name, None)
-            members[name] = "param"
+            _set_kind(members, name, "param")
         elif kind == "param":
             if value is not None:
                 raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as parameter "
                                 f"{name!r} (nn.Parameter or None expected)")
         elif isinstance(value, Layer):
             self._buffer_names.pop(name, None)
-            members[name] = "layer"
+            _set_kind(members, name, "layer")
         elif kind == "layer":
             if value is not None:
                 raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as child module "
@@ -162,7 +165,7 @@ class Layer:
                                 "(nn.Buffer, Tensor or None expected)")
             self._buffer_names[name] = (value.persistent if isinstance(value, Buffer)
                                         else self._buffer_names.get(name, True))
-            members[name] = "buffer"
+            _set_kind(members, name, "buffer")
         elif kind is None and _holds_members(value):
             members[name] = "container"
         object.__setattr__(self, name, value)
@@ -189,19 +192,24 @@ class Layer:
                 "assign it as an attribute instead"
             )
         self._buffer_names[name] = bool(persistent)
-        self._member_names[name] = "buffer"
+        _set_kind(self._member_names, name, "buffer")
         object.__setattr__(self, name, tensor)
 
     # -- walking the tree -----------------------------------------------------
     def _direct_members(self):
-        """(name, kind, value) for each registered member: kind is 'param', 'buffer' or 'layer'."""
+        """(name, kind, value) for each registered member: kind is 'param', 'buffer' (or 'transient', one
+        outside the state) or 'layer'. In torch's order: the parameters, then the buffers, then the sub-layers,
+        each kind in the order of its names' first assignment."""
+        members = []
         for name in list(self._member_names):
             value = self.__dict__.get(name)
             if name in self._buffer_names:
                 if value is not None:   # a buffer outside the state (persistent=False) is a "transient" one
-                    yield name, ("buffer" if self._buffer_names[name] is not False else "transient"), value
+                    members.append((name, "buffer" if self._buffer_names[name] is not False else "transient", value))
             else:
-                yield from _flatten_member(name, value)
+                members.extend(_flatten_member(name, value))
+        members.sort(key=_torch_rank)
+        return iter(members)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
@@ -553,8 +561,7 @@ class Layer:
             raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Layer (Module) or None, "
                             f"got {type(module).__name__}")
         if module is None:   # an empty child slot, as torch's _modules[name] = None
-            self._buffer_names.pop(name, None)
-            self._member_names[name] = "layer"
+            _set_kind(self._member_names, name, "layer")
             object.__setattr__(self, name, None)
             return
         setattr(self, name, module)
@@ -570,8 +577,7 @@ class Layer:
             raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be a Parameter or None, "
                             f"got {type(param).__name__}; wrap a tensor as nn.Parameter(t)")
         if param is None:   # a parameter's slot, empty (torch's bias=False): a name only a Parameter or None takes
-            self._buffer_names.pop(name, None)
-            self._member_names[name] = "param"
+            _set_kind(self._member_names, name, "param")
             object.__setattr__(self, name, None)
             return
         setattr(self, name, param)
@@ -879,3 +885,18 @@ def describe_parameter(p) -> str:
     size 2x3]`` (a device other than the CPU follows the size)."""
     device = "" if p.device == "cpu" else f" ({p.device})"
     return f"Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}{device}]"
+
+
+_RANKS = {"param": 0, "buffer": 1, "transient": 1, "layer": 2}
+
+
+def _torch_rank(member) -> int:
+    """A member's place in torch's order (parameters, buffers, sub-layers); the sort is stable within a kind."""
+    return _RANKS[member[1]]
+
+
+def _set_kind(members, name, kind):
+    """Record ``name`` as a member of ``kind``: in place if it is one already, else last."""
+    if members.get(name) != kind:
+        members.pop(name, None)
+        members[name] = kind
