@@ -16,6 +16,7 @@ training goes on; arrays rather than Tensors, so a snapshot carries no graph.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Iterator, NamedTuple
 
@@ -327,6 +328,8 @@ class Layer:
                 raise TypeError(f"{type(self).__name__}.state_dict: takes at most 3 positional arguments "
                                 f"(destination, prefix, keep_vars), got {len(args)}")
             destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
+            warnings.warn(f"{type(self).__name__}.state_dict: positional arguments are deprecated (as in torch); "
+                          "pass destination=, prefix=, keep_vars= by keyword", FutureWarning, stacklevel=2)
         if destination is None:
             destination = {}
         elif not isinstance(destination, dict):
