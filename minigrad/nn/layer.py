@@ -256,10 +256,18 @@ class Layer:
         return [m for _, m in self.named_layers()]
 
     def named_children(self) -> Iterator[tuple[str, "Layer"]]:
-        """(name, Layer) pairs of the direct sub-layers only."""
-        for name, kind, value in self._direct_members():
-            if kind == "layer":
+        """(name, Layer) pairs of the direct sub-layers only, each once (a layer held twice under its first name),
+        as torch's."""
+        seen = set()
+        for name, value in self._child_items():
+            if id(value) not in seen:
+                seen.add(id(value))
                 yield name, value
+
+    def _child_items(self):
+        """(name, Layer) for every direct sub-layer name, a shared layer under each (``repr`` and the dotted-path
+        lookups read these)."""
+        return [(name, value) for name, kind, value in self._direct_members() if kind == "layer"]
 
     def _walk(self, prefix: str = ""):
         """Depth-first (dotted name, kind, value) over the whole tree, in definition order."""
@@ -600,7 +608,7 @@ class Layer:
         """The sub-layer at the dotted path ``target`` (``""``: this layer), as ``torch.nn.Module.get_submodule``."""
         layer = self
         for part in target.split(".") if target else ():
-            child = dict(layer.named_children()).get(part)
+            child = dict(layer._child_items()).get(part)
             if child is None:
                 raise AttributeError(f"{type(self).__name__}.get_submodule: {type(layer).__name__} has no sub-layer "
                                      f"{part!r} (looking for {target!r})")
@@ -617,7 +625,7 @@ class Layer:
             raise ValueError(f"{name}.set_submodule: module is not a Layer (Module), found {type(module).__name__}")
         owner, _, last = target.rpartition(".")
         parent = self.get_submodule(owner)
-        children = dict(parent.named_children())
+        children = dict(parent._child_items())
         if last not in children:
             if strict or hasattr(parent, last):
                 raise AttributeError(f"{name}.set_submodule: {type(parent).__name__} has no sub-layer {last!r} "
@@ -723,7 +731,7 @@ class Layer:
     def __dir__(self):
         """As torch's: the class's attributes, the instance's and the sub-layers' names (those that are
         attributes: not positions such as ``"0"``)."""
-        names = [*dir(type(self)), *self.__dict__, *self._member_names, *(n for n, _ in self.named_children())]
+        names = [*dir(type(self)), *self.__dict__, *self._member_names, *(n for n, _ in self._child_items())]
         return sorted({n for n in names if not n[0].isdigit()})
 
     # -- printing ------------------------------------------------------------------
@@ -741,7 +749,7 @@ class Layer:
         comment after the closing parenthesis (``  # 9 params``), which torch does not print."""
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self.named_children()]
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._child_items()]
         text = f"{type(self).__name__}("
         if len(extra_lines) == 1 and not child_lines:
             text += extra_lines[0]
