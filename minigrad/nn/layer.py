@@ -6,8 +6,10 @@ attribute registers it, and ``parameters()`` and ``state_dict()`` list them in
 torch's order, whatever Python's hash seed: a layer's own parameters, then its
 buffers, then its sub-layers (each walked so), each kind in the order the
 ``__init__`` wrote it. So ``zip(ours.named_parameters(), theirs.named_parameters())``
-pairs the same parameters for a model written alike in both. Lists, tuples and dicts of parameters or layers register too,
-and are read afresh on every walk, so ``self.blocks.append(Linear(...))`` is seen.
+pairs the same parameters for a model written alike in both. Lists, tuples and
+dicts of parameters or layers register too, and are read afresh on every walk, so
+``self.blocks.append(Linear(...))`` is seen. Reassigning a registered name follows
+``torch.nn.Module.__setattr__``'s rules (see ``Layer.__setattr__``).
 
 ``state_dict()`` returns a plain ``dict`` (ordered) mapping dotted names such as
 ``"fc1.weight"`` or ``"blocks.1.bias"`` to *copies* of the backend arrays (NumPy or
@@ -214,23 +216,24 @@ class Layer:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, Parameter) pairs in definition order, each parameter once (``remove_duplicate=False``:
-        a shared one under each of its names); ``recurse=False``: this layer's own only. As torch's."""
+        """(dotted name, Parameter) pairs in torch's order (a layer's own, then its sub-layers'), each parameter
+        once (``remove_duplicate=False``: a shared one under each of its names); ``recurse=False``: this layer's
+        own only. As torch's."""
         return self._named_state(("param",), prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> "MemberList":
-        """All parameters, in definition order, each once (shared ones are not repeated): a list, which
-        ``next`` also reads one by one, so torch's ``next(model.parameters())`` works."""
+        """All parameters, in torch's order, each once (shared ones are not repeated): a list, which ``next``
+        also reads one by one, so torch's ``next(model.parameters())`` works."""
         return MemberList(p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) pairs of the buffers, in definition order, each once (``remove_duplicate=False``:
-        a shared one under each of its names); ``recurse=False``: this layer's own only. As torch's."""
+        """(dotted name, Tensor) pairs of the buffers in torch's order, each once (``remove_duplicate=False``: a
+        shared one under each of its names); ``recurse=False``: this layer's own only. As torch's."""
         return self._named_state(("buffer", "transient"), prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> "MemberList":
-        """All buffers, in definition order, each once (a list that ``next`` reads too, as ``parameters``)."""
+        """All buffers, in torch's order, each once (a list that ``next`` reads too, as ``parameters``)."""
         return MemberList(b for _, b in self.named_buffers(recurse=recurse))
 
     def _named_state(self, kinds, prefix, recurse, remove_duplicate):
@@ -270,7 +273,7 @@ class Layer:
         return [(name, value) for name, kind, value in self._direct_members() if kind == "layer"]
 
     def _walk(self, prefix: str = ""):
-        """Depth-first (dotted name, kind, value) over the whole tree, in definition order."""
+        """Depth-first (dotted name, kind, value) over the whole tree, in torch's order (see _direct_members)."""
         for name, kind, value in self._direct_members():
             full = f"{prefix}.{name}" if prefix else name
             yield full, kind, value
@@ -551,7 +554,7 @@ class Layer:
                 yield name, value
 
     def children(self) -> Iterator["Layer"]:
-        """The direct sub-layers, in definition order (``torch.nn.Module.children``)."""
+        """The direct sub-layers, in the order they were assigned (``torch.nn.Module.children``)."""
         for _, layer in self.named_children():
             yield layer
 
@@ -832,7 +835,7 @@ def _array_of(value):
 
 
 def _save_state(layer, state, prefix, keep_vars):
-    """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in definition order, its
+    """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in torch's order, its
     extra state (before its first sub-layer), then its post-hooks (a shared layer is written under each of its
     names, as torch's)."""
     for hook in layer._state_dict_pre_hooks or ():
