@@ -203,16 +203,23 @@ class Layer:
         """(name, kind, value) for each registered member: kind is 'param', 'buffer' (or 'transient', one
         outside the state) or 'layer'. In torch's order: the parameters, then the buffers, then the sub-layers,
         each kind in the order of its names' first assignment."""
-        members = []
-        for name in list(self._member_names):
-            value = self.__dict__.get(name)
-            if name in self._buffer_names:
-                if value is not None:   # a buffer outside the state (persistent=False) is a "transient" one
-                    members.append((name, "buffer" if self._buffer_names[name] is not False else "transient", value))
-            else:
-                members.extend(_flatten_member(name, value))
-        members.sort(key=_torch_rank)
-        return iter(members)
+        params, buffers, layers = [], [], []
+        persistent = self._buffer_names
+        values = self.__dict__
+        for name, kind in self._member_names.items():
+            value = values.get(name)
+            if value is None:
+                continue
+            if kind == "param":
+                params.append((name, "param", value))
+            elif kind == "buffer":   # a buffer outside the state (persistent=False) is a "transient" one
+                buffers.append((name, "buffer" if persistent[name] else "transient", value))
+            elif kind == "layer":
+                layers.append((name, "layer", value))
+            else:   # a list/tuple/dict: its parameters and layers, in its order
+                for member in _flatten_member(name, value):
+                    (params if member[1] == "param" else layers).append(member)
+        return iter(params + buffers + layers)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
@@ -900,13 +907,6 @@ def describe_parameter(p) -> str:
     device = "" if p.device == "cpu" else f" ({p.device})"
     return f"Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}{device}]"
 
-
-_RANKS = {"param": 0, "buffer": 1, "transient": 1, "layer": 2}
-
-
-def _torch_rank(member) -> int:
-    """A member's place in torch's order (parameters, buffers, sub-layers); the sort is stable within a kind."""
-    return _RANKS[member[1]]
 
 
 def _set_kind(members, name, kind):
