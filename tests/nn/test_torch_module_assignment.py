@@ -159,3 +159,18 @@ def test_a_deleted_parameter_name_takes_a_plain_tensor_as_an_attribute():
     m.scale, t.scale = mg.ones(3), torch.ones(3)
     assert _registry(m) == _registry(t) and "scale" not in _registry(m)[0]
     assert m.scale.numpy().tolist() == t.scale.tolist()
+
+
+def test_a_dict_key_takes_only_what_the_dict_holds():
+    for lib, dict_class in ((mg, nn.ModuleDict), (torch, torch.nn.ModuleDict)):
+        heads = dict_class({"cls": lib.nn.Linear(2, 2)})
+        with pytest.raises(TypeError):
+            heads.cls = lib.ones(2)
+        assert type(heads.cls).__name__ == "Linear" and type(heads["cls"]).__name__ == "Linear"
+        heads.box = lib.nn.Tanh()
+        assert list(heads.keys()) == ["cls", "box"]
+    scales = nn.ParameterDict({"a": mg.ones(1)})
+    with pytest.raises(TypeError, match=r"^ParameterDict\['a'\]: expected a Parameter or a Tensor, got int$"):
+        scales.a = 3
+    scales.a = mg.zeros(2)
+    assert scales["a"].shape == (2,) and isinstance(scales.a, nn.Parameter)
