@@ -388,7 +388,7 @@ def _embedding(padding_idx=None):
             keep = np.ones((5, 1))
             keep[padding_idx] = 0.0
             weight = weight * mg.Tensor(keep.astype(weight.dtype))
-        layer.weight = weight
+        _put_tensor(layer, "weight", weight)
         return layer(index)
 
     return fn
@@ -946,7 +946,8 @@ NN_OPS += [
 
 def _bilinear_layer(x1, x2, w, b):
     layer = nn.Bilinear(2, 3, 4, dtype=F64)
-    layer.weight, layer.bias = w, b
+    _put_tensor(layer, "weight", w)
+    _put_tensor(layer, "bias", b)
     return layer(x1, x2)
 def _fixed_parameters(make_layer, run):
     """fn(*inputs): ``run(layer, *inputs)`` with one layer of fixed parameters in the inputs' dtype (eval mode).
