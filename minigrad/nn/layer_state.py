@@ -130,8 +130,18 @@ def save_state(layer, state, prefix, keep_vars):
 
 def _overrides(layer, method) -> bool:
     """True when the layer's class replaces the base class's ``method`` (torch's test for extra state)."""
-    from minigrad.nn.layer import Layer
-    return getattr(type(layer), method) is not getattr(Layer, method)
+    return getattr(type(layer), method) is not _base_methods()[method]
+
+
+_BASE_METHODS = {}
+
+
+def _base_methods() -> dict:
+    """Layer's own get_extra_state and set_extra_state, read once (layer.py imports this module)."""
+    if not _BASE_METHODS:
+        from minigrad.nn.layer import Layer
+        _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state)
+    return _BASE_METHODS
 
 
 def _post_order(layer):

@@ -23,7 +23,7 @@ class Network(Layer):
 
     def __init__(self, *layers: Layer):
         super().__init__()
-        self.stack = []
+        object.__setattr__(self, "stack", [])   # not a registered member: _direct_members names its layers
         # The layers' names: None while they are named by position; PyTorch's Sequential(OrderedDict(...))
         # names them by key ("fc.weight"), and they are then attributes too (model.fc).
         object.__setattr__(self, "_names", None)
