@@ -44,10 +44,17 @@ def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
             elif isinstance(owner, nn.ParameterDict):
                 owner._items[attr] = value        # likewise under its key
             else:
-                setattr(owner, attr, value)
+                _put_tensor(owner, attr, value)
         return run(layer, *inputs)
 
     return fn
+
+
+def _put_tensor(owner, attr, value):
+    """Put a checked Tensor where the parameter ``attr`` was. As torch, a plain Tensor is refused over a
+    parameter's name, so the parameter is deleted first and the Tensor becomes a plain attribute."""
+    delattr(owner, attr)
+    setattr(owner, attr, value)
 
 
 def _bound(make_layer, mode="train"):
@@ -302,7 +309,7 @@ def _recurrent(make_layer, n_state=0):
         hx = None if not n_state else (state[0] if n_state == 1 else tuple(state))
         layer = make_layer()
         for (name, _), value in zip(layer.named_parameters(), params):
-            setattr(layer, name, value)
+            _put_tensor(layer, name, value)
         return _flat(layer(x, hx))
 
     return fn
@@ -381,7 +388,7 @@ def _embedding(padding_idx=None):
             keep = np.ones((5, 1))
             keep[padding_idx] = 0.0
             weight = weight * mg.Tensor(keep.astype(weight.dtype))
-        layer.weight = weight
+        _put_tensor(layer, "weight", weight)
         return layer(index)
 
     return fn
@@ -939,7 +946,8 @@ NN_OPS += [
 
 def _bilinear_layer(x1, x2, w, b):
     layer = nn.Bilinear(2, 3, 4, dtype=F64)
-    layer.weight, layer.bias = w, b
+    _put_tensor(layer, "weight", w)
+    _put_tensor(layer, "bias", b)
     return layer(x1, x2)
 def _fixed_parameters(make_layer, run):
     """fn(*inputs): ``run(layer, *inputs)`` with one layer of fixed parameters in the inputs' dtype (eval mode).
@@ -1481,7 +1489,7 @@ def _packed_recurrent(make_layer, lengths, enforce_sorted, n_state=0):
         hx = None if not n_state else (state[0] if n_state == 1 else tuple(state))
         layer = make_layer()
         for (name, _), value in zip(layer.named_parameters(), params):
-            setattr(layer, name, value)
+            _put_tensor(layer, name, value)
         out, last = layer(nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted), hx)
         return (out.data, *_flat(last))
 

@@ -59,6 +59,9 @@ from minigrad.nn.normalization import BatchNorm3d
 from minigrad.nn.instance_norm import InstanceNorm3d
 from minigrad.nn.dropout import Dropout3d
 from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
+# torch.nn.modules.module's global forward hooks (every layer's call), and the handle every register_*hook returns
+from minigrad.nn.layer_forward_hooks import (RemovableHandle, register_module_forward_hook,
+                                             register_module_forward_pre_hook)
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
@@ -95,3 +98,4 @@ __all__ = [
     "AdaptiveLogSoftmaxWithLoss",
 ]
 __all__ += ["FractionalMaxPool2d"]   # session 10
+__all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]

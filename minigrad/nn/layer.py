@@ -2,10 +2,14 @@
 
 A ``Layer`` owns parameters (trainable tensors), buffers (non-trainable state such
 as BatchNorm's running statistics) and child layers. Assigning any of them to an
-attribute registers it, in definition order, so ``parameters()`` and
-``state_dict()`` list them in the order the ``__init__`` wrote them, whatever
-Python's hash seed. Lists, tuples and dicts of parameters or layers register too,
-and are read afresh on every walk, so ``self.blocks.append(Linear(...))`` is seen.
+attribute registers it, and ``parameters()`` and ``state_dict()`` list them in
+torch's order, whatever Python's hash seed: a layer's own parameters, then its
+buffers, then its sub-layers (each walked so), each kind in the order the
+``__init__`` wrote it. So ``zip(ours.named_parameters(), theirs.named_parameters())``
+pairs the same parameters for a model written alike in both. Lists, tuples and
+dicts of parameters or layers register too, and are read afresh on every walk, so
+``self.blocks.append(Linear(...))`` is seen. Reassigning a registered name follows
+``torch.nn.Module.__setattr__``'s rules (see ``Layer.__setattr__``).
 
 ``state_dict()`` returns a plain ``dict`` (ordered) mapping dotted names such as
 ``"fc1.weight"`` or ``"blocks.1.bias"`` to *copies* of the backend arrays (NumPy or
@@ -14,17 +18,19 @@ training goes on; arrays rather than Tensors, so a snapshot carries no graph.
 """
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+import warnings
+from typing import Iterator
 
 import numpy as np
 
 from minigrad import backend
-from minigrad.autograd.mode import is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
-from minigrad.nn.layer_backward_hooks import call_with_backward_hooks
+from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
+from minigrad.nn.layer_state import (LoadResult, StateDictError, _IncompatibleKeys, _array_of, _is_lazy,  # noqa: F401
+                                     load_state, save_state)
 from minigrad.autograd.write_stamps import mark_written
-from minigrad.backend import get_array_module, normalize_device, to_device, xp_for
+from minigrad.backend import normalize_device, to_device, xp_for
 
 
 class Parameter(Tensor):
@@ -61,13 +67,6 @@ class Buffer(Tensor):
         requires_grad = bool(getattr(data, "requires_grad", False))
         super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
         self.persistent = bool(persistent)
-
-
-class LoadResult(NamedTuple):
-    """What ``load_state_dict(strict=False)`` could not match."""
-
-    missing_keys: list
-    unexpected_keys: list
 
 
 def _holds_members(value) -> bool:
@@ -111,32 +110,47 @@ class Layer:
 
     def __init__(self):
         object.__setattr__(self, "training", True)
-        # Names of registered attributes (parameters, layers, containers, buffers),
-        # in definition order; the values themselves live in the instance __dict__.
+        # Registered attributes in definition order, each with its kind: "param", "buffer", "layer" or
+        # "container" (a list/tuple/dict holding parameters or layers); the values live in the instance __dict__.
         object.__setattr__(self, "_member_names", {})
-        object.__setattr__(self, "_buffer_names", {})
+        object.__setattr__(self, "_buffer_names", {})   # buffer name -> persistent
 
     # -- registration ---------------------------------------------------------
     def __setattr__(self, name, value):
+        """Register parameters, buffers, layers and containers of them, with torch's rules for a name that is
+        one already: a Parameter or a Layer takes any name over (a buffer's, a layer's, a parameter's), a
+        parameter's name takes only a Parameter or None, a layer's only a Layer or None, a buffer's only a
+        Tensor or None. A name keeps its place among its kind; one that changes kind goes last in its new kind
+        (torch's dicts of parameters, buffers and sub-layers behave so)."""
         members = self.__dict__.get("_member_names")
         if members is None:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
-        if isinstance(value, Buffer):   # nn.Buffer registers itself, as a Parameter does
-            self.register_buffer(name, value, value.persistent)
-            return
-        if name in self._buffer_names and isinstance(value, Parameter):
-            del self._buffer_names[name]   # as torch: a Parameter set over a buffer's name makes it a parameter
-        if name in self._buffer_names:
+        kind = members.get(name)
+        if isinstance(value, Parameter):
+            self._buffer_names.pop(name, None)
+            _set_kind(members, name, "param")
+        elif kind == "param":
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as parameter "
+                                f"{name!r} (nn.Parameter or None expected)")
+        elif isinstance(value, Layer):
+            self._buffer_names.pop(name, None)
+            _set_kind(members, name, "layer")
+        elif kind == "layer":
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as child module "
+                                f"{name!r} (nn.Module or None expected)")
+        elif isinstance(value, Buffer) or kind == "buffer":   # nn.Buffer registers itself, as a Parameter does
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"{type(self).__name__}: buffer {name!r} must be a Tensor or None, "
-                    f"got {type(value).__name__}"
-                )
-        elif _holds_members(value):
-            # A name keeps its first position: reassigning a parameter never reorders the state.
-            members.setdefault(name, None)
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as buffer {name!r} "
+                                "(nn.Buffer, Tensor or None expected)")
+            self._buffer_names[name] = (value.persistent if isinstance(value, Buffer)
+                                        else self._buffer_names.get(name, True))
+            _set_kind(members, name, "buffer")
+        elif kind is None and _holds_members(value):
+            members[name] = "container"
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -147,6 +161,9 @@ class Layer:
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Register non-trainable state (a Tensor or None) that ``to`` moves and ``state_dict`` includes
         (unless ``persistent=False``: state made afresh in ``__init__``, such as a causal mask)."""
+        if "_member_names" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before register_buffer({name!r})")
+        self._check_member_name("register_buffer", name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"{type(self).__name__}.register_buffer: {name!r} must be a Tensor or None, "
@@ -158,41 +175,62 @@ class Layer:
                 "assign it as an attribute instead"
             )
         self._buffer_names[name] = bool(persistent)
-        self._member_names.setdefault(name, None)
+        _set_kind(self._member_names, name, "buffer")
         object.__setattr__(self, name, tensor)
 
     # -- walking the tree -----------------------------------------------------
     def _direct_members(self):
-        """(name, kind, value) for each registered member: kind is 'param', 'buffer' or 'layer'."""
-        for name in list(self._member_names):
-            value = self.__dict__.get(name)
-            if name in self._buffer_names:
-                if value is not None:   # a buffer outside the state (persistent=False) is a "transient" one
-                    yield name, ("buffer" if self._buffer_names[name] is not False else "transient"), value
-            else:
-                yield from _flatten_member(name, value)
+        """(name, kind, value) for each registered member: kind is 'param', 'buffer' (or 'transient', one
+        outside the state) or 'layer'. In torch's order: the parameters, then the buffers, then the sub-layers,
+        each kind in the order of its names' first assignment."""
+        params, buffers, layers = [], [], []
+        persistent = self._buffer_names
+        values = self.__dict__
+        for name, kind in self._member_names.items():
+            value = values.get(name)
+            if value is None:
+                continue
+            if kind == "param":
+                params.append((name, "param", value))
+            elif kind == "buffer":   # a buffer outside the state (persistent=False) is a "transient" one
+                buffers.append((name, "buffer" if persistent[name] else "transient", value))
+            elif kind == "layer":
+                layers.append((name, "layer", value))
+            else:   # a list/tuple/dict: its parameters and layers, in its order
+                for member in _flatten_member(name, value):
+                    (params if member[1] == "param" else layers).append(member)
+        return iter(params + buffers + layers)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, Parameter) pairs in definition order, each parameter once."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs in torch's order (a layer's own, then its sub-layers'), each parameter
+        once (``remove_duplicate=False``: a shared one under each of its names); ``recurse=False``: this layer's
+        own only. As torch's."""
+        return self._named_state(("param",), prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> "MemberList":
+        """All parameters, in torch's order, each once (shared ones are not repeated): a list, which ``next``
+        also reads one by one, so torch's ``next(model.parameters())`` works."""
+        return MemberList(p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) pairs of the buffers in torch's order, each once (``remove_duplicate=False``: a
+        shared one under each of its names); ``recurse=False``: this layer's own only. As torch's."""
+        return self._named_state(("buffer", "transient"), prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> "MemberList":
+        """All buffers, in torch's order, each once (a list that ``next`` reads too, as ``parameters``)."""
+        return MemberList(b for _, b in self.named_buffers(recurse=recurse))
+
+    def _named_state(self, kinds, prefix, recurse, remove_duplicate):
         seen = set()
-        for name, kind, value in self._walk(prefix):
-            if kind == "param" and id(value) not in seen:
+        members = self._walk(prefix) if recurse else (
+            (f"{prefix}.{name}" if prefix else name, kind, value) for name, kind, value in self._direct_members())
+        for name, kind, value in members:
+            if kind in kinds and (not remove_duplicate or id(value) not in seen):
                 seen.add(id(value))
                 yield name, value
-
-    def parameters(self) -> list[Parameter]:
-        """All parameters, in definition order, each once (shared ones are not repeated)."""
-        return [p for _, p in self.named_parameters()]
-
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) pairs of the buffers, in definition order."""
-        for name, kind, value in self._walk(prefix):
-            if kind == "buffer" or kind == "transient":
-                yield name, value
-
-    def buffers(self) -> list[Tensor]:
-        """All buffers, in definition order."""
-        return [b for _, b in self.named_buffers()]
 
     def named_layers(self, prefix: str = "") -> Iterator[tuple[str, "Layer"]]:
         """(dotted name, Layer) pairs: this layer first (name ``""``), then every sub-layer."""
@@ -208,13 +246,21 @@ class Layer:
         return [m for _, m in self.named_layers()]
 
     def named_children(self) -> Iterator[tuple[str, "Layer"]]:
-        """(name, Layer) pairs of the direct sub-layers only."""
-        for name, kind, value in self._direct_members():
-            if kind == "layer":
+        """(name, Layer) pairs of the direct sub-layers only, each once (a layer held twice under its first name),
+        as torch's."""
+        seen = set()
+        for name, value in self._child_items():
+            if id(value) not in seen:
+                seen.add(id(value))
                 yield name, value
 
+    def _child_items(self):
+        """(name, Layer) for every direct sub-layer name, a shared layer under each (``repr`` and the dotted-path
+        lookups read these)."""
+        return [(name, value) for name, kind, value in self._direct_members() if kind == "layer"]
+
     def _walk(self, prefix: str = ""):
-        """Depth-first (dotted name, kind, value) over the whole tree, in definition order."""
+        """Depth-first (dotted name, kind, value) over the whole tree, in torch's order (see _direct_members)."""
         for name, kind, value in self._direct_members():
             full = f"{prefix}.{name}" if prefix else name
             yield full, kind, value
@@ -224,9 +270,11 @@ class Layer:
     # -- modes and gradients ----------------------------------------------------
     def train(self, mode: bool = True) -> "Layer":
         """Put this layer and all sub-layers in training mode (or eval mode with ``False``)."""
+        if not isinstance(mode, bool):   # torch's check: train("eval") must not mean training
+            raise ValueError(f"{type(self).__name__}.train: training mode is expected to be boolean, got {mode!r}")
         # Layer.layers, not self.layers: TransformerEncoder's child list is named ``layers``, as in PyTorch.
         for layer in Layer.layers(self):
-            object.__setattr__(layer, "training", bool(mode))
+            object.__setattr__(layer, "training", mode)
         return self
 
     def eval(self) -> "Layer":
@@ -265,70 +313,55 @@ class Layer:
         return self
 
     # -- state -------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        """Ordered ``{dotted name: array copy}`` of every parameter and buffer (see module doc)."""
-        state = {}
-        for name, kind, value in self._walk():
-            if kind in ("param", "buffer") and name not in state:
-                # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
-                state[name] = value if _is_lazy(value) else value.data.copy()
-        return state
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> dict:
+        """Ordered ``{dotted name: array copy}`` of every parameter and persistent buffer (see module doc).
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
-        """Copy arrays (or Tensors) from ``state`` into the parameters and buffers, in place.
-
-        Values are cast to each parameter's dtype and moved to its device. A shape
-        mismatch always raises. With ``strict=True`` any missing or unexpected key
-        raises too, in one error that lists them all; with ``strict=False`` the
-        matching keys are loaded and the others returned as a ``LoadResult``.
-        Nothing is written unless every check passes.
+        As ``torch.nn.Module.state_dict``: ``destination`` (a dict) is filled and returned, ``prefix`` starts
+        every key, ``keep_vars=True`` gives the Parameters and buffers themselves instead of copies (torch
+        accepts the three positionally too). A layer that overrides ``get_extra_state`` adds its value under
+        ``"<prefix>_extra_state"``; the state-dict hooks run around each layer.
         """
-        if not isinstance(state, dict):
-            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
-        targets = {}
-        for name, kind, value in self._walk():
-            if kind in ("param", "buffer"):
-                targets.setdefault(name, value)
-        # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
-        # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
-        restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in self.named_layers()
-                                     for name in layer._optional_buffers) if key in targets and key not in state}
-        missing = [k for k in targets if k not in state and k not in restarted]
-        unexpected = [k for k in state if k not in targets]
-        wrong_shape = []
-        for name, target in targets.items():
-            if name in state:
-                if _is_lazy(state[name]):   # an uninitialized checkpoint entry loads only into a placeholder
-                    if not _is_lazy(target):
-                        wrong_shape.append(f"{name}: checkpoint uninitialized vs model {tuple(target.shape)}")
-                    continue
-                shape = tuple(_array_of(state[name]).shape)
-                if _is_lazy(target):   # a lazy layer's placeholder takes the checkpoint's shape, as in PyTorch
-                    continue
-                if shape != tuple(target.shape):
-                    wrong_shape.append(f"{name}: checkpoint {shape} vs model {tuple(target.shape)}")
-        if wrong_shape or (strict and (missing or unexpected)):
-            lines = [f"{type(self).__name__}.load_state_dict: the state does not match the model"]
-            if missing:
-                lines.append("  missing keys: " + ", ".join(missing))
-            if unexpected:
-                lines.append("  unexpected keys: " + ", ".join(map(str, unexpected)))
-            if wrong_shape:
-                lines.append("  wrongly shaped keys: " + "; ".join(wrong_shape))
-            raise ValueError("\n".join(lines))
-        for name, target in targets.items():
-            if name in state and _is_lazy(state[name]):
-                continue
-            if name in state:
-                if _is_lazy(target):
-                    target.materialize(_array_of(state[name]).shape)
-                source = to_device(_array_of(state[name]), target.device)
-                target.data[...] = source.astype(target.dtype, copy=False)
-                mark_written(target.data)  # a graph recorded before must not use the new values
-            elif name in restarted:
-                target.data[...] = 0
-                mark_written(target.data)
-        return LoadResult(missing, unexpected)
+        if args:   # torch's deprecated positional order
+            if len(args) > 3:
+                raise TypeError(f"{type(self).__name__}.state_dict: takes at most 3 positional arguments "
+                                f"(destination, prefix, keep_vars), got {len(args)}")
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
+            warnings.warn(f"{type(self).__name__}.state_dict: positional arguments are deprecated (as in torch); "
+                          "pass destination=, prefix=, keep_vars= by keyword", FutureWarning, stacklevel=2)
+        if destination is None:
+            destination = {}
+        elif not isinstance(destination, dict):
+            raise TypeError(f"{type(self).__name__}.state_dict: destination must be a dict or None, "
+                            f"got {type(destination).__name__}")
+        if not isinstance(prefix, str):
+            raise TypeError(f"{type(self).__name__}.state_dict: prefix must be a string, got {type(prefix).__name__}")
+        save_state(self, destination, prefix, bool(keep_vars))
+        return destination
+
+    def get_extra_state(self):
+        """The layer's extra state for ``state_dict``, under ``"_extra_state"``: override it with
+        ``set_extra_state`` (as torch's) to save state that is not a tensor; the base class has none."""
+        raise RuntimeError(f"{type(self).__name__}.get_extra_state: this layer does not override "
+                           "get_extra_state, so it has no extra state to return")
+
+    def set_extra_state(self, state) -> None:
+        """Restore what ``get_extra_state`` returned (``load_state_dict`` calls it); override the two together."""
+        raise RuntimeError(f"{type(self).__name__}.set_extra_state: this layer does not override "
+                           "set_extra_state, so it cannot load extra state")
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
+        """Copy arrays (or Tensors) from ``state_dict`` into the parameters and buffers, in place.
+
+        Values are cast to each parameter's dtype and moved to its device. A shape mismatch always raises;
+        with ``strict=True`` a missing or unexpected key raises too, in one error that lists them all as
+        torch's does (``Error(s) in loading state_dict for Net:`` then ``Missing key(s) in state_dict: "a".``
+        lines); the error is a RuntimeError (as torch's) and a ValueError. It returns torch's
+        ``_IncompatibleKeys(missing_keys, unexpected_keys)``. Nothing is written unless every check passes,
+        except with load-state-dict post-hooks, which run after the write and before ``strict`` judges the
+        keys (torch's order). ``assign=True`` puts the state's own values in place of the parameters and
+        buffers (their dtype and device, no copy; a parameter keeps its ``requires_grad``), as torch's.
+        """
+        return load_state(self, state_dict, bool(strict), bool(assign))
 
     # -- running -------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -338,38 +371,43 @@ class Layer:
     #: Buffers that a state saved before this layer kept them may lack (see ``load_state_dict``).
     _optional_buffers = ()
 
-    # Forward hooks, set per instance by register_forward_hook; a class-level None keeps __call__ cheap.
-    _forward_hooks = None
-
-    _forward_pre_hooks = None
+    # Hook lists, set per instance by the register_*hook methods; class-level Nones keep a layer without
+    # hooks small. ``_hooked`` is True on a layer while it holds a hook (and on Layer while a global hook
+    # exists): the one attribute ``__call__`` reads, so a call without hooks costs nothing more.
+    _hooked = False
+    _forward_hooks = None       # (hook, with_kwargs, always_call) entries
+    _forward_pre_hooks = None   # (hook, with_kwargs) entries
     _backward_hooks = None
     _backward_pre_hooks = None
+    _state_dict_pre_hooks = None
+    _state_dict_hooks = None
+    _load_state_dict_pre_hooks = None
+    _load_state_dict_post_hooks = None
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks:
-            for hook in list(self._forward_pre_hooks):
-                replaced = hook(self, args)
-                if replaced is not None:
-                    args = replaced if isinstance(replaced, tuple) else (replaced,)
-        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
-            out = call_with_backward_hooks(self, args, kwargs)
-        else:
-            out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks):
-                replaced = hook(self, args, out)
-                if replaced is not None:
-                    out = replaced
-        return out
+        if self._hooked:
+            return call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
-    def register_forward_hook(self, hook, *, prepend: bool = False):
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(layer, args)`` before every call of this layer; a returned value replaces the positional
+        arguments (a tuple, or one value for a single argument). With ``with_kwargs=True``: ``hook(layer, args,
+        kwargs)``, returning None or ``(new_args, new_kwargs)``. ``prepend``: run before the hooks already there.
+        As ``torch.nn.Module.register_forward_pre_hook``; returns a handle whose ``remove()`` takes it off."""
+        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook, prepend,
+                              (hook, bool(with_kwargs)))
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
         """Call ``hook(layer, args, output)`` after every call of this layer; a returned value replaces the output.
 
-        Returns a handle whose ``remove()`` takes the hook off (as PyTorch's
-        ``register_forward_hook``; ``prepend`` runs it before the hooks already there).
+        ``with_kwargs=True``: ``hook(layer, args, kwargs, output)``. ``always_call=True``: the hook runs even when
+        the call raises (see ``minigrad/nn/layer_forward_hooks.py``). ``prepend``: run before the hooks already
+        there. As ``torch.nn.Module.register_forward_hook``; returns a handle whose ``remove()`` takes it off.
         ``nn.summary`` uses it to see each layer's output.
         """
-        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend)
+        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
+                              (hook, bool(with_kwargs), bool(always_call)))
 
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """Call ``hook(layer, grad_input, grad_output)`` when the gradients of this layer's inputs are computed
@@ -383,19 +421,49 @@ class Layer:
         its inputs are computed; a returned tuple replaces grad_output."""
         return self._add_hook("_backward_pre_hooks", "register_full_backward_pre_hook", hook, prepend)
 
-    def _add_hook(self, attribute, method, hook, prepend):
+    def register_state_dict_pre_hook(self, hook):
+        """Call ``hook(layer, prefix, keep_vars)`` before ``state_dict`` reads this layer (torch's)."""
+        return self._add_hook("_state_dict_pre_hooks", "register_state_dict_pre_hook", hook, False)
+
+    def register_state_dict_post_hook(self, hook):
+        """Call ``hook(layer, state_dict, prefix, local_metadata)`` once ``state_dict`` has read this layer and its
+        sub-layers (torch's; ``local_metadata`` is an empty dict here). It may edit ``state_dict`` in place."""
+        return self._add_hook("_state_dict_hooks", "register_state_dict_post_hook", hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call ``hook(layer, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` before ``load_state_dict`` checks the state against this layer (torch's; the three lists are
+        empty here, and an entry the hook adds to ``error_msgs`` fails the load). It may edit ``state_dict``."""
+        return self._add_hook("_load_state_dict_pre_hooks", "register_load_state_dict_pre_hook", hook, False)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call ``hook(layer, incompatible_keys)`` after ``load_state_dict`` matched the keys, before ``strict``
+        judges them (torch's): removing keys from ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in
+        place lets a strict load pass. It must return None."""
+        return self._add_hook("_load_state_dict_post_hooks", "register_load_state_dict_post_hook", hook, False)
+
+    def _add_hook(self, attribute, method, hook, prepend, entry=None):
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.{method}: hook must be callable, got {type(hook).__name__}")
-        if getattr(self, attribute) is None:
+        if self.__dict__.get(attribute) is None:
             object.__setattr__(self, attribute, [])
-        hooks = getattr(self, attribute)
-        hooks.insert(0, hook) if prepend else hooks.append(hook)
-        return _ForwardHookHandle(hooks, hook)
+        hooks = self.__dict__[attribute]
+        entry = hook if entry is None else entry
+        hooks.insert(0, entry) if prepend else hooks.append(entry)
+        self._refresh_hooked()
+        return RemovableHandle(hooks, entry, self)
+
+    def _refresh_hooked(self):
+        """``_hooked`` True while this layer holds a call hook; else the class's (True only with global hooks)."""
+        if self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks:
+            object.__setattr__(self, "_hooked", True)
+        else:
+            self.__dict__.pop("_hooked", None)
 
     # -- PyTorch's Module methods ---------------------------------------------------------
-    def modules(self) -> Iterator["Layer"]:
+    def modules(self, remove_duplicate: bool = True) -> Iterator["Layer"]:
         """This layer and every sub-layer, each once, outermost first (``torch.nn.Module.modules``)."""
-        for _, layer in self.named_modules():
+        for _, layer in self.named_modules(remove_duplicate=remove_duplicate):
             yield layer
 
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
@@ -410,7 +478,7 @@ class Layer:
                 yield name, value
 
     def children(self) -> Iterator["Layer"]:
-        """The direct sub-layers, in definition order (``torch.nn.Module.children``)."""
+        """The direct sub-layers, in the order they were assigned (``torch.nn.Module.children``)."""
         for _, layer in self.named_children():
             yield layer
 
@@ -426,51 +494,72 @@ class Layer:
 
     def add_module(self, name: str, module) -> None:
         """Register ``module`` (a Layer, or None) as the sub-layer ``name``, as ``self.name = module`` does."""
-        self._check_member_name("add_module", name)
+        self._check_member_name("add_module", name, "layer")
         if module is not None and not isinstance(module, Layer):
             raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Layer (Module) or None, "
                             f"got {type(module).__name__}")
+        if module is None:   # an empty child slot, as torch's _modules[name] = None
+            _set_kind(self._member_names, name, "layer")
+            object.__setattr__(self, name, None)
+            return
         setattr(self, name, module)
 
     register_module = add_module
 
     def register_parameter(self, name: str, param) -> None:
         """Register ``param`` (a Parameter, or None) as ``name``, as ``self.name = param`` does."""
-        self._check_member_name("register_parameter", name)
+        if "_member_names" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before register_parameter({name!r})")
+        self._check_member_name("register_parameter", name, "param")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be a Parameter or None, "
                             f"got {type(param).__name__}; wrap a tensor as nn.Parameter(t)")
+        if param is None:   # a parameter's slot, empty (torch's bias=False): a name only a Parameter or None takes
+            _set_kind(self._member_names, name, "param")
+            object.__setattr__(self, name, None)
+            return
         setattr(self, name, param)
 
-    def _check_member_name(self, method, name):
-        if not isinstance(name, str) or not name or "." in name:
+    def _check_member_name(self, method, name, kind):
+        """As torch: the name is a string, not empty, without '.', and not an attribute other than a ``kind``."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}.{method}: the name must be a string, got {type(name).__name__}")
+        if not name or "." in name:
             raise KeyError(f"{type(self).__name__}.{method}: the name must be a non-empty string without '.', "
                            f"got {name!r}")
-        if hasattr(type(self), name) or (name in self.__dict__ and name not in self._member_names):
+        if self._member_names.get(name) != kind and (name in self.__dict__ or hasattr(type(self), name)
+                                                     or name in self._member_names):
             raise KeyError(f"{type(self).__name__}.{method}: attribute {name!r} already exists")
 
     def get_submodule(self, target: str) -> "Layer":
         """The sub-layer at the dotted path ``target`` (``""``: this layer), as ``torch.nn.Module.get_submodule``."""
         layer = self
         for part in target.split(".") if target else ():
-            child = dict(layer.named_children()).get(part)
+            child = dict(layer._child_items()).get(part)
             if child is None:
                 raise AttributeError(f"{type(self).__name__}.get_submodule: {type(layer).__name__} has no sub-layer "
                                      f"{part!r} (looking for {target!r})")
             layer = child
         return layer
 
-    def set_submodule(self, target: str, module) -> None:
-        """Replace the sub-layer at the dotted path ``target`` with ``module``."""
-        owner, _, name = target.rpartition(".")
-        parent = self.get_submodule(owner)
-        if name not in dict(parent.named_children()):
-            raise AttributeError(f"{type(self).__name__}.set_submodule: {type(parent).__name__} has no sub-layer "
-                                 f"{name!r} (looking for {target!r})")
+    def set_submodule(self, target: str, module, strict: bool = False) -> None:
+        """Set the sub-layer at the dotted path ``target`` to ``module``, as ``torch.nn.Module.set_submodule``:
+        ``strict=False`` may add a new one under the last name, ``strict=True`` only replaces one."""
+        name = type(self).__name__
+        if not isinstance(target, str) or not target:
+            raise ValueError(f"{name}.set_submodule: cannot set the submodule without a target name, got {target!r}")
         if not isinstance(module, Layer):
-            raise TypeError(f"{type(self).__name__}.set_submodule: expected a Layer (Module), "
-                            f"got {type(module).__name__}")
-        _set_member(parent, name, module)
+            raise ValueError(f"{name}.set_submodule: module is not a Layer (Module), found {type(module).__name__}")
+        owner, _, last = target.rpartition(".")
+        parent = self.get_submodule(owner)
+        children = dict(parent._child_items())
+        if last not in children:
+            if strict or hasattr(parent, last):
+                raise AttributeError(f"{name}.set_submodule: {type(parent).__name__} has no sub-layer {last!r} "
+                                     f"(looking for {target!r})")
+            setattr(parent, last, module)
+            return
+        _set_member(parent, last, module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (``"fc1.weight"``)."""
@@ -527,11 +616,50 @@ class Layer:
                 b.data = b.data.astype(dtype)
         return self
 
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False):
-        """Call ``hook(layer, args)`` before every call of this layer; a returned value replaces the positional
-        arguments (a tuple, or one value for a single argument), as ``torch.nn.Module.register_forward_pre_hook``.
-        Returns a handle whose ``remove()`` takes the hook off."""
-        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook, prepend)
+    # -- torch's whole-model transforms ------------------------------------------------
+    def _apply(self, fn, recurse: bool = True) -> "Layer":
+        """Replace the data of every parameter (and of its gradient) and buffer by ``fn(tensor)`` (a Tensor or
+        an array), each shared tensor once; the Parameter objects stay, so an optimizer still holds them.
+        ``recurse=False``: this layer's own only. The engine of ``to_empty`` and ``type``, as torch's."""
+        layers = Layer.modules(self) if recurse else (self,)
+        seen = set()
+        for layer in layers:
+            for _, kind, value in layer._direct_members():
+                if kind == "layer" or id(value) in seen or _is_lazy(value):
+                    continue
+                seen.add(id(value))
+                value.data = _array_of(fn(value))
+                if kind == "param" and value.grad is not None:
+                    value.grad.data = _array_of(fn(value.grad))
+                mark_written(value.data)
+        return self
+
+    def to_empty(self, *, device=None, recurse: bool = True) -> "Layer":
+        """Every parameter and buffer as uninitialized memory of the same shape and dtype on ``device`` (None:
+        where it is), as ``torch.nn.Module.to_empty``; fill them afterwards (``reset_parameters``, a state)."""
+        target = None if device is None else normalize_device(device)
+
+        def empty(t):
+            return xp_for(target or t.device).empty(t.shape, dtype=t.dtype)
+        return self._apply(empty, recurse=recurse)
+
+    def type(self, dst_type) -> "Layer":  # noqa: A003  (torch's name)
+        """Every parameter and buffer cast to ``dst_type`` (a dtype, or a name such as ``'minigrad.DoubleTensor'``),
+        integer ones too, as ``torch.nn.Module.type``; returns self. ``to(dtype)`` casts the floating ones only."""
+        from minigrad.autograd.mode import no_grad
+        with no_grad():
+            return self._apply(lambda t: t.type(dst_type))
+
+    def share_memory(self) -> "Layer":
+        """torch moves the tensors to shared memory for worker processes; NumPy arrays have no such mode, so this
+        is a no-op that returns self (a worker process receives copies)."""
+        return self
+
+    def __dir__(self):
+        """As torch's: the class's attributes, the instance's and the sub-layers' names (those that are
+        attributes: not positions such as ``"0"``)."""
+        names = [*dir(type(self)), *self.__dict__, *self._member_names, *(n for n, _ in self._child_items())]
+        return sorted({n for n in names if not n[0].isdigit()})
 
     # -- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -543,17 +671,19 @@ class Layer:
         return sum(int(p.size) for p in self.parameters() if not _is_lazy(p))
 
     def __repr__(self):
-        children = list(self.named_children())
-        head = f"{type(self).__name__}({self.extra_repr()})"
+        """torch's layout (``Net(`` / ``  (fc): Linear(in_features=2, out_features=3, bias=True)`` / ``)``: the
+        ``extra_repr`` lines, then one line per sub-layer, indented), with the count of trained weights as a
+        comment after the closing parenthesis (``  # 9 params``), which torch does not print."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._child_items()]
+        text = f"{type(self).__name__}("
+        if len(extra_lines) == 1 and not child_lines:
+            text += extra_lines[0]
+        elif extra_lines or child_lines:
+            text += "\n  " + "\n  ".join(extra_lines + child_lines) + "\n"
         count = self.num_parameters()
-        if not children:
-            return head + (f"  # {_count(count)}" if count else "")
-        lines = [f"{type(self).__name__}(" + self.extra_repr()]
-        for name, child in children:
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        lines.append(f")  # {_count(count)}")
-        return "\n".join(lines)
+        return text + ")" + (f"  # {_count(count)}" if count else "")
 
 
 #: PyTorch's name for ``Layer``: ``class Net(nn.Module)`` is the same class, with the same registration,
@@ -573,13 +703,18 @@ def check_tensor_input(layer, x) -> None:
         raise TypeError(f"{type(layer).__name__}: input must be a Tensor, got {type(x).__name__}")
 
 
-class _ForwardHookHandle:
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
+class MemberList(list):
+    """``parameters()``'s and ``buffers()``'s list. torch returns generators, so ``next(model.parameters())``
+    (the first parameter, often read for its device or dtype) is a common idiom: ``next`` reads this list one
+    item at a time too, from its start. ``for``, ``len`` and indexing are the list's."""
 
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+    _next = 0
+
+    def __next__(self):
+        if self._next >= len(self):
+            raise StopIteration
+        self._next += 1
+        return self[self._next - 1]
 
 
 def _count(n: int) -> str:
@@ -610,14 +745,16 @@ def _flatten_member(name, value):
             yield from _flatten_member(f"{name}.{key}", item)
 
 
-def _is_lazy(value) -> bool:
-    """True for a lazy layer's placeholder (``minigrad.nn.lazy``: UninitializedParameter, UninitializedBuffer)."""
-    return getattr(type(value), "_uninitialized", False)
+def describe_parameter(p) -> str:
+    """torch's one-line description of a ParameterList/ParameterDict entry: ``Parameter containing: [float32 of
+    size 2x3]`` (a device other than the CPU follows the size)."""
+    device = "" if p.device == "cpu" else f" ({p.device})"
+    return f"Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}{device}]"
 
 
-def _array_of(value):
-    """The backend array behind a Tensor, or the value itself for NumPy/CuPy arrays."""
-    if isinstance(value, Tensor):
-        return value.data
-    xp = get_array_module(value)
-    return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)
+
+def _set_kind(members, name, kind):
+    """Record ``name`` as a member of ``kind``: in place if it is one already, else last."""
+    if members.get(name) != kind:
+        members.pop(name, None)
+        members[name] = kind

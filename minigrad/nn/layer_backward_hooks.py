@@ -62,8 +62,9 @@ class BackwardHookInputs(Function):
         return out if len(out) > 1 else out[0]
 
 
-def call_with_backward_hooks(layer, args, kwargs):
-    """``layer.forward(*args, **kwargs)`` with its Tensor inputs and outputs routed through the hook nodes."""
+def route_inputs(layer, args):
+    """The positional arguments with those Tensors that need a gradient routed through the input node, and the
+    state the output node will share (``route_outputs``). As torch, keyword arguments are not routed."""
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
     state = _HookState(layer, len(positions))
     if positions:
@@ -72,7 +73,13 @@ def call_with_backward_hooks(layer, args, kwargs):
         args = list(args)
         for i, t in zip(positions, routed):
             args[i] = t
-    out = layer.forward(*args, **kwargs)
+        args = tuple(args)
+    return args, state
+
+
+def route_outputs(state, out):
+    """The layer's output (a Tensor, or a tuple/list of them) routed through the output node; anything else, or
+    outputs that need no gradient, as they are."""
     single = isinstance(out, Tensor)
     outs = (out,) if single else tuple(out) if isinstance(out, (tuple, list)) else None
     if outs is None or not all(isinstance(o, Tensor) for o in outs) or not any(o.requires_grad for o in outs):

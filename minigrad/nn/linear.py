@@ -47,13 +47,13 @@ class Linear(Layer):
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._apply(Affine, x)
+        return self._affine(Affine, x)
 
     def forward_relu(self, x: Tensor) -> Tensor:
         """``relu(self(x))`` as one fused node; ``Network`` calls it for a Linear followed by a ReLU."""
-        return self._apply(AffineReLU, x)
+        return self._affine(AffineReLU, x)
 
-    def _apply(self, op, x):
+    def _affine(self, op, x):
         # The weight is read once: under a parametrization (nn.utils.parametrize) each read computes it afresh,
         # and spectral norm's power iteration must run once per forward, as in torch.
         weight = self.weight

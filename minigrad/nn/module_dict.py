@@ -119,7 +119,9 @@ class ModuleDict(Layer):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute or key {name!r}")
 
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and "_items" in self.__dict__:
+        # A key's name takes only what the dict holds (torch: "cannot assign 'int' as child module 'cls'"),
+        # never a plain attribute that would hide the entry from d.key.
+        if "_items" in self.__dict__ and (isinstance(value, Layer) or name in self._items):
             self[name] = value
         else:
             super().__setattr__(name, value)

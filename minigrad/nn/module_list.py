@@ -38,6 +38,12 @@ class ModuleList(PositionalList):
         else:
             del self._items[self._position(index)]
 
+    def pop(self, index=-1) -> Layer:
+        """Remove and return the layer at ``index`` (the last by default), as torch's; later layers move up."""
+        layer = self[index]
+        del self[index]
+        return layer
+
     def __add__(self, other) -> "ModuleList":
         """A new ModuleList of these layers, then those of ``other`` (any iterable of Layers, as in PyTorch)."""
         if not hasattr(other, "__iter__"):

@@ -23,7 +23,7 @@ class Network(Layer):
 
     def __init__(self, *layers: Layer):
         super().__init__()
-        self.stack = []
+        object.__setattr__(self, "stack", [])   # not a registered member: _direct_members names its layers
         # The layers' names: None while they are named by position; PyTorch's Sequential(OrderedDict(...))
         # names them by key ("fc.weight"), and they are then attributes too (model.fc).
         object.__setattr__(self, "_names", None)
@@ -95,6 +95,39 @@ class Network(Layer):
         object.__setattr__(self, "_names", None)
         return layer
 
+    def __add__(self, other) -> "Network":
+        """A new stack of these layers, then ``other``'s (the same objects, numbered afresh), as torch's."""
+        if not isinstance(other, Network):
+            raise ValueError(f"{type(self).__name__}: the + operator takes only another Sequential, "
+                             f"got {type(other).__name__}")
+        return (Sequential if isinstance(self, Sequential) else Network)(*self.stack, *other.stack)
+
+    def __iadd__(self, other) -> "Network":
+        """Append ``other``'s layers (those of a Sequential); returns self."""
+        if not isinstance(other, Network):
+            raise ValueError(f"{type(self).__name__}: the += operator takes only another Sequential, "
+                             f"got {type(other).__name__}")
+        return self.extend(list(other.stack))
+
+    def __mul__(self, times) -> "Network":
+        """A new stack of these layers ``times`` over (the same objects each time), as torch's."""
+        self._check_times("*", times)
+        return (Sequential if isinstance(self, Sequential) else Network)(*(self.stack * times))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times) -> "Network":
+        """These layers ``times`` over, in place; returns self."""
+        self._check_times("*=", times)
+        return self.extend(list(self.stack) * (times - 1))
+
+    def _check_times(self, operator, times):
+        if not isinstance(times, int) or isinstance(times, bool):
+            raise TypeError(f"{type(self).__name__}: unsupported operand type(s) for {operator}: "
+                            f"{type(self).__name__} and {type(times).__name__}")
+        if times <= 0:
+            raise ValueError(f"{type(self).__name__}: non-positive multiplication factor {times}")
+
     def _checked(self, method, layer):
         if not isinstance(layer, Layer):
             raise TypeError(f"{type(self).__name__}.{method}: expected a Layer, got {type(layer).__name__}")
@@ -162,5 +195,4 @@ class Sequential(Network):
 
 def _hooked(layer) -> bool:
     """True for a layer with any hook: it must run through its own call, never fused with a neighbour."""
-    return bool(layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks
-                or layer._backward_pre_hooks)
+    return layer._hooked   # True with a hook of its own, or while a global forward hook exists

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.layer import Parameter
+from minigrad.nn.layer import Parameter, describe_parameter
 from minigrad.nn.module_dict import ModuleDict
 
 
@@ -34,6 +34,46 @@ class ParameterDict(ModuleDict):
         """The parameter under ``key``, or ``default``."""
         return self._items.get(key, default)
 
+    def setdefault(self, key, default=None) -> Parameter:
+        """The parameter under ``key``; if there is none, ``default`` (a Tensor) is added under it first."""
+        if key not in self._items:
+            self[key] = default
+        return self._items[key]
+
+    def popitem(self) -> tuple:
+        """Remove and return the last (key, parameter) pair added."""
+        if not self._items:
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        return self._items.popitem()
+
+    def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding the same Parameter objects, in the same order."""
+        return ParameterDict(self._items)
+
+    @classmethod
+    def fromkeys(cls, keys, default=None) -> "ParameterDict":
+        """A new ParameterDict with ``default`` (a Tensor, shared) under each key."""
+        return cls([(key, default) for key in keys])
+
+    def __reversed__(self):
+        return reversed(list(self._items))
+
+    def __or__(self, other) -> "ParameterDict":
+        """A new ParameterDict of these entries updated by ``other``'s (a mapping), as torch's."""
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        """``other | d``: a copy of ``other`` (a dict stays a dict, as torch's) updated by these entries."""
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other) -> "ParameterDict":
+        self.update(other)
+        return self
+
     def __setattr__(self, name, value):
         if isinstance(value, Tensor) and "_items" in self.__dict__:
             self[name] = value
@@ -41,10 +81,8 @@ class ParameterDict(ModuleDict):
             super().__setattr__(name, value)
 
     def extra_repr(self) -> str:
-        if not self._items:
-            return ""
-        return "\n" + "\n".join(f"  ({k}): Parameter containing: [{p.dtype} of size "
-                                 f"{'x'.join(map(str, p.shape)) or '()'}]" for k, p in self._items.items()) + "\n"
+        # torch's lines, with its two leading spaces (so one parameter prints on the opening line, as torch's).
+        return "\n".join(f"  ({k}): {describe_parameter(p)}" for k, p in self._items.items())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is a container and has no forward: use its parameters in your "

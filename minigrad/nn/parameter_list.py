@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.layer import Parameter
+from minigrad.nn.layer import Parameter, describe_parameter
 from minigrad.nn.positional_list import PositionalList
 
 
@@ -33,7 +33,5 @@ class ParameterList(PositionalList):
         return super().extend(values)
 
     def extra_repr(self) -> str:
-        if not self._items:
-            return ""
-        return "\n" + "\n".join(f"  ({i}): Parameter containing: [{p.dtype} of size "
-                                 f"{'x'.join(map(str, p.shape)) or '()'}]" for i, p in enumerate(self._items)) + "\n"
+        # torch's lines, with its two leading spaces (so one parameter prints on the opening line, as torch's).
+        return "\n".join(f"  ({k}): {describe_parameter(p)}" for k, p in enumerate(self._items))

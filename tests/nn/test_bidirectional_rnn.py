@@ -249,6 +249,8 @@ def test_packed_bidirectional_passes_gradcheck_and_gradgradcheck(name, enforce_s
 
     def f(x, h0, *ps):
         for key, p in zip(names, ps):
+            if isinstance(getattr(layer, key), nn.Parameter):   # as torch, a plain Tensor may not replace one
+                delattr(layer, key)
             setattr(layer, key, p)
         hx = (h0, h0 * 0.5) if name == "LSTM" else h0
         out, last = layer(rnn.pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted), hx)

@@ -120,8 +120,12 @@ def test_parameter_list_operations_follow_torch():
     plist[2] = mg.full((2, 2), 3.0)
     assert plist[2].shape == (2, 2) and type(plist[2]) is nn.Parameter
     assert len(nn.ParameterList()) == 0 and nn.ParameterList().state_dict() == {}
+    # torch's layout, quirks included: one parameter on the opening line, two or more on lines of their own.
     assert repr(nn.ParameterList([mg.ones(2, 3)])) == \
-        "ParameterList(\n  (0): Parameter containing: [float32 of size 2x3]\n)  # 6 params"
+        "ParameterList(  (0): Parameter containing: [float32 of size 2x3])  # 6 params"
+    assert repr(nn.ParameterList([mg.ones(2, 3), mg.ones(2)])) == ("ParameterList(\n    (0): Parameter containing: "
+                                                                  "[float32 of size 2x3]\n    (1): Parameter "
+                                                                  "containing: [float32 of size 2]\n)  # 8 params")
 
 
 @pytest.mark.parametrize("action, error, message", [

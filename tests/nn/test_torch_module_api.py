@@ -55,13 +55,18 @@ def test_apply_initialises_weights():
         model.apply(3)
 
 
-def test_add_module_and_register_parameter_register_in_order():
-    layer = nn.Module()
-    layer.add_module("first", nn.Linear(2, 2))
-    layer.register_parameter("scale", nn.Parameter(mg.ones(2)))
-    layer.register_module("second", nn.Linear(2, 1))
-    layer.register_parameter("unused", None)
-    assert list(layer.state_dict()) == ["first.weight", "first.bias", "scale", "second.weight", "second.bias"]
+def test_add_module_and_register_parameter_register_in_torchs_order():
+    def build(lib):
+        layer = lib.nn.Module()
+        layer.add_module("first", lib.nn.Linear(2, 2))
+        layer.register_parameter("scale", lib.nn.Parameter(lib.ones(2)))
+        layer.register_module("second", lib.nn.Linear(2, 1))
+        layer.register_parameter("unused", None)
+        return layer
+    layer = build(mg)
+    # torch's order: the layer's own parameters first, then its sub-layers'.
+    assert list(layer.state_dict()) == list(build(torch).state_dict()) == \
+        ["scale", "first.weight", "first.bias", "second.weight", "second.bias"]
     assert layer.unused is None
     with pytest.raises(KeyError, match=r"add_module: the name must be a non-empty string without '\.', got 'a\.b'"):
         layer.add_module("a.b", nn.ReLU())

@@ -37,6 +37,7 @@ def _layer_fn(layer, params):
         if isinstance(x, torch.Tensor):
             return torch.func.functional_call(layer, dict(zip(params, values)), (x,))
         for name, v in zip(params, values):
+            delattr(layer, name)   # as torch, a plain Tensor takes a parameter's name only once it is deleted
             setattr(layer, name, v)
         return layer(x)
     return fn

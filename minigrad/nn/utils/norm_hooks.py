@@ -75,7 +75,8 @@ class SpectralNorm:
 
 
 def _hooks_of(module, kind, name):
-    return [hook for hook in (module._forward_pre_hooks or ()) if isinstance(hook, kind) and hook.name == name]
+    """The ``kind`` hooks on ``name`` among the layer's forward pre-hooks ((hook, with_kwargs) entries)."""
+    return [hook for hook, _ in (module._forward_pre_hooks or ()) if isinstance(hook, kind) and hook.name == name]
 
 
 def _parameter(where, module, name) -> Parameter:
@@ -106,7 +107,7 @@ def weight_norm(module, name: str = "weight", dim=0):
     module.register_parameter(name + "_g", Parameter(g.data.copy()))
     module.register_parameter(name + "_v", Parameter(weight.data))
     setattr(module, name, hook.compute_weight(module))
-    module.register_forward_pre_hook(hook)
+    hook.handle = module.register_forward_pre_hook(hook)
     return module
 
 
@@ -133,7 +134,7 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1, eps
     module.register_buffer(name + "_u", random_unit(h, weight))
     module.register_buffer(name + "_v", random_unit(w, weight))
     setattr(module, name, Tensor(weight.data))   # as torch: the raw weight until the first forward
-    module.register_forward_pre_hook(hook)
+    hook.handle = module.register_forward_pre_hook(hook)
     return module
 
 
@@ -148,5 +149,5 @@ def _remove(module, kind, name, what):
     if not hooks:
         raise ValueError(f"remove_{what}: {what} of {name!r} not found in {type(module).__name__}")
     hooks[0].remove(module)
-    module._forward_pre_hooks.remove(hooks[0])
+    hooks[0].handle.remove()
     return module

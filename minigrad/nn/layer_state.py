@@ -1,0 +1,192 @@
+"""``state_dict`` and ``load_state_dict``'s work, torch's way: the walk that saves, the checks and writes that
+load, the hooks around both, extra state, and torch's result (``_IncompatibleKeys``) and error text.
+
+Loading checks everything before it writes anything (a state that does not fit leaves the model as it was),
+except when load-state-dict post-hooks are registered: torch runs them after the write and lets them clear
+keys before ``strict`` judges, and so does this.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.write_stamps import mark_written
+from minigrad.backend import get_array_module, to_device
+
+
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` could not match (torch's ``_IncompatibleKeys``, with its name and repr)."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+
+    __str__ = __repr__
+
+
+#: minigrad's earlier name of ``_IncompatibleKeys``.
+LoadResult = _IncompatibleKeys
+
+
+class StateDictError(RuntimeError, ValueError):
+    """``load_state_dict``'s error: a RuntimeError as torch's, and a ValueError as minigrad's was before."""
+
+
+def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKeys:
+    """``model.load_state_dict(state_dict, strict, assign)`` (see ``Layer.load_state_dict``)."""
+    from minigrad.nn.layer import Layer   # layer.py imports this module
+    name = type(model).__name__
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"{name}.load_state_dict: expected state_dict to be dict-like, "
+                        f"got {type(state_dict).__name__}")
+    state = dict(state_dict)   # the pre-hooks may edit it; the caller's stays as it was
+    layers = list(Layer.named_modules(model, remove_duplicate=False))
+    missing, unexpected, errors = [], [], []
+    for path, layer in layers:
+        for hook in layer._load_state_dict_pre_hooks or ():
+            hook(layer, state, f"{path}." if path else "", {}, True, missing, unexpected, errors)
+    targets, owners = {}, {}
+    for path, layer in layers:
+        for member, kind, value in layer._direct_members():
+            key = f"{path}.{member}" if path else member
+            if kind in ("param", "buffer") and key not in targets:
+                targets[key], owners[key] = value, (layer, member)
+    extras = {f"{path}._extra_state" if path else "_extra_state": layer for path, layer in layers
+              if _overrides(layer, "set_extra_state")}
+    # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
+    # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
+    restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in model.named_layers()
+                                 for name in layer._optional_buffers) if key in targets and key not in state}
+    missing += [k for k in (*targets, *extras) if k not in state and k not in restarted]
+    unexpected += [k for k in state if k not in targets and k not in extras]
+    for key, target in targets.items():
+        if key in state:
+            if _is_lazy(state[key]):   # an uninitialized checkpoint entry loads only into a placeholder
+                if not _is_lazy(target):
+                    errors.append(f"size mismatch for {key}: copying an uninitialized parameter from "
+                                  f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+                continue
+            shape = tuple(_array_of(state[key]).shape)
+            if not _is_lazy(target) and shape != tuple(target.shape):   # a placeholder takes any shape
+                errors.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
+                              f"the shape in current model is {tuple(target.shape)}.")
+    result = _IncompatibleKeys(missing, unexpected)
+    post_hooks = [(layer, hook) for layer in _post_order(model) for hook in layer._load_state_dict_post_hooks or ()]
+    if errors or (strict and (missing or unexpected) and not post_hooks):
+        raise StateDictError(_load_error(name, result if strict else _IncompatibleKeys([], []), errors))
+    for key, target in targets.items():
+        if key in state and _is_lazy(state[key]):
+            continue
+        if key in state:
+            if assign and not _is_lazy(target):
+                _assign(*owners[key], target, state[key])
+                continue
+            if _is_lazy(target):
+                target.materialize(_array_of(state[key]).shape)
+            source = to_device(_array_of(state[key]), target.device)
+            target.data[...] = source.astype(target.dtype, copy=False)
+            mark_written(target.data)  # a graph recorded before must not use the new values
+        elif key in restarted:
+            target.data[...] = 0
+            mark_written(target.data)
+    for key, layer in extras.items():
+        if key in state:
+            layer.set_extra_state(state[key])
+    for layer, hook in post_hooks:
+        if hook(layer, result) is not None:
+            raise RuntimeError(f"{name}.load_state_dict: a load_state_dict post-hook must return None "
+                               "(edit incompatible_keys in place instead)")
+    if strict and (missing or unexpected):
+        raise StateDictError(_load_error(name, result, []))
+    return result
+
+
+def save_state(layer, state, prefix, keep_vars):
+    """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in torch's order, its
+    extra state (before its first sub-layer), then its post-hooks (a shared layer is written under each of its
+    names, as torch's)."""
+    for hook in layer._state_dict_pre_hooks or ():
+        hook(layer, prefix, keep_vars)
+    extra = _overrides(layer, "get_extra_state")
+    for name, kind, value in layer._direct_members():
+        key = prefix + name
+        if kind == "layer":
+            if extra:   # before the first sub-layer, as torch's (which lists a layer's own entries first)
+                state[prefix + "_extra_state"], extra = layer.get_extra_state(), False
+            save_state(value, state, key + ".", keep_vars)
+        elif kind in ("param", "buffer") and key not in state:
+            # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
+            state[key] = value if keep_vars or _is_lazy(value) else value.data.copy()
+    if extra:
+        state[prefix + "_extra_state"] = layer.get_extra_state()
+    for hook in layer._state_dict_hooks or ():
+        hook(layer, state, prefix, {})
+
+
+def _overrides(layer, method) -> bool:
+    """True when the layer's class replaces the base class's ``method`` (torch's test for extra state)."""
+    return getattr(type(layer), method) is not _base_methods()[method]
+
+
+_BASE_METHODS = {}
+
+
+def _base_methods() -> dict:
+    """Layer's own get_extra_state and set_extra_state, read once (layer.py imports this module)."""
+    if not _BASE_METHODS:
+        from minigrad.nn.layer import Layer
+        _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state)
+    return _BASE_METHODS
+
+
+def _post_order(layer):
+    """Every sub-layer before its parent (the order torch runs the load-state-dict post-hooks in)."""
+    for child in layer.children():
+        yield from _post_order(child)
+    yield layer
+
+
+def _load_error(name, keys, errors) -> str:
+    """torch's message: ``Error(s) in loading state_dict for Net:`` and one tab-indented line per problem."""
+    lines = []
+    if keys.missing_keys:
+        lines.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys.missing_keys) + ". ")
+    if keys.unexpected_keys:
+        lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys.unexpected_keys) + ". ")
+    return f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(lines + list(errors))
+
+
+def _assign(owner, member, target, value):
+    """``load_state_dict(assign=True)``: the state's value takes the member's place (torch's), a Parameter
+    keeping the old one's ``requires_grad``; a member inside a plain list or dict gets the value's data."""
+    from minigrad.nn.layer import Parameter
+    if isinstance(target, Parameter):
+        new = value if isinstance(value, Parameter) else Parameter(_array_of(value))
+        new.requires_grad = target.requires_grad
+    else:
+        new = value if isinstance(value, Tensor) else Tensor(_array_of(value))
+    if member in owner._member_names:
+        setattr(owner, member, new)
+    elif isinstance(owner.__dict__.get("_items"), (list, dict)):   # a ParameterList / ParameterDict
+        items = owner._items
+        items[int(member) if isinstance(items, list) else member] = new
+    else:
+        target.data = new.data
+
+
+def _is_lazy(value) -> bool:
+    """True for a lazy layer's placeholder (``minigrad.nn.lazy``: UninitializedParameter, UninitializedBuffer)."""
+    return getattr(type(value), "_uninitialized", False)
+
+
+def _array_of(value):
+    """The backend array behind a Tensor, or the value itself for NumPy/CuPy arrays."""
+    if isinstance(value, Tensor):
+        return value.data
+    xp = get_array_module(value)
+    return value if hasattr(value, "shape") and hasattr(value, "dtype") else xp.asarray(value)

@@ -1,0 +1,199 @@
+"""The rest of torch.nn.Module's surface on minigrad's Layer, side by side with torch: repr layout, __dir__,
+train/eval, zero_grad, type, to_empty, _apply, share_memory, set_submodule, and the container methods."""
+import re
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+
+torch = pytest.importorskip("torch")
+
+
+def _without_counts(text: str) -> str:
+    """minigrad's repr less its ``  # N params`` comments, which torch does not print."""
+    return re.sub(r"  # [\d,]+ params?", "", text)
+
+
+def _torch_dtypes(text: str) -> str:
+    return text.replace("torch.float32", "float32").replace("torch.FloatTensor", "float32")
+
+
+def test_repr_of_a_nested_model_is_torchs_plus_parameter_counts():
+    def build(lib):
+        class Block(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.ReLU(), lib.nn.Flatten(),
+                                              lib.nn.Linear(8, 2))
+                self.heads = lib.nn.ModuleDict({"a": lib.nn.Linear(2, 3), "b": lib.nn.Identity()})
+
+            def extra_repr(self):
+                return "depth=2\nwidth=8"
+        return Block()
+    ours, theirs = repr(build(mg)), repr(build(torch))
+    assert _without_counts(ours) == theirs
+    assert ours.splitlines()[:3] == ["Block(", "  depth=2", "  width=8"]
+    assert ours.endswith(f")  # {sum(p.numel() for p in build(torch).parameters())} params") and "# 47 params" in ours
+    assert repr(nn.Linear(2, 3)) == repr(torch.nn.Linear(2, 3)) + "  # 9 params"
+    assert repr(nn.Sequential()) == repr(torch.nn.Sequential()) == "Sequential()"
+
+
+def test_repr_of_parameter_containers_follows_torchs_layout():
+    cases = [
+        (nn.ParameterList([mg.ones(2, 3)]), torch.nn.ParameterList([torch.ones(2, 3)])),
+        (nn.ParameterList([mg.ones(2, 3), mg.ones(4)]), torch.nn.ParameterList([torch.ones(2, 3), torch.ones(4)])),
+        (nn.ParameterDict({"a": mg.ones(2), "b": mg.ones(1, 1)}),
+         torch.nn.ParameterDict({"a": torch.ones(2), "b": torch.ones(1, 1)})),
+        (nn.ParameterList(), torch.nn.ParameterList()),
+    ]
+    for ours, theirs in cases:
+        assert _without_counts(repr(ours)) == _torch_dtypes(repr(theirs))
+
+
+def test_dir_lists_members_and_no_positions_as_torch():
+    def build(lib):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+        model.add_module("head", lib.nn.ReLU())
+        model.register_buffer("steps", lib.zeros(1))
+        model.register_parameter("gain", lib.nn.Parameter(lib.ones(1)))
+        return model
+    ours, theirs = dir(build(mg)), dir(build(torch))
+    assert ours == sorted(ours)
+    for name in ("head", "steps", "gain", "forward", "state_dict", "training"):
+        assert name in ours and name in theirs
+    assert not [n for n in ours if n[0].isdigit()] and not [n for n in theirs if n[0].isdigit()]
+
+
+def test_train_and_eval_return_the_module_and_refuse_a_non_bool():
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Dropout(0.5))
+        assert model.eval() is model and not model[0].training
+        assert model.train() is model and model[0].training
+        assert model.train(False) is model and not model[0].training
+        with pytest.raises(ValueError, match="training mode is expected to be boolean"):
+            model.train("eval")
+        assert not model[0].training
+
+
+def test_zero_grad_sets_none_by_default_or_zeros_in_place():
+    for lib in (mg, torch):
+        model = lib.nn.Linear(2, 3)
+        model.weight.grad = lib.ones(*model.weight.shape)
+        grad = model.weight.grad
+        model.zero_grad(set_to_none=False)
+        assert model.weight.grad is grad and float(grad.sum()) == 0.0 and model.bias.grad is None
+        model.zero_grad()
+        assert model.weight.grad is None
+
+
+def test_type_casts_every_tensor_integers_too_and_to_casts_floating_ones_only():
+    ours, theirs = nn.BatchNorm1d(2), torch.nn.BatchNorm1d(2)
+    assert ours.type(mg.float64) is ours
+    theirs.type(torch.float64)
+    assert [str(v.dtype) for v in ours.state_dict().values()] == \
+        [str(v.dtype).replace("torch.", "") for v in theirs.state_dict().values()] == ["float64"] * 5
+    ours, theirs = nn.BatchNorm1d(2), torch.nn.BatchNorm1d(2)
+    weight = ours.weight
+    ours.to(mg.float64), theirs.to(torch.float64)
+    assert [str(v.dtype) for v in ours.state_dict().values()] == \
+        [str(v.dtype).replace("torch.", "") for v in theirs.state_dict().values()] == ["float64"] * 4 + ["int64"]
+    assert ours.weight is weight
+    assert nn.Linear(1, 1).type("minigrad.DoubleTensor").weight.dtype == np.float64
+
+
+def test_apply_to_empty_and_share_memory_keep_the_parameter_objects():
+    ours, theirs = nn.Conv1d(2, 3, 2), torch.nn.Conv1d(2, 3, 2)
+    with torch.no_grad():
+        for (_, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+            tp.copy_(torch.tensor(p.numpy()))
+    weight = ours.weight
+    ours.weight.grad = mg.ones(*ours.weight.shape)
+    theirs.weight.grad = torch.ones(*theirs.weight.shape)
+    assert ours._apply(lambda t: t * 2) is ours
+    theirs._apply(lambda t: t * 2)
+    assert ours.weight is weight
+    for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert name == tname
+        np.testing.assert_array_equal(p.numpy(), tp.detach().numpy())
+    np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+    assert ours.weight.grad.numpy().max() == 2.0
+    # Tied parameters are transformed once.
+    tied = nn.Module()
+    tied.a = nn.Linear(2, 2)
+    tied.b = nn.Linear(2, 2)
+    tied.b.weight = tied.a.weight
+    before = tied.a.weight.numpy().copy()
+    tied._apply(lambda t: t + 1)
+    np.testing.assert_array_equal(tied.b.weight.numpy(), before + 1)
+    empty = nn.BatchNorm1d(3).to_empty(device="cpu")
+    assert [(k, v.shape, v.dtype) for k, v in empty.state_dict().items()] == \
+        [(k, v.shape, v.dtype) for k, v in nn.BatchNorm1d(3).state_dict().items()]
+    model = nn.Linear(1, 1)
+    assert model.share_memory() is model
+
+
+def test_set_submodule_adds_unless_strict_as_torch():
+    for lib in (mg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Sequential(lib.nn.ReLU()))
+        model.set_submodule("1.extra", lib.nn.Tanh())
+        assert type(model[1].extra).__name__ == "Tanh"
+        with pytest.raises(AttributeError):
+            model.set_submodule("1.other", lib.nn.Tanh(), strict=True)
+        model.set_submodule("1.0", lib.nn.Sigmoid(), strict=True)
+        assert type(model[1][0]).__name__ == "Sigmoid"
+        with pytest.raises(ValueError):
+            model.set_submodule("", lib.nn.Tanh())
+        with pytest.raises(ValueError):
+            model.set_submodule("0", lib.ones(1))
+        assert [n for n, _ in model.named_modules()] == ["", "0", "1", "1.0", "1.extra"]
+
+
+def test_sequential_arithmetic_as_torch():
+    for lib in (mg, torch):
+        relu, tanh = lib.nn.ReLU(), lib.nn.Tanh()
+        seq = lib.nn.Sequential(relu, tanh)
+        added = seq + lib.nn.Sequential(lib.nn.Sigmoid())
+        assert type(added) is lib.nn.Sequential and [type(m).__name__ for m in added] == ["ReLU", "Tanh", "Sigmoid"]
+        assert added[0] is relu and len(seq) == 2
+        doubled = seq * 2
+        if lib is torch:   # a layer held twice prints under each of its names, as torch's
+            assert _without_counts(repr(mg.nn.Sequential(mg.nn.ReLU(), mg.nn.Tanh()) * 2)) == repr(doubled)
+        assert [m for m in doubled] == [relu, tanh, relu, tanh] and list(2 * seq) == list(doubled)
+        seq += lib.nn.Sequential(lib.nn.Identity())
+        assert len(seq) == 3
+        seq *= 2
+        assert len(seq) == 6 and seq[3] is relu
+        with pytest.raises(ValueError):
+            seq + lib.nn.ModuleList()
+        with pytest.raises(ValueError):
+            seq * 0
+        with pytest.raises(TypeError):
+            seq * 1.5
+        assert [n for n, _ in seq.named_children()] == ["0", "1", "2"]   # shared layers are listed once
+
+
+def test_module_list_pop_and_parameter_dict_methods_as_torch():
+    for lib in (mg, torch):
+        layers = [lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid()]
+        mlist = lib.nn.ModuleList(layers)
+        assert mlist.pop(1) is layers[1] and mlist.pop(-1) is layers[2] and list(mlist) == [layers[0]]
+        a, b = lib.nn.Parameter(lib.ones(1)), lib.nn.Parameter(lib.zeros(2))
+        pdict = lib.nn.ParameterDict({"a": a, "b": b})
+        assert list(reversed(pdict)) == ["b", "a"]
+        copy = pdict.copy()
+        assert type(copy) is lib.nn.ParameterDict and copy["a"] is a and copy is not pdict
+        assert pdict.popitem() == ("b", b) and list(pdict) == ["a"]
+        assert pdict.setdefault("a", lib.zeros(3)) is a
+        assert tuple(pdict.setdefault("c", lib.zeros(3)).shape) == (3,) and list(pdict) == ["a", "c"]
+        merged = pdict | {"d": lib.ones(4)}
+        assert type(merged) is lib.nn.ParameterDict and list(merged) == ["a", "c", "d"] and list(pdict) == ["a", "c"]
+        left = {"z": lib.ones(1)} | pdict
+        assert type(left) is dict and list(left) == ["z", "a", "c"] and left["a"] is a
+        pdict |= {"e": lib.ones(1)}
+        assert type(pdict) is lib.nn.ParameterDict and list(pdict) == ["a", "c", "e"]
+    shared = nn.Parameter(mg.ones(2))
+    keys = nn.ParameterDict.fromkeys(["x", "y"], shared)   # torch 2.x's fromkeys fails on a tensor default
+    assert list(keys) == ["x", "y"] and keys["x"] is keys["y"] is shared
+    assert [n for n, _ in keys.named_parameters()] == ["x"]
