@@ -300,9 +300,11 @@ NN_OPS += [
 
 
 # ---------------------------------------------------------------- recurrent layers and Embedding
-def _recurrent(make_layer, n_state=0):
+def _recurrent(make_layer, n_state=0, packed=None):
     """fn(x, *state, *params): a fresh ``make_layer()`` with the given parameters, run on x and the
-    optional initial state (n_state Tensors: 0, 1, or 2 for an LSTM's (h, c)); its outputs flattened to a tuple."""
+    optional initial state (n_state Tensors: 0, 1, or 2 for an LSTM's (h, c)); its outputs flattened to a tuple.
+    With ``packed=(lengths, enforce_sorted)`` x (T, B, I) is packed first, and the packed output's data comes
+    first."""
 
     def fn(x, *rest):
         state, params = rest[:n_state], rest[n_state:]
@@ -310,7 +312,10 @@ def _recurrent(make_layer, n_state=0):
         layer = make_layer()
         for (name, _), value in zip(layer.named_parameters(), params):
             _put_tensor(layer, name, value)
-        return _flat(layer(x, hx))
+        if packed is None:
+            return _flat(layer(x, hx))
+        out, last = layer(nn.utils.rnn.pack_padded_sequence(x, packed[0], enforce_sorted=packed[1]), hx)
+        return (out.data, *_flat(last))
 
     return fn
 
@@ -1481,19 +1486,8 @@ NN_OPS += [
 
 # ---------------------------------------------------------------- bidirectional RNN, LSTM and GRU (padded and packed)
 def _packed_recurrent(make_layer, lengths, enforce_sorted, n_state=0):
-    """fn(x, *state, *params) as ``_recurrent``, on x (T, B, I) packed with ``lengths``: the packed output's
-    data and the final states."""
-
-    def fn(x, *rest):
-        state, params = rest[:n_state], rest[n_state:]
-        hx = None if not n_state else (state[0] if n_state == 1 else tuple(state))
-        layer = make_layer()
-        for (name, _), value in zip(layer.named_parameters(), params):
-            _put_tensor(layer, name, value)
-        out, last = layer(nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted), hx)
-        return (out.data, *_flat(last))
-
-    return fn
+    """``_recurrent`` on x (T, B, I) packed with ``lengths``."""
+    return _recurrent(make_layer, n_state, packed=(lengths, enforce_sorted))
 
 
 _bi_rng = np.random.default_rng(2468)   # its own draws, so the samples above stay as they were

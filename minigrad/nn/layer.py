@@ -33,6 +33,10 @@ from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import normalize_device, to_device, xp_for
 
 
+# The kinds of member whose name takes nothing else (torch's rule), and how its message names them.
+_SLOT_KINDS = {"param": ("parameter", "nn.Parameter"), "layer": ("child module", "nn.Module")}
+
+
 class Parameter(Tensor):
     """A Tensor that a ``Layer`` trains: it requires grad and registers itself on assignment.
 
@@ -131,17 +135,14 @@ class Layer:
         if isinstance(value, Parameter):
             self._buffer_names.pop(name, None)
             _set_kind(members, name, "param")
-        elif kind == "param":
-            if value is not None:
-                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as parameter "
-                                f"{name!r} (nn.Parameter or None expected)")
+        elif kind in _SLOT_KINDS and not (kind == "layer" and isinstance(value, Layer)):
+            if value is not None:   # a parameter's or a sub-layer's name takes only its own kind, or None
+                what, expected = _SLOT_KINDS[kind]
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as {what} "
+                                f"{name!r} ({expected} or None expected)")
         elif isinstance(value, Layer):
             self._buffer_names.pop(name, None)
             _set_kind(members, name, "layer")
-        elif kind == "layer":
-            if value is not None:
-                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as child module "
-                                f"{name!r} (nn.Module or None expected)")
         elif isinstance(value, Buffer) or kind == "buffer":   # nn.Buffer registers itself, as a Parameter does
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as buffer {name!r} "
