@@ -11,16 +11,18 @@ three moves, for ``x.op_(...)`` on a tensor that requires grad (or with an opera
 
 A node recorded *before* the write that reads ``x`` would differentiate with the wrong values or through
 the wrong node; the write stamp makes its backward refuse, with a message that names it (PyTorch refuses
-only the nodes that saved ``x``'s values: minigrad is more cautious, never less). What is refused up front,
-each with one message: a leaf that requires grad (PyTorch refuses it too), a tensor whose memory is a view
-of another's (the other tensor's graph would not learn of the write; an op's output that views a temporary
-of its own, as a convolution's does, is not refused), and an operand that is ``x`` itself
-or shares its memory (``x.mul_(x)``: write ``x = x * x``).
+only the nodes that saved ``x``'s values: minigrad is more cautious, never less). When ``x`` is a view of
+other tensors (a reshape's, an index's, a squeeze's output), those bases keep their history in private
+copies for the view's own graph, and a later use of a base refuses to backward (``_retire_bases``): torch
+would rebuild the base's graph instead. Refused up front, each with one message: a leaf that requires grad,
+or a view of one (PyTorch refuses both), a view of an array no graph knows of, and an operand that is ``x``
+itself or shares its memory (``x.mul_(x)``: write ``x = x * x``).
 """
 from __future__ import annotations
 
 import weakref
 
+from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.write_stamps import _buffer, _mark_written
 
@@ -43,12 +45,11 @@ def write_recorded(t, name, make, check_result):
             f"{name}(): a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be written in place while "
             "grad mode is on (PyTorch refuses it too: a parameter, say); call it under minigrad.no_grad(), or use "
             f"the out-of-place {name[:-1]}()")
-    if _is_view_of_another(t):
+    if t.creator is None and t.data.base is not None:
         raise RuntimeError(
-            f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of another tensor's memory (made by "
-            f"{t.creator.name if t.creator is not None else 'slicing an array'}), and the other tensor's graph "
-            "would not learn of the write; minigrad records in-place ops on whole tensors only: use the "
-            f"out-of-place {name[:-1]}() (inplace=False for a layer or function)")
+            f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of an array no graph knows of, so what "
+            "else reads that memory would not learn of the write; use the out-of-place "
+            f"{name[:-1]}() (inplace=False for a layer or function)")
     memory = _buffer(t.data)
     for o in _operands(make):
         if o is t or _buffer(o.data) is memory:
@@ -56,6 +57,7 @@ def write_recorded(t, name, make, check_result):
                 f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
                 f"the write would change the op's own input; use the out-of-place {name[:-1]}() "
                 "(x = x * x for x.mul_(x))")
+    _retire_bases(t, name)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
     operands = _operands(make)
@@ -96,14 +98,52 @@ def _retain_grad_hook(t):
     return None
 
 
-def _is_view_of_another(t) -> bool:
-    """Whether ``t``'s memory belongs to another Tensor: an input of the op that made it (a reshape, an index or
-    a transpose is a view of its input), or, for a tensor no op made, any array it is a view of. (An op's output
-    may be a view of a temporary of its own, as a convolution's is: that memory is ``t``'s alone.)"""
-    if t.creator is None:
-        return t.data.base is not None
+def _retire_bases(t, name):
+    """Before ``t`` is written: the tensors whose memory ``t`` views (the inputs of the op that made it that share
+    it, a reshape's or an index's input, and so on down the chain) change values behind their graph.
+
+    Each such base ``x`` hands its place in the graph, with a private copy of its current values, to a new
+    Tensor that the chain's nodes read instead, so the gradient through ``t``'s history stays exact; ``x``
+    itself gets a node that refuses to be differentiated through, so a later use of ``x`` raises instead of
+    giving a gradient that does not match its new values. (An op's output that views a temporary of its own,
+    as a convolution's does, has no such base.) A base that is a leaf requiring grad is refused, as in torch.
+    """
+    from minigrad.autograd.tensor import Tensor
+
     memory = _buffer(t.data)
-    return any(_buffer(x.data) is memory for x in t.creator.inputs or ())
+    nodes, seen = [t.creator], set()
+    while nodes:
+        node = nodes.pop()
+        if node is None or id(node) in seen or node.inputs is None:
+            continue
+        seen.add(id(node))
+        copies = {}
+        for x in node.inputs:
+            if _buffer(x.data) is not memory or id(x) in copies:
+                continue
+            if x.requires_grad and x.creator is None:
+                raise RuntimeError(
+                    f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of a leaf tensor that requires grad "
+                    f"(shape {tuple(x.shape)}), which cannot be written in place while grad mode is on (PyTorch "
+                    f"refuses it too); use the out-of-place {name[:-1]}()")
+            nodes.append(x.creator)
+            kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
+            kept.requires_grad = x.requires_grad
+            copies[id(x)] = kept
+            _written_behind(x, kept, name, node.name)
+        if copies:
+            node.inputs = tuple(copies.get(id(x), x) for x in node.inputs)
+
+
+def _written_behind(x, kept, name, view):
+    """Give ``x`` a node that refuses backward: its values were written through a view (see ``_retire_bases``)."""
+    node = _WrittenThroughView()
+    node.inputs, node.needs_input_grad = (kept,), (kept.requires_grad,)
+    node.n_outputs, node._hooks, node._writes = 1, None, STATE.writes
+    node.message = (f"a tensor of shape {tuple(x.shape)} was written in place through a view of it ({name}() on "
+                    f"the output of {view}) after it was computed, so its values no longer follow its graph; "
+                    "differentiate through the view instead, or use the out-of-place op")
+    x.creator, x._out_index, x.requires_grad = node, 0, True
 
 
 def _xp(t):
@@ -125,3 +165,10 @@ def _operands(make):
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else (value,)
         found.extend(v for v in items if isinstance(v, Tensor))
     return found
+
+
+class _WrittenThroughView(Function):
+    """The node of a tensor whose memory was written through a view of it: differentiating through it raises."""
+
+    def backward(self, F, gy, kept):
+        raise RuntimeError(self.message)

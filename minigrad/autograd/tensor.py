@@ -8,7 +8,6 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
-from minigrad.autograd import recorded_writes as _recorded_writes
 from minigrad.autograd.write_stamps import _mark_written
 
 
@@ -2198,6 +2197,7 @@ from minigrad.autograd.to_arguments import to_arguments  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.ops import arithmetic as _arithmetic  # noqa: E402
 from minigrad.autograd import engine as _engine  # noqa: E402
+from minigrad.autograd import recorded_writes as _recorded_writes  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
 from minigrad import random as _random  # noqa: E402
