@@ -110,12 +110,15 @@ class CustomNode(Function):
     def name(self):
         return f"{self.cls.__name__}Backward"
 
+    @property
+    def materialize_grads(self):
+        """Whether an output no gradient reached gets zeros (True, torch's default) or None (the engine asks)."""
+        return self.ctx.materialize_grads
+
     def backward(self, F, gy, *inputs):
         received = gy if self.n_outputs > 1 else (gy,)
         if not F.recording:   # copies: backward may write into them, and the engine may share one array
             received = tuple(None if g is None else Tensor._make(g.copy(), None, 0) for g in received)
-        if not self.ctx.materialize_grads:
-            received = tuple(None if g is None or not _any_nonzero(g) else g for g in received)
         grads = [None] * self.n_returned   # one per output of forward; None for those that are not Tensors
         for at, g in zip(self.out_positions, received):
             grads[at] = g
@@ -142,11 +145,6 @@ class CustomNode(Function):
         memory = _buffer(array)
         held = [*inputs, *(t.data for t in self.ctx._saved if t is not None)]
         return any(_buffer(h.data if isinstance(h, Tensor) else h) is memory for h in held)
-
-
-def _any_nonzero(g):
-    data = g.data if isinstance(g, Tensor) else g
-    return bool(data.any())
 
 
 def _like_input(cls, at, F, g, x):

@@ -252,7 +252,10 @@ def _call_observed(fn, F, g, capture, captured):
             pos = capture.get((fn, i))
             if pos is not None:
                 captured[pos] = _as_tensor(gys[i])
-    gy = gys[0] if fn.n_outputs == 1 else tuple(_fill_missing(fn, gys, F))
+    if fn.n_outputs == 1:
+        gy = gys[0]
+    else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
+        gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
     if not STATE.anomaly:
         return _call(fn, F, gy)
     gxs = _backward_in_anomaly_mode(fn, F, gy)

@@ -258,3 +258,32 @@ def test_comparisons_and_copies_into_constants():
     i = mg.zeros(4, 5, dtype=mg.int64)
     i.copy_(w * 10)       # into an integer tensor: cast, as torch's copy_, with no gradient to carry
     np.testing.assert_array_equal(i.numpy(), (W * 10).astype(np.int64))
+
+
+def test_a_dropout_that_changes_nothing_writes_nothing_as_torchs():
+    for module in (mg, torch):
+        w = module.tensor(X, dtype=module.float64, requires_grad=True)   # a leaf: a write would be refused
+        functional = mg.nn.functional if module is mg else torch.nn.functional
+        assert functional.dropout(w, 0.5, training=False, inplace=True) is w
+        assert functional.dropout(w, 0.0, training=True, inplace=True) is w
+        assert functional.alpha_dropout(w, 0.5, False, True) is w
+
+
+def test_set_materialize_grads_false_gives_none_for_an_output_no_gradient_reached_as_torch():
+    seen = {}
+    for module in (mg, torch):
+        class Two(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen[module.__name__] = (g1 is None, g2 is None)
+                return (0 if g1 is None else g1 * 2) + (0 if g2 is None else g2 * 3)
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        a, b = Two.apply(x)
+        (a * 0).sum().backward()   # a gradient of zeros reaches a; none reaches b
+    assert seen["minigrad"] == seen["torch"] == (False, True)

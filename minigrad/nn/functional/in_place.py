@@ -13,10 +13,16 @@ import inspect
 import numpy as np
 
 
+# Dropouts return their input itself in evaluation or with p = 0: nothing is written then, as in torch (so even a
+# leaf that requires grad passes).
+_DROPOUTS = {"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"}
+
+
 def in_place_option(name):
     """Give ``fn(x, ..., inplace=False)`` PyTorch's ``inplace=True``: ``fn``'s result written into ``x``."""
     def wrap(fn):
-        position = list(inspect.signature(fn).parameters).index("inplace")
+        signature = inspect.signature(fn)
+        position = list(signature.parameters).index("inplace")
 
         @functools.wraps(fn)
         def call(*args, **kwargs):
@@ -25,7 +31,7 @@ def in_place_option(name):
                 return fn(*args, **kwargs)
             if not isinstance(inplace, (bool, np.bool_)):
                 raise ValueError(f"{name}: inplace must be a bool, got {inplace!r}")
-            if not inplace:
+            if not inplace or (name in _DROPOUTS and _identity(signature, args, kwargs)):
                 return fn(*args, **kwargs)
             rest = list(args[1:])
             if len(args) > position:
@@ -38,3 +44,10 @@ def in_place_option(name):
             return x._write_result(f"{name}_", lambda t: fn(t, *rest, **kwargs))
         return call
     return wrap
+
+
+def _identity(signature, args, kwargs) -> bool:
+    """Whether a dropout call leaves its input as it is (evaluation, or p = 0)."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return not bound.arguments["training"] or bound.arguments["p"] == 0
