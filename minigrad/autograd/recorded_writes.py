@@ -51,7 +51,8 @@ def write_recorded(t, name, make, check_result):
             "else reads that memory would not learn of the write; use the out-of-place "
             f"{name[:-1]}() (inplace=False for a layer or function)")
     memory = _buffer(t.data)
-    for o in _operands(make):
+    operands = _operands(make)
+    for o in operands:
         if o is t or _buffer(o.data) is memory:
             raise RuntimeError(
                 f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
@@ -60,7 +61,6 @@ def write_recorded(t, name, make, check_result):
     _retire_bases(t, name)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
-    operands = _operands(make)
     out = make(before)
     check_result(out)
     if out.requires_grad and (out.creator is None or out is before or any(out is o for o in operands)):

@@ -84,28 +84,24 @@ def reduction(layer, value) -> str:
 
 def int_pair(layer, arg, value, minimum=1) -> tuple:
     """An int or a pair of ints, each >= ``minimum`` (1: positive, 0: non-negative), as a pair of Python ints."""
-    try:
-        ints = pair(layer, arg, value)   # the ops' own parser: the same values pass at both levels
-    except TypeError:
-        ints = None
-    if ints is None or not all(v >= minimum for v in ints):
-        kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
-            f"integer >= {minimum}"
-        raise ValueError(f"{layer}: {arg} must be a {kind} or a pair of them, got {value!r}")
-    return ints
+    return _int_tuple(layer, arg, value, minimum, pair, "a pair of them")   # the ops' own parser: one rule
 
 
 def int_triple(layer, arg, value, minimum=1) -> tuple:
     """An int or three ints, each >= ``minimum`` (1: positive, 0: non-negative), as a triple of Python ints (the
     3-D layers' sizes, kept as PyTorch's ``_triple`` keeps them)."""
+    return _int_tuple(layer, arg, value, minimum, triple, "a tuple of 3 of them")
+
+
+def _int_tuple(layer, arg, value, minimum, parse, several):
     try:
-        ints = triple(layer, arg, value)
+        ints = parse(layer, arg, value)
     except TypeError:
         ints = None
     if ints is None or not all(v >= minimum for v in ints):
         kind = "positive integer" if minimum == 1 else "non-negative integer" if minimum == 0 else \
             f"integer >= {minimum}"
-        raise ValueError(f"{layer}: {arg} must be a {kind} or a tuple of 3 of them, got {value!r}")
+        raise ValueError(f"{layer}: {arg} must be a {kind} or {several}, got {value!r}")
     return ints
 
 

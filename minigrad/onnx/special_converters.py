@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from minigrad.onnx.converters import NOT_EXPORTED, _dtype, converts
+from minigrad.onnx.converters import NOT_EXPORTED, converts
+from minigrad.onnx.elementwise_converters import _Builder
 
 _NO_OPERATOR = "ONNX has no such operator ({})"
 NOT_EXPORTED.update({
@@ -28,17 +29,6 @@ NOT_EXPORTED.update({
     "Ndtri": _NO_OPERATOR.format("normal quantile or inverse error function"),
     "FrexpMantissa": _NO_OPERATOR.format("frexp; the exponent of a float cannot be read exactly with ONNX's ops"),
 })
-
-
-class _Builder:
-    def __init__(self, g, call):
-        self.g, self.dtype = g, _dtype(call.inputs[0])
-
-    def c(self, value):
-        return self.g.scalar(value, self.dtype, "constant")
-
-    def __getattr__(self, op_type):
-        return lambda *inputs, **attrs: self.g.node(op_type, list(inputs), **attrs)
 
 
 @converts("Ndtr")
