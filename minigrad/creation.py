@@ -5,7 +5,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
-from minigrad.random import get_generator
+from minigrad.sampling import generator_for
 from minigrad.scalars import is_integer, is_real
 
 
@@ -113,15 +113,15 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return Tensor(backend.xp_for(device).eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
-def rand(*shape, dtype=None, device=None, requires_grad=False):
-    """Uniform samples in [0, 1) from minigrad's seeded generator."""
-    arr = get_generator().random(_shape(shape), dtype=np.float64).astype(_dtype(dtype))
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``)."""
+    arr = generator_for("rand", generator).random(_shape(shape), dtype=np.float64).astype(_dtype(dtype))
     return _finish(arr, device, requires_grad)
 
 
-def randn(*shape, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples from minigrad's seeded generator."""
-    arr = get_generator().standard_normal(_shape(shape)).astype(_dtype(dtype))
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``)."""
+    arr = generator_for("randn", generator).standard_normal(_shape(shape)).astype(_dtype(dtype))
     return _finish(arr, device, requires_grad)
 
 
@@ -142,8 +142,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(arr, device, requires_grad)
 
 
-def randint(*args, size=None, dtype=None, device=None, requires_grad=False):
-    """Integers drawn uniformly from [low, high) by minigrad's seeded generator, as ``torch.randint``:
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers drawn uniformly from [low, high) by minigrad's seeded generator (or ``generator``), as ``torch.randint``:
     ``randint(high, size)`` or ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
     if size is None and args and isinstance(args[-1], (tuple, list)):
         args, size = args[:-1], args[-1]
@@ -158,14 +158,15 @@ def randint(*args, size=None, dtype=None, device=None, requires_grad=False):
             raise TypeError(f"randint: {what} must be an int, got {v!r}")
     if low >= high:
         raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
-    arr = get_generator().integers(int(low), int(high), _shape((tuple(size),)), dtype=np.int64)
+    arr = generator_for("randint", generator).integers(int(low), int(high), _shape((tuple(size),)), dtype=np.int64)
     return _finish(arr.astype(_dtype(dtype, np.int64), copy=False), device, requires_grad)
 
 
-def randperm(n, *, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1 from minigrad's seeded generator (``torch.randperm``); int64 by default."""
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 from minigrad's seeded generator or ``generator`` (``torch.randperm``); int64 by
+    default."""
     n = _count("randperm", "n", n)
-    arr = get_generator().permutation(n).astype(_dtype(dtype, np.int64))
+    arr = generator_for("randperm", generator).permutation(n).astype(_dtype(dtype, np.int64))
     return _finish(arr, device, requires_grad)
 
 

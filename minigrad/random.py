@@ -63,20 +63,22 @@ def _draw_dtype(dtype):
     return np.float64 if np.dtype(dtype) == np.float64 else np.float32
 
 
-def uniform_values(shape, dtype, a=0.0, b=1.0):
-    """Host draws from U(a, b) for a tensor of ``dtype`` (float64 draws for float64, float32 otherwise)."""
+def uniform_values(shape, dtype, a=0.0, b=1.0, rng=None):
+    """Host draws from U(a, b) for a tensor of ``dtype`` (float64 draws for float64, float32 otherwise), from ``rng``
+    (minigrad's generator by default)."""
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
     draw = _draw_dtype(dtype)
-    return draw(a) + draw(b - a) * _generator.random(tuple(shape), dtype=draw)
+    return draw(a) + draw(b - a) * (rng or _generator).random(tuple(shape), dtype=draw)
 
 
-def normal_values(shape, dtype, mean=0.0, std=1.0):
-    """Host draws from N(mean, std^2) for a tensor of ``dtype`` (float64 draws for float64, float32 otherwise)."""
+def normal_values(shape, dtype, mean=0.0, std=1.0, rng=None):
+    """Host draws from N(mean, std^2) for a tensor of ``dtype`` (float64 draws for float64, float32 otherwise), from
+    ``rng`` (minigrad's generator by default)."""
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     draw = _draw_dtype(dtype)
-    return draw(mean) + draw(std) * _generator.standard_normal(tuple(shape), dtype=draw)
+    return draw(mean) + draw(std) * (rng or _generator).standard_normal(tuple(shape), dtype=draw)
 
 
 def get_generator() -> np.random.Generator:

@@ -1364,13 +1364,16 @@ class Tensor:
         _mark_written(self)
         return self
 
-    def uniform_(self, a=0.0, b=1.0):
-        """Draws from U(a, b) in place, from minigrad's generator (``manual_seed`` governs them)."""
-        return self._fill_drawn("uniform_", lambda: _random.uniform_values(self.shape, self.dtype, a, b))
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Draws from U(a, b) in place, from minigrad's generator (``manual_seed`` governs them) or ``generator``."""
+        rng = _sampling.generator_for("uniform_", generator)
+        return self._fill_drawn("uniform_", lambda: _random.uniform_values(self.shape, self.dtype, a, b, rng))
 
-    def normal_(self, mean=0.0, std=1.0):
-        """Draws from N(mean, std^2) in place, from minigrad's generator (``manual_seed`` governs them)."""
-        return self._fill_drawn("normal_", lambda: _random.normal_values(self.shape, self.dtype, mean, std))
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Draws from N(mean, std^2) in place, from minigrad's generator (``manual_seed`` governs them) or
+        ``generator``."""
+        rng = _sampling.generator_for("normal_", generator)
+        return self._fill_drawn("normal_", lambda: _random.normal_values(self.shape, self.dtype, mean, std, rng))
 
     def _fill_drawn(self, name, draw):
         """``draw()``'s values written in place; drawn only after the checks, so a refused call leaves the seeded

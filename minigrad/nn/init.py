@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.write_stamps import mark_written
-from minigrad.backend import to_device
+from minigrad.backend import device_of, is_array, to_device
 from minigrad.random import get_generator, normal_values, uniform_values
 
 __all__ = [
@@ -68,32 +68,41 @@ def _fans(tensor, name):
     return shape[0] * receptive, shape[1] * receptive
 
 
+def _array(tensor):
+    """The array an initializer writes into: a Tensor's ``.data``, or an array given directly.
+
+    PyTorch code often initializes ``m.weight.data``; minigrad's ``.data`` is the backend array itself.
+    """
+    return tensor if is_array(tensor) else tensor.data
+
+
+def _write(tensor, value):
+    """``tensor``'s values set to ``value`` (a number, or an array on its device) in place, and stamped."""
+    array = _array(tensor)
+    array[...] = value
+    mark_written(array)
+    return tensor
+
+
 def _fill(tensor, host_values):
     """Write host values into the tensor's data in place, in its dtype, on its device."""
-    tensor.data[...] = to_device(np.asarray(host_values).astype(tensor.dtype, copy=False), tensor.device)
-    mark_written(tensor.data)
-    return tensor
+    array = _array(tensor)
+    return _write(tensor, to_device(np.asarray(host_values).astype(array.dtype, copy=False), device_of(array)))
 
 
 def zeros_(tensor):
     """Fill with 0 (the usual bias initialisation)."""
-    tensor.data[...] = 0
-    mark_written(tensor.data)
-    return tensor
+    return _write(tensor, 0)
 
 
 def ones_(tensor):
     """Fill with 1 (BatchNorm's scale)."""
-    tensor.data[...] = 1
-    mark_written(tensor.data)
-    return tensor
+    return _write(tensor, 1)
 
 
 def constant_(tensor, value: float):
     """Fill with ``value``."""
-    tensor.data[...] = value
-    mark_written(tensor.data)
-    return tensor
+    return _write(tensor, value)
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):

@@ -21,6 +21,7 @@ from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
+from minigrad.ops.selection import maximum, minimum
 from minigrad.ops.shape import reshape
 from minigrad.scalars import is_real
 
@@ -230,6 +231,8 @@ def max(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
     NumPy's ``max(x, 1)`` is the maxima, PyTorch's is ``(values, indices)``.
     """
     if positional:
+        if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
+            return maximum(x, positional[0])  # torch.max(input, other): only PyTorch reads a Tensor here
         raise _positional_axis("max", positional)
     if dim is None and keepdim is None:
         return _reduction(Max, "max", x, axis, keepdims)
@@ -243,10 +246,24 @@ def min(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
     minimum of each slice, which alone gets the gradient. A positional axis is refused, as for ``max``.
     """
     if positional:
+        if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
+            return minimum(x, positional[0])  # torch.min(input, other): only PyTorch reads a Tensor here
         raise _positional_axis("min", positional)
     if dim is None and keepdim is None:
         return _reduction(Min, "min", x, axis, keepdims)
     return _extremum_with_dim(Min, "min", MinResult, x, axis, keepdims, dim, keepdim)
+
+
+def _is_other_tensor(positional, *keywords):
+    """Whether ``max(x, other)``/``min(x, other)`` is PyTorch's elementwise form: one Tensor and nothing else.
+
+    NumPy's second argument is an axis, which a Tensor can only be when it is one integer (``__index__``);
+    that reading stays ambiguous and is refused with the others.
+    """
+    if len(positional) != 1 or any(k is not None for k in keywords) or not isinstance(positional[0], Tensor):
+        return False
+    other = positional[0]
+    return other.ndim != 0 or other.dtype.kind not in "iub"
 
 
 def _positional_axis(name, positional):

@@ -107,3 +107,20 @@ def test_initializers_write_in_place_on_the_device(device):
     out = init.xavier_uniform_(w)
     assert out is w and w.data is data_before and w.device == mg.backend.normalize_device(device)
     assert float(abs(w).sum().item()) > 0
+
+
+@pytest.mark.parametrize("name, args", [("zeros_", ()), ("ones_", ()), ("constant_", (0.5,)), ("uniform_", (-1.0, 1.0)),
+                                        ("normal_", (0.0, 0.02)), ("xavier_uniform_", ()), ("kaiming_normal_", ()),
+                                        ("orthogonal_", ()), ("trunc_normal_", ()), ("eye_", ())])
+def test_initializers_write_into_data_as_pytorch_code_calls_them(name, args):
+    """``init.normal_(m.weight.data, 0.0, 0.02)`` (DCGAN's weights_init): ``.data`` is the array itself, filled in place
+    with the same values the same call gives on the Parameter."""
+    w = _weight((6, 4))
+    mg.manual_seed(3)
+    returned = getattr(init, name)(w.data, *args)
+    mg.manual_seed(3)
+    expected = getattr(init, name)(_weight((6, 4)), *args).numpy()
+    assert returned is w.data and w.data.dtype == np.float32
+    np.testing.assert_array_equal(w.numpy(), expected)
+    if name not in ("zeros_",):
+        assert np.any(w.numpy() != 0)

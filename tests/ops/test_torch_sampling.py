@@ -119,12 +119,17 @@ def test_a_generator_object_is_drawn_from_instead():
                       mg.multinomial(mg.ones(5), 3, generator=g).numpy(),
                       mg.zeros(3).exponential_(generator=g).numpy(), mg.zeros(3).geometric_(0.5, generator=g).numpy(),
                       mg.zeros(3).log_normal_(generator=g).numpy(), mg.zeros(3).cauchy_(generator=g).numpy(),
-                      mg.zeros(3).random_(9, generator=g).numpy(), mg.zeros(3).bernoulli_(generator=g).numpy()])
+                      mg.zeros(3).random_(9, generator=g).numpy(), mg.zeros(3).bernoulli_(generator=g).numpy(),
+                      mg.rand(2, 3, generator=g).numpy(), mg.randn((4,), generator=g).numpy(),
+                      mg.randint(0, 9, (5,), generator=g).numpy(), mg.randperm(6, generator=g).numpy(),
+                      mg.zeros(3).uniform_(-1, 1, generator=g).numpy(), mg.zeros(3).normal_(2, 3, generator=g).numpy()])
     for a, b in zip(*draws):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(mg.get_rng_state().numpy(), before)   # minigrad's own generator did not move
     with pytest.raises(TypeError, match="minigrad.Generator or None"):
         mg.poisson(mg.ones(2), generator=np.random.RandomState(0))
+    with pytest.raises(TypeError, match="^randperm: generator must be a minigrad.Generator or None, got RandomState$"):
+        mg.randperm(3, generator=np.random.RandomState(0))
 
 
 def test_normal_is_reproducible_from_a_seed():

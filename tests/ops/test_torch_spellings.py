@@ -95,8 +95,9 @@ def test_the_numpy_spelling_keeps_its_meaning():
                          r"gives \(values, indices\); write axis= for the maxima or dim= for \(values, indices\)$"),
     (lambda x: mg.min(x, 1), r"^min: give the axis by keyword: NumPy's min\(x, 1\) gives the minima only"),
     (lambda x: x.max(1, keepdim=True), r"^max: give the axis by keyword"),          # PyTorch's MNIST example
-    (lambda x: mg.max(x, x), r"^max: give the axis by keyword: NumPy's max\(x, <Tensor of shape \(2, 3, 4\)>\) "
-                             r".* \(for the elementwise maximum of two tensors: minigrad.maximum\)$"),
+    # A 0-d integer Tensor could be NumPy's axis (it has __index__) or PyTorch's other operand.
+    (lambda x: mg.max(x, mg.tensor(1)), r"^max: give the axis by keyword: NumPy's max\(x, <Tensor of shape \(\)>\) "
+                                        r".* \(for the elementwise maximum of two tensors: minigrad.maximum\)$"),
     (lambda x: x.var(0), r"^var: give the axis by keyword: NumPy's var\(x, 0\) is \(axis, dtype\) and divides "
                          r"by n, PyTorch's is \(dim, unbiased\) and divides by n - 1; write axis= \(NumPy's\) or "
                          r"dim= \(PyTorch's\), or choose the divisor with ddof= or correction=$"),
@@ -111,13 +112,26 @@ def test_the_numpy_spelling_keeps_its_meaning():
                                             r"keepdims=... for the maxima or dim=..., keepdim=... for \(values, "
                                             r"indices\)$"),
     (lambda x: mg.min(x, axis=-1, keepdim=False), r"^min: got axis=-1 with PyTorch's keepdim=False"),
-], ids=["transpose(0, 1)", "max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, y)", "var(0)", "std(0, True)", "var()", "std(x)",
+], ids=["transpose(0, 1)", "max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, 0-d int)", "var(0)", "std(0, True)", "var()", "std(x)",
         "var(axis, keepdim)", "max(axis, keepdim)", "min(x, axis, keepdim)"])
 def test_calls_numpy_and_pytorch_read_differently_are_refused(call, message):
     """Where the same call means one thing in NumPy and another in PyTorch, minigrad asks which (section 15)."""
     x, _ = pair(X)
     with pytest.raises(TypeError, match=message):
         call(x)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_of_two_tensors_are_elementwise_as_in_pytorch(name):
+    """torch.max(input, other): NumPy has no reading of a float Tensor as an axis, so PyTorch's is the one."""
+    x, tx = pair(X)
+    y, ty = pair(X[::-1].copy())
+    for ours, theirs in ((getattr(mg, name)(x, y), getattr(torch, name)(tx, ty)),
+                         (getattr(x, name)(y), getattr(tx, name)(ty)),
+                         (getattr(x, name)(mg.tensor(0.25, dtype=x.dtype)), getattr(tx, name)(torch.tensor(0.25, dtype=tx.dtype)))):
+        same(ours, theirs)
+        backward_both(ours, theirs, x, tx)
+        x.grad = tx.grad = None
 
 
 @pytest.mark.parametrize("kwargs", [dict(correction=0), dict(correction=2), dict(unbiased=False), dict(unbiased=True),
