@@ -15,6 +15,8 @@ import os
 
 import numpy as np
 
+from minigrad.determinism import alert_nondeterministic
+
 # The default float dtype (torch's default dtype): of Python floats, float data and new parameters. The one copy:
 # ``minigrad.set_default_dtype`` rebinds it, so every reader looks it up as ``backend.DEFAULT_FLOAT`` when it runs,
 # never binds it at import (``from minigrad.backend import DEFAULT_FLOAT`` or a ``dtype=`` default would freeze it;
@@ -242,6 +244,7 @@ def scatter_add(target, index, values) -> None:
     else:
         import cupyx  # CuPy's unbuffered scatter-add; only reached for CuPy arrays
 
+        alert_nondeterministic("scatter-add on CUDA")
         cupyx.scatter_add(target, index, values)
 
 
