@@ -50,14 +50,24 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, seeds, retain_graph or create_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``; ``.grad`` of leaves is left untouched.
 
     ``grad_outputs`` weight the outputs (default: 1 for one-element outputs).
     Returns a tuple with one Tensor per input (``None`` for an input the
-    outputs do not depend on, when ``allow_unused``). With ``create_graph``
-    the returned gradients carry a graph and can be differentiated again.
+    outputs do not depend on, when ``allow_unused``; zeros of its shape with
+    ``materialize_grads``). With ``create_graph`` the returned gradients carry a
+    graph and can be differentiated again. The arguments are torch's, in its
+    order: ``only_inputs`` is accepted and ignored (deprecated in torch too);
+    ``is_grads_batched=True`` (a vmap over ``grad_outputs``) is refused.
     """
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True needs vmap, which minigrad does not have; "
+                                  "call grad once per row of grad_outputs")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True needs allow_unused to be None or True, got False")
+    allow_unused = bool(allow_unused) or bool(materialize_grads)
     outputs, _ = _as_list(outputs, "outputs")
     inputs, _ = _as_list(inputs, "inputs")
     grad_outputs = _cotangents("grad", grad_outputs, outputs, "grad_outputs", "outputs")
@@ -84,6 +94,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"grad: input {pos} (shape {inputs[pos].shape}) is not used in the graph of the outputs; "
                 "pass allow_unused=True to get None for it"
             )
+        if g is None and materialize_grads:
+            results[pos] = _zeros_like(inputs[pos])
     return tuple(results)
 
 

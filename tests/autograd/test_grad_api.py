@@ -220,3 +220,28 @@ def test_grad_with_the_same_input_twice(device):
     np.testing.assert_allclose(gh.numpy(), [6.0, 12.0])
     np.testing.assert_allclose(gh2.numpy(), [6.0, 12.0])
     np.testing.assert_allclose(gx.numpy(), [18.0, 36.0])
+
+
+def test_grad_takes_torchs_arguments_in_torchs_order():
+    """WGAN-GP's call, verbatim: only_inputs is accepted (and ignored, as in torch); materialize_grads gives zeros."""
+    import torch
+
+    x_np = np.random.default_rng(0).standard_normal((3, 2))
+    ours, theirs = [], []
+    for lib, out in ((mg, ours), (torch, theirs)):
+        x = lib.tensor(x_np, dtype=lib.float64).requires_grad_(True)
+        unused = lib.tensor(x_np[0], dtype=lib.float64).requires_grad_(True)
+        y = (x ** 3).sum(1, keepdim=True)
+        ga = lib.autograd.grad(outputs=y, inputs=x, grad_outputs=lib.ones(3, 1, dtype=y.dtype), create_graph=True,
+                               retain_graph=True, only_inputs=True)[0]
+        gb = lib.autograd.grad(y.sum(), [x, unused], None, True, False, True, None, False, True)   # positional
+        out += [ga.detach().numpy(), gb[0].numpy(), gb[1].numpy()]
+        out.append(lib.autograd.grad((ga ** 2).sum(), x)[0].numpy())   # ga carries a graph
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_array_equal(ours[2], np.zeros(2))
+    x = mg.tensor(x_np, requires_grad=True)
+    with pytest.raises(ValueError, match="^grad: materialize_grads=True needs allow_unused to be None or True"):
+        mg.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True)
+    with pytest.raises(NotImplementedError, match="^grad: is_grads_batched=True needs vmap"):
+        mg.autograd.grad(x.sum(), x, is_grads_batched=True)
