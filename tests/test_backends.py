@@ -97,3 +97,21 @@ def test_opt_einsum_settings_reach_einsum_and_keep_its_values(restore_settings, 
         got = mg.einsum("ij,jk,kl->il", *[mg.tensor(a, dtype=mg.float64) for a in arrays])
         assert seen == [asked]
         np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_float32_matmul_precision_is_kept_as_torchs():
+    import torch
+
+    try:
+        for precision in ("high", "medium", "highest"):
+            mg.set_float32_matmul_precision(precision)
+            torch.set_float32_matmul_precision(precision)
+            assert mg.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == precision
+            assert mg.backends.cuda.matmul.allow_tf32 is torch.backends.cuda.matmul.allow_tf32
+        with pytest.raises(ValueError, match="^set_float32_matmul_precision: precision must be 'highest', 'high' or "
+                                             "'medium', got 'fast'$"):
+            mg.set_float32_matmul_precision("fast")
+        assert mg.get_float32_matmul_precision() == "highest"
+    finally:
+        mg.set_float32_matmul_precision("highest")
+        torch.set_float32_matmul_precision("highest")
