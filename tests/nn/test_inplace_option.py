@@ -35,6 +35,15 @@ CALLS = {
     "relu_ method": (lambda h: h.relu_(), lambda h: h.relu_()),
     "sigmoid_ then mul_": (lambda h: h.mul_(3.0).sigmoid_(), lambda h: h.mul_(3.0).sigmoid_()),
     "clamp_": (lambda h: h.clamp_(-1.0, 0.5), lambda h: h.clamp_(-1.0, 0.5)),
+    # torch.nn.functional's in-place spellings
+    "F.relu_": (lambda h: F.relu_(h), lambda h: torch.nn.functional.relu_(h)),
+    "F.elu_": (lambda h: F.elu_(h, 0.7), lambda h: torch.nn.functional.elu_(h, 0.7)),
+    "F.leaky_relu_": (lambda h: F.leaky_relu_(h, 0.2), lambda h: torch.nn.functional.leaky_relu_(h, 0.2)),
+    "F.hardtanh_": (lambda h: F.hardtanh_(h, -0.5, 1.5), lambda h: torch.nn.functional.hardtanh_(h, -0.5, 1.5)),
+    "F.threshold_": (lambda h: F.threshold_(h, 0.1, -2.0), lambda h: torch.nn.functional.threshold_(h, 0.1, -2.0)),
+    "F.selu_": (lambda h: F.selu_(h), lambda h: torch.nn.functional.selu_(h)),
+    "F.celu_": (lambda h: F.celu_(h, 1.3), lambda h: torch.nn.functional.celu_(h, 1.3)),
+    "F.rrelu_": (lambda h: F.rrelu_(h, 0.1, 0.3), lambda h: torch.nn.functional.rrelu_(h, 0.1, 0.3)),   # eval: fixed slope
 }
 
 
@@ -49,7 +58,7 @@ def _run(module, call):
 
 # torch 2.x's celu and hardsigmoid backwards are off by up to 3e-8 in float64 (not exp(x / alpha), not 1/6):
 # those two are checked against minigrad's out-of-place ops, whose derivatives are exact, in the next test.
-INEXACT_IN_TORCH = {"celu": lambda h: F.celu(h, 1.3), "hardsigmoid": F.hardsigmoid}
+INEXACT_IN_TORCH = {"celu": lambda h: F.celu(h, 1.3), "F.celu_": lambda h: F.celu(h, 1.3), "hardsigmoid": F.hardsigmoid}
 
 
 @pytest.mark.parametrize("name", sorted(set(CALLS) - set(INEXACT_IN_TORCH)))

@@ -65,6 +65,8 @@ from minigrad.nn.functional.activation import (celu, elu, gelu, glu, hardshrink,
                                               leaky_relu, logsigmoid, mish, prelu, relu, relu6, rrelu, selu, sigmoid,
                                               silu, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                                               threshold)
+from minigrad.nn.functional.activation import (celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_,
+                                              threshold_)
 from minigrad.nn.functional.attention import scaled_dot_product_attention
 from minigrad.nn.functional.gumbel import gumbel_softmax
 from minigrad.nn.functional.sampling import affine_grid, grid_sample
@@ -137,3 +139,4 @@ __all__ = [
 ]
 __all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear", "conv_tbc",
             "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "multi_head_attention_forward"]  # session 10
+__all__ += ["relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_"]

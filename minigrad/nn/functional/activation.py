@@ -13,7 +13,7 @@ from minigrad.ops._args import as_floating
 from minigrad.ops.softmax import LAST_AXIS
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.functional.in_place import in_place_option
+from minigrad.nn.functional.in_place import in_place_option, in_place_variant
 from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
@@ -252,3 +252,8 @@ def _tensor(who, x, integers=False) -> Tensor:
     if x.dtype.kind != "f":
         raise TypeError(f"{who}: input must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
     return x
+
+
+# torch.nn.functional's in-place spellings
+relu_, elu_, leaky_relu_, hardtanh_, threshold_, selu_, celu_, rrelu_ = (
+    in_place_variant(fn) for fn in (relu, elu, leaky_relu, hardtanh, threshold, selu, celu, rrelu))

@@ -51,3 +51,13 @@ def _identity(signature, args, kwargs) -> bool:
     bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
     return not bound.arguments["training"] or bound.arguments["p"] == 0
+
+
+def in_place_variant(fn):
+    """torch's ``F.relu_(x)`` family: ``fn(x, ..., inplace=True)``, under ``fn``'s name with a trailing underscore."""
+    def variant(input, *args, **kwargs):  # noqa: A002  (PyTorch's argument name)
+        return fn(input, *args, inplace=True, **kwargs)
+
+    variant.__name__ = variant.__qualname__ = fn.__name__ + "_"
+    variant.__doc__ = f"``{fn.__name__}(input, ..., inplace=True)``: the result written into ``input``, which is returned."
+    return variant
