@@ -1516,3 +1516,15 @@ for _cls in ("RNN", "LSTM", "GRU"):
                               _packed_recurrent(_make, _lengths, _sorted, _n_state),
                               [_bi_sample(_make, (3, 3, 3), [(4, 3, 2)] * _n_state)]))
 NN_OPS += _BI
+
+# torch.nn.functional's in-place spellings, on a non-leaf (a leaf that requires grad refuses an in-place write)
+NN_OPS += [
+    OpInfo("nn.functional.relu_", lambda x: F.relu_(x * 1.0), [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.functional.elu_", lambda x, alpha=1.0: F.elu_(x * 1.0, alpha), [S(_a(5, kinks=(0.0,)), 0.7)]),
+    OpInfo("nn.functional.leaky_relu_", lambda x, s=0.01: F.leaky_relu_(x * 1.0, s), [S(_a(5, kinks=(0.0,)), 0.2)]),
+    OpInfo("nn.functional.hardtanh_", lambda x: F.hardtanh_(x * 1.0, -0.5, 1.5), [S(_a(5, kinks=(-0.5, 1.5)))]),
+    OpInfo("nn.functional.threshold_", lambda x: F.threshold_(x * 1.0, -1.0, 4.0), [S(_a(5, kinks=(-1.0,)))]),
+    OpInfo("nn.functional.selu_", lambda x: F.selu_(x * 1.0), [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.functional.celu_", lambda x: F.celu_(x * 1.0, 2.5), [S(_a(5, kinks=(0.0,)))]),
+    OpInfo("nn.functional.rrelu_(eval)", lambda x: F.rrelu_(x * 1.0, 0.1, 0.5), [S(_a(5, kinks=(0.0,)))]),
+]
