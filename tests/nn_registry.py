@@ -1528,3 +1528,18 @@ NN_OPS += [
     OpInfo("nn.functional.celu_", lambda x: F.celu_(x * 1.0, 2.5), [S(_a(5, kinks=(0.0,)))]),
     OpInfo("nn.functional.rrelu_(eval)", lambda x: F.rrelu_(x * 1.0, 0.1, 0.5), [S(_a(5, kinks=(0.0,)))]),
 ]
+
+
+def _probabilities(*shape):
+    q = _a_rng.random(shape) + 0.1
+    return q / q.sum(axis=1, keepdims=True)
+
+
+# cross-entropy with class-probability targets (torch's soft targets): differentiable in the target too
+NN_OPS += [
+    OpInfo("nn.functional.cross_entropy(probabilities)", F.cross_entropy, [
+        S(_a(5, 4), _probabilities(5, 4)),
+        S(_a(2, 3, 4), _probabilities(2, 3, 4), reduction="none", label_smoothing=0.2),
+        S(_a(5, 4), _probabilities(5, 4), weight=_CLASS_WEIGHT, reduction="sum"),
+    ]),
+]

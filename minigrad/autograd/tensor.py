@@ -334,6 +334,15 @@ class Tensor:
     def __itruediv__(self, other):
         return self._update(other, "/=", _ops.div, "divide")
 
+    def __iand__(self, other):
+        return self._update(other, "&=", _ops.bitwise_and, "bitwise_and")
+
+    def __ior__(self, other):
+        return self._update(other, "|=", _ops.bitwise_or, "bitwise_or")
+
+    def __ixor__(self, other):
+        return self._update(other, "^=", _ops.bitwise_xor, "bitwise_xor")
+
     def _update(self, other, symbol, op, ufunc):
         """``self <symbol> other``: written into ``self.data``, or recorded as ``self = op(self, other)``."""
         if STATE.grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
@@ -414,14 +423,21 @@ class Tensor:
     def __ge__(self, other):
         return _ops.greater_equal(self, other)
 
+    # & | ^ ~ are bitwise, as in NumPy and torch: logical on bool masks, bit by bit on integers, refused on floats.
     def __and__(self, other):
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other):
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
 
     def __invert__(self):
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     # ----------------------------------------------------------------- methods
     # Reductions take NumPy's axis/keepdims or PyTorch's dim/keepdim (docs/autodiff.md, section 15);

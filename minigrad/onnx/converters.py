@@ -94,6 +94,18 @@ def _logical_not(g, call, x):
     return g.node("Not", x[:1])  # traced as logical_not(a, a)
 
 
+@converts("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")
+def _bitwise(g, call, x):
+    """``& | ^ ~``: And/Or/Xor/Not on bool masks, the Bitwise* ops (opset 18) on integers."""
+    name = call.op.split("_")[1].capitalize()
+    if _dtype(call.inputs[0]) == np.bool_:
+        return g.node(name, x)
+    if g.opset < 18:
+        raise ExportError(f"onnx.export: {call.op} of integers in {call.where} needs opset 18 or later "
+                          f"(Bitwise{name}), got opset {g.opset}")
+    return g.node(f"Bitwise{name}", x)
+
+
 @converts("PowScalar")
 def _pow_scalar(g, call, x):
     return g.node("Pow", [x[0], g.scalar(call.params["c"], _dtype(call.inputs[0]), "exponent")])

@@ -28,8 +28,23 @@ def raw_index(index):
         return tuple(i.data if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list) else i
                      for i in index)
     if isinstance(index, list):
+        if any(_reads_as_tuple_in_torch(i) for i in index):
+            raise TypeError(f"x[{_short(index)}]: a list index holding sequences, slices, None, ... or tensors reads "
+                            "two ways: NumPy's as one index array, PyTorch's as a tuple of indices (x[i, j]); write "
+                            "x[minigrad.tensor(...)] for NumPy's, or x[tuple(...)] for PyTorch's")
         return _list_index(index)
     return index
+
+
+def _reads_as_tuple_in_torch(item):
+    """Whether torch (2.x, deprecated) takes a list index holding ``item`` as a tuple of indices."""
+    return (item is None or item is Ellipsis or isinstance(item, (list, tuple, slice, Tensor))
+            or (hasattr(item, "shape") and not isinstance(item, np.generic)))   # an array; a NumPy scalar is a number
+
+
+def _short(index):
+    text = repr(index)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _list_index(items):

@@ -420,3 +420,16 @@ def test_a_write_the_graph_cannot_follow_is_refused(tmp_path):
 
     with pytest.raises(ExportError, match=r"writes into a tensor in place with fill_ \(shape \(2, 3\)\)"):
         export(Fills(), mg.randn(2, 3), tmp_path / "m.onnx")
+
+
+def _bitwise_model(q):
+    return (q & 5) | (q ^ 3) | ~q
+
+
+def test_integer_bitwise_ops_export_from_opset_18_and_are_refused_before(tmp_path):
+    ints = (lambda n: RNG.integers(-8, 8, (n, 5)))
+    proto = _check_export(tmp_path, _bitwise_model, (5,), opset=18, make=ints)
+    assert {"BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot"} <= {n.op_type for n in proto.graph.node}
+    with pytest.raises(ExportError, match=r"^onnx.export: bitwise_and of integers in .* needs opset 18 or later "
+                                          r"\(BitwiseAnd\), got opset 17$"):
+        export(_bitwise_model, mg.tensor(ints(4)), tmp_path / "m17.onnx", opset=17)

@@ -470,3 +470,32 @@ def test_the_device_path_of_class_targets_gives_the_host_paths_row_scales(dtype,
     np.testing.assert_array_equal(np.asarray(dev_safe)[kept], np.asarray(host_safe)[kept])
     np.testing.assert_allclose(np.broadcast_to(dev_scale, (5,)), np.broadcast_to(host_scale, (5,)), rtol=1e-15)
     assert np.all(np.asarray(dev_scale)[~kept] == 0)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5), (2, 3, 2, 2)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_class_probability_targets_matches_torch(shape, reduction):
+    """torch's soft targets (mixup, distillation): values and gradients to the logits AND the target, with label
+    smoothing and class weights, in float64."""
+    rng = np.random.default_rng(5)
+    x, q, w = rng.standard_normal(shape), rng.random(shape), rng.random(shape[1]) + 0.5
+    q /= q.sum(axis=1, keepdims=True)
+    seed = rng.standard_normal(shape[:1] + shape[2:])
+    for smoothing, weight in ((0.0, None), (0.3, None), (0.0, w), (0.1, w)):
+        got = []
+        for lib in (mg, torch):
+            logits = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+            target = lib.tensor(q, dtype=lib.float64, requires_grad=True)
+            weights = None if weight is None else lib.tensor(weight, dtype=lib.float64)
+            loss = lib.nn.functional.cross_entropy(logits, target, weight=weights, reduction=reduction,
+                                                   label_smoothing=smoothing)
+            (loss * lib.tensor(seed if reduction == "none" else 1.0, dtype=lib.float64)).sum().backward()
+            got.append([loss.detach().numpy(), logits.grad.numpy(), target.grad.numpy()])
+        for ours, theirs in zip(*got):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_probability_targets_must_match_the_input_dtype():
+    logits = mg.zeros(2, 3, dtype=mg.float64)
+    with pytest.raises(TypeError, match=r"^cross_entropy: probability target has dtype float32 but input float64"):
+        F.cross_entropy(logits, mg.full((2, 3), 1 / 3))

@@ -479,6 +479,33 @@ def test_bitwise_ops_match_torch(name):
     np.testing.assert_array_equal(mg.tensor(a > 0).bitwise_not().numpy(), ~(a > 0))
 
 
+@pytest.mark.parametrize("symbol", ["&", "|", "^"])
+def test_operators_and_or_xor_invert_are_bitwise_as_in_torch_and_numpy(symbol):
+    """``a & b`` on integers is bit by bit (it once gave a logical and, a bool tensor); on masks it is logical."""
+    a, b = np.array([12, -7, 0, 255], dtype=np.int64), np.array([10, 3, -1, 15], dtype=np.int64)
+    for x, y in ((a, b), (a.astype(np.int32), 6), (5, a), (a > 0, b > 0), (a > 0, True)):
+        mx, my = (mg.tensor(v) if isinstance(v, np.ndarray) else v for v in (x, y))
+        tx, ty = (torch.tensor(v) if isinstance(v, np.ndarray) else v for v in (x, y))
+        ours, theirs = eval(f"mx {symbol} my"), eval(f"tx {symbol} ty")
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        if isinstance(x, np.ndarray) and x.dtype == np.result_type(x, y):   # in place keeps x's dtype
+            alias = mx
+            exec(f"mx {symbol}= my")
+            assert mx is alias
+            np.testing.assert_array_equal(mx.numpy(), theirs.numpy())
+    with pytest.raises(TypeError, match=r"^bitwise_\w+: expected integer or bool tensors, got dtype float32"):
+        eval(f"mg.tensor([1.5]) {symbol} mg.tensor([1.0])")
+
+
+def test_invert_is_bitwise_not_as_in_torch():
+    a = np.array([12, -7, 0, 255], dtype=np.int64)
+    for x in (a, a.astype(np.int8), a > 0):
+        assert np.array_equal((~mg.tensor(x)).numpy(), (~torch.tensor(x)).numpy())
+    with pytest.raises(TypeError, match="^bitwise_not: expected integer or bool tensors, got dtype float32"):
+        ~mg.tensor([1.5])
+
+
 def test_isclose_matches_torch():
     a = np.array([1.0, 1.0 + 1e-9, NAN, INF, INF, -INF, 0.0, 1e-9, 100.0])
     b = np.array([1.0, 1.0, NAN, INF, -INF, -INF, 1e-9, 0.0, 100.001])

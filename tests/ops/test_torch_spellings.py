@@ -121,6 +121,21 @@ def test_calls_numpy_and_pytorch_read_differently_are_refused(call, message):
         call(x)
 
 
+@pytest.mark.parametrize("index", [[[0, 1]], [0, slice(None)], [0, None], [0, Ellipsis], [np.array([0, 1])],
+                                   [(0, 1)], [mg.tensor(0), mg.tensor(1)]], ids=repr)
+def test_a_list_index_holding_sequences_is_refused_as_torch_reads_it_as_a_tuple(index):
+    """torch (2.x, deprecated) takes x[[0, 1:]] or x[[[0, 1]]] as x[0, 1:] / x[[0, 1]]; NumPy as one index array."""
+    x, tx = pair(X)
+    for call in (lambda: x[index], lambda: x.detach().__setitem__(index, 0.0)):
+        with pytest.raises(TypeError, match=r"^x\[.*\]: a list index holding sequences, slices, None, \.\.\. or tensors "
+                                            r"reads two ways: NumPy's as one index array, PyTorch's as a tuple"):
+            call()
+    same(x, tx)   # nothing written
+    # plain lists of integers (NumPy scalars too) and bools read one way in both
+    for plain in ([1, 0, 1], [np.int64(1), 0], [True, False]):
+        same(x[plain], tx[plain])
+
+
 @pytest.mark.parametrize("name", ["max", "min"])
 def test_max_and_min_of_two_tensors_are_elementwise_as_in_pytorch(name):
     """torch.max(input, other): NumPy has no reading of a float Tensor as an axis, so PyTorch's is the one."""

@@ -255,6 +255,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
                   ignore_index: int | None = -100, weight=None) -> Tensor:
     """Cross-entropy of integer class targets under ``softmax(logits)``, for logits of shape (N, C).
 
+    A floating Tensor target of the logits' shape holds class probabilities instead (torch's soft targets:
+    mixup, distillation), see ``_probability_cross_entropy``; ``ignore_index`` plays no part then.
+
     ``label_smoothing = e`` replaces the one-hot target by ``(1 - e) * one_hot + e / C``.
     Rows whose target equals ``ignore_index`` (PyTorch's -100 by default; None ignores
     none) contribute nothing, and any other target outside [0, C) is an error. ``weight`` (C,)
@@ -267,7 +270,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    if isinstance(logits, Tensor) and logits.ndim != 2 and not _is_probability_target(logits, target):
+    if isinstance(logits, Tensor) and _is_probability_target(logits, target):
+        return _probability_cross_entropy(logits, target, reduction, float(label_smoothing), weight)
+    if isinstance(logits, Tensor) and logits.ndim != 2:
         return _per_position("cross_entropy", cross_entropy, logits, target, reduction, label_smoothing=label_smoothing,
                              ignore_index=ignore_index, weight=weight)
     safe, row_scale, nan_term = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight)
@@ -349,8 +354,35 @@ def _per_position(name, loss, scores, target, reduction, **options):
 
 
 def _is_probability_target(logits, target):
-    """A floating target of the logits' shape: class probabilities (not handled per position)."""
+    """A floating target of the logits' shape: class probabilities along axis 1, as torch reads it."""
     return isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == logits.shape
+
+
+def _probability_cross_entropy(logits, target, reduction, e, weight):
+    """torch's cross-entropy with class probabilities q (N, C, ...) as the target, composed of ops::
+
+        loss_i = -sum_c w_c q_ic log softmax(x_i)_c,   q = (1 - e) q + e / C with label smoothing e
+
+    ``'mean'`` divides by the number of positions (N times the trailing sizes), weights or not, as torch.
+    Differentiable in the target too.
+    """
+    if target.dtype != logits.dtype:
+        raise TypeError(f"cross_entropy: probability target has dtype {target.dtype} but input {logits.dtype}; "
+                        "convert one of them")
+    if logits.ndim < 2:
+        raise ValueError(f"cross_entropy: probability targets need an input of shape (N, C, ...), "
+                         f"got {tuple(logits.shape)}")
+    c = logits.shape[1]
+    if e:
+        target = target * (1.0 - e) + e / c
+    terms = target * log_softmax(logits, axis=1)
+    if weight is not None:
+        w = _class_weight("cross_entropy", weight, logits)
+        terms = terms * Tensor(w.reshape((1, c) + (1,) * (logits.ndim - 2)))
+    loss = -terms.sum(axis=1)
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
 
 
 def _picked_rows(log_probs, safe, row_scale):
