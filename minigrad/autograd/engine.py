@@ -222,20 +222,23 @@ def _is_held(array, holders):
 def _call(fn, F, gy):
     """``fn.backward`` on its inputs' arrays (first-order pass) or the input Tensors (recorded pass)."""
     inputs = fn.inputs
+    n = len(inputs)
     if F.recording:
         gxs = fn.backward(F, gy, *inputs)
-    elif len(inputs) == 1:  # one and two inputs unrolled: the per-node cost of small nets
+    elif n == 1:  # up to three inputs unrolled (x, W, b): the per-node cost of small nets
         gxs = fn.backward(F, gy, inputs[0].data)
-    elif len(inputs) == 2:
+    elif n == 2:
         gxs = fn.backward(F, gy, inputs[0].data, inputs[1].data)
+    elif n == 3:
+        gxs = fn.backward(F, gy, inputs[0].data, inputs[1].data, inputs[2].data)
     else:
         gxs = fn.backward(F, gy, *[x.data for x in inputs])
     if type(gxs) is not tuple:
         gxs = (gxs,)
-    if len(gxs) != len(inputs):  # zip would drop the extra inputs' gradients without a word
-        if len(gxs) > len(inputs) and all(g is None for g in gxs[len(inputs):]):
-            return gxs[:len(inputs)]   # trailing Nones, as PyTorch allows
-        raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {len(inputs)} input(s); "
+    if len(gxs) != n:  # zip would drop the extra inputs' gradients without a word
+        if len(gxs) > n and all(g is None for g in gxs[n:]):
+            return gxs[:n]   # trailing Nones, as PyTorch allows
+        raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {n} input(s); "
                            "return one per input of forward, None where an input needs none")
     return gxs
 

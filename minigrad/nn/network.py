@@ -168,12 +168,11 @@ class Network(Layer):
             # one graph node fewer, and the product clamped in place. Layers with hooks
             # (forward, forward pre-, backward) run one by one, so each hook sees its own layer.
             if (type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU
-                    and not _hooked(layer) and not _hooked(stack[i + 1])):
+                    and not layer._hooked and not stack[i + 1]._hooked):
                 x = layer.forward_relu(x)
                 i += 2
             elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d
-                    and not _hooked(layer) and not _hooked(stack[i + 1])
-                    and not stack[i + 1].return_indices):
+                    and not layer._hooked and not stack[i + 1]._hooked and not stack[i + 1].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data.
                 x = layer(stack[i + 1](x))
@@ -191,8 +190,3 @@ class Sequential(Network):
     the state dict of the same ``torch.nn.Sequential`` (through ``minigrad.io.from_torch``,
     which transposes Linear weights); a slice of a Sequential is a Sequential.
     """
-
-
-def _hooked(layer) -> bool:
-    """True for a layer with any hook: it must run through its own call, never fused with a neighbour."""
-    return layer._hooked   # True with a hook of its own, or while a global forward hook exists
