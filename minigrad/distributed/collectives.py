@@ -29,15 +29,15 @@ __all__ = ["all_reduce", "broadcast", "all_gather_object", "broadcast_object", "
 OPS = ("sum", "mean", "max")
 
 
-def all_reduce(x, op=ReduceOp.SUM, group=None, async_op: bool = False):
-    """The elementwise reduction of ``x`` over all ranks, on every rank; two spellings.
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """The elementwise reduction of ``tensor`` over all ranks, on every rank; two spellings.
 
     * torch's: ``op`` a :class:`ReduceOp` (SUM by default, AVG, PRODUCT, MIN, MAX). A Tensor or
-      array ``x`` is overwritten IN PLACE with the result (torch's ``dist.all_reduce(t)``); AVG in
+      array ``tensor`` is overwritten IN PLACE with the result (torch's ``dist.all_reduce(t)``); AVG in
       place needs a floating dtype. ``async_op=True`` returns a completed :class:`Work`.
-    * minigrad's: ``op`` the string "sum", "mean" or "max": ``x`` is left unchanged.
+    * minigrad's: ``op`` the string "sum", "mean" or "max": ``tensor`` is left unchanged.
 
-    Either way the call also returns the result, with ``x``'s kind (a NumPy or CuPy array, a
+    Either way the call also returns the result, with ``tensor``'s kind (a NumPy or CuPy array, a
     Tensor carrying no graph, or a number: a number is never changed in place). "mean"/AVG of
     integers (out of place) is float64, of floats keeps their dtype (float32 stays float32).
     """
@@ -53,8 +53,8 @@ def all_reduce(x, op=ReduceOp.SUM, group=None, async_op: bool = False):
     else:
         name = reduce_op_name("all_reduce", op)
     check_group("all_reduce", group)
-    array, wrap = _as_array("all_reduce", x)
-    in_place = not legacy and _is_buffer(x)
+    array, wrap = _as_array("all_reduce", tensor)
+    in_place = not legacy and _is_buffer(tensor)
     if in_place and name == "avg" and array.dtype.kind != "f":
         raise TypeError(f"all_reduce: ReduceOp.AVG in place needs a floating-point tensor, got {array.dtype}")
     group = _group()
@@ -71,21 +71,21 @@ def all_reduce(x, op=ReduceOp.SUM, group=None, async_op: bool = False):
         else:
             buf = buf / np.float64(group.size)
     if in_place:
-        write_back(x, buf)
+        write_back(tensor, buf)
     return Work() if async_op else wrap(buf)
 
 
-def broadcast(x, src: int = 0, group=None, async_op: bool = False):
-    """Rank ``src``'s value of ``x`` on every rank.
+def broadcast(tensor, src: int = 0, group=None, async_op: bool = False):
+    """Rank ``src``'s value of ``tensor`` on every rank.
 
-    A Tensor or array ``x`` is overwritten in place (torch's ``dist.broadcast(t, src)``); the call
-    also returns the value, with ``x``'s kind (a number is returned, not changed).
+    A Tensor or array ``tensor`` is overwritten in place (torch's ``dist.broadcast(t, src)``); the call
+    also returns the value, with ``tensor``'s kind (a number is returned, not changed).
     ``async_op=True`` returns a completed :class:`Work` instead.
     Every rank passes an array of the same shape and dtype: a mismatch is a ValueError
     on every rank, naming each rank's shape.
     """
     check_group("broadcast", group)
-    array, wrap = _as_array("broadcast", x)
+    array, wrap = _as_array("broadcast", tensor)
     group = _group()
     _check_rank("broadcast", src, group.size)
     buf = array.copy() if array.flags.c_contiguous else array.copy(order="C")
@@ -98,8 +98,8 @@ def broadcast(x, src: int = 0, group=None, async_op: bool = False):
             group.comm.Bcast(buf, root=src)
         else:
             _gpu_link(group, buf).broadcast(buf, src)
-    if _is_buffer(x):
-        write_back(x, buf)
+    if _is_buffer(tensor):
+        write_back(tensor, buf)
     return Work() if async_op else wrap(buf)
 
 
