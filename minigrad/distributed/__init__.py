@@ -13,17 +13,31 @@
             cross_entropy(model(x), y).backward()  # .grad is now the average over ranks
             optimizer.step()
 
+torch's spellings work too (``import minigrad as torch``; ``dist = torch.distributed``):
+``init_process_group``, ``ReduceOp``, ``all_reduce(t, op=ReduceOp.SUM)`` and ``broadcast(t, src)``
+in place, ``all_gather``, ``reduce``, ``torch.nn.parallel.DistributedDataParallel``,
+``torch.utils.data.distributed.DistributedSampler``.
+
 mpi4py is imported only when a process was started by an MPI launcher (or when
 ``init(require_mpi=True)`` asks for it), so ``import minigrad.distributed`` costs
 nothing where MPI is not installed. See docs/distributed.md.
 """
-from minigrad.distributed.collectives import all_gather_object, all_reduce, broadcast, broadcast_object
+from minigrad.distributed.collectives import (all_gather_object, all_reduce, broadcast, broadcast_object,
+                                              broadcast_object_list)
 from minigrad.distributed.ddp import DistributedDataParallel
+from minigrad.distributed.gather_reduce import all_gather, reduce
+from minigrad.distributed import group   # torch's dist.group.WORLD is group.WORLD
 from minigrad.distributed.group import (abort, barrier, get_local_rank, get_rank, get_world_size, init,
                                         is_initialized, local_device)
 from minigrad.distributed.launch import INSTALL_HINT, launched_by_mpi
+from minigrad.distributed.process_group import (destroy_process_group, get_backend, init_process_group, is_available,
+                                                is_mpi_available, is_nccl_available)
+from minigrad.distributed.reduce_op import ReduceOp, Work
 from minigrad.distributed.sampler import DistributedSampler
 
 __all__ = ["init", "is_initialized", "get_rank", "get_world_size", "get_local_rank", "local_device", "barrier",
            "abort", "all_reduce", "broadcast", "all_gather_object", "broadcast_object", "DistributedDataParallel",
-           "DistributedSampler", "launched_by_mpi", "INSTALL_HINT"]
+           "DistributedSampler", "launched_by_mpi", "INSTALL_HINT",
+           # torch.distributed's spellings
+           "init_process_group", "destroy_process_group", "is_available", "is_mpi_available", "is_nccl_available",
+           "get_backend", "ReduceOp", "Work", "all_gather", "reduce", "broadcast_object_list", "group"]

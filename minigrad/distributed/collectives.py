@@ -1,5 +1,8 @@
 """Collectives over the ranks of the job: ``all_reduce``, ``broadcast``, and JSON objects for small metadata.
 
+Both take torch's spelling too: ``all_reduce(t, op=ReduceOp.SUM)`` and ``broadcast(t, src)`` write
+into a Tensor or array ``t`` in place; ``all_reduce(x, "sum")`` (a string op) leaves ``x`` unchanged.
+
 Arrays on the host travel over MPI straight from their memory (mpi4py's buffer
 interface, no pickling). CUDA arrays go through the GPU link
 (:mod:`minigrad.distributed.nccl`): NCCL where CuPy has it, else a copy to the
@@ -17,46 +20,72 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
-from minigrad.distributed.group import _group
+from minigrad.autograd.write_stamps import mark_written
+from minigrad.distributed.group import _group, check_group
+from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
 
-__all__ = ["all_reduce", "broadcast", "all_gather_object", "broadcast_object"]
+__all__ = ["all_reduce", "broadcast", "all_gather_object", "broadcast_object", "broadcast_object_list"]
 
 OPS = ("sum", "mean", "max")
 
 
-def all_reduce(x, op: str = "sum"):
-    """The elementwise ``op`` ("sum", "mean" or "max") of ``x`` over all ranks, on every rank.
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """The elementwise reduction of ``tensor`` over all ranks, on every rank; two spellings.
 
-    ``x`` is a NumPy or CuPy array, a Tensor, or a number; the result has the same
-    kind (a Tensor result carries no graph) and ``x`` is left unchanged. "mean" of
-    integers is float64, of floats keeps their dtype (float32 stays float32).
+    * torch's: ``op`` a :class:`ReduceOp` (SUM by default, AVG, PRODUCT, MIN, MAX). A Tensor or
+      array ``tensor`` is overwritten IN PLACE with the result (torch's ``dist.all_reduce(t)``); AVG in
+      place needs a floating dtype. ``async_op=True`` returns a completed :class:`Work`.
+    * minigrad's: ``op`` the string "sum", "mean" or "max": ``tensor`` is left unchanged.
+
+    Either way the call also returns the result, with ``tensor``'s kind (a NumPy or CuPy array, a
+    Tensor carrying no graph, or a number: a number is never changed in place). "mean"/AVG of
+    integers (out of place) is float64, of floats keeps their dtype (float32 stays float32).
     """
-    if op not in OPS:
-        raise ValueError(f"all_reduce: op must be one of {', '.join(map(repr, OPS))}, got {op!r}")
-    array, wrap = _as_array("all_reduce", x)
+    legacy = isinstance(op, str)
+    if legacy:
+        if op not in OPS:
+            raise ValueError(f"all_reduce: op must be one of {', '.join(map(repr, OPS))}, got {op!r} "
+                             "(or a ReduceOp: SUM, AVG, PRODUCT, MIN, MAX)")
+        if async_op:
+            raise ValueError("all_reduce: async_op=True is torch's in-place form; pass op as a ReduceOp "
+                             f"rather than {op!r}")
+        name = op
+    else:
+        name = reduce_op_name("all_reduce", op)
+    check_group("all_reduce", group)
+    array, wrap = _as_array("all_reduce", tensor)
+    in_place = not legacy and _is_buffer(tensor)
+    if in_place and name == "avg" and array.dtype.kind != "f":
+        raise TypeError(f"all_reduce: ReduceOp.AVG in place needs a floating-point tensor, got {array.dtype}")
     group = _group()
     buf = array.copy() if array.flags.c_contiguous else array.copy(order="C")
+    wire = "sum" if name in ("mean", "avg") else name
     if group.size > 1:
         if backend.device_of(buf) == "cpu":
-            MPI = _mpi()
-            group.comm.Allreduce(MPI.IN_PLACE, buf, op=MPI.MAX if op == "max" else MPI.SUM)
+            group.comm.Allreduce(_mpi().IN_PLACE, buf, op=_mpi_op(wire))
         else:
-            _gpu_link(group, buf).all_reduce(buf, "max" if op == "max" else "sum")
-    if op == "mean":
+            _gpu_link(group, buf).all_reduce(buf, wire)
+    if name in ("mean", "avg"):
         if buf.dtype.kind == "f":
             buf /= group.size
         else:
             buf = buf / np.float64(group.size)
-    return wrap(buf)
+    if in_place:
+        write_back(tensor, buf)
+    return Work() if async_op else wrap(buf)
 
 
-def broadcast(x, src: int = 0):
-    """Rank ``src``'s value of ``x`` on every rank (same kind as ``x``; ``x`` is left unchanged).
+def broadcast(tensor, src: int = 0, group=None, async_op: bool = False):
+    """Rank ``src``'s value of ``tensor`` on every rank.
 
+    A Tensor or array ``tensor`` is overwritten in place (torch's ``dist.broadcast(t, src)``); the call
+    also returns the value, with ``tensor``'s kind (a number is returned, not changed).
+    ``async_op=True`` returns a completed :class:`Work` instead.
     Every rank passes an array of the same shape and dtype: a mismatch is a ValueError
     on every rank, naming each rank's shape.
     """
-    array, wrap = _as_array("broadcast", x)
+    check_group("broadcast", group)
+    array, wrap = _as_array("broadcast", tensor)
     group = _group()
     _check_rank("broadcast", src, group.size)
     buf = array.copy() if array.flags.c_contiguous else array.copy(order="C")
@@ -69,15 +98,31 @@ def broadcast(x, src: int = 0):
             group.comm.Bcast(buf, root=src)
         else:
             _gpu_link(group, buf).broadcast(buf, src)
-    return wrap(buf)
+    if _is_buffer(tensor):
+        write_back(tensor, buf)
+    return Work() if async_op else wrap(buf)
 
 
-def all_gather_object(obj) -> list:
+def all_gather_object(*args, group=None):
     """``[obj of rank 0, obj of rank 1, ...]`` on every rank, for JSON-serialisable ``obj``.
 
-    Objects travel as JSON text, never pickled, so receiving one runs no code.
+    ``all_gather_object(obj)`` returns the list; torch's ``all_gather_object(object_list, obj)``
+    fills ``object_list`` (of world-size length) in place and returns None.
+    Objects travel as JSON text, never pickled, so receiving one runs no code (so a tuple
+    arrives as a list, and dict keys as strings).
     """
-    data = json.dumps(obj).encode()
+    check_group("all_gather_object", group)
+    if len(args) == 2:
+        object_list, obj = args
+        size = _group().size
+        if not isinstance(object_list, list) or len(object_list) != size:
+            raise ValueError(f"all_gather_object: object_list must be a list of world-size ({size}) length, "
+                             f"got {_describe_list(object_list)}")
+        object_list[:] = all_gather_object(obj)
+        return None
+    if len(args) != 1:
+        raise TypeError(f"all_gather_object: takes (obj) or torch's (object_list, obj), got {len(args)} arguments")
+    data = json.dumps(args[0]).encode()
     group = _group()
     if group.size == 1:
         return [json.loads(data)]
@@ -107,6 +152,19 @@ def broadcast_object(obj, src: int = 0):
     buf = np.frombuffer(data, dtype=np.uint8).copy() if group.rank == src else np.empty(int(size[0]), np.uint8)
     comm.Bcast(buf, root=src)
     return json.loads(buf.tobytes())
+
+
+def broadcast_object_list(object_list: list, src: int = 0, group=None, device=None) -> None:
+    """torch's form: rank ``src``'s ``object_list`` copied, element by element, into every rank's
+    ``object_list`` (in place; every rank passes a list of the same length). JSON, never pickled."""
+    check_group("broadcast_object_list", group)
+    if not isinstance(object_list, list):
+        raise TypeError(f"broadcast_object_list: object_list must be a list, got {type(object_list).__name__}")
+    received = broadcast_object(object_list, src)
+    if len(received) != len(object_list):
+        raise ValueError(f"broadcast_object_list: rank {src} sent {len(received)} objects, this rank's "
+                         f"object_list has {len(object_list)}")
+    object_list[:] = received
 
 
 def start_sum(flat):
@@ -161,13 +219,34 @@ def _as_array(name, x):
     return array, wrap
 
 
+def _is_buffer(x) -> bool:
+    """True for what a collective can write into in place: a Tensor or an array (not a number)."""
+    return isinstance(x, Tensor) or (backend.is_array(x) and not isinstance(x, np.generic))
+
+
+def write_back(x, buf) -> None:
+    """Overwrite the Tensor or array ``x`` with ``buf`` in place (a write stamp, as torch bumps its version)."""
+    target = x.data if isinstance(x, Tensor) else x
+    target[...] = buf
+    mark_written(target)
+
+
+def _describe_list(value) -> str:
+    return f"a list of {len(value)}" if isinstance(value, list) else type(value).__name__
+
+
+def _mpi_op(name):
+    MPI = _mpi()
+    return {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD}[name]
+
+
 def _identity(a):
     return a
 
 
-def _check_rank(name, src, size):
+def _check_rank(name, src, size, what="src"):
     if isinstance(src, bool) or not isinstance(src, (int, np.integer)) or not 0 <= src < size:
-        raise ValueError(f"{name}: src must be a rank in [0, {size - 1}], got {src!r}")
+        raise ValueError(f"{name}: {what} must be a rank in [0, {size - 1}], got {src!r}")
 
 
 def _mpi():

@@ -14,7 +14,7 @@ from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributed.collectives import all_gather_object, broadcast
-from minigrad.distributed.group import _group
+from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reducer import Reducer
 from minigrad.nn.layer import Layer
 
@@ -35,10 +35,20 @@ class DistributedDataParallel(Layer):
     ranks of the local gradients, reduced in buckets of ``bucket_cap_mb`` megabytes,
     each bucket's allreduce started during backward as soon as its gradients are final.
 
+    The arguments are torch's, in torch's order (``torch.nn.parallel.DistributedDataParallel``,
+    which is ``minigrad.nn.parallel.DistributedDataParallel``, this class).
+
     Args:
         module: the model (a ``Layer``). Its parameters are ``self.module.parameters()``
             and ``self.parameters()`` alike; ``state_dict`` keys gain a ``module.`` prefix.
-        bucket_cap_mb: the size of one gradient bucket.
+        device_ids, output_device: None, or (torch's one-GPU form) the device the module is on:
+            ``[local_rank]`` for a module on ``cuda:<local_rank>``; anything else is a ValueError.
+        dim: 0 (the only value: torch uses it to split a batch over several GPUs of one process).
+        init_sync: copy rank 0's parameters and buffers to every rank now (True, torch's default).
+        process_group: None or ``dist.group.WORLD`` (the only group).
+        bucket_cap_mb: the size of one gradient bucket (None: 25).
+        check_reduction, gradient_as_bucket_view, static_graph: accepted, no effect on the result
+            (torch's memory and speed options; check_reduction is deprecated there).
         find_unused_parameters: walk each forward's graph to find the parameters it does not
             use, and count them as ready (zero gradient) from the first gradient on. Without it
             a parameter that gets no gradient is found at the end of backward and counts as
@@ -48,11 +58,25 @@ class DistributedDataParallel(Layer):
             normalise a batch are always each rank's own.
     """
 
-    def __init__(self, module, bucket_cap_mb: float = 25.0, find_unused_parameters: bool = False,
-                 broadcast_buffers: bool = True):
+    def __init__(self, module, device_ids=None, output_device=None, dim: int = 0, broadcast_buffers: bool = True,
+                 init_sync: bool = True, process_group=None, bucket_cap_mb: float | None = None,
+                 find_unused_parameters: bool = False, check_reduction: bool = False,
+                 gradient_as_bucket_view: bool = False, static_graph: bool = False, delay_all_reduce_named_params=None,
+                 param_to_hook_all_reduce=None, mixed_precision=None, device_mesh=None):
         super().__init__()
         if not isinstance(module, Layer):
             raise TypeError(f"DistributedDataParallel: module must be a minigrad Layer, got {type(module).__name__}")
+        _check_devices(module, device_ids, output_device)
+        if dim != 0:
+            raise ValueError(f"DistributedDataParallel: dim must be 0 (one device per process), got {dim!r}")
+        check_group("DistributedDataParallel", process_group)
+        for label, value in (("delay_all_reduce_named_params", delay_all_reduce_named_params),
+                             ("param_to_hook_all_reduce", param_to_hook_all_reduce),
+                             ("mixed_precision", mixed_precision), ("device_mesh", device_mesh)):
+            if value is not None:
+                raise NotImplementedError(f"DistributedDataParallel: {label} is not supported here (got {value!r})")
+        broadcast_buffers = True if broadcast_buffers is None else broadcast_buffers   # torch's None means True
+        bucket_cap_mb = 25.0 if bucket_cap_mb is None else bucket_cap_mb
         if not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb}")
         self.module = module
@@ -61,7 +85,8 @@ class DistributedDataParallel(Layer):
         object.__setattr__(self, "find_unused_parameters", bool(find_unused_parameters))
         object.__setattr__(self, "broadcast_buffers", bool(broadcast_buffers))
         _check_same_model(module)
-        _copy_from_rank0([p for p in module.parameters()] + module.buffers())
+        if init_sync:
+            _copy_from_rank0([p for p in module.parameters()] + module.buffers())
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         object.__setattr__(self, "reducer", Reducer(named, group.size, float(bucket_cap_mb)))
 
@@ -95,6 +120,26 @@ class DistributedDataParallel(Layer):
 
     def extra_repr(self) -> str:
         return f"world_size={self.world_size}, buckets={len(self.reducer.buckets)}"
+
+
+def _check_devices(module, device_ids, output_device) -> None:
+    """torch's one-device form: device_ids=[d] / output_device=d must name the device the module is on."""
+    if device_ids is not None and (not isinstance(device_ids, (list, tuple)) or len(device_ids) != 1):
+        raise ValueError(f"DistributedDataParallel: device_ids must be None or hold the module's one device, "
+                         f"got {device_ids!r}")
+    devices = sorted({str(t.device) for t in list(module.parameters()) + module.buffers()})
+    for label, device in (("device_ids", device_ids[0] if device_ids else None), ("output_device", output_device)):
+        if device is None:
+            continue
+        if isinstance(device, bool) or not isinstance(device, (int, str)) and not hasattr(device, "type"):
+            raise TypeError(f"DistributedDataParallel: {label} must hold a GPU index or a device, got {device!r}")
+        name = f"cuda:{device}" if isinstance(device, int) else str(device).strip().lower()
+        if name == "cuda":
+            name = "cuda:0"
+        if devices != [name]:
+            raise ValueError(f"DistributedDataParallel: {label} names {name}, but the module's parameters and "
+                             f"buffers are on {', '.join(devices) or 'no device'} (leave device_ids and "
+                             "output_device None for a CPU module)")
 
 
 def _describe(module) -> list:

@@ -16,7 +16,7 @@ import time
 
 from minigrad.distributed.launch import import_mpi, launched_by_mpi
 
-__all__ = ["init", "is_initialized", "get_rank", "get_world_size", "get_local_rank", "local_device", "barrier",
+__all__ = ["WORLD", "check_group", "init", "is_initialized", "get_rank", "get_world_size", "get_local_rank", "local_device", "barrier",
            "abort"]
 
 
@@ -33,6 +33,16 @@ class _Group:
 
 
 _GROUP = None
+_EXCEPTHOOK_SET = False
+
+#: torch's ``dist.group.WORLD``: the default (and only) group, every rank of the job. A ``group=``
+#: argument accepts it or None.
+class _World:
+    def __repr__(self) -> str:
+        return "group.WORLD"
+
+
+WORLD = _World()
 # Seconds an uncaught exception waits, after printing its traceback, before it aborts the job.
 ABORT_GRACE_S = 0.5
 
@@ -59,6 +69,13 @@ def init(require_mpi: bool = False) -> None:
     local.Free()
     if _GROUP.size > 1:
         _abort_on_uncaught_exception()
+
+
+def check_group(name: str, group) -> None:
+    """Only the default group exists here (no ``new_group``): ``group`` must be None or ``WORLD``."""
+    if group is not None and group is not WORLD:
+        raise ValueError(f"{name}: only the default group of every rank exists here (group=None or "
+                         f"dist.group.WORLD), got group={group!r}")
 
 
 def _group() -> _Group:
@@ -119,6 +136,10 @@ def abort(exit_code: int = 1) -> None:
 
 def _abort_on_uncaught_exception() -> None:
     """Print an uncaught exception (naming the rank) and abort the job, so no rank waits forever."""
+    global _EXCEPTHOOK_SET
+    if _EXCEPTHOOK_SET:   # joined again after destroy_process_group: the hook is in place already
+        return
+    _EXCEPTHOOK_SET = True
     previous = sys.excepthook
 
     def hook(kind, value, tb):

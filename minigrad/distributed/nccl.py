@@ -48,12 +48,13 @@ class GpuLink:
         return self.comm is not None
 
     def all_reduce(self, array, op: str) -> None:
-        """Reduce the contiguous CUDA ``array`` in place over all ranks (op "sum" or "max")."""
+        """Reduce the contiguous CUDA ``array`` in place over all ranks (op "sum", "max", "min" or "product")."""
         if self.comm is None:
             self._staged(array, op)
             return
         device = self._check_device(array)
-        nccl_op = self.nccl.NCCL_MAX if op == "max" else self.nccl.NCCL_SUM
+        nccl_op = {"sum": self.nccl.NCCL_SUM, "max": self.nccl.NCCL_MAX, "min": self.nccl.NCCL_MIN,
+                   "product": self.nccl.NCCL_PROD}[op]
         self.comm.allReduce(array.data.ptr, array.data.ptr, array.size, self._type(array), nccl_op,
                             backend.current_stream_pointer(device))
 
@@ -93,7 +94,8 @@ class GpuLink:
 
         MPI = import_mpi("distributed collectives")
         host = backend.to_numpy(array).copy()
-        self.group.comm.Allreduce(MPI.IN_PLACE, host, op=MPI.MAX if op == "max" else MPI.SUM)
+        mpi_op = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD}[op]
+        self.group.comm.Allreduce(MPI.IN_PLACE, host, op=mpi_op)
         array[...] = backend.to_device(host, backend.device_of(array))
 
 

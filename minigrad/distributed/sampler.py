@@ -25,6 +25,10 @@ class DistributedSampler:
     indices of the permutation (a few samples are seen twice per epoch) and
     ``drop_last=True`` drops the tail instead.
 
+    The arguments are torch's, in torch's order (``torch.utils.data.distributed.DistributedSampler``,
+    also ``minigrad.utils.data.distributed.DistributedSampler``). The padding and the split are
+    torch's; the permutation is NumPy's, so a shuffled order differs from torch's.
+
     Args:
         dataset: anything with ``len``.
         shuffle: a new permutation each epoch (else the dataset's order).
@@ -33,8 +37,8 @@ class DistributedSampler:
         num_replicas, rank: default to the world size and this rank.
     """
 
-    def __init__(self, dataset, shuffle: bool = True, seed: int = 0, drop_last: bool = False,
-                 num_replicas: int | None = None, rank: int | None = None):
+    def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None, shuffle: bool = True,
+                 seed: int = 0, drop_last: bool = False):
         if not hasattr(dataset, "__len__"):
             raise TypeError(f"DistributedSampler: dataset must support len(), got {type(dataset).__name__}")
         num_replicas = get_world_size() if num_replicas is None else num_replicas

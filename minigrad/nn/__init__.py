@@ -62,6 +62,8 @@ from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, R
 # torch.nn.modules.module's global forward hooks (every layer's call), and the handle every register_*hook returns
 from minigrad.nn.layer_forward_hooks import (RemovableHandle, register_module_forward_hook,
                                              register_module_forward_pre_hook)
+# torch.nn.parallel (DistributedDataParallel, loaded from minigrad.distributed on first use)
+from minigrad.nn import parallel
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",

@@ -1,0 +1,15 @@
+"""``torch.nn.parallel``'s path: ``DistributedDataParallel`` is ``minigrad.distributed.DistributedDataParallel``.
+
+Loaded on first use: the class lives in ``minigrad.distributed`` (above ``nn``), so importing
+``minigrad.nn`` stays as light as before.
+"""
+
+__all__ = ["DistributedDataParallel"]
+
+
+def __getattr__(name):
+    if name == "DistributedDataParallel":
+        from minigrad.distributed.ddp import DistributedDataParallel
+
+        return DistributedDataParallel
+    raise AttributeError(f"module 'minigrad.nn.parallel' has no attribute {name!r}")
