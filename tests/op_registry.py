@@ -1067,4 +1067,12 @@ OPS += [
                                S(_lmr(4, 3), _lmr(3), _lmr(2, 4), False, True)]),
 ]
 
+# clamp with tensor bounds (broadcast), each element away from its bounds; the last has min > max
+OPS += [
+    OpInfo("clamp(tensor bounds)", lambda x, lo, hi: mg.clamp(x, lo, hi), [
+        S(np.array([[-2.0, -0.7, 0.1, 0.6, 1.9], [0.5, 2.0, -3.0, 0.2, 0.9]]),
+          np.array([-1.0, -1.0, -1.0, 0.3, 1.0]), np.array([1.0, 1.0, -0.5, 1.5, 0.5]))]),
+    OpInfo("clamp(tensor min)", lambda x, lo: x.clamp(min=lo), [S(_CLAMPED, np.array([-1.0, 0.0, 0.5, 0.2, 2.5]))]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.backend import erf_function, get_array_module
+from minigrad.autograd.tensor import Tensor
+from minigrad.backend import erf_function, get_array_module, is_array
 from minigrad.ops._args import _python_number, as_floating, python_real
 from minigrad.ops.functions import Erf, Sigmoid, Softplus
+from minigrad.ops.selection import where
 from minigrad.scalars import is_real
 
 
@@ -162,7 +164,9 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def clip(x, lo=None, hi=None):
-    """Limit values to [lo, hi] (either bound may be None)."""
+    """Limit values to [lo, hi] (either bound may be None; tensor bounds broadcast, as in ``clamp``)."""
+    if _is_tensor_bound(lo) or _is_tensor_bound(hi):
+        return _clamp_to_tensors(x, lo, hi)
     _check_bounds("clip", ("lo", lo), ("hi", hi))
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
@@ -174,20 +178,40 @@ def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
 
     Shapes: x -> x.   dL/dx = g where min <= x <= max (the bounds included), else 0.
     Where ``clip`` refuses lo > hi, ``clamp`` follows PyTorch: every value becomes ``max``, with gradient 0.
+    Tensor bounds (PPO's ``clamp(v, v_old - eps, v_old + eps)``) broadcast with x; see ``_clamp_to_tensors``.
     """
-    _check_bounds("clamp", ("min", min), ("max", max),
-                  hint="; for tensor bounds use minigrad.maximum / minigrad.minimum")
+    if _is_tensor_bound(min) or _is_tensor_bound(max):
+        return _clamp_to_tensors(x, min, max)
+    _check_bounds("clamp", ("min", min), ("max", max))
     return _clip(x, min, max)
 
 
-def _check_bounds(op, lower, upper, hint=""):
+def _is_tensor_bound(bound):
+    return isinstance(bound, Tensor) or is_array(bound)
+
+
+def _clamp_to_tensors(x, lo, hi):
+    """``clamp`` with tensor bounds, composed of ``where``: y = lo where x < lo, else x; then hi where y > hi.
+
+    The result has the broadcast shape of x and the bounds. dL/dx = g where lo <= x <= hi (x keeps a tie, as
+    in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi (all of it when lo > hi).
+    """
+    out = as_tensor(x)
+    if lo is not None:
+        out = where(out < lo, lo, out)
+    if hi is not None:
+        out = where(out > hi, hi, out)
+    return out
+
+
+def _check_bounds(op, lower, upper):
     """At least one bound, and each bound given a real number (clip's and clamp's one rule)."""
     if lower[1] is None and upper[1] is None:
         raise ValueError(f"{op}: at least one of {lower[0]} and {upper[0]} must be given")
     for name, bound in (lower, upper):
         if bound is not None and not is_real(bound):
             raise TypeError(f"{op}: {name} must be a real number or None, got {name}={bound!r} "
-                            f"({type(bound).__name__}){hint}")
+                            f"({type(bound).__name__})")
 
 
 def _clip(x, lo, hi, op=Clip):
