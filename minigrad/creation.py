@@ -34,11 +34,11 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new leaf tensor holding a copy of ``data``.
 
     Floating data becomes the default float dtype (float32 unless ``set_default_dtype``) unless
-    ``dtype`` says otherwise; integer and bool data keep their kind. ``device`` defaults to
-    ``$MINIGRAD_DEVICE`` or ``"cpu"``.
+    ``dtype`` says otherwise; integer and bool data keep their kind; a Tensor keeps its dtype (as
+    ``torch.tensor(t)``). ``device`` defaults to ``$MINIGRAD_DEVICE`` or ``"cpu"``.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data, dtype = data.data, data.dtype if dtype is None else dtype
     xp_in = backend.get_array_module(data)
     if dtype is None:
         arr = xp_in.asarray(data)

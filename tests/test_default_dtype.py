@@ -143,6 +143,8 @@ UNAFFECTED = {
     "Linear(dtype=float32)": lambda lib: lib.nn.Linear(2, 3, dtype=lib.float32),
     "tensor([1, 2])": lambda lib: lib.tensor([1, 2]),
     "tensor(True)": lambda lib: lib.tensor(True),
+    "tensor(float32 tensor)": lambda lib: lib.tensor(lib.ones(2, dtype=lib.float32)),   # a Tensor keeps its dtype
+    "tensor(float16 tensor)": lambda lib: lib.tensor(lib.ones(2, dtype=lib.float16)),
     "arange(int)": lambda lib: lib.arange(3),
     "full(int)": lambda lib: lib.full((2,), 2),
     "int * 2": lambda lib: _ints(lib) * 2,
@@ -333,3 +335,12 @@ def test_no_module_binds_the_default_float_at_import():
                     found.append(f"{where}:{node.lineno} has DEFAULT_FLOAT in a default argument")
         found += [f"{where}:{stmt.lineno} reads DEFAULT_FLOAT at import" for stmt in _import_time_reads(tree.body)]
     assert found == []
+
+
+def test_tensor_of_a_tensor_keeps_its_dtype_as_torch():
+    for lib in (mg, torch):
+        t = lib.tensor([1.5, 2.5], dtype=lib.float64)
+        copy = lib.tensor(t)
+        assert str(copy.dtype).endswith("float64") and lib.tensor(t, dtype=lib.float32).dtype == lib.float32
+        copy[0] = 7.0
+        assert t[0].item() == 1.5   # a copy, not a view
