@@ -18,19 +18,19 @@ class ZeroPad2d(Layer):
     """Pad the last two axes with zeros: ``padding`` is an int (all four sides) or (left, right, top, bottom).
 
     (N, C, H, W) -> (N, C, H + top + bottom, W + left + right). dL/dx: g cropped back to the input's place.
-    Widths must be non-negative (PyTorch's negative widths, which crop, are refused).
+    A negative width crops, as in PyTorch.
     """
 
     def __init__(self, padding):
         super().__init__()
         values = (padding,) * 4 if is_integer(padding) else padding
         try:
-            ok = len(values) == 4 and all(is_integer(v) and v >= 0 for v in values)
+            ok = len(values) == 4 and all(is_integer(v) for v in values)
         except TypeError:
             ok = False
         if not ok or isinstance(values, (str, bytes)):
-            raise ValueError("ZeroPad2d: padding must be a non-negative integer or a 4-tuple of them "
-                             f"(left, right, top, bottom); negative widths (cropping) are not supported, got {padding!r}")
+            raise ValueError("ZeroPad2d: padding must be an integer or a 4-tuple of them (left, right, top, bottom), "
+                             f"got {padding!r}")
         self.padding = tuple(int(v) for v in values)
 
     def forward(self, x):
@@ -46,7 +46,7 @@ class ZeroPad2d(Layer):
 
 class _PadNd(Layer):
     """A padding of the last ``axes`` axes: ``padding`` is an int (every side) or 2 * ``axes`` widths
-    (left, right[, top, bottom]), non-negative (PyTorch's negative widths, which crop, are refused)."""
+    (left, right[, top, bottom]); a negative width crops, as in PyTorch."""
 
     axes, mode = 1, "constant"
 
@@ -55,14 +55,13 @@ class _PadNd(Layer):
         name, n = type(self).__name__, 2 * self.axes
         values = (padding,) * n if is_integer(padding) else padding
         try:
-            ok = not isinstance(values, (str, bytes)) and len(values) == n and all(is_integer(v) and v >= 0
-                                                                                  for v in values)
+            ok = not isinstance(values, (str, bytes)) and len(values) == n and all(is_integer(v) for v in values)
         except TypeError:
             ok = False
         if not ok:
             sides = ("left, right", "top, bottom", "front, back")[:self.axes]
-            raise ValueError(f"{name}: padding must be a non-negative integer or a {n}-tuple of them "
-                             f"({', '.join(sides)}); negative widths (cropping) are not supported, got {padding!r}")
+            raise ValueError(f"{name}: padding must be an integer or a {n}-tuple of them ({', '.join(sides)}), "
+                             f"got {padding!r}")
         if not is_real(value):
             raise ValueError(f"{name}: value must be a real number, got {value!r}")
         self.padding, self.value = tuple(int(v) for v in values), value.item() if hasattr(value, "item") else value

@@ -42,7 +42,7 @@ def pad(x, pad, mode="constant", value=None):
 
     ``pad`` lists (before, after) pairs starting from the LAST axis, as PyTorch does:
     ``pad(x, (1, 1, 2, 0))`` adds one column on each side of the last axis and two
-    rows before the second-to-last. Widths must be non-negative (no cropping). ``mode``:
+    rows before the second-to-last. A negative width crops, as in PyTorch. ``mode``:
 
     * "constant": the new entries are ``value`` (None: 0); any number of axes.
     * "reflect", "replicate", "circular": the new entries are copied from ``x`` (mirrored without the
@@ -64,11 +64,11 @@ def pad(x, pad, mode="constant", value=None):
     if len(pad) % 2 or len(pad) // 2 > x.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):
         raise ValueError(f"pad: expected an even number of ints, at most 2 per axis of a {x.ndim}-D input "
                          f"(shape {tuple(x.shape)}), got {pad}")
-    if min(pad, default=0) < 0:
-        raise ValueError(f"pad: widths must be non-negative (cropping is not supported), got {pad}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if min(pad, default=0) < 0:
+        x, widths = _crop(x, widths, pad)
     if mode != "constant":
         return _pad_mode(x, pad, tuple(widths), mode, value)
     if value is None:
@@ -77,6 +77,16 @@ def pad(x, pad, mode="constant", value=None):
     if not isinstance(number, (int, float)):  # a bool pads a mask with False or True
         raise TypeError(f"pad: value must be a real number, got value={value!r} ({type(value).__name__})")
     return Pad.apply(x, widths=tuple(widths), value=float(number))
+
+
+def _crop(x, widths, pad):
+    """A negative width removes that many entries, as in PyTorch: ``x`` sliced (a view, whose gradient is g put back
+    in place), and the widths left to pad (the positive ones)."""
+    for n, (lo, hi) in zip(x.shape, widths):
+        if n + lo + hi < 0:
+            raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(x.shape)})")
+    x = x[tuple(slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n) for n, (lo, hi) in zip(x.shape, widths))]
+    return x, [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
 
 
 def _pad_mode(x, pad, widths, mode, value):

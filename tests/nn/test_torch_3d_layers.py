@@ -378,7 +378,7 @@ BAD_CALLS = [
     (lambda m: m.nn.BatchNorm3d(3)(m.X(2, 3, 2, 2)), "L", "BatchNorm3d: input has shape (2, 3, 2, 2) but expected "
                                                           "(N, 3, D, H, W)"),
     (lambda m: m.nn.InstanceNorm3d(3)(m.X(3, 2, 2)), "L", "InstanceNorm3d: expected a 4-D (unbatched) or 5-D input"),
-    (lambda m: m.nn.ReflectionPad3d((1, 1)), None, "ReflectionPad3d: padding must be a non-negative integer or a "
+    (lambda m: m.nn.ReflectionPad3d((1, 1)), None, "ReflectionPad3d: padding must be an integer or a "
                                                   "6-tuple of them (left, right, top, bottom, front, back)"),
     (lambda m: m.nn.ReflectionPad3d(1)(m.X(2, 2, 2)), "L", "ReflectionPad3d: expected a 4-D or 5-D input ((C, D, H, W)"
                                                            " or (N, C, D, H, W)), got shape (2, 2, 2)"),

@@ -259,10 +259,10 @@ def test_bad_calls_are_refused_like_torch(ours, theirs, message):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: nn.ReflectionPad1d((1, 2, 3)), "ReflectionPad1d: padding must be a non-negative integer or a 2-tuple"),
-    (lambda: nn.ReplicationPad2d((1, 2)), "ReplicationPad2d: padding must be a non-negative integer or a 4-tuple of "
+    (lambda: nn.ReflectionPad1d((1, 2, 3)), "ReflectionPad1d: padding must be an integer or a 2-tuple"),
+    (lambda: nn.ReplicationPad2d((1, 2)), "ReplicationPad2d: padding must be an integer or a 4-tuple of "
                                           "them (left, right, top, bottom)"),
-    (lambda: nn.CircularPad1d(-1), "negative widths (cropping) are not supported, got -1"),
+    (lambda: nn.CircularPad1d(1.5), "CircularPad1d: padding must be an integer or a 2-tuple of them (left, right), got 1.5"),
     (lambda: nn.ConstantPad1d(1, "a"), "ConstantPad1d: value must be a real number, got 'a'"),
     (lambda: nn.PixelShuffle(0), "PixelShuffle: upscale_factor must be a positive integer, got 0"),
     (lambda: nn.ChannelShuffle(1.5), "ChannelShuffle: groups must be a positive integer, got 1.5"),
@@ -283,8 +283,27 @@ def test_an_output_size_of_zero_which_torch_reads_as_empty_is_refused():
         F.adaptive_max_pool1d(mg.randn(2, 5), 0)
 
 
-def test_negative_widths_which_torch_reads_as_cropping_are_refused():
-    # A documented difference (docs/layers.md): torch crops with negative widths; minigrad refuses them.
-    assert TF.pad(torch.randn(2, 3, 5), (-1, 2), mode="reflect").shape == (2, 3, 6)
-    with pytest.raises(ValueError, match=re.escape("pad: widths must be non-negative (cropping is not supported)")):
-        F.pad(mg.randn(2, 3, 5), (-1, 2), mode="reflect")
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("widths", [(-1, 2), (2, -1), (-2, -1, 1, 0), (1, -2, -1, 3)], ids=str)
+def test_negative_widths_crop_as_in_torch(mode, widths):
+    """Values and gradients, float64: a negative width removes entries, then the positive ones pad."""
+    x = np.random.default_rng(4).standard_normal((2, 3, 5, 6) if len(widths) == 4 else (2, 3, 5))
+    ours, theirs = mg.tensor(x, dtype=mg.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = F.pad(ours, widths, mode=mode), TF.pad(theirs, widths, mode=mode)
+    weights = np.arange(y_theirs.numel(), dtype=np.float64).reshape(y_theirs.shape)
+    (y_ours * mg.tensor(weights, dtype=mg.float64)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(y_ours.detach().numpy(), y_theirs.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("name, padding, shape", [("ZeroPad2d", (-1, 2, 0, -2), (2, 3, 5, 6)),
+                                                  ("ConstantPad1d", (2, -3), (2, 3, 5)),
+                                                  ("ReflectionPad2d", (-1, 2, 1, -2), (2, 3, 5, 6)),
+                                                  ("ReplicationPad1d", -1, (2, 3, 5)),
+                                                  ("CircularPad3d", (1, -1, 0, 0, -1, 1), (1, 2, 3, 4, 5))])
+def test_padding_layers_crop_with_negative_widths_as_torch(name, padding, shape):
+    x = np.random.default_rng(6).standard_normal(shape)
+    args = (padding, 1.5) if name.startswith("Constant") else (padding,)
+    ours, theirs = getattr(nn, name)(*args)(mg.tensor(x, dtype=mg.float64)), getattr(torch.nn, name)(*args)(torch.tensor(x))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

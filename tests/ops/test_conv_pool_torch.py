@@ -81,7 +81,7 @@ def test_float32_stays_float32(device):
      "max_pool2d: expected a 4-D (N, C, H, W) input, got shape (1, 1, 2, 2, 2)"),
     (lambda: mg.avg_pool2d(mg.randn(1, 1, 2, 2), 5, padding=1),
      "avg_pool2d: the kernel ((5, 5), dilation (1, 1)) is larger than the padded input (1, 1, 2, 2) with padding (1, 1)"),
-    (lambda: mg.pad(mg.randn(2, 2), (1, -1)), "pad: widths must be non-negative"),
+    (lambda: mg.pad(mg.randn(2, 2), (1, -4)), "pad: widths (1, -4) would crop more than the input holds (shape (2, 2))"),
     (lambda: mg.pad(mg.randn(2), (1, 1, 1, 1)), "pad: expected an even number of ints, at most 2 per axis"),
 ])
 def test_bad_arguments_get_one_clear_error(call, message):
