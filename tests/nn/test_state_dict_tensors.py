@@ -301,3 +301,27 @@ def test_averaged_models_state_dict_as_torchs():
     restored.load_state_dict(copy.deepcopy(states[mg]))
     assert restored.n_averaged.item() == 2
     assert all(restored.state_dict()[k].equal(v) for k, v in states[mg].items())
+
+
+OPTIMIZERS = sorted(name for name in dir(mg.optim) if isinstance(getattr(mg.optim, name), type)
+                    and issubclass(getattr(mg.optim, name), mg.optim.Optimizer) and name != "Optimizer")
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_optimizers_step_shows_in_an_earlier_state_dict(name):
+    # torch's optimizers update the parameters in place, so a state dict taken before a step holds its result.
+    layer = mg.nn.Linear(3, 2, bias=False, dtype=mg.float64)   # 2-D only: Muon takes matrices
+    state = layer.state_dict()
+    before = state["weight"].clone()
+    opt = getattr(mg.optim, name)(layer.parameters(), lr=0.01)
+    x = _input(mg)
+
+    def closure():
+        opt.zero_grad()
+        out = layer(x)
+        loss = (out * out).sum()
+        loss.backward()
+        return loss
+    closure()
+    opt.step(closure)
+    assert not state["weight"].equal(before) and state["weight"].equal(layer.weight)
