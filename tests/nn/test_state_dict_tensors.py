@@ -180,6 +180,15 @@ def test_load_state_dict_copies_from_another_models_tensors_and_from_arrays():
     assert all(fresh.state_dict()[k].equal(v) for k, v in ours.state_dict().items())
 
 
+def test_assign_takes_another_models_state_dict_values_over_their_memory_as_torchs():
+    for lib in (mg, torch):
+        source, target = lib.nn.Linear(3, 2), lib.nn.Linear(3, 2)
+        old = target.weight
+        target.load_state_dict(source.state_dict(), assign=True)
+        assert type(target.weight) is lib.nn.Parameter and target.weight is not old and target.weight.requires_grad
+        assert target.weight is not source.weight and target.weight.data_ptr() == source.weight.data_ptr()
+
+
 def test_save_and_load_round_trip_gives_tensors_as_torch_load(tmp_path):
     ours, theirs = _pair()
     ours(_input(mg)), theirs(_input(torch))   # training mode: the running statistics move
