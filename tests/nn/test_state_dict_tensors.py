@@ -11,7 +11,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.func import functional_call
-from minigrad.io import to_torch
+from minigrad.io import load_safetensors, save_safetensors, to_torch
 from minigrad.optim.swa_utils import AveragedModel
 
 torch = pytest.importorskip("torch")
@@ -224,6 +224,23 @@ def test_a_file_saved_when_the_values_were_arrays_still_loads(tmp_path):
     fresh = _net(mg)
     assert tuple(fresh.load_state_dict(old)) == ([], [])
     assert all(fresh.state_dict()[k].equal(v) for k, v in ours.state_dict().items())
+
+
+def test_safetensors_and_torchs_layout_take_the_state_dicts_tensors(tmp_path):
+    import safetensors.torch
+    ours, theirs = _pair()
+    ours(_input(mg))
+    state = ours.state_dict()
+    exported = to_torch(ours, state)
+    assert all(type(v) is np.ndarray for v in exported.values())   # arrays, whichever entries turn
+    assert exported["fc.bias"].ctypes.data == state["fc.bias"].data_ptr()   # an entry that does not turn: no copy
+    save_safetensors(state, tmp_path / "state.safetensors")            # a dict of Tensors
+    save_safetensors(ours, tmp_path / "torch.safetensors", layout="torch")
+    back = load_safetensors(tmp_path / "state.safetensors")
+    assert sorted(back) == sorted(KEYS) and all(np.array_equal(back[k], state[k].numpy()) for k in KEYS)
+    assert tuple(theirs.load_state_dict(safetensors.torch.load_file(tmp_path / "torch.safetensors"))) == ([], [])
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), exported[key], err_msg=key)
 
 
 def test_a_buffer_only_layer_shares_its_running_statistics_as_torchs():
