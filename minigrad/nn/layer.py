@@ -323,8 +323,8 @@ class Layer:
         False, no graph) over the member's own memory, not a copy: writing into it writes the model, training
         shows in it, and a snapshot needs ``copy.deepcopy`` or ``.clone()``. ``destination`` (a dict) is filled
         and returned, ``prefix`` starts every key, ``keep_vars=True`` gives the Parameters and buffers
-        themselves (torch accepts the three positionally too). A layer that overrides ``get_extra_state`` adds its value under
-        ``"<prefix>_extra_state"``; the state-dict hooks run around each layer.
+        themselves (torch accepts the three positionally too). A layer that overrides ``get_extra_state`` adds
+        its value under ``"<prefix>_extra_state"``; the state-dict hooks run around each layer.
         """
         if args:   # torch's deprecated positional order
             if len(args) > 3:
