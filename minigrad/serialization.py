@@ -11,7 +11,11 @@ arrays, NumPy scalars, ``int`` (of any size, such as RNG states: stored as decim
 strings), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
 survive), ``bool``, ``None`` and ``str``. Containers: ``dict`` with ``int`` or
 ``str`` keys (the key type is kept), ``list`` and ``tuple``. Dtypes come back
-exactly; Tensors come back on ``map_location``, arrays as NumPy arrays.
+exactly; Tensors come back on ``map_location``, arrays as NumPy arrays. So
+``load(path)`` of a saved ``model.state_dict()`` gives its detached Tensors back
+(``requires_grad`` False), as ``torch.load`` does; a file saved when ``state_dict``
+gave arrays gives NumPy arrays, and ``load_state_dict`` takes either. ``save``
+writes the values as they are when it runs (a state dict shares the model's memory).
 
 Saving is atomic: the file is written to a temporary file in the target's own
 folder, flushed to disk, then renamed over the target with ``os.replace``. A

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minigrad.autograd.tensor import Tensor
 from minigrad.nn.tied_weights import IN_OUT, LAYOUT
 
 
@@ -79,20 +80,30 @@ def ties_weights(layer) -> bool:
 
 
 def to_torch(model, state: dict) -> dict:
-    """``state`` (minigrad names and layouts, host arrays) in the layout PyTorch's model expects."""
+    """``state`` (minigrad names and layouts: ``model.state_dict()``'s Tensors, or arrays) as arrays in the layout
+    PyTorch's model expects; an entry that needs no transpose is the Tensor's own array (no copy, as the state
+    dict's Tensors share the model's memory)."""
     owners = _owners(model)
     out = {}
     for key, array in state.items():
+        array = _plain(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = np.ascontiguousarray(array.T) if transposed else array
     return out
 
 
 def from_torch(model, arrays: dict) -> dict:
-    """Arrays in PyTorch's layout back to minigrad's; unknown keys pass through (load reports them)."""
+    """Arrays in PyTorch's layout back to minigrad's (minigrad Tensors as their arrays; torch tensors as NumPy
+    arrays where transposed); unknown keys pass through (load reports them)."""
     owners = _owners(model)
     out = {}
     for key, array in arrays.items():
+        array = _plain(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = np.ascontiguousarray(array.T) if transposed else array
     return out
+
+
+def _plain(value):
+    """A minigrad Tensor's backend array (the values of a ``state_dict``); anything else as it is."""
+    return value.data if isinstance(value, Tensor) else value

@@ -12,9 +12,11 @@ dicts of parameters or layers register too, and are read afresh on every walk, s
 ``torch.nn.Module.__setattr__``'s rules (see ``Layer.__setattr__``).
 
 ``state_dict()`` returns a plain ``dict`` (ordered) mapping dotted names such as
-``"fc1.weight"`` or ``"blocks.1.bias"`` to *copies* of the backend arrays (NumPy or
-CuPy, on the parameter's device). Copies, so a snapshot never changes when
-training goes on; arrays rather than Tensors, so a snapshot carries no graph.
+``"fc1.weight"`` or ``"blocks.1.bias"`` to Tensors, as PyTorch's: each one detached
+(``requires_grad`` False, no graph) and sharing memory with its parameter or buffer
+(same dtype, shape and device). So a write through a value (``copy_``, ``zero_``)
+changes the model, and a later optimizer step shows in a state dict taken before it;
+a snapshot is ``copy.deepcopy(model.state_dict())`` or each value's ``.clone()``.
 """
 from __future__ import annotations
 
@@ -315,12 +317,14 @@ class Layer:
 
     # -- state -------------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> dict:
-        """Ordered ``{dotted name: array copy}`` of every parameter and persistent buffer (see module doc).
+        """Ordered ``{dotted name: Tensor}`` of every parameter and persistent buffer (see module doc).
 
-        As ``torch.nn.Module.state_dict``: ``destination`` (a dict) is filled and returned, ``prefix`` starts
-        every key, ``keep_vars=True`` gives the Parameters and buffers themselves instead of copies (torch
-        accepts the three positionally too). A layer that overrides ``get_extra_state`` adds its value under
-        ``"<prefix>_extra_state"``; the state-dict hooks run around each layer.
+        As ``torch.nn.Module.state_dict``: each value is the member detached (a new Tensor, ``requires_grad``
+        False, no graph) over the member's own memory, not a copy: writing into it writes the model, training
+        shows in it, and a snapshot needs ``copy.deepcopy`` or ``.clone()``. ``destination`` (a dict) is filled
+        and returned, ``prefix`` starts every key, ``keep_vars=True`` gives the Parameters and buffers
+        themselves (torch accepts the three positionally too). A layer that overrides ``get_extra_state`` adds
+        its value under ``"<prefix>_extra_state"``; the state-dict hooks run around each layer.
         """
         if args:   # torch's deprecated positional order
             if len(args) > 3:
@@ -351,7 +355,8 @@ class Layer:
                            "set_extra_state, so it cannot load extra state")
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
-        """Copy arrays (or Tensors) from ``state_dict`` into the parameters and buffers, in place.
+        """Copy Tensors (``state_dict``'s, ``minigrad.load``'s) or arrays from ``state_dict`` into the parameters
+        and buffers, in place.
 
         Values are cast to each parameter's dtype and moved to its device. A shape mismatch always raises;
         with ``strict=True`` a missing or unexpected key raises too, in one error that lists them all as

@@ -120,8 +120,10 @@ def save_state(layer, state, prefix, keep_vars):
                 state[prefix + "_extra_state"], extra = layer.get_extra_state(), False
             save_state(value, state, key + ".", keep_vars)
         elif kind in ("param", "buffer") and key not in state:
-            # A lazy layer's placeholder is listed as itself (no data yet), as in PyTorch's state dict.
-            state[key] = value if keep_vars or _is_lazy(value) else value.data.copy()
+            # torch's value: a detached Tensor over the member's own memory (no copy, no graph), so writing into
+            # it writes the model and an optimizer step shows in it; a lazy layer's placeholder is listed as
+            # itself (no data yet), as in PyTorch's state dict.
+            state[key] = value if keep_vars or _is_lazy(value) else value.detach()
     if extra:
         state[prefix + "_extra_state"] = layer.get_extra_state()
     for hook in layer._state_dict_hooks or ():

@@ -137,16 +137,17 @@ def test_to_keeps_parameter_objects():
     assert all(p.device == "cpu" for p in net.parameters() + net.buffers())
 
 
-def test_state_dict_is_a_copy_and_round_trips():
+def test_state_dict_shares_the_parameters_memory_and_round_trips():
     mg.manual_seed(1)
     a = Network(Linear(3, 4), BatchNorm1d(4), Linear(4, 2))
     a(mg.tensor(mg.random.get_generator().random((8, 3), dtype=np.float32)))  # moves running stats
     state = a.state_dict()
     assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
                            "1.num_batches_tracked", "2.weight", "2.bias"]
-    saved_weight = state["0.weight"].copy()
+    saved_weight = state["0.weight"].clone()   # a snapshot needs a copy, as in torch
     a.parameters()[0].data += 1.0
-    np.testing.assert_array_equal(state["0.weight"], saved_weight)  # a snapshot, not a view
+    np.testing.assert_array_equal(state["0.weight"].numpy(), a.parameters()[0].numpy())  # a view, not a copy
+    assert not np.array_equal(state["0.weight"].numpy(), saved_weight.numpy())
 
     mg.manual_seed(2)
     b = Network(Linear(3, 4), BatchNorm1d(4), Linear(4, 2))

@@ -1,4 +1,6 @@
 """nn.summary: rows from forward hooks for any layer type, totals, memory, and a model left as it was."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -78,7 +80,7 @@ def test_nested_custom_layers_and_several_inputs():
 def test_model_is_left_as_it_was():
     net = nn.Network(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Dropout(0.5))
     net.train()
-    before = {k: v.copy() for k, v in net.state_dict().items()}
+    before = copy.deepcopy(net.state_dict())   # a snapshot (the values share the model's memory, as torch's)
     nn.summary(net, (8, 4))
     assert all(layer.training for layer in net.layers())
     after = net.state_dict()

@@ -40,8 +40,11 @@ def test_state_dict_keys_prefix_destination_and_keep_vars_are_torchs():
     assert list(destination) == ["step"] + list(t.state_dict(prefix="m."))
     kept = m.state_dict(keep_vars=True)
     assert kept["gain"] is m.gain and kept["norm.running_mean"] is m.norm.running_mean
-    copied = m.state_dict()
-    assert isinstance(copied["gain"], np.ndarray) and not np.shares_memory(copied["gain"], m.gain.data)
+    detached, theirs_detached = m.state_dict(), t.state_dict()
+    for key, value in detached.items():   # torch's: a detached Tensor over the member's own memory
+        assert type(value) is mg.Tensor and type(theirs_detached[key]) is torch.Tensor, key
+        assert value.requires_grad is theirs_detached[key].requires_grad is False, key
+        assert np.shares_memory(value.data, kept[key].data) and value is not kept[key], key
     with pytest.warns(FutureWarning, match="positional arguments are deprecated"):
         ours = m.state_dict(None, "p.", True)
     with pytest.warns(FutureWarning, match="Positional args are being deprecated"):

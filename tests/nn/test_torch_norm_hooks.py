@@ -94,7 +94,7 @@ def test_outputs_gradients_and_power_steps_after_loading_torch_state(layer, name
     for key, value in theirs.named_buffers():   # spectral norm's u and v (1-D: the same layout)
         np.testing.assert_allclose(mine.state_dict()[key], value.numpy(), err_msg=key, **TOL)
     mine.eval(), theirs.eval()
-    before = {k: v.copy() for k, v in mine.state_dict().items()}
+    before = {k: v.clone() for k, v in mine.state_dict().items()}   # a snapshot: the values share the model's memory
     _run(mine, theirs, shape)
     assert all(np.array_equal(before[k], v) for k, v in mine.state_dict().items())   # eval: nothing steps
 

@@ -82,6 +82,20 @@ def test_stop_after_one_epoch_and_resume_is_bit_identical(tmp_path, reference_ru
     _assert_same_checkpoint(reference_runs[case], out / "checkpoint.npz")
 
 
+def test_a_checkpoint_whose_weights_are_arrays_resumes_bit_identically(tmp_path, reference_runs, capsys):
+    # state_dict() gives detached Tensors (saved as Tensors); checkpoints written when it gave arrays still resume.
+    out = tmp_path / "run"
+    assert _run(out, *CASES["adam-cosine"], "--stop-after", "1") == 0
+    ckpt = mg.load(out / "checkpoint.npz")
+    assert all(type(v) is mg.Tensor and not v.requires_grad for v in ckpt["model"].values())
+    ckpt["model"] = {key: value.numpy().copy() for key, value in ckpt["model"].items()}
+    mg.save(ckpt, out / "checkpoint.npz")
+    assert all(type(v) is np.ndarray for v in mg.load(out / "checkpoint.npz")["model"].values())
+    assert _run(out, *CASES["adam-cosine"], "--resume") == 0
+    assert "resuming from" in capsys.readouterr().out
+    _assert_same_checkpoint(reference_runs["adam-cosine"], out / "checkpoint.npz")
+
+
 def test_keyboard_interrupt_mid_epoch_keeps_the_checkpoint(tmp_path, reference_runs, capsys, monkeypatch):
     """Ctrl-C in the middle of epoch 2: exit 130, one message, the epoch-1 checkpoint intact and resumable."""
     calls = {"n": 0}

@@ -95,10 +95,13 @@ class AveragedModel:
         self.module = self.module.to(device)
         return self
 
-    def state_dict(self):
-        """``{"n_averaged": 0-d int64 array, "module.<name>": array, ...}``, as PyTorch's keys."""
-        state = {"n_averaged": self.n_averaged.data.copy()}
-        state.update({f"module.{name}": value for name, value in self.module.state_dict().items()})
+    def state_dict(self, *, keep_vars=False):
+        """``{"n_averaged": 0-d int64 Tensor, "module.<name>": Tensor, ...}``, PyTorch's keys and values: detached
+        Tensors over the memory of ``n_averaged`` and of the copy's parameters and buffers (a later update shows
+        in them; ``copy.deepcopy`` the dict for a snapshot). ``keep_vars=True``: the tensors themselves."""
+        state = {"n_averaged": self.n_averaged if keep_vars else self.n_averaged.detach()}
+        inner = self.module.state_dict(keep_vars=True) if keep_vars else self.module.state_dict()
+        state.update({f"module.{name}": value for name, value in inner.items()})
         return state
 
     def load_state_dict(self, state, strict=True):
@@ -107,7 +110,8 @@ class AveragedModel:
             raise KeyError("AveragedModel.load_state_dict: the state has no 'n_averaged'")
         inner = {name[len("module."):]: value for name, value in state.items() if name.startswith("module.")}
         result = self.module.load_state_dict(inner, strict=strict)
-        self.n_averaged.data[...] = int(np.asarray(state["n_averaged"]))
+        count = state["n_averaged"]   # a Tensor (this state_dict's, or minigrad.load's), an array or an int
+        self.n_averaged.data[...] = int(count.data if isinstance(count, Tensor) else count)
         return result
 
     # ------------------------------------------------------------------ averaging
