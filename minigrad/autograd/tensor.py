@@ -406,7 +406,7 @@ class Tensor:
         _mark_written(self)
 
     def __eq__(self, other):
-        return _ops.equal(self, other)
+        return _ops.eq(self, other)
 
     def __ne__(self, other):
         return _ops.not_equal(self, other)
@@ -771,7 +771,7 @@ class Tensor:
 
     # Comparisons (bool tensors, no gradient). ``equal`` is torch's: one Python bool for the whole tensor.
     def eq(self, other):
-        return _ops.equal(self, other)
+        return _ops.eq(self, other)
 
     def ne(self, other):
         return _ops.not_equal(self, other)
@@ -792,7 +792,8 @@ class Tensor:
 
     def equal(self, other):
         """True when ``other`` has this shape and the same values everywhere (NaN equals nothing), as
-        ``torch.Tensor.equal``; a Python bool. (``minigrad.equal`` is NumPy's elementwise ``==``.)"""
+        ``torch.Tensor.equal``; a Python bool. (``minigrad.equal(a, b)`` asks which reading is meant: NumPy's is
+        elementwise.)"""
         if not isinstance(other, Tensor):
             raise TypeError(f"equal: expected a Tensor, got {type(other).__name__}")
         if other.device != self.device:

@@ -13,9 +13,15 @@ def _compare(name, a, b, fn):
     return Tensor(fn(a.data, b.data))
 
 
-def equal(a, b):
-    """Elementwise a == b (bool tensor)."""
+def eq(a, b):
+    """Elementwise a == b (bool tensor): ``a == b``, ``torch.eq`` and NumPy's ``equal``."""
     return _compare("equal", a, b, lambda x, y: x == y)
+
+
+def equal(a, b):
+    """Refused: NumPy's ``equal(a, b)`` is elementwise, PyTorch's one bool, so each reading has its own spelling."""
+    raise TypeError("equal: NumPy's equal(a, b) is elementwise (a bool tensor), PyTorch's one bool (same shape and "
+                    "values); write a == b or minigrad.eq(a, b) for NumPy's, a.equal(b) for PyTorch's")
 
 
 def not_equal(a, b):
@@ -74,7 +80,7 @@ def logical_xor(a, b):
 
 
 # PyTorch's short names for the comparisons (the same functions).
-eq, ne, lt, le, gt, ge = equal, not_equal, less, less_equal, greater, greater_equal
+ne, lt, le, gt, ge = not_equal, less, less_equal, greater, greater_equal
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -451,7 +451,11 @@ def test_tensor_equal_is_torchs_one_bool():
     assert a.equal(mg.tensor([[1.0, 2.0]])) is False                       # another shape
     assert mg.tensor([NAN]).equal(mg.tensor([NAN])) is False and not torch.equal(torch.tensor([NAN]),
                                                                                   torch.tensor([NAN]))
-    assert mg.equal(a, mg.tensor([1.0, 3.0])).tolist() == [True, False]    # minigrad.equal stays NumPy's
+    assert mg.eq(a, mg.tensor([1.0, 3.0])).tolist() == [True, False] == (a == mg.tensor([1.0, 3.0])).tolist()
+    with pytest.raises(TypeError, match=r"^equal: NumPy's equal\(a, b\) is elementwise \(a bool tensor\), PyTorch's one "
+                                        r"bool .* write a == b or minigrad.eq\(a, b\) for NumPy's, a.equal\(b\) for "
+                                        r"PyTorch's$"):
+        mg.equal(a, a)   # the two libraries read it differently (docs/autodiff.md, section 15)
     with pytest.raises(TypeError, match="equal: expected a Tensor, got list"):
         a.equal([1.0, 2.0])
 
