@@ -160,8 +160,33 @@ class Function:
     def name(self) -> str:
         return type(self).__name__
 
+    @property
+    def next_functions(self) -> tuple:
+        """torch's view of the graph behind this node: per input, ``(its creator node, output index)``; a leaf
+        that requires grad gives ``(AccumulateGrad, 0)``, whose ``variable`` is the leaf, and a constant
+        ``(None, 0)``. Tutorials that walk a graph by hand (``loss.grad_fn.next_functions[0][0]``) read it."""
+        if self.inputs is None:
+            raise RuntimeError(f"{self.name}: the graph behind this node was freed by backward(); pass "
+                               "retain_graph=True to keep it")
+        return tuple((x.creator, x._out_index) if x.creator is not None
+                     else (AccumulateGrad(x) if x.requires_grad else None, 0) for x in self.inputs)
+
     def __repr__(self):
         return f"<{type(self).__name__} node>"
+
+
+class AccumulateGrad:
+    """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad`` backward adds into."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+    name = "AccumulateGrad"
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __repr__(self):
+        return "<AccumulateGrad node>"
 
 
 def _as_array(y):

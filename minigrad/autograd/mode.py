@@ -81,7 +81,19 @@ class _Switch:
         return wrapper
 
 
-class no_grad(_Switch):
+class _BareSwitch(_Switch):
+    """A switch that also decorates without parentheses, as torch 2's: ``@no_grad`` as ``@no_grad()``."""
+
+    def __new__(cls, fn=None):
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}: takes no arguments (or decorates a function without parentheses), "
+                            f"got {fn!r}")
+        return cls()(fn)
+
+
+class no_grad(_BareSwitch):
     """Run without recording a graph: results of ops never require grad.
 
     Use it for evaluation and for parameter updates::
@@ -93,7 +105,7 @@ class no_grad(_Switch):
     field, value = "grad_enabled", False
 
 
-class enable_grad(_Switch):
+class enable_grad(_BareSwitch):
     """Turn graph recording back on inside a ``no_grad`` block."""
 
     field, value = "grad_enabled", True
