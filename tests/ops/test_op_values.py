@@ -191,7 +191,7 @@ def test_max_of_empty_raises():
 
 # ------------------------------------------------------------------ comparisons
 
-COMPARE = [("equal", np.equal, "__eq__"), ("not_equal", np.not_equal, "__ne__"), ("less", np.less, "__lt__"),
+COMPARE = [("eq", np.equal, "__eq__"), ("not_equal", np.not_equal, "__ne__"), ("less", np.less, "__lt__"),
            ("less_equal", np.less_equal, "__le__"), ("greater", np.greater, "__gt__"),
            ("greater_equal", np.greater_equal, "__ge__")]
 
