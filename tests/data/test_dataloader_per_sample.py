@@ -116,11 +116,14 @@ def test_python_numbers_become_arrays_of_the_right_kind_and_a_bare_sample_is_one
 
     class Lists(Numbers):
         def __getitem__(self, i):
-            return [float(i), 0.5], [i, 2 * i], [i > 0, False]    # as minigrad.tensor([0.5, 1.0]): float32
+            return [float(i), 0.5], [i, 2 * i], [i > 0, False]
 
+    # A list inside a sample is a sequence of fields, as in torch's default_collate: one Tensor per position.
     floats, ints, flags = next(iter(DataLoader(Lists(), batch_size=4, batched=False)))
-    assert (floats.dtype, ints.dtype, flags.dtype) == (np.float32, np.int64, np.bool_) and floats.shape == (4, 2)
-    np.testing.assert_array_equal(floats.numpy()[:, 0], [0, 1, 2, 3])
+    assert isinstance(floats, list) and [f.shape for f in floats] == [(4,), (4,)]
+    assert (floats[0].dtype, ints[1].dtype, flags[0].dtype) == (np.float32, np.int64, np.bool_)
+    np.testing.assert_array_equal(floats[0].numpy(), [0, 1, 2, 3])
+    np.testing.assert_array_equal(ints[1].numpy(), [0, 2, 4, 6])
 
     class Bare(Numbers):
         images = [np.full((2, 2), i, dtype=np.float32) for i in range(4)]
@@ -128,8 +131,8 @@ def test_python_numbers_become_arrays_of_the_right_kind_and_a_bare_sample_is_one
         def __getitem__(self, i):
             return self.images[i]
 
-    (images,) = next(iter(DataLoader(Bare(), batch_size=3)))
-    assert images.shape == (3, 2, 2) and images.numpy()[2, 0, 0] == 2
+    images = next(iter(DataLoader(Bare(), batch_size=3)))    # a bare sample gives a bare Tensor, as torch's
+    assert isinstance(images, mg.Tensor) and images.shape == (3, 2, 2) and images.numpy()[2, 0, 0] == 2
 
 
 @pytest.mark.parametrize("error", [TypeError, IndexError, KeyError])
@@ -225,16 +228,25 @@ def test_samples_that_do_not_stack_give_one_clear_error():
         def __getitem__(self, i):
             if not isinstance(i, int):
                 raise TypeError
-            return {"x": np.zeros(3), "y": i}
+            return {"x": np.zeros(3 if i != 5 else 4), "y": i}
 
-    with pytest.raises(TypeError, match=r"DataLoader: dataset\[0\] returned a dict; .*return \(x, y\)"):
+    with pytest.raises(ValueError, match=r"DataLoader: field 'x' of sample 5 has shape \(4,\) but sample 4's has "
+                                         r"shape \(3,\)"):
         list(DataLoader(Records(), batch_size=4))
+
+    class Nothing(ListDataset):
+        def __getitem__(self, i):
+            return np.zeros(3), None
+
+    with pytest.raises(TypeError, match=r"DataLoader: field 1 of sample 0 is a NoneType; a batch is made of "
+                                        r"Tensors, arrays, numbers"):
+        list(DataLoader(Nothing(), batch_size=4, batched=False))
 
     class Words(ListDataset):
         def __getitem__(self, i):
-            return "word", i
+            return np.array(["word"]), i
 
-    with pytest.raises(TypeError, match=r"field 0 of the samples holds <U4 values \(sample 0: str\)"):
+    with pytest.raises(TypeError, match=r"field 0 of the samples holds <U4 values \(sample 0: ndarray\)"):
         list(DataLoader(Words(), batch_size=4, batched=False))
 
 

@@ -1,0 +1,4 @@
+"""``torch.utils.data.distributed``'s ``DistributedSampler``: minigrad.distributed's."""
+from minigrad.distributed.sampler import DistributedSampler
+
+__all__ = ["DistributedSampler"]
