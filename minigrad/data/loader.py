@@ -243,20 +243,7 @@ class DataLoader:
     def _fetch_batch(self, idx):
         """One batch of Tensors, read every way but the batched one (inline in ``_batches``)."""
         if self._fetch is None:  # the first batch decides, once
-            try:
-                batch = self.dataset[idx]
-            except (TypeError, IndexError, KeyError):
-                self._fetch = "per_sample"
-                return self._fetch_batch(idx)
-            except Exception as error:  # not swallowed (it may be a real fault of the data), but explained
-                if hasattr(error, "add_note"):
-                    error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the first "
-                                   "batch's index array; if its __getitem__ takes one int, pass batched=False")
-                raise
-            batch = self._checked_batch(batch, len(idx), decided=True)
-            self._check_same_as_per_sample(batch, idx)
-            self._fetch = "batched"
-            return batch
+            return self._decide(idx)
         indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
         if self._fetch == "getitems":
             return collate_samples(self._read_samples(indices), indices, self._to_tensor)
@@ -266,29 +253,55 @@ class DataLoader:
         """The batch of ``indices`` (Python ints) read one ``dataset[i]`` at a time and collated."""
         return collate_samples([self.dataset[i] for i in indices], indices, self._to_tensor)
 
-    def _check_same_as_per_sample(self, batch, idx) -> None:
-        """Refuse a first batch that ``dataset[i]`` one at a time would give differently.
+    def _decide(self, idx):
+        """The first batch of a dataset that did not say how it is read (``batched=None``), and the mode for the
+        rest: per sample where an index array fails or does not give a batch of the samples' structure, batched
+        where it does; a ValueError where both reads succeed with the same structure but other values.
 
         A PyTorch-style ``__getitem__`` may answer an index array without error yet compute something else
         for it (``(x - x.mean()) / x.std()`` normalising the batch, not each sample); the batch would be
         wrong without a word. Read once per loader, so the cost is one batch of per-sample calls.
         """
+        indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
         try:
-            samples = self._read_per_sample(backend.to_numpy(idx).tolist())
+            raw = self.dataset[idx]
+        except (TypeError, IndexError, KeyError):
+            self._fetch = "per_sample"
+            return self._read_per_sample(indices)
+        except Exception as error:  # a per-sample dataset choking on an array, or a real fault of the data
+            try:
+                batch = self._read_per_sample(indices)
+            except Exception:   # per sample too: the fault is the data's; raised as the batched read met it
+                if hasattr(error, "add_note"):
+                    error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the "
+                                   "first batch's index array; if its __getitem__ takes one int, pass batched=False")
+                raise error from None
+            self._fetch = "per_sample"
+            return batch
+        try:
+            batch = self._checked_batch(raw, len(idx), decided=True)
+        except (TypeError, ValueError):   # not a batch: a per-sample dataset that let an index array through
+            self._fetch = "per_sample"
+            return self._read_per_sample(indices)
+        try:
+            samples = self._read_per_sample(indices)
         except (TypeError, IndexError, KeyError, ValueError):
-            return   # it answers index arrays only: the batched read is its meaning
+            self._fetch = "batched"   # it answers index arrays only: the batched read is its meaning
+            return batch
         ours, theirs = list(_leaves(batch)), list(_leaves(samples))
-        if [path for path, _ in ours] != [path for path, _ in theirs]:
-            where = f"its structure ({len(ours)} fields against {len(theirs)})"
-        else:
-            where = next((_field(path) or "the batch" for (path, a), (_, b) in zip(ours, theirs)
-                          if not _same_field(a, b)), None)
-        if where is not None:
+        if [_kind(path, a) for path, a in ours] != [_kind(path, b) for path, b in theirs]:
+            self._fetch = "per_sample"   # another structure: the index array was read as something else
+            return samples
+        differs = next((_field(path) or "the batch" for (path, a), (_, b) in zip(ours, theirs)
+                        if not _same_field(a, b)), None)
+        if differs is not None:
             name = type(self.dataset).__name__
             raise ValueError(
                 f"DataLoader: {name}[indices] and {name}[i] one index at a time give different first batches "
-                f"({where} differs); say how the dataset is read: batched=False if its __getitem__ takes one int "
+                f"({differs} differs); say how the dataset is read: batched=False if its __getitem__ takes one int "
                 "(PyTorch's datasets), batched=True if it answers a whole batch for an index array")
+        self._fetch = "batched"
+        return batch
 
     def _checked_batch(self, batch, n, decided=False):
         """A batched read (a tuple, list, namedtuple or dict of fields, or one bare field) checked to hold ``n``
@@ -300,7 +313,7 @@ class DataLoader:
                 f"DataLoader: {type(self.dataset).__name__}[indices] for a batch of {n} ({how}) returned fields "
                 f"of lengths {lengths}: the dataset looks per-sample (its __getitem__ takes one int); "
                 "pass batched=False to read it one sample at a time")
-        return _map_fields(batch, self._to_tensor)
+        return _map_fields(batch, self._to_tensor)   # a field of strings or objects: the Tensor's TypeError
 
     def _to_tensor(self, value):
         """Wrap one batch field as a Tensor on the target device, keeping its dtype."""
@@ -412,6 +425,11 @@ def _map_fields(tree, fn, top=True):
 def _is_words(values) -> bool:
     """A list of str/bytes: a batch field that stays a list."""
     return bool(values) and all(isinstance(v, (str, bytes)) for v in values)
+
+
+def _kind(path, field):
+    """A field's place and kind (a list of words or a Tensor), to compare two reads' structures."""
+    return path, isinstance(field, list)
 
 
 def _same_field(a, b) -> bool:

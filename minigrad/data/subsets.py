@@ -7,6 +7,7 @@ and one sample at a time where they cannot (PyTorch-style ``ds[i]``).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -118,6 +119,10 @@ def random_split(dataset, lengths, generator=None):
         counts = [int(math.floor(n * x)) for x in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:   # as torch: a fraction too small for this dataset, likely not meant
+                warnings.warn(f"random_split: the split at index {i} has length 0 (fraction {lengths[i]} of "
+                              f"{n} samples); it is an empty dataset", stacklevel=2)
         lengths = counts
     if any(not is_integer(x) or x < 0 for x in lengths) or sum(lengths) != n:
         raise ValueError(f"random_split: the lengths {lengths} must be counts >= 0 that add up to the dataset's "

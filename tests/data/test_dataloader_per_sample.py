@@ -162,7 +162,7 @@ def test_other_errors_of_the_first_batch_are_not_swallowed():
         assert "pass batched=False" in caught.value.__notes__[0]
 
 
-def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
+def test_a_batched_read_of_the_wrong_length_is_read_per_sample_or_refused_with_batched_true():
     class Scalar(ListDataset):
         """An index array goes through NumPy but gives one value, not a batch."""
 
@@ -170,13 +170,15 @@ def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
             x, y = _arrays()
             return np.float32(x[i].mean()), y[i]
 
-    for batched in (None, True):
-        with pytest.raises(ValueError, match=r"DataLoader: Scalar\[indices\] for a batch of 4 .* returned fields "
-                                             r"of lengths \[None, 4\]: the dataset looks per-sample .* "
-                                             r"pass batched=False"):
-            next(iter(DataLoader(Scalar(), batch_size=4, batched=batched)))
-    (x, y), = list(DataLoader(Scalar(n=4), batch_size=4, batched=False))[:1]
-    assert x.shape == (4,) and y.shape == (4,)
+    with pytest.raises(ValueError, match=r"DataLoader: Scalar\[indices\] for a batch of 4 \(with batched=True\) "
+                                         r"returned fields of lengths \[None, 4\]: the dataset looks per-sample .* "
+                                         r"pass batched=False"):
+        next(iter(DataLoader(Scalar(), batch_size=4, batched=True)))
+    for batched in (None, False):    # not a batch: asked without batched=, the loader reads it per sample
+        loader = DataLoader(Scalar(), batch_size=4, batched=batched)
+        (x, y), = list(loader)[:1]
+        assert x.shape == (4,) and y.shape == (4,) and loader._fetch == "per_sample"
+        np.testing.assert_allclose(x.numpy(), _arrays()[0][:4].mean(axis=1))
 
 
 def test_a_dataset_that_answers_an_index_array_with_another_batch_is_asked_which_it_means():
