@@ -5,7 +5,8 @@ own seeded ``numpy.random.Generator`` and cuts it into batches. For minigrad's
 datasets a batch is one ``dataset[idx]`` call with an integer index array, never
 a Python loop over samples; a PyTorch-style dataset, whose ``ds[i]`` takes one
 int, is read one sample at a time (or through its ``__getitems__``) and the
-samples stacked (``batched``, below). The generator state is exposed through
+samples collated by ``default_collate`` (``batched``, below); an ``IterableDataset``
+is read in order. The generator state is exposed through
 ``state_dict`` / ``load_state_dict`` so that a run resumed at an epoch boundary
 reshuffles exactly as the uninterrupted run would have.
 """
@@ -28,15 +29,20 @@ __all__ = ["DataLoader"]
 
 
 class DataLoader:
-    """Mini-batches of a dataset as tuples of minigrad Tensors.
+    """Mini-batches of a dataset as minigrad Tensors: tuples of them for minigrad's datasets, the samples'
+    structure (dicts, namedtuples, ...) for PyTorch-style ones, as ``torch.utils.data.DataLoader``.
 
     Args:
         dataset: anything with ``len`` and ``__getitem__``: either minigrad's
             kind, whose ``__getitem__`` accepts a 1-D int index array and
             returns a tuple of arrays (or Tensors) for the whole batch, or
             PyTorch's, whose ``__getitem__`` takes one int and returns one
-            sample (see ``batched``).
-        batch_size: samples per batch (the last one may be smaller).
+            sample (see ``batched``); or an ``IterableDataset`` (a stream:
+            read in order, ``batch_size`` consecutive samples a batch; no
+            ``shuffle``, ``sampler`` or ``batch_sampler``, as torch).
+        batch_size: samples per batch (the last one may be smaller); ``None``:
+            no batching, each sample yielded alone through ``default_convert``
+            (or ``collate_fn``), as torch's.
         shuffle: draw a fresh permutation every epoch.
         drop_last: drop the final partial batch.
         seed: seed of the loader's generator; ``None`` draws one from
@@ -52,17 +58,20 @@ class DataLoader:
         batched: how a batch is read. ``True``: one ``dataset[indices]`` call with
             the batch's int64 index array, returning the whole batch (minigrad's
             datasets; the fast path). ``False``: one ``dataset[i]`` call per sample
-            (a Python int), then each field stacked: arrays along a new first axis,
-            Tensors by their data, Python ints as int64, floats as float32, bools
-            as bool; a sample that is not a tuple or list is one field. ``None``
-            (default): decided once, for the loader's life: a dataset with
-            ``__getitems__`` (PyTorch 2's batched protocol) gets one call with the
-            batch's list of ints and returns a list of samples, stacked as above;
-            minigrad's own datasets are batched; any other dataset is asked for the
-            first batch with an index array and read per sample if that call raises
-            TypeError, IndexError or KeyError; if it succeeds, the first batch is read
-            per sample too, and a difference between the two is a ValueError that asks
-            for ``batched``.
+            (a Python int), then the samples collated by ``default_collate``
+            (``minigrad.data.collate``: arrays and Tensors stacked, Python ints
+            int64, floats the default float dtype, dicts, tuples and lists field
+            by field). ``None`` (default): decided once, for the loader's life: a
+            dataset with ``__getitems__`` (PyTorch 2's batched protocol) gets one
+            call with the batch's list of ints and returns a list of samples,
+            collated as above; minigrad's own datasets are batched; any other
+            dataset is asked for the first batch with an index array and read per
+            sample if that call fails or does not return a batch of the samples'
+            structure; if it does, the first batch is read per sample too, and a
+            difference in values is a ValueError that asks for ``batched``.
+
+    ``collate_fn`` gets each batch's list of samples (read per sample) and its result is yielded as it is.
+    The worker options are accepted and checked; batches are read in this process (``get_worker_info``).
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,

@@ -13,6 +13,7 @@ import numpy as np
 
 from minigrad.backend import get_array_module, to_numpy
 from minigrad.data.dataset import Dataset
+from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import _generator, _int_array
 from minigrad.scalars import is_integer
 
@@ -50,6 +51,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: expected at least one dataset")
+        for k, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):   # as torch: streams have no indices to concatenate
+                raise TypeError(f"ConcatDataset: dataset {k} is a {type(dataset).__name__}, an IterableDataset; "
+                                "ChainDataset joins streams")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.data import ChainDataset, DataLoader, IterableDataset, TensorDataset, get_worker_info
+from minigrad.data import ChainDataset, ConcatDataset, DataLoader, IterableDataset, TensorDataset, get_worker_info
 
 from batch_compare import assert_same_batch
 
@@ -124,6 +124,11 @@ def test_chain_dataset_reads_its_streams_in_turn_as_torch():
     assert len(ChainDataset([c, d])) == len(tdata.ChainDataset([tc, td])) == 7
     with pytest.raises(TypeError, match=r"^ChainDataset: dataset 1 is a TensorDataset, not an IterableDataset"):
         ChainDataset([c, TensorDataset(np.zeros(3))])
+    with pytest.raises(TypeError, match=r"^ConcatDataset: dataset 0 is a Stream, an IterableDataset; ChainDataset "
+                                        r"joins streams$"):
+        ConcatDataset([c, TensorDataset(np.zeros(3))])
+    with pytest.raises(AssertionError, match="ConcatDataset does not support IterableDataset"):
+        tdata.ConcatDataset([tc, tdata.TensorDataset(torch.zeros(3))])
 
 
 def test_a_stream_is_a_dataset_without_indexing():
