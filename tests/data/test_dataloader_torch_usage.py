@@ -229,3 +229,13 @@ def test_batch_sampler_loader_reports_batch_size_none_as_torch():
     assert loader.batch_size is tloader.batch_size is None and len(loader) == len(tloader) == 2
     for a, b in zip(loader, tloader):
         assert_same_batch(a, b)
+
+
+def test_every_tensor_of_a_structured_batch_goes_to_the_device(device):
+    from minigrad import backend
+
+    ours = _records(Dataset, mg.tensor, False)
+    for kwargs in (dict(batch_size=4), dict(batch_size=None)):
+        batch = next(iter(DataLoader(ours, device=device, **kwargs)))
+        assert batch["x"].device == backend.normalize_device(device)
+        assert kwargs["batch_size"] is None or batch["y"].device == backend.normalize_device(device)
