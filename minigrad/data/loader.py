@@ -202,14 +202,16 @@ class DataLoader:
             for i in order.tolist():
                 yield convert(self.dataset[i])
             return
-        collate = self.collate_fn or self._default_collate
         if self.batch_sampler is not None:
             batches = ([int(i) for i in b] for b in self.batch_sampler)
         else:
             stop = len(self) * self.batch_size if self.drop_last else len(order)
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
         for indices in batches:
-            yield collate(self._read_samples(indices))
+            samples = self._read_samples(indices)
+            # default_collate's, with the dataset's indices in its errors and the loader's device
+            yield self.collate_fn(samples) if self.collate_fn is not None else collate_samples(
+                samples, indices, self._to_tensor)
 
     def _stream_batches(self):
         """An IterableDataset's samples in batches of ``batch_size`` consecutive ones (collated as a map-style
@@ -232,9 +234,6 @@ class DataLoader:
         if self.collate_fn is not None:
             return self.collate_fn(samples)
         return collate_samples(samples, range(first, first + len(samples)), self._to_tensor)
-
-    def _default_collate(self, samples):
-        return collate_samples(samples, range(len(samples)), self._to_tensor)
 
     def _read_samples(self, indices) -> list:
         """The samples at ``indices`` (Python ints): one ``__getitems__`` call where the dataset has it (checked to

@@ -239,3 +239,16 @@ def test_every_tensor_of_a_structured_batch_goes_to_the_device(device):
         batch = next(iter(DataLoader(ours, device=device, **kwargs)))
         assert batch["x"].device == backend.normalize_device(device)
         assert kwargs["batch_size"] is None or batch["y"].device == backend.normalize_device(device)
+
+
+def test_errors_through_a_batch_sampler_name_the_dataset_indices():
+    class Ragged:
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            return np.zeros(2 if i != 4 else 3)
+
+    with pytest.raises(ValueError, match=r"^DataLoader: sample 4 has shape \(3,\) but sample 5's has shape \(2,\); "
+                                         r"samples must agree to be stacked$"):
+        list(DataLoader(Ragged(), batch_sampler=[[0, 1], [5, 4]]))
