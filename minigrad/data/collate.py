@@ -127,8 +127,8 @@ def _stack(values, path, indices, owner):
     array = backend.get_array_module(arrays[0]).stack(arrays)
     if array.dtype.kind not in _NUMBER_KINDS:
         what = f"{_field(path)} of the samples holds" if path else "the samples hold"
-        raise TypeError(f"{owner}: {what} {array.dtype} values (sample {indices[0]}: {type(values[0]).__name__}); a batch field must "
-                        "hold numbers")
+        raise TypeError(f"{owner}: {what} {array.dtype} values (sample {indices[0]}: {type(values[0]).__name__}); "
+                        "a batch field must hold numbers")
     if not hasattr(values[0], "dtype") and array.dtype.kind in "iuf":
         # Python numbers: NumPy would make float64 (and int32 on some platforms); torch's rule for ints, minigrad's
         # for floats (``minigrad.tensor([0.5])`` is float32).
