@@ -187,7 +187,7 @@ def test_minigrad_only_creators_follow_the_default():
     with default_dtype("float64"):
         assert mg.tensor(np.ones(2, dtype=np.float32)).dtype == np.float64
         assert mg.asarray([0.5, 1.5]).dtype == np.float64
-        xb, yb = next(iter(DataLoader([([0.5, 1.5], 1), ([2.5, 3.5], 0)], batch_size=2)))
+        xb, yb = next(iter(DataLoader([(0.5, 1), (2.5, 0)], batch_size=2)))
         assert (xb.dtype, yb.dtype) == (np.float64, np.int64)
         assert nn.Parameter([1.0, 2.0]).dtype == np.float64
         assert nn.Buffer().dtype == np.float64
@@ -265,8 +265,8 @@ def _torch_twin(net):
 
 @pytest.mark.parametrize("default", ["float32", "float64"])
 def test_training_runs_in_the_default_dtype(default):
-    samples = [([0.1 * i, -0.2 * i, 0.3, 1.0 - 0.05 * i], i % 3) for i in range(12)]
     with default_dtype(default):
+        samples = [(mg.tensor([0.1 * i, -0.2 * i, 0.3, 1.0 - 0.05 * i]), i % 3) for i in range(12)]
         net = _net()
         opt = optim.Adam(net.parameters(), lr=1e-2)
         for xb, yb in DataLoader(samples, batch_size=4):

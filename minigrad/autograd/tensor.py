@@ -47,7 +47,7 @@ class Tensor:
             data = np.asarray(data)
         if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
             raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
-                            "a Tensor holds numbers or bools (a dict from a dataset? return arrays or a tuple)")
+                            "a Tensor holds numbers or bools (strings and other objects stay in a list)")
         self.data = data
         self.grad = None
         self.creator = None

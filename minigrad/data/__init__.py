@@ -17,7 +17,9 @@ torchvision's way, with ``minigrad.data.transforms`` applied to each whole batch
 ``import minigrad.data`` needs NumPy and the standard library only.
 """
 from minigrad.data import transforms
+from minigrad.data.collate import default_collate, default_convert
 from minigrad.data.dataset import ArrayDataset, Dataset, TensorDataset
+from minigrad.data.iterable import ChainDataset, IterableDataset
 from minigrad.data.mnist import (
     MNIST,
     DatasetNotFoundError,
@@ -30,12 +32,19 @@ from minigrad.data.idx import IDXError, read_idx
 from minigrad.data.loader import DataLoader
 from minigrad.data.samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                                     WeightedRandomSampler)
-from minigrad.data.subsets import ConcatDataset, Subset, random_split
+from minigrad.data.subsets import ConcatDataset, StackDataset, Subset, random_split
+from minigrad.data.workers import get_worker_info
 
 __all__ = [
     "ArrayDataset",
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
+    "IterableDataset",
+    "StackDataset",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",

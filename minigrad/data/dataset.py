@@ -1,4 +1,5 @@
-"""The ``Dataset`` protocol and ``TensorDataset``, a dataset held as a few aligned arrays.
+"""``Dataset`` (torch's base class, and the protocol a DataLoader reads) and ``TensorDataset``, a dataset held as
+a few aligned arrays.
 
 A dataset is anything with ``len(ds)`` and ``ds[index]`` that returns a tuple
 of arrays (or Tensors), one per field (e.g. ``(images, labels)``). ``index``
@@ -9,7 +10,8 @@ are applied to the first / second field of every batch, in one call per batch.
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from abc import ABCMeta
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -17,21 +19,36 @@ from minigrad import backend
 
 __all__ = ["Dataset", "ArrayDataset", "TensorDataset"]
 
+T_co = TypeVar("T_co", covariant=True)
 
-@runtime_checkable
-class Dataset(Protocol):
-    """What a DataLoader needs: a length, and indexing by an int or an int array."""
 
-    def __len__(self) -> int:
-        """Number of samples."""
-        ...
+class Dataset(Generic[T_co], metaclass=ABCMeta):
+    """A map-style dataset, as ``torch.utils.data.Dataset``: subclass it and define ``__getitem__`` (and usually
+    ``__len__``); ``a + b`` is ``ConcatDataset([a, b])``.
+
+    A DataLoader needs only a length and indexing, so ``isinstance(x, Dataset)`` is true of anything with
+    ``__len__`` and ``__getitem__`` (a list, a NumPy array), subclass or not; ``Dataset[T]`` works in type hints.
+    """
 
     def __getitem__(self, index):
-        """One sample (int ``index``) or a batch (1-D int array) as a tuple of arrays."""
-        ...
+        """One sample (int ``index``) or, for minigrad's datasets, a batch (1-D int array)."""
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__ (subclasses of Dataset do)")
+
+    def __add__(self, other) -> "Dataset":
+        from minigrad.data.subsets import ConcatDataset   # at call time: subsets imports this module
+
+        return ConcatDataset([self, other])
+
+    @classmethod
+    def __subclasshook__(cls, other):
+        # Structural for Dataset itself (any sized indexable), nominal for its subclasses; NotImplemented (not
+        # False) leaves the ordinary subclass test to ABCMeta, so an IterableDataset without __len__ is a Dataset.
+        if cls is Dataset and all(any(name in vars(k) for k in other.__mro__) for name in ("__len__", "__getitem__")):
+            return True
+        return NotImplemented
 
 
-class ArrayDataset:
+class ArrayDataset(Dataset):
     """Samples stored as aligned backend arrays that share their first dimension.
 
     Indexing returns a tuple with one slice per array: ``ds[idx] ==
@@ -111,15 +128,32 @@ class ArrayDataset:
 class TensorDataset(ArrayDataset):
     """A dataset made of Tensors (or array-likes) that share their first dimension.
 
-    ``TensorDataset(x, y)[idx]`` is ``(x[idx], y[idx])`` as backend arrays; the
-    DataLoader turns batches into Tensors. Tensors are stored detached (their
-    data only); array-likes are converted with :func:`minigrad.tensor`, so the
-    usual dtype rule applies (floating data becomes the default float dtype).
+    ``TensorDataset(x, y)[i]`` is ``(x[i], y[i])`` as Tensors (views of the storage, as torch's) for an int
+    ``i``; for an index array it is the batch as backend arrays, which the DataLoader turns into Tensors.
+    Tensors are stored detached (their data only); array-likes are converted with :func:`minigrad.tensor`, so
+    the usual dtype rule applies (floating data becomes the default float dtype).
     """
 
     def __init__(self, *tensors, transform=None, target_transform=None):
         super().__init__(*(_as_backend_array(t) for t in tensors), transform=transform,
                          target_transform=target_transform)
+
+    def __getitem__(self, index):
+        """One sample (int ``index``) as a tuple of Tensors, as torch's; a batch (index array) as arrays, which is
+        how the DataLoader reads it."""
+        fields = super().__getitem__(index)
+        if not isinstance(index, (int, np.integer)):
+            return fields
+        import minigrad  # at call time: minigrad's package init may import this module
+
+        return tuple(minigrad.Tensor(field if backend.is_array(field) else np.asarray(field)) for field in fields)
+
+    @property
+    def tensors(self) -> tuple:
+        """The stored fields as Tensors (sharing their storage), as torch's ``TensorDataset.tensors``."""
+        import minigrad  # at call time: minigrad's package init may import this module
+
+        return tuple(minigrad.Tensor(array) for array in self.arrays)
 
 
 def _as_backend_array(value):

@@ -5,7 +5,8 @@ own seeded ``numpy.random.Generator`` and cuts it into batches. For minigrad's
 datasets a batch is one ``dataset[idx]`` call with an integer index array, never
 a Python loop over samples; a PyTorch-style dataset, whose ``ds[i]`` takes one
 int, is read one sample at a time (or through its ``__getitems__``) and the
-samples stacked (``batched``, below). The generator state is exposed through
+samples collated by ``default_collate`` (``batched``, below); an ``IterableDataset``
+is read in order. The generator state is exposed through
 ``state_dict`` / ``load_state_dict`` so that a run resumed at an epoch boundary
 reshuffles exactly as the uninterrupted run would have.
 """
@@ -14,27 +15,34 @@ from __future__ import annotations
 import copy
 import math
 import operator
+from collections.abc import Mapping
 
 import numpy as np
 
 from minigrad import backend
-from minigrad.data.collate import stack_samples
+from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
+from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import epoch_order
 
 __all__ = ["DataLoader"]
 
 
 class DataLoader:
-    """Mini-batches of a dataset as tuples of minigrad Tensors.
+    """Mini-batches of a dataset as minigrad Tensors: tuples of them for minigrad's datasets, the samples'
+    structure (dicts, namedtuples, ...) for PyTorch-style ones, as ``torch.utils.data.DataLoader``.
 
     Args:
         dataset: anything with ``len`` and ``__getitem__``: either minigrad's
             kind, whose ``__getitem__`` accepts a 1-D int index array and
             returns a tuple of arrays (or Tensors) for the whole batch, or
             PyTorch's, whose ``__getitem__`` takes one int and returns one
-            sample (see ``batched``).
-        batch_size: samples per batch (the last one may be smaller).
+            sample (see ``batched``); or an ``IterableDataset`` (a stream:
+            read in order, ``batch_size`` consecutive samples a batch; no
+            ``shuffle``, ``sampler`` or ``batch_sampler``, as torch).
+        batch_size: samples per batch (the last one may be smaller); ``None``:
+            no batching, each sample yielded alone through ``default_convert``
+            (or ``collate_fn``), as torch's.
         shuffle: draw a fresh permutation every epoch.
         drop_last: drop the final partial batch.
         seed: seed of the loader's generator; ``None`` draws one from
@@ -50,26 +58,37 @@ class DataLoader:
         batched: how a batch is read. ``True``: one ``dataset[indices]`` call with
             the batch's int64 index array, returning the whole batch (minigrad's
             datasets; the fast path). ``False``: one ``dataset[i]`` call per sample
-            (a Python int), then each field stacked: arrays along a new first axis,
-            Tensors by their data, Python ints as int64, floats as float32, bools
-            as bool; a sample that is not a tuple or list is one field. ``None``
-            (default): decided once, for the loader's life: a dataset with
-            ``__getitems__`` (PyTorch 2's batched protocol) gets one call with the
-            batch's list of ints and returns a list of samples, stacked as above;
-            minigrad's own datasets are batched; any other dataset is asked for the
-            first batch with an index array and read per sample if that call raises
-            TypeError, IndexError or KeyError; if it succeeds, the first batch is read
-            per sample too, and a difference between the two is a ValueError that asks
-            for ``batched``.
+            (a Python int), then the samples collated by ``default_collate``
+            (``minigrad.data.collate``: arrays and Tensors stacked, Python ints
+            int64, floats the default float dtype, dicts, tuples and lists field
+            by field). ``None`` (default): decided once, for the loader's life: a
+            dataset with ``__getitems__`` (PyTorch 2's batched protocol) gets one
+            call with the batch's list of ints and returns a list of samples,
+            collated as above; minigrad's own datasets are batched; any other
+            dataset is asked for the first batch with an index array and read per
+            sample if that call fails or does not return a batch of the samples'
+            structure; if it does, the first batch is read per sample too, and a
+            difference in values is a ValueError that asks for ``batched``.
+
+    ``collate_fn`` gets each batch's list of samples (read per sample) and its result is yielded as it is.
+    The worker options are accepted and checked; batches are read in this process (``get_worker_info``).
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,
                  sampler=None, batched=None, *, batch_sampler=None, collate_fn=None, num_workers=0,
                  pin_memory=False, timeout=0, worker_init_fn=None, prefetch_factor=None, persistent_workers=False,
                  generator=None, in_order=True, pin_memory_device="", multiprocessing_context=None):
-        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        self._stream = isinstance(dataset, IterableDataset)
+        if self._stream:
+            for name, value, unset in (("shuffle", shuffle, (False, None)), ("sampler", sampler, (None,)),
+                                       ("batch_sampler", batch_sampler, (None,))):
+                if not any(value is u for u in unset):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                                     f"{name}={value!r} (the stream decides the order)")
+        elif not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
-                f"DataLoader: dataset must support len() and indexing, got {type(dataset).__name__}"
+                f"DataLoader: dataset must support len() and indexing, or be an IterableDataset, "
+                f"got {type(dataset).__name__}"
             )
         _check_worker_arguments(num_workers, timeout, prefetch_factor)
         if collate_fn is not None and not callable(collate_fn):
@@ -91,7 +110,14 @@ class DataLoader:
             if seed is not None:
                 raise ValueError("DataLoader: give seed or generator, not both")
         self.dataset = dataset
-        self.batch_size = _positive_int(batch_size, "batch_size")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually exclusive "
+                             "with drop_last")
+        # None: no batching (each sample is yielded alone, through default_convert or collate_fn), as torch's
+        # batch_size=None; with a batch_sampler the batches are its lists, and batch_size reads None as torch's.
+        self.batch_size = None if batch_size is None or batch_sampler is not None else _positive_int(
+            batch_size, "batch_size")
+        self._batching = batch_size is not None or batch_sampler is not None
         self.shuffle = bool(shuffle)
         if sampler is not None and self.shuffle:
             raise ValueError("DataLoader: pass shuffle=False with a sampler (the sampler decides the order)")
@@ -119,22 +145,24 @@ class DataLoader:
         self.epoch = 0  # epochs started so far
 
     def __len__(self) -> int:
-        """Number of batches per epoch."""
+        """Number of batches per epoch (for an IterableDataset, from its ``len``: a TypeError without one)."""
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if not self._batching:
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
         """Start an epoch: draw its order now, then yield its batches."""
-        if self.batch_sampler is not None or self.collate_fn is not None:
+        if self._stream:
             self.epoch += 1
-            return self._collated_batches()
-        if self.sampler is not None:
-            order = epoch_order(self.sampler)
-        else:
-            n = len(self.dataset)
-            order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+            return self._stream_batches()
+        if self.batch_sampler is not None or self.collate_fn is not None or not self._batching:
+            order = None if self.batch_sampler is not None else self._epoch_order()
+            self.epoch += 1
+            return self._collated_batches(order)
+        order = self._epoch_order()
         self.epoch += 1
         where = getattr(self.dataset, "device", "cpu")
         if self._fetch in ("batched", None) and isinstance(where, str) and where.strip().lower().startswith("cuda"):
@@ -143,108 +171,157 @@ class DataLoader:
             order = backend.to_device(order, backend.normalize_device(where))
         return self._batches(order)
 
+    def _epoch_order(self) -> np.ndarray:
+        """This epoch's indices: the sampler's, a fresh permutation (shuffle) or 0..n-1."""
+        if self.sampler is not None:
+            return epoch_order(self.sampler)
+        n = len(self.dataset)
+        return self.generator.permutation(n) if self.shuffle else np.arange(n)
+
     def _batches(self, order):
         stop = len(self) * self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
             idx = order[start:start + self.batch_size]
             if self._fetch != "batched":
-                batch = self._fetch_batch(idx)
-            else:  # the common path, inline: one indexing call and a look at each field's first dimension
-                batch, n = self.dataset[idx], len(idx)
-                if not (isinstance(batch, (tuple, list)) and all(getattr(field, "shape", ())[:1] == (n,)
-                                                                 for field in batch)):
-                    batch = self._checked_batch(batch, n)   # a bare array or a list field passes; the rest raises
-            yield tuple(self._to_tensor(field) for field in batch)
+                yield self._fetch_batch(idx)
+                continue
+            # The common path, inline: one indexing call and a look at each field's first dimension.
+            batch, n = self.dataset[idx], len(idx)
+            if type(batch) is tuple and all(getattr(field, "shape", ())[:1] == (n,) for field in batch):
+                yield tuple(self._to_tensor(field) for field in batch)
+            else:   # a dict, a namedtuple, a bare array, list fields ...: checked, then made Tensors
+                yield self._checked_batch(batch, n)
 
-    def _collated_batches(self):
-        """Batches from ``batch_sampler`` and/or through ``collate_fn``: each batch's samples are read one
-        ``dataset[i]`` at a time (or through ``__getitems__``) and handed to ``collate_fn`` (default: stacked
-        into Tensors per field, as ``default_collate``); its result is yielded as it is."""
-        collate = self.collate_fn or self._default_collate
+    def _collated_batches(self, order):
+        """Batches from ``batch_sampler``, through ``collate_fn``, or single samples (``batch_size=None``): each
+        sample is read with one ``dataset[i]`` (or a batch's through ``__getitems__``); a batch is handed to
+        ``collate_fn`` (default: ``default_collate``) and a single sample to ``collate_fn`` (default:
+        ``default_convert``); its result is yielded as it is."""
+        if not self._batching:
+            convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
+            for i in order.tolist():
+                yield convert(self.dataset[i])
+            return
         if self.batch_sampler is not None:
-            batches = (list(b) for b in self.batch_sampler)
+            batches = ([int(i) for i in b] for b in self.batch_sampler)
         else:
-            order = epoch_order(self.sampler) if self.sampler is not None else (
-                self.generator.permutation(len(self.dataset)) if self.shuffle else np.arange(len(self.dataset)))
             stop = len(self) * self.batch_size if self.drop_last else len(order)
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
         for indices in batches:
-            getitems = getattr(self.dataset, "__getitems__", None)
-            samples = getitems(indices) if callable(getitems) else [self.dataset[i] for i in indices]
-            yield collate(samples)
+            samples = self._read_samples(indices)
+            # default_collate's, with the dataset's indices in its errors and the loader's device
+            yield self.collate_fn(samples) if self.collate_fn is not None else collate_samples(
+                samples, indices, self._to_tensor)
 
-    def _default_collate(self, samples):
-        return tuple(self._to_tensor(field) for field in stack_samples(samples, list(range(len(samples)))))
+    def _stream_batches(self):
+        """An IterableDataset's samples in batches of ``batch_size`` consecutive ones (collated as a map-style
+        dataset's), or one by one with ``batch_size=None``; the errors name a sample by its place in the stream."""
+        if not self._batching:
+            convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
+            for sample in self.dataset:
+                yield convert(sample)
+            return
+        batch, seen = [], 0
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self._stream_collate(batch, seen)
+                seen, batch = seen + len(batch), []
+        if batch and not self.drop_last:
+            yield self._stream_collate(batch, seen)
 
-    def _fetch_batch(self, idx) -> tuple:
-        """One batch's fields as arrays (or Tensors), read every way but the batched one (inline in ``_batches``)."""
-        mode = self._fetch
-        if mode is None:  # the first batch decides, once
-            try:
-                batch = self.dataset[idx]
-            except (TypeError, IndexError, KeyError):
-                self._fetch = "per_sample"
-                return self._fetch_batch(idx)
-            except Exception as error:  # not swallowed (it may be a real fault of the data), but explained
-                if hasattr(error, "add_note"):
-                    error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the first "
-                                   "batch's index array; if its __getitem__ takes one int, pass batched=False")
-                raise
-            batch = self._checked_batch(batch, len(idx), decided=True)
-            self._check_same_as_per_sample(batch, idx)
-            self._fetch = "batched"
-            return batch
+    def _stream_collate(self, samples, first):
+        if self.collate_fn is not None:
+            return self.collate_fn(samples)
+        return collate_samples(samples, range(first, first + len(samples)), self._to_tensor)
+
+    def _read_samples(self, indices) -> list:
+        """The samples at ``indices`` (Python ints): one ``__getitems__`` call where the dataset has it (checked to
+        return one sample per index), else one ``dataset[i]`` each."""
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if not callable(getitems):
+            return [self.dataset[i] for i in indices]
+        samples = getitems(indices)
+        if not isinstance(samples, (list, tuple)) or len(samples) != len(indices):
+            got = f"{len(samples)} items" if isinstance(samples, (list, tuple)) else type(samples).__name__
+            raise ValueError(f"DataLoader: {type(self.dataset).__name__}.__getitems__ was given {len(indices)} "
+                             f"indices and returned {got}; it must return a list of one sample per index")
+        return list(samples)
+
+    def _fetch_batch(self, idx):
+        """One batch of Tensors, read every way but the batched one (inline in ``_batches``)."""
+        if self._fetch is None:  # the first batch decides, once
+            return self._decide(idx)
         indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
-        if mode == "getitems":
-            samples = self.dataset.__getitems__(indices)
-            if not isinstance(samples, (list, tuple)) or len(samples) != len(indices):
-                got = f"{len(samples)} items" if isinstance(samples, (list, tuple)) else type(samples).__name__
-                raise ValueError(f"DataLoader: {type(self.dataset).__name__}.__getitems__ was given {len(indices)} "
-                                 f"indices and returned {got}; it must return a list of one sample per index")
-            return stack_samples(samples, indices)
+        if self._fetch == "getitems":
+            return collate_samples(self._read_samples(indices), indices, self._to_tensor)
         return self._read_per_sample(indices)
 
-    def _read_per_sample(self, indices) -> tuple:
-        """The batch of ``indices`` (Python ints) read one ``dataset[i]`` at a time, stacked per field."""
-        return stack_samples([self.dataset[i] for i in indices], indices)
+    def _read_per_sample(self, indices):
+        """The batch of ``indices`` (Python ints) read one ``dataset[i]`` at a time and collated."""
+        return collate_samples([self.dataset[i] for i in indices], indices, self._to_tensor)
 
-    def _check_same_as_per_sample(self, batch, idx) -> None:
-        """Refuse a first batch that ``dataset[i]`` one at a time would give differently.
+    def _decide(self, idx):
+        """The first batch of a dataset that did not say how it is read (``batched=None``), and the mode for the
+        rest: per sample where an index array fails or does not give a batch of the samples' structure, batched
+        where it does; a ValueError where both reads succeed with the same structure but other values.
 
         A PyTorch-style ``__getitem__`` may answer an index array without error yet compute something else
         for it (``(x - x.mean()) / x.std()`` normalising the batch, not each sample); the batch would be
         wrong without a word. Read once per loader, so the cost is one batch of per-sample calls.
         """
+        indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
         try:
-            samples = self._read_per_sample(backend.to_numpy(idx).tolist())
+            raw = self.dataset[idx]
+        except (TypeError, IndexError, KeyError):
+            self._fetch = "per_sample"
+            return self._read_per_sample(indices)
+        except Exception as error:  # a per-sample dataset choking on an array, or a real fault of the data
+            try:
+                batch = self._read_per_sample(indices)
+            except Exception:   # per sample too: the fault is the data's; raised as the batched read met it
+                if hasattr(error, "add_note"):
+                    error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the "
+                                   "first batch's index array; if its __getitem__ takes one int, pass batched=False")
+                raise error from None
+            self._fetch = "per_sample"
+            return batch
+        try:
+            batch = self._checked_batch(raw, len(idx), decided=True)
+        except (TypeError, ValueError):   # not a batch: a per-sample dataset that let an index array through
+            self._fetch = "per_sample"
+            return self._read_per_sample(indices)
+        try:
+            samples = self._read_per_sample(indices)
         except (TypeError, IndexError, KeyError, ValueError):
-            return   # it answers index arrays only: the batched read is its meaning
-        host, samples = [_on_host(f) for f in batch], [_on_host(f) for f in samples]
-        differs = [j for j, (a, b) in enumerate(zip(host, samples)) if a.shape != b.shape
-                   or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc")]
-        if len(host) != len(samples) or differs:
+            self._fetch = "batched"   # it answers index arrays only: the batched read is its meaning
+            return batch
+        ours, theirs = list(_leaves(batch)), list(_leaves(samples))
+        if [_kind(path, a) for path, a in ours] != [_kind(path, b) for path, b in theirs]:
+            self._fetch = "per_sample"   # another structure: the index array was read as something else
+            return samples
+        differs = next((_field(path) or "the batch" for (path, a), (_, b) in zip(ours, theirs)
+                        if not _same_field(a, b)), None)
+        if differs is not None:
             name = type(self.dataset).__name__
-            where = f"field {differs[0]}" if differs else f"{len(host)} fields against {len(samples)}"
             raise ValueError(
                 f"DataLoader: {name}[indices] and {name}[i] one index at a time give different first batches "
-                f"({where} differs); say how the dataset is read: batched=False if its __getitem__ takes one int "
+                f"({differs} differs); say how the dataset is read: batched=False if its __getitem__ takes one int "
                 "(PyTorch's datasets), batched=True if it answers a whole batch for an index array")
+        self._fetch = "batched"
+        return batch
 
-    def _checked_batch(self, batch, n, decided=False) -> tuple:
-        """A batched read's fields, checked to hold ``n`` samples each."""
-        if isinstance(batch, dict):
-            raise TypeError(f"DataLoader: {type(self.dataset).__name__}[indices] returned a dict; minigrad's "
-                            "DataLoader batches tuples of arrays or Tensors: return (x, y)")
-        if not isinstance(batch, (tuple, list)):
-            batch = (batch,)
-        lengths = [_length(field) for field in batch]
+    def _checked_batch(self, batch, n, decided=False):
+        """A batched read (a tuple, list, namedtuple or dict of fields, or one bare field) checked to hold ``n``
+        samples in every field, with its fields made Tensors (a list of str/bytes stays a list)."""
+        lengths = [_length(field) for _, field in _leaves(batch, top_list_only=True)]
         if any(length != n for length in lengths):
             how = "asked with an index array" if decided or self.batched is None else "with batched=True"
             raise ValueError(
                 f"DataLoader: {type(self.dataset).__name__}[indices] for a batch of {n} ({how}) returned fields "
                 f"of lengths {lengths}: the dataset looks per-sample (its __getitem__ takes one int); "
                 "pass batched=False to read it one sample at a time")
-        return batch
+        return _map_fields(batch, self._to_tensor)   # a field of strings or objects: the Tensor's TypeError
 
     def _to_tensor(self, value):
         """Wrap one batch field as a Tensor on the target device, keeping its dtype."""
@@ -299,8 +376,9 @@ class DataLoader:
             self.sampler.load_state_dict(state["sampler"])
 
     def __repr__(self) -> str:
+        samples = len(self.dataset) if hasattr(self.dataset, "__len__") else "a stream"
         return (
-            f"DataLoader(samples={len(self.dataset)}, batch_size={self.batch_size}, "
+            f"DataLoader(samples={samples}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, device={self.device!r})"
         )
 
@@ -325,6 +403,49 @@ def _fetch_mode(dataset, batched):
     if callable(getattr(dataset, "__getitems__", None)):
         return "getitems"
     return None
+
+
+def _leaves(tree, path=(), top_list_only=False):
+    """The fields of a batch as ``(path, field)`` pairs, through dicts, tuples and lists (with
+    ``top_list_only``, a list below the top is one field: a batched read's list of values)."""
+    if isinstance(tree, Mapping):
+        for key, value in tree.items():
+            yield from _leaves(value, path + (key,), top_list_only)
+    elif isinstance(tree, tuple) or (isinstance(tree, list) and not (top_list_only and path) and not _is_words(tree)):
+        for j, value in enumerate(tree):
+            yield from _leaves(value, path + (j,), top_list_only)
+    else:
+        yield path, tree
+
+
+def _map_fields(tree, fn, top=True):
+    """``tree`` with ``fn`` applied to each field (as ``_leaves(top_list_only=True)`` finds them), containers kept."""
+    if isinstance(tree, Mapping):
+        return {key: _map_fields(value, fn, False) for key, value in tree.items()}
+    if isinstance(tree, tuple):
+        fields = [_map_fields(value, fn, False) for value in tree]
+        return type(tree)(*fields) if hasattr(tree, "_fields") else tuple(fields)
+    if isinstance(tree, list) and top:
+        return [_map_fields(value, fn, False) for value in tree]
+    return tree if isinstance(tree, list) and _is_words(tree) else fn(tree)
+
+
+def _is_words(values) -> bool:
+    """A list of str/bytes: a batch field that stays a list."""
+    return bool(values) and all(isinstance(v, (str, bytes)) for v in values)
+
+
+def _kind(path, field):
+    """A field's place and kind (a list of words or a Tensor), to compare two reads' structures."""
+    return path, isinstance(field, list)
+
+
+def _same_field(a, b) -> bool:
+    """Two reads of one batch field hold the same values (arrays: same shape and values, NaNs alike)."""
+    if isinstance(a, list) or isinstance(b, list):
+        return a == b
+    a, b = _on_host(a), _on_host(b)
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc")
 
 
 def _on_host(field) -> np.ndarray:

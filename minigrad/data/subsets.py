@@ -1,4 +1,5 @@
-"""Datasets made of other datasets, as ``torch.utils.data``'s: ``Subset``, ``random_split``, ``ConcatDataset``.
+"""Datasets made of other datasets, as ``torch.utils.data``'s: ``Subset``, ``random_split``, ``ConcatDataset``,
+``StackDataset``.
 
 Each reads a whole batch from the datasets below it with one index array where they can (minigrad's datasets),
 and one sample at a time where they cannot (PyTorch-style ``ds[i]``).
@@ -6,17 +7,20 @@ and one sample at a time where they cannot (PyTorch-style ``ds[i]``).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from minigrad.backend import get_array_module, to_numpy
+from minigrad.data.dataset import Dataset
+from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import _generator, _int_array
 from minigrad.scalars import is_integer
 
-__all__ = ["Subset", "ConcatDataset", "random_split"]
+__all__ = ["Subset", "ConcatDataset", "StackDataset", "random_split"]
 
 
-class Subset:
+class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order: ``Subset(ds, idx)[i] == ds[idx[i]]``."""
 
     def __init__(self, dataset, indices):
@@ -40,13 +44,17 @@ class Subset:
         return getattr(self.dataset, "device", "cpu")
 
 
-class ConcatDataset:
+class ConcatDataset(Dataset):
     """The samples of several datasets, one after another."""
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: expected at least one dataset")
+        for k, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):   # as torch: streams have no indices to concatenate
+                raise TypeError(f"ConcatDataset: dataset {k} is a {type(dataset).__name__}, an IterableDataset; "
+                                "ChainDataset joins streams")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self):
@@ -70,9 +78,38 @@ class ConcatDataset:
             parts.append(self.datasets[k][index[rows] - starts[k]])
             positions.append(rows)
         order = np.argsort(np.concatenate(positions), kind="stable")   # back to the order asked for
-        fields = [p if isinstance(p, (tuple, list)) else (p,) for p in parts]
-        joined = tuple(_join([f[j] for f in fields])[order] for j in range(len(fields[0])))
-        return joined if isinstance(parts[0], (tuple, list)) else joined[0]
+        if isinstance(parts[0], list):   # a list of fields, as a tuple
+            parts = [tuple(p) for p in parts]
+        return _joined(parts, order)
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length read side by side: ``StackDataset(a, b)[i] == (a[i], b[i])`` and
+    ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``. The index goes to every part as it is, so an index
+    array reads a whole batch from minigrad's datasets."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets as positional arguments (samples are tuples) or as "
+                             "keyword arguments (samples are dicts), not both")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: expected at least one dataset")
+        self.datasets = args if args else dict(kwargs)
+        parts = args if args else tuple(kwargs.values())
+        lengths = [len(dataset) for dataset in parts]
+        if len(set(lengths)) != 1:
+            names = list(range(len(args))) if args else list(kwargs)
+            raise ValueError(f"StackDataset: the datasets must have one length, got "
+                             f"{dict(zip(names, lengths))}")
+        self._length = lengths[0]
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: dataset[index] for name, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
 
 
 def random_split(dataset, lengths, generator=None):
@@ -87,6 +124,10 @@ def random_split(dataset, lengths, generator=None):
         counts = [int(math.floor(n * x)) for x in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:   # as torch: a fraction too small for this dataset, likely not meant
+                warnings.warn(f"random_split: the split at index {i} has length 0 (fraction {lengths[i]} of "
+                              f"{n} samples); it is an empty dataset", stacklevel=2)
         lengths = counts
     if any(not is_integer(x) or x < 0 for x in lengths) or sum(lengths) != n:
         raise ValueError(f"random_split: the lengths {lengths} must be counts >= 0 that add up to the dataset's "
@@ -94,6 +135,18 @@ def random_split(dataset, lengths, generator=None):
     order = _generator(generator).permutation(n)
     bounds = np.cumsum([0] + [int(x) for x in lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _joined(parts, order):
+    """The batch read in ``parts`` (one per dataset), joined field by field (through tuples, namedtuples and dicts)
+    and put in ``order``."""
+    first = parts[0]
+    if isinstance(first, dict):
+        return {key: _joined([p[key] for p in parts], order) for key in first}
+    if isinstance(first, tuple):
+        fields = [_joined([p[j] for p in parts], order) for j in range(len(first))]
+        return type(first)(*fields) if hasattr(first, "_fields") else tuple(fields)
+    return _join(parts)[order]
 
 
 def _join(pieces):

@@ -232,7 +232,7 @@ def test_tensor_dataset_rejects_mismatched_lengths():
         TensorDataset(mg.tensor(1.0))
 
 
-@pytest.mark.parametrize("batch_size", [0, -3, 2.5, True, "4", None])
+@pytest.mark.parametrize("batch_size", [0, -3, 2.5, True, "4"])   # None: no batching, as torch's
 def test_invalid_batch_size_is_rejected(batch_size):
     with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got {batch_size!r}"):
         DataLoader(_dataset(4), batch_size=batch_size)
@@ -370,14 +370,16 @@ def test_a_dataset_that_says_cuda_without_an_index_gets_a_canonical_device(monke
     assert seen and set(seen) <= {"cuda:0", "cpu"}
 
 
-def test_a_dataset_that_returns_dicts_is_one_clear_error_not_object_tensors():
+def test_a_batched_dataset_that_returns_dicts_gives_dicts_of_tensors():
     class Records:
         def __len__(self):
             return 8
 
         def __getitem__(self, index):
-            return {"x": np.zeros((len(index), 3)), "y": np.ones(len(index))}
+            return {"x": np.zeros((len(index), 3)) + index[:, None], "y": np.ones(len(index), np.int32)}
 
     for batched in (None, True):
-        with pytest.raises(TypeError, match=r"DataLoader: Records\[indices\] returned a dict; .*return \(x, y\)"):
-            next(iter(DataLoader(Records(), batch_size=4, batched=batched)))
+        batch = next(iter(DataLoader(Records(), batch_size=4, batched=batched)))
+        assert list(batch) == ["x", "y"] and all(isinstance(v, mg.Tensor) for v in batch.values())
+        assert (batch["x"].shape, batch["x"].dtype, batch["y"].dtype) == ((4, 3), np.float64, np.int32)
+        np.testing.assert_array_equal(batch["x"].numpy()[:, 0], [0, 1, 2, 3])

@@ -116,11 +116,14 @@ def test_python_numbers_become_arrays_of_the_right_kind_and_a_bare_sample_is_one
 
     class Lists(Numbers):
         def __getitem__(self, i):
-            return [float(i), 0.5], [i, 2 * i], [i > 0, False]    # as minigrad.tensor([0.5, 1.0]): float32
+            return [float(i), 0.5], [i, 2 * i], [i > 0, False]
 
+    # A list inside a sample is a sequence of fields, as in torch's default_collate: one Tensor per position.
     floats, ints, flags = next(iter(DataLoader(Lists(), batch_size=4, batched=False)))
-    assert (floats.dtype, ints.dtype, flags.dtype) == (np.float32, np.int64, np.bool_) and floats.shape == (4, 2)
-    np.testing.assert_array_equal(floats.numpy()[:, 0], [0, 1, 2, 3])
+    assert isinstance(floats, list) and [f.shape for f in floats] == [(4,), (4,)]
+    assert (floats[0].dtype, ints[1].dtype, flags[0].dtype) == (np.float32, np.int64, np.bool_)
+    np.testing.assert_array_equal(floats[0].numpy(), [0, 1, 2, 3])
+    np.testing.assert_array_equal(ints[1].numpy(), [0, 2, 4, 6])
 
     class Bare(Numbers):
         images = [np.full((2, 2), i, dtype=np.float32) for i in range(4)]
@@ -128,8 +131,8 @@ def test_python_numbers_become_arrays_of_the_right_kind_and_a_bare_sample_is_one
         def __getitem__(self, i):
             return self.images[i]
 
-    (images,) = next(iter(DataLoader(Bare(), batch_size=3)))
-    assert images.shape == (3, 2, 2) and images.numpy()[2, 0, 0] == 2
+    images = next(iter(DataLoader(Bare(), batch_size=3)))    # a bare sample gives a bare Tensor, as torch's
+    assert isinstance(images, mg.Tensor) and images.shape == (3, 2, 2) and images.numpy()[2, 0, 0] == 2
 
 
 @pytest.mark.parametrize("error", [TypeError, IndexError, KeyError])
@@ -159,7 +162,7 @@ def test_other_errors_of_the_first_batch_are_not_swallowed():
         assert "pass batched=False" in caught.value.__notes__[0]
 
 
-def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
+def test_a_batched_read_of_the_wrong_length_is_read_per_sample_or_refused_with_batched_true():
     class Scalar(ListDataset):
         """An index array goes through NumPy but gives one value, not a batch."""
 
@@ -167,13 +170,15 @@ def test_a_batched_read_of_the_wrong_length_says_to_pass_batched_false():
             x, y = _arrays()
             return np.float32(x[i].mean()), y[i]
 
-    for batched in (None, True):
-        with pytest.raises(ValueError, match=r"DataLoader: Scalar\[indices\] for a batch of 4 .* returned fields "
-                                             r"of lengths \[None, 4\]: the dataset looks per-sample .* "
-                                             r"pass batched=False"):
-            next(iter(DataLoader(Scalar(), batch_size=4, batched=batched)))
-    (x, y), = list(DataLoader(Scalar(n=4), batch_size=4, batched=False))[:1]
-    assert x.shape == (4,) and y.shape == (4,)
+    with pytest.raises(ValueError, match=r"DataLoader: Scalar\[indices\] for a batch of 4 \(with batched=True\) "
+                                         r"returned fields of lengths \[None, 4\]: the dataset looks per-sample .* "
+                                         r"pass batched=False"):
+        next(iter(DataLoader(Scalar(), batch_size=4, batched=True)))
+    for batched in (None, False):    # not a batch: asked without batched=, the loader reads it per sample
+        loader = DataLoader(Scalar(), batch_size=4, batched=batched)
+        (x, y), = list(loader)[:1]
+        assert x.shape == (4,) and y.shape == (4,) and loader._fetch == "per_sample"
+        np.testing.assert_allclose(x.numpy(), _arrays()[0][:4].mean(axis=1))
 
 
 def test_a_dataset_that_answers_an_index_array_with_another_batch_is_asked_which_it_means():
@@ -225,16 +230,25 @@ def test_samples_that_do_not_stack_give_one_clear_error():
         def __getitem__(self, i):
             if not isinstance(i, int):
                 raise TypeError
-            return {"x": np.zeros(3), "y": i}
+            return {"x": np.zeros(3 if i != 5 else 4), "y": i}
 
-    with pytest.raises(TypeError, match=r"DataLoader: dataset\[0\] returned a dict; .*return \(x, y\)"):
+    with pytest.raises(ValueError, match=r"DataLoader: field 'x' of sample 5 has shape \(4,\) but sample 4's has "
+                                         r"shape \(3,\)"):
         list(DataLoader(Records(), batch_size=4))
+
+    class Nothing(ListDataset):
+        def __getitem__(self, i):
+            return np.zeros(3), None
+
+    with pytest.raises(TypeError, match=r"DataLoader: field 1 of sample 0 is a NoneType; a batch is made of "
+                                        r"Tensors, arrays, numbers"):
+        list(DataLoader(Nothing(), batch_size=4, batched=False))
 
     class Words(ListDataset):
         def __getitem__(self, i):
-            return "word", i
+            return np.array(["word"]), i
 
-    with pytest.raises(TypeError, match=r"field 0 of the samples holds <U4 values \(sample 0: str\)"):
+    with pytest.raises(TypeError, match=r"field 0 of the samples holds <U4 values \(sample 0: ndarray\)"):
         list(DataLoader(Words(), batch_size=4, batched=False))
 
 

@@ -1,8 +1,20 @@
-"""``torch.utils.data``'s names, from ``minigrad.data`` (where they live, with MNIST and the transforms)."""
-from minigrad.data import (ArrayDataset, BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler,
-                           SequentialSampler, Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                           random_split)
+"""``torch.utils.data``'s names, from ``minigrad.data`` (where they live, with MNIST and the transforms); the
+submodules ``dataloader``, ``dataset``, ``sampler`` and ``distributed`` mirror torch's for their imports."""
+from minigrad.data import (ArrayDataset, BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset,
+                           IterableDataset, RandomSampler, Sampler, SequentialSampler, StackDataset, Subset,
+                           SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate, default_convert,
+                           get_worker_info, random_split)
+from minigrad.utils.data import dataloader, dataset, sampler
 
-__all__ = ["ArrayDataset", "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
-           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
-           "random_split"]
+__all__ = ["ArrayDataset", "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
+           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate", "default_convert",
+           "get_worker_info", "random_split"]
+
+
+def __getattr__(name):
+    # torch.utils.data.DistributedSampler: minigrad.distributed's, loaded when asked for (it loads the process groups)
+    if name in ("DistributedSampler", "distributed"):
+        from minigrad.utils.data import distributed
+        return distributed if name == "distributed" else distributed.DistributedSampler
+    raise AttributeError(f"module 'minigrad.utils.data' has no attribute {name!r}")
