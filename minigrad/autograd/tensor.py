@@ -9,6 +9,7 @@ from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.write_stamps import _mark_written
+from minigrad.layout import strided
 
 
 class _NotGiven:
@@ -41,6 +42,10 @@ class Tensor:
     __hash__ = object.__hash__
     # Make NumPy hand `ndarray <op> Tensor` back to the Tensor's reflected operator.
     __array_ufunc__ = None
+    # torch's layout questions: a Tensor is always dense; sparse COO tensors are minigrad.sparse.SparseCOOTensor.
+    layout = strided
+    is_sparse = False
+    is_sparse_csr = False
 
     def __init__(self, data, requires_grad=False):
         if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
@@ -203,6 +208,17 @@ class Tensor:
     def detach(self):
         """A new leaf that shares this tensor's data and records no history."""
         return Tensor(self.data)
+
+    def to_sparse(self, sparse_dim=None, *, layout=None):
+        """This tensor's nonzero entries as a coalesced sparse COO tensor (``torch.Tensor.to_sparse``); the values are
+        gathered from this tensor, so gradients reach it. ``sparse_dim`` < ndim keeps the last dims dense."""
+        from minigrad.sparse import dense_to_sparse
+
+        return dense_to_sparse(self, sparse_dim, layout)
+
+    def to_dense(self):
+        """Itself: a Tensor is already dense (``torch.Tensor.to_dense`` of a strided tensor)."""
+        return self
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` on a leaf in place and return it."""
