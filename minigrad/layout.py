@@ -21,6 +21,14 @@ class layout:  # noqa: N801  (torch's name)
     def __str__(self):
         return self.name
 
+    def __eq__(self, other):
+        if isinstance(other, str):   # the older spelling: Tensor.layout == "strided"
+            return other == self.name
+        return self is other
+
+    def __hash__(self):
+        return hash(self.name)
+
     def __reduce__(self):   # copies and pickles stay the one instance
         return self.name
 

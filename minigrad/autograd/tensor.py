@@ -42,10 +42,6 @@ class Tensor:
     __hash__ = object.__hash__
     # Make NumPy hand `ndarray <op> Tensor` back to the Tensor's reflected operator.
     __array_ufunc__ = None
-    # torch's layout questions: a Tensor is always dense; sparse COO tensors are minigrad.sparse.SparseCOOTensor.
-    layout = strided
-    is_sparse = False
-    is_sparse_csr = False
 
     def __init__(self, data, requires_grad=False):
         if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
@@ -1867,16 +1863,18 @@ is stamped, so a graph recorded before it refuses to backward."""
         return self.mT
 
     @property
-    def layout(self) -> str:
-        """``'strided'``: minigrad's tensors are dense arrays (torch's ``torch.strided``)."""
-        return "strided"
+    def layout(self):
+        """``minigrad.strided`` (equal to the string ``'strided'`` too): a Tensor is a dense array (torch's
+        ``torch.strided``); sparse COO tensors are ``minigrad.sparse.SparseCOOTensor``."""
+        return strided
 
     @property
     def is_sparse(self) -> bool:
-        """False, as ``is_quantized``, ``is_meta`` and ``is_nested``: minigrad has none of these kinds of tensor."""
+        """False, as ``is_quantized``, ``is_meta`` and ``is_nested``: a Tensor is dense (sparse COO tensors are their
+        own type, ``minigrad.sparse.SparseCOOTensor``), and minigrad has none of the other kinds."""
         return False
 
-    is_quantized = is_meta = is_nested = is_sparse
+    is_quantized = is_meta = is_nested = is_sparse_csr = is_sparse
 
     def data_ptr(self) -> int:
         """The address of this tensor's first element (in device memory on a GPU)."""
