@@ -83,7 +83,7 @@ def spmm(mat1, mat2):
 def sum(input, dim=None, dtype=None):  # noqa: A001  (torch.sparse.sum's name)
     """``torch.sparse.sum``: the sum over ``dim`` (an int or a tuple; all dims by default).
 
-    Summing every sparse dim gives a dense Tensor (0-d for all dims); summing some of them gives a coalesced sparse
+    Summing every sparse dim gives a dense Tensor (0-d for all dims); otherwise the result is a coalesced sparse
     tensor over the rest, as torch's. dL/dvalues[e] = g at the entry's remaining position.
     """
     sparse = _sparse("sparse.sum", input)
@@ -99,7 +99,7 @@ def sum(input, dim=None, dtype=None):  # noqa: A001  (torch.sparse.sum's name)
     summed_sparse = [d for d in dims if d < n_sparse]
     if not summed_sparse:
         shape = tuple(n for i, n in enumerate(sparse.shape) if i not in dims)
-        return SparseCOOTensor(sparse._index, values, shape, coalesced=sparse.is_coalesced())
+        return SparseCOOTensor(sparse._index, values, shape, coalesced=sparse.is_coalesced()).coalesce()
     if len(summed_sparse) == n_sparse:
         return dense_sum(values, axis=0)
     keep = [d for d in range(n_sparse) if d not in summed_sparse]
