@@ -17,17 +17,18 @@ def operands(op_name, a, b):
     An integer or bool operand joining a floating one takes the floating dtype (as a
     Python number does), so ``float32 * int64`` stays float32 and its gradient matches.
     """
-    if not isinstance(a, Tensor):
+    try:   # free unless it catches: a sparse COO operand refuses to become an array (TypeError), named here
+        if not isinstance(a, Tensor):
+            a = _python_number(a)  # a NumPy scalar joins like the Python number it holds (float32 stays float32)
+            if not isinstance(b, Tensor):
+                b = as_tensor(_python_number(b))
+            a = as_tensor(a, like=b)
+        elif not isinstance(b, Tensor):
+            b = as_tensor(_python_number(b), like=a)
+    except TypeError:
         if getattr(a, "is_sparse", False) or getattr(b, "is_sparse", False):
             _refuse_sparse(op_name, a, b)
-        a = _python_number(a)  # a NumPy scalar joins like the Python number it holds (float32 stays float32)
-        if not isinstance(b, Tensor):
-            b = as_tensor(_python_number(b))
-        a = as_tensor(a, like=b)
-    elif not isinstance(b, Tensor):
-        if getattr(b, "is_sparse", False):
-            _refuse_sparse(op_name, a, b)
-        b = as_tensor(_python_number(b), like=a)
+        raise
     da, db = a.data.dtype, b.data.dtype
     if da is db or da == db:
         return a, b
