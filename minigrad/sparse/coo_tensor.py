@@ -49,20 +49,22 @@ class SparseCOOTensor:
     with a dense right operand, ``sum``, ``detach()``, ``requires_grad_()``.
     """
 
-    __slots__ = ("_index", "_vals", "_shape", "_coalesced", "_plans", "__weakref__")
+    __slots__ = ("_index", "_vals", "_shape", "_coalesced", "_plans", "_leaf", "__weakref__")
     __hash__ = object.__hash__
     __array_ufunc__ = None   # `ndarray <op> sparse` comes to the refusing reflected operator, not to NumPy
     is_sparse = True
     is_sparse_csr = False
     layout = sparse_coo
 
-    def __init__(self, index, values, shape, coalesced=False):
+    def __init__(self, index, values, shape, coalesced=False, leaf=False):
         """Internal: ``index`` a backend int64 array (sparse_dim, nnz) on the values' device, already checked;
-        ``values`` a Tensor. Use ``minigrad.sparse_coo_tensor`` to build one from user data."""
+        ``values`` a Tensor; ``leaf``: made with requires_grad=True (its values are its own leaf, and ``grad`` reads
+        them). Use ``minigrad.sparse_coo_tensor`` to build one from user data."""
         self._index = index
         self._vals = values
         self._shape = tuple(int(n) for n in shape)
         self._coalesced = bool(coalesced)
+        self._leaf = bool(leaf)
         self._plans = {}
 
     # ----------------------------------------------------------------- attributes
@@ -110,14 +112,16 @@ class SparseCOOTensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self._vals.creator is None
+        """True unless made from values that require grad (then, as torch's, the sparse tensor has a history)."""
+        return self._leaf or not self._vals.requires_grad
 
     @property
     def grad(self):
         """A leaf's gradient (made with ``requires_grad=True``): a coalesced sparse tensor at this tensor's positions,
         as ``torch.sparse.mm`` leaves it. Each stored entry's value gradient is the gradient at its position (a
-        duplicate's is the same), so the gradient at each distinct position is read from its first entry."""
-        g = self._vals.grad
+        duplicate's is the same), so the gradient at each distinct position is read from its first entry. None for a
+        sparse tensor made from values that require grad (the gradient is the values', as torch's)."""
+        g = self._vals.grad if self._leaf else None
         if g is None:
             return None
         index, _, first = self._unique_positions()
@@ -132,6 +136,7 @@ class SparseCOOTensor:
     def requires_grad_(self, requires_grad=True):
         """Make this sparse tensor a leaf that requires grad (its values), in place, as torch's."""
         self._vals.requires_grad_(requires_grad)
+        self._leaf = bool(requires_grad)
         return self
 
     def detach(self):
@@ -405,7 +410,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, re
     coalesced = bool(is_coalesced) if is_coalesced is not None else nnz <= 1 and sparse_dim > 0
     if requires_grad:
         values = Tensor(values.data).requires_grad_(True)
-    return SparseCOOTensor(index, values, shape, coalesced=coalesced)
+    return SparseCOOTensor(index, values, shape, coalesced=coalesced, leaf=requires_grad)
 
 
 def dense_to_sparse(x, sparse_dim=None, layout=None):

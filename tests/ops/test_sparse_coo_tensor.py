@@ -156,6 +156,10 @@ def test_leaf_made_with_requires_grad():
     np.testing.assert_array_equal(s.grad.to_dense().numpy(), (s.to_dense().numpy() != 0) * 1.0)
     s.grad = None
     assert s.grad is None
+    v = mg.tensor(VALUES, dtype="float64", requires_grad=True)
+    made = mg.sparse_coo_tensor(INDEX, v, (3, 4))   # from values that require grad: not a leaf, as torch's
+    made.to_dense().sum().backward()
+    assert not made.is_leaf and made.grad is None and v.grad is not None
 
 
 @pytest.mark.parametrize("index,values,size,error,match", [
