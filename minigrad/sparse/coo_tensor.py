@@ -46,7 +46,8 @@ class SparseCOOTensor:
     ``dtype``, ``device``, ``ndim``/``dim()``, ``sparse_dim()``, ``dense_dim()``, ``_nnz()``, ``requires_grad``,
     ``grad``, ``is_leaf``. Methods: ``indices()``/``values()`` (coalesced tensors only, as torch's; ``_indices()``/
     ``_values()`` always), ``coalesce()``, ``is_coalesced()``, ``to_dense()``, ``t()``, ``mm``/``matmul``/``@``
-    with a dense right operand, ``sum``, ``detach()``, ``requires_grad_()``.
+    with a dense right operand, ``sum``, ``to(device or dtype)``, ``cpu()``, ``cuda()``, ``double()``, ``float()``,
+    ``detach()``, ``requires_grad_()``.
     """
 
     __slots__ = ("_index", "_vals", "_shape", "_coalesced", "_plans", "_leaf", "__weakref__")
@@ -138,6 +139,30 @@ class SparseCOOTensor:
         self._vals.requires_grad_(requires_grad)
         self._leaf = bool(requires_grad)
         return self
+
+    def to(self, *args, **kwargs):
+        """This sparse tensor on another device and/or with values of another dtype (``Tensor.to``'s arguments:
+        ``adj.to(device)``, ``adj.to(mg.float64)``); itself when nothing changes. The values are converted by
+        ``Tensor.to``, so gradients reach the originals; a moved leaf is a new tensor with a history, as torch's."""
+        values = self._vals.to(*args, **kwargs)
+        if values is self._vals:
+            return self
+        index = self._index
+        if values.device != self._vals.device:
+            index = backend.to_device(index, values.device)
+        return SparseCOOTensor(index, values, self._shape, self._coalesced)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):  # noqa: A003  (torch's name)
+        return self.to(np.float32)
 
     def detach(self):
         return SparseCOOTensor(self._index, self._vals.detach(), self._shape, self._coalesced)

@@ -130,6 +130,17 @@ def test_float32_values_stay_float32():
     assert mg.sparse_coo_tensor(INDEX, VALUES, (3, 4), dtype=mg.float64).dtype == np.float64
 
 
+def test_to_converts_the_values_and_keeps_the_entries():
+    s = mg.sparse_coo_tensor(INDEX, mg.tensor(VALUES.astype(np.float32), requires_grad=True), (3, 4))
+    assert s.to("cpu") is s and s.float() is s
+    d = s.double()
+    assert d.dtype == np.float64 and d.shape == s.shape and not d.is_coalesced()
+    np.testing.assert_array_equal(d._indices().numpy(), INDEX)
+    np.testing.assert_array_equal(d.to_dense().numpy(), s.to_dense().numpy().astype(np.float64))
+    d.to_dense().sum().backward()   # through the cast, back to the float32 values
+    assert s._values().grad.dtype == np.float32 and np.all(s._values().grad.numpy() == 1.0)
+
+
 def test_uncoalesced_indices_and_values_are_refused_as_torch():
     s, _, _, _ = _both()
     with pytest.raises(RuntimeError, match="indices: cannot get indices on an uncoalesced"):
