@@ -134,6 +134,10 @@ from minigrad.ops.top_level import detach, permute, rsub  # noqa: E402
 from minigrad.window_functions import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402
                                        kaiser_window)
 from minigrad.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402
+# torch's sparse COO subset (minigrad.sparse) and the layouts.
+from minigrad.layout import layout, sparse_coo, strided  # noqa: E402
+from minigrad.sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
+from minigrad import sparse  # noqa: E402,F401
 
 # `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float, .int
 # and .compile (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).

@@ -2293,6 +2293,35 @@ GENERATORS.update({
     "ormqr": _gen_reflectors("ormqr"),
 })
 
+def _gen_spmm(b):
+    """spmm: a sparse (m, k) matrix with a drawn pattern (duplicate positions allowed, sometimes no entries) whose
+    values are a 1-D value (nnz,), times a 2-D dense value (k, n). torch's side is the same matrix made dense
+    (index_put with accumulate) times the value: torch.sparse.mm returns the values' gradient without a graph, so its
+    second derivatives w.r.t. the values would be missing rather than wrong to compare."""
+    i = b.pick(lambda t: t.ndim == 2 and t.size <= 12)
+    if i is None:
+        return False
+    k = b.values[i].shape[0]
+    m = b.draw(st.integers(1, 3))
+    nnz = b.draw(st.integers(0, 5)) if k else 0
+    rows = b.draw(st.lists(st.integers(0, m - 1), min_size=nnz, max_size=nnz))
+    cols = b.draw(st.lists(st.integers(0, max(k - 1, 0)), min_size=nnz, max_size=nnz))
+    index = np.array([rows, cols], dtype=np.int64).reshape(2, nnz)
+    j = b.with_shape((nnz,))
+
+    def torch_side(v, d):
+        torch = __import__("torch")
+        where = (torch.tensor(rows, dtype=torch.int64), torch.tensor(cols, dtype=torch.int64))
+        return torch.zeros(m, k, dtype=v.dtype).index_put(where, v, accumulate=True) @ d
+
+    b.add("spmm", [j, i], lambda v, d: mg.spmm(mg.sparse_coo_tensor(index, v, (m, k)), d), torch_side,
+          f"indices={index.tolist()} size={(m, k)}")
+    return True
+
+
+GENERATORS["spmm"] = _gen_spmm
+
+
 assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
 
 

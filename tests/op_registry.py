@@ -1075,4 +1075,40 @@ OPS += [
     OpInfo("clamp(tensor min)", lambda x, lo: x.clamp(min=lo), [S(_CLAMPED, np.array([-1.0, 0.0, 0.5, 0.2, 2.5]))]),
 ]
 
+# Sparse COO tensors (minigrad.sparse). A registry input is dense, so each function builds its sparse operand from
+# float values (checked, as every float input) and a constant int64 index (with a duplicate position, (2, 3)), and
+# returns a dense Tensor (a sparse result's values): the gradients of the values and of the dense operands are checked.
+_sp_rng = np.random.default_rng(27182)
+_SP_INDEX = np.array([[0, 2, 1, 2, 0, 2], [1, 3, 0, 3, 2, 0]], dtype=np.int64)
+
+
+def _sp(values, index, size=(3, 4)):
+    return mg.sparse_coo_tensor(index, values, size)
+
+
+def _sp_rnd(*shape):
+    return _sp_rng.standard_normal(shape)
+
+
+OPS += [
+    OpInfo("spmm", lambda v, d, i: mg.spmm(_sp(v, i), d),
+           [S(_sp_rnd(6), _sp_rnd(4, 2), _SP_INDEX), S(_sp_rnd(6), _sp_rnd(4, 1), _SP_INDEX)]),
+    OpInfo("sparse.mm", lambda v, d, i: mg.sparse.mm(_sp(v, i).coalesce(), d),
+           [S(_sp_rnd(6), _sp_rnd(4, 3), _SP_INDEX)]),
+    OpInfo("sparse.matmul", lambda v, d, i: _sp(v, i) @ d, [S(_sp_rnd(6), _sp_rnd(4), _SP_INDEX)]),
+    OpInfo("sparse.t_mm", lambda v, d, i: mg.mm(_sp(v, i).t(), d), [S(_sp_rnd(6), _sp_rnd(3, 2), _SP_INDEX)]),
+    OpInfo("sparse.to_dense", lambda v, i: _sp(v, i, (3, 4) + tuple(v.shape[1:])).to_dense(),
+           [S(_sp_rnd(6), _SP_INDEX), S(_sp_rnd(6, 2), _SP_INDEX)]),
+    OpInfo("sparse.coalesce", lambda v, i: _sp(v, i, (3, 4) + tuple(v.shape[1:])).coalesce().values(),
+           [S(_sp_rnd(6), _SP_INDEX), S(_sp_rnd(6, 2), _SP_INDEX)]),
+    OpInfo("sparse.sum", lambda v, i, **kw: (lambda r: r if isinstance(r, mg.Tensor) else r.values())(
+        mg.sparse.sum(_sp(v, i), **kw)), [S(_sp_rnd(6), _SP_INDEX), S(_sp_rnd(6), _SP_INDEX, dim=1),
+                                          S(_sp_rnd(6), _SP_INDEX, dim=(0, 1))]),
+    OpInfo("sparse.softmax", lambda v, i, dim: mg.sparse.softmax(_sp(v, i), dim).values(),
+           [S(_sp_rnd(6), _SP_INDEX, 1), S(_sp_rnd(6), _SP_INDEX, 0)]),
+    OpInfo("sparse.log_softmax", lambda v, i, dim: mg.sparse.log_softmax(_sp(v, i), dim).values(),
+           [S(_sp_rnd(6), _SP_INDEX, -1), S(_sp_rnd(6), _SP_INDEX, 0)]),
+    OpInfo("Tensor.to_sparse", lambda x, *a: x.to_sparse(*a).values(), [S(_sp_rnd(3, 4)), S(_sp_rnd(3, 2, 2), 1)]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

@@ -63,7 +63,7 @@ class Function:
         fn = cls(**params) if params else cls()
         for x in inputs:
             if not isinstance(x, Tensor):
-                inputs = _convert(inputs)
+                inputs = _convert(inputs, cls)
                 break
         # One- and two-input ops are the common case: unrolled, they skip generator overhead.
         if len(inputs) == 1:
@@ -194,9 +194,14 @@ def _as_array(y):
     return np.asarray(y) if isinstance(y, np.generic) else y
 
 
-def _convert(inputs):
+def _convert(inputs, cls):
     like = next((x for x in inputs if isinstance(x, Tensor)), None)
-    return tuple(as_tensor(x, like=like) for x in inputs)
+    try:
+        return tuple(as_tensor(x, like=like) for x in inputs)
+    except TypeError as exc:   # a sparse COO tensor refuses to become an array: say which op it was handed to
+        if any(getattr(x, "is_sparse", False) for x in inputs):
+            raise TypeError(f"{cls.__name__}: {exc}") from None
+        raise
 
 
 def _forward_error(cls, inputs, exc):

@@ -9,6 +9,7 @@ from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.write_stamps import _mark_written
+from minigrad.layout import strided
 
 
 class _NotGiven:
@@ -203,6 +204,17 @@ class Tensor:
     def detach(self):
         """A new leaf that shares this tensor's data and records no history."""
         return Tensor(self.data)
+
+    def to_sparse(self, sparse_dim=None, *, layout=None):
+        """This tensor's nonzero entries as a coalesced sparse COO tensor (``torch.Tensor.to_sparse``); the values are
+        gathered from this tensor, so gradients reach it. ``sparse_dim`` < ndim keeps the last dims dense."""
+        from minigrad.sparse import dense_to_sparse
+
+        return dense_to_sparse(self, sparse_dim, layout)
+
+    def to_dense(self):
+        """Itself: a Tensor is already dense (``torch.Tensor.to_dense`` of a strided tensor)."""
+        return self
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` on a leaf in place and return it."""
@@ -1873,16 +1885,18 @@ is stamped, so a graph recorded before it refuses to backward."""
         return self.mT
 
     @property
-    def layout(self) -> str:
-        """``'strided'``: minigrad's tensors are dense arrays (torch's ``torch.strided``)."""
-        return "strided"
+    def layout(self):
+        """``minigrad.strided`` (equal to the string ``'strided'`` too): a Tensor is a dense array (torch's
+        ``torch.strided``); sparse COO tensors are ``minigrad.sparse.SparseCOOTensor``."""
+        return strided
 
     @property
     def is_sparse(self) -> bool:
-        """False, as ``is_quantized``, ``is_meta`` and ``is_nested``: minigrad has none of these kinds of tensor."""
+        """False, as ``is_quantized``, ``is_meta`` and ``is_nested``: a Tensor is dense (sparse COO tensors are their
+        own type, ``minigrad.sparse.SparseCOOTensor``), and minigrad has none of the other kinds."""
         return False
 
-    is_quantized = is_meta = is_nested = is_sparse
+    is_quantized = is_meta = is_nested = is_sparse_csr = is_sparse
 
     def data_ptr(self) -> int:
         """The address of this tensor's first element (in device memory on a GPU)."""

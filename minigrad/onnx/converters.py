@@ -354,6 +354,20 @@ def _scatter(g, call, x):
     return g.node("ScatterND", [x[0], g.constant(index, "index"), x[1]], reduction="add" if accumulate else None)
 
 
+@converts("SparseDenseMM")
+def _sparse_dense_mm(g, call, x):
+    """minigrad.sparse.mm with a constant sparse pattern: the entries' dense rows gathered (Gather), scaled by the
+    values (Mul), and added into their output rows (ScatterND with reduction='add' into zeros, duplicates adding up)."""
+    _fixed_index(g, call, 16, "ScatterND with reduction='add'")
+    rows = to_numpy(call.params["rows"].index).astype(np.int64)
+    cols = to_numpy(call.params["cols"].index).astype(np.int64)
+    dense = call.inputs[1]
+    gathered = g.node("Gather", [x[1], g.constant(cols, "cols")], axis=0)
+    scaled = g.node("Mul", [gathered, g.node("Unsqueeze", [x[0], g.ints([1], "axes")])])
+    start = g.constant(np.zeros((int(call.params["n_rows"]), dense.shape[1]), dtype=_dtype(dense)), "zeros")
+    return g.node("ScatterND", [start, g.constant(rows.reshape(-1, 1), "rows"), scaled], reduction="add")
+
+
 @converts("SegmentProd", "SegmentExtreme")
 def _segment_reduce(g, call, x):
     """scatter_reduce's prod, amax and amin: ScatterElements with a reduction into the empty segments' value."""

@@ -167,3 +167,6 @@ SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx"
 from minigrad.ops.top_level import rsub  # noqa: E402,F401  (not permute: ops.permute is the Tensor method's)
 
 DIFFERENTIABLE += ("rsub",)
+# Sparse COO (minigrad.sparse, above ops): torch.spmm, the sparse x dense product (registered with its torch.sparse
+# companions in tests/op_registry.py).
+DIFFERENTIABLE += ("spmm",)

@@ -17,13 +17,18 @@ def operands(op_name, a, b):
     An integer or bool operand joining a floating one takes the floating dtype (as a
     Python number does), so ``float32 * int64`` stays float32 and its gradient matches.
     """
-    if not isinstance(a, Tensor):
-        a = _python_number(a)  # a NumPy scalar joins like the Python number it holds (float32 stays float32)
-        if not isinstance(b, Tensor):
-            b = as_tensor(_python_number(b))
-        a = as_tensor(a, like=b)
-    elif not isinstance(b, Tensor):
-        b = as_tensor(_python_number(b), like=a)
+    try:   # free unless it catches: a sparse COO operand refuses to become an array (TypeError), named here
+        if not isinstance(a, Tensor):
+            a = _python_number(a)  # a NumPy scalar joins like the Python number it holds (float32 stays float32)
+            if not isinstance(b, Tensor):
+                b = as_tensor(_python_number(b))
+            a = as_tensor(a, like=b)
+        elif not isinstance(b, Tensor):
+            b = as_tensor(_python_number(b), like=a)
+    except TypeError:
+        if getattr(a, "is_sparse", False) or getattr(b, "is_sparse", False):
+            _refuse_sparse(op_name, a, b)
+        raise
     da, db = a.data.dtype, b.data.dtype
     if da is db or da == db:
         return a, b
@@ -38,6 +43,19 @@ def operands(op_name, a, b):
     elif fb:
         a = Tensor(a.data.astype(db))
     return a, b
+
+
+def _refuse_sparse(op_name, a, b):
+    """A sparse COO operand of a dense binary op (only reached off the all-Tensor fast path)."""
+    def layout(x):
+        if getattr(x, "is_sparse", False):
+            return f"sparse_coo {tuple(x.shape)}"
+        return f"strided {tuple(x.shape)}" if isinstance(x, Tensor) else type(x).__name__
+
+    hint = ("minigrad multiplies a sparse left operand by a dense right one only (sparse.mm, mm, matmul, @)"
+            if op_name in ("matmul", "mm") else "elementwise ops on sparse COO tensors are not supported")
+    raise NotImplementedError(f"{op_name}: got {layout(a)} and {layout(b)}; {hint}: call .to_dense() on the sparse "
+                              "operand first")
 
 
 def python_real(op, name, value):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import operands
 from minigrad.ops.shape import reshape
 
@@ -49,7 +50,9 @@ class MatMul(Function):
 
 
 def matmul(a, b):
-    """Matrix product with NumPy's rules for vectors and batches."""
+    """Matrix product with NumPy's rules for vectors and batches; a sparse COO ``a`` is minigrad.sparse's product."""
+    if not isinstance(a, Tensor) and getattr(a, "is_sparse", False):
+        return a.matmul(b)
     a, b = operands("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")

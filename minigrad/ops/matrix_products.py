@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import operands, python_real
 from minigrad.ops.linalg import matmul
@@ -27,7 +28,9 @@ def _pair(name, a, b):
 
 
 def mm(a, b):
-    """``torch.mm``: (n, k) @ (k, m) -> (n, m), 2-D operands only."""
+    """``torch.mm``: (n, k) @ (k, m) -> (n, m), 2-D operands only; a sparse COO ``a`` is minigrad.sparse's product."""
+    if not isinstance(a, Tensor) and getattr(a, "is_sparse", False):
+        return a.mm(b)
     a, b = _pair("mm", a, b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise _shapes("mm", "two 2-D tensors (n, k) and (k, m)", a, b)
