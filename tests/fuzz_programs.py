@@ -295,8 +295,8 @@ def _gen_transpose(b):
     if b.draw(st.booleans()) or x.ndim < 2:
         b.add("transpose", [i], lambda t: mg.transpose(t), lambda t: t.permute(tuple(range(t.ndim - 1, -1, -1))))
     else:
-        axes = tuple(b.draw(st.permutations(range(x.ndim))))
-        b.add("transpose", [i], lambda t: mg.transpose(t, *axes), lambda t: t.permute(*axes), f"{axes}")
+        axes = tuple(b.draw(st.permutations(range(x.ndim))))   # as one tuple: mg.transpose(t, 0, 1) is ambiguous
+        b.add("transpose", [i], lambda t: mg.transpose(t, axes), lambda t: t.permute(*axes), f"{axes}")
     return True
 
 
