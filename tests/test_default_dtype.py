@@ -337,6 +337,7 @@ def test_no_module_binds_the_default_float_at_import():
     assert found == []
 
 
+@pytest.mark.filterwarnings("ignore:To copy construct from a tensor")   # torch's advice to use clone()
 def test_tensor_of_a_tensor_keeps_its_dtype_as_torch():
     for lib in (mg, torch):
         t = lib.tensor([1.5, 2.5], dtype=lib.float64)
