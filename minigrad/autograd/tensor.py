@@ -547,16 +547,14 @@ class Tensor:
     # ----------------------------------------------------------------- PyTorch's spellings
     # Only names with no NumPy meaning of their own: x.transpose and x.size stay NumPy's (x.max(1) is asked).
     def view(self, *shape):
-        """``reshape`` under PyTorch's name: ints or one tuple, one of them may be -1. Always a view of this
-        tensor's memory: where that is impossible (``x.t().view(-1)``) it refuses, as torch's, rather than copy
-        (a write through the result would then miss ``x``); ``reshape`` copies there."""
-        out = _ops.reshape(self, *shape)
-        data = self.data
-        if not data.flags.c_contiguous and out.data.size and not self._xp().may_share_memory(out.data, data):
-            raise RuntimeError(f"view: shape {tuple(out.shape)} is not a view of a tensor of shape {tuple(self.shape)} "
-                               f"and strides {tuple(data.strides)} (its memory is not laid out in that order); use "
-                               ".reshape(...), which copies, or .contiguous().view(...)")
-        return out
+        """``reshape`` under PyTorch's name: ints or one tuple, one of them may be -1.
+
+        Like ``reshape`` it shares memory where NumPy can, and copies where torch.view would refuse: many of
+        minigrad's results (a convolution's, an einsum's) are laid out non-contiguously where torch's are
+        contiguous, so refusing there would break ``conv(x).view(n, -1)``; a write through such a copy does
+        not reach ``x`` (docs/autodiff.md, section 15).
+        """
+        return _ops.reshape(self, *shape)
 
     def permute(self, *dims):
         """The dims reordered, as ``torch.permute``: dim i of the result is dim ``dims[i]`` (negative allowed)."""
