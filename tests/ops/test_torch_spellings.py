@@ -586,3 +586,24 @@ def test_from_numpy_shares_memory_and_keeps_the_dtype():
             mg.from_numpy(bad)
         with pytest.raises(TypeError):
             torch.from_numpy(bad)
+
+
+def test_view_of_results_laid_out_non_contiguously_here_works_as_torchs():
+    """minigrad's einsum, convolution and pooling results may be non-contiguous where torch's are contiguous:
+    ``.view`` must still give torch's values there (it copies), as ``conv(x).view(n, -1)`` in every CNN does."""
+    rng = np.random.default_rng(9)
+    a, b, x = rng.standard_normal((2, 5, 6)), rng.standard_normal((2, 5, 6)), rng.standard_normal((2, 3, 8, 8))
+    for lib in (mg, torch):
+        lib.manual_seed(0)
+    conv_t = torch.nn.Conv2d(3, 4, 3).double()
+    conv = nn.Conv2d(3, 4, 3, dtype=mg.float64)
+    conv.weight.data[...] = conv_t.weight.detach().numpy()
+    conv.bias.data[...] = conv_t.bias.detach().numpy()
+    pairs = [(mg.einsum("bij,bkj->bik", mg.tensor(a, dtype=mg.float64), mg.tensor(b, dtype=mg.float64)),
+              torch.einsum("bij,bkj->bik", torch.tensor(a), torch.tensor(b))),
+             (nn.MaxPool2d(2)(conv(mg.tensor(x, dtype=mg.float64))),
+              torch.nn.MaxPool2d(2)(conv_t(torch.tensor(x))))]
+    assert not all(ours.data.flags.c_contiguous for ours, _ in pairs)   # the case this test is about
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours.view(ours.shape[0], -1).detach().numpy(),
+                                   theirs.view(theirs.shape[0], -1).detach().numpy(), rtol=1e-12)
