@@ -193,14 +193,18 @@ def _is_tensor_bound(bound):
 def _clamp_to_tensors(x, lo, hi):
     """``clamp`` with tensor bounds, composed of ``where``: y = lo where x < lo, else x; then hi where y > hi.
 
-    The result has the broadcast shape of x and the bounds. dL/dx = g where lo <= x <= hi (x keeps a tie, as
-    in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi (all of it when lo > hi).
+    The result has the broadcast shape of x and the bounds, and is NaN where a bound is. dL/dx = g where
+    lo <= x <= hi (x keeps a tie, as in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi
+    (all of it when lo > hi); none where a bound is NaN.
     """
     out = as_tensor(x)
     if lo is not None:
         out = where(out < lo, lo, out)
     if hi is not None:
         out = where(out > hi, hi, out)
+    for bound in (lo, hi):   # a NaN bound gives NaN, as a NaN scalar bound and torch's (no gradient there)
+        if bound is not None and bound.dtype.kind in "fc":
+            out = where(as_tensor(bound) != bound, float("nan"), out)
     return out
 
 
