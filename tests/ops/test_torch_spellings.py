@@ -538,6 +538,18 @@ def test_clamp_dtypes_and_errors():
         mg.tensor([1.0]).clip(1.0, 0.0)
 
 
+def test_clamp_with_tensor_bounds_that_do_not_fit_x_names_clamp_and_the_shapes():
+    x = mg.zeros(2)
+    with pytest.raises(TypeError, match=r"^clamp: tensor bounds min \(shape \(2,\), float64\) and max None do not "
+                                        r"combine with x \(shape \(2,\), float32\): .*different floating dtypes"):
+        mg.clamp(x, mg.zeros(2, dtype=mg.float64))
+    with pytest.raises(ValueError, match=r"^clamp: tensor bounds min None and max \(shape \(3,\), float32\) do "
+                                         r"not combine with x \(shape \(2,\), float32\): .*broadcast"):
+        x.clamp(max=mg.zeros(3))
+    with pytest.raises(TypeError, match=r"^clip: tensor bounds lo \(shape \(2,\), float64\) and hi None"):
+        mg.clip(x, mg.zeros(2, dtype=mg.float64), None)
+
+
 # ------------------------------------------------------------------ casts
 def test_float_double_and_integer_casts():
     x = mg.tensor([1.7, -2.2], dtype="float64", requires_grad=True)
