@@ -16,11 +16,11 @@ from minigrad.ops._args import _python_number
 def _integral(name, *values):
     for v in values:
         v = _python_number(v)
-        if isinstance(v, (bool, int, float, complex)):
-            kind, what = ("b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"), repr(v)
-        else:   # a Tensor, or an array or a list as the other binary ops take them: its dtype decides
+        if hasattr(v, "dtype") or isinstance(v, (list, tuple)):   # a Tensor, an array or a list: its dtype decides
             dtype = v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
             kind, what = np.dtype(dtype).kind, f"dtype {dtype} (shape {tuple(np.shape(v))})"
+        else:
+            kind, what = ("b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"), repr(v)
         if kind not in "iub":
             raise TypeError(f"{name}: expected integer or bool tensors, got {what}")
 
