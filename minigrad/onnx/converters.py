@@ -96,9 +96,11 @@ def _logical_not(g, call, x):
 
 @converts("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")
 def _bitwise(g, call, x):
-    """``& | ^ ~``: And/Or/Xor/Not on bool masks, the Bitwise* ops (opset 18) on integers."""
-    name = call.op.split("_")[1].capitalize()
-    if _dtype(call.inputs[0]) == np.bool_:
+    """``& | ^ ~``: And/Or/Xor/Not on bool masks, the Bitwise* ops (opset 18) on integers. An operand of another
+    dtype than the result (a bool mask & an int tensor, int32 & int64) is cast to it first, as ONNX wants one type."""
+    name, out = call.op.split("_")[1].capitalize(), _dtype(call.outputs[0])
+    x = [v if _dtype(t) == out else g.node("Cast", [v], to=_onnx_type(g, out)) for v, t in zip(x, call.inputs)]
+    if out == np.bool_:
         return g.node(name, x)
     if g.opset < 18:
         raise ExportError(f"onnx.export: {call.op} of integers in {call.where} needs opset 18 or later "

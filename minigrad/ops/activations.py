@@ -166,7 +166,7 @@ def leaky_relu(x, negative_slope=0.01):
 def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi] (either bound may be None; tensor bounds broadcast, as in ``clamp``)."""
     if _is_tensor_bound(lo) or _is_tensor_bound(hi):
-        return _clamp_to_tensors(x, lo, hi)
+        return _clamp_to_tensors("clip", x, ("lo", lo), ("hi", hi))
     _check_bounds("clip", ("lo", lo), ("hi", hi))
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
@@ -181,7 +181,7 @@ def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
     Tensor bounds (PPO's ``clamp(v, v_old - eps, v_old + eps)``) broadcast with x; see ``_clamp_to_tensors``.
     """
     if _is_tensor_bound(min) or _is_tensor_bound(max):
-        return _clamp_to_tensors(x, min, max)
+        return _clamp_to_tensors("clamp", x, ("min", min), ("max", max))
     _check_bounds("clamp", ("min", min), ("max", max))
     return _clip(x, min, max)
 
@@ -190,17 +190,34 @@ def _is_tensor_bound(bound):
     return isinstance(bound, Tensor) or is_array(bound)
 
 
-def _clamp_to_tensors(x, lo, hi):
+def _clamp_to_tensors(op, x, lower, upper):
     """``clamp`` with tensor bounds, composed of ``where``: y = lo where x < lo, else x; then hi where y > hi.
 
-    The result has the broadcast shape of x and the bounds. dL/dx = g where lo <= x <= hi (x keeps a tie, as
-    in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi (all of it when lo > hi).
+    The result has the broadcast shape of x and the bounds, and is NaN where a bound is. dL/dx = g where
+    lo <= x <= hi (x keeps a tie, as in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi
+    (all of it when lo > hi); none where a bound is NaN.
     """
-    out = as_tensor(x)
+    try:
+        return _clamped(as_tensor(x), lower[1], upper[1])
+    except (TypeError, ValueError) as exc:   # dtypes that do not mix, shapes that do not broadcast
+        x = as_tensor(x)
+        raise type(exc)(f"{op}: tensor bounds {_bound_text(*lower)} and {_bound_text(*upper)} do not combine with x "
+                        f"(shape {tuple(x.shape)}, {x.dtype}): {exc}") from None
+
+
+def _bound_text(name, bound):
+    return f"{name} (shape {tuple(bound.shape)}, {bound.dtype})" if hasattr(bound, "shape") else f"{name} {bound!r}"
+
+
+def _clamped(out, lo, hi):
+    """x limited to the bounds, composed of ``where`` (see ``_clamp_to_tensors``)."""
     if lo is not None:
         out = where(out < lo, lo, out)
     if hi is not None:
         out = where(out > hi, hi, out)
+    for bound in (lo, hi):   # a NaN bound gives NaN, as a NaN scalar bound and torch's (no gradient there)
+        if bound is not None and bound.dtype.kind in "fc":
+            out = where(as_tensor(bound) != bound, float("nan"), out)
     return out
 
 

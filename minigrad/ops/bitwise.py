@@ -4,6 +4,8 @@ No gradient; a floating operand is one TypeError, as in torch (which has no kern
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
@@ -14,8 +16,9 @@ from minigrad.ops._args import _python_number
 def _integral(name, *values):
     for v in values:
         v = _python_number(v)
-        if isinstance(v, Tensor):
-            kind, what = v.dtype.kind, f"dtype {v.dtype} (shape {tuple(v.shape)})"
+        if hasattr(v, "dtype") or isinstance(v, (list, tuple)):   # a Tensor, an array or a list: its dtype decides
+            dtype = v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
+            kind, what = np.dtype(dtype).kind, f"dtype {dtype} (shape {tuple(np.shape(v))})"
         else:
             kind, what = ("b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"), repr(v)
         if kind not in "iub":

@@ -68,7 +68,13 @@ def pad(x, pad, mode="constant", value=None):
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if min(pad, default=0) < 0:
-        x, widths = _crop(x, widths, pad)
+        for n, (lo, hi) in zip(x.shape, widths):
+            if n + lo + hi < 0:
+                raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(x.shape)})")
+        kept = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        if mode == "reflect":   # torch mirrors the whole input, then crops: (4, -2) reads entries the crop drops
+            return _crop(_pad_mode(x, pad, tuple(kept), mode, value), widths)
+        x, widths = _crop(x, widths), kept   # the other modes read the cropped input (circular wraps it), as torch
     if mode != "constant":
         return _pad_mode(x, pad, tuple(widths), mode, value)
     if value is None:
@@ -79,14 +85,9 @@ def pad(x, pad, mode="constant", value=None):
     return Pad.apply(x, widths=tuple(widths), value=float(number))
 
 
-def _crop(x, widths, pad):
-    """A negative width removes that many entries, as in PyTorch: ``x`` sliced (a view, whose gradient is g put back
-    in place), and the widths left to pad (the positive ones)."""
-    for n, (lo, hi) in zip(x.shape, widths):
-        if n + lo + hi < 0:
-            raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(x.shape)})")
-    x = x[tuple(slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n) for n, (lo, hi) in zip(x.shape, widths))]
-    return x, [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+def _crop(x, widths):
+    """``x`` with each negative width's entries removed (a view, whose gradient is g put back in place)."""
+    return x[tuple(slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n) for n, (lo, hi) in zip(x.shape, widths))]
 
 
 def _pad_mode(x, pad, widths, mode, value):

@@ -433,3 +433,11 @@ def test_integer_bitwise_ops_export_from_opset_18_and_are_refused_before(tmp_pat
     with pytest.raises(ExportError, match=r"^onnx.export: bitwise_and of integers in .* needs opset 18 or later "
                                           r"\(BitwiseAnd\), got opset 17$"):
         export(_bitwise_model, mg.tensor(ints(4)), tmp_path / "m17.onnx", opset=17)
+
+
+@pytest.mark.parametrize("model", [lambda q: q & (q > 0), lambda q: (q > 0) | q, lambda q: (q > 0) ^ 1,
+                                   lambda q: 1 & (q > 0)])
+def test_bitwise_ops_of_a_bool_mask_and_integers_export_with_the_result_dtype(tmp_path, model):
+    # bool & int64 is int64 (as in NumPy and torch): ONNX's ops take one type, so the mask is cast first
+    proto = _check_export(tmp_path, model, (5,), opset=18, make=lambda n: RNG.integers(-8, 8, (n, 5)))
+    assert "Cast" in {n.op_type for n in proto.graph.node}

@@ -472,15 +472,15 @@ def test_the_device_path_of_class_targets_gives_the_host_paths_row_scales(dtype,
     assert np.all(np.asarray(dev_scale)[~kept] == 0)
 
 
-@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5), (2, 3, 2, 2)])
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5), (2, 3, 2, 2), (3,)])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_with_class_probability_targets_matches_torch(shape, reduction):
     """torch's soft targets (mixup, distillation): values and gradients to the logits AND the target, with label
     smoothing and class weights, in float64."""
     rng = np.random.default_rng(5)
-    x, q, w = rng.standard_normal(shape), rng.random(shape), rng.random(shape[1]) + 0.5
-    q /= q.sum(axis=1, keepdims=True)
-    seed = rng.standard_normal(shape[:1] + shape[2:])
+    x, q, w = rng.standard_normal(shape), rng.random(shape), rng.random(shape[min(1, len(shape) - 1)]) + 0.5
+    q /= q.sum(axis=min(1, len(shape) - 1), keepdims=True)   # (C,): one unbatched sample, as torch's
+    seed = rng.standard_normal(shape[:1] + shape[2:] if len(shape) > 1 else ())
     for smoothing, weight in ((0.0, None), (0.3, None), (0.0, w), (0.1, w)):
         got = []
         for lib in (mg, torch):
@@ -493,6 +493,16 @@ def test_cross_entropy_with_class_probability_targets_matches_torch(shape, reduc
             got.append([loss.detach().numpy(), logits.grad.numpy(), target.grad.numpy()])
         for ours, theirs in zip(*got):
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_probability_targets_refuse_an_ignore_index_as_torch():
+    logits, target = mg.zeros(2, 3, dtype=mg.float64), mg.full((2, 3), 1 / 3, dtype=mg.float64)
+    with pytest.raises(ValueError, match=r"^cross_entropy: ignore_index=0 is not supported for class-probability "):
+        F.cross_entropy(logits, target, ignore_index=0)
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+        torch.nn.functional.cross_entropy(torch.zeros(2, 3), torch.full((2, 3), 1 / 3), ignore_index=0)
+    for ignored in (-100, -1, None):   # torch's default, and any negative value, pass (nothing can equal them)
+        assert F.cross_entropy(logits, target, ignore_index=ignored).item() == pytest.approx(np.log(3), rel=1e-15)
 
 
 def test_probability_targets_must_match_the_input_dtype():

@@ -502,6 +502,20 @@ def test_operators_and_or_xor_invert_are_bitwise_as_in_torch_and_numpy(symbol):
         eval(f"mg.tensor([1.5]) {symbol} mg.tensor([1.0])")
 
 
+def test_bitwise_ops_take_integer_arrays_and_lists_as_the_other_operators_do():
+    """``t & np_array`` and ``t & [..]`` read the operand's dtype, as ``t + np_array`` does (they were refused as
+    if not integers); a float array is still refused, naming its dtype."""
+    a, b = np.array([12, -7, 0, 255], dtype=np.int64), np.array([10, 3, -1, 15], dtype=np.int64)
+    want = torch.bitwise_and(torch.tensor(a), torch.tensor(b)).numpy()
+    for got in (mg.tensor(a) & b, b & mg.tensor(a), mg.tensor(a) & b.tolist(), mg.bitwise_and(a, mg.tensor(b))):
+        assert isinstance(got, mg.Tensor) and got.dtype == np.int64
+        np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal((mg.tensor(a > 0) | (b > 0)).numpy(), (a > 0) | (b > 0))
+    with pytest.raises(TypeError, match=r"^bitwise_xor: expected integer or bool tensors, got dtype float64 "
+                                        r"\(shape \(2,\)\)"):
+        mg.tensor([1, 2]) ^ np.array([1.0, 2.0])
+
+
 def test_invert_is_bitwise_not_as_in_torch():
     a = np.array([12, -7, 0, 255], dtype=np.int64)
     for x in (a, a.astype(np.int8), a > 0):

@@ -163,6 +163,26 @@ def test_clamp_takes_tensor_bounds_as_torch(bounds):
                 np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("bounds", [("lo", None), (None, "hi"), ("lo", "hi")], ids=str)
+def test_clamp_with_a_nan_in_a_tensor_bound_gives_nan_there_as_torch(bounds):
+    """A NaN bound makes a NaN, as a NaN scalar bound does (every comparison with NaN is False, so a plain where
+    would silently keep x); there neither x nor the bounds get a gradient, as in torch. A NaN x stays NaN."""
+    x = np.array([-2.0, 0.5, 3.0, np.nan, 0.2])
+    lo = np.array([-1.0, np.nan, 0.0, 0.0, np.nan])
+    hi = np.array([1.0, 1.0, np.nan, 1.0, np.nan])
+    got = []
+    for lib in (mg, torch):
+        leaves = [lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in (x, lo, hi)]
+        given = {k: leaves[i] for k, i, b in (("min", 1, bounds[0]), ("max", 2, bounds[1])) if b}
+        y = lib.clamp(leaves[0], **given)
+        y.sum().backward()
+        got.append([y.detach().numpy(), leaves[0].grad.numpy()] + [leaves[i].grad.numpy() for i in (1, 2)
+                                                                    if leaves[i].grad is not None])
+    for ours, theirs in zip(*got):
+        np.testing.assert_array_equal(ours[np.arange(5) != 3], theirs[np.arange(5) != 3])  # NaN x: torch's x grad 0
+    np.testing.assert_array_equal(got[0][0], got[1][0])   # values, NaN x included (assert_array_equal: NaN == NaN)
+
+
 @pytest.mark.parametrize("name", ["max", "min"])
 def test_max_and_min_of_two_tensors_are_elementwise_as_in_pytorch(name):
     """torch.max(input, other): NumPy has no reading of a float Tensor as an axis, so PyTorch's is the one."""
@@ -516,6 +536,18 @@ def test_clamp_dtypes_and_errors():
         mg.tensor([1.0]).clamp(min=[0.0])
     with pytest.raises(ValueError, match="clip: lo=1.0 is greater than hi=0.0"):   # clip keeps its own rule
         mg.tensor([1.0]).clip(1.0, 0.0)
+
+
+def test_clamp_with_tensor_bounds_that_do_not_fit_x_names_clamp_and_the_shapes():
+    x = mg.zeros(2)
+    with pytest.raises(TypeError, match=r"^clamp: tensor bounds min \(shape \(2,\), float64\) and max None do not "
+                                        r"combine with x \(shape \(2,\), float32\): .*different floating dtypes"):
+        mg.clamp(x, mg.zeros(2, dtype=mg.float64))
+    with pytest.raises(ValueError, match=r"^clamp: tensor bounds min None and max \(shape \(3,\), float32\) do "
+                                         r"not combine with x \(shape \(2,\), float32\): .*broadcast"):
+        x.clamp(max=mg.zeros(3))
+    with pytest.raises(TypeError, match=r"^clip: tensor bounds lo \(shape \(2,\), float64\) and hi None"):
+        mg.clip(x, mg.zeros(2, dtype=mg.float64), None)
 
 
 # ------------------------------------------------------------------ casts

@@ -271,6 +271,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if isinstance(logits, Tensor) and _is_probability_target(logits, target):
+        if ignore_index is not None and ignore_index >= 0:   # no class index to compare it with, as torch
+            raise ValueError(f"cross_entropy: ignore_index={ignore_index} is not supported for class-probability "
+                             f"(floating) targets of shape {tuple(target.shape)}")
         return _probability_cross_entropy(logits, target, reduction, float(label_smoothing), weight)
     if isinstance(logits, Tensor) and logits.ndim != 2:
         return _per_position("cross_entropy", cross_entropy, logits, target, reduction, label_smoothing=label_smoothing,
@@ -369,8 +372,10 @@ def _probability_cross_entropy(logits, target, reduction, e, weight):
     if target.dtype != logits.dtype:
         raise TypeError(f"cross_entropy: probability target has dtype {target.dtype} but input {logits.dtype}; "
                         "convert one of them")
-    if logits.ndim < 2:
-        raise ValueError(f"cross_entropy: probability targets need an input of shape (N, C, ...), "
+    if logits.ndim == 1:   # one unbatched sample (C,), as torch: a 0-d loss
+        return _probability_cross_entropy(logits[None], target[None], reduction, e, weight).reshape(())
+    if logits.ndim < 1:
+        raise ValueError(f"cross_entropy: probability targets need an input of shape (C,) or (N, C, ...), "
                          f"got {tuple(logits.shape)}")
     c = logits.shape[1]
     if e:
