@@ -23,6 +23,14 @@ class _NotGiven:
 NOT_GIVEN = _NotGiven()
 
 
+def _channels_last_dense(data) -> bool:
+    """Whether ``data`` (N, C, *spatial) is laid out as a C-contiguous (N, *spatial, C) array: the order of
+    convolution's and pooling's results, which torch would give contiguous."""
+    if data.ndim < 3:
+        return False
+    return data.transpose(0, *range(2, data.ndim), 1).flags.c_contiguous
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -549,10 +557,13 @@ class Tensor:
     def view(self, *shape):
         """``reshape`` under PyTorch's name: ints or one tuple, one of them may be -1. Always a view of this
         tensor's memory: where that is impossible (``x.t().view(-1)``) it refuses, as torch's, rather than copy
-        (a write through the result would then miss ``x``); ``reshape`` copies there."""
+        (a write through the result would then miss ``x``); ``reshape`` copies there. One exception: the
+        channels-last memory order in which convolution and pooling lay out their (N, C, H, W) results (torch's
+        are contiguous, so ``conv(x).view(n, -1)`` works there) is copied, not refused."""
         out = _ops.reshape(self, *shape)
         data = self.data
-        if not data.flags.c_contiguous and out.data.size and not self._xp().may_share_memory(out.data, data):
+        if (not data.flags.c_contiguous and out.data.size and not _channels_last_dense(data)
+                and not self._xp().may_share_memory(out.data, data)):
             raise RuntimeError(f"view: shape {tuple(out.shape)} is not a view of a tensor of shape {tuple(self.shape)} "
                                f"and strides {tuple(data.strides)} (its memory is not laid out in that order); use "
                                ".reshape(...), which copies, or .contiguous().view(...)")
