@@ -79,7 +79,7 @@ def compile(model=None, **options):  # noqa: A001  (torch's name)
 #: torch.Size: shapes here are plain tuples, so ``Size((2, 3)) == x.shape`` and ``isinstance(x.shape, Size)`` hold.
 Size = tuple
 
-_LAZY = {"backends", "amp", "nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed", "utils",
+_LAZY = {"accelerator", "backends", "amp", "nn", "optim", "data", "serialization", "cli", "train", "viz", "io", "onnx", "distributed", "utils",
          "testing", "func",
          "distributions"}
 

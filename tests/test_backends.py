@@ -115,3 +115,21 @@ def test_float32_matmul_precision_is_kept_as_torchs():
     finally:
         mg.set_float32_matmul_precision("highest")
         torch.set_float32_matmul_precision("highest")
+
+
+def test_accelerator_answers_as_torch_on_this_machine():
+    assert mg.accelerator.is_available() is torch.accelerator.is_available() is mg.cuda.is_available()
+    assert mg.accelerator.device_count() == mg.cuda.device_count()
+    if not mg.cuda.is_available():
+        assert mg.accelerator.current_accelerator() is None
+        with pytest.raises(RuntimeError, match=r"^current_device_index: no accelerator is usable here"):
+            mg.accelerator.current_device_index()
+
+
+def test_accelerator_quickstart_idiom(monkeypatch):
+    device = mg.accelerator.current_accelerator().type if mg.accelerator.is_available() else "cpu"
+    assert device == ("cuda" if mg.cuda.is_available() else "cpu")
+    monkeypatch.setattr(mg.cuda, "is_available", lambda: True)   # as on a machine with a GPU
+    acc = mg.accelerator.current_accelerator()
+    assert acc == "cuda" and acc.type == "cuda" and acc.index is None and isinstance(acc, mg.device)
+    assert mg.accelerator.current_device_idx() == 0

@@ -250,14 +250,19 @@ class Tensor:
         return _ops.astype(self, dtype)
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
+    def backward(self, grad=None, retain_graph=False, create_graph=False, *, gradient=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf behind it.
 
-        ``grad`` is the gradient of some scalar with respect to this tensor; it
-        defaults to 1 for a one-element tensor. The graph is freed afterwards
+        ``grad`` (or ``gradient=``, torch's keyword) is the gradient of some scalar with respect to this tensor;
+        it defaults to 1 for a one-element tensor. The graph is freed afterwards
         unless ``retain_graph``; ``create_graph`` records the backward pass so
         that the gradients can be differentiated again.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward(): give the gradient once, as grad or as gradient= (torch's keyword), "
+                                "not both")
+            grad = gradient
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no graph "

@@ -21,12 +21,23 @@ class Embedding(Layer):
     (embedding_dim, num_embeddings) in Linear's (in, out) layout, and is looked up transposed (see ``Linear``).
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, *,
-                 device=None, dtype=None):
-        # device and dtype are keyword-only: PyTorch's positions after padding_idx hold max_norm, norm_type, ...
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
+                 _freeze: bool = False, *, device=None, dtype=None):
+        # PyTorch's positions; device and dtype keyword-only, as there. max_norm, scale_grad_by_freq and sparse
+        # (sparse gradients, for SparseAdam) are not implemented: their defaults are accepted, anything else refused.
         super().__init__()
         num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
         embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
+        for name, value in (("max_norm", max_norm), ("norm_type", norm_type)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise TypeError(f"Embedding: {name} must be a number, got {value!r} (device= and dtype= are "
+                                "keyword-only, as in PyTorch)")
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise ValueError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported (minigrad has no "
+                             f"sparse gradients; drop sparse=True and use a dense optimizer such as Adam), got "
+                             f"max_norm={max_norm!r}, scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = None, norm_type, False, False
         if padding_idx is not None:
             if not is_integer(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be an integer in [-{num_embeddings}, "
@@ -34,9 +45,19 @@ class Embedding(Layer):
             padding_idx = int(padding_idx) % num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         xp = xp_for(normalize_device(device))
+        if dtype is None and _weight is not None:   # torch's layer takes _weight's dtype then
+            dtype = (_weight.data if hasattr(_weight, "requires_grad") else _weight).dtype
         self.weight = Parameter(xp.zeros((num_embeddings, embedding_dim), dtype=floating_dtype("Embedding", dtype)))
         mark_layout(self.weight, ROWS)
-        self.reset_parameters()
+        if _weight is None:
+            self.reset_parameters()
+        else:   # torch's _weight: the table starts from these values, as given (the padding row is not zeroed)
+            data = _weight.data if hasattr(_weight, "requires_grad") else _weight
+            if tuple(data.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight of shape {tuple(data.shape)} does not match "
+                                 f"(num_embeddings, embedding_dim) = {(num_embeddings, embedding_dim)}")
+            self.weight.data[...] = data
+        self.weight.requires_grad = not _freeze
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None):

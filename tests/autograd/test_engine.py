@@ -510,3 +510,14 @@ def test_a_hook_that_changes_its_gradient_in_place_changes_only_its_own():
     (w1 + w2).sum().backward()
     np.testing.assert_array_equal(w1.grad.numpy(), [2.0, 2.0])
     np.testing.assert_array_equal(w2.grad.numpy(), [1.0, 1.0])
+
+
+def test_backward_takes_torchs_gradient_keyword():
+    import torch
+    a = mg.tensor([2.0, 3.0], dtype="float64", requires_grad=True)
+    ta = torch.tensor([2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    (3 * a ** 3).backward(gradient=mg.tensor([1.0, 0.5], dtype="float64"))
+    (3 * ta ** 3).backward(gradient=torch.tensor([1.0, 0.5], dtype=torch.float64))
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    with pytest.raises(TypeError, match=r"^backward\(\): give the gradient once"):
+        (3 * a).backward(mg.ones(2), gradient=mg.ones(2))

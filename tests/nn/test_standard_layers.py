@@ -348,3 +348,22 @@ def test_dropout_that_would_scale_a_non_floating_input_is_a_type_error(fn, shape
         fn(np.ones(shape), 0.5)
     with pytest.raises(ValueError, match=rf"{name}: p must be a number in \[0, 1\], got '0.5'"):
         fn(mg.ones(*shape), "0.5")
+
+
+def test_embedding_takes_torchs_positional_arguments_and_weight():
+    import torch
+    w = np.arange(12.0).reshape(4, 3)
+    ours = mg.nn.Embedding(4, 3, 1, None, 2.0, False, False, w, True)
+    theirs = torch.nn.Embedding(4, 3, 1, None, 2.0, False, False, torch.tensor(w), True)
+    assert ours.weight.dtype == np.float64 and theirs.weight.dtype == torch.float64
+    np.testing.assert_array_equal(ours.weight.numpy(), theirs.weight.detach().numpy())   # padding row kept
+    assert ours.weight.requires_grad is theirs.weight.requires_grad is False
+    assert mg.nn.Embedding(4, 3, _weight=w).weight.requires_grad is True
+
+
+@pytest.mark.parametrize("kwargs", [{"sparse": True}, {"max_norm": 1.0}, {"scale_grad_by_freq": True}])
+def test_embedding_refuses_what_it_does_not_implement(kwargs):
+    with pytest.raises(ValueError, match=r"^Embedding: max_norm, scale_grad_by_freq and sparse are not supported"):
+        mg.nn.Embedding(4, 3, **kwargs)
+    with pytest.raises(ValueError, match=r"^Embedding: _weight of shape \(3, 3\) does not match"):
+        mg.nn.Embedding(4, 3, _weight=np.zeros((3, 3)))

@@ -507,6 +507,37 @@ def test_view_shares_memory_where_numpy_can():
     assert x.numpy()[0] == 10.0
 
 
+def test_view_of_a_transposed_tensor_copies_where_torch_refuses():
+    """A documented difference (docs/autodiff.md, section 15): the values of torch's reshape, in a copy."""
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    v = x.t().view(-1)
+    np.testing.assert_array_equal(v.numpy(), torch.tensor(np.arange(6.0).reshape(2, 3)).t().reshape(-1).numpy())
+    with pytest.raises(RuntimeError):
+        torch.tensor(np.arange(6.0).reshape(2, 3)).t().view(-1)
+
+
+@pytest.mark.parametrize("layer", ["conv", "pool", "conv_relu_pool"])
+def test_view_flattens_convolution_and_pooling_results_as_torch(layer):
+    # minigrad lays these (N, C, H, W) results out channels-last; torch's are contiguous, so view must work
+    x = RNG.standard_normal((3, 2, 8, 8))
+    conv, tconv = mg.nn.Conv2d(2, 4, 3).double(), torch.nn.Conv2d(2, 4, 3).double()
+    with torch.no_grad():
+        tconv.weight.copy_(torch.tensor(conv.weight.numpy()))
+        tconv.bias.copy_(torch.tensor(conv.bias.numpy()))
+    ours, theirs = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    run = {"conv": lambda m, F, t: m(t), "pool": lambda m, F, t: F.max_pool2d(t, 2),
+           "conv_relu_pool": lambda m, F, t: F.max_pool2d(F.relu(m(t)), 2)}[layer]
+    a = run(conv, mg.nn.functional, ours)
+    b = run(tconv, torch.nn.functional, theirs)
+    va, vb = a.view(3, -1), b.view(3, -1)
+    assert va.shape == tuple(vb.shape)
+    np.testing.assert_allclose(va.numpy(), vb.detach().numpy(), rtol=1e-12, atol=1e-12)
+    cot = RNG.standard_normal(tuple(vb.shape))
+    (va * mg.tensor(cot, dtype="float64")).sum().backward()
+    (vb * torch.tensor(cot)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
 # ------------------------------------------------------------------ clamp
 @pytest.mark.parametrize("lo, hi", [(0.0, 1.0), (0.0, None), (None, 1.0), (1.0, 0.0), (-0.5, -0.5)])
 def test_clamp_matches_torch_at_the_bounds_nan_and_min_above_max(lo, hi):
