@@ -233,7 +233,7 @@ def max(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
     if positional:
         if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
             return maximum(x, positional[0])  # torch.max(input, other): only PyTorch reads a Tensor here
-        raise _positional_axis("max", positional)
+        dim = _torch_positional_dim("max", positional, keepdim, axis, keepdims, dim)
     if dim is None and keepdim is None:
         return _reduction(Max, "max", x, axis, keepdims)
     return _extremum_with_dim(Max, "max", MaxResult, x, axis, keepdims, dim, keepdim)
@@ -248,10 +248,19 @@ def min(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
     if positional:
         if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
             return minimum(x, positional[0])  # torch.min(input, other): only PyTorch reads a Tensor here
-        raise _positional_axis("min", positional)
+        dim = _torch_positional_dim("min", positional, keepdim, axis, keepdims, dim)
     if dim is None and keepdim is None:
         return _reduction(Min, "min", x, axis, keepdims)
     return _extremum_with_dim(Min, "min", MinResult, x, axis, keepdims, dim, keepdim)
+
+
+def _torch_positional_dim(name, positional, torch_keyword, axis, keepdims, dim):
+    """The dim of ``x.max(1, keepdim=True)``: with a keyword only PyTorch has, a positional axis has only PyTorch's
+    reading (NumPy spells it keepdims); without one, it reads two ways and is refused."""
+    if (torch_keyword is None or len(positional) != 1 or axis not in (None, NOT_GIVEN) or keepdims is not None
+            or dim not in (None, NOT_GIVEN)):
+        raise _positional_axis(name, positional)
+    return positional[0]
 
 
 def _is_other_tensor(positional, *keywords):
@@ -326,8 +335,9 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
     """(axes, keepdims, correction) for var/std: the divisor n - ddof or n - correction as given; else NumPy's
     ddof=0 when called with ``axis``/``keepdims``, PyTorch's correction=1 with ``dim``/``keepdim`` (``dim=None``
     too: every dim); a call that names neither is refused, since the two libraries divide differently."""
-    if positional:
-        raise _positional_axis(name, positional)
+    if positional:   # x.std(1, keepdim=True) and x.var(0, unbiased=False) can only be PyTorch's
+        torch_keyword = next((v for v in (keepdim, correction, unbiased) if v is not None), None)
+        dim = _torch_positional_dim(name, positional, torch_keyword, axis, keepdims, dim)
     torch_call = dim is not NOT_GIVEN or keepdim is not None
     numpy_call = axis is not NOT_GIVEN or keepdims is not None
     if dim is not NOT_GIVEN and axis is not NOT_GIVEN and (dim is None or axis is None):

@@ -94,7 +94,6 @@ def test_the_numpy_spelling_keeps_its_meaning():
     (lambda x: x.max(1), r"^max: give the axis by keyword: NumPy's max\(x, 1\) gives the maxima only, PyTorch's "
                          r"gives \(values, indices\); write axis= for the maxima or dim= for \(values, indices\)$"),
     (lambda x: mg.min(x, 1), r"^min: give the axis by keyword: NumPy's min\(x, 1\) gives the minima only"),
-    (lambda x: x.max(1, keepdim=True), r"^max: give the axis by keyword"),          # PyTorch's MNIST example
     # A 0-d integer Tensor could be NumPy's axis (it has __index__) or PyTorch's other operand.
     (lambda x: mg.max(x, mg.tensor(1)), r"^max: give the axis by keyword: NumPy's max\(x, <Tensor of shape \(\)>\) "
                                         r".* \(for the elementwise maximum of two tensors: minigrad.maximum\)$"),
@@ -112,7 +111,7 @@ def test_the_numpy_spelling_keeps_its_meaning():
                                             r"keepdims=... for the maxima or dim=..., keepdim=... for \(values, "
                                             r"indices\)$"),
     (lambda x: mg.min(x, axis=-1, keepdim=False), r"^min: got axis=-1 with PyTorch's keepdim=False"),
-], ids=["transpose(0, 1)", "max(1)", "min(x, 1)", "max(1, keepdim)", "max(x, 0-d int)", "var(0)", "std(0, True)", "var()", "std(x)",
+], ids=["transpose(0, 1)", "max(1)", "min(x, 1)", "max(x, 0-d int)", "var(0)", "std(0, True)", "var()", "std(x)",
         "var(axis, keepdim)", "max(axis, keepdim)", "min(x, axis, keepdim)"])
 def test_calls_numpy_and_pytorch_read_differently_are_refused(call, message):
     """Where the same call means one thing in NumPy and another in PyTorch, minigrad asks which (section 15)."""
@@ -134,6 +133,23 @@ def test_a_list_index_holding_sequences_is_refused_as_torch_reads_it_as_a_tuple(
     # plain lists of integers (NumPy scalars too) and bools read one way in both
     for plain in ([1, 0, 1], [np.int64(1), 0], [True, False]):
         same(x[plain], tx[plain])
+
+
+@pytest.mark.parametrize("call", [lambda x: x.max(1, keepdim=True), lambda x: x.min(0, keepdim=False),
+                                  lambda lib_x: lib_x.max(-1, keepdim=True)[1], lambda x: x.std(1, keepdim=True),
+                                  lambda x: x.var(0, unbiased=False), lambda x: x.std(2, correction=0),
+                                  lambda x: x.var(1, correction=2)],
+                         ids=["max(1, keepdim)", "min(0, keepdim)", "max(-1, keepdim)[1]", "std(1, keepdim)",
+                              "var(0, unbiased)", "std(2, correction)", "var(1, correction=2)"])
+def test_a_positional_dim_with_a_torch_only_keyword_is_torchs(call):
+    """PyTorch's MNIST example writes output.max(1, keepdim=True)[1]: keepdim (NumPy says keepdims), correction and
+    unbiased exist only in PyTorch, so the positional axis can only be its dim; values and gradients as torch's."""
+    x, tx = pair(X)
+    ours, theirs = call(x), call(tx)
+    ours, theirs = (ours, theirs) if not isinstance(theirs, tuple) else (ours[0], theirs[0])
+    same(ours, theirs)
+    if theirs.dtype.is_floating_point:
+        backward_both(ours, theirs, x, tx)
 
 
 @pytest.mark.parametrize("bounds", [("lo", None), (None, "hi"), ("lo", "hi")], ids=str)
