@@ -84,13 +84,15 @@ class _Switch:
 class _BareSwitch(_Switch):
     """A switch that also decorates without parentheses, as torch 2's: ``@no_grad`` as ``@no_grad()``."""
 
-    def __new__(cls, fn=None):
-        if fn is None:
-            return super().__new__(cls)
-        if not callable(fn):
-            raise TypeError(f"{cls.__name__}: takes no arguments (or decorates a function without parentheses), "
-                            f"got {fn!r}")
-        return cls()(fn)
+    def __new__(cls, *args):
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], bool):   # bare @switch on a function
+            return cls()(args[0])
+        return super().__new__(cls)
+
+    def __init__(self, *args):   # a switch with a setting of its own (inference_mode) overrides this
+        if args:
+            raise TypeError(f"{type(self).__name__}: takes no arguments (or decorates a function without "
+                            f"parentheses), got {args[0]!r}")
 
 
 class no_grad(_BareSwitch):
@@ -170,18 +172,13 @@ class set_grad_enabled(_SetAtOnce):
     field = "grad_enabled"
 
 
-class inference_mode(_Switch):
+class inference_mode(_BareSwitch):
     """``no_grad`` that also marks the block as inference (``torch.inference_mode``); ``inference_mode(False)``
     turns recording back on. A context manager or a decorator (``@inference_mode`` or ``@inference_mode()``).
 
     minigrad makes no "inference tensors": results are ordinary tensors without a graph, as under ``no_grad``,
     and may later be used in recorded ops (PyTorch refuses an inference tensor there).
     """
-
-    def __new__(cls, mode=True):
-        if callable(mode) and not isinstance(mode, bool):   # bare @inference_mode
-            return cls()(mode)
-        return super().__new__(cls)
 
     def __init__(self, mode=True):
         if not isinstance(mode, bool):
