@@ -230,13 +230,7 @@ def max(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
     (``TakeAlongAxis``: dL/dx = g at the indices, 0 elsewhere). A positional axis is refused:
     NumPy's ``max(x, 1)`` is the maxima, PyTorch's is ``(values, indices)``.
     """
-    if positional:
-        if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
-            return maximum(x, positional[0])  # torch.max(input, other): only PyTorch reads a Tensor here
-        dim = _torch_positional_dim("max", positional, keepdim, axis, keepdims, dim)
-    if dim is None and keepdim is None:
-        return _reduction(Max, "max", x, axis, keepdims)
-    return _extremum_with_dim(Max, "max", MaxResult, x, axis, keepdims, dim, keepdim)
+    return _extremum(Max, "max", MaxResult, maximum, x, positional, axis, keepdims, dim, keepdim)
 
 
 def min(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # noqa: A001
@@ -245,13 +239,19 @@ def min(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
     With PyTorch's ``dim`` (one int), ``(values, indices)`` as ``torch.min(x, dim)``: the first
     minimum of each slice, which alone gets the gradient. A positional axis is refused, as for ``max``.
     """
+    return _extremum(Min, "min", MinResult, minimum, x, positional, axis, keepdims, dim, keepdim)
+
+
+def _extremum(cls, name, result, elementwise, x, positional, axis, keepdims, dim, keepdim):
+    """max's and min's one body: NumPy's reduction over ``axis``, PyTorch's ``(values, indices)`` with ``dim``, or
+    ``elementwise(x, other)`` for PyTorch's ``max(x, other)``."""
     if positional:
         if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
-            return minimum(x, positional[0])  # torch.min(input, other): only PyTorch reads a Tensor here
-        dim = _torch_positional_dim("min", positional, keepdim, axis, keepdims, dim)
+            return elementwise(x, positional[0])  # torch.max(input, other): only PyTorch reads a Tensor here
+        dim = _torch_positional_dim(name, positional, keepdim, axis, keepdims, dim)
     if dim is None and keepdim is None:
-        return _reduction(Min, "min", x, axis, keepdims)
-    return _extremum_with_dim(Min, "min", MinResult, x, axis, keepdims, dim, keepdim)
+        return _reduction(cls, name, x, axis, keepdims)
+    return _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim)
 
 
 def _torch_positional_dim(name, positional, torch_keyword, axis, keepdims, dim):
