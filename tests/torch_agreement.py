@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 import minigrad as mg
-from minigrad.io import from_torch
+from minigrad.io import from_torch, to_torch
 
 # float64 agrees to rounding; float32 to a few ulps of values of order 1.
 TOL = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=2e-6, atol=2e-6)}
@@ -187,3 +187,21 @@ def pairs_agree(fn, tfn, arrays, rng):
     ours, theirs = fn(*[p[0] for p in pairs]), tfn(*[p[1] for p in pairs])
     grads_match(ours, theirs, [p[0] for p in pairs], [p[1] for p in pairs], rng)
     return ours
+
+
+def layer_gradients_agree(mine, theirs, shape, rng, tol, backward=True):
+    """A minigrad layer and its torch twin on one float64 input of ``shape`` (drawn from ``rng``): the outputs agree,
+    and, after the same random cotangent, every parameter's gradient, named and laid out as torch's (``to_torch``)."""
+    x = rng.standard_normal(shape)
+    y, ty = mine(mg.tensor(x, dtype=mg.float64)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    if not backward:
+        return
+    g = rng.standard_normal(ty.shape)
+    (y * mg.tensor(g, dtype=mg.float64)).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    grads = to_torch(mine, {name: p.grad.numpy() for name, p in mine.named_parameters()})
+    theirs_grads = {name: p.grad.numpy() for name, p in theirs.named_parameters()}
+    assert list(grads) == list(theirs_grads)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], theirs_grads[name], err_msg=name, **tol)

@@ -9,6 +9,7 @@ import pytest
 import minigrad as mg
 from minigrad import nn
 from minigrad.io import from_torch, to_torch
+from torch_agreement import layer_gradients_agree
 
 torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(17)
@@ -58,18 +59,7 @@ def _load(mine, theirs):
 
 
 def _run(mine, theirs, shape, backward=True):
-    x = RNG.standard_normal(shape)
-    y, ty = mine(mg.tensor(x, dtype=mg.float64)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **TOL)
-    if backward:
-        g = RNG.standard_normal(ty.shape)
-        (y * mg.tensor(g, dtype=mg.float64)).sum().backward()
-        (ty * torch.tensor(g)).sum().backward()
-        grads = to_torch(mine, {name: p.grad.numpy() for name, p in mine.named_parameters()})
-        theirs_grads = {name: p.grad.numpy() for name, p in theirs.named_parameters()}
-        assert list(grads) == list(theirs_grads)
-        for name in grads:
-            np.testing.assert_allclose(grads[name], theirs_grads[name], err_msg=name, **TOL)
+    layer_gradients_agree(mine, theirs, shape, RNG, TOL, backward)
 
 
 @pytest.mark.parametrize("layer,name,kwargs", PARAMS)

@@ -8,6 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad import nn
 from minigrad.io import from_torch, to_torch
+from torch_agreement import layer_gradients_agree
 from minigrad.nn.utils import parametrizations as P
 from minigrad.nn.utils import parametrize
 
@@ -70,18 +71,7 @@ def _unconverged(theirs):
 
 
 def _agree_forward_and_gradients(mine, theirs, shape):
-    x = RNG.standard_normal(shape)
-    y = mine(mg.tensor(x, dtype=mg.float64))
-    ty = theirs(torch.tensor(x))
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **TOL)
-    g = RNG.standard_normal(ty.shape)
-    (y * mg.tensor(g, dtype=mg.float64)).sum().backward()
-    (ty * torch.tensor(g)).sum().backward()
-    grads = to_torch(mine, {name: p.grad.numpy() for name, p in mine.named_parameters()})
-    theirs_grads = {name: p.grad.numpy() for name, p in theirs.named_parameters()}
-    assert list(grads) == list(theirs_grads)
-    for name in grads:
-        np.testing.assert_allclose(grads[name], theirs_grads[name], err_msg=name, **TOL)
+    layer_gradients_agree(mine, theirs, shape, RNG, TOL)
 
 
 def _applies(name, kwargs, layer):
