@@ -5,6 +5,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import distributions as D
+from distribution_agreement import close, grads_close, params
 from torch_agreement import TOL
 
 torch = pytest.importorskip("torch")
@@ -12,33 +13,8 @@ T = torch.distributions
 RNG = np.random.default_rng(0)
 
 
-def _params(*arrays):
-    """Each array as a minigrad and a torch float64 leaf that requires grad."""
-    arrays = [np.ascontiguousarray(a) for a in arrays]
-    ours = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    return ours, theirs
-
-
-def _close(ours, theirs, rtol=1e-12, atol=1e-13):
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
-
-
 def _grads_close(ours, theirs, out_m, out_t, lower_only=()):
-    """The gradients of <g, out> agree; for the parameters in ``lower_only`` (a scale_tril) on the lower
-    triangle, where both read the factor (torch's MVN divergence also passes gradient to the upper triangle of
-    the first factor, which it treats as zero everywhere else; minigrad gives it none)."""
-    g = RNG.standard_normal(tuple(out_t.shape))
-    (out_m * mg.tensor(g, dtype="float64")).sum().backward()
-    (out_t * torch.tensor(g)).sum().backward()
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        if b.grad is None:
-            assert a.grad is None or not np.any(a.grad.numpy())
-            continue
-        expected = np.tril(b.grad.numpy()) if i in lower_only else b.grad.numpy()
-        if i in lower_only:
-            assert not np.any(np.triu(a.grad.numpy(), 1))
-        np.testing.assert_allclose(a.grad.numpy(), expected, **TOL["float64"])
+    grads_close(ours, theirs, out_m, out_t, RNG, lower_only=lower_only, **TOL["float64"])
 
 
 SCALE = np.abs(RNG.standard_normal(4)) + 0.3
@@ -69,7 +45,7 @@ CASES = {
 
 def _both(name):
     build, arrays, value = CASES[name]
-    ours, theirs = _params(*arrays)
+    ours, theirs = params(*arrays)
     return build(D, ours), build(T, theirs), ours, theirs, value
 
 
@@ -83,7 +59,7 @@ def test_log_prob_and_its_gradients_as_torch(name):
     dm, dt, ours, theirs, value = _both(name)
     assert dm.batch_shape == tuple(dt.batch_shape) and dm.event_shape == tuple(dt.event_shape)
     out_m, out_t = dm.log_prob(_value(value, "mg")), dt.log_prob(_value(value, "torch"))
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
 
 
@@ -91,25 +67,25 @@ def test_log_prob_and_its_gradients_as_torch(name):
 def test_entropy_and_its_gradients_as_torch(name):
     dm, dt, ours, theirs, _ = _both(name)
     out_m, out_t = dm.entropy(), dt.entropy()
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if not n.startswith("Categorical")])
 def test_moments_as_torch(name):
     dm, dt, *_ = _both(name)
-    _close(dm.mean, dt.mean)
-    _close(dm.variance, dt.variance)
-    _close(dm.stddev, dt.stddev)
+    close(dm.mean, dt.mean)
+    close(dm.variance, dt.variance)
+    close(dm.stddev, dt.stddev)
 
 
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace"])
 def test_cdf_and_icdf_as_torch(name):
     dm, dt, ours, theirs, value = _both(name)
-    _close(dm.cdf(_value(value, "mg")), dt.cdf(_value(value, "torch")))
+    close(dm.cdf(_value(value, "mg")), dt.cdf(_value(value, "torch")))
     q = np.array([0.05, 0.3, 0.5, 0.97])
     out_m, out_t = dm.icdf(mg.tensor(q, dtype="float64")), dt.icdf(torch.tensor(q))
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
 
 
@@ -127,10 +103,10 @@ KL_PAIRS = [("Normal", [LOC, SCALE], [LOC[::-1], SCALE[::-1]]),
 @pytest.mark.parametrize("name,first,second", KL_PAIRS, ids=[p[0] for p in KL_PAIRS])
 def test_kl_divergence_and_its_gradients_as_torch(name, first, second):
     build = CASES[name][0]
-    (pm, pt), (qm, qt) = _params(*first), _params(*second)
+    (pm, pt), (qm, qt) = params(*first), params(*second)
     out_m = D.kl_divergence(build(D, pm), build(D, qm))
     out_t = T.kl_divergence(build(T, pt), build(T, qt))
-    _close(out_m, out_t, rtol=1e-11)
+    close(out_m, out_t, rtol=1e-11)
     _grads_close(pm + qm, pt + qt, out_m, out_t, lower_only=(1, 3) if "tril" in name else ())
 
 

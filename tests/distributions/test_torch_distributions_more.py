@@ -11,6 +11,7 @@ import pytest
 import minigrad as mg
 from minigrad import distributions as D
 from minigrad.distributions.standard_gamma import standard_gamma_grad
+from distribution_agreement import close, grads_close, params
 from torch_agreement import TOL
 
 torch = pytest.importorskip("torch")
@@ -18,26 +19,8 @@ T = torch.distributions
 RNG = np.random.default_rng(7)
 
 
-def _params(*arrays):
-    arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    ours = [mg.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    return ours, theirs
-
-
-def _close(ours, theirs, rtol=1e-12, atol=1e-13):
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
-
-
 def _grads_close(ours, theirs, out_m, out_t, rtol=TOL["float64"]["rtol"]):
-    g = RNG.standard_normal(tuple(out_t.shape))
-    (out_m * mg.tensor(g, dtype="float64")).sum().backward()
-    (out_t * torch.tensor(g)).sum().backward()
-    for a, b in zip(ours, theirs):
-        if b.grad is None:
-            assert a.grad is None or not np.any(a.grad.numpy())
-            continue
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol, atol=1e-13)
+    grads_close(ours, theirs, out_m, out_t, RNG, rtol=rtol, atol=1e-13)
 
 
 SCALE = np.abs(RNG.standard_normal(4)) + 0.3
@@ -75,7 +58,7 @@ TRIGAMMA_RTOL = 1e-8
 
 def _both(name):
     build, arrays, value = CASES[name]
-    ours, theirs = _params(*arrays)
+    ours, theirs = params(*arrays)
     return build(D, ours), build(T, theirs), ours, theirs, value
 
 
@@ -85,7 +68,7 @@ def test_log_prob_and_its_gradients_as_torch(name):
     assert dm.batch_shape == tuple(dt.batch_shape) and dm.event_shape == tuple(dt.event_shape)
     out_m = dm.log_prob(mg.tensor(value, dtype="float64"))
     out_t = dt.log_prob(torch.tensor(value))
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
 
 
@@ -93,10 +76,10 @@ def test_log_prob_and_its_gradients_as_torch(name):
 def test_entropy_and_its_gradients_as_torch(name):
     dm, dt, ours, theirs, _ = _both(name)
     out_m, out_t = dm.entropy(), dt.entropy()
-    _close(out_m, out_t, rtol=ENTROPY_RTOL.get(name, 1e-12))
+    close(out_m, out_t, rtol=ENTROPY_RTOL.get(name, 1e-12))
     rtol = TRIGAMMA_RTOL if name in TRIGAMMA else ENTROPY_RTOL.get(name, TOL["float64"]["rtol"])
     _grads_close(ours, theirs, out_m, out_t, rtol=rtol)
-    _close(dm.perplexity(), dt.perplexity(), rtol=ENTROPY_RTOL.get(name, 1e-12))
+    close(dm.perplexity(), dt.perplexity(), rtol=ENTROPY_RTOL.get(name, 1e-12))
 
 
 def test_poisson_has_no_entropy_as_torch():
@@ -109,7 +92,7 @@ def test_moments_and_mode_as_torch(name):
     for what in ("mean", "variance", "stddev") + (("mode",) if name != "Multinomial" else ()):
         dm, dt, ours, theirs, _ = _both(name)
         out_m, out_t = getattr(dm, what), getattr(dt, what)
-        _close(out_m, out_t)     # NaN (Cauchy's, StudentT's mean) and inf (their variance) at the same places
+        close(out_m, out_t)     # NaN (Cauchy's, StudentT's mean) and inf (their variance) at the same places
         finite = np.isfinite(out_t.detach().numpy())
         if what in ("mean", "variance") and out_t.requires_grad and np.all(finite):
             _grads_close(ours, theirs, out_m, out_t)
@@ -122,12 +105,12 @@ CDF_CASES = ["Cauchy", "Gumbel", "HalfNormal", "LogNormal"]
 def test_cdf_and_icdf_and_their_gradients_as_torch(name):
     dm, dt, ours, theirs, value = _both(name)
     out_m, out_t = dm.cdf(mg.tensor(value, dtype="float64")), dt.cdf(torch.tensor(value))
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
     q = np.array([0.05, 0.3, 0.5, 0.97])
     dm, dt, ours, theirs, _ = _both(name)
     out_m, out_t = dm.icdf(mg.tensor(q, dtype="float64")), dt.icdf(torch.tensor(q))
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
 
 
@@ -137,7 +120,7 @@ def test_gamma_cdf_as_torch_differentiable_in_rate_and_value(name):
     x_m = mg.tensor(value, dtype="float64", requires_grad=True)
     x_t = torch.tensor(value, requires_grad=True)
     if name == "Gamma":   # the derivative in the concentration does not exist in torch (igamma's first argument)
-        rate_m, rate_t = _params(arrays[1])
+        rate_m, rate_t = params(arrays[1])
         dm = D.Gamma(mg.tensor(arrays[0], dtype="float64"), rate_m[0])
         dt = T.Gamma(torch.tensor(arrays[0]), rate_t[0])
         ours, theirs = [x_m, rate_m[0]], [x_t, rate_t[0]]
@@ -145,7 +128,7 @@ def test_gamma_cdf_as_torch_differentiable_in_rate_and_value(name):
         dm, dt = D.Chi2(mg.tensor(arrays[0], dtype="float64")), T.Chi2(torch.tensor(arrays[0]))
         ours, theirs = [x_m], [x_t]
     out_m, out_t = dm.cdf(x_m), dt.cdf(x_t)
-    _close(out_m, out_t)
+    close(out_m, out_t)
     _grads_close(ours, theirs, out_m, out_t)
 
 
@@ -166,21 +149,21 @@ KL_PAIRS = [("Gamma", [2 * SCALE, SCALE], [SCALE[::-1] + 1.0, 2 * SCALE[::-1]]),
 @pytest.mark.parametrize("name,first,second", KL_PAIRS, ids=[p[0] for p in KL_PAIRS])
 def test_kl_divergence_and_its_gradients_as_torch(name, first, second):
     build = CASES[name][0]
-    (pm, pt), (qm, qt) = _params(*first), _params(*second)
+    (pm, pt), (qm, qt) = params(*first), params(*second)
     out_m = D.kl_divergence(build(D, pm), build(D, qm))
     out_t = T.kl_divergence(build(T, pt), build(T, qt))
-    _close(out_m, out_t, rtol=1e-11)
+    close(out_m, out_t, rtol=1e-11)
     _grads_close(pm + qm, pt + qt, out_m, out_t, rtol=TRIGAMMA_RTOL if name in TRIGAMMA else TOL["float64"]["rtol"])
 
 
 @pytest.mark.parametrize("order", ["Exponential-Gamma", "Gamma-Exponential"])
 def test_kl_between_exponential_and_gamma_as_torch(order):
-    (em, et), (gm, gt) = _params(SCALE), _params(2 * SCALE[::-1], SCALE + 0.5)
+    (em, et), (gm, gt) = params(SCALE), params(2 * SCALE[::-1], SCALE + 0.5)
     pairs_m, pairs_t = (D.Exponential(*em), D.Gamma(*gm)), (T.Exponential(*et), T.Gamma(*gt))
     if order == "Gamma-Exponential":
         pairs_m, pairs_t = pairs_m[::-1], pairs_t[::-1]
     out_m, out_t = D.kl_divergence(*pairs_m), T.kl_divergence(*pairs_t)
-    _close(out_m, out_t, rtol=1e-11)
+    close(out_m, out_t, rtol=1e-11)
     _grads_close(em + gm, et + gt, out_m, out_t, rtol=TRIGAMMA_RTOL)
 
 
