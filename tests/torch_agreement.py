@@ -205,3 +205,18 @@ def layer_gradients_agree(mine, theirs, shape, rng, tol, backward=True):
     assert list(grads) == list(theirs_grads)
     for name in grads:
         np.testing.assert_allclose(grads[name], theirs_grads[name], err_msg=name, **tol)
+
+
+def torch_state(layer):
+    """A torch layer's state dict as NumPy copies."""
+    return {k: v.detach().numpy().copy() for k, v in layer.state_dict().items()}
+
+
+def state_names_and_shapes_as_torch(mine, theirs):
+    """Same state-dict keys in the same order, with torch's shapes (``to_torch`` layouts), and the same parameter and
+    buffer names in the same order."""
+    state, theirs_state = mine.state_dict(), torch_state(theirs)
+    assert list(state) == list(theirs_state)
+    assert {k: v.shape for k, v in to_torch(mine, state).items()} == {k: v.shape for k, v in theirs_state.items()}
+    assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in mine.named_buffers()] == [n for n, _ in theirs.named_buffers()]

@@ -7,8 +7,8 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.io import from_torch, to_torch
-from torch_agreement import layer_gradients_agree
+from minigrad.io import from_torch
+from torch_agreement import layer_gradients_agree, state_names_and_shapes_as_torch, torch_state
 from minigrad.nn.utils import parametrizations as P
 from minigrad.nn.utils import parametrize
 
@@ -42,10 +42,6 @@ def _pair(layer, name, kwargs):
     getattr(P, name)(mine, **kwargs)
     getattr(TP, name)(theirs, **kwargs)
     return mine, theirs, shape
-
-
-def _torch_state(layer):
-    return {k: v.detach().numpy().copy() for k, v in layer.state_dict().items()}
 
 
 def _scramble(theirs):
@@ -87,30 +83,26 @@ LAYER_CASES = [pytest.param(layer, name, kwargs, id=f"{layer}-{case_id}") for la
 @pytest.mark.parametrize("layer,name,kwargs", LAYER_CASES)
 def test_state_dict_keys_shapes_and_order_as_torch(name, kwargs, layer):
     mine, theirs, _ = _pair(layer, name, kwargs)
-    state, theirs_state = mine.state_dict(), _torch_state(theirs)
-    assert list(state) == list(theirs_state)
-    assert {k: v.shape for k, v in to_torch(mine, state).items()} == {k: v.shape for k, v in theirs_state.items()}
-    assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()]
-    assert [n for n, _ in mine.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    state_names_and_shapes_as_torch(mine, theirs)
     assert parametrize.is_parametrized(mine) and parametrize.is_parametrized(mine, "weight")
     assert not parametrize.is_parametrized(mine, "bias")
 
 
 @pytest.mark.parametrize("layer,name,kwargs", LAYER_CASES)
-def test_outputs_and_gradients_of_the_originals_after_loading_torch_state(name, kwargs, layer):
+def test_outputs_and_gradients_of_the_originals_after_loadingtorch_state(name, kwargs, layer):
     mine, theirs, shape = _pair(layer, name, kwargs)
     _scramble(theirs)
     mine.eval(), theirs.eval()   # spectral norm: no power step, the loaded u and v are used as they are
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     _agree_forward_and_gradients(mine, theirs, shape)
 
 
 @pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
 def test_orthogonal_batches_of_matrices_as_torch(orthogonal_map):
     mine, theirs, shape = _pair("conv2d", "orthogonal", {"orthogonal_map": orthogonal_map})
-    assert list(mine.state_dict()) == list(_torch_state(theirs))
+    assert list(mine.state_dict()) == list(torch_state(theirs))
     _scramble(theirs)
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     _agree_forward_and_gradients(mine, theirs, shape)
     w = mine.weight.numpy()
     np.testing.assert_allclose(np.swapaxes(w, -1, -2) @ w, np.broadcast_to(np.eye(2), w.shape), atol=1e-12)
@@ -120,7 +112,7 @@ def test_orthogonal_batches_of_matrices_as_torch(orthogonal_map):
 def test_spectral_norm_power_iteration_in_training_mode_only_as_torch(layer):
     mine, theirs, shape = _pair(layer, "spectral_norm", {"n_power_iterations": 2})
     _unconverged(theirs)
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     buffers = mine.parametrizations.weight[0]
     x = RNG.standard_normal(shape)
     for _ in range(2):   # training mode: every forward steps u and v, as torch's
@@ -141,7 +133,7 @@ def test_spectral_norm_steps_once_per_forward_of_a_linear():
     """Linear reads its weight once per forward: one power step per call, not one per read."""
     mine, theirs, shape = _pair("linear_wide", "spectral_norm", {})
     _unconverged(theirs)
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     x = RNG.standard_normal(shape)
     mine(mg.tensor(x, dtype=mg.float64)), theirs(torch.tensor(x))
     np.testing.assert_allclose(mine.parametrizations.weight[0]._u.numpy(),
@@ -174,7 +166,7 @@ def test_weight_norm_keeps_one_norm_per_torch_dim_on_the_linear_layout(dim):
 def test_orthogonal_registration_and_assignment_as_torch(layer, orthogonal_map):
     make, make_torch, _ = LAYERS[layer]
     mine, theirs = make(), make_torch()
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     P.orthogonal(mine, orthogonal_map=orthogonal_map)
     TP.orthogonal(theirs, orthogonal_map=orthogonal_map)
     # The image of the original is the initial weight made orthogonal (its QR's Q): the random columns that
@@ -195,7 +187,7 @@ def test_a_weight_normed_linear_before_a_relu_in_a_sequential_as_torch():
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
     P.weight_norm(mine[0]), TP.weight_norm(theirs[0])
     P.spectral_norm(mine[2]), TP.spectral_norm(theirs[2])
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     _agree_forward_and_gradients(mine, theirs, (6, 3))
     with torch.no_grad():
         theirs[0].parametrizations.weight.original0.mul_(-2.0)
@@ -215,7 +207,7 @@ def test_float32_stays_float32(name):
 def test_remove_leaves_the_parametrized_weight_as_torch():
     mine, theirs, shape = _pair("linear_tall", "weight_norm", {})
     _scramble(theirs)
-    mine.load_state_dict(from_torch(mine, _torch_state(theirs)))
+    mine.load_state_dict(from_torch(mine, torch_state(theirs)))
     parametrize.remove_parametrizations(mine, "weight")
     torch.nn.utils.parametrize.remove_parametrizations(theirs, "weight")
     assert type(mine) is nn.Linear and not parametrize.is_parametrized(mine)
