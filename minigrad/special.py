@@ -30,22 +30,14 @@ def multigammaln(input, p):
     return _mvlgamma(input, p)
 
 
-def _cast(x, dtype):
-    if dtype is None:
-        return x
-    from minigrad.autograd.coercion import as_tensor
-    from minigrad.ops.convert import astype
-    return astype(as_tensor(x), dtype)
-
-
 def softmax(input, dim, *, dtype=None):
     """Probabilities along ``dim`` (required, as in ``torch.special.softmax``), computed in ``dtype`` if given."""
-    return _softmax(_cast(input, dtype), dim=dim)
+    return _softmax(input, dim=dim, dtype=dtype)
 
 
 def log_softmax(input, dim, *, dtype=None):
     """Log-probabilities along ``dim`` (required, as in ``torch.special.log_softmax``), in ``dtype`` if given."""
-    return _log_softmax(_cast(input, dtype), dim=dim)
+    return _log_softmax(input, dim=dim, dtype=dtype)
 
 
 def logsumexp(input, dim, keepdim=False):

@@ -294,7 +294,7 @@ NN_OPS += [
     OpInfo("nn.ModuleList(in a model that loops over it)", _bound(_looped_blocks),
            [S(_b_rng.standard_normal((3, 2)), *(_b_rng.standard_normal(s) for s in ((2, 2), (2,), (2, 2), (2,))))]),
     OpInfo("nn.BCEWithLogitsLoss(weight, pos_weight)",
-           lambda x, t: nn.BCEWithLogitsLoss(np.array([[0.5], [2.0]]), "sum", np.array([1.5, 0.4, 3.0]))(x, t),
+           lambda x, t: nn.BCEWithLogitsLoss(np.array([[0.5], [2.0]]), reduction="sum", pos_weight=np.array([1.5, 0.4, 3.0]))(x, t),
            [S(_b_rng.standard_normal((2, 3)), _b_rng.random((2, 3)))]),
 ]
 
@@ -563,7 +563,7 @@ def _kl_div(x, t, reduction="mean", log_target=False):
 def _kl_layer(x, t, reduction="mean", log_target=False):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return nn.KLDivLoss(reduction, log_target)(x, t)
+        return nn.KLDivLoss(reduction=reduction, log_target=log_target)(x, t)
 
 
 NN_OPS += [
@@ -624,7 +624,7 @@ NN_OPS += [
     OpInfo("nn.functional.soft_margin_loss", F.soft_margin_loss, [
         S(_q(3, 4) * 3, _signs(3, 4)), S(_q(5), _signs(5), reduction="sum"), S(_q(2, 3), _q(2, 3), reduction="none"),
         S(np.array([40.0, -40.0, 3.0]), np.array([-1.0, 1.0, 1.0]))]),
-    OpInfo("nn.SoftMarginLoss", lambda x, t: nn.SoftMarginLoss("sum")(x, t), [S(_q(4, 2), _signs(4, 2))]),
+    OpInfo("nn.SoftMarginLoss", lambda x, t: nn.SoftMarginLoss(reduction="sum")(x, t), [S(_q(4, 2), _signs(4, 2))]),
     OpInfo("nn.functional.margin_ranking_loss", F.margin_ranking_loss, [
         _ranking_sample((6,)), _ranking_sample((6,), margin=0.5, reduction="sum"),
         _ranking_sample((2, 3), margin=-0.3, reduction="none")]),
@@ -733,8 +733,8 @@ NN_OPS += [
     OpInfo("nn.CosineEmbeddingLoss", lambda a, b, t: nn.CosineEmbeddingLoss(-2.0)(a, b, t),
            [S(_a(3, 4), _a(3, 4), np.array([-1.0, 1.0, -1.0]))]),
     OpInfo("nn.functional.hinge_embedding_loss", F.hinge_embedding_loss, [
-        S(_hinge_off(_a(3, 4), 1.0), _signs(3, 4)), S(_hinge_off(_a(5), 0.5), _signs(5), 0.5, "none")]),
-    OpInfo("nn.HingeEmbeddingLoss", lambda x, t: nn.HingeEmbeddingLoss(2.0, "sum")(x, t),
+        S(_hinge_off(_a(3, 4), 1.0), _signs(3, 4)), S(_hinge_off(_a(5), 0.5), _signs(5), 0.5, reduction="none")]),
+    OpInfo("nn.HingeEmbeddingLoss", lambda x, t: nn.HingeEmbeddingLoss(2.0, reduction="sum")(x, t),
            [S(_hinge_off(_a(2, 3), 2.0), _signs(2, 3))]),
     OpInfo("nn.functional.triplet_margin_loss", F.triplet_margin_loss, [
         _triplet_sample((4, 3), margin=2.0), _triplet_sample((4, 3), margin=2.0, p=1.0, swap=True, reduction="sum"),
@@ -765,11 +765,11 @@ NN_OPS += [
            [_multi_margin_sample(4, 3)]),
     OpInfo("nn.functional.multilabel_margin_loss", F.multilabel_margin_loss, [
         _multilabel_sample(3, 4), _multilabel_sample(2, 5, reduction="none")]),
-    OpInfo("nn.MultiLabelMarginLoss", lambda x, t: nn.MultiLabelMarginLoss("sum")(x, t), [_multilabel_sample(2, 3)]),
+    OpInfo("nn.MultiLabelMarginLoss", lambda x, t: nn.MultiLabelMarginLoss(reduction="sum")(x, t), [_multilabel_sample(2, 3)]),
     OpInfo("nn.functional.multilabel_soft_margin_loss", F.multilabel_soft_margin_loss, [
         S(_a(3, 4), _a_rng.uniform(0, 1, (3, 4))), S(_a(3, 4), _a_rng.uniform(0, 1, (3, 4)), _a_rng.uniform(0.5, 2, 4)),
         S(_a(2, 2, 3), (_a_rng.random((2, 2, 3)) < 0.5) * 1.0, reduction="none")]),
-    OpInfo("nn.MultiLabelSoftMarginLoss", lambda x, t: nn.MultiLabelSoftMarginLoss([0.5, 1.0, 2.0], "sum")(x, t),
+    OpInfo("nn.MultiLabelSoftMarginLoss", lambda x, t: nn.MultiLabelSoftMarginLoss([0.5, 1.0, 2.0], reduction="sum")(x, t),
            [S(_a(2, 3), _a_rng.uniform(0, 1, (2, 3)))]),
 ]
 

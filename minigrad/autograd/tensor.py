@@ -611,13 +611,13 @@ class Tensor:
     def pow(self, exponent):
         return _ops.pow(self, exponent)
 
-    def softmax(self, dim):
-        """Probabilities along ``dim`` (see ``minigrad.softmax``)."""
-        return _ops.softmax(self, dim=dim)
+    def softmax(self, dim, dtype=None):
+        """Probabilities along ``dim``, in ``dtype`` if given (see ``minigrad.softmax``)."""
+        return _ops.softmax(self, dim=dim, dtype=dtype)
 
-    def log_softmax(self, dim):
-        """Log-probabilities along ``dim`` (see ``minigrad.log_softmax``)."""
-        return _ops.log_softmax(self, dim=dim)
+    def log_softmax(self, dim, dtype=None):
+        """Log-probabilities along ``dim``, in ``dtype`` if given (see ``minigrad.log_softmax``)."""
+        return _ops.log_softmax(self, dim=dim, dtype=dtype)
 
     def gather(self, dim, index):
         """Values along ``dim`` at ``index`` (see ``minigrad.gather``)."""

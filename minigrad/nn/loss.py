@@ -1,8 +1,8 @@
 """Loss layers: thin wrappers that remember the options of a loss in ``minigrad.nn.functional.loss``.
 
 ``criterion = CrossEntropyLoss(label_smoothing=0.1)`` then ``loss = criterion(logits, target)``.
-The arguments are PyTorch's, in PyTorch's order (without the deprecated ``size_average`` and ``reduce``),
-and each is checked here, once, naming the loss.
+The arguments are PyTorch's, in PyTorch's order, with the deprecated ``size_average`` and ``reduce`` in their
+slots (read as torch reads them: ``functional.legacy_reduction``), and each is checked here, once, naming the loss.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from minigrad.nn import functional as F
 from minigrad.nn.arguments import flag, integer, nonnegative_number, number, one_of, positive_number, probability
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.functional.divergence import KL_REDUCTIONS
+from minigrad.nn.functional.legacy_reduction import legacy_reduction
 from minigrad.nn.functional.loss import number_array
 from minigrad.nn.layer import Layer
 
@@ -40,6 +41,12 @@ def _number_array(value, kinds):
     return data
 
 
+def _reduction(name, size_average, reduce, reduction, choices=None):
+    """The loss's ``reduction``, checked, or the one the deprecated flags spell when either is given."""
+    reduction = legacy_reduction(name, size_average, reduce, reduction)
+    return check_reduction(name, reduction) if choices is None else one_of(name, "reduction", reduction, choices)
+
+
 def _ignore_index(name, ignore_index):
     return None if ignore_index is None else integer(name, "ignore_index", ignore_index)
 
@@ -54,17 +61,17 @@ class CrossEntropyLoss(Layer):
     the target in one forward, ``softmax(x) - q`` as the backward.
     """
 
-    def __init__(self, weight=None, ignore_index: int | None = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0):
+    def __init__(self, weight=None, size_average=None, ignore_index: int | None = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__()
         name = "CrossEntropyLoss"
+        self.reduction = _reduction(name, size_average, reduce, reduction)
         self.ignore_index = _ignore_index(name, ignore_index)
-        self.reduction = check_reduction(name, reduction)
         self.label_smoothing = probability(name, "label_smoothing", label_smoothing)
         self.register_buffer("weight", _weight_buffer(name, weight))
 
-    def forward(self, logits, target):
-        return F.cross_entropy(logits, target, reduction=self.reduction, label_smoothing=self.label_smoothing,
+    def forward(self, input, target):  # noqa: A002
+        return F.cross_entropy(input, target, reduction=self.reduction, label_smoothing=self.label_smoothing,
                                ignore_index=self.ignore_index, weight=self.weight)
 
     def extra_repr(self):
@@ -78,15 +85,16 @@ class NLLLoss(Layer):
     ``ignore_index`` as in :class:`CrossEntropyLoss` (-100 by default).
     """
 
-    def __init__(self, weight=None, ignore_index: int | None = -100, reduction: str = "mean"):
+    def __init__(self, weight=None, size_average=None, ignore_index: int | None = -100, reduce=None,
+                 reduction: str = "mean"):
         super().__init__()
         name = "NLLLoss"
+        self.reduction = _reduction(name, size_average, reduce, reduction)
         self.ignore_index = _ignore_index(name, ignore_index)
-        self.reduction = check_reduction(name, reduction)
         self.register_buffer("weight", _weight_buffer(name, weight))
 
-    def forward(self, log_probs, target):
-        return F.nll_loss(log_probs, target, reduction=self.reduction,
+    def forward(self, input, target):  # noqa: A002
+        return F.nll_loss(input, target, reduction=self.reduction,
                           ignore_index=self.ignore_index, weight=self.weight)
 
     def extra_repr(self):
@@ -97,12 +105,12 @@ class NLLLoss(Layer):
 class MSELoss(Layer):
     """``F.mse_loss`` with a fixed reduction; ``'mean'`` and ``'sum'`` run as one fused node, ``SquaredError``."""
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        self.reduction = check_reduction("MSELoss", reduction)
+        self.reduction = _reduction("MSELoss", size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.mse_loss(x, target, reduction=self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.mse_loss(input, target, reduction=self.reduction)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
@@ -111,12 +119,12 @@ class MSELoss(Layer):
 class L1Loss(Layer):
     """``F.l1_loss`` with a fixed reduction."""
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        self.reduction = check_reduction("L1Loss", reduction)
+        self.reduction = _reduction("L1Loss", size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.l1_loss(x, target, reduction=self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.l1_loss(input, target, reduction=self.reduction)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
@@ -130,8 +138,8 @@ class HuberLoss(Layer):
         self.reduction = check_reduction("HuberLoss", reduction)
         self.delta = positive_number("HuberLoss", "delta", delta)
 
-    def forward(self, x, target):
-        return F.huber_loss(x, target, reduction=self.reduction, delta=self.delta)
+    def forward(self, input, target):  # noqa: A002
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}, delta={self.delta}"
@@ -140,13 +148,13 @@ class HuberLoss(Layer):
 class SmoothL1Loss(Layer):
     """``F.smooth_l1_loss`` with a fixed reduction and ``beta`` (>= 0; 0 is the L1 loss)."""
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
         super().__init__()
-        self.reduction = check_reduction("SmoothL1Loss", reduction)
+        self.reduction = _reduction("SmoothL1Loss", size_average, reduce, reduction)
         self.beta = nonnegative_number("SmoothL1Loss", "beta", beta)
 
-    def forward(self, x, target):
-        return F.smooth_l1_loss(x, target, reduction=self.reduction, beta=self.beta)
+    def forward(self, input, target):  # noqa: A002
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}, beta={self.beta}"
@@ -161,15 +169,16 @@ class BCEWithLogitsLoss(Layer):
     ``WeightedSigmoidBinaryCrossEntropy``.
     """
 
-    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None):
         super().__init__()
         name = "BCEWithLogitsLoss"
         self.register_buffer("weight", _factor_buffer(name, "weight", weight))
-        self.reduction = check_reduction(name, reduction)
+        self.reduction = _reduction(name, size_average, reduce, reduction)
         self.register_buffer("pos_weight", _factor_buffer(name, "pos_weight", pos_weight))
 
-    def forward(self, logits, target):
-        return F.binary_cross_entropy_with_logits(logits, target, self.weight, self.reduction, self.pos_weight)
+    def forward(self, input, target):  # noqa: A002
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
     def extra_repr(self):
         given = "".join(f"{arg}, " for arg in ("weight", "pos_weight") if getattr(self, arg) is not None)
@@ -181,14 +190,14 @@ class BCELoss(Layer):
     ``weight`` (any shape that broadcasts to the input's) is a buffer. Prefer :class:`BCEWithLogitsLoss` on
     logits: it is stabler, and ``sigmoid`` + ``BCELoss`` is the same loss."""
 
-    def __init__(self, weight=None, reduction: str = "mean"):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         name = "BCELoss"
         self.register_buffer("weight", _factor_buffer(name, "weight", weight))
-        self.reduction = check_reduction(name, reduction)
+        self.reduction = _reduction(name, size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.binary_cross_entropy(x, target, self.weight, self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
     def extra_repr(self):
         return f"{'weight, ' if self.weight is not None else ''}reduction={self.reduction!r}"
@@ -201,13 +210,13 @@ class KLDivLoss(Layer):
     every element and warns at each call, as PyTorch does.
     """
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False):
         super().__init__()
-        self.reduction = one_of("KLDivLoss", "reduction", reduction, KL_REDUCTIONS)
+        self.reduction = _reduction("KLDivLoss", size_average, reduce, reduction, KL_REDUCTIONS)
         self.log_target = flag("KLDivLoss", "log_target", log_target)
 
-    def forward(self, x, target):
-        return F.kl_div(x, target, self.reduction, self.log_target)
+    def forward(self, input, target):  # noqa: A002
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}, log_target={self.log_target}"
@@ -216,12 +225,12 @@ class KLDivLoss(Layer):
 class SoftMarginLoss(Layer):
     """``F.soft_margin_loss`` (``log(1 + exp(-y x))`` for targets of 1 and -1) with a fixed reduction."""
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        self.reduction = check_reduction("SoftMarginLoss", reduction)
+        self.reduction = _reduction("SoftMarginLoss", size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.soft_margin_loss(x, target, self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
@@ -230,13 +239,13 @@ class SoftMarginLoss(Layer):
 class MarginRankingLoss(Layer):
     """``F.margin_ranking_loss`` (``max(0, -y (x1 - x2) + margin)``) with a fixed margin and reduction."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         self.margin = number("MarginRankingLoss", "margin", margin)
-        self.reduction = check_reduction("MarginRankingLoss", reduction)
+        self.reduction = _reduction("MarginRankingLoss", size_average, reduce, reduction)
 
-    def forward(self, x1, x2, target):
-        return F.margin_ranking_loss(x1, x2, target, self.margin, self.reduction)
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
 
     def extra_repr(self):
         return f"margin={self.margin}, reduction={self.reduction!r}"

@@ -22,6 +22,9 @@ class ModuleList(PositionalList):
     _forward_hint = ("call its layers from your model's forward (for layer in self.layers: x = layer(x)), "
                      "or use nn.Sequential to chain them")
 
+    def __init__(self, modules=None):   # torch's argument name
+        super().__init__(modules)
+
     def _checked(self, method, layer) -> Layer:
         if not isinstance(layer, Layer):
             raise TypeError(f"ModuleList.{method}: expected a Layer, got {type(layer).__name__}")

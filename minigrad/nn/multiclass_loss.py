@@ -7,13 +7,14 @@ from minigrad.nn import functional as F
 from minigrad.nn.arguments import flag, number
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.layer import Layer
-from minigrad.nn.loss import _factor_buffer, _weight_buffer
+from minigrad.nn.loss import _factor_buffer, _reduction, _weight_buffer
 
 
 class MultiMarginLoss(Layer):
     """``F.multi_margin_loss``: the multi-class hinge loss, ``p`` 1 or 2, ``weight`` (C,) per class."""
 
-    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean"):
         super().__init__()
         name = "MultiMarginLoss"
         if p not in (1, 2) or isinstance(p, bool):
@@ -21,10 +22,10 @@ class MultiMarginLoss(Layer):
         self.p = int(p)
         self.margin = number(name, "margin", margin)
         self.register_buffer("weight", _weight_buffer(name, weight))
-        self.reduction = check_reduction(name, reduction)
+        self.reduction = _reduction(name, size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.multi_margin_loss(x, target, self.p, self.margin, self.weight, self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
 
     def extra_repr(self):
         return f"p={self.p}, margin={self.margin}, {'weight, ' if self.weight is not None else ''}" \
@@ -34,12 +35,12 @@ class MultiMarginLoss(Layer):
 class MultiLabelMarginLoss(Layer):
     """``F.multilabel_margin_loss``: hinge between each sample's listed classes (up to its first -1) and the rest."""
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        self.reduction = check_reduction("MultiLabelMarginLoss", reduction)
+        self.reduction = _reduction("MultiLabelMarginLoss", size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.multilabel_margin_loss(x, target, self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
@@ -48,14 +49,14 @@ class MultiLabelMarginLoss(Layer):
 class MultiLabelSoftMarginLoss(Layer):
     """``F.multilabel_soft_margin_loss``: per-class logistic loss averaged over the classes; ``weight`` per class."""
 
-    def __init__(self, weight=None, reduction: str = "mean"):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         name = "MultiLabelSoftMarginLoss"
         self.register_buffer("weight", _factor_buffer(name, "weight", weight))
-        self.reduction = check_reduction(name, reduction)
+        self.reduction = _reduction(name, size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.multilabel_soft_margin_loss(x, target, self.weight, self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
 
     def extra_repr(self):
         return f"{'weight, ' if self.weight is not None else ''}reduction={self.reduction!r}"
@@ -70,8 +71,8 @@ class GaussianNLLLoss(Layer):
         self.eps = number("GaussianNLLLoss", "eps", eps)
         self.reduction = check_reduction("GaussianNLLLoss", reduction)
 
-    def forward(self, x, target, var):
-        return F.gaussian_nll_loss(x, target, var, self.full, self.eps, self.reduction)
+    def forward(self, input, target, var):  # noqa: A002
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
 
     def extra_repr(self):
         return f"full={self.full}, eps={self.eps}, reduction={self.reduction!r}"
@@ -80,15 +81,16 @@ class GaussianNLLLoss(Layer):
 class PoissonNLLLoss(Layer):
     """``F.poisson_nll_loss``: the Poisson negative log-likelihood of a log-rate (``log_input``) or a rate."""
 
-    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = "mean"):
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                 reduce=None, reduction: str = "mean"):
         super().__init__()
         name = "PoissonNLLLoss"
         self.log_input, self.full = flag(name, "log_input", log_input), flag(name, "full", full)
         self.eps = number(name, "eps", eps)
-        self.reduction = check_reduction(name, reduction)
+        self.reduction = _reduction(name, size_average, reduce, reduction)
 
-    def forward(self, x, target):
-        return F.poisson_nll_loss(x, target, self.log_input, self.full, self.eps, self.reduction)
+    def forward(self, input, target):  # noqa: A002
+        return F.poisson_nll_loss(input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction)
 
     def extra_repr(self):
         return f"log_input={self.log_input}, full={self.full}, eps={self.eps}, reduction={self.reduction!r}"

@@ -19,6 +19,9 @@ class ParameterList(PositionalList):
     _member, _plural = "param", "Parameters"
     _forward_hint = "use its parameters in your model's forward (self.scales[i])"
 
+    def __init__(self, values=None):   # torch's argument name
+        super().__init__(values)
+
     def _checked(self, method, value) -> Parameter:
         if isinstance(value, Parameter):
             return value

@@ -8,9 +8,11 @@ that second derivatives are exact too.
 from __future__ import annotations
 
 from minigrad import backend
+from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops.convert import astype
 from minigrad.scalars import is_integer
 
 
@@ -86,17 +88,22 @@ def _checked_input(name, x, axis, arg="axis"):
     return x if x.dtype.kind in "fc" else x.astype(backend.DEFAULT_FLOAT)
 
 
-def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
+def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:
     """Probabilities along ``axis`` (or PyTorch's ``dim``):
-    ``exp(x) / sum(exp(x))``, computed stably."""
+    ``exp(x) / sum(exp(x))``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("softmax", axis, dim)
-    return Softmax.apply(_checked_input("softmax", x, axis, arg), axis=int(axis))
+    return Softmax.apply(_checked_input("softmax", _cast(x, dtype), axis, arg), axis=int(axis))
 
 
-def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None) -> Tensor:
+def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:
     """Log-probabilities along ``axis`` (or PyTorch's ``dim``):
-    ``x - logsumexp(x)``, computed stably."""
+    ``x - logsumexp(x)``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("log_softmax", axis, dim)
-    return LogSoftmax.apply(_checked_input("log_softmax", x, axis, arg), axis=int(axis))
+    return LogSoftmax.apply(_checked_input("log_softmax", _cast(x, dtype), axis, arg), axis=int(axis))
+
+
+def _cast(x, dtype):
+    """``x`` in ``dtype`` (torch's ``dtype=`` of the softmaxes: the cast happens before the op); None keeps it."""
+    return x if dtype is None else astype(as_tensor(x), dtype)

@@ -162,13 +162,13 @@ def test_mse_and_l1_values_and_gradients(reduction, device):
     x = mg.tensor(a, dtype=F64, requires_grad=True, device=device)
     y = mg.tensor(b, dtype=F64, requires_grad=True, device=device)
     reduce = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
-    np.testing.assert_allclose(F.mse_loss(x, y, reduction).numpy(), reduce((a - b) ** 2), rtol=1e-12)
-    np.testing.assert_allclose(F.l1_loss(x, y, reduction).numpy(), reduce(np.abs(a - b)), rtol=1e-12)
-    np.testing.assert_allclose(MSELoss(reduction)(x, y).numpy(), reduce((a - b) ** 2), rtol=1e-12)
-    np.testing.assert_allclose(L1Loss(reduction)(x, y).numpy(), reduce(np.abs(a - b)), rtol=1e-12)
-    assert mg.gradcheck(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
-    assert mg.gradgradcheck(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
-    assert mg.gradcheck(lambda x, y: F.l1_loss(x, y, reduction), (x, y))
+    np.testing.assert_allclose(F.mse_loss(x, y, reduction=reduction).numpy(), reduce((a - b) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(F.l1_loss(x, y, reduction=reduction).numpy(), reduce(np.abs(a - b)), rtol=1e-12)
+    np.testing.assert_allclose(MSELoss(reduction=reduction)(x, y).numpy(), reduce((a - b) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(L1Loss(reduction=reduction)(x, y).numpy(), reduce(np.abs(a - b)), rtol=1e-12)
+    assert mg.gradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction), (x, y))
+    assert mg.gradgradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction), (x, y))
+    assert mg.gradcheck(lambda x, y: F.l1_loss(x, y, reduction=reduction), (x, y))
 
 
 def test_target_validation_errors():
@@ -332,7 +332,7 @@ BAD_LOSS_ARGUMENTS = [
     (lambda: NLLLoss(ignore_index=2.5), _torch_loss_run(lambda: torch.nn.NLLLoss(ignore_index=2.5), 1),
      "NLLLoss: ignore_index must be an integer, got 2.5"),
     (lambda: NLLLoss(weight=mg.ones(2, 2)), None, r"NLLLoss: weight must be .* got shape \(2, 2\) dtype float32"),
-    (lambda: MSELoss("avg"), None, "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    (lambda: MSELoss(reduction="avg"), None, "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: L1Loss(reduction=None), _torch_loss_run(lambda: torch.nn.L1Loss(reduction=None)),
      "L1Loss: reduction must be 'mean', 'sum' or 'none', got None"),
     (lambda: nn.HuberLoss(delta=-1), _torch_loss_run(lambda: torch.nn.HuberLoss(delta=-1)),
@@ -362,14 +362,30 @@ def test_loss_arguments_are_checked_at_construction(make, torch_make, message):
         make()
 
 
-@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
-                                  "BCEWithLogitsLoss"])
+LOSS_CLASSES = sorted(name for name in dir(torch.nn) if name.endswith("Loss") and hasattr(nn, name))
+LOSS_FUNCTIONS = sorted(name for name in dir(torch.nn.functional) if name.endswith("_loss") or name in
+                        ("cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"))
+
+
+@pytest.mark.parametrize("name", LOSS_CLASSES)
 def test_loss_arguments_come_in_torchs_order_and_defaults(name):
     ours = inspect.signature(getattr(nn, name)).parameters
-    theirs = {k: v for k, v in inspect.signature(getattr(torch.nn, name)).parameters.items()
-              if k not in ("size_average", "reduce")}            # deprecated in PyTorch
+    theirs = inspect.signature(getattr(torch.nn, name)).parameters
+    assert list(ours) == list(theirs)       # size_average and reduce included: positions after them match
+    assert {k: v.default for k, v in ours.items()} == {k: v.default for k, v in theirs.items()}
+
+
+@pytest.mark.parametrize("name", LOSS_FUNCTIONS)
+def test_loss_functions_take_torchs_arguments_in_torchs_order(name):
+    ours = inspect.signature(getattr(F, name)).parameters
+    theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
     assert list(ours) == list(theirs)
     assert {k: v.default for k, v in ours.items()} == {k: v.default for k, v in theirs.items()}
+
+
+def test_loss_lists_cover_the_losses():
+    assert len(LOSS_CLASSES) >= 20 and len(LOSS_FUNCTIONS) >= 20
+    assert "CrossEntropyLoss" in LOSS_CLASSES and "mse_loss" in LOSS_FUNCTIONS and "kl_div" in LOSS_FUNCTIONS
 
 
 def test_positional_loss_arguments_mean_what_they_mean_in_torch():
@@ -379,11 +395,11 @@ def test_positional_loss_arguments_mean_what_they_mean_in_torch():
     tx, tt = torch.tensor(LOGITS), torch.tensor(t)
     np.testing.assert_allclose(CrossEntropyLoss(w)(x, t).item(),
                                torch.nn.CrossEntropyLoss(torch.tensor(w))(tx, tt).item(), rtol=1e-12)
-    np.testing.assert_allclose(CrossEntropyLoss(w, 1, "sum", 0.2)(x, t).item(),
+    np.testing.assert_allclose(CrossEntropyLoss(w, ignore_index=1, reduction="sum", label_smoothing=0.2)(x, t).item(),
                                torch.nn.CrossEntropyLoss(torch.tensor(w), None, 1, None, "sum", 0.2)(tx, tt).item(),
                                rtol=1e-12)
     lp = torch.log_softmax(tx, 1)
-    np.testing.assert_allclose(NLLLoss(w, 3, "none")(F.log_softmax(x), t).numpy(),
+    np.testing.assert_allclose(NLLLoss(w, ignore_index=3, reduction="none")(F.log_softmax(x), t).numpy(),
                                torch.nn.NLLLoss(torch.tensor(w), None, 3, None, "none")(lp, tt).numpy(), rtol=1e-12)
     np.testing.assert_allclose(nn.HuberLoss("sum", 0.5)(x, np.zeros((5, 4))).item(),
                                torch.nn.HuberLoss("sum", 0.5)(tx, torch.zeros(5, 4, dtype=torch.float64)).item(),

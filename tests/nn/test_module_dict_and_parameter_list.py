@@ -1,4 +1,5 @@
 """nn.ModuleDict and nn.ParameterList: torch's state-dict names, container methods and errors; torch weights load."""
+import inspect
 import re
 
 import numpy as np
@@ -199,3 +200,13 @@ def test_parameter_list_names_match_torch_torch_weights_load_and_gradients_agree
     before = ours.scales[0].numpy().copy()
     opt.step()
     assert not np.array_equal(before, ours.scales[0].numpy())    # the optimizer saw the listed parameters
+
+
+def test_containers_take_torchs_argument_names():
+    for name in ("ModuleList", "ParameterList", "ModuleDict", "ParameterDict"):
+        assert list(inspect.signature(getattr(nn, name)).parameters) == \
+            list(inspect.signature(getattr(torch.nn, name)).parameters), name
+    layers = nn.ModuleList(modules=[nn.Linear(2, 3), nn.ReLU()])
+    assert len(layers) == 2 and isinstance(layers[1], nn.ReLU)
+    params = nn.ParameterList(values=[nn.Parameter(mg.ones(2)), mg.zeros(3)])
+    assert [tuple(p.shape) for p in params] == [(2,), (3,)] and isinstance(params[1], nn.Parameter)

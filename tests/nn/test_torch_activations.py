@@ -114,7 +114,7 @@ def test_layers_and_functions_agree_and_print_like_torch():
     assert repr(nn.PReLU(3)).startswith("PReLU(num_parameters=3)")
     assert repr(nn.CosineSimilarity()) == "CosineSimilarity(dim=1, eps=1e-08)"
     assert repr(nn.PairwiseDistance()) == "PairwiseDistance(p=2.0, eps=1e-06, keepdim=False)"
-    assert repr(nn.KLDivLoss("batchmean")) == "KLDivLoss(reduction='batchmean', log_target=False)"
+    assert repr(nn.KLDivLoss(reduction="batchmean")) == "KLDivLoss(reduction='batchmean', log_target=False)"
     assert repr(nn.BCELoss(weight=[1.0, 2.0])) == "BCELoss(weight, reduction='mean')"
     for layer in (nn.Softplus(), nn.Mish(), nn.Hardtanh(), nn.ReLU6(), nn.CosineSimilarity(), nn.KLDivLoss()):
         assert layer.state_dict() == {} and not list(layer.parameters())
@@ -195,7 +195,7 @@ def test_float32_stays_float32_through_the_new_layers_and_their_second_derivativ
     x = mg.tensor(values((4, 5), "float32"), requires_grad=True, device=device)
     t = mg.tensor(np.random.default_rng(1).uniform(0, 1, (4, 4)).astype(np.float32), device=device)
     out = model(x)
-    losses = [nn.BCELoss()(F.sigmoid(out), t), nn.KLDivLoss("batchmean")(F.log_softmax(out, 1), F.softmax(t, 1)),
+    losses = [nn.BCELoss()(F.sigmoid(out), t), nn.KLDivLoss(reduction="batchmean")(F.log_softmax(out, 1), F.softmax(t, 1)),
               F.cosine_similarity(out, t).sum(), F.normalize(out).sum(), F.pairwise_distance(out, t).sum()]
     total = losses[0]
     for loss in losses[1:]:

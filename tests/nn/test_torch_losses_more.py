@@ -36,12 +36,12 @@ def test_cosine_embedding_loss(reduction, margin):
     x1, x2 = _r(5, 4), _r(5, 4)
     x2[3] = x1[3] * 2.0                           # cos = 1 for one row
     t = np.array([1, -1, 1, -1, 0])               # 0: no loss, as torch's
-    agree(lambda a, b: F.cosine_embedding_loss(a, b, mg.tensor(t), margin, reduction),
+    agree(lambda a, b: F.cosine_embedding_loss(a, b, mg.tensor(t), margin, reduction=reduction),
           lambda a, b: TF.cosine_embedding_loss(a, b, torch.tensor(t), margin, reduction=reduction), [x1, x2])
-    agree(lambda a, b: nn.CosineEmbeddingLoss(margin, reduction)(a, b, mg.tensor(-1.0)),
+    agree(lambda a, b: nn.CosineEmbeddingLoss(margin, reduction=reduction)(a, b, mg.tensor(-1.0)),
           lambda a, b: torch.nn.CosineEmbeddingLoss(margin, reduction=reduction)(a, b, torch.tensor(-1.0)),
           [_r(6), _r(6)])
-    agree(lambda a, b: F.cosine_embedding_loss(a, b, t[:3].astype(float), margin, reduction),   # (1, D) broadcast
+    agree(lambda a, b: F.cosine_embedding_loss(a, b, t[:3].astype(float), margin, reduction=reduction),   # (1, D) broadcast
           lambda a, b: TF.cosine_embedding_loss(a, b, torch.tensor(t[:3].astype(float)), margin, reduction=reduction),
           [_r(3, 4), _r(1, 4)])
 
@@ -69,9 +69,9 @@ def test_hinge_embedding_loss(reduction, margin):
     x, t = _r(4, 5), _signs(4, 5)
     x.flat[:3] = [margin, margin, 0.2]            # the hinge's kink (torch's clamp_min passes the gradient there)
     t.flat[:3] = [-1.0, 1.0, 0.0]                 # 0: both terms, as torch's
-    agree(lambda a: F.hinge_embedding_loss(a, t, margin, reduction),
+    agree(lambda a: F.hinge_embedding_loss(a, t, margin, reduction=reduction),
           lambda a: TF.hinge_embedding_loss(a, torch.tensor(t), margin, reduction=reduction), [x])
-    agree(lambda a: nn.HingeEmbeddingLoss(margin, reduction)(a, mg.tensor(t[0])),     # a target row broadcast
+    agree(lambda a: nn.HingeEmbeddingLoss(margin, reduction=reduction)(a, mg.tensor(t[0])),     # a target row broadcast
           lambda a: torch.nn.HingeEmbeddingLoss(margin, reduction=reduction)(a, torch.tensor(t[0])), [x])
 
 
@@ -80,9 +80,9 @@ def test_hinge_embedding_loss(reduction, margin):
                                                   (3.0, 0.0, True, 2.0), (2.0, 0.1, False, 0.2)])
 def test_triplet_margin_loss(reduction, p, eps, swap, margin):
     a, pos, neg = _r(6, 4), _r(6, 4), _r(6, 4)
-    agree(lambda *x: F.triplet_margin_loss(*x, margin, p, eps, swap, reduction),
+    agree(lambda *x: F.triplet_margin_loss(*x, margin, p, eps, swap, reduction=reduction),
           lambda *x: TF.triplet_margin_loss(*x, margin, p, eps, swap, reduction=reduction), [a, pos, neg])
-    agree(nn.TripletMarginLoss(margin, p, eps, swap, reduction),
+    agree(nn.TripletMarginLoss(margin, p, eps, swap, reduction=reduction),
           torch.nn.TripletMarginLoss(margin, p, eps, swap, reduction=reduction), [_r(5), _r(5), _r(5)])
     agree(lambda *x: F.triplet_margin_loss(*x, swap=swap, reduction=reduction),    # (N, D) against (1, D), 3-D
           lambda *x: TF.triplet_margin_loss(*x, swap=swap, reduction=reduction),
@@ -164,10 +164,10 @@ def test_multi_margin_loss(reduction, p, margin, weighted):
     x, t = _r(5, 4), np.array([0, 3, 1, 1, 2])
     x[0, 1] = x[0, 0] - margin                      # a term exactly at the hinge: gradient 0, as torch's
     w = rng.uniform(0.5, 2.0, 4) if weighted else None
-    agree(lambda a: F.multi_margin_loss(a, t, p, margin, w, reduction),
+    agree(lambda a: F.multi_margin_loss(a, t, p, margin, w, reduction=reduction),
           lambda a: TF.multi_margin_loss(a, torch.tensor(t), p, margin,
                                          None if w is None else torch.tensor(w), reduction=reduction), [x])
-    agree(lambda a: nn.MultiMarginLoss(p, margin, w, reduction)(a, mg.tensor(np.array(2))),   # (C,) with a 0-d target
+    agree(lambda a: nn.MultiMarginLoss(p, margin, w, reduction=reduction)(a, mg.tensor(np.array(2))),   # (C,) with a 0-d target
           lambda a: torch.nn.MultiMarginLoss(p, margin, None if w is None else torch.tensor(w),
                                              reduction=reduction)(a, torch.tensor(2)), [_r(4)])
 
@@ -176,9 +176,9 @@ def test_multi_margin_loss(reduction, p, margin, weighted):
 def test_multilabel_margin_loss(reduction):
     x = _r(4, 5)
     t = np.array([[0, 3, -1, 1, 2], [1, 1, 4, -1, 0], [-1, 0, 0, 0, 0], [0, 1, 2, 3, 4]])   # a repeat, none, all
-    agree(lambda a: F.multilabel_margin_loss(a, t, reduction),
+    agree(lambda a: F.multilabel_margin_loss(a, t, reduction=reduction),
           lambda a: TF.multilabel_margin_loss(a, torch.tensor(t), reduction=reduction), [x])
-    agree(lambda a: nn.MultiLabelMarginLoss(reduction)(a, mg.tensor(np.array([2, 0, -1, 3]))),
+    agree(lambda a: nn.MultiLabelMarginLoss(reduction=reduction)(a, mg.tensor(np.array([2, 0, -1, 3]))),
           lambda a: torch.nn.MultiLabelMarginLoss(reduction=reduction)(a, torch.tensor([2, 0, -1, 3])), [_r(4)])
 
 
@@ -188,11 +188,11 @@ def test_multilabel_soft_margin_loss(reduction, weight_shape):
     x, t = _r(3, 4) * 3, (rng.random((3, 4)) < 0.5).astype(float)
     x.flat[:2] = [800.0, -800.0]                    # stable in the far tails
     w = None if weight_shape is None else rng.uniform(0.5, 2.0, weight_shape)
-    y, _ = agree(lambda a, b: F.multilabel_soft_margin_loss(a, b, w, reduction),
+    y, _ = agree(lambda a, b: F.multilabel_soft_margin_loss(a, b, w, reduction=reduction),
                  lambda a, b: TF.multilabel_soft_margin_loss(a, b, None if w is None else torch.tensor(w),
                                                              reduction=reduction), [x, t])
     assert np.isfinite(y).all()
-    agree(lambda a, b: nn.MultiLabelSoftMarginLoss(w, reduction)(a, b),
+    agree(lambda a, b: nn.MultiLabelSoftMarginLoss(w, reduction=reduction)(a, b),
           lambda a, b: torch.nn.MultiLabelSoftMarginLoss(None if w is None else torch.tensor(w),
                                                          reduction=reduction)(a, b), [x, t])
 

@@ -121,7 +121,7 @@ def test_binary_cross_entropy_target_gradient_and_weight_match_torch():
     x, t = rng.uniform(0.01, 0.99, (3, 4)), rng.uniform(0, 1, (3, 4))
     agree(F.binary_cross_entropy, TF.binary_cross_entropy, [x, t])
     for w in (rng.uniform(0.5, 2, (3, 1)), rng.uniform(0.5, 2, 4), np.array(2.5)):
-        agree(lambda a, b: F.binary_cross_entropy(a, b, mg.tensor(w, dtype="float64"), "sum"),
+        agree(lambda a, b: F.binary_cross_entropy(a, b, mg.tensor(w, dtype="float64"), reduction="sum"),
                lambda a, b: TF.binary_cross_entropy(a, b, torch.tensor(w), reduction="sum"), [x, t])
         agree(lambda a, b: nn.BCELoss(w)(a, b), lambda a, b: torch.nn.BCELoss(torch.tensor(w))(a, b), [x, t])
     agree(nn.BCELoss(), torch.nn.BCELoss(), [x.astype(np.float32), t.astype(np.float32)], "float32")
@@ -147,7 +147,7 @@ def test_bce_loss_is_bce_with_logits_of_the_logits():
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0, 1.0])), ValueError,
      "binary_cross_entropy: input has shape (1,) but target has shape (2,); they must match"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0]), "sum"), TypeError,
-     "binary_cross_entropy: weight must be an array or Tensor of numbers, got 'sum'; the reduction is the fourth"),
+     "binary_cross_entropy: weight must be an array or Tensor of numbers, got 'sum'; the reduction is a keyword"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0]), reduction="avg"), ValueError,
      "binary_cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5, 0.5]), mg.tensor([1.0, 0.0]), [1.0, 2.0, 3.0]), ValueError,
@@ -171,9 +171,9 @@ def test_kl_div_matches_torch(reduction, log_target):
         t = np.log(t)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        agree(lambda a, b: F.kl_div(a, b, reduction, log_target), lambda a, b: TF.kl_div(a, b, reduction=reduction,
+        agree(lambda a, b: F.kl_div(a, b, reduction=reduction, log_target=log_target), lambda a, b: TF.kl_div(a, b, reduction=reduction,
                log_target=log_target), [x, t])
-        agree(nn.KLDivLoss(reduction, log_target), torch.nn.KLDivLoss(reduction=reduction, log_target=log_target),
+        agree(nn.KLDivLoss(reduction=reduction, log_target=log_target), torch.nn.KLDivLoss(reduction=reduction, log_target=log_target),
                [x.astype(np.float32), t.astype(np.float32)], "float32", tol=dict(rtol=1e-5, atol=1e-6))
 
 
@@ -193,14 +193,14 @@ def test_kl_div_zero_targets_count_nothing_and_mean_divides_by_every_element():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         F.kl_div(xm, tm, reduction="sum")
-        nn.KLDivLoss("batchmean")(xm, tm)
+        nn.KLDivLoss(reduction="batchmean")(xm, tm)
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: nn.KLDivLoss("avg"), ValueError,
+    (lambda: nn.KLDivLoss(reduction="avg"), ValueError,
      "KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or 'none', got 'avg'"),
     (lambda: nn.KLDivLoss(log_target=1), ValueError, "KLDivLoss: log_target must be a bool, got 1"),
-    (lambda: F.kl_div(mg.randn(2, 3), mg.randn(3), "sum"), ValueError,
+    (lambda: F.kl_div(mg.randn(2, 3), mg.randn(3), reduction="sum"), ValueError,
      "kl_div: input has shape (2, 3) but target has shape (3,); they must match"),
     (lambda: F.kl_div(mg.randn(2), mg.randn(2), reduction="elementwise_mean"), ValueError,
      "kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got 'elementwise_mean'"),
@@ -242,19 +242,19 @@ def test_margin_losses_match_torch(reduction):
     x, y = rng.standard_normal((4, 3)) * 3, np.where(rng.random((4, 3)) < 0.5, -1.0, 1.0)
     x[0, :2] = [30.0, -30.0]
     # PyTorch's target takes no gradient here: a constant on both sides (ours is checked in the registry)
-    agree(lambda a: F.soft_margin_loss(a, mg.tensor(y, dtype="float64"), reduction),
+    agree(lambda a: F.soft_margin_loss(a, mg.tensor(y, dtype="float64"), reduction=reduction),
            lambda a: TF.soft_margin_loss(a, torch.tensor(y), reduction=reduction), [x])
     y32 = y.astype(np.float32)
-    agree(lambda a: nn.SoftMarginLoss(reduction)(a, mg.tensor(y32)),
+    agree(lambda a: nn.SoftMarginLoss(reduction=reduction)(a, mg.tensor(y32)),
            lambda a: torch.nn.SoftMarginLoss(reduction=reduction)(a, torch.tensor(y32)),
            [x.astype(np.float32)], "float32", tol=dict(rtol=1e-5, atol=1e-6))
     x1, x2 = rng.standard_normal(8), rng.standard_normal(8)
     t = np.where(rng.random(8) < 0.5, -1.0, 1.0)
     x2[0] = x1[0]     # on the hinge's kink (margin 0): PyTorch's clamp_min counts it as not met
     for margin in (0.0, 0.5, -0.2):
-        agree(lambda a, b, c: F.margin_ranking_loss(a, b, c, margin, reduction),
+        agree(lambda a, b, c: F.margin_ranking_loss(a, b, c, margin, reduction=reduction),
                lambda a, b, c: TF.margin_ranking_loss(a, b, c, margin, reduction=reduction), [x1, x2, t])
-        agree(nn.MarginRankingLoss(margin, reduction), torch.nn.MarginRankingLoss(margin, reduction=reduction),
+        agree(nn.MarginRankingLoss(margin, reduction=reduction), torch.nn.MarginRankingLoss(margin, reduction=reduction),
                [x1, x2, t])
 
 
@@ -268,7 +268,7 @@ def test_soft_margin_loss_stays_finite_where_torch_overflows():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: nn.MarginRankingLoss(margin="1"), "MarginRankingLoss: margin must be a finite number, got '1'"),
-    (lambda: nn.SoftMarginLoss("avg"), "SoftMarginLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    (lambda: nn.SoftMarginLoss(reduction="avg"), "SoftMarginLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: F.margin_ranking_loss(mg.randn(3), mg.randn(3), mg.randn(2)),
      "margin_ranking_loss: input has shape (3,) but target has shape (2,); they must match"),
     (lambda: F.soft_margin_loss(mg.randn(3, 1), mg.randn(3)),
@@ -284,11 +284,11 @@ def test_yes_no_options_are_one_check_at_both_levels():
     x1, x2 = mg.randn(3, 4), mg.randn(3, 4)
     for call, message in [
             (lambda: F.pairwise_distance(x1, x2, keepdim=1), "pairwise_distance: keepdim must be a bool, got 1"),
-            (lambda: F.kl_div(x1, x2, "sum", log_target="yes"), "kl_div: log_target must be a bool, got 'yes'")]:
+            (lambda: F.kl_div(x1, x2, reduction="sum", log_target="yes"), "kl_div: log_target must be a bool, got 'yes'")]:
         with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
             call()
     assert F.pairwise_distance(x1, x2, keepdim=np.True_).shape == (3, 1)
     assert nn.PairwiseDistance(keepdim=np.True_).keepdim is True
-    assert nn.KLDivLoss("sum", log_target=np.True_).log_target is True
-    np.testing.assert_allclose(F.kl_div(x1, x2, "sum", log_target=np.True_).item(),
-                               F.kl_div(x1, x2, "sum", log_target=True).item())
+    assert nn.KLDivLoss(reduction="sum", log_target=np.True_).log_target is True
+    np.testing.assert_allclose(F.kl_div(x1, x2, reduction="sum", log_target=np.True_).item(),
+                               F.kl_div(x1, x2, reduction="sum", log_target=True).item())

@@ -421,6 +421,26 @@ def test_softmax_and_log_softmax_take_dim(dim):
         nn.LogSoftmax(dim=1.5)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_family_takes_torchs_dtype(name):
+    # Attention code computes the softmax in float32 from half precision: F.softmax(scores, dim=-1, dtype=...)
+    data = np.random.default_rng(2).standard_normal((3, 4)).astype(np.float32)
+    x, tx = mg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ours = getattr(nn.functional, name)(x, dim=1, dtype=mg.float64)
+    theirs = getattr(torch.nn.functional, name)(tx, dim=1, dtype=torch.float64)
+    assert ours.dtype == np.float64 and theirs.dtype == torch.float64
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    seed = np.random.default_rng(3).standard_normal((3, 4))
+    ours.backward(mg.tensor(seed, dtype=mg.float64))
+    theirs.backward(torch.tensor(seed))
+    assert x.grad.dtype == np.float32   # the gradient comes back through the cast, in the input's dtype
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+    if name != "softmin":
+        method = getattr(x.detach(), name)(1, mg.float64)
+        assert method.dtype == np.float64
+        np.testing.assert_allclose(method.numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("shape, torch_dim", [((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
 def test_softmax_without_an_axis_asks_from_three_dims_on(shape, torch_dim):
     # PyTorch's implicit dim is the last axis below 3 dims (checked above) and not from 3 on: no guess there.

@@ -139,10 +139,12 @@ def tanhshrink(x: Tensor) -> Tensor:
     return x - ops.tanh(x)
 
 
-def softmin(x: Tensor, dim: int | None = None) -> Tensor:
+def softmin(x: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:
     """``softmax(-x)`` along ``dim``. Without ``dim``, the last axis of a 1-D or 2-D input (PyTorch's implicit
     choice there); for 3 or more dims ``dim`` must be given (PyTorch would warn and guess axis 1 or 0)."""
     x = _tensor("softmin", x)
+    if dtype is not None:   # torch casts before the op
+        x = x.astype(dtype)
     if dim is None and x.ndim >= 3:
         raise TypeError(f"softmin: give the axis for an input of {x.ndim} dims (shape {tuple(x.shape)}): PyTorch's "
                         f"implicit dim would be {0 if x.ndim == 3 else 1}, not the last axis; write dim=")

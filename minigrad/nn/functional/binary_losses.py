@@ -19,6 +19,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device
 from minigrad.nn.functional.loss import _as_target, _check_like, _check_reduction, _reduce, number_array
 from minigrad.ops.functions import Softplus
+from minigrad.nn.functional.legacy_reduction import legacy_reduction
 
 _NAME = "binary_cross_entropy_with_logits"
 
@@ -97,36 +98,38 @@ class BinaryCrossEntropy(Function):
 _EPSILON = float(np.float32(1e-12))   # PyTorch's floor of x (1 - x) in the derivative: its float32 1e-12
 
 
-def binary_cross_entropy(x: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of targets under probabilities ``x`` in [0, 1], as PyTorch's (``BinaryCrossEntropy``).
+def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of targets under probabilities ``input`` in [0, 1], as PyTorch's (``BinaryCrossEntropy``).
 
     ``weight`` rescales each element's loss and broadcasts to the input's shape; ``'mean'`` is the plain
     mean of the weighted elements. Inputs outside [0, 1] are refused; logits belong in
     :func:`binary_cross_entropy_with_logits`, which is also the stabler of the two.
     """
+    reduction = legacy_reduction("binary_cross_entropy", size_average, reduce, reduction)
     name = "binary_cross_entropy"
     _not_a_reduction(name, weight)
     _check_reduction(name, reduction)
-    target = _as_target(x, target)
-    _check_like(name, x, target)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
-    xp = x._xp()
+    target = _as_target(input, target)
+    _check_like(name, input, target)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+    xp = input._xp()
     # Written as "not inside", so that NaN is refused too, as PyTorch refuses it (it is no probability).
-    if x.size and not bool(xp.all((x.data >= 0) & (x.data <= 1))):
-        found = "NaN" if bool(xp.isnan(x.data).any()) else \
-            f"values in [{float(xp.min(x.data)):g}, {float(xp.max(x.data)):g}]"
+    if input.size and not bool(xp.all((input.data >= 0) & (input.data <= 1))):
+        found = "NaN" if bool(xp.isnan(input.data).any()) else \
+            f"values in [{float(xp.min(input.data)):g}, {float(xp.max(input.data)):g}]"
         raise ValueError(f"{name}: input values must be between 0 and 1 (probabilities), got {found}; for logits "
                          "use binary_cross_entropy_with_logits")
-    loss = BinaryCrossEntropy.apply(x, target)
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _factor(x, "weight", weight, name)
+        loss = loss * _factor(input, "weight", weight, name)
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, target, weight=None, reduction: str = "mean",
-                                     pos_weight=None) -> Tensor:
-    """Binary cross-entropy of targets in [0, 1] under ``sigmoid(logits)``, computed stably (module doc).
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    """Binary cross-entropy of targets in [0, 1] under ``sigmoid(input)``, computed stably (module doc).
 
     PyTorch's arguments in PyTorch's order. ``weight`` rescales each element's loss and broadcasts to
     the input's shape (one weight per sample: shape (N, 1)); ``pos_weight`` multiplies the positive
@@ -134,23 +137,24 @@ def binary_cross_entropy_with_logits(logits: Tensor, target, weight=None, reduct
     cast to the input's dtype; a Tensor that requires grad gets its gradient. ``'mean'`` averages the
     weighted elements (PyTorch's plain mean, not divided by the weights' sum).
     """
+    reduction = legacy_reduction("binary_cross_entropy_with_logits", size_average, reduce, reduction)
     _not_a_reduction(_NAME, weight)
     _check_reduction(_NAME, reduction)
-    target = _as_target(logits, target)
-    _check_like(_NAME, logits, target)
+    target = _as_target(input, target)
+    _check_like(_NAME, input, target)
     if weight is None and pos_weight is None:
         # The common case keeps its two-input node: no broadcast factors to multiply or differentiate.
-        return _reduce(SigmoidBinaryCrossEntropy.apply(logits, target), reduction)
-    w = _factor(logits, "weight", weight, _NAME)
-    p = _factor(logits, "pos_weight", pos_weight, _NAME)
-    return _reduce(WeightedSigmoidBinaryCrossEntropy.apply(logits, target, w, p), reduction)
+        return _reduce(SigmoidBinaryCrossEntropy.apply(input, target), reduction)
+    w = _factor(input, "weight", weight, _NAME)
+    p = _factor(input, "pos_weight", pos_weight, _NAME)
+    return _reduce(WeightedSigmoidBinaryCrossEntropy.apply(input, target, w, p), reduction)
 
 
 def _not_a_reduction(name, weight):
     """A string passed third (PyTorch's old positional reduction) is a clear error, not a weight."""
     if isinstance(weight, str):
         raise TypeError(f"{name}: weight must be an array or Tensor of numbers, got {weight!r}; "
-                        f"the reduction is the fourth argument: pass reduction={weight!r}")
+                        f"the reduction is a keyword argument: reduction={weight!r}")
 
 
 def _factor(x, arg, value, name):

@@ -8,6 +8,7 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import flag, one_of
 from minigrad.nn.functional.loss import _as_target, _check_like, _reduce
+from minigrad.nn.functional.legacy_reduction import legacy_reduction
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
@@ -17,35 +18,37 @@ MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch size
                 "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
 
 
-def kl_div(x: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
-    """The pointwise KL divergence ``t (log t - x)`` of log-probabilities ``x`` to probabilities ``t``, reduced.
+def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+           log_target: bool = False) -> Tensor:
+    """The pointwise KL divergence ``t (log t - input)`` of log-probabilities ``input`` to probabilities ``t``, reduced.
 
-    ``log_target=True`` takes ``t`` as log-probabilities: ``exp(t) (t - x)``. The term ``t log t`` is 0 where
-    ``t = 0`` (PyTorch's ``xlogy``). Reductions: ``'batchmean'`` (the sum divided by ``x.shape[0]``: the KL
+    ``log_target=True`` takes ``t`` as log-probabilities: ``exp(t) (t - input)``. The term ``t log t`` is 0 where
+    ``t = 0`` (PyTorch's ``xlogy``). Reductions: ``'batchmean'`` (the sum divided by ``input.shape[0]``: the KL
     divergence per sample), ``'sum'``, ``'none'``, and ``'mean'``, the mean over every element, which warns
-    as PyTorch does. Derivatives: ``dL/dx = -t`` (``-exp(t)``); ``dL/dt = log t + 1 - x`` for t > 0
-    (``exp(t) (t - x + 1)``). At ``t = 0`` the target's derivative here is ``-x`` where PyTorch's is NaN.
+    as PyTorch does. Derivatives: ``dL/dinput = -t`` (``-exp(t)``); ``dL/dt = log t + 1 - input`` for t > 0
+    (``exp(t) (t - input + 1)``). At ``t = 0`` the target's derivative here is ``-input`` where PyTorch's is NaN.
 
-    Shapes: x and target of one shape S -> S for ``'none'``, else a scalar.
+    Shapes: input and target of one shape S -> S for ``'none'``, else a scalar.
     """
+    reduction = legacy_reduction("kl_div", size_average, reduce, reduction)
     name = "kl_div"
     one_of(name, "reduction", reduction, KL_REDUCTIONS)
     log_target = flag(name, "log_target", log_target)
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
-    target = _as_target(x, target)
-    _check_like(name, x, target)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    target = _as_target(input, target)
+    _check_like(name, input, target)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
     if reduction == "mean":
         warnings.warn(MEAN_WARNING, UserWarning, stacklevel=2)
     if log_target:
-        pointwise = ops.exp(target) * (target - x)
+        pointwise = ops.exp(target) * (target - input)
     else:
         nonzero = target != 0
         # xlogy(t, t): the log only ever sees the selected, non-zero targets, so t = 0 gives 0 and no 0 * -inf.
-        pointwise = ops.where(nonzero, target * ops.log(ops.where(nonzero, target, 1.0)), 0.0) - target * x
+        pointwise = ops.where(nonzero, target * ops.log(ops.where(nonzero, target, 1.0)), 0.0) - target * input
     if reduction == "batchmean":
         total = pointwise.sum()
-        return total / x.shape[0] if x.ndim else total
+        return total / input.shape[0] if input.ndim else total
     return _reduce(pointwise, reduction)

@@ -11,6 +11,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import flag, number, positive_number
 from minigrad.nn.functional.distance import pairwise_distance
 from minigrad.nn.functional.loss import _as_target, _check_reduction, _reduce
+from minigrad.nn.functional.legacy_reduction import legacy_reduction
 
 COSINE_EPSILON = 1e-12   # PyTorch's: added to each squared norm, so that a zero vector gives cos = 0, not NaN
 
@@ -23,14 +24,15 @@ def _input(name, arg, x) -> Tensor:
     return x
 
 
-def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0,
-                          reduction: str = "mean") -> Tensor:
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where ``target == -1``
     (0 for any other target value), as PyTorch's.
 
     Shapes: x1, x2 (N, D) with target (N,), or (D,) with a 0-d target -> (N,) or () for 'none'. The cosine is
     ``sum(x1 x2) / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))``, PyTorch's formula.
     """
+    reduction = legacy_reduction("cosine_embedding_loss", size_average, reduce, reduction)
     name = "cosine_embedding_loss"
     _check_reduction(name, reduction)
     margin = number(name, "margin", margin)
@@ -53,26 +55,30 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
     return _reduce(positive + negative, reduction)
 
 
-def hinge_embedding_loss(x: Tensor, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:
-    """``x`` where ``target == 1``, ``max(0, margin - x)`` where ``target == -1`` (both terms for any other
-    value, as PyTorch computes it). x and target broadcast together."""
+def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, size_average=None, reduce=None,  # noqa: A002
+                         reduction: str = "mean") -> Tensor:
+    """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1`` (both terms for any other
+    value, as PyTorch computes it). input and target broadcast together."""
+    reduction = legacy_reduction("hinge_embedding_loss", size_average, reduce, reduction)
     name = "hinge_embedding_loss"
     _check_reduction(name, reduction)
     margin = number(name, "margin", margin)
-    x = _input(name, "input", x)
-    target = _as_target(x, target)
+    input = _input(name, "input", input)
+    target = _as_target(input, target)
     t = target.data
-    hinge = ops.where(Tensor(t != 1), ops.clamp(margin - x, min=0.0), 0.0)
-    return _reduce(hinge + ops.where(Tensor(t != -1), x, 0.0), reduction)
+    hinge = ops.where(Tensor(t != 1), ops.clamp(margin - input, min=0.0), 0.0)
+    return _reduce(hinge + ops.where(Tensor(t != -1), input, 0.0), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
-                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean") -> Tensor:
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
     """``max(0, margin + d(a, p) - d(a, n))`` with ``d = pairwise_distance(., ., p, eps)`` along the last axis
     (Balntas et al. 2016); ``swap`` uses ``min(d(a, n), d(p, n))`` for the negative distance.
 
     Shapes: three inputs of one rank, broadcasting, (..., D) -> (...) for 'none'. ``margin > 0``.
     """
+    reduction = legacy_reduction("triplet_margin_loss", size_average, reduce, reduction)
     name = "triplet_margin_loss"
     _check_reduction(name, reduction)
     margin = _positive_margin(name, margin)

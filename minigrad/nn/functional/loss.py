@@ -15,6 +15,7 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
+from minigrad.nn.functional.legacy_reduction import legacy_reduction
 from minigrad.backend import get_array_module, to_device
 from minigrad.ops.softmax import Softmax, log_softmax, stable_log_softmax
 
@@ -251,8 +252,8 @@ class SoftmaxCrossEntropy(Function):
         return g
 
 
-def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
-                  ignore_index: int | None = -100, weight=None) -> Tensor:
+def cross_entropy(input: Tensor, target, weight=None, size_average=None, ignore_index: int | None = -100,  # noqa: A002
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of integer class targets under ``softmax(logits)``, for logits of shape (N, C).
 
     A floating Tensor target of the logits' shape holds class probabilities instead (torch's soft targets:
@@ -266,7 +267,10 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", label_smoothi
     PyTorch does. ``'none'`` returns the (N,) weighted losses. With ``weight`` and
     smoothing, PyTorch's smoothing term is ``-e/C sum_c weight_c log p_c`` per row.
     A ``'mean'`` with no row to average is NaN, with a zero gradient.
+    The arguments are torch's, in its order (``size_average``/``reduce``: see ``legacy_reduction``).
     """
+    logits = input   # torch's name for the argument
+    reduction = legacy_reduction("cross_entropy", size_average, reduce, reduction)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -318,13 +322,15 @@ def _reduce(values: Tensor, reduction: str) -> Tensor:
     return values
 
 
-def nll_loss(log_probs: Tensor, target, reduction: str = "mean", ignore_index: int | None = -100,
-             weight=None) -> Tensor:
+def nll_loss(input: Tensor, target, weight=None, size_average=None, ignore_index: int | None = -100,  # noqa: A002
+             reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood ``-weight[t_i] log_probs[i, t_i]`` of (N, C) log-probabilities.
 
     Pair it with ``log_softmax``: ``nll_loss(log_softmax(x), t) == cross_entropy(x, t)``.
-    ``weight`` and ``ignore_index`` as in :func:`cross_entropy`.
+    ``weight`` and ``ignore_index`` as in :func:`cross_entropy`, and the arguments in torch's order too.
     """
+    log_probs = input   # torch's name for the argument
+    reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
     _check_reduction("nll_loss", reduction)
     if isinstance(log_probs, Tensor) and log_probs.ndim != 2:
         return _per_position("nll_loss", nll_loss, log_probs, target, reduction, ignore_index=ignore_index,
@@ -352,7 +358,7 @@ def _per_position(name, loss, scores, target, reduction, **options):
     rows = (ops.reshape(scores, (1, -1)) if scores.ndim == 1
             else ops.reshape(ops.movedim(scores, 1, -1), (-1, scores.shape[1])))
     flat = ops.reshape(target if isinstance(target, Tensor) else Tensor(np.asarray(target)), (-1,))
-    out = loss(rows, flat, reduction, **options)
+    out = loss(rows, flat, reduction=reduction, **options)
     return ops.reshape(out, target_shape) if reduction == "none" else out
 
 
@@ -419,58 +425,86 @@ def _as_target(x, target):
     return Tensor(data.astype(x.dtype, copy=False))
 
 
-def mse_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Mean squared error ``(x - target)^2``, averaged (or summed) over every element."""
+def mse_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+             weight=None) -> Tensor:
+    """Mean squared error ``(input - target)^2``, averaged (or summed) over every element.
+
+    ``weight`` (input's shape) weighs each element, and the mean is then ``sum(w l) / sum(w)``, as torch's.
+    """
+    reduction = legacy_reduction("mse_loss", size_average, reduce, reduction)
     _check_reduction("mse_loss", reduction)
-    target = _as_target(x, target)
-    _check_like("mse_loss", x, target)
-    if reduction == "none":
-        diff = x - target
-        return diff * diff
+    target = _as_target(input, target)
+    _check_like("mse_loss", input, target)
+    if reduction == "none" or weight is not None:
+        diff = input - target
+        return _weighted_reduce("mse_loss", diff * diff, weight, reduction)
     # One fused node for the reduced loss (the common case in training).
     # The mean of an empty batch is NaN, as in PyTorch: 0 * NaN in the forward, an empty gradient.
-    scale = (1.0 / x.data.size if x.data.size else float("nan")) if reduction == "mean" else 1.0
-    return SquaredError.apply(x, target, scale=scale)
+    scale = (1.0 / input.data.size if input.data.size else float("nan")) if reduction == "mean" else 1.0
+    return SquaredError.apply(input, target, scale=scale)
 
 
-def l1_loss(x: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Mean absolute error ``|x - target|``."""
+def l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+            weight=None) -> Tensor:
+    """Mean absolute error ``|input - target|``; ``weight`` as in :func:`mse_loss`."""
+    reduction = legacy_reduction("l1_loss", size_average, reduce, reduction)
     _check_reduction("l1_loss", reduction)
-    target = _as_target(x, target)
-    _check_like("l1_loss", x, target)
-    return _reduce(ops.abs(x - target), reduction)
+    target = _as_target(input, target)
+    _check_like("l1_loss", input, target)
+    return _weighted_reduce("l1_loss", ops.abs(input - target), weight, reduction)
 
 
-def huber_loss(x: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """Huber loss of ``d = x - target``: ``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta / 2)``.
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight=None) -> Tensor:
+    """Huber loss of ``d = input - target``: ``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta / 2)``.
 
     Derivative: ``d`` inside, ``delta sign(d)`` outside (continuous at ``|d| = delta``).
+    ``weight`` (input's shape) weighs each element; unlike :func:`mse_loss`'s, the mean stays the mean over
+    the elements, as torch's.
     """
     _check_reduction("huber_loss", reduction)
     if not float(delta) > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta:g}")
-    target = _as_target(x, target)
-    _check_like("huber_loss", x, target)
-    d = x - target
+    target = _as_target(input, target)
+    _check_like("huber_loss", input, target)
+    d = input - target
     a = ops.abs(d)
     delta = float(delta)
-    return _reduce(ops.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+    return _weighted_reduce("huber_loss", ops.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), weight,
+                            reduction, by_weights=False)
 
 
-def smooth_l1_loss(x: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """Smooth L1 loss of ``d = x - target``: ``d^2 / (2 beta)`` where ``|d| < beta``, else ``|d| - beta / 2``.
+def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+                   beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss of ``d = input - target``: ``d^2 / (2 beta)`` where ``|d| < beta``, else ``|d| - beta / 2``.
 
     Derivative: ``d / beta`` inside, ``sign(d)`` outside. ``beta = 0`` is the L1 loss. It is
     ``huber_loss(..., delta=beta) / beta`` for ``beta > 0``.
     """
+    reduction = legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
     if not float(beta) >= 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta:g}")
-    target = _as_target(x, target)
-    _check_like("smooth_l1_loss", x, target)
-    d = x - target
+    target = _as_target(input, target)
+    _check_like("smooth_l1_loss", input, target)
+    d = input - target
     a = ops.abs(d)
     beta = float(beta)
     if beta == 0:  # no quadratic zone (and no division by 0 in the branch where() leaves out)
         return _reduce(a, reduction)
     return _reduce(ops.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def _weighted_reduce(name, values: Tensor, weight, reduction: str, by_weights=True) -> Tensor:
+    """``values`` reduced; with a ``weight`` of their shape, ``weight * values``, whose mean is ``sum / sum(weight)``
+    (``by_weights``: torch's mse_loss and l1_loss), else the mean over the elements (torch's huber_loss)."""
+    if weight is None:
+        return _reduce(values, reduction)
+    weight = _as_target(values, weight)
+    if tuple(weight.shape) != tuple(values.shape):
+        raise ValueError(f"{name}: weight must have the input's shape {tuple(values.shape)}, "
+                         f"got {tuple(weight.shape)}")
+    weighted = values * weight
+    if reduction == "mean" and by_weights:
+        return weighted.sum() / weight.sum()
+    return _reduce(weighted, reduction)

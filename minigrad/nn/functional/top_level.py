@@ -132,40 +132,41 @@ def kl_div(input, target, reduction=0, *, log_target=False):  # noqa: A002
     ``F.kl_div``'s ``'mean'`` gives)."""
     reduction = _reduction("kl_div", reduction)
     if reduction == "mean":
-        return F.kl_div(input, target, "none", log_target).mean()
-    return F.kl_div(input, target, reduction, log_target)
+        return F.kl_div(input, target, reduction="none", log_target=log_target).mean()
+    return F.kl_div(input, target, reduction=reduction, log_target=log_target)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.cosine_embedding_loss``; see ``minigrad.nn.functional.cosine_embedding_loss``."""
-    return F.cosine_embedding_loss(input1, input2, target, margin, _reduction("cosine_embedding_loss", reduction))
+    return F.cosine_embedding_loss(input1, input2, target, margin, reduction=_reduction("cosine_embedding_loss", reduction))
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):  # noqa: A002
     """``torch.hinge_embedding_loss``; see ``minigrad.nn.functional.hinge_embedding_loss``."""
-    return F.hinge_embedding_loss(input, target, margin, _reduction("hinge_embedding_loss", reduction))
+    return F.hinge_embedding_loss(input, target, margin, reduction=_reduction("hinge_embedding_loss", reduction))
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.margin_ranking_loss``; see ``minigrad.nn.functional.margin_ranking_loss``."""
-    return F.margin_ranking_loss(input1, input2, target, margin, _reduction("margin_ranking_loss", reduction))
+    return F.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction("margin_ranking_loss", reduction))
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0):
     """``torch.triplet_margin_loss``; see ``minigrad.nn.functional.triplet_margin_loss``."""
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
-                                 _reduction("triplet_margin_loss", reduction))
+                                 reduction=_reduction("triplet_margin_loss", reduction))
 
 
 def poisson_nll_loss(input, target, log_input, full, eps, reduction):  # noqa: A002
     """``torch.poisson_nll_loss`` (every argument required); see ``minigrad.nn.functional.poisson_nll_loss``."""
-    return F.poisson_nll_loss(input, target, log_input, full, eps, _reduction("poisson_nll_loss", reduction))
+    return F.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=_reduction("poisson_nll_loss", reduction))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):  # noqa: A002
     """``torch.binary_cross_entropy_with_logits``: ``pos_weight`` before ``reduction``, which is an enum int."""
     return F.binary_cross_entropy_with_logits(input, target, weight,
-                                              _reduction("binary_cross_entropy_with_logits", reduction), pos_weight)
+                                              reduction=_reduction("binary_cross_entropy_with_logits", reduction),
+                                              pos_weight=pos_weight)
 
 
 def constant_pad_nd(input, pad, value=0):  # noqa: A002
