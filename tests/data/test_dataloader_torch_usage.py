@@ -252,3 +252,14 @@ def test_errors_through_a_batch_sampler_name_the_dataset_indices():
     with pytest.raises(ValueError, match=r"^DataLoader: sample 4 has shape \(3,\) but sample 5's has shape \(2,\); "
                                          r"samples must agree to be stacked$"):
         list(DataLoader(Ragged(), batch_sampler=[[0, 1], [5, 4]]))
+
+
+def test_distributed_sampler_loads_on_first_access_in_a_fresh_process():
+    # In this process another test may have imported the submodule already; a fresh one asks __getattr__ first.
+    import subprocess
+    import sys
+    code = ("import minigrad as mg; s = mg.utils.data.DistributedSampler; d = mg.utils.data.distributed; "
+            "print(s.__name__, d.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["DistributedSampler", "minigrad.utils.data.distributed"]
