@@ -70,14 +70,16 @@ class DataLoader:
             structure; if it does, the first batch is read per sample too, and a
             difference in values is a ValueError that asks for ``batched``.
 
+    The arguments are torch's, in torch's order (``DataLoader(ds, 64, False, sampler)`` passes a sampler);
+    minigrad's own, ``seed``, ``device`` and ``batched``, are keyword-only. ``shuffle=None`` is False.
     ``collate_fn`` gets each batch's list of samples (read per sample) and its result is yielded as it is.
     The worker options are accepted and checked; batches are read in this process (``get_worker_info``).
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, device=None,
-                 sampler=None, batched=None, *, batch_sampler=None, collate_fn=None, num_workers=0,
-                 pin_memory=False, timeout=0, worker_init_fn=None, prefetch_factor=None, persistent_workers=False,
-                 generator=None, in_order=True, pin_memory_device="", multiprocessing_context=None):
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device="", in_order=True, seed=None, device=None, batched=None):
         self._stream = isinstance(dataset, IterableDataset)
         if self._stream:
             for name, value, unset in (("shuffle", shuffle, (False, None)), ("sampler", sampler, (None,)),

@@ -263,3 +263,19 @@ def test_distributed_sampler_loads_on_first_access_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["DistributedSampler", "minigrad.utils.data.distributed"]
+
+
+def test_dataloader_takes_torchs_arguments_in_torchs_order():
+    import inspect
+    ours = inspect.signature(DataLoader).parameters
+    theirs = inspect.signature(torch.utils.data.DataLoader).parameters
+    own = ["seed", "device", "batched"]   # minigrad's, keyword-only, after torch's
+    assert list(ours) == list(theirs) + own
+    assert all(ours[name].kind == inspect.Parameter.KEYWORD_ONLY for name in own)
+    assert {k: ours[k].default for k in theirs} == {k: v.default for k, v in theirs.items()}
+    # torch code passing the sampler, the collate_fn or drop_last by position means the same here
+    data = [np.float64(i) for i in range(10)]
+    order = [7, 1, 4, 0, 9, 3, 2]
+    ours = [b.numpy().tolist() for b in DataLoader(data, 3, False, order, None, 0, None, False, True)]
+    theirs = [b.tolist() for b in torch.utils.data.DataLoader(data, 3, False, order, None, 0, None, False, True)]
+    assert ours == theirs == [[7.0, 1.0, 4.0], [0.0, 9.0, 3.0]]
