@@ -12,8 +12,16 @@ Why random, and why scaled:
 
 Fans. minigrad's ``Linear`` stores its weight as (in_features, out_features)
 and computes ``x @ W``, so for a 2-D weight ``fan_in = shape[0]`` and
-``fan_out = shape[1]`` (the transpose of PyTorch's layout). For more than two
-dimensions the trailing ones are a receptive field that multiplies both fans.
+``fan_out = shape[1]`` (the transpose of PyTorch's layout; a 2-D weight kept in
+PyTorch's (out, in) layout, as ``LinearT``'s and the recurrent layers' are, has
+its two fans swapped here: give ``mode`` accordingly). A weight of more than two
+dimensions is a convolution's, (out_channels, in_channels / groups, *kernel) as
+in PyTorch, and PyTorch's rule applies: ``fan_in = shape[1] * receptive``,
+``fan_out = shape[0] * receptive``, with ``receptive`` the product of the kernel's
+dimensions.
+
+Each random initializer takes ``generator=`` (a ``minigrad.Generator`` or NumPy
+generator) to draw from instead of minigrad's, as PyTorch's do.
 
 Numbers are drawn on the host from ``minigrad.random.get_generator()`` in the
 tensor's dtype (float32 draws for float32 weights) and then copied to the
@@ -39,11 +47,11 @@ __all__ = [
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor that restores unit variance after ``nonlinearity`` (He et al. 2015; PyTorch's table).
 
-    linear/identity/sigmoid: 1; tanh: 5/3; relu: sqrt(2);
+    linear/identity/sigmoid and the convolutions: 1; tanh: 5/3; relu: sqrt(2);
     leaky_relu: sqrt(2 / (1 + slope^2)) with slope ``param`` (default 0.01); selu: 3/4.
     """
     name = nonlinearity.lower()
-    if name in ("linear", "identity", "sigmoid"):
+    if name in ("linear", "identity", "sigmoid") or name in _CONVOLUTIONS:
         return 1.0
     if name == "tanh":
         return 5.0 / 3.0
@@ -56,16 +64,22 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return 0.75
     raise ValueError(
         f"calculate_gain: unknown nonlinearity {nonlinearity!r} "
-        "(expected linear, identity, sigmoid, tanh, relu, leaky_relu or selu)"
+        "(expected linear, identity, sigmoid, tanh, relu, leaky_relu, selu, or a convolution: conv1d, conv2d, "
+        "conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d)"
     )
+
+
+_CONVOLUTIONS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
 
 def _fans(tensor, name):
     shape = tuple(tensor.shape)
     if len(shape) < 2:
         raise ValueError(f"{name}: fan_in and fan_out need a tensor of 2 or more dimensions, got shape {shape}")
-    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
-    return shape[0] * receptive, shape[1] * receptive
+    if len(shape) == 2:   # minigrad's Linear: (in_features, out_features)
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[2:]))   # a convolution's (out, in / groups, *kernel), PyTorch's rule
+    return shape[1] * receptive, shape[0] * receptive
 
 
 def _array(tensor):
@@ -100,19 +114,19 @@ def ones_(tensor):
     return _write(tensor, 1)
 
 
-def constant_(tensor, value: float):
-    """Fill with ``value``."""
-    return _write(tensor, value)
+def constant_(tensor, val: float):
+    """Fill with ``val``."""
+    return _write(tensor, val)
 
 
-def uniform_(tensor, a: float = 0.0, b: float = 1.0):
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """Fill with draws from U(a, b)."""
-    return _fill(tensor, uniform_values(tensor.shape, tensor.dtype, a, b))
+    return _fill(tensor, uniform_values(tensor.shape, tensor.dtype, a, b, rng=generator))
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0):
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill with draws from N(mean, std^2)."""
-    return _fill(tensor, normal_values(tensor.shape, tensor.dtype, mean, std))
+    return _fill(tensor, normal_values(tensor.shape, tensor.dtype, mean, std, rng=generator))
 
 
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None):
@@ -158,17 +172,17 @@ def dirac_(tensor, groups: int = 1):
     return _fill(tensor, values)
 
 
-def xavier_uniform_(tensor, gain: float = 1.0):
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain: float = 1.0):
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def _kaiming_std(tensor, name, a, mode, nonlinearity):
@@ -179,23 +193,25 @@ def _kaiming_std(tensor, name, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu"):
-    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``; gain sqrt(2) for ReLU by default.
+def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
+    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``.
 
-    ``a`` is the negative slope when ``nonlinearity='leaky_relu'``; ``mode='fan_in'``
-    preserves the forward variance, ``'fan_out'`` the backward one.
+    As PyTorch's: ``a`` is the negative slope of the default ``nonlinearity='leaky_relu'``, so the
+    default ``a = 0`` gives ReLU's gain sqrt(2), and PyTorch's own layer init ``a = sqrt(5)`` gives
+    sqrt(1/3) (``b = 1 / sqrt(fan_in)``). ``mode='fan_in'`` preserves the forward variance, ``'fan_out'``
+    the backward one.
     """
     std = _kaiming_std(tensor, "kaiming_uniform_", a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std  # U(-b, b) has variance b^2 / 3
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu"):
-    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; gain sqrt(2) for ReLU by default."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, "kaiming_normal_", a, mode, nonlinearity))
+def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
+    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; ``a`` and the gain as in ``kaiming_uniform_``."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, "kaiming_normal_", a, mode, nonlinearity), generator)
 
 
-def orthogonal_(tensor, gain: float = 1.0):
+def orthogonal_(tensor, gain: float = 1.0, generator=None):
     """A (semi-)orthogonal matrix times ``gain`` (Saxe et al. 2014).
 
     For a 2-D (in, out) weight with in >= out the columns are orthonormal,
@@ -208,7 +224,7 @@ def orthogonal_(tensor, gain: float = 1.0):
         raise ValueError(f"orthogonal_: needs a tensor of 2 or more dimensions, got shape {shape}")
     rows, cols = shape[0], int(np.prod(shape[1:]))
     # QR in float64 on the host: orthonormal to ~1e-15 before the final cast.
-    gaussian = get_generator().standard_normal((max(rows, cols), min(rows, cols)))
+    gaussian = (generator or get_generator()).standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(gaussian)
     q = q * np.sign(np.diag(r))
     if rows < cols:
@@ -216,22 +232,24 @@ def orthogonal_(tensor, gain: float = 1.0):
     return _fill(tensor, (gain * q).reshape(shape))
 
 
-def sparse_(tensor, num_nonzero: int = 15, std: float = 1.0):
-    """Martens (2010) sparse init: each output unit gets exactly ``num_nonzero`` incoming N(0, std^2) weights.
+def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
+    """Sparse init (Martens 2010), as PyTorch's: N(0, std^2) draws, then ``ceil(sparsity * rows)`` entries of
+    every column set to 0, at random rows.
 
-    For an (in, out) weight every column keeps ``num_nonzero`` non-zero entries at
-    random rows, the rest are 0. Sparse fan-in lets units differ strongly without
-    the large total input a dense init of the same per-weight scale would give.
+    For minigrad's (in, out) ``Linear`` weight a column is one output unit, so each unit keeps the same number
+    of incoming weights: units differ strongly without the large total input a dense init would give them.
     """
     shape = tuple(tensor.shape)
     if len(shape) != 2:
-        raise ValueError(f"sparse_: needs a 2-D (in, out) tensor, got shape {shape}")
-    fan_in, fan_out = shape
-    if not 0 <= num_nonzero <= fan_in:
-        raise ValueError(f"sparse_: num_nonzero must be in [0, {fan_in}] for shape {shape}, got {num_nonzero}")
-    values = normal_values(shape, tensor.dtype, 0.0, std)
-    # A random permutation of the rows in every column; its first num_nonzero rows are kept.
-    chosen = np.argsort(get_generator().random(shape), axis=0)[:num_nonzero]
-    keep = np.zeros(shape, dtype=bool)
-    np.put_along_axis(keep, chosen, True, axis=0)
-    return _fill(tensor, np.where(keep, values, values.dtype.type(0)))
+        raise ValueError(f"sparse_: needs a 2-D tensor, got shape {shape}")
+    if not 0 <= sparsity <= 1:
+        raise ValueError(f"sparse_: sparsity must be in [0, 1] (the fraction of each column set to 0), "
+                         f"got {sparsity!r}")
+    rows = shape[0]
+    rng = generator or get_generator()
+    values = normal_values(shape, tensor.dtype, 0.0, std, rng=rng)
+    zeros = int(math.ceil(sparsity * rows))
+    # A random permutation of the rows in every column; its first ``zeros`` rows are cleared.
+    chosen = np.argsort(rng.random(shape), axis=0)[:zeros]
+    np.put_along_axis(values, chosen, 0, axis=0)
+    return _fill(tensor, values)

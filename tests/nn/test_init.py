@@ -4,6 +4,8 @@ import math
 import numpy as np
 import pytest
 
+import torch
+
 import minigrad as mg
 from minigrad.nn import Parameter, init
 
@@ -82,16 +84,76 @@ def test_orthogonal(shape):
     np.testing.assert_allclose(gram32, np.eye(small), atol=1e-5)
 
 
-def test_sparse_has_fixed_non_zeros_per_unit():
-    w = init.sparse_(_weight((100, 400)), num_nonzero=15, std=2.0).numpy()
-    np.testing.assert_array_equal((w != 0).sum(axis=0), np.full(400, 15))
-    # The rows chosen differ between units (a random subset per column).
+def test_sparse_clears_the_same_number_of_entries_in_every_column_as_torch():
+    w = init.sparse_(_weight((100, 400)), 0.85, std=2.0).numpy()
+    np.testing.assert_array_equal((w == 0).sum(axis=0), np.full(400, 85))   # ceil(0.85 * 100) per column
+    t = torch.nn.init.sparse_(torch.empty(100, 400), 0.85, std=2.0).numpy()
+    np.testing.assert_array_equal((t == 0).sum(axis=0), (w == 0).sum(axis=0))
+    # The rows chosen differ between columns (a random subset per column).
     assert len({tuple(np.flatnonzero(w[:, j])) for j in range(400)}) > 1
     values = w[w != 0]
     # 6,000 N(0, 4) draws: the sample std has a standard error of ~0.018.
     np.testing.assert_allclose(values.std(), 2.0, atol=0.08)
-    with pytest.raises(ValueError, match=r"sparse_: num_nonzero must be in \[0, 100\]"):
-        init.sparse_(_weight((100, 30)), num_nonzero=101)
+    assert init.sparse_(_weight((7, 3)), 0.5).numpy().std() < 0.05   # std 0.01 by default, as torch's
+    with pytest.raises(ValueError, match=r"sparse_: sparsity must be in \[0, 1\] \(the fraction of each column "
+                                         r"set to 0\), got 1.5"):
+        init.sparse_(_weight((100, 30)), 1.5)
+
+
+def test_convolution_weights_take_torchs_fans():
+    # (out, in / groups, kh, kw), as PyTorch's Conv2d: fan_in = in * kh * kw, fan_out = out * kh * kw.
+    shape = (256, 128, 3, 3)
+    fan_in, fan_out = 128 * 9, 256 * 9
+    w = init.kaiming_normal_(_weight(shape), mode="fan_out", nonlinearity="relu").numpy()   # ResNet's init
+    np.testing.assert_allclose(w.std(), math.sqrt(2 / fan_out), rtol=0.01)
+    t = torch.nn.init.kaiming_normal_(torch.empty(shape), mode="fan_out", nonlinearity="relu").numpy()
+    np.testing.assert_allclose(w.std(), t.std(), rtol=0.02)
+    w = init.kaiming_uniform_(_weight(shape)).numpy()
+    np.testing.assert_allclose(w.std(), math.sqrt(2 / fan_in), rtol=0.01)
+    w = init.xavier_uniform_(_weight((64, 32, 5)), gain=1.5).numpy()
+    bound = 1.5 * math.sqrt(6 / (32 * 5 + 64 * 5))
+    assert bound * 0.99 < np.abs(w).max() <= bound
+    conv, tconv = mg.nn.Conv2d(3, 64, 3), torch.nn.Conv2d(3, 64, 3)
+    init.kaiming_normal_(conv.weight, mode="fan_out")
+    torch.nn.init.kaiming_normal_(tconv.weight, mode="fan_out")
+    np.testing.assert_allclose(conv.weight.numpy().std(), tconv.weight.detach().numpy().std(), rtol=0.15)
+
+
+def test_kaiming_slope_is_torchs_leaky_relu_default():
+    # PyTorch's reset_parameters idiom: kaiming_uniform_(w, a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    w = init.kaiming_uniform_(_weight(), a=math.sqrt(5)).numpy()
+    bound = 1 / math.sqrt(FAN_IN)
+    assert bound * 0.99 < np.abs(w).max() <= bound
+    w = init.kaiming_normal_(_weight(), a=0.2).numpy()
+    np.testing.assert_allclose(w.std(), math.sqrt(2 / 1.04) / math.sqrt(FAN_IN), rtol=0.01)
+    assert init.calculate_gain("conv2d") == torch.nn.init.calculate_gain("conv2d") == 1.0
+    assert init.calculate_gain("conv_transpose3d") == 1.0
+
+
+@pytest.mark.parametrize("name, args", [("uniform_", (-1.0, 2.0)), ("normal_", (0.5, 2.0)), ("xavier_uniform_", ()),
+                                        ("xavier_normal_", ()), ("kaiming_uniform_", ()), ("kaiming_normal_", ()),
+                                        ("orthogonal_", ()), ("sparse_", (0.3,)), ("trunc_normal_", ())])
+def test_generator_gives_the_draws(name, args):
+    fn = getattr(init, name)
+    a = fn(_weight((30, 20)), *args, generator=mg.Generator().manual_seed(5)).numpy().copy()
+    b = fn(_weight((30, 20)), *args, generator=mg.Generator().manual_seed(5)).numpy()
+    np.testing.assert_array_equal(a, b)
+    mg.manual_seed(7)
+    plain = fn(_weight((30, 20)), *args).numpy().copy()
+    assert not np.array_equal(plain, a)
+    mg.manual_seed(7)
+    fn(_weight((30, 20)), *args, generator=mg.Generator().manual_seed(5))   # draws from the generator given ...
+    np.testing.assert_array_equal(fn(_weight((30, 20)), *args).numpy(), plain)   # ... not from minigrad's
+
+
+def test_initializers_take_torchs_arguments():
+    import inspect
+    for name in init.__all__:
+        ours = inspect.signature(getattr(init, name)).parameters
+        theirs = inspect.signature(getattr(torch.nn.init, name)).parameters
+        assert list(ours) == list(theirs), name
+        assert {k: v.default for k, v in ours.items()} == {k: v.default for k, v in theirs.items()}, name
+    np.testing.assert_array_equal(init.constant_(_weight((2, 2)), val=2.5).numpy(), np.full((2, 2), 2.5))
 
 
 def test_fan_errors_name_the_initializer():
