@@ -14,15 +14,27 @@ Large ops are checked in milliseconds instead of minutes.
 ``gradgradcheck`` runs the same check on the function that maps
 ``(inputs, v)`` to the gradient ``v^T J``, computed with ``create_graph=True``:
 that checks second derivatives.
+
+The options are PyTorch's, with its defaults. Besides the Jacobian, every check
+also runs backward twice through one graph and compares the two results (within
+``nondet_tol``: a backward that changes what it saved is not reentrant) and runs
+backward from all-zero output gradients, which must give zero gradients (PyTorch's
+"multiplied by grad_output" check). PyTorch's ``check_undefined_grad`` is accepted: an
+undefined output gradient is a zero one here, which that check already covers.
+``check_forward_ad`` compares Jacobian-vector products
+(``autograd.functional.jvp``) with central differences too, and
+``check_backward_ad=False`` leaves out the backward checks. There is no vmap over
+backward, so ``check_batched_grad`` and ``check_batched_forward_grad`` must stay
+False, and no masked (sparse) semantics, so ``masked`` must too.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.functional import grad as _grad
+from minigrad.autograd.functional import grad as _grad, jvp as _jvp
 from minigrad.autograd.mode import enable_grad, no_grad
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import to_numpy
+from minigrad.backend import get_array_module, to_numpy
 
 
 class GradcheckError(AssertionError):
@@ -66,10 +78,12 @@ def _flat_outputs(fn, inputs):
                               or [np.zeros(0)])
 
 
-def _vjp(fn, inputs, diff, weights_for):
-    """v^T J for every differentiable input, with v built per output by ``weights_for``."""
-    with enable_grad():
-        outs = _outputs(fn, inputs)
+def _vjp(fn, inputs, diff, weights_for, outs=None):
+    """v^T J for every differentiable input, with v built per output by ``weights_for`` (through ``outs``, the
+    outputs of one forward, when given: their graph is kept for another backward)."""
+    if outs is None:
+        with enable_grad():
+            outs = _outputs(fn, inputs)
     weights = [weights_for(i, o) for i, o in enumerate(outs)]
     live = [(o, w) for o, w in zip(outs, weights) if o.requires_grad]
     if not live:
@@ -77,6 +91,10 @@ def _vjp(fn, inputs, diff, weights_for):
     gs = _grad([o for o, _ in live], [inputs[i] for i in diff],
                grad_outputs=[Tensor(o._xp().asarray(w, dtype=o.dtype)) for o, w in live],
                retain_graph=True, allow_unused=True)
+    for g, i in zip(gs, diff):
+        if g is not None and g.dtype != inputs[i].dtype:   # check_grad_dtypes: the engine refuses this already
+            raise GradcheckError(f"gradcheck: the gradient of input {i} has dtype {g.dtype}, "
+                                 f"the input {inputs[i].dtype}")
     return [np.zeros(inputs[i].shape) if g is None else to_numpy(g.data).astype(np.float64)
             for g, i in zip(gs, diff)], outs
 
@@ -87,22 +105,51 @@ def _report(message, raise_exception):
     return False
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, fast_mode=False, seed=0):
-    """Check the gradients of ``fn`` at ``inputs`` against central differences.
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None, seed=0):
+    """Check the gradients of ``func`` at ``inputs`` against central differences.
 
-    ``fn`` takes the inputs and returns a Tensor or a tuple of Tensors. Every
+    ``func`` takes the inputs and returns a Tensor or a tuple of Tensors. Every
     input Tensor with ``requires_grad=True`` is checked (as a float64 copy).
     On a mismatch it raises ``GradcheckError`` naming the input, the element,
     and the analytic and numeric values (or returns False when
     ``raise_exception=False``). Returns True when all derivatives agree.
+    The options are PyTorch's (module docstring); ``seed`` draws fast mode's directions.
     """
+    _refuse_unsupported("gradcheck", check_batched_grad=check_batched_grad,
+                        check_batched_forward_grad=check_batched_forward_grad, masked=masked)
     inputs = _prepare(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
         raise ValueError("gradcheck: no input requires grad; set requires_grad=True on what to check")
-    if fast_mode:
-        return _fast_check(fn, inputs, diff, eps, atol, rtol, raise_exception, seed)
+    try:
+        if check_backward_ad:
+            _check_reentrant(func, inputs, diff, nondet_tol, seed)
+            if fast_mode:
+                _fast_check(func, inputs, diff, eps, atol, rtol, seed)
+            else:
+                _full_check(func, inputs, diff, eps, atol, rtol)
+            _check_zero_output_grads(func, inputs, diff)   # PyTorch's "multiplied by grad_output" check
+        if check_forward_ad:
+            _check_jvps(func, inputs, diff, eps, atol, rtol, fast_mode, seed)
+    except GradcheckError as error:
+        return _report(str(error), raise_exception)
+    return True
 
+
+def _refuse_unsupported(name, **options):
+    for option, value in options.items():
+        if value:
+            raise NotImplementedError(
+                f"{name}: {option}={value!r} is not supported: minigrad has " +
+                ("no masked (sparse) gradient semantics" if option == "masked" else "no vmap over backward") +
+                f"; pass {option}=False")
+
+
+def _full_check(fn, inputs, diff, eps, atol, rtol):
+    """The whole Jacobian both ways: one backward per output element, two forwards per input element."""
     with no_grad():
         out_shapes = [o.shape for o in _outputs(fn, inputs)]
     sizes = [int(np.prod(s)) for s in out_shapes]
@@ -125,31 +172,95 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     for a, i in zip(analytic, diff):
         x = inputs[i]
         for e in range(x.size):
-            # Index the array itself: reshape(-1) would copy a non-contiguous input (a
-            # transposed leaf, say), and perturbing the copy would leave f unchanged.
             at = np.unravel_index(e, x.shape)
-            orig = float(x.data[at])
-            x.data[at] = orig + eps
-            plus = _flat_outputs(fn, inputs)
-            x.data[at] = orig - eps
-            minus = _flat_outputs(fn, inputs)
-            x.data[at] = orig
-            numeric = (plus - minus) / (2 * eps)
+            numeric = _central_difference(fn, inputs, x, at, eps)
             # "not <=" rather than ">": a NaN on either side is a mismatch, never a pass.
             bad = ~(np.abs(a[:, e] - numeric) <= atol + rtol * np.abs(numeric))
             if bad.any():
                 o = int(np.argmax(bad))
-                return _report(
+                raise GradcheckError(
                     f"gradcheck: Jacobian mismatch for input {i} (shape {tuple(x.shape)}) at element "
                     f"{tuple(int(k) for k in np.unravel_index(e, x.shape))}, output element {o}:\n"
                     f"  analytic: {float(a[o, e])!r}\n  numeric:  {float(numeric[o])!r}\n"
-                    f"  analytic column: {a[:, e]}\n  numeric column:  {numeric}",
-                    raise_exception,
-                )
-    return True
+                    f"  analytic column: {a[:, e]}\n  numeric column:  {numeric}")
 
 
-def _fast_check(fn, inputs, diff, eps, atol, rtol, raise_exception, seed):
+def _central_difference(fn, inputs, x, at, eps):
+    """``(f(x + eps e) - f(x - eps e)) / (2 eps)`` for the element ``at`` of input ``x`` (an index tuple), or along
+    the direction ``at`` itself when it is an array."""
+    if isinstance(at, np.ndarray):
+        orig = x.data.copy()
+        step = x._xp().asarray(at) * eps
+        x.data[...] = orig + step
+        plus = _flat_outputs(fn, inputs)
+        x.data[...] = orig - step
+        minus = _flat_outputs(fn, inputs)
+        x.data[...] = orig
+    else:
+        # Write through the array itself: reshape(-1) would copy a non-contiguous input (a transposed leaf,
+        # say), and perturbing the copy would leave f unchanged.
+        orig = float(x.data[at])
+        x.data[at] = orig + eps
+        plus = _flat_outputs(fn, inputs)
+        x.data[at] = orig - eps
+        minus = _flat_outputs(fn, inputs)
+        x.data[at] = orig
+    return (plus - minus) / (2 * eps)
+
+
+def _check_reentrant(fn, inputs, diff, nondet_tol, seed):
+    """Backward twice through one graph, with the same output gradients: the results must agree to ``nondet_tol``."""
+    rng = np.random.default_rng(seed + 2)
+    weights = {}
+
+    def random_weights(i, o):
+        if i not in weights:
+            weights[i] = rng.standard_normal(o.shape)
+        return weights[i]
+
+    first, outs = _vjp(fn, inputs, diff, random_weights)
+    second, _ = _vjp(fn, inputs, diff, random_weights, outs)
+    for a, b, i in zip(first, second, diff):
+        # NaN in both at one place is the same result (the Jacobian check then reports it); else NaN fails
+        if not np.all((np.abs(a - b) <= nondet_tol) | (np.isnan(a) & np.isnan(b))):
+            raise GradcheckError(
+                f"gradcheck: backward is not reentrant: two backward passes through one graph gave gradients of "
+                f"input {i} that differ by up to {float(np.nanmax(np.abs(a - b)))!r} (nondet_tol={nondet_tol})")
+
+
+def _check_zero_output_grads(fn, inputs, diff):
+    """Zero output gradients (PyTorch's undefined ones) must give zero gradients."""
+    grads, _ = _vjp(fn, inputs, diff, lambda i, o: np.zeros(o.shape))
+    for g, i in zip(grads, diff):
+        if not np.all(g == 0):
+            raise GradcheckError(
+                f"gradcheck: backward not multiplied by grad_output: all-zero output gradients gave a gradient of "
+                f"input {i} that is not zero (largest entry {float(np.nanmax(np.abs(g)))!r})")
+
+
+def _check_jvps(fn, inputs, diff, eps, atol, rtol, fast_mode, seed):
+    """J u from ``autograd.functional.jvp`` against central differences: every input element's direction (one
+    column of J each), or one random direction per input in fast mode."""
+    rng = np.random.default_rng(seed + 3)
+    for i in diff:
+        x = inputs[i]
+        directions = ([rng.standard_normal(x.shape)] if fast_mode else
+                      [np.eye(1, x.size, e).reshape(x.shape) for e in range(x.size)])
+        for u in directions:
+            def of_x(value, i=i):
+                return fn(*inputs[:i], value, *inputs[i + 1:])
+            with enable_grad():
+                _, tangent = _jvp(of_x, x, Tensor(x._xp().asarray(u)), strict=False)
+            analytic = np.concatenate([to_numpy(t.data).astype(np.float64).ravel() for t in _as_tuple(tangent)
+                                       if t.dtype.kind == "f"] or [np.zeros(0)])
+            numeric = _central_difference(fn, inputs, x, u, eps)
+            if not np.all(np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric)):
+                raise GradcheckError(
+                    f"gradcheck: forward-mode (jvp) mismatch for input {i} (shape {tuple(x.shape)}):\n"
+                    f"  analytic J u: {analytic}\n  numeric  J u: {numeric}")
+
+
+def _fast_check(fn, inputs, diff, eps, atol, rtol, seed):
     rng = np.random.default_rng(seed)
     weights = {}
 
@@ -164,39 +275,35 @@ def _fast_check(fn, inputs, diff, eps, atol, rtol, raise_exception, seed):
         x = inputs[i]
         u = rng.standard_normal(x.shape)
         analytic = float(np.sum(g * u))
-        xp = x._xp()
-        orig = x.data.copy()
-        x.data[...] = orig + xp.asarray(u) * eps
-        plus = _flat_outputs(fn, inputs)
-        x.data[...] = orig - xp.asarray(u) * eps
-        minus = _flat_outputs(fn, inputs)
-        x.data[...] = orig
-        numeric = float(np.dot((plus - minus) / (2 * eps), v))
+        numeric = float(np.dot(_central_difference(fn, inputs, x, u, eps), v))
         if not abs(analytic - numeric) <= atol + rtol * abs(numeric):  # NaN fails too
-            return _report(
+            raise GradcheckError(
                 f"gradcheck (fast mode): directional derivative mismatch for input {i} "
-                f"(shape {tuple(x.shape)}):\n  analytic v^T J u: {analytic!r}\n  numeric  v^T J u: {numeric!r}",
-                raise_exception,
-            )
-    return True
+                f"(shape {tuple(x.shape)}):\n  analytic v^T J u: {analytic!r}\n  numeric  v^T J u: {numeric!r}")
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-                  fast_mode=False, seed=0):
-    """Check second derivatives of ``fn``: gradcheck of ``(inputs, v) -> v^T J`` (built with create_graph).
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0, check_undefined_grad=True,
+                  check_grad_dtypes=False, check_batched_grad=False, check_fwd_over_rev=False,
+                  check_rev_over_rev=True, fast_mode=False, masked=False, seed=0):
+    """Check second derivatives of ``func``: gradcheck of ``(inputs, v) -> v^T J`` (built with create_graph).
 
     ``grad_outputs`` (the ``v``) default to random float64 tensors of the
-    outputs' shapes; they are checked as inputs too.
+    outputs' shapes (non-contiguous ones with ``gen_non_contig_grad_outputs``); they are checked as inputs too.
+    ``check_rev_over_rev`` checks that function's backward, ``check_fwd_over_rev`` its Jacobian-vector
+    products; the other options as in :func:`gradcheck`.
     """
+    _refuse_unsupported("gradgradcheck", check_batched_grad=check_batched_grad, masked=masked)
     inputs = _prepare(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
         raise ValueError("gradgradcheck: no input requires grad")
     with no_grad():
-        outs = _outputs(fn, inputs)
+        outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)
-        grad_outputs = [Tensor(o._xp().asarray(rng.standard_normal(o.shape)), requires_grad=True) for o in outs]
+        grad_outputs = [Tensor(_maybe_non_contiguous(o._xp().asarray(rng.standard_normal(o.shape)),
+                                                     gen_non_contig_grad_outputs), requires_grad=True) for o in outs]
     else:
         grad_outputs = list(_prepare(tuple(grad_outputs)))
     n = len(inputs)
@@ -207,7 +314,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
             return _first_derivative(xs, vs)
 
     def _first_derivative(xs, vs):
-        ys = _outputs(fn, xs)
+        ys = _outputs(func, xs)
         live = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
         if not live:
             return tuple(Tensor(xs[i]._xp().zeros(xs[i].shape)) for i in diff)
@@ -217,10 +324,22 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     try:
         return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                         raise_exception=raise_exception, fast_mode=fast_mode, seed=seed)
+                         raise_exception=raise_exception, nondet_tol=nondet_tol,
+                         check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes,
+                         check_forward_ad=check_fwd_over_rev, check_backward_ad=check_rev_over_rev,
+                         fast_mode=fast_mode, seed=seed)
     except GradcheckError as error:   # a failure of the second derivatives: say so, not "gradcheck"
         message = str(error).replace("gradcheck", "gradgradcheck", 1)
         raise GradcheckError(
             f"{message}\n  (gradgradcheck checks the derivatives of v^T J: inputs 0..{n - 1} are the "
             f"function's inputs, inputs {n}.. the output gradients v)"
         ) from None
+
+
+def _maybe_non_contiguous(array, wanted):
+    """``array``'s values in a non-contiguous array (every other element of a buffer twice as long), if ``wanted``."""
+    if not wanted or array.size == 0:
+        return array
+    wide = get_array_module(array).zeros(array.shape + (2,), dtype=array.dtype)
+    wide[..., 0] = array
+    return wide[..., 0]
