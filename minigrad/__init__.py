@@ -138,6 +138,9 @@ from minigrad.sampling import bernoulli, multinomial, normal, poisson  # noqa: E
 from minigrad.layout import layout, sparse_coo, strided  # noqa: E402
 from minigrad.sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
 from minigrad import sparse  # noqa: E402,F401
+# torch's legacy typed constructors (FloatTensor(data or sizes), LongTensor, ...), CPU only.
+from minigrad.legacy_tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: E402
+                                         HalfTensor, IntTensor, LongTensor, ShortTensor)
 
 # `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float, .int
 # and .compile (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).

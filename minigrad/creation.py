@@ -25,6 +25,18 @@ def _shape(shape):
     return tuple(int(s) for s in shape)
 
 
+def _sizes(name, positional, size):
+    """The sizes given positionally (``zeros(2, 3)``, ``zeros((2, 3))``) or as torch's ``size=`` keyword."""
+    if size is None:
+        return _shape(positional)
+    if positional:
+        raise TypeError(f"{name}: got the sizes twice, positionally {positional} and as size={size!r}")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{name}: size must be a tuple or list of integers (as torch's), got {type(size).__name__} "
+                        f"{size!r}")
+    return _shape((tuple(size),))
+
+
 def _finish(host_or_device_array, device, requires_grad):
     device = backend.normalize_device(device)
     return Tensor(backend.to_device(host_or_device_array, device), requires_grad=requires_grad)
@@ -64,16 +76,16 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def zeros(*shape, dtype=None, device=None, requires_grad=False):
-    """A tensor of zeros."""
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros (sizes positionally or as torch's ``size=``)."""
     device = backend.normalize_device(device)
-    return Tensor(backend.xp_for(device).zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    return Tensor(backend.xp_for(device).zeros(_sizes("zeros", shape, size), dtype=_dtype(dtype)), requires_grad)
 
 
-def ones(*shape, dtype=None, device=None, requires_grad=False):
-    """A tensor of ones."""
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones (sizes positionally or as torch's ``size=``)."""
     device = backend.normalize_device(device)
-    return Tensor(backend.xp_for(device).ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    return Tensor(backend.xp_for(device).ones(_sizes("ones", shape, size), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
@@ -113,15 +125,19 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return Tensor(backend.xp_for(device).eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
-def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform samples in [0, 1) from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``)."""
-    arr = generator_for("rand", generator).random(_shape(shape), dtype=np.float64).astype(_dtype(dtype))
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``);
+    sizes positionally or as torch's ``size=``."""
+    shape = _sizes("rand", shape, size)
+    arr = generator_for("rand", generator).random(shape, dtype=np.float64).astype(_dtype(dtype))
     return _finish(arr, device, requires_grad)
 
 
-def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``)."""
-    arr = generator_for("randn", generator).standard_normal(_shape(shape)).astype(_dtype(dtype))
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``);
+    sizes positionally or as torch's ``size=``."""
+    shape = _sizes("randn", shape, size)
+    arr = generator_for("randn", generator).standard_normal(shape).astype(_dtype(dtype))
     return _finish(arr, device, requires_grad)
 
 
@@ -171,11 +187,11 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 # ------------------------------------------------------------------ PyTorch's empty and *_like names
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    """An uninitialized tensor (``torch.empty``): sizes as ints or one tuple; the default float dtype unless
-    ``dtype`` says."""
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    """An uninitialized tensor (``torch.empty``): sizes as ints, one tuple or torch's ``size=``; the default float
+    dtype unless ``dtype`` says."""
     device = backend.normalize_device(device)
-    return Tensor(backend.xp_for(device).empty(_shape(size), dtype=_dtype(dtype)), requires_grad)
+    return Tensor(backend.xp_for(device).empty(_sizes("empty", sizes, size), dtype=_dtype(dtype)), requires_grad)
 
 
 def _like(name, t, dtype, device):

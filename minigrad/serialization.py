@@ -23,6 +23,7 @@ crash part-way leaves any previous checkpoint untouched and no temporary file.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -96,13 +97,20 @@ class _Encoder:
 def save(obj, path) -> None:
     """Write ``obj`` (a tree of supported values, see the module doc) to ``path`` atomically.
 
-    The file is written exactly at ``path`` (no extension is added).
+    The file is written exactly at ``path`` (no extension is added). ``path`` may also be a binary file object
+    open for writing (``open(name, 'wb')``, ``io.BytesIO()``), as torch.save's ``f`` may; the archive is then
+    written into it at its position, not atomically (the caller owns the file).
     """
     encoder = _Encoder()
     manifest = {"format": _FORMAT, "version": _VERSION, "tree": encoder.encode(obj)}
     arrays = dict(encoder.arrays)
     arrays[_MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
 
+    if hasattr(path, "write"):
+        if isinstance(getattr(path, "mode", "b"), str) and "b" not in getattr(path, "mode", "b"):
+            raise TypeError(f"save: the file object must be open in binary mode ('wb'), got mode {path.mode!r}")
+        np.savez(path, **arrays)
+        return
     with atomic_file(path, suffix=".npz") as f:
         np.savez(f, **arrays)
 
@@ -154,13 +162,20 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
     if mmap not in (None, False):
         raise ValueError(f"load: mmap={mmap!r} is not supported (a minigrad checkpoint is an .npz archive, read whole)")
-    path = os.fspath(path)
     device = normalize_device(map_location)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no checkpoint at {path!r}")
+    if hasattr(path, "read"):
+        # A binary file object open for reading (torch.load's ``f``): read whole from its position, left open.
+        if isinstance(getattr(path, "mode", "b"), str) and "b" not in getattr(path, "mode", "b"):
+            raise TypeError(f"load: the file object must be open in binary mode ('rb'), got mode {path.mode!r}")
+        source, path = io.BytesIO(path.read()), getattr(path, "name", repr(path))
+    else:
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"load: no checkpoint at {path!r}")
+        source = None
     try:
         # Our own file handle, so it is closed whatever np.load makes of the bytes.
-        with open(path, "rb") as f:
+        with (source if source is not None else open(path, "rb")) as f:
             npz = np.load(f, allow_pickle=False)
             if not hasattr(npz, "files"):
                 raise ValueError("it is a single .npy array, not an .npz archive")

@@ -277,3 +277,40 @@ def test_load_takes_torchs_weights_only_and_refuses_mmap(tmp_path):
         mg.load(path, weights_only="yes")
     with pytest.raises(ValueError, match=r"load: mmap=True is not supported"):
         mg.load(path, mmap=True)
+
+
+def test_save_and_load_take_binary_file_objects_as_torch_does(tmp_path):
+    # torch.save(obj, f) / torch.load(f) take an open file or a BytesIO; PyTorch's time_sequence_prediction
+    # example writes its data with torch.save(data, open('traindata.pt', 'wb')).
+    import io
+    import torch
+    data = np.sin(np.arange(12.0)).reshape(3, 4)
+    obj = {"w": mg.from_numpy(data), "n": 3, "arr": data}
+    buf = io.BytesIO()
+    buf.write(b"head")   # written at the file's position, read back from it
+    mg.save(obj, buf)
+    end = buf.tell()
+    buf.seek(4)
+    back = mg.load(buf)
+    assert buf.tell() == end and back["n"] == 3
+    np.testing.assert_array_equal(back["w"].data, data) and np.testing.assert_array_equal(back["arr"], data)
+    assert back["w"].dtype == np.float64 and back["arr"].dtype == np.float64
+    # an open file, as the example does, gives what a path gives; torch reads its own file object the same way
+    with open(tmp_path / "f.pt", "wb") as f:
+        mg.save(data, f)
+    np.testing.assert_array_equal(mg.load(open(tmp_path / "f.pt", "rb")), mg.load(tmp_path / "f.pt"))
+    with open(tmp_path / "t.pt", "wb") as f:
+        torch.save(torch.from_numpy(data), f)
+    np.testing.assert_array_equal(torch.load(open(tmp_path / "t.pt", "rb")).numpy(), mg.load(tmp_path / "f.pt"))
+    # text mode cannot hold the archive
+    with open(tmp_path / "x.txt", "w") as f, pytest.raises(TypeError, match=r"save: .* binary mode \('wb'\), got mode 'w'"):
+        mg.save(data, f)
+    with open(tmp_path / "x.txt", "r") as f, pytest.raises(TypeError, match=r"load: .* binary mode \('rb'\), got mode 'r'"):
+        mg.load(f)
+    # garbage in a buffer is the same one ValueError as garbage in a file
+    (tmp_path / "bad.pt").write_bytes(b"not an archive")
+    with pytest.raises(ValueError) as from_path:
+        mg.load(tmp_path / "bad.pt")
+    with pytest.raises(ValueError) as from_buffer:
+        mg.load(io.BytesIO(b"not an archive"))
+    assert str(from_buffer.value).split("' ", 1)[1] == str(from_path.value).split("' ", 1)[1]

@@ -1930,6 +1930,8 @@ is stamped, so a graph recorded before it refuses to backward."""
             if name is None:
                 raise TypeError(f"type(): torch has no tensor type name for dtype {self.dtype}")
             return f"minigrad.{'cuda.' if self.device != 'cpu' else ''}{name}"
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), np.dtype):
+            dtype = dtype.dtype   # a legacy type class, x.type(minigrad.DoubleTensor), as torch takes it
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             prefix, _, name = dtype.rpartition(".")
             dtypes = {v: k for k, v in self._TYPE_NAMES.items()}

@@ -89,6 +89,7 @@ class IDXImageDataset(ArrayDataset):
         raw_labels = read_idx(label_path)
         self._check_contents(raw_images, image_path, raw_labels, label_path)
         labels = raw_labels.astype(np.int64)
+        self._pixels = raw_images   # torchvision's ``.data``; kept as read (the float copy below is another array)
         if transform is not None:   # the transform sees the raw pixels, as torchvision's does
             super().__init__(raw_images, labels, transform=transform, target_transform=target_transform)
             return
@@ -107,6 +108,18 @@ class IDXImageDataset(ArrayDataset):
     def labels(self):
         """int64 class labels in ``0 .. len(classes) - 1``."""
         return self.arrays[1]
+
+    @property
+    def data(self):
+        """torchvision's ``dataset.data``: the raw pixels as a uint8 Tensor of shape ``N x 28 x 28`` (its memory)."""
+        from minigrad.autograd.tensor import Tensor   # imported here: ``import minigrad.data`` stays light
+        return Tensor(self._pixels)
+
+    @property
+    def targets(self):
+        """torchvision's ``dataset.targets``: the labels as an int64 Tensor of shape ``N`` (the labels' memory)."""
+        from minigrad.autograd.tensor import Tensor
+        return Tensor(self.labels)
 
     @property
     def folder(self) -> Path:

@@ -86,6 +86,11 @@ class _RecurrentLayer(Layer):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
+    def flatten_parameters(self):
+        """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here (a no-op on its CPU too);
+        minigrad's recurrence reads the parameters as they are. Kept so torch code that calls it runs."""
+        return None
+
     def _suffixes(self):
         return ("", "_reverse") if self.bidirectional else ("",)
 

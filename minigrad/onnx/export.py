@@ -34,8 +34,31 @@ def _onnx():
     return onnx
 
 
+def _leaves(value) -> tuple:
+    """(the leaves of a nest of tuples and lists, depth first; its structure: None for a leaf, else
+    (tuple or list, [the children's structures]))."""
+    # a list or tuple that holds numbers is data, not a nest of tensors: it stays one (refused) input
+    if isinstance(value, (tuple, list)) and not any(isinstance(v, (int, float, complex, np.number)) for v in value):
+        parts = [_leaves(v) for v in value]
+        return [leaf for leaves, _ in parts for leaf in leaves], (type(value), [shape for _, shape in parts])
+    return [value], None
+
+
+def _rebuild(leaves, structure):
+    """The nest ``structure`` describes, with its leaves taken in order from the iterator ``leaves``."""
+    if structure is None:
+        return next(leaves)
+    kind, children = structure
+    return kind(_rebuild(leaves, child) for child in children)
+
+
 def _as_inputs(example_input) -> tuple:
+    """(the model's inputs as one flat tuple of Tensors, the structure of its arguments). An argument may be a
+    nest of tuples and lists of tensors, an RNN's ``(h, c)`` state say: its leaves become inputs in order, as
+    torch.onnx.export flattens them, and the model is called with the nest rebuilt."""
     items = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
+    parts = [_leaves(item) for item in items]
+    items, structure = [leaf for leaves, _ in parts for leaf in leaves], (tuple, [shape for _, shape in parts])
     inputs = []
     for i, item in enumerate(items):
         if isinstance(item, Tensor):
@@ -46,7 +69,7 @@ def _as_inputs(example_input) -> tuple:
             raise TypeError(f"onnx.export: example input {i} is a {type(item).__name__}, not a Tensor or array")
     if not inputs:
         raise ValueError("onnx.export: example_input is empty")
-    return tuple(inputs)
+    return tuple(inputs), structure
 
 
 def _batch_axes(dynamic_batch, inputs, names) -> list:
@@ -251,7 +274,9 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     """Write ``model`` as an ONNX file at ``path`` (atomically) by tracing one forward pass.
 
     ``example_input`` is a Tensor or array, or a tuple of them for a model of
-    several inputs; ``model`` is a ``Layer`` (traced in eval mode: Dropout is the
+    several inputs (an input may itself be a nest of tuples and lists of tensors, such as an LSTM's ``(h, c)``:
+    its leaves become graph inputs in order, and nested outputs are flattened the same way, as
+    torch.onnx.export does); ``model`` is a ``Layer`` (traced in eval mode: Dropout is the
     identity, BatchNorm uses its running statistics; its modes are restored
     after) or any callable built from minigrad ops. ``dynamic_batch`` says which
     input axis is the symbolic dimension ``"batch"``: True (axis 0 of every input),
@@ -269,10 +294,11 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
         )
     if not callable(model):
         raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
-    inputs = _as_inputs(example_input)
+    inputs, structure = _as_inputs(example_input)
+    arguments = lambda flat: _rebuild(iter(flat), structure)   # noqa: E731  (the model's arguments, nested)
     in_names = _names(input_names, len(inputs), "input", "input_names")
     batch_axes = _batch_axes(dynamic_batch, inputs, in_names)
-    first, second, entry_names = _trace_twice(model, inputs, in_names, batch_axes)
+    first, second, entry_names = _trace_twice(model, inputs, in_names, batch_axes, arguments)
     out_names = _names(output_names, len(first[2]), "output", "output_names")
     clash = set(in_names) & set(out_names)
     if clash:
@@ -292,7 +318,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     return proto
 
 
-def _trace_twice(model, inputs, names, batch_axes):
+def _trace_twice(model, inputs, names, batch_axes, arguments=tuple):
     """(inputs, calls, outputs) of the pass on the example and of the pass on a second input, and the
     names of the model's parameters and buffers by id; a Layer runs in eval mode and gets its modes back."""
     from minigrad.nn.layer import Layer
@@ -304,10 +330,10 @@ def _trace_twice(model, inputs, names, batch_axes):
         modes = [(layer, layer.training) for layer in Layer.layers(model)]  # a child may be named layers
         model.eval()
     try:
-        first = (inputs, *trace(model, inputs, layer_names))
+        first = (inputs, *trace(model, inputs, layer_names, arguments))
         inputs2 = tuple(_second_input(x, axis) for x, axis in zip(inputs, batch_axes))
         with np.errstate(all="ignore"):
-            second = (inputs2, *trace(model, inputs2, layer_names))
+            second = (inputs2, *trace(model, inputs2, layer_names, arguments))
     finally:
         for layer, training in modes:
             object.__setattr__(layer, "training", training)

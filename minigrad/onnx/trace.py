@@ -169,12 +169,21 @@ def _recorded_binary(recorder, operands, original):
     return helper
 
 
-def trace(model, inputs: tuple, layer_names: dict):
-    """Run ``model(*inputs)`` once without a graph; return (calls, outputs as a tuple of Tensors)."""
+def _flat_outputs(result) -> list:
+    """The model's outputs, depth first through nested tuples and lists (an RNN's ``(y, (h, c))``), as
+    torch.onnx.export flattens them."""
+    if isinstance(result, (tuple, list)):
+        return [leaf for item in result for leaf in _flat_outputs(item)]
+    return [result]
+
+
+def trace(model, inputs: tuple, layer_names: dict, arguments=tuple):
+    """Run ``model(*arguments(inputs))`` once without a graph (``arguments`` rebuilds nested arguments from the
+    flat inputs); return (calls, outputs as a flat tuple of Tensors)."""
     recorder = _Recorder(layer_names)
     with no_grad(), _recording(recorder):
-        result = model(*inputs)
-    outputs = result if isinstance(result, (tuple, list)) else (result,)
+        result = model(*arguments(inputs))
+    outputs = _flat_outputs(result)
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
             raise TypeError(f"onnx.export: the model's output {i} is a {type(out).__name__}, not a Tensor")

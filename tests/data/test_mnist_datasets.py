@@ -177,3 +177,25 @@ def test_unwritable_root_gives_the_clear_error(tmp_path):
     with pytest.raises(DatasetNotFoundError) as info:
         MNIST(root=blocker, train=False, mirrors=["http://127.0.0.1:9/"])
     assert "cannot create the folder" in str(info.value) and "MINIGRAD_DATA" in str(info.value)
+
+
+@pytest.mark.parametrize("transform", [None, "to_tensor"])
+def test_data_and_targets_are_torchvisions_raw_pixels_and_labels(data_root, transform):
+    # torchvision's MNIST has .data (uint8, N x 28 x 28) and .targets (int64, N); code such as PyTorch's
+    # siamese_network example reads them directly.
+    import minigrad as mg
+    from minigrad.data import transforms
+    ds = FashionMNIST(root=data_root, train=False, download=False,
+                      transform=transforms.ToTensor() if transform else None)
+    raw = read_idx(data_root / "fashion-mnist" / "t10k-images-idx3-ubyte.gz")
+    labels = read_idx(data_root / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz")
+    data, targets = ds.data, ds.targets
+    assert isinstance(data, mg.Tensor) and isinstance(targets, mg.Tensor)
+    assert data.dtype == np.uint8 and data.shape == (10000, 28, 28)
+    assert targets.dtype == np.int64 and targets.shape == (10000,)
+    np.testing.assert_array_equal(np.asarray(data.data), raw)
+    np.testing.assert_array_equal(np.asarray(targets.data), labels)
+    # the siamese example's idioms
+    assert data.unsqueeze(1).clone().shape == (10000, 1, 28, 28)
+    np.testing.assert_array_equal(np.array(targets.clone(), dtype=None, copy=None), labels.astype(np.int64))
+    assert int(data[3].clone().float().sum().item()) == int(raw[3].astype(np.int64).sum())

@@ -441,3 +441,33 @@ def test_bitwise_ops_of_a_bool_mask_and_integers_export_with_the_result_dtype(tm
     # bool & int64 is int64 (as in NumPy and torch): ONNX's ops take one type, so the mask is cast first
     proto = _check_export(tmp_path, model, (5,), opset=18, make=lambda n: RNG.integers(-8, 8, (n, 5)))
     assert "Cast" in {n.op_type for n in proto.graph.node}
+
+
+def test_nested_inputs_and_outputs_are_flattened_in_order_as_torch_onnx_export(tmp_path):
+    # PyTorch's word_language_model exports model(input, (h, c)) -> (log_probs, (h, c)) this way.
+    import torch
+    lstm = nn.LSTM(3, 4, 2)
+    lin = nn.Linear(4, 5)
+
+    def model(x, state):
+        y, (h, c) = lstm(x, state)
+        return lin(y), (h, [c * 2.0])
+
+    x = RNG.standard_normal((6, 2, 3)).astype(np.float32)
+    h0, c0 = (RNG.standard_normal((2, 2, 4)).astype(np.float32) for _ in range(2))
+    proto = export(model, (x, (h0, c0)), tmp_path / "m.onnx", dynamic_batch=False)
+    assert [i.name for i in proto.graph.input][:3] == ["input0", "input1", "input2"]
+    assert [o.name for o in proto.graph.output] == ["output0", "output1", "output2"]
+    got = _run(tmp_path / "m.onnx", {"input0": x, "input1": h0, "input2": c0})
+    y, (h, (c2,)) = model(mg.tensor(x), (mg.tensor(h0), mg.tensor(c0)))
+    for a, b in zip(got, (y, h, c2)):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+    # torch.onnx.export reads the same nest: three graph inputs in the same order
+    tl = torch.nn.LSTM(3, 4, 2)
+    tl.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in lstm.state_dict().items()})
+    ty, (th, tc) = tl(torch.from_numpy(x), (torch.from_numpy(h0), torch.from_numpy(c0)))
+    np.testing.assert_allclose(got[1], th.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[2], 2 * tc.detach().numpy(), rtol=1e-5, atol=1e-6)
+    # a leaf of the nest that is not a tensor is named by its place among the flat inputs
+    with pytest.raises(TypeError, match="onnx.export: example input 2 is a str, not a Tensor or array"):
+        export(model, (x, (h0, "c")), tmp_path / "bad.onnx")

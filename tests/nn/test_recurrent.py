@@ -245,3 +245,20 @@ def test_embedding_feeds_an_lstm_end_to_end():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_flatten_parameters_changes_nothing_as_on_torchs_cpu(cls):
+    # PyTorch's word_language_model calls model.rnn.flatten_parameters() after loading (a cuDNN packing step).
+    t = getattr(torch.nn, cls)(4, 3, 2).double()
+    m = getattr(nn, cls)(4, 3, 2).double()
+    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    before = {k: v.numpy().copy() for k, v in m.state_dict().items()}
+    params = list(m.parameters())
+    assert t.flatten_parameters() is None and m.flatten_parameters() is None
+    assert all(a is b for a, b in zip(params, m.parameters()))
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k])
+    x = np.random.default_rng(3).standard_normal((5, 2, 4))
+    np.testing.assert_allclose(m(mg.from_numpy(x))[0].numpy(), t(torch.from_numpy(x))[0].detach().numpy(),
+                               rtol=1e-12, atol=1e-14)

@@ -367,3 +367,30 @@ def test_embedding_refuses_what_it_does_not_implement(kwargs):
         mg.nn.Embedding(4, 3, **kwargs)
     with pytest.raises(ValueError, match=r"^Embedding: _weight of shape \(3, 3\) does not match"):
         mg.nn.Embedding(4, 3, _weight=np.zeros((3, 3)))
+
+
+def test_dropout2d_takes_a_2d_input_as_torch_does_dropping_each_entry_with_a_warning():
+    # PyTorch's MNIST-RNN example puts Dropout2d after an LSTM's (N, C) output: torch warns and drops entries alone.
+    import torch
+    x = np.ones((400, 50))
+    with pytest.warns(UserWarning, match="2-D input"):
+        theirs = torch.nn.Dropout2d(0.5)(torch.tensor(x)).numpy()
+    mg.manual_seed(0)
+    with pytest.warns(UserWarning, match=r"dropout2d: received a 2-D input of shape \(400, 50\)"):
+        ours = mg.nn.Dropout2d(0.5)(mg.from_numpy(x))
+    for out in (theirs, np.asarray(ours.data)):
+        assert out.shape == (400, 50) and set(np.unique(out)) == {0.0, 2.0}
+        # entries, not rows, are dropped: most rows keep some entries and lose others
+        assert np.mean([0.0 < row.mean() < 2.0 for row in out]) > 0.99
+        assert abs((out == 0).mean() - 0.5) < 0.02
+    # the gradient is the mask times the incoming gradient
+    xt = mg.from_numpy(x.copy()).requires_grad_()
+    mg.manual_seed(1)
+    with pytest.warns(UserWarning):
+        y = mg.nn.functional.dropout2d(xt, 0.5, True)
+    (y * 3.0).sum().backward()
+    np.testing.assert_array_equal(np.asarray(xt.grad.data), 3.0 * np.asarray(y.data))
+    with pytest.warns(UserWarning):
+        assert mg.nn.functional.dropout2d(xt, 0.5, False) is xt
+    with pytest.raises(ValueError, match=r"dropout2d: expected a 3-D \(C, H, W\) or 4-D .* got shape \(5,\)"):
+        mg.nn.functional.dropout2d(mg.ones(5), 0.5)

@@ -144,3 +144,30 @@ def test_full_without_dtype_follows_the_fill_value_as_torch(fill):
     theirs = torch.full((2, 3), fill.item() if isinstance(fill, np.generic) else fill)
     assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+@pytest.mark.parametrize("size", [(2, 3), [4], (0, 2)])
+def test_creators_take_torchs_size_keyword(name, size):
+    # PyTorch's gat example writes torch.empty(size=(in_features, n_hidden * n_heads)).
+    theirs = getattr(torch, name)(size=size)
+    ours = getattr(mg, name)(size=size)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == np.float32
+    if name in ("zeros", "ones"):
+        np.testing.assert_array_equal(np.asarray(ours.data), theirs.numpy())
+    assert getattr(mg, name)(size=size, dtype=mg.float64).dtype == np.float64
+    with pytest.raises(TypeError):
+        getattr(torch, name)(2, size=size)
+    with pytest.raises(TypeError, match=rf"{name}: got the sizes twice, positionally \(2,\) and as size="):
+        getattr(mg, name)(2, size=size)
+    with pytest.raises(TypeError):
+        getattr(torch, name)(size=5)
+    with pytest.raises(TypeError, match=rf"{name}: size must be a tuple or list of integers \(as torch's\), got int 5"):
+        getattr(mg, name)(size=5)
+
+
+def test_rand_with_size_draws_what_the_positional_call_draws():
+    mg.manual_seed(3)
+    a = mg.randn(size=(2, 3))
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(np.asarray(a.data), np.asarray(mg.randn(2, 3).data))

@@ -3,6 +3,8 @@ minigrad's seeded
 generator; ``alpha_dropout`` and ``feature_alpha_dropout``: SELU's dropout, which keeps mean and variance."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
@@ -54,18 +56,26 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout: zero whole channels of (N, C, H, W) (or unbatched (C, H, W)) inputs with probability ``p``.
 
+    A 2-D (N, C) input, which PyTorch still takes with a deprecation warning, has each entry dropped alone
+    (with that warning too).
+
     Neighbouring pixels of a feature map are strongly correlated, so dropping single
     pixels barely regularises a convolutional layer; dropping whole channels does
     (Tompson et al. 2015). The kept channels are scaled by 1/(1-p); the identity in
     evaluation. The backward is ``gy * mask``, the mask broadcast over H and W.
     """
     _check("dropout2d", x, p)
-    if x.ndim not in (3, 4):
+    if x.ndim not in (2, 3, 4):
         raise ValueError(f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if x.ndim == 2:
+        # PyTorch still takes an (N, C) input, with a deprecation warning, and drops each entry alone (a
+        # "channel" of no spatial size); its MNIST-RNN example relies on it.
+        warnings.warn(f"dropout2d: received a 2-D input of shape {tuple(x.shape)}, which PyTorch deprecates; each "
+                      "entry is dropped alone, as F.dropout does (use dropout for that)", UserWarning, stacklevel=3)
     if not training or p == 0.0:
         return x
     _check_scalable("dropout2d", x)
-    mask_shape = tuple(x.shape[:-2]) + (1, 1)
+    mask_shape = tuple(x.shape) if x.ndim == 2 else tuple(x.shape[:-2]) + (1, 1)
     if p == 1.0:
         mask = get_array_module(x.data).zeros(mask_shape, dtype=x.dtype)
     else:

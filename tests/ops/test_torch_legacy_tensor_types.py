@@ -1,0 +1,94 @@
+"""minigrad.FloatTensor, LongTensor, ... (torch's legacy typed constructors) against torch's."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+TYPES = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+         "ByteTensor", "BoolTensor"]
+
+
+def _dtype_name(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("name", TYPES)
+@pytest.mark.parametrize("data", [[1.7, -2.2, 0.0], [[1, 0], [3, 4]], np.array([2.5, -0.5, 3.0]),
+                                  np.arange(6, dtype=np.int32).reshape(2, 3), [True, False]])
+def test_data_is_cast_to_the_types_dtype_as_torch(name, data):
+    if name == "ByteTensor":   # a negative float into uint8 is undefined in C; each library wraps its own way
+        data = np.abs(np.asarray(data)) if isinstance(data, np.ndarray) else np.abs(np.asarray(data)).tolist()
+    theirs = getattr(torch, name)(data)
+    ours = getattr(mg, name)(data)
+    assert isinstance(ours, mg.Tensor) and ours.dtype == np.dtype(_dtype_name(theirs))
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(np.asarray(ours.data), theirs.numpy())
+    assert isinstance(ours, getattr(mg, name)) and isinstance(theirs, getattr(torch, name))
+    assert ours.type() == theirs.type().replace("torch.", "minigrad.")
+
+
+@pytest.mark.parametrize("name", ["FloatTensor", "LongTensor", "BoolTensor"])
+@pytest.mark.parametrize("sizes", [(), (6,), (2, 3), (0, 4)])
+def test_integers_are_sizes_as_torch(name, sizes):
+    theirs = getattr(torch, name)(*sizes)
+    ours = getattr(mg, name)(*sizes)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == np.dtype(_dtype_name(theirs))
+
+
+def test_a_numpy_array_of_the_dtype_is_shared_and_another_is_copied_as_torch():
+    for lib in (torch, mg):
+        a = np.ones(3, dtype=np.float32)
+        lib.FloatTensor(a)[0] = 5.0
+        b = np.ones(3, dtype=np.float64)
+        lib.FloatTensor(b)[0] = 5.0
+        assert a[0] == 5.0 and b[0] == 1.0
+
+
+def test_a_tensor_argument_must_have_the_types_dtype_and_shares_memory():
+    x = mg.zeros(3)
+    y = mg.FloatTensor(x)
+    y[1] = 2.0
+    assert float(x[1].item()) == 2.0 and not y.requires_grad
+    with pytest.raises(Exception):
+        torch.FloatTensor(torch.zeros(2, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"FloatTensor: a Tensor of dtype float64 is not a FloatTensor \(float32\)"):
+        mg.FloatTensor(mg.zeros(2, dtype=mg.float64))
+
+
+def test_isinstance_and_type_cast_as_torch():
+    x = mg.from_numpy(np.arange(3.0))
+    t = torch.from_numpy(np.arange(3.0))
+    for lib, v in ((mg, x), (torch, t)):
+        assert isinstance(v, lib.DoubleTensor) and not isinstance(v, lib.FloatTensor)
+        assert not isinstance(np.arange(3.0), lib.DoubleTensor)
+    cast = x.type(mg.FloatTensor)
+    assert cast.dtype == np.float32 and t.type(torch.FloatTensor).dtype == torch.float32
+    np.testing.assert_array_equal(np.asarray(cast.data), t.type(torch.FloatTensor).numpy())
+    assert x.type(mg.DoubleTensor) is x
+
+
+def test_a_tuple_of_integers_is_asked_since_torch_reads_it_two_ways():
+    assert torch.FloatTensor((2, 3)).shape == (2,) and torch.FloatTensor(torch.Size((2, 3))).shape == (2, 3)
+    with pytest.raises(TypeError, match=r"FloatTensor: a tuple of integers \(2, 3\) is data in torch but sizes when "
+                                        r"it is a torch.Size.*FloatTensor\(\*shape\)"):
+        mg.FloatTensor((2, 3))
+    assert mg.FloatTensor([2, 3]).shape == (2,) and mg.FloatTensor(*mg.zeros(2, 3).shape).shape == (2, 3)
+    assert mg.FloatTensor((1.5, 2.0)).shape == (2,)   # a tuple with a float can only be data
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mg.FloatTensor(-1), r"FloatTensor: sizes must be non-negative, got \(-1,\)"),
+    (lambda: mg.FloatTensor(2, [3]), r"FloatTensor: expected sizes \(integers\) or one sequence, array or Tensor "
+                                     r"of data, got int, list"),
+    (lambda: mg.LongTensor("ab"), r"LongTensor: expected sizes .* got str 'ab'"),
+    (lambda: mg.FloatTensor(2.5), r"FloatTensor: expected sizes .* got float 2.5"),
+])
+def test_bad_arguments_get_one_clear_error(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()
+    torch_calls = {"-1": lambda: torch.FloatTensor(-1), "list": lambda: torch.FloatTensor(2, [3]),
+                   "str": lambda: torch.LongTensor("ab"), "float": lambda: torch.FloatTensor(2.5)}
+    for c in torch_calls.values():
+        with pytest.raises((TypeError, RuntimeError)):
+            c()
