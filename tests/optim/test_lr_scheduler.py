@@ -176,6 +176,22 @@ def test_schedulers_validate_their_arguments():
         StepLR(_optimizer(0.1), step_size=1, last_epoch=3)
 
 
+
+@pytest.mark.parametrize("compose", [
+    lambda o, schedules: SequentialLR(o, schedules, milestones=[3]),
+    lambda o, schedules: ChainedScheduler(schedules),
+], ids=["SequentialLR", "ChainedScheduler"])
+@pytest.mark.parametrize("plateau_first", [True, False])
+def test_composing_reduce_lr_on_plateau_is_refused_up_front(compose, plateau_first):
+    # torch refuses it too (its step needs the metric); it used to fail with an AttributeError, or only at the milestone
+    optimizer = _optimizer(0.1)
+    schedules = [ReduceLROnPlateau(optimizer), StepLR(optimizer, 2)]
+    if not plateau_first:
+        schedules.reverse()
+    index = 0 if plateau_first else 1
+    with pytest.raises(ValueError, match=f"does not support ReduceLROnPlateau .* got one at index {index}"):
+        compose(optimizer, schedules)
+
 NAN = float("nan")
 INF = float("inf")
 SCHEDULER_CASES = [

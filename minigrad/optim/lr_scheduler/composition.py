@@ -5,6 +5,17 @@ from bisect import bisect_right
 from minigrad.optim.lr_scheduler.base import LRScheduler, check_milestones
 
 
+def _check_schedulers(owner, schedulers, optimizer):
+    """Each of ``schedulers`` an epoch-indexed schedule (not ReduceLROnPlateau, whose step needs the metric,
+    as PyTorch's composites refuse it too) of ``optimizer``."""
+    for i, scheduler in enumerate(schedulers):
+        if not isinstance(scheduler, LRScheduler):
+            raise ValueError(f"{owner} does not support {type(scheduler).__name__} (its step needs a metric, or it "
+                             f"is no LRScheduler), but got one at index {i} of the schedulers")
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(f"{owner}: scheduler {i} belongs to another optimizer")
+
+
 class SequentialLR(LRScheduler):
     """Run schedules one after another, as ``torch.optim.lr_scheduler.SequentialLR``.
 
@@ -26,9 +37,7 @@ class SequentialLR(LRScheduler):
                              f"{len(schedulers)} schedulers, got {len(milestones)}")
         if milestones != sorted(milestones):
             raise ValueError(f"SequentialLR: milestones must be increasing, got {milestones}")
-        for i, scheduler in enumerate(schedulers):
-            if scheduler.optimizer is not optimizer:
-                raise ValueError(f"SequentialLR: scheduler {i} belongs to another optimizer")
+        _check_schedulers("SequentialLR", schedulers, optimizer)
         self.schedulers, self.milestones = schedulers, milestones
         super().__init__(optimizer, last_epoch)
 
@@ -78,9 +87,7 @@ class ChainedScheduler(LRScheduler):
         if not schedulers:
             raise ValueError("ChainedScheduler: expected at least one scheduler")
         optimizer = optimizer or schedulers[0].optimizer
-        for i, scheduler in enumerate(schedulers):
-            if scheduler.optimizer is not optimizer:
-                raise ValueError(f"ChainedScheduler: scheduler {i} belongs to another optimizer")
+        _check_schedulers("ChainedScheduler", schedulers, optimizer)
         self.schedulers = schedulers
         self._memo = None  # (epoch, lrs) of the last lr_at: stepping continues from it
         super().__init__(optimizer, last_epoch)
