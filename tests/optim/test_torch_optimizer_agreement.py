@@ -1,5 +1,7 @@
 """Trajectories of the first-order optimizers against torch.optim's, in float64, where a differential
 sweep found them apart: parameters of every shape (0-d included) ... """
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -67,3 +69,33 @@ def test_zero_dim_parameter_steps_as_in_torch(name):
     # NumPy ufuncs on 0-d arrays return scalars, which out= cannot take: the updates failed on a 0-d parameter
     ours = _trajectory("mg", name, STARTS, **OPTIONS[name])
     _assert_same_trajectory(ours, _trajectory("torch", name, STARTS, **OPTIONS[name]))
+
+
+KERNEL_SWITCHES = ("foreach", "fused", "capturable", "differentiable")
+
+
+def _torch_switches(name):
+    return [s for s in KERNEL_SWITCHES if s in inspect.signature(getattr(torch.optim, name)).parameters]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_torchs_kernel_switches_are_taken_as_torch_takes_them(name):
+    # torch's scripts pass them (SGD(..., foreach=False)); they raised TypeError here except for Adam and AdamW
+    switches = _torch_switches(name)
+    assert switches, name
+    ours = mg.optim.__dict__[name]
+    assert [s for s in KERNEL_SWITCHES if s in inspect.signature(ours).parameters] == switches
+    off = {s: (None if s in ("foreach", "fused") else False) for s in switches}
+    plain = _trajectory("mg", name, STARTS, **OPTIONS[name])
+    _assert_same_trajectory(_trajectory("mg", name, STARTS, **OPTIONS[name], **off), plain)
+    _assert_same_trajectory(_trajectory("mg", name, STARTS, **OPTIONS[name], foreach=True), plain)
+    p = [mg.tensor([1.0], requires_grad=True)]
+    for switch in ("capturable", "differentiable"):
+        if switch in switches:
+            with pytest.raises(ValueError, match=f"{name}: {switch}=True .* not supported"):
+                ours(p, **{switch: True})
+    if "fused" in switches:
+        with pytest.raises(RuntimeError, match=f"{name}: `fused` and `foreach` cannot be `True` together."):
+            ours(p, fused=True, foreach=True)
+    with pytest.raises(TypeError, match=f"{name}: foreach must be None or a bool, got int 1"):
+        ours(p, foreach=1)
