@@ -32,6 +32,8 @@ class Adagrad(Optimizer):
 
     State per parameter: ``step`` (int) and ``sum`` (the accumulator ``r``).
     Unlike PyTorch the state is created at the first step, not in ``__init__``.
+    Each group's accumulators start at that group's ``initial_accumulator_value``; PyTorch's
+    start every group's at the constructor's value, whatever a group says.
     """
 
     param_shaped_state = True
