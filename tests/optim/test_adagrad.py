@@ -50,7 +50,7 @@ def test_each_group_starts_its_accumulator_at_its_own_initial_accumulator_value(
     # value, ignoring a group's own initial_accumulator_value (sums 0.09 and 0.09 here, not 0.59)
     a = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
     b = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
-    optimizer = Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 0.5}], lr=0.1)
+    optimizer = Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 0.5}], lr=0.1, eps=0.0)
     a.grad = mg.tensor([0.3], dtype=np.float64)
     b.grad = mg.tensor([0.3], dtype=np.float64)
     optimizer.step()
