@@ -192,6 +192,32 @@ def test_composing_reduce_lr_on_plateau_is_refused_up_front(compose, plateau_fir
     with pytest.raises(ValueError, match=f"does not support ReduceLROnPlateau .* got one at index {index}"):
         compose(optimizer, schedules)
 
+
+@pytest.mark.parametrize("make", [
+    lambda o: CosineAnnealingWarmRestarts(o, T_0=3),
+    lambda o: StepLR(o, 2),
+    lambda o: OneCycleLR(o, 0.1, total_steps=10),
+    lambda o: SequentialLR(o, [StepLR(o, 1), StepLR(o, 2)], milestones=[2]),
+], ids=["CosineAnnealingWarmRestarts", "StepLR", "OneCycleLR", "SequentialLR"])
+def test_torchs_deprecated_step_with_an_epoch_is_refused_naming_it(make):
+    # torch takes step(epoch) (deprecated; fractional for CosineAnnealingWarmRestarts); here one clear error,
+    # not Python's "step() takes 1 positional argument but 2 were given"
+    optimizer = _optimizer(0.1)
+    scheduler = make(optimizer)
+    before = (scheduler.last_epoch, optimizer.param_groups[0]["lr"])
+    name = type(scheduler).__name__
+    with pytest.raises(TypeError, match=re.escape(f"{name}.step(epoch=1.5): step takes no epoch here")):
+        scheduler.step(1.5)
+    assert (scheduler.last_epoch, optimizer.param_groups[0]["lr"]) == before
+
+
+def test_reduce_lr_on_plateaus_deprecated_epoch_is_refused_naming_it():
+    optimizer = _optimizer(0.1)
+    scheduler = ReduceLROnPlateau(optimizer, patience=0)
+    with pytest.raises(TypeError, match=re.escape("ReduceLROnPlateau.step(epoch=4): step takes no epoch here")):
+        scheduler.step(1.0, 4)
+    assert scheduler.last_epoch == 0 and scheduler.best == math.inf
+
 NAN = float("nan")
 INF = float("inf")
 SCHEDULER_CASES = [

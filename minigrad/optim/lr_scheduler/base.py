@@ -117,6 +117,14 @@ def check_milestones(milestones, owner):
     return [int(m) for m in values]
 
 
+def refuse_epoch(scheduler, epoch):
+    """One clear TypeError for PyTorch's deprecated ``scheduler.step(epoch)`` (``epoch`` not None)."""
+    if epoch is not None:
+        raise TypeError(f"{type(scheduler).__name__}.step(epoch={shown(epoch)}): step takes no epoch here (PyTorch's "
+                        "step(epoch) is deprecated); call step() once per epoch, or per batch for a schedule counted "
+                        "in batches, and build the schedule with last_epoch=... to resume")
+
+
 class LRScheduler:
     """Base class of the epoch-indexed schedules.
 
@@ -182,8 +190,11 @@ class LRScheduler:
         """The lrs of the current epoch, ``lr_at(last_epoch)``."""
         return self.lr_at(self.last_epoch)
 
-    def step(self):
-        """Advance one epoch and write the new lrs into the param groups (and the momentums, where cycled)."""
+    def step(self, epoch=None):
+        """Advance one epoch and write the new lrs into the param groups (and the momentums, where cycled).
+
+        PyTorch's deprecated ``step(epoch)`` is refused: no schedule here jumps to a given epoch."""
+        refuse_epoch(self, epoch)
         self.last_epoch += 1
         self._set_lrs(self.get_lr())
         self.write_momentums_at(self.last_epoch)

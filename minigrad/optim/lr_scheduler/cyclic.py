@@ -4,7 +4,7 @@ import math
 
 from minigrad.optim.lr_scheduler.base import (LRScheduler, check_bool, check_choice, check_gamma,
                                               check_non_negative_number, check_number, check_optimizer,
-                                              check_positive_int, check_positive_number, per_group)
+                                              check_positive_int, check_positive_number, per_group, refuse_epoch)
 from minigrad.optim.lr_scheduler.momentum import MomentumCycling
 from minigrad.optim.validation import shown
 
@@ -252,8 +252,9 @@ class OneCycleLR(MomentumCycling, LRScheduler):
         return [self._anneal({"base": low, "max": top}[m_from], {"base": low, "max": top}[m_to], t)
                 for low, top in zip(self.base_momentums, self.max_momentums)]
 
-    def step(self):
+    def step(self, epoch=None):
         """Advance one batch; the step after the last of ``total_steps`` raises, as in PyTorch (and changes nothing)."""
+        refuse_epoch(self, epoch)
         if self.last_epoch + 1 > self.total_steps:
             self._position(self.last_epoch + 1)  # raises, naming the numbers
         super().step()
