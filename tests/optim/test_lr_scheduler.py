@@ -218,6 +218,19 @@ def test_reduce_lr_on_plateaus_deprecated_epoch_is_refused_naming_it():
         scheduler.step(1.0, 4)
     assert scheduler.last_epoch == 0 and scheduler.best == math.inf
 
+
+def test_a_sequence_inside_a_sequence_gives_the_lrs_it_gives_alone():
+    # A deliberate difference (docs/optimizers.md): torch's inner SequentialLR skips epoch 2 (0.07) when nested
+    def inner(o):
+        return SequentialLR(o, [LinearLR(o, start_factor=0.1, total_iters=3), StepLR(o, 2, gamma=0.5)], milestones=[3])
+
+    optimizer = _optimizer(0.1)
+    alone = _lr_sequence(inner(optimizer), optimizer, 10)
+    optimizer = _optimizer(0.1)
+    nested = SequentialLR(optimizer, [inner(optimizer), ExponentialLR(optimizer, 0.9)], milestones=[10])
+    np.testing.assert_allclose(_lr_sequence(nested, optimizer, 12)[:10], alone, rtol=1e-15)
+    np.testing.assert_allclose(alone[:5, 0], [0.01, 0.04, 0.07, 0.1, 0.1], rtol=1e-14)
+
 NAN = float("nan")
 INF = float("inf")
 SCHEDULER_CASES = [
