@@ -138,6 +138,10 @@ class LRScheduler:
             every group must already hold its ``"initial_lr"``.
     """
 
+    #: SequentialLR and ChainedScheduler set the lrs of epoch 0 from their schedules when built, whatever the
+    #: schedules' constructors left in the groups (PyTorch's SequentialLR resets them to ``initial_lr`` first).
+    restarts_when_built = False
+
     def __init__(self, optimizer, last_epoch=-1):
         check_optimizer(optimizer, type(self).__name__)
         if not (is_integer(last_epoch) and last_epoch >= -1):
@@ -154,6 +158,7 @@ class LRScheduler:
                                    f"needed to resume from last_epoch={last_epoch}")
         self.base_lrs = self._starting_lrs()
         self.last_epoch = last_epoch
+        self._follows_groups = False  # set once the groups' lrs are found changed by others (_lrs_to_write)
         self.step()
 
     def _starting_lrs(self):
@@ -196,8 +201,21 @@ class LRScheduler:
         PyTorch's deprecated ``step(epoch)`` is refused: no schedule here jumps to a given epoch."""
         refuse_epoch(self, epoch)
         self.last_epoch += 1
-        self._set_lrs(self.get_lr())
+        self._set_lrs(self._lrs_to_write())
         self.write_momentums_at(self.last_epoch)
+
+    def _lrs_to_write(self):
+        """The lrs of the new epoch: the closed form, ``get_lr()``, until the groups' lrs are found changed since
+        this schedule wrote them (by another schedule stepped on the same optimizer, as PyTorch's documentation
+        chains them, by a ReduceLROnPlateau, or by hand); from then on PyTorch's step from the lrs the groups
+        hold (``chained_lrs``), which keeps that change, as PyTorch's schedules do."""
+        held = [float(group["lr"]) for group in self.optimizer.param_groups]
+        written = getattr(self, "_last_lr", None)
+        if written is None:  # being built: the lrs changed if a schedule built before this one has set them
+            written = held if self.restarts_when_built or self.last_epoch > 0 else self.base_lrs
+        if held != written:
+            self._follows_groups = True
+        return self.chained_lrs(held, self.last_epoch) if self._follows_groups else self.get_lr()
 
     def write_momentums_at(self, epoch):
         """Write the momentums of ``epoch`` where this schedule cycles them (``momentum.MomentumCycling``), or
@@ -231,6 +249,7 @@ class LRScheduler:
         check_group_count(self, state_dict)
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
+        self._follows_groups = False  # a state saved before the flag existed: the closed form, as then
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
         write_back_lrs(self)

@@ -27,6 +27,8 @@ class SequentialLR(LRScheduler):
     (:meth:`LRScheduler.lr_in_sequence`).
     """
 
+    restarts_when_built = True
+
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         schedulers = list(schedulers)
         milestones = check_milestones(milestones, "SequentialLR")
@@ -81,6 +83,8 @@ class ChainedScheduler(LRScheduler):
     the lr by ``factor`` at epoch 0 and by ``1 / factor`` at ``total_iters``, and
     MultiplicativeLR by ``f(k)`` at each epoch ``k >= 1``, as PyTorch's do.
     """
+
+    restarts_when_built = True
 
     def __init__(self, schedulers, optimizer=None, last_epoch=-1):
         schedulers = list(schedulers)
