@@ -104,6 +104,17 @@ def test_reduce_lr_on_plateaus_cuts_survive_a_schedule_stepped_with_it():
     assert lrs[-1, 0] < 0.1 * 0.5 ** 4  # the plateau's cuts are in
 
 
+@pytest.mark.parametrize("make_sequence", [
+    lambda M, o: M.SequentialLR(o, [M.LinearLR(o, 0.2, total_iters=4), M.StepLR(o, 3, 0.5)], milestones=[4]),
+    lambda M, o: M.SequentialLR(o, [M.ExponentialLR(o, 0.9), M.CosineAnnealingLR(o, 6)], milestones=[5]),
+], ids=["warmup-step", "exponential-cosine"])
+def test_a_sequence_stepped_with_reduce_lr_on_plateau_restarts_at_its_milestones_as_in_torch(make_sequence):
+    def make(M, o):
+        return [make_sequence(M, o), _FlatMetric(M.ReduceLROnPlateau(o, patience=1, factor=0.5))]
+
+    _agree(make)
+
+
 def test_swalr_built_up_front_anneals_from_the_lr_the_first_schedule_reached():
     # torch's SWA recipe: both built at the start; the cosine schedule steps until swa_start, then SWALR
     def run(lib):

@@ -58,6 +58,14 @@ class SequentialLR(LRScheduler):
 
         return scheduler.lr_in_sequence(local, lrs_before)
 
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's step from ``lrs`` (the groups' lrs, changed by others): the schedule in charge steps from
+        them, by its own chainable step, except at its milestone, where it starts again as in :meth:`lr_at`."""
+        scheduler, local = self._active(epoch)
+        if local == 0 and epoch > 0:
+            return self.lr_at(epoch)
+        return scheduler.chained_lrs(lrs, local)
+
     def write_momentums_at(self, epoch):
         """The momentums of the schedule in charge, where it cycles them (CyclicLR, OneCycleLR)."""
         scheduler, local = self._active(epoch)
