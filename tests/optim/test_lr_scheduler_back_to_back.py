@@ -132,3 +132,25 @@ def test_swalr_built_up_front_anneals_from_the_lr_the_first_schedule_reached():
     ours = run("mg")
     np.testing.assert_allclose(ours, run("torch"), rtol=1e-12, atol=0)
     assert ours[-1].tolist() == [0.05, 0.05]
+
+
+@pytest.mark.parametrize("make", [
+    lambda M, o: [M.LinearLR(o, 0.2, total_iters=4), M.CosineAnnealingLR(o, 12)],
+    lambda M, o: [M.CosineAnnealingLR(o, 12), M.CyclicLR(o, 0.01, 0.1, step_size_up=3)],
+    lambda M, o: [M.ExponentialLR(o, 0.9), M.OneCycleLR(o, 0.1, total_steps=20)],
+], ids=["linear-then-cosine", "cosine-then-cyclic", "exponential-then-onecycle"])
+def test_the_second_of_two_schedules_built_up_front_takes_over_as_in_torch(make):
+    # both built at the start, the first stepped for 4 epochs, then the second (as in torch's SWA recipe); torch's
+    # CyclicLR, built on groups that hold an initial_lr, leaves their lrs there until its first step
+    def run(lib):
+        optimizer = _optimizer(lib)
+        module = torch.optim.lr_scheduler if lib == "torch" else S
+        first, second = make(module, optimizer)
+        seen = [[g["lr"] for g in optimizer.param_groups]]
+        for epoch in range(14):
+            optimizer.step()
+            (first if epoch < 4 else second).step()
+            seen.append([g["lr"] for g in optimizer.param_groups])
+        return np.array(seen)
+
+    np.testing.assert_allclose(run("mg"), run("torch"), rtol=1e-12, atol=0)

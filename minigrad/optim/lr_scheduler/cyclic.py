@@ -68,10 +68,15 @@ class CyclicLR(MomentumCycling, LRScheduler):
         self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
         self._base_lr_values = base_lrs
         self._lr_memo = self._momentum_memo = None   # (epoch, values) last computed
+        held_initial_lrs = [group.get("initial_lr") for group in optimizer.param_groups]
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr  # so that a fresh "initial_lr" is base_lr, as in PyTorch
         super().__init__(optimizer, last_epoch)
+        if last_epoch == -1 and None not in held_initial_lrs:
+            # PyTorch's computes the lrs of epoch 0 from the groups' initial_lr, before it sets its base lrs: built
+            # after another schedule (which set initial_lr), it leaves the lrs at initial_lr until its first step
+            self._set_lrs(held_initial_lrs)
 
     def _starting_lrs(self):
         return list(self._base_lr_values)
