@@ -60,6 +60,8 @@ BACK_TO_BACK = {
     "step+cosine": lambda M, o: [M.StepLR(o, 5, 0.5), M.CosineAnnealingLR(o, 6, eta_min=0.001)],
     "lambda+polynomial": lambda M, o: [M.LambdaLR(o, lambda k: 0.95 ** k), M.PolynomialLR(o, 10, 2.0)],
     "multiplicative+linear": lambda M, o: [M.MultiplicativeLR(o, lambda k: 0.97), M.LinearLR(o, 0.5, total_iters=5)],
+    "constant+chained": lambda M, o: [M.ConstantLR(o, 0.5, total_iters=4),
+                                      M.ChainedScheduler([M.StepLR(o, 4, 0.5), M.ExponentialLR(o, 0.95)])],
 }
 
 

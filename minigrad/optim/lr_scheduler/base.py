@@ -138,8 +138,8 @@ class LRScheduler:
             every group must already hold its ``"initial_lr"``.
     """
 
-    #: SequentialLR and ChainedScheduler set the lrs of epoch 0 from their schedules when built, whatever the
-    #: schedules' constructors left in the groups (PyTorch's SequentialLR resets them to ``initial_lr`` first).
+    #: SequentialLR sets the lrs of epoch 0 from its schedules when built, whatever the schedules' constructors
+    #: left in the groups (PyTorch's resets them to ``initial_lr`` first).
     restarts_when_built = False
 
     def __init__(self, optimizer, last_epoch=-1):

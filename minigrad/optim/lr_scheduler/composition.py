@@ -92,8 +92,6 @@ class ChainedScheduler(LRScheduler):
     MultiplicativeLR by ``f(k)`` at each epoch ``k >= 1``, as PyTorch's do.
     """
 
-    restarts_when_built = True
-
     def __init__(self, schedulers, optimizer=None, last_epoch=-1):
         schedulers = list(schedulers)
         if not schedulers:
@@ -116,6 +114,15 @@ class ChainedScheduler(LRScheduler):
             for scheduler in self.schedulers:
                 lrs = scheduler.chained_lrs(lrs, k)
         self._memo = (k, lrs)
+        return list(lrs)
+
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's step from ``lrs``: each schedule's chainable step in turn; at epoch 0 the lrs are kept (its
+        schedules set them when built, and PyTorch's ChainedScheduler writes none when built)."""
+        if epoch == 0:
+            return list(lrs)
+        for scheduler in self.schedulers:
+            lrs = scheduler.chained_lrs(lrs, epoch)
         return list(lrs)
 
     def write_momentums_at(self, epoch):
