@@ -156,3 +156,38 @@ def test_the_second_of_two_schedules_built_up_front_takes_over_as_in_torch(make)
         return np.array(seen)
 
     np.testing.assert_allclose(run("mg"), run("torch"), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("pattern", ["back-to-back", "switch"])
+def test_several_schedules_resume_from_their_states_as_in_torch(pattern):
+    # a checkpoint after epoch 8 is loaded into a fresh optimizer and fresh schedules, in torch's order
+    # (optimizer, then each schedule); the lrs go on as without the interruption, and as torch's (loading a
+    # schedule's state wrote its last lrs into the groups, the stale ones of a schedule not stepped yet)
+    def make(M, o):
+        return [M.ExponentialLR(o, 0.9),
+                M.SequentialLR(o, [M.LinearLR(o, 0.3, total_iters=3), M.ExponentialLR(o, 0.8)], milestones=[3]),
+                M.LinearLR(o, 0.5, total_iters=3)]  # not stepped yet at the checkpoint when switched to in turn
+
+    def run(lib, resume):
+        module = torch.optim.lr_scheduler if lib == "torch" else S
+        optimizer = _optimizer(lib)
+        schedules = make(module, optimizer)
+        seen = []
+        for epoch in range(16):
+            optimizer.step()
+            for i, schedule in enumerate(schedules):
+                if pattern == "back-to-back" or i == min(epoch // 5, 2):
+                    schedule.step()
+            seen.append([g["lr"] for g in optimizer.param_groups])
+            if resume and epoch == 8:
+                states = optimizer.state_dict(), [s.state_dict() for s in schedules]
+                optimizer = _optimizer(lib)
+                schedules = make(module, optimizer)
+                optimizer.load_state_dict(states[0])
+                for schedule, state in zip(schedules, states[1]):
+                    schedule.load_state_dict(state)
+        return np.array(seen)
+
+    ours = run("mg", resume=True)
+    np.testing.assert_allclose(ours, run("mg", resume=False), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours, run("torch", resume=True), rtol=1e-12, atol=0)

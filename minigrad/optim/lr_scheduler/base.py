@@ -138,10 +138,6 @@ class LRScheduler:
             every group must already hold its ``"initial_lr"``.
     """
 
-    #: SequentialLR sets the lrs of epoch 0 from its schedules when built, whatever the schedules' constructors
-    #: left in the groups (PyTorch's resets them to ``initial_lr`` first).
-    restarts_when_built = False
-
     def __init__(self, optimizer, last_epoch=-1):
         check_optimizer(optimizer, type(self).__name__)
         if not (is_integer(last_epoch) and last_epoch >= -1):
@@ -212,10 +208,15 @@ class LRScheduler:
         held = [float(group["lr"]) for group in self.optimizer.param_groups]
         written = getattr(self, "_last_lr", None)
         if written is None:  # being built: the lrs changed if a schedule built before this one has set them
-            written = held if self.restarts_when_built or self.last_epoch > 0 else self.base_lrs
+            written = held if self.last_epoch > 0 else self._lrs_when_built(held)
         if held != written:
             self._follows_groups = True
         return self.chained_lrs(held, self.last_epoch) if self._follows_groups else self.get_lr()
+
+    def _lrs_when_built(self, held):
+        """The lrs the groups hold when a fresh schedule is built and no other schedule has changed them: the
+        base lrs (``held`` are the groups' lrs; SequentialLR and ChainedScheduler say otherwise)."""
+        return self.base_lrs
 
     def write_momentums_at(self, epoch):
         """Write the momentums of ``epoch`` where this schedule cycles them (``momentum.MomentumCycling``), or
@@ -239,20 +240,26 @@ class LRScheduler:
         return state
 
     def load_state_dict(self, state_dict):
-        """Restore a state from :meth:`state_dict`, and write its last lrs back into the param groups.
+        """Restore a state from :meth:`state_dict`, and write its last lrs back into the param groups
+        where they still hold the lrs this schedule's constructor wrote.
 
         The constructor has just set the lrs of epoch 0 from the base lrs; without this write, a run
         resumed as in PyTorch (optimizer state loaded, scheduler built, its state loaded) would take
         its first step at the base lr. (PyTorch's chainable constructor keeps the loaded lr instead.)
+        Lrs that others wrote since (the optimizer's loaded state, a schedule built later) are left, and so
+        are all lrs when the saved schedule followed the groups' lrs: with several schedules on one optimizer
+        the last lrs of each are not the groups' lrs (the optimizer's state has those, as in PyTorch).
         """
         state_dict = dict(state_dict)
         check_group_count(self, state_dict)
+        ours = [float(group["lr"]) for group in self.optimizer.param_groups] == self._last_lr
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
         self._follows_groups = False  # a state saved before the flag existed: the closed form, as then
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
-        write_back_lrs(self)
+        if ours and not self._follows_groups:  # a schedule that shared the lrs: the optimizer's state has them
+            write_back_lrs(self)
 
 
 def check_group_count(scheduler, state):

@@ -27,8 +27,6 @@ class SequentialLR(LRScheduler):
     (:meth:`LRScheduler.lr_in_sequence`).
     """
 
-    restarts_when_built = True
-
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         schedulers = list(schedulers)
         milestones = check_milestones(milestones, "SequentialLR")
@@ -57,6 +55,9 @@ class SequentialLR(LRScheduler):
             return self.lr_at(start - 1) if start > 0 else None
 
         return scheduler.lr_in_sequence(local, lrs_before)
+
+    def _lrs_when_built(self, held):
+        return held  # it sets the lrs of epoch 0 whatever its schedules left (PyTorch's resets them to initial_lr)
 
     def chained_lrs(self, lrs, epoch):
         """PyTorch's step from ``lrs`` (the groups' lrs, changed by others): the schedule in charge steps from
@@ -115,6 +116,9 @@ class ChainedScheduler(LRScheduler):
                 lrs = scheduler.chained_lrs(lrs, k)
         self._memo = (k, lrs)
         return list(lrs)
+
+    def _lrs_when_built(self, held):
+        return self.lr_at(0)  # what its schedules, built just before it, have set
 
     def chained_lrs(self, lrs, epoch):
         """PyTorch's step from ``lrs``: each schedule's chainable step in turn; at epoch 0 the lrs are kept (its

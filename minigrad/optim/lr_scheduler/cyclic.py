@@ -267,3 +267,6 @@ class OneCycleLR(MomentumCycling, LRScheduler):
     def chained_lrs(self, lrs, epoch):
         return self.lr_at(epoch)  # PyTorch's OneCycleLR is not chainable: it sets its own lr
 
+    def _lrs_when_built(self, held):
+        return held  # it starts at max_lr / div_factor whatever the groups held
+
