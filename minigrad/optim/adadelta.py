@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_flags, check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
 
@@ -26,13 +26,17 @@ class Adadelta(Optimizer):
         eps: added inside both square roots (default 1e-6).
         weight_decay: L2 penalty coefficient (default 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, differentiable: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
+            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
 
     State per parameter: ``step``, ``square_avg`` (v) and ``acc_delta`` (u).
     """
 
     param_shaped_state = True
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, foreach=None, capturable=False,
+                 maximize=False, differentiable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

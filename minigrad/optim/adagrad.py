@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_flags, check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
 
@@ -27,15 +27,20 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of ``r`` (default 0).
         eps: ``delta``, added to the denominator for stability (default 1e-10).
         maximize: maximize the objective instead of minimizing it.
+        foreach, differentiable, fused: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
+            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
 
     State per parameter: ``step`` (int) and ``sum`` (the accumulator ``r``).
     Unlike PyTorch the state is created at the first step, not in ``__init__``.
+    Each group's accumulators start at that group's ``initial_accumulator_value``; PyTorch's
+    start every group's at the constructor's value, whatever a group says.
     """
 
     param_shaped_state = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, *, foreach=None, maximize=False, differentiable=False, fused=None):
+        check_kernel_options(type(self).__name__, foreach, fused, False, differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
         super().__init__(params, defaults)

@@ -160,11 +160,14 @@ class Adamax(_AdamFamily):
         eps: added to ``|g|`` so ``u`` is never zero (default 1e-8).
         weight_decay: L2 penalty coefficient (default 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, differentiable: torch's kernel switches, checked as in :class:`Adam`.
 
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_inf`` (u).
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *, maximize=False):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *, foreach=None,
+                 maximize=False, differentiable=False, capturable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
@@ -214,6 +217,7 @@ class NAdam(_AdamFamily):
         momentum_decay: ``psi`` of the momentum schedule (default 4e-3).
         decoupled_weight_decay: decay theta directly as in AdamW (default False).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, differentiable: torch's kernel switches, checked as in :class:`Adam`.
 
     State per parameter: ``step``, ``mu_product`` (P_t, a Python float),
     ``exp_avg`` (m) and ``exp_avg_sq`` (v).
@@ -231,7 +235,8 @@ class NAdam(_AdamFamily):
     scalar_state_keys = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False, differentiable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)
@@ -300,12 +305,14 @@ class RAdam(_AdamFamily):
         weight_decay: weight decay coefficient (default 0).
         decoupled_weight_decay: decay theta directly as in AdamW (default False).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable, differentiable: torch's kernel switches, checked as in :class:`Adam`.
 
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_avg_sq`` (v).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False, differentiable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)

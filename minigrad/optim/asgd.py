@@ -5,7 +5,7 @@ import math
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.threads import elementwise
-from minigrad.optim.validation import check_flags, check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 
 
 class ASGD(Optimizer):
@@ -39,6 +39,8 @@ class ASGD(Optimizer):
         t0: the step after which averaging starts (default 1e6).
         weight_decay: L2 penalty coefficient ``wd`` (default 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, differentiable, capturable: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
+            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
 
     State per parameter: ``step``, ``eta`` and ``mu`` (Python floats, the step
     size and averaging weight of the next step) and ``ax`` (the average).
@@ -54,7 +56,9 @@ class ASGD(Optimizer):
     param_shaped_state = True
     scalar_state_keys = ("step", "eta", "mu")
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, *, maximize=False):
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, *, foreach=None,
+                 maximize=False, differentiable=False, capturable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

@@ -24,7 +24,9 @@ The base class owns the bookkeeping; a subclass only writes ``step``:
 Deliberate differences from ``torch.optim`` (shared by every optimizer here):
 the update rules and defaults are PyTorch 2.x's, but there are no
 ``foreach``/``fused``/``capturable``/``differentiable`` variants (one plain,
-vectorised code path that reads like the equations); ``state["step"]`` is a
+vectorised code path that reads like the equations: each optimizer takes the
+switches its torch counterpart takes, ``foreach``/``fused`` as any bool or None,
+the other two only False); ``state["step"]`` is a
 Python int, not a tensor; updates never record a graph (they work on the raw
 arrays); and a gradient whose shape differs from its parameter's is an error.
 """

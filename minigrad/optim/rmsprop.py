@@ -3,7 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_flags, check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
 
@@ -38,6 +38,8 @@ class RMSprop(Optimizer):
         centered: divide by an estimate of the gradient's variance instead of its
             second moment.
         maximize: maximize the objective instead of minimizing it.
+        capturable, foreach, differentiable: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
+            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
 
     State per parameter: ``step``, ``square_avg`` (v), ``grad_avg`` (m, when
     centered) and ``momentum_buffer`` (b, when momentum > 0).
@@ -47,7 +49,8 @@ class RMSprop(Optimizer):
     decaying_state = ("momentum_buffer", "grad_avg")
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, capturable=False, foreach=None, maximize=False, differentiable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)

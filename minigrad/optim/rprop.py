@@ -3,7 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.threads import elementwise
-from minigrad.optim.validation import check_flags, check_hyperparameter, shown
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options, shown
 
 
 class Rprop(Optimizer):
@@ -38,6 +38,8 @@ class Rprop(Optimizer):
         step_sizes: ``(Gamma_min, Gamma_max)``, the bounds of the step sizes,
             with ``0 <= Gamma_min <= Gamma_max`` (default (1e-6, 50)).
         maximize: maximize the objective instead of minimizing it.
+        capturable, foreach, differentiable: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
+            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
 
     State per parameter: ``step``, ``prev`` (g_prev, the last gradient used) and
     ``step_size`` (eta).
@@ -45,7 +47,9 @@ class Rprop(Optimizer):
 
     param_shaped_state = True
 
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False):
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
+                 maximize=False, differentiable=False):
+        check_kernel_options(type(self).__name__, foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)
         super().__init__(params, defaults)
 

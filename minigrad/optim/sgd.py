@@ -3,7 +3,7 @@
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.validation import check_flags, check_hyperparameter
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
 
@@ -31,6 +31,8 @@ class SGD(Optimizer):
         weight_decay: L2 penalty coefficient (default 0).
         nesterov: use Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
         maximize: maximize the objective instead of minimizing it.
+        foreach, differentiable, fused: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
+            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
 
     State per parameter (only when momentum is used): ``momentum_buffer``, and
     ``step``, the count that paces the flush of its subnormal entries.
@@ -44,7 +46,8 @@ class SGD(Optimizer):
     decaying_state = ("momentum_buffer",)
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False, fused=None):
+        check_kernel_options(type(self).__name__, foreach, fused, False, differentiable)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)

@@ -199,7 +199,7 @@ def elementwise(update, *arrays):
     ``update`` must be elementwise: called on the same slice ``a[i:j]`` of every
     array (all of one shape), it reads and writes only those slices, so the
     chunks are independent and the result does not depend on how they are cut.
-    ``None`` entries are passed through as ``None``. The arrays are split when
+    ``None`` entries are passed through as ``None``, 0-d arrays as 1-element views. The arrays are split when
     there are several threads, they are C-contiguous NumPy arrays of one shape
     with at least ``MIN_PARALLEL_SIZE`` elements, and this call is not already
     running on one of the pool's threads, and (with ``ADAPTIVE``) the pool has
@@ -208,6 +208,11 @@ def elementwise(update, *arrays):
     is raised here, after every chunk has finished.
     """
     first = arrays[0]
+    if first.ndim == 0:
+        # a ufunc of 0-d arrays returns a scalar, which the updates' out= and in-place steps cannot take:
+        # they get 1-element views instead (writes to a view reach the 0-d array)
+        update(*(None if a is None else a.reshape(1) for a in arrays))
+        return
     if first.size < MIN_PARALLEL_SIZE or type(first) is not np.ndarray:   # small, or CuPy
         update(*arrays)
         return

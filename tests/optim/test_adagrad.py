@@ -43,3 +43,17 @@ def test_adagrad_first_step_is_a_sign_step():
     x.grad = mg.tensor([4.0, 0.01, -7.0], dtype=np.float64)
     optimizer.step()
     np.testing.assert_allclose(x.numpy(), [0.5, -2.5, 3.5], rtol=1e-15)
+
+
+def test_each_group_starts_its_accumulator_at_its_own_initial_accumulator_value():
+    # A deliberate difference: torch.optim.Adagrad (2.13) fills every group's accumulators with the constructor's
+    # value, ignoring a group's own initial_accumulator_value (sums 0.09 and 0.09 here, not 0.59)
+    a = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
+    b = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
+    optimizer = Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 0.5}], lr=0.1, eps=0.0)
+    a.grad = mg.tensor([0.3], dtype=np.float64)
+    b.grad = mg.tensor([0.3], dtype=np.float64)
+    optimizer.step()
+    np.testing.assert_allclose(optimizer.state[a]["sum"], [0.09], rtol=1e-15)
+    np.testing.assert_allclose(optimizer.state[b]["sum"], [0.59], rtol=1e-15)
+    np.testing.assert_allclose(b.numpy(), [1.0 - 0.1 * 0.3 / np.sqrt(0.59)], rtol=1e-15)

@@ -176,6 +176,61 @@ def test_schedulers_validate_their_arguments():
         StepLR(_optimizer(0.1), step_size=1, last_epoch=3)
 
 
+
+@pytest.mark.parametrize("compose", [
+    lambda o, schedules: SequentialLR(o, schedules, milestones=[3]),
+    lambda o, schedules: ChainedScheduler(schedules),
+], ids=["SequentialLR", "ChainedScheduler"])
+@pytest.mark.parametrize("plateau_first", [True, False])
+def test_composing_reduce_lr_on_plateau_is_refused_up_front(compose, plateau_first):
+    # torch refuses it too (its step needs the metric); it used to fail with an AttributeError, or only at the milestone
+    optimizer = _optimizer(0.1)
+    schedules = [ReduceLROnPlateau(optimizer), StepLR(optimizer, 2)]
+    if not plateau_first:
+        schedules.reverse()
+    index = 0 if plateau_first else 1
+    with pytest.raises(ValueError, match=f"does not support ReduceLROnPlateau .* got one at index {index}"):
+        compose(optimizer, schedules)
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: CosineAnnealingWarmRestarts(o, T_0=3),
+    lambda o: StepLR(o, 2),
+    lambda o: OneCycleLR(o, 0.1, total_steps=10),
+    lambda o: SequentialLR(o, [StepLR(o, 1), StepLR(o, 2)], milestones=[2]),
+], ids=["CosineAnnealingWarmRestarts", "StepLR", "OneCycleLR", "SequentialLR"])
+def test_torchs_deprecated_step_with_an_epoch_is_refused_naming_it(make):
+    # torch takes step(epoch) (deprecated; fractional for CosineAnnealingWarmRestarts); here one clear error,
+    # not Python's "step() takes 1 positional argument but 2 were given"
+    optimizer = _optimizer(0.1)
+    scheduler = make(optimizer)
+    before = (scheduler.last_epoch, optimizer.param_groups[0]["lr"])
+    name = type(scheduler).__name__
+    with pytest.raises(TypeError, match=re.escape(f"{name}.step(epoch=1.5): step takes no epoch here")):
+        scheduler.step(1.5)
+    assert (scheduler.last_epoch, optimizer.param_groups[0]["lr"]) == before
+
+
+def test_reduce_lr_on_plateaus_deprecated_epoch_is_refused_naming_it():
+    optimizer = _optimizer(0.1)
+    scheduler = ReduceLROnPlateau(optimizer, patience=0)
+    with pytest.raises(TypeError, match=re.escape("ReduceLROnPlateau.step(epoch=4): step takes no epoch here")):
+        scheduler.step(1.0, 4)
+    assert scheduler.last_epoch == 0 and scheduler.best == math.inf
+
+
+def test_a_sequence_inside_a_sequence_gives_the_lrs_it_gives_alone():
+    # A deliberate difference (docs/optimizers.md): torch's inner SequentialLR skips epoch 2 (0.07) when nested
+    def inner(o):
+        return SequentialLR(o, [LinearLR(o, start_factor=0.1, total_iters=3), StepLR(o, 2, gamma=0.5)], milestones=[3])
+
+    optimizer = _optimizer(0.1)
+    alone = _lr_sequence(inner(optimizer), optimizer, 10)
+    optimizer = _optimizer(0.1)
+    nested = SequentialLR(optimizer, [inner(optimizer), ExponentialLR(optimizer, 0.9)], milestones=[10])
+    np.testing.assert_allclose(_lr_sequence(nested, optimizer, 12)[:10], alone, rtol=1e-15)
+    np.testing.assert_allclose(alone[:5, 0], [0.01, 0.04, 0.07, 0.1, 0.1], rtol=1e-14)
+
 NAN = float("nan")
 INF = float("inf")
 SCHEDULER_CASES = [

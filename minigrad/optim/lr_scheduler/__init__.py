@@ -8,7 +8,10 @@ own starting lr, remembered in the group as ``"initial_lr"``.
 The schedules here are written in closed form, ``lr_k = f(k, lr_0)``, so an
 lr can be read off at any epoch and a schedule can be resumed exactly; PyTorch
 computes most of them recursively from the previous lr, which agrees up to
-rounding. Compose schedules with :class:`SequentialLR` (one after another,
+rounding. Once a schedule finds the lrs changed since it wrote them (another
+schedule stepped on the same optimizer, as PyTorch's documentation chains them,
+a ReduceLROnPlateau, a hand-set lr), it goes on from the lrs the groups hold, by
+PyTorch's recursion, as PyTorch's do. Compose schedules with :class:`SequentialLR` (one after another,
 e.g. warmup then cosine) or :class:`ChainedScheduler` (stepped in turn on one lr, as in PyTorch).
 
 One module per family, all importable from here: ``base`` (LRScheduler),

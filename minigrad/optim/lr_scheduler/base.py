@@ -117,6 +117,14 @@ def check_milestones(milestones, owner):
     return [int(m) for m in values]
 
 
+def refuse_epoch(scheduler, epoch):
+    """One clear TypeError for PyTorch's deprecated ``scheduler.step(epoch)`` (``epoch`` not None)."""
+    if epoch is not None:
+        raise TypeError(f"{type(scheduler).__name__}.step(epoch={shown(epoch)}): step takes no epoch here (PyTorch's "
+                        "step(epoch) is deprecated); call step() once per epoch, or per batch for a schedule counted "
+                        "in batches, and build the schedule with last_epoch=... to resume")
+
+
 class LRScheduler:
     """Base class of the epoch-indexed schedules.
 
@@ -146,6 +154,7 @@ class LRScheduler:
                                    f"needed to resume from last_epoch={last_epoch}")
         self.base_lrs = self._starting_lrs()
         self.last_epoch = last_epoch
+        self._follows_groups = False  # set once the groups' lrs are found changed by others (_lrs_to_write)
         self.step()
 
     def _starting_lrs(self):
@@ -182,11 +191,32 @@ class LRScheduler:
         """The lrs of the current epoch, ``lr_at(last_epoch)``."""
         return self.lr_at(self.last_epoch)
 
-    def step(self):
-        """Advance one epoch and write the new lrs into the param groups (and the momentums, where cycled)."""
+    def step(self, epoch=None):
+        """Advance one epoch and write the new lrs into the param groups (and the momentums, where cycled).
+
+        PyTorch's deprecated ``step(epoch)`` is refused: no schedule here jumps to a given epoch."""
+        refuse_epoch(self, epoch)
         self.last_epoch += 1
-        self._set_lrs(self.get_lr())
+        self._set_lrs(self._lrs_to_write())
         self.write_momentums_at(self.last_epoch)
+
+    def _lrs_to_write(self):
+        """The lrs of the new epoch: the closed form, ``get_lr()``, until the groups' lrs are found changed since
+        this schedule wrote them (by another schedule stepped on the same optimizer, as PyTorch's documentation
+        chains them, by a ReduceLROnPlateau, or by hand); from then on PyTorch's step from the lrs the groups
+        hold (``chained_lrs``), which keeps that change, as PyTorch's schedules do."""
+        held = [float(group["lr"]) for group in self.optimizer.param_groups]
+        written = getattr(self, "_last_lr", None)
+        if written is None:  # being built: the lrs changed if a schedule built before this one has set them
+            written = held if self.last_epoch > 0 else self._lrs_when_built(held)
+        if held != written:
+            self._follows_groups = True
+        return self.chained_lrs(held, self.last_epoch) if self._follows_groups else self.get_lr()
+
+    def _lrs_when_built(self, held):
+        """The lrs the groups hold when a fresh schedule is built and no other schedule has changed them: the
+        base lrs (``held`` are the groups' lrs; SequentialLR and ChainedScheduler say otherwise)."""
+        return self.base_lrs
 
     def write_momentums_at(self, epoch):
         """Write the momentums of ``epoch`` where this schedule cycles them (``momentum.MomentumCycling``), or
@@ -210,19 +240,26 @@ class LRScheduler:
         return state
 
     def load_state_dict(self, state_dict):
-        """Restore a state from :meth:`state_dict`, and write its last lrs back into the param groups.
+        """Restore a state from :meth:`state_dict`, and write its last lrs back into the param groups
+        where they still hold the lrs this schedule's constructor wrote.
 
         The constructor has just set the lrs of epoch 0 from the base lrs; without this write, a run
         resumed as in PyTorch (optimizer state loaded, scheduler built, its state loaded) would take
         its first step at the base lr. (PyTorch's chainable constructor keeps the loaded lr instead.)
+        Lrs that others wrote since (the optimizer's loaded state, a schedule built later) are left, and so
+        are all lrs when the saved schedule followed the groups' lrs: with several schedules on one optimizer
+        the last lrs of each are not the groups' lrs (the optimizer's state has those, as in PyTorch).
         """
         state_dict = dict(state_dict)
         check_group_count(self, state_dict)
+        ours = [float(group["lr"]) for group in self.optimizer.param_groups] == self._last_lr
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
+        self._follows_groups = False  # a state saved before the flag existed: the closed form, as then
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
-        write_back_lrs(self)
+        if ours and not self._follows_groups:  # a schedule that shared the lrs: the optimizer's state has them
+            write_back_lrs(self)
 
 
 def check_group_count(scheduler, state):

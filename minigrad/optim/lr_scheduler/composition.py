@@ -5,6 +5,17 @@ from bisect import bisect_right
 from minigrad.optim.lr_scheduler.base import LRScheduler, check_milestones
 
 
+def _check_schedulers(owner, schedulers, optimizer):
+    """Each of ``schedulers`` an epoch-indexed schedule (not ReduceLROnPlateau, whose step needs the metric,
+    as PyTorch's composites refuse it too) of ``optimizer``."""
+    for i, scheduler in enumerate(schedulers):
+        if not isinstance(scheduler, LRScheduler):
+            raise ValueError(f"{owner} does not support {type(scheduler).__name__} (its step needs a metric, or it "
+                             f"is no LRScheduler), but got one at index {i} of the schedulers")
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(f"{owner}: scheduler {i} belongs to another optimizer")
+
+
 class SequentialLR(LRScheduler):
     """Run schedules one after another, as ``torch.optim.lr_scheduler.SequentialLR``.
 
@@ -26,9 +37,7 @@ class SequentialLR(LRScheduler):
                              f"{len(schedulers)} schedulers, got {len(milestones)}")
         if milestones != sorted(milestones):
             raise ValueError(f"SequentialLR: milestones must be increasing, got {milestones}")
-        for i, scheduler in enumerate(schedulers):
-            if scheduler.optimizer is not optimizer:
-                raise ValueError(f"SequentialLR: scheduler {i} belongs to another optimizer")
+        _check_schedulers("SequentialLR", schedulers, optimizer)
         self.schedulers, self.milestones = schedulers, milestones
         super().__init__(optimizer, last_epoch)
 
@@ -46,6 +55,17 @@ class SequentialLR(LRScheduler):
             return self.lr_at(start - 1) if start > 0 else None
 
         return scheduler.lr_in_sequence(local, lrs_before)
+
+    def _lrs_when_built(self, held):
+        return held  # it sets the lrs of epoch 0 whatever its schedules left (PyTorch's resets them to initial_lr)
+
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's step from ``lrs`` (the groups' lrs, changed by others): the schedule in charge steps from
+        them, by its own chainable step, except at its milestone, where it starts again as in :meth:`lr_at`."""
+        scheduler, local = self._active(epoch)
+        if local == 0 and epoch > 0:
+            return self.lr_at(epoch)
+        return scheduler.chained_lrs(lrs, local)
 
     def write_momentums_at(self, epoch):
         """The momentums of the schedule in charge, where it cycles them (CyclicLR, OneCycleLR)."""
@@ -78,9 +98,7 @@ class ChainedScheduler(LRScheduler):
         if not schedulers:
             raise ValueError("ChainedScheduler: expected at least one scheduler")
         optimizer = optimizer or schedulers[0].optimizer
-        for i, scheduler in enumerate(schedulers):
-            if scheduler.optimizer is not optimizer:
-                raise ValueError(f"ChainedScheduler: scheduler {i} belongs to another optimizer")
+        _check_schedulers("ChainedScheduler", schedulers, optimizer)
         self.schedulers = schedulers
         self._memo = None  # (epoch, lrs) of the last lr_at: stepping continues from it
         super().__init__(optimizer, last_epoch)
@@ -97,6 +115,18 @@ class ChainedScheduler(LRScheduler):
             for scheduler in self.schedulers:
                 lrs = scheduler.chained_lrs(lrs, k)
         self._memo = (k, lrs)
+        return list(lrs)
+
+    def _lrs_when_built(self, held):
+        return self.lr_at(0)  # what its schedules, built just before it, have set
+
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's step from ``lrs``: each schedule's chainable step in turn; at epoch 0 the lrs are kept (its
+        schedules set them when built, and PyTorch's ChainedScheduler writes none when built)."""
+        if epoch == 0:
+            return list(lrs)
+        for scheduler in self.schedulers:
+            lrs = scheduler.chained_lrs(lrs, epoch)
         return list(lrs)
 
     def write_momentums_at(self, epoch):

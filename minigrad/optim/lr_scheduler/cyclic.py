@@ -4,7 +4,7 @@ import math
 
 from minigrad.optim.lr_scheduler.base import (LRScheduler, check_bool, check_choice, check_gamma,
                                               check_non_negative_number, check_number, check_optimizer,
-                                              check_positive_int, check_positive_number, per_group)
+                                              check_positive_int, check_positive_number, per_group, refuse_epoch)
 from minigrad.optim.lr_scheduler.momentum import MomentumCycling
 from minigrad.optim.validation import shown
 
@@ -68,10 +68,15 @@ class CyclicLR(MomentumCycling, LRScheduler):
         self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
         self._base_lr_values = base_lrs
         self._lr_memo = self._momentum_memo = None   # (epoch, values) last computed
+        held_initial_lrs = [group.get("initial_lr") for group in optimizer.param_groups]
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr  # so that a fresh "initial_lr" is base_lr, as in PyTorch
         super().__init__(optimizer, last_epoch)
+        if last_epoch == -1 and None not in held_initial_lrs:
+            # PyTorch's computes the lrs of epoch 0 from the groups' initial_lr, before it sets its base lrs: built
+            # after another schedule (which set initial_lr), it leaves the lrs at initial_lr until its first step
+            self._set_lrs(held_initial_lrs)
 
     def _starting_lrs(self):
         return list(self._base_lr_values)
@@ -252,12 +257,16 @@ class OneCycleLR(MomentumCycling, LRScheduler):
         return [self._anneal({"base": low, "max": top}[m_from], {"base": low, "max": top}[m_to], t)
                 for low, top in zip(self.base_momentums, self.max_momentums)]
 
-    def step(self):
+    def step(self, epoch=None):
         """Advance one batch; the step after the last of ``total_steps`` raises, as in PyTorch (and changes nothing)."""
+        refuse_epoch(self, epoch)
         if self.last_epoch + 1 > self.total_steps:
             self._position(self.last_epoch + 1)  # raises, naming the numbers
         super().step()
 
     def chained_lrs(self, lrs, epoch):
         return self.lr_at(epoch)  # PyTorch's OneCycleLR is not chainable: it sets its own lr
+
+    def _lrs_when_built(self, held):
+        return held  # it starts at max_lr / div_factor whatever the groups held
 

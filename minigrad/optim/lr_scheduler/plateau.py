@@ -3,7 +3,7 @@
 import math
 
 from minigrad.optim.lr_scheduler.base import (arrays_to_lists, check_group_count, check_non_negative_int,
-                                              check_non_negative_number, check_number, write_back_lrs)
+                                              check_non_negative_number, check_number, refuse_epoch, write_back_lrs)
 
 
 class ReduceLROnPlateau:
@@ -66,8 +66,9 @@ class ReduceLROnPlateau:
             return value < (best * (1 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
         return value > (best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)
 
-    def step(self, metrics):
-        """Record one epoch's metric and cut the lrs if it has plateaued."""
+    def step(self, metrics, epoch=None):
+        """Record one epoch's metric and cut the lrs if it has plateaued (PyTorch's deprecated ``epoch`` is refused)."""
+        refuse_epoch(self, epoch)
         current = float(metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):

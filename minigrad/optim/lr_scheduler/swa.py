@@ -19,7 +19,9 @@ class SWALR(LRScheduler):
 
     so the lr reaches ``swa_lr`` at step ``anneal_epochs`` and stays there. PyTorch recovers
     ``lr_0`` from the current lr at every step (``(lr - a' swa_lr) / (1 - a')``); here it is kept,
-    which agrees up to rounding. ``swa_lr`` is one number or one per param group, and is also
+    which agrees up to rounding, until another schedule changes the lr (PyTorch's SWA recipe builds a
+    cosine schedule and this one up front and steps the cosine until the SWA phase): then this one
+    recovers it as PyTorch's does (``chained_lrs``). ``swa_lr`` is one number or one per param group, and is also
     written into each group as ``"swa_lr"`` (read from there at every step), as in PyTorch.
 
     Args:
@@ -48,14 +50,27 @@ class SWALR(LRScheduler):
     def _starting_lrs(self):
         return [float(group["lr"]) for group in self.optimizer.param_groups]   # lr_0: the lr it anneals from
 
-    def _alpha(self, epoch):
-        k = epoch - self._first_epoch
-        if self.anneal_epochs == 0:
-            k = max(1, k)
-        t = max(0.0, min(1.0, k / max(1, self.anneal_epochs)))   # t = clip(k / anneal_epochs, 0, 1)
+    def _anneal(self, t):
+        t = max(0.0, min(1.0, t))                                  # t clipped to [0, 1]
         if self.anneal_strategy == "cos":
             return (1 - math.cos(math.pi * t)) / 2                 # a = (1 - cos(pi t)) / 2
         return t                                                   # a = t
+
+    def _steps_taken(self, epoch):
+        k = epoch - self._first_epoch
+        return max(1, k) if self.anneal_epochs == 0 else k
+
+    def _alpha(self, epoch):
+        return self._anneal(self._steps_taken(epoch) / max(1, self.anneal_epochs))   # t = k / anneal_epochs
+
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's step from the lrs the groups hold: ``lr_0 = (lr - a' swa_lr) / (1 - a')`` with the previous
+        step's ``a'`` (``swa_lr`` where ``a' = 1``), then ``lr_k = swa_lr * a + lr_0 * (1 - a)``."""
+        before = self._anneal((self._steps_taken(epoch) - 1) / max(1, self.anneal_epochs))
+        alpha = self._alpha(epoch)
+        swa_lrs = [float(group["swa_lr"]) for group in self.optimizer.param_groups]
+        starts = [swa if before == 1 else (lr - before * swa) / (1 - before) for lr, swa in zip(lrs, swa_lrs)]
+        return [swa * alpha + start * (1 - alpha) for swa, start in zip(swa_lrs, starts)]
 
     def lr_at(self, epoch):
         alpha = self._alpha(epoch)

@@ -1,0 +1,101 @@
+"""Trajectories of the first-order optimizers against torch.optim's, in float64, where a differential
+sweep found them apart: parameters of every shape (0-d included) ... """
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from minigrad.backend import to_numpy
+
+# A scalar (0-d), a vector and a matrix; the gradient is a bounded non-convex function of the parameter.
+STARTS = [np.array(0.8), np.array([1.0, -2.0, 0.5]), np.array([[0.3, -0.7], [1.5, 2.0]])]
+OPTIONS = {
+    "SGD": dict(lr=0.05, momentum=0.9, nesterov=True),
+    "Adam": dict(lr=0.05, amsgrad=True),
+    "AdamW": dict(lr=0.05),
+    "Adamax": dict(lr=0.05),
+    "NAdam": dict(lr=0.05),
+    "RAdam": dict(lr=0.05, betas=(0.9, 0.6)),  # b2 = 0.6: the rectified branch (rho_t > 5) from step 1 on
+    "Adagrad": dict(lr=0.05),
+    "Adadelta": dict(lr=0.5),
+    "RMSprop": dict(lr=0.01, centered=True, momentum=0.5),
+    "Rprop": dict(lr=0.01),
+    "ASGD": dict(lr=0.05, t0=3),
+}
+
+
+@pytest.fixture(autouse=True)
+def torch_float64():
+    """torch's default dtype float64 (its NAdam and ASGD keep mu_product, eta and mu in the default dtype)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
+def _gradient(x):
+    return np.cos(3 * x) + 0.3 * np.sin(x) - 0.2
+
+
+def _trajectory(lib, name, starts, steps=12, **options):
+    if lib == "torch":
+        params = [torch.tensor(x.copy(), requires_grad=True) for x in starts]
+        optimizer = getattr(torch.optim, name)(params, **options)
+        read, wrap = (lambda p: p.detach().numpy()), torch.tensor
+    else:
+        params = [mg.tensor(x.copy(), dtype=mg.float64, requires_grad=True) for x in starts]
+        optimizer = getattr(mg.optim, name)(params, **options)
+        read, wrap = (lambda p: to_numpy(p.data)), (lambda g: mg.tensor(g, dtype=mg.float64))
+    out = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = wrap(_gradient(read(p)))
+        optimizer.step()
+        out.append([read(p).copy() for p in params])
+    return out
+
+
+def _assert_same_trajectory(ours, theirs):
+    for step, (mine, torchs) in enumerate(zip(ours, theirs)):
+        for x, y in zip(mine, torchs):
+            assert x.shape == y.shape, (step, x.shape, y.shape)
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14, err_msg=f"step {step + 1}")
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_zero_dim_parameter_steps_as_in_torch(name):
+    # NumPy ufuncs on 0-d arrays return scalars, which out= cannot take: the updates failed on a 0-d parameter
+    ours = _trajectory("mg", name, STARTS, **OPTIONS[name])
+    _assert_same_trajectory(ours, _trajectory("torch", name, STARTS, **OPTIONS[name]))
+
+
+KERNEL_SWITCHES = ("foreach", "fused", "capturable", "differentiable")
+
+
+def _torch_switches(name):
+    return [s for s in KERNEL_SWITCHES if s in inspect.signature(getattr(torch.optim, name)).parameters]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_torchs_kernel_switches_are_taken_as_torch_takes_them(name):
+    # torch's scripts pass them (SGD(..., foreach=False)); they raised TypeError here except for Adam and AdamW
+    switches = _torch_switches(name)
+    assert switches, name
+    ours = mg.optim.__dict__[name]
+    assert [s for s in KERNEL_SWITCHES if s in inspect.signature(ours).parameters] == switches
+    off = {s: (None if s in ("foreach", "fused") else False) for s in switches}
+    plain = _trajectory("mg", name, STARTS, **OPTIONS[name])
+    _assert_same_trajectory(_trajectory("mg", name, STARTS, **OPTIONS[name], **off), plain)
+    _assert_same_trajectory(_trajectory("mg", name, STARTS, **OPTIONS[name], foreach=True), plain)
+    p = [mg.tensor([1.0], requires_grad=True)]
+    for switch in ("capturable", "differentiable"):
+        if switch in switches:
+            with pytest.raises(ValueError, match=f"{name}: {switch}=True .* not supported"):
+                ours(p, **{switch: True})
+    if "fused" in switches:
+        with pytest.raises(RuntimeError, match=f"{name}: `fused` and `foreach` cannot be `True` together."):
+            ours(p, fused=True, foreach=True)
+    with pytest.raises(TypeError, match=f"{name}: foreach must be None or a bool, got int 1"):
+        ours(p, foreach=1)
