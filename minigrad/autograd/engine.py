@@ -30,7 +30,7 @@ from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_p
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.write_stamps import written_at
+from minigrad.autograd.write_stamps import array_written_at, written_at
 
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
@@ -274,12 +274,17 @@ def _check_inputs_unchanged(fn):
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it, "
                 "so its gradient would come from the new values; modify a copy, or compute the forward again"
             )
-    # A node that differentiates through its output (keep_output) saved that array too.
+    # A node that differentiates through its output (keep_output) saved that array too. Check the array as well
+    # as the Tensor: the Tensor may be gone (this pass frees the nodes that held it) while the array is still read.
     ref = getattr(fn, "_output_ref", None) if fn.keep_output else None
     out = ref() if ref is not None else None
-    if out is not None and written_at(out) > fn._writes:
+    saved = getattr(fn, "_output_data", None) if fn.keep_output else None
+    written = (out is not None and written_at(out) > fn._writes) or (
+        saved is not None and array_written_at(saved) > fn._writes)
+    if written:
+        shape = tuple(out.shape) if out is not None else tuple(saved.shape)
         raise RuntimeError(
-            f"{fn.name}: its output (shape {tuple(out.shape)}) was modified in place after the graph saved it "
+            f"{fn.name}: its output (shape {shape}) was modified in place after the graph saved it "
             "for backward, so its gradient would come from the new values; modify a copy, or compute the "
             "forward again"
         )
