@@ -44,19 +44,19 @@ def write_recorded(t, name, make, check_result):
         raise RuntimeError(
             f"{name}(): a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be written in place while "
             "grad mode is on (PyTorch refuses it too: a parameter, say); call it under minigrad.no_grad(), or use "
-            f"the out-of-place {name[:-1]}()")
+            f"the out-of-place {_out_of_place(name)}")
     if t.creator is None and t.data.base is not None:
         raise RuntimeError(
             f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of an array no graph knows of, so what "
             "else reads that memory would not learn of the write; use the out-of-place "
-            f"{name[:-1]}() (inplace=False for a layer or function)")
+            f"{_out_of_place(name)} (inplace=False for a layer or function)")
     memory = _buffer(t.data)
     operands = _operands(make)
     for o in operands:
         if o is t or _buffer(o.data) is memory:
             raise RuntimeError(
                 f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
-                f"the write would change the op's own input; use the out-of-place {name[:-1]}() "
+                f"the write would change the op's own input; use the out-of-place {_out_of_place(name)} "
                 "(x = x * x for x.mul_(x))")
     _retire_bases(t, name)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
@@ -125,7 +125,7 @@ def _retire_bases(t, name):
                 raise RuntimeError(
                     f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of a leaf tensor that requires grad "
                     f"(shape {tuple(x.shape)}), which cannot be written in place while grad mode is on (PyTorch "
-                    f"refuses it too); use the out-of-place {name[:-1]}()")
+                    f"refuses it too); use the out-of-place {_out_of_place(name)}")
             nodes.append(x.creator)
             kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
             kept.requires_grad = x.requires_grad
@@ -144,6 +144,11 @@ def _written_behind(x, kept, name, view):
                     f"the output of {view}) after it was computed, so its values no longer follow its graph; "
                     "differentiate through the view instead, or use the out-of-place op")
     x.creator, x._out_index, x.requires_grad = node, 0, True
+
+
+def _out_of_place(name):
+    """The out-of-place form a refusal of ``name`` suggests (``x.add_`` -> ``add()``; ``x[i] = v`` -> ``index_put()``)."""
+    return "index_put() (or where())" if name == "__setitem__" else f"{name[:-1]}()"
 
 
 def _xp(t):
