@@ -36,9 +36,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     if inputs is not None:
         inputs, _ = _as_list(inputs, "inputs")
+        retained = [x.retains_grad for x in inputs]   # read before the pass, which may free the graph
         grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
-        for x, g in zip(inputs, grads):
-            if g is not None:
+        for x, g, kept in zip(inputs, grads, retained):
+            if g is not None and not kept:   # retain_grad()'s hook has already added it during the pass
                 x.grad = g if x.grad is None else x.grad + g
         return
     for i, t in enumerate(tensors):

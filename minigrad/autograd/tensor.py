@@ -250,13 +250,14 @@ class Tensor:
         return _ops.astype(self, dtype)
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, grad=None, retain_graph=False, create_graph=False, *, gradient=None):
+    def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=None, *, gradient=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf behind it.
 
         ``grad`` (or ``gradient=``, torch's keyword) is the gradient of some scalar with respect to this tensor;
         it defaults to 1 for a one-element tensor. The graph is freed afterwards
         unless ``retain_graph``; ``create_graph`` records the backward pass so
-        that the gradients can be differentiated again.
+        that the gradients can be differentiated again. With ``inputs`` (a Tensor or a sequence of them, leaves
+        or not) only their ``.grad`` is written, as torch's (``minigrad.autograd.backward``).
         """
         if gradient is not None:
             if grad is not None:
@@ -270,6 +271,10 @@ class Tensor:
             )
         if STATE.backward_records_graph:
             create_graph = retain_graph = True
+        if inputs is not None:
+            from minigrad.autograd.functional import backward
+
+            return backward(self, grad, retain_graph or create_graph, create_graph, inputs)
         grad = _initial_grad(self, grad, "backward()")
         _engine.run_backward([self], [grad], retain_graph or create_graph, create_graph)
 

@@ -245,3 +245,20 @@ def test_grad_takes_torchs_arguments_in_torchs_order():
         mg.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True)
     with pytest.raises(NotImplementedError, match="^grad: is_grads_batched=True needs vmap"):
         mg.autograd.grad(x.sum(), x, is_grads_batched=True)
+
+
+def test_tensor_backward_with_inputs_fills_only_their_grad_as_torch():
+    import torch
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([3.0, -1.0], dtype=lib.float64, requires_grad=True)
+        h = x * w
+        h.retain_grad()
+        (h * h).sum().backward(inputs=[w, h], retain_graph=True)
+        first = (x.grad, w.grad.tolist(), h.grad.tolist())
+        (h * h).sum().backward(inputs=w)   # one tensor; accumulates into w.grad
+        return first, w.grad.tolist()
+
+    assert run(mg) == run(torch)
+    assert run(mg) == ((None, [6.0, -8.0], [6.0, -4.0]), [12.0, -16.0])   # retain_grad() adds h's once
