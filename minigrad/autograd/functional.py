@@ -310,7 +310,7 @@ def _nest(blocks, out_tuple, in_tuple, create_graph):
     return tuple(rows) if out_tuple else rows[0]
 
 
-def jacobian(func, inputs, create_graph=False, strict=True, strategy="reverse-mode"):
+def jacobian(func, inputs, create_graph=False, strict=True, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``.
 
     A single output and a single input give one Tensor; a tuple on either side
@@ -318,10 +318,10 @@ def jacobian(func, inputs, create_graph=False, strict=True, strategy="reverse-mo
     ``strategy="reverse-mode"`` runs one vjp per output element,
     ``"forward-mode"`` one jvp (double vjp) per input element: pick the side
     with fewer elements. ``strict`` as in :func:`vjp`: an input that no output
-    depends on is an error.
+    depends on is an error. ``vectorize`` is accepted for torch's signature: in torch it batches the passes
+    (vmap), which changes the speed, not the values; minigrad always runs them one by one.
     """
-    if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    _check_strategy("jacobian", "strategy", strategy)
     xs, in_tuple = _prepare_inputs(inputs, create_graph, "jacobian")
     outs, out_tuple = _call(func, xs, "jacobian")
     run = _jacobian_reverse if strategy == "reverse-mode" else _jacobian_forward
@@ -344,7 +344,12 @@ def _scalar_function(func, inputs, create_graph, caller):
     return xs, in_tuple, out, g
 
 
-def hessian(func, inputs, create_graph=False, strict=True):
+def _check_strategy(caller, name, strategy):
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"{caller}: {name} must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+
+
+def hessian(func, inputs, create_graph=False, strict=True, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a function with a one-element output.
 
     Block ``[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``; a single
@@ -352,8 +357,10 @@ def hessian(func, inputs, create_graph=False, strict=True):
     of block i is the gradient of element k of the gradient of input i: one
     reverse pass over the recorded backward per input element. ``strict``: an
     input the function does not use is an error (one used only linearly has
-    zero Hessian blocks, not an error).
+    zero Hessian blocks, not an error). ``vectorize`` and ``outer_jacobian_strategy`` are torch's arguments, which
+    choose how torch batches and orders its passes; the values are the same, so minigrad checks and ignores them.
     """
+    _check_strategy("hessian", "outer_jacobian_strategy", outer_jacobian_strategy)
     xs, in_tuple, _, g = _scalar_function(func, inputs, create_graph, "hessian")
     if strict:
         _check_used(g, xs, True, "hessian")
