@@ -217,13 +217,17 @@ def test_jacobian_and_hessian_take_torchs_vectorize_and_strategy_arguments_in_to
     from torch.autograd import functional as TAF
 
     a = np.array([0.3, -1.2, 2.0])
-    f = lambda lib: (lambda x: x.exp() * x[0])
-    s = lambda lib: (lambda x: (x.sin() * x).sum())
-    theirs = TAF.jacobian(f(torch), torch.tensor(a), False, False, True, "forward-mode").numpy()
+    def f(x):
+        return x.exp() * x[0]
+
+    def s(x):
+        return (x.sin() * x).sum()
+
+    theirs = TAF.jacobian(f, torch.tensor(a), False, False, True, "forward-mode").numpy()
     for args in [(False, True, True, "forward-mode"), (False, True, False, "reverse-mode")]:
-        np.testing.assert_allclose(AF.jacobian(f(mg), t64(a), *args).numpy(), theirs, rtol=1e-14)
-    theirs = TAF.hessian(s(torch), torch.tensor(a), vectorize=True, outer_jacobian_strategy="forward-mode")
-    ours = AF.hessian(s(mg), t64(a), vectorize=True, outer_jacobian_strategy="forward-mode")
+        np.testing.assert_allclose(AF.jacobian(f, t64(a), *args).numpy(), theirs, rtol=1e-14)
+    theirs = TAF.hessian(s, torch.tensor(a), vectorize=True, outer_jacobian_strategy="forward-mode")
+    ours = AF.hessian(s, t64(a), vectorize=True, outer_jacobian_strategy="forward-mode")
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-14)
     with pytest.raises(ValueError, match="outer_jacobian_strategy must be 'reverse-mode' or 'forward-mode', got 'x'"):
-        AF.hessian(s(mg), t64(a), outer_jacobian_strategy="x")
+        AF.hessian(s, t64(a), outer_jacobian_strategy="x")
