@@ -246,24 +246,48 @@ def _call(fn, F, gy):
 def _call_observed(fn, F, g, capture, captured):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks."""
     gys = [g] if fn.n_outputs == 1 else list(g)
-    if fn._hooks:
-        for i, hooks in fn._hooks.items():
-            if gys[i] is not None:
-                gys[i] = _run_hooks(hooks, gys[i], F)
+    hooks = fn._hooks or {}   # output index -> its tensors' hooks; "pre"/"post" -> the node's own (torch's grad_fn)
+    for i, tensor_hooks in hooks.items():
+        if type(i) is int and gys[i] is not None:
+            gys[i] = _run_hooks(tensor_hooks, gys[i], F)
     if capture is not None:
         for i in range(fn.n_outputs):
             pos = capture.get((fn, i))
             if pos is not None:
                 captured[pos] = _as_tensor(gys[i])
+    if "pre" in hooks:
+        for hook in list(hooks["pre"]):
+            gys = _node_hook_result(fn, hook(_as_tensors(gys, F)), gys, F) or gys
     if fn.n_outputs == 1:
         gy = gys[0]
     else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
         gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
     if not STATE.anomaly:
-        return _call(fn, F, gy)
-    gxs = _backward_in_anomaly_mode(fn, F, gy)
-    _check_finite(fn.name, "backward", gxs, fn)
+        gxs = _call(fn, F, gy)
+    else:
+        gxs = _backward_in_anomaly_mode(fn, F, gy)
+        _check_finite(fn.name, "backward", gxs, fn)
+    if "post" in hooks:
+        gxs = [gx if need else None for gx, need in zip(gxs, fn.needs_input_grad)]
+        for hook in list(hooks["post"]):
+            gxs = _node_hook_result(fn, hook(_as_tensors(gxs, F), _as_tensors(gys, F)), gxs, F) or gxs
     return gxs
+
+
+def _as_tensors(grads, F):
+    """Gradients as a node hook sees them: a tuple of Tensors (copies on a first-order pass, as ``_run_hooks``)."""
+    return tuple(None if g is None else _as_tensor(g if F.recording else g.copy()) for g in grads)
+
+
+def _node_hook_result(fn, new, old, F):
+    """A node hook's returned tuple as the pass's gradients (None: keep ``old``)."""
+    if new is None:
+        return None
+    new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+    if len(new) != len(old):
+        raise RuntimeError(f"{fn.name}: a node hook returned {len(new)} gradient(s) for {len(old)}; return one per "
+                           "entry of the tuple it was given")
+    return [g if g is None or F.recording else _data(g) for g in new]
 
 
 def _check_inputs_unchanged(fn):
