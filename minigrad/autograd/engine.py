@@ -161,6 +161,8 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             # that nothing else holds, with whatever those nodes saved for backward.
             fn.inputs = None
             fn._output_data = None
+    if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
+        _refuse_cycle(consumers)
     return captured
 
 
@@ -312,6 +314,21 @@ def _check_inputs_unchanged(fn):
             "for backward, so its gradient would come from the new values; modify a copy, or compute the "
             "forward again"
         )
+
+
+def _refuse_cycle(consumers):
+    """Name the node a cycle left waiting: one that read a tensor that an in-place op then wrote with an operand
+    computed from it through that node (``x.add_((x * 2).sin())``); ``x``'s new node waits on it, and it on ``x``."""
+    for fn, waiting in consumers.items():
+        if waiting and fn.inputs is not None:
+            for i, x in enumerate(fn.inputs):
+                if written_at(x) > fn._writes:
+                    raise RuntimeError(
+                        f"{fn.name}: input {i} (shape {tuple(x.shape)}) was written in place by an op whose operand "
+                        f"was computed from it through {fn.name} (as in x.add_((x * 2).sin())), so its gradient "
+                        "cannot be routed; write it out of place (x = x + (x * 2).sin())")
+    raise RuntimeError("backward: some nodes of the graph never ran (the graph has a cycle); "
+                       "this is a bug in minigrad, please report it")
 
 
 def _grad_dtype_error(fn, x, gx):

@@ -61,6 +61,7 @@ def write_recorded(t, name, make, check_result):
     _retire_bases(t, name)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
+    _read_before(operands, t, before)
     out = make(before)
     check_result(out)
     if out.requires_grad and (out.creator is None or out is before or any(out is o for o in operands)):
@@ -88,6 +89,17 @@ def write_recorded(t, name, make, check_result):
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch
         node._hooks = {t._out_index: [retained]}
     return t
+
+
+def _read_before(operands, t, before):
+    """An operand computed from ``t`` itself (``x.sub_(x.mean())``, ``x.div_(x.norm())``): its node read ``t``'s old
+    values, which ``before`` now holds, so it takes ``before`` as that input. Left on ``t``, it would sit below
+    ``t``'s new node, a cycle that backward never runs. Only the operands' own nodes are looked at: a use of ``t``
+    further back (``x.add_((x * 2).sin())``) is refused at backward (``engine._refuse_cycle``)."""
+    for o in operands:
+        node = o.creator
+        if node is not None and node.inputs is not None and any(x is t for x in node.inputs):
+            node.inputs = tuple(before if x is t else x for x in node.inputs)
 
 
 def _retain_grad_hook(t):
