@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad import backend
-from minigrad.autograd.engine import run_backward
+from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_backward
 from minigrad.autograd.coercion import _initial_grad
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
@@ -38,9 +38,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs, _ = _as_list(inputs, "inputs")
         retained = [x.retains_grad for x in inputs]   # read before the pass, which may free the graph
         grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
+        given = {id(g.data) for g in grad_tensors if isinstance(g, Tensor)}   # arrays no .grad may share
         for x, g, kept in zip(inputs, grads, retained):
-            if g is not None and not kept:   # retain_grad()'s hook has already added it during the pass
-                x.grad = g if x.grad is None else x.grad + g
+            if g is None or kept:   # retain_grad()'s hook has already added it during the pass
+                continue
+            if create_graph:
+                _accumulate_tensor(x, g, given)
+            else:
+                _accumulate_array(x, g.data, given)
         return
     for i, t in enumerate(tensors):
         if not t.requires_grad:
