@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minigrad import backend
+from minigrad.autograd.backward_hooks import POST_ACCUMULATE, run_post_accumulate_hooks
 from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_backward
 from minigrad.autograd.coercion import _initial_grad
 from minigrad.autograd.mode import STATE
@@ -46,6 +47,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 _accumulate_tensor(x, g, given)
             else:
                 _accumulate_array(x, g.data, given)
+            if POST_ACCUMULATE and id(x) in POST_ACCUMULATE:
+                run_post_accumulate_hooks(x, x._post_hooks)
         return
     for i, t in enumerate(tensors):
         if not t.requires_grad:

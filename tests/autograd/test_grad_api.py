@@ -280,3 +280,17 @@ def test_backward_with_inputs_gives_each_grad_its_own_memory_as_torch():
         return a.grad.tolist(), b.grad.tolist(), c.grad.tolist()
 
     assert run(mg) == run(torch) == ([6.0, 6.0], [1.0, 1.0], [1.0, 3.0])
+
+
+def test_backward_with_inputs_runs_the_post_accumulate_hooks_as_torch():
+    import torch
+
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        log = []
+        a.register_hook(lambda g: log.append(("hook", g.tolist())))
+        a.register_post_accumulate_grad_hook(lambda p: log.append(("post", p.grad.tolist())))
+        (a * 2.0).sum().backward(inputs=[a])
+        return log
+
+    assert run(mg) == run(torch) == [("hook", [2.0, 2.0]), ("post", [2.0, 2.0])]
