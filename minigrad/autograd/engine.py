@@ -30,7 +30,7 @@ from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_p
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.write_stamps import written_at
+from minigrad.autograd.write_stamps import array_written_at, written_at
 
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
@@ -161,6 +161,8 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             # that nothing else holds, with whatever those nodes saved for backward.
             fn.inputs = None
             fn._output_data = None
+    if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
+        _refuse_cycle(consumers)
     return captured
 
 
@@ -246,24 +248,48 @@ def _call(fn, F, gy):
 def _call_observed(fn, F, g, capture, captured):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks."""
     gys = [g] if fn.n_outputs == 1 else list(g)
-    if fn._hooks:
-        for i, hooks in fn._hooks.items():
-            if gys[i] is not None:
-                gys[i] = _run_hooks(hooks, gys[i], F)
+    hooks = fn._hooks or {}   # output index -> its tensors' hooks; "pre"/"post" -> the node's own (torch's grad_fn)
+    for i, tensor_hooks in hooks.items():
+        if type(i) is int and gys[i] is not None:
+            gys[i] = _run_hooks(tensor_hooks, gys[i], F)
     if capture is not None:
         for i in range(fn.n_outputs):
             pos = capture.get((fn, i))
             if pos is not None:
                 captured[pos] = _as_tensor(gys[i])
+    if "pre" in hooks:
+        for hook in list(hooks["pre"]):
+            gys = _node_hook_result(fn, hook(_as_tensors(gys, F)), gys, F) or gys
     if fn.n_outputs == 1:
         gy = gys[0]
     else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
         gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
     if not STATE.anomaly:
-        return _call(fn, F, gy)
-    gxs = _backward_in_anomaly_mode(fn, F, gy)
-    _check_finite(fn.name, "backward", gxs, fn)
+        gxs = _call(fn, F, gy)
+    else:
+        gxs = _backward_in_anomaly_mode(fn, F, gy)
+        _check_finite(fn.name, "backward", gxs, fn)
+    if "post" in hooks:
+        gxs = [gx if need else None for gx, need in zip(gxs, fn.needs_input_grad)]
+        for hook in list(hooks["post"]):
+            gxs = _node_hook_result(fn, hook(_as_tensors(gxs, F), _as_tensors(gys, F)), gxs, F) or gxs
     return gxs
+
+
+def _as_tensors(grads, F):
+    """Gradients as a node hook sees them: a tuple of Tensors (copies on a first-order pass, as ``_run_hooks``)."""
+    return tuple(None if g is None else _as_tensor(g if F.recording else g.copy()) for g in grads)
+
+
+def _node_hook_result(fn, new, old, F):
+    """A node hook's returned tuple as the pass's gradients (None: keep ``old``)."""
+    if new is None:
+        return None
+    new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+    if len(new) != len(old):
+        raise RuntimeError(f"{fn.name}: a node hook returned {len(new)} gradient(s) for {len(old)}; return one per "
+                           "entry of the tuple it was given")
+    return [g if g is None or F.recording else _data(g) for g in new]
 
 
 def _check_inputs_unchanged(fn):
@@ -274,15 +300,35 @@ def _check_inputs_unchanged(fn):
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it, "
                 "so its gradient would come from the new values; modify a copy, or compute the forward again"
             )
-    # A node that differentiates through its output (keep_output) saved that array too.
+    # A node that differentiates through its output (keep_output) saved that array too. Check the array as well
+    # as the Tensor: the Tensor may be gone (this pass frees the nodes that held it) while the array is still read.
     ref = getattr(fn, "_output_ref", None) if fn.keep_output else None
     out = ref() if ref is not None else None
-    if out is not None and written_at(out) > fn._writes:
+    saved = getattr(fn, "_output_data", None) if fn.keep_output else None
+    written = (out is not None and written_at(out) > fn._writes) or (
+        saved is not None and array_written_at(saved) > fn._writes)
+    if written:
+        shape = tuple(out.shape) if out is not None else tuple(saved.shape)
         raise RuntimeError(
-            f"{fn.name}: its output (shape {tuple(out.shape)}) was modified in place after the graph saved it "
+            f"{fn.name}: its output (shape {shape}) was modified in place after the graph saved it "
             "for backward, so its gradient would come from the new values; modify a copy, or compute the "
             "forward again"
         )
+
+
+def _refuse_cycle(consumers):
+    """Name the node a cycle left waiting: one that read a tensor that an in-place op then wrote with an operand
+    computed from it through that node (``x.add_((x * 2).sin())``); ``x``'s new node waits on it, and it on ``x``."""
+    for fn, waiting in consumers.items():
+        if waiting and fn.inputs is not None:
+            for i, x in enumerate(fn.inputs):
+                if written_at(x) > fn._writes:
+                    raise RuntimeError(
+                        f"{fn.name}: input {i} (shape {tuple(x.shape)}) was written in place by an op whose operand "
+                        f"was computed from it through {fn.name} (as in x.add_((x * 2).sin())), so its gradient "
+                        "cannot be routed; write it out of place (x = x + (x * 2).sin())")
+    raise RuntimeError("backward: some nodes of the graph never ran (the graph has a cycle); "
+                       "this is a bug in minigrad, please report it")
 
 
 def _grad_dtype_error(fn, x, gx):
@@ -359,21 +405,34 @@ def _accumulate_array(leaf, data, given):
             data = data.copy()
         given.add(id(data))
         leaf.grad = Tensor._make(data, None, 0)
-    elif leaf.grad.creator is not None:
-        leaf.grad = Tensor(leaf.grad.data + data)
     else:
-        leaf.grad.data += data
+        _check_grad_slot(leaf.grad, data)
+        if leaf.grad.creator is not None:
+            leaf.grad = Tensor(leaf.grad.data + data)
+        else:
+            leaf.grad.data += data
 
 
 def _accumulate_tensor(leaf, g, given):
     """Add a graph-carrying gradient into ``leaf.grad`` (create_graph), with the same ownership rule."""
     if leaf.grad is not None:
+        _check_grad_slot(leaf.grad, g.data)
         leaf.grad = leaf.grad + g
         return
     if g.data.base is not None or id(g.data) in given:
         g = g * 1.0  # a new node with its own array: still differentiable, no longer shared
     given.add(id(g.data))
     leaf.grad = g
+
+
+def _check_grad_slot(grad, data):
+    """Refuse adding into a ``.grad`` the user set to another shape or dtype: ``+=`` would broadcast or round the
+    gradient into it (torch refuses such a ``.grad`` when it is assigned)."""
+    if grad.shape != data.shape or grad.dtype != data.dtype:
+        raise RuntimeError(
+            f"backward: .grad holds a tensor of shape {tuple(grad.shape)} and dtype {grad.dtype}, but the gradient "
+            f"of this tensor has shape {tuple(data.shape)} and dtype {data.dtype}; set .grad to None or to a "
+            "tensor like it")
 
 
 def _backward_in_anomaly_mode(fn, F, gy):

@@ -21,7 +21,7 @@ import numpy as np
 
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import Tensor  # tensor.py is always imported before this module
+from minigrad.autograd.tensor import Tensor, _HookHandle  # tensor.py is always imported before this module
 
 
 _new_tensor = object.__new__
@@ -155,6 +155,26 @@ class Function:
         """
         out = self._output_ref()
         return out if out is not None else Tensor(self._output_data)
+
+    def register_prehook(self, hook):
+        """torch's ``grad_fn.register_prehook``: ``hook(grad_outputs)`` (a tuple, one per output) runs before this
+        node's backward, after its output tensors' hooks; a returned tuple replaces ``grad_outputs``."""
+        return self._add_node_hook("pre", hook)
+
+    def register_hook(self, hook):
+        """torch's ``grad_fn.register_hook``: ``hook(grad_inputs, grad_outputs)`` runs after this node's backward
+        (``grad_inputs``: one per input, None where an input needs none); a returned tuple replaces
+        ``grad_inputs``."""
+        return self._add_node_hook("post", hook)
+
+    def _add_node_hook(self, when, hook):
+        if not callable(hook):
+            raise TypeError(f"{self.name}: a node hook must be callable, got {type(hook).__name__}")
+        if self._hooks is None:
+            self._hooks = {}
+        hooks = self._hooks.setdefault(when, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
 
     @property
     def name(self) -> str:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from minigrad import backend
-from minigrad.autograd.engine import run_backward
+from minigrad.autograd.backward_hooks import POST_ACCUMULATE, run_post_accumulate_hooks
+from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_backward
 from minigrad.autograd.coercion import _initial_grad
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
@@ -36,10 +37,18 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     if inputs is not None:
         inputs, _ = _as_list(inputs, "inputs")
+        retained = [x.retains_grad for x in inputs]   # read before the pass, which may free the graph
         grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
-        for x, g in zip(inputs, grads):
-            if g is not None:
-                x.grad = g if x.grad is None else x.grad + g
+        given = {id(g.data) for g in grad_tensors if isinstance(g, Tensor)}   # arrays no .grad may share
+        for x, g, kept in zip(inputs, grads, retained):
+            if g is None or kept:   # retain_grad()'s hook has already added it during the pass
+                continue
+            if create_graph:
+                _accumulate_tensor(x, g, given)
+            else:
+                _accumulate_array(x, g.data, given)
+            if POST_ACCUMULATE and id(x) in POST_ACCUMULATE:
+                run_post_accumulate_hooks(x, x._post_hooks)
         return
     for i, t in enumerate(tensors):
         if not t.requires_grad:
@@ -309,7 +318,7 @@ def _nest(blocks, out_tuple, in_tuple, create_graph):
     return tuple(rows) if out_tuple else rows[0]
 
 
-def jacobian(func, inputs, create_graph=False, strict=True, strategy="reverse-mode"):
+def jacobian(func, inputs, create_graph=False, strict=True, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``.
 
     A single output and a single input give one Tensor; a tuple on either side
@@ -317,10 +326,10 @@ def jacobian(func, inputs, create_graph=False, strict=True, strategy="reverse-mo
     ``strategy="reverse-mode"`` runs one vjp per output element,
     ``"forward-mode"`` one jvp (double vjp) per input element: pick the side
     with fewer elements. ``strict`` as in :func:`vjp`: an input that no output
-    depends on is an error.
+    depends on is an error. ``vectorize`` is accepted for torch's signature: in torch it batches the passes
+    (vmap), which changes the speed, not the values; minigrad always runs them one by one.
     """
-    if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    _check_strategy("jacobian", "strategy", strategy)
     xs, in_tuple = _prepare_inputs(inputs, create_graph, "jacobian")
     outs, out_tuple = _call(func, xs, "jacobian")
     run = _jacobian_reverse if strategy == "reverse-mode" else _jacobian_forward
@@ -343,7 +352,12 @@ def _scalar_function(func, inputs, create_graph, caller):
     return xs, in_tuple, out, g
 
 
-def hessian(func, inputs, create_graph=False, strict=True):
+def _check_strategy(caller, name, strategy):
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"{caller}: {name} must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+
+
+def hessian(func, inputs, create_graph=False, strict=True, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a function with a one-element output.
 
     Block ``[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``; a single
@@ -351,8 +365,10 @@ def hessian(func, inputs, create_graph=False, strict=True):
     of block i is the gradient of element k of the gradient of input i: one
     reverse pass over the recorded backward per input element. ``strict``: an
     input the function does not use is an error (one used only linearly has
-    zero Hessian blocks, not an error).
+    zero Hessian blocks, not an error). ``vectorize`` and ``outer_jacobian_strategy`` are torch's arguments, which
+    choose how torch batches and orders its passes; the values are the same, so minigrad checks and ignores them.
     """
+    _check_strategy("hessian", "outer_jacobian_strategy", outer_jacobian_strategy)
     xs, in_tuple, _, g = _scalar_function(func, inputs, create_graph, "hessian")
     if strict:
         _check_used(g, xs, True, "hessian")

@@ -44,23 +44,24 @@ def write_recorded(t, name, make, check_result):
         raise RuntimeError(
             f"{name}(): a leaf tensor that requires grad (shape {tuple(t.shape)}) cannot be written in place while "
             "grad mode is on (PyTorch refuses it too: a parameter, say); call it under minigrad.no_grad(), or use "
-            f"the out-of-place {name[:-1]}()")
+            f"the out-of-place {_out_of_place(name)}")
     if t.creator is None and t.data.base is not None:
         raise RuntimeError(
             f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of an array no graph knows of, so what "
             "else reads that memory would not learn of the write; use the out-of-place "
-            f"{name[:-1]}() (inplace=False for a layer or function)")
+            f"{_out_of_place(name)} (inplace=False for a layer or function)")
     memory = _buffer(t.data)
     operands = _operands(make)
     for o in operands:
         if o is t or _buffer(o.data) is memory:
             raise RuntimeError(
                 f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
-                f"the write would change the op's own input; use the out-of-place {name[:-1]}() "
+                f"the write would change the op's own input; use the out-of-place {_out_of_place(name)} "
                 "(x = x * x for x.mul_(x))")
     _retire_bases(t, name)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
+    _read_before(operands, t, before)
     out = make(before)
     check_result(out)
     if out.requires_grad and (out.creator is None or out is before or any(out is o for o in operands)):
@@ -88,6 +89,17 @@ def write_recorded(t, name, make, check_result):
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch
         node._hooks = {t._out_index: [retained]}
     return t
+
+
+def _read_before(operands, t, before):
+    """An operand computed from ``t`` itself (``x.sub_(x.mean())``, ``x.div_(x.norm())``): its node read ``t``'s old
+    values, which ``before`` now holds, so it takes ``before`` as that input. Left on ``t``, it would sit below
+    ``t``'s new node, a cycle that backward never runs. Only the operands' own nodes are looked at: a use of ``t``
+    further back (``x.add_((x * 2).sin())``) is refused at backward (``engine._refuse_cycle``)."""
+    for o in operands:
+        node = o.creator
+        if node is not None and node.inputs is not None and any(x is t for x in node.inputs):
+            node.inputs = tuple(before if x is t else x for x in node.inputs)
 
 
 def _retain_grad_hook(t):
@@ -125,7 +137,7 @@ def _retire_bases(t, name):
                 raise RuntimeError(
                     f"{name}(): this tensor (shape {tuple(t.shape)}) is a view of a leaf tensor that requires grad "
                     f"(shape {tuple(x.shape)}), which cannot be written in place while grad mode is on (PyTorch "
-                    f"refuses it too); use the out-of-place {name[:-1]}()")
+                    f"refuses it too); use the out-of-place {_out_of_place(name)}")
             nodes.append(x.creator)
             kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
             kept.requires_grad = x.requires_grad
@@ -144,6 +156,11 @@ def _written_behind(x, kept, name, view):
                     f"the output of {view}) after it was computed, so its values no longer follow its graph; "
                     "differentiate through the view instead, or use the out-of-place op")
     x.creator, x._out_index, x.requires_grad = node, 0, True
+
+
+def _out_of_place(name):
+    """The out-of-place form a refusal of ``name`` suggests (``x.add_`` -> ``add()``; ``x[i] = v`` -> ``index_put()``)."""
+    return "index_put() (or where())" if name == "__setitem__" else f"{name[:-1]}()"
 
 
 def _xp(t):

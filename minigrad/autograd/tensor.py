@@ -8,7 +8,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
-from minigrad.autograd.write_stamps import _mark_written
+from minigrad.autograd.write_stamps import _buffer, _mark_written
 from minigrad.layout import strided
 
 
@@ -250,13 +250,14 @@ class Tensor:
         return _ops.astype(self, dtype)
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, grad=None, retain_graph=False, create_graph=False, *, gradient=None):
+    def backward(self, grad=None, retain_graph=False, create_graph=False, inputs=None, *, gradient=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf behind it.
 
         ``grad`` (or ``gradient=``, torch's keyword) is the gradient of some scalar with respect to this tensor;
         it defaults to 1 for a one-element tensor. The graph is freed afterwards
         unless ``retain_graph``; ``create_graph`` records the backward pass so
-        that the gradients can be differentiated again.
+        that the gradients can be differentiated again. With ``inputs`` (a Tensor or a sequence of them, leaves
+        or not) only their ``.grad`` is written, as torch's (``minigrad.autograd.backward``).
         """
         if gradient is not None:
             if grad is not None:
@@ -270,6 +271,10 @@ class Tensor:
             )
         if STATE.backward_records_graph:
             create_graph = retain_graph = True
+        if inputs is not None:
+            from minigrad.autograd.functional import backward
+
+            return backward(self, grad, retain_graph or create_graph, create_graph, inputs)
         grad = _initial_grad(self, grad, "backward()")
         _engine.run_backward([self], [grad], retain_graph or create_graph, create_graph)
 
@@ -413,12 +418,19 @@ class Tensor:
         return _ops.getitem(self, index)
 
     def __setitem__(self, index, value):
-        if self.requires_grad and STATE.grad_enabled:
-            raise RuntimeError(
-                "in-place assignment to a tensor that requires grad would corrupt its gradient; "
-                "build a new tensor (e.g. with minigrad.where) or assign under minigrad.no_grad()"
-            )
-        self.data[_ops.raw_index(index)] = value.data if isinstance(value, Tensor) else value
+        index = _ops.raw_index(index)
+        if STATE.grad_enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+            if self.requires_grad and self.creator is None:
+                raise RuntimeError(
+                    f"x[index] = value: in-place assignment to a leaf tensor that requires grad (shape "
+                    f"{tuple(self.shape)}) is refused while grad mode is on (PyTorch refuses it too); build a new "
+                    "tensor (minigrad.where, index_put) or assign under minigrad.no_grad()")
+            if isinstance(value, Tensor) and _buffer(value.data) is _buffer(self.data):
+                value = value.clone()   # a view of this tensor (x[0] = x[1]): read before the write, as NumPy does
+            # Recorded as torch records it: written entries take value's gradient, overwritten ones get 0.
+            self._write_result("__setitem__", lambda t: _assign(t, index, value))
+            return
+        self.data[index] = value.data if isinstance(value, Tensor) else value
         # Stamp the write, so that backward can tell a graph node whose input changed after it was recorded.
         _mark_written(self)
 
@@ -2240,6 +2252,7 @@ from minigrad.autograd.coercion import _initial_grad  # noqa: E402
 from minigrad.autograd.to_arguments import to_arguments  # noqa: E402
 from minigrad import ops as _ops  # noqa: E402  (ops import Tensor; Tensor's operators call ops)
 from minigrad.ops import arithmetic as _arithmetic  # noqa: E402
+from minigrad.ops.scatter import assign as _assign  # noqa: E402  (x[index] = value, recorded)
 from minigrad.autograd import engine as _engine  # noqa: E402
 from minigrad.autograd import recorded_writes as _recorded_writes  # noqa: E402
 from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402

@@ -55,6 +55,11 @@ def _mark_written(t):
 
 def written_at(t) -> int:
     """The write count of the last in-place write into ``t``'s memory (0 if it was never written to)."""
-    buf = _buffer(t.data)
+    return array_written_at(t.data)
+
+
+def array_written_at(array) -> int:
+    """The write count of the last in-place write into the memory of a backend array (0 if never written to)."""
+    buf = _buffer(array)
     entry = _WRITTEN.get(id(buf))
     return entry[1] if entry is not None and entry[0]() is buf else 0

@@ -3,8 +3,10 @@
 A layer with such hooks runs its inputs and its outputs through two identity nodes. When the engine reaches
 the output node, it holds the gradients of the layer's outputs (``grad_output``): the pre-hooks see them and
 may replace them. When it reaches the input node, it holds the gradients of the layer's inputs
-(``grad_input``): the hooks see both and may replace ``grad_input``. A layer whose inputs need no gradient
-calls its hooks from the output node, with ``grad_input`` all None, as PyTorch does.
+(``grad_input``): the hooks see both and may replace ``grad_input``. As in PyTorch, ``grad_input`` has one entry
+per positional argument: the gradient of a Tensor that requires grad, zeros for one that does not, None for
+anything else. A layer whose inputs need no gradient calls its hooks from the output node, with ``grad_input``
+all None.
 
 Hooks see Tensors (on a first-order pass, constants wrapping the arrays) and return None or a tuple of the
 same length.
@@ -12,14 +14,26 @@ same length.
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
+from minigrad.backend import get_array_module
 from minigrad.autograd.tensor import Tensor
 
 
 class _HookState:
-    """What the two nodes of one call share: the layer, its hooks, and grad_output once known."""
+    """What the two nodes of one call share: the layer, its hooks, and grad_output once known; the positions of
+    the routed arguments, and the (shape, dtype) of each positional Tensor argument (None for anything else)."""
 
-    def __init__(self, layer, n_inputs):
-        self.layer, self.n_inputs, self.grad_output = layer, n_inputs, None
+    def __init__(self, layer, positions, args):
+        self.layer, self.positions, self.grad_output = layer, positions, None
+        self.n_inputs = len(positions)
+        self.tensors = [(a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args]
+
+    def grad_input(self, routed):
+        """One entry per positional argument, as torch's: the routed gradients, zeros, or None."""
+        xp = get_array_module(routed[0].data)
+        out = [None if meta is None else Tensor(xp.zeros(meta[0], dtype=meta[1])) for meta in self.tensors]
+        for i, g in zip(self.positions, routed):
+            out[i] = g
+        return tuple(out)
 
 
 class BackwardHookOutputs(Function):
@@ -41,7 +55,7 @@ class BackwardHookOutputs(Function):
                 grads = _checked(state.layer, "backward pre-hook", new, grads)
         state.grad_output = grads
         if state.n_inputs == 0:   # nothing upstream needs a gradient: the hooks run now, with grad_input None
-            _run_hooks(state, (None,))
+            _run_hooks(state, (None,) * len(state.tensors))
         out = _as_values(grads, gys)
         return out if len(out) > 1 else out[0]
 
@@ -57,8 +71,9 @@ class BackwardHookInputs(Function):
 
     def backward(self, F, gy, *xs):
         gxs = gy if type(gy) is tuple else (gy,)
-        grads = _run_hooks(self.state, _as_tensors(gxs))
-        out = _as_values(grads, gxs)
+        state = self.state
+        grads = _run_hooks(state, state.grad_input(_as_tensors(gxs)))
+        out = _as_values([grads[i] for i in state.positions], gxs)
         return out if len(out) > 1 else out[0]
 
 
@@ -66,7 +81,7 @@ def route_inputs(layer, args):
     """The positional arguments with those Tensors that need a gradient routed through the input node, and the
     state the output node will share (``route_outputs``). As torch, keyword arguments are not routed."""
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-    state = _HookState(layer, len(positions))
+    state = _HookState(layer, positions, args)
     if positions:
         routed = BackwardHookInputs.apply(*[args[i] for i in positions], state=state)
         routed = routed if type(routed) is tuple else (routed,)

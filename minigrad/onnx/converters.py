@@ -37,6 +37,7 @@ NOT_EXPORTED = {
                       "the model without checkpointing (its ops export)",
     "StandardGamma": "a random draw (distributions.Gamma.rsample)",
     "StandardGammaGrad": "the reparameterized gradient of a Gamma draw, used by backward passes",
+    "MedianOfAll": "the median over every dim: ONNX has no median operator (median(x, dim) exports as a gather)",
 }
 
 # Said by every refusal that a symbolic batch axis causes.

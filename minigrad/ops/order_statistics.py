@@ -13,6 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, one_dim, torch_axis
@@ -107,7 +108,8 @@ def _median(name, result, x, dim, keepdim, skip_nan):
         if x.size == 0:
             raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
         flat = reshape(x, (-1,))
-        return _median_along(name, flat, 0, False, skip_nan, ())[0]
+        value = _median_along(name, flat.detach(), 0, False, skip_nan, ())[0]
+        return MedianOfAll.apply(x, value=value.data)
     y, axis = _slice_axis(name, x, dim)
     _check_not_empty(name, y, axis)
     shape = _out_shape(x, y, axis, keepdim)
@@ -128,12 +130,36 @@ def _median_along(name, x, axis, keepdim, skip_nan, shape):
     return reshape(values, shape), reshape(indices, shape)
 
 
+class MedianOfAll(Function):
+    """y = ``value``, the median of every entry of x (found by rank in ``_median_along``).
+
+    dL/dx = g / k at each of the k entries equal to it (at each NaN when it is NaN), 0 elsewhere: torch's
+    median() and nanmedian() without a dim split the gradient evenly among ties, as max() does.
+    Shapes: x -> ().
+    """
+
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, x):
+        if x.dtype.kind in "fc":   # an integer median has no gradient to share
+            xp = get_array_module(x)
+            hit = xp.isnan(x) if xp.isnan(self.value) else x == self.value
+            self.share = hit.astype(x.dtype)   # a constant: the median moves with its tied entries
+            self.share /= self.share.sum()
+        return self.value.copy()
+
+    def backward(self, F, gy, x):
+        return gy * F.const(self.share)
+
+
 def median(x, dim=None, keepdim=False):
     """The median, as ``torch.median``: the lower of the two middle entries for an even count.
 
     Without ``dim``: a 0-d tensor. With ``dim``: a named tuple ``(values, indices)``. A slice holding
-    NaN has median NaN (index: its first NaN). The gradient goes to the entry picked. Among equal
-    entries the one picked is the first in a stable sort (torch leaves the choice unspecified).
+    NaN has median NaN (index: its first NaN). With ``dim`` the gradient goes to the entry picked; among equal
+    entries the one picked is the first in a stable sort (torch leaves the choice unspecified). Without ``dim``
+    it is shared evenly by the entries equal to the median, as torch's (``MedianOfAll``).
     """
     return _median("median", MedianResult, x, dim, keepdim, skip_nan=False)
 

@@ -59,6 +59,19 @@ def _scatter(x, src, index, accumulate=False):
     return Scatter.apply(x, src, index=index, keep=None if accumulate else _written(x, index), accumulate=accumulate)
 
 
+def assign(x, index, value):
+    """``x`` with ``value`` written at the NumPy index ``index`` (raw: arrays, slices, masks), out of place: what
+    ``x[index] = value`` records while a graph is recorded (``Tensor.__setitem__``). ``value`` is cast to x's dtype
+    and broadcast to the indexed shape, as NumPy's assignment does.
+
+    dL/dx = g, exactly 0 where written; dL/dvalue = g[index], summed over the broadcast dims.
+    """
+    value = as_tensor(value, like=x)
+    if value.dtype != x.dtype:
+        value = value.astype(x.dtype)
+    return _scatter(x, broadcast_to(value, x.data[index].shape), index)
+
+
 def _source(name, x, source):
     source = as_tensor(source, like=x)
     if source.dtype != x.dtype:

@@ -521,3 +521,17 @@ def test_backward_takes_torchs_gradient_keyword():
     np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
     with pytest.raises(TypeError, match=r"^backward\(\): give the gradient once"):
         (3 * a).backward(mg.ones(2), gradient=mg.ones(2))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("grad, what", [(np.ones((2, 2)), r"shape \(2, 2\) and dtype float64"),
+                                        (np.ones(2, dtype=np.float32), r"shape \(2,\) and dtype float32")])
+def test_a_dot_grad_of_another_shape_or_dtype_is_refused_not_broadcast_or_cast_into(grad, what, create_graph):
+    # torch refuses such a .grad when it is assigned ("attempting to assign a gradient of size ..."); adding into it
+    # would broadcast the gradient over it, or round it to float32, without a word.
+    x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    x.grad = mg.tensor(grad, dtype=grad.dtype)
+    with pytest.raises(RuntimeError, match=rf"^backward: \.grad holds a tensor of {what}, but the gradient of "
+                                           r"this tensor has shape \(2,\) and dtype float64"):
+        (x * 3.0).sum().backward(create_graph=create_graph)
+    np.testing.assert_array_equal(x.grad.numpy(), grad)

@@ -208,3 +208,26 @@ def test_unused_input_with_strict_false_gives_zeros():
 def test_bad_strategy():
     with pytest.raises(ValueError, match="strategy must be 'reverse-mode' or 'forward-mode', got 'fwd'"):
         AF.jacobian(lambda t: t, t64([1.0]), strategy="fwd")
+
+
+def test_jacobian_and_hessian_take_torchs_vectorize_and_strategy_arguments_in_torchs_order():
+    # torch.autograd.functional.jacobian(func, inputs, create_graph, strict, vectorize, strategy) and
+    # hessian(..., vectorize, outer_jacobian_strategy): vectorize changes only how torch batches its passes.
+    import torch
+    from torch.autograd import functional as TAF
+
+    a = np.array([0.3, -1.2, 2.0])
+    def f(x):
+        return x.exp() * x[0]
+
+    def s(x):
+        return (x.sin() * x).sum()
+
+    theirs = TAF.jacobian(f, torch.tensor(a), False, False, True, "forward-mode").numpy()
+    for args in [(False, True, True, "forward-mode"), (False, True, False, "reverse-mode")]:
+        np.testing.assert_allclose(AF.jacobian(f, t64(a), *args).numpy(), theirs, rtol=1e-14)
+    theirs = TAF.hessian(s, torch.tensor(a), vectorize=True, outer_jacobian_strategy="forward-mode")
+    ours = AF.hessian(s, t64(a), vectorize=True, outer_jacobian_strategy="forward-mode")
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-14)
+    with pytest.raises(ValueError, match="outer_jacobian_strategy must be 'reverse-mode' or 'forward-mode', got 'x'"):
+        AF.hessian(s, t64(a), outer_jacobian_strategy="x")

@@ -245,3 +245,52 @@ def test_grad_takes_torchs_arguments_in_torchs_order():
         mg.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True)
     with pytest.raises(NotImplementedError, match="^grad: is_grads_batched=True needs vmap"):
         mg.autograd.grad(x.sum(), x, is_grads_batched=True)
+
+
+def test_tensor_backward_with_inputs_fills_only_their_grad_as_torch():
+    import torch
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([3.0, -1.0], dtype=lib.float64, requires_grad=True)
+        h = x * w
+        h.retain_grad()
+        (h * h).sum().backward(inputs=[w, h], retain_graph=True)
+        first = (x.grad, w.grad.tolist(), h.grad.tolist())
+        (h * h).sum().backward(inputs=w)   # one tensor; accumulates into w.grad
+        return first, w.grad.tolist()
+
+    assert run(mg) == run(torch)
+    assert run(mg) == ((None, [6.0, -8.0], [6.0, -4.0]), [12.0, -16.0])   # retain_grad() adds h's once
+
+
+def test_backward_with_inputs_gives_each_grad_its_own_memory_as_torch():
+    # Add sends one gradient array to both of its inputs, and a leaf root receives the caller's gradient itself:
+    # a .grad sharing either would change when the other is accumulated into, or when the caller writes.
+    import torch
+
+    def run(lib):
+        a, b, c = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], [5.0, 6.0]))
+        (a + b).sum().backward(inputs=[a, b])
+        (a * 5.0).sum().backward()          # accumulates into a.grad in place
+        seed = lib.tensor([1.0, 3.0], dtype=lib.float64)
+        c.backward(seed, inputs=[c])
+        with lib.no_grad():
+            seed.mul_(10.0)
+        return a.grad.tolist(), b.grad.tolist(), c.grad.tolist()
+
+    assert run(mg) == run(torch) == ([6.0, 6.0], [1.0, 1.0], [1.0, 3.0])
+
+
+def test_backward_with_inputs_runs_the_post_accumulate_hooks_as_torch():
+    import torch
+
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        log = []
+        a.register_hook(lambda g: log.append(("hook", g.tolist())))
+        a.register_post_accumulate_grad_hook(lambda p: log.append(("post", p.grad.tolist())))
+        (a * 2.0).sum().backward(inputs=[a])
+        return log
+
+    assert run(mg) == run(torch) == [("hook", [2.0, 2.0]), ("post", [2.0, 2.0])]

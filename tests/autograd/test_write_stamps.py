@@ -8,6 +8,7 @@ global count that graph nodes remember, and backward checks a node's inputs
 only when that count has moved.
 """
 import pytest
+import torch
 
 import minigrad as mg
 
@@ -77,4 +78,25 @@ def test_overwriting_the_output_of_a_fused_linear_relu_is_an_error():
         h[:, :3] = 0.0                 # would turn the fused node's mask off where the unfused ReLU's is on
     loss = (h * 2.0).sum()
     with pytest.raises(RuntimeError, match="AffineReLU: its output"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("op", ["exp", "sqrt", "softmax"])
+def test_the_saved_output_is_checked_after_the_output_tensor_itself_is_gone(op):
+    # torch refuses all three ("modified by an inplace operation"). Here the output's Tensor is held only by the
+    # node that reads it (Sum), which the first-order pass frees before it reaches the op's node: the check must
+    # look at the saved array, or exp's gradient comes out as 2 * 2 e^x instead of 2 e^x.
+
+    forward = {"exp": lambda t: t.exp(), "sqrt": lambda t: (t * t + 1).sqrt(), "softmax": lambda t: t.softmax(0)}
+    x = mg.tensor([0.5, -1.0, 2.0], dtype="float64", requires_grad=True)
+    y = forward[op](x * 1.0)
+    y.mul_(2.0)
+    loss = y.sum()
+    del y
+    tx = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    ty = forward[op](tx * 1.0)
+    ty.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.sum().backward()
+    with pytest.raises(RuntimeError, match=r"its output \(shape \(3,\)\) was modified in place"):
         loss.backward()

@@ -113,3 +113,29 @@ def test_ctc_loss_errors():
         F.ctc_loss(lp, t, [5, 5], [2, 2], reduction="max")
     with pytest.raises(ValueError, match="CTCLoss: blank must be a non-negative integer"):
         nn.CTCLoss(blank=-1)
+
+
+def test_writing_into_the_per_sample_loss_leaves_its_gradient_alone():
+    # The node keeps the loss values for its backward; torch refuses the write (its saved output changed), and
+    # minigrad's node keeps a copy of its own, so the gradient is that of 2 * loss.
+    logits, targets, in_len, tg_len = _case()
+    logits, targets, in_len, tg_len = logits[:, :2], targets[:2], in_len[:2], tg_len[:2]   # two finite losses
+    tx = torch.tensor(logits, requires_grad=True)
+    tloss = TF.ctc_loss(TF.log_softmax(tx, 2), *[torch.tensor(a) for a in (targets, in_len, tg_len)],
+                        reduction="none")
+    tloss.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tloss.sum().backward()
+    grads = []
+    for write in (True, False):
+        x = mg.tensor(logits, dtype="float64", requires_grad=True)
+        loss = F.ctc_loss(F.log_softmax(x, axis=2), *[mg.tensor(a) for a in (targets, in_len, tg_len)],
+                          reduction="none")
+        if write:
+            loss.mul_(2.0)
+        else:
+            loss = loss * 2.0
+        loss.sum().backward()
+        grads.append(x.grad.numpy())
+    assert np.isfinite(grads[1]).all()
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -74,6 +74,45 @@ def test_a_layer_with_two_inputs_gets_both_input_gradients():
     assert a.grad.tolist() == [5.0, 5.0] and b.grad.tolist() == [3.0, 3.0]
 
 
+def _seen_grad_input(lib, args, replace):
+    """What a full backward hook of a two-argument layer sees as grad_input (None, or an input gradient's values),
+    and the gradients of the positional tensors that require grad after it returns ``replace(grad_input)``."""
+    mod = mg if lib == "mg" else torch
+
+    class Mix((nn.Module if lib == "mg" else torch.nn.Module)):
+        def __init__(self):
+            super().__init__()
+            self.w = (nn.Parameter if lib == "mg" else torch.nn.Parameter)(mod.tensor([1.0, -2.0], dtype=mod.float64))
+
+        def forward(self, a, b, c=None):
+            return a * b * self.w
+
+    seen = []
+
+    def hook(m, gi, go):
+        seen.extend(None if g is None else g.detach().numpy().tolist() for g in gi)
+        return replace(gi)
+
+    mix = Mix()
+    mix.register_full_backward_hook(hook)
+    made = [mod.tensor(v, dtype=mod.float64, requires_grad=rg) if isinstance(v, list) else v for v, rg in args]
+    mix(*made).sum().backward()
+    return seen, [t.grad.numpy().tolist() for t in made if getattr(t, "requires_grad", False)]
+
+
+@pytest.mark.parametrize("args", [
+    [([1.0, 2.0], True), ([3.0, 4.0], False)],     # one entry per positional argument: zeros for b, as torch's
+    [([1.0, 2.0], False), ([3.0, 4.0], True)],
+    [([1.0, 2.0], True), (2.0, None)],             # a number: None
+    [([1.0, 2.0], False), ([3.0, 4.0], False), (3, None)],   # no input requires grad: all None
+])
+def test_grad_input_has_one_entry_per_positional_argument_as_torch(args):
+    keep = lambda gi: None
+    assert _seen_grad_input("mg", args, keep) == _seen_grad_input("torch", args, keep)
+    double = lambda gi: tuple(None if g is None else g * 2.0 for g in gi)   # torch's hooks return one per entry
+    assert _seen_grad_input("mg", args, double) == _seen_grad_input("torch", args, double)
+
+
 def test_removed_hooks_do_not_run_and_bad_replacements_are_refused():
     layer = nn.Linear(2, 2)
     calls = []

@@ -118,6 +118,31 @@ def test_median_of_ties_gives_torchs_value_and_a_valid_index():
     np.testing.assert_array_equal(picked, theirs.values.detach().numpy())
 
 
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("values", [[2.0, 2.0, 1.0, 5.0, 2.0], [[3.0, 1.0], [3.0, 7.0]], [1.0, NAN, NAN, 2.0],
+                                    [NAN, NAN], [4.0]])
+def test_median_over_every_dim_shares_the_gradient_among_ties_as_torch(name, values):
+    # torch's median() and nanmedian() without a dim split the gradient evenly among the entries equal to the
+    # result (among the NaNs when it is NaN), as max() does; with a dim it goes to the one index returned.
+    x, tx = pair(np.array(values))
+    ours, theirs = getattr(x, name)(), getattr(tx, name)()
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    (ours * 3.0).backward()
+    (theirs * 3.0).backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15, atol=0)
+
+
+def test_median_over_every_dim_with_ties_has_torchs_second_derivative():
+    x, tx = pair(TIES)
+    g, = mg.grad((x * x).median(), x, create_graph=True)
+    tg, = torch.autograd.grad((tx * tx).median(), tx, create_graph=True)
+    same(g, tg)
+    w = RNG.standard_normal(TIES.shape)
+    (g * mg.tensor(w, dtype="float64")).sum().backward()
+    (tg * torch.tensor(w)).sum().backward()
+    same(x.grad, tx.grad)
+
+
 @pytest.mark.parametrize("k, dim, keepdim", [(1, -1, False), (3, 1, True), (5, 2, False), (2, 0, False)])
 def test_kthvalue_matches_torch(k, dim, keepdim):
     both(lambda t: t.kthvalue(k, dim, keepdim), lambda t: torch.kthvalue(t, k, dim, keepdim), DISTINCT)

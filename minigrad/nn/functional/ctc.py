@@ -81,8 +81,8 @@ class CTCNegLogLikelihood(Function):
         nll = xp.where(self.input_lengths > 0, nll, xp.where(self.target_lengths > 0, np.inf, 0.0)).astype(lp.dtype)
         self.nll = nll
         if self.zero_infinity:
-            nll = xp.where(xp.isinf(nll), 0.0, nll).astype(lp.dtype)
-        return nll
+            return xp.where(xp.isinf(nll), 0.0, nll).astype(lp.dtype)
+        return nll.copy()   # backward reads self.nll: an in-place write into the returned loss must not reach it
 
     def backward(self, F, gy, lp):
         if isinstance(gy, Tensor):
