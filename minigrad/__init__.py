@@ -33,7 +33,8 @@ from minigrad.ops import (argwhere, bincount, bucketize, count_nonzero, histc, i
                           index_put, index_select, masked_scatter, masked_select, nonzero, scatter, scatter_reduce,
                           searchsorted, take, take_along_dim, unique, unique_consecutive)
 from minigrad.ops import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
-                          asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
+                          asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                          bitwise_right_shift, bitwise_xor, ceil,
                           clamp_max, clamp_min, copysign, cosh, deg2rad, divide, eq, erf, erfc, erfinv, exp2, expm1,
                           fix, float_power, floor, floor_divide, fmax, fmin, fmod, frac, ge, gt, heaviside, hypot,
                           isclose, isneginf, isposinf, isreal, le, lerp, log1p, log2, log10, logaddexp, logaddexp2,

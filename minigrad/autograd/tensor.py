@@ -365,6 +365,12 @@ class Tensor:
     def __ixor__(self, other):
         return self._update(other, "^=", _ops.bitwise_xor, "bitwise_xor")
 
+    def __ilshift__(self, other):
+        return self._update(other, "<<=", _ops.bitwise_left_shift, "bitwise_left_shift")
+
+    def __irshift__(self, other):
+        return self._update(other, ">>=", _ops.bitwise_right_shift, "bitwise_right_shift")
+
     def _update(self, other, symbol, op, ufunc):
         """``self <symbol> other``: written into ``self.data``, or recorded as ``self = op(self, other)``."""
         if STATE.grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
@@ -467,6 +473,18 @@ class Tensor:
 
     def __invert__(self):
         return _ops.bitwise_not(self)
+
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(other, self)
 
     # ----------------------------------------------------------------- methods
     # Reductions take NumPy's axis/keepdims or PyTorch's dim/keepdim (docs/autodiff.md, section 15);
@@ -870,6 +888,17 @@ class Tensor:
 
     def bitwise_not(self):
         return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def hardshrink(self, lambd=0.5):
+        """``minigrad.nn.functional.hardshrink`` of this tensor (``torch.Tensor.hardshrink``)."""
+        from minigrad.nn.functional import hardshrink
+        return hardshrink(self, lambd)
 
     # Rounding (gradient 0) and the unary math functions.
     def floor(self):
@@ -1673,7 +1702,9 @@ is stamped, so a graph recorded before it refuses to backward."""
         "arctanh_": "atanh", "sinc_": "sinc", "erf_": "erf", "erfc_": "erfc", "erfinv_": "erfinv",
         "sigmoid_": "sigmoid", "relu_": "relu", "logit_": "logit", "nan_to_num_": "nan_to_num",
         "deg2rad_": "deg2rad", "rad2deg_": "rad2deg", "floor_": "floor", "ceil_": "ceil", "round_": "round",
-        "trunc_": "trunc", "fix_": "trunc", "frac_": "frac",
+        "trunc_": "trunc", "fix_": "trunc", "frac_": "frac", "lgamma_": "lgamma", "digamma_": "digamma",
+        "polygamma_": "polygamma", "mvlgamma_": "mvlgamma", "i0_": "i0", "igamma_": "igamma", "igammac_": "igammac",
+        "gcd_": "gcd", "lcm_": "lcm", "ldexp_": "ldexp", "nextafter_": "nextafter",
         # binary and ternary arithmetic
         "multiply_": "mul", "subtract_": "sub", "divide_": "div", "true_divide_": "true_divide", "pow_": "pow",
         "fmod_": "fmod", "remainder_": "remainder",
@@ -1681,7 +1712,8 @@ is stamped, so a graph recorded before it refuses to backward."""
         "copysign_": "copysign", "xlogy_": "xlogy", "lerp_": "lerp", "addcmul_": "addcmul", "addcdiv_": "addcdiv",
         "clamp_min_": "clamp_min", "clamp_max_": "clamp_max", "clip_": "clamp", "heaviside_": "heaviside",
         "bitwise_and_": "bitwise_and", "bitwise_or_": "bitwise_or", "bitwise_xor_": "bitwise_xor",
-        "bitwise_not_": "bitwise_not", "logical_and_": "logical_and", "logical_or_": "logical_or",
+        "bitwise_not_": "bitwise_not", "bitwise_left_shift_": "bitwise_left_shift",
+        "bitwise_right_shift_": "bitwise_right_shift", "logical_and_": "logical_and", "logical_or_": "logical_or",
         "logical_xor_": "logical_xor", "logical_not_": "logical_not",
         # comparisons (the bool result written as 1 and 0 into a numeric tensor, as torch)
         "eq_": "eq", "ne_": "ne", "lt_": "lt", "le_": "le", "gt_": "gt", "ge_": "ge", "greater_": "gt",
@@ -1690,10 +1722,6 @@ is stamped, so a graph recorded before it refuses to backward."""
         "addmm_": "addmm", "addmv_": "addmv", "addr_": "addr", "baddbmm_": "baddbmm", "addbmm_": "addbmm",
         "cumprod_": "cumprod", "tril_": "tril", "triu_": "triu", "scatter_add_": "scatter_add",
     }
-    for _name, _base in _IN_PLACE_OF.items():
-        vars()[_name] = _in_place_method(_name, _base, vars()[_base])
-    del _name, _base, _in_place_method, _IN_PLACE_RULES
-
     def absolute(self):
         """``abs`` under NumPy's and torch's other name (``torch.Tensor.absolute``)."""
         return _ops.abs(self)
@@ -2188,6 +2216,11 @@ is stamped, so a graph recorded before it refuses to backward."""
     def ormqr(self, input2, input3, left=True, transpose=False):
         """Q C (or Q^T C, C Q, C Q^T) for Q from (self, tau = input2), C = input3 (``torch.Tensor.ormqr``)."""
         return _ops.ormqr(self, input2, input3, left, transpose)
+
+    # The in-place methods of _IN_PLACE_OF, made here, where every out-of-place method is defined.
+    for _name, _base in _IN_PLACE_OF.items():
+        vars()[_name] = _in_place_method(_name, _base, vars()[_base])
+    del _name, _base, _in_place_method, _IN_PLACE_RULES
 
 
 class _RetainGrad:

@@ -109,6 +109,18 @@ def _bitwise(g, call, x):
     return g.node(f"Bitwise{name}", x)
 
 
+@converts("bitwise_left_shift", "bitwise_right_shift")
+def _shift(g, call, x):
+    """``<< >>``: ONNX's BitShift, which takes unsigned integers only (a signed shift is refused: an arithmetic
+    right shift has no ONNX op); an operand of another dtype is cast to the result's first."""
+    out = _dtype(call.outputs[0])
+    if np.dtype(out).kind != "u":
+        raise ExportError(f"onnx.export: {call.op} of {np.dtype(out)} in {call.where}: ONNX's BitShift takes "
+                          "unsigned integers only")
+    x = [v if _dtype(t) == out else g.node("Cast", [v], to=_onnx_type(g, out)) for v, t in zip(x, call.inputs)]
+    return g.node("BitShift", x, direction="LEFT" if call.op == "bitwise_left_shift" else "RIGHT")
+
+
 @converts("PowScalar")
 def _pow_scalar(g, call, x):
     return g.node("Pow", [x[0], g.scalar(call.params["c"], _dtype(call.inputs[0]), "exponent")])

@@ -12,7 +12,8 @@ from minigrad.ops.compare import (argmax, argmin, eq, equal, ge, greater, greate
 from minigrad.ops.activations import clamp, clip, hardtanh, leaky_relu, mish, relu
 from minigrad.ops.arithmetic import (add, div, divide, mul, multiply, neg, negative, positive, pow, sub, subtract,
                                      true_divide)
-from minigrad.ops.bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
+from minigrad.ops.bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+                                  bitwise_xor)
 from minigrad.ops.division import floor_divide, fmod, remainder
 from minigrad.ops.exponential import (exp2, expm1, float_power, log1p, log2, log10, logaddexp, logaddexp2, logit,
                                       reciprocal, rsqrt, square, xlogy)
@@ -92,7 +93,7 @@ NON_DIFFERENTIABLE = (
     "nonzero", "argwhere", "bincount", "histc", "unique", "unique_consecutive", "searchsorted", "bucketize",
     "count_nonzero",
     "logical_xor", "isclose", "heaviside", "signbit", "isneginf", "isposinf", "isreal",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
 )
 
 # PyTorch's reductions, scans, matrix products and linear algebra (session 9); torch.linalg's names are in

@@ -1,4 +1,5 @@
-"""Bitwise operations on integer and bool tensors: bitwise_and, bitwise_or, bitwise_xor, bitwise_not.
+"""Bitwise operations on integer and bool tensors: bitwise_and, bitwise_or, bitwise_xor, bitwise_not, and the
+shifts bitwise_left_shift and bitwise_right_shift (``<<``, ``>>``).
 
 No gradient; a floating operand is one TypeError, as in torch (which has no kernel for it).
 """
@@ -50,3 +51,25 @@ def bitwise_not(x):
     x = as_tensor(x)
     _integral("bitwise_not", x)
     return _plain.plain("bitwise_not", {}, x, lambda data: get_array_module(data).invert(data))
+
+
+def bitwise_left_shift(a, b):
+    """a << b: a times 2^b, wrapping in a's integer dtype (0 once b reaches the dtype's bit count), broadcasting."""
+    return _shift("bitwise_left_shift", a, b, "left_shift")
+
+
+def bitwise_right_shift(a, b):
+    """a >> b: a shifted right by b bits, copying the sign bit (floor(a / 2^b)), broadcasting."""
+    return _shift("bitwise_right_shift", a, b, "right_shift")
+
+
+def _shift(name, a, b, ufunc):
+    _integral(name, a, b)
+    if isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and hasattr(a, "dtype"):
+        # A Python shift past the dtype's width (or, for unsigned dtypes, below 0) is out of NumPy's range for it;
+        # torch gives 0 (or -1 for a negative value shifted right), which a shift by the full width gives too.
+        dtype = np.dtype(a.dtype)
+        bits = dtype.itemsize * 8
+        if int(b) > bits or (int(b) < 0 and dtype.kind != "i"):
+            b = bits
+    return _bitwise(name, a, b, ufunc)

@@ -471,3 +471,13 @@ def test_nested_inputs_and_outputs_are_flattened_in_order_as_torch_onnx_export(t
     # a leaf of the nest that is not a tensor is named by its place among the flat inputs
     with pytest.raises(TypeError, match="onnx.export: example input 2 is a str, not a Tensor or array"):
         export(model, (x, (h0, "c")), tmp_path / "bad.onnx")
+
+
+def test_shifts_of_unsigned_integers_export_as_bitshift_and_signed_ones_are_refused(tmp_path):
+    uints = (lambda n: RNG.integers(0, 256, (n, 5)).astype(np.uint8))
+    proto = _check_export(tmp_path, lambda q: (q << 2) | (q >> mg.tensor(np.array([1, 2, 3, 0, 7], np.uint8))),
+                          (5,), make=uints, opset=18)
+    assert [n.attribute[0].s for n in proto.graph.node if n.op_type == "BitShift"] == [b"LEFT", b"RIGHT"]
+    with pytest.raises(ExportError, match=r"^onnx.export: bitwise_right_shift of int64 in .*: ONNX's BitShift takes "
+                                          r"unsigned integers only$"):
+        export(lambda q: q >> 1, mg.tensor(RNG.integers(-8, 8, (4, 5))), tmp_path / "signed.onnx")

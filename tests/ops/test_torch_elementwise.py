@@ -616,3 +616,75 @@ def test_float32_results_stay_float32_for_binary_ops_with_numbers():
               mg.logaddexp(x, 1.0), x.div(0.3, rounding_mode="floor")):
         assert y.dtype == np.float32
     assert TOL["float32"]["rtol"] <= 2e-6   # the tolerance the float32 agreements above are held to
+
+
+SHIFT_DTYPES = ["int8", "int16", "int32", "int64", "uint8"]
+
+
+@pytest.mark.parametrize("dtype", SHIFT_DTYPES)
+def test_shifts_match_torch(dtype):
+    info = np.iinfo(dtype)
+    a = np.array([0, 1, 5, info.max, info.min, info.max // 3, -1 if info.min < 0 else 200], dtype=dtype)
+    amounts = np.array([0, 1, 3, 7, 2, 5, 1], dtype=dtype)
+    ta, tb = torch.tensor(a), torch.tensor(amounts)
+    for ours, theirs in [(mg.tensor(a) << mg.tensor(amounts), ta << tb), (mg.tensor(a) >> mg.tensor(amounts), ta >> tb),
+                         (mg.bitwise_left_shift(a, mg.tensor(amounts)), torch.bitwise_left_shift(ta, tb)),
+                         (mg.tensor(a).bitwise_right_shift(mg.tensor(amounts)), ta.bitwise_right_shift(tb))]:
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    bits = np.dtype(dtype).itemsize * 8
+    for s in [0, 1, 3, bits - 1, bits, bits + 5, 300]:   # Python ints, up to past the width (torch: 0 or -1)
+        for ours, theirs in [(mg.tensor(a) << s, ta << s), (mg.tensor(a) >> s, ta >> s)]:
+            assert ours.dtype == theirs.numpy().dtype, s
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"shift {s}")
+    np.testing.assert_array_equal((3 << mg.tensor(amounts)).numpy(), (3 << tb).numpy())
+    np.testing.assert_array_equal((100 >> mg.tensor(amounts)).numpy(), (100 >> tb).numpy())
+    x, tx = mg.tensor(a), ta.clone()
+    x <<= 1
+    tx <<= 1
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+    x.bitwise_right_shift_(2)
+    tx.bitwise_right_shift_(2)
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+
+
+def test_shifts_of_bools_and_floats_as_torch():
+    np.testing.assert_array_equal((mg.tensor([True, False]) << 1).numpy(), (torch.tensor([True, False]) << 1).numpy())
+    with pytest.raises((TypeError, NotImplementedError)):
+        torch.tensor([1.0]) << 1
+    with pytest.raises(TypeError, match=r"bitwise_left_shift: expected integer or bool tensors, got dtype float32"):
+        mg.tensor([1.0]) << 1
+
+
+@pytest.mark.parametrize("name, args", [("lgamma_", ()), ("digamma_", ()), ("polygamma_", (1,)), ("i0_", ()),
+                                        ("mvlgamma_", (2,)), ("igamma_", ("other",)), ("igammac_", ("other",)),
+                                        ("ldexp_", ("int_other",)), ("nextafter_", ("other",))])
+def test_more_in_place_math_methods_match_torch(name, args):
+    data = np.random.default_rng(8).uniform(1.5, 4.0, (3, 4))
+    other = np.random.default_rng(9).uniform(0.5, 2.0, (3, 4))
+    ints = np.random.default_rng(10).integers(-2, 3, (3, 4))
+
+    def resolve(lib, arg):
+        if arg == "other":
+            return lib.tensor(other, dtype=lib.float64)
+        if arg == "int_other":
+            return lib.tensor(ints)
+        return arg
+    x, tx = mg.tensor(data, dtype=mg.float64), torch.tensor(data)
+    expected = getattr(mg.tensor(data, dtype=mg.float64), name[:-1])(*[resolve(mg, a) for a in args]).numpy()
+    assert getattr(x, name)(*[resolve(mg, a) for a in args]) is x
+    np.testing.assert_array_equal(x.numpy(), expected)   # the out-of-place result, written into x
+    getattr(tx, name)(*[resolve(torch, a) for a in args])
+    np.testing.assert_allclose(x.numpy(), tx.numpy(), rtol=1e-8)   # the special functions' own accuracy aside
+
+
+def test_gcd_lcm_in_place_and_hardshrink_method_match_torch():
+    a, b = np.array([12, 18, -7, 0]), np.array([8, 12, 21, 5])
+    for name in ("gcd_", "lcm_"):
+        x, tx = mg.tensor(a), torch.tensor(a)
+        getattr(x, name)(mg.tensor(b))
+        getattr(tx, name)(torch.tensor(b))
+        np.testing.assert_array_equal(x.numpy(), tx.numpy())
+    v = np.array([-1.0, -0.3, 0.2, 0.7])
+    np.testing.assert_array_equal(mg.tensor(v, dtype=mg.float64).hardshrink(0.5).numpy(),
+                                  torch.tensor(v).hardshrink(0.5).numpy())
