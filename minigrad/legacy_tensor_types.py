@@ -70,6 +70,11 @@ def _make(name, dtype):
                                        "__doc__": f"``torch.{name}``: a {np.dtype(dtype)} tensor from sizes or data."})
 
 
+def legacy_type(dtype, name):
+    """A legacy constructor of ``dtype`` whose messages say ``name`` (``Tensor.new`` reads its arguments so)."""
+    return _make(name, dtype)
+
+
 FloatTensor = _make("FloatTensor", np.float32)
 DoubleTensor = _make("DoubleTensor", np.float64)
 HalfTensor = _make("HalfTensor", np.float16)

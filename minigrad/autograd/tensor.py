@@ -1189,6 +1189,24 @@ class Tensor:
         return _creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                                 requires_grad=requires_grad)
 
+    def new(self, *args):
+        """torch's legacy ``x.new(...)``: sizes give an uninitialized tensor, one sequence, array or Tensor the
+        data, as ``minigrad.FloatTensor(...)`` reads them, in this tensor's dtype and on its device."""
+        from minigrad.legacy_tensor_types import legacy_type
+        out = legacy_type(self.dtype, "Tensor.new")(*args)
+        return out if self.device == "cpu" else out.to(self.device)
+
+    def pin_memory(self, device=None):
+        """A copy (torch's for an unpinned tensor): host memory is not page-locked here, so this is only for
+        scripts that call it on their batches; GPU tensors are refused, as torch refuses them."""
+        if self.device != "cpu":
+            raise RuntimeError(f"pin_memory: only CPU tensors can be pinned, got one on {self.device}")
+        return _ops.clone(self)
+
+    def is_pinned(self, device=None) -> bool:
+        """False: host memory is never page-locked here (see ``pin_memory``)."""
+        return False
+
     # Properties under PyTorch's names.
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"

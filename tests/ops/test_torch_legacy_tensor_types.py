@@ -92,3 +92,25 @@ def test_bad_arguments_get_one_clear_error(call, message):
     for c in torch_calls.values():
         with pytest.raises((TypeError, RuntimeError)):
             c()
+
+
+def test_tensor_new_reads_its_arguments_as_the_legacy_constructors_in_the_tensors_dtype():
+    x, tx = mg.tensor([1.5, 2.0], dtype=mg.float64), torch.tensor([1.5, 2.0], dtype=torch.float64)
+    for args in [(3,), (2, 4), ()]:
+        ours, theirs = x.new(*args), tx.new(*args)
+        assert ours.shape == tuple(theirs.shape) and ours.dtype == np.float64
+    ours, theirs = x.new([1, 2, 7]), tx.new([1, 2, 7])
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == theirs.numpy().dtype == np.float64 and not ours.requires_grad
+    assert mg.tensor([1, 2]).new([2.7]).dtype == np.int64
+    with pytest.raises(TypeError, match=r"Tensor.new: a tuple of integers \(2, 3\) is data in torch"):
+        x.new((2, 3))
+
+
+def test_pin_memory_gives_a_copy_and_nothing_is_pinned():
+    x, tx = mg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    pinned = x.pin_memory()
+    assert pinned is not x and not x.is_pinned() and not pinned.is_pinned()
+    np.testing.assert_array_equal(pinned.numpy(), x.numpy())
+    pinned.data[0] = 5.0
+    assert x.numpy()[0] == 1.0 and not tx.is_pinned()   # a copy, as torch's of an unpinned tensor
