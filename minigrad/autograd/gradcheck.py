@@ -208,16 +208,20 @@ def _central_difference(fn, inputs, x, at, eps):
     return (plus - minus) / (2 * eps)
 
 
-def _check_reentrant(fn, inputs, diff, nondet_tol, seed):
-    """Backward twice through one graph, with the same output gradients: the results must agree to ``nondet_tol``."""
-    rng = np.random.default_rng(seed + 2)
+def _random_weights(rng):
+    """``(weights, weights_for)``: output gradients for ``_vjp``, drawn from ``rng`` once per output and kept."""
     weights = {}
 
-    def random_weights(i, o):
+    def weights_for(i, o):
         if i not in weights:
             weights[i] = rng.standard_normal(o.shape)
         return weights[i]
+    return weights, weights_for
 
+
+def _check_reentrant(fn, inputs, diff, nondet_tol, seed):
+    """Backward twice through one graph, with the same output gradients: the results must agree to ``nondet_tol``."""
+    _, random_weights = _random_weights(np.random.default_rng(seed + 2))
     first, outs = _vjp(fn, inputs, diff, random_weights)
     second, _ = _vjp(fn, inputs, diff, random_weights, outs)
     for a, b, i in zip(first, second, diff):
@@ -262,13 +266,7 @@ def _check_jvps(fn, inputs, diff, eps, atol, rtol, fast_mode, seed):
 
 def _fast_check(fn, inputs, diff, eps, atol, rtol, seed):
     rng = np.random.default_rng(seed)
-    weights = {}
-
-    def random_weights(i, o):
-        if i not in weights:
-            weights[i] = rng.standard_normal(o.shape)
-        return weights[i]
-
+    weights, random_weights = _random_weights(rng)
     grads, outs = _vjp(fn, inputs, diff, random_weights)
     v = np.concatenate([weights[k].ravel() for k in range(len(outs))] or [np.zeros(0)])
     for g, i in zip(grads, diff):

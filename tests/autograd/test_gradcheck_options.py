@@ -29,28 +29,17 @@ def test_options_are_torchs(name):
 def _counting(lib):
     """exp, whose backward changes by 1e-9 at every call: not reentrant."""
     calls = itertools.count()
-    if lib is torch:
-        class Drifting(torch.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x.exp()
 
-            @staticmethod
-            def backward(ctx, g):
-                (x,) = ctx.saved_tensors
-                return g * x.exp() * (1 + 1e-9 * next(calls))
-    else:
-        class Drifting(mg.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x.exp()
+    class Drifting(torch.autograd.Function if lib is torch else mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.exp()
 
-            @staticmethod
-            def backward(ctx, g):
-                (x,) = ctx.saved_tensors
-                return g * x.exp() * (1 + 1e-9 * next(calls))
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.exp() * (1 + 1e-9 * next(calls))
     return Drifting.apply
 
 
