@@ -142,6 +142,9 @@ from minigrad import sparse  # noqa: E402,F401
 # torch's legacy typed constructors (FloatTensor(data or sizes), LongTensor, ...), CPU only.
 from minigrad.legacy_tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: E402
                                          HalfTensor, IntTensor, LongTensor, ShortTensor)
+from minigrad.backend import get_default_device, set_default_device  # noqa: E402
+# torch's top-level spellings of Tensor methods: relu_(x), select(x, 0, 1), ... (minigrad.method_functions.NAMES).
+from minigrad.method_functions import *  # noqa: E402,F401,F403
 
 # `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float, .int
 # and .compile (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).

@@ -132,10 +132,27 @@ def normalize_device(where) -> device:
     return _CANONICAL.setdefault(dev, device(dev))
 
 
+_set_default = None   # set_default_device's device, else None: $MINIGRAD_DEVICE or the CPU
+
+
 def default_device() -> device:
-    """The device new tensors go to: ``$MINIGRAD_DEVICE`` or ``"cpu"``."""
+    """The device new tensors go to: ``set_default_device``'s, else ``$MINIGRAD_DEVICE``, else ``"cpu"``."""
+    if _set_default is not None:
+        return _set_default
     env = os.environ.get("MINIGRAD_DEVICE", "").strip()
     return normalize_device(env) if env else _CPU
+
+
+def set_default_device(device) -> None:
+    """Where new tensors go when no device is given (``torch.set_default_device``); None goes back to
+    ``$MINIGRAD_DEVICE`` or the CPU."""
+    global _set_default
+    _set_default = None if device is None else normalize_device(device)
+
+
+def get_default_device() -> device:
+    """The device new tensors go to (``torch.get_default_device``)."""
+    return default_device()
 
 
 def xp_for(device: str):
