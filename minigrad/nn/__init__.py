@@ -35,7 +35,7 @@ from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, Co
 from minigrad.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from minigrad.nn.fractional_pool import FractionalMaxPool2d
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                              MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss, SoftMarginLoss)
+                              MarginRankingLoss, MSELoss, NLLLoss, NLLLoss2d, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
                                         TripletMarginWithDistanceLoss)
 from minigrad.nn.multiclass_loss import (GaussianNLLLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
@@ -62,8 +62,9 @@ from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, R
 # torch.nn.modules.module's global forward hooks (every layer's call), and the handle every register_*hook returns
 from minigrad.nn.layer_forward_hooks import (RemovableHandle, register_module_forward_hook,
                                              register_module_forward_pre_hook)
-# torch.nn.parallel (DistributedDataParallel, loaded from minigrad.distributed on first use)
+# torch.nn.parallel (DistributedDataParallel, loaded from minigrad.distributed on first use; DataParallel)
 from minigrad.nn import parallel
+from minigrad.nn.parallel import DataParallel
 
 __all__ = [
     "Parameter", "Layer", "Module", "Network", "Sequential", "ModuleList", "LoadResult",
@@ -101,3 +102,4 @@ __all__ = [
 ]
 __all__ += ["FractionalMaxPool2d"]   # session 10
 __all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]
+__all__ += ["DataParallel", "NLLLoss2d"]

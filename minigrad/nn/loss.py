@@ -102,6 +102,10 @@ class NLLLoss(Layer):
                 f"reduction={self.reduction!r}")
 
 
+class NLLLoss2d(NLLLoss):
+    """torch's deprecated name of :class:`NLLLoss` for (N, C, H, W) inputs, which ``NLLLoss`` takes itself."""
+
+
 class MSELoss(Layer):
     """``F.mse_loss`` with a fixed reduction; ``'mean'`` and ``'sum'`` run as one fused node, ``SquaredError``."""
 

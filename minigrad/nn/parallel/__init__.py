@@ -1,10 +1,13 @@
-"""``torch.nn.parallel``'s path: ``DistributedDataParallel`` is ``minigrad.distributed.DistributedDataParallel``.
+"""``torch.nn.parallel``'s path: ``DistributedDataParallel`` is ``minigrad.distributed.DistributedDataParallel``;
+``DataParallel`` is the one-device wrapper of ``data_parallel.py``.
 
 Loaded on first use: the class lives in ``minigrad.distributed`` (above ``nn``), so importing
 ``minigrad.nn`` stays as light as before.
 """
 
-__all__ = ["DistributedDataParallel"]
+from minigrad.nn.parallel.data_parallel import DataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel"]
 
 
 def __getattr__(name):
