@@ -91,6 +91,24 @@ def test_cell_matches_pytorch(cls, kw, bias, device):
                 _close(ta.detach().numpy(), mb.numpy())
 
 
+@pytest.mark.parametrize("cls,kw,shape", [(c, k, (2, 3)) for c, k in CELLS] + [(c, k, (1, 2, 3)) for c, k in LAYERS],
+                         ids=[f"{c}{k}" for c, k in CELLS] + [f"{c}{k}-one-step" for c, k in LAYERS])
+def test_without_a_state_every_parameter_gets_pytorchs_gradient(cls, kw, shape):
+    """No state given (zeros) and one step: h W_hh^T is zero, yet weight_hh gets a zero gradient, not None, as in
+    PyTorch, so that weight decay and momentum still update it."""
+    t = getattr(torch.nn, cls)(3, 5, dtype=torch.float64, **kw)
+    m = getattr(nn, cls)(3, 5, dtype=np.float64, **kw)
+    _copy_from_torch(t, m, "cpu")
+    x = np.random.default_rng(2).standard_normal(shape)
+    t_out, m_out = t(torch.tensor(x)), m(mg.tensor(x, dtype="float64"))
+    t_out, m_out = (t_out[0], m_out[0]) if isinstance(t_out, tuple) else (t_out, m_out)
+    (t_out ** 2).sum().backward()
+    (m_out ** 2).sum().backward()
+    for name, p in t.named_parameters():
+        assert getattr(m, name).grad is not None, name
+        _close(p.grad.numpy(), getattr(m, name).grad.numpy())
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_parameter_names_shapes_and_init_are_pytorchs(cls):
     t = getattr(torch.nn, cls)(7, 6, 2)
