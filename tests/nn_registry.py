@@ -1543,3 +1543,15 @@ NN_OPS += [
         S(_a(5, 4), _probabilities(5, 4), weight=_CLASS_WEIGHT, reduction="sum"),
     ]),
 ]
+
+# session 13, layers sweep: a transposed convolution's forward(x, output_size) (the output_padding it picks)
+NN_OPS += [
+    OpInfo("nn.ConvTranspose2d(output_size)",
+           _bound_inputs(lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, dtype=F64), 1,
+                         lambda layer, x: layer(x, (6, 3))),
+           [S(rnd(1, 2, 3, 2), rnd(2, 3, 3, 3), rnd(3))]),
+    OpInfo("nn.ConvTranspose1d(output_size, whole shape)",
+           _bound_inputs(lambda: nn.ConvTranspose1d(2, 2, 2, stride=3, dtype=F64), 1,
+                         lambda layer, x: layer(x, (2, 2, 9))),
+           [S(rnd(2, 2, 3), rnd(2, 2, 2), rnd(2))]),
+]

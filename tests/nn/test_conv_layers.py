@@ -5,6 +5,8 @@ import torch
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.io import from_torch
+from torch_agreement import agree
 
 F64 = "float64"
 
@@ -270,6 +272,37 @@ def test_conv_and_pool_layers_accept_what_torch_accepts_at_the_limits():
     assert conv.kernel_size == (3, 1) and conv.padding == "valid" and conv.in_channels == 4
     up = nn.ConvTranspose2d(4, 2, 3, stride=(2, 3), output_padding=(1, 2))
     assert up.output_padding == (1, 2)
+
+
+@pytest.mark.parametrize("dims,shape,output_size", [
+    (1, (2, 4, 5), [10]), (1, (4, 5), (6, 10)), (2, (2, 4, 3, 5), (6, 15)), (2, (2, 4, 3, 5), (2, 6, 5, 16)),
+    (2, (4, 3, 5), [5, 14]), (3, (2, 4, 2, 3, 2), (4, 9, 3)), (3, (2, 4, 2, 3, 2), (2, 6, 3, 10, 4))])
+def test_transposed_conv_forward_takes_torchs_output_size(dims, shape, output_size):
+    """forward(x, output_size): the spatial sizes (or the whole output shape) pick the output_padding in
+    [0, stride), as torch's; the layer's own output_padding is then ignored."""
+    kw = dict(kernel_size=(3, 2, 3)[:dims], stride=(2, 3, 2)[:dims], padding=(1, 0, 1)[:dims], output_padding=1,
+              groups=2)
+    t = getattr(torch.nn, f"ConvTranspose{dims}d")(4, 6, dtype=torch.float64, **kw)
+    layer = getattr(nn, f"ConvTranspose{dims}d")(4, 6, dtype=F64, **kw)
+    layer.load_state_dict(from_torch(layer, {k: v.detach().numpy() for k, v in t.state_dict().items()}))
+    x = np.random.default_rng(5).standard_normal(shape)
+    y, _ = agree(lambda a: layer(a, output_size), lambda a: t(a, output_size), [x])
+    assert y.shape[-dims:] == tuple(output_size)[-dims:]
+
+
+def test_transposed_conv_output_size_out_of_reach_is_one_clear_error():
+    layer = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1)
+    t = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1)
+    x = np.zeros((1, 4, 3, 5), np.float32)
+    for size in [(4, 9), (5, 11), (1, 6, 5, 12)]:
+        with pytest.raises(ValueError):
+            t(torch.tensor(x), size)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size \(4, 9\) is out of reach for an input of "
+                                         r"spatial size \(3, 5\): each size must lie in \[\(5, 9\), \(6, 10\)\]"):
+        layer(mg.tensor(x), (4, 9))
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size must hold 2 spatial sizes or the 4 sizes of "
+                                         r"the output, got \(6, 5, 10\)"):
+        layer(mg.tensor(x), (6, 5, 10))
 
 
 def test_a_batchnorm1d_state_saved_without_its_batch_count_loads_with_the_count_at_zero():
