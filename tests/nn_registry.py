@@ -1555,3 +1555,12 @@ NN_OPS += [
                          lambda layer, x: layer(x, (2, 2, 9))),
            [S(rnd(2, 2, 3), rnd(2, 2, 2), rnd(2))]),
 ]
+# session 13, layers sweep: 2-D pooling of one unbatched (C, H, W) image; avg_pool2d's divisor_override
+NN_OPS += [
+    OpInfo("nn.MaxPool2d(unbatched)", nn.MaxPool2d(3, stride=2, padding=1), [S(distinct(2, 5, 4))]),
+    OpInfo("nn.AvgPool2d(unbatched, divisor_override)", nn.AvgPool2d(3, stride=2, padding=1, divisor_override=5),
+           [S(rnd(2, 5, 4))]),
+    OpInfo("nn.AdaptiveAvgPool2d(unbatched)", nn.AdaptiveAvgPool2d((2, None)), [S(rnd(2, 5, 3))]),
+    OpInfo("nn.functional.avg_pool2d(divisor_override)", F.avg_pool2d,
+           [S(rnd(1, 2, 5, 4), (2, 3), 2, 1, True, False, -3)]),
+]

@@ -105,23 +105,30 @@ class MaxPool2d(Layer):
 
 
 class AvgPool2d(Layer):
-    """Mean of each window of (N, C, H, W); the gradient spreads evenly over the window."""
+    """Mean of each window of (N, C, H, W) or (C, H, W) (divisor as ``F.avg_pool2d``: PyTorch's
+    ``count_include_pad`` rule, or ``divisor_override``); the gradient spreads evenly over the window."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override=None):
         super().__init__()
         kernel_size, stride, padding, _ = _check_window("AvgPool2d", kernel_size, stride, padding, 1)
+        if divisor_override is not None and (not is_integer(divisor_override) or divisor_override == 0):
+            raise ValueError(f"AvgPool2d: divisor_override must be a non-zero int or None, got {divisor_override!r}")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, x):
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                          self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Layer):
-    """Average pooling to a fixed ``output_size`` (int or pair) whatever the input's size."""
+    """Average pooling of (N, C, H, W) or (C, H, W) to a fixed ``output_size`` (int or pair) whatever the input's
+    size."""
 
     def __init__(self, output_size):
         super().__init__()

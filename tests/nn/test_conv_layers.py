@@ -1,10 +1,13 @@
 """Conv2d, ConvTranspose2d, pooling layers, BatchNorm2d, Dropout2d and Unflatten against torch.nn."""
+import re
+
 import numpy as np
 import pytest
 import torch
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.nn import functional as F
 from minigrad.io import from_torch
 from torch_agreement import agree
 
@@ -303,6 +306,51 @@ def test_transposed_conv_output_size_out_of_reach_is_one_clear_error():
     with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size must hold 2 spatial sizes or the 4 sizes of "
                                          r"the output, got \(6, 5, 10\)"):
         layer(mg.tensor(x), (6, 5, 10))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.MaxPool2d(3, stride=2, padding=1, dilation=(1, 2)),
+    lambda m: m.AvgPool2d((3, 2), stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    lambda m: m.AvgPool2d(3, stride=2, padding=1, divisor_override=5),
+    lambda m: m.AdaptiveAvgPool2d((2, None)),
+    lambda m: m.AdaptiveMaxPool2d((3, 2)),
+    lambda m: m.LPPool2d(2, (2, 3), stride=2, ceil_mode=True),
+], ids=["max", "avg", "avg-divisor", "adaptive-avg", "adaptive-max", "lp"])
+def test_2d_pooling_layers_take_an_unbatched_image_as_torch(make):
+    """(C, H, W) as torch reads it: the (N, C, H, W) result for N = 1, without the batch axis."""
+    x = np.abs(np.random.default_rng(6).standard_normal((3, 7, 8))) + 0.1   # LPPool2d with p = 2 wants x >= 0
+    y, _ = agree(make(nn), make(torch.nn), [x])
+    assert y.shape == tuple(make(torch.nn)(torch.tensor(x)).shape) and y.ndim == 3
+
+
+def test_max_pool2d_of_an_unbatched_image_returns_torchs_indices():
+    x = np.random.default_rng(7).standard_normal((2, 5, 6))
+    y, i = nn.MaxPool2d(2, stride=(1, 2), return_indices=True)(mg.tensor(x, dtype=F64))
+    ty, ti = torch.nn.MaxPool2d(2, stride=(1, 2), return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    assert i.dtype == np.int64
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1, divisor_override=5),
+                                dict(kernel_size=(3, 2), stride=(2, 1), padding=1, ceil_mode=True,
+                                     count_include_pad=False, divisor_override=-2)])
+def test_avg_pool2d_divisor_override_divides_every_window_as_torch(kw):
+    x = np.random.default_rng(8).standard_normal((2, 3, 7, 6))
+    agree(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), [x])
+    agree(lambda a: F.avg_pool2d(a, **kw), lambda a: torch.nn.functional.avg_pool2d(a, **kw), [x])
+
+
+@pytest.mark.parametrize("divisor", [0, 1.5, "2"])
+def test_avg_pool2d_divisor_override_must_be_a_non_zero_int(divisor):
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.nn.AvgPool2d(2, divisor_override=divisor)(torch.zeros(1, 1, 4, 4))
+    with pytest.raises(ValueError, match=f"AvgPool2d: divisor_override must be a non-zero int or None, got "
+                                         f"{re.escape(repr(divisor))}"):
+        nn.AvgPool2d(2, divisor_override=divisor)
+    with pytest.raises(ValueError, match=f"avg_pool2d: divisor_override must be a non-zero int or None, got "
+                                         f"{re.escape(repr(divisor))}"):
+        F.avg_pool2d(mg.zeros(1, 1, 4, 4), 2, divisor_override=divisor)
 
 
 def test_a_batchnorm1d_state_saved_without_its_batch_count_loads_with_the_count_at_zero():
