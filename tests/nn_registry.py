@@ -1564,3 +1564,12 @@ NN_OPS += [
     OpInfo("nn.functional.avg_pool2d(divisor_override)", F.avg_pool2d,
            [S(rnd(1, 2, 5, 4), (2, 3), 2, 1, True, False, -3)]),
 ]
+# session 13, layers sweep: LSTM with proj_size (h = (o tanh c) W_hr^T), stacked and bidirectional, plain and packed
+_proj = (lambda: nn.LSTM(3, 3, num_layers=2, bidirectional=True, proj_size=2, dtype=F64))
+NN_OPS += [
+    OpInfo("nn.LSTM(proj_size, 2 layers, bidirectional, with state)", _recurrent(_proj, 2),
+           [_recurrent_sample(_proj, (3, 2, 3), [(4, 2, 2), (4, 2, 3)])]),
+    OpInfo("nn.LSTM(proj_size, packed, no state)",
+           _recurrent(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), 0, ([1, 3, 2], False)),
+           [_recurrent_sample(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), (3, 3, 3))]),
+]

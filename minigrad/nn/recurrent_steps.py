@@ -42,8 +42,8 @@ def step(mode, ax, h, c, w_hh, b_hh):
         ah = LinearT.apply(h, w_hh) if b_hh is None else LinearT.apply(h, w_hh, b_hh)
         return GRUGates.apply(ax, ah, h), None
     if mode == "LSTM":
-        if c is None:
-            c = _zeros_like_rows(ax, H)
+        if c is None:   # of the hidden size, which h has not with a projection (LSTM proj_size)
+            c = _zeros_like_rows(ax, ax.shape[-1] // 4)
         return LSTMGates.apply(ax, LinearT.apply(h, w_hh), c)
     a = ax + LinearT.apply(h, w_hh)
     return (ops.tanh(a) if mode == "RNN_TANH" else ops.relu(a)), None
