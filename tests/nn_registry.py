@@ -1573,3 +1573,13 @@ NN_OPS += [
            _recurrent(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), 0, ([1, 3, 2], False)),
            [_recurrent_sample(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), (3, 3, 3))]),
 ]
+# session 13, layers sweep: MaxUnpool3d / F.max_unpool3d (distinct indices: see _UNPOOL_I2P above)
+_UNPOOL_I3 = _pool_indices(_s10_distinct(2, 2, 4, 2, 6), F.max_pool3d, 2)
+_UNPOOL_I3P = _pool_indices(_s10_distinct(1, 2, 3, 4, 3), F.max_pool3d, 2, 2, (1, 0, 1))
+NN_OPS += [
+    OpInfo("nn.MaxUnpool3d", lambda x, i: nn.MaxUnpool3d(2)(x, i), [S(_s10(2, 2, 2, 1, 3), _UNPOOL_I3),
+                                                                     S(_s10(2, 2, 1, 3), _UNPOOL_I3[0])]),
+    OpInfo("nn.functional.max_unpool3d", F.max_unpool3d, [
+        S(_s10(2, 2, 2, 1, 3), _UNPOOL_I3, 2, output_size=(5, 3, 6)),
+        S(_s10(1, 2, 2, 2, 2), _UNPOOL_I3P, 2, 2, (1, 0, 1), (3, 4, 3))]),
+]
