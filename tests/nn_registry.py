@@ -1583,3 +1583,8 @@ NN_OPS += [
         S(_s10(2, 2, 2, 1, 3), _UNPOOL_I3, 2, output_size=(5, 3, 6)),
         S(_s10(1, 2, 2, 2, 2), _UNPOOL_I3P, 2, 2, (1, 0, 1), (3, 4, 3))]),
 ]
+# session 13, layers sweep: BatchNorm's keyword-only bias=False (the weight alone)
+NN_OPS += [
+    OpInfo("nn.BatchNorm2d(train, bias=False)", _bound(lambda: nn.BatchNorm2d(2, dtype=F64, bias=False)),
+           [S(rnd(3, 2, 2, 3), rnd(2))]),
+]

@@ -61,7 +61,8 @@ class _BatchNorm(_NormBase):
     ``momentum=None``, to the cumulative average over ``num_batches_tracked`` batches.
     Eval: the running statistics replace the batch's (unless ``track_running_stats=False``,
     where batch statistics are always used and no running statistics exist).
-    ``weight`` starts at 1, ``bias`` at 0; the buffers are ``running_mean`` (0),
+    ``weight`` starts at 1, ``bias`` at 0 (``affine``; keyword-only ``bias=False`` keeps the weight only, as
+    PyTorch); the buffers are ``running_mean`` (0),
     ``running_var`` (1) and ``num_batches_tracked`` (0), as in PyTorch's state dict.
     """
 

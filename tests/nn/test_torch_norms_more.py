@@ -127,6 +127,26 @@ def test_instance_norm_layers_match_torch(cls, shape, affine, track, bias):
     agree(_layer_fn(ours, params), _layer_fn(theirs, params), [x[0], *values])   # unbatched
 
 
+@pytest.mark.parametrize("cls, shape", [("BatchNorm1d", (5, 4)), ("BatchNorm2d", (3, 4, 2, 3)),
+                                        ("BatchNorm3d", (2, 4, 2, 2, 3))])
+@pytest.mark.parametrize("affine, momentum", [(True, 0.2), (True, None), (False, 0.2)])
+def test_batch_norm_layers_without_bias_match_torch(cls, shape, affine, momentum):
+    """torch's keyword-only bias=False: an affine BatchNorm keeps its weight only (no bias in the state dict)."""
+    ours = getattr(nn, cls)(4, momentum=momentum, affine=affine, dtype="float64", bias=False)
+    theirs = _pair_layers(ours, getattr(torch.nn, cls)(4, momentum=momentum, affine=affine, bias=False))
+    assert ours.bias is None and list(ours.state_dict()) == list(theirs.state_dict())
+    params = [name for name, _ in ours.named_parameters()]
+    values = [p.numpy() + 0.5 for p in ours.parameters()]
+    for step in range(2):
+        x = _r(*shape, scale=2.0) + step
+        agree(_layer_fn(copy.deepcopy(ours), params), _layer_fn(copy.deepcopy(theirs), params), [x, *values])
+        ours(mg.tensor(x, dtype="float64")), theirs(torch.tensor(x))
+        for name, buf in ours.named_buffers():
+            np.testing.assert_allclose(buf.numpy(), theirs.state_dict()[name].numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    agree(_layer_fn(ours, params), _layer_fn(theirs, params), [_r(*shape), *values])
+
+
 def test_instance_norm_defaults_unbatched_and_float32():
     layer = nn.InstanceNorm2d(3)
     assert layer.affine is False and layer.track_running_stats is False and layer.state_dict() == {}
