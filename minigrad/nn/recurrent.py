@@ -227,6 +227,8 @@ class _RecurrentLayer(Layer):
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -237,8 +239,6 @@ class _RecurrentLayer(Layer):
             text += f", dropout={self.dropout}"
         if self.bidirectional:
             text += ", bidirectional=True"
-        if self.proj_size:
-            text += f", proj_size={self.proj_size}"
         return text
 
 

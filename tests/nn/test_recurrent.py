@@ -122,6 +122,7 @@ def test_lstm_with_proj_size_matches_pytorch(num_layers, bidirectional, batch_fi
     m = nn.LSTM(3, 5, dtype=np.float64, **kw)
     assert [(n, tuple(p.shape)) for n, p in m.named_parameters()] == \
         [(n, tuple(p.shape)) for n, p in t.named_parameters()]
+    assert repr(m).split("  #")[0] == repr(t)
     _copy_from_torch(t, m, "cpu")
     rng = np.random.default_rng(3)
     D, batch = 2 if bidirectional else 1, () if unbatched else (4,)
