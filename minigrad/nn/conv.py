@@ -101,10 +101,10 @@ class _ConvNd(Layer):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if isinstance(self.padding, str) or any(self.padding):   # PyTorch prints a padding string unquoted
             text += f", padding={self.padding}"
-        if any(getattr(self, "output_padding", ())):
-            text += f", output_padding={self.output_padding}"
         if any(d != 1 for d in self.dilation):
             text += f", dilation={self.dilation}"
+        if any(getattr(self, "output_padding", ())):
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         text += "" if self.bias is not None else ", bias=False"

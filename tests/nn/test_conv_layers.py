@@ -353,6 +353,16 @@ def test_avg_pool2d_divisor_override_must_be_a_non_zero_int(divisor):
         F.avg_pool2d(mg.zeros(1, 1, 4, 4), 2, divisor_override=divisor)
 
 
+@pytest.mark.parametrize("cls, args, kw", [
+    ("ConvTranspose1d", (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2, dilation=2, bias=False)),
+    ("ConvTranspose2d", (4, 6, (3, 2)), dict(stride=(2, 3), output_padding=(1, 0), dilation=(1, 2))),
+    ("ConvTranspose3d", (2, 2, 2), dict(stride=2, output_padding=1, dilation=3)),
+    ("Conv2d", (4, 6, 3), dict(stride=2, padding=1, dilation=2, groups=2, bias=False, padding_mode="reflect"))])
+def test_conv_layers_print_their_arguments_as_torch(cls, args, kw):
+    ours = repr(getattr(nn, cls)(*args, **kw))
+    assert ours.split("  # ")[0] == repr(getattr(torch.nn, cls)(*args, **kw))   # ours adds the parameter count
+
+
 def test_a_batchnorm1d_state_saved_without_its_batch_count_loads_with_the_count_at_zero():
     # BatchNorm1d kept no num_batches_tracked before; PyTorch fills the count of its older states the same way.
     trained = nn.Network(nn.Linear(2, 3), nn.BatchNorm1d(3))
