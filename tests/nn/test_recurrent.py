@@ -171,6 +171,12 @@ def test_lstm_with_proj_size_checks_the_state_shapes():
         m(x, (mg.zeros(1, 2, 2, dtype="float64"), mg.zeros(1, 2, 2, dtype="float64")))
 
 
+@pytest.mark.parametrize("cls,kw", CELLS + [("LSTMCell", {"bias": False}), ("RNNCell", {"nonlinearity": "relu",
+                                                                                     "bias": False})])
+def test_cells_print_their_arguments_as_torch(cls, kw):
+    assert repr(getattr(nn, cls)(3, 5, **kw)).split("  # ")[0] == repr(getattr(torch.nn, cls)(3, 5, **kw))
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_parameter_names_shapes_and_init_are_pytorchs(cls):
     t = getattr(torch.nn, cls)(7, 6, 2)
