@@ -28,14 +28,15 @@ def _check_window(name, kernel_size, stride, padding, dilation, sizes=int_pair):
     """The checks of ``minigrad.ops.pool`` that need no input, at construction and under the layer's name.
 
     Returns the four arguments as Python ints or pairs of them (1-tuples with ``sizes=int_single``, the
-    1-D layers), in the form they were given."""
+    1-D layers), in the form they were given; a missing stride is the kernel size, as PyTorch keeps it."""
     kernel = sizes(name, "kernel_size", kernel_size)
     strides = None if stride is None else sizes(name, "stride", stride)
     pads = sizes(name, "padding", padding, minimum=0)
     dilations = sizes(name, "dilation", dilation)
     if any(p > k // 2 for p, k in zip(pads, kernel)):
         raise ValueError(f"{name}: padding {pads} must be at most half the kernel size {kernel}")
-    return (_as_given(kernel_size, kernel), None if stride is None else _as_given(stride, strides),
+    kernel_size = _as_given(kernel_size, kernel)
+    return (kernel_size, kernel_size if stride is None else _as_given(stride, strides),
             _as_given(padding, pads), _as_given(dilation, dilations))
 
 
@@ -65,12 +66,14 @@ class MaxPool1d(Layer):
 
 
 class AvgPool1d(Layer):
-    """Mean of each window of k elements of (N, C, L) or (C, L); runs as ``AvgPool2d`` over (N, C, 1, L)."""
+    """Mean of each window of k elements of (N, C, L) or (C, L); runs as ``AvgPool2d`` over (N, C, 1, L).
+    ``kernel_size``, ``stride`` and ``padding`` are kept as 1-tuples, as PyTorch keeps them here."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
         super().__init__()
         kernel_size, stride, padding, _ = _check_window("AvgPool1d", kernel_size, stride, padding, 1, int_single)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.stride, self.padding = (tuple(v) if isinstance(v, (tuple, list)) else (v,)
+                                                       for v in (kernel_size, stride, padding))
         self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
 
     def forward(self, x):

@@ -363,6 +363,17 @@ def test_conv_layers_print_their_arguments_as_torch(cls, args, kw):
     assert ours.split("  # ")[0] == repr(getattr(torch.nn, cls)(*args, **kw))   # ours adds the parameter count
 
 
+@pytest.mark.parametrize("cls, args", [
+    ("MaxPool1d", (3,)), ("MaxPool2d", ((3, 2),)), ("MaxPool3d", (2,)), ("AvgPool1d", (3,)), ("AvgPool1d", (3, 2, 1)),
+    ("AvgPool2d", (3,)), ("AvgPool3d", ((2, 1, 2),)), ("MaxPool2d", (3, 2, 1))])
+def test_pooling_layers_keep_their_window_as_torch(cls, args):
+    """A missing stride is the kernel size, in the attribute too (code reads pool.stride); AvgPool1d keeps
+    1-tuples, as torch's."""
+    ours, theirs = getattr(nn, cls)(*args), getattr(torch.nn, cls)(*args)
+    assert (ours.kernel_size, ours.stride, ours.padding) == (theirs.kernel_size, theirs.stride, theirs.padding)
+    assert repr(ours) == repr(theirs)
+
+
 def test_a_batchnorm1d_state_saved_without_its_batch_count_loads_with_the_count_at_zero():
     # BatchNorm1d kept no num_batches_tracked before; PyTorch fills the count of its older states the same way.
     trained = nn.Network(nn.Linear(2, 3), nn.BatchNorm1d(3))
