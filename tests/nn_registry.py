@@ -1588,3 +1588,10 @@ NN_OPS += [
     OpInfo("nn.BatchNorm2d(train, bias=False)", _bound(lambda: nn.BatchNorm2d(2, dtype=F64, bias=False)),
            [S(rnd(3, 2, 2, 3), rnd(2))]),
 ]
+# session 13, layers sweep: interpolate's gathering modes on 5-D input (nearest at any factor, nearest-exact, area)
+NN_OPS += [
+    OpInfo("nn.functional.interpolate(5-D 'nearest' at any factor, 'nearest-exact', 'area')", F.interpolate, [
+        S(rnd(1, 2, 2, 3, 2), scale_factor=(1.5, 0.7, 2.5)), S(rnd(1, 1, 3, 2, 2), size=(2, 3, 5)),
+        S(rnd(1, 2, 2, 3, 2), scale_factor=1.7, mode="nearest-exact"),
+        S(rnd(1, 1, 5, 3, 4), size=(2, 3, 3), mode="area"), S(rnd(1, 1, 2, 3, 2), size=(3, 4, 5), mode="area")]),
+]
