@@ -221,3 +221,32 @@ def test_errors(call, torch_call, error, message):
             torch_call()
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.BatchNorm1d(3, momentum=None), lambda m: m.BatchNorm2d(3, affine=False),
+    lambda m: m.InstanceNorm1d(3, affine=True, track_running_stats=True), lambda m: m.GroupNorm(3, 3),
+    lambda m: m.LayerNorm((3, 4), bias=False), lambda m: m.RMSNorm(4), lambda m: m.BatchNorm3d(3, bias=False)],
+    ids=["bn1d", "bn2d", "in1d", "gn", "ln", "rms", "bn3d"])
+def test_norm_layers_reset_as_torch(make):
+    """reset_running_stats (batch and instance norms) and reset_parameters (every norm layer; the idiom
+    ``if hasattr(m, 'reset_parameters'): m.reset_parameters()`` re-initialises a model) give torch's state back."""
+    ours, theirs = make(nn), make(torch.nn)
+    shape = (4, 3, 4) if not isinstance(ours, (nn.BatchNorm2d, nn.BatchNorm3d)) else (4, 3, 2, 2, 2)[:ours._ndims[0]]
+    for step in range(2):   # move the running statistics and the batch count
+        x = _r(*shape) + step
+        ours(mg.tensor(x.astype(np.float32))), theirs(torch.tensor(x.astype(np.float32)))
+    for p in ours.parameters():
+        p.data[...] = 7.0
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.fill_(7.0)
+    for method in ("reset_running_stats", "reset_parameters"):
+        if not hasattr(theirs, method):
+            assert not hasattr(ours, method)
+            continue
+        getattr(ours, method)(), getattr(theirs, method)()
+        state = {k: v.numpy() for k, v in ours.state_dict().items()}
+        assert list(state) == list(theirs.state_dict())
+        for name, value in theirs.state_dict().items():
+            np.testing.assert_array_equal(state[name], value.numpy(), err_msg=f"{method}: {name}")
