@@ -96,6 +96,13 @@ class _RecurrentLayer(Layer):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
+    @property
+    def all_weights(self):
+        """Per layer and direction (layer 0, layer 0 reverse, layer 1...), that direction's parameters in their
+        registration order (weight_ih, weight_hh, bias_ih, bias_hh, weight_hr), as PyTorch's."""
+        return [[p for p in self._layer_params(k, sfx) if p is not None]
+                for k in range(self.num_layers) for sfx in self._suffixes()]
+
     def flatten_parameters(self):
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here (a no-op on its CPU too);
         minigrad's recurrence reads the parameters as they are. Kept so torch code that calls it runs."""

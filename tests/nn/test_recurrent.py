@@ -177,6 +177,19 @@ def test_cells_print_their_arguments_as_torch(cls, kw):
     assert repr(getattr(nn, cls)(3, 5, **kw)).split("  # ")[0] == repr(getattr(torch.nn, cls)(3, 5, **kw))
 
 
+@pytest.mark.parametrize("cls,kw", [("RNN", dict(num_layers=2)), ("GRU", dict(bidirectional=True, bias=False)),
+                                    ("LSTM", dict(num_layers=2, bidirectional=True, proj_size=2))])
+def test_all_weights_as_torch(cls, kw):
+    """all_weights: per layer and direction, that direction's parameters in registration order."""
+    m, t = getattr(nn, cls)(3, 4, **kw), getattr(torch.nn, cls)(3, 4, **kw)
+    assert [[tuple(p.shape) for p in group] for group in m.all_weights] == \
+        [[tuple(p.shape) for p in group] for group in t.all_weights]
+    names = {id(p): n for n, p in m.named_parameters()}
+    tnames = {id(p): n for n, p in t.named_parameters()}
+    assert [[names[id(p)] for p in group] for group in m.all_weights] == \
+        [[tnames[id(p)] for p in group] for group in t.all_weights]
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_parameter_names_shapes_and_init_are_pytorchs(cls):
     t = getattr(torch.nn, cls)(7, 6, 2)
