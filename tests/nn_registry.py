@@ -1543,3 +1543,47 @@ NN_OPS += [
         S(_a(5, 4), _probabilities(5, 4), weight=_CLASS_WEIGHT, reduction="sum"),
     ]),
 ]
+
+# session 13, layers sweep (tests/nn/test_conv_layers.py, test_recurrent.py, test_torch_unpooling.py,
+# test_torch_norms_more.py and test_torch_interpolate_modes.py compare these with torch)
+_proj = (lambda: nn.LSTM(3, 3, num_layers=2, bidirectional=True, proj_size=2, dtype=F64))
+_UNPOOL_I3 = _pool_indices(_s10_distinct(2, 2, 4, 2, 6), F.max_pool3d, 2)
+_UNPOOL_I3P = _pool_indices(_s10_distinct(1, 2, 3, 4, 3), F.max_pool3d, 2, 2, (1, 0, 1))   # distinct: see _UNPOOL_I2P
+NN_OPS += [
+    # a transposed convolution's forward(x, output_size): the output_padding it picks
+    OpInfo("nn.ConvTranspose2d(output_size)",
+           _bound_inputs(lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, dtype=F64), 1,
+                         lambda layer, x: layer(x, (6, 3))),
+           [S(rnd(1, 2, 3, 2), rnd(2, 3, 3, 3), rnd(3))]),
+    OpInfo("nn.ConvTranspose1d(output_size, whole shape)",
+           _bound_inputs(lambda: nn.ConvTranspose1d(2, 2, 2, stride=3, dtype=F64), 1,
+                         lambda layer, x: layer(x, (2, 2, 9))),
+           [S(rnd(2, 2, 3), rnd(2, 2, 2), rnd(2))]),
+    # 2-D pooling of one unbatched (C, H, W) image; avg_pool2d's divisor_override
+    OpInfo("nn.MaxPool2d(unbatched)", nn.MaxPool2d(3, stride=2, padding=1), [S(distinct(2, 5, 4))]),
+    OpInfo("nn.AvgPool2d(unbatched, divisor_override)", nn.AvgPool2d(3, stride=2, padding=1, divisor_override=5),
+           [S(rnd(2, 5, 4))]),
+    OpInfo("nn.AdaptiveAvgPool2d(unbatched)", nn.AdaptiveAvgPool2d((2, None)), [S(rnd(2, 5, 3))]),
+    OpInfo("nn.functional.avg_pool2d(divisor_override)", F.avg_pool2d,
+           [S(rnd(1, 2, 5, 4), (2, 3), 2, 1, True, False, -3)]),
+    # LSTM with proj_size (h = (o tanh c) W_hr^T), stacked and bidirectional, plain and packed
+    OpInfo("nn.LSTM(proj_size, 2 layers, bidirectional, with state)", _recurrent(_proj, 2),
+           [_recurrent_sample(_proj, (3, 2, 3), [(4, 2, 2), (4, 2, 3)])]),
+    OpInfo("nn.LSTM(proj_size, packed, no state)",
+           _recurrent(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), 0, ([1, 3, 2], False)),
+           [_recurrent_sample(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), (3, 3, 3))]),
+    # MaxUnpool3d / F.max_unpool3d
+    OpInfo("nn.MaxUnpool3d", lambda x, i: nn.MaxUnpool3d(2)(x, i), [S(_s10(2, 2, 2, 1, 3), _UNPOOL_I3),
+                                                                     S(_s10(2, 2, 1, 3), _UNPOOL_I3[0])]),
+    OpInfo("nn.functional.max_unpool3d", F.max_unpool3d, [
+        S(_s10(2, 2, 2, 1, 3), _UNPOOL_I3, 2, output_size=(5, 3, 6)),
+        S(_s10(1, 2, 2, 2, 2), _UNPOOL_I3P, 2, 2, (1, 0, 1), (3, 4, 3))]),
+    # BatchNorm's keyword-only bias=False (the weight alone)
+    OpInfo("nn.BatchNorm2d(train, bias=False)", _bound(lambda: nn.BatchNorm2d(2, dtype=F64, bias=False)),
+           [S(rnd(3, 2, 2, 3), rnd(2))]),
+    # interpolate's gathering modes on 5-D input
+    OpInfo("nn.functional.interpolate(5-D 'nearest' at any factor, 'nearest-exact', 'area')", F.interpolate, [
+        S(rnd(1, 2, 2, 3, 2), scale_factor=(1.5, 0.7, 2.5)), S(rnd(1, 1, 3, 2, 2), size=(2, 3, 5)),
+        S(rnd(1, 2, 2, 3, 2), scale_factor=1.7, mode="nearest-exact"),
+        S(rnd(1, 1, 5, 3, 4), size=(2, 3, 3), mode="area"), S(rnd(1, 1, 2, 3, 2), size=(3, 4, 5), mode="area")]),
+]

@@ -46,7 +46,7 @@ from minigrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
                               LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
                               LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, UninitializedBuffer,
                               UninitializedParameter)
-from minigrad.nn.unpooling import MaxUnpool1d, MaxUnpool2d
+from minigrad.nn.unpooling import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from minigrad.nn.embedding_bag import EmbeddingBag
 from minigrad.nn.ctc_loss import CTCLoss
 from minigrad.nn.adaptive_softmax import AdaptiveLogSoftmaxWithLoss
@@ -101,5 +101,6 @@ __all__ = [
     "AdaptiveLogSoftmaxWithLoss",
 ]
 __all__ += ["FractionalMaxPool2d"]   # session 10
+__all__ += ["MaxUnpool3d"]   # session 13
 __all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]
 __all__ += ["DataParallel", "NLLLoss2d"]

@@ -14,6 +14,11 @@ from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
 
 
+def _with_inplace(layer, text=""):
+    """``text`` and, when set, ``inplace=True``: how PyTorch prints the layers that take ``inplace``."""
+    return ", ".join(t for t in (text, "inplace=True" if layer.inplace else "") if t)
+
+
 class ReLU(Layer):
     """``max(x, 0)``. Inside a ``Network``, a ReLU right after a ``Linear`` runs fused into it (``AffineReLU``)."""
 
@@ -23,6 +28,9 @@ class ReLU(Layer):
 
     def forward(self, x):
         return F.relu(x, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _with_inplace(self)
 
 
 class LeakyReLU(Layer):
@@ -37,7 +45,7 @@ class LeakyReLU(Layer):
         return F.leaky_relu(x, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return _with_inplace(self, f"negative_slope={self.negative_slope}")
 
 
 class Tanh(Layer):
@@ -64,6 +72,9 @@ class SiLU(Layer):
     def forward(self, x):
         return F.silu(x, inplace=self.inplace)
 
+    def extra_repr(self):
+        return _with_inplace(self)
+
 
 class ELU(Layer):
     """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise (Clevert et al. 2016)."""
@@ -77,7 +88,7 @@ class ELU(Layer):
         return F.elu(x, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return _with_inplace(self, f"alpha={self.alpha}")
 
 
 class GELU(Layer):
@@ -127,6 +138,9 @@ class Mish(Layer):
     def forward(self, x):
         return F.mish(x, inplace=self.inplace)
 
+    def extra_repr(self):
+        return _with_inplace(self)
+
 
 class Hardtanh(Layer):
     """``x`` limited to ``[min_val, max_val]`` (min_val < max_val); derivative 1 strictly inside, else 0."""
@@ -143,7 +157,7 @@ class Hardtanh(Layer):
         return F.hardtanh(x, self.min_val, self.max_val, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return _with_inplace(self, f"min_val={self.min_val}, max_val={self.max_val}")
 
 
 class ReLU6(Hardtanh):
@@ -153,7 +167,7 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self):
-        return ""
+        return _with_inplace(self)
 
 
 class PReLU(Layer):
@@ -266,6 +280,9 @@ class SELU(Layer):
     def forward(self, x):
         return F.selu(x, inplace=self.inplace)
 
+    def extra_repr(self):
+        return _with_inplace(self)
+
 
 class CELU(Layer):
     """``x`` for x > 0, ``alpha (exp(x / alpha) - 1)`` otherwise (Barron 2017); alpha must not be 0."""
@@ -279,7 +296,7 @@ class CELU(Layer):
         return F.celu(x, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return _with_inplace(self, f"alpha={self.alpha}")
 
 
 class GLU(Layer):
@@ -359,7 +376,7 @@ class Threshold(Layer):
         return F.threshold(x, self.threshold, self.value, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}"
+        return _with_inplace(self, f"threshold={self.threshold}, value={self.value}")
 
 
 class RReLU(Layer):
@@ -377,7 +394,7 @@ class RReLU(Layer):
         return F.rrelu(x, self.lower, self.upper, self.training, inplace=self.inplace)
 
     def extra_repr(self):
-        return f"lower={self.lower}, upper={self.upper}"
+        return _with_inplace(self, f"lower={self.lower}, upper={self.upper}")
 
 
 class Softmax2d(Layer):

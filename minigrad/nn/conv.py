@@ -13,6 +13,7 @@ from minigrad.ops.conv import conv2d, conv_padding, conv_transpose2d
 from minigrad.ops.conv1d import conv1d, conv_transpose1d
 from minigrad.ops.conv3d import conv3d, conv_transpose3d
 from minigrad.ops.pad import pad
+from minigrad.scalars import is_integer
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -100,10 +101,10 @@ class _ConvNd(Layer):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if isinstance(self.padding, str) or any(self.padding):   # PyTorch prints a padding string unquoted
             text += f", padding={self.padding}"
-        if any(getattr(self, "output_padding", ())):
-            text += f", output_padding={self.output_padding}"
         if any(d != 1 for d in self.dilation):
             text += f", dilation={self.dilation}"
+        if any(getattr(self, "output_padding", ())):
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         text += "" if self.bias is not None else ", bias=False"
@@ -205,10 +206,32 @@ class _ConvTransposeNd(_ConvNd):
                              f"the stride {self.stride}")
         self.output_padding = output_padding
 
-    def forward(self, x):
+    def forward(self, x, output_size=None):
+        """``output_size`` (PyTorch's): the output's spatial sizes, or its whole shape, in place of the layer's
+        ``output_padding``; each must lie within stride - 1 above the size without output padding."""
         self._check(x)
-        return self._op(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+        output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        return self._op(x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                         self.dilation)
+
+    def _output_padding(self, x, output_size):
+        """The output_padding that gives ``output_size``: its sizes less the sizes without output padding,
+        (n - 1) s - 2 p + d (k - 1) + 1 per spatial axis."""
+        name, dims = type(self).__name__, len(self.stride)
+        sizes = tuple(output_size)
+        if len(sizes) == x.ndim:   # the whole output shape, (N, C, *spatial) or (C, *spatial)
+            sizes = sizes[x.ndim - dims:]
+        if len(sizes) != dims or not all(is_integer(n) for n in sizes):
+            raise ValueError(f"{name}: output_size must hold {dims} spatial sizes or the {x.ndim} sizes of the "
+                             f"output, got {tuple(output_size)}")
+        smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            x.shape[x.ndim - dims:], self.stride, self.padding, self.dilation, self.kernel_size))
+        largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
+        if not all(m <= n <= M for n, m, M in zip(sizes, smallest, largest)):
+            raise ValueError(f"{name}: output_size {tuple(int(n) for n in sizes)} is out of reach for an input of "
+                             f"spatial size {tuple(x.shape[x.ndim - dims:])}: each size must lie in "
+                             f"[{smallest}, {largest}]")
+        return tuple(int(n) - m for n, m in zip(sizes, smallest))
 
 
 class ConvTranspose2d(_ConvTransposeNd):

@@ -1,7 +1,7 @@
 """``EmbeddingBag``: a learned table whose rows are summed, averaged or maxed over bags of indices (PyTorch's)."""
 from __future__ import annotations
 
-from minigrad.backend import normalize_device, xp_for
+from minigrad.backend import device_of, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.functional.embedding_bag import MODES, check_padding_idx, embedding_bag
@@ -45,6 +45,24 @@ class EmbeddingBag(Layer):
                 raise ValueError(f"EmbeddingBag: _weight of shape {tuple(_weight.shape)} does not match "
                                  f"(num_embeddings, embedding_dim) = {shape}")
             self.weight = Parameter(_weight)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm=None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx=None):
+        """An EmbeddingBag whose weight is a copy of ``embeddings`` (a 2-D Tensor or array; its padding row kept as
+        given), frozen (``requires_grad=False``) unless ``freeze=False``, as ``torch.nn.EmbeddingBag.from_pretrained``
+        (which shares the tensor; ``Embedding.from_pretrained`` copies it here too)."""
+        data = embeddings.data if hasattr(embeddings, "requires_grad") else embeddings
+        if getattr(data, "ndim", None) != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D (num_embeddings, embedding_dim), "
+                             f"got shape {tuple(getattr(data, 'shape', ()))}")
+        layer = cls(data.shape[0], data.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                    include_last_offset=include_last_offset, padding_idx=padding_idx, dtype=data.dtype,
+                    device=device_of(data))
+        layer.weight.data[...] = data
+        layer.weight.requires_grad = not freeze
+        return layer
 
     def reset_parameters(self):
         """N(0, 1) entries; the padding row (if any) zero."""

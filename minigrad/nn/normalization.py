@@ -16,6 +16,14 @@ from minigrad.nn.functional.normalization import (check_group_norm_input, check_
 from minigrad.nn.layer import Layer, Parameter
 
 
+def _reset_affine(layer):
+    """``weight`` back to 1 and ``bias`` to 0, where the layer has them."""
+    if layer.weight is not None:
+        init.ones_(layer.weight)
+    if getattr(layer, "bias", None) is not None:   # (RMSNorm has none)
+        init.zeros_(layer.bias)
+
+
 class _NormBase(Layer):
     """What the batch and instance norms share: ``num_features``, ``eps``, ``momentum`` (None kept as given), the
     optional ``weight`` (1) and ``bias`` (0) when ``affine``, the buffers ``running_mean`` (0), ``running_var`` (1)
@@ -39,6 +47,18 @@ class _NormBase(Layer):
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
+    def reset_running_stats(self):
+        """``running_mean`` back to 0, ``running_var`` to 1 and ``num_batches_tracked`` to 0, as PyTorch's."""
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self):
+        """The running statistics and the affine ``weight`` (1) and ``bias`` (0) as at construction."""
+        self.reset_running_stats()
+        _reset_affine(self)
+
     def _check_dtype(self, x):
         # The running statistics are cast to the input's dtype (F.batch_norm, F.instance_norm); the learned scale
         # is not.
@@ -61,7 +81,8 @@ class _BatchNorm(_NormBase):
     ``momentum=None``, to the cumulative average over ``num_batches_tracked`` batches.
     Eval: the running statistics replace the batch's (unless ``track_running_stats=False``,
     where batch statistics are always used and no running statistics exist).
-    ``weight`` starts at 1, ``bias`` at 0; the buffers are ``running_mean`` (0),
+    ``weight`` starts at 1, ``bias`` at 0 (``affine``; keyword-only ``bias=False`` keeps the weight only, as
+    PyTorch); the buffers are ``running_mean`` (0),
     ``running_var`` (1) and ``num_batches_tracked`` (0), as in PyTorch's state dict.
     """
 
@@ -137,6 +158,10 @@ class LayerNorm(Layer):
         self.weight = init.ones_(Parameter(xp.zeros(shape, dtype=dtype))) if elementwise_affine else None
         self.bias = Parameter(xp.zeros(shape, dtype=dtype)) if elementwise_affine and bias else None
 
+    def reset_parameters(self):
+        """``weight`` back to 1 and ``bias`` to 0, as at construction (PyTorch's)."""
+        _reset_affine(self)
+
     def forward(self, x):
         check_layer_norm_input("LayerNorm", x, self.normalized_shape, self.weight, self.bias)
         return layer_norm_unchecked(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -175,6 +200,10 @@ class GroupNorm(Layer):
         else:
             self.weight = self.bias = None
 
+    def reset_parameters(self):
+        """``weight`` back to 1 and ``bias`` to 0, as at construction (PyTorch's)."""
+        _reset_affine(self)
+
     def forward(self, x):
         if isinstance(x, Tensor) and (x.ndim < 2 or x.shape[1] != self.num_channels):
             raise ValueError(f"GroupNorm: input has shape {tuple(x.shape)} but expected (N, {self.num_channels}, *)")
@@ -200,6 +229,10 @@ class RMSNorm(Layer):
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype("RMSNorm", dtype)
         self.weight = init.ones_(Parameter(xp.zeros(shape, dtype=dtype))) if elementwise_affine else None
+
+    def reset_parameters(self):
+        """``weight`` back to 1 and ``bias`` to 0, as at construction (PyTorch's)."""
+        _reset_affine(self)
 
     def forward(self, x):
         check_layer_norm_input("RMSNorm", x, self.normalized_shape, self.weight, None)

@@ -28,14 +28,15 @@ def _check_window(name, kernel_size, stride, padding, dilation, sizes=int_pair):
     """The checks of ``minigrad.ops.pool`` that need no input, at construction and under the layer's name.
 
     Returns the four arguments as Python ints or pairs of them (1-tuples with ``sizes=int_single``, the
-    1-D layers), in the form they were given."""
+    1-D layers), in the form they were given; a missing stride is the kernel size, as PyTorch keeps it."""
     kernel = sizes(name, "kernel_size", kernel_size)
     strides = None if stride is None else sizes(name, "stride", stride)
     pads = sizes(name, "padding", padding, minimum=0)
     dilations = sizes(name, "dilation", dilation)
     if any(p > k // 2 for p, k in zip(pads, kernel)):
         raise ValueError(f"{name}: padding {pads} must be at most half the kernel size {kernel}")
-    return (_as_given(kernel_size, kernel), None if stride is None else _as_given(stride, strides),
+    kernel_size = _as_given(kernel_size, kernel)
+    return (kernel_size, kernel_size if stride is None else _as_given(stride, strides),
             _as_given(padding, pads), _as_given(dilation, dilations))
 
 
@@ -60,24 +61,26 @@ class MaxPool1d(Layer):
                           self.return_indices)
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(Layer):
-    """Mean of each window of k elements of (N, C, L) or (C, L); runs as ``AvgPool2d`` over (N, C, 1, L)."""
+    """Mean of each window of k elements of (N, C, L) or (C, L); runs as ``AvgPool2d`` over (N, C, 1, L).
+    ``kernel_size``, ``stride`` and ``padding`` are kept as 1-tuples, as PyTorch keeps them here."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
         super().__init__()
         kernel_size, stride, padding, _ = _check_window("AvgPool1d", kernel_size, stride, padding, 1, int_single)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.stride, self.padding = (tuple(v) if isinstance(v, (tuple, list)) else (v,)
+                                                       for v in (kernel_size, stride, padding))
         self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
 
     def forward(self, x):
         return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(Layer):
@@ -100,28 +103,35 @@ class MaxPool2d(Layer):
                           self.return_indices)
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(Layer):
-    """Mean of each window of (N, C, H, W); the gradient spreads evenly over the window."""
+    """Mean of each window of (N, C, H, W) or (C, H, W) (divisor as ``F.avg_pool2d``: PyTorch's
+    ``count_include_pad`` rule, or ``divisor_override``); the gradient spreads evenly over the window."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override=None):
         super().__init__()
         kernel_size, stride, padding, _ = _check_window("AvgPool2d", kernel_size, stride, padding, 1)
+        if divisor_override is not None and (not is_integer(divisor_override) or divisor_override == 0):
+            raise ValueError(f"AvgPool2d: divisor_override must be a non-zero int or None, got {divisor_override!r}")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, x):
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                          self.divisor_override)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Layer):
-    """Average pooling to a fixed ``output_size`` (int or pair) whatever the input's size."""
+    """Average pooling of (N, C, H, W) or (C, H, W) to a fixed ``output_size`` (int or pair) whatever the input's
+    size."""
 
     def __init__(self, output_size):
         super().__init__()
@@ -253,7 +263,7 @@ class MaxPool3d(Layer):
                           self.return_indices)
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
@@ -276,7 +286,7 @@ class AvgPool3d(Layer):
                           self.divisor_override)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool3d(Layer):

@@ -13,7 +13,8 @@ U(-1/sqrt(H), 1/sqrt(H)).
 unbatched: (T, I)) and an optional initial state h_0 (D*num_layers, B, H) (LSTM:
 the pair (h_0, c_0)), zeros when absent, and returns ``output`` (the top layer's
 h at every step, (T, B, D*H)) and h_n (LSTM: (h_n, c_n)), each (D*num_layers, B, H),
-ordered layer 0 forward, layer 0 reverse, layer 1 forward...
+ordered layer 0 forward, layer 0 reverse, layer 1 forward... (LSTM with ``proj_size`` P:
+h has width P, see ``LSTM``).
 
 The reverse direction reads the sequence from its last step to its first and its
 outputs are put back in time order, so output[t] is [h_fwd(t), h_rev(t)] and the
@@ -50,13 +51,14 @@ from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 from minigrad.nn.utils.rnn import PackedSequence, padded_sorted
 from minigrad.ops.unstack import Unstack
+from minigrad.scalars import is_integer
 
 
 class _RecurrentLayer(Layer):
     """What RNN, LSTM and GRU share; ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
-                 dtype):
+                 dtype, proj_size=0):
         super().__init__()
         name = type(self).__name__
         self.mode = mode
@@ -67,17 +69,25 @@ class _RecurrentLayer(Layer):
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
+        if isinstance(proj_size, bool) or not is_integer(proj_size) or not 0 <= proj_size < hidden_size:
+            raise ValueError(f"{name}: proj_size must be a non-negative integer smaller than "
+                             f"hidden_size={hidden_size}, got {proj_size!r}")
+        self.proj_size = int(proj_size)
+        width = self.proj_size or hidden_size   # of h: what feeds the next step and the next layer
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype(name, dtype)
         rows = GATES[self.mode] * hidden_size
         for k in range(num_layers):   # PyTorch's registration order: layer by layer, forward then reverse
-            cols = input_size if k == 0 else self.num_directions * hidden_size
+            cols = input_size if k == 0 else self.num_directions * width
             for sfx in self._suffixes():
                 setattr(self, f"weight_ih_l{k}{sfx}", Parameter(xp.zeros((rows, cols), dtype=dtype)))
-                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(xp.zeros((rows, hidden_size), dtype=dtype)))
+                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(xp.zeros((rows, width), dtype=dtype)))
                 if self.bias:
                     setattr(self, f"bias_ih_l{k}{sfx}", Parameter(xp.zeros((rows,), dtype=dtype)))
                     setattr(self, f"bias_hh_l{k}{sfx}", Parameter(xp.zeros((rows,), dtype=dtype)))
+                if self.proj_size:
+                    setattr(self, f"weight_hr_l{k}{sfx}", Parameter(xp.zeros((self.proj_size, hidden_size),
+                                                                             dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -85,6 +95,13 @@ class _RecurrentLayer(Layer):
         bound = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
+
+    @property
+    def all_weights(self):
+        """Per layer and direction (layer 0, layer 0 reverse, layer 1...), that direction's parameters in their
+        registration order (weight_ih, weight_hh, bias_ih, bias_hh, weight_hr), as PyTorch's."""
+        return [[p for p in self._layer_params(k, sfx) if p is not None]
+                for k in range(self.num_layers) for sfx in self._suffixes()]
 
     def flatten_parameters(self):
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here (a no-op on its CPU too);
@@ -97,7 +114,7 @@ class _RecurrentLayer(Layer):
     def _layer_params(self, k, sfx=""):
         get = self.__dict__.get
         return (get(f"weight_ih_l{k}{sfx}"), get(f"weight_hh_l{k}{sfx}"), get(f"bias_ih_l{k}{sfx}"),
-                get(f"bias_hh_l{k}{sfx}"))
+                get(f"bias_hh_l{k}{sfx}"), get(f"weight_hr_l{k}{sfx}"))
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
@@ -166,7 +183,7 @@ class _RecurrentLayer(Layer):
     def _run_direction(self, x, time_axis, params, h, c, running, reverse):
         """One direction of one layer: (h at every step in time order, final h, final c). ``reverse`` walks the
         steps from the last to the first (the reverse direction of an unpacked batch)."""
-        w_ih, w_hh, b_ih, b_hh = params
+        w_ih, w_hh, b_ih, b_hh, w_hr = params
         b = folded_bias(self.mode, b_ih, b_hh)
         proj = LinearT.apply(x, w_ih) if b is None else LinearT.apply(x, w_ih, b)
         steps = list(Unstack.apply(proj, axis=time_axis)) if proj.shape[time_axis] > 1 else [
@@ -174,6 +191,8 @@ class _RecurrentLayer(Layer):
         hs = []
         for t, ax in enumerate(reversed(steps) if reverse else steps):
             h_new, c_new = step(self.mode, ax, h, c, w_hh, b_hh)
+            if w_hr is not None:   # proj_size: h = (o tanh(c)) W_hr^T
+                h_new = LinearT.apply(h_new, w_hr)
             if running is not None and not running[t].all():   # never at t = 0: every length is > 0
                 keep = Tensor(running[t])
                 h_new = ops.where(keep, h_new, h)
@@ -201,7 +220,7 @@ class _RecurrentLayer(Layer):
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError(f"{name}: the initial state must be a pair (h_0, c_0), got {type(hx).__name__}")
-            check_state(name, "h_0", hx[0], shape, input)
+            check_state(name, "h_0", hx[0], shape[:-1] + (self.proj_size or self.hidden_size,), input)
             check_state(name, "c_0", hx[1], shape, input)
             states = [hx[0], hx[1]]
         else:
@@ -215,6 +234,8 @@ class _RecurrentLayer(Layer):
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -252,12 +273,17 @@ class LSTM(_RecurrentLayer):
 
     Returns ``output, (h_n, c_n)``; takes an optional ``(h_0, c_0)``. Each step's gate arithmetic
     runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
+
+    ``proj_size`` P > 0 (below ``hidden_size``), as PyTorch: h_t = (o tanh(c_t)) W_hr^T, of width P, feeds the
+    next step and the next layer, so ``weight_hh_l{k}`` is (4H, P), layers above the first take D*P inputs, and
+    each direction adds ``weight_hr_l{k}`` (P, H) after its biases; h_0, h_n and the output's last axis have P
+    (D*P) where c keeps H.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         device, dtype, proj_size)
 
 
 class GRU(_RecurrentLayer):

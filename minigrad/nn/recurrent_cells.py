@@ -92,6 +92,9 @@ class RNNCell(_Cell):
                          device, dtype)
         self.nonlinearity = nonlinearity
 
+    def extra_repr(self):
+        return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
+
 
 class LSTMCell(_Cell):
     """(h', c') from x and (h, c): gates i, f, g, o; c' = f c + i g, h' = o tanh(c').

@@ -6,7 +6,10 @@ recurrence, h W_hh^T, plus the gate arithmetic as one fused node
 (``minigrad.ops.recurrent_gates``). For the tanh/ReLU RNN and the LSTM the
 hidden bias b_hh is folded into ``b`` (it is added to the same sum); the GRU
 keeps it with h W_hh^T because the reset gate multiplies that sum.
-``h is None`` means the zero state: its product is skipped where it is zero.
+``h is None`` means the zero state. Its product h W_hh^T is zero but is still
+taken, as PyTorch takes it: then weight_hh gets a zero gradient rather than
+none, which weight decay and momentum would read differently (a one-step
+sequence, or a cell called without a state).
 """
 from __future__ import annotations
 
@@ -32,16 +35,15 @@ def _zeros_like_rows(ax, width):
 
 def step(mode, ax, h, c, w_hh, b_hh):
     """(h', c') after one step (c' is None except for the LSTM)."""
+    H = w_hh.shape[1]
+    if h is None:
+        h = _zeros_like_rows(ax, H)
     if mode == "GRU":
-        if h is None:
-            h = _zeros_like_rows(ax, w_hh.shape[1])
         ah = LinearT.apply(h, w_hh) if b_hh is None else LinearT.apply(h, w_hh, b_hh)
         return GRUGates.apply(ax, ah, h), None
     if mode == "LSTM":
-        H = w_hh.shape[1]
-        ah = _zeros_like_rows(ax, 4 * H) if h is None else LinearT.apply(h, w_hh)
-        if c is None:
-            c = _zeros_like_rows(ax, H)
-        return LSTMGates.apply(ax, ah, c)
-    a = ax if h is None else ax + LinearT.apply(h, w_hh)
+        if c is None:   # of the hidden size, which h has not with a projection (LSTM proj_size)
+            c = _zeros_like_rows(ax, ax.shape[-1] // 4)
+        return LSTMGates.apply(ax, LinearT.apply(h, w_hh), c)
+    a = ax + LinearT.apply(h, w_hh)
     return (ops.tanh(a) if mode == "RNN_TANH" else ops.relu(a)), None

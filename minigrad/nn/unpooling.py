@@ -1,11 +1,11 @@
-"""``MaxUnpool1d`` and ``MaxUnpool2d``: the partial inverse of max pooling (PyTorch's arguments; no parameters)."""
+"""``MaxUnpool1d``, ``MaxUnpool2d`` and ``MaxUnpool3d``: the partial inverse of max pooling (PyTorch's arguments; no parameters)."""
 from __future__ import annotations
 
-from minigrad.nn.arguments import int_pair, int_single
+from minigrad.nn.arguments import int_pair, int_single, int_triple
 from minigrad.nn.layer import Layer
-from minigrad.ops.unpool import max_unpool1d, max_unpool2d
+from minigrad.ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 
-__all__ = ["MaxUnpool1d", "MaxUnpool2d"]
+__all__ = ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 
 class MaxUnpool2d(Layer):
@@ -34,3 +34,11 @@ class MaxUnpool1d(MaxUnpool2d):
     (``MaxPool1d(..., return_indices=True)``'s) in zeros of length (L - 1) s - 2 p + k (or ``output_size``)."""
 
     _sizes, _fn = staticmethod(int_single), staticmethod(max_unpool1d)
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    """``forward(input, indices, output_size=None)``: each value of (N, C, D, H, W) or (C, D, H, W) put at its flat
+    index (``MaxPool3d(..., return_indices=True)``'s) in a zero volume of (D - 1) sd - 2 pd + kd by ... (or
+    ``output_size``)."""
+
+    _sizes, _fn = staticmethod(int_triple), staticmethod(max_unpool3d)

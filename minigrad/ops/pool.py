@@ -33,6 +33,7 @@ from minigrad.ops._args import _select
 from minigrad.ops._windows import (Geometry, channels_first, channels_last, crop_hw, kernel_offsets, pad_hw, pair, slab,
                                    triple, windows)
 from minigrad.ops.linalg import matmul
+from minigrad.scalars import is_integer
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -224,13 +225,26 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     The gradient goes to one element per window: its first maximum in row-major order. With ``return_indices``,
     also that element's flat position in H * W (int64), as PyTorch (what ``max_unpool2d`` takes).
     """
-    x = as_tensor(x)
+    x, unbatched = _images("max_pool2d", x)
     geo, _, _ = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     if not return_indices:
-        return MaxPool2d.apply(x, geo=geo)
+        return _unbatch(MaxPool2d.apply(x, geo=geo), unbatched)
     sink = []
     y = MaxPool2d.apply(x, geo=geo, sink=sink)
-    return y, as_tensor(channels_first(_flat_positions(sink[0], geo, x.shape[3])))
+    return _unbatch(y, unbatched), _unbatch(as_tensor(channels_first(_flat_positions(sink[0], geo, x.shape[3]))),
+                                            unbatched)
+
+
+def _images(op, x):
+    """``x`` as (N, C, H, W), and whether it came as one unbatched (C, H, W) image (read as N = 1, as PyTorch)."""
+    x = as_tensor(x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    return (x.reshape(1, *x.shape), True) if x.ndim == 3 else (x, False)
+
+
+def _unbatch(y, unbatched):
+    return y.reshape(*y.shape[1:]) if unbatched else y
 
 
 def _flat_positions(index, geo, width):
@@ -252,15 +266,21 @@ def _divisor(n, k, s, p, o, count_include_pad):
     return end - start
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """Mean over each kh x kw window; stride defaults to kernel_size; padding counts as 0.
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each kh x kw window of (N, C, H, W) or (C, H, W); stride defaults to kernel_size; padding counts
+    as 0.
 
     The divisor is the window size clipped to the padded input (and to the input itself
-    with ``count_include_pad=False``), as in PyTorch. dL/dx: each window spreads g / divisor evenly.
+    with ``count_include_pad=False``), or ``divisor_override`` (a non-zero int) for every window, as in PyTorch.
+    dL/dx: each window spreads g / divisor evenly.
     """
-    x = as_tensor(x)
+    if divisor_override is not None and (not is_integer(divisor_override) or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int or None, got {divisor_override!r}")
+    x, unbatched = _images("avg_pool2d", x)
     geo, out_hw, pads = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    return AvgPool2d.apply(x, geo=geo, scale=_scale(x, geo, out_hw, pads, count_include_pad))
+    scale = _scale(x, geo, out_hw, pads, count_include_pad, None if divisor_override is None else int(divisor_override))
+    return _unbatch(AvgPool2d.apply(x, geo=geo, scale=scale), unbatched)
 
 
 def _scale(x, geo, out_hw, pads, count_include_pad, divisor_override=None):
@@ -289,9 +309,7 @@ def adaptive_avg_pool2d(x, output_size):
     Computed as P_h @ x @ P_w^T with constant averaging matrices, so its derivative is
     that of two matrix products: dL/dx = P_h^T @ g @ P_w.
     """
-    x = as_tensor(x)
-    if x.ndim != 4:
-        raise ValueError(f"adaptive_avg_pool2d: expected a 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    x, unbatched = _images("adaptive_avg_pool2d", x)
     if x.dtype.kind != "f":
         raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got dtype {x.dtype}")
     sizes = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
@@ -307,5 +325,5 @@ def adaptive_avg_pool2d(x, output_size):
         y = matmul(y, as_tensor(_averaging_matrix(w, ow, x.dtype, xp).T.copy(), like=x))
     if oh != h:
         y = matmul(as_tensor(_averaging_matrix(h, oh, x.dtype, xp), like=x), y)
-    return y
+    return _unbatch(y, unbatched)
 

@@ -1,7 +1,9 @@
 """Max pooling with its indices, and its partial inverse: ``max_pool1d_with_indices``, ``max_pool2d_with_indices``,
-``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices``, ``max_unpool1d``, ``max_unpool2d``.
+``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices``, ``max_unpool1d``, ``max_unpool2d``,
+``max_unpool3d``.
 
-The indices are PyTorch's: each maximum's flat position in its (n, c) plane of the input (H * W, or L), int64.
+The indices are PyTorch's: each maximum's flat position in its (n, c) plane of the input (H * W, or L, or
+D * H * W), int64.
 ``max_unpool`` puts every input value at its index in a zero plane of the output size
 (default (H - 1) s - 2 p + k per axis): y[n, c].flat[indices[n, c]] = x[n, c]. It is ``Scatter`` (the op behind
 ``index_put``) into zeros, so where two values share an index the last one stays (PyTorch leaves that order
@@ -22,7 +24,7 @@ from minigrad.ops.scatter import Scatter
 from minigrad.scalars import is_integer
 
 __all__ = ["max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
-           "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d"]
+           "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -78,7 +80,8 @@ def unpool_output_size(op, spatial, kernel, stride, padding, output_size):
 def _max_unpool(op, dims, input, indices, kernel_size, stride, padding, output_size):
     x = as_tensor(input)
     if x.ndim not in (dims + 1, dims + 2):
-        layout = "(C, L) or 3-D (N, C, L)" if dims == 1 else "(C, H, W) or 4-D (N, C, H, W)"
+        layout = {1: "(C, L) or 3-D (N, C, L)", 2: "(C, H, W) or 4-D (N, C, H, W)",
+                  3: "(C, D, H, W) or 5-D (N, C, D, H, W)"}[dims]
         raise ValueError(f"{op}: expected a {dims + 1}-D {layout} input, got shape {tuple(x.shape)}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
@@ -116,3 +119,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """(N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo): each value put at its flat index (``max_pool2d``'s) in a zero
     plane of Ho = (H - 1) sh - 2 ph + kh (and Wo alike; or ``output_size``); dL/dx = g gathered at the indices."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """(N, C, D, H, W) or (C, D, H, W) -> (N, C, Do, Ho, Wo): each value put at its flat index (``max_pool3d``'s) in
+    a zero volume of Do = (D - 1) sd - 2 pd + kd (Ho, Wo alike; or ``output_size``); dL/dx = g gathered at the
+    indices."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)

@@ -1,10 +1,15 @@
 """Conv2d, ConvTranspose2d, pooling layers, BatchNorm2d, Dropout2d and Unflatten against torch.nn."""
+import re
+
 import numpy as np
 import pytest
 import torch
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.nn import functional as F
+from minigrad.io import from_torch
+from torch_agreement import agree
 
 F64 = "float64"
 
@@ -270,6 +275,103 @@ def test_conv_and_pool_layers_accept_what_torch_accepts_at_the_limits():
     assert conv.kernel_size == (3, 1) and conv.padding == "valid" and conv.in_channels == 4
     up = nn.ConvTranspose2d(4, 2, 3, stride=(2, 3), output_padding=(1, 2))
     assert up.output_padding == (1, 2)
+
+
+@pytest.mark.parametrize("dims,shape,output_size", [
+    (1, (2, 4, 5), [10]), (1, (4, 5), (6, 10)), (2, (2, 4, 3, 5), (6, 15)), (2, (2, 4, 3, 5), (2, 6, 5, 16)),
+    (2, (4, 3, 5), [5, 14]), (3, (2, 4, 2, 3, 2), (4, 9, 3)), (3, (2, 4, 2, 3, 2), (2, 6, 3, 10, 4))])
+def test_transposed_conv_forward_takes_torchs_output_size(dims, shape, output_size):
+    """forward(x, output_size): the spatial sizes (or the whole output shape) pick the output_padding in
+    [0, stride), as torch's; the layer's own output_padding is then ignored."""
+    kw = dict(kernel_size=(3, 2, 3)[:dims], stride=(2, 3, 2)[:dims], padding=(1, 0, 1)[:dims], output_padding=1,
+              groups=2)
+    t = getattr(torch.nn, f"ConvTranspose{dims}d")(4, 6, dtype=torch.float64, **kw)
+    layer = getattr(nn, f"ConvTranspose{dims}d")(4, 6, dtype=F64, **kw)
+    layer.load_state_dict(from_torch(layer, {k: v.detach().numpy() for k, v in t.state_dict().items()}))
+    x = np.random.default_rng(5).standard_normal(shape)
+    y, _ = agree(lambda a: layer(a, output_size), lambda a: t(a, output_size), [x])
+    assert y.shape[-dims:] == tuple(output_size)[-dims:]
+
+
+def test_transposed_conv_output_size_out_of_reach_is_one_clear_error():
+    layer = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1)
+    t = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1)
+    x = np.zeros((1, 4, 3, 5), np.float32)
+    for size in [(4, 9), (5, 11), (1, 6, 5, 12)]:
+        with pytest.raises(ValueError):
+            t(torch.tensor(x), size)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size \(4, 9\) is out of reach for an input of "
+                                         r"spatial size \(3, 5\): each size must lie in \[\(5, 9\), \(6, 10\)\]"):
+        layer(mg.tensor(x), (4, 9))
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size must hold 2 spatial sizes or the 4 sizes of "
+                                         r"the output, got \(6, 5, 10\)"):
+        layer(mg.tensor(x), (6, 5, 10))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.MaxPool2d(3, stride=2, padding=1, dilation=(1, 2)),
+    lambda m: m.AvgPool2d((3, 2), stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    lambda m: m.AvgPool2d(3, stride=2, padding=1, divisor_override=5),
+    lambda m: m.AdaptiveAvgPool2d((2, None)),
+    lambda m: m.AdaptiveMaxPool2d((3, 2)),
+    lambda m: m.LPPool2d(2, (2, 3), stride=2, ceil_mode=True),
+], ids=["max", "avg", "avg-divisor", "adaptive-avg", "adaptive-max", "lp"])
+def test_2d_pooling_layers_take_an_unbatched_image_as_torch(make):
+    """(C, H, W) as torch reads it: the (N, C, H, W) result for N = 1, without the batch axis."""
+    x = np.abs(np.random.default_rng(6).standard_normal((3, 7, 8))) + 0.1   # LPPool2d with p = 2 wants x >= 0
+    y, _ = agree(make(nn), make(torch.nn), [x])
+    assert y.shape == tuple(make(torch.nn)(torch.tensor(x)).shape) and y.ndim == 3
+
+
+def test_max_pool2d_of_an_unbatched_image_returns_torchs_indices():
+    x = np.random.default_rng(7).standard_normal((2, 5, 6))
+    y, i = nn.MaxPool2d(2, stride=(1, 2), return_indices=True)(mg.tensor(x, dtype=F64))
+    ty, ti = torch.nn.MaxPool2d(2, stride=(1, 2), return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    assert i.dtype == np.int64
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1, divisor_override=5),
+                                dict(kernel_size=(3, 2), stride=(2, 1), padding=1, ceil_mode=True,
+                                     count_include_pad=False, divisor_override=-2)])
+def test_avg_pool2d_divisor_override_divides_every_window_as_torch(kw):
+    x = np.random.default_rng(8).standard_normal((2, 3, 7, 6))
+    agree(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), [x])
+    agree(lambda a: F.avg_pool2d(a, **kw), lambda a: torch.nn.functional.avg_pool2d(a, **kw), [x])
+
+
+@pytest.mark.parametrize("divisor", [0, 1.5, "2"])
+def test_avg_pool2d_divisor_override_must_be_a_non_zero_int(divisor):
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.nn.AvgPool2d(2, divisor_override=divisor)(torch.zeros(1, 1, 4, 4))
+    with pytest.raises(ValueError, match=f"AvgPool2d: divisor_override must be a non-zero int or None, got "
+                                         f"{re.escape(repr(divisor))}"):
+        nn.AvgPool2d(2, divisor_override=divisor)
+    with pytest.raises(ValueError, match=f"avg_pool2d: divisor_override must be a non-zero int or None, got "
+                                         f"{re.escape(repr(divisor))}"):
+        F.avg_pool2d(mg.zeros(1, 1, 4, 4), 2, divisor_override=divisor)
+
+
+@pytest.mark.parametrize("cls, args, kw", [
+    ("ConvTranspose1d", (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2, dilation=2, bias=False)),
+    ("ConvTranspose2d", (4, 6, (3, 2)), dict(stride=(2, 3), output_padding=(1, 0), dilation=(1, 2))),
+    ("ConvTranspose3d", (2, 2, 2), dict(stride=2, output_padding=1, dilation=3)),
+    ("Conv2d", (4, 6, 3), dict(stride=2, padding=1, dilation=2, groups=2, bias=False, padding_mode="reflect"))])
+def test_conv_layers_print_their_arguments_as_torch(cls, args, kw):
+    ours = repr(getattr(nn, cls)(*args, **kw))
+    assert ours.split("  # ")[0] == repr(getattr(torch.nn, cls)(*args, **kw))   # ours adds the parameter count
+
+
+@pytest.mark.parametrize("cls, args", [
+    ("MaxPool1d", (3,)), ("MaxPool2d", ((3, 2),)), ("MaxPool3d", (2,)), ("AvgPool1d", (3,)), ("AvgPool1d", (3, 2, 1)),
+    ("AvgPool2d", (3,)), ("AvgPool3d", ((2, 1, 2),)), ("MaxPool2d", (3, 2, 1))])
+def test_pooling_layers_keep_their_window_as_torch(cls, args):
+    """A missing stride is the kernel size, in the attribute too (code reads pool.stride); AvgPool1d keeps
+    1-tuples, as torch's."""
+    ours, theirs = getattr(nn, cls)(*args), getattr(torch.nn, cls)(*args)
+    assert (ours.kernel_size, ours.stride, ours.padding) == (theirs.kernel_size, theirs.stride, theirs.padding)
+    assert repr(ours) == repr(theirs)
 
 
 def test_a_batchnorm1d_state_saved_without_its_batch_count_loads_with_the_count_at_zero():

@@ -296,3 +296,12 @@ def test_set_materialize_grads_false_gives_none_for_an_output_no_gradient_reache
         a, b = Two.apply(x)
         (a * 0).sum().backward()   # a gradient of zeros reaches a; none reaches b
     assert seen["minigrad"] == seen["torch"] == (False, True)
+
+
+@pytest.mark.parametrize("name, args", [("ReLU", ()), ("LeakyReLU", (0.2,)), ("SiLU", ()), ("ELU", (0.5,)),
+                                        ("CELU", (2.0,)), ("SELU", ()), ("Hardtanh", (-2.0, 3.0)), ("ReLU6", ()),
+                                        ("Mish", ()), ("Threshold", (0.5, 1.0)), ("RReLU", (0.1, 0.3)),
+                                        ("Hardswish", ()), ("Hardsigmoid", ()), ("Dropout", (0.3,))])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_layers_print_inplace_as_torch(name, args, inplace):
+    assert repr(getattr(nn, name)(*args, inplace=inplace)) == repr(getattr(torch.nn, name)(*args, inplace=inplace))

@@ -5,6 +5,7 @@ the registry (tests/nn_registry.py); here the values are compared with PyTorch's
 which is installed for the tests only.
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import torch
 
 import minigrad as mg
 from minigrad import nn
+from torch_agreement import grads_match, pair
 
 
 LAYERS = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {})]
@@ -89,6 +91,103 @@ def test_cell_matches_pytorch(cls, kw, bias, device):
             for ta, mb in zip(a if cls == "LSTMCell" else (a,), b if cls == "LSTMCell" else (b,)):
                 assert tuple(mb.shape) == tuple(ta.shape)
                 _close(ta.detach().numpy(), mb.numpy())
+
+
+@pytest.mark.parametrize("cls,kw,shape", [(c, k, (2, 3)) for c, k in CELLS] + [(c, k, (1, 2, 3)) for c, k in LAYERS],
+                         ids=[f"{c}{k}" for c, k in CELLS] + [f"{c}{k}-one-step" for c, k in LAYERS])
+def test_without_a_state_every_parameter_gets_pytorchs_gradient(cls, kw, shape):
+    """No state given (zeros) and one step: h W_hh^T is zero, yet weight_hh gets a zero gradient, not None, as in
+    PyTorch, so that weight decay and momentum still update it."""
+    t = getattr(torch.nn, cls)(3, 5, dtype=torch.float64, **kw)
+    m = getattr(nn, cls)(3, 5, dtype=np.float64, **kw)
+    _copy_from_torch(t, m, "cpu")
+    x = np.random.default_rng(2).standard_normal(shape)
+    t_out, m_out = t(torch.tensor(x)), m(mg.tensor(x, dtype="float64"))
+    t_out, m_out = (t_out[0], m_out[0]) if isinstance(t_out, tuple) else (t_out, m_out)
+    (t_out ** 2).sum().backward()
+    (m_out ** 2).sum().backward()
+    for name, p in t.named_parameters():
+        assert getattr(m, name).grad is not None, name
+        _close(p.grad.numpy(), getattr(m, name).grad.numpy())
+
+
+@pytest.mark.parametrize("num_layers,bidirectional,batch_first,with_state,unbatched", [
+    (1, False, False, False, False), (2, True, True, True, False), (2, False, False, True, False),
+    (1, True, False, False, True), (2, True, False, True, True)])
+def test_lstm_with_proj_size_matches_pytorch(num_layers, bidirectional, batch_first, with_state, unbatched):
+    """proj_size P: h = (o tanh(c)) W_hr^T of width P feeds the next step and layer; weight_hr_l{k} (P, H)
+    follows each direction's biases, weight_hh is (4H, P), h_0 and h_n (D*layers, B, P), c (D*layers, B, H)."""
+    kw = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first, proj_size=2)
+    t = torch.nn.LSTM(3, 5, dtype=torch.float64, **kw)
+    m = nn.LSTM(3, 5, dtype=np.float64, **kw)
+    assert [(n, tuple(p.shape)) for n, p in m.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in t.named_parameters()]
+    assert repr(m).split("  #")[0] == repr(t)
+    _copy_from_torch(t, m, "cpu")
+    rng = np.random.default_rng(3)
+    D, batch = 2 if bidirectional else 1, () if unbatched else (4,)
+    x = rng.standard_normal((6, 3) if unbatched else (4, 6, 3) if batch_first else (6, 4, 3))
+    arrays = [x] + ([rng.standard_normal((D * num_layers, *batch, 2)),
+                     rng.standard_normal((D * num_layers, *batch, 5))] if with_state else [])
+    mins, tins = zip(*[pair(a) for a in arrays])
+    out, (h, c) = m(mins[0], tuple(mins[1:]) or None)
+    t_out, (th, tc) = t(tins[0], tuple(tins[1:]) or None)
+    assert out.shape[-1] == 2 * D and h.shape[-1] == 2 and c.shape[-1] == 5
+    grads_match([out, h, c], [t_out, th, tc], mins, tins, rng)
+    for name, p in t.named_parameters():
+        _close(p.grad.numpy(), getattr(m, name).grad.numpy())
+
+
+def test_packed_lstm_with_proj_size_matches_pytorch():
+    from minigrad.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    t = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=3, dtype=torch.float64)
+    m = nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=3, dtype=np.float64)
+    _copy_from_torch(t, m, "cpu")
+    rng = np.random.default_rng(4)
+    x, lengths = pair(rng.standard_normal((5, 3, 3))), [2, 5, 3]
+    out, (h, c) = m(pack_padded_sequence(x[0], lengths, enforce_sorted=False))
+    t_out, (th, tc) = t(torch.nn.utils.rnn.pack_padded_sequence(x[1], torch.tensor(lengths), enforce_sorted=False))
+    grads_match([pad_packed_sequence(out)[0], h, c], [torch.nn.utils.rnn.pad_packed_sequence(t_out)[0], th, tc],
+                [x[0]], [x[1]], rng)
+
+
+@pytest.mark.parametrize("proj_size,message", [
+    (5, "LSTM: proj_size must be a non-negative integer smaller than hidden_size=5, got 5"),
+    (-1, "LSTM: proj_size must be a non-negative integer smaller than hidden_size=5, got -1"),
+    (1.5, "LSTM: proj_size must be a non-negative integer smaller than hidden_size=5, got 1.5")])
+def test_lstm_proj_size_is_checked_as_pytorch(proj_size, message):
+    with pytest.raises((ValueError, TypeError)):
+        torch.nn.LSTM(3, 5, proj_size=proj_size)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nn.LSTM(3, 5, proj_size=proj_size)
+
+
+def test_lstm_with_proj_size_checks_the_state_shapes():
+    m = nn.LSTM(3, 5, proj_size=2, dtype=np.float64)
+    x = mg.zeros(4, 2, 3, dtype="float64")
+    with pytest.raises(ValueError, match=re.escape("LSTM: h_0 has shape (1, 2, 5) but expected (1, 2, 2)")):
+        m(x, (mg.zeros(1, 2, 5, dtype="float64"), mg.zeros(1, 2, 5, dtype="float64")))
+    with pytest.raises(ValueError, match=re.escape("LSTM: c_0 has shape (1, 2, 2) but expected (1, 2, 5)")):
+        m(x, (mg.zeros(1, 2, 2, dtype="float64"), mg.zeros(1, 2, 2, dtype="float64")))
+
+
+@pytest.mark.parametrize("cls,kw", CELLS + [("LSTMCell", {"bias": False}), ("RNNCell", {"nonlinearity": "relu",
+                                                                                     "bias": False})])
+def test_cells_print_their_arguments_as_torch(cls, kw):
+    assert repr(getattr(nn, cls)(3, 5, **kw)).split("  # ")[0] == repr(getattr(torch.nn, cls)(3, 5, **kw))
+
+
+@pytest.mark.parametrize("cls,kw", [("RNN", dict(num_layers=2)), ("GRU", dict(bidirectional=True, bias=False)),
+                                    ("LSTM", dict(num_layers=2, bidirectional=True, proj_size=2))])
+def test_all_weights_as_torch(cls, kw):
+    """all_weights: per layer and direction, that direction's parameters in registration order."""
+    m, t = getattr(nn, cls)(3, 4, **kw), getattr(torch.nn, cls)(3, 4, **kw)
+    assert [[tuple(p.shape) for p in group] for group in m.all_weights] == \
+        [[tuple(p.shape) for p in group] for group in t.all_weights]
+    names = {id(p): n for n, p in m.named_parameters()}
+    tnames = {id(p): n for n, p in t.named_parameters()}
+    assert [[names[id(p)] for p in group] for group in m.all_weights] == \
+        [[tnames[id(p)] for p in group] for group in t.all_weights]
 
 
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])

@@ -253,8 +253,6 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
     (lambda: nn.Upsample(scale_factor=2, mode="bicubicc"),
      "Upsample: mode='bicubicc' is not supported; only mode='nearest', 'nearest-exact', 'area', 'linear', "
      "'bilinear', 'bicubic' and 'trilinear' are"),
-    (lambda: nn.Upsample(scale_factor=1.5)(mg.randn(1, 1, 2, 2, 2)),
-     "Upsample: mode='nearest' on a 5-D input needs integer scale factors"),
     (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive number or a sequence of them, "
                                           "got 0"),
     (lambda: nn.Upsample(), "Upsample: give exactly one of size and scale_factor, got size=None and "
@@ -266,9 +264,6 @@ def test_the_1d_forms_are_the_2d_ops_between_reshapes_whatever_the_length():
                                                               "the interpolating modes"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=2, mode="trilinear"),
      "interpolate: mode='trilinear' needs a 5-D input ((N, C, D, H, W)), got shape (1, 1, 3, 3)"),
-    (lambda: F.interpolate(mg.randn(1, 1, 3, 3, 3), size=5), "interpolate: mode='nearest' on a 5-D input needs "
-                                                             "integer scale factors (or a size that is an integer "
-                                                             "multiple of the input's spatial size (3, 3, 3))"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=(2, 2, 2)),
      "interpolate: scale_factor=(2, 2, 2) has 3 entries but the input of shape (1, 1, 3, 3) has 2 spatial axes"),
     (lambda: F.interpolate(mg.randn(1, 1, 3, 3), scale_factor=2, antialias=True),

@@ -138,3 +138,22 @@ def test_embedding_bag_errors():
         nn.EmbeddingBag(10, 3, max_norm=1.0)
     with pytest.raises(ValueError, match="EmbeddingBag: mode has to be one of sum, mean or max"):
         nn.EmbeddingBag(10, 3, mode="prod")
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(freeze=False, mode="sum"),
+                                dict(mode="max", padding_idx=2, include_last_offset=True)])
+def test_embedding_bag_from_pretrained_as_torch(kw):
+    """EmbeddingBag.from_pretrained: the table as given (its padding row too), frozen unless freeze=False, with the
+    layer's other arguments, as torch's."""
+    table = np.random.default_rng(9).standard_normal((6, 3))
+    ours = nn.EmbeddingBag.from_pretrained(mg.tensor(table, dtype="float64"), **kw)
+    theirs = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(table), **kw)
+    index, offsets = np.array([1, 2, 3, 4, 2, 5]), np.array([0, 2, 4])
+    np.testing.assert_array_equal(ours(mg.tensor(index), mg.tensor(offsets)).numpy(),
+                                  theirs(torch.tensor(index), torch.tensor(offsets)).detach().numpy())
+    assert ours.weight.requires_grad == theirs.weight.requires_grad
+    assert (ours.mode, ours.padding_idx, ours.include_last_offset) == \
+        (theirs.mode, theirs.padding_idx, theirs.include_last_offset)
+    np.testing.assert_array_equal(ours.weight.numpy(), table)
+    with pytest.raises(ValueError, match=r"^EmbeddingBag.from_pretrained: embeddings must be 2-D"):
+        nn.EmbeddingBag.from_pretrained(mg.zeros(3))

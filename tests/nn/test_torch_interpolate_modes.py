@@ -17,8 +17,8 @@ from torch_agreement import TOL
 
 RNG = np.random.default_rng(310)
 F32 = dict(rtol=2e-5, atol=2e-5)
-SPATIAL = {3: [(1,), (2,), (5,), (7,)], 4: [(1, 3), (4, 5), (6, 3), (2, 7)]}
-RANKS = {"nearest": (3, 4), "nearest-exact": (3, 4), "area": (3, 4), "bicubic": (4,)}
+SPATIAL = {3: [(1,), (2,), (5,), (7,)], 4: [(1, 3), (4, 5), (6, 3), (2, 7)], 5: [(1, 3, 2), (4, 2, 5)]}
+RANKS = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4, 5), "bicubic": (4,)}
 
 
 def _options(spatial, factors=(0.3, 0.75, 1.0, 1.3, 2.0, 2.5, 1 / 3), sizes=(1, 3, 8)):
@@ -26,14 +26,15 @@ def _options(spatial, factors=(0.3, 0.75, 1.0, 1.3, 2.0, 2.5, 1 / 3), sizes=(1, 
     out = [dict(scale_factor=f, recompute_scale_factor=r) for f in factors
            for r in (None, True) if all(int(np.floor(n * f)) >= 1 for n in spatial)]
     out += [dict(size=o) for o in sizes] + [dict(size=tuple(range(3, 3 + len(spatial))))]
-    return out + ([dict(scale_factor=(1.5, 0.6))] if len(spatial) == 2 else [])
+    return out + ([dict(scale_factor=(1.5, 0.6))] if len(spatial) == 2 else
+                  [dict(scale_factor=(1.5, 0.6, 2.2))] if len(spatial) == 3 else [])
 
 
 def _torch_gradient_is_not_the_derivative(mode, spatial, kw):
-    """torch's backward copies the gradient where the output size equals the input's (1-D nearest, and bicubic
-    when every axis keeps its size) while its forward resamples at the factor given, and the reverse with
-    antialias=True (the forward copies an axis that keeps its size, the backward resamples it): see
-    test_where_torch_gradient_is_not_its_derivative."""
+    """torch's backward copies the gradient where the output size equals the input's (bicubic when every axis keeps
+    its size; 1-D and 3-D nearest on any axis, which also reads i // 2 where the size doubles) while its forward
+    resamples at the factor given, and the reverse with antialias=True (the forward copies an axis that keeps its
+    size, the backward resamples it): see test_where_torch_gradient_is_not_its_derivative."""
     factor = kw.get("scale_factor")
     if factor is None or kw.get("recompute_scale_factor") or factor == 1.0:
         return False
@@ -41,7 +42,9 @@ def _torch_gradient_is_not_the_derivative(mode, spatial, kw):
     out = [int(np.floor(n * f)) for n, f in zip(spatial, factors)]
     if kw.get("antialias"):   # the forward copies an axis that keeps its size; the backward resamples it
         return any(n == o for n, o in zip(spatial, out))
-    return (mode == "nearest" and len(spatial) == 1 or mode == "bicubic") and list(spatial) == out
+    if mode == "nearest" and len(spatial) in (1, 3):
+        return any(o in (n, 2 * n) and f != o / n for n, o, f in zip(spatial, out, factors))
+    return mode == "bicubic" and list(spatial) == out
 
 
 def _check(mode, x, kw, dtype, tol):
@@ -98,7 +101,8 @@ def test_nearest_ties_fall_as_torch_in_both_dtypes():
 def test_where_torch_gradient_is_not_its_derivative():
     # torch resamples at the factor given but sends the gradient straight back when the size is unchanged;
     # minigrad's gradient is the derivative of the output both libraries compute
-    for shape, mode, kw in [((1, 1, 2), "nearest", {}), ((1, 1, 1, 3), "bicubic", dict(align_corners=False)),
+    for shape, mode, kw in [((1, 1, 2), "nearest", {}), ((1, 1, 2, 1, 1), "nearest", {}),
+                            ((1, 1, 1, 3), "bicubic", dict(align_corners=False)),
                             ((1, 1, 3, 4), "bilinear", dict(align_corners=False, antialias=True))]:
         x = RNG.standard_normal(shape)
         y = F.interpolate(mg.tensor(x, dtype="float64"), scale_factor=1.3, mode=mode, **kw).numpy()
@@ -128,6 +132,8 @@ def test_where_torch_gradient_is_not_its_derivative():
     ("area", (2, 3, 7, 5), dict(size=(3, 2))), ("area", (2, 3, 7), dict(scale_factor=0.5)),
     ("bicubic", (2, 3, 4, 5), dict(scale_factor=(1.5, 2.0), align_corners=True)),
     ("bicubic", (2, 3, 4, 5), dict(size=(3, 8), align_corners=False)),
+    ("nearest", (2, 2, 3, 4, 2), dict(size=(5, 3, 2))), ("nearest-exact", (2, 2, 3, 4, 2), dict(scale_factor=1.7)),
+    ("area", (2, 2, 5, 4, 3), dict(size=(2, 3, 5))),
 ])
 def test_upsample_layer_with_every_mode(mode, shape, kwargs):
     x = RNG.standard_normal(shape)
@@ -198,5 +204,3 @@ def test_antialias_refusals():
     with pytest.raises(ValueError, match=re.escape("interpolate: antialias=True is not supported with mode='linear': "
                                                    "PyTorch restricts it to the bilinear and bicubic modes")):
         F.interpolate(mg.randn(1, 1, 8), scale_factor=0.5, mode="linear", antialias=True)
-    with pytest.raises(ValueError, match="mode='nearest-exact' on a 5-D input"):
-        F.interpolate(mg.randn(1, 1, 2, 2, 2), scale_factor=2, mode="nearest-exact")

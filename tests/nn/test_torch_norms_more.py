@@ -127,6 +127,26 @@ def test_instance_norm_layers_match_torch(cls, shape, affine, track, bias):
     agree(_layer_fn(ours, params), _layer_fn(theirs, params), [x[0], *values])   # unbatched
 
 
+@pytest.mark.parametrize("cls, shape", [("BatchNorm1d", (5, 4)), ("BatchNorm2d", (3, 4, 2, 3)),
+                                        ("BatchNorm3d", (2, 4, 2, 2, 3))])
+@pytest.mark.parametrize("affine, momentum", [(True, 0.2), (True, None), (False, 0.2)])
+def test_batch_norm_layers_without_bias_match_torch(cls, shape, affine, momentum):
+    """torch's keyword-only bias=False: an affine BatchNorm keeps its weight only (no bias in the state dict)."""
+    ours = getattr(nn, cls)(4, momentum=momentum, affine=affine, dtype="float64", bias=False)
+    theirs = _pair_layers(ours, getattr(torch.nn, cls)(4, momentum=momentum, affine=affine, bias=False))
+    assert ours.bias is None and list(ours.state_dict()) == list(theirs.state_dict())
+    params = [name for name, _ in ours.named_parameters()]
+    values = [p.numpy() + 0.5 for p in ours.parameters()]
+    for step in range(2):
+        x = _r(*shape, scale=2.0) + step
+        agree(_layer_fn(copy.deepcopy(ours), params), _layer_fn(copy.deepcopy(theirs), params), [x, *values])
+        ours(mg.tensor(x, dtype="float64")), theirs(torch.tensor(x))
+        for name, buf in ours.named_buffers():
+            np.testing.assert_allclose(buf.numpy(), theirs.state_dict()[name].numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    agree(_layer_fn(ours, params), _layer_fn(theirs, params), [_r(*shape), *values])
+
+
 def test_instance_norm_defaults_unbatched_and_float32():
     layer = nn.InstanceNorm2d(3)
     assert layer.affine is False and layer.track_running_stats is False and layer.state_dict() == {}
@@ -201,3 +221,32 @@ def test_errors(call, torch_call, error, message):
             torch_call()
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.BatchNorm1d(3, momentum=None), lambda m: m.BatchNorm2d(3, affine=False),
+    lambda m: m.InstanceNorm1d(3, affine=True, track_running_stats=True), lambda m: m.GroupNorm(3, 3),
+    lambda m: m.LayerNorm((3, 4), bias=False), lambda m: m.RMSNorm(4), lambda m: m.BatchNorm3d(3, bias=False)],
+    ids=["bn1d", "bn2d", "in1d", "gn", "ln", "rms", "bn3d"])
+def test_norm_layers_reset_as_torch(make):
+    """reset_running_stats (batch and instance norms) and reset_parameters (every norm layer; the idiom
+    ``if hasattr(m, 'reset_parameters'): m.reset_parameters()`` re-initialises a model) give torch's state back."""
+    ours, theirs = make(nn), make(torch.nn)
+    shape = (4, 3, 4) if not isinstance(ours, (nn.BatchNorm2d, nn.BatchNorm3d)) else (4, 3, 2, 2, 2)[:ours._ndims[0]]
+    for step in range(2):   # move the running statistics and the batch count
+        x = _r(*shape) + step
+        ours(mg.tensor(x.astype(np.float32))), theirs(torch.tensor(x.astype(np.float32)))
+    for p in ours.parameters():
+        p.data[...] = 7.0
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.fill_(7.0)
+    for method in ("reset_running_stats", "reset_parameters"):
+        if not hasattr(theirs, method):
+            assert not hasattr(ours, method)
+            continue
+        getattr(ours, method)(), getattr(theirs, method)()
+        state = {k: v.numpy() for k, v in ours.state_dict().items()}
+        assert list(state) == list(theirs.state_dict())
+        for name, value in theirs.state_dict().items():
+            np.testing.assert_array_equal(state[name], value.numpy(), err_msg=f"{method}: {name}")

@@ -166,3 +166,38 @@ def test_unpool_errors():
         F.max_unpool1d(y, i, 2)
     with pytest.raises(ValueError, match="MaxUnpool2d: kernel_size must be a positive integer or a pair of them"):
         nn.MaxUnpool2d(0)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(3, 2, 2), stride=(2, 1, 2), padding=(1, 0, 1))])
+@pytest.mark.parametrize("shape", [(2, 3, 5, 4, 6), (3, 4, 5, 4)])
+def test_max_unpool3d_matches_torch(kw, shape):
+    """MaxUnpool3d / F.max_unpool3d: each value at its flat D*H*W index (MaxPool3d's), batched or (C, D, H, W),
+    default size (n - 1) s - 2 p + k per axis or output_size (spatial, or with N and C); dL/dx gathers g."""
+    xm, xt = pair(_distinct(*shape))
+    (y, i), (ty, ti) = nn.MaxPool3d(**kw, return_indices=True)(xm), torch.nn.MaxPool3d(**kw, return_indices=True)(xt)
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    args = (kw["kernel_size"], kw.get("stride"), kw.get("padding", 0))
+    layer, tlayer = nn.MaxUnpool3d(*args), torch.nn.MaxUnpool3d(*args)
+    assert repr(layer) == repr(tlayer)
+    try:
+        tlayer(ty, ti)
+        same(layer(y, i), tlayer(ty, ti))
+    except RuntimeError:   # torch: the default size is too small for these indices; ours says so too
+        with pytest.raises(ValueError, match="max_unpool3d: found an invalid max index"):
+            layer(y, i)
+    size = shape if len(shape) == 5 else shape[-3:]   # N and C may be named, C alone may not (as torch)
+    u, tu = layer(y, i, output_size=size), tlayer(ty, ti, output_size=list(size))
+    same(u, tu)
+    same(F.max_unpool3d(y, i, *args, output_size=shape[-3:]), TF.max_unpool3d(ty, ti, *args, output_size=shape[-3:]))
+    cot = rng.standard_normal(u.shape)
+    (u * mg.tensor(cot, dtype="float64")).sum().backward()
+    (tu * torch.tensor(cot)).sum().backward()
+    same(xm.grad, xt.grad)
+
+
+def test_max_unpool3d_refuses_an_input_of_the_wrong_rank():
+    with pytest.raises(RuntimeError):
+        TF.max_unpool3d(torch.zeros(2, 3, 4), torch.zeros(2, 3, 4, dtype=torch.int64), 2)
+    with pytest.raises(ValueError, match=r"max_unpool3d: expected a 4-D \(C, D, H, W\) or 5-D \(N, C, D, H, W\) "
+                                         r"input, got shape \(2, 3, 4\)"):
+        F.max_unpool3d(mg.zeros(2, 3, 4, dtype="float64"), mg.tensor(np.zeros((2, 3, 4), np.int64)), 2)

@@ -29,7 +29,7 @@ holds ``linear``):
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
   ``fold`` (im2col / col2im, ``minigrad/ops/fold.py``); ``max_pool1d_with_indices``, ``max_pool2d_with_indices``,
   ``adaptive_max_pool1d_with_indices``, ``adaptive_max_pool2d_with_indices`` and their partial inverses
-  ``max_unpool1d``, ``max_unpool2d`` (``minigrad/ops/unpool.py``);
+  ``max_unpool1d``, ``max_unpool2d``, ``max_unpool3d`` (``minigrad/ops/unpool.py``);
 * ``shuffle``: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (reshape, transpose, reshape);
   ``lp_pool``: ``lp_pool1d``, ``lp_pool2d``, ``lp_pool3d`` (power-average pooling); ``bilinear``: ``bilinear`` (two
   products);
@@ -109,7 +109,8 @@ from minigrad.ops.pool3d import avg_pool3d, max_pool3d, max_pool3d_with_indices
 from minigrad.ops.fold import fold, unfold
 from minigrad.ops.distances import pdist
 from minigrad.ops.unpool import (adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
-                                 max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d)
+                                 max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d,
+                                 max_unpool3d)
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "silu", "elu", "gelu", "softplus", "mish", "hardtanh", "relu6",
@@ -140,3 +141,4 @@ __all__ = [
 __all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsample_bilinear", "conv_tbc",
             "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "multi_head_attention_forward"]  # session 10
 __all__ += ["relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_"]
+__all__ += ["max_unpool3d"]   # session 13

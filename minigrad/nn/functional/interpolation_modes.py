@@ -1,11 +1,11 @@
 """``interpolate``'s gathering modes: 'nearest' at any factor, 'nearest-exact', 'bicubic' and 'area'.
 
-Nearest and nearest-exact (3-D (N, C, L) and 4-D (N, C, H, W) inputs). Along an axis of n inputs and o outputs,
+Nearest and nearest-exact (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs). Along an axis of n inputs and o outputs,
 output i reads input min(floor(src), n - 1) with src = i s ('nearest') or (i + 1/2) s ('nearest-exact'), where
 s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o. As
 PyTorch's CPU kernels, s and the product are computed in the input's dtype and rounded to float32 before the
-floor, so the ties fall on the same side; for 'nearest' on 4-D input, as there, an axis of o = n outputs reads
-i and one of o = 2 n reads floor(i / 2) whatever the factor given. That is one gather at constant indices per
+floor, so the ties fall on the same side; for 'nearest' on 4-D input only, as there, an axis of o = n outputs
+reads i and one of o = 2 n reads floor(i / 2) whatever the factor given (3-D and 5-D input read floor(i s)). That is one gather at constant indices per
 axis: exact, and dL/dx adds g back at the indices (the gather's index_add).
 
 Bicubic (4-D). Along each axis, src = i (n - 1) / (o - 1) with ``align_corners`` (0 when o = 1), else
@@ -14,7 +14,8 @@ for k = 0..3, the indices clamped into [0, n - 1] and c_k the cubic convolution 
 and Keys'). Four gathers at constant indices with constant weights per axis, the width first: dL/dx adds
 c_k g back at the four indices.
 
-Area (3-D, 4-D): adaptive average pooling to the output size (``adaptive_avg_pool1d`` / ``2d``), as PyTorch.
+Area (3-D, 4-D, 5-D): adaptive average pooling to the output size (``adaptive_avg_pool1d`` / ``2d`` / ``3d``), as
+PyTorch.
 
 Antialias (bilinear, bicubic; 4-D). With s the axis scale (as for bicubic; (n - 1) / (o - 1) with
 ``align_corners``), output i is centred at c = s (i + 1/2) and averages the inputs j in [int(c - r + 1/2),
@@ -29,7 +30,7 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops.adaptive_pool import adaptive_avg_pool1d
+from minigrad.ops.adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool3d
 from minigrad.ops.grid_sample import CUBIC_A
 from minigrad.ops.pool import adaptive_avg_pool2d
 
@@ -94,7 +95,9 @@ def resample_bicubic(x, out, factors, align_corners):
 
 
 def resample_area(x, out):
-    """Adaptive average pooling of x (N, C, L) or (N, C, H, W) to the spatial size ``out``."""
+    """Adaptive average pooling of x (N, C, L), (N, C, H, W) or (N, C, D, H, W) to the spatial size ``out``."""
+    if x.ndim == 5:
+        return adaptive_avg_pool3d(x, tuple(out))
     return adaptive_avg_pool1d(x, out[0]) if x.ndim == 3 else adaptive_avg_pool2d(x, tuple(out))
 
 

@@ -18,8 +18,7 @@ first, then the height, then the depth (trilinear: the 8 corners' weights are th
 weights, so the axis-by-axis sums give PyTorch's values to rounding). That is two gathers at constant indices, two
 products with constant weights and a sum per axis: exact, O(output) work, and dL/dx adds (1 - l) g and l g back at
 i0 and i1 (the gathers' index_add); second derivatives and ONNX export (Gather, Mul, Add) come from those ops.
-Other modes (nearest-exact and area on 5-D input, nearest at fractional factors on 5-D input) and
-``antialias=True`` with 'linear' are refused with a message saying what is supported.
+``antialias=True`` with 'linear' is refused with a message saying what is supported.
 """
 from __future__ import annotations
 
@@ -41,7 +40,7 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}   # the interpolating modes and the input dims each takes
 INTERPOLATING = {**LINEAR, "bicubic": 4}
-GATHERING = {"nearest": (3, 4, 5), "nearest-exact": (3, 4), "area": (3, 4)}   # and the input dims each takes
+GATHERING = ("nearest", "nearest-exact", "area")   # each on 3-D, 4-D or 5-D input
 MODES = "mode='nearest', 'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic' and 'trilinear'"
 _LAYOUT = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
@@ -138,9 +137,6 @@ def check_input(who, x, mode="nearest") -> None:
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{who}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
                          f"got shape {tuple(x.shape)}")
-    if mode in GATHERING and x.ndim not in GATHERING[mode]:
-        raise ValueError(f"{who}: mode={mode!r} on a 5-D input (shape {tuple(x.shape)}) is not supported; "
-                         "3-D (N, C, L) and 4-D (N, C, H, W) are")
     if mode != "nearest" and x.dtype.kind != "f":
         raise TypeError(f"{who}: mode={mode!r} expects a floating input, got dtype {x.dtype}")
 
@@ -213,11 +209,6 @@ def resample(who, x, size, scale_factor, mode, align_corners=None, recompute_sca
     reps = _repeats(x.shape[2:], out, factors_) if mode == "nearest" else None
     if reps is not None:
         return repeat_nearest(x, reps)
-    if x.ndim == 5:
-        raise ValueError(f"{who}: mode='nearest' on a 5-D input needs integer scale factors (or a size that is an "
-                         f"integer multiple of the input's spatial size {tuple(x.shape[2:])}), got "
-                         f"{'size' if size is not None else 'scale_factor'}="
-                         f"{size if size is not None else scale_factor!r}")
     return resample_nearest(x, out, factors_, exact=mode == "nearest-exact")
 
 
