@@ -24,8 +24,8 @@ from minigrad.nn.module_list import ModuleList
 from minigrad.nn.module_dict import ModuleDict
 from minigrad.nn.parameter_list import ParameterList
 from minigrad.nn.embedding import Embedding
-from minigrad.nn.recurrent import GRU, LSTM, RNN
-from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell
+from minigrad.nn.recurrent import GRU, LSTM, RNN, RNNBase
+from minigrad.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from minigrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
                                 AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d)
@@ -104,3 +104,4 @@ __all__ += ["FractionalMaxPool2d"]   # session 10
 __all__ += ["MaxUnpool3d"]   # session 13
 __all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]
 __all__ += ["DataParallel", "NLLLoss2d"]
+__all__ += ["RNNBase", "RNNCellBase"]

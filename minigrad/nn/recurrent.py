@@ -54,11 +54,12 @@ from minigrad.ops.unstack import Unstack
 from minigrad.scalars import is_integer
 
 
-class _RecurrentLayer(Layer):
-    """What RNN, LSTM and GRU share; ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step."""
+class RNNBase(Layer):
+    """What RNN, LSTM and GRU share (torch's ``nn.RNNBase``, its arguments); ``mode`` ("RNN_TANH", "RNN_RELU",
+    "LSTM" or "GRU") picks the step. ``proj_size`` is LSTM's only."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
-                 dtype, proj_size=0):
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
         self.mode = mode
@@ -69,6 +70,8 @@ class _RecurrentLayer(Layer):
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{name}: proj_size is only supported for LSTM, not {mode}, got proj_size={proj_size!r}")
         if isinstance(proj_size, bool) or not is_integer(proj_size) or not 0 <= proj_size < hidden_size:
             raise ValueError(f"{name}: proj_size must be a non-negative integer smaller than "
                              f"hidden_size={hidden_size}, got {proj_size!r}")
@@ -249,7 +252,7 @@ class _RecurrentLayer(Layer):
         return text
 
 
-class RNN(_RecurrentLayer):
+class RNN(RNNBase):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh (default) or relu.
 
     ``nonlinearity`` is ``"tanh"`` or ``"relu"``; the rest is as in the module docstring. The step
@@ -261,14 +264,14 @@ class RNN(_RecurrentLayer):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional, device, dtype)
+                         bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def extra_repr(self):
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else ", nonlinearity='relu'")
 
 
-class LSTM(_RecurrentLayer):
+class LSTM(RNNBase):
     """Long short-term memory (gates i, f, g, o): c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
     Returns ``output, (h_n, c_n)``; takes an optional ``(h_0, c_0)``. Each step's gate arithmetic
@@ -283,10 +286,10 @@ class LSTM(_RecurrentLayer):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, proj_size)
+                         proj_size, device, dtype)
 
 
-class GRU(_RecurrentLayer):
+class GRU(RNNBase):
     """Gated recurrent unit (gates r, z, n): n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)),
     h_t = (1 - z) n + z h_{t-1}, the reset gate applied after the hidden product as in PyTorch.
 
@@ -296,4 +299,4 @@ class GRU(_RecurrentLayer):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         device=device, dtype=dtype)

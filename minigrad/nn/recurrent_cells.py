@@ -21,8 +21,9 @@ from minigrad.nn.recurrent_checks import check_input, check_state
 from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 
 
-class _Cell(Layer):
-    """What RNNCell, LSTMCell and GRUCell share; ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step."""
+class RNNCellBase(Layer):
+    """What RNNCell, LSTMCell and GRUCell share (torch's ``nn.RNNCellBase``, for ``isinstance``); ``mode``
+    ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step, where torch's takes the gates' count."""
 
     def __init__(self, mode, input_size, hidden_size, bias, device, dtype):
         super().__init__()
@@ -81,7 +82,7 @@ class _Cell(Layer):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
-class RNNCell(_Cell):
+class RNNCell(RNNCellBase):
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh (default) or relu: a product, an add and the
     activation, no fused node."""
 
@@ -96,7 +97,7 @@ class RNNCell(_Cell):
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
 
 
-class LSTMCell(_Cell):
+class LSTMCell(RNNCellBase):
     """(h', c') from x and (h, c): gates i, f, g, o; c' = f c + i g, h' = o tanh(c').
 
     The gate arithmetic runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
@@ -106,7 +107,7 @@ class LSTMCell(_Cell):
         super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
 
 
-class GRUCell(_Cell):
+class GRUCell(RNNCellBase):
     """h' = (1 - z) n + z h with gates r, z and n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)).
 
     The gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).

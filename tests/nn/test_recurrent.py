@@ -4,6 +4,7 @@ Gradients against finite differences (and second derivatives) are checked throug
 the registry (tests/nn_registry.py); here the values are compared with PyTorch's,
 which is installed for the tests only.
 """
+import inspect
 import math
 import re
 
@@ -361,3 +362,18 @@ def test_flatten_parameters_changes_nothing_as_on_torchs_cpu(cls):
     x = np.random.default_rng(3).standard_normal((5, 2, 4))
     np.testing.assert_allclose(m(mg.from_numpy(x))[0].numpy(), t(torch.from_numpy(x))[0].detach().numpy(),
                                rtol=1e-12, atol=1e-14)
+
+
+def test_recurrent_base_classes_are_torchs_for_isinstance_and_arguments():
+    ours, theirs = inspect.signature(nn.RNNBase).parameters, inspect.signature(torch.nn.RNNBase).parameters
+    assert list(ours) == list(theirs)
+    assert {k: v.default for k, v in ours.items()} == {k: v.default for k, v in theirs.items()}
+    for layer in (nn.RNN(2, 3), nn.LSTM(2, 3), nn.GRU(2, 3)):
+        assert isinstance(layer, nn.RNNBase) and not isinstance(layer, nn.RNNCellBase)
+    for cell in (nn.RNNCell(2, 3), nn.LSTMCell(2, 3), nn.GRUCell(2, 3)):
+        assert isinstance(cell, nn.RNNCellBase) and not isinstance(cell, nn.RNNBase)
+    base = nn.RNNBase("GRU", 2, 4, 2, bidirectional=True)
+    assert [n for n, _ in base.named_parameters()] == \
+        [n for n, _ in torch.nn.RNNBase("GRU", 2, 4, 2, bidirectional=True).named_parameters()]
+    with pytest.raises(ValueError, match=r"RNNBase: proj_size is only supported for LSTM, not GRU"):
+        nn.RNNBase("GRU", 2, 4, proj_size=2)
