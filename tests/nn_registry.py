@@ -1586,4 +1586,13 @@ NN_OPS += [
         S(rnd(1, 2, 2, 3, 2), scale_factor=(1.5, 0.7, 2.5)), S(rnd(1, 1, 3, 2, 2), size=(2, 3, 5)),
         S(rnd(1, 2, 2, 3, 2), scale_factor=1.7, mode="nearest-exact"),
         S(rnd(1, 1, 5, 3, 4), size=(2, 3, 3), mode="area"), S(rnd(1, 1, 2, 3, 2), size=(3, 4, 5), mode="area")]),
+    # Session 13: torch's names for what minigrad had (DataParallel's one-device case, NLLLoss2d, the RNN base classes)
+    OpInfo("nn.DataParallel(Linear)", _bound(lambda: nn.DataParallel(nn.Linear(3, 2, dtype=F64))),
+           [S(rnd(4, 3), rnd(3, 2), rnd(2))]),
+    OpInfo("nn.NLLLoss2d", lambda x, t: nn.NLLLoss2d()(x, t),
+           [S(rnd(2, 3, 2, 2), np.array([[[0, 2], [1, 1]], [[2, 0], [0, 1]]], dtype=np.int64))]),
+    OpInfo("nn.RNNBase(GRU mode)", _recurrent(lambda: nn.RNNBase("GRU", 3, 2, dtype=F64)),
+           [_recurrent_sample(lambda: nn.RNNBase("GRU", 3, 2, dtype=F64), (3, 2, 3))]),
+    OpInfo("nn.RNNCellBase(GRU mode)", _bound(lambda: nn.RNNCellBase("GRU", 3, 2, True, None, F64)),
+           [_recurrent_sample(lambda: nn.RNNCellBase("GRU", 3, 2, True, None, F64), (2, 3))]),
 ]
