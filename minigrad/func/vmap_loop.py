@@ -23,6 +23,7 @@ What follows from the loop, where it differs from PyTorch:
   draws the same numbers and the generator ends where one call left it; ``'different'`` lets the calls draw in
   turn.
 * ``chunk_size`` is validated and otherwise changes nothing (the loop already runs one entry at a time).
+* A dict in ``in_dims``/``out_dims`` is matched with its dict by key (PyTorch 2.13 pairs them by position).
 """
 from __future__ import annotations
 
