@@ -401,3 +401,39 @@ def test_randomness_same_draws_what_one_call_draws():
     different = mfunc.vmap(draws(mg), randomness="different")(m(np.zeros((3, 4)))).numpy()
     mg.manual_seed(7)
     np.testing.assert_array_equal(different, np.stack([draws(mg)(m(np.zeros(4))).numpy() for _ in range(3)]))
+
+
+# ---------------------------------------------------------------- more composition
+def test_second_order_through_vmap_of_grad_matches_torch():
+    # the gradient of a function of per-sample gradients (the per-sample gradients are recorded, not constants)
+    def f(x):
+        return (x.sin() * x).sum() * x[0]
+
+    def outer(vmap, grad):
+        return grad(lambda x: (vmap(grad(f))(x) ** 2).sum())
+    close(outer(mfunc.vmap, mfunc.grad)(m(X)), outer(tfunc.vmap, tfunc.grad)(t(X)))
+
+
+def test_jacrev_of_vmap_matches_torch():
+    def f(x):
+        return x.tanh() * x.sum()
+    close(mfunc.jacrev(mfunc.vmap(f, in_dims=1))(m(X)), tfunc.jacrev(tfunc.vmap(f, in_dims=1))(t(X)))
+
+
+def test_ensemble_of_models_over_stacked_parameters_matches_torch():
+    # torch's model-ensembling tutorial: the parameters of 4 models stacked along dim 0, one input for all
+    model, tmodel, _, _ = _models()
+    stacked = {k: RNG.standard_normal((4,) + tuple(v.shape)) for k, v in tmodel.named_parameters()}
+    mine_params = {k: m(v.transpose(0, 2, 1) if v.ndim == 3 else v) for k, v in stacked.items()}
+
+    def run(func, net, params, x):
+        return func.vmap(lambda p, x: func.functional_call(net, p, (x,)), in_dims=(0, None))(params, x)
+    close(run(mfunc, model, mine_params, m(X)), run(tfunc, tmodel, {k: t(v) for k, v in stacked.items()}, t(X)))
+
+
+def test_outputs_independent_of_the_batch_are_repeated_like_torch():
+    # (torch 2.13 fails for such an output at out_dim 1: "The expanded size of the tensor (3) must match ...";
+    # ours stacks the copies there as anywhere)
+    close(*both(lambda lib, x: (x * 2.0, lib.ones(2, dtype=lib.float64)), [X], out_dims=(1, 0)))
+    ones = mfunc.vmap(lambda x: (x * 2.0, mg.ones(2, dtype=mg.float64)), out_dims=(0, 1))(m(X))[1]
+    close(ones, torch.ones(3, dtype=torch.float64).expand(2, 3))
