@@ -437,3 +437,15 @@ def test_outputs_independent_of_the_batch_are_repeated_like_torch():
     close(*both(lambda lib, x: (x * 2.0, lib.ones(2, dtype=lib.float64)), [X], out_dims=(1, 0)))
     ones = mfunc.vmap(lambda x: (x * 2.0, mg.ones(2, dtype=mg.float64)), out_dims=(0, 1))(m(X))[1]
     close(ones, torch.ones(3, dtype=torch.float64).expand(2, 3))
+
+
+def test_namedtuple_inputs_and_outputs_keep_their_type_like_torch():
+    import collections
+    Pair = collections.namedtuple("Pair", "first second")
+
+    def f(lib, p):
+        return Pair(p.first * 2.0, p.second.sum())
+    mine = mfunc.vmap(functools.partial(f, mg), in_dims=(Pair(0, 1),), out_dims=Pair(1, 0))(Pair(m(X), m(Y)))
+    theirs = tfunc.vmap(functools.partial(f, torch), in_dims=(Pair(0, 1),), out_dims=Pair(1, 0))(Pair(t(X), t(Y)))
+    assert type(mine) is Pair
+    close(tuple(mine), tuple(theirs))
