@@ -449,3 +449,46 @@ def test_namedtuple_inputs_and_outputs_keep_their_type_like_torch():
     theirs = tfunc.vmap(functools.partial(f, torch), in_dims=(Pair(0, 1),), out_dims=Pair(1, 0))(Pair(t(X), t(Y)))
     assert type(mine) is Pair
     close(tuple(mine), tuple(theirs))
+
+
+def _cnn(lib):
+    """The tutorial's SimpleCNN, scaled down (8x8 inputs), in either library."""
+    F = torch.nn.functional if lib is torch else mg.nn.functional
+    base = torch.nn if lib is torch else nn
+    dtype = torch.float64 if lib is torch else mg.float64
+
+    class SimpleCNN(base.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = base.Conv2d(1, 4, 3, 1, dtype=dtype)
+            self.conv2 = base.Conv2d(4, 6, 3, 1, dtype=dtype)
+            self.fc1 = base.Linear(24, 8, dtype=dtype)
+            self.fc2 = base.Linear(8, 3, dtype=dtype)
+
+        def forward(self, x):
+            x = F.relu(self.conv2(F.relu(self.conv1(x))))
+            x = lib.flatten(F.max_pool2d(x, 2), 1)
+            return F.log_softmax(self.fc2(F.relu(self.fc1(x))), dim=1)
+    return SimpleCNN()
+
+
+def test_per_sample_gradients_of_the_tutorial_cnn_match_torch():
+    tmodel, model = _cnn(torch), _cnn(mg)
+    tparams = {k: v.detach() for k, v in tmodel.named_parameters()}
+    params = {k: m(v.numpy().T if k.startswith("fc") and v.ndim == 2 else v.numpy()) for k, v in tparams.items()}
+    data, targets = RNG.standard_normal((4, 1, 8, 8)), np.array([2, 0, 1, 2])
+
+    def compute_loss_for(func, F, net):
+        def compute_loss(params, buffers, sample, target):
+            predictions = func.functional_call(net, (params, buffers), (sample.unsqueeze(0),))
+            return F.nll_loss(predictions, target.unsqueeze(0))
+        return compute_loss
+    mine = mfunc.vmap(mfunc.grad(compute_loss_for(mfunc, mg.nn.functional, model)), in_dims=(None, None, 0, 0))(
+        params, {}, m(data), mg.tensor(targets))
+    theirs = tfunc.vmap(tfunc.grad(compute_loss_for(tfunc, torch.nn.functional, tmodel)), in_dims=(None, None, 0, 0))(
+        tparams, {}, t(data), torch.tensor(targets))
+    assert list(mine) == list(theirs) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+                                          "fc1.bias", "fc2.weight", "fc2.bias"]
+    for k in theirs:
+        expected = theirs[k].transpose(1, 2) if k.startswith("fc") and theirs[k].ndim == 3 else theirs[k]
+        close(mine[k], expected)
