@@ -145,6 +145,8 @@ from minigrad.legacy_tensor_types import (BoolTensor, ByteTensor, CharTensor, Do
 from minigrad.backend import get_default_device, set_default_device  # noqa: E402
 # torch's top-level spellings of Tensor methods: relu_(x), select(x, 0, 1), ... (minigrad.method_functions.NAMES).
 from minigrad.method_functions import *  # noqa: E402,F401,F403
+# torch.vmap is torch.func.vmap (a loop over the batch here: minigrad/func/vmap_loop.py).
+from minigrad.func.vmap_loop import vmap  # noqa: E402
 
 # `from minigrad import *` gives every public name above and the lazy F names, but never minigrad.bool, .float, .int
 # and .compile (PyTorch's __all__ has them; here they would shadow Python's builtins in the importing module).

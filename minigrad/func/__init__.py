@@ -1,6 +1,8 @@
-"""``minigrad.func``: PyTorch's ``torch.func`` for minigrad: ``functional_call`` and the transforms ``grad``,
-``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` (no ``vmap``: see ``transforms``)."""
+"""``minigrad.func``: PyTorch's ``torch.func`` for minigrad: ``functional_call``, the transforms ``grad``,
+``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian``, and ``vmap`` (by a loop over the
+batch: see ``vmap_loop``)."""
 from minigrad.func.functional_call import functional_call
 from minigrad.func.transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+from minigrad.func.vmap_loop import vmap
 
-__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]

@@ -10,8 +10,8 @@ the result's dependence on it. ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` a
 ``minigrad.autograd.functional``'s ``jvp`` and ``jacobian`` (forward mode there is the double-vjp trick, exact),
 called with these signatures. Nothing here writes ``.grad``.
 
-``vmap`` is not provided: minigrad has no batching rules for its ops, and a vmap that loops over the batch in
-Python would be slow for what vmap is used for.
+``vmap`` is in ``vmap_loop``: minigrad has no batching rules for its ops, so it calls the function once per batch
+entry; these transforms compose with it both ways (``vmap(grad(f))`` gives per-sample gradients).
 """
 from __future__ import annotations
 

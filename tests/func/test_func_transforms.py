@@ -171,7 +171,3 @@ def test_errors():
         mfunc.grad(lambda x: x.sum())(mg.tensor([1, 2]))
     with pytest.raises(TypeError, match=r"output of function f should be a tuple: \(output, aux\)"):
         mfunc.grad(lambda x: x.sum(), has_aux=True)(m(XA))
-
-
-def test_no_vmap():
-    assert not hasattr(mfunc, "vmap")
