@@ -68,12 +68,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs do not depend on, when ``allow_unused``; zeros of its shape with
     ``materialize_grads``). With ``create_graph`` the returned gradients carry a
     graph and can be differentiated again. The arguments are torch's, in its
-    order: ``only_inputs`` is accepted and ignored (deprecated in torch too);
-    ``is_grads_batched=True`` (a vmap over ``grad_outputs``) is refused.
+    order: ``only_inputs`` is accepted and ignored (deprecated in torch too).
+    ``is_grads_batched=True``: each of ``grad_outputs`` has a leading batch dimension, and each result holds one
+    gradient per batch entry along its first dimension, as torch's. torch computes them in one vmapped pass; here
+    it is one backward per entry (through a graph kept until the last), stacked.
     """
     if is_grads_batched:
-        raise NotImplementedError("grad: is_grads_batched=True needs vmap, which minigrad does not have; "
-                                  "call grad once per row of grad_outputs")
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if materialize_grads and allow_unused is False:
         raise ValueError("grad: materialize_grads=True needs allow_unused to be None or True, got False")
     allow_unused = bool(allow_unused) or bool(materialize_grads)
@@ -106,6 +108,31 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and materialize_grads:
             results[pos] = _zeros_like(inputs[pos])
     return tuple(results)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``grad`` once per row of the batched ``grad_outputs``, the rows' gradients stacked along a new first dim."""
+    outputs, _ = _as_list(outputs, "outputs")
+    if grad_outputs is None:
+        raise RuntimeError("grad: is_grads_batched=True needs grad_outputs, each with the batch as its first dim")
+    batched, _ = _as_list(grad_outputs, "grad_outputs")
+    sizes = {tuple(g.shape)[:1] for g in batched if g is not None}
+    if len(sizes) != 1 or () in sizes or any(g is not None and tuple(g.shape)[1:] != tuple(o.shape)
+                                             for g, o in zip(batched, outputs)):
+        raise RuntimeError("grad: is_grads_batched=True needs each grad_outputs entry to be (B, *output shape) with "
+                           f"one B; got {[None if g is None else tuple(g.shape) for g in batched]} for outputs of "
+                           f"shapes {[tuple(o.shape) for o in outputs]}")
+    n = next(iter(sizes))[0]
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = [grad(outputs, inputs, [None if g is None else g[i] for g in batched],
+                 retain_graph=True if i < n - 1 else keep, create_graph=create_graph, allow_unused=allow_unused,
+                 materialize_grads=materialize_grads) for i in range(n)]
+    return tuple(None if column[0] is None else _stacked(list(column)) for column in zip(*rows))
+
+
+def _stacked(pieces):
+    from minigrad import ops  # autograd sits below ops: the batched gradients' assembly needs their stack
+    return ops.stack(pieces, axis=0)
 
 
 # ---------------------------------------------------------------------------------------------------------

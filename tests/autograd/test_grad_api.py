@@ -243,8 +243,30 @@ def test_grad_takes_torchs_arguments_in_torchs_order():
     x = mg.tensor(x_np, requires_grad=True)
     with pytest.raises(ValueError, match="^grad: materialize_grads=True needs allow_unused to be None or True"):
         mg.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True)
-    with pytest.raises(NotImplementedError, match="^grad: is_grads_batched=True needs vmap"):
+    with pytest.raises(RuntimeError, match="^grad: is_grads_batched=True needs grad_outputs"):
         mg.autograd.grad(x.sum(), x, is_grads_batched=True)
+
+
+def test_batched_grad_outputs_give_one_gradient_per_row_as_torch():
+    import torch
+
+    rng = np.random.default_rng(5)
+    x_np, w_np, v_np = rng.standard_normal(3), rng.standard_normal((2, 3)), rng.standard_normal((4, 2))
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(x_np, dtype=lib.float64).requires_grad_(True)
+        y = lib.tensor(w_np, dtype=lib.float64) @ x.tanh()
+        (g,) = lib.autograd.grad(y, x, lib.tensor(v_np, dtype=lib.float64), create_graph=True, is_grads_batched=True)
+        (gg,) = lib.autograd.grad(g.sum(), x)   # the batched gradients carry a graph with create_graph
+        results.append((g.detach().numpy(), gg.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    assert results[0][0].shape == (4, 3)
+    x = mg.tensor(x_np, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"grad: is_grads_batched=True needs each grad_outputs entry to be "
+                                           r"\(B, \*output shape\) with one B; got \[\(4, 3\)\] for outputs of shapes "
+                                           r"\[\(2,\)\]"):
+        mg.autograd.grad(mg.tensor(w_np) @ x, x, mg.ones(4, 3), is_grads_batched=True)
 
 
 def test_tensor_backward_with_inputs_fills_only_their_grad_as_torch():
