@@ -350,6 +350,21 @@ def syncbn():
         assert "SyncBatchNorm: higher-order gradients" in str(exc), exc
     else:
         raise AssertionError("create_graph through SyncBatchNorm across ranks must be refused")
+    # float32 stays float32; a rank may hold no samples at all (rank 0 here): the statistics are the other's.
+    layer = mg.nn.SyncBatchNorm(3)
+    x32 = np.random.default_rng(9).standard_normal((6, 3)).astype(np.float32)
+    part = mg.tensor(x32[:0] if rank == 0 else x32, requires_grad=True)
+    y = layer(part)
+    y.backward(mg.tensor(np.arange(y.numpy().size, dtype=np.float32).reshape(y.shape)))
+    assert y.dtype == part.grad.dtype == layer.running_var.dtype == np.float32 and y.shape == part.shape
+    single = mg.nn.BatchNorm1d(3)
+    x1 = mg.tensor(x32, requires_grad=True)
+    y1 = single(x1)
+    y1.backward(mg.tensor(np.arange(18, dtype=np.float32).reshape(6, 3)))
+    if rank == 1:
+        np.testing.assert_allclose(y.numpy(), y1.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(part.grad.numpy(), x1.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer.running_var.numpy(), single.running_var.numpy(), rtol=1e-5)
     print(f"syncbn on rank {rank}: worst absolute differences " +
           ", ".join(f"{k} {v:.1e}" for k, v in worst.items()), flush=True)
 
