@@ -365,8 +365,10 @@ def syncbn():
         np.testing.assert_allclose(y.numpy(), y1.numpy(), rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(part.grad.numpy(), x1.grad.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(layer.running_var.numpy(), single.running_var.numpy(), rtol=1e-5)
-    print(f"syncbn on rank {rank}: worst absolute differences " +
-          ", ".join(f"{k} {v:.1e}" for k, v in worst.items()), flush=True)
+    # One write with its newline, so the other rank's output cannot land inside the line.
+    sys.stdout.write(f"syncbn on rank {rank}: worst absolute differences "
+                     + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()) + "\n")
+    sys.stdout.flush()
 
 
 CASES = {"collectives": collectives, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch,

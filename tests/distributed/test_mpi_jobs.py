@@ -70,6 +70,7 @@ def test_sync_batch_norm_on_batches_of_3_and_5_equals_batch_norm_on_the_8_sample
     for rank in (0, 1):
         # (the two ranks' lines may interleave: read each figure by its label)
         line = re.search(rf"syncbn on rank {rank}: worst absolute differences (.*)", proc.stdout).group(1)
+        line = line.split("syncbn")[0]   # up to the next rank's text, where a newline went missing in between
         figures = dict(re.findall(r"([a-z][a-z ]*?) (\d\.\de[-+]\d\d)", line))
         assert set(figures) == {"output", "input gradient", "parameter gradient", "running statistics",
                                 "eval output"}, line
