@@ -35,13 +35,14 @@ def global_batch_moments(x) -> tuple:
     """(mean, biased var, count) per channel (axis 1) of the array ``x`` over every axis but 1 and every rank.
 
     mean and var are (C,) arrays of ``x``'s dtype, count the global number of values per channel (an int).
-    One ``all_gather`` of each rank's (3, C) [count, mean, M2]; every rank combines them in the same
+    One ``all_gather`` of each rank's (3, C) float64 [count, mean, M2]; every rank combines them in the same
     order, so every rank gets the same bits.
     """
     xp = get_array_module(x)
     axes = (0,) + tuple(range(2, x.ndim))
     channels = x.shape[1]
-    local = xp.zeros((3, channels), dtype=x.dtype)
+    # Sent and combined in float64 (a few numbers per channel): the counts stay exact in any dtype.
+    local = xp.zeros((3, channels), dtype=np.float64)
     count = x.size // channels if channels else 0
     if count:   # a rank with an empty batch adds nothing (its mean and M2 stay 0)
         mean = x.mean(axis=axes)
@@ -52,19 +53,19 @@ def global_batch_moments(x) -> tuple:
     pieces = [xp.empty_like(local) for _ in range(_group().size)]
     all_gather(pieces, local)
     total = 0
-    mean = xp.zeros(channels, dtype=x.dtype)
-    m2 = xp.zeros(channels, dtype=x.dtype)
+    mean = xp.zeros(channels, dtype=np.float64)
+    m2 = xp.zeros(channels, dtype=np.float64)
     for piece in pieces:
         n_r = int(piece[0, 0]) if channels else 0
         if n_r == 0:
             continue
         new_total = total + n_r
         delta = piece[1] - mean
-        mean = mean + delta * x.dtype.type(n_r / new_total)
-        m2 = m2 + piece[2] + delta * delta * x.dtype.type(total * n_r / new_total)
+        mean = mean + delta * (n_r / new_total)
+        m2 = m2 + piece[2] + delta * delta * (total * n_r / new_total)
         total = new_total
-    var = m2 / x.dtype.type(total) if total else m2
-    return mean, var, total
+    var = m2 / total if total else m2
+    return mean.astype(x.dtype), var.astype(x.dtype), total
 
 
 class SyncBatchNormalize(Function):

@@ -94,6 +94,10 @@ class SyncBatchNorm(_BatchNorm):
                             f"{type(module).__name__}")
         out = module
         if isinstance(module, _BatchNorm):
+            if any(getattr(t, "_uninitialized", False) for t in (module.weight, module.running_mean)):
+                # torch converts it into a SyncBatchNorm(0) that can never run; one clear error instead
+                raise ValueError(f"SyncBatchNorm.convert_sync_batchnorm: {type(module).__name__} is not initialized "
+                                 "yet (a lazy layer); run one forward pass before converting")
             out = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
                       process_group, dtype=_dtype_of(module), bias=module.bias is not None)
             if module.affine:

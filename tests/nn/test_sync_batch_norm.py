@@ -156,6 +156,11 @@ def test_bad_arguments_and_inputs_are_one_clear_error():
         nn.SyncBatchNorm(3, process_group="ranks 0-3")
     with pytest.raises(ValueError, match="SyncBatchNorm: num_features"):
         nn.SyncBatchNorm(0)
+    with pytest.raises(ValueError, match="convert_sync_batchnorm: LazyBatchNorm2d is not initialized yet"):
+        nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.LazyBatchNorm2d()))
+    lazy = nn.Sequential(nn.LazyBatchNorm2d())
+    lazy(mg.tensor(np.ones((2, 3, 2, 2), np.float32)))   # materialized: a BatchNorm2d(3) now
+    assert type(nn.SyncBatchNorm.convert_sync_batchnorm(lazy)[0]) is nn.SyncBatchNorm
     with pytest.raises(TypeError, match="convert_sync_batchnorm: module must be a Layer"):
         nn.SyncBatchNorm.convert_sync_batchnorm(torch.nn.BatchNorm1d(2))
 
