@@ -1596,3 +1596,24 @@ NN_OPS += [
     OpInfo("nn.RNNCellBase(GRU mode)", _bound(lambda: nn.RNNCellBase("GRU", 3, 2, True, None, F64)),
            [_recurrent_sample(lambda: nn.RNNCellBase("GRU", 3, 2, True, None, F64), (2, 3))]),
 ]
+
+# SyncBatchNorm: in one process (no process group) BatchNorm's computation, every order; the synchronised op itself
+# (one rank here; two ranks in tests/distributed) has first derivatives only (its backward is a collective).
+from minigrad.distributed.sync_batch_norm import sync_batch_norm as _sync_batch_norm  # noqa: E402
+
+
+def _eval_sync_batchnorm():
+    bn = nn.SyncBatchNorm(2, dtype=F64)
+    bn.running_mean.data[...] = [0.5, -1.0]
+    bn.running_var.data[...] = [1.5, 0.5]
+    return bn
+
+
+NN_OPS += [
+    OpInfo("nn.SyncBatchNorm(train)", _bound(lambda: nn.SyncBatchNorm(2, dtype=F64)),
+           [S(rnd(3, 2, 2, 3), rnd(2), rnd(2)), S(rnd(4, 2), rnd(2), rnd(2)), S(rnd(2, 2, 1, 2, 2, 2), rnd(2), rnd(2))]),
+    OpInfo("nn.SyncBatchNorm(eval)", _bound(_eval_sync_batchnorm, mode="eval"), [S(rnd(2, 2, 3), rnd(2), rnd(2))]),
+    OpInfo("nn.SyncBatchNorm(synchronised op on one rank)",
+           lambda x, w, b: _sync_batch_norm(x, None, None, w, b, 0.1, 1e-5),
+           [S(rnd(3, 2, 4), rnd(2), rnd(2)), S(rnd(2, 3, 2, 2), rnd(3), rnd(3))], gradgrad=False),
+]

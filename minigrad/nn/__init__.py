@@ -56,6 +56,7 @@ from minigrad.nn.transformer import (Transformer, TransformerDecoder, Transforme
 from minigrad.nn.conv import Conv3d, ConvTranspose3d
 from minigrad.nn.pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d
 from minigrad.nn.normalization import BatchNorm3d
+from minigrad.nn.sync_batch_norm import SyncBatchNorm
 from minigrad.nn.instance_norm import InstanceNorm3d
 from minigrad.nn.dropout import Dropout3d
 from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
@@ -105,3 +106,4 @@ __all__ += ["MaxUnpool3d"]   # session 13
 __all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]
 __all__ += ["DataParallel", "NLLLoss2d"]
 __all__ += ["RNNBase", "RNNCellBase"]
+__all__ += ["SyncBatchNorm"]

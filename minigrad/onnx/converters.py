@@ -33,6 +33,8 @@ NOT_EXPORTED = {
     "CTCNegLogLikelihood": "a training loss (CTC)",
     # Never met by the exporter: a PyTorch-style custom Function's forward runs minigrad ops, which export.
     "CustomNode": "the graph node of a PyTorch-style custom Function; its forward's ops are exported instead",
+    "SyncBatchNormalize": "SyncBatchNorm's training-time normalisation over every rank's batch (a collective); "
+                          "export the model in eval mode, where it is BatchNorm",
     "CheckpointNode": "the graph node of a minigrad.utils.checkpoint call, a training-time memory saving; export "
                       "the model without checkpointing (its ops export)",
     "StandardGamma": "a random draw (distributions.Gamma.rsample)",

@@ -285,7 +285,94 @@ def mismatch():
         raise AssertionError("different models must be refused")
 
 
-CASES = {"collectives": collectives, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch}
+def syncbn():
+    """Two ranks with batches of 3 and 5 against one process running BatchNorm on the 8 samples together (float64):
+    outputs, input gradients, parameter gradients (DDP averages them) and running statistics."""
+    rank, size = dist.get_rank(), dist.get_world_size()
+    assert size == 2
+    counts = (3, 5)
+    start = sum(counts[:rank])
+    mine = slice(start, start + counts[rank])
+    rng = np.random.default_rng(23)
+    x_all = rng.standard_normal((8, 3, 4, 5)) * 2.0 + 0.5
+    r_all = rng.standard_normal((8, 4, 4, 5))   # a fixed linear read-out: the loss is sum(out * r)
+
+    def make(seed):
+        mg.manual_seed(seed)
+        net = mg.nn.Sequential(mg.nn.Conv2d(3, 4, 3, padding=1, dtype=np.float64), mg.nn.BatchNorm2d(4, dtype=np.float64),
+                               mg.nn.Tanh(), mg.nn.Conv2d(4, 4, 1, dtype=np.float64), mg.nn.BatchNorm2d(4, dtype=np.float64))
+        net[1].weight.data[...] = rng_w.standard_normal(4)
+        net[1].bias.data[...] = rng_w.standard_normal(4)
+        return net
+
+    worst = {}
+
+    def note(label, got, want):
+        err = float(np.max(np.abs(np.asarray(got) - np.asarray(want))))
+        worst[label] = max(worst.get(label, 0.0), err)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=label)
+
+    rng_w = np.random.default_rng(5)
+    reference = make(0)
+    rng_w = np.random.default_rng(5)
+    model = mg.nn.SyncBatchNorm.convert_sync_batchnorm(make(0))
+    assert type(model[1]) is mg.nn.SyncBatchNorm and type(model[4]) is mg.nn.SyncBatchNorm
+    wrapped = dist.DistributedDataParallel(model)
+    for step in range(3):   # three steps: the running statistics accumulate, the weights change
+        x_ref = mg.tensor(x_all + step, dtype=np.float64, requires_grad=True)
+        out_ref = reference(x_ref)
+        (out_ref * mg.tensor(r_all, dtype=np.float64)).sum().backward()
+        x = mg.tensor(x_all[mine] + step, dtype=np.float64, requires_grad=True)
+        out = wrapped(x)
+        (out * mg.tensor(r_all[mine], dtype=np.float64)).sum().backward()
+        note("output", out.numpy(), out_ref.numpy()[mine])
+        note("input gradient", x.grad.numpy(), x_ref.grad.numpy()[mine])
+        # The loss summed over ranks is the single process's loss; DDP averages, so .grad is half its gradient.
+        for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+            note("parameter gradient", p.grad.numpy() * size, q.grad.numpy())
+        for (name, b), c in zip(model.named_buffers(), reference.buffers()):
+            note("running statistics", b.numpy(), c.numpy())
+        for p, q in zip(model.parameters(), reference.parameters()):   # the same SGD step on both
+            p.data -= 0.01 * p.grad.data * size
+            q.data -= 0.01 * q.grad.data
+            p.grad = q.grad = None
+    assert int(model[1].num_batches_tracked.numpy()) == 3
+    # Eval mode uses the (synchronised) running statistics: BatchNorm's output on this rank's samples.
+    model.eval()
+    reference.eval()
+    note("eval output", wrapped(mg.tensor(x_all[mine], dtype=np.float64)).numpy(), reference(mg.tensor(x_all[mine], dtype=np.float64)).numpy())
+    # Second-order gradients are refused across ranks, on every rank, with one clear error.
+    model.train()
+    y = model(mg.tensor(x_all[mine], dtype=np.float64, requires_grad=True))
+    try:
+        mg.grad((y * y).sum(), model.parameters(), create_graph=True)
+    except RuntimeError as exc:
+        assert "SyncBatchNorm: higher-order gradients" in str(exc), exc
+    else:
+        raise AssertionError("create_graph through SyncBatchNorm across ranks must be refused")
+    # float32 stays float32; a rank may hold no samples at all (rank 0 here): the statistics are the other's.
+    layer = mg.nn.SyncBatchNorm(3)
+    x32 = np.random.default_rng(9).standard_normal((6, 3)).astype(np.float32)
+    part = mg.tensor(x32[:0] if rank == 0 else x32, requires_grad=True)
+    y = layer(part)
+    y.backward(mg.tensor(np.arange(y.numpy().size, dtype=np.float32).reshape(y.shape)))
+    assert y.dtype == part.grad.dtype == layer.running_var.dtype == np.float32 and y.shape == part.shape
+    single = mg.nn.BatchNorm1d(3)
+    x1 = mg.tensor(x32, requires_grad=True)
+    y1 = single(x1)
+    y1.backward(mg.tensor(np.arange(18, dtype=np.float32).reshape(6, 3)))
+    if rank == 1:
+        np.testing.assert_allclose(y.numpy(), y1.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(part.grad.numpy(), x1.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer.running_var.numpy(), single.running_var.numpy(), rtol=1e-5)
+    # One write with its newline, so the other rank's output cannot land inside the line.
+    sys.stdout.write(f"syncbn on rank {rank}: worst absolute differences "
+                     + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()) + "\n")
+    sys.stdout.flush()
+
+
+CASES = {"collectives": collectives, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch,
+         "syncbn": syncbn}
 
 if __name__ == "__main__":
     case = sys.argv[1]

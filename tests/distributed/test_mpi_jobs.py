@@ -62,3 +62,16 @@ def test_the_scaling_benchmark_runs(tmp_path):
                 "scaling_efficiency"):
         assert result[key] > 0, key
     assert "scaling efficiency" in proc.stdout
+
+
+def test_sync_batch_norm_on_batches_of_3_and_5_equals_batch_norm_on_the_8_samples():
+    proc = run_case("syncbn")
+    _assert_ok(proc, "syncbn")
+    for rank in (0, 1):
+        # (the two ranks' lines may interleave: read each figure by its label)
+        line = re.search(rf"syncbn on rank {rank}: worst absolute differences (.*)", proc.stdout).group(1)
+        line = line.split("syncbn")[0]   # up to the next rank's text, where a newline went missing in between
+        figures = dict(re.findall(r"([a-z][a-z ]*?) (\d\.\de[-+]\d\d)", line))
+        assert set(figures) == {"output", "input gradient", "parameter gradient", "running statistics",
+                                "eval output"}, line
+        assert all(float(v) < 1e-12 for v in figures.values()), line
