@@ -24,7 +24,7 @@ import weakref
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
-from minigrad.autograd.write_stamps import _buffer, _mark_written
+from minigrad.autograd.write_stamps import _buffer, _mark_written, written_at
 
 
 def records(t, make) -> bool:
@@ -95,10 +95,12 @@ def _read_before(operands, t, before):
     """An operand computed from ``t`` itself (``x.sub_(x.mean())``, ``x.div_(x.norm())``): its node read ``t``'s old
     values, which ``before`` now holds, so it takes ``before`` as that input. Left on ``t``, it would sit below
     ``t``'s new node, a cycle that backward never runs. Only the operands' own nodes are looked at: a use of ``t``
-    further back (``x.add_((x * 2).sin())``) is refused at backward (``engine._refuse_cycle``)."""
+    further back (``x.add_((x * 2).sin())``) is refused at backward (``engine._refuse_cycle``). A node recorded
+    before an earlier write into ``t`` read other values than ``before`` holds: it is left on ``t``, and refused."""
     for o in operands:
         node = o.creator
-        if node is not None and node.inputs is not None and any(x is t for x in node.inputs):
+        if (node is not None and node.inputs is not None and any(x is t for x in node.inputs)
+                and written_at(t) <= node._writes):
             node.inputs = tuple(before if x is t else x for x in node.inputs)
 
 

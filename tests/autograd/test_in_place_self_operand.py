@@ -74,3 +74,21 @@ def test_an_operand_that_reads_the_tensor_through_more_nodes_is_refused_not_drop
                                            r"operand was computed from it"):
         (h * h).sum().backward()
     assert x.grad is None
+
+
+def test_an_operand_computed_before_an_earlier_write_is_refused_not_read_from_the_new_values():
+    # s = h.sin() read h's values of that time; h.add_(1) then changed them, so the copy h.mul_(s) takes as "the old
+    # values" is not what sin read: torch refuses (sin saved h), and differentiating sin at h + 1 would be wrong.
+    def run(lib):
+        x = lib.tensor(X, dtype=lib.float64, requires_grad=True)
+        h = x * 1.5
+        s = h.sin()
+        h.add_(1.0)
+        h.mul_(s)
+        h.sum().backward()
+        return x.grad
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(torch)
+    with pytest.raises(RuntimeError, match=r"^Sin: input 0 \(shape \(2, 3\)\) was"):
+        run(mg)
