@@ -54,7 +54,7 @@ class _LegacyTensorType(type):
         data = args[0]
         if isinstance(data, Tensor):
             if data.dtype != cls.dtype:
-                raise TypeError(f"{name}: a Tensor of dtype {data.dtype} is not a {name} ({cls.dtype}); "
+                raise TypeError(f"{name}: a Tensor of dtype {data.dtype} is not {cls.expected}; "
                                 f"convert it with .to({cls.dtype.name})")
             return Tensor(data.data)
         if isinstance(data, np.ndarray):
@@ -65,14 +65,16 @@ class _LegacyTensorType(type):
                         f"{type(data).__name__} {data!r}")
 
 
-def _make(name, dtype):
+def _make(name, dtype, expected=None):
+    """``expected``: what a Tensor argument of another dtype is not, in the error (default: ``a FloatTensor (float32)``)."""
     return _LegacyTensorType(name, (), {"dtype": np.dtype(dtype), "__module__": "minigrad",
+                                       "expected": expected or f"a {name} ({np.dtype(dtype)})",
                                        "__doc__": f"``torch.{name}``: a {np.dtype(dtype)} tensor from sizes or data."})
 
 
 def legacy_type(dtype, name):
     """A legacy constructor of ``dtype`` whose messages say ``name`` (``Tensor.new`` reads its arguments so)."""
-    return _make(name, dtype)
+    return _make(name, dtype, expected=f"of this tensor's dtype {np.dtype(dtype)}")
 
 
 FloatTensor = _make("FloatTensor", np.float32)

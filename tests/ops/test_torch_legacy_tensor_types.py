@@ -107,6 +107,16 @@ def test_tensor_new_reads_its_arguments_as_the_legacy_constructors_in_the_tensor
         x.new((2, 3))
 
 
+def test_tensor_new_of_a_tensor_of_another_dtype_names_the_dtype_it_expects():
+    # torch: "expected Float (got Double)"; the legacy constructors' wording ("is not a FloatTensor") does not fit
+    x = mg.tensor([1.0, 2.0], dtype=mg.float32)
+    with pytest.raises(TypeError, match=r"^Tensor.new: a Tensor of dtype float64 is not of this tensor's dtype "
+                                        r"float32; convert it with \.to\(float32\)$"):
+        x.new(mg.tensor([1.0], dtype=mg.float64))
+    with pytest.raises(TypeError):
+        torch.ones(2).new(torch.ones(1, dtype=torch.float64))
+
+
 def test_pin_memory_gives_a_copy_and_nothing_is_pinned():
     x, tx = mg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
     pinned = x.pin_memory()
