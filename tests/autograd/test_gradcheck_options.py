@@ -106,6 +106,14 @@ def test_forward_ad_check_compares_jacobian_vector_products():
         mg.gradcheck(WrongDerivative.apply, (x,), check_forward_ad=True, check_backward_ad=False)
 
 
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_forward_ad_check_skips_integer_outputs_as_torch(fast_mode):
+    # torch's gradcheck checks the floating outputs only, with check_forward_ad too
+    x, tx = _pair()
+    assert torch.autograd.gradcheck(lambda a: (a.sin(), a.argmax()), (tx,), check_forward_ad=True, fast_mode=fast_mode)
+    assert mg.gradcheck(lambda a: (a.sin(), a.argmax()), (x,), check_forward_ad=True, fast_mode=fast_mode)
+
+
 def test_gradgradcheck_takes_the_second_order_options():
     x, tx = _pair()
     fn = lambda a: (a * a.tanh()).sum()   # noqa: E731
