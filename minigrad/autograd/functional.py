@@ -37,6 +37,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph = create_graph
     if inputs is not None:
         inputs, _ = _as_list(inputs, "inputs")
+        if not inputs:   # as torch: None means every leaf, an empty list would write no gradient at all
+            raise RuntimeError("backward: the inputs argument cannot be empty; pass inputs=None for every leaf")
         retained = [x.retains_grad for x in inputs]   # read before the pass, which may free the graph
         grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
         given = {id(g.data) for g in grad_tensors if isinstance(g, Tensor)}   # arrays no .grad may share

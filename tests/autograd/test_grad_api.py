@@ -316,3 +316,16 @@ def test_backward_with_inputs_runs_the_post_accumulate_hooks_as_torch():
         return log
 
     assert run(mg) == run(torch) == [("hook", [2.0, 2.0]), ("post", [2.0, 2.0])]
+
+
+def test_backward_with_empty_inputs_is_refused_as_torch():
+    # an empty inputs list (a filter that matched nothing, say) would silently write no gradient at all
+    import torch
+
+    for lib in (mg, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        with pytest.raises(RuntimeError, match="inputs.* cannot be empty"):
+            (x * 2.0).sum().backward(inputs=[])
+        with pytest.raises(RuntimeError, match="inputs.* cannot be empty"):
+            lib.autograd.backward((x * 2.0).sum(), inputs=())
+        assert x.grad is None
