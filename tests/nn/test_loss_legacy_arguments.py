@@ -137,3 +137,18 @@ def test_float32_stays_float32_with_element_weights():
     assert loss.dtype == np.float32
     loss.backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_a_weight_tensor_of_another_float_dtype_is_cast_to_the_inputs_as_bces(name):
+    # was mul's dtype error; torch promotes the loss to float64, minigrad keeps float32 (as for BCE's weight Tensor)
+    w = np.random.default_rng(5).random(X.shape)
+    x = mg.tensor(X.astype(np.float32), requires_grad=True)
+    weight = mg.tensor(w, dtype=mg.float64, requires_grad=True)
+    loss = getattr(F, name)(x, T.astype(np.float32), weight=weight)
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32 and weight.grad.dtype == np.float64
+    theirs = getattr(torch.nn.functional, name)(torch.tensor(X.astype(np.float32)), torch.tensor(T.astype(np.float32)),
+                                                weight=torch.tensor(w))
+    np.testing.assert_allclose(float(loss.item()), theirs.item(), rtol=1e-6)

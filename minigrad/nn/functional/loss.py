@@ -504,6 +504,8 @@ def _weighted_reduce(name, values: Tensor, weight, reduction: str, by_weights=Tr
     if tuple(weight.shape) != tuple(values.shape):
         raise ValueError(f"{name}: weight must have the input's shape {tuple(values.shape)}, "
                          f"got {tuple(weight.shape)}")
+    if weight.dtype != values.dtype:   # a Tensor, as BCE's weight: cast to the input's dtype, never the other way
+        weight = weight.astype(values.dtype)
     weighted = values * weight
     if reduction == "mean" and by_weights:
         return weighted.sum() / weight.sum()
