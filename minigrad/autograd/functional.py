@@ -39,8 +39,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs, _ = _as_list(inputs, "inputs")
         if not inputs:   # as torch: None means every leaf, an empty list would write no gradient at all
             raise RuntimeError("backward: the inputs argument cannot be empty; pass inputs=None for every leaf")
+        for i, x in enumerate(inputs):   # checked here, so that the errors name backward, not grad
+            if not x.requires_grad:
+                raise RuntimeError(f"backward: inputs entry {i} (shape {tuple(x.shape)}) does not require grad")
+        _check_tensors(tensors)
+        seeds = [_initial_grad(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
         retained = [x.retains_grad for x in inputs]   # read before the pass, which may free the graph
-        grads = grad(tensors, inputs, grad_tensors, retain_graph, create_graph, allow_unused=True)
+        grads = grad(tensors, inputs, seeds, retain_graph, create_graph, allow_unused=True)
         given = {id(g.data) for g in grad_tensors if isinstance(g, Tensor)}   # arrays no .grad may share
         for x, g, kept in zip(inputs, grads, retained):
             if g is None or kept:   # retain_grad()'s hook has already added it during the pass
@@ -52,13 +57,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if POST_ACCUMULATE and id(x) in POST_ACCUMULATE:
                 run_post_accumulate_hooks(x, x._post_hooks)
         return
-    for i, t in enumerate(tensors):
-        if not t.requires_grad:
-            raise RuntimeError(f"backward: tensor {i} (shape {t.shape}) does not require grad and has no graph")
+    _check_tensors(tensors)
     if STATE.backward_records_graph:
         create_graph = retain_graph = True
     seeds = [_initial_grad(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
     run_backward(tensors, seeds, retain_graph or create_graph, create_graph)
+
+
+def _check_tensors(tensors):
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"backward: tensor {i} (shape {t.shape}) does not require grad and has no graph")
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

@@ -329,3 +329,22 @@ def test_backward_with_empty_inputs_is_refused_as_torch():
         with pytest.raises(RuntimeError, match="inputs.* cannot be empty"):
             lib.autograd.backward((x * 2.0).sum(), inputs=())
         assert x.grad is None
+
+
+def test_backward_with_inputs_names_backward_in_its_errors():
+    # they came from grad(), which backward(inputs=...) runs, and said "grad:" of a call that never named it
+    import torch
+
+    x = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    tx = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^backward\b.*: the gradient can be implied only for a one-element output"):
+        (x * 2.0).backward(inputs=[x])
+    with pytest.raises(RuntimeError):
+        (tx * 2.0).backward(inputs=[tx])
+    with pytest.raises(ValueError, match=r"^backward\b.*: gradient has shape \(3,\), expected \(\)"):
+        (x * 2.0).sum().backward(mg.tensor([1.0, 1.0, 1.0], dtype=mg.float64), inputs=[x])
+    with pytest.raises(RuntimeError, match=r"^backward: inputs entry 0 \(shape \(2,\)\) does not require grad"):
+        (x * 2.0).sum().backward(inputs=[mg.tensor([1.0, 2.0])])
+    with pytest.raises(RuntimeError):
+        (tx * 2.0).sum().backward(inputs=[torch.tensor([1.0, 2.0])])
+    assert x.grad is None
