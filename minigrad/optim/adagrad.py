@@ -28,7 +28,7 @@ class Adagrad(Optimizer):
         eps: ``delta``, added to the denominator for stability (default 1e-10).
         maximize: maximize the objective instead of minimizing it.
         foreach, differentiable, fused: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
-            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
+            path here: ``foreach``/``fused`` give the same update; ``differentiable`` only False).
 
     State per parameter: ``step`` (int) and ``sum`` (the accumulator ``r``).
     Unlike PyTorch the state is created at the first step, not in ``__init__``.

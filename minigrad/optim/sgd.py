@@ -32,7 +32,7 @@ class SGD(Optimizer):
         nesterov: use Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
         maximize: maximize the objective instead of minimizing it.
         foreach, differentiable, fused: torch's kernel switches, checked as in :class:`~minigrad.optim.Adam` (one code
-            path here: ``foreach``/``fused`` give the same update; ``capturable``/``differentiable`` only False).
+            path here: ``foreach``/``fused`` give the same update; ``differentiable`` only False).
 
     State per parameter (only when momentum is used): ``momentum_buffer``, and
     ``step``, the count that paces the flush of its subnormal entries.
