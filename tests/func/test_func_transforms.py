@@ -7,8 +7,8 @@ import torch.func as tfunc
 
 import minigrad as mg
 import minigrad.func as mfunc
+from func_agreement import close
 
-TOL = dict(rtol=1e-12, atol=1e-13)
 RNG = np.random.default_rng(0)
 XA = RNG.standard_normal(3)
 YA = RNG.standard_normal((2, 3))
@@ -22,20 +22,6 @@ def m(a):
 def t(a):
     return torch.tensor(a, dtype=torch.float64)
 
-
-def _close(mine, theirs):
-    """Compare nested results: tuples/lists/dicts of minigrad Tensors against torch's."""
-    if isinstance(theirs, (tuple, list)):
-        assert isinstance(mine, tuple if isinstance(theirs, tuple) else list) and len(mine) == len(theirs)
-        for a, b in zip(mine, theirs):
-            _close(a, b)
-    elif isinstance(theirs, dict):
-        assert isinstance(mine, dict) and set(mine) == set(theirs)
-        for k in theirs:
-            _close(mine[k], theirs[k])
-    else:
-        assert tuple(mine.shape) == tuple(theirs.shape)
-        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), **TOL)
 
 
 def scalar(lib):
@@ -55,7 +41,7 @@ def pair(lib):
 def test_grad_matches_torch(argnums):
     mine = mfunc.grad(scalar(mg), argnums=argnums)(m(XA), m(YA))
     theirs = tfunc.grad(scalar(torch), argnums=argnums)(t(XA), t(YA))
-    _close(mine, theirs)
+    close(mine, theirs)
 
 
 def test_grad_and_value_and_has_aux_match_torch():
@@ -63,9 +49,9 @@ def test_grad_and_value_and_has_aux_match_torch():
         return lambda x: ((x ** 3).sum(), {"square": x * x})
     g, (v, aux) = mfunc.grad_and_value(f(mg), has_aux=True)(m(XA))
     tg, (tv, taux) = tfunc.grad_and_value(f(torch), has_aux=True)(t(XA))
-    _close((g, v, aux), (tg, tv, taux))
+    close((g, v, aux), (tg, tv, taux))
     g2, aux2 = mfunc.grad(f(mg), has_aux=True)(m(XA))
-    _close((g2, aux2), (tg, taux))
+    close((g2, aux2), (tg, taux))
     assert not v.requires_grad and not aux["square"].requires_grad
 
 
@@ -75,14 +61,14 @@ def test_grad_with_respect_to_a_dict_and_a_tuple():
     params = {"w": XA, "b": XA[:2], "pair": (XA, XA * 2)}
     mine = mfunc.grad(f)({"w": m(XA), "b": m(XA[:2]), "pair": (m(XA), m(XA * 2))}, m(XA))
     theirs = tfunc.grad(f)({k: (t(v[0]), t(v[1])) if isinstance(v, tuple) else t(v) for k, v in params.items()}, t(XA))
-    _close(mine, theirs)
+    close(mine, theirs)
 
 
 def test_grad_composes():
     f = lambda x: (x.sin() * x.exp()).sum()  # noqa: E731
     mine = mfunc.grad(lambda x: mfunc.grad(f)(x).sum())(m(XA))
     theirs = tfunc.grad(lambda x: tfunc.grad(f)(x).sum())(t(XA))
-    _close(mine, theirs)
+    close(mine, theirs)
 
 
 def test_grad_does_not_write_grad_of_closure_tensors():
@@ -99,15 +85,15 @@ def test_grad_of_an_unused_argument_is_zero():
 def test_vjp_matches_torch():
     out, fn = mfunc.vjp(vector(mg), m(XA), m(YA))
     tout, tfn = tfunc.vjp(vector(torch), t(XA), t(YA))
-    _close(out, tout)
+    close(out, tout)
     cot = RNG.standard_normal(2)
-    _close(fn(m(cot)), tfn(t(cot)))
-    _close(fn(m(cot * 3)), tfn(t(cot * 3)))   # vjp_fn may be called again
+    close(fn(m(cot)), tfn(t(cot)))
+    close(fn(m(cot * 3)), tfn(t(cot * 3)))   # vjp_fn may be called again
     out2, fn2 = mfunc.vjp(pair(mg), m(XA), m(YA))
     tout2, tfn2 = tfunc.vjp(pair(torch), t(XA), t(YA))
-    _close(out2, tout2)
+    close(out2, tout2)
     cots = (RNG.standard_normal((2, 3)), RNG.standard_normal(3))
-    _close(fn2((m(cots[0]), m(cots[1]))), tfn2((t(cots[0]), t(cots[1]))))
+    close(fn2((m(cots[0]), m(cots[1]))), tfn2((t(cots[0]), t(cots[1]))))
 
 
 def test_vjp_has_aux_and_shape_error():
@@ -121,10 +107,10 @@ def test_jvp_matches_torch():
     tangents = (RNG.standard_normal(3), RNG.standard_normal((2, 3)))
     mine = mfunc.jvp(vector(mg), (m(XA), m(YA)), (m(tangents[0]), m(tangents[1])))
     theirs = tfunc.jvp(vector(torch), (t(XA), t(YA)), (t(tangents[0]), t(tangents[1])))
-    _close(mine, theirs)
+    close(mine, theirs)
     mine = mfunc.jvp(pair(mg), (m(XA), m(YA)), (m(tangents[0]), m(tangents[1])))
     theirs = tfunc.jvp(pair(torch), (t(XA), t(YA)), (t(tangents[0]), t(tangents[1])))
-    _close(mine, theirs)
+    close(mine, theirs)
 
 
 def test_jvp_arguments_must_be_tuples():
@@ -140,22 +126,22 @@ def test_jacobians_match_torch(transform, argnums):
     for fn in (vector, pair, scalar):
         mine = getattr(mfunc, transform)(fn(mg), argnums=argnums)(m(XA), m(YA))
         theirs = getattr(tfunc, transform)(fn(torch), argnums=argnums)(t(XA), t(YA))
-        _close(mine, theirs)
+        close(mine, theirs)
 
 
 def test_jacrev_has_aux_and_composition():
     jac, aux = mfunc.jacrev(lambda x: (x.exp() * x, x.sum()), has_aux=True)(m(XA))
     tjac, taux = tfunc.jacrev(lambda x: (x.exp() * x, x.sum()), has_aux=True)(t(XA))
-    _close((jac, aux), (tjac, taux))
+    close((jac, aux), (tjac, taux))
     f = lambda x: x.sin() * x.sum()  # noqa: E731
-    _close(mfunc.jacrev(mfunc.jacrev(f))(m(XA)), tfunc.jacrev(tfunc.jacrev(f))(t(XA)))
+    close(mfunc.jacrev(mfunc.jacrev(f))(m(XA)), tfunc.jacrev(tfunc.jacrev(f))(t(XA)))
 
 
 @pytest.mark.parametrize("argnums", [0, 1])
 def test_hessian_matches_torch(argnums):
-    _close(mfunc.hessian(scalar(mg), argnums=argnums)(m(XA), m(YA)),
+    close(mfunc.hessian(scalar(mg), argnums=argnums)(m(XA), m(YA)),
            tfunc.hessian(scalar(torch), argnums=argnums)(t(XA), t(YA)))
-    _close(mfunc.hessian(vector(mg), argnums=argnums)(m(XA), m(YA)),
+    close(mfunc.hessian(vector(mg), argnums=argnums)(m(XA), m(YA)),
            tfunc.hessian(vector(torch), argnums=argnums)(t(XA), t(YA)))
 
 

@@ -12,6 +12,7 @@ import torch.func as tfunc
 
 import minigrad as mg
 import minigrad.func as mfunc
+from func_agreement import close
 from minigrad import nn
 
 TOL = dict(rtol=1e-12, atol=1e-13)
@@ -28,23 +29,6 @@ def m(a, requires_grad=False):
 def t(a, requires_grad=False):
     return torch.tensor(a, dtype=torch.float64, requires_grad=requires_grad)
 
-
-def close(mine, theirs):
-    """Nested tuples/lists/dicts of minigrad Tensors (or plain values) against torch's, structure included."""
-    if isinstance(theirs, (tuple, list)):
-        assert type(mine) is type(theirs) and len(mine) == len(theirs)
-        for a, b in zip(mine, theirs):
-            close(a, b)
-    elif isinstance(theirs, dict):
-        assert isinstance(mine, dict) and list(mine) == list(theirs)
-        for k in theirs:
-            close(mine[k], theirs[k])
-    elif isinstance(theirs, torch.Tensor):
-        assert isinstance(mine, mg.Tensor) and tuple(mine.shape) == tuple(theirs.shape)
-        assert mine.dtype == mg.float64
-        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), **TOL)
-    else:
-        assert mine == theirs
 
 
 def both(fn, arrays, **vmap_kwargs):
