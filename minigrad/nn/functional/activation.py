@@ -1,7 +1,8 @@
 """Elementwise activations as functions: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``,
 ``gelu``, ``softplus``, ``mish``, ``hardtanh``, ``relu6``, ``logsigmoid``, ``selu``, ``celu``, ``hardswish``,
 ``hardsigmoid``, ``hardshrink``, ``softshrink``, ``threshold`` (each one minigrad op), ``prelu``, ``softsign``,
-``tanhshrink``, ``rrelu``, ``glu`` and ``softmin`` (composed), with PyTorch's arguments.
+``tanhshrink``, ``rrelu``, ``glu`` and ``softmin`` (composed), with PyTorch's arguments (the first one named
+``input``, as PyTorch's, so ``F.relu(input=h)`` runs; the formulas call it ``x``).
 
 ``softmax`` and ``log_softmax`` are ops, in ``minigrad/ops/softmax.py``.
 """
@@ -32,7 +33,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @in_place_option("leaky_relu")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
-    """``input`` where positive, ``negative_slope * x`` elsewhere."""
+    """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return ops.leaky_relu(input, negative_slope)
 
 
@@ -54,7 +55,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @in_place_option("elu")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """``input`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     alpha = number("elu", "alpha", alpha)
     return _elu(input, alpha)
 
@@ -68,7 +69,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
-    """``log(1 + exp(beta x)) / beta``, and ``input`` itself where ``beta x > threshold``, as PyTorch's.
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``, as PyTorch's.
 
     One op, stable for any |x|. Derivative: ``sigmoid(beta x)``, 1 in the linear region.
     """
@@ -83,7 +84,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @in_place_option("hardtanh")
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """``input`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
+    """``x`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
     beyond, as PyTorch's."""
     min_val, max_val = number("hardtanh", "min_val", min_val), number("hardtanh", "max_val", max_val)
     return _hardtanh(input, min_val, max_val)
@@ -96,7 +97,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
-    """``input`` where positive, ``weight * x`` elsewhere, with one learnable slope per channel (axis 1) or one for all.
+    """``x`` where positive, ``weight * x`` elsewhere, with one learnable slope per channel (axis 1) or one for all.
 
     Shapes: x -> x; ``weight`` (1,) or (C,) with C = x.shape[1] (1 when x has fewer than 2 axes), broadcast
     over axis 1, as PyTorch's. Derivatives: ``dL/dx = g`` where x > 0, else ``g weight``;
@@ -122,7 +123,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    """``log(sigmoid(x)) = -log(1 + exp(-x))``, one op, stable for any |x| (``input`` itself far below 0, no overflow).
+    """``log(sigmoid(x)) = -log(1 + exp(-x))``, one op, stable for any |x| (``x`` itself far below 0, no overflow).
     Derivative: ``sigmoid(-x)``."""
     return _more.logsigmoid(_tensor("logsigmoid", input))
 
@@ -161,7 +162,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 @in_place_option("celu")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """``input`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
+    """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
     Derivative 1 for x > 0, else ``exp(x / alpha)``."""
     alpha = nonzero_number("celu", "alpha", alpha)
     return _more.celu(_tensor("celu", input), alpha)
@@ -181,7 +182,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
-    """``input`` where ``|x| > lambd``, else 0, one op. Derivative 1 where ``|x| > lambd``, else 0 (at ``|x| = lambd``
+    """``x`` where ``|x| > lambd``, else 0, one op. Derivative 1 where ``|x| > lambd``, else 0 (at ``|x| = lambd``
     too)."""
     return _more.shrink(_tensor("hardshrink", input), number("hardshrink", "lambd", lambd), 0.0)
 
@@ -195,7 +196,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 
 @in_place_option("threshold")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
-    """``input`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
+    """``x`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
    """
     threshold_ = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
@@ -209,7 +210,7 @@ RRELU_LOWER, RRELU_UPPER = 1.0 / 8.0, 1.0 / 3.0
 @in_place_option("rrelu")
 def rrelu(input: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, training: bool = False,  # noqa: A002
           inplace: bool = False) -> Tensor:
-    """Randomized leaky ReLU (Xu et al. 2015): ``input`` where positive, else ``a x``.
+    """Randomized leaky ReLU (Xu et al. 2015): ``x`` where positive, else ``a x``.
 
     Training: each element's slope ``a`` drawn uniformly from [lower, upper) by minigrad's seeded generator
     (``minigrad.manual_seed``), in x's dtype and on its device; the derivative is ``a`` at and below 0.
