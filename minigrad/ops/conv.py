@@ -328,7 +328,7 @@ def conv_padding(op, padding, kernel, stride, dilation):
     return tuple((p, p) for p in pads)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """2-D convolution (cross-correlation, as in every framework) of NCHW images.
 
     x (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,) or None.
@@ -336,7 +336,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Returns (N, O, Ho, Wo) with Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (and Wo alike).
     Derivatives: see the module docstring.
     """
-    return convolve("conv2d", Conv2d, 2, x, weight, bias, stride, padding, dilation, groups)
+    return convolve("conv2d", Conv2d, 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def convolve(op, conv_op, dims, x, weight, bias, stride, padding, dilation, groups):
@@ -358,7 +358,7 @@ def convolve(op, conv_op, dims, x, weight, bias, stride, padding, dilation, grou
     return y.reshape(*y.shape[1:]) if unbatched else y
 
 
-def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):  # noqa: A002
     """2-D transposed convolution: the input gradient of conv2d, used as a layer (upsampling).
 
     x (N, Cin, H, W) or (Cin, H, W); weight (Cin, Cout/groups, kh, kw); bias (Cout,) or None.
@@ -367,7 +367,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     in PyTorch's order (``groups`` before ``dilation``).
     Derivatives: see the module docstring.
     """
-    return transpose_convolve("conv_transpose2d", ConvTranspose2d, 2, x, weight, bias, stride, padding,
+    return transpose_convolve("conv_transpose2d", ConvTranspose2d, 2, input, weight, bias, stride, padding,
                               output_padding, groups, dilation)
 
 

@@ -32,7 +32,7 @@ def _checked(op, x, weight, bias, layout="out_channels, in_channels/groups, k"):
     return x, weight, bias
 
 
-def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """1-D convolution (cross-correlation) of (N, C, L) sequences, as ``torch.nn.functional.conv1d``.
 
     x (N, C, L) or (C, L); weight (O, C/groups, k); bias (O,) or None. ``stride``/``dilation``: an int
@@ -42,19 +42,19 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     dL/dw = the correlation of x with g, dL/db = g summed over (N, Lo).
     """
     op = "conv1d"
-    x, weight, bias = _checked(op, x, weight, bias)
-    unbatched = x.ndim == 2
+    input, weight, bias = _checked(op, input, weight, bias)
+    unbatched = input.ndim == 2
     if unbatched:
-        x = x.reshape(1, *x.shape)
+        input = input.reshape(1, *input.shape)
     o, cg, k = weight.shape
     stride, dilation = single(op, "stride", stride), single(op, "dilation", dilation)
     for name, value in (("stride", stride), ("dilation", dilation)):
         if value < 1:
             raise ValueError(f"{op}: {name} must be positive, got {value}")
     _check_groups(op, groups, cg * groups, o)
-    n, c, length = x.shape
+    n, c, length = input.shape
     if c != cg * groups:
-        raise ValueError(f"{op}: input has {c} channels (shape {tuple(x.shape)}) but weight "
+        raise ValueError(f"{op}: input has {c} channels (shape {tuple(input.shape)}) but weight "
                          f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
@@ -69,9 +69,9 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if length + sum(pads) < extent:
         raise ValueError(f"{op}: the kernel ({extent} with dilation {dilation}) is larger than the padded input "
                          f"({length} + padding {sum(pads)} = {length + sum(pads)}); input shape "
-                         f"{tuple(x.shape)}, kernel {k}")
+                         f"{tuple(input.shape)}, kernel {k}")
     geo = Geometry((1, k), (1, stride), (1, dilation), ((0, 0), pads), groups)
-    args = [x.reshape(n, c, 1, length), weight.reshape(o, cg, 1, k)] + ([] if bias is None else [bias])
+    args = [input.reshape(n, c, 1, length), weight.reshape(o, cg, 1, k)] + ([] if bias is None else [bias])
     y = Conv2d.apply(*args, geo=geo)
     y = y.reshape(n, o, y.shape[3])
     return y.reshape(o, y.shape[2]) if unbatched else y

@@ -57,19 +57,19 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return _pnorm(diff, p, -1)
 
 
-def pdist(x, p=2.0):
+def pdist(input, p=2.0):  # noqa: A002
     """``torch.pdist`` (also ``nn.functional.pdist``): the p-norm distance between each pair of rows i < j of a
     2-D x, in row-major order of the pairs.   Shapes: (N, M) -> (N (N - 1) / 2,).
     dL/dx: each pair's distance gradient added to both rows (with opposite signs), 0 at zero distance."""
-    x = as_tensor(x)
+    input = as_tensor(input)
     p = _p("pdist", p, allow_zero=True)
-    if x.ndim != 2:
-        raise ValueError(f"pdist: expects a 2-D tensor (N, M), got shape {tuple(x.shape)}")
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"pdist: expects a floating tensor, got dtype {x.dtype}")
-    i, j = np.triu_indices(x.shape[0], 1)
-    xp = x._xp()
-    diff = x[xp.asarray(i)] - x[xp.asarray(j)]
+    if input.ndim != 2:
+        raise ValueError(f"pdist: expects a 2-D tensor (N, M), got shape {tuple(input.shape)}")
+    if input.dtype.kind not in "fc":
+        raise TypeError(f"pdist: expects a floating tensor, got dtype {input.dtype}")
+    i, j = np.triu_indices(input.shape[0], 1)
+    xp = input._xp()
+    diff = input[xp.asarray(i)] - input[xp.asarray(j)]
     if diff.shape[-1] == 0:
         return _sum(diff, -1)
     return _pnorm(diff, p, -1)

@@ -79,9 +79,9 @@ class RowSum(Function):
         return F.apply(Embedding, gy, plan=self.plan)
 
 
-def embedding(index, weight, padding_idx=None):
-    """Rows ``weight[index]`` for an integer array/Tensor ``index`` of any shape; see :class:`Embedding`."""
-    raw = index.data if isinstance(index, Tensor) else index
+def embedding(input, weight, padding_idx=None):  # noqa: A002
+    """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`."""
+    raw = input.data if isinstance(input, Tensor) else input
     raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
     if raw.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {raw.dtype} (shape {tuple(raw.shape)})")

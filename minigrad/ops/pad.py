@@ -37,15 +37,15 @@ class Pad(Function):
         return gy[self._inside(x.shape)]
 
 
-def pad(x, pad, mode="constant", value=None):
-    """Pad the last ``len(pad) // 2`` axes of ``x``, as ``torch.nn.functional.pad``.
+def pad(input, pad, mode="constant", value=None):  # noqa: A002
+    """Pad the last ``len(pad) // 2`` axes of ``input``, as ``torch.nn.functional.pad``.
 
     ``pad`` lists (before, after) pairs starting from the LAST axis, as PyTorch does:
     ``pad(x, (1, 1, 2, 0))`` adds one column on each side of the last axis and two
     rows before the second-to-last. A negative width crops, as in PyTorch. ``mode``:
 
     * "constant": the new entries are ``value`` (None: 0); any number of axes.
-    * "reflect", "replicate", "circular": the new entries are copied from ``x`` (mirrored without the
+    * "reflect", "replicate", "circular": the new entries are copied from ``input`` (mirrored without the
       edge, the edge repeated, or wrapped around; see ``minigrad.ops.pad_modes``). As in PyTorch these
       pad 1, 2 or 3 trailing axes of an input with one or two more axes ((N, C, L) or (C, L) for 1 axis,
       and so on); reflect widths must be smaller than the axis, circular ones at most its size; no ``value``.
@@ -59,30 +59,30 @@ def pad(x, pad, mode="constant", value=None):
             raise TypeError(f"pad: the third argument is mode, as in torch.nn.functional.pad, got {mode!r}; "
                             f"write value={mode!r} to pad with that constant")
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got mode={mode!r}")
-    x = as_tensor(x)
+    input = as_tensor(input)
     pad = tuple(pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):
-        raise ValueError(f"pad: expected an even number of ints, at most 2 per axis of a {x.ndim}-D input "
-                         f"(shape {tuple(x.shape)}), got {pad}")
-    widths = [(0, 0)] * x.ndim
+    if len(pad) % 2 or len(pad) // 2 > input.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):
+        raise ValueError(f"pad: expected an even number of ints, at most 2 per axis of a {input.ndim}-D input "
+                         f"(shape {tuple(input.shape)}), got {pad}")
+    widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if min(pad, default=0) < 0:
-        for n, (lo, hi) in zip(x.shape, widths):
+        for n, (lo, hi) in zip(input.shape, widths):
             if n + lo + hi < 0:
-                raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(x.shape)})")
+                raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(input.shape)})")
         kept = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         if mode == "reflect":   # torch mirrors the whole input, then crops: (4, -2) reads entries the crop drops
-            return _crop(_pad_mode(x, pad, tuple(kept), mode, value), widths)
-        x, widths = _crop(x, widths), kept   # the other modes read the cropped input (circular wraps it), as torch
+            return _crop(_pad_mode(input, pad, tuple(kept), mode, value), widths)
+        input, widths = _crop(input, widths), kept   # the other modes read the cropped input (circular wraps it), as torch
     if mode != "constant":
-        return _pad_mode(x, pad, tuple(widths), mode, value)
+        return _pad_mode(input, pad, tuple(widths), mode, value)
     if value is None:
         value = 0.0
     number = _python_number(value)
     if not isinstance(number, (int, float)):  # a bool pads a mask with False or True
         raise TypeError(f"pad: value must be a real number, got value={value!r} ({type(value).__name__})")
-    return Pad.apply(x, widths=tuple(widths), value=float(number))
+    return Pad.apply(input, widths=tuple(widths), value=float(number))
 
 
 def _crop(x, widths):

@@ -219,19 +219,19 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dim
     return Geometry(kernel, stride, dilation, tuple(padding)), tuple(out_hw), pads
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):  # noqa: A002
     """Maximum over each kh x kw window; stride defaults to kernel_size; padding counts as -inf.
 
     The gradient goes to one element per window: its first maximum in row-major order. With ``return_indices``,
     also that element's flat position in H * W (int64), as PyTorch (what ``max_unpool2d`` takes).
     """
-    x, unbatched = _images("max_pool2d", x)
-    geo, _, _ = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    input, unbatched = _images("max_pool2d", input)
+    geo, _, _ = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     if not return_indices:
-        return _unbatch(MaxPool2d.apply(x, geo=geo), unbatched)
+        return _unbatch(MaxPool2d.apply(input, geo=geo), unbatched)
     sink = []
-    y = MaxPool2d.apply(x, geo=geo, sink=sink)
-    return _unbatch(y, unbatched), _unbatch(as_tensor(channels_first(_flat_positions(sink[0], geo, x.shape[3]))),
+    y = MaxPool2d.apply(input, geo=geo, sink=sink)
+    return _unbatch(y, unbatched), _unbatch(as_tensor(channels_first(_flat_positions(sink[0], geo, input.shape[3]))),
                                             unbatched)
 
 
@@ -266,7 +266,7 @@ def _divisor(n, k, s, p, o, count_include_pad):
     return end - start
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
                divisor_override=None):
     """Mean over each kh x kw window of (N, C, H, W) or (C, H, W); stride defaults to kernel_size; padding counts
     as 0.
@@ -277,10 +277,10 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     """
     if divisor_override is not None and (not is_integer(divisor_override) or divisor_override == 0):
         raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int or None, got {divisor_override!r}")
-    x, unbatched = _images("avg_pool2d", x)
-    geo, out_hw, pads = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    scale = _scale(x, geo, out_hw, pads, count_include_pad, None if divisor_override is None else int(divisor_override))
-    return _unbatch(AvgPool2d.apply(x, geo=geo, scale=scale), unbatched)
+    input, unbatched = _images("avg_pool2d", input)
+    geo, out_hw, pads = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    scale = _scale(input, geo, out_hw, pads, count_include_pad, None if divisor_override is None else int(divisor_override))
+    return _unbatch(AvgPool2d.apply(input, geo=geo, scale=scale), unbatched)
 
 
 def _scale(x, geo, out_hw, pads, count_include_pad, divisor_override=None):
@@ -302,28 +302,28 @@ def _averaging_matrix(n, o, dtype, xp):
     return xp.asarray(p.astype(dtype))
 
 
-def adaptive_avg_pool2d(x, output_size):
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     """Average pooling to a fixed (oh, ow) output whatever the input size (an int means (n, n); None keeps that axis).
 
     Window i along an axis of length n covers [floor(i n / o), ceil((i + 1) n / o)).
     Computed as P_h @ x @ P_w^T with constant averaging matrices, so its derivative is
     that of two matrix products: dL/dx = P_h^T @ g @ P_w.
     """
-    x, unbatched = _images("adaptive_avg_pool2d", x)
-    if x.dtype.kind != "f":
-        raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got dtype {x.dtype}")
+    input, unbatched = _images("adaptive_avg_pool2d", input)
+    if input.dtype.kind != "f":
+        raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got dtype {input.dtype}")
     sizes = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
     if len(sizes) != 2:
         raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
-    oh, ow = (n if o is None else o for o, n in zip(sizes, x.shape[2:]))
+    oh, ow = (n if o is None else o for o, n in zip(sizes, input.shape[2:]))
     if min(oh, ow) < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
-    xp = get_array_module(x.data)
-    h, w = x.shape[2:]
-    y = x
+    xp = get_array_module(input.data)
+    h, w = input.shape[2:]
+    y = input
     if ow != w:
-        y = matmul(y, as_tensor(_averaging_matrix(w, ow, x.dtype, xp).T.copy(), like=x))
+        y = matmul(y, as_tensor(_averaging_matrix(w, ow, input.dtype, xp).T.copy(), like=input))
     if oh != h:
-        y = matmul(as_tensor(_averaging_matrix(h, oh, x.dtype, xp), like=x), y)
+        y = matmul(as_tensor(_averaging_matrix(h, oh, input.dtype, xp), like=input), y)
     return _unbatch(y, unbatched)
 

@@ -47,19 +47,19 @@ def _as_sequences(y, unbatched):
     return y.reshape(y.shape[1], y.shape[2]) if unbatched else y
 
 
-def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):  # noqa: A002
     """Maximum over each window of k elements of (N, C, L) or (C, L); stride defaults to kernel_size;
     padding counts as -inf. The gradient goes to each window's first (leftmost) maximum. With ``return_indices``,
     also that element's position in L (int64), as PyTorch."""
-    x4, (k, s, p, d), unbatched = _as_images("max_pool1d", x, kernel_size, stride, padding, dilation)
+    x4, (k, s, p, d), unbatched = _as_images("max_pool1d", input, kernel_size, stride, padding, dilation)
     out = max_pool2d(x4, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
     if return_indices:
         return _as_sequences(out[0], unbatched), _as_sequences(out[1], unbatched)
     return _as_sequences(out, unbatched)
 
 
-def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):  # noqa: A002
     """Mean over each window of k elements of (N, C, L) or (C, L); stride defaults to kernel_size; padding
     counts as 0, divisor as in PyTorch (``count_include_pad``). dL/dx: each window spreads g / divisor."""
-    x4, (k, s, p, _), unbatched = _as_images("avg_pool1d", x, kernel_size, stride, padding, 1)
+    x4, (k, s, p, _), unbatched = _as_images("avg_pool1d", input, kernel_size, stride, padding, 1)
     return _as_sequences(avg_pool2d(x4, (1, k), (1, s), (0, p), ceil_mode, count_include_pad), unbatched)

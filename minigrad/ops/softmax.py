@@ -88,20 +88,20 @@ def _checked_input(name, x, axis, arg="axis"):
     return x if x.dtype.kind in "fc" else x.astype(backend.DEFAULT_FLOAT)
 
 
-def softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:
+def softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
     """Probabilities along ``axis`` (or PyTorch's ``dim``):
     ``exp(x) / sum(exp(x))``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("softmax", axis, dim)
-    return Softmax.apply(_checked_input("softmax", _cast(x, dtype), axis, arg), axis=int(axis))
+    return Softmax.apply(_checked_input("softmax", _cast(input, dtype), axis, arg), axis=int(axis))
 
 
-def log_softmax(x: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
     """Log-probabilities along ``axis`` (or PyTorch's ``dim``):
     ``x - logsumexp(x)``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("log_softmax", axis, dim)
-    return LogSoftmax.apply(_checked_input("log_softmax", _cast(x, dtype), axis, arg), axis=int(axis))
+    return LogSoftmax.apply(_checked_input("log_softmax", _cast(input, dtype), axis, arg), axis=int(axis))
 
 
 def _cast(x, dtype):

@@ -1,7 +1,8 @@
 """Elementwise activations as functions: ``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``silu``, ``elu``,
 ``gelu``, ``softplus``, ``mish``, ``hardtanh``, ``relu6``, ``logsigmoid``, ``selu``, ``celu``, ``hardswish``,
 ``hardsigmoid``, ``hardshrink``, ``softshrink``, ``threshold`` (each one minigrad op), ``prelu``, ``softsign``,
-``tanhshrink``, ``rrelu``, ``glu`` and ``softmin`` (composed), with PyTorch's arguments.
+``tanhshrink``, ``rrelu``, ``glu`` and ``softmin`` (composed), with PyTorch's arguments (the first one named
+``input``, as PyTorch's, so ``F.relu(input=h)`` runs; the formulas call it ``x``).
 
 ``softmax`` and ``log_softmax`` are ops, in ``minigrad/ops/softmax.py``.
 """
@@ -25,77 +26,77 @@ from minigrad.ops.functions import softplus as _softplus
 
 
 @in_place_option("relu")
-def relu(x: Tensor, inplace: bool = False) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """Rectified linear unit, ``max(x, 0)``."""
-    return ops.relu(x)
+    return ops.relu(input)
 
 
 @in_place_option("leaky_relu")
-def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
-    return ops.leaky_relu(x, negative_slope)
+    return ops.leaky_relu(input, negative_slope)
 
 
-def sigmoid(x: Tensor) -> Tensor:
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """Logistic function ``1 / (1 + exp(-x))``."""
-    return ops.sigmoid(x)
+    return ops.sigmoid(input)
 
 
-def tanh(x: Tensor) -> Tensor:
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
     """Hyperbolic tangent."""
-    return ops.tanh(x)
+    return ops.tanh(input)
 
 
 @in_place_option("silu")
-def silu(x: Tensor, inplace: bool = False) -> Tensor:
-    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` writes the result into ``x`` (``in_place.py``)."""
-    return _silu(x)
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x * sigmoid(x)`` (SiLU, or swish). ``inplace=True`` writes the result into ``input`` (``in_place.py``)."""
+    return _silu(input)
 
 
 @in_place_option("elu")
-def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     alpha = number("elu", "alpha", alpha)
-    return _elu(x, alpha)
+    return _elu(input, alpha)
 
 
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """``x * Phi(x)``, Phi the standard normal CDF; ``approximate="tanh"`` uses the tanh formula (no SciPy needed).
 
     The exact form needs erf: ``pip install "minigrad[scipy]"`` on the CPU (CuPy has its own on a GPU).
     """
-    return _gelu(x, one_of("gelu", "approximate", approximate, GELU_APPROXIMATIONS))
+    return _gelu(input, one_of("gelu", "approximate", approximate, GELU_APPROXIMATIONS))
 
 
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``, as PyTorch's.
 
     One op, stable for any |x|. Derivative: ``sigmoid(beta x)``, 1 in the linear region.
     """
-    return _softplus(x, nonzero_number("softplus", "beta", beta), number("softplus", "threshold", threshold))
+    return _softplus(input, nonzero_number("softplus", "beta", beta), number("softplus", "threshold", threshold))
 
 
 @in_place_option("mish")
-def mish(x: Tensor, inplace: bool = False) -> Tensor:
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x * tanh(softplus(x))`` (Misra 2019), one op, stable for any |x|. Derivative: ``t + x sigmoid(x) (1 - t^2)`` with ``t = tanh(softplus(x))``."""
-    return _mish(x)
+    return _mish(input)
 
 
 @in_place_option("hardtanh")
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
     beyond, as PyTorch's."""
     min_val, max_val = number("hardtanh", "min_val", min_val), number("hardtanh", "max_val", max_val)
-    return _hardtanh(x, min_val, max_val)
+    return _hardtanh(input, min_val, max_val)
 
 
 @in_place_option("relu6")
-def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``, with its derivative (0 at 0 and at 6, as PyTorch's)."""
-    return _hardtanh(x, 0.0, 6.0)
+    return _hardtanh(input, 0.0, 6.0)
 
 
-def prelu(x: Tensor, weight: Tensor) -> Tensor:
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """``x`` where positive, ``weight * x`` elsewhere, with one learnable slope per channel (axis 1) or one for all.
 
     Shapes: x -> x; ``weight`` (1,) or (C,) with C = x.shape[1] (1 when x has fewer than 2 axes), broadcast
@@ -103,111 +104,111 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     ``dL/dweight = sum of g x`` over the elements at or below 0 of each channel. Composed of ops, so higher
     derivatives follow.
     """
-    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        bad = "input" if not isinstance(x, Tensor) else "weight"
-        raise TypeError(f"prelu: {bad} must be a Tensor, got {type(x if bad == 'input' else weight).__name__}")
-    channels = x.shape[1] if x.ndim >= 2 else 1
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        bad = "input" if not isinstance(input, Tensor) else "weight"
+        raise TypeError(f"prelu: {bad} must be a Tensor, got {type(input if bad == 'input' else weight).__name__}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.size not in (1, channels):
         raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} must hold 1 slope or one per channel "
-                         f"(axis 1 of the input of shape {tuple(x.shape)}: {channels})")
-    if weight.dtype != x.dtype:
-        raise TypeError(f"prelu: input dtype {x.dtype} does not match the weight's dtype {weight.dtype}")
-    if weight.device != x.device:
-        raise ValueError(f"prelu: input is on {x.device} but the weight is on {weight.device}")
+                         f"(axis 1 of the input of shape {tuple(input.shape)}: {channels})")
+    if weight.dtype != input.dtype:
+        raise TypeError(f"prelu: input dtype {input.dtype} does not match the weight's dtype {weight.dtype}")
+    if weight.device != input.device:
+        raise ValueError(f"prelu: input is on {input.device} but the weight is on {weight.device}")
     if weight.size == 1:
         slope = ops.reshape(weight, ())
     else:
-        slope = ops.reshape(weight, (channels,) + (1,) * (x.ndim - 2))
-    return ops.where(x > 0, x, slope * x)
+        slope = ops.reshape(weight, (channels,) + (1,) * (input.ndim - 2))
+    return ops.where(input > 0, input, slope * input)
 
 
-def logsigmoid(x: Tensor) -> Tensor:
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """``log(sigmoid(x)) = -log(1 + exp(-x))``, one op, stable for any |x| (``x`` itself far below 0, no overflow).
     Derivative: ``sigmoid(-x)``."""
-    return _more.logsigmoid(_tensor("logsigmoid", x))
+    return _more.logsigmoid(_tensor("logsigmoid", input))
 
 
-def softsign(x: Tensor) -> Tensor:
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
     """``x / (1 + |x|)``. Derivative ``1 / (1 + |x|)^2`` (1 at 0: the kink of ``|x|`` is multiplied by x = 0)."""
-    x = _tensor("softsign", x, integers=True)
-    return x / (ops.abs(x) + 1.0)
+    input = _tensor("softsign", input, integers=True)
+    return input / (ops.abs(input) + 1.0)
 
 
-def tanhshrink(x: Tensor) -> Tensor:
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     """``x - tanh(x)``. Derivative ``tanh(x)^2``."""
-    x = _tensor("tanhshrink", x, integers=True)
-    return x - ops.tanh(x)
+    input = _tensor("tanhshrink", input, integers=True)
+    return input - ops.tanh(input)
 
 
-def softmin(x: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:
+def softmin(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:  # noqa: A002
     """``softmax(-x)`` along ``dim``. Without ``dim``, the last axis of a 1-D or 2-D input (PyTorch's implicit
     choice there); for 3 or more dims ``dim`` must be given (PyTorch would warn and guess axis 1 or 0)."""
-    x = _tensor("softmin", x)
+    input = _tensor("softmin", input)
     if dtype is not None:   # torch casts before the op
-        x = x.astype(dtype)
-    if dim is None and x.ndim >= 3:
-        raise TypeError(f"softmin: give the axis for an input of {x.ndim} dims (shape {tuple(x.shape)}): PyTorch's "
-                        f"implicit dim would be {0 if x.ndim == 3 else 1}, not the last axis; write dim=")
-    return ops.softmax(-x, LAST_AXIS if dim is None else integer("softmin", "dim", dim))
+        input = input.astype(dtype)
+    if dim is None and input.ndim >= 3:
+        raise TypeError(f"softmin: give the axis for an input of {input.ndim} dims (shape {tuple(input.shape)}): PyTorch's "
+                        f"implicit dim would be {0 if input.ndim == 3 else 1}, not the last axis; write dim=")
+    return ops.softmax(-input, LAST_AXIS if dim is None else integer("softmin", "dim", dim))
 
 
 @in_place_option("selu")
-def selu(x: Tensor, inplace: bool = False) -> Tensor:
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``scale * (x if x > 0 else alpha (exp(x) - 1))`` with alpha = 1.6733, scale = 1.0507 (Klambauer et al.
     2017), one op. Derivative ``scale`` for x > 0, else ``scale alpha exp(x)`` (at 0 too, as PyTorch's).
    """
-    return _more.selu(_tensor("selu", x))
+    return _more.selu(_tensor("selu", input))
 
 
 @in_place_option("celu")
-def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
     Derivative 1 for x > 0, else ``exp(x / alpha)``."""
     alpha = nonzero_number("celu", "alpha", alpha)
-    return _more.celu(_tensor("celu", x), alpha)
+    return _more.celu(_tensor("celu", input), alpha)
 
 
 @in_place_option("hardswish")
-def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x relu6(x + 3) / 6`` (Howard et al. 2019), one op. Derivative 0 for x <= -3, ``x / 3 + 1/2`` strictly
     between, 1 for x >= 3 (PyTorch's values at the kinks)."""
-    return _more.hardswish(_tensor("hardswish", x))
+    return _more.hardswish(_tensor("hardswish", input))
 
 
 @in_place_option("hardsigmoid")
-def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``relu6(x + 3) / 6``, one op. Derivative 1/6 strictly inside (-3, 3), else 0."""
-    return _more.hardsigmoid(_tensor("hardsigmoid", x))
+    return _more.hardsigmoid(_tensor("hardsigmoid", input))
 
 
-def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x`` where ``|x| > lambd``, else 0, one op. Derivative 1 where ``|x| > lambd``, else 0 (at ``|x| = lambd``
     too)."""
-    return _more.shrink(_tensor("hardshrink", x), number("hardshrink", "lambd", lambd), 0.0)
+    return _more.shrink(_tensor("hardshrink", input), number("hardshrink", "lambd", lambd), 0.0)
 
 
-def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0, one op; ``lambd >= 0``. Derivative
     as ``hardshrink``'s."""
     lambd = nonnegative_number("softshrink", "lambd", lambd)
-    return _more.shrink(_tensor("softshrink", x), lambd, lambd)
+    return _more.shrink(_tensor("softshrink", input), lambd, lambd)
 
 
 @in_place_option("threshold")
-def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
     """``x`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
    """
     threshold_ = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
-    x = x if isinstance(x, Tensor) else _tensor("threshold", x)
-    return _more.threshold(x, threshold_, value)
+    input = input if isinstance(input, Tensor) else _tensor("threshold", input)
+    return _more.threshold(input, threshold_, value)
 
 
 RRELU_LOWER, RRELU_UPPER = 1.0 / 8.0, 1.0 / 3.0
 
 
 @in_place_option("rrelu")
-def rrelu(x: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, training: bool = False,
+def rrelu(input: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, training: bool = False,  # noqa: A002
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU (Xu et al. 2015): ``x`` where positive, else ``a x``.
 
@@ -219,28 +220,28 @@ def rrelu(x: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, tra
     if lower > upper:
         raise ValueError(f"rrelu: lower ({lower}) must be less than or equal to upper ({upper})")
     training = flag("rrelu", "training", training)
-    x = _tensor("rrelu", x)
+    input = _tensor("rrelu", input)
     if not training:
-        return ops.leaky_relu(x, (lower + upper) / 2)
-    u = uniform_on(x.device, x.shape, x.dtype)
-    slope = u * x.dtype.type(upper - lower) + x.dtype.type(lower)
-    return ops.where(x > 0, x, x * Tensor(slope))
+        return ops.leaky_relu(input, (lower + upper) / 2)
+    u = uniform_on(input.device, input.shape, input.dtype)
+    slope = u * input.dtype.type(upper - lower) + input.dtype.type(lower)
+    return ops.where(input > 0, input, input * Tensor(slope))
 
 
-def glu(x: Tensor, dim: int = -1) -> Tensor:
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit (Dauphin et al. 2017): ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of x along
     ``dim`` (whose size must be even). Shapes: (..., 2n, ...) -> (..., n, ...). Composed of ops."""
-    x = _tensor("glu", x)
-    if x.ndim == 0:
+    input = _tensor("glu", input)
+    if input.ndim == 0:
         raise ValueError("glu: a 0-d input has no dimension to halve")
     axis = integer("glu", "dim", dim)
-    if not -x.ndim <= axis < x.ndim:
-        raise IndexError(f"glu: dim {dim} is out of range for an input of {x.ndim} dims (shape {tuple(x.shape)})")
-    size = x.shape[axis]
+    if not -input.ndim <= axis < input.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for an input of {input.ndim} dims (shape {tuple(input.shape)})")
+    size = input.shape[axis]
     if size % 2:
-        raise ValueError(f"glu: dimension {axis % x.ndim} of the input of shape {tuple(x.shape)} has size {size}, "
+        raise ValueError(f"glu: dimension {axis % input.ndim} of the input of shape {tuple(input.shape)} has size {size}, "
                          "which must be even to halve")
-    a, b = ops.split(x, 2, axis=axis)
+    a, b = ops.split(input, 2, axis=axis)
     return a * ops.sigmoid(b)
 
 

@@ -27,16 +27,16 @@ def _axis(name, x, dim):
     return normalize_axis(name, int(dim), x.ndim, x.shape)[0]
 
 
-def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     """``x / max(||x||_p, eps)`` along ``dim``, as ``torch.nn.functional.normalize``: unit vectors, and ``x / eps``
     for a vector shorter than eps (0 for a zero vector, whose gradient is ``g / eps``).
 
     Shapes: x -> x.
     """
     p, eps = positive_number("normalize", "p", p), number("normalize", "eps", eps)
-    x = as_floating(x)
-    norm = ops.norm(x, p, dim=_axis("normalize", x, dim), keepdim=True)
-    return x / ops.clamp(norm, min=eps)
+    input = as_floating(input)
+    norm = ops.norm(input, p, dim=_axis("normalize", input, dim), keepdim=True)
+    return input / ops.clamp(norm, min=eps)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

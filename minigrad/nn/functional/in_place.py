@@ -19,10 +19,12 @@ _DROPOUTS = {"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", 
 
 
 def in_place_option(name):
-    """Give ``fn(x, ..., inplace=False)`` PyTorch's ``inplace=True``: ``fn``'s result written into ``x``."""
+    """Give ``fn(input, ..., inplace=False)`` PyTorch's ``inplace=True``: ``fn``'s result written into ``input``
+    (given by position or as ``input=``)."""
     def wrap(fn):
         signature = inspect.signature(fn)
         position = list(signature.parameters).index("inplace")
+        first = next(iter(signature.parameters))
 
         @functools.wraps(fn)
         def call(*args, **kwargs):
@@ -33,12 +35,16 @@ def in_place_option(name):
                 raise ValueError(f"{name}: inplace must be a bool, got {inplace!r}")
             if not inplace or (name in _DROPOUTS and _identity(signature, args, kwargs)):
                 return fn(*args, **kwargs)
-            rest = list(args[1:])
+            if args:
+                x, rest = args[0], list(args[1:])
+            else:   # the input given by keyword (torch's ``input=``); then every argument is a keyword
+                x, rest = kwargs.pop(first, None), []
+                if x is None:
+                    raise TypeError(f"{name}: missing the input (its first argument, {first!r})")
             if len(args) > position:
                 rest[position - 1] = False
             else:
                 kwargs["inplace"] = False
-            x = args[0]
             if not hasattr(x, "_write_result"):
                 raise TypeError(f"{name}: inplace=True needs a Tensor input, got {type(x).__name__}")
             return x._write_result(f"{name}_", lambda t: fn(t, *rest, **kwargs))

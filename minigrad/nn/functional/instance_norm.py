@@ -7,7 +7,7 @@ from minigrad.nn.arguments import nonnegative_number, number
 from minigrad.nn.functional.normalization import _check_affine, _check_floating_input
 
 
-def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,  # noqa: A002
                   weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Instance normalisation of (N, C, *) inputs: ``y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]``.
@@ -18,27 +18,27 @@ def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Te
     variance unbiased. Without it, the running statistics replace them. A composition of ops.
     """
     name = "instance_norm"
-    _check_floating_input(name, x)
-    if x.ndim < 3:
-        raise ValueError(f"{name}: expected an input of shape (N, C, *) with spatial axes, got {tuple(x.shape)}")
+    _check_floating_input(name, input)
+    if input.ndim < 3:
+        raise ValueError(f"{name}: expected an input of shape (N, C, *) with spatial axes, got {tuple(input.shape)}")
     momentum, eps = number(name, "momentum", momentum), nonnegative_number(name, "eps", eps)
-    n, c = x.shape[:2]
-    _check_affine(name, x, weight, bias, (c,), "the input {input} has {shape[0]} channels")
+    n, c = input.shape[:2]
+    _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
     for arg, stat in (("running_mean", running_mean), ("running_var", running_var)):
         if stat is not None and tuple(stat.shape) != (c,):
-            raise ValueError(f"{name}: {arg} has shape {tuple(stat.shape)} but the input {tuple(x.shape)} has {c} "
+            raise ValueError(f"{name}: {arg} has shape {tuple(stat.shape)} but the input {tuple(input.shape)} has {c} "
                              "channels")
-    axes = tuple(range(2, x.ndim))
-    channel_shape = (1, c) + (1,) * (x.ndim - 2)
+    axes = tuple(range(2, input.ndim))
+    channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:
-        count = x.size // (n * c) if n * c else 0
+        count = input.size // (n * c) if n * c else 0
         if count <= 1:
             raise ValueError(f"{name}: expected more than 1 spatial element when training, got input of shape "
-                             f"{tuple(x.shape)}")
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
+                             f"{tuple(input.shape)}")
+        mean = input.mean(axis=axes, keepdims=True)
+        centred = input - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)
-        for stat, batch in ((running_mean, mean.data), (running_var, var.data * x.dtype.type(count / (count - 1)))):
+        for stat, batch in ((running_mean, mean.data), (running_var, var.data * input.dtype.type(count / (count - 1)))):
             if stat is not None:
                 average = batch.reshape(n, c).mean(axis=0).astype(stat.dtype, copy=False)
                 stat.data *= stat.dtype.type(1 - momentum)
@@ -46,9 +46,9 @@ def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Te
     else:
         if running_mean is None or running_var is None:
             raise ValueError(f"{name}: use_input_stats=False needs running_mean and running_var")
-        mean = Tensor(running_mean.data.reshape(channel_shape).astype(x.dtype, copy=False))
-        var = Tensor(running_var.data.reshape(channel_shape).astype(x.dtype, copy=False))
-        centred = x - mean
+        mean = Tensor(running_mean.data.reshape(channel_shape).astype(input.dtype, copy=False))
+        var = Tensor(running_var.data.reshape(channel_shape).astype(input.dtype, copy=False))
+        centred = input - mean
     y = centred * (var + eps) ** -0.5
     if weight is not None:
         y = y * weight.reshape(*channel_shape)

@@ -5,18 +5,18 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import Affine
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """Affine map ``y = x @ W + b`` with ``W`` of shape (in_features, out_features), as one graph node."""
     # One cheap test on the hot path: matmul would promote a float64 x silently, and the
     # in-place bias add would cast a bias of another dtype; the precise error comes on failure.
-    if (not isinstance(x, Tensor) or not isinstance(weight, Tensor) or weight.data.ndim != 2
-            or x.data.shape[-1:] != weight.data.shape[:1] or x.data.dtype != weight.data.dtype
+    if (not isinstance(input, Tensor) or not isinstance(weight, Tensor) or weight.data.ndim != 2
+            or input.data.shape[-1:] != weight.data.shape[:1] or input.data.dtype != weight.data.dtype
             or (bias is not None and (not isinstance(bias, Tensor) or bias.data.dtype != weight.data.dtype
                                       or bias.data.shape != weight.data.shape[1:]))):
-        _reject_linear(x, weight, bias)
+        _reject_linear(input, weight, bias)
     if bias is None:
-        return Affine.apply(x, weight)
-    return Affine.apply(x, weight, bias)
+        return Affine.apply(input, weight)
+    return Affine.apply(input, weight, bias)
 
 
 def _reject_linear(x, weight, bias):

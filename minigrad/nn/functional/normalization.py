@@ -10,7 +10,7 @@ from minigrad.backend import get_array_module
 from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int
 
 
-def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalisation per channel (axis 1) over the batch axis and any spatial axes.
@@ -24,23 +24,23 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     Evaluation: normalise with the running statistics.
     Then scale by ``weight`` (gamma) and shift by ``bias`` (beta), per channel.
     """
-    if x.ndim not in (2, 3, 4, 5):
+    if input.ndim not in (2, 3, 4, 5):
         raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
-                         f"{tuple(x.shape)}")
-    axes = (0,) + tuple(range(2, x.ndim))
-    stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+                         f"{tuple(input.shape)}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training:
-        n = x.data.size // x.shape[1]
+        n = input.data.size // input.shape[1]
         if n < 2:
             raise ValueError(
-                f"batch_norm: training needs more than 1 value per channel, got input of shape {tuple(x.shape)}"
+                f"batch_norm: training needs more than 1 value per channel, got input of shape {tuple(input.shape)}"
             )
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
+        mean = input.mean(axis=axes, keepdims=True)
+        centred = input - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)
         if running_mean is not None:
             batch_mean = mean.data.reshape(-1)
-            batch_var = var.data.reshape(-1) * x.dtype.type(n / (n - 1))
+            batch_var = var.data.reshape(-1) * input.dtype.type(n / (n - 1))
             running_mean.data *= running_mean.dtype.type(1 - momentum)
             running_mean.data += running_mean.dtype.type(momentum) * batch_mean.astype(running_mean.dtype)
             running_var.data *= running_var.dtype.type(1 - momentum)
@@ -48,10 +48,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")
-        mean = Tensor(running_mean.data.reshape(stat_shape).astype(x.dtype, copy=False))
-        var = Tensor(running_var.data.reshape(stat_shape).astype(x.dtype, copy=False))
-        centred = x - mean
-    eps_t = Tensor(get_array_module(x.data).asarray(eps, dtype=x.dtype))
+        mean = Tensor(running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False))
+        var = Tensor(running_var.data.reshape(stat_shape).astype(input.dtype, copy=False))
+        centred = input - mean
+    eps_t = Tensor(get_array_module(input.data).asarray(eps, dtype=input.dtype))
     y = centred / ops.sqrt(var + eps_t)
     if weight is not None:
         y = y * weight.reshape(*stat_shape)
@@ -60,7 +60,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     return y
 
 
-def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002
                eps: float = 1e-5) -> Tensor:
     """Layer normalisation (Ba et al. 2016) over the trailing axes ``normalized_shape``, as PyTorch's.
 
@@ -71,8 +71,8 @@ def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: 
     """
     shape = int_shape("layer_norm", "normalized_shape", normalized_shape)
     eps = nonnegative_number("layer_norm", "eps", eps)
-    check_layer_norm_input("layer_norm", x, shape, weight, bias)
-    return layer_norm_unchecked(x, shape, weight, bias, eps)
+    check_layer_norm_input("layer_norm", input, shape, weight, bias)
+    return layer_norm_unchecked(input, shape, weight, bias, eps)
 
 
 def layer_norm_unchecked(x, shape, weight, bias, eps):
@@ -101,7 +101,7 @@ def check_layer_norm_input(who, x, shape, weight, bias) -> None:
     _check_affine(who, x, weight, bias, shape, "normalized_shape is {shape}")
 
 
-def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002
                eps: float = 1e-5) -> Tensor:
     """Group normalisation (Wu and He 2018) of (N, C, *) inputs, as ``torch.nn.functional.group_norm``.
 
@@ -113,8 +113,8 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: T
     """
     num_groups = positive_int("group_norm", "num_groups", num_groups)
     eps = nonnegative_number("group_norm", "eps", eps)
-    check_group_norm_input("group_norm", x, num_groups, weight, bias)
-    return group_norm_unchecked(x, num_groups, weight, bias, eps)
+    check_group_norm_input("group_norm", input, num_groups, weight, bias)
+    return group_norm_unchecked(input, num_groups, weight, bias, eps)
 
 
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
@@ -171,17 +171,17 @@ def _check_affine(who, x, weight, bias, shape, expected) -> None:
                             f"convert with x.astype({p.dtype.name!r})")
 
 
-def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:  # noqa: A002
     """Root-mean-square normalisation (Zhang and Sennrich 2019) over the trailing axes ``normalized_shape``, as
     PyTorch's: ``y = x / sqrt(mean(x^2) + eps) * weight``, ``eps`` None meaning the machine epsilon of x's dtype
     (``numpy.finfo``, as PyTorch's ``torch.finfo``). ``weight`` (optional) has shape ``normalized_shape``.
     A composition of ops, so its derivatives of every order come from theirs.
     """
     shape = int_shape("rms_norm", "normalized_shape", normalized_shape)
-    check_layer_norm_input("rms_norm", x, shape, weight, None)
+    check_layer_norm_input("rms_norm", input, shape, weight, None)
     if eps is not None:
         eps = nonnegative_number("rms_norm", "eps", eps)
-    return rms_norm_unchecked(x, shape, weight, eps)
+    return rms_norm_unchecked(input, shape, weight, eps)
 
 
 def rms_norm_unchecked(x, shape, weight, eps):
@@ -194,7 +194,7 @@ def rms_norm_unchecked(x, shape, weight, eps):
     return y if weight is None else y * weight
 
 
-def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:  # noqa: A002
     """Local response normalisation across channels (Krizhevsky et al. 2012), as PyTorch's: for (N, C, *) inputs,
     ``y_c = x_c / (k + alpha / size * sum of x_j^2 over the channels j in [c - size // 2, c + (size - 1) // 2])^beta``
     (channels beyond the edges count as 0; the sum is always divided by ``size``). A composition of ops: one
@@ -203,17 +203,17 @@ def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float =
     name = "local_response_norm"
     size = positive_int(name, "size", size)
     alpha, beta, k = number(name, "alpha", alpha), number(name, "beta", beta), number(name, "k", k)
-    _check_floating_input(name, x)
-    if x.ndim < 3:
-        raise ValueError(f"{name}: expected an input of 3 or more dimensions (N, C, *), got shape {tuple(x.shape)}")
-    if x.size == 0:
-        return x
-    c = x.shape[1]
+    _check_floating_input(name, input)
+    if input.ndim < 3:
+        raise ValueError(f"{name}: expected an input of 3 or more dimensions (N, C, *), got shape {tuple(input.shape)}")
+    if input.size == 0:
+        return input
+    c = input.shape[1]
     before, after = size // 2, (size - 1) // 2
-    xp = get_array_module(x.data)
-    padded = ops.concat([Tensor(xp.zeros((x.shape[0], before) + tuple(x.shape[2:]), dtype=x.dtype)), x * x,
-                         Tensor(xp.zeros((x.shape[0], after) + tuple(x.shape[2:]), dtype=x.dtype))], axis=1)
+    xp = get_array_module(input.data)
+    padded = ops.concat([Tensor(xp.zeros((input.shape[0], before) + tuple(input.shape[2:]), dtype=input.dtype)), input * input,
+                         Tensor(xp.zeros((input.shape[0], after) + tuple(input.shape[2:]), dtype=input.dtype))], axis=1)
     window = padded[:, 0:c]
     for offset in range(1, size):   # the window's positions, not the elements
         window = window + padded[:, offset:offset + c]
-    return x / ((window / size) * alpha + k) ** beta
+    return input / ((window / size) * alpha + k) ** beta
