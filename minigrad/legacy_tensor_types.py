@@ -17,6 +17,8 @@ nothing clashes.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from minigrad import backend
@@ -72,6 +74,7 @@ def _make(name, dtype, expected=None):
                                        "__doc__": f"``torch.{name}``: a {np.dtype(dtype)} tensor from sizes or data."})
 
 
+@functools.lru_cache(maxsize=None)   # one class per dtype, not one per call of Tensor.new
 def legacy_type(dtype, name):
     """A legacy constructor of ``dtype`` whose messages say ``name`` (``Tensor.new`` reads its arguments so)."""
     return _make(name, dtype, expected=f"of this tensor's dtype {np.dtype(dtype)}")

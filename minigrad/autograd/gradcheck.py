@@ -23,8 +23,8 @@ backward from all-zero output gradients, which must give zero gradients (PyTorch
 undefined output gradient is a zero one here, which that check already covers.
 ``check_forward_ad`` compares Jacobian-vector products
 (``autograd.functional.jvp``) with central differences too, and
-``check_backward_ad=False`` leaves out the backward checks. There is no vmap over
-backward, so ``check_batched_grad`` and ``check_batched_forward_grad`` must stay
+``check_backward_ad=False`` leaves out the backward checks. There is no vmapped
+backward (``vmap`` and ``is_grads_batched`` loop over the batch), so ``check_batched_grad`` and ``check_batched_forward_grad`` must stay
 False, and no masked (sparse) semantics, so ``masked`` must too.
 """
 from __future__ import annotations
@@ -99,12 +99,6 @@ def _vjp(fn, inputs, diff, weights_for, outs=None):
             for g, i in zip(gs, diff)], outs
 
 
-def _report(message, raise_exception):
-    if raise_exception:
-        raise GradcheckError(message)
-    return False
-
-
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
               check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
               check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
@@ -134,8 +128,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             _check_zero_output_grads(func, inputs, diff)   # PyTorch's "multiplied by grad_output" check
         if check_forward_ad:
             _check_jvps(func, inputs, diff, eps, atol, rtol, fast_mode, seed)
-    except GradcheckError as error:
-        return _report(str(error), raise_exception)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 
@@ -144,7 +140,7 @@ def _refuse_unsupported(name, **options):
         if value:
             raise NotImplementedError(
                 f"{name}: {option}={value!r} is not supported: minigrad has " +
-                ("no masked (sparse) gradient semantics" if option == "masked" else "no vmap over backward") +
+                ("no masked (sparse) gradient semantics" if option == "masked" else "no vmapped (batched) backward") +
                 f"; pass {option}=False")
 
 

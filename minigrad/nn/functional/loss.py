@@ -390,10 +390,7 @@ def _probability_cross_entropy(logits, target, reduction, e, weight):
     if weight is not None:
         w = _class_weight("cross_entropy", weight, logits)
         terms = terms * Tensor(w.reshape((1, c) + (1,) * (logits.ndim - 2)))
-    loss = -terms.sum(axis=1)
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+    return _reduce(-terms.sum(axis=1), reduction)
 
 
 def _picked_rows(log_probs, safe, row_scale):
