@@ -91,21 +91,25 @@ class Hardsigmoid(Function):
 
 class Shrink(Function):
     """y = x - bias for x > lambd, x + bias for x < -lambd, else 0: hardshrink (bias 0) and softshrink
-    (bias lambd), ONNX's Shrink.   dL/dx = g where |x| > lambd, else 0 (at |x| = lambd too, as PyTorch's)."""
+    (bias lambd), ONNX's Shrink.   dL/dx = g outside [-lambd, lambd], else 0 (at |x| = lambd too, as PyTorch's).
+
+    "Outside" is "not inside", so a NaN is outside: it stays NaN and passes its gradient on, as in PyTorch.
+    """
 
     def __init__(self, lambd=0.5, bias=0.0):
         self.lambd, self.bias = lambd, bias
 
     def forward(self, x):
         xp = get_array_module(x)
-        zero = x.dtype.type(0)
-        if self.bias == 0:
-            return xp.where((x >= -self.lambd) & (x <= self.lambd), zero, x)
-        return xp.where(x > self.lambd, x - self.bias, xp.where(x < -self.lambd, x + self.bias, zero)
-                        ).astype(x.dtype, copy=False)
+        # x - copysign(bias, x) is x - bias above lambd and x + bias below -lambd (and NaN for NaN)
+        shifted = x if self.bias == 0 else x - xp.copysign(x.dtype.type(self.bias), x)
+        return xp.where(self._inside(x), x.dtype.type(0), shifted)
 
     def backward(self, F, gy, x):
-        return F.select((x < -self.lambd) | (x > self.lambd), gy)
+        return F.select(~self._inside(x), gy)
+
+    def _inside(self, x):
+        return (x >= -self.lambd) & (x <= self.lambd)
 
 
 class Threshold(Function):

@@ -256,3 +256,16 @@ def test_reprs_and_state_dicts():
     assert repr(nn.GLU()) == "GLU(dim=-1)"
     for layer in [nn.LogSigmoid(), nn.SELU(), nn.RReLU(), nn.Softmax2d(), nn.GLU()]:
         assert layer.state_dict() == {} and list(layer.parameters()) == []
+
+
+@pytest.mark.parametrize("name", ["softshrink", "hardshrink"])
+def test_shrink_keeps_nan_as_torch(name):
+    # softshrink(nan) was 0: the NaN fell through both "x > lambd" and "x < -lambd" into the zero branch
+    x = np.array([np.nan, -2.0, 0.25, 2.0])
+    y = getattr(F, name)(mg.tensor(x, dtype="float64"), 0.5).numpy()
+    np.testing.assert_array_equal(y, getattr(TF, name)(torch.tensor(x), 0.5).numpy())
+    xm = mg.tensor(x, dtype="float64", requires_grad=True)
+    getattr(F, name)(xm, 0.5).sum().backward()
+    xt = torch.tensor(x, requires_grad=True)
+    getattr(TF, name)(xt, 0.5).sum().backward()
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())   # [1, 1, 0, 1]: outside [-lambd, lambd]
