@@ -47,8 +47,8 @@ def test_lstm_run_learns_writes_its_files_and_resumes_bit_identically(tmp_path, 
 
 
 @pytest.mark.parametrize("extra,message", [
-    (["--hidden", "32,16"], "--model lstm takes one --hidden width and no --dropout"),
-    (["--dropout", "0.1"], "--model lstm takes one --hidden width and no --dropout"),
+    (["--hidden", "32,16"], "--model lstm takes one --hidden width, got --hidden 32,16"),
+    (["--dropout", "0.1"], "--model lstm takes no --dropout, got --dropout 0.1"),
 ])
 def test_lstm_rejects_mlp_options(tmp_path, capsys, extra, message):
     assert main(["train", "--model", "lstm", "--data-dir", str(data_root()), "--out", str(tmp_path / "o"),

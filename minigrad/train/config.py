@@ -170,9 +170,11 @@ class TrainConfig:
         self = dataclasses.replace(self, **{name: value for name, value in MODEL_DEFAULTS[self.model].items()
                                             if name != "adam_lr" and getattr(self, name) is None})
         _check_name("dataset", self.dataset, DATASETS)
-        if self.model == "lstm" and (len(self.hidden) != 1 or self.dropout):
-            raise ConfigError(f"--model lstm takes one --hidden width and no --dropout, got --hidden "
-                              f"{','.join(map(str, self.hidden)) or 'none'} --dropout {self.dropout}")
+        if self.model == "lstm" and len(self.hidden) != 1:
+            raise ConfigError(f"--model lstm takes one --hidden width, got --hidden "
+                              f"{','.join(map(str, self.hidden)) or 'none'}")
+        if self.model == "lstm" and self.dropout:
+            raise ConfigError(f"--model lstm takes no --dropout, got --dropout {self.dropout}")
         _check_name("optimizer", self.optimizer, OPTIMIZERS)
         _check_name("schedule", self.schedule, SCHEDULES)
         spec = OPTIMIZERS[self.optimizer]
