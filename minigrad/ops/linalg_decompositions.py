@@ -34,7 +34,8 @@ def _outputs(F, fn, cls, a, **params):
 
 
 class Cholesky(Function):
-    """L with A = L L^T (lower; U = L^T with ``upper``), A symmetric positive-definite.
+    """L with A = L L^T (lower; U = L^T with ``upper``), A symmetric positive-definite, read from the triangle
+    returned (the lower one, or the upper one with ``upper``), as torch's.
 
     dL/dA = sym(L^{-T} Phi(L^T G) L^{-1}), Phi taking the lower triangle with the diagonal halved and
     sym(X) = (X + X^T) / 2 (A is read as symmetric, as torch's gradient). Shapes: (..., n, n) -> (..., n, n).
@@ -47,8 +48,8 @@ class Cholesky(Function):
 
     def forward(self, a):
         xp = get_array_module(a)
-        try:
-            lower = xp.linalg.cholesky(a)
+        try:   # the triangle returned is the one read, as torch's: U from A's upper triangle is L of A^T's lower
+            lower = xp.linalg.cholesky(xp.swapaxes(a, -1, -2) if self.upper else a)
         except xp.linalg.LinAlgError:
             lower = None
         if lower is None or bool(xp.isnan(lower).any()):   # CuPy returns NaN rather than raising

@@ -14,7 +14,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, operands
+from minigrad.ops._args import as_floating, check_flag, operands
 from minigrad.ops.linalg import _swap_last
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
@@ -101,6 +101,8 @@ class Solve(Function):
 
 class Pinv(Function):
     """X = A^+, the Moore-Penrose pseudo-inverse, from an SVD with singular values <= max(atol, rtol * s_max) dropped.
+    With ``hermitian`` A is read as symmetric from its lower triangle (torch's values); the gradient stays the general
+    one below, as torch's, which for a symmetric A is the derivative.
 
     dL/dA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A) (Golub and Pereyra), for A whose rank
     does not change nearby (full rank, say). Shapes: (..., m, n) -> (..., n, m).
@@ -108,12 +110,12 @@ class Pinv(Function):
 
     keep_output = True
 
-    def __init__(self, atol, rtol):
-        self.atol, self.rtol = atol, rtol
+    def __init__(self, atol, rtol, hermitian=False):
+        self.atol, self.rtol, self.hermitian = atol, rtol, hermitian
 
     def forward(self, a):
         xp = get_array_module(a)
-        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        u, s, vh = xp.linalg.svd(lower_symmetric(xp, a) if self.hermitian else a, full_matrices=False)
         top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
         cutoff = xp.maximum(self.atol, self.rtol * top)
         keep = s > cutoff
@@ -181,12 +183,20 @@ def _swap_last_tensor(t):
 
 def pinv(a, *, atol=None, rtol=None, hermitian=False):
     """``torch.linalg.pinv``: the pseudo-inverse, singular values <= max(atol, rtol * s_max) dropped; rtol
-    defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian`` is accepted
-    for the signature (the SVD serves both). Shapes: (..., m, n) -> (..., n, m)."""
+    defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian=True`` reads A as
+    symmetric from its lower triangle, as torch's. Shapes: (..., m, n) -> (..., n, m)."""
     a = as_floating(a)
     if a.ndim < 2:
         raise ValueError(f"linalg.pinv: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
-    return Pinv.apply(a, **_tolerances(a, atol, rtol))
+    hermitian = check_flag("linalg.pinv", "hermitian", hermitian)
+    if hermitian and a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"linalg.pinv: hermitian=True expects square matrices, got shape {tuple(a.shape)}")
+    return Pinv.apply(a, hermitian=hermitian, **_tolerances(a, atol, rtol))
+
+
+def lower_symmetric(xp, a):
+    """The symmetric matrix of a's lower triangle: what torch's ``hermitian=True``/``UPLO='L'`` read."""
+    return xp.tril(a) + xp.swapaxes(xp.tril(a, -1), -1, -2)
 
 
 def _tolerances(a, atol, rtol):

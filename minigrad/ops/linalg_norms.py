@@ -18,6 +18,7 @@ from minigrad.ops.functions import abs as _abs
 from minigrad.ops.norm import norm as _vector_p_norm
 from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
+from minigrad.ops.linalg_inverse import lower_symmetric
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import reshape, transpose
 from minigrad.scalars import is_real
@@ -118,13 +119,17 @@ def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002
 def matrix_rank(a, *, atol=None, rtol=None, hermitian=False):
     """``torch.linalg.matrix_rank``: the count of singular values > max(atol, rtol * s_max), int64, no gradient.
 
-    rtol defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's.
+    rtol defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian=True`` reads A
+    as symmetric from its lower triangle (its singular values are then torch's |eigenvalues|).
     """
     a = as_floating(a)
     if a.ndim < 2:
         raise ValueError(f"linalg.matrix_rank: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
+    hermitian = check_flag("linalg.matrix_rank", "hermitian", hermitian)
+    if hermitian and a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"linalg.matrix_rank: hermitian=True expects square matrices, got shape {tuple(a.shape)}")
     xp = get_array_module(a.data)
-    s = xp.linalg.svd(a.data, compute_uv=False)
+    s = xp.linalg.svd(lower_symmetric(xp, a.data) if hermitian else a.data, compute_uv=False)
     atol = 0.0 if atol is None else float(atol)
     if rtol is None:
         rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0

@@ -107,6 +107,17 @@ def test_pinv_drops_small_singular_values_as_torch():
     same(mg.linalg.pinv(x, rtol=0.5), torch.linalg.pinv(tx, rtol=0.5), rtol=1e-9)
 
 
+def test_pinv_hermitian_reads_the_lower_triangle_as_torch():
+    # torch's hermitian=True takes A as symmetric and reads its lower triangle; minigrad ignored the flag and
+    # inverted the whole matrix, so an A with other entries above the diagonal gave another result.
+    a = np.triu(RNG.standard_normal((2, 3, 3))) + 3.0 * np.eye(3)
+    x, tx = pair(a, requires_grad=False)
+    same(mg.linalg.pinv(x, hermitian=True), torch.linalg.pinv(tx, hermitian=True), rtol=1e-12)
+    same(mg.linalg.pinv(x, hermitian=True, atol=2.5), torch.linalg.pinv(tx, hermitian=True, atol=2.5), rtol=1e-12)
+    # on a symmetric A the gradient is torch's (the general pinv gradient), to second order
+    agree(lambda t: mg.linalg.pinv(t, hermitian=True), lambda t: torch.linalg.pinv(t, hermitian=True), sym(2, 3, 3))
+
+
 # ------------------------------------------------------------------ factorizations
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
 @pytest.mark.parametrize("upper", [False, True])
@@ -116,6 +127,33 @@ def test_cholesky_matches_torch(shape, upper):
     agree(lambda t: mg.linalg.cholesky(t, upper=upper), lambda t: torch.linalg.cholesky(t, upper=upper), a)
     # torch's Tensor.cholesky is deprecated: its linalg form is the reference.
     agree(lambda t: t.cholesky(upper), lambda t: torch.linalg.cholesky(t, upper=upper), a)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_reads_the_triangle_it_returns_as_torch(upper):
+    # torch factors the lower triangle for upper=False and the upper one for upper=True; minigrad read the lower
+    # one for both, so upper=True on a matrix with other entries above the diagonal gave another factor.
+    clean = spd(2, 3, 3)
+    noise = RNG.standard_normal((2, 3, 3))
+    a = clean + (np.tril(noise, -1) if upper else np.triu(noise, 1))     # noise in the triangle not read
+    for ours_fn, theirs_fn in ((lambda t: mg.linalg.cholesky(t, upper=upper),
+                                lambda t: torch.linalg.cholesky(t, upper=upper)),
+                               (lambda t: mg.cholesky(t, upper), lambda t: torch.linalg.cholesky(t, upper=upper)),
+                               (lambda t: mg.linalg.cholesky_ex(t, upper=upper).L,
+                                lambda t: torch.linalg.cholesky_ex(t, upper=upper).L)):
+        agree(ours_fn, theirs_fn, a)
+        x, tx = pair(clean, requires_grad=False)
+        same(ours_fn(x), theirs_fn(tx), rtol=1e-12)
+
+
+def test_cholesky_ex_info_reads_the_upper_triangle_for_upper_as_torch():
+    a = np.array([[4.0, 1.0, 0.0], [-9.0, 3.0, 1.0], [0.0, -9.0, 2.0]])   # upper triangle read: SPD; lower: not
+    for upper in (False, True):
+        ours = mg.linalg.cholesky_ex(mg.tensor(a, dtype="float64"), upper=upper)
+        theirs = torch.linalg.cholesky_ex(torch.tensor(a), upper=upper)
+        np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+        if upper:
+            np.testing.assert_allclose(ours.L.numpy(), theirs.L.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 4, 2)])
@@ -223,6 +261,16 @@ def test_matrix_rank_matches_torch():
         ours, theirs = mg.linalg.matrix_rank(mg.tensor(a, dtype="float64"), **kwargs), \
             torch.linalg.matrix_rank(torch.tensor(a), **kwargs)
         assert ours.dtype == np.int64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_matrix_rank_hermitian_reads_the_lower_triangle_as_torch():
+    # |eigenvalues| of the symmetric matrix from the lower triangle, as torch; minigrad counted the singular values
+    # of the whole matrix: rank 2 for [[1, 7], [1, 1]] (torch: 1) and 1 for [[1, 0], [7, 1]] with atol=2 (torch: 2).
+    for a, kwargs in ((np.array([[1.0, 7.0], [1.0, 1.0]]), {}), (np.array([[1.0, 0.0], [7.0, 1.0]]), {"atol": 2.0}),
+                      (np.triu(RNG.standard_normal((3, 4, 4))), {"rtol": 0.3})):
+        ours = mg.linalg.matrix_rank(mg.tensor(a, dtype="float64"), hermitian=True, **kwargs)
+        theirs = torch.linalg.matrix_rank(torch.tensor(a), hermitian=True, **kwargs)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
