@@ -20,6 +20,7 @@ from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
 from minigrad.ops.linalg_inverse import lower_symmetric
 from minigrad.ops.reduce import sum as _sum
+from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape, transpose
 from minigrad.scalars import is_real
 
@@ -36,7 +37,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
     """``torch.linalg.vector_norm``: the ord-norm of ``x`` over ``dim`` (every dim when None) as one vector.
 
     ord: a number (> 0, 0: the count of nonzeros, < 0: (sum |x|^ord)^(1/ord)) or +-inf. Gradients as
-    ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0.
+    ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0, and for ord < 0 on a slice with a zero (its norm 0).
     """
     x = as_floating(x)
     keepdim = check_flag("linalg.vector_norm", "keepdim", keepdim)
@@ -53,7 +54,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
     if ord == 0:
         count = (x.data != 0).sum(axis=axis, keepdims=keepdim).astype(x.dtype)
         return Tensor(xp.asarray(count))
-    return _sum(_abs(x) ** ord, axis, keepdim) ** (1.0 / ord)
+    # A zero entry makes the slice's norm 0; its terms |0|^ord = inf would make the gradient inf * 0 = NaN, so
+    # they are taken at 1 and the slice's result set to 0 (gradient 0, torch's).
+    zero = x.data == 0
+    if not bool(zero.any()):
+        return _sum(_abs(x) ** ord, axis, keepdim) ** (1.0 / ord)
+    safe = where(Tensor(zero), 1.0, x)
+    has_zero = Tensor(xp.asarray(zero.any(axis=axis, keepdims=keepdim)))
+    return where(has_zero, 0.0, _sum(_abs(safe) ** ord, axis, keepdim) ** (1.0 / ord))
 
 
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)

@@ -183,6 +183,20 @@ def test_eigh_matches_torch_through_sign_free_losses(shape, uplo):
     agree(lambda t: mg.linalg.eigvalsh(t, uplo), lambda t: torch.linalg.eigvalsh(t, uplo), a)
 
 
+def test_eigenvalue_gradient_at_repeated_eigenvalues_is_torch_s():
+    # with the eigenvectors unused the gradient is V diag(g) V^T, defined for repeated eigenvalues too; minigrad
+    # divided the (zero) eigenvector term by the zero gap: NaN everywhere for 2 I, 0 or diag(1, 1, 2).
+    for a in (2.0 * np.eye(3), np.zeros((3, 3)), np.diag([1.0, 1.0, 2.0]), np.stack([np.eye(2), np.diag([3.0, 1.0])])):
+        for ours_fn, theirs_fn in ((mg.linalg.eigvalsh, torch.linalg.eigvalsh),
+                                   (lambda t: mg.linalg.eigh(t).eigenvalues, lambda t: torch.linalg.eigh(t).eigenvalues),
+                                   (lambda t: mg.linalg.eigh(t, "U")[0], lambda t: torch.linalg.eigh(t, "U")[0])):
+            x, tx = pair(a)
+            weights = np.arange(1.0, a.shape[-1] + 1)
+            (g,) = mg.grad((ours_fn(x) * mg.tensor(weights, dtype="float64")).sum(), [x])
+            (tg,) = torch.autograd.grad((theirs_fn(tx) * torch.tensor(weights)).sum(), [tx])
+            np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (2, 3, 2)])
 def test_svd_matches_torch_through_sign_free_losses(shape):
     a = RNG.standard_normal(shape)
@@ -237,6 +251,14 @@ def test_vector_norm_matches_torch(ord, dim, keepdim):
     agree(lambda t: mg.linalg.vector_norm(t, ord, dim, keepdim),
           lambda t: torch.linalg.vector_norm(t, ord, dim, keepdim),
           a, second=False)
+
+
+@pytest.mark.parametrize("ord", [-1, -2.5, -0.5])
+def test_vector_norm_of_negative_order_is_0_with_gradient_0_at_a_zero_entry_as_torch(ord):
+    # (sum |x|^ord)^(1/ord) is 0 when an entry is 0; its gradient was inf * 0 = NaN there (torch: 0)
+    a = np.array([[0.0, 1.5, -2.0], [0.5, -1.0, 3.0], [0.0, 0.0, 0.0]])
+    agree(lambda t: mg.linalg.vector_norm(t, ord, 1), lambda t: torch.linalg.vector_norm(t, ord, 1), a, second=False)
+    agree(lambda t: mg.linalg.vector_norm(t, ord), lambda t: torch.linalg.vector_norm(t, ord), a, second=False)
 
 
 def test_vector_norm_of_order_0_counts_nonzeros_with_gradient_0():
