@@ -188,7 +188,8 @@ def test_eigenvalue_gradient_at_repeated_eigenvalues_is_torch_s():
     # divided the (zero) eigenvector term by the zero gap: NaN everywhere for 2 I, 0 or diag(1, 1, 2).
     for a in (2.0 * np.eye(3), np.zeros((3, 3)), np.diag([1.0, 1.0, 2.0]), np.stack([np.eye(2), np.diag([3.0, 1.0])])):
         for ours_fn, theirs_fn in ((mg.linalg.eigvalsh, torch.linalg.eigvalsh),
-                                   (lambda t: mg.linalg.eigh(t).eigenvalues, lambda t: torch.linalg.eigh(t).eigenvalues),
+                                   (lambda t: mg.linalg.eigh(t).eigenvalues,
+                                    lambda t: torch.linalg.eigh(t).eigenvalues),
                                    (lambda t: mg.linalg.eigh(t, "U")[0], lambda t: torch.linalg.eigh(t, "U")[0])):
             x, tx = pair(a)
             weights = np.arange(1.0, a.shape[-1] + 1)
