@@ -14,7 +14,8 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, check_flag, operands
+from minigrad.autograd.tensor import Tensor
+from minigrad.ops._args import as_floating, check_flag, operands, python_real
 from minigrad.ops.linalg import _swap_last
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
@@ -199,11 +200,18 @@ def lower_symmetric(xp, a):
     return xp.tril(a) + xp.swapaxes(xp.tril(a, -1), -1, -2)
 
 
-def _tolerances(a, atol, rtol):
-    atol = 0.0 if atol is None else float(atol)
+def _tolerances(a, atol, rtol, op="linalg.pinv"):
+    """torch's atol/rtol rule as Python floats; a tolerance per matrix (a tensor, torch's) is refused clearly."""
+    atol = 0.0 if atol is None else _real(op, "atol", atol)
     if rtol is None:
         rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0
-    return {"atol": atol, "rtol": float(rtol)}
+    return {"atol": atol, "rtol": _real(op, "rtol", rtol)}
+
+
+def _real(op, name, value):
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.item()
+    return float(python_real(op, name, value))
 
 
 def pinverse(a, rcond=1e-15):

@@ -18,7 +18,7 @@ from minigrad.ops.functions import abs as _abs
 from minigrad.ops.norm import norm as _vector_p_norm
 from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
-from minigrad.ops.linalg_inverse import lower_symmetric
+from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape, transpose
@@ -136,10 +136,8 @@ def matrix_rank(a, *, atol=None, rtol=None, hermitian=False):
     hermitian = check_flag("linalg.matrix_rank", "hermitian", hermitian)
     if hermitian and a.shape[-1] != a.shape[-2]:
         raise ValueError(f"linalg.matrix_rank: hermitian=True expects square matrices, got shape {tuple(a.shape)}")
+    tol = _tolerances(a, atol, rtol, "linalg.matrix_rank")
     xp = get_array_module(a.data)
     s = xp.linalg.svd(lower_symmetric(xp, a.data) if hermitian else a.data, compute_uv=False)
-    atol = 0.0 if atol is None else float(atol)
-    if rtol is None:
-        rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0
     top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
-    return Tensor((s > xp.maximum(atol, float(rtol) * top)).sum(axis=-1).astype(np.int64))
+    return Tensor((s > xp.maximum(tol["atol"], tol["rtol"] * top)).sum(axis=-1).astype(np.int64))

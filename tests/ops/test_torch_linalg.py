@@ -391,10 +391,24 @@ def test_tensor_methods_for_products_match_torch():
     (lambda: mg.linalg.matrix_norm(mg.ones((2, 3)), 3), r"^linalg\.matrix_norm: ord must be one of 'fro', 'nuc'"),
     (lambda: mg.linalg.norm(mg.ones((3,)), "fro"), r"^linalg\.norm: ord='fro' is a matrix norm, but the input is "
                                                    r"1-D$"),
+    (lambda: mg.linalg.pinv(mg.ones((2, 3)), hermitian=True), r"^linalg\.pinv: hermitian=True expects square "
+                                                              r"matrices, got shape \(2, 3\)$"),
 ])
 def test_shape_and_value_errors_name_the_op_and_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mg.linalg.pinv(mg.eye(2), rtol=mg.tensor([0.1, 0.2])), r"^linalg\.pinv: rtol must be a real number"),
+    (lambda: mg.linalg.pinv(mg.eye(2), atol=[0.1]), r"^linalg\.pinv: atol must be a real number"),
+    (lambda: mg.linalg.matrix_rank(mg.eye(2), atol=mg.ones(2)), r"^linalg\.matrix_rank: atol must be a real number"),
+])
+def test_a_tolerance_per_matrix_is_refused_naming_the_op(call, message):
+    # torch takes tensors of tolerances (one per matrix); minigrad's are numbers (a 0-d tensor too)
+    with pytest.raises(TypeError, match=message):
+        call()
+    np.testing.assert_allclose(mg.linalg.pinv(mg.eye(2), atol=mg.tensor(0.5)).numpy(), np.eye(2))
 
 
 def test_torch_refuses_the_same_shapes():
