@@ -158,10 +158,13 @@ def solve(a, b, *, left=True):
     A's batch shape plus n (as torch decides); the batch dims broadcast. ``left=False`` solves X A = B."""
     a = _square("linalg.solve", a)
     a, b = operands("linalg.solve", a, b)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     if left is False:
+        if vector:   # torch reads it as a column too, and refuses it
+            raise ValueError(f"linalg.solve: B of shape {tuple(b.shape)} is read as a vector (a column), which cannot "
+                             f"be the right side of X A = B (left=False); A has shape {tuple(a.shape)}")
         return _swap_last_tensor(solve(_swap_last_tensor(a), _swap_last_tensor(b)))
     n = a.shape[-1]
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     bb = reshape(b, b.shape + (1,)) if vector else b
     if bb.ndim < 2 or bb.shape[-2] != n:
         raise ValueError(f"linalg.solve: B must have {n} rows to match A, got shapes {tuple(a.shape)} and "

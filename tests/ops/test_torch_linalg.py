@@ -393,6 +393,17 @@ def test_tensor_methods_for_products_match_torch():
                                                    r"1-D$"),
     (lambda: mg.linalg.pinv(mg.ones((2, 3)), hermitian=True), r"^linalg\.pinv: hermitian=True expects square "
                                                               r"matrices, got shape \(2, 3\)$"),
+    # a B that torch reads as a vector (1-D, or A's batch shape plus n) is a column: X A = B has no solution shape.
+    # minigrad read the transposed B instead, giving (2, 2, 3) for A (2, 3, 3) and B (2, 3).
+    (lambda: mg.linalg.solve(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((2, 3)), left=False),
+     r"^linalg\.solve: B of shape \(2, 3\) is read as a vector \(a column\), which cannot be the right side of "
+     r"X A = B \(left=False\); A has shape \(2, 3, 3\)$"),
+    (lambda: mg.linalg.solve(mg.eye(3) + mg.ones((3, 3, 3)), mg.ones((3, 3)), left=False),
+     r"^linalg\.solve: B of shape \(3, 3\) is read as a vector"),
+    (lambda: mg.linalg.solve(mg.eye(3), mg.ones(3), left=False), r"^linalg\.solve: B of shape \(3,\) is read as a "
+                                                                 r"vector"),
+    (lambda: mg.linalg.solve_ex(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((2, 3)), left=False),
+     r"^linalg\.solve: B of shape \(2, 3\) is read as a vector"),
 ])
 def test_shape_and_value_errors_name_the_op_and_shapes(call, message):
     with pytest.raises(ValueError, match=message):
