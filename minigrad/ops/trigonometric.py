@@ -134,7 +134,7 @@ class Sinc(Function):
         return F.where(small, series, d) * gy
 
 
-_SINC_SERIES_BELOW = 0.1 / math.pi   # |pi x| < 0.1: the series' next term is below 1e-19 of the first
+_SINC_SERIES_BELOW = 0.1 / math.pi   # |pi x| < 0.1: the next term of the series is below 6e-19 of the first
 _SINC_SERIES = (-1.0 / 3.0, 1.0 / 30.0, -1.0 / 840.0, 1.0 / 45360.0, -1.0 / 3991680.0)   # (sin u / u)' in odd powers
 
 
