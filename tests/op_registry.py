@@ -1111,4 +1111,19 @@ OPS += [
     OpInfo("Tensor.to_sparse", lambda x, *a: x.to_sparse(*a).values(), [S(_sp_rnd(3, 4)), S(_sp_rnd(3, 2, 2), 1)]),
 ]
 
+# The triangle read (session 14; tests/ops/test_torch_linalg.py compares each with torch): cholesky with upper=True
+# reads the upper triangle (a constant in the lower one changes nothing), pinv with hermitian=True the lower one
+# (through _sym, so the general pinv gradient is the derivative). Their own generator.
+_tri_rng = np.random.default_rng(14014)
+_LOWER_NOISE = np.tril(_tri_rng.standard_normal((3, 3)), -1)
+OPS += [
+    OpInfo("linalg.cholesky(upper triangle read)",
+           lambda x: mg.linalg.cholesky(_spd(x) + mg.tensor(_LOWER_NOISE, dtype=str(x.dtype), device=x.device),
+                                        upper=True), [S(_tri_rng.standard_normal((3, 3))),
+                                                      S(_tri_rng.standard_normal((2, 3, 3)))]),
+    OpInfo("linalg.pinv(hermitian)", lambda x, **kw: mg.linalg.pinv(_sym(x), hermitian=True, **kw),
+           [S(_tri_rng.standard_normal((3, 3)) + 3.0 * np.eye(3)),
+            S(_tri_rng.standard_normal((2, 3, 3)) + 3.0 * np.eye(3))]),
+]
+
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

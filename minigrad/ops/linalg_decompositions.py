@@ -34,7 +34,8 @@ def _outputs(F, fn, cls, a, **params):
 
 
 class Cholesky(Function):
-    """L with A = L L^T (lower; U = L^T with ``upper``), A symmetric positive-definite.
+    """L with A = L L^T (lower; U = L^T with ``upper``), A symmetric positive-definite, read from the triangle
+    returned (the lower one, or the upper one with ``upper``), as torch's.
 
     dL/dA = sym(L^{-T} Phi(L^T G) L^{-1}), Phi taking the lower triangle with the diagonal halved and
     sym(X) = (X + X^T) / 2 (A is read as symmetric, as torch's gradient). Shapes: (..., n, n) -> (..., n, n).
@@ -47,8 +48,8 @@ class Cholesky(Function):
 
     def forward(self, a):
         xp = get_array_module(a)
-        try:
-            lower = xp.linalg.cholesky(a)
+        try:   # the triangle returned is the one read, as torch's: U from A's upper triangle is L of A^T's lower
+            lower = xp.linalg.cholesky(xp.swapaxes(a, -1, -2) if self.upper else a)
         except xp.linalg.LinAlgError:
             lower = None
         if lower is None or bool(xp.isnan(lower).any()):   # CuPy returns NaN rather than raising
@@ -98,7 +99,8 @@ class Eigh(Function):
     """(w, V) with A = V diag(w) V^T for symmetric A (the ``uplo`` triangle read), w ascending.
 
     dL/dA = V (diag(G_w) + S / E) V^T with S = (V^T G_V - G_V^T V) / 2 and E_ij = w_j - w_i (distinct
-    eigenvalues), as torch's. Shapes: (..., n, n) -> (..., n), (..., n, n).
+    eigenvalues), as torch's; V diag(G_w) V^T when G_V = 0 (eigenvalues alone), at repeated eigenvalues too.
+    Shapes: (..., n, n) -> (..., n), (..., n, n).
     """
 
     def __init__(self, uplo):
@@ -114,6 +116,8 @@ class Eigh(Function):
         w, v = _outputs(F, self, Eigh, a, uplo=self.uplo)
         n = a.shape[-1]
         eye, _ = _masks(F, a, n)
+        if not bool((gv.data if F.recording else gv).any()):   # eigenvalues alone: no 1 / gap, so repeated ones
+            return v @ (F.reshape(gw, gw.shape[:-1] + (1, n)) * eye) @ _swap_last(F, v)   # are fine, as torch's
         vtg = _swap_last(F, v) @ gv
         skew = 0.5 * (vtg - _swap_last(F, vtg))
         gap = F.reshape(w, w.shape[:-1] + (1, n)) - F.reshape(w, w.shape[:-1] + (n, 1)) + eye

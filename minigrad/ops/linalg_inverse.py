@@ -14,7 +14,8 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, operands
+from minigrad.autograd.tensor import Tensor
+from minigrad.ops._args import as_floating, check_flag, operands, python_real
 from minigrad.ops.linalg import _swap_last
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
@@ -101,6 +102,8 @@ class Solve(Function):
 
 class Pinv(Function):
     """X = A^+, the Moore-Penrose pseudo-inverse, from an SVD with singular values <= max(atol, rtol * s_max) dropped.
+    With ``hermitian`` A is read as symmetric from its lower triangle (torch's values); the gradient stays the general
+    one below, as torch's, which for a symmetric A is the derivative.
 
     dL/dA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A) (Golub and Pereyra), for A whose rank
     does not change nearby (full rank, say). Shapes: (..., m, n) -> (..., n, m).
@@ -108,12 +111,12 @@ class Pinv(Function):
 
     keep_output = True
 
-    def __init__(self, atol, rtol):
-        self.atol, self.rtol = atol, rtol
+    def __init__(self, atol, rtol, hermitian=False):
+        self.atol, self.rtol, self.hermitian = atol, rtol, hermitian
 
     def forward(self, a):
         xp = get_array_module(a)
-        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        u, s, vh = xp.linalg.svd(lower_symmetric(xp, a) if self.hermitian else a, full_matrices=False)
         top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
         cutoff = xp.maximum(self.atol, self.rtol * top)
         keep = s > cutoff
@@ -155,10 +158,13 @@ def solve(a, b, *, left=True):
     A's batch shape plus n (as torch decides); the batch dims broadcast. ``left=False`` solves X A = B."""
     a = _square("linalg.solve", a)
     a, b = operands("linalg.solve", a, b)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     if left is False:
+        if vector:   # torch reads it as a column too, and refuses it
+            raise ValueError(f"linalg.solve: B of shape {tuple(b.shape)} is read as a vector (a column), which cannot "
+                             f"be the right side of X A = B (left=False); A has shape {tuple(a.shape)}")
         return _swap_last_tensor(solve(_swap_last_tensor(a), _swap_last_tensor(b)))
     n = a.shape[-1]
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     bb = reshape(b, b.shape + (1,)) if vector else b
     if bb.ndim < 2 or bb.shape[-2] != n:
         raise ValueError(f"linalg.solve: B must have {n} rows to match A, got shapes {tuple(a.shape)} and "
@@ -181,19 +187,34 @@ def _swap_last_tensor(t):
 
 def pinv(a, *, atol=None, rtol=None, hermitian=False):
     """``torch.linalg.pinv``: the pseudo-inverse, singular values <= max(atol, rtol * s_max) dropped; rtol
-    defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian`` is accepted
-    for the signature (the SVD serves both). Shapes: (..., m, n) -> (..., n, m)."""
+    defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian=True`` reads A as
+    symmetric from its lower triangle, as torch's. Shapes: (..., m, n) -> (..., n, m)."""
     a = as_floating(a)
     if a.ndim < 2:
         raise ValueError(f"linalg.pinv: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
-    return Pinv.apply(a, **_tolerances(a, atol, rtol))
+    hermitian = check_flag("linalg.pinv", "hermitian", hermitian)
+    if hermitian and a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"linalg.pinv: hermitian=True expects square matrices, got shape {tuple(a.shape)}")
+    return Pinv.apply(a, hermitian=hermitian, **_tolerances(a, atol, rtol))
 
 
-def _tolerances(a, atol, rtol):
-    atol = 0.0 if atol is None else float(atol)
+def lower_symmetric(xp, a):
+    """The symmetric matrix of a's lower triangle: what torch's ``hermitian=True``/``UPLO='L'`` read."""
+    return xp.tril(a) + xp.swapaxes(xp.tril(a, -1), -1, -2)
+
+
+def _tolerances(a, atol, rtol, op="linalg.pinv"):
+    """torch's atol/rtol rule as Python floats; a tolerance per matrix (a tensor, torch's) is refused clearly."""
+    atol = 0.0 if atol is None else _real(op, "atol", atol)
     if rtol is None:
         rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0
-    return {"atol": atol, "rtol": float(rtol)}
+    return {"atol": atol, "rtol": _real(op, "rtol", rtol)}
+
+
+def _real(op, name, value):
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.item()
+    return float(python_real(op, name, value))
 
 
 def pinverse(a, rcond=1e-15):

@@ -139,7 +139,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False):  # noqa: N803
     except ValueError:
         if check_errors:
             raise
-    info = _potrf_info(xp, a.data)
+    info = _potrf_info(xp, xp.swapaxes(a.data, -1, -2) if upper else a.data)   # upper reads the upper triangle
     good = info == 0
     factor = Cholesky.apply(_failed_as_identity(a, good), upper=upper)
     return CholeskyExResult(_nan_where_failed(factor, good, 2), Tensor(info))
@@ -148,8 +148,9 @@ def cholesky_ex(A, *, upper=False, check_errors=False):  # noqa: N803
 def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
     """``torch.linalg.lstsq``: ``(solution, residuals, rank, singular_values)``, a named tuple, for full-rank A.
 
-    solution = A^+ B (``pinv``, singular values <= rcond * s_max dropped; rcond defaults to eps * max(m, n)), the
-    least-squares solution for m >= n and the least-norm one for m < n; its gradient is pinv's and matmul's.
+    solution = A^+ B (``pinv``, singular values <= rcond * s_max dropped; rcond defaults to eps * max(m, n) and
+    'gels' ignores it, as torch's), the least-squares solution for m >= n and the least-norm one for m < n; its
+    gradient is pinv's and matmul's.
     As torch's, by driver (default 'gelsy'): residuals (..., k) = |A X - B|^2 summed over the rows, when m > n and
     the driver is not 'gelsy' (and every matrix has full rank for 'gelsd'/'gelss'), else empty; rank (...) int64
     for 'gelsy', 'gelsd', 'gelss', else empty; singular_values (..., min(m, n)) for 'gelsd' and 'gelss', else empty,
@@ -171,7 +172,7 @@ def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
         raise ValueError(f"{name}: input.size(-2) should match other.size(-2): shapes {tuple(a.shape)} and "
                          f"{tuple(b.shape)}")
     m, n = a.shape[-2:]
-    if rcond is None:
+    if rcond is None or driver == "gels":   # gels assumes full rank: torch ignores rcond for it
         rcond = float(np.finfo(a.dtype).eps) * max(m, n)
     x = pinv(a, rtol=float(rcond)) @ bb
     xp = get_array_module(a.data)

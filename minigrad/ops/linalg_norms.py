@@ -18,7 +18,9 @@ from minigrad.ops.functions import abs as _abs
 from minigrad.ops.norm import norm as _vector_p_norm
 from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
+from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
 from minigrad.ops.reduce import sum as _sum
+from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape, transpose
 from minigrad.scalars import is_real
 
@@ -35,7 +37,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
     """``torch.linalg.vector_norm``: the ord-norm of ``x`` over ``dim`` (every dim when None) as one vector.
 
     ord: a number (> 0, 0: the count of nonzeros, < 0: (sum |x|^ord)^(1/ord)) or +-inf. Gradients as
-    ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0.
+    ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0, and for ord < 0 on a slice with a zero (its norm 0).
     """
     x = as_floating(x)
     keepdim = check_flag("linalg.vector_norm", "keepdim", keepdim)
@@ -52,7 +54,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
     if ord == 0:
         count = (x.data != 0).sum(axis=axis, keepdims=keepdim).astype(x.dtype)
         return Tensor(xp.asarray(count))
-    return _sum(_abs(x) ** ord, axis, keepdim) ** (1.0 / ord)
+    # A zero entry makes the slice's norm 0; its terms |0|^ord = inf would make the gradient inf * 0 = NaN, so
+    # they are taken at 1 and the slice's result set to 0 (gradient 0, torch's).
+    zero = x.data == 0
+    if not bool(zero.any()):
+        return _sum(_abs(x) ** ord, axis, keepdim) ** (1.0 / ord)
+    safe = where(Tensor(zero), 1.0, x)
+    has_zero = Tensor(xp.asarray(zero.any(axis=axis, keepdims=keepdim)))
+    return where(has_zero, 0.0, _sum(_abs(safe) ** ord, axis, keepdim) ** (1.0 / ord))
 
 
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
@@ -118,15 +127,17 @@ def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002
 def matrix_rank(a, *, atol=None, rtol=None, hermitian=False):
     """``torch.linalg.matrix_rank``: the count of singular values > max(atol, rtol * s_max), int64, no gradient.
 
-    rtol defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's.
+    rtol defaults to eps * max(m, n) when atol is not given (or 0), else 0, as torch's. ``hermitian=True`` reads A
+    as symmetric from its lower triangle (its singular values are then torch's |eigenvalues|).
     """
     a = as_floating(a)
     if a.ndim < 2:
         raise ValueError(f"linalg.matrix_rank: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
+    hermitian = check_flag("linalg.matrix_rank", "hermitian", hermitian)
+    if hermitian and a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"linalg.matrix_rank: hermitian=True expects square matrices, got shape {tuple(a.shape)}")
+    tol = _tolerances(a, atol, rtol, "linalg.matrix_rank")
     xp = get_array_module(a.data)
-    s = xp.linalg.svd(a.data, compute_uv=False)
-    atol = 0.0 if atol is None else float(atol)
-    if rtol is None:
-        rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:]) if atol == 0.0 else 0.0
+    s = xp.linalg.svd(lower_symmetric(xp, a.data) if hermitian else a.data, compute_uv=False)
     top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
-    return Tensor((s > xp.maximum(atol, float(rtol) * top)).sum(axis=-1).astype(np.int64))
+    return Tensor((s > xp.maximum(tol["atol"], tol["rtol"] * top)).sum(axis=-1).astype(np.int64))

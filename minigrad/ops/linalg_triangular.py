@@ -17,6 +17,7 @@ from collections import namedtuple
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_flag, operands
+from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.convert import clone
 from minigrad.ops.linalg_inverse import Solve
 from minigrad.ops.triangular import tril, triu
@@ -105,7 +106,7 @@ def triangular_solve(b, a, upper=True, transpose=False, unitriangular=False):
         x = solve_triangular(mT(a), b, upper=not upper, unitriangular=unitriangular)
     else:
         x = solve_triangular(a, b, upper=upper, unitriangular=unitriangular)
-    return TriangularSolveResult(x, clone(a))
+    return TriangularSolveResult(x, clone(broadcast_to(a, x.shape[:-2] + a.shape[-2:])))   # torch's batch shape
 
 
 def _factor(L, upper):

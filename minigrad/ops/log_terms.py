@@ -53,14 +53,15 @@ def entr(input):
 
 
 def spherical_bessel_j0(input):
-    """sin(x) / x (1 at 0), the spherical Bessel function of the first kind of order 0, as
+    """sin(x) / x (1 at 0, 0 at +-inf), the spherical Bessel function of the first kind of order 0, as
     ``torch.special.spherical_bessel_j0``; no gradient, as torch's."""
     x = as_floating(input)
 
     def j0(data):
         xp = get_array_module(data)
         with np.errstate(invalid="ignore"):
-            safe = xp.where(data == 0, 1.0, data).astype(data.dtype, copy=False)
-            return xp.where(data == 0, data.dtype.type(1), xp.sin(safe) / safe)
+            safe = xp.where((data == 0) | xp.isinf(data), 1.0, data).astype(data.dtype, copy=False)
+            value = xp.where(data == 0, data.dtype.type(1), xp.sin(safe) / safe)
+            return xp.where(xp.isinf(data), data.dtype.type(0), value)   # the limit at +-inf, torch's
 
     return _plain.plain("spherical_bessel_j0", {}, x, j0)

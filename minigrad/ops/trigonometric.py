@@ -111,8 +111,10 @@ class Sinc(Function):
     """y = sin(pi x) / (pi x), and 1 at x = 0 (the normalized sinc, torch's and NumPy's).
     dL/dx = g (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0 (its limit, torch's value).
 
-    At x = 0 the derivative is written as its tangent there, g x (-pi^2 / 3): 0 as a value, and the exact
-    second derivative -pi^2 / 3 when it is differentiated again (torch's is NaN there).
+    For |pi x| < 0.1 the quotient cancels (to 0 / 0 once pi x^2 underflows, 36% off at x = 1e-8, as torch's), so
+    there the derivative is its Taylor series pi (-u/3 + u^3/30 - u^5/840 + u^7/45360 - u^9/3991680), u = pi x,
+    good to rounding: 0 at x = 0, and differentiated again the exact second derivative (-pi^2 / 3 at 0, where
+    torch's is NaN).
     """
 
     def forward(self, x):
@@ -121,14 +123,19 @@ class Sinc(Function):
         return xp.where(x == 0, 1.0, xp.sin(px) / px).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
-        at_zero = x == 0.0
-        safe = F.where(at_zero, 1.0, x)  # a 1 in place of 0 keeps NaN out of both passes; the result is masked
+        small = abs(x) < _SINC_SERIES_BELOW
+        safe = F.where(small, 1.0, x)  # a 1 in place of small x keeps NaN out of both passes; the result is masked
         px = safe * math.pi
         d = (px * F.cos(px) - F.sin(px)) / (px * safe)
-        return F.where(at_zero, x * _SINC_CURVATURE, d) * gy
+        u = x * math.pi
+        u2 = u * u
+        series = u * (((((u2 * _SINC_SERIES[4] + _SINC_SERIES[3]) * u2 + _SINC_SERIES[2]) * u2 + _SINC_SERIES[1]) * u2
+                       + _SINC_SERIES[0]) * math.pi)
+        return F.where(small, series, d) * gy
 
 
-_SINC_CURVATURE = -math.pi ** 2 / 3.0   # sinc''(0)
+_SINC_SERIES_BELOW = 0.1 / math.pi   # |pi x| < 0.1: the next term of the series is below 6e-19 of the first
+_SINC_SERIES = (-1.0 / 3.0, 1.0 / 30.0, -1.0 / 840.0, 1.0 / 45360.0, -1.0 / 3991680.0)   # (sin u / u)' in odd powers
 
 
 class Atan2(Function):

@@ -44,7 +44,7 @@ UNARY = {
     "erf": np.array([-3.0, -0.5, 0.0, 0.5, 3.0, 10.0]),
     "erfc": np.array([-3.0, -0.5, 0.0, 0.5, 3.0, 10.0]),
     "erfinv": np.array([-1.0, -0.5, 0.0, 0.3, 0.99, 1.0, 1.5]),
-    "sinc": np.array([0.0, -0.0, 0.5, 1.0, -2.5, 1e-8, 7.3]),
+    "sinc": np.array([0.0, -0.0, 0.5, 1.0, -2.5, 0.02, 7.3]),   # near 0 torch cancels: tested on its own
     "logit": np.array([0.0, 0.1, 0.5, 0.9, 1.0, -0.5, 1.5]),
     "nan_to_num": np.array([NAN, INF, -INF, 1.5, -0.0]),
     "deg2rad": WIDE, "rad2deg": WIDE,
@@ -409,6 +409,25 @@ def test_sinc_second_derivative_at_zero_is_exact():
     tx = torch.tensor([0.4], dtype=torch.float64, requires_grad=True)
     (tg,) = torch.autograd.grad(torch.sinc(tx).sum(), [tx], create_graph=True)
     np.testing.assert_allclose(h.numpy()[2], torch.autograd.grad(tg.sum(), [tx])[0].item(), rtol=1e-12)
+
+
+def test_sinc_gradient_near_zero_is_its_series_where_the_quotient_cancels():
+    # (pi x cos(pi x) - sin(pi x)) / (pi x^2) cancels near 0 and is 0 / 0 once pi x^2 underflows: minigrad gave NaN
+    # for |x| < 1e-154 (torch: 0) and, as torch, 0 for 1e-10 and -2.1e-8 for 1e-8 (exact: -3.29e-10, -3.29e-8).
+    for dtype, rtol in (("float64", 1e-14), ("float32", 1e-6)):
+        x = np.array([1e-300, -1e-200, 1e-160, 1e-10, -1e-8, 1e-6, 1e-4, 0.03] if dtype == "float64"
+                     else [1e-35, -1e-30, 1e-10, -1e-4, 0.03], dtype=dtype)
+        u = math.pi * x.astype("float64")
+        exact = math.pi * (-u / 3 + u ** 3 / 30 - u ** 5 / 840 + u ** 7 / 45360 - u ** 9 / 3991680)   # its series
+        t = mg.tensor(x, dtype=dtype, requires_grad=True)
+        (g,) = mg.grad(mg.sinc(t).sum(), [t], create_graph=True)
+        assert g.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(g.numpy(), exact, rtol=rtol, atol=0)
+        (h,) = mg.grad(g.sum(), [t])
+        np.testing.assert_allclose(h.numpy(), math.pi ** 2 * (-1 / 3 + u ** 2 / 10 - u ** 4 / 168 + u ** 6 / 6480
+                                                              - u ** 8 / 443520), rtol=rtol)
+    tx = torch.tensor([1e-300, -1e-200])      # torch's gradient there is 0: the same to 1e-200 absolute
+    assert not torch.autograd.grad(torch.sinc(tx.requires_grad_()).sum(), [tx])[0].any()
 
 
 def test_second_derivatives_of_binary_ops_match_torch():

@@ -107,6 +107,17 @@ def test_pinv_drops_small_singular_values_as_torch():
     same(mg.linalg.pinv(x, rtol=0.5), torch.linalg.pinv(tx, rtol=0.5), rtol=1e-9)
 
 
+def test_pinv_hermitian_reads_the_lower_triangle_as_torch():
+    # torch's hermitian=True takes A as symmetric and reads its lower triangle; minigrad ignored the flag and
+    # inverted the whole matrix, so an A with other entries above the diagonal gave another result.
+    a = np.triu(RNG.standard_normal((2, 3, 3))) + 3.0 * np.eye(3)
+    x, tx = pair(a, requires_grad=False)
+    same(mg.linalg.pinv(x, hermitian=True), torch.linalg.pinv(tx, hermitian=True), rtol=1e-12)
+    same(mg.linalg.pinv(x, hermitian=True, atol=2.5), torch.linalg.pinv(tx, hermitian=True, atol=2.5), rtol=1e-12)
+    # on a symmetric A the gradient is torch's (the general pinv gradient), to second order
+    agree(lambda t: mg.linalg.pinv(t, hermitian=True), lambda t: torch.linalg.pinv(t, hermitian=True), sym(2, 3, 3))
+
+
 # ------------------------------------------------------------------ factorizations
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
 @pytest.mark.parametrize("upper", [False, True])
@@ -116,6 +127,33 @@ def test_cholesky_matches_torch(shape, upper):
     agree(lambda t: mg.linalg.cholesky(t, upper=upper), lambda t: torch.linalg.cholesky(t, upper=upper), a)
     # torch's Tensor.cholesky is deprecated: its linalg form is the reference.
     agree(lambda t: t.cholesky(upper), lambda t: torch.linalg.cholesky(t, upper=upper), a)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_reads_the_triangle_it_returns_as_torch(upper):
+    # torch factors the lower triangle for upper=False and the upper one for upper=True; minigrad read the lower
+    # one for both, so upper=True on a matrix with other entries above the diagonal gave another factor.
+    clean = spd(2, 3, 3)
+    noise = RNG.standard_normal((2, 3, 3))
+    a = clean + (np.tril(noise, -1) if upper else np.triu(noise, 1))     # noise in the triangle not read
+    for ours_fn, theirs_fn in ((lambda t: mg.linalg.cholesky(t, upper=upper),
+                                lambda t: torch.linalg.cholesky(t, upper=upper)),
+                               (lambda t: mg.cholesky(t, upper), lambda t: torch.linalg.cholesky(t, upper=upper)),
+                               (lambda t: mg.linalg.cholesky_ex(t, upper=upper).L,
+                                lambda t: torch.linalg.cholesky_ex(t, upper=upper).L)):
+        agree(ours_fn, theirs_fn, a)
+        x, tx = pair(clean, requires_grad=False)
+        same(ours_fn(x), theirs_fn(tx), rtol=1e-12)
+
+
+def test_cholesky_ex_info_reads_the_upper_triangle_for_upper_as_torch():
+    a = np.array([[4.0, 1.0, 0.0], [-9.0, 3.0, 1.0], [0.0, -9.0, 2.0]])   # upper triangle read: SPD; lower: not
+    for upper in (False, True):
+        ours = mg.linalg.cholesky_ex(mg.tensor(a, dtype="float64"), upper=upper)
+        theirs = torch.linalg.cholesky_ex(torch.tensor(a), upper=upper)
+        np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+        if upper:
+            np.testing.assert_allclose(ours.L.numpy(), theirs.L.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 4, 2)])
@@ -143,6 +181,21 @@ def test_eigh_matches_torch_through_sign_free_losses(shape, uplo):
     agree(lambda t: mg.linalg.eigh(t, uplo).eigenvectors ** 2, lambda t: torch.linalg.eigh(t, uplo).eigenvectors ** 2,
           a, rtol=1e-8)
     agree(lambda t: mg.linalg.eigvalsh(t, uplo), lambda t: torch.linalg.eigvalsh(t, uplo), a)
+
+
+def test_eigenvalue_gradient_at_repeated_eigenvalues_is_torch_s():
+    # with the eigenvectors unused the gradient is V diag(g) V^T, defined for repeated eigenvalues too; minigrad
+    # divided the (zero) eigenvector term by the zero gap: NaN everywhere for 2 I, 0 or diag(1, 1, 2).
+    for a in (2.0 * np.eye(3), np.zeros((3, 3)), np.diag([1.0, 1.0, 2.0]), np.stack([np.eye(2), np.diag([3.0, 1.0])])):
+        for ours_fn, theirs_fn in ((mg.linalg.eigvalsh, torch.linalg.eigvalsh),
+                                   (lambda t: mg.linalg.eigh(t).eigenvalues,
+                                    lambda t: torch.linalg.eigh(t).eigenvalues),
+                                   (lambda t: mg.linalg.eigh(t, "U")[0], lambda t: torch.linalg.eigh(t, "U")[0])):
+            x, tx = pair(a)
+            weights = np.arange(1.0, a.shape[-1] + 1)
+            (g,) = mg.grad((ours_fn(x) * mg.tensor(weights, dtype="float64")).sum(), [x])
+            (tg,) = torch.autograd.grad((theirs_fn(tx) * torch.tensor(weights)).sum(), [tx])
+            np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (2, 3, 2)])
@@ -201,6 +254,14 @@ def test_vector_norm_matches_torch(ord, dim, keepdim):
           a, second=False)
 
 
+@pytest.mark.parametrize("ord", [-1, -2.5, -0.5])
+def test_vector_norm_of_negative_order_is_0_with_gradient_0_at_a_zero_entry_as_torch(ord):
+    # (sum |x|^ord)^(1/ord) is 0 when an entry is 0; its gradient was inf * 0 = NaN there (torch: 0)
+    a = np.array([[0.0, 1.5, -2.0], [0.5, -1.0, 3.0], [0.0, 0.0, 0.0]])
+    agree(lambda t: mg.linalg.vector_norm(t, ord, 1), lambda t: torch.linalg.vector_norm(t, ord, 1), a, second=False)
+    agree(lambda t: mg.linalg.vector_norm(t, ord), lambda t: torch.linalg.vector_norm(t, ord), a, second=False)
+
+
 def test_vector_norm_of_order_0_counts_nonzeros_with_gradient_0():
     a = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
     x, tx = pair(a)
@@ -223,6 +284,16 @@ def test_matrix_rank_matches_torch():
         ours, theirs = mg.linalg.matrix_rank(mg.tensor(a, dtype="float64"), **kwargs), \
             torch.linalg.matrix_rank(torch.tensor(a), **kwargs)
         assert ours.dtype == np.int64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_matrix_rank_hermitian_reads_the_lower_triangle_as_torch():
+    # |eigenvalues| of the symmetric matrix from the lower triangle, as torch; minigrad counted the singular values
+    # of the whole matrix: rank 2 for [[1, 7], [1, 1]] (torch: 1) and 1 for [[1, 0], [7, 1]] with atol=2 (torch: 2).
+    for a, kwargs in ((np.array([[1.0, 7.0], [1.0, 1.0]]), {}), (np.array([[1.0, 0.0], [7.0, 1.0]]), {"atol": 2.0}),
+                      (np.triu(RNG.standard_normal((3, 4, 4))), {"rtol": 0.3})):
+        ours = mg.linalg.matrix_rank(mg.tensor(a, dtype="float64"), hermitian=True, **kwargs)
+        theirs = torch.linalg.matrix_rank(torch.tensor(a), hermitian=True, **kwargs)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
@@ -320,10 +391,35 @@ def test_tensor_methods_for_products_match_torch():
     (lambda: mg.linalg.matrix_norm(mg.ones((2, 3)), 3), r"^linalg\.matrix_norm: ord must be one of 'fro', 'nuc'"),
     (lambda: mg.linalg.norm(mg.ones((3,)), "fro"), r"^linalg\.norm: ord='fro' is a matrix norm, but the input is "
                                                    r"1-D$"),
+    (lambda: mg.linalg.pinv(mg.ones((2, 3)), hermitian=True), r"^linalg\.pinv: hermitian=True expects square "
+                                                              r"matrices, got shape \(2, 3\)$"),
+    # a B that torch reads as a vector (1-D, or A's batch shape plus n) is a column: X A = B has no solution shape.
+    # minigrad read the transposed B instead, giving (2, 2, 3) for A (2, 3, 3) and B (2, 3).
+    (lambda: mg.linalg.solve(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((2, 3)), left=False),
+     r"^linalg\.solve: B of shape \(2, 3\) is read as a vector \(a column\), which cannot be the right side of "
+     r"X A = B \(left=False\); A has shape \(2, 3, 3\)$"),
+    (lambda: mg.linalg.solve(mg.eye(3) + mg.ones((3, 3, 3)), mg.ones((3, 3)), left=False),
+     r"^linalg\.solve: B of shape \(3, 3\) is read as a vector"),
+    (lambda: mg.linalg.solve(mg.eye(3), mg.ones(3), left=False), r"^linalg\.solve: B of shape \(3,\) is read as a "
+                                                                 r"vector"),
+    (lambda: mg.linalg.solve_ex(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((2, 3)), left=False),
+     r"^linalg\.solve: B of shape \(2, 3\) is read as a vector"),
 ])
 def test_shape_and_value_errors_name_the_op_and_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mg.linalg.pinv(mg.eye(2), rtol=mg.tensor([0.1, 0.2])), r"^linalg\.pinv: rtol must be a real number"),
+    (lambda: mg.linalg.pinv(mg.eye(2), atol=[0.1]), r"^linalg\.pinv: atol must be a real number"),
+    (lambda: mg.linalg.matrix_rank(mg.eye(2), atol=mg.ones(2)), r"^linalg\.matrix_rank: atol must be a real number"),
+])
+def test_a_tolerance_per_matrix_is_refused_naming_the_op(call, message):
+    # torch takes tensors of tolerances (one per matrix); minigrad's are numbers (a 0-d tensor too)
+    with pytest.raises(TypeError, match=message):
+        call()
+    np.testing.assert_allclose(mg.linalg.pinv(mg.eye(2), atol=mg.tensor(0.5)).numpy(), np.eye(2))
 
 
 def test_torch_refuses_the_same_shapes():

@@ -80,6 +80,13 @@ def test_triangular_solve_matches_torch(upper, transpose, unitriangular):
           lambda b, a: b.triangular_solve(a, upper=False).solution, b, a)
 
 
+def test_triangular_solve_clones_a_broadcast_to_the_batch_as_torch():
+    # torch's cloned_coefficient has the broadcast batch shape; minigrad's was A's own shape, (3, 3) for (2, 3, 3)
+    a, b = near3(3, 3), RNG.standard_normal((2, 3, 2))
+    agree(lambda b, a: mg.triangular_solve(b, a).cloned_coefficient,
+          lambda b, a: torch.triangular_solve(b, a).cloned_coefficient, b, a)
+
+
 @pytest.mark.parametrize("upper", [False, True])
 def test_cholesky_solve_and_inverse_match_torch(upper):
     a = spd(2, 3, 3)
@@ -206,6 +213,18 @@ def test_lstsq_matches_torch(driver, a_shape, b_shape):
     if theirs.residuals.numel():
         agree(lambda a, b: mg.linalg.lstsq(a, b, driver=driver).residuals,
               lambda a, b: torch.linalg.lstsq(a, b, driver=driver).residuals, a, b)
+
+
+def test_lstsq_gels_ignores_rcond_as_torch():
+    # gels assumes full rank and takes no rcond (torch ignores it); minigrad dropped the small singular value,
+    # giving -0.00026 where torch's solution has 337.75 for a column scaled by 1e-3.
+    a = RNG.standard_normal((5, 3)) * np.array([1.0, 1.0, 1e-3])
+    b = RNG.standard_normal((5, 2))
+    agree(lambda a, b: mg.linalg.lstsq(a, b, rcond=0.5, driver="gels").solution,
+          lambda a, b: torch.linalg.lstsq(a, b, rcond=0.5, driver="gels").solution, a, b, rtol=1e-8)
+    ours = mg.linalg.lstsq(mg.tensor(a, dtype="float64"), mg.tensor(b, dtype="float64"), rcond=0.5, driver="gels")
+    theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), rcond=0.5, driver="gels")
+    same(ours.residuals, theirs.residuals, rtol=1e-8)
 
 
 # ------------------------------------------------------------------ the _ex variants

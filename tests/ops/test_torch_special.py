@@ -271,6 +271,16 @@ def test_entropy_terms_match_torch():
     assert not mg.special.spherical_bessel_j0(mg.tensor(j0, requires_grad=True)).requires_grad
 
 
+def test_spherical_bessel_j0_at_infinity_is_0_as_torch():
+    # sin(x) / x -> 0 as |x| -> inf (torch's value); minigrad gave sin(inf) / inf = NaN
+    x = np.array([INF, -INF, NAN, 1e300])
+    for dtype in ("float64", "float32"):
+        ours = mg.special.spherical_bessel_j0(mg.tensor(x, dtype=dtype))
+        assert ours.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(ours.numpy(), torch.special.spherical_bessel_j0(
+            torch.tensor(x, dtype=getattr(torch, dtype))).numpy())
+
+
 # ----------------------------------------------------------------------------------------------- number parts
 def test_gcd_lcm_match_torch():
     a = RNG.integers(-60, 60, (4, 5))
