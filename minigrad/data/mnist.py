@@ -99,6 +99,14 @@ class IDXImageDataset(ArrayDataset):
         shape = (n, *self.image_shape) if flatten is False else (n, int(np.prod(self.image_shape)))
         super().__init__(images.reshape(shape), labels, target_transform=target_transform)
 
+    def __getitem__(self, index):
+        """A batch (index array) as arrays, for the DataLoader; one sample (an int) as torchvision's: the image a
+        Tensor and the label a Python int (a ``target_transform``'s array result a Tensor)."""
+        fields = super().__getitem__(index)
+        if not isinstance(index, (int, np.integer)):
+            return fields
+        return tuple(_as_torchvision_field(field) for field in fields)
+
     @property
     def images(self):
         """float32 images in [0, 1], ``N x 784`` (or ``N x 28 x 28``); the raw uint8 pixels with a ``transform``."""
@@ -180,6 +188,16 @@ class IDXImageDataset(ArrayDataset):
             raise IDXError(
                 f"{label_path}: label {int(labels.max())} is out of range for {len(self.classes)} classes"
             )
+
+
+def _as_torchvision_field(field):
+    if isinstance(field, (np.integer, int)) or (getattr(field, "ndim", None) == 0 and field.dtype.kind in "iu"):
+        return int(field)
+    if not hasattr(field, "shape") or not hasattr(field, "dtype") or type(field).__module__.startswith("minigrad"):
+        return field   # a number or a Tensor a target_transform made: as it is
+    from minigrad.autograd.tensor import Tensor   # at call time: ``import minigrad.data`` stays light
+
+    return Tensor(field)
 
 
 class MNIST(IDXImageDataset):
