@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.download import DownloadError, download_verified, sha256_of
 from minigrad.data.idx import IDXError, read_idx
@@ -191,13 +192,15 @@ class IDXImageDataset(ArrayDataset):
 
 
 def _as_torchvision_field(field):
-    if isinstance(field, (np.integer, int)) or (getattr(field, "ndim", None) == 0 and field.dtype.kind in "iu"):
+    """One field of one sample as torchvision gives it: an integer label a Python int, an array a Tensor; anything
+    else (a Tensor or a number a target_transform made) as it is."""
+    if isinstance(field, np.integer) or (backend.is_array(field) and field.ndim == 0 and field.dtype.kind in "iu"):
         return int(field)
-    if not hasattr(field, "shape") or not hasattr(field, "dtype") or type(field).__module__.startswith("minigrad"):
-        return field   # a number or a Tensor a target_transform made: as it is
-    from minigrad.autograd.tensor import Tensor   # at call time: ``import minigrad.data`` stays light
+    if backend.is_array(field):
+        from minigrad.autograd.tensor import Tensor   # at call time: ``import minigrad.data`` stays light
 
-    return Tensor(field)
+        return Tensor(field)
+    return field
 
 
 class MNIST(IDXImageDataset):
