@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.download import DownloadError, download_verified, sha256_of
 from minigrad.data.idx import IDXError, read_idx
@@ -98,6 +99,14 @@ class IDXImageDataset(ArrayDataset):
         images /= np.float32(255.0)  # in place: stays float32, one pass; 255 maps to exactly 1
         shape = (n, *self.image_shape) if flatten is False else (n, int(np.prod(self.image_shape)))
         super().__init__(images.reshape(shape), labels, target_transform=target_transform)
+
+    def __getitem__(self, index):
+        """A batch (index array) as arrays, for the DataLoader; one sample (an int) as torchvision's: the image a
+        Tensor and the label a Python int (a ``target_transform``'s array result a Tensor)."""
+        fields = super().__getitem__(index)
+        if not isinstance(index, (int, np.integer)):
+            return fields
+        return tuple(_as_torchvision_field(field) for field in fields)
 
     @property
     def images(self):
@@ -180,6 +189,18 @@ class IDXImageDataset(ArrayDataset):
             raise IDXError(
                 f"{label_path}: label {int(labels.max())} is out of range for {len(self.classes)} classes"
             )
+
+
+def _as_torchvision_field(field):
+    """One field of one sample as torchvision gives it: an integer label a Python int, an array a Tensor; anything
+    else (a Tensor or a number a target_transform made) as it is."""
+    if isinstance(field, np.integer) or (backend.is_array(field) and field.ndim == 0 and field.dtype.kind in "iu"):
+        return int(field)
+    if backend.is_array(field):
+        from minigrad.autograd.tensor import Tensor   # at call time: ``import minigrad.data`` stays light
+
+        return Tensor(field)
+    return field
 
 
 class MNIST(IDXImageDataset):

@@ -13,7 +13,8 @@ Give them to a dataset with ``transform=`` (the inputs) and ``target_transform=`
 Every transform works on a **batch**: an array whose first axis is the sample
 axis. A dataset applies its transform to the whole batch a DataLoader asks for
 (one vectorised call per batch, no loop over samples), and to a single sample
-as a batch of one. The arrays may be NumPy or CuPy; the result stays where the
+as a batch of one. ``Lambda`` keeps torchvision's meaning (its function sees one
+sample at a time) unless it is given ``batched=True``. The arrays may be NumPy or CuPy; the result stays where the
 input is.
 
 ``RandomTranslate`` is random: it draws from minigrad's seeded generator (or the
@@ -205,15 +206,58 @@ def _minigrad_generator():
 
 
 class Lambda:
-    """Any function of a batch, as a transform: ``Lambda(lambda x: x * 2)``."""
+    """torchvision's ``Lambda``: ``fn`` applied to each sample of a batch, the results stacked into a batch again.
 
-    def __init__(self, fn):
+    Each sample is handed over as torchvision hands it: one with dims (an image after ``ToTensor``) as a minigrad
+    Tensor, a 0-d one (a label) as a Python number, so torchvision's one-hot target transform
+    ``Lambda(lambda y: torch.zeros(10).scatter_(0, torch.tensor(y), value=1))`` gives one row per label. ``fn`` may
+    return a Tensor, an array or a number (a Python float becomes the default float dtype, as in ``default_collate``).
+
+    ``batched=True`` hands ``fn`` the whole batch array instead (one call, no loop over samples):
+    ``Lambda(lambda x: x.flatten(1), batched=True)``. A value that is not an array (a label given directly) is
+    passed to ``fn`` as it is.
+    """
+
+    def __init__(self, fn, batched: bool = False):
         if not callable(fn):
             raise TypeError(f"Lambda: expected a callable, got {type(fn).__name__}")
+        if not isinstance(batched, bool):
+            raise TypeError(f"Lambda: batched must be True or False, got {batched!r}")
         self.fn = fn
+        self.batched = batched
 
     def __call__(self, batch):
-        return self.fn(batch)
+        if self.batched or not backend.is_array(batch) or batch.ndim == 0:
+            return self.fn(batch)
+        if batch.shape[0] == 0:   # no sample to learn the result's shape from: nothing to transform
+            return batch
+        return _stack([_as_array(self.fn(_as_sample(sample))) for sample in batch])
 
     def __repr__(self):
-        return f"Lambda({getattr(self.fn, '__name__', repr(self.fn))})"
+        batched = ", batched=True" if self.batched else ""
+        return f"Lambda({getattr(self.fn, '__name__', repr(self.fn))}{batched})"
+
+
+def _as_sample(array):
+    """One sample of a batch as torchvision hands it to a transform: a Tensor, or a Python number if 0-d."""
+    if array.ndim == 0:
+        return array.item()
+    from minigrad.autograd.tensor import Tensor   # at call time: ``import minigrad.data`` stays light
+
+    return Tensor(array)
+
+
+def _as_array(value):
+    """A per-sample result as a backend array (a Tensor's data; a Python float in the default float dtype)."""
+    if backend.is_array(value):
+        return value
+    data = getattr(value, "data", None)
+    if backend.is_array(data):   # a minigrad Tensor
+        return data
+    if isinstance(value, float):
+        return np.asarray(value, dtype=backend.DEFAULT_FLOAT)
+    return np.asarray(value)
+
+
+def _stack(arrays):
+    return backend.get_array_module(arrays[0]).stack(arrays)

@@ -14,6 +14,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import _python_number, as_floating, operands, python_real
 from minigrad.ops.convert import astype
 from minigrad.ops.division import ROUNDING_MODES, rounded_div
+from minigrad.ops.out_argument import write_out
 
 
 class Add(Function):
@@ -114,16 +115,21 @@ class Pow(Function):
         return ga, gb
 
 
-def add(a, b, *, alpha=1):
-    """a + alpha * b, broadcasting (``alpha`` as in ``torch.add``)."""
+def add(a, b, *, alpha=1, out=None):
+    """a + alpha * b, broadcasting (``alpha`` as in ``torch.add``; ``out=`` as torch's, see ``out_argument``)."""
+    if out is not None:
+        return write_out("add", add(a, b, alpha=alpha), out, (a, b))
     a, b = operands("add", a, b)
     if alpha.__class__ is not int or alpha != 1:   # ``x + y`` passes the default: keep the hot path bare
         b = _scaled("add", a, b, alpha)
     return Add.apply(a, b)
 
 
-def sub(a, b, *, alpha=1):
-    """a - alpha * b, broadcasting (``alpha`` as in ``torch.sub``). A bool operand is refused, as in torch."""
+def sub(a, b, *, alpha=1, out=None):
+    """a - alpha * b, broadcasting (``alpha`` as in ``torch.sub``). A bool operand is refused, as in torch.
+    ``out=`` as torch's (see ``out_argument``)."""
+    if out is not None:
+        return write_out("sub", sub(a, b, alpha=alpha), out, (a, b))
     check_subtraction(a, b)   # before operands, which would cast True to 1 or a mask to 0.0/1.0
     a, b = operands("sub", a, b)
     if alpha.__class__ is not int or alpha != 1:
@@ -159,17 +165,22 @@ def _scaled(name, a, b, alpha):
     return mul(b, alpha)
 
 
-def mul(a, b):
-    """a * b, broadcasting."""
+def mul(a, b, *, out=None):
+    """a * b, broadcasting; ``out=`` as torch's (see ``out_argument``)."""
+    if out is not None:
+        return write_out("mul", mul(a, b), out, (a, b))
     return Mul.apply(*operands("mul", a, b))
 
 
-def div(a, b, *, rounding_mode=None):
+def div(a, b, *, rounding_mode=None, out=None):
     """a / b, broadcasting. Integer operands divide in the default float dtype (float32 unless set).
+    ``out=`` as torch's (see ``out_argument``).
 
     ``rounding_mode`` is torch's: "trunc" rounds the quotient toward 0, "floor" down (Python's //); then integer
     operands keep an integer result, an integer division by zero is a ZeroDivisionError, and the gradient is 0.
     """
+    if out is not None:
+        return write_out("div", div(a, b, rounding_mode=rounding_mode), out, (a, b))
     if rounding_mode is not None:   # ``x / y`` passes None: one identity test on the hot path
         if rounding_mode not in ROUNDING_MODES:
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', "

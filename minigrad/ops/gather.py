@@ -63,10 +63,13 @@ def _leading(t, shape, dim):
 def _scatter_source(name, x, dim, index, src):
     """The checks every scatter makes of ``src`` against x and the index (dims, extents, index values) for a
     scatter along ``dim``; returns ``src`` cut to the index's shape and the grid of the written positions."""
+    if x.ndim == 1:   # PyTorch counts a 0-d index or src as one element of a 1-D input's dim
+        index = index.reshape(-1)
+        src = reshape(src, (-1,)) if src.ndim == 0 else src
+    _check_extent(name, index, x, dim, x, "input")   # the index first: a value= scatter's src takes its shape
     if src.ndim != x.ndim:
         raise ValueError(f"{name}: src has {src.ndim} dims (shape {tuple(src.shape)}) and the input "
                          f"{x.ndim} (shape {tuple(x.shape)}); they must have the same number of dims")
-    _check_extent(name, index, x, dim, x, "input")
     _check_extent(name, index, x, -1, src, "src")
     _check_values(name, index, x.shape[dim], dim, x.shape)
     return _leading(src, index.shape, -1), open_grid(index, dim, index.shape)
@@ -87,6 +90,8 @@ def gather(x, dim, index):
             raise ValueError(f"gather: index of shape {tuple(index.shape)} for a 0-d input (at most 1 dim)")
         _check_values("gather", index, 1, 0, x.shape)
         return reshape(TakeAlongAxis.apply(reshape(x, (1,)), Tensor(index.reshape(-1)), axis=0), index.shape)
+    if x.ndim == 1 and index.ndim == 0:   # PyTorch counts a 0-d index as one element; the result is 0-d
+        return reshape(gather(x, dim, index.reshape(1)), ())
     _check_extent("gather", index, x, dim, x, "input")
     _check_values("gather", index, x.shape[dim], dim, x.shape)
     return TakeAlongAxis.apply(_leading(x, index.shape, dim), Tensor(index), axis=dim)

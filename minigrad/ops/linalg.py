@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import operands
+from minigrad.ops.out_argument import write_out
 from minigrad.ops.shape import reshape
 
 
@@ -49,8 +50,11 @@ class MatMul(Function):
         return ga, gb
 
 
-def matmul(a, b):
-    """Matrix product with NumPy's rules for vectors and batches; a sparse COO ``a`` is minigrad.sparse's product."""
+def matmul(a, b, *, out=None):
+    """Matrix product with NumPy's rules for vectors and batches; a sparse COO ``a`` is minigrad.sparse's product.
+    ``out=`` as torch's (see ``out_argument``)."""
+    if out is not None:
+        return write_out("matmul", matmul(a, b), out, (a, b))
     if not isinstance(a, Tensor) and getattr(a, "is_sparse", False):
         return a.matmul(b)
     a, b = operands("matmul", a, b)
