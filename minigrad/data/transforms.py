@@ -73,10 +73,22 @@ class ToTensor(ToFloat):
     ``(N, H, W)`` grey-level images become ``(N, 1, H, W)``; ``(N, H, W, C)``
     colour images (C of 1, 3 or 4) become ``(N, C, H, W)``. The result is an array;
     the DataLoader turns each batch into a minigrad Tensor.
+
+    One ``(H, W)`` image, as a per-sample ``Dataset`` hands it over, becomes ``(1, H, W)``, as in torchvision.
+    A 3-D array whose last axis is 1, 3 or 4 is refused: it reads as one ``(H, W, C)`` colour image in
+    torchvision and as a batch of grey images here, and guessing would silently mix pixels up.
     """
 
     def __call__(self, batch):
         batch = super().__call__(batch)
+        if batch.ndim == 2:
+            return batch[None, :, :]
+        if batch.ndim == 3 and batch.shape[-1] in (1, 3, 4):
+            raise ValueError(
+                f"ToTensor: shape {batch.shape} is ambiguous: one (H, W, C) colour image (torchvision's reading) "
+                f"or a batch of {batch.shape[0]} grey images of width {batch.shape[-1]}; give one colour image "
+                "a batch axis (image[None]: (1, H, W, C) -> (1, C, H, W)) or a batch of grey images "
+                "a channel axis ((N, H, W, 1))")
         if batch.ndim == 3:
             return batch[:, None, :, :]
         if batch.ndim == 4 and batch.shape[-1] in (1, 3, 4):

@@ -32,6 +32,18 @@ def test_to_tensor_adds_the_channel_axis_of_a_batch():
         transforms.ToTensor()(np.zeros(5, dtype=np.uint8))
 
 
+def test_to_tensor_of_one_image_as_a_per_sample_dataset_gives_it():
+    grey = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    y = transforms.ToTensor()(grey)                      # torchvision: (H, W) -> (1, H, W)
+    assert y.shape == (1, 2, 3) and y.dtype == np.float32
+    np.testing.assert_array_equal(y[0], grey / np.float32(255))
+    # One (H, W, C) colour image was read as a batch of H grey images: (5, 1, 4, 3), pixels mixed up, silently.
+    with pytest.raises(ValueError, match=r"ToTensor: shape \(5, 4, 3\) is ambiguous.*image\[None\]"):
+        transforms.ToTensor()(np.zeros((5, 4, 3), dtype=np.uint8))
+    z = transforms.ToTensor()(np.zeros((5, 4, 3), dtype=np.uint8)[None])
+    assert z.shape == (1, 3, 5, 4)
+
+
 def test_normalize_is_per_channel_on_axis_1_and_keeps_float32():
     x = np.arange(2 * 3 * 2 * 2, dtype=np.float32).reshape(2, 3, 2, 2)
     mean, std = (1.0, 2.0, 3.0), (0.5, 1.0, 2.0)
