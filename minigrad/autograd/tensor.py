@@ -425,6 +425,8 @@ class Tensor:
 
     def __setitem__(self, index, value):
         index = _ops.raw_index(index)
+        if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
+            _ops.check_one_reading(index, self.shape)
         if STATE.grad_enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             if self.requires_grad and self.creator is None:
                 raise RuntimeError(
