@@ -491,15 +491,15 @@ class Tensor:
     # ----------------------------------------------------------------- methods
     # Reductions take NumPy's axis/keepdims or PyTorch's dim/keepdim (docs/autodiff.md, section 15);
     # keepdims=None means "not given" (False). sum and mean test for dim first: they are the hot ones.
-    def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        if dim is None and keepdim is None:
+    def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+        if dim is None and keepdim is None and dtype is None:
             return _ops.sum(self, axis, keepdims)
-        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        if dim is None and keepdim is None:
+    def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+        if dim is None and keepdim is None and dtype is None:
             return _ops.mean(self, axis, keepdims)
-        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
     # max, min, var and std take their axis by keyword: NumPy and PyTorch read a positional one differently.
     def var(self, *positional, **kwargs):
@@ -718,13 +718,13 @@ class Tensor:
         return self
 
     # Reductions, scans and sorts under PyTorch's names (docs/autodiff.md, section 15).
-    def prod(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+    def prod(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
         """The product over ``axis`` or ``dim`` (see ``minigrad.prod``); exact gradient at zeros."""
-        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def cumsum(self, dim=None, *, axis=NOT_GIVEN):
+    def cumsum(self, dim=None, *, axis=NOT_GIVEN, dtype=None):
         """The running sum along ``dim`` (or NumPy's ``axis``; ``axis=None``: flattened)."""
-        return _ops.cumsum(self, dim, axis=axis)
+        return _ops.cumsum(self, dim, axis=axis, dtype=dtype)
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The vector p-norm over ``dim``, as ``torch.Tensor.norm`` (see ``minigrad.norm``)."""
@@ -1571,17 +1571,17 @@ class Tensor:
         """``quantile`` ignoring NaN (``torch.Tensor.nanquantile``)."""
         return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
-    def nansum(self, dim=None, keepdim=False):
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum over ``dim`` with NaN as 0 (``torch.Tensor.nansum``)."""
-        return _ops.nansum(self, dim, keepdim)
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
 
-    def nanmean(self, dim=None, keepdim=False):
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean over ``dim`` of the entries that are not NaN (``torch.Tensor.nanmean``)."""
-        return _ops.nanmean(self, dim, keepdim)
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
 
-    def cumprod(self, dim):
+    def cumprod(self, dim, *, dtype=None):
         """The running product along ``dim``; exact gradient at zeros (``torch.Tensor.cumprod``)."""
-        return _ops.cumprod(self, dim)
+        return _ops.cumprod(self, dim, dtype=dtype)
 
     def cummax(self, dim):
         """``(values, indices)`` of the running maximum along ``dim`` (``torch.Tensor.cummax``)."""
