@@ -533,8 +533,8 @@ class Tensor:
     def transpose(self, *axes):
         return _ops.transpose(self, *axes)
 
-    def squeeze(self, axis=None):
-        return _ops.squeeze(self, axis)
+    def squeeze(self, axis=None, *, dim=NOT_GIVEN):
+        return _ops.squeeze(self, axis, dim=dim)
 
     def expand_dims(self, axis):
         return _ops.expand_dims(self, axis)
@@ -734,7 +734,7 @@ class Tensor:
         """PyTorch's ``(values, indices)`` with ``dim``/``descending``, NumPy's values with ``axis``; else asked."""
         return _ops.sort(self, *positional, dim=dim, axis=axis, descending=descending, stable=stable)
 
-    def argsort(self, dim=None, *, axis=NOT_GIVEN, descending=False, stable=False):
+    def argsort(self, dim=None, descending=False, *, axis=NOT_GIVEN, stable=False):
         """The int64 indices that sort along ``dim`` (default -1), ties in their order."""
         return _ops.argsort(self, dim, axis=axis, descending=descending, stable=stable)
 
@@ -1068,11 +1068,13 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's shape, indexing and tensor-property methods
     # (section: shapes)
-    def flip(self, *dims, axis=NOT_GIVEN):
+    def flip(self, *positional, dims=NOT_GIVEN, axis=NOT_GIVEN):
         """A copy reversed along ``dims`` (ints or one tuple, as ``torch.Tensor.flip``; see ``minigrad.flip``)."""
-        if axis is not NOT_GIVEN or not dims:
-            return _ops.flip(self, *dims, axis=axis)
-        return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
+        if positional and dims is not NOT_GIVEN:
+            raise TypeError(f"flip: got both positional dims {positional!r} and dims={dims!r}; give one")
+        if positional:
+            dims = positional[0] if len(positional) == 1 else positional
+        return _ops.flip(self, dims, axis=axis)
 
     def fliplr(self):
         return _ops.fliplr(self)

@@ -526,3 +526,14 @@ def test_dtype_argument_errors():
         mg.sum(x, dtype="cheese")
     with pytest.raises(RuntimeError, match="mean"):
         torch.tensor(X).mean(dtype=torch.int64)   # torch refuses it too
+
+
+def test_argsort_takes_torchs_positional_descending():
+    """torch.argsort(x, dim, descending): the third positional is descending (NumPy's is kind, a string, refused)."""
+    x, tx = pair(X)   # no ties: torch takes descending positionally only without stable=
+    for dim, descending in ((1, True), (-1, False), (0, True)):
+        ours = mg.argsort(x, dim, descending)
+        assert np.array_equal(ours.numpy(), torch.argsort(tx, dim, descending).numpy())
+        assert np.array_equal(x.argsort(dim, descending).numpy(), ours.numpy())
+    with pytest.raises(TypeError, match=r"^argsort: descending must be True or False, got descending='stable'$"):
+        mg.argsort(x, 1, "stable")
