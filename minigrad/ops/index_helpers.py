@@ -21,7 +21,6 @@ from minigrad.scalars import is_integer, is_real
 HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
 
 
-
 def _size(name, what, value):
     if not is_integer(value) or value < 0:
         raise ValueError(f"{name}: {what} must be a non-negative int, got {what}={value!r}")
