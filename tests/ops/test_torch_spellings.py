@@ -344,6 +344,18 @@ def test_max_with_dim_on_nan_integers_bools_and_0d():
     assert ours.values.shape == ours.indices.shape == (0,) == tuple(theirs.values.shape)
     with pytest.raises(ValueError, match=r"max: cannot reduce over an empty axis of a tensor of shape \(0, 3\)"):
         e.max(dim=0)
+    # argmax/argmin over a non-empty dim of an empty tensor are empty too (they raised "empty tensor")
+    for name in ("argmax", "argmin"):
+        for keepdim in (False, True):
+            ours, theirs = getattr(e, name)(dim=1, keepdim=keepdim), getattr(te, name)(dim=1, keepdim=keepdim)
+            assert ours.shape == tuple(theirs.shape) and ours.dtype == np.int64
+            assert getattr(mg, name)(e, axis=1).shape == (0,)
+        with pytest.raises(ValueError, match=rf"^{name}: cannot reduce over an empty axis of a tensor of shape "
+                                             r"\(0, 3\)$"):
+            getattr(e, name)(dim=0)
+        with pytest.raises(ValueError, match=rf"^{name}: cannot reduce over an empty axis of a tensor of shape "
+                                             r"\(0, 3\)$"):
+            getattr(e, name)()
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
