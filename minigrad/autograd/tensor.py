@@ -425,6 +425,8 @@ class Tensor:
 
     def __setitem__(self, index, value):
         index = _ops.raw_index(index)
+        if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
+            _ops.check_one_reading(index, self.shape)
         if STATE.grad_enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             if self.requires_grad and self.creator is None:
                 raise RuntimeError(
@@ -489,15 +491,15 @@ class Tensor:
     # ----------------------------------------------------------------- methods
     # Reductions take NumPy's axis/keepdims or PyTorch's dim/keepdim (docs/autodiff.md, section 15);
     # keepdims=None means "not given" (False). sum and mean test for dim first: they are the hot ones.
-    def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        if dim is None and keepdim is None:
+    def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+        if dim is None and keepdim is None and dtype is None:
             return _ops.sum(self, axis, keepdims)
-        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        if dim is None and keepdim is None:
+    def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+        if dim is None and keepdim is None and dtype is None:
             return _ops.mean(self, axis, keepdims)
-        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
     # max, min, var and std take their axis by keyword: NumPy and PyTorch read a positional one differently.
     def var(self, *positional, **kwargs):
@@ -531,8 +533,8 @@ class Tensor:
     def transpose(self, *axes):
         return _ops.transpose(self, *axes)
 
-    def squeeze(self, axis=None):
-        return _ops.squeeze(self, axis)
+    def squeeze(self, axis=None, *, dim=NOT_GIVEN):
+        return _ops.squeeze(self, axis, dim=dim)
 
     def expand_dims(self, axis):
         return _ops.expand_dims(self, axis)
@@ -716,13 +718,13 @@ class Tensor:
         return self
 
     # Reductions, scans and sorts under PyTorch's names (docs/autodiff.md, section 15).
-    def prod(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+    def prod(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
         """The product over ``axis`` or ``dim`` (see ``minigrad.prod``); exact gradient at zeros."""
-        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def cumsum(self, dim=None, *, axis=NOT_GIVEN):
+    def cumsum(self, dim=None, *, axis=NOT_GIVEN, dtype=None):
         """The running sum along ``dim`` (or NumPy's ``axis``; ``axis=None``: flattened)."""
-        return _ops.cumsum(self, dim, axis=axis)
+        return _ops.cumsum(self, dim, axis=axis, dtype=dtype)
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The vector p-norm over ``dim``, as ``torch.Tensor.norm`` (see ``minigrad.norm``)."""
@@ -732,7 +734,7 @@ class Tensor:
         """PyTorch's ``(values, indices)`` with ``dim``/``descending``, NumPy's values with ``axis``; else asked."""
         return _ops.sort(self, *positional, dim=dim, axis=axis, descending=descending, stable=stable)
 
-    def argsort(self, dim=None, *, axis=NOT_GIVEN, descending=False, stable=False):
+    def argsort(self, dim=None, descending=False, *, axis=NOT_GIVEN, stable=False):
         """The int64 indices that sort along ``dim`` (default -1), ties in their order."""
         return _ops.argsort(self, dim, axis=axis, descending=descending, stable=stable)
 
@@ -1066,11 +1068,13 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's shape, indexing and tensor-property methods
     # (section: shapes)
-    def flip(self, *dims, axis=NOT_GIVEN):
+    def flip(self, *positional, dims=NOT_GIVEN, axis=NOT_GIVEN):
         """A copy reversed along ``dims`` (ints or one tuple, as ``torch.Tensor.flip``; see ``minigrad.flip``)."""
-        if axis is not NOT_GIVEN or not dims:
-            return _ops.flip(self, *dims, axis=axis)
-        return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
+        if positional and dims is not NOT_GIVEN:
+            raise TypeError(f"flip: got both positional dims {positional!r} and dims={dims!r}; give one")
+        if positional:
+            dims = positional[0] if len(positional) == 1 else positional
+        return _ops.flip(self, dims, axis=axis)
 
     def fliplr(self):
         return _ops.fliplr(self)
@@ -1569,17 +1573,17 @@ class Tensor:
         """``quantile`` ignoring NaN (``torch.Tensor.nanquantile``)."""
         return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
-    def nansum(self, dim=None, keepdim=False):
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum over ``dim`` with NaN as 0 (``torch.Tensor.nansum``)."""
-        return _ops.nansum(self, dim, keepdim)
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
 
-    def nanmean(self, dim=None, keepdim=False):
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean over ``dim`` of the entries that are not NaN (``torch.Tensor.nanmean``)."""
-        return _ops.nanmean(self, dim, keepdim)
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
 
-    def cumprod(self, dim):
+    def cumprod(self, dim, *, dtype=None):
         """The running product along ``dim``; exact gradient at zeros (``torch.Tensor.cumprod``)."""
-        return _ops.cumprod(self, dim)
+        return _ops.cumprod(self, dim, dtype=dtype)
 
     def cummax(self, dim):
         """``(values, indices)`` of the running maximum along ``dim`` (``torch.Tensor.cummax``)."""

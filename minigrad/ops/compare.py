@@ -105,8 +105,8 @@ def _arg(name, x, axis, keepdims, method):  # (the ONNX tracer wraps this helper
         raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
     if axis is not None:
         (axis,) = normalize_axis(name, axis, x.ndim, x.shape)
-    if x.size == 0:
-        raise ValueError(f"{name}: empty tensor of shape {x.shape}")
+    if x.size == 0 and (axis is None or x.shape[axis] == 0):   # over a non-empty axis: an empty result
+        raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     return Tensor(getattr(x.data, method)(axis=axis, keepdims=bool(keepdims)))
 
 

@@ -61,6 +61,15 @@ def astype(x, dtype):
     return AsType.apply(x, dtype=dtype)
 
 
+def in_dtype(name, fn, x, dtype, **kwargs):
+    """``fn(x, **kwargs)`` with torch's ``dtype=`` of a reduction or scan: x is cast to ``dtype`` first and the result
+    has it (a sum of int32 in int32, where the plain sum gives int64). The cast is differentiable between floats."""
+    from minigrad.dtypes import as_dtype
+    dtype = as_dtype(name, dtype)
+    out = fn(astype(x, dtype), **kwargs)
+    return astype(out, dtype)
+
+
 def to_device(x, device):
     """``x`` on ``device``; differentiable."""
     return ToDevice.apply(as_tensor(x), device=backend.normalize_device(device))

@@ -16,6 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, one_dim
+from minigrad.ops.convert import in_dtype
 from minigrad.ops.order_statistics import _running
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.scan import CumSum
@@ -124,11 +125,13 @@ def _along(name, x, dim):
     return (reshape(x, (1,)), 0) if a is None else (x, a)
 
 
-def cumprod(x, dim):
+def cumprod(x, dim, *, dtype=None):
     """The running product along ``dim``, as ``torch.cumprod(x, dim)``; exact gradient at zeros.
 
-    Integers and bools multiply as int64, as torch's; float32 stays float32.
+    Integers and bools multiply as int64, as torch's; float32 stays float32. ``dtype`` casts x first.
     """
+    if dtype is not None:
+        return in_dtype("cumprod", cumprod, x, dtype, dim=dim)
     x = _integers_as_int64(as_tensor(x))
     y, axis = _along("cumprod", x, dim)
     return reshape(CumProd.apply(y, axis=axis), x.shape)

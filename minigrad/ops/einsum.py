@@ -118,13 +118,36 @@ def _parse(equation, shapes):
     return terms, out
 
 
+_SUBLIST_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"   # 0-25, 26-51: sorted as the ints
+
+
+def _from_sublists(args):
+    """(equation, operands) from the sublist form ``op0, sub0, op1, sub1, ..., [out]`` of torch and NumPy."""
+    pairs, out = (args, None) if len(args) % 2 == 0 else (args[:-1], args[-1])
+    subs = list(pairs[1::2]) + ([] if out is None else [out])
+    if not pairs or not all(isinstance(s, (list, tuple)) for s in subs):
+        raise TypeError(f"einsum: the equation must be a string, or the operands each followed by a list of its dims "
+                        f"(ints and ...), got {type(args[0]).__name__} first")
+
+    def term(sub):
+        if not all(s is Ellipsis or (isinstance(s, (int, np.integer)) and not isinstance(s, bool) and 0 <= s < 52)
+                   for s in sub):
+            raise ValueError(f"einsum: a sublist holds ints in [0, 52) and ..., got {list(sub)}")
+        return "".join("..." if s is Ellipsis else _SUBLIST_LETTERS[int(s)] for s in sub)
+    equation = ",".join(term(s) for s in pairs[1::2]) + ("" if out is None else "->" + term(out))
+    return equation, tuple(pairs[0::2])
+
+
 def einsum(equation, *operands):
     """``torch.einsum`` (and ``numpy.einsum``): e.g. ``einsum("ij,jk->ik", a, b)`` is ``a @ b``.
 
-    Operands as arguments or one list. Letters A-Z and a-z, ``...`` for leading dims, an implicit output
+    Operands as arguments or one list, or the sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (ints in
+    [0, 52) and ``...`` for the dims, the output's last and optional). Letters A-Z and a-z, ``...`` for leading dims, an implicit output
     (no ``->``: the letters used once, sorted, after the ``...`` dims); dims of length one broadcast.
     dL/dx_i is itself an einsum (see ``Einsum``). Floating operands must share one dtype.
     """
+    if not isinstance(equation, str):
+        equation, operands = _from_sublists((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:

@@ -20,8 +20,6 @@ from minigrad.scalars import is_integer, is_real
 
 HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
 
-_INDEX_DTYPES = {"int64": np.int64, "int32": np.int32, np.int64: np.int64, np.int32: np.int32}
-
 
 def _size(name, what, value):
     if not is_integer(value) or value < 0:
@@ -55,10 +53,14 @@ def _triangle_indices(name, np_fn, args, row, col, offset, n, k, m, dtype, devic
         off = slots.get("offset", 0)
         if not is_integer(off):
             raise TypeError(f"{name}: offset must be an int, got offset={off!r}")
-        if dtype not in _INDEX_DTYPES:
+        try:   # a name, a NumPy type or a numpy.dtype (minigrad.int32 is one; a dtype is not a dict key of its type)
+            index_dtype = np.dtype(dtype)
+        except TypeError:
+            index_dtype = None
+        if index_dtype not in (np.int64, np.int32):
             raise TypeError(f"{name}: dtype must be int64 or int32, got dtype={dtype!r}")
         i, j = np_fn(r, int(off), c)
-        out = np.stack([i, j]).astype(_INDEX_DTYPES[dtype]) if r and c else np.zeros((2, 0), _INDEX_DTYPES[dtype])
+        out = np.stack([i, j]).astype(index_dtype) if r and c else np.zeros((2, 0), index_dtype)
         return Tensor(backend.to_device(out, device) if device not in (None, "cpu") else out)
     slots = dict(zip(("n", "k", "m"), args))
     for label, v in (("n", n), ("k", k), ("m", m)):

@@ -52,6 +52,91 @@ def _list_index(items):
     return np.asarray(items) if len(items) else np.zeros(0, dtype=np.intp)
 
 
+def _index_kind(item):
+    if item is None:
+        return "none"
+    if item is Ellipsis:
+        return "ellipsis"
+    if isinstance(item, slice):
+        return "slice"
+    if isinstance(item, (bool, np.bool_)):
+        return "other"   # a bool scalar: torch makes it an index of its own; left to NumPy's reading
+    if isinstance(item, (int, np.integer)):
+        return "int"
+    if hasattr(item, "dtype") and hasattr(item, "ndim"):
+        if item.ndim == 0:
+            return "int" if item.dtype.kind in "iu" else "other"   # torch selects with a 0-d integer tensor
+        return "array"
+    return "other"
+
+
+def _dims_before_block(kinds, advanced, ellipsis_dims):
+    """Output dims in front of the indexed (advanced) block: 0 when the advanced indices are not adjacent."""
+    at = [i for i, k in enumerate(kinds) if k in advanced]
+    if at[-1] - at[0] + 1 != len(at):
+        return 0
+    return sum(1 if k in ("slice", "none") else ellipsis_dims if k == "ellipsis" else 0 for k in kinds[:at[0]])
+
+
+def check_one_reading(index, shape, what="x"):
+    """Refuse a tuple index whose indexed dims NumPy and torch put in different places.
+
+    NumPy counts an integer as an advanced index, and an Ellipsis, even one standing for no dims, keeps
+    advanced indices apart, which puts the indexed dims first; torch selects with the integers before it
+    indexes and skips an empty Ellipsis, so ``x[0, :, [1, 2]]`` is (2, 3) in NumPy and (3, 2) in torch.
+    """
+    if not isinstance(index, tuple):
+        return
+    kinds = [_index_kind(p) for p in index]
+    if "other" in kinds or "array" not in kinds:
+        return
+    consumed = sum(p.ndim if k == "array" and p.dtype.kind == "b" else 1 if k in ("int", "slice", "array") else 0
+                   for p, k in zip(index, kinds))
+    ellipsis_dims = len(shape) - consumed
+    torch_kinds = [k for k in kinds if k != "int" and not (k == "ellipsis" and ellipsis_dims == 0)]
+    if (_dims_before_block(kinds, ("int", "array"), ellipsis_dims)
+            == _dims_before_block(torch_kinds, ("array",), ellipsis_dims)):
+        return
+    try:
+        numpy_shape, torch_shape = _both_shapes(index, kinds, shape, ellipsis_dims)
+    except (IndexError, ValueError):
+        return   # an index that fails anyway: the op itself says why
+    raise TypeError(f"{what}[{_short_index(index)}] on a tensor of shape {tuple(shape)} reads two ways: NumPy's puts "
+                    f"the indexed dims first, {numpy_shape}, PyTorch's keeps them in place, {torch_shape}; index in "
+                    "two steps (x[0][:, idx], the same in both) or move the dims with movedim")
+
+
+def _both_shapes(index, kinds, shape, ellipsis_dims):
+    """The result shapes under NumPy's reading and torch's, from a stand-in of the index on the host."""
+    host = tuple(np.asarray(backend.to_numpy(p)) if k == "array" else p for p, k in zip(index, kinds))
+    host = tuple(np.zeros(p.shape, dtype=np.intp) if k == "array" and p.dtype.kind != "b" else p
+                 for p, k in zip(host, kinds))
+    dummy = np.broadcast_to(np.empty((), dtype=np.int8), tuple(shape))
+    numpy_shape = dummy[host].shape
+    select = []
+    for p, k in zip(host, kinds):
+        if k in ("int", "slice", "ellipsis"):
+            select.append(int(p) if k == "int" else slice(None) if k == "slice" else Ellipsis)
+        elif k == "array":
+            select.extend([slice(None)] * (p.ndim if p.dtype.kind == "b" else 1))
+    rest = tuple(p for p, k in zip(host, kinds) if k != "int" and not (k == "ellipsis" and ellipsis_dims == 0))
+    return numpy_shape, dummy[tuple(select)][rest].shape
+
+
+def _short_index(index):
+    def one(p):
+        if p is Ellipsis:
+            return "..."
+        if isinstance(p, slice):
+            return ":".join("" if v is None else str(v) for v in (p.start, p.stop)) + ("" if p.step is None else
+                                                                                      f":{p.step}")
+        if hasattr(p, "ndim"):
+            return str(int(p)) if p.ndim == 0 else _short(backend.to_numpy(p).tolist())
+        return repr(p)
+    text = ", ".join(one(p) for p in index)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _has_int_array(index):
     parts = index if isinstance(index, tuple) else (index,)
     return any(hasattr(p, "dtype") and p.dtype.kind in "iu" for p in parts)
@@ -92,6 +177,7 @@ def getitem(x, index):
     """``x[index]`` with NumPy semantics; the gradient of repeated integer indices accumulates."""
     x = as_tensor(x)
     index = raw_index(index)
+    check_one_reading(index, x.shape)
     parts = index if isinstance(index, tuple) else (index,)
     xp = x._xp()
     moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) and xp is not np else p

@@ -12,6 +12,8 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_flag
 from minigrad.ops.activations import clamp
+from minigrad.dtypes import as_dtype
+from minigrad.ops.convert import in_dtype
 from minigrad.ops.functions import sqrt
 from minigrad.ops.reduce import mean, std, sum as _sum, var
 from minigrad.ops.selection import where
@@ -24,11 +26,13 @@ def _not_nan(x):
     return Tensor(~xp.isnan(x.data)) if x.dtype.kind in "fc" else None
 
 
-def nansum(x, dim=None, keepdim=False):
+def nansum(x, dim=None, keepdim=False, *, dtype=None):
     """The sum over ``dim`` with NaN counted as 0 (``torch.nansum``); dL/dx = g, and 0 at NaN entries.
 
-    Integers and bools sum as int64, as torch's.
+    Integers and bools sum as int64, as torch's; ``dtype`` casts x first.
     """
+    if dtype is not None:
+        return in_dtype("nansum", nansum, x, dtype, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     keepdim = check_flag("nansum", "keepdim", keepdim)
     if x.dtype.kind in "biu":
@@ -36,14 +40,19 @@ def nansum(x, dim=None, keepdim=False):
     return _sum(where(_not_nan(x), x, 0.0), dim=() if dim is None else dim, keepdim=keepdim)
 
 
-def nanmean(x, dim=None, keepdim=False):
+def nanmean(x, dim=None, keepdim=False, *, dtype=None):
     """The mean over ``dim`` of the entries that are not NaN (``torch.nanmean``); NaN for an all-NaN slice.
 
-    dL/dx = g / (the count of numbers in the slice), 0 at NaN entries. Floating inputs only, as torch's.
+    dL/dx = g / (the count of numbers in the slice), 0 at NaN entries. Floating inputs only, as torch's;
+    ``dtype`` (floating) casts x first.
     """
     x = as_tensor(x)
     if x.dtype.kind != "f":
         raise TypeError(f"nanmean: expects a floating tensor, got {x.dtype} (torch.nanmean refuses integers too)")
+    if dtype is not None:
+        if as_dtype("nanmean", dtype).kind != "f":
+            raise TypeError(f"nanmean: dtype must be floating, got {as_dtype('nanmean', dtype)}")
+        return in_dtype("nanmean", nanmean, x, dtype, dim=dim, keepdim=keepdim)
     keepdim = check_flag("nanmean", "keepdim", keepdim)
     numbers = _not_nan(x)
     d = () if dim is None else dim

@@ -15,6 +15,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import expand_reduced, normalize_axis, torch_axis
+from minigrad.ops.convert import in_dtype
 
 
 class Prod(Function):
@@ -59,12 +60,14 @@ def _others(F, x, zero, axis):
     return F.where(mask, q, q / nonzero_x) * F.where(mask, c1 + c2 * (s - x), c0 + c1 * s)
 
 
-def prod(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+def prod(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
     """The product over ``axis`` (all axes when None), or over PyTorch's ``dim`` with ``keepdim``.
 
     The gradient is exact where entries are 0 (one or several), as in PyTorch. Integers and bools
-    multiply as int64 (NumPy's and PyTorch's rule); float32 stays float32.
+    multiply as int64 (NumPy's and PyTorch's rule); float32 stays float32. ``dtype`` casts x first.
     """
+    if dtype is not None:
+        return in_dtype("prod", prod, x, dtype, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would multiply as uint64 in NumPy; int64 in both
         x = Tensor(x.data.astype(np.int64))

@@ -21,6 +21,8 @@ from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
+from minigrad.dtypes import as_dtype
+from minigrad.ops.convert import in_dtype
 from minigrad.ops.selection import maximum, minimum
 from minigrad.ops.shape import reshape
 from minigrad.scalars import is_real
@@ -193,11 +195,14 @@ def _reduction(cls, name, x, axis, keepdims):
 
 
 # Every reduction below takes keepdims=None for "not given" (False), so that keepdim= next to it is refused.
-def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
+def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):  # noqa: A001
     """Sum over ``axis`` (all axes when None; ``keepdims`` keeps them as length 1).
 
     PyTorch's ``dim``/``keepdim`` are accepted instead; ``dim=()`` reduces every axis, as in PyTorch.
+    ``dtype`` casts x first (NumPy's and torch's meaning), and the sum has that dtype.
     """
+    if dtype is not None:
+        return in_dtype("sum", sum, x, dtype, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("sum", x, axis, keepdims, dim, keepdim)
@@ -206,8 +211,15 @@ def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
     return _reduction(Sum, "sum", x, axis, keepdims)
 
 
-def mean(x, axis=None, keepdims=None, *, dim=None, keepdim=None):
-    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is in the default float dtype."""
+def mean(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+    """Arithmetic mean over ``axis`` (or PyTorch's ``dim``); the mean of integers is in the default float dtype.
+
+    ``dtype`` (floating) casts x first, as torch's."""
+    if dtype is not None:
+        if as_dtype("mean", dtype).kind != "f":
+            raise TypeError(f"mean: dtype must be floating (the mean of integers is not an integer), got "
+                            f"{as_dtype('mean', dtype)}")
+        return in_dtype("mean", mean, x, dtype, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("mean", x, axis, keepdims, dim, keepdim)

@@ -8,6 +8,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import one_dim
+from minigrad.ops.convert import in_dtype
 from minigrad.ops.shape import reshape
 
 
@@ -32,12 +33,14 @@ class CumSum(Function):
         return F.apply(CumSum, gy, axis=self.axis, reverse=not self.reverse)
 
 
-def cumsum(x, dim=None, *, axis=NOT_GIVEN):
+def cumsum(x, dim=None, *, axis=NOT_GIVEN, dtype=None):
     """The running sum along ``dim`` (as ``torch.cumsum(x, dim)``, which requires it) or NumPy's ``axis``.
 
     ``axis=None`` written out sums the flattened tensor, as ``numpy.cumsum`` does. Integers and bools
-    sum as int64, as in both libraries; float32 stays float32.
+    sum as int64, as in both libraries; float32 stays float32. ``dtype`` casts x first (both libraries).
     """
+    if dtype is not None:
+        return in_dtype("cumsum", cumsum, x, dtype, dim=dim, axis=axis)
     x = as_tensor(x)
     if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would sum as uint64 in NumPy; int64 in both libraries
         x = Tensor(x.data.astype(np.int64))

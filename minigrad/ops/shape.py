@@ -9,7 +9,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims, normalize_axis, one_dim
 from minigrad.ops.broadcast import broadcast_to
@@ -191,9 +191,21 @@ def _swap(name, x, a, b):
     return transpose(x, tuple(perm))
 
 
-def squeeze(x, axis=None):
-    """Remove axes of length one (only ``axis`` when given; it must have length one)."""
+def squeeze(x, axis=None, *, dim=NOT_GIVEN):
+    """Remove axes of length one (only ``axis`` when given; it must have length one).
+
+    PyTorch's ``dim=`` (an int or a tuple) is torch's squeeze: a named dim of another length stays."""
     x = as_tensor(x)
+    if dim is not NOT_GIVEN:
+        if axis is not None:
+            raise TypeError(f"squeeze: got both axis={axis!r} and dim={dim!r}; give one (axis= is NumPy's, which "
+                            "refuses a named dim of length other than 1; dim= is PyTorch's, which keeps it)")
+        if dim is None:
+            return reshape(x, tuple(n for n in x.shape if n != 1))
+        dims = (dim,) if is_integer(dim) else tuple(dim)
+        check_dims("squeeze", dims, x.ndim, x.shape)
+        drop = {int(d) % max(x.ndim, 1) for d in dims}
+        return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in drop and n == 1)))
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = normalize_axis("squeeze", axis, x.ndim, x.shape)

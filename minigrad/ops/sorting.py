@@ -77,7 +77,7 @@ def sort(x, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None)
     return SortResult(*_along("sort", x, one_dim("sort", x, dim, None, default=-1), descending))
 
 
-def argsort(x, dim=None, *, axis=NOT_GIVEN, descending=False, stable=False):
+def argsort(x, dim=None, descending=False, *, axis=NOT_GIVEN, stable=False):
     """The int64 indices that sort ``x`` along ``dim`` (or NumPy's ``axis``; default -1), no gradient.
 
     Ties keep their order (a stable sort, whatever ``stable`` says); ``axis=None`` sorts the flattened

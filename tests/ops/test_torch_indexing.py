@@ -343,6 +343,29 @@ def test_einsum_matches_torch_with_second_derivatives(equation, shapes):
                              lambda *ts: torch.einsum(equation, *[t * t for t in ts]), arrays)
 
 
+SUBLISTS = [((0, 1), (1, 2), [0, 2]), ((0, 1), (1, 2), None), ((Ellipsis, 0, 1), (1,), [Ellipsis, 0]),
+            ((3, 3), None, []), ((30, 2), (2, 30), [2])]
+
+
+@pytest.mark.parametrize("subs", SUBLISTS, ids=str)
+def test_einsum_takes_torchs_and_numpys_sublist_form(subs):
+    """einsum(a, [0, 1], b, [1, 2], [0, 2]): operands each followed by its dims as ints (and ...), then the
+    output's; it was refused ("the equation must be a string")."""
+    sub_a, sub_b, sub_out = subs
+    shape = {0: 3, 1: 4, 2: 2, 3: 3, 30: 2, Ellipsis: 2}
+    arrays = [RNG.standard_normal(tuple(d for s in sub for d in ([2] if s is Ellipsis else [shape[s]])))
+              for sub in (sub_a, sub_b) if sub is not None]
+    xs, txs = zip(*(pair(a) for a in arrays))
+
+    def interleave(ops):
+        args = [v for op, sub in zip(ops, (sub_a, sub_b)) for v in (op, list(sub))]
+        return args if sub_out is None else args + [sub_out]
+    ours, theirs = mg.einsum(*interleave(xs)), torch.einsum(*interleave(txs))
+    grads_match(ours, theirs, xs, txs)
+    with pytest.raises(ValueError, match=r"^einsum: a sublist holds ints in \[0, 52\) and \.\.\., got \[0, 52\]$"):
+        mg.einsum(xs[0], [0, 52])
+
+
 def test_einsum_keeps_float32_and_refuses_bad_equations_clearly():
     a, b = mg.tensor(RNG.standard_normal((3, 4))), mg.tensor(RNG.standard_normal((4, 2)))
     assert mg.einsum("ij,jk->ik", a, b).dtype == np.float32

@@ -229,6 +229,10 @@ def test_triangle_indices_agree_with_torch(name, row, col, offset):
     same(ours, getattr(torch, name)(row, col, offset))
     same(getattr(mg, name)(row, col=col), getattr(torch, name)(row, col))
     assert getattr(mg, name)(row=row, col=col, dtype="int32").dtype == np.int32
+    # minigrad's own dtypes (numpy.dtype objects) were refused: "dtype must be int64 or int32, got dtype('int32')"
+    for dtype in (mg.int32, mg.int64, np.dtype("int32")):
+        same(getattr(mg, name)(row=row, col=col, offset=offset, dtype=dtype),
+             getattr(torch, name)(row, col, offset, dtype=torch.int32 if dtype == np.int32 else torch.int64))
 
 
 @pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])

@@ -480,3 +480,60 @@ def test_float32_stays_float32():
     (g,) = mg.grad(z.prod(), [z])                       # the path through zeros too
     assert g.dtype == np.float32
     np.testing.assert_array_equal(g.numpy(), [[0.0, 2.0, 0.0]])
+
+
+# ------------------------------------------------------------------ dtype= (torch casts the input first)
+DTYPE_CALLS = [
+    ("sum", lambda lib, x, d: lib.sum(x, dim=1, dtype=d)), ("sum", lambda lib, x, d: x.sum(dtype=d)),
+    ("prod", lambda lib, x, d: lib.prod(x, dim=-1, keepdim=True, dtype=d)), ("prod", lambda lib, x, d: x.prod(dtype=d)),
+    ("mean", lambda lib, x, d: lib.mean(x, dim=(0, 2), dtype=d)), ("mean", lambda lib, x, d: x.mean(dtype=d)),
+    ("nansum", lambda lib, x, d: lib.nansum(x, dim=0, dtype=d)), ("nansum", lambda lib, x, d: x.nansum(dtype=d)),
+    ("nanmean", lambda lib, x, d: lib.nanmean(x, dim=1, dtype=d)), ("nanmean", lambda lib, x, d: x.nanmean(dtype=d)),
+    ("cumsum", lambda lib, x, d: lib.cumsum(x, 1, dtype=d)), ("cumsum", lambda lib, x, d: x.cumsum(-1, dtype=d)),
+    ("cumprod", lambda lib, x, d: lib.cumprod(x, 0, dtype=d)), ("cumprod", lambda lib, x, d: x.cumprod(2, dtype=d)),
+]
+
+
+@pytest.mark.parametrize("name, call", DTYPE_CALLS, ids=[f"{n}{i % 2}" for i, (n, _) in enumerate(DTYPE_CALLS)])
+def test_dtype_argument_casts_the_input_first_as_torch(name, call):
+    """torch.sum(x, dtype=...) and its kin cast x to dtype, then reduce; the result has that dtype, and the gradient
+    comes back in x's dtype. They used to refuse dtype= with a TypeError."""
+    x32, tx32 = mg.tensor(X, dtype="float32", requires_grad=True), torch.tensor(X, dtype=torch.float32,
+                                                                               requires_grad=True)
+    ours, theirs = call(mg, x32, mg.float64), call(torch, tx32, torch.float64)
+    same(ours, theirs, rtol=1e-6)
+    cot = RNG.standard_normal(theirs.shape)
+    (ours * mg.tensor(cot, dtype="float64")).sum().backward()
+    (theirs * torch.tensor(cot)).sum().backward()
+    assert x32.grad.dtype == np.float32
+    np.testing.assert_allclose(x32.grad.numpy(), tx32.grad.numpy(), rtol=1e-6)
+    ints = np.array([[[1, -2, 3, 0], [4, 5, -6, 7], [2, 2, 2, 2]]] * 2, dtype=np.int32)
+    for mg_dtype, torch_dtype in ((mg.float32, torch.float32), (mg.int32, torch.int32), (mg.int16, torch.int16)):
+        if name in ("mean", "nanmean") and mg_dtype != mg.float32:
+            continue   # torch: mean's dtype must be floating (below)
+        if name == "nanmean":
+            continue   # torch.nanmean refuses integer inputs whatever dtype says
+        same(call(mg, mg.tensor(ints), mg_dtype), call(torch, torch.tensor(ints), torch_dtype))
+
+
+def test_dtype_argument_errors():
+    x = mg.tensor(X)
+    with pytest.raises(TypeError, match=r"^mean: dtype must be floating \(the mean of integers is not an integer\), "
+                                        r"got int64$"):
+        x.mean(dtype=mg.int64)
+    with pytest.raises(TypeError, match=r"^sum: expected a dtype \(minigrad\.float32, numpy\.int64, 'float64', \.\.\.\), "
+                                        r"got 'cheese'$"):
+        mg.sum(x, dtype="cheese")
+    with pytest.raises(RuntimeError, match="mean"):
+        torch.tensor(X).mean(dtype=torch.int64)   # torch refuses it too
+
+
+def test_argsort_takes_torchs_positional_descending():
+    """torch.argsort(x, dim, descending): the third positional is descending (NumPy's is kind, a string, refused)."""
+    x, tx = pair(X)   # no ties: torch takes descending positionally only without stable=
+    for dim, descending in ((1, True), (-1, False), (0, True)):
+        ours = mg.argsort(x, dim, descending)
+        assert np.array_equal(ours.numpy(), torch.argsort(tx, dim, descending).numpy())
+        assert np.array_equal(x.argsort(dim, descending).numpy(), ours.numpy())
+    with pytest.raises(TypeError, match=r"^argsort: descending must be True or False, got descending='stable'$"):
+        mg.argsort(x, 1, "stable")

@@ -408,3 +408,25 @@ def test_mT_and_mH_swap_the_last_two_dims_as_torch_and_refuse_fewer_than_two():
         mg.tensor([1.0, 2.0]).mT
     with pytest.raises(RuntimeError, match="only supported on matrices or batches of matrices"):
         torch.tensor([1.0, 2.0]).mT
+
+
+def test_torchs_keywords_flip_dims_and_squeeze_dim_are_taken_with_torchs_meaning():
+    """x.flip(dims=...) and squeeze(x, dim=...) are torch's spellings (they were refused with a TypeError); squeeze's
+    dim= is torch's squeeze, where a named dim of another length stays (NumPy's axis= refuses it)."""
+    x, tx = pair(X)
+    same(x.flip(dims=(0, 2)), tx.flip(dims=(0, 2)))
+    same(x.flip(dims=[-1]), tx.flip(dims=[-1]))
+    y, ty = pair(RNG.standard_normal((3, 1, 4, 1)))
+    for dim in (1, -1, (1, 3), 0, (0, 1)):
+        same(mg.squeeze(y, dim=dim), torch.squeeze(ty, dim=dim))
+        same(y.squeeze(dim=dim), ty.squeeze(dim=dim))
+    ours, theirs = y.squeeze(dim=(0, 1)), ty.squeeze(dim=(0, 1))
+    (ours * mg.tensor(np.arange(12.0).reshape(3, 4, 1), dtype="float64")).sum().backward()
+    (theirs * torch.arange(12.0, dtype=torch.float64).reshape(3, 4, 1)).sum().backward()
+    same(y.grad, ty.grad)
+    with pytest.raises(ValueError, match=r"^squeeze: axis 0 has length 3, not 1"):
+        mg.squeeze(y, axis=0)   # NumPy's keeps its refusal
+    with pytest.raises(TypeError, match=r"^squeeze: got both axis=1 and dim=1; give one"):
+        mg.squeeze(y, 1, dim=1)
+    with pytest.raises(TypeError, match=r"^flip: got both"):
+        x.flip(0, dims=(0,))

@@ -135,6 +135,46 @@ def test_a_list_index_holding_sequences_is_refused_as_torch_reads_it_as_a_tuple(
         same(x[plain], tx[plain])
 
 
+# An integer index is an advanced index in NumPy but a select applied first in torch, and torch lets an Ellipsis
+# that stands for no dims join advanced indices where NumPy's separates them: where that moves the indexed dims,
+# the two libraries give different layouts (x[0, :, [1, 2]] is (2, 3) in NumPy, (3, 2) in torch).
+ASKED_INDICES = [(0, slice(None), [1, 2]), (1, None, [0, 2]), (-1, slice(None), [True, False, True, True]),
+                 (mg.tensor(0), slice(1, 3), mg.tensor([3, 3, 0])), (0, Ellipsis, [1, 2]),
+                 (slice(None), [True, False, True], Ellipsis, [0, 1])]
+
+
+@pytest.mark.parametrize("index", ASKED_INDICES, ids=repr)
+def test_an_integer_and_an_array_index_apart_are_refused_as_they_read_two_ways(index):
+    x, tx = pair(X)
+    for call in (lambda: x[index], lambda: x.detach().__setitem__(index, mg.tensor(np.ones((2, 3))))):
+        with pytest.raises(TypeError, match=r"^x\[.*\] on a tensor of shape \(2, 3, 4\) reads two ways: NumPy's puts "
+                                            r"the indexed dims first, \(\d+(, \d+)*\), PyTorch's keeps them in place, "
+                                            r"\(\d+(, \d+)*\); "):
+            call()
+    same(x, tx)   # nothing written
+
+
+@pytest.mark.parametrize("index", [(0, slice(None), [1, 2]), (slice(None), 1, [0, 3]), ([0, 1], slice(None), 2),
+                                   (0, [1, 2], slice(None)), ([1, 0], 1, [3, 0]), (Ellipsis, 0, [1, 1])], ids=repr)
+def test_indices_read_one_way_or_a_one_element_value_match_torch(index):
+    """Adjacent advanced indices (ints among them), or indexed dims first in both, give torch's layout; a value of one
+    element writes the same entries in both readings, so x[0, :, [1, 2]] = v is taken."""
+    x, tx = pair(X)
+    torch_index = tuple(torch.tensor(i) if isinstance(i, list) else i for i in index)
+    if index[0] == 0 and index[1] == slice(None):
+        ours, theirs = x.detach().clone(), tx.detach().clone()
+        ours[index] = 5.0
+        theirs[torch_index] = 5.0
+        same(ours, theirs)
+        ours[index] = mg.tensor([7.0], dtype="float64")
+        theirs[torch_index] = torch.tensor([7.0], dtype=torch.float64)
+        same(ours, theirs)
+        return
+    ours, theirs = x[index], tx[torch_index]
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+
+
 @pytest.mark.parametrize("call", [lambda x: x.max(1, keepdim=True), lambda x: x.min(0, keepdim=False),
                                   lambda lib_x: lib_x.max(-1, keepdim=True)[1], lambda x: x.std(1, keepdim=True),
                                   lambda x: x.var(0, unbiased=False), lambda x: x.std(2, correction=0),
@@ -304,6 +344,18 @@ def test_max_with_dim_on_nan_integers_bools_and_0d():
     assert ours.values.shape == ours.indices.shape == (0,) == tuple(theirs.values.shape)
     with pytest.raises(ValueError, match=r"max: cannot reduce over an empty axis of a tensor of shape \(0, 3\)"):
         e.max(dim=0)
+    # argmax/argmin over a non-empty dim of an empty tensor are empty too (they raised "empty tensor")
+    for name in ("argmax", "argmin"):
+        for keepdim in (False, True):
+            ours, theirs = getattr(e, name)(dim=1, keepdim=keepdim), getattr(te, name)(dim=1, keepdim=keepdim)
+            assert ours.shape == tuple(theirs.shape) and ours.dtype == np.int64
+            assert getattr(mg, name)(e, axis=1).shape == (0,)
+        with pytest.raises(ValueError, match=rf"^{name}: cannot reduce over an empty axis of a tensor of shape "
+                                             r"\(0, 3\)$"):
+            getattr(e, name)(dim=0)
+        with pytest.raises(ValueError, match=rf"^{name}: cannot reduce over an empty axis of a tensor of shape "
+                                             r"\(0, 3\)$"):
+            getattr(e, name)()
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
