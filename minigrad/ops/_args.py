@@ -42,6 +42,13 @@ def operands(op_name, a, b):
         b = Tensor(b.data.astype(da))
     elif fb:
         a = Tensor(a.data.astype(db))
+    elif da.kind in "iu" and db.kind in "iu" and (a.ndim == 0) != (b.ndim == 0):
+        # torch's rule, which NumPy 2 lacks: a 0-d integer tensor does not widen a dimensioned integer one
+        # (uint8 image - tensor(1) stays uint8, wrapping as torch's does)
+        if a.ndim == 0:
+            a = Tensor(a.data.astype(db))
+        else:
+            b = Tensor(b.data.astype(da))
     return a, b
 
 

@@ -124,3 +124,31 @@ def test_joining_a_float_tensor_with_integers_keeps_its_gradient_and_refuses_two
     assert x.grad.tolist() == [1.0, 2.0]
     with pytest.raises(TypeError, match=r"^concat: tensors have different floating dtypes \['float32', 'float64'\]"):
         mg.concat([x, mg.tensor([1.0], dtype="float64")])
+
+
+
+ZERO_D_OPS = {**OPERATORS, "&": operator.and_, "maximum": "maximum", "fmod": "fmod", "where": "where"}
+
+
+def _zero_d_call(name, lib):
+    if name == "where":
+        return lambda a, b: lib.where(lib.tensor([True, False, True, False, True]), a, b)
+    return getattr(lib, name) if isinstance(name, str) else name
+
+
+@pytest.mark.parametrize("symbol", ZERO_D_OPS)
+def test_a_zero_dim_tensor_promotes_only_by_category_as_in_torch(symbol):
+    # torch.result_type: a 0-d tensor of the same category does not widen a tensor with dims (uint8 image - tensor(1)
+    # stays uint8 and wraps); NumPy 2 gives 0-d arrays a full vote, which made these int16/int64 (and 1 - 2 = -1)
+    values_a, value_b = np.array([3, 1, 7, 2, 100]), np.array(5)
+    tf, mf = _zero_d_call(ZERO_D_OPS[symbol], torch), _zero_d_call(ZERO_D_OPS[symbol], mg)
+    for left, right in itertools.product(DTYPES, DTYPES):
+        if _mixed_floats(left, right):
+            continue
+        ta, ma = torch.tensor(values_a.astype(left)), mg.tensor(values_a.astype(left), dtype=left)
+        tb, mb = torch.tensor(value_b.astype(right)), mg.tensor(value_b.astype(right), dtype=right)
+        for (t1, t2), (m1, m2) in (((ta, tb), (ma, mb)), ((tb, ta), (mb, ma))):
+            expected = _result(tf, t1, t2)
+            assert _result(mf, m1, m2) == expected, (left, right, t1.dim())
+            if expected != "error":
+                np.testing.assert_array_equal(mf(m1, m2).numpy(), tf(t1, t2).numpy())
