@@ -152,3 +152,25 @@ def test_a_zero_dim_tensor_promotes_only_by_category_as_in_torch(symbol):
             assert _result(mf, m1, m2) == expected, (left, right, t1.dim())
             if expected != "error":
                 np.testing.assert_array_equal(mf(m1, m2).numpy(), tf(t1, t2).numpy())
+
+
+@pytest.mark.parametrize("alpha", [2, -1, 0])
+def test_alpha_and_value_take_the_tensors_result_type_as_in_torch(alpha):
+    # torch casts alpha (add/sub) and value (addcmul) to the tensors' result type; NumPy's 2 * mask is int64, which
+    # made add(int8, mask, alpha=2) int64 and add(mask, mask, alpha=2) the int64 [3, 0] where torch's is a mask
+    masks, ints = np.array([True, False, True]), np.array([100, -2, 7])
+    for left, right in [("int8", "bool"), ("uint8", "bool"), ("int16", "int8"), ("bool", "bool"), ("bool", "int32")]:
+        ta, tb = torch.tensor(ints.astype(left)), torch.tensor(masks.astype(right))
+        ma, mb = mg.tensor(ints.astype(left), dtype=left), mg.tensor(masks.astype(right), dtype=right)
+        calls = [(lambda a, b: torch.add(a, b, alpha=alpha), lambda a, b: mg.add(a, b, alpha=alpha))]
+        if (left, right) != ("bool", "int32"):   # an int32 result cannot be written into a mask
+            calls.append((lambda a, b: a.clone().add_(b, alpha=alpha), lambda a, b: a.clone().add_(b, alpha=alpha)))
+        for tf, mf in calls:
+            expected, got = tf(ta, tb), mf(ma, mb)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
+        if left != "bool":
+            expected = torch.addcmul(ta, tb, tb, value=alpha)
+            got = mg.addcmul(ma, mb, mb, value=alpha)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
+    with pytest.raises(TypeError, match=r"^addcmul: bool tensors are not supported"):
+        mg.addcmul(mg.tensor(masks), mg.tensor(masks), mg.tensor(masks))
