@@ -11,11 +11,14 @@ from minigrad.backend import get_array_module
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
 
-def operands(op_name, a, b):
+def operands(op_name, a, b, *, elementwise=True):
     """Both operands as Tensors on one device; mixed floating dtypes are refused, never promoted.
 
     An integer or bool operand joining a floating one takes the floating dtype (as a
     Python number does), so ``float32 * int64`` stays float32 and its gradient matches.
+    For an elementwise op a 0-d integer tensor takes a dimensioned integer one's dtype (torch's
+    ``result_type``); ``elementwise=False`` (``kron``, ``tensordot``: torch promotes their 0-d operands in
+    full) leaves the two integer dtypes to promote.
     """
     try:   # free unless it catches: a sparse COO operand refuses to become an array (TypeError), named here
         if not isinstance(a, Tensor):
@@ -42,7 +45,7 @@ def operands(op_name, a, b):
         b = Tensor(b.data.astype(da))
     elif fb:
         a = Tensor(a.data.astype(db))
-    elif da.kind in "iu" and db.kind in "iu" and (a.ndim == 0) != (b.ndim == 0):
+    elif elementwise and da.kind in "iu" and db.kind in "iu" and (a.ndim == 0) != (b.ndim == 0):
         # torch's rule, which NumPy 2 lacks: a 0-d integer tensor does not widen a dimensioned integer one
         # (uint8 image - tensor(1) stays uint8, wrapping as torch's does)
         if a.ndim == 0:

@@ -174,3 +174,13 @@ def test_alpha_and_value_take_the_tensors_result_type_as_in_torch(alpha):
             assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
     with pytest.raises(TypeError, match=r"^addcmul: bool tensors are not supported"):
         mg.addcmul(mg.tensor(masks), mg.tensor(masks), mg.tensor(masks))
+
+
+def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
+    # kron is a product of reshaped tensors, not an elementwise op: torch's 0-d rule does not apply to it
+    a, b = np.array([100, 2], dtype=np.uint8), np.array(3, dtype=np.int8)
+    for x, y in ((a, b), (b, a)):
+        expected = torch.kron(torch.tensor(x), torch.tensor(y))
+        got = mg.kron(mg.tensor(x, dtype=x.dtype), mg.tensor(y, dtype=y.dtype))
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "") == "int16"
+        assert got.tolist() == expected.tolist() == [300, 6]
