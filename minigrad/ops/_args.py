@@ -228,3 +228,9 @@ def require_floating(op_name, *tensors):
         if t.data.dtype.kind not in "fc":
             raise TypeError(f"{op_name}: expected floating tensors, got dtype {t.dtype} (shape {tuple(t.shape)}); "
                             "cast it with .astype('float32') first")
+
+
+def float16_accumulator(x):
+    """The dtype a running sum or product of ``x`` accumulates in: float32 for float16, as torch's (a float16
+    running sum of ones stops at 2048), else None (``x``'s own)."""
+    return np.float32 if x.dtype == np.float16 else None
