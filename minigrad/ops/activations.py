@@ -9,6 +9,8 @@ exp, sigmoid, tanh and erf, so those differentiate again too.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
@@ -137,12 +139,16 @@ class GELU(Function):
         self.approximate = approximate
 
     def forward(self, x):
+        if x.dtype == np.float16:   # 1 + erf cancels in float16 below -3; torch computes half in float32 too
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         if self.approximate == "tanh":
             t = get_array_module(x).tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
             return x * 0.5 * (1.0 + t)
         return x * 0.5 * (1.0 + Erf().forward(x * _SQRT_HALF))
 
     def backward(self, F, gy, x):
+        if x.dtype == np.float16:   # as the forward
+            return F.astype(self.backward(F, F.astype(gy, np.float32), F.astype(x, np.float32)), np.float16)
         if self.approximate == "tanh":
             t = F.tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
             du = (1.0 + x * x * (3.0 * _TANH_KAPPA)) * _TANH_BETA
