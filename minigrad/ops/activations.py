@@ -248,11 +248,21 @@ def _clip(x, lo, hi, op=Clip):
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """x limited to [min_val, max_val], with PyTorch's gradient: g strictly inside, 0 at and beyond the bounds.
 
-    Shapes: x -> x. Integer input stays integer with integer bounds; a float bound makes it float32, as in clamp.
+    Shapes: x -> x. Integer input keeps its dtype, the bounds cast to it (truncated), as torch's hardtanh (where
+    ``clamp`` with a float bound gives float32); a bool input, or an unsigned one with a negative bound, is refused.
     """
     lo, hi = python_real("hardtanh", "min_val", min_val), python_real("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val={min_val} is greater than max_val={max_val}")
+    x = as_tensor(x)
+    kind = x.dtype.kind
+    if kind == "b":
+        raise TypeError(f"hardtanh: bool inputs are not supported, as in torch (shape {tuple(x.shape)})")
+    if kind in "iu":
+        if kind == "u" and min(lo, hi) < 0:
+            raise ValueError(f"hardtanh: cannot limit an unsigned tensor (dtype {x.dtype}) to a negative bound, "
+                             f"min_val={min_val}, max_val={max_val}")
+        lo, hi = int(lo), int(hi)
     return _clip(x, lo, hi, Hardtanh)
 
 
