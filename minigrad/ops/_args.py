@@ -47,12 +47,20 @@ def operands(op_name, a, b, *, elementwise=True):
         a = Tensor(a.data.astype(db))
     elif elementwise and da.kind in "iu" and db.kind in "iu" and (a.ndim == 0) != (b.ndim == 0):
         # torch's rule, which NumPy 2 lacks: a 0-d integer tensor does not widen a dimensioned integer one
-        # (uint8 image - tensor(1) stays uint8, wrapping as torch's does)
-        if a.ndim == 0:
+        # (uint8 image - tensor(1) stays uint8). Only a value the dtype holds is cast: torch wraps one it does
+        # not hold (tensor(-1) into uint8) only where the op computes in integers, while its division,
+        # atan2, copysign, ... read the true value, which this cannot tell apart; NumPy's wider dtype keeps it.
+        if a.ndim == 0 and _holds(db, a.data):
             a = Tensor(a.data.astype(db))
-        else:
+        elif b.ndim == 0 and _holds(da, b.data):
             b = Tensor(b.data.astype(da))
     return a, b
+
+
+def _holds(dtype, value):
+    """Whether the integer ``dtype`` holds the 0-d integer array ``value`` exactly."""
+    info, v = np.iinfo(dtype), int(value)
+    return info.min <= v <= info.max
 
 
 def _refuse_sparse(op_name, a, b):

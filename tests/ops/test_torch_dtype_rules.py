@@ -176,6 +176,25 @@ def test_alpha_and_value_take_the_tensors_result_type_as_in_torch(alpha):
         mg.addcmul(mg.tensor(masks), mg.tensor(masks), mg.tensor(masks))
 
 
+@pytest.mark.parametrize("name", ["div", "atan2", "copysign", "xlogy", "ldexp", "add", "eq"])
+def test_a_zero_dim_integer_the_other_dtype_cannot_hold_keeps_its_value(name):
+    # tensor(-1, int8) meeting uint8: torch computes division, atan2, copysign, ... on the true value -1; casting it
+    # to uint8 first (255) gave uint8 / tensor(-1) = 3/255. Where torch instead wraps it (integer results), minigrad
+    # keeps NumPy's wider dtype (int16): the values agree, the dtype differs (docs/autodiff.md, section 12)
+    a, b = np.array([3, 4], dtype=np.uint8), np.array(-1, dtype=np.int8)
+    ours, theirs = (mg.tensor(a, dtype="uint8"), mg.tensor(b, dtype="int8")), (torch.tensor(a), torch.tensor(b))
+    for (x, y), (tx, ty) in [(ours, theirs), (ours[::-1], theirs[::-1])]:
+        expected, got = getattr(torch, name)(tx, ty), getattr(mg, name)(x, y)
+        if name == "add":
+            assert got.dtype == np.int16 and expected.dtype == torch.uint8
+            assert (got.numpy() % 256).tolist() == expected.tolist()
+        elif name == "eq":
+            assert got.tolist() == [False, False]
+        else:
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+
+
 def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
     # kron is a product of reshaped tensors, not an elementwise op: torch's 0-d rule does not apply to it
     a, b = np.array([100, 2], dtype=np.uint8), np.array(3, dtype=np.int8)
