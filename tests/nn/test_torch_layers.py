@@ -141,6 +141,26 @@ def test_layer_norm_matches_torch_values_and_gradients(shape, kwargs, dtype):
         np.testing.assert_allclose(p.grad.numpy(), dict(tl.named_parameters())[name].grad.numpy(), **tol)
 
 
+def test_float16_layer_norm_is_computed_in_float32_as_torch():
+    # in float16 x - mean(x) and the variance round: outputs were off by up to 1e-2 (8e-4 at 0.1), gradients
+    # likewise; torch computes half in float32 and rounds once, as minigrad now does. Compared with the float64 values
+    # (torch's half weight and bias gradients, summed over the batch, are further off than minigrad's now are)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((16, 256)) * 3 + 5).astype(np.float16)
+    w, b = (rng.standard_normal(256) + 1).astype(np.float16), rng.standard_normal(256).astype(np.float16)
+    g = rng.standard_normal((16, 256)).astype(np.float16)
+    tx, tw, tb = (torch.tensor(a.astype(np.float64), requires_grad=True) for a in (x, w, b))
+    exact = torch.nn.functional.layer_norm(tx, (256,), tw, tb)
+    exact.backward(torch.tensor(g.astype(np.float64)))
+    mx, mw, mb = (mg.tensor(a, dtype=mg.float16, requires_grad=True) for a in (x, w, b))
+    got = F.layer_norm(mx, (256,), mw, mb)
+    got.backward(mg.tensor(g, dtype=mg.float16))
+    assert got.dtype == mx.grad.dtype == mw.grad.dtype == np.float16
+    np.testing.assert_allclose(got.numpy(), exact.detach().numpy(), rtol=1e-3, atol=2e-4)   # 1 float16 ulp
+    for ours, theirs in ((mx, tx), (mw, tw), (mb, tb)):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-3, atol=4e-3)
+
+
 def test_layer_norm_parameters_have_torch_names_layouts_and_starting_values():
     layer, tl = nn.LayerNorm((3, 4)), torch.nn.LayerNorm((3, 4))
     assert list(layer.state_dict()) == list(tl.state_dict()) == ["weight", "bias"]
