@@ -1,6 +1,8 @@
 """Creating tensors: from data, filled, ranges, identity, random."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import backend
@@ -115,8 +117,25 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=Fals
     if stop is None:
         start, stop = 0, start
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-    arr = np.arange(start, stop, step, dtype=_dtype(dtype, np.int64 if is_int else None))
+    dtype = _dtype(dtype, np.int64 if is_int else None)
+    if not is_int and dtype.kind in "iu":
+        arr = _integer_arange(start, stop, step, dtype)
+    else:
+        arr = np.arange(start, stop, step, dtype=dtype)
     return _finish(arr, device, requires_grad)
+
+
+def _integer_arange(start, stop, step, dtype):
+    """torch's arange into an integer dtype from fractional arguments: each is truncated toward 0 and the values are
+    start + i step; int64 counts them with the truncated arguments, the narrower dtypes with the given ones (as
+    NumPy, whose values step by int(start + step) - int(start) instead)."""
+    first, last, stride = int(start), int(stop), int(step)
+    if stride == 0:
+        # torch's int64 refuses it too; its narrower dtypes repeat the start
+        raise ValueError(f"arange: step={step!r} is 0 as {dtype} (the arguments are truncated to the dtype, as "
+                         "torch's); give an integer step, or a floating dtype")
+    n = len(range(first, last, stride)) if dtype == np.int64 else max(math.ceil((stop - start) / step), 0)
+    return (first + np.arange(n, dtype=np.int64) * stride).astype(dtype)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):

@@ -371,8 +371,20 @@ class Tensor:
     def __irshift__(self, other):
         return self._update(other, ">>=", _ops.bitwise_right_shift, "bitwise_right_shift")
 
-    def _update(self, other, symbol, op, ufunc):
-        """``self <symbol> other``: written into ``self.data``, or recorded as ``self = op(self, other)``."""
+    # No NumPy ufunc here: the op itself computes (torch's ZeroDivisionError for integers, its power rules), then
+    # the result is written back under torch's cast rule.
+    def __ifloordiv__(self, other):
+        return self._update(other, "//=", _ops.floor_divide)
+
+    def __imod__(self, other):
+        return self._update(other, "%=", _ops.remainder)
+
+    def __ipow__(self, other):
+        return self._update(other, "**=", _ops.pow)
+
+    def _update(self, other, symbol, op, ufunc=None):
+        """``self <symbol> other``: written into ``self.data`` (by the NumPy ``ufunc``, or ``op``'s result written
+        back), or recorded as ``self = op(self, other)``."""
         if STATE.grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
             if self.requires_grad and self.creator is None:
                 raise RuntimeError(
@@ -388,6 +400,16 @@ class Tensor:
                 and value.dtype.kind in "fc" and self.dtype.kind in "fc"):   # as the ops: never a silent cast
             raise TypeError(f"x {symbol} y: x has dtype {self.dtype} and y {value.dtype}; "
                             f"convert one of them first, e.g. y.astype({self.dtype.name!r})")
+        if ufunc is None:
+            out = op(self, other)
+            if out.shape != self.shape:
+                raise ValueError(f"x {symbol} y: the result has shape {tuple(out.shape)}, not x's {tuple(self.shape)}")
+            if out.dtype != self.dtype and not self._can_write(out.dtype, self.dtype):
+                raise TypeError(f"x {symbol} y: the result has dtype {out.dtype}, which cannot be written into x of "
+                                f"dtype {self.dtype} (torch refuses it too)")
+            self.data[...] = out.data
+            _mark_written(self)
+            return self
         try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
             getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
         except (TypeError, ValueError, OverflowError) as exc:

@@ -11,11 +11,14 @@ from minigrad.backend import get_array_module
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
 
-def operands(op_name, a, b):
+def operands(op_name, a, b, *, elementwise=True):
     """Both operands as Tensors on one device; mixed floating dtypes are refused, never promoted.
 
     An integer or bool operand joining a floating one takes the floating dtype (as a
     Python number does), so ``float32 * int64`` stays float32 and its gradient matches.
+    For an elementwise op a 0-d integer tensor takes a dimensioned integer one's dtype (torch's
+    ``result_type``); ``elementwise=False`` (``kron``, ``tensordot``: torch promotes their 0-d operands in
+    full) leaves the two integer dtypes to promote.
     """
     try:   # free unless it catches: a sparse COO operand refuses to become an array (TypeError), named here
         if not isinstance(a, Tensor):
@@ -42,7 +45,22 @@ def operands(op_name, a, b):
         b = Tensor(b.data.astype(da))
     elif fb:
         a = Tensor(a.data.astype(db))
+    elif elementwise and da.kind in "iu" and db.kind in "iu" and (a.ndim == 0) != (b.ndim == 0):
+        # torch's rule, which NumPy 2 lacks: a 0-d integer tensor does not widen a dimensioned integer one
+        # (uint8 image - tensor(1) stays uint8). Only a value the dtype holds is cast: torch wraps one it does
+        # not hold (tensor(-1) into uint8) only where the op computes in integers, while its division,
+        # atan2, copysign, ... read the true value, which this cannot tell apart; NumPy's wider dtype keeps it.
+        if a.ndim == 0 and _holds(db, a.data):
+            a = Tensor(a.data.astype(db))
+        elif b.ndim == 0 and _holds(da, b.data):
+            b = Tensor(b.data.astype(da))
     return a, b
+
+
+def _holds(dtype, value):
+    """Whether the integer ``dtype`` holds the 0-d integer array ``value`` exactly."""
+    info, v = np.iinfo(dtype), int(value)
+    return info.min <= v <= info.max
 
 
 def _refuse_sparse(op_name, a, b):
@@ -218,3 +236,9 @@ def require_floating(op_name, *tensors):
         if t.data.dtype.kind not in "fc":
             raise TypeError(f"{op_name}: expected floating tensors, got dtype {t.dtype} (shape {tuple(t.shape)}); "
                             "cast it with .astype('float32') first")
+
+
+def float16_accumulator(x):
+    """The dtype a running sum or product of ``x`` accumulates in: float32 for float16, as torch's (a float16
+    running sum of ones stops at 2048), else None (``x``'s own)."""
+    return np.float32 if x.dtype == np.float16 else None

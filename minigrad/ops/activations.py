@@ -9,6 +9,8 @@ exp, sigmoid, tanh and erf, so those differentiate again too.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
@@ -137,12 +139,16 @@ class GELU(Function):
         self.approximate = approximate
 
     def forward(self, x):
+        if x.dtype == np.float16:   # 1 + erf cancels in float16 below -3; torch computes half in float32 too
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         if self.approximate == "tanh":
             t = get_array_module(x).tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
             return x * 0.5 * (1.0 + t)
         return x * 0.5 * (1.0 + Erf().forward(x * _SQRT_HALF))
 
     def backward(self, F, gy, x):
+        if x.dtype == np.float16:   # as the forward
+            return F.astype(self.backward(F, F.astype(gy, np.float32), F.astype(x, np.float32)), np.float16)
         if self.approximate == "tanh":
             t = F.tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
             du = (1.0 + x * x * (3.0 * _TANH_KAPPA)) * _TANH_BETA
@@ -242,11 +248,21 @@ def _clip(x, lo, hi, op=Clip):
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """x limited to [min_val, max_val], with PyTorch's gradient: g strictly inside, 0 at and beyond the bounds.
 
-    Shapes: x -> x. Integer input stays integer with integer bounds; a float bound makes it float32, as in clamp.
+    Shapes: x -> x. Integer input keeps its dtype, the bounds cast to it (truncated), as torch's hardtanh (where
+    ``clamp`` with a float bound gives float32); a bool input, or an unsigned one with a negative bound, is refused.
     """
     lo, hi = python_real("hardtanh", "min_val", min_val), python_real("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val={min_val} is greater than max_val={max_val}")
+    x = as_tensor(x)
+    kind = x.dtype.kind
+    if kind == "b":
+        raise TypeError(f"hardtanh: bool inputs are not supported, as in torch (shape {tuple(x.shape)})")
+    if kind in "iu":
+        if kind == "u" and min(lo, hi) < 0:
+            raise ValueError(f"hardtanh: cannot limit an unsigned tensor (dtype {x.dtype}) to a negative bound, "
+                             f"min_val={min_val}, max_val={max_val}")
+        lo, hi = int(lo), int(hi)
     return _clip(x, lo, hi, Hardtanh)
 
 

@@ -162,7 +162,11 @@ def _scaled(name, a, b, alpha):
     if isinstance(alpha, float) and a.dtype.kind in "iub" and b.dtype.kind in "iub":
         raise TypeError(f"{name}: for integer tensors (dtypes {a.dtype} and {b.dtype}), alpha must be an int, "
                         f"got alpha={alpha!r}")
-    return mul(b, alpha)
+    result = np.promote_types(a.dtype, b.dtype)
+    if result.kind == "b":   # torch casts alpha to the result type: a mask plus alpha * mask stays a mask
+        return mul(b, bool(alpha))
+    scaled = mul(b, alpha)   # 2 * mask is int64; torch's int8 + 2 * mask stays int8 (the same values, wrapped)
+    return scaled if scaled.dtype == result else astype(scaled, result)
 
 
 def mul(a, b, *, out=None):

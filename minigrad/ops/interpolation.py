@@ -1,6 +1,8 @@
 """Fused multiply-adds, elementwise: lerp, addcmul and addcdiv, broadcasting their inputs, as torch's."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
@@ -30,7 +32,8 @@ class Addcmul(Function):
         self.value = value
 
     def forward(self, x, t1, t2):
-        return x + self.value * t1 * t2
+        # torch casts value to the tensors' result type: int8 + 2 * mask * mask stays int8 (NumPy's would be int64)
+        return (x + self.value * t1 * t2).astype(np.result_type(x.dtype, t1.dtype, t2.dtype), copy=False)
 
     def backward(self, F, gy, x, t1, t2):
         nx, n1, n2 = self.needs_input_grad
@@ -85,6 +88,9 @@ def _value(name, value, tensors):
 def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002  (torch.addcmul's argument names)
     """input + value * tensor1 * tensor2, broadcasting, as ``torch.addcmul``."""
     x, t1, t2 = _three("addcmul", input, tensor1, tensor2)
+    if x.dtype.kind == t1.dtype.kind == t2.dtype.kind == "b":
+        raise TypeError(f"addcmul: bool tensors are not supported, as in torch (shapes {tuple(x.shape)}, "
+                        f"{tuple(t1.shape)} and {tuple(t2.shape)}); cast them to an integer dtype first")
     return Addcmul.apply(x, t1, t2, value=_value("addcmul", value, (x, t1, t2)))
 
 

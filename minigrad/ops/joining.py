@@ -195,7 +195,7 @@ def tensordot(a, b, dims=NOT_GIVEN, *, axes=NOT_GIVEN):
     Shapes: a's free dims then b's free dims.   dL/da, dL/db: matmul's gradients, moved back to each operand's
     dim order.
     """
-    a, b = operands("tensordot", a, b)
+    a, b = operands("tensordot", a, b, elementwise=False)
     if dims is not NOT_GIVEN and axes is not NOT_GIVEN:
         raise TypeError("tensordot: got dims= (PyTorch's name) and axes= (NumPy's); give one")
     spec = axes if axes is not NOT_GIVEN else 2 if dims is NOT_GIVEN else dims

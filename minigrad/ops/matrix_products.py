@@ -24,7 +24,7 @@ def _shapes(name, expected, *tensors):
 
 
 def _pair(name, a, b):
-    return operands(name, a, b)
+    return operands(name, a, b, elementwise=False)
 
 
 def mm(a, b):

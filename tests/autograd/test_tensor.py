@@ -371,3 +371,57 @@ def test_augmented_assignment_keeps_x_shape_and_dtype_whether_or_not_a_graph_is_
     small = mg.Tensor(np.array([250], dtype=np.uint8))
     with pytest.raises(OverflowError, match=r"^x \+= y: cannot update x \(shape \(1,\), dtype uint8"):
         small += 300
+
+
+@pytest.mark.parametrize("symbol", ["//=", "%=", "**="])
+def test_floor_division_modulo_and_power_assignments_write_in_place_with_torchs_cast_rule(symbol):
+    # these used to fall back to x = x // y: a new tensor of the promoted dtype (int8 //= int64 gave int64, an int
+    # tensor %= 2.5 a float one, bool **= 2 int64), the alias left with the old values
+    torch = pytest.importorskip("torch")
+
+    def apply(x, y):
+        ns = {"x": x, "y": y}
+        exec(f"x {symbol} y", ns)
+        return ns["x"]
+
+    for left, right in [("int8", "int64"), ("uint8", "int8"), ("int32", 2), ("float32", 2.5), ("float32", "int64")]:
+        values = np.array([7, 2, 9, 100])
+        t, m = torch.tensor(values.astype(left)), mg.tensor(values.astype(left), dtype=left)
+        if isinstance(right, str):
+            ty, my = torch.tensor(np.array([2, 3, 4, 1]).astype(right)), mg.tensor(np.array([2, 3, 4, 1]), dtype=right)
+        else:
+            ty = my = right
+        alias, memory = m, m.data
+        out = apply(m, my)
+        expected = apply(t, ty)
+        assert out is alias and out.data is memory and out.dtype == np.dtype(left)
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    for left, right in [("int64", 2.5), ("int32", mg.tensor([2.0, 1.0])), ("bool", 2)]:
+        m = mg.tensor(np.array([3, 1]).astype(left), dtype=left)
+        with pytest.raises(TypeError, match=rf"^x {re.escape(symbol)} y: the result has dtype \w+, which cannot be "
+                                            rf"written into x of dtype {left}"):
+            apply(m, right)
+        assert m.tolist() == np.array([3, 1]).astype(left).tolist()
+
+
+def test_floor_division_assignment_by_an_integer_zero_raises_as_the_op_does():
+    x = mg.tensor([4, 2])
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        x //= 0
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        x %= mg.tensor([1, 0])
+    assert x.tolist() == [4, 2]
+
+
+def test_power_assignment_is_recorded_as_a_new_node_as_plus_equals_is():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^x \*\*= y on a leaf tensor that requires grad \(shape \(2,\)\)"):
+        w **= 2
+    h = w * 1.0
+    h **= 3
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 12.0])
+    with mg.no_grad():
+        w //= 2.0
+        w %= 0.75
+    np.testing.assert_array_equal(w.numpy(), [0.0, 0.25])

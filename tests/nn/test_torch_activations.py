@@ -44,6 +44,26 @@ def test_activations_match_torch(name, make, make_torch, shape, dtype):
     assert np.isfinite(y).all() and np.isfinite(gx).all()
 
 
+def test_hardtanh_and_relu6_keep_an_integer_dtype_as_torch():
+    # torch casts the limits to the input's integer dtype; minigrad used to make every integer input float32
+    x = np.array([3, -2, 0, 1, 9])
+    for dtype in ["int64", "int8", "int32"]:
+        for args in [(), (-0.5, 2.5), (-2, 2)]:
+            expected = torch.nn.functional.hardtanh(torch.tensor(x.astype(dtype)), *args)
+            got = F.hardtanh(mg.tensor(x, dtype=dtype), *args)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "") == dtype
+            assert got.tolist() == expected.tolist()
+        expected = torch.nn.functional.relu6(torch.tensor(x.astype(dtype)))
+        got = nn.ReLU6()(mg.tensor(x, dtype=dtype))
+        assert got.dtype == np.dtype(dtype) and got.tolist() == expected.tolist() == [3, 0, 0, 1, 6]
+    assert F.relu6(mg.tensor(x, dtype="uint8")).tolist() == [3, 6, 0, 1, 6]   # 254 limited to 6, as torch
+    with pytest.raises(ValueError, match=r"^hardtanh: cannot limit an unsigned tensor \(dtype uint8\) to a negative "
+                                         r"bound, min_val=-1"):
+        F.hardtanh(mg.tensor(x, dtype="uint8"))
+    with pytest.raises(TypeError, match=r"^hardtanh: bool inputs are not supported, as in torch"):
+        F.hardtanh(mg.tensor([True, False]))
+
+
 def test_softplus_and_mish_at_the_far_tails():
     x = np.array([-1000.0, -100.0, -40.0, 40.0, 100.0, 1000.0])
     y, (g,) = agree(F.mish, TF.mish, [x])

@@ -57,6 +57,26 @@ def test_second_derivatives_match_torch(name, fn, torch_fn):
     np.testing.assert_allclose(hm.numpy(), ht.numpy(), rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_float16_gelu_is_computed_in_float32_as_torch(approximate):
+    # in float16 1 + erf(x / sqrt 2) cancels for x < -3: gelu(-4) was 0 and gelu(-3) -0.004395 (torch: -1.265e-4 and
+    # -0.00405), the gradient there as bad; torch computes half in float32 and rounds once, as minigrad now does.
+    # Both are compared with the float64 values (torch's float32 rounding differs from SciPy's by an ulp or two).
+    x = np.linspace(-8, 8, 65).astype(np.float16)
+    tx = torch.tensor(x.astype(np.float64), requires_grad=True)
+    exact = torch.nn.functional.gelu(tx, approximate=approximate)
+    exact.backward(torch.ones_like(exact))
+    mx = mg.tensor(x, dtype=mg.float16, requires_grad=True)
+    got = F.gelu(mx, approximate=approximate)
+    got.backward(mg.ones_like(got))
+    assert got.dtype == mx.grad.dtype == np.float16
+    tol = dict(rtol=2e-3, atol=1e-6)   # 2 float16 ulps; float32's own cancellation, eps32 * |x|, in the tail
+    np.testing.assert_allclose(got.numpy(), exact.detach().numpy(), **tol)
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), **tol)
+    half = torch.nn.functional.gelu(torch.tensor(x), approximate=approximate)
+    np.testing.assert_allclose(half.numpy(), exact.detach().numpy(), **tol)   # torch's half meets the same bound
+
+
 def test_elu_second_derivative_is_finite_where_exp_would_overflow():
     x = mg.tensor([800.0, -800.0, 1.0], dtype="float64", requires_grad=True)
     g, = mg.grad(F.elu(x, 2.0).sum(), [x], create_graph=True)
@@ -119,6 +139,26 @@ def test_layer_norm_matches_torch_values_and_gradients(shape, kwargs, dtype):
     for name, p in layer.named_parameters():
         assert p.grad.dtype == np.dtype(dtype)
         np.testing.assert_allclose(p.grad.numpy(), dict(tl.named_parameters())[name].grad.numpy(), **tol)
+
+
+def test_float16_layer_norm_is_computed_in_float32_as_torch():
+    # in float16 x - mean(x) and the variance round: outputs were off by up to 1e-2 (8e-4 at 0.1), gradients
+    # likewise; torch computes half in float32 and rounds once, as minigrad now does. Compared with the float64 values
+    # (torch's half weight and bias gradients, summed over the batch, are further off than minigrad's now are)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((16, 256)) * 3 + 5).astype(np.float16)
+    w, b = (rng.standard_normal(256) + 1).astype(np.float16), rng.standard_normal(256).astype(np.float16)
+    g = rng.standard_normal((16, 256)).astype(np.float16)
+    tx, tw, tb = (torch.tensor(a.astype(np.float64), requires_grad=True) for a in (x, w, b))
+    exact = torch.nn.functional.layer_norm(tx, (256,), tw, tb)
+    exact.backward(torch.tensor(g.astype(np.float64)))
+    mx, mw, mb = (mg.tensor(a, dtype=mg.float16, requires_grad=True) for a in (x, w, b))
+    got = F.layer_norm(mx, (256,), mw, mb)
+    got.backward(mg.tensor(g, dtype=mg.float16))
+    assert got.dtype == mx.grad.dtype == mw.grad.dtype == np.float16
+    np.testing.assert_allclose(got.numpy(), exact.detach().numpy(), rtol=1e-3, atol=2e-4)   # 1 float16 ulp
+    for ours, theirs in ((mx, tx), (mw, tw), (mb, tb)):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-3, atol=4e-3)
 
 
 def test_layer_norm_parameters_have_torch_names_layouts_and_starting_values():

@@ -171,3 +171,16 @@ def test_rand_with_size_draws_what_the_positional_call_draws():
     a = mg.randn(size=(2, 3))
     mg.manual_seed(3)
     np.testing.assert_array_equal(np.asarray(a.data), np.asarray(mg.randn(2, 3).data))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "uint8"])
+def test_integer_arange_with_fractional_arguments_follows_torch(dtype):
+    # torch truncates the arguments to integers (int64 counts with the truncated ones, the others with the
+    # originals); NumPy counts in floats and steps by int(start + step) - int(start): arange(2.5, dtype=int64) was
+    # [0, 1, 2] (torch [0, 1]), arange(-1, 1, 0.1, dtype=int64) [-1, 0, ..., 18] (torch: step must be nonzero)
+    for args in [(2.5,), (0.5,), (1.5, 4.7), (-2.5, 3), (0, 7, 2.5), (5.5, 0, -1.5), (1, 5, 1.0), (0.0, 4)]:
+        expected = torch.arange(*args, dtype=getattr(torch, dtype))
+        got = mg.arange(*args, dtype=getattr(mg, dtype))
+        assert got.dtype == np.dtype(dtype) and got.tolist() == expected.tolist(), args
+    with pytest.raises(ValueError, match=rf"^arange: step=0.5 is 0 as {dtype} \(the arguments are truncated"):
+        mg.arange(-1, 1, 0.5, dtype=getattr(mg, dtype))

@@ -124,3 +124,82 @@ def test_joining_a_float_tensor_with_integers_keeps_its_gradient_and_refuses_two
     assert x.grad.tolist() == [1.0, 2.0]
     with pytest.raises(TypeError, match=r"^concat: tensors have different floating dtypes \['float32', 'float64'\]"):
         mg.concat([x, mg.tensor([1.0], dtype="float64")])
+
+
+
+ZERO_D_OPS = {**OPERATORS, "&": operator.and_, "maximum": "maximum", "fmod": "fmod", "where": "where"}
+
+
+def _zero_d_call(name, lib):
+    if name == "where":
+        return lambda a, b: lib.where(lib.tensor([True, False, True, False, True]), a, b)
+    return getattr(lib, name) if isinstance(name, str) else name
+
+
+@pytest.mark.parametrize("symbol", ZERO_D_OPS)
+def test_a_zero_dim_tensor_promotes_only_by_category_as_in_torch(symbol):
+    # torch.result_type: a 0-d tensor of the same category does not widen a tensor with dims (uint8 image - tensor(1)
+    # stays uint8 and wraps); NumPy 2 gives 0-d arrays a full vote, which made these int16/int64 (and 1 - 2 = -1)
+    values_a, value_b = np.array([3, 1, 7, 2, 100]), np.array(5)
+    tf, mf = _zero_d_call(ZERO_D_OPS[symbol], torch), _zero_d_call(ZERO_D_OPS[symbol], mg)
+    for left, right in itertools.product(DTYPES, DTYPES):
+        if _mixed_floats(left, right):
+            continue
+        ta, ma = torch.tensor(values_a.astype(left)), mg.tensor(values_a.astype(left), dtype=left)
+        tb, mb = torch.tensor(value_b.astype(right)), mg.tensor(value_b.astype(right), dtype=right)
+        for (t1, t2), (m1, m2) in (((ta, tb), (ma, mb)), ((tb, ta), (mb, ma))):
+            expected = _result(tf, t1, t2)
+            assert _result(mf, m1, m2) == expected, (left, right, t1.dim())
+            if expected != "error":
+                np.testing.assert_array_equal(mf(m1, m2).numpy(), tf(t1, t2).numpy())
+
+
+@pytest.mark.parametrize("alpha", [2, -1, 0])
+def test_alpha_and_value_take_the_tensors_result_type_as_in_torch(alpha):
+    # torch casts alpha (add/sub) and value (addcmul) to the tensors' result type; NumPy's 2 * mask is int64, which
+    # made add(int8, mask, alpha=2) int64 and add(mask, mask, alpha=2) the int64 [3, 0] where torch's is a mask
+    masks, ints = np.array([True, False, True]), np.array([100, -2, 7])
+    for left, right in [("int8", "bool"), ("uint8", "bool"), ("int16", "int8"), ("bool", "bool"), ("bool", "int32")]:
+        ta, tb = torch.tensor(ints.astype(left)), torch.tensor(masks.astype(right))
+        ma, mb = mg.tensor(ints.astype(left), dtype=left), mg.tensor(masks.astype(right), dtype=right)
+        calls = [(lambda a, b: torch.add(a, b, alpha=alpha), lambda a, b: mg.add(a, b, alpha=alpha))]
+        if (left, right) != ("bool", "int32"):   # an int32 result cannot be written into a mask
+            calls.append((lambda a, b: a.clone().add_(b, alpha=alpha), lambda a, b: a.clone().add_(b, alpha=alpha)))
+        for tf, mf in calls:
+            expected, got = tf(ta, tb), mf(ma, mb)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
+        if left != "bool":
+            expected = torch.addcmul(ta, tb, tb, value=alpha)
+            got = mg.addcmul(ma, mb, mb, value=alpha)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
+    with pytest.raises(TypeError, match=r"^addcmul: bool tensors are not supported"):
+        mg.addcmul(mg.tensor(masks), mg.tensor(masks), mg.tensor(masks))
+
+
+@pytest.mark.parametrize("name", ["div", "atan2", "copysign", "xlogy", "ldexp", "add", "eq"])
+def test_a_zero_dim_integer_the_other_dtype_cannot_hold_keeps_its_value(name):
+    # tensor(-1, int8) meeting uint8: torch computes division, atan2, copysign, ... on the true value -1; casting it
+    # to uint8 first (255) gave uint8 / tensor(-1) = 3/255. Where torch instead wraps it (integer results), minigrad
+    # keeps NumPy's wider dtype (int16): the values agree, the dtype differs (docs/autodiff.md, section 12)
+    a, b = np.array([3, 4], dtype=np.uint8), np.array(-1, dtype=np.int8)
+    ours, theirs = (mg.tensor(a, dtype="uint8"), mg.tensor(b, dtype="int8")), (torch.tensor(a), torch.tensor(b))
+    for (x, y), (tx, ty) in [(ours, theirs), (ours[::-1], theirs[::-1])]:
+        expected, got = getattr(torch, name)(tx, ty), getattr(mg, name)(x, y)
+        if name == "add":
+            assert got.dtype == np.int16 and expected.dtype == torch.uint8
+            assert (got.numpy() % 256).tolist() == expected.tolist()
+        elif name == "eq":
+            assert got.tolist() == [False, False]
+        else:
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
+    # kron is a product of reshaped tensors, not an elementwise op: torch's 0-d rule does not apply to it
+    a, b = np.array([100, 2], dtype=np.uint8), np.array(3, dtype=np.int8)
+    for x, y in ((a, b), (b, a)):
+        expected = torch.kron(torch.tensor(x), torch.tensor(y))
+        got = mg.kron(mg.tensor(x, dtype=x.dtype), mg.tensor(y, dtype=y.dtype))
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "") == "int16"
+        assert got.tolist() == expected.tolist() == [300, 6]

@@ -77,6 +77,20 @@ def test_cumsum_dtypes():
     assert mg.tensor(np.array([1, 2], dtype=np.int32)).cumsum(0).dtype == np.int64   # as torch
 
 
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_float16_running_sums_and_products_accumulate_in_float32_as_torch(name):
+    # a float16 running sum of ones used to stop at 2048 (2048 + 1 rounds back to 2048 in float16); torch
+    # accumulates in float32 and rounds each output, bit for bit what is compared here
+    rng = np.random.default_rng(0)
+    values = [np.ones((2, 5000), np.float16), (rng.standard_normal((4, 300)) / 8 + 1).astype(np.float16)]
+    for x in values:
+        expected = getattr(torch, name)(torch.tensor(x), dim=1).numpy()
+        got = getattr(mg, name)(mg.tensor(x, dtype=mg.float16), dim=1)
+        assert got.dtype == np.float16
+        np.testing.assert_array_equal(got.numpy(), expected)
+    assert mg.cumsum(mg.ones(3000, dtype=mg.float16), dim=0)[-1].item() == 3000.0
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: mg.cumsum(x), TypeError, r"^cumsum: give the dim to sum along: dim=\.\.\. \(torch\.cumsum requires "
                                         r"it\), or axis=None for the flattened tensor \(NumPy's\); got a tensor of shape "

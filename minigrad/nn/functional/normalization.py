@@ -77,6 +77,9 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
 
 def layer_norm_unchecked(x, shape, weight, bias, eps):
     """``layer_norm``'s computation, for a caller that has checked its arguments (the ``LayerNorm`` layer)."""
+    if x.dtype == np.float16:   # x - mean and the variance round in float16; torch computes half in float32
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight, bias)]
+        return layer_norm_unchecked(up[0], shape, up[1], up[2], eps).astype(np.float16)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
