@@ -15,7 +15,7 @@ def test_the_doc_blocks_run_and_print_what_they_claim(tmp_path, monkeypatch):
     with contextlib.redirect_stdout(out):
         for block in blocks:
             exec(compile(block, "docs/interop.md", "exec"), scope)
-    claimed = [line.split("# ")[-1].split(":")[0].strip() for block in blocks
+    claimed = [line.split("-> ")[-1].strip() for block in blocks
                for line in block.splitlines() if line.startswith("print(")]
     assert out.getvalue().split("\n")[:-1] == claimed
     assert (tmp_path / "mlp.onnx").exists() and (tmp_path / "from_torch.safetensors").exists()
