@@ -8,7 +8,8 @@ How the gradient is routed:
 
 * max pooling sends each window's output gradient to ONE element of the window,
   its maximum; when several elements tie, the first in row-major order wins
-  (PyTorch's rule). The forward pass records that element's offset in the
+  (PyTorch's rule; a NaN is the maximum, and of several NaNs the last wins, as
+  in PyTorch). The forward pass records that element's offset in the
   window (``index``, kh*kw values fit a byte); ``MaxPoolScatter`` puts
   ``g`` back there, and its adjoint ``MaxPoolGather`` reads a window's recorded
   element, so the two are each other's derivative (second derivatives exist).
@@ -96,6 +97,12 @@ class MaxPool2d(Function):
             step *= later
             index += step
             xp.maximum(y, value, out=y)
+        if y.dtype.kind == "f" and xp.isnan(y).any():
+            # ``greater`` is False for a NaN, so its window kept an earlier index; PyTorch's kernels record a
+            # window's LAST NaN (one pass over the output on the common path, the fix-up only when NaNs exist).
+            nan = xp.isnan(y)
+            for k, offset in offsets:
+                index[nan & xp.isnan(_at(win, offset))] = k
         self.index = index
         if self.sink is not None:
             self.sink.append(index)

@@ -43,6 +43,26 @@ def test_max_pool_gradient_goes_to_the_first_maximum(device):
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 1, 1], [0, 0, 0]])
 
 
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_pool_a_nan_wins_its_window_and_takes_the_gradient_as_in_torch(dims):
+    # PyTorch's kernels: a NaN is the maximum and the LAST NaN of a window is the one recorded (its index, its
+    # gradient). minigrad's output was NaN but index and gradient went to the window's first element.
+    torch = pytest.importorskip("torch")
+    x = np.arange(1.0, 1 + 3 * 4 ** dims).reshape((1, 3) + (4,) * dims)
+    x.reshape(-1)[[1, 5, 6, 10, 11]] = np.nan   # windows with one NaN and with two
+    fn, tfn = getattr(mg.nn.functional, f"max_pool{dims}d"), getattr(TF, f"max_pool{dims}d")
+    g = np.arange(3 * 2 ** dims, dtype=np.float64).reshape((1, 3) + (2,) * dims)
+    ours = mg.tensor(x, dtype="float64", requires_grad=True)
+    y, index = fn(ours, 2, return_indices=True)
+    (y * mg.tensor(g, dtype="float64")).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    ty, tindex = tfn(theirs, 2, return_indices=True)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
 def test_float32_stays_float32(device):
     x = mg.randn(2, 3, 6, 6, device=device, requires_grad=True)
     w = mg.randn(4, 3, 3, 3, device=device, requires_grad=True)
