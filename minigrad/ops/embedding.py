@@ -14,6 +14,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.autograd.function import Function
+from minigrad.scalars import is_integer
 
 
 class _Plan:
@@ -80,7 +81,9 @@ class RowSum(Function):
 
 
 def embedding(input, weight, padding_idx=None):  # noqa: A002
-    """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`."""
+    """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`.
+
+    ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient."""
     raw = input.data if isinstance(input, Tensor) else input
     raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
     if raw.dtype.kind not in "iu":
@@ -89,6 +92,10 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002
         shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
         raise ValueError(f"embedding: weight must be a 2-D Tensor (num_embeddings, embedding_dim), got {shape}")
     V = weight.shape[0]
+    if padding_idx is not None:
+        if not is_integer(padding_idx) or not -V <= padding_idx < V:
+            raise ValueError(f"embedding: padding_idx must be an integer in [-{V}, {V}), got {padding_idx!r}")
+        padding_idx = int(padding_idx) % V   # torch counts a negative one from the end, as Embedding does
     if raw.size:
         lo, hi = int(raw.min()), int(raw.max())
         if lo < 0 or hi >= V:
