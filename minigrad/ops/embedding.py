@@ -80,10 +80,16 @@ class RowSum(Function):
         return F.apply(Embedding, gy, plan=self.plan)
 
 
-def embedding(input, weight, padding_idx=None):  # noqa: A002
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
+              sparse=False):
     """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`.
 
-    ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient."""
+    ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient. PyTorch's
+    trailing arguments are taken at their defaults (a layer copied from torch passes them all); ``max_norm``,
+    ``scale_grad_by_freq`` and ``sparse`` themselves are refused, as by ``nn.Embedding``."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise ValueError("embedding: max_norm, scale_grad_by_freq and sparse are not supported (as by nn.Embedding), "
+                         f"got max_norm={max_norm!r}, scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
     raw = input.data if isinstance(input, Tensor) else input
     raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
     if raw.dtype.kind not in "iu":
