@@ -214,13 +214,13 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dim
     out_hw, padding = [], []
     for n, k, s, p, d in zip(x.shape[2:], kernel, stride, pads, dilation):
         extent = d * (k - 1) + 1
-        if n + 2 * p < extent:
-            raise ValueError(f"{op}: the kernel ({kernel}, dilation {dilation}) is larger than the padded input "
-                             f"{tuple(x.shape)} with padding {pads}")
         span = n + 2 * p - extent
         o = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (o - 1) * s >= n + p:   # the last window must start inside the input or left padding
             o -= 1
+        if o < 1:   # with ceil_mode one window may run past a padded input shorter than the kernel, as PyTorch's
+            raise ValueError(f"{op}: the kernel ({kernel}, dilation {dilation}) is larger than the padded input "
+                             f"{tuple(x.shape)} with padding {pads}")
         out_hw.append(o)
         padding.append((p, p + max(0, (o - 1) * s + extent - (n + 2 * p))))
     return Geometry(kernel, stride, dilation, tuple(padding)), tuple(out_hw), pads
