@@ -1385,6 +1385,18 @@ NN_OPS += [
            [S(distinct_from(_FMP3_RNG)(1, 2, 4, 5, 7))]),
     OpInfo("nn.FractionalMaxPool3d", _fixed_draws(nn.FractionalMaxPool3d, 2, output_size=2, return_indices=True),
            [S(distinct_from(_FMP3_RNG)(2, 2, 4, 4, 5))]),
+    # output_padding at or past the stride (PyTorch allows it below the dilation): the cropped col2im canvas path
+    OpInfo("nn.functional.conv_transpose2d(output_padding >= stride)", F.conv_transpose2d, [
+        S(_FMP3_RNG.standard_normal((1, 2, 3, 2)), _FMP3_RNG.standard_normal((2, 2, 2, 3)),
+          _FMP3_RNG.standard_normal(4), 1, 1, (1, 0), 2, (2, 1)),
+        S(_FMP3_RNG.standard_normal((2, 3, 2)), _FMP3_RNG.standard_normal((2, 1, 2, 2)), None, (2, 1), 0, (2, 1),
+          1, 3)]),
+    OpInfo("nn.functional.conv_transpose1d(output_padding >= stride)", F.conv_transpose1d, [
+        S(_FMP3_RNG.standard_normal((1, 2, 3)), _FMP3_RNG.standard_normal((2, 3, 2)), _FMP3_RNG.standard_normal(3),
+          1, 0, 2, 1, 3)]),
+    OpInfo("nn.functional.conv_transpose3d(output_padding >= stride)", F.conv_transpose3d, [
+        S(_FMP3_RNG.standard_normal((1, 2, 2, 2, 1)), _FMP3_RNG.standard_normal((2, 1, 2, 1, 2)), None, 1,
+          (1, 0, 0), (1, 0, 1), 1, 2)]),
 ]
 
 

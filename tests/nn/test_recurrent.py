@@ -359,7 +359,8 @@ def test_functional_embedding_refuses_a_padding_idx_torch_refuses(padding_idx):
 
 def test_functional_embedding_takes_torchs_trailing_arguments_at_their_defaults():
     # A layer copied from torch's Embedding.forward passes all seven: F.embedding(input, weight, padding_idx,
-    # max_norm, norm_type, scale_grad_by_freq, sparse). The defaults run; what minigrad lacks is refused as by Embedding.
+    # max_norm, norm_type, scale_grad_by_freq, sparse). The defaults run; what minigrad lacks is refused as by
+    # Embedding.
     index, table = np.array([[0, 2], [3, 3]]), np.arange(12.0).reshape(4, 3)
     ours = mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), 1, None, 2.0, False, False)
     theirs = torch.nn.functional.embedding(torch.tensor(index), torch.tensor(table), 1, None, 2.0, False, False)
