@@ -1350,13 +1350,17 @@ NN_OPS += [
 
 
 _FMP_SAMPLES = _gs_rng.random((2, 3, 2))
+_FMP3_RNG = np.random.default_rng(1403)   # its own stream: the 3-D entries leave _gs_rng's later draws as they were
+_FMP3_SAMPLES = _FMP3_RNG.random((2, 3, 3))
 
 
 def _fixed_draws(fn, *args, **kwargs):
     """fn(x) with PyTorch's ``_random_samples`` fixed (in x's dtype), so every call pools the same windows."""
     def run(x):
-        n = 1 if x.ndim == 3 else x.shape[0]
-        draws = mg.tensor(_FMP_SAMPLES[:n, :x.shape[-3]], dtype=x.dtype, device=x.device)
+        dims = 3 if "3d" in getattr(fn, "__name__", "") else 2   # (N, C, 2) draws for images, (N, C, 3) volumes
+        n = 1 if x.ndim == dims + 1 else x.shape[0]
+        draws = mg.tensor((_FMP_SAMPLES if dims == 2 else _FMP3_SAMPLES)[:n, :x.shape[-dims - 1]], dtype=x.dtype,
+                          device=x.device)
         out = fn(*args, _random_samples=draws, **kwargs)(x) if isinstance(fn, type) else \
             fn(x, *args, _random_samples=draws, **kwargs)
         return out[0] if isinstance(out, tuple) else out
@@ -1374,6 +1378,25 @@ NN_OPS += [
            [S(distinct_from(_gs_rng)(2, 3, 6, 7))]),
     OpInfo("nn.FractionalMaxPool2d", _fixed_draws(nn.FractionalMaxPool2d, 3, output_size=3, return_indices=True),
            [S(distinct_from(_gs_rng)(2, 2, 6, 5))]),
+    OpInfo("nn.functional.fractional_max_pool3d", _fixed_draws(F.fractional_max_pool3d, 2, output_size=(2, 3, 2)),
+           [S(distinct_from(_FMP3_RNG)(2, 2, 4, 5, 4)), S(distinct_from(_FMP3_RNG)(3, 4, 5, 4))]),
+    OpInfo("nn.functional.fractional_max_pool3d_with_indices",
+           _fixed_draws(F.fractional_max_pool3d_with_indices, (2, 1, 3), output_ratio=(0.5, 0.6, 0.5)),
+           [S(distinct_from(_FMP3_RNG)(1, 2, 4, 5, 7))]),
+    OpInfo("nn.FractionalMaxPool3d", _fixed_draws(nn.FractionalMaxPool3d, 2, output_size=2, return_indices=True),
+           [S(distinct_from(_FMP3_RNG)(2, 2, 4, 4, 5))]),
+    # output_padding at or past the stride (PyTorch allows it below the dilation): the cropped col2im canvas path
+    OpInfo("nn.functional.conv_transpose2d(output_padding >= stride)", F.conv_transpose2d, [
+        S(_FMP3_RNG.standard_normal((1, 2, 3, 2)), _FMP3_RNG.standard_normal((2, 2, 2, 3)),
+          _FMP3_RNG.standard_normal(4), 1, 1, (1, 0), 2, (2, 1)),
+        S(_FMP3_RNG.standard_normal((2, 3, 2)), _FMP3_RNG.standard_normal((2, 1, 2, 2)), None, (2, 1), 0, (2, 1),
+          1, 3)]),
+    OpInfo("nn.functional.conv_transpose1d(output_padding >= stride)", F.conv_transpose1d, [
+        S(_FMP3_RNG.standard_normal((1, 2, 3)), _FMP3_RNG.standard_normal((2, 3, 2)), _FMP3_RNG.standard_normal(3),
+          1, 0, 2, 1, 3)]),
+    OpInfo("nn.functional.conv_transpose3d(output_padding >= stride)", F.conv_transpose3d, [
+        S(_FMP3_RNG.standard_normal((1, 2, 2, 2, 1)), _FMP3_RNG.standard_normal((2, 1, 2, 1, 2)), None, 1,
+          (1, 0, 0), (1, 0, 1), 1, 2)]),
 ]
 
 

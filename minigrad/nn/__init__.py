@@ -33,7 +33,7 @@ from minigrad.nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from minigrad.nn.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                                 ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from minigrad.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
-from minigrad.nn.fractional_pool import FractionalMaxPool2d
+from minigrad.nn.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from minigrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                               MarginRankingLoss, MSELoss, NLLLoss, NLLLoss2d, SmoothL1Loss, SoftMarginLoss)
 from minigrad.nn.embedding_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
@@ -103,6 +103,7 @@ __all__ = [
 ]
 __all__ += ["FractionalMaxPool2d"]   # session 10
 __all__ += ["MaxUnpool3d"]   # session 13
+__all__ += ["FractionalMaxPool3d"]   # session 14
 __all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]
 __all__ += ["DataParallel", "NLLLoss2d"]
 __all__ += ["RNNBase", "RNNCellBase"]

@@ -200,10 +200,9 @@ class _ConvTransposeNd(_ConvNd):
         super().__init__(name, in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, lambda k: (in_channels, out_channels // groups, *k),
                          lambda k: out_channels // groups * math.prod(k), dtype, device)
-        if not all(p < s for p, s in zip(output_padding, self.stride)):
-            # (PyTorch also allows output_padding < dilation; conv_transpose1d/2d do not.)
+        if not all(p < max(s, d) for p, s, d in zip(output_padding, self.stride, self.dilation)):
             raise ValueError(f"{name}: output_padding {output_padding} must be non-negative and smaller than "
-                             f"the stride {self.stride}")
+                             f"the stride {self.stride} or the dilation {self.dilation}")
         self.output_padding = output_padding
 
     def forward(self, x, output_size=None):

@@ -22,6 +22,7 @@ NOT_EXPORTED.update({
     "AvgPoolAdjoint": "the derivative of average pooling, used by backward passes",
     "FractionalMaxPool2d": "its windows are drawn at random on every call (a training-time regularizer); ONNX has "
                            "no fractional max pooling, and a traced graph would freeze one draw",
+    "FractionalMaxPool3d": "as FractionalMaxPool2d: random windows on every call, and no ONNX operator",
     "Conv3dWeight": "the weight derivative of a 3-D convolution, used by backward passes",
 })
 

@@ -363,12 +363,32 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     x (N, Cin, H, W) or (Cin, H, W); weight (Cin, Cout/groups, kh, kw); bias (Cout,) or None.
     Returns (N, Cout, Ho, Wo) with Ho = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1 (and Wo alike);
-    ``output_padding`` (< stride) picks among the input sizes a strided conv2d maps to H. The arguments come
-    in PyTorch's order (``groups`` before ``dilation``).
+    ``output_padding`` (< stride, or < dilation as PyTorch) picks among the input sizes a strided conv2d maps
+    to H. The arguments come in PyTorch's order (``groups`` before ``dilation``).
     Derivatives: see the module docstring.
     """
     return transpose_convolve("conv_transpose2d", ConvTranspose2d, 2, input, weight, bias, stride, padding,
                               output_padding, groups, dilation)
+
+
+def _past_the_adjoint(op, transpose_op, dims, x, weight, bias, stride, pads, out_pad, groups, dilation, unbatched):
+    """A transposed convolution whose output_padding reaches the stride (PyTorch allows it below the dilation):
+    the output is no longer an input size of conv's adjoint, so take the whole unpadded transposed convolution
+    (its col2im canvas), crop ``padding`` from each side and let ``output_padding`` extend the far side, with
+    zeros past the canvas, as PyTorch's col2im leaves them. A rare path: compositions of differentiable ops."""
+    from minigrad.ops.pad import pad   # pad sits above conv's helpers; imported here to keep conv light
+    canvas = transpose_convolve(op, transpose_op, dims, x, weight, None, stride, 0, 0, groups, dilation)
+    sizes = [n - 2 * lo + extra for n, (lo, _), extra in zip(canvas.shape[2:], pads, out_pad)]
+    widths = []
+    for (lo, _), extra in reversed(list(zip(pads, out_pad))):   # F.pad lists the last axis first
+        widths += [-lo, extra - lo]
+    if min(sizes) < 1:
+        raise ValueError(f"{op}: input {tuple(x.shape)} with weight {tuple(weight.shape)}, stride {stride}, "
+                         f"padding {pads}, output_padding {out_pad}, dilation {dilation} gives no valid output size")
+    y = pad(canvas, tuple(widths))
+    if bias is not None:
+        y = y + bias.reshape(-1, *(1,) * dims)
+    return y.reshape(*y.shape[1:]) if unbatched else y
 
 
 def transpose_convolve(op, transpose_op, dims, x, weight, bias, stride, padding, output_padding, groups, dilation):
@@ -388,11 +408,12 @@ def transpose_convolve(op, transpose_op, dims, x, weight, bias, stride, padding,
         raise ValueError(f"{op}: padding must be an int or {_FORMS[dims]}, got {padding!r}")
     pads = conv_padding(op, padding, kernel, stride, dilation)
     out_pad = _PARSERS[dims](op, "output_padding", output_padding)
-    for p, s in zip(out_pad, stride):
-        # (PyTorch also allows p < dilation; the extra rows would lie outside conv2d's adjoint.)
-        if not 0 <= p < s:
-            raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than "
-                             f"the stride {stride}")
+    if not all(0 <= p < max(s, d) for p, s, d in zip(out_pad, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than "
+                         f"the stride {stride} or the dilation {dilation}")
+    if any(p >= s for p, s in zip(out_pad, stride)):
+        return _past_the_adjoint(op, transpose_op, dims, x, weight, bias, stride, pads, out_pad, groups, dilation,
+                                 unbatched)
     geo = Geometry(kernel, stride, dilation, pads, groups)
     out_hw = tuple((n - 1) * s - 2 * p[0] + d * (k - 1) + op_ + 1
                    for n, s, p, d, k, op_ in zip(x.shape[2:], stride, pads, dilation, kernel, out_pad))

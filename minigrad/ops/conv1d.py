@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._windows import Geometry, single
-from minigrad.ops.conv import Conv2d, ConvTranspose2d, _check_groups, check_dtypes, conv_padding
+from minigrad.ops.conv import Conv2d, ConvTranspose2d, _check_groups, check_dtypes, conv_padding, conv_transpose2d
 
 __all__ = ["conv1d", "conv_transpose1d"]
 
@@ -82,8 +82,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     x (N, Cin, L) or (Cin, L); weight (Cin, Cout/groups, k) (PyTorch's layout); bias (Cout,) or None.
     Returns (N, Cout, Lo) with Lo = (L - 1) s - 2 p + d (k - 1) + output_padding + 1; ``output_padding``
-    must be smaller than the stride. Runs as ConvTranspose2d over (N, Cin, 1, L): dL/dx = conv1d(g, w),
-    dL/dw = the correlation of g with x, dL/db = g summed over (N, Lo).
+    must be smaller than the stride or the dilation. Runs as ConvTranspose2d over (N, Cin, 1, L): dL/dx =
+    conv1d(g, w), dL/dw = the correlation of g with x, dL/db = g summed over (N, Lo).
     """
     op = "conv_transpose1d"
     x, weight, bias = _checked(op, input, weight, bias, "in_channels, out_channels/groups, k")
@@ -101,8 +101,9 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
             raise ValueError(f"{op}: {name} must be positive, got {value}")
     if p < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {p}")
-    if not 0 <= out_pad < stride:
-        raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than the stride {stride}")
+    if not 0 <= out_pad < max(stride, dilation):
+        raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than the stride {stride} "
+                         f"or the dilation {dilation}")
     _check_groups(op, groups, cin, coutg * groups)
     n, c, length = x.shape
     if c != cin:
@@ -111,6 +112,11 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None and tuple(bias.shape) != (coutg * groups,):
         raise ValueError(f"{op}: bias must have shape ({coutg * groups},) for weight {tuple(weight.shape)} "
                          f"and groups={groups}, got {tuple(bias.shape)}")
+    if out_pad >= stride:   # past conv's adjoint (below the dilation): conv_transpose2d's path for that case
+        y = conv_transpose2d(x.reshape(n, c, 1, length), weight.reshape(cin, coutg, 1, k), bias, (1, stride),
+                             (0, p), (0, out_pad), groups, (1, dilation))
+        y = y.reshape(n, y.shape[1], y.shape[3])
+        return y.reshape(*y.shape[1:]) if unbatched else y
     out = (length - 1) * stride - 2 * p + dilation * (k - 1) + out_pad + 1
     geo = Geometry((1, k), (1, stride), (1, dilation), ((0, 0), (p, p)), groups)
     if out < 1 or geo.out_size(1, out)[1] != length:

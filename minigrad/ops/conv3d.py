@@ -39,8 +39,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     x (N, Cin, D, H, W) or (Cin, D, H, W); weight (Cin, Cout/groups, kd, kh, kw); bias (Cout,) or None.
     Returns (N, Cout, Do, Ho, Wo) with Do = (D - 1) sd - 2 pd + dd (kd - 1) + output_padding + 1 (Ho, Wo
-    alike); ``output_padding`` must be smaller than the stride. dL/dx = conv3d(g, w), dL/dw = the correlation
-    of g with x, dL/db = g summed over (N, Do, Ho, Wo).
+    alike); ``output_padding`` must be smaller than the stride or the dilation. dL/dx = conv3d(g, w), dL/dw =
+    the correlation of g with x, dL/db = g summed over (N, Do, Ho, Wo).
     """
     return transpose_convolve("conv_transpose3d", ConvTranspose3d, 3, input, weight, bias, stride, padding,
                               output_padding, groups, dilation)

@@ -14,6 +14,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.autograd.function import Function
+from minigrad.scalars import is_integer
 
 
 class _Plan:
@@ -79,8 +80,16 @@ class RowSum(Function):
         return F.apply(Embedding, gy, plan=self.plan)
 
 
-def embedding(input, weight, padding_idx=None):  # noqa: A002
-    """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`."""
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
+              sparse=False):
+    """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`.
+
+    ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient. PyTorch's
+    trailing arguments are taken at their defaults (a layer copied from torch passes them all); ``max_norm``,
+    ``scale_grad_by_freq`` and ``sparse`` themselves are refused, as by ``nn.Embedding``."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise ValueError("embedding: max_norm, scale_grad_by_freq and sparse are not supported (as by nn.Embedding), "
+                         f"got max_norm={max_norm!r}, scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
     raw = input.data if isinstance(input, Tensor) else input
     raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
     if raw.dtype.kind not in "iu":
@@ -89,6 +98,10 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002
         shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
         raise ValueError(f"embedding: weight must be a 2-D Tensor (num_embeddings, embedding_dim), got {shape}")
     V = weight.shape[0]
+    if padding_idx is not None:
+        if not is_integer(padding_idx) or not -V <= padding_idx < V:
+            raise ValueError(f"embedding: padding_idx must be an integer in [-{V}, {V}), got {padding_idx!r}")
+        padding_idx = int(padding_idx) % V   # torch counts a negative one from the end, as Embedding does
     if raw.size:
         lo, hi = int(raw.min()), int(raw.max())
         if lo < 0 or hi >= V:

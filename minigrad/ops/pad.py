@@ -10,6 +10,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _python_number
 from minigrad.ops.pad_modes import MODES, PadMode
+from minigrad.scalars import is_integer
 
 __all__ = ["pad"]
 
@@ -61,9 +62,10 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got mode={mode!r}")
     input = as_tensor(input)
     pad = tuple(pad)
-    if len(pad) % 2 or len(pad) // 2 > input.ndim or not all(isinstance(p, int) and not isinstance(p, bool) for p in pad):
+    if len(pad) % 2 or len(pad) // 2 > input.ndim or not all(is_integer(p) for p in pad):
         raise ValueError(f"pad: expected an even number of ints, at most 2 per axis of a {input.ndim}-D input "
                          f"(shape {tuple(input.shape)}), got {pad}")
+    pad = tuple(int(p) for p in pad)   # NumPy integers too, as torch takes them
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])

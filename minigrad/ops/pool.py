@@ -8,7 +8,8 @@ How the gradient is routed:
 
 * max pooling sends each window's output gradient to ONE element of the window,
   its maximum; when several elements tie, the first in row-major order wins
-  (PyTorch's rule). The forward pass records that element's offset in the
+  (PyTorch's rule; a NaN is the maximum, and of several NaNs the last wins, as
+  in PyTorch). The forward pass records that element's offset in the
   window (``index``, kh*kw values fit a byte); ``MaxPoolScatter`` puts
   ``g`` back there, and its adjoint ``MaxPoolGather`` reads a window's recorded
   element, so the two are each other's derivative (second derivatives exist).
@@ -96,6 +97,12 @@ class MaxPool2d(Function):
             step *= later
             index += step
             xp.maximum(y, value, out=y)
+        if y.dtype.kind == "f" and xp.isnan(y).any():
+            # ``greater`` is False for a NaN, so its window kept an earlier index; PyTorch's kernels record a
+            # window's LAST NaN (one pass over the output on the common path, the fix-up only when NaNs exist).
+            nan = xp.isnan(y)
+            for k, offset in offsets:
+                index[nan & xp.isnan(_at(win, offset))] = k
         self.index = index
         if self.sink is not None:
             self.sink.append(index)
@@ -207,13 +214,13 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dim
     out_hw, padding = [], []
     for n, k, s, p, d in zip(x.shape[2:], kernel, stride, pads, dilation):
         extent = d * (k - 1) + 1
-        if n + 2 * p < extent:
-            raise ValueError(f"{op}: the kernel ({kernel}, dilation {dilation}) is larger than the padded input "
-                             f"{tuple(x.shape)} with padding {pads}")
         span = n + 2 * p - extent
         o = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (o - 1) * s >= n + p:   # the last window must start inside the input or left padding
             o -= 1
+        if o < 1:   # with ceil_mode one window may run past a padded input shorter than the kernel, as PyTorch's
+            raise ValueError(f"{op}: the kernel ({kernel}, dilation {dilation}) is larger than the padded input "
+                             f"{tuple(x.shape)} with padding {pads}")
         out_hw.append(o)
         padding.append((p, p + max(0, (o - 1) * s + extent - (n + 2 * p))))
     return Geometry(kernel, stride, dilation, tuple(padding)), tuple(out_hw), pads

@@ -18,7 +18,7 @@ from minigrad.ops.pool import avg_pool2d, max_pool2d
 __all__ = ["max_pool1d", "avg_pool1d"]
 
 
-def _as_images(op, x, kernel_size, stride, padding, dilation):
+def _as_images(op, x, kernel_size, stride, padding, dilation, ceil_mode=False):
     """x as (N, C, 1, L), the checked (k, s, p, d) and whether x was unbatched (C, L)."""
     x = as_tensor(x)
     if x.ndim not in (2, 3):
@@ -36,7 +36,8 @@ def _as_images(op, x, kernel_size, stride, padding, dilation):
     if unbatched:
         x = x.reshape(1, *x.shape)
     length = x.shape[2]
-    if length + 2 * p < d * (k - 1) + 1:
+    span = length + 2 * p - d * (k - 1) - 1
+    if span < 0 and not (ceil_mode and span + s - 1 >= 0):   # ceil_mode's one window over a short input: pool2d
         raise ValueError(f"{op}: the kernel ({k}, dilation {d}) is larger than the padded input "
                          f"{tuple(x.shape)} with padding {p}")
     return x.reshape(x.shape[0], x.shape[1], 1, length), (k, s, p, d), unbatched
@@ -51,7 +52,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """Maximum over each window of k elements of (N, C, L) or (C, L); stride defaults to kernel_size;
     padding counts as -inf. The gradient goes to each window's first (leftmost) maximum. With ``return_indices``,
     also that element's position in L (int64), as PyTorch."""
-    x4, (k, s, p, d), unbatched = _as_images("max_pool1d", input, kernel_size, stride, padding, dilation)
+    x4, (k, s, p, d), unbatched = _as_images("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode)
     out = max_pool2d(x4, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
     if return_indices:
         return _as_sequences(out[0], unbatched), _as_sequences(out[1], unbatched)
@@ -61,5 +62,5 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):  # noqa: A002
     """Mean over each window of k elements of (N, C, L) or (C, L); stride defaults to kernel_size; padding
     counts as 0, divisor as in PyTorch (``count_include_pad``). dL/dx: each window spreads g / divisor."""
-    x4, (k, s, p, _), unbatched = _as_images("avg_pool1d", input, kernel_size, stride, padding, 1)
+    x4, (k, s, p, _), unbatched = _as_images("avg_pool1d", input, kernel_size, stride, padding, 1, ceil_mode)
     return _as_sequences(avg_pool2d(x4, (1, k), (1, s), (0, p), ceil_mode, count_include_pad), unbatched)

@@ -396,3 +396,34 @@ def test_batchnorm_takes_numpy_scalars_as_pytorch_does(name):
     assert (bn.num_features, bn.eps, bn.momentum) == (3, pytest.approx(1e-3), 0.2)
     assert type(bn.num_features) is int and type(bn.momentum) is float
     assert getattr(nn, name)(2, dtype=None).weight.dtype == np.float32   # None is the default float
+
+
+_OUTPUT_PADDING_PAST_STRIDE = [  # (dims, input shape, weight shape, stride, padding, output_padding, groups, dilation)
+    (1, (2, 2, 5), (2, 3, 2), 1, 0, 1, 1, 2),
+    (1, (2, 4), (2, 2, 3), 2, 1, 2, 2, 3),            # unbatched, groups
+    (2, (2, 2, 4, 3), (2, 2, 3, 2), 1, 1, (1, 0), 1, (2, 1)),
+    (2, (1, 2, 3, 3), (2, 1, 2, 2), (2, 1), 3, (2, 1), 2, 3),   # padding past the canvas: zeros at the far side
+    (3, (1, 2, 3, 2, 2), (2, 1, 2, 2, 1), 1, (1, 0, 0), (1, 0, 1), 1, 2),
+]
+
+
+@pytest.mark.parametrize("dims, xs, ws, stride, padding, out_pad, groups, dilation", _OUTPUT_PADDING_PAST_STRIDE)
+def test_conv_transpose_output_padding_below_the_dilation_matches_torch(dims, xs, ws, stride, padding, out_pad,
+                                                                         groups, dilation):
+    # torch allows output_padding < max(stride, dilation); minigrad refused it at or past the stride.
+    rng = np.random.default_rng(14)
+    bias = rng.standard_normal(ws[1] * groups)
+    fn, tfn = getattr(F, f"conv_transpose{dims}d"), getattr(torch.nn.functional, f"conv_transpose{dims}d")
+    agree(lambda x, w, b: fn(x, w, b, stride, padding, out_pad, groups, dilation),
+          lambda x, w, b: tfn(x, w, b, stride, padding, out_pad, groups, dilation),
+          [rng.standard_normal(xs), rng.standard_normal(ws), bias])
+    layer = getattr(nn, f"ConvTranspose{dims}d")(ws[0], ws[1] * groups, ws[2:], stride, padding, out_pad, groups,
+                                                 dilation=dilation, dtype=F64)
+    tlayer = getattr(torch.nn, f"ConvTranspose{dims}d")(ws[0], ws[1] * groups, ws[2:], stride, padding, out_pad,
+                                                        groups, dilation=dilation, dtype=torch.float64)
+    _load_from_torch(layer, tlayer)
+    x = rng.standard_normal(xs)
+    np.testing.assert_allclose(layer(mg.tensor(x, dtype=F64)).numpy(), tlayer(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-12, atol=1e-12)
+    assert fn(mg.tensor(x.astype("float32"), dtype="float32"), mg.tensor(rng.standard_normal(ws), dtype="float32"),
+              None, stride, padding, out_pad, groups, dilation).dtype == np.float32

@@ -24,7 +24,6 @@ EXCEPTIONS = {
 }
 # torch's trailing positional parameters minigrad does not take (yet): a gap, not a renaming.
 NOT_TAKEN = {
-    "embedding": ["max_norm", "norm_type", "scale_grad_by_freq", "sparse"],
     "normalize": ["out"],
     # ``_stacklevel`` is private to torch's warning; ``dtype`` is taken, by keyword (as softmax's)
     "softmin": ["_stacklevel", "dtype"],

@@ -331,6 +331,44 @@ def test_embedding_gradient_on_a_large_batch_matches_add_at():
     np.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-10)
 
 
+
+@pytest.mark.parametrize("padding_idx", [-1, -4, 3])
+def test_functional_embedding_reads_a_negative_padding_idx_from_the_end_as_torch(padding_idx):
+    # torch.nn.functional.embedding counts a negative padding_idx from the end; minigrad compared the raw -1 with
+    # the indices, so no position matched and the padding row received its gradient.
+    rng = np.random.default_rng(7)
+    index = np.array([[4, 1, 3, 0], [3, 2, 4, 4]])
+    table, g = rng.standard_normal((5, 3)), rng.standard_normal((2, 4, 3))
+    weight = mg.tensor(table, dtype="float64", requires_grad=True)
+    out = mg.nn.functional.embedding(mg.tensor(index), weight, padding_idx=padding_idx)
+    (out * mg.tensor(g, dtype="float64")).sum().backward()
+    tweight = torch.tensor(table, requires_grad=True)
+    tout = torch.nn.functional.embedding(torch.tensor(index), tweight, padding_idx=padding_idx)
+    tout.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    np.testing.assert_allclose(weight.grad.numpy(), tweight.grad.numpy(), rtol=1e-12, atol=0)
+    assert not weight.grad.numpy()[padding_idx].any()
+
+
+@pytest.mark.parametrize("padding_idx", [5, -6, 1.0, True])
+def test_functional_embedding_refuses_a_padding_idx_torch_refuses(padding_idx):
+    with pytest.raises((ValueError, TypeError), match=r"^embedding: padding_idx must be an integer in \[-5, 5\), "
+                                                       rf"got {padding_idx!r}"):
+        mg.nn.functional.embedding(mg.tensor(np.array([0, 1])), mg.zeros(5, 2), padding_idx=padding_idx)
+
+
+def test_functional_embedding_takes_torchs_trailing_arguments_at_their_defaults():
+    # A layer copied from torch's Embedding.forward passes all seven: F.embedding(input, weight, padding_idx,
+    # max_norm, norm_type, scale_grad_by_freq, sparse). The defaults run; what minigrad lacks is refused as by
+    # Embedding.
+    index, table = np.array([[0, 2], [3, 3]]), np.arange(12.0).reshape(4, 3)
+    ours = mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), 1, None, 2.0, False, False)
+    theirs = torch.nn.functional.embedding(torch.tensor(index), torch.tensor(table), 1, None, 2.0, False, False)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for kwargs in ({"max_norm": 1.0}, {"scale_grad_by_freq": True}, {"sparse": True}):
+        with pytest.raises(ValueError, match=r"^embedding: max_norm, scale_grad_by_freq and sparse are not supported"):
+            mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), **kwargs)
+
 def test_embedding_feeds_an_lstm_end_to_end():
     emb, lstm, head = nn.Embedding(10, 4), nn.LSTM(4, 8, batch_first=True), nn.Linear(8, 10)
     params = emb.parameters() + lstm.parameters() + head.parameters()

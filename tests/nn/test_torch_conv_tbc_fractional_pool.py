@@ -137,3 +137,58 @@ def test_fractional_max_pool_refuses_bad_calls_like_torch(call, error, message):
         call(torch, TF)
     with pytest.raises(error, match=re.escape(message)):
         call(mg, F)
+
+
+POOLS_3D = [  # input shape, kernel_size, output_size / output_ratio
+    ((2, 3, 7, 8, 9), 2, dict(output_size=(3, 4, 5))), ((2, 2, 7, 8, 9), (2, 3, 1), dict(output_ratio=(0.5, 0.6, 0.7))),
+    ((3, 6, 5, 7), 3, dict(output_size=(3, 2, 4))), ((1, 2, 4, 4, 5), 1, dict(output_size=(3, 3, 4))),
+    ((1, 2, 5, 6, 5), 2, dict(output_size=1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape, kernel, kwargs", POOLS_3D, ids=[str(i) for i in range(len(POOLS_3D))])
+def test_fractional_max_pool3d_matches_torch(shape, kernel, kwargs, dtype):
+    # PyTorch's 3-D draws are (N, C, 3): u[0] for the depth, u[2] for the width (the 2-D form reads u[0] as width).
+    x = RNG.standard_normal(shape).astype(dtype)
+    if dtype == "float32":
+        x.flat[[3, 5, 6]] = np.nan
+    n = 1 if len(shape) == 4 else shape[0]
+    draws = torch.rand(n, shape[-4], 3, dtype=getattr(torch, dtype))
+    xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
+    mg_draws = mg.tensor(draws.numpy(), dtype=dtype)
+    y, index = F.fractional_max_pool3d(xm, kernel, return_indices=True, _random_samples=mg_draws, **kwargs)
+    ty, tindex = TF.fractional_max_pool3d(xt, kernel, return_indices=True, _random_samples=draws, **kwargs)
+    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype) and index.dtype == np.int64
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+    g = RNG.standard_normal(y.shape).astype(dtype)
+    y.backward(mg.tensor(g, dtype=dtype))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **TOL[dtype])
+    _, i2 = F.fractional_max_pool3d_with_indices(xm, kernel, _random_samples=mg_draws, **kwargs)
+    np.testing.assert_array_equal(i2.numpy(), tindex.numpy())
+
+
+def test_the_3d_layer_matches_torch_and_refuses_what_torch_refuses():
+    x = RNG.standard_normal((2, 3, 6, 7, 8))
+    draws = torch.rand(2, 3, 3, dtype=torch.float64)
+    layer = nn.FractionalMaxPool3d((2, 3, 2), output_ratio=0.5, return_indices=True,
+                                   _random_samples=mg.tensor(draws.numpy(), dtype="float64"))
+    tlayer = torch.nn.FractionalMaxPool3d((2, 3, 2), output_ratio=0.5, return_indices=True, _random_samples=draws)
+    (y, i), (ty, ti) = layer(mg.tensor(x, dtype="float64")), tlayer(torch.tensor(x))
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    assert list(layer.state_dict()) == list(tlayer.state_dict()) == ["_random_samples"]
+    assert repr(layer) == repr(tlayer) == "FractionalMaxPool3d()"
+    # torch's 3-D size check is strict (output + kernel - 1 < input), its 2-D one is not
+    with pytest.raises(RuntimeError, match="pool height 3 too large relative to input height 8"):
+        TF.fractional_max_pool3d(torch.randn(1, 1, 9, 8, 9), 3, output_size=(5, 6, 5))
+    with pytest.raises(ValueError, match=re.escape("fractional_max_pool3d(): pool height 3 too large relative to "
+                                                   "input height 8 (output height 6)")):
+        F.fractional_max_pool3d(mg.randn(1, 1, 9, 8, 9), 3, output_size=(5, 6, 5))
+    with pytest.raises(ValueError, match=re.escape("fractional_max_pool3d: _random_samples must have shape "
+                                                   "(1, 1, 3) (batch, channels, 3)")):
+        F.fractional_max_pool3d(mg.randn(1, 1, 6, 6, 6), 2, output_size=3, _random_samples=mg.rand(1, 1, 2))
+    with pytest.raises(ValueError, match=re.escape("fractional_max_pool3d: expected a 4-D (C, D, H, W) or 5-D")):
+        F.fractional_max_pool3d(mg.randn(1, 6, 6), 2, output_size=3)

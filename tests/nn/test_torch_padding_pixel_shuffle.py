@@ -283,6 +283,16 @@ def test_an_output_size_of_zero_which_torch_reads_as_empty_is_refused():
         F.adaptive_max_pool1d(mg.randn(2, 5), 0)
 
 
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_widths_may_be_numpy_integers_as_torch_takes_them(mode):
+    # Widths computed with NumPy (np.int64 from shapes or arithmetic) were refused as "not ints".
+    x = np.arange(2 * 3 * 5, dtype=np.float64).reshape(2, 3, 5)
+    widths = [np.int64(1), np.int32(2), np.int64(2), np.int64(-1)]
+    ours = F.pad(mg.tensor(x, dtype="float64"), widths, mode=mode)
+    theirs = TF.pad(torch.tensor(x), widths, mode=mode)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
 _CROPS = [(mode, widths) for mode in ("constant", "reflect", "replicate", "circular")
           for widths in ((-1, 2), (2, -1), (-2, -1, 1, 0), (1, -2, -1, 3))]
 # A pad wider than what the crop leaves: torch mirrors the whole input, then crops, so reflect (4, -2) of a size-5

@@ -43,6 +43,57 @@ def test_max_pool_gradient_goes_to_the_first_maximum(device):
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 2, 0], [0, 1, 1], [0, 0, 0]])
 
 
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_pool_a_nan_wins_its_window_and_takes_the_gradient_as_in_torch(dims):
+    # PyTorch's kernels: a NaN is the maximum and the LAST NaN of a window is the one recorded (its index, its
+    # gradient). minigrad's output was NaN but index and gradient went to the window's first element.
+    torch = pytest.importorskip("torch")
+    x = np.arange(1.0, 1 + 3 * 4 ** dims).reshape((1, 3) + (4,) * dims)
+    x.reshape(-1)[[1, 5, 6, 10, 11]] = np.nan   # windows with one NaN and with two
+    fn, tfn = getattr(mg.nn.functional, f"max_pool{dims}d"), getattr(TF, f"max_pool{dims}d")
+    g = np.arange(3 * 2 ** dims, dtype=np.float64).reshape((1, 3) + (2,) * dims)
+    ours = mg.tensor(x, dtype="float64", requires_grad=True)
+    y, index = fn(ours, 2, return_indices=True)
+    (y * mg.tensor(g, dtype="float64")).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    ty, tindex = tfn(theirs, 2, return_indices=True)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+# ceil_mode gives a window even where the (dilated) kernel is longer than the padded input: it starts inside the
+# input and reads what is there (PyTorch's output size (n + 2p - extent + s - 1) // s + 1 is 1, not 0).
+_CEIL_ONLY = [
+    ("max_pool1d", (2, 3, 2), dict(kernel_size=3, stride=4, padding=1, dilation=2, ceil_mode=True)),
+    ("max_pool2d", (1, 2, 4, 4), dict(kernel_size=(4, 2), stride=(4, 2), dilation=2, ceil_mode=True)),
+    ("max_pool3d", (1, 2, 6, 1, 2), dict(kernel_size=(2, 2, 4), stride=(4, 3, 3), padding=(0, 0, 2),
+                                         dilation=(3, 2, 2), ceil_mode=True)),
+    ("avg_pool1d", (2, 2, 1), dict(kernel_size=3, stride=3, ceil_mode=True)),
+    ("avg_pool2d", (2, 1, 5, 1), dict(kernel_size=(3, 2), stride=(3, 4), padding=(1, 0), ceil_mode=True,
+                                      divisor_override=4)),
+    ("avg_pool2d", (1, 2, 9, 3), dict(kernel_size=4, stride=(3, 2), padding=(2, 0), ceil_mode=True,
+                                      count_include_pad=False)),
+    ("lp_pool2d", (1, 2, 4, 1), dict(norm_type=2.0, kernel_size=2, ceil_mode=True)),
+]
+
+
+@pytest.mark.parametrize("name, shape, kwargs", _CEIL_ONLY, ids=[c[0] + str(i) for i, c in enumerate(_CEIL_ONLY)])
+def test_ceil_mode_windows_longer_than_the_padded_input_as_torch(name, shape, kwargs):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).uniform(0.5, 2.0, shape)
+    ours = mg.tensor(x, dtype="float64", requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y, ty = getattr(mg.nn.functional, name)(ours, **kwargs), getattr(TF, name)(theirs, **kwargs)
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=0)
+    g = np.arange(1.0, 1 + y.size).reshape(y.shape)
+    y.backward(mg.tensor(g, dtype="float64"))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=0)
+
 def test_float32_stays_float32(device):
     x = mg.randn(2, 3, 6, 6, device=device, requires_grad=True)
     w = mg.randn(4, 3, 3, 3, device=device, requires_grad=True)

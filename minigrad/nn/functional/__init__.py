@@ -23,7 +23,7 @@ holds ``linear``):
   bilinear interpolation (gathers at constant indices and weighted sums, PyTorch's ``align_corners``);
   ``interpolation_modes``: nearest at any factor, nearest-exact, bicubic (gathers) and area (adaptive pooling);
 * ``conv_tbc``: time-major 1-D convolution (conv1d between transposes); ``fractional_pool``:
-  ``fractional_max_pool2d`` and ``fractional_max_pool2d_with_indices`` (pseudo-random overlapping windows);
+  ``fractional_max_pool2d``/``3d`` and their ``_with_indices`` forms (pseudo-random overlapping windows);
 * ``pad`` also has the modes 'reflect', 'replicate' and 'circular' (``PadMode``, ``minigrad/ops/pad_modes.py``);
   ``conv_transpose1d`` runs ConvTranspose2d over (N, C, 1, L); ``adaptive_avg_pool1d``,
   ``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` (``minigrad/ops/adaptive_pool.py``); ``unfold`` and
@@ -72,7 +72,8 @@ from minigrad.nn.functional.gumbel import gumbel_softmax
 from minigrad.nn.functional.sampling import affine_grid, grid_sample
 from minigrad.nn.functional.conv_tbc import conv_tbc
 from minigrad.nn.functional.multi_head_attention import multi_head_attention_forward
-from minigrad.nn.functional.fractional_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices
+from minigrad.nn.functional.fractional_pool import (fractional_max_pool2d, fractional_max_pool2d_with_indices,
+                                                    fractional_max_pool3d, fractional_max_pool3d_with_indices)
 from minigrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from minigrad.nn.functional.dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
                                            feature_alpha_dropout)
@@ -142,3 +143,4 @@ __all__ += ["affine_grid", "grid_sample", "upsample", "upsample_nearest", "upsam
             "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "multi_head_attention_forward"]  # session 10
 __all__ += ["relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_"]
 __all__ += ["max_unpool3d"]   # session 13
+__all__ += ["fractional_max_pool3d", "fractional_max_pool3d_with_indices"]   # session 14
