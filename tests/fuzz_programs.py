@@ -2997,7 +2997,71 @@ def _gen_linalg_matrix(name, fm, ft, transform=_dominant, pred=lambda t: True):
     return gen
 
 
+def _select_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    return ((d, b.draw(st.integers(-n, n - 1))), {}) if n else None
+
+
+def _permute_params(b, x):
+    return (tuple(b.draw(st.permutations(range(x.ndim)))),), {}
+
+
+def _squeeze_params(b, x):
+    ones = [a for a, n in enumerate(x.shape) if n == 1]
+    return ((b.draw(st.sampled_from(ones)),), {}) if ones and b.draw(st.booleans()) else ((), {})
+
+
+def _view_params(b, x):
+    return ((x.size,) if b.draw(st.booleans()) else (-1, 1) if x.size else (1, 0),), {}
+
+
+def _expand_params(b, x):
+    return ((b.draw(st.sampled_from([1, 2])),) + tuple(b.draw(st.sampled_from([1, 2])) if n == 1 else -1
+                                                         for n in x.shape),), {}
+
+
+def _slice_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    return (d, b.draw(st.integers(-n - 1, n)), b.draw(st.integers(-n - 1, n + 1)), b.draw(st.integers(1, 2))), {}
+
+
+def _gen_narrow_copy(b):
+    """narrow_copy; torch gets a start >= 0: torch 2.13's narrow_copy backward reads start -1 with length 1 as the
+    slice -1:0 and gives a gradient of 0 (narrow's is right)."""
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    (d, start, length), _ = _narrow_params(b, b.values[i])
+    n = b.values[i].shape[d]
+    b.add("narrow_copy", [i], lambda t: mg.narrow_copy(t, d, start, length),
+          lambda t: _tf("narrow_copy")(t, d, start % n if n else start, length), f"dim={d} start={start} length={length}")
+    return True
+
+
+# The *_copy functions: a view op and a copy, each the same call on both sides.
+COPY_GENERATORS = {
+    "alias_copy": _gen_shape_op("alias_copy", 0, _none),
+    "t_copy": _gen_shape_op("t_copy", 0, _none, max_ndim=2),
+    "transpose_copy": _gen_shape_op("transpose_copy", 1, lambda b, x: ((_a_dim(b, x), _a_dim(b, x)), {})),
+    "permute_copy": _gen_shape_op("permute_copy", 0, _permute_params),
+    "squeeze_copy": _gen_shape_op("squeeze_copy", 0, _squeeze_params),
+    "unsqueeze_copy": _gen_shape_op("unsqueeze_copy", 0, lambda b, x: ((b.draw(st.integers(-x.ndim - 1, x.ndim)),),
+                                                                         {})),
+    "diagonal_copy": _gen_shape_op("diagonal_copy", 2, _diagonal_params),
+    "narrow_copy": _gen_narrow_copy,
+    "select_copy": _gen_shape_op("select_copy", 1, _select_params),
+    "unbind_copy": _gen_shape_op("unbind_copy", 1, lambda b, x: ((_a_dim(b, x),), {}), pieces=True),
+    "split_with_sizes_copy": _gen_shape_op("split_with_sizes_copy", 1, _sizes_params, pieces=True),
+    "unfold_copy": _gen_shape_op("unfold_copy", 1, _unfold_params),
+    "view_copy": _gen_shape_op("view_copy", 0, _view_params),
+    "expand_copy": _gen_shape_op("expand_copy", 0, _expand_params),
+    "slice_copy": _gen_shape_op("slice_copy", 1, _slice_params),
+}
+
 EXTRA_GENERATORS = {
+    **COPY_GENERATORS,
     # elementwise: torch.special, PyTorch's compositions
     "special.i0e": _unary("special.i0e", mg.special.i0e, _special("i0e"), domain=_nonzero),     # |x|: kink at 0
     "special.i1": _unary("special.i1", mg.special.i1, _special("i1"), domain=_moderate),
