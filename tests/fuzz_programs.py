@@ -2,7 +2,9 @@
 
 Read by tests/autograd/test_differential_fuzz.py. A program is a list of float64
 input arrays and 3 to 8 steps; each step applies one public op (every name in
-``minigrad.ops.DIFFERENTIABLE`` can be drawn) to values made earlier, with
+``minigrad.ops.DIFFERENTIABLE`` can be drawn, and the registered names outside it in
+``EXTRA_GENERATORS``: torch.special, torch.linalg, nn.functional activations and losses,
+the *_copy functions) to values made earlier, with
 arguments drawn for the shapes at hand: broadcasting partners, sizes 0 and 1,
 0-d values, negative and tuple axes, keepdims, basic and advanced indexing.
 ``Step.mg`` runs it on minigrad Tensors and ``Step.torch`` on torch tensors, so
