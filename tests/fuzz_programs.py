@@ -1795,9 +1795,9 @@ def _dominant(lib, t):
     return t + eye
 
 
-def _gen_matrix(name, fm, ft, transform=_dominant):
+def _gen_matrix(name, fm, ft, transform=_dominant, pred=lambda t: True):
     def gen(b):
-        i = b.pick(_square)
+        i = b.pick(lambda t: _square(t) and pred(t))
         if i is None:
             return False
         import torch
@@ -2304,7 +2304,8 @@ GENERATORS.update({
     "cholesky_solve": _gen_rhs("cholesky_solve"),
     "cholesky_inverse": _gen_matrix("cholesky_inverse", mg.cholesky_inverse, lambda t: t.cholesky_inverse(),
                                     transform=_cholesky_of_gram),
-    "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S),
+    "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S, pred=lambda t: _spread_singular_values(
+        _dominant(mg, t))),   # repeated singular values (a dominant 0 matrix) have no second derivative
     "qr": _gen_matrix("qr", lambda t: mg.qr(t).R, lambda t: __import__("torch").linalg.qr(t).R),
     "ger": _gen_ger,
     "orgqr": _gen_reflectors("orgqr"),
@@ -3138,7 +3139,8 @@ EXTRA_GENERATORS = {
                                          lambda t: _linalg("slogdet")(t).logabsdet),
     "linalg.cholesky": _gen_linalg_matrix("linalg.cholesky", mg.linalg.cholesky, _linalg("cholesky"), _gram),
     "linalg.qr": _gen_linalg_matrix("linalg.qr", lambda t: mg.linalg.qr(t).R, lambda t: _linalg("qr")(t).R),
-    "linalg.svdvals": _gen_linalg_matrix("linalg.svdvals", mg.linalg.svdvals, _linalg("svdvals")),
+    "linalg.svdvals": _gen_linalg_matrix("linalg.svdvals", mg.linalg.svdvals, _linalg("svdvals"),
+                                         pred=lambda t: _spread_singular_values(_dominant(mg, t))),
     "linalg.pinv": _gen_linalg_matrix("linalg.pinv", mg.linalg.pinv, _linalg("pinv")),
     "linalg.matrix_exp": _gen_linalg_matrix("linalg.matrix_exp", mg.linalg.matrix_exp, _linalg("matrix_exp"),
                                             _as_is),
