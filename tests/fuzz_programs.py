@@ -1025,12 +1025,16 @@ def _unit_t(x):
     return _tf("tanh")(x) * 0.9
 
 
-def _binary_in(name, fm, ft, domain_b=None):
-    """A binary step whose second operand must satisfy ``domain_b`` (copysign: off the sign change at 0)."""
+def _binary_in(name, fm, ft, domain_b=None, domain_a=None):
+    """A binary step whose operands must satisfy ``domain_b`` and ``domain_a`` (copysign: off the sign change of
+    b at 0, and off |a|'s kink at 0, where torch's second derivative is NaN even for a constant 0 such as the
+    trapezoid of one point)."""
     def gen(b):
         i = b.pick()
         j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
         if domain_b is not None and not domain_b(b.values[j]):
+            return False
+        if domain_a is not None and not domain_a(b.values[i]):
             return False
         b.add(name, [i, j], fm, ft)
         return True
@@ -1118,7 +1122,7 @@ ELEMENTWISE_GENERATORS = {
     "logaddexp": _binary("logaddexp", mg.logaddexp, _tf("logaddexp")),
     "logaddexp2": _binary("logaddexp2", mg.logaddexp2, _tf("logaddexp2")),
     "xlogy": _binary("xlogy", lambda x, y: mg.xlogy(x, _positive_m(y)), lambda x, y: _tf("xlogy")(x, _positive_t(y))),
-    "copysign": _binary_in("copysign", mg.copysign, _tf("copysign"), domain_b=_nonzero),
+    "copysign": _binary_in("copysign", mg.copysign, _tf("copysign"), domain_b=_nonzero, domain_a=_nonzero),
     "fmod": _gen_modulo("fmod"),
     "remainder": _gen_modulo("remainder"),
     "fmax": _binary("fmax", mg.fmax, _tf("fmax")),
