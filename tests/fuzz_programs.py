@@ -2,7 +2,9 @@
 
 Read by tests/autograd/test_differential_fuzz.py. A program is a list of float64
 input arrays and 3 to 8 steps; each step applies one public op (every name in
-``minigrad.ops.DIFFERENTIABLE`` can be drawn) to values made earlier, with
+``minigrad.ops.DIFFERENTIABLE`` can be drawn, and the registered names outside it in
+``EXTRA_GENERATORS``: torch.special, torch.linalg, nn.functional activations and losses,
+the *_copy functions) to values made earlier, with
 arguments drawn for the shapes at hand: broadcasting partners, sizes 0 and 1,
 0-d values, negative and tuple axes, keepdims, basic and advanced indexing.
 ``Step.mg`` runs it on minigrad Tensors and ``Step.torch`` on torch tensors, so
@@ -816,6 +818,8 @@ def _gen_norm(b):
     keepdim = b.draw(st.booleans())
     if isinstance(p, float) and np.isinf(p) and 0 in _reduced(x.shape, axis):
         return False
+    if _zero_slice(x, axis):
+        return False
     dims = None if axis is None else _dims(axis, x.ndim)
 
     def torch_norm(t):
@@ -825,6 +829,15 @@ def _gen_norm(b):
     b.add("norm", [i], lambda t: mg.norm(t, p, dim=dims, keepdim=keepdim), torch_norm,
           f"p={p} dim={dims} keepdim={keepdim}")
     return True
+
+
+def _zero_slice(x, axis):
+    """A slice (of the reduced axes) that is all 0, or empty: a norm there has no derivative (torch's second one
+    is NaN even where the 0 is a constant, such as the trapezoid of one point, and minigrad's is 0)."""
+    a = np.abs(x.numpy())
+    if a.ndim == 0:
+        return bool(a < 1e-3)
+    return bool((a.max(axis=axis, initial=0.0) < 1e-3).any()) if a.size else 0 in _reduced(x.shape, axis)
 
 
 def _gen_sort(b):
@@ -1012,12 +1025,16 @@ def _unit_t(x):
     return _tf("tanh")(x) * 0.9
 
 
-def _binary_in(name, fm, ft, domain_b=None):
-    """A binary step whose second operand must satisfy ``domain_b`` (copysign: off the sign change at 0)."""
+def _binary_in(name, fm, ft, domain_b=None, domain_a=None):
+    """A binary step whose operands must satisfy ``domain_b`` and ``domain_a`` (copysign: off the sign change of
+    b at 0, and off |a|'s kink at 0, where torch's second derivative is NaN even for a constant 0 such as the
+    trapezoid of one point)."""
     def gen(b):
         i = b.pick()
         j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
         if domain_b is not None and not domain_b(b.values[j]):
+            return False
+        if domain_a is not None and not domain_a(b.values[i]):
             return False
         b.add(name, [i, j], fm, ft)
         return True
@@ -1105,7 +1122,7 @@ ELEMENTWISE_GENERATORS = {
     "logaddexp": _binary("logaddexp", mg.logaddexp, _tf("logaddexp")),
     "logaddexp2": _binary("logaddexp2", mg.logaddexp2, _tf("logaddexp2")),
     "xlogy": _binary("xlogy", lambda x, y: mg.xlogy(x, _positive_m(y)), lambda x, y: _tf("xlogy")(x, _positive_t(y))),
-    "copysign": _binary_in("copysign", mg.copysign, _tf("copysign"), domain_b=_nonzero),
+    "copysign": _binary_in("copysign", mg.copysign, _tf("copysign"), domain_b=_nonzero, domain_a=_nonzero),
     "fmod": _gen_modulo("fmod"),
     "remainder": _gen_modulo("remainder"),
     "fmax": _binary("fmax", mg.fmax, _tf("fmax")),
@@ -1687,6 +1704,9 @@ def _gen_moments(name):
         n = int(np.prod(_reduced(x.shape, axis))) if x.ndim else 1
         if n - c <= 0:
             return False
+        spread = np.std(x.numpy(), axis=axis)
+        if name == "std_mean" and np.size(spread) and np.min(spread) < 1e-3:
+            return False   # as for std: a spread near 0 (one entry, or equal ones), where sqrt has no derivative
         keepdim = b.draw(st.booleans())
         dims = None if axis is None else axis
 
@@ -1773,15 +1793,20 @@ def _square(t):
             and float(np.abs(t.numpy()).max()) <= 3)
 
 
+def _square_sized(t):
+    """Entries of at most 3 in size, as _square's (Householder reflectors: see _gen_householder_product)."""
+    return t.size == 0 or float(np.abs(t.numpy()).max()) <= 3
+
+
 def _dominant(lib, t):
     n = t.shape[-1]
     eye = mg.tensor(np.eye(n) * 4.0 * n, dtype="float64") if lib is mg else lib.eye(n, dtype=lib.float64) * 4.0 * n
     return t + eye
 
 
-def _gen_matrix(name, fm, ft, transform=_dominant):
+def _gen_matrix(name, fm, ft, transform=_dominant, pred=lambda t: True):
     def gen(b):
-        i = b.pick(_square)
+        i = b.pick(lambda t: _square(t) and pred(t))
         if i is None:
             return False
         import torch
@@ -2056,6 +2081,8 @@ def _gen_dist(b):
         np.broadcast_shapes(b.values[i].shape, b.values[j].shape)
     except ValueError:
         return False
+    if not _nonzero(mg.tensor(b.values[i].numpy() - b.values[j].numpy())):
+        return False   # also equal entries of two values (a piece of tensor_split and its source): |d|^p at d = 0
     b.add("dist", [i, j], lambda x, y: mg.dist(x, y, p), lambda x, y: _tf("dist")(x, y, p), f"p={p}")
     return True
 
@@ -2253,7 +2280,7 @@ def _gen_ger(b):
 def _gen_reflectors(name):
     """orgqr/ormqr of a matrix value (m >= n) and a new tau (any values: the product is defined for all)."""
     def gen(b):
-        i = b.pick(lambda t: t.ndim >= 2 and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12)
+        i = b.pick(lambda t: t.ndim >= 2 and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12 and _square_sized(t))
         if i is None:
             return False
         x = b.values[i]
@@ -2286,7 +2313,8 @@ GENERATORS.update({
     "cholesky_solve": _gen_rhs("cholesky_solve"),
     "cholesky_inverse": _gen_matrix("cholesky_inverse", mg.cholesky_inverse, lambda t: t.cholesky_inverse(),
                                     transform=_cholesky_of_gram),
-    "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S),
+    "svd": _gen_matrix("svd", lambda t: mg.svd(t).S, lambda t: t.svd().S, pred=lambda t: _spread_singular_values(
+        _dominant(mg, t))),   # repeated singular values (a dominant 0 matrix) have no second derivative
     "qr": _gen_matrix("qr", lambda t: mg.qr(t).R, lambda t: __import__("torch").linalg.qr(t).R),
     "ger": _gen_ger,
     "orgqr": _gen_reflectors("orgqr"),
@@ -2322,7 +2350,836 @@ def _gen_spmm(b):
 GENERATORS["spmm"] = _gen_spmm
 
 
-assert set(GENERATORS) == set(DIFFERENTIABLE), set(DIFFERENTIABLE) ^ set(GENERATORS)
+# ------------------------------------------------------------------ session 14: registered names outside DIFFERENTIABLE
+# torch.special's own names, PyTorch's compositions (square, float_power, clamp_min, ...), torch.linalg, the
+# nn.functional activations, normalizations and losses, and the Tensor-method forms (max(dim), var(dim), repeat, t,
+# unfold, sum_to_size): every one is in tests/op_registry.py under the same name, with gradcheck there.
+def _nnf(name, **kwargs):
+    """minigrad.nn.functional.<name> and torch.nn.functional.<name>, with the same keywords."""
+    return (lambda *ts: getattr(mg.nn.functional, name)(*ts, **kwargs)), _torch_f(name, **kwargs)
+
+
+def _special(name):
+    def fn(*ts):
+        return getattr(_torch_module().special, name)(*ts)
+    return fn
+
+
+def _away_from(points, gap=1e-3):
+    """Entries at least ``gap`` from each of ``points``: kinks and jumps of hardsigmoid, relu6, the shrinks, ..."""
+    def domain(t):
+        a = t.numpy()
+        return _finite(t) and all(bool((np.abs(a - p) > gap).all()) for p in points)
+    return domain
+
+
+def _gen_activation(name, options=({},), kinks=lambda kw: ()):
+    """An nn.functional elementwise activation with drawn keywords; inputs near a kink or jump are left out."""
+    def gen(b):
+        i = b.pick()
+        kw = b.draw(st.sampled_from(list(options)))
+        if not _away_from(kinks(kw))(b.values[i]):
+            return False
+        fm, ft = _nnf(name, **kw)
+        b.add(f"nn.functional.{name}", [i], fm, ft, str(kw) if kw else "")
+        return True
+    return gen
+
+
+def _gen_hardsigmoid(b):
+    """hardsigmoid; torch's side is clamp(x + 3, 0, 6) / 6, its value: torch 2.13 has no double backward for
+    hardsigmoid ("derivative for aten::hardsigmoid_backward is not implemented")."""
+    i = b.pick()
+    if not _away_from((-3.0, 3.0))(b.values[i]):
+        return False
+    b.add("nn.functional.hardsigmoid", [i], mg.nn.functional.hardsigmoid, lambda t: (t + 3).clamp(0, 6) / 6)
+    return True
+
+
+def _gen_floor_divide(b):
+    """floor_divide off its jumps (derivative 0); torch's side is div(rounding_mode="floor"), the same value:
+    torch 2.13 has no derivative for floor_divide ("derivative for aten::floor_divide is not implemented")."""
+    i = b.pick()
+    c = b.draw(st.sampled_from([1.5, -0.7, 2.5]))
+    if not _off_grid(c)(b.values[i]):
+        return False
+    b.add("floor_divide", [i], lambda x: mg.floor_divide(x, c), lambda x: _tf("div")(x, c, rounding_mode="floor"),
+          f"divisor={c}")
+    return True
+
+
+def _gen_float_power(b):
+    i = b.pick()
+    if b.draw(st.booleans()):
+        c = b.draw(st.sampled_from([2, 3, 0.5, -1.5]))
+        b.add("float_power", [i], lambda x: mg.float_power(_positive_m(x), c),
+              lambda x: _tf("float_power")(_positive_t(x), c), f"(x*x+0.5) ** {c}")
+        return True
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    b.add("float_power", [i, j], lambda x, y: mg.float_power(_positive_m(x), y),
+          lambda x, y: _tf("float_power")(_positive_t(x), y), "(x*x+0.5) ** y")
+    return True
+
+
+def _gen_clamp_one(name):
+    def gen(b):
+        i = b.pick()
+        c = b.draw(st.sampled_from([-1.0, -0.3, 0.2, 1.5]))
+        b.add(name, [i], lambda x: getattr(mg, name)(x, c), lambda x: _tf(name)(x, c), f"{c}")
+        return True
+    return gen
+
+
+def _gen_clamp_tensors(b):
+    """clamp with tensor bounds broadcasting with x; entries near a bound are left out (no derivative there)."""
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    k = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    if len({i, j, k}) < 3:
+        return False
+    x, lo, hi = (b.values[n].numpy() for n in (i, j, k))
+    try:
+        if np.broadcast_shapes(x.shape, lo.shape, hi.shape) != x.shape:
+            return False   # torch 2.13's clamp keeps x's shape: larger bounds raise "doesn't match the broadcast shape"
+    except ValueError:
+        return False
+    if not (np.isfinite(x).all() and (np.abs(x - lo) > 1e-3).all() and (np.abs(x - hi) > 1e-3).all()):
+        return False
+    if b.draw(st.booleans()):
+        b.add("clamp(tensor bounds)", [i, j, k], mg.clamp, lambda t, p, q: _tf("clamp")(t, p, q))
+    else:
+        b.add("clamp(tensor min)", [i, j], lambda t, p: t.clamp(min=p), lambda t, p: t.clamp(min=p))
+    return True
+
+
+def _gen_zeta(b):
+    i = b.pick()
+    s = b.draw(st.sampled_from([2.0, 3.5]))
+    b.add("special.zeta", [i], lambda x: mg.special.zeta(s, _positive_m(x)),
+          lambda x: _special("zeta")(_tf("full_like")(x, s), _positive_t(x)), f"s={s}, q=x*x+0.5")
+    return True
+
+
+def _gen_dim_values(name):
+    """max(dim)/min(dim): PyTorch's (values, indices) reading; the values, over values without ties."""
+    def gen(b):
+        i = b.pick(_distinct)
+        if i is None:
+            return False
+        d = _one_axis(b, b.values[i])
+        keepdim = b.draw(st.booleans())
+        base = name[:3]
+        b.add(name, [i], lambda t: getattr(mg, base)(t, dim=d, keepdim=keepdim).values,
+              lambda t: getattr(_torch_module(), base)(t, dim=d, keepdim=keepdim).values, f"dim={d} keepdim={keepdim}")
+        return True
+    return gen
+
+
+def _gen_var_dim(b):
+    i = b.pick()
+    x = b.values[i]
+    axis = _axis(b.draw, x.ndim)
+    dims = None if axis is None else _dims(axis, x.ndim)
+    keepdim = b.draw(st.booleans())
+    c = b.draw(st.integers(0, 1))
+    n = int(np.prod(_reduced(x.shape, axis))) if x.ndim else 1
+    if n - c <= 0:
+        return False
+    b.add("var(dim)", [i], lambda t: mg.var(t, dim=dims, keepdim=keepdim, correction=c),
+          lambda t: _torch_module().var(t, dim=dims, keepdim=keepdim, correction=c),
+          f"dim={dims} keepdim={keepdim} correction={c}")
+    return True
+
+
+def _gen_sum_to_size(b):
+    i = b.pick()
+    x = b.values[i]
+    shape = tuple(1 if b.draw(st.booleans()) else n for n in x.shape)
+    shape = shape[b.draw(st.integers(0, len(shape))):]
+    if not shape:
+        return False   # torch's sum_to_size takes at least one size
+    b.add("sum_to_size", [i], lambda t: t.sum_to_size(*shape), lambda t: t.sum_to_size(*shape), f"{shape}")
+    return True
+
+
+def _gen_repeat(b):
+    i = b.pick()
+    x = b.values[i]
+    sizes = tuple(b.draw(st.lists(st.integers(0, 2), min_size=x.ndim, max_size=x.ndim + 1)))
+    if not sizes:
+        sizes = (2,)
+    if x.ndim and (len(sizes) == 1 or len(sizes) == 2 and -x.ndim <= sizes[1] < x.ndim):
+        return False   # also NumPy's repeat(repeats, axis): minigrad refuses the call (docs/autodiff.md, section 15)
+    b.add("repeat", [i], lambda t: t.repeat(*sizes), lambda t: t.repeat(*sizes), f"{sizes}")
+    return True
+
+
+def _gen_outer(b):
+    i = b.pick(lambda t: t.ndim == 1)
+    if i is None:
+        return False
+    j = b.with_shape((b.draw(st.integers(0, 3)),))
+    b.add("outer", [i, j], mg.outer, lambda p, q: p.outer(q))
+    return True
+
+
+def _gen_glu(b):
+    i = b.pick(lambda t: t.ndim >= 1 and any(n % 2 == 0 for n in t.shape))
+    if i is None:
+        return False
+    x = b.values[i]
+    d = b.draw(st.sampled_from([a - x.ndim * b.draw(st.booleans()) for a, n in enumerate(x.shape) if n % 2 == 0]))
+    fm, ft = _nnf("glu", dim=d)
+    b.add("nn.functional.glu", [i], fm, ft, f"dim={d}")
+    return True
+
+
+def _gen_softmin(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    d = _a_dim(b, b.values[i])
+    fm, ft = _nnf("softmin", dim=d)
+    b.add("nn.functional.softmin", [i], fm, ft, f"dim={d}")
+    return True
+
+
+def _gen_normalize(b):
+    """normalize along a dim; slices with a norm near eps (where max(norm, eps) switches) are left out."""
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    x = b.values[i]
+    d = _a_dim(b, x)
+    p = b.draw(st.sampled_from([2.0, 1.0, 3.0]))
+    if x.size and (np.abs(x.numpy()) ** p).sum(axis=d).min() ** (1 / p) < 1e-3:
+        return False
+    fm, ft = _nnf("normalize", p=p, dim=d)
+    b.add("nn.functional.normalize", [i], fm, ft, f"p={p} dim={d}")
+    return True
+
+
+def _gen_pair(name):
+    """cosine_similarity and pairwise_distance of a value and a partner broadcasting with it."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 1)
+        if i is None:
+            return False
+        j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+        if i == j:
+            return False   # the distance 0 has no derivative, and cos(x, x) = 1 its maximum
+        try:
+            shape = np.broadcast_shapes(b.values[i].shape, b.values[j].shape)
+        except ValueError:
+            return False
+        if not shape or 0 in shape[-1:]:
+            return False   # the distance over nothing is the norm 0 (see _zero_slice)
+        if name == "cosine_similarity":
+            d = b.draw(st.integers(-len(shape), len(shape) - 1))
+            x, y = np.broadcast_arrays(b.values[i].numpy(), b.values[j].numpy())
+            if x.size and min(np.linalg.norm(x, axis=d).min(), np.linalg.norm(y, axis=d).min()) < 1e-3:
+                return False   # below eps torch clamps each norm: another function
+            fm, ft = _nnf(name, dim=d)
+            b.add(f"nn.functional.{name}", [i, j], fm, ft, f"dim={d}")
+            return True
+        if len(shape) > 2:
+            return False   # pairwise_distance reads (N, D) or (D,)
+        p = b.draw(st.sampled_from([2.0, 1.0, 3.0]))
+        keepdim = b.draw(st.booleans())
+        fm, ft = _nnf(name, p=p, keepdim=keepdim)
+        b.add(f"nn.functional.{name}", [i, j], fm, ft, f"p={p} keepdim={keepdim}")
+        return True
+    return gen
+
+
+def _gen_norm_layer(name):
+    """layer_norm / rms_norm over the last 1-2 dims, with or without a weight (and a bias for layer_norm)."""
+    def gen(b):
+        i = b.pick(lambda t: t.ndim >= 1 and t.size > 0)
+        if i is None:
+            return False
+        x = b.values[i]
+        shape = x.shape[x.ndim - b.draw(st.integers(1, min(2, x.ndim))):]
+        if name == "layer_norm" and (int(np.prod(shape)) < 2 or np.std(x.numpy().reshape(-1, int(np.prod(shape))),
+                                                                     axis=1).min() < 1e-2):
+            return False   # a constant slice: the normalized value is 0/eps, far from smooth
+        args = [i]
+        if b.draw(st.booleans()):
+            args.append(b.with_shape(shape))
+            if name == "layer_norm" and b.draw(st.booleans()):
+                args.append(b.with_shape(shape))
+        eps = 1e-5 if name == "layer_norm" else 1e-6
+        b.add(f"nn.functional.{name}", args, lambda t, *wb: getattr(mg.nn.functional, name)(t, shape, *wb, eps=eps),
+              lambda t, *wb: getattr(_torch_module().nn.functional, name)(t, shape, *wb, eps=eps), f"{shape}")
+        return True
+    return gen
+
+
+def _gen_prelu(b):
+    i = b.pick(lambda t: _nonzero(t))
+    if i is None:
+        return False
+    x = b.values[i]
+    n = x.shape[1] if x.ndim >= 2 and b.draw(st.booleans()) else 1
+    j = b.leaf((n,))
+    fm, ft = _nnf("prelu")
+    b.add("nn.functional.prelu", [i, j], fm, ft, f"weight({n},)")
+    return True
+
+
+def _gen_linear(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    k = b.values[i].shape[-1]
+    m = b.draw(st.integers(1, 3))
+    args = [i, b.with_shape((k, m))] + ([b.with_shape((m,))] if b.draw(st.booleans()) else [])
+    # minigrad's weight is (in, out), torch's (out, in) (docs/autodiff.md, section 15): torch gets its transpose
+    b.add("nn.functional.linear", args, mg.nn.functional.linear,
+          lambda t, w, *bias: _torch_module().nn.functional.linear(t, w.mT, *bias), "weight (in, out)")
+    return True
+
+
+def _gen_pixel(name):
+    def gen(b):
+        r = 2
+        # Not empty: torch 2.13's pixel_unshuffle returns an empty input unchanged ((2, 0, 2) for (8, 0, 1)), and
+        # it is pixel_shuffle's backward.
+        if name == "pixel_shuffle":
+            i = b.pick(lambda t: t.ndim in (3, 4) and t.shape[-3] % (r * r) == 0 and t.size)
+        else:
+            i = b.pick(lambda t: t.ndim in (3, 4) and t.shape[-1] % r == 0 and t.shape[-2] % r == 0 and t.size)
+        if i is None:
+            return False
+        fm, ft = _nnf(name)
+        b.add(f"nn.functional.{name}", [i], lambda t: fm(t, r), lambda t: ft(t, r), f"{r}")
+        return True
+    return gen
+
+
+def _gen_loss(name):
+    """A loss of a value and a partner of its shape (a target; for the likelihood losses made valid), with a
+    reduction. Inputs where the loss has a kink (l1 at input == target, huber and smooth_l1 where |d| = delta)
+    are left out."""
+    def gen(b):
+        i = b.pick()
+        x = b.values[i]
+        j = b.with_shape(x.shape)
+        if i == j:
+            return False
+        red = b.draw(st.sampled_from(["mean", "sum", "none"]))
+        if red == "mean" and x.size == 0:
+            return False   # a mean over nothing: NaN, whose derivatives the two libraries carry differently
+        diff = x.numpy() - b.values[j].numpy()
+        kw = dict(reduction=red)
+        fm_in = ft_in = (lambda a, t: (a, t))
+        if name == "l1_loss" and not _nonzero(mg.tensor(diff)):
+            return False
+        if name in ("huber_loss", "smooth_l1_loss"):
+            delta = b.draw(st.sampled_from([1.0, 0.5]))
+            kw["delta" if name == "huber_loss" else "beta"] = delta
+            if not _away_from([delta, -delta])(mg.tensor(diff)):
+                return False
+        if name == "binary_cross_entropy":
+            fm_in = lambda a, t: (mg.sigmoid(a) * 0.8 + 0.1, mg.sigmoid(t))
+            ft_in = lambda a, t: (_tf("sigmoid")(a) * 0.8 + 0.1, _tf("sigmoid")(t))
+        elif name == "binary_cross_entropy_with_logits":
+            fm_in, ft_in = (lambda a, t: (a, mg.sigmoid(t))), (lambda a, t: (a, _tf("sigmoid")(t)))
+        elif name == "kl_div":
+            kw["log_target"] = b.draw(st.booleans())
+            if not kw["log_target"]:
+                fm_in, ft_in = (lambda a, t: (a, _positive_m(t))), (lambda a, t: (a, _positive_t(t)))
+            if red == "mean":
+                kw["reduction"] = "batchmean" if x.ndim and x.shape[0] else "sum"
+        elif name == "poisson_nll_loss":
+            kw["full"] = b.draw(st.booleans())
+            if not _moderate(x):
+                return False
+            fm_in, ft_in = (lambda a, t: (a, _positive_m(t))), (lambda a, t: (a, _positive_t(t)))
+        elif name == "soft_margin_loss":
+            # torch has no derivative for soft_margin_loss's target: labels +-1, a constant array (as masks are)
+            labels = np.where(b.rng.standard_normal(x.shape) > 0, 1.0, -1.0)
+            fm, ft = _nnf(name, **kw)
+            b.add(f"nn.functional.{name}", [i], lambda a: fm(a, mg.tensor(labels, dtype="float64")),
+                  lambda a: ft(a, _torch_module().tensor(labels)), str(kw) + " labels +-1")
+            return True
+        fm, ft = _nnf(name, **kw)
+        b.add(f"nn.functional.{name}", [i, j], lambda a, t: fm(*fm_in(a, t)), lambda a, t: ft(*ft_in(a, t)), str(kw))
+        return True
+    return gen
+
+
+def _gen_gaussian_nll(b):
+    i = b.pick()
+    x = b.values[i]
+    j = b.with_shape(x.shape)
+    k = b.with_shape(x.shape)
+    red = b.draw(st.sampled_from(["sum", "none"]))
+    full = b.draw(st.booleans())
+    fm, ft = _nnf("gaussian_nll_loss", full=full, reduction=red)
+    b.add("nn.functional.gaussian_nll_loss", [i, j, k], lambda a, t, v: fm(a, t, _positive_m(v)),
+          lambda a, t, v: ft(a, t, _positive_t(v)), f"var=v*v+0.5 full={full} {red}")
+    return True
+
+
+# torch.linalg: the same valid inputs as the legacy names above (diagonally dominant, Gram plus identity).
+def _linalg(name):
+    def fn(*ts, **kw):
+        return getattr(_torch_module().linalg, name)(*ts, **kw)
+    return fn
+
+
+def _sym(lib, t):
+    tt = mg.transpose(t, *range(t.ndim - 2), t.ndim - 1, t.ndim - 2) if lib is mg else t.mT
+    return (t + tt) * 0.5
+
+
+def _spread_eigenvalues(t, gap=1e-2):
+    """A symmetric part with eigenvalues apart: eigh's eigenvectors (and their derivatives) are defined."""
+    a = t.numpy()
+    w = np.linalg.eigvalsh((a + np.swapaxes(a, -1, -2)) / 2)
+    return w.shape[-1] < 2 or float(np.diff(w, axis=-1).min()) > gap
+
+
+def _spread_singular_values(t, gap=1e-2):
+    s = np.linalg.svd(t.numpy(), compute_uv=False)
+    return float(s.min()) > gap and (s.shape[-1] < 2 or float(-np.diff(s, axis=-1).max()) > gap)
+
+
+def _eigh_parts(lib, t):
+    """Eigenvalues and the squared eigenvector entries: the eigenvectors' signs are LAPACK's choice."""
+    if lib is mg:
+        w, v = mg.linalg.eigh(_sym(mg, t))
+        return [w, v * v]
+    w, v = lib.linalg.eigh(_sym(lib, t))
+    return [w, v * v]
+
+
+def _gen_linalg_sym(name):
+    def gen(b):
+        i = b.pick(lambda t: _square(t) and _spread_eigenvalues(t))
+        if i is None:
+            return False
+        if name == "eigh":
+            b.add("linalg.eigh", [i], lambda t: _eigh_parts(mg, t), lambda t: _eigh_parts(_torch_module(), t))
+        else:
+            b.add("linalg.eigvalsh", [i], lambda t: mg.linalg.eigvalsh(_sym(mg, t)),
+                  lambda t: _linalg("eigvalsh")(_sym(_torch_module(), t)))
+        return True
+    return gen
+
+
+def _gen_linalg_solve(b):
+    i = b.pick(_square)
+    if i is None:
+        return False
+    x = b.values[i]
+    n = x.shape[-1]
+    left = b.draw(st.booleans())
+    m = b.draw(st.sampled_from([1, 2]))
+    j = b.with_shape(x.shape[:-1] + (m,) if left else x.shape[:-2] + (m, n))
+    torch = _torch_module()
+    b.add("linalg.solve", [i, j], lambda a, r: mg.linalg.solve(_dominant(mg, a), r, left=left),
+          lambda a, r: torch.linalg.solve(_dominant(torch, a), r, left=left), f"left={left}")
+    return True
+
+
+def _gen_linalg_solve_triangular(b):
+    i = b.pick(_square)
+    if i is None:
+        return False
+    x = b.values[i]
+    upper, left, unit = b.draw(st.booleans()), b.draw(st.booleans()), b.draw(st.booleans())
+    m = b.draw(st.sampled_from([1, 2]))
+    j = b.with_shape(x.shape[:-1] + (m,) if left else x.shape[:-2] + (m, x.shape[-1]))
+    torch = _torch_module()
+    b.add("linalg.solve_triangular", [i, j],
+          lambda a, r: mg.linalg.solve_triangular(_dominant(mg, a), r, upper=upper, left=left, unitriangular=unit),
+          lambda a, r: torch.linalg.solve_triangular(_dominant(torch, a), r, upper=upper, left=left,
+                                                     unitriangular=unit),
+          f"upper={upper} left={left} unitriangular={unit}")
+    return True
+
+
+def _gen_matrix_norm(b):
+    i = b.pick(lambda t: t.ndim >= 2 and 0 < t.size <= 12 and min(t.shape[-2:]) >= 1 and _finite(t))
+    if i is None:
+        return False
+    x = b.values[i]
+    ord_ = b.draw(st.sampled_from(["fro", "nuc", 1, -1, 2, -2, float("inf"), -float("inf")]))
+    if ord_ in ("nuc", 2, -2) and not _spread_singular_values(x):
+        return False
+    if ord_ not in ("fro", "nuc", 2, -2):
+        # the max / min of the column (row) sums of |x|: a kink where an entry is 0 or two sums tie
+        a = np.abs(x.numpy())
+        sums = np.sort(a.sum(axis=-2 if abs(ord_) == 1 else -1), axis=-1)
+        if (a < 1e-3).any() or (sums.shape[-1] > 1 and float(np.diff(sums, axis=-1).min()) < 1e-3):
+            return False
+    keepdim = b.draw(st.booleans())
+    b.add("linalg.matrix_norm", [i], lambda t: mg.linalg.matrix_norm(t, ord_, keepdim=keepdim),
+          lambda t: _linalg("matrix_norm")(t, ord_, keepdim=keepdim), f"ord={ord_} keepdim={keepdim}")
+    return True
+
+
+def _gen_vector_norm(b):
+    i = b.pick()
+    x = b.values[i]
+    p = b.draw(st.sampled_from([2, 1, 3, 0.5, float("inf"), -float("inf"), -1]))
+    axis = _axis(b.draw, x.ndim)
+    if _zero_slice(x, axis):
+        return False
+    if p < 0 and 0 in _reduced(x.shape, axis):
+        # no value over nothing: minigrad refuses -inf (and inf) but gives 0 ** (1/p) = inf for p = -1, torch refuses
+        return False
+    if np.isinf(p) and 0 in _reduced(x.shape, axis):
+        return False
+    if p in (0.5, -1) and not _nonzero(x):
+        return False   # |x|^p with p < 1 has no derivative at 0
+    if np.isinf(p) and not (_distinct(x) and np.unique(np.abs(x.numpy())).size == x.size):
+        return False   # ties of |x| at the max / min
+    keepdim = b.draw(st.booleans())
+    b.add("linalg.vector_norm", [i], lambda t: mg.linalg.vector_norm(t, p, dim=axis, keepdim=keepdim),
+          lambda t: _linalg("vector_norm")(t, p, dim=axis, keepdim=keepdim), f"ord={p} dim={axis} keepdim={keepdim}")
+    return True
+
+
+def _gen_multi_dot(b):
+    i = b.pick(lambda t: t.ndim in (1, 2))
+    if i is None:
+        return False
+    x = b.values[i]
+    args, cols = [i], x.shape[-1]
+    for k in range(b.draw(st.integers(1, 2))):
+        last = k == 1 or b.draw(st.booleans())
+        shape = (cols,) if last and b.draw(st.booleans()) else (cols, b.draw(st.integers(1, 3)))
+        args.append(b.with_shape(shape))
+        if len(shape) == 1:
+            break
+        cols = shape[1]
+    b.add("linalg.multi_dot", args, lambda *ts: mg.linalg.multi_dot(list(ts)),
+          lambda *ts: _linalg("multi_dot")(list(ts)))
+    return True
+
+
+def _gen_vecdot(b):
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    try:
+        shape = np.broadcast_shapes(b.values[i].shape, b.values[j].shape)
+    except ValueError:
+        return False
+    if not shape or min(b.values[i].ndim, b.values[j].ndim) == 0:
+        return False
+    d = b.draw(st.integers(-min(b.values[i].ndim, b.values[j].ndim), -1))
+    b.add("linalg.vecdot", [i, j], lambda p, q: mg.linalg.vecdot(p, q, dim=d),
+          lambda p, q: (p * q).sum(d), f"dim={d}")   # torch 2.13's vecdot of (2,) and (1,) raises: by definition
+    return True
+
+
+def _gen_linalg_cross(b):
+    i = b.pick(lambda t: t.ndim >= 1 and t.shape[-1] == 3)
+    if i is None:
+        return False
+    x = b.values[i]
+    shape = _partner_shape(b.draw, x.shape[:-1]) + (3,)
+    j = b.with_shape(shape)
+    try:
+        np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        return False
+    if len(shape) != x.ndim:
+        return False   # torch's linalg.cross broadcasts only inputs of one ndim
+    b.add("linalg.cross", [i, j], mg.linalg.cross, _linalg("cross"))
+    return True
+
+
+def _gen_lstsq(b):
+    """lstsq of a tall value made full-rank (its top square block diagonally dominant) and a right-hand side."""
+    i = b.pick(lambda t: t.ndim in (2, 3) and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12 and _small(t))
+    if i is None:
+        return False
+    x = b.values[i]
+    m, n = x.shape[-2:]
+    j = b.with_shape(x.shape[:-2] + (m, b.draw(st.integers(1, 2))))
+    eye = np.eye(m, n) * 4.0 * n
+
+    def fm(a, r):
+        return mg.linalg.lstsq(a + mg.tensor(eye, dtype="float64"), r).solution
+
+    def ft(a, r):
+        torch = _torch_module()
+        return torch.linalg.lstsq(a + torch.tensor(eye), r).solution
+
+    b.add("linalg.lstsq", [i, j], fm, ft)
+    return True
+
+
+def _gen_householder_product(b):
+    """householder_product of reflectors of moderate size (as orgqr's): for a reflector entry of 4e11
+    (erfcx(-5.1)) torch 2.13's backward gives 1.7e19 where the derivative (minigrad's, and torch's own finite
+    differences) is 1.25e12."""
+    i = b.pick(lambda t: t.ndim >= 2 and t.shape[-2] >= t.shape[-1] >= 1 and t.size <= 12 and _square_sized(t))
+    if i is None:
+        return False
+    x = b.values[i]
+    j = b.with_shape(x.shape[:-2] + (b.draw(st.integers(1, x.shape[-1])),))
+    b.add("linalg.householder_product", [i, j], mg.linalg.householder_product, _linalg("householder_product"))
+    return True
+
+
+def _gen_linalg_matrix_power(b):
+    i = b.pick(_square)
+    if i is None:
+        return False
+    n = b.draw(st.integers(-2, 3))
+    torch = _torch_module()
+    b.add("linalg.matrix_power", [i], lambda t: mg.linalg.matrix_power(_dominant(mg, t), n),
+          lambda t: torch.linalg.matrix_power(_dominant(torch, t), n), f"n={n}")
+    return True
+
+
+def _lu_lu(lib, t):
+    if lib is mg:
+        _, low, up = mg.linalg.lu(t)
+        return [low, up]
+    _, low, up = lib.linalg.lu(t)
+    return [low, up]
+
+
+def _gen_linalg_lu_solve(b):
+    i = b.pick(_square)
+    if i is None:
+        return False
+    x = b.values[i]
+    left, adjoint = b.draw(st.booleans()), b.draw(st.booleans())
+    m = b.draw(st.sampled_from([1, 2]))
+    j = b.with_shape(x.shape[:-1] + (m,) if left else x.shape[:-2] + (m, x.shape[-1]))
+    torch = _torch_module()
+    b.add("linalg.lu_solve", [i, j],
+          lambda a, r: mg.linalg.lu_solve(*mg.linalg.lu_factor(_dominant(mg, a)), r, left=left, adjoint=adjoint),
+          lambda a, r: torch.linalg.lu_solve(*torch.linalg.lu_factor(_dominant(torch, a)), r, left=left,
+                                             adjoint=adjoint), f"left={left} adjoint={adjoint}")
+    return True
+
+
+def _gen_linalg_diagonal(b):
+    i = b.pick(lambda t: t.ndim >= 2)
+    if i is None:
+        return False
+    params = _diagonal_params(b, b.values[i])
+    if params is None:
+        return False
+    offset, d1, d2 = params[0]
+    b.add("linalg.diagonal", [i], lambda t: mg.linalg.diagonal(t, offset=offset, dim1=d1, dim2=d2),
+          lambda t: _linalg("diagonal")(t, offset=offset, dim1=d1, dim2=d2), f"offset={offset} dims=({d1}, {d2})")
+    return True
+
+
+def _gen_cond(b):
+    i = b.pick(lambda t: _square(t))
+    if i is None:
+        return False
+    p = b.draw(st.sampled_from([None, "fro", 2, -2]))
+    if p in (2, -2, None) and not _spread_singular_values(_dominant(mg, b.values[i])):
+        return False
+    torch = _torch_module()
+
+    def ft(t):
+        a = _dominant(torch, t)
+        if p == "fro":   # torch 2.13's cond(A, 'fro') cannot backward (its inverse is modified in place): by definition
+            return torch.linalg.matrix_norm(a, p) * torch.linalg.matrix_norm(torch.linalg.inv(a), p)
+        return torch.linalg.cond(a, p)
+
+    b.add("linalg.cond", [i], lambda t: mg.linalg.cond(_dominant(mg, t), p), ft, f"p={p}")
+    return True
+
+
+def _on(transform, fm, ft):
+    """fm and ft applied to the square value made valid by ``transform`` (_dominant, _gram, _cholesky_of_gram)."""
+    return (lambda t: fm(transform(mg, t))), (lambda t: ft(transform(_torch_module(), t)))
+
+
+def _gen_linalg_matrix(name, fm, ft, transform=_dominant, pred=lambda t: True):
+    def gen(b):
+        i = b.pick(lambda t: _square(t) and pred(t))
+        if i is None:
+            return False
+        m, t = _on(transform, fm, ft)
+        b.add(name, [i], m, t)
+        return True
+    return gen
+
+
+def _select_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    return ((d, b.draw(st.integers(-n, n - 1))), {}) if n else None
+
+
+def _permute_params(b, x):
+    return (tuple(b.draw(st.permutations(range(x.ndim)))),), {}
+
+
+def _squeeze_params(b, x):
+    ones = [a for a, n in enumerate(x.shape) if n == 1]
+    return ((b.draw(st.sampled_from(ones)),), {}) if ones and b.draw(st.booleans()) else ((), {})
+
+
+def _view_params(b, x):
+    return ((x.size,) if b.draw(st.booleans()) else (-1, 1) if x.size else (1, 0),), {}
+
+
+def _expand_params(b, x):
+    return ((b.draw(st.sampled_from([1, 2])),) + tuple(b.draw(st.sampled_from([1, 2])) if n == 1 else -1
+                                                         for n in x.shape),), {}
+
+
+def _slice_params(b, x):
+    d = _a_dim(b, x)
+    n = x.shape[d]
+    return (d, b.draw(st.integers(-n - 1, n)), b.draw(st.integers(-n - 1, n + 1)), b.draw(st.integers(1, 2))), {}
+
+
+def _gen_narrow_copy(b):
+    """narrow_copy; torch gets a start >= 0: torch 2.13's narrow_copy backward reads start -1 with length 1 as the
+    slice -1:0 and gives a gradient of 0 (narrow's is right)."""
+    i = b.pick(lambda t: t.ndim >= 1)
+    if i is None:
+        return False
+    (d, start, length), _ = _narrow_params(b, b.values[i])
+    n = b.values[i].shape[d]
+    b.add("narrow_copy", [i], lambda t: mg.narrow_copy(t, d, start, length),
+          lambda t: _tf("narrow_copy")(t, d, start % n if n else start, length), f"dim={d} start={start} length={length}")
+    return True
+
+
+# The *_copy functions: a view op and a copy, each the same call on both sides.
+COPY_GENERATORS = {
+    "alias_copy": _gen_shape_op("alias_copy", 0, _none),
+    "t_copy": _gen_shape_op("t_copy", 0, _none, max_ndim=2),
+    "transpose_copy": _gen_shape_op("transpose_copy", 1, lambda b, x: ((_a_dim(b, x), _a_dim(b, x)), {})),
+    "permute_copy": _gen_shape_op("permute_copy", 0, _permute_params),
+    "squeeze_copy": _gen_shape_op("squeeze_copy", 0, _squeeze_params),
+    "unsqueeze_copy": _gen_shape_op("unsqueeze_copy", 0, lambda b, x: ((b.draw(st.integers(-x.ndim - 1, x.ndim)),),
+                                                                         {})),
+    "diagonal_copy": _gen_shape_op("diagonal_copy", 2, _diagonal_params),
+    "narrow_copy": _gen_narrow_copy,
+    "select_copy": _gen_shape_op("select_copy", 1, _select_params),
+    "unbind_copy": _gen_shape_op("unbind_copy", 1, lambda b, x: ((_a_dim(b, x),), {}), pieces=True),
+    "split_with_sizes_copy": _gen_shape_op("split_with_sizes_copy", 1, _sizes_params, pieces=True),
+    "unfold_copy": _gen_shape_op("unfold_copy", 1, _unfold_params),
+    "view_copy": _gen_shape_op("view_copy", 0, _view_params),
+    "expand_copy": _gen_shape_op("expand_copy", 0, _expand_params),
+    "slice_copy": _gen_shape_op("slice_copy", 1, _slice_params),
+}
+
+EXTRA_GENERATORS = {
+    **COPY_GENERATORS,
+    # elementwise: torch.special, PyTorch's compositions
+    "special.i0e": _unary("special.i0e", mg.special.i0e, _special("i0e"), domain=_nonzero),     # |x|: kink at 0
+    "special.i1": _unary("special.i1", mg.special.i1, _special("i1"), domain=_moderate),
+    "special.i1e": _unary("special.i1e", mg.special.i1e, _special("i1e"), domain=_nonzero),
+    "special.zeta": _gen_zeta,
+    "special.xlog1py": _binary("special.xlog1py", lambda x, y: mg.special.xlog1py(x, _positive_m(y)),
+                               lambda x, y: _special("xlog1py")(x, _positive_t(y))),
+    "special.entr": _unary("special.entr", lambda x: mg.special.entr(_positive_m(x)),
+                           lambda x: _special("entr")(_positive_t(x))),
+    "special.erfcx": _unary("special.erfcx", mg.special.erfcx, _special("erfcx"), domain=_moderate),
+    "special.ndtr": _unary("special.ndtr", mg.special.ndtr, _special("ndtr")),
+    "special.log_ndtr": _unary("special.log_ndtr", mg.special.log_ndtr, _special("log_ndtr"), domain=_moderate),
+    "special.ndtri": _unary("special.ndtri", lambda x: mg.special.ndtri(mg.sigmoid(x) * 0.8 + 0.1),
+                            lambda x: _special("ndtri")(_tf("sigmoid")(x) * 0.8 + 0.1)),
+    "deg2rad": _unary("deg2rad", mg.deg2rad, _tf("deg2rad")),
+    "rad2deg": _unary("rad2deg", mg.rad2deg, _tf("rad2deg")),
+    "square": _unary("square", mg.square, _tf("square")),
+    "float_power": _gen_float_power,
+    "floor_divide": _gen_floor_divide,
+    "clamp_min": _gen_clamp_one("clamp_min"),
+    "clamp_max": _gen_clamp_one("clamp_max"),
+    "clamp(tensor bounds)": _gen_clamp_tensors,
+    # nn.functional activations (kinks and jumps kept 1e-3 away)
+    "nn.functional.gelu": _gen_activation("gelu", ({}, {"approximate": "tanh"})),
+    "nn.functional.silu": _gen_activation("silu"),
+    "nn.functional.elu": _gen_activation("elu", ({}, {"alpha": 0.5}), kinks=lambda kw: (0.0,)),   # f'' jumps at 0
+    "nn.functional.celu": _gen_activation("celu", ({}, {"alpha": 2.0}), kinks=lambda kw: (0.0,)),
+    "nn.functional.selu": _gen_activation("selu", kinks=lambda kw: (0.0,)),
+    "nn.functional.hardsigmoid": _gen_hardsigmoid,
+    "nn.functional.hardswish": _gen_activation("hardswish", kinks=lambda kw: (-3.0, 3.0)),
+    "nn.functional.logsigmoid": _gen_activation("logsigmoid"),
+    "nn.functional.softsign": _gen_activation("softsign", kinks=lambda kw: (0.0,)),
+    "nn.functional.tanhshrink": _gen_activation("tanhshrink"),
+    "nn.functional.relu6": _gen_activation("relu6", kinks=lambda kw: (0.0, 6.0)),
+    "nn.functional.hardshrink": _gen_activation("hardshrink", ({}, {"lambd": 0.2}),
+                                                kinks=lambda kw: (kw.get("lambd", 0.5), -kw.get("lambd", 0.5))),
+    "nn.functional.softshrink": _gen_activation("softshrink", ({}, {"lambd": 0.2}),
+                                                kinks=lambda kw: (kw.get("lambd", 0.5), -kw.get("lambd", 0.5))),
+    "nn.functional.threshold": _gen_activation("threshold", ({"threshold": 0.1, "value": -2.0},
+                                                             {"threshold": -0.5, "value": 0.0}),
+                                               kinks=lambda kw: (kw["threshold"],)),
+    "nn.functional.glu": _gen_glu,
+    "nn.functional.softmin": _gen_softmin,
+    "nn.functional.normalize": _gen_normalize,
+    "nn.functional.cosine_similarity": _gen_pair("cosine_similarity"),
+    "nn.functional.pairwise_distance": _gen_pair("pairwise_distance"),
+    "nn.functional.layer_norm": _gen_norm_layer("layer_norm"),
+    "nn.functional.rms_norm": _gen_norm_layer("rms_norm"),
+    "nn.functional.prelu": _gen_prelu,
+    "nn.functional.linear": _gen_linear,
+    "nn.functional.pixel_shuffle": _gen_pixel("pixel_shuffle"),
+    "nn.functional.pixel_unshuffle": _gen_pixel("pixel_unshuffle"),
+    # losses
+    **{f"nn.functional.{name}": _gen_loss(name) for name in (
+        "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+        "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "soft_margin_loss")},
+    "nn.functional.gaussian_nll_loss": _gen_gaussian_nll,
+    # PyTorch's reductions and shape methods
+    "max(dim)": _gen_dim_values("max(dim)"),
+    "min(dim)": _gen_dim_values("min(dim)"),
+    "var(dim)": _gen_var_dim,
+    "sum_to_size": _gen_sum_to_size,
+    "repeat": _gen_repeat,
+    "t": _gen_shape_op("t", 0, _none, max_ndim=2),
+    "outer": _gen_outer,
+    "row_stack": _gen_join("row_stack"),
+    "unfold": SHAPE_GENERATORS["unfold"],
+    # torch.linalg
+    "linalg.inv": _gen_linalg_matrix("linalg.inv", mg.linalg.inv, _linalg("inv")),
+    "linalg.det": _gen_linalg_matrix("linalg.det", mg.linalg.det, _linalg("det")),
+    "linalg.slogdet": _gen_linalg_matrix("linalg.slogdet", lambda t: mg.linalg.slogdet(t).logabsdet,
+                                         lambda t: _linalg("slogdet")(t).logabsdet),
+    "linalg.cholesky": _gen_linalg_matrix("linalg.cholesky", mg.linalg.cholesky, _linalg("cholesky"), _gram),
+    "linalg.qr": _gen_linalg_matrix("linalg.qr", lambda t: mg.linalg.qr(t).R, lambda t: _linalg("qr")(t).R),
+    "linalg.svdvals": _gen_linalg_matrix("linalg.svdvals", mg.linalg.svdvals, _linalg("svdvals"),
+                                         pred=lambda t: _spread_singular_values(_dominant(mg, t))),
+    "linalg.pinv": _gen_linalg_matrix("linalg.pinv", mg.linalg.pinv, _linalg("pinv")),
+    "linalg.matrix_exp": _gen_linalg_matrix("linalg.matrix_exp", mg.linalg.matrix_exp, _linalg("matrix_exp"),
+                                            _as_is),
+    "linalg.lu_factor": _gen_linalg_matrix("linalg.lu_factor", lambda t: mg.linalg.lu_factor(t)[0],
+                                           lambda t: _linalg("lu_factor")(t).LU),
+    "linalg.lu": _gen_linalg_matrix("linalg.lu", lambda t: _lu_lu(mg, t), lambda t: _lu_lu(_torch_module(), t)),
+    "linalg.eigh": _gen_linalg_sym("eigh"),
+    "linalg.eigvalsh": _gen_linalg_sym("eigvalsh"),
+    "linalg.solve": _gen_linalg_solve,
+    "linalg.solve_triangular": _gen_linalg_solve_triangular,
+    "linalg.lu_solve": _gen_linalg_lu_solve,
+    "linalg.matrix_power": _gen_linalg_matrix_power,
+    "linalg.matrix_norm": _gen_matrix_norm,
+    "linalg.vector_norm": _gen_vector_norm,
+    "linalg.cond": _gen_cond,
+    "linalg.multi_dot": _gen_multi_dot,
+    "linalg.vecdot": _gen_vecdot,
+    "linalg.cross": _gen_linalg_cross,
+    "linalg.lstsq": _gen_lstsq,
+    "linalg.householder_product": _gen_householder_product,
+    "linalg.diagonal": _gen_linalg_diagonal,
+}
+GENERATORS.update(EXTRA_GENERATORS)
+
+
+assert set(GENERATORS) == set(DIFFERENTIABLE) | set(EXTRA_GENERATORS), \
+    (set(DIFFERENTIABLE) | set(EXTRA_GENERATORS)) ^ set(GENERATORS)
 
 
 @st.composite

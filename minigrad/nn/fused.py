@@ -7,6 +7,8 @@ still written once against ``F``, so second derivatives work as for any op.
 """
 from __future__ import annotations
 
+import math
+
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 
@@ -30,8 +32,10 @@ class Affine(Function):
         gx = gy @ weight.T if needs[0] else None
         gw = None
         if needs[1]:
-            rows_x = F.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
-            rows_g = F.reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
+            # The row count is spelled out: reshape(-1, 0) cannot be read when in or out features are 0.
+            rows = math.prod(x.shape[:-1])
+            rows_x = F.reshape(x, (rows, x.shape[-1])) if x.ndim != 2 else x
+            rows_g = F.reshape(gy, (rows, gy.shape[-1])) if gy.ndim != 2 else gy
             gw = rows_x.T @ rows_g
         if bias is None:
             return gx, gw

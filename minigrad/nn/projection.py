@@ -7,6 +7,8 @@ optimizer) rather than as the transpose of an (in, out) product.
 """
 from __future__ import annotations
 
+import math
+
 from minigrad.autograd.function import Function
 
 
@@ -17,7 +19,8 @@ class LinearT(Function):
     """
 
     def forward(self, x, weight, bias=None):
-        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        # Row counts spelled out: reshape(-1, 0) cannot be read when in or out features are 0.
+        rows = x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) if x.ndim != 2 else x
         y = rows @ weight.T
         if bias is not None:
             y += bias
@@ -26,13 +29,14 @@ class LinearT(Function):
     def backward(self, F, gy, x, weight, bias=None):
         needs = self.needs_input_grad
         out, inp = weight.shape
-        rows_g = F.reshape(gy, (-1, out)) if gy.ndim != 2 else gy
+        n = math.prod(x.shape[:-1])
+        rows_g = F.reshape(gy, (n, out)) if gy.ndim != 2 else gy
         gx = gw = gb = None
         if needs[0]:
             gx = rows_g @ weight
             gx = F.reshape(gx, x.shape) if x.ndim != 2 else gx
         if needs[1]:
-            rows_x = F.reshape(x, (-1, inp)) if x.ndim != 2 else x
+            rows_x = F.reshape(x, (n, inp)) if x.ndim != 2 else x
             gw = F.transpose(rows_g, (1, 0)) @ rows_x
         if bias is None:
             return gx, gw

@@ -86,3 +86,21 @@ def test_linear_shape_errors_name_linear_and_the_shapes(x_shape, w_shape, b_shap
     bias = None if b_shape is None else _f32(*b_shape)
     with pytest.raises(ValueError, match=r"linear: .*\(3, 4\)"):
         F.linear(_f32(*x_shape), _f32(*w_shape), bias)
+
+
+@pytest.mark.parametrize("x_shape, w_shape", [((3, 0), (0, 2)), ((2, 3, 0), (0, 1)), ((0,), (0, 2)),
+                                              ((3, 2), (2, 0)), ((2, 1, 2), (2, 0))])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_linear_with_no_input_or_no_output_features_has_gradients(x_shape, w_shape, create_graph):
+    # in_features 0: y = b everywhere; out_features 0: y is empty. The weight's gradient reshaped the
+    # rows with reshape(-1, 0), which cannot be read for 0 elements, and raised instead.
+    x = mg.tensor(np.ones(x_shape), dtype="float64", requires_grad=True)
+    w = mg.tensor(np.ones(w_shape), dtype="float64", requires_grad=True)
+    b = mg.tensor(np.arange(1.0, w_shape[1] + 1), dtype="float64", requires_grad=True)
+    y = F.linear(x, w, b)
+    assert y.shape == x_shape[:-1] + (w_shape[1],)
+    np.testing.assert_array_equal(y.numpy(), np.broadcast_to(b.numpy(), y.shape) + (x_shape[-1] * np.ones(y.shape)))
+    gx, gw, gb = mg.grad((y * 2.0).sum(), [x, w, b], create_graph=create_graph)
+    np.testing.assert_array_equal(gx.numpy(), 2.0 * w_shape[1] * np.ones(x_shape))
+    np.testing.assert_array_equal(gw.numpy(), 2.0 * int(np.prod(x_shape[:-1])) * np.ones(w_shape))
+    np.testing.assert_array_equal(gb.numpy(), 2.0 * int(np.prod(x_shape[:-1])) * np.ones(w_shape[1:]))
