@@ -2225,6 +2225,7 @@ GENERATORS.update({
     "igamma": _gen_igamma("igamma"),
     "igammac": _gen_igamma("igammac"),
     "ldexp": _binary_in("ldexp", mg.ldexp, _tf("ldexp"), domain_b=_moderate),
+    "nextafter": _binary_in("nextafter", mg.nextafter, _tf("nextafter")),
     "frexp": _unary("frexp", lambda x: mg.frexp(x).mantissa, lambda x: _tf("frexp")(x).mantissa,
                     domain=_off_powers_of_two),
     "angle": _unary("angle", mg.angle, _tf("angle"), domain=_nonzero),

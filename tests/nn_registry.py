@@ -326,6 +326,18 @@ def _flat(out):
     return (out,)
 
 
+class _UserCell(nn.RNNCellBase):
+    """A cell written on torch's base class, as a user would: the base makes its parameters (3 chunks here)."""
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__(input_size, hidden_size, True, 3, dtype=F64)
+
+    def forward(self, x):
+        h, n = mg.tanh(self.bias_hh[:self.hidden_size]), self.hidden_size
+        gates = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T
+        return mg.sigmoid(gates[:, :n]) * mg.tanh(gates[:, n:2 * n]) + gates[:, 2 * n:]
+
+
 def _recurrent_sample(make_layer, x_shape, state_shapes=()):
     layer = make_layer()
     params = [0.6 * _rng.standard_normal(p.shape) for _, p in layer.named_parameters()]
@@ -1616,8 +1628,8 @@ NN_OPS += [
            [S(rnd(2, 3, 2, 2), np.array([[[0, 2], [1, 1]], [[2, 0], [0, 1]]], dtype=np.int64))]),
     OpInfo("nn.RNNBase(GRU mode)", _recurrent(lambda: nn.RNNBase("GRU", 3, 2, dtype=F64)),
            [_recurrent_sample(lambda: nn.RNNBase("GRU", 3, 2, dtype=F64), (3, 2, 3))]),
-    OpInfo("nn.RNNCellBase(GRU mode)", _bound(lambda: nn.RNNCellBase("GRU", 3, 2, True, None, F64)),
-           [_recurrent_sample(lambda: nn.RNNCellBase("GRU", 3, 2, True, None, F64), (2, 3))]),
+    OpInfo("nn.RNNCellBase(a user's cell on it)", _bound(lambda: _UserCell(3, 2)),
+           [_recurrent_sample(lambda: _UserCell(3, 2), (2, 3))]),
 ]
 
 # SyncBatchNorm: in one process (no process group) BatchNorm's computation, every order; the synchronised op itself

@@ -965,6 +965,11 @@ OPS += [
                                S(_su(-2.0, 2.0, 2, 1), _su(-1.0, 1.0, 3))]),
     OpInfo("frexp", lambda x: mg.frexp(x).mantissa, [S(_su(-9.0, 9.0, 3, 4)), S(_su(0.01, 0.9, 4))]),
     OpInfo("angle", mg.angle, [S(_su(-2.0, 2.0, 3, 4))]),
+    # nextafter moves a by one ulp, so central differences see slope 1 in a (to ~1e-10) and 0 in b as long as no
+    # |a - b| is within eps: the samples keep them at least 1 apart. (At a = b torch's derivative is 0 where the
+    # differences see 1 from either side: a convention at a point, checked against torch in test_torch_special.)
+    OpInfo("nextafter", mg.nextafter, [S(_su(-2.0, -0.5, 3, 4), _su(0.5, 2.0, 3, 4)),
+                                       S(_su(0.5, 2.0, 2, 1, 3), _su(-2.0, -0.5, 4, 1))]),
     OpInfo("special.i0e", mg.special.i0e, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
     OpInfo("special.i1", mg.special.i1, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),
     OpInfo("special.i1e", mg.special.i1e, [S(_su(-3.0, 3.0, 3, 4)), S(_su(18.0, 25.0, 3) * np.array([1.0, -1.0, 1.0]))]),

@@ -75,6 +75,10 @@ class FunctionCtx:
 
         A saved tensor written in place after forward is refused, as in PyTorch: its values are no longer the
         ones the derivative needs."""
+        if self._saved is None:
+            raise RuntimeError(f"{self._name}: trying to backward through the graph a second time (or directly "
+                               "access saved tensors after they have already been freed); pass retain_graph=True "
+                               "to the first backward to keep them")
         saved = tuple(t.get(self._node()) if type(t) is _SavedOutput else t for t in self._saved)
         if self._writes is not None and STATE.writes != self._writes:
             for i, t in enumerate(saved):
@@ -114,6 +118,10 @@ class CustomNode(Function):
     def materialize_grads(self):
         """Whether an output no gradient reached gets zeros (True, torch's default) or None (the engine asks)."""
         return self.ctx.materialize_grads
+
+    def _release_saved(self):
+        """After a backward without retain_graph: the saved tensors are freed, ctx's other attributes kept (torch's)."""
+        self.ctx._saved = None
 
     def backward(self, F, gy, *inputs):
         received = gy if self.n_outputs > 1 else (gy,)

@@ -45,7 +45,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "needs_input_grad", "n_outputs", "_output_ref", "_output_data", "_writes",
-                 "_output_meta", "_hooks", "_stack", "__dict__", "__weakref__")
+                 "_output_meta", "_hooks", "_stack", "_edges", "__dict__", "__weakref__")
 
     keep_output = False
 
@@ -180,14 +180,23 @@ class Function:
     def name(self) -> str:
         return type(self).__name__
 
+    def _release_saved(self):
+        """Drop what forward kept in the node's attributes (arrays included), once a backward without
+        ``retain_graph`` has run it: the node lives on only as a step of ``next_functions``."""
+        self.__dict__.clear()
+
     @property
     def next_functions(self) -> tuple:
         """torch's view of the graph behind this node: per input, ``(its creator node, output index)``; a leaf
         that requires grad gives ``(AccumulateGrad, 0)``, whose ``variable`` is the leaf, and a constant
         ``(None, 0)``. Tutorials that walk a graph by hand (``loss.grad_fn.next_functions[0][0]``) read it."""
-        if self.inputs is None:
-            raise RuntimeError(f"{self.name}: the graph behind this node was freed by backward(); pass "
-                               "retain_graph=True to keep it")
+        if self.inputs is None:   # freed by backward: the edges it kept (engine.run_in_kahn_order)
+            edges = getattr(self, "_edges", None)
+            if edges is None:
+                raise RuntimeError(f"{self.name}: the graph behind this node was freed; pass retain_graph=True "
+                                   "to keep it")
+            return tuple((AccumulateGrad(node), 0) if isinstance(node, Tensor) else (node, index)
+                         for node, index in edges)
         return tuple((x.creator, x._out_index) if x.creator is not None
                      else (AccumulateGrad(x) if x.requires_grad else None, 0) for x in self.inputs)
 

@@ -23,7 +23,8 @@ from minigrad import backend
 from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
-from minigrad.data.samplers import epoch_order
+from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
+                                    epoch_order)
 
 __all__ = ["DataLoader"]
 
@@ -104,7 +105,7 @@ class DataLoader:
             if not (hasattr(batch_sampler, "__len__") and hasattr(batch_sampler, "__iter__")):
                 raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists with len(), "
                                 f"got {type(batch_sampler).__name__}")
-        self.batch_sampler = batch_sampler
+        self._batch_sampler = batch_sampler
         if generator is not None:
             if not isinstance(generator, np.random.Generator):
                 raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, "
@@ -126,7 +127,8 @@ class DataLoader:
         if sampler is not None and not (hasattr(sampler, "__len__") and hasattr(sampler, "__iter__")):
             raise TypeError(f"DataLoader: sampler must be an iterable of indices with len(), "
                             f"got {type(sampler).__name__}")
-        self.sampler = sampler
+        self._sampler = sampler
+        self._default_samplers = None  # (sampler, batch_sampler), torch's defaults, made when first read
         self.drop_last = bool(drop_last)
         if batched is not None and not isinstance(batched, (bool, np.bool_)):
             raise ValueError(f"DataLoader: batched must be True, False or None, got {batched!r}")
@@ -146,11 +148,52 @@ class DataLoader:
         self.generator = np.random.default_rng(self.seed) if generator is None else generator
         self.epoch = 0  # epochs started so far
 
+    # torch sets .sampler and .batch_sampler always (the given ones or its defaults) and refuses to have them
+    # set later. The loader itself reads only the given ones (_sampler, _batch_sampler): without them, each
+    # epoch's order is one arange or permutation, and the defaults are made for those who read these attributes.
+    @property
+    def sampler(self):
+        """The given sampler; else torch's default: ``RandomSampler`` (drawing from the loader's generator) with
+        ``shuffle``, ``SequentialSampler`` otherwise, an ``_InfiniteConstantSampler`` for an IterableDataset."""
+        return self._sampler if self._sampler is not None else self._defaults()[0]
+
+    @sampler.setter
+    def sampler(self, value):
+        raise ValueError("sampler attribute should not be set after DataLoader is initialized")
+
+    @property
+    def batch_sampler(self):
+        """The given batch sampler; else torch's default, ``BatchSampler(sampler, batch_size, drop_last)``, or
+        None with ``batch_size=None``."""
+        if self._batch_sampler is not None:
+            return self._batch_sampler
+        if self.batch_size is None:
+            return None
+        return self._defaults()[1]
+
+    @batch_sampler.setter
+    def batch_sampler(self, value):
+        raise ValueError("batch_sampler attribute should not be set after DataLoader is initialized")
+
+    def _defaults(self):
+        if self._default_samplers is None:
+            if self._sampler is not None:
+                sampler = self._sampler
+            elif self._stream:
+                sampler = _InfiniteConstantSampler()
+            elif self.shuffle:
+                sampler = RandomSampler(self.dataset, generator=self.generator)
+            else:
+                sampler = SequentialSampler(self.dataset)
+            batches = None if self.batch_size is None else BatchSampler(sampler, self.batch_size, self.drop_last)
+            self._default_samplers = (sampler, batches)
+        return self._default_samplers
+
     def __len__(self) -> int:
         """Number of batches per epoch (for an IterableDataset, from its ``len``: a TypeError without one)."""
-        if self.batch_sampler is not None:
-            return len(self.batch_sampler)
-        n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if self._batch_sampler is not None:
+            return len(self._batch_sampler)
+        n = len(self.dataset) if self._sampler is None else len(self._sampler)
         if not self._batching:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
@@ -160,8 +203,8 @@ class DataLoader:
         if self._stream:
             self.epoch += 1
             return self._stream_batches()
-        if self.batch_sampler is not None or self.collate_fn is not None or not self._batching:
-            order = None if self.batch_sampler is not None else self._epoch_order()
+        if self._batch_sampler is not None or self.collate_fn is not None or not self._batching:
+            order = None if self._batch_sampler is not None else self._epoch_order()
             self.epoch += 1
             return self._collated_batches(order)
         order = self._epoch_order()
@@ -175,8 +218,8 @@ class DataLoader:
 
     def _epoch_order(self) -> np.ndarray:
         """This epoch's indices: the sampler's, a fresh permutation (shuffle) or 0..n-1."""
-        if self.sampler is not None:
-            return epoch_order(self.sampler)
+        if self._sampler is not None:
+            return epoch_order(self._sampler)
         n = len(self.dataset)
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
 
@@ -204,8 +247,8 @@ class DataLoader:
             for i in order.tolist():
                 yield convert(self.dataset[i])
             return
-        if self.batch_sampler is not None:
-            batches = ([int(i) for i in b] for b in self.batch_sampler)
+        if self._batch_sampler is not None:
+            batches = ([int(i) for i in b] for b in self._batch_sampler)
         else:
             stop = len(self) * self.batch_size if self.drop_last else len(order)
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
@@ -355,8 +398,8 @@ class DataLoader:
             "epoch": self.epoch,
             "generator": copy.deepcopy(self.generator.bit_generator.state),
         }
-        if self.sampler is not None and hasattr(self.sampler, "state_dict"):
-            state["sampler"] = self.sampler.state_dict()
+        if self._sampler is not None and hasattr(self._sampler, "state_dict"):
+            state["sampler"] = self._sampler.state_dict()
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -374,8 +417,8 @@ class DataLoader:
         self.generator.bit_generator.state = copy.deepcopy(generator_state)
         self.seed = int(state["seed"])
         self.epoch = int(state["epoch"])
-        if "sampler" in state and self.sampler is not None and hasattr(self.sampler, "load_state_dict"):
-            self.sampler.load_state_dict(state["sampler"])
+        if "sampler" in state and self._sampler is not None and hasattr(self._sampler, "load_state_dict"):
+            self._sampler.load_state_dict(state["sampler"])
 
     def __repr__(self) -> str:
         samples = len(self.dataset) if hasattr(self.dataset, "__len__") else "a stream"

@@ -143,6 +143,17 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
+class _InfiniteConstantSampler(Sampler):
+    """None, forever: torch's placeholder sampler of a DataLoader over an IterableDataset (the stream decides)."""
+
+    def __iter__(self):
+        while True:
+            yield None
+
+    def indices(self):
+        raise TypeError("the sampler of a DataLoader over an IterableDataset has no indices (the stream decides)")
+
+
 def epoch_order(sampler, owner="DataLoader") -> np.ndarray:
     """One epoch's indices from a sampler (one with ``indices()``, or any iterable of ints with ``len``), as an
     int64 array; the DataLoader and ``BatchSampler`` read every sampler this way."""

@@ -22,19 +22,23 @@ from minigrad.nn.recurrent_steps import GATES, folded_bias, step
 
 
 class RNNCellBase(Layer):
-    """What RNNCell, LSTMCell and GRUCell share (torch's ``nn.RNNCellBase``, for ``isinstance``); ``mode``
-    ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") picks the step, where torch's takes the gates' count."""
+    """What RNNCell, LSTMCell and GRUCell share, as torch's ``nn.RNNCellBase``: its arguments, and the parameters
+    ``weight_ih`` (num_chunks*H, I), ``weight_hh`` (num_chunks*H, H), ``bias_ih``/``bias_hh`` (num_chunks*H,)
+    from U(-1/sqrt(H), 1/sqrt(H)). It has no step of its own (a subclass gives ``forward``, as in torch); the
+    cells here name theirs in ``mode`` ("RNN_TANH", "RNN_RELU", "LSTM" or "GRU") and share :meth:`forward`."""
 
-    def __init__(self, mode, input_size, hidden_size, bias, device, dtype):
+    #: The step :meth:`forward` runs; None on the base class, which has none (torch's has no forward).
+    mode = None
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        self.mode = mode
         input_size = self.input_size = positive_int(name, "input_size", input_size)
         hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)
+        rows = positive_int(name, "num_chunks", num_chunks) * hidden_size
         self.bias = bool(bias)
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype(name, dtype)
-        rows = GATES[self.mode] * hidden_size
         self.weight_ih = Parameter(xp.zeros((rows, input_size), dtype=dtype))
         self.weight_hh = Parameter(xp.zeros((rows, hidden_size), dtype=dtype))
         if self.bias:
@@ -52,6 +56,9 @@ class RNNCellBase(Layer):
 
     def forward(self, input, hx=None):
         name = type(self).__name__
+        if self.mode is None:
+            raise NotImplementedError(f"{name} has no forward: RNNCellBase is a base class (as torch's); "
+                                      "a subclass defines forward")
         check_input(name, input, self.input_size, self.weight_ih, (1, 2))
         batched = input.ndim == 2
         x = input if batched else ops.expand_dims(input, 0)
@@ -89,9 +96,9 @@ class RNNCell(RNNCellBase):
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias,
-                         device, dtype)
+        super().__init__(input_size, hidden_size, bias, GATES["RNN_TANH"], device, dtype)
         self.nonlinearity = nonlinearity
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
     def extra_repr(self):
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
@@ -103,8 +110,10 @@ class LSTMCell(RNNCellBase):
     The gate arithmetic runs as one fused node, ``LSTMGates`` (``minigrad.ops.recurrent_gates``).
     """
 
+    mode = "LSTM"
+
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, GATES["LSTM"], device, dtype)
 
 
 class GRUCell(RNNCellBase):
@@ -113,5 +122,7 @@ class GRUCell(RNNCellBase):
     The gate arithmetic runs as one fused node, ``GRUGates`` (``minigrad.ops.recurrent_gates``).
     """
 
+    mode = "GRU"
+
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, GATES["GRU"], device, dtype)

@@ -28,6 +28,7 @@ NOT_EXPORTED.update({
     "LogNdtr": _NO_OPERATOR.format("log of the normal distribution function; Log of Erf underflows in the tail"),
     "Ndtri": _NO_OPERATOR.format("normal quantile or inverse error function"),
     "FrexpMantissa": _NO_OPERATOR.format("frexp; the exponent of a float cannot be read exactly with ONNX's ops"),
+    "Nextafter": _NO_OPERATOR.format("nextafter; the next float cannot be reached exactly with ONNX's ops"),
 })
 
 

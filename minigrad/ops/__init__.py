@@ -159,8 +159,9 @@ from minigrad.ops.normal_functions import erfcx, log_ndtr, ndtr, ndtri  # noqa: 
 from minigrad.ops.log_terms import entr, spherical_bessel_j0, xlog1py  # noqa: E402
 from minigrad.ops.number_parts import angle, frexp, gcd, lcm, ldexp, nextafter  # noqa: E402
 
-DIFFERENTIABLE += ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "ldexp", "frexp", "angle")
-NON_DIFFERENTIABLE += ("gcd", "lcm", "nextafter")
+DIFFERENTIABLE += ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "ldexp", "frexp", "angle",
+                   "nextafter")
+NON_DIFFERENTIABLE += ("gcd", "lcm")
 # torch.special's own names (no torch.* spelling): differentiable, registered in tests/op_registry.py as
 # "special.<name>" (tests/ops/test_torch_special.py checks that every one is).
 SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx", "ndtr", "log_ndtr", "ndtri")

@@ -1,8 +1,9 @@
 """Integer and floating-point number parts, elementwise: gcd and lcm (integer tensors), ldexp, frexp, nextafter,
 and angle (of a real number: 0 or pi), as torch's.
 
-ldexp is composed of ops (x * 2^e), so it differentiates in both arguments; frexp's mantissa and angle are
-Functions (their gradients are 2^-exponent and 0); gcd, lcm and nextafter carry no gradient (torch defines none).
+ldexp is composed of ops (x * 2^e), so it differentiates in both arguments; frexp's mantissa, nextafter and angle
+are Functions (their gradients are 2^-exponent, 1 and 0 for the input with 0 for nextafter's other, and 0); gcd and
+lcm carry no gradient (torch defines none).
 """
 from __future__ import annotations
 
@@ -85,14 +86,27 @@ def frexp(input):
     return FrexpResult(FrexpMantissa.apply(x), Tensor(exponent))
 
 
+class Nextafter(Function):
+    """y = the next floating-point value after a towards b (b where a = b).   dL/da = g where a != b (y - a is one
+    ulp: slope 1), exactly 0 where a = b (y is b there, constant in a); dL/db = 0: torch's derivatives. Each summed
+    back to its input's shape (a and b broadcast)."""
+
+    def forward(self, a, b):
+        return get_array_module(a).nextafter(a, b)
+
+    def backward(self, F, gy, a, b):
+        na, nb = self.needs_input_grad
+        return (F.sum_to(F.select(a != b, gy), a.shape) if na else None), (zero_gradient(F, b) if nb else None)
+
+
 def nextafter(input, other):
     """The next floating-point value after input towards other, elementwise, broadcasting, as
-    ``torch.nextafter``; floating tensors of one dtype; no gradient."""
+    ``torch.nextafter``; floating tensors of one dtype. Differentiable as torch's: 1 for input (0 where it equals other), 0 for other."""
     a, b = operands("nextafter", input, other)
     for t in (a, b):
         if t.dtype.kind != "f":
             raise TypeError(f"nextafter: expected floating tensors, got dtype {t.dtype} (shape {tuple(t.shape)})")
-    return Tensor(get_array_module(a.data).nextafter(a.data, b.data))
+    return Nextafter.apply(a, b)
 
 
 class Angle(Function):

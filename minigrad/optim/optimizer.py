@@ -36,12 +36,16 @@ import functools
 from minigrad.autograd.mode import enable_grad
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import get_array_module
+from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
+# torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
+from minigrad.optim.optimizer_hooks import register_optimizer_step_post_hook  # noqa: F401
+from minigrad.optim.optimizer_hooks import register_optimizer_step_pre_hook  # noqa: F401
 from minigrad.optim.optimizer_state import StateDictMixin
 from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
 from minigrad.optim.validation import describe_param, is_tensor, required
 
 
-class Optimizer(StateDictMixin):
+class Optimizer(OptimizerHooksMixin, StateDictMixin):
     """Base class of all optimizers.
 
     Args:
@@ -54,6 +58,9 @@ class Optimizer(StateDictMixin):
     ``self.state[p]``. State entries named in ``scalar_state_keys`` are
     Python numbers (the step count, ...); every other array entry has the
     parameter's dtype and device (and its shape when ``param_shaped_state``).
+
+    Hooks around ``step``, ``state_dict`` and ``load_state_dict`` are torch's
+    (``register_step_pre_hook``, ...; see :mod:`minigrad.optim.optimizer_hooks`).
     """
 
     #: State arrays that decay toward zero where the gradient vanishes and enter the
@@ -68,6 +75,7 @@ class Optimizer(StateDictMixin):
             cls.step = _stamping_writes(step)
 
     def __init__(self, params, defaults: dict):
+        self._init_hooks()
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = {}
@@ -265,12 +273,25 @@ class Optimizer(StateDictMixin):
 
 
 def _stamping_writes(step):
-    """A subclass's ``step``, followed by stamping the parameters it updated in place."""
+    """A subclass's ``step``, between its step hooks if any, followed by stamping the parameters it updated in place.
+
+    Without hooks this costs one attribute read (``_step_hooked``) and one write (``_opt_called``, which a
+    learning-rate schedule reads to warn when it is stepped before the optimizer, as torch's does).
+    """
     if getattr(step, "_stamps_writes", False):
         return step
 
+    def step_and_stamp(self, *args, **kwargs):
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            self._stamp_updated_params()
+
     @functools.wraps(step)
     def stamped(self, *args, **kwargs):
+        self._opt_called = True
+        if self._step_hooked:
+            return run_hooked_step(step_and_stamp, self, args, kwargs)
         try:
             return step(self, *args, **kwargs)
         finally:

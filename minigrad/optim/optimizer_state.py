@@ -87,8 +87,11 @@ class StateDictMixin:
         indices count the parameters across groups in order, and ``name`` is the
         optimizer's class name (``"Adam"``), which :meth:`load_state_dict` checks.
         Arrays are copies of the backend arrays (NumPy or CuPy), so later steps
-        do not change the returned dict.
+        do not change the returned dict. State-dict pre-hooks run first, and
+        post-hooks may change or replace the dict (torch's hooks).
         """
+        for hook in self._optimizer_state_dict_pre_hooks.values():
+            hook(self)
         index_of = {}
         groups = []
         for group in self.param_groups:
@@ -104,7 +107,12 @@ class StateDictMixin:
             for p in group["params"]:
                 if p in self.state:
                     state[index_of[id(p)]] = {name: _copy_value(value) for name, value in self.state[p].items()}
-        return {"state": state, "param_groups": groups, "optimizer_class": type(self).__name__}
+        state_dict = {"state": state, "param_groups": groups, "optimizer_class": type(self).__name__}
+        for hook in self._optimizer_state_dict_post_hooks.values():
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict):
         """Restore a state produced by :meth:`state_dict` (possibly of another run).
@@ -118,8 +126,22 @@ class StateDictMixin:
         Array state is copied onto each parameter's device, floating arrays cast to
         its dtype (entries named in ``scalar_state_keys`` become Python numbers).
         With ``param_shaped_state``, an array whose shape differs from its
-        parameter's is rejected.
+        parameter's is rejected. Load-state-dict pre-hooks get a shallow copy of
+        ``state_dict`` first and may return the dict to load instead; post-hooks
+        run once it is loaded (torch's hooks).
         """
+        if self._optimizer_load_state_dict_pre_hooks:
+            state_dict = state_dict.copy()  # torch's hooks see a shallow copy
+            for hook in self._optimizer_load_state_dict_pre_hooks.values():
+                result = hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
+        self._load_state(state_dict)
+        for hook in self._optimizer_load_state_dict_post_hooks.values():
+            hook(self)
+
+    def _load_state(self, state_dict):
+        """``load_state_dict`` without its hooks."""
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups' entries")
         saved_groups = list(state_dict["param_groups"])

@@ -216,7 +216,7 @@ def _train_epoch(model, optimizer, schedule, loader, closure_based, config, epoc
     loss_sum = xp.zeros((), dtype=xp.float64)   # running sums stay on the device
     correct = xp.zeros((), dtype=xp.int64)
     seen = 0
-    samples = len(loader.sampler) if loader.sampler is not None else len(loader.dataset)
+    samples = len(loader.sampler)  # the given sampler (a rank's share), else one over the whole dataset
     bar = _progress_bar(config, epoch, samples) if run.is_main else None
     model.train()
     start = time.perf_counter()

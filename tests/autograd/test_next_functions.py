@@ -5,10 +5,13 @@ import torch
 import minigrad as mg
 
 
-def _walk(lib):
-    """The graph of ((w * 2 + c) * w).sum() as nested (kind, index) names, reached through next_functions only."""
+def _walk(lib, backward_first=False):
+    """The graph of ((w * 2 + c) * w).sum() as nested (kind, index) names, reached through next_functions only
+    (after a backward without retain_graph with ``backward_first``)."""
     w, c = lib.ones(3, requires_grad=True), lib.ones(3)
     y = ((w * 2 + c) * w).sum()
+    if backward_first:
+        y.backward()
 
     def kind(node):
         if node is None:
@@ -42,12 +45,28 @@ def test_next_functions_walk_the_graph_as_torchs():
     assert ours[1] is True and ours[2] == 2   # w reached twice, as the variable of an AccumulateGrad
 
 
-def test_next_functions_after_the_graph_was_freed_is_one_clear_error():
-    y = (mg.ones(2, requires_grad=True) * 3).sum()
-    node = y.grad_fn
+def test_next_functions_after_a_backward_without_retain_graph_is_torchs():
+    assert _walk(mg, backward_first=True) == _walk(torch, backward_first=True) == _walk(torch)
+
+
+def test_a_backward_frees_what_nodes_saved_but_keeps_the_edges():
+    import gc
+    import weakref
+
+    w = mg.ones(4, requires_grad=True)
+    hidden = mg.tanh(w * 3)             # Tanh keeps its output; Mul its inputs
+    kept = [weakref.ref(hidden.data)]
+    y = (hidden * hidden).sum()
+    tanh_node = hidden.creator
+    del hidden
     y.backward()
-    with pytest.raises(RuntimeError, match="^Sum: the graph behind this node was freed by backward"):
-        node.next_functions
+    gc.collect()
+    assert kept[0]() is None            # the intermediate array is freed, as before
+    assert tanh_node.inputs is None and tanh_node._output_data is None and vars(tanh_node) == {}
+    (mul, _), = y.grad_fn.next_functions
+    assert [type(n).__name__ for n, _ in mul.next_functions] == ["Tanh", "Tanh"]
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
 
 
 @pytest.mark.parametrize("switch, recording", [("no_grad", False), ("enable_grad", True)])
@@ -64,3 +83,27 @@ def test_switches_decorate_without_parentheses_as_torch_2(switch, recording):
     assert f.__doc__ == "doc kept" and f.__name__ == "f"
     with pytest.raises(TypeError, match=f"^{switch}: takes no arguments"):
         getattr(mg, switch)(3)
+
+
+def test_a_custom_functions_ctx_keeps_its_attributes_and_loses_its_saved_tensors_after_backward():
+    def run(lib):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                ctx.k = k
+                ctx.save_for_backward(x)
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None
+
+        x = lib.ones(3, requires_grad=True)
+        y = Scale.apply(x, 2.0)
+        ctx = y.grad_fn.ctx if lib is mg else y.grad_fn
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="(?i)trying to backward through the graph a second time"):
+            ctx.saved_tensors
+        return ctx.k, [type(n).__name__ for n, _ in y.grad_fn.next_functions]
+
+    assert run(mg) == run(torch)

@@ -72,6 +72,31 @@ def test_deprecated_flags_reduce_as_torch_and_warn_as_torch(name, call, size_ave
     assert bool(legacy) == (size_average is not None or reduce is not None)
 
 
+KL_REDUCTIONS = ["batchmean", "mean", "sum", "none"]
+KL_CALLS = [
+    ("kl_div", lambda m, a, r, reduction: m.nn.functional.kl_div(_f(m, X), _f(m, np.abs(T)), a, r, reduction)),
+    ("kl_div log_target", lambda m, a, r, reduction: m.nn.functional.kl_div(_f(m, X), _f(m, T), a, r, reduction,
+                                                                            log_target=True)),
+    ("kl_div 1-d", lambda m, a, r, reduction: m.nn.functional.kl_div(_f(m, X[0]), _f(m, np.abs(T[0])), a, r,
+                                                                     reduction)),
+    ("KLDivLoss", lambda m, a, r, reduction: m.nn.KLDivLoss(a, r, reduction)(_f(m, X), _f(m, np.abs(T)))),
+]
+
+
+@pytest.mark.parametrize("reduction", KL_REDUCTIONS)
+@pytest.mark.parametrize("size_average", FLAGS)
+@pytest.mark.parametrize("reduce", FLAGS)
+@pytest.mark.parametrize("name, call", KL_CALLS, ids=[c[0] for c in KL_CALLS])
+def test_kl_div_flags_with_a_reduction_give_torchs_values_and_warnings(name, call, size_average, reduce, reduction):
+    # torch's F.kl_div reduces as the flags say, then still divides by the batch size when reduction='batchmean'
+    # (even an unreduced result); its nn.KLDivLoss keeps only the flags' reduction.
+    ours, our_warnings = _caught(lambda: call(mg, size_average, reduce, reduction))
+    theirs, their_warnings = _caught(lambda: call(torch, size_average, reduce, reduction))
+    assert _value(ours).shape == _value(theirs).shape
+    np.testing.assert_allclose(_value(ours), _value(theirs), rtol=1e-12, atol=1e-14)
+    assert sorted(w[:40] for w in our_warnings) == sorted(w[:40] for w in their_warnings)
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.MSELoss("sum"), "MSELoss: size_average is torch's deprecated flag (True, False or None), got 'sum'; "
                                 "pass the reduction by keyword: reduction='sum'"),

@@ -415,3 +415,47 @@ def test_recurrent_base_classes_are_torchs_for_isinstance_and_arguments():
         [n for n, _ in torch.nn.RNNBase("GRU", 2, 4, 2, bidirectional=True).named_parameters()]
     with pytest.raises(ValueError, match=r"RNNBase: proj_size is only supported for LSTM, not GRU"):
         nn.RNNBase("GRU", 2, 4, proj_size=2)
+
+
+def test_rnn_cell_base_takes_torchs_arguments_and_builds_torchs_parameters():
+    ours, theirs = inspect.signature(nn.RNNCellBase).parameters, inspect.signature(torch.nn.RNNCellBase).parameters
+    assert list(ours) == list(theirs)
+    assert {k: v.default for k, v in ours.items()} == {k: v.default for k, v in theirs.items()}
+    for bias, chunks in ((True, 3), (False, 1), (True, 4)):
+        base, torch_base = nn.RNNCellBase(3, 2, bias, chunks), torch.nn.RNNCellBase(3, 2, bias, chunks)
+        assert [(n, tuple(p.shape)) for n, p in base.named_parameters()] == \
+            [(n, tuple(p.shape)) for n, p in torch_base.named_parameters()]
+        assert repr(base).split("  #")[0] == repr(torch_base)  # minigrad's repr adds the parameter count
+    assert nn.RNNCellBase(3, 2, True, 1, dtype=mg.float64).weight_hh.dtype == np.float64
+    with pytest.raises(NotImplementedError, match=r"RNNCellBase.*forward"):
+        nn.RNNCellBase(3, 2, True, 1)(mg.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"RNNCellBase: num_chunks must be a positive integer, got 0"):
+        nn.RNNCellBase(3, 2, True, 0)
+
+
+def test_a_user_cell_on_rnn_cell_base_matches_torchs():
+    class Elman(nn.RNNCellBase):
+        def __init__(self, i, h):
+            super().__init__(i, h, bias=True, num_chunks=1, dtype=mg.float64)
+
+        def forward(self, x, hx):
+            return mg.tanh(x @ self.weight_ih.T + self.bias_ih + hx @ self.weight_hh.T + self.bias_hh)
+
+    class TorchElman(torch.nn.RNNCellBase):
+        def __init__(self, i, h):
+            super().__init__(i, h, bias=True, num_chunks=1, dtype=torch.float64)
+
+        def forward(self, x, hx):
+            return torch.tanh(x @ self.weight_ih.T + self.bias_ih + hx @ self.weight_hh.T + self.bias_hh)
+
+    cell, torch_cell = Elman(3, 2), TorchElman(3, 2)
+    with torch.no_grad():
+        for (_, p), (_, q) in zip(cell.named_parameters(), torch_cell.named_parameters()):
+            q.copy_(torch.from_numpy(p.numpy()))
+    x, h = np.random.default_rng(5).standard_normal((1, 4, 3)), np.random.default_rng(6).standard_normal((4, 2))
+    np.testing.assert_allclose(cell(mg.tensor(x[0], dtype=mg.float64), mg.tensor(h, dtype=mg.float64)).numpy(),
+                               torch_cell(torch.from_numpy(x[0]), torch.from_numpy(h)).detach().numpy(), rtol=1e-12)
+    for cls, args in ((nn.RNNCell, (3, 2, False, "relu")), (nn.LSTMCell, (3, 2)), (nn.GRUCell, (3, 2, False))):
+        torch_cls = getattr(torch.nn, cls.__name__)
+        assert repr(cls(*args)).split("  #")[0] == repr(torch_cls(*args))
+        assert [n for n, _ in cls(*args).named_parameters()] == [n for n, _ in torch_cls(*args).named_parameters()]

@@ -426,3 +426,19 @@ def test_scalar_and_empty_shapes(name, shape):
     fm, ft = SHAPED[name]
     x = np.full(shape, 0.3)
     _close(fm(_m(x)), ft(_t(x)), rtol=1e-13)
+
+
+def test_nextafter_has_torchs_gradients():
+    # torch differentiates both inputs: d/dinput = 1 where input != other (a step of one ulp), 0 where they are
+    # equal (the result is other there); d/dother = 0. Broadcast grads reduce to each input's shape. gradcheck
+    # checks the slopes away from ties (op_registry); this pins torch's values at ties, NaN and inf.
+    agree(mg.nextafter, torch.nextafter, [RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-2, 2, (4,))])
+    agree(mg.nextafter, torch.nextafter, [RNG.uniform(-2, 2, (3, 1)), RNG.uniform(-2, 2, (2, 1, 4))], dtype="float32")
+    a, b = np.array([0.3, 1.0, NAN, 2.0, INF, -0.0]), np.array([0.3, 2.0, 1.0, NAN, 1.0, 0.0])
+    agree(mg.nextafter, torch.nextafter, [a, b])
+    agree(mg.nextafter, torch.nextafter, [a[:, None], b])
+    for create_graph in (False, True):
+        x, tx = mg.tensor(a, dtype="float64", requires_grad=True), torch.tensor(a, requires_grad=True)
+        (g,) = mg.grad(mg.nextafter(x, x).sum() + mg.nextafter(x, 2.0 * x).sum(), [x], create_graph=create_graph)
+        (tg,) = torch.autograd.grad(torch.nextafter(tx, tx).sum() + torch.nextafter(tx, 2.0 * tx).sum(), [tx])
+        np.testing.assert_array_equal(g.numpy(), tg.numpy())

@@ -25,11 +25,17 @@ def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str
     ``log_target=True`` takes ``t`` as log-probabilities: ``exp(t) (t - input)``. The term ``t log t`` is 0 where
     ``t = 0`` (PyTorch's ``xlogy``). Reductions: ``'batchmean'`` (the sum divided by ``input.shape[0]``: the KL
     divergence per sample), ``'sum'``, ``'none'``, and ``'mean'``, the mean over every element, which warns
-    as PyTorch does. Derivatives: ``dL/dinput = -t`` (``-exp(t)``); ``dL/dt = log t + 1 - input`` for t > 0
+    as PyTorch does. With PyTorch's deprecated ``size_average``/``reduce`` flags, they choose the reduction (no
+    warning for 'mean'), and ``reduction='batchmean'`` beside them divides its result by ``input.shape[0]``, as
+    PyTorch's does (even an unreduced result). Derivatives: ``dL/dinput = -t`` (``-exp(t)``); ``dL/dt = log t + 1 - input`` for t > 0
     (``exp(t) (t - input + 1)``). At ``t = 0`` the target's derivative here is ``-input`` where PyTorch's is NaN.
 
     Shapes: input and target of one shape S -> S for ``'none'``, else a scalar.
     """
+    # torch's deprecated flags choose the reduction, with no 'mean' warning; a 'batchmean' asked for beside them
+    # still divides whatever they give (a sum, a mean, the unreduced terms) by the batch size.
+    legacy = size_average is not None or reduce is not None
+    batchmean = isinstance(reduction, str) and reduction == "batchmean"
     reduction = legacy_reduction("kl_div", size_average, reduce, reduction)
     name = "kl_div"
     one_of(name, "reduction", reduction, KL_REDUCTIONS)
@@ -40,7 +46,7 @@ def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str
     _check_like(name, input, target)
     if input.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
-    if reduction == "mean":
+    if reduction == "mean" and not legacy:
         warnings.warn(MEAN_WARNING, UserWarning, stacklevel=2)
     if log_target:
         pointwise = ops.exp(target) * (target - input)
@@ -48,7 +54,5 @@ def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str
         nonzero = target != 0
         # xlogy(t, t): the log only ever sees the selected, non-zero targets, so t = 0 gives 0 and no 0 * -inf.
         pointwise = ops.where(nonzero, target * ops.log(ops.where(nonzero, target, 1.0)), 0.0) - target * input
-    if reduction == "batchmean":
-        total = pointwise.sum()
-        return total / input.shape[0] if input.ndim else total
-    return _reduce(pointwise, reduction)
+    reduced = pointwise.sum() if reduction == "batchmean" else _reduce(pointwise, reduction)
+    return reduced / input.shape[0] if batchmean and input.ndim else reduced

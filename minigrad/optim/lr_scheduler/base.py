@@ -9,9 +9,11 @@ counts are integers (Python or NumPy, or a float with an integral value such as 
 """
 
 import math
+import warnings
 
 import numpy as np
 
+from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.validation import shown
 from minigrad.scalars import is_integer, is_real
 
@@ -155,6 +157,8 @@ class LRScheduler:
         self.base_lrs = self._starting_lrs()
         self.last_epoch = last_epoch
         self._follows_groups = False  # set once the groups' lrs are found changed by others (_lrs_to_write)
+        _track_optimizer_steps(optimizer)
+        self._step_count = 0
         self.step()
 
     def _starting_lrs(self):
@@ -194,11 +198,22 @@ class LRScheduler:
     def step(self, epoch=None):
         """Advance one epoch and write the new lrs into the param groups (and the momentums, where cycled).
 
-        PyTorch's deprecated ``step(epoch)`` is refused: no schedule here jumps to a given epoch."""
+        PyTorch's deprecated ``step(epoch)`` is refused: no schedule here jumps to a given epoch.
+        The first call after the constructor's warns, as PyTorch's does, when the optimizer has not
+        stepped since its first schedule was built (the first lr of the schedule would be skipped)."""
         refuse_epoch(self, epoch)
+        for _ in range(self._step_order_warnings()):
+            warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=2)
         self.last_epoch += 1
         self._set_lrs(self._lrs_to_write())
         self.write_momentums_at(self.last_epoch)
+
+    def _step_order_warnings(self):
+        """Count this step, and say how many of PyTorch's step-order warnings it gives: one on the first step
+        after the constructor's while the optimizer has not stepped (SequentialLR and ChainedScheduler count
+        those of the schedules PyTorch's forms step)."""
+        self._step_count += 1
+        return int(self._step_count == 2 and getattr(self.optimizer, "_opt_called", True) is False)
 
     def _lrs_to_write(self):
         """The lrs of the new epoch: the closed form, ``get_lr()``, until the groups' lrs are found changed since
@@ -260,6 +275,21 @@ class LRScheduler:
             setattr(self, key, arrays_to_lists(value))
         if ours and not self._follows_groups:  # a schedule that shared the lrs: the optimizer's state has them
             write_back_lrs(self)
+
+
+STEP_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, you should "
+    "call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
+    "result in PyTorch skipping the first value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+
+
+def _track_optimizer_steps(optimizer):
+    """From the first schedule built on a minigrad optimizer on, record whether it has stepped (``_opt_called``,
+    set by every ``step``), as PyTorch's first schedule starts to (steps before it do not count)."""
+    if isinstance(optimizer, Optimizer) and not optimizer.__dict__.get("_steps_tracked", False):
+        optimizer._steps_tracked = True
+        optimizer._opt_called = False
 
 
 def check_group_count(scheduler, state):

@@ -67,6 +67,12 @@ class SequentialLR(LRScheduler):
             return self.lr_at(epoch)
         return scheduler.chained_lrs(lrs, local)
 
+    def _step_order_warnings(self):
+        """PyTorch's SequentialLR steps the schedule in charge (but for the step onto its milestone), which warns."""
+        self._step_count += 1
+        scheduler, local = self._active(self.last_epoch + 1)
+        return scheduler._step_order_warnings() if local > 0 else 0
+
     def write_momentums_at(self, epoch):
         """The momentums of the schedule in charge, where it cycles them (CyclicLR, OneCycleLR)."""
         scheduler, local = self._active(epoch)
@@ -128,6 +134,13 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self.schedulers:
             lrs = scheduler.chained_lrs(lrs, epoch)
         return list(lrs)
+
+    def _step_order_warnings(self):
+        """PyTorch's ChainedScheduler steps each of its schedules (not when built), and each may warn."""
+        self._step_count += 1
+        if self._step_count == 1:
+            return 0
+        return sum(scheduler._step_order_warnings() for scheduler in self.schedulers)
 
     def write_momentums_at(self, epoch):
         """Each schedule's momentums, where it cycles them, in turn (the last one wins), as PyTorch steps them."""
