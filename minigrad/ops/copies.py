@@ -8,10 +8,10 @@ a permutation's g permuted back, a reshape's g reshaped back, an expand's g summ
 from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
-from minigrad.ops._args import check_dims, one_dim
+from minigrad.ops._args import one_dim
 from minigrad.ops.convert import clone
 from minigrad.ops.diagonal import diagonal
-from minigrad.ops.shape import expand, permute, reshape, t, torch_split, unsqueeze
+from minigrad.ops.shape import expand, permute, reshape, t, torch_split, torch_squeeze, unsqueeze
 from minigrad.ops.slice_writes import select
 from minigrad.ops.splitting import split_with_sizes
 from minigrad.ops.unfold import unfold
@@ -20,15 +20,8 @@ from minigrad.scalars import is_integer
 
 
 def _squeeze(x, dim=None):
-    """``torch.squeeze``: drop dims of size 1 (only those in ``dim`` when given; a named dim of another size
-    stays, as in torch, where ``minigrad.squeeze`` refuses it)."""
-    x = as_tensor(x)
-    if dim is None:
-        return reshape(x, tuple(n for n in x.shape if n != 1))
-    dims = (dim,) if is_integer(dim) else tuple(dim)
-    check_dims("squeeze_copy", dims, x.ndim, x.shape)
-    drop = {int(d) % max(x.ndim, 1) for d in dims}
-    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in drop and n == 1)))
+    """``torch.squeeze`` (a named dim of size other than 1 stays, as in torch)."""
+    return torch_squeeze("squeeze_copy", as_tensor(x), dim)
 
 
 def _slice(x, dim=0, start=None, end=None, step=1):

@@ -191,6 +191,17 @@ def _swap(name, x, a, b):
     return transpose(x, tuple(perm))
 
 
+def torch_squeeze(name, x, dim):
+    """``torch.squeeze(x, dim)``: drop the dims of size 1 (only those in ``dim`` when given; a named dim of another
+    size stays, where NumPy's ``axis=`` refuses it)."""
+    if dim is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    dims = (dim,) if is_integer(dim) else tuple(dim)
+    check_dims(name, dims, x.ndim, x.shape)
+    drop = {int(d) % max(x.ndim, 1) for d in dims}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in drop and n == 1)))
+
+
 def squeeze(x, axis=None, *, dim=NOT_GIVEN):
     """Remove axes of length one (only ``axis`` when given; it must have length one).
 
@@ -200,12 +211,7 @@ def squeeze(x, axis=None, *, dim=NOT_GIVEN):
         if axis is not None:
             raise TypeError(f"squeeze: got both axis={axis!r} and dim={dim!r}; give one (axis= is NumPy's, which "
                             "refuses a named dim of length other than 1; dim= is PyTorch's, which keeps it)")
-        if dim is None:
-            return reshape(x, tuple(n for n in x.shape if n != 1))
-        dims = (dim,) if is_integer(dim) else tuple(dim)
-        check_dims("squeeze", dims, x.ndim, x.shape)
-        drop = {int(d) % max(x.ndim, 1) for d in dims}
-        return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in drop and n == 1)))
+        return torch_squeeze("squeeze", x, dim)
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = normalize_axis("squeeze", axis, x.ndim, x.shape)
