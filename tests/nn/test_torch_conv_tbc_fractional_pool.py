@@ -49,18 +49,18 @@ POOLS = [  # input shape, kernel_size, output_size / output_ratio
 ]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("shape, kernel, kwargs", POOLS, ids=[str(i) for i in range(len(POOLS))])
-def test_fractional_max_pool2d_matches_torch(shape, kernel, kwargs, dtype):
+def _fractional_pool_matches_torch(d, shape, kernel, kwargs, dtype):
+    # d spatial dims: torch's draws are (N, C, d); a NaN wins its window, the last one as PyTorch's scan
     x = RNG.standard_normal(shape).astype(dtype)
     if dtype == "float32":
-        x.flat[[3, 5]] = np.nan   # a NaN wins its window, the last one as PyTorch's scan
-    n = 1 if len(shape) == 3 else shape[0]
-    draws = torch.rand(n, shape[-3], 2, dtype=getattr(torch, dtype))
+        x.flat[[3, 5, 6][:d]] = np.nan
+    n = 1 if len(shape) == d + 1 else shape[0]
+    draws = torch.rand(n, shape[-d - 1], d, dtype=getattr(torch, dtype))
     xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
     mg_draws = mg.tensor(draws.numpy(), dtype=dtype)
-    y, index = F.fractional_max_pool2d(xm, kernel, return_indices=True, _random_samples=mg_draws, **kwargs)
-    ty, tindex = TF.fractional_max_pool2d(xt, kernel, return_indices=True, _random_samples=draws, **kwargs)
+    name = f"fractional_max_pool{d}d"
+    y, index = getattr(F, name)(xm, kernel, return_indices=True, _random_samples=mg_draws, **kwargs)
+    ty, tindex = getattr(TF, name)(xt, kernel, return_indices=True, _random_samples=draws, **kwargs)
     assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype) and index.dtype == np.int64
     np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
     np.testing.assert_array_equal(index.numpy(), tindex.numpy())
@@ -68,8 +68,14 @@ def test_fractional_max_pool2d_matches_torch(shape, kernel, kwargs, dtype):
     y.backward(mg.tensor(g, dtype=dtype))
     ty.backward(torch.tensor(g))
     np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **TOL[dtype])
-    y2, i2 = F.fractional_max_pool2d_with_indices(xm, kernel, _random_samples=mg_draws, **kwargs)
+    _, i2 = getattr(F, name + "_with_indices")(xm, kernel, _random_samples=mg_draws, **kwargs)
     np.testing.assert_array_equal(i2.numpy(), tindex.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape, kernel, kwargs", POOLS, ids=[str(i) for i in range(len(POOLS))])
+def test_fractional_max_pool2d_matches_torch(shape, kernel, kwargs, dtype):
+    _fractional_pool_matches_torch(2, shape, kernel, kwargs, dtype)
 
 
 def test_a_single_output_ratio_is_read_as_a_pair():
@@ -150,24 +156,7 @@ POOLS_3D = [  # input shape, kernel_size, output_size / output_ratio
 @pytest.mark.parametrize("shape, kernel, kwargs", POOLS_3D, ids=[str(i) for i in range(len(POOLS_3D))])
 def test_fractional_max_pool3d_matches_torch(shape, kernel, kwargs, dtype):
     # PyTorch's 3-D draws are (N, C, 3): u[0] for the depth, u[2] for the width (the 2-D form reads u[0] as width).
-    x = RNG.standard_normal(shape).astype(dtype)
-    if dtype == "float32":
-        x.flat[[3, 5, 6]] = np.nan
-    n = 1 if len(shape) == 4 else shape[0]
-    draws = torch.rand(n, shape[-4], 3, dtype=getattr(torch, dtype))
-    xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
-    mg_draws = mg.tensor(draws.numpy(), dtype=dtype)
-    y, index = F.fractional_max_pool3d(xm, kernel, return_indices=True, _random_samples=mg_draws, **kwargs)
-    ty, tindex = TF.fractional_max_pool3d(xt, kernel, return_indices=True, _random_samples=draws, **kwargs)
-    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype) and index.dtype == np.int64
-    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
-    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
-    g = RNG.standard_normal(y.shape).astype(dtype)
-    y.backward(mg.tensor(g, dtype=dtype))
-    ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **TOL[dtype])
-    _, i2 = F.fractional_max_pool3d_with_indices(xm, kernel, _random_samples=mg_draws, **kwargs)
-    np.testing.assert_array_equal(i2.numpy(), tindex.numpy())
+    _fractional_pool_matches_torch(3, shape, kernel, kwargs, dtype)
 
 
 def test_the_3d_layer_matches_torch_and_refuses_what_torch_refuses():
