@@ -16,8 +16,8 @@ class Embedding(Layer):
 
     With ``padding_idx`` that row starts at zero and never receives a gradient, so it
     stays whatever it is (zero unless set). With ``max_norm`` each forward first rescales, in place and without
-    gradient, the rows it looks up whose ``norm_type``-norm exceeds it (``F.embedding``'s, torch's). Index arrays of any shape give
-    index.shape + (embedding_dim,). The gradient adds up over repeated indices.
+    gradient, the rows it looks up whose ``norm_type``-norm exceeds it (``F.embedding``'s, torch's). Index arrays
+    of any shape give index.shape + (embedding_dim,). The gradient adds up over repeated indices.
 
     The weight may be tied to a ``Linear`` head's (``emb.weight = head.weight``, nanoGPT's idiom): that weight is
     (embedding_dim, num_embeddings) in Linear's (in, out) layout, and is looked up transposed (see ``Linear``).

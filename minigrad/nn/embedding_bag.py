@@ -17,7 +17,8 @@ class EmbeddingBag(Layer):
 
     ``forward(input, offsets=None, per_sample_weights=None)``: a 2-D input is one bag per row, a 1-D one is cut at
     ``offsets``; gives (bags, embedding_dim). ``max_norm`` rescales the rows looked up in place first (as
-    ``Embedding``'s); ``scale_grad_by_freq`` and ``sparse`` are refused (as ``Embedding`` refuses them); ``_weight`` starts the table from the given values.
+    ``Embedding``'s); ``scale_grad_by_freq`` and ``sparse`` are refused (as ``Embedding`` refuses them);
+    ``_weight`` starts the table from the given values.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type: float = 2.0,
@@ -72,8 +73,9 @@ class EmbeddingBag(Layer):
             self.weight.data[self.padding_idx] = 0
 
     def forward(self, input, offsets=None, per_sample_weights=None):
-        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, mode=self.mode, per_sample_weights=per_sample_weights,
-                             include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, mode=self.mode,
+                             per_sample_weights=per_sample_weights, include_last_offset=self.include_last_offset,
+                             padding_idx=self.padding_idx)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -1,8 +1,8 @@
 """ONNX export of grid_sample (GridSample, opset 16+: every mode, padding mode and align_corners, with a grid that
 depends on the input; 5-D input from opset 20), of a spatial transformer (affine_grid is a MatMul with a constant
-base grid), and of interpolate's gathering modes (nearest at any factor, nearest-exact, bicubic, area), which export
-through the ops they are made of, as does conv_tbc (conv1d between transposes). onnx.checker passes and ONNX Runtime agrees
-with minigrad to 1e-5 at other batch sizes. Fractional max pooling is refused with its reason."""
+base grid), and of interpolate's gathering modes (nearest at any factor, nearest-exact, bicubic, area), which
+export through the ops they are made of, as does conv_tbc (conv1d between transposes). onnx.checker passes and
+ONNX Runtime agrees with minigrad to 1e-5 at other batch sizes. Fractional max pooling is refused with its reason."""
 import numpy as np
 import pytest
 
