@@ -151,3 +151,14 @@ def test_max_norm_errors_name_the_op_and_write_nothing():
     with pytest.raises(IndexError, match=r"^embedding: index 7 is out of range for 7 embeddings"):
         F.embedding(mg.tensor(np.array([0, 7])), w, max_norm=0.1)
     np.testing.assert_array_equal(w.numpy(), a)
+
+
+def test_a_non_leaf_weight_is_rescaled_and_its_leaf_gets_the_lookups_gradient_as_torch():
+    a = table(7, 4)
+    w, tw = pair(a)
+    v, tv = w * 2.0, tw * 2.0   # the product's node saved w, not v: the write into v leaves its backward valid
+    y = F.embedding(mg.tensor(INDEX), v, max_norm=1.0)
+    ty = TF.embedding(torch.tensor(INDEX), tv, max_norm=1.0)
+    same(v.detach(), tv)
+    np.testing.assert_array_equal(w.numpy(), a)
+    grads_match(y * y, ty * ty, [w], [tw], rng)
