@@ -396,9 +396,9 @@ _relu_make, _relu_sample = _relu_rnn_sample()
 _R.append(OpInfo("nn.RNN(relu, with state)", _recurrent(_relu_make, 1), [_relu_sample]))
 
 
-def _embedding(padding_idx=None):
+def _embedding(padding_idx=None, max_norm=None):
     def fn(index, weight):
-        layer = nn.Embedding(5, 3, padding_idx=padding_idx, dtype=F64)
+        layer = nn.Embedding(5, 3, padding_idx=padding_idx, max_norm=max_norm, norm_type=1.0, dtype=F64)
         if padding_idx is not None:
             # The padding row gets no gradient by definition, not by calculus: zero it first, so
             # the true derivative there is 0 too and finite differences check every other row.
@@ -418,6 +418,12 @@ NN_OPS += _R + [
     OpInfo("nn.Embedding", _embedding(), [S(_REPEATED, rnd(5, 3)), S(_REPEATED_2D, rnd(5, 3))]),
     OpInfo("nn.Embedding(padding_idx)", _embedding(padding_idx=2), [S(_REPEATED_2D, rnd(5, 3))]),
     OpInfo("nn.functional.embedding", F.embedding, [S(_REPEATED, rnd(5, 3)), S(_REPEATED_2D, rnd(5, 3))]),
+    # max_norm above every row's norm: the in-place rescale (no gradient, torch's) leaves the finite differences'
+    # neighbourhood alone, so this checks the lookup's derivatives on the max_norm path; the rescale itself is
+    # compared with torch in tests/nn/test_torch_embedding_max_norm.py.
+    OpInfo("nn.Embedding(max_norm)", _embedding(max_norm=20.0), [S(_REPEATED_2D, rnd(5, 3))]),
+    OpInfo("nn.functional.embedding(max_norm)", lambda i, w: F.embedding(i, w, None, 20.0, 3.0),
+           [S(_REPEATED, rnd(5, 3))]),
     OpInfo("ops.lstm_gates", lstm_gates, [S(rnd(2, 8), rnd(2, 8), rnd(2, 2)), S(rnd(3, 4), rnd(3, 4), rnd(3, 1))]),
     OpInfo("ops.gru_gates", gru_gates, [S(rnd(2, 6), rnd(2, 6), rnd(2, 2)), S(rnd(3, 3), rnd(3, 3), rnd(3, 1))]),
     OpInfo("LinearT", lambda x, w, *b: LinearT.apply(x, w, *b),
@@ -1337,6 +1343,11 @@ NN_OPS += [
         S(_gs(1, 1, 3, 3), _grid(1, 2, 2, 2, reach=2.5), "bilinear", "reflection", True),
         S(_gs(2, 1, 3, 4), _grid(2, 2, 2, 2), mode="nearest", padding_mode="zeros", align_corners=False),
         S(_gs(1, 2, 3, 3), _grid(1, 2, 2, 2), mode="nearest", padding_mode="reflection", align_corners=True)]),
+    OpInfo("nn.functional.grid_sample(5-D)", F.grid_sample, [
+        S(_gs(1, 2, 3, 3, 4), _grid(1, 2, 2, 1, 3), "bilinear", "zeros", False),
+        S(_gs(1, 1, 3, 2, 3), _grid(1, 1, 2, 2, 3, reach=2.5), "bilinear", "reflection", True),
+        S(_gs(1, 1, 2, 3, 3), _grid(1, 2, 1, 2, 3, reach=2.0), "bilinear", "border", False),
+        S(_gs(1, 2, 3, 2, 2), _grid(1, 2, 1, 2, 3), mode="nearest", padding_mode="reflection", align_corners=False)]),
     OpInfo("nn.functional.grid_sample(mode='bicubic')", F.grid_sample, [
         S(_gs(1, 2, 4, 4), _grid(1, 2, 2, 2), "bicubic", "zeros", False),
         S(_gs(1, 1, 3, 4), _grid(1, 2, 2, 2, reach=2.0), "bicubic", "border", True),

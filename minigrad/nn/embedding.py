@@ -7,6 +7,7 @@ from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.tied_weights import IN_OUT, LAYOUT, ROWS, mark_layout, tied_view
 from minigrad.ops.embedding import embedding
+from minigrad.ops.embedding_renorm import check_max_norm
 from minigrad.scalars import is_integer
 
 
@@ -14,8 +15,9 @@ class Embedding(Layer):
     """``weight[index]`` with ``weight`` (num_embeddings, embedding_dim) drawn from N(0, 1), as PyTorch.
 
     With ``padding_idx`` that row starts at zero and never receives a gradient, so it
-    stays whatever it is (zero unless set). Index arrays of any shape give
-    index.shape + (embedding_dim,). The gradient adds up over repeated indices.
+    stays whatever it is (zero unless set). With ``max_norm`` each forward first rescales, in place and without
+    gradient, the rows it looks up whose ``norm_type``-norm exceeds it (``F.embedding``'s, torch's). Index arrays
+    of any shape give index.shape + (embedding_dim,). The gradient adds up over repeated indices.
 
     The weight may be tied to a ``Linear`` head's (``emb.weight = head.weight``, nanoGPT's idiom): that weight is
     (embedding_dim, num_embeddings) in Linear's (in, out) layout, and is looked up transposed (see ``Linear``).
@@ -24,8 +26,8 @@ class Embedding(Layer):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, *, device=None, dtype=None):
-        # PyTorch's positions; device and dtype keyword-only, as there. max_norm, scale_grad_by_freq and sparse
-        # (sparse gradients, for SparseAdam) are not implemented: their defaults are accepted, anything else refused.
+        # PyTorch's positions; device and dtype keyword-only, as there. scale_grad_by_freq and sparse (sparse
+        # gradients, for SparseAdam) are not implemented: their defaults are accepted, anything else refused.
         super().__init__()
         num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
         embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
@@ -33,11 +35,12 @@ class Embedding(Layer):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise TypeError(f"Embedding: {name} must be a number, got {value!r} (device= and dtype= are "
                                 "keyword-only, as in PyTorch)")
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise ValueError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported (minigrad has no "
-                             f"sparse gradients; drop sparse=True and use a dense optimizer such as Adam), got "
-                             f"max_norm={max_norm!r}, scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = None, norm_type, False, False
+        check_max_norm("Embedding", max_norm, norm_type)
+        if scale_grad_by_freq or sparse:
+            raise ValueError("Embedding: scale_grad_by_freq and sparse are not supported (minigrad has no sparse "
+                             "gradients; drop sparse=True and use a dense optimizer such as Adam), got "
+                             f"scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
         if padding_idx is not None:
             if not is_integer(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be an integer in [-{num_embeddings}, "
@@ -60,14 +63,16 @@ class Embedding(Layer):
         self.weight.requires_grad = not _freeze
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None):
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False):
         """An Embedding whose weight is a copy of ``embeddings`` (a 2-D Tensor or array), frozen
         (``requires_grad=False``) unless ``freeze=False``, as ``torch.nn.Embedding.from_pretrained``."""
         data = embeddings.data if hasattr(embeddings, "requires_grad") else embeddings
         if getattr(data, "ndim", None) != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D (num_embeddings, embedding_dim), "
                              f"got shape {tuple(getattr(data, 'shape', ()))}")
-        layer = cls(data.shape[0], data.shape[1], padding_idx, dtype=data.dtype, device=device_of(data))
+        layer = cls(data.shape[0], data.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                    dtype=data.dtype, device=device_of(data))
         layer.weight.data[...] = data
         layer.weight.requires_grad = not freeze
         return layer
@@ -82,8 +87,10 @@ class Embedding(Layer):
         weight = self.weight
         if getattr(weight, LAYOUT, None) == IN_OUT:   # a Linear's (in, out) weight, tied to this layer
             weight = tied_view(self, weight, (self.embedding_dim, self.num_embeddings))
-        return embedding(index, weight, self.padding_idx)
+        return embedding(index, weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self):
-        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
+        return text + ("" if self.norm_type == 2 else f", norm_type={self.norm_type}")

@@ -144,6 +144,9 @@ def _grid_sample(g, call, x):
     if g.opset < 16:
         raise ExportError(f"onnx.export: GridSample in {call.where} needs opset 16 or later (GridSample), "
                           f"got opset {g.opset}")
+    if len(call.inputs[0].shape) == 5 and g.opset < 20:   # opsets 16 to 19 define 4-D GridSample only
+        raise ExportError(f"onnx.export: 5-D GridSample in {call.where} needs opset 20 or later, got opset "
+                          f"{g.opset}")
     mode = call.params["mode"]
     if g.opset >= 20:
         mode = {"bilinear": "linear", "bicubic": "cubic"}.get(mode, mode)

@@ -14,6 +14,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.autograd.function import Function
+from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.scalars import is_integer
 
 
@@ -84,12 +85,14 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
               sparse=False):
     """Rows ``weight[input]`` for an integer array/Tensor ``input`` of any shape; see :class:`Embedding`.
 
-    ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient. PyTorch's
-    trailing arguments are taken at their defaults (a layer copied from torch passes them all); ``max_norm``,
-    ``scale_grad_by_freq`` and ``sparse`` themselves are refused, as by ``nn.Embedding``."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise ValueError("embedding: max_norm, scale_grad_by_freq and sparse are not supported (as by nn.Embedding), "
-                         f"got max_norm={max_norm!r}, scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+    ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient. With
+    ``max_norm`` the rows looked up whose ``norm_type``-norm exceeds it are first rescaled in place, without
+    gradient (:func:`embedding_renorm_`, torch's), so ``weight`` itself changes. ``scale_grad_by_freq`` and
+    ``sparse`` are refused, as by ``nn.Embedding``."""
+    if scale_grad_by_freq or sparse:
+        raise ValueError("embedding: scale_grad_by_freq and sparse are not supported (as by nn.Embedding), "
+                         f"got scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+    max_norm, norm_type = check_max_norm("embedding", max_norm, norm_type)
     raw = input.data if isinstance(input, Tensor) else input
     raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
     if raw.dtype.kind not in "iu":
@@ -111,4 +114,6 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raw = to_device(raw, weight.device)
     elif not isinstance(raw, np.ndarray):
         raise TypeError("embedding: indices and weight must be on one device")
+    if max_norm is not None:
+        embedding_renorm_(weight, raw, max_norm, norm_type)
     return Embedding.apply(weight, plan=_Plan(raw), padding_idx=padding_idx)

@@ -1,10 +1,13 @@
 """``GridSample``: an (N, C, H, W) image read at the points of a grid (N, Ho, Wo, 2) of normalised (x, y) in
-[-1, 1], as ``torch.nn.functional.grid_sample``.
+[-1, 1], or an (N, C, D, H, W) volume at a grid (N, Do, Ho, Wo, 3) of (x, y, z), as
+``torch.nn.functional.grid_sample``. Each spatial axis is handled alone (its taps, weights and padding below);
+the taps of a point are every combination of its axes' taps (K = Ky Kx, or Kz Ky Kx: trilinear reads 8) and
+their weights the products of the axes' weights.
 
 Each grid point's x becomes a pixel column u (``align_corners=True``: -1 and 1 are the corner pixels' centres,
 u = (x + 1) (W - 1) / 2; otherwise their outer edges, u = (x + 1) W / 2 - 1/2), y a row likewise. The point then
 reads a few taps (pixels) along each axis with weights that depend on u, and the output is the weighted sum of
-the K = Ky Kx taps of the two axes (products of the axis weights):
+the taps (products of the axis weights):
 
 * bilinear: taps floor(u) and floor(u) + 1, weights floor(u) + 1 - u and u - floor(u);
 * nearest: one tap, u rounded half to even (PyTorch's nearbyint), weight 1;
@@ -17,11 +20,13 @@ s in {1, -1, 0} per point; as PyTorch, a point that lands exactly on the clamp b
 
 Derivatives. y = sum_k W_k(grid) x[tap_k], so dL/dx adds g W_k back at every tap (one scatter-add over all taps,
 ``index_add``), and dL/dgrid_x = sum_k <g, x[tap_k]>_C dW_k/dx with dW_k/dx = wy_i w'x_j s sx (sx the unnormalising
-scale, s the padding slope), likewise for y. Nearest is piecewise constant in the grid: dL/dgrid = 0, as PyTorch.
-The backward writes these with ``F``'s operations on the grid and the image, so a recorded backward gives
-second derivatives in both inputs (PyTorch has them too).
+scale, s the padding slope; times wz on a volume), likewise for y and z. Nearest is piecewise constant in the
+grid: dL/dgrid = 0, as PyTorch. The backward writes these with ``F``'s operations on the grid and the image, so a
+recorded backward gives second derivatives in both inputs (PyTorch has them too).
 """
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -145,9 +150,17 @@ def _stack(F, items, shape):
     return F.concat([F.reshape(w, (1,) + shape) for w in items], 0)
 
 
+def _product(factors):
+    out = factors[0]
+    for f in factors[1:]:
+        out = out * f
+    return out
+
+
 class GridSample(Function):
-    """y[n, c, i, j] = sum_k W_k[n, i, j] x[n, c, tap_k] for input x (N, C, H, W) and grid (N, Ho, Wo, 2) -> y
-    (N, C, Ho, Wo); taps and weights as the module docstring says.
+    """y[n, c, p] = sum_k W_k[n, p] x[n, c, tap_k] for input x (N, C, H, W) and grid (N, Ho, Wo, 2), or x
+    (N, C, D, H, W) and grid (N, Do, Ho, Wo, 3) (trilinear or nearest; grid[..., 2] is the depth coordinate z)
+    -> y (N, C, *grid.shape[1:-1]); taps and weights as the module docstring says, one axis per spatial dim.
     dL/dx = g W_k added at each tap (index_add);  dL/dgrid = sum_k <g, x[tap_k]> dW_k/dgrid (0 for nearest)."""
 
     def __init__(self, mode="bilinear", padding_mode="zeros", align_corners=False):
@@ -155,62 +168,78 @@ class GridSample(Function):
 
     def _setup(self, x, grid):
         xp = get_array_module(x)
-        n, c, h, w = x.shape
+        n, spatial = x.shape[0], x.shape[2:]
+        nd = len(spatial)
         self.shape = x.shape
         args = (self.mode, self.padding_mode, self.align_corners)
-        self.ax_x = _Axis(xp, grid[..., 0], w, *args)
-        self.ax_y = _Axis(xp, grid[..., 1], h, *args)
-        ty, tx = self.ax_y.taps, self.ax_x.taps          # (Ky, N, Ho, Wo), (Kx, N, Ho, Wo)
-        batch = xp.arange(n, dtype=np.int64).reshape(1, 1, n, 1, 1) * (h * w)
-        index = batch + ty[:, None] * w + tx[None]        # (Ky, Kx, N, Ho, Wo)
-        inside = self.ax_y.inside[:, None] & self.ax_x.inside[None]
-        k = index.shape[0] * index.shape[1]
-        self.index = index.reshape(k, *index.shape[2:])
-        self.inside = inside.reshape(k, *index.shape[2:], 1)
+        # axes in the image's order (D,) H, W; the grid holds them in reverse: (x, y[, z])
+        self.axes = [_Axis(xp, grid[..., nd - 1 - i], spatial[i], *args) for i in range(nd)]
+        out = grid.shape[:-1]                               # (N, *grid spatial)
+        lead = [1] * nd
+        strides = [int(np.prod(spatial[i + 1:], dtype=np.int64)) for i in range(nd)]
+        index = xp.arange(n, dtype=np.int64).reshape(tuple(lead) + (n,) + (1,) * (len(out) - 1)) * int(
+            np.prod(spatial, dtype=np.int64))
+        inside = None
+        for i, ax in enumerate(self.axes):                  # taps (K_i, *out) broadcast on their own leading dim
+            shape = tuple(lead[:i]) + (ax.taps.shape[0],) + tuple(lead[i + 1:]) + tuple(out)
+            index = index + ax.taps.reshape(shape) * strides[i]
+            ins = ax.inside.reshape(shape)
+            inside = ins if inside is None else inside & ins
+        k = int(np.prod(index.shape[:nd]))
+        self.index = index.reshape((k,) + tuple(out))
+        self.inside = inside.reshape((k,) + tuple(out) + (1,))
 
     def _weights(self, F, grid):
-        """(K, N, Ho, Wo) weights and their x and y derivatives, as F values of the grid (None for nearest)."""
-        wx, dwx = self.ax_x.weights(F, grid[..., 0])
-        wy, dwy = self.ax_y.weights(F, grid[..., 1])
-        if wx is None:
-            return None, None, None
+        """(K, N, *out) weights and their derivatives in each grid coordinate (x, y[, z]), as F values of the grid
+        (None for nearest)."""
+        nd = len(self.axes)
+        pairs = [ax.weights(F, grid[..., nd - 1 - i]) for i, ax in enumerate(self.axes)]
+        if pairs[0][0] is None:
+            return None, None
         shape = tuple(grid.shape[:-1])
-        pairs = [(i, j) for i in range(len(wy)) for j in range(len(wx))]
-        w = _stack(F, [wy[i] * wx[j] for i, j in pairs], shape)
-        gx = _stack(F, [wy[i] * dwx[j] for i, j in pairs], shape)
-        gy = _stack(F, [dwy[i] * wx[j] for i, j in pairs], shape)
-        return w, gx, gy
+        combos = list(itertools.product(*(range(len(w)) for w, _ in pairs)))
+        w = _stack(F, [_product([pairs[i][0][k[i]] for i in range(nd)]) for k in combos], shape)
+        derivs = []
+        for a in reversed(range(nd)):                       # the grid's coordinate order: x (the last axis) first
+            factors = [[pairs[i][1 if i == a else 0][k[i]] for i in range(nd)] for k in combos]
+            derivs.append(_stack(F, [_product(f) for f in factors], shape))
+        return w, derivs
 
     def _taps(self, F, x):
-        """x (N, C, H, W) read at every tap: (K, N, Ho, Wo, C), 0 outside the image."""
-        n, c, h, w = self.shape
-        flat = F.reshape(F.transpose(x, (0, 2, 3, 1)), (n * h * w, c))
+        """x (N, C, *spatial) read at every tap: (K, N, *out, C), 0 outside the image."""
+        n, c = self.shape[:2]
+        nd = len(self.shape) - 2
+        last = tuple(range(2, nd + 2)) + (1,)
+        flat = F.reshape(F.transpose(x, (0,) + last), (n * int(np.prod(self.shape[2:])), c))
         return F.select(F.const(self.inside), flat[self.index])
 
     def forward(self, x, grid):
         self._setup(x, grid)
         v = self._taps(_arrays, x)
-        w, _, _ = self._weights(_arrays, grid)
+        w, _ = self._weights(_arrays, grid)
         y = v[0] if w is None else (v * w[..., None]).sum(axis=0)
-        return y.transpose(0, 3, 1, 2)
+        nd = y.ndim - 2
+        return y.transpose((0, nd + 1) + tuple(range(1, nd + 1)))
 
     def backward(self, F, gy, x, grid):
         nx, ng = self.needs_input_grad
-        n, c, h, w_ = self.shape
-        g = F.transpose(gy, (0, 2, 3, 1))[None]          # (1, N, Ho, Wo, C)
-        w, dwx, dwy = self._weights(F, grid)
+        n, c = self.shape[:2]
+        nd = len(self.shape) - 2
+        g = F.transpose(gy, (0,) + tuple(range(2, nd + 2)) + (1,))[None]     # (1, N, *out, C)
+        w, derivs = self._weights(F, grid)
         gx = ggrid = None
         if nx:
             spread = g if w is None else g * F.reshape(w, tuple(w.shape) + (1,))
             spread = F.select(F.const(self.inside), F.broadcast_to(spread, self.inside.shape[:-1] + (c,)))
-            flat = F.index_add(spread, self.index, (n * h * w_, c))
-            gx = F.transpose(F.reshape(flat, (n, h, w_, c)), (0, 3, 1, 2))
+            flat = F.index_add(spread, self.index, (n * int(np.prod(self.shape[2:])), c))
+            image = (n,) + tuple(self.shape[2:]) + (c,)
+            gx = F.transpose(F.reshape(flat, image), (0, nd + 1) + tuple(range(1, nd + 1)))
         if ng:
             if w is None:
                 xp = get_array_module(self.index)
                 ggrid = F.const(xp.zeros(tuple(grid.shape), dtype=grid.dtype))
             else:
-                s = F.sum(g * self._taps(F, x), axis=-1)     # (K, N, Ho, Wo)
-                parts = [F.sum(s * d, axis=0) for d in (dwx, dwy)]
+                s = F.sum(g * self._taps(F, x), axis=-1)     # (K, N, *out)
+                parts = [F.sum(s * d, axis=0) for d in derivs]
                 ggrid = F.concat([F.reshape(p, tuple(p.shape) + (1,)) for p in parts], -1)
         return gx, ggrid

@@ -47,6 +47,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
     dims = _dims("linalg.vector_norm", x, dim)
     if dims == ():
         dims = None
+    if ord < 0 or ord == math.inf:
+        _refuse_empty(x, ord, dims)
     if ord > 0 or ord == -math.inf:
         return _vector_p_norm(x, ord, dims, keepdim)
     xp = get_array_module(x.data)
@@ -62,6 +64,16 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
     safe = where(Tensor(zero), 1.0, x)
     has_zero = Tensor(xp.asarray(zero.any(axis=axis, keepdims=keepdim)))
     return where(has_zero, 0.0, _sum(_abs(safe) ** ord, axis, keepdim) ** (1.0 / ord))
+
+
+def _refuse_empty(x, ord, dims):  # noqa: A002
+    """ord < 0 and +-inf are a min or max (or a reciprocal sum of them), which has no value over nothing: torch
+    refuses an empty reduced dim for them, where an (sum |x|^ord)^(1/ord) would silently give inf."""
+    empty = [d for d in (range(x.ndim) if dims is None else dims) if x.shape[d] == 0]
+    if empty:
+        where_ = "an empty tensor" if dims is None else f"dim {empty[0]}, which is empty,"
+        raise ValueError(f"linalg.vector_norm: ord={ord:g} has no value over {where_} (it has no identity); got "
+                         f"a tensor of shape {tuple(x.shape)} and dim={dims!r}")
 
 
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)

@@ -1,8 +1,8 @@
 """ONNX export of grid_sample (GridSample, opset 16+: every mode, padding mode and align_corners, with a grid that
-depends on the input), of a spatial transformer (affine_grid is a MatMul with a constant base grid), and of
-interpolate's gathering modes (nearest at any factor, nearest-exact, bicubic, area), which export through the
-ops they are made of, as does conv_tbc (conv1d between transposes). onnx.checker passes and ONNX Runtime agrees
-with minigrad to 1e-5 at other batch sizes. Fractional max pooling is refused with its reason."""
+depends on the input; 5-D input from opset 20), of a spatial transformer (affine_grid is a MatMul with a constant
+base grid), and of interpolate's gathering modes (nearest at any factor, nearest-exact, bicubic, area), which
+export through the ops they are made of, as does conv_tbc (conv1d between transposes). onnx.checker passes and
+ONNX Runtime agrees with minigrad to 1e-5 at other batch sizes. Fractional max pooling is refused with its reason."""
 import numpy as np
 import pytest
 
@@ -40,6 +40,26 @@ def test_grid_sample_exports_as_grid_sample(tmp_path, mode, opset):
 def test_grid_sample_before_opset_16_is_refused(tmp_path):
     with pytest.raises(ExportError, match="GridSample .* needs opset 16 or later"):
         export(_Sampler("bilinear", "zeros", False), mg.randn(2, 3, 4, 5), tmp_path / "m.onnx", opset=15)
+
+
+class _VolumeSampler(nn.Module):
+    """A volume sampled at a grid computed from the volume itself."""
+
+    def __init__(self, mode, padding_mode):
+        super().__init__()
+        self.args = (mode, padding_mode, False)
+
+    def forward(self, x):
+        grid = mg.tanh(x[:, :3].transpose(0, 2, 3, 4, 1)) * 1.3
+        return F.grid_sample(x, grid, *self.args)
+
+
+@pytest.mark.parametrize("mode, padding_mode", [("bilinear", "reflection"), ("nearest", "border")])
+def test_volumetric_grid_sample_exports_at_opset_20_and_is_refused_before(tmp_path, mode, padding_mode):
+    proto = export_and_compare(tmp_path, _VolumeSampler(mode, padding_mode), (3, 2, 3, 4), 20)
+    assert [n for n in proto.graph.node if n.op_type == "GridSample"]
+    with pytest.raises(ExportError, match="5-D GridSample .* needs opset 20 or later, got opset 19"):
+        export(_VolumeSampler(mode, padding_mode), mg.randn(2, 3, 2, 3, 4), tmp_path / "m.onnx", opset=19)
 
 
 class _SpatialTransformer(nn.Module):

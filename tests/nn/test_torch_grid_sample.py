@@ -158,12 +158,6 @@ def test_grid_sample_refuses_bad_calls_like_torch(x, grid, kwargs, message):
         F.grid_sample(x(mg), grid(mg), align_corners=False, **kwargs)
 
 
-def test_volumetric_grid_sample_is_refused_clearly():
-    with pytest.raises(NotImplementedError, match=re.escape("grid_sample: 5-D (volumetric) input of shape "
-                                                            "(1, 1, 2, 2, 2) is not supported")):
-        F.grid_sample(mg.randn(1, 1, 2, 2, 2), mg.randn(1, 2, 2, 2, 3), align_corners=False)
-
-
 AFFINE_ERRORS = [
     (lambda m: m.randn(1, 2, 3).to(m.int64) if m is torch else mg.tensor([[[1, 0, 0], [0, 1, 0]]]), (1, 1, 2, 2),
      ValueError, "Expected theta to have floating point type, but got int64"),

@@ -12,8 +12,9 @@ it). Positions holding ``padding_idx`` are left out of their bag (not counted by
   segment max, one segment min of the matching positions, no Python loop over bags) and the values gathered from
   ``weight`` by indexing, so dL/dweight sends each bag's gradient to the entry it took, as PyTorch.
 
-``max_norm`` and ``scale_grad_by_freq`` (which ``Embedding`` does not support either) and ``sparse`` gradients are
-refused.
+``max_norm`` first rescales, in place and without gradient, every row that ``input`` looks up (padding ones too) whose
+``norm_type``-norm exceeds it, as torch's (``embedding_renorm_``). ``scale_grad_by_freq`` (which ``Embedding`` does not
+support either) and ``sparse`` gradients are refused.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device
 from minigrad.ops.embedding import RowSum, _Plan, embedding
+from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.ops.scatter_reduce import segment_reduce
 from minigrad.ops.selection import where
 
@@ -98,10 +100,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: weight has to be a 2-D Tensor, got {shape}")
     if mode not in MODES:
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise ValueError("embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported (neither are they "
-                         f"by Embedding), got max_norm={max_norm!r}, scale_grad_by_freq={scale_grad_by_freq!r}, "
-                         f"sparse={sparse!r}")
+    if scale_grad_by_freq or sparse:
+        raise ValueError("embedding_bag: scale_grad_by_freq and sparse are not supported (neither are they by "
+                         f"Embedding), got scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+    max_norm, norm_type = check_max_norm("embedding_bag", max_norm, norm_type)
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
@@ -119,6 +121,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     index, bag, bags = _bags(input, offsets, include_last_offset)
     xp = get_array_module(weight.data)
     index, bag = to_device(index, weight.device), to_device(bag, weight.device)
+    if max_norm is not None:
+        embedding_renorm_(weight, index, max_norm, norm_type, name="embedding_bag")
     keep = None if padding_idx is None else index != padding_idx
     if keep is not None:
         index, bag = index[keep], bag[keep]

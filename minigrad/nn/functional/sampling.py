@@ -93,13 +93,14 @@ def affine_grid(theta, size, align_corners=None):
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """``input`` (N, C, H, W) read at ``grid`` (N, Ho, Wo, 2) (normalised (x, y) in [-1, 1]), as
-    ``torch.nn.functional.grid_sample``: (N, C, Ho, Wo).
+    """``input`` (N, C, H, W) read at ``grid`` (N, Ho, Wo, 2) (normalised (x, y) in [-1, 1]), or (N, C, D, H, W) at
+    (N, Do, Ho, Wo, 3) (normalised (x, y, z)), as ``torch.nn.functional.grid_sample``: (N, C, Ho, Wo) or
+    (N, C, Do, Ho, Wo).
 
-    ``mode`` 'bilinear', 'nearest' or 'bicubic' (A = -0.75); ``padding_mode`` 'zeros', 'border' or 'reflection';
-    ``align_corners`` as PyTorch's (None: False, with its warning). Differentiable in both inputs (the grid's
-    gradient is 0 for 'nearest'), to any order; the derivatives are in ``minigrad/ops/grid_sample.py``.
-    5-D (volumetric) input is not supported.
+    ``mode`` 'bilinear' (trilinear on 5-D input), 'nearest' or 'bicubic' (A = -0.75; 4-D input only, as PyTorch);
+    ``padding_mode`` 'zeros', 'border' or 'reflection'; ``align_corners`` as PyTorch's (None: False, with its
+    warning). Differentiable in both inputs (the grid's gradient is 0 for 'nearest'), to any order; the
+    derivatives are in ``minigrad/ops/grid_sample.py``.
     """
     if mode not in MODES:
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
@@ -111,15 +112,18 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     for name, t in (("input", input), ("grid", grid)):
         if not isinstance(t, Tensor):
             raise TypeError(f"grid_sample: {name} must be a Tensor, got {type(t).__name__}")
-    if input.ndim == 5:
-        raise NotImplementedError(f"grid_sample: 5-D (volumetric) input of shape {tuple(input.shape)} is not "
-                                  "supported; only 4-D (N, C, H, W)")
-    if input.ndim != 4 or grid.ndim != 4:
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
         raise ValueError("grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
                          f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-    if grid.shape[0] != input.shape[0] or grid.shape[-1] != 2:
-        raise ValueError(f"grid_sampler(): expected grid of shape (N, Ho, Wo, 2) with N = {input.shape[0]} for "
+    nd = input.ndim - 2
+    if grid.shape[0] != input.shape[0] or grid.shape[-1] != nd:
+        out = "(N, Ho, Wo, 2)" if nd == 2 else "(N, Do, Ho, Wo, 3)"
+        raise ValueError(f"grid_sampler(): expected grid of shape {out} with N = {input.shape[0]} for "
                          f"input of shape {tuple(input.shape)}, got grid of shape {tuple(grid.shape)}")
+    if mode == "bicubic" and nd == 3:
+        raise NotImplementedError("grid_sampler(): bicubic interpolation only supports 4D input, got input of "
+                                  f"shape {tuple(input.shape)} (use 'bilinear', trilinear on 5-D input, or "
+                                  "'nearest')")
     if input.dtype != grid.dtype or input.dtype.kind != "f":
         raise TypeError("grid_sampler(): expected input and grid to have the same floating dtype, but input has "
                         f"{input.dtype} and grid has {grid.dtype}")
