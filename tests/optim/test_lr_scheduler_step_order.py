@@ -101,3 +101,20 @@ def test_a_duck_typed_optimizer_is_not_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         schedule.step()
+
+
+def test_a_schedule_pickled_before_the_step_count_existed_steps_without_warning():
+    # a schedule pickled by an earlier minigrad has no _step_count: its step() raised AttributeError
+    import pickle
+
+    opt = _optimizer("minigrad")
+    schedule = mg_sched.StepLR(opt, 2)
+    opt.step()
+    del schedule._step_count
+    old = pickle.loads(pickle.dumps(schedule))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            old.optimizer.step()
+            old.step()
+    assert old.last_epoch == 3 and old.get_last_lr() == pytest.approx([0.01])
