@@ -35,6 +35,13 @@ SCHEDULES = {
     "ReduceLROnPlateau": lambda L, o: L.ReduceLROnPlateau(o),
     "SWALR": lambda L, o: (MgSWALR if L is mg_sched else TorchSWALR)(o, 0.05),
     "SequentialLR": lambda L, o: L.SequentialLR(o, [L.StepLR(o, 2), L.ExponentialLR(o, 0.9)], [2]),
+    # torch's CosineAnnealingWarmRestarts has a step of its own, which never warns
+    "CosineAnnealingWarmRestarts": lambda L, o: L.CosineAnnealingWarmRestarts(o, 2),
+    "ChainedScheduler with warm restarts": lambda L, o: L.ChainedScheduler([L.CosineAnnealingWarmRestarts(o, 2),
+                                                                            L.ExponentialLR(o, 0.9)]),
+    "LambdaLR": lambda L, o: L.LambdaLR(o, lambda epoch: 0.9 ** epoch),
+    "MultiStepLR": lambda L, o: L.MultiStepLR(o, [1, 2]),
+    "PolynomialLR": lambda L, o: L.PolynomialLR(o),
 }
 
 # When the optimizer steps: never, only before the schedule is built (which does not count in torch), after it
