@@ -205,7 +205,8 @@ def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
         assert got.tolist() == expected.tolist() == [300, 6]
 
 
-@pytest.mark.parametrize("left, right", [("int32", "int8"), ("int16", "uint8"), ("int64", "int32"), ("float64", "int8")])
+@pytest.mark.parametrize("left, right",
+                         [("int32", "int8"), ("int16", "uint8"), ("int64", "int32"), ("float64", "int8")])
 def test_alpha_and_value_scale_in_the_result_type_not_the_narrower_operands(left, right):
     # torch computes alpha * b and value * t1 * t2 in the result type: int32 + 2 * int8(100) is 200; scaling in the
     # narrower operand's dtype first wrapped it (-56), and addcmul(int32, int8(100), int8(100)) gave 16, not 10000
