@@ -122,6 +122,7 @@ class CustomNode(Function):
     def _release_saved(self):
         """After a backward without retain_graph: the saved tensors are freed, ctx's other attributes kept (torch's)."""
         self.ctx._saved = None
+        self.ctx._non_differentiable = ()   # outputs: the node outlives backward (next_functions), they must not
 
     def backward(self, F, gy, *inputs):
         received = gy if self.n_outputs > 1 else (gy,)

@@ -165,7 +165,13 @@ def _scaled(name, a, b, alpha):
     result = np.promote_types(a.dtype, b.dtype)
     if result.kind == "b":   # torch casts alpha to the result type: a mask plus alpha * mask stays a mask
         return mul(b, bool(alpha))
-    scaled = mul(b, alpha)   # 2 * mask is int64; torch's int8 + 2 * mask stays int8 (the same values, wrapped)
+    # Scaled in the result type, as torch's: int32 + 2 * int8(100) is 200, where int8's 2 * 100 wraps to -56; and
+    # NumPy's 2 * mask is int64, where torch's int8 + 2 * mask stays int8 (the same values, wrapped).
+    if b.dtype.kind in "iub" and b.dtype != result:
+        b = astype(b, result)
+    if result.kind in "iu":   # alpha cast to it too, wrapping as torch's (alpha=-1 with uint8 tensors is 255)
+        alpha = int(np.asarray(alpha).astype(result))
+    scaled = mul(b, alpha)
     return scaled if scaled.dtype == result else astype(scaled, result)
 
 

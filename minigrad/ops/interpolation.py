@@ -32,8 +32,12 @@ class Addcmul(Function):
         self.value = value
 
     def forward(self, x, t1, t2):
-        # torch casts value to the tensors' result type: int8 + 2 * mask * mask stays int8 (NumPy's would be int64)
-        return (x + self.value * t1 * t2).astype(np.result_type(x.dtype, t1.dtype, t2.dtype), copy=False)
+        # torch computes in the tensors' result type, value cast to it: int8 + 2 * mask * mask stays int8 (NumPy's
+        # would be int64), and int32 + int8(100) * int8(100) is 10000 (int8's product wraps to 16)
+        result = np.result_type(x.dtype, t1.dtype, t2.dtype)
+        t1, t2 = t1.astype(result, copy=False), t2.astype(result, copy=False)
+        value = self.value if result.kind == "f" else np.asarray(self.value).astype(result)   # -1 wraps in uint8
+        return (x + value * t1 * t2).astype(result, copy=False)
 
     def backward(self, F, gy, x, t1, t2):
         nx, n1, n2 = self.needs_input_grad

@@ -90,6 +90,11 @@ def register_optimizer_step_post_hook(hook) -> RemovableHandle:
     return handle
 
 
+_HOOK_STATE = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+               "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+               "_optimizer_load_state_dict_post_hooks", "_step_hooked", "_in_hooked_step")
+
+
 class OptimizerHooksMixin:
     """The ``register_*_hook`` methods of :class:`minigrad.optim.Optimizer` (see the module docstring)."""
 
@@ -103,6 +108,18 @@ class OptimizerHooksMixin:
         self._optimizer_state_dict_post_hooks = OrderedDict()
         self._optimizer_load_state_dict_pre_hooks = OrderedDict()
         self._optimizer_load_state_dict_post_hooks = OrderedDict()
+
+    def __getstate__(self):
+        # As torch's: a pickled or copied optimizer leaves its hooks behind (a lambda hook would not pickle).
+        state = self.__dict__.copy()
+        for name in _HOOK_STATE:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        # An optimizer pickled before it had hooks (an earlier minigrad) gets them too, empty.
+        self.__dict__.update(state)
+        self._init_hooks()
 
     def _refresh_step_hooked(self):
         """``_step_hooked`` True while this optimizer holds a step hook; else the class's (global hooks)."""

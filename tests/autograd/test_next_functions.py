@@ -107,3 +107,33 @@ def test_a_custom_functions_ctx_keeps_its_attributes_and_loses_its_saved_tensors
         return ctx.k, [type(n).__name__ for n, _ in y.grad_fn.next_functions]
 
     assert run(mg) == run(torch)
+
+
+def test_a_custom_functions_non_differentiable_outputs_are_freed_after_backward_as_before():
+    # the graph now keeps its nodes for next_functions: ctx must not keep the outputs mark_non_differentiable named
+    # (they held their arrays as long as the loss was held, where before the node and they were freed)
+    import gc
+    import weakref
+
+    class MaxWithIndex(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            index = mg.tensor(mg.argmax(x).item())
+            ctx.mark_non_differentiable(index)
+            ctx.save_for_backward(x, index)
+            return x.max(), index
+
+        @staticmethod
+        def backward(ctx, g, _):
+            x, index = ctx.saved_tensors
+            return mg.zeros_like(x).index_fill(0, index.reshape(1), 1.0) * g
+
+    x = mg.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    top, index = MaxWithIndex.apply(x)
+    loss = top * 2
+    kept = weakref.ref(index.data)
+    del top, index
+    loss.backward()
+    gc.collect()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0]
+    assert kept() is None

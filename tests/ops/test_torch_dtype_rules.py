@@ -203,3 +203,23 @@ def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
         got = mg.kron(mg.tensor(x, dtype=x.dtype), mg.tensor(y, dtype=y.dtype))
         assert str(got.dtype) == str(expected.dtype).replace("torch.", "") == "int16"
         assert got.tolist() == expected.tolist() == [300, 6]
+
+
+@pytest.mark.parametrize("left, right",
+                         [("int32", "int8"), ("int16", "uint8"), ("int64", "int32"), ("float64", "int8")])
+def test_alpha_and_value_scale_in_the_result_type_not_the_narrower_operands(left, right):
+    # torch computes alpha * b and value * t1 * t2 in the result type: int32 + 2 * int8(100) is 200; scaling in the
+    # narrower operand's dtype first wrapped it (-56), and addcmul(int32, int8(100), int8(100)) gave 16, not 10000
+    big = {"int8": 100, "uint8": 200, "int32": 2**30}[right]
+    values = np.array([big, 1, 3]).astype(right)
+    base = np.array([1, 2, 3]).astype(left)
+    ta, tb = torch.tensor(base), torch.tensor(values)
+    ma, mb = mg.tensor(base, dtype=left), mg.tensor(values, dtype=right)
+    pairs = [(torch.add(ta, tb, alpha=2), mg.add(ma, mb, alpha=2)),
+             (torch.sub(ta, tb, alpha=3), mg.sub(ma, mb, alpha=3)),
+             (ta.clone().add_(tb, alpha=2), ma.clone().add_(mb, alpha=2)),
+             (torch.addcmul(ta, tb, tb), mg.addcmul(ma, mb, mb)),
+             (torch.addcmul(ta, tb, tb, value=2), mg.addcmul(ma, mb, mb, value=2))]
+    for expected, got in pairs:
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+        assert got.tolist() == expected.tolist()

@@ -35,6 +35,13 @@ SCHEDULES = {
     "ReduceLROnPlateau": lambda L, o: L.ReduceLROnPlateau(o),
     "SWALR": lambda L, o: (MgSWALR if L is mg_sched else TorchSWALR)(o, 0.05),
     "SequentialLR": lambda L, o: L.SequentialLR(o, [L.StepLR(o, 2), L.ExponentialLR(o, 0.9)], [2]),
+    # torch's CosineAnnealingWarmRestarts has a step of its own, which never warns
+    "CosineAnnealingWarmRestarts": lambda L, o: L.CosineAnnealingWarmRestarts(o, 2),
+    "ChainedScheduler with warm restarts": lambda L, o: L.ChainedScheduler([L.CosineAnnealingWarmRestarts(o, 2),
+                                                                            L.ExponentialLR(o, 0.9)]),
+    "LambdaLR": lambda L, o: L.LambdaLR(o, lambda epoch: 0.9 ** epoch),
+    "MultiStepLR": lambda L, o: L.MultiStepLR(o, [1, 2]),
+    "PolynomialLR": lambda L, o: L.PolynomialLR(o),
 }
 
 # When the optimizer steps: never, only before the schedule is built (which does not count in torch), after it
@@ -101,3 +108,20 @@ def test_a_duck_typed_optimizer_is_not_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         schedule.step()
+
+
+def test_a_schedule_pickled_before_the_step_count_existed_steps_without_warning():
+    # a schedule pickled by an earlier minigrad has no _step_count: its step() raised AttributeError
+    import pickle
+
+    opt = _optimizer("minigrad")
+    schedule = mg_sched.StepLR(opt, 2)
+    opt.step()
+    del schedule._step_count
+    old = pickle.loads(pickle.dumps(schedule))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            old.optimizer.step()
+            old.step()
+    assert old.last_epoch == 3 and old.get_last_lr() == pytest.approx([0.01])

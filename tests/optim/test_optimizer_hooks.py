@@ -289,3 +289,38 @@ def test_hooks_refuse_what_is_not_callable():
     opt = mg_optim.SGD([LIBS[0].param()], lr=0.1)
     with pytest.raises(TypeError, match="register_step_pre_hook: hook must be callable, got int"):
         opt.register_step_pre_hook(3)
+
+
+def test_a_pickled_or_copied_optimizer_leaves_its_hooks_behind_as_torchs():
+    # torch's Optimizer.__getstate__ keeps no hooks: an optimizer with a lambda hook pickles, and the copy runs none
+    import copy
+    import pickle
+
+    for lib in LIBS:
+        p = lib.param()
+        opt = lib.optim.SGD([p], lr=0.1)
+        calls = []
+        opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+        opt.register_state_dict_post_hook(lambda o, sd: calls.append("state_dict"))
+        for twin in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
+            twin.step()
+            twin.state_dict()
+        assert calls == [], lib.name
+        opt.step()
+        assert calls == ["pre"], lib.name
+
+
+def test_an_optimizer_pickled_before_hooks_existed_loads_with_none():
+    # an optimizer pickled by an earlier minigrad has no hook dicts: state_dict() and register_* raised AttributeError
+    import pickle
+
+    p = LIBS[0].param()
+    opt = mg_optim.Adam([p], lr=0.1)
+    opt.step()
+    for name in [key for key in vars(opt) if key.startswith("_optimizer_") and key.endswith("_hooks")]:
+        delattr(opt, name)
+    old = pickle.loads(pickle.dumps(opt))
+    calls = []
+    old.register_step_post_hook(lambda o, args, kwargs: calls.append("post"))
+    old.step()
+    assert calls == ["post"] and old.state_dict()["state"][0]["step"] == 2

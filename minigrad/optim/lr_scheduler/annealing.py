@@ -64,6 +64,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_0, self.T_mult, self.eta_min = int(T_0), int(T_mult), float(eta_min)
         super().__init__(optimizer, last_epoch)
 
+    def _step_order_warnings(self):
+        """None: PyTorch's CosineAnnealingWarmRestarts has a step of its own, without the step-order warning."""
+        self._step_count += 1
+        return 0
+
     def period_at(self, epoch):
         """``(T_cur, T_i)`` at ``epoch``: epochs since the last restart, and the current period's length."""
         if self.T_mult == 1:

@@ -140,6 +140,10 @@ class LRScheduler:
             every group must already hold its ``"initial_lr"``.
     """
 
+    # The steps counted for the step-order warning; a schedule pickled before the count existed starts from 0
+    # (its next step counts as the constructor's: no warning).
+    _step_count = 0
+
     def __init__(self, optimizer, last_epoch=-1):
         check_optimizer(optimizer, type(self).__name__)
         if not (is_integer(last_epoch) and last_epoch >= -1):
