@@ -35,6 +35,17 @@ def records(t, make) -> bool:
     return t.requires_grad or any(o.requires_grad for o in _operands(make))
 
 
+def views_a_graph_input(t) -> bool:
+    """Whether ``t`` is a view of a tensor in its graph (a slice's, a reshape's output sharing its input's memory):
+    ``t += y`` then writes through it, as ``t.add_(y)``, since recording it as ``t = t + y`` would leave the
+    base's values unchanged, where torch changes them."""
+    node = t.creator
+    if node is None or node.inputs is None or t.data.base is None:
+        return False
+    memory = _buffer(t.data)
+    return any(_buffer(x.data) is memory for x in node.inputs)
+
+
 def write_recorded(t, name, make, check_result):
     """``t``'s values replaced by ``make(before)``'s, recorded as a node whose output is ``t`` (see the module
     docstring); ``check_result(out)`` refuses a result of the wrong shape or dtype. Returns ``t``."""

@@ -22,6 +22,13 @@ class _NotGiven:
 
 NOT_GIVEN = _NotGiven()
 
+# x <op>= y on a view while a graph is recorded is the in-place method's write (Tensor._update)
+_IN_PLACE_OF_OPERATOR = {
+    "+=": "add_", "-=": "sub_", "*=": "mul_", "/=": "div_", "//=": "floor_divide_", "%=": "remainder_",
+    "**=": "pow_", "&=": "bitwise_and_", "|=": "bitwise_or_", "^=": "bitwise_xor_", "<<=": "bitwise_left_shift_",
+    ">>=": "bitwise_right_shift_",
+}
+
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
@@ -391,6 +398,8 @@ class Tensor:
                     f"x {symbol} y on a leaf tensor that requires grad (shape {tuple(self.shape)}), a parameter "
                     "say, would cut it from its gradient; update it under minigrad.no_grad() (as an optimizer "
                     "does), or write x = x + y for a new tensor")
+            if _recorded_writes.views_a_graph_input(self):   # r = h[0]; r *= 3 changes h too, as in torch
+                return self._write_result(_IN_PLACE_OF_OPERATOR[symbol], lambda t: op(t, other))
             out = op(self, other)
             if out.shape != self.shape:   # the same rule as in place: x keeps its shape
                 raise ValueError(f"x {symbol} y: the result has shape {tuple(out.shape)}, not x's {tuple(self.shape)}")

@@ -1,0 +1,75 @@
+"""``r op= y`` on a view ``r`` of a tensor in a recorded graph writes through to the base, as torch's, instead of
+rebinding ``r`` (which left the base unchanged: ``r = h[0]; r *= 3`` kept h's row, torch triples it)."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+torch = pytest.importorskip("torch")
+
+OPS = ["+=", "-=", "*=", "/=", "**="]
+
+
+def _apply(r, op, v):
+    if op == "+=":
+        r += v
+    elif op == "-=":
+        r -= v
+    elif op == "*=":
+        r *= v
+    elif op == "/=":
+        r /= v
+    else:
+        r **= v
+    return r
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("view", ["row", "transpose", "reshape"])
+def test_the_write_reaches_the_base_and_the_views_gradient_is_torchs(op, view):
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    take = {"row": lambda h: h[0], "transpose": lambda h: h.T, "reshape": lambda h: h.reshape(4)}[view]
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 1.5, tx * 1.5
+    r, tr = _apply(take(h), op, 3.0), _apply(take(th), op, 3.0)
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(r.numpy(), tr.detach().numpy(), rtol=1e-15)
+    (r * r).sum().backward()
+    (tr * tr).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-14)
+
+
+def test_a_later_use_of_the_base_refuses_to_backward_where_it_used_to_give_a_wrong_gradient():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    h = x * 1
+    r = h[0]
+    r *= 3   # torch: h is [[3, 6], [3, 4]] and (h * h).sum() has gradient [[18, 36], [6, 8]]
+    assert h.numpy().tolist() == [[3.0, 6.0], [3.0, 4.0]]
+    with pytest.raises(RuntimeError, match=r"written in place through a view of it \(mul_\(\) on the output of "
+                                           r"GetItem\)"):
+        (h * h).sum().backward()
+
+
+def test_a_view_of_a_parameter_is_refused_as_torch_refuses_it():
+    w = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    r = w.T
+    with pytest.raises(RuntimeError, match=r"add_\(\): this tensor \(shape \(2, 2\)\) is a view of a leaf tensor "
+                                           r"that requires grad"):
+        r += 1
+    tw = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        tr = tw.T
+        tr += 1
+
+
+def test_a_tensor_that_is_no_view_is_still_rebound():
+    # x += y on a non-view while recording stays x = x + y (docs/autodiff.md): an earlier node reading h keeps
+    # its gradient instead of refusing
+    x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    h = x * 2
+    s = h.exp().sum()
+    h2 = h
+    h += 1
+    assert h is not h2 and h2.numpy().tolist() == [2.0, 4.0]
+    (s + h.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([2.0, 4.0]) + 2, rtol=1e-15)
