@@ -53,9 +53,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
         return _vector_p_norm(x, ord, dims, keepdim)
     xp = get_array_module(x.data)
     axis = None if dims is None or x.ndim == 0 else dims
-    if ord == 0:
-        count = (x.data != 0).sum(axis=axis, keepdims=keepdim).astype(x.dtype)
-        return Tensor(xp.asarray(count))
+    if ord == 0:   # the count of nonzeros: piecewise constant, so its gradient is 0 (and it requires grad, as torch's)
+        count = Tensor(xp.asarray((x.data != 0).sum(axis=axis, keepdims=keepdim).astype(x.dtype)))
+        if not x.requires_grad:
+            return count
+        return where(Tensor(xp.zeros(count.shape, dtype=bool)), _sum(x, axis, keepdim), count)
     # A zero entry makes the slice's norm 0; its terms |0|^ord = inf would make the gradient inf * 0 = NaN, so
     # they are taken at 1 and the slice's result set to 0 (gradient 0, torch's).
     zero = x.data == 0

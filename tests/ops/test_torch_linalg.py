@@ -267,7 +267,11 @@ def test_vector_norm_of_order_0_counts_nonzeros_with_gradient_0():
     x, tx = pair(a)
     ours, theirs = mg.linalg.vector_norm(x, 0, 1), torch.linalg.vector_norm(tx, 0, 1)
     same(ours, theirs)
-    assert not ours.requires_grad
+    assert ours.requires_grad and theirs.requires_grad   # so vector_norm(x, 0).backward() runs, as torch's
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert tx.grad is None   # torch's backward gives no gradient at all: minigrad's is the zero it stands for
+    assert x.grad.numpy().tolist() == np.zeros_like(a).tolist()
 
 
 @pytest.mark.parametrize("ord, dim", [(None, None), (None, 1), (3, -1), ("fro", (0, 1)), ("nuc", None), (2, None),
