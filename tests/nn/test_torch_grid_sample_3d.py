@@ -9,27 +9,12 @@ import pytest
 
 import minigrad as mg
 from minigrad.nn import functional as F
-from torch_agreement import TOL, second_derivatives_match
+from torch_agreement import TOL, agree, second_derivatives_match
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 RNG = np.random.default_rng(1503)
 PADDINGS = ["zeros", "border", "reflection"]
-
-
-def _agree(fm, ft, arrays, dtype="float64", tol=None):
-    tol = tol or TOL[dtype]
-    xs = [mg.tensor(a.astype(dtype), dtype=dtype, requires_grad=True) for a in arrays]
-    txs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    y, ty = fm(*xs), ft(*txs)
-    assert y.shape == tuple(ty.shape) and y.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
-    c = RNG.standard_normal(y.shape).astype(dtype)
-    (y * mg.tensor(c, dtype=dtype)).sum().backward()
-    (ty * torch.tensor(c)).sum().backward()
-    for x, tx in zip(xs, txs):
-        assert x.grad.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
 
 
 @pytest.mark.parametrize("align_corners", [True, False])
@@ -39,7 +24,7 @@ def test_volumetric_grid_sample_matches_torch(mode, padding_mode, align_corners)
     x = RNG.standard_normal((2, 3, 4, 5, 3))
     shape = (2, 3, 2, 4, 3)
     for grid in (RNG.uniform(-2.6, 2.6, shape), RNG.integers(-12, 13, shape) / 4.0):
-        _agree(lambda a, g: F.grid_sample(a, g, mode, padding_mode, align_corners),
+        agree(lambda a, g: F.grid_sample(a, g, mode, padding_mode, align_corners),
                lambda a, g: TF.grid_sample(a, g, mode, padding_mode, align_corners), [x, grid])
 
 
@@ -50,7 +35,7 @@ def test_volumetric_grid_sample_on_unit_axes(shape):
     for mode in ("bilinear", "nearest"):
         for padding_mode in PADDINGS:
             for ac in (True, False):
-                _agree(lambda a, g: F.grid_sample(a, g, mode, padding_mode, ac),
+                agree(lambda a, g: F.grid_sample(a, g, mode, padding_mode, ac),
                        lambda a, g: TF.grid_sample(a, g, mode, padding_mode, ac), [x, grid])
 
 
@@ -69,7 +54,7 @@ def test_volumetric_nearest_gives_the_grid_a_zero_gradient_and_float32_stays_flo
     gx, gg = mg.grad(F.grid_sample(x, grid, "nearest", align_corners=False).sum(), [x, grid])
     assert gg.shape == grid.shape and not gg.numpy().any() and gx.numpy().sum() == 2 * 2 * 2
     for mode in ("bilinear", "nearest"):
-        _agree(lambda a, g: F.grid_sample(a, g, mode, "reflection", False),
+        agree(lambda a, g: F.grid_sample(a, g, mode, "reflection", False),
                lambda a, g: TF.grid_sample(a, g, mode, "reflection", False),
                [RNG.standard_normal((2, 3, 4, 3, 5)), RNG.uniform(-1.2, 1.2, (2, 3, 2, 2, 3))], "float32",
                dict(rtol=2e-5, atol=2e-5))
@@ -84,7 +69,7 @@ def test_a_volumetric_spatial_transformer_matches_torch_end_to_end():
         theta = (a.reshape(2, 60) @ m).reshape(2, 3, 4) + lib.tensor(eye, dtype=a.dtype)
         return sample(a, affine(theta, (2, 1, 2, 3, 4), False), "bilinear", "border", False)
 
-    _agree(lambda a, m: run(mg, F.affine_grid, F.grid_sample, a, m),
+    agree(lambda a, m: run(mg, F.affine_grid, F.grid_sample, a, m),
            lambda a, m: run(torch, TF.affine_grid, TF.grid_sample, a, m), [x, w])
 
 
