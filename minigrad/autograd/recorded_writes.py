@@ -39,9 +39,17 @@ def views_a_graph_input(t) -> bool:
     """Whether ``t`` is a view of a tensor in its graph (a slice's, a reshape's output sharing its input's memory):
     ``t += y`` then writes through it, as ``t.add_(y)``, since recording it as ``t = t + y`` would leave the
     base's values unchanged, where torch changes them."""
-    node = t.creator
-    if node is None or node.inputs is None or t.data.base is None:
+    if t.data.base is None:
         return False
+    node = t.creator
+    if node is None:
+        # a view of a tensor outside the graph (p[0] += h): torch writes into p, rebinding would leave p as it
+        # was; the in-place path refuses it with its own message
+        return not t.requires_grad
+    if node.inputs is None:
+        return False
+    if node.__dict__.get("writes_a_view"):
+        return True   # written in place before (r.mul_(2)): its node reads a private copy, yet r still views h
     memory = _buffer(t.data)
     return any(_buffer(x.data) is memory for x in node.inputs)
 
@@ -69,6 +77,7 @@ def write_recorded(t, name, make, check_result):
                 f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
                 f"the write would change the op's own input; use the out-of-place {_out_of_place(name)} "
                 "(x = x * x for x.mul_(x))")
+    was_view = views_a_graph_input(t)
     _retire_bases(t, name)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
@@ -95,6 +104,8 @@ def write_recorded(t, name, make, check_result):
     # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
     # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
     node._writes = STATE.writes
+    if was_view:
+        node.writes_a_view = True   # a later r += y still writes through (views_a_graph_input)
     if node.keep_output:
         node._output_ref = weakref.ref(t)
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch

@@ -73,3 +73,33 @@ def test_a_tensor_that_is_no_view_is_still_rebound():
     assert h is not h2 and h2.numpy().tolist() == [2.0, 4.0]
     (s + h.sum()).backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([2.0, 4.0]) + 2, rtol=1e-15)
+
+
+def test_a_view_written_in_place_before_still_writes_through():
+    # found by test_view_inplace_fuzz.py: after r.mul_(1), r's node read a private copy, so r no longer looked like
+    # a view and r += 2 rebound r, leaving h [[1.5, 3], [4.5, 6]] where torch's is [[3.5, 5], [4.5, 6]]
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 1.5, tx * 1.5
+    r, tr = h[0], th[0]
+    r.mul_(1.0)
+    tr.mul_(1.0)
+    r2 = r
+    r += 2
+    tr += 2
+    assert r is r2
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    (r * r).sum().backward()
+    (tr * tr).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-14)
+
+
+def test_a_view_of_a_tensor_outside_the_graph_with_an_operand_that_requires_grad_is_refused():
+    # torch writes r + h[1] into p's row (p then joins the graph); minigrad rebound r and left p unchanged
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    p = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    r = p[0]
+    with pytest.raises(RuntimeError, match=r"add_\(\): this tensor \(shape \(2,\)\) is a view of an array no graph "
+                                           r"knows of"):
+        r += x[1] * 1
+    assert p.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]

@@ -1,0 +1,93 @@
+"""Seeded differential fuzz of views and in-place writes against torch (programs: view_inplace_programs.py).
+
+Each random program runs in torch and in minigrad, in three modes: a recorded graph (x requires grad), the same
+under ``no_grad()``, and ``x`` not requiring grad. minigrad may refuse a program torch runs (any error: minigrad
+cannot follow every in-place autograd pattern of torch), but where it runs it, every live tensor's values and,
+with a graph, ``x.grad`` must be torch's. Outside a graph nothing may be refused: a write is a plain write.
+
+A long run: ``MINIGRAD_VIEW_FUZZ_PROGRAMS=3000 MINIGRAD_VIEW_FUZZ_SEED=7 python -m pytest -p no:cacheprovider
+tests/autograd/test_view_inplace_fuzz.py -s`` (``-s`` prints the refusal counts).
+"""
+import collections
+import os
+import random
+
+import numpy as np
+import pytest
+
+from view_inplace_programs import MODES, Lib, describe, loss, make_program, run_program
+
+torch = pytest.importorskip("torch")
+
+PROGRAMS = int(os.environ.get("MINIGRAD_VIEW_FUZZ_PROGRAMS", "60"))
+SEED = int(os.environ.get("MINIGRAD_VIEW_FUZZ_SEED", "0"))
+LENGTH = int(os.environ.get("MINIGRAD_VIEW_FUZZ_LENGTH", "6"))
+
+
+def _close(actual, expected, what):
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} vs torch's {expected.shape}"
+    finite = expected[np.isfinite(expected)]
+    scale = float(np.abs(finite).max()) if finite.size else 1.0
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14 * max(1.0, scale), equal_nan=True,
+                               err_msg=what)
+
+
+def check(program, mode, tl, ml):
+    """None where minigrad matches torch; the refusal (an exception) where minigrad refuses; "torch-refuses"
+    where torch's backward refuses the program. A silent difference fails an assert."""
+    tx, tenv = run_program(tl, program, mode)
+    tgrad = None
+    if mode == "grad":
+        try:
+            tloss = loss(tl, tx, tenv, program["weights"], program["picks"])
+            if tloss is not None:
+                tloss.backward()
+        except RuntimeError:   # a use or a backward that torch's version counters refuse
+            tloss = "refused"
+        tgrad = None if tx.grad is None else tx.grad.numpy().copy()
+    try:
+        mx, menv = run_program(ml, program, mode)
+        if mode == "grad" and tloss is not None:
+            mloss = loss(ml, mx, menv, program["weights"], program["picks"])
+            mloss.backward()
+    except Exception as exc:   # noqa: BLE001 - any clear error is a refusal
+        assert str(exc).strip(), f"an empty error message ({type(exc).__name__})\n{describe(program)}"
+        if mode != "grad":
+            raise AssertionError(f"refused outside a graph ({mode}): {exc}\n{describe(program)}") from exc
+        return exc
+    assert len(menv) == len(tenv)
+    for k, (m, t) in enumerate(zip(menv, tenv)):
+        _close(ml.numpy(m), tl.numpy(t), f"{mode}: values of env[{k}]\n{describe(program)}")
+    if mode == "grad" and tloss == "refused":
+        return "torch-refuses"
+    if mode == "grad" and tloss is not None:
+        mgrad = None if mx.grad is None else mx.grad.numpy()
+        if tgrad is None or mgrad is None:
+            assert tgrad is None and (mgrad is None or not np.any(mgrad)), f"x.grad\n{describe(program)}"
+        else:
+            _close(mgrad, tgrad, f"x.grad\n{describe(program)}")
+    return None
+
+
+def _refusal_kind(program, exc):
+    text = str(exc).splitlines()[0]
+    return f"{type(exc).__name__}: {text[:110]}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_views_and_in_place_writes_match_torch(mode):
+    tl, ml = Lib("torch"), Lib("minigrad")
+    rng = random.Random(f"{SEED}-{mode}")
+    refusals, torch_refuses = collections.Counter(), 0
+    for _ in range(PROGRAMS):
+        program = make_program(rng, mode, tl, LENGTH)
+        got = check(program, mode, tl, ml)
+        if isinstance(got, Exception):
+            refusals[_refusal_kind(program, got)] += 1
+        elif got == "torch-refuses":
+            torch_refuses += 1
+    print(f"\n{mode}: {PROGRAMS} programs, {sum(refusals.values())} refused by minigrad, "
+          f"{torch_refuses} whose backward torch refuses but minigrad runs")
+    for kind, n in refusals.most_common():
+        print(f"  {n:4d}  {kind}")
