@@ -443,6 +443,24 @@ def unsqueeze(x, dim):
     return expand_dims(x, int(dim))
 
 
+class Expand(Function):
+    """y = x repeated along its dims of size one (and new leading dims), as a view of x's memory.
+
+    Shapes: x (s) -> ``shape`` (s broadcast to it).   dL/dx = sum_to(g, s), g summed back over the repeated dims.
+    A view, not ``broadcast_to``'s filled copy, because torch's expand is one: a later in-place write into x
+    shows through it. Its array is read-only (its entries share memory), as torch refuses writes into it.
+    """
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, F, gy, x):
+        return F.sum_to(gy, x.shape)
+
+
 def expand(x, *sizes):
     """``x`` broadcast to ``sizes`` as ``torch.Tensor.expand`` does: -1 keeps a dim's size, dims of
     length one grow to any size, and new dims may be added in front.
@@ -465,7 +483,7 @@ def expand(x, *sizes):
             raise ValueError(f"expand: size {sizes[i]} at dim {i} ({where}) is not allowed: -1 keeps an existing "
                              f"size and only dims of size 1 expand (sizes {sizes}, tensor shape {tuple(x.shape)})")
         shape.append(size)
-    return broadcast_to(x, tuple(shape))
+    return Expand.apply(x, shape=tuple(shape))
 
 
 def t(x):

@@ -91,3 +91,15 @@ def test_views_and_in_place_writes_match_torch(mode):
           f"{torch_refuses} whose backward torch refuses but minigrad runs")
     for kind, n in refusals.most_common():
         print(f"  {n:4d}  {kind}")
+
+
+# Silent differences the fuzz found, minimized (test_augmented_assignment_on_views.py holds those of x op= y).
+
+def test_expand_is_a_view_so_a_later_write_into_its_input_shows_through():
+    # expand filled a copy: x.zero_() after e = x.expand(...) left e with x's old values, torch's e is zeros
+    a = np.array([[1.0, 2.0, 3.0]])
+    for lib in (Lib("minigrad"), Lib("torch")):
+        x = lib.tensor(a)
+        e = x.expand(2, 3)
+        x.mul_(2.0)
+        assert lib.numpy(e).tolist() == [[2.0, 4.0, 6.0], [2.0, 4.0, 6.0]], lib.name
