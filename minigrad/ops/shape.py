@@ -448,13 +448,16 @@ class Expand(Function):
 
     Shapes: x (s) -> ``shape`` (s broadcast to it).   dL/dx = sum_to(g, s), g summed back over the repeated dims.
     A view, not ``broadcast_to``'s filled copy, because torch's expand is one: a later in-place write into x
-    shows through it. Its array is read-only (its entries share memory), as torch refuses writes into it.
+    shows through it. Its array is read-only (its entries share memory), as torch refuses most writes into it;
+    one that repeats nothing is a writable view.
     """
 
     def __init__(self, shape):
         self.shape = tuple(shape)
 
     def forward(self, x):
+        if x.size == int(np.prod(self.shape)):   # nothing repeated (new dims of size 1): a writable view, as torch's
+            return x.reshape(self.shape)
         return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, F, gy, x):
