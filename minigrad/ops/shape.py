@@ -146,7 +146,9 @@ def reshape(x, *shape):
     x = as_tensor(x)
     shape = _ints("reshape", "sizes", shape)
     if shape == x.shape:
-        return x
+        # a view of its own, as torch's: r = h.reshape(h.shape); r += 1 while recording writes through to h,
+        # where returning h itself would rebind r and leave h as it was
+        return Reshape.apply(x, shape=shape)
     known = 1
     for s in shape:
         known *= s if s != -1 else 1
@@ -174,8 +176,8 @@ def transpose(x, *axes):
     if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
-    if axes == tuple(range(x.ndim)):
-        return x
+    if axes == tuple(range(x.ndim)):   # a view of its own, as reshape's above
+        return Transpose.apply(x, axes=axes)
     return Transpose.apply(x, axes=axes)
 
 

@@ -103,3 +103,20 @@ def test_a_view_of_a_tensor_outside_the_graph_with_an_operand_that_requires_grad
                                            r"knows of"):
         r += x[1] * 1
     assert p.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("view", ["permute(0, 1)", "reshape(2, 2)", "view(2, 2)", "swapaxes(0, 0)", "movedim(0, 0)"])
+def test_a_view_that_changes_nothing_is_a_view_of_its_own(view):
+    # found by test_view_inplace_fuzz.py: h.permute(0, 1) returned h itself, so p *= 2 rebound p and left h
+    # [[1.5, 3], [4.5, 6]] where torch's h is [[3, 6], [9, 12]]
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 1.5, tx * 1.5
+    p, tp = eval(f"h.{view}"), eval(f"th.{view}")
+    assert p is not h
+    p *= 2.0
+    tp *= 2.0
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    (p * p).sum().backward()
+    (tp * tp).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-14)
