@@ -16,6 +16,8 @@ import random
 import numpy as np
 import pytest
 
+import minigrad as mg
+
 from view_inplace_programs import MODES, Lib, describe, loss, make_program, run_program
 
 torch = pytest.importorskip("torch")
@@ -117,3 +119,22 @@ def test_an_expand_that_repeats_nothing_writes_through_and_one_that_repeats_refu
         e.add_(1.0)
     with pytest.raises(RuntimeError, match=r"x\[index\] = value: this tensor \(shape \(3, 2\)\) is read-only"):
         e[0] = 5.0   # torch writes 5 into every alias: minigrad refuses instead
+
+
+def test_a_write_through_a_diagonal_retires_its_base():
+    # found by the fuzz: diagonal() is an as_strided view, whose base NumPy wraps in a DummyArray; the write
+    # stamps and _retire_bases stopped there, so h kept its graph: (h.sin()).sum() after d.mul_(2) gave
+    # x.grad[0, 0] = 1.5 cos(1.5) where torch's is 3 cos(3)
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    h = x * 1.0
+    d = h.diagonal()
+    d.mul_(2.0)
+    assert h.numpy().tolist() == [[2.0, 2.0], [3.0, 8.0]]
+    with pytest.raises(RuntimeError, match=r"written in place through a view of it \(mul_\(\) on the output of "):
+        h.sin().sum().backward()
+    (d * d).sum().backward()   # through the view itself the gradient is torch's
+    tx = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    td = (tx * 1.0).diagonal()
+    td.mul_(2.0)
+    (td * td).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
