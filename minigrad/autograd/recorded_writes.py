@@ -100,12 +100,17 @@ def write_recorded(t, name, make, check_result):
     if node is None:   # a comparison with an operand that requires grad, into a constant: no gradient flows
         return t
     retained = _retain_grad_hook(t)
+    if t.creator is not None:
+        t.creator.__dict__.pop("view_data", None)   # its output is ``before`` now, a private copy
     t.creator, t._out_index, t.requires_grad = node, out._out_index, True
     # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
     # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
     node._writes = STATE.writes
     if was_view:
         node.writes_a_view = True   # a later r += y still writes through (views_a_graph_input)
+        # A later write into the memory t views, through another tensor (h.exp_() after r = h[0]; r.mul_(2)),
+        # changes t's values behind this node: the engine then refuses it (torch would rebuild t's graph).
+        node.view_data = t.data
     if node.keep_output:
         node._output_ref = weakref.ref(t)
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch

@@ -138,3 +138,17 @@ def test_a_write_through_a_diagonal_retires_its_base():
     td.mul_(2.0)
     (td * td).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
+
+
+def test_a_view_written_in_place_refuses_backward_after_its_base_is_written_again():
+    # found by the fuzz: e = h.unsqueeze(0).expand(1, 2, 2); e[0, 0] = 3; h.exp_(); then e's gradient came from
+    # e[0, 0] = 3 alone, ignoring the exp_ that changed e's values (x.grad [[0, 0], [1, 1]] where torch's is
+    # [[0, 0], [e^3, e^4]])
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    h = x * 1.0
+    e = h[None]
+    e[0, 0] = 3.0
+    h.exp_()
+    np.testing.assert_allclose(e.numpy(), np.exp([[[3.0, 3.0], [3.0, 4.0]]]), rtol=1e-15)
+    with pytest.raises(RuntimeError, match=r"a view written in place, was written again after that through another"):
+        e.sum().backward()
