@@ -79,6 +79,7 @@ def write_recorded(t, name, make, check_result):
                 "(x = x * x for x.mul_(x))")
     was_view = views_a_graph_input(t)
     _retire_bases(t, name)
+    _hand_over(t)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
     _read_before(operands, t, before)
@@ -100,22 +101,29 @@ def write_recorded(t, name, make, check_result):
     if node is None:   # a comparison with an operand that requires grad, into a constant: no gradient flows
         return t
     retained = _retain_grad_hook(t)
-    if t.creator is not None:
-        t.creator.__dict__.pop("view_data", None)   # its output is ``before`` now, a private copy
     t.creator, t._out_index, t.requires_grad = node, out._out_index, True
     # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
     # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
     node._writes = STATE.writes
     if was_view:
         node.writes_a_view = True   # a later r += y still writes through (views_a_graph_input)
-        # A later write into the memory t views, through another tensor (h.exp_() after r = h[0]; r.mul_(2)),
-        # changes t's values behind this node: the engine then refuses it (torch would rebuild t's graph).
-        node.view_data = t.data
+    # A later write into t's memory through another tensor (h.exp_() after r = h[0]; r.mul_(2), or r.add_(1)
+    # after h.clamp_() where r's graph reads private copies and no longer reaches h) changes t's values behind
+    # this node: the engine then refuses it (torch would rebuild t's graph).
+    node.view_data = t.data
     if node.keep_output:
         node._output_ref = weakref.ref(t)
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch
         node._hooks = {t._out_index: [retained]}
     return t
+
+
+def _hand_over(t):
+    """``t``'s node, if a recorded write made it, is about to output a private copy of ``t`` instead: it stops
+    watching ``t``'s memory, and is refused at backward if that memory was already written behind it."""
+    node = t.creator
+    if node is not None and node.__dict__.pop("view_data", None) is not None and written_at(t) > node._writes:
+        node.stale_output = True
 
 
 def _read_before(operands, t, before):
@@ -168,6 +176,7 @@ def _retire_bases(t, name):
                     f"(shape {tuple(x.shape)}), which cannot be written in place while grad mode is on (PyTorch "
                     f"refuses it too); use the out-of-place {_out_of_place(name)}")
             nodes.append(x.creator)
+            _hand_over(x)
             kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
             kept.requires_grad = x.requires_grad
             copies[id(x)] = kept

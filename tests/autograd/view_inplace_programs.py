@@ -290,6 +290,8 @@ def _random_setitem(rng, shape):
 def random_step(rng, env_shapes):
     i = rng.randrange(len(env_shapes))
     shape = env_shapes[i]
+    if 0 in shape:   # an empty diagonal, say: nothing to index or write
+        return ("fn", i, "scale", 2.0)
     r = rng.random()
     if r < 0.38 and shape:
         return ("view", i) + _random_view(rng, shape)[1:]
