@@ -188,6 +188,8 @@ def _retire_bases(t, name):
 def _written_behind(x, kept, name, view):
     """Give ``x`` a node that refuses backward: its values were written through a view (see ``_retire_bases``)."""
     node = _WrittenThroughView()
+    # a view stays one (u = h[None]; w = u.T; w[0] = 1; u /= 2 writes through to h, as in torch)
+    node.writes_a_view = views_a_graph_input(x)
     node.inputs, node.needs_input_grad = (kept,), (kept.requires_grad,)
     node.n_outputs, node._hooks, node._writes = 1, None, STATE.writes
     node.message = (f"a tensor of shape {tuple(x.shape)} was written in place through a view of it ({name}() on "

@@ -238,13 +238,16 @@ def flatten(x, start_dim=0, end_dim=-1):
     ``torch.flatten``. A 0-d tensor becomes shape (1,)."""
     x = as_tensor(x)
     if start_dim == 0 and end_dim == -1:
-        return reshape(x, (x.data.size,))
+        # nothing merged: torch returns the input itself (not a view), so r = h[0].flatten(); r += 1 rebinds r
+        return x if x.ndim == 1 else reshape(x, (x.data.size,))
     check_dims("flatten", (start_dim,), x.ndim, x.shape)
     check_dims("flatten", (end_dim,), x.ndim, x.shape)
     first, last = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
     if first > last:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"(tensor of shape {tuple(x.shape)})")
+    if first == last and x.ndim:
+        return x   # nothing merged: the input itself, as torch's
     shape = x.shape or (1,)
     return reshape(x, shape[:first] + (-1 if 0 not in shape[first:last + 1] else 0,) + shape[last + 1:])
 

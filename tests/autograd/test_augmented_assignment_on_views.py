@@ -120,3 +120,33 @@ def test_a_view_that_changes_nothing_is_a_view_of_its_own(view):
     (p * p).sum().backward()
     (tp * tp).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-14)
+
+
+def test_a_view_whose_memory_was_written_through_a_view_of_it_still_writes_through():
+    # found by test_view_inplace_fuzz.py: w[0] = 1.5 through w = u.swapaxes(1, 2) gave u a refusing node, and
+    # u /= 2 then rebound u: h stayed [[1.5, 1.5], ...] where torch's is [[0.75, 0.75], ...]
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 2.0, tx * 2.0
+    u, tu = h.unsqueeze(0), th.unsqueeze(0)
+    w, tw = u.swapaxes(1, 2), tu.swapaxes(1, 2)
+    w[0] = 1.5
+    tw[0] = 1.5
+    u /= 2.0
+    tu /= 2.0
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-15)
+
+
+def test_flatten_that_merges_nothing_is_the_input_itself_as_in_torch():
+    # found by the fuzz: after reshape(same shape) got a view of its own, r.flatten() of a 1-D r became a view,
+    # so f /= 2 wrote into r while recording; torch's flatten returns r itself, and minigrad's x op= y on a
+    # tensor that is no view rebinds the name (docs/autodiff.md)
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    r, tr = (x * 2.0).T.flatten(), (tx * 2.0).T.flatten()   # a copy: T is not contiguous
+    assert r.flatten() is r and tr.flatten() is tr
+    assert x.flatten(1, 1) is x and tx.flatten(1, 1) is tx
+    f = r.flatten()
+    f /= 2.0
+    assert r.numpy().tolist() == [2.0, 6.0, 4.0, 8.0] and f.numpy().tolist() == [1.0, 3.0, 2.0, 4.0]
