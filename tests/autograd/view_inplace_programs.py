@@ -26,6 +26,7 @@ class Lib:
 
     def __init__(self, name):
         self.name = name
+        self.copied = []   # per reshape/view/flatten step of the last program run: whether it copied
         if name == "torch":
             import torch
 
@@ -48,6 +49,10 @@ class Lib:
         if self.name == "torch":
             return t.detach().numpy().copy()
         return np.array(t.numpy(), copy=True)
+
+    def raw(self, t):
+        """The array over t's memory (no copy)."""
+        return t.detach().numpy() if self.name == "torch" else t.data
 
     def is_view(self, t):
         return t._base is not None
@@ -123,6 +128,8 @@ def run_step(lib, env, step):
     t = env[i]
     if kind == "view":
         env.append(_view(t, step[2], step[3]))
+        if step[2] in ("reshape", "view", "flatten"):
+            lib.copied.append(not np.shares_memory(lib.raw(env[-1]), lib.raw(t)))
     elif kind == "fn":
         op, arg = step[2], step[3]
         if op == "scale":
@@ -176,6 +183,7 @@ def start(lib, mode, x0, c):
 def run_program(lib, program, mode):
     """(x, env): the program's live tensors after its steps (env[0] is x, env[1] h); raises what the library raises."""
     x0, c, steps = program["x"], program["c"], program["steps"]
+    lib.copied = []
     ctx = lib.no_grad() if mode == "no_grad" else contextlib.nullcontext()
     with ctx:
         x, env = start(lib, mode, x0, c)
