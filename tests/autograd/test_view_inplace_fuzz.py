@@ -23,7 +23,7 @@ from view_inplace_programs import MODES, Lib, describe, loss, make_program, run_
 
 torch = pytest.importorskip("torch")
 
-PROGRAMS = int(os.environ.get("MINIGRAD_VIEW_FUZZ_PROGRAMS", "60"))
+PROGRAMS = int(os.environ.get("MINIGRAD_VIEW_FUZZ_PROGRAMS", "250"))
 SEED = int(os.environ.get("MINIGRAD_VIEW_FUZZ_SEED", "0"))
 LENGTH = int(os.environ.get("MINIGRAD_VIEW_FUZZ_LENGTH", "6"))
 VERBOSE = bool(os.environ.get("MINIGRAD_VIEW_FUZZ_VERBOSE"))
