@@ -914,6 +914,7 @@ OPS += [
         ("unsqueeze_copy", mg.unsqueeze_copy, [S(_cr(2, 3), -1)]),
         ("squeeze_copy", mg.squeeze_copy, [S(_cr(2, 1, 1), (1, 2)), S(_cr(2, 1), 0)]),
         ("expand_copy", mg.expand_copy, [S(_cr(1, 3), (2, 3))]),
+        ("Tensor.expand", lambda x, *sizes: x.expand(*sizes), [S(_cr(1, 3), 2, 2, 3), S(_cr(3, 1), -1, 4)]),
         ("view_copy", mg.view_copy, [S(_cr(2, 3), (3, 2))]),
         ("unfold_copy", mg.unfold_copy, [S(_cr(2, 5), 1, 2, 1)]),
         ("select_copy", mg.select_copy, [S(_cr(2, 3), 1, -1)]),

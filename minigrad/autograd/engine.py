@@ -311,6 +311,12 @@ def _check_inputs_unchanged(fn):
     saved = getattr(fn, "_output_data", None) if fn.keep_output else None
     written = (out is not None and written_at(out) > fn._writes) or (
         saved is not None and array_written_at(saved) > fn._writes)
+    view = fn.__dict__.get("view_data")
+    if fn.__dict__.get("stale_output") or (view is not None and array_written_at(view) > fn._writes):
+        raise RuntimeError(
+            f"{fn.name}: its output, a tensor written in place, was written again after that through another "
+            "tensor sharing its memory, so its graph no longer gives its values; differentiate through the tensor "
+            "written last, or use out-of-place ops")
     if written:
         shape = tuple(out.shape) if out is not None else tuple(saved.shape)
         raise RuntimeError(

@@ -39,9 +39,17 @@ def views_a_graph_input(t) -> bool:
     """Whether ``t`` is a view of a tensor in its graph (a slice's, a reshape's output sharing its input's memory):
     ``t += y`` then writes through it, as ``t.add_(y)``, since recording it as ``t = t + y`` would leave the
     base's values unchanged, where torch changes them."""
-    node = t.creator
-    if node is None or node.inputs is None or t.data.base is None:
+    if t.data.base is None:
         return False
+    node = t.creator
+    if node is None:
+        # a view of a tensor outside the graph (p[0] += h): torch writes into p, rebinding would leave p as it
+        # was; the in-place path refuses it with its own message
+        return not t.requires_grad
+    if node.inputs is None:
+        return False
+    if node.__dict__.get("writes_a_view"):
+        return True   # written in place before (r.mul_(2)): its node reads a private copy, yet r still views h
     memory = _buffer(t.data)
     return any(_buffer(x.data) is memory for x in node.inputs)
 
@@ -69,7 +77,9 @@ def write_recorded(t, name, make, check_result):
                 f"{name}(): an operand is this tensor itself or shares its memory (shape {tuple(o.shape)}), so "
                 f"the write would change the op's own input; use the out-of-place {_out_of_place(name)} "
                 "(x = x * x for x.mul_(x))")
+    was_view = views_a_graph_input(t)
     _retire_bases(t, name)
+    _hand_over(t)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
     before.requires_grad = t.requires_grad
     _read_before(operands, t, before)
@@ -95,11 +105,25 @@ def write_recorded(t, name, make, check_result):
     # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
     # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
     node._writes = STATE.writes
+    if was_view:
+        node.writes_a_view = True   # a later r += y still writes through (views_a_graph_input)
+    # A later write into t's memory through another tensor (h.exp_() after r = h[0]; r.mul_(2), or r.add_(1)
+    # after h.clamp_() where r's graph reads private copies and no longer reaches h) changes t's values behind
+    # this node: the engine then refuses it (torch would rebuild t's graph).
+    node.view_data = t.data
     if node.keep_output:
         node._output_ref = weakref.ref(t)
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch
         node._hooks = {t._out_index: [retained]}
     return t
+
+
+def _hand_over(t):
+    """``t``'s node, if a recorded write made it, is about to output a private copy of ``t`` instead: it stops
+    watching ``t``'s memory, and is refused at backward if that memory was already written behind it."""
+    node = t.creator
+    if node is not None and node.__dict__.pop("view_data", None) is not None and written_at(t) > node._writes:
+        node.stale_output = True
 
 
 def _read_before(operands, t, before):
@@ -152,6 +176,7 @@ def _retire_bases(t, name):
                     f"(shape {tuple(x.shape)}), which cannot be written in place while grad mode is on (PyTorch "
                     f"refuses it too); use the out-of-place {_out_of_place(name)}")
             nodes.append(x.creator)
+            _hand_over(x)
             kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
             kept.requires_grad = x.requires_grad
             copies[id(x)] = kept
@@ -163,6 +188,8 @@ def _retire_bases(t, name):
 def _written_behind(x, kept, name, view):
     """Give ``x`` a node that refuses backward: its values were written through a view (see ``_retire_bases``)."""
     node = _WrittenThroughView()
+    # a view stays one (u = h[None]; w = u.T; w[0] = 1; u /= 2 writes through to h, as in torch)
+    node.writes_a_view = views_a_graph_input(x)
     node.inputs, node.needs_input_grad = (kept,), (kept.requires_grad,)
     node.n_outputs, node._hooks, node._writes = 1, None, STATE.writes
     node.message = (f"a tensor of shape {tuple(x.shape)} was written in place through a view of it ({name}() on "

@@ -392,6 +392,7 @@ class Tensor:
     def _update(self, other, symbol, op, ufunc=None):
         """``self <symbol> other``: written into ``self.data`` (by the NumPy ``ufunc``, or ``op``'s result written
         back), or recorded as ``self = op(self, other)``."""
+        self._refuse_read_only(f"x {symbol} y")
         if STATE.grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
             if self.requires_grad and self.creator is None:
                 raise RuntimeError(
@@ -455,6 +456,7 @@ class Tensor:
         return _ops.getitem(self, index)
 
     def __setitem__(self, index, value):
+        self._refuse_read_only("x[index] = value")
         index = _ops.raw_index(index)
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
@@ -742,6 +744,7 @@ class Tensor:
         then, as in PyTorch; under ``no_grad`` a parameter can be zeroed, and the write is stamped, so a graph
         recorded before it refuses to backward.
         """
+        self._refuse_read_only("zero_()")
         if self.requires_grad and STATE.grad_enabled:
             return self._write_result("zero_", lambda t: _creation.zeros_like(t))
         self.data[...] = 0
@@ -1397,6 +1400,7 @@ class Tensor:
         PyTorch's is: this tensor becomes the op's output (``recorded_writes.py``). The result must keep this
         tensor's shape and a dtype torch writes into it, as PyTorch's in-place ops do.
         """
+        self._refuse_read_only(f"{name}()")
         if _recorded_writes.records(self, make):
             return _recorded_writes.write_recorded(self, name, make, lambda out: self._check_result(name, out))
         out = make(self)
@@ -1406,6 +1410,16 @@ class Tensor:
         self.data[...] = out.data
         _mark_written(self)
         return self
+
+    def _refuse_read_only(self, what):
+        """An ``expand()``'s output repeats entries of one memory (a read-only array): torch refuses most writes
+        into it, and its fill_/zero_/x[i] = v write every alias; minigrad refuses them all, with this message."""
+        flags = getattr(self.data, "flags", None)
+        if flags is not None and not flags.writeable:
+            raise RuntimeError(
+                f"{what}: this tensor (shape {tuple(self.shape)}) is read-only: an expand()ed view, whose entries "
+                "share memory (torch refuses most writes into one too), or a read-only NumPy array; write into a "
+                ".clone() of it, or into the tensor it expands")
 
     def _check_result(self, name, out):
         if out.shape != self.shape:
@@ -1460,6 +1474,7 @@ class Tensor:
 
     def fill_(self, value):
         """Every entry set to ``value`` (a number or a one-element tensor), as ``torch.Tensor.fill_``."""
+        self._refuse_read_only("fill_()")
         if isinstance(value, Tensor):
             if value.size != 1:
                 raise RuntimeError(f"fill_(): the value must be a number or a one-element tensor, got shape "
@@ -1476,6 +1491,7 @@ class Tensor:
     def copy_(self, src):
         """``src``'s values (broadcast to this shape, converted to this dtype and device) written in place, as
         ``torch.Tensor.copy_``; recorded while grad mode is on, as any in-place method (``_write_result``)."""
+        self._refuse_read_only("copy_()")
         values = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
             fits = np.broadcast_shapes(values.shape, self.shape) == self.shape

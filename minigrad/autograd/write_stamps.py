@@ -21,8 +21,12 @@ def _buffer(array):
     """The array that owns the memory ``array`` looks at (itself, or the base of a view)."""
     base = array.base
     # Stop at a base that is not an array (bytes, an mmap): that object is not ours to track.
-    while base is not None and hasattr(base, "base") and hasattr(base, "shape"):
-        array, base = base, base.base
+    while base is not None and hasattr(base, "base"):
+        if hasattr(base, "shape"):
+            array = base
+        elif type(base).__name__ != "DummyArray":   # NumPy's as_strided (diagonal) wraps the owner in one
+            break
+        base = base.base
     return array
 
 

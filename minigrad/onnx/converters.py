@@ -478,14 +478,14 @@ def _split(g, call, x):
     return split(g, x[0], [o.shape[axis] for o in call.outputs], axis)
 
 
-@converts("BroadcastTo")
+@converts("BroadcastTo", "Expand")   # Tensor.expand: a view, exported as the same broadcast
 def _broadcast_to(g, call, x):
     shape = list(call.outputs[0].shape)
     lead = len(shape) - call.inputs[0].ndim
     for axis in call.dynamic_outputs[0]:
         if axis < lead or axis - lead not in call.dynamic_inputs[0]:
             raise ExportError(
-                f"onnx.export: BroadcastTo in {call.where} broadcasts to the batch size, which the graph "
+                f"onnx.export: {call.op} in {call.where} broadcasts to the batch size, which the graph "
                 f"cannot know from this input; {FIXED_SIZES}"
             )
         shape[axis] = 1  # Expand broadcasts both ways: 1 keeps the input's own batch size

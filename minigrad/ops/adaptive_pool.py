@@ -123,7 +123,8 @@ def _checked(op, x, dims):
 
 def _max_pool(x4, out_hw, return_indices, shape, op=AdaptiveMaxPool2d):
     index = _argmax_index(x4.data, out_hw)
-    y = op.apply(x4, index=index).reshape(*shape)
+    y = op.apply(x4, index=index)
+    y = y if y.shape == tuple(shape) else y.reshape(*shape)   # the pool's own node stays the output's creator
     return (y, Tensor(index.reshape(shape))) if return_indices else y
 
 

@@ -146,7 +146,9 @@ def reshape(x, *shape):
     x = as_tensor(x)
     shape = _ints("reshape", "sizes", shape)
     if shape == x.shape:
-        return x
+        # a view of its own, as torch's: r = h.reshape(h.shape); r += 1 while recording writes through to h,
+        # where returning h itself would rebind r and leave h as it was
+        return Reshape.apply(x, shape=shape)
     known = 1
     for s in shape:
         known *= s if s != -1 else 1
@@ -174,8 +176,8 @@ def transpose(x, *axes):
     if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
-    if axes == tuple(range(x.ndim)):
-        return x
+    if axes == tuple(range(x.ndim)):   # a view of its own, as reshape's above
+        return Transpose.apply(x, axes=axes)
     return Transpose.apply(x, axes=axes)
 
 
@@ -236,13 +238,16 @@ def flatten(x, start_dim=0, end_dim=-1):
     ``torch.flatten``. A 0-d tensor becomes shape (1,)."""
     x = as_tensor(x)
     if start_dim == 0 and end_dim == -1:
-        return reshape(x, (x.data.size,))
+        # nothing merged: torch returns the input itself (not a view), so r = h[0].flatten(); r += 1 rebinds r
+        return x if x.ndim == 1 else reshape(x, (x.data.size,))
     check_dims("flatten", (start_dim,), x.ndim, x.shape)
     check_dims("flatten", (end_dim,), x.ndim, x.shape)
     first, last = start_dim % max(x.ndim, 1), end_dim % max(x.ndim, 1)
     if first > last:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"(tensor of shape {tuple(x.shape)})")
+    if first == last and x.ndim:
+        return x   # nothing merged: the input itself, as torch's
     shape = x.shape or (1,)
     return reshape(x, shape[:first] + (-1 if 0 not in shape[first:last + 1] else 0,) + shape[last + 1:])
 
@@ -443,6 +448,27 @@ def unsqueeze(x, dim):
     return expand_dims(x, int(dim))
 
 
+class Expand(Function):
+    """y = x repeated along its dims of size one (and new leading dims), as a view of x's memory.
+
+    Shapes: x (s) -> ``shape`` (s broadcast to it).   dL/dx = sum_to(g, s), g summed back over the repeated dims.
+    A view, not ``broadcast_to``'s filled copy, because torch's expand is one: a later in-place write into x
+    shows through it. Its array is read-only (its entries share memory), as torch refuses most writes into it;
+    one that repeats nothing is a writable view.
+    """
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        if x.size == int(np.prod(self.shape)):   # nothing repeated (new dims of size 1): a writable view, as torch's
+            return x.reshape(self.shape)
+        return get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, F, gy, x):
+        return F.sum_to(gy, x.shape)
+
+
 def expand(x, *sizes):
     """``x`` broadcast to ``sizes`` as ``torch.Tensor.expand`` does: -1 keeps a dim's size, dims of
     length one grow to any size, and new dims may be added in front.
@@ -465,7 +491,7 @@ def expand(x, *sizes):
             raise ValueError(f"expand: size {sizes[i]} at dim {i} ({where}) is not allowed: -1 keeps an existing "
                              f"size and only dims of size 1 expand (sizes {sizes}, tensor shape {tuple(x.shape)})")
         shape.append(size)
-    return broadcast_to(x, tuple(shape))
+    return Expand.apply(x, shape=tuple(shape))
 
 
 def t(x):

@@ -73,3 +73,80 @@ def test_a_tensor_that_is_no_view_is_still_rebound():
     assert h is not h2 and h2.numpy().tolist() == [2.0, 4.0]
     (s + h.sum()).backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([2.0, 4.0]) + 2, rtol=1e-15)
+
+
+def test_a_view_written_in_place_before_still_writes_through():
+    # found by test_view_inplace_fuzz.py: after r.mul_(1), r's node read a private copy, so r no longer looked like
+    # a view and r += 2 rebound r, leaving h [[1.5, 3], [4.5, 6]] where torch's is [[3.5, 5], [4.5, 6]]
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 1.5, tx * 1.5
+    r, tr = h[0], th[0]
+    r.mul_(1.0)
+    tr.mul_(1.0)
+    r2 = r
+    r += 2
+    tr += 2
+    assert r is r2
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    (r * r).sum().backward()
+    (tr * tr).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-14)
+
+
+def test_a_view_of_a_tensor_outside_the_graph_with_an_operand_that_requires_grad_is_refused():
+    # torch writes r + h[1] into p's row (p then joins the graph); minigrad rebound r and left p unchanged
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    p = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    r = p[0]
+    with pytest.raises(RuntimeError, match=r"add_\(\): this tensor \(shape \(2,\)\) is a view of an array no graph "
+                                           r"knows of"):
+        r += x[1] * 1
+    assert p.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("view", ["permute(0, 1)", "reshape(2, 2)", "view(2, 2)", "swapaxes(0, 0)", "movedim(0, 0)"])
+def test_a_view_that_changes_nothing_is_a_view_of_its_own(view):
+    # found by test_view_inplace_fuzz.py: h.permute(0, 1) returned h itself, so p *= 2 rebound p and left h
+    # [[1.5, 3], [4.5, 6]] where torch's h is [[3, 6], [9, 12]]
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 1.5, tx * 1.5
+    p, tp = eval(f"h.{view}"), eval(f"th.{view}")
+    assert p is not h
+    p *= 2.0
+    tp *= 2.0
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    (p * p).sum().backward()
+    (tp * tp).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-14)
+
+
+def test_a_view_whose_memory_was_written_through_a_view_of_it_still_writes_through():
+    # found by test_view_inplace_fuzz.py: w[0] = 1.5 through w = u.swapaxes(1, 2) gave u a refusing node, and
+    # u /= 2 then rebound u: h stayed [[1.5, 1.5], ...] where torch's is [[0.75, 0.75], ...]
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x * 2.0, tx * 2.0
+    u, tu = h.unsqueeze(0), th.unsqueeze(0)
+    w, tw = u.swapaxes(1, 2), tu.swapaxes(1, 2)
+    w[0] = 1.5
+    tw[0] = 1.5
+    u /= 2.0
+    tu /= 2.0
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-15)
+
+
+def test_flatten_that_merges_nothing_is_the_input_itself_as_in_torch():
+    # found by the fuzz: after reshape(same shape) got a view of its own, r.flatten() of a 1-D r became a view,
+    # so f /= 2 wrote into r while recording; torch's flatten returns r itself, and minigrad's x op= y on a
+    # tensor that is no view rebinds the name (docs/autodiff.md)
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    r, tr = (x * 2.0).T.flatten(), (tx * 2.0).T.flatten()   # a copy: T is not contiguous
+    assert r.flatten() is r and tr.flatten() is tr
+    assert x.flatten(1, 1) is x and tx.flatten(1, 1) is tx
+    f = r.flatten()
+    f /= 2.0
+    assert r.numpy().tolist() == [2.0, 6.0, 4.0, 8.0] and f.numpy().tolist() == [1.0, 3.0, 2.0, 4.0]
