@@ -1551,16 +1551,17 @@ for _cls in ("RNN", "LSTM", "GRU"):
                             ("batch_first, bias=False, ", {"batch_first": True, "bias": False}, 1)):
         _make = (lambda c=getattr(nn, _cls), kw=_kw: c(3, 2, bidirectional=True, dtype=F64, **kw))
         _x = (2, 3, 3) if _kw.get("batch_first") else (3, 2, 3)
+        _fast = _L == 2 and _cls != "RNN"   # see OpInfo.gradgrad_fast
         _BI.append(OpInfo(f"nn.{_cls}(bidirectional, {_label}no state)", _recurrent(_make, 0),
-                          [_bi_sample(_make, _x)]))
+                          [_bi_sample(_make, _x)], gradgrad_fast=_fast))
         _BI.append(OpInfo(f"nn.{_cls}(bidirectional, {_label}with state)", _recurrent(_make, _n_state),
-                          [_bi_sample(_make, _x, [(2 * _L, 2, 2)] * _n_state)]))
+                          [_bi_sample(_make, _x, [(2 * _L, 2, 2)] * _n_state)], gradgrad_fast=_fast))
     if _cls != "RNN":
         _make = (lambda c=getattr(nn, _cls): c(3, 2, num_layers=2, bidirectional=True, dtype=F64))
         for _lengths, _sorted in (([3, 2, 1], True), ([1, 3, 2], False)):
             _BI.append(OpInfo(f"nn.{_cls}(bidirectional, 2 layers, packed, enforce_sorted={_sorted}, with state)",
                               _packed_recurrent(_make, _lengths, _sorted, _n_state),
-                              [_bi_sample(_make, (3, 3, 3), [(4, 3, 2)] * _n_state)]))
+                              [_bi_sample(_make, (3, 3, 3), [(4, 3, 2)] * _n_state)], gradgrad_fast=True))
 NN_OPS += _BI
 
 # torch.nn.functional's in-place spellings, on a non-leaf (a leaf that requires grad refuses an in-place write)
@@ -1614,7 +1615,7 @@ NN_OPS += [
            [S(rnd(1, 2, 5, 4), (2, 3), 2, 1, True, False, -3)]),
     # LSTM with proj_size (h = (o tanh c) W_hr^T), stacked and bidirectional, plain and packed
     OpInfo("nn.LSTM(proj_size, 2 layers, bidirectional, with state)", _recurrent(_proj, 2),
-           [_recurrent_sample(_proj, (3, 2, 3), [(4, 2, 2), (4, 2, 3)])]),
+           [_recurrent_sample(_proj, (3, 2, 3), [(4, 2, 2), (4, 2, 3)])], gradgrad_fast=True),
     OpInfo("nn.LSTM(proj_size, packed, no state)",
            _recurrent(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), 0, ([1, 3, 2], False)),
            [_recurrent_sample(lambda: nn.LSTM(3, 3, proj_size=1, dtype=F64), (3, 3, 3))]),

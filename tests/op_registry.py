@@ -93,6 +93,10 @@ class OpInfo:
     fn: Callable
     samples: list
     gradgrad: bool = True
+    # Second derivatives checked in one random direction per input (gradcheck's fast_mode, as torch's own
+    # suite does for slow ops) instead of entry by entry: only for stacked bidirectional recurrent layers,
+    # whose full check takes 10 to 30 s each and whose cells are checked entry by entry in their smaller entries.
+    gradgrad_fast: bool = False
     # float64 central differences with eps = 1e-6 are good to about 1e-10 (truncation eps^2, rounding
     # 1e-16 / eps): these bounds leave a thousandfold margin and still catch a backward that is 1e-6 off.
     eps: float = 1e-6

@@ -176,8 +176,7 @@ def transpose(x, *axes):
     if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
-    if axes == tuple(range(x.ndim)):   # a view of its own, as reshape's above
-        return Transpose.apply(x, axes=axes)
+    # even the identity permutation is a node and a view of its own, as reshape's to the same shape above
     return Transpose.apply(x, axes=axes)
 
 

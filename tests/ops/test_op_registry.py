@@ -21,7 +21,8 @@ def test_gradcheck(info, sample, device):
 @pytest.mark.parametrize("info,sample", [c for c in CASES if c.values[0].gradgrad])
 def test_gradgradcheck(info, sample, device):
     inputs = sample.tensors(device)
-    assert mg.gradgradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol)
+    assert mg.gradgradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol,
+                            fast_mode=info.gradgrad_fast)
 
 
 @pytest.mark.parametrize("info,sample", CASES)
