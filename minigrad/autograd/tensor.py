@@ -1596,13 +1596,13 @@ class Tensor:
         """``(min, max)`` over one ``dim`` or every dim, a named tuple (``torch.Tensor.aminmax``)."""
         return _ops.aminmax(self, dim=dim, keepdim=keepdim)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The lower median: 0-d without ``dim``, ``(values, indices)`` with it (``torch.Tensor.median``)."""
-        return _ops.median(self, dim, keepdim)
+        return _ops.median(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def nanmedian(self, dim=None, keepdim=False):
+    def nanmedian(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """``median`` ignoring NaN (``torch.Tensor.nanmedian``)."""
-        return _ops.nanmedian(self, dim, keepdim)
+        return _ops.nanmedian(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def mode(self, dim=-1, keepdim=False):
         """``(values, indices)`` of the most frequent entry along ``dim`` (``torch.Tensor.mode``)."""

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from minigrad import backend
+from minigrad.data.transforms import reading
 
 __all__ = ["Dataset", "ArrayDataset", "TensorDataset"]
 
@@ -103,10 +104,11 @@ class ArrayDataset(Dataset):
         if self.transform is None and self.target_transform is None:
             return fields
         fields = list(fields)
-        if self.transform is not None:
-            fields[0] = self.transform(fields[0])
-        if self.target_transform is not None:
-            fields[1] = self.target_transform(fields[1])
+        with reading("batch"):   # ToTensor refuses a 2-D batch instead of reading it as one image
+            if self.transform is not None:
+                fields[0] = self.transform(fields[0])
+            if self.target_transform is not None:
+                fields[1] = self.target_transform(fields[1])
         return tuple(fields)
 
     @property

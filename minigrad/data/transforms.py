@@ -17,17 +17,54 @@ as a batch of one. ``Lambda`` keeps torchvision's meaning (its function sees one
 sample at a time) unless it is given ``batched=True``. The arrays may be NumPy or CuPy; the result stays where the
 input is.
 
+One exception, for datasets of torchvision's kind that call their transform on one image: ``ToTensor`` given a
+2-D array outside a dataset reads it as one ``(H, W)`` image, ``(1, H, W)``, and the rest of its ``Compose`` then
+takes that as one sample (a ``Lambda`` after it sees the whole ``(1, H, W)`` Tensor, as in torchvision). Inside a
+dataset, which hands its transform whole batches, a 2-D array is a batch of flat rows and ``ToTensor`` refuses it.
+
 ``RandomTranslate`` is random: it draws from minigrad's seeded generator (or the
 one it is given), so ``minigrad.manual_seed`` fixes it, and a training checkpoint,
 which stores that generator, resumes it exactly. Give it to the training set only.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 
 from minigrad import backend
 
 __all__ = ["Compose", "ToTensor", "ToFloat", "Normalize", "Flatten", "Reshape", "RandomTranslate", "Lambda"]
+
+
+class _Reading:
+    """What the array a transform gets is: "batch" (a dataset hands it over), "sample" (one image, as ToTensor read
+    a 2-D array), or None (not known: a transform's own batch reading)."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind):
+        self.kind = kind
+
+
+_READING = ContextVar("minigrad_transform_reading", default=None)
+
+
+@contextmanager
+def reading(kind):
+    """Transforms called inside read their arrays as ``kind``: ``"batch"`` (what ``ArrayDataset`` hands them) or
+    None (not known yet; ``Compose`` opens one so that ``ToTensor`` can say it read one sample)."""
+    token = _READING.set(_Reading(kind))
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def _reading_kind():
+    current = _READING.get()
+    return None if current is None else current.kind
 
 
 class Compose:
@@ -40,6 +77,12 @@ class Compose:
                 raise TypeError(f"Compose: transform {i} is not callable, got {type(t).__name__}")
 
     def __call__(self, batch):
+        if _READING.get() is not None:   # inside a dataset's batch or an outer Compose: its reading holds
+            return self._apply(batch)
+        with reading(None):
+            return self._apply(batch)
+
+    def _apply(self, batch):
         for t in self.transforms:
             batch = t(batch)
         return batch
@@ -76,14 +119,24 @@ class ToTensor(ToFloat):
 
     One ``(H, W)`` image, as a per-sample ``Dataset`` hands it over, becomes ``(1, H, W)``, as in torchvision.
     A 3-D array whose last axis is 1, 3 or 4 is refused: it reads as one ``(H, W, C)`` colour image in
-    torchvision and as a batch of grey images here, and guessing would silently mix pixels up.
+    torchvision and as a batch of grey images here, and guessing would silently mix pixels up. Inside a dataset,
+    which hands over batches, it is a batch of grey images, and a 2-D array (flat rows) is refused.
     """
 
     def __call__(self, batch):
         batch = super().__call__(batch)
         if batch.ndim == 2:
+            current = _READING.get()
+            if current is not None and current.kind == "batch":
+                raise ValueError(
+                    f"ToTensor: got a batch of shape {batch.shape} (a dataset hands its transform whole batches): "
+                    f"rows of {batch.shape[1]} values, not images; ToTensor expects a batch of images (N, H, W) or "
+                    "(N, H, W, C). For flat rows use ToFloat() (the same scaling, no channel axis), or put "
+                    "Reshape((H, W)) first")
+            if current is not None:   # the rest of this Compose sees one sample, as torchvision's would
+                current.kind = "sample"
             return batch[None, :, :]
-        if batch.ndim == 3 and batch.shape[-1] in (1, 3, 4):
+        if batch.ndim == 3 and batch.shape[-1] in (1, 3, 4) and _reading_kind() != "batch":
             raise ValueError(
                 f"ToTensor: shape {batch.shape} is ambiguous: one (H, W, C) colour image (torchvision's reading) "
                 f"or a batch of {batch.shape[0]} grey images of width {batch.shape[-1]}; give one colour image "
@@ -227,7 +280,9 @@ class Lambda:
 
     ``batched=True`` hands ``fn`` the whole batch array instead (one call, no loop over samples):
     ``Lambda(lambda x: x.flatten(1), batched=True)``. A value that is not an array (a label given directly) is
-    passed to ``fn`` as it is.
+    passed to ``fn`` as it is. After ``ToTensor`` read one ``(H, W)`` image in the same ``Compose`` (a dataset of
+    torchvision's kind transforming one image), ``fn`` gets that whole ``(1, H, W)`` sample, as in torchvision, not
+    each of its channels (see the module docstring).
     """
 
     def __init__(self, fn, batched: bool = False):
@@ -241,6 +296,8 @@ class Lambda:
     def __call__(self, batch):
         if self.batched or not backend.is_array(batch) or batch.ndim == 0:
             return self.fn(batch)
+        if _reading_kind() == "sample":
+            return _as_array(self.fn(_as_sample(batch)))
         if batch.shape[0] == 0:   # no sample to learn the result's shape from: nothing to transform
             return batch
         return _stack([_as_array(self.fn(_as_sample(sample))) for sample in batch])

@@ -70,6 +70,18 @@ def in_dtype(name, fn, x, dtype, **kwargs):
     return astype(out, dtype)
 
 
+def running_in_dtype(name, fn, x, dtype, **kwargs):
+    """``in_dtype`` for a running sum or product (``cumsum``, ``cumprod``). torch has none in bool (its kernels
+    are not implemented for it) where NumPy's is a running or/and, so ``dtype=bool`` is one error naming both."""
+    from minigrad.dtypes import as_dtype
+    if as_dtype(name, dtype).kind == "b":
+        logic = "or" if name == "cumsum" else "and"
+        raise TypeError(f"{name}: dtype=bool is not supported (torch has no bool {name}); for NumPy's running "
+                        f"logical {logic}, use {name}(x.bool(), dim) > 0 (got a tensor of dtype "
+                        f"{as_tensor(x).dtype})")
+    return in_dtype(name, fn, x, dtype, **kwargs)
+
+
 def to_device(x, device):
     """``x`` on ``device``; differentiable."""
     return ToDevice.apply(as_tensor(x), device=backend.normalize_device(device))

@@ -16,7 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, float16_accumulator, one_dim
-from minigrad.ops.convert import in_dtype
+from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.order_statistics import _running
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.scan import CumSum
@@ -128,10 +128,11 @@ def _along(name, x, dim):
 def cumprod(x, dim, *, dtype=None):
     """The running product along ``dim``, as ``torch.cumprod(x, dim)``; exact gradient at zeros.
 
-    Integers and bools multiply as int64, as torch's; float32 stays float32. ``dtype`` casts x first.
+    Integers and bools multiply as int64, as torch's; float32 stays float32. ``dtype`` casts x first (not to bool,
+    which torch refuses).
     """
     if dtype is not None:
-        return in_dtype("cumprod", cumprod, x, dtype, dim=dim)
+        return running_in_dtype("cumprod", cumprod, x, dtype, dim=dim)
     x = _integers_as_int64(as_tensor(x))
     y, axis = _along("cumprod", x, dim)
     return reshape(CumProd.apply(y, axis=axis), x.shape)

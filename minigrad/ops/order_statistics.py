@@ -101,6 +101,16 @@ def _check_not_empty(name, x, axis):
         raise ValueError(f"{name}: cannot reduce over an empty dim of a tensor of shape {x.shape}")
 
 
+def _refuse_numpy_spelling(name, axis, keepdims):
+    # NumPy's median(axis=) is the mean of the two middle values; torch reads axis= as dim= (the lower one, with
+    # its index), so the NumPy spelling would mean either (docs/autodiff.md, section 15).
+    if axis is not None or keepdims is not None:
+        raise TypeError(f"{name}: axis=/keepdims= (NumPy's spelling) would read two ways: NumPy's median averages the "
+                        "two middle values of an even count, PyTorch's (which takes axis= as dim=) returns the lower "
+                        "one and its index. Pass dim= (and keepdim=) for PyTorch's, or quantile(x, 0.5, dim=...) "
+                        "for NumPy's average")
+
+
 def _median(name, result, x, dim, keepdim, skip_nan):
     x = as_tensor(x)
     keepdim = check_flag(name, "keepdim", keepdim)
@@ -122,7 +132,9 @@ def _median_along(name, x, axis, keepdim, skip_nan, shape):
     n = x.shape[axis]
     nans = _nan_count(x.data, axis)
     valid = n - nans
-    if skip_nan:   # the lower middle of the numbers; an all-NaN slice gives NaN (its middle one, as torch)
+    # the lower middle of the numbers; an all-NaN slice gives NaN at its middle NaN (torch's index there comes
+    # from std::nth_element over incomparable NaNs: 0, 0, 0, 2, 2, 3, 5 for n = 1..7, no rule to follow)
+    if skip_nan:
         rank = xp.where(valid > 0, (valid - 1) // 2, (n - 1) // 2)
     else:          # a slice holding NaN gives NaN (its first NaN), as torch.median
         rank = xp.where(nans > 0, valid, (n - 1) // 2)
@@ -153,19 +165,22 @@ class MedianOfAll(Function):
         return gy * F.const(self.share)
 
 
-def median(x, dim=None, keepdim=False):
+def median(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The median, as ``torch.median``: the lower of the two middle entries for an even count.
 
     Without ``dim``: a 0-d tensor. With ``dim``: a named tuple ``(values, indices)``. A slice holding
     NaN has median NaN (index: its first NaN). With ``dim`` the gradient goes to the entry picked; among equal
     entries the one picked is the first in a stable sort (torch leaves the choice unspecified). Without ``dim``
-    it is shared evenly by the entries equal to the median, as torch's (``MedianOfAll``).
+    it is shared evenly by the entries equal to the median, as torch's (``MedianOfAll``). NumPy's ``axis=`` is
+    refused: NumPy's median averages the two middle values.
     """
+    _refuse_numpy_spelling("median", axis, keepdims)
     return _median("median", MedianResult, x, dim, keepdim, skip_nan=False)
 
 
-def nanmedian(x, dim=None, keepdim=False):
+def nanmedian(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """``median`` ignoring NaN (``torch.nanmedian``): an all-NaN slice gives NaN."""
+    _refuse_numpy_spelling("nanmedian", axis, keepdims)
     return _median("nanmedian", NanmedianResult, x, dim, keepdim, skip_nan=True)
 
 

@@ -8,7 +8,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import float16_accumulator, one_dim
-from minigrad.ops.convert import in_dtype
+from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.shape import reshape
 
 
@@ -39,10 +39,11 @@ def cumsum(x, dim=None, *, axis=NOT_GIVEN, dtype=None):
     """The running sum along ``dim`` (as ``torch.cumsum(x, dim)``, which requires it) or NumPy's ``axis``.
 
     ``axis=None`` written out sums the flattened tensor, as ``numpy.cumsum`` does. Integers and bools
-    sum as int64, as in both libraries; float32 stays float32. ``dtype`` casts x first (both libraries).
+    sum as int64, as in both libraries; float32 stays float32. ``dtype`` casts x first (both libraries); bool is
+    refused, as by torch (NumPy's is a running or).
     """
     if dtype is not None:
-        return in_dtype("cumsum", cumsum, x, dtype, dim=dim, axis=axis)
+        return running_in_dtype("cumsum", cumsum, x, dtype, dim=dim, axis=axis)
     x = as_tensor(x)
     if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would sum as uint64 in NumPy; int64 in both libraries
         x = Tensor(x.data.astype(np.int64))

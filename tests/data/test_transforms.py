@@ -208,3 +208,71 @@ def test_reshape_is_the_inverse_of_flatten():
         transforms.Reshape((5, 5))(batch)
     with pytest.raises(ValueError, match=r"Reshape: every size must be positive, got \(0, 3\)"):
         transforms.Reshape((0, 3))
+
+
+# ---------------------------------------------------------------------------------------------- batch or one sample
+def test_to_tensor_in_a_dataset_names_a_batch_of_flat_rows():
+    # ToTensor read a (4, 784) batch as one (H, W) image, (1, 4, 784); the DataLoader then said the dataset "looks
+    # per-sample", and ds[0] came back (1, 784) without a word
+    flat = np.random.default_rng(1).integers(0, 256, size=(10, 784)).astype(np.uint8)
+    ds = ArrayDataset(flat, np.arange(10), transform=transforms.Compose([transforms.ToTensor()]))
+    message = (r"^ToTensor: got a batch of shape \({}, 784\) \(a dataset hands its transform whole batches\): rows "
+               r"of 784 values, not images; ToTensor expects a batch of images \(N, H, W\) or \(N, H, W, C\)\. For "
+               r"flat rows use ToFloat\(\) \(the same scaling, no channel axis\), or put Reshape\(\(H, W\)\) first$")
+    with pytest.raises(ValueError, match=message.format(4)):
+        next(iter(DataLoader(ds, batch_size=4)))
+    with pytest.raises(ValueError, match=message.format(1)):
+        ds[0]
+    fixed = ArrayDataset(flat, np.arange(10), transform=transforms.Compose([transforms.Reshape((28, 28)),
+                                                                            transforms.ToTensor()]))
+    x, _ = next(iter(DataLoader(fixed, batch_size=4)))
+    assert x.shape == (4, 1, 28, 28)
+    np.testing.assert_array_equal(x.numpy(), flat[:4].reshape(4, 1, 28, 28) / np.float32(255))
+
+
+def _lambdas():
+    return {"flatten": lambda x: x.flatten(), "mean over dim 0": lambda x: x.mean(dim=0),
+            "size of dim 0": lambda x: float(x.shape[0])}
+
+
+def test_lambda_after_to_tensor_of_one_image_sees_the_sample_as_torchvision():
+    # torchvision: ToTensor makes one (H, W) image (1, H, W) and Lambda(fn) is fn of that. minigrad's Lambda took
+    # the (1, H, W) for a batch and called fn on each (H, W) channel: flatten gave (1, 12) (torchvision: (12,)),
+    # mean(dim=0) averaged the rows, [[0.0157, 0.0196, 0.0235, 0.0275]] (torchvision: the image itself)
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    one = image[None] / np.float32(255)
+    expected = {"flatten": one.reshape(12), "mean over dim 0": one[0], "size of dim 0": np.float32(1.0)}
+    for name, fn in _lambdas().items():
+        got = transforms.Compose([transforms.ToTensor(), transforms.Lambda(fn)])(image)
+        assert got.shape == np.shape(expected[name]) and got.dtype == np.float32, name
+        np.testing.assert_array_equal(got, expected[name], err_msg=name)
+
+
+class _PerSample:
+    """torchvision's kind of dataset: one (image, label) pair per int, the transform called on one image."""
+
+    def __init__(self, images, transform):
+        self.images, self.transform = images, transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        if not isinstance(i, (int, np.integer)):
+            raise TypeError("one int at a time")
+        return self.transform(self.images[i]), int(i) % 3
+
+
+def test_lambda_after_to_tensor_agrees_between_a_per_sample_dataset_and_a_batched_one():
+    images = _images(n=6, h=3, w=4)
+    for name, fn in _lambdas().items():
+        pipeline = transforms.Compose([transforms.ToTensor(), transforms.Lambda(fn)])
+        x, y = next(iter(DataLoader(_PerSample(images, pipeline), batch_size=6)))
+        bx, _ = next(iter(DataLoader(ArrayDataset(images, np.arange(6), transform=pipeline), batch_size=6)))
+        assert x.shape == bx.shape and x.shape[0] == 6, name
+        np.testing.assert_array_equal(x.numpy(), bx.numpy(), err_msg=name)
+        assert y.numpy().tolist() == [0, 1, 2, 0, 1, 2]
+    x, _ = next(iter(DataLoader(_PerSample(images, transforms.Compose([transforms.ToTensor(),
+                                                                        transforms.Lambda(lambda t: t.flatten())])),
+                                batch_size=6)))
+    np.testing.assert_array_equal(x.numpy(), images.reshape(6, 12) / np.float32(255))

@@ -542,6 +542,24 @@ def test_dtype_argument_errors():
         torch.tensor(X).mean(dtype=torch.int64)   # torch refuses it too
 
 
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", [mg.bool, np.bool_, "bool"])
+def test_running_sum_and_product_refuse_bool_dtype_as_torch(name, dtype):
+    # torch has no bool running sum or product ("cumsum_out_cpu" not implemented for 'Bool'); minigrad used to give
+    # NumPy's running or/and ([[1, -1, 0, 2]] -> [[True, True, True, True]] for cumsum) without a word
+    data = np.array([[1, -1, 0, 2]])
+    with pytest.raises(NotImplementedError):
+        getattr(torch, name)(torch.tensor(data), 1, dtype=torch.bool)
+    x = mg.tensor(data)
+    calls = [lambda: getattr(mg, name)(x, 1, dtype=dtype), lambda: getattr(x, name)(dim=-1, dtype=dtype),
+             lambda: getattr(mg, name)(x.bool(), 0, dtype=dtype)]
+    if name == "cumsum":   # NumPy's spellings, which torch reads as dim= or cannot read
+        calls += [lambda: mg.cumsum(x, axis=1, dtype=dtype), lambda: mg.cumsum(x, axis=None, dtype=dtype)]
+    for call in calls:
+        with pytest.raises(TypeError, match=rf"^{name}: dtype=bool is not supported \(torch has no bool {name}\); "):
+            call()
+
+
 def test_argsort_takes_torchs_positional_descending():
     """torch.argsort(x, dim, descending): the third positional is descending (NumPy's is kind, a string, refused)."""
     x, tx = pair(X)   # no ties: torch takes descending positionally only without stable=

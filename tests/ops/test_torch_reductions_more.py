@@ -143,6 +143,21 @@ def test_median_over_every_dim_with_ties_has_torchs_second_derivative():
     same(x.grad, tx.grad)
 
 
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("kwargs", [dict(axis=1), dict(axis=1, keepdims=True), dict(dim=1, keepdims=True)])
+def test_median_asks_which_reading_numpys_axis_spelling_means(name, kwargs):
+    # NumPy's median(axis=1) of [1, 2, 3, 4] is 2.5 (the mean of the middle two); torch takes axis= as dim= and
+    # gives (2, index 1)
+    data = np.array([[1.0, 2.0, 3.0, 4.0]])
+    assert np.median(data, axis=1)[0] == 2.5 and getattr(torch, name)(torch.tensor(data), axis=1).values[0] == 2.0
+    x = mg.tensor(data, dtype="float64")
+    for call in (lambda: getattr(x, name)(**kwargs), lambda: getattr(mg, name)(x, **kwargs)):
+        with pytest.raises(TypeError, match=rf"^{name}: axis=/keepdims= \(NumPy's spelling\) would read two ways: "
+                                            r"NumPy's median averages the two middle values of an even count, "
+                                            r"PyTorch's .*dim=.*keepdim=.*quantile\(x, 0\.5, dim=\.\.\.\)"):
+            call()
+
+
 @pytest.mark.parametrize("k, dim, keepdim", [(1, -1, False), (3, 1, True), (5, 2, False), (2, 0, False)])
 def test_kthvalue_matches_torch(k, dim, keepdim):
     both(lambda t: t.kthvalue(k, dim, keepdim), lambda t: torch.kthvalue(t, k, dim, keepdim), DISTINCT)
