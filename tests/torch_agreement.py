@@ -57,6 +57,18 @@ def pair(array, requires_grad=True):
             torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad))
 
 
+def close_scaled(actual, expected, what, rtol, atol):
+    """Equal within ``rtol``, with an absolute slack of ``atol`` times the largest finite magnitude of ``expected``
+    (at least 1: entries that cancel to near 0 keep the rounding of the terms they came from), NaN where it has NaN
+    and the same infinities; ``what`` names the compared quantity in the failure."""
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} vs torch's {expected.shape}"
+    finite = expected[np.isfinite(expected)]
+    scale = float(np.abs(finite).max()) if finite.size else 1.0
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol * max(1.0, scale), equal_nan=True,
+                               err_msg=what)
+
+
 def same(ours, theirs, rtol=1e-12):
     """A minigrad result equal to torch's: shape, dtype and values (float64 rounding by default)."""
     theirs = theirs.detach().numpy()

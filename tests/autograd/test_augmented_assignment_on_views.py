@@ -5,23 +5,15 @@ import pytest
 
 import minigrad as mg
 
+from view_inplace_programs import OPERATOR_ASSIGN
+
 torch = pytest.importorskip("torch")
 
 OPS = ["+=", "-=", "*=", "/=", "**="]
 
 
 def _apply(r, op, v):
-    if op == "+=":
-        r += v
-    elif op == "-=":
-        r -= v
-    elif op == "*=":
-        r *= v
-    elif op == "/=":
-        r /= v
-    else:
-        r **= v
-    return r
+    return OPERATOR_ASSIGN[op](r, v)
 
 
 @pytest.mark.parametrize("op", OPS)

@@ -30,6 +30,7 @@ import minigrad as mg
 from fuzz_programs import programs
 
 import torch  # the dev extra installs it: the reference of every random program
+from torch_agreement import close_scaled
 
 EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "120"))
 SEED = os.environ.get("MINIGRAD_FUZZ_SEED")
@@ -46,13 +47,7 @@ def _seeded(test):
 
 
 def _close(actual, expected, what):
-    """Equal up to float64 rounding, with NaN where the reference has NaN and the same infinities."""
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} vs PyTorch's {expected.shape}"
-    finite = expected[np.isfinite(expected)]
-    scale = float(np.abs(finite).max()) if finite.size else 1.0
-    np.testing.assert_allclose(actual, expected, rtol=1e-7, atol=1e-9 * max(1.0, scale), equal_nan=True,
-                               err_msg=what)
+    close_scaled(actual, expected, what, rtol=1e-7, atol=1e-9)
 
 
 def _cotangents(values, rng):

@@ -22,6 +22,7 @@ import minigrad as mg
 from view_inplace_programs import MODES, Lib, describe, loss, make_program, run_program
 
 torch = pytest.importorskip("torch")
+from torch_agreement import close_scaled  # noqa: E402  (after the skip: it imports torch)
 
 PROGRAMS = int(os.environ.get("MINIGRAD_VIEW_FUZZ_PROGRAMS", "250"))
 SEED = int(os.environ.get("MINIGRAD_VIEW_FUZZ_SEED", "0"))
@@ -30,12 +31,7 @@ VERBOSE = bool(os.environ.get("MINIGRAD_VIEW_FUZZ_VERBOSE"))
 
 
 def _close(actual, expected, what):
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} vs torch's {expected.shape}"
-    finite = expected[np.isfinite(expected)]
-    scale = float(np.abs(finite).max()) if finite.size else 1.0
-    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14 * max(1.0, scale), equal_nan=True,
-                               err_msg=what)
+    close_scaled(actual, expected, what, rtol=1e-12, atol=1e-14)
 
 
 def check(program, mode, tl, ml):

@@ -9,8 +9,15 @@ generator runs it in torch as it goes, so that every step it keeps is one torch 
 on a tensor that is not a view it rebinds the name (``x = x + y``), on a view it writes through as ``x.add_(y)``.
 """
 import contextlib
+import operator
 
 import numpy as np
+
+# x op= y is exactly OPERATOR_ASSIGN[op](x, y) with x rebound to the result (Python calls x.__iadd__, then assigns)
+OPERATOR_ASSIGN = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+             "**=": operator.ipow}
+OPERATOR = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv,
+                "**=": operator.pow}
 
 MODES = ("grad", "no_grad", "plain")   # recorded graph; the same under no_grad(); x not requiring grad
 
@@ -155,20 +162,9 @@ def run_step(lib, env, step):
         if (lib.name == "torch" and _recording(lib, t, other) and not lib.is_view(t)
                 and not (t.is_leaf and t.requires_grad)):
             # minigrad's documented reading: x op= y while recording rebinds x when x is not a view
-            import operator
-
-            env[i] = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv}[symbol](
-                t, other)
+            env[i] = OPERATOR[symbol](t, other)
             return
-        if symbol == "+=":
-            t += other
-        elif symbol == "-=":
-            t -= other
-        elif symbol == "*=":
-            t *= other
-        else:
-            t /= other
-        env[i] = t
+        env[i] = OPERATOR_ASSIGN[symbol](t, other)
     elif kind == "setitem":
         t[_setitem_index(lib, step[2])] = _operand(lib, env, step[3])
     else:
