@@ -1,0 +1,288 @@
+"""A randomized differential fuzz of the optimizers and learning-rate schedules against torch.optim (CPU, float64).
+
+Where the other optimizer tests fix one configuration each, these draw them (fixed seeds, bounded draws):
+
+* optimizers: random combinations of every option each one takes (weight decay, maximize, momentum, nesterov,
+  dampening, amsgrad, centered, decoupled weight decay, the kernel switches, an lr given as an int or a NumPy
+  float), 1-3 param groups with their own options, 0-d, vector, matrix and zero-size parameters, a gradient that is
+  None on some steps, steps after ``zero_grad(set_to_none=False)``, options changed in the groups between steps
+  (as a schedule or a user does), and a ``state_dict`` saved midway (sometimes through ``mg.save``/``mg.load``) and
+  loaded into a fresh optimizer. Compared each step: every parameter; at the end: every state entry and option.
+* schedules: each of PyTorch's, with random arguments (per-group lists included), in ``SequentialLR``,
+  ``ChainedScheduler``, stepped back to back with a ``ReduceLROnPlateau``, on SGD, Adam or RMSprop (momentum and
+  beta1 cycling), with the optimizer's and the schedules' state saved midway and loaded into fresh ones in either
+  order (or, for the schedules that PyTorch resumes the same way, rebuilt with ``last_epoch``). Compared each step:
+  every group's lr and momentum (or beta1) and each schedule's ``get_last_lr()``.
+* configurations torch refuses are refused here too.
+
+Left out of the draws, as documented differences (docs/optimizers.md and the classes' docstrings): Adagrad's
+per-group ``initial_accumulator_value`` (torch uses the constructor's for every group); SGD's ``step`` state entry;
+``nesterov`` with dampening in a later group (refused here, taken by torch); Muon (torch orthogonalizes in
+bfloat16); schedules resumed with ``last_epoch`` that use their closed form here (StepLR, MultiStepLR,
+ConstantLR, CosineAnnealingWarmRestarts); OneCycleLR and CyclicLR inside SequentialLR, nested composites;
+``eta_min`` above the lr (chained cosines then drive the lr negative, which an optimizer state refuses to load).
+Trajectories are kept non-chaotic (gradients drawn per step, plus a small pull towards 0), so that float64
+rounding stays far below the tolerance.
+"""
+import inspect
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.backend import to_numpy
+
+torch = pytest.importorskip("torch")
+
+RTOL, ATOL = 1e-12, 1e-14
+
+
+@pytest.fixture(autouse=True)
+def torch_float64():
+    """torch's default dtype float64 (its NAdam and ASGD keep scalars in the default dtype); its warnings off."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+    torch.set_default_dtype(before)
+
+
+def _pick(rng, values):
+    return values[int(rng.integers(len(values)))]
+
+
+# ---------------------------------------------------------------- optimizers
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD",
+              "Adafactor"]
+SHAPES = [(), (3,), (2, 3), (0,), (2, 0)]
+# Gradients: a fixed draw per step and parameter, away from 0, times a ramp over the entries, plus 0.2 * theta.
+NOISE = (np.random.default_rng(1234).uniform(0.3, 1.5, (32, 8))
+         * np.random.default_rng(99).choice([-1.0, 1.0], (32, 8)))
+
+
+def _gradient(x, step, index):
+    return NOISE[step, index] * (1 + 0.1 * np.arange(x.size).reshape(x.shape)) + 0.2 * x
+
+
+def _options(name, rng, top=False):
+    """Random options of optimizer ``name`` (each drawn or left to its default)."""
+    o = {}
+
+    def maybe(key, values):
+        if rng.random() < 0.6:
+            o[key] = _pick(rng, values)
+
+    maybe("lr", [0.01, 0.05, 0.1, 0.3] + ([1, np.float64(0.02)] if name in ("Adadelta", "Rprop") else []))
+    if name == "SGD":
+        o["momentum"] = _pick(rng, [0.0, 0.5, 0.9])
+        if o["momentum"] > 0 and rng.random() < 0.5:
+            o["nesterov"] = True
+        elif rng.random() < 0.5:
+            o["dampening"] = _pick(rng, [0.0, 0.3, 1.0])
+        maybe("weight_decay", [0.0, 0.1])
+    elif name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam"):
+        maybe("betas", [(0.9, 0.999), (0.5, 0.6), (0.0, 0.9), (0.8, 0.0)])
+        maybe("eps", [1e-8, 1e-3])
+        maybe("weight_decay", [0.0, 0.1, 0.5])
+        if name in ("Adam", "AdamW"):
+            maybe("amsgrad", [True, False])
+        if name == "NAdam":
+            maybe("momentum_decay", [0.004, 0.1, 0.0])
+        if name in ("NAdam", "RAdam"):
+            maybe("decoupled_weight_decay", [True, False])
+    elif name == "Adagrad":
+        maybe("lr_decay", [0.0, 0.1])
+        maybe("weight_decay", [0.0, 0.1])
+        if top:  # torch starts every group's sum at the constructor's value (documented difference)
+            maybe("initial_accumulator_value", [0.0, 0.5])
+        maybe("eps", [1e-10, 1e-3])
+    elif name == "Adadelta":
+        maybe("rho", [0.9, 0.5, 0.0])
+        maybe("eps", [1e-6, 1e-3])
+        maybe("weight_decay", [0.0, 0.1])
+    elif name == "RMSprop":
+        maybe("alpha", [0.99, 0.5])
+        maybe("eps", [1e-8, 1e-3])
+        maybe("weight_decay", [0.0, 0.1])
+        maybe("momentum", [0.0, 0.5])
+        maybe("centered", [True, False])
+    elif name == "Rprop":
+        maybe("etas", [(0.5, 1.2), (0.3, 1.5)])
+        maybe("step_sizes", [(1e-6, 50), (0.01, 0.05)])
+    elif name == "ASGD":
+        maybe("lambd", [1e-4, 0.1])
+        maybe("alpha", [0.75, 0.0, 1.5])
+        maybe("t0", [1e6, 2, 0.0])
+        maybe("weight_decay", [0.0, 0.1])
+    elif name == "Adafactor":
+        maybe("beta2_decay", [-0.8, -0.5, 0.0])
+        maybe("eps", [(None, 1e-3), (1e-30, 0.1), (1e-3, 1e-3)])
+        maybe("d", [1.0, 2.0])
+        maybe("weight_decay", [0.0, 0.1])
+    maybe("maximize", [True, False])
+    if top and rng.random() < 0.3:
+        accepted = inspect.signature(getattr(torch.optim, name)).parameters
+        for key, value in (("foreach", _pick(rng, [None, False, True])), ("capturable", False),
+                           ("differentiable", False)):
+            if key in accepted and rng.random() < 0.5:
+                o[key] = value
+    return o
+
+
+def _changes(name, rng):
+    """Options to write into a group between steps: those that a running optimizer may change."""
+    new = _options(name, rng)
+    for key in ("amsgrad", "centered", "nesterov", "dampening", "momentum"):  # their state is made on step 1
+        new.pop(key, None)
+    return new
+
+
+def _draw_optimizer_case(name, rng):
+    count = int(rng.integers(1, 5))
+    shapes = [SHAPES[int(rng.integers(len(SHAPES)))] for _ in range(count)]
+    if name == "Adafactor":  # an empty parameter: RMS 0/0, refused (test below)
+        shapes = [s for s in shapes if 0 not in s] or [(3,)]
+        count = len(shapes)
+    values = [rng.standard_normal(s) for s in shapes]
+    n_groups = min(count, int(rng.integers(1, 4)))
+    cuts = sorted(rng.choice(np.arange(1, count), n_groups - 1, replace=False)) if n_groups > 1 else []
+    bounds = [0, *cuts, count]
+    groups = [(list(range(bounds[i], bounds[i + 1])), _options(name, rng)) for i in range(n_groups)]
+    top = _options(name, rng, top=True)
+    if name == "SGD" and any(o.get("nesterov") for o in [top] + [o for _, o in groups]):
+        # nesterov in a group with dampening or no momentum: refused here, taken by torch (it checks the defaults)
+        for options in [top] + [o for _, o in groups]:
+            options.pop("dampening", None)
+            if top.get("nesterov") and options.get("momentum", 0.5) == 0 and options.get("nesterov", True):
+                options["momentum"] = 0.5
+    steps = int(rng.integers(8, 20))
+    changes = {t: (int(rng.integers(n_groups)), _changes(name, rng)) for t in range(1, steps) if rng.random() < 0.3}
+    return dict(name=name, shapes=shapes, values=values, groups=groups, top=top, steps=steps, changes=changes,
+                no_grad=rng.random((steps, count)) < 0.2, zeroed=rng.random(steps) < 0.15,
+                save_at=int(rng.integers(2, steps)) if rng.random() < 0.5 else None, via_file=rng.random() < 0.5)
+
+
+class _Lib:
+    """The two libraries behind one interface: make parameters and gradients, read them, build optimizers."""
+
+    def __init__(self, torch_side):
+        self.torch_side = torch_side
+
+    def param(self, value):
+        if self.torch_side:
+            return torch.tensor(value.copy(), requires_grad=True)
+        return mg.tensor(value.copy(), dtype=mg.float64, requires_grad=True)
+
+    def array(self, value):
+        return torch.tensor(value) if self.torch_side else mg.tensor(value, dtype=mg.float64)
+
+    def read(self, p):
+        return (p.detach().numpy() if self.torch_side else to_numpy(p.data)).copy()
+
+    @property
+    def optim(self):
+        return torch.optim if self.torch_side else mg.optim
+
+
+def _build_optimizer(lib, case, values):
+    params = [[lib.param(values[i]) for i in indices] for indices, _ in case["groups"]]
+    groups = [dict(params=ps, **options) for ps, (_, options) in zip(params, case["groups"])]
+    return getattr(lib.optim, case["name"])(groups, **case["top"]), [p for ps in params for p in ps]
+
+
+def _run_optimizer(lib, case):
+    """The parameters after each step, and the optimizer at the end."""
+    optimizer, params = _build_optimizer(lib, case, case["values"])
+    trajectory = []
+    for t in range(case["steps"]):
+        if t == case["save_at"]:
+            saved = optimizer.state_dict()
+            if not lib.torch_side and case["via_file"]:
+                buffer = io.BytesIO()
+                mg.save(saved, buffer)
+                buffer.seek(0)
+                saved = mg.load(buffer)
+            optimizer, params = _build_optimizer(lib, case, [lib.read(p) for p in params])
+            optimizer.load_state_dict(saved)
+        if t in case["changes"]:
+            index, new = case["changes"][t]
+            optimizer.param_groups[index].update(new)
+        for i, p in enumerate(params):
+            if case["zeroed"][t]:  # a gradient for every parameter, then zeroed in place
+                p.grad = lib.array(_gradient(lib.read(p), t, i))
+            else:
+                p.grad = None if case["no_grad"][t, i] else lib.array(_gradient(lib.read(p), t, i))
+        if case["zeroed"][t]:
+            optimizer.zero_grad(set_to_none=False)
+        optimizer.step()
+        trajectory.append([lib.read(p) for p in params])
+    return trajectory, optimizer
+
+
+def _as_number_or_array(value):
+    if torch.is_tensor(value):
+        return value.detach().numpy()
+    return to_numpy(value) if hasattr(value, "shape") else value
+
+
+def _assert_optimizer_case_agrees(case):
+    label = {k: v for k, v in case.items() if k not in ("values", "no_grad", "zeroed")}
+    ours, ours_optimizer = _run_optimizer(_Lib(False), case)
+    theirs, their_optimizer = _run_optimizer(_Lib(True), case)
+    for step, (mine, reference) in enumerate(zip(ours, theirs), start=1):
+        for i, (x, y) in enumerate(zip(mine, reference)):
+            assert x.shape == y.shape, (step, i, label)
+            np.testing.assert_allclose(x, y, rtol=RTOL, atol=ATOL, err_msg=f"step {step}, parameter {i}: {label}")
+    mine, reference = ours_optimizer.state_dict(), their_optimizer.state_dict()
+    stepped = {k: v for k, v in reference["state"].items() if float(v.get("step", 1)) > 0}  # torch's Adagrad: all params
+    assert set(mine["state"]) == set(stepped), label
+    for index, entries in stepped.items():
+        extra = set(mine["state"][index]) - set(entries) - ({"step"} if case["name"] == "SGD" else set())
+        assert not extra, (index, extra, label)
+        for key, value in entries.items():
+            got, want = _as_number_or_array(mine["state"][index][key]), _as_number_or_array(value)
+            np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float), rtol=RTOL,
+                                       atol=ATOL, err_msg=f"state {index}[{key}]: {label}")
+    for i, (group, their_group) in enumerate(zip(ours_optimizer.param_groups, their_optimizer.param_groups)):
+        for key, value in group.items():
+            if key != "params":
+                want = their_group[key]
+                same = list(value) == list(want) if isinstance(value, (tuple, list)) else value == want
+                assert same, (f"param group {i}: {key} = {value!r}, torch's {want!r}", label)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_random_configurations_step_as_torchs(name):
+    rng = np.random.default_rng(sum(map(ord, name)))
+    for _ in range(12):
+        _assert_optimizer_case_agrees(_draw_optimizer_case(name, rng))
+
+
+# ---------------------------------------------------------------- what the fuzz found
+def test_adafactor_takes_torchs_foreach_switch():
+    # torch.optim.Adafactor(..., foreach=...) is accepted there; it raised TypeError here
+    assert "foreach" in inspect.signature(mg.optim.Adafactor).parameters
+    case = dict(name="Adafactor", shapes=[(2, 3), (3,)], values=[NOISE[:2, :3].copy(), NOISE[2, :3].copy()],
+                groups=[([0, 1], {})], top={"lr": 0.1, "foreach": True}, steps=6, changes={},
+                no_grad=np.zeros((6, 2), bool), zeroed=np.zeros(6, bool), save_at=3, via_file=False)
+    _assert_optimizer_case_agrees(case)
+    p = [mg.tensor([1.0], requires_grad=True)]
+    with pytest.raises(TypeError, match="Adafactor: foreach must be None or a bool, got int 1"):
+        mg.optim.Adafactor(p, foreach=1)
+
+
+def test_adafactor_refuses_an_empty_parameter_by_name():
+    # torch's step divides by its numel (ZeroDivisionError); here it did too, with no word of which parameter
+    x = mg.zeros(2, 0, dtype=mg.float64, requires_grad=True)
+    optimizer = mg.optim.Adafactor([mg.zeros(3, dtype=mg.float64, requires_grad=True), x])
+    x.grad = mg.zeros(2, 0, dtype=mg.float64)
+    with pytest.raises(ValueError, match=r"Adafactor.step: parameter 1 of param group 0 has no elements \(shape "
+                                         r"\(2, 0\)\): the RMS that scales its step is 0/0"):
+        optimizer.step()
+    torch_x = torch.zeros(2, 0, requires_grad=True)
+    torch_x.grad = torch.zeros(2, 0)
+    with pytest.raises(ZeroDivisionError):
+        torch.optim.Adafactor([torch_x]).step()
