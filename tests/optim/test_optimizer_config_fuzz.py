@@ -518,3 +518,83 @@ def test_values_torch_refuses_are_refused_naming_them(name):
             ours = _outcome(_Lib(False), name, options)
             assert isinstance(ours, ValueError), (name, options, theirs, ours)
             assert str(value) in str(ours), (name, options, str(ours))
+
+
+# ---------------------------------------------------------------- a param group added after the schedule was built
+def _lrs_with_a_group_added(lib, spec, steps=8, added_at=2):
+    """Each epoch's lrs (all groups) with a second group (lr 0.3) added at ``added_at``; or the exception."""
+    p, q = lib.param(np.ones(2)), lib.param(np.ones(2))
+    optimizer = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+    schedule = _build_schedule(lib, optimizer, spec)
+    rows = []
+    try:
+        for t in range(steps):
+            if t == added_at:
+                optimizer.add_param_group({"params": [q], "lr": 0.3})
+            optimizer.step()
+            if spec[0] == "ReduceLROnPlateau":
+                schedule.step(1.0)
+            else:
+                schedule.step()
+            rows.append([float(g["lr"]) for g in optimizer.param_groups] + [float(x) for x in schedule.get_last_lr()])
+    except Exception as error:  # noqa: BLE001 - compared with torch's below
+        return rows, error
+    return rows, None
+
+
+def _assert_rows_close(ours, theirs):
+    assert len(ours) == len(theirs)
+    for epoch, (mine, reference) in enumerate(zip(ours, theirs), start=1):
+        assert len(mine) == len(reference), epoch
+        np.testing.assert_allclose(mine, reference, rtol=RTOL, atol=1e-15, err_msg=f"epoch {epoch}")
+
+
+def test_reduce_lr_on_plateau_cuts_a_param_group_added_later_as_torch():
+    # The group added after the schedule was built kept lr 0.3 here, while torch's cut it to 0.03, 0.003, ...
+    spec = ("ReduceLROnPlateau", dict(patience=0, min_lr=0.001))
+    (ours, error), (theirs, torch_error) = (_lrs_with_a_group_added(_Lib(s), spec) for s in (False, True))
+    assert error is None and torch_error is None
+    _assert_rows_close(ours, theirs)
+    assert ours[-1][1] == 0.001
+
+
+def test_reduce_lr_on_plateau_with_min_lrs_per_group_refuses_a_group_added_later():
+    # torch refuses (it has no min_lr for the new group); here the new group's lr was silently never cut
+    spec = ("ReduceLROnPlateau", dict(patience=0, min_lr=[0.0]))
+    (ours, error), (theirs, torch_error) = (_lrs_with_a_group_added(_Lib(s), spec) for s in (False, True))
+    assert isinstance(torch_error, RuntimeError) and isinstance(error, RuntimeError)
+    assert "ReduceLROnPlateau: the optimizer has 2 param groups, 1 when the schedule was built" in str(error)
+    assert len(ours) == len(theirs) == 2
+
+
+FOLLOWING_NEW_GROUPS = [("StepLR", dict(step_size=2, gamma=0.5)), ("ExponentialLR", dict(gamma=0.9)),
+                        ("MultiStepLR", dict(milestones=[2, 4], gamma=0.5)), ("PolynomialLR", dict(total_iters=5)),
+                        ("ConstantLR", dict(factor=0.5, total_iters=3)),
+                        ("LinearLR", dict(start_factor=0.5, total_iters=4)),
+                        ("ChainedScheduler", dict(schedulers=[("ConstantLR", dict(factor=0.5, total_iters=2)),
+                                                              ("ExponentialLR", dict(gamma=0.9))]))]
+REFUSING_NEW_GROUPS = [("LambdaLR", dict(lr_lambda=("LambdaLR", 0))),
+                       ("MultiplicativeLR", dict(lr_lambda=("MultiplicativeLR", 0))),
+                       ("CosineAnnealingLR", dict(T_max=5)), ("CosineAnnealingWarmRestarts", dict(T_0=3)),
+                       ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2)),
+                       ("OneCycleLR", dict(max_lr=0.5, total_steps=10)),
+                       ("SequentialLR", dict(schedulers=[("ConstantLR", dict(factor=0.5, total_iters=2)),
+                                                         ("ExponentialLR", dict(gamma=0.9))], milestones=[3]))]
+
+
+@pytest.mark.parametrize("spec", FOLLOWING_NEW_GROUPS, ids=[s[0] for s in FOLLOWING_NEW_GROUPS])
+def test_schedules_move_a_param_group_added_later_as_torchs(spec):
+    # LinearLR left the new group at its lr here (0.3, 0.3, ...); torch's goes on by its recursion (0.35, 0.4, ...)
+    (ours, error), (theirs, torch_error) = (_lrs_with_a_group_added(_Lib(s), spec) for s in (False, True))
+    assert error is None and torch_error is None
+    _assert_rows_close(ours, theirs)
+
+
+@pytest.mark.parametrize("spec", REFUSING_NEW_GROUPS, ids=[s[0] for s in REFUSING_NEW_GROUPS])
+def test_schedules_refuse_a_param_group_added_later_where_torchs_fail(spec):
+    # torch's fail (zip() argument 2 is shorter than argument 1, KeyError 'max_lr'); these left the new group's lr
+    # as it was, silently
+    (ours, error), (theirs, torch_error) = (_lrs_with_a_group_added(_Lib(s), spec) for s in (False, True))
+    assert torch_error is not None and isinstance(error, RuntimeError), (error, torch_error)
+    assert f"{spec[0]}.step: the optimizer has 2 param groups, 1 when the schedule was built" in str(error)
+    _assert_rows_close(ours, theirs)   # the same epochs before the refusal

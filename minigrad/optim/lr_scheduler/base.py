@@ -242,6 +242,13 @@ class LRScheduler:
         those of the schedules it runs (SequentialLR, ChainedScheduler, whose PyTorch forms step them); else nothing."""
 
     def _set_lrs(self, lrs):
+        if len(lrs) != len(self.optimizer.param_groups):
+            # A group added after the schedule was built: the schedules that follow the groups' lrs (StepLR, ...)
+            # move it as PyTorch's do; one from base lrs has none for it, and would leave its lr as it is.
+            raise RuntimeError(f"{type(self).__name__}.step: the optimizer has {len(self.optimizer.param_groups)} "
+                               f"param groups, {len(self.base_lrs)} when the schedule was built (a group added "
+                               "since?), and this schedule sets each group's lr from its own base lr: build the "
+                               "schedule after adding every param group")
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = float(lr)
         self._last_lr = [float(group["lr"]) for group in self.optimizer.param_groups]
