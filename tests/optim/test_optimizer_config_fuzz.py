@@ -160,7 +160,11 @@ def _draw_optimizer_case(name, rng):
                 options["momentum"] = 0.5
     steps = int(rng.integers(8, 20))
     changes = {t: (int(rng.integers(n_groups)), _changes(name, rng)) for t in range(1, steps) if rng.random() < 0.3}
+    # the last group joins with add_param_group at this step (0: built with the others)
+    added_at = int(rng.integers(1, steps)) if n_groups > 1 and rng.random() < 0.4 else 0
+    changes = {t: change for t, change in changes.items() if change[0] < n_groups - 1 or t >= added_at}
     return dict(name=name, shapes=shapes, values=values, groups=groups, top=top, steps=steps, changes=changes,
+                added_at=added_at,
                 no_grad=rng.random((steps, count)) < 0.2, zeroed=rng.random(steps) < 0.15,
                 save_at=int(rng.integers(2, steps)) if rng.random() < 0.5 else None, via_file=rng.random() < 0.5)
 
@@ -187,17 +191,28 @@ class _Lib:
         return torch.optim if self.torch_side else mg.optim
 
 
-def _build_optimizer(lib, case, values):
+def _build_optimizer(lib, case, values, step=0):
+    """The optimizer and its parameters at ``step``: the last group is added at step ``case["added_at"]``."""
     params = [[lib.param(values[i]) for i in indices] for indices, _ in case["groups"]]
     groups = [dict(params=ps, **options) for ps, (_, options) in zip(params, case["groups"])]
-    return getattr(lib.optim, case["name"])(groups, **case["top"]), [p for ps in params for p in ps]
+    later = step < case.get("added_at", 0)
+    optimizer = getattr(lib.optim, case["name"])(groups[:-1] if later else groups, **case["top"])
+    return optimizer, [p for ps in params for p in ps], groups[-1] if later else None
+
+
+def _add_group(optimizer, group):
+    if group is not None:
+        optimizer.add_param_group(group)
 
 
 def _run_optimizer(lib, case):
     """The parameters after each step, and the optimizer at the end."""
-    optimizer, params = _build_optimizer(lib, case, case["values"])
+    optimizer, params, pending = _build_optimizer(lib, case, case["values"])
     trajectory = []
     for t in range(case["steps"]):
+        if t == case.get("added_at", 0):
+            _add_group(optimizer, pending)
+            pending = None
         if t == case["save_at"]:
             saved = optimizer.state_dict()
             if not lib.torch_side and case["via_file"]:
@@ -205,7 +220,7 @@ def _run_optimizer(lib, case):
                 mg.save(saved, buffer)
                 buffer.seek(0)
                 saved = mg.load(buffer)
-            optimizer, params = _build_optimizer(lib, case, [lib.read(p) for p in params])
+            optimizer, params, pending = _build_optimizer(lib, case, [lib.read(p) for p in params], step=t)
             optimizer.load_state_dict(saved)
         if t in case["changes"]:
             index, new = case["changes"][t]
