@@ -6,21 +6,23 @@ Where the other optimizer tests fix one configuration each, these draw them (fix
   dampening, amsgrad, centered, decoupled weight decay, the kernel switches, an lr given as an int or a NumPy
   float), 1-3 param groups with their own options, 0-d, vector, matrix and zero-size parameters, a gradient that is
   None on some steps, steps after ``zero_grad(set_to_none=False)``, options changed in the groups between steps
-  (as a schedule or a user does), and a ``state_dict`` saved midway (sometimes through ``mg.save``/``mg.load``) and
-  loaded into a fresh optimizer. Compared each step: every parameter; at the end: every state entry and option.
+  (as a schedule or a user does), a last group that joins with ``add_param_group`` midway, and a ``state_dict``
+  saved midway (sometimes through ``mg.save``/``mg.load``) and loaded into a fresh optimizer. Compared each step: every parameter; at the end: every state entry and option.
 * schedules: each of PyTorch's, with random arguments (per-group lists included), in ``SequentialLR``,
   ``ChainedScheduler``, stepped back to back with a ``ReduceLROnPlateau``, on SGD, Adam or RMSprop (momentum and
   beta1 cycling), with the optimizer's and the schedules' state saved midway and loaded into fresh ones in either
   order (or, for the schedules that PyTorch resumes the same way, rebuilt with ``last_epoch``). Compared each step:
   every group's lr and momentum (or beta1) and each schedule's ``get_last_lr()``.
 * configurations torch refuses are refused here too.
+* what the fuzz found (Adafactor's ``foreach`` and empty parameters; schedules and a param group added after them).
 
 Left out of the draws, as documented differences (docs/optimizers.md and the classes' docstrings): Adagrad's
 per-group ``initial_accumulator_value`` (torch uses the constructor's for every group); SGD's ``step`` state entry;
 ``nesterov`` with dampening in a later group (refused here, taken by torch); Muon (torch orthogonalizes in
 bfloat16); schedules resumed with ``last_epoch`` that use their closed form here (StepLR, MultiStepLR,
 ConstantLR, CosineAnnealingWarmRestarts); OneCycleLR and CyclicLR inside SequentialLR, nested composites;
-``eta_min`` above the lr (chained cosines then drive the lr negative, which an optimizer state refuses to load).
+``eta_min`` above the lr, and (by the fixed seeds) chains that drive an lr below 0 (torch's chained cosine does
+too): minigrad's optimizer then refuses to load its own state (``Invalid learning rate: -1.04e-17``).
 Trajectories are kept non-chaotic (gradients drawn per step, plus a small pull towards 0), so that float64
 rounding stays far below the tolerance.
 """
