@@ -51,8 +51,8 @@ class Adafactor(Optimizer):
     State per parameter: ``step`` and, for a parameter of two or more dimensions,
     ``row_var`` (R) and ``col_var`` (C); for one of fewer, ``variance`` (V).
 
-    Compared with ``torch.optim.Adafactor``: ``eps1=None`` is each parameter's own dtype's epsilon (PyTorch takes the first
-    parameter's of the group for the whole group); the norms are summed in NumPy's order and
+    Compared with ``torch.optim.Adafactor``: ``eps1=None`` is each parameter's own dtype's epsilon (PyTorch
+    takes the first parameter's of the group for the whole group); the norms are summed in NumPy's order and
     the lerps are not fused multiply-adds, so float64 iterates agree with PyTorch's to about
     1e-15 relative, not to the bit.
     """

@@ -7,7 +7,8 @@ Where the other optimizer tests fix one configuration each, these draw them (fix
   float), 1-3 param groups with their own options, 0-d, vector, matrix and zero-size parameters, a gradient that is
   None on some steps, steps after ``zero_grad(set_to_none=False)``, options changed in the groups between steps
   (as a schedule or a user does), a last group that joins with ``add_param_group`` midway, and a ``state_dict``
-  saved midway (sometimes through ``mg.save``/``mg.load``) and loaded into a fresh optimizer. Compared each step: every parameter; at the end: every state entry and option.
+  saved midway (sometimes through ``mg.save``/``mg.load``) and loaded into a fresh optimizer. Compared each step:
+  every parameter; at the end: every state entry and option.
 * schedules: each of PyTorch's, with random arguments (per-group lists included), in ``SequentialLR``,
   ``ChainedScheduler``, stepped back to back with a ``ReduceLROnPlateau``, on SGD, Adam or RMSprop (momentum and
   beta1 cycling), with the optimizer's and the schedules' state saved midway and loaded into fresh ones in either
@@ -254,7 +255,8 @@ def _assert_optimizer_case_agrees(case):
             assert x.shape == y.shape, (step, i, label)
             np.testing.assert_allclose(x, y, rtol=RTOL, atol=ATOL, err_msg=f"step {step}, parameter {i}: {label}")
     mine, reference = ours_optimizer.state_dict(), their_optimizer.state_dict()
-    stepped = {k: v for k, v in reference["state"].items() if float(v.get("step", 1)) > 0}  # torch's Adagrad: all params
+    # torch's Adagrad has state for every parameter from the start
+    stepped = {k: v for k, v in reference["state"].items() if float(v.get("step", 1)) > 0}
     assert set(mine["state"]) == set(stepped), label
     for index, entries in stepped.items():
         extra = set(mine["state"][index]) - set(entries) - ({"step"} if case["name"] == "SGD" else set())
@@ -323,7 +325,8 @@ def _per_group(rng, one, many):
 def _schedule(rng, n_groups, steps, cyclic):
     """(class name, arguments) of a random schedule; lr_lambda as (table, index or indices)."""
     kinds = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LinearLR",
-             "ConstantLR", "PolynomialLR", "LambdaLR", "MultiplicativeLR"] + (["CyclicLR", "OneCycleLR"] if cyclic else [])
+             "ConstantLR", "PolynomialLR", "LambdaLR", "MultiplicativeLR"]
+    kinds += ["CyclicLR", "OneCycleLR"] if cyclic else []
     kind = _pick(rng, kinds)
     groups = range(n_groups)
     if kind == "StepLR":
@@ -629,7 +632,8 @@ def test_back_to_back_schedules_built_on_a_loaded_optimizer_resume_their_run():
     # Optimizer state loaded, then the schedules built and their states loaded: MultiStepLR wrote back the lr
     # it had set before StepLR multiplied it, so the resumed lrs were 0.15, 0.225, ... for the run's 0.225, 0.3375, ...
     case = dict(optimizer="RMSprop", n_groups=2, steps=9, values=[np.ones(3), np.ones(3)], save_at=1,
-                specs=[("MultiStepLR", dict(milestones=[3, 3, 10], gamma=2.0)), ("StepLR", dict(step_size=1, gamma=1.5))],
+                specs=[("MultiStepLR", dict(milestones=[3, 3, 10], gamma=2.0)),
+                       ("StepLR", dict(step_size=1, gamma=1.5))],
                 resume="optimizer before building", via_file=False)
     uninterrupted = _run_schedules(_Lib(True), dict(case, save_at=None))
     for lib in (_Lib(False), _Lib(True)):
