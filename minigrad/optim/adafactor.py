@@ -4,7 +4,7 @@ from minigrad.backend import get_array_module
 from minigrad.optim.lerp import lerp_
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.threads import elementwise
-from minigrad.optim.validation import check_flags, check_hyperparameter, shown
+from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options, shown
 
 
 class Adafactor(Optimizer):
@@ -42,19 +42,24 @@ class Adafactor(Optimizer):
         d: the clipping threshold of the update's RMS, ``>= 1`` (default 1.0).
         weight_decay: decoupled weight decay coefficient ``lambda`` (default 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach: torch's kernel switch, checked as in :class:`~minigrad.optim.Adam` (one code path here: None,
+            False or True give the same update).
+
+    A parameter with no elements (a zero in its shape) has no RMS (0/0) to scale its step: a step with a
+    gradient for it raises a ValueError naming it (PyTorch's raises ZeroDivisionError).
 
     State per parameter: ``step`` and, for a parameter of two or more dimensions,
     ``row_var`` (R) and ``col_var`` (C); for one of fewer, ``variance`` (V).
 
-    Compared with ``torch.optim.Adafactor``: no ``foreach`` option (one code path);
-    ``eps1=None`` is each parameter's own dtype's epsilon (PyTorch takes the first
-    parameter's of the group for the whole group); the norms are summed in NumPy's order and
+    Compared with ``torch.optim.Adafactor``: ``eps1=None`` is each parameter's own dtype's epsilon (PyTorch
+    takes the first parameter's of the group for the whole group); the norms are summed in NumPy's order and
     the lerps are not fused multiply-adds, so float64 iterates agree with PyTorch's to about
     1e-15 relative, not to the bit.
     """
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,
-                 maximize=False):
+                 foreach=None, maximize=False):
+        check_kernel_options(type(self).__name__, foreach, None, False, False)
         defaults = dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d, weight_decay=weight_decay,
                         maximize=maximize)
         super().__init__(params, defaults)
@@ -76,12 +81,22 @@ class Adafactor(Optimizer):
     def step(self, closure=None):
         """Perform one Adafactor update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)
+        self._refuse_empty_params()
         for group in self.param_groups:
             lr, beta2_decay, d = float(group["lr"]), float(group["beta2_decay"]), float(group["d"])
             weight_decay, eps2 = float(group["weight_decay"]), float(group["eps"][1])
             for theta, g, state in self._params_with_grad(group):
                 self._update(theta, g, state, group, lr, beta2_decay, d, weight_decay, eps2)
         return loss
+
+    def _refuse_empty_params(self):
+        """Before any update: a parameter with a gradient and no elements has no RMS(theta) or RMS(U) (0/0)."""
+        for index, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                if p.grad is not None and p.data.size == 0:
+                    raise ValueError(f"Adafactor.step: parameter {i} of param group {index} has no elements (shape "
+                                     f"{tuple(p.shape)}): the RMS that scales its step is 0/0; leave it out of "
+                                     "the optimizer")
 
     def _update(self, theta, g, state, group, lr, beta2_decay, d, weight_decay, eps2):
         """One Adafactor update of one parameter, in place."""

@@ -114,6 +114,15 @@ class LinearLR(LRScheduler):
         factor = s + (e - s) * min(epoch, self.total_iters) / self.total_iters  # s + (e - s) min(k, T) / T
         return [base * factor for base in self.base_lrs]                        # lr_k = lr_0 * factor
 
+    def chained_lrs(self, lrs, epoch):
+        """PyTorch's recursion, from the lrs the groups hold (a group added after the schedule was built too)."""
+        s, e, total = self.start_factor, self.end_factor, self.total_iters
+        if epoch == 0:
+            return [lr * s for lr in lrs]                                       # lr_0 = lr * s
+        if epoch > total:
+            return list(lrs)
+        return [lr * (1.0 + (e - s) / (total * s + (epoch - 1) * (e - s))) for lr in lrs]  # lr * f(k) / f(k-1)
+
 
 class ConstantLR(LRScheduler):
     r"""PyTorch's ``ConstantLR``: the lr times a constant ``factor`` for ``total_iters`` epochs, then the lr itself.

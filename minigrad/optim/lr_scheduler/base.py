@@ -161,6 +161,9 @@ class LRScheduler:
         self.base_lrs = self._starting_lrs()
         self.last_epoch = last_epoch
         self._follows_groups = False  # set once the groups' lrs are found changed by others (_lrs_to_write)
+        # the lrs the groups held when built (a loaded optimizer state's, or those a schedule built before set):
+        # load_state_dict's write-back reads them; not part of the state
+        self._lrs_found = [float(group["lr"]) for group in optimizer.param_groups]
         _track_optimizer_steps(optimizer)
         self._step_count = 0
         self.step()
@@ -242,6 +245,13 @@ class LRScheduler:
         those of the schedules it runs (SequentialLR, ChainedScheduler, whose PyTorch forms step them); else nothing."""
 
     def _set_lrs(self, lrs):
+        if len(lrs) != len(self.optimizer.param_groups):
+            # A group added after the schedule was built: the schedules that follow the groups' lrs (StepLR, ...)
+            # move it as PyTorch's do; one from base lrs has none for it, and would leave its lr as it is.
+            raise RuntimeError(f"{type(self).__name__}.step: the optimizer has {len(self.optimizer.param_groups)} "
+                               f"param groups, {len(self.base_lrs)} when the schedule was built (a group added "
+                               "since?), and this schedule sets each group's lr from its own base lr: build the "
+                               "schedule after adding every param group")
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = float(lr)
         self._last_lr = [float(group["lr"]) for group in self.optimizer.param_groups]
@@ -253,7 +263,7 @@ class LRScheduler:
     def state_dict(self):
         """Everything but the optimizer and any functions, as plain data (sub-schedules nested)."""
         state = {key: value for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "lr_lambdas", "schedulers")}
+                 if key not in ("optimizer", "lr_lambdas", "schedulers", "_lrs_found")}
         if hasattr(self, "schedulers"):
             state["schedulers"] = [s.state_dict() for s in self.schedulers]
         return state
@@ -272,6 +282,13 @@ class LRScheduler:
         state_dict = dict(state_dict)
         check_group_count(self, state_dict)
         ours = [float(group["lr"]) for group in self.optimizer.param_groups] == self._last_lr
+        found = getattr(self, "_lrs_found", None)
+        if (self._follows_groups and found is not None and not hasattr(self, "schedulers")
+                and [float(lr) for lr in state_dict["_last_lr"]] != found):
+            # Built on lrs changed from the base lrs (a loaded optimizer state's) that are not the saved last lrs:
+            # another schedule changed the lrs after this one's last step (back to back), and writing this one's
+            # back would undo that change. (A composite is built on the lrs its schedules' constructors wrote.)
+            ours = False
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
         self._follows_groups = False  # a state saved before the flag existed: the closed form, as then

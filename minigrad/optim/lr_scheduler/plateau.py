@@ -26,6 +26,10 @@ class ReduceLROnPlateau:
         cooldown: epochs to wait after a cut before counting again (an integer >= 0).
         min_lr: lower bound on the lr (>= 0), one number or one per group.
         eps: smallest lr change worth making (>= 0).
+
+    A param group added to the optimizer after the schedule was built is cut with the others, bounded by
+    ``min_lr`` when that is one number; with one ``min_lr`` per group, the cut raises a RuntimeError (there
+    is none for the new group), as PyTorch's.
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
@@ -48,8 +52,10 @@ class ReduceLROnPlateau:
             if len(min_lr) != n_groups:
                 raise ValueError(f"ReduceLROnPlateau: expected {n_groups} min_lrs, got {len(min_lr)}")
             self.min_lrs = [float(v) for v in min_lr]
+            self.default_min_lr = None
         else:
             self.min_lrs = [float(min_lr)] * n_groups
+            self.default_min_lr = float(min_lr)   # the bound of groups added later (PyTorch's name)
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, float(factor), int(patience)
         self.threshold, self.threshold_mode = float(threshold), threshold_mode
@@ -80,6 +86,7 @@ class ReduceLROnPlateau:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # bad epochs during cooldown do not count
         if self.num_bad_epochs > self.patience:
+            self._min_lrs_for_every_group()
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
                 old_lr = float(group["lr"])
                 new_lr = max(old_lr * self.factor, min_lr)   # lr = max(lr*factor, min_lr)
@@ -88,6 +95,18 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [float(group["lr"]) for group in self.optimizer.param_groups]
+
+    def _min_lrs_for_every_group(self):
+        """One min_lr per param group, groups added since the schedule was built included (a state saved
+        before ``default_min_lr`` existed has none for them)."""
+        n_groups, known = len(self.optimizer.param_groups), len(self.min_lrs)
+        if n_groups == known:
+            return
+        if getattr(self, "default_min_lr", None) is None:
+            raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {n_groups} param groups, {known} when the "
+                               f"schedule was built (a group added since?), and min_lr was given per group "
+                               f"({self.min_lrs}): set schedule.min_lrs to one per group")
+        self.min_lrs = [self.default_min_lr] * n_groups
 
     def get_last_lr(self):
         """The lrs after the last :meth:`step`, one per param group."""
