@@ -182,7 +182,10 @@ class StateDictMixin:
         for saved, group in zip(saved_groups, self.param_groups):
             restored = {name: _scalars_to_python(value) for name, value in saved.items() if name != "params"}
             restored["params"] = group["params"]
-            self._validate_group(restored)
+            # Every option is checked as the constructor checks it, but the sign of lr: a schedule may have driven
+            # it below 0 (chained schedules do, in torch too), and a checkpoint this library wrote must load.
+            lr = restored.get("lr")
+            self._validate_group({**restored, "lr": abs(lr)} if isinstance(lr, float) else restored)
             new_groups.append(restored)
 
         self.state = new_state

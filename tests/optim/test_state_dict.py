@@ -7,7 +7,7 @@ import minigrad as mg
 from minigrad.backend import get_array_module, to_numpy
 from minigrad.optim import (ASGD, BFGS, LBFGS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, ConjugateGradient,
                             NAdam, Newton, NewtonCG, RAdam, RMSprop, Rprop)
-from minigrad.optim.lr_scheduler import ExponentialLR
+from minigrad.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR
 from optim.helpers import X0, make_params, take_steps
 
 # options chosen so that every kind of state entry exists
@@ -133,6 +133,23 @@ def test_loaded_hyperparameters_are_validated():
     saved["param_groups"][0]["betas"] = (0.9, 1.5)
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.5"):
         Adam(make_params()).load_state_dict(saved)
+
+
+def test_a_learning_rate_a_schedule_drove_below_zero_loads_back():
+    # ExponentialLR then CosineAnnealingLR (eta_min above the decayed lr) drive lr to -0.0067, in torch too; the
+    # checkpoint holding it was refused on load ("Invalid learning rate"), so the run could not be resumed
+    params = make_params()
+    optimizer = SGD(params, lr=0.1)
+    schedules = [ExponentialLR(optimizer, 0.5), CosineAnnealingLR(optimizer, 6, eta_min=0.01)]
+    for _ in range(9):
+        take_steps(optimizer, params, 1)
+        for schedule in schedules:
+            schedule.step()
+    lr = optimizer.param_groups[0]["lr"]
+    assert lr < 0
+    restored = SGD(make_params(), lr=0.1)
+    restored.load_state_dict(optimizer.state_dict())
+    assert restored.param_groups[0]["lr"] == lr
 
 
 def test_loading_another_optimizers_state_names_where_it_came_from():
