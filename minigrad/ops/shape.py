@@ -460,8 +460,11 @@ class Expand(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        if x.size == int(np.prod(self.shape)):   # nothing repeated (new dims of size 1): a writable view, as torch's
+        size = int(np.prod(self.shape))
+        if x.size == size:   # nothing repeated (new dims of size 1): a writable view, as torch's
             return x.reshape(self.shape)
+        if size == 0:   # no entries, so none repeated: a writable empty array, as torch takes writes into it
+            return x.reshape(-1)[:0].reshape(self.shape)
         return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, F, gy, x):

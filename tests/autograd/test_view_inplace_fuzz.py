@@ -214,3 +214,17 @@ def test_a_view_whose_memory_was_written_behind_it_refuses_backward_after_its_ow
     assert u.numpy().tolist() == [[[2.0, 2.5], [2.0, 2.5]]]
     with pytest.raises(RuntimeError, match=r"Div: its output, a tensor written in place, was written again"):
         u.sum().backward()
+
+
+def test_an_expand_to_no_entries_takes_writes_as_torch_does():
+    # (1,) -> (0,) repeats no entry, yet its array was NumPy's read-only broadcast: add_(1), zero_() and fill_(2)
+    # were refused as "an expand()ed view, whose entries share memory", where torch writes nothing and goes on
+    for lib in (Lib("minigrad"), Lib("torch")):
+        for shape, sizes in (((1,), (0,)), ((2, 1), (2, 0)), ((1, 1), (3, 0))):
+            x = lib.tensor(np.ones(shape).tolist())
+            e = x.expand(*sizes)
+            e.add_(1.0)
+            e.zero_()
+            e.fill_(2.0)
+            e[...] = 3.0
+            assert tuple(e.shape) == sizes and lib.numpy(x).tolist() == np.ones(shape).tolist(), lib.name
