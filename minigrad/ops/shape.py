@@ -180,6 +180,18 @@ def transpose(x, *axes):
     return Transpose.apply(x, axes=axes)
 
 
+def reshape_if_needed(x, shape):
+    """``reshape(x, shape)``, or ``x`` itself when it has that shape already: for ops built from other ops, whose
+    tensors are their own intermediates or fresh results. ``reshape`` to the same shape records a view node of its
+    own (a user may write through it), which such an op would pay for on every call."""
+    return x if tuple(shape) == x.shape else reshape(x, shape)
+
+
+def transpose_if_needed(x, axes):
+    """``transpose(x, axes)``, or ``x`` itself when ``axes`` keeps every axis in place (as ``reshape_if_needed``)."""
+    return x if tuple(axes) == tuple(range(x.ndim)) else transpose(x, tuple(axes))
+
+
 def _swap(name, x, a, b):
     """``x`` with dims ``a`` and ``b`` exchanged (checked to exist)."""
     check_dims(name, (a,), x.ndim, x.shape)   # one by one: the same dim twice is allowed (no change)
