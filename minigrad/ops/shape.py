@@ -146,8 +146,9 @@ def reshape(x, *shape):
     x = as_tensor(x)
     shape = _ints("reshape", "sizes", shape)
     if shape == x.shape:
-        # a view of its own, as torch's: r = h.reshape(h.shape); r += 1 while recording writes through to h,
-        # where returning h itself would rebind r and leave h as it was
+        # valid as it stands, so the checks below are skipped; still a node, a view of its own as torch's:
+        # r = h.reshape(h.shape); r += 1 while recording writes through to h, where returning h itself would
+        # rebind r and leave h as it was (ops of minigrad's own that need no view use reshape_if_needed)
         return Reshape.apply(x, shape=shape)
     known = 1
     for s in shape:
