@@ -311,6 +311,8 @@ def _check_inputs_unchanged(fn):
     saved = getattr(fn, "_output_data", None) if fn.keep_output else None
     written = (out is not None and written_at(out) > fn._writes) or (
         saved is not None and array_written_at(saved) > fn._writes)
+    # Set only on nodes a recorded in-place write made (recorded_writes.py). Read from __dict__: most nodes lack
+    # them, and a getattr with a default would raise and catch an AttributeError per node on every backward.
     view = fn.__dict__.get("view_data")
     if fn.__dict__.get("stale_output") or (view is not None and array_written_at(view) > fn._writes):
         raise RuntimeError(

@@ -48,7 +48,7 @@ def views_a_graph_input(t) -> bool:
         return not t.requires_grad
     if node.inputs is None:
         return False
-    if node.__dict__.get("writes_a_view"):
+    if node.__dict__.get("writes_a_view"):   # set by write_recorded / _written_behind only (see engine.py)
         return True   # written in place before (r.mul_(2)): its node reads a private copy, yet r still views h
     memory = _buffer(t.data)
     return any(_buffer(x.data) is memory for x in node.inputs)

@@ -1414,8 +1414,13 @@ class Tensor:
     def _refuse_read_only(self, what):
         """An ``expand()``'s output repeats entries of one memory (a read-only array): torch refuses most writes
         into it, and its fill_/zero_/x[i] = v write every alias; minigrad refuses them all, with this message."""
-        flags = getattr(self.data, "flags", None)
-        if flags is not None and not flags.writeable:
+        data = self.data
+        # NumPy marks its broadcast read-only; CuPy has no such flag (its flags have no ``writeable``) and
+        # broadcasts into a writable array, so a stride of 0 over two or more entries is what tells repetition
+        # (an array with no entries repeats none, though NumPy gives its dims stride 0)
+        read_only = not getattr(data.flags, "writeable", True)
+        if read_only or (0 in data.strides and 0 not in data.shape   # cheap tests first: this runs on every write
+                         and any(s == 0 and n > 1 for n, s in zip(data.shape, data.strides))):
             raise RuntimeError(
                 f"{what}: this tensor (shape {tuple(self.shape)}) is read-only: an expand()ed view, whose entries "
                 "share memory (torch refuses most writes into one too), or a read-only NumPy array; write into a "

@@ -39,8 +39,8 @@ __all__ = ["Compose", "ToTensor", "ToFloat", "Normalize", "Flatten", "Reshape", 
 
 
 class _Reading:
-    """What the array a transform gets is: "batch" (a dataset hands it over), "sample" (one image, as ToTensor read
-    a 2-D array), or None (not known: a transform's own batch reading)."""
+    """What the array a transform gets is: "batch" (a dataset hands it over), "sample" (one image: ToTensor read
+    a 2-D array, or Lambda hands its function one sample), or None (not known: a transform's own batch reading)."""
 
     __slots__ = ("kind",)
 
@@ -53,8 +53,9 @@ _READING = ContextVar("minigrad_transform_reading", default=None)
 
 @contextmanager
 def reading(kind):
-    """Transforms called inside read their arrays as ``kind``: ``"batch"`` (what ``ArrayDataset`` hands them) or
-    None (not known yet; ``Compose`` opens one so that ``ToTensor`` can say it read one sample)."""
+    """Transforms called inside read their arrays as ``kind``: ``"batch"`` (what ``ArrayDataset`` hands them),
+    ``"sample"`` (what ``Lambda`` hands its function) or None (not known yet; ``Compose`` opens one so that
+    ``ToTensor`` can say it read one sample)."""
     token = _READING.set(_Reading(kind))
     try:
         yield
@@ -297,10 +298,16 @@ class Lambda:
         if self.batched or not backend.is_array(batch) or batch.ndim == 0:
             return self.fn(batch)
         if _reading_kind() == "sample":
-            return _as_array(self.fn(_as_sample(batch)))
+            return self._of_one_sample(batch)
         if batch.shape[0] == 0:   # no sample to learn the result's shape from: nothing to transform
             return batch
-        return _stack([_as_array(self.fn(_as_sample(sample))) for sample in batch])
+        return _stack([self._of_one_sample(sample) for sample in batch])
+
+    def _of_one_sample(self, sample):
+        # fn sees one sample, whatever its caller read: a dataset's "batch" reading would make a ToTensor inside
+        # fn refuse one (H, W) image as a batch of flat rows
+        with reading("sample"):
+            return _as_array(self.fn(_as_sample(sample)))
 
     def __repr__(self):
         batched = ", batched=True" if self.batched else ""

@@ -24,6 +24,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops.linalg import matmul
 from minigrad.ops.pool import _averaging_matrix, adaptive_avg_pool2d
+from minigrad.ops.shape import reshape_if_needed
 from minigrad.scalars import is_integer
 
 __all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool3d",
@@ -123,8 +124,7 @@ def _checked(op, x, dims):
 
 def _max_pool(x4, out_hw, return_indices, shape, op=AdaptiveMaxPool2d):
     index = _argmax_index(x4.data, out_hw)
-    y = op.apply(x4, index=index)
-    y = y if y.shape == tuple(shape) else y.reshape(*shape)   # the pool's own node stays the output's creator
+    y = reshape_if_needed(op.apply(x4, index=index), shape)   # the pool's own node stays the output's creator
     return (y, Tensor(index.reshape(shape))) if return_indices else y
 
 

@@ -20,7 +20,7 @@ from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.order_statistics import _running
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.scan import CumSum
-from minigrad.ops.shape import concat, reshape
+from minigrad.ops.shape import concat, reshape, reshape_if_needed
 
 CummaxResult = namedtuple("cummax", ["values", "indices"])
 CumminResult = namedtuple("cummin", ["values", "indices"])
@@ -135,7 +135,7 @@ def cumprod(x, dim, *, dtype=None):
         return running_in_dtype("cumprod", cumprod, x, dtype, dim=dim)
     x = _integers_as_int64(as_tensor(x))
     y, axis = _along("cumprod", x, dim)
-    return reshape(CumProd.apply(y, axis=axis), x.shape)
+    return reshape_if_needed(CumProd.apply(y, axis=axis), x.shape)
 
 
 def logcumsumexp(x, dim):
@@ -145,7 +145,7 @@ def logcumsumexp(x, dim):
     """
     x = as_floating(x)
     y, axis = _along("logcumsumexp", x, dim)
-    return reshape(LogCumSumExp.apply(y, axis=axis), x.shape)
+    return reshape_if_needed(LogCumSumExp.apply(y, axis=axis), x.shape)
 
 
 def _cumulative_extremum(name, result, ufunc, x, dim):
@@ -163,7 +163,7 @@ def _cumulative_extremum(name, result, ufunc, x, dim):
     index = _running(xp, np.maximum, xp.where(reached, position, 0), axis) if n else position * 0
     index = xp.broadcast_to(index, y.shape).astype(np.int64)
     values = TakeAlongAxis.apply(y, Tensor(index), axis=axis)
-    return result(reshape(values, x.shape), reshape(Tensor(index), x.shape))
+    return result(reshape_if_needed(values, x.shape), reshape_if_needed(Tensor(index), x.shape))
 
 
 def cummax(x, dim):

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.shape import reshape
+from minigrad.ops.shape import reshape, reshape_if_needed
 
 
 def _tensors(name, tensors):
@@ -49,7 +49,7 @@ def meshgrid(*tensors, indexing=None):
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    flat = [reshape(t, (t.size,)) for t in tensors]
+    flat = [reshape_if_needed(t, (t.size,)) for t in tensors]
     lengths = [t.shape[0] for t in flat]
     if indexing == "xy" and len(flat) >= 2:
         lengths[0], lengths[1] = lengths[1], lengths[0]
@@ -67,7 +67,7 @@ def _atleast(name, tensors, shape_of):
         raise TypeError(f"{name}: one list or tuple reads two ways: PyTorch's {name}([a, b]) gives a tuple of "
                         f"tensors, NumPy's turns the list into one array; write {name}(a, b) for PyTorch's, or "
                         f"{name}(minigrad.tensor(...)) for NumPy's")
-    out = tuple(reshape(t, shape_of(t.shape)) for t in (as_tensor(t) for t in tensors))
+    out = tuple(reshape_if_needed(t, shape_of(t.shape)) for t in (as_tensor(t) for t in tensors))
     return out[0] if len(out) == 1 else out
 
 

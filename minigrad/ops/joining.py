@@ -15,7 +15,7 @@ from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.ops._args import check_dims, check_flag, operands
 from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, meshgrid
 from minigrad.ops.linalg import matmul
-from minigrad.ops.shape import _join, _sequence, concat, reshape, stack, transpose
+from minigrad.ops.shape import _join, _sequence, concat, reshape, reshape_if_needed, stack, transpose_if_needed
 from minigrad.scalars import is_integer
 
 
@@ -100,7 +100,7 @@ def block_diag(*tensors):
             raise ValueError(f"block_diag: input tensors must have 2 or fewer dims; tensor {i} has shape "
                              f"{tuple(t.shape)}")
         t = t if t.dtype == dtype else Tensor(t.data.astype(dtype))   # only integers are cast: no gradient lost
-        blocks.append(reshape(t, (1, -1) if t.ndim < 2 else t.shape))
+        blocks.append(reshape_if_needed(t, (1, -1) if t.ndim < 2 else t.shape))
     widths = [b.shape[1] for b in blocks]
     total, rows, left = sum(widths), [], 0
     xp = tensors[0]._xp()
@@ -218,9 +218,9 @@ def tensordot(a, b, dims=NOT_GIVEN, *, axes=NOT_GIVEN):
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
     k = int(np.prod([a.shape[d] for d in da])) if da else 1
-    left = reshape(transpose(a, tuple(free_a + da)) if a.ndim else a, (-1, k) if k else
+    left = reshape(transpose_if_needed(a, free_a + da) if a.ndim else a, (-1, k) if k else
                    (int(np.prod([a.shape[d] for d in free_a])), 0))
-    right = reshape(transpose(b, tuple(db + free_b)) if b.ndim else b, (k, -1) if k else
+    right = reshape(transpose_if_needed(b, db + free_b) if b.ndim else b, (k, -1) if k else
                     (0, int(np.prod([b.shape[d] for d in free_b]))))
     out = matmul(left, right)
-    return reshape(out, tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+    return reshape_if_needed(out, tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))

@@ -25,7 +25,7 @@ from minigrad.ops.linalg_norms import matrix_norm, matrix_rank
 from minigrad.ops.linalg_triangular import mT
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
-from minigrad.ops.shape import reshape
+from minigrad.ops.shape import reshape, reshape_if_needed
 from minigrad.ops.views import movedim
 from minigrad.scalars import is_integer
 
@@ -222,7 +222,7 @@ def tensorsolve(A, B, dims=None):  # noqa: N803
         raise ValueError(f"{name}: Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
                          f"prod(self.shape[:other.ndim]), but got {cols} != {rows} (shapes {tuple(a.shape)} and "
                          f"{tuple(b.shape)})")
-    return reshape(solve(reshape(a, (rows, cols)), reshape(b, (rows,))), a.shape[b.ndim:])
+    return reshape_if_needed(solve(reshape_if_needed(a, (rows, cols)), reshape_if_needed(b, (rows,))), a.shape[b.ndim:])
 
 
 _COND_ORDS = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)

@@ -21,7 +21,7 @@ from minigrad.ops.linalg_decompositions import svdvals
 from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
-from minigrad.ops.shape import reshape, transpose
+from minigrad.ops.shape import reshape, reshape_if_needed, transpose_if_needed
 from minigrad.scalars import is_real
 
 
@@ -101,9 +101,9 @@ def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
         summed, over = (r, c) if ord in (1, -1) else (c, r)
         sums = _sum(_abs(a), summed, True)
         out = (amax if ord > 0 else amin)(sums, over, keepdim=True)
-        return out if keepdim else reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in (r, c)))
+        return out if keepdim else reshape_if_needed(out, tuple(s for i, s in enumerate(a.shape) if i not in (r, c)))
     rest = [i for i in range(a.ndim) if i not in (r, c)]
-    values = svdvals(transpose(a, tuple(rest + [r, c])))
+    values = svdvals(transpose_if_needed(a, rest + [r, c]))
     if ord == "nuc":
         out = _sum(values, -1)
     else:

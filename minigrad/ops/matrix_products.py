@@ -14,7 +14,7 @@ from minigrad.backend import get_array_module
 from minigrad.ops._args import operands, python_real
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduce import sum as _sum
-from minigrad.ops.shape import broadcast_to, reshape, stack
+from minigrad.ops.shape import broadcast_to, reshape, reshape_if_needed, stack
 from minigrad.scalars import is_integer
 
 
@@ -78,8 +78,8 @@ def inner(a, b):
         raise _shapes("inner", "tensors whose last dims match", a, b)
     k = a.shape[-1]
     rows, cols = int(np.prod(a.shape[:-1])), int(np.prod(b.shape[:-1]))   # not -1: k may be 0
-    out = matmul(reshape(a, (rows, k)), reshape(b, (cols, k)).T)
-    return reshape(out, a.shape[:-1] + b.shape[:-1])
+    out = matmul(reshape_if_needed(a, (rows, k)), reshape_if_needed(b, (cols, k)).T)
+    return reshape_if_needed(out, a.shape[:-1] + b.shape[:-1])
 
 
 def _scaled_sum(name, base, product, beta, alpha):

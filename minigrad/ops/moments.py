@@ -17,7 +17,7 @@ from minigrad.ops.convert import in_dtype
 from minigrad.ops.functions import sqrt
 from minigrad.ops.reduce import mean, std, sum as _sum, var
 from minigrad.ops.selection import where
-from minigrad.ops.shape import reshape, squeeze
+from minigrad.ops.shape import reshape, reshape_if_needed, squeeze
 from minigrad.scalars import is_real
 
 
@@ -128,7 +128,7 @@ def cov(x, *, correction=1, fweights=None, aweights=None):
             raise ValueError(f"cov: {label} must be non-negative")
         if weights.dtype.kind != "f":
             weights = Tensor(weights.data.astype(x.dtype))
-        weights = reshape(weights, (n,))
+        weights = reshape_if_needed(weights, (n,))
         w = weights if w is None else w * weights
     if w is None:
         w_sum, avg = float(n), mean(x, dim=1, keepdim=True)

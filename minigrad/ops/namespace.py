@@ -28,7 +28,7 @@ from minigrad.ops.functions import Cos, Exp, Log, Sigmoid, Sin, Sqrt, Tanh, cos,
 from minigrad.ops.indexing import IndexAdd
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
-from minigrad.ops.shape import concat, reshape, transpose
+from minigrad.ops.shape import concat, reshape_if_needed, transpose_if_needed
 
 
 def _forward_of(op):
@@ -85,8 +85,9 @@ tensors = SimpleNamespace(
     apply=lambda op, *xs, **params: op.apply(*xs, **params),
     sum_to=sum_to,
     broadcast_to=broadcast_to,
-    reshape=reshape,
-    transpose=lambda x, axes=None: transpose(x, tuple(axes)) if axes else transpose(x),
+    # no node where a gradient already has the shape: an identity view node would cost every recorded backward
+    reshape=reshape_if_needed,
+    transpose=lambda x, axes=None: transpose_if_needed(x, axes if axes else range(x.ndim - 1, -1, -1)),
     where=where,
     select=_tensor_select,
     sign=_tensor_sign,

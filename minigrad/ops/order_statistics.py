@@ -18,7 +18,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, one_dim, torch_axis
 from minigrad.ops.reduce import Max, Min, TakeAlongAxis, _reduction
-from minigrad.ops.shape import reshape, transpose
+from minigrad.ops.shape import reshape, reshape_if_needed, transpose_if_needed
 from minigrad.ops.sorting import _stable_argsort
 from minigrad.scalars import is_integer, is_real
 
@@ -139,7 +139,7 @@ def _median_along(name, x, axis, keepdim, skip_nan, shape):
     else:          # a slice holding NaN gives NaN (its first NaN), as torch.median
         rank = xp.where(nans > 0, valid, (n - 1) // 2)
     values, indices = _pick(x, axis, rank.astype(np.int64), True, None)
-    return reshape(values, shape), reshape(indices, shape)
+    return reshape_if_needed(values, shape), reshape_if_needed(indices, shape)
 
 
 class MedianOfAll(Function):
@@ -202,7 +202,7 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     rank = xp.full(y.shape[:axis] + (1,) + y.shape[axis + 1:], int(k) - 1, dtype=np.int64)
     shape = _out_shape(x, y, axis, keepdim)
     values, indices = _pick(y, axis, rank, True, None)
-    return KthvalueResult(reshape(values, shape), reshape(indices, shape))
+    return KthvalueResult(reshape_if_needed(values, shape), reshape_if_needed(indices, shape))
 
 
 def _running(xp, ufunc, a, axis, reverse=False):
@@ -254,7 +254,7 @@ def mode(x, dim=-1, keepdim=False):
     index = xp.take_along_axis(order, rank, axis=axis)
     values, indices = TakeAlongAxis.apply(y, Tensor(index), axis=axis), Tensor(index)
     shape = _out_shape(x, y, axis, keepdim)
-    return ModeResult(reshape(values, shape), reshape(indices, shape))
+    return ModeResult(reshape_if_needed(values, shape), reshape_if_needed(indices, shape))
 
 
 # ------------------------------------------------------------------ quantile
@@ -309,10 +309,10 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
     weight = 0.5 if interpolation == "midpoint" else (rank - below).astype(x.dtype)
     out = lo + (hi - lo) * weight if interpolation in ("linear", "midpoint") else lo
     # The q axis goes first, as in torch; keepdim keeps the reduced dims as 1 after it.
-    out = transpose(out, (axis,) + tuple(a for a in range(out.ndim) if a != axis))
+    out = transpose_if_needed(out, (axis,) + tuple(a for a in range(out.ndim) if a != axis))
     rest = ((1,) * x.ndim if keepdim else ()) if dim is None else _out_shape(x, y, axis, keepdim)
-    out = reshape(out, (out.shape[0],) + rest)
-    return reshape(out, rest) if scalar_q else out
+    out = reshape_if_needed(out, (out.shape[0],) + rest)
+    return reshape_if_needed(out, rest) if scalar_q else out
 
 
 def quantile(x, q, dim=None, keepdim=False, *, interpolation="linear"):

@@ -17,7 +17,7 @@ from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, one_dim
 from minigrad.ops.gather import ScatterAdd, _index, _scatter_source, masked_fill
 from minigrad.ops.selection import where
-from minigrad.ops.shape import concat, reshape
+from minigrad.ops.shape import concat, reshape, reshape_if_needed
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 _UFUNC = {"prod": "multiply", "amax": "maximum", "amin": "minimum"}
@@ -176,4 +176,4 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
         out = SegmentExtreme.apply(values, seg=seg, n=x.size, largest=reduce == "amax")
     if not include_self:  # the positions nothing lands on keep x's value
         out = where(Tensor(hit), out, flat_x)
-    return reshape(out, x.shape)
+    return reshape_if_needed(out, x.shape)

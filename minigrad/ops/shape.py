@@ -146,8 +146,9 @@ def reshape(x, *shape):
     x = as_tensor(x)
     shape = _ints("reshape", "sizes", shape)
     if shape == x.shape:
-        # a view of its own, as torch's: r = h.reshape(h.shape); r += 1 while recording writes through to h,
-        # where returning h itself would rebind r and leave h as it was
+        # valid as it stands, so the checks below are skipped; still a node, a view of its own as torch's:
+        # r = h.reshape(h.shape); r += 1 while recording writes through to h, where returning h itself would
+        # rebind r and leave h as it was (ops of minigrad's own that need no view use reshape_if_needed)
         return Reshape.apply(x, shape=shape)
     known = 1
     for s in shape:
@@ -178,6 +179,18 @@ def transpose(x, *axes):
     axes = tuple(a % x.ndim for a in axes)
     # even the identity permutation is a node and a view of its own, as reshape's to the same shape above
     return Transpose.apply(x, axes=axes)
+
+
+def reshape_if_needed(x, shape):
+    """``reshape(x, shape)``, or ``x`` itself when it has that shape already: for ops built from other ops, whose
+    tensors are their own intermediates or fresh results. ``reshape`` to the same shape records a view node of its
+    own (a user may write through it), which such an op would pay for on every call."""
+    return x if tuple(shape) == x.shape else reshape(x, shape)
+
+
+def transpose_if_needed(x, axes):
+    """``transpose(x, axes)``, or ``x`` itself when ``axes`` keeps every axis in place (as ``reshape_if_needed``)."""
+    return x if tuple(axes) == tuple(range(x.ndim)) else transpose(x, tuple(axes))
 
 
 def _swap(name, x, a, b):
@@ -460,8 +473,11 @@ class Expand(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        if x.size == int(np.prod(self.shape)):   # nothing repeated (new dims of size 1): a writable view, as torch's
+        size = int(np.prod(self.shape))
+        if x.size == size:   # nothing repeated (new dims of size 1): a writable view, as torch's
             return x.reshape(self.shape)
+        if size == 0:   # no entries, so none repeated: a writable empty array, as torch takes writes into it
+            return x.reshape(-1)[:0].reshape(self.shape)
         return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, F, gy, x):

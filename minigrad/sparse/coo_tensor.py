@@ -19,7 +19,7 @@ from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.creation import tensor as _dense_tensor
 from minigrad.layout import sparse_coo
-from minigrad.ops import reshape
+from minigrad.ops.shape import reshape_if_needed
 from minigrad.ops.embedding import RowSum
 from minigrad.ops.sparse_products import _Plan
 
@@ -236,9 +236,9 @@ class SparseCOOTensor:
         if nnz == 0 or width == 0:
             values = self._vals[:n_unique] if nnz == 0 else _zeros_like_values(self._vals, n_unique)
         else:
-            flat = reshape(self._vals, (nnz, width))
+            flat = reshape_if_needed(self._vals, (nnz, width))
             summed = RowSum.apply(flat, plan=_Plan(inverse), num_rows=n_unique)
-            values = reshape(summed, (n_unique,) + self._dense_shape())
+            values = reshape_if_needed(summed, (n_unique,) + self._dense_shape())
         return SparseCOOTensor(index, values, self._shape, coalesced=True)
 
     def to_dense(self) -> Tensor:
@@ -251,9 +251,9 @@ class SparseCOOTensor:
         positions = int(np.prod(sparse_shape, dtype=np.int64))
         if width == 0:
             return _dense_tensor(self._vals._xp().zeros(self._shape, dtype=self.dtype))
-        flat = reshape(self._vals, (self._nnz(), width))
+        flat = reshape_if_needed(self._vals, (self._nnz(), width))
         dense = RowSum.apply(flat, plan=self._plan("linear"), num_rows=positions)
-        return reshape(dense, self._shape)
+        return reshape_if_needed(dense, self._shape)
 
     def to_sparse(self, sparse_dim=None, *, layout=None):
         """Itself (already sparse COO), as torch's; another layout is refused."""

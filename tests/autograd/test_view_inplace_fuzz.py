@@ -210,3 +210,53 @@ def test_a_view_whose_memory_was_written_behind_it_refuses_backward_after_its_ow
     assert u.numpy().tolist() == [[[2.0, 2.5], [2.0, 2.5]]]
     with pytest.raises(RuntimeError, match=r"Div: its output, a tensor written in place, was written again"):
         u.sum().backward()
+
+
+def test_an_expand_to_no_entries_takes_writes_as_torch_does():
+    # (1,) -> (0,) repeats no entry, yet its array was NumPy's read-only broadcast: add_(1), zero_() and fill_(2)
+    # were refused as "an expand()ed view, whose entries share memory", where torch writes nothing and goes on
+    for lib in (Lib("minigrad"), Lib("torch")):
+        for shape, sizes in (((1,), (0,)), ((2, 1), (2, 0)), ((1, 1), (3, 0))):
+            x = lib.tensor(np.ones(shape).tolist())
+            e = x.expand(*sizes)
+            e.add_(1.0)
+            e.zero_()
+            e.fill_(2.0)
+            e[...] = 3.0
+            assert tuple(e.shape) == sizes and lib.numpy(x).tolist() == np.ones(shape).tolist(), lib.name
+
+
+class _CuPyLikeArray:
+    """What ``_refuse_read_only`` reads of a CuPy array: shape, strides, and flags that have no ``writeable``
+    (CuPy arrays are never read-only, and its broadcast_to gives a writable array with stride 0)."""
+
+    class flags:   # noqa: N801 - cupy.ndarray.flags has these three only
+        c_contiguous, f_contiguous, owndata = False, False, False
+
+    def __init__(self, shape, strides):
+        self.shape, self.strides = shape, strides
+
+
+def test_a_write_into_a_cupy_array_is_checked_by_its_strides_not_a_writeable_flag():
+    # every in-place write (x += y, x[i] = v, fill_, zero_, copy_, the *_ methods) read .flags.writeable, which
+    # CuPy's flags do not have: AttributeError on the GPU; and CuPy's expand repeats entries in a writable array
+    written = mg.Tensor._make(_CuPyLikeArray((2, 3), (24, 8)), None, 0)
+    written._refuse_read_only("add_()")
+    repeated = mg.Tensor._make(_CuPyLikeArray((2, 3), (0, 8)), None, 0)
+    with pytest.raises(RuntimeError, match=r"^add_\(\): this tensor \(shape \(2, 3\)\) is read-only: an expand"):
+        repeated._refuse_read_only("add_()")
+    for shape in ((0, 3), (3, 0)):   # NumPy and CuPy give the dims of an empty array stride 0
+        mg.Tensor._make(_CuPyLikeArray(shape, (0, 0)), None, 0)._refuse_read_only("add_()")
+
+
+def test_in_place_writes_run_and_a_repeating_expand_is_refused_on_every_device(device):
+    x = mg.tensor([[1.0, 2.0, 3.0]], device=device)
+    x += 1.0
+    x[0, 0] = 5.0
+    x.mul_(2.0)
+    assert mg.to_device(x, "cpu").data.tolist() == [[10.0, 6.0, 8.0]]
+    empty = mg.zeros(3, 0, device=device)
+    empty += 1.0
+    empty.fill_(2.0)
+    with pytest.raises(RuntimeError, match=r"fill_\(\): this tensor \(shape \(2, 3\)\) is read-only"):
+        x.expand(2, 3).fill_(0.0)

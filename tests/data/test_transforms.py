@@ -276,3 +276,19 @@ def test_lambda_after_to_tensor_agrees_between_a_per_sample_dataset_and_a_batche
                                                                         transforms.Lambda(lambda t: t.flatten())])),
                                 batch_size=6)))
     np.testing.assert_array_equal(x.numpy(), images.reshape(6, 12) / np.float32(255))
+
+
+def test_lambda_in_a_dataset_hands_its_function_one_sample_that_to_tensor_reads_as_one_image():
+    # Lambda(fn) calls fn on one (H, W) image at a time, yet inside a dataset the dataset's "batch" reading reached
+    # fn: ToTensor() there refused the single (3, 4) image as "a batch of shape (3, 4) ... rows of 4 values", where
+    # the same Lambda outside a dataset (and torchvision's) gives each image (1, 3, 4)
+    images = _images(n=5, h=3, w=4)
+    inner = transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda t: t.flatten())])
+    expected = {"ToTensor": images[:, None] / np.float32(255), "Compose": images.reshape(5, 12) / np.float32(255)}
+    for name, fn in (("ToTensor", transforms.ToTensor()), ("Compose", inner)):
+        per_image = transforms.Lambda(fn)
+        np.testing.assert_array_equal(per_image(images), expected[name], err_msg=name)
+        ds = ArrayDataset(images, np.arange(5), transform=per_image)
+        x, _ = next(iter(DataLoader(ds, batch_size=5)))
+        np.testing.assert_array_equal(x.numpy(), expected[name], err_msg=name)
+        np.testing.assert_array_equal(ds[2][0], expected[name][2], err_msg=name)

@@ -8,6 +8,7 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int
+from minigrad.ops.shape import reshape_if_needed
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
@@ -127,7 +128,7 @@ def group_norm_unchecked(x, num_groups, weight, bias, eps):
     mean = groups.mean(axis=2, keepdims=True)
     centred = groups - mean
     var = (centred * centred).mean(axis=2, keepdims=True)
-    y = (centred * (var + eps) ** -0.5).reshape(*x.shape)
+    y = reshape_if_needed(centred * (var + eps) ** -0.5, x.shape)   # (N, C, L) with G = C: no node
     channel_shape = (1, c) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(*channel_shape)
