@@ -35,3 +35,11 @@ def test_max_unpool_of_an_empty_batch(d):
     assert y.shape == tuple(ty.shape) == shape
     y.sum().backward()
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (0, 4, 3), (0, 4, 2, 3)])
+def test_group_norm_of_an_empty_batch(shape):
+    y, ty, x, tx = _both(lambda lib, x: lib.nn.GroupNorm(2, 4, dtype=lib.float64)(x), shape)
+    assert y.shape == tuple(ty.shape) == shape
+    y.sum().backward()
+    assert x.grad.shape == shape

@@ -2,6 +2,8 @@
 compositions of minigrad ops (batch norm's running statistics updated in place)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import ops
@@ -123,7 +125,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
     n, c = x.shape[:2]
-    groups = x.reshape(n, num_groups, -1)
+    groups = x.reshape(n, num_groups, (c // num_groups) * math.prod(x.shape[2:]))   # not -1: n may be 0
     mean = groups.mean(axis=2, keepdims=True)
     centred = groups - mean
     var = (centred * centred).mean(axis=2, keepdims=True)
@@ -146,6 +148,9 @@ def check_group_norm_input(who, x, num_groups, weight, bias) -> None:
     if c % num_groups:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} has {c} channels, which num_groups="
                          f"{num_groups} does not divide")
+    if x.shape[0] * (c // num_groups) * math.prod(x.shape[2:]) == 1:   # torch's rule (_verify_batch_size)
+        raise ValueError(f"{who}: input of shape {tuple(x.shape)} with num_groups={num_groups} leaves one value per "
+                         "group in its single sample: nothing to normalise (torch refuses it too)")
     _check_affine(who, x, weight, bias, (c,), "the input {input} has {shape[0]} channels")
 
 
