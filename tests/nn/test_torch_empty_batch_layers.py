@@ -43,3 +43,44 @@ def test_group_norm_of_an_empty_batch(shape):
     assert y.shape == tuple(ty.shape) == shape
     y.sum().backward()
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("d, momentum", [(1, 0.1), (2, None), (3, 0.5)])
+def test_batch_norm_trains_on_an_empty_batch_as_torch(d, momentum):
+    """torch: an empty output, the running statistics untouched, the batch still counted."""
+    shape = (0, 3) + (2, 3, 2)[:d] if d > 1 else (0, 3)
+    layers = {}
+
+    def bn(lib, x):
+        layers[lib] = getattr(lib.nn, f"BatchNorm{d}d")(3, momentum=momentum, dtype=lib.float64)
+        return layers[lib](x)
+    y, ty, x, tx = _both(bn, shape)
+    assert y.shape == tuple(ty.shape) == shape
+    for name, value in layers[torch].state_dict().items():
+        np.testing.assert_array_equal(layers[mg].state_dict()[name].numpy(), value.numpy(), err_msg=name)
+    y.sum().backward()
+    assert x.grad.shape == shape
+
+
+def test_batch_norm_still_refuses_one_value_per_channel():
+    with pytest.raises(ValueError):
+        torch.nn.BatchNorm1d(3)(torch.ones(1, 3))
+    with pytest.raises(ValueError, match=r"batch_norm: training needs more than 1 value per channel, got input of "
+                                         r"shape \(1, 3\)"):
+        mg.nn.BatchNorm1d(3)(mg.ones(1, 3))
+
+
+@pytest.mark.parametrize("track", [False, True])
+def test_instance_norm_of_an_empty_batch(track):
+    """An empty output as torch's. With running statistics they stay as they were: torch 2.13 writes NaN into
+    them (the mean of no instances), a deliberate difference."""
+    layer = mg.nn.InstanceNorm2d(3, track_running_stats=track, dtype=mg.float64)
+    x = mg.tensor(np.zeros((0, 3, 2, 2)), dtype="float64", requires_grad=True)
+    ty = torch.nn.InstanceNorm2d(3, dtype=torch.float64)(torch.zeros(0, 3, 2, 2, dtype=torch.float64))
+    y = layer(x)
+    assert y.shape == tuple(ty.shape) == (0, 3, 2, 2)
+    if track:
+        np.testing.assert_array_equal(layer.running_mean.numpy(), np.zeros(3))
+        np.testing.assert_array_equal(layer.running_var.numpy(), np.ones(3))
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 2, 2)

@@ -31,9 +31,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          f"{tuple(input.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
     stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    if training:
+    xp = get_array_module(input.data)
+    if training and input.data.size == 0:
+        # torch's: an empty batch gives an empty output and leaves the running statistics as they are
+        mean = Tensor(xp.zeros(stat_shape, dtype=input.dtype))
+        var = Tensor(xp.ones(stat_shape, dtype=input.dtype))
+        centred = input - mean
+    elif training:
         n = input.data.size // input.shape[1]
-        if n < 2:
+        if n == 1:
             raise ValueError(
                 f"batch_norm: training needs more than 1 value per channel, got input of shape {tuple(input.shape)}"
             )
@@ -53,7 +59,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         mean = Tensor(running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False))
         var = Tensor(running_var.data.reshape(stat_shape).astype(input.dtype, copy=False))
         centred = input - mean
-    eps_t = Tensor(get_array_module(input.data).asarray(eps, dtype=input.dtype))
+    eps_t = Tensor(xp.asarray(eps, dtype=input.dtype))
     y = centred / ops.sqrt(var + eps_t)
     if weight is not None:
         y = y * weight.reshape(*stat_shape)
