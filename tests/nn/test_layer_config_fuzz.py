@@ -143,7 +143,7 @@ def batch_norm(rng):
     c = int(rng.integers(1, 4))
     kw = dict(eps=_pick(rng, [1e-5, 1e-3]), momentum=_pick(rng, [0.1, 0.5, None]), affine=bool(rng.random() < 0.6),
               track_running_stats=bool(rng.random() < 0.7))
-    n = int(rng.integers(1, 5))
+    n = int(rng.integers(0, 5))
     spatial = () if d == 1 and rng.random() < 0.5 else tuple(int(v) for v in rng.integers(1, 4, max(d - 1, 1)))
     spatial = spatial if d != 3 else tuple(int(v) for v in rng.integers(1, 3, 3))
     return f"BatchNorm{d}d", (c,), kw, [_x(rng, (n, c) + spatial)]
@@ -155,8 +155,10 @@ def instance_norm(rng):
     kw = dict(eps=_pick(rng, [1e-5, 1e-3]), momentum=_pick(rng, [0.1, 0.5, None]), affine=bool(rng.random() < 0.5),
               track_running_stats=bool(rng.random() < 0.5))
     spatial = tuple(int(v) for v in rng.integers(2, 4, d))
-    batch = _batch(rng)   # no empty batch: torch 2.13 gives NaN running statistics or fails there (s16 report)
-    return f"InstanceNorm{d}d", (c,), kw, [_x(rng, ((1,) if batch == (0,) else batch) + (c,) + spatial)]
+    batch = _batch(rng)
+    if batch == (0,) and (kw["affine"] or kw["track_running_stats"]):
+        batch = (1,)   # torch 2.13 fails there (affine) or writes NaN running statistics: docs/layers.md
+    return f"InstanceNorm{d}d", (c,), kw, [_x(rng, batch + (c,) + spatial)]
 
 
 def group_norm(rng):
@@ -247,14 +249,18 @@ def attention(rng):
     else:
         n_k = n_q
     names = []
-    if rng.random() < 0.5:
+    causal = n_q == n_k and rng.random() < 0.2   # is_causal: a hint that comes with the causal attn_mask
+    if causal:
+        names.append("attn_mask")
+        inputs.append(Input(np.triu(np.ones((n_q, n_k), dtype=bool), 1), grad=False))
+    elif rng.random() < 0.5:
         names.append("attn_mask")
         shape = (n_q, n_k) if rng.random() < 0.7 or not batch else (batch[0] * heads, n_q, n_k)
         inputs.append(_mask(rng, shape, _pick(rng, ["bool", "float"])))
     if batch != (0,) and rng.random() < 0.5:
         names.append("key_padding_mask")
         inputs.append(_mask(rng, batch + (n_k,), _pick(rng, ["bool", "float"])))
-    opts = dict(need_weights=bool(rng.random() < 0.7), average_attn_weights=bool(rng.random() < 0.5))
+    opts = dict(need_weights=bool(rng.random() < 0.7), average_attn_weights=bool(rng.random() < 0.5), is_causal=causal)
 
     def call(layer, *xs):
         if kw["dropout"]:
@@ -284,22 +290,28 @@ def transformer_layer(rng):
              ("memory_key_padding_mask", batch + (n_s,))] if decoder else \
         [("src_mask", (n_t, n_t)), ("src_key_padding_mask", batch + (n_t,))]
     kind = _pick(rng, ["bool", "float"])   # torch wants the kinds of the two masks to agree
-    for name, shape in masks:
-        if rng.random() < 0.4 and not (batch == (0,) and "padding" in name):
+    causal = rng.random() < 0.2   # the first (self-attention) mask causal, with the is_causal hint
+    for i, (name, shape) in enumerate(masks):
+        if i == 0 and causal:
+            upper = np.triu(np.ones(shape, dtype=bool), 1)
+            names.append(name)
+            inputs.append(Input(upper if kind == "bool" else np.where(upper, -np.inf, 0.0), grad=False))
+        elif rng.random() < 0.4 and not (batch == (0,) and "padding" in name):
             names.append(name)
             inputs.append(_mask(rng, shape, kind))
     k = 2 if decoder else 1
+    hint = {("tgt_is_causal" if decoder else "is_causal"): True} if causal else {}
 
     def call(layer, *xs):
         if kw["dropout"]:
             layer.eval()
-        return layer(*xs[:k], **dict(zip(names, xs[k:])))
+        return layer(*xs[:k], **dict(zip(names, xs[k:])), **hint)
     return ("TransformerDecoderLayer" if decoder else "TransformerEncoderLayer"), (d, heads), kw, inputs, call
 
 
 def embedding(rng):
     n, dim = int(rng.integers(1, 6)), int(rng.integers(1, 4))
-    kw = {}
+    kw = dict(sparse=False, scale_grad_by_freq=False)   # True for either is refused: docs/layers.md
     if rng.random() < 0.5:
         kw["padding_idx"] = int(rng.integers(-n, n))
     if rng.random() < 0.3:
