@@ -255,7 +255,8 @@ def attention(rng):
         inputs.append(Input(np.triu(np.ones((n_q, n_k), dtype=bool), 1), grad=False))
     elif rng.random() < 0.5:
         names.append("attn_mask")
-        shape = (n_q, n_k) if rng.random() < 0.7 or not batch else (batch[0] * heads, n_q, n_k)
+        # a 3-D mask (N * heads, L, S) needs a batch, and not an empty one (torch 2.13 fails reshaping it)
+        shape = (n_q, n_k) if rng.random() < 0.7 or batch in ((), (0,)) else (batch[0] * heads, n_q, n_k)
         inputs.append(_mask(rng, shape, _pick(rng, ["bool", "float"])))
     if batch != (0,) and rng.random() < 0.5:
         names.append("key_padding_mask")
