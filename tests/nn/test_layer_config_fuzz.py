@@ -526,9 +526,46 @@ def transformer_stack(rng):
     return make, (), {}, inputs, call
 
 
+def fractional_max_pool(rng):
+    """FractionalMaxPool2d/3d with given ``_random_samples`` (deterministic), output_size or output_ratio."""
+    d = int(rng.integers(2, 4))
+    k = _tuple_or_int(rng, d, 1, 3)
+    ks = (k,) * d if isinstance(k, int) else k
+    spatial = tuple(int(kk + rng.integers(1, 5)) for kk in ks)
+    batch = _batch(rng)
+    batch = (1,) if batch == (0,) else batch
+    c = int(rng.integers(1, 3))
+    kw = dict(return_indices=bool(rng.random() < 0.5))
+    if rng.random() < 0.5:
+        kw["output_size"] = tuple(int(rng.integers(1, n - kk + 1)) for n, kk in zip(spatial, ks))
+    else:
+        kw["output_ratio"] = _pick(rng, [0.5, 0.7, (0.5,) * d])
+    samples = rng.random((batch[0] if batch else 1, c, d))
+
+    def make(lib):
+        return getattr(lib.nn, f"FractionalMaxPool{d}d")(k, _random_samples=lib.tensor(samples, dtype=lib.float64),
+                                                          **kw)
+    return make, (), {}, [_x(rng, batch + (c,) + spatial)]
+
+
+_PARAMETRIC = [("Softplus", dict(beta=0.5, threshold=3.0)), ("Softplus", dict(beta=2.0)),
+               ("Hardshrink", dict(lambd=1.0)), ("Softshrink", dict(lambd=1.0)), ("ELU", dict(alpha=0.5)), ("GELU", dict(approximate="tanh")),
+               ("LogSigmoid", {}), ("Tanhshrink", {}), ("Softsign", {}), ("Hardtanh", dict(min_val=-2.0, max_val=1.0)),
+               ("LeakyReLU", dict(negative_slope=-0.3)), ("Threshold", dict(threshold=1.0, value=0.5)),
+               ("CELU", dict(alpha=2.0)), ("SELU", {}), ("Mish", {}), ("Hardswish", {}), ("ReLU6", {})]
+
+
+def activation(rng):
+    """Activations with their arguments, on normal values or small integers (their kinks)."""
+    name, kw = _pick(rng, _PARAMETRIC)
+    shape = _batch(rng, False) + tuple(int(v) for v in rng.integers(1, 4, int(rng.integers(0, 3))))
+    return name, (), kw, [_x(rng, shape)]
+
+
 FAMILIES = [conv, conv_transpose, max_pool, avg_pool, lp_pool, adaptive_pool, batch_norm, instance_norm, group_norm,
             layer_norm, rms_norm, local_response_norm, recurrent, attention, transformer_layer, embedding, resampling,
-            padding, inplace_activation, affine_layers, recurrent_cell, unpooling, embedding_bag, transformer_stack]
+            padding, inplace_activation, affine_layers, recurrent_cell, unpooling, embedding_bag, transformer_stack,
+            fractional_max_pool, activation]
 # families whose layers keep running statistics: several train-mode calls, then an eval call too
 TRAIN_EVAL = {"batch_norm", "instance_norm"}
 
