@@ -549,7 +549,8 @@ def fractional_max_pool(rng):
 
 
 _PARAMETRIC = [("Softplus", dict(beta=0.5, threshold=3.0)), ("Softplus", dict(beta=2.0)),
-               ("Hardshrink", dict(lambd=1.0)), ("Softshrink", dict(lambd=1.0)), ("ELU", dict(alpha=0.5)), ("GELU", dict(approximate="tanh")),
+               ("Hardshrink", dict(lambd=1.0)), ("Softshrink", dict(lambd=1.0)), ("ELU", dict(alpha=0.5)),
+               ("GELU", dict(approximate="tanh")),
                ("LogSigmoid", {}), ("Tanhshrink", {}), ("Softsign", {}), ("Hardtanh", dict(min_val=-2.0, max_val=1.0)),
                ("LeakyReLU", dict(negative_slope=-0.3)), ("Threshold", dict(threshold=1.0, value=0.5)),
                ("CELU", dict(alpha=2.0)), ("SELU", {}), ("Mish", {}), ("Hardswish", {}), ("ReLU6", {})]
