@@ -77,7 +77,9 @@ class AdaptiveMaxPool2d(Function):
     def forward(self, x):
         n, c = x.shape[:2]
         xp = get_array_module(x)
-        return xp.take_along_axis(x.reshape(n, c, -1), self.index.reshape(n, c, -1), axis=2).reshape(
+        # explicit sizes, not -1: an empty batch (n = 0) leaves -1 undetermined
+        flat, oflat = math.prod(x.shape[2:]), math.prod(self.index.shape[2:])
+        return xp.take_along_axis(x.reshape(n, c, flat), self.index.reshape(n, c, oflat), axis=2).reshape(
             self.index.shape)
 
     def backward(self, F, gy, x):
@@ -146,7 +148,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     op = "adaptive_max_pool1d"
     x = _checked(op, input, 1)
     (o,) = _output_size(op, output_size, x.shape[-1:], 1)
-    x4 = x.reshape(-1 if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
+    x4 = x.reshape(x.shape[0] if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
     return _max_pool(x4, (1, o), return_indices, (*x.shape[:-1], o))
 
 
@@ -156,7 +158,7 @@ def adaptive_avg_pool1d(input, output_size):
     op = "adaptive_avg_pool1d"
     x = _checked(op, input, 1)
     (o,) = _output_size(op, output_size, x.shape[-1:], 1)
-    x4 = x.reshape(-1 if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
+    x4 = x.reshape(x.shape[0] if x.ndim == 3 else 1, x.shape[-2], 1, x.shape[-1])
     return adaptive_avg_pool2d(x4, (1, o)).reshape(*x.shape[:-1], o)
 
 

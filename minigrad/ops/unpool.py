@@ -98,14 +98,15 @@ def _max_unpool(op, dims, input, indices, kernel_size, stride, padding, output_s
     plane = int(np.prod(out))
     xp = get_array_module(x.data)
     planes = int(np.prod(x.shape[:-dims]))
-    flat = xp.asarray(index).reshape(planes, -1)
+    per_plane = int(np.prod(x.shape[-dims:]))   # not -1: an empty batch (planes = 0) leaves it undetermined
+    flat = xp.asarray(index).reshape(planes, per_plane)
     if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= plane):
         bad = int(flat.max()) if int(flat.max()) >= plane else int(flat.min())
         raise ValueError(f"{op}: found an invalid max index {bad} (the output planes are of size "
                          f"{' x '.join(map(str, out))})")
     zeros = as_tensor(xp.zeros((planes, plane), dtype=x.dtype))
     rows = xp.arange(planes).reshape(-1, 1)
-    y = Scatter.apply(zeros, x.reshape(planes, -1), index=(rows, flat), keep=None)
+    y = Scatter.apply(zeros, x.reshape(planes, per_plane), index=(rows, flat), keep=None)
     return y.reshape(*x.shape[:-dims], *out)
 
 

@@ -212,6 +212,10 @@ def test_local_response_norm_matches_torch(shape, size, alpha, beta, k):
      ValueError, "instance_norm: use_input_stats=False needs running_mean and running_var"),
     (lambda: F.local_response_norm(mg.tensor(_r(3, 4)), 2), lambda: TF.local_response_norm(torch.ones(3, 4), 2),
      ValueError, r"local_response_norm: expected an input of 3 or more dimensions \(N, C, \*\), got shape \(3, 4\)"),
+    (lambda: nn.GroupNorm(2, 2)(mg.tensor(_r(1, 2))), lambda: torch.nn.GroupNorm(2, 2)(torch.ones(1, 2)),
+     ValueError, r"GroupNorm: input of shape \(1, 2\) with num_groups=2 leaves one value per group"),
+    (lambda: F.group_norm(mg.tensor(_r(1, 3, 1, 1)), 3), lambda: TF.group_norm(torch.ones(1, 3, 1, 1), 3),
+     ValueError, r"group_norm: input of shape \(1, 3, 1, 1\) with num_groups=3 leaves one value per group"),
     (lambda: nn.LocalResponseNorm(0), lambda: torch.nn.LocalResponseNorm(0)(torch.ones(2, 3, 4)),
      ValueError, "LocalResponseNorm: size must be a positive integer, got 0"),
 ])

@@ -2,6 +2,8 @@
 2016), as ``torch.nn.functional.instance_norm``, composed of ops; running statistics updated in place."""
 from __future__ import annotations
 
+import math
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import nonnegative_number, number
 from minigrad.nn.functional.normalization import _check_affine, _check_floating_input
@@ -31,7 +33,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     axes = tuple(range(2, input.ndim))
     channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:
-        count = input.size // (n * c) if n * c else 0
+        count = math.prod(input.shape[2:])
         if count <= 1:
             raise ValueError(f"{name}: expected more than 1 spatial element when training, got input of shape "
                              f"{tuple(input.shape)}")
@@ -39,7 +41,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         centred = input - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)
         for stat, batch in ((running_mean, mean.data), (running_var, var.data * input.dtype.type(count / (count - 1)))):
-            if stat is not None:
+            if stat is not None and n:   # no instances: nothing to average (torch 2.13 writes NaN)
                 average = batch.reshape(n, c).mean(axis=0).astype(stat.dtype, copy=False)
                 stat.data *= stat.dtype.type(1 - momentum)
                 stat.data += stat.dtype.type(momentum) * average

@@ -2,6 +2,8 @@
 compositions of minigrad ops (batch norm's running statistics updated in place)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import ops
@@ -30,9 +32,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          f"{tuple(input.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
     stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    if training:
+    xp = get_array_module(input.data)
+    if training and input.data.size == 0:
+        # torch's: an empty batch gives an empty output and leaves the running statistics as they are
+        mean = Tensor(xp.zeros(stat_shape, dtype=input.dtype))
+        var = Tensor(xp.ones(stat_shape, dtype=input.dtype))
+        centred = input - mean
+    elif training:
         n = input.data.size // input.shape[1]
-        if n < 2:
+        if n == 1:
             raise ValueError(
                 f"batch_norm: training needs more than 1 value per channel, got input of shape {tuple(input.shape)}"
             )
@@ -52,7 +60,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         mean = Tensor(running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False))
         var = Tensor(running_var.data.reshape(stat_shape).astype(input.dtype, copy=False))
         centred = input - mean
-    eps_t = Tensor(get_array_module(input.data).asarray(eps, dtype=input.dtype))
+    eps_t = Tensor(xp.asarray(eps, dtype=input.dtype))
     y = centred / ops.sqrt(var + eps_t)
     if weight is not None:
         y = y * weight.reshape(*stat_shape)
@@ -124,7 +132,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
     n, c = x.shape[:2]
-    groups = x.reshape(n, num_groups, -1)
+    groups = x.reshape(n, num_groups, (c // num_groups) * math.prod(x.shape[2:]))   # not -1: n may be 0
     mean = groups.mean(axis=2, keepdims=True)
     centred = groups - mean
     var = (centred * centred).mean(axis=2, keepdims=True)
@@ -147,6 +155,9 @@ def check_group_norm_input(who, x, num_groups, weight, bias) -> None:
     if c % num_groups:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} has {c} channels, which num_groups="
                          f"{num_groups} does not divide")
+    if x.shape[0] * (c // num_groups) * math.prod(x.shape[2:]) == 1:   # torch's rule (_verify_batch_size)
+        raise ValueError(f"{who}: input of shape {tuple(x.shape)} with num_groups={num_groups} leaves one value per "
+                         "group in its single sample: nothing to normalise (torch refuses it too)")
     _check_affine(who, x, weight, bias, (c,), "the input {input} has {shape[0]} channels")
 
 
