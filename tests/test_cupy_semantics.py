@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad import backend
 from minigrad import nn
 from minigrad.autograd.write_stamps import _buffer
 from minigrad.nn import functional as F
@@ -148,3 +149,30 @@ def _packed_run(m, x, device="cpu"):
     h = state[0] if isinstance(state, tuple) else state
     return out.data.numpy(), h.numpy()
 
+
+
+class _CuPyFlagsArray(np.ndarray):
+    """A fresh array whose flags are CuPy's three (no ``writeable``: a CuPy array is never read-only)."""
+
+    @property
+    def flags(self):
+        return types.SimpleNamespace(c_contiguous=True, f_contiguous=self.ndim <= 1, owndata=True)
+
+
+def _upload_like_cupy(array, device):
+    out = _CuPyFlagsArray(np.shape(array), np.asarray(array).dtype)
+    np.copyto(out, array)   # a new array of its own (base None), as cupy.asarray of host memory
+    return out
+
+
+def test_a_data_loader_batch_uploaded_to_a_gpu_is_wrapped_without_reading_a_writeable_flag(monkeypatch):
+    # DataLoader._to_tensor asked `value.base is not None or not value.flags.writeable`: a batch uploaded to the
+    # GPU is a fresh CuPy array (base None), so it read flags.writeable, which CuPy's flags lack: AttributeError
+    # on the first batch of any DataLoader(..., device="cuda")
+    from minigrad.data import DataLoader, TensorDataset
+
+    monkeypatch.setattr(backend, "to_device", _upload_like_cupy)
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    batches = list(DataLoader(TensorDataset(x, np.arange(4)), batch_size=2))
+    assert [b[0].data.tolist() for b in batches] == [x[:2].tolist(), x[2:].tolist()]
+    assert [b[1].data.tolist() for b in batches] == [[0, 1], [2, 3]]
