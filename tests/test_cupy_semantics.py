@@ -114,7 +114,8 @@ def test_embedding_max_norm_of_any_order_on_every_device(device, norm_type):
     w = mg.tensor(a, device=device, dtype=mg.float64)
     out = F.embedding(mg.tensor([0, 1, 0], device=device), w, max_norm=1.0, norm_type=norm_type)
     norm = np.sum(np.abs(a[0]) ** norm_type) ** (1.0 / norm_type)
-    np.testing.assert_allclose(w.numpy()[0], a[0] * (1.0 / (norm + 1e-7)), rtol=1e-15)
+    # a few ulps of room: on a GPU the norm's pow is CUDA's, not NumPy's
+    np.testing.assert_allclose(w.numpy()[0], a[0] * (1.0 / (norm + 1e-7)), rtol=1e-13)
     np.testing.assert_array_equal(w.numpy()[1:], a[1:])
     np.testing.assert_array_equal(out.numpy(), w.numpy()[[0, 1, 0]])
 
