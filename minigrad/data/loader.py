@@ -381,7 +381,7 @@ class DataLoader:
             here = backend.device_of(value)
             device = here if here != "cpu" else backend.default_device()
         value = backend.to_device(value, backend.normalize_device(device))
-        if value.base is not None or not value.flags.writeable:
+        if value.base is not None or not getattr(value.flags, "writeable", True):   # CuPy's flags have no writeable
             # A view into the dataset's own storage: copy, so a batch never aliases the dataset.
             # (A fancy-indexed batch is already a fresh array: wrapping it costs no copy.)
             value = value.copy()

@@ -41,7 +41,7 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import normalize_device, xp_for
+from minigrad.backend import normalize_device, to_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.layer import Layer, Parameter
@@ -192,12 +192,14 @@ class RNNBase(Layer):
         steps = list(Unstack.apply(proj, axis=time_axis)) if proj.shape[time_axis] > 1 else [
             ops.squeeze(proj, time_axis)]
         hs = []
+        # running stays on the host for the per-step test; the masks the steps select with live where h does
+        masks = None if running is None else to_device(running, x.device)
         for t, ax in enumerate(reversed(steps) if reverse else steps):
             h_new, c_new = step(self.mode, ax, h, c, w_hh, b_hh)
             if w_hr is not None:   # proj_size: h = (o tanh(c)) W_hr^T
                 h_new = LinearT.apply(h_new, w_hr)
             if running is not None and not running[t].all():   # never at t = 0: every length is > 0
-                keep = Tensor(running[t])
+                keep = Tensor(masks[t])
                 h_new = ops.where(keep, h_new, h)
                 c_new = None if c_new is None else ops.where(keep, c_new, c)
             h, c = h_new, c_new

@@ -6,6 +6,8 @@ so both spellings are accepted (``dim1=``/``axis1=``, ``diagonal=``/``k=``).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import NOT_GIVEN
@@ -25,10 +27,16 @@ def _diagonal_view(x, offset, d1, d2):
     others = [i for i in range(x.ndim) if i != d1 and i != d2]
     if length == 0:
         return xp.zeros(tuple(x.shape[i] for i in others) + (0,), dtype=x.dtype)
+    if xp is not np:
+        # CuPy's diagonal is a writable view whose .base is the memory's owner, which write stamps and views of a
+        # graph input follow; its as_strided builds an array over the pointer alone (.base None), so a write
+        # through it would not reach the owner's stamp.
+        return xp.diagonal(x, offset, d1, d2)
+    # NumPy's diagonal is read-only; as_strided is a writable view (its base a DummyArray that wraps the owner)
     index = [slice(None)] * x.ndim
     index[d1], index[d2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
     y = x[tuple(index)]
-    return xp.lib.stride_tricks.as_strided(y, tuple(y.shape[i] for i in others) + (length,),
+    return np.lib.stride_tricks.as_strided(y, tuple(y.shape[i] for i in others) + (length,),
                                            tuple(y.strides[i] for i in others) + (y.strides[d1] + y.strides[d2],))
 
 

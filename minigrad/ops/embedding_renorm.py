@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad.autograd.write_stamps import _mark_written
 from minigrad.backend import get_array_module
 from minigrad.scalars import is_real
@@ -31,7 +33,8 @@ def _row_norms(xp, rows, p):
         return a.sum(axis=1)
     if p == 2:
         return xp.sqrt((a * a).sum(axis=1))
-    with xp.errstate(divide="ignore", over="ignore"):   # p < 0: a zero entry gives inf, and the norm 0, as torch's
+    # p < 0: a zero entry gives inf, and the norm 0, as torch's. NumPy's errstate: CuPy has none (nor warns)
+    with np.errstate(divide="ignore", over="ignore"):
         return (a ** p).sum(axis=1) ** (1.0 / p)
 
 

@@ -137,7 +137,7 @@ def cov(x, *, correction=1, fweights=None, aweights=None):
         w_sum = _sum(w)
         avg = _sum(x * w, dim=1, keepdim=True) / w_sum
         factor = w_sum - correction * (_sum(w * aweights) / w_sum if aweights is not None else 1.0)
-    if bool(np.asarray(factor.data if isinstance(factor, Tensor) else factor) <= 0):
+    if bool((factor.data if isinstance(factor, Tensor) else factor) <= 0):   # a 0-d array of any backend
         factor = factor * 0.0   # torch divides by 0 then (a warning there): inf or NaN
     d = x - avg
     c = d @ (d * w if w is not None else d).T
