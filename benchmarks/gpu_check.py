@@ -111,7 +111,7 @@ def _run(cmd, log, env=None, timeout=None):
 
 
 def run_tests(args, env):
-    paths = ["tests/autograd", "tests/ops", "tests/nn"] if args.quick else []
+    paths = ["tests/autograd", "tests/ops", "tests/nn", "tests/test_cupy_semantics.py"] if args.quick else []
     proc, seconds = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
                          args.out / "tests.log", dict(env, MINIGRAD_TEST_DEVICES=f"cpu,{args.device}"))
     passed, failed, skipped, errors = pytest_counts(proc.stdout.strip())
