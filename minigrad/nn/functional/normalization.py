@@ -132,7 +132,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
     n, c = x.shape[:2]
-    groups = x.reshape(n, num_groups, (c // num_groups) * math.prod(x.shape[2:]))   # not -1: n may be 0
+    # not -1: n may be 0; (N, C, L) with G = C is already grouped: no node
+    groups = reshape_if_needed(x, (n, num_groups, (c // num_groups) * math.prod(x.shape[2:])))
     mean = groups.mean(axis=2, keepdims=True)
     centred = groups - mean
     var = (centred * centred).mean(axis=2, keepdims=True)
