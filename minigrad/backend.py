@@ -11,6 +11,7 @@ Devices are strings: ``"cpu"``, ``"cuda"`` (the current GPU, stored as
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -252,6 +253,22 @@ def synchronize(device: str | None = None) -> None:
     device = normalize_device(device)
     if device != "cpu":
         _require_cupy().cuda.Device(int(device.split(":")[1])).synchronize()
+
+
+def linalg_errors_raised(xp):
+    """A context in which a failed factorization (a singular matrix for inv/solve, one not positive-definite for
+    cholesky) raises ``numpy.linalg.LinAlgError`` for arrays of ``xp``, as NumPy's LAPACK calls always do.
+
+    CuPy's cuSOLVER/cuBLAS calls leave their info unread unless ``cupyx.errstate(linalg="raise")`` is on (the
+    ``linalg`` setting defaults to "ignore"; see the warnings in cupy.linalg.inv/solve/cholesky and
+    cupy/linalg/_util.py): a singular matrix then gives an undefined result with no error. Reading the info costs
+    one device-to-host sync per call.
+    """
+    if xp is np:
+        return contextlib.nullcontext()
+    import cupyx  # part of CuPy itself; only reached for CuPy arrays
+
+    return cupyx.errstate(linalg="raise")
 
 
 def scatter_add(target, index, values) -> None:

@@ -177,3 +177,93 @@ def test_a_data_loader_batch_uploaded_to_a_gpu_is_wrapped_without_reading_a_writ
     batches = list(DataLoader(TensorDataset(x, np.arange(4)), batch_size=2))
     assert [b[0].data.tolist() for b in batches] == [x[:2].tolist(), x[2:].tolist()]
     assert [b[1].data.tolist() for b in batches] == [[0, 1], [2, 3]]
+
+
+_CUPYX_CONFIG = {"linalg": "ignore"}   # cupyx's default: cuSOLVER's info is not read
+
+
+class _FakeCupyx(types.ModuleType):
+    """cupyx's errstate(linalg=...): what decides whether a failed cuSOLVER call raises."""
+
+    def __init__(self):
+        super().__init__("cupyx")
+
+    @staticmethod
+    def errstate(*, linalg=None):
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope():
+            before = _CUPYX_CONFIG["linalg"]
+            _CUPYX_CONFIG["linalg"] = before if linalg is None else linalg
+            try:
+                yield
+            finally:
+                _CUPYX_CONFIG["linalg"] = before
+        return scope()
+
+
+def _cusolver_like(name, undefined):
+    """np.linalg.<name>, but a failure raises only under errstate(linalg='raise'); else an undefined, finite result
+    (cupy.linalg's docs: "may yield invalid results if input conditions are not met")."""
+    def call(a, *args):
+        try:
+            return getattr(np.linalg, name)(a, *args)
+        except np.linalg.LinAlgError:
+            if _CUPYX_CONFIG["linalg"] == "raise":
+                raise
+            return undefined(a, *args)
+    return call
+
+
+class _CuPyLinalgLike(_CuPyLike):
+    def __init__(self):
+        super().__init__()
+        self.linalg = types.SimpleNamespace(
+            LinAlgError=np.linalg.LinAlgError,
+            inv=_cusolver_like("inv", lambda a: np.zeros_like(a)),
+            solve=_cusolver_like("solve", lambda a, b: np.zeros_like(b)),
+            cholesky=_cusolver_like("cholesky", lambda a: np.tril(a)))   # potrf stops: a partial, finite factor
+
+
+@pytest.fixture
+def cusolver_like(monkeypatch):
+    xp = _CuPyLinalgLike()
+    monkeypatch.setitem(__import__("sys").modules, "cupyx", _FakeCupyx())
+    for name in ("minigrad.ops.linalg_inverse", "minigrad.ops.linalg_decompositions"):
+        monkeypatch.setattr(importlib.import_module(name), "get_array_module", lambda a: xp)
+    return xp
+
+
+def test_the_stand_in_fails_silently_as_cusolver_does(cusolver_like):
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert cusolver_like.linalg.inv(singular).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert cusolver_like.linalg.cholesky(-np.eye(2)).tolist() == [[-1.0, 0.0], [0.0, -1.0]]
+
+
+def test_a_singular_or_indefinite_matrix_is_refused_as_with_numpy(cusolver_like):
+    # inv, solve and cholesky called CuPy's cupy.linalg outside cupyx.errstate(linalg="raise"): a singular matrix
+    # gave an undefined inverse/solution and a matrix that is not positive-definite a finite, wrong factor (the NaN
+    # check let it through), where NumPy (and torch on CUDA) raise
+    singular = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=mg.float64)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.inv(singular)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.solve(singular, mg.tensor([[1.0], [1.0]], dtype=mg.float64))
+    with pytest.raises(ValueError, match="not symmetric positive-definite"):
+        mg.linalg.cholesky(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64))
+    factor, info = mg.linalg.cholesky_ex(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64))
+    assert int(info.item()) == 2 and np.isnan(factor.numpy()).all()
+    assert _CUPYX_CONFIG["linalg"] == "ignore"   # the setting is CuPy's global: put back after each call
+    np.testing.assert_allclose(mg.linalg.inv(mg.tensor([[2.0, 0.0], [0.0, 4.0]], dtype=mg.float64)).numpy(),
+                               [[0.5, 0.0], [0.0, 0.25]], rtol=0)
+
+
+def test_a_singular_or_indefinite_matrix_is_refused_on_every_device(device):
+    singular = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=mg.float64, device=device)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.inv(singular)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.solve(singular, mg.tensor([[1.0], [1.0]], dtype=mg.float64, device=device))
+    with pytest.raises(ValueError, match="not symmetric positive-definite"):
+        mg.linalg.cholesky(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64, device=device))
