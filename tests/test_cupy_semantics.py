@@ -267,3 +267,17 @@ def test_a_singular_or_indefinite_matrix_is_refused_on_every_device(device):
         mg.linalg.solve(singular, mg.tensor([[1.0], [1.0]], dtype=mg.float64, device=device))
     with pytest.raises(ValueError, match="not symmetric positive-definite"):
         mg.linalg.cholesky(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64, device=device))
+
+
+def test_categorical_moments_and_log_prob_stay_on_the_distribution_device(device):
+    # Categorical's mean and variance (NaN, as torch's) were made as host tensors whatever probs' device: on a GPU
+    # they came back on the CPU, and the first op meeting a device tensor refused them
+    from minigrad import distributions as D
+
+    d = D.Categorical(probs=mg.tensor([[0.25, 0.75], [0.5, 0.5]], dtype=mg.float64, device=device))
+    for moment in (d.mean, d.variance):
+        assert moment.device == backend.normalize_device(device) and moment.shape == (2,)
+        assert np.isnan(moment.numpy()).all()
+    lp = d.log_prob([1, 0])   # host values, device distribution
+    assert lp.device == backend.normalize_device(device)
+    np.testing.assert_allclose(lp.numpy(), np.log([0.75, 0.5]), rtol=1e-15)
