@@ -281,3 +281,59 @@ def test_categorical_moments_and_log_prob_stay_on_the_distribution_device(device
     lp = d.log_prob([1, 0])   # host values, device distribution
     assert lp.device == backend.normalize_device(device)
     np.testing.assert_allclose(lp.numpy(), np.log([0.75, 0.5]), rtol=1e-15)
+
+
+class _CuPyUfunc:
+    """A CuPy ufunc: reduce and accumulate for add and multiply only (cupy/_core/_kernel.pyx, ufunc.reduce)."""
+
+    def __init__(self, f):
+        self._f, self.__name__ = f, f.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self._f(*args, **kwargs)
+
+    def _only_add_multiply(self, method):
+        def call(*args, **kwargs):
+            if self.__name__ not in ("add", "multiply"):
+                raise NotImplementedError(f"`cupy_{self.__name__}.{method}` is not supported yet")
+            return getattr(self._f, method)(*args, **kwargs)
+        return call
+
+    def __getattr__(self, name):
+        if name in ("reduce", "accumulate"):
+            return self._only_add_multiply(name)
+        return getattr(self._f, name)
+
+
+class _CuPyUfuncsLike(_CuPyLike):
+    def __getattr__(self, name):
+        value = super().__getattr__(name)
+        return _CuPyUfunc(value) if isinstance(value, np.ufunc) else value
+
+
+@pytest.mark.parametrize("kind, want", [("amax", [3.0, -1.0, 7.0]), ("amin", [1.0, -1.0, 7.0]),
+                                        ("prod", [3.0, -1.0, 7.0])])
+def test_segment_reduce_uses_no_ufunc_reduce_cupy_lacks(monkeypatch, kind, want):
+    # segment_reduce's CuPy path reduced the padded rows with xp.maximum.reduce / xp.minimum.reduce: CuPy's ufuncs
+    # implement reduce for add and multiply only (NotImplementedError), so scatter_reduce(reduce="amax"/"amin") and
+    # embedding_bag(mode="max") failed on every GPU call
+    module = importlib.import_module("minigrad.ops.scatter_reduce")   # minigrad.ops.scatter_reduce is the function
+    monkeypatch.setattr(module, "get_array_module", lambda a: _CuPyUfuncsLike())
+    v = np.array([1.0, 3.0, -1.0, 7.0])
+    seg = np.array([0, 0, 1, 2])
+    np.testing.assert_array_equal(module.segment_reduce(v, seg, 4, kind)[:3], want)
+    ints = module.segment_reduce(v.astype(np.int32), seg, 4, kind)   # int32 stays int32, as on the CPU path
+    assert ints.dtype == np.int32 and ints[:3].tolist() == want
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin", "prod"])
+def test_scatter_reduce_on_every_device(device, reduce):
+    x = np.array([0.5, 2.0, -3.0])
+    src = np.array([1.0, 3.0, -1.0, 7.0])
+    index = np.array([0, 0, 1, 0])
+    got = mg.scatter_reduce(mg.tensor(x, dtype=mg.float64, device=device), 0, mg.tensor(index, device=device),
+                            mg.tensor(src, dtype=mg.float64, device=device), reduce).numpy()
+    ufunc = {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}[reduce]
+    want = x.copy()
+    ufunc.at(want, index, src)
+    np.testing.assert_array_equal(got, want)

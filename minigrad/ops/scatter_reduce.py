@@ -55,7 +55,11 @@ def segment_reduce(v, seg, n, kind, *, dense=False):
     width = max(int(counts.max()) if s.size else 0, 1)
     rows = xp.full((n, width), init, dtype=v.dtype)
     rows[s, xp.arange(s.size) - starts[s]] = v[order]
-    return getattr(xp, _UFUNC[kind]).reduce(rows, axis=1)
+    # ndarray methods, not xp.maximum.reduce: CuPy's ufuncs reduce only add and multiply (NotImplementedError for
+    # maximum/minimum); prod keeps v's dtype, as ufunc.at does above (both libraries promote int32 and bool to int64)
+    if kind == "prod":
+        return rows.prod(axis=1, dtype=v.dtype)
+    return rows.max(axis=1) if kind == "amax" else rows.min(axis=1)
 
 
 class SegmentProd(Function):
