@@ -337,3 +337,36 @@ def test_scatter_reduce_on_every_device(device, reduce):
     want = x.copy()
     ufunc.at(want, index, src)
     np.testing.assert_array_equal(got, want)
+
+
+class _CuPyOperandArray(np.ndarray):
+    """An array that takes other operands as a CuPy array does (cupy/_core/core.pyx __array_ufunc__ and _scalar.pyx
+    CScalar): arrays of its own kind, Python and NumPy scalars; a NumPy array, even a 0-d one, is a TypeError."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        for x in inputs + tuple(kwargs.get("out", ())):
+            if type(x) is np.ndarray:
+                raise TypeError(f"Unsupported type {type(x)}")
+        plain = [x.view(np.ndarray) if isinstance(x, _CuPyOperandArray) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) for o in kwargs["out"])
+        out = getattr(ufunc, method)(*plain, **kwargs)
+        return out.view(_CuPyOperandArray) if isinstance(out, np.ndarray) else out
+
+
+def test_addcmul_of_integers_scales_by_a_scalar_a_device_array_takes():
+    # Addcmul cast value for an integer result with np.asarray(value).astype(...): a 0-d NumPy array, which CuPy
+    # refuses as an operand (TypeError: Unsupported type numpy.ndarray), so integer addcmul failed on the GPU
+    from minigrad.ops.interpolation import Addcmul
+
+    x, t1, t2 = (np.array(v, dtype=np.uint8).view(_CuPyOperandArray) for v in ([1, 2], [3, 4], [5, 6]))
+    with pytest.raises(TypeError, match="Unsupported type"):
+        t1 * np.asarray(2)   # the stand-in refuses what CuPy refuses
+    got = Addcmul(value=-1).forward(x, t1, t2)
+    assert got.dtype == np.uint8 and got.view(np.ndarray).tolist() == [242, 234]   # -1 wraps to 255 in uint8, as torch
+
+
+def test_integer_addcmul_on_every_device(device):
+    t = [mg.tensor(v, dtype=mg.uint8, device=device) for v in ([1, 2], [3, 4], [5, 6])]
+    assert mg.addcmul(*t, value=-1).numpy().tolist() == [242, 234]
+    assert mg.addcmul(*t, value=2).numpy().tolist() == [31, 50]
