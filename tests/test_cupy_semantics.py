@@ -370,3 +370,35 @@ def test_integer_addcmul_on_every_device(device):
     t = [mg.tensor(v, dtype=mg.uint8, device=device) for v in ([1, 2], [3, 4], [5, 6])]
     assert mg.addcmul(*t, value=-1).numpy().tolist() == [242, 234]
     assert mg.addcmul(*t, value=2).numpy().tolist() == [31, 50]
+
+
+class _CuPy13Like(_CuPyLike):
+    """CuPy 13.x-14.0.x's repeat: ``repeats`` may not be an array of its own (cupy/_core/_routines_manipulation.pyx:
+    "cupy.ndaray cannot be specified as `repeats` argument.")."""
+
+    @staticmethod
+    def repeat(a, repeats, axis=None):
+        if isinstance(repeats, np.ndarray):
+            raise ValueError("cupy.ndaray cannot be specified as `repeats` argument.")
+        return np.repeat(a, repeats, axis)
+
+
+def test_repeat_interleave_positions_pass_no_device_repeats_to_repeat():
+    # repeat_interleave(x, tensor_of_counts) built its index with xp.repeat(xp.arange(n), counts), counts a device
+    # array: a ValueError on CuPy < 14.1 (minigrad allows cupy >= 13)
+    from minigrad.ops.splitting import _repeated_positions
+
+    counts = np.array([2, 0, 3, 1])
+    got = _repeated_positions(_CuPy13Like(), counts, 6)
+    assert got.tolist() == [0, 0, 2, 2, 2, 3]
+    assert _repeated_positions(_CuPy13Like(), np.array([0, 0]), 0).tolist() == []
+    with pytest.raises(ValueError, match="repeats"):
+        _CuPy13Like().repeat(np.arange(4), counts)
+
+
+def test_repeat_interleave_with_a_tensor_of_counts_on_every_device(device):
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=mg.float64, device=device)
+    got = mg.repeat_interleave(x, mg.tensor([2, 0, 1], device=device), dim=0).numpy()
+    assert got.tolist() == [[1.0, 2.0], [1.0, 2.0], [5.0, 6.0]]
+    assert mg.repeat_interleave(x, [1, 2], dim=1).numpy().tolist() == [[1.0, 2.0, 2.0], [3.0, 4.0, 4.0],
+                                                                        [5.0, 6.0, 6.0]]
