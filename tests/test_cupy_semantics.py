@@ -402,3 +402,37 @@ def test_repeat_interleave_with_a_tensor_of_counts_on_every_device(device):
     assert got.tolist() == [[1.0, 2.0], [1.0, 2.0], [5.0, 6.0]]
     assert mg.repeat_interleave(x, [1, 2], dim=1).numpy().tolist() == [[1.0, 2.0, 2.0], [3.0, 4.0, 4.0],
                                                                         [5.0, 6.0, 6.0]]
+
+
+class _NoUniqueAxisLike(_CuPyLike):
+    """CuPy's unique(axis=) compares slices by subtracting them (cupy/_manipulation/add_remove.py): bool raises
+    "cupy boolean subtract ... is deprecated" (TypeError); and it sorts with one host read per comparison."""
+
+    @staticmethod
+    def unique(ar, *args, axis=None, **kwargs):
+        if axis is not None and ar.dtype == np.bool_:
+            raise TypeError("cupy boolean subtract, the `-` operator, is deprecated")
+        return np.unique(ar, *args, axis=axis, **kwargs)
+
+
+@pytest.mark.parametrize("data, dim", [
+    (np.array([[True, False], [False, False], [True, False], [False, True]]), 0),
+    (np.array([[3.0, np.nan, 1.0, 3.0, 1.0], [2.0, 0.0, 5.0, 2.0, 5.0]]), 1),
+    (np.array([[[2, 1], [0, 4]], [[2, 1], [0, 4]], [[1, 9], [9, 9]]], dtype=np.int32), 0),
+    (np.zeros((0, 3)), 0),
+])
+def test_unique_along_a_dim_without_cupy_unique_axis(monkeypatch, data, dim):
+    # torch.unique(x, dim=d) went to xp.unique(axis=d): on CuPy a TypeError for bool tensors
+    monkeypatch.setattr(mg.Tensor, "_xp", lambda self: _NoUniqueAxisLike())
+    values, inverse, counts = mg.unique(mg.tensor(data, dtype=data.dtype), dim=dim, return_inverse=True,
+                                        return_counts=True)
+    want = np.unique(data, axis=dim, return_inverse=True, return_counts=True, equal_nan=False)
+    np.testing.assert_array_equal(values.data, want[0])
+    assert values.dtype == data.dtype
+    assert inverse.data.tolist() == want[1].reshape(-1).tolist() and counts.data.tolist() == want[2].tolist()
+
+
+def test_unique_of_a_bool_tensor_along_a_dim_on_every_device(device):
+    x = mg.tensor([[True, False], [False, False], [True, False]], device=device)
+    values, inverse = mg.unique(x, dim=0, return_inverse=True)
+    assert values.numpy().tolist() == [[False, False], [True, False]] and inverse.numpy().tolist() == [1, 0, 1]
