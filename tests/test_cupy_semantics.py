@@ -3,7 +3,10 @@
 The CPU tests stand a small NumPy-backed namespace in for CuPy where minigrad asks an array for its module
 (``get_array_module``): it lacks what CuPy lacks (``errstate``) and builds views as CuPy does (``as_strided``
 gives an array over the pointer alone, whose ``.base`` does not lead to the memory's owner; ``diagonal`` gives a
-writable view whose ``.base`` is the owner). The device tests run the same calls on each device of
+writable view whose ``.base`` is the owner). Narrower stand-ins model one CuPy rule each, named in their
+docstrings with the CuPy source file that has it: cuSOLVER's unread error info outside ``cupyx.errstate(linalg=
+"raise")``, ufuncs that reduce only add and multiply, operands that refuse NumPy arrays, ``repeat`` refusing device
+repeats (CuPy < 14.1), ``unique(axis=)`` refusing bool. The device tests run the same calls on each device of
 ``MINIGRAD_TEST_DEVICES``, so a GPU run checks them against CuPy itself.
 """
 import ctypes
