@@ -255,9 +255,11 @@ def synchronize(device: str | None = None) -> None:
         _require_cupy().cuda.Device(int(device.split(":")[1])).synchronize()
 
 
-def linalg_errors_raised(xp):
+@contextlib.contextmanager
+def linalg_errors_raised(xp, message):
     """A context in which a failed factorization (a singular matrix for inv/solve, one not positive-definite for
-    cholesky) raises ``numpy.linalg.LinAlgError`` for arrays of ``xp``, as NumPy's LAPACK calls always do.
+    cholesky) raises ``numpy.linalg.LinAlgError`` for arrays of ``xp``, as NumPy's LAPACK calls always do; on CuPy
+    with ``message`` (NumPy's words: "Singular matrix"), not cuSOLVER's "devInfo = [...]".
 
     CuPy's cuSOLVER/cuBLAS calls leave their info unread unless ``cupyx.errstate(linalg="raise")`` is on (the
     ``linalg`` setting defaults to "ignore"; see the warnings in cupy.linalg.inv/solve/cholesky and
@@ -265,10 +267,15 @@ def linalg_errors_raised(xp):
     one device-to-host sync per call.
     """
     if xp is np:
-        return contextlib.nullcontext()
+        yield
+        return
     import cupyx  # part of CuPy itself; only reached for CuPy arrays
 
-    return cupyx.errstate(linalg="raise")
+    try:
+        with cupyx.errstate(linalg="raise"):
+            yield
+    except np.linalg.LinAlgError as err:
+        raise np.linalg.LinAlgError(message) from err
 
 
 def scatter_add(target, index, values) -> None:

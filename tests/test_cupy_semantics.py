@@ -213,8 +213,9 @@ def _cusolver_like(name, undefined):
         try:
             return getattr(np.linalg, name)(a, *args)
         except np.linalg.LinAlgError:
-            if _CUPYX_CONFIG["linalg"] == "raise":
-                raise
+            if _CUPYX_CONFIG["linalg"] == "raise":   # cupy/linalg/_util.py's words
+                raise np.linalg.LinAlgError(f"Error reported by {name} in cuSOLVER. devInfo = [2]. Please refer to "
+                                            "the cuSOLVER documentation.") from None
             return undefined(a, *args)
     return call
 

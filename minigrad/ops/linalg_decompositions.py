@@ -50,7 +50,7 @@ class Cholesky(Function):
         xp = get_array_module(a)
         try:   # the triangle returned is the one read, as torch's: U from A's upper triangle is L of A^T's lower
             # CuPy's potrf leaves an undefined factor, NaN or not, and no error outside linalg_errors_raised
-            with linalg_errors_raised(xp):
+            with linalg_errors_raised(xp, "Matrix is not positive definite"):
                 lower = xp.linalg.cholesky(xp.swapaxes(a, -1, -2) if self.upper else a)
         except xp.linalg.LinAlgError:
             lower = None

@@ -44,7 +44,7 @@ class Inv(Function):
         # A singular matrix: NumPy's LinAlgError (a ValueError) comes out as "Inv: Singular matrix (input shapes ...)".
         # CuPy raises it only inside linalg_errors_raised; else it returns an undefined inverse.
         xp = get_array_module(a)
-        with linalg_errors_raised(xp):
+        with linalg_errors_raised(xp, "Singular matrix"):
             return xp.linalg.inv(a)
 
     def backward(self, F, gy, a):
@@ -94,7 +94,7 @@ class Solve(Function):
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         a = xp.broadcast_to(a, batch + a.shape[-2:])
         b = xp.broadcast_to(b, batch + b.shape[-2:])
-        with linalg_errors_raised(xp):   # a singular A: LinAlgError on CuPy too, not an undefined X
+        with linalg_errors_raised(xp, "Singular matrix"):   # a singular A: LinAlgError on CuPy too, not an undefined X
             return xp.linalg.solve(a, b)
 
     def backward(self, F, gy, a, b):
