@@ -255,6 +255,15 @@ def synchronize(device: str | None = None) -> None:
         _require_cupy().cuda.Device(int(device.split(":")[1])).synchronize()
 
 
+def bincount(xp, x, weights=None, minlength=0):
+    """``xp.bincount(x, weights=weights, minlength=minlength)``, an empty ``x`` included: ``minlength`` zeros (int64,
+    float64 with weights), as NumPy gives. CuPy before 14.2 sizes the result by ``int(cupy.max(x))`` first
+    (cupy/_statistics/histogram.py), a ValueError for an empty array."""
+    if x.size == 0:
+        return xp.zeros(int(minlength), dtype=np.int64 if weights is None else np.float64)
+    return xp.bincount(x, weights=weights, minlength=minlength)
+
+
 @contextlib.contextmanager
 def linalg_errors_raised(xp, message):
     """A context in which a failed factorization (a singular matrix for inv/solve, one not positive-definite for

@@ -377,14 +377,20 @@ def test_integer_addcmul_on_every_device(device):
 
 
 class _CuPy13Like(_CuPyLike):
-    """CuPy 13.x-14.0.x's repeat: ``repeats`` may not be an array of its own (cupy/_core/_routines_manipulation.pyx:
-    "cupy.ndaray cannot be specified as `repeats` argument.")."""
+    """CuPy 13.x-14.0.x: ``repeat``'s ``repeats`` may not be an array of its own (cupy/_core/_routines_manipulation.pyx:
+    "cupy.ndaray cannot be specified as `repeats` argument."), and ``bincount`` of an empty array is a ValueError."""
 
     @staticmethod
     def repeat(a, repeats, axis=None):
         if isinstance(repeats, np.ndarray):
             raise ValueError("cupy.ndaray cannot be specified as `repeats` argument.")
         return np.repeat(a, repeats, axis)
+
+    @staticmethod
+    def bincount(x, weights=None, minlength=0):
+        # cupy/_statistics/histogram.py before 14.2: size = int(cupy.max(x)) + 1, whatever x's size
+        size = int(np.max(x)) + 1
+        return np.bincount(x, weights, max(size, minlength))
 
 
 def test_repeat_interleave_positions_pass_no_device_repeats_to_repeat():
@@ -440,3 +446,24 @@ def test_unique_of_a_bool_tensor_along_a_dim_on_every_device(device):
     x = mg.tensor([[True, False], [False, False], [True, False]], device=device)
     values, inverse = mg.unique(x, dim=0, return_inverse=True)
     assert values.numpy().tolist() == [[False, False], [True, False]] and inverse.numpy().tolist() == [1, 0, 1]
+
+
+def test_bincount_and_histc_of_nothing_without_cupy_bincount_of_an_empty_array(monkeypatch):
+    # bincount, histc, histogram and scatter_reduce called xp.bincount on arrays that may be empty (no input, or no
+    # value inside the range): CuPy before 14.2 takes max() of it first, a ValueError where NumPy gives zeros
+    xp = _CuPy13Like()
+    with pytest.raises(ValueError, match="zero-size array"):
+        xp.bincount(np.zeros(0, dtype=np.int64), minlength=2)
+    got = backend.bincount(xp, np.zeros(0, dtype=np.int64), minlength=3)
+    assert got.dtype == np.int64 and got.tolist() == [0, 0, 0]
+    got = backend.bincount(xp, np.zeros(0, dtype=np.int64), weights=np.zeros(0, dtype=np.float32), minlength=2)
+    assert got.dtype == np.float64 and got.tolist() == [0.0, 0.0]
+    assert backend.bincount(xp, np.array([1, 1, 3]), minlength=2).tolist() == [0, 2, 0, 1]
+    monkeypatch.setattr(mg.Tensor, "_xp", lambda self: xp)
+    assert mg.bincount(mg.tensor(np.zeros(0, dtype=np.int64)), minlength=2).data.tolist() == [0, 0]
+    assert mg.histc(mg.tensor([5.0, 6.0]), bins=3, min=0, max=1).data.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_bincount_and_histc_of_nothing_on_every_device(device):
+    assert mg.bincount(mg.tensor(np.zeros(0, dtype=np.int64), device=device), minlength=2).numpy().tolist() == [0, 0]
+    assert mg.histc(mg.tensor([5.0, 6.0], device=device), bins=3, min=0, max=1).numpy().tolist() == [0.0, 0.0, 0.0]

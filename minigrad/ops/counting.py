@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
@@ -27,12 +28,12 @@ def bincount(x, weights=None, minlength=0):
         raise ValueError(f"bincount: minlength must be an integer >= 0, got minlength={minlength!r}")
     xp = x._xp()
     if weights is None:
-        return Tensor(xp.bincount(x.data, minlength=int(minlength)).astype(np.int64, copy=False))
+        return Tensor(backend.bincount(xp, x.data, minlength=int(minlength)).astype(np.int64, copy=False))
     w = as_tensor(weights, like=x)
     if w.shape != x.shape:
         raise ValueError(f"bincount: weights of shape {tuple(w.shape)} must have the input's shape {tuple(x.shape)}")
     dtype = w.dtype if w.dtype.kind == "f" else np.float64
-    return Tensor(xp.bincount(x.data, weights=w.data, minlength=int(minlength)).astype(dtype, copy=False))
+    return Tensor(backend.bincount(xp, x.data, weights=w.data, minlength=int(minlength)).astype(dtype, copy=False))
 
 
 def histc(x, bins=100, min=0, max=0):  # noqa: A002
@@ -64,7 +65,7 @@ def histc(x, bins=100, min=0, max=0):  # noqa: A002
     values = data[inside]
     pos = ((values - low) / (high - low) * x.dtype.type(bins)).astype(np.int64)
     pos = xp.minimum(pos, int(bins) - 1)
-    return Tensor(xp.bincount(pos, minlength=int(bins)).astype(x.dtype))
+    return Tensor(backend.bincount(xp, pos, minlength=int(bins)).astype(x.dtype))
 
 
 def _flags(name, **flags):
@@ -133,7 +134,7 @@ def _unique_slices(xp, data, d):
     group = xp.cumsum(start) - 1
     inverse = xp.empty(n, dtype=np.int64)
     inverse[order] = group
-    return xp.moveaxis(moved[order[start]], 0, d), inverse, xp.bincount(group, minlength=int(start.sum()))
+    return xp.moveaxis(moved[order[start]], 0, d), inverse, backend.bincount(xp, group, minlength=int(start.sum()))
 
 
 def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
