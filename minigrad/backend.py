@@ -11,6 +11,7 @@ Devices are strings: ``"cpu"``, ``"cuda"`` (the current GPU, stored as
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -252,6 +253,38 @@ def synchronize(device: str | None = None) -> None:
     device = normalize_device(device)
     if device != "cpu":
         _require_cupy().cuda.Device(int(device.split(":")[1])).synchronize()
+
+
+def bincount(xp, x, weights=None, minlength=0):
+    """``xp.bincount(x, weights=weights, minlength=minlength)``, an empty ``x`` included: ``minlength`` zeros (int64,
+    float64 with weights), as NumPy gives. CuPy before 14.2 sizes the result by ``int(cupy.max(x))`` first
+    (cupy/_statistics/histogram.py), a ValueError for an empty array."""
+    if x.size == 0:
+        return xp.zeros(int(minlength), dtype=np.int64 if weights is None else np.float64)
+    return xp.bincount(x, weights=weights, minlength=minlength)
+
+
+@contextlib.contextmanager
+def linalg_errors_raised(xp, message):
+    """A context in which a failed factorization (a singular matrix for inv/solve, one not positive-definite for
+    cholesky) raises ``numpy.linalg.LinAlgError`` for arrays of ``xp``, as NumPy's LAPACK calls always do; on CuPy
+    with ``message`` (NumPy's words: "Singular matrix"), not cuSOLVER's "devInfo = [...]".
+
+    CuPy's cuSOLVER/cuBLAS calls leave their info unread unless ``cupyx.errstate(linalg="raise")`` is on (the
+    ``linalg`` setting defaults to "ignore"; see the warnings in cupy.linalg.inv/solve/cholesky and
+    cupy/linalg/_util.py): a singular matrix then gives an undefined result with no error. Reading the info costs
+    one device-to-host sync per call.
+    """
+    if xp is np:
+        yield
+        return
+    import cupyx  # part of CuPy itself; only reached for CuPy arrays
+
+    try:
+        with cupyx.errstate(linalg="raise"):
+            yield
+    except np.linalg.LinAlgError as err:
+        raise np.linalg.LinAlgError(message) from err
 
 
 def scatter_add(target, index, values) -> None:

@@ -3,7 +3,10 @@
 The CPU tests stand a small NumPy-backed namespace in for CuPy where minigrad asks an array for its module
 (``get_array_module``): it lacks what CuPy lacks (``errstate``) and builds views as CuPy does (``as_strided``
 gives an array over the pointer alone, whose ``.base`` does not lead to the memory's owner; ``diagonal`` gives a
-writable view whose ``.base`` is the owner). The device tests run the same calls on each device of
+writable view whose ``.base`` is the owner). Narrower stand-ins model one CuPy rule each, named in their
+docstrings with the CuPy source file that has it: cuSOLVER's unread error info outside ``cupyx.errstate(linalg=
+"raise")``, ufuncs that reduce only add and multiply, operands that refuse NumPy arrays, ``repeat`` refusing device
+repeats (CuPy < 14.1), ``unique(axis=)`` refusing bool. The device tests run the same calls on each device of
 ``MINIGRAD_TEST_DEVICES``, so a GPU run checks them against CuPy itself.
 """
 import ctypes
@@ -177,3 +180,290 @@ def test_a_data_loader_batch_uploaded_to_a_gpu_is_wrapped_without_reading_a_writ
     batches = list(DataLoader(TensorDataset(x, np.arange(4)), batch_size=2))
     assert [b[0].data.tolist() for b in batches] == [x[:2].tolist(), x[2:].tolist()]
     assert [b[1].data.tolist() for b in batches] == [[0, 1], [2, 3]]
+
+
+_CUPYX_CONFIG = {"linalg": "ignore"}   # cupyx's default: cuSOLVER's info is not read
+
+
+class _FakeCupyx(types.ModuleType):
+    """cupyx's errstate(linalg=...): what decides whether a failed cuSOLVER call raises."""
+
+    def __init__(self):
+        super().__init__("cupyx")
+
+    @staticmethod
+    def errstate(*, linalg=None):
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope():
+            before = _CUPYX_CONFIG["linalg"]
+            _CUPYX_CONFIG["linalg"] = before if linalg is None else linalg
+            try:
+                yield
+            finally:
+                _CUPYX_CONFIG["linalg"] = before
+        return scope()
+
+
+def _cusolver_like(name, undefined):
+    """np.linalg.<name>, but a failure raises only under errstate(linalg='raise'); else an undefined, finite result
+    (cupy.linalg's docs: "may yield invalid results if input conditions are not met")."""
+    def call(a, *args):
+        try:
+            return getattr(np.linalg, name)(a, *args)
+        except np.linalg.LinAlgError:
+            if _CUPYX_CONFIG["linalg"] == "raise":   # cupy/linalg/_util.py's words
+                raise np.linalg.LinAlgError(f"Error reported by {name} in cuSOLVER. devInfo = [2]. Please refer to "
+                                            "the cuSOLVER documentation.") from None
+            return undefined(a, *args)
+    return call
+
+
+class _CuPyLinalgLike(_CuPyLike):
+    def __init__(self):
+        super().__init__()
+        self.linalg = types.SimpleNamespace(
+            LinAlgError=np.linalg.LinAlgError,
+            inv=_cusolver_like("inv", lambda a: np.zeros_like(a)),
+            solve=_cusolver_like("solve", lambda a, b: np.zeros_like(b)),
+            cholesky=_cusolver_like("cholesky", lambda a: np.tril(a)))   # potrf stops: a partial, finite factor
+
+
+@pytest.fixture
+def cusolver_like(monkeypatch):
+    xp = _CuPyLinalgLike()
+    monkeypatch.setitem(__import__("sys").modules, "cupyx", _FakeCupyx())
+    for name in ("minigrad.ops.linalg_inverse", "minigrad.ops.linalg_decompositions"):
+        monkeypatch.setattr(importlib.import_module(name), "get_array_module", lambda a: xp)
+    return xp
+
+
+def test_the_stand_in_fails_silently_as_cusolver_does(cusolver_like):
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert cusolver_like.linalg.inv(singular).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert cusolver_like.linalg.cholesky(-np.eye(2)).tolist() == [[-1.0, 0.0], [0.0, -1.0]]
+
+
+def test_a_singular_or_indefinite_matrix_is_refused_as_with_numpy(cusolver_like):
+    # inv, solve and cholesky called CuPy's cupy.linalg outside cupyx.errstate(linalg="raise"): a singular matrix
+    # gave an undefined inverse/solution and a matrix that is not positive-definite a finite, wrong factor (the NaN
+    # check let it through), where NumPy (and torch on CUDA) raise
+    singular = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=mg.float64)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.inv(singular)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.solve(singular, mg.tensor([[1.0], [1.0]], dtype=mg.float64))
+    with pytest.raises(ValueError, match="not symmetric positive-definite"):
+        mg.linalg.cholesky(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64))
+    factor, info = mg.linalg.cholesky_ex(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64))
+    assert int(info.item()) == 2 and np.isnan(factor.numpy()).all()
+    assert _CUPYX_CONFIG["linalg"] == "ignore"   # the setting is CuPy's global: put back after each call
+    np.testing.assert_allclose(mg.linalg.inv(mg.tensor([[2.0, 0.0], [0.0, 4.0]], dtype=mg.float64)).numpy(),
+                               [[0.5, 0.0], [0.0, 0.25]], rtol=0)
+
+
+def test_a_singular_or_indefinite_matrix_is_refused_on_every_device(device):
+    singular = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=mg.float64, device=device)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.inv(singular)
+    with pytest.raises(ValueError, match="Singular matrix"):
+        mg.linalg.solve(singular, mg.tensor([[1.0], [1.0]], dtype=mg.float64, device=device))
+    with pytest.raises(ValueError, match="not symmetric positive-definite"):
+        mg.linalg.cholesky(mg.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=mg.float64, device=device))
+
+
+def test_categorical_moments_and_log_prob_stay_on_the_distribution_device(device):
+    # Categorical's mean and variance (NaN, as torch's) were made as host tensors whatever probs' device: on a GPU
+    # they came back on the CPU, and the first op meeting a device tensor refused them
+    from minigrad import distributions as D
+
+    d = D.Categorical(probs=mg.tensor([[0.25, 0.75], [0.5, 0.5]], dtype=mg.float64, device=device))
+    for moment in (d.mean, d.variance):
+        assert moment.device == backend.normalize_device(device) and moment.shape == (2,)
+        assert np.isnan(moment.numpy()).all()
+    lp = d.log_prob([1, 0])   # host values, device distribution
+    assert lp.device == backend.normalize_device(device)
+    np.testing.assert_allclose(lp.numpy(), np.log([0.75, 0.5]), rtol=1e-15)
+
+
+class _CuPyUfunc:
+    """A CuPy ufunc: reduce and accumulate for add and multiply only (cupy/_core/_kernel.pyx, ufunc.reduce)."""
+
+    def __init__(self, f):
+        self._f, self.__name__ = f, f.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self._f(*args, **kwargs)
+
+    def _only_add_multiply(self, method):
+        def call(*args, **kwargs):
+            if self.__name__ not in ("add", "multiply"):
+                raise NotImplementedError(f"`cupy_{self.__name__}.{method}` is not supported yet")
+            return getattr(self._f, method)(*args, **kwargs)
+        return call
+
+    def __getattr__(self, name):
+        if name in ("reduce", "accumulate"):
+            return self._only_add_multiply(name)
+        return getattr(self._f, name)
+
+
+class _CuPyUfuncsLike(_CuPyLike):
+    def __getattr__(self, name):
+        value = super().__getattr__(name)
+        return _CuPyUfunc(value) if isinstance(value, np.ufunc) else value
+
+
+@pytest.mark.parametrize("kind, want", [("amax", [3.0, -1.0, 7.0]), ("amin", [1.0, -1.0, 7.0]),
+                                        ("prod", [3.0, -1.0, 7.0])])
+def test_segment_reduce_uses_no_ufunc_reduce_cupy_lacks(monkeypatch, kind, want):
+    # segment_reduce's CuPy path reduced the padded rows with xp.maximum.reduce / xp.minimum.reduce: CuPy's ufuncs
+    # implement reduce for add and multiply only (NotImplementedError), so scatter_reduce(reduce="amax"/"amin") and
+    # embedding_bag(mode="max") failed on every GPU call
+    module = importlib.import_module("minigrad.ops.scatter_reduce")   # minigrad.ops.scatter_reduce is the function
+    monkeypatch.setattr(module, "get_array_module", lambda a: _CuPyUfuncsLike())
+    v = np.array([1.0, 3.0, -1.0, 7.0])
+    seg = np.array([0, 0, 1, 2])
+    np.testing.assert_array_equal(module.segment_reduce(v, seg, 4, kind)[:3], want)
+    ints = module.segment_reduce(v.astype(np.int32), seg, 4, kind)   # int32 stays int32, as on the CPU path
+    assert ints.dtype == np.int32 and ints[:3].tolist() == want
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin", "prod"])
+def test_scatter_reduce_on_every_device(device, reduce):
+    x = np.array([0.5, 2.0, -3.0])
+    src = np.array([1.0, 3.0, -1.0, 7.0])
+    index = np.array([0, 0, 1, 0])
+    got = mg.scatter_reduce(mg.tensor(x, dtype=mg.float64, device=device), 0, mg.tensor(index, device=device),
+                            mg.tensor(src, dtype=mg.float64, device=device), reduce).numpy()
+    ufunc = {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}[reduce]
+    want = x.copy()
+    ufunc.at(want, index, src)
+    np.testing.assert_array_equal(got, want)
+
+
+class _CuPyOperandArray(np.ndarray):
+    """An array that takes other operands as a CuPy array does (cupy/_core/core.pyx __array_ufunc__ and _scalar.pyx
+    CScalar): arrays of its own kind, Python and NumPy scalars; a NumPy array, even a 0-d one, is a TypeError."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        for x in inputs + tuple(kwargs.get("out", ())):
+            if type(x) is np.ndarray:
+                raise TypeError(f"Unsupported type {type(x)}")
+        plain = [x.view(np.ndarray) if isinstance(x, _CuPyOperandArray) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) for o in kwargs["out"])
+        out = getattr(ufunc, method)(*plain, **kwargs)
+        return out.view(_CuPyOperandArray) if isinstance(out, np.ndarray) else out
+
+
+def test_addcmul_of_integers_scales_by_a_scalar_a_device_array_takes():
+    # Addcmul cast value for an integer result with np.asarray(value).astype(...): a 0-d NumPy array, which CuPy
+    # refuses as an operand (TypeError: Unsupported type numpy.ndarray), so integer addcmul failed on the GPU
+    from minigrad.ops.interpolation import Addcmul
+
+    x, t1, t2 = (np.array(v, dtype=np.uint8).view(_CuPyOperandArray) for v in ([1, 2], [3, 4], [5, 6]))
+    with pytest.raises(TypeError, match="Unsupported type"):
+        t1 * np.asarray(2)   # the stand-in refuses what CuPy refuses
+    got = Addcmul(value=-1).forward(x, t1, t2)
+    assert got.dtype == np.uint8 and got.view(np.ndarray).tolist() == [242, 234]   # -1 wraps to 255 in uint8, as torch
+
+
+def test_integer_addcmul_on_every_device(device):
+    t = [mg.tensor(v, dtype=mg.uint8, device=device) for v in ([1, 2], [3, 4], [5, 6])]
+    assert mg.addcmul(*t, value=-1).numpy().tolist() == [242, 234]
+    assert mg.addcmul(*t, value=2).numpy().tolist() == [31, 50]
+
+
+class _CuPy13Like(_CuPyLike):
+    """CuPy 13.x-14.0.x: ``repeat``'s ``repeats`` may not be an array of its own (cupy/_core/_routines_manipulation.pyx:
+    "cupy.ndaray cannot be specified as `repeats` argument."), and ``bincount`` of an empty array is a ValueError."""
+
+    @staticmethod
+    def repeat(a, repeats, axis=None):
+        if isinstance(repeats, np.ndarray):
+            raise ValueError("cupy.ndaray cannot be specified as `repeats` argument.")
+        return np.repeat(a, repeats, axis)
+
+    @staticmethod
+    def bincount(x, weights=None, minlength=0):
+        # cupy/_statistics/histogram.py before 14.2: size = int(cupy.max(x)) + 1, whatever x's size
+        size = int(np.max(x)) + 1
+        return np.bincount(x, weights, max(size, minlength))
+
+
+def test_repeat_interleave_positions_pass_no_device_repeats_to_repeat():
+    # repeat_interleave(x, tensor_of_counts) built its index with xp.repeat(xp.arange(n), counts), counts a device
+    # array: a ValueError on CuPy < 14.1 (minigrad allows cupy >= 13)
+    from minigrad.ops.splitting import _repeated_positions
+
+    counts = np.array([2, 0, 3, 1])
+    got = _repeated_positions(_CuPy13Like(), counts, 6)
+    assert got.tolist() == [0, 0, 2, 2, 2, 3]
+    assert _repeated_positions(_CuPy13Like(), np.array([0, 0]), 0).tolist() == []
+    with pytest.raises(ValueError, match="repeats"):
+        _CuPy13Like().repeat(np.arange(4), counts)
+
+
+def test_repeat_interleave_with_a_tensor_of_counts_on_every_device(device):
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=mg.float64, device=device)
+    got = mg.repeat_interleave(x, mg.tensor([2, 0, 1], device=device), dim=0).numpy()
+    assert got.tolist() == [[1.0, 2.0], [1.0, 2.0], [5.0, 6.0]]
+    assert mg.repeat_interleave(x, [1, 2], dim=1).numpy().tolist() == [[1.0, 2.0, 2.0], [3.0, 4.0, 4.0],
+                                                                        [5.0, 6.0, 6.0]]
+
+
+class _NoUniqueAxisLike(_CuPyLike):
+    """CuPy's unique(axis=) compares slices by subtracting them (cupy/_manipulation/add_remove.py): bool raises
+    "cupy boolean subtract ... is deprecated" (TypeError); and it sorts with one host read per comparison."""
+
+    @staticmethod
+    def unique(ar, *args, axis=None, **kwargs):
+        if axis is not None and ar.dtype == np.bool_:
+            raise TypeError("cupy boolean subtract, the `-` operator, is deprecated")
+        return np.unique(ar, *args, axis=axis, **kwargs)
+
+
+@pytest.mark.parametrize("data, dim", [
+    (np.array([[True, False], [False, False], [True, False], [False, True]]), 0),
+    (np.array([[3.0, np.nan, 1.0, 3.0, 1.0], [2.0, 0.0, 5.0, 2.0, 5.0]]), 1),
+    (np.array([[[2, 1], [0, 4]], [[2, 1], [0, 4]], [[1, 9], [9, 9]]], dtype=np.int32), 0),
+    (np.zeros((0, 3)), 0),
+])
+def test_unique_along_a_dim_without_cupy_unique_axis(monkeypatch, data, dim):
+    # torch.unique(x, dim=d) went to xp.unique(axis=d): on CuPy a TypeError for bool tensors
+    monkeypatch.setattr(mg.Tensor, "_xp", lambda self: _NoUniqueAxisLike())
+    values, inverse, counts = mg.unique(mg.tensor(data, dtype=data.dtype), dim=dim, return_inverse=True,
+                                        return_counts=True)
+    want = np.unique(data, axis=dim, return_inverse=True, return_counts=True, equal_nan=False)
+    np.testing.assert_array_equal(values.data, want[0])
+    assert values.dtype == data.dtype
+    assert inverse.data.tolist() == want[1].reshape(-1).tolist() and counts.data.tolist() == want[2].tolist()
+
+
+def test_unique_of_a_bool_tensor_along_a_dim_on_every_device(device):
+    x = mg.tensor([[True, False], [False, False], [True, False]], device=device)
+    values, inverse = mg.unique(x, dim=0, return_inverse=True)
+    assert values.numpy().tolist() == [[False, False], [True, False]] and inverse.numpy().tolist() == [1, 0, 1]
+
+
+def test_bincount_and_histc_of_nothing_without_cupy_bincount_of_an_empty_array(monkeypatch):
+    # bincount, histc, histogram and scatter_reduce called xp.bincount on arrays that may be empty (no input, or no
+    # value inside the range): CuPy before 14.2 takes max() of it first, a ValueError where NumPy gives zeros
+    xp = _CuPy13Like()
+    with pytest.raises(ValueError, match="zero-size array"):
+        xp.bincount(np.zeros(0, dtype=np.int64), minlength=2)
+    got = backend.bincount(xp, np.zeros(0, dtype=np.int64), minlength=3)
+    assert got.dtype == np.int64 and got.tolist() == [0, 0, 0]
+    got = backend.bincount(xp, np.zeros(0, dtype=np.int64), weights=np.zeros(0, dtype=np.float32), minlength=2)
+    assert got.dtype == np.float64 and got.tolist() == [0.0, 0.0]
+    assert backend.bincount(xp, np.array([1, 1, 3]), minlength=2).tolist() == [0, 2, 0, 1]
+    monkeypatch.setattr(mg.Tensor, "_xp", lambda self: xp)
+    assert mg.bincount(mg.tensor(np.zeros(0, dtype=np.int64)), minlength=2).data.tolist() == [0, 0]
+    assert mg.histc(mg.tensor([5.0, 6.0]), bins=3, min=0, max=1).data.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_bincount_and_histc_of_nothing_on_every_device(device):
+    assert mg.bincount(mg.tensor(np.zeros(0, dtype=np.int64), device=device), minlength=2).numpy().tolist() == [0, 0]
+    assert mg.histc(mg.tensor([5.0, 6.0], device=device), bins=3, min=0, max=1).numpy().tolist() == [0.0, 0.0, 0.0]

@@ -129,11 +129,11 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype)).to(self.probs.device)
 
     @property
     def variance(self):
-        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype)).to(self.probs.device)
 
     def _draw(self, sample_shape):
         """Category indices of shape sample_shape + batch_shape: the first k with cumsum(p)_k > u."""

@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
@@ -27,12 +28,12 @@ def bincount(x, weights=None, minlength=0):
         raise ValueError(f"bincount: minlength must be an integer >= 0, got minlength={minlength!r}")
     xp = x._xp()
     if weights is None:
-        return Tensor(xp.bincount(x.data, minlength=int(minlength)).astype(np.int64, copy=False))
+        return Tensor(backend.bincount(xp, x.data, minlength=int(minlength)).astype(np.int64, copy=False))
     w = as_tensor(weights, like=x)
     if w.shape != x.shape:
         raise ValueError(f"bincount: weights of shape {tuple(w.shape)} must have the input's shape {tuple(x.shape)}")
     dtype = w.dtype if w.dtype.kind == "f" else np.float64
-    return Tensor(xp.bincount(x.data, weights=w.data, minlength=int(minlength)).astype(dtype, copy=False))
+    return Tensor(backend.bincount(xp, x.data, weights=w.data, minlength=int(minlength)).astype(dtype, copy=False))
 
 
 def histc(x, bins=100, min=0, max=0):  # noqa: A002
@@ -64,7 +65,7 @@ def histc(x, bins=100, min=0, max=0):  # noqa: A002
     values = data[inside]
     pos = ((values - low) / (high - low) * x.dtype.type(bins)).astype(np.int64)
     pos = xp.minimum(pos, int(bins) - 1)
-    return Tensor(xp.bincount(pos, minlength=int(bins)).astype(x.dtype))
+    return Tensor(backend.bincount(xp, pos, minlength=int(bins)).astype(x.dtype))
 
 
 def _flags(name, **flags):
@@ -108,8 +109,32 @@ def unique(x, *args, sorted=True, return_inverse=False, return_counts=False, dim
         values, inverse, counts = xp.unique(x.data.reshape(-1), return_inverse=True, return_counts=True,
                                             equal_nan=False)
         return _results(values, inverse.reshape(x.shape), counts, return_inverse, return_counts)
-    values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+    if xp is np:
+        values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+    else:
+        values, inverse, counts = _unique_slices(xp, x.data, d)
     return _results(values, inverse.reshape(-1), counts, return_inverse, return_counts)
+
+
+def _unique_slices(xp, data, d):
+    """``numpy.unique(data, axis=d, return_inverse=True, return_counts=True, equal_nan=False)`` from stable
+    argsorts on the device. Not CuPy's unique(axis=): it orders the slices with a Python quicksort that reads every
+    comparison back to the host, and compares by subtracting them, which CuPy refuses for bool (TypeError)."""
+    from minigrad.ops.searching import _stable_order
+
+    moved = xp.moveaxis(data, d, 0)
+    n = moved.shape[0]
+    rows = moved.reshape(n, int(np.prod(moved.shape[1:], dtype=np.int64)))   # not -1: n may be 0
+    keys = rows.astype(np.uint8) if rows.dtype == np.bool_ else rows
+    columns = [keys[:, j] for j in range(rows.shape[1] - 1, -1, -1)]   # the last key sorts first: column 0
+    order = _stable_order(xp, *columns) if columns else xp.arange(n)
+    ordered = rows[order]
+    start = xp.ones(n, dtype=bool)
+    start[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)   # NaN != NaN: each NaN slice stays its own
+    group = xp.cumsum(start) - 1
+    inverse = xp.empty(n, dtype=np.int64)
+    inverse[order] = group
+    return xp.moveaxis(moved[order[start]], 0, d), inverse, backend.bincount(xp, group, minlength=int(start.sum()))
 
 
 def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):

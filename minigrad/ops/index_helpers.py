@@ -228,7 +228,7 @@ def histogram(x, bins=NOT_GIVEN, *, range=None, weight=None, density=False):  # 
     pos = xp.searchsorted(edges, data, side="right") - 1
     pos = xp.where(data == edges[-1], count - 1, pos)     # the last bin holds its right edge
     inside = (pos >= 0) & (pos < count) & (data >= edges[0]) & (data <= edges[-1])
-    hist = xp.bincount(pos[inside], weights=None if weight is None else w[inside], minlength=count)
+    hist = backend.bincount(xp, pos[inside], weights=None if weight is None else w[inside], minlength=count)
     hist = hist.astype(x.dtype)
     if density:
         hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))

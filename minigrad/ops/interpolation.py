@@ -36,7 +36,8 @@ class Addcmul(Function):
         # would be int64), and int32 + int8(100) * int8(100) is 10000 (int8's product wraps to 16)
         result = np.result_type(x.dtype, t1.dtype, t2.dtype)
         t1, t2 = t1.astype(result, copy=False), t2.astype(result, copy=False)
-        value = self.value if result.kind == "f" else np.asarray(self.value).astype(result)   # -1 wraps in uint8
+        # -1 wraps in uint8; [()] makes the NumPy scalar, as CuPy takes no NumPy array, even 0-d, as an operand
+        value = self.value if result.kind == "f" else np.asarray(self.value).astype(result)[()]
         return (x + value * t1 * t2).astype(result, copy=False)
 
     def backward(self, F, gy, x, t1, t2):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, linalg_errors_raised
 from minigrad.ops._args import as_floating, check_flag
 from minigrad.ops.linalg import _swap_last
 from minigrad.ops.linalg_inverse import Solve
@@ -49,10 +49,12 @@ class Cholesky(Function):
     def forward(self, a):
         xp = get_array_module(a)
         try:   # the triangle returned is the one read, as torch's: U from A's upper triangle is L of A^T's lower
-            lower = xp.linalg.cholesky(xp.swapaxes(a, -1, -2) if self.upper else a)
+            # CuPy's potrf leaves an undefined factor, NaN or not, and no error outside linalg_errors_raised
+            with linalg_errors_raised(xp, "Matrix is not positive definite"):
+                lower = xp.linalg.cholesky(xp.swapaxes(a, -1, -2) if self.upper else a)
         except xp.linalg.LinAlgError:
             lower = None
-        if lower is None or bool(xp.isnan(lower).any()):   # CuPy returns NaN rather than raising
+        if lower is None or bool(xp.isnan(lower).any()):   # NaN off A's diagonal passes potrf's check
             raise ValueError("the input is not symmetric positive-definite")   # Function.apply adds op and shapes
         return xp.swapaxes(lower, -1, -2).copy() if self.upper else lower
 

@@ -13,7 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, linalg_errors_raised
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import as_floating, check_flag, operands, python_real
 from minigrad.ops.linalg import _swap_last
@@ -42,7 +42,10 @@ class Inv(Function):
 
     def forward(self, a):
         # A singular matrix: NumPy's LinAlgError (a ValueError) comes out as "Inv: Singular matrix (input shapes ...)".
-        return get_array_module(a).linalg.inv(a)
+        # CuPy raises it only inside linalg_errors_raised; else it returns an undefined inverse.
+        xp = get_array_module(a)
+        with linalg_errors_raised(xp, "Singular matrix"):
+            return xp.linalg.inv(a)
 
     def backward(self, F, gy, a):
         yt = _swap_last(F, F.output(self))
@@ -91,7 +94,8 @@ class Solve(Function):
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         a = xp.broadcast_to(a, batch + a.shape[-2:])
         b = xp.broadcast_to(b, batch + b.shape[-2:])
-        return xp.linalg.solve(a, b)
+        with linalg_errors_raised(xp, "Singular matrix"):   # a singular A: LinAlgError on CuPy too, not an undefined X
+            return xp.linalg.solve(a, b)
 
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad

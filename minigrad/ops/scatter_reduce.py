@@ -13,7 +13,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import bincount, get_array_module
 from minigrad.ops._args import check_flag, one_dim
 from minigrad.ops.gather import ScatterAdd, _index, _scatter_source, masked_fill
 from minigrad.ops.selection import where
@@ -50,12 +50,16 @@ def segment_reduce(v, seg, n, kind, *, dense=False):
         return out
     order = xp.argsort(seg, kind="stable") if xp is np else xp.argsort(seg)
     s = seg[order]
-    counts = xp.bincount(s, minlength=n)
+    counts = bincount(xp, s, minlength=n)
     starts = xp.cumsum(counts) - counts
     width = max(int(counts.max()) if s.size else 0, 1)
     rows = xp.full((n, width), init, dtype=v.dtype)
     rows[s, xp.arange(s.size) - starts[s]] = v[order]
-    return getattr(xp, _UFUNC[kind]).reduce(rows, axis=1)
+    # ndarray methods, not xp.maximum.reduce: CuPy's ufuncs reduce only add and multiply (NotImplementedError for
+    # maximum/minimum); prod keeps v's dtype, as ufunc.at does above (both libraries promote int32 and bool to int64)
+    if kind == "prod":
+        return rows.prod(axis=1, dtype=v.dtype)
+    return rows.max(axis=1) if kind == "amax" else rows.min(axis=1)
 
 
 class SegmentProd(Function):
@@ -82,7 +86,7 @@ class SegmentProd(Function):
         if not zero.any():
             return g * (F.output(self)[seg] / v)
         xp = get_array_module(data)
-        count = xp.bincount(seg[zero], minlength=self.n)[seg]
+        count = bincount(xp, seg[zero], minlength=self.n)[seg]
         c0, c1, c2 = (F.const((count == k).astype(data.dtype)) for k in (0, 1, 2))
         mask = F.const(zero)
         nonzero_v = F.where(mask, 1.0, v)
@@ -112,7 +116,7 @@ class SegmentExtreme(Function):
         data, y = (v.data, y.data) if F.recording else (v, y)
         xp = get_array_module(data)
         hit = data == y[seg]
-        ties = xp.maximum(xp.bincount(seg[hit], minlength=self.n), 1)[seg]
+        ties = xp.maximum(bincount(xp, seg[hit], minlength=self.n), 1)[seg]
         return gy[seg] * F.const(hit / ties.astype(data.dtype))
 
 
@@ -161,7 +165,7 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
         total = ScatterAdd.apply(base, src, grid=grid, axis=d)
         if reduce == "sum":
             return total
-        count = xp.maximum(xp.bincount(targets, minlength=x.size) + int(include_self), 1).reshape(x.shape)
+        count = xp.maximum(bincount(xp, targets, minlength=x.size) + int(include_self), 1).reshape(x.shape)
         if x.dtype.kind in "fc":
             return total / Tensor(count.astype(x.dtype))
         return Tensor(xp.floor_divide(total.data, count).astype(x.dtype))

@@ -152,5 +152,14 @@ def repeat_interleave(x, repeats=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, ou
         paired = x.shape[:d + 1] + (1,) + x.shape[d + 1:]
         spread = x.shape[:d + 1] + (repeats,) + x.shape[d + 1:]
         return reshape(broadcast_to(reshape(x, paired), spread), x.shape[:d] + (total,) + x.shape[d + 1:])
-    index = xp.repeat(xp.arange(n), counts)
-    return getitem(x, (slice(None),) * d + (index,))
+    return getitem(x, (slice(None),) * d + (_repeated_positions(xp, counts, total),))
+
+
+def _repeated_positions(xp, counts, total):
+    """``repeat(arange(len(counts)), counts)``: position i written counts[i] times, for ``total`` = sum(counts).
+
+    Not xp.repeat on CuPy: before CuPy 14.1 its ``repeats`` cannot be a device array (ValueError), and a list makes
+    it copy one element at a time. Output j belongs to the first position whose running count exceeds j."""
+    if xp is np:
+        return np.repeat(np.arange(counts.size), counts)
+    return xp.searchsorted(xp.cumsum(counts), xp.arange(total), side="right")
