@@ -177,3 +177,19 @@ def test_a_data_loader_batch_uploaded_to_a_gpu_is_wrapped_without_reading_a_writ
     batches = list(DataLoader(TensorDataset(x, np.arange(4)), batch_size=2))
     assert [b[0].data.tolist() for b in batches] == [x[:2].tolist(), x[2:].tolist()]
     assert [b[1].data.tolist() for b in batches] == [[0, 1], [2, 3]]
+
+
+def test_torch_layout_turns_a_model_on_every_device(device):
+    # to_torch/from_torch transposed a Linear weight with np.ascontiguousarray: a TypeError for a CuPy array
+    # (CuPy refuses the implicit conversion), so a GPU model's state dict could not be turned either way
+    from minigrad.io import from_torch, to_torch
+
+    m = nn.Linear(3, 2, dtype=mg.float64).to(device)
+    w = m.weight.numpy()
+    theirs = to_torch(m, m.state_dict())
+    assert backend.device_of(theirs["weight"]) == backend.normalize_device(device)
+    np.testing.assert_array_equal(backend.to_numpy(theirs["weight"]), w.T)
+    ours = from_torch(m, theirs)
+    assert backend.device_of(ours["weight"]) == backend.normalize_device(device)
+    np.testing.assert_array_equal(backend.to_numpy(ours["weight"]), w)
+    assert ours["weight"].flags.c_contiguous
