@@ -193,3 +193,37 @@ def test_torch_layout_turns_a_model_on_every_device(device):
     assert backend.device_of(ours["weight"]) == backend.normalize_device(device)
     np.testing.assert_array_equal(backend.to_numpy(ours["weight"]), w)
     assert ours["weight"].flags.c_contiguous
+
+
+def test_a_device_array_becomes_a_tensor_where_it_is(device):
+    # coercion.as_tensor(x) without like= read x through np.asarray: a TypeError for a CuPy array, and
+    # ctc_loss's mean divisor and embedding_bag's bag counts (mode "mean", "max") were made that way
+    from minigrad.autograd.coercion import as_tensor
+
+    a = backend.to_device(np.array([1.0, 2.0]), backend.normalize_device(device))
+    t = as_tensor(a)
+    assert t.data is a and t.device == backend.normalize_device(device)
+
+
+@pytest.mark.parametrize("mode", ["mean", "max"])
+def test_embedding_bag_reduces_on_every_device(device, mode):
+    w = np.arange(12.0).reshape(4, 3)
+    index, offsets = np.array([0, 2, 1, 3, 3]), np.array([0, 2, 2])   # the middle bag is empty
+    got = F.embedding_bag(mg.tensor(index, device=device), mg.tensor(w, dtype=mg.float64, device=device),
+                          mg.tensor(offsets, device=device), mode=mode)
+    rows = [w[[0, 2]], np.zeros((0, 3)), w[[1, 3, 3]]]
+    want = [(r.mean(0) if mode == "mean" else r.max(0)) if len(r) else np.zeros(3) for r in rows]
+    assert got.device == backend.normalize_device(device)
+    np.testing.assert_allclose(got.numpy(), np.array(want), rtol=1e-15)
+
+
+def test_ctc_loss_mean_on_every_device(device):
+    torch = pytest.importorskip("torch")
+    lp = np.log(np.random.default_rng(2).dirichlet(np.ones(4), size=(5, 2)))   # (T, N, C)
+    targets, in_len, tg_len = np.array([[1, 2], [3, 3]]), np.array([5, 4]), np.array([2, 1])
+    got = F.ctc_loss(mg.tensor(lp, dtype=mg.float64, device=device), mg.tensor(targets, device=device),
+                     in_len, tg_len, reduction="mean")
+    want = torch.nn.functional.ctc_loss(torch.tensor(lp), torch.tensor(targets), torch.tensor(in_len),
+                                        torch.tensor(tg_len), reduction="mean")
+    assert got.device == backend.normalize_device(device)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

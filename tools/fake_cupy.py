@@ -155,7 +155,7 @@ class _Sub:
 def _wrapped(obj, name):
     if not callable(obj) or isinstance(obj, type) and not issubclass(obj, np.generic) and obj is not np.dtype:
         return obj
-    if isinstance(obj, type):   # dtypes: np.float32(...) etc.
+    if isinstance(obj, (type, np.ufunc)):   # dtypes; ufuncs refuse host operands in __array_ufunc__
         return obj
 
     def call(*args, **kwargs):
