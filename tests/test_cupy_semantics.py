@@ -227,3 +227,19 @@ def test_ctc_loss_mean_on_every_device(device):
                                         torch.tensor(tg_len), reduction="mean")
     assert got.device == backend.normalize_device(device)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+def test_onnx_export_of_a_model_on_every_device(device, tmp_path):
+    # the weights become initializers through backend.to_numpy; the trace's second pass builds its input with
+    # the input's own array module
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from minigrad.onnx import export
+
+    mg.manual_seed(4)
+    model = nn.Network(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2)).eval().to(device)
+    x = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    export(model, mg.tensor(x, device=device), tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})
+    np.testing.assert_allclose(got, model(mg.tensor(x, device=device)).numpy(), rtol=1e-5, atol=1e-6)
