@@ -75,6 +75,8 @@ def test_the_stand_in_builds_views_as_cupy_does():
 
 
 @pytest.mark.parametrize("p", [3.0, 0.5, -1.0])
+
+
 def test_embedding_renorm_norms_use_no_errstate_of_the_array_module(p):
     # embedding_renorm_ wrapped the general p-norm in xp.errstate: CuPy has no errstate, so F.embedding(...,
     # max_norm=m, norm_type=3) raised AttributeError on the GPU for every norm_type but 0, 1, 2 and +-inf
@@ -112,6 +114,8 @@ def test_a_write_through_a_diagonal_retires_its_base_on_every_device(device):
 
 
 @pytest.mark.parametrize("norm_type", [3.0, -1.0, 2.0])
+
+
 def test_embedding_max_norm_of_any_order_on_every_device(device, norm_type):
     a = np.array([[3.0, 4.0], [0.3, 0.4], [1.0, 0.0]])
     w = mg.tensor(a, device=device, dtype=mg.float64)
@@ -134,6 +138,8 @@ def test_cov_with_weights_on_every_device(device):
 
 
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+
+
 def test_a_packed_batch_of_unequal_lengths_runs_on_every_device(device, mode):
     # the step that holds a finished sequence's state selected with a mask made on the host (Tensor(running[t])),
     # so where() met a CPU mask and GPU states: a device error for any packed batch whose lengths differ
@@ -152,7 +158,6 @@ def _packed_run(m, x, device="cpu"):
     out, state = m(packed)
     h = state[0] if isinstance(state, tuple) else state
     return out.data.numpy(), h.numpy()
-
 
 
 class _CuPyFlagsArray(np.ndarray):
@@ -331,6 +336,8 @@ def test_segment_reduce_uses_no_ufunc_reduce_cupy_lacks(monkeypatch, kind, want)
 
 
 @pytest.mark.parametrize("reduce", ["amax", "amin", "prod"])
+
+
 def test_scatter_reduce_on_every_device(device, reduce):
     x = np.array([0.5, 2.0, -3.0])
     src = np.array([1.0, 3.0, -1.0, 7.0])
@@ -431,6 +438,8 @@ class _NoUniqueAxisLike(_CuPyLike):
     (np.array([[[2, 1], [0, 4]], [[2, 1], [0, 4]], [[1, 9], [9, 9]]], dtype=np.int32), 0),
     (np.zeros((0, 3)), 0),
 ])
+
+
 def test_unique_along_a_dim_without_cupy_unique_axis(monkeypatch, data, dim):
     # torch.unique(x, dim=d) went to xp.unique(axis=d): on CuPy a TypeError for bool tensors
     monkeypatch.setattr(mg.Tensor, "_xp", lambda self: _NoUniqueAxisLike())
@@ -467,3 +476,71 @@ def test_bincount_and_histc_of_nothing_without_cupy_bincount_of_an_empty_array(m
 def test_bincount_and_histc_of_nothing_on_every_device(device):
     assert mg.bincount(mg.tensor(np.zeros(0, dtype=np.int64), device=device), minlength=2).numpy().tolist() == [0, 0]
     assert mg.histc(mg.tensor([5.0, 6.0], device=device), bins=3, min=0, max=1).numpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_torch_layout_turns_a_model_on_every_device(device):
+    # to_torch/from_torch transposed a Linear weight with np.ascontiguousarray: a TypeError for a CuPy array
+    # (CuPy refuses the implicit conversion), so a GPU model's state dict could not be turned either way
+    from minigrad.io import from_torch, to_torch
+
+    m = nn.Linear(3, 2, dtype=mg.float64).to(device)
+    w = m.weight.numpy()
+    theirs = to_torch(m, m.state_dict())
+    assert backend.device_of(theirs["weight"]) == backend.normalize_device(device)
+    np.testing.assert_array_equal(backend.to_numpy(theirs["weight"]), w.T)
+    ours = from_torch(m, theirs)
+    assert backend.device_of(ours["weight"]) == backend.normalize_device(device)
+    np.testing.assert_array_equal(backend.to_numpy(ours["weight"]), w)
+    assert ours["weight"].flags.c_contiguous
+
+
+def test_a_device_array_becomes_a_tensor_where_it_is(device):
+    # coercion.as_tensor(x) without like= read x through np.asarray: a TypeError for a CuPy array, and
+    # ctc_loss's mean divisor and embedding_bag's bag counts (mode "mean", "max") were made that way
+    from minigrad.autograd.coercion import as_tensor
+
+    a = backend.to_device(np.array([1.0, 2.0]), backend.normalize_device(device))
+    t = as_tensor(a)
+    assert t.data is a and t.device == backend.normalize_device(device)
+
+
+@pytest.mark.parametrize("mode", ["mean", "max"])
+
+
+def test_embedding_bag_reduces_on_every_device(device, mode):
+    w = np.arange(12.0).reshape(4, 3)
+    index, offsets = np.array([0, 2, 1, 3, 3]), np.array([0, 2, 2])   # the middle bag is empty
+    got = F.embedding_bag(mg.tensor(index, device=device), mg.tensor(w, dtype=mg.float64, device=device),
+                          mg.tensor(offsets, device=device), mode=mode)
+    rows = [w[[0, 2]], np.zeros((0, 3)), w[[1, 3, 3]]]
+    want = [(r.mean(0) if mode == "mean" else r.max(0)) if len(r) else np.zeros(3) for r in rows]
+    assert got.device == backend.normalize_device(device)
+    np.testing.assert_allclose(got.numpy(), np.array(want), rtol=1e-15)
+
+
+def test_ctc_loss_mean_on_every_device(device):
+    torch = pytest.importorskip("torch")
+    lp = np.log(np.random.default_rng(2).dirichlet(np.ones(4), size=(5, 2)))   # (T, N, C)
+    targets, in_len, tg_len = np.array([[1, 2], [3, 3]]), np.array([5, 4]), np.array([2, 1])
+    got = F.ctc_loss(mg.tensor(lp, dtype=mg.float64, device=device), mg.tensor(targets, device=device),
+                     in_len, tg_len, reduction="mean")
+    want = torch.nn.functional.ctc_loss(torch.tensor(lp), torch.tensor(targets), torch.tensor(in_len),
+                                        torch.tensor(tg_len), reduction="mean")
+    assert got.device == backend.normalize_device(device)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+def test_onnx_export_of_a_model_on_every_device(device, tmp_path):
+    # the weights become initializers through backend.to_numpy; the trace's second pass builds its input with
+    # the input's own array module
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from minigrad.onnx import export
+
+    mg.manual_seed(4)
+    model = nn.Network(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2)).eval().to(device)
+    x = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    export(model, mg.tensor(x, device=device), tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})
+    np.testing.assert_allclose(got, model(mg.tensor(x, device=device)).numpy(), rtol=1e-5, atol=1e-6)

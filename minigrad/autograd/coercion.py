@@ -38,6 +38,8 @@ def as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     if like is None:
+        if backend.is_array(x):   # wrapped where it is: np.asarray refuses a CuPy array (TypeError)
+            return Tensor(x)
         # A bare Python float is of the default dtype like every float minigrad makes (mg.where(m, 1.0, 0.0)).
         return Tensor(np.asarray(x, dtype=backend.DEFAULT_FLOAT) if type(x) is float else np.asarray(x))
     xp = like._xp()

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from minigrad.backend import get_array_module
+from minigrad.backend import device_of, get_array_module, to_device
 
 
 def _grads_of(parameters):
@@ -35,60 +35,116 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     Returns:
         The total norm of the gradients before clipping, as a Python float
-        (PyTorch returns a tensor). On a GPU this waits for the device once per
-        gradient. With no gradients at all it is 0.0.
+        (PyTorch returns a tensor). On a GPU the norm is summed and the gradients
+        scaled on the device, as torch's: the one wait for the device is this
+        float, read after the scaling is queued (before it with
+        ``error_if_nonfinite``). With no gradients at all it is 0.0.
     """
     max_norm = _max_norm("clip_grad_norm_", max_norm)
     parameters = _as_list(parameters)
-    total = get_total_norm([p.grad for p in parameters if p.grad is not None], norm_type, error_if_nonfinite,
-                           _name="clip_grad_norm_")
-    clip_grads_with_norm_(parameters, max_norm, total)
-    return total
+    _check_norm_args("clip_grad_norm_", norm_type, error_if_nonfinite)
+    grads = _grads_of(parameters)
+    if not grads:
+        return 0.0
+    total = _total_norm_array(grads, float(norm_type))
+    if error_if_nonfinite:
+        _check_finite("clip_grad_norm_", float(total), float(norm_type))
+    _scale_(grads, max_norm, total)
+    return float(total)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None, *, _name="get_total_norm"):
     r"""The norm of ``tensors`` (a Tensor or an iterable, e.g. the gradients) taken as one long vector, as
     ``torch.nn.utils.get_total_norm``, as a Python float:
     ``(sum_i sum |t_i|^p)^(1/p)`` for ``norm_type = p``, ``max_i max |t_i|`` for ``inf``; 0.0 for no tensors."""
-    norm_type = float(norm_type)
-    if not norm_type > 0.0:
-        raise ValueError(f"{_name}: norm_type must be > 0 or inf, got {norm_type}")
-    if not isinstance(error_if_nonfinite, (bool, np.bool_)):  # any truthy value would switch it on
-        raise ValueError(f"{_name}: error_if_nonfinite must be True or False, got {error_if_nonfinite!r}")
+    norm_type = _check_norm_args(_name, norm_type, error_if_nonfinite)
     arrays = [t.data if hasattr(t, "data") and hasattr(t, "grad") else t for t in _as_list(tensors)]
     if not arrays:
         return 0.0
-    if math.isinf(norm_type):
-        total = max(float(get_array_module(a).abs(a).max()) if a.size else 0.0 for a in arrays)  # max |t|
-    else:
-        power_sum = 0.0
-        for a in arrays:
-            xp = get_array_module(a)
-            if norm_type == 2.0:
-                power_sum += float(xp.vdot(a.ravel(), a.ravel()))     # sum t^2
-            elif norm_type == 1.0:
-                power_sum += float(xp.abs(a).sum())                   # sum |t|
-            else:
-                power_sum += float((xp.abs(a) ** norm_type).sum())    # sum |t|^p
-        total = power_sum ** (1.0 / norm_type)                        # (sum |t|^p)^(1/p)
-    if error_if_nonfinite and not math.isfinite(total):
+    total = float(_total_norm_array(arrays, norm_type))
+    if error_if_nonfinite:
+        _check_finite(_name, total, norm_type)
+    return total
+
+
+def _check_norm_args(name, norm_type, error_if_nonfinite):
+    norm_type = float(norm_type)
+    if not norm_type > 0.0:
+        raise ValueError(f"{name}: norm_type must be > 0 or inf, got {norm_type}")
+    if not isinstance(error_if_nonfinite, (bool, np.bool_)):  # any truthy value would switch it on
+        raise ValueError(f"{name}: error_if_nonfinite must be True or False, got {error_if_nonfinite!r}")
+    return norm_type
+
+
+def _check_finite(name, total, norm_type):
+    if not math.isfinite(total):
         raise RuntimeError(
-            f"{_name}: the total norm of order {norm_type} of the gradients is non-finite ({total}), "
+            f"{name}: the total norm of order {norm_type} of the gradients is non-finite ({total}), "
             "so it cannot be clipped; pass error_if_nonfinite=False to scale by it anyway"
         )
-    return total
+
+
+def _total_norm_array(arrays, norm_type):
+    """The norm of ``arrays`` as one vector: a 0-d float64 array on the first array's device, nothing read back.
+
+    Each array's part is taken in its own dtype and added in float64, in order: the sums the former host loop
+    (``power_sum += float(part)``) made, bit for bit. An array on another device sends its 0-d part over.
+    """
+    where = device_of(arrays[0])
+    total = None
+    for a in arrays:
+        xp = get_array_module(a)
+        if math.isinf(norm_type):
+            part = xp.abs(a).max() if a.size else xp.zeros((), a.dtype)           # max |t|
+        elif norm_type == 2.0:
+            part = xp.vdot(a.ravel(), a.ravel())                                 # sum t^2
+        elif norm_type == 1.0:
+            part = xp.abs(a).sum()                                               # sum |t|
+        else:
+            part = (xp.abs(a) ** norm_type).sum()                                # sum |t|^p
+        part = part.astype(np.float64)   # (not xp.asarray: NumPy's vdot gives a scalar, which has astype)
+        if device_of(a) != where:
+            part = to_device(part, where)
+        if total is None:
+            total = part
+        else:
+            total = get_array_module(total).maximum(total, part) if math.isinf(norm_type) else total + part
+    if math.isinf(norm_type):
+        return total
+    if type(total) in (np.ndarray, np.float64):
+        # on the host the root stays Python's pow, as before: NumPy's SIMD power can differ by an ulp
+        return np.float64(float(total) ** (1.0 / norm_type))                      # (sum |t|^p)^(1/p)
+    return get_array_module(total).power(total, 1.0 / norm_type)
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale every gradient in place by ``min(1, max_norm / (total_norm + 1e-6))``, given the total norm
     (``get_total_norm``'s, a number or a one-element tensor), as ``torch.nn.utils.clip_grads_with_norm_``."""
     max_norm = _max_norm("clip_grads_with_norm_", max_norm)
-    total = float(total_norm.item() if hasattr(total_norm, "item") else total_norm)
-    clip_coef = max_norm / (total + 1e-6)                              # max_norm / (total + 1e-6)
-    if not clip_coef >= 1.0:                                           # min(1, coef); a NaN coef is applied
-        with np.errstate(invalid="ignore"):                            # inf * 0 is NaN here by design
-            for g in _grads_of(parameters):
-                g *= clip_coef
+    if hasattr(total_norm, "grad") and hasattr(total_norm, "data"):   # a minigrad Tensor: its array
+        total_norm = total_norm.data
+    if not hasattr(total_norm, "dtype"):
+        total_norm = np.float64(total_norm)
+    _scale_(_grads_of(parameters), max_norm, total_norm)
+
+
+def _scale_(grads, max_norm, total):
+    """``g *= min(1, max_norm / (total + 1e-6))`` for every gradient, the coefficient made on the device.
+
+    The coefficient is rounded to each gradient's dtype first, as the former Python float was (NumPy reads a
+    Python scalar in the array's dtype); multiplying by exactly 1.0 changes nothing, so always scaling gives
+    the former skip's values. A NaN coefficient is applied.
+    """
+    coefs = {}
+    with np.errstate(invalid="ignore"):                                # inf * 0 is NaN here by design
+        for g in grads:
+            key = (device_of(g), g.dtype)
+            if key not in coefs:
+                xp = get_array_module(g)
+                t = xp.asarray(to_device(total, key[0])).reshape(()).astype(np.float64)
+                coef = xp.minimum(np.float64(max_norm) / (t + 1e-6), 1.0)  # min(1, max_norm / (total + 1e-6))
+                coefs[key] = coef.astype(g.dtype)
+            g *= coefs[key]
 
 
 def _max_norm(name, max_norm):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import get_array_module, is_array
 from minigrad.nn.tied_weights import IN_OUT, LAYOUT
 
 
@@ -88,7 +89,7 @@ def to_torch(model, state: dict) -> dict:
     for key, array in state.items():
         array = _plain(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
-        out[key] = np.ascontiguousarray(array.T) if transposed else array
+        out[key] = _contiguous_transpose(array) if transposed else array
     return out
 
 
@@ -100,8 +101,15 @@ def from_torch(model, arrays: dict) -> dict:
     for key, array in arrays.items():
         array = _plain(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
-        out[key] = np.ascontiguousarray(array.T) if transposed else array
+        out[key] = _contiguous_transpose(array) if transposed else array
     return out
+
+
+def _contiguous_transpose(array):
+    """``array.T`` as a C-contiguous array on the device that holds it (np.ascontiguousarray refuses a CuPy
+    array; a torch tensor or a list goes through NumPy)."""
+    xp = get_array_module(array) if is_array(array) else np
+    return xp.ascontiguousarray(xp.asarray(array).T)
 
 
 def _plain(value):

@@ -124,9 +124,11 @@ def test_float32_stays_float32_with_float64_weights(device):
     x = mg.tensor(RNG.standard_normal((4, 3)).astype(np.float32), requires_grad=True, device=device)
     t = RNG.random((4, 3)).astype(np.float32)
     w64, p64 = np.full((4, 1), 0.5), np.array([1.0, 2.0, 3.0])        # float64 arrays
-    for loss in (nn.BCEWithLogitsLoss(w64, pos_weight=p64)(x, t),
-                 F.binary_cross_entropy_with_logits(x, t, w64, reduction="none",
-                                                    pos_weight=mg.tensor(p64, dtype=np.float64))):
+    # the weights go where the input is, as torch's must (a host weight and a GPU input is an error in both)
+    for loss in (nn.BCEWithLogitsLoss(w64, pos_weight=p64).to(device)(x, t),
+                 F.binary_cross_entropy_with_logits(x, t, mg.tensor(w64, dtype=np.float64, device=device),
+                                                    reduction="none",
+                                                    pos_weight=mg.tensor(p64, dtype=np.float64, device=device))):
         assert loss.dtype == np.float32
         x.grad = None
         loss.sum().backward()
