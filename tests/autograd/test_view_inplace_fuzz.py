@@ -149,11 +149,12 @@ def test_an_expand_that_repeats_nothing_writes_through_and_one_that_repeats_refu
         e[0] = 5.0   # torch writes 5 into every alias: minigrad refuses instead
 
 
-def test_a_write_through_a_diagonal_retires_its_base():
+def test_a_write_through_a_diagonal_retires_its_base(device):
     # found by the fuzz: diagonal() is an as_strided view, whose base NumPy wraps in a DummyArray; the write
     # stamps and _retire_bases stopped there, so h kept its graph: (h.sin()).sum() after d.mul_(2) gave
-    # x.grad[0, 0] = 1.5 cos(1.5) where torch's is 3 cos(3)
-    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    # x.grad[0, 0] = 1.5 cos(1.5) where torch's is 3 cos(3). (CuPy's as_strided has no .base at all: its
+    # diagonal comes from xp.diagonal, a view whose .base is the owner.)
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True, device=device)
     h = x * 1.0
     d = h.diagonal()
     d.mul_(2.0)
@@ -166,6 +167,10 @@ def test_a_write_through_a_diagonal_retires_its_base():
     td.mul_(2.0)
     (td * td).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
+    g = x * 1.0   # a graph still alive: r op= y on a diagonal view of g writes through to g, as torch's
+    r = g.diagonal(1)
+    r *= 3.0
+    assert g.numpy().tolist() == [[1.0, 6.0], [3.0, 4.0]]
 
 
 def test_a_view_written_in_place_refuses_backward_after_its_base_is_written_again():
