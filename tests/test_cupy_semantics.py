@@ -531,3 +531,12 @@ def test_onnx_export_of_a_model_on_every_device(device, tmp_path):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {session.get_inputs()[0].name: x})
     np.testing.assert_allclose(got, model(mg.tensor(x, device=device)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_bag_mean_of_no_indices_on_every_device(device):
+    # its bag sizes came from xp.bincount, which CuPy before 14.2 refuses for an empty array (ValueError)
+    weight = mg.tensor(np.arange(6.0).reshape(3, 2), device=device)
+    empty = mg.tensor(np.zeros(0, dtype=np.int64), device=device)
+    offsets = mg.tensor(np.array([0, 0], dtype=np.int64), device=device)
+    out = F.embedding_bag(empty, weight, offsets, mode="mean")
+    assert out.shape == (2, 2) and out.numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -22,7 +22,7 @@ import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module, to_device
+from minigrad.backend import bincount, get_array_module, to_device
 from minigrad.ops.embedding import RowSum, _Plan, embedding
 from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.ops.scatter_reduce import segment_reduce
@@ -137,7 +137,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         xp.zeros((0, dim), dtype=weight.dtype))
     if mode == "sum":
         return total
-    count = xp.maximum(xp.bincount(bag, minlength=bags), 1).astype(weight.dtype)
+    count = xp.maximum(bincount(xp, bag, minlength=bags), 1).astype(weight.dtype)   # no indices at all too
     return total / as_tensor(count.reshape(-1, 1))
 
 
