@@ -306,3 +306,26 @@ def test_scaling_keeps_float16_gradients_from_underflowing_as_torchs():
     assert grads["minigrad", False].tolist() == grads["torch", False].tolist() == [0.0, 0.0, 0.0]
     np.testing.assert_array_equal(grads["minigrad", True], grads["torch", True])
     np.testing.assert_allclose(grads["minigrad", True], [1e-8] * 3, rtol=1e-3)
+
+
+def test_unscale_reads_the_device_once_not_once_per_gradient(monkeypatch):
+    # bool(isfinite(g).all()) per gradient waited for the GPU once per parameter; torch's reads found_inf once
+    from minigrad.amp import grad_scaler
+    from device_reads import DeviceArray, DeviceModule
+
+    monkeypatch.setattr(grad_scaler, "get_array_module", lambda a: DeviceModule())
+    params = [mg.tensor(np.zeros(s, dtype=np.float32), requires_grad=True) for s in [(4, 3), (3,), (2, 2)]]
+    for finite_run in (True, False):
+        scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
+        for p in params:
+            p.grad = mg.tensor(np.full(p.shape, 8.0, dtype=np.float32))
+            p.grad.data = p.grad.data.view(DeviceArray)
+        if not finite_run:
+            params[1].grad.data[0] = np.inf
+        optimizer = SGD(params, lr=0.1)
+        scaler.scale(mg.tensor(1.0))   # starts the iteration
+        DeviceArray.reads = 0
+        scaler.unscale_(optimizer)
+        assert DeviceArray.reads == 1
+        assert scaler._per_optimizer_states[id(optimizer)]["found_inf"] is (not finite_run)
+        assert np.asarray(params[0].grad.data).tolist() == [[2.0] * 3] * 4

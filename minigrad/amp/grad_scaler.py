@@ -23,7 +23,7 @@ from enum import Enum
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import device_of, get_array_module, to_device
 
 
 class _Stage(Enum):
@@ -133,13 +133,15 @@ class GradScaler:
                     f"GradScaler.unscale_: attempting to unscale float16 gradients (a parameter of shape "
                     f"{tuple(p.shape)}); as in torch, the parameters the optimizer updates must be float32 "
                     "(float16 gradients would underflow again when divided by the scale)")
-        found_inf = False
-        for p in grads:
+        finite = None   # whether every entry so far is finite: kept on the device, read back once (as torch's
+        for p in grads:   # found_inf), not once per gradient, since each read waits for the GPU
             g = p.grad.data
-            found_inf = found_inf or not bool(get_array_module(g).isfinite(g).all())
+            xp = get_array_module(g)
+            this = xp.isfinite(g).all()                     # checked before scaling, as torch's kernel does
+            finite = this if finite is None else xp.logical_and(finite, to_device(this, device_of(finite)))
             with np.errstate(invalid="ignore", over="ignore"):
                 g *= g.dtype.type(inv_scale)
-        state["found_inf"] = found_inf
+        state["found_inf"] = finite is not None and not bool(finite)
         state["stage"] = _Stage.UNSCALED
 
     def step(self, optimizer, *args, **kwargs):

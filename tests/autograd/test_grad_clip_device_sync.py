@@ -11,6 +11,7 @@ import pytest
 import minigrad as mg
 from minigrad.autograd import grad_clip
 from minigrad.optim import clip_grad_norm_
+from device_reads import DeviceArray, DeviceModule
 
 
 def _former_clip(grads, max_norm, norm_type):
@@ -54,40 +55,10 @@ def test_clip_grad_norm_gives_the_former_values_bit_for_bit(dtype, norm_type, ma
         assert p.grad.numpy().tobytes() == w.tobytes()
 
 
-class _DeviceArray(np.ndarray):
-    """A stand-in device array: reading a value back to the host is counted."""
-
-    reads = 0
-
-    def _read(self, kind):
-        type(self).reads += 1
-        return kind(np.asarray(self).reshape(()).item())
-
-    def __float__(self):
-        return self._read(float)
-
-    def __bool__(self):
-        return self._read(bool)
-
-    def item(self, *args):
-        return self._read(lambda v: v)
-
-
-class _DeviceModule:
-    """NumPy, but vdot (whose NumPy result is a plain scalar) keeps the stand-in type."""
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-    @staticmethod
-    def vdot(a, b):
-        return np.asarray(np.vdot(a, b)).view(_DeviceArray)
-
-
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf])
 def test_clip_grad_norm_reads_the_device_once_not_once_per_parameter(monkeypatch, norm_type):
     # float(...) of every parameter's norm waited for the GPU once per parameter (a model's worth per step)
-    monkeypatch.setattr(grad_clip, "get_array_module", lambda a: _DeviceModule())
+    monkeypatch.setattr(grad_clip, "get_array_module", lambda a: DeviceModule())
     rng = np.random.default_rng(1)
     grads = [rng.standard_normal(s) for s in [(4, 3), (3,), (2, 2)]]
     want_total, want_grads = _former_clip(grads, 0.5, norm_type)
@@ -95,11 +66,11 @@ def test_clip_grad_norm_reads_the_device_once_not_once_per_parameter(monkeypatch
     for g in grads:
         p = mg.tensor(np.zeros_like(g), dtype=g.dtype, requires_grad=True)
         p.grad = mg.tensor(g.copy(), dtype=g.dtype)
-        p.grad.data = p.grad.data.view(_DeviceArray)
+        p.grad.data = p.grad.data.view(DeviceArray)
         params.append(p)
-    _DeviceArray.reads = 0
+    DeviceArray.reads = 0
     total = clip_grad_norm_(params, 0.5, norm_type)
-    assert _DeviceArray.reads == 1   # the returned float, after every gradient was scaled
+    assert DeviceArray.reads == 1   # the returned float, after every gradient was scaled
     assert total == want_total
     for p, w in zip(params, want_grads):
         assert np.asarray(p.grad.data).tobytes() == w.tobytes()
