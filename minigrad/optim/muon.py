@@ -33,7 +33,9 @@ def zeropower_via_newtonschulz(x, ns_coefficients, ns_steps, eps):
     xp = get_array_module(x)
     tall = x.shape[0] > x.shape[1]
     X = x.T if tall else x
-    X = X / max(float(xp.sqrt(xp.sum(X * X))), eps)     # X = x / max(||x||_F, eps)
+    # kept on the device (a float() would wait for the GPU once per parameter per step), and bit for bit the
+    # same: eps is a weak Python float, so the divisor stays in X's dtype either way
+    X = X / xp.maximum(xp.sqrt(xp.sum(X * X)), eps)     # X = x / max(||x||_F, eps)
     for _ in range(ns_steps):
         A = X @ X.T                                     # A = X X^T
         B = b * A + c * (A @ A)                         # B = b A + c A A

@@ -339,3 +339,18 @@ def test_lerp_rounds_as_torch():
 def test_sparse_adam_is_absent():
     # minigrad has no sparse gradients, so SparseAdam would be Adam under another name (docs/optimizers.md)
     assert not hasattr(optim, "SparseAdam")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_newtonschulz_reads_nothing_back_from_the_device_and_keeps_its_values(monkeypatch, dtype):
+    # it divided by max(float(||x||), eps): one wait for the GPU per parameter per step
+    from device_reads import DeviceArray, DeviceModule
+    from minigrad.optim import muon
+
+    x = np.random.default_rng(3).standard_normal((5, 3)).astype(dtype)
+    want = muon.zeropower_via_newtonschulz(x, (3.4445, -4.775, 2.0315), 5, 1e-7)
+    monkeypatch.setattr(muon, "get_array_module", lambda a: DeviceModule())
+    DeviceArray.reads = 0
+    got = muon.zeropower_via_newtonschulz(x.view(DeviceArray), (3.4445, -4.775, 2.0315), 5, 1e-7)
+    assert DeviceArray.reads == 0
+    assert got.dtype == dtype and np.asarray(got).tobytes() == want.tobytes()
