@@ -132,8 +132,9 @@ def _scale_(grads, max_norm, total):
     """``g *= min(1, max_norm / (total + 1e-6))`` for every gradient, the coefficient made on the device.
 
     The coefficient is rounded to each gradient's dtype first, as the former Python float was (NumPy reads a
-    Python scalar in the array's dtype); multiplying by exactly 1.0 changes nothing, so always scaling gives
-    the former skip's values. A NaN coefficient is applied.
+    Python scalar in the array's dtype); multiplying by exactly 1.0 changes nothing, so on a GPU always scaling
+    gives the former skip's values without reading the coefficient back; on the CPU a coefficient of 1 still skips
+    the pass over the gradients. A NaN coefficient is applied.
     """
     coefs = {}
     with np.errstate(invalid="ignore"):                                # inf * 0 is NaN here by design
@@ -144,6 +145,8 @@ def _scale_(grads, max_norm, total):
                 t = xp.asarray(to_device(total, key[0])).reshape(()).astype(np.float64)
                 coef = xp.minimum(np.float64(max_norm) / (t + 1e-6), 1.0)  # min(1, max_norm / (total + 1e-6))
                 coefs[key] = coef.astype(g.dtype)
+            if key[0] == "cpu" and coefs[key] == 1:   # known on the host for free: skip a pass that changes nothing
+                continue
             g *= coefs[key]
 
 
