@@ -33,9 +33,10 @@ class Affine(Function):
         gw = None
         if needs[1]:
             # The row count is spelled out: reshape(-1, 0) cannot be read when in or out features are 0.
-            rows = math.prod(x.shape[:-1])
-            rows_x = F.reshape(x, (rows, x.shape[-1])) if x.ndim != 2 else x
-            rows_g = F.reshape(gy, (rows, gy.shape[-1])) if gy.ndim != 2 else gy
+            rows_x, rows_g = x, gy
+            if x.ndim != 2:  # a batch of rows: flatten the leading dimensions
+                rows = math.prod(x.shape[:-1])
+                rows_x, rows_g = F.reshape(x, (rows, x.shape[-1])), F.reshape(gy, (rows, gy.shape[-1]))
             gw = rows_x.T @ rows_g
         if bias is None:
             return gx, gw
