@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from minigrad import backend
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import device_of, get_array_module, to_device
 
 
@@ -34,37 +36,53 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         foreach: accepted for PyTorch's signature; there is one implementation.
 
     Returns:
-        The total norm of the gradients before clipping, as a Python float
-        (PyTorch returns a tensor). On a GPU the norm is summed and the gradients
-        scaled on the device, as torch's: the one wait for the device is this
-        float, read after the scaling is queued (before it with
-        ``error_if_nonfinite``). With no gradients at all it is 0.0.
+        The total norm of the gradients before clipping, as torch's: a 0-d Tensor in the gradients' dtype
+        (float32 gradients give a float32 norm; ``.item()`` or ``float()`` reads it), on the first gradient's
+        device. With no gradients at all it is ``tensor(0.)``. On a GPU the norm is summed and the gradients
+        scaled on the device, as torch's, and nothing waits for the device (only ``error_if_nonfinite`` reads
+        the norm back, before scaling).
     """
     max_norm = _max_norm("clip_grad_norm_", max_norm)
     parameters = _as_list(parameters)
     _check_norm_args("clip_grad_norm_", norm_type, error_if_nonfinite)
     grads = _grads_of(parameters)
     if not grads:
-        return 0.0
+        return _norm_tensor(None, grads)
     total = _total_norm_array(grads, float(norm_type))
     if error_if_nonfinite:
         _check_finite("clip_grad_norm_", float(total), float(norm_type))
     _scale_(grads, max_norm, total)
-    return float(total)
+    return _norm_tensor(total, grads)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None, *, _name="get_total_norm"):
     r"""The norm of ``tensors`` (a Tensor or an iterable, e.g. the gradients) taken as one long vector, as
-    ``torch.nn.utils.get_total_norm``, as a Python float:
-    ``(sum_i sum |t_i|^p)^(1/p)`` for ``norm_type = p``, ``max_i max |t_i|`` for ``inf``; 0.0 for no tensors."""
+    ``torch.nn.utils.get_total_norm``: ``(sum_i sum |t_i|^p)^(1/p)`` for ``norm_type = p``, ``max_i max |t_i|``
+    for ``inf``; a 0-d Tensor in the tensors' dtype on the first one's device, ``tensor(0.)`` for no tensors."""
     norm_type = _check_norm_args(_name, norm_type, error_if_nonfinite)
     arrays = [t.data if hasattr(t, "data") and hasattr(t, "grad") else t for t in _as_list(tensors)]
     if not arrays:
-        return 0.0
-    total = float(_total_norm_array(arrays, norm_type))
+        return _norm_tensor(None, arrays)
+    total = _total_norm_array(arrays, norm_type)
     if error_if_nonfinite:
-        _check_finite(_name, total, norm_type)
-    return total
+        _check_finite(_name, float(total), norm_type)
+    return _norm_tensor(total, arrays)
+
+
+def _norm_tensor(total, arrays):
+    """The norm a caller gets: 0-d float64 ``total`` as a Tensor in the arrays' (real floating) dtype, as torch's.
+
+    The sum is made in float64 (``_total_norm_array``) and rounded once here; integer arrays give the default
+    float dtype, complex ones their real dtype."""
+    if total is None:
+        return Tensor(np.zeros((), dtype=backend.DEFAULT_FLOAT))
+    dtype = np.result_type(*[a.dtype for a in arrays])
+    if dtype.kind == "c":
+        dtype = np.finfo(dtype).dtype
+    elif dtype.kind != "f":
+        dtype = backend.DEFAULT_FLOAT
+    xp = get_array_module(total)
+    return Tensor(xp.asarray(total).astype(dtype).reshape(()))
 
 
 def _check_norm_args(name, norm_type, error_if_nonfinite):

@@ -70,9 +70,13 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if min(pad, default=0) < 0:
-        for n, (lo, hi) in zip(input.shape, widths):
-            if n + lo + hi < 0:
+        for axis, (n, (lo, hi)) in enumerate(zip(input.shape, widths)):
+            # reflect crops the padded input, as torch; the other modes crop first, so each crop alone must fit
+            if (n + lo + hi if mode == "reflect" else n + min(lo, 0) + min(hi, 0)) < 0:
                 raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(input.shape)})")
+            if mode == "reflect" and n + lo + hi == 0 and (lo or hi):
+                raise ValueError(f"pad: mode='reflect' with widths {pad} would leave axis {axis} of an input of shape "
+                                 f"{tuple(input.shape)} empty; it needs at least one entry")
         kept = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         if mode == "reflect":   # torch mirrors the whole input, then crops: (4, -2) reads entries the crop drops
             return _crop(_pad_mode(input, pad, tuple(kept), mode, value), widths)

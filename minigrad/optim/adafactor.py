@@ -116,7 +116,9 @@ class Adafactor(Optimizer):
         t = state["step"] = state["step"] + 1
         w = t ** beta2_decay                                # w = 1 - beta2_t = t^beta2_decay
         rho = min(lr, 1 / (t ** 0.5))                       # rho = min(lr, 1/sqrt(t))
-        alpha = max(eps2, _norm(theta) / (theta.size ** 0.5)) * rho   # alpha = max(eps2, RMS(theta)) rho
+        # alpha and the clipping below are 0-d arrays in theta's dtype, on its device: a GPU step never waits to
+        # read them back (Python floats around them keep float32 float32)
+        alpha = xp.maximum(eps2, _norm(theta) / (theta.size ** 0.5)) * rho   # alpha = max(eps2, RMS(theta)) rho
 
         if factored:
             row, col = state["row_var"], state["col_var"]
@@ -137,7 +139,7 @@ class Adafactor(Optimizer):
         xp.sqrt(v, out=v)
         u = xp.divide(1.0, v, out=v)
         u *= g
-        scale = -alpha / max(1.0, _norm(u) / ((u.size ** 0.5) * d))   # U / max(1, RMS(U)/d), times -alpha
+        scale = -alpha / xp.maximum(1.0, _norm(u) / ((u.size ** 0.5) * d))   # U / max(1, RMS(U)/d), times -alpha
 
         def update(theta, u):
             """The update of one slice of theta, from the same slice of U."""
@@ -150,7 +152,7 @@ class Adafactor(Optimizer):
 
 
 def _norm(x):
-    """``||x||_2`` as a Python float (0-d arrays included)."""
+    """``||x||_2`` as a 0-d array of ``x``'s dtype on its device (0-d ``x`` included)."""
     xp = get_array_module(x)
-    return float(xp.sqrt(xp.sum(x * x)))
+    return xp.sqrt(xp.sum(x * x))
 

@@ -21,8 +21,10 @@ def _with_grads(grads, device="cpu", dtype=np.float64):
 def test_clip_by_two_norm_scales_all_gradients(device):
     params = _with_grads([[3.0, 4.0], [[12.0]]], device)
     total = clip_grad_norm_(params, max_norm=6.5)
-    assert isinstance(total, float)
-    assert total == 13.0  # sqrt(9 + 16 + 144)
+    # a 0-d Tensor in the gradients' dtype on their device, as torch's (it was a Python float)
+    assert isinstance(total, mg.Tensor) and total.shape == () and total.dtype == np.float64
+    assert total.device == params[0].device
+    assert total.item() == 13.0  # sqrt(9 + 16 + 144)
     coef = 6.5 / (13.0 + 1e-6)  # min(1, max_norm / (total + 1e-6))
     np.testing.assert_allclose(params[0].grad.numpy(), [3.0 * coef, 4.0 * coef], rtol=1e-15)
     np.testing.assert_allclose(params[1].grad.numpy(), [[12.0 * coef]], rtol=1e-15)
@@ -30,7 +32,7 @@ def test_clip_by_two_norm_scales_all_gradients(device):
 
 def test_no_scaling_below_max_norm():
     params = _with_grads([[3.0, 4.0]])
-    assert clip_grad_norm_(params, max_norm=5.1) == 5.0
+    assert clip_grad_norm_(params, max_norm=5.1).item() == 5.0
     np.testing.assert_array_equal(params[0].grad.numpy(), [3.0, 4.0])
 
 
@@ -42,7 +44,7 @@ def test_no_scaling_below_max_norm():
 def test_other_norm_types(norm_type, expected, device):
     params = _with_grads([[3.0, -4.0], [[-12.0]]], device)
     total = clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
-    np.testing.assert_allclose(total, expected, rtol=1e-14)
+    np.testing.assert_allclose(total.item(), expected, rtol=1e-14)
     coef = 1.0 / (expected + 1e-6)
     np.testing.assert_allclose(params[1].grad.numpy(), [[-12.0 * coef]], rtol=1e-14)
 
@@ -53,7 +55,7 @@ def test_non_finite_norm_raises_when_asked():
         clip_grad_norm_(params, max_norm=1.0, error_if_nonfinite=True)
     params = _with_grads([[1.0, np.inf]])
     total = clip_grad_norm_(params, max_norm=1.0)
-    assert total == math.inf
+    assert total.item() == math.inf
     # scaled by max_norm / inf = 0, as in PyTorch: the finite entry becomes 0, inf * 0 is NaN
     grad = params[0].grad.numpy()
     assert grad[0] == 0.0 and np.isnan(grad[1])
@@ -64,15 +66,16 @@ def test_float32_gradients_are_scaled_in_place_and_stay_float32(device):
     grad_array = params[0].grad.data
     total = clip_grad_norm_(params, max_norm=1.0)
     assert params[0].grad.data is grad_array and grad_array.dtype == np.float32
-    assert total == 50.0
+    assert total.dtype == np.float32 and total.item() == 50.0   # float32 stays float32, as torch's norm
     np.testing.assert_allclose(params[0].grad.numpy(), [0.6, 0.8], rtol=1e-6)
 
 
 def test_parameters_without_grad_are_ignored_and_a_single_tensor_is_accepted():
     x = mg.tensor([1.0], requires_grad=True)
-    assert clip_grad_norm_([x], max_norm=1.0) == 0.0
+    none = clip_grad_norm_([x], max_norm=1.0)
+    assert none.shape == () and none.dtype == np.float32 and none.item() == 0.0   # torch: tensor(0.)
     (y,) = _with_grads([[6.0, 8.0]])
-    assert clip_grad_norm_(y, max_norm=5.0) == 10.0
+    assert clip_grad_norm_(y, max_norm=5.0).item() == 10.0
     np.testing.assert_allclose(y.grad.numpy(), [3.0, 4.0], rtol=1e-6)
 
 
@@ -89,7 +92,7 @@ def test_error_if_nonfinite_must_be_a_bool(flag):
     params = _with_grads([[3.0, 4.0]])
     with pytest.raises(ValueError, match=f"clip_grad_norm_: error_if_nonfinite must be True or False, got {flag!r}"):
         clip_grad_norm_(params, 1.0, error_if_nonfinite=flag)
-    assert clip_grad_norm_(params, 1.0, error_if_nonfinite=np.bool_(True)) == pytest.approx(5.0)
+    assert clip_grad_norm_(params, 1.0, error_if_nonfinite=np.bool_(True)).item() == pytest.approx(5.0)
 
 
 def test_clip_grad_value_clamps_in_place(device):

@@ -171,7 +171,8 @@ def test_total_norm_and_clipping_with_a_given_norm_as_torch():
     grads = [RNG.standard_normal((3, 2)), RNG.standard_normal(4)]
     for p in (2.0, 1.0, 3.0, float("inf")):
         ours = nn.utils.get_total_norm([mg.tensor(g, dtype="float64") for g in grads], p)
-        assert ours == pytest.approx(float(torch.nn.utils.get_total_norm([torch.tensor(g) for g in grads], p)),
+        assert ours.dtype == np.float64 and ours.shape == ()   # a Tensor, as torch's
+        assert ours.item() == pytest.approx(float(torch.nn.utils.get_total_norm([torch.tensor(g) for g in grads], p)),
                                      rel=1e-12)
     pm = [mg.tensor(g, dtype="float64", requires_grad=True) for g in grads]
     pt = [torch.tensor(g, requires_grad=True) for g in grads]

@@ -65,7 +65,7 @@ def test_clipped_gradients_keep_direction_and_respect_max_norm(data, max_norm, n
         p.grad = mg.tensor(g, dtype=np.float64)
         params.append(p)
     flat = np.concatenate(grads)
-    total = clip_grad_norm_(params, max_norm, norm_type=norm_type)
+    total = clip_grad_norm_(params, max_norm, norm_type=norm_type).item()
     np.testing.assert_allclose(total, np.linalg.norm(flat, ord=norm_type), rtol=1e-12)
     clipped = np.concatenate([p.grad.numpy() for p in params])
     scale = min(1.0, max_norm / (total + 1e-6))
