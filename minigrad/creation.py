@@ -48,7 +48,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new leaf tensor holding a copy of ``data``.
 
     Floating data becomes the default float dtype (float32 unless ``set_default_dtype``) unless
-    ``dtype`` says otherwise; integer and bool data keep their kind; a Tensor keeps its dtype (as
+    ``dtype`` says otherwise, complex data its complex counterpart (complex64, or complex128 for float64), as
+    torch's; integer and bool data keep their kind; a Tensor keeps its dtype (as
     ``torch.tensor(t)``). ``device`` defaults to ``$MINIGRAD_DEVICE`` or ``"cpu"``.
     """
     if isinstance(data, Tensor):
@@ -56,7 +57,9 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     xp_in = backend.get_array_module(data)
     if dtype is None:
         arr = xp_in.asarray(data)
-        if arr.dtype.kind in "fc" or arr.dtype == object:
+        if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast to float dropped .imag)
+            arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
+        elif arr.dtype.kind == "f" or arr.dtype == object:
             arr = arr.astype(backend.DEFAULT_FLOAT)
     else:
         arr = xp_in.asarray(data, dtype=np.dtype(dtype))

@@ -70,17 +70,20 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if min(pad, default=0) < 0:
-        for axis, (n, (lo, hi)) in enumerate(zip(input.shape, widths)):
-            # reflect crops the padded input, as torch; the other modes crop first, so each crop alone must fit
-            if (n + lo + hi if mode == "reflect" else n + min(lo, 0) + min(hi, 0)) < 0:
+        # reflect and replicate pad the whole input, then crop, as torch: (4, -2) reads entries the crop drops, and
+        # a crop may pass the input's edge into the padding. The other modes crop first, so each crop alone must fit.
+        then_crop = mode in ("reflect", "replicate")
+        for n, (lo, hi) in zip(input.shape, widths):
+            if (n + lo + hi if then_crop else n + min(lo, 0) + min(hi, 0)) < 0:
                 raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(input.shape)})")
-            if mode == "reflect" and n + lo + hi == 0 and (lo or hi):
-                raise ValueError(f"pad: mode='reflect' with widths {pad} would leave axis {axis} of an input of shape "
-                                 f"{tuple(input.shape)} empty; it needs at least one entry")
+        padded = widths[input.ndim - len(pad) // 2:]
+        if then_crop and all(n + lo + hi == 0 for n, (lo, hi) in zip(input.shape[input.ndim - len(padded):], padded)):
+            raise ValueError(f"pad: mode={mode!r} with widths {pad} would leave every padded axis of an input of shape "
+                             f"{tuple(input.shape)} empty; it needs at least one entry")
         kept = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-        if mode == "reflect":   # torch mirrors the whole input, then crops: (4, -2) reads entries the crop drops
+        if then_crop:
             return _crop(_pad_mode(input, pad, tuple(kept), mode, value), widths)
-        input, widths = _crop(input, widths), kept   # the other modes read the cropped input (circular wraps it), as torch
+        input, widths = _crop(input, widths), kept   # constant and circular read the cropped input (circular wraps it)
     if mode != "constant":
         return _pad_mode(input, pad, tuple(widths), mode, value)
     if value is None:

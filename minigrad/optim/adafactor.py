@@ -81,7 +81,7 @@ class Adafactor(Optimizer):
     def step(self, closure=None):
         """Perform one Adafactor update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)
-        self._refuse_empty_params()
+        self._refuse_unsteppable_params()
         for group in self.param_groups:
             lr, beta2_decay, d = float(group["lr"]), float(group["beta2_decay"]), float(group["d"])
             weight_decay, eps2 = float(group["weight_decay"]), float(group["eps"][1])
@@ -89,14 +89,21 @@ class Adafactor(Optimizer):
                 self._update(theta, g, state, group, lr, beta2_decay, d, weight_decay, eps2)
         return loss
 
-    def _refuse_empty_params(self):
-        """Before any update: a parameter with a gradient and no elements has no RMS(theta) or RMS(U) (0/0)."""
+    def _refuse_unsteppable_params(self):
+        """Before any update: a parameter with a gradient and no elements has no RMS(theta) or RMS(U) (0/0), and
+        the factored second moments are real (torch refuses complex parameters too)."""
         for index, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
-                if p.grad is not None and p.data.size == 0:
+                if p.grad is None:
+                    continue
+                if p.data.size == 0:
                     raise ValueError(f"Adafactor.step: parameter {i} of param group {index} has no elements (shape "
                                      f"{tuple(p.shape)}): the RMS that scales its step is 0/0; leave it out of "
                                      "the optimizer")
+                if p.data.dtype.kind == "c":
+                    raise TypeError(f"Adafactor.step: parameter {i} of param group {index} is complex "
+                                    f"({p.data.dtype}, shape {tuple(p.shape)}); Adafactor does not support complex "
+                                    "parameters (as torch's)")
 
     def _update(self, theta, g, state, group, lr, beta2_decay, d, weight_decay, eps2):
         """One Adafactor update of one parameter, in place."""
@@ -116,8 +123,8 @@ class Adafactor(Optimizer):
         t = state["step"] = state["step"] + 1
         w = t ** beta2_decay                                # w = 1 - beta2_t = t^beta2_decay
         rho = min(lr, 1 / (t ** 0.5))                       # rho = min(lr, 1/sqrt(t))
-        # alpha and the clipping below are 0-d arrays in theta's dtype, on its device: a GPU step never waits to
-        # read them back (Python floats around them keep float32 float32)
+        # alpha and the clipping below are 0-d arrays on theta's device (in its dtype under NumPy 2 and CuPy; the
+        # in-place update keeps theta's dtype either way): a GPU step never waits to read them back
         alpha = xp.maximum(eps2, _norm(theta) / (theta.size ** 0.5)) * rho   # alpha = max(eps2, RMS(theta)) rho
 
         if factored:

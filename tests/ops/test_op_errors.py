@@ -84,25 +84,32 @@ def test_pad_takes_torchs_signature_and_refuses_a_value_in_modes_place():
             mg.pad(x, (1, 1), value)
 
 
-@pytest.mark.parametrize("mode", ["constant", "replicate", "circular"])
+@pytest.mark.parametrize("mode", ["constant", "circular"])
 @pytest.mark.parametrize("widths", [(1, -5), (-5, 1), (3, -5, 0, 0)])
 def test_pad_refuses_a_crop_longer_than_its_axis_even_when_the_other_side_pads_it_back(mode, widths, device):
     # Widths (1, -5) on an axis of 4 leave 4 + 1 - 5 = 0 >= 0, so only the total was checked: the crop became the
-    # slice [0:-1] and 'constant' returned (1, 3, 4) from three of the four columns, 'replicate' (2, -5) gave 5
-    # columns where torch gives 1. torch refuses each of these.
+    # slice [0:-1] and 'constant' returned (1, 3, 4) from three of the four columns. torch refuses these in
+    # 'constant' mode; in 'circular' mode it refuses some and returns entries from outside the input for others.
     x = mg.tensor(np.arange(12.0).reshape(1, 3, 4), device=device)
     with pytest.raises(ValueError, match=re.escape(f"pad: widths {widths} would crop more than the input holds "
                                                    "(shape (1, 3, 4))")):
         mg.pad(x, widths, mode=mode)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
 @pytest.mark.parametrize("widths", [(1, -5), (-5, 1), (0, -4)])
-def test_reflect_pad_refuses_to_leave_a_padded_axis_empty(widths, device):
-    # it returned an empty (1, 3, 0); torch refuses ("input (W: 4) is too small. Calculated output W: 0")
+def test_reflect_and_replicate_pads_refuse_to_leave_the_padded_axis_empty(mode, widths, device):
+    # reflect returned an empty (1, 3, 0); torch refuses ("input (W: 4) is too small. Calculated output W: 0")
     x = mg.tensor(np.arange(12.0).reshape(1, 3, 4), device=device)
-    with pytest.raises(ValueError, match=re.escape(f"pad: mode='reflect' with widths {widths} would leave axis 2 of "
-                                                   "an input of shape (1, 3, 4) empty")):
-        mg.pad(x, widths, mode="reflect")
+    with pytest.raises(ValueError, match=re.escape(f"pad: mode={mode!r} with widths {widths} would leave every "
+                                                   "padded axis of an input of shape (1, 3, 4) empty")):
+        mg.pad(x, widths, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+def test_reflect_and_replicate_pads_may_empty_one_of_two_padded_axes(mode, device):
+    x = mg.tensor(np.arange(8.0).reshape(1, 2, 2, 2), device=device)
+    assert mg.pad(x, (0, -2, -1, 0), mode=mode).shape == (1, 2, 1, 0)   # torch too: one axis keeps an entry
 
 
 def test_reflect_pad_crops_the_mirrored_input_so_a_crop_may_pass_the_original_edge(device):
@@ -110,6 +117,15 @@ def test_reflect_pad_crops_the_mirrored_input_so_a_crop_may_pass_the_original_ed
     # mirrored: [3, 2, 1 | 0, 1, 2, 3 | 2]; (3, -5) keeps the first 2, (-5, 3) the last 2 of [0 1 2 3 2 1 0]
     np.testing.assert_array_equal(mg.pad(x, (3, -5), mode="reflect").numpy(), [[[3.0, 2.0]]])
     np.testing.assert_array_equal(mg.pad(x, (-5, 3), mode="reflect").numpy(), [[[1.0, 0.0]]])
+
+
+def test_replicate_pad_crops_the_padded_input_as_torch(device):
+    # torch reads entry clamp(j - left, 0, n - 1) for output j: pad first, then crop. Cropping first gave
+    # (2, -5) five columns (the crop wrapped through the slice [0:-1]) where torch gives one, and refused (2, -4).
+    x = mg.tensor(np.arange(12.0).reshape(1, 3, 4), device=device)
+    np.testing.assert_array_equal(mg.pad(x, (2, -5), mode="replicate").numpy(), [[[0.0], [4.0], [8.0]]])
+    np.testing.assert_array_equal(mg.pad(x, (2, -4), mode="replicate").numpy(), [[[0.0, 0.0], [4.0, 4.0], [8.0, 8.0]]])
+    np.testing.assert_array_equal(mg.pad(x, (-5, 2), mode="replicate").numpy(), [[[3.0], [7.0], [11.0]]])
 
 
 def test_pad_still_crops_an_axis_to_nothing_or_to_what_the_crop_leaves(device):

@@ -184,3 +184,20 @@ def test_integer_arange_with_fractional_arguments_follows_torch(dtype):
         assert got.dtype == np.dtype(dtype) and got.tolist() == expected.tolist(), args
     with pytest.raises(ValueError, match=rf"^arange: step=0.5 is 0 as {dtype} \(the arguments are truncated"):
         mg.arange(-1, 1, 0.5, dtype=getattr(mg, dtype))
+
+
+def test_tensor_of_complex_data_keeps_the_imaginary_part_in_the_default_floats_complex_dtype_as_torch():
+    # it became float32, dropping .imag with only NumPy's ComplexWarning: tensor([1+2j]) held [1.]
+    ours, theirs = mg.tensor([1 + 2j, 3]), torch.tensor([1 + 2j, 3])
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "complex64"
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    # a complex128 array follows minigrad's rule for float64 arrays (the default dtype; torch keeps the array's)
+    ours = mg.tensor(np.array([1 + 2j, 3 - 1j]))
+    assert ours.dtype == np.complex64
+    np.testing.assert_array_equal(ours.numpy(), [1 + 2j, 3 - 1j])
+    previous = mg.get_default_dtype()
+    mg.set_default_dtype("float64")
+    try:
+        assert mg.tensor([1 + 2j]).dtype == np.complex128
+    finally:
+        mg.set_default_dtype(previous)

@@ -41,3 +41,15 @@ def test_an_adafactor_step_reads_nothing_back_and_keeps_the_values(monkeypatch, 
     for p, w in zip(got, want):
         assert p.dtype == dtype   # the device-side factors are in the parameter's dtype: no float64 promotion
         assert p.numpy().tobytes() == w.tobytes()
+
+
+def test_adafactor_refuses_a_complex_parameter_by_name_before_any_update():
+    # the device-side step changed the real part too, without a word (before, float() of a complex norm warned)
+    real = mg.tensor([1.0, 2.0], requires_grad=True)
+    z = mg.tensor(np.array([1 + 2j, 3 - 1j]), requires_grad=True)
+    real.grad, z.grad = mg.tensor([0.5, 0.5]), mg.tensor(np.array([1j, 1.0 + 0j]))
+    opt = Adafactor([real, z], lr=0.1)
+    with pytest.raises(TypeError, match=r"^Adafactor.step: parameter 1 of param group 0 is complex \(complex64, "
+                                        r"shape \(2,\)\); Adafactor does not support complex parameters"):
+        opt.step()
+    assert real.numpy().tolist() == [1.0, 2.0]   # nothing was updated
