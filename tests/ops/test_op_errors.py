@@ -84,25 +84,22 @@ def test_pad_takes_torchs_signature_and_refuses_a_value_in_modes_place():
             mg.pad(x, (1, 1), value)
 
 
-@pytest.mark.parametrize("mode", ["constant", "circular"])
-@pytest.mark.parametrize("widths", [(1, -5), (-5, 1), (3, -5, 0, 0)])
-def test_pad_refuses_a_crop_longer_than_its_axis_even_when_the_other_side_pads_it_back(mode, widths, device):
+_CROP = "pad: widths {widths} would crop more than the input holds (shape (1, 3, 4))"
+_EMPTY = "pad: mode={mode!r} with widths {widths} would leave every padded axis of an input of shape (1, 3, 4) empty"
+
+
+@pytest.mark.parametrize("mode, widths, message",
+                         [(mode, widths, _CROP) for mode in ("constant", "circular")
+                          for widths in [(1, -5), (-5, 1), (3, -5, 0, 0)]]
+                         + [(mode, widths, _EMPTY) for mode in ("reflect", "replicate")
+                            for widths in [(1, -5), (-5, 1), (0, -4)]])
+def test_pad_refuses_a_crop_longer_than_its_axis_or_one_that_leaves_nothing(mode, widths, message, device):
     # Widths (1, -5) on an axis of 4 leave 4 + 1 - 5 = 0 >= 0, so only the total was checked: the crop became the
-    # slice [0:-1] and 'constant' returned (1, 3, 4) from three of the four columns. torch refuses these in
-    # 'constant' mode; in 'circular' mode it refuses some and returns entries from outside the input for others.
+    # slice [0:-1] and 'constant' returned (1, 3, 4) from three of the four columns; reflect returned an empty
+    # (1, 3, 0). torch refuses these in 'constant' mode ('circular' refuses some and returns entries from outside
+    # the input for others), and refuses an empty reflect or replicate output ("Calculated output W: 0").
     x = mg.tensor(np.arange(12.0).reshape(1, 3, 4), device=device)
-    with pytest.raises(ValueError, match=re.escape(f"pad: widths {widths} would crop more than the input holds "
-                                                   "(shape (1, 3, 4))")):
-        mg.pad(x, widths, mode=mode)
-
-
-@pytest.mark.parametrize("mode", ["reflect", "replicate"])
-@pytest.mark.parametrize("widths", [(1, -5), (-5, 1), (0, -4)])
-def test_reflect_and_replicate_pads_refuse_to_leave_the_padded_axis_empty(mode, widths, device):
-    # reflect returned an empty (1, 3, 0); torch refuses ("input (W: 4) is too small. Calculated output W: 0")
-    x = mg.tensor(np.arange(12.0).reshape(1, 3, 4), device=device)
-    with pytest.raises(ValueError, match=re.escape(f"pad: mode={mode!r} with widths {widths} would leave every "
-                                                   "padded axis of an input of shape (1, 3, 4) empty")):
+    with pytest.raises(ValueError, match=re.escape(message.format(mode=mode, widths=widths))):
         mg.pad(x, widths, mode=mode)
 
 
