@@ -100,7 +100,7 @@ def _child(tree, phase, steps, library):
         if phase != "step":
             raise SystemExit("benchmarks.instructions: the reference is counted for the whole step only")
 
-        def run(n):
+        def run(n, phase=phase):
             for _ in range(n):
                 ref.step(x_host, t_host, 0.01)
     else:
@@ -125,10 +125,7 @@ def _child(tree, phase, steps, library):
                     loss.backward()
                     if phase == "step":
                         opt.step()
-    if tree == "reference":
-        run(WARMUP)
-    else:
-        run(WARMUP, "step")   # whole steps, whatever the phase: the optimizer phase then has gradients to apply
+    run(WARMUP, "step")   # whole steps, whatever the phase: the optimizer phase then has gradients to apply
     region = ctypes.CDLL(library)
     region.count_start()
     run(steps)

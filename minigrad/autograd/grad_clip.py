@@ -82,7 +82,7 @@ def _norm_tensor(total, arrays):
     elif dtype.kind != "f":
         dtype = backend.DEFAULT_FLOAT
     xp = get_array_module(total)
-    return Tensor(xp.asarray(total).astype(dtype).reshape(()))
+    return Tensor(xp.asarray(total).astype(dtype))
 
 
 def _check_norm_args(name, norm_type, error_if_nonfinite):

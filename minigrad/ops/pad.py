@@ -76,8 +76,8 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
         for n, (lo, hi) in zip(input.shape, widths):
             if (n + lo + hi if then_crop else n + min(lo, 0) + min(hi, 0)) < 0:
                 raise ValueError(f"pad: widths {pad} would crop more than the input holds (shape {tuple(input.shape)})")
-        padded = widths[input.ndim - len(pad) // 2:]
-        if then_crop and all(n + lo + hi == 0 for n, (lo, hi) in zip(input.shape[input.ndim - len(padded):], padded)):
+        k = len(pad) // 2   # the padded axes: the last k (k >= 1, as a width is negative)
+        if then_crop and all(n + lo + hi == 0 for n, (lo, hi) in zip(input.shape[-k:], widths[-k:])):
             raise ValueError(f"pad: mode={mode!r} with widths {pad} would leave every padded axis of an input of shape "
                              f"{tuple(input.shape)} empty; it needs at least one entry")
         kept = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
