@@ -187,15 +187,13 @@ def deliver(leaf_grads, F, capture, captured, given):
 
 def deliver_to_leaves(pairs, F, given):
     """For each (leaf, gradient): run the leaf's hooks, add the gradient into ``.grad``, run its post-accumulate hooks."""
+    accumulate = _accumulate_tensor if F.recording else _accumulate_array
     for leaf, g in pairs:
         if not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-        if F.recording:
-            _accumulate_tensor(leaf, g, given)
-        else:
-            _accumulate_array(leaf, g, given)
+        accumulate(leaf, g, given)
         if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
             run_post_accumulate_hooks(leaf, leaf._post_hooks)
 

@@ -30,17 +30,15 @@ class Affine(Function):
     def backward(self, F, gy, x, weight, bias=None):
         needs = self.needs_input_grad
         gx = gy @ weight.T if needs[0] else None
-        gw = None
-        if needs[1]:
+        rows_x, rows_g = x, gy
+        if x.ndim != 2:  # a batch of rows: flatten the leading dimensions
             # The row count is spelled out: reshape(-1, 0) cannot be read when in or out features are 0.
-            rows_x, rows_g = x, gy
-            if x.ndim != 2:  # a batch of rows: flatten the leading dimensions
-                rows = math.prod(x.shape[:-1])
-                rows_x, rows_g = F.reshape(x, (rows, x.shape[-1])), F.reshape(gy, (rows, gy.shape[-1]))
-            gw = rows_x.T @ rows_g
+            rows = math.prod(x.shape[:-1])
+            rows_x, rows_g = F.reshape(x, (rows, x.shape[-1])), F.reshape(gy, (rows, gy.shape[-1]))
+        gw = rows_x.T @ rows_g if needs[1] else None
         if bias is None:
             return gx, gw
-        return gx, gw, (F.sum_to(gy, bias.shape) if needs[2] else None)
+        return gx, gw, (rows_g.sum(axis=0) if needs[2] else None)
 
 
 class AffineReLU(Affine):

@@ -72,6 +72,24 @@ class SGD(Optimizer):
             lr, mu, tau = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
             nesterov = group["nesterov"]
             regularize = group["maximize"] or float(group["weight_decay"]) != 0  # decided once per group
+
+            def update(theta, g, buf):
+                """The update of one slice of theta, from the same slices of g and b, on this parameter's
+                ``first`` step or a later one (made once per group: it reads ``first`` when called)."""
+                if regularize:
+                    g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
+                if mu != 0:
+                    if first:
+                        buf[...] = g                        # b = g
+                    else:
+                        buf *= mu                           # b = mu*b + (1-tau)*g
+                        buf += g if tau == 0 else (1 - tau) * g
+                    if nesterov:
+                        g = g + mu * buf                    # g = g + mu*b
+                    else:
+                        g = buf                             # g = b
+                axpy(-lr, g, theta)                         # theta = theta - eps*g
+
             for theta, g, state in self._params_with_grad(group, with_state=mu != 0):
                 first = False
                 if mu != 0:
@@ -79,22 +97,5 @@ class SGD(Optimizer):
                     first = state.get("momentum_buffer") is None
                     if first:
                         state["momentum_buffer"] = get_array_module(theta).empty_like(theta)
-
-                def update(theta, g, buf):
-                    """The update of one slice of theta, from the same slices of g and b."""
-                    if regularize:
-                        g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
-                    if mu != 0:
-                        if first:
-                            buf[...] = g                    # b = g
-                        else:
-                            buf *= mu                       # b = mu*b + (1-tau)*g
-                            buf += g if tau == 0 else (1 - tau) * g
-                        if nesterov:
-                            g = g + mu * buf                # g = g + mu*b
-                        else:
-                            g = buf                         # g = b
-                    axpy(-lr, g, theta)                     # theta = theta - eps*g
-
                 elementwise(update, theta, g, state["momentum_buffer"] if mu != 0 else None)
         return loss

@@ -161,6 +161,25 @@ def test_what_stays_on_the_calling_thread_in_one_call_on_the_whole_arrays():
     assert received[0][1] is big and cases[0][0][0] is big   # the very same arrays, no views
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("shape", [(7,), ()])
+def test_update_gets_every_array_it_was_given_in_order(count, shape):
+    # elementwise spells out its five parameters (its small path calls update without *args): with a small
+    # array, and with a 0-d one (1-element views), update gets exactly the arrays given, None included
+    arrays = [np.full(shape, i, np.float32) for i in range(count)]
+    if count > 2:
+        arrays[1] = None
+    (received,) = _calls(1, *arrays, min_size=10_000)
+    assert len(received) == count
+    for got, given in zip(received, arrays):
+        if given is None:
+            assert got is None
+        elif shape:
+            assert got is given
+        else:
+            assert got.shape == (1,) and np.shares_memory(got, given)
+
+
 def test_none_operands_pass_through_to_every_chunk():
     received = _calls(2, np.zeros(5000, np.float32), None)
     assert len(received) > 1 and all(args[1] is None for args in received)
