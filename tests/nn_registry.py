@@ -170,7 +170,10 @@ NN_OPS = [
     OpInfo("nn.Network(Conv2d+ReLU+MaxPool2d, reordered)", _bound(_small_cnn),
            [S(rnd(2, 1, 4, 4), rnd(2, 1, 3, 3), rnd(2), rnd(8, 3), rnd(3))]),
     OpInfo("nn.Linear", _bound(lambda: nn.Linear(3, 2, dtype=F64)),
-           [S(rnd(4, 3), rnd(3, 2), rnd(2)), S(rnd(2, 4, 3), rnd(3, 2), rnd(2))]),
+           [S(rnd(4, 3), rnd(3, 2), rnd(2)), S(rnd(2, 4, 3), rnd(3, 2), rnd(2)), S(rnd(3), rnd(3, 2), rnd(2)),
+            # a bias the user replaced with one that broadcasts (torch's Linear takes these too)
+            S(rnd(4, 3), rnd(3, 2), rnd(1, 2)), S(rnd(4, 3), rnd(3, 2), rnd()), S(rnd(4, 3), rnd(3, 2), rnd(4, 2)),
+            S(rnd(2, 4, 3), rnd(3, 2), rnd(4, 1))]),
     OpInfo("nn.Linear(bias=False)", _bound(lambda: nn.Linear(3, 2, bias=False, dtype=F64)),
            [S(rnd(4, 3), rnd(3, 2))]),
     OpInfo("nn.ReLU", nn.ReLU(), [S(away(3, 4))]),

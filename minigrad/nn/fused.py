@@ -16,7 +16,7 @@ from minigrad.backend import get_array_module
 class Affine(Function):
     """y = x @ W + b (b optional), with W of shape (in_features, out_features).
 
-    dL/dx = g W^T,   dL/dW = x^T g,   dL/db = g summed over the batch.
+    dL/dx = g W^T,   dL/dW = x^T g,   dL/db = g summed over the batch (over every axis b was broadcast along).
     An input with more than two dimensions is a batch of rows: its leading
     dimensions are flattened for dL/dW.
     """
@@ -38,7 +38,10 @@ class Affine(Function):
         gw = rows_x.T @ rows_g if needs[1] else None
         if bias is None:
             return gx, gw
-        return gx, gw, (rows_g.sum(axis=0) if needs[2] else None)
+        gb = None
+        if needs[2]:   # Linear's own (out,) bias: the sum over the rows; one set to (1, out), (), ...: F.sum_to
+            gb = rows_g.sum(axis=0) if bias.shape == rows_g.shape[1:] else F.sum_to(gy, bias.shape)
+        return gx, gw, gb
 
 
 class AffineReLU(Affine):

@@ -294,7 +294,8 @@ def _split(update, *arrays):
 
 def _timing_of(update, array):
     """The timings of ``update`` on arrays like ``array``: [seconds alone, seconds on the pool, calls]."""
-    # The optimizers make a new closure per parameter and step: its code object is the update's identity.
+    # The optimizers make a new update closure per step (per group or per parameter): its code object is
+    # the update's identity.
     key = (getattr(update, "__code__", None) or type(update), array.size, array.dtype)
     timing = _timings.get(key)
     if timing is None:

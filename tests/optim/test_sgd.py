@@ -111,3 +111,33 @@ def test_big_parameters_step_in_blocks_with_the_same_result():
         expected -= np.float32(0.1) * g
         np.testing.assert_array_equal(p.numpy(), expected)
         np.testing.assert_array_equal(p.grad.numpy(), g)  # the gradient itself is untouched
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["calling thread", "pool"])
+def test_sgd_momentum_first_step_is_per_parameter_within_a_group(pooled, monkeypatch):
+    # SGD makes its update function once per group, and each parameter's "first step" flag is read when it is
+    # called: parameters that join mid-run (first step: b = g, no dampening) sit between parameters already
+    # under way (b = mu b + (1 - tau) g), in one group, on the calling thread and on the pool's chunks.
+    from minigrad.optim import threads
+    if pooled:
+        monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 8)
+        monkeypatch.setattr(threads, "MIN_CHUNK", 4)
+        monkeypatch.setattr(threads, "ADAPTIVE", False)
+        threads.set_num_threads(2)
+        monkeypatch.setattr(threads, "_num_threads", 2)   # restored after the test, as set_num_threads(None) would
+    lr, mu, tau = 0.1, 0.9, 0.5
+    rng = np.random.default_rng(3)
+    start = [rng.standard_normal(n) for n in (20, 20, 20)]
+    params = [mg.tensor(x.copy(), dtype=np.float64, requires_grad=True) for x in start]
+    optimizer = SGD(params, lr=lr, momentum=mu, dampening=tau)
+    expected, buffers = [x.copy() for x in start], [None, None, None]
+    for with_grad in ([1], [0, 1], [0, 1, 2], [2, 0]):   # which parameters have a gradient at each step
+        optimizer.zero_grad()
+        for i in with_grad:
+            g = rng.standard_normal(20)
+            params[i].grad = mg.tensor(g, dtype=np.float64)
+            buffers[i] = g.copy() if buffers[i] is None else mu * buffers[i] + (1 - tau) * g
+            expected[i] = expected[i] - lr * buffers[i]
+        optimizer.step()
+        for p, x in zip(params, expected):
+            np.testing.assert_allclose(p.numpy(), x, rtol=1e-14, atol=1e-15)

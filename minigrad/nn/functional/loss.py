@@ -405,14 +405,13 @@ def _picked_rows(log_probs, safe, row_scale):
 def _check_like(name, x, target):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
-    x, t = x.data, target.data   # every loss call checks: the arrays' attributes, not the Tensor properties
-    if x.shape != t.shape:
+    if tuple(x.shape) != tuple(target.shape):
         # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
         raise ValueError(
             f"{name}: input has shape {tuple(x.shape)} but target has shape {tuple(target.shape)}; they must match"
         )
-    if t.dtype != x.dtype:
-        raise TypeError(f"{name}: target dtype {t.dtype} differs from input dtype {x.dtype}")
+    if target.dtype != x.dtype:
+        raise TypeError(f"{name}: target dtype {target.dtype} differs from input dtype {x.dtype}")
 
 
 def _as_target(x, target):
