@@ -64,7 +64,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     consumers = count_consumers(starts)
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
-    given = None if capture is not None else {id(_data(g)) for g in seeds}   # arrays .grad must not share
+    given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     depth = begin_pass()
     try:

@@ -188,14 +188,6 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         backward through a graph recorded before the step refuses to use their new values."""
         mark_written(*[p.data for group in self.param_groups for p in group["params"] if p.grad is not None])
 
-    def _grad_array(self, p):
-        """``p.grad.data``, checked to have ``p``'s shape (a wrong shape would broadcast silently)."""
-        g = p.grad.data
-        if g.shape != p.data.shape:
-            raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
-                             f"for parameter {describe_param(p)}")
-        return g
-
     def _params_with_grad(self, group, with_state=True):
         """Yield ``(theta, g, state)`` for each parameter of ``group`` that has a gradient.
 
@@ -208,7 +200,10 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = self._grad_array(p)
+            g = p.grad.data
+            if g.shape != p.data.shape:   # it would broadcast silently
+                raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
+                                 f"for parameter {describe_param(p)}")
             yield p.data, g, (self.state.setdefault(p, {}) if with_state else None)
 
     @staticmethod
