@@ -120,9 +120,9 @@ class Function:
                 fn.n_outputs = len(outs)
                 fn._output_meta = [(o.data.shape, o.data.dtype) for o in outs]
         else:
-            # Tensor._make and _as_array inlined: this runs once per op.
+            # Tensor._make inlined: this line runs once per op.
             outs = _new_tensor(Tensor)
-            outs.data = np.asarray(y) if isinstance(y, np.generic) else y
+            outs.data = _as_array(y)
             outs.grad = None
             outs.creator = fn
             outs._out_index = 0
