@@ -6,7 +6,8 @@ forward (``ModuleDict`` a dict of them, ``ParameterList`` a list of Parameters, 
 them), ``Parameter`` a trainable Tensor. ``minigrad.nn.functional`` (``F``) holds the stateless functions and ``minigrad.nn.init`` the initializers.
 """
 from minigrad.nn import functional, init, utils
-from minigrad.nn.layer import Buffer, Layer, LoadResult, Module, Parameter
+from minigrad.nn.layer import Buffer, Layer, Module, Parameter
+from minigrad.nn.layer_state import LoadResult
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                                    LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,

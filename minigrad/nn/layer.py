@@ -29,8 +29,7 @@ from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
-from minigrad.nn.layer_state import (LoadResult, StateDictError, _IncompatibleKeys, _array_of, _is_lazy,  # noqa: F401
-                                     load_state, save_state)
+from minigrad.nn.layer_state import _IncompatibleKeys, _array_of, _is_lazy, load_state, save_state
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import normalize_device, to_device, xp_for
 

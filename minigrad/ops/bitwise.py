@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain, compare
 from minigrad.ops._args import _python_number

@@ -14,7 +14,8 @@ from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.ops._args import check_flag
 from minigrad.ops.cumulative import cumprod
 from minigrad.ops.flip import flip
-from minigrad.ops.shape import broadcast_to, concat, reshape
+from minigrad.ops.broadcast import broadcast_to
+from minigrad.ops.shape import concat, reshape
 from minigrad.ops.sorting import sort
 from minigrad.scalars import is_integer, is_real
 

@@ -12,9 +12,10 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import operands, python_real
+from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduce import sum as _sum
-from minigrad.ops.shape import broadcast_to, reshape, reshape_if_needed, stack
+from minigrad.ops.shape import reshape, reshape_if_needed, stack
 from minigrad.scalars import is_integer
 
 

@@ -13,7 +13,6 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
-from minigrad.backend import get_array_module
 from minigrad.ops._args import expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.convert import in_dtype
 

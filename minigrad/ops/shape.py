@@ -12,7 +12,6 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims, normalize_axis, one_dim
-from minigrad.ops.broadcast import broadcast_to
 from minigrad.scalars import is_integer
 
 

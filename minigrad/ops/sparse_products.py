@@ -14,7 +14,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops.embedding import RowSum, _Plan
+from minigrad.ops.embedding import RowSum
 
 
 class SparseDenseMM(Function):

@@ -21,7 +21,7 @@ from minigrad.creation import tensor as _dense_tensor
 from minigrad.layout import sparse_coo
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.ops.embedding import RowSum
-from minigrad.ops.sparse_products import _Plan
+from minigrad.ops.embedding import _Plan
 
 # Python's operators on a sparse tensor and the torch op each one is: all refused by name (see _refuse_elementwise).
 _OPERATORS = {"__add__": "add", "__radd__": "add", "__sub__": "sub", "__rsub__": "sub", "__mul__": "mul",

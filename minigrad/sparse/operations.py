@@ -17,8 +17,8 @@ from minigrad.autograd.mode import no_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import exp, log, reshape, scatter_reduce
 from minigrad.ops import sum as dense_sum
-from minigrad.ops.embedding import RowSum
-from minigrad.ops.sparse_products import SparseDenseMM, _Plan
+from minigrad.ops.embedding import RowSum, _Plan
+from minigrad.ops.sparse_products import SparseDenseMM
 from minigrad.sparse.coo_tensor import SparseCOOTensor, _axis, _linear, describe
 
 
