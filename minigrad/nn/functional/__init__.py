@@ -44,7 +44,7 @@ holds ``linear``):
 * ``loss``: ``cross_entropy``, ``nll_loss``, ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``smooth_l1_loss``; ``binary_losses``: ``binary_cross_entropy_with_logits`` (``weight``, ``pos_weight``)
   and ``binary_cross_entropy`` (from probabilities); ``divergence``: ``kl_div``, the KL divergence loss; ``margin``:
-  ``soft_margin_loss``, ``margin_ranking_loss``; ``embedding_losses``: ``cosine_embedding_loss``,
+  ``soft_margin_loss``, ``margin_ranking_loss``; ``embedding_loss``: ``cosine_embedding_loss``,
   ``hinge_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``; ``multiclass_margin``:
   ``multi_margin_loss``, ``multilabel_margin_loss``, ``multilabel_soft_margin_loss``; ``likelihood_losses``:
   ``gaussian_nll_loss``, ``poisson_nll_loss``; ``ctc``: ``ctc_loss`` (the alpha recursion over time steps, a
@@ -84,7 +84,7 @@ from minigrad.nn.functional.binary_losses import binary_cross_entropy, binary_cr
 from minigrad.nn.functional.divergence import kl_div
 from minigrad.nn.functional.loss import cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss
 from minigrad.nn.functional.margin import margin_ranking_loss, soft_margin_loss
-from minigrad.nn.functional.embedding_losses import (cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss,
+from minigrad.nn.functional.embedding_loss import (cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss,
                                                      triplet_margin_with_distance_loss)
 from minigrad.nn.functional.multiclass_margin import (multi_margin_loss, multilabel_margin_loss,
                                                       multilabel_soft_margin_loss)
