@@ -1595,7 +1595,7 @@ NN_OPS += [
 ]
 
 # session 13, layers sweep (tests/nn/test_conv_layers.py, test_recurrent.py, test_torch_unpooling.py,
-# test_torch_norms_more.py and test_torch_interpolate_modes.py compare these with torch)
+# test_torch_rms_instance_and_local_response_norms.py and test_torch_interpolate_modes.py compare these with torch)
 _proj = (lambda: nn.LSTM(3, 3, num_layers=2, bidirectional=True, proj_size=2, dtype=F64))
 _UNPOOL_I3 = _pool_indices(_s10_distinct(2, 2, 4, 2, 6), F.max_pool3d, 2)
 _UNPOOL_I3P = _pool_indices(_s10_distinct(1, 2, 3, 4, 3), F.max_pool3d, 2, 2, (1, 0, 1))   # distinct: see _UNPOOL_I2P

@@ -557,9 +557,9 @@ OPS += [
 ]
 
 # PyTorch's order statistics, running reductions, moments, matrix products and linear algebra (session 9;
-# tests/ops/test_torch_reductions_more.py and tests/ops/test_torch_linalg.py compare them with torch). Their
-# own generator. Order statistics keep off ties (where they have no derivative: their tie rules are checked
-# against torch instead); cumprod's samples hold one, two and three zeros in a slice, where its derivatives
+# tests/ops/test_torch_order_statistics_scans_and_moments.py and tests/ops/test_torch_linalg.py compare them with
+# torch). Their own generator. Order statistics keep off ties (where they have no derivative: their tie rules are
+# checked against torch instead); cumprod's samples hold one, two and three zeros in a slice, where its derivatives
 # are written without division. Factorizations see well-conditioned matrices with distinct eigenvalues and
 # singular values, and only sign-free functions of eigenvectors and singular vectors (squares), which
 # are defined up to sign. eigh and cholesky read one triangle: their samples symmetrize first.

@@ -219,14 +219,20 @@ def test_sizes_pickle_and_copy_as_plain_counts():
     assert pickle.loads(pickle.dumps(size)) == 12 and copy.deepcopy(size) == 12
 
 
-def test_review_edge_cases_behave_as_torch():
+def test_random_sampler_refuses_an_empty_dataset():
     from minigrad.data import RandomSampler, TensorDataset
     with pytest.raises(ValueError, match="^RandomSampler: the dataset is empty"):
         RandomSampler(TensorDataset(mg.zeros(0, 2)))
+
+
+def test_device_strings_with_an_index_are_devices_and_a_numpy_type_code_is_not_a_dtype():
     x = mg.ones(2)
     assert x.to("cpu:0") is x and mg.device("cuda:0") == mg.backend.normalize_device("cuda:00")
     with pytest.raises(ValueError, match="^Unknown device 'b'"):
         x.to("b")   # a NumPy type code is not a dtype's name: read as a device, it is none
+
+
+def test_a_parameter_set_over_a_buffers_name_becomes_a_parameter():
     for lib in (mg, torch):
         m = lib.nn.Module()
         m.register_buffer("x", lib.zeros(2))

@@ -1,4 +1,4 @@
-"""More of PyTorch's reductions and scans, checked against torch itself in float64.
+"""PyTorch's order statistics, scans and moments, checked against torch itself in float64.
 
 amax/amin/aminmax, median/nanmedian, mode, kthvalue, quantile/nanquantile, nansum/nanmean, cumprod,
 cummax/cummin, logcumsumexp, diff, std_mean/var_mean and cov/corrcoef, as ``minigrad.`` functions and

@@ -1,4 +1,4 @@
-"""The distributions added after the first set (Poisson, Binomial, Geometric, Multinomial, Cauchy, Gumbel,
+"""The count, location-scale and gamma-family distributions (Poisson, Binomial, Geometric, Multinomial, Cauchy, Gumbel,
 HalfNormal, LogNormal, StudentT, Gamma, Chi2, Beta, Dirichlet) against torch.distributions in float64: log_prob,
 entropy, moments, mode, cdf/icdf and kl_divergence with the gradients of each; sampling checked by a two-sample
 Kolmogorov-Smirnov test against torch's own sampler and by its moments; the implicit reparameterization gradient
