@@ -28,7 +28,7 @@ def _export_and_compare(tmp_path, model, opset):
 
 
 @pytest.mark.parametrize("opset", [17, 18, 20])
-def test_layer_norm_and_the_new_activations_export(tmp_path, opset):
+def test_layer_norm_gelu_silu_and_elu_export(tmp_path, opset):
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 6), nn.LayerNorm(6), nn.GELU(), nn.Linear(6, 6), nn.SiLU(),
                           nn.LayerNorm(6, elementwise_affine=False), nn.ELU(0.5), nn.GELU(approximate="tanh"))

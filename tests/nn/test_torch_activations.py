@@ -208,7 +208,7 @@ def test_input_type_errors_name_the_function():
         mg.softplus(mg.randn(3), beta=0)
 
 
-def test_float32_stays_float32_through_the_new_layers_and_their_second_derivatives(device):
+def test_float32_stays_float32_through_softplus_mish_prelu_hardtanh_relu6_and_the_losses(device):
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(5, 6), nn.Softplus(2.0), nn.Linear(6, 6), nn.Mish(), nn.PReLU(6),
                           nn.Hardtanh(-3, 3), nn.Linear(6, 6), nn.ReLU6(), nn.Linear(6, 4)).to(device)

@@ -24,7 +24,7 @@ CASES = [(name, getattr(F, name), tfn, sample) for name, tfn in _TORCH.items()
          for info in NN_OPS if info.name == f"nn.functional.{name}" for sample in info.samples]
 
 
-def test_every_new_function_has_registry_samples():
+def test_every_function_compared_here_has_registry_samples():
     assert {c[0] for c in CASES} == set(_TORCH) and len(CASES) >= 14
 
 
@@ -151,7 +151,7 @@ def _our_model():
                          nn.Flatten(), nn.Linear(32, 3))
 
 
-def test_a_torch_model_of_the_new_layers_loads_through_from_torch_and_safetensors(tmp_path):
+def test_a_torch_conv1d_pool1d_group_norm_model_loads_through_from_torch_and_safetensors(tmp_path):
     from safetensors.torch import load_file, save_file
 
     tm = _torch_model()
@@ -179,7 +179,7 @@ def test_a_torch_model_of_the_new_layers_loads_through_from_torch_and_safetensor
     assert set(load_file(str(tmp_path / "torch.safetensors"))) == set(ours.state_dict())
 
 
-def test_float32_stays_float32_through_the_new_layers_and_their_second_derivatives(device):
+def test_float32_stays_float32_through_conv1d_pool1d_group_norm_and_their_second_derivatives(device):
     mg.manual_seed(0)
     model = _our_model().to(device)
     x = mg.tensor(np.random.default_rng(5).standard_normal((3, 2, 16)).astype(np.float32), requires_grad=True,

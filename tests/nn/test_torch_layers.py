@@ -293,7 +293,7 @@ def test_without_scipy_exact_gelu_says_how_to_install_it_and_tanh_still_works(mo
     np.testing.assert_allclose(F.gelu(x, "tanh").numpy(), expected, rtol=1e-6)
 
 
-def test_float32_stays_float32_through_the_new_layers_and_their_second_derivatives(device):
+def test_float32_stays_float32_through_layer_norm_gelu_silu_elu_and_their_second_derivatives(device):
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(5, 6), nn.LayerNorm(6), nn.GELU(), nn.Linear(6, 6), nn.SiLU(), nn.ELU(0.5),
                           nn.GELU(approximate="tanh"), nn.LayerNorm(6, bias=False)).to(device)

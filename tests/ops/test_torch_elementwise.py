@@ -678,7 +678,7 @@ def test_shifts_of_bools_and_floats_as_torch():
 @pytest.mark.parametrize("name, args", [("lgamma_", ()), ("digamma_", ()), ("polygamma_", (1,)), ("i0_", ()),
                                         ("mvlgamma_", (2,)), ("igamma_", ("other",)), ("igammac_", ("other",)),
                                         ("ldexp_", ("int_other",)), ("nextafter_", ("other",))])
-def test_more_in_place_math_methods_match_torch(name, args):
+def test_special_function_and_float_bit_in_place_methods_match_torch(name, args):
     data = np.random.default_rng(8).uniform(1.5, 4.0, (3, 4))
     other = np.random.default_rng(9).uniform(0.5, 2.0, (3, 4))
     ints = np.random.default_rng(10).integers(-2, 3, (3, 4))
