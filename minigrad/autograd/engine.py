@@ -159,13 +159,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             elif awaited and x in awaited:
                 _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:
-            # Free what fn saved for backward: its inputs' arrays, its output's, whatever its forward kept in
-            # its attributes. Only the graph's edges stay, for next_functions (torch keeps them too): the nodes
-            # upstream, each freed the same way, and the leaves that require grad.
-            fn._edges = edges
-            fn.inputs = None
-            fn._output_data = None
-            fn._release_saved()
+            fn._release(edges)   # what fn saved for backward is freed; only its edges stay, for next_functions
     if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
         _refuse_cycle(consumers)
     return captured

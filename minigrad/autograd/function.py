@@ -180,9 +180,12 @@ class Function:
     def name(self) -> str:
         return type(self).__name__
 
-    def _release_saved(self):
-        """Drop what forward kept in the node's attributes (arrays included), once a backward without
-        ``retain_graph`` has run it: the node lives on only as a step of ``next_functions``."""
+    def _release(self, edges):
+        """Free what the node saved for backward, once a backward without ``retain_graph`` has run it: its
+        inputs' arrays, its output's and whatever forward kept in its attributes. Only the graph's ``edges``
+        stay, for ``next_functions`` (torch keeps them too): the nodes upstream, each freed the same way, and
+        the leaves that require grad."""
+        self._edges, self.inputs, self._output_data = edges, None, None
         self.__dict__.clear()
 
     @property
