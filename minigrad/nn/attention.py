@@ -42,7 +42,8 @@ class MultiheadAttention(Layer):
     the query, weights (N, L, S) averaged over heads (``average_attn_weights=False``: (N, num_heads, L, S))
     or None with ``need_weights=False``. ``is_causal`` is PyTorch's hint that ``attn_mask`` is the causal
     mask, which it requires. ``dropout`` drops attention weights while training.
-    Fully masked rows: see ``minigrad.nn.functional.attention``.
+    Fully masked rows: see ``minigrad.nn.functional.attention``. Each projection (query, key, value, output),
+    its bias included, runs as one fused node, ``LinearT`` (``minigrad.nn.projection``).
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,

@@ -24,7 +24,8 @@ so the reverse direction starts at that sequence's own last step, as in PyTorch.
 
 Per layer the input projection of all T steps is one matrix multiply, and each
 step is one matrix multiply plus one fused gate node for LSTM and GRU, or an add and
-the activation for RNN (see ``recurrent_steps``).
+the activation for RNN (see ``recurrent_steps``). Each matrix multiply, its bias
+included, runs as one fused node, ``LinearT`` (``minigrad.nn.projection``).
 With ``dropout`` > 0 the outputs of every layer but the last are dropped out
 while training.
 
