@@ -15,7 +15,6 @@ entry; these transforms compose with it both ways (``vmap(grad(f))`` gives per-s
 """
 from __future__ import annotations
 
-from minigrad import backend
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
 from minigrad.autograd.tensor import Tensor
@@ -104,7 +103,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
         else:
             grads = (None,) * len(leaves)
-        grads = [g if g is not None else _zeros_like(x) for g, x in zip(grads, leaves)]
+        grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
         results, at = [], 0
         for fresh, rebuild in parts:
             results.append(rebuild(grads[at:at + len(fresh)]))
@@ -149,7 +148,7 @@ def vjp(func, *primals, has_aux=False):
         if live:
             grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
                                  create_graph=recorded or any(c.requires_grad for _, c in live), allow_unused=True)
-        grads = [g if g is not None else _zeros_like(x) for g, x in zip(grads, leaves)]
+        grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
         results, at = [], 0
         for fresh, rebuild in parts:
             results.append(rebuild(grads[at:at + len(fresh)]))
@@ -235,10 +234,6 @@ def hessian(func, argnums=0):
     """A function returning the Hessian of ``func`` w.r.t. ``args[argnums]``, ``jacfwd(jacrev(func))`` as
     ``torch.func.hessian``: shape ``y.shape + x.shape + x.shape``."""
     return jacfwd(jacrev(func, argnums), argnums)
-
-
-def _zeros_like(t):
-    return Tensor(backend.get_array_module(t.data).zeros_like(t.data))
 
 
 def _detached_aux(aux, recorded):

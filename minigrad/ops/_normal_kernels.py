@@ -14,15 +14,11 @@ import math
 import numpy as np
 
 from minigrad.backend import get_array_module
-from minigrad.ops._gamma_kernels import gamma_fraction, gamma_series
+from minigrad.ops._gamma_kernels import _f64, gamma_fraction, gamma_series
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-
-
-def _f64(x):
-    return x.astype(get_array_module(x).float64, copy=False)
 
 
 def _erf_parts(xp, az):
