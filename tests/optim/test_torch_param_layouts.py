@@ -1,0 +1,146 @@
+"""The optimizers on parameters and gradients that are not plain C-contiguous arrays, against torch.optim (float64).
+
+A parameter's ``data`` may be a transposed view, a strided view into a larger array (weights carved out of one
+buffer) or Fortran-ordered; a gradient the user assigns may be transposed, strided or broadcast (stride 0). The
+update must write through to the parameter's own memory and give torch's iterates, which see the same values in
+contiguous tensors. The flat-vector methods (no torch counterpart for most) must give the contiguous run's
+iterates bit for bit.
+"""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.backend import to_numpy
+
+torch = pytest.importorskip("torch")
+
+OPTIONS = {
+    "SGD": dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True),
+    "Adam": dict(lr=0.05, amsgrad=True, weight_decay=0.1),
+    "AdamW": dict(lr=0.05, weight_decay=0.1, maximize=True),
+    "Adamax": dict(lr=0.05, weight_decay=0.1),
+    "NAdam": dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+    "RAdam": dict(lr=0.05, betas=(0.9, 0.6)),    # b2 = 0.6: the rectified branch from step 1 on
+    "Adagrad": dict(lr=0.05, lr_decay=0.1, weight_decay=0.1),
+    "Adadelta": dict(lr=0.5, weight_decay=0.1),
+    "RMSprop": dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1),
+    "Rprop": dict(lr=0.01, maximize=True),
+    "ASGD": dict(lr=0.05, t0=2, lambd=0.1),
+    "Adafactor": dict(lr=0.05, weight_decay=0.1),
+}
+SHAPES = [(3, 4), (2, 3, 2), (4,)]
+STEPS = 6
+
+
+@pytest.fixture(autouse=True)
+def torch_float64():
+    """torch's default dtype float64 (its NAdam and ASGD keep scalars in the default dtype)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
+def _transposed(x):
+    """The values of ``x`` in an array whose memory runs the other way (a view of a reversed-axes copy)."""
+    return np.ascontiguousarray(x.transpose()).transpose()
+
+
+def _strided(x):
+    """The values of ``x`` in every other element of a zero array twice its size along each axis (a view)."""
+    big = np.zeros(tuple(2 * n for n in x.shape), dtype=x.dtype)
+    view = big[tuple(slice(None, None, 2) for _ in x.shape)]
+    view[...] = x
+    return view
+
+
+def _fortran(x):
+    return np.asfortranarray(x)
+
+
+def _broadcast(g):
+    """A stride-0 array of ``g``'s shape holding its first entry (values change: torch gets the same values)."""
+    return np.broadcast_to(g.reshape(-1)[:1].reshape((1,) * g.ndim), g.shape)
+
+
+def _gradient(x, step):
+    return np.cos(3 * x + step) + 0.3 * np.sin(x) - 0.2
+
+
+def _starts():
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=s) for s in SHAPES]
+
+
+def _torch_run(name, grad_layout):
+    params = [torch.tensor(x, requires_grad=True) for x in _starts()]
+    opt = getattr(torch.optim, name)(params, **OPTIONS[name])
+    out = []
+    for step in range(STEPS):
+        for p in params:
+            p.grad = torch.tensor(np.array(grad_layout(_gradient(p.detach().numpy(), step))))
+        opt.step()
+        out.append([p.detach().numpy().copy() for p in params])
+    return out
+
+
+def _minigrad_run(name, param_layout, grad_layout):
+    arrays = [param_layout(x) for x in _starts()]
+    params = [mg.from_numpy(a).requires_grad_(True) for a in arrays]
+    opt = getattr(mg.optim, name)(params, **OPTIONS[name])
+    out = []
+    for step in range(STEPS):
+        for p in params:
+            p.grad = mg.from_numpy(grad_layout(_gradient(to_numpy(p.data), step)))
+        opt.step()
+        out.append([np.array(p.data) for p in params])
+    for p, a in zip(params, arrays):
+        assert p.data is a                        # updated in place: a view's base holds the new values
+    return out, arrays
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+@pytest.mark.parametrize("param_layout,grad_layout", [
+    (_transposed, _strided), (_strided, _transposed), (_fortran, _broadcast), (_strided, _broadcast),
+], ids=["paramT-gradStrided", "paramStrided-gradT", "paramF-gradBroadcast", "paramStrided-gradBroadcast"])
+def test_views_and_broadcast_gradients_step_as_torchs_contiguous_tensors(name, param_layout, grad_layout):
+    ours, arrays = _minigrad_run(name, param_layout, grad_layout)
+    theirs = _torch_run(name, grad_layout)
+    for step, (mine, torchs) in enumerate(zip(ours, theirs), start=1):
+        for i, (x, y) in enumerate(zip(mine, torchs)):
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14, err_msg=f"step {step}, parameter {i}")
+    if param_layout is _strided:
+        for a, last in zip(arrays, ours[-1]):
+            base = a.base
+            np.testing.assert_array_equal(base[tuple(slice(None, None, 2) for _ in a.shape)], last)
+            assert np.count_nonzero(base) == np.count_nonzero(last)   # the entries between stayed 0
+
+
+FLAT = ["LBFGS", "ConjugateGradient", "BFGS", "Newton", "NewtonCG"]
+
+
+def _flat_run(name, layout):
+    rng = np.random.default_rng(1)
+    x, y = mg.tensor(rng.normal(size=(30, 4)), dtype=mg.float64), mg.tensor(rng.normal(size=(30, 3)), dtype=mg.float64)
+    array = layout(rng.normal(size=(4, 3)) * 0.3)
+    w = mg.from_numpy(array).requires_grad_(True)
+    opt = getattr(mg.optim, name)([w])
+
+    def closure():
+        opt.zero_grad()
+        r = mg.tanh(x @ w) - y
+        loss = (r * r).mean() + 0.01 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(4):
+        opt.step(closure)
+    assert w.data is array
+    return np.array(array)
+
+
+@pytest.mark.parametrize("name", FLAT)
+def test_flat_methods_on_views_give_the_contiguous_runs_iterates(name):
+    expected = _flat_run(name, np.ascontiguousarray)
+    for layout in (_transposed, _strided):
+        np.testing.assert_array_equal(_flat_run(name, layout), expected)
