@@ -144,3 +144,28 @@ def test_flat_methods_on_views_give_the_contiguous_runs_iterates(name):
     expected = _flat_run(name, np.ascontiguousarray)
     for layout in (_transposed, _strided):
         np.testing.assert_array_equal(_flat_run(name, layout), expected)
+
+
+@pytest.mark.parametrize("layout", ["broadcast", "read-only", "transposed"])
+def test_zero_grad_without_set_to_none_zeroes_a_broadcast_or_read_only_gradient_as_torch(layout):
+    # torch's zero_() zeroes an expanded (stride 0) gradient; NumPy refused the write here with a bare
+    # "ValueError: assignment destination is read-only"
+    values = {"broadcast": np.broadcast_to(np.array(2.0), (2, 3)), "transposed": _transposed(np.full((2, 3), 2.0))}
+    if layout == "read-only":
+        values[layout] = np.full((2, 3), 2.0)
+        values[layout].flags.writeable = False
+    w = mg.tensor(np.ones((2, 3)), dtype=mg.float64, requires_grad=True)
+    w.grad = mg.from_numpy(values[layout])
+    grad = w.grad
+    opt = mg.optim.SGD([w], lr=0.1)
+    opt.step()
+    opt.zero_grad(set_to_none=False)
+    assert w.grad is grad and w.grad.shape == (2, 3) and w.grad.dtype == np.float64
+    np.testing.assert_array_equal(to_numpy(w.grad.data), np.zeros((2, 3)))
+    tw = torch.ones(2, 3, requires_grad=True)
+    tw.grad = torch.tensor(2.0).expand(2, 3)
+    topt = torch.optim.SGD([tw], lr=0.1)
+    topt.step()
+    topt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(to_numpy(w.data), tw.detach().numpy())
+    np.testing.assert_array_equal(to_numpy(w.grad.data), tw.grad.numpy())
