@@ -4,7 +4,8 @@ A parameter's ``data`` may be a transposed view, a strided view into a larger ar
 buffer) or Fortran-ordered; a gradient the user assigns may be transposed, strided or broadcast (stride 0). The
 update must write through to the parameter's own memory and give torch's iterates, which see the same values in
 contiguous tensors. The flat-vector methods (no torch counterpart for most) must give the contiguous run's
-iterates bit for bit.
+iterates bit for bit. A parameter large enough for the thread pool and axpy's blocks steps as torch's and as on one
+thread, bit for bit.
 """
 import numpy as np
 import pytest
@@ -169,3 +170,47 @@ def test_zero_grad_without_set_to_none_zeroes_a_broadcast_or_read_only_gradient_
     topt.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(to_numpy(w.data), tw.detach().numpy())
     np.testing.assert_array_equal(to_numpy(w.grad.data), tw.grad.numpy())
+
+
+# The optimizers whose updates go through axpy, whose blocked path (above 2 * _BLOCK elements) runs inside each
+# thread's chunk of a large parameter.
+LARGE = {
+    "SGD": dict(lr=0.05, momentum=0.9, weight_decay=0.1),
+    "RMSprop": dict(lr=0.01, momentum=0.5),
+    "ASGD": dict(lr=0.05, t0=1, lambd=0.1),
+    "RAdam": dict(lr=0.05),                        # b2 = 0.999: the plain momentum steps, through axpy
+    "Adam": dict(lr=0.05, amsgrad=True, maximize=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LARGE))
+def test_a_large_parameter_on_two_threads_steps_as_torchs_and_as_one_thread(monkeypatch, name):
+    from minigrad.optim import axpy, threads
+    size = threads.MIN_PARALLEL_SIZE + 4099
+    assert size > 2 * axpy._BLOCK
+    monkeypatch.setattr(threads, "ADAPTIVE", False)   # the pool every time, not the faster way
+    chunked = []
+    real_bounds = threads._chunk_bounds
+    monkeypatch.setattr(threads, "_chunk_bounds", lambda n, k: chunked.append(n) or real_bounds(n, k))
+    x0 = np.random.default_rng(2).normal(size=size)
+
+    def run(lib, n_threads=1):
+        mg.set_num_threads(n_threads)
+        if lib is torch:
+            p, wrap, read = torch.tensor(x0.copy(), requires_grad=True), torch.tensor, lambda p: p.detach().numpy()
+        else:
+            p, wrap, read = mg.tensor(x0.copy(), dtype=mg.float64, requires_grad=True), mg.from_numpy, \
+                lambda p: to_numpy(p.data)
+        opt = getattr(lib.optim, name)([p], **LARGE[name])
+        for step in range(3):
+            p.grad = wrap(_gradient(read(p), step))
+            opt.step()
+        return read(p).copy()
+
+    try:
+        one, two = run(mg, 1), run(mg, 2)
+    finally:
+        mg.set_num_threads(None)
+    assert chunked and set(chunked) == {size}          # the two-thread run went through the pool
+    assert one.tobytes() == two.tobytes()
+    np.testing.assert_allclose(two, run(torch), rtol=1e-12, atol=1e-14)
