@@ -46,6 +46,15 @@ class FlatOptimizer(Optimizer):
         self._params = self.param_groups[0]["params"]
         param_vector.check_same_device_and_dtype(self._params, name)
 
+    def add_param_group(self, group: dict):
+        """Refused once built: the flat vector is the constructor's parameters, so a later group would never move
+        (torch's LBFGS refuses it at ``step``)."""
+        if hasattr(self, "_params"):
+            raise ValueError(f"{type(self).__name__} doesn't support per-parameter options (parameter groups): "
+                             "add_param_group would make a second group, whose parameters it would never update; "
+                             "build a new optimizer over all the parameters instead")
+        super().add_param_group(group)
+
     def _refuse_more_than(self, max_params, what, instead):
         """Raise a clear error if there are more than ``max_params`` parameters (dense ``n x n`` methods).
 

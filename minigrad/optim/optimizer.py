@@ -158,7 +158,9 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         With ``set_to_none=True`` (the default) ``p.grad`` becomes ``None``, so
         the next backward pass allocates it fresh and :meth:`step` skips
         parameters that received no gradient. Otherwise the gradient arrays
-        are filled with zeros in place (after detaching them from any graph).
+        are filled with zeros in place (after detaching them from any graph); one
+        NumPy cannot write (broadcast, stride 0, or read-only) becomes a zero array
+        of its shape and dtype in the same Tensor.
         """
         for group in self.param_groups:
             for p in group["params"]:
@@ -169,7 +171,11 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
                 else:
                     if p.grad.requires_grad:
                         p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                    g = p.grad.data
+                    if getattr(g.flags, "writeable", True):
+                        g[...] = 0
+                    else:   # a broadcast (stride 0) or read-only array: the same Tensor holds zeros, as torch's zero_()
+                        p.grad.data = get_array_module(g).zeros(g.shape, dtype=g.dtype)
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.

@@ -246,6 +246,18 @@ def test_parameter_groups_are_rejected(cls):
         cls([{"params": [mg.zeros(2, requires_grad=True)]}, {"params": [mg.zeros(2, requires_grad=True)]}])
 
 
+@pytest.mark.parametrize("cls", [LBFGS, ConjugateGradient, BFGS, Newton, NewtonCG])
+def test_a_param_group_added_later_is_refused(cls):
+    # the flat vector holds the constructor's parameters only: a group added later was never stepped (b stayed
+    # at 3 while a went to 0); torch's LBFGS refuses it at step() ("Expected exactly one param_group, but got 2")
+    a = mg.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    b = mg.tensor([3.0], dtype=np.float64, requires_grad=True)
+    opt = cls([a])
+    with pytest.raises(ValueError, match=f"{cls.__name__} doesn't support per-parameter options .*add_param_group"):
+        opt.add_param_group({"params": [b]})
+    assert len(opt.param_groups) == 1 and opt.param_groups[0]["params"] == [a]
+
+
 # ---------------------------------------------------------------- dtypes, devices, several parameters
 @pytest.mark.parametrize("make", [
     lambda p: LBFGS(p, line_search_fn="strong_wolfe", max_iter=5),

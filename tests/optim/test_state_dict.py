@@ -261,3 +261,32 @@ def test_a_renamed_class_name_in_the_state_is_refused():
     saved["optimizer_class"] = "AdamW"
     with pytest.raises(ValueError, match=r"Adam.load_state_dict: the state was saved by AdamW, .*load it into AdamW"):
         Adam([mg.tensor([1.0, 2.0], requires_grad=True)]).load_state_dict(saved)
+
+
+def test_a_state_loaded_over_parameters_in_another_order_maps_by_position_as_torchs():
+    # parameters of one shape in another order: neither library can tell, both give position i's state to the
+    # optimizer's parameter i; the run then goes on as torch's does
+    torch = pytest.importorskip("torch")
+    starts = [np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.7, -1.5])]
+
+    def run(lib, tensor, read):
+        params = [tensor(x.copy()).requires_grad_(True) for x in starts]
+        opt = lib.optim.Adam(params, lr=0.1, amsgrad=True)
+        for step in range(3):
+            for i, p in enumerate(params):
+                p.grad = tensor(np.cos(read(p) * (i + 1) + step))
+            opt.step()
+        saved = opt.state_dict()
+        swapped = [tensor(read(p).copy()).requires_grad_(True) for p in reversed(params)]
+        resumed = lib.optim.Adam(swapped, lr=0.1, amsgrad=True)
+        resumed.load_state_dict(saved)
+        for step in range(3, 6):
+            for i, p in enumerate(swapped):
+                p.grad = tensor(np.cos(read(p) * (i + 1) + step))
+            resumed.step()
+        return [read(p).copy() for p in swapped]
+
+    ours = run(mg, lambda x: mg.tensor(x, dtype=mg.float64), lambda p: to_numpy(p.data))
+    theirs = run(torch, lambda x: torch.tensor(x, dtype=torch.float64), lambda p: p.detach().numpy())
+    for x, y in zip(ours, theirs):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
