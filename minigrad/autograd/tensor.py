@@ -1497,7 +1497,8 @@ class Tensor:
         """``src``'s values (broadcast to this shape, converted to this dtype and device) written in place, as
         ``torch.Tensor.copy_``; recorded while grad mode is on, as any in-place method (``_write_result``)."""
         self._refuse_read_only("copy_()")
-        values = src.data if isinstance(src, Tensor) else np.asarray(src)
+        # a backend array as it is: np.asarray refuses a CuPy array (TypeError)
+        values = src.data if isinstance(src, Tensor) else src if backend.is_array(src) else np.asarray(src)
         try:
             fits = np.broadcast_shapes(values.shape, self.shape) == self.shape
         except ValueError:
