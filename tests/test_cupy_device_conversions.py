@@ -85,6 +85,15 @@ def test_copy_takes_a_device_array(cupy_conversions):
     assert r.numpy().tolist() == [[4.0, 5.0], [4.0, 5.0]]
 
 
+def test_categorical_log_prob_takes_a_device_array(cupy_conversions):
+    # log_prob wrapped a non-Tensor value with Tensor(np.asarray(value)): d.log_prob(cupy_array) raised TypeError
+    from minigrad import distributions as D
+
+    d = D.Categorical(probs=mg.tensor([[0.25, 0.75], [0.5, 0.5]], dtype=mg.float64))
+    np.testing.assert_allclose(d.log_prob(on_device([1, 0], np.int64)).numpy(), np.log([0.75, 0.5]), rtol=1e-15)
+    assert d.log_prob([1, 0]).numpy().tolist() == d.log_prob(on_device([1, 0], np.int64)).numpy().tolist()
+
+
 @pytest.fixture
 def gpu_batches(monkeypatch):
     """``OnDevice`` arrays live on "cuda:0"; moving values there makes one. A batch's module stacks only arrays
