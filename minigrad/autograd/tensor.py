@@ -1533,6 +1533,7 @@ class Tensor:
         generator where it was."""
         if self.dtype.kind != "f":
             raise TypeError(f"{name}(): needs a floating tensor, got dtype {self.dtype}")
+        self._refuse_read_only(f"{name}()")   # NumPy would refuse the write; CuPy writes every alias
         self._check_writable(name, "draw a new tensor (minigrad.rand / minigrad.randn)")
         self.data[...] = backend.to_device(draw().astype(self.dtype, copy=False), self.device)
         _mark_written(self)
@@ -1826,6 +1827,7 @@ is stamped, so a graph recorded before it refuses to backward."""
         if self.ndim > 2 and len(set(self.shape)) != 1:
             raise RuntimeError(f"fill_diagonal_(): all dims must be of equal length beyond 2 dims, got shape "
                                f"{tuple(self.shape)}")
+        self._refuse_read_only("fill_diagonal_()")
         self._check_writable("fill_diagonal_", "build a new tensor (e.g. with minigrad.where)")
         if isinstance(fill_value, Tensor):   # a 0-d tensor is read as its number, as torch's
             if fill_value.ndim != 0:
@@ -2078,6 +2080,7 @@ is stamped, so a graph recorded before it refuses to backward."""
     def _fill_sampled(self, name, draw, floating=True):
         """Write ``draw()``'s host values into this tensor in place, stamped (``zero_``'s rules); ``floating``: PyTorch
         refuses these draws into an integer or bool tensor. Everything is checked before the generator moves."""
+        self._refuse_read_only(f"{name}()")
         self._check_writable(name, "draw into a new tensor")
         if floating and self.dtype.kind != "f":
             raise RuntimeError(f"{name}: a continuous distribution needs a floating-point tensor, got dtype "
