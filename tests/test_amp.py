@@ -352,6 +352,21 @@ def test_unscale_of_gradients_on_the_host_and_a_gpu(monkeypatch, host_first, fin
     assert np.asarray(params[0].grad.data).tolist() == [2.0] * 3
 
 
+@pytest.mark.parametrize("finite_run", [True, False])
+def test_unscale_of_gradients_on_the_host_and_each_device(device, finite_run):
+    params = [mg.tensor(np.zeros(3, dtype=np.float32), device=d, requires_grad=True) for d in ("cpu", device, "cpu")]
+    for p in params:
+        p.grad = mg.tensor(np.full(3, 8.0, dtype=np.float32), device=p.device)
+    if not finite_run:
+        params[1].grad.data[0] = np.inf
+    optimizer = SGD(params, lr=0.1)
+    scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale(mg.tensor(1.0))
+    scaler.unscale_(optimizer)
+    assert scaler._per_optimizer_states[id(optimizer)]["found_inf"] is (not finite_run)
+    assert params[2].grad.numpy().tolist() == [2.0] * 3
+
+
 def test_unscale_reads_the_device_once_not_once_per_gradient(monkeypatch):
     # bool(isfinite(g).all()) per gradient waited for the GPU once per parameter; torch's reads found_inf once
     from minigrad.amp import grad_scaler

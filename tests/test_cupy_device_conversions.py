@@ -140,3 +140,27 @@ def test_lambda_on_a_gpu_batch_keeps_numbers_on_the_gpu(gpu_batches, fn, want, d
     assert out.dtype == dtype and out.view(np.ndarray).tolist() == want
     got = Compose([ToFloat(), Lambda(lambda x: float(x.sum()))])(on_device(np.full((2, 2, 2), 255, np.uint8)))
     assert backend.device_of(got) == "cuda:0" and got.view(np.ndarray).tolist() == [4.0, 4.0]
+
+
+def test_device_arrays_given_as_plain_arrays_on_every_device(device):
+    from minigrad import distributions as D
+
+    where = backend.normalize_device(device)
+    raw = lambda values, dtype=np.int64: backend.to_device(np.array(values, dtype=dtype), where)   # noqa: E731
+    logits = np.random.default_rng(1).standard_normal((4, 3))
+    kwargs = dict(weight=mg.tensor([0.5, 1.0, 2.0], dtype=mg.float64, device=device), label_smoothing=0.2)
+    want = F.cross_entropy(mg.tensor(logits, dtype=mg.float64), mg.tensor([2, 0, 1, 2]),
+                           weight=mg.tensor([0.5, 1.0, 2.0], dtype=mg.float64), label_smoothing=0.2).item()
+    got = F.cross_entropy(mg.tensor(logits, dtype=mg.float64, device=device), raw([2, 0, 1, 2]), **kwargs).item()
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    scores = mg.tensor(np.random.default_rng(2).standard_normal((2, 3, 4)), dtype=mg.float64, device=device)
+    labels = [[0, 2, 1, 1], [2, 2, 0, 1]]
+    np.testing.assert_allclose(F.cross_entropy(scores, raw(labels), reduction="none").numpy(),
+                               F.cross_entropy(scores, mg.tensor(labels, device=device), reduction="none").numpy(),
+                               rtol=0)
+    t = mg.zeros(3, dtype=mg.float64, device=device)
+    assert t.copy_(raw([1.0, 2.0, 3.0], np.float64)).numpy().tolist() == [1.0, 2.0, 3.0]
+    d = D.Categorical(probs=mg.tensor([[0.25, 0.75], [0.5, 0.5]], dtype=mg.float64, device=device))
+    np.testing.assert_allclose(d.log_prob(raw([1, 0])).numpy(), np.log([0.75, 0.5]), rtol=1e-15)
+    out = Lambda(lambda y: y * 2)(raw([1, 2, 3]))
+    assert backend.device_of(out) == where and backend.to_numpy(out).tolist() == [2, 4, 6]

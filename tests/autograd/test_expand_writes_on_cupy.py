@@ -56,3 +56,11 @@ def test_every_writer_refuses_an_expanded_tensor_with_one_message_on_numpy(what)
     e = mg.tensor([[1.0, 2.0, 3.0]]).expand(2, 3)
     with pytest.raises(RuntimeError, match=r"is read-only: an expand"):
         WRITERS[what](e)
+
+
+@pytest.mark.parametrize("what", list(WRITERS))
+def test_every_writer_refuses_an_expanded_tensor_on_every_device(device, what):
+    x = mg.tensor([[1.0, 2.0, 3.0]], device=device)
+    with pytest.raises(RuntimeError, match=r"is read-only: an expand"):
+        WRITERS[what](x.expand(2, 3))   # out= is refused before its device is compared with the result's
+    assert x.numpy().tolist() == [[1.0, 2.0, 3.0]]

@@ -71,3 +71,20 @@ def test_an_assignment_from_an_overlapping_view_gives_numpy_s_values():
     z = mg.Tensor(_on_gpu([1.0, 2.0, 3.0, 4.0]))
     z[1:].copy_(z.data[:-1])   # a raw array of the same memory
     assert z.data.view(np.ndarray).tolist() == [1.0, 1.0, 2.0, 3.0]
+
+
+def test_writes_from_overlapping_views_on_every_device(device):
+    x = mg.tensor([1.0, 2.0, 3.0, 4.0], dtype=mg.float64, device=device)
+    t = x[1:]
+    t += x[:-1]
+    assert x.numpy().tolist() == [1.0, 3.0, 5.0, 7.0]
+    a = mg.tensor(np.arange(64.0 * 64).reshape(64, 64), dtype=mg.float64, device=device)   # many GPU threads
+    want = a.numpy() + a.numpy().T
+    a += a.T
+    np.testing.assert_array_equal(a.numpy(), want)
+    y = mg.tensor(np.arange(4096.0), dtype=mg.float64, device=device)
+    y[1:] = y[:-1]
+    np.testing.assert_array_equal(y.numpy(), np.concatenate([[0.0], np.arange(4095.0)]))
+    z = mg.tensor(np.arange(4096.0), dtype=mg.float64, device=device)
+    z[:-1].copy_(z[1:])
+    np.testing.assert_array_equal(z.numpy(), np.concatenate([np.arange(1.0, 4096.0), [4095.0]]))

@@ -75,3 +75,18 @@ def test_max_pooling_in_the_loop_takes_each_window_s_last_nan(monkeypatch):
     y.sum().backward()
     assert np.isnan(y.numpy()).all() and index.numpy().tolist() == [[[[2]]]]
     assert x.grad.numpy().tolist() == [[[[0.0, 0.0], [1.0, 0.0]]]]
+
+
+@pytest.mark.parametrize("run, shape", [
+    (lambda t: F.max_pool2d(t, 2, return_indices=True), (1, 2, 6, 6)),
+    (lambda t: F.max_pool3d(t, 2, return_indices=True), (1, 1, 4, 4, 4)),
+    (lambda t: F.adaptive_max_pool2d(t, (4, 3), return_indices=True), (1, 2, 6, 6)),
+])
+def test_max_pooling_with_nans_on_every_device(device, run, shape):
+    # the GPU takes its NaN in the loop (max pooling) or unasked (adaptive): the host's values, indices, gradient
+    x = _image(shape)
+    want = _pooled(run, x)
+    t = mg.tensor(x, dtype=mg.float64, device=device, requires_grad=True)
+    y, index = run(t)
+    y.sum().backward()
+    _same((y.numpy(), index.numpy(), t.grad.numpy()), want)
