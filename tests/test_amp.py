@@ -308,6 +308,65 @@ def test_scaling_keeps_float16_gradients_from_underflowing_as_torchs():
     np.testing.assert_allclose(grads["minigrad", True], [1e-8] * 3, rtol=1e-3)
 
 
+class _OnDevice(np.ndarray):
+    """A stand-in GPU array for unscale_'s mixed-device test."""
+
+
+class _DeviceUfuncs:
+    """CuPy's namespace for the stand-in: its ufuncs take its arrays and scalars (NumPy's too), but refuse a NumPy
+    array, even a 0-d one (cupy/_core/_kernel.pyx: "Unsupported type <class 'numpy.ndarray'>")."""
+
+    def __getattr__(self, name):
+        ufunc = getattr(np, name)
+
+        def call(*args, **kwargs):
+            if any(type(a) is np.ndarray for a in args):
+                raise TypeError("Unsupported type <class 'numpy.ndarray'>")
+            return np.asarray(ufunc(*args, **kwargs)).view(_OnDevice)
+        return call
+
+
+@pytest.mark.parametrize("host_first", [True, False])
+@pytest.mark.parametrize("finite_run", [True, False])
+def test_unscale_of_gradients_on_the_host_and_a_gpu(monkeypatch, host_first, finite_run):
+    # the running found-finite flag was combined by the module of each new gradient: a host gradient first, then a
+    # GPU one, asked CuPy's logical_and to take the host flag (a NumPy array): TypeError in unscale_
+    from minigrad.amp import grad_scaler
+
+    monkeypatch.setattr(grad_scaler, "get_array_module", lambda a: _DeviceUfuncs() if isinstance(a, _OnDevice) else np)
+    monkeypatch.setattr(grad_scaler, "device_of", lambda a: "cuda:0" if isinstance(a, _OnDevice) else "cpu")
+    monkeypatch.setattr(grad_scaler, "to_device",
+                        lambda a, d: np.asarray(a).view(_OnDevice if d != "cpu" else np.ndarray))
+    params = [mg.tensor(np.zeros(3, dtype=np.float32), requires_grad=True) for _ in range(3)]
+    for i, p in enumerate(params):
+        p.grad = mg.tensor(np.full(3, 8.0, dtype=np.float32))
+        if (i == 1) == host_first:   # the other gradients on the other device
+            p.grad.data = p.grad.data.view(_OnDevice)
+    if not finite_run:
+        params[2].grad.data[0] = np.inf
+    optimizer = SGD(params, lr=0.1)
+    scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale(mg.tensor(1.0))
+    scaler.unscale_(optimizer)
+    assert scaler._per_optimizer_states[id(optimizer)]["found_inf"] is (not finite_run)
+    assert np.asarray(params[0].grad.data).tolist() == [2.0] * 3
+
+
+@pytest.mark.parametrize("finite_run", [True, False])
+def test_unscale_of_gradients_on_the_host_and_each_device(device, finite_run):
+    params = [mg.tensor(np.zeros(3, dtype=np.float32), device=d, requires_grad=True) for d in ("cpu", device, "cpu")]
+    for p in params:
+        p.grad = mg.tensor(np.full(3, 8.0, dtype=np.float32), device=p.device)
+    if not finite_run:
+        params[1].grad.data[0] = np.inf
+    optimizer = SGD(params, lr=0.1)
+    scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale(mg.tensor(1.0))
+    scaler.unscale_(optimizer)
+    assert scaler._per_optimizer_states[id(optimizer)]["found_inf"] is (not finite_run)
+    assert params[2].grad.numpy().tolist() == [2.0] * 3
+
+
 def test_unscale_reads_the_device_once_not_once_per_gradient(monkeypatch):
     # bool(isfinite(g).all()) per gradient waited for the GPU once per parameter; torch's reads found_inf once
     from minigrad.amp import grad_scaler

@@ -138,7 +138,10 @@ class GradScaler:
             g = p.grad.data
             xp = get_array_module(g)
             this = xp.isfinite(g).all()                     # checked before scaling, as torch's kernel does
-            finite = this if finite is None else xp.logical_and(finite, to_device(this, device_of(finite)))
+            if finite is None:
+                finite = this
+            else:   # combined where the flag lives: CuPy's logical_and refuses a host flag (a NumPy array)
+                finite = get_array_module(finite).logical_and(finite, to_device(this, device_of(finite)))
             with np.errstate(invalid="ignore", over="ignore"):
                 g *= g.dtype.type(inv_scale)
         state["found_inf"] = finite is not None and not bool(finite)

@@ -30,6 +30,17 @@ _IN_PLACE_OF_OPERATOR = {
 }
 
 
+def _read_first(target, value):
+    """``value``, copied first where it shares ``target``'s memory on a GPU (``x[1:] = x[:-1]``, ``a += a.T``).
+
+    NumPy reads an operand that overlaps the array it writes before writing; CuPy looks for no overlap, and its
+    kernel reads and writes each element in one pass, so the values would depend on the threads' order. The
+    host pays one type test."""
+    if type(target) is np.ndarray or value is target or not hasattr(value, "base"):
+        return value
+    return value.copy() if _buffer(value) is _buffer(target) else value
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -421,7 +432,7 @@ class Tensor:
             _mark_written(self)
             return self
         try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
-            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
+            getattr(self._xp(), ufunc)(self.data, _read_first(self.data, value), out=self.data, casting="same_kind")
         except (TypeError, ValueError, OverflowError) as exc:
             got = (f"shape {tuple(value.shape)} and dtype {value.dtype}" if hasattr(value, "dtype")
                    else f"{type(value).__name__} {value!r}")
@@ -471,7 +482,7 @@ class Tensor:
             # Recorded as torch records it: written entries take value's gradient, overwritten ones get 0.
             self._write_result("__setitem__", lambda t: _assign(t, index, value))
             return
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+        self.data[index] = _read_first(self.data, value.data if isinstance(value, Tensor) else value)
         # Stamp the write, so that backward can tell a graph node whose input changed after it was recorded.
         _mark_written(self)
 
@@ -1497,7 +1508,8 @@ class Tensor:
         """``src``'s values (broadcast to this shape, converted to this dtype and device) written in place, as
         ``torch.Tensor.copy_``; recorded while grad mode is on, as any in-place method (``_write_result``)."""
         self._refuse_read_only("copy_()")
-        values = src.data if isinstance(src, Tensor) else np.asarray(src)
+        # a backend array as it is: np.asarray refuses a CuPy array (TypeError)
+        values = src.data if isinstance(src, Tensor) else src if backend.is_array(src) else np.asarray(src)
         try:
             fits = np.broadcast_shapes(values.shape, self.shape) == self.shape
         except ValueError:
@@ -1512,7 +1524,7 @@ class Tensor:
         if self.requires_grad and STATE.grad_enabled:
             constant = Tensor(backend.to_device(values, self.device))
             return self._write_result("copy_", lambda t: _ops.broadcast_to(constant, t.shape))
-        self.data[...] = backend.to_device(values, self.device)
+        self.data[...] = _read_first(self.data, backend.to_device(values, self.device))
         _mark_written(self)
         return self
 
@@ -1532,6 +1544,7 @@ class Tensor:
         generator where it was."""
         if self.dtype.kind != "f":
             raise TypeError(f"{name}(): needs a floating tensor, got dtype {self.dtype}")
+        self._refuse_read_only(f"{name}()")   # NumPy would refuse the write; CuPy writes every alias
         self._check_writable(name, "draw a new tensor (minigrad.rand / minigrad.randn)")
         self.data[...] = backend.to_device(draw().astype(self.dtype, copy=False), self.device)
         _mark_written(self)
@@ -1825,6 +1838,7 @@ is stamped, so a graph recorded before it refuses to backward."""
         if self.ndim > 2 and len(set(self.shape)) != 1:
             raise RuntimeError(f"fill_diagonal_(): all dims must be of equal length beyond 2 dims, got shape "
                                f"{tuple(self.shape)}")
+        self._refuse_read_only("fill_diagonal_()")
         self._check_writable("fill_diagonal_", "build a new tensor (e.g. with minigrad.where)")
         if isinstance(fill_value, Tensor):   # a 0-d tensor is read as its number, as torch's
             if fill_value.ndim != 0:
@@ -2077,6 +2091,7 @@ is stamped, so a graph recorded before it refuses to backward."""
     def _fill_sampled(self, name, draw, floating=True):
         """Write ``draw()``'s host values into this tensor in place, stamped (``zero_``'s rules); ``floating``: PyTorch
         refuses these draws into an integer or bool tensor. Everything is checked before the generator moves."""
+        self._refuse_read_only(f"{name}()")
         self._check_writable(name, "draw into a new tensor")
         if floating and self.dtype.kind != "f":
             raise RuntimeError(f"{name}: a continuous distribution needs a floating-point tensor, got dtype "

@@ -147,7 +147,8 @@ class Categorical(Distribution):
         return Tensor(self._draw(sample_shape)).to(self.probs.device)
 
     def log_prob(self, value):
-        value = ops.astype(value if isinstance(value, Tensor) else Tensor(np.asarray(value)), np.int64)
+        # Tensor(value), not Tensor(np.asarray(value)): a CuPy array stays one (np.asarray refuses it)
+        value = ops.astype(value if isinstance(value, Tensor) else Tensor(value), np.int64)
         if self._validate_args and not bool(((value.data >= 0) & (value.data < self._num_events)).all()):
             raise ValueError(f"{type(self).__name__}.log_prob: values must be integers in [0, {self._num_events})")
         shape = np.broadcast_shapes(tuple(value.shape), self.batch_shape)

@@ -58,7 +58,9 @@ def _argmax_index(x, out_hw):
     blocks = blocks.reshape(n, c, *out_hw, math.prod(ks))
     best = xp.argmax(blocks, axis=-1)   # the first maximum; a NaN counts as the largest
     nan = xp.isnan(blocks)
-    if nan.any():   # PyTorch's scan keeps the last NaN of a window
+    # PyTorch's scan keeps the last NaN of a window. A GPU takes the where without asking first: reading
+    # nan.any() back would wait for the device on every forward.
+    if xp is not np or nan.any():
         best = xp.where(nan.any(axis=-1), blocks.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1), best)
     flat = 0
     for axis, (i, offset) in enumerate(zip(index, xp.unravel_index(best, ks))):

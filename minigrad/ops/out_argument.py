@@ -18,6 +18,7 @@ def write_out(name, result, out, operands):
     """``result``'s values written into ``out``, which is returned; ``operands`` are the op's inputs."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): out must be a Tensor, got {type(out).__name__}")
+    out._refuse_read_only(f"{name}(out=)")   # an expand()ed out: NumPy refuses the write, CuPy writes every alias
     if STATE.grad_enabled and (out.requires_grad or any(isinstance(t, Tensor) and t.requires_grad
                                                         for t in operands)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "

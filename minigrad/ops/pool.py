@@ -89,15 +89,20 @@ class MaxPool2d(Function):
         y = _at(win, offsets[0][1]).copy()
         index = xp.zeros(y.shape, dtype=np.uint8 if len(offsets) < 256 else np.int32)
         later, step = xp.empty(y.shape, dtype=bool), xp.empty_like(index)
+        # On a GPU a NaN takes the index inside the loop: the fix-up below would first read isnan(y).any() back,
+        # a wait for the device on every forward. The host keeps the loop lean and fixes up only when NaNs exist.
+        nan_in_loop = xp is not np and y.dtype.kind == "f"
         for k, offset in offsets[1:]:
             value = _at(win, offset)
             xp.greater(value, y, out=later)    # strictly greater: a tie keeps the earlier element
+            if nan_in_loop:   # every NaN takes it, so a window's last NaN keeps it (NaN > y is False)
+                later |= xp.isnan(value)
             # index = k where later: as integer arithmetic, several times faster than copyto(where=)
             xp.subtract(index.dtype.type(k), index, out=step)
             step *= later
             index += step
             xp.maximum(y, value, out=y)
-        if y.dtype.kind == "f" and xp.isnan(y).any():
+        if y.dtype.kind == "f" and not nan_in_loop and xp.isnan(y).any():
             # ``greater`` is False for a NaN, so its window kept an earlier index; PyTorch's kernels record a
             # window's LAST NaN (one pass over the output on the common path, the fix-up only when NaNs exist).
             nan = xp.isnan(y)

@@ -67,7 +67,9 @@ def _argmax_index(x, samples, kernel, out_size):
     blocks = xp.take_along_axis(x.reshape(n, c, 1, -1), flat.reshape(n, c, 1, -1), axis=3).reshape(flat.shape)
     best = xp.argmax(blocks, axis=-1)   # the first maximum; a NaN counts as the largest
     nan = xp.isnan(blocks)
-    if nan.any():   # PyTorch's scan keeps the last NaN of a window
+    # PyTorch's scan keeps the last NaN of a window. A GPU takes the where without asking first: reading
+    # nan.any() back would wait for the device on every forward.
+    if xp is not np or nan.any():
         best = xp.where(nan.any(axis=-1), blocks.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1), best)
     return xp.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
 

@@ -300,7 +300,7 @@ def _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, e, ignore_
     ``(1 - e) nll(weighted) + e/C * sum_i u_i (-sum_c w_c log p_ic)``, with ``u_i`` 0 for an
     ignored row and the 'mean' dividing both parts by the counted rows' total target weight."""
     xp = logits._xp()
-    data = to_device(target.data if isinstance(target, Tensor) else np.asarray(target), logits.device)
+    data = to_device(number_array(target), logits.device)   # not np.asarray: it refuses a CuPy array
     keep = xp.ones(data.shape[0], dtype=logits.dtype) if ignore_index is None else \
         (data != ignore_index).astype(logits.dtype)
     unit = keep
@@ -357,7 +357,7 @@ def _per_position(name, loss, scores, target, reduction, **options):
                          f"() or (N, d1, ...); got input {tuple(scores.shape)} and target {target_shape}")
     rows = (ops.reshape(scores, (1, -1)) if scores.ndim == 1
             else ops.reshape(ops.movedim(scores, 1, -1), (-1, scores.shape[1])))
-    flat = ops.reshape(target if isinstance(target, Tensor) else Tensor(np.asarray(target)), (-1,))
+    flat = ops.reshape(target if isinstance(target, Tensor) else Tensor(number_array(target)), (-1,))
     out = loss(rows, flat, reduction=reduction, **options)
     return ops.reshape(out, target_shape) if reduction == "none" else out
 
