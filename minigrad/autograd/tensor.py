@@ -41,6 +41,18 @@ def _read_first(target, value):
     return value.copy() if _buffer(value) is _buffer(target) else value
 
 
+def is_read_only(data) -> bool:
+    """Whether writing into the backend array ``data`` is refused: a read-only NumPy array, or a view whose
+    entries share memory (an ``expand()``, a broadcast), where one write would change several entries."""
+    # NumPy marks its broadcast read-only; CuPy has no such flag (its flags have no ``writeable``) and
+    # broadcasts into a writable array, so a stride of 0 over two or more entries is what tells repetition
+    # (an array with no entries repeats none, though NumPy gives its dims stride 0)
+    if not getattr(data.flags, "writeable", True):
+        return True
+    return (0 in data.strides and 0 not in data.shape   # cheap tests first: this runs on every write
+            and any(s == 0 and n > 1 for n, s in zip(data.shape, data.strides)))
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -1425,13 +1437,7 @@ class Tensor:
     def _refuse_read_only(self, what):
         """An ``expand()``'s output repeats entries of one memory (a read-only array): torch refuses most writes
         into it, and its fill_/zero_/x[i] = v write every alias; minigrad refuses them all, with this message."""
-        data = self.data
-        # NumPy marks its broadcast read-only; CuPy has no such flag (its flags have no ``writeable``) and
-        # broadcasts into a writable array, so a stride of 0 over two or more entries is what tells repetition
-        # (an array with no entries repeats none, though NumPy gives its dims stride 0)
-        read_only = not getattr(data.flags, "writeable", True)
-        if read_only or (0 in data.strides and 0 not in data.shape   # cheap tests first: this runs on every write
-                         and any(s == 0 and n > 1 for n, s in zip(data.shape, data.strides))):
+        if is_read_only(self.data):
             raise RuntimeError(
                 f"{what}: this tensor (shape {tuple(self.shape)}) is read-only: an expand()ed view, whose entries "
                 "share memory (torch refuses most writes into one too), or a read-only NumPy array; write into a "

@@ -35,6 +35,7 @@ import functools
 
 from minigrad.autograd.mode import enable_grad
 from minigrad.autograd.write_stamps import mark_written
+from minigrad.autograd.zero_grad import zero_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
 # torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
@@ -158,24 +159,10 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         With ``set_to_none=True`` (the default) ``p.grad`` becomes ``None``, so
         the next backward pass allocates it fresh and :meth:`step` skips
         parameters that received no gradient. Otherwise the gradient arrays
-        are filled with zeros in place (after detaching them from any graph); one
-        NumPy cannot write (broadcast, stride 0, or read-only) becomes a zero array
-        of its shape and dtype in the same Tensor.
+        are filled with zeros (see ``minigrad.autograd.zero_grad``).
         """
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.requires_grad:
-                        p.grad = p.grad.detach()
-                    g = p.grad.data
-                    if getattr(g.flags, "writeable", True):
-                        g[...] = 0
-                    else:   # a broadcast (stride 0) or read-only array: the same Tensor holds zeros, as torch's zero_()
-                        p.grad.data = get_array_module(g).zeros(g.shape, dtype=g.dtype)
+            zero_grad(group["params"], set_to_none)
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.

@@ -88,6 +88,26 @@ def test_zero_grad_sets_none_by_default_or_zeros_in_place():
         assert model.weight.grad is None
 
 
+def test_zero_grad_without_set_to_none_zeroes_a_broadcast_gradient_and_detaches_a_recorded_one_as_torch():
+    # Layer.zero_grad wrote into the gradient array itself: NumPy refused a broadcast one ("assignment
+    # destination is read-only"), and a gradient that requires grad stayed attached to its graph
+    ours, theirs = nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    ours.weight.grad = mg.from_numpy(np.broadcast_to(np.array(2.0, dtype=np.float32), ours.weight.shape))
+    theirs.weight.grad = torch.tensor(2.0).expand(*theirs.weight.shape)
+    w = mg.ones(3, requires_grad=True)
+    tw = torch.ones(3, requires_grad=True)
+    ours.bias.grad, theirs.bias.grad = w * 2, tw * 2
+    grad = ours.weight.grad
+    ours.zero_grad(set_to_none=False)
+    theirs.zero_grad(set_to_none=False)
+    assert ours.weight.grad is grad and ours.weight.grad.dtype == mg.float32
+    np.testing.assert_array_equal(ours.weight.grad.numpy(), np.zeros((2, 3)))   # minigrad's weight is (in, out)
+    np.testing.assert_array_equal(theirs.weight.grad.numpy(), np.zeros((3, 2)))
+    np.testing.assert_array_equal(ours.bias.grad.numpy(), theirs.bias.grad.numpy())
+    assert not ours.bias.grad.requires_grad and ours.bias.grad.creator is None
+    assert not theirs.bias.grad.requires_grad and theirs.bias.grad.grad_fn is None
+
+
 def test_type_casts_every_tensor_integers_too_and_to_casts_floating_ones_only():
     ours, theirs = nn.BatchNorm1d(2), torch.nn.BatchNorm1d(2)
     assert ours.type(mg.float64) is ours
