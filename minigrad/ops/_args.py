@@ -108,13 +108,13 @@ def normalize_axis(op_name, axis, ndim, shape=None):
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes, checked against ``ndim``."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not isinstance(a, int) or not -ndim <= a < ndim:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:   # NumPy's np.int64 axes too
             where = f"shape {tuple(shape)}" if shape is not None else f"{ndim} dimensions"
             raise ValueError(f"{op_name}: axis {a} is out of range for a tensor of {where}")
-        out.append(a % ndim)
+        out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op_name}: repeated axis in {axis}")
     return tuple(sorted(out))

@@ -19,7 +19,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import _python_number, as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
 from minigrad.dtypes import as_dtype
 from minigrad.ops.convert import in_dtype
@@ -368,6 +368,7 @@ def _variance_args(name, x, positional, axis, keepdims, ddof, dim, keepdim, corr
         label, c = given[0]
         if isinstance(c, bool) or not is_real(c):
             raise TypeError(f"{name}: {label} must be a real number, got {label}={c!r} ({type(c).__name__})")
+        c = _python_number(c)   # a NumPy scalar would make Std's 1 / (n - c), and so a float32 result, float64
     elif torch_call != numpy_call:
         label, c = ("correction", 1) if torch_call else ("ddof", 0)
     else:  # neither spelling, or both mixed: NumPy's default and PyTorch's differ

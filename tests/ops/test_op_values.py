@@ -332,6 +332,19 @@ def test_axis_out_of_range_names_op_and_shape(call):
         call(x)
 
 
+def test_numpy_integer_axes_are_taken_as_numpy_takes_them():
+    # axes computed with NumPy (np.argmax, np.arange) are np.int64; NumPy's own sum takes them
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = mg.tensor(a)
+    assert x.sum(axis=np.int64(1)).tolist() == a.sum(axis=1).tolist()
+    assert x.sum(axis=(np.int64(0), np.int64(2))).tolist() == a.sum(axis=(0, 2)).tolist()
+    assert mg.mean(x, axis=np.int32(-1), keepdims=True).shape == (2, 3, 1)
+    assert x.var(axis=(np.int64(0), 1)).shape == (4,)
+    assert x.max(axis=np.int64(2)).tolist() == a.max(axis=2).tolist()
+    with pytest.raises(ValueError, match=r"^sum: axis 3 is out of range for a tensor of shape \(2, 3, 4\)$"):
+        x.sum(axis=(np.int64(0), np.int64(3)))
+
+
 def test_axis_error_names_the_op():
     with pytest.raises(ValueError, match=r"^sum: axis 3 is out of range for a tensor of shape \(2, 3, 4\)$"):
         mg.zeros(2, 3, 4).sum(axis=3)

@@ -470,6 +470,26 @@ def test_float32_stays_float32():
     assert x.grad.dtype == np.float32 and np.all(np.isfinite(x.grad.numpy()))
 
 
+@pytest.mark.parametrize("correction", [np.int64(1), np.float64(1.0), np.float64(0.5)], ids=repr)
+def test_std_with_a_numpy_scalar_correction_stays_float32_as_torch(correction):
+    # A NumPy scalar is not weak in NumPy 2's promotion: 1 / (n - np.int64(1)) is a float64 scalar, and a
+    # float32 array times it is float64.
+    a = X.astype(np.float32)
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    outs = [mg.std(x, dim=1, correction=correction), x.std(2, correction=correction),
+            mg.std(x, axis=(0, 2), ddof=correction), mg.std_mean(x, 1, correction=correction)[0]]
+    expected = [torch.std(tx, dim=1, correction=correction), tx.std(2, correction=correction),
+                torch.std(tx, dim=(0, 2), correction=correction), torch.std_mean(tx, 1, correction=correction)[0]]
+    assert [str(o.dtype) for o in outs] == ["float32"] * 4
+    assert [e.dtype for e in expected] == [torch.float32] * 4
+    for out, e in zip(outs, expected):
+        np.testing.assert_allclose(out.numpy(), e.detach().numpy(), rtol=1e-6, atol=0)
+    sum(o.sum() for o in outs).backward()
+    sum(e.sum() for e in expected).backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
 def test_scan_of_a_0d_tensor_is_itself_as_torch():
     for name in ("cumprod", "logcumsumexp"):
         both(lambda t: getattr(t, name)(0), lambda t: getattr(t, name)(0), np.array(0.75))

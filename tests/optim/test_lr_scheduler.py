@@ -379,7 +379,21 @@ def test_an_integral_float_count_is_taken_as_the_integer(make_float, make_int):
     (lambda o: LinearLR(o, total_iters=np.int64(4)), lambda o: LinearLR(o, total_iters=4)),
     (lambda o: ReduceLROnPlateau(o, patience=np.int64(0), cooldown=np.int64(1)),
      lambda o: ReduceLROnPlateau(o, patience=0, cooldown=1)),
-], ids=["CosineAnnealingLR", "StepLR", "MultiStepLR", "LinearLR", "ReduceLROnPlateau"])
+    # np.float64 factors: the lr must stay a Python float (a np.float64 lr would make float32 updates float64)
+    (lambda o: ExponentialLR(o, gamma=np.float64(0.9)), lambda o: ExponentialLR(o, gamma=0.9)),
+    (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=np.float64(0.01)), lambda o: CosineAnnealingLR(o, T_max=10,
+                                                                                                   eta_min=0.01)),
+    (lambda o: CyclicLR(o, base_lr=np.float64(0.1), max_lr=np.float64(1.0), step_size_up=3, mode="exp_range",
+                        gamma=np.float64(0.9)),
+     lambda o: CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=3, mode="exp_range", gamma=0.9)),
+    (lambda o: OneCycleLR(o, max_lr=np.float64(1.0), total_steps=10, pct_start=np.float64(0.3)),
+     lambda o: OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.3)),
+    (lambda o: LambdaLR(o, lambda epoch: np.float64(0.9) ** epoch), lambda o: LambdaLR(o, lambda epoch: 0.9 ** epoch)),
+    (lambda o: ReduceLROnPlateau(o, factor=np.float64(0.5), patience=0), lambda o: ReduceLROnPlateau(o, factor=0.5,
+                                                                                                     patience=0)),
+], ids=["CosineAnnealingLR", "StepLR", "MultiStepLR", "LinearLR", "ReduceLROnPlateau", "ExponentialLR-float64",
+        "CosineAnnealingLR-float64", "CyclicLR-float64", "OneCycleLR-float64", "LambdaLR-float64",
+        "ReduceLROnPlateau-float64"])
 def test_numpy_numbers_are_accepted_and_give_the_same_lrs(make_numpy, make_python):
     lrs = []
     for make in (make_numpy, make_python):
@@ -394,6 +408,7 @@ def test_numpy_numbers_are_accepted_and_give_the_same_lrs(make_numpy, make_pytho
                 scheduler.step()
         lrs.append(seen)
     assert lrs[0] == lrs[1]
+    assert {type(lr) for lr in lrs[0]} == {float}
 
 
 def test_the_edges_of_the_schedule_ranges_are_accepted():

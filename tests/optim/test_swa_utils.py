@@ -87,6 +87,58 @@ def test_averaged_model_follows_torchs(kind, use_buffers):
                                torch_averaged(torch.tensor(x)).detach().numpy(), **TOL)
 
 
+def test_ema_rules_with_a_numpy_decay_compute_as_with_the_python_float():
+    # np.float64(0.8) is not weak in NumPy 2: 0.8 * a float32 array is float64, and an integer counter averaged in
+    # float64 truncates to another count than torch's float32 average (0.8 * 0 + 0.2 * 5 = 0.99999... -> 0)
+    ema32, current32 = np.array([0.25, -1.5, 3.0], np.float32), np.array([1.0, 2.0, -0.75], np.float32)
+    ours = swa_utils.get_ema_avg_fn(np.float64(0.8))(ema32, current32, 1)
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours, swa_utils.get_ema_avg_fn(0.8)(ema32, current32, 1))
+    emas, currents = [np.array(0), np.array(1), ema32.copy()], [np.array(5), np.array(6), current32]
+    swa_utils.get_ema_multi_avg_fn(np.float64(0.8))(emas, currents, 1)
+    torch_emas = [torch.tensor(0), torch.tensor(1), torch.tensor(ema32)]
+    torch_swa.get_ema_multi_avg_fn(0.8)(torch_emas, [torch.tensor(5), torch.tensor(6), torch.tensor(current32)], 1)
+    assert [int(emas[0]), int(emas[1])] == [int(torch_emas[0]), int(torch_emas[1])] == [1, 2]
+    assert emas[2].dtype == np.float32
+    np.testing.assert_allclose(emas[2], torch_emas[2].numpy(), rtol=1e-7, atol=0)
+
+
+NUMPY_DECAYS = {
+    "swa": lambda lib: {},
+    "ema": lambda lib: {"avg_fn": lib.get_ema_avg_fn(np.float64(0.9))},
+    "ema-multi": lambda lib: {"multi_avg_fn": lib.get_ema_multi_avg_fn(np.float64(0.8))},
+}
+
+
+@pytest.mark.parametrize("kind", list(NUMPY_DECAYS))
+def test_float32_averages_stay_float32_with_numpy_decays_and_follow_torch(kind):
+    # a np.float64 decay is not weak in NumPy 2's promotion: applied to the float32 arrays it would give float64
+    mine = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    theirs.load_state_dict({name: _to_torch(value) for name, value in mine.state_dict().items()})
+    averaged = swa_utils.AveragedModel(mine, use_buffers=True, **NUMPY_DECAYS[kind](swa_utils))
+    torch_averaged = torch_swa.AveragedModel(theirs, use_buffers=True, **NUMPY_DECAYS[kind](torch_swa))
+    ours_opt, torch_opt = mg.optim.SGD(mine.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        x = rng.standard_normal((8, 3)).astype(np.float32)
+        ours_opt.zero_grad()
+        ((mine(mg.tensor(x)) - 1.0) ** 2).mean().backward()
+        ours_opt.step()
+        torch_opt.zero_grad()
+        ((theirs(torch.tensor(x)) - 1.0) ** 2).mean().backward()
+        torch_opt.step()
+        averaged.update_parameters(mine)
+        torch_averaged.update_parameters(theirs)
+    state, torch_state = averaged.state_dict(), torch_averaged.state_dict()
+    assert {name: np.asarray(v).dtype.name for name, v in state.items()} == {
+        name: str(v.dtype).replace("torch.", "") for name, v in torch_state.items()}
+    assert sum(np.asarray(v).dtype == np.float32 for v in state.values()) == 8   # 6 parameters, 2 statistics
+    for name, value in state.items():
+        np.testing.assert_allclose(np.asarray(value), _from_torch(torch_state[name]), rtol=2e-6, atol=1e-7,
+                                   err_msg=name)
+
+
 def test_swa_multi_avg_fn_follows_torch_with_float64_weights():
     # torch computes the lerp weight 1/(n+1) as a tensor of its default dtype (float32 unless set): with
     # float64 it agrees to rounding; here the weight is always a Python float

@@ -28,6 +28,7 @@ def as_torch_float(array):
 def get_ema_avg_fn(decay=0.999):
     """``avg_fn(ema, current, n) = decay * ema + (1 - decay) * current`` (a new array)."""
     _check_decay(decay)
+    decay = float(decay)   # a NumPy scalar (np.float64) would make the float32 arithmetic float64
 
     def ema_update(ema_param, current_param, num_averaged):
         # decay*ema + (1-decay)*current
@@ -49,6 +50,7 @@ def get_swa_avg_fn():
 def get_ema_multi_avg_fn(decay=0.999):
     """``multi_avg_fn(emas, currents, n)``: each ``ema = ema + (1 - decay)(current - ema)`` in place."""
     _check_decay(decay)
+    decay = float(decay)   # as in get_ema_avg_fn
 
     def ema_update(ema_param_list, current_param_list, _):
         for ema, current in zip(ema_param_list, current_param_list):
