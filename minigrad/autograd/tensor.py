@@ -30,17 +30,6 @@ _IN_PLACE_OF_OPERATOR = {
 }
 
 
-def _read_first(target, value):
-    """``value``, copied first where it shares ``target``'s memory on a GPU (``x[1:] = x[:-1]``, ``a += a.T``).
-
-    NumPy reads an operand that overlaps the array it writes before writing; CuPy looks for no overlap, and its
-    kernel reads and writes each element in one pass, so the values would depend on the threads' order. The
-    host pays one type test."""
-    if type(target) is np.ndarray or value is target or not hasattr(value, "base"):
-        return value
-    return value.copy() if _buffer(value) is _buffer(target) else value
-
-
 def is_read_only(data) -> bool:
     """Whether writing into the backend array ``data`` is refused: a read-only NumPy array, or a view whose
     entries share memory (an ``expand()``, a broadcast), where one write would change several entries."""
@@ -444,7 +433,7 @@ class Tensor:
             _mark_written(self)
             return self
         try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
-            getattr(self._xp(), ufunc)(self.data, _read_first(self.data, value), out=self.data, casting="same_kind")
+            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
         except (TypeError, ValueError, OverflowError) as exc:
             got = (f"shape {tuple(value.shape)} and dtype {value.dtype}" if hasattr(value, "dtype")
                    else f"{type(value).__name__} {value!r}")
@@ -494,7 +483,7 @@ class Tensor:
             # Recorded as torch records it: written entries take value's gradient, overwritten ones get 0.
             self._write_result("__setitem__", lambda t: _assign(t, index, value))
             return
-        self.data[index] = _read_first(self.data, value.data if isinstance(value, Tensor) else value)
+        self.data[index] = value.data if isinstance(value, Tensor) else value
         # Stamp the write, so that backward can tell a graph node whose input changed after it was recorded.
         _mark_written(self)
 
@@ -1530,7 +1519,7 @@ class Tensor:
         if self.requires_grad and STATE.grad_enabled:
             constant = Tensor(backend.to_device(values, self.device))
             return self._write_result("copy_", lambda t: _ops.broadcast_to(constant, t.shape))
-        self.data[...] = _read_first(self.data, backend.to_device(values, self.device))
+        self.data[...] = backend.to_device(values, self.device)
         _mark_written(self)
         return self
 
