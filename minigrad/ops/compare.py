@@ -1,6 +1,8 @@
 """Non-differentiable ops: comparisons and arg-reductions. They return plain tensors with no graph."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
@@ -101,7 +103,7 @@ def _isclose(x, y, rtol, atol, equal_nan):
 
 
 def _arg(name, x, axis, keepdims, method):  # (the ONNX tracer wraps this helper under this signature)
-    if axis is not None and not isinstance(axis, int):
+    if axis is not None and not isinstance(axis, (int, np.integer)):   # np.int64 too, as normalize_axis
         raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
     if axis is not None:
         (axis,) = normalize_axis(name, axis, x.ndim, x.shape)

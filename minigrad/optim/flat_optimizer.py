@@ -4,7 +4,8 @@ LBFGS, ConjugateGradient, BFGS, Newton and NewtonCG are written in textbooks
 for a single vector; :class:`FlatOptimizer` holds what they share, so each of
 them shows only its own iteration:
 
-* one parameter group, whose parameters share one device and dtype (checked
+* one parameter group (``add_param_group`` refuses a second, given to the
+  constructor or later), whose parameters share one device and dtype (checked
   once, in ``__init__``, naming the first mismatch);
 * ``step(closure)`` needs the closure; :meth:`FlatOptimizer._evaluate` says so
   if it is missing, runs it and returns ``(loss, value, flat gradient)``;
@@ -39,20 +40,17 @@ class FlatOptimizer(Optimizer):
 
     def __init__(self, params, defaults):
         super().__init__(params, defaults)
-        name = type(self).__name__
-        if len(self.param_groups) != 1:
-            raise ValueError(f"{name} doesn't support per-parameter options (parameter groups): "
-                             f"got {len(self.param_groups)} groups")
         self._params = self.param_groups[0]["params"]
-        param_vector.check_same_device_and_dtype(self._params, name)
+        param_vector.check_same_device_and_dtype(self._params, type(self).__name__)
 
     def add_param_group(self, group: dict):
-        """Refused once built: the flat vector is the constructor's parameters, so a later group would never move
-        (torch's LBFGS refuses it at ``step``)."""
-        if hasattr(self, "_params"):
-            raise ValueError(f"{type(self).__name__} doesn't support per-parameter options (parameter groups): "
-                             "add_param_group would make a second group, whose parameters it would never update; "
-                             "build a new optimizer over all the parameters instead")
+        """The first group only, the constructor's: the flat vector is its parameters, so a second group (a list of
+        groups given, or add_param_group later) would never move (torch's LBFGS refuses it at ``step``)."""
+        if self.param_groups:
+            raise ValueError(f"{type(self).__name__} doesn't support per-parameter options (parameter groups): it "
+                             "steps one group's parameters as one flat vector, so a second group (from the "
+                             "constructor or add_param_group) would never move; build one optimizer over all the "
+                             "parameters instead")
         super().add_param_group(group)
 
     def _refuse_more_than(self, max_params, what, instead):

@@ -345,6 +345,17 @@ def test_numpy_integer_axes_are_taken_as_numpy_takes_them():
         x.sum(axis=(np.int64(0), np.int64(3)))
 
 
+def test_numpy_integer_axes_of_argmax_and_argmin_are_taken_as_numpy_takes_them():
+    # the arg-reductions checked axis with isinstance(axis, int) before normalize_axis: np.int64(1) was refused
+    a = np.array([[[3.0, 1.0], [0.0, 5.0], [4.0, 2.0]], [[1.0, 9.0], [7.0, 0.0], [2.0, 8.0]]])
+    x = mg.tensor(a)
+    assert mg.argmax(x, axis=np.int64(1)).tolist() == a.argmax(axis=1).tolist() == [[2, 1], [1, 0]]
+    assert x.argmin(axis=np.int32(-1), keepdims=True).tolist() == a.argmin(axis=-1, keepdims=True).tolist()
+    assert x.argmax(dim=np.int64(2)).tolist() == a.argmax(axis=2).tolist()
+    with pytest.raises(ValueError, match=r"^argmax: axis 3 is out of range for a tensor of shape \(2, 3, 2\)$"):
+        x.argmax(axis=np.int64(3))
+
+
 def test_axis_error_names_the_op():
     with pytest.raises(ValueError, match=r"^sum: axis 3 is out of range for a tensor of shape \(2, 3, 4\)$"):
         mg.zeros(2, 3, 4).sum(axis=3)
