@@ -31,7 +31,7 @@ from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
 from minigrad.nn.layer_state import _IncompatibleKeys, _array_of, _is_lazy, load_state, save_state
 from minigrad.autograd.write_stamps import mark_written
-from minigrad.autograd.zero_grad import zero_grad
+from minigrad.autograd.clear_grads import clear_grads
 from minigrad.backend import normalize_device, to_device, xp_for
 
 
@@ -285,8 +285,8 @@ class Layer:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's gradient: to ``None``, or to zeros (see ``minigrad.autograd.zero_grad``)."""
-        zero_grad(self.parameters(), set_to_none)
+        """Clear every parameter's gradient: to ``None``, or to zeros (see ``minigrad.autograd.clear_grads``)."""
+        clear_grads(self.parameters(), set_to_none)
 
     def to(self, *args, **kwargs) -> "Layer":
         """Move parameters, their gradients and buffers to a device, and/or cast the floating ones to a

@@ -35,7 +35,7 @@ import functools
 
 from minigrad.autograd.mode import enable_grad
 from minigrad.autograd.write_stamps import mark_written
-from minigrad.autograd.zero_grad import zero_grad
+from minigrad.autograd.clear_grads import clear_grads
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
 # torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
@@ -159,10 +159,10 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         With ``set_to_none=True`` (the default) ``p.grad`` becomes ``None``, so
         the next backward pass allocates it fresh and :meth:`step` skips
         parameters that received no gradient. Otherwise the gradient arrays
-        are filled with zeros (see ``minigrad.autograd.zero_grad``).
+        are filled with zeros (see ``minigrad.autograd.clear_grads``).
         """
         for group in self.param_groups:
-            zero_grad(group["params"], set_to_none)
+            clear_grads(group["params"], set_to_none)
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.

@@ -90,6 +90,18 @@ def test_copy_broadcasts_and_converts_as_torch_and_refuses_a_bad_shape():
         t.fill_(mg.tensor(np.ones(2)))
 
 
+
+@pytest.mark.parametrize("src", [None, "abc", [object()]])
+def test_copy_refuses_a_source_that_is_not_numbers_as_torch(src):
+    # copy_(None) went through np.asarray to an object array and filled the tensor with NaN without a word
+    t = mg.tensor(np.ones(3), dtype="float64")
+    message = rf"copy_\(\): src must be a tensor, an array or numbers, got {type(src).__name__}"
+    with pytest.raises(TypeError, match=message):
+        t.copy_(src)
+    np.testing.assert_array_equal(t.data, np.ones(3))
+    with pytest.raises(TypeError):
+        torch.ones(3, dtype=torch.float64).copy_(src)
+
 def test_a_result_of_another_kind_is_refused_as_torch_refuses_it():
     ints = mg.tensor(np.arange(3))
     with pytest.raises(RuntimeError, match=r"add_\(\): the result has dtype float32, which cannot be written into "

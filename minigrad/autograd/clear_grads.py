@@ -3,7 +3,7 @@ from minigrad.autograd.tensor import is_read_only
 from minigrad.backend import get_array_module
 
 
-def zero_grad(params, set_to_none: bool = True) -> None:
+def clear_grads(params, set_to_none: bool = True) -> None:
     """Clear the ``.grad`` of each tensor in ``params``.
 
     With ``set_to_none=True`` ``.grad`` becomes ``None``. Otherwise zeros are written into
