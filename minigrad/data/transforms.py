@@ -297,18 +297,20 @@ class Lambda:
     def __call__(self, batch):
         if self.batched or not backend.is_array(batch) or batch.ndim == 0:
             return self.fn(batch)
-        device = backend.device_of(batch)   # where a number fn returns goes: the batch stays where it is
+        # the result goes where the batch is: numbers fn returns for a GPU batch's samples are stacked on the host
+        # and moved once (a no-op for results already there)
+        device = backend.device_of(batch)
         if _reading_kind() == "sample":
-            return self._of_one_sample(batch, device)
+            return backend.to_device(self._of_one_sample(batch), device)
         if batch.shape[0] == 0:   # no sample to learn the result's shape from: nothing to transform
             return batch
-        return _stack([self._of_one_sample(sample, device) for sample in batch])
+        return backend.to_device(_stack([self._of_one_sample(sample) for sample in batch]), device)
 
-    def _of_one_sample(self, sample, device):
+    def _of_one_sample(self, sample):
         # fn sees one sample, whatever its caller read: a dataset's "batch" reading would make a ToTensor inside
         # fn refuse one (H, W) image as a batch of flat rows
         with reading("sample"):
-            return _as_array(self.fn(_as_sample(sample)), device)
+            return _as_array(self.fn(_as_sample(sample)))
 
     def __repr__(self):
         batched = ", batched=True" if self.batched else ""
@@ -324,17 +326,16 @@ def _as_sample(array):
     return Tensor(array)
 
 
-def _as_array(value, device):
-    """A per-sample result as a backend array: an array or a Tensor's data where it is, a number on ``device`` (the
-    batch's: a GPU batch's labels mapped to numbers stay on the GPU); a Python float in the default float dtype."""
+def _as_array(value):
+    """A per-sample result as a backend array (a Tensor's data; a Python float in the default float dtype)."""
     if backend.is_array(value):
         return value
     data = getattr(value, "data", None)
     if backend.is_array(data):   # a minigrad Tensor
         return data
     if isinstance(value, float):
-        return backend.to_device(np.asarray(value, dtype=backend.DEFAULT_FLOAT), device)
-    return backend.to_device(np.asarray(value), device)
+        return np.asarray(value, dtype=backend.DEFAULT_FLOAT)
+    return np.asarray(value)
 
 
 def _stack(arrays):
