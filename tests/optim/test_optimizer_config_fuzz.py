@@ -43,14 +43,11 @@ RTOL, ATOL = 1e-12, 1e-14
 
 
 @pytest.fixture(autouse=True)
-def torch_float64():
-    """torch's default dtype float64 (its NAdam and ASGD keep scalars in the default dtype); its warnings off."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
+def quiet_torch_float64(torch_float64):
+    """torch's default dtype float64 (tests/optim/conftest.py), its warnings off."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-    torch.set_default_dtype(before)
 
 
 def _pick(rng, values):

@@ -19,15 +19,6 @@ from minigrad.backend import to_numpy
 from optim.helpers import assert_trajectories_close, make_params, one_step, reference, run, take_steps
 
 
-@pytest.fixture
-def torch_float64():
-    """torch's default dtype float64 for one test (its ASGD keeps eta and mu in the default dtype)."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
-
-
 # ---------------------------------------------------------------- hand recomputations
 RPROP_OPTIONS = [
     {}, {"etas": (0.3, 1.5)}, {"step_sizes": (1e-3, 0.08)}, {"maximize": True},

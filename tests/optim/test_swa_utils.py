@@ -46,13 +46,13 @@ def _assert_same_state(ours, theirs):
         np.testing.assert_allclose(np.asarray(value), _from_torch(torch_state[name]), **TOL, err_msg=name)
 
 
-def _train(mine, theirs, averaged, torch_averaged, steps=12, seed=0):
+def _train(mine, theirs, averaged, torch_averaged, steps=12, seed=0, dtype=np.float64):
     ours_opt, torch_opt = mg.optim.SGD(mine.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)
     rng = np.random.default_rng(seed)
     for _ in range(steps):
-        x = rng.standard_normal((8, 3))
+        x = rng.standard_normal((8, 3)).astype(dtype)
         ours_opt.zero_grad()
-        ((mine(mg.tensor(x, dtype=np.float64)) - 1.0) ** 2).mean().backward()
+        ((mine(mg.tensor(x, dtype=dtype)) - 1.0) ** 2).mean().backward()
         ours_opt.step()
         torch_opt.zero_grad()
         ((theirs(torch.tensor(x)) - 1.0) ** 2).mean().backward()
@@ -118,18 +118,7 @@ def test_float32_averages_stay_float32_with_numpy_decays_and_follow_torch(kind):
     theirs.load_state_dict({name: _to_torch(value) for name, value in mine.state_dict().items()})
     averaged = swa_utils.AveragedModel(mine, use_buffers=True, **NUMPY_DECAYS[kind](swa_utils))
     torch_averaged = torch_swa.AveragedModel(theirs, use_buffers=True, **NUMPY_DECAYS[kind](torch_swa))
-    ours_opt, torch_opt = mg.optim.SGD(mine.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)
-    rng = np.random.default_rng(3)
-    for _ in range(6):
-        x = rng.standard_normal((8, 3)).astype(np.float32)
-        ours_opt.zero_grad()
-        ((mine(mg.tensor(x)) - 1.0) ** 2).mean().backward()
-        ours_opt.step()
-        torch_opt.zero_grad()
-        ((theirs(torch.tensor(x)) - 1.0) ** 2).mean().backward()
-        torch_opt.step()
-        averaged.update_parameters(mine)
-        torch_averaged.update_parameters(theirs)
+    _train(mine, theirs, averaged, torch_averaged, steps=6, seed=3, dtype=np.float32)
     state, torch_state = averaged.state_dict(), torch_averaged.state_dict()
     assert {name: np.asarray(v).dtype.name for name, v in state.items()} == {
         name: str(v.dtype).replace("torch.", "") for name, v in torch_state.items()}

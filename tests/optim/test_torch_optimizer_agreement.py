@@ -26,13 +26,7 @@ OPTIONS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def torch_float64():
-    """torch's default dtype float64 (its NAdam and ASGD keep mu_product, eta and mu in the default dtype)."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch_float64")   # tests/optim/conftest.py
 
 
 def _gradient(x):

@@ -33,13 +33,7 @@ SHAPES = [(3, 4), (2, 3, 2), (4,)]
 STEPS = 6
 
 
-@pytest.fixture(autouse=True)
-def torch_float64():
-    """torch's default dtype float64 (its NAdam and ASGD keep scalars in the default dtype)."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch_float64")   # tests/optim/conftest.py
 
 
 def _transposed(x):
