@@ -72,7 +72,9 @@ def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True,
     if bias is not None:
         scores = scores + bias
         dead = dead_rows(xp, bias.data) if safe else None
-    if dead is not None and bool(dead.any()):
+    # A GPU takes the dead rows' path without asking first: reading dead.any() back would wait for the device in
+    # every masked attention forward (the path's two where()s are the identity where no row is dead).
+    if dead is not None and (xp is not np or bool(dead.any())):
         # Softmax of finite zeros there (not of -inf), then weights 0: forward and gradients exactly 0, no NaN.
         dead = Tensor(dead)
         weights = ops.where(dead, 0.0, ops.softmax(ops.where(dead, 0.0, scores), axis=-1))
