@@ -20,7 +20,7 @@ from minigrad.backend import get_array_module, to_numpy
 from minigrad.onnx.converters import CONVERTERS, FIXED_SIZES, NOT_EXPORTED
 from minigrad.onnx.graph import ExportError, Graph
 from minigrad.onnx.trace import IN_PLACE, trace
-from minigrad.scalars import as_integer
+from minigrad.scalars import as_integer, is_integer
 
 MIN_OPSET = 13
 
@@ -94,8 +94,7 @@ def _batch_axes(dynamic_batch, inputs, names) -> list:
     axes = []
     for name, x in zip(names, inputs):
         axis = wanted.get(name)
-        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer))
-                                 or not -x.ndim <= axis < x.ndim):
+        if axis is not None and (not is_integer(axis) or not -x.ndim <= axis < x.ndim):
             given = dynamic_batch if not isinstance(dynamic_batch, dict) else {name: axis}
             raise ValueError(f"onnx.export: dynamic_batch={given!r} is not an axis of input {name!r} "
                              f"of shape {tuple(x.shape)}")

@@ -124,6 +124,31 @@ def _dirac(lib, k):
     return nn.init.dirac_(mg.Tensor(np.empty((6, 2, 3, 3), np.float32)), groups=k(2)).numpy()
 
 
+def _threads(k):
+    before = mg.get_num_threads()
+    try:
+        mg.set_num_threads(k(2))
+        return np.array(mg.get_num_threads())
+    finally:
+        mg.set_num_threads(before)
+
+
+def _seeded_draws(k):
+    loader = mg.data.DataLoader(np.arange(8, dtype=np.float32), batch_size=k(3), shuffle=True, seed=k(5),
+                                num_workers=k(0))
+    shifted = mg.data.transforms.RandomTranslate(k(1), generator=np.random.default_rng(0))(X2[:, :1])
+    sampler = mg.distributed.DistributedSampler(np.arange(9), num_replicas=k(2), rank=k(1), seed=k(3))
+    sampler.set_epoch(k(1))
+    return (np.concatenate([b.numpy() for b in loader]), np.asarray(shifted),
+            mg.Generator().manual_seed(k(7)).random(3), np.array(list(sampler)))
+
+
+def _grad_scaler(k):
+    scaler = mg.amp.GradScaler("cpu", growth_interval=k(3))
+    assert type(scaler.get_growth_interval()) is int
+    return np.array(scaler.get_growth_interval())
+
+
 def _both(fn):
     """``fn(lib, k)`` as (minigrad's call, torch's call)."""
     return (lambda k: fn(mg, k)), (lambda k: fn(torch, k))
@@ -173,6 +198,29 @@ CASES = {
     "CTCLoss": _both(_ctc),
     "Independent": _both(_independent),
     "AffineTransform": _both(_affine),
+    "bincount": (lambda k: mg.bincount(_m(np.array([0, 2, 2])), minlength=k(5)).numpy(),
+                 lambda k: torch.bincount(_t(np.array([0, 2, 2])), minlength=k(5)).numpy()),
+    "histc": (lambda k: mg.histc(_m(X1), bins=k(6), min=-2, max=2).numpy(),
+              lambda k: torch.histc(_t(X1), bins=k(6), min=-2, max=2).numpy()),
+    "diff": (lambda k: mg.diff(_m(X1), n=k(2), dim=k(1)).numpy(), lambda k: torch.diff(_t(X1), n=k(2), dim=k(1)).numpy()),
+    "aminmax": (lambda k: tuple(v.numpy() for v in mg.aminmax(_m(X2), dim=k(2))),
+                lambda k: tuple(v.numpy() for v in torch.aminmax(_t(X2), dim=k(2)))),
+    "max_dim": (lambda k: tuple(v.numpy() for v in mg.max(_m(X2), dim=k(1))),
+                lambda k: tuple(v.numpy() for v in torch.max(_t(X2), dim=k(1)))),
+    "ctc_loss": (lambda k: F.ctc_loss(_m(LOG_PROBS), _m(TARGETS), [6, 5], [3, 2], blank=k(1)).numpy(),
+                 lambda k: TF.ctc_loss(_t(LOG_PROBS), _t(TARGETS), [6, 5], [3, 2], blank=k(1)).numpy()),
+    "embedding_bag": (lambda k: F.embedding_bag(_m(np.array([0, 1, 2, 1])), _m(IN_W), _m(np.array([0, 2])),
+                                                padding_idx=k(1)).numpy(),
+                      lambda k: TF.embedding_bag(_t(np.array([0, 1, 2, 1])), _t(IN_W), _t(np.array([0, 2])),
+                                                 padding_idx=k(1)).numpy()),
+    # torch's Multinomial refuses a NumPy total_count ("inhomogeneous total_count"): compared with its int
+    "Multinomial": (lambda k: mg.distributions.Multinomial(k(5), probs=_m(np.array([0.2, 0.8]))).log_prob(
+                        _m(np.array([2.0, 3.0]))).numpy(),
+                    lambda k: torch.distributions.Multinomial(5, probs=_t(np.array([0.2, 0.8]))).log_prob(
+                        _t(np.array([2.0, 3.0]))).numpy()),
+    "set_num_threads": (_threads, None),
+    "seeds_and_samplers": (_seeded_draws, None),
+    "GradScaler": (_grad_scaler, None),
     "DataParallel": (_data_parallel, None),
     "onnx.export": (_onnx_opset, None),
     "checkpoint_sequential": (_checkpoint, None),
