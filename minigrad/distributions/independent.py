@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from minigrad import ops
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.distribution import Distribution, shape_tuple
 from minigrad.scalars import as_integer
 
 
@@ -44,7 +44,7 @@ class Independent(Distribution):
         return self.base_dist.enumerate_support(expand=expand)
 
     def expand(self, batch_shape):
-        batch_shape = (batch_shape,) if isinstance(batch_shape, int) else tuple(batch_shape)
+        batch_shape = shape_tuple(batch_shape)
         base_event_dims = len(self._event_shape) - len(self.base_dist.event_shape)
         base = self.base_dist.expand(batch_shape + self._event_shape[:base_event_dims])
         return Independent(base, self.reinterpreted_batch_ndims, self._validate_args)

@@ -149,6 +149,20 @@ def _grad_scaler(k):
     return np.array(scaler.get_growth_interval())
 
 
+def _distribution_shapes(lib, k):
+    d = (torch if lib is torch else mg).distributions
+    t = _t if lib is torch else _m
+    normal = d.Normal(t(np.zeros(1)), 1.0)
+    categorical = d.Categorical(probs=t(np.array([0.5, 0.5])))
+    shapes = [normal.expand((k(3),)).batch_shape, normal.sample((k(2), k(3))).shape,
+              categorical.sample((k(4),)).shape]
+    if lib is mg:   # Python ints (torch's expand keeps the np.int64 in its batch_shape); a bare int is a 1-tuple
+        bare = [normal.expand(k(3)).batch_shape, normal.sample(k(2)).shape, categorical.sample(k(4)).shape]
+        assert bare == [(3,), (2, 1), (4,)]
+        assert all(type(n) is int for shape in shapes + bare for n in shape)
+    return np.array([tuple(shape) for shape in shapes], dtype=object)
+
+
 def _both(fn):
     """``fn(lib, k)`` as (minigrad's call, torch's call)."""
     return (lambda k: fn(mg, k)), (lambda k: fn(torch, k))
@@ -221,6 +235,10 @@ CASES = {
     "set_num_threads": (_threads, None),
     "seeds_and_samplers": (_seeded_draws, None),
     "GradScaler": (_grad_scaler, None),
+    "distribution_shapes": _both(_distribution_shapes),
+    "full": (lambda k: mg.full((k(2), k(3)), 1.5).numpy(), lambda k: torch.full((k(2), k(3)), 1.5).numpy()),
+    "full_bare": (lambda k: mg.full(k(3), 1.5).numpy(), None),
+    "expand_dims": (lambda k: mg.expand_dims(_m(POS), k(0)).numpy(), lambda k: torch.unsqueeze(_t(POS), k(0)).numpy()),
     "DataParallel": (_data_parallel, None),
     "onnx.export": (_onnx_opset, None),
     "checkpoint_sequential": (_checkpoint, None),
@@ -262,6 +280,7 @@ def test_numpy_integer_argument_is_the_python_int(name, make):
     (lambda: _m(SPARSE).to_sparse(sparse_dim=True), r"to_sparse: sparse_dim must be an int in \[1, 2\]"),
     (lambda: F.adaptive_avg_pool2d(_m(X2), (3, 2.0)), "adaptive_avg_pool2d: output_size must be an int or a pair"),
     (lambda: nn.CTCLoss(blank=True), "CTCLoss: blank must be a non-negative integer"),
+    (lambda: mg.zeros(True), r"invalid shape \(True,\): sizes must be non-negative integers"),
 ])
 def test_bool_and_float_stay_refused(call, message):
     with pytest.raises((TypeError, ValueError), match=f"^{message}"):
