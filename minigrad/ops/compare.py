@@ -5,7 +5,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, normalize_axis, operands, torch_axis
-from minigrad.scalars import as_integer, is_real
+from minigrad.scalars import is_real
 
 
 def _compare(name, a, b, fn):
@@ -101,11 +101,10 @@ def _isclose(x, y, rtol, atol, equal_nan):
 
 
 def _arg(name, x, axis, keepdims, method):  # (the ONNX tracer wraps this helper under this signature)
+    if axis is not None and not isinstance(axis, int):
+        raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
     if axis is not None:
-        value = as_integer(axis)
-        if value is None:
-            raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
-        (axis,) = normalize_axis(name, value, x.ndim, x.shape)
+        (axis,) = normalize_axis(name, axis, x.ndim, x.shape)
     if x.size == 0 and (axis is None or x.shape[axis] == 0):   # over a non-empty axis: an empty result
         raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     return Tensor(getattr(x.data, method)(axis=axis, keepdims=bool(keepdims)))
