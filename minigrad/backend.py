@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from minigrad.determinism import alert_nondeterministic
+from minigrad.scalars import as_integer
 
 # The default float dtype (torch's default dtype): of Python floats, float data and new parameters. The one copy:
 # ``minigrad.set_default_dtype`` rebinds it, so every reader looks it up as ``backend.DEFAULT_FLOAT`` when it runs,
@@ -88,10 +89,11 @@ class device(str):  # noqa: N801  (torch's name)
                             f"{type(type_or_name).__name__} {type_or_name!r}")
         name = type_or_name.strip().lower()
         if index is not None:
-            if isinstance(index, bool) or not isinstance(index, int) or index < 0 or ":" in name:
+            value = as_integer(index)
+            if value is None or value < 0 or ":" in name:
                 raise ValueError(f"device: index must be an int >= 0 given with a bare type ('cuda'), got "
                                  f"type {type_or_name!r} and index {index!r}")
-            name = f"{name}:{index}"
+            name = f"{name}:{value}"
         kind, colon, number = name.partition(":")
         if not (name == "cpu" or (kind == "cuda" and (not colon or number.isdigit()))):
             raise ValueError(f"Unknown device {type_or_name!r}: expected 'cpu', 'cuda' or 'cuda:N'")

@@ -22,7 +22,7 @@ def _shape(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for s in shape:
-        if not isinstance(s, (int, np.integer)) or s < 0:
+        if not is_integer(s) or s < 0:
             raise ValueError(f"invalid shape {shape}: sizes must be non-negative integers")
     return tuple(int(s) for s in shape)
 
@@ -97,7 +97,7 @@ def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value``. Without ``dtype`` it follows the value, as ``torch.full`` and
     ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype."""
     device = backend.normalize_device(device)
-    shape = _shape((shape,) if isinstance(shape, int) else (tuple(shape),))
+    shape = _shape((shape,) if is_integer(shape) else (tuple(shape),))
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import backend
+from minigrad.scalars import is_integer
 
 
 class Generator(np.random.Generator):
@@ -21,7 +22,7 @@ class Generator(np.random.Generator):
         super().__init__(np.random.PCG64(self._initial_seed))
 
     def manual_seed(self, seed) -> "Generator":
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if not is_integer(seed) or seed < 0:
             raise ValueError(f"Generator.manual_seed: seed must be a non-negative integer, got {seed!r}")
         self._initial_seed = int(seed)
         self.bit_generator.state = np.random.PCG64(self._initial_seed).state

@@ -2,7 +2,8 @@
 
 ``True`` is an ``int`` to Python, but ``Linear(True, 2)`` or ``stride=True`` is a mistake, not a 1; NumPy
 scalars (``np.int64(3)``, ``np.float32(0.1)``) are accepted, as PyTorch accepts them. The layers
-(``nn/arguments.py``), the optimizers (``optim/validation.py``) and the ops' window arguments use these two.
+(``nn/arguments.py``), the optimizers (``optim/validation.py``) and the ops' window arguments use these;
+``as_integer`` also hands the Python int onward.
 """
 from __future__ import annotations
 
@@ -14,6 +15,16 @@ import numpy as np
 def is_integer(value) -> bool:
     """True for an integer (Python or NumPy), False for a bool, a float and anything else."""
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def as_integer(value):
+    """``value`` as a Python int when it is an integer (Python or NumPy, not a bool), else None.
+
+    The one rule for an integer argument, as torch's (any ``__index__`` but a bool): callers refuse None with their
+    own message naming the op and argument, and pass the int on, so no NumPy scalar reaches the arithmetic (under
+    NumPy 2's promotion an ``np.int64`` times a float32 array is float64).
+    """
+    return int(value) if is_integer(value) else None
 
 
 def is_real(value) -> bool:

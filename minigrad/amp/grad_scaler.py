@@ -24,6 +24,7 @@ import numpy as np
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import device_of, get_array_module, to_device
+from minigrad.scalars import is_integer
 
 
 class _Stage(Enum):
@@ -76,8 +77,7 @@ class GradScaler:
                 raise ValueError(f"GradScaler: growth_factor must be > 1.0, got {growth_factor}")
             if not 0.0 < backoff_factor < 1.0:
                 raise ValueError(f"GradScaler: backoff_factor must be in (0, 1), got {backoff_factor}")
-            if isinstance(growth_interval, bool) or not isinstance(growth_interval, (int, np.integer)) \
-                    or growth_interval < 1:
+            if not is_integer(growth_interval) or growth_interval < 1:
                 raise ValueError(f"GradScaler: growth_interval must be a positive int, got {growth_interval!r}")
             if not (math.isfinite(init_scale) and init_scale > 0):
                 raise ValueError(f"GradScaler: init_scale must be a positive finite number, got {init_scale}")

@@ -25,6 +25,7 @@ from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
                                     epoch_order)
+from minigrad.scalars import is_integer
 
 __all__ = ["DataLoader"]
 
@@ -142,7 +143,7 @@ class DataLoader:
             from minigrad import random as mg_random
 
             seed = int(mg_random.get_generator().integers(0, 2**63 - 1))
-        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        elif not is_integer(seed) or seed < 0:
             raise ValueError(f"DataLoader: seed must be a non-negative integer or None, got {seed!r}")
         self.seed = int(seed)
         self.generator = np.random.default_rng(self.seed) if generator is None else generator
@@ -431,7 +432,7 @@ class DataLoader:
 def _check_worker_arguments(num_workers, timeout, prefetch_factor):
     """PyTorch's worker options: accepted, and checked as PyTorch checks them. Batches are read in this process
     (minigrad's datasets read a batch with one indexing call, which worker processes would not speed up)."""
-    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+    if not is_integer(num_workers) or num_workers < 0:
         raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
     if not isinstance(timeout, (int, float)) or timeout < 0:
         raise ValueError(f"DataLoader: timeout must be a number >= 0, got {timeout!r}")

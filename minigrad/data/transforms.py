@@ -34,6 +34,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from minigrad import backend
+from minigrad.scalars import is_integer
 
 __all__ = ["Compose", "ToTensor", "ToFloat", "Normalize", "Flatten", "Reshape", "RandomTranslate", "Lambda"]
 
@@ -232,7 +233,7 @@ class RandomTranslate:
     """
 
     def __init__(self, max_shift: int, fill: float = 0.0, generator=None):
-        if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
+        if not is_integer(max_shift) or max_shift < 0:
             raise ValueError(f"RandomTranslate: max_shift must be a non-negative integer, got {max_shift!r}")
         if generator is not None and not isinstance(generator, np.random.Generator):
             raise TypeError(f"RandomTranslate: generator must be a numpy.random.Generator or None, "

@@ -23,6 +23,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
+from minigrad.scalars import is_integer
 
 __all__ = ["all_reduce", "broadcast", "all_gather_object", "broadcast_object", "broadcast_object_list"]
 
@@ -245,7 +246,7 @@ def _identity(a):
 
 
 def _check_rank(name, src, size, what="src"):
-    if isinstance(src, bool) or not isinstance(src, (int, np.integer)) or not 0 <= src < size:
+    if not is_integer(src) or not 0 <= src < size:
         raise ValueError(f"{name}: {what} must be a rank in [0, {size - 1}], got {src!r}")
 
 

@@ -14,6 +14,7 @@ import importlib.util
 
 from minigrad.distributed import group as _world
 from minigrad.distributed.launch import launched_by_mpi
+from minigrad.scalars import as_integer
 
 __all__ = ["init_process_group", "destroy_process_group", "is_available", "is_mpi_available", "is_nccl_available",
            "get_backend"]
@@ -43,9 +44,10 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         raise TypeError(f"init_process_group: timeout must be a datetime.timedelta or None, got "
                         f"{type(timeout).__name__}")
     for label, value in (("world_size", world_size), ("rank", rank)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < -1:
+        if as_integer(value) is None or value < -1:
             raise ValueError(f"init_process_group: {label} must be -1 (from MPI) or a non-negative integer, "
                              f"got {value!r}")
+    world_size, rank = int(world_size), int(rank)
     if store is not None:
         raise ValueError("init_process_group: store is not supported: the ranks find each other through MPI "
                          "(start the script with mpiexec -n N)")

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from minigrad.distributed.group import get_rank, get_world_size
+from minigrad.scalars import is_integer
 
 __all__ = ["DistributedSampler"]
 
@@ -43,11 +44,11 @@ class DistributedSampler:
             raise TypeError(f"DistributedSampler: dataset must support len(), got {type(dataset).__name__}")
         num_replicas = get_world_size() if num_replicas is None else num_replicas
         rank = get_rank() if rank is None else rank
-        if isinstance(num_replicas, bool) or not isinstance(num_replicas, (int, np.integer)) or num_replicas < 1:
+        if not is_integer(num_replicas) or num_replicas < 1:
             raise ValueError(f"DistributedSampler: num_replicas must be a positive integer, got {num_replicas!r}")
-        if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank < num_replicas:
+        if not is_integer(rank) or not 0 <= rank < num_replicas:
             raise ValueError(f"DistributedSampler: rank must be in [0, {num_replicas - 1}], got {rank!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if not is_integer(seed) or seed < 0:
             raise ValueError(f"DistributedSampler: seed must be a non-negative integer, got {seed!r}")
         self.dataset = dataset
         self.shuffle = bool(shuffle)
@@ -66,7 +67,7 @@ class DistributedSampler:
 
     def set_epoch(self, epoch: int) -> None:
         """Use epoch ``epoch``'s permutation next (call it with the same value on every rank)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        if not is_integer(epoch) or epoch < 0:
             raise ValueError(f"DistributedSampler.set_epoch: epoch must be a non-negative integer, got {epoch!r}")
         self.epoch = int(epoch)
 

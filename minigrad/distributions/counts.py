@@ -17,6 +17,7 @@ from minigrad.distributions import constraints
 from minigrad.distributions.discrete import Categorical, _probs_or_logits
 from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
 from minigrad.random import get_generator
+from minigrad.scalars import is_integer
 
 
 def _binary_probs_logits(name, probs, logits, validate):
@@ -197,7 +198,7 @@ class Multinomial(Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        if isinstance(total_count, bool) or not isinstance(total_count, (int, np.integer)) or total_count < 0:
+        if not is_integer(total_count) or total_count < 0:
             raise ValueError(f"Multinomial: total_count must be a non-negative int, got {total_count!r}")
         self.total_count = int(total_count)
         self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)

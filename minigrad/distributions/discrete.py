@@ -11,7 +11,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
+from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, shape_tuple, value_of
 from minigrad.random import get_generator
 
 
@@ -137,7 +137,7 @@ class Categorical(Distribution):
 
     def _draw(self, sample_shape):
         """Category indices of shape sample_shape + batch_shape: the first k with cumsum(p)_k > u."""
-        shape = tuple(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)
+        shape = shape_tuple(sample_shape)
         cdf = np.cumsum(self.probs.numpy(), axis=-1)
         u = get_generator().random(shape + self.batch_shape)[..., None] * cdf[..., -1:]
         return np.minimum((np.broadcast_to(cdf, u.shape[:-1] + cdf.shape[-1:]) <= u).sum(-1),

@@ -24,9 +24,18 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
 from minigrad.random import get_generator
+from minigrad.scalars import is_integer
 
 
 _DEFAULT_VALIDATE = [True]   # torch validates arguments by default (``Distribution.set_default_validate_args``)
+
+
+def shape_tuple(shape) -> tuple:
+    """A sample or batch shape (an int or a sequence of ints, Python's or NumPy's) as a tuple of Python ints, as
+    torch.Size holds them; anything else is left for the caller's own check."""
+    if is_integer(shape):
+        return (int(shape),)
+    return tuple(int(n) if is_integer(n) else n for n in shape)
 
 
 class Distribution:
@@ -84,7 +93,7 @@ class Distribution:
     def expand(self, batch_shape):
         """The same distribution with its parameters broadcast to ``batch_shape`` (no copies; gradients flow
         back to the original parameters)."""
-        batch_shape = (batch_shape,) if isinstance(batch_shape, int) else tuple(batch_shape)
+        batch_shape = shape_tuple(batch_shape)
         try:
             ok = np.broadcast_shapes(self._batch_shape, batch_shape) == batch_shape
         except ValueError:
@@ -146,9 +155,7 @@ class Distribution:
         return ops.exp(self.entropy())
 
     def _extended_shape(self, sample_shape=()) -> tuple:
-        if isinstance(sample_shape, int):
-            sample_shape = (sample_shape,)
-        return tuple(sample_shape) + self._batch_shape + self._event_shape
+        return shape_tuple(sample_shape) + self._batch_shape + self._event_shape
 
     def _enumerated(self, values, expand):
         """``values`` (n, *event_shape) as (n, 1, ..., 1, *event_shape), or expanded over the batch shape."""

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from minigrad import ops
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution
+from minigrad.distributions.distribution import Distribution, shape_tuple
+from minigrad.scalars import as_integer
 
 
 class Independent(Distribution):
     arg_constraints = {}    # the base distribution checked its own
 
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
-        n = reinterpreted_batch_ndims
+        n = as_integer(reinterpreted_batch_ndims)
         batch = base_distribution.batch_shape
-        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= len(batch):
+        if n is None or not 0 <= n <= len(batch):
             raise ValueError(f"Independent: reinterpreted_batch_ndims must be an int in [0, {len(batch)}] for a "
-                             f"batch shape {batch}, got {n!r}")
+                             f"batch shape {batch}, got {reinterpreted_batch_ndims!r}")
         self.base_dist, self.reinterpreted_batch_ndims = base_distribution, n
         cut = len(batch) - n
         super().__init__(batch[:cut], batch[cut:] + base_distribution.event_shape, validate_args)
@@ -43,7 +44,7 @@ class Independent(Distribution):
         return self.base_dist.enumerate_support(expand=expand)
 
     def expand(self, batch_shape):
-        batch_shape = (batch_shape,) if isinstance(batch_shape, int) else tuple(batch_shape)
+        batch_shape = shape_tuple(batch_shape)
         base_event_dims = len(self._event_shape) - len(self.base_dist.event_shape)
         base = self.base_dist.expand(batch_shape + self._event_shape[:base_event_dims])
         return Independent(base, self.reinterpreted_batch_ndims, self._validate_args)

@@ -16,6 +16,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
+from minigrad.scalars import as_integer
 
 
 class Transform:
@@ -103,9 +104,10 @@ class AffineTransform(Transform):
     """y = loc + scale x;  log |dy/dx| = log |scale| (summed over ``event_dim`` rightmost dims)."""
 
     def __init__(self, loc, scale, event_dim=0):
-        if isinstance(event_dim, bool) or not isinstance(event_dim, int) or event_dim < 0:
+        value = as_integer(event_dim)
+        if value is None or value < 0:
             raise ValueError(f"AffineTransform: event_dim must be an int >= 0, got {event_dim!r}")
-        self.loc, self.scale, self.event_dim = loc, scale, event_dim
+        self.loc, self.scale, self.event_dim = loc, scale, value
 
     @property
     def sign(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.functional.ctc import ctc_loss
 from minigrad.nn.layer import Layer
+from minigrad.scalars import as_integer
 
 __all__ = ["CTCLoss"]
 
@@ -15,9 +16,10 @@ class CTCLoss(Layer):
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__()
-        if isinstance(blank, bool) or not isinstance(blank, int) or blank < 0:
+        value = as_integer(blank)
+        if value is None or value < 0:
             raise ValueError(f"CTCLoss: blank must be a non-negative integer, got {blank!r}")
-        self.blank = blank
+        self.blank = value
         self.reduction = check_reduction("CTCLoss", reduction)
         self.zero_infinity = bool(zero_infinity)
 

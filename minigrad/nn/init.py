@@ -36,6 +36,7 @@ import numpy as np
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import device_of, is_array, to_device
 from minigrad.random import get_generator, normal_values, uniform_values
+from minigrad.scalars import as_integer
 
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "uniform_", "normal_",
@@ -161,8 +162,10 @@ def dirac_(tensor, groups: int = 1):
     shape = tuple(tensor.shape)
     if len(shape) not in (3, 4, 5):
         raise ValueError(f"dirac_: needs a 3-, 4- or 5-D convolution weight, got shape {shape}")
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or shape[0] % groups:
+    value = as_integer(groups)
+    if value is None or value < 1 or shape[0] % value:
         raise ValueError(f"dirac_: groups must be a positive int dividing out_channels={shape[0]}, got {groups!r}")
+    groups = value
     per_group = shape[0] // groups
     values = np.zeros(shape)
     d = np.arange(min(per_group, shape[1]))

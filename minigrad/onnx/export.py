@@ -20,6 +20,7 @@ from minigrad.backend import get_array_module, to_numpy
 from minigrad.onnx.converters import CONVERTERS, FIXED_SIZES, NOT_EXPORTED
 from minigrad.onnx.graph import ExportError, Graph
 from minigrad.onnx.trace import IN_PLACE, trace
+from minigrad.scalars import as_integer, is_integer
 
 MIN_OPSET = 13
 
@@ -93,8 +94,7 @@ def _batch_axes(dynamic_batch, inputs, names) -> list:
     axes = []
     for name, x in zip(names, inputs):
         axis = wanted.get(name)
-        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer))
-                                 or not -x.ndim <= axis < x.ndim):
+        if axis is not None and (not is_integer(axis) or not -x.ndim <= axis < x.ndim):
             given = dynamic_batch if not isinstance(dynamic_batch, dict) else {name: axis}
             raise ValueError(f"onnx.export: dynamic_batch={given!r} is not an axis of input {name!r} "
                              f"of shape {tuple(x.shape)}")
@@ -287,11 +287,13 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     ``onnx.ModelProto`` is returned.
     """
     onnx = _onnx()
-    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
+    value = as_integer(opset)
+    if value is None or not MIN_OPSET <= value <= onnx.defs.onnx_opset_version():
         raise ValueError(
             f"onnx.export: Invalid opset: {opset!r} (expected an int from {MIN_OPSET} to "
             f"{onnx.defs.onnx_opset_version()})"
         )
+    opset = value
     if not callable(model):
         raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
     inputs, structure = _as_inputs(example_input)

@@ -45,6 +45,12 @@ class Geometry(NamedTuple):
         return tuple(n + lo + hi for n, (lo, hi) in zip(sizes, self.padding))
 
 
+def default_stride(stride):
+    """None or an empty list or tuple: the pooling ops' stride = kernel_size, as PyTorch's default ``[]``. Tested by
+    type, as ``np.int64(2) == []`` is an empty array, not False."""
+    return stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+
+
 def pair(op, name, value):
     """An int or a pair of ints as a pair of Python ints (``stride=2`` means (2, 2))."""
     if is_integer(value):

@@ -35,6 +35,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._windows import (Geometry, channels_first, channels_last, col2im, crop_hw, kernel_offsets, pad_hw,
                                    pair, single, slab, triple, windows)
+from minigrad.scalars import as_integer
 
 __all__ = ["conv2d", "conv_transpose2d", "Conv2d", "ConvTranspose2d", "Conv2dWeight", "Conv3d", "ConvTranspose3d",
            "Conv3dWeight"]
@@ -279,11 +280,15 @@ def check_dtypes(op, x, weight, bias):
 
 
 def _check_groups(op, groups, in_channels, out_channels):
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+    """``groups`` as a Python int once it is a positive integer dividing both channel counts."""
+    value = as_integer(groups)
+    if value is None or value < 1:
         raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+    groups = value
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"{op}: groups={groups} must divide both in_channels={in_channels} "
                          f"and out_channels={out_channels}")
+    return groups
 
 
 def _stride_and_dilation(op, stride, dilation, dims=2):
@@ -345,7 +350,7 @@ def convolve(op, conv_op, dims, x, weight, bias, stride, padding, dilation, grou
     o, cg, *kernel = weight.shape
     kernel = tuple(kernel)
     stride, dilation = _stride_and_dilation(op, stride, dilation, dims)
-    _check_groups(op, groups, cg * groups, o)
+    groups = _check_groups(op, groups, cg * groups, o)
     if x.shape[1] != cg * groups:
         raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
                          f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
@@ -397,7 +402,7 @@ def transpose_convolve(op, transpose_op, dims, x, weight, bias, stride, padding,
     cin, coutg, *kernel = weight.shape
     kernel = tuple(kernel)
     stride, dilation = _stride_and_dilation(op, stride, dilation, dims)
-    _check_groups(op, groups, cin, coutg * groups)
+    groups = _check_groups(op, groups, cin, coutg * groups)
     if x.shape[1] != cin:
         raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
                          f"{tuple(weight.shape)} expects {cin}")

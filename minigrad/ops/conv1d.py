@@ -51,7 +51,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     for name, value in (("stride", stride), ("dilation", dilation)):
         if value < 1:
             raise ValueError(f"{op}: {name} must be positive, got {value}")
-    _check_groups(op, groups, cg * groups, o)
+    groups = _check_groups(op, groups, cg * groups, o)
     n, c, length = input.shape
     if c != cg * groups:
         raise ValueError(f"{op}: input has {c} channels (shape {tuple(input.shape)}) but weight "
@@ -104,7 +104,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if not 0 <= out_pad < max(stride, dilation):
         raise ValueError(f"{op}: output_padding {out_pad} must be non-negative and smaller than the stride {stride} "
                          f"or the dilation {dilation}")
-    _check_groups(op, groups, cin, coutg * groups)
+    groups = _check_groups(op, groups, cin, coutg * groups)
     n, c, length = x.shape
     if c != cin:
         raise ValueError(f"{op}: input has {c} channels (shape {tuple(x.shape)}) but weight "

@@ -11,6 +11,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
 from minigrad.ops._args import check_dims, check_flag
+from minigrad.scalars import is_integer
 
 
 def bincount(x, weights=None, minlength=0):
@@ -24,7 +25,7 @@ def bincount(x, weights=None, minlength=0):
         raise ValueError(f"bincount: the input must be a 1-D tensor of non-negative integers, got shape "
                          f"{tuple(x.shape)} and dtype {x.dtype}" + (" with negative values"
                                                                     if x.ndim == 1 and x.dtype.kind in "iu" else ""))
-    if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)) or minlength < 0:
+    if not is_integer(minlength) or minlength < 0:
         raise ValueError(f"bincount: minlength must be an integer >= 0, got minlength={minlength!r}")
     xp = x._xp()
     if weights is None:
@@ -45,8 +46,9 @@ def histc(x, bins=100, min=0, max=0):  # noqa: A002
     x = as_tensor(x)
     if x.dtype.kind != "f":
         raise TypeError(f"histc: the input must be floating, got dtype {x.dtype} (torch has no integer histc)")
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins <= 0:
+    if not is_integer(bins) or bins <= 0:
         raise ValueError(f"histc: bins must be a positive integer, got bins={bins!r}")
+    bins = int(bins)
     lo, hi = float(min), float(max)
     if lo > hi:
         raise ValueError(f"histc: max must be larger than min, got min={min!r}, max={max!r}")

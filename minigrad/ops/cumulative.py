@@ -21,6 +21,7 @@ from minigrad.ops.order_statistics import _running
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.scan import CumSum
 from minigrad.ops.shape import concat, reshape, reshape_if_needed
+from minigrad.scalars import is_integer
 
 CummaxResult = namedtuple("cummax", ["values", "indices"])
 CumminResult = namedtuple("cummin", ["values", "indices"])
@@ -187,8 +188,9 @@ def diff(x, n=1, dim=-1, prepend=None, append=None):
     x[i + 1] != x[i], as torch's. dL/dx is the adjoint: -g[i] + g[i - 1] at each entry.
     """
     x = as_tensor(x)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+    if not is_integer(n) or n < 0:
         raise ValueError(f"diff: n must be a non-negative int, got n={n!r}")
+    n = int(n)
     if x.ndim == 0:
         raise ValueError("diff: expects a tensor of at least one dimension, got a 0-d tensor")
     axis = one_dim("diff", x, dim, None)

@@ -15,6 +15,7 @@ from minigrad.ops import _gamma_kernels as kernels
 from minigrad.ops._args import as_floating, floating_operands
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import expand_dims
+from minigrad.scalars import as_integer
 
 
 class Lgamma(Function):
@@ -101,11 +102,13 @@ def digamma(x):
 
 
 def _order(op, n):
-    if isinstance(n, bool) or not isinstance(n, int):
+    value = as_integer(n)
+    if value is None:
         if isinstance(n, float) and n.is_integer():
-            n = int(n)
+            value = int(n)
         else:
             raise TypeError(f"{op}: n must be an int, got n={n!r} ({type(n).__name__})")
+    n = value
     if n < 0:
         raise ValueError(f"{op}(n, x) does not support negative n, got n={n}")
     return n
@@ -121,8 +124,10 @@ def mvlgamma(x, p):
     """The multivariate log-gamma function of dimension p, as ``torch.mvlgamma(input, p)``:
     p (p - 1) / 4 ln(pi) + sum_{j < p} lgamma(x - j / 2). Composed of lgamma over a new last axis, so its
     gradient is sum_j digamma(x - j / 2)."""
-    if isinstance(p, bool) or not isinstance(p, int):
+    value = as_integer(p)
+    if value is None:
         raise TypeError(f"mvlgamma: p must be an int, got p={p!r} ({type(p).__name__})")
+    p = value
     if p < 1:
         raise ValueError(f"mvlgamma: p has to be greater than or equal to 1, got p={p}")
     x = as_floating(x)

@@ -53,11 +53,11 @@ def amin(x, dim=(), keepdim=False):
 def aminmax(x, *, dim=None, keepdim=False):
     """``(min, max)`` over one ``dim`` (every dim when None), a named tuple as ``torch.aminmax``."""
     x = as_tensor(x)
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+    if dim is not None and not is_integer(dim):
         raise TypeError(f"aminmax: dim must be one int or None, got dim={dim!r}")
     if x.size == 0:
         raise ValueError(f"aminmax: cannot reduce an empty tensor of shape {x.shape}")
-    d = () if dim is None else dim
+    d = () if dim is None else int(dim)
     return AminmaxResult(_extreme(Min, "aminmax", x, d, keepdim), _extreme(Max, "aminmax", x, d, keepdim))
 
 

@@ -31,8 +31,8 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _select
-from minigrad.ops._windows import (Geometry, channels_first, channels_last, crop_hw, kernel_offsets, pad_hw, pair, slab,
-                                   triple, windows)
+from minigrad.ops._windows import (Geometry, channels_first, channels_last, crop_hw, default_stride, kernel_offsets,
+                                   pad_hw, pair, slab, triple, windows)
 from minigrad.ops.linalg import matmul
 from minigrad.scalars import is_integer
 
@@ -208,7 +208,7 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dim
         raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
     parse = pair if dims == 2 else triple
     kernel = parse(op, "kernel_size", kernel_size)
-    stride = kernel if stride is None or stride == [] else parse(op, "stride", stride)
+    stride = kernel if default_stride(stride) else parse(op, "stride", stride)
     pads = parse(op, "padding", padding)
     dilation = parse(op, "dilation", dilation)
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
@@ -324,9 +324,10 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     input, unbatched = _images("adaptive_avg_pool2d", input)
     if input.dtype.kind != "f":
         raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got dtype {input.dtype}")
-    sizes = (output_size, output_size) if isinstance(output_size, int) or output_size is None else tuple(output_size)
-    if len(sizes) != 2:
+    sizes = (output_size, output_size) if is_integer(output_size) or output_size is None else tuple(output_size)
+    if len(sizes) != 2 or not all(o is None or is_integer(o) for o in sizes):
         raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    sizes = tuple(None if o is None else int(o) for o in sizes)
     oh, ow = (n if o is None else o for o, n in zip(sizes, input.shape[2:]))
     if min(oh, ow) < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")

@@ -12,7 +12,7 @@ first maximum (leftmost on ties), average pooling spreads ``g / count`` over the
 from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
-from minigrad.ops._windows import single
+from minigrad.ops._windows import default_stride, single
 from minigrad.ops.pool import avg_pool2d, max_pool2d
 
 __all__ = ["max_pool1d", "avg_pool1d"]
@@ -26,7 +26,7 @@ def _as_images(op, x, kernel_size, stride, padding, dilation, ceil_mode=False):
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
     k = single(op, "kernel_size", kernel_size)
-    s = k if stride is None or stride == [] else single(op, "stride", stride)   # [] as PyTorch's default
+    s = k if default_stride(stride) else single(op, "stride", stride)
     p, d = single(op, "padding", padding), single(op, "dilation", dilation)
     if min(k, s, d) < 1:
         raise ValueError(f"{op}: kernel_size {k}, stride {s} and dilation {d} must be positive")

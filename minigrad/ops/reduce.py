@@ -25,7 +25,7 @@ from minigrad.dtypes import as_dtype
 from minigrad.ops.convert import in_dtype
 from minigrad.ops.selection import maximum, minimum
 from minigrad.ops.shape import reshape
-from minigrad.scalars import is_real
+from minigrad.scalars import is_integer, is_real
 
 
 def _count(shape, axes):
@@ -315,13 +315,13 @@ def _extremum_with_dim(cls, name, result, x, axis, keepdims, dim, keepdim):
     axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim)
     if dim is None:
         return _reduction(cls, name, x, axis, keepdims)
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+    if not is_integer(dim):
         raise TypeError(f"{name}: dim must be one int to return (values, indices), as torch.{name}(x, dim) does; "
                         f"got dim={dim!r} (axis={dim!r} reduces several axes to the values only)")
     xp = get_array_module(x.data)
     if x.ndim == 0:
         return result(x, Tensor(xp.zeros((), dtype=np.int64)))
-    axis %= x.ndim
+    axis = int(axis) % x.ndim
     if x.shape[axis] == 0:
         raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     if x.size == 0:  # an empty result: no index to look for

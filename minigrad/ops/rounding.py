@@ -9,6 +9,7 @@ from __future__ import annotations
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
+from minigrad.scalars import as_integer
 
 
 def zero_gradient(F, x):
@@ -113,8 +114,10 @@ def fix(x):
 def round(x, decimals=0):  # noqa: A001  (torch.round)
     """x rounded to ``decimals`` places, halves to the even neighbour, as ``torch.round`` (``numpy.round`` too);
     gradient 0. An integer tensor comes back as it is for decimals=0 and is refused otherwise, as in torch."""
-    if isinstance(decimals, bool) or not isinstance(decimals, int):
+    value = as_integer(decimals)
+    if value is None:
         raise TypeError(f"round: decimals must be an int, got decimals={decimals!r} ({type(decimals).__name__})")
+    decimals = value
     x = _numeric("round", x)
     if decimals != 0 and x.dtype.kind in "iu":
         raise TypeError(f"round: decimals={decimals} needs a floating tensor, got dtype {x.dtype} "

@@ -237,7 +237,7 @@ def squeeze(x, axis=None, *, dim=NOT_GIVEN):
 def expand_dims(x, axis):
     """Insert an axis of length one at position ``axis``."""
     x = as_tensor(x)
-    axes = normalize_axis("expand_dims", axis, x.ndim + (1 if isinstance(axis, int) else len(axis)))
+    axes = normalize_axis("expand_dims", axis, x.ndim + (1 if is_integer(axis) else len(axis)))
     shape = list(x.shape)
     for a in axes:
         shape.insert(a, 1)

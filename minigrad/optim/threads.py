@@ -52,6 +52,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from minigrad.scalars import is_integer
+
 # A hand-off to a pool thread and back costs about 25 us; at 256K float32 elements an Adam
 # update takes about 400 us, so the hand-off is under a tenth of it. Measured on a shared
 # 2-core VM (docs/performance.md), a second thread lost 1.6x at 64K elements, 1.2x at
@@ -147,7 +149,7 @@ def set_num_threads(n: int) -> None:
     """
     global _num_threads
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if not is_integer(n) or n < 1:
             raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
         n = int(n)
     global _default

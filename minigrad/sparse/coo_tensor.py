@@ -22,6 +22,7 @@ from minigrad.layout import sparse_coo
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.ops.embedding import RowSum
 from minigrad.ops.embedding import _Plan
+from minigrad.scalars import as_integer
 
 # Python's operators on a sparse tensor and the torch op each one is: all refused by name (see _refuse_elementwise).
 _OPERATORS = {"__add__": "add", "__radd__": "add", "__sub__": "sub", "__rsub__": "sub", "__mul__": "mul",
@@ -447,10 +448,11 @@ def dense_to_sparse(x, sparse_dim=None, layout=None):
     if layout not in (None, sparse_coo):
         raise NotImplementedError(f"to_sparse: minigrad supports the sparse_coo layout only, got layout={layout} "
                                   f"(tensor {describe(x)})")
-    sparse_dim = x.ndim if sparse_dim is None else sparse_dim
-    if not isinstance(sparse_dim, int) or not 1 <= sparse_dim <= x.ndim:
+    value = x.ndim if sparse_dim is None else as_integer(sparse_dim)
+    if value is None or not 1 <= value <= x.ndim:
         raise ValueError(f"to_sparse: sparse_dim must be an int in [1, {x.ndim}] for a tensor of shape "
                          f"{tuple(x.shape)}, got {sparse_dim!r}")
+    sparse_dim = value
     xp = x._xp()
     mask = x.data != 0
     if sparse_dim < x.ndim:

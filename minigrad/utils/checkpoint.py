@@ -29,6 +29,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.functional import grad as _grad
 from minigrad.autograd.mode import STATE, enable_grad
 from minigrad.autograd.tensor import Tensor
+from minigrad.scalars import as_integer
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -82,9 +83,11 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
     ``kwargs`` (``preserve_rng_state``) go to :func:`checkpoint`.
     """
     layers = list(functions.children()) if hasattr(functions, "children") else list(functions)
-    if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= max(len(layers), 1):
+    value = as_integer(segments)
+    if value is None or not 1 <= value <= max(len(layers), 1):
         raise ValueError(f"checkpoint_sequential: segments must be an int from 1 to the number of functions "
                          f"({len(layers)}), got {segments!r}")
+    segments = value
     size = len(layers) // segments
     for begin in range(0, size * (segments - 1), size):
         input = checkpoint(_run_chunk(layers[begin:begin + size]), input, use_reentrant=use_reentrant, **kwargs)

@@ -36,7 +36,7 @@ def to_dot(*tensors, show_data=False, show_grad=False, max_nodes=DEFAULT_MAX_NOD
     no cap), only those nearest the given tensors are drawn and a note says how
     many were left out.
     """
-    check_max_nodes(max_nodes, "to_dot")
+    max_nodes = check_max_nodes(max_nodes, "to_dot")
     check_rankdir(rankdir, "to_dot")
     graph = build_graph(collect_roots(tensors, "to_dot"), show_data, show_grad, max_nodes, names)
     return graph_to_dot(graph, rankdir)

@@ -71,7 +71,7 @@ def draw(*tensors, path=None, format=None, show_data=False, show_grad=False, max
         raise ValueError(f"draw: renderer must be one of {', '.join(map(repr, RENDERERS))}, got {renderer!r}")
     if not (isinstance(dpi, (int, float)) and dpi > 0):
         raise ValueError(f"draw: dpi must be a positive number, got {dpi!r}")
-    check_max_nodes(max_nodes, "draw")
+    max_nodes = check_max_nodes(max_nodes, "draw")
     check_rankdir(rankdir, "draw")
     graph = build_graph(collect_roots(tensors, "draw"), show_data, show_grad, max_nodes, names)
     source = graph_to_dot(graph, rankdir)

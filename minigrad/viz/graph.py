@@ -11,6 +11,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
+from minigrad.scalars import as_integer
 
 #: Tensors with at most this many elements show their values (``show_data``) and gradients (``show_grad``).
 MAX_SHOWN_VALUES = 16
@@ -53,9 +54,11 @@ def collect_roots(tensors, caller):
 
 
 def check_max_nodes(max_nodes, caller):
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)
-                                  or max_nodes < 1):
+    """``max_nodes`` as a Python int (None stays None) once it is a positive integer."""
+    value = None if max_nodes is None else as_integer(max_nodes)
+    if max_nodes is not None and (value is None or value < 1):
         raise ValueError(f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}")
+    return value
 
 
 def _names_of(names):

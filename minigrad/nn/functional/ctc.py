@@ -24,6 +24,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.nn.functional.loss import _check_reduction
+from minigrad.scalars import is_integer
 
 _NEG_INF = -np.inf
 
@@ -151,8 +152,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if unbatched:
         lp = lp.reshape(lp.shape[0], 1, lp.shape[1])
     T, N, C = lp.shape
-    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or not 0 <= blank < C:
+    if not is_integer(blank) or not 0 <= blank < C:
         raise ValueError(f"ctc_loss: blank must be in label range [0, {C}), got {blank!r}")
+    blank = int(blank)
     raw = targets.data if isinstance(targets, Tensor) else targets
     raw = np.asarray(to_device(raw, "cpu") if hasattr(raw, "dtype") else raw)
     if raw.dtype.kind not in "iu":

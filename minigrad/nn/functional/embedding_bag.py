@@ -27,6 +27,7 @@ from minigrad.ops.embedding import RowSum, _Plan, embedding
 from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.ops.scatter_reduce import segment_reduce
 from minigrad.ops.selection import where
+from minigrad.scalars import is_integer
 
 MODES = ("sum", "mean", "max")
 
@@ -43,8 +44,7 @@ def check_padding_idx(name, padding_idx, num_embeddings):
     """``padding_idx`` in [-V, V) as a row number (None stays None)."""
     if padding_idx is None:
         return None
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
-            or not -num_embeddings <= padding_idx < num_embeddings:
+    if not is_integer(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
         raise ValueError(f"{name}: padding_idx must be within the number of embeddings, -{num_embeddings} through "
                          f"{num_embeddings - 1}, but got {padding_idx!r}")
     return int(padding_idx) % num_embeddings

@@ -22,6 +22,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.nn.functional.attention import attention, causal_keep
 from minigrad.nn.projection import LinearT
+from minigrad.scalars import as_integer
 
 __all__ = ["multi_head_attention_forward", "attention_forward"]
 
@@ -208,8 +209,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     E = query.shape[-1]
     if E != embed_dim_to_check:
         raise ValueError(f"{who}: was expecting embedding dimension of {embed_dim_to_check}, but got {E}")
-    if not isinstance(num_heads, int) or num_heads < 1 or E % num_heads:
+    heads = as_integer(num_heads)
+    if heads is None or heads < 1 or E % heads:
         raise ValueError(f"{who}: embed_dim {E} not divisible by num_heads {num_heads}")
+    num_heads = heads
     if use_separate_proj_weight:
         separate = (q_proj_weight, k_proj_weight, v_proj_weight)
         for name, w in zip(("q_proj_weight", "k_proj_weight", "v_proj_weight"), separate):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.nn.layer import Layer
+from minigrad.scalars import as_integer
 
 
 class DataParallel(Layer):
@@ -27,12 +28,12 @@ class DataParallel(Layer):
             raise NotImplementedError(
                 f"DataParallel: minigrad runs one device per process, got device_ids={ids}; for several GPUs use "
                 "nn.parallel.DistributedDataParallel under mpiexec, one process per GPU")
-        if isinstance(dim, bool) or not isinstance(dim, int):
+        if as_integer(dim) is None:
             raise TypeError(f"DataParallel: dim must be an int, got {dim!r}")
         self.module = module
         self.device_ids = [_index(i) for i in ids]
         self.output_device = None if output_device is None else _index(output_device)
-        self.dim = dim
+        self.dim = as_integer(dim)
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)

@@ -9,13 +9,12 @@ where torch's is (out, 1)). ``torch_axis`` turns torch's ``dim`` into minigrad's
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import get_array_module, to_device
 from minigrad.nn.linear import Linear
 from minigrad.random import normal_values
+from minigrad.scalars import is_integer
 
 
 def stored_transposed(module, name: str, tensor) -> bool:
@@ -26,7 +25,7 @@ def stored_transposed(module, name: str, tensor) -> bool:
 
 def checked_dim(where: str, dim, ndim: int) -> int:
     """``dim`` (an int in [-ndim, ndim - 1]) as a non-negative int, or an error naming ``where`` and the value."""
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+    if not is_integer(dim):
         raise TypeError(f"{where}: dim must be an int, got dim={dim!r} ({type(dim).__name__})")
     if not -ndim <= dim < ndim:
         raise IndexError(f"{where}: dim={dim} is out of range for a tensor of {ndim} dimensions "
@@ -48,7 +47,7 @@ def checked_name(where: str, module, name) -> Tensor:
 
 
 def positive_iterations(where: str, n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+    if not is_integer(n) or n <= 0:
         raise ValueError(f"{where}: n_power_iterations must be a positive int, got n_power_iterations={n!r}")
     return int(n)
 
