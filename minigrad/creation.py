@@ -97,7 +97,8 @@ def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value``. Without ``dtype`` it follows the value, as ``torch.full`` and
     ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype."""
     device = backend.normalize_device(device)
-    shape = _shape((shape,) if is_integer(shape) else (tuple(shape),))
+    # a bool as a size of its own, so _shape refuses it by name rather than tuple() failing in Python's words
+    shape = _shape((shape,) if is_integer(shape) or isinstance(shape, (bool, np.bool_)) else (tuple(shape),))
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):

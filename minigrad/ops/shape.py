@@ -237,6 +237,8 @@ def squeeze(x, axis=None, *, dim=NOT_GIVEN):
 def expand_dims(x, axis):
     """Insert an axis of length one at position ``axis``."""
     x = as_tensor(x)
+    if isinstance(axis, (bool, np.bool_)):   # a mistake, not axis 1 (torch's unsqueeze refuses it too)
+        raise TypeError(f"expand_dims: axis must be an int or a sequence of ints, got {axis!r}")
     axes = normalize_axis("expand_dims", axis, x.ndim + (1 if is_integer(axis) else len(axis)))
     shape = list(x.shape)
     for a in axes:

@@ -282,6 +282,8 @@ def test_numpy_integer_argument_is_the_python_int(name, make):
     (lambda: F.adaptive_avg_pool2d(_m(X2), (3, 2.0)), "adaptive_avg_pool2d: output_size must be an int or a pair"),
     (lambda: nn.CTCLoss(blank=True), "CTCLoss: blank must be a non-negative integer"),
     (lambda: mg.zeros(True), r"invalid shape \(True,\): sizes must be non-negative integers"),
+    (lambda: mg.full(True, 1.5), r"invalid shape \(True,\): sizes must be non-negative integers"),
+    (lambda: mg.expand_dims(_m(POS), True), "expand_dims: axis must be an int or a sequence of ints, got True"),
 ])
 def test_bool_and_float_stay_refused(call, message):
     with pytest.raises((TypeError, ValueError), match=f"^{message}"):
