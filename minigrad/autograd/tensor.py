@@ -1506,7 +1506,8 @@ class Tensor:
         # a backend array as it is: np.asarray refuses a CuPy array (TypeError)
         values = src.data if isinstance(src, Tensor) else src if backend.is_array(src) else np.asarray(src)
         if values.dtype.kind not in "biufc":   # None or a string would be written as NaN or fail in NumPy's words
-            raise TypeError(f"copy_(): src must be a tensor, an array or numbers, got {type(src).__name__}")
+            of_dtype = f" of dtype {values.dtype}" if hasattr(src, "dtype") else ""   # an array says which
+            raise TypeError(f"copy_(): src must be a tensor, an array or numbers, got {type(src).__name__}{of_dtype}")
         try:
             fits = np.broadcast_shapes(values.shape, self.shape) == self.shape
         except ValueError:

@@ -90,7 +90,6 @@ def test_copy_broadcasts_and_converts_as_torch_and_refuses_a_bad_shape():
         t.fill_(mg.tensor(np.ones(2)))
 
 
-
 @pytest.mark.parametrize("src", [None, "abc", [object()]])
 def test_copy_refuses_a_source_that_is_not_numbers_as_torch(src):
     # copy_(None) went through np.asarray to an object array and filled the tensor with NaN without a word
@@ -101,6 +100,15 @@ def test_copy_refuses_a_source_that_is_not_numbers_as_torch(src):
     np.testing.assert_array_equal(t.data, np.ones(3))
     with pytest.raises(TypeError):
         torch.ones(3, dtype=torch.float64).copy_(src)
+
+
+def test_copy_names_the_dtype_of_an_array_source_that_is_not_numbers():
+    t = mg.tensor(np.ones(3), dtype="float64")
+    with pytest.raises(TypeError, match=r"^copy_\(\): src must be a tensor, an array or numbers, got ndarray of "
+                                        r"dtype datetime64\[D\]$"):
+        t.copy_(np.array(["2020-01-01"] * 3, dtype="datetime64[D]"))
+    np.testing.assert_array_equal(t.data, np.ones(3))
+
 
 def test_a_result_of_another_kind_is_refused_as_torch_refuses_it():
     ints = mg.tensor(np.arange(3))
