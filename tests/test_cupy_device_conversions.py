@@ -164,3 +164,15 @@ def test_device_arrays_given_as_plain_arrays_on_every_device(device):
     np.testing.assert_allclose(d.log_prob(raw([1, 0])).numpy(), np.log([0.75, 0.5]), rtol=1e-15)
     out = Lambda(lambda y: y * 2)(raw([1, 2, 3]))
     assert backend.device_of(out) == where and backend.to_numpy(out).tolist() == [2, 4, 6]
+
+
+def test_lambda_leaves_an_array_fn_returns_where_fn_put_it(gpu_batches):
+    # torchvision's Lambda gives back what fn gives; only numbers go to the batch's device. Since 7966836 every
+    # result went there: fn moving a host batch's samples onto the GPU got them back on the host, and fn reading
+    # a GPU batch's samples to the host got them moved back onto the GPU
+    onto_gpu = Lambda(lambda x: backend.to_device(x.data.view(np.ndarray), "cuda:0"))
+    out = onto_gpu(np.arange(6.0).reshape(3, 2))
+    assert backend.device_of(out) == "cuda:0" and out.view(np.ndarray).tolist() == [[0, 1], [2, 3], [4, 5]]
+    onto_host = Lambda(lambda x: backend.to_numpy(x.data))
+    out = onto_host(on_device(np.arange(6.0).reshape(3, 2)))
+    assert backend.device_of(out) == "cpu" and out.tolist() == [[0, 1], [2, 3], [4, 5]]
