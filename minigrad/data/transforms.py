@@ -298,20 +298,26 @@ class Lambda:
     def __call__(self, batch):
         if self.batched or not backend.is_array(batch) or batch.ndim == 0:
             return self.fn(batch)
-        # the result goes where the batch is: numbers fn returns for a GPU batch's samples are stacked on the host
-        # and moved once (a no-op for results already there)
+        # numbers fn returns go where the batch is (stacked on the host, then moved once: one transfer per batch);
+        # an array or Tensor stays where fn put it, as torchvision's Lambda returns what fn returns
         device = backend.device_of(batch)
         if _reading_kind() == "sample":
-            return backend.to_device(self._of_one_sample(batch), device)
+            value, number = self._of_one_sample(batch)
+            return backend.to_device(value, device) if number else value
         if batch.shape[0] == 0:   # no sample to learn the result's shape from: nothing to transform
             return batch
-        return backend.to_device(_stack([self._of_one_sample(sample) for sample in batch]), device)
+        results = [self._of_one_sample(sample) for sample in batch]
+        if all(number for _, number in results):
+            return backend.to_device(_stack([value for value, _ in results]), device)
+        return _stack([backend.to_device(value, device) if number else value for value, number in results])
 
     def _of_one_sample(self, sample):
+        """fn's result for one sample as a backend array, and whether fn returned a number (not an array)."""
         # fn sees one sample, whatever its caller read: a dataset's "batch" reading would make a ToTensor inside
         # fn refuse one (H, W) image as a batch of flat rows
         with reading("sample"):
-            return _as_array(self.fn(_as_sample(sample)))
+            value = self.fn(_as_sample(sample))
+        return _as_array(value), not (backend.is_array(value) or backend.is_array(getattr(value, "data", None)))
 
     def __repr__(self):
         batched = ", batched=True" if self.batched else ""
