@@ -39,3 +39,23 @@ def test_masked_attention_reads_nothing_back_on_a_gpu(monkeypatch, dead_row):
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
     assert np.isfinite(got[0]).all() and (got[0][:, 1] == 0).all() == dead_row
+
+
+def test_causal_attention_on_a_gpu_runs_no_fully_masked_rows_path(monkeypatch):
+    # A causal mask (query i sees keys 0..i) never shuts a row off entirely, yet on a GPU the fully masked rows'
+    # path ran for it unasked: two more where()s over the (..., L, S) scores in every forward, and their backward
+    rng = np.random.default_rng(3)
+    q, k, v = (mg.tensor(rng.standard_normal((2, 3, 4)), dtype=mg.float64, requires_grad=True) for _ in range(3))
+    want = F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
+    where = attention.ops.where
+    calls = []
+    monkeypatch.setattr(attention.ops, "where", lambda *args, **kw: calls.append(1) or where(*args, **kw))
+    monkeypatch.setattr(attention, "get_array_module", lambda a: DeviceModule())
+    got = F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
+    assert len(calls) == 1   # the causal mask's own where()
+    np.testing.assert_array_equal(got, want)
+    calls.clear()
+    mha = mg.nn.MultiheadAttention(4, 2, dtype=mg.float64)
+    x = mg.tensor(rng.standard_normal((3, 1, 4)), dtype=mg.float64)
+    mha(x, x, x, attn_mask=mg.tensor(~np.tril(np.ones((3, 3), dtype=bool))), is_causal=True, need_weights=False)
+    assert len(calls) == 1
