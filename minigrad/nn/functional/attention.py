@@ -47,6 +47,12 @@ def dead_rows(xp, mask):
     return (mask == -np.inf).all(axis=-1, keepdims=True)
 
 
+def causal_never_dead(causal, keys):
+    """True when the mask is the causal one over at least one key: query i always sees key 0, so no row is shut
+    off entirely and the fully masked rows' path (which a GPU takes unasked) can be left out."""
+    return bool(causal) and keys > 0
+
+
 def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True, heads=None):
     """softmax(q k^T * scale, masked) @ v over the leading (batch, head) axes, broadcasting them.
 
@@ -156,7 +162,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     elif attn_mask is not None:
         keep, bias = _mask(name, "attn_mask", attn_mask, query, scores_shape)
     out, _ = attention(query, key, value, keep=keep, bias=bias, scale=float(scale), dropout_p=float(dropout_p),
-                       heads=heads)
+                       safe=not causal_never_dead(is_causal, scores_shape[-1]), heads=heads)
     return out
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.functional.attention import attention, causal_keep
+from minigrad.nn.functional.attention import attention, causal_keep, causal_never_dead
 from minigrad.nn.projection import LinearT
 from minigrad.scalars import as_integer
 
@@ -179,7 +179,7 @@ def attention_forward(who, query, key, value, *, num_heads, dims, in_proj_weight
         mask = kpm if mask is None else mask + kpm
     keep = causal_keep(get_array_module(q.data), L, k.shape[2]) if causal else None
     out, weights = attention(q, k, v, keep=keep, bias=None if causal else mask, scale=1.0 / math.sqrt(hd),
-                             dropout_p=dropout_p, safe=not need_weights)
+                             dropout_p=dropout_p, safe=not (need_weights or causal_never_dead(causal, k.shape[2])))
     out = out_proj(ops.reshape(ops.transpose(out, 0, 2, 1, 3), (N, L, E)))
     if not batched:
         out = ops.reshape(out, (L, E))
