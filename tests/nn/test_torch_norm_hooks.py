@@ -21,7 +21,9 @@ LAYERS = {
     "conv_transpose2d": (lambda: nn.ConvTranspose2d(3, 2, 2, dtype=mg.float64),
                          lambda: torch.nn.ConvTranspose2d(3, 2, 2).double(), (2, 3, 3, 3)),
 }
+# dim=np.int64(-1) is torch's -1 (the whole tensor), not the last axis: minigrad read it as the last axis
 CASES = [("weight_norm", {}), ("weight_norm", {"dim": 1}), ("weight_norm", {"dim": None}),
+         ("weight_norm", {"dim": -1}), ("weight_norm", {"dim": np.int64(-1)}),
          ("spectral_norm", {}), ("spectral_norm", {"n_power_iterations": 3, "dim": 1})]
 PARAMS = [pytest.param(layer, name, kwargs, id=f"{layer}-{name}-{kwargs}") for layer in LAYERS
           for name, kwargs in CASES]
