@@ -23,6 +23,7 @@ from minigrad.nn.utils.norm_reparam import (checked_dim, positive_iterations, no
                                             random_unit, spectral_normalized, torch_axis, weight_matrix,
                                             weight_norm_value)
 from minigrad.nn.utils.parametrizations import spectral_dim
+from minigrad.scalars import is_integer
 
 __all__ = ["remove_spectral_norm", "remove_weight_norm", "spectral_norm", "weight_norm"]
 
@@ -95,7 +96,7 @@ def weight_norm(module, name: str = "weight", dim=0):
     if isinstance(module, Layer) and _hooks_of(module, WeightNorm, name):
         raise RuntimeError(f"weight_norm: {type(module).__name__} already has a weight_norm hook on {name!r}")
     weight = _parameter("weight_norm", module, name)
-    if dim is None or (isinstance(dim, int) and not isinstance(dim, bool) and dim == -1):
+    if dim is None or (is_integer(dim) and dim == -1):   # np.int64(-1) too: the whole tensor, not the last axis
         dim, axis = -1, None
     else:
         dim = checked_dim("weight_norm", dim, weight.ndim)

@@ -39,6 +39,7 @@ from minigrad.ops.linalg_triangular import mT
 from minigrad.ops.matrix_exp import matrix_exp
 from minigrad.ops.triangular import tril
 from minigrad.random import normal_values
+from minigrad.scalars import is_integer
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
@@ -69,7 +70,7 @@ def weight_norm(module, name: str = "weight", dim=0):
     doc for the Linear layout); ``None`` or -1 normalizes the whole tensor (torch's reading of -1). Returns
     ``module``."""
     weight = checked_name("weight_norm", module, name)
-    if dim is None or (not isinstance(dim, bool) and isinstance(dim, (int, np.integer)) and dim == -1):
+    if dim is None or (is_integer(dim) and dim == -1):
         dim, axis = -1, None
     else:
         dim = checked_dim("weight_norm", dim, weight.ndim)
