@@ -20,9 +20,10 @@ def is_integer(value) -> bool:
 def as_integer(value):
     """``value`` as a Python int when it is an integer (Python or NumPy, not a bool), else None.
 
-    The one rule for an integer argument, as torch's (any ``__index__`` but a bool): callers refuse None with their
-    own message naming the op and argument, and pass the int on, so no NumPy scalar reaches the arithmetic (under
-    NumPy 2's promotion an ``np.int64`` times a float32 array is float64).
+    The one rule for an integer argument: callers refuse None with their own message naming the op and argument,
+    and pass the int on, so no NumPy scalar reaches the arithmetic (under NumPy 2's promotion an ``np.int64`` times
+    a float32 array is float64). Narrower than torch's (any ``__index__`` but a bool): a 0-d integer Tensor, which
+    torch takes as ``torch.zeros(torch.tensor(3))``, is refused here.
     """
     return int(value) if is_integer(value) else None
 
