@@ -23,13 +23,10 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
+from minigrad.scalars import is_integer
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
            "ByteTensor", "BoolTensor"]
-
-
-def _is_size(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class _LegacyTensorType(type):
@@ -40,12 +37,12 @@ class _LegacyTensorType(type):
 
     def __call__(cls, *args):
         name = cls.__name__
-        if len(args) == 1 and isinstance(args[0], tuple) and args[0] and all(_is_size(s) for s in args[0]):
+        if len(args) == 1 and isinstance(args[0], tuple) and args[0] and all(is_integer(s) for s in args[0]):
             # torch reads a tuple as data but a torch.Size as sizes; minigrad's shapes are plain tuples: ask
             raise TypeError(f"{name}: a tuple of integers {args[0]} is data in torch but sizes when it is a torch.Size, "
                             "and minigrad's shapes are plain tuples; pass a list for the data or the sizes "
                             f"unpacked ({name}(*shape))")
-        if all(_is_size(s) for s in args):   # also no argument at all: shape (0,)
+        if all(is_integer(s) for s in args):   # also no argument at all: shape (0,)
             sizes = tuple(int(s) for s in args) or (0,)
             if any(s < 0 for s in sizes):
                 raise ValueError(f"{name}: sizes must be non-negative, got {sizes}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.scalars import is_integer
+
 
 
 def _fresh_seed() -> int:
@@ -24,7 +26,7 @@ _generator = np.random.default_rng(_initial_seed)
 def manual_seed(seed: int) -> None:
     """Seed minigrad's generator: every later random draw becomes reproducible."""
     global _generator, _initial_seed
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, (bool, np.bool_)) or seed < 0:
+    if not is_integer(seed) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
     _initial_seed = int(seed)
     _generator = np.random.default_rng(_initial_seed)

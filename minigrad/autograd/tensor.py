@@ -10,6 +10,7 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.write_stamps import _buffer, _mark_written
 from minigrad.layout import strided
+from minigrad.scalars import is_integer
 
 
 class _NotGiven:
@@ -1292,7 +1293,7 @@ class Tensor:
         if dim is None:
             return steps
         n = self.data.ndim
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        if not is_integer(dim):
             raise TypeError(f"stride: dim must be an int, got {dim!r}")
         if not -max(n, 1) <= dim < max(n, 1) or n == 0:
             raise IndexError(f"stride: dim {dim} is out of range for a tensor of shape {tuple(self.shape)}"
@@ -2347,7 +2348,7 @@ class _Size(int):
     def __call__(self, dim=None):
         if dim is None:
             return self._shape
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        if not is_integer(dim):
             raise TypeError(f"size: dim must be an int, got {dim!r}")
         n = len(self._shape)
         if not -n <= dim < n:

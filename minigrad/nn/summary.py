@@ -16,6 +16,7 @@ from minigrad import backend
 from minigrad.autograd.mode import no_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.layer import Layer
+from minigrad.scalars import is_integer
 
 
 class SummaryRow(NamedTuple):
@@ -115,7 +116,7 @@ def _shape_of(output):
 def _check_shape(input_shape):
     def ok(shape):
         return (isinstance(shape, (tuple, list)) and len(shape) > 0
-                and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in shape))
+                and all(is_integer(d) and d > 0 for d in shape))
 
     if ok(input_shape):
         return [tuple(int(d) for d in input_shape)], False

@@ -18,6 +18,7 @@ import numpy as np
 from minigrad.backend import to_numpy
 from minigrad.onnx.graph import ExportError
 from minigrad.ops.scatter_reduce import initial_value
+from minigrad.scalars import is_integer
 
 CONVERTERS = {}
 
@@ -532,7 +533,7 @@ def _getitem(g, call, x):
                 end = (INT64_MAX if step > 0 else INT64_MIN) if p.stop is None else int(p.stop)
                 starts.append(start), ends.append(end), axes.append(in_axis), steps.append(step)
             out_axis += 1
-        elif isinstance(p, (int, np.integer)) and not isinstance(p, bool):
+        elif is_integer(p):
             i = int(p)
             starts.append(i), ends.append(INT64_MAX if i == -1 else i + 1), axes.append(in_axis), steps.append(1)
             squeeze.append(in_axis)

@@ -7,6 +7,7 @@ from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.scalars import is_integer
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -134,7 +135,7 @@ def torch_axis(op_name, x, axis, keepdims, dim, keepdim, *, empty_dim_reduces_al
         raise TypeError(f"{op_name}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
                         "(keepdims is NumPy's name, keepdim PyTorch's)")
     if dim is not None:
-        single = isinstance(dim, (int, np.integer)) and not isinstance(dim, bool)
+        single = is_integer(dim)
         if not single and not isinstance(dim, (tuple, list)):
             raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
         dims = (dim,) if single else tuple(dim)
@@ -149,7 +150,7 @@ def check_dims(op_name, dims, ndim, shape, extra=0):
     """Refuse a dim outside PyTorch's range [-n, n-1] (n = max(ndim + extra, 1)) or given twice, naming it."""
     n = max(ndim + extra, 1)
     for d in dims:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        if not is_integer(d):
             raise TypeError(f"{op_name}: dim must be an int, got {d!r} ({type(d).__name__})")
         if not -n <= d < n:
             raise ValueError(f"{op_name}: dim {d!r} is out of range for a tensor of shape {tuple(shape)} "
@@ -170,7 +171,7 @@ def one_dim(op_name, x, dim, axis, *, default=NOT_GIVEN_DIM):
     d = dim if dim is not None else axis if axis is not None else default
     if d is NOT_GIVEN_DIM:
         raise TypeError(f"{op_name}: missing the dim to work along (dim=... or axis=...)")
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+    if not is_integer(d):
         raise TypeError(f"{op_name}: dim must be one int, got {d!r} ({type(d).__name__})")
     check_dims(op_name, (d,), x.ndim, x.shape)
     return None if x.ndim == 0 else int(d) % x.ndim

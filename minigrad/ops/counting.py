@@ -168,7 +168,7 @@ def count_nonzero(x, dim=None):
     as an int64 tensor without gradient."""
     x = as_tensor(x)
     if dim is not None:
-        dims = (dim,) if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) else tuple(dim)
+        dims = (dim,) if is_integer(dim) else tuple(dim)
         check_dims("count_nonzero", dims, x.ndim, x.shape)
         # dim=() counts over every dim, as torch's does (NumPy's axis=() would count each entry alone)
         dim = None if x.ndim == 0 or not dims else tuple(builtins.sorted(int(k) % x.ndim for k in dims))

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import string
 
-import numpy as np
-
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.backends import opt_einsum
 from minigrad.ops.shape import reshape
+from minigrad.scalars import is_integer
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 
@@ -130,7 +129,7 @@ def _from_sublists(args):
                         f"(ints and ...), got {type(args[0]).__name__} first")
 
     def term(sub):
-        if not all(s is Ellipsis or (isinstance(s, (int, np.integer)) and not isinstance(s, bool) and 0 <= s < 52)
+        if not all(s is Ellipsis or (is_integer(s) and 0 <= s < 52)
                    for s in sub):
             raise ValueError(f"einsum: a sublist holds ints in [0, 52) and ..., got {list(sub)}")
         return "".join("..." if s is Ellipsis else _SUBLIST_LETTERS[int(s)] for s in sub)

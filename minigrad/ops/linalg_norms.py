@@ -22,13 +22,13 @@ from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape, reshape_if_needed, transpose_if_needed
-from minigrad.scalars import is_real
+from minigrad.scalars import is_integer, is_real
 
 
 def _dims(name, x, dim):
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) else tuple(dim)
+    dims = (dim,) if is_integer(dim) else tuple(dim)
     check_dims(name, dims, x.ndim, x.shape)
     return tuple(int(d) % max(x.ndim, 1) for d in dims)
 
@@ -120,7 +120,7 @@ def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002
     1-D input) a vector norm, a 2-D ``dim`` (or a 2-D input with ``ord``) a matrix norm."""
     a = as_floating(a)
     if dim is not None:
-        dims = (dim,) if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) else tuple(dim)
+        dims = (dim,) if is_integer(dim) else tuple(dim)
         if len(dims) == 1:
             return vector_norm(a, 2 if ord is None else ord, dims, keepdim)
         if len(dims) == 2:

@@ -22,7 +22,7 @@ from minigrad.layout import sparse_coo
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.ops.embedding import RowSum
 from minigrad.ops.embedding import _Plan
-from minigrad.scalars import as_integer
+from minigrad.scalars import as_integer, is_integer
 
 # Python's operators on a sparse tensor and the torch op each one is: all refused by name (see _refuse_elementwise).
 _OPERATORS = {"__add__": "add", "__radd__": "add", "__sub__": "sub", "__rsub__": "sub", "__mul__": "mul",
@@ -354,7 +354,7 @@ for _name, _op in _OPERATORS.items():
 
 
 def _axis(op, dim, ndim):
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+    if not is_integer(dim):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -ndim <= dim < ndim:
         raise IndexError(f"{op}: dim {dim} is out of range for a sparse tensor of {ndim} dims")
