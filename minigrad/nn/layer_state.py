@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import numpy as np
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import get_array_module, to_device
@@ -70,6 +72,10 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
                 if not _is_lazy(target):
                     errors.append(f"size mismatch for {key}: copying an uninitialized parameter from "
                                   f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+                continue
+            refused = _not_numbers(key, state[key])
+            if refused:
+                errors.append(refused)
                 continue
             shape = tuple(_array_of(state[key]).shape)
             if not _is_lazy(target) and shape != tuple(target.shape):   # a placeholder takes any shape
@@ -179,6 +185,20 @@ def _assign(owner, member, target, value):
         items[int(member) if isinstance(items, list) else member] = new
     else:
         target.data = new.data
+
+
+def _not_numbers(key, value):
+    """torch's refusal of a checkpoint entry that holds no numbers (None, strings, objects), or None when it does.
+
+    Checked with the shapes, before anything is written: NumPy would otherwise read an object array's None as nan
+    without a word, or stop at a string half way through the model's entries."""
+    dtype = getattr(_array_of(value), "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind in "biufc":   # a torch tensor's dtype is torch's own: numbers
+        return None
+    shown = type(value).__name__ if value is None or isinstance(value, (str, bytes, dict)) else \
+        f"{type(value).__name__} of dtype {dtype}"
+    return (f'While copying the parameter named "{key}", expected a Tensor or an array of numbers or bools '
+            f"from checkpoint, but received {shown}.")
 
 
 def _is_lazy(value) -> bool:
