@@ -23,6 +23,7 @@ def atomic_file(path, suffix: str = ""):
     permissions (0666 less the umask), not the 0600 of a temporary file.
     """
     path = Path(path)
+    _check_target(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -44,6 +45,17 @@ def atomic_write_bytes(path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as f:
         f.write(data)
+
+
+def _check_target(path: Path) -> None:
+    """Refuse, naming ``path``, a target whose folder is missing or that is a folder itself: else the error would
+    name the temporary file, or come only after the whole file was written (at the rename)."""
+    folder = path.parent
+    if not folder.is_dir():
+        state = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise FileNotFoundError(f"cannot write {str(path)!r}: its folder {str(folder)!r} {state}")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a folder")
 
 
 def _umask() -> int:
