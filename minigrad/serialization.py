@@ -11,7 +11,8 @@ arrays, NumPy scalars, ``int`` (of any size, such as RNG states: stored as decim
 strings), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
 survive), ``bool``, ``None`` and ``str``. Containers: ``dict`` with ``int`` or
 ``str`` keys (the key type is kept), ``list`` and ``tuple``. Dtypes come back
-exactly; Tensors come back on ``map_location``, arrays as NumPy arrays. So
+exactly; Tensors come back on ``map_location``, arrays as NumPy arrays. An array
+held by several entries (a tied weight) is stored once and comes back shared. So
 ``load(path)`` of a saved ``model.state_dict()`` gives its detached Tensors back
 (``requires_grad`` False), as ``torch.load`` does; a file saved when ``state_dict``
 gave arrays gives NumPy arrays, and ``load_state_dict`` takes either. ``save``
@@ -47,13 +48,20 @@ class _Encoder:
 
     def __init__(self):
         self.arrays = {}
+        # One entry per array object: a tied weight sits in a state dict under two names (as one array), and is
+        # stored once, as torch.save stores a shared storage once. The arrays are kept so their ids stay theirs.
+        self._stored = {}
 
     def _store(self, array, where):
+        seen = self._stored.get(id(array))
+        if seen is not None:
+            return seen[0]
         host = to_numpy(array)
         if host.dtype.hasobject or host.dtype.kind == "V":
             raise TypeError(f"save: arrays of dtype {host.dtype} cannot be stored without pickle (at {where})")
         name = f"a{len(self.arrays)}"
         self.arrays[name] = host
+        self._stored[id(array)] = (name, array)
         return name
 
     def encode(self, value, where="obj"):
