@@ -196,7 +196,8 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         if manifest.get("version") != _VERSION:
             raise ValueError(f"version {manifest.get('version')!r} is not supported (expected {_VERSION})")
         return _Decoder(arrays, device).decode(manifest["tree"])
-    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as err:
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            zipfile.BadZipFile) as err:   # RecursionError: a crafted manifest nested too deep for json
         refused = _pickle_refusal(path, err)
         if refused:
             raise ValueError(f"load: {path!r} {refused}") from None

@@ -1,7 +1,8 @@
-"""mg.save stores an array shared by several entries once (a tied weight), and mg.load gives it back shared."""
+"""mg.save stores an array held by several entries once (a tied weight); crafted manifests fail cleanly."""
 import zipfile
 
 import numpy as np
+import pytest
 
 import minigrad as mg
 from minigrad import nn
@@ -40,3 +41,14 @@ def test_distinct_arrays_with_equal_values_stay_distinct(tmp_path):
     back["a"][0] = 5
     np.testing.assert_array_equal(back["b"], [1, 1, 1])
     np.testing.assert_array_equal(back["view"], [1, 1])
+
+
+def test_a_manifest_nested_past_the_recursion_limit_is_one_error_naming_the_file(tmp_path):
+    # Before: a bare RecursionError from json, naming no file.
+    depth = 5000
+    text = ('{"format": "minigrad-checkpoint", "version": 1, "tree": ' + '{"type": "list", "items": [' * depth
+            + '{"type": "value", "value": 1}' + "]}" * depth + "}")
+    path = tmp_path / "deep.npz"
+    np.savez(path, __manifest__=np.frombuffer(text.encode(), np.uint8))
+    with pytest.raises(ValueError, match="deep.npz' is not a readable minigrad checkpoint.*RecursionError"):
+        mg.load(path)
