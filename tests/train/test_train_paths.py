@@ -29,3 +29,16 @@ def test_the_default_checkpoint_in_a_folder_out_is_refused_too(tmp_path):
 def test_fresh_paths_resolve(tmp_path):
     config = TrainConfig(out=str(tmp_path / "run"), checkpoint=str(tmp_path / "a" / "c.npz")).resolved()
     assert config.checkpoint_path() == tmp_path / "a" / "c.npz"
+
+
+def test_a_train_checkpoint_missing_entries_is_one_config_error(tmp_path):
+    # Before: KeyError: 'config' from read_train_state (and 'model'... from restore_train_state).
+    import minigrad as mg
+    from minigrad.train.checkpoint import FORMAT, VERSION, read_train_state
+
+    path = tmp_path / "c.npz"
+    mg.save({"format": FORMAT, "version": VERSION, "epoch": 1}, path)
+    with pytest.raises(ConfigError) as info:
+        read_train_state(path, {"model": "mlp"})
+    assert str(info.value) == (f"--resume: {path} is a `minigrad train` checkpoint without its config, history, "
+                               "loader, model, optimizer, rng, schedule entries (damaged?)")
