@@ -19,8 +19,9 @@ def atomic_file(path, suffix: str = ""):
     """Yield a binary file object whose contents replace ``path`` when the block ends without error.
 
     Raising inside the block (a crash, a failed checksum) discards what was
-    written and leaves ``path`` as it was. The new file gets the usual
-    permissions (0666 less the umask), not the 0600 of a temporary file.
+    written and leaves ``path`` as it was. The new file keeps the permissions
+    of the file it replaces, or gets the usual ones (0666 less the umask), not
+    the 0600 of a temporary file.
     """
     path = Path(path)
     _check_target(path)
@@ -30,7 +31,7 @@ def atomic_file(path, suffix: str = ""):
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -56,6 +57,14 @@ def _check_target(path: Path) -> None:
         raise FileNotFoundError(f"cannot write {str(path)!r}: its folder {str(folder)!r} {state}")
     if path.is_dir():
         raise IsADirectoryError(f"cannot write {str(path)!r}: it is a folder")
+
+
+def _mode_for(path: Path) -> int:
+    """The replaced file's permission bits (a checkpoint made private stays private), else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:

@@ -36,3 +36,20 @@ def test_safetensors_names_the_missing_folder_too(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist") as info:
         save_safetensors({"w": np.ones(2, dtype=np.float32)}, target)
     assert str(target) in str(info.value)
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path):
+    # Before: a checkpoint its owner had made private (0600) came back 0644 after the next save, as a fresh file.
+    import os
+    import stat
+
+    target = tmp_path / "c.npz"
+    mg.save({"a": 1}, target)
+    os.chmod(target, 0o600)
+    mask = os.umask(0o022)
+    try:
+        mg.save({"a": 2}, target)
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert mg.load(target) == {"a": 2}
