@@ -53,3 +53,20 @@ def test_bool_int_and_float64_entries_still_load_cast_to_the_models_dtypes():
     assert model[0].bias.dtype == np.float32 and model[0].weight.dtype == np.float32
     np.testing.assert_array_equal(model[0].bias.numpy(), [1, 0, 1, 0])
     assert model[1].num_batches_tracked.dtype == np.int64 and int(model[1].num_batches_tracked.numpy()) == 7
+
+
+@pytest.mark.parametrize("kind", ["requires_grad", "bfloat16"])
+def test_a_torch_entry_numpy_cannot_read_is_refused_before_any_write(kind):
+    # Before: torch's own error (Can't call numpy() on Tensor that requires grad / unsupported ScalarType
+    # BFloat16) came from the write loop, after 0.weight..1.weight had been overwritten.
+    torch = pytest.importorskip("torch")
+    model = nn.Network(nn.Conv1d(2, 3, 2), nn.LayerNorm(3))
+    before = _snapshot(model)
+    state = {k: np.ones(v.shape, dtype=np.float32) for k, v in model.state_dict().items()}
+    bias = torch.nn.Parameter(torch.zeros(3))
+    state["1.bias"] = bias if kind == "requires_grad" else bias.detach().to(torch.bfloat16)
+    with pytest.raises(RuntimeError, match=r'While copying the parameter named "1\.bias".*(requires grad|BFloat16)'):
+        model.load_state_dict(state)
+    after = _snapshot(model)
+    for key, (array, _) in before.items():
+        np.testing.assert_array_equal(after[key][0], array)
