@@ -76,6 +76,9 @@ class _Encoder:
         if isinstance(value, float):
             return {"type": "float", "value": repr(value)}
         if isinstance(value, Tensor):
+            if getattr(type(value), "_uninitialized", False):   # minigrad.nn.lazy's placeholder: no values yet
+                raise TypeError(f"save: {where} is an uninitialized lazy parameter or buffer; run the model once "
+                                "(its shapes are set by the first call) before saving")
             return {"type": "tensor", "entry": self._store(value.data, where),
                     "requires_grad": bool(value.requires_grad)}
         if is_array(value):

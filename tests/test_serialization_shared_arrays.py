@@ -52,3 +52,18 @@ def test_a_manifest_nested_past_the_recursion_limit_is_one_error_naming_the_file
     np.savez(path, __manifest__=np.frombuffer(text.encode(), np.uint8))
     with pytest.raises(ValueError, match="deep.npz' is not a readable minigrad checkpoint.*RecursionError"):
         mg.load(path)
+
+
+def test_an_uninitialized_lazy_parameter_is_refused_not_saved_empty(tmp_path):
+    # Before: mg.save and save_safetensors wrote the placeholders as empty (0,) arrays; loading that file into a
+    # fresh LazyLinear "matched all keys" and gave it a (0,) weight, which failed at the first call.
+    model = nn.Network(nn.LazyLinear(3))
+    with pytest.raises(TypeError, match=r"save: obj\['0\.weight'\] is an uninitialized lazy parameter"):
+        mg.save(model.state_dict(), tmp_path / "lazy.npz")
+    assert list(tmp_path.iterdir()) == []
+    pytest.importorskip("safetensors")
+    from minigrad.io import save_safetensors
+
+    with pytest.raises(TypeError, match=r"save_safetensors: '0\.weight' is an uninitialized lazy parameter"):
+        save_safetensors(model, tmp_path / "lazy.safetensors")
+    assert list(tmp_path.iterdir()) == []
