@@ -19,17 +19,19 @@ def atomic_file(path, suffix: str = ""):
     """Yield a binary file object whose contents replace ``path`` when the block ends without error.
 
     Raising inside the block (a crash, a failed checksum) discards what was
-    written and leaves ``path`` as it was. The new file gets the usual
-    permissions (0666 less the umask), not the 0600 of a temporary file.
+    written and leaves ``path`` as it was. The new file keeps the permissions
+    of the file it replaces, or gets the usual ones (0666 less the umask), not
+    the 0600 of a temporary file.
     """
     path = Path(path)
+    _check_target(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -44,6 +46,25 @@ def atomic_write_bytes(path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as f:
         f.write(data)
+
+
+def _check_target(path: Path) -> None:
+    """Refuse, naming ``path``, a target whose folder is missing or that is a folder itself: else the error would
+    name the temporary file, or come only after the whole file was written (at the rename)."""
+    folder = path.parent
+    if not folder.is_dir():
+        state = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise FileNotFoundError(f"cannot write {str(path)!r}: its folder {str(folder)!r} {state}")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a folder")
+
+
+def _mode_for(path: Path) -> int:
+    """The replaced file's permission bits (a checkpoint made private stays private), else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:

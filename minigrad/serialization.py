@@ -11,7 +11,8 @@ arrays, NumPy scalars, ``int`` (of any size, such as RNG states: stored as decim
 strings), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
 survive), ``bool``, ``None`` and ``str``. Containers: ``dict`` with ``int`` or
 ``str`` keys (the key type is kept), ``list`` and ``tuple``. Dtypes come back
-exactly; Tensors come back on ``map_location``, arrays as NumPy arrays. So
+exactly; Tensors come back on ``map_location``, arrays as NumPy arrays. An array
+held by several entries (a tied weight) is stored once and comes back shared. So
 ``load(path)`` of a saved ``model.state_dict()`` gives its detached Tensors back
 (``requires_grad`` False), as ``torch.load`` does; a file saved when ``state_dict``
 gave arrays gives NumPy arrays, and ``load_state_dict`` takes either. ``save``
@@ -47,13 +48,20 @@ class _Encoder:
 
     def __init__(self):
         self.arrays = {}
+        # One entry per array object: a tied weight sits in a state dict under two names (as one array), and is
+        # stored once, as torch.save stores a shared storage once. The arrays are kept so their ids stay theirs.
+        self._stored = {}
 
     def _store(self, array, where):
+        seen = self._stored.get(id(array))
+        if seen is not None:
+            return seen[0]
         host = to_numpy(array)
         if host.dtype.hasobject or host.dtype.kind == "V":
             raise TypeError(f"save: arrays of dtype {host.dtype} cannot be stored without pickle (at {where})")
         name = f"a{len(self.arrays)}"
         self.arrays[name] = host
+        self._stored[id(array)] = (name, array)
         return name
 
     def encode(self, value, where="obj"):
@@ -68,6 +76,9 @@ class _Encoder:
         if isinstance(value, float):
             return {"type": "float", "value": repr(value)}
         if isinstance(value, Tensor):
+            if getattr(type(value), "_uninitialized", False):   # minigrad.nn.lazy's placeholder: no values yet
+                raise TypeError(f"save: {where} is an uninitialized lazy parameter or buffer; run the model once "
+                                "(its shapes are set by the first call) before saving")
             return {"type": "tensor", "entry": self._store(value.data, where),
                     "requires_grad": bool(value.requires_grad)}
         if is_array(value):
@@ -188,7 +199,8 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         if manifest.get("version") != _VERSION:
             raise ValueError(f"version {manifest.get('version')!r} is not supported (expected {_VERSION})")
         return _Decoder(arrays, device).decode(manifest["tree"])
-    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as err:
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            zipfile.BadZipFile) as err:   # RecursionError: a crafted manifest nested too deep for json
         refused = _pickle_refusal(path, err)
         if refused:
             raise ValueError(f"load: {path!r} {refused}") from None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import numpy as np
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import get_array_module, to_device
@@ -64,6 +66,7 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
                                  for name in layer._optional_buffers) if key in targets and key not in state}
     missing += [k for k in (*targets, *extras) if k not in state and k not in restarted]
     unexpected += [k for k in state if k not in targets and k not in extras]
+    sources = {}   # key: the value converted to its target's device and dtype
     for key, target in targets.items():
         if key in state:
             if _is_lazy(state[key]):   # an uninitialized checkpoint entry loads only into a placeholder
@@ -71,10 +74,22 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
                     errors.append(f"size mismatch for {key}: copying an uninitialized parameter from "
                                   f"checkpoint, the shape in current model is {tuple(target.shape)}.")
                 continue
+            refused = _not_numbers(key, state[key])
+            if refused:
+                errors.append(refused)
+                continue
             shape = tuple(_array_of(state[key]).shape)
             if not _is_lazy(target) and shape != tuple(target.shape):   # a placeholder takes any shape
                 errors.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
                               f"the shape in current model is {tuple(target.shape)}.")
+            elif not assign and not _is_lazy(target):
+                # Converted now, so that a value the backend cannot take (a torch tensor that requires grad or
+                # is bfloat16) is an error before the first write; a same-device, same-dtype value is not copied.
+                try:
+                    sources[key] = to_device(_array_of(state[key]), target.device).astype(target.dtype, copy=False)
+                except Exception as err:   # noqa: BLE001  (whatever the value's library raises)
+                    errors.append(f'While copying the parameter named "{key}", the value from checkpoint could '
+                                  f"not be read as {target.dtype}: {type(err).__name__}: {err}")
     result = _IncompatibleKeys(missing, unexpected)
     post_hooks = [(layer, hook) for layer in _post_order(model) for hook in layer._load_state_dict_post_hooks or ()]
     if errors or (strict and (missing or unexpected) and not post_hooks):
@@ -86,10 +101,11 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
             if assign and not _is_lazy(target):
                 _assign(*owners[key], target, state[key])
                 continue
-            if _is_lazy(target):
+            if key in sources:
+                target.data[...] = sources[key]
+            else:   # a placeholder: it takes the value's shape first
                 target.materialize(_array_of(state[key]).shape)
-            source = to_device(_array_of(state[key]), target.device)
-            target.data[...] = source.astype(target.dtype, copy=False)
+                target.data[...] = to_device(_array_of(state[key]), target.device).astype(target.dtype, copy=False)
             mark_written(target.data)  # a graph recorded before must not use the new values
         elif key in restarted:
             target.data[...] = 0
@@ -179,6 +195,20 @@ def _assign(owner, member, target, value):
         items[int(member) if isinstance(items, list) else member] = new
     else:
         target.data = new.data
+
+
+def _not_numbers(key, value):
+    """torch's refusal of a checkpoint entry that holds no numbers (None, strings, objects), or None when it does.
+
+    Checked with the shapes, before anything is written: NumPy would otherwise read an object array's None as nan
+    without a word, or stop at a string half way through the model's entries."""
+    dtype = getattr(_array_of(value), "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind in "biufc":   # a torch tensor's dtype is torch's own: numbers
+        return None
+    shown = type(value).__name__ if value is None or isinstance(value, (str, bytes, dict)) else \
+        f"{type(value).__name__} of dtype {dtype}"
+    return (f'While copying the parameter named "{key}", expected a Tensor or an array of numbers or bools '
+            f"from checkpoint, but received {shown}.")
 
 
 def _is_lazy(value) -> bool:

@@ -24,6 +24,8 @@ __all__ = ["FORMAT", "VERSION", "save_train_state", "read_train_state", "restore
 
 FORMAT = "minigrad-train-checkpoint"
 VERSION = 1
+#: What every checkpoint holds besides format and version (restore_train_state reads them all).
+_ENTRIES = frozenset({"epoch", "config", "model", "optimizer", "schedule", "rng", "loader", "history"})
 
 
 def save_train_state(path, *, trajectory: dict, epoch: int, model, optimizer, schedule, loader, history,
@@ -63,6 +65,10 @@ def read_train_state(path, trajectory: dict, device="cpu") -> dict:
     if ckpt.get("version") != VERSION:
         raise ConfigError(f"--resume: {path} has checkpoint version {ckpt.get('version')}, "
                           f"this minigrad reads version {VERSION}")
+    absent = sorted(_ENTRIES - set(ckpt))
+    if absent:
+        raise ConfigError(f"--resume: {path} is a `minigrad train` checkpoint without its "
+                          f"{', '.join(absent)} entries (damaged?)")
     saved = dict(ckpt["config"])
     saved.setdefault("model", "mlp")   # checkpoints written before --model existed are MLP runs
     saved.setdefault("augment", 0)     # and those written before --augment existed shifted no image

@@ -217,6 +217,11 @@ class TrainConfig:
         from minigrad.train.export import check_export_paths
 
         problems = check_export_paths(self)
+        # Found now, not by the first checkpoint write after a whole epoch of training.
+        if Path(self.out).exists() and not Path(self.out).is_dir():
+            problems.insert(0, f"--out {self.out}: is a file; give a folder")
+        if self.checkpoint_path().is_dir():
+            problems.insert(0, f"--checkpoint {self.checkpoint_path()}: is a folder; give a file name")
         if problems:
             raise ConfigError(problems[0])
         if any(int(h) != h or h < 1 for h in self.hidden):
