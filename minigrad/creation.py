@@ -55,18 +55,66 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
     xp_in = backend.get_array_module(data)
-    if dtype is None:
-        arr = xp_in.asarray(data)
-        if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast to float dropped .imag)
-            arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
-        elif arr.dtype.kind == "f" or arr.dtype == object:
-            arr = arr.astype(backend.DEFAULT_FLOAT)
-    else:
-        arr = xp_in.asarray(data, dtype=np.dtype(dtype))
+    try:
+        if dtype is None:
+            arr = xp_in.asarray(data)
+            if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
+                arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(backend.DEFAULT_FLOAT)
+            elif arr.dtype == object:
+                arr = _objects_as_float(arr)
+        else:
+            arr = xp_in.asarray(data, dtype=np.dtype(dtype))
+    except ValueError as exc:
+        raise _data_error(data, exc) from None
     if device is None and xp_in is not np:
         device = backend.device_of(arr)
     arr = arr.copy()
     return _finish(arr, device, requires_grad)
+
+
+def _objects_as_float(arr):
+    """An object array (numbers of mixed types, 0-d tensors) in the default float dtype; None is refused as torch
+    refuses it, where NumPy's cast would make it NaN."""
+    if any(v is None for v in arr.flat):
+        raise TypeError("tensor: data holds None, which is not a number (torch refuses it too); "
+                        "write float('nan') for a missing value")
+    try:
+        return arr.astype(backend.DEFAULT_FLOAT)
+    except (TypeError, ValueError):
+        kinds = sorted({type(v).__name__ for v in arr.flat if not isinstance(v, (int, float, complex, np.number))})
+        raise TypeError(f"tensor: cannot make a tensor from a {', '.join(kinds) or 'object'}; data must be numbers, "
+                        "bools, nested lists of them, an array or a Tensor") from None
+
+
+def _data_error(data, exc):
+    """NumPy's error for data it cannot read as one array, restated with where nested lists stop being
+    rectangular."""
+    ragged = _first_ragged(data, "data")
+    if ragged is None:
+        return ValueError(f"tensor: {exc}")
+    where, shapes = ragged
+    return ValueError(f"tensor: data must be rectangular (nested lists of equal lengths), but the items of {where} "
+                      f"have shapes {shapes}")
+
+
+def _first_ragged(data, where):
+    if not isinstance(data, (list, tuple)):
+        return None
+    shapes = []
+    for item in data:
+        try:
+            shapes.append(np.shape(item))
+        except ValueError:   # the item itself is ragged: look inside it
+            shapes.append(None)
+    if None not in shapes and len(set(shapes)) > 1:
+        return where, shapes
+    for i, item in enumerate(data):
+        found = _first_ragged(item, f"{where}[{i}]")
+        if found is not None:
+            return found
+    return None
 
 
 def from_numpy(array):
