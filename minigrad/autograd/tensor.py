@@ -8,6 +8,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
+from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _buffer, _mark_written
 from minigrad.layout import strided
 
@@ -64,7 +65,10 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False):
         if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
-            data = np.asarray(data)
+            try:
+                data = np.asarray(data)
+            except ValueError as exc:   # ragged nested lists: say where the lengths differ
+                raise data_error("Tensor", data, exc) from None
         if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
             raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
                             "a Tensor holds numbers or bools (strings and other objects stay in a list)")

@@ -80,3 +80,29 @@ def test_a_non_integer_axis_names_the_op_and_the_axis(call):
     with pytest.raises(TypeError, match=r"^(squeeze|sum|mean): axis must be an int or a tuple of ints, got "
                                         r"(0\.0|1\.0|'0')$"):
         call(mg.zeros(1, 3))
+
+
+@pytest.mark.parametrize("make", [lambda data: mg.Tensor(data), lambda data: mg.ones(2) + data])
+def test_ragged_data_turned_into_a_tensor_anywhere_names_where_the_lengths_differ(make):
+    with pytest.raises(ValueError, match=re.escape(
+            "data must be rectangular (nested lists of equal lengths), but the items of data have shapes "
+            "[(2,), (1,)]")):
+        make([[1, 2], [3]])
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like"])
+def test_like_creators_given_a_list_name_the_op(name):
+    with pytest.raises(TypeError, match=rf"^{name}: expected a Tensor to take the shape from, got list$"):
+        getattr(mg, name)([1, 2])
+
+
+def test_arange_with_step_zero_names_the_op_and_the_step():
+    with pytest.raises(ValueError, match=r"^arange: step must be nonzero, got step=0 \(start=0, end=5\)$"):
+        mg.arange(0, 5, 0)
+
+
+@pytest.mark.parametrize("make", [lambda: mg.tensor([1, 2], dtype="flaot32"), lambda: mg.zeros(2, dtype="flaot32")])
+def test_a_misspelled_dtype_names_the_argument(make):
+    with pytest.raises(TypeError, match=r"^dtype='flaot32' is not a dtype minigrad understands \(data type 'flaot32' "
+                                        r"not understood\)"):
+        make()
