@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
 from minigrad.sampling import generator_for
 from minigrad.scalars import is_integer, is_real
@@ -14,7 +15,11 @@ from minigrad.scalars import is_integer, is_real
 def _dtype(dtype, default=None):
     """``dtype``, else ``default``, else the default float (read now: ``set_default_dtype`` may have changed it)."""
     if dtype is not None:
-        return np.dtype(dtype)
+        try:
+            return np.dtype(dtype)
+        except TypeError as exc:
+            raise TypeError(f"dtype={dtype!r} is not a dtype minigrad understands ({exc}); "
+                            "write e.g. minigrad.float32 or 'int64'") from None
     return backend.DEFAULT_FLOAT if default is None else np.dtype(default)
 
 
@@ -55,18 +60,37 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
     xp_in = backend.get_array_module(data)
-    if dtype is None:
-        arr = xp_in.asarray(data)
-        if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast to float dropped .imag)
-            arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
-        elif arr.dtype.kind == "f" or arr.dtype == object:
-            arr = arr.astype(backend.DEFAULT_FLOAT)
-    else:
-        arr = xp_in.asarray(data, dtype=np.dtype(dtype))
+    try:
+        if dtype is None:
+            arr = xp_in.asarray(data)
+            if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
+                arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(backend.DEFAULT_FLOAT)
+            elif arr.dtype == object:
+                arr = _objects_as_float(arr)
+        else:
+            arr = xp_in.asarray(data, dtype=_dtype(dtype))
+    except ValueError as exc:
+        raise _data_error("tensor", data, exc) from None
     if device is None and xp_in is not np:
         device = backend.device_of(arr)
     arr = arr.copy()
     return _finish(arr, device, requires_grad)
+
+
+def _objects_as_float(arr):
+    """An object array (numbers of mixed types, 0-d tensors) in the default float dtype; None is refused as torch
+    refuses it, where NumPy's cast would make it NaN."""
+    if any(v is None for v in arr.flat):
+        raise TypeError("tensor: data holds None, which is not a number (torch refuses it too); "
+                        "write float('nan') for a missing value")
+    try:
+        return arr.astype(backend.DEFAULT_FLOAT)
+    except (TypeError, ValueError):
+        kinds = sorted({type(v).__name__ for v in arr.flat if not isinstance(v, (int, float, complex, np.number))})
+        raise TypeError(f"tensor: cannot make a tensor from a {', '.join(kinds) or 'object'}; data must be numbers, "
+                        "bools, nested lists of them, an array or a Tensor") from None
 
 
 def from_numpy(array):
@@ -108,11 +132,15 @@ def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
 
 def zeros_like(t, dtype=None, requires_grad=False):
     """Zeros with the shape, dtype and device of ``t``."""
+    if not isinstance(t, Tensor):
+        _like("zeros_like", t, None, None)
     return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
     """Ones with the shape, dtype and device of ``t``."""
+    if not isinstance(t, Tensor):
+        _like("ones_like", t, None, None)
     return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
@@ -120,6 +148,8 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=Fals
     """Evenly spaced values in [start, stop); integers give int64 unless ``dtype`` says otherwise."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:   # NumPy's ZeroDivisionError named neither the op nor the argument
+        raise ValueError(f"arange: step must be nonzero, got step={step!r} (start={start!r}, end={stop!r})")
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
     dtype = _dtype(dtype, np.int64 if is_int else None)
     if not is_int and dtype.kind in "iu":

@@ -6,6 +6,7 @@ that ``Tensor.backward`` and ``minigrad.grad`` start from.
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd.ragged import data_error
 from minigrad.autograd.tensor import Tensor  # tensor.py imports this module only after Tensor is defined
 
 
@@ -54,7 +55,10 @@ def as_tensor(x, like=None):
         else:
             dtype = np.result_type(like.data, x)
         return Tensor(xp.asarray(x, dtype=dtype))
-    arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
+    try:
+        arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
+    except ValueError as exc:   # ragged nested lists: say where the lengths differ
+        raise data_error("Tensor", x, exc) from None
     if arr.dtype.kind in "fc" and ref.kind in "fc":
         arr = arr.astype(ref, copy=False)
     return Tensor(arr)

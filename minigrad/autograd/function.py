@@ -238,8 +238,11 @@ def _convert(inputs, cls):
 
 def _forward_error(cls, inputs, exc):
     """A ValueError from NumPy inside ``forward``, with the op's name and its input shapes."""
-    shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
-    return ValueError(f"{cls.__name__}: {str(exc).strip()} (input shapes {shapes})")
+    shapes = [str(tuple(x.shape)) for x in inputs]
+    if str(exc).startswith("operands could not be broadcast together"):   # NumPy's then repeats the shapes
+        listed = shapes[0] if len(shapes) == 1 else f"{', '.join(shapes[:-1])} and {shapes[-1]}"
+        return ValueError(f"{cls.__name__}: operands could not be broadcast together: input shapes {listed}")
+    return ValueError(f"{cls.__name__}: {str(exc).strip()} (input shapes {', '.join(shapes)})")
 
 
 def _device_error(cls, inputs):

@@ -86,7 +86,10 @@ def _norm_tensor(total, arrays):
 
 
 def _check_norm_args(name, norm_type, error_if_nonfinite):
-    norm_type = float(norm_type)
+    try:
+        norm_type = float(norm_type)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: norm_type must be a real number > 0 or inf, got {norm_type!r}") from None
     if not norm_type > 0.0:
         raise ValueError(f"{name}: norm_type must be > 0 or inf, got {norm_type}")
     if not isinstance(error_if_nonfinite, (bool, np.bool_)):  # any truthy value would switch it on
@@ -169,7 +172,10 @@ def _scale_(grads, max_norm, total):
 
 
 def _max_norm(name, max_norm):
-    max_norm = float(max_norm)
+    try:
+        max_norm = float(max_norm)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: max_norm must be a real number >= 0, got {max_norm!r}") from None
     if not max_norm >= 0.0:
         raise ValueError(f"{name}: max_norm must be >= 0, got {max_norm}")
     return max_norm

@@ -8,6 +8,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
+from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _buffer, _mark_written
 from minigrad.layout import strided
 from minigrad.scalars import is_integer
@@ -65,7 +66,10 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False):
         if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
-            data = np.asarray(data)
+            try:
+                data = np.asarray(data)
+            except ValueError as exc:   # ragged nested lists: say where the lengths differ
+                raise data_error("Tensor", data, exc) from None
         if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
             raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
                             "a Tensor holds numbers or bools (strings and other objects stay in a list)")
@@ -471,8 +475,16 @@ class Tensor:
     def __setitem__(self, index, value):
         self._refuse_read_only("x[index] = value")
         index = _ops.raw_index(index)
+        if value is None:   # NumPy would write NaN into a float tensor
+            raise _setitem_type_error(self, value)
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
+        try:
+            self._setitem(index, value)
+        except (IndexError, ValueError, TypeError) as exc:
+            raise _setitem_error(self, index, value, exc) from None
+
+    def _setitem(self, index, value):
         if STATE.grad_enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             if self.requires_grad and self.creator is None:
                 raise RuntimeError(
@@ -2380,3 +2392,33 @@ from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
 from minigrad import random as _random  # noqa: E402
 from minigrad import sampling as _sampling  # noqa: E402
+
+
+def _setitem_type_error(x, value):
+    return TypeError(f"x[index] = value: cannot write a {type(value).__name__} into a tensor of dtype {x.dtype} "
+                     f"(shape {tuple(x.shape)}); the value must be numbers or a Tensor")
+
+
+def _setitem_error(x, index, value, exc):
+    """NumPy's (or an inner op's) error from ``x[index] = value`` restated with the op and the shapes."""
+    if isinstance(exc, IndexError):
+        return IndexError(f"x[index] = value: {exc} (tensor of shape {tuple(x.shape)})")
+    try:
+        target = tuple(x.data[index].shape)
+        shape = tuple(value.shape) if isinstance(value, Tensor) else np.shape(value)
+        kind = value.dtype.kind if isinstance(value, Tensor) else np.asarray(value).dtype.kind
+    except (IndexError, ValueError, TypeError):
+        return type(exc)(f"x[index] = value: {exc} (tensor of shape {tuple(x.shape)})")
+    if kind in "USOV":
+        return _setitem_type_error(x, value)
+    if not _broadcasts(shape, target):
+        return ValueError(f"x[index] = value: a value of shape {shape} does not broadcast to the indexed shape "
+                          f"{target} (tensor of shape {tuple(x.shape)})")
+    return type(exc)(f"x[index] = value: {exc} (tensor of shape {tuple(x.shape)})")
+
+
+def _broadcasts(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False

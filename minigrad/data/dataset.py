@@ -97,7 +97,11 @@ class ArrayDataset(Dataset):
                 return tuple(a[index] for a in self.arrays)
             one = slice(index, index + 1) if index != -1 else slice(-1, None)
             return tuple(field[0] for field in self._transformed(tuple(a[one] for a in self.arrays)))
-        return self._transformed(tuple(a[_index_for(a, index)] for a in self.arrays))
+        try:
+            fields = tuple(a[_index_for(a, index)] for a in self.arrays)
+        except IndexError:
+            raise _index_error(type(self).__name__, index, len(self)) from None
+        return self._transformed(fields)
 
     def _transformed(self, fields):
         """The batch ``fields`` with ``transform`` applied to the first and ``target_transform`` to the second."""
@@ -165,6 +169,22 @@ def _as_backend_array(value):
     if isinstance(value, minigrad.Tensor):
         return value.data
     return minigrad.tensor(value).data
+
+
+def _index_error(owner, index, n):
+    """NumPy's IndexError for a batch index restated with the dataset and the first index it does not have."""
+    try:
+        array = backend.to_numpy(index) if backend.is_array(index) else np.asarray(index)
+    except (TypeError, ValueError):   # a ragged list or an object NumPy cannot read
+        return IndexError(f"{owner}: index {index!r} is not an int, a slice or an integer array")
+    if array.dtype.kind not in "iub":
+        shown = f"{index!r} ({type(index).__name__})" if array.ndim == 0 else f"dtype {array.dtype}"
+        return TypeError(f"{owner}: index must be an int, a slice or an integer array, got {shown}")
+    if array.dtype.kind in "iu":
+        bad = array[(array < -n) | (array >= n)]
+        if bad.size:
+            return IndexError(f"{owner} index {int(bad.flat[0])} is out of range for {n} samples")
+    return IndexError(f"{owner}: index of shape {array.shape} does not fit {n} samples")
 
 
 def _index_for(array, index):

@@ -249,7 +249,7 @@ class DataLoader:
                 yield convert(self.dataset[i])
             return
         if self._batch_sampler is not None:
-            batches = ([int(i) for i in b] for b in self._batch_sampler)
+            batches = (_batch_indices(b) for b in self._batch_sampler)
         else:
             stop = len(self) * self.batch_size if self.drop_last else len(order)
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
@@ -525,3 +525,13 @@ def _positive_int(value, name: str) -> int:
     if number < 1:
         raise ValueError(f"DataLoader: {name} must be a positive integer, got {number}")
     return number
+
+
+def _batch_indices(batch):
+    """One batch of a ``batch_sampler`` as a list of ints; a float is refused where ``int()`` would truncate it."""
+    try:
+        return [operator.index(i) for i in batch]
+    except TypeError:
+        shown = f"{type(batch).__name__} {batch!r}"[:80]
+        raise TypeError(f"DataLoader: batch_sampler must yield lists of indices (one per batch), got {shown}"
+                        ) from None

@@ -160,7 +160,13 @@ def epoch_order(sampler, owner="DataLoader") -> np.ndarray:
     if hasattr(sampler, "indices"):
         order = np.asarray(sampler.indices())
     else:
-        order = np.fromiter(iter(sampler), dtype=np.int64, count=len(sampler))
+        try:
+            items = list(iter(sampler))
+        except TypeError:
+            raise TypeError(f"{owner}: sampler must be an iterable of indices with len(), "
+                            f"got {type(sampler).__name__}") from None
+        # np.fromiter(..., dtype=int64) would truncate float indices; read them as they are and refuse them below
+        order = np.asarray(items) if items else np.zeros(0, dtype=np.int64)
     if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
         raise TypeError(f"{owner}: the sampler gave {order.dtype} indices of shape {order.shape}, "
                         "expected a 1-D sequence of integers")

@@ -109,16 +109,27 @@ def normalize_axis(op_name, axis, ndim, shape=None):
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes, checked against ``ndim``."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else _axis_tuple(op_name, axis)
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:   # NumPy's np.int64 axes too
+            if not isinstance(a, (int, np.integer)):
+                raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
             where = f"shape {tuple(shape)}" if shape is not None else f"{ndim} dimensions"
             raise ValueError(f"{op_name}: axis {a} is out of range for a tensor of {where}")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op_name}: repeated axis in {axis}")
     return tuple(sorted(out))
+
+
+def _axis_tuple(op_name, axis):
+    if isinstance(axis, (str, bytes)):   # tuple("0") would read it as the axis '0'
+        raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
+    try:
+        return tuple(axis)
+    except TypeError:
+        raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}") from None
 
 
 def torch_axis(op_name, x, axis, keepdims, dim, keepdim, *, empty_dim_reduces_all=True):

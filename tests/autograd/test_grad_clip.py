@@ -1,6 +1,7 @@
 """Gradient clipping by global norm and by value."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -104,3 +105,15 @@ def test_clip_grad_value_clamps_in_place(device):
     assert all(p.grad.data is a and a.dtype == np.float32 for p, a in zip(params, arrays))
     with pytest.raises(ValueError, match="clip_value must be >= 0, got -1.0"):
         clip_grad_value_(params, -1.0)
+
+
+@pytest.mark.parametrize("max_norm, norm_type, message", [
+    ("a", 2.0, "clip_grad_norm_: max_norm must be a real number >= 0, got 'a'"),
+    (None, 2.0, "clip_grad_norm_: max_norm must be a real number >= 0, got None"),
+    (1.0, "x", "clip_grad_norm_: norm_type must be a real number > 0 or inf, got 'x'"),
+])
+def test_clip_grad_norm_with_a_non_number_names_the_argument(max_norm, norm_type, message):
+    p = mg.zeros(2, requires_grad=True)
+    p.grad = mg.ones(2)
+    with pytest.raises(TypeError, match="^" + re.escape(message) + "$"):
+        clip_grad_norm_([p], max_norm, norm_type)

@@ -3,6 +3,8 @@
 (issue 11; expected values are PyTorch's, float64, written out).
 
 Each test failed before its fix."""
+import re
+
 import numpy as np
 import pytest
 
@@ -112,6 +114,18 @@ def test_float16_softmax_is_computed_in_float32_as_torch(fn):
 def test_broadcast_errors_name_the_op_and_the_shapes(call, op):
     # NumPy's "operands could not be broadcast together" said neither which op nor which call.
     with pytest.raises(ValueError, match=rf"(?i)^{op}\b.*could not be broadcast.*\(\d, ?\d?\)"):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mg.ones(2, 3) + mg.ones(4, 5),
+     "Add: operands could not be broadcast together: input shapes (2, 3) and (4, 5)"),
+    (lambda: mg.where(mg.ones(2) > 0, mg.ones(2), mg.ones(3)),
+     "Where: operands could not be broadcast together: input shapes (2,), (2,) and (3,)"),
+])
+def test_broadcast_errors_give_each_shape_once_in_the_tensor_spelling(call, message):
+    # NumPy's own "with shapes (2,3) (4,5)" repeated the shapes in another spelling.
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
         call()
 
 

@@ -69,10 +69,10 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
                 f"{name}: target has shape {tuple(data.shape)} like the input: one-hot or probability rows? "
                 f"{name} takes integer class indices of shape ({n},); pass target.argmax(axis=1)"
             )
-        raise TypeError(
-            f"{name}: target must hold integer class indices, got dtype {data.dtype} "
-            "(convert with target.astype(np.int64))"
-        )
+        shapes = f"(target shape {tuple(data.shape)}, input shape {(n, c)})"
+        hint = (f"a class-probability target must have the input's shape {(n, c)}" if name == "cross_entropy"
+                else "convert with target.astype(np.int64)")
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype} {shapes}; {hint}")
     if tuple(data.shape) != (n,):
         raise ValueError(
             f"{name}: target has shape {tuple(data.shape)} but input has shape {tuple(logits.shape)}; "

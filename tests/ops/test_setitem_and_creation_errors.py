@@ -1,0 +1,108 @@
+"""Bad input to x[index] = value, minigrad.tensor(data) and axis arguments: one error naming the op and shapes."""
+import re
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def _plain():
+    return mg.zeros(2, 3)
+
+
+def _recorded():
+    return mg.zeros(2, 3, requires_grad=True) * 1
+
+
+@pytest.mark.parametrize("make", [_plain, _recorded])
+def test_setitem_with_a_value_that_does_not_broadcast_names_both_shapes(make):
+    x = make()
+    with pytest.raises(ValueError, match=re.escape(
+            "x[index] = value: a value of shape (2,) does not broadcast to the indexed shape (3,) "
+            "(tensor of shape (2, 3))")):
+        x[0] = [1.0, 2.0]
+    with pytest.raises(ValueError, match=re.escape(
+            "x[index] = value: a value of shape (5,) does not broadcast to the indexed shape (3,)")):
+        x[0] = mg.ones(5)
+
+
+@pytest.mark.parametrize("make", [_plain, _recorded])
+def test_setitem_out_of_range_names_the_op_and_the_shape(make):
+    x = make()
+    with pytest.raises(IndexError, match=r"^x\[index\] = value: index 5 is out of bounds for axis 0 with size 2 "
+                                         r"\(tensor of shape \(2, 3\)\)$"):
+        x[5] = 1.0
+
+
+@pytest.mark.parametrize("make", [_plain, _recorded])
+@pytest.mark.parametrize("value, shown", [(None, "NoneType"), ("x", "str")])
+def test_setitem_refuses_a_non_number_instead_of_writing_nan(make, value, shown):
+    x = make()
+    with pytest.raises(TypeError, match=rf"^x\[index\] = value: cannot write a {shown} into a tensor of dtype "
+                                        r"float32 \(shape \(2, 3\)\); the value must be numbers or a Tensor$"):
+        x[0] = value
+    assert not np.isnan(x.numpy()).any()
+
+
+def test_setitem_still_writes_numbers_lists_and_tensors():
+    x = mg.zeros(2, 3)
+    x[0] = [1.0, 2.0, 3.0]
+    x[1, 1:] = mg.tensor([4.0, 5.0])
+    x[1, 0] = 7
+    np.testing.assert_array_equal(x.numpy(), np.array([[1, 2, 3], [7, 4, 5]], dtype=np.float32))
+
+
+@pytest.mark.parametrize("data", [None, [1.0, None], [[1.0], [None]]])
+def test_tensor_refuses_none_instead_of_making_nan(data):
+    with pytest.raises(TypeError, match=r"^tensor: data holds None, which is not a number"):
+        mg.tensor(data)
+
+
+@pytest.mark.parametrize("data, where, shapes", [
+    ([[1, 2], [3]], "data", "[(2,), (1,)]"),
+    ([[[1, 2], [3, 4]], [[5, 6], [7]]], "data[1]", "[(2,), (1,)]"),
+])
+def test_tensor_of_ragged_lists_names_where_the_lengths_differ(data, where, shapes):
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"tensor: data must be rectangular (nested lists of equal lengths), but the items of {where} have "
+            f"shapes {shapes}")):
+        mg.tensor(data)
+
+
+def test_tensor_of_a_dict_names_the_op_and_the_type():
+    with pytest.raises(TypeError, match=r"^tensor: cannot make a tensor from a dict"):
+        mg.tensor({"a": 1})
+
+
+@pytest.mark.parametrize("call", [lambda x: x.squeeze(0.0), lambda x: x.sum(axis=1.0), lambda x: x.mean(axis="0")])
+def test_a_non_integer_axis_names_the_op_and_the_axis(call):
+    with pytest.raises(TypeError, match=r"^(squeeze|sum|mean): axis must be an int or a tuple of ints, got "
+                                        r"(0\.0|1\.0|'0')$"):
+        call(mg.zeros(1, 3))
+
+
+@pytest.mark.parametrize("make", [lambda data: mg.Tensor(data), lambda data: mg.ones(2) + data])
+def test_ragged_data_turned_into_a_tensor_anywhere_names_where_the_lengths_differ(make):
+    with pytest.raises(ValueError, match=re.escape(
+            "data must be rectangular (nested lists of equal lengths), but the items of data have shapes "
+            "[(2,), (1,)]")):
+        make([[1, 2], [3]])
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like"])
+def test_like_creators_given_a_list_name_the_op(name):
+    with pytest.raises(TypeError, match=rf"^{name}: expected a Tensor to take the shape from, got list$"):
+        getattr(mg, name)([1, 2])
+
+
+def test_arange_with_step_zero_names_the_op_and_the_step():
+    with pytest.raises(ValueError, match=r"^arange: step must be nonzero, got step=0 \(start=0, end=5\)$"):
+        mg.arange(0, 5, 0)
+
+
+@pytest.mark.parametrize("make", [lambda: mg.tensor([1, 2], dtype="flaot32"), lambda: mg.zeros(2, dtype="flaot32")])
+def test_a_misspelled_dtype_names_the_argument(make):
+    with pytest.raises(TypeError, match=r"^dtype='flaot32' is not a dtype minigrad understands \(data type 'flaot32' "
+                                        r"not understood\)"):
+        make()
