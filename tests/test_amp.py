@@ -326,6 +326,15 @@ class _DeviceUfuncs:
         return call
 
 
+def _unscaled_found_inf(params):
+    """unscale_ of params' gradients (scale 4) through an optimizer; returns the scaler's found_inf for it."""
+    optimizer = SGD(params, lr=0.1)
+    scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale(mg.tensor(1.0))
+    scaler.unscale_(optimizer)
+    return scaler._per_optimizer_states[id(optimizer)]["found_inf"]
+
+
 @pytest.mark.parametrize("host_first", [True, False])
 @pytest.mark.parametrize("finite_run", [True, False])
 def test_unscale_of_gradients_on_the_host_and_a_gpu(monkeypatch, host_first, finite_run):
@@ -344,11 +353,7 @@ def test_unscale_of_gradients_on_the_host_and_a_gpu(monkeypatch, host_first, fin
             p.grad.data = p.grad.data.view(_OnDevice)
     if not finite_run:
         params[2].grad.data[0] = np.inf
-    optimizer = SGD(params, lr=0.1)
-    scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
-    scaler.scale(mg.tensor(1.0))
-    scaler.unscale_(optimizer)
-    assert scaler._per_optimizer_states[id(optimizer)]["found_inf"] is (not finite_run)
+    assert _unscaled_found_inf(params) is (not finite_run)
     assert np.asarray(params[0].grad.data).tolist() == [2.0] * 3
 
 
@@ -359,11 +364,7 @@ def test_unscale_of_gradients_on_the_host_and_each_device(device, finite_run):
         p.grad = mg.tensor(np.full(3, 8.0, dtype=np.float32), device=p.device)
     if not finite_run:
         params[1].grad.data[0] = np.inf
-    optimizer = SGD(params, lr=0.1)
-    scaler = mg.amp.GradScaler("cpu", init_scale=4.0)
-    scaler.scale(mg.tensor(1.0))
-    scaler.unscale_(optimizer)
-    assert scaler._per_optimizer_states[id(optimizer)]["found_inf"] is (not finite_run)
+    assert _unscaled_found_inf(params) is (not finite_run)
     assert params[2].grad.numpy().tolist() == [2.0] * 3
 
 
