@@ -206,7 +206,8 @@ def test_out_that_is_a_file_is_one_line(tmp_path, capsys):
     code = main(["train", "--data-dir", str(data_root()), "--out", str(tmp_path / "taken"), "--limit-train", "64",
                  "--no-progress"])
     assert code == 2
-    assert _one_error_line(capsys.readouterr().err) == f"minigrad train: error: File exists: {tmp_path / 'taken'}"
+    assert _one_error_line(capsys.readouterr().err) == \
+        f"minigrad train: error: --out {tmp_path / 'taken'}: is a file; give a folder"
 
 
 def test_file_with_a_wrong_checksum_is_one_line(tmp_path, capsys):
