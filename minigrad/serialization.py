@@ -43,6 +43,14 @@ _VERSION = 1
 _MANIFEST = "__manifest__"
 
 
+def refuse_uninitialized(owner, where, value):
+    """Refuse to save a lazy layer's placeholder (``minigrad.nn.lazy``), which has no values yet: written as an empty
+    array, it would load "successfully" and fail at the model's first call."""
+    if getattr(type(value), "_uninitialized", False):
+        raise TypeError(f"{owner}: {where} is an uninitialized lazy parameter or buffer; run the model once "
+                        "(its shapes are set by the first call) before saving")
+
+
 class _Encoder:
     """Turns a tree of supported values into a JSON-able manifest plus a dict of host arrays."""
 
@@ -76,9 +84,7 @@ class _Encoder:
         if isinstance(value, float):
             return {"type": "float", "value": repr(value)}
         if isinstance(value, Tensor):
-            if getattr(type(value), "_uninitialized", False):   # minigrad.nn.lazy's placeholder: no values yet
-                raise TypeError(f"save: {where} is an uninitialized lazy parameter or buffer; run the model once "
-                                "(its shapes are set by the first call) before saving")
+            refuse_uninitialized("save", where, value)
             return {"type": "tensor", "entry": self._store(value.data, where),
                     "requires_grad": bool(value.requires_grad)}
         if is_array(value):

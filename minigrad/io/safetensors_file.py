@@ -18,6 +18,7 @@ import numpy as np
 from minigrad.atomic import atomic_file
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import is_array, normalize_device, to_device, to_numpy
+from minigrad.serialization import refuse_uninitialized
 
 LAYOUTS = ("minigrad", "torch")
 LAYOUT_KEY = "minigrad.layout"
@@ -44,9 +45,7 @@ def _host_arrays(state: dict) -> dict:
     for key, value in state.items():
         if not isinstance(key, str):
             raise TypeError(f"save_safetensors: state dict keys must be str, got {type(key).__name__} {key!r}")
-        if getattr(type(value), "_uninitialized", False):   # minigrad.nn.lazy's placeholder: no values yet
-            raise TypeError(f"save_safetensors: {key!r} is an uninitialized lazy parameter or buffer; run the model "
-                            "once (its shapes are set by the first call) before saving")
+        refuse_uninitialized("save_safetensors", repr(key), value)
         if isinstance(value, Tensor):
             value = value.data
         if not is_array(value):
