@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="checkpoint written after every epoch (default: OUT/checkpoint.npz)")
     r.add_argument("--resume", action="store_true",
                    help="continue from --checkpoint; the run's options must be the same as when it was made")
+    r.add_argument("--overwrite", action="store_true",
+                   help="start afresh even though --checkpoint exists, replacing it (without --resume or this, "
+                        "an existing checkpoint is refused rather than overwritten)")
     r.add_argument("--stop-after", type=_integer, metavar="K", default=None,
                    help="stop after epoch K (as if interrupted) and leave the checkpoint for --resume")
     r.add_argument("--no-progress", action="store_true", help="no progress bar (the per-epoch lines stay)")
@@ -220,7 +223,7 @@ def _train(args, prog) -> int:
         dropout=args.dropout, augment=args.augment, optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
         weight_decay=args.weight_decay, schedule=args.schedule, epochs=args.epochs, batch_size=args.batch_size,
         device=args.device, seed=args.seed, out=args.out, checkpoint=args.checkpoint, resume=args.resume,
-        limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,
+        overwrite=args.overwrite, limit_train=args.limit_train, stop_after=args.stop_after, progress=not args.no_progress,
         log_every=args.log_every, export_safetensors=args.export_safetensors, export_onnx=args.export_onnx,
         log=lambda line: print(line, flush=True), distributed=args.distributed,
     )

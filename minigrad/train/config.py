@@ -110,7 +110,8 @@ class TrainConfig:
     (``transforms.RandomTranslate``; 0: none); the test images are never shifted.
 
     ``lr`` / ``momentum`` ``None`` take the optimizer's default from
-    :data:`OPTIMIZERS`. ``checkpoint`` ``None`` means ``out/checkpoint.npz``.
+    :data:`OPTIMIZERS`. ``checkpoint`` ``None`` means ``out/checkpoint.npz``. An existing checkpoint
+    is refused unless ``resume`` (continue it) or ``overwrite`` (start afresh and replace it) is set.
     ``limit_train`` uses only the first N training samples; ``stop_after`` ends
     the run after that epoch, as an interruption would (resume it later).
     ``export_safetensors`` / ``export_onnx`` name files the finished run writes
@@ -138,6 +139,7 @@ class TrainConfig:
     out: str = "runs/mnist"
     checkpoint: str | None = None
     resume: bool = False
+    overwrite: bool = False
     limit_train: int | None = None
     stop_after: int | None = None
     progress: bool = True
@@ -220,8 +222,17 @@ class TrainConfig:
         # Found now, not by the first checkpoint write after a whole epoch of training.
         if Path(self.out).exists() and not Path(self.out).is_dir():
             problems.insert(0, f"--out {self.out}: is a file; give a folder")
-        if self.checkpoint_path().is_dir():
-            problems.insert(0, f"--checkpoint {self.checkpoint_path()}: is a folder; give a file name")
+        ckpt = self.checkpoint_path()
+        if ckpt.is_dir():
+            problems.insert(0, f"--checkpoint {ckpt}: is a folder; give a file name")
+        elif self.resume and self.overwrite:
+            problems.insert(0, "--resume and --overwrite: give one (continue the run in the checkpoint, or replace it)")
+        elif self.resume and not ckpt.is_file():
+            problems.insert(0, f"--resume: no checkpoint at {ckpt} (train without --resume first)")
+        elif ckpt.is_file() and not (self.resume or self.overwrite):
+            # The first epoch would replace it: an interrupted run's progress, or a finished run's weights.
+            problems.insert(0, f"{_where(self, ckpt)} holds the checkpoint of an earlier run; continue that run "
+                               "with --resume, or start afresh and replace it with --overwrite")
         if problems:
             raise ConfigError(problems[0])
         if any(int(h) != h or h < 1 for h in self.hidden):
@@ -229,6 +240,10 @@ class TrainConfig:
         return dataclasses.replace(self, lr=lr, momentum=momentum, weight_decay=float(self.weight_decay),
                                    augment=int(self.augment),
                                    hidden=tuple(int(h) for h in self.hidden), device=_check_device(self.device))
+
+
+def _where(config, ckpt) -> str:
+    return f"--checkpoint {ckpt}" if config.checkpoint else f"--out {config.out}"
 
 
 def _check_name(option, value, table):

@@ -114,8 +114,6 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
     device = run.device(requested_device, config.device)
     trajectory = run.trajectory(config.trajectory())
     ckpt_path = config.checkpoint_path()
-    if config.resume and not ckpt_path.is_file():
-        raise ConfigError(f"--resume: no checkpoint at {ckpt_path} (train without --resume first)")
     checkpoint = read_train_state(ckpt_path, trajectory, device) if config.resume else None
 
     with held.released() if config.download else nullcontext():   # a download may take long: Ctrl-C acts at once
