@@ -44,6 +44,9 @@ class AveragedModel:
     def __init__(self, model, decay=None):
         if decay is not None and not 0.0 <= float(decay) <= 1.0:
             raise ValueError(f"AveragedModel: decay must be None or in [0, 1], got {decay}")
+        if not callable(getattr(model, "parameters", None)):   # e.g. model.named_parameters(), a generator
+            raise TypeError(f"AveragedModel: model must have parameters() (a layer), got {type(model).__name__}; "
+                            "pass the model itself, not model.parameters() or model.named_parameters()")
         self.decay = None if decay is None else float(decay)
         params = list(model.parameters())
         if not params:

@@ -4,7 +4,9 @@ Every optimizer in :mod:`minigrad.optim` is a subclass of :class:`Optimizer`.
 The base class owns the bookkeeping; a subclass only writes ``step``:
 
 * ``param_groups`` is a list of dicts. Each has ``"params"`` (a list of
-  Tensors) and one entry per hyperparameter (``"lr"``, ``"momentum"``, ...).
+  Tensors) and one entry per hyperparameter (``"lr"``, ``"momentum"``, ...);
+  given ``model.named_parameters()`` it also has ``"param_names"`` (torch 2.6's),
+  which only ``__init__``/``add_param_group`` and the checkpoints read, never ``step``.
   Schedulers change the hyperparameters there, between steps.
 * ``state`` maps a parameter (a Tensor hashes by identity) to a dict of its
   running quantities (``"step"``, ``"exp_avg"``, ...). Tensor-shaped state
@@ -32,6 +34,7 @@ arrays); and a gradient whose shape differs from its parameter's is an error.
 """
 
 import functools
+from collections.abc import Mapping
 
 from minigrad.autograd.mode import enable_grad
 from minigrad.autograd.write_stamps import mark_written
@@ -43,15 +46,21 @@ from minigrad.optim.optimizer_hooks import register_optimizer_step_post_hook  # 
 from minigrad.optim.optimizer_hooks import register_optimizer_step_pre_hook  # noqa: F401
 from minigrad.optim.optimizer_state import StateDictMixin
 from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
-from minigrad.optim.validation import describe_param, is_tensor, required
+from minigrad.optim.validation import check_param_names, describe_param, is_tensor, required, split_named_params
+
+_MAPPING_HINT = ("for named parameters pass model.named_parameters() or the dict's .items() "
+                 "((name, Tensor) pairs), for one param group wrap the dict in a list")
 
 
 class Optimizer(OptimizerHooksMixin, StateDictMixin):
     """Base class of all optimizers.
 
     Args:
-        params: an iterable of Tensors, or of dicts ``{"params": [...], **options}``
-            defining parameter groups whose options override ``defaults``.
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs (``model.named_parameters()``,
+            torch 2.6's named parameters), or of dicts ``{"params": [...], **options}``
+            defining parameter groups whose options override ``defaults``. Named
+            parameters give each group a ``"param_names"`` list, next to ``"params"``;
+            all groups are named or none is.
         defaults: the default value of every hyperparameter of the optimizer.
 
     Subclasses implement :meth:`step`; they read hyperparameters from each
@@ -103,26 +112,39 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         or is not a leaf, and for a parameter already present in this or another
         group. A frozen parameter (``requires_grad=False``) is accepted, as in
         PyTorch: it gets no gradient, so every step leaves it as it is.
+
+        ``group["params"]`` may hold ``(name, Tensor)`` pairs (torch 2.6+): the
+        group then keeps the Tensors in ``"params"`` and their names in
+        ``"param_names"`` (which may also be given directly, one str per
+        parameter). A group mixing named and unnamed parameters, or a named group
+        in an optimizer whose groups are unnamed (and the reverse), is refused,
+        as by torch. The names are bookkeeping only: ``step`` never reads them.
         """
         if not isinstance(group, dict):
             raise TypeError(f"param group must be a dict, but got {type(group).__name__}")
         if "params" not in group:
             raise ValueError("param group must have a 'params' entry")
+        group_index, owner = len(self.param_groups), type(self).__name__
         params = group["params"]
         if is_tensor(params):
             params = [params]
         elif isinstance(params, (set, frozenset)):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but got a set")
+        elif isinstance(params, Mapping):
+            raise TypeError(f"{owner}: param group {group_index}: 'params' is a {type(params).__name__} (its keys "
+                            f"would be taken as parameters); {_MAPPING_HINT}")
         else:
             params = list(params)
         if len(params) == 0:
-            raise ValueError(f"param group {len(self.param_groups)} has an empty parameter list")
+            raise ValueError(f"param group {group_index} has an empty parameter list")
+        params, names = self._split_names(group, params, group_index)
 
-        group_index = len(self.param_groups)
         seen_in_group = set()
         seen_before = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
             where = f"parameter {i} of param group {group_index}"
+            if names is not None:
+                where = f"parameter {i} ({names[i]!r}) of param group {group_index}"
             if not is_tensor(p):
                 raise TypeError(f"optimizer can only optimize Tensors, but {where} is a {type(p).__name__}")
             if not p.is_leaf:
@@ -135,6 +157,8 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
 
         new_group = dict(group)
         new_group["params"] = params
+        if names is not None:
+            new_group["param_names"] = names
         for name, default in self.defaults.items():
             if name not in new_group:
                 if default is required:
@@ -144,10 +168,30 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         try:
             self._validate_group(new_group)
         except TypeError as error:  # e.g. lr="0.1": say which options, not just that '>=' failed
-            options = {name: value for name, value in new_group.items() if name != "params"}
+            options = {name: value for name, value in new_group.items() if name not in ("params", "param_names")}
             raise TypeError(f"{type(self).__name__}: invalid hyperparameter type in param group "
                             f"{group_index} ({error}); options: {options}") from None
         self.param_groups.append(new_group)
+
+    def _split_names(self, group, params, group_index):
+        """``(tensors, names)`` of a new group (``names`` None when unnamed), checked against the other groups:
+        its ``(name, Tensor)`` pairs or its ``"param_names"`` (the same names if both), all groups named or none."""
+        owner = type(self).__name__
+        params, names = split_named_params(params, owner, group_index)
+        if "param_names" in group:
+            given = check_param_names(group["param_names"], len(params), f"{owner}: param group {group_index}")
+            if names is not None and given != names:
+                raise ValueError(f"{owner}: param group {group_index}: its param_names {given} differ from the "
+                                 f"names of its (name, Tensor) pairs {names}; give the names once")
+            names = given
+        unlike = [i for i, g in enumerate(self.param_groups) if ("param_names" in g) != (names is not None)]
+        if unlike:
+            this, other = ("with", "without") if names is not None else ("without", "with")
+            raise ValueError(f"{owner}: all optimizer param groups should be with/without names. cannot add param "
+                             f"group {this} names to the optimizer: param group {group_index} is {this} names, "
+                             f"param group {unlike[0]} {other} (give every group (name, Tensor) pairs, as "
+                             "model.named_parameters() yields, or none)")
+        return params, names
 
     def _validate_group(self, group: dict):
         """Check a group's hyperparameters; subclasses raise ValueError on bad values."""
@@ -290,10 +334,16 @@ def _stamping_writes(step):
 
 
 def _check_params_argument(owner, params):
-    """One clear TypeError for the usual slips: a model, or its ``parameters`` method, instead of its parameters."""
+    """One clear TypeError for the usual slips: a model, or its ``parameters`` method, instead of its parameters,
+    and a dict (of named parameters, or one param group), whose keys iterating would take as the parameters."""
     if callable(getattr(params, "parameters", None)):
-        raise TypeError(f"{owner}: params must be an iterable of Tensors (or of param-group dicts), but got the "
-                        f"model itself ({type(params).__name__}); pass model.parameters()")
+        raise TypeError(f"{owner}: params must be an iterable of Tensors (or of (name, Tensor) pairs, or of "
+                        f"param-group dicts), but got the model itself ({type(params).__name__}); pass "
+                        "model.parameters() or model.named_parameters()")
+    if isinstance(params, Mapping):
+        keys = ", ".join(repr(k) for k in list(params)[:3]) + (", ..." if len(params) > 3 else "")
+        raise TypeError(f"{owner}: params must be an iterable of Tensors (or of (name, Tensor) pairs, or of "
+                        f"param-group dicts), but got a {type(params).__name__} with keys {keys}; {_MAPPING_HINT}")
     if callable(params) and not hasattr(params, "__iter__"):
         name = getattr(params, "__name__", type(params).__name__)
         raise TypeError(f"{owner}: params must be an iterable of Tensors, but got the function or method {name!r} "

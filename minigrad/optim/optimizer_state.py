@@ -11,7 +11,7 @@ refused by another, even by one with the same option names (Adam and AdamW).
 import numpy as np
 
 from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
-from minigrad.optim.validation import KERNEL_OPTIONS, describe_param
+from minigrad.optim.validation import KERNEL_OPTIONS, check_param_names, describe_param
 
 
 def _array_like_param(value, param):
@@ -41,9 +41,9 @@ def _scalars_to_python(value):
     return value
 
 
-#: Entries of a param group that are not the optimizer's options: its parameters, and the
-#: starting lr a learning-rate schedule adds (and the swa_lr SWALR adds, as PyTorch's).
-_NOT_OPTIONS = ("params", "initial_lr", "swa_lr")
+#: Entries of a param group that are not the optimizer's options: its parameters and their names
+#: (named parameters), and the starting lr a learning-rate schedule adds (and the swa_lr SWALR adds, as PyTorch's).
+_NOT_OPTIONS = ("params", "param_names", "initial_lr", "swa_lr")
 
 
 def _options(group) -> set:
@@ -83,7 +83,8 @@ class StateDictMixin:
         """The optimizer's state as plain data, with parameters named by position.
 
         Returns ``{"state": {index: {name: array or number}}, "param_groups":
-        [{**hyperparameters, "params": [index, ...]}], "optimizer_class": name}``;
+        [{**hyperparameters, "params": [index, ...]}], "optimizer_class": name}``
+        (a group of named parameters keeps its ``"param_names"`` list too, as torch's);
         indices count the parameters across groups in order, and ``name`` is the
         optimizer's class name (``"Adam"``), which :meth:`load_state_dict` checks.
         Arrays are copies of the backend arrays (NumPy or CuPy), so later steps
@@ -96,6 +97,8 @@ class StateDictMixin:
         groups = []
         for group in self.param_groups:
             packed = {name: value for name, value in group.items() if name != "params"}
+            if "param_names" in packed:  # a copy: a later rename in the live group must not change the checkpoint
+                packed["param_names"] = list(packed["param_names"])
             packed["params"] = []
             for p in group["params"]:
                 index_of.setdefault(id(p), len(index_of))
@@ -126,7 +129,10 @@ class StateDictMixin:
         Array state is copied onto each parameter's device, floating arrays cast to
         its dtype (entries named in ``scalar_state_keys`` become Python numbers).
         With ``param_shaped_state``, an array whose shape differs from its
-        parameter's is rejected. Load-state-dict pre-hooks get a shallow copy of
+        parameter's is rejected. Saved ``"param_names"`` replace the group's names
+        (a state saved without names keeps this optimizer's), as torch's; names
+        never decide which parameter gets which state: position does.
+        Load-state-dict pre-hooks get a shallow copy of
         ``state_dict`` first and may return the dict to load instead; post-hooks
         run once it is loaded (torch's hooks).
         """
@@ -182,6 +188,12 @@ class StateDictMixin:
         for saved, group in zip(saved_groups, self.param_groups):
             restored = {name: _scalars_to_python(value) for name, value in saved.items() if name != "params"}
             restored["params"] = group["params"]
+            if "param_names" in saved:
+                restored["param_names"] = check_param_names(
+                    saved["param_names"], len(group["params"]),
+                    f"{type(self).__name__}.load_state_dict: param group {len(new_groups)} of the state")
+            elif "param_names" in group:
+                restored["param_names"] = group["param_names"]
             # Every option is checked as the constructor checks it, but the sign of lr: a schedule may have driven
             # it below 0 (chained schedules do, in torch too), and a checkpoint this library wrote must load.
             lr = restored.get("lr")

@@ -12,6 +12,7 @@ import numpy as np
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import to_numpy
 from minigrad.optim import param_vector
+from minigrad.optim.validation import is_tensor, split_named_params
 
 #: Methods of scipy.optimize.minimize that use a Hessian-vector product (``hessp``).
 _HESSP_METHODS = {"newton-cg", "trust-ncg", "trust-krylov", "trust-constr"}
@@ -37,7 +38,8 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
             call ``loss.backward()`` itself (an optimizer closure) or not; the
             bridge clears the gradients before each call and runs ``backward``
             when ``fn`` did not.
-        params: the Tensors to optimize (each must require grad).
+        params: the Tensors to optimize (each must require grad), or ``(name, Tensor)``
+            pairs (``model.named_parameters()``), as the optimizers take them.
         method: any gradient-based method of ``scipy.optimize.minimize``
             (``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``, ...). For ``"Newton-CG"``,
             ``"trust-ncg"``, ``"trust-krylov"`` and ``"trust-constr"`` the bridge also
@@ -52,7 +54,10 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
     params = list(params)
     if not params:
         raise ValueError("scipy_minimize got an empty parameter list")
+    params, _ = split_named_params(params, "scipy_minimize")
     for i, p in enumerate(params):
+        if not is_tensor(p):
+            raise TypeError(f"scipy_minimize: parameter {i} is a {type(p).__name__}, not a Tensor")
         if not p.requires_grad:
             raise ValueError(f"scipy_minimize: parameter {i} (shape {tuple(p.shape)}) does not require grad")
     for name in ("fun", "x0", "jac", "hessp"):

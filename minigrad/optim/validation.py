@@ -3,7 +3,9 @@
 ``required`` marks a hyperparameter without default; ``check_hyperparameter``,
 ``check_betas``, ``check_flags`` and ``check_count`` validate option values up front
 (``shown`` helps the schedules do the same, with ``minigrad.scalars``);
-``is_tensor`` and ``describe_param`` check and name parameters in error messages.
+``is_tensor`` and ``describe_param`` check and name parameters in error messages;
+``split_named_params`` and ``check_param_names`` read torch's named parameters
+(``model.named_parameters()``: ``(name, Tensor)`` pairs, kept as a group's ``"param_names"``).
 """
 
 import numpy as np
@@ -34,6 +36,60 @@ def describe_param(p):
 def is_tensor(value):
     """True for a minigrad Tensor (anything with ``data`` and ``requires_grad``)."""
     return hasattr(value, "requires_grad") and hasattr(value, "data") and hasattr(value, "grad")
+
+
+def _shown_item(value) -> str:
+    """A value in an error message: a Tensor described (its repr could be long), anything else by a short repr."""
+    if is_tensor(value):
+        return describe_param(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def split_named_params(items, owner, group_index=None):
+    """``(tensors, names)`` from a list of parameters: ``names`` is None when none is a ``(name, Tensor)`` pair.
+
+    As torch's ``add_param_group`` (2.6+), a tuple is a named parameter, and a group either names all its
+    parameters or none. Stricter than torch, which takes ``item[0]`` and ``item[1]`` of any tuple: a tuple must be
+    a pair whose first item is a str (``enumerate(model.parameters())`` or a ``(Tensor, name)`` pair is refused).
+    The tensors themselves are checked by the caller. Errors start with ``owner`` and name the parameter by its
+    position (in param group ``group_index``, when given).
+    """
+    group = "" if group_index is None else f" of param group {group_index}"
+    tensors, names, bare = [], [], []
+    for i, item in enumerate(items):
+        if not isinstance(item, tuple):
+            tensors.append(item)
+            bare.append(i)
+            continue
+        if len(item) != 2:
+            raise TypeError(f"{owner}: parameter {i}{group} is a tuple of {len(item)} items; a named parameter is "
+                            "a (name, Tensor) pair, as model.named_parameters() yields")
+        name, tensor = item
+        if not isinstance(name, str):
+            raise TypeError(f"{owner}: parameter {i}{group} is a pair whose first item is {type(name).__name__} "
+                            f"{_shown_item(name)}, not a str; a named parameter is a (name, Tensor) pair, as "
+                            "model.named_parameters() yields (or give the Tensors alone)")
+        names.append(name)
+        tensors.append(tensor)
+    if names and bare:
+        raise ValueError(f"{owner}: all optimizer params should be with/without names. Some param names are "
+                         f"missing: {len(names)} parameters{group} are (name, Tensor) pairs and {len(bare)} are not "
+                         f"(the first is parameter {bare[0]}, {_shown_item(items[bare[0]])})")
+    return tensors, (names or None)
+
+
+def check_param_names(names, count, where):
+    """A group's ``"param_names"`` as a list: one str per parameter (``count``), else a clear error."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple)):
+        raise TypeError(f"{where}: param_names must be a list of str, one per parameter, but got "
+                        f"{type(names).__name__} {_shown_item(names)}")
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: param_names[{i}] is {type(name).__name__} {_shown_item(name)}, not a str")
+    if len(names) != count:
+        raise ValueError(f"{where}: param_names has {len(names)} names, but the group has {count} parameters")
+    return list(names)
 
 
 def check_hyperparameter(ok: bool, message: str):

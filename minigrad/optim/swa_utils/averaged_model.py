@@ -52,7 +52,8 @@ class AveragedModel:
         if avg_fn is not None and multi_avg_fn is not None:
             raise AssertionError("Only one of avg_fn and multi_avg_fn should be provided")
         if not callable(getattr(model, "parameters", None)):
-            raise TypeError(f"AveragedModel: model must have parameters() (a layer), got {type(model).__name__}")
+            raise TypeError(f"AveragedModel: model must have parameters() (a layer), got {type(model).__name__}; "
+                            "pass the model itself, not model.parameters() or model.named_parameters()")
         for name, fn in (("avg_fn", avg_fn), ("multi_avg_fn", multi_avg_fn)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"AveragedModel: {name} must be a function, got {type(fn).__name__}")
