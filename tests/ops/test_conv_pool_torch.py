@@ -75,7 +75,7 @@ _MINUS_INF_WINDOWS = [
 
 
 @pytest.mark.parametrize("dims, kwargs", _MINUS_INF_WINDOWS, ids=[str(i) for i in range(len(_MINUS_INF_WINDOWS))])
-def test_max_pool_window_of_minus_inf_records_an_input_element_as_torch(dims, kwargs):
+def test_max_pool_window_of_minus_inf_records_an_input_element_as_torch(dims, kwargs, device):
     # A window whose input elements are all -inf tied with its -inf padding: minigrad recorded the padding (flat
     # indices -5, -3 for a 4x4 image with kernel 3, stride 2, padding 1, where torch gives 0, 1) and the window's
     # gradient was dropped. torch records the window's first element inside the input.
@@ -84,12 +84,12 @@ def test_max_pool_window_of_minus_inf_records_an_input_element_as_torch(dims, kw
     x[0, 0].reshape(-1)[-1] = 1.0
     x[0, 1].reshape(-1)[::3] = np.arange(1.0, 1 + x[0, 1].reshape(-1)[::3].size)
     fn, tfn = getattr(mg.nn.functional, f"max_pool{dims}d"), getattr(TF, f"max_pool{dims}d")
-    ours = mg.tensor(x, dtype="float64", requires_grad=True)
+    ours = mg.tensor(x, dtype="float64", device=device, requires_grad=True)
     y, index = fn(ours, return_indices=True, **kwargs)
     theirs = torch.tensor(x, requires_grad=True)
     ty, tindex = tfn(theirs, return_indices=True, **kwargs)
     g = np.arange(1.0, 1 + y.size).reshape(y.shape)
-    y.backward(mg.tensor(g, dtype="float64"))
+    y.backward(mg.tensor(g, dtype="float64", device=device))
     ty.backward(torch.tensor(g))
     np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
     np.testing.assert_array_equal(index.numpy(), tindex.numpy())
