@@ -108,6 +108,13 @@ class MaxPool2d(Function):
             nan = xp.isnan(y)
             for k, offset in offsets:
                 index[nan & xp.isnan(_at(win, offset))] = k
+        if any(lo or hi for lo, hi in self.geo.padding) and y.dtype.kind == "f":
+            # A window whose input elements are all -inf ties with its -inf padding and kept offset 0, which may lie
+            # in the padding; PyTorch's kernels record the window's first element inside the input.
+            low = y == -xp.inf
+            if xp is not np or low.any():
+                first = xp.asarray(_first_inside(self.geo, x.shape[2:], out_hw), dtype=index.dtype)
+                index = xp.where(low, first, index)
         self.index = index
         if self.sink is not None:
             self.sink.append(index)
@@ -115,6 +122,20 @@ class MaxPool2d(Function):
 
     def backward(self, F, gy, x):
         return F.apply(MaxPoolScatter, gy, geo=self.geo, index=self.index, in_hw=tuple(x.shape[2:]))
+
+
+def _first_inside(geo, in_hw, out_hw):
+    """The row-major kernel offset of each window's first element inside the input (not its padding), shaped
+    (1, Ho, Wo, 1) (a volume's (1, Do, Ho, Wo, 1)) to broadcast over channels-last windows."""
+    first = 0
+    for axis, (n, o, (lo, _), k, s, d) in enumerate(zip(in_hw, out_hw, geo.padding, geo.kernel, geo.stride,
+                                                         geo.dilation)):
+        start = np.arange(o) * s - lo
+        tap = np.minimum((np.maximum(-start, 0) + d - 1) // d, k - 1)   # the first tap at or after position 0
+        shape = [1] * (len(in_hw) + 2)
+        shape[axis + 1] = o
+        first = first * k + tap.reshape(shape)
+    return first
 
 
 class MaxPool3d(MaxPool2d):

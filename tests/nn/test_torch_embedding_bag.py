@@ -1,6 +1,8 @@
 """nn.EmbeddingBag and F.embedding_bag against torch in float64: the three modes over offsets (with
 include_last_offset) and 2-D inputs, empty bags, padding_idx, per_sample_weights (and its gradient), second
 derivatives, the layer's state dict, initialisation and printing, float32 kept, and the errors."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -130,7 +132,7 @@ def test_embedding_bag_errors():
     with pytest.raises(ValueError, match="padding_idx must be within the number of embeddings, -10 through 9, but "
                                          "got 10"):
         F.embedding_bag(i, w, mg.tensor(np.array([0])), padding_idx=10)
-    with pytest.raises(IndexError, match="embedding: index 11 is out of range for 10 embeddings"):
+    with pytest.raises(IndexError, match="embedding_bag: index 11 is out of range for 10 embeddings"):
         F.embedding_bag(mg.tensor(np.array([1, 11])), w, mg.tensor(np.array([0])))
     with pytest.raises(TypeError, match="embedding_bag: input indices must be integers"):
         F.embedding_bag(mg.tensor(np.array([1.0, 2.0])), w, mg.tensor(np.array([0])))
@@ -157,3 +159,20 @@ def test_embedding_bag_from_pretrained_as_torch(kw):
     np.testing.assert_array_equal(ours.weight.numpy(), table)
     with pytest.raises(ValueError, match=r"^EmbeddingBag.from_pretrained: embeddings must be 2-D"):
         nn.EmbeddingBag.from_pretrained(mg.zeros(3))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("bad", [-1, -10, 10])
+@pytest.mark.parametrize("two_d", [False, True])
+def test_an_index_outside_the_table_is_refused_in_every_mode(mode, bad, two_d):
+    # mode='max' read weight[-1] (the last row) for an index -1 and gave numpy's bare IndexError for 10; torch
+    # refuses both in every mode.
+    w = rng.standard_normal((10, 3))
+    index = np.array([[1, bad, 0], [2, 3, 4]]) if two_d else np.array([1, bad, 0, 2])
+    offsets = None if two_d else np.array([0, 2])
+    with pytest.raises(RuntimeError):
+        TF.embedding_bag(torch.tensor(index), torch.tensor(w), None if two_d else torch.tensor(offsets), mode=mode)
+    with pytest.raises(IndexError, match=f"embedding_bag: index {bad} is out of range for 10 embeddings "
+                                         f"\\(indices of shape {re.escape(str(index.shape))}\\)"):
+        F.embedding_bag(mg.tensor(index), mg.tensor(w, dtype="float64"),
+                        None if two_d else mg.tensor(offsets), mode=mode)

@@ -64,6 +64,38 @@ def test_max_pool_a_nan_wins_its_window_and_takes_the_gradient_as_in_torch(dims)
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
 
 
+_MINUS_INF_WINDOWS = [
+    (1, dict(kernel_size=3, stride=2, padding=1)),
+    (2, dict(kernel_size=3, stride=2, padding=1)),
+    (2, dict(kernel_size=2, stride=1, padding=1)),
+    (2, dict(kernel_size=3, stride=2, padding=1, dilation=2)),
+    (2, dict(kernel_size=2, stride=3, ceil_mode=True)),   # the last window runs past the edge
+    (3, dict(kernel_size=3, stride=2, padding=(1, 0, 1), ceil_mode=True)),
+]
+
+
+@pytest.mark.parametrize("dims, kwargs", _MINUS_INF_WINDOWS, ids=[str(i) for i in range(len(_MINUS_INF_WINDOWS))])
+def test_max_pool_window_of_minus_inf_records_an_input_element_as_torch(dims, kwargs, device):
+    # A window whose input elements are all -inf tied with its -inf padding: minigrad recorded the padding (flat
+    # indices -5, -3 for a 4x4 image with kernel 3, stride 2, padding 1, where torch gives 0, 1) and the window's
+    # gradient was dropped. torch records the window's first element inside the input.
+    torch = pytest.importorskip("torch")
+    x = np.full((1, 2) + (5,) * dims, -np.inf)
+    x[0, 0].reshape(-1)[-1] = 1.0
+    x[0, 1].reshape(-1)[::3] = np.arange(1.0, 1 + x[0, 1].reshape(-1)[::3].size)
+    fn, tfn = getattr(mg.nn.functional, f"max_pool{dims}d"), getattr(TF, f"max_pool{dims}d")
+    ours = mg.tensor(x, dtype="float64", device=device, requires_grad=True)
+    y, index = fn(ours, return_indices=True, **kwargs)
+    theirs = torch.tensor(x, requires_grad=True)
+    ty, tindex = tfn(theirs, return_indices=True, **kwargs)
+    g = np.arange(1.0, 1 + y.size).reshape(y.shape)
+    y.backward(mg.tensor(g, dtype="float64", device=device))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
 # ceil_mode gives a window even where the (dilated) kernel is longer than the padded input: it starts inside the
 # input and reads what is there (PyTorch's output size (n + 2p - extent + s - 1) // s + 1 is 1, not 0).
 _CEIL_ONLY = [

@@ -50,6 +50,15 @@ def check_padding_idx(name, padding_idx, num_embeddings):
     return int(padding_idx) % num_embeddings
 
 
+def _check_rows(index, num_embeddings, shape):
+    """Every index in [0, V): 'max' gathers with the index itself, where a negative one would read from the end."""
+    if index.size:
+        lo, hi = int(index.min()), int(index.max())
+        if lo < 0 or hi >= num_embeddings:
+            raise IndexError(f"embedding_bag: index {lo if lo < 0 else hi} is out of range for {num_embeddings} "
+                             f"embeddings (indices of shape {shape})")
+
+
 def _bags(input, offsets, include_last_offset):
     """(flat indices, each one's bag number, the number of bags) from input and offsets."""
     index = _integers("embedding_bag", input, "input indices")
@@ -119,6 +128,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                             f"{weight.dtype}; they must match")
     padding_idx = check_padding_idx("embedding_bag", padding_idx, weight.shape[0])
     index, bag, bags = _bags(input, offsets, include_last_offset)
+    _check_rows(index, weight.shape[0], tuple(_integers("embedding_bag", input, "input indices").shape))
     xp = get_array_module(weight.data)
     index, bag = to_device(index, weight.device), to_device(bag, weight.device)
     if max_norm is not None:
