@@ -147,7 +147,10 @@ def ones_like(t, dtype=None, requires_grad=False):
 def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
     """Evenly spaced values in [start, stop); integers give int64 unless ``dtype`` says otherwise."""
     if stop is None:
-        start, stop = 0, start
+        start, stop = 0, _arange_number("end", start)
+    else:
+        start, stop = _arange_number("start", start), _arange_number("end", stop)
+    step = _arange_number("step", step)
     if step == 0:   # NumPy's ZeroDivisionError named neither the op nor the argument
         raise ValueError(f"arange: step must be nonzero, got step={step!r} (start={start!r}, end={stop!r})")
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
@@ -157,6 +160,15 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=Fals
     else:
         arr = np.arange(start, stop, step, dtype=dtype)
     return _finish(arr, device, requires_grad)
+
+
+def _arange_number(name, value):
+    """A 0-d tensor argument read as its number, as torch's (``arange(lengths.max())`` is int64, not float32)."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim != 0:
+        raise TypeError(f"arange: {name} must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}")
+    return value.item()
 
 
 def _integer_arange(start, stop, step, dtype):

@@ -201,3 +201,19 @@ def test_tensor_of_complex_data_keeps_the_imaginary_part_in_the_default_floats_c
         assert mg.tensor([1 + 2j]).dtype == np.complex128
     finally:
         mg.set_default_dtype(previous)
+
+
+def test_arange_reads_a_0d_tensor_as_its_number_as_torch():
+    """torch.arange(lengths.max()) (a 0-d int64 tensor) is int64, as arange(3); it used to give float32."""
+    for args in ((3,), (2.5,), (1, 7, 2), (True,)):
+        ours = mg.arange(*(mg.tensor(a) for a in args))
+        theirs = torch.arange(*(torch.tensor(a) for a in args))
+        assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    lengths = mg.tensor([2, 4, 1])
+    mask = mg.arange(lengths.max())[None, :] < lengths[:, None]
+    np.testing.assert_array_equal(mask.numpy(), [[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]])
+    assert mg.arange(mg.tensor(3, dtype=mg.int32)).dtype == np.int64   # torch's: int64 whatever the tensor's int
+    with pytest.raises(TypeError, match=r"^arange: end must be a number or a 0-d tensor, got a tensor of shape "
+                                        r"\(1,\)$"):
+        mg.arange(mg.tensor([3]))
