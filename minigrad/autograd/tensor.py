@@ -162,7 +162,8 @@ class Tensor:
         return int(self._one_value("int"))
 
     def _one_value(self, name):
-        """The number of a one-element tensor of any shape, as torch's ``float(t)``: NumPy 2 converts 0-d arrays only."""
+        """The number of a one-element tensor of any shape, as torch's ``float(t)`` (NumPy 2 converts 0-d arrays
+        only)."""
         if self.data.size != 1:
             raise TypeError(f"{name}(): only one-element tensors can be converted to Python scalars, got shape "
                             f"{tuple(self.shape)}")
