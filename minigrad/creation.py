@@ -59,6 +59,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     """
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
+    elif isinstance(data, (list, tuple)):
+        _refuse_one_element_tensors_with_dims(data)
     xp_in = backend.get_array_module(data)
     try:
         if dtype is None:
@@ -77,6 +79,29 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         device = backend.device_of(arr)
     arr = arr.copy()
     return _finish(arr, device, requires_grad)
+
+
+def _refuse_one_element_tensors_with_dims(data):
+    """A list of one-element tensors with dims, ``[t.argmax(1) for ...]`` at batch size 1, is read two ways: NumPy
+    stacks them, keeping their dims, torch takes each as its number; the readings' shapes differ, so ask. Only the
+    first item at each depth is looked at, so a long list of numbers costs nothing."""
+    item = data
+    while isinstance(item, (list, tuple)) and len(item):
+        item = item[0]
+    if isinstance(item, Tensor) and item.ndim and item.size == 1:
+        depth = _nesting(data)
+        raise TypeError(f"tensor: a list of one-element tensors of shape {tuple(item.shape)} reads two ways: NumPy's "
+                        f"stacks them (shape {depth + tuple(item.shape)}), PyTorch's takes each as its number (shape "
+                        f"{depth}); write minigrad.stack(...) for NumPy's, or [t.item() for t in ...] for PyTorch's")
+
+
+def _nesting(data):
+    """The lengths of the nested lists down to their first non-list item."""
+    lengths = []
+    while isinstance(data, (list, tuple)) and len(data):
+        lengths.append(len(data))
+        data = data[0]
+    return tuple(lengths)
 
 
 def _objects_as_float(arr):
@@ -147,7 +172,10 @@ def ones_like(t, dtype=None, requires_grad=False):
 def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
     """Evenly spaced values in [start, stop); integers give int64 unless ``dtype`` says otherwise."""
     if stop is None:
-        start, stop = 0, start
+        start, stop = 0, _arange_number("end", start)
+    else:
+        start, stop = _arange_number("start", start), _arange_number("end", stop)
+    step = _arange_number("step", step)
     if step == 0:   # NumPy's ZeroDivisionError named neither the op nor the argument
         raise ValueError(f"arange: step must be nonzero, got step={step!r} (start={start!r}, end={stop!r})")
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
@@ -157,6 +185,15 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=Fals
     else:
         arr = np.arange(start, stop, step, dtype=dtype)
     return _finish(arr, device, requires_grad)
+
+
+def _arange_number(name, value):
+    """A 0-d tensor argument read as its number, as torch's (``arange(lengths.max())`` is int64, not float32)."""
+    if not isinstance(value, Tensor):
+        return value
+    if value.ndim != 0:
+        raise TypeError(f"arange: {name} must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}")
+    return value.item()
 
 
 def _integer_arange(start, stop, step, dtype):

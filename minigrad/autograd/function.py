@@ -270,3 +270,12 @@ def _check_finite(op_name, phase, values, fn):
                 f"detect_anomaly: {op_name} {phase} produced NaN or Inf "
                 f"(shape {tuple(data.shape)}, dtype {data.dtype}).{where}"
             )
+
+
+def __getattr__(name):
+    # PyTorch's path `torch.autograd.function.once_differentiable` (and `FunctionCtx`); custom_function.py
+    # imports this module, so the names are looked up on first use rather than imported at the top.
+    if name in ("once_differentiable", "FunctionCtx"):
+        from minigrad.autograd import custom_function
+        return getattr(custom_function, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

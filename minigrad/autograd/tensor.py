@@ -156,10 +156,18 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self):
-        return float(self.data)
+        return float(self._one_value("float"))
 
     def __int__(self):
-        return int(self.data)
+        return int(self._one_value("int"))
+
+    def _one_value(self, name):
+        """The number of a one-element tensor of any shape, as torch's ``float(t)`` (NumPy 2 converts 0-d arrays
+        only)."""
+        if self.data.size != 1:
+            raise TypeError(f"{name}(): only one-element tensors can be converted to Python scalars, got shape "
+                            f"{tuple(self.shape)}")
+        return self.data.item()
 
     def __index__(self):
         """An integer (or bool) tensor of one element used as an index, as torch's: ``data[i:i + 16]`` for ``i`` from

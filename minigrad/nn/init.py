@@ -83,6 +83,12 @@ def _fans(tensor, name):
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _calculate_fan_in_and_fan_out(tensor):
+    """``(fan_in, fan_out)`` as the initializers here read them (torch's private helper, which custom layers
+    copying ``torch.nn.Linear.reset_parameters`` call to bound the bias)."""
+    return _fans(tensor, "_calculate_fan_in_and_fan_out")
+
+
 def _array(tensor):
     """The array an initializer writes into: a Tensor's ``.data``, or an array given directly.
 

@@ -130,9 +130,11 @@ class Layer:
         (torch's dicts of parameters, buffers and sub-layers behave so)."""
         members = self.__dict__.get("_member_names")
         if members is None:
-            raise AttributeError(
-                f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
-            )
+            # torch's rule: a plain value may come before the Layer's __init__ (`self.name = name`), a member may not
+            if isinstance(value, (Parameter, Layer, Buffer)) or _holds_members(value):
+                raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name!r}")
+            object.__setattr__(self, name, value)
+            return
         kind = members.get(name)
         if isinstance(value, Parameter):
             self._buffer_names.pop(name, None)

@@ -230,7 +230,8 @@ def squeeze(x, axis=None, *, dim=NOT_GIVEN):
     axes = normalize_axis("squeeze", axis, x.ndim, x.shape)
     for a in axes:
         if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} has length {x.shape[a]}, not 1 (shape {x.shape})")
+            raise ValueError(f"squeeze: axis {a} has length {x.shape[a]}, not 1 (shape {x.shape}); "
+                             f"squeeze(dim={axis}) is PyTorch's, which keeps a dim of another length")
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 

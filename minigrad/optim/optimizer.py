@@ -34,6 +34,7 @@ arrays); and a gradient whose shape differs from its parameter's is an error.
 """
 
 import functools
+from collections import defaultdict
 from collections.abc import Mapping
 
 from minigrad.autograd.mode import enable_grad
@@ -88,7 +89,7 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         self._init_hooks()
         self.defaults = dict(defaults)
         self.param_groups = []
-        self.state = {}
+        self.state = defaultdict(dict)   # torch's: a custom step's `self.state[p]` starts as an empty dict
 
         if is_tensor(params):
             raise TypeError(

@@ -8,6 +8,8 @@ also records the optimizer's class name, so that a checkpoint of one optimizer i
 refused by another, even by one with the same option names (Adam and AdamW).
 """
 
+from collections import defaultdict
+
 import numpy as np
 
 from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
@@ -176,7 +178,7 @@ class StateDictMixin:
             for index, p in zip(saved["params"], group["params"]):
                 param_of[int(index)] = p
 
-        new_state = {}
+        new_state = defaultdict(dict)
         for key, entries in state_dict["state"].items():
             index = int(key)
             if index not in param_of:

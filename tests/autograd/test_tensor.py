@@ -160,6 +160,23 @@ def test_item_of_many_elements_raises():
         mg.tensor([1.0, 2.0, 3.0]).item()
 
 
+def test_float_and_int_of_a_one_element_tensor_of_any_shape_are_its_number_as_torchs(device):
+    """float(t)/int(t) of a (1,) or (1, 1) tensor (a batch of one's output, `float(model(x))`) are torch's number;
+    NumPy 2 refuses float() of an array with dims, so they used to raise NumPy's 0-d-only TypeError."""
+    torch = pytest.importorskip("torch")
+    for values in ([2.75], [[-3.5]], [[[7.0]]]):
+        ours, theirs = mg.tensor(values, device=device), torch.tensor(values)
+        assert float(ours) == float(theirs) and type(float(ours)) is float
+        assert int(ours) == int(theirs) and type(int(ours)) is int
+    assert int(mg.tensor([[9]], device=device)) == 9 and float(mg.tensor([True], device=device)) == 1.0
+    with pytest.raises(TypeError, match=r"^float\(\): only one-element tensors can be converted to Python scalars, "
+                                        r"got shape \(2,\)$"):
+        float(mg.tensor([1.0, 2.0], device=device))
+    with pytest.raises(TypeError, match=r"^int\(\): only one-element tensors can be converted to Python scalars, "
+                                        r"got shape \(0,\)$"):
+        int(mg.tensor([], device=device))
+
+
 def test_detach_shares_data_and_drops_history(device):
     x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
     y = x * 2.0

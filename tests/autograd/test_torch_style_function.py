@@ -449,3 +449,14 @@ def test_an_inherited_setup_context_and_a_non_tensor_output_as_torchs():
         return x.grad.detach().numpy() if module is torch else x.grad.numpy()
 
     np.testing.assert_array_equal(run(mg), run(torch))
+
+
+def test_torchs_import_path_autograd_function_gives_once_differentiable_and_function_ctx():
+    # `from torch.autograd.function import once_differentiable` is how custom-op code imports it
+    from minigrad.autograd.function import FunctionCtx as ctx_class
+    from minigrad.autograd.function import once_differentiable as decorator
+
+    assert decorator is mg.autograd.once_differentiable
+    assert ctx_class is mg.autograd.FunctionCtx
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        mg.autograd.function.not_a_name

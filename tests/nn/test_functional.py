@@ -104,3 +104,14 @@ def test_linear_with_no_input_or_no_output_features_has_gradients(x_shape, w_sha
     np.testing.assert_array_equal(gx.numpy(), 2.0 * w_shape[1] * np.ones(x_shape))
     np.testing.assert_array_equal(gw.numpy(), 2.0 * int(np.prod(x_shape[:-1])) * np.ones(w_shape))
     np.testing.assert_array_equal(gb.numpy(), 2.0 * int(np.prod(x_shape[:-1])) * np.ones(w_shape[1:]))
+
+
+def test_linear_given_a_weight_in_pytorchs_out_in_layout_says_to_pass_its_transpose():
+    """F.linear(x, W) with torch's (out, in) W (a custom layer ported from PyTorch) names the layout and the fix."""
+    x, w = mg.zeros((2, 4)), mg.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"^linear: expected x \(\.\.\., in\), weight \(in, out\) and bias \(out,\); "
+                                         r"got x \(2, 4\), weight \(3, 4\), bias \(3,\)\. The weight is in PyTorch's "
+                                         r"\(out, in\) layout: pass weight\.T$"):
+        F.linear(x, w, mg.zeros(3))
+    with pytest.raises(ValueError, match=r"got x \(2, 4\), weight \(3, 5\)$"):   # no layout fits: no hint
+        F.linear(x, mg.zeros((3, 5)))

@@ -186,3 +186,22 @@ def test_initializers_write_into_data_as_pytorch_code_calls_them(name, args):
     np.testing.assert_array_equal(w.numpy(), expected)
     if name not in ("zeros_",):
         assert np.any(w.numpy() != 0)
+
+
+def test_calculate_fan_in_and_fan_out_is_torchs_private_helper_with_the_fans_the_initializers_use():
+    """torch's Linear.reset_parameters idiom (copied into custom layers) bounds the bias by
+    1/sqrt(init._calculate_fan_in_and_fan_out(weight)[0]); the fans are those kaiming_/xavier_ use here."""
+    linear, theirs = mg.nn.Linear(5, 3), torch.nn.Linear(5, 3)
+    assert init._calculate_fan_in_and_fan_out(linear.weight) == (5, 3)
+    assert init._calculate_fan_in_and_fan_out(linear.weight) == torch.nn.init._calculate_fan_in_and_fan_out(
+        theirs.weight)
+    conv, tconv = mg.nn.Conv2d(4, 6, (3, 2), groups=2), torch.nn.Conv2d(4, 6, (3, 2), groups=2)
+    assert init._calculate_fan_in_and_fan_out(conv.weight) == (12, 36)
+    assert init._calculate_fan_in_and_fan_out(conv.weight) == torch.nn.init._calculate_fan_in_and_fan_out(
+        tconv.weight)
+    fan_in, _ = init._calculate_fan_in_and_fan_out(linear.weight)
+    bias = init.uniform_(linear.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in)).numpy()
+    assert np.abs(bias).max() <= 1 / math.sqrt(5)
+    with pytest.raises(ValueError, match=r"^_calculate_fan_in_and_fan_out: fan_in and fan_out need a tensor of 2 "
+                                         r"or more dimensions, got shape \(3,\)$"):
+        init._calculate_fan_in_and_fan_out(linear.bias)

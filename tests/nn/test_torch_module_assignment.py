@@ -174,3 +174,24 @@ def test_a_dict_key_takes_only_what_the_dict_holds():
         scales.a = 3
     scales.a = mg.zeros(2)
     assert scales["a"].shape == (2,) and isinstance(scales.a, nn.Parameter)
+
+
+def test_a_plain_attribute_may_be_set_before_super_init_as_torch_allows_but_not_a_member():
+    """`self.name = name; super().__init__()` works in torch (only parameters, buffers and sub-modules need the
+    Module's __init__ first); minigrad refused every attribute. A member before __init__ is still refused, as
+    torch refuses it, since it could not be registered."""
+    def build(lib, value):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                self.tag, self.sizes, self.plain = "enc", [2, 3], value
+                super().__init__()
+                self.fc = lib.nn.Linear(2, 3)
+        return Net()
+
+    ours, theirs = build(mg, mg.ones(2)), build(torch, torch.ones(2))
+    assert (ours.tag, ours.sizes) == (theirs.tag, theirs.sizes) == ("enc", [2, 3])
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["fc.weight", "fc.bias"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    for member in (nn.Parameter(mg.ones(1)), nn.Linear(1, 1), [nn.Linear(1, 1)]):
+        with pytest.raises(AttributeError, match=r"^Net: call super\(\).__init__\(\) before assigning 'plain'$"):
+            build(mg, member)

@@ -201,3 +201,39 @@ def test_tensor_of_complex_data_keeps_the_imaginary_part_in_the_default_floats_c
         assert mg.tensor([1 + 2j]).dtype == np.complex128
     finally:
         mg.set_default_dtype(previous)
+
+
+def test_arange_reads_a_0d_tensor_as_its_number_as_torch():
+    """torch.arange(lengths.max()) (a 0-d int64 tensor) is int64, as arange(3); it used to give float32."""
+    for args in ((3,), (2.5,), (1, 7, 2), (True,)):
+        ours = mg.arange(*(mg.tensor(a) for a in args))
+        theirs = torch.arange(*(torch.tensor(a) for a in args))
+        assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    lengths = mg.tensor([2, 4, 1])
+    mask = mg.arange(lengths.max())[None, :] < lengths[:, None]
+    np.testing.assert_array_equal(mask.numpy(), [[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]])
+    assert mg.arange(mg.tensor(3, dtype=mg.int32)).dtype == np.int64   # torch's: int64 whatever the tensor's int
+    with pytest.raises(TypeError, match=r"^arange: end must be a number or a 0-d tensor, got a tensor of shape "
+                                        r"\(1,\)$"):
+        mg.arange(mg.tensor([3]))
+
+
+def test_tensor_of_a_list_of_one_element_tensors_with_dims_asks_which_reading():
+    """[pred.argmax(1) for ...] at batch size 1 is a list of (1,) tensors: torch.tensor makes it (n,), NumPy's
+    asarray (n, 1); minigrad used to give (n, 1) silently, so `(preds == labels).float().mean()` broadcast to (n, n)."""
+    preds = [mg.tensor([2]), mg.tensor([0]), mg.tensor([1])]
+    assert tuple(torch.tensor([torch.tensor([2]), torch.tensor([0]), torch.tensor([1])]).shape) == (3,)
+    with pytest.raises(TypeError, match=r"^tensor: a list of one-element tensors of shape \(1,\) reads two ways: "
+                                        r"NumPy's stacks them \(shape \(3, 1\)\), PyTorch's takes each as its number "
+                                        r"\(shape \(3,\)\); write minigrad.stack\(...\) for NumPy's, or "
+                                        r"\[t.item\(\) for t in ...\] for PyTorch's$"):
+        mg.tensor(preds)
+    with pytest.raises(TypeError, match=r"of shape \(1, 1\) reads two ways: NumPy's stacks them "
+                                        r"\(shape \(2, 2, 1, 1\)\), PyTorch's .* \(shape \(2, 2\)\)"):
+        mg.tensor([[mg.ones((1, 1))] * 2] * 2)
+    np.testing.assert_array_equal(mg.tensor([t.item() for t in preds]).numpy(), [2, 0, 1])
+    assert mg.stack(preds).shape == (3, 1)
+    # the readings agree for 0-d tensors; tensors of more elements are stacked (torch refuses them)
+    np.testing.assert_array_equal(mg.tensor([mg.tensor(1.5), mg.tensor(2.5)]).numpy(), [1.5, 2.5])
+    assert mg.tensor([mg.ones(2), mg.zeros(2)]).shape == (2, 2)

@@ -430,3 +430,13 @@ def test_torchs_keywords_flip_dims_and_squeeze_dim_are_taken_with_torchs_meaning
         mg.squeeze(y, 1, dim=1)
     with pytest.raises(TypeError, match=r"^flip: got both"):
         x.flip(0, dims=(0,))
+
+
+def test_squeeze_of_a_dim_longer_than_one_by_position_names_torchs_dim_keyword():
+    """x.squeeze(0) is NumPy's refusal for a dim of length 3; torch's x.squeeze(0) keeps it, so the error says
+    how to ask for that (dim=) rather than leaving a PyTorch user with NumPy's rule alone."""
+    y = mg.tensor(RNG.standard_normal((3, 1)))
+    with pytest.raises(ValueError, match=r"^squeeze: axis 0 has length 3, not 1 \(shape \(3, 1\)\); "
+                                         r"squeeze\(dim=0\) is PyTorch's, which keeps a dim of another length$"):
+        y.squeeze(0)
+    assert y.squeeze(dim=0).shape == (3, 1)

@@ -2,6 +2,7 @@
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -669,3 +670,54 @@ def test_a_plateau_state_loaded_alone_writes_its_lrs_back():
     resumed = ReduceLROnPlateau(resumed_optimizer, patience=0, factor=0.5)
     resumed.load_state_dict(scheduler.state_dict())
     assert resumed_optimizer.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"] == 0.25
+
+
+def _warmup_cosine(lib):
+    """A schedule written as torch's documentation writes one: get_lr() from self.last_epoch and self.base_lrs."""
+    class WarmupCosine(lib.optim.lr_scheduler.LRScheduler):
+        def __init__(self, optimizer, warmup, total, last_epoch=-1):
+            self.warmup, self.total = warmup, total
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            e = self.last_epoch
+            f = (e + 1) / self.warmup if e < self.warmup else 0.5 * (
+                1 + math.cos(math.pi * (e - self.warmup) / (self.total - self.warmup)))
+            return [base * f for base in self.base_lrs]
+    return WarmupCosine
+
+
+def test_a_torch_style_schedule_with_only_get_lr_runs_beside_other_schedules_as_torchs():
+    """A subclass overriding get_lr() alone worked on a fresh optimizer but raised NotImplementedError (lr_at)
+    once the groups' lrs had been changed by another schedule: built on an optimizer a schedule had stepped,
+    stepped back to back with another one, or put in a SequentialLR."""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        S, lrs = lib.optim.lr_scheduler, []
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        first = _warmup_cosine(lib)(opt, 3, 10)
+        for _ in range(4):
+            opt.step()
+            first.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        again = _warmup_cosine(lib)(opt, 3, 10)          # built on lrs the first one changed
+        decay = S.ExponentialLR(opt, gamma=0.9)
+        for _ in range(4):
+            opt.step()
+            again.step()
+            decay.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        seq = S.SequentialLR(opt, [S.ConstantLR(opt, factor=0.5, total_iters=2), _warmup_cosine(lib)(opt, 2, 6)],
+                             milestones=[3])
+        for _ in range(7):
+            opt.step()
+            seq.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = run(mg), run(torch)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)

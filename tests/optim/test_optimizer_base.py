@@ -170,3 +170,47 @@ def test_passing_the_parameters_method_uncalled_says_to_call_it():
 def test_passing_a_number_names_its_type():
     with pytest.raises(TypeError, match=r"Adam: params must be an iterable of Tensors, but got float"):
         mg.optim.Adam(0.5)
+
+
+def test_a_custom_optimizer_reads_self_state_p_as_torchs_defaultdict():
+    """The custom-optimizer idiom `state = self.state[p]; if "buf" not in state: ...` needs torch's
+    defaultdict(dict): it raised KeyError. Values equal torch's, and a state_dict round trip keeps the behaviour."""
+    torch = pytest.importorskip("torch")
+
+    def make(lib):
+        class MomentumSGD(lib.optim.Optimizer):
+            def __init__(self, params, lr=0.1, momentum=0.9):
+                super().__init__(params, dict(lr=lr, momentum=momentum))
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        if "buf" not in state:
+                            state["buf"] = lib.zeros_like(p)
+                        state["buf"].mul_(group["momentum"]).add_(p.grad)
+                        p.add_(state["buf"], alpha=-group["lr"])
+        return MomentumSGD
+
+    results = []
+    for lib in (mg, torch):
+        w = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+        unused = lib.tensor([3.0], dtype=lib.float64, requires_grad=True)
+        opt = make(lib)([w, unused])
+        for _ in range(2):
+            opt.zero_grad()
+            (w ** 3).sum().backward()
+            opt.step()
+        saved = opt.state_dict()
+        assert list(saved["state"]) == [0]          # no entry for the parameter that never had a gradient
+        again = make(lib)([w, unused])
+        again.load_state_dict(saved)
+        again.zero_grad()
+        (w ** 3).sum().backward()
+        again.step()
+        assert again.state[unused] == {}
+        results.append(w.detach().numpy().copy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-14)

@@ -28,6 +28,9 @@ def _reject_linear(x, weight, bias):
         "" if bias is None else f", bias {tuple(bias.shape)}")
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[0] or (
             bias is not None and tuple(bias.shape) != tuple(weight.shape[1:])):
-        raise ValueError(f"linear: expected x (..., in), weight (in, out) and bias (out,); got {shapes}")
+        torch_layout = (weight.ndim == 2 and x.ndim > 0 and x.shape[-1] == weight.shape[1]
+                        and (bias is None or tuple(bias.shape) == tuple(weight.shape[:1])))
+        hint = ". The weight is in PyTorch's (out, in) layout: pass weight.T" if torch_layout else ""
+        raise ValueError(f"linear: expected x (..., in), weight (in, out) and bias (out,); got {shapes}{hint}")
     dtypes = f"x {x.dtype}, weight {weight.dtype}" + ("" if bias is None else f", bias {bias.dtype}")
     raise TypeError(f"linear: x, weight and bias must share one dtype, got {dtypes}")

@@ -131,7 +131,8 @@ class LRScheduler:
     """Base class of the epoch-indexed schedules.
 
     Subclasses implement :meth:`lr_at`, the lr of every group at a given
-    epoch. ``last_epoch`` is the index of the current epoch (-1 before the
+    epoch, or, written for torch, ``get_lr()`` from ``self.last_epoch`` (then
+    always stepped by it, as torch steps them). ``last_epoch`` is the index of the current epoch (-1 before the
     first call of :meth:`step`, which the constructor makes).
 
     Args:
@@ -174,7 +175,18 @@ class LRScheduler:
 
     def lr_at(self, epoch):
         """The list of each group's lr at ``epoch`` (epoch 0 gives the base lrs)."""
+        if self._writes_get_lr():
+            saved, self.last_epoch = self.last_epoch, epoch
+            try:
+                return list(self.get_lr())
+            finally:
+                self.last_epoch = saved
         raise NotImplementedError(f"{type(self).__name__} does not implement lr_at()")
+
+    def _writes_get_lr(self):
+        """A subclass written for torch: it overrides ``get_lr()`` (reading ``self.last_epoch``), not ``lr_at()``."""
+        cls = type(self)
+        return cls.lr_at is LRScheduler.lr_at and cls.get_lr is not LRScheduler.get_lr
 
     def lr_in_sequence(self, epoch, lrs_before):
         """The lrs at ``epoch`` inside a :class:`SequentialLR`, counted from the milestone that put this
@@ -194,6 +206,8 @@ class LRScheduler:
         ``epoch - 1`` (at epoch 0, of ``lr_at(0)`` and the base lr), which is PyTorch's
         recursion for the schedules that multiply the lr by a factor each epoch.
         """
+        if self._writes_get_lr():   # torch steps such a schedule by its get_lr() whatever the groups hold
+            return self.lr_at(epoch)
         now = self.lr_at(epoch)
         before = self.lr_at(epoch - 1) if epoch > 0 else self.base_lrs
         return [lr * (n / b) if b != 0 else n for lr, n, b in zip(lrs, now, before)]  # lr_k = lr * f(k)/f(k-1)
