@@ -28,7 +28,8 @@ vectorised code path that reads like the equations: each optimizer takes the
 switches its torch counterpart takes, ``foreach``/``fused`` as any bool or None,
 the other two only False); ``state["step"]`` is a
 Python int, not a tensor; updates never record a graph (they work on the raw
-arrays); and a gradient whose shape differs from its parameter's is an error.
+arrays); and a ``.grad`` whose shape, dtype or device differs from its parameter's is a
+RuntimeError at ``step`` (torch refuses it when it is assigned; ``.grad`` is a plain attribute here).
 """
 
 import functools
@@ -36,6 +37,7 @@ import functools
 from minigrad.autograd.mode import enable_grad
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.autograd.clear_grads import clear_grads
+from minigrad.autograd.grad_match import grad_matches, refuse_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
 # torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
@@ -185,19 +187,20 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         """Yield ``(theta, g, state)`` for each parameter of ``group`` that has a gradient.
 
         ``theta`` is the parameter's array (updated in place by the caller), ``g``
-        its gradient array (checked to have ``theta``'s shape; never written to)
-        and ``state`` its entry of ``self.state``, created empty on first use
+        its gradient array (checked to have ``theta``'s shape, dtype and device; never
+        written to) and ``state`` its entry of ``self.state``, created empty on first use
         (``None`` with ``with_state=False``, for an optimizer that keeps no state).
         Parameters without a gradient are skipped, as in PyTorch.
         """
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data
-            if g.shape != p.data.shape:   # it would broadcast silently
-                raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
-                                 f"for parameter {describe_param(p)}")
-            yield p.data, g, (self.state.setdefault(p, {}) if with_state else None)
+            theta, g = p.data, p.grad.data
+            # grad_matches written out: this runs for every parameter of every step
+            if g.dtype != theta.dtype or g.shape != theta.shape or (
+                    type(g) is not type(theta) and not grad_matches(g, theta)):
+                refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
+            yield theta, g, (self.state.setdefault(p, {}) if with_state else None)
 
     @staticmethod
     def _regularized_grad(g, theta, group, decoupled=False):
