@@ -28,8 +28,9 @@ vectorised code path that reads like the equations: each optimizer takes the
 switches its torch counterpart takes, ``foreach``/``fused`` as any bool or None,
 the other two only False); ``state["step"]`` is a
 Python int, not a tensor; updates never record a graph (they work on the raw
-arrays); and a ``.grad`` whose shape, dtype or device differs from its parameter's is a
-RuntimeError at ``step`` (torch refuses it when it is assigned; ``.grad`` is a plain attribute here).
+arrays); and a ``.grad`` whose shape or dtype differs from its parameter's is a RuntimeError
+at ``step``, before that parameter changes (torch refuses it when it is assigned; ``.grad`` is a
+plain attribute here). One on another device is named once the update has failed on it.
 """
 
 import functools
@@ -196,11 +197,21 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
             if p.grad is None:
                 continue
             theta, g = p.data, p.grad.data
-            # grad_matches written out: this runs for every parameter of every step
-            if g.dtype != theta.dtype or g.shape != theta.shape or (
-                    type(g) is not type(theta) and not grad_matches(g, theta)):
+            # This runs for every parameter of every step, so it stays two comparisons: the dtypes by identity
+            # (NumPy's builtin dtypes are singletons, and NumPy 2's == costs as much again), then the exact check
+            # only when that or the shape differs. A grad on another device with both right fails in the update,
+            # where _stamping_writes names it (a type check here would cost a tiny step ~1% more).
+            if (g.dtype is not theta.dtype or g.shape != theta.shape) and not grad_matches(g, theta):
                 refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
             yield theta, g, (self.state.setdefault(p, {}) if with_state else None)
+
+    def _refuse_grad_on_another_device(self):
+        """After a step failed: a ``.grad`` on another device than its parameter (which the per-parameter check of
+        :meth:`_params_with_grad` leaves out, to stay cheap) made the array library refuse to mix them; name it."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and not grad_matches(p.grad.data, p.data):
+                    refuse_grad(f"{type(self).__name__}.step", p)
 
     @staticmethod
     def _regularized_grad(g, theta, group, decoupled=False):
@@ -275,6 +286,9 @@ def _stamping_writes(step):
     def step_and_stamp(self, *args, **kwargs):
         try:
             return step(self, *args, **kwargs)
+        except (TypeError, ValueError):
+            self._refuse_grad_on_another_device()
+            raise
         finally:
             self._stamp_updated_params()
 
@@ -285,6 +299,9 @@ def _stamping_writes(step):
             return run_hooked_step(step_and_stamp, self, args, kwargs)
         try:
             return step(self, *args, **kwargs)
+        except (TypeError, ValueError):   # free until raised
+            self._refuse_grad_on_another_device()
+            raise
         finally:
             self._stamp_updated_params()
 
