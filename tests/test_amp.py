@@ -204,6 +204,24 @@ def test_unscale_refuses_float16_gradients_before_changing_any():
     np.testing.assert_array_equal(a.grad.numpy(), before)
 
 
+
+@pytest.mark.parametrize("grad, shown", [(np.array([8, 4], dtype=np.int64), r"shape \(2,\) and dtype int64"),
+                                         (np.array([8.0, 4.0]), r"shape \(2,\) and dtype float64"),
+                                         (np.array([8.0], dtype=np.float32), r"shape \(1,\) and dtype float32")])
+def test_unscale_refuses_a_grad_unlike_its_parameter_before_changing_any(grad, shown):
+    # torch refuses such a grad when it is assigned; unscaled, int64 [8, 4] became [0, 0] (1/S rounded to int)
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([1.0, 2.0], requires_grad=True)
+    s = mg.amp.GradScaler("cpu", init_scale=4.0)
+    s.scale((a * a).sum()).backward()
+    b.grad = mg.tensor(grad, dtype=grad.dtype)
+    with pytest.raises(RuntimeError, match=rf"^GradScaler\.unscale_: \.grad holds a tensor of {shown}, but the "
+                                           r"parameter has shape \(2,\) and dtype float32; set \.grad to None"):
+        s.unscale_(SGD([a, b], lr=0.1))
+    np.testing.assert_array_equal(a.grad.numpy(), [8.0, 16.0])
+    np.testing.assert_array_equal(b.grad.numpy(), grad)
+
+
 def test_disabled_scaler_is_a_pass_through_as_torch():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     opt = SGD([w], lr=0.5)

@@ -22,6 +22,7 @@ from enum import Enum
 
 import numpy as np
 
+from minigrad.autograd.grad_match import checked_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import device_of, get_array_module, to_device
 from minigrad.scalars import is_integer
@@ -128,6 +129,7 @@ class GradScaler:
         inv_scale = _float32(1.0 / self._scale)
         grads = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         for p in grads:   # all checked before any is changed, as torch's
+            checked_grad("GradScaler.unscale_", p)
             if p.grad.dtype == np.float16:
                 raise ValueError(
                     f"GradScaler.unscale_: attempting to unscale float16 gradients (a parameter of shape "

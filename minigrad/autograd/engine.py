@@ -28,6 +28,7 @@ from __future__ import annotations
 from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_pass, run_callbacks,
                                               run_post_accumulate_hooks)
 from minigrad.autograd.function import _as_array, _check_finite
+from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.write_stamps import array_written_at, written_at
@@ -411,7 +412,7 @@ def _accumulate_array(leaf, data, given):
         given.add(id(data))
         leaf.grad = Tensor._make(data, None, 0)
     else:
-        _check_grad_slot(leaf.grad, data)
+        check_grad_slot(leaf.grad.data, data)
         if leaf.grad.creator is not None:
             leaf.grad = Tensor(leaf.grad.data + data)
         else:
@@ -421,23 +422,13 @@ def _accumulate_array(leaf, data, given):
 def _accumulate_tensor(leaf, g, given):
     """Add a graph-carrying gradient into ``leaf.grad`` (create_graph), with the same ownership rule."""
     if leaf.grad is not None:
-        _check_grad_slot(leaf.grad, g.data)
+        check_grad_slot(leaf.grad.data, g.data)
         leaf.grad = leaf.grad + g
         return
     if g.data.base is not None or id(g.data) in given:
         g = g * 1.0  # a new node with its own array: still differentiable, no longer shared
     given.add(id(g.data))
     leaf.grad = g
-
-
-def _check_grad_slot(grad, data):
-    """Refuse adding into a ``.grad`` the user set to another shape or dtype: ``+=`` would broadcast or round the
-    gradient into it (torch refuses such a ``.grad`` when it is assigned)."""
-    if grad.shape != data.shape or grad.dtype != data.dtype:
-        raise RuntimeError(
-            f"backward: .grad holds a tensor of shape {tuple(grad.shape)} and dtype {grad.dtype}, but the gradient "
-            f"of this tensor has shape {tuple(data.shape)} and dtype {data.dtype}; set .grad to None or to a "
-            "tensor like it")
 
 
 def _backward_in_anomaly_mode(fn, F, gy):

@@ -9,13 +9,15 @@ import math
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd.grad_match import checked_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import device_of, get_array_module, to_device
 
 
-def _grads_of(parameters):
-    """The raw gradient arrays of a Tensor or an iterable of Tensors (None grads skipped)."""
-    return [p.grad.data for p in _as_list(parameters) if p.grad is not None]
+def _grads_of(who, parameters):
+    """The raw gradient arrays of a Tensor or an iterable of Tensors (None grads skipped), each checked to match its
+    parameter before any is changed (``who`` names the caller in the refusal)."""
+    return [checked_grad(who, p) for p in _as_list(parameters) if p.grad is not None]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -45,7 +47,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm = _max_norm("clip_grad_norm_", max_norm)
     parameters = _as_list(parameters)
     _check_norm_args("clip_grad_norm_", norm_type, error_if_nonfinite)
-    grads = _grads_of(parameters)
+    grads = _grads_of("clip_grad_norm_", parameters)
     if not grads:
         return _norm_tensor(None, grads)
     total = _total_norm_array(grads, float(norm_type))
@@ -146,7 +148,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         total_norm = total_norm.data
     if not hasattr(total_norm, "dtype"):
         total_norm = np.float64(total_norm)
-    _scale_(_grads_of(parameters), max_norm, total_norm)
+    _scale_(_grads_of("clip_grads_with_norm_", parameters), max_norm, total_norm)
 
 
 def _scale_(grads, max_norm, total):
@@ -197,5 +199,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     if not clip_value >= 0.0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for g in _grads_of(parameters):
+    for g in _grads_of("clip_grad_value_", parameters):
         get_array_module(g).clip(g, -clip_value, clip_value, out=g)    # g = min(max(g, -c), c)

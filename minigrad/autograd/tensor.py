@@ -6,6 +6,7 @@ import weakref
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
@@ -2346,6 +2347,8 @@ class _RetainGrad:
         t = self.ref()
         if t is None:
             return None
+        if t.grad is not None:   # as the engine does for a leaf: never broadcast or round into a user's .grad
+            check_grad_slot(t.grad.data, grad.data)
         if STATE.grad_enabled:   # create_graph: keep the graph, in a node of its own (grad is passed on too)
             new = _ops.clone(grad)
             t.grad = new if t.grad is None else t.grad + new

@@ -27,6 +27,7 @@ import time
 
 from minigrad import backend
 from minigrad.autograd import queue_callback
+from minigrad.autograd.grad_match import checked_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributed.collectives import start_sum
 
@@ -113,8 +114,8 @@ class Reducer:
         slot = self.slot(i)
         if grad is None:
             slot[...] = 0
-        else:
-            slot[...] = grad.data.reshape(-1)
+        else:   # the slot would take another dtype or shape (of the same size) without a word
+            slot[...] = checked_grad("DistributedDataParallel", self.params[i]).reshape(-1)
         self.buckets[self.bucket_of[i]].filled += 1
         self.reported.add(i)
 

@@ -79,7 +79,7 @@ class BFGS(FlatOptimizer):
         if state.get("updates", 0) == 0:
             t *= min(1.0, 1.0 / max(float(abs(g).sum()), 1e-300))  # H = I: scale the first step to the gradient
         search = line_search_params(closure, params, x, d, value, g, t, c1=group["c1"], c2=group["c2"],
-                                    max_evals=group["max_ls"])
+                                    max_evals=group["max_ls"], who=self._who)
         state.update(inverse_hessian=H, prev_x=x, prev_grad=g)
         state.setdefault("updates", 0)
         if search.step == 0.0:

@@ -89,7 +89,7 @@ class ConjugateGradient(FlatOptimizer):
 
         x0 = param_vector.flat_params(params)
         search = line_search_params(closure, params, x0, d, value, g, t, c1=group["c1"], c2=group["c2"],
-                                    max_evals=group["max_ls"])
+                                    max_evals=group["max_ls"], who=self._who)
         state.update(prev_grad=g, prev_direction=d, since_restart=since_restart,
                      prev_step=search.step if search.step > 0 else t, prev_gtd=gtd)
         if search.step == 0.0:

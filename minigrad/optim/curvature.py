@@ -25,7 +25,7 @@ def gradient_curvature(closure, params):
     if not params:
         raise ValueError("gradient_curvature got an empty parameter list")
     param_vector.check_same_device_and_dtype(params, "gradient_curvature")
-    _, _, g, hvp = param_vector.hvp_evaluator(closure, params)
+    _, _, g, hvp = param_vector.hvp_evaluator(closure, params, "gradient_curvature")
     g_hg = float(g @ hvp(g))
     param_vector.release_graph(params)
     return float(g @ g), g_hg

@@ -112,8 +112,13 @@ class FlatOptimizer(Optimizer):
             raise ValueError(f"{type(self).__name__}.step needs a closure that zeroes grads, computes the loss, "
                              "calls loss.backward() and returns the loss")
         if with_hvp:
-            return param_vector.hvp_evaluator(closure, self._params)
-        return param_vector.evaluate(closure, self._params)
+            return param_vector.hvp_evaluator(closure, self._params, self._who)
+        return param_vector.evaluate(closure, self._params, self._who)
+
+    @property
+    def _who(self):
+        """How a refused ``.grad`` names this optimizer."""
+        return f"{type(self).__name__}.step"
 
     def _converged(self, g):
         """True once the flat gradient is small enough to stop: ``max |g_i| <= tolerance_grad``."""

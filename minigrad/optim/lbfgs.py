@@ -140,7 +140,7 @@ class LBFGS(FlatOptimizer):
             if group["line_search_fn"] == "strong_wolfe":
                 x0 = param_vector.flat_params(params)
                 search = line_search_params(closure, params, x0, d, loss, g, t,
-                                            max_evals=25,
+                                            max_evals=25, who=self._who,
                                             tolerance_change=tolerance_change)
                 t, loss, g = search.step, search.value, search.payload
                 evals += search.evals
@@ -148,7 +148,7 @@ class LBFGS(FlatOptimizer):
             else:
                 param_vector.add_flat_to_params(params, t, d)  # x_{k+1} = x_k + t d_k
                 if n_iter != max_iter:
-                    _, loss, g = param_vector.evaluate(closure, params)
+                    _, loss, g = param_vector.evaluate(closure, params, self._who)
                     evals += 1
                     state["func_evals"] += 1
 

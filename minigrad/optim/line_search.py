@@ -176,7 +176,7 @@ def strong_wolfe(phi, value0, derivative0, step=1.0, c1=1e-4, c2=0.9, max_evals=
 
 
 def line_search_params(closure, params, x0, direction, value0, grad0, step, c1=1e-4, c2=0.9,
-                       max_evals=25, tolerance_change=1e-9):
+                       max_evals=25, tolerance_change=1e-9, who="line_search_params"):
     """Strong-Wolfe line search for parameter Tensors along the flat ``direction``.
 
     ``phi(t)`` writes ``x0 + t * direction`` into the parameters, runs the
@@ -184,10 +184,11 @@ def line_search_params(closure, params, x0, direction, value0, grad0, step, c1=1
     On return the parameters hold ``x0 + step * direction`` for the accepted
     step (``x0`` itself if no decrease was found), and the result's
     ``payload`` is the flat gradient there (``grad0`` for a zero step).
+    ``who`` names the caller when a ``.grad`` unlike its parameter is refused.
     """
     def phi(t):
         param_vector.set_flat_params(params, x0 + t * direction)
-        _, value, grad = param_vector.evaluate(closure, params)
+        _, value, grad = param_vector.evaluate(closure, params, who)
         return value, float(grad @ direction), grad
 
     derivative0 = float(grad0 @ direction)

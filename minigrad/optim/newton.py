@@ -133,7 +133,7 @@ class _HessianNewton(FlatOptimizer):
         if group["line_search_fn"] == "strong_wolfe":
             x0 = param_vector.flat_params(self._params)
             line_search_params(closure, self._params, x0, direction, value, g, float(group["lr"]),
-                               c1=group["c1"], c2=group["c2"])
+                               c1=group["c1"], c2=group["c2"], who=self._who)
         else:
             param_vector.add_flat_to_params(self._params, float(group["lr"]), direction)
 

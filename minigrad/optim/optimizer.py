@@ -30,7 +30,9 @@ vectorised code path that reads like the equations: each optimizer takes the
 switches its torch counterpart takes, ``foreach``/``fused`` as any bool or None,
 the other two only False); ``state["step"]`` is a
 Python int, not a tensor; updates never record a graph (they work on the raw
-arrays); and a gradient whose shape differs from its parameter's is an error.
+arrays); and a ``.grad`` whose shape or dtype differs from its parameter's is a RuntimeError
+at ``step``, before that parameter changes (torch refuses it when it is assigned; ``.grad`` is a
+plain attribute here). One on another device is named once the update has failed on it.
 """
 
 import functools
@@ -40,6 +42,7 @@ from collections.abc import Mapping
 from minigrad.autograd.mode import enable_grad
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.autograd.clear_grads import clear_grads
+from minigrad.autograd.grad_match import grad_matches, refuse_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
 # torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
@@ -230,19 +233,30 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         """Yield ``(theta, g, state)`` for each parameter of ``group`` that has a gradient.
 
         ``theta`` is the parameter's array (updated in place by the caller), ``g``
-        its gradient array (checked to have ``theta``'s shape; never written to)
-        and ``state`` its entry of ``self.state``, created empty on first use
+        its gradient array (checked to have ``theta``'s shape, dtype and device; never
+        written to) and ``state`` its entry of ``self.state``, created empty on first use
         (``None`` with ``with_state=False``, for an optimizer that keeps no state).
         Parameters without a gradient are skipped, as in PyTorch.
         """
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data
-            if g.shape != p.data.shape:   # it would broadcast silently
-                raise ValueError(f"{type(self).__name__}.step: gradient of shape {tuple(g.shape)} "
-                                 f"for parameter {describe_param(p)}")
-            yield p.data, g, (self.state.setdefault(p, {}) if with_state else None)
+            theta, g = p.data, p.grad.data
+            # This runs for every parameter of every step, so it stays two comparisons: the dtypes by identity
+            # (NumPy's builtin dtypes are singletons, and NumPy 2's == costs as much again), then the exact check
+            # only when that or the shape differs. A grad on another device with both right fails in the update,
+            # where _stamping_writes names it (a type check here would cost a tiny step ~1% more).
+            if (g.dtype is not theta.dtype or g.shape != theta.shape) and not grad_matches(g, theta):
+                refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
+            yield theta, g, (self.state.setdefault(p, {}) if with_state else None)
+
+    def _refuse_grad_on_another_device(self):
+        """After a step failed: a ``.grad`` on another device than its parameter (which the per-parameter check of
+        :meth:`_params_with_grad` leaves out, to stay cheap) made the array library refuse to mix them; name it."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and not grad_matches(p.grad.data, p.data):
+                    refuse_grad(f"{type(self).__name__}.step", p)
 
     @staticmethod
     def _regularized_grad(g, theta, group, decoupled=False):
@@ -317,6 +331,9 @@ def _stamping_writes(step):
     def step_and_stamp(self, *args, **kwargs):
         try:
             return step(self, *args, **kwargs)
+        except (TypeError, ValueError):
+            self._refuse_grad_on_another_device()
+            raise
         finally:
             self._stamp_updated_params()
 
@@ -327,6 +344,9 @@ def _stamping_writes(step):
             return run_hooked_step(step_and_stamp, self, args, kwargs)
         try:
             return step(self, *args, **kwargs)
+        except (TypeError, ValueError):   # free until raised
+            self._refuse_grad_on_another_device()
+            raise
         finally:
             self._stamp_updated_params()
 

@@ -17,6 +17,7 @@ float32 model stays float32 and a CuPy model stays on the GPU.
 """
 from __future__ import annotations
 
+from minigrad.autograd.grad_match import checked_grad
 from minigrad.backend import get_array_module
 
 
@@ -43,15 +44,18 @@ def flat_params(params):
     return xp.concatenate([p.data.reshape(-1) for p in params])
 
 
-def flat_grad(params):
-    """A new 1-D array holding all gradients in order (zeros for a parameter without one)."""
+def flat_grad(params, who="flat_grad"):
+    """A new 1-D array holding all gradients in order (zeros for a parameter without one).
+
+    A ``.grad`` unlike its parameter is refused, naming ``who`` (the optimizer's ``step``): flattened, a transposed
+    gradient would be read in the wrong order, and one of another dtype cast without a word."""
     xp = get_array_module(params[0].data)
     parts = []
     for p in params:
         if p.grad is None:
             parts.append(xp.zeros(p.data.size, dtype=p.data.dtype))
         else:
-            parts.append(p.grad.data.reshape(-1).astype(p.data.dtype, copy=False))
+            parts.append(checked_grad(who, p).reshape(-1))
     return xp.concatenate(parts)
 
 
@@ -81,13 +85,14 @@ def unflatten_like(params, vector):
     return [vector[start:stop].reshape(p.data.shape) for p, start, stop in _slices(params)]
 
 
-def evaluate(closure, params):
-    """Run ``closure`` (zero grads, loss, backward); return ``(loss, loss as a float, flat gradient)``."""
+def evaluate(closure, params, who="evaluate"):
+    """Run ``closure`` (zero grads, loss, backward); return ``(loss, loss as a float, flat gradient)``; ``who``
+    names the caller in the refusal of a ``.grad`` unlike its parameter."""
     import minigrad
 
     with minigrad.enable_grad():
         loss = closure()
-    return loss, as_float(loss), flat_grad(params)
+    return loss, as_float(loss), flat_grad(params, who)
 
 
 def as_float(loss):
@@ -95,7 +100,7 @@ def as_float(loss):
     return float(loss.item()) if hasattr(loss, "item") else float(loss)
 
 
-def hvp_evaluator(closure, params):
+def hvp_evaluator(closure, params, who="hvp_evaluator"):
     """Evaluate ``closure`` with a recorded backward graph; return ``(loss, value, g, hvp)``.
 
     ``hvp(v)`` returns the flat Hessian-vector product ``H v`` by double
@@ -103,6 +108,7 @@ def hvp_evaluator(closure, params):
     :func:`minigrad.autograd.record_backward_graph`, so every ``p.grad`` is a
     Tensor with a graph, and ``H v = d/dx (g(x) . v)`` is one more
     :func:`minigrad.grad`. ``hvp`` may be called many times (the graph is kept).
+    ``who`` names the caller, as in :func:`evaluate`.
     """
     import minigrad
     from minigrad.autograd import record_backward_graph
@@ -110,7 +116,7 @@ def hvp_evaluator(closure, params):
     with minigrad.enable_grad(), record_backward_graph():
         loss = closure()
     grads = [p.grad for p in params]
-    g = flat_grad(params)
+    g = flat_grad(params, who)
     xp = get_array_module(g)
     # Only gradients that still depend on the parameters carry curvature;
     # a constant gradient (a linear term) contributes H = 0.

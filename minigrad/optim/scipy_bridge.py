@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.autograd.grad_match import checked_grad
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import to_numpy
 from minigrad.optim import param_vector
@@ -85,7 +86,7 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
     def value_and_grad(x):
         load(x)
         if _same_kind(params):
-            _, value, g = param_vector.evaluate(closure, params)
+            _, value, g = param_vector.evaluate(closure, params, "scipy_minimize")
         else:
             value, g = _evaluate_mixed(closure, params)
         return value, to_numpy(g).astype(np.float64)
@@ -96,7 +97,7 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
 
         def hessp(x, v):
             load(x)
-            _, _, _, hvp = param_vector.hvp_evaluator(closure, params)
+            _, _, _, hvp = param_vector.hvp_evaluator(closure, params, "scipy_minimize")
             xp_v = _on_device_like(np.asarray(v), params[0]).reshape(-1)
             out = to_numpy(hvp(xp_v)).astype(np.float64)
             param_vector.release_graph(params)
@@ -128,6 +129,7 @@ def _evaluate_mixed(closure, params):
 
     with minigrad.enable_grad():
         loss = closure()
-    parts = [np.zeros(int(p.size)) if p.grad is None else to_numpy(p.grad.data).reshape(-1).astype(np.float64)
+    parts = [np.zeros(int(p.size)) if p.grad is None
+             else to_numpy(checked_grad("scipy_minimize", p)).reshape(-1).astype(np.float64)
              for p in params]
     return float(loss.item()), np.concatenate(parts)

@@ -535,3 +535,16 @@ def test_a_dot_grad_of_another_shape_or_dtype_is_refused_not_broadcast_or_cast_i
                                            r"this tensor has shape \(2,\) and dtype float64"):
         (x * 3.0).sum().backward(create_graph=create_graph)
     np.testing.assert_array_equal(x.grad.numpy(), grad)
+
+
+def test_a_dot_grad_on_another_device_is_refused_by_name(device):
+    # torch: "attempting to assign a gradient with device type ..."; here CuPy's own error named neither tensor
+    if device == "cpu":
+        pytest.skip("runs when MINIGRAD_TEST_DEVICES lists a GPU")
+    for x_on, grad_on in (("cpu", device), (device, "cpu")):
+        x = mg.tensor([1.0, 2.0], requires_grad=True, device=x_on)
+        x.grad = mg.zeros(2, device=grad_on)
+        with pytest.raises(RuntimeError, match=rf"^backward: \.grad holds a tensor of shape \(2,\) and dtype "
+                                               rf"float32 on {grad_on}(:0)?, but the gradient of this tensor has "
+                                               rf"shape \(2,\) and dtype float32 on {x_on}(:0)?; set \.grad to None"):
+            (x * 3.0).sum().backward()

@@ -117,3 +117,27 @@ def test_clip_grad_norm_with_a_non_number_names_the_argument(max_norm, norm_type
     p.grad = mg.ones(2)
     with pytest.raises(TypeError, match="^" + re.escape(message) + "$"):
         clip_grad_norm_([p], max_norm, norm_type)
+
+
+@pytest.mark.parametrize("clip", [
+    ("clip_grad_norm_", lambda ps: clip_grad_norm_(ps, 1.0)),
+    ("clip_grad_value_", lambda ps: clip_grad_value_(ps, 0.5)),
+    ("clip_grads_with_norm_", lambda ps: mg.nn.utils.clip_grads_with_norm_(ps, 1.0, 5.0)),
+], ids=lambda c: c[0])
+@pytest.mark.parametrize("grad, shown", [
+    (np.array([3, 4], dtype=np.int64), r"shape \(2,\) and dtype int64"),        # clip_grad_norm_ zeroed it
+    (np.array([3.0, 4.0]), r"shape \(2,\) and dtype float64"),                  # its norm came back float64
+    (np.array([[3.0], [4.0]], dtype=np.float32), r"shape \(2, 1\) and dtype float32"),
+])
+def test_clipping_refuses_a_grad_unlike_its_parameter_before_changing_any(clip, grad, shown):
+    # torch refuses each of these grads when it is assigned (RuntimeError); clipped here, an int64 [3, 4] became
+    # [0, 0] (the coefficient 1/5 rounded to the int dtype)
+    name, fn = clip
+    good = _with_grads([[30.0, 40.0]], dtype=np.float32)[0]
+    p = mg.zeros(2, requires_grad=True)
+    p.grad = mg.tensor(grad, dtype=grad.dtype)
+    with pytest.raises(RuntimeError, match=rf"^{name}: \.grad holds a tensor of {shown}, but the parameter has "
+                                           r"shape \(2,\) and dtype float32; set \.grad to None"):
+        fn([good, p])
+    np.testing.assert_array_equal(p.grad.numpy(), grad)
+    np.testing.assert_array_equal(good.grad.numpy(), [30.0, 40.0])

@@ -150,3 +150,20 @@ def test_a_hook_outliving_its_tensor_does_nothing():
     y.backward()
     assert hook.ref() is None
     np.testing.assert_array_equal(x.grad.numpy(), np.full(A.shape, 2.0))
+
+
+@pytest.mark.parametrize("grad, shown", [(np.ones(3), r"shape \(3,\) and dtype float64"),
+                                         (np.ones(1, dtype=np.float32), r"shape \(1,\) and dtype float32")])
+def test_a_retained_dot_grad_of_another_shape_or_dtype_is_refused_not_cast_or_broadcast_into(grad, shown):
+    # torch refuses it when assigned; added into, it turned y.grad into float64 [2, 2, 2], or broadcast [5] to
+    # [6, 6, 6]; a leaf's .grad is refused the same way by the engine
+    y = mg.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2
+    y.retain_grad()
+    y.grad = mg.tensor(grad, dtype=grad.dtype)
+    with pytest.raises(RuntimeError, match=rf"^backward: \.grad holds a tensor of {shown}, but the gradient of this "
+                                           r"tensor has shape \(3,\) and dtype float32"):
+        y.sum().backward()
+    ty = torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2
+    ty.retain_grad()
+    with pytest.raises(RuntimeError, match="attempting to assign a gradient"):
+        ty.grad = torch.from_numpy(grad)

@@ -257,3 +257,19 @@ def test_ddp_refuses_what_it_cannot_do():
     loss = cross_entropy(wrapped(mg.randn(2, 4)), mg.tensor([0, 1]))
     with pytest.raises(RuntimeError, match="create_graph=True"):
         loss.backward(create_graph=True)
+
+
+@pytest.mark.parametrize("find_unused", [False, True])
+def test_ddp_refuses_a_grad_unlike_its_parameter_instead_of_casting_it_into_the_bucket(find_unused):
+    # The unused head keeps the .grad the user set; it was cast into the float32 bucket and written back into the
+    # float64 .grad without a word (torch refuses such a grad when it is assigned).
+    class TwoHeads(Network):
+        def forward(self, x):
+            return self[0](x)
+
+    heads = TwoHeads(Linear(4, 3), Linear(4, 3))
+    wrapped = dist.DistributedDataParallel(heads, find_unused_parameters=find_unused)
+    heads[1].bias.grad = mg.tensor([0.1, 0.2, 0.3], dtype=mg.float64)
+    with pytest.raises(RuntimeError, match=r"^DistributedDataParallel: \.grad holds a tensor of shape \(3,\) and "
+                                           r"dtype float64, but the parameter has shape \(3,\) and dtype float32"):
+        cross_entropy(wrapped(mg.randn(6, 4)), mg.tensor([0, 1, 2, 0, 1, 2])).backward()
