@@ -33,22 +33,22 @@ def check_grad_slot(grad, data):
     shape, dtype or device: ``+=`` would broadcast or round the gradient into it. The engine asks before
     accumulating into a leaf's ``.grad``, and ``retain_grad`` into a non-leaf's."""
     if not grad_matches(grad, data):
-        g_on, d_on = device_of(grad), device_of(data)
-        where = ("", "") if g_on == d_on else (f" on {g_on}", f" on {d_on}")
-        raise RuntimeError(
-            f"backward: .grad holds a tensor of shape {tuple(grad.shape)} and dtype {grad.dtype}{where[0]}, but the "
-            f"gradient of this tensor has shape {tuple(data.shape)} and dtype {data.dtype}{where[1]}; set .grad to "
-            "None or to a tensor like it")
+        raise _mismatch("backward", grad, "the gradient of this tensor", data, "a tensor like it")
 
 
 def refuse_grad(who, tensor):
     """Raise the RuntimeError (torch's type for a mismatched ``.grad``) naming ``who``, the gradient and the
     tensor; the engine's refusal of adding into such a ``.grad`` reads the same way."""
-    g, p = tensor.grad.data, tensor.data
-    g_on, p_on = device_of(g), device_of(p)
-    where = ("", "") if g_on == p_on else (f" on {g_on}", f" on {p_on}")
     name = getattr(tensor, "name", None)
     label = f"the parameter {name!r}" if name else "the parameter"
-    raise RuntimeError(
-        f"{who}: .grad holds a tensor of shape {tuple(g.shape)} and dtype {g.dtype}{where[0]}, but {label} has "
-        f"shape {tuple(p.shape)} and dtype {p.dtype}{where[1]}; set .grad to None or to a tensor like the parameter")
+    raise _mismatch(who, tensor.grad.data, label, tensor.data, "a tensor like the parameter")
+
+
+def _mismatch(who, grad, label, other, like):
+    """The RuntimeError for a ``.grad`` array ``grad`` unlike ``other`` (``label`` names it), devices named when
+    they differ."""
+    g_on, o_on = device_of(grad), device_of(other)
+    where = ("", "") if g_on == o_on else (f" on {g_on}", f" on {o_on}")
+    return RuntimeError(
+        f"{who}: .grad holds a tensor of shape {tuple(grad.shape)} and dtype {grad.dtype}{where[0]}, but {label} has "
+        f"shape {tuple(other.shape)} and dtype {other.dtype}{where[1]}; set .grad to None or to {like}")
