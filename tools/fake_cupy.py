@@ -18,9 +18,13 @@ class FakeCuPyArray(np.ndarray):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _refuse_host(ufunc.__name__, inputs, kwargs.get("out", ()))
         inputs = tuple(_plain(i) for i in inputs)
-        if "out" in kwargs:
-            kwargs["out"] = tuple(_plain(o) for o in kwargs["out"])
-        return _wrap(getattr(ufunc, method)(*inputs, **kwargs))
+        out = kwargs.get("out", ())
+        if out:
+            kwargs["out"] = tuple(_plain(o) for o in out)
+        result = _wrap(getattr(ufunc, method)(*inputs, **kwargs))
+        if out and method == "__call__":   # as CuPy's, x += y (out=x) returns x itself, not another view of it
+            return out[0] if len(out) == 1 else out
+        return result
 
     def __array_function__(self, func, types_, args, kwargs):
         _refuse_host(func.__name__, args, tuple(kwargs.values()))
