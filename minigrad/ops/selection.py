@@ -8,6 +8,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import operands
 
@@ -80,8 +81,11 @@ def where(cond, a=_NOT_GIVEN, b=_NOT_GIVEN):
     if a is _NOT_GIVEN or b is _NOT_GIVEN:
         raise TypeError("where: give both a and b (values where cond is true and where it is false), or neither "
                         "(the positions where cond is true)")
+    numbers = not isinstance(a, Tensor) and not isinstance(b, Tensor)
     a, b = operands("where", a, b)
     cond = as_tensor(cond, like=a)
+    if numbers and cond.device != a.device:   # two numbers join cond's device (torch's wrapped numbers)
+        a, b = a.to(cond.device), b.to(cond.device)
     if cond.data.dtype != np.bool_:
         raise TypeError(f"where: cond must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(cond, a, b)
