@@ -64,6 +64,28 @@ class PositionalList(Layer):
         self._items[self._position(index, f"{type(self).__name__} assignment takes one integer index")] = \
             self._checked("__setitem__", member)
 
+    def _named_position(self, name):
+        """The position a member name such as ``"1"`` stands for, or None (torch's members are attributes too)."""
+        items = self.__dict__.get("_items")
+        if items is not None and isinstance(name, str) and name.isdigit() and str(int(name)) == name \
+                and int(name) < len(items):
+            return int(name)
+        return None
+
+    def __setattr__(self, name, value):
+        i = self._named_position(name)
+        if i is None:
+            super().__setattr__(name, value)
+        else:   # setattr(blocks, "1", layer) replaces that member, as torch's, not a second "1"
+            self._items[i] = self._checked("__setattr__", value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: getattr(blocks, "1"), as torch's.
+        i = self._named_position(name)
+        if i is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return self._items[i]
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -161,3 +161,16 @@ def test_module_list_and_module_dict_views():
     assert pl[0].shape == (3,) and list(pl.state_dict()) == ["0"]
     with pytest.raises(TypeError, match=r"ModuleList\._modules\['0'\]: cannot assign 'int' as child module"):
         nn.ModuleList([nn.ReLU()])._modules["0"] = 1
+
+
+def test_setattr_and_getattr_of_a_position_on_module_and_parameter_lists_replace_that_member():
+    for lib in (mg, torch):
+        ml = lib.nn.ModuleList([lib.nn.Linear(2, 2), lib.nn.ReLU()])
+        setattr(ml, "1", lib.nn.Tanh())
+        assert len(ml) == 2 and [n for n, _ in ml.named_children()] == ["0", "1"]
+        assert type(ml[1]).__name__ == "Tanh" and getattr(ml, "1") is ml[1]
+        pl = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2))])
+        setattr(pl, "0", lib.nn.Parameter(lib.zeros(3)))
+        assert len(pl) == 1 and [n for n, _ in pl.named_parameters()] == ["0"] and tuple(pl[0].shape) == (3,)
+    with pytest.raises(TypeError, match="ModuleList.__setattr__: expected a Layer, got int"):
+        setattr(nn.ModuleList([nn.ReLU()]), "0", 1)
