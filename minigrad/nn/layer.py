@@ -812,6 +812,17 @@ def describe_parameter(p) -> str:
 
 
 
+def layers_after_state(listed, own):
+    """A container's direct members in torch's order: its own parameters and buffers (``own``, from
+    ``Layer._direct_members``), then the members it lists (a Sequential's layers; a ParameterList's parameters
+    come first), then its other sub-layers."""
+    own = list(own)
+    state = [m for m in own if m[1] != "layer"]
+    if listed and listed[0][1] != "layer":
+        return listed + own
+    return state + listed + [m for m in own if m[1] == "layer"]
+
+
 def _set_kind(members, name, kind):
     """Record ``name`` as a member of ``kind``: in place if it is one already, else last."""
     if members.get(name) != kind:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, layers_after_state
 from minigrad.nn.member_views import check_slot
 
 
@@ -135,10 +135,8 @@ class ModuleDict(Layer):
 
     def _direct_members(self):
         # The layers are named by key alone ("cls.weight"); anything a subclass registers follows.
-        for key, layer in self._items.items():
-            if layer is not None:   # an empty slot (torch's _modules[key] = None)
-                yield key, self._member, layer
-        yield from super()._direct_members()
+        listed = [(key, self._member, m) for key, m in self._items.items() if m is not None]   # None: empty slot
+        yield from layers_after_state(listed, super()._direct_members())
 
     # The dict is the one store of its members; ``_modules`` / ``_parameters`` read and write it by key.
     def _own_slots(self, kind):

@@ -1,7 +1,7 @@
 """``Network``: an ordered stack of layers, the model of every MLP in minigrad; ``Sequential``, its PyTorch name."""
 from __future__ import annotations
 
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, layers_after_state
 from minigrad.nn.member_views import VIEWS, check_slot
 from minigrad.nn.activation import ReLU
 from minigrad.nn.linear import Linear
@@ -186,14 +186,12 @@ class Network(Layer):
 
     def _direct_members(self):
         # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";
-        # anything a subclass registers besides them follows under its own name.
+        # a subclass's own parameters and buffers come first and its other sub-layers after them (torch's order).
         names = self._names
-        for i, layer in enumerate(self.stack):
-            if layer is not None:   # an empty slot (torch's _modules[name] = None)
-                yield (str(i) if names is None else names[i]), "layer", layer
-        for name, kind, value in super()._direct_members():
-            if not (name == "stack" or name.startswith("stack.")):
-                yield name, kind, value
+        stacked = [((str(i) if names is None else names[i]), "layer", layer)
+                   for i, layer in enumerate(self.stack) if layer is not None]   # None: torch's empty slot
+        own = (m for m in super()._direct_members() if not (m[0] == "stack" or m[0].startswith("stack.")))
+        yield from layers_after_state(stacked, own)
 
     def __getitem__(self, index):
         if isinstance(index, slice):

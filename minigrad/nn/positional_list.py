@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import operator
 
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, layers_after_state
 from minigrad.nn.member_views import VIEWS, check_slot
 
 
@@ -97,10 +97,8 @@ class PositionalList(Layer):
 
     def _direct_members(self):
         # The members are named by position alone ("0.weight", "0"); anything a subclass registers follows.
-        for i, member in enumerate(self._items):
-            if member is not None:   # an empty slot (torch's _modules[name] = None)
-                yield str(i), self._member, member
-        yield from super()._direct_members()
+        listed = [(str(i), self._member, m) for i, m in enumerate(self._items) if m is not None]   # None: empty slot
+        yield from layers_after_state(listed, super()._direct_members())
 
     # The list is the one store of its members; ``_modules`` / ``_parameters`` read and write it by position.
     def _own_slots(self, kind):

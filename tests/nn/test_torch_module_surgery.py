@@ -174,3 +174,16 @@ def test_setattr_and_getattr_of_a_position_on_module_and_parameter_lists_replace
         assert len(pl) == 1 and [n for n, _ in pl.named_parameters()] == ["0"] and tuple(pl[0].shape) == (3,)
     with pytest.raises(TypeError, match="ModuleList.__setattr__: expected a Layer, got int"):
         setattr(nn.ModuleList([nn.ReLU()]), "0", 1)
+
+
+def test_a_parameter_and_buffer_written_onto_a_container_come_first_as_torch_orders_them():
+    def build(lib):
+        seq = _seq(lib)
+        ml = lib.nn.ModuleList([lib.nn.Linear(2, 2)])
+        md = lib.nn.ModuleDict({"a": lib.nn.Linear(2, 2)})
+        for model in (seq, ml, md):
+            model._parameters["w"] = lib.nn.Parameter(lib.ones(1))
+            model._buffers["b"] = lib.zeros(1)
+        return seq, ml, md
+    for ours, theirs in zip(build(mg), build(torch)):
+        assert _names(ours) == _names(theirs)
