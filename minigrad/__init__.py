@@ -48,7 +48,7 @@ from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors,
 from minigrad.backend import device
 from minigrad.generator import Generator
 from minigrad.dlpack import from_dlpack
-from minigrad.random import initial_seed, manual_seed, seed
+from minigrad.random import default_generator, initial_seed, manual_seed, seed
 from minigrad.backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
 from minigrad.determinism import (are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
                                   use_deterministic_algorithms)

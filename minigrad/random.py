@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.generator import Generator
 from minigrad.scalars import is_integer
 
 
@@ -19,17 +20,20 @@ def _fresh_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
 
 
-_initial_seed = _fresh_seed()
-_generator = np.random.default_rng(_initial_seed)
+#: The one generator every random op draws from (torch's ``default_generator``): seeding re-seeds it in place, so
+#: the object ``manual_seed`` returns stays the one in use. PCG64(seed), the stream ``np.random.default_rng(seed)``
+#: gives, so a seed draws the numbers it always drew.
+default_generator = Generator()
+default_generator.manual_seed(_fresh_seed())
+_generator = default_generator
 
 
-def manual_seed(seed: int) -> None:
-    """Seed minigrad's generator: every later random draw becomes reproducible."""
-    global _generator, _initial_seed
+def manual_seed(seed: int) -> Generator:
+    """Seed minigrad's generator: every later random draw becomes reproducible. Returns the generator (torch's
+    ``manual_seed`` returns ``torch.default_generator``), so ``g = mg.manual_seed(0)`` may be passed on."""
     if not is_integer(seed) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
-    _initial_seed = int(seed)
-    _generator = np.random.default_rng(_initial_seed)
+    return _generator.manual_seed(int(seed))
 
 
 def seed() -> int:
@@ -42,7 +46,7 @@ def seed() -> int:
 def initial_seed() -> int:
     """The seed the generator last started from: ``manual_seed``'s or ``seed``'s, else the one drawn at import
     (``torch.initial_seed``)."""
-    return _initial_seed
+    return _generator.initial_seed()
 
 
 def uniform_on(device: str, shape, dtype):

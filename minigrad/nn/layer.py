@@ -29,6 +29,7 @@ from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
+from minigrad.nn.member_views import VIEWS, MemberView, check_slot
 from minigrad.nn.layer_state import _IncompatibleKeys, _array_of, _is_lazy, load_state, save_state
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.autograd.clear_grads import clear_grads
@@ -182,6 +183,60 @@ class Layer:
         self._buffer_names[name] = bool(persistent)
         _set_kind(self._member_names, name, "buffer")
         object.__setattr__(self, name, tensor)
+
+    # -- torch's dicts of direct members: live views (minigrad/nn/member_views.py) -------------
+    @property
+    def _modules(self) -> MemberView:
+        """The direct sub-layers by name, ``None`` slots too (torch's ``_modules``): writes change the layer."""
+        return MemberView(self, "layer")
+
+    @property
+    def _parameters(self) -> MemberView:
+        """This layer's own parameters by name, ``None`` slots too (torch's ``_parameters``)."""
+        return MemberView(self, "param")
+
+    @property
+    def _buffers(self) -> MemberView:
+        """This layer's own buffers by name, non-persistent ones too (torch's ``_buffers``)."""
+        return MemberView(self, "buffer")
+
+    def _own_slots(self, kind):
+        """(name, value) of this layer's own members of ``kind`` ("layer", "param", "buffer"), None slots too, in
+        definition order; a plain list/dict attribute's entries under their dotted names. Containers that keep
+        their members elsewhere (Sequential, ModuleList, ModuleDict) put theirs first."""
+        values, slots = self.__dict__, []
+        for name, member_kind in self._member_names.items():
+            if member_kind == kind:
+                slots.append((name, values.get(name)))
+            elif member_kind == "container" and kind != "buffer":
+                slots.extend((n, v) for n, k, v in _flatten_member(name, values.get(name)) if k == kind)
+        return slots
+
+    def _set_slot(self, kind, name, value):
+        """``_modules[name] = value`` (and the others): the member ``name`` becomes ``value``, keeping its place
+        if it is one of ``kind`` already, else last; as torch's dict write, with no ``__setattr__`` rules."""
+        check_slot(self, kind, name, value)
+        members = self._member_names
+        if name not in members and ("." in name or not name or name in self.__dict__ or hasattr(type(self), name)):
+            raise KeyError(f"{type(self).__name__}.{VIEWS[kind][0]}[{name!r}]: not a member name (empty, dotted, "
+                           "or an attribute of the layer)")
+        if members.get(name) == "container":
+            raise KeyError(f"{type(self).__name__}.{VIEWS[kind][0]}[{name!r}]: {name!r} is a list or dict "
+                           "attribute; assign it as an attribute")
+        if kind == "buffer":
+            self._buffer_names[name] = self._buffer_names.get(name, True)
+        else:
+            self._buffer_names.pop(name, None)
+        _set_kind(members, name, kind)
+        object.__setattr__(self, name, value)
+
+    def _del_slot(self, kind, name):
+        """``del _modules[name]`` (and the others): the member and its attribute go, as torch's."""
+        if self._member_names.get(name) != kind:
+            raise KeyError(name)
+        del self._member_names[name]
+        self._buffer_names.pop(name, None)
+        self.__dict__.pop(name, None)
 
     # -- walking the tree -----------------------------------------------------
     def _direct_members(self):
@@ -755,6 +810,17 @@ def describe_parameter(p) -> str:
     device = "" if p.device == "cpu" else f" ({p.device})"
     return f"Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}{device}]"
 
+
+
+def layers_after_state(listed, own):
+    """A container's direct members in torch's order: its own parameters and buffers (``own``, from
+    ``Layer._direct_members``), then the members it lists (a Sequential's layers; a ParameterList's parameters
+    come first), then its other sub-layers."""
+    own = list(own)
+    state = [m for m in own if m[1] != "layer"]
+    if listed and listed[0][1] != "layer":
+        return listed + own
+    return state + listed + [m for m in own if m[1] == "layer"]
 
 
 def _set_kind(members, name, kind):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, layers_after_state
+from minigrad.nn.member_views import check_slot
 
 
 class ModuleDict(Layer):
@@ -134,9 +135,24 @@ class ModuleDict(Layer):
 
     def _direct_members(self):
         # The layers are named by key alone ("cls.weight"); anything a subclass registers follows.
-        for key, layer in self._items.items():
-            yield key, self._member, layer
-        yield from super()._direct_members()
+        listed = [(key, self._member, m) for key, m in self._items.items() if m is not None]   # None: empty slot
+        yield from layers_after_state(listed, super()._direct_members())
+
+    # The dict is the one store of its members; ``_modules`` / ``_parameters`` read and write it by key.
+    def _own_slots(self, kind):
+        listed = list(self._items.items()) if kind == self._member else []
+        return listed + super()._own_slots(kind)
+
+    def _set_slot(self, kind, name, value):
+        if kind != self._member or (name not in self._items and name in self._member_names):
+            return super()._set_slot(kind, name, value)
+        check_slot(self, kind, name, value)
+        self._items[self._key(name)] = value
+
+    def _del_slot(self, kind, name):
+        if kind != self._member or name not in self._items:
+            return super()._del_slot(kind, name)
+        del self._items[name]
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(

@@ -1,7 +1,8 @@
 """``Network``: an ordered stack of layers, the model of every MLP in minigrad; ``Sequential``, its PyTorch name."""
 from __future__ import annotations
 
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, layers_after_state
+from minigrad.nn.member_views import VIEWS, check_slot
 from minigrad.nn.activation import ReLU
 from minigrad.nn.linear import Linear
 from minigrad.nn.pooling import MaxPool2d
@@ -59,29 +60,79 @@ class Network(Layer):
         return self
 
     def __setattr__(self, name, value):
-        names = self.__dict__.get("_names")
-        if names is not None and name in names:   # model.fc = Linear(...) replaces the layer named fc
-            self.stack[names.index(name)] = self._checked("__setattr__", value)
-            return
-        if type(self) in (Network, Sequential) and isinstance(value, Layer) and "stack" in self.__dict__:
-            # As torch's Sequential: a layer set as an attribute joins the stack, under its name, and runs.
-            if names is None:
-                object.__setattr__(self, "_names", [str(i) for i in range(len(self.stack))])
-            self._names.append(name)
-            self.stack.append(value)
-            return
+        if "stack" in self.__dict__:
+            i = self._stack_index(name)
+            if i is not None:   # model.fc = Linear(...), setattr(model, "1", ...) replace that layer, as torch's
+                self.stack[i] = self._checked("__setattr__", value)
+                return
+            if self._joins_stack(name) and isinstance(value, Layer):
+                # As torch's Sequential: a layer set as an attribute joins the stack, under its name, and runs.
+                self._append_named(name, value)
+                return
         super().__setattr__(name, value)
 
     def __getattr__(self, name):
-        # Only called when normal lookup fails: a layer named by Sequential(OrderedDict(...)).
-        names = self.__dict__.get("_names")
-        if names is not None and name in names:
-            return self.stack[names.index(name)]
+        # Only called when normal lookup fails: a layer named by Sequential(OrderedDict(...)), or by position.
+        i = self._stack_index(name) if "stack" in self.__dict__ else None
+        if i is not None:
+            return self.stack[i]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def _stack_names(self) -> list:
+        """The stacked layers' names: their keys, or their positions."""
+        names = self._names
+        return list(names) if names is not None else [str(i) for i in range(len(self.stack))]
+
+    def _stack_index(self, name):
+        """The position of the stacked layer named ``name``, or None."""
+        names = self._names
+        if names is not None:
+            return names.index(name) if name in names else None
+        if isinstance(name, str) and name.isdigit() and str(int(name)) == name and int(name) < len(self.stack):
+            return int(name)
+        return None
+
+    def _joins_stack(self, name) -> bool:
+        """A new layer under ``name`` joins the stack (and runs) on a Network or Sequential itself; a subclass's
+        own sub-layers (a head its forward calls) register as any layer's do."""
+        return type(self) in (Network, Sequential) and name not in self._member_names
+
+    def _append_named(self, name, layer):
+        names = self._stack_names()
+        if name != str(len(names)) or self._names is not None:
+            object.__setattr__(self, "_names", names + [name])
+        self.stack.append(layer)
 
     def _replace_member(self, name, layer):
         """``set_submodule``'s write: the layer named ``name`` (a key, or a position)."""
-        self[self._names.index(name) if self._names is not None else int(name)] = layer
+        self[self._stack_names().index(name)] = layer
+
+    # The stack is the one store of its layers; ``_modules`` reads and writes it (see minigrad/nn/member_views.py).
+    def _own_slots(self, kind):
+        stacked = list(zip(self._stack_names(), self.stack)) if kind == "layer" else []
+        return stacked + super()._own_slots(kind)
+
+    def _set_slot(self, kind, name, value):
+        names = self._stack_names()
+        if kind == "layer" and (name in names or self._joins_stack(name)):
+            check_slot(self, kind, name, value)   # None too: torch's Sequential keeps an empty slot
+            if name in names:
+                self.stack[names.index(name)] = value
+            else:
+                self._append_named(name, value)
+            return
+        if name in names:
+            raise KeyError(f"{type(self).__name__}.{VIEWS[kind][0]}[{name!r}]: {name!r} is a layer of the stack")
+        super()._set_slot(kind, name, value)
+
+    def _del_slot(self, kind, name):
+        names = self._stack_names()
+        if kind != "layer" or name not in names:
+            return super()._del_slot(kind, name)
+        i = names.index(name)
+        del self.stack[i], names[i]
+        # torch keeps the other layers' names ("0", "2"); positions again only if they are positions still.
+        object.__setattr__(self, "_names", None if names == [str(j) for j in range(len(names))] else names)
 
     def extend(self, layers) -> "Network":
         """Append each of ``layers``; returns self."""
@@ -135,13 +186,12 @@ class Network(Layer):
 
     def _direct_members(self):
         # The stacked layers are named by position alone: "0.weight", not "stack.0.weight";
-        # anything a subclass registers besides them follows under its own name.
+        # a subclass's own parameters and buffers come first and its other sub-layers after them (torch's order).
         names = self._names
-        for i, layer in enumerate(self.stack):
-            yield (str(i) if names is None else names[i]), "layer", layer
-        for name, kind, value in super()._direct_members():
-            if not (name == "stack" or name.startswith("stack.")):
-                yield name, kind, value
+        stacked = [((str(i) if names is None else names[i]), "layer", layer)
+                   for i, layer in enumerate(self.stack) if layer is not None]   # None: torch's empty slot
+        own = (m for m in super()._direct_members() if not (m[0] == "stack" or m[0].startswith("stack.")))
+        yield from layers_after_state(stacked, own)
 
     def __getitem__(self, index):
         if isinstance(index, slice):

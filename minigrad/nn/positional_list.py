@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import operator
 
-from minigrad.nn.layer import Layer
+from minigrad.nn.layer import Layer, layers_after_state
+from minigrad.nn.member_views import VIEWS, check_slot
 
 
 class PositionalList(Layer):
@@ -63,6 +64,28 @@ class PositionalList(Layer):
         self._items[self._position(index, f"{type(self).__name__} assignment takes one integer index")] = \
             self._checked("__setitem__", member)
 
+    def _named_position(self, name):
+        """The position a member name such as ``"1"`` stands for, or None (torch's members are attributes too)."""
+        items = self.__dict__.get("_items")
+        if items is not None and isinstance(name, str) and name.isdigit() and str(int(name)) == name \
+                and int(name) < len(items):
+            return int(name)
+        return None
+
+    def __setattr__(self, name, value):
+        i = self._named_position(name)
+        if i is None:
+            super().__setattr__(name, value)
+        else:   # setattr(blocks, "1", layer) replaces that member, as torch's, not a second "1"
+            self._items[i] = self._checked("__setattr__", value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: getattr(blocks, "1"), as torch's.
+        i = self._named_position(name)
+        if i is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return self._items[i]
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -74,9 +97,39 @@ class PositionalList(Layer):
 
     def _direct_members(self):
         # The members are named by position alone ("0.weight", "0"); anything a subclass registers follows.
-        for i, member in enumerate(self._items):
-            yield str(i), self._member, member
-        yield from super()._direct_members()
+        listed = [(str(i), self._member, m) for i, m in enumerate(self._items) if m is not None]   # None: empty slot
+        yield from layers_after_state(listed, super()._direct_members())
+
+    # The list is the one store of its members; ``_modules`` / ``_parameters`` read and write it by position.
+    def _own_slots(self, kind):
+        listed = [(str(i), m) for i, m in enumerate(self._items)] if kind == self._member else []
+        return listed + super()._own_slots(kind)
+
+    def _slot_position(self, kind, name):
+        """The position ``name`` writes (the length: a new last member), or None for a name of the base's."""
+        if kind != self._member or not isinstance(name, str) or not name.isdigit():
+            return None
+        i = int(name)
+        if str(i) != name or i > len(self._items):
+            raise KeyError(f"{type(self).__name__}.{VIEWS[kind][0]}[{name!r}]: the positions are 0 to "
+                           f"{len(self._items)} (a new last one)")
+        return i
+
+    def _set_slot(self, kind, name, value):
+        i = self._slot_position(kind, name)
+        if i is None:
+            return super()._set_slot(kind, name, value)
+        check_slot(self, kind, name, value)
+        if i == len(self._items):
+            self._items.append(value)
+        else:
+            self._items[i] = value
+
+    def _del_slot(self, kind, name):
+        i = self._slot_position(kind, name)
+        if i is None or i == len(self._items):
+            return super()._del_slot(kind, name)
+        del self._items[i]   # the later members move up (torch's dict would keep a hole at this key)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} is a container and has no forward: {self._forward_hint}")

@@ -19,3 +19,22 @@ def test_nll_loss_with_a_float_target_names_the_shapes_and_no_probability_readin
             "nll_loss: target must hold integer class indices, got dtype float32 (target shape (4,), input shape "
             "(4, 3)); convert with target.astype(np.int64)") + "$"):
         F.nll_loss(mg.zeros(4, 3), mg.zeros(4))
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_a_class_index_out_of_range_names_the_input_shape_passed_not_the_flattened_rows(loss):
+    target = mg.tensor([[[0, 1], [2, 5]], [[0, 0], [0, 0]]])
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"{loss.__name__}: target holds class index 5 outside [0, 3) for input of shape (2, 3, 2, 2)") + "$"):
+        loss(mg.zeros(2, 3, 2, 2), target)
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_a_float_target_per_position_names_the_shapes_passed(loss):
+    with pytest.raises(TypeError, match=re.escape("(target shape (2, 2, 2), input shape (2, 3, 2, 2))")):
+        loss(mg.zeros(2, 3, 2, 2), mg.zeros(2, 2, 2))
+
+
+def test_a_wrong_weight_per_position_names_the_input_shape_passed():
+    with pytest.raises(ValueError, match=re.escape("one per class of input of shape (2, 3, 2, 2)")):
+        F.nll_loss(mg.zeros(2, 3, 2, 2), mg.zeros(2, 2, 2, dtype=mg.int64), weight=mg.ones(4))

@@ -314,6 +314,18 @@ def test_seed_and_initial_seed():
     np.testing.assert_array_equal(mg.rand(3).numpy(), a.numpy())
 
 
+def test_manual_seed_returns_the_default_generator_as_torch():
+    g, tg = mg.manual_seed(7), torch.manual_seed(7)
+    assert isinstance(tg, torch.Generator) and tg is torch.default_generator
+    assert isinstance(g, mg.Generator) and g is mg.default_generator and g is mg.manual_seed(8)
+    assert g.initial_seed() == mg.initial_seed() == 8
+    mg.manual_seed(3)
+    a = mg.rand(4).numpy()
+    g.manual_seed(3)   # seeding the returned generator seeds what rand draws from
+    np.testing.assert_array_equal(mg.rand(4).numpy(), a)
+    assert mg.initial_seed() == 3
+
+
 def test_rng_state_round_trip():
     mg.manual_seed(5)
     mg.randn(3)   # a float32 normal draw leaves a buffered uint32 in the state

@@ -40,8 +40,9 @@ def number_array(value):
         return None
 
 
-def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
-    """Validate integer class targets for (N, C) scores; return (targets, row scale, NaN term).
+def _class_targets(name, logits, target, ignore_index, reduction, weight=None, shown=None):
+    """Validate integer class targets for (N, C) scores; return (targets, row scale, NaN term). ``shown``: the
+    (input, target) shapes the caller passed, for the messages, when these rows are a flattened (N, C, d1, ...).
 
     The targets are class indices safe to gather with. The row scale is each
     row's factor in the reduced loss: its weight (the class weight of its target,
@@ -62,6 +63,7 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
     if not hasattr(data, "dtype"):
         data = np.asarray(data)
     n, c = logits.shape
+    shown_input, shown_target = shown or (tuple(logits.shape), tuple(data.shape))
     if data.dtype.kind not in "iu":
         if tuple(data.shape) == (n, c):
             # One-hot (or probability) rows: astype would keep the wrong shape; argmax gives the indices.
@@ -69,7 +71,7 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
                 f"{name}: target has shape {tuple(data.shape)} like the input: one-hot or probability rows? "
                 f"{name} takes integer class indices of shape ({n},); pass target.argmax(axis=1)"
             )
-        shapes = f"(target shape {tuple(data.shape)}, input shape {(n, c)})"
+        shapes = f"(target shape {shown_target}, input shape {shown_input})"
         hint = (f"a class-probability target must have the input's shape {(n, c)}" if name == "cross_entropy"
                 else "convert with target.astype(np.int64)")
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype} {shapes}; {hint}")
@@ -79,17 +81,17 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None):
             f"expected target of shape ({n},)"
         )
     data = to_device(data, logits.device)
-    weight = _class_weight(name, weight, logits)
+    weight = _class_weight(name, weight, logits, shown_input)
     if isinstance(data, np.ndarray):
-        safe, scale = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, tuple(logits.shape),
-                                    weight)
+        safe, scale = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, shown_input, weight)
     else:
         safe, scale = _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
     return safe, scale, _empty_mean_term(scale, n, reduction, logits)
 
 
-def _class_weight(name, weight, logits):
-    """``weight`` as a (C,) array in the logits' dtype and on their device (None stays None)."""
+def _class_weight(name, weight, logits, shown_input=None):
+    """``weight`` as a (C,) array in the logits' dtype and on their device (None stays None); ``shown_input``: the
+    input shape the caller passed, for the message."""
     if weight is None:
         return None
     data = weight.data if isinstance(weight, Tensor) else weight
@@ -98,7 +100,7 @@ def _class_weight(name, weight, logits):
     c = logits.shape[1]
     if tuple(data.shape) != (c,):
         raise ValueError(f"{name}: weight has shape {tuple(data.shape)}; expected ({c},), one per class of "
-                         f"input of shape {tuple(logits.shape)}")
+                         f"input of shape {shown_input or tuple(logits.shape)}")
     return to_device(data, logits.device).astype(logits.dtype, copy=False)
 
 
@@ -280,9 +282,15 @@ def cross_entropy(input: Tensor, target, weight=None, size_average=None, ignore_
                              f"(floating) targets of shape {tuple(target.shape)}")
         return _probability_cross_entropy(logits, target, reduction, float(label_smoothing), weight)
     if isinstance(logits, Tensor) and logits.ndim != 2:
-        return _per_position("cross_entropy", cross_entropy, logits, target, reduction, label_smoothing=label_smoothing,
-                             ignore_index=ignore_index, weight=weight)
-    safe, row_scale, nan_term = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight)
+        return _per_position("cross_entropy", _cross_entropy_rows, logits, target, reduction, weight=weight,
+                             ignore_index=ignore_index, label_smoothing=label_smoothing)
+    return _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_smoothing)
+
+
+def _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_smoothing, shown=None):
+    """``cross_entropy`` of (N, C) logits and (N,) class indices (``shown``: see ``_class_targets``)."""
+    safe, row_scale, nan_term = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight,
+                                               shown)
     if weight is not None and label_smoothing > 0:
         loss = _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, float(label_smoothing),
                                                 ignore_index, reduction, _class_weight("cross_entropy", weight, logits))
@@ -333,9 +341,14 @@ def nll_loss(input: Tensor, target, weight=None, size_average=None, ignore_index
     reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
     _check_reduction("nll_loss", reduction)
     if isinstance(log_probs, Tensor) and log_probs.ndim != 2:
-        return _per_position("nll_loss", nll_loss, log_probs, target, reduction, ignore_index=ignore_index,
-                             weight=weight)
-    safe, row_scale, nan_term = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight)
+        return _per_position("nll_loss", _nll_rows, log_probs, target, reduction, weight=weight,
+                             ignore_index=ignore_index)
+    return _nll_rows(log_probs, target, reduction, weight, ignore_index)
+
+
+def _nll_rows(log_probs, target, reduction, weight, ignore_index, shown=None):
+    """``nll_loss`` of (N, C) log-probabilities and (N,) class indices (``shown``: see ``_class_targets``)."""
+    safe, row_scale, nan_term = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight, shown)
     per_row = _picked_rows(log_probs, safe, row_scale)
     loss = per_row if reduction == "none" else per_row.sum()
     return loss if nan_term is None else loss + Tensor(nan_term)
@@ -358,7 +371,8 @@ def _per_position(name, loss, scores, target, reduction, **options):
     rows = (ops.reshape(scores, (1, -1)) if scores.ndim == 1
             else ops.reshape(ops.movedim(scores, 1, -1), (-1, scores.shape[1])))
     flat = ops.reshape(target if isinstance(target, Tensor) else Tensor(number_array(target)), (-1,))
-    out = loss(rows, flat, reduction=reduction, **options)
+    # ``loss`` takes the rows; its messages name the shapes the caller passed, not the flattened ones.
+    out = loss(rows, flat, reduction=reduction, shown=(tuple(scores.shape), target_shape), **options)
     return ops.reshape(out, target_shape) if reduction == "none" else out
 
 
