@@ -29,7 +29,7 @@ def _bound_inputs(make_layer, n_inputs, run, mode="eval"):
 
     def fn(*args):
         inputs, params = args[:n_inputs], args[n_inputs:]
-        layer = make_layer()
+        layer = make_layer().to(args[0].device)   # its buffers (running statistics) on the inputs' device
         layer.train(mode == "train")
         names = [name for name, _ in layer.named_parameters()]
         if len(names) != len(params):
@@ -1196,7 +1196,7 @@ def _lazy(make, seed=41):
     """fn(x): a fresh lazy layer (in x's dtype) whose first call, on x, materializes it with seeded draws."""
     def fn(x):
         mg.manual_seed(seed)
-        return make(x.dtype)(x)
+        return make(x.dtype).to(x.device)(x)   # the placeholders are filled on the layer's device, as torch's
 
     return fn
 
