@@ -12,6 +12,7 @@ Devices are strings: ``"cpu"``, ``"cuda"`` (the current GPU, stored as
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 
 import numpy as np
@@ -401,7 +402,7 @@ def lu_factor(a):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    flat = a.reshape((-1, m, n))
+    flat = a.reshape((math.prod(batch), m, n))   # not -1: NumPy refuses it for an empty matrix or batch
     lu = xp.zeros_like(flat)
     pivots = xp.zeros((flat.shape[0], k), dtype=np.int64)
     if k:

@@ -134,6 +134,10 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
                            f"one B; got {[None if g is None else tuple(g.shape) for g in batched]} for outputs of "
                            f"shapes {[tuple(o.shape) for o in outputs]}")
     n = next(iter(sizes))[0]
+    if n == 0:
+        raise RuntimeError("grad: is_grads_batched=True got an empty batch (B = 0) of grad_outputs "
+                           f"{[None if g is None else tuple(g.shape) for g in batched]}; there is no row to "
+                           "differentiate with")
     keep = create_graph if retain_graph is None else retain_graph
     rows = [grad(outputs, inputs, [None if g is None else g[i] for g in batched],
                  retain_graph=True if i < n - 1 else keep, create_graph=create_graph, allow_unused=allow_unused,

@@ -191,7 +191,8 @@ class Flatten:
     """``(N, d1, d2, ...)`` to ``(N, d1 * d2 * ...)``: images to vectors for an MLP."""
 
     def __call__(self, batch):
-        return batch.reshape(batch.shape[0], -1)
+        # the row length spelled out: NumPy refuses -1 for a batch of 0
+        return batch.reshape(batch.shape[0], int(np.prod(batch.shape[1:], dtype=np.int64)))
 
     def __repr__(self):
         return "Flatten()"

@@ -9,6 +9,8 @@ sits above ``nn``). Otherwise (eval, one rank, no process group) it is BatchNorm
 """
 from __future__ import annotations
 
+import math
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
 from minigrad.nn.layer import Layer
@@ -76,8 +78,9 @@ class SyncBatchNorm(_BatchNorm):
         if x.ndim <= 5:
             return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch, momentum=momentum,
                                 eps=self.eps)
-        # F.batch_norm takes up to 3 spatial axes; more are one axis for the statistics.
-        flat = x.reshape(x.shape[0], x.shape[1], -1)
+        # F.batch_norm takes up to 3 spatial axes; more are one axis for the statistics (its length spelled out:
+        # NumPy refuses -1 for a batch of 0).
+        flat = x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
         return F.batch_norm(flat, *stats, self.weight, self.bias, training=use_batch, momentum=momentum,
                             eps=self.eps).reshape(*x.shape)
 

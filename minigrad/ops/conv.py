@@ -291,6 +291,12 @@ def _check_groups(op, groups, in_channels, out_channels):
     return groups
 
 
+def check_some_output_channels(op, weight):
+    """torch refuses a weight of 0 output channels; its empty output's backward would need reshape(-1, 0)."""
+    if weight.shape[0] == 0:
+        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} has no output channels")
+
+
 def _stride_and_dilation(op, stride, dilation, dims=2):
     """``stride`` and ``dilation`` as tuples of ``dims`` positive ints (each given as an int or such a tuple)."""
     parse = _PARSERS[dims]
@@ -347,6 +353,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def convolve(op, conv_op, dims, x, weight, bias, stride, padding, dilation, groups):
     """conv2d or conv3d (``dims`` spatial axes, applied as ``conv_op``): the checks, then the op."""
     x, weight, bias, unbatched = _check_tensors(op, x, weight, bias, dims)
+    check_some_output_channels(op, weight)
     o, cg, *kernel = weight.shape
     kernel = tuple(kernel)
     stride, dilation = _stride_and_dilation(op, stride, dilation, dims)

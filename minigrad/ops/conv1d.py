@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._windows import Geometry, single
-from minigrad.ops.conv import Conv2d, ConvTranspose2d, _check_groups, check_dtypes, conv_padding, conv_transpose2d
+from minigrad.ops.conv import (Conv2d, ConvTranspose2d, _check_groups, check_dtypes, check_some_output_channels,
+                                conv_padding, conv_transpose2d)
 
 __all__ = ["conv1d", "conv_transpose1d"]
 
@@ -46,6 +47,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     unbatched = input.ndim == 2
     if unbatched:
         input = input.reshape(1, *input.shape)
+    check_some_output_channels(op, weight)
     o, cg, k = weight.shape
     stride, dilation = single(op, "stride", stride), single(op, "dilation", dilation)
     for name, value in (("stride", stride), ("dilation", dilation)):

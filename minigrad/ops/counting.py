@@ -3,6 +3,7 @@ and ``count_nonzero``. Counts and positions are int64; values keep the input's d
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -150,7 +151,7 @@ def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
     xp = x._xp()
     data = x.data.reshape(-1) if d is None else xp.moveaxis(x.data, d, 0)
     n = data.shape[0]
-    rows = data.reshape(n, -1)
+    rows = data.reshape(n, math.prod(data.shape[1:]))   # not -1: NumPy refuses it for 0 rows
     start = xp.ones(n, dtype=bool)
     if n > 1:
         start[1:] = (rows[1:] != rows[:-1]).any(axis=1)

@@ -100,19 +100,32 @@ def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
     if ord in (1, -1, math.inf, -math.inf):
         summed, over = (r, c) if ord in (1, -1) else (c, r)
         sums = _sum(_abs(a), summed, True)
-        out = (amax if ord > 0 else amin)(sums, over, keepdim=True)
+        out = _extreme_or_zero(sums, over, ord, a, dim, keepdim=True)
         return out if keepdim else reshape_if_needed(out, tuple(s for i, s in enumerate(a.shape) if i not in (r, c)))
     rest = [i for i in range(a.ndim) if i not in (r, c)]
     values = svdvals(transpose_if_needed(a, rest + [r, c]))
     if ord == "nuc":
         out = _sum(values, -1)
     else:
-        out = (amax if ord == 2 else amin)(values, -1)
+        out = _extreme_or_zero(values, -1, ord, a, dim, keepdim=False)
     if keepdim:
         shape = list(a.shape)
         shape[r] = shape[c] = 1
         out = reshape(out, tuple(shape))
     return out
+
+
+def _extreme_or_zero(x, axis, ord, a, dim, keepdim):  # noqa: A002
+    """The largest (ord > 0) or smallest of the nonnegative ``x`` over ``axis``. Over nothing the largest is 0 (the
+    sum of nothing keeps the graph), as torch's matrix_norm gives; the smallest has no value and is refused."""
+    if x.shape[axis] and ord > 0:
+        return amax(x, axis, keepdim=keepdim)
+    if x.shape[axis]:
+        return amin(x, axis, keepdim=keepdim)
+    if ord > 0:
+        return _sum(x, axis, keepdim)
+    raise ValueError(f"linalg.matrix_norm: ord={ord:g} is the smallest of no values for the empty matrices of a "
+                     f"tensor of shape {tuple(a.shape)} (dim={dim!r})")
 
 
 def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002

@@ -55,7 +55,7 @@ def aminmax(x, *, dim=None, keepdim=False):
     x = as_tensor(x)
     if dim is not None and not is_integer(dim):
         raise TypeError(f"aminmax: dim must be one int or None, got dim={dim!r}")
-    if x.size == 0:
+    if dim is None and x.size == 0:
         raise ValueError(f"aminmax: cannot reduce an empty tensor of shape {x.shape}")
     d = () if dim is None else int(dim)
     return AminmaxResult(_extreme(Min, "aminmax", x, d, keepdim), _extreme(Max, "aminmax", x, d, keepdim))

@@ -5,6 +5,8 @@ PyTorch's spellings with PyTorch's meaning sit beside them: ``permute``, ``unsqu
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import Function
@@ -263,7 +265,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     if first == last and x.ndim:
         return x   # nothing merged: the input itself, as torch's
     shape = x.shape or (1,)
-    return reshape(x, shape[:first] + (-1 if 0 not in shape[first:last + 1] else 0,) + shape[last + 1:])
+    # the merged size spelled out: NumPy refuses -1 beside another 0 (a batch of 0 flattened from dim 1)
+    return reshape(x, shape[:first] + (math.prod(shape[first:last + 1]),) + shape[last + 1:])
 
 
 def _sequence(name, tensors):

@@ -348,3 +348,11 @@ def test_backward_with_inputs_names_backward_in_its_errors():
     with pytest.raises(RuntimeError):
         (tx * 2.0).sum().backward(inputs=[torch.tensor([1.0, 2.0])])
     assert x.grad is None
+
+
+def test_an_empty_batch_of_grad_outputs_is_one_clear_error():
+    """B = 0 rows ran no pass and then failed with 'tuple index out of range' (torch's own fails with an IndexError)."""
+    x = mg.ones(3, dtype="float64", requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^grad: is_grads_batched=True got an empty batch \(B = 0\) of "
+                                           r"grad_outputs \[\(0, 3\)\]; there is no row to differentiate with$"):
+        mg.autograd.grad(x * 2, x, mg.zeros(0, 3, dtype="float64"), is_grads_batched=True)

@@ -292,3 +292,11 @@ def test_lambda_in_a_dataset_hands_its_function_one_sample_that_to_tensor_reads_
         x, _ = next(iter(DataLoader(ds, batch_size=5)))
         np.testing.assert_array_equal(x.numpy(), expected[name], err_msg=name)
         np.testing.assert_array_equal(ds[2][0], expected[name][2], err_msg=name)
+
+
+def test_flatten_and_reshape_take_an_empty_batch():
+    """Flatten's reshape(0, -1) was refused by NumPy for a batch of 0 images."""
+    empty = np.zeros((0, 1, 3, 4), dtype=np.float32)
+    flat = transforms.Flatten()(empty)
+    assert flat.shape == (0, 12) and flat.dtype == np.float32
+    assert transforms.Reshape((1, 3, 4))(flat).shape == (0, 1, 3, 4)

@@ -203,3 +203,18 @@ def test_the_synchronised_op_keeps_float32_and_refuses_one_value_per_channel():
                                          r"ranks, got input of shape \(1, 3\)"):
         sync_batch_norm(mg.tensor(np.zeros((1, 3), np.float32)), None, None, None, None, 0.1, 1e-5)
     assert SyncBatchNormalize.__name__ in mg.onnx.NOT_EXPORTED
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_a_batch_of_0_with_more_than_three_spatial_dims_is_empty_as_torch(training):
+    """Inputs past 5-D are flattened to (N, C, -1) for the statistics, which NumPy refuses for N = 0."""
+    ours, theirs = nn.SyncBatchNorm(2, dtype=mg.float64), torch.nn.SyncBatchNorm(2, dtype=torch.float64)
+    ours.train(training)
+    theirs.train(training)
+    x = mg.zeros(0, 2, 1, 2, 2, 2, dtype="float64", requires_grad=True)
+    y, ty = ours(x), theirs(torch.zeros(0, 2, 1, 2, 2, 2, dtype=torch.float64))
+    assert y.shape == tuple(ty.shape) == (0, 2, 1, 2, 2, 2)
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[name].numpy(), value.numpy(), err_msg=name)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and x.grad.dtype == np.float64

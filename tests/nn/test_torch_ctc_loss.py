@@ -139,3 +139,28 @@ def test_writing_into_the_per_sample_loss_leaves_its_gradient_alone():
         grads.append(x.grad.numpy())
     assert np.isfinite(grads[1]).all()
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_ctc_loss_without_time_steps_is_one_clear_error():
+    """T = 0 failed inside the forward pass with NumPy's 'index 0 is out of bounds'; torch refuses it too."""
+    args = (torch.zeros(2, 0, dtype=torch.int64), torch.zeros(2, dtype=torch.int64), torch.zeros(2, dtype=torch.int64))
+    with pytest.raises(RuntimeError, match="must not be empty"):
+        torch.nn.functional.ctc_loss(torch.zeros(0, 2, 3, dtype=torch.float64), *args)
+    with pytest.raises(ValueError, match=r"^ctc_loss: log_probs of shape \(0, 2, 3\) has no time steps \(T = 0\)$"):
+        F.ctc_loss(mg.zeros(0, 2, 3, dtype="float64"), *[mg.tensor(a.numpy()) for a in args])
+
+
+@pytest.mark.parametrize("targets", [np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)])
+def test_ctc_loss_of_an_empty_batch_is_nan_or_zero_with_an_empty_gradient(targets):
+    """A batch of 0 failed inside the forward pass with NumPy's 'could not broadcast (0, 2) into (0, 1)'. torch
+    refuses it ('log_probs tensor must not be empty'); here it takes the other losses' rule: 'none' (0,), 'sum' 0,
+    'mean' NaN."""
+    x = mg.zeros(4, 0, 3, dtype="float64", requires_grad=True)
+    lengths = mg.zeros(0, dtype="int64")
+    for reduction, expected in (("none", np.zeros(0)), ("sum", 0.0), ("mean", np.nan)):
+        x.grad = None
+        loss = F.ctc_loss(x.log_softmax(2), mg.tensor(targets), lengths, lengths, reduction=reduction)
+        assert loss.shape == np.shape(expected) and loss.dtype == np.float64
+        np.testing.assert_array_equal(loss.numpy(), expected)
+        loss.sum().backward()
+        assert x.grad.shape == (4, 0, 3) and x.grad.dtype == np.float64

@@ -176,3 +176,21 @@ def test_an_index_outside_the_table_is_refused_in_every_mode(mode, bad, two_d):
                                          f"\\(indices of shape {re.escape(str(index.shape))}\\)"):
         F.embedding_bag(mg.tensor(index), mg.tensor(w, dtype="float64"),
                         None if two_d else mg.tensor(offsets), mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("input_shape, offsets", [((0, 4), None), ((0,), np.zeros(0, dtype=np.int64))])
+def test_no_bags_give_an_empty_output_on_the_graph_as_torch(mode, input_shape, offsets):
+    """With no bags the output was a constant, so loss.backward() of a batch of 0 raised 'does not require grad';
+    torch's output stays on the graph and the weight gets a zero gradient."""
+    w, tw = pair(np.arange(15.0).reshape(5, 3))
+    index = np.zeros(input_shape, dtype=np.int64)
+    ours = F.embedding_bag(mg.tensor(index), w, None if offsets is None else mg.tensor(offsets), mode=mode)
+    theirs = torch.nn.functional.embedding_bag(torch.tensor(index), tw,
+                                               None if offsets is None else torch.tensor(offsets), mode=mode)
+    assert ours.shape == tuple(theirs.shape) == (0, 3) and ours.dtype == np.float64
+    assert ours.requires_grad and theirs.requires_grad
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), tw.grad.numpy())
+    assert w.grad.shape == (5, 3) and w.grad.dtype == np.float64

@@ -84,3 +84,20 @@ def test_instance_norm_of_an_empty_batch(track):
         np.testing.assert_array_equal(layer.running_var.numpy(), np.ones(3))
     y.sum().backward()
     assert x.grad.shape == (0, 3, 2, 2)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize("indices", [False, True])
+def test_fractional_max_pool_of_an_empty_batch(d, indices):
+    """NumPy refused to reshape the empty input into (0, C, 1, -1) when gathering the windows."""
+    shape = (0, 2) + (5, 6, 5)[:d]
+
+    def pool(lib, x):
+        out = getattr(lib.nn, f"FractionalMaxPool{d}d")(2, output_size=(2,) * d, return_indices=indices)(x)
+        return out if indices else (out, None)
+    (y, i), (ty, ti), x, tx = _both(pool, shape)
+    assert y.shape == tuple(ty.shape) == (0, 2) + (2,) * d and y.dtype == np.float64
+    if indices:
+        assert i.shape == tuple(ti.shape) and i.dtype == np.int64
+    y.sum().backward()
+    assert x.grad.shape == shape and x.grad.dtype == np.float64

@@ -171,3 +171,14 @@ def test_bad_arguments_get_one_clear_error(call, message):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_a_weight_with_no_output_channels_is_one_clear_error_as_torch(d):
+    """It used to give an empty output whose backward then failed in NumPy's reshape(-1, 0)."""
+    import torch
+    shape = (0, 3) + (1,) * d
+    with pytest.raises(RuntimeError, match="expected weight to be at least 1 at dimension 0"):
+        getattr(TF, f"conv{d}d")(torch.ones((2, 3) + (4,) * d), torch.ones(shape))
+    with pytest.raises(ValueError, match=rf"^conv{d}d: weight of shape \(0, 3(, 1)+\) has no output channels$"):
+        getattr(mg.nn.functional, f"conv{d}d")(mg.ones(2, 3, *(4,) * d), mg.ones(*shape))

@@ -4,6 +4,7 @@
 
 Each test failed before its fix."""
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -249,6 +250,21 @@ def test_mean_losses_on_an_empty_batch_are_nan_with_an_empty_gradient(loss):
     assert x.grad.shape == (0, 3)
     s = loss(x, np.ones((0, 3)), reduction="sum")
     assert s.item() == 0.0
+
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mean_over_nothing_and_mean_losses_on_an_empty_batch_are_quiet_as_torch(dtype):
+    """NumPy's mean warned 'Mean of empty slice' and '0/0' on every batch of 0; torch gives its NaN silently."""
+    x = mg.zeros(0, 3, dtype=dtype, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = [mg.mean(x), mg.mean(x, axis=0, keepdims=True), F.l1_loss(x, mg.zeros(0, 3, dtype=dtype)),
+                  F.binary_cross_entropy_with_logits(x, mg.zeros(0, 3, dtype=dtype))]
+        sum(v.sum() for v in values).backward()
+    assert [v.shape for v in values] == [(), (1, 3), (), ()]
+    assert all(v.dtype == np.dtype(dtype) and np.isnan(v.numpy()).all() for v in values)
+    assert x.grad.shape == (0, 3) and x.grad.dtype == np.dtype(dtype)
 
 
 # ---------------------------------------------------------------- 8: split with non-increasing indices

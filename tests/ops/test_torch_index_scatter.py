@@ -599,3 +599,15 @@ def test_count_nonzero_matches_torch(dim):
     assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     assert mg.count_nonzero(mg.tensor(0.0)).item() == 0
+
+
+@pytest.mark.parametrize("shape, dim", [((0,), None), ((0, 3), None), ((0, 3), 0), ((3, 0), 1)])
+@pytest.mark.parametrize("name", ["unique", "unique_consecutive"])
+def test_unique_and_unique_consecutive_of_an_empty_tensor_match_torch(name, shape, dim):
+    """unique_consecutive asked NumPy to reshape its 0 rows into (0, -1), which it refuses."""
+    kwargs = dict(return_inverse=True, return_counts=True, dim=dim)
+    ours = getattr(mg, name)(mg.zeros(*shape, dtype="float64"), **kwargs)
+    theirs = getattr(torch, name)(torch.zeros(shape, dtype=torch.float64), **kwargs)
+    assert len(ours) == len(theirs) == 3
+    for o, t in zip(ours, theirs):
+        assert o.shape == tuple(t.shape) and o.dtype == t.numpy().dtype

@@ -6,6 +6,8 @@ with distinct eigenvalues and singular values. Eigenvectors and singular vectors
 so eigh and svd are compared through losses that do not depend on it (their squares, U diag(S) Vh);
 the shape errors name the op and the shapes.
 """
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -243,6 +245,27 @@ def test_matrix_norm_matches_torch(ord, dim, keepdim):
     agree(lambda t: mg.linalg.matrix_norm(t, ord, dim, keepdim),
           lambda t: torch.linalg.matrix_norm(t, ord, dim, keepdim),
           a, second=ord not in (1, -1, np.inf, -np.inf))
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (0, 0), (2, 3, 0)])
+@pytest.mark.parametrize("ord", [1, 2, math.inf, "fro", "nuc"])
+def test_matrix_norm_of_empty_matrices_matches_torch(shape, ord):
+    """ord 1, 2 and inf are the largest of nonnegative numbers, 0 over nothing as in torch; minigrad raised from
+    amax for them."""
+    x, tx = pair(np.zeros(shape))
+    ours, theirs = mg.linalg.matrix_norm(x, ord), torch.linalg.matrix_norm(tx, ord)
+    same(ours, theirs)
+    ours.sum().backward()
+    assert x.grad.shape == shape and x.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("ord", [-1, -2, -math.inf])
+def test_matrix_norm_of_an_empty_matrix_refuses_the_smallest_as_torch(ord):
+    with pytest.raises(IndexError):
+        torch.linalg.matrix_norm(torch.zeros(2, 0, 0), ord)
+    with pytest.raises(ValueError, match=rf"^linalg\.matrix_norm: ord={ord:g} is the smallest of no values "
+                                         r"for the empty matrices of a tensor of shape \(2, 0, 0\)"):
+        mg.linalg.matrix_norm(mg.zeros(2, 0, 0), ord)
 
 
 @pytest.mark.parametrize("ord", [2, 1, 3.5, 0.5, -1, -2.5, np.inf, -np.inf])

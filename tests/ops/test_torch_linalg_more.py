@@ -147,6 +147,22 @@ def test_lu_factor_and_lu_match_torch(shape):
         same(mg.lu_unpack(*ours)[i], part)
 
 
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 3), (3, 0), (2, 0, 0), (0, 3, 3), (2, 0, 3)])
+def test_lu_factor_and_lu_of_empty_matrices_match_torch(shape):
+    """NumPy refused to reshape an empty input into (-1, m, n) before the factorisation loop."""
+    x, tx = pair(np.zeros(shape))
+    ours, theirs = mg.linalg.lu_factor(x), torch.linalg.lu_factor(tx)
+    same(ours.LU, theirs.LU)
+    assert ours.pivots.shape == tuple(theirs.pivots.shape) and ours.pivots.dtype == np.int32
+    for o, t in zip(mg.linalg.lu(x), torch.linalg.lu(tx)):
+        same(o, t)
+    info = mg.linalg.lu_factor_ex(x).info
+    assert info.shape == shape[:-2] and info.dtype == np.int32
+    (mg.linalg.lu(x).L.sum() + mg.linalg.lu(x).U.sum() + ours.LU.sum()).backward()
+    assert x.grad.shape == shape and x.grad.dtype == np.float64
+
+
 def test_lu_unpack_without_data_or_pivots_gives_empty_tensors_as_torch():
     a = near3(3, 3)
     lu_, piv = mg.linalg.lu_factor(mg.tensor(a, dtype="float64"))

@@ -512,3 +512,22 @@ def test_the_doubling_scan_used_without_ufunc_accumulate_matches_numpys():
             for reverse in (False, True):
                 expected = _running(np, ufunc, data, axis, reverse)
                 np.testing.assert_allclose(_running(proxy, ufunc, data, axis, reverse), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("shape, dim", [((3, 0), 0), ((0, 4), 1), ((0, 4, 5), -1), ((2, 0, 3), 2)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_aminmax_over_a_nonempty_dim_of_an_empty_tensor_is_empty_as_torch(shape, dim, keepdim):
+    """aminmax refused every empty tensor, where torch (and amin/amax) reduce a non-empty dim to an empty result."""
+    x, tx = pair(np.zeros(shape))
+    ours, theirs = x.aminmax(dim=dim, keepdim=keepdim), torch.aminmax(tx, dim=dim, keepdim=keepdim)
+    same(ours.min, theirs.min)
+    same(ours.max, theirs.max)
+    (ours.min + ours.max).sum().backward()
+    assert x.grad.shape == shape and x.grad.dtype == np.float64
+
+
+def test_aminmax_still_refuses_to_reduce_nothing():
+    with pytest.raises(ValueError, match=r"^aminmax: cannot reduce an empty tensor of shape \(0, 4\)$"):
+        mg.zeros(0, 4).aminmax()
+    with pytest.raises(ValueError, match=r"aminmax.*\(3, 0\)"):
+        mg.zeros(3, 0).aminmax(dim=1)

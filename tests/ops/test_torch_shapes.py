@@ -440,3 +440,15 @@ def test_squeeze_of_a_dim_longer_than_one_by_position_names_torchs_dim_keyword()
                                          r"squeeze\(dim=0\) is PyTorch's, which keeps a dim of another length$"):
         y.squeeze(0)
     assert y.squeeze(dim=0).shape == (3, 1)
+
+
+@pytest.mark.parametrize("shape, start, end", [((0, 4, 5), 1, -1), ((0, 4, 5), 0, 1), ((2, 0, 3), 1, 2),
+                                               ((3, 2, 0), 0, 1)])
+def test_flatten_of_an_empty_tensor_matches_torch(shape, start, end):
+    """flatten(x, 1) of a batch of 0 asked NumPy to reshape (0, 4, 5) into (0, -1), which it refuses."""
+    x, tx = pair(np.zeros(shape))
+    ours, theirs = mg.flatten(x, start, end), torch.flatten(tx, start, end)
+    same(ours, theirs)
+    same(x.flatten(start, end), theirs)
+    ours.sum().backward()
+    assert x.grad.shape == shape and x.grad.dtype == np.float64

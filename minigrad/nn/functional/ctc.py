@@ -152,6 +152,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if unbatched:
         lp = lp.reshape(lp.shape[0], 1, lp.shape[1])
     T, N, C = lp.shape
+    if T == 0:   # no alignment to sum over (torch refuses an empty log_probs too)
+        raise ValueError(f"ctc_loss: log_probs of shape {tuple(log_probs.shape)} has no time steps (T = 0)")
     if not is_integer(blank) or not 0 <= blank < C:
         raise ValueError(f"ctc_loss: blank must be in label range [0, {C}), got {blank!r}")
     blank = int(blank)
@@ -194,9 +196,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     skip = np.zeros_like(ext, dtype=bool)
     skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
     device = lp.device
-    nll = CTCNegLogLikelihood.apply(lp, ext=to_device(ext, device), skip=to_device(skip, device),
-                                    input_lengths=to_device(in_len, device), target_lengths=to_device(tg_len, device),
-                                    zero_infinity=bool(zero_infinity))
+    if N == 0:   # no samples: their (0,) losses, on the graph (the alignment kernel needs a sample)
+        nll = lp.sum(axis=(0, 2))
+    else:
+        nll = CTCNegLogLikelihood.apply(lp, ext=to_device(ext, device), skip=to_device(skip, device),
+                                        input_lengths=to_device(in_len, device),
+                                        target_lengths=to_device(tg_len, device), zero_infinity=bool(zero_infinity))
     if reduction == "none":
         return nll.reshape(()) if unbatched else nll
     if reduction == "sum":

@@ -136,15 +136,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     keep = None if padding_idx is None else index != padding_idx
     if keep is not None:
         index, bag = index[keep], bag[keep]
-    dim = weight.shape[1]
     if mode == "max":
         return _bag_max(weight, index, bag, bags)
     rows = embedding(index, weight)
     if per_sample_weights is not None:
         w = per_sample_weights.reshape(-1)
         rows = rows * (w if keep is None else w[keep]).reshape(-1, 1)
-    total = RowSum.apply(rows, plan=_Plan(bag), num_rows=bags) if bags else as_tensor(
-        xp.zeros((0, dim), dtype=weight.dtype))
+    # no bags means no indices: the (0, D) rows themselves, kept on the graph so weight gets its zero gradient
+    total = RowSum.apply(rows, plan=_Plan(bag), num_rows=bags) if bags else rows
     if mode == "sum":
         return total
     count = xp.maximum(bincount(xp, bag, minlength=bags), 1).astype(weight.dtype)   # no indices at all too
@@ -155,8 +154,8 @@ def _bag_max(weight, index, bag, bags):
     """Per bag and feature, the first of the largest ``weight[index, d]``: gathered from weight by indexing."""
     xp = get_array_module(weight.data)
     n, dim = index.shape[0], weight.shape[1]
-    if bags == 0:
-        return as_tensor(xp.zeros((0, dim), dtype=weight.dtype))
+    if bags == 0:   # then no indices either: (0, D) rows of weight, on the graph as torch's
+        return embedding(index, weight)
     values = weight.data[index]                                   # (n, D)
     cell = (bag.reshape(-1, 1) * dim + xp.arange(dim)).reshape(-1)   # (bag, d) as one segment number
     top = segment_reduce(values.reshape(-1), cell, bags * dim, "amax")

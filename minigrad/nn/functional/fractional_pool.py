@@ -64,7 +64,10 @@ def _argmax_index(x, samples, kernel, out_size):
         flat = flat * size + positions.reshape(shape)   # (N, C, o1, k1, o2, k2, ...)
     flat = flat.transpose(0, 1, *range(2, 2 + 2 * d, 2), *range(3, 2 + 2 * d, 2))
     flat = flat.reshape(n, c, *out_size, math.prod(kernel))
-    blocks = xp.take_along_axis(x.reshape(n, c, 1, -1), flat.reshape(n, c, 1, -1), axis=3).reshape(flat.shape)
+    # sizes spelled out: NumPy refuses -1 for a batch of 0
+    per_map = math.prod(out_size) * math.prod(kernel)
+    blocks = xp.take_along_axis(x.reshape(n, c, 1, math.prod(sizes)), flat.reshape(n, c, 1, per_map),
+                                axis=3).reshape(flat.shape)
     best = xp.argmax(blocks, axis=-1)   # the first maximum; a NaN counts as the largest
     nan = xp.isnan(blocks)
     # PyTorch's scan keeps the last NaN of a window. A GPU takes the where without asking first: reading

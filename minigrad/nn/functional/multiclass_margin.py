@@ -23,8 +23,9 @@ def _scores(name, x) -> Tensor:
         raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
-    if x.ndim not in (1, 2) or x.size == 0:
-        raise ValueError(f"{name}: expected a non-empty (C,) or (N, C) input, got shape {tuple(x.shape)}")
+    # a batch of N = 0 is fine (mean nan, sum 0, as the other losses); C = 0 classes has no hinge to take
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise ValueError(f"{name}: expected a (C,) or (N, C) input with C > 0, got shape {tuple(x.shape)}")
     return x
 
 
