@@ -61,7 +61,7 @@ class Mean(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        if x.dtype.kind == "f" and _count(x.shape, self.axis) == 0:
+        if x.size == 0 and x.dtype.kind == "f" and _count(x.shape, self.axis) == 0:
             # NaN times the empty sum: NumPy's own mean warns twice ('Mean of empty slice', 0/0), torch is quiet
             return x.sum(axis=self.axis, keepdims=self.keepdims) * x.dtype.type("nan")
         return x.mean(axis=self.axis, keepdims=self.keepdims)
