@@ -94,7 +94,7 @@ class DataLoader:
                 f"DataLoader: dataset must support len() and indexing, or be an IterableDataset, "
                 f"got {type(dataset).__name__}"
             )
-        _check_worker_arguments(num_workers, timeout, prefetch_factor)
+        _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         self.collate_fn = collate_fn
@@ -429,7 +429,8 @@ class DataLoader:
         )
 
 
-def _check_worker_arguments(num_workers, timeout, prefetch_factor):
+def _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers=False,
+                            multiprocessing_context=None):
     """PyTorch's worker options: accepted, and checked as PyTorch checks them. Batches are read in this process
     (minigrad's datasets read a batch with one indexing call, which worker processes would not speed up)."""
     if not is_integer(num_workers) or num_workers < 0:
@@ -438,6 +439,13 @@ def _check_worker_arguments(num_workers, timeout, prefetch_factor):
         raise ValueError(f"DataLoader: timeout must be a number >= 0, got {timeout!r}")
     if prefetch_factor is not None and num_workers == 0:
         raise ValueError("DataLoader: prefetch_factor is for worker processes; with num_workers=0 leave it None")
+    if prefetch_factor is not None and (not is_integer(prefetch_factor) or prefetch_factor < 0):
+        raise ValueError(f"DataLoader: prefetch_factor must be an integer >= 0, got {prefetch_factor!r}")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0 (there are no workers to keep)")
+    if multiprocessing_context is not None and num_workers == 0:
+        raise ValueError(f"DataLoader: multiprocessing_context={multiprocessing_context!r} needs num_workers > 0 "
+                         "(it is for worker processes)")
 
 
 def _fetch_mode(dataset, batched):

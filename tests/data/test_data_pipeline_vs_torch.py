@@ -1,0 +1,67 @@
+"""Differential checks of the data pipeline against torch.utils.data: where minigrad gave another result
+without a word (a sampler subclass's own ``__iter__`` ignored, an out-of-range index wrapped around) or
+accepted worker options that torch refuses."""
+import numpy as np
+import pytest
+
+from minigrad.data import BatchSampler, ConcatDataset, DataLoader, SequentialSampler, TensorDataset
+from minigrad.distributed import DistributedSampler
+
+torch = pytest.importorskip("torch")
+tdata = torch.utils.data
+
+
+def _values(loader):
+    return [batch[0].numpy().tolist() for batch in loader]
+
+
+def test_sampler_subclass_overriding_iter_gives_its_order_as_torch():
+    # A torch-style subclass that only overrides __iter__ must be read through it, not its base's indices().
+    class Reversed(SequentialSampler):
+        def __iter__(self):
+            return iter(range(len(self.data_source) - 1, -1, -1))
+
+    class TReversed(tdata.SequentialSampler):
+        def __iter__(self):
+            return iter(range(len(self.data_source) - 1, -1, -1))
+
+    ours = _values(DataLoader(TensorDataset(np.arange(5.0, dtype=np.float32)), batch_size=2, sampler=Reversed(range(5))))
+    theirs = [b[0].tolist() for b in tdata.DataLoader(tdata.TensorDataset(torch.arange(5.0)), batch_size=2,
+                                                        sampler=TReversed(range(5)))]
+    assert ours == theirs == [[4.0, 3.0], [2.0, 1.0], [0.0]]
+    assert list(BatchSampler(Reversed(range(5)), 2, False)) == list(tdata.BatchSampler(TReversed(range(5)), 2, False)) \
+        == [[4, 3], [2, 1], [0]]
+
+
+def test_distributed_sampler_subclass_overriding_iter_is_read_through_it():
+    class Firsts(DistributedSampler):
+        def __iter__(self):
+            return iter([0] * len(self))
+
+    sampler = Firsts(range(4), num_replicas=2, rank=1, shuffle=False)
+    assert _values(DataLoader(TensorDataset(np.arange(4.0, dtype=np.float32)), batch_size=2, sampler=sampler)) \
+        == [[0.0, 0.0]]
+
+
+def test_concat_dataset_index_array_out_of_range_is_an_index_error():
+    cat = ConcatDataset([TensorDataset(np.arange(3.0)), TensorDataset(np.arange(10.0, 12.0))])
+    tcat = tdata.ConcatDataset([tdata.TensorDataset(torch.arange(3.0)), tdata.TensorDataset(torch.arange(10.0, 12.0))])
+    for bad in (5, -6):
+        with pytest.raises((IndexError, ValueError)):
+            tcat[bad]
+        with pytest.raises(IndexError, match=rf"^ConcatDataset: index {bad} is out of range for 5 samples$"):
+            cat[np.array([0, bad])]
+    x, = cat[np.array([-1, 4, 0, -5])]
+    assert x.tolist() == [11.0, 11.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(persistent_workers=True), r"^DataLoader: persistent_workers=True needs num_workers > 0"),
+    (dict(num_workers=2, prefetch_factor=-1), r"^DataLoader: prefetch_factor must be an integer >= 0, got -1$"),
+    (dict(multiprocessing_context="spawn"), r"^DataLoader: multiprocessing_context='spawn' needs num_workers > 0"),
+])
+def test_worker_options_torch_refuses_without_workers_are_refused(kwargs, message):
+    with pytest.raises(ValueError):
+        tdata.DataLoader(tdata.TensorDataset(torch.zeros(3)), **kwargs)
+    with pytest.raises(ValueError, match=message):
+        DataLoader(TensorDataset(np.zeros(3)), **kwargs)
