@@ -65,3 +65,13 @@ def test_worker_options_torch_refuses_without_workers_are_refused(kwargs, messag
         tdata.DataLoader(tdata.TensorDataset(torch.zeros(3)), **kwargs)
     with pytest.raises(ValueError, match=message):
         DataLoader(TensorDataset(np.zeros(3)), **kwargs)
+
+
+def test_random_split_takes_numpy_float32_fractions_as_torch():
+    from minigrad.data import random_split
+
+    fractions = list(np.array([0.3, 0.7], dtype=np.float32))
+    theirs = [len(s) for s in tdata.random_split(range(10), fractions)]
+    ours = random_split(range(10), fractions, generator=np.random.default_rng(0))
+    assert [len(s) for s in ours] == theirs == [3, 7]
+    assert sorted(np.concatenate([s.indices for s in ours]).tolist()) == list(range(10))
