@@ -24,7 +24,7 @@ from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
-                                    epoch_order)
+                                    _reads_indices, epoch_order)
 from minigrad.scalars import is_integer
 
 __all__ = ["DataLoader"]
@@ -204,7 +204,11 @@ class DataLoader:
         if self._stream:
             self.epoch += 1
             return self._stream_batches()
-        if self._batch_sampler is not None or self.collate_fn is not None or not self._batching:
+        if not self._batching:
+            order = self._unbatched_order()
+            self.epoch += 1
+            return self._collated_batches(order)
+        if self._batch_sampler is not None or self.collate_fn is not None:
             order = None if self._batch_sampler is not None else self._epoch_order()
             self.epoch += 1
             return self._collated_batches(order)
@@ -223,6 +227,14 @@ class DataLoader:
             return epoch_order(self._sampler)
         n = len(self.dataset)
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
+
+    def _unbatched_order(self) -> list:
+        """This epoch's items with ``batch_size=None``: each is handed to ``dataset[...]`` as the sampler gives it,
+        as torch's, so a sampler of index lists (``sampler=BatchSampler(...)``, torch's bulk-loading idiom) reads
+        one list per item."""
+        if self._sampler is None or (_reads_indices(self._sampler) and not isinstance(self._sampler, BatchSampler)):
+            return self._epoch_order().tolist()
+        return [item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler]
 
     def _batches(self, order):
         stop = len(self) * self.batch_size if self.drop_last else len(order)
@@ -245,7 +257,7 @@ class DataLoader:
         ``default_convert``); its result is yielded as it is."""
         if not self._batching:
             convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
-            for i in order.tolist():
+            for i in order:
                 yield convert(self.dataset[i])
             return
         if self._batch_sampler is not None:

@@ -75,3 +75,26 @@ def test_random_split_takes_numpy_float32_fractions_as_torch():
     ours = random_split(range(10), fractions, generator=np.random.default_rng(0))
     assert [len(s) for s in ours] == theirs == [3, 7]
     assert sorted(np.concatenate([s.indices for s in ours]).tolist()) == list(range(10))
+
+
+def test_batch_size_none_hands_each_sampler_item_to_the_dataset_as_torch():
+    # torch's bulk-loading idiom: sampler=BatchSampler(...), batch_size=None; the dataset gets each list of indices
+    class Bulk:
+        def __init__(self, n):
+            self.x = np.arange(n, dtype=np.float32)
+
+        def __len__(self):
+            return len(self.x)
+
+        def __getitem__(self, index):
+            assert isinstance(index, list)
+            return self.x[np.asarray(index)]
+
+    ours = DataLoader(Bulk(5), batch_size=None, sampler=BatchSampler(SequentialSampler(range(5)), 2, False))
+    theirs = tdata.DataLoader(Bulk(5), batch_size=None,
+                              sampler=tdata.BatchSampler(tdata.SequentialSampler(range(5)), 2, False))
+    expected = [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    assert [b.tolist() for b in theirs] == expected and len(theirs) == 3
+    got = list(ours)
+    assert [b.numpy().tolist() for b in got] == expected and len(ours) == 3
+    assert all(b.dtype == np.float32 for b in got)
