@@ -122,7 +122,8 @@ def random_split(dataset, lengths, generator=None):
     as in PyTorch)."""
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(x, (float, np.floating)) for x in lengths) and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
+    fractions = lengths and all(isinstance(x, (float, np.floating)) for x in lengths)   # np.float32 ones too
+    if fractions and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
         if any(not 0.0 <= x <= 1.0 for x in lengths):
             raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
         counts = [int(math.floor(n * x)) for x in lengths]

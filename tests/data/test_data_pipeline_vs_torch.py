@@ -25,7 +25,8 @@ def test_sampler_subclass_overriding_iter_gives_its_order_as_torch():
         def __iter__(self):
             return iter(range(len(self.data_source) - 1, -1, -1))
 
-    ours = _values(DataLoader(TensorDataset(np.arange(5.0, dtype=np.float32)), batch_size=2, sampler=Reversed(range(5))))
+    ours = _values(DataLoader(TensorDataset(np.arange(5.0, dtype=np.float32)), batch_size=2,
+                              sampler=Reversed(range(5))))
     theirs = [b[0].tolist() for b in tdata.DataLoader(tdata.TensorDataset(torch.arange(5.0)), batch_size=2,
                                                         sampler=TReversed(range(5)))]
     assert ours == theirs == [[4.0, 3.0], [2.0, 1.0], [0.0]]
@@ -98,3 +99,18 @@ def test_batch_size_none_hands_each_sampler_item_to_the_dataset_as_torch():
     got = list(ours)
     assert [b.numpy().tolist() for b in got] == expected and len(ours) == 3
     assert all(b.dtype == np.float32 for b in got)
+
+
+def test_normalize_is_bitwise_torchvisions_sub_then_div_in_float32():
+    # torchvision: tensor.sub_(as_tensor(mean, dtype)).div_(as_tensor(std, dtype)); a multiply by a rounded 1/std
+    # was one float32 ulp off in most pixels
+    from minigrad.data import transforms
+
+    x = np.random.default_rng(0).random((2, 3, 5, 5), dtype=np.float32)
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    ours = transforms.Normalize(mean, std)(x)
+    t = torch.from_numpy(x)
+    as_channels = lambda values: torch.as_tensor(values, dtype=t.dtype)[:, None, None]
+    theirs = t.sub(as_channels(mean)).div(as_channels(std))
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours, theirs.numpy())
