@@ -23,6 +23,7 @@ from minigrad import backend
 from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
+from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
                                     _reads_indices, epoch_order)
 from minigrad.scalars import is_integer
@@ -468,7 +469,35 @@ def _fetch_mode(dataset, batched):
         return "batched"
     if callable(getattr(dataset, "__getitems__", None)):
         return "getitems"
+    if _joins_unknown_parts(dataset):
+        return "per_sample"
     return None
+
+
+def _joins_unknown_parts(dataset) -> bool:
+    """Whether ``dataset`` holds a ``ConcatDataset`` with a part that may be per-sample: the first batch may lie
+    in a part that answers an index array and later ones in another that does not (or means something else by
+    it), so the first batch cannot decide for the whole epoch."""
+    if isinstance(dataset, Subset):
+        return _joins_unknown_parts(dataset.dataset)
+    if isinstance(dataset, StackDataset):
+        parts = dataset.datasets.values() if isinstance(dataset.datasets, dict) else dataset.datasets
+        return any(_joins_unknown_parts(part) for part in parts)
+    if isinstance(dataset, ConcatDataset):
+        return len(dataset.datasets) > 1 and not all(_reads_batches(part) for part in dataset.datasets)
+    return False
+
+
+def _reads_batches(dataset) -> bool:
+    """Whether an index array is known to read a batch of ``dataset``: minigrad's datasets, and those made of them."""
+    if isinstance(dataset, ArrayDataset):
+        return True
+    if isinstance(dataset, Subset):
+        return _reads_batches(dataset.dataset)
+    if isinstance(dataset, (ConcatDataset, StackDataset)):
+        parts = dataset.datasets.values() if isinstance(dataset.datasets, dict) else dataset.datasets
+        return all(_reads_batches(part) for part in parts)
+    return False
 
 
 def _leaves(tree, path=(), top_list_only=False):

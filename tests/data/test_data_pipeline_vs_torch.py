@@ -114,3 +114,31 @@ def test_normalize_is_bitwise_torchvisions_sub_then_div_in_float32():
     theirs = t.sub(as_channels(mean)).div(as_channels(std))
     assert ours.dtype == np.float32
     np.testing.assert_array_equal(ours, theirs.numpy())
+
+
+class _PerSample:
+    """torch-style: one int in, one sample out; an index array fails in int()."""
+
+    def __init__(self, n, offset):
+        self.n, self.offset = n, offset
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return np.float32(i), int(i) + self.offset
+
+
+def test_concat_of_a_tensor_dataset_and_a_per_sample_one_reads_every_batch_as_torch():
+    # The first batch lies in the TensorDataset, so an index array read it fine; later batches reach the
+    # per-sample part, which the loader went on asking with index arrays (a TypeError from its int()).
+    from minigrad.data import Subset
+
+    ours = ConcatDataset([TensorDataset(np.arange(2, dtype=np.float32), np.arange(2)), _PerSample(3, 2)])
+    theirs = tdata.ConcatDataset([tdata.TensorDataset(torch.arange(2.0), torch.arange(2)), _PerSample(3, 2)])
+    expected = [b[1].tolist() for b in tdata.DataLoader(theirs, batch_size=1)]
+    assert expected == [[0], [1], [2], [3], [4]]
+    assert [b[1].numpy().tolist() for b in DataLoader(ours, batch_size=1)] == expected
+    picked = [b[1].numpy().tolist() for b in DataLoader(Subset(ours, [0, 1, 4, 3]), batch_size=2)]
+    assert picked == [b[1].tolist() for b in tdata.DataLoader(tdata.Subset(theirs, [0, 1, 4, 3]), batch_size=2)] \
+        == [[0, 1], [4, 3]]
