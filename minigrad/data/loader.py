@@ -237,8 +237,13 @@ class DataLoader:
             return self._epoch_order().tolist()
         return [item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler]
 
+    def _stop(self, count) -> int:
+        """Where this epoch's batches end among the ``count`` indices drawn: with ``drop_last``, before the short
+        last batch. Counted from the indices a sampler gave, not its ``len``, as torch's ``BatchSampler``."""
+        return count - count % self.batch_size if self.drop_last else count
+
     def _batches(self, order):
-        stop = len(self) * self.batch_size if self.drop_last else len(order)
+        stop = self._stop(len(order))
         for start in range(0, stop, self.batch_size):
             idx = order[start:start + self.batch_size]
             if self._fetch != "batched":
@@ -264,7 +269,7 @@ class DataLoader:
         if self._batch_sampler is not None:
             batches = (_batch_indices(b) for b in self._batch_sampler)
         else:
-            stop = len(self) * self.batch_size if self.drop_last else len(order)
+            stop = self._stop(len(order))
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
         for indices in batches:
             samples = self._read_samples(indices)

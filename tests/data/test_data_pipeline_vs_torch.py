@@ -142,3 +142,23 @@ def test_concat_of_a_tensor_dataset_and_a_per_sample_one_reads_every_batch_as_to
     picked = [b[1].numpy().tolist() for b in DataLoader(Subset(ours, [0, 1, 4, 3]), batch_size=2)]
     assert picked == [b[1].tolist() for b in tdata.DataLoader(tdata.Subset(theirs, [0, 1, 4, 3]), batch_size=2)] \
         == [[0, 1], [4, 3]]
+
+
+@pytest.mark.parametrize("yielded, claimed", [(5, 8), (7, 4)])
+def test_drop_last_cuts_the_indices_the_sampler_gave_not_its_len(yielded, claimed):
+    # torch batches what the sampler yields; minigrad cut at len(sampler) * batch_size: a short batch and an empty
+    # one despite drop_last (5 given, 8 claimed), or a whole batch lost (7 given, 4 claimed)
+    class Claims:
+        def __iter__(self):
+            return iter(range(yielded))
+
+        def __len__(self):
+            return claimed
+
+    theirs = [b[0].tolist() for b in tdata.DataLoader(tdata.TensorDataset(torch.arange(10)), batch_size=2,
+                                                        drop_last=True, sampler=Claims())]
+    assert theirs == [[2 * k, 2 * k + 1] for k in range(yielded // 2)]
+    assert _values(DataLoader(TensorDataset(np.arange(10)), batch_size=2, drop_last=True, sampler=Claims())) == theirs
+    per_sample = DataLoader(TensorDataset(np.arange(10)), batch_size=2, drop_last=True, sampler=Claims(),
+                            collate_fn=lambda samples: [int(s[0]) for s in samples])
+    assert list(per_sample) == theirs
