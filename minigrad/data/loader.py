@@ -23,9 +23,9 @@ from minigrad import backend
 from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
-from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
                                     _reads_indices, epoch_order)
+from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.scalars import is_integer
 
 __all__ = ["DataLoader"]
