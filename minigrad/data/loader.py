@@ -24,7 +24,8 @@ from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
-                                    epoch_order)
+                                    _reads_indices, epoch_order)
+from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.scalars import is_integer
 
 __all__ = ["DataLoader"]
@@ -94,7 +95,7 @@ class DataLoader:
                 f"DataLoader: dataset must support len() and indexing, or be an IterableDataset, "
                 f"got {type(dataset).__name__}"
             )
-        _check_worker_arguments(num_workers, timeout, prefetch_factor)
+        _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         self.collate_fn = collate_fn
@@ -204,7 +205,11 @@ class DataLoader:
         if self._stream:
             self.epoch += 1
             return self._stream_batches()
-        if self._batch_sampler is not None or self.collate_fn is not None or not self._batching:
+        if not self._batching:
+            order = self._unbatched_order()
+            self.epoch += 1
+            return self._collated_batches(order)
+        if self._batch_sampler is not None or self.collate_fn is not None:
             order = None if self._batch_sampler is not None else self._epoch_order()
             self.epoch += 1
             return self._collated_batches(order)
@@ -224,8 +229,21 @@ class DataLoader:
         n = len(self.dataset)
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
 
+    def _unbatched_order(self) -> list:
+        """This epoch's items with ``batch_size=None``: each is handed to ``dataset[...]`` as the sampler gives it,
+        as torch's, so a sampler of index lists (``sampler=BatchSampler(...)``, torch's bulk-loading idiom) reads
+        one list per item."""
+        if self._sampler is None or (_reads_indices(self._sampler) and not isinstance(self._sampler, BatchSampler)):
+            return self._epoch_order().tolist()
+        return [item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler]
+
+    def _stop(self, count) -> int:
+        """Where this epoch's batches end among the ``count`` indices drawn: with ``drop_last``, before the short
+        last batch. Counted from the indices a sampler gave, not its ``len``, as torch's ``BatchSampler``."""
+        return count - count % self.batch_size if self.drop_last else count
+
     def _batches(self, order):
-        stop = len(self) * self.batch_size if self.drop_last else len(order)
+        stop = self._stop(len(order))
         for start in range(0, stop, self.batch_size):
             idx = order[start:start + self.batch_size]
             if self._fetch != "batched":
@@ -245,13 +263,13 @@ class DataLoader:
         ``default_convert``); its result is yielded as it is."""
         if not self._batching:
             convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
-            for i in order.tolist():
+            for i in order:
                 yield convert(self.dataset[i])
             return
         if self._batch_sampler is not None:
             batches = (_batch_indices(b) for b in self._batch_sampler)
         else:
-            stop = len(self) * self.batch_size if self.drop_last else len(order)
+            stop = self._stop(len(order))
             batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
         for indices in batches:
             samples = self._read_samples(indices)
@@ -429,7 +447,8 @@ class DataLoader:
         )
 
 
-def _check_worker_arguments(num_workers, timeout, prefetch_factor):
+def _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers=False,
+                            multiprocessing_context=None):
     """PyTorch's worker options: accepted, and checked as PyTorch checks them. Batches are read in this process
     (minigrad's datasets read a batch with one indexing call, which worker processes would not speed up)."""
     if not is_integer(num_workers) or num_workers < 0:
@@ -438,6 +457,13 @@ def _check_worker_arguments(num_workers, timeout, prefetch_factor):
         raise ValueError(f"DataLoader: timeout must be a number >= 0, got {timeout!r}")
     if prefetch_factor is not None and num_workers == 0:
         raise ValueError("DataLoader: prefetch_factor is for worker processes; with num_workers=0 leave it None")
+    if prefetch_factor is not None and (not is_integer(prefetch_factor) or prefetch_factor < 0):
+        raise ValueError(f"DataLoader: prefetch_factor must be an integer >= 0, got {prefetch_factor!r}")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0 (there are no workers to keep)")
+    if multiprocessing_context is not None and num_workers == 0:
+        raise ValueError(f"DataLoader: multiprocessing_context={multiprocessing_context!r} needs num_workers > 0 "
+                         "(it is for worker processes)")
 
 
 def _fetch_mode(dataset, batched):
@@ -448,7 +474,35 @@ def _fetch_mode(dataset, batched):
         return "batched"
     if callable(getattr(dataset, "__getitems__", None)):
         return "getitems"
+    if _joins_unknown_parts(dataset):
+        return "per_sample"
     return None
+
+
+def _joins_unknown_parts(dataset) -> bool:
+    """Whether ``dataset`` holds a ``ConcatDataset`` with a part that may be per-sample: the first batch may lie
+    in a part that answers an index array and later ones in another that does not (or means something else by
+    it), so the first batch cannot decide for the whole epoch."""
+    if isinstance(dataset, Subset):
+        return _joins_unknown_parts(dataset.dataset)
+    if isinstance(dataset, StackDataset):
+        parts = dataset.datasets.values() if isinstance(dataset.datasets, dict) else dataset.datasets
+        return any(_joins_unknown_parts(part) for part in parts)
+    if isinstance(dataset, ConcatDataset):
+        return len(dataset.datasets) > 1 and not all(_reads_batches(part) for part in dataset.datasets)
+    return False
+
+
+def _reads_batches(dataset) -> bool:
+    """Whether an index array is known to read a batch of ``dataset``: minigrad's datasets, and those made of them."""
+    if isinstance(dataset, ArrayDataset):
+        return True
+    if isinstance(dataset, Subset):
+        return _reads_batches(dataset.dataset)
+    if isinstance(dataset, (ConcatDataset, StackDataset)):
+        parts = dataset.datasets.values() if isinstance(dataset.datasets, dict) else dataset.datasets
+        return all(_reads_batches(part) for part in parts)
+    return False
 
 
 def _leaves(tree, path=(), top_list_only=False):

@@ -157,7 +157,7 @@ class _InfiniteConstantSampler(Sampler):
 def epoch_order(sampler, owner="DataLoader") -> np.ndarray:
     """One epoch's indices from a sampler (one with ``indices()``, or any iterable of ints with ``len``), as an
     int64 array; the DataLoader and ``BatchSampler`` read every sampler this way."""
-    if hasattr(sampler, "indices"):
+    if _reads_indices(sampler):
         order = np.asarray(sampler.indices())
     else:
         try:
@@ -171,6 +171,18 @@ def epoch_order(sampler, owner="DataLoader") -> np.ndarray:
         raise TypeError(f"{owner}: the sampler gave {order.dtype} indices of shape {order.shape}, "
                         "expected a 1-D sequence of integers")
     return order.astype(np.int64, copy=False)
+
+
+def _reads_indices(sampler) -> bool:
+    """Whether ``indices()`` is this sampler's order: a torch-style subclass that overrides only ``__iter__``
+    (``class Reversed(SequentialSampler)``) means its ``__iter__``, which the inherited ``indices()`` ignores."""
+    if not callable(getattr(sampler, "indices", None)):
+        return False
+    mro = type(sampler).__mro__
+    owner = lambda name: next((c for c in mro if name in vars(c)), None)
+    iter_owner, indices_owner = owner("__iter__"), owner("indices")
+    # Sampler.__iter__ is read from indices(), so it never outranks a subclass's indices()
+    return iter_owner is None or iter_owner is Sampler or issubclass(indices_owner, iter_owner)
 
 
 def _generator(generator):

@@ -69,7 +69,11 @@ class ConcatDataset(Dataset):
             k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
             return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
         index = to_numpy(np.asarray(index) if isinstance(index, (list, tuple)) else index).astype(np.int64)
-        index = index % len(self)
+        n = len(self)
+        outside = (index < -n) | (index >= n)
+        if outside.any():   # the modulo below would wrap it round to another sample
+            raise IndexError(f"ConcatDataset: index {int(index[outside][0])} is out of range for {n} samples")
+        index = index % n
         which = np.searchsorted(self.cumulative_sizes, index, side="right")
         starts = np.concatenate([[0], self.cumulative_sizes[:-1]])
         parts, positions = [], []
@@ -118,7 +122,8 @@ def random_split(dataset, lengths, generator=None):
     as in PyTorch)."""
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
+    fractions = lengths and all(isinstance(x, (float, np.floating)) for x in lengths)   # np.float32 ones too
+    if fractions and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
         if any(not 0.0 <= x <= 1.0 for x in lengths):
             raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
         counts = [int(math.floor(n * x)) for x in lengths]

@@ -180,8 +180,8 @@ class Normalize:
                              f"(channels on axis 1)")
         shape = (1, channels) + (1,) * max(batch.ndim - 2, 0) if batch.ndim >= 2 else (channels,)
         mean = xp.asarray(self.mean, dtype=batch.dtype).reshape(shape)
-        inv_std = xp.asarray([1.0 / s for s in self.std], dtype=batch.dtype).reshape(shape)
-        return (batch - mean) * inv_std
+        std = xp.asarray(self.std, dtype=batch.dtype).reshape(shape)
+        return (batch - mean) / std   # a division, as torchvision's: a product with a rounded 1/std is an ulp off
 
     def __repr__(self):
         return f"Normalize(mean={self.mean}, std={self.std})"
