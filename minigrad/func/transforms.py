@@ -19,6 +19,7 @@ from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.func.pytree import flatten
+from minigrad.func.vmap_loop import RANDOMNESS, _is_dim
 
 
 def _argnums(argnums, n_args, caller):
@@ -66,6 +67,34 @@ def _prepare(args, argnums, caller):
     return args, parts, recorded
 
 
+def _reaches_outer(outputs, leaves):
+    """Whether the graph of ``outputs`` reaches a tensor requiring grad other than ``leaves`` (the fresh leaves
+    a transform made): a tensor the function closes over (a model's weights), or an argument an outer transform
+    differentiates. Then the results are computed recorded and kept attached, so that a later backward reaches
+    that tensor through them, as torch.func's do."""
+    fresh = {id(x) for x in leaves}
+    seen, stack = set(), []
+    for o in outputs:
+        if not o.requires_grad:
+            continue
+        if o.creator is None:
+            if id(o) not in fresh:
+                return True
+        elif id(o.creator) not in seen:
+            seen.add(id(o.creator))
+            stack.append(o.creator)
+    while stack:
+        fn = stack.pop()
+        for x in fn.inputs or ():   # a freed node (inputs None) was already differentiated: nothing to reach
+            if x.creator is None:
+                if x.requires_grad and id(x) not in fresh:
+                    return True
+            elif id(x.creator) not in seen:
+                seen.add(id(x.creator))
+                stack.append(x.creator)
+    return False
+
+
 def _split_aux(result, has_aux, caller):
     if not has_aux:
         return result, None
@@ -99,6 +128,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
         leaves = [t for fresh, _ in parts for t in fresh]
+        recorded = recorded or _reaches_outer([output], leaves)
         if output.requires_grad:
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
         else:
@@ -134,6 +164,7 @@ def vjp(func, *primals, has_aux=False):
     output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
     leaves = [t for fresh, _ in parts for t in fresh]
+    recorded = recorded or _reaches_outer(outs, leaves)
 
     def vjp_fn(cotangents):
         cots, _ = flatten(cotangents, "cotangents", "vjp_fn")
@@ -199,7 +230,14 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
             return tuple(output) if isinstance(output, list) else output
 
         recorded = any(x.requires_grad for x in flat)
-        jac = _functional.jacobian(on_flat, tuple(flat), create_graph=recorded, strict=False, strategy=strategy)
+        # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
+        # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
+        xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
+        outs, out_tuple = _functional._call(on_flat, xs, caller)
+        recorded = recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f])
+        run = _functional._jacobian_reverse if strategy == "reverse-mode" else _functional._jacobian_forward
+        blocks, _ = run(outs, xs, recorded)
+        jac = _functional._nest(blocks, out_tuple, True, recorded)
         # jac: per output (a tuple when the output is a tuple), a tuple over the flat inputs
         out_tuple = isinstance(jac, tuple) and len(jac) > 0 and isinstance(jac[0], tuple)
         rows = jac if out_tuple else (jac,)
@@ -218,15 +256,22 @@ def _regroup(row, trees, single):
     return groups[0] if single else tuple(groups)
 
 
-def jacrev(func, argnums=0, *, has_aux=False):
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
     """A function returning the Jacobian of ``func`` w.r.t. ``args[argnums]`` (``torch.func.jacrev``): for an
     output ``y`` and argument ``x``, a Tensor of shape ``y.shape + x.shape``; tuples for tuple outputs (outer)
-    and tuple ``argnums`` (inner). One reverse pass per output element."""
+    and tuple ``argnums`` (inner). One reverse pass per output element. ``chunk_size`` (how many rows torch
+    vmaps at once) is checked and changes nothing: the passes here run one by one."""
+    if not (chunk_size is None or (_is_dim(chunk_size) and chunk_size > 0)):
+        raise ValueError(f"jacrev: chunk_size should be None or greater than 0. (got {chunk_size})")
     return _jacobian(func, argnums, has_aux, "reverse-mode", "jacrev")
 
 
-def jacfwd(func, argnums=0, has_aux=False):
-    """As :func:`jacrev` (``torch.func.jacfwd``), one forward-mode product (double vjp) per input element."""
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """As :func:`jacrev` (``torch.func.jacfwd``), one forward-mode product (double vjp) per input element.
+    ``randomness`` (torch's vmap over the tangents) is checked and changes nothing: there is no vmap here, so
+    the function runs once and its random draws are the same for every column."""
+    if randomness not in RANDOMNESS:
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
     return _jacobian(func, argnums, has_aux, "forward-mode", "jacfwd")
 
 
