@@ -18,7 +18,7 @@ from __future__ import annotations
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
 from minigrad.autograd.tensor import Tensor
-from minigrad.func.pytree import flatten
+from minigrad.func.pytree import flatten, spec_str, tree_flatten
 from minigrad.func.vmap_loop import RANDOMNESS, _is_dim
 
 
@@ -191,9 +191,9 @@ def vjp(func, *primals, has_aux=False):
 
 
 def jvp(func, primals, tangents, *, has_aux=False):
-    """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of
-    Tensors of the same shapes; the result has the structure of the output. ``minigrad.autograd.functional.jvp``
-    (double vjp, exact)."""
+    """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of the same
+    structure (Tensors, or tuples/lists/dicts of them) and shapes; the product has the structure of the output.
+    ``minigrad.autograd.functional.jvp`` (double vjp, exact) over the flattened arguments."""
     for name, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, tuple):
             raise TypeError(f"jvp(f, primals, tangents): Expected {name} to be a tuple. E.g. it should be valid "
@@ -201,15 +201,25 @@ def jvp(func, primals, tangents, *, has_aux=False):
     if len(primals) != len(tangents):
         raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have the same number of "
                            f"Tensors, got {len(primals)} and {len(tangents)}")
-    aux_box = []
+    if tree_flatten(primals)[1] != tree_flatten(tangents)[1]:
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           f"structure, got {spec_str(tree_flatten(primals)[1])} and "
+                           f"{spec_str(tree_flatten(tangents)[1])}")
+    flat_primals, rebuild_primals = flatten(primals, "primals", "jvp")
+    flat_tangents, _ = flatten(tangents, "tangents", "jvp")
+    aux_box, out_box = [], []
 
     def plain(*xs):
-        output, aux = _split_aux(func(*xs), has_aux, "jvp")
+        output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, "jvp")
         aux_box.append(aux)
-        return tuple(output) if isinstance(output, list) else output
+        outs, rebuild = flatten(output, "the function's output", "jvp")
+        out_box.append(rebuild)
+        return tuple(outs)
 
-    recorded = any(isinstance(p, Tensor) and p.requires_grad for p in primals)
-    output, product = _functional.jvp(plain, primals, tangents, create_graph=recorded, strict=False)
+    recorded = any(p.requires_grad for p in flat_primals)
+    outs, products = _functional.jvp(plain, tuple(flat_primals), tuple(flat_tangents), create_graph=recorded,
+                                     strict=False)
+    output, product = out_box[0](outs), out_box[0](products)
     return (output, product, _detached_aux(aux_box[0], recorded)) if has_aux else (output, product)
 
 
@@ -218,7 +228,7 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         nums, single = _argnums(argnums, len(args), caller)
         trees = [flatten(args[i], f"argument {i}", caller) for i in nums]
         flat = [x for leaves, _ in trees for x in leaves]
-        aux_box = []
+        aux_box, out_box = [], []
 
         def on_flat(*xs):
             new_args, at = list(args), 0
@@ -227,22 +237,21 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
                 at += len(leaves)
             output, aux = _split_aux(func(*new_args, **kwargs), has_aux, caller)
             aux_box.append(aux)
-            return tuple(output) if isinstance(output, list) else output
+            outs, rebuild = flatten(output, "the function's output", caller)
+            out_box.append(rebuild)
+            return tuple(outs)
 
         recorded = any(x.requires_grad for x in flat)
         # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
         # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
         xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
-        outs, out_tuple = _functional._call(on_flat, xs, caller)
+        outs, _ = _functional._call(on_flat, xs, caller)
         recorded = recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f])
         run = _functional._jacobian_reverse if strategy == "reverse-mode" else _functional._jacobian_forward
         blocks, _ = run(outs, xs, recorded)
-        jac = _functional._nest(blocks, out_tuple, True, recorded)
-        # jac: per output (a tuple when the output is a tuple), a tuple over the flat inputs
-        out_tuple = isinstance(jac, tuple) and len(jac) > 0 and isinstance(jac[0], tuple)
-        rows = jac if out_tuple else (jac,)
-        shaped = tuple(_regroup(row, trees, single) for row in rows)
-        result = shaped if out_tuple else shaped[0]
+        rows = _functional._nest(blocks, True, True, recorded)   # per flat output, a tuple over the flat inputs
+        # each output's blocks in the arguments' structure, put in the output's structure (tuple, list, dict)
+        result = out_box[0]([_regroup(row, trees, single) for row in rows])
         return (result, _detached_aux(aux_box[0], recorded)) if has_aux else result
     return wrapper
 

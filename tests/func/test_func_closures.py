@@ -85,3 +85,50 @@ def test_jacrev_takes_chunk_size_and_jacfwd_takes_randomness():
     with pytest.raises(RuntimeError, match="Only allowed values for randomness are 'error', 'different', or 'same'. "
                                            "Got x"):
         mfunc.jacfwd(f, randomness="x")
+
+
+def pytree_out(x, y):
+    return {"p": [x * y.sum(), x.exp()], "q": (y.sin() * x[0],)}
+
+
+def pytree_args(d, y):
+    return [d["a"] * d["b"].sum() * y, (d["a"] ** 2).sum()]
+
+
+def mt(lib, a):
+    return m(a) if lib is mg else t(a)
+
+
+def close_tree(mine, theirs):
+    """Same nesting, container types and dict keys; Tensors equal to float64 round-off."""
+    if isinstance(theirs, (tuple, list)):
+        assert type(mine) is type(theirs) and len(mine) == len(theirs)
+        for a, b in zip(mine, theirs):
+            close_tree(a, b)
+    elif isinstance(theirs, dict):
+        assert isinstance(mine, dict) and list(mine) == list(theirs)
+        for k in theirs:
+            close_tree(mine[k], theirs[k])
+    else:
+        assert isinstance(mine, mg.Tensor) and tuple(mine.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+def test_jacobians_of_list_and_dict_outputs_keep_their_structure(transform):
+    Y = RNG.standard_normal(2)
+    mine = getattr(mfunc, transform)(pytree_out, argnums=(0, 1))(m(XA), m(Y))
+    theirs = getattr(tfunc, transform)(pytree_out, argnums=(0, 1))(t(XA), t(Y))
+    close_tree(mine, theirs)
+    close_tree(getattr(mfunc, transform)(lambda x: [x * 2, x.sum()])(m(XA)),
+               getattr(tfunc, transform)(lambda x: [x * 2, x.sum()])(t(XA)))
+
+
+def test_jvp_takes_pytree_primals_and_keeps_the_output_structure():
+    Y, T = RNG.standard_normal(3), RNG.standard_normal(3)
+
+    def args(lib):
+        return ({"a": mt(lib, XA), "b": mt(lib, WA)}, mt(lib, Y)), ({"a": mt(lib, T), "b": mt(lib, XA)}, mt(lib, WA))
+    close_tree(mfunc.jvp(pytree_args, *args(mg)), tfunc.jvp(pytree_args, *args(torch)))
+    close_tree(mfunc.jvp(pytree_out, (m(XA), m(Y[:2])), (m(T), m(WA[:2]))),
+               tfunc.jvp(pytree_out, (t(XA), t(Y[:2])), (t(T), t(WA[:2]))))
