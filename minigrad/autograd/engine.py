@@ -63,6 +63,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             _send(pending, t.creator, t._out_index, g)
             starts[t.creator] = None
     consumers = count_consumers(starts)
+    skip = unneeded(consumers, capture) if capture is not None else None
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
     given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
@@ -70,7 +71,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     depth = begin_pass()
     try:
         captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
-                                     awaited, given)
+                                     awaited, given, skip)
         captured = deliver(leaf_grads, F, capture, captured, given)
         run_callbacks(depth)
     finally:
@@ -105,6 +106,39 @@ def count_consumers(starts):
     return consumers
 
 
+def unneeded(consumers, capture):
+    """The nodes from which no captured tensor can be reached: ``grad`` skips them, their backward and their
+    hooks, as torch.autograd.grad does (None: every node is needed, the common case)."""
+    needed = {}
+
+    def reaches(fn):   # iterative post-order: a deep graph must not hit the recursion limit
+        stack = [(fn, iter(fn.inputs))]
+        needed[fn] = any((fn, i) in capture for i in range(fn.n_outputs))
+        while stack:
+            node, inputs = stack[-1]
+            for x in inputs:
+                c = x.creator
+                if c is None:
+                    if x in capture:
+                        needed[node] = True
+                elif c not in needed:
+                    needed[c] = any((c, i) in capture for i in range(c.n_outputs))
+                    stack.append((c, iter(c.inputs)))
+                    break
+                elif needed[c]:
+                    needed[node] = True
+            else:
+                stack.pop()
+                if stack and needed[node]:
+                    needed[stack[-1][0]] = True
+
+    for fn in consumers:
+        if fn not in needed:
+            reaches(fn)
+    skip = {fn for fn, need in needed.items() if not need}
+    return skip or None
+
+
 def count_awaited_leaves(consumers):
     """For every leaf with post-accumulate hooks that the nodes in ``consumers`` feed, the number of edges into it."""
     awaited = {}
@@ -115,7 +149,8 @@ def count_awaited_leaves(consumers):
     return awaited
 
 
-def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, awaited=None, given=None):
+def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, awaited=None, given=None,
+                      skip=None):
     """Run every node once all its consumers have sent their gradients; return the captured gradients.
 
     A leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon as the node that sends it its last
@@ -130,7 +165,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
         if fn._writes != writes:  # something was written in place since fn was recorded
             _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
-        if g is None:  # no consumer sent a gradient: none flows through fn
+        if g is None or (skip and fn in skip):  # no gradient flows through fn, or none that grad asked for
             gxs = (None,) * len(fn.inputs)
         elif observed or fn._hooks or fn.n_outputs != 1:
             gxs = _call_observed(fn, F, g, capture, captured)
@@ -172,11 +207,12 @@ def deliver(leaf_grads, F, capture, captured, given):
         deliver_to_leaves(leaf_grads.items(), F, given)
         return None
     for leaf, g in leaf_grads.items():
+        pos = capture.get(leaf)
+        if pos is None:   # a leaf grad was not asked for: its hooks do not run (torch's)
+            continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-        pos = capture.get(leaf)
-        if pos is not None:
-            captured[pos] = _as_tensor(g)
+        captured[pos] = _as_tensor(g)
     return captured
 
 

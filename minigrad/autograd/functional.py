@@ -157,7 +157,7 @@ def _stacked(pieces):
 # alone); with ``create_graph=True`` the inputs themselves are used, so the results stay differentiable
 # with respect to them. Forward-mode products (jvp, hvp, jacobian(strategy="forward-mode")) use the
 # double-vjp trick: g(u) = J^T u is linear in u, and its own vjp with v, d(v . g(u))/du, is J v: exact,
-# two reverse passes, and it works for every op whose backward is recorded (docs/autodiff.md, section 13).
+# two reverse passes, and it works for every op whose backward is recorded (docs/autodiff.md, section 14).
 
 
 def _tensors(value, what, caller):

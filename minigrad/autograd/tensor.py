@@ -190,7 +190,12 @@ class Tensor:
     def __repr__(self):
         body = array_to_string(backend.to_numpy(self.data))   # under set_printoptions' options
         extras = []
-        if self.dtype != backend.DEFAULT_FLOAT and self.dtype != np.int64 and self.dtype != np.bool_:
+        if self.size == 0:   # as torch: "[]" shows neither the shape (unless (0,)) nor whether it holds ints
+            if self.ndim != 1:
+                extras.append(f"size={tuple(self.shape)}")
+            if self.dtype != backend.DEFAULT_FLOAT:
+                extras.append(f"dtype={self.dtype}")
+        elif self.dtype != backend.DEFAULT_FLOAT and self.dtype != np.int64 and self.dtype != np.bool_:
             extras.append(f"dtype={self.dtype}")   # torch names every dtype but the default float, int64 and bool
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")

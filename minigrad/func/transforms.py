@@ -18,7 +18,8 @@ from __future__ import annotations
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
 from minigrad.autograd.tensor import Tensor
-from minigrad.func.pytree import flatten
+from minigrad.func.pytree import flatten, spec_str, tree_flatten
+from minigrad.func.vmap_loop import RANDOMNESS, _is_dim
 
 
 def _argnums(argnums, n_args, caller):
@@ -66,6 +67,34 @@ def _prepare(args, argnums, caller):
     return args, parts, recorded
 
 
+def _reaches_outer(outputs, leaves):
+    """Whether the graph of ``outputs`` reaches a tensor requiring grad other than ``leaves`` (the fresh leaves
+    a transform made): a tensor the function closes over (a model's weights), or an argument an outer transform
+    differentiates. Then the results are computed recorded and kept attached, so that a later backward reaches
+    that tensor through them, as torch.func's do."""
+    fresh = {id(x) for x in leaves}
+    seen, stack = set(), []
+    for o in outputs:
+        if not o.requires_grad:
+            continue
+        if o.creator is None:
+            if id(o) not in fresh:
+                return True
+        elif id(o.creator) not in seen:
+            seen.add(id(o.creator))
+            stack.append(o.creator)
+    while stack:
+        fn = stack.pop()
+        for x in fn.inputs or ():   # a freed node (inputs None) was already differentiated: nothing to reach
+            if x.creator is None:
+                if x.requires_grad and id(x) not in fresh:
+                    return True
+            elif id(x.creator) not in seen:
+                seen.add(id(x.creator))
+                stack.append(x.creator)
+    return False
+
+
 def _split_aux(result, has_aux, caller):
     if not has_aux:
         return result, None
@@ -99,6 +128,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
         leaves = [t for fresh, _ in parts for t in fresh]
+        recorded = recorded or _reaches_outer([output], leaves)
         if output.requires_grad:
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
         else:
@@ -134,6 +164,7 @@ def vjp(func, *primals, has_aux=False):
     output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
     leaves = [t for fresh, _ in parts for t in fresh]
+    recorded = recorded or _reaches_outer(outs, leaves)
 
     def vjp_fn(cotangents):
         cots, _ = flatten(cotangents, "cotangents", "vjp_fn")
@@ -160,9 +191,9 @@ def vjp(func, *primals, has_aux=False):
 
 
 def jvp(func, primals, tangents, *, has_aux=False):
-    """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of
-    Tensors of the same shapes; the result has the structure of the output. ``minigrad.autograd.functional.jvp``
-    (double vjp, exact)."""
+    """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of the same
+    structure (Tensors, or tuples/lists/dicts of them) and shapes; the product has the structure of the output.
+    ``minigrad.autograd.functional.jvp`` (double vjp, exact) over the flattened arguments."""
     for name, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, tuple):
             raise TypeError(f"jvp(f, primals, tangents): Expected {name} to be a tuple. E.g. it should be valid "
@@ -170,15 +201,25 @@ def jvp(func, primals, tangents, *, has_aux=False):
     if len(primals) != len(tangents):
         raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have the same number of "
                            f"Tensors, got {len(primals)} and {len(tangents)}")
-    aux_box = []
+    if tree_flatten(primals)[1] != tree_flatten(tangents)[1]:
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           f"structure, got {spec_str(tree_flatten(primals)[1])} and "
+                           f"{spec_str(tree_flatten(tangents)[1])}")
+    flat_primals, rebuild_primals = flatten(primals, "primals", "jvp")
+    flat_tangents, _ = flatten(tangents, "tangents", "jvp")
+    aux_box, out_box = [], []
 
     def plain(*xs):
-        output, aux = _split_aux(func(*xs), has_aux, "jvp")
+        output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, "jvp")
         aux_box.append(aux)
-        return tuple(output) if isinstance(output, list) else output
+        outs, rebuild = flatten(output, "the function's output", "jvp")
+        out_box.append(rebuild)
+        return tuple(outs)
 
-    recorded = any(isinstance(p, Tensor) and p.requires_grad for p in primals)
-    output, product = _functional.jvp(plain, primals, tangents, create_graph=recorded, strict=False)
+    recorded = any(p.requires_grad for p in flat_primals)
+    outs, products = _functional.jvp(plain, tuple(flat_primals), tuple(flat_tangents), create_graph=recorded,
+                                     strict=False)
+    output, product = out_box[0](outs), out_box[0](products)
     return (output, product, _detached_aux(aux_box[0], recorded)) if has_aux else (output, product)
 
 
@@ -187,7 +228,7 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         nums, single = _argnums(argnums, len(args), caller)
         trees = [flatten(args[i], f"argument {i}", caller) for i in nums]
         flat = [x for leaves, _ in trees for x in leaves]
-        aux_box = []
+        aux_box, out_box = [], []
 
         def on_flat(*xs):
             new_args, at = list(args), 0
@@ -196,15 +237,21 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
                 at += len(leaves)
             output, aux = _split_aux(func(*new_args, **kwargs), has_aux, caller)
             aux_box.append(aux)
-            return tuple(output) if isinstance(output, list) else output
+            outs, rebuild = flatten(output, "the function's output", caller)
+            out_box.append(rebuild)
+            return tuple(outs)
 
         recorded = any(x.requires_grad for x in flat)
-        jac = _functional.jacobian(on_flat, tuple(flat), create_graph=recorded, strict=False, strategy=strategy)
-        # jac: per output (a tuple when the output is a tuple), a tuple over the flat inputs
-        out_tuple = isinstance(jac, tuple) and len(jac) > 0 and isinstance(jac[0], tuple)
-        rows = jac if out_tuple else (jac,)
-        shaped = tuple(_regroup(row, trees, single) for row in rows)
-        result = shaped if out_tuple else shaped[0]
+        # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
+        # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
+        xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
+        outs, _ = _functional._call(on_flat, xs, caller)
+        recorded = recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f])
+        run = _functional._jacobian_reverse if strategy == "reverse-mode" else _functional._jacobian_forward
+        blocks, _ = run(outs, xs, recorded)
+        rows = _functional._nest(blocks, True, True, recorded)   # per flat output, a tuple over the flat inputs
+        # each output's blocks in the arguments' structure, put in the output's structure (tuple, list, dict)
+        result = out_box[0]([_regroup(row, trees, single) for row in rows])
         return (result, _detached_aux(aux_box[0], recorded)) if has_aux else result
     return wrapper
 
@@ -218,15 +265,22 @@ def _regroup(row, trees, single):
     return groups[0] if single else tuple(groups)
 
 
-def jacrev(func, argnums=0, *, has_aux=False):
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
     """A function returning the Jacobian of ``func`` w.r.t. ``args[argnums]`` (``torch.func.jacrev``): for an
     output ``y`` and argument ``x``, a Tensor of shape ``y.shape + x.shape``; tuples for tuple outputs (outer)
-    and tuple ``argnums`` (inner). One reverse pass per output element."""
+    and tuple ``argnums`` (inner). One reverse pass per output element. ``chunk_size`` (how many rows torch
+    vmaps at once) is checked and changes nothing: the passes here run one by one."""
+    if not (chunk_size is None or (_is_dim(chunk_size) and chunk_size > 0)):
+        raise ValueError(f"jacrev: chunk_size should be None or greater than 0. (got {chunk_size})")
     return _jacobian(func, argnums, has_aux, "reverse-mode", "jacrev")
 
 
-def jacfwd(func, argnums=0, has_aux=False):
-    """As :func:`jacrev` (``torch.func.jacfwd``), one forward-mode product (double vjp) per input element."""
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """As :func:`jacrev` (``torch.func.jacfwd``), one forward-mode product (double vjp) per input element.
+    ``randomness`` (torch's vmap over the tangents) is checked and changes nothing: there is no vmap here, so
+    the function runs once and its random draws are the same for every column."""
+    if randomness not in RANDOMNESS:
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
     return _jacobian(func, argnums, has_aux, "forward-mode", "jacfwd")
 
 

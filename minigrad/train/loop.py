@@ -65,6 +65,9 @@ def evaluate(model, images, labels, batch_size: int = 1000, between_batches=None
     The sums stay on the device; they are read back once, at the end. ``between_batches``: called
     after each batch (the training loop delivers a held Ctrl-C there).
     """
+    if len(labels) == 0:   # the means below would divide by zero
+        raise ValueError(f"evaluate: the test set is empty ({len(labels)} labels, images of shape "
+                         f"{tuple(images.shape)}); there is nothing to evaluate")
     xp = backend.get_array_module(images)
     was_training = model.training
     model.eval()
@@ -197,7 +200,7 @@ def _evaluate_sharded(model, test_set, batch_size, run, between_batches):
     """(loss, accuracy) on the whole test set; under --distributed each rank evaluates its block and
     the sums are added over ranks, so every rank gets the same figures."""
     images, labels = test_set.arrays
-    if not run.distributed:
+    if not run.distributed or len(labels) == 0:   # evaluate refuses an empty set, before any rank divides by 0
         return evaluate(model, images, labels, batch_size, between_batches)
     block = run.test_shard(len(labels))
     n = block.stop - block.start

@@ -250,6 +250,19 @@ def test_repr():
 # ------------------------------------------------------------------ devices
 
 
+def test_repr_of_an_empty_tensor_names_its_shape_and_dtype_as_torch():
+    torch = pytest.importorskip("torch")
+    cases = [((0,), "float32"), ((0, 2), "float32"), ((2, 0), "float32"), ((0, 2, 3), "float32"),
+             ((0, 2), "float64"), ((0,), "int64"), ((0, 2), "int64"), ((0, 2), "bool")]
+    for shape, dtype in cases:
+        mine = repr(mg.zeros(*shape, dtype=dtype))
+        theirs = repr(torch.zeros(*shape, dtype=getattr(torch, dtype))).replace("torch.", "")
+        assert mine == theirs, (shape, dtype, mine, theirs)
+    assert repr(mg.zeros(0, 2)) == "tensor([], size=(0, 2))"
+    assert repr(mg.zeros(0, 2, requires_grad=True) * 2) == "tensor([], size=(0, 2), grad_fn=<Mul>)"
+    assert repr(mg.zeros(0, 2, dtype="int64")) == "tensor([], size=(0, 2), dtype=int64)"
+
+
 def test_default_device_from_environment(monkeypatch):
     monkeypatch.setenv("MINIGRAD_DEVICE", "cpu")
     assert backend.default_device() == "cpu"

@@ -22,6 +22,27 @@ def test_evaluate_restores_training_mode_when_it_raises():
     assert model.training, "evaluate left the model in eval mode after an error"
 
 
+def test_evaluate_refuses_an_empty_test_set_by_name():
+    model = build_mlp(4, (3,), 2, dropout=0.5)
+    model.train()
+    images, labels = np.ones((0, 4), dtype=np.float32), np.zeros((0,), dtype=np.int64)
+    with pytest.raises(ValueError, match=r"evaluate: the test set is empty \(0 labels, images of shape \(0, 4\)\)"):
+        evaluate(model, images, labels)
+    assert model.training
+
+
+def test_distributed_evaluation_refuses_an_empty_test_set_on_every_rank():
+    from types import SimpleNamespace
+
+    from minigrad.train.loop import _evaluate_sharded
+    model = build_mlp(4, (3,), 2, dropout=0.5)
+    test_set = SimpleNamespace(arrays=(np.ones((0, 4), dtype=np.float32), np.zeros((0,), dtype=np.int64)))
+    run = SimpleNamespace(distributed=True, test_shard=lambda n: range(0, n),
+                          sum_over_ranks=lambda *values: values)
+    with pytest.raises(ValueError, match=r"evaluate: the test set is empty"):
+        _evaluate_sharded(model, test_set, 10, run, None)
+
+
 def _quick(tmp_path, epochs=1, **options):
     return TrainConfig(data_dir=str(data_root()), limit_train=300, hidden=(8,), epochs=epochs, batch_size=100,
                        out=str(tmp_path / "run"), **options)

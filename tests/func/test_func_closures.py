@@ -1,0 +1,134 @@
+"""minigrad.func's transforms over a function that closes over a tensor requiring grad (a model's weights in
+MAML-style code: ``grad(inner_loss)(x)`` then a backward to the weights): as torch.func, the results stay
+differentiable with respect to the closed-over tensor. Also torch's keyword arguments of jacrev/jacfwd."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.func as mfunc
+
+torch = pytest.importorskip("torch")
+tfunc = torch.func
+
+RNG = np.random.default_rng(7)
+XA = RNG.standard_normal(3)
+WA = RNG.standard_normal(3)
+
+
+def m(a, requires_grad=False):
+    return mg.tensor(a, dtype=mg.float64, requires_grad=requires_grad)
+
+
+def t(a, requires_grad=False):
+    return torch.tensor(a, dtype=torch.float64, requires_grad=requires_grad)
+
+
+def inner(w):
+    return lambda x: (x.sin() * x * w).sum() * w.sum()
+
+
+def test_grad_and_value_of_a_closure_stay_differentiable_in_the_closed_over_tensor():
+    w, tw = m(WA, True), t(WA, True)
+    g, value = mfunc.grad_and_value(inner(w))(m(XA))
+    tg, tvalue = tfunc.grad_and_value(inner(tw))(t(XA))
+    assert g.requires_grad and value.requires_grad and tg.requires_grad and tvalue.requires_grad
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-13)
+    (dw,) = mg.grad((g * g).sum() + value, [w])
+    (tdw,) = torch.autograd.grad((tg * tg).sum() + tvalue, [tw])
+    np.testing.assert_allclose(dw.numpy(), tdw.numpy(), rtol=1e-12)
+
+
+def test_grad_of_a_closure_under_no_grad_is_plain():
+    w = m(WA, True)
+    with mg.no_grad():
+        g = mfunc.grad(inner(w))(m(XA))
+    assert not g.requires_grad
+
+
+def test_vjp_of_a_closure_stays_differentiable_in_the_closed_over_tensor():
+    w, tw = m(WA, True), t(WA, True)
+    out, fn = mfunc.vjp(lambda x: x.exp() * w, m(XA))
+    tout, tfn = tfunc.vjp(lambda x: x.exp() * tw, t(XA))
+    (g,), (tg,) = fn(m(WA)), tfn(t(WA))
+    assert out.requires_grad and g.requires_grad and tout.requires_grad and tg.requires_grad
+    (dw,) = mg.grad((g ** 2).sum() + out.sum(), [w])
+    (tdw,) = torch.autograd.grad((tg ** 2).sum() + tout.sum(), [tw])
+    np.testing.assert_allclose(dw.numpy(), tdw.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+def test_jacobian_of_a_closure_stays_differentiable_in_the_closed_over_tensor(transform):
+    w, tw = m(WA, True), t(WA, True)
+    jac = getattr(mfunc, transform)(lambda x: x.tanh() * w * w.sum())(m(XA))
+    tjac = getattr(tfunc, transform)(lambda x: x.tanh() * tw * tw.sum())(t(XA))
+    assert jac.requires_grad and tjac.requires_grad
+    np.testing.assert_allclose(jac.numpy(), tjac.detach().numpy(), rtol=1e-13)
+    (dw,) = mg.grad((jac ** 2).sum(), [w])
+    (tdw,) = torch.autograd.grad((tjac ** 2).sum(), [tw])
+    np.testing.assert_allclose(dw.numpy(), tdw.numpy(), rtol=1e-12)
+
+
+def test_jacobian_without_closure_is_still_plain():
+    jac = mfunc.jacrev(lambda x: x.tanh() * x.sum())(m(XA))
+    g = mfunc.grad(lambda x: (x ** 3).sum())(m(XA))
+    assert not jac.requires_grad and not g.requires_grad
+
+
+def test_jacrev_takes_chunk_size_and_jacfwd_takes_randomness():
+    f = lambda x: x.sin() * x.sum()  # noqa: E731
+    np.testing.assert_allclose(mfunc.jacrev(f, chunk_size=1)(m(XA)).numpy(),
+                               tfunc.jacrev(f, chunk_size=1)(t(XA)).numpy(), rtol=1e-13)
+    np.testing.assert_allclose(mfunc.jacfwd(f, randomness="same")(m(XA)).numpy(),
+                               tfunc.jacfwd(f, randomness="same")(t(XA)).numpy(), rtol=1e-13)
+    with pytest.raises(ValueError, match=r"jacrev: chunk_size should be None or greater than 0. \(got 0\)"):
+        mfunc.jacrev(f, chunk_size=0)
+    with pytest.raises(RuntimeError, match="Only allowed values for randomness are 'error', 'different', or 'same'. "
+                                           "Got x"):
+        mfunc.jacfwd(f, randomness="x")
+
+
+def pytree_out(x, y):
+    return {"p": [x * y.sum(), x.exp()], "q": (y.sin() * x[0],)}
+
+
+def pytree_args(d, y):
+    return [d["a"] * d["b"].sum() * y, (d["a"] ** 2).sum()]
+
+
+def mt(lib, a):
+    return m(a) if lib is mg else t(a)
+
+
+def close_tree(mine, theirs):
+    """Same nesting, container types and dict keys; Tensors equal to float64 round-off."""
+    if isinstance(theirs, (tuple, list)):
+        assert type(mine) is type(theirs) and len(mine) == len(theirs)
+        for a, b in zip(mine, theirs):
+            close_tree(a, b)
+    elif isinstance(theirs, dict):
+        assert isinstance(mine, dict) and list(mine) == list(theirs)
+        for k in theirs:
+            close_tree(mine[k], theirs[k])
+    else:
+        assert isinstance(mine, mg.Tensor) and tuple(mine.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+def test_jacobians_of_list_and_dict_outputs_keep_their_structure(transform):
+    Y = RNG.standard_normal(2)
+    mine = getattr(mfunc, transform)(pytree_out, argnums=(0, 1))(m(XA), m(Y))
+    theirs = getattr(tfunc, transform)(pytree_out, argnums=(0, 1))(t(XA), t(Y))
+    close_tree(mine, theirs)
+    close_tree(getattr(mfunc, transform)(lambda x: [x * 2, x.sum()])(m(XA)),
+               getattr(tfunc, transform)(lambda x: [x * 2, x.sum()])(t(XA)))
+
+
+def test_jvp_takes_pytree_primals_and_keeps_the_output_structure():
+    Y, T = RNG.standard_normal(3), RNG.standard_normal(3)
+
+    def args(lib):
+        return ({"a": mt(lib, XA), "b": mt(lib, WA)}, mt(lib, Y)), ({"a": mt(lib, T), "b": mt(lib, XA)}, mt(lib, WA))
+    close_tree(mfunc.jvp(pytree_args, *args(mg)), tfunc.jvp(pytree_args, *args(torch)))
+    close_tree(mfunc.jvp(pytree_out, (m(XA), m(Y[:2])), (m(T), m(WA[:2]))),
+               tfunc.jvp(pytree_out, (t(XA), t(Y[:2])), (t(T), t(WA[:2]))))
