@@ -10,7 +10,8 @@ erfc, erfinv and ``scipy.linalg.lu_factor``), each SciPy's/NumPy's on the host a
 singular matrix gives an undefined result: here NaN), ``scatter_add`` with integer indices takes only the dtypes
 of CUDA's atomicAdd, and ``lu_factor`` takes one float matrix, returns int32 pivots and, for a singular matrix,
 NaN below the zero pivot (cuSOLVER divides by it; SciPy does not) with a RuntimeWarning.
-Gaps: ``np.asarray(device_array)`` cannot be made to refuse (NumPy views a subclass without asking it).
+Gaps: ``np.asarray(device_array)`` cannot be made to refuse (NumPy views a subclass without asking it), and
+``isinstance(device_array, np.ndarray)`` is True (so minigrad asks ``get_array_module``, never isinstance).
 """
 import sys
 import types
