@@ -211,7 +211,7 @@ NN_OPS = [
     ]),
     OpInfo("nn.CrossEntropyLoss", lambda x, t: nn.CrossEntropyLoss(label_smoothing=0.1)(x, t),
            [S(rnd(4, 3), _idx(2, 0, 1, 2))]),
-    OpInfo("nn.CrossEntropyLoss(weight)", lambda x, t: nn.CrossEntropyLoss(weight=_CLASS_WEIGHT[:3])(x, t),
+    OpInfo("nn.CrossEntropyLoss(weight)", lambda x, t: nn.CrossEntropyLoss(weight=_CLASS_WEIGHT[:3]).to(x.device)(x, t),
            [S(rnd(4, 3), _idx(2, 0, 1, 2))]),
     OpInfo("nn.functional.nll_loss", F.nll_loss, [
         S(rnd(5, 4), _idx(0, 3, 1, 1, 2)),
@@ -297,7 +297,7 @@ NN_OPS += [
     OpInfo("nn.ModuleList(in a model that loops over it)", _bound(_looped_blocks),
            [S(_b_rng.standard_normal((3, 2)), *(_b_rng.standard_normal(s) for s in ((2, 2), (2,), (2, 2), (2,))))]),
     OpInfo("nn.BCEWithLogitsLoss(weight, pos_weight)",
-           lambda x, t: nn.BCEWithLogitsLoss(np.array([[0.5], [2.0]]), reduction="sum", pos_weight=np.array([1.5, 0.4, 3.0]))(x, t),
+           lambda x, t: nn.BCEWithLogitsLoss(np.array([[0.5], [2.0]]), reduction="sum", pos_weight=np.array([1.5, 0.4, 3.0])).to(x.device)(x, t),
            [S(_b_rng.standard_normal((2, 3)), _b_rng.random((2, 3)))]),
 ]
 
@@ -407,7 +407,7 @@ def _embedding(padding_idx=None, max_norm=None):
             # the true derivative there is 0 too and finite differences check every other row.
             keep = np.ones((5, 1))
             keep[padding_idx] = 0.0
-            weight = weight * mg.Tensor(keep.astype(weight.dtype))
+            weight = weight * mg.tensor(keep, dtype=weight.dtype, device=weight.device)
         _put_tensor(layer, "weight", weight)
         return layer(index)
 
@@ -790,7 +790,7 @@ NN_OPS += [
     OpInfo("nn.functional.multilabel_soft_margin_loss", F.multilabel_soft_margin_loss, [
         S(_a(3, 4), _a_rng.uniform(0, 1, (3, 4))), S(_a(3, 4), _a_rng.uniform(0, 1, (3, 4)), _a_rng.uniform(0.5, 2, 4)),
         S(_a(2, 2, 3), (_a_rng.random((2, 2, 3)) < 0.5) * 1.0, reduction="none")]),
-    OpInfo("nn.MultiLabelSoftMarginLoss", lambda x, t: nn.MultiLabelSoftMarginLoss([0.5, 1.0, 2.0], reduction="sum")(x, t),
+    OpInfo("nn.MultiLabelSoftMarginLoss", lambda x, t: nn.MultiLabelSoftMarginLoss([0.5, 1.0, 2.0], reduction="sum").to(x.device)(x, t),
            [S(_a(2, 3), _a_rng.uniform(0, 1, (2, 3)))]),
 ]
 
@@ -1013,7 +1013,8 @@ _MASK = _att(4, 3, 3)
 
 def _mha_weights(layer, q, k, v):
     """Per-head weights under float masks, plus the output (so every parameter gets a gradient)."""
-    weights = layer(q, k, v, key_padding_mask=mg.tensor(_KPM * -2.0, dtype=F64), attn_mask=mg.tensor(_MASK, dtype=F64),
+    weights = layer(q, k, v, key_padding_mask=mg.tensor(_KPM * -2.0, dtype=F64, device=q.device),
+                    attn_mask=mg.tensor(_MASK, dtype=F64, device=q.device),
                     average_attn_weights=False)[1]
     return weights * 3.0 + layer(q, k, v)[0].sum(-1)[:, None, :, None]
 _ENC = dict(dim_feedforward=3, dropout=0.1, dtype=F64)
@@ -1057,25 +1058,25 @@ NN_OPS += [
            [S(_att(2, 3, 4), _att(2, 3, 4), _att(2, 3, 4), *_params(_mha(batch_first=True)()))]),
     OpInfo("nn.MultiheadAttention(kdim, vdim, bias_kv, zero_attn)",
            _bound_inputs(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True), 3,
-                         lambda m, q, k, v: m(q, k, v, key_padding_mask=mg.tensor(_KPM[0]), need_weights=False)[0]),
+                         lambda m, q, k, v: m(q, k, v, key_padding_mask=mg.tensor(_KPM[0], device=q.device), need_weights=False)[0]),
            [S(_att(2, 4), _att(3, 3), _att(3, 2), *_params(_mha(kdim=3, vdim=2, add_bias_kv=True, add_zero_attn=True)()))]),
     OpInfo("nn.TransformerEncoderLayer", _bound_inputs(_encoder_layer(activation="gelu"), 1,
-                                                       lambda m, x: m(x, src_mask=mg.tensor(_CAUSAL3, dtype=F64))),
+                                                       lambda m, x: m(x, src_mask=mg.tensor(_CAUSAL3, dtype=F64, device=x.device))),
            [S(_att(3, 2, 4), *_params(_encoder_layer()()))]),
     OpInfo("nn.TransformerEncoderLayer(norm_first, batch_first, key padding)",
            _bound_inputs(_encoder_layer(activation="gelu", norm_first=True, batch_first=True), 1,
-                         lambda m, x: m(x, src_key_padding_mask=mg.tensor(_KPM))),
+                         lambda m, x: m(x, src_key_padding_mask=mg.tensor(_KPM, device=x.device))),
            [S(_att(2, 3, 4), *_params(_encoder_layer(norm_first=True)()))]),
     OpInfo("nn.TransformerEncoder", _fixed_parameters(_encoder, lambda m, x: m(x)), [S(_att(3, 1, 3))]),
     OpInfo("nn.TransformerDecoderLayer",
            _bound_inputs(_decoder_layer(activation="gelu"), 2,
-                         lambda m, t, mem: m(t, mem, tgt_mask=mg.tensor(_CAUSAL3, dtype=F64),
-                                             memory_key_padding_mask=mg.tensor(_KPM[:, :2]))),
+                         lambda m, t, mem: m(t, mem, tgt_mask=mg.tensor(_CAUSAL3, dtype=F64, device=t.device),
+                                             memory_key_padding_mask=mg.tensor(_KPM[:, :2], device=t.device))),
            [S(_att(3, 2, 3), _att(2, 2, 3), *_params(_decoder_layer()()))]),
     OpInfo("nn.TransformerDecoder", _fixed_parameters(_decoder, lambda m, t, mem: m(t, mem)),
            [S(_att(2, 1, 3), _att(3, 1, 3))]),
     OpInfo("nn.Transformer", _fixed_parameters(_transformer, lambda m, s, t: m(s, t, tgt_mask=mg.tensor(
-        _CAUSAL3[:2, :2], dtype=F64))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
+        _CAUSAL3[:2, :2], dtype=F64, device=s.device))), [S(_att(3, 1, 3), _att(2, 1, 3))]),
 ]
 
 

@@ -76,6 +76,14 @@ class Sample:
                 out.append(a)
         return tuple(out)
 
+    def kwargs_on(self, device):
+        """The keyword arguments as a user on ``device`` passes them: their arrays and tensors (in lists too, such as
+        gradient's spacing) on it, as the checked inputs are. On the CPU they stay as written (NumPy arrays among
+        them, which minigrad takes there)."""
+        if device is None or mg.device(device).type == "cpu":
+            return self.kwargs
+        return {k: _on(v, device) for k, v in self.kwargs.items()}
+
     def __repr__(self):
         shapes = [a.shape if isinstance(a, np.ndarray) else a for a in self.args]
         return f"{shapes}{self.kwargs or ''}"
@@ -104,7 +112,24 @@ class OpInfo:
     rtol: float = 1e-6
 
     def call(self, sample):
-        return lambda *tensors: self.fn(*tensors, **sample.kwargs)
+        def fn(*tensors):
+            where = next((t.device for t in tensors if isinstance(t, mg.Tensor)), None)
+            return self.fn(*tensors, **sample.kwargs_on(where))
+        return fn
+
+
+def _on(value, device):
+    """``value`` moved to ``device``: a Tensor by ``.to``, a NumPy array as that device's raw array (a CuPy array
+    on a GPU, as a user's own would be), lists and tuples entry by entry."""
+    from minigrad import backend
+
+    if isinstance(value, mg.Tensor):
+        return value.to(device)
+    if isinstance(value, np.ndarray):
+        return backend.to_device(value, device)
+    if type(value) in (list, tuple):   # not a named tuple (a recorded node's geometry): its fields are no arrays
+        return type(value)(_on(v, device) for v in value)
+    return value
 
 
 def _idx(*values):
@@ -596,7 +621,7 @@ def _sym(x):
 
 def _spd(x):
     n = x.shape[-1]
-    return x @ _mT(x) + mg.tensor(np.eye(n) * n, dtype=str(x.dtype))
+    return x @ _mT(x) + mg.tensor(np.eye(n) * n, dtype=str(x.dtype), device=x.device)
 
 
 def _values(fn):
@@ -622,7 +647,7 @@ OPS += [
                                      S(_lu(2, 5), 0.4, dim=0, interpolation="midpoint"),
                                      S(_lu(4, 3), 0.6, 0, interpolation="nearest"),
                                      S(_lu(6), 0.9, interpolation="lower")]),
-    OpInfo("quantile(q tensor)", lambda x, **kw: mg.quantile(x, mg.tensor([0.2, 0.5, 0.95], dtype=str(x.dtype)), **kw),
+    OpInfo("quantile(q tensor)", lambda x, **kw: mg.quantile(x, mg.tensor([0.2, 0.5, 0.95], dtype=str(x.dtype), device=x.device), **kw),
            [S(_lu(3, 5), dim=1), S(_lu(7))]),
     OpInfo("nanquantile", mg.nanquantile, [S(_lu(3, 5), 0.3, 1), S(_lu(6), 0.5, interpolation="higher")]),
     OpInfo("cumprod", mg.cumprod, [S(_lr(3, 4), 1), S(_lr(2, 3, 4), -2), S(_lr(), 0), S(_CUMPROD_ZEROS, 1),
@@ -641,7 +666,7 @@ OPS += [
            [S(_lr(3, 4)), S(_lr(2, 3, 4), (0, 2), correction=2)]),
     OpInfo("cov", mg.cov, [S(_lr(3, 6)), S(_lr(6)), S(_lr(2, 5), correction=0),
                            S(_lr(3, 5), fweights=np.array([1, 2, 0, 3, 1]))]),
-    OpInfo("cov(aweights)", lambda x, w: mg.cov(x, fweights=mg.tensor([2, 1, 1, 3]), aweights=w),
+    OpInfo("cov(aweights)", lambda x, w: mg.cov(x, fweights=mg.tensor([2, 1, 1, 3], device=x.device), aweights=w),
            [S(_lr(2, 4), _la_rng.uniform(0.5, 2, 4))]),
     OpInfo("corrcoef", mg.corrcoef, [S(_lr(3, 6)), S(_lr(2, 4))]),
     OpInfo("mm", mg.mm, [S(_lr(3, 4), _lr(4, 2))]),

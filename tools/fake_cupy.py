@@ -3,7 +3,15 @@
 
 Device arrays are ``FakeCuPyArray`` (a NumPy subclass). As CuPy, a ufunc or array function that meets a host
 ``np.ndarray`` operand raises TypeError, ``flags`` has no ``writeable``, and the module lacks ``errstate``.
-Gaps: ``np.asarray(device_array)`` cannot be made to refuse (NumPy views a subclass without asking it).
+
+``cupyx`` is stood in for what minigrad uses (``errstate(linalg=...)``, ``scatter_add``, ``scipy.special``'s erf,
+erfc, erfinv and ``scipy.linalg.lu_factor``), each SciPy's/NumPy's on the host arrays, strict where CuPy is:
+``cupy.linalg``'s inv, solve and cholesky raise LinAlgError only inside ``cupyx.errstate(linalg="raise")`` (else a
+singular matrix gives an undefined result: here NaN), ``scatter_add`` with integer indices takes only the dtypes
+of CUDA's atomicAdd, and ``lu_factor`` takes one float matrix, returns int32 pivots and, for a singular matrix,
+NaN below the zero pivot (cuSOLVER divides by it; SciPy does not) with a RuntimeWarning.
+Gaps: ``np.asarray(device_array)`` cannot be made to refuse (NumPy views a subclass without asking it), and
+``isinstance(device_array, np.ndarray)`` is True (so minigrad asks ``get_array_module``, never isinstance).
 """
 import sys
 import types
@@ -127,7 +135,7 @@ class _Module(types.ModuleType):
             Device=_Device, get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None),
             Stream=types.SimpleNamespace(null=types.SimpleNamespace(ptr=0)))
         self.random = _Random()
-        self.linalg = _Sub(np.linalg)
+        self.linalg = _Linalg()
         self.fft = _Sub(np.fft)
         self.lib = types.SimpleNamespace(stride_tricks=_Sub(np.lib.stride_tricks))
 
@@ -169,6 +177,140 @@ def _wrapped(obj, name):
     return call
 
 
+_errstate = {"linalg": "ignore"}   # cupyx.errstate's settings (CuPy's default leaves cuSOLVER's info unread)
+
+
+class _Linalg(_Sub):
+    """cupy.linalg: a failed factorization raises only under ``cupyx.errstate(linalg="raise")``, with cuSOLVER's
+    words; otherwise the result is undefined (NaN here), as CuPy leaves devInfo unread."""
+
+    _UNREAD = {"inv": "getrf", "solve": "getrf", "cholesky": "potrf"}
+
+    def __init__(self):
+        super().__init__(np.linalg)
+
+    def __getattr__(self, name):
+        call = super().__getattr__(name)
+        routine = self._UNREAD.get(name)
+        if routine is None:
+            return call
+
+        def checked(*args, **kwargs):
+            try:
+                return call(*args, **kwargs)
+            except np.linalg.LinAlgError:
+                if _errstate["linalg"] == "raise":
+                    raise np.linalg.LinAlgError(f"Error reported by {routine} in cuSOLVER. devInfo = [1]. Please "
+                                                "refer to the cuSOLVER documentation.") from None
+                a = _plain(args[0])
+                shape = a.shape if name != "solve" else \
+                    np.linalg.solve(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape), _plain(args[1])).shape
+                return _wrap(np.full(shape, np.nan, dtype=np.result_type(a.dtype, np.float32)))
+        return checked
+
+
+class _ErrState:
+    def __init__(self, linalg=None, **others):
+        unknown = set(others) - {"divide", "over", "under", "invalid", "fallback_mode"}
+        if unknown:
+            raise TypeError(f"errstate() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+        if linalg not in (None, "ignore", "raise"):
+            raise ValueError(f"invalid linalg mode: {linalg!r}")
+        self._linalg = linalg
+
+    def __enter__(self):
+        self._saved = dict(_errstate)
+        if self._linalg is not None:
+            _errstate["linalg"] = self._linalg
+
+    def __exit__(self, *exc):
+        _errstate.update(self._saved)
+        return False
+
+
+_ATOMIC_ADD = (np.int32, np.float16, np.float32, np.float64, np.uint32, np.uint64)
+
+
+def _scatter_add(a, slices, value):
+    """``cupyx.scatter_add``: ``numpy.add.at``; with integer-array indices only atomicAdd's dtypes (of ``a``, as
+    CuPy casts the values to it), a TypeError otherwise, as CuPy's."""
+    _refuse_host("scatter_add", (a, value), slices if isinstance(slices, tuple) else (slices,))
+    parts = slices if isinstance(slices, tuple) else (slices,)
+    if any(isinstance(s, np.ndarray) and s.dtype.kind in "iu" for s in parts) and a.dtype.type not in _ATOMIC_ADD:
+        raise TypeError("cupy.add.at only supports int32, float16, float32, float64, uint32, uint64, as data type")
+    np.add.at(_plain(a), _plain_tree(slices), _plain(value))
+
+
+def _special(name):
+    def call(x, *args, **kwargs):   # a CuPy ufunc: device arrays in, device arrays out
+        import scipy.special   # the stand-in's host kernel; CuPy itself needs no SciPy
+
+        fn = getattr(scipy.special, name)
+        _refuse_host(name, (x,) + args, tuple(kwargs.values()))
+        return _wrap(fn(*_plain_tree((x,) + args), **_plain_tree(kwargs)))
+    call.__name__ = name
+    return call
+
+
+def _lu_factor(a, overwrite_a=False, check_finite=True):
+    """``cupyx.scipy.linalg.lu_factor`` (cupyx/scipy/linalg/_decomp_lu.py): one 2-D float or complex matrix;
+    ``(lu, piv)`` with int32 0-based pivots; for a singular matrix a RuntimeWarning and NaN/inf where cuSOLVER's
+    getrf divides by the zero pivot (SciPy leaves those entries finite)."""
+    import warnings
+
+    import scipy.linalg
+
+    _refuse_host("lu_factor", (a,))
+    if not isinstance(a, FakeCuPyArray):
+        a = np.asarray(a).view(FakeCuPyArray)
+    if a.ndim != 2:
+        raise np.linalg.LinAlgError(f"{a.ndim}-dimensional array given. Array must be two-dimensional")
+    if a.dtype.char not in "fdFD":
+        raise NotImplementedError("Only float32, float64, complex64 and complex128 are supported.")
+    plain = _plain(a)
+    if check_finite and a.dtype.kind == "f" and not np.isfinite(plain).all():
+        raise ValueError("array must not contain infs or NaNs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lu, piv = scipy.linalg.lu_factor(plain, check_finite=False)
+    k = min(plain.shape)
+    zero = np.flatnonzero(np.diagonal(lu)[:k] == 0)
+    if zero.size:
+        lu = _getf2_dividing_by_zero(plain)
+        warnings.warn(f"Diagonal number {zero[0] + 1} is exactly zero. Singular matrix.", RuntimeWarning, stacklevel=2)
+    return np.asfortranarray(lu).view(FakeCuPyArray), piv.astype(np.int32).view(FakeCuPyArray)
+
+
+def _getf2_dividing_by_zero(a):
+    """LU with partial pivoting that, as cuSOLVER's getrf, divides the column below a zero pivot by it."""
+    lu = np.array(a, dtype=a.dtype)
+    m, n = lu.shape
+    with np.errstate(all="ignore"):
+        for j in range(min(m, n)):
+            p = j + int(np.argmax(np.abs(lu[j:, j])))
+            if p != j:
+                lu[[j, p]] = lu[[p, j]]
+            lu[j + 1:, j] /= lu[j, j]
+            lu[j + 1:, j + 1:] -= np.outer(lu[j + 1:, j], lu[j, j + 1:])
+    return lu
+
+
+def _cupyx_modules():
+    """``cupyx``, ``cupyx.scipy``, ``cupyx.scipy.special`` and ``cupyx.scipy.linalg`` as modules, for sys.modules."""
+    cupyx = types.ModuleType("cupyx")
+    cupyx.errstate = _ErrState
+    cupyx.scatter_add = _scatter_add
+    cupyx.geterr = lambda: dict(_errstate)
+    scipy_ = types.ModuleType("cupyx.scipy")
+    special = types.ModuleType("cupyx.scipy.special")
+    for name in ("erf", "erfc", "erfinv"):
+        setattr(special, name, _special(name))
+    linalg = types.ModuleType("cupyx.scipy.linalg")
+    linalg.lu_factor = _lu_factor
+    cupyx.scipy, scipy_.special, scipy_.linalg = scipy_, special, linalg
+    return {"cupyx": cupyx, "cupyx.scipy": scipy_, "cupyx.scipy.special": special, "cupyx.scipy.linalg": linalg}
+
+
 class _Random:
     """cupy.random: generators whose draws are device arrays."""
 
@@ -204,6 +346,7 @@ def pytest_configure(config):
     from minigrad import backend
 
     backend._cupy = _Module()
+    sys.modules.update(_cupyx_modules())
     # modules bound to_device at import: change the function's code, not the name
     original = backend.to_device
     backend._fake_original_to_device = types.FunctionType(original.__code__, original.__globals__, "to_device")

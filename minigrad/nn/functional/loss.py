@@ -82,7 +82,7 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
         )
     data = to_device(data, logits.device)
     weight = _class_weight(name, weight, logits, shown_input)
-    if isinstance(data, np.ndarray):
+    if get_array_module(data) is np:
         safe, scale = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, shown_input, weight)
     else:
         safe, scale = _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
