@@ -85,23 +85,20 @@ def _refuse_one_element_tensors_with_dims(data):
     """A list of one-element tensors with dims, ``[t.argmax(1) for ...]`` at batch size 1, is read two ways: NumPy
     stacks them, keeping their dims, torch takes each as its number; the readings' shapes differ, so ask. Only the
     first item at each depth is looked at, so a long list of numbers costs nothing."""
-    item = data
-    while isinstance(item, (list, tuple)) and len(item):
-        item = item[0]
+    depth, item = _first_item(data)
     if isinstance(item, Tensor) and item.ndim and item.size == 1:
-        depth = _nesting(data)
         raise TypeError(f"tensor: a list of one-element tensors of shape {tuple(item.shape)} reads two ways: NumPy's "
                         f"stacks them (shape {depth + tuple(item.shape)}), PyTorch's takes each as its number (shape "
                         f"{depth}); write minigrad.stack(...) for NumPy's, or [t.item() for t in ...] for PyTorch's")
 
 
-def _nesting(data):
-    """The lengths of the nested lists down to their first non-list item."""
+def _first_item(data):
+    """The lengths of the nested lists down to their first non-list item, and that item."""
     lengths = []
     while isinstance(data, (list, tuple)) and len(data):
         lengths.append(len(data))
         data = data[0]
-    return tuple(lengths)
+    return tuple(lengths), data
 
 
 def _objects_as_float(arr):
