@@ -410,9 +410,33 @@ def lu_factor(a):
             warnings.simplefilter("ignore")
             for i in range(flat.shape[0]):
                 lu[i], pivots[i] = sla.lu_factor(flat[i], check_finite=False)
+            if xp is not np:
+                _refactor_singular_on_host(flat, lu, pivots)
     lu, pivots = lu.reshape(a.shape), pivots.reshape(batch + (k,))
     diag = xp.diagonal(lu, axis1=-2, axis2=-1)
     zero = diag == 0
     info = xp.where(zero.any(axis=-1), xp.argmax(zero, axis=-1) + 1, 0).astype(np.int32) if k else \
         xp.zeros(batch, dtype=np.int32)
     return lu, pivots, info
+
+
+def _refactor_singular_on_host(flat, lu, pivots):
+    """Factor again, with SciPy on the host, each matrix cuSOLVER's getrf turned non-finite.
+
+    At an exactly zero pivot LAPACK skips the division of the column below it; cuSOLVER divides, so a singular
+    matrix whose zero pivot is not in its last column gets NaN and inf factors (and a NaN, not a zero, on U's
+    diagonal, which would hide it from ``info``). Only such matrices go to the host.
+    """
+    xp = get_array_module(lu)
+    broken = ~xp.isfinite(lu).all(axis=(1, 2)) & xp.isfinite(flat).all(axis=(1, 2))
+    redo = to_numpy(xp.flatnonzero(broken)).tolist()
+    if not redo:
+        return
+    try:
+        import scipy.linalg as host_linalg
+    except ImportError as err:
+        raise ImportError(f"LU of a singular matrix on a GPU is finished on the host, with SciPy, which is not "
+                          f"installed here: {SCIPY_INSTALL} ({err})") from None
+    for i in redo:
+        factors, interchanges = host_linalg.lu_factor(to_numpy(flat[i]), check_finite=False)
+        lu[i], pivots[i] = xp.asarray(factors), xp.asarray(interchanges)
