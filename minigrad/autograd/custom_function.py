@@ -29,7 +29,8 @@ second derivatives, as in PyTorch. ``setup_context(ctx, inputs, output)`` beside
 
 The context (``ctx``): ``save_for_backward(*tensors)``, ``saved_tensors``,
 ``needs_input_grad`` (one bool per argument of ``forward``),
-``mark_non_differentiable(*outputs)``, ``set_materialize_grads(flag)``, and any
+``mark_non_differentiable(*outputs)``, ``mark_dirty(*inputs)`` (inputs ``forward`` wrote in place and
+returns), ``set_materialize_grads(flag)``, and any
 attribute you set on it. ``@once_differentiable`` on ``backward`` runs it without
 recording and refuses a second derivative through it, as PyTorch's does.
 """
@@ -41,7 +42,8 @@ import weakref
 from minigrad.autograd.function import Function, _as_array
 from minigrad.autograd.mode import STATE, no_grad
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.write_stamps import _buffer, written_at
+from minigrad.autograd.recorded_writes import _hand_over, views_a_graph_input
+from minigrad.autograd.write_stamps import _buffer, mark_written, written_at
 
 
 def is_torch_style(cls) -> bool:
@@ -57,6 +59,7 @@ class FunctionCtx:
         self.materialize_grads = True
         self._saved = ()
         self._non_differentiable = ()
+        self._dirty = ()
         self._node = lambda: None   # a weak reference to the node, once there is one (no cycle through ctx)
         self._writes = None         # the write count when forward ended, against which saved tensors are checked
         self._name = "Function"
@@ -98,8 +101,9 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
-        raise NotImplementedError("ctx.mark_dirty: custom Functions that modify their inputs in place are not "
-                                  "supported; return a new Tensor instead")
+        """Inputs that ``forward`` wrote in place; it must return them. Each output is then the input Tensor itself,
+        whose place in the graph this node takes, as in PyTorch (``y = AddOne_.apply(x)`` gives ``y is x``)."""
+        self._dirty = tensors
 
 
 class CustomNode(Function):
@@ -179,6 +183,7 @@ def apply(cls, *args):
     tensors = tuple(args[i] for i in positions)
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(needs)
+    written_before = [written_at(t) for t in tensors]   # for inputs forward may write in place (mark_dirty)
     setup = getattr(cls, "setup_context", None)
     with no_grad():
         if setup is not None:
@@ -192,6 +197,8 @@ def apply(cls, *args):
     out_positions = tuple(i for i, o in enumerate(outputs) if isinstance(o, Tensor))
     if not out_positions:
         raise TypeError(f"{cls.__name__}.forward returned no Tensor (got {type(output).__name__}); return Tensors")
+    if ctx._dirty:
+        tensors = _take_over_dirty(cls, ctx._dirty, tensors, outputs, written_before)
     if not (STATE.grad_enabled and any(needs)):
         return output
     node = CustomNode(cls, ctx, positions, len(args))
@@ -204,14 +211,50 @@ def apply(cls, *args):
     node._output_meta = [(outputs[i].data.shape, outputs[i].data.dtype) for i in out_positions]
     fixed = {id(t) for t in ctx._non_differentiable}
     wrapped = list(outputs)
+    dirty = {id(t) for t in ctx._dirty}
     for j, i in enumerate(out_positions):
         o = outputs[i]
-        wrapped[i] = (Tensor._make(o.data, None, 0) if id(o) in fixed or o.data.dtype.kind not in "fc"
-                      else Tensor._make(_as_array(o.data), node, j))
+        differentiable = id(o) not in fixed and o.data.dtype.kind in "fc"
+        if id(o) in dirty:   # the written input itself becomes this output (its old place: _take_over_dirty)
+            o.creator, o._out_index, o.requires_grad = (node, j, True) if differentiable else (None, 0, False)
+            wrapped[i] = o
+        else:
+            wrapped[i] = Tensor._make(_as_array(o.data), node, j) if differentiable else Tensor._make(o.data, None, 0)
     ctx._node = weakref.ref(node)
     ctx._saved = tuple(_saved(t, outputs, wrapped) for t in ctx._saved)
     ctx._writes = STATE.writes
     return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]
+
+
+def _take_over_dirty(cls, dirty, tensors, outputs, written_before):
+    """Check the tensors ``forward`` marked dirty, stamp their write, and return the node's inputs, in which each
+    is replaced by a new Tensor holding its old place in the graph (its creator), as ``recorded_writes`` does:
+    the Tensor itself is about to become the node's output. ``written_before``: each input's write stamp before
+    forward, for ``recorded_writes._hand_over``'s check of a write behind the node that made it."""
+    returned = {id(o) for o in outputs if isinstance(o, Tensor)}
+    for t in dirty:
+        if not any(t is x for x in tensors):
+            raise RuntimeError(f"{cls.__name__}.forward: ctx.mark_dirty was given a tensor that is not one of its "
+                               "inputs; mark only the inputs forward wrote in place")
+        if id(t) not in returned:
+            raise RuntimeError(f"{cls.__name__}.forward: an input marked dirty (shape {tuple(t.shape)}) was not "
+                               "returned; return every tensor it writes in place, as PyTorch requires")
+        if STATE.grad_enabled and t.requires_grad and t.creator is None:
+            raise RuntimeError(f"{cls.__name__}.forward: a leaf tensor that requires grad (shape {tuple(t.shape)}) "
+                               "was written in place and marked dirty; PyTorch refuses it too (write a copy, or "
+                               "call it under minigrad.no_grad())")
+        if STATE.grad_enabled and t.requires_grad and views_a_graph_input(t):
+            raise RuntimeError(f"{cls.__name__}.forward: an input marked dirty (shape {tuple(t.shape)}) is a view "
+                               "of another tensor in the graph, whose history would no longer match its values; "
+                               "mark_dirty is supported on tensors that own their memory (pass a clone)")
+    mark_written(*[t.data for t in dirty])
+    before = {}
+    for t in dirty:
+        _hand_over(t, written_before[next(i for i, x in enumerate(tensors) if x is t)])
+        kept = Tensor._make(t.data, t.creator, t._out_index)
+        kept.requires_grad = t.requires_grad
+        before[id(t)] = kept
+    return tuple(before.get(id(x), x) for x in tensors)
 
 
 def _saved(t, outputs, wrapped):

@@ -118,11 +118,14 @@ def write_recorded(t, name, make, check_result):
     return t
 
 
-def _hand_over(t):
+def _hand_over(t, written=None):
     """``t``'s node, if a recorded write made it, is about to output a private copy of ``t`` instead: it stops
-    watching ``t``'s memory, and is refused at backward if that memory was already written behind it."""
+    watching ``t``'s memory, and is refused at backward if that memory was already written behind it (by the
+    write stamp ``written``, default ``t``'s now)."""
     node = t.creator
-    if node is not None and node.__dict__.pop("view_data", None) is not None and written_at(t) > node._writes:
+    if written is None:
+        written = written_at(t)
+    if node is not None and node.__dict__.pop("view_data", None) is not None and written > node._writes:
         node.stale_output = True
 
 

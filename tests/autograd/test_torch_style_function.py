@@ -279,7 +279,7 @@ def test_mistakes_in_a_custom_function_are_named(cls, error, message):
         cls.apply(*args).sum().backward()
 
 
-def test_save_for_backward_takes_tensors_only_and_mark_dirty_is_refused():
+def test_save_for_backward_takes_tensors_only():
     class SavesNumber(Function):
         @staticmethod
         def forward(ctx, x):
@@ -293,9 +293,14 @@ def test_save_for_backward_takes_tensors_only_and_mark_dirty_is_refused():
     with pytest.raises(TypeError, match="save_for_backward: argument 1 is a int, not a Tensor or None"):
         SavesNumber.apply(mg.tensor(X, requires_grad=True))
 
-    class Dirty(Function):
+
+def _in_place_ops(module):
+    """Custom ops that write their input in place and mark it dirty, for minigrad (module=mg) or torch."""
+
+    class AddOne_(module.autograd.Function):   # noqa: N801 (torch's in-place naming)
         @staticmethod
         def forward(ctx, x):
+            x.add_(1)
             ctx.mark_dirty(x)
             return x
 
@@ -303,8 +308,107 @@ def test_save_for_backward_takes_tensors_only_and_mark_dirty_is_refused():
         def backward(ctx, g):
             return g
 
-    with pytest.raises(NotImplementedError, match="mark_dirty"):
-        Dirty.apply(mg.tensor(X, requires_grad=True))
+    class Exp_(module.autograd.Function):   # noqa: N801
+        @staticmethod
+        def forward(ctx, x):
+            x.exp_()
+            ctx.mark_dirty(x)
+            ctx.save_for_backward(x)           # saved after the write: the output, so backward is differentiable
+            return x, x.sum()
+
+        @staticmethod
+        def backward(ctx, g, g_sum):
+            out, = ctx.saved_tensors
+            return (g + g_sum) * out
+
+    return AddOne_, Exp_
+
+
+def test_mark_dirty_makes_the_written_input_the_output_as_torch():
+    ours, theirs = _in_place_ops(mg), _in_place_ops(torch)
+    for op, top in zip(ours, theirs):
+        a, ta = mg.tensor(X, dtype=mg.float64, requires_grad=True), torch.tensor(X, requires_grad=True)
+        y, ty = a * 3, ta * 3
+        z, tz = op.apply(y), top.apply(ty)
+        out, tout = (z[0], tz[0]) if isinstance(z, tuple) else (z, tz)
+        assert out is y and tout is ty
+        assert out.grad_fn.name == type(tout.grad_fn).__name__ == f"{op.__name__}Backward"
+        loss, tloss = (out * out).sum(), (tout * tout).sum()
+        if isinstance(z, tuple):
+            loss, tloss = loss + z[1], tloss + tz[1]
+        loss.backward()
+        tloss.backward()
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+
+
+def test_mark_dirty_gradcheck():
+    _, exp_ = _in_place_ops(mg)
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    assert gradcheck(lambda t: exp_.apply(t * 1.0)[0], (x,))
+    assert gradgradcheck(lambda t: exp_.apply(t * 1.0)[0], (x,))
+
+
+def test_mark_dirty_refuses_what_torch_refuses():
+    add_one_, _ = _in_place_ops(mg)
+    with pytest.raises(RuntimeError, match=r"^AddOne_\.forward: a leaf tensor that requires grad \(shape \(5,\)\)"):
+        add_one_.apply(mg.tensor(X, dtype=mg.float64, requires_grad=True))
+    with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad"):
+        _in_place_ops(torch)[0].apply(torch.tensor(X, requires_grad=True))
+
+    class Unreturned(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    with pytest.raises(RuntimeError, match=r"^Unreturned\.forward: an input marked dirty \(shape \(5,\)\) was not "
+                                           "returned"):
+        Unreturned.apply(mg.tensor(X, dtype=mg.float64, requires_grad=True) * 1)
+
+    class MarksAnother(Function):
+        @staticmethod
+        def forward(ctx, x):
+            other = x * 2
+            ctx.mark_dirty(other)
+            return other
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    with pytest.raises(RuntimeError, match=r"^MarksAnother\.forward: ctx\.mark_dirty was given a tensor that is not "
+                                           "one of its inputs"):
+        MarksAnother.apply(mg.tensor(X, dtype=mg.float64, requires_grad=True))
+    h = mg.tensor(X, dtype=mg.float64, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=r"^AddOne_\.forward: an input marked dirty \(shape \(2,\)\) is a view of "
+                                           "another tensor in the graph"):
+        add_one_.apply(h[1:3])
+
+    # a node that read the input before forward wrote it would differentiate with the new values: refused
+    a = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    y = a * 1
+    w = y.sin()
+    add_one_.apply(y)
+    with pytest.raises(RuntimeError, match=r"^Sin: input 0 \(shape \(5,\)\) was modified in place"):
+        w.sum().backward()
+
+
+def test_mark_dirty_without_a_graph_writes_and_returns_the_input():
+    add_one_, _ = _in_place_ops(mg)
+    x = mg.tensor(X, dtype=mg.float64)
+    assert add_one_.apply(x) is x and x.creator is None and not x.requires_grad
+    np.testing.assert_array_equal(x.numpy(), X + 1)
+    p = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    with mg.no_grad():
+        assert add_one_.apply(p) is p
+    np.testing.assert_array_equal(p.detach().numpy(), X + 1)
+    assert p.creator is None and p.requires_grad
 
 
 def test_minigrads_own_ops_are_untouched():
