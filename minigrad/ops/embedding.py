@@ -105,8 +105,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         if not is_integer(padding_idx) or not -V <= padding_idx < V:
             raise ValueError(f"embedding: padding_idx must be an integer in [-{V}, {V}), got {padding_idx!r}")
         padding_idx = int(padding_idx) % V   # torch counts a negative one from the end, as Embedding does
-    if raw.size:
-        lo, hi = int(raw.min()), int(raw.max())
+    if raw.size:   # one read back from a GPU, not two (CuPy's take would wrap an index out of range silently)
+        lo, hi = get_array_module(raw).stack((raw.min(), raw.max())).tolist()
         if lo < 0 or hi >= V:
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {V} embeddings "
                              f"(indices of shape {tuple(raw.shape)})")
