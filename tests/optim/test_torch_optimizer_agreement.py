@@ -151,3 +151,56 @@ def test_complex_state_round_trips_mid_run():
             resumed.step()
     for p, q in zip(params, twin):
         np.testing.assert_array_equal(to_numpy(q.data), to_numpy(p.data))
+
+
+def _as_numpy(value):
+    """A torch state dict with its tensors as NumPy arrays (what a script converting a torch checkpoint has)."""
+    if torch.is_tensor(value):
+        return value.detach().numpy().copy()
+    if isinstance(value, dict):
+        return {k: _as_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_numpy(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_a_torch_state_dict_resumes_the_run_as_torch(name):
+    # torch's groups hold its kernel switches (foreach, capturable, ...; Adam's also decoupled_weight_decay), which
+    # are no options here: the state was refused as "saved by another optimizer"; its float step count stays an int
+    torch_params = [torch.tensor(x.copy(), requires_grad=True) for x in STARTS]
+    ours = [mg.tensor(x.copy(), dtype=mg.float64, requires_grad=True) for x in STARTS]
+    groups = lambda ps: [dict(params=ps[:2]), dict(params=ps[2:], lr=0.002)]   # noqa: E731
+    theirs = getattr(torch.optim, name)(groups(torch_params), **OPTIONS[name])
+    for step in range(18):
+        if step == 6:
+            for p, q in zip(ours, torch_params):
+                p.data[...] = q.detach().numpy()
+            optimizer = getattr(mg.optim, name)(groups(ours), **OPTIONS[name])
+            optimizer.load_state_dict(_as_numpy(theirs.state_dict()))
+            assert all(type(s["step"]) is int for s in optimizer.state.values() if "step" in s)
+        for p in torch_params:
+            p.grad = torch.tensor(_gradient(p.detach().numpy()))
+        theirs.step()
+        if step >= 6:
+            for p in ours:
+                p.grad = mg.tensor(_gradient(to_numpy(p.data)), dtype=mg.float64)
+            optimizer.step()
+    for p, q in zip(ours, torch_params):
+        np.testing.assert_allclose(to_numpy(p.data), q.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_torchs_adam_with_decoupled_weight_decay_loads_into_adamw_only():
+    p = torch.tensor([1.0, 2.0], requires_grad=True)
+    p.grad = torch.tensor([0.5, -0.5])
+    adam = torch.optim.Adam([p], weight_decay=0.1, decoupled_weight_decay=True)
+    adam.step()
+    state = _as_numpy(adam.state_dict())
+    q = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: param group 0 of the state has "
+                                         r"decoupled_weight_decay=True, and Adam always steps with "
+                                         r"decoupled_weight_decay=False; load it into AdamW"):
+        mg.optim.Adam([q], weight_decay=0.1).load_state_dict(state)
+    adamw = mg.optim.AdamW([q])
+    adamw.load_state_dict(state)
+    assert adamw.param_groups[0]["weight_decay"] == 0.1 and "decoupled_weight_decay" not in adamw.param_groups[0]
