@@ -204,3 +204,35 @@ def test_torchs_adam_with_decoupled_weight_decay_loads_into_adamw_only():
     adamw = mg.optim.AdamW([q])
     adamw.load_state_dict(state)
     assert adamw.param_groups[0]["weight_decay"] == 0.1 and "decoupled_weight_decay" not in adamw.param_groups[0]
+
+
+def _lbfgs_closure(optimizer, x, wrap):
+    a = wrap(np.array([[1.0, 2.0, 0.5], [-1.0, 0.3, 2.0], [0.7, -0.4, 1.1], [0.2, 0.9, -1.5]]))
+    b = wrap(np.array([1.0, -0.5, 0.3, 2.0]))
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((a @ x - b) ** 2).sum() + 0.1 * (x ** 4).sum()
+        loss.backward()
+        return loss
+    return closure
+
+
+@pytest.mark.parametrize("options", [dict(max_iter=3), dict(max_iter=4, history_size=2)])
+def test_lbfgs_resumes_from_a_torch_state_dict_as_torch(options):
+    # torch keeps the history as old_stps/old_dirs/ro/H_diag: loaded here, it was ignored without a word and the
+    # run went on from torch's last direction with an empty history (iterates 0.06 away after one step)
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    theirs = torch.optim.LBFGS([x], **options)
+    closure = _lbfgs_closure(theirs, x, torch.tensor)
+    for _ in range(2):
+        theirs.step(closure)
+    ours_x = mg.tensor(x.detach().numpy().copy(), dtype=mg.float64, requires_grad=True)
+    ours = mg.optim.LBFGS([ours_x], **options)
+    ours.load_state_dict(_as_numpy(theirs.state_dict()))
+    our_closure = _lbfgs_closure(ours, ours_x, lambda a: mg.tensor(a, dtype=mg.float64))
+    for _ in range(2):
+        theirs.step(closure)
+        ours.step(our_closure)
+        np.testing.assert_allclose(to_numpy(ours_x.data), x.detach().numpy(), rtol=1e-12, atol=1e-14)
+        assert ours.state[ours_x]["func_evals"] == theirs.state[x]["func_evals"]
