@@ -16,7 +16,10 @@ from minigrad.backend import is_array
 
 def as_real(a):
     """``a`` (complex) as a real view sharing its memory, shape ``a.shape + (2,)``: torch's ``view_as_real``."""
-    return a[..., None].view(a.real.dtype)
+    real = np.finfo(a.dtype).dtype
+    if a.flags.c_contiguous:   # (CuPy changes the item size of a C-contiguous array; NumPy of any last axis)
+        return a.reshape(-1).view(real).reshape(a.shape + (2,))
+    return a[..., None].view(real)
 
 
 class RealViewState(MutableMapping):
