@@ -43,6 +43,15 @@ def _scalars_to_python(value):
     return value
 
 
+def _host_values(value):
+    """``value``, with another library's tensors (a torch state dict as it is) as NumPy arrays of their values."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_host_values(v) for v in value)
+    if not is_array(value) and not isinstance(value, (int, float, complex, np.generic)) and hasattr(value, "__array__"):
+        return np.asarray(value)
+    return value
+
+
 #: Entries of a param group that are not the optimizer's options: its parameters and their names
 #: (named parameters), and the starting lr a learning-rate schedule adds (and the swa_lr SWALR adds, as PyTorch's).
 _NOT_OPTIONS = ("params", "param_names", "initial_lr", "swa_lr")
@@ -247,6 +256,7 @@ class StateDictMixin:
 
     def _restore_value(self, name, value, p):
         """One saved state entry, made ready for parameter ``p``."""
+        value = _host_values(value)
         if name in self.scalar_state_keys:
             value = _scalars_to_python(value)
             if name == "step" and isinstance(value, float) and value.is_integer():

@@ -164,10 +164,13 @@ def _as_numpy(value):
     return value
 
 
+@pytest.mark.parametrize("as_it_is", [False, True], ids=["numpy", "torch-tensors"])
 @pytest.mark.parametrize("name", sorted(OPTIONS))
-def test_a_torch_state_dict_resumes_the_run_as_torch(name):
+def test_a_torch_state_dict_resumes_the_run_as_torch(name, as_it_is):
     # torch's groups hold its kernel switches (foreach, capturable, ...; Adam's also decoupled_weight_decay), which
-    # are no options here: the state was refused as "saved by another optimizer"; its float step count stays an int
+    # are no options here: the state was refused as "saved by another optimizer"; its float step count stays an int.
+    # Its tensors, left as they are, were kept as state and failed at the next step ("return arrays must be of
+    # ArrayType"): their values are taken
     torch_params = [torch.tensor(x.copy(), requires_grad=True) for x in STARTS]
     ours = [mg.tensor(x.copy(), dtype=mg.float64, requires_grad=True) for x in STARTS]
     groups = lambda ps: [dict(params=ps[:2]), dict(params=ps[2:], lr=0.002)]   # noqa: E731
@@ -177,7 +180,7 @@ def test_a_torch_state_dict_resumes_the_run_as_torch(name):
             for p, q in zip(ours, torch_params):
                 p.data[...] = q.detach().numpy()
             optimizer = getattr(mg.optim, name)(groups(ours), **OPTIONS[name])
-            optimizer.load_state_dict(_as_numpy(theirs.state_dict()))
+            optimizer.load_state_dict(theirs.state_dict() if as_it_is else _as_numpy(theirs.state_dict()))
             assert all(type(s["step"]) is int for s in optimizer.state.values() if "step" in s)
         for p in torch_params:
             p.grad = torch.tensor(_gradient(p.detach().numpy()))
@@ -218,8 +221,9 @@ def _lbfgs_closure(optimizer, x, wrap):
     return closure
 
 
+@pytest.mark.parametrize("as_it_is", [False, True], ids=["numpy", "torch-tensors"])
 @pytest.mark.parametrize("options", [dict(max_iter=3), dict(max_iter=4, history_size=2)])
-def test_lbfgs_resumes_from_a_torch_state_dict_as_torch(options):
+def test_lbfgs_resumes_from_a_torch_state_dict_as_torch(options, as_it_is):
     # torch keeps the history as old_stps/old_dirs/ro/H_diag: loaded here, it was ignored without a word and the
     # run went on from torch's last direction with an empty history (iterates 0.06 away after one step)
     x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
@@ -229,7 +233,7 @@ def test_lbfgs_resumes_from_a_torch_state_dict_as_torch(options):
         theirs.step(closure)
     ours_x = mg.tensor(x.detach().numpy().copy(), dtype=mg.float64, requires_grad=True)
     ours = mg.optim.LBFGS([ours_x], **options)
-    ours.load_state_dict(_as_numpy(theirs.state_dict()))
+    ours.load_state_dict(theirs.state_dict() if as_it_is else _as_numpy(theirs.state_dict()))
     our_closure = _lbfgs_closure(ours, ours_x, lambda a: mg.tensor(a, dtype=mg.float64))
     for _ in range(2):
         theirs.step(closure)
