@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
 from minigrad.optim.validation import KERNEL_OPTIONS, check_param_names, describe_param
 
@@ -47,9 +48,9 @@ def _host_values(value):
     """``value``, with another library's tensors (a torch state dict as it is) as NumPy arrays of their values."""
     if isinstance(value, (list, tuple)):
         return type(value)(_host_values(v) for v in value)
-    if not is_array(value) and not isinstance(value, (int, float, complex, np.generic)) and hasattr(value, "__array__"):
-        return np.asarray(value)
-    return value
+    if is_array(value) or isinstance(value, (Tensor, int, float, complex, np.generic)):
+        return value   # (a custom optimizer's own state may hold minigrad Tensors: they stay Tensors)
+    return np.asarray(value) if hasattr(value, "__array__") else value
 
 
 #: Entries of a param group that are not the optimizer's options: its parameters and their names
