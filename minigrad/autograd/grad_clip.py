@@ -120,7 +120,9 @@ def _total_norm_array(arrays, norm_type):
         if math.isinf(norm_type):
             part = xp.abs(a).max() if a.size else xp.zeros((), a.dtype)           # max |t|
         elif norm_type == 2.0:
-            part = xp.vdot(a.ravel(), a.ravel())                                 # sum t^2
+            part = xp.vdot(a.ravel(), a.ravel())                                 # sum |t|^2
+            if a.dtype.kind == "c":
+                part = part.real   # (vdot conjugates: the imaginary part is 0, and casting it would warn)
         elif norm_type == 1.0:
             part = xp.abs(a).sum()                                               # sum |t|
         else:
@@ -195,9 +197,16 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     Args:
         parameters: a Tensor or an iterable of Tensors (those without a gradient are ignored).
         clip_value: the largest allowed magnitude (>= 0).
+
+    A complex gradient is refused (``TypeError``), as torch's ``clamp`` refuses it.
     """
     clip_value = float(clip_value)
     if not clip_value >= 0.0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for g in _grads_of("clip_grad_value_", parameters):
+    grads = _grads_of("clip_grad_value_", parameters)
+    for g in grads:
+        if g.dtype.kind == "c":   # NumPy would order complex values by their real parts, and clamp to reals
+            raise TypeError(f"clip_grad_value_: a gradient is complex ({g.dtype}, shape {g.shape}); clamping is "
+                            "not defined for complex values (torch's raises too): use clip_grad_norm_")
+    for g in grads:
         get_array_module(g).clip(g, -clip_value, clip_value, out=g)    # g = min(max(g, -c), c)

@@ -83,6 +83,7 @@ class Adam(_AdamFamily):
 
     #: AdamW sets this: weight decay shrinks theta directly instead of joining g.
     decoupled_weight_decay = False
+    torch_group_entries = {"decoupled_weight_decay": (False, "AdamW")}   # torch 2.13's Adam has the switch
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
@@ -134,6 +135,7 @@ class AdamW(Adam):
     """
 
     decoupled_weight_decay = True
+    torch_group_entries = {"decoupled_weight_decay": (True, "Adam")}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
                  *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):

@@ -92,6 +92,7 @@ class Muon(Optimizer):
 
     param_shaped_state = True
     scalar_state_keys = ()
+    complex_as_real = False   # complex parameters are refused (as torch's): a real view would not be 2-D
 
     def __init__(self, params, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,
                  ns_coefficients=NS_COEFFICIENTS, eps=EPS, ns_steps=NS_STEPS, adjust_lr_fn=None):
@@ -119,6 +120,9 @@ class Muon(Optimizer):
             if p.ndim != 2:
                 raise ValueError("Muon only supports 2D parameters whereas we found a parameter with size: "
                                  f"{tuple(p.shape)}")
+            if p.data.dtype.kind == "c":
+                raise ValueError(f"Muon does not support complex parameters, but got one of dtype {p.data.dtype} "
+                                 f"and shape {tuple(p.shape)}")
 
     def step(self, closure=None):
         """Perform one Muon update; returns the closure's loss if a closure is given."""

@@ -44,6 +44,7 @@ from minigrad.autograd.write_stamps import mark_written
 from minigrad.autograd.clear_grads import clear_grads
 from minigrad.autograd.grad_match import grad_matches, refuse_grad
 from minigrad.backend import get_array_module
+from minigrad.optim.complex_view import RealViewState, as_real
 from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
 # torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
 from minigrad.optim.optimizer_hooks import register_optimizer_step_post_hook  # noqa: F401
@@ -81,6 +82,9 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
     #: step only as a factor (never a denominator): ``_count_step`` flushes their
     #: subnormal entries now and then, which CPUs compute on very slowly.
     decaying_state = ()
+    #: A complex parameter is updated as a real one with a last axis of 2 (its real and imaginary parts), as
+    #: torch's optimizers update it; its state stays complex (``minigrad.optim.complex_view``).
+    complex_as_real = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -236,7 +240,8 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         its gradient array (checked to have ``theta``'s shape, dtype and device; never
         written to) and ``state`` its entry of ``self.state``, created empty on first use
         (``None`` with ``with_state=False``, for an optimizer that keeps no state).
-        Parameters without a gradient are skipped, as in PyTorch.
+        Parameters without a gradient are skipped, as in PyTorch. A complex parameter comes as real views
+        (see ``complex_as_real``).
         """
         for p in group["params"]:
             if p.grad is None:
@@ -248,7 +253,11 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
             # where _stamping_writes names it (a type check here would cost a tiny step ~1% more).
             if (g.dtype is not theta.dtype or g.shape != theta.shape) and not grad_matches(g, theta):
                 refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
-            yield theta, g, (self.state.setdefault(p, {}) if with_state else None)
+            state = self.state.setdefault(p, {}) if with_state else None
+            if theta.dtype.kind == "c" and self.complex_as_real:   # torch's view_as_real: each part a real coordinate
+                theta, g = as_real(theta), as_real(g)
+                state = None if state is None else RealViewState(state, theta)
+            yield theta, g, state
 
     def _refuse_grad_on_another_device(self):
         """After a step failed: a ``.grad`` on another device than its parameter (which the per-parameter check of

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from minigrad.autograd.tensor import Tensor
 from minigrad.backend import device_of, get_array_module, is_array, to_device, to_numpy
 from minigrad.optim.validation import KERNEL_OPTIONS, check_param_names, describe_param
 
@@ -41,6 +42,15 @@ def _scalars_to_python(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_scalars_to_python(v) for v in value)
     return value
+
+
+def _host_values(value):
+    """``value``, with another library's tensors (a torch state dict as it is) as NumPy arrays of their values."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_host_values(v) for v in value)
+    if is_array(value) or isinstance(value, (Tensor, int, float, complex, np.generic)):
+        return value   # (a custom optimizer's own state may hold minigrad Tensors: they stay Tensors)
+    return np.asarray(value) if hasattr(value, "__array__") else value
 
 
 #: Entries of a param group that are not the optimizer's options: its parameters and their names
@@ -80,6 +90,9 @@ class StateDictMixin:
     #: True when every array in a parameter's state has that parameter's shape, so that
     #: load_state_dict can reject a checkpoint of a differently shaped model.
     param_shaped_state = False
+    #: Entries of torch's param groups that are fixed here (``{name: (value, what to load a state with another
+    #: value into)}``): a torch-shaped state holding the value loads without them, another value is refused.
+    torch_group_entries = {}
 
     def state_dict(self) -> dict:
         """The optimizer's state as plain data, with parameters named by position.
@@ -161,11 +174,19 @@ class StateDictMixin:
                 f"loaded state dict has {len(saved_groups)} parameter groups, "
                 f"but the optimizer has {len(self.param_groups)}"
             )
+        # torch's groups also hold its kernel switches (constructor arguments here) and entries fixed here
+        torch_only = {*KERNEL_OPTIONS, *self.torch_group_entries}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             missing = [name for name in self.defaults if name not in saved]
-            foreign = sorted(_options(saved) - _options(group))
+            foreign = sorted(_options(saved) - _options(group) - torch_only)
             if missing or foreign:
                 raise ValueError(self._refusal(saved_class, saved, i, missing, foreign))
+        for i, saved in enumerate(saved_groups):
+            for name, (value, instead) in self.torch_group_entries.items():
+                if name in saved and saved[name] != value:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: param group {i} of the state has "
+                                     f"{name}={saved[name]!r}, and {type(self).__name__} always steps with "
+                                     f"{name}={value!r}; load it into {instead}")
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
@@ -188,7 +209,8 @@ class StateDictMixin:
 
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
-            restored = {name: _scalars_to_python(value) for name, value in saved.items() if name != "params"}
+            restored = {name: _scalars_to_python(value) for name, value in saved.items()
+                        if name != "params" and name not in torch_only}
             restored["params"] = group["params"]
             if "param_names" in saved:
                 restored["param_names"] = check_param_names(
@@ -235,8 +257,12 @@ class StateDictMixin:
 
     def _restore_value(self, name, value, p):
         """One saved state entry, made ready for parameter ``p``."""
+        value = _host_values(value)
         if name in self.scalar_state_keys:
-            return _scalars_to_python(value)
+            value = _scalars_to_python(value)
+            if name == "step" and isinstance(value, float) and value.is_integer():
+                return int(value)   # torch's count is a float tensor; here an int, as a step here leaves it
+            return value
         if is_array(value):
             if self.param_shaped_state and tuple(value.shape) != tuple(p.shape):
                 raise ValueError(

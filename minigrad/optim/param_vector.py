@@ -13,19 +13,27 @@ of parameter Tensors without copying the parameters themselves:
   back a function ``v -> H v`` (Hessian-vector products by double backward).
 
 Every flat vector lives on the parameters' device with their dtype, so a
-float32 model stays float32 and a CuPy model stays on the GPU.
+float32 model stays float32 and a CuPy model stays on the GPU. A complex
+parameter is two real coordinates per entry in it, its real and imaginary parts
+(torch's LBFGS flattens ``view_as_real``), so the vector is real.
 """
 from __future__ import annotations
 
 from minigrad.autograd.grad_match import checked_grad
 from minigrad.backend import get_array_module
+from minigrad.optim.complex_view import as_real
+
+
+def _real(a):
+    """``a``, a complex one as a real view with a last axis of 2 (its coordinates in the flat vector)."""
+    return as_real(a) if a.dtype.kind == "c" else a
 
 
 def check_same_device_and_dtype(params, optimizer_name):
-    """Raise one clear error if ``params`` mix devices or dtypes (a flat vector needs one of each)."""
+    """Raise one clear error if ``params`` mix devices or (real) dtypes (a flat vector needs one of each)."""
     first = params[0]
-    for i, p in enumerate(params):
-        if p.device != first.device or p.dtype != first.dtype:
+    for i, p in enumerate(params):   # complex128 beside float64 is fine: its coordinates are float64 too
+        if p.device != first.device or p.data.real.dtype != first.data.real.dtype:
             raise ValueError(
                 f"{optimizer_name} keeps all parameters in one flat vector, so they must share a "
                 f"device and dtype: parameter 0 is {first.dtype} on {first.device}, "
@@ -34,14 +42,14 @@ def check_same_device_and_dtype(params, optimizer_name):
 
 
 def numel(params):
-    """Total number of scalar entries in ``params``."""
-    return sum(int(p.size) for p in params)
+    """Total number of real coordinates in ``params`` (two per complex entry)."""
+    return sum(int(_real(p.data).size) for p in params)
 
 
 def flat_params(params):
     """A new 1-D array holding the values of all ``params`` in order."""
     xp = get_array_module(params[0].data)
-    return xp.concatenate([p.data.reshape(-1) for p in params])
+    return xp.concatenate([_real(p.data).reshape(-1) for p in params])
 
 
 def flat_grad(params, who="flat_grad"):
@@ -53,9 +61,9 @@ def flat_grad(params, who="flat_grad"):
     parts = []
     for p in params:
         if p.grad is None:
-            parts.append(xp.zeros(p.data.size, dtype=p.data.dtype))
+            parts.append(xp.zeros(_real(p.data).size, dtype=_real(p.data).dtype))
         else:
-            parts.append(checked_grad(who, p).reshape(-1))
+            parts.append(_real(checked_grad(who, p)).reshape(-1))
     return xp.concatenate(parts)
 
 
@@ -63,7 +71,7 @@ def _slices(params):
     """Yield ``(p, start, stop)`` for each parameter's block of the flat vector."""
     start = 0
     for p in params:
-        stop = start + int(p.data.size)
+        stop = start + int(_real(p.data).size)
         yield p, start, stop
         start = stop
 
@@ -71,13 +79,15 @@ def _slices(params):
 def set_flat_params(params, vector):
     """Write the flat ``vector`` into the parameters, in place."""
     for p, start, stop in _slices(params):
-        p.data[...] = vector[start:stop].reshape(p.data.shape)
+        x = _real(p.data)
+        x[...] = vector[start:stop].reshape(x.shape)
 
 
 def add_flat_to_params(params, step, direction):
     """In place: ``x <- x + step * direction`` for the flat parameter vector ``x``."""
     for p, start, stop in _slices(params):
-        p.data += (step * direction[start:stop]).reshape(p.data.shape)
+        x = _real(p.data)
+        x += (step * direction[start:stop]).reshape(x.shape)
 
 
 def unflatten_like(params, vector):
@@ -113,6 +123,11 @@ def hvp_evaluator(closure, params, who="hvp_evaluator"):
     import minigrad
     from minigrad.autograd import record_backward_graph
 
+    for i, p in enumerate(params):
+        if p.data.dtype.kind == "c":
+            raise TypeError(f"{who}: parameter {i} is complex ({p.data.dtype}, shape {tuple(p.shape)}); "
+                            "Hessian-vector products of complex parameters are not supported: use LBFGS, BFGS "
+                            "or ConjugateGradient, which need only gradients")
     with minigrad.enable_grad(), record_backward_graph():
         loss = closure()
     grads = [p.grad for p in params]

@@ -61,6 +61,10 @@ def scipy_minimize(fn, params, method="L-BFGS-B", **kwargs):
             raise TypeError(f"scipy_minimize: parameter {i} is a {type(p).__name__}, not a Tensor")
         if not p.requires_grad:
             raise ValueError(f"scipy_minimize: parameter {i} (shape {tuple(p.shape)}) does not require grad")
+        if p.data.dtype.kind == "c":   # SciPy's vector is float64: the imaginary parts would be dropped
+            raise TypeError(f"scipy_minimize: parameter {i} is complex ({p.data.dtype}, shape {tuple(p.shape)}); "
+                            "SciPy minimizes over real vectors: optimize its real and imaginary parts as two real "
+                            "Tensors, or use minigrad.optim.LBFGS, which takes complex parameters")
     for name in ("fun", "x0", "jac", "hessp"):
         if name in kwargs:
             raise ValueError(f"scipy_minimize sets {name!r} itself; don't pass it")

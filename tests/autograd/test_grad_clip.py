@@ -141,3 +141,23 @@ def test_clipping_refuses_a_grad_unlike_its_parameter_before_changing_any(clip, 
         fn([good, p])
     np.testing.assert_array_equal(p.grad.numpy(), grad)
     np.testing.assert_array_equal(good.grad.numpy(), [30.0, 40.0])
+
+
+def test_complex_gradients_are_clipped_by_their_modulus_without_a_warning(recwarn):
+    # the 2-norm cast vdot's complex sum to float64: right value, but a ComplexWarning on every call
+    z = mg.tensor(np.zeros(2), dtype=np.complex128, requires_grad=True)
+    z.grad = mg.tensor(np.array([3 + 4j, 1 - 1j]), dtype=np.complex128)
+    total = clip_grad_norm_([z], max_norm=1.0)
+    assert total.dtype == np.float64 and float(total) == math.sqrt(27.0)
+    assert not [w for w in recwarn if issubclass(w.category, np.exceptions.ComplexWarning)]
+    np.testing.assert_allclose(z.grad.numpy(), np.array([3 + 4j, 1 - 1j]) / (math.sqrt(27.0) + 1e-6), rtol=1e-15)
+
+
+def test_clip_grad_value_refuses_complex_gradients():
+    # np.clip orders complex values by their real parts: [3+4j, 1-1j] became [0.5+0j, 0.5+0j] (torch's clamp raises)
+    z = mg.tensor(np.zeros(2), dtype=np.complex128, requires_grad=True)
+    z.grad = mg.tensor(np.array([3 + 4j, 1 - 1j]), dtype=np.complex128)
+    with pytest.raises(TypeError, match=re.escape("clip_grad_value_: a gradient is complex (complex128, shape (2,)); "
+                                                  "clamping is not defined for complex values")):
+        clip_grad_value_([z], 0.5)
+    np.testing.assert_array_equal(z.grad.numpy(), [3 + 4j, 1 - 1j])

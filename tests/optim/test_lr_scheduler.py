@@ -567,6 +567,18 @@ def test_plateau_accepts_a_scalar_tensor_metric():
     assert scheduler.best == 2.0 and optimizer.param_groups[0]["lr"] == 0.5
 
 
+def test_plateau_names_itself_and_the_metric_when_it_is_not_one_number():
+    # float()'s bare "float() argument must be a string or a real number, not 'NoneType'" named neither
+    scheduler = ReduceLROnPlateau(_optimizer(1.0))
+    with pytest.raises(TypeError, match=re.escape("ReduceLROnPlateau.step: metrics must be one number (the epoch's "
+                                                  "validation loss or accuracy), got NoneType")):
+        scheduler.step(None)
+    with pytest.raises(TypeError, match=re.escape("ReduceLROnPlateau.step: metrics must be one number (the epoch's "
+                                                  "validation loss or accuracy), got Tensor of shape (2,)")):
+        scheduler.step(mg.tensor([1.0, 2.0]))
+    assert scheduler.last_epoch == 0 and scheduler.num_bad_epochs == 0
+
+
 def _torch_chained_lrs(make_torch, epochs, lrs=(0.05,)):
     import torch  # the dev extra installs it
     params = [torch.zeros(1, requires_grad=True) for _ in lrs]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.backend import to_numpy
 from minigrad.optim import scipy_minimize
 
 
@@ -86,3 +87,11 @@ def test_missing_scipy_says_how_to_install_it(monkeypatch):
     xy = mg.tensor(np.array([0.0, 0.0]), requires_grad=True)
     with pytest.raises(ImportError, match=r"pip install scipy.*minigrad\[scipy\]"):
         scipy_minimize(lambda: rosenbrock(xy), [xy])
+
+
+def test_scipy_minimize_refuses_complex_parameters():
+    # SciPy's vector is float64: the imaginary parts were dropped without a word (|z - 1j|^2 ended at 0, not 1j)
+    z = mg.tensor(np.array([1 + 2j]), dtype=np.complex128, requires_grad=True)
+    with pytest.raises(TypeError, match=r"scipy_minimize: parameter 0 is complex \(complex128, shape \(1,\)\)"):
+        scipy_minimize(lambda: ((z - 1j).abs() ** 2).sum(), [z])
+    np.testing.assert_array_equal(to_numpy(z.data), [1 + 2j])

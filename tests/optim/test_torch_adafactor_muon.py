@@ -198,6 +198,18 @@ def test_muon_refuses_parameters_that_are_not_matrices_as_torch():
         opt.add_param_group({"params": [mg.tensor(np.zeros(4), requires_grad=True)]})
 
 
+def test_muon_refuses_complex_parameters_as_torch():
+    # torch's refuses them at its step; here a complex 2-D parameter was stepped with complex arithmetic in the
+    # orthogonalisation, or (seen as real pairs, as the other optimizers see it) as a 3-D array
+    z = torch.zeros((2, 2), dtype=torch.complex128, requires_grad=True)
+    z.grad = torch.ones_like(z)
+    with pytest.raises(RuntimeError, match="Muon does not support complex parameters"):
+        torch.optim.Muon([z]).step()
+    with pytest.raises(ValueError, match=re.escape("Muon does not support complex parameters, but got one of "
+                                                   "dtype complex128 and shape (2, 2)")):
+        optim.Muon([mg.tensor(np.zeros((2, 2)), dtype=np.complex128, requires_grad=True)])
+
+
 # ---------------------------------------------------------------- both
 def _matrix():
     return mg.tensor(np.ones((2, 2)), requires_grad=True)

@@ -141,6 +141,63 @@ def test_flat_methods_on_views_give_the_contiguous_runs_iterates(name):
         np.testing.assert_array_equal(_flat_run(name, layout), expected)
 
 
+def _complex_lbfgs(lib, transposed, **options):
+    z0 = np.array([[1 + 2j, -0.5 + 0.3j, 0.7j], [0.2 - 0.1j, 2j, -1.0]])
+    w0 = np.array([0.3, -1.0])
+    if lib == "torch":
+        # (torch's own LBFGS cannot flatten a transposed complex parameter: it gets the same values contiguous)
+        z = torch.tensor(np.ascontiguousarray(z0.T) if transposed else z0, requires_grad=True)
+        w = torch.tensor(w0, requires_grad=True)
+        opt = torch.optim.LBFGS([z, w], **options)
+    else:
+        z = mg.from_numpy(z0.copy().T if transposed else z0.copy()).requires_grad_(True)
+        w = mg.tensor(w0, dtype=mg.float64, requires_grad=True)
+        opt = mg.optim.LBFGS([z, w], **options)
+    centre = 0.5 + 0.5j
+
+    def closure():
+        opt.zero_grad()
+        loss = ((z - centre).abs() ** 2).sum() + 0.1 * (z.abs() ** 4).sum() + ((w - 1) ** 2).sum() \
+            + 0.1 * z.abs().sum() * w.sum()
+        loss.backward()
+        return loss
+
+    out = []
+    for _ in range(3):
+        opt.step(closure)
+        out.append((z.detach().numpy().copy() if lib == "torch" else to_numpy(z.data).copy(),
+                    opt.state[opt.param_groups[0]["params"][0]]["func_evals"]))
+    return out
+
+
+@pytest.mark.parametrize("options", [dict(), dict(line_search_fn="strong_wolfe"), dict(history_size=2, max_iter=4)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_lbfgs_steps_a_complex_parameter_beside_a_real_one_as_torch(options, transposed):
+    # torch flattens a complex parameter as real pairs (view_as_real); here the flat vector was complex, so
+    # float(g @ d) took the real part of an unconjugated product and LBFGS did not move at all; mixing
+    # complex128 with float64 parameters was refused
+    ours, theirs = _complex_lbfgs("mg", transposed, **options), _complex_lbfgs("torch", transposed, **options)
+    for (z, evals), (z_ref, evals_ref) in zip(ours, theirs):
+        assert z.dtype == np.complex128 and evals == evals_ref
+        np.testing.assert_allclose(z, z_ref, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["Newton", "NewtonCG"])
+def test_hessian_methods_refuse_complex_parameters_by_name(name):
+    z = mg.tensor(np.array([1 + 2j, 0.5j]), dtype=np.complex128, requires_grad=True)
+    opt = getattr(mg.optim, name)([z])
+
+    def closure():
+        opt.zero_grad()
+        loss = (z.abs() ** 2).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(TypeError, match=rf"{name}.step: parameter 0 is complex \(complex128, shape \(2,\)\); "
+                                        "Hessian-vector products of complex parameters are not supported"):
+        opt.step(closure)
+
+
 @pytest.mark.parametrize("layout", ["broadcast", "read-only", "transposed"])
 def test_zero_grad_without_set_to_none_zeroes_a_broadcast_or_read_only_gradient_as_torch(layout):
     # torch's zero_() zeroes an expanded (stride 0) gradient; NumPy refused the write here with a bare

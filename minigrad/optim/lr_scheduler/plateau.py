@@ -75,7 +75,12 @@ class ReduceLROnPlateau:
     def step(self, metrics, epoch=None):
         """Record one epoch's metric and cut the lrs if it has plateaued (PyTorch's deprecated ``epoch`` is refused)."""
         refuse_epoch(self, epoch)
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError) as error:   # float()'s own message names neither the schedule nor the metric
+            shape = f" of shape {tuple(metrics.shape)}" if hasattr(metrics, "shape") else ""
+            raise type(error)(f"ReduceLROnPlateau.step: metrics must be one number (the epoch's validation loss or "
+                              f"accuracy), got {type(metrics).__name__}{shape}: {error}") from None
         self.last_epoch += 1
         if self.is_better(current, self.best):
             self.best = current
