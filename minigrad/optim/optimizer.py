@@ -251,10 +251,11 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
             # (NumPy's builtin dtypes are singletons, and NumPy 2's == costs as much again), then the exact check
             # only when that or the shape differs. A grad on another device with both right fails in the update,
             # where _stamping_writes names it (a type check here would cost a tiny step ~1% more).
-            if (g.dtype is not theta.dtype or g.shape != theta.shape) and not grad_matches(g, theta):
+            dtype = theta.dtype
+            if (g.dtype is not dtype or g.shape != theta.shape) and not grad_matches(g, theta):
                 refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
             state = self.state.setdefault(p, {}) if with_state else None
-            if theta.dtype.kind == "c" and self.complex_as_real:   # torch's view_as_real: each part a real coordinate
+            if dtype.kind == "c" and self.complex_as_real:   # torch's view_as_real: each part a real coordinate
                 theta, g = as_real(theta), as_real(g)
                 state = None if state is None else RealViewState(state, theta)
             yield theta, g, state
