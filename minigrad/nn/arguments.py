@@ -54,6 +54,14 @@ def positive_number(layer, arg, value) -> float:
     return float(value)
 
 
+def norm_order(layer, arg, value) -> float:
+    """A vector norm's p, any real number as torch.norm's: 0 counts nonzeros, +-inf is the largest or smallest
+    |x|, a negative p is (sum |x|^p)^(1/p). Only NaN is refused."""
+    if not is_real(value) or value != value:
+        raise ValueError(f"{layer}: {arg} must be a number (inf, -inf, 0 and negative p included), got {value!r}")
+    return float(value)
+
+
 def nonnegative_number(layer, arg, value) -> float:
     """A real number >= 0."""
     if not is_real(value) or not value >= 0:

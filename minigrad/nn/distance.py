@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import flag, integer, nonnegative_number, positive_number
+from minigrad.nn.arguments import flag, integer, nonnegative_number, norm_order, positive_number
 from minigrad.nn.layer import Layer
 
 
@@ -27,7 +27,7 @@ class PairwiseDistance(Layer):
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
         super().__init__()
-        self.norm = positive_number("PairwiseDistance", "p", p)   # torch's attribute name for p
+        self.norm = norm_order("PairwiseDistance", "p", p)   # torch's attribute name for p
         self.eps = nonnegative_number("PairwiseDistance", "eps", eps)
         self.keepdim = flag("PairwiseDistance", "keepdim", keepdim)
 

@@ -4,7 +4,7 @@ arguments in PyTorch's order, the deprecated ``size_average`` and ``reduce`` inc
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import flag, number, positive_number
+from minigrad.nn.arguments import flag, norm_order, number, positive_number
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.layer import Layer
 from minigrad.nn.loss import _reduction
@@ -48,7 +48,7 @@ class TripletMarginLoss(Layer):
         super().__init__()
         name = "TripletMarginLoss"
         self.margin = positive_number(name, "margin", margin)
-        self.p, self.eps = positive_number(name, "p", p), number(name, "eps", eps)
+        self.p, self.eps = norm_order(name, "p", p), number(name, "eps", eps)
         self.swap = flag(name, "swap", swap)
         self.reduction = _reduction(name, size_average, reduce, reduction)
 

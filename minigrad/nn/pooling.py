@@ -5,14 +5,14 @@ PyTorch's arguments)."""
 from __future__ import annotations
 
 from minigrad.nn.arguments import int_pair, int_single, int_triple
-from minigrad.nn.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
+from minigrad.nn.functional.lp_pool import check_norm_type, lp_pool1d, lp_pool2d, lp_pool3d
 from minigrad.nn.layer import Layer
 from minigrad.ops.adaptive_pool import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
                                         adaptive_max_pool2d, adaptive_max_pool3d)
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.pool1d import avg_pool1d, max_pool1d
 from minigrad.ops.pool3d import avg_pool3d, max_pool3d
-from minigrad.scalars import is_integer, is_real
+from minigrad.scalars import is_integer
 
 __all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d", "MaxPool3d", "AvgPool3d",
@@ -222,8 +222,7 @@ class LPPool1d(Layer):
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
         super().__init__()
         name = type(self).__name__
-        if not is_real(norm_type) or not 0 < norm_type < float("inf"):
-            raise ValueError(f"{name}: norm_type must be a positive finite number, got {norm_type!r}")
+        check_norm_type(name, norm_type)
         self._sizes(name, "kernel_size", kernel_size)
         if stride is not None:
             self._sizes(name, "stride", stride)

@@ -84,7 +84,8 @@ class MaxPool2d(Function):
     def forward(self, x):
         xp = get_array_module(x)
         out_hw = self.geo.out_size(*x.shape[2:])
-        win = windows(pad_hw(channels_last(x), self.geo.padding, -xp.inf), self.geo, out_hw)
+        lowest = -xp.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min   # what padding reads as
+        win = windows(pad_hw(channels_last(x), self.geo.padding, lowest), self.geo, out_hw)
         offsets = _offsets(self.geo)
         y = _at(win, offsets[0][1]).copy()
         index = xp.zeros(y.shape, dtype=np.uint8 if len(offsets) < 256 else np.int32)
@@ -108,10 +109,10 @@ class MaxPool2d(Function):
             nan = xp.isnan(y)
             for k, offset in offsets:
                 index[nan & xp.isnan(_at(win, offset))] = k
-        if any(lo or hi for lo, hi in self.geo.padding) and y.dtype.kind == "f":
-            # A window whose input elements are all -inf ties with its -inf padding and kept offset 0, which may lie
-            # in the padding; PyTorch's kernels record the window's first element inside the input.
-            low = y == -xp.inf
+        if any(lo or hi for lo, hi in self.geo.padding):
+            # A window whose input elements are all -inf (an integer dtype's minimum) ties with its padding and kept
+            # offset 0, which may lie in the padding; PyTorch's kernels record the window's first element inside.
+            low = y == lowest
             if xp is not np or low.any():
                 first = xp.asarray(_first_inside(self.geo, x.shape[2:], out_hw), dtype=index.dtype)
                 index = xp.where(low, first, index)
@@ -217,16 +218,17 @@ class AvgPoolAdjoint(Function):
 
 
 # ----------------------------------------------------------------------------- public functions
-def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=2):
+def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=2, integers=False):
     """Geometry of a pooling call (ceil_mode as extra bottom/right padding) and the real (H, W) padding.
 
     ``dims`` spatial axes: 2 for (N, C, H, W) images, 3 for (N, C, D, H, W) volumes (then each size is an
-    int or 3 ints)."""
+    int or 3 ints). ``integers``: integer input is taken too (max pooling, as PyTorch's)."""
     if x.ndim != dims + 2:
         layout = "(N, C, H, W)" if dims == 2 else "(N, C, D, H, W)"
         raise ValueError(f"{op}: expected a {dims + 2}-D {layout} input, got shape {tuple(x.shape)}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
+    if x.dtype.kind != "f" and not (integers and x.dtype.kind in "iu"):
+        raise TypeError(f"{op}: expected a {'floating or integer' if integers else 'floating'} input, got dtype "
+                        f"{x.dtype}")
     parse = pair if dims == 2 else triple
     kernel = parse(op, "kernel_size", kernel_size)
     stride = kernel if default_stride(stride) else parse(op, "stride", stride)
@@ -259,7 +261,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     also that element's flat position in H * W (int64), as PyTorch (what ``max_unpool2d`` takes).
     """
     input, unbatched = _images("max_pool2d", input)
-    geo, _, _ = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    geo, _, _ = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                               integers=True)
     if not return_indices:
         return _unbatch(MaxPool2d.apply(input, geo=geo), unbatched)
     sink = []

@@ -51,7 +51,7 @@ def _flat_indices(node, in_sizes):
 
 def _max_pool3d(op, input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     x, unbatched = _volumes(op, input)
-    geo, _, _ = _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=3)
+    geo, _, _ = _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=3, integers=True)
     if with_indices and not (x.requires_grad and is_grad_enabled()):
         node = MaxPool3d(geo=geo)   # no graph to record: the op run on the array, for the offsets it records
         y = Tensor(node.forward(x.data))

@@ -216,6 +216,13 @@ LP = [  # (minigrad call, torch call, input shape, positive input?)
     (lambda x: F.lp_pool1d(x, 2, 2), lambda x: TF.lp_pool1d(x, 2, 2), (3, 7), False),
     (lambda x: nn.LPPool2d(2, 2, stride=1)(x), lambda x: torch.nn.LPPool2d(2, 2, stride=1)(x), (2, 2, 4, 4), False),
     (lambda x: nn.LPPool1d(4, 3)(x), lambda x: torch.nn.LPPool1d(4, 3)(x), (2, 2, 9), False),
+    # PyTorch pools max |x| at p = inf and min |x| at p = -inf, and composes a negative p as any other.
+    (lambda x: F.lp_pool1d(x, float("inf"), 2), lambda x: TF.lp_pool1d(x, float("inf"), 2), (2, 3, 7), False),
+    (lambda x: nn.LPPool2d(-float("inf"), 2, 1, True)(x), lambda x: torch.nn.LPPool2d(-float("inf"), 2, 1, True)(x),
+     (2, 2, 5, 4), False),
+    (lambda x: nn.LPPool3d(float("inf"), (1, 2, 2))(x), lambda x: torch.nn.LPPool3d(float("inf"), (1, 2, 2))(x),
+     (2, 3, 4, 5), False),
+    (lambda x: F.lp_pool2d(x, -1.5, 2, 1), lambda x: TF.lp_pool2d(x, -1.5, 2, 1), (1, 2, 4, 4), True),
 ]
 
 
@@ -227,12 +234,22 @@ def test_lp_pools_match_torch(fn, tfn, shape, positive, dtype):
     _match_torch(fn, tfn, [x], dtype)
 
 
+@pytest.mark.parametrize("p", [float("inf"), -float("inf"), -2.0])
+def test_lp_pool_at_infinite_and_negative_p_passes_gradcheck(p):
+    x = mg.tensor(np.abs(RNG.standard_normal((2, 2, 5))) + 0.2, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(lambda t: F.lp_pool1d(t, p, 2, 1), (x,))
+    assert mg.gradgradcheck(lambda t: F.lp_pool1d(t, p, 2, 1), (x,))
+
+
 def test_lp_pool_layers_print_like_torch_and_check_arguments():
     for ours, theirs in [(nn.LPPool2d(2, 3), torch.nn.LPPool2d(2, 3)), (nn.LPPool1d(1.5, 2, 1),
                                                                        torch.nn.LPPool1d(1.5, 2, 1))]:
         assert repr(ours) == repr(theirs) and ours.state_dict() == {}
-    with pytest.raises(ValueError, match=re.escape("LPPool2d: norm_type must be a positive finite number, got 0")):
+    with pytest.raises(ValueError, match=re.escape("LPPool2d: norm_type must be a nonzero number (inf and -inf pool "
+                                                   "max and min |x|), got 0")):
         nn.LPPool2d(0, 2)
+    with pytest.raises(ValueError, match=re.escape("lp_pool3d: norm_type must be a nonzero number")):
+        F.lp_pool3d(mg.randn(2, 2, 2, 2), float("nan"), 2)
     with pytest.raises(ValueError, match=re.escape("LPPool1d: kernel_size must be a positive integer or a 1-tuple")):
         nn.LPPool1d(2, 0)
     with pytest.raises(ValueError, match=re.escape("lp_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input")):

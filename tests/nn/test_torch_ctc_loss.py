@@ -60,6 +60,25 @@ def test_gradient_with_respect_to_log_probs_is_exact_where_torch_adds_exp_log_pr
                         [mg.tensor(lp, dtype="float64", requires_grad=True)])
 
 
+@pytest.mark.parametrize("targets", [np.zeros((3, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)],
+                         ids=["padded", "concatenated"])
+def test_ctc_loss_when_every_target_is_empty_is_the_all_blank_path(targets):
+    # Every target of length 0: the extended label is the lone blank, which the skip by 2 moves past entirely.
+    logits = rng.standard_normal((5, 3, 4))
+    in_len, tg_len = np.array([5, 0, 3]), np.zeros(3, dtype=np.int64)
+    x, tx = pair(logits)
+    y = F.ctc_loss(F.log_softmax(x, axis=2), mg.tensor(targets), in_len, tg_len, blank=2, reduction="none")
+    ty = TF.ctc_loss(TF.log_softmax(tx, 2), torch.tensor(targets), torch.tensor(in_len), torch.tensor(tg_len),
+                     blank=2, reduction="none")
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-13)
+    lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    assert mg.gradcheck(lambda a: F.ctc_loss(a, mg.tensor(targets), in_len, tg_len, blank=2, reduction="sum"),
+                        [mg.tensor(lp, dtype="float64", requires_grad=True)])
+
+
 def test_unbatched_input_other_blank_and_the_layer():
     logits = rng.standard_normal((7, 4))
     x, tx = pair(logits)

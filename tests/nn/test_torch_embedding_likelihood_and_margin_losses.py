@@ -77,7 +77,8 @@ def test_hinge_embedding_loss(reduction, margin):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("p, eps, swap, margin", [(2.0, 1e-6, False, 1.0), (1.0, 1e-6, True, 0.5),
-                                                  (3.0, 0.0, True, 2.0), (2.0, 0.1, False, 0.2)])
+                                                  (3.0, 0.0, True, 2.0), (2.0, 0.1, False, 0.2),
+                                                  (-1.5, 1e-6, True, 1.0), (-float("inf"), 1e-6, False, 0.5)])
 def test_triplet_margin_loss(reduction, p, eps, swap, margin):
     a, pos, neg = _r(6, 4), _r(6, 4), _r(6, 4)
     agree(lambda *x: F.triplet_margin_loss(*x, margin, p, eps, swap, reduction=reduction),
@@ -87,6 +88,16 @@ def test_triplet_margin_loss(reduction, p, eps, swap, margin):
     agree(lambda *x: F.triplet_margin_loss(*x, swap=swap, reduction=reduction),    # (N, D) against (1, D), 3-D
           lambda *x: TF.triplet_margin_loss(*x, swap=swap, reduction=reduction),
           [_r(2, 3, 4), _r(2, 1, 4), _r(1, 3, 4)])
+
+
+def test_triplet_margin_loss_at_p_zero_compares_counts_of_differing_coordinates():
+    a, pos, neg = _r(6, 4), _r(6, 4), _r(6, 4)
+    a[:3, :2], pos[:3, :2] = 0.0, 1e-6   # a - p + eps = 0 there: d(a, p) counts 2 coordinates, d(a, n) 4
+    ours = F.triplet_margin_loss(mg.tensor(a), mg.tensor(pos), mg.tensor(neg), p=0, reduction="none")
+    theirs = TF.triplet_margin_loss(*map(torch.tensor, (a, pos, neg)), p=0, reduction="none")
+    np.testing.assert_array_equal(ours.numpy(), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert nn.TripletMarginLoss(p=0).p == 0.0
 
 
 def test_triplet_swap_takes_the_smaller_negative_distance():

@@ -98,6 +98,19 @@ def test_nearest_ties_fall_as_torch_in_both_dtypes():
             np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("shape", [(1, 2, 7), (1, 2, 3, 4), (1, 1, 3, 4, 5)])
+@pytest.mark.parametrize("kwargs", [dict(scale_factor=1.5), dict(scale_factor=2.3), dict(scale_factor=0.7),
+                                    dict(scale_factor=1.7, recompute_scale_factor=True)])
+def test_nearest_modes_on_uint8_read_torch_indices(mode, shape, kwargs):
+    # The source scale is a float, not the input's dtype (in uint8, 1 / 1.5 would be 0: every output read input 0).
+    x = np.arange(int(np.prod(shape)), dtype=np.uint8).reshape(shape)
+    ours = F.interpolate(mg.tensor(x), mode=mode, **kwargs)
+    theirs = TF.interpolate(torch.tensor(x), mode=mode, **kwargs).numpy()
+    assert ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours.numpy(), theirs)
+
+
 def test_where_torch_gradient_is_not_its_derivative():
     # torch resamples at the factor given but sends the gradient straight back when the size is unchanged;
     # minigrad's gradient is the derivative of the output both libraries compute

@@ -77,7 +77,7 @@ def test_cosine_similarity_matches_torch_with_zero_and_tiny_vectors():
     agree(nn.CosineSimilarity(dim=0), torch.nn.CosineSimilarity(dim=0), [x1.T, x2.T])
 
 
-@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf"), 0.5, -1.0, -2.5, -float("inf")])
 def test_pairwise_distance_matches_torch(p):
     rng = np.random.default_rng(8)
     x1, x2 = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
@@ -89,6 +89,21 @@ def test_pairwise_distance_matches_torch(p):
            [rng.standard_normal((2, 3, 5)), rng.standard_normal(5)])
     agree(lambda a, b: F.pairwise_distance(a, b, p), lambda a, b: TF.pairwise_distance(a, b, p),
            [rng.standard_normal(5), rng.standard_normal(5)])
+
+
+def test_pairwise_distance_at_p_zero_counts_differences_and_a_negative_p_is_zero_at_an_equal_entry():
+    rng = np.random.default_rng(9)
+    x1, x2 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x2[1, :2] = x1[1, :2]
+    ours = F.pairwise_distance(mg.tensor(x1, requires_grad=True), mg.tensor(x2), p=0, eps=0.0)
+    np.testing.assert_array_equal(ours.numpy(), [4.0, 2.0, 4.0])
+    np.testing.assert_array_equal(ours.numpy(), TF.pairwise_distance(torch.tensor(x1), torch.tensor(x2), 0, 0.0))
+    layer = nn.PairwiseDistance(p=0.0)
+    x = mg.tensor(x1, requires_grad=True)
+    layer(x, mg.tensor(x2)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))   # a count: gradient 0 (torch's is None)
+    agree(lambda a, b: F.pairwise_distance(a, b, -1.5, eps=0.0), lambda a, b: TF.pairwise_distance(a, b, -1.5, 0.0),
+          [x1, x2])
 
 
 def test_pairwise_distance_of_equal_points_with_eps_zero_has_a_zero_gradient():
@@ -213,12 +228,13 @@ def test_kl_div_errors(call, error, message):
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.CosineSimilarity(dim=1.5), "CosineSimilarity: dim must be an integer, got 1.5"),
     (lambda: nn.CosineSimilarity(eps=0), "CosineSimilarity: eps must be a positive number, got 0"),
-    (lambda: nn.PairwiseDistance(p=0), "PairwiseDistance: p must be a positive number, got 0"),
+    (lambda: nn.PairwiseDistance(p=float("nan")),
+     "PairwiseDistance: p must be a number (inf, -inf, 0 and negative p included), got nan"),
     (lambda: nn.PairwiseDistance(eps=-1e-6), "PairwiseDistance: eps must be a non-negative number, got -1e-06"),
     (lambda: nn.PairwiseDistance(keepdim=1), "PairwiseDistance: keepdim must be a bool, got 1"),
     (lambda: F.normalize(mg.randn(3, 2), p=-1), "normalize: p must be a positive number, got -1"),   # the layer's check
-    (lambda: F.pairwise_distance(mg.randn(3, 2), mg.randn(3, 2), p=0),
-     "pairwise_distance: p must be a positive number, got 0"),
+    (lambda: F.pairwise_distance(mg.randn(3, 2), mg.randn(3, 2), p="2"),
+     "pairwise_distance: p must be a number (inf, -inf, 0 and negative p included), got '2'"),
     (lambda: F.normalize(mg.randn(3), dim=1), "normalize: axis 1 is out of range for a tensor of shape (3,)"),
     (lambda: F.cosine_similarity(mg.randn(2, 3), mg.randn(4, 3)),
      "cosine_similarity: x1 of shape (2, 3) and x2 of shape (4, 3) do not broadcast together"),

@@ -96,6 +96,23 @@ def test_max_pool_window_of_minus_inf_records_an_input_element_as_torch(dims, kw
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64"])
+@pytest.mark.parametrize("dims, kwargs", [w for w in _MINUS_INF_WINDOWS if w[0] > 1])
+def test_max_pool_of_integers_matches_torch_where_the_dtype_minimum_fills_a_window(dims, kwargs, dtype):
+    # PyTorch max-pools integer tensors (max_pool2d and max_pool3d, not max_pool1d); the padding reads as the
+    # dtype's minimum, and a window of that minimum records its first element inside the input, as with -inf.
+    torch = pytest.importorskip("torch")
+    low = np.iinfo(dtype).min
+    x = np.full((1, 2) + (5,) * dims, low, dtype=dtype)
+    x[0, 1].reshape(-1)[::3] = np.arange(1, 1 + x[0, 1].reshape(-1)[::3].size) % 100
+    fn, tfn = getattr(mg.nn.functional, f"max_pool{dims}d"), getattr(TF, f"max_pool{dims}d")
+    y, index = fn(mg.tensor(x), return_indices=True, **kwargs)
+    ty, tindex = tfn(torch.tensor(x), return_indices=True, **kwargs)
+    assert y.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+
+
 # ceil_mode gives a window even where the (dilated) kernel is longer than the padded input: it starts inside the
 # input and reads what is there (PyTorch's output size (n + 2p - extent + s - 1) // s + 1 is 1, not 0).
 _CEIL_ONLY = [

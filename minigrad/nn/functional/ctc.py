@@ -44,6 +44,7 @@ def _lse(*terms):
 def _shift(a, k, fill=_NEG_INF, forward=True):
     """``a`` moved k places along the last axis (towards higher indices when ``forward``), filled with -inf."""
     xp = get_array_module(a)
+    k = min(k, a.shape[-1])   # all targets empty: one position (the blank), which a shift by 2 moves out entirely
     pad = xp.full(a.shape[:-1] + (k,), fill, dtype=a.dtype)
     return xp.concatenate([pad, a[..., :-k]], axis=-1) if forward else xp.concatenate([a[..., k:], pad], axis=-1)
 

@@ -16,8 +16,9 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import flag, number, positive_number
+from minigrad.nn.arguments import flag, norm_order, number, positive_number
 from minigrad.ops._args import as_floating, normalize_axis
+from minigrad.ops.linalg_norms import vector_norm
 from minigrad.scalars import is_integer
 
 
@@ -83,11 +84,14 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """``||x1 - x2 + eps||_p`` along the last axis, as ``torch.nn.functional.pairwise_distance`` (eps is added to
     the difference, as PyTorch's, so that equal rows have a gradient).
 
+    Any p, as PyTorch's (``linalg.vector_norm``'s): 0 counts the nonzero differences (gradient 0), a negative p is
+    (sum |d|^p)^(1/p) (0 where a difference is 0), +-inf the largest or smallest |d|.
+
     Shapes: x1 and x2 broadcast to (..., D) -> (...) ((..., 1) with ``keepdim``).
     """
-    p, eps = positive_number("pairwise_distance", "p", p), number("pairwise_distance", "eps", eps)
+    p, eps = norm_order("pairwise_distance", "p", p), number("pairwise_distance", "eps", eps)
     keepdim = flag("pairwise_distance", "keepdim", keepdim)
     x1, x2 = as_floating(x1), as_floating(x2)
     if x1.ndim == 0 and x2.ndim == 0:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; the distance is taken along the last axis")
-    return ops.norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)
+    return vector_norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import flag, number, positive_number
+from minigrad.nn.arguments import flag, norm_order, number, positive_number
 from minigrad.nn.functional.distance import pairwise_distance
 from minigrad.nn.functional.loss import _as_target, _check_reduction, _reduce
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
@@ -82,7 +82,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     name = "triplet_margin_loss"
     _check_reduction(name, reduction)
     margin = _positive_margin(name, margin)
-    p, eps = positive_number(name, "p", p), number(name, "eps", eps)
+    p, eps = norm_order(name, "p", p), number(name, "eps", eps)
     swap = flag(name, "swap", swap)
     return _triplet(name, anchor, positive, negative, lambda a, b: pairwise_distance(a, b, p, eps), margin, swap,
                     reduction)

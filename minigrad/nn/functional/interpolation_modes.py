@@ -42,6 +42,8 @@ def nearest_index(n, o, factor, exact, dtype, shortcuts=False):
     if shortcuts and o in (n, 2 * n):
         return np.arange(o) // (o // n)
     dtype = np.dtype(dtype)
+    if dtype.kind != "f":   # integer or bool input: PyTorch takes the scale in float (in the input's dtype, 1/1.5 is 0)
+        dtype = np.dtype(np.float32)
     scale = dtype.type(1.0 / factor) if factor is not None else dtype.type(n) / dtype.type(o)
     src = (np.arange(o, dtype=dtype) + dtype.type(0.5 if exact else 0.0)) * scale
     return np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), n - 1)

@@ -137,7 +137,7 @@ def check_input(who, x, mode="nearest") -> None:
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{who}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
                          f"got shape {tuple(x.shape)}")
-    if mode != "nearest" and x.dtype.kind != "f":
+    if mode not in ("nearest", "nearest-exact") and x.dtype.kind != "f":
         raise TypeError(f"{who}: mode={mode!r} expects a floating input, got dtype {x.dtype}")
 
 
