@@ -131,6 +131,11 @@ def normalize_device(where) -> device:
         dev = "cpu"
     elif dev.startswith("cuda:") and dev[5:].isdigit():
         dev = f"cuda:{int(dev[5:])}"   # cuda:00 is cuda:0
+    if dev == "meta":
+        # torch.func's model-ensembling recipe moves its base model there only to drop the weights
+        raise ValueError("Unknown device 'meta': expected 'cpu', 'cuda' or 'cuda:N'; minigrad has no meta "
+                         "device (tensors without data). functional_call and vmap over stacked parameters take "
+                         "the base model as it is, so drop the .to('meta')")
     if dev != "cpu" and not (dev.startswith("cuda:") and dev[5:].isdigit()):
         raise ValueError(f"Unknown device {where!r}: expected 'cpu', 'cuda' or 'cuda:N'")
     return _CANONICAL.setdefault(dev, device(dev))

@@ -45,6 +45,17 @@ def is_read_only(data) -> bool:
             and any(s == 0 and n > 1 for n, s in zip(data.shape, data.strides)))
 
 
+_PYTHON_DATA = (list, tuple, int, float)
+
+
+def _refuse_sizes(first, second):
+    """``Tensor(2, 3)``: torch.Tensor's sizes; here the second argument would be ``requires_grad``."""
+    sizes = ", ".join(str(s) for s in (first, second) if type(s) is int)
+    raise TypeError(f"Tensor({sizes}): minigrad.Tensor(data, requires_grad=False) reads data, where torch.Tensor "
+                    f"reads integers as sizes; write minigrad.empty({sizes}) (or minigrad.FloatTensor({sizes})) for "
+                    f"an uninitialised tensor of that shape, minigrad.tensor([{sizes}]) for the data")
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -66,11 +77,17 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False):
+        python_data = type(data) in _PYTHON_DATA
+        if python_data and type(data) is int:
+            _refuse_sizes(data, requires_grad)
         if not isinstance(data, np.ndarray) and backend.get_array_module(data) is np:
             try:
                 data = np.asarray(data)
             except ValueError as exc:   # ragged nested lists: say where the lengths differ
                 raise data_error("Tensor", data, exc) from None
+        if python_data and data.dtype.kind in "biuf":
+            # torch.Tensor is its FloatTensor: Python numbers become the default float (arrays keep their dtype)
+            data = data.astype(backend.DEFAULT_FLOAT)
         if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
             raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
                             "a Tensor holds numbers or bools (strings and other objects stay in a list)")

@@ -49,8 +49,9 @@ class DataLoader:
         shuffle: draw a fresh permutation every epoch.
         drop_last: drop the final partial batch.
         seed: seed of the loader's generator; ``None`` draws one from
-            ``minigrad.random.get_generator()``, so ``minigrad.manual_seed``
-            makes the shuffling reproducible.
+            ``minigrad.random.get_generator()`` when the first epoch starts, so
+            ``minigrad.manual_seed``, before it as in torch, makes the shuffling
+            reproducible.
         device: where the batches go (``"cpu"``, ``"cuda"``, ``"cuda:N"``).
             ``None`` keeps batches of a dataset that already lives on a GPU
             there, and puts host batches on the default device.
@@ -140,14 +141,16 @@ class DataLoader:
         self.device = None if device is None else backend.normalize_device(device)
         if seed is None and generator is not None:
             seed = 0   # unused: the given generator is the state
-        if seed is None:
-            from minigrad import random as mg_random
-
-            seed = int(mg_random.get_generator().integers(0, 2**63 - 1))
-        elif not is_integer(seed) or seed < 0:
+        if seed is not None and (not is_integer(seed) or seed < 0):
             raise ValueError(f"DataLoader: seed must be a non-negative integer or None, got {seed!r}")
-        self.seed = int(seed)
-        self.generator = np.random.default_rng(self.seed) if generator is None else generator
+        self._seed = None if seed is None else int(seed)
+        self._generator = generator if generator is not None else (
+            None if seed is None else np.random.default_rng(self._seed))
+        if self._generator is None and not (self.shuffle and sampler is None and batch_sampler is None):
+            self.generator   # noqa: B018 (unused for the order, drawn now as before: the global stream stays put)
+        # A loader that shuffles with its own generator and no seed draws that seed from minigrad's generator when
+        # its first epoch starts, not here: torch's shuffling reads its global generator when iterated, so a
+        # manual_seed between building the loader and training fixes the order there too.
         self.epoch = 0  # epochs started so far
 
     # torch sets .sampler and .batch_sampler always (the given ones or its defaults) and refuses to have them
@@ -406,6 +409,23 @@ class DataLoader:
             value = value.copy()
         return minigrad.Tensor(value)
 
+    @property
+    def generator(self):
+        """The ``numpy.random.Generator`` the epochs' orders come from (seeded on first use without ``seed``)."""
+        if self._generator is None:
+            from minigrad import random as mg_random
+
+            self._seed = int(mg_random.get_generator().integers(0, 2**63 - 1))
+            self._generator = np.random.default_rng(self._seed)
+        return self._generator
+
+    @property
+    def seed(self) -> int:
+        """The generator's seed (drawn from minigrad's generator on first use when none was given)."""
+        if self._seed is None:
+            self.generator   # noqa: B018 (draws the seed)
+        return self._seed
+
     def state_dict(self) -> dict:
         """The shuffling state: seed, epochs started and the generator's bit state.
 
@@ -428,13 +448,15 @@ class DataLoader:
             raise KeyError(f"DataLoader.load_state_dict: missing keys {sorted(missing)}")
         generator_state = state["generator"]
         kind = generator_state.get("bit_generator") if isinstance(generator_state, dict) else None
+        if self._generator is None:   # not drawn yet: the saved state replaces it, so draw nothing
+            self._generator = np.random.default_rng(int(state["seed"]))
         current = type(self.generator.bit_generator).__name__
         if kind != current:
             raise ValueError(
                 f"DataLoader.load_state_dict: generator state is for {kind!r}, this loader uses {current!r}"
             )
         self.generator.bit_generator.state = copy.deepcopy(generator_state)
-        self.seed = int(state["seed"])
+        self._seed = int(state["seed"])
         self.epoch = int(state["epoch"])
         if "sampler" in state and self._sampler is not None and hasattr(self._sampler, "load_state_dict"):
             self._sampler.load_state_dict(state["sampler"])

@@ -95,7 +95,8 @@ def to_torch(model, state: dict) -> dict:
 
 def from_torch(model, arrays: dict) -> dict:
     """Arrays in PyTorch's layout back to minigrad's (minigrad Tensors as their arrays; torch tensors as NumPy
-    arrays where transposed); unknown keys pass through (load reports them)."""
+    arrays where transposed); unknown keys pass through (load reports them). It returns the new dict and loads
+    nothing: ``model.load_state_dict(from_torch(model, arrays))``."""
     owners = _owners(model)
     out = {}
     for key, array in arrays.items():

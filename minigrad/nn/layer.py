@@ -20,6 +20,8 @@ a snapshot is ``copy.deepcopy(model.state_dict())`` or each value's ``.clone()``
 """
 from __future__ import annotations
 
+import copy
+
 import warnings
 from typing import Iterator
 
@@ -58,6 +60,17 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo):
+        # torch's Parameter copies its values and requires_grad only: a copied model (a target network, an
+        # AveragedModel) starts without the original's .grad, which an optimizer over the copy would apply.
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        Tensor.__init__(new, copy.deepcopy(self.data, memo), requires_grad=self.requires_grad)
+        new.name = self.name
+        for key, value in self.__dict__.items():
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
 
 
 class Buffer(Tensor):

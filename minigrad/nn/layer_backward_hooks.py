@@ -24,6 +24,7 @@ class _HookState:
 
     def __init__(self, layer, positions, args):
         self.layer, self.positions, self.grad_output = layer, positions, None
+        self.out_positions, self.n_outputs = (0,), 1   # which outputs are routed Tensors (route_outputs)
         self.n_inputs = len(positions)
         self.tensors = [(a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args]
 
@@ -48,7 +49,10 @@ class BackwardHookOutputs(Function):
     def backward(self, F, gy, *ys):
         gys = gy if type(gy) is tuple else (gy,)
         state = self.state
-        grads = _as_tensors(gys)
+        grads = [None] * state.n_outputs   # one per output, None for one that is not a Tensor, as torch's
+        for i, g in zip(state.out_positions, _as_tensors(gys)):
+            grads[i] = g
+        grads = tuple(grads)
         for hook in list(state.layer._backward_pre_hooks or ()):
             new = hook(state.layer, grads)
             if new is not None:
@@ -56,7 +60,7 @@ class BackwardHookOutputs(Function):
         state.grad_output = grads
         if state.n_inputs == 0:   # nothing upstream needs a gradient: the hooks run now, with grad_input None
             _run_hooks(state, (None,) * len(state.tensors))
-        out = _as_values(grads, gys)
+        out = _as_values([grads[i] for i in state.out_positions], gys)
         return out if len(out) > 1 else out[0]
 
 
@@ -93,15 +97,25 @@ def route_inputs(layer, args):
 
 
 def route_outputs(state, out):
-    """The layer's output (a Tensor, or a tuple/list of them) routed through the output node; anything else, or
-    outputs that need no gradient, as they are."""
+    """The layer's output (a Tensor, or the Tensors of a tuple/list) routed through the output node; anything
+    else, or outputs that need no gradient, as they are. As torch's, only the tuple's own Tensors are routed: an
+    LSTM's ``(output, (h, c))`` gives grad_output ``(g, None)``."""
     single = isinstance(out, Tensor)
     outs = (out,) if single else tuple(out) if isinstance(out, (tuple, list)) else None
-    if outs is None or not all(isinstance(o, Tensor) for o in outs) or not any(o.requires_grad for o in outs):
+    if outs is None:
         return out
-    routed = BackwardHookOutputs.apply(*outs, state=state)
+    positions = tuple(i for i, o in enumerate(outs) if isinstance(o, Tensor))
+    if not any(outs[i].requires_grad for i in positions):
+        return out
+    state.out_positions, state.n_outputs = positions, len(outs)
+    routed = BackwardHookOutputs.apply(*[outs[i] for i in positions], state=state)
     routed = routed if type(routed) is tuple else (routed,)
-    return routed[0] if single else type(out)(routed)
+    if single:
+        return routed[0]
+    new = list(outs)
+    for i, t in zip(positions, routed):
+        new[i] = t
+    return type(out)(new)
 
 
 def _run_hooks(state, grad_input):

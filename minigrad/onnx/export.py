@@ -230,7 +230,9 @@ def _align(first, second, batch1, batch2):
                         "(through .data, .numpy() or a new Tensor(...))")
             raise ExportError(
                 f"onnx.export: input {j} of {c1.op} in {c1.where} is {what}; the graph would freeze it. "
-                "Compute it from the input with minigrad ops"
+                "Compute it from the input with minigrad ops. A random draw differs between the passes too: "
+                "F.dropout(x, p) drops in eval mode as well (its training=True default, as torch's), so "
+                "write F.dropout(x, p, training=self.training) or use an nn.Dropout layer"
             )
         c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
                              enumerate(zip(c1.inputs, c2.inputs))]

@@ -37,6 +37,7 @@ class Drawing:
     def save(self, path) -> Path:
         """Write the picture to ``path`` (a crash never leaves half a file); returns the path."""
         path = Path(path)
+        _check_suffix(path, self.format, "Drawing.save")
         with atomic_file(path) as f:
             f.write(self.data)
         return path
@@ -44,6 +45,14 @@ class Drawing:
     def __repr__(self):
         cut = f" of {self.total_nodes}" if self.total_nodes > self.nodes else ""
         return f"<Drawing {self.format}, {self.nodes}{cut} nodes, drawn by {self.renderer}>"
+
+
+def _check_suffix(path, format, who):
+    # The bytes are one format; a file named for another (graph.pdf, an SVG saved as .png) would not open.
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix and suffix != format:
+        raise ValueError(f"{who}: the picture is {format} but the path {str(path)!r} ends in .{suffix}; "
+                         f"name it .{format}, or draw it with format='png' or 'svg' (the only formats)")
 
 
 def graphviz_available() -> bool:
@@ -67,6 +76,8 @@ def draw(*tensors, path=None, format=None, show_data=False, show_grad=False, max
         format = suffix if suffix in FORMATS else "svg"
     if format not in FORMATS:
         raise ValueError(f"draw: format must be 'svg' or 'png', got {format!r}")
+    if path is not None:
+        _check_suffix(Path(path), format, "draw")
     if renderer not in RENDERERS:
         raise ValueError(f"draw: renderer must be one of {', '.join(map(repr, RENDERERS))}, got {renderer!r}")
     if not (isinstance(dpi, (int, float)) and dpi > 0):

@@ -119,6 +119,38 @@ def test_seed_none_follows_minigrad_manual_seed():
     assert not np.array_equal(first, other)
 
 
+def test_seed_none_follows_a_manual_seed_made_after_the_loader_as_torch():
+    # The seed was drawn when the loader was built, so seeding afterwards (a training function that calls
+    # manual_seed, loaders built earlier) changed nothing and two runs shuffled differently; torch's order
+    # follows its generator's state when iterated.
+    orders = []
+    for _ in range(2):
+        mg.manual_seed(99)
+        loader = DataLoader(_dataset(30), batch_size=4, shuffle=True)
+        mg.randn(5)   # other draws between building and seeding
+        mg.manual_seed(2024)
+        orders.append((_epoch_order(loader), _epoch_order(loader), loader.seed))
+    np.testing.assert_array_equal(orders[0][0], orders[1][0])
+    np.testing.assert_array_equal(orders[0][1], orders[1][1])
+    assert orders[0][2] == orders[1][2]
+    mg.manual_seed(2024)
+    assert DataLoader(_dataset(30), batch_size=4, shuffle=True).seed == orders[0][2]
+
+
+def test_state_dict_of_an_unseeded_loader_before_its_first_epoch_fixes_its_orders():
+    loader = DataLoader(_dataset(25), batch_size=4, shuffle=True)
+    saved = loader.state_dict()
+    first = _epoch_order(loader)
+    resumed = DataLoader(_dataset(25), batch_size=4, shuffle=True)
+    mg.manual_seed(5)
+    resumed.load_state_dict(saved)   # draws nothing from minigrad's generator: a resumed run's stream stays put
+    after_load = mg.randn(3).numpy()
+    mg.manual_seed(5)
+    np.testing.assert_array_equal(after_load, mg.randn(3).numpy())
+    np.testing.assert_array_equal(_epoch_order(resumed), first)
+    assert resumed.seed == loader.seed == saved["seed"]
+
+
 def test_state_dict_round_trip_resumes_the_next_epoch_order():
     uninterrupted = DataLoader(_dataset(25), batch_size=4, shuffle=True, seed=7)
     _epoch_order(uninterrupted)

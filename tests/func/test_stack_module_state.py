@@ -93,3 +93,13 @@ def test_errors_as_torch():
     frozen.fc.bias.requires_grad_(False)
     with pytest.raises(RuntimeError, match="Expected fc.bias from each model to have the same .requires_grad"):
         mfunc.stack_module_state([Net(), frozen])
+
+
+def test_the_ensembling_recipes_meta_device_says_to_drop_it():
+    # torch's recipe moves a copy of one model to 'meta'; the refusal only listed the devices minigrad knows
+    base = Net()
+    with pytest.raises(ValueError, match=r"^Unknown device 'meta': expected 'cpu', 'cuda' or 'cuda:N'; minigrad has "
+                                         r"no meta device .*drop the \.to\('meta'\)$"):
+        base.to("meta")
+    with pytest.raises(ValueError, match="minigrad has no meta device"):
+        mg.zeros(2, device="meta")

@@ -300,6 +300,25 @@ def test_a_value_computed_outside_the_ops_is_refused_not_frozen(tmp_path):
         export(_Frozen(), mg.randn(4, 3), tmp_path / "m.onnx")
 
 
+class _FunctionalDropout(nn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(nn.functional.dropout(x, 0.5))   # training=True by default, in eval mode too
+
+
+@pytest.mark.parametrize("dynamic_batch", [True, False])
+def test_a_functional_dropout_left_in_training_mode_is_named_as_a_likely_cause(tmp_path, dynamic_batch):
+    # Export runs in eval mode, but F.dropout's mask is still drawn; the refusal listed only .data,
+    # .numpy() and new Tensors, none of which the model used.
+    with pytest.raises(ExportError, match=r"input 1 of Mul in the model \(_FunctionalDropout\.forward.*"
+                                          r"F\.dropout\(x, p, training=self\.training\)"):
+        export(_FunctionalDropout(), mg.randn(4, 3), tmp_path / "m.onnx", dynamic_batch=dynamic_batch)
+    assert not (tmp_path / "m.onnx").exists()
+
+
 def test_a_batch_sized_constant_of_one_value_follows_the_batch(tmp_path):
     def model(x):  # a zero state as recurrent layers make it, and a filled block twice the batch long
         return mg.concat([x + mg.zeros(x.shape), mg.full((2 * x.shape[0], 3), 0.5)[::2] * x], axis=1)

@@ -277,3 +277,36 @@ def test_names_do_not_depend_on_the_hash_seed():
         assert run.returncode == 0, run.stderr
         outputs.add(run.stdout.strip())
     assert outputs == {"z.q.weight,z.q.bias,z.b.weight,z.b.bias,z.x.0.weight,z.x.0.bias,a.weight,a.bias"}
+
+
+def test_deepcopy_of_a_model_leaves_the_gradients_behind_as_torch():
+    # The copy kept each parameter's .grad: an optimizer over a copied model (a target network, an
+    # AveragedModel) stepped with the original's stale gradients, where torch's Parameter copies none.
+    import copy
+
+    torch = pytest.importorskip("torch")
+    net = Network(Linear(3, 2), BatchNorm1d(2))
+    net(mg.randn(4, 3)).sum().backward()
+    clone = copy.deepcopy(net)
+    assert [p.grad for p in clone.parameters()] == [None, None, None, None]
+    assert all(p.grad is not None for p in net.parameters())
+    assert all(isinstance(p, Parameter) and p.requires_grad for p in clone.parameters())
+    before = [p.numpy().copy() for p in clone.parameters()]
+    mg.optim.SGD(clone.parameters(), lr=0.1).step()
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, clone.parameters()))
+    tnet = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    tnet(torch.randn(4, 3)).sum().backward()
+    assert [p.grad for p in copy.deepcopy(tnet).parameters()] == [None, None, None, None]
+    frozen = Parameter(mg.ones(2), requires_grad=False)
+    frozen.name = "scale"
+    twin = copy.deepcopy([frozen, frozen])
+    assert twin[0] is twin[1] and not twin[0].requires_grad and twin[0].name == "scale"
+    assert twin[0].data is not frozen.data and twin[0].dtype == np.float32
+
+
+def test_deepcopy_of_a_plain_leaf_keeps_its_gradient_as_torch():
+    import copy
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(copy.deepcopy(x).grad.numpy(), [3.0, 3.0])

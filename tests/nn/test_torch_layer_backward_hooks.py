@@ -158,3 +158,50 @@ def test_hooked_layers_in_a_sequential_are_never_fused_and_run_as_torchs():
         seq[1].register_full_backward_hook(lambda m, gi, go, log=log: log.append("bwd1"))
         seq(lib.ones(4, 2, requires_grad=True)).sum().backward()
     assert order["minigrad"] == order["torch"] == ["pre0", "bwd1", "bwd0"]
+
+
+class _PairAndTensor(nn.Module):
+    """Returns (y, (2y, 3y), "tag"): a nested tuple and a non-Tensor beside a Tensor, as an LSTM's (out, (h, c))."""
+
+    def forward(self, x):
+        y = x * 1.5
+        return y, (y * 2.0, y * 3.0), "tag"
+
+
+class _TorchPairAndTensor(torch.nn.Module):
+    def forward(self, x):
+        y = x * 1.5
+        return y, (y * 2.0, y * 3.0), "tag"
+
+
+def test_an_output_tuple_holding_a_tuple_gives_grad_output_per_entry_as_torch():
+    # An output with a nested tuple was not routed at all: the hooks got grad_output None (hook(m, gi, go[0])
+    # failed) and a pre-hook never ran; torch routes the tuple's own Tensors and puts None for the rest.
+    x = RNG.standard_normal((2, 3))
+    seen = {}
+    for lib, layer in (("mg", _PairAndTensor()), ("torch", _TorchPairAndTensor())):
+        L = mg if lib == "mg" else torch
+        log = []
+        layer.register_full_backward_pre_hook(lambda m, go: log.append(("pre", _shapes(go))) or (go[0] * 10.0,) + go[1:])
+        layer.register_full_backward_hook(lambda m, gi, go: log.append(("hook", _shapes(gi), _shapes(go),
+                                                                        go[0].numpy().tolist())))
+        xi = L.tensor(x, dtype=L.float64, requires_grad=True)
+        y, (a, b), tag = layer(xi)
+        (y.sum() + a.sum() + b.sum()).backward()
+        seen[lib] = (log, xi.grad.numpy().tolist(), tag)
+    assert seen["mg"] == seen["torch"]
+    assert seen["mg"][0][0] == ("pre", [(2, 3), None, None])
+
+
+def test_an_lstms_backward_hook_sees_the_output_gradient_as_torch():
+    x = RNG.standard_normal((2, 5, 3))
+    ours, theirs = nn.LSTM(3, 4, batch_first=True), torch.nn.LSTM(3, 4, batch_first=True)
+    seen = {}
+    for lib, layer in (("mg", ours), ("torch", theirs)):
+        L = mg if lib == "mg" else torch
+        log = []
+        layer.register_full_backward_hook(lambda m, gi, go: log.append((_shapes(gi), _shapes(go))))
+        out, (h, c) = layer(L.tensor(x, dtype=L.float32, requires_grad=True))
+        (out.sum() + h.sum()).backward()
+        seen[lib] = log
+    assert seen["mg"] == seen["torch"] == [([(2, 5, 3)], [(2, 5, 4), None])]

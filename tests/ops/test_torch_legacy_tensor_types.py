@@ -124,3 +124,34 @@ def test_pin_memory_gives_a_copy_and_nothing_is_pinned():
     np.testing.assert_array_equal(pinned.numpy(), x.numpy())
     pinned.data[0] = 5.0
     assert x.numpy()[0] == 1.0 and not tx.is_pinned()   # a copy, as torch's of an unpinned tensor
+
+
+@pytest.mark.parametrize("data", [[1, 2], [[1.5, -2.0], [0.25, 3.0]], (True, False), [1.5]])
+def test_tensor_of_python_lists_is_the_default_float_as_torch_tensor(data):
+    # mg.Tensor([1, 2]) was int64 and mg.Tensor([1.5]) float64, where torch.Tensor gives float32 (its FloatTensor)
+    theirs = torch.Tensor(data)
+    ours = mg.Tensor(data)
+    assert ours.dtype == np.float32 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert mg.Tensor(data, requires_grad=True).requires_grad
+    mg.set_default_dtype(mg.float64)
+    try:
+        assert mg.Tensor(data).dtype == np.float64
+    finally:
+        mg.set_default_dtype(mg.float32)
+
+
+def test_tensor_of_an_array_keeps_its_dtype_and_a_python_float_is_the_default_float():
+    assert mg.Tensor(np.arange(3)).dtype == np.int64 and mg.Tensor(np.ones(2)).dtype == np.float64
+    assert mg.Tensor(2.5).dtype == np.float32 and mg.Tensor(2.5).item() == 2.5
+
+
+@pytest.mark.parametrize("args", [(2,), (2, 3), (4, 0)])
+def test_tensor_of_integers_asks_for_sizes_or_data(args):
+    # torch.Tensor(2, 3) is an uninitialised (2, 3) tensor; mg.Tensor(2, 3) read 3 as requires_grad and blamed
+    # the dtype, and mg.Tensor(2) was the 0-d tensor 2
+    with pytest.raises(TypeError, match=r"Tensor\(" + ", ".join(map(str, args)) + r"\): minigrad\.Tensor\(data, "
+                                        r"requires_grad=False\) reads data.*minigrad\.empty\(" +
+                                        ", ".join(map(str, args)) + r"\).*minigrad\.tensor\(\[" +
+                                        ", ".join(map(str, args)) + r"\]\)"):
+        mg.Tensor(*args)

@@ -200,6 +200,21 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert target.read_bytes() == b"old" and len(list(tmp_path.iterdir())) == 1
 
 
+def test_a_path_named_for_another_format_is_refused_before_writing(no_graphviz, tmp_path):
+    # draw(path="graph.pdf") wrote SVG bytes into graph.pdf, and an SVG Drawing saved as .png wrote SVG into it.
+    _, _, f = example()
+    with pytest.raises(ValueError, match=r"draw: the picture is svg but the path .*graph\.pdf' ends in \.pdf"):
+        viz.draw(f, path=tmp_path / "graph.pdf")
+    with pytest.raises(ValueError, match=r"draw: the picture is svg but the path .*g\.png' ends in \.png"):
+        viz.draw(f, path=tmp_path / "g.png", format="svg")
+    svg = viz.draw(f)
+    with pytest.raises(ValueError, match=r"Drawing\.save: the picture is svg but the path .*x\.png' ends in \.png"):
+        svg.save(tmp_path / "x.png")
+    assert list(tmp_path.iterdir()) == []
+    assert svg.save(tmp_path / "X.SVG").read_bytes() == svg.data
+    assert svg.save(tmp_path / "graph").read_bytes() == svg.data   # no suffix: the caller's choice
+
+
 @pytest.mark.skipif(not viz.graphviz_available(), reason="Graphviz's dot is not installed")
 def test_graphviz_renderer(tmp_path):
     _, _, f = example()
