@@ -47,6 +47,10 @@ def as_tensor(x, like=None):
         return Tensor(np.asarray(x, dtype=backend.DEFAULT_FLOAT) if type(x) is float else np.asarray(x))
     xp = like._xp()
     ref = like.data.dtype
+    if type(x) is complex and ref.kind != "c":
+        # a real tensor meeting a Python complex: the complex dtype of its precision (float32 -> complex64), as
+        # torch's; cast to ``ref`` it would lose its imaginary part (1j * x was 0)
+        return Tensor(xp.asarray(x, dtype=_complex_of(ref)))
     if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
         if ref.kind in "fc":
             dtype = ref
@@ -60,5 +64,14 @@ def as_tensor(x, like=None):
     except ValueError as exc:   # ragged nested lists: say where the lengths differ
         raise data_error("Tensor", x, exc) from None
     if arr.dtype.kind in "fc" and ref.kind in "fc":
-        arr = arr.astype(ref, copy=False)
+        # floats take the tensor's precision; complex values stay complex (the real part alone would be wrong)
+        arr = arr.astype(_complex_of(ref) if arr.dtype.kind == "c" else ref, copy=False)
     return Tensor(arr)
+
+
+def _complex_of(dtype):
+    """The complex dtype holding ``dtype``'s values (float32 -> complex64, float64 -> complex128; integers and
+    bools: the default float's)."""
+    if dtype.kind not in "fc":
+        dtype = np.dtype(backend.DEFAULT_FLOAT)
+    return np.result_type(dtype, np.complex64)

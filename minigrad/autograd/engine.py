@@ -212,6 +212,8 @@ def deliver(leaf_grads, F, capture, captured, given):
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
+        if g.dtype.kind == "c":
+            _refuse_complex_grad(leaf)
         captured[pos] = _as_tensor(g)
     return captured
 
@@ -373,6 +375,22 @@ def _refuse_cycle(consumers):
                        "this is a bug in minigrad, please report it")
 
 
+def _refuse_complex_grad(leaf):
+    refuse_complex_gradients(f"a complex tensor (shape {tuple(leaf.shape)}, {leaf.dtype})")
+
+
+def refuse_complex_gradients(what):
+    """Gradients through complex values are not computed. The ops' derivatives are written for real values: a
+    complex input gets the conjugate of torch's gradient from some (Re(z * z) gives 2z, torch 2 conj(z), whose
+    imaginary part points uphill) and torch's from others (abs), so no one fix at the end would make them right.
+    The engine refuses a complex leaf's gradient, and a cast from real to complex (``AsType``) its backward."""
+    raise RuntimeError(
+        f"backward: {what} would be differentiated through complex values, which minigrad does not do (its "
+        "derivatives are written for real values and would not give torch's complex gradients); keep the "
+        "differentiated path real (the real and imaginary parts as two real tensors), or set .grad yourself "
+        "(the optimizers step complex parameters as torch's do)")
+
+
 def _grad_dtype_error(fn, x, gx):
     return RuntimeError(
         f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
@@ -439,6 +457,8 @@ def _run_hooks(hooks, g, F):
 def _accumulate_array(leaf, data, given):
     """Add a gradient array into ``leaf.grad``; the stored array is always one the leaf owns alone."""
     data = _as_array(data)
+    if data.dtype.kind == "c":
+        _refuse_complex_grad(leaf)
     if leaf.grad is None:
         # Optimizers update .grad in place, so it must not share memory with
         # another leaf's gradient, a view of another array, or an array the caller
@@ -457,6 +477,8 @@ def _accumulate_array(leaf, data, given):
 
 def _accumulate_tensor(leaf, g, given):
     """Add a graph-carrying gradient into ``leaf.grad`` (create_graph), with the same ownership rule."""
+    if g.data.dtype.kind == "c":
+        _refuse_complex_grad(leaf)
     if leaf.grad is not None:
         check_grad_slot(leaf.grad.data, g.data)
         leaf.grad = leaf.grad + g

@@ -2017,7 +2017,7 @@ is stamped, so a graph recorded before it refuses to backward."""
         return False
 
     def is_conj(self) -> bool:
-        """False: minigrad's tensors are real, so never lazily conjugated."""
+        """False: minigrad never conjugates lazily (``conj()`` computes the conjugate)."""
         return False
 
     def is_neg(self) -> bool:
@@ -2025,8 +2025,8 @@ is stamped, so a graph recorded before it refuses to backward."""
         return False
 
     def conj(self):
-        """Itself: the conjugate of a real tensor (``torch.Tensor.conj`` returns a non-complex input as it is)."""
-        return self
+        """The complex conjugate; a real tensor itself (``torch.Tensor.conj`` returns a non-complex input as it is)."""
+        return self if self.data.dtype.kind != "c" else self._complex_part("conj", self.data.conj())
 
     def resolve_conj(self):
         """Itself (no lazy conjugation to resolve)."""
@@ -2038,8 +2038,24 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     @property
     def real(self):
-        """Itself: the real part of a real tensor (``torch.Tensor.real`` returns it as it is)."""
-        return self
+        """The real part; a real tensor itself (``torch.Tensor.real`` returns it as it is)."""
+        return self if self.data.dtype.kind != "c" else self._complex_part("real", self.data.real.copy())
+
+    @property
+    def imag(self):
+        """The imaginary part of a complex tensor (torch's ``Tensor.imag``, which a real tensor refuses too)."""
+        if self.data.dtype.kind != "c":
+            raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes (got {self.dtype})")
+        return self._complex_part("imag", self.data.imag.copy())
+
+    def _complex_part(self, name, values):
+        """``values`` (a part of this complex tensor) as a new Tensor; a complex tensor in a graph is refused,
+        since gradients through complex values are not computed (``engine.refuse_complex_gradients``)."""
+        if self.requires_grad and STATE.grad_enabled:
+            raise RuntimeError(f"{name}: this complex tensor (shape {tuple(self.shape)}, {self.dtype}) requires "
+                               "grad, and minigrad does not differentiate through complex values (its derivatives "
+                               "are written for real values); keep the differentiated path real, or detach() it")
+        return Tensor(values)
 
     @property
     def H(self):

@@ -4,13 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd.engine import refuse_complex_gradients
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 
 
 class AsType(Function):
-    """y = x cast to another floating dtype.   dL/dx = g cast back to x's dtype."""
+    """y = x cast to another floating dtype.   dL/dx = g cast back to x's dtype. Shapes: x, y and g alike.
+
+    A real x cast to complex is not differentiated: the ops' derivatives are written for real values
+    (``engine.refuse_complex_gradients``)."""
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -19,6 +23,8 @@ class AsType(Function):
         return x.astype(self.dtype)
 
     def backward(self, F, gy, x):
+        if gy.dtype.kind == "c" and x.dtype.kind != "c":
+            refuse_complex_gradients(f"a {x.dtype} tensor (shape {tuple(x.shape)}) cast to {gy.dtype}")
         return F.astype(gy, x.dtype)
 
 

@@ -157,10 +157,18 @@ def _complex_lbfgs(lib, transposed, **options):
 
     def closure():
         opt.zero_grad()
-        loss = ((z - centre).abs() ** 2).sum() + 0.1 * (z.abs() ** 4).sum() + ((w - 1) ** 2).sum() \
-            + 0.1 * z.abs().sum() * w.sum()
-        loss.backward()
-        return loss
+        if lib == "torch":
+            loss = ((z - centre).abs() ** 2).sum() + 0.1 * (z.abs() ** 4).sum() + ((w - 1) ** 2).sum() \
+                + 0.1 * z.abs().sum() * w.sum()
+            loss.backward()
+            return loss
+        # minigrad does not differentiate through complex values: torch's gradients (d/dRe + i d/dIm), by hand
+        zd, wd = to_numpy(z.data), to_numpy(w.data)
+        size = np.abs(zd)
+        z.grad = mg.from_numpy(2 * (zd - centre) + 0.4 * size ** 2 * zd + 0.1 * wd.sum() * zd / size)
+        w.grad = mg.from_numpy(2 * (wd - 1) + 0.1 * size.sum())
+        return mg.tensor((np.abs(zd - centre) ** 2).sum() + 0.1 * (size ** 4).sum() + ((wd - 1) ** 2).sum()
+                         + 0.1 * size.sum() * wd.sum(), dtype=mg.float64)
 
     out = []
     for _ in range(3):

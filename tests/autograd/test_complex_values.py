@@ -1,0 +1,79 @@
+"""Complex values: computed as torch computes them, and never differentiated through.
+
+A Python complex number meeting a real tensor was cast to the tensor's real dtype, losing its imaginary part with
+only NumPy's ComplexWarning (``1j * x`` was 0, ``x + 1j`` was x), and ``.real``/``.conj()`` of a complex tensor
+returned it unchanged. The ops' derivatives are written for real values, so a gradient through complex values
+would be the conjugate of torch's from some ops and torch's from others: backward refuses it, by name.
+"""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+TORCH = {np.float32: torch.float32, np.float64: torch.float64}
+
+
+def _same(ours, theirs):
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [lambda x: 1j * x, lambda x: x * (1 + 1j), lambda x: x + 1j, lambda x: 2j - x,
+                                  lambda x: x / (1 - 2j)],
+                         ids=["1j*x", "x*(1+1j)", "x+1j", "2j-x", "x/(1-2j)"])
+def test_a_complex_number_with_a_real_tensor_is_complex_as_torch(dtype, make):
+    x = np.array([2.0, -3.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no ComplexWarning: nothing is discarded
+        ours = make(mg.tensor(x, dtype=dtype))
+    _same(ours, make(torch.tensor(x, dtype=TORCH[dtype])))
+
+
+def test_a_numpy_complex_scalar_or_array_keeps_its_imaginary_part():
+    # a NumPy complex scalar joins as a Python complex does (torch 2.13 casts it to the tensor's real dtype)
+    ours = mg.tensor([1.0, 2.0]) - np.complex64(1j)
+    assert ours.dtype == np.complex64
+    np.testing.assert_array_equal(ours.numpy(), np.array([1 - 1j, 2 - 1j], dtype=np.complex64))
+    # an array is a tensor operand: mixed real and complex dtypes are refused, as float32 and float64 are
+    with pytest.raises(TypeError, match=r"^add: operands have different floating dtypes \(float32 and complex64\)"):
+        mg.tensor([1.0, 2.0]) + np.array([1j, -2j])
+
+
+def test_real_imag_and_conj_of_a_complex_tensor_as_torch():
+    values = np.array([1 + 2j, 3 - 4j, -0.5j])
+    z, tz = mg.tensor(values), torch.tensor(values, dtype=torch.complex64)
+    _same(z.real, tz.real)
+    _same(z.imag, tz.imag)
+    _same(z.conj(), tz.conj().resolve_conj())
+    x = mg.tensor([1.0, 2.0])
+    assert x.real is x and x.conj() is x   # a real tensor's, as torch's
+    with pytest.raises(RuntimeError, match=r"^imag is not implemented for tensors with non-complex dtypes \(got "
+                                           r"float32\)$"):
+        x.imag
+    with pytest.raises(RuntimeError, match=r"imag is not implemented for tensors with non-complex dtypes"):
+        torch.tensor([1.0]).imag
+
+
+def test_gradients_through_complex_values_are_refused_by_name():
+    x = mg.tensor([2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^backward: a float32 tensor \(shape \(2,\)\) cast to complex64 would be "
+                                           r"differentiated through complex values, which minigrad does not do"):
+        (x * (1 + 1j)).abs().sum().backward()
+    assert x.grad is None
+    z = mg.tensor(np.array([1 + 2j]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^backward: a complex tensor \(shape \(1,\), complex64\) would be "
+                                           r"differentiated through complex values"):
+        (z * z).abs().sum().backward()
+    with pytest.raises(RuntimeError, match=r"^backward: a complex tensor \(shape \(1,\), complex64\)"):
+        mg.autograd.grad((z * z).abs().sum(), z)
+    with pytest.raises(RuntimeError, match=r"^real: this complex tensor \(shape \(1,\), complex64\) requires grad"):
+        z.real
+    with mg.no_grad():
+        assert z.real.numpy().tolist() == [1.0]
+    # a real path is differentiated as before, beside a complex constant
+    (x * 2.0).sum().backward()
+    assert x.grad.numpy().tolist() == [2.0, 2.0]
