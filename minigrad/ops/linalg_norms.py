@@ -71,6 +71,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
 def _refuse_empty(x, ord, dims):  # noqa: A002
     """ord < 0 and +-inf are a min or max (or a reciprocal sum of them), which has no value over nothing: torch
     refuses an empty reduced dim for them, where an (sum |x|^ord)^(1/ord) would silently give inf."""
+    if x.ndim == 0:   # one value, whatever dim (0 or -1) names
+        return
     empty = [d for d in (range(x.ndim) if dims is None else dims) if x.shape[d] == 0]
     if empty:
         where_ = "an empty tensor" if dims is None else f"dim {empty[0]}, which is empty,"
