@@ -11,7 +11,7 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import _python_number, as_floating, operands, python_real
+from minigrad.ops._args import _python_number, as_floating, numbers_as_floats, operands, python_real
 from minigrad.ops.convert import astype
 from minigrad.ops.division import ROUNDING_MODES, rounded_div
 from minigrad.ops.out_argument import write_out
@@ -196,7 +196,7 @@ def div(a, b, *, rounding_mode=None, out=None):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', "
                              f"got rounding_mode={rounding_mode!r}")
         return rounded_div(a, b, rounding_mode)
-    a, b = operands("div", a, b)
+    a, b = operands("div", *numbers_as_floats(a, b))
     if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
         a, b = astype(a, backend.DEFAULT_FLOAT), astype(b, backend.DEFAULT_FLOAT)
     return Div.apply(a, b)
