@@ -82,6 +82,23 @@ def test_bool_powers_follow_torch():
         mask ** mask
 
 
+@pytest.mark.parametrize("base_dtype", ["int64", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("exponent_dtype", ["int64", "int16"])
+def test_integer_tensor_powers_with_negative_exponent_tensors_are_torchs(base_dtype, exponent_dtype):
+    # torch truncates a^b: 1 for a = 1, +-1 for a = -1, 0 otherwise (0 ** -2 too); NumPy's integer power raised
+    # "Integers to negative integer powers are not allowed" from inside the op
+    base = np.array([2, -2, 1, -1, 0, 3, -1, 5, 1])
+    base = (np.abs(base) if base_dtype == "uint8" else base).astype(base_dtype)
+    exponent = np.array([-1, -1, -2, -3, -2, -2, -4, 3, 0]).astype(exponent_dtype)
+    cases = [(mg.tensor(base, dtype=base_dtype) ** mg.tensor(exponent, dtype=exponent_dtype),
+              torch.tensor(base) ** torch.tensor(exponent)),
+             (2 ** mg.tensor(exponent, dtype=exponent_dtype), 2 ** torch.tensor(exponent)),
+             (mg.pow(-1, mg.tensor(exponent, dtype=exponent_dtype)), torch.pow(-1, torch.tensor(exponent)))]
+    for got, expected in cases:
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+        assert got.tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
 @pytest.mark.parametrize("left,right", [("float32", "bool"), ("int64", "float64"), ("float32", "float64"),
                                         ("uint8", "int8")])
