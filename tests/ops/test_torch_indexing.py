@@ -278,6 +278,17 @@ def test_tile_matches_torch_and_numpy(shape, reps):
     np.testing.assert_array_equal(mg.tile(mg.tensor(a, dtype="float64"), reps).numpy(), np.tile(a, reps))
 
 
+@pytest.mark.parametrize("call", [lambda x: x.tile((1,)), lambda x: x.tile(1, 1), lambda x: mg.tile(x, (1, 1, 1)),
+                                  lambda x: x.repeat(1, 1, 1)])
+def test_tile_and_repeat_by_ones_copy_as_torch(call):
+    # counts of 1 returned a reshape of x, a view: a write into the result changed x (torch and NumPy copy)
+    x = mg.tensor(RNG.standard_normal((2, 3)), dtype="float64")
+    before = x.numpy().copy()
+    y = call(x)
+    y[..., 0, 0] = 100.0
+    np.testing.assert_array_equal(x.numpy(), before)
+
+
 # ------------------------------------------------------------------ t, tril, triu, outer
 def test_t_matches_torch():
     for shape in [(3, 4), (4,), ()]:

@@ -368,13 +368,27 @@ def test_addmm_with_beta_0_ignores_nan_in_the_input_as_torch():
 
 @pytest.mark.parametrize("n", [0, 1, 2, 5, -1, -3])
 def test_matrix_power_matches_torch(n):
-    if n == 0:   # the identity, a constant in both
+    if n == 0:   # the identity, still in the graph with gradient 0, as torch's (minigrad's was a constant)
         x, tx = pair(well(2, 3, 3))
         ours, theirs = x.matrix_power(0), torch.linalg.matrix_power(tx, 0)
         same(ours, theirs)
-        assert not ours.requires_grad
+        assert ours.requires_grad and theirs.requires_grad
+        ours.sum().backward()
+        theirs.sum().backward()
+        same(x.grad, tx.grad)
+        assert not mg.linalg.matrix_power(mg.tensor(well(3, 3)), 0).requires_grad
         return
     agree(lambda t: t.matrix_power(n), lambda t: torch.linalg.matrix_power(t, n), well(2, 3, 3))
+
+
+def test_matrix_power_1_is_a_copy_as_torchs():
+    # matrix_power(a, 1) returned a itself, so a write into the result changed a
+    a = mg.tensor(well(3, 3), dtype="float64")
+    before = a.numpy().copy()
+    p = mg.linalg.matrix_power(a, 1)
+    assert p is not a
+    p[0, 0] = 100.0
+    np.testing.assert_array_equal(a.numpy(), before)
 
 
 def test_tensor_methods_for_products_match_torch():
