@@ -799,9 +799,9 @@ class Tensor:
         """The running sum along ``dim`` (or NumPy's ``axis``; ``axis=None``: flattened)."""
         return _ops.cumsum(self, dim, axis=axis, dtype=dtype)
 
-    def norm(self, p=2, dim=None, keepdim=False):
+    def norm(self, p=2, dim=None, keepdim=False, *, dtype=None):
         """The vector p-norm over ``dim``, as ``torch.Tensor.norm`` (see ``minigrad.norm``)."""
-        return _ops.norm(self, p, dim, keepdim)
+        return _ops.norm(self, p, dim, keepdim, dtype=dtype)
 
     def sort(self, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None):
         """PyTorch's ``(values, indices)`` with ``dim``/``descending``, NumPy's values with ``axis``; else asked."""

@@ -15,7 +15,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_dims, check_flag
 from minigrad.ops.functions import abs as _abs
-from minigrad.ops.norm import norm as _vector_p_norm
+from minigrad.ops.norm import norm as _vector_p_norm, widened
 from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
 from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
@@ -33,13 +33,14 @@ def _dims(name, x, dim):
     return tuple(int(d) % max(x.ndim, 1) for d in dims)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 (torch's name)
     """``torch.linalg.vector_norm``: the ord-norm of ``x`` over ``dim`` (every dim when None) as one vector.
 
     ord: a number (> 0, 0: the count of nonzeros, < 0: (sum |x|^ord)^(1/ord)) or +-inf. Gradients as
     ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0, and for ord < 0 on a slice with a zero (its norm 0).
+    ``dtype``: x is cast to it first (a floating dtype x widens into), as torch's.
     """
-    x = as_floating(x)
+    x = as_floating(widened("linalg.vector_norm", x, dtype))
     keepdim = check_flag("linalg.vector_norm", "keepdim", keepdim)
     if isinstance(ord, (bool, str)) or not is_real(ord):
         raise TypeError(f"linalg.vector_norm: ord must be a number or +-inf, got ord={ord!r}")
@@ -83,10 +84,10 @@ def _refuse_empty(x, ord, dims):  # noqa: A002
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
 
 
-def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
+def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.matrix_norm``: 'fro', 'nuc', +-2 (singular values), +-1 (column sums), +-inf (row sums)
-    of the matrices in the two ``dim`` of ``a``; ``keepdim`` keeps them as size 1."""
-    a = as_floating(a)
+    of the matrices in the two ``dim`` of ``a``; ``keepdim`` keeps them as size 1; ``dtype`` as ``vector_norm``'s."""
+    a = as_floating(widened("linalg.matrix_norm", a, dtype))
     keepdim = check_flag("linalg.matrix_norm", "keepdim", keepdim)
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
         raise ValueError("linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; "
@@ -130,10 +131,11 @@ def _extreme_or_zero(x, axis, ord, a, dim, keepdim):  # noqa: A002
                      f"tensor of shape {tuple(a.shape)} (dim={dim!r})")
 
 
-def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002
+def norm(a, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.norm``: with ``ord=None`` and ``dim=None`` the 2-norm of every entry; a 1-D ``dim`` (or a
-    1-D input) a vector norm, a 2-D ``dim`` (or a 2-D input with ``ord``) a matrix norm."""
-    a = as_floating(a)
+    1-D input) a vector norm, a 2-D ``dim`` (or a 2-D input with ``ord``) a matrix norm; ``dtype`` as
+    ``vector_norm``'s."""
+    a = as_floating(widened("linalg.norm", a, dtype))
     if dim is not None:
         dims = (dim,) if is_integer(dim) else tuple(dim)
         if len(dims) == 1:

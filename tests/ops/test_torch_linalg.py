@@ -7,6 +7,7 @@ so eigh and svd are compared through losses that do not depend on it (their squa
 the shape errors name the op and the shapes.
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -302,6 +303,30 @@ def test_vector_norm_of_order_0_counts_nonzeros_with_gradient_0():
 def test_linalg_norm_matches_torch(ord, dim):
     a = RNG.standard_normal((4, 5))
     agree(lambda t: mg.linalg.norm(t, ord, dim), lambda t: torch.linalg.norm(t, ord, dim), a, second=False)
+
+
+@pytest.mark.parametrize("name, call", [
+    ("linalg.vector_norm", lambda L, t, d: L.linalg.vector_norm(t, 3, dim=1, dtype=d)),
+    ("linalg.matrix_norm", lambda L, t, d: L.linalg.matrix_norm(t, 2, dtype=d)),
+    ("linalg.norm", lambda L, t, d: L.linalg.norm(t, dtype=d)),
+    ("norm", lambda L, t, d: L.norm(t, 1, dim=0, dtype=d)),
+    ("norm", lambda L, t, d: t.norm(dtype=d))])
+def test_norms_take_torchs_dtype(name, call):
+    # dtype= was refused as an unexpected keyword: float32 in, the norm computed and returned in float64, the
+    # gradient back in float32; a dtype the input does not widen into is refused, as by torch
+    a = RNG.standard_normal((4, 5)).astype(np.float32)
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = call(mg, x, mg.float64), call(torch, tx, torch.float64)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+    for dtype in (mg.float16, mg.int64):
+        with pytest.raises(TypeError, match=rf"^{re.escape(name)}: dtype must be a floating dtype that the input's "
+                                            rf"dtype \(float32\) widens into, got dtype={np.dtype(dtype)}"):
+            call(mg, x, dtype)
 
 
 def test_matrix_rank_matches_torch():
