@@ -82,26 +82,6 @@ class LBFGS(FlatOptimizer):
                         line_search_fn=line_search_fn)
         super().__init__(params, defaults)
 
-    #: torch's LBFGS keeps the history under other names: its "dirs" are the y_i, its "stps" the s_i
-    _TORCH_STATE_NAMES = {"old_stps": "old_steps", "old_dirs": "old_grad_changes", "ro": "rhos",
-                          "H_diag": "initial_scale"}
-
-    def _load_state(self, state_dict):
-        """Load a state of this optimizer's or one of ``torch.optim.LBFGS``'s (tensors as arrays): torch's history
-        is renamed (without it the run went on from torch's last direction with an empty history, silently)."""
-        if isinstance(state_dict, dict) and isinstance(state_dict.get("state"), dict):
-            state = {}
-            for index, entries in state_dict["state"].items():
-                renamed = {self._TORCH_STATE_NAMES.get(name, name): value for name, value in entries.items()
-                           if name != "al"}   # torch's scratch space of the two-loop recursion
-                if "ro" in entries:
-                    renamed["rhos"] = [float(r) for r in entries["ro"]]
-                if "H_diag" in entries:
-                    renamed["initial_scale"] = float(entries["H_diag"])
-                state[index] = renamed
-            state_dict = {**state_dict, "state": state}
-        super()._load_state(state_dict)
-
     def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; return the closure's loss at the starting point."""
         group = self.param_groups[0]
