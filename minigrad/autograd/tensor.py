@@ -451,8 +451,11 @@ class Tensor:
             self.data[...] = out.data
             _mark_written(self)
             return self
+        # NumPy's same_kind refuses a signed result into an unsigned x, which torch writes (wrapping), as the
+        # in-place methods do (uint8 += int16)
+        casting = "unsafe" if self.dtype.kind == "u" and getattr(value, "dtype", self.dtype).kind == "i" else "same_kind"
         try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
-            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
+            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting=casting)
         except (TypeError, ValueError, OverflowError) as exc:
             got = (f"shape {tuple(value.shape)} and dtype {value.dtype}" if hasattr(value, "dtype")
                    else f"{type(value).__name__} {value!r}")
