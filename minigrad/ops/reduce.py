@@ -73,7 +73,8 @@ class Mean(Function):
 
 
 class _Extremum(Function):
-    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice, else 0.
+    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice (its k NaNs where the
+    extremum is NaN), else 0.
 
     Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
     """
@@ -85,7 +86,9 @@ class _Extremum(Function):
         return self.reduce(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, F, gy, x):
-        hit = F.astype(x == self.reduce(x, axis=self.axis, keepdims=True), x.dtype)  # a constant mask
+        y = self.reduce(x, axis=self.axis, keepdims=True)
+        # a NaN extremum is the NaNs' (torch.max(x)'s rule): NaN == NaN would leave no entry, and 0 / 0 everywhere
+        hit = F.astype((x == y) | ((x != x) & (y != y)), x.dtype)  # a constant mask
         share = hit / F.sum(hit, axis=self.axis, keepdims=True)
         return expand_reduced(gy, x.shape, self.axis, self.keepdims) * share
 

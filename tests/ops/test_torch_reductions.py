@@ -235,6 +235,22 @@ def test_norm_p_below_1_at_a_zero_entry_has_torchs_gradient():
     assert np.all(np.isfinite(x.grad.numpy()))
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_full_max_and_min_of_a_tensor_holding_nan_share_the_gradient_among_the_nans_as_torch(name):
+    # x == max(x) is False at NaN, so no entry took the gradient and 0 / 0 made every entry's NaN
+    array = np.array([[1.0, np.nan, 3.0], [np.nan, -2.0, 0.5]])
+    x, tx = pair(array)
+    ours, theirs = getattr(x, name)(), getattr(tx, name)()
+    assert np.isnan(ours.item()) and np.isnan(theirs.item())
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.5, 0.0], [0.5, 0.0, 0.0]])
+    same(x.grad, tx.grad)
+    x, tx = pair(array)   # per slice too: each row's NaN maximum takes its row's gradient
+    mg.amax(x, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])   # torch.amax: NaN everywhere
+
+
 def test_norm_of_ties_shares_like_torch_for_inf():
     array = np.array([[1.0, -3.0, 3.0], [2.0, 2.0, -0.5]])
     for p in (INF, -INF):
