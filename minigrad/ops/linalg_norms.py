@@ -14,6 +14,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_dims, check_flag
+from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.norm import norm as _vector_p_norm, widened
 from minigrad.ops.order_statistics import amax, amin
@@ -52,6 +53,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         _refuse_empty(x, ord, dims)
     if ord > 0 or ord == -math.inf:
         return _vector_p_norm(x, ord, dims, keepdim)
+    if ord < 0 and x.dtype == np.float16:   # |x|^ord of small entries overflows float16: float32 inside, as torch
+        return astype(vector_norm(astype(x, np.float32), ord, dims, keepdim), np.float16)
     xp = get_array_module(x.data)
     axis = None if dims is None or x.ndim == 0 else dims
     if ord == 0:   # the count of nonzeros: piecewise constant, so its gradient is 0 (and it requires grad, as torch's)

@@ -36,6 +36,8 @@ class Norm(Function):
         self.p, self.axis, self.keepdims = p, axis, keepdims
 
     def forward(self, x):
+        if x.dtype == np.float16:   # |x|^p overflows float16 (past 65504) long before the norm does: float32 inside,
+            return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernels
         if self.p == 2.0:
             return get_array_module(x).sqrt((x * x).sum(axis=self.axis, keepdims=self.keepdims))
         a = get_array_module(x).abs(x)
