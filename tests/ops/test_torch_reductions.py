@@ -267,6 +267,23 @@ def test_float16_norms_compute_in_float32_as_torch(call):
     assert x.grad.dtype == np.float16 and np.all(np.isfinite(x.grad.numpy()))
 
 
+@pytest.mark.parametrize("call", [lambda L, x: L.var(x, dim=1), lambda L, x: L.std(x, dim=1),
+                                  lambda L, x: L.var_mean(x, dim=1)[0], lambda L, x: L.std(x, dim=None, correction=0),
+                                  lambda L, x: L.nn.functional.mse_loss(x[:2], x[2:].detach())])
+def test_float16_variances_and_mse_sum_their_squares_in_float32_as_torch(call):
+    # the squared deviations of 3000 entries of spread 20, summed in float16, passed 65504: var/std/mse_loss were inf
+    a = (np.random.default_rng(0).standard_normal((4, 3000)) * 20).astype(np.float16)
+    x, tx = mg.tensor(a, dtype="float16", requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = call(mg, x), call(torch, tx)
+    assert ours.dtype == np.float16
+    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.detach().numpy().astype(np.float64),
+                               rtol=1e-3)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), tx.grad.numpy().astype(np.float64), atol=1e-4)
+
+
 def test_norm_of_ties_shares_like_torch_for_inf():
     array = np.array([[1.0, -3.0, 3.0], [2.0, 2.0, -0.5]])
     for p in (INF, -INF):
