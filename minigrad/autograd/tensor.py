@@ -468,8 +468,11 @@ class Tensor:
             self.data[...] = out.data
             _mark_written(self)
             return self
+        # NumPy's same_kind refuses a signed result into an unsigned x, which torch writes (wrapping), as the
+        # in-place methods do (uint8 += int16)
+        casting = "unsafe" if self.dtype.kind == "u" and getattr(value, "dtype", self.dtype).kind == "i" else "same_kind"
         try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
-            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting="same_kind")
+            getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting=casting)
         except (TypeError, ValueError, OverflowError) as exc:
             got = (f"shape {tuple(value.shape)} and dtype {value.dtype}" if hasattr(value, "dtype")
                    else f"{type(value).__name__} {value!r}")
@@ -816,9 +819,9 @@ class Tensor:
         """The running sum along ``dim`` (or NumPy's ``axis``; ``axis=None``: flattened)."""
         return _ops.cumsum(self, dim, axis=axis, dtype=dtype)
 
-    def norm(self, p=2, dim=None, keepdim=False):
+    def norm(self, p=2, dim=None, keepdim=False, *, dtype=None):
         """The vector p-norm over ``dim``, as ``torch.Tensor.norm`` (see ``minigrad.norm``)."""
-        return _ops.norm(self, p, dim, keepdim)
+        return _ops.norm(self, p, dim, keepdim, dtype=dtype)
 
     def sort(self, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None):
         """PyTorch's ``(values, indices)`` with ``dim``/``descending``, NumPy's values with ``axis``; else asked."""

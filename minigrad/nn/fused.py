@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 
@@ -74,6 +76,8 @@ class SquaredError(Function):
         self.scale = scale
 
     def forward(self, x, target):
+        if x.dtype == np.float16:   # the float16 sum of squares overflows (past 65504) where the mean does not:
+            return self.forward(x.astype(np.float32), target.astype(np.float32)).astype(np.float16)   # as torch
         d = x - target
         d *= d
         return d.sum() * self.scale

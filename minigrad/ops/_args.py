@@ -34,6 +34,8 @@ def operands(op_name, a, b, *, elementwise=True):
         if getattr(a, "is_sparse", False) or getattr(b, "is_sparse", False):
             _refuse_sparse(op_name, a, b)
         raise
+    except OverflowError:   # NumPy 2 refuses a Python int its integer tensor cannot hold, naming neither op nor shape
+        _refuse_out_of_range(op_name, a, b)
     da, db = a.data.dtype, b.data.dtype
     if da is db or da == db:
         return a, b
@@ -60,6 +62,15 @@ def operands(op_name, a, b, *, elementwise=True):
         elif b.ndim == 0 and _holds(da, b.data):
             b = Tensor(b.data.astype(da))
     return a, b
+
+
+def _refuse_out_of_range(op_name, a, b):
+    tensor, number = (a, b) if isinstance(a, Tensor) else (b, a)
+    raise OverflowError(
+        f"{op_name}: the Python integer {number} is out of range for the {tensor.dtype} tensor of shape "
+        f"{tuple(tensor.shape)} it meets ({np.iinfo(tensor.dtype).min} to {np.iinfo(tensor.dtype).max}); torch would "
+        "wrap it into that dtype, minigrad does not guess: cast the tensor to a wider dtype first "
+        "(.astype('int64')) or give a number in range") from None
 
 
 def _holds(dtype, value):
@@ -235,10 +246,21 @@ def _const(array):
     return Tensor._make(array, None, 0)
 
 
+def numbers_as_floats(a, b):
+    """For an op that computes in floats: a Python int meeting an integer or bool tensor as the float it is
+    (the same default-float result), so a number that dtype cannot hold (``uint8_x / -3``) is read as its true value,
+    as torch reads it, rather than refused."""
+    if isinstance(a, Tensor) and a.data.dtype.kind in "biu" and type(_python_number(b)) is int:
+        return a, float(_python_number(b))
+    if isinstance(b, Tensor) and b.data.dtype.kind in "biu" and type(_python_number(a)) is int:
+        return float(_python_number(a)), b
+    return a, b
+
+
 def floating_operands(op_name, a, b):
     """``operands``, then integer or bool values in the default float dtype, as torch's float-valued
     binary ops give for integer inputs (atan2, xlogy, copysign, ...)."""
-    a, b = operands(op_name, a, b)
+    a, b = operands(op_name, *numbers_as_floats(a, b))
     if a.data.dtype.kind not in "fc":
         a = Tensor(a.data.astype(backend.DEFAULT_FLOAT))
     if b.data.dtype.kind not in "fc":

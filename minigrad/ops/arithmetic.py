@@ -11,7 +11,8 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import _python_number, as_floating, operands, python_real
+from minigrad.backend import get_array_module
+from minigrad.ops._args import _python_number, as_floating, numbers_as_floats, operands, python_real
 from minigrad.ops.convert import astype
 from minigrad.ops.division import ROUNDING_MODES, rounded_div
 from minigrad.ops.out_argument import write_out
@@ -100,6 +101,8 @@ class Pow(Function):
     keep_output = True
 
     def forward(self, a, b):
+        if b.dtype.kind in "iu" and a.dtype.kind in "biu" and bool((b < 0).any()):
+            return _integer_pow_with_negative_exponents(get_array_module(a), a, b)
         return a ** b
 
     def backward(self, F, gy, a, b):
@@ -113,6 +116,16 @@ class Pow(Function):
             base = F.where((a == 0) & (b >= 0), 1.0, a)
             gb = F.sum_to(gy * F.output(self) * F.log(base), b.shape)
         return ga, gb
+
+
+def _integer_pow_with_negative_exponents(xp, a, b):
+    """Integer a ** b where some b < 0, as torch computes it (NumPy refuses): a^b truncated to an integer, that is
+    1 for a = 1, +-1 for a = -1 (the sign by b's parity) and 0 for every other a (0 too, as torch's kernel)."""
+    negative = b < 0
+    y = a ** xp.where(negative, 0, b).astype(b.dtype, copy=False)
+    one = xp.ones((), dtype=y.dtype)
+    truncated = xp.where(a == 1, one, xp.where(a == -1, xp.where(b % 2 == 0, one, -one), 0 * one))
+    return xp.where(negative, truncated, y).astype(y.dtype, copy=False)
 
 
 def add(a, b, *, alpha=1, out=None):
@@ -196,7 +209,7 @@ def div(a, b, *, rounding_mode=None, out=None):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', "
                              f"got rounding_mode={rounding_mode!r}")
         return rounded_div(a, b, rounding_mode)
-    a, b = operands("div", a, b)
+    a, b = operands("div", *numbers_as_floats(a, b))
     if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
         a, b = astype(a, backend.DEFAULT_FLOAT), astype(b, backend.DEFAULT_FLOAT)
     return Div.apply(a, b)

@@ -82,11 +82,17 @@ def sum_to(x, shape):
 
 
 def broadcast_to(x, shape):
-    """Broadcast ``x`` to ``shape`` following NumPy's rules."""
+    """Broadcast ``x`` to ``shape`` following NumPy's rules; -1 keeps an existing dim's size, as torch's (NumPy
+    refuses it)."""
     x = as_tensor(x)
     shape = tuple(shape)
+    lead = len(shape) - x.ndim
+    if lead >= 0 and -1 in shape:
+        shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
     if x.shape == shape:
         return x
-    if len(shape) < x.ndim or any(n != 1 and n != m for n, m in zip(x.shape[::-1], shape[::-1])):
-        raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to shape {shape}")
+    if (len(shape) < x.ndim or any(n != 1 and n != m for n, m in zip(x.shape[::-1], shape[::-1]))
+            or any(n < 0 for n in shape)):
+        hint = " (-1 keeps the size of one of its dims, not of a new leading one)" if any(n < 0 for n in shape) else ""
+        raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to shape {shape}{hint}")
     return BroadcastTo.apply(x, shape=shape)

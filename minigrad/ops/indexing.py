@@ -23,9 +23,9 @@ def raw_index(index):
     sees an integer array and adds up repeated indices.
     """
     if isinstance(index, Tensor):
-        return index.data
+        return _tensor_index(index)
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list) else i
+        return tuple(_tensor_index(i) if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list) else i
                      for i in index)
     if isinstance(index, list):
         if any(_reads_as_tuple_in_torch(i) for i in index):
@@ -34,6 +34,14 @@ def raw_index(index):
                             "x[minigrad.tensor(...)] for NumPy's, or x[tuple(...)] for PyTorch's")
         return _list_index(index)
     return index
+
+
+def _tensor_index(t):
+    if t.dtype == np.uint8:   # NumPy reads it as positions, torch (deprecated, but still) as a mask: asked
+        raise TypeError(f"x[index]: a uint8 index tensor (shape {tuple(t.shape)}) reads two ways: NumPy's as integer "
+                        "positions, PyTorch's as a mask; write index.bool() for the mask or index.long() for the "
+                        "positions")
+    return t.data
 
 
 def _reads_as_tuple_in_torch(item):

@@ -14,8 +14,9 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_dims, check_flag
+from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
-from minigrad.ops.norm import norm as _vector_p_norm
+from minigrad.ops.norm import norm as _vector_p_norm, widened
 from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
 from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
@@ -33,13 +34,14 @@ def _dims(name, x, dim):
     return tuple(int(d) % max(x.ndim, 1) for d in dims)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 (torch's name)
     """``torch.linalg.vector_norm``: the ord-norm of ``x`` over ``dim`` (every dim when None) as one vector.
 
     ord: a number (> 0, 0: the count of nonzeros, < 0: (sum |x|^ord)^(1/ord)) or +-inf. Gradients as
     ``minigrad.norm`` (0 on an all-zero slice); 0 for ord = 0, and for ord < 0 on a slice with a zero (its norm 0).
+    ``dtype``: x is cast to it first (a floating dtype x widens into), as torch's.
     """
-    x = as_floating(x)
+    x = as_floating(widened("linalg.vector_norm", x, dtype))
     keepdim = check_flag("linalg.vector_norm", "keepdim", keepdim)
     if isinstance(ord, (bool, str)) or not is_real(ord):
         raise TypeError(f"linalg.vector_norm: ord must be a number or +-inf, got ord={ord!r}")
@@ -51,6 +53,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
         _refuse_empty(x, ord, dims)
     if ord > 0 or ord == -math.inf:
         return _vector_p_norm(x, ord, dims, keepdim)
+    if ord < 0 and x.dtype == np.float16:   # |x|^ord of small entries overflows float16: float32 inside, as torch
+        return astype(vector_norm(astype(x, np.float32), ord, dims, keepdim), np.float16)
     xp = get_array_module(x.data)
     axis = None if dims is None or x.ndim == 0 else dims
     if ord == 0:   # the count of nonzeros: piecewise constant, so its gradient is 0 (and it requires grad, as torch's)
@@ -71,6 +75,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 (torch's name)
 def _refuse_empty(x, ord, dims):  # noqa: A002
     """ord < 0 and +-inf are a min or max (or a reciprocal sum of them), which has no value over nothing: torch
     refuses an empty reduced dim for them, where an (sum |x|^ord)^(1/ord) would silently give inf."""
+    if x.ndim == 0:   # one value, whatever dim (0 or -1) names
+        return
     empty = [d for d in (range(x.ndim) if dims is None else dims) if x.shape[d] == 0]
     if empty:
         where_ = "an empty tensor" if dims is None else f"dim {empty[0]}, which is empty,"
@@ -81,10 +87,10 @@ def _refuse_empty(x, ord, dims):  # noqa: A002
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
 
 
-def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
+def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.matrix_norm``: 'fro', 'nuc', +-2 (singular values), +-1 (column sums), +-inf (row sums)
-    of the matrices in the two ``dim`` of ``a``; ``keepdim`` keeps them as size 1."""
-    a = as_floating(a)
+    of the matrices in the two ``dim`` of ``a``; ``keepdim`` keeps them as size 1; ``dtype`` as ``vector_norm``'s."""
+    a = as_floating(widened("linalg.matrix_norm", a, dtype))
     keepdim = check_flag("linalg.matrix_norm", "keepdim", keepdim)
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
         raise ValueError("linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, inf, -inf; "
@@ -128,10 +134,11 @@ def _extreme_or_zero(x, axis, ord, a, dim, keepdim):  # noqa: A002
                      f"tensor of shape {tuple(a.shape)} (dim={dim!r})")
 
 
-def norm(a, ord=None, dim=None, keepdim=False):  # noqa: A002
+def norm(a, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """``torch.linalg.norm``: with ``ord=None`` and ``dim=None`` the 2-norm of every entry; a 1-D ``dim`` (or a
-    1-D input) a vector norm, a 2-D ``dim`` (or a 2-D input with ``ord``) a matrix norm."""
-    a = as_floating(a)
+    1-D input) a vector norm, a 2-D ``dim`` (or a 2-D input with ``ord``) a matrix norm; ``dtype`` as
+    ``vector_norm``'s."""
+    a = as_floating(widened("linalg.norm", a, dtype))
     if dim is not None:
         dims = (dim,) if is_integer(dim) else tuple(dim)
         if len(dims) == 1:

@@ -13,8 +13,10 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import operands, python_real
 from minigrad.ops.broadcast import broadcast_to
+from minigrad.ops.convert import clone
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduce import sum as _sum
+from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape, reshape_if_needed, stack
 from minigrad.scalars import is_integer
 
@@ -185,9 +187,12 @@ def matrix_power(a, n):
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise _shapes("matrix_power", "square matrices (..., m, m)", a)
     n = int(n)
-    if n == 0:
+    if n == 0:   # the identity; still in a's graph (gradient 0), as torch's
         xp = get_array_module(a.data)
-        return as_tensor(xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.data.dtype), a.shape).copy())
+        eye = Tensor(xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.data.dtype), a.shape).copy())
+        return where(Tensor(xp.ones(a.shape, dtype=bool)), eye, a) if a.requires_grad else eye
+    if n == 1:   # a copy, as torch's: returning a itself would carry writes into the result back into a
+        return clone(a)
     if n < 0:
         a, n = inv(a), -n
     result, power = None, a

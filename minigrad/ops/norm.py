@@ -10,10 +10,13 @@ import math
 
 import numpy as np
 
+from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.dtypes import as_dtype
 from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import max as _max, min as _min, sum as _sum
 from minigrad.scalars import is_real
@@ -33,6 +36,8 @@ class Norm(Function):
         self.p, self.axis, self.keepdims = p, axis, keepdims
 
     def forward(self, x):
+        if x.dtype == np.float16:   # |x|^p overflows float16 (past 65504) long before the norm does: float32 inside,
+            return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernels
         if self.p == 2.0:
             return get_array_module(x).sqrt((x * x).sum(axis=self.axis, keepdims=self.keepdims))
         a = get_array_module(x).abs(x)
@@ -72,16 +77,17 @@ def _check_p(p):
     return p
 
 
-def norm(x, p=2, dim=None, keepdim=False):
+def norm(x, p=2, dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm of ``x`` over ``dim`` (every dim when None), as ``torch.norm(x, p, dim, keepdim)``.
 
     p: a number > 0, inf (the largest |x|), -inf (the smallest |x|) or 'fro' (the same as 2). The
     gradient is PyTorch's: 0 on an all-zero slice (for p = 2 too), sign(x) for p = 1, shared by tied
     extrema for +-inf. Integers are reduced in the default float dtype (PyTorch refuses them).
+    ``dtype``: x is cast to it first (a floating dtype x widens into), as torch's.
     Only PyTorch's spelling: NumPy's ``linalg.norm(x, ord, axis)`` reads a 2-D ``axis`` as a matrix norm.
     """
     p = _check_p(p)
-    x = as_floating(x)
+    x = as_floating(widened("norm", x, dtype))
     axis, keepdims = torch_axis("norm", x, None, None, dim, keepdim) if dim is not None else (None, keepdim)
     keepdims = check_flag("norm", "keepdim", keepdims)
     axes = normalize_axis("norm", axis, x.ndim, x.shape)
@@ -92,3 +98,15 @@ def norm(x, p=2, dim=None, keepdim=False):
     if p == 1.0:
         return _sum(_abs(x), axes, keepdims)
     return Norm.apply(x, p=p, axis=axes, keepdims=keepdims)
+
+
+def widened(name, x, dtype):
+    """``x`` cast to torch's ``dtype=`` of the norms (None: as it is): a floating dtype that x's floating dtype
+    widens into, as torch requires (float64 into float32 would round before the norm)."""
+    if dtype is None:
+        return x
+    x, dtype = as_tensor(x), as_dtype(name, dtype)
+    if dtype.kind != "f" or (x.dtype.kind == "f" and not np.can_cast(x.dtype, dtype, "safe")):
+        raise TypeError(f"{name}: dtype must be a floating dtype that the input's dtype ({x.dtype}) widens into, "
+                        f"got dtype={dtype}")
+    return astype(x, dtype)

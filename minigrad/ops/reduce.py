@@ -22,7 +22,7 @@ from minigrad.backend import get_array_module
 from minigrad.ops._args import _python_number, as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.compare import argmax, argmin
 from minigrad.dtypes import as_dtype
-from minigrad.ops.convert import in_dtype
+from minigrad.ops.convert import astype, in_dtype
 from minigrad.ops.selection import maximum, minimum
 from minigrad.ops.shape import reshape
 from minigrad.scalars import is_integer, is_real
@@ -73,7 +73,8 @@ class Mean(Function):
 
 
 class _Extremum(Function):
-    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice, else 0.
+    """max or min over ``axis``.   dL/dx = g / k at each of the k tied extrema of a slice (its k NaNs where the
+    extremum is NaN), else 0.
 
     Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
     """
@@ -85,7 +86,9 @@ class _Extremum(Function):
         return self.reduce(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, F, gy, x):
-        hit = F.astype(x == self.reduce(x, axis=self.axis, keepdims=True), x.dtype)  # a constant mask
+        y = self.reduce(x, axis=self.axis, keepdims=True)
+        # a NaN extremum is the NaNs' (torch.max(x)'s rule): NaN == NaN would leave no entry, and 0 / 0 everywhere
+        hit = F.astype((x == y) | ((x != x) & (y != y)), x.dtype)  # a constant mask
         share = hit / F.sum(hit, axis=self.axis, keepdims=True)
         return expand_reduced(gy, x.shape, self.axis, self.keepdims) * share
 
@@ -147,6 +150,8 @@ class Std(Function):
         self.axis, self.keepdims, self.correction = axis, keepdims, correction
 
     def forward(self, x):
+        if x.dtype == np.float16:   # the squared deviations summed overflow float16 (past 65504): float32 inside,
+            return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernel
         d = x - x.mean(axis=self.axis, keepdims=True)
         scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
         return get_array_module(x).sqrt((d * d).sum(axis=self.axis, keepdims=self.keepdims) * scale)
@@ -396,6 +401,8 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     """
     x = as_tensor(x)
     axes, keepdims, c = _variance_args("var", x, positional, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+    if x.dtype == np.float16:   # as Std: float16 squared deviations summed overflow; float32 inside, as torch
+        return astype(var(astype(x, np.float32), axis=axes, keepdims=keepdims, ddof=c), np.float16)
     d = x - mean(x, axes, keepdims=True)
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 

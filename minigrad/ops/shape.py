@@ -302,9 +302,23 @@ def cat(tensors, dim=0):
     if hasattr(tensors, "ndim"):  # torch.cat refuses one tensor, where concat (NumPy's) would join its rows
         raise TypeError(f"cat: expected a list or tuple of tensors, got one {type(tensors).__name__} of shape "
                         f"{tuple(tensors.shape)}; pass [x, y, ...] (list(x) joins the rows of x)")
-    tensors = _sequence("cat", tensors)
+    tensors = _skip_legacy_empty(_sequence("cat", tensors))
     check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
     return _join("cat", tensors, int(dim))
+
+
+def _skip_legacy_empty(tensors):
+    """torch.cat's legacy rule: a 1-D tensor of size 0 joins anything by being left out (the ``out =
+    torch.tensor([])`` then ``out = torch.cat([out, x])`` idiom), its dtype still taking part in the result's:
+    integers kept with a floating empty one come out in its dtype. Two floating dtypes keep the kept one's."""
+    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
+    if not kept or len(kept) == len(tensors) or all(t.ndim == 1 for t in kept):
+        return tensors   # nothing left out, or nothing it would change
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if floats and not any(t.dtype.kind == "f" for t in kept):
+        from minigrad.ops.convert import astype
+        kept = [astype(t, floats[0]) for t in kept]
+    return kept
 
 
 def _join(name, tensors, axis):

@@ -35,11 +35,11 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        return stable_log_softmax(get_array_module(x), x, self.axis)
+        return stable_log_softmax(get_array_module(x), x, _array_axis(self.axis, x))
 
     def backward(self, F, gy, x):
         y = F.output(self)
-        return gy - F.exp(y) * F.sum(gy, axis=self.axis, keepdims=True)
+        return gy - F.exp(y) * F.sum(gy, axis=_array_axis(self.axis, gy), keepdims=True)
 
 
 class Softmax(Function):
@@ -54,11 +54,16 @@ class Softmax(Function):
         if x.dtype == np.float16:   # x - max(x) rounds in float16 (11 ulps off); torch computes half in float32
             return self.forward(x.astype(np.float32)).astype(np.float16)
         xp = get_array_module(x)
-        return xp.exp(stable_log_softmax(xp, x, self.axis))
+        return xp.exp(stable_log_softmax(xp, x, _array_axis(self.axis, x)))
 
     def backward(self, F, gy, x):
         y = F.output(self)
-        return y * (gy - F.sum(gy * y, axis=self.axis, keepdims=True))
+        return y * (gy - F.sum(gy * y, axis=_array_axis(self.axis, gy), keepdims=True))
+
+
+def _array_axis(axis, x):
+    """The axis for NumPy: a 0-d input's dim 0 or -1 (torch's, one value) is no NumPy axis, so None there."""
+    return axis if x.ndim else None
 
 
 class _DefaultAxis(int):
@@ -87,7 +92,7 @@ def _checked_input(name, x, axis, arg="axis"):
             "or dim= for the one you mean")
     if type(axis) is not int and not is_integer(axis):  # else NumPy's own TypeError, naming neither op nor axis
         raise TypeError(f"{name}: {arg} must be an int, got {arg}={axis!r} ({type(axis).__name__})")
-    if not -x.ndim <= axis < x.ndim or x.ndim == 0:
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):   # a 0-d input takes dim 0 or -1, as torch's
         raise ValueError(f"{name}: {arg}={axis} is out of range for input of shape {tuple(x.shape)}")
     return x if x.dtype.kind in "fc" else x.astype(backend.DEFAULT_FLOAT)
 

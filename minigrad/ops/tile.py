@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.shape import _ints, reshape
+from minigrad.ops.convert import clone
+from minigrad.ops.shape import _ints, reshape, reshape_if_needed
 
 
 def _tiled(x, reps):
@@ -15,8 +16,8 @@ def _tiled(x, reps):
     k = max(len(reps), x.ndim)
     reps = (1,) * (k - len(reps)) + tuple(reps)
     shape = (1,) * (k - x.ndim) + tuple(x.shape)
-    if all(r == 1 for r in reps):
-        return reshape(x, shape)
+    if all(r == 1 for r in reps):   # still a copy, as in torch and NumPy: a view would carry writes back into x
+        return reshape_if_needed(clone(x), shape)
     paired = tuple(v for s in shape for v in (1, s))
     spread = tuple(v for r, s in zip(reps, shape) for v in (r, s))
     return reshape(broadcast_to(reshape(x, paired), spread), tuple(r * s for r, s in zip(reps, shape)))

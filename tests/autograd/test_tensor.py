@@ -403,6 +403,20 @@ def test_augmented_assignment_keeps_x_shape_and_dtype_whether_or_not_a_graph_is_
         small += 300
 
 
+@pytest.mark.parametrize("symbol", ["+=", "-=", "*=", "&=", "|=", "^=", "<<="])
+def test_augmented_assignment_writes_a_signed_result_into_an_unsigned_x_as_torch(symbol):
+    # NumPy's same_kind casting refused uint8 += int16 ("Cannot cast ufunc 'add' output"), where torch wraps the
+    # result into uint8, as minigrad's in-place methods (x.add_(y)) already did
+    torch = pytest.importorskip("torch")
+    x, y = np.array([1, 2, 3], dtype=np.uint8), np.array([-3, 300, 5], dtype=np.int16)
+    m, t = mg.tensor(x, dtype="uint8"), torch.tensor(x)
+    memory = m.data
+    ns = {"m": m, "my": mg.tensor(y, dtype="int16"), "t": t, "ty": torch.tensor(y)}
+    exec(f"m {symbol} my\nt {symbol} ty", ns)
+    assert ns["m"].data is memory and ns["m"].dtype == np.uint8
+    assert ns["m"].tolist() == ns["t"].tolist()
+
+
 @pytest.mark.parametrize("symbol", ["//=", "%=", "**="])
 def test_floor_division_modulo_and_power_assignments_write_in_place_with_torchs_cast_rule(symbol):
     # these used to fall back to x = x // y: a new tensor of the promoted dtype (int8 //= int64 gave int64, an int

@@ -82,6 +82,23 @@ def test_bool_powers_follow_torch():
         mask ** mask
 
 
+@pytest.mark.parametrize("base_dtype", ["int64", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("exponent_dtype", ["int64", "int16"])
+def test_integer_tensor_powers_with_negative_exponent_tensors_are_torchs(base_dtype, exponent_dtype):
+    # torch truncates a^b: 1 for a = 1, +-1 for a = -1, 0 otherwise (0 ** -2 too); NumPy's integer power raised
+    # "Integers to negative integer powers are not allowed" from inside the op
+    base = np.array([2, -2, 1, -1, 0, 3, -1, 5, 1])
+    base = (np.abs(base) if base_dtype == "uint8" else base).astype(base_dtype)
+    exponent = np.array([-1, -1, -2, -3, -2, -2, -4, 3, 0]).astype(exponent_dtype)
+    cases = [(mg.tensor(base, dtype=base_dtype) ** mg.tensor(exponent, dtype=exponent_dtype),
+              torch.tensor(base) ** torch.tensor(exponent)),
+             (2 ** mg.tensor(exponent, dtype=exponent_dtype), 2 ** torch.tensor(exponent)),
+             (mg.pow(-1, mg.tensor(exponent, dtype=exponent_dtype)), torch.pow(-1, torch.tensor(exponent)))]
+    for got, expected in cases:
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+        assert got.tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
 @pytest.mark.parametrize("left,right", [("float32", "bool"), ("int64", "float64"), ("float32", "float64"),
                                         ("uint8", "int8")])
@@ -193,6 +210,32 @@ def test_a_zero_dim_integer_the_other_dtype_cannot_hold_keeps_its_value(name):
         else:
             assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
             np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["div", "true_divide", "atan2", "copysign", "xlogy"])
+@pytest.mark.parametrize("dtype, number", [("uint8", -3), ("int8", 1000), ("uint8", 300)])
+def test_a_python_int_an_integer_tensor_cannot_hold_keeps_its_value_in_float_ops(name, dtype, number):
+    # Ops that compute in floats read the number as it is, as torch does; NumPy 2's conversion of it into the
+    # tensor's dtype raised "Python integer -3 out of bounds for uint8" first
+    a = np.array([1, 120], dtype=dtype)
+    for args, targs in [((mg.tensor(a, dtype=dtype), number), (torch.tensor(a), number)),
+                        ((number, mg.tensor(a, dtype=dtype)), (number, torch.tensor(a)))]:
+        targs = [torch.tensor(float(t)) if t is number and name != "div" and name != "true_divide" else t
+                 for t in targs]   # torch's atan2/copysign/xlogy take no Python number: its float as a 0-d tensor
+        got, expected = getattr(mg, name)(*args), getattr(torch, name)(*targs)
+        assert got.dtype == np.float32 and expected.dtype == torch.float32
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op, name", [(operator.add, "add"), (operator.floordiv, "floor_divide"),
+                                      (operator.lt, "less"), (lambda a, b: mg.maximum(a, b), "maximum")])
+def test_a_python_int_an_integer_tensor_cannot_hold_is_refused_naming_the_op(op, name):
+    # torch wraps it into the dtype (uint8 + -3 is uint8 + 253); NumPy 2's bare OverflowError named neither op
+    # nor tensor
+    x = mg.tensor([1, 250], dtype="uint8")
+    with pytest.raises(OverflowError, match=rf"^{name}: the Python integer -3 is out of range for the uint8 tensor "
+                                            r"of shape \(2,\) it meets \(0 to 255\)"):
+        op(x, -3)
 
 
 def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():

@@ -278,6 +278,33 @@ def test_tile_matches_torch_and_numpy(shape, reps):
     np.testing.assert_array_equal(mg.tile(mg.tensor(a, dtype="float64"), reps).numpy(), np.tile(a, reps))
 
 
+@pytest.mark.parametrize("call", [lambda x: x.tile((1,)), lambda x: x.tile(1, 1), lambda x: mg.tile(x, (1, 1, 1)),
+                                  lambda x: x.repeat(1, 1, 1)])
+def test_tile_and_repeat_by_ones_copy_as_torch(call):
+    # counts of 1 returned a reshape of x, a view: a write into the result changed x (torch and NumPy copy)
+    x = mg.tensor(RNG.standard_normal((2, 3)), dtype="float64")
+    before = x.numpy().copy()
+    y = call(x)
+    y[..., 0, 0] = 100.0
+    np.testing.assert_array_equal(x.numpy(), before)
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_a_uint8_index_tensor_is_asked_not_read_as_positions(write):
+    # torch 2.13 still reads x[uint8_index] as a mask (rows 0 and 2), NumPy as positions (rows 1, 0, 1); minigrad
+    # silently took NumPy's
+    x = mg.tensor(np.arange(12.0).reshape(3, 4))
+    index = mg.tensor(np.array([1, 0, 1], dtype=np.uint8), dtype="uint8")
+    with pytest.raises(TypeError, match=r"^x\[index\]: a uint8 index tensor \(shape \(3,\)\) reads two ways: "
+                                        r"NumPy's as integer positions, PyTorch's as a mask"):
+        if write:
+            x[index] = 0.0
+        else:
+            x[index]
+    assert x[index.bool()].tolist() == torch.tensor(x.numpy())[torch.tensor([True, False, True])].tolist()
+    assert x[index.long()].shape == (3, 4)
+
+
 # ------------------------------------------------------------------ t, tril, triu, outer
 def test_t_matches_torch():
     for shape in [(3, 4), (4,), ()]:

@@ -58,6 +58,31 @@ def test_concatenate_is_cat_and_numpys_axis_none_flattens():
                                   np.concatenate([a, b], axis=None))
 
 
+@pytest.mark.parametrize("build", [
+    lambda L, x: L.cat([L.tensor([]), x]),                       # out = torch.tensor([]); out = torch.cat([out, x])
+    lambda L, x: L.cat([x, L.tensor([]), x], 1),
+    lambda L, x: L.cat([L.tensor([]), x], -1),
+    lambda L, x: L.cat([L.zeros(0, dtype=L.int64), x, L.tensor([])]),
+])
+def test_cat_leaves_out_empty_1d_tensors_as_torch(build):
+    # torch's legacy rule for the accumulate-into-an-empty-tensor idiom; minigrad refused the shapes as differing
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = build(mg, x), build(torch, tx)
+    assert ours.dtype == np.float32 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_cat_of_integers_and_an_empty_float_tensor_is_float_as_torch():
+    ours = mg.cat([mg.tensor([]), mg.tensor([[1, 2]])])
+    theirs = torch.cat([torch.tensor([]), torch.tensor([[1, 2]])])
+    assert ours.dtype == np.float32 and theirs.dtype == torch.float32
+    assert ours.tolist() == theirs.tolist()
+
+
 def test_stacking_keeps_float32_and_refuses_bad_input():
     x = T(np.ones((2, 2), dtype=np.float32))
     assert mg.hstack([x, x]).dtype == np.float32 and mg.dstack([x]).shape == (2, 2, 1)

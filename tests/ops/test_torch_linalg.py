@@ -7,6 +7,7 @@ so eigh and svd are compared through losses that do not depend on it (their squa
 the shape errors name the op and the shapes.
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -304,6 +305,30 @@ def test_linalg_norm_matches_torch(ord, dim):
     agree(lambda t: mg.linalg.norm(t, ord, dim), lambda t: torch.linalg.norm(t, ord, dim), a, second=False)
 
 
+@pytest.mark.parametrize("name, call", [
+    ("linalg.vector_norm", lambda L, t, d: L.linalg.vector_norm(t, 3, dim=1, dtype=d)),
+    ("linalg.matrix_norm", lambda L, t, d: L.linalg.matrix_norm(t, 2, dtype=d)),
+    ("linalg.norm", lambda L, t, d: L.linalg.norm(t, dtype=d)),
+    ("norm", lambda L, t, d: L.norm(t, 1, dim=0, dtype=d)),
+    ("norm", lambda L, t, d: t.norm(dtype=d))])
+def test_norms_take_torchs_dtype(name, call):
+    # dtype= was refused as an unexpected keyword: float32 in, the norm computed and returned in float64, the
+    # gradient back in float32; a dtype the input does not widen into is refused, as by torch
+    a = RNG.standard_normal((4, 5)).astype(np.float32)
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = call(mg, x, mg.float64), call(torch, tx, torch.float64)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+    for dtype in (mg.float16, mg.int64):
+        with pytest.raises(TypeError, match=rf"^{re.escape(name)}: dtype must be a floating dtype that the input's "
+                                            rf"dtype \(float32\) widens into, got dtype={np.dtype(dtype)}"):
+            call(mg, x, dtype)
+
+
 def test_matrix_rank_matches_torch():
     low = RNG.standard_normal((3, 5, 2)) @ RNG.standard_normal((3, 2, 4))     # rank 2
     for a, kwargs in ((low, {}), (well(4, 4), {}), (low, {"atol": 1e-8}), (well(3, 3), {"rtol": 0.5}),
@@ -368,13 +393,27 @@ def test_addmm_with_beta_0_ignores_nan_in_the_input_as_torch():
 
 @pytest.mark.parametrize("n", [0, 1, 2, 5, -1, -3])
 def test_matrix_power_matches_torch(n):
-    if n == 0:   # the identity, a constant in both
+    if n == 0:   # the identity, still in the graph with gradient 0, as torch's (minigrad's was a constant)
         x, tx = pair(well(2, 3, 3))
         ours, theirs = x.matrix_power(0), torch.linalg.matrix_power(tx, 0)
         same(ours, theirs)
-        assert not ours.requires_grad
+        assert ours.requires_grad and theirs.requires_grad
+        ours.sum().backward()
+        theirs.sum().backward()
+        same(x.grad, tx.grad)
+        assert not mg.linalg.matrix_power(mg.tensor(well(3, 3)), 0).requires_grad
         return
     agree(lambda t: t.matrix_power(n), lambda t: torch.linalg.matrix_power(t, n), well(2, 3, 3))
+
+
+def test_matrix_power_1_is_a_copy_as_torchs():
+    # matrix_power(a, 1) returned a itself, so a write into the result changed a
+    a = mg.tensor(well(3, 3), dtype="float64")
+    before = a.numpy().copy()
+    p = mg.linalg.matrix_power(a, 1)
+    assert p is not a
+    p[0, 0] = 100.0
+    np.testing.assert_array_equal(a.numpy(), before)
 
 
 def test_tensor_methods_for_products_match_torch():

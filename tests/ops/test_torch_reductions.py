@@ -235,6 +235,55 @@ def test_norm_p_below_1_at_a_zero_entry_has_torchs_gradient():
     assert np.all(np.isfinite(x.grad.numpy()))
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_full_max_and_min_of_a_tensor_holding_nan_share_the_gradient_among_the_nans_as_torch(name):
+    # x == max(x) is False at NaN, so no entry took the gradient and 0 / 0 made every entry's NaN
+    array = np.array([[1.0, np.nan, 3.0], [np.nan, -2.0, 0.5]])
+    x, tx = pair(array)
+    ours, theirs = getattr(x, name)(), getattr(tx, name)()
+    assert np.isnan(ours.item()) and np.isnan(theirs.item())
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.5, 0.0], [0.5, 0.0, 0.0]])
+    same(x.grad, tx.grad)
+    x, tx = pair(array)   # per slice too: each row's NaN maximum takes its row's gradient
+    mg.amax(x, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])   # torch.amax: NaN everywhere
+
+
+@pytest.mark.parametrize("call", [lambda L, x: L.norm(x, dim=1), lambda L, x: L.norm(x, 3, dim=1), lambda L, x: x.norm(),
+                                  lambda L, x: L.linalg.vector_norm(x, 2.5, dim=1), lambda L, x: L.linalg.matrix_norm(x),
+                                  lambda L, x: L.linalg.vector_norm(x * 0.001, -1, dim=1)])
+def test_float16_norms_compute_in_float32_as_torch(call):
+    # |x|^p summed in float16 passed 65504: the 2-norm of 3000 entries near 5 was inf (torch's: 314), and the -1 norm
+    # of small entries 0
+    a = (np.random.default_rng(0).standard_normal((4, 3000)) * 3 + 5).astype(np.float16)
+    x, tx = mg.tensor(a, dtype="float16", requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = call(mg, x), call(torch, tx)
+    assert ours.dtype == np.float16
+    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.detach().numpy().astype(np.float64),
+                               rtol=2e-3)
+    ours.sum().backward()
+    assert x.grad.dtype == np.float16 and np.all(np.isfinite(x.grad.numpy()))
+
+
+@pytest.mark.parametrize("call", [lambda L, x: L.var(x, dim=1), lambda L, x: L.std(x, dim=1),
+                                  lambda L, x: L.var_mean(x, dim=1)[0], lambda L, x: L.std(x, dim=None, correction=0),
+                                  lambda L, x: L.nn.functional.mse_loss(x[:2], x[2:].detach())])
+def test_float16_variances_and_mse_sum_their_squares_in_float32_as_torch(call):
+    # the squared deviations of 3000 entries of spread 20, summed in float16, passed 65504: var/std/mse_loss were inf
+    a = (np.random.default_rng(0).standard_normal((4, 3000)) * 20).astype(np.float16)
+    x, tx = mg.tensor(a, dtype="float16", requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = call(mg, x), call(torch, tx)
+    assert ours.dtype == np.float16
+    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.detach().numpy().astype(np.float64),
+                               rtol=1e-3)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.numpy().astype(np.float64), tx.grad.numpy().astype(np.float64), atol=1e-4)
+
+
 def test_norm_of_ties_shares_like_torch_for_inf():
     array = np.array([[1.0, -3.0, 3.0], [2.0, 2.0, -0.5]])
     for p in (INF, -INF):

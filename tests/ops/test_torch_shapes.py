@@ -353,6 +353,15 @@ def test_broadcast_tensors_matches_torch():
                  lambda: torch.broadcast_tensors(torch.tensor(X), torch.tensor(M)), ValueError, "do not broadcast")
 
 
+@pytest.mark.parametrize("shape", [(2, -1, 4, -1), (-1, 5, -1), (-1, -1, -1)])
+def test_broadcast_to_keeps_a_size_given_as_minus_1_as_torch(shape):
+    # -1 (torch's "keep this dim") was refused as a shape NumPy cannot broadcast to
+    agree(lambda a: mg.broadcast_to(a, shape), lambda a: torch.broadcast_to(a, shape), X[:, :1, :])
+    with pytest.raises(ValueError, match=r"broadcast_to: cannot broadcast a tensor of shape \(3, 1, 5\) to shape "
+                                         r"\(-1, 3, 1, 5\) \(-1 keeps the size of one of its dims"):
+        mg.broadcast_to(mg.tensor(X[:, :1, :]), (-1, 3, 1, 5))
+
+
 @pytest.mark.parametrize("indexing", ["ij", "xy"])
 def test_meshgrid_matches_torch_and_numpy(indexing):
     a, b, c = RNG.standard_normal(3), RNG.standard_normal(4), RNG.standard_normal(2)

@@ -473,6 +473,25 @@ def test_softmax_and_log_softmax_take_dim(dim):
         nn.LogSoftmax(dim=1.5)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, -1, None])
+def test_softmax_of_a_0d_tensor_is_torchs(name, dim):
+    # torch takes dim 0 or -1 (and the implicit dim) for a 0-d input: softmax 1, log_softmax 0, gradient 0;
+    # minigrad refused it as out of range.
+    x, tx = pair(np.array(1.5))
+    kwargs = {} if dim is None else {"dim": dim}
+    ours = getattr(nn.functional, name)(x, **kwargs)
+    theirs = getattr(torch.nn.functional, name)(tx, dim=0 if dim is None else dim)
+    assert ours.shape == ()
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+    x, tx = pair(np.array(-0.5))
+    layer = nn.Softmax(dim=-1) if name == "softmax" else nn.LogSoftmax(dim=-1)
+    same(layer(x), getattr(torch, name)(tx, dim=-1))
+    with pytest.raises(ValueError, match=re.escape(f"{name}: dim=1 is out of range for input of shape ()")):
+        getattr(nn.functional, name)(x, dim=1)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
 def test_softmax_family_takes_torchs_dtype(name):
     # Attention code computes the softmax in float32 from half precision: F.softmax(scores, dim=-1, dtype=...)

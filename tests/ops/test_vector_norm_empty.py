@@ -34,3 +34,21 @@ def test_vector_norm_of_empty_input_agrees_with_torch(shape, dim, ord):
     np.testing.assert_array_equal(y.numpy(), expected.numpy())
     (g,) = mg.grad(y.sum(), [x])
     assert g.shape == shape
+
+
+@pytest.mark.parametrize("ord", ORDS)
+@pytest.mark.parametrize("dim", [0, -1, (0,), None])
+def test_vector_norm_of_a_0d_tensor_over_dim_0_or_minus_1_is_its_magnitude(ord, dim):
+    # The empty-dim check indexed the shape () by the named dim: ord < 0 and +-inf raised an IndexError.
+    x = mg.tensor(-2.5, dtype=mg.float64, requires_grad=True)
+    tx = torch.tensor(-2.5, dtype=torch.float64, requires_grad=True)
+    y = mg.linalg.vector_norm(x, ord, dim)
+    expected = torch.linalg.vector_norm(tx, ord, dim)
+    assert y.shape == () and y.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), expected.detach().numpy(), rtol=1e-15)
+    y.backward()
+    if ord == 0:   # a count: gradient 0 (torch's backward leaves no gradient at all)
+        assert x.grad.numpy() == 0
+        return
+    expected.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
