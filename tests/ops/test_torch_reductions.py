@@ -251,18 +251,25 @@ def test_full_max_and_min_of_a_tensor_holding_nan_share_the_gradient_among_the_n
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])   # torch.amax: NaN everywhere
 
 
+def _float16_agreement(call, scale, shift, rtol):
+    """``call`` on 4 x 3000 float16 entries (normal, times ``scale``, plus ``shift``) in minigrad and torch: the
+    inputs and results, checked to be float16 and to agree to ``rtol``."""
+    a = (np.random.default_rng(0).standard_normal((4, 3000)) * scale + shift).astype(np.float16)
+    x, tx = mg.tensor(a, dtype="float16", requires_grad=True), torch.tensor(a, requires_grad=True)
+    ours, theirs = call(mg, x), call(torch, tx)
+    assert ours.dtype == np.float16
+    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.detach().numpy().astype(np.float64),
+                               rtol=rtol)
+    return x, tx, ours, theirs
+
+
 @pytest.mark.parametrize("call", [lambda L, x: L.norm(x, dim=1), lambda L, x: L.norm(x, 3, dim=1), lambda L, x: x.norm(),
                                   lambda L, x: L.linalg.vector_norm(x, 2.5, dim=1), lambda L, x: L.linalg.matrix_norm(x),
                                   lambda L, x: L.linalg.vector_norm(x * 0.001, -1, dim=1)])
 def test_float16_norms_compute_in_float32_as_torch(call):
     # |x|^p summed in float16 passed 65504: the 2-norm of 3000 entries near 5 was inf (torch's: 314), and the -1 norm
     # of small entries 0
-    a = (np.random.default_rng(0).standard_normal((4, 3000)) * 3 + 5).astype(np.float16)
-    x, tx = mg.tensor(a, dtype="float16", requires_grad=True), torch.tensor(a, requires_grad=True)
-    ours, theirs = call(mg, x), call(torch, tx)
-    assert ours.dtype == np.float16
-    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.detach().numpy().astype(np.float64),
-                               rtol=2e-3)
+    x, _, ours, _ = _float16_agreement(call, scale=3, shift=5, rtol=2e-3)
     ours.sum().backward()
     assert x.grad.dtype == np.float16 and np.all(np.isfinite(x.grad.numpy()))
 
@@ -272,12 +279,7 @@ def test_float16_norms_compute_in_float32_as_torch(call):
                                   lambda L, x: L.nn.functional.mse_loss(x[:2], x[2:].detach())])
 def test_float16_variances_and_mse_sum_their_squares_in_float32_as_torch(call):
     # the squared deviations of 3000 entries of spread 20, summed in float16, passed 65504: var/std/mse_loss were inf
-    a = (np.random.default_rng(0).standard_normal((4, 3000)) * 20).astype(np.float16)
-    x, tx = mg.tensor(a, dtype="float16", requires_grad=True), torch.tensor(a, requires_grad=True)
-    ours, theirs = call(mg, x), call(torch, tx)
-    assert ours.dtype == np.float16
-    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.detach().numpy().astype(np.float64),
-                               rtol=1e-3)
+    x, tx, ours, theirs = _float16_agreement(call, scale=20, shift=0, rtol=1e-3)
     ours.sum().backward()
     theirs.sum().backward()
     assert x.grad.dtype == np.float16

@@ -33,22 +33,23 @@ def _gradient(x):
     return np.cos(3 * x) + 0.3 * np.sin(x) - 0.2
 
 
-def _trajectory(lib, name, starts, steps=12, **options):
+def _trajectory(lib, name, starts, steps=12, dtype=np.float64, gradient=_gradient, with_optimizer=False, **options):
+    """The parameters after each of ``steps`` steps from ``starts``, each gradient ``gradient(values)``."""
     if lib == "torch":
         params = [torch.tensor(x.copy(), requires_grad=True) for x in starts]
         optimizer = getattr(torch.optim, name)(params, **options)
         read, wrap = (lambda p: p.detach().numpy()), torch.tensor
     else:
-        params = [mg.tensor(x.copy(), dtype=mg.float64, requires_grad=True) for x in starts]
+        params = [mg.tensor(x.copy(), dtype=dtype, requires_grad=True) for x in starts]
         optimizer = getattr(mg.optim, name)(params, **options)
-        read, wrap = (lambda p: to_numpy(p.data)), (lambda g: mg.tensor(g, dtype=mg.float64))
+        read, wrap = (lambda p: to_numpy(p.data)), (lambda g: mg.tensor(g, dtype=dtype))
     out = []
     for _ in range(steps):
         for p in params:
-            p.grad = wrap(_gradient(read(p)))
+            p.grad = wrap(gradient(read(p)))
         optimizer.step()
         out.append([read(p).copy() for p in params])
-    return out
+    return (out, optimizer) if with_optimizer else out
 
 
 def _assert_same_trajectory(ours, theirs):
@@ -97,21 +98,8 @@ def test_torchs_kernel_switches_are_taken_as_torch_takes_them(name):
 
 def _complex_trajectory(lib, name, steps=15, **options):
     starts = [x * (1 - 0.5j) + 0.25j for x in STARTS]
-    if lib == "torch":
-        params = [torch.tensor(x.copy(), requires_grad=True) for x in starts]
-        optimizer = getattr(torch.optim, name)(params, **options)
-        read, wrap = (lambda p: p.detach().numpy()), torch.tensor
-    else:
-        params = [mg.tensor(x.copy(), dtype=np.complex128, requires_grad=True) for x in starts]
-        optimizer = getattr(mg.optim, name)(params, **options)
-        read, wrap = (lambda p: to_numpy(p.data)), (lambda g: mg.tensor(g, dtype=np.complex128))
-    out = []
-    for _ in range(steps):
-        for p in params:
-            x = read(p)
-            p.grad = wrap(_gradient(x.real) + 1j * _gradient(2 * x.imag))
-        optimizer.step()
-        out.append([read(p).copy() for p in params])
+    out, optimizer = _trajectory(lib, name, starts, steps, np.complex128, with_optimizer=True, **options,
+                                 gradient=lambda x: _gradient(x.real) + 1j * _gradient(2 * x.imag))
     state = optimizer.state_dict()["state"]
     return out, {k: {n: to_numpy(v) if not torch.is_tensor(v) else v.numpy() for n, v in s.items()
                      if n not in ("step", "eta", "mu", "mu_product")}  # the scalars
