@@ -267,7 +267,11 @@ def test_numpy_integer_argument_is_the_python_int(name, make):
         for g, t in zip(got, _pieces(theirs(make))):
             assert g.shape == t.shape
             if g.dtype.kind == "f":
-                np.testing.assert_allclose(g, t, rtol=2e-6 if g.dtype == np.float32 else 1e-12, atol=1e-6)
+                # float32: torch's kernels sum in their own order (conv3d's 54 products of N(0, 1) terms, results
+                # of ~7 cancelling to ~0.2, differed by 1.8e-6 on this machine's torch build): the bound is a few
+                # float32 epsilons of the summed magnitudes, not of the result
+                np.testing.assert_allclose(g, t, rtol=2e-6 if g.dtype == np.float32 else 1e-12,
+                                           atol=1e-5 if g.dtype == np.float32 else 1e-12)
             else:
                 np.testing.assert_array_equal(g, t)
 
