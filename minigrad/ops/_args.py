@@ -21,7 +21,7 @@ def operands(op_name, a, b, *, elementwise=True):
     ``result_type``); ``elementwise=False`` (``kron``, ``tensordot``: torch promotes their 0-d operands in
     full) leaves the two integer dtypes to promote.
     """
-    complex_number = isinstance(a, (complex, np.complexfloating)) or isinstance(b, (complex, np.complexfloating))
+    given = a, b   # the operands as passed: a complex number among them is asked about only when dtypes differ
     try:   # free unless it catches: a sparse COO operand refuses to become an array (TypeError), named here
         if not isinstance(a, Tensor):
             a = _python_number(a)  # a NumPy scalar joins like the Python number it holds (float32 stays float32)
@@ -41,7 +41,7 @@ def operands(op_name, a, b, *, elementwise=True):
         return a, b
     fa, fb = da.kind in "fc", db.kind in "fc"
     if fa and fb:
-        if complex_number and (da.kind == "c") != (db.kind == "c"):
+        if (da.kind == "c") != (db.kind == "c") and any(isinstance(x, (complex, np.complexfloating)) for x in given):
             # torch's: a real tensor meeting a complex number computes in complex (1j * x), through a recorded cast
             return (a, b.astype(da)) if da.kind == "c" else (a.astype(db), b)
         raise TypeError(
