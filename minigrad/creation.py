@@ -9,7 +9,7 @@ from minigrad import backend
 from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
 from minigrad.sampling import generator_for
-from minigrad.scalars import is_integer, is_real
+from minigrad.scalars import check_fits, is_integer, is_real
 
 
 def _dtype(dtype, default=None):
@@ -149,7 +149,9 @@ def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):
         dtype = np.int64
-    return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    check_fits("full", fill_value, dtype)
+    return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=dtype), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):

@@ -32,3 +32,17 @@ def as_integer(value):
 def is_real(value) -> bool:
     """True for a real number (Python or NumPy, nan and inf included), False for a bool and anything else."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def check_fits(op_name, value, dtype):
+    """Refuse, naming ``op_name``, an integer ``value`` that the integer ``dtype`` cannot hold.
+
+    NumPy raises a bare "Python integer 1000 out of bounds for int8" deep inside the write; torch raises too
+    (it does not wrap a fill value). Anything else passes: NumPy casts a float into an integer dtype as torch does.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and is_integer(value):
+        info = np.iinfo(dtype)
+        if not info.min <= int(value) <= info.max:
+            raise OverflowError(f"{op_name}: the value {int(value)} is out of range for dtype {dtype} "
+                                f"({info.min} to {info.max})")

@@ -12,7 +12,7 @@ from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _buffer, _mark_written
 from minigrad.layout import strided
-from minigrad.scalars import is_integer
+from minigrad.scalars import check_fits, is_integer
 
 
 class _NotGiven:
@@ -515,7 +515,7 @@ class Tensor:
             _ops.check_one_reading(index, self.shape)
         try:
             self._setitem(index, value)
-        except (IndexError, ValueError, TypeError) as exc:
+        except (IndexError, ValueError, TypeError, OverflowError) as exc:
             raise _setitem_error(self, index, value, exc) from None
 
     def _setitem(self, index, value):
@@ -1540,6 +1540,7 @@ class Tensor:
             if value.requires_grad or self.requires_grad:   # recorded while grad mode is on
                 return self._write_result("fill_", lambda t: _ops.broadcast_to(value.reshape(()), t.shape))
             value = value.item()
+        check_fits("fill_", value, self.dtype)
         if self.requires_grad and STATE.grad_enabled:
             return self._write_result("fill_", lambda t: _creation.full_like(t, value))
         self.data[...] = value

@@ -21,7 +21,7 @@ a snapshot is ``copy.deepcopy(model.state_dict())`` or each value's ``.clone()``
 from __future__ import annotations
 
 import copy
-
+import inspect
 import warnings
 from typing import Iterator
 
@@ -457,6 +457,8 @@ class Layer:
     _load_state_dict_post_hooks = None
 
     def __call__(self, *args, **kwargs):
+        if kwargs and "input" in kwargs and not args:   # torch's layers name their argument input: model(input=x)
+            args, kwargs = _input_keyword_as_positional(self, kwargs)
         if self._hooked:
             return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
@@ -841,3 +843,14 @@ def _set_kind(members, name, kind):
     if members.get(name) != kind:
         members.pop(name, None)
         members[name] = kind
+
+
+def _input_keyword_as_positional(layer, kwargs):
+    """``layer(input=x)`` for a ``forward(self, x, ...)``: torch's layers name their first argument ``input``, and
+    code written for them passes it by that name. A forward that has an ``input`` parameter gets it as given."""
+    parameters = list(inspect.signature(layer.forward).parameters.values())
+    if any(p.name == "input" for p in parameters) or not parameters or parameters[0].kind not in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        return (), kwargs
+    kwargs = dict(kwargs)
+    return (kwargs.pop("input"),), kwargs

@@ -17,6 +17,7 @@ from minigrad.ops.convert import astype
 from minigrad.ops.reduce import TakeAlongAxis, open_grid
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
+from minigrad.scalars import check_fits
 
 
 def _index(name, index, x):
@@ -159,6 +160,7 @@ def masked_fill(x, mask, value):
         if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
             value = astype(value, x.dtype)
     elif isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
+        check_fits("masked_fill", value, x.dtype)
         value = Tensor(x._xp().asarray(value, dtype=x.dtype))
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")

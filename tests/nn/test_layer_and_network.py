@@ -310,3 +310,29 @@ def test_deepcopy_of_a_plain_leaf_keeps_its_gradient_as_torch():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
     np.testing.assert_array_equal(copy.deepcopy(x).grad.numpy(), [3.0, 3.0])
+
+
+def test_layers_take_their_input_by_torchs_keyword_name():
+    # torch's layers name the argument input, and code written for them calls model(input=x)
+    x = mg.tensor(np.arange(6.0).reshape(3, 2))
+    linear = mg.nn.Linear(2, 4)
+    net = mg.nn.Sequential(linear, mg.nn.ReLU())
+    np.testing.assert_array_equal(linear(input=x).data, linear(x).data)
+    np.testing.assert_array_equal(net(input=x).data, net(x).data)
+    np.testing.assert_array_equal(mg.nn.LayerNorm(2)(input=x).data, mg.nn.LayerNorm(2)(x).data)
+    seen = []
+    linear.register_forward_pre_hook(lambda layer, args: seen.append(len(args)))
+    linear(input=x)
+    assert seen == [1]
+
+
+def test_a_forward_with_its_own_input_parameter_gets_the_keyword_as_given():
+
+    class Scale(mg.nn.Layer):
+        def forward(self, scale, input=None):
+            return input * scale
+
+    assert Scale()(2.0, input=mg.tensor([1.0, 3.0])).tolist() == [2.0, 6.0]
+    assert Scale()(input=mg.tensor([1.0]), scale=3.0).tolist() == [3.0]
+    with pytest.raises(TypeError, match="multiple values for argument 'x'"):   # both names: Python's own error
+        mg.nn.Linear(2, 2)(input=mg.ones(1, 2), x=mg.ones(1, 2))

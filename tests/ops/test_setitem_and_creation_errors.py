@@ -106,3 +106,38 @@ def test_a_misspelled_dtype_names_the_argument(make):
     with pytest.raises(TypeError, match=r"^dtype='flaot32' is not a dtype minigrad understands \(data type 'flaot32' "
                                         r"not understood\)"):
         make()
+
+
+def _int8():
+    return mg.tensor(np.array([1, 2, 3], dtype=np.int8))
+
+
+@pytest.mark.parametrize("call, op", [
+    (lambda x: x.masked_fill(mg.tensor([True, False, True]), 1000), "masked_fill"),
+    (lambda x: x.clone().fill_(1000), "fill_"),
+    (lambda x: mg.full((2,), 1000, dtype=mg.int8), "full"),
+    (lambda x: mg.full_like(x, 1000), "full"),
+    (lambda x: x.index_fill(0, mg.tensor([0]), 1000), "masked_fill"),
+])
+def test_an_integer_fill_value_the_dtype_cannot_hold_names_the_op_and_the_range(call, op):
+    # NumPy's own error named neither the op nor the range; torch refuses these too (it does not wrap the value)
+    with pytest.raises(OverflowError, match=re.escape(f"{op}: the value 1000 is out of range for dtype int8 "
+                                                      "(-128 to 127)")):
+        call(_int8())
+
+
+def test_an_integer_written_by_index_that_the_dtype_cannot_hold_names_the_op_and_the_shape():
+    x = _int8()
+    with pytest.raises(OverflowError, match=r"x\[index\] = value: .*300.*int8 \(tensor of shape \(3,\)\)"):
+        x[0] = 300
+    with pytest.raises(OverflowError, match=r"x\[index\] = value: .*300.*int8 \(tensor of shape \(3,\)\)"):
+        x[0:2] = [1, 300]
+    assert x.tolist() == [1, 2, 3]
+
+
+def test_fill_values_at_the_ends_of_the_range_are_written():
+    x = _int8()
+    assert x.masked_fill(mg.tensor([True, False, True]), -128).tolist() == [-128, 2, -128]
+    assert x.clone().fill_(127).tolist() == [127, 127, 127]
+    assert mg.full((2,), 255, dtype=mg.uint8).tolist() == [255, 255]
+    assert x.clone().fill_(2.5).tolist() == [2, 2, 2]   # a float is cast, as torch casts it
