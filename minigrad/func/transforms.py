@@ -190,10 +190,52 @@ def vjp(func, *primals, has_aux=False):
     return (value, vjp_fn, _detached_aux(aux, recorded)) if has_aux else (value, vjp_fn)
 
 
+def _metadata(flat_primals):
+    return [(tuple(p.shape), p.dtype, p.device) for p in flat_primals]
+
+
+def _check_tangents(flat_tangents, metadata, caller):
+    """Tangent k must have primal k's shape, dtype and device: minigrad does not cast a tangent silently."""
+    for k, (v, expected) in enumerate(zip(flat_tangents, metadata)):
+        for what, a, b in zip(("shape", "dtype", "device"), (tuple(v.shape), v.dtype, v.device), expected):
+            if a != b:
+                raise (TypeError if what == "dtype" else ValueError)(
+                    f"{caller}: tangent {k} has {what} {a} but primal {k} has {what} {b}")
+
+
+def _linearized(func, primals, has_aux, caller):
+    """``func`` run once at ``primals`` with its transposed vjp ``g(u) = J^T u`` recorded, for the double-vjp
+    trick: (output tree, aux, recorded, product) where ``product(flat tangents)`` gives the flat ``J v``,
+    one more reverse pass through the kept graph each call."""
+    flat, rebuild_primals = flatten(primals, "primals", caller)
+    xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a primal requiring grad is used itself
+    output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
+    outs, rebuild = flatten(output, "the function's output", caller)
+    fresh = [x for x, f in zip(xs, flat) if x is not f]
+    # recorded: an outer transform differentiates a primal, or the function closes over a tensor requiring grad
+    recorded = len(fresh) < len(xs) or _reaches_outer(outs + _aux_tensors(aux), fresh)
+    us, g = _functional._transposed_vjp(outs, xs)
+
+    def product(flat_tangents):
+        create = recorded or any(v.requires_grad for v in flat_tangents)   # d(J v)/dv is J: kept if asked
+        jv = _functional._fill(_functional._vjp_of(g, us, list(flat_tangents), create), outs)
+        return rebuild(_functional._finish(jv, True, create))
+
+    return _detached(output, recorded), _detached_aux(aux, recorded), recorded, product, flat
+
+
+def _aux_tensors(aux):
+    try:
+        return flatten(aux, "aux", "aux")[0] if aux is not None else []
+    except TypeError:   # aux may hold anything; only its Tensors can reach a tensor requiring grad
+        return []
+
+
 def jvp(func, primals, tangents, *, has_aux=False):
     """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of the same
     structure (Tensors, or tuples/lists/dicts of them) and shapes; the product has the structure of the output.
-    ``minigrad.autograd.functional.jvp`` (double vjp, exact) over the flattened arguments."""
+    The double-vjp trick of ``minigrad.autograd.functional.jvp`` (exact) over the flattened arguments. The product
+    stays differentiable in tangents that require grad and, as the output, in tensors the function closes over."""
     for name, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, tuple):
             raise TypeError(f"jvp(f, primals, tangents): Expected {name} to be a tuple. E.g. it should be valid "
@@ -205,22 +247,29 @@ def jvp(func, primals, tangents, *, has_aux=False):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
                            f"structure, got {spec_str(tree_flatten(primals)[1])} and "
                            f"{spec_str(tree_flatten(tangents)[1])}")
-    flat_primals, rebuild_primals = flatten(primals, "primals", "jvp")
     flat_tangents, _ = flatten(tangents, "tangents", "jvp")
-    aux_box, out_box = [], []
+    _check_tangents(flat_tangents, _metadata(flatten(primals, "primals", "jvp")[0]), "jvp")
+    output, aux, _, product, _ = _linearized(func, primals, has_aux, "jvp")
+    return (output, product(flat_tangents), aux) if has_aux else (output, product(flat_tangents))
 
-    def plain(*xs):
-        output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, "jvp")
-        aux_box.append(aux)
-        outs, rebuild = flatten(output, "the function's output", "jvp")
-        out_box.append(rebuild)
-        return tuple(outs)
 
-    recorded = any(p.requires_grad for p in flat_primals)
-    outs, products = _functional.jvp(plain, tuple(flat_primals), tuple(flat_tangents), create_graph=recorded,
-                                     strict=False)
-    output, product = out_box[0](outs), out_box[0](products)
-    return (output, product, _detached_aux(aux_box[0], recorded)) if has_aux else (output, product)
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)`` (``torch.func.linearize``): ``jvp_fn(*tangents)``, tangents with the
+    structure, shapes and dtypes of ``primals``, returns ``J @ tangents`` at ``primals`` in the output's structure.
+    ``func`` runs once and its transposed vjp is recorded once (the double-vjp trick of :func:`jvp`); each call
+    of ``jvp_fn`` is one reverse pass through that kept graph, so repeated products skip the forward pass."""
+    output, _, _, product, flat = _linearized(func, primals, False, "linearize")
+    spec, metadata = tree_flatten(primals)[1], _metadata(flat)   # the primals' values live on in the graph only
+
+    def jvp_fn(*tangents):
+        if tree_flatten(tangents)[1] != spec:
+            raise RuntimeError(f"linearize: jvp_fn expected tangents with the structure of the primals, "
+                               f"{spec_str(spec)}, got {spec_str(tree_flatten(tangents)[1])}")
+        flat_tangents, _ = flatten(tangents, "tangents", "linearize: jvp_fn")
+        _check_tangents(flat_tangents, metadata, "linearize: jvp_fn")
+        return product(flat_tangents)
+
+    return output, jvp_fn
 
 
 def _jacobian(func, argnums, has_aux, strategy, caller):

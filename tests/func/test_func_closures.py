@@ -132,3 +132,27 @@ def test_jvp_takes_pytree_primals_and_keeps_the_output_structure():
     close_tree(mfunc.jvp(pytree_args, *args(mg)), tfunc.jvp(pytree_args, *args(torch)))
     close_tree(mfunc.jvp(pytree_out, (m(XA), m(Y[:2])), (m(T), m(WA[:2]))),
                tfunc.jvp(pytree_out, (t(XA), t(Y[:2])), (t(T), t(WA[:2]))))
+
+
+def test_jvp_of_a_closure_stays_differentiable_in_the_closed_over_tensor():
+    # jvp used to decide from the primals alone whether to record, so its output, product and aux came back
+    # detached from a closed-over tensor: a later gradient with respect to it was silently zero
+    w, tw = m(WA, True), t(WA, True)
+    out, jv, aux = mfunc.jvp(lambda x: ((x * w).sin(), w * 2), (m(XA),), (m(WA),), has_aux=True)
+    tout, tjv, taux = tfunc.jvp(lambda x: ((x * tw).sin(), tw * 2), (t(XA),), (t(WA),), has_aux=True)
+    assert out.requires_grad and jv.requires_grad and aux.requires_grad
+    np.testing.assert_allclose(jv.numpy(), tjv.detach().numpy(), rtol=1e-13)
+    (dw,) = mg.grad((jv ** 2).sum() + out.sum() + aux.sum(), [w])
+    (tdw,) = torch.autograd.grad((tjv ** 2).sum() + tout.sum() + taux.sum(), [tw])
+    np.testing.assert_allclose(dw.numpy(), tdw.numpy(), rtol=1e-12)
+    jac = mfunc.jacrev(lambda v: mfunc.jvp(lambda x: (x * v).sin(), (m(XA),), (m(WA),))[1])(m(WA))
+    tjac = tfunc.jacrev(lambda v: tfunc.jvp(lambda x: (x * v).sin(), (t(XA),), (t(WA),))[1])(t(WA))
+    np.testing.assert_allclose(jac.numpy(), tjac.numpy(), rtol=1e-12)
+
+
+def test_jvp_is_differentiable_in_its_tangents():
+    # J v is linear in v with derivative J; the product used to be detached from tangents requiring grad
+    f = lambda x: x.sin() * x.sum()  # noqa: E731
+    g = mfunc.grad(lambda v: mfunc.jvp(f, (m(XA),), (v,))[1].sum())(m(WA))
+    tg = tfunc.grad(lambda v: tfunc.jvp(f, (t(XA),), (v,))[1].sum())(t(WA))
+    np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12)
