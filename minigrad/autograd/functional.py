@@ -5,7 +5,7 @@ from minigrad import backend
 from minigrad.autograd.backward_hooks import POST_ACCUMULATE, run_post_accumulate_hooks
 from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_backward
 from minigrad.autograd.coercion import _initial_grad
-from minigrad.autograd.mode import STATE
+from minigrad.autograd.mode import STATE, enable_grad
 from minigrad.autograd.tensor import Tensor
 
 
@@ -155,8 +155,10 @@ def _stacked(pieces):
 #
 # Each function works on fresh leaves made from ``inputs`` (the caller's tensors and their graphs are left
 # alone); with ``create_graph=True`` the inputs themselves are used, so the results stay differentiable
-# with respect to them. Forward-mode products (jvp, hvp, jacobian(strategy="forward-mode")) use the
-# double-vjp trick: g(u) = J^T u is linear in u, and its own vjp with v, d(v . g(u))/du, is J v: exact,
+# with respect to them. Each records its own graph under an outer no_grad too (torch's run under enable_grad):
+# without one there would be nothing to differentiate. Forward-mode products (jvp, hvp,
+# jacobian(strategy="forward-mode")) use the double-vjp trick: g(u) = J^T u is linear in u, and its own vjp
+# with v, d(v . g(u))/du, is J v: exact,
 # two reverse passes, and it works for every op whose backward is recorded (docs/autodiff.md, section 14).
 
 
@@ -256,6 +258,7 @@ def _finish(values, is_tuple, create_graph):
     return tuple(values) if is_tuple else values[0]
 
 
+@enable_grad()
 def vjp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), v^T J)``: the vector-Jacobian product, one reverse pass.
 
@@ -288,6 +291,7 @@ def _vjp_of(g, wrt, vs, create_graph):
     return _grads([gi for gi, _ in live], wrt, [vi for _, vi in live], create_graph)
 
 
+@enable_grad()
 def jvp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), J v)``: the Jacobian-vector product (a directional derivative).
 
@@ -360,6 +364,7 @@ def _nest(blocks, out_tuple, in_tuple, create_graph):
     return tuple(rows) if out_tuple else rows[0]
 
 
+@enable_grad()
 def jacobian(func, inputs, create_graph=False, strict=True, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``.
 
@@ -399,6 +404,7 @@ def _check_strategy(caller, name, strategy):
         raise ValueError(f"{caller}: {name} must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
 
 
+@enable_grad()
 def hessian(func, inputs, create_graph=False, strict=True, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a function with a one-element output.
 
@@ -426,6 +432,7 @@ def hessian(func, inputs, create_graph=False, strict=True, vectorize=False, oute
     return _nest(blocks, in_tuple, in_tuple, create_graph)
 
 
+@enable_grad()
 def vhp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), v^T H)`` for a function with a one-element output: two reverse passes.
 
@@ -439,6 +446,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=True):
     return _finish([out], False, create_graph), _finish(result, in_tuple, create_graph)
 
 
+@enable_grad()
 def hvp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), H v)`` for a function with a one-element output.
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
+from minigrad.autograd.mode import enable_grad, is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.func.pytree import flatten, spec_str, tree_flatten
 from minigrad.func.vmap_loop import RANDOMNESS, _is_dim
@@ -95,6 +96,17 @@ def _reaches_outer(outputs, leaves):
     return False
 
 
+def _differentiating(body):
+    """``body(outer, args, kwargs)`` as a function of ``(*args, **kwargs)``, run under enable_grad: a transform
+    differentiates under the caller's no_grad too, as torch.func's do. ``outer`` is the caller's grad mode: under
+    its no_grad the results come back detached."""
+    def wrapper(*args, **kwargs):
+        outer = is_grad_enabled()
+        with enable_grad():
+            return body(outer, args, kwargs)
+    return wrapper
+
+
 def _split_aux(result, has_aux, caller):
     if not has_aux:
         return result, None
@@ -117,7 +129,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
     """A function returning ``(gradient of func's one-element output w.r.t. args[argnums], that output)``
     (with ``has_aux``: ``(gradient, (output, aux))``). The gradient has the structure of the argument, a tuple
     of them for a tuple ``argnums``."""
-    def wrapper(*args, **kwargs):
+    @_differentiating
+    def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), "grad_and_value")
         new_args, parts, recorded = _prepare(args, nums, "grad_and_value")
         output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
@@ -128,7 +141,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
         leaves = [t for fresh, _ in parts for t in fresh]
-        recorded = recorded or _reaches_outer([output], leaves)
+        recorded = outer and (recorded or _reaches_outer([output], leaves))
         if output.requires_grad:
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
         else:
@@ -159,12 +172,13 @@ def vjp(func, *primals, has_aux=False):
     """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` returns one vector-Jacobian product per primal, as a
     tuple (``torch.func.vjp``). ``cotangents`` have the structure and shapes of the output; ``vjp_fn`` may be
     called more than once. With ``has_aux``: ``(output, vjp_fn, aux)``."""
-    nums = tuple(range(len(primals)))
-    new_args, parts, recorded = _prepare(primals, nums, "vjp")
-    output, aux = _split_aux(func(*new_args), has_aux, "vjp")
+    nums, outer = tuple(range(len(primals))), is_grad_enabled()
+    with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+        new_args, parts, recorded = _prepare(primals, nums, "vjp")
+        output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
     leaves = [t for fresh, _ in parts for t in fresh]
-    recorded = recorded or _reaches_outer(outs, leaves)
+    recorded = outer and (recorded or _reaches_outer(outs, leaves))
 
     def vjp_fn(cotangents):
         cots, _ = flatten(cotangents, "cotangents", "vjp_fn")
@@ -177,8 +191,10 @@ def vjp(func, *primals, has_aux=False):
         live = [(o, c) for o, c in zip(outs, cots) if o.requires_grad]
         grads = (None,) * len(leaves)
         if live:
-            grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
-                                 create_graph=recorded or any(c.requires_grad for _, c in live), allow_unused=True)
+            create = is_grad_enabled() and (recorded or any(c.requires_grad for _, c in live))
+            with enable_grad():
+                grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
+                                     create_graph=create, allow_unused=True)
         grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
         results, at = [], 0
         for fresh, rebuild in parts:
@@ -208,17 +224,21 @@ def _linearized(func, primals, has_aux, caller):
     trick: (output tree, aux, recorded, product) where ``product(flat tangents)`` gives the flat ``J v``,
     one more reverse pass through the kept graph each call."""
     flat, rebuild_primals = flatten(primals, "primals", caller)
-    xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a primal requiring grad is used itself
-    output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
-    outs, rebuild = flatten(output, "the function's output", caller)
+    outer = is_grad_enabled()
+    with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+        xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a primal requiring grad is used itself
+        output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
+        outs, rebuild = flatten(output, "the function's output", caller)
+        us, g = _functional._transposed_vjp(outs, xs)
     fresh = [x for x, f in zip(xs, flat) if x is not f]
     # recorded: an outer transform differentiates a primal, or the function closes over a tensor requiring grad
-    recorded = len(fresh) < len(xs) or _reaches_outer(outs + _aux_tensors(aux), fresh)
-    us, g = _functional._transposed_vjp(outs, xs)
+    recorded = outer and (len(fresh) < len(xs) or _reaches_outer(outs + _aux_tensors(aux), fresh))
 
     def product(flat_tangents):
-        create = recorded or any(v.requires_grad for v in flat_tangents)   # d(J v)/dv is J: kept if asked
-        jv = _functional._fill(_functional._vjp_of(g, us, list(flat_tangents), create), outs)
+        # d(J v)/dv is J: kept for tangents that require grad, unless the caller runs under no_grad
+        create = is_grad_enabled() and (recorded or any(v.requires_grad for v in flat_tangents))
+        with enable_grad():
+            jv = _functional._fill(_functional._vjp_of(g, us, list(flat_tangents), create), outs)
         return rebuild(_functional._finish(jv, True, create))
 
     return _detached(output, recorded), _detached_aux(aux, recorded), recorded, product, flat
@@ -273,7 +293,8 @@ def linearize(func, *primals):
 
 
 def _jacobian(func, argnums, has_aux, strategy, caller):
-    def wrapper(*args, **kwargs):
+    @_differentiating
+    def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), caller)
         trees = [flatten(args[i], f"argument {i}", caller) for i in nums]
         flat = [x for leaves, _ in trees for x in leaves]
@@ -295,7 +316,7 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
         xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
         outs, _ = _functional._call(on_flat, xs, caller)
-        recorded = recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f])
+        recorded = outer and (recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f]))
         run = _functional._jacobian_reverse if strategy == "reverse-mode" else _functional._jacobian_forward
         blocks, _ = run(outs, xs, recorded)
         rows = _functional._nest(blocks, True, True, recorded)   # per flat output, a tuple over the flat inputs

@@ -231,3 +231,20 @@ def test_jacobian_and_hessian_take_torchs_vectorize_and_strategy_arguments_in_to
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-14)
     with pytest.raises(ValueError, match="outer_jacobian_strategy must be 'reverse-mode' or 'forward-mode', got 'x'"):
         AF.hessian(s, t64(a), outer_jacobian_strategy="x")
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"])
+def test_functions_differentiate_under_an_outer_no_grad(name):
+    # torch.autograd.functional runs under enable_grad; these used to record nothing under no_grad and then
+    # called every input unused (strict) or returned zeros (strict=False)
+    x, v = t64([0.3, -1.2, 2.0]), t64([1.0, 0.5, -2.0])
+    f = lambda t: (mg.sin(t) * t).sum() * t  # noqa: E731
+    s = lambda t: (mg.sin(t) * t * t).sum()  # noqa: E731
+    calls = {"vjp": lambda: AF.vjp(f, x, v)[1], "jvp": lambda: AF.jvp(f, x, v)[1],
+             "jacobian": lambda: AF.jacobian(f, x), "hessian": lambda: AF.hessian(s, x),
+             "vhp": lambda: AF.vhp(s, x, v)[1], "hvp": lambda: AF.hvp(s, x, v)[1]}
+    expected = calls[name]()
+    with mg.no_grad():
+        got = calls[name]()
+    assert not got.requires_grad and np.abs(expected.numpy()).max() > 0.1
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
