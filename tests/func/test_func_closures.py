@@ -156,3 +156,38 @@ def test_jvp_is_differentiable_in_its_tangents():
     g = mfunc.grad(lambda v: mfunc.jvp(f, (m(XA),), (v,))[1].sum())(m(WA))
     tg = tfunc.grad(lambda v: tfunc.jvp(f, (t(XA),), (v,))[1].sum())(t(WA))
     np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12)
+
+
+def test_linearize_of_a_closure_stays_differentiable_and_passes_gradcheck():
+    w, tw = m(WA, True), t(WA, True)
+    out, jvp_fn = mfunc.linearize(lambda x: (x * w).sin() * x, m(XA))
+    jv = jvp_fn(m(WA))
+    tout, tjv = tfunc.jvp(lambda x: (x * tw).sin() * x, (t(XA),), (t(WA),))
+    assert out.requires_grad and jv.requires_grad
+    (dw,) = mg.grad((jv ** 2).sum() + out.sum(), [w])
+    (tdw,) = torch.autograd.grad((tjv ** 2).sum() + tout.sum(), [tw])
+    np.testing.assert_allclose(dw.numpy(), tdw.numpy(), rtol=1e-12)
+    # the product's derivatives in the closed-over tensor and in the tangent, against central differences
+    v = m(XA[::-1].copy(), True)
+    assert mg.autograd.gradcheck(lambda w, v: mfunc.linearize(lambda x: (x * w).sin() * x, m(XA))[1](v), (w, v))
+    assert mg.autograd.gradgradcheck(lambda w, v: mfunc.linearize(lambda x: (x * w).sin() * x, m(XA))[1](v), (w, v))
+
+
+@pytest.mark.parametrize("name", ["grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian"])
+def test_transforms_differentiate_under_an_outer_no_grad(name):
+    # they used to return zeros there: nothing was recorded to differentiate. torch.func ignores the outer
+    # no_grad for its own differentiation and respects it for what it returns (plain tensors)
+    w, tw = m(WA, True), t(WA, True)
+    calls = {"grad": lambda lib, f, x, v: lib.grad(lambda x: f(x).sum())(x),
+             "vjp": lambda lib, f, x, v: lib.vjp(f, x)[1](v)[0],
+             "jvp": lambda lib, f, x, v: lib.jvp(f, (x,), (v,))[1],
+             "linearize": lambda lib, f, x, v: lib.linearize(f, x)[1](v),
+             "jacrev": lambda lib, f, x, v: lib.jacrev(f)(x),
+             "jacfwd": lambda lib, f, x, v: lib.jacfwd(f)(x),
+             "hessian": lambda lib, f, x, v: lib.hessian(lambda x: f(x).sum())(x)}
+    with mg.no_grad():
+        mine = calls[name](mfunc, lambda x: x.sin() * x * w, m(XA), m(WA))
+    with torch.no_grad():
+        theirs = calls[name](tfunc, lambda x: x.sin() * x * tw, t(XA), t(WA))
+    assert not mine.requires_grad and not theirs.requires_grad
+    np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)

@@ -157,3 +157,57 @@ def test_errors():
         mfunc.grad(lambda x: x.sum())(mg.tensor([1, 2]))
     with pytest.raises(TypeError, match=r"output of function f should be a tuple: \(output, aux\)"):
         mfunc.grad(lambda x: x.sum(), has_aux=True)(m(XA))
+
+
+def test_jvp_tangent_errors_name_the_tangent_and_primal():
+    with pytest.raises(ValueError, match=r"jvp: tangent 1 has shape \(3,\) but primal 1 has shape \(2, 3\)"):
+        mfunc.jvp(scalar(mg), (m(XA), m(YA)), (m(XA), m(XA)))
+    with pytest.raises(TypeError, match="jvp: tangent 0 has dtype float32 but primal 0 has dtype float64"):
+        mfunc.jvp(scalar(mg), (m(XA), m(YA)), (mg.tensor(XA, dtype=mg.float32), m(YA)))
+
+
+def test_linearize_matches_torch_for_several_tangents():
+    def f(x, y):
+        return {"p": vector(torch if isinstance(x, torch.Tensor) else mg)(x, y), "q": (x.exp() * y).sum()}
+    out, jvp_fn = mfunc.linearize(f, m(XA), m(YA))
+    tout, tjvp_fn = tfunc.linearize(f, t(XA), t(YA))
+    close(out, tout)
+    for _ in range(3):   # one recorded graph, reused by every call
+        tangents = (RNG.standard_normal(3), RNG.standard_normal((2, 3)))
+        close(jvp_fn(m(tangents[0]), m(tangents[1])), tjvp_fn(t(tangents[0]), t(tangents[1])))
+        close(jvp_fn(m(tangents[0]), m(tangents[1])),
+              tfunc.jvp(f, (t(XA), t(YA)), (t(tangents[0]), t(tangents[1])))[1])
+
+
+def test_linearize_takes_pytree_primals_and_keeps_float32():
+    f = lambda d, x: d["a"].sin() * d["b"] + x  # noqa: E731
+    x32 = XA.astype(np.float32)
+    out, jvp_fn = mfunc.linearize(f, {"a": mg.tensor(x32), "b": mg.tensor(x32 * 2)}, mg.tensor(x32))
+    tout, tjvp_fn = tfunc.linearize(f, {"a": torch.tensor(x32), "b": torch.tensor(x32 * 2)}, torch.tensor(x32))
+    mine = jvp_fn({"a": mg.tensor(x32[::-1].copy()), "b": mg.tensor(x32)}, mg.tensor(x32))
+    theirs = tjvp_fn({"a": torch.tensor(x32[::-1].copy()), "b": torch.tensor(x32)}, torch.tensor(x32))
+    assert out.dtype == mg.float32 and mine.dtype == mg.float32
+    close(mine, theirs, rtol=1e-6, atol=1e-6)
+    close(out, tout, rtol=1e-6, atol=1e-6)
+
+
+def test_linearize_of_an_unused_primal_or_a_constant_output_gives_zeros():
+    _, jvp_fn = mfunc.linearize(lambda x, y: x * 2, m(XA), m(YA))
+    close(jvp_fn(m(XA), m(YA)), torch.tensor(XA * 2))
+    _, jvp_fn = mfunc.linearize(lambda x: mg.ones(2, dtype=mg.float64), m(XA))
+    close(jvp_fn(m(XA)), torch.zeros(2, dtype=torch.float64))
+
+
+def test_linearize_jvp_fn_errors_name_the_tangent():
+    _, jvp_fn = mfunc.linearize(scalar(mg), m(XA), m(YA))
+    with pytest.raises(ValueError, match=r"linearize: jvp_fn: tangent 0 has shape \(2,\) but primal 0 has shape "
+                                         r"\(3,\)"):
+        jvp_fn(m(XA[:2]), m(YA))
+    with pytest.raises(TypeError, match="linearize: jvp_fn: tangent 1 has dtype float32 but primal 1 has dtype "
+                                        "float64"):
+        jvp_fn(m(XA), mg.tensor(YA, dtype=mg.float32))
+    with pytest.raises(RuntimeError, match=r"jvp_fn expected tangents with the structure of the primals, \(\*, \*\), "
+                                           r"got \(\*,\)"):
+        jvp_fn(m(XA))
+    with pytest.raises(RuntimeError, match=r"structure of the primals, \(\*, \*\), got \(\(\*, \*\),\)"):
+        jvp_fn((m(XA), m(YA)))
