@@ -188,6 +188,8 @@ def vjp(func, *primals, has_aux=False):
             if tuple(c.shape) != tuple(o.shape):
                 raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but output {k} has shape "
                                  f"{tuple(o.shape)}")
+            if o.requires_grad and c.dtype != o.dtype:   # here, so that the error names the cotangent
+                raise TypeError(f"vjp_fn: cotangent {k} has dtype {c.dtype} but output {k} has dtype {o.dtype}")
         live = [(o, c) for o, c in zip(outs, cots) if o.requires_grad]
         grads = (None,) * len(leaves)
         if live:

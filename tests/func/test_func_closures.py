@@ -191,3 +191,15 @@ def test_transforms_differentiate_under_an_outer_no_grad(name):
         theirs = calls[name](tfunc, lambda x: x.sin() * x * tw, t(XA), t(WA))
     assert not mine.requires_grad and not theirs.requires_grad
     np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_linearize_products_stay_differentiable_in_primals_that_require_grad():
+    # as jvp's (torch.func.jvp's): torch 2.13's linearize traces jvp_fn with make_fx and drops this dependence
+    f = lambda x: x.sin() * x.sum()  # noqa: E731
+    x, tx = m(XA, True), t(XA, True)
+    out, jvp_fn = mfunc.linearize(f, x)
+    jv = jvp_fn(m(WA))
+    tout, tjv = tfunc.jvp(f, (tx,), (t(WA),))
+    (dx,) = mg.grad((out ** 2).sum() + (jv ** 2).sum(), [x])
+    (tdx,) = torch.autograd.grad((tout ** 2).sum() + (tjv ** 2).sum(), [tx])
+    np.testing.assert_allclose(dx.numpy(), tdx.numpy(), rtol=1e-12)

@@ -211,3 +211,10 @@ def test_linearize_jvp_fn_errors_name_the_tangent():
         jvp_fn(m(XA))
     with pytest.raises(RuntimeError, match=r"structure of the primals, \(\*, \*\), got \(\(\*, \*\),\)"):
         jvp_fn((m(XA), m(YA)))
+
+
+def test_vjp_fn_cotangent_dtype_error_names_the_cotangent():
+    # it used to surface as the engine's "grad: gradient has dtype float32, but the tensor has dtype float64"
+    _, fn = mfunc.vjp(pair(mg), m(XA), m(YA))
+    with pytest.raises(TypeError, match="vjp_fn: cotangent 1 has dtype float32 but output 1 has dtype float64"):
+        fn((m(YA), mg.tensor(XA, dtype=mg.float32)))
