@@ -158,8 +158,8 @@ def _stacked(pieces):
 # with respect to them. Each records its own graph under an outer no_grad too (torch's run under enable_grad):
 # without one there would be nothing to differentiate. Forward-mode products (jvp, hvp,
 # jacobian(strategy="forward-mode")) use the double-vjp trick: g(u) = J^T u is linear in u, and its own vjp
-# with v, d(v . g(u))/du, is J v: exact,
-# two reverse passes, and it works for every op whose backward is recorded (docs/autodiff.md, section 14).
+# with v, d(v . g(u))/du, is J v: exact, two reverse passes, and it works for every op whose backward is
+# recorded (docs/autodiff.md, section 14).
 
 
 def _tensors(value, what, caller):

@@ -1,14 +1,15 @@
 """``torch.func``'s transforms over minigrad's reverse-mode engine: ``grad``, ``grad_and_value``, ``vjp``, ``jvp``,
-``jacrev``, ``jacfwd`` and ``hessian``.
+``linearize``, ``jacrev``, ``jacfwd`` and ``hessian``.
 
-Each takes a function and returns one (``vjp`` and ``jvp`` evaluate at once, as in PyTorch). The arguments being
+Each takes a function and returns one (``vjp``, ``jvp`` and ``linearize`` evaluate at once, as in PyTorch). The arguments being
 differentiated (``argnums``) may be Tensors or tuples/lists/dicts of Tensors (a dict of parameters for
 ``functional_call``); gradients and Jacobians come back in the same structure. They compose
 (``grad(grad(f))``, ``jacrev(jacrev(f))``): an argument that already requires grad, because an outer transform
 is differentiating, is differentiated in place with the backward pass recorded, so the outer transform sees
-the result's dependence on it. ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` are
+the result's dependence on it. ``jvp``, ``linearize``, ``jacrev``, ``jacfwd`` and ``hessian`` are the steps of
 ``minigrad.autograd.functional``'s ``jvp`` and ``jacobian`` (forward mode there is the double-vjp trick, exact),
-called with these signatures. Nothing here writes ``.grad``.
+with these signatures. They differentiate under the caller's ``no_grad`` too (their results then carry no graph),
+as torch.func's. Nothing here writes ``.grad``.
 
 ``vmap`` is in ``vmap_loop``: minigrad has no batching rules for its ops, so it calls the function once per batch
 entry; these transforms compose with it both ways (``vmap(grad(f))`` gives per-sample gradients).
