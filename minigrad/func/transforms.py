@@ -16,6 +16,9 @@ entry; these transforms compose with it both ways (``vmap(grad(f))`` gives per-s
 """
 from __future__ import annotations
 
+import weakref
+from contextlib import contextmanager
+
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
 from minigrad.autograd.mode import enable_grad, is_grad_enabled
@@ -69,6 +72,36 @@ def _prepare(args, argnums, caller):
     return args, parts, recorded
 
 
+# The leaves transforms made for themselves (fresh copies of their arguments, the double-vjp's dummies u), by id.
+# While a transform's function runs, its leaves are an outer transform's to the transforms nested in that call;
+# afterwards they are nobody's: a product kept differentiable in a tangent reaches them, and must not make the
+# transform differentiating that tangent keep its results attached (torch.func's come back plain there).
+_OWN = weakref.WeakValueDictionary()
+_RUNNING = []   # one set of leaf ids per transform whose function is running
+
+
+def _own(leaves):
+    for x in leaves:
+        _OWN[id(x)] = x
+    return leaves
+
+
+@contextmanager
+def _running(leaves):
+    _RUNNING.append({id(x) for x in leaves})
+    try:
+        yield
+    finally:
+        _RUNNING.pop()
+
+
+def _outer_leaf(x, fresh):
+    """Whether the leaf ``x`` belongs outside the transform whose own leaves are ``fresh`` (ids)."""
+    if id(x) in fresh:
+        return False
+    return _OWN.get(id(x)) is not x or any(id(x) in ids for ids in _RUNNING)
+
+
 def _reaches_outer(outputs, leaves):
     """Whether the graph of ``outputs`` reaches a tensor requiring grad other than ``leaves`` (the fresh leaves
     a transform made): a tensor the function closes over (a model's weights), or an argument an outer transform
@@ -80,7 +113,7 @@ def _reaches_outer(outputs, leaves):
         if not o.requires_grad:
             continue
         if o.creator is None:
-            if id(o) not in fresh:
+            if _outer_leaf(o, fresh):
                 return True
         elif id(o.creator) not in seen:
             seen.add(id(o.creator))
@@ -89,7 +122,7 @@ def _reaches_outer(outputs, leaves):
         fn = stack.pop()
         for x in fn.inputs or ():   # a freed node (inputs None) was already differentiated: nothing to reach
             if x.creator is None:
-                if x.requires_grad and id(x) not in fresh:
+                if x.requires_grad and _outer_leaf(x, fresh):
                     return True
             elif id(x.creator) not in seen:
                 seen.add(id(x.creator))
@@ -134,14 +167,15 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), "grad_and_value")
         new_args, parts, recorded = _prepare(args, nums, "grad_and_value")
-        output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
+        leaves = _own([t for fresh, _ in parts for t in fresh])
+        with _running(leaves):
+            output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
         if not isinstance(output, Tensor):
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
                                f"{type(output).__name__}")
         if output.size != 1 or output.ndim != 0:
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
-        leaves = [t for fresh, _ in parts for t in fresh]
         recorded = outer and (recorded or _reaches_outer([output], leaves))
         if output.requires_grad:
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
@@ -176,9 +210,10 @@ def vjp(func, *primals, has_aux=False):
     nums, outer = tuple(range(len(primals))), is_grad_enabled()
     with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         new_args, parts, recorded = _prepare(primals, nums, "vjp")
-        output, aux = _split_aux(func(*new_args), has_aux, "vjp")
+        leaves = _own([t for fresh, _ in parts for t in fresh])
+        with _running(leaves):
+            output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
-    leaves = [t for fresh, _ in parts for t in fresh]
     recorded = outer and (recorded or _reaches_outer(outs, leaves))
 
     def vjp_fn(cotangents):
@@ -230,10 +265,12 @@ def _linearized(func, primals, has_aux, caller):
     outer = is_grad_enabled()
     with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a primal requiring grad is used itself
-        output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
+        fresh = _own([x for x, f in zip(xs, flat) if x is not f])
+        with _running(fresh):
+            output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
         outs, rebuild = flatten(output, "the function's output", caller)
         us, g = _functional._transposed_vjp(outs, xs)
-    fresh = [x for x, f in zip(xs, flat) if x is not f]
+        _own(us)
     # recorded: an outer transform differentiates a primal, or the function closes over a tensor requiring grad
     recorded = outer and (len(fresh) < len(xs) or _reaches_outer(outs + _aux_tensors(aux), fresh))
 
@@ -318,8 +355,10 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
         # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
         xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
-        outs, _ = _functional._call(on_flat, xs, caller)
-        recorded = outer and (recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f]))
+        fresh = _own([x for x, f in zip(xs, flat) if x is not f])
+        with _running(fresh):
+            outs, _ = _functional._call(on_flat, xs, caller)
+        recorded = outer and (recorded or _reaches_outer(outs, fresh))
         run = _functional._jacobian_reverse if strategy == "reverse-mode" else _functional._jacobian_forward
         blocks, _ = run(outs, xs, recorded)
         rows = _functional._nest(blocks, True, True, recorded)   # per flat output, a tuple over the flat inputs
