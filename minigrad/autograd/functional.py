@@ -275,20 +275,28 @@ def vjp(func, inputs, v=None, create_graph=False, strict=True):
 
 
 def _transposed_vjp(outs, xs):
-    """``(us, g)``: dummy leaves u shaped like the outputs and g = J^T u per input, recorded (None: unused)."""
-    us = [Tensor(backend.get_array_module(o.data).zeros_like(o.data), requires_grad=True) for o in outs]
-    return us, _grads(outs, xs, us, create_graph=True)
+    """``(us, g)``: dummy leaves u shaped like the outputs and g = J^T u per input, recorded (None: unused).
+
+    An output without a graph (a constant, an integer result) gets no u (None): its J v is zero, and an integer
+    dummy could not require grad.
+    """
+    us = [Tensor(backend.get_array_module(o.data).zeros_like(o.data), requires_grad=True) if o.requires_grad
+          else None for o in outs]
+    live = [(o, u) for o, u in zip(outs, us) if u is not None]
+    return us, _grads([o for o, _ in live], xs, [u for _, u in live], create_graph=True)
 
 
 def _vjp_of(g, wrt, vs, create_graph):
-    """``v^T dg/d(wrt)``: the vjp of recorded gradients g with v (None where g has no graph).
+    """``v^T dg/d(wrt)``: the vjp of recorded gradients g with v (None where g has no graph or wrt is None).
 
     With g = J^T u and wrt = u this is ``J v``, the double-vjp trick.
     """
     live = [(gi, vi) for gi, vi in zip(g, vs) if gi is not None and gi.requires_grad]
-    if not live:
+    targets = [w for w in wrt if w is not None]
+    if not live or not targets:
         return [None] * len(wrt)
-    return _grads([gi for gi, _ in live], wrt, [vi for _, vi in live], create_graph)
+    found = iter(_grads([gi for gi, _ in live], targets, [vi for _, vi in live], create_graph))
+    return [None if w is None else next(found) for w in wrt]
 
 
 @enable_grad()

@@ -270,7 +270,7 @@ def _linearized(func, primals, has_aux, caller):
             output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
         outs, rebuild = flatten(output, "the function's output", caller)
         us, g = _functional._transposed_vjp(outs, xs)
-        _own(us)
+        _own([u for u in us if u is not None])
     # recorded: an outer transform differentiates a primal, or the function closes over a tensor requiring grad
     recorded = outer and (len(fresh) < len(xs) or _reaches_outer(outs + _aux_tensors(aux), fresh))
 

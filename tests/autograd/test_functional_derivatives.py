@@ -248,3 +248,16 @@ def test_functions_differentiate_under_an_outer_no_grad(name):
         got = calls[name]()
     assert not got.requires_grad and np.abs(expected.numpy()).max() > 0.1
     np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_forward_mode_with_an_integer_output_gives_integer_zeros_for_it():
+    # as torch's jvp / jacobian(strategy="forward-mode"); the dummy u of the double vjp used to be made for the
+    # integer output too and failed with "only floating-point tensors can require grad"
+    x, v = t64([0.3, -1.2, 2.0]), t64([1.0, 0.5, -2.0])
+    f = lambda t: (t * 2, (t > 0).long())  # noqa: E731
+    (y, flags), (jv, jflags) = AF.jvp(f, x, v)
+    np.testing.assert_array_equal(jv.numpy(), 2 * v.numpy())
+    assert jflags.dtype == np.int64 and np.array_equal(jflags.numpy(), [0, 0, 0])
+    J, Jflags = AF.jacobian(f, x, strategy="forward-mode")
+    np.testing.assert_array_equal(J.numpy(), 2 * np.eye(3))
+    assert Jflags.dtype == np.int64 and Jflags.shape == (3, 3) and not Jflags.numpy().any()

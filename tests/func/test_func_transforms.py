@@ -218,3 +218,12 @@ def test_vjp_fn_cotangent_dtype_error_names_the_cotangent():
     _, fn = mfunc.vjp(pair(mg), m(XA), m(YA))
     with pytest.raises(TypeError, match="vjp_fn: cotangent 1 has dtype float32 but output 1 has dtype float64"):
         fn((m(YA), mg.tensor(XA, dtype=mg.float32)))
+
+
+def test_forward_mode_of_a_function_with_an_integer_output_matches_torch():
+    # the double vjp used to make a dummy u shaped like every output, and an integer u cannot require grad:
+    # "only floating-point tensors can require grad". torch.func gives integer zeros for such an output
+    f = lambda x: (x.exp() * 2, (x > 0).long())  # noqa: E731
+    close(mfunc.jvp(f, (m(XA),), (m(XA * 3),)), tfunc.jvp(f, (t(XA),), (t(XA * 3),)))
+    close(mfunc.jacfwd(f)(m(XA)), tfunc.jacfwd(f)(t(XA)))
+    close(mfunc.linearize(f, m(XA))[1](m(XA * 3)), tfunc.jvp(f, (t(XA),), (t(XA * 3),))[1])
