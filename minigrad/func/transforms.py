@@ -262,6 +262,12 @@ def _linearized(func, primals, has_aux, caller):
     trick: (output tree, aux, recorded, product) where ``product(flat tangents)`` gives the flat ``J v``,
     one more reverse pass through the kept graph each call."""
     flat, rebuild_primals = flatten(primals, "primals", caller)
+    if not flat:
+        raise RuntimeError(f"{caller}: Expected primals to contain at least one Tensor")
+    for k, p in enumerate(flat):   # checked here, so that the error names the primal
+        if p.dtype.kind != "f":
+            raise TypeError(f"{caller}: primal {k} has dtype {p.dtype}; only floating-point primals can be "
+                            "differentiated")
     outer = is_grad_enabled()
     with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a primal requiring grad is used itself

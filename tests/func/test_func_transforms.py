@@ -227,3 +227,15 @@ def test_forward_mode_of_a_function_with_an_integer_output_matches_torch():
     close(mfunc.jvp(f, (m(XA),), (m(XA * 3),)), tfunc.jvp(f, (t(XA),), (t(XA * 3),)))
     close(mfunc.jacfwd(f)(m(XA)), tfunc.jacfwd(f)(t(XA)))
     close(mfunc.linearize(f, m(XA))[1](m(XA * 3)), tfunc.jvp(f, (t(XA),), (t(XA * 3),))[1])
+
+
+def test_jvp_and_linearize_name_a_primal_that_cannot_be_differentiated():
+    # these used to surface as functional's "jvp: input 0 has dtype int64" and "inputs must be a Tensor or a
+    # tuple of Tensors, got empty tuple", naming arguments the caller never passed
+    with pytest.raises(TypeError, match="jvp: primal 1 has dtype int64; only floating-point primals can be "
+                                        "differentiated"):
+        mfunc.jvp(lambda x, i: x * i, (m(XA), mg.tensor([1, 2, 3])), (m(XA), mg.tensor([1, 2, 3])))
+    with pytest.raises(TypeError, match="linearize: primal 0 has dtype int64"):
+        mfunc.linearize(lambda i: i * 2, mg.tensor([1, 2, 3]))
+    with pytest.raises(RuntimeError, match="jvp: Expected primals to contain at least one Tensor"):
+        mfunc.jvp(lambda: mg.ones(2), (), ())
