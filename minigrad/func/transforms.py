@@ -343,6 +343,11 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
     def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), caller)
         trees = [flatten(args[i], f"argument {i}", caller) for i in nums]
+        for i, (leaves, _) in zip(nums, trees):   # checked here, so that the error names the argument
+            bad = [x.dtype for x in leaves if x.dtype.kind != "f"]
+            if bad:
+                raise TypeError(f"{caller}: argument {i}: only floating-point Tensors can be differentiated; got "
+                                f"dtype {bad[0]}")
         flat = [x for leaves, _ in trees for x in leaves]
         aux_box, out_box = [], []
 

@@ -239,3 +239,11 @@ def test_jvp_and_linearize_name_a_primal_that_cannot_be_differentiated():
         mfunc.linearize(lambda i: i * 2, mg.tensor([1, 2, 3]))
     with pytest.raises(RuntimeError, match="jvp: Expected primals to contain at least one Tensor"):
         mfunc.jvp(lambda: mg.ones(2), (), ())
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+def test_jacobians_name_the_argument_that_cannot_be_differentiated(transform):
+    # it used to be functional's "input 0 has dtype int64", numbered among the differentiated tensors only
+    with pytest.raises(TypeError, match=f"{transform}: argument 1: only floating-point Tensors can be "
+                                        "differentiated; got dtype int64"):
+        getattr(mfunc, transform)(lambda x, i: x * i, argnums=(0, 1))(m(XA), mg.tensor([1, 2, 3]))
