@@ -188,7 +188,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             at += len(fresh)
         gradient = results[0] if single else tuple(results)
         value = _detached(output, recorded)
-        return gradient, ((value, _detached_aux(aux, recorded)) if has_aux else value)
+        return gradient, ((value, _kept_aux(aux, recorded, outer, leaves)) if has_aux else value)
     return wrapper
 
 
@@ -241,7 +241,7 @@ def vjp(func, *primals, has_aux=False):
         return tuple(results)
 
     value = _detached(output, recorded)
-    return (value, vjp_fn, _detached_aux(aux, recorded)) if has_aux else (value, vjp_fn)
+    return (value, vjp_fn, _kept_aux(aux, recorded, outer, leaves)) if has_aux else (value, vjp_fn)
 
 
 def _metadata(flat_primals):
@@ -278,7 +278,7 @@ def _linearized(func, primals, has_aux, caller):
         us, g = _functional._transposed_vjp(outs, xs)
         _own([u for u in us if u is not None])
     # recorded: an outer transform differentiates a primal, or the function closes over a tensor requiring grad
-    recorded = outer and (len(fresh) < len(xs) or _reaches_outer(outs + _aux_tensors(aux), fresh))
+    recorded = outer and (len(fresh) < len(xs) or _reaches_outer(outs, fresh))
 
     def product(flat_tangents):
         # d(J v)/dv is J: kept for tangents that require grad, unless the caller runs under no_grad
@@ -287,14 +287,19 @@ def _linearized(func, primals, has_aux, caller):
             jv = _functional._fill(_functional._vjp_of(g, us, list(flat_tangents), create), outs)
         return rebuild(_functional._finish(jv, True, create))
 
-    return _detached(output, recorded), _detached_aux(aux, recorded), recorded, product, flat
+    return _detached(output, recorded), _kept_aux(aux, recorded, outer, fresh), recorded, product, flat
 
 
-def _aux_tensors(aux):
+def _kept_aux(aux, recorded, outer, fresh):
+    """``aux`` as returned: attached where the outputs are, or where it reaches a tensor from outside on its own
+    (``w * 3`` for a closed-over ``w``), as torch.func's."""
+    if recorded or aux is None or not outer:
+        return _detached_aux(aux, recorded)
     try:
-        return flatten(aux, "aux", "aux")[0] if aux is not None else []
-    except TypeError:   # aux may hold anything; only its Tensors can reach a tensor requiring grad
-        return []
+        tensors = flatten(aux, "aux", "aux")[0]
+    except TypeError:   # aux holds more than Tensors: returned as it is (see _detached_aux)
+        return aux
+    return _detached_aux(aux, _reaches_outer(tensors, fresh))
 
 
 def jvp(func, primals, tangents, *, has_aux=False):
@@ -375,7 +380,7 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         rows = _functional._nest(blocks, True, True, recorded)   # per flat output, a tuple over the flat inputs
         # each output's blocks in the arguments' structure, put in the output's structure (tuple, list, dict)
         result = out_box[0]([_regroup(row, trees, single) for row in rows])
-        return (result, _detached_aux(aux_box[0], recorded)) if has_aux else result
+        return (result, _kept_aux(aux_box[0], recorded, outer, fresh)) if has_aux else result
     return wrapper
 
 

@@ -222,3 +222,20 @@ def test_differentiating_an_inner_product_gives_plain_results(name):
     theirs = calls[name](tfunc, t(XA), t(WA))
     assert not mine.requires_grad and not theirs.requires_grad
     np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["grad", "vjp", "jvp", "jacrev", "jacfwd"])
+def test_aux_that_reaches_a_closed_over_tensor_stays_differentiable_in_it(name):
+    # aux was detached whenever the output itself did not reach the closed-over tensor
+    calls = {"grad": lambda lib, f, x: lib.grad(lambda x: (f(x)[0].sum(), f(x)[1]), has_aux=True)(x)[1],
+             "vjp": lambda lib, f, x: lib.vjp(f, x, has_aux=True)[2],
+             "jvp": lambda lib, f, x: lib.jvp(f, (x,), (x,), has_aux=True)[2],
+             "jacrev": lambda lib, f, x: lib.jacrev(f, has_aux=True)(x)[1],
+             "jacfwd": lambda lib, f, x: lib.jacfwd(f, has_aux=True)(x)[1]}
+    w, tw = m(WA, True), t(WA, True)
+    aux = calls[name](mfunc, lambda x: (x ** 2, w * 3), m(XA))
+    taux = calls[name](tfunc, lambda x: (x ** 2, tw * 3), t(XA))
+    assert aux.requires_grad and taux.requires_grad
+    (dw,) = mg.grad((aux ** 2).sum(), [w])
+    (tdw,) = torch.autograd.grad((taux ** 2).sum(), [tw])
+    np.testing.assert_allclose(dw.numpy(), tdw.numpy(), rtol=1e-13)
