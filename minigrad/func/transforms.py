@@ -214,12 +214,17 @@ def vjp(func, *primals, has_aux=False):
         with _running(leaves):
             output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
+    out_spec = tree_flatten(output)[1]
     recorded = outer and (recorded or _reaches_outer(outs, leaves))
 
     def vjp_fn(cotangents):
         cots, _ = flatten(cotangents, "cotangents", "vjp_fn")
         if len(cots) != len(outs):
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangent Tensor(s), one per output, got {len(cots)}")
+        if tree_flatten(cotangents)[1] != out_spec:   # by position alone, dict keys in another order would pair
+            raise RuntimeError("vjp_fn: Expected pytree structure of cotangents to be the same as pytree structure "
+                               f"of outputs to the function. cotangents: {spec_str(tree_flatten(cotangents)[1])}, "
+                               f"primal output: {spec_str(out_spec)}")
         for k, (c, o) in enumerate(zip(cots, outs)):
             if tuple(c.shape) != tuple(o.shape):
                 raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but output {k} has shape "

@@ -247,3 +247,17 @@ def test_jacobians_name_the_argument_that_cannot_be_differentiated(transform):
     with pytest.raises(TypeError, match=f"{transform}: argument 1: only floating-point Tensors can be "
                                         "differentiated; got dtype int64"):
         getattr(mfunc, transform)(lambda x, i: x * i, argnums=(0, 1))(m(XA), mg.tensor([1, 2, 3]))
+
+
+def test_vjp_fn_refuses_cotangents_of_another_structure():
+    # cotangents were paired with the outputs by position alone: a dict with its keys in another order gave the
+    # cotangent of "b" to output "a", a silently wrong product
+    _, fn = mfunc.vjp(lambda x: {"a": x * 2, "b": x * 5}, m(XA))
+    ones, zeros = m(np.ones(3)), m(np.zeros(3))
+    close(fn({"a": zeros, "b": ones}), (torch.full((3,), 5.0, dtype=torch.float64),))
+    with pytest.raises(RuntimeError, match=r"vjp_fn: Expected pytree structure of cotangents to be the same as "
+                                           r"pytree structure of outputs to the function. cotangents: \{'b': \*, "
+                                           r"'a': \*\}, primal output: \{'a': \*, 'b': \*\}"):
+        fn({"b": ones, "a": zeros})
+    with pytest.raises(RuntimeError, match=r"cotangents: \(\*, \*\), primal output: \{'a': \*, 'b': \*\}"):
+        fn((ones, zeros))
