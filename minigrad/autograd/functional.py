@@ -154,9 +154,9 @@ def _stacked(pieces):
 # torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp, hvp over the reverse-mode engine.
 #
 # Each function works on fresh leaves made from ``inputs`` (the caller's tensors and their graphs are left
-# alone); with ``create_graph=True`` the inputs themselves are used, so the results stay differentiable
-# with respect to them. Each records its own graph under an outer no_grad too (torch's run under enable_grad):
-# without one there would be nothing to differentiate. Forward-mode products (jvp, hvp,
+# alone); with ``create_graph=True`` views of the inputs themselves are used, so the results stay
+# differentiable with respect to them. Each records its own graph under an outer no_grad too (torch's run
+# under enable_grad): without one there would be nothing to differentiate. Forward-mode products (jvp, hvp,
 # jacobian(strategy="forward-mode")) use the double-vjp trick: g(u) = J^T u is linear in u, and its own vjp
 # with v, d(v . g(u))/du, is J v: exact, two reverse passes, and it works for every op whose backward is
 # recorded (docs/autodiff.md, section 14).
@@ -182,7 +182,9 @@ def _prepare_inputs(inputs, create_graph, caller):
             raise TypeError(f"{caller}: input {i} has dtype {t.dtype}; only floating-point inputs can be "
                             "differentiated")
         if create_graph and t.requires_grad:
-            prepared.append(t)
+            # a view, a node of its own per position: a tensor given twice gets each position's partial
+            # derivative, not their sum (a gradient with respect to the tensor itself adds up both uses)
+            prepared.append(t.view_as(t))
         else:
             prepared.append(Tensor(t.data, requires_grad=True))
     return prepared, is_tuple

@@ -1,9 +1,9 @@
 """``torch.func``'s transforms over minigrad's reverse-mode engine: ``grad``, ``grad_and_value``, ``vjp``, ``jvp``,
 ``linearize``, ``jacrev``, ``jacfwd`` and ``hessian``.
 
-Each takes a function and returns one (``vjp``, ``jvp`` and ``linearize`` evaluate at once, as in PyTorch). The arguments being
-differentiated (``argnums``) may be Tensors or tuples/lists/dicts of Tensors (a dict of parameters for
-``functional_call``); gradients and Jacobians come back in the same structure. They compose
+Each takes a function and returns one (``vjp``, ``jvp`` and ``linearize`` evaluate at once, as in PyTorch). The
+arguments being differentiated (``argnums``) may be Tensors or tuples/lists/dicts of Tensors (a dict of
+parameters for ``functional_call``); gradients and Jacobians come back in the same structure. They compose
 (``grad(grad(f))``, ``jacrev(jacrev(f))``): an argument that already requires grad, because an outer transform
 is differentiating, is differentiated in place with the backward pass recorded, so the outer transform sees
 the result's dependence on it. ``jvp``, ``linearize``, ``jacrev``, ``jacfwd`` and ``hessian`` are the steps of
@@ -275,8 +275,8 @@ def _linearized(func, primals, has_aux, caller):
                             "differentiated")
     outer = is_grad_enabled()
     with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
-        xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a primal requiring grad is used itself
-        fresh = _own([x for x, f in zip(xs, flat) if x is not f])
+        xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a view of a primal requiring grad
+        fresh = _own([x for x in xs if x.creator is None])
         with _running(fresh):
             output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
         outs, rebuild = flatten(output, "the function's output", caller)
@@ -376,7 +376,7 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
         # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
         xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
-        fresh = _own([x for x, f in zip(xs, flat) if x is not f])
+        fresh = _own([x for x in xs if x.creator is None])   # the others are views of arguments requiring grad
         with _running(fresh):
             outs, _ = _functional._call(on_flat, xs, caller)
         recorded = outer and (recorded or _reaches_outer(outs, fresh))

@@ -261,3 +261,24 @@ def test_forward_mode_with_an_integer_output_gives_integer_zeros_for_it():
     J, Jflags = AF.jacobian(f, x, strategy="forward-mode")
     np.testing.assert_array_equal(J.numpy(), 2 * np.eye(3))
     assert Jflags.dtype == np.int64 and Jflags.shape == (3, 3) and not Jflags.numpy().any()
+
+
+def test_a_tensor_given_twice_with_create_graph_gets_each_positions_partial_derivative():
+    # with create_graph the inputs themselves were differentiated: a tensor passed as both inputs got the sum of
+    # both partials in each block (d(a*b)/da came out as 2x, not x). torch's blocks are per position
+    x, v = t64([0.3, -0.7, 1.1], requires_grad=True), t64([1.0, 2.0, 3.0])
+    f = lambda a, b: a * b * b  # noqa: E731
+    xs = x.numpy()
+    J = AF.jacobian(f, (x, x), create_graph=True)
+    np.testing.assert_allclose(J[0].numpy(), np.diag(xs ** 2))
+    np.testing.assert_allclose(J[1].numpy(), np.diag(2 * xs * xs))
+    _, jv = AF.jvp(f, (x, x), (v, t64(np.zeros(3))), create_graph=True)
+    np.testing.assert_allclose(jv.numpy(), xs ** 2 * v.numpy())
+    _, (ga, gb) = AF.vjp(f, (x, x), v, create_graph=True)
+    np.testing.assert_allclose(ga.numpy(), xs ** 2 * v.numpy())
+    np.testing.assert_allclose(gb.numpy(), 2 * xs * xs * v.numpy())
+    H = AF.hessian(lambda a, b: (a * b * b).sum(), (x, x), create_graph=True)
+    np.testing.assert_allclose(H[0][0].numpy(), np.zeros((3, 3)))
+    np.testing.assert_allclose(H[0][1].numpy(), np.diag(2 * xs))
+    (d,) = mg.grad(J[0].sum(), [x])   # still differentiable in x, through both positions
+    np.testing.assert_allclose(d.numpy(), 2 * xs)

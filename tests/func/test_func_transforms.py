@@ -261,3 +261,17 @@ def test_vjp_fn_refuses_cotangents_of_another_structure():
         fn({"b": ones, "a": zeros})
     with pytest.raises(RuntimeError, match=r"cotangents: \(\*, \*\), primal output: \{'a': \*, 'b': \*\}"):
         fn((ones, zeros))
+
+
+def test_a_tensor_requiring_grad_given_twice_gets_each_positions_partial_derivative():
+    # such a primal (a parameter, an outer transform's argument) was differentiated itself, once per position:
+    # each position's derivative came out as the sum of both
+    f = lambda a, b: a * b * b  # noqa: E731
+    x, tx = m(XA), t(XA)
+    x.requires_grad, tx.requires_grad = True, True
+    close(mfunc.jvp(f, (x, x), (m(YA[0]), m(np.zeros(3)))), tfunc.jvp(f, (tx, tx), (t(YA[0]), t(np.zeros(3)))))
+    close(mfunc.linearize(f, x, x)[1](m(YA[0]), m(np.zeros(3))), tfunc.jvp(f, (tx, tx), (t(YA[0]), t(np.zeros(3))))[1])
+    for transform in ("jacrev", "jacfwd"):
+        close(getattr(mfunc, transform)(f, argnums=(0, 1))(x, x), getattr(tfunc, transform)(f, argnums=(0, 1))(tx, tx))
+    close(mfunc.grad(lambda x: mfunc.jacrev(f, argnums=(0, 1))(x, x)[0].sum())(m(XA)),
+          tfunc.grad(lambda x: tfunc.jacrev(f, argnums=(0, 1))(x, x)[0].sum())(t(XA)))
