@@ -5,7 +5,7 @@ from minigrad import backend
 from minigrad.autograd.backward_hooks import POST_ACCUMULATE, run_post_accumulate_hooks
 from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_backward
 from minigrad.autograd.coercion import _initial_grad
-from minigrad.autograd.mode import STATE
+from minigrad.autograd.mode import STATE, enable_grad
 from minigrad.autograd.tensor import Tensor
 
 
@@ -154,10 +154,12 @@ def _stacked(pieces):
 # torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp, hvp over the reverse-mode engine.
 #
 # Each function works on fresh leaves made from ``inputs`` (the caller's tensors and their graphs are left
-# alone); with ``create_graph=True`` the inputs themselves are used, so the results stay differentiable
-# with respect to them. Forward-mode products (jvp, hvp, jacobian(strategy="forward-mode")) use the
-# double-vjp trick: g(u) = J^T u is linear in u, and its own vjp with v, d(v . g(u))/du, is J v: exact,
-# two reverse passes, and it works for every op whose backward is recorded (docs/autodiff.md, section 14).
+# alone); with ``create_graph=True`` views of the inputs themselves are used, so the results stay
+# differentiable with respect to them. Each records its own graph under an outer no_grad too (torch's run
+# under enable_grad): without one there would be nothing to differentiate. Forward-mode products (jvp, hvp,
+# jacobian(strategy="forward-mode")) use the double-vjp trick: g(u) = J^T u is linear in u, and its own vjp
+# with v, d(v . g(u))/du, is J v: exact, two reverse passes, and it works for every op whose backward is
+# recorded (docs/autodiff.md, section 14).
 
 
 def _tensors(value, what, caller):
@@ -180,7 +182,9 @@ def _prepare_inputs(inputs, create_graph, caller):
             raise TypeError(f"{caller}: input {i} has dtype {t.dtype}; only floating-point inputs can be "
                             "differentiated")
         if create_graph and t.requires_grad:
-            prepared.append(t)
+            # a view, a node of its own per position: a tensor given twice gets each position's partial
+            # derivative, not their sum (a gradient with respect to the tensor itself adds up both uses)
+            prepared.append(t.view_as(t))
         else:
             prepared.append(Tensor(t.data, requires_grad=True))
     return prepared, is_tuple
@@ -256,6 +260,7 @@ def _finish(values, is_tuple, create_graph):
     return tuple(values) if is_tuple else values[0]
 
 
+@enable_grad()
 def vjp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), v^T J)``: the vector-Jacobian product, one reverse pass.
 
@@ -272,22 +277,31 @@ def vjp(func, inputs, v=None, create_graph=False, strict=True):
 
 
 def _transposed_vjp(outs, xs):
-    """``(us, g)``: dummy leaves u shaped like the outputs and g = J^T u per input, recorded (None: unused)."""
-    us = [Tensor(backend.get_array_module(o.data).zeros_like(o.data), requires_grad=True) for o in outs]
-    return us, _grads(outs, xs, us, create_graph=True)
+    """``(us, g)``: dummy leaves u shaped like the outputs and g = J^T u per input, recorded (None: unused).
+
+    An output without a graph (a constant, an integer result) gets no u (None): its J v is zero, and an integer
+    dummy could not require grad.
+    """
+    us = [Tensor(backend.get_array_module(o.data).zeros_like(o.data), requires_grad=True) if o.requires_grad
+          else None for o in outs]
+    live = [(o, u) for o, u in zip(outs, us) if u is not None]
+    return us, _grads([o for o, _ in live], xs, [u for _, u in live], create_graph=True)
 
 
 def _vjp_of(g, wrt, vs, create_graph):
-    """``v^T dg/d(wrt)``: the vjp of recorded gradients g with v (None where g has no graph).
+    """``v^T dg/d(wrt)``: the vjp of recorded gradients g with v (None where g has no graph or wrt is None).
 
     With g = J^T u and wrt = u this is ``J v``, the double-vjp trick.
     """
     live = [(gi, vi) for gi, vi in zip(g, vs) if gi is not None and gi.requires_grad]
-    if not live:
+    targets = [w for w in wrt if w is not None]
+    if not live or not targets:
         return [None] * len(wrt)
-    return _grads([gi for gi, _ in live], wrt, [vi for _, vi in live], create_graph)
+    found = iter(_grads([gi for gi, _ in live], targets, [vi for _, vi in live], create_graph))
+    return [None if w is None else next(found) for w in wrt]
 
 
+@enable_grad()
 def jvp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), J v)``: the Jacobian-vector product (a directional derivative).
 
@@ -360,6 +374,7 @@ def _nest(blocks, out_tuple, in_tuple, create_graph):
     return tuple(rows) if out_tuple else rows[0]
 
 
+@enable_grad()
 def jacobian(func, inputs, create_graph=False, strict=True, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``.
 
@@ -399,6 +414,7 @@ def _check_strategy(caller, name, strategy):
         raise ValueError(f"{caller}: {name} must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
 
 
+@enable_grad()
 def hessian(func, inputs, create_graph=False, strict=True, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a function with a one-element output.
 
@@ -426,6 +442,7 @@ def hessian(func, inputs, create_graph=False, strict=True, vectorize=False, oute
     return _nest(blocks, in_tuple, in_tuple, create_graph)
 
 
+@enable_grad()
 def vhp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), v^T H)`` for a function with a one-element output: two reverse passes.
 
@@ -439,6 +456,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=True):
     return _finish([out], False, create_graph), _finish(result, in_tuple, create_graph)
 
 
+@enable_grad()
 def hvp(func, inputs, v=None, create_graph=False, strict=True):
     """``(func(*inputs), H v)`` for a function with a one-element output.
 

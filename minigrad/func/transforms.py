@@ -1,22 +1,27 @@
 """``torch.func``'s transforms over minigrad's reverse-mode engine: ``grad``, ``grad_and_value``, ``vjp``, ``jvp``,
-``jacrev``, ``jacfwd`` and ``hessian``.
+``linearize``, ``jacrev``, ``jacfwd`` and ``hessian``.
 
-Each takes a function and returns one (``vjp`` and ``jvp`` evaluate at once, as in PyTorch). The arguments being
-differentiated (``argnums``) may be Tensors or tuples/lists/dicts of Tensors (a dict of parameters for
-``functional_call``); gradients and Jacobians come back in the same structure. They compose
+Each takes a function and returns one (``vjp``, ``jvp`` and ``linearize`` evaluate at once, as in PyTorch). The
+arguments being differentiated (``argnums``) may be Tensors or tuples/lists/dicts of Tensors (a dict of
+parameters for ``functional_call``); gradients and Jacobians come back in the same structure. They compose
 (``grad(grad(f))``, ``jacrev(jacrev(f))``): an argument that already requires grad, because an outer transform
 is differentiating, is differentiated in place with the backward pass recorded, so the outer transform sees
-the result's dependence on it. ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` are
+the result's dependence on it. ``jvp``, ``linearize``, ``jacrev``, ``jacfwd`` and ``hessian`` are the steps of
 ``minigrad.autograd.functional``'s ``jvp`` and ``jacobian`` (forward mode there is the double-vjp trick, exact),
-called with these signatures. Nothing here writes ``.grad``.
+with these signatures. They differentiate under the caller's ``no_grad`` too (their results then carry no graph),
+as torch.func's. Nothing here writes ``.grad``.
 
 ``vmap`` is in ``vmap_loop``: minigrad has no batching rules for its ops, so it calls the function once per batch
 entry; these transforms compose with it both ways (``vmap(grad(f))`` gives per-sample gradients).
 """
 from __future__ import annotations
 
+import weakref
+from contextlib import contextmanager
+
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
+from minigrad.autograd.mode import enable_grad, is_grad_enabled
 from minigrad.autograd.tensor import Tensor
 from minigrad.func.pytree import flatten, spec_str, tree_flatten
 from minigrad.func.vmap_loop import RANDOMNESS, _is_dim
@@ -67,6 +72,36 @@ def _prepare(args, argnums, caller):
     return args, parts, recorded
 
 
+# The leaves transforms made for themselves (fresh copies of their arguments, the double-vjp's dummies u), by id.
+# While a transform's function runs, its leaves are an outer transform's to the transforms nested in that call;
+# afterwards they are nobody's: a product kept differentiable in a tangent reaches them, and must not make the
+# transform differentiating that tangent keep its results attached (torch.func's come back plain there).
+_OWN = weakref.WeakValueDictionary()
+_RUNNING = []   # one set of leaf ids per transform whose function is running
+
+
+def _own(leaves):
+    for x in leaves:
+        _OWN[id(x)] = x
+    return leaves
+
+
+@contextmanager
+def _running(leaves):
+    _RUNNING.append({id(x) for x in leaves})
+    try:
+        yield
+    finally:
+        _RUNNING.pop()
+
+
+def _outer_leaf(x, fresh):
+    """Whether the leaf ``x`` belongs outside the transform whose own leaves are ``fresh`` (ids)."""
+    if id(x) in fresh:
+        return False
+    return _OWN.get(id(x)) is not x or any(id(x) in ids for ids in _RUNNING)
+
+
 def _reaches_outer(outputs, leaves):
     """Whether the graph of ``outputs`` reaches a tensor requiring grad other than ``leaves`` (the fresh leaves
     a transform made): a tensor the function closes over (a model's weights), or an argument an outer transform
@@ -78,7 +113,7 @@ def _reaches_outer(outputs, leaves):
         if not o.requires_grad:
             continue
         if o.creator is None:
-            if id(o) not in fresh:
+            if _outer_leaf(o, fresh):
                 return True
         elif id(o.creator) not in seen:
             seen.add(id(o.creator))
@@ -87,12 +122,23 @@ def _reaches_outer(outputs, leaves):
         fn = stack.pop()
         for x in fn.inputs or ():   # a freed node (inputs None) was already differentiated: nothing to reach
             if x.creator is None:
-                if x.requires_grad and id(x) not in fresh:
+                if x.requires_grad and _outer_leaf(x, fresh):
                     return True
             elif id(x.creator) not in seen:
                 seen.add(id(x.creator))
                 stack.append(x.creator)
     return False
+
+
+def _differentiating(body):
+    """``body(outer, args, kwargs)`` as a function of ``(*args, **kwargs)``, run under enable_grad: a transform
+    differentiates under the caller's no_grad too, as torch.func's do. ``outer`` is the caller's grad mode: under
+    its no_grad the results come back detached."""
+    def wrapper(*args, **kwargs):
+        outer = is_grad_enabled()
+        with enable_grad():
+            return body(outer, args, kwargs)
+    return wrapper
 
 
 def _split_aux(result, has_aux, caller):
@@ -117,18 +163,20 @@ def grad_and_value(func, argnums=0, has_aux=False):
     """A function returning ``(gradient of func's one-element output w.r.t. args[argnums], that output)``
     (with ``has_aux``: ``(gradient, (output, aux))``). The gradient has the structure of the argument, a tuple
     of them for a tuple ``argnums``."""
-    def wrapper(*args, **kwargs):
+    @_differentiating
+    def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), "grad_and_value")
         new_args, parts, recorded = _prepare(args, nums, "grad_and_value")
-        output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
+        leaves = _own([t for fresh, _ in parts for t in fresh])
+        with _running(leaves):
+            output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
         if not isinstance(output, Tensor):
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
                                f"{type(output).__name__}")
         if output.size != 1 or output.ndim != 0:
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
-        leaves = [t for fresh, _ in parts for t in fresh]
-        recorded = recorded or _reaches_outer([output], leaves)
+        recorded = outer and (recorded or _reaches_outer([output], leaves))
         if output.requires_grad:
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
         else:
@@ -140,7 +188,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             at += len(fresh)
         gradient = results[0] if single else tuple(results)
         value = _detached(output, recorded)
-        return gradient, ((value, _detached_aux(aux, recorded)) if has_aux else value)
+        return gradient, ((value, _kept_aux(aux, recorded, outer, leaves)) if has_aux else value)
     return wrapper
 
 
@@ -159,26 +207,37 @@ def vjp(func, *primals, has_aux=False):
     """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` returns one vector-Jacobian product per primal, as a
     tuple (``torch.func.vjp``). ``cotangents`` have the structure and shapes of the output; ``vjp_fn`` may be
     called more than once. With ``has_aux``: ``(output, vjp_fn, aux)``."""
-    nums = tuple(range(len(primals)))
-    new_args, parts, recorded = _prepare(primals, nums, "vjp")
-    output, aux = _split_aux(func(*new_args), has_aux, "vjp")
+    nums, outer = tuple(range(len(primals))), is_grad_enabled()
+    with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+        new_args, parts, recorded = _prepare(primals, nums, "vjp")
+        leaves = _own([t for fresh, _ in parts for t in fresh])
+        with _running(leaves):
+            output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
-    leaves = [t for fresh, _ in parts for t in fresh]
-    recorded = recorded or _reaches_outer(outs, leaves)
+    out_spec = tree_flatten(output)[1]
+    recorded = outer and (recorded or _reaches_outer(outs, leaves))
 
     def vjp_fn(cotangents):
         cots, _ = flatten(cotangents, "cotangents", "vjp_fn")
         if len(cots) != len(outs):
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangent Tensor(s), one per output, got {len(cots)}")
+        if tree_flatten(cotangents)[1] != out_spec:   # by position alone, dict keys in another order would pair
+            raise RuntimeError("vjp_fn: Expected pytree structure of cotangents to be the same as pytree structure "
+                               f"of outputs to the function. cotangents: {spec_str(tree_flatten(cotangents)[1])}, "
+                               f"primal output: {spec_str(out_spec)}")
         for k, (c, o) in enumerate(zip(cots, outs)):
             if tuple(c.shape) != tuple(o.shape):
                 raise ValueError(f"vjp_fn: cotangent {k} has shape {tuple(c.shape)} but output {k} has shape "
                                  f"{tuple(o.shape)}")
+            if o.requires_grad and c.dtype != o.dtype:   # here, so that the error names the cotangent
+                raise TypeError(f"vjp_fn: cotangent {k} has dtype {c.dtype} but output {k} has dtype {o.dtype}")
         live = [(o, c) for o, c in zip(outs, cots) if o.requires_grad]
         grads = (None,) * len(leaves)
         if live:
-            grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
-                                 create_graph=recorded or any(c.requires_grad for _, c in live), allow_unused=True)
+            create = is_grad_enabled() and (recorded or any(c.requires_grad for _, c in live))
+            with enable_grad():
+                grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
+                                     create_graph=create, allow_unused=True)
         grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
         results, at = [], 0
         for fresh, rebuild in parts:
@@ -187,13 +246,72 @@ def vjp(func, *primals, has_aux=False):
         return tuple(results)
 
     value = _detached(output, recorded)
-    return (value, vjp_fn, _detached_aux(aux, recorded)) if has_aux else (value, vjp_fn)
+    return (value, vjp_fn, _kept_aux(aux, recorded, outer, leaves)) if has_aux else (value, vjp_fn)
+
+
+def _metadata(flat_primals):
+    return [(tuple(p.shape), p.dtype, p.device) for p in flat_primals]
+
+
+def _check_tangents(flat_tangents, metadata, caller):
+    """Tangent k must have primal k's shape, dtype and device: minigrad does not cast a tangent silently."""
+    for k, (v, expected) in enumerate(zip(flat_tangents, metadata)):
+        for what, a, b in zip(("shape", "dtype", "device"), (tuple(v.shape), v.dtype, v.device), expected):
+            if a != b:
+                raise (TypeError if what == "dtype" else ValueError)(
+                    f"{caller}: tangent {k} has {what} {a} but primal {k} has {what} {b}")
+
+
+def _linearized(func, primals, has_aux, caller):
+    """``func`` run once at ``primals`` with its transposed vjp ``g(u) = J^T u`` recorded, for the double-vjp
+    trick: (output tree, aux, recorded, product) where ``product(flat tangents)`` gives the flat ``J v``,
+    one more reverse pass through the kept graph each call."""
+    flat, rebuild_primals = flatten(primals, "primals", caller)
+    if not flat:
+        raise RuntimeError(f"{caller}: Expected primals to contain at least one Tensor")
+    for k, p in enumerate(flat):   # checked here, so that the error names the primal
+        if p.dtype.kind != "f":
+            raise TypeError(f"{caller}: primal {k} has dtype {p.dtype}; only floating-point primals can be "
+                            "differentiated")
+    outer = is_grad_enabled()
+    with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+        xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a view of a primal requiring grad
+        fresh = _own([x for x in xs if x.creator is None])
+        with _running(fresh):
+            output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
+        outs, rebuild = flatten(output, "the function's output", caller)
+        us, g = _functional._transposed_vjp(outs, xs)
+        _own([u for u in us if u is not None])
+    # recorded: an outer transform differentiates a primal, or the function closes over a tensor requiring grad
+    recorded = outer and (len(fresh) < len(xs) or _reaches_outer(outs, fresh))
+
+    def product(flat_tangents):
+        # d(J v)/dv is J: kept for tangents that require grad, unless the caller runs under no_grad
+        create = is_grad_enabled() and (recorded or any(v.requires_grad for v in flat_tangents))
+        with enable_grad():
+            jv = _functional._fill(_functional._vjp_of(g, us, list(flat_tangents), create), outs)
+        return rebuild(_functional._finish(jv, True, create))
+
+    return _detached(output, recorded), _kept_aux(aux, recorded, outer, fresh), recorded, product, flat
+
+
+def _kept_aux(aux, recorded, outer, fresh):
+    """``aux`` as returned: attached where the outputs are, or where it reaches a tensor from outside on its own
+    (``w * 3`` for a closed-over ``w``), as torch.func's."""
+    if recorded or aux is None or not outer:
+        return _detached_aux(aux, recorded)
+    try:
+        tensors = flatten(aux, "aux", "aux")[0]
+    except TypeError:   # aux holds more than Tensors: returned as it is (see _detached_aux)
+        return aux
+    return _detached_aux(aux, _reaches_outer(tensors, fresh))
 
 
 def jvp(func, primals, tangents, *, has_aux=False):
     """``(func(*primals), J @ tangents)`` (``torch.func.jvp``): ``primals`` and ``tangents`` are tuples of the same
     structure (Tensors, or tuples/lists/dicts of them) and shapes; the product has the structure of the output.
-    ``minigrad.autograd.functional.jvp`` (double vjp, exact) over the flattened arguments."""
+    The double-vjp trick of ``minigrad.autograd.functional.jvp`` (exact) over the flattened arguments. The product
+    stays differentiable in tangents that require grad and, as the output, in tensors the function closes over."""
     for name, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, tuple):
             raise TypeError(f"jvp(f, primals, tangents): Expected {name} to be a tuple. E.g. it should be valid "
@@ -205,28 +323,41 @@ def jvp(func, primals, tangents, *, has_aux=False):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
                            f"structure, got {spec_str(tree_flatten(primals)[1])} and "
                            f"{spec_str(tree_flatten(tangents)[1])}")
-    flat_primals, rebuild_primals = flatten(primals, "primals", "jvp")
     flat_tangents, _ = flatten(tangents, "tangents", "jvp")
-    aux_box, out_box = [], []
+    _check_tangents(flat_tangents, _metadata(flatten(primals, "primals", "jvp")[0]), "jvp")
+    output, aux, _, product, _ = _linearized(func, primals, has_aux, "jvp")
+    return (output, product(flat_tangents), aux) if has_aux else (output, product(flat_tangents))
 
-    def plain(*xs):
-        output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, "jvp")
-        aux_box.append(aux)
-        outs, rebuild = flatten(output, "the function's output", "jvp")
-        out_box.append(rebuild)
-        return tuple(outs)
 
-    recorded = any(p.requires_grad for p in flat_primals)
-    outs, products = _functional.jvp(plain, tuple(flat_primals), tuple(flat_tangents), create_graph=recorded,
-                                     strict=False)
-    output, product = out_box[0](outs), out_box[0](products)
-    return (output, product, _detached_aux(aux_box[0], recorded)) if has_aux else (output, product)
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)`` (``torch.func.linearize``): ``jvp_fn(*tangents)``, tangents with the
+    structure, shapes and dtypes of ``primals``, returns ``J @ tangents`` at ``primals`` in the output's structure.
+    ``func`` runs once and its transposed vjp is recorded once (the double-vjp trick of :func:`jvp`); each call
+    of ``jvp_fn`` is one reverse pass through that kept graph, so repeated products skip the forward pass."""
+    output, _, _, product, flat = _linearized(func, primals, False, "linearize")
+    spec, metadata = tree_flatten(primals)[1], _metadata(flat)   # the primals' values live on in the graph only
+
+    def jvp_fn(*tangents):
+        if tree_flatten(tangents)[1] != spec:
+            raise RuntimeError(f"linearize: jvp_fn expected tangents with the structure of the primals, "
+                               f"{spec_str(spec)}, got {spec_str(tree_flatten(tangents)[1])}")
+        flat_tangents, _ = flatten(tangents, "tangents", "linearize: jvp_fn")
+        _check_tangents(flat_tangents, metadata, "linearize: jvp_fn")
+        return product(flat_tangents)
+
+    return output, jvp_fn
 
 
 def _jacobian(func, argnums, has_aux, strategy, caller):
-    def wrapper(*args, **kwargs):
+    @_differentiating
+    def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), caller)
         trees = [flatten(args[i], f"argument {i}", caller) for i in nums]
+        for i, (leaves, _) in zip(nums, trees):   # checked here, so that the error names the argument
+            bad = [x.dtype for x in leaves if x.dtype.kind != "f"]
+            if bad:
+                raise TypeError(f"{caller}: argument {i}: only floating-point Tensors can be differentiated; got "
+                                f"dtype {bad[0]}")
         flat = [x for leaves, _ in trees for x in leaves]
         aux_box, out_box = [], []
 
@@ -245,14 +376,16 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
         # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
         xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
-        outs, _ = _functional._call(on_flat, xs, caller)
-        recorded = recorded or _reaches_outer(outs, [x for x, f in zip(xs, flat) if x is not f])
+        fresh = _own([x for x in xs if x.creator is None])   # the others are views of arguments requiring grad
+        with _running(fresh):
+            outs, _ = _functional._call(on_flat, xs, caller)
+        recorded = outer and (recorded or _reaches_outer(outs, fresh))
         run = _functional._jacobian_reverse if strategy == "reverse-mode" else _functional._jacobian_forward
         blocks, _ = run(outs, xs, recorded)
         rows = _functional._nest(blocks, True, True, recorded)   # per flat output, a tuple over the flat inputs
         # each output's blocks in the arguments' structure, put in the output's structure (tuple, list, dict)
         result = out_box[0]([_regroup(row, trees, single) for row in rows])
-        return (result, _detached_aux(aux_box[0], recorded)) if has_aux else result
+        return (result, _kept_aux(aux_box[0], recorded, outer, fresh)) if has_aux else result
     return wrapper
 
 

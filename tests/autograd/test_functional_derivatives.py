@@ -231,3 +231,54 @@ def test_jacobian_and_hessian_take_torchs_vectorize_and_strategy_arguments_in_to
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-14)
     with pytest.raises(ValueError, match="outer_jacobian_strategy must be 'reverse-mode' or 'forward-mode', got 'x'"):
         AF.hessian(s, t64(a), outer_jacobian_strategy="x")
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"])
+def test_functions_differentiate_under_an_outer_no_grad(name):
+    # torch.autograd.functional runs under enable_grad; these used to record nothing under no_grad and then
+    # called every input unused (strict) or returned zeros (strict=False)
+    x, v = t64([0.3, -1.2, 2.0]), t64([1.0, 0.5, -2.0])
+    f = lambda t: (mg.sin(t) * t).sum() * t  # noqa: E731
+    s = lambda t: (mg.sin(t) * t * t).sum()  # noqa: E731
+    calls = {"vjp": lambda: AF.vjp(f, x, v)[1], "jvp": lambda: AF.jvp(f, x, v)[1],
+             "jacobian": lambda: AF.jacobian(f, x), "hessian": lambda: AF.hessian(s, x),
+             "vhp": lambda: AF.vhp(s, x, v)[1], "hvp": lambda: AF.hvp(s, x, v)[1]}
+    expected = calls[name]()
+    with mg.no_grad():
+        got = calls[name]()
+    assert not got.requires_grad and np.abs(expected.numpy()).max() > 0.1
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_forward_mode_with_an_integer_output_gives_integer_zeros_for_it():
+    # as torch's jvp / jacobian(strategy="forward-mode"); the dummy u of the double vjp used to be made for the
+    # integer output too and failed with "only floating-point tensors can require grad"
+    x, v = t64([0.3, -1.2, 2.0]), t64([1.0, 0.5, -2.0])
+    f = lambda t: (t * 2, (t > 0).long())  # noqa: E731
+    (y, flags), (jv, jflags) = AF.jvp(f, x, v)
+    np.testing.assert_array_equal(jv.numpy(), 2 * v.numpy())
+    assert jflags.dtype == np.int64 and np.array_equal(jflags.numpy(), [0, 0, 0])
+    J, Jflags = AF.jacobian(f, x, strategy="forward-mode")
+    np.testing.assert_array_equal(J.numpy(), 2 * np.eye(3))
+    assert Jflags.dtype == np.int64 and Jflags.shape == (3, 3) and not Jflags.numpy().any()
+
+
+def test_a_tensor_given_twice_with_create_graph_gets_each_positions_partial_derivative():
+    # with create_graph the inputs themselves were differentiated: a tensor passed as both inputs got the sum of
+    # both partials in each block (d(a*b)/da came out as 2x, not x). torch's blocks are per position
+    x, v = t64([0.3, -0.7, 1.1], requires_grad=True), t64([1.0, 2.0, 3.0])
+    f = lambda a, b: a * b * b  # noqa: E731
+    xs = x.numpy()
+    J = AF.jacobian(f, (x, x), create_graph=True)
+    np.testing.assert_allclose(J[0].numpy(), np.diag(xs ** 2))
+    np.testing.assert_allclose(J[1].numpy(), np.diag(2 * xs * xs))
+    _, jv = AF.jvp(f, (x, x), (v, t64(np.zeros(3))), create_graph=True)
+    np.testing.assert_allclose(jv.numpy(), xs ** 2 * v.numpy())
+    _, (ga, gb) = AF.vjp(f, (x, x), v, create_graph=True)
+    np.testing.assert_allclose(ga.numpy(), xs ** 2 * v.numpy())
+    np.testing.assert_allclose(gb.numpy(), 2 * xs * xs * v.numpy())
+    H = AF.hessian(lambda a, b: (a * b * b).sum(), (x, x), create_graph=True)
+    np.testing.assert_allclose(H[0][0].numpy(), np.zeros((3, 3)))
+    np.testing.assert_allclose(H[0][1].numpy(), np.diag(2 * xs))
+    (d,) = mg.grad(J[0].sum(), [x])   # still differentiable in x, through both positions
+    np.testing.assert_allclose(d.numpy(), 2 * xs)
