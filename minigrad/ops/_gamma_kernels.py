@@ -182,8 +182,9 @@ def hurwitz_zeta(s, q):
     at q = 0, -1, -2, ..., NaN for s < 1, for q < 0 with s not an integer, and for q = +inf."""
     xp = get_array_module(s)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        pole = (s == 1.0) | ((q <= 0.0) & (q == xp.floor(q)))
         bad = (s < 1.0) | xp.isnan(s) | xp.isnan(q) | ((q < 0.0) & (s != xp.floor(s))) | (q == xp.inf)
+        # s < 1 is NaN before q's poles are looked at (Cephes' order, torch's): zeta(0.5, 0) is NaN, not inf
+        pole = (s == 1.0) | ((q <= 0.0) & (q == xp.floor(q)) & ~bad)
         ok = ~(pole | bad)
         s0 = xp.where(ok, s, 2.0)
         q0 = xp.where(ok, q, 1.0)

@@ -151,6 +151,14 @@ def test_zeta_matches_torch():
     _close(mg.special.zeta(es, eq), torch.special.zeta(_t(es), _t(eq)))
 
 
+def test_zeta_of_s_below_1_is_nan_even_at_the_poles_of_q_as_torch():
+    # s < 1 is outside zeta's domain whatever q is; at q = 0, -1, -2 the pole's inf was returned instead of NaN
+    S, Q = np.meshgrid(np.array([-2.0, -1.0, 0.0, 0.5, 0.99, 1.0, 2.0]), np.array([-2.0, -1.0, 0.0, -0.5, 0.5]))
+    ours = mg.special.zeta(_m(S), _m(Q)).numpy()
+    _close(ours, torch.special.zeta(_t(S), _t(Q)))
+    assert np.isnan(ours[S < 1]).all() and np.isposinf(ours[(S >= 1) & (Q <= 0) & (Q == np.floor(Q))]).all()
+
+
 def test_zeta_gradient_is_taken_for_q_only_as_torch():
     s, q = RNG.uniform(1.5, 4.0, (3, 4)), RNG.uniform(0.5, 3.0, (4,))
     qm, qt = _m(q, True), _t(q).requires_grad_()
