@@ -167,19 +167,27 @@ def solve(a, b, *, left=True):
         if vector:   # torch reads it as a column too, and refuses it
             raise ValueError(f"linalg.solve: B of shape {tuple(b.shape)} is read as a vector (a column), which cannot "
                              f"be the right side of X A = B (left=False); A has shape {tuple(a.shape)}")
-        return _swap_last_tensor(solve(_swap_last_tensor(a), _swap_last_tensor(b)))
+        if b.ndim < 2 or b.shape[-1] != a.shape[-1]:
+            raise ValueError(f"linalg.solve: B must have {a.shape[-1]} columns to match A in X A = B (left=False), "
+                             f"got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+        # B^T is solved as a matrix: the vector reading (B^T of A's batch shape plus n) is the left=True rule only
+        return _swap_last_tensor(_solve_matrices(_swap_last_tensor(a), _swap_last_tensor(b), a, b))
     n = a.shape[-1]
     bb = reshape(b, b.shape + (1,)) if vector else b
     if bb.ndim < 2 or bb.shape[-2] != n:
         raise ValueError(f"linalg.solve: B must have {n} rows to match A, got shapes {tuple(a.shape)} and "
                          f"{tuple(b.shape)}")
-    try:
-        np.broadcast_shapes(a.shape[:-2], bb.shape[:-2])
-    except ValueError:
-        raise ValueError(f"linalg.solve: batch dims do not broadcast: shapes {tuple(a.shape)} and "
-                         f"{tuple(b.shape)}") from None
-    x = Solve.apply(a, bb)
+    x = _solve_matrices(a, bb, a, b)
     return reshape(x, x.shape[:-1]) if vector else x
+
+
+def _solve_matrices(a, b, given_a, given_b):
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"linalg.solve: batch dims do not broadcast: shapes {tuple(given_a.shape)} and "
+                         f"{tuple(given_b.shape)}") from None
+    return Solve.apply(a, b)
 
 
 def _swap_last_tensor(t):

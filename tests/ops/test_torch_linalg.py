@@ -93,6 +93,10 @@ def test_solve_matches_torch_with_vectors_and_broadcast_batches(a_shape, b_shape
 def test_solve_from_the_right_matches_torch():
     agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
           well(2, 3, 3), RNG.standard_normal((2, 4, 3)))
+    agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
+          well(2, 3, 3), RNG.standard_normal((2, 3)).reshape(2, 1, 3))
+    agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
+          well(3, 3), RNG.standard_normal((2, 4, 3)))
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
@@ -470,6 +474,11 @@ def test_tensor_methods_for_products_match_torch():
                                                                  r"vector"),
     (lambda: mg.linalg.solve_ex(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((2, 3)), left=False),
      r"^linalg\.solve: B of shape \(2, 3\) is read as a vector"),
+    # B (3, 2) has 2 columns, not A's 3: its transpose (2, 3) was read as A's batch of vectors, giving (3, 2)
+    (lambda: mg.linalg.solve(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((3, 2)), left=False),
+     r"^linalg\.solve: B must have 3 columns to match A in X A = B \(left=False\), got shapes \(2, 3, 3\) and "
+     r"\(3, 2\)$"),
+    (lambda: mg.linalg.solve(mg.eye(3), mg.ones((3, 2)), left=False), r"^linalg\.solve: B must have 3 columns"),
 ])
 def test_shape_and_value_errors_name_the_op_and_shapes(call, message):
     with pytest.raises(ValueError, match=message):
