@@ -238,12 +238,16 @@ def cond(A, p=None):  # noqa: N803
         raise ValueError(f"{name} got an invalid norm type: {p!r}")
     if a.ndim < 2:
         raise ValueError(f"{name}: A must have at least 2 dimensions, got shape {tuple(a.shape)}")
+    if p in (None, 2, -2) and 0 in a.shape[-2:]:
+        return _empty_cond(a)
     if p in (None, 2, -2):
         s = svdvals(a)
         return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
     if a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{name}(ord={p}): A must be batches of square matrices, but they are {a.shape[-2]} by "
                          f"{a.shape[-1]} matrices")
+    if a.shape[-1] == 0:
+        return _empty_cond(a)
     if p == "nuc":
         s = svdvals(a)
         return _sum(s, -1) * _sum(1.0 / s, -1)
@@ -253,6 +257,11 @@ def cond(A, p=None):  # noqa: N803
         return matrix_norm(a, p) * matrix_norm(inv(a), p)
     value = matrix_norm(a, p) * matrix_norm(inv(_failed_as_identity(a, good)), p)
     return where(as_tensor(good, like=value), value, float("inf"))
+
+
+def _empty_cond(a):
+    """torch's condition number of empty matrices: 0, a constant (its SVD has no s_min to index; A^{-1} is empty)."""
+    return Tensor(get_array_module(a.data).zeros(a.shape[:-2], dtype=a.dtype))
 
 
 def vecdot(x, y, *, dim=-1):

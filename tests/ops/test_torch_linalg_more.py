@@ -305,6 +305,19 @@ def test_cond_from_norms_matches_torch_values(p):
     same(mg.linalg.cond(sing, p), torch.linalg.cond(torch.tensor(sing.numpy()), p))       # inf, as torch
 
 
+@pytest.mark.parametrize("p", [None, 2, -2, "nuc", "fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3), (2, 3, 0)])
+def test_cond_of_empty_matrices_is_0_as_torch(p, shape):
+    # the s_max / s_min of no singular values indexed past the end: IndexError (torch: 0 for each empty matrix)
+    x, tx = pair(np.zeros(shape), requires_grad=False)
+    if p in (None, 2, -2) or shape[-1] == shape[-2]:
+        same(mg.linalg.cond(x, p), torch.linalg.cond(tx, p))
+    else:
+        with pytest.raises(ValueError, match=rf"^linalg\.cond\(ord={p}\): A must be batches of square matrices, "
+                                             rf"but they are {shape[-2]} by {shape[-1]} matrices$"):
+            mg.linalg.cond(x, p)
+
+
 def test_vecdot_and_linalg_diagonal_match_torch():
     agree(mg.linalg.vecdot, torch.linalg.vecdot, RNG.standard_normal((2, 3)), RNG.standard_normal(3))
     agree(lambda x, y: mg.linalg.vecdot(x, y, dim=0), lambda x, y: torch.linalg.vecdot(x, y, dim=0),
