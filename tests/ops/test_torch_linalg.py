@@ -71,6 +71,32 @@ def test_det_slogdet_logdet_inv_match_torch(shape):
     agree(lambda t: t.inverse(), lambda t: t.inverse(), a)
 
 
+SINGULAR = [np.array([[1.0, 2.0], [2.0, 4.0]]), np.arange(1.0, 10.0).reshape(3, 3), np.outer([1.0, 2, 3], [4.0, 5, 6]),
+            np.zeros((3, 3)), np.zeros((1, 1)),
+            np.stack([np.arange(1.0, 10.0).reshape(3, 3), np.eye(3) + 0.1])]   # one singular, one regular
+
+
+@pytest.mark.parametrize("a", SINGULAR)
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate(a):
+    # the backward computed inv(A) and raised "Inv: Singular matrix"; det is a polynomial, its gradient adj(A)^T
+    x = mg.tensor(a, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(mg.linalg.det, (x,)) and mg.gradgradcheck(mg.linalg.det, (x,))
+    tx = torch.tensor(a, requires_grad=True)   # torch's first-order backward gives 0 here: its recorded one is right
+    (expected,) = torch.autograd.grad(torch.linalg.det(tx).sum(), [tx], create_graph=True)
+    (ours,) = mg.grad(mg.linalg.det(x).sum(), [x])
+    np.testing.assert_allclose(ours.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_det_gradient_of_a_singular_2_by_2_is_its_cofactor_matrix():
+    x = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype="float64", requires_grad=True)
+    mg.linalg.det(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-14, atol=1e-14)
+    x32 = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype="float32", requires_grad=True)
+    mg.linalg.det(x32).backward()
+    assert x32.grad.dtype == np.float32
+    np.testing.assert_allclose(x32.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-6, atol=1e-6)
+
+
 def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
     a = well(2, 3, 3)
     a[0, 0] *= -1.0            # det < 0
