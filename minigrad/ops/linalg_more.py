@@ -302,15 +302,12 @@ def torch_svd(A, some=True, compute_uv=True):  # noqa: N803
 
 def torch_qr(A, some=True):  # noqa: N803
     """``torch.qr`` (and ``Tensor.qr``), deprecated in torch: ``linalg.qr`` with mode 'reduced' (``some=True``) or
-    'complete'; 'complete' is only supported where it equals 'reduced' (m <= n)."""
+    'complete'."""
     some = check_flag("qr", "some", some)
     a = as_floating(A)
     if a.ndim < 2:
         raise ValueError(f"qr: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
-    if not some and a.shape[-2] > a.shape[-1]:
-        raise ValueError(f"qr: some=False (mode='complete') is only supported for m <= n, where it is the reduced QR; "
-                         f"got shape {tuple(a.shape)}")
-    return TorchQRResult(*QR.apply(a))
+    return TorchQRResult(*QR.apply(a, mode="reduced" if some else "complete"))
 
 
 def ger(a, b):
