@@ -318,6 +318,30 @@ def test_cond_of_empty_matrices_is_0_as_torch(p, shape):
             mg.linalg.cond(x, p)
 
 
+@pytest.mark.parametrize("shape, N", [((2, 4), None), ((3,), 5), ((2, 1, 3), 2), ((), 3), ((2, 0), 2)])
+def test_linalg_vander_matches_torch(shape, N):
+    # minigrad.linalg had no vander (only the 1-D, decreasing minigrad.vander)
+    a = RNG.standard_normal(shape)
+    a.flat[:1] = 0.0   # x = 0: the x^0 column has no gradient, the running product keeps x^1's exact
+    agree(lambda t: mg.linalg.vander(t, N=N), lambda t: torch.linalg.vander(t, N=N), a)
+    x = mg.tensor(a, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(lambda t: mg.linalg.vander(t, N=N), (x,))
+    assert mg.linalg.vander(mg.tensor(a.astype(np.float32)), N=N).dtype == np.float32
+
+
+def test_linalg_vander_of_integers_and_bad_arguments_as_torch():
+    same(mg.linalg.vander(mg.tensor([1, 2, 3])), torch.linalg.vander(torch.tensor([1, 2, 3])))   # int64
+    for bad in (lambda L: L.linalg.vander(L.ones(3), N=1), lambda L: L.linalg.vander(L.tensor(2.0))):
+        with pytest.raises(RuntimeError, match="N must be greater than 1"):
+            bad(torch)
+        with pytest.raises(ValueError, match=r"^linalg\.vander: N must be an int greater than 1, got N=1 "):
+            bad(mg)
+    with pytest.raises(TypeError, match=r"^linalg\.vander: expects a floating or integer tensor, got dtype bool$"):
+        mg.linalg.vander(mg.tensor([True, False]))
+    with pytest.raises(TypeError):   # N is keyword-only, as torch's
+        mg.linalg.vander(mg.ones(3), 3)
+
+
 def test_vecdot_and_linalg_diagonal_match_torch():
     agree(mg.linalg.vecdot, torch.linalg.vecdot, RNG.standard_normal((2, 3)), RNG.standard_normal(3))
     agree(lambda x, y: mg.linalg.vecdot(x, y, dim=0), lambda x, y: torch.linalg.vecdot(x, y, dim=0),
