@@ -67,9 +67,6 @@ def _check_p(p):
     if isinstance(p, str):
         if p == "fro":
             return 2.0
-        if p == "nuc":
-            raise ValueError("norm: p='nuc' (the nuclear norm, a matrix norm) is not supported; "
-                             "norm computes vector p-norms (use minigrad.linalg.matrix_norm(x, 'nuc'))")
         raise ValueError(f"norm: p must be a number (inf, -inf, 0 and negative p included) or 'fro', got p={p!r}")
     if isinstance(p, (bool, np.bool_)) or not is_real(p) or isinstance(p, Tensor):
         raise TypeError(f"norm: p must be a number (inf, -inf, 0 and negative p included) or 'fro', "
@@ -84,12 +81,17 @@ def norm(x, p=2, dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm of ``x`` over ``dim`` (every dim when None), as ``torch.norm(x, p, dim, keepdim)``.
 
     p: a number, inf (the largest |x|), -inf (the smallest |x|) or 'fro' (the same as 2); 0 counts the nonzero
-    entries, a negative p is (sum |x|^p)^(1/p) (0 on a slice holding a zero). The gradient is PyTorch's: 0 on an
+    entries, a negative p is (sum |x|^p)^(1/p) (0 on a slice holding a zero). 'nuc' is torch's one matrix norm here,
+    ``linalg.matrix_norm(x, 'nuc', dim)`` (dim: two dims; None: x must be 2-D). The gradient is PyTorch's: 0 on an
     all-zero slice (for p = 2 too), sign(x) for p = 1, shared by tied extrema for +-inf, 0 for p = 0, and 0 on a
     slice holding a zero for p < 0. Integers are reduced in the default float dtype (PyTorch refuses them).
     ``dtype``: x is cast to it first (a floating dtype x widens into), as torch's.
     Only PyTorch's spelling: NumPy's ``linalg.norm(x, ord, axis)`` reads a 2-D ``axis`` as a matrix norm.
     """
+    if isinstance(p, str) and p == "nuc":   # torch's one matrix norm here: over dim, which must name two dims
+        from minigrad.ops.linalg_norms import matrix_norm   # it imports this module
+        x = as_tensor(x)
+        return matrix_norm(x, "nuc", tuple(range(x.ndim)) if dim is None else dim, keepdim, dtype=dtype)
     p = _check_p(p)
     x = as_floating(widened("norm", x, dtype))
     axis, keepdims = torch_axis("norm", x, None, None, dim, keepdim) if dim is not None else (None, keepdim)

@@ -298,7 +298,6 @@ def test_norm_of_ties_shares_like_torch_for_inf():
 @pytest.mark.parametrize("p, error, message", [
     (float("nan"), ValueError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', "
                                r"got p=nan$"),
-    ("nuc", ValueError, r"^norm: p='nuc' \(the nuclear norm, a matrix norm\) is not supported"),
     ("l2", ValueError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', got p='l2'$"),
     (True, TypeError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', "
                       r"got p=True \(bool\)$"),
@@ -308,6 +307,23 @@ def test_norm_of_ties_shares_like_torch_for_inf():
 def test_norm_refuses_bad_p(p, error, message):
     with pytest.raises(error, match=message):
         mg.tensor(X).norm(p=p)
+
+
+def test_norm_nuc_is_the_nuclear_matrix_norm_as_torch():
+    # torch.norm(x, 'nuc') is linalg.matrix_norm(x, 'nuc', dim); minigrad.norm refused 'nuc'
+    a = RNG.standard_normal((2, 3, 4))
+    for args in [((1, 2), False), ((0, 2), True), ((2, 0), False)]:
+        x, tx = pair(a)
+        ours, theirs = x.norm("nuc", *args), torch.norm(tx, "nuc", *args)
+        same(ours, theirs)
+        backward_both(ours, theirs, x, tx)
+    same(mg.norm(mg.tensor(a[0], dtype="float64"), "nuc"), torch.norm(torch.tensor(a[0]), "nuc"))
+    same(mg.norm(mg.tensor(a[0], dtype="float32"), "nuc", dtype=mg.float64),
+         torch.norm(torch.tensor(a[0], dtype=torch.float32), "nuc", dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"^linalg\.matrix_norm: dim must be two different dims, got dim=\(0, 1, 2\)$"):
+        mg.norm(mg.tensor(a), "nuc")
+    with pytest.raises(RuntimeError, match="dim must be a 2-tuple"):
+        torch.norm(torch.tensor(a), "nuc")
 
 
 ZEROS_INSIDE = np.array([[[1.0, 0.0, -2.0, 0.5], [3.0, 4.0, -0.5, 2.0], [0.0, 0.0, 0.0, 0.0]],
