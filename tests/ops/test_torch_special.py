@@ -5,6 +5,7 @@ Values at the poles, infinities, NaN and negative arguments, float64 values over
 to float32 rounding (float32 kept), gradients against torch's, the errors torch raises, the deliberate
 differences (docs/autodiff.md, section 15), and that none of these kernels needs SciPy.
 """
+import json
 import subprocess
 import sys
 
@@ -149,6 +150,34 @@ def test_zeta_matches_torch():
     es = np.array([1.0, 0.5, 2.0, 2.0, 2.0, 3.0, 2.5, INF, 2.0, NAN, 2.0])
     eq = np.array([1.0, 1.0, 0.0, -1.0, -1.5, -1.5, -1.5, 1.0, INF, 1.0, NAN])
     _close(mg.special.zeta(es, eq), torch.special.zeta(_t(es), _t(eq)))
+
+
+def test_zeta_and_polygamma_far_below_0_and_at_a_huge_s_are_fast_and_exact():
+    # zeta summed q's -q terms up to the Euler-Maclaurin range one array pass each: polygamma(1, -1e6 - 0.5) took
+    # 6 s and -1e10 hours, as did zeta(s, q) for s = 1e6 (s terms); a 1 s limit in a subprocess catches a hang
+    code = ("import json, time, minigrad as mg\n"
+            "t = time.perf_counter()\n"
+            "x = mg.tensor([-1e10 - 0.25, -1e6 - 0.5, -1e15 - 0.5], dtype='float64')\n"
+            "y = [mg.special.polygamma(n, x).numpy().tolist() for n in (1, 3)]\n"
+            "z = mg.special.zeta(mg.tensor([1e6, 1e6, 1e300], dtype='float64'),"
+            " mg.tensor([1.0, 2.5, 0.7], dtype='float64')).numpy().tolist()\n"
+            "print(json.dumps([time.perf_counter() - t, y, z]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    seconds, (y1, y3), z = json.loads(out)
+    assert seconds < 1.0
+    # the reflection, with SciPy at 1 - x > 0: polygamma(1, x) = pi^2 / sin^2(pi x) - polygamma(1, 1 - x), and
+    # polygamma(3, x) = 2 pi^4 - polygamma(3, 1 - x) at a half-integer x
+    far = np.array([-1e10 - 0.25, -1e6 - 0.5, -1e15 - 0.5])
+    np.testing.assert_allclose(y1, np.pi ** 2 / np.sin(np.pi * np.array([0.25, 0.5, 0.5])) ** 2
+                               - sp.polygamma(1, 1.0 - far), rtol=1e-13)
+    np.testing.assert_allclose(y3[1:], 2 * np.pi ** 4 - sp.polygamma(3, 1.0 - far[1:]), rtol=1e-13)
+    assert z == [1.0, 0.0, float("inf")]
+    q = np.array([-30.1, -31.25, -45.3, -123.7, -29.9, -12.25, -30.7])   # both sides of where reflection starts
+    for n in (1, 2, 3, 4):
+        _close(mg.special.polygamma(n, _m(q)), torch.special.polygamma(n, _t(q)), rtol=1e-11)
+    for s_ in (2.0, 3.0, 6.0):
+        _close(mg.special.zeta(_m(np.full_like(q, s_)), _m(q)), torch.special.zeta(_t(np.full_like(q, s_)), _t(q)),
+               rtol=1e-12)
 
 
 def test_zeta_of_s_below_1_is_nan_even_at_the_poles_of_q_as_torch():
