@@ -210,10 +210,10 @@ def _hurwitz_zeta_far_below_0(xp, s, q):
 
 
 def _hurwitz_zeta_from_above(xp, s0, q0):
-    """zeta(s0, q0) for s0 > 1 (inf included) and q0 > _REFLECT_BELOW: a direct sum up to a >= s0 + 26 (and >= 10), where the
-    Euler-Maclaurin terms fall like (s + 2j)/(2 pi a), then its tail. An element whose next term and the tail after
-    it are below the rounding of its sum stops there (a large s converges in a few terms, where reaching
-    a >= s + 26 would take s terms)."""
+    """zeta(s0, q0) for s0 > 1 (inf included) and q0 > _REFLECT_BELOW: a direct sum up to a >= s0 + 26 (and
+    >= 10), where the Euler-Maclaurin terms fall like (s + 2j)/(2 pi a), then its tail. An element whose next
+    term and the tail after it are below the rounding of its sum stops there (a large s converges in a few
+    terms, where reaching a >= s + 26 would take s terms)."""
     total = xp.zeros_like(s0)
     threshold = xp.maximum(xp.where(xp.isinf(s0), 10.0, s0) + 26.0, 10.0)
     count = int(math.ceil(float(xp.max(threshold - q0)))) if s0.size else 0

@@ -223,8 +223,9 @@ def renorm(x, p, dim, maxnorm):
 
 def dist(x, other, p=2):
     """``torch.dist``: the p-norm of x - other (broadcast) over every entry, a 0-d tensor; p = 0 counts the
-    differing entries, inf is the largest |difference|, a negative p is ``norm``'s (0 when any entry is equal).   dL/dx = norm's gradient at x - other (0 where the
-    difference is all zero); dL/dother = its negative, summed back to other's shape."""
+    differing entries, inf is the largest |difference|, a negative p is ``norm``'s (0 when an entry is equal).
+    dL/dx = norm's gradient at x - other (0 where the difference is all zero); dL/dother = its negative, summed
+    back to other's shape."""
     x, other = operands("dist", x, other)
     p = python_real("dist", "p", p)
     if math.isnan(p):

@@ -323,7 +323,8 @@ def test_norm_nuc_is_the_nuclear_matrix_norm_as_torch():
     same(mg.norm(mg.tensor(a[0], dtype="float64"), "nuc"), torch.norm(torch.tensor(a[0]), "nuc"))
     same(mg.norm(mg.tensor(a[0], dtype="float32"), "nuc", dtype=mg.float64),
          torch.norm(torch.tensor(a[0], dtype=torch.float32), "nuc", dtype=torch.float64))
-    with pytest.raises(ValueError, match=r"^linalg\.matrix_norm: dim must be two different dims, got dim=\(0, 1, 2\)$"):
+    with pytest.raises(ValueError,
+                       match=r"^linalg\.matrix_norm: dim must be two different dims, got dim=\(0, 1, 2\)$"):
         mg.norm(mg.tensor(a), "nuc")
     with pytest.raises(RuntimeError, match="dim must be a 2-tuple"):
         torch.norm(torch.tensor(a), "nuc")
@@ -368,7 +369,8 @@ def test_norm_of_negative_order_passes_gradcheck_and_gradgradcheck(p):
 
 @pytest.mark.parametrize("p", [-1, -0.5, -INF])
 def test_norm_of_negative_order_refuses_an_empty_dim_as_torch(p):
-    with pytest.raises(ValueError, match=rf"^norm: p={float(p)} has no value over an empty dim \(tensor of shape \(0, 3\)\)"):
+    with pytest.raises(ValueError, match=rf"^norm: p={float(p)} has no value over an empty dim "
+                                         r"\(tensor of shape \(0, 3\)\)"):
         mg.norm(mg.zeros((0, 3)), p, dim=0)
     with pytest.raises(ValueError, match=r"^norm: p=.* has no value over an empty dim"):
         mg.norm(mg.zeros((0, 3)), p)

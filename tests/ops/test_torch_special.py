@@ -293,6 +293,24 @@ def test_log_ndtr_gradient_in_the_far_left_tail():
     agree(mg.special.log_ndtr, torch.special.log_ndtr, [x], tol=dict(rtol=1e-11, atol=0))
 
 
+def test_erfcx_gradient_for_large_x_is_its_asymptotic_series():
+    # 2 x erfcx(x) - 2/sqrt(pi) cancels: at x = 1e8 it gave -4.4e-16 (torch's 0), the derivative being -5.6e-17;
+    # the reference is that series, -(1/sqrt(pi)) x^-2 (1 - 3/2 x^-2 + 15/4 x^-4), a 1e-17 relative truncation here
+    x = np.array([1e3, 1e4, 1e6, 1e8, 1e20, 1e200])
+    reference = -(1.0 - 1.5 / x ** 2 + 3.75 / x ** 4) / (np.sqrt(np.pi) * x ** 2)
+    t = _m(x, requires_grad=True)
+    mg.special.erfcx(t).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), reference, rtol=1e-14, atol=0)
+    t32 = mg.tensor(x[:4], dtype="float32", requires_grad=True)   # float32 cancels from x = 10 on
+    mg.special.erfcx(t32).sum().backward()
+    assert t32.grad.dtype == np.float32
+    np.testing.assert_allclose(t32.grad.numpy(), reference[:4], rtol=2e-7)
+    # the switch keeps the gradient continuous, and every order exact
+    near = _m(np.array([63.9, 64.1, 9.9, 10.1, 1.0, -3.0]), requires_grad=True)
+    assert mg.gradcheck(mg.special.erfcx, (near,)) and mg.gradgradcheck(mg.special.erfcx, (near,))
+    agree(mg.special.erfcx, torch.special.erfcx, [np.array([-3.0, 0.5, 2.0, 5.0])], tol=dict(rtol=1e-12, atol=0))
+
+
 def test_entropy_terms_match_torch():
     x = np.array([0.0, -1.0, 1.0, INF, NAN, 0.5, 1e-300, 3.0])
     _close(mg.special.entr(x), torch.special.entr(_t(x)))
