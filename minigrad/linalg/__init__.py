@@ -18,11 +18,11 @@ from minigrad.ops.linalg import matmul
 from minigrad.ops.linalg_householder import householder_product
 from minigrad.ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve
 from minigrad.ops.linalg_more import (cholesky_ex, cond, diagonal, inv_ex, lstsq, solve_ex, tensorinv, tensorsolve,
-                                      vecdot)
+                                      vander, vecdot)
 from minigrad.ops.linalg_triangular import solve_triangular
 from minigrad.ops.matrix_exp import matrix_exp
 
 __all__ = ["cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power",
            "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vector_norm",
            "cholesky_ex", "cond", "diagonal", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
-           "matrix_exp", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve", "vecdot", "householder_product"]
+           "matrix_exp", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve", "vander", "vecdot", "householder_product"]

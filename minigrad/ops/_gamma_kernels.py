@@ -177,35 +177,69 @@ def digamma(x):
 
 
 # -------------------------------------------------------------------------------------------------- zeta
+_REFLECT_BELOW = -30.0   # q below this is reflected: shifting it up to the Euler-Maclaurin range takes -q terms
+_CHECK_SUM_EVERY = 8     # iterations of the direct sum between checks that some element still needs terms
+
+
 def hurwitz_zeta(s, q):
     """zeta(s, q) = sum_k (q + k)^-s, for float64 arrays of one shape, with torch's domain: inf at s = 1 and
     at q = 0, -1, -2, ..., NaN for s < 1, for q < 0 with s not an integer, and for q = +inf."""
     xp = get_array_module(s)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        pole = (s == 1.0) | ((q <= 0.0) & (q == xp.floor(q)))
         bad = (s < 1.0) | xp.isnan(s) | xp.isnan(q) | ((q < 0.0) & (s != xp.floor(s))) | (q == xp.inf)
+        # s < 1 is NaN before q's poles are looked at (Cephes' order, torch's): zeta(0.5, 0) is NaN, not inf
+        pole = (s == 1.0) | ((q <= 0.0) & (q == xp.floor(q)) & ~bad)
         ok = ~(pole | bad)
+        reflect = ok & (q < _REFLECT_BELOW)
         s0 = xp.where(ok, s, 2.0)
-        q0 = xp.where(ok, q, 1.0)
-        total = xp.zeros_like(s0)
-        # Shift q up to a >= s + 26 (and >= 10), where the Euler-Maclaurin terms fall like (s + 2j)/(2 pi a).
-        threshold = xp.maximum(xp.where(xp.isinf(s0), 10.0, s0) + 26.0, 10.0)
-        count = int(math.ceil(float(xp.max(threshold - q0)))) if s0.size else 0
-        a = q0
-        for _ in range(max(count, 0)):
-            active = a < threshold
-            total = total + xp.where(active, a ** -s0, 0.0)
-            a = xp.where(active, a + 1.0, a)
-        power = a ** -s0
-        tail = a ** (1.0 - s0) / (s0 - 1.0) + 0.5 * power   # not a * power, which underflows first
-        ratio = s0 / a                      # (s)_(2j-1) / a^(2j-1), j = 1
-        series = _EULER_MACLAURIN[0] * ratio
-        for j in range(2, len(_EULER_MACLAURIN) + 1):
-            ratio = ratio * (s0 + 2 * j - 3) * (s0 + 2 * j - 2) / (a * a)
-            series = series + _EULER_MACLAURIN[j - 1] * ratio
-        # s = inf: only the terms with q + k = 1 (or below) survive, which the direct sum already holds
-        result = xp.where(xp.isinf(s0), total + power, total + tail + power * series)
+        q0 = xp.where(ok & ~reflect, q, 1.0)
+        result = _hurwitz_zeta_from_above(xp, s0, q0)
+        if bool(reflect.any()):
+            result[reflect] = _hurwitz_zeta_far_below_0(xp, s0[reflect], q[reflect])
         return xp.where(ok, result, xp.where(pole, xp.inf, xp.nan))
+
+
+def _hurwitz_zeta_far_below_0(xp, s, q):
+    """zeta(s, q) for q = -M + f (M a positive integer, 0 < f < 1) and an integer s, from zetas of positive
+    arguments only: the terms (q + k)^-s, k < M, are (-1)^s (j - f)^-s, j = 1..M, the difference of
+    zeta(s, 1 - f) and zeta(s, M + 1 - f), so zeta(s, q) = (-1)^s (zeta(s, 1 - f) - zeta(s, 1 - q)) + zeta(s, f)."""
+    f = q - xp.floor(q)
+    sign = xp.where(s % 2.0 == 0.0, 1.0, -1.0)
+    return sign * (_hurwitz_zeta_from_above(xp, s, 1.0 - f) - _hurwitz_zeta_from_above(xp, s, 1.0 - q)) \
+        + _hurwitz_zeta_from_above(xp, s, f)
+
+
+def _hurwitz_zeta_from_above(xp, s0, q0):
+    """zeta(s0, q0) for s0 > 1 (inf included) and q0 > _REFLECT_BELOW: a direct sum up to a >= s0 + 26 (and
+    >= 10), where the Euler-Maclaurin terms fall like (s + 2j)/(2 pi a), then its tail. An element whose next
+    term and the tail after it are below the rounding of its sum stops there (a large s converges in a few
+    terms, where reaching a >= s + 26 would take s terms)."""
+    total = xp.zeros_like(s0)
+    threshold = xp.maximum(xp.where(xp.isinf(s0), 10.0, s0) + 26.0, 10.0)
+    count = int(math.ceil(float(xp.max(threshold - q0)))) if s0.size else 0
+    a = q0
+    active = a < threshold
+    done = xp.zeros(s0.shape, dtype=bool)
+    eps = np.finfo(np.float64).eps
+    for i in range(max(count, 0)):
+        term = xp.where(active, a ** -s0, 0.0)
+        total = total + term
+        a = xp.where(active, a + 1.0, a)
+        # the rest, from a on, is at most a^-s + a^(1-s) / (s - 1) (0 for s = inf and a > 1)
+        small = (a > 0.0) & (a ** -s0 + a ** (1.0 - s0) / (s0 - 1.0) <= eps * xp.abs(total))
+        done = done | (active & small)
+        active = active & ~small & (a < threshold)
+        if i % _CHECK_SUM_EVERY == _CHECK_SUM_EVERY - 1 and not bool(active.any()):
+            break
+    power = a ** -s0
+    tail = a ** (1.0 - s0) / (s0 - 1.0) + 0.5 * power   # not a * power, which underflows first
+    ratio = s0 / a                      # (s)_(2j-1) / a^(2j-1), j = 1
+    series = _EULER_MACLAURIN[0] * ratio
+    for j in range(2, len(_EULER_MACLAURIN) + 1):
+        ratio = ratio * (s0 + 2 * j - 3) * (s0 + 2 * j - 2) / (a * a)
+        series = series + _EULER_MACLAURIN[j - 1] * ratio
+    # s = inf: only the terms with q + k = 1 (or below) survive, which the direct sum already holds
+    return xp.where(done | xp.isinf(s0), total + xp.where(done, 0.0, power), total + tail + power * series)
 
 
 def zeta(s, q):

@@ -1,4 +1,4 @@
-"""Matrix factorizations: ``torch.linalg.cholesky``, ``qr`` (reduced), ``eigh``, ``svd`` (reduced), ``svdvals``.
+"""Matrix factorizations: ``torch.linalg.cholesky``, ``qr``, ``eigh``, ``svd`` (reduced), ``svdvals``.
 
 One op each, batched over the leading dims by ``numpy.linalg``/``cupy.linalg``. The several outputs of
 qr, eigh and svd are kept on the node for a first-order backward; a recorded (create_graph) backward
@@ -71,30 +71,52 @@ class Cholesky(Function):
 
 
 class QR(Function):
-    """(Q, R) with A = Q R, Q (m, k) orthonormal columns, R (k, n) upper triangular, k = min(m, n).
+    """(Q, R) with A = Q R, R upper triangular: ``mode`` 'reduced' (Q (m, k) orthonormal columns, R (k, n),
+    k = min(m, n)), 'complete' (Q (m, m), R (m, n)) or 'r' (R (k, n) alone, Q an empty (0,) array, as torch's).
 
     For m >= n: with M = R G_R^T - G_Q^T Q and copyltu(M) = M's lower triangle mirrored onto the upper,
-    dL/dA = (G_Q + Q copyltu(M)) R^{-T}. (m < n is refused in backward.)
-    Shapes: (..., m, n) -> (..., m, k), (..., k, n).
+    dL/dA = (G_Q + Q copyltu(M)) R^{-T}. For m < n (torch's formula), A = [X Y], R = [R1 R2] with X = Q R1 square:
+    dL/dY = Q G_R2 and dL/dX is the square formula with G_Q + Y G_R2^T. There is none for mode 'r', nor for
+    'complete' with m > n (Q's extra columns are arbitrary), as in torch.
+    Shapes: (..., m, n) -> (..., m, k), (..., k, n) (see ``mode``).
     """
 
+    def __init__(self, mode="reduced"):
+        self.mode = mode
+
     def forward(self, a):
-        q, r = get_array_module(a).linalg.qr(a, mode="reduced")
+        xp = get_array_module(a)
+        if self.mode == "r":
+            r = xp.linalg.qr(a, mode="r") if a.ndim == 2 else xp.linalg.qr(a, mode="reduced")[1]
+            q = xp.zeros((0,), dtype=a.dtype)
+        else:
+            q, r = xp.linalg.qr(a, mode=self.mode)
         self.saved = (q, r)
         return q, r
 
     def backward(self, F, gy, a):
         m, n = a.shape[-2:]
-        if m < n:
-            raise ValueError(f"linalg.qr: the gradient is implemented for m >= n (a tall or square input), got "
-                             f"shape {tuple(a.shape)}")
+        if self.mode == "r":
+            raise ValueError(f"linalg.qr: mode='r' computes no Q, which the gradient needs (input shape "
+                             f"{tuple(a.shape)}); use mode='reduced' to differentiate, as torch")
+        if self.mode == "complete" and m > n:
+            raise ValueError(f"linalg.qr: mode='complete' has no gradient for m > n (input shape {tuple(a.shape)}): "
+                             f"Q's last m - n columns are arbitrary; use mode='reduced', as torch")
         gq, gr = gy
-        q, r = _outputs(F, self, QR, a)
-        mat = r @ _swap_last(F, gr) - _swap_last(F, gq) @ q
-        eye, strict = _masks(F, a, n)
-        low = mat * strict
-        b = gq + q @ (low + _swap_last(F, low) + mat * eye)
-        return _swap_last(F, F.apply(Solve, r, _swap_last(F, b)))
+        q, r = _outputs(F, self, QR, a, mode=self.mode)
+        if m >= n:
+            return _qr_square_or_tall_backward(F, q, r, gq, gr, n)
+        y, gr2 = a[..., m:], gr[..., m:]
+        gx = _qr_square_or_tall_backward(F, q, r[..., :m], gq + y @ _swap_last(F, gr2), gr[..., :m], m)
+        return F.concat([gx, q @ gr2], -1)
+
+
+def _qr_square_or_tall_backward(F, q, r, gq, gr, n):
+    mat = r @ _swap_last(F, gr) - _swap_last(F, gq) @ q
+    eye, strict = _masks(F, r, n)
+    low = mat * strict
+    b = gq + q @ (low + _swap_last(F, low) + mat * eye)
+    return _swap_last(F, F.apply(Solve, r, _swap_last(F, b)))
 
 
 class Eigh(Function):
@@ -196,10 +218,11 @@ def torch_cholesky(a, upper=False):
 
 
 def qr(a, mode="reduced"):
-    """``torch.linalg.qr``: ``(Q, R)``, a named tuple; only mode='reduced'. The gradient needs m >= n."""
-    if mode != "reduced":
-        raise ValueError(f"linalg.qr: only mode='reduced' is supported, got mode={mode!r}")
-    return QRResult(*QR.apply(_matrices("linalg.qr", a)))
+    """``torch.linalg.qr``: ``(Q, R)``, a named tuple; ``mode`` 'reduced' (default), 'complete' (Q square) or 'r'
+    (R alone, Q empty), as torch's. No gradient for 'r', nor for 'complete' with m > n, as torch."""
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got mode={mode!r}")
+    return QRResult(*QR.apply(_matrices("linalg.qr", a), mode=mode))
 
 
 def eigh(a, UPLO="L"):  # noqa: N803 (torch's name)

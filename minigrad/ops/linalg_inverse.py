@@ -3,8 +3,7 @@
 One op each, over batches of matrices (``numpy.linalg``/``cupy.linalg`` batch over the leading dims). Their
 derivatives are the textbook ones, written once with other ops (``Inv``, ``Solve``, matmul), so every order
 is recorded. They hold where the matrix is invertible (full rank for ``pinv``); at a singular matrix the
-forward may still have a value (det = 0) but the gradient of ``det`` calls ``inv`` and fails there (torch
-goes through an SVD instead): docs/autodiff.md, section 15.
+gradient of ``det`` (the adjugate, which exists there) goes through an SVD, as torch's.
 """
 from __future__ import annotations
 
@@ -53,7 +52,9 @@ class Inv(Function):
 
 
 class Det(Function):
-    """y = det(A).   dL/dA = g det(A) A^{-T}.   Shapes: (..., n, n) -> (...)."""
+    """y = det(A).   dL/dA = g adj(A)^T: g det(A) A^{-T} where every A of the batch is invertible, else (torch's
+    formula) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, which is the same matrix and exists
+    at a singular A too. Shapes: (..., n, n) -> (...)."""
 
     keep_output = True
 
@@ -61,8 +62,37 @@ class Det(Function):
         return get_array_module(a).linalg.det(a)
 
     def backward(self, F, gy, a):
-        scale = F.reshape(gy * F.output(self), gy.shape + (1, 1))
-        return scale * _swap_last(F, F.apply(Inv, a))
+        y = F.output(self)
+        singular = (y.data if F.recording else y) == 0
+        if not singular.any():
+            return F.reshape(gy * y, gy.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
+        xp, n = get_array_module(singular), a.shape[-1]
+        if singular.all():
+            return _adjugate_t(F, gy, a)
+        # Each matrix through its own formula: the others are swapped for constants (I; one of distinct singular
+        # values, whose SVD derivative exists), so that neither formula's failure reaches the other's gradient
+        mask = F.const(xp.reshape(singular, singular.shape + (1, 1)))
+        regular = F.where(mask, F.const(xp.eye(n, dtype=a.dtype)), a)
+        inverse_t = F.reshape(gy * y, gy.shape + (1, 1)) * _swap_last(F, F.apply(Inv, regular))
+        spread = F.const(xp.diag(xp.arange(1, n + 1, dtype=a.dtype)))
+        return F.where(mask, _adjugate_t(F, gy, F.where(mask, a, spread)), inverse_t)
+
+
+def _adjugate_t(F, gy, a):
+    """g adj(A)^T = g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, torch's formula at a
+    singular A (where det(A) A^{-T} has no value)."""
+    from minigrad.ops.linalg_decompositions import SVD   # it imports this module
+    from minigrad.ops.product import Prod
+    u, s, vh = F.apply(SVD, a, full_matrices=False)
+    raw = [t.data if F.recording else t for t in (u, s, vh)]
+    xp, n = get_array_module(raw[0]), a.shape[-1]
+    sign = F.const(xp.linalg.det(raw[0]) * xp.linalg.det(raw[2]))   # +-1, piecewise constant
+    # prod_{j != i} S_j as the product of row i of S with a 1 at j = i: prod(S) / S_i would divide by the (near) 0
+    # singular value, and lose its second derivative to rounding
+    rows = F.where(F.const(xp.eye(n, dtype=bool)), 1.0, F.reshape(s, s.shape[:-1] + (1, n)))
+    others = F.apply(Prod, rows, axis=(rows.ndim - 1,), keepdims=False)
+    scale = F.reshape(gy * sign, gy.shape + (1,)) * others
+    return (u * F.reshape(scale, scale.shape[:-1] + (1, n))) @ vh
 
 
 class SlogDet(Function):
@@ -167,19 +197,27 @@ def solve(a, b, *, left=True):
         if vector:   # torch reads it as a column too, and refuses it
             raise ValueError(f"linalg.solve: B of shape {tuple(b.shape)} is read as a vector (a column), which cannot "
                              f"be the right side of X A = B (left=False); A has shape {tuple(a.shape)}")
-        return _swap_last_tensor(solve(_swap_last_tensor(a), _swap_last_tensor(b)))
+        if b.ndim < 2 or b.shape[-1] != a.shape[-1]:
+            raise ValueError(f"linalg.solve: B must have {a.shape[-1]} columns to match A in X A = B (left=False), "
+                             f"got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+        # B^T is solved as a matrix: the vector reading (B^T of A's batch shape plus n) is the left=True rule only
+        return _swap_last_tensor(_solve_matrices(_swap_last_tensor(a), _swap_last_tensor(b), a, b))
     n = a.shape[-1]
     bb = reshape(b, b.shape + (1,)) if vector else b
     if bb.ndim < 2 or bb.shape[-2] != n:
         raise ValueError(f"linalg.solve: B must have {n} rows to match A, got shapes {tuple(a.shape)} and "
                          f"{tuple(b.shape)}")
-    try:
-        np.broadcast_shapes(a.shape[:-2], bb.shape[:-2])
-    except ValueError:
-        raise ValueError(f"linalg.solve: batch dims do not broadcast: shapes {tuple(a.shape)} and "
-                         f"{tuple(b.shape)}") from None
-    x = Solve.apply(a, bb)
+    x = _solve_matrices(a, bb, a, b)
     return reshape(x, x.shape[:-1]) if vector else x
+
+
+def _solve_matrices(a, b, given_a, given_b):
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"linalg.solve: batch dims do not broadcast: shapes {tuple(given_a.shape)} and "
+                         f"{tuple(given_b.shape)}") from None
+    return Solve.apply(a, b)
 
 
 def _swap_last_tensor(t):

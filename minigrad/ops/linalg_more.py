@@ -25,7 +25,9 @@ from minigrad.ops.linalg_norms import matrix_norm, matrix_rank
 from minigrad.ops.linalg_triangular import mT
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
-from minigrad.ops.shape import reshape, reshape_if_needed
+from minigrad.ops.broadcast import broadcast_to
+from minigrad.ops.cumulative import cumprod
+from minigrad.ops.shape import concat, reshape, reshape_if_needed
 from minigrad.ops.views import movedim
 from minigrad.scalars import is_integer
 
@@ -238,12 +240,16 @@ def cond(A, p=None):  # noqa: N803
         raise ValueError(f"{name} got an invalid norm type: {p!r}")
     if a.ndim < 2:
         raise ValueError(f"{name}: A must have at least 2 dimensions, got shape {tuple(a.shape)}")
+    if p in (None, 2, -2) and 0 in a.shape[-2:]:
+        return _empty_cond(a)
     if p in (None, 2, -2):
         s = svdvals(a)
         return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
     if a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{name}(ord={p}): A must be batches of square matrices, but they are {a.shape[-2]} by "
                          f"{a.shape[-1]} matrices")
+    if a.shape[-1] == 0:
+        return _empty_cond(a)
     if p == "nuc":
         s = svdvals(a)
         return _sum(s, -1) * _sum(1.0 / s, -1)
@@ -253,6 +259,30 @@ def cond(A, p=None):  # noqa: N803
         return matrix_norm(a, p) * matrix_norm(inv(a), p)
     value = matrix_norm(a, p) * matrix_norm(inv(_failed_as_identity(a, good)), p)
     return where(as_tensor(good, like=value), value, float("inf"))
+
+
+def _empty_cond(a):
+    """torch's condition number of empty matrices: 0, a constant (its SVD has no s_min to index; A^{-1} is empty)."""
+    return Tensor(get_array_module(a.data).zeros(a.shape[:-2], dtype=a.dtype))
+
+
+def vander(x, *, N=None):  # noqa: N803 (torch's name)
+    """``torch.linalg.vander``: the powers x^0, x^1, ..., x^(N-1) of each entry of ``x`` (..., n) as (..., n, N),
+    N = n by default (a 0-d x is one entry). A running product, as ``minigrad.vander``, so the gradient is exact at
+    x = 0. Integers stay int64 (torch's); bool is refused, as torch."""
+    x = as_tensor(x)
+    if x.dtype.kind == "b":
+        raise TypeError("linalg.vander: expects a floating or integer tensor, got dtype bool")
+    n = (x.shape[-1] if x.ndim else 1) if N is None else N
+    if isinstance(n, bool) or not is_integer(n) or n <= 1:
+        raise ValueError(f"linalg.vander: N must be an int greater than 1, got N={n!r} (input shape {tuple(x.shape)})")
+    n = int(n)
+    if x.ndim == 0:
+        x = reshape(x, (1,))
+    if x.dtype.kind in "iu" and x.dtype != np.int64:
+        x = Tensor(x.data.astype(np.int64))
+    ones = Tensor(get_array_module(x.data).ones(x.shape + (1,), dtype=x.dtype))
+    return concat([ones, cumprod(broadcast_to(reshape(x, x.shape + (1,)), x.shape + (n - 1,)), -1)], -1)
 
 
 def vecdot(x, y, *, dim=-1):
@@ -293,15 +323,12 @@ def torch_svd(A, some=True, compute_uv=True):  # noqa: N803
 
 def torch_qr(A, some=True):  # noqa: N803
     """``torch.qr`` (and ``Tensor.qr``), deprecated in torch: ``linalg.qr`` with mode 'reduced' (``some=True``) or
-    'complete'; 'complete' is only supported where it equals 'reduced' (m <= n)."""
+    'complete'."""
     some = check_flag("qr", "some", some)
     a = as_floating(A)
     if a.ndim < 2:
         raise ValueError(f"qr: expects matrices of shape (..., m, n), got shape {tuple(a.shape)}")
-    if not some and a.shape[-2] > a.shape[-1]:
-        raise ValueError(f"qr: some=False (mode='complete') is only supported for m <= n, where it is the reduced QR; "
-                         f"got shape {tuple(a.shape)}")
-    return TorchQRResult(*QR.apply(a))
+    return TorchQRResult(*QR.apply(a, mode="reduced" if some else "complete"))
 
 
 def ger(a, b):

@@ -1,6 +1,6 @@
 """``torch.linalg.vector_norm``, ``matrix_norm``, ``norm`` and ``matrix_rank``.
 
-Vector norms are ``minigrad.norm`` (p > 0, +-inf), ord = 0 (the count of nonzero entries, gradient 0) and
+Vector norms are ``minigrad.norm``: p > 0, +-inf, ord = 0 (the count of nonzero entries, gradient 0) and
 ord < 0 ((sum |x|^ord)^(1/ord), composed). Matrix norms are compositions: 'fro' a vector 2-norm over the
 two dims, 'nuc' and +-2 the sum / largest / smallest singular value (``svdvals``), +-1 and +-inf the
 largest / smallest absolute column or row sum. Their gradients are those of the ops composed.
@@ -46,30 +46,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if isinstance(ord, (bool, str)) or not is_real(ord):
         raise TypeError(f"linalg.vector_norm: ord must be a number or +-inf, got ord={ord!r}")
     ord = float(ord)
+    if math.isnan(ord):
+        raise ValueError(f"linalg.vector_norm: ord must be a number or +-inf, got ord={ord!r}")
     dims = _dims("linalg.vector_norm", x, dim)
     if dims == ():
         dims = None
     if ord < 0 or ord == math.inf:
         _refuse_empty(x, ord, dims)
-    if ord > 0 or ord == -math.inf:
-        return _vector_p_norm(x, ord, dims, keepdim)
-    if ord < 0 and x.dtype == np.float16:   # |x|^ord of small entries overflows float16: float32 inside, as torch
-        return astype(vector_norm(astype(x, np.float32), ord, dims, keepdim), np.float16)
-    xp = get_array_module(x.data)
-    axis = None if dims is None or x.ndim == 0 else dims
-    if ord == 0:   # the count of nonzeros: piecewise constant, so its gradient is 0 (and it requires grad, as torch's)
-        count = Tensor(xp.asarray((x.data != 0).sum(axis=axis, keepdims=keepdim).astype(x.dtype)))
-        if not x.requires_grad:
-            return count
-        return where(Tensor(xp.zeros(count.shape, dtype=bool)), _sum(x, axis, keepdim), count)
-    # A zero entry makes the slice's norm 0; its terms |0|^ord = inf would make the gradient inf * 0 = NaN, so
-    # they are taken at 1 and the slice's result set to 0 (gradient 0, torch's).
-    zero = x.data == 0
-    if not bool(zero.any()):
-        return _sum(_abs(x) ** ord, axis, keepdim) ** (1.0 / ord)
-    safe = where(Tensor(zero), 1.0, x)
-    has_zero = Tensor(xp.asarray(zero.any(axis=axis, keepdims=keepdim)))
-    return where(has_zero, 0.0, _sum(_abs(safe) ** ord, axis, keepdim) ** (1.0 / ord))
+    return _vector_p_norm(x, ord, dims, keepdim)
 
 
 def _refuse_empty(x, ord, dims):  # noqa: A002

@@ -2,7 +2,8 @@
 
 p = 1, inf and -inf are sums and extrema of ``abs``, whose gradients are already PyTorch's (sign(x),
 ties sharing, 0 at 0). Every other p > 0 is the ``Norm`` op, whose gradient is 0 on an all-zero
-slice, as PyTorch's (the formula x / ||x|| would be 0 / 0 there).
+slice, as PyTorch's (the formula x / ||x|| would be 0 / 0 there). p = 0 (the count of nonzeros) and p < 0
+((sum |x|^p)^(1/p)) are compositions, with torch's gradients: 0 for p = 0, and 0 on a slice holding a zero for p < 0.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from minigrad.ops._args import as_floating, check_flag, expand_reduced, normaliz
 from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import max as _max, min as _min, sum as _sum
+from minigrad.ops.selection import where
 from minigrad.scalars import is_real
 
 
@@ -61,43 +63,75 @@ class Norm(Function):
 
 
 def _check_p(p):
-    """p as a float (inf and -inf included), 'fro' as 2; anything else refused with its value."""
+    """p as a float (inf, -inf, 0 and negative p included), 'fro' as 2; anything else refused with its value."""
     if isinstance(p, str):
         if p == "fro":
             return 2.0
-        if p == "nuc":
-            raise ValueError("norm: p='nuc' (the nuclear norm, a matrix norm) is not supported; "
-                             "norm computes vector p-norms: p > 0, inf, -inf or 'fro'")
-        raise ValueError(f"norm: p must be a number > 0, inf, -inf or 'fro', got p={p!r}")
+        raise ValueError(f"norm: p must be a number (inf, -inf, 0 and negative p included) or 'fro', got p={p!r}")
     if isinstance(p, (bool, np.bool_)) or not is_real(p) or isinstance(p, Tensor):
-        raise TypeError(f"norm: p must be a number > 0, inf, -inf or 'fro', got p={p!r} ({type(p).__name__})")
+        raise TypeError(f"norm: p must be a number (inf, -inf, 0 and negative p included) or 'fro', "
+                        f"got p={p!r} ({type(p).__name__})")
     p = float(p)
-    if not (p > 0 or p == -math.inf):
-        raise ValueError(f"norm: p must be a number > 0, inf, -inf or 'fro', got p={p!r}")
+    if math.isnan(p):
+        raise ValueError(f"norm: p must be a number (inf, -inf, 0 and negative p included) or 'fro', got p={p!r}")
     return p
 
 
 def norm(x, p=2, dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm of ``x`` over ``dim`` (every dim when None), as ``torch.norm(x, p, dim, keepdim)``.
 
-    p: a number > 0, inf (the largest |x|), -inf (the smallest |x|) or 'fro' (the same as 2). The
-    gradient is PyTorch's: 0 on an all-zero slice (for p = 2 too), sign(x) for p = 1, shared by tied
-    extrema for +-inf. Integers are reduced in the default float dtype (PyTorch refuses them).
+    p: a number, inf (the largest |x|), -inf (the smallest |x|) or 'fro' (the same as 2); 0 counts the nonzero
+    entries, a negative p is (sum |x|^p)^(1/p) (0 on a slice holding a zero). 'nuc' is torch's one matrix norm here,
+    ``linalg.matrix_norm(x, 'nuc', dim)`` (dim: two dims; None: x must be 2-D). The gradient is PyTorch's: 0 on an
+    all-zero slice (for p = 2 too), sign(x) for p = 1, shared by tied extrema for +-inf, 0 for p = 0, and 0 on a
+    slice holding a zero for p < 0. Integers are reduced in the default float dtype (PyTorch refuses them).
     ``dtype``: x is cast to it first (a floating dtype x widens into), as torch's.
     Only PyTorch's spelling: NumPy's ``linalg.norm(x, ord, axis)`` reads a 2-D ``axis`` as a matrix norm.
     """
+    if isinstance(p, str) and p == "nuc":   # torch's one matrix norm here: over dim, which must name two dims
+        from minigrad.ops.linalg_norms import matrix_norm   # it imports this module
+        x = as_tensor(x)
+        return matrix_norm(x, "nuc", tuple(range(x.ndim)) if dim is None else dim, keepdim, dtype=dtype)
     p = _check_p(p)
     x = as_floating(widened("norm", x, dtype))
     axis, keepdims = torch_axis("norm", x, None, None, dim, keepdim) if dim is not None else (None, keepdim)
     keepdims = check_flag("norm", "keepdim", keepdims)
     axes = normalize_axis("norm", axis, x.ndim, x.shape)
-    if math.isinf(p):
-        if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+    if p < 0 or p == math.inf:   # a min or max (or a reciprocal sum of them): nothing has no value
+        if x.ndim and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
             raise ValueError(f"norm: p={p} has no value over an empty dim (tensor of shape {x.shape})")
+    if p == -math.inf or p == math.inf:
         return (_max if p > 0 else _min)(_abs(x), axis=axes, keepdims=keepdims)
     if p == 1.0:
         return _sum(_abs(x), axes, keepdims)
+    if p == 0.0:
+        return _count_nonzero(x, axes, keepdims)
+    if p < 0:
+        return _negative_norm(x, p, axes, keepdims)
     return Norm.apply(x, p=p, axis=axes, keepdims=keepdims)
+
+
+def _count_nonzero(x, axes, keepdims):
+    """The 0-"norm": piecewise constant, so its gradient is 0 (and it requires grad when x does, as torch's)."""
+    xp = get_array_module(x.data)
+    count = Tensor(xp.asarray((x.data != 0).sum(axis=axes, keepdims=keepdims).astype(x.dtype)))
+    if not x.requires_grad:
+        return count
+    return where(Tensor(xp.zeros(count.shape, dtype=bool)), _sum(x, axes, keepdims), count)
+
+
+def _negative_norm(x, p, axes, keepdims):
+    """(sum |x|^p)^(1/p) for p < 0. A zero entry makes its slice's norm 0; its term |0|^p = inf would make the
+    gradient inf * 0 = NaN, so zeros are taken at 1 and their slice's result set to 0 (gradient 0, torch's)."""
+    if x.dtype == np.float16:   # |x|^p of small entries overflows float16: float32 inside, as torch
+        return astype(_negative_norm(astype(x, np.float32), p, axes, keepdims), np.float16)
+    zero = x.data == 0
+    if not bool(zero.any()):
+        return _sum(_abs(x) ** p, axes, keepdims) ** (1.0 / p)
+    xp = get_array_module(x.data)
+    safe = where(Tensor(zero), 1.0, x)
+    has_zero = Tensor(xp.asarray(zero.any(axis=axes, keepdims=keepdims)))
+    return where(has_zero, 0.0, _sum(_abs(safe) ** p, axes, keepdims) ** (1.0 / p))
 
 
 def widened(name, x, dtype):

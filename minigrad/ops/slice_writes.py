@@ -223,7 +223,11 @@ def renorm(x, p, dim, maxnorm):
 
 def dist(x, other, p=2):
     """``torch.dist``: the p-norm of x - other (broadcast) over every entry, a 0-d tensor; p = 0 counts the
-    differing entries, inf is the largest |difference|.   dL/dx = norm's gradient at x - other (0 where the
-    difference is all zero); dL/dother = its negative, summed back to other's shape."""
+    differing entries, inf is the largest |difference|, a negative p is ``norm``'s (0 when an entry is equal).
+    dL/dx = norm's gradient at x - other (0 where the difference is all zero); dL/dother = its negative, summed
+    back to other's shape."""
     x, other = operands("dist", x, other)
-    return _pnorm(x - other, _p("dist", p, allow_zero=True))
+    p = python_real("dist", "p", p)
+    if math.isnan(p):
+        raise ValueError(f"dist: p must be a number (inf, -inf, 0 and negative p included), got p={p!r}")
+    return _pnorm(x - other, p)

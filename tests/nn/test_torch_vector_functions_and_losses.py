@@ -63,6 +63,15 @@ def test_normalize_matches_torch_with_zero_and_tiny_vectors(p):
            tol=dict(rtol=1e-5, atol=1e-6))
 
 
+@pytest.mark.parametrize("p", [0.0, -1.0, -2.5, -float("inf")])
+def test_normalize_takes_p_0_and_negative_p_as_torch(p):
+    # torch's normalize divides by norm(x, p) for any p; minigrad's refused p <= 0
+    x = np.random.default_rng(7).standard_normal((4, 5))
+    x[0, 2] = 0.0   # a negative p's norm is 0 there: x / eps
+    agree(lambda t: F.normalize(t, p=p), lambda t: TF.normalize(t, p=p), [x])
+    agree(lambda t: F.normalize(t, p=p, dim=0), lambda t: TF.normalize(t, p=p, dim=0), [x[1:]])
+
+
 def test_cosine_similarity_matches_torch_with_zero_and_tiny_vectors():
     x1 = _with_zero_and_tiny_rows((4, 5))
     x2 = np.random.default_rng(7).standard_normal((4, 5))
@@ -232,7 +241,8 @@ def test_kl_div_errors(call, error, message):
      "PairwiseDistance: p must be a number (inf, -inf, 0 and negative p included), got nan"),
     (lambda: nn.PairwiseDistance(eps=-1e-6), "PairwiseDistance: eps must be a non-negative number, got -1e-06"),
     (lambda: nn.PairwiseDistance(keepdim=1), "PairwiseDistance: keepdim must be a bool, got 1"),
-    (lambda: F.normalize(mg.randn(3, 2), p=-1), "normalize: p must be a positive number, got -1"),   # the layer's check
+    (lambda: F.normalize(mg.randn(3, 2), p=float("nan")),
+     "normalize: p must be a number (inf, -inf, 0 and negative p included), got nan"),   # the layer's check
     (lambda: F.pairwise_distance(mg.randn(3, 2), mg.randn(3, 2), p="2"),
      "pairwise_distance: p must be a number (inf, -inf, 0 and negative p included), got '2'"),
     (lambda: F.normalize(mg.randn(3), dim=1), "normalize: axis 1 is out of range for a tensor of shape (3,)"),

@@ -71,6 +71,32 @@ def test_det_slogdet_logdet_inv_match_torch(shape):
     agree(lambda t: t.inverse(), lambda t: t.inverse(), a)
 
 
+SINGULAR = [np.array([[1.0, 2.0], [2.0, 4.0]]), np.arange(1.0, 10.0).reshape(3, 3), np.outer([1.0, 2, 3], [4.0, 5, 6]),
+            np.zeros((3, 3)), np.zeros((1, 1)),
+            np.stack([np.arange(1.0, 10.0).reshape(3, 3), np.eye(3) + 0.1])]   # one singular, one regular
+
+
+@pytest.mark.parametrize("a", SINGULAR)
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate(a):
+    # the backward computed inv(A) and raised "Inv: Singular matrix"; det is a polynomial, its gradient adj(A)^T
+    x = mg.tensor(a, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(mg.linalg.det, (x,)) and mg.gradgradcheck(mg.linalg.det, (x,))
+    tx = torch.tensor(a, requires_grad=True)   # torch's first-order backward gives 0 here: its recorded one is right
+    (expected,) = torch.autograd.grad(torch.linalg.det(tx).sum(), [tx], create_graph=True)
+    (ours,) = mg.grad(mg.linalg.det(x).sum(), [x])
+    np.testing.assert_allclose(ours.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_det_gradient_of_a_singular_2_by_2_is_its_cofactor_matrix():
+    x = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype="float64", requires_grad=True)
+    mg.linalg.det(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-14, atol=1e-14)
+    x32 = mg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype="float32", requires_grad=True)
+    mg.linalg.det(x32).backward()
+    assert x32.grad.dtype == np.float32
+    np.testing.assert_allclose(x32.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-6, atol=1e-6)
+
+
 def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
     a = well(2, 3, 3)
     a[0, 0] *= -1.0            # det < 0
@@ -93,6 +119,10 @@ def test_solve_matches_torch_with_vectors_and_broadcast_batches(a_shape, b_shape
 def test_solve_from_the_right_matches_torch():
     agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
           well(2, 3, 3), RNG.standard_normal((2, 4, 3)))
+    agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
+          well(2, 3, 3), RNG.standard_normal((2, 3)).reshape(2, 1, 3))
+    agree(lambda a, b: mg.linalg.solve(a, b, left=False), lambda a, b: torch.linalg.solve(a, b, left=False),
+          well(3, 3), RNG.standard_normal((2, 4, 3)))
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
@@ -452,7 +482,8 @@ def test_tensor_methods_for_products_match_torch():
                                                           r"shapes \(3, 3\) and \(4, 2\)$"),
     (lambda: mg.linalg.cholesky(-mg.eye(2)), r"^Cholesky: the input is not symmetric positive-definite \(input "
                                              r"shapes \(2, 2\)\)$"),
-    (lambda: mg.linalg.qr(mg.ones((3, 4)), mode="complete"), r"^linalg\.qr: only mode='reduced' is supported"),
+    (lambda: mg.linalg.qr(mg.ones((3, 4)), mode="full"), r"^linalg\.qr: mode must be 'reduced', 'complete' or 'r', "
+                                                         r"got mode='full'$"),
     (lambda: mg.linalg.eigh(mg.eye(2), UPLO="X"), r"^linalg\.eigh: UPLO must be 'L' or 'U', got UPLO='X'$"),
     (lambda: mg.linalg.matrix_norm(mg.ones((2, 3)), 3), r"^linalg\.matrix_norm: ord must be one of 'fro', 'nuc'"),
     (lambda: mg.linalg.norm(mg.ones((3,)), "fro"), r"^linalg\.norm: ord='fro' is a matrix norm, but the input is "
@@ -470,6 +501,11 @@ def test_tensor_methods_for_products_match_torch():
                                                                  r"vector"),
     (lambda: mg.linalg.solve_ex(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((2, 3)), left=False),
      r"^linalg\.solve: B of shape \(2, 3\) is read as a vector"),
+    # B (3, 2) has 2 columns, not A's 3: its transpose (2, 3) was read as A's batch of vectors, giving (3, 2)
+    (lambda: mg.linalg.solve(mg.eye(3) + mg.ones((2, 3, 3)), mg.ones((3, 2)), left=False),
+     r"^linalg\.solve: B must have 3 columns to match A in X A = B \(left=False\), got shapes \(2, 3, 3\) and "
+     r"\(3, 2\)$"),
+    (lambda: mg.linalg.solve(mg.eye(3), mg.ones((3, 2)), left=False), r"^linalg\.solve: B must have 3 columns"),
 ])
 def test_shape_and_value_errors_name_the_op_and_shapes(call, message):
     with pytest.raises(ValueError, match=message):
@@ -496,11 +532,43 @@ def test_torch_refuses_the_same_shapes():
             bad()
 
 
-def test_qr_gradient_of_a_wide_matrix_is_refused_clearly():
-    q, r = mg.linalg.qr(mg.tensor(RNG.standard_normal((2, 4)), dtype="float64", requires_grad=True))
-    with pytest.raises(ValueError, match=r"^linalg\.qr: the gradient is implemented for m >= n \(a tall or square "
-                                         r"input\), got shape \(2, 4\)$"):
-        (q.sum() + r.sum()).backward()
+@pytest.mark.parametrize("shape", [(2, 4), (2, 3, 5), (3, 3)])
+def test_qr_of_a_wide_matrix_is_differentiable_as_torch(shape):
+    # the backward of a wide (m < n) QR raised "the gradient is implemented for m >= n"; torch differentiates it
+    a = RNG.standard_normal(shape)
+    for mode in ("reduced", "complete"):   # the same factorization for m <= n
+        agree(lambda t: mg.linalg.qr(t, mode=mode).Q, lambda t: torch.linalg.qr(t, mode=mode).Q, a)
+        agree(lambda t: mg.linalg.qr(t, mode=mode).R, lambda t: torch.linalg.qr(t, mode=mode).R, a)
+    x = mg.tensor(a, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(lambda t: mg.linalg.qr(t), (x,)) and mg.gradgradcheck(lambda t: mg.linalg.qr(t), (x,))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 2), (3, 5), (3, 3), (0, 3), (3, 0)])
+@pytest.mark.parametrize("mode", ["complete", "r"])
+def test_qr_modes_complete_and_r_match_torch(shape, mode):
+    # only mode='reduced' existed
+    x, tx = pair(RNG.standard_normal(shape), requires_grad=False)
+    ours, theirs = mg.linalg.qr(x, mode=mode), torch.linalg.qr(tx, mode=mode)
+    assert type(ours).__name__ == "qr"
+    same(ours.Q, theirs.Q)   # 'r': an empty (0,) Q, as torch's
+    same(ours.R, theirs.R)
+    if mode == "complete" and shape[-2] > shape[-1]:   # the extra columns complete an orthonormal basis
+        q = ours.Q.numpy()
+        np.testing.assert_allclose(q @ np.swapaxes(q, -1, -2), np.broadcast_to(np.eye(shape[-2]), q.shape), atol=1e-14)
+
+
+def test_qr_gradients_torch_does_not_have_are_refused_clearly():
+    x = mg.tensor(RNG.standard_normal((4, 3)), dtype="float64", requires_grad=True)
+    with pytest.raises(ValueError, match=r"^linalg\.qr: mode='r' computes no Q, which the gradient needs \(input shape "
+                                         r"\(4, 3\)\); use mode='reduced' to differentiate, as torch$"):
+        mg.linalg.qr(x, mode="r").R.sum().backward()
+    with pytest.raises(ValueError, match=r"^linalg\.qr: mode='complete' has no gradient for m > n \(input shape "
+                                         r"\(4, 3\)\)"):
+        mg.linalg.qr(x, mode="complete").R.sum().backward()
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    for mode in ("r", "complete"):
+        with pytest.raises(RuntimeError):
+            torch.linalg.qr(tx, mode=mode).R.sum().backward()
 
 
 def test_float32_stays_float32():

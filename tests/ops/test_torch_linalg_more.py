@@ -305,6 +305,43 @@ def test_cond_from_norms_matches_torch_values(p):
     same(mg.linalg.cond(sing, p), torch.linalg.cond(torch.tensor(sing.numpy()), p))       # inf, as torch
 
 
+@pytest.mark.parametrize("p", [None, 2, -2, "nuc", "fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3), (2, 3, 0)])
+def test_cond_of_empty_matrices_is_0_as_torch(p, shape):
+    # the s_max / s_min of no singular values indexed past the end: IndexError (torch: 0 for each empty matrix)
+    x, tx = pair(np.zeros(shape), requires_grad=False)
+    if p in (None, 2, -2) or shape[-1] == shape[-2]:
+        same(mg.linalg.cond(x, p), torch.linalg.cond(tx, p))
+    else:
+        with pytest.raises(ValueError, match=rf"^linalg\.cond\(ord={p}\): A must be batches of square matrices, "
+                                             rf"but they are {shape[-2]} by {shape[-1]} matrices$"):
+            mg.linalg.cond(x, p)
+
+
+@pytest.mark.parametrize("shape, N", [((2, 4), None), ((3,), 5), ((2, 1, 3), 2), ((), 3), ((2, 0), 2)])
+def test_linalg_vander_matches_torch(shape, N):
+    # minigrad.linalg had no vander (only the 1-D, decreasing minigrad.vander)
+    a = RNG.standard_normal(shape)
+    a.flat[:1] = 0.0   # x = 0: the x^0 column has no gradient, the running product keeps x^1's exact
+    agree(lambda t: mg.linalg.vander(t, N=N), lambda t: torch.linalg.vander(t, N=N), a)
+    x = mg.tensor(a, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(lambda t: mg.linalg.vander(t, N=N), (x,))
+    assert mg.linalg.vander(mg.tensor(a.astype(np.float32)), N=N).dtype == np.float32
+
+
+def test_linalg_vander_of_integers_and_bad_arguments_as_torch():
+    same(mg.linalg.vander(mg.tensor([1, 2, 3])), torch.linalg.vander(torch.tensor([1, 2, 3])))   # int64
+    for bad in (lambda L: L.linalg.vander(L.ones(3), N=1), lambda L: L.linalg.vander(L.tensor(2.0))):
+        with pytest.raises(RuntimeError, match="N must be greater than 1"):
+            bad(torch)
+        with pytest.raises(ValueError, match=r"^linalg\.vander: N must be an int greater than 1, got N=1 "):
+            bad(mg)
+    with pytest.raises(TypeError, match=r"^linalg\.vander: expects a floating or integer tensor, got dtype bool$"):
+        mg.linalg.vander(mg.tensor([True, False]))
+    with pytest.raises(TypeError):   # N is keyword-only, as torch's
+        mg.linalg.vander(mg.ones(3), 3)
+
+
 def test_vecdot_and_linalg_diagonal_match_torch():
     agree(mg.linalg.vecdot, torch.linalg.vecdot, RNG.standard_normal((2, 3)), RNG.standard_normal(3))
     agree(lambda x, y: mg.linalg.vecdot(x, y, dim=0), lambda x, y: torch.linalg.vecdot(x, y, dim=0),
@@ -350,10 +387,12 @@ def test_torch_qr_and_ger_match_torch():
     a = RNG.standard_normal((4, 3))
     agree(lambda t: mg.qr(t).R, lambda t: torch.qr(t).R, a)
     agree(lambda t: t.qr().Q, lambda t: t.qr().Q, a)
-    wide = pair(a.T.copy())     # complete = reduced for m <= n (the gradient of a wide QR is refused, as before)
+    wide = pair(a.T.copy())     # complete = reduced for m <= n
     same(mg.qr(wide[0], some=False).R, torch.qr(wide[1], some=False).R)
-    with pytest.raises(ValueError, match=r"^qr: some=False \(mode='complete'\) is only supported for m <= n"):
-        mg.qr(mg.tensor(a, dtype="float64"), some=False)
+    # some=False on a tall matrix was refused: it is linalg.qr's mode='complete' (Q square), as torch's
+    tall = pair(a, requires_grad=False)
+    for field in ("Q", "R"):
+        same(getattr(mg.qr(tall[0], some=False), field), getattr(torch.qr(tall[1], some=False), field))
     agree(mg.ger, torch.ger, RNG.standard_normal(3), RNG.standard_normal(2))
     agree(lambda x, y: x.ger(y), lambda x, y: x.ger(y), RNG.standard_normal(3), RNG.standard_normal(2))
 

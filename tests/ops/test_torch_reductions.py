@@ -296,17 +296,99 @@ def test_norm_of_ties_shares_like_torch_for_inf():
 
 
 @pytest.mark.parametrize("p, error, message", [
-    (0, ValueError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=0\.0$"),
-    (-1, ValueError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=-1\.0$"),
-    (float("nan"), ValueError, r"^norm: p must be a number > 0"),
-    ("nuc", ValueError, r"^norm: p='nuc' \(the nuclear norm, a matrix norm\) is not supported"),
-    ("l2", ValueError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p='l2'$"),
-    (True, TypeError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=True \(bool\)$"),
-    (None, TypeError, r"^norm: p must be a number > 0, inf, -inf or 'fro', got p=None \(NoneType\)$"),
+    (float("nan"), ValueError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', "
+                               r"got p=nan$"),
+    ("l2", ValueError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', got p='l2'$"),
+    (True, TypeError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', "
+                      r"got p=True \(bool\)$"),
+    (None, TypeError, r"^norm: p must be a number \(inf, -inf, 0 and negative p included\) or 'fro', "
+                      r"got p=None \(NoneType\)$"),
 ])
 def test_norm_refuses_bad_p(p, error, message):
     with pytest.raises(error, match=message):
         mg.tensor(X).norm(p=p)
+
+
+NORM_RNG = np.random.default_rng(2212)   # the norm tests' own draws: the later tests' data stay as they were
+
+
+def test_norm_nuc_is_the_nuclear_matrix_norm_as_torch():
+    # torch.norm(x, 'nuc') is linalg.matrix_norm(x, 'nuc', dim); minigrad.norm refused 'nuc'
+    a = NORM_RNG.standard_normal((2, 3, 4))
+    for args in [((1, 2), False), ((0, 2), True), ((2, 0), False)]:
+        x, tx = pair(a)
+        ours, theirs = x.norm("nuc", *args), torch.norm(tx, "nuc", *args)
+        same(ours, theirs)
+        _backward_both(ours, theirs, x, tx, rng=NORM_RNG)
+    same(mg.norm(mg.tensor(a[0], dtype="float64"), "nuc"), torch.norm(torch.tensor(a[0]), "nuc"))
+    same(mg.norm(mg.tensor(a[0], dtype="float32"), "nuc", dtype=mg.float64),
+         torch.norm(torch.tensor(a[0], dtype=torch.float32), "nuc", dtype=torch.float64))
+    with pytest.raises(ValueError,
+                       match=r"^linalg\.matrix_norm: dim must be two different dims, got dim=\(0, 1, 2\)$"):
+        mg.norm(mg.tensor(a), "nuc")
+    with pytest.raises(RuntimeError, match="dim must be a 2-tuple"):
+        torch.norm(torch.tensor(a), "nuc")
+
+
+ZEROS_INSIDE = np.array([[[1.0, 0.0, -2.0, 0.5], [3.0, 4.0, -0.5, 2.0], [0.0, 0.0, 0.0, 0.0]],
+                         [[-1.5, 2.5, 0.25, -3.0], [0.0, 1.0, -1.0, 0.0], [2.0, -2.0, 2.0, 1.0]]])
+
+
+@pytest.mark.parametrize("p", [0, -1, -2, -0.5, -INF])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (2, False), (-1, True), ((0, 2), False), ((1, 2), True)])
+def test_norm_of_order_0_and_negative_orders_matches_torch(p, dim, keepdim):
+    # torch.norm and Tensor.norm take p = 0 (the count of nonzeros) and p < 0; minigrad.norm refused p <= 0
+    for fn, tfn in [(lambda t: mg.norm(t, p, dim, keepdim), lambda t: torch.norm(t, p, dim, keepdim)),
+                    (lambda t: t.norm(p, dim, keepdim), lambda t: t.norm(p, dim, keepdim))]:
+        x, tx = pair(ZEROS_INSIDE)
+        ours, theirs = fn(x), tfn(tx)
+        same(ours, theirs)
+        assert ours.requires_grad
+        cot = NORM_RNG.standard_normal(tuple(theirs.shape))
+        (ours * mg.tensor(cot, dtype="float64")).sum().backward()
+        (theirs * torch.tensor(cot)).sum().backward()
+        expected = np.zeros(ZEROS_INSIDE.shape) if tx.grad is None else tx.grad.numpy()   # p = 0: torch gives None
+        np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12, atol=1e-14)
+        if p in (-1, -2) and dim == 2:
+            assert np.all(x.grad.numpy()[0, 0] == 0) and np.all(x.grad.numpy()[0, 1] != 0)  # a zero: slice grad 0
+
+
+@pytest.mark.parametrize("p", [-1, -2.5, -0.5])
+def test_norm_of_negative_order_passes_gradcheck_and_gradgradcheck(p):
+    x = mg.tensor(NORM_RNG.uniform(0.5, 2.0, (3, 4)) * NORM_RNG.choice([-1.0, 1.0], (3, 4)), dtype="float64",
+                  requires_grad=True)
+    assert mg.autograd.gradcheck(lambda t: mg.norm(t, p, dim=1), (x,))
+    assert mg.autograd.gradgradcheck(lambda t: mg.norm(t, p, dim=1), (x,))
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    (g,) = mg.grad(x.norm(p, dim=1).sum(), [x], create_graph=True)
+    (tg,) = torch.autograd.grad(tx.norm(p, dim=1).sum(), [tx], create_graph=True)
+    same(g, tg)
+    (h,), (th,) = mg.grad((g * g).sum(), [x]), torch.autograd.grad((tg * tg).sum(), [tx])
+    same(h, th)
+
+
+@pytest.mark.parametrize("p", [-1, -0.5, -INF])
+def test_norm_of_negative_order_refuses_an_empty_dim_as_torch(p):
+    with pytest.raises(ValueError, match=rf"^norm: p={float(p)} has no value over an empty dim "
+                                         r"\(tensor of shape \(0, 3\)\)"):
+        mg.norm(mg.zeros((0, 3)), p, dim=0)
+    with pytest.raises(ValueError, match=r"^norm: p=.* has no value over an empty dim"):
+        mg.norm(mg.zeros((0, 3)), p)
+    with pytest.raises(RuntimeError, match="does not have an identity"):
+        torch.zeros(0, 3).norm(p=p, dim=0)
+    same(mg.norm(mg.zeros((0, 3), dtype="float64"), p, dim=1), torch.zeros(0, 3, dtype=torch.float64).norm(p, dim=1))
+    same(mg.norm(mg.zeros((0, 3), dtype="float64"), 0), torch.zeros(0, 3, dtype=torch.float64).norm(0))
+
+
+def test_norm_of_order_0_and_negative_orders_keep_float32_and_float16():
+    for p in (0, -1, -INF):
+        for dtype, tdtype in (("float32", torch.float32), ("float16", torch.float16)):
+            ours = mg.norm(mg.tensor(ZEROS_INSIDE[1], dtype=dtype), p, dim=1)
+            theirs = torch.norm(torch.tensor(ZEROS_INSIDE[1], dtype=tdtype), p, dim=1)
+            assert ours.dtype == np.dtype(dtype)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-3)
+    same(mg.norm(mg.tensor(ZEROS_INSIDE[1], dtype="float32"), -2, dtype="float64"),
+         torch.norm(torch.tensor(ZEROS_INSIDE[1], dtype=torch.float32), -2, dtype=torch.float64))
 
 
 def test_norm_errors_and_dtypes():

@@ -266,5 +266,14 @@ def test_dist_with_p_zero_counts_and_has_gradient_zero():
 def test_dist_of_equal_tensors_has_gradient_zero_as_torch():
     for p in (2, 1, INF, 3.0):
         both(lambda x, y: mg.dist(x, y, p), lambda x, y: torch.dist(x, y, p), np.ones((2, 2)), np.ones((2, 2)))
-    with pytest.raises(ValueError, match="dist: p must be >= 0, got p=-1"):
-        mg.dist(T(r(2)), T(r(2)), -1)
+    with pytest.raises(ValueError, match=r"^dist: p must be a number \(inf, -inf, 0 and negative p included\), "
+                                         r"got p=nan$"):
+        mg.dist(T(r(2)), T(r(2)), float("nan"))
+
+
+def test_dist_of_negative_order_matches_torch():
+    # torch.dist takes p < 0 (vector_norm's (sum |d|^p)^(1/p), 0 when any entry is equal); minigrad refused it
+    a, b = np.array([[1.5, 3.0, -2.0], [3.0, 4.0, 0.5]]), np.ones((2, 3))
+    for p in (-1, -2.5, -INF):
+        both(lambda x, y: mg.dist(x, y, p), lambda x, y: torch.dist(x, y, p), a, b)
+        both(lambda x, y: mg.dist(x, y, p), lambda x, y: torch.dist(x, y, p), a, np.array([1.5, 0.0, 0.0]))

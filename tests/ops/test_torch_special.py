@@ -5,6 +5,7 @@ Values at the poles, infinities, NaN and negative arguments, float64 values over
 to float32 rounding (float32 kept), gradients against torch's, the errors torch raises, the deliberate
 differences (docs/autodiff.md, section 15), and that none of these kernels needs SciPy.
 """
+import json
 import subprocess
 import sys
 
@@ -151,6 +152,42 @@ def test_zeta_matches_torch():
     _close(mg.special.zeta(es, eq), torch.special.zeta(_t(es), _t(eq)))
 
 
+def test_zeta_and_polygamma_far_below_0_and_at_a_huge_s_are_fast_and_exact():
+    # zeta summed q's -q terms up to the Euler-Maclaurin range one array pass each: polygamma(1, -1e6 - 0.5) took
+    # 6 s and -1e10 hours, as did zeta(s, q) for s = 1e6 (s terms); a 1 s limit in a subprocess catches a hang
+    code = ("import json, time, minigrad as mg\n"
+            "t = time.perf_counter()\n"
+            "x = mg.tensor([-1e10 - 0.25, -1e6 - 0.5, -1e15 - 0.5], dtype='float64')\n"
+            "y = [mg.special.polygamma(n, x).numpy().tolist() for n in (1, 3)]\n"
+            "z = mg.special.zeta(mg.tensor([1e6, 1e6, 1e300], dtype='float64'),"
+            " mg.tensor([1.0, 2.5, 0.7], dtype='float64')).numpy().tolist()\n"
+            "print(json.dumps([time.perf_counter() - t, y, z]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    seconds, (y1, y3), z = json.loads(out)
+    assert seconds < 1.0
+    # the reflection, with SciPy at 1 - x > 0: polygamma(1, x) = pi^2 / sin^2(pi x) - polygamma(1, 1 - x), and
+    # polygamma(3, x) = 2 pi^4 - polygamma(3, 1 - x) at a half-integer x
+    far = np.array([-1e10 - 0.25, -1e6 - 0.5, -1e15 - 0.5])
+    np.testing.assert_allclose(y1, np.pi ** 2 / np.sin(np.pi * np.array([0.25, 0.5, 0.5])) ** 2
+                               - sp.polygamma(1, 1.0 - far), rtol=1e-13)
+    np.testing.assert_allclose(y3[1:], 2 * np.pi ** 4 - sp.polygamma(3, 1.0 - far[1:]), rtol=1e-13)
+    assert z == [1.0, 0.0, float("inf")]
+    q = np.array([-30.1, -31.25, -45.3, -123.7, -29.9, -12.25, -30.7])   # both sides of where reflection starts
+    for n in (1, 2, 3, 4):
+        _close(mg.special.polygamma(n, _m(q)), torch.special.polygamma(n, _t(q)), rtol=1e-11)
+    for s_ in (2.0, 3.0, 6.0):
+        _close(mg.special.zeta(_m(np.full_like(q, s_)), _m(q)), torch.special.zeta(_t(np.full_like(q, s_)), _t(q)),
+               rtol=1e-12)
+
+
+def test_zeta_of_s_below_1_is_nan_even_at_the_poles_of_q_as_torch():
+    # s < 1 is outside zeta's domain whatever q is; at q = 0, -1, -2 the pole's inf was returned instead of NaN
+    S, Q = np.meshgrid(np.array([-2.0, -1.0, 0.0, 0.5, 0.99, 1.0, 2.0]), np.array([-2.0, -1.0, 0.0, -0.5, 0.5]))
+    ours = mg.special.zeta(_m(S), _m(Q)).numpy()
+    _close(ours, torch.special.zeta(_t(S), _t(Q)))
+    assert np.isnan(ours[S < 1]).all() and np.isposinf(ours[(S >= 1) & (Q <= 0) & (Q == np.floor(Q))]).all()
+
+
 def test_zeta_gradient_is_taken_for_q_only_as_torch():
     s, q = RNG.uniform(1.5, 4.0, (3, 4)), RNG.uniform(0.5, 3.0, (4,))
     qm, qt = _m(q, True), _t(q).requires_grad_()
@@ -254,6 +291,24 @@ def test_log_ndtr_gradient_in_the_far_left_tail():
     # phi / Phi through erfcx: finite and accurate where both underflow (torch's formula is too, here)
     x = np.array([-40.0, -30.0, -12.0])
     agree(mg.special.log_ndtr, torch.special.log_ndtr, [x], tol=dict(rtol=1e-11, atol=0))
+
+
+def test_erfcx_gradient_for_large_x_is_its_asymptotic_series():
+    # 2 x erfcx(x) - 2/sqrt(pi) cancels: at x = 1e8 it gave -4.4e-16 (torch's 0), the derivative being -5.6e-17;
+    # the reference is that series, -(1/sqrt(pi)) x^-2 (1 - 3/2 x^-2 + 15/4 x^-4), a 1e-17 relative truncation here
+    x = np.array([1e3, 1e4, 1e6, 1e8, 1e20, 1e200])
+    reference = -(1.0 - 1.5 / x ** 2 + 3.75 / x ** 4) / (np.sqrt(np.pi) * x ** 2)
+    t = _m(x, requires_grad=True)
+    mg.special.erfcx(t).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), reference, rtol=1e-14, atol=0)
+    t32 = mg.tensor(x[:4], dtype="float32", requires_grad=True)   # float32 cancels from x = 10 on
+    mg.special.erfcx(t32).sum().backward()
+    assert t32.grad.dtype == np.float32
+    np.testing.assert_allclose(t32.grad.numpy(), reference[:4], rtol=2e-7)
+    # the switch keeps the gradient continuous, and every order exact
+    near = _m(np.array([63.9, 64.1, 9.9, 10.1, 1.0, -3.0]), requires_grad=True)
+    assert mg.gradcheck(mg.special.erfcx, (near,)) and mg.gradgradcheck(mg.special.erfcx, (near,))
+    agree(mg.special.erfcx, torch.special.erfcx, [np.array([-3.0, 0.5, 2.0, 5.0])], tol=dict(rtol=1e-12, atol=0))
 
 
 def test_entropy_terms_match_torch():

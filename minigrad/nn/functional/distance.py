@@ -16,7 +16,7 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import flag, norm_order, number, positive_number
+from minigrad.nn.arguments import flag, norm_order, number
 from minigrad.ops._args import as_floating, normalize_axis
 from minigrad.ops.linalg_norms import vector_norm
 from minigrad.scalars import is_integer
@@ -30,11 +30,12 @@ def _axis(name, x, dim):
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     """``x / max(||x||_p, eps)`` along ``dim``, as ``torch.nn.functional.normalize``: unit vectors, and ``x / eps``
-    for a vector shorter than eps (0 for a zero vector, whose gradient is ``g / eps``).
+    for a vector shorter than eps (0 for a zero vector, whose gradient is ``g / eps``). Any p, as torch's
+    (``minigrad.norm``'s: 0 counts nonzeros, a negative p is 0 on a vector holding a zero).
 
     Shapes: x -> x.
     """
-    p, eps = positive_number("normalize", "p", p), number("normalize", "eps", eps)
+    p, eps = norm_order("normalize", "p", p), number("normalize", "eps", eps)
     input = as_floating(input)
     norm = ops.norm(input, p, dim=_axis("normalize", input, dim), keepdim=True)
     return input / ops.clamp(norm, min=eps)
