@@ -178,7 +178,10 @@ def _check_in(what, value, constraint):
     if isinstance(constraint, constraints._Independent) and constraint.base_constraint.event_dim == 0:
         bad = ~to_numpy(constraint.base_constraint.check(value).data)     # the offending entry itself
     else:
-        bad = ~np.broadcast_to(to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim), data.shape)
+        bad = ~to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim)
+    # a support with tensor bounds (Uniform's, Binomial's) checks a value broadcast against the batch shape
+    shape = np.broadcast_shapes(data.shape, bad.shape)
+    data, bad = np.broadcast_to(data, shape), np.broadcast_to(bad, shape)
     raise ValueError(f"{what} (shape {tuple(value.shape)}) to be {constraint}, got {data[bad].flat[0]} among "
                      f"its values")
 
