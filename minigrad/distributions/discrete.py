@@ -10,6 +10,7 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
 from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, shape_tuple, value_of
 from minigrad.random import get_generator
@@ -148,9 +149,23 @@ class Categorical(Distribution):
 
     def log_prob(self, value):
         # Tensor(value), not Tensor(np.asarray(value)): a CuPy array stays one (np.asarray refuses it)
-        value = ops.astype(value if isinstance(value, Tensor) else Tensor(value), np.int64)
-        if self._validate_args and not bool(((value.data >= 0) & (value.data < self._num_events)).all()):
-            raise ValueError(f"{type(self).__name__}.log_prob: values must be integers in [0, {self._num_events})")
+        value = value if isinstance(value, Tensor) else Tensor(value)
+        name = f"{type(self).__name__}.log_prob"
+        if self._validate_args:
+            data = to_numpy(value.data)
+            bad = ~((data % 1 == 0) & (data >= 0) & (data < self._num_events))   # 0.5 is no category (as torch)
+            if bad.any():
+                raise ValueError(f"{name}: values must be integers in [0, {self._num_events}), got "
+                                 f"{data[bad].flat[0]} among them")
+        try:
+            np.broadcast_shapes(tuple(value.shape), self.batch_shape)
+        except ValueError:
+            raise ValueError(f"{name}: value of shape {tuple(value.shape)} does not broadcast with the batch shape "
+                             f"{self.batch_shape}") from None
+        return self._log_prob_of(ops.astype(value, np.int64))
+
+    def _log_prob_of(self, value):
+        """log p at the category indices ``value`` (int64, broadcastable with the batch shape)."""
         shape = np.broadcast_shapes(tuple(value.shape), self.batch_shape)
         logits = ops.broadcast_to(self.logits, shape + (self._num_events,))
         index = Tensor(np.broadcast_to(value.data, shape)[..., None].copy())
@@ -186,4 +201,4 @@ class OneHotCategorical(_IndicatorMoments, Categorical):
     def log_prob(self, value):
         value = value_of(self, value)
         self._validate_sample(value)
-        return Categorical.log_prob(self, Tensor(value.data.argmax(-1)))
+        return self._log_prob_of(Tensor(value.data.argmax(-1)))

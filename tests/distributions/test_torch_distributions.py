@@ -157,12 +157,35 @@ def test_bad_parameters_are_one_clear_error():
         D.Bernoulli(probs=0.5, logits=0.0)
     with pytest.raises(ValueError, match=r"^Bernoulli: expected probs in \[0, 1\]"):
         D.Bernoulli(probs=1.5)
-    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\)$"):
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\), got 3 among "
+                                         r"them$"):
         D.Categorical(probs=mg.tensor([0.2, 0.3, 0.5])).log_prob(mg.tensor(3))
     with pytest.raises(ValueError, match="^MultivariateNormal: give exactly one of covariance_matrix"):
         D.MultivariateNormal(mg.zeros(2))
     with pytest.raises(NotImplementedError, match=r"^Bernoulli has no reparameterized sample \(rsample\)"):
         D.Bernoulli(probs=0.5).rsample()
+
+
+def test_categorical_log_prob_refuses_a_value_that_is_no_category_as_torch():
+    probs = np.array([[0.2, 0.8], [0.5, 0.5], [0.1, 0.9]])
+    ours = D.Categorical(probs=mg.tensor(probs, dtype="float64"))
+    with pytest.raises(ValueError):     # torch: 0.5 is outside the support (integers 0..1)
+        T.Categorical(probs=torch.tensor(probs)).log_prob(torch.tensor([0.5], dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 2\), got 0.5 among "
+                                         r"them$"):
+        ours.log_prob(mg.tensor([0.5], dtype="float64"))       # was read as category 0
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 2\), got nan"):
+        ours.log_prob(mg.tensor([float("nan")], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: value of shape \(4, 2\) does not broadcast with the "
+                                         r"batch shape \(3,\)$"):
+        ours.log_prob(mg.zeros((4, 2), dtype="int64"))
+    whole = mg.tensor([[1.0], [0.0]], dtype="float64")        # integral floats broadcast against the batch as torch
+    np.testing.assert_allclose(ours.log_prob(whole).numpy(),
+                               T.Categorical(probs=torch.tensor(probs)).log_prob(torch.tensor([[1], [0]])).numpy(),
+                               rtol=1e-15)
+    one_hot = D.OneHotCategorical(probs=mg.tensor(probs, dtype="float64"))
+    np.testing.assert_allclose(one_hot.log_prob(mg.tensor([[0.0, 1.0]], dtype="float64")).numpy(), np.log(probs[:, 1]),
+                               rtol=1e-15)
 
 
 def test_float32_parameters_stay_float32():
