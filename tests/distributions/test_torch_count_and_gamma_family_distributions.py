@@ -255,6 +255,32 @@ def test_beta_and_dirichlet_rsample_gradients_are_unbiased_for_the_mean():
     np.testing.assert_allclose(g.numpy(), exact, atol=0.01)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_beta_and_dirichlet_draws_with_small_concentrations_stay_inside_the_simplex_with_finite_gradients(dtype):
+    # the gamma draws are ~1e-300 (1e-38): x = g1 / (g1 + g0) rounded to exactly 1, where log_prob is +inf, and the
+    # quotient rule's (g1 + g0)^2 underflowed to a -inf (Beta) or NaN (Dirichlet) gradient. torch keeps its draws
+    # in [tiny, 1 - eps/2] with finite gradients
+    mg.manual_seed(0)
+    info = np.finfo(dtype)
+    a = mg.tensor([1e-3, 1e-2], dtype=dtype, requires_grad=True)
+    beta = D.Beta(a, mg.tensor([1e-3, 1e-2], dtype=dtype))
+    x = beta.rsample((4000,))
+    assert x.dtype == dtype
+    assert x.numpy().min() >= info.tiny and x.numpy().max() == 1 - info.epsneg        # some draws sit at the top
+    assert np.all(np.isfinite(beta.log_prob(x.detach()).numpy()))
+    x.sum().backward()
+    assert np.all(np.isfinite(a.grad.numpy())) and np.all(a.grad.numpy() > 0)      # d mean / d a = b / (a + b)^2 > 0
+    c = mg.tensor([1e-3, 1e-3, 1e-3], dtype=dtype, requires_grad=True)
+    dirichlet = D.Dirichlet(c)
+    y = dirichlet.rsample((4000,))
+    assert y.numpy().min() >= info.tiny and y.numpy().max() <= 1 - info.epsneg
+    assert np.all(np.isfinite(dirichlet.log_prob(y.detach()).numpy()))
+    y[..., 0].sum().backward()
+    assert np.all(np.isfinite(c.grad.numpy())) and c.grad.numpy()[0] > 0 > c.grad.numpy()[1]
+    t = torch.distributions.Beta(torch.tensor([1e-3]), torch.tensor([1e-3])).sample((4000,))
+    assert t.max().item() == 1 - np.finfo(np.float32).epsneg and t.min().item() >= np.finfo(np.float32).tiny
+
+
 def _exact_gamma_draw_gradient(alpha, z, h=1e-6):
     """-(dF/dalpha)(z) / p(z) with dF/dalpha a central difference of the regularized incomplete gamma function
     (the upper one above alpha, where it is the small one), p the Gamma(alpha, 1) density. Only where neither
