@@ -45,15 +45,13 @@ class Bernoulli(_IndicatorMoments, Distribution):
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         value, given_logits = _probs_or_logits("Bernoulli", probs, logits)
-        super().__init__(value.shape, (), validate_args)
+        setattr(self, "logits" if given_logits else "probs", value)
+        super().__init__(value.shape, (), validate_args)     # checks the one given (NaN logits too), as torch
         if given_logits:
-            self.logits, self.probs = value, ops.sigmoid(value)
+            self.probs = ops.sigmoid(value)
         else:
-            if self._validate_args and not bool(((value.data >= 0) & (value.data <= 1)).all()):
-                raise ValueError(f"Bernoulli: expected probs in [0, 1], got values from {value.data.min()} "
-                                 f"to {value.data.max()}")
             clamped = clamped_probs(value)
-            self.probs, self.logits = value, ops.log(clamped) - ops.log1p(-clamped)   # log(p / (1 - p))
+            self.logits = ops.log(clamped) - ops.log1p(-clamped)   # log(p / (1 - p))
 
     def _like(self):
         return self.probs

@@ -155,8 +155,15 @@ def test_bad_parameters_are_one_clear_error():
         D.Normal(mg.zeros(2), mg.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match="^Bernoulli: give exactly one of probs or logits, got both$"):
         D.Bernoulli(probs=0.5, logits=0.0)
-    with pytest.raises(ValueError, match=r"^Bernoulli: expected probs in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"^Bernoulli: expected parameter probs \(shape \(\)\) to be in \[0, 1\], "
+                                         r"got 1.5 among its values$"):
         D.Bernoulli(probs=1.5)
+    with pytest.raises(ValueError):
+        T.Bernoulli(logits=torch.tensor(float("nan")))
+    with pytest.raises(ValueError, match=r"^Bernoulli: expected parameter logits \(shape \(2,\)\) to be real "
+                                         r"\(not NaN\), got nan among its values$"):
+        D.Bernoulli(logits=mg.tensor([0.0, float("nan")]))     # was accepted (probs NaN)
+    assert np.isnan(D.Bernoulli(logits=mg.tensor([float("nan")]), validate_args=False).probs.numpy()).all()
     with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\), got 3 among "
                                          r"them$"):
         D.Categorical(probs=mg.tensor([0.2, 0.3, 0.5])).log_prob(mg.tensor(3))
