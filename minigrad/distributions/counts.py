@@ -201,7 +201,10 @@ class Multinomial(Distribution):
         if not is_integer(total_count) or total_count < 0:
             raise ValueError(f"Multinomial: total_count must be a non-negative int, got {total_count!r}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
+        try:
+            self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
+        except ValueError as error:     # the message names the distribution the caller built
+            raise ValueError("Multinomial" + str(error)[len("Categorical"):]) from None
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
         shape = tuple(self.probs.shape)
         super().__init__(shape[:-1], shape[-1:], validate_args)

@@ -175,6 +175,12 @@ def _check_in(what, value, constraint):
     if bool(np.all(to_numpy(ok))):
         return
     data = to_numpy(value.data)
+    if constraint.event_dim >= 2 and not isinstance(constraint, constraints._Independent):
+        # a matrix is in the set or not as a whole (positive definite): name it, not one of its entries
+        index = tuple(int(i) for i in np.argwhere(~to_numpy(ok).reshape(ok.shape))[0])
+        matrix = np.array2string(data[index], separator=", ", precision=6).replace("\n", "")
+        raise ValueError(f"{what} (shape {tuple(value.shape)}) to be {constraint}, got the matrix {matrix}"
+                         + (f" at batch index {index}" if index else ""))
     if isinstance(constraint, constraints._Independent) and constraint.base_constraint.event_dim == 0:
         bad = ~to_numpy(constraint.base_constraint.check(value).data)     # the offending entry itself
     else:

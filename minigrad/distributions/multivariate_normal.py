@@ -10,7 +10,8 @@ import math
 
 from minigrad import linalg, ops
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution, parameters, standard_normal, value_of
+from minigrad.distributions.distribution import (_DEFAULT_VALIDATE, Distribution, _check_in, parameters,
+                                                 standard_normal, value_of)
 
 
 class MultivariateNormal(Distribution):
@@ -32,6 +33,10 @@ class MultivariateNormal(Distribution):
         if loc.ndim < 1 or matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2] or matrix.shape[-1] != loc.shape[-1]:
             raise ValueError(f"MultivariateNormal: loc of shape {tuple(loc.shape)} needs square matrices of its last "
                              f"dim, got {tuple(matrix.shape)}")
+        validate = _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
+        if validate and scale_tril is None:     # named here, before Cholesky refuses it without naming it
+            name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
+            _check_in(f"MultivariateNormal: expected parameter {name}", matrix, constraints.positive_definite)
         if scale_tril is not None:
             tril = ops.tril(matrix)   # only the lower triangle is read, as in torch (its upper part gets no gradient)
         elif covariance_matrix is not None:

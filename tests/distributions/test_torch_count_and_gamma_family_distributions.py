@@ -362,6 +362,11 @@ def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
     (lambda: D.Geometric(), r"^Geometric: give exactly one of probs or logits, got neither$"),
     (lambda: D.Multinomial(-1, probs=mg.tensor([0.5, 0.5])), r"^Multinomial: total_count must be a non-negative int, "
                                                              r"got -1$"),
+    (lambda: D.Multinomial(3, probs=mg.tensor([-0.5, 1.5])), r"^Multinomial: expected probs >= 0, got a minimum of "
+                                                             r"-0.5$"),        # was 'Categorical: ...'
+    (lambda: D.Multinomial(3, probs=mg.tensor(0.5)), r"^Multinomial: probs/logits need a last dim of categories"),
+    (lambda: D.Multinomial(3, probs=mg.tensor([0.5]), logits=mg.tensor([0.5])),
+     r"^Multinomial: give exactly one of probs or logits, got both$"),
     (lambda: D.Cauchy(0.0, -2.0), r"^Cauchy: expected parameter scale \(shape \(\)\) to be > 0, got -2.0"),
     (lambda: D.HalfNormal(0.0), r"^HalfNormal: expected parameter scale \(shape \(\)\) to be > 0, got 0.0"),
     (lambda: D.Gamma(2.0, 1.0).log_prob(-1.0), r"^Gamma.log_prob: expected value \(shape \(\)\) to be >= 0, got -1.0"),

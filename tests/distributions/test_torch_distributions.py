@@ -195,6 +195,27 @@ def test_categorical_log_prob_refuses_a_value_that_is_no_category_as_torch():
                                rtol=1e-15)
 
 
+def test_a_matrix_that_is_not_positive_definite_is_named_as_torch_names_it():
+    loc, bad = mg.zeros(2, dtype="float64"), np.array([[1.0, 2.0], [2.0, 1.0]])   # eigenvalues 3 and -1
+    for name in ("covariance_matrix", "precision_matrix"):
+        # was Cholesky's error, naming no parameter
+        with pytest.raises(ValueError, match=rf"^MultivariateNormal: expected parameter {name} \(shape \(2, 2\)\) "
+                                             r"to be symmetric positive definite, got the matrix \[\[1\., 2\.\], "
+                                             r"\[2\., 1\.\]\]$"):
+            D.MultivariateNormal(loc, **{name: mg.tensor(bad, dtype="float64")})
+        with pytest.raises(ValueError, match=f"Expected parameter {name}"):
+            T.MultivariateNormal(torch.zeros(2, dtype=torch.float64), **{name: torch.tensor(bad)})
+    batch = mg.tensor(np.stack([np.eye(2), bad]), dtype="float64")
+    with pytest.raises(ValueError, match=r"^MultivariateNormal: expected parameter covariance_matrix \(shape "
+                                         r"\(2, 2, 2\)\) to be symmetric positive definite, got the matrix .* at "
+                                         r"batch index \(1,\)$"):
+        D.MultivariateNormal(loc, covariance_matrix=batch)
+    with pytest.raises(ValueError, match=r"^MultivariateNormal: expected parameter scale_tril \(shape \(2, 2\)\) to be "
+                                         r"lower triangular with a positive diagonal, got the matrix \[\[-1\.,  0\.\], "
+                                         r"\[ 2\.,  1\.\]\]$"):
+        D.MultivariateNormal(loc, scale_tril=mg.tensor([[-1.0, 0.0], [2.0, 1.0]], dtype="float64"))
+
+
 def test_float32_parameters_stay_float32():
     d = D.Normal(mg.zeros(3), mg.ones(3))
     assert d.sample().dtype == np.float32 and d.log_prob(mg.zeros(3)).dtype == np.float32
