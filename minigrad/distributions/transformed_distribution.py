@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from minigrad import ops
+from minigrad.distributions import constraints
 from minigrad.distributions.distribution import Distribution, value_of
 from minigrad.distributions.transforms import ComposeTransform, Transform
 
@@ -44,7 +45,11 @@ class TransformedDistribution(Distribution):
 
     @property
     def support(self):
-        return self.transforms[-1].codomain if self.transforms else self.base_dist.support
+        if not self.transforms:
+            return self.base_dist.support
+        codomain = self.transforms[-1].codomain
+        extra = len(self._event_shape) - codomain.event_dim     # event dims the codomain checks entry by entry
+        return constraints.independent(codomain, extra) if extra > 0 else codomain
 
     def rsample(self, sample_shape=()):
         x = self.base_dist.rsample(sample_shape)

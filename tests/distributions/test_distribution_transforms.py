@@ -125,6 +125,17 @@ def test_transformed_log_prob_and_gradients_as_torch(name):
     _grads_agree(pairs, out_m, out_t)
 
 
+@pytest.mark.parametrize("name", TRANSFORMED)
+def test_transformed_support_checks_whole_events_as_torch(name):
+    # an elementwise codomain under a wider event (an event_dim=1 transform) is read as one check per event
+    dm, dt, _, value = _dist_both(name)
+    probe = np.where(np.arange(np.size(value)).reshape(np.shape(value)) == 0, -1.0, np.asarray(value))
+    assert dm.support.event_dim == dt.support.event_dim and dm.support.is_discrete == dt.support.is_discrete
+    for v in (value, probe):
+        np.testing.assert_array_equal(dm.support.check(mg.tensor(v, dtype="float64")).numpy(),
+                                      dt.support.check(torch.tensor(v)).numpy())
+
+
 @pytest.mark.parametrize("name", [n for n in TRANSFORMED if "Independent" not in n])
 def test_transformed_cdf_and_icdf_as_torch(name):
     dm, dt, pairs, value = _dist_both(name)
