@@ -217,6 +217,10 @@ def value_of(dist, value):
     value = as_tensor(value, like=like)
     if value.dtype.kind != "f":
         value = ops.astype(value, like.dtype)
+    elif value.dtype != like.dtype:     # said here, not by the first op of the formula that meets both
+        raise TypeError(f"{type(dist).__name__}: value of dtype {value.dtype} (shape {tuple(value.shape)}) for "
+                        f"parameters of dtype {like.dtype}; minigrad does not promote silently, cast one with "
+                        f".astype()")
     return value
 
 

@@ -216,6 +216,24 @@ def test_a_matrix_that_is_not_positive_definite_is_named_as_torch_names_it():
         D.MultivariateNormal(loc, scale_tril=mg.tensor([[-1.0, 0.0], [2.0, 1.0]], dtype="float64"))
 
 
+@pytest.mark.parametrize("build,method", [
+    (lambda: D.Normal(mg.zeros(2, dtype="float64"), mg.ones(2, dtype="float64")), "log_prob"),
+    (lambda: D.Gamma(mg.ones(2, dtype="float64"), mg.ones(2, dtype="float64")), "log_prob"),
+    (lambda: D.Exponential(mg.ones(2, dtype="float64")), "cdf"),
+    (lambda: D.Laplace(mg.zeros(2, dtype="float64"), mg.ones(2, dtype="float64")), "icdf"),
+    (lambda: D.LogNormal(mg.zeros(2, dtype="float64"), mg.ones(2, dtype="float64")), "log_prob"),
+])
+def test_a_value_of_another_float_dtype_is_one_clear_error(build, method):
+    # mg.tensor(np.array([...])) is float32: such a value met float64 parameters deep inside the formula, and the
+    # error named that op (sub, xlogy, mul); now it names the distribution and both dtypes
+    name = type(build()).__name__
+    with pytest.raises(TypeError, match=rf"^{name}: value of dtype float32 \(shape \(2,\)\) for parameters of dtype "
+                                        r"float64; minigrad does not promote silently, cast one with .astype\(\)$"):
+        getattr(build(), method)(mg.tensor(np.array([0.5, 0.25])))
+    assert getattr(build(), method)(mg.tensor([0.5, 0.25], dtype="float64")).dtype == np.float64
+    assert getattr(build(), method)(0.5).dtype == np.float64          # numbers take the parameters' dtype
+
+
 def test_float32_parameters_stay_float32():
     d = D.Normal(mg.zeros(3), mg.ones(3))
     assert d.sample().dtype == np.float32 and d.log_prob(mg.zeros(3)).dtype == np.float32
