@@ -177,6 +177,34 @@ def test_kl_of_binomials_with_different_counts_as_torch():
         D.kl_divergence(q, p)
 
 
+def test_count_kl_at_the_edges_of_the_parameters_is_the_exact_limit():
+    # torch (and the formulas used before) gave -inf for KL(Binomial(n, 1) || Binomial(n, 1/2)) = n log 2, NaN for
+    # KL(Binomial(n, p) || itself) at p = 1, NaN for KL(Poisson(0) || Poisson(r)) = r and +inf for KL(Geometric(1) ||
+    # Geometric(1)) = 0; each is now the limit of the interior values
+    f64 = dict(dtype="float64")
+    p, q = mg.tensor([1.0, 1.0, 0.0, 0.0, 0.5, 0.3], **f64), mg.tensor([0.5, 1.0, 0.0, 1.0, 1.0, 0.6], **f64)
+    binomial = D.kl_divergence(D.Binomial(3, probs=p), D.Binomial(3, probs=q)).numpy()
+    np.testing.assert_allclose(binomial[:3], [3 * math.log(2.0), 0.0, 0.0], atol=1e-14)
+    assert binomial[3] == binomial[4] == np.inf
+    interior = T.kl_divergence(T.Binomial(3, probs=torch.tensor(0.3, dtype=torch.float64)),
+                               T.Binomial(3, probs=torch.tensor(0.6, dtype=torch.float64))).item()
+    np.testing.assert_allclose(binomial[5], interior, rtol=1e-12)
+    near = 1.0 - 1e-9                                     # the value at p = 1 is the limit from inside
+    np.testing.assert_allclose(binomial[0], D.kl_divergence(D.Binomial(3, probs=mg.tensor(near, **f64)),
+                                                            D.Binomial(3, probs=mg.tensor(0.5, **f64))).item(),
+                               rtol=1e-7)
+    rates_p, rates_q = mg.tensor([0.0, 0.0, 1.0, 2.0], **f64), mg.tensor([1.5, 0.0, 0.0, 3.0], **f64)
+    poisson = D.kl_divergence(D.Poisson(rates_p), D.Poisson(rates_q)).numpy()
+    np.testing.assert_allclose(poisson, [1.5, 0.0, np.inf, 2 * math.log(2 / 3) + 1.0], rtol=1e-14)
+    gp = mg.tensor([1.0, 1.0, 0.5], **f64, requires_grad=True)
+    geometric = D.kl_divergence(D.Geometric(probs=gp), D.Geometric(probs=mg.tensor([1.0, 0.5, 1.0], **f64)))
+    np.testing.assert_allclose(geometric.numpy(), [0.0, math.log(2.0), np.inf], atol=1e-14)
+    geometric[:2].sum().backward()
+    tp = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    T.kl_divergence(T.Geometric(probs=tp), T.Geometric(probs=torch.tensor(0.5, dtype=torch.float64))).backward()
+    assert np.all(np.isfinite(gp.grad.numpy()[:2])) and abs(gp.grad.numpy()[1] - tp.grad.item()) < 1e-9
+
+
 # ------------------------------------------------------------------------------------------------ sampling
 N = 100000
 # Two-sample KS at level 1e-3 for draws of n and n: D > 1.95 sqrt(2 / n) happens with probability < 0.001

@@ -120,6 +120,33 @@ def test_kl_of_uniforms_is_infinite_outside_the_support_and_unknown_pairs_are_re
         T.kl_divergence(T.Normal(0.0, 1.0), T.Cauchy(0.0, 1.0))
 
 
+def test_kl_is_infinite_where_q_has_no_mass_and_p_has_some_as_torch():
+    # probs are clamped into logits, so the plain formula gave a large finite number (17.3, 36.0) where KL is +inf
+    p, q = np.array([[0.5, 0.5], [0.0, 1.0], [1.0, 0.0], [0.3, 0.7]]), np.array([[1.0, 0.0]] * 3 + [[0.6, 0.4]])
+    for ours, theirs in ((D.Categorical, T.Categorical), (D.OneHotCategorical, T.OneHotCategorical)):
+        out = D.kl_divergence(ours(mg.tensor(p, dtype="float64")), ours(mg.tensor(q, dtype="float64"))).numpy()
+        expected = T.kl_divergence(theirs(torch.tensor(p)), theirs(torch.tensor(q))).numpy()
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+        assert out[0] == out[1] == np.inf and out[2] == 0.0
+    pb, qb = np.array([0.5, 0.5, 0.0, 1.0, 1.0, 0.3]), np.array([0.0, 1.0, 1.0, 0.0, 0.5, 0.6])
+    out = D.kl_divergence(D.Bernoulli(mg.tensor(pb, dtype="float64")), D.Bernoulli(mg.tensor(qb, dtype="float64")))
+    expected = T.kl_divergence(T.Bernoulli(torch.tensor(pb)), T.Bernoulli(torch.tensor(qb)))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+    assert np.all(out.numpy()[:4] == np.inf)
+    logits = D.kl_divergence(D.Bernoulli(logits=mg.tensor([0.0, 0.0], dtype="float64")),
+                             D.Bernoulli(logits=mg.tensor([-np.inf, np.inf], dtype="float64")))
+    assert np.all(logits.numpy() == np.inf)
+    pm, qm = mg.tensor([1.0, 0.0], dtype="float64", requires_grad=True), mg.tensor([0.5, 0.5], requires_grad=True,
+                                                                                   dtype="float64")
+    pt, qt = torch.tensor([1.0, 0.0], requires_grad=True, dtype=torch.float64), torch.tensor([0.5, 0.5],
+                                                                                             requires_grad=True,
+                                                                                             dtype=torch.float64)
+    D.kl_divergence(D.Categorical(pm), D.Categorical(qm)).backward()
+    T.kl_divergence(T.Categorical(pt), T.Categorical(qt)).backward()
+    np.testing.assert_allclose(pm.grad.numpy(), pt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(qm.grad.numpy(), qt.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "MultivariateNormal(cov)"])
 def test_rsample_statistics_and_pathwise_gradient(name):
     mg.manual_seed(0)
