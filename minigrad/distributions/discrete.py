@@ -95,14 +95,17 @@ class Categorical(Distribution):
             raise ValueError(f"{type(self).__name__}: probs/logits need a last dim of categories, got a 0-d value")
         if given_logits:
             self.logits = value - ops.logsumexp(value, axis=-1, keepdims=True)
-            self.probs = ops.softmax(self.logits, axis=-1)
         else:
             if validate_args is not False and not bool(((value.data >= 0).all())):
                 raise ValueError(f"{type(self).__name__}: expected probs >= 0, got a minimum of {value.data.min()}")
             self.probs = value / ops.sum(value, axis=-1, keepdims=True)
-            self.logits = ops.log(clamped_probs(self.probs))
         self._num_events = value.shape[-1]
+        # only the parameter given is set yet, so the check names it (NaN logits: logits, not probs), as torch
         super().__init__(value.shape[:-1], self._event_shape_of(value), validate_args)
+        if given_logits:
+            self.probs = ops.softmax(self.logits, axis=-1)
+        else:
+            self.logits = ops.log(clamped_probs(self.probs))
 
     def _event_shape_of(self, value):
         return ()

@@ -191,6 +191,14 @@ def test_bad_parameters_are_one_clear_error():
                                          r"\(not NaN\), got nan among its values$"):
         D.Bernoulli(logits=mg.tensor([0.0, float("nan")]))     # was accepted (probs NaN)
     assert np.isnan(D.Bernoulli(logits=mg.tensor([float("nan")]), validate_args=False).probs.numpy()).all()
+    with pytest.raises(ValueError, match=r"^Categorical: expected parameter logits \(shape \(2,\)\) to be real "
+                                         r"vectors \(no NaN\), got nan among its values$"):   # said 'probs' before
+        D.Categorical(logits=mg.tensor([float("nan"), 1.0]))
+    with pytest.raises(ValueError, match=r"^MultivariateNormal: the batch shapes of loc \(4, 2\) and scale_tril "
+                                         r"\(3, 2, 2\) do not broadcast$"):      # was broadcast_tensors' error
+        D.MultivariateNormal(mg.zeros((4, 2)), scale_tril=mg.tensor(np.stack([np.eye(2)] * 3)))
+    with pytest.raises(RuntimeError):
+        T.MultivariateNormal(torch.zeros(4, 2), scale_tril=torch.eye(2).expand(3, 2, 2))
     with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\), got 3 among "
                                          r"them$"):
         D.Categorical(probs=mg.tensor([0.2, 0.3, 0.5])).log_prob(mg.tensor(3))
