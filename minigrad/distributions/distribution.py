@@ -74,9 +74,9 @@ class Distribution:
     def event_shape(self) -> tuple:
         return self._event_shape
 
-    def _validate_sample(self, value, op="log_prob"):
+    def _validate_sample(self, value, op="log_prob", check_support=True):
         """Refuse (when validating) a value whose shape does not broadcast with batch_shape + event_shape or
-        that lies outside ``support``."""
+        (``check_support``) that lies outside ``support``."""
         if not self._validate_args:
             return
         name = f"{type(self).__name__}.{op}"
@@ -88,7 +88,8 @@ class Distribution:
         except ValueError:
             raise ValueError(f"{name}: value of shape {shape} does not broadcast with the batch shape "
                              f"{self._batch_shape} and event shape {event}") from None
-        _check_in(f"{name}: expected value", value, self.support)
+        if check_support:
+            _check_in(f"{name}: expected value", value, self.support)
 
     def expand(self, batch_shape):
         """The same distribution with its parameters broadcast to ``batch_shape`` (no copies; gradients flow
