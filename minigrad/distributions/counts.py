@@ -14,7 +14,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
-from minigrad.distributions.discrete import Categorical, _probs_or_logits
+from minigrad.distributions.discrete import Categorical, _certain, _finite_logits, _probs_or_logits
 from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
 from minigrad.random import get_generator
 from minigrad.scalars import is_integer
@@ -117,9 +117,11 @@ class Binomial(Distribution):
     def log_prob(self, value):
         value = value_of(self, value)
         self._validate_sample(value)
-        n, logits = self.total_count, self.logits
-        return (ops.lgamma(n + 1.0) - ops.lgamma(value + 1.0) - ops.lgamma(n - value + 1.0)
-                + value * logits - n * ops.softplus(logits))
+        n = self.total_count
+        infinite, logits = _finite_logits(self.logits)
+        density = (ops.lgamma(n + 1.0) - ops.lgamma(value + 1.0) - ops.lgamma(n - value + 1.0)
+                   + value * logits - n * ops.softplus(logits))
+        return ops.where(infinite, _certain(value == n, value == 0, self.logits), density)   # all or none at +-inf
 
     def _homogeneous_count(self, what):
         counts = self.total_count.numpy()
@@ -135,7 +137,7 @@ class Binomial(Distribution):
 
     def entropy(self):
         log_p = self.log_prob(self.enumerate_support(expand=False))
-        return -ops.sum(ops.exp(log_p) * log_p, axis=0)
+        return -ops.sum(ops.where(ops.isinf(log_p), 0.0, ops.exp(log_p) * log_p), axis=0)     # 0 log 0 = 0
 
 
 class Geometric(Distribution):

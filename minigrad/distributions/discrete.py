@@ -6,6 +6,8 @@ are computed from the logits, so they stay finite and exact where a probability 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import ops
@@ -75,10 +77,27 @@ class Bernoulli(_IndicatorMoments, Distribution):
         value = value_of(self, value)
         if self._validate_args and not bool(((value.data == 0) | (value.data == 1)).all()):
             raise ValueError("Bernoulli.log_prob: values must be 0 or 1")
-        return value * self.logits - ops.softplus(self.logits)
+        infinite, logits = _finite_logits(self.logits)
+        density = value * logits - ops.softplus(logits)
+        return ops.where(infinite, _certain(value == 1, value == 0, self.logits), density)
 
     def entropy(self):
-        return ops.softplus(self.logits) - self.probs * self.logits
+        infinite, logits = _finite_logits(self.logits)
+        return ops.where(infinite, 0.0, ops.softplus(logits) - self.probs * logits)   # a certain draw: H = 0
+
+
+def _finite_logits(logits):
+    """(where the logits are +-inf, the logits with 0 there). At +-inf the draw is certain, and the formulas in the
+    logits read inf - inf (NaN, as torch's); the finite copy keeps NaN out of the values and gradients."""
+    infinite = ops.isinf(logits)
+    return infinite, ops.where(infinite, 0.0, logits)
+
+
+def _certain(is_top, is_bottom, logits):
+    """log p of a certain draw at +-inf logits: 0 for the top outcome where logits are +inf (the bottom where
+    -inf), -inf for any other value."""
+    drawn = ops.where(logits > 0, is_top, is_bottom)
+    return ops.astype(ops.where(drawn, 0.0, -math.inf), logits.dtype)
 
 
 class Categorical(Distribution):

@@ -205,6 +205,24 @@ def test_count_kl_at_the_edges_of_the_parameters_is_the_exact_limit():
     assert np.all(np.isfinite(gp.grad.numpy()[:2])) and abs(gp.grad.numpy()[1] - tp.grad.item()) < 1e-9
 
 
+def test_binomial_with_infinite_logits_is_a_certain_draw():
+    # all n successes at +inf, none at -inf (torch: NaN); the entropy is 0 there, and finite entries are unchanged
+    logits = mg.tensor([-np.inf, np.inf, 0.3], dtype="float64", requires_grad=True)
+    d = D.Binomial(mg.tensor([3.0, 4.0, 5.0], dtype="float64"), logits=logits)
+    value = mg.tensor([[0.0, 4.0, 2.0], [3.0, 0.0, 2.0], [1.0, 2.0, 2.0]], dtype="float64")
+    out = d.log_prob(value).numpy()
+    np.testing.assert_array_equal(out[:, :2], [[0.0, 0.0], [-np.inf, -np.inf], [-np.inf, -np.inf]])
+    expected = T.Binomial(5.0, logits=torch.tensor(0.3, dtype=torch.float64)).log_prob(torch.tensor(2.0,
+                                                                                               dtype=torch.float64))
+    np.testing.assert_allclose(out[:, 2], expected.item(), rtol=1e-12)
+    entropy = D.Binomial(4, logits=logits).entropy()
+    np.testing.assert_array_equal(entropy.numpy()[:2], [0.0, 0.0])
+    np.testing.assert_allclose(entropy.numpy()[2], T.Binomial(4, logits=torch.tensor(0.3, dtype=torch.float64))
+                               .entropy().item(), rtol=1e-12)
+    (d.log_prob(value)[0].sum() + entropy.sum()).backward()
+    assert np.all(np.isfinite(logits.grad.numpy())) and np.all(logits.grad.numpy()[:2] == 0.0)
+
+
 # ------------------------------------------------------------------------------------------------ sampling
 N = 100000
 # Two-sample KS at level 1e-3 for draws of n and n: D > 1.95 sqrt(2 / n) happens with probability < 0.001

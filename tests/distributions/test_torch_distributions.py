@@ -269,6 +269,28 @@ def test_a_value_of_another_float_dtype_is_one_clear_error(build, method):
     assert getattr(build(), method)(0.5).dtype == np.float64          # numbers take the parameters' dtype
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bernoulli_with_infinite_logits_is_a_certain_draw(dtype):
+    # logits +-inf: the formulas read inf - inf, NaN (torch's are NaN too); the draw is certain, so log p is 0 for
+    # the drawn outcome and -inf for the other, the entropy 0, and the finite entries keep their gradients
+    logits = mg.tensor([-np.inf, np.inf, 0.3], dtype=dtype, requires_grad=True)
+    d = D.Bernoulli(logits=logits)
+    zeros, ones = mg.zeros(3, dtype=dtype), mg.ones(3, dtype=dtype)
+    np.testing.assert_array_equal(d.log_prob(zeros).numpy()[:2], [0.0, -np.inf])
+    np.testing.assert_array_equal(d.log_prob(ones).numpy()[:2], [-np.inf, 0.0])
+    np.testing.assert_array_equal(d.entropy().numpy()[:2], [0.0, 0.0])
+    finite = T.Bernoulli(logits=torch.tensor([0.3], dtype=getattr(torch, dtype), requires_grad=True))
+    np.testing.assert_allclose(d.log_prob(ones).numpy()[2], finite.log_prob(torch.ones(1)).item(), rtol=1e-6)
+    assert d.log_prob(ones).dtype == d.entropy().dtype == dtype
+    (d.log_prob(mg.tensor([[0.0, 1.0, 1.0]], dtype=dtype)).sum() + d.entropy().sum()).backward()
+    theirs = finite.logits
+    (finite.log_prob(torch.ones(1)).sum() + finite.entropy().sum()).backward()
+    np.testing.assert_array_equal(logits.grad.numpy()[:2], [0.0, 0.0])
+    np.testing.assert_allclose(logits.grad.numpy()[2], theirs.grad.item(), rtol=1e-6)
+    with pytest.raises(ValueError):
+        D.Bernoulli(logits=logits).log_prob(mg.tensor([0.5, 0.5, 0.5], dtype=dtype))
+
+
 def test_float32_parameters_stay_float32():
     d = D.Normal(mg.zeros(3), mg.ones(3))
     assert d.sample().dtype == np.float32 and d.log_prob(mg.zeros(3)).dtype == np.float32
