@@ -188,7 +188,11 @@ class Geometric(Distribution):
         return value * ops.log1p(-probs) + ops.log(self.probs)
 
     def entropy(self):
-        return (ops.softplus(self.logits) - self.probs * self.logits) / self.probs
+        # logits +inf: success at once, H = 0; -inf: never, H = +inf (the formula reads NaN at both, as torch's)
+        infinite, logits = _finite_logits(self.logits)
+        probs = ops.where(infinite, 0.5, self.probs)
+        edge = ops.astype(ops.where(self.logits > 0, 0.0, math.inf), probs.dtype)
+        return ops.where(infinite, edge, (ops.softplus(logits) - probs * logits) / probs)
 
 
 class Multinomial(Distribution):

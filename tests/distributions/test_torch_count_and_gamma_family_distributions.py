@@ -205,7 +205,7 @@ def test_count_kl_at_the_edges_of_the_parameters_is_the_exact_limit():
     assert np.all(np.isfinite(gp.grad.numpy()[:2])) and abs(gp.grad.numpy()[1] - tp.grad.item()) < 1e-9
 
 
-def test_binomial_with_infinite_logits_is_a_certain_draw():
+def test_binomial_and_geometric_with_infinite_logits_are_certain_draws():
     # all n successes at +inf, none at -inf (torch: NaN); the entropy is 0 there, and finite entries are unchanged
     logits = mg.tensor([-np.inf, np.inf, 0.3], dtype="float64", requires_grad=True)
     d = D.Binomial(mg.tensor([3.0, 4.0, 5.0], dtype="float64"), logits=logits)
@@ -221,6 +221,13 @@ def test_binomial_with_infinite_logits_is_a_certain_draw():
                                .entropy().item(), rtol=1e-12)
     (d.log_prob(value)[0].sum() + entropy.sum()).backward()
     assert np.all(np.isfinite(logits.grad.numpy())) and np.all(logits.grad.numpy()[:2] == 0.0)
+    geometric = D.Geometric(logits=mg.tensor([np.inf, -np.inf, 0.3], dtype="float64", requires_grad=True))
+    h = geometric.entropy()                # certain success at once: 0; never a success: +inf (torch: NaN)
+    np.testing.assert_array_equal(h.numpy()[:2], [0.0, np.inf])
+    np.testing.assert_allclose(h.numpy()[2], T.Geometric(logits=torch.tensor(0.3, dtype=torch.float64))
+                               .entropy().item(), rtol=1e-12)
+    h[::2].sum().backward()
+    assert np.all(np.isfinite(geometric.logits.grad.numpy()))
 
 
 # ------------------------------------------------------------------------------------------------ sampling
