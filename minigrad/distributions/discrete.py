@@ -75,8 +75,7 @@ class Bernoulli(_IndicatorMoments, Distribution):
 
     def log_prob(self, value):
         value = value_of(self, value)
-        if self._validate_args and not bool(((value.data == 0) | (value.data == 1)).all()):
-            raise ValueError("Bernoulli.log_prob: values must be 0 or 1")
+        self._validate_sample(value)        # names the shapes or an offending value
         infinite, logits = _finite_logits(self.logits)
         density = value * logits - ops.softplus(logits)
         return ops.where(infinite, _certain(value == 1, value == 0, self.logits), density)

@@ -287,8 +287,12 @@ def test_bernoulli_with_infinite_logits_is_a_certain_draw(dtype):
     (finite.log_prob(torch.ones(1)).sum() + finite.entropy().sum()).backward()
     np.testing.assert_array_equal(logits.grad.numpy()[:2], [0.0, 0.0])
     np.testing.assert_allclose(logits.grad.numpy()[2], theirs.grad.item(), rtol=1e-6)
-    with pytest.raises(ValueError):
-        D.Bernoulli(logits=logits).log_prob(mg.tensor([0.5, 0.5, 0.5], dtype=dtype))
+    with pytest.raises(ValueError, match=r"^Bernoulli.log_prob: expected value \(shape \(3,\)\) to be 0 or 1, got "
+                                         r"0.5 among its values$"):    # was 'values must be 0 or 1'
+        D.Bernoulli(logits=logits).log_prob(mg.tensor([1.0, 0.5, 0.0], dtype=dtype))
+    with pytest.raises(ValueError, match=r"^Bernoulli.log_prob: value of shape \(2,\) does not broadcast with the "
+                                         r"batch shape \(3,\) and event shape \(\)$"):   # was Mul's error
+        D.Bernoulli(logits=logits).log_prob(mg.tensor([1.0, 0.0], dtype=dtype))
 
 
 def test_float32_parameters_stay_float32():
