@@ -15,7 +15,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
 from minigrad.distributions.discrete import Categorical, _certain, _finite_logits, _probs_or_logits
-from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
+from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, validating, value_of
 from minigrad.random import get_generator
 from minigrad.scalars import is_integer
 
@@ -84,7 +84,7 @@ class Binomial(Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        validate = True if validate_args is None else validate_args
+        validate = validating(validate_args)     # the default too (set_default_validate_args)
         probs_, logits_ = _binary_probs_logits("Binomial", probs, logits, validate)
         count = ops.astype(as_tensor(total_count, like=probs_), probs_.dtype).detach()
         self.total_count, self.probs, self.logits = ops.broadcast_tensors(count, probs_, logits_)
@@ -149,7 +149,7 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        validate = True if validate_args is None else validate_args
+        validate = validating(validate_args)     # the default too (set_default_validate_args)
         self.probs, self.logits = _binary_probs_logits("Geometric", probs, logits, validate)
         if validate and probs is not None and not bool((self.probs.numpy() > 0).all()):
             raise ValueError(f"Geometric: expected parameter probs (shape {tuple(self.probs.shape)}) to be in "

@@ -14,7 +14,8 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, shape_tuple, value_of
+from minigrad.distributions.distribution import (Distribution, clamped_probs, parameters, shape_tuple, validating,
+                                                 value_of)
 from minigrad.random import get_generator
 
 
@@ -114,7 +115,7 @@ class Categorical(Distribution):
         if given_logits:
             self.logits = value - ops.logsumexp(value, axis=-1, keepdims=True)
         else:
-            if validate_args is not False and not bool(((value.data >= 0).all())):
+            if validating(validate_args) and not bool(((value.data >= 0).all())):
                 raise ValueError(f"{type(self).__name__}: expected probs >= 0, got a minimum of {value.data.min()}")
             self.probs = value / ops.sum(value, axis=-1, keepdims=True)
         self._num_events = value.shape[-1]

@@ -38,6 +38,12 @@ def shape_tuple(shape) -> tuple:
     return tuple(int(n) if is_integer(n) else n for n in shape)
 
 
+def validating(validate_args):
+    """Whether a distribution made with ``validate_args`` checks its arguments: the given flag, else the default
+    (``Distribution.set_default_validate_args``)."""
+    return _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
+
+
 class Distribution:
     """Base class; a subclass sets ``batch_shape``/``event_shape`` through ``__init__`` and defines what it has.
 
@@ -52,7 +58,7 @@ class Distribution:
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape, self._event_shape = tuple(batch_shape), tuple(event_shape)
-        self._validate_args = _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
+        self._validate_args = validating(validate_args)
         if self._validate_args:
             for name, constraint in self.arg_constraints.items():
                 value = self.__dict__.get(name)

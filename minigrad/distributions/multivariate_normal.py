@@ -12,8 +12,8 @@ import numpy as np
 
 from minigrad import linalg, ops
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import (_DEFAULT_VALIDATE, Distribution, _check_in, parameters,
-                                                 standard_normal, value_of)
+from minigrad.distributions.distribution import (Distribution, _check_in, parameters, standard_normal, validating,
+                                                 value_of)
 
 
 class MultivariateNormal(Distribution):
@@ -42,8 +42,7 @@ class MultivariateNormal(Distribution):
         except ValueError:
             raise ValueError(f"MultivariateNormal: the batch shapes of loc {tuple(loc.shape)} and {name} "
                              f"{tuple(matrix.shape)} do not broadcast") from None
-        validate = _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
-        if validate and scale_tril is None:     # named here, before Cholesky refuses it without naming it
+        if validating(validate_args) and scale_tril is None:    # named here, not by Cholesky's refusal
             _check_in(f"MultivariateNormal: expected parameter {name}", matrix, constraints.positive_definite)
         if scale_tril is not None:
             tril = ops.tril(matrix)   # only the lower triangle is read, as in torch (its upper part gets no gradient)

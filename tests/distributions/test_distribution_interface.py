@@ -148,6 +148,31 @@ def test_parameters_are_validated_by_default_as_torch():
     assert np.isnan(D.Normal(0.0, -1.0, validate_args=False).log_prob(0.0).item())
 
 
+@pytest.mark.parametrize("build", [
+    lambda m, t, **v: m.Binomial(3, probs=t(np.array(2.0)), **v),
+    lambda m, t, **v: m.Geometric(probs=t(np.array(0.0)), **v),
+    lambda m, t, **v: m.Categorical(probs=t(np.array([-1.0, 2.0])), **v),
+    lambda m, t, **v: m.Multinomial(2, probs=t(np.array([-1.0, 2.0])), **v),
+    lambda m, t, **v: m.Normal(t(np.array(0.0)), t(np.array(-1.0)), **v),
+])
+def test_turning_default_validation_off_reaches_every_distribution_as_torch(build):
+    # Binomial, Geometric, Categorical and Multinomial checked their probs whenever validate_args was None, whatever
+    # set_default_validate_args said
+    ours = lambda a: mg.tensor(a, dtype="float64")     # noqa: E731
+    with pytest.raises(ValueError):
+        build(D, ours)
+    D.Distribution.set_default_validate_args(False)
+    T.Distribution.set_default_validate_args(False)
+    try:
+        build(D, ours)
+        build(T, torch.tensor)
+        with pytest.raises(ValueError):
+            build(D, ours, validate_args=True)        # asked for, it still checks
+    finally:
+        D.Distribution.set_default_validate_args(True)
+        T.Distribution.set_default_validate_args(True)
+
+
 @pytest.mark.parametrize("name,value", [("Exponential", -1.0), ("Uniform", 5.0), ("Bernoulli", 0.5),
                                         ("HalfNormal", -0.1), ("LogNormal", 0.0)])
 def test_log_prob_outside_the_support_raises_unless_validation_is_off_as_torch(name, value):
