@@ -13,6 +13,7 @@ from minigrad.distributions.independent import Independent
 from minigrad.distributions.kl import kl_divergence, register_kl
 from minigrad.distributions import kl_cross  # noqa: F401  (registers the cross-family divergences)
 from minigrad.distributions.location_scale import Cauchy, Gumbel
+from minigrad.distributions.mixture_same_family import MixtureSameFamily
 from minigrad.distributions.multivariate_normal import MultivariateNormal
 from minigrad.distributions.normal_transforms import HalfNormal, LogNormal
 from minigrad.distributions.transformed_distribution import TransformedDistribution
@@ -21,6 +22,7 @@ from minigrad.distributions.transforms import (AffineTransform, ComposeTransform
 
 __all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
            "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
-           "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
-           "Poisson", "PowerTransform", "SigmoidTransform", "StudentT", "TanhTransform", "Transform",
-           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]
+           "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
+           "OneHotCategorical", "Poisson", "PowerTransform", "SigmoidTransform", "StudentT", "TanhTransform",
+           "Transform", "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
+           "transforms"]

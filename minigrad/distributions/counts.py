@@ -14,8 +14,8 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
-from minigrad.distributions.discrete import Categorical, _probs_or_logits
-from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, value_of
+from minigrad.distributions.discrete import Categorical, _certain, _finite_logits, _probs_or_logits
+from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, validating, value_of
 from minigrad.random import get_generator
 from minigrad.scalars import is_integer
 
@@ -84,7 +84,7 @@ class Binomial(Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        validate = True if validate_args is None else validate_args
+        validate = validating(validate_args)     # the default too (set_default_validate_args)
         probs_, logits_ = _binary_probs_logits("Binomial", probs, logits, validate)
         count = ops.astype(as_tensor(total_count, like=probs_), probs_.dtype).detach()
         self.total_count, self.probs, self.logits = ops.broadcast_tensors(count, probs_, logits_)
@@ -117,9 +117,11 @@ class Binomial(Distribution):
     def log_prob(self, value):
         value = value_of(self, value)
         self._validate_sample(value)
-        n, logits = self.total_count, self.logits
-        return (ops.lgamma(n + 1.0) - ops.lgamma(value + 1.0) - ops.lgamma(n - value + 1.0)
-                + value * logits - n * ops.softplus(logits))
+        n = self.total_count
+        infinite, logits = _finite_logits(self.logits)
+        density = (ops.lgamma(n + 1.0) - ops.lgamma(value + 1.0) - ops.lgamma(n - value + 1.0)
+                   + value * logits - n * ops.softplus(logits))
+        return ops.where(infinite, _certain(value == n, value == 0, self.logits), density)   # all or none at +-inf
 
     def _homogeneous_count(self, what):
         counts = self.total_count.numpy()
@@ -135,7 +137,7 @@ class Binomial(Distribution):
 
     def entropy(self):
         log_p = self.log_prob(self.enumerate_support(expand=False))
-        return -ops.sum(ops.exp(log_p) * log_p, axis=0)
+        return -ops.sum(ops.where(ops.isinf(log_p), 0.0, ops.exp(log_p) * log_p), axis=0)     # 0 log 0 = 0
 
 
 class Geometric(Distribution):
@@ -147,7 +149,7 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        validate = True if validate_args is None else validate_args
+        validate = validating(validate_args)     # the default too (set_default_validate_args)
         self.probs, self.logits = _binary_probs_logits("Geometric", probs, logits, validate)
         if validate and probs is not None and not bool((self.probs.numpy() > 0).all()):
             raise ValueError(f"Geometric: expected parameter probs (shape {tuple(self.probs.shape)}) to be in "
@@ -186,7 +188,11 @@ class Geometric(Distribution):
         return value * ops.log1p(-probs) + ops.log(self.probs)
 
     def entropy(self):
-        return (ops.softplus(self.logits) - self.probs * self.logits) / self.probs
+        # logits +inf: success at once, H = 0; -inf: never, H = +inf (the formula reads NaN at both, as torch's)
+        infinite, logits = _finite_logits(self.logits)
+        probs = ops.where(infinite, 0.5, self.probs)
+        edge = ops.astype(ops.where(self.logits > 0, 0.0, math.inf), probs.dtype)
+        return ops.where(infinite, edge, (ops.softplus(logits) - probs * logits) / probs)
 
 
 class Multinomial(Distribution):
@@ -201,7 +207,10 @@ class Multinomial(Distribution):
         if not is_integer(total_count) or total_count < 0:
             raise ValueError(f"Multinomial: total_count must be a non-negative int, got {total_count!r}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
+        try:
+            self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
+        except ValueError as error:     # the message names the distribution the caller built
+            raise ValueError("Multinomial" + str(error)[len("Categorical"):]) from None
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
         shape = tuple(self.probs.shape)
         super().__init__(shape[:-1], shape[-1:], validate_args)

@@ -6,12 +6,16 @@ are computed from the logits, so they stay finite and exact where a probability 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import to_numpy
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution, clamped_probs, parameters, shape_tuple, value_of
+from minigrad.distributions.distribution import (Distribution, clamped_probs, parameters, shape_tuple, validating,
+                                                 value_of)
 from minigrad.random import get_generator
 
 
@@ -44,15 +48,13 @@ class Bernoulli(_IndicatorMoments, Distribution):
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         value, given_logits = _probs_or_logits("Bernoulli", probs, logits)
-        super().__init__(value.shape, (), validate_args)
+        setattr(self, "logits" if given_logits else "probs", value)
+        super().__init__(value.shape, (), validate_args)     # checks the one given (NaN logits too), as torch
         if given_logits:
-            self.logits, self.probs = value, ops.sigmoid(value)
+            self.probs = ops.sigmoid(value)
         else:
-            if self._validate_args and not bool(((value.data >= 0) & (value.data <= 1)).all()):
-                raise ValueError(f"Bernoulli: expected probs in [0, 1], got values from {value.data.min()} "
-                                 f"to {value.data.max()}")
             clamped = clamped_probs(value)
-            self.probs, self.logits = value, ops.log(clamped) - ops.log1p(-clamped)   # log(p / (1 - p))
+            self.logits = ops.log(clamped) - ops.log1p(-clamped)   # log(p / (1 - p))
 
     def _like(self):
         return self.probs
@@ -74,12 +76,28 @@ class Bernoulli(_IndicatorMoments, Distribution):
 
     def log_prob(self, value):
         value = value_of(self, value)
-        if self._validate_args and not bool(((value.data == 0) | (value.data == 1)).all()):
-            raise ValueError("Bernoulli.log_prob: values must be 0 or 1")
-        return value * self.logits - ops.softplus(self.logits)
+        self._validate_sample(value)        # names the shapes or an offending value
+        infinite, logits = _finite_logits(self.logits)
+        density = value * logits - ops.softplus(logits)
+        return ops.where(infinite, _certain(value == 1, value == 0, self.logits), density)
 
     def entropy(self):
-        return ops.softplus(self.logits) - self.probs * self.logits
+        infinite, logits = _finite_logits(self.logits)
+        return ops.where(infinite, 0.0, ops.softplus(logits) - self.probs * logits)   # a certain draw: H = 0
+
+
+def _finite_logits(logits):
+    """(where the logits are +-inf, the logits with 0 there). At +-inf the draw is certain, and the formulas in the
+    logits read inf - inf (NaN, as torch's); the finite copy keeps NaN out of the values and gradients."""
+    infinite = ops.isinf(logits)
+    return infinite, ops.where(infinite, 0.0, logits)
+
+
+def _certain(is_top, is_bottom, logits):
+    """log p of a certain draw at +-inf logits: 0 for the top outcome where logits are +inf (the bottom where
+    -inf), -inf for any other value."""
+    drawn = ops.where(logits > 0, is_top, is_bottom)
+    return ops.astype(ops.where(drawn, 0.0, -math.inf), logits.dtype)
 
 
 class Categorical(Distribution):
@@ -96,14 +114,17 @@ class Categorical(Distribution):
             raise ValueError(f"{type(self).__name__}: probs/logits need a last dim of categories, got a 0-d value")
         if given_logits:
             self.logits = value - ops.logsumexp(value, axis=-1, keepdims=True)
-            self.probs = ops.softmax(self.logits, axis=-1)
         else:
-            if validate_args is not False and not bool(((value.data >= 0).all())):
+            if validating(validate_args) and not bool(((value.data >= 0).all())):
                 raise ValueError(f"{type(self).__name__}: expected probs >= 0, got a minimum of {value.data.min()}")
             self.probs = value / ops.sum(value, axis=-1, keepdims=True)
-            self.logits = ops.log(clamped_probs(self.probs))
         self._num_events = value.shape[-1]
+        # only the parameter given is set yet, so the check names it (NaN logits: logits, not probs), as torch
         super().__init__(value.shape[:-1], self._event_shape_of(value), validate_args)
+        if given_logits:
+            self.probs = ops.softmax(self.logits, axis=-1)
+        else:
+            self.logits = ops.log(clamped_probs(self.probs))
 
     def _event_shape_of(self, value):
         return ()
@@ -148,9 +169,23 @@ class Categorical(Distribution):
 
     def log_prob(self, value):
         # Tensor(value), not Tensor(np.asarray(value)): a CuPy array stays one (np.asarray refuses it)
-        value = ops.astype(value if isinstance(value, Tensor) else Tensor(value), np.int64)
-        if self._validate_args and not bool(((value.data >= 0) & (value.data < self._num_events)).all()):
-            raise ValueError(f"{type(self).__name__}.log_prob: values must be integers in [0, {self._num_events})")
+        value = value if isinstance(value, Tensor) else Tensor(value)
+        name = f"{type(self).__name__}.log_prob"
+        if self._validate_args:
+            data = to_numpy(value.data)
+            bad = ~((data % 1 == 0) & (data >= 0) & (data < self._num_events))   # 0.5 is no category (as torch)
+            if bad.any():
+                raise ValueError(f"{name}: values must be integers in [0, {self._num_events}), got "
+                                 f"{data[bad].flat[0]} among them")
+        try:
+            np.broadcast_shapes(tuple(value.shape), self.batch_shape)
+        except ValueError:
+            raise ValueError(f"{name}: value of shape {tuple(value.shape)} does not broadcast with the batch shape "
+                             f"{self.batch_shape}") from None
+        return self._log_prob_of(ops.astype(value, np.int64))
+
+    def _log_prob_of(self, value):
+        """log p at the category indices ``value`` (int64, broadcastable with the batch shape)."""
         shape = np.broadcast_shapes(tuple(value.shape), self.batch_shape)
         logits = ops.broadcast_to(self.logits, shape + (self._num_events,))
         index = Tensor(np.broadcast_to(value.data, shape)[..., None].copy())
@@ -186,4 +221,4 @@ class OneHotCategorical(_IndicatorMoments, Categorical):
     def log_prob(self, value):
         value = value_of(self, value)
         self._validate_sample(value)
-        return Categorical.log_prob(self, Tensor(value.data.argmax(-1)))
+        return self._log_prob_of(Tensor(value.data.argmax(-1)))

@@ -38,6 +38,12 @@ def shape_tuple(shape) -> tuple:
     return tuple(int(n) if is_integer(n) else n for n in shape)
 
 
+def validating(validate_args):
+    """Whether a distribution made with ``validate_args`` checks its arguments: the given flag, else the default
+    (``Distribution.set_default_validate_args``)."""
+    return _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
+
+
 class Distribution:
     """Base class; a subclass sets ``batch_shape``/``event_shape`` through ``__init__`` and defines what it has.
 
@@ -52,7 +58,7 @@ class Distribution:
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape, self._event_shape = tuple(batch_shape), tuple(event_shape)
-        self._validate_args = _DEFAULT_VALIDATE[0] if validate_args is None else bool(validate_args)
+        self._validate_args = validating(validate_args)
         if self._validate_args:
             for name, constraint in self.arg_constraints.items():
                 value = self.__dict__.get(name)
@@ -74,9 +80,9 @@ class Distribution:
     def event_shape(self) -> tuple:
         return self._event_shape
 
-    def _validate_sample(self, value, op="log_prob"):
+    def _validate_sample(self, value, op="log_prob", check_support=True):
         """Refuse (when validating) a value whose shape does not broadcast with batch_shape + event_shape or
-        that lies outside ``support``."""
+        (``check_support``) that lies outside ``support``."""
         if not self._validate_args:
             return
         name = f"{type(self).__name__}.{op}"
@@ -88,7 +94,8 @@ class Distribution:
         except ValueError:
             raise ValueError(f"{name}: value of shape {shape} does not broadcast with the batch shape "
                              f"{self._batch_shape} and event shape {event}") from None
-        _check_in(f"{name}: expected value", value, self.support)
+        if check_support:
+            _check_in(f"{name}: expected value", value, self.support)
 
     def expand(self, batch_shape):
         """The same distribution with its parameters broadcast to ``batch_shape`` (no copies; gradients flow
@@ -175,10 +182,19 @@ def _check_in(what, value, constraint):
     if bool(np.all(to_numpy(ok))):
         return
     data = to_numpy(value.data)
+    if constraint.event_dim >= 2 and not isinstance(constraint, constraints._Independent):
+        # a matrix is in the set or not as a whole (positive definite): name it, not one of its entries
+        index = tuple(int(i) for i in np.argwhere(~to_numpy(ok).reshape(ok.shape))[0])
+        matrix = np.array2string(data[index], separator=", ", precision=6).replace("\n", "")
+        raise ValueError(f"{what} (shape {tuple(value.shape)}) to be {constraint}, got the matrix {matrix}"
+                         + (f" at batch index {index}" if index else ""))
     if isinstance(constraint, constraints._Independent) and constraint.base_constraint.event_dim == 0:
         bad = ~to_numpy(constraint.base_constraint.check(value).data)     # the offending entry itself
     else:
-        bad = ~np.broadcast_to(to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim), data.shape)
+        bad = ~to_numpy(ok).reshape(ok.shape + (1,) * constraint.event_dim)
+    # a support with tensor bounds (Uniform's, Binomial's) checks a value broadcast against the batch shape
+    shape = np.broadcast_shapes(data.shape, bad.shape)
+    data, bad = np.broadcast_to(data, shape), np.broadcast_to(bad, shape)
     raise ValueError(f"{what} (shape {tuple(value.shape)}) to be {constraint}, got {data[bad].flat[0]} among "
                      f"its values")
 
@@ -208,6 +224,10 @@ def value_of(dist, value):
     value = as_tensor(value, like=like)
     if value.dtype.kind != "f":
         value = ops.astype(value, like.dtype)
+    elif value.dtype != like.dtype:     # said here, not by the first op of the formula that meets both
+        raise TypeError(f"{type(dist).__name__}: value of dtype {value.dtype} (shape {tuple(value.shape)}) for "
+                        f"parameters of dtype {like.dtype}; minigrad does not promote silently, cast one with "
+                        f".astype()")
     return value
 
 

@@ -81,6 +81,15 @@ class Chi2(Gamma):
         super().__init__(0.5 * self.df, 0.5 + 0.0 * self.df, validate_args)
 
 
+def _strictly_inside_unit(x):
+    """x moved into [tiny, 1 - 2^-53] (float64; the float32 bounds for float32), as torch keeps its Dirichlet draws:
+    with small concentrations g1 / (g1 + g0) rounds to exactly 1 (or 0), where the density is infinite. The shift
+    is a constant, so the pathwise gradient is the unclamped one."""
+    info = np.finfo(x.dtype)
+    frozen = x.detach()
+    return x + (ops.clamp(frozen, float(info.tiny), 1.0 - float(info.epsneg)) - frozen)
+
+
 def _lbeta_terms(concentration):
     """sum_i lgamma(c_i) - lgamma(sum_i c_i) over the last dim: the log of the multivariate beta function."""
     return ops.sum(ops.lgamma(concentration), axis=-1) - ops.lgamma(ops.sum(concentration, axis=-1))
@@ -131,7 +140,7 @@ class Dirichlet(Distribution):
 
     def rsample(self, sample_shape=()):
         gammas = standard_gamma(ops.broadcast_to(self.concentration, self._extended_shape(sample_shape)))
-        return gammas / ops.sum(gammas, axis=-1, keepdims=True)
+        return _strictly_inside_unit(ops.softmax(ops.log(gammas), axis=-1))     # g / sum g, see Beta.rsample
 
     def log_prob(self, value):
         value = value_of(self, value)
@@ -182,7 +191,9 @@ class Beta(Distribution):
         shape = self._extended_shape(sample_shape)
         g1 = standard_gamma(ops.broadcast_to(self.concentration1, shape))
         g0 = standard_gamma(ops.broadcast_to(self.concentration0, shape))
-        return g1 / (g1 + g0)
+        # g1 / (g1 + g0) as sigmoid(log g1 - log g0): with small concentrations the draws are near 1e-300, where
+        # the quotient rule's (g1 + g0)^2 underflows to 0 and the gradient became -inf
+        return _strictly_inside_unit(ops.sigmoid(ops.log(g1) - ops.log(g0)))
 
     def log_prob(self, value):
         value = value_of(self, value)

@@ -49,14 +49,16 @@ def _normal_normal(p, q):
 
 @register_kl(Bernoulli, Bernoulli)
 def _bernoulli_bernoulli(p, q):
-    # p log(p/q) + (1-p) log((1-p)/(1-q)), from the logits: exact where a probability is 0 or 1
-    return (p.probs * (ops.softplus(-q.logits) - ops.softplus(-p.logits))
-            + (1.0 - p.probs) * (ops.softplus(q.logits) - ops.softplus(p.logits)))
+    # p log(p/q) + (1-p) log((1-p)/(1-q)), from the logits. Logits made from probs are clamped, so where q puts no
+    # mass (q = 0 or 1) the term is set to +inf, and to 0 where p puts none (0 log 0), as torch
+    ones = ops.where(q.probs == 0, math.inf, p.probs * (ops.softplus(-q.logits) - ops.softplus(-p.logits)))
+    zeros = ops.where(q.probs == 1, math.inf, (1.0 - p.probs) * (ops.softplus(q.logits) - ops.softplus(p.logits)))
+    return ops.where(p.probs == 0, 0.0, ones) + ops.where(p.probs == 1, 0.0, zeros)
 
 
 @register_kl(Categorical, Categorical)
 def _categorical_categorical(p, q):
-    terms = p.probs * (p.logits - q.logits)
+    terms = ops.where(q.probs == 0, math.inf, p.probs * (p.logits - q.logits))   # p > 0 where q = 0: +inf
     return ops.sum(ops.where(p.probs == 0, 0.0, terms), axis=-1)     # 0 log 0 = 0
 
 
@@ -142,13 +144,17 @@ def _beta_beta(p, q):
 
 @register_kl(Poisson, Poisson)
 def _poisson_poisson(p, q):
-    return p.rate * (ops.log(p.rate) - ops.log(q.rate)) - (p.rate - q.rate)
+    # p log(p / q) - (p - q) with 0 log 0 = 0 (a rate of 0 is allowed): q where p = 0, +inf where only q = 0
+    return ops.xlogy(p.rate, p.rate) - ops.xlogy(p.rate, q.rate) - (p.rate - q.rate)
 
 
 @register_kl(Geometric, Geometric)
 def _geometric_geometric(p, q):
-    # -H(p) - E_p[k] log(1 - q) - log q, with E_p[k] = (1 - p) / p: -H(p) - log(1 - q) / p - logit(q)
-    return -p.entropy() - ops.log1p(-q.probs) / p.probs - q.logits
+    # -H(p) - E_p[k] log(1 - q) - log q, with E_p[k] = (1 - p) / p; where p = q = 1 that product is 0 log 0 = 0
+    certain = (p.probs == 1) & (q.probs == 1)
+    q_safe = ops.where(certain, 0.0, q.probs)        # no log(0) left in the graph: its gradient would be NaN
+    failures = ops.where(certain, 0.0, (1.0 / p.probs - 1.0) * ops.log1p(-q_safe))
+    return -p.entropy() - failures - ops.log(q.probs)
 
 
 @register_kl(Binomial, Binomial)
@@ -159,7 +165,9 @@ def _binomial_binomial(p, q):
     if (n_p < n_q).any():
         raise NotImplementedError("kl_divergence: Binomial pairs where q.total_count > p.total_count are not "
                                   "implemented")
-    kl = p.total_count * (p.probs * (p.logits - q.logits) + ops.log1p(-p.probs) - ops.log1p(-q.probs))
+    # n KL(Bernoulli(p) || Bernoulli(q)): torch's n (p (l_p - l_q) + log(1 - p) - log(1 - q)) is -inf or NaN where p
+    # is 0 or 1; this is the exact limit there
+    kl = p.total_count * _bernoulli_bernoulli(p, q)
     return ops.where(Tensor(np.broadcast_to(n_p > n_q, kl.shape)).to(kl.device), math.inf, kl)
 
 

@@ -147,7 +147,8 @@ def _normal_laplace(p, q):
 # ------------------------------------------------------------------------------------------- discrete
 @register_kl(Bernoulli, Poisson)
 def _bernoulli_poisson(p, q):
-    return -p.entropy() - (p.probs * ops.log(q.rate) - q.rate)        # log q(k) = k log r - r for k in {0, 1}
+    # log q(k) = k log r - r for k in {0, 1}; 0 log 0 = 0: Bernoulli(0) against Poisson(0) is 0, not NaN
+    return -p.entropy() - (ops.xlogy(p.probs, q.rate) - q.rate)
 
 
 # ------------------------------------------------------------------------------- disjoint supports: +inf

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad import linalg, ops
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution, parameters, standard_normal, value_of
+from minigrad.distributions.distribution import (Distribution, _check_in, parameters, standard_normal, validating,
+                                                 value_of)
 
 
 class MultivariateNormal(Distribution):
@@ -32,6 +35,15 @@ class MultivariateNormal(Distribution):
         if loc.ndim < 1 or matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2] or matrix.shape[-1] != loc.shape[-1]:
             raise ValueError(f"MultivariateNormal: loc of shape {tuple(loc.shape)} needs square matrices of its last "
                              f"dim, got {tuple(matrix.shape)}")
+        name = ("covariance_matrix" if covariance_matrix is not None else
+                "precision_matrix" if precision_matrix is not None else "scale_tril")
+        try:
+            np.broadcast_shapes(tuple(loc.shape[:-1]), tuple(matrix.shape[:-2]))
+        except ValueError:
+            raise ValueError(f"MultivariateNormal: the batch shapes of loc {tuple(loc.shape)} and {name} "
+                             f"{tuple(matrix.shape)} do not broadcast") from None
+        if validating(validate_args) and scale_tril is None:    # named here, not by Cholesky's refusal
+            _check_in(f"MultivariateNormal: expected parameter {name}", matrix, constraints.positive_definite)
         if scale_tril is not None:
             tril = ops.tril(matrix)   # only the lower triangle is read, as in torch (its upper part gets no gradient)
         elif covariance_matrix is not None:

@@ -6,8 +6,12 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import ops
-from minigrad.distributions.distribution import Distribution, value_of
+from minigrad.backend import to_numpy
+from minigrad.distributions import constraints
+from minigrad.distributions.distribution import Distribution, _check_in, value_of
 from minigrad.distributions.transforms import ComposeTransform, Transform
 
 
@@ -44,7 +48,11 @@ class TransformedDistribution(Distribution):
 
     @property
     def support(self):
-        return self.transforms[-1].codomain if self.transforms else self.base_dist.support
+        if not self.transforms:
+            return self.base_dist.support
+        codomain = self.transforms[-1].codomain
+        extra = len(self._event_shape) - codomain.event_dim     # event dims the codomain checks entry by entry
+        return constraints.independent(codomain, extra) if extra > 0 else codomain
 
     def rsample(self, sample_shape=()):
         x = self.base_dist.rsample(sample_shape)
@@ -78,10 +86,15 @@ class TransformedDistribution(Distribution):
 
     def cdf(self, value):
         value = value_of(self, value)
-        self._validate_sample(value, "cdf")
+        self._validate_sample(value, "cdf", check_support=False)
+        x = value
         for t in reversed(self.transforms):
-            value = t.inv(value)
-        return self._monotonize(self.base_dist.cdf(value))
+            x = t.inv(x)
+        # as torch, a value is refused where its preimage is outside the base's support: the support's boundary
+        # (LogNormal's 0, preimage -inf) has a cdf; anything refused is outside the support, said in its words
+        if self._validate_args and not bool(np.all(to_numpy(self.base_dist.support.check(x).data))):
+            _check_in(f"{type(self).__name__}.cdf: expected value", value, self.support)
+        return self._monotonize(self.base_dist.cdf(x))
 
     def icdf(self, value):
         x = self.base_dist.icdf(self._monotonize(value_of(self, value)))

@@ -148,6 +148,31 @@ def test_parameters_are_validated_by_default_as_torch():
     assert np.isnan(D.Normal(0.0, -1.0, validate_args=False).log_prob(0.0).item())
 
 
+@pytest.mark.parametrize("build", [
+    lambda m, t, **v: m.Binomial(3, probs=t(np.array(2.0)), **v),
+    lambda m, t, **v: m.Geometric(probs=t(np.array(0.0)), **v),
+    lambda m, t, **v: m.Categorical(probs=t(np.array([-1.0, 2.0])), **v),
+    lambda m, t, **v: m.Multinomial(2, probs=t(np.array([-1.0, 2.0])), **v),
+    lambda m, t, **v: m.Normal(t(np.array(0.0)), t(np.array(-1.0)), **v),
+])
+def test_turning_default_validation_off_reaches_every_distribution_as_torch(build):
+    # Binomial, Geometric, Categorical and Multinomial checked their probs whenever validate_args was None, whatever
+    # set_default_validate_args said
+    ours = lambda a: mg.tensor(a, dtype="float64")     # noqa: E731
+    with pytest.raises(ValueError):
+        build(D, ours)
+    D.Distribution.set_default_validate_args(False)
+    T.Distribution.set_default_validate_args(False)
+    try:
+        build(D, ours)
+        build(T, torch.tensor)
+        with pytest.raises(ValueError):
+            build(D, ours, validate_args=True)        # asked for, it still checks
+    finally:
+        D.Distribution.set_default_validate_args(True)
+        T.Distribution.set_default_validate_args(True)
+
+
 @pytest.mark.parametrize("name,value", [("Exponential", -1.0), ("Uniform", 5.0), ("Bernoulli", 0.5),
                                         ("HalfNormal", -0.1), ("LogNormal", 0.0)])
 def test_log_prob_outside_the_support_raises_unless_validation_is_off_as_torch(name, value):
@@ -167,6 +192,33 @@ def test_log_prob_outside_the_support_raises_unless_validation_is_off_as_torch(n
     with pytest.raises(ValueError, match=r"^Distribution.set_default_validate_args: expected True or False, "
                                          r"got 'yes'$"):
         D.Distribution.set_default_validate_args("yes")
+
+
+def _theirs_uniform():
+    return T.Uniform(torch.tensor([0.0, 1.0, -2.0], dtype=torch.float64),
+                     torch.tensor([1.0, 1.5, 2.0], dtype=torch.float64))
+
+
+def test_a_value_outside_a_tensor_bounded_support_that_broadcasts_up_to_the_batch_is_one_clear_error():
+    # the support's bounds have the batch shape, the value fewer dims: the error names the offending value
+    uniform = D.Uniform(mg.tensor([0.0, 1.0, -2.0], dtype="float64"), mg.tensor([1.0, 1.5, 2.0], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^Uniform.log_prob: expected value \(shape \(1,\)\) to be in \[a tensor of "
+                                         r"shape \(3,\), a tensor of shape \(3,\)\], got 0.3 among its values$"):
+        uniform.log_prob(mg.tensor([0.3], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^Uniform.cdf: expected value \(shape \(\)\) to be in .*, got 0.3 among"):
+        uniform.cdf(mg.tensor(0.3, dtype="float64"))
+    with pytest.raises(ValueError):
+        _theirs_uniform().log_prob(torch.tensor([0.3], dtype=torch.float64))
+    binomial = D.Binomial(mg.tensor([2.0, 5.0], dtype="float64"), probs=mg.tensor([0.5, 0.5], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^Binomial.log_prob: expected value \(shape \(1,\)\) to be an integer in "
+                                         r"\[0, a tensor of shape \(2,\)\], got 3.0 among its values$"):
+        binomial.log_prob(mg.tensor([3.0], dtype="float64"))
+    low, high = mg.tensor([[0.0, 1.0]], dtype="float64"), mg.tensor([[1.0, 2.0]], dtype="float64")
+    with pytest.raises(ValueError, match=r"^Uniform.log_prob: expected value \(shape \(1,\)\) .*, got 0.5 among"):
+        D.Independent(D.Uniform(low, high), 1).log_prob(mg.tensor([0.5], dtype="float64"))
+    inside = mg.tensor([1.0], dtype="float64")           # in each closed interval: broadcast as torch's
+    np.testing.assert_allclose(uniform.log_prob(inside).numpy(),
+                               _theirs_uniform().log_prob(torch.tensor([1.0], dtype=torch.float64)).numpy(), rtol=1e-15)
 
 
 def test_log_prob_of_a_value_of_the_wrong_shape_raises():

@@ -125,6 +125,41 @@ def test_transformed_log_prob_and_gradients_as_torch(name):
     _grads_agree(pairs, out_m, out_t)
 
 
+@pytest.mark.parametrize("name", TRANSFORMED)
+def test_transformed_support_checks_whole_events_as_torch(name):
+    # an elementwise codomain under a wider event (an event_dim=1 transform) is read as one check per event
+    dm, dt, _, value = _dist_both(name)
+    probe = np.where(np.arange(np.size(value)).reshape(np.shape(value)) == 0, -1.0, np.asarray(value))
+    assert dm.support.event_dim == dt.support.event_dim and dm.support.is_discrete == dt.support.is_discrete
+    for v in (value, probe):
+        np.testing.assert_array_equal(dm.support.check(mg.tensor(v, dtype="float64")).numpy(),
+                                      dt.support.check(torch.tensor(v)).numpy())
+
+
+def test_transformed_cdf_at_the_support_boundary_as_torch():
+    # LogNormal's cdf(0) is 0 (torch checks the preimage, -inf, against the Normal's support); it was refused as
+    # outside the support (> 0). Values whose preimage is outside the base's support are still refused
+    loc, scale = np.array([0.0, 1.0]), np.array([1.0, 2.0])
+    ours = D.LogNormal(mg.tensor(loc, dtype="float64"), mg.tensor(scale, dtype="float64"))
+    theirs = T.LogNormal(torch.tensor(loc), torch.tensor(scale))
+    value = np.array([0.0, 2.0])
+    np.testing.assert_allclose(ours.cdf(mg.tensor(value, dtype="float64")).numpy(),
+                               theirs.cdf(torch.tensor(value)).numpy(), rtol=1e-12)
+    assert ours.cdf(mg.tensor(value, dtype="float64")).numpy()[0] == 0.0
+    for bad in ([-1.0, 2.0], [float("nan"), 2.0]):
+        with pytest.raises(ValueError, match=r"^LogNormal.cdf: expected value \(shape \(2,\)\) to be > 0, got "
+                                             rf"{bad[0]} among its values$"):
+            ours.cdf(mg.tensor(bad, dtype="float64"))
+        with pytest.raises(ValueError):
+            theirs.cdf(torch.tensor(bad))
+    with pytest.raises(ValueError, match=r"^LogNormal.cdf: value of shape \(3,\) does not broadcast"):
+        ours.cdf(mg.tensor([1.0, 2.0, 3.0], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^LogNormal.log_prob: expected value \(shape \(2,\)\) to be > 0, got 0.0"):
+        ours.log_prob(mg.tensor(value, dtype="float64"))          # the density at 0 is still refused, as torch
+    with pytest.raises(ValueError):
+        theirs.log_prob(torch.tensor(value))
+
+
 @pytest.mark.parametrize("name", [n for n in TRANSFORMED if "Independent" not in n])
 def test_transformed_cdf_and_icdf_as_torch(name):
     dm, dt, pairs, value = _dist_both(name)

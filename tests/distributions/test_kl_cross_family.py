@@ -98,3 +98,13 @@ def test_uniform_against_exponential_is_infinite_only_where_the_interval_reaches
     out_t = T.kl_divergence(T.Uniform(tl, tl + 1.0), T.Exponential(torch.tensor([1.0, 1.0], dtype=torch.float64)))
     np.testing.assert_allclose(out_m.numpy(), out_t.numpy(), rtol=1e-12)
     assert out_m.numpy()[0] == np.inf and np.isfinite(out_m.numpy()[1])
+
+
+def test_bernoulli_against_poisson_at_zero_rate_is_the_exact_limit():
+    # Bernoulli(0) and Poisson(0) are both the point mass at 0: KL = 0 (torch and the formula before: NaN, 0 log 0)
+    probs, rates = [0.0, 0.5, 1.0, 0.0, 0.3], [0.0, 0.0, 0.0, 1.0, 2.0]
+    out = D.kl_divergence(D.Bernoulli(mg.tensor(probs, dtype="float64")), D.Poisson(mg.tensor(rates, dtype="float64")))
+    assert abs(out.numpy()[0]) < 1e-15 and out.numpy()[1] == out.numpy()[2] == np.inf   # H(p) from clamped logits
+    theirs = T.kl_divergence(T.Bernoulli(torch.tensor(probs[3:], dtype=torch.float64)),
+                             T.Poisson(torch.tensor(rates[3:], dtype=torch.float64)))
+    np.testing.assert_allclose(out.numpy()[3:], theirs.numpy(), rtol=1e-12)

@@ -177,6 +177,59 @@ def test_kl_of_binomials_with_different_counts_as_torch():
         D.kl_divergence(q, p)
 
 
+def test_count_kl_at_the_edges_of_the_parameters_is_the_exact_limit():
+    # torch (and the formulas used before) gave -inf for KL(Binomial(n, 1) || Binomial(n, 1/2)) = n log 2, NaN for
+    # KL(Binomial(n, p) || itself) at p = 1, NaN for KL(Poisson(0) || Poisson(r)) = r and +inf for KL(Geometric(1) ||
+    # Geometric(1)) = 0; each is now the limit of the interior values
+    f64 = dict(dtype="float64")
+    p, q = mg.tensor([1.0, 1.0, 0.0, 0.0, 0.5, 0.3], **f64), mg.tensor([0.5, 1.0, 0.0, 1.0, 1.0, 0.6], **f64)
+    binomial = D.kl_divergence(D.Binomial(3, probs=p), D.Binomial(3, probs=q)).numpy()
+    np.testing.assert_allclose(binomial[:3], [3 * math.log(2.0), 0.0, 0.0], atol=1e-14)
+    assert binomial[3] == binomial[4] == np.inf
+    interior = T.kl_divergence(T.Binomial(3, probs=torch.tensor(0.3, dtype=torch.float64)),
+                               T.Binomial(3, probs=torch.tensor(0.6, dtype=torch.float64))).item()
+    np.testing.assert_allclose(binomial[5], interior, rtol=1e-12)
+    near = 1.0 - 1e-9                                     # the value at p = 1 is the limit from inside
+    np.testing.assert_allclose(binomial[0], D.kl_divergence(D.Binomial(3, probs=mg.tensor(near, **f64)),
+                                                            D.Binomial(3, probs=mg.tensor(0.5, **f64))).item(),
+                               rtol=1e-7)
+    rates_p, rates_q = mg.tensor([0.0, 0.0, 1.0, 2.0], **f64), mg.tensor([1.5, 0.0, 0.0, 3.0], **f64)
+    poisson = D.kl_divergence(D.Poisson(rates_p), D.Poisson(rates_q)).numpy()
+    np.testing.assert_allclose(poisson, [1.5, 0.0, np.inf, 2 * math.log(2 / 3) + 1.0], rtol=1e-14)
+    gp = mg.tensor([1.0, 1.0, 0.5], **f64, requires_grad=True)
+    geometric = D.kl_divergence(D.Geometric(probs=gp), D.Geometric(probs=mg.tensor([1.0, 0.5, 1.0], **f64)))
+    np.testing.assert_allclose(geometric.numpy(), [0.0, math.log(2.0), np.inf], atol=1e-14)
+    geometric[:2].sum().backward()
+    tp = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    T.kl_divergence(T.Geometric(probs=tp), T.Geometric(probs=torch.tensor(0.5, dtype=torch.float64))).backward()
+    assert np.all(np.isfinite(gp.grad.numpy()[:2])) and abs(gp.grad.numpy()[1] - tp.grad.item()) < 1e-9
+
+
+def test_binomial_and_geometric_with_infinite_logits_are_certain_draws():
+    # all n successes at +inf, none at -inf (torch: NaN); the entropy is 0 there, and finite entries are unchanged
+    logits = mg.tensor([-np.inf, np.inf, 0.3], dtype="float64", requires_grad=True)
+    d = D.Binomial(mg.tensor([3.0, 4.0, 5.0], dtype="float64"), logits=logits)
+    value = mg.tensor([[0.0, 4.0, 2.0], [3.0, 0.0, 2.0], [1.0, 2.0, 2.0]], dtype="float64")
+    out = d.log_prob(value).numpy()
+    np.testing.assert_array_equal(out[:, :2], [[0.0, 0.0], [-np.inf, -np.inf], [-np.inf, -np.inf]])
+    expected = T.Binomial(5.0, logits=torch.tensor(0.3, dtype=torch.float64)).log_prob(torch.tensor(2.0,
+                                                                                               dtype=torch.float64))
+    np.testing.assert_allclose(out[:, 2], expected.item(), rtol=1e-12)
+    entropy = D.Binomial(4, logits=logits).entropy()
+    np.testing.assert_array_equal(entropy.numpy()[:2], [0.0, 0.0])
+    np.testing.assert_allclose(entropy.numpy()[2], T.Binomial(4, logits=torch.tensor(0.3, dtype=torch.float64))
+                               .entropy().item(), rtol=1e-12)
+    (d.log_prob(value)[0].sum() + entropy.sum()).backward()
+    assert np.all(np.isfinite(logits.grad.numpy())) and np.all(logits.grad.numpy()[:2] == 0.0)
+    geometric = D.Geometric(logits=mg.tensor([np.inf, -np.inf, 0.3], dtype="float64", requires_grad=True))
+    h = geometric.entropy()                # certain success at once: 0; never a success: +inf (torch: NaN)
+    np.testing.assert_array_equal(h.numpy()[:2], [0.0, np.inf])
+    np.testing.assert_allclose(h.numpy()[2], T.Geometric(logits=torch.tensor(0.3, dtype=torch.float64))
+                               .entropy().item(), rtol=1e-12)
+    h[::2].sum().backward()
+    assert np.all(np.isfinite(geometric.logits.grad.numpy()))
+
+
 # ------------------------------------------------------------------------------------------------ sampling
 N = 100000
 # Two-sample KS at level 1e-3 for draws of n and n: D > 1.95 sqrt(2 / n) happens with probability < 0.001
@@ -253,6 +306,32 @@ def test_beta_and_dirichlet_rsample_gradients_are_unbiased_for_the_mean():
     (g,) = mg.grad(x.mean(0)[0], [c])
     exact = (np.eye(3)[0] * 3.5 - 0.5) / 3.5 ** 2     # d (c_0 / sum c) / d c
     np.testing.assert_allclose(g.numpy(), exact, atol=0.01)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_beta_and_dirichlet_draws_with_small_concentrations_stay_inside_the_simplex_with_finite_gradients(dtype):
+    # the gamma draws are ~1e-300 (1e-38): x = g1 / (g1 + g0) rounded to exactly 1, where log_prob is +inf, and the
+    # quotient rule's (g1 + g0)^2 underflowed to a -inf (Beta) or NaN (Dirichlet) gradient. torch keeps its draws
+    # in [tiny, 1 - eps/2] with finite gradients
+    mg.manual_seed(0)
+    info = np.finfo(dtype)
+    a = mg.tensor([1e-3, 1e-2], dtype=dtype, requires_grad=True)
+    beta = D.Beta(a, mg.tensor([1e-3, 1e-2], dtype=dtype))
+    x = beta.rsample((4000,))
+    assert x.dtype == dtype
+    assert x.numpy().min() >= info.tiny and x.numpy().max() == 1 - info.epsneg        # some draws sit at the top
+    assert np.all(np.isfinite(beta.log_prob(x.detach()).numpy()))
+    x.sum().backward()
+    assert np.all(np.isfinite(a.grad.numpy())) and np.all(a.grad.numpy() > 0)      # d mean / d a = b / (a + b)^2 > 0
+    c = mg.tensor([1e-3, 1e-3, 1e-3], dtype=dtype, requires_grad=True)
+    dirichlet = D.Dirichlet(c)
+    y = dirichlet.rsample((4000,))
+    assert y.numpy().min() >= info.tiny and y.numpy().max() <= 1 - info.epsneg
+    assert np.all(np.isfinite(dirichlet.log_prob(y.detach()).numpy()))
+    y[..., 0].sum().backward()
+    assert np.all(np.isfinite(c.grad.numpy())) and c.grad.numpy()[0] > 0 > c.grad.numpy()[1]
+    t = torch.distributions.Beta(torch.tensor([1e-3]), torch.tensor([1e-3])).sample((4000,))
+    assert t.max().item() == 1 - np.finfo(np.float32).epsneg and t.min().item() >= np.finfo(np.float32).tiny
 
 
 def _exact_gamma_draw_gradient(alpha, z, h=1e-6):
@@ -336,6 +415,11 @@ def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
     (lambda: D.Geometric(), r"^Geometric: give exactly one of probs or logits, got neither$"),
     (lambda: D.Multinomial(-1, probs=mg.tensor([0.5, 0.5])), r"^Multinomial: total_count must be a non-negative int, "
                                                              r"got -1$"),
+    (lambda: D.Multinomial(3, probs=mg.tensor([-0.5, 1.5])), r"^Multinomial: expected probs >= 0, got a minimum of "
+                                                             r"-0.5$"),        # was 'Categorical: ...'
+    (lambda: D.Multinomial(3, probs=mg.tensor(0.5)), r"^Multinomial: probs/logits need a last dim of categories"),
+    (lambda: D.Multinomial(3, probs=mg.tensor([0.5]), logits=mg.tensor([0.5])),
+     r"^Multinomial: give exactly one of probs or logits, got both$"),
     (lambda: D.Cauchy(0.0, -2.0), r"^Cauchy: expected parameter scale \(shape \(\)\) to be > 0, got -2.0"),
     (lambda: D.HalfNormal(0.0), r"^HalfNormal: expected parameter scale \(shape \(\)\) to be > 0, got 0.0"),
     (lambda: D.Gamma(2.0, 1.0).log_prob(-1.0), r"^Gamma.log_prob: expected value \(shape \(\)\) to be >= 0, got -1.0"),

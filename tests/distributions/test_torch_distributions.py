@@ -120,6 +120,33 @@ def test_kl_of_uniforms_is_infinite_outside_the_support_and_unknown_pairs_are_re
         T.kl_divergence(T.Normal(0.0, 1.0), T.Cauchy(0.0, 1.0))
 
 
+def test_kl_is_infinite_where_q_has_no_mass_and_p_has_some_as_torch():
+    # probs are clamped into logits, so the plain formula gave a large finite number (17.3, 36.0) where KL is +inf
+    p, q = np.array([[0.5, 0.5], [0.0, 1.0], [1.0, 0.0], [0.3, 0.7]]), np.array([[1.0, 0.0]] * 3 + [[0.6, 0.4]])
+    for ours, theirs in ((D.Categorical, T.Categorical), (D.OneHotCategorical, T.OneHotCategorical)):
+        out = D.kl_divergence(ours(mg.tensor(p, dtype="float64")), ours(mg.tensor(q, dtype="float64"))).numpy()
+        expected = T.kl_divergence(theirs(torch.tensor(p)), theirs(torch.tensor(q))).numpy()
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+        assert out[0] == out[1] == np.inf and out[2] == 0.0
+    pb, qb = np.array([0.5, 0.5, 0.0, 1.0, 1.0, 0.3]), np.array([0.0, 1.0, 1.0, 0.0, 0.5, 0.6])
+    out = D.kl_divergence(D.Bernoulli(mg.tensor(pb, dtype="float64")), D.Bernoulli(mg.tensor(qb, dtype="float64")))
+    expected = T.kl_divergence(T.Bernoulli(torch.tensor(pb)), T.Bernoulli(torch.tensor(qb)))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+    assert np.all(out.numpy()[:4] == np.inf)
+    logits = D.kl_divergence(D.Bernoulli(logits=mg.tensor([0.0, 0.0], dtype="float64")),
+                             D.Bernoulli(logits=mg.tensor([-np.inf, np.inf], dtype="float64")))
+    assert np.all(logits.numpy() == np.inf)
+    pm, qm = mg.tensor([1.0, 0.0], dtype="float64", requires_grad=True), mg.tensor([0.5, 0.5], requires_grad=True,
+                                                                                   dtype="float64")
+    pt, qt = torch.tensor([1.0, 0.0], requires_grad=True, dtype=torch.float64), torch.tensor([0.5, 0.5],
+                                                                                             requires_grad=True,
+                                                                                             dtype=torch.float64)
+    D.kl_divergence(D.Categorical(pm), D.Categorical(qm)).backward()
+    T.kl_divergence(T.Categorical(pt), T.Categorical(qt)).backward()
+    np.testing.assert_allclose(pm.grad.numpy(), pt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(qm.grad.numpy(), qt.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "MultivariateNormal(cov)"])
 def test_rsample_statistics_and_pathwise_gradient(name):
     mg.manual_seed(0)
@@ -155,14 +182,117 @@ def test_bad_parameters_are_one_clear_error():
         D.Normal(mg.zeros(2), mg.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match="^Bernoulli: give exactly one of probs or logits, got both$"):
         D.Bernoulli(probs=0.5, logits=0.0)
-    with pytest.raises(ValueError, match=r"^Bernoulli: expected probs in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"^Bernoulli: expected parameter probs \(shape \(\)\) to be in \[0, 1\], "
+                                         r"got 1.5 among its values$"):
         D.Bernoulli(probs=1.5)
-    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\)$"):
+    with pytest.raises(ValueError):
+        T.Bernoulli(logits=torch.tensor(float("nan")))
+    with pytest.raises(ValueError, match=r"^Bernoulli: expected parameter logits \(shape \(2,\)\) to be real "
+                                         r"\(not NaN\), got nan among its values$"):
+        D.Bernoulli(logits=mg.tensor([0.0, float("nan")]))     # was accepted (probs NaN)
+    assert np.isnan(D.Bernoulli(logits=mg.tensor([float("nan")]), validate_args=False).probs.numpy()).all()
+    with pytest.raises(ValueError, match=r"^Categorical: expected parameter logits \(shape \(2,\)\) to be real "
+                                         r"vectors \(no NaN\), got nan among its values$"):   # said 'probs' before
+        D.Categorical(logits=mg.tensor([float("nan"), 1.0]))
+    with pytest.raises(ValueError, match=r"^MultivariateNormal: the batch shapes of loc \(4, 2\) and scale_tril "
+                                         r"\(3, 2, 2\) do not broadcast$"):      # was broadcast_tensors' error
+        D.MultivariateNormal(mg.zeros((4, 2)), scale_tril=mg.tensor(np.stack([np.eye(2)] * 3)))
+    with pytest.raises(RuntimeError):
+        T.MultivariateNormal(torch.zeros(4, 2), scale_tril=torch.eye(2).expand(3, 2, 2))
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 3\), got 3 among "
+                                         r"them$"):
         D.Categorical(probs=mg.tensor([0.2, 0.3, 0.5])).log_prob(mg.tensor(3))
     with pytest.raises(ValueError, match="^MultivariateNormal: give exactly one of covariance_matrix"):
         D.MultivariateNormal(mg.zeros(2))
     with pytest.raises(NotImplementedError, match=r"^Bernoulli has no reparameterized sample \(rsample\)"):
         D.Bernoulli(probs=0.5).rsample()
+
+
+def test_categorical_log_prob_refuses_a_value_that_is_no_category_as_torch():
+    probs = np.array([[0.2, 0.8], [0.5, 0.5], [0.1, 0.9]])
+    ours = D.Categorical(probs=mg.tensor(probs, dtype="float64"))
+    with pytest.raises(ValueError):     # torch: 0.5 is outside the support (integers 0..1)
+        T.Categorical(probs=torch.tensor(probs)).log_prob(torch.tensor([0.5], dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 2\), got 0.5 among "
+                                         r"them$"):
+        ours.log_prob(mg.tensor([0.5], dtype="float64"))       # was read as category 0
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: values must be integers in \[0, 2\), got nan"):
+        ours.log_prob(mg.tensor([float("nan")], dtype="float64"))
+    with pytest.raises(ValueError, match=r"^Categorical.log_prob: value of shape \(4, 2\) does not broadcast with the "
+                                         r"batch shape \(3,\)$"):
+        ours.log_prob(mg.zeros((4, 2), dtype="int64"))
+    whole = mg.tensor([[1.0], [0.0]], dtype="float64")        # integral floats broadcast against the batch as torch
+    np.testing.assert_allclose(ours.log_prob(whole).numpy(),
+                               T.Categorical(probs=torch.tensor(probs)).log_prob(torch.tensor([[1], [0]])).numpy(),
+                               rtol=1e-15)
+    one_hot = D.OneHotCategorical(probs=mg.tensor(probs, dtype="float64"))
+    np.testing.assert_allclose(one_hot.log_prob(mg.tensor([[0.0, 1.0]], dtype="float64")).numpy(), np.log(probs[:, 1]),
+                               rtol=1e-15)
+
+
+def test_a_matrix_that_is_not_positive_definite_is_named_as_torch_names_it():
+    loc, bad = mg.zeros(2, dtype="float64"), np.array([[1.0, 2.0], [2.0, 1.0]])   # eigenvalues 3 and -1
+    for name in ("covariance_matrix", "precision_matrix"):
+        # was Cholesky's error, naming no parameter
+        with pytest.raises(ValueError, match=rf"^MultivariateNormal: expected parameter {name} \(shape \(2, 2\)\) "
+                                             r"to be symmetric positive definite, got the matrix \[\[1\., 2\.\], "
+                                             r"\[2\., 1\.\]\]$"):
+            D.MultivariateNormal(loc, **{name: mg.tensor(bad, dtype="float64")})
+        with pytest.raises(ValueError, match=f"Expected parameter {name}"):
+            T.MultivariateNormal(torch.zeros(2, dtype=torch.float64), **{name: torch.tensor(bad)})
+    batch = mg.tensor(np.stack([np.eye(2), bad]), dtype="float64")
+    with pytest.raises(ValueError, match=r"^MultivariateNormal: expected parameter covariance_matrix \(shape "
+                                         r"\(2, 2, 2\)\) to be symmetric positive definite, got the matrix .* at "
+                                         r"batch index \(1,\)$"):
+        D.MultivariateNormal(loc, covariance_matrix=batch)
+    with pytest.raises(ValueError, match=r"^MultivariateNormal: expected parameter scale_tril \(shape \(2, 2\)\) to be "
+                                         r"lower triangular with a positive diagonal, got the matrix \[\[-1\.,  0\.\], "
+                                         r"\[ 2\.,  1\.\]\]$"):
+        D.MultivariateNormal(loc, scale_tril=mg.tensor([[-1.0, 0.0], [2.0, 1.0]], dtype="float64"))
+
+
+@pytest.mark.parametrize("build,method", [
+    (lambda: D.Normal(mg.zeros(2, dtype="float64"), mg.ones(2, dtype="float64")), "log_prob"),
+    (lambda: D.Gamma(mg.ones(2, dtype="float64"), mg.ones(2, dtype="float64")), "log_prob"),
+    (lambda: D.Exponential(mg.ones(2, dtype="float64")), "cdf"),
+    (lambda: D.Laplace(mg.zeros(2, dtype="float64"), mg.ones(2, dtype="float64")), "icdf"),
+    (lambda: D.LogNormal(mg.zeros(2, dtype="float64"), mg.ones(2, dtype="float64")), "log_prob"),
+])
+def test_a_value_of_another_float_dtype_is_one_clear_error(build, method):
+    # mg.tensor(np.array([...])) is float32: such a value met float64 parameters deep inside the formula, and the
+    # error named that op (sub, xlogy, mul); now it names the distribution and both dtypes
+    name = type(build()).__name__
+    with pytest.raises(TypeError, match=rf"^{name}: value of dtype float32 \(shape \(2,\)\) for parameters of dtype "
+                                        r"float64; minigrad does not promote silently, cast one with .astype\(\)$"):
+        getattr(build(), method)(mg.tensor(np.array([0.5, 0.25])))
+    assert getattr(build(), method)(mg.tensor([0.5, 0.25], dtype="float64")).dtype == np.float64
+    assert getattr(build(), method)(0.5).dtype == np.float64          # numbers take the parameters' dtype
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bernoulli_with_infinite_logits_is_a_certain_draw(dtype):
+    # logits +-inf: the formulas read inf - inf, NaN (torch's are NaN too); the draw is certain, so log p is 0 for
+    # the drawn outcome and -inf for the other, the entropy 0, and the finite entries keep their gradients
+    logits = mg.tensor([-np.inf, np.inf, 0.3], dtype=dtype, requires_grad=True)
+    d = D.Bernoulli(logits=logits)
+    zeros, ones = mg.zeros(3, dtype=dtype), mg.ones(3, dtype=dtype)
+    np.testing.assert_array_equal(d.log_prob(zeros).numpy()[:2], [0.0, -np.inf])
+    np.testing.assert_array_equal(d.log_prob(ones).numpy()[:2], [-np.inf, 0.0])
+    np.testing.assert_array_equal(d.entropy().numpy()[:2], [0.0, 0.0])
+    finite = T.Bernoulli(logits=torch.tensor([0.3], dtype=getattr(torch, dtype), requires_grad=True))
+    np.testing.assert_allclose(d.log_prob(ones).numpy()[2], finite.log_prob(torch.ones(1)).item(), rtol=1e-6)
+    assert d.log_prob(ones).dtype == d.entropy().dtype == dtype
+    (d.log_prob(mg.tensor([[0.0, 1.0, 1.0]], dtype=dtype)).sum() + d.entropy().sum()).backward()
+    theirs = finite.logits
+    (finite.log_prob(torch.ones(1)).sum() + finite.entropy().sum()).backward()
+    np.testing.assert_array_equal(logits.grad.numpy()[:2], [0.0, 0.0])
+    np.testing.assert_allclose(logits.grad.numpy()[2], theirs.grad.item(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"^Bernoulli.log_prob: expected value \(shape \(3,\)\) to be 0 or 1, got "
+                                         r"0.5 among its values$"):    # was 'values must be 0 or 1'
+        D.Bernoulli(logits=logits).log_prob(mg.tensor([1.0, 0.5, 0.0], dtype=dtype))
+    with pytest.raises(ValueError, match=r"^Bernoulli.log_prob: value of shape \(2,\) does not broadcast with the "
+                                         r"batch shape \(3,\) and event shape \(\)$"):   # was Mul's error
+        D.Bernoulli(logits=logits).log_prob(mg.tensor([1.0, 0.0], dtype=dtype))
 
 
 def test_float32_parameters_stay_float32():
