@@ -116,9 +116,10 @@ class RNNBase(Layer):
         return ("", "_reverse") if self.bidirectional else ("",)
 
     def _layer_params(self, k, sfx=""):
-        get = self.__dict__.get
-        return (get(f"weight_ih_l{k}{sfx}"), get(f"weight_hh_l{k}{sfx}"), get(f"bias_ih_l{k}{sfx}"),
-                get(f"bias_hh_l{k}{sfx}"), get(f"weight_hr_l{k}{sfx}"))
+        # getattr, not the instance dict: a parametrized weight (weight_norm, spectral_norm, register_parametrization)
+        # lives as a property of the layer's class, and forward must read its parametrized value, as torch's does.
+        names = ("weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l", "weight_hr_l")
+        return tuple(getattr(self, f"{n}{k}{sfx}", None) for n in names)
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):

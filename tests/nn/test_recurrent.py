@@ -214,6 +214,33 @@ def test_pytorch_state_dict_loads_and_gives_the_same_output():
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("cls,kw,name", [("LSTM", dict(num_layers=2), "weight_hh_l1"),
+                                         ("GRU", dict(bidirectional=True), "weight_ih_l0_reverse"),
+                                         ("RNN", {}, "weight_hh_l0")])
+def test_a_parametrized_weight_is_read_through_its_parametrization_as_torch(cls, kw, name):
+    """weight_norm on one of the stacked layers' weights: forward uses the parametrized value (it was read from the
+    instance dict, where a parametrized weight is not, and the layer failed on None), and the gradients reach
+    the parametrization's originals as in torch."""
+    from minigrad.nn.utils import parametrizations
+    t = getattr(torch.nn, cls)(3, 4, dtype=torch.float64, **kw)
+    m = getattr(nn, cls)(3, 4, dtype="float64", **kw)
+    _copy_from_torch(t, m, "cpu")
+    torch.nn.utils.parametrizations.weight_norm(t, name)
+    parametrizations.weight_norm(m, name)
+    with torch.no_grad():   # g away from ||v||, so the parametrized weight differs from the raw one
+        getattr(t.parametrizations, name).original0.mul_(2.5)
+    g = getattr(m.parametrizations, name).original0
+    g.data = g.data * 2.5
+    x = np.random.default_rng(7).standard_normal((5, 2, 3))
+    mx, tx = pair(x)
+    ours, theirs = m(mx), t(tx)
+    flat = lambda out: [out[0], *(out[1] if isinstance(out[1], tuple) else [out[1]])]
+    mp, tp = dict(m.named_parameters()), dict(t.named_parameters())
+    assert sorted(mp) == sorted(tp)
+    grads_match(flat(ours), flat(theirs), [mx] + [mp[k] for k in tp], [tx] + list(tp.values()),
+                np.random.default_rng(8))
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_float32_stays_float32(cls):
     m = getattr(nn, cls)(3, 4, 2)
