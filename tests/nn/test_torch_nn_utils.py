@@ -47,6 +47,33 @@ def test_pack_and_pad_packed_round_trip_as_torch(enforce_sorted, lengths, batch_
     np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), **TOL["float64"])
 
 
+def test_packed_sequence_built_from_sorted_indices_alone_fills_in_the_inverse_as_torch():
+    """PackedSequence(data, batch_sizes, sorted_indices) left unsorted_indices None, so pad_packed_sequence and an
+    RNN's h_n came back in the sorted order, not the caller's; torch fills in the inverse permutation."""
+    x = RNG.standard_normal((4, 3, 2))
+    m, t = pair(x)
+    pt = trnn.pack_padded_sequence(t, [2, 4, 1], enforce_sorted=False)
+    assert pt.sorted_indices.tolist() == [1, 0, 2]
+    built_t = trnn.PackedSequence(pt.data, pt.batch_sizes, pt.sorted_indices)
+    built_m = rnn.PackedSequence(mg.tensor(pt.data.detach().numpy(), dtype="float64"),
+                                 mg.tensor(pt.batch_sizes.numpy()), mg.tensor(pt.sorted_indices.numpy()))
+    assert built_m.unsorted_indices.tolist() == built_t.unsorted_indices.tolist() == [1, 0, 2]
+    assert built_m.unsorted_indices.dtype == np.int64
+    padded, lens = rnn.pad_packed_sequence(built_m)
+    tpadded, tlens = trnn.pad_packed_sequence(built_t)
+    same(padded, tpadded)
+    assert lens.tolist() == tlens.tolist() == [2, 4, 1]
+    ours, theirs = nn.GRU(2, 3, dtype="float64"), torch.nn.GRU(2, 3, dtype=torch.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    h0 = RNG.standard_normal((1, 3, 3))
+    same(ours(built_m, mg.tensor(h0, dtype="float64"))[1], theirs(built_t, torch.tensor(h0))[1])
+    pair_form = rnn.PackedSequence((built_m.data, built_m.batch_sizes))
+    assert pair_form.data is built_m.data and pair_form.batch_sizes is built_m.batch_sizes
+    assert pair_form.sorted_indices is None and pair_form.unsorted_indices is None
+    assert built_m.float().data.dtype == np.float32 and built_m.float().double().data.dtype == np.float64
+    assert built_m.half().data.dtype == np.float16 and built_m.float().unsorted_indices is built_m.unsorted_indices
+
+
 def test_pack_sequence_unpack_and_unpad_as_torch():
     arrays = _seqs([2, 4, 3])
     ms = [mg.tensor(a, dtype="float64") for a in arrays]

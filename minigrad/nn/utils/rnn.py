@@ -19,14 +19,33 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.creation import full
 
 
-class PackedSequence(NamedTuple):
-    """``data`` (the valid rows, time-major, (sum of lengths, *)), ``batch_sizes`` (int64, one per step),
-    and, when the sequences were reordered by length, ``sorted_indices`` and ``unsorted_indices``."""
-
+class _PackedSequenceFields(NamedTuple):
     data: Tensor
     batch_sizes: Tensor
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
+
+
+class PackedSequence(_PackedSequenceFields):
+    """``data`` (the valid rows, time-major, (sum of lengths, *)), ``batch_sizes`` (int64, one per step),
+    and, when the sequences were reordered by length, ``sorted_indices`` and ``unsorted_indices``.
+
+    As torch's: built with ``sorted_indices`` alone, ``unsorted_indices`` is its inverse permutation (the
+    recurrent layers and ``pad_packed_sequence`` put the sequences back in the caller's order with it), and
+    ``PackedSequence((data, batch_sizes))`` takes the pair in place of the first two arguments."""
+
+    __slots__ = ()
+
+    def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+        if batch_sizes is None:
+            if not (isinstance(data, (tuple, list)) and len(data) == 2):
+                raise TypeError("PackedSequence: pass data and batch_sizes, or the pair (data, batch_sizes) alone; "
+                                f"got {type(data).__name__} and no batch_sizes")
+            data, batch_sizes = data
+        if unsorted_indices is None and sorted_indices is not None:
+            inverse = np.argsort(sorted_indices.numpy(), kind="stable").astype(np.int64)
+            unsorted_indices = Tensor(inverse).to(sorted_indices.device)
+        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs) -> "PackedSequence":
         """The same sequence with ``data`` moved or cast by ``Tensor.to`` (the indices stay int64)."""
@@ -34,6 +53,16 @@ class PackedSequence(NamedTuple):
 
     def cpu(self) -> "PackedSequence":
         return self.to("cpu")
+
+    # torch's casts of the data alone
+    def double(self) -> "PackedSequence":
+        return self._replace(data=self.data.double())
+
+    def float(self) -> "PackedSequence":
+        return self._replace(data=self.data.float())
+
+    def half(self) -> "PackedSequence":
+        return self._replace(data=self.data.half())
 
     @property
     def is_cuda(self) -> bool:
