@@ -74,6 +74,14 @@ def test_packed_sequence_built_from_sorted_indices_alone_fills_in_the_inverse_as
     assert built_m.half().data.dtype == np.float16 and built_m.float().unsorted_indices is built_m.unsorted_indices
 
 
+def test_invert_permutation_as_torch():
+    perm = [3, 0, 4, 1, 2]
+    ours = rnn.invert_permutation(mg.tensor(np.array(perm, dtype=np.int64)))
+    assert ours.tolist() == trnn.invert_permutation(torch.tensor(perm)).tolist() == [1, 3, 4, 0, 2]
+    assert ours.dtype == np.int64
+    assert rnn.invert_permutation(None) is None
+
+
 def test_pack_sequence_unpack_and_unpad_as_torch():
     arrays = _seqs([2, 4, 3])
     ms = [mg.tensor(a, dtype="float64") for a in arrays]

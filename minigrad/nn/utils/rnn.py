@@ -42,9 +42,8 @@ class PackedSequence(_PackedSequenceFields):
                 raise TypeError("PackedSequence: pass data and batch_sizes, or the pair (data, batch_sizes) alone; "
                                 f"got {type(data).__name__} and no batch_sizes")
             data, batch_sizes = data
-        if unsorted_indices is None and sorted_indices is not None:
-            inverse = np.argsort(sorted_indices.numpy(), kind="stable").astype(np.int64)
-            unsorted_indices = Tensor(inverse).to(sorted_indices.device)
+        if unsorted_indices is None:
+            unsorted_indices = invert_permutation(sorted_indices)
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs) -> "PackedSequence":
@@ -67,6 +66,16 @@ class PackedSequence(_PackedSequenceFields):
     @property
     def is_cuda(self) -> bool:
         return self.data.device != "cpu"
+
+
+def invert_permutation(permutation):
+    """The inverse of a 1-D ``permutation`` (``out[permutation[i]] = i``), of its dtype and device; None stays None."""
+    if permutation is None:
+        return None
+    order = permutation.numpy()
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return Tensor(inverse).to(permutation.device)
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
