@@ -37,6 +37,7 @@ chunk detached, so gradients stop at the chunk boundary::
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -68,6 +69,10 @@ class RNNBase(Layer):
         hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         num_layers = self.num_layers = positive_int(name, "num_layers", num_layers)
         self.dropout = probability(name, "dropout", dropout)
+        if self.dropout and num_layers == 1:   # torch's warning: such a dropout never acts
+            warnings.warn(f"{name}: dropout acts between recurrent layers only (after all but the last), so "
+                          f"dropout={self.dropout} expects num_layers greater than 1, but got num_layers=1",
+                          UserWarning, stacklevel=3)
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1

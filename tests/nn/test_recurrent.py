@@ -259,7 +259,9 @@ def test_dropout_between_layers_only_while_training():
     np.testing.assert_array_equal(a, b)
     m.train()
     assert not np.allclose(m(x)[0].numpy(), a)
-    one = nn.GRU(3, 8, num_layers=1, dropout=0.5)   # nothing between layers to drop
+    with pytest.warns(UserWarning, match=r"GRU: dropout acts between recurrent layers only .* dropout=0.5 "
+                                         r"expects num_layers greater than 1, but got num_layers=1"):
+        one = nn.GRU(3, 8, num_layers=1, dropout=0.5)   # nothing between layers to drop, as torch warns
     np.testing.assert_array_equal(one(x)[0].numpy(), one.eval()(x)[0].numpy())
 
 
