@@ -134,8 +134,13 @@ class Conv1d(_ConvNd):
                          lambda k: in_channels // groups * k[0], dtype, device)
 
     def forward(self, x):
-        x, padding = self._input(x)
-        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return conv1d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -155,8 +160,13 @@ class Conv2d(_ConvNd):
                          lambda k: in_channels // groups * k[0] * k[1], dtype, device)
 
     def forward(self, x):
-        x, padding = self._input(x)
-        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return conv2d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv3d(_ConvNd):
@@ -179,8 +189,13 @@ class Conv3d(_ConvNd):
                          lambda k: in_channels // groups * math.prod(k), dtype, device)
 
     def forward(self, x):
-        x, padding = self._input(x)
-        return conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return conv3d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
