@@ -199,6 +199,9 @@ def _sequences(name, sequences):
     if len(trailing) > 1:
         raise ValueError(f"{name}: the sequences' shapes after the first dim differ: "
                          f"{[tuple(s.shape) for s in sequences]}")
+    if len({s.dtype for s in sequences}) > 1:   # torch casts to the first's dtype; minigrad does not cast silently
+        raise TypeError(f"{name}: the sequences' dtypes differ: {[str(s.dtype) for s in sequences]}; convert them "
+                        f"to one dtype first")
     return sequences
 
 
