@@ -74,6 +74,18 @@ def test_packed_sequence_built_from_sorted_indices_alone_fills_in_the_inverse_as
     assert built_m.half().data.dtype == np.float16 and built_m.float().unsorted_indices is built_m.unsorted_indices
 
 
+def test_pack_padded_sequence_takes_whole_number_float_lengths_as_torch():
+    """Lengths summed from a float mask are floats; torch takes them as counts (it refused them)."""
+    x = RNG.standard_normal((4, 3, 2))
+    m, t = pair(x)
+    mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]], dtype=np.float32)
+    ours = rnn.pack_padded_sequence(m, mg.tensor(mask).sum(1))
+    theirs = trnn.pack_padded_sequence(t, torch.tensor(mask).sum(1))
+    same(ours.data, theirs.data)
+    assert ours.batch_sizes.tolist() == theirs.batch_sizes.tolist() == [3, 2, 1, 1]
+    assert rnn.pack_padded_sequence(m, [4.0, 2.0, 1.0]).batch_sizes.tolist() == [3, 2, 1, 1]
+
+
 def test_invert_permutation_as_torch():
     perm = [3, 0, 4, 1, 2]
     ours = rnn.invert_permutation(mg.tensor(np.array(perm, dtype=np.int64)))
@@ -106,6 +118,8 @@ def test_pack_sequence_unpack_and_unpad_as_torch():
      "pack_padded_sequence: a length of 5 is longer than the input's 4 time steps"),
     (lambda: rnn.pack_padded_sequence(mg.zeros(4, 2, 2), [3]), ValueError,
      "pack_padded_sequence: lengths must be 2 integers (one per sequence)"),
+    (lambda: rnn.pack_padded_sequence(mg.zeros(4, 2, 2), [3, 1.5]), ValueError,
+     "pack_padded_sequence: lengths must be 2 integers (one per sequence), got [3, 1.5]"),
     (lambda: rnn.pad_sequence([mg.zeros(2, 3), mg.zeros(2, 4)]), ValueError,
      "pad_sequence: the sequences' shapes after the first dim differ"),
     (lambda: rnn.pad_sequence([mg.zeros(2, dtype="float32"), mg.zeros(3, dtype="float64")]), TypeError,

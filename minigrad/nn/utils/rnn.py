@@ -207,6 +207,10 @@ def _sequences(name, sequences):
 
 def _lengths(name, lengths, batch):
     values = lengths.numpy() if isinstance(lengths, Tensor) else np.asarray(lengths)
+    # Whole-number floats (the sum of a float mask) are counts, as torch takes them; torch also truncates 2.5 to 2,
+    # which would drop a step unnoticed, so a fraction stays refused.
+    if values.dtype.kind == "f" and np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+        values = values.astype(np.int64)
     if values.ndim != 1 or values.dtype.kind not in "iu" or len(values) != batch:
         raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence), got {lengths!r}")
     if values.min() <= 0:
