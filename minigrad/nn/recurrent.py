@@ -64,6 +64,8 @@ class RNNBase(Layer):
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if mode not in GATES:
+            raise ValueError(f"{name}: unrecognized RNN mode {mode!r}; expected one of {list(GATES)}")
         self.mode = mode
         input_size = self.input_size = positive_int(name, "input_size", input_size)
         hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)

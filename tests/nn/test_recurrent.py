@@ -444,6 +444,11 @@ def test_recurrent_base_classes_are_torchs_for_isinstance_and_arguments():
         [n for n, _ in torch.nn.RNNBase("GRU", 2, 4, 2, bidirectional=True).named_parameters()]
     with pytest.raises(ValueError, match=r"RNNBase: proj_size is only supported for LSTM, not GRU"):
         nn.RNNBase("GRU", 2, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"^RNNBase: unrecognized RNN mode 'lstm'; expected one of \['RNN_TANH', "
+                                         r"'RNN_RELU', 'LSTM', 'GRU'\]$"):   # was a KeyError
+        nn.RNNBase("lstm", 2, 4)
+    with pytest.raises(ValueError, match="Unrecognized RNN mode: lstm"):
+        torch.nn.RNNBase("lstm", 2, 4)
 
 
 def test_rnn_cell_base_takes_torchs_arguments_and_builds_torchs_parameters():
