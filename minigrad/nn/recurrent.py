@@ -114,6 +114,24 @@ class RNNBase(Layer):
         return [[p for p in self._layer_params(k, sfx) if p is not None]
                 for k in range(self.num_layers) for sfx in self._suffixes()]
 
+    @property
+    def _all_weights(self):
+        """torch's: the parameter names per layer and direction, in ``all_weights``' order. Code written for torch
+        walks them (``for names in lstm._all_weights: ... getattr(lstm, name)``, to set the forget-gate biases)."""
+        kinds = ("weight_ih_l", "weight_hh_l") + (("bias_ih_l", "bias_hh_l") if self.bias else ()) + (
+            ("weight_hr_l",) if self.proj_size else ())
+        return [[f"{kind}{k}{sfx}" for kind in kinds] for k in range(self.num_layers) for sfx in self._suffixes()]
+
+    @property
+    def _flat_weights_names(self):
+        """torch's: every parameter name, in ``_all_weights``' order."""
+        return [name for names in self._all_weights for name in names]
+
+    @property
+    def _flat_weights(self):
+        """torch's: the weights named by ``_flat_weights_names``, as forward reads them."""
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
     def flatten_parameters(self):
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here (a no-op on its CPU too);
         minigrad's recurrence reads the parameters as they are. Kept so torch code that calls it runs."""

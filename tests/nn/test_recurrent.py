@@ -189,6 +189,25 @@ def test_all_weights_as_torch(cls, kw):
     tnames = {id(p): n for n, p in t.named_parameters()}
     assert [[names[id(p)] for p in group] for group in m.all_weights] == \
         [[tnames[id(p)] for p in group] for group in t.all_weights]
+    assert m._all_weights == t._all_weights and m._flat_weights_names == t._flat_weights_names
+    assert [tuple(w.shape) for w in m._flat_weights] == [tuple(w.shape) for w in t._flat_weights]
+
+
+def test_the_forget_gate_bias_idiom_over_all_weights_runs_as_on_torch():
+    """``for names in lstm._all_weights``, setting the forget-gate quarter of every bias to 1, as written for torch
+    (``_all_weights`` was missing)."""
+    m, t = nn.LSTM(3, 4, 2, bidirectional=True, dtype="float64"), torch.nn.LSTM(3, 4, 2, bidirectional=True)
+    for lstm in (m, t):
+        for names in lstm._all_weights:
+            for name in filter(lambda n: "bias" in n, names):
+                bias = getattr(lstm, name)
+                n = bias.shape[0]
+                bias.data[n // 4:n // 2] = 1.0
+    biases = [n for n in m._flat_weights_names if "bias" in n]
+    assert len(biases) == 8
+    for name in biases:
+        assert np.all(getattr(m, name).numpy()[4:8] == 1.0)
+        assert np.all(getattr(t, name).detach().numpy()[4:8] == 1.0)
 
 
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
