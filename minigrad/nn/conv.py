@@ -54,7 +54,9 @@ class _ConvNd(Layer):
         self.padding = padding
         self.groups = groups
         self.padding_mode = padding_mode
-        self._mode_widths = self._widths_for_mode() if padding_mode != "zeros" else None
+        # torch's name and rule: the widths are fixed here, but forward reads padding_mode as it runs, so a mode set
+        # on a built layer (a model switched to reflect padding layer by layer) takes effect, as in torch.
+        self._reversed_padding_repeated_twice = self._widths_for_mode()
         dtype = floating_dtype(name, dtype)
         xp = xp_for(normalize_device(device))
         self.weight = Parameter(xp.zeros(weight_shape(self.kernel_size), dtype=dtype))
@@ -89,9 +91,9 @@ class _ConvNd(Layer):
     def _input(self, x):
         """The input as the convolution sees it: checked, and padded first for a padding_mode other than zeros."""
         self._check(x)
-        if self._mode_widths is None:
+        if self.padding_mode == "zeros":
             return x, self.padding
-        return pad(x, self._mode_widths, mode=self.padding_mode), 0
+        return pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode), 0
 
     def _check(self, x):
         if not isinstance(x, Tensor):
@@ -132,8 +134,13 @@ class Conv1d(_ConvNd):
                          lambda k: in_channels // groups * k[0], dtype, device)
 
     def forward(self, x):
-        x, padding = self._input(x)
-        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return conv1d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -153,8 +160,13 @@ class Conv2d(_ConvNd):
                          lambda k: in_channels // groups * k[0] * k[1], dtype, device)
 
     def forward(self, x):
-        x, padding = self._input(x)
-        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return conv2d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv3d(_ConvNd):
@@ -177,8 +189,13 @@ class Conv3d(_ConvNd):
                          lambda k: in_channels // groups * math.prod(k), dtype, device)
 
     def forward(self, x):
-        x, padding = self._input(x)
-        return conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return conv3d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -209,6 +226,9 @@ class _ConvTransposeNd(_ConvNd):
         """``output_size`` (PyTorch's): the output's spatial sizes, or its whole shape, in place of the layer's
         ``output_padding``; each must lie within stride - 1 above the size without output padding."""
         self._check(x)
+        if self.padding_mode != "zeros":   # set after construction, which refuses it
+            raise ValueError(f"{type(self).__name__}: only padding_mode='zeros' is supported, got "
+                             f"{self.padding_mode!r} (as PyTorch)")
         output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
         return self._op(x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                         self.dilation)

@@ -37,6 +37,7 @@ chunk detached, so gradients stop at the chunk boundary::
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -63,11 +64,17 @@ class RNNBase(Layer):
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if mode not in GATES:
+            raise ValueError(f"{name}: unrecognized RNN mode {mode!r}; expected one of {list(GATES)}")
         self.mode = mode
         input_size = self.input_size = positive_int(name, "input_size", input_size)
         hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         num_layers = self.num_layers = positive_int(name, "num_layers", num_layers)
         self.dropout = probability(name, "dropout", dropout)
+        if self.dropout and num_layers == 1:   # torch's warning: such a dropout never acts
+            warnings.warn(f"{name}: dropout acts between recurrent layers only (after all but the last), so "
+                          f"dropout={self.dropout} expects num_layers greater than 1, but got num_layers=1",
+                          UserWarning, stacklevel=3)
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
@@ -107,6 +114,24 @@ class RNNBase(Layer):
         return [[p for p in self._layer_params(k, sfx) if p is not None]
                 for k in range(self.num_layers) for sfx in self._suffixes()]
 
+    @property
+    def _all_weights(self):
+        """torch's: the parameter names per layer and direction, in ``all_weights``' order. Code written for torch
+        walks them (``for names in lstm._all_weights: ... getattr(lstm, name)``, to set the forget-gate biases)."""
+        kinds = ("weight_ih_l", "weight_hh_l") + (("bias_ih_l", "bias_hh_l") if self.bias else ()) + (
+            ("weight_hr_l",) if self.proj_size else ())
+        return [[f"{kind}{k}{sfx}" for kind in kinds] for k in range(self.num_layers) for sfx in self._suffixes()]
+
+    @property
+    def _flat_weights_names(self):
+        """torch's: every parameter name, in ``_all_weights``' order."""
+        return [name for names in self._all_weights for name in names]
+
+    @property
+    def _flat_weights(self):
+        """torch's: the weights named by ``_flat_weights_names``, as forward reads them."""
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
     def flatten_parameters(self):
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN here (a no-op on its CPU too);
         minigrad's recurrence reads the parameters as they are. Kept so torch code that calls it runs."""
@@ -116,9 +141,10 @@ class RNNBase(Layer):
         return ("", "_reverse") if self.bidirectional else ("",)
 
     def _layer_params(self, k, sfx=""):
-        get = self.__dict__.get
-        return (get(f"weight_ih_l{k}{sfx}"), get(f"weight_hh_l{k}{sfx}"), get(f"bias_ih_l{k}{sfx}"),
-                get(f"bias_hh_l{k}{sfx}"), get(f"weight_hr_l{k}{sfx}"))
+        # getattr, not the instance dict: a parametrized weight (weight_norm, spectral_norm, register_parametrization)
+        # lives as a property of the layer's class, and forward must read its parametrized value, as torch's does.
+        names = ("weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l", "weight_hr_l")
+        return tuple(getattr(self, f"{n}{k}{sfx}", None) for n in names)
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):

@@ -427,3 +427,31 @@ def test_conv_transpose_output_padding_below_the_dilation_matches_torch(dims, xs
                                rtol=1e-12, atol=1e-12)
     assert fn(mg.tensor(x.astype("float32"), dtype="float32"), mg.tensor(rng.standard_normal(ws), dtype="float32"),
               None, stride, padding, out_pad, groups, dilation).dtype == np.float32
+
+
+@pytest.mark.parametrize("dims,mode", [(1, "zeros"), (2, "reflect"), (3, "circular")])
+def test_a_weight_standardised_conv_subclass_written_for_torch_runs_as_torchs(dims, mode):
+    """The subclass idiom calls the layer's own convolution, padding mode and all, with another weight:
+    ``self._conv_forward(x, w, self.bias)`` (it was missing)."""
+    def standardised(base, lib):
+        class StdConv(base):
+            def forward(self, x):
+                w = self.weight
+                m = w.mean(dim=tuple(range(1, w.ndim)), keepdim=True) if lib is torch else w.mean(
+                    axis=tuple(range(1, w.ndim)), keepdims=True)
+                return self._conv_forward(x, w - m, self.bias)
+        return StdConv
+
+    kw = dict(kernel_size=3, padding=1, padding_mode=mode, groups=2)
+    t = standardised(getattr(torch.nn, f"Conv{dims}d"), torch)(4, 6, dtype=torch.float64, **kw)
+    layer = standardised(getattr(nn, f"Conv{dims}d"), mg)(4, 6, dtype=F64, **kw)
+    _load_from_torch(layer, t)
+    x = np.random.default_rng(9).standard_normal((2, 4) + (5, 4, 3)[:dims])
+    g = np.random.default_rng(10).standard_normal(t(torch.tensor(x)).shape)
+    tx, mx = torch.tensor(x, requires_grad=True), mg.tensor(x, dtype=F64, requires_grad=True)
+    t(tx).backward(torch.tensor(g))
+    y = layer(mx)
+    (y * mg.tensor(g, dtype=F64)).sum().backward()
+    np.testing.assert_allclose(y.numpy(), t(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), t.weight.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -45,6 +45,28 @@ def test_conv1d_padding_modes_match_torch(mode, padding):
     _agree(mine, theirs, np.random.default_rng(2).standard_normal((3, 2, 9)))
 
 
+@pytest.mark.parametrize("built,switched", [("zeros", "reflect"), ("circular", "zeros"), ("replicate", "circular")])
+@pytest.mark.parametrize("padding", [1, "same", (2, 0)])
+def test_a_padding_mode_set_on_a_built_conv_takes_effect_as_in_torch(built, switched, padding):
+    """A model switched to another padding mode layer by layer (``m.padding_mode = 'reflect'``): the widths are
+    fixed at construction and the mode is read at each forward, as torch's. Built with 'zeros', the new mode was
+    ignored (zero padding); switched back to 'zeros', F.pad was called with mode='zeros' and failed."""
+    theirs = torch.nn.Conv2d(2, 3, 3, padding=padding, padding_mode=built).double()
+    mine = nn.Conv2d(2, 3, 3, padding=padding, padding_mode=built, dtype="float64")
+    theirs.padding_mode = mine.padding_mode = switched
+    _agree(mine, theirs, np.random.default_rng(3).standard_normal((2, 2, 5, 6)))
+    assert mine._reversed_padding_repeated_twice == tuple(theirs._reversed_padding_repeated_twice)
+
+
+def test_a_transposed_conv_refuses_a_padding_mode_set_after_construction_as_torch():
+    mine, theirs = nn.ConvTranspose2d(1, 2, 3), torch.nn.ConvTranspose2d(1, 2, 3)
+    mine.padding_mode = theirs.padding_mode = "reflect"
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: only padding_mode='zeros' is supported, got 'reflect'"):
+        mine(mg.randn(1, 1, 4, 4))
+    with pytest.raises(ValueError, match="Only `zeros` padding mode is supported"):
+        theirs(torch.randn(1, 1, 4, 4))
+
+
 def test_float32_stays_float32_and_bad_modes_are_refused_as_torch_refuses_them():
     y = nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect")(mg.randn(1, 1, 5, 5))
     assert y.dtype == np.float32 and y.shape == (1, 2, 5, 5)

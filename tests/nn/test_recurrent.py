@@ -189,6 +189,25 @@ def test_all_weights_as_torch(cls, kw):
     tnames = {id(p): n for n, p in t.named_parameters()}
     assert [[names[id(p)] for p in group] for group in m.all_weights] == \
         [[tnames[id(p)] for p in group] for group in t.all_weights]
+    assert m._all_weights == t._all_weights and m._flat_weights_names == t._flat_weights_names
+    assert [tuple(w.shape) for w in m._flat_weights] == [tuple(w.shape) for w in t._flat_weights]
+
+
+def test_the_forget_gate_bias_idiom_over_all_weights_runs_as_on_torch():
+    """``for names in lstm._all_weights``, setting the forget-gate quarter of every bias to 1, as written for torch
+    (``_all_weights`` was missing)."""
+    m, t = nn.LSTM(3, 4, 2, bidirectional=True, dtype="float64"), torch.nn.LSTM(3, 4, 2, bidirectional=True)
+    for lstm in (m, t):
+        for names in lstm._all_weights:
+            for name in filter(lambda n: "bias" in n, names):
+                bias = getattr(lstm, name)
+                n = bias.shape[0]
+                bias.data[n // 4:n // 2] = 1.0
+    biases = [n for n in m._flat_weights_names if "bias" in n]
+    assert len(biases) == 8
+    for name in biases:
+        assert np.all(getattr(m, name).numpy()[4:8] == 1.0)
+        assert np.all(getattr(t, name).detach().numpy()[4:8] == 1.0)
 
 
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
@@ -214,6 +233,33 @@ def test_pytorch_state_dict_loads_and_gives_the_same_output():
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("cls,kw,name", [("LSTM", dict(num_layers=2), "weight_hh_l1"),
+                                         ("GRU", dict(bidirectional=True), "weight_ih_l0_reverse"),
+                                         ("RNN", {}, "weight_hh_l0")])
+def test_a_parametrized_weight_is_read_through_its_parametrization_as_torch(cls, kw, name):
+    """weight_norm on one of the stacked layers' weights: forward uses the parametrized value (it was read from the
+    instance dict, where a parametrized weight is not, and the layer failed on None), and the gradients reach
+    the parametrization's originals as in torch."""
+    from minigrad.nn.utils import parametrizations
+    t = getattr(torch.nn, cls)(3, 4, dtype=torch.float64, **kw)
+    m = getattr(nn, cls)(3, 4, dtype="float64", **kw)
+    _copy_from_torch(t, m, "cpu")
+    torch.nn.utils.parametrizations.weight_norm(t, name)
+    parametrizations.weight_norm(m, name)
+    with torch.no_grad():   # g away from ||v||, so the parametrized weight differs from the raw one
+        getattr(t.parametrizations, name).original0.mul_(2.5)
+    g = getattr(m.parametrizations, name).original0
+    g.data = g.data * 2.5
+    x = np.random.default_rng(7).standard_normal((5, 2, 3))
+    mx, tx = pair(x)
+    ours, theirs = m(mx), t(tx)
+    flat = lambda out: [out[0], *(out[1] if isinstance(out[1], tuple) else [out[1]])]
+    mp, tp = dict(m.named_parameters()), dict(t.named_parameters())
+    assert sorted(mp) == sorted(tp)
+    grads_match(flat(ours), flat(theirs), [mx] + [mp[k] for k in tp], [tx] + list(tp.values()),
+                np.random.default_rng(8))
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_float32_stays_float32(cls):
     m = getattr(nn, cls)(3, 4, 2)
@@ -232,7 +278,9 @@ def test_dropout_between_layers_only_while_training():
     np.testing.assert_array_equal(a, b)
     m.train()
     assert not np.allclose(m(x)[0].numpy(), a)
-    one = nn.GRU(3, 8, num_layers=1, dropout=0.5)   # nothing between layers to drop
+    with pytest.warns(UserWarning, match=r"GRU: dropout acts between recurrent layers only .* dropout=0.5 "
+                                         r"expects num_layers greater than 1, but got num_layers=1"):
+        one = nn.GRU(3, 8, num_layers=1, dropout=0.5)   # nothing between layers to drop, as torch warns
     np.testing.assert_array_equal(one(x)[0].numpy(), one.eval()(x)[0].numpy())
 
 
@@ -415,6 +463,11 @@ def test_recurrent_base_classes_are_torchs_for_isinstance_and_arguments():
         [n for n, _ in torch.nn.RNNBase("GRU", 2, 4, 2, bidirectional=True).named_parameters()]
     with pytest.raises(ValueError, match=r"RNNBase: proj_size is only supported for LSTM, not GRU"):
         nn.RNNBase("GRU", 2, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"^RNNBase: unrecognized RNN mode 'lstm'; expected one of \['RNN_TANH', "
+                                         r"'RNN_RELU', 'LSTM', 'GRU'\]$"):   # was a KeyError
+        nn.RNNBase("lstm", 2, 4)
+    with pytest.raises(ValueError, match="Unrecognized RNN mode: lstm"):
+        torch.nn.RNNBase("lstm", 2, 4)
 
 
 def test_rnn_cell_base_takes_torchs_arguments_and_builds_torchs_parameters():

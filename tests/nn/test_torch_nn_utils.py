@@ -47,6 +47,53 @@ def test_pack_and_pad_packed_round_trip_as_torch(enforce_sorted, lengths, batch_
     np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), **TOL["float64"])
 
 
+def test_packed_sequence_built_from_sorted_indices_alone_fills_in_the_inverse_as_torch():
+    """PackedSequence(data, batch_sizes, sorted_indices) left unsorted_indices None, so pad_packed_sequence and an
+    RNN's h_n came back in the sorted order, not the caller's; torch fills in the inverse permutation."""
+    x = RNG.standard_normal((4, 3, 2))
+    m, t = pair(x)
+    pt = trnn.pack_padded_sequence(t, [2, 4, 1], enforce_sorted=False)
+    assert pt.sorted_indices.tolist() == [1, 0, 2]
+    built_t = trnn.PackedSequence(pt.data, pt.batch_sizes, pt.sorted_indices)
+    built_m = rnn.PackedSequence(mg.tensor(pt.data.detach().numpy(), dtype="float64"),
+                                 mg.tensor(pt.batch_sizes.numpy()), mg.tensor(pt.sorted_indices.numpy()))
+    assert built_m.unsorted_indices.tolist() == built_t.unsorted_indices.tolist() == [1, 0, 2]
+    assert built_m.unsorted_indices.dtype == np.int64
+    padded, lens = rnn.pad_packed_sequence(built_m)
+    tpadded, tlens = trnn.pad_packed_sequence(built_t)
+    same(padded, tpadded)
+    assert lens.tolist() == tlens.tolist() == [2, 4, 1]
+    ours, theirs = nn.GRU(2, 3, dtype="float64"), torch.nn.GRU(2, 3, dtype=torch.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    h0 = RNG.standard_normal((1, 3, 3))
+    same(ours(built_m, mg.tensor(h0, dtype="float64"))[1], theirs(built_t, torch.tensor(h0))[1])
+    pair_form = rnn.PackedSequence((built_m.data, built_m.batch_sizes))
+    assert pair_form.data is built_m.data and pair_form.batch_sizes is built_m.batch_sizes
+    assert pair_form.sorted_indices is None and pair_form.unsorted_indices is None
+    assert built_m.float().data.dtype == np.float32 and built_m.float().double().data.dtype == np.float64
+    assert built_m.half().data.dtype == np.float16 and built_m.float().unsorted_indices is built_m.unsorted_indices
+
+
+def test_pack_padded_sequence_takes_whole_number_float_lengths_as_torch():
+    """Lengths summed from a float mask are floats; torch takes them as counts (it refused them)."""
+    x = RNG.standard_normal((4, 3, 2))
+    m, t = pair(x)
+    mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]], dtype=np.float32)
+    ours = rnn.pack_padded_sequence(m, mg.tensor(mask).sum(1))
+    theirs = trnn.pack_padded_sequence(t, torch.tensor(mask).sum(1))
+    same(ours.data, theirs.data)
+    assert ours.batch_sizes.tolist() == theirs.batch_sizes.tolist() == [3, 2, 1, 1]
+    assert rnn.pack_padded_sequence(m, [4.0, 2.0, 1.0]).batch_sizes.tolist() == [3, 2, 1, 1]
+
+
+def test_invert_permutation_as_torch():
+    perm = [3, 0, 4, 1, 2]
+    ours = rnn.invert_permutation(mg.tensor(np.array(perm, dtype=np.int64)))
+    assert ours.tolist() == trnn.invert_permutation(torch.tensor(perm)).tolist() == [1, 3, 4, 0, 2]
+    assert ours.dtype == np.int64
+    assert rnn.invert_permutation(None) is None
+
+
 def test_pack_sequence_unpack_and_unpad_as_torch():
     arrays = _seqs([2, 4, 3])
     ms = [mg.tensor(a, dtype="float64") for a in arrays]
@@ -71,8 +118,14 @@ def test_pack_sequence_unpack_and_unpad_as_torch():
      "pack_padded_sequence: a length of 5 is longer than the input's 4 time steps"),
     (lambda: rnn.pack_padded_sequence(mg.zeros(4, 2, 2), [3]), ValueError,
      "pack_padded_sequence: lengths must be 2 integers (one per sequence)"),
+    (lambda: rnn.pack_padded_sequence(mg.zeros(4, 2, 2), [3, 1.5]), ValueError,
+     "pack_padded_sequence: lengths must be 2 integers (one per sequence), got [3, 1.5]"),
     (lambda: rnn.pad_sequence([mg.zeros(2, 3), mg.zeros(2, 4)]), ValueError,
      "pad_sequence: the sequences' shapes after the first dim differ"),
+    (lambda: rnn.pad_sequence([mg.zeros(2, dtype="float32"), mg.zeros(3, dtype="float64")]), TypeError,
+     "pad_sequence: the sequences' dtypes differ: ['float32', 'float64']; convert them to one dtype first"),
+    (lambda: rnn.pack_sequence([mg.zeros(3, 2, dtype="float64"), mg.zeros(2, 2, dtype="float32")]), TypeError,
+     "pack_sequence: the sequences' dtypes differ: ['float64', 'float32']"),
     (lambda: rnn.pad_sequence([mg.zeros(2)], padding_side="top"), ValueError,
      "pad_sequence: padding_side must be 'right' or 'left', got 'top'"),
     (lambda: rnn.pad_packed_sequence(mg.zeros(2)), TypeError,

@@ -19,14 +19,32 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.creation import full
 
 
-class PackedSequence(NamedTuple):
-    """``data`` (the valid rows, time-major, (sum of lengths, *)), ``batch_sizes`` (int64, one per step),
-    and, when the sequences were reordered by length, ``sorted_indices`` and ``unsorted_indices``."""
-
+class _PackedSequenceFields(NamedTuple):
     data: Tensor
     batch_sizes: Tensor
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
+
+
+class PackedSequence(_PackedSequenceFields):
+    """``data`` (the valid rows, time-major, (sum of lengths, *)), ``batch_sizes`` (int64, one per step),
+    and, when the sequences were reordered by length, ``sorted_indices`` and ``unsorted_indices``.
+
+    As torch's: built with ``sorted_indices`` alone, ``unsorted_indices`` is its inverse permutation (the
+    recurrent layers and ``pad_packed_sequence`` put the sequences back in the caller's order with it), and
+    ``PackedSequence((data, batch_sizes))`` takes the pair in place of the first two arguments."""
+
+    __slots__ = ()
+
+    def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+        if batch_sizes is None:
+            if not (isinstance(data, (tuple, list)) and len(data) == 2):
+                raise TypeError("PackedSequence: pass data and batch_sizes, or the pair (data, batch_sizes) alone; "
+                                f"got {type(data).__name__} and no batch_sizes")
+            data, batch_sizes = data
+        if unsorted_indices is None:
+            unsorted_indices = invert_permutation(sorted_indices)
+        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs) -> "PackedSequence":
         """The same sequence with ``data`` moved or cast by ``Tensor.to`` (the indices stay int64)."""
@@ -35,9 +53,29 @@ class PackedSequence(NamedTuple):
     def cpu(self) -> "PackedSequence":
         return self.to("cpu")
 
+    # torch's casts of the data alone
+    def double(self) -> "PackedSequence":
+        return self._replace(data=self.data.double())
+
+    def float(self) -> "PackedSequence":
+        return self._replace(data=self.data.float())
+
+    def half(self) -> "PackedSequence":
+        return self._replace(data=self.data.half())
+
     @property
     def is_cuda(self) -> bool:
         return self.data.device != "cpu"
+
+
+def invert_permutation(permutation):
+    """The inverse of a 1-D ``permutation`` (``out[permutation[i]] = i``), of its dtype and device; None stays None."""
+    if permutation is None:
+        return None
+    order = permutation.numpy()
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return Tensor(inverse).to(permutation.device)
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
@@ -161,11 +199,18 @@ def _sequences(name, sequences):
     if len(trailing) > 1:
         raise ValueError(f"{name}: the sequences' shapes after the first dim differ: "
                          f"{[tuple(s.shape) for s in sequences]}")
+    if len({s.dtype for s in sequences}) > 1:   # torch casts to the first's dtype; minigrad does not cast silently
+        raise TypeError(f"{name}: the sequences' dtypes differ: {[str(s.dtype) for s in sequences]}; convert them "
+                        f"to one dtype first")
     return sequences
 
 
 def _lengths(name, lengths, batch):
     values = lengths.numpy() if isinstance(lengths, Tensor) else np.asarray(lengths)
+    # Whole-number floats (the sum of a float mask) are counts, as torch takes them; torch also truncates 2.5 to 2,
+    # which would drop a step unnoticed, so a fraction stays refused.
+    if values.dtype.kind == "f" and np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+        values = values.astype(np.int64)
     if values.ndim != 1 or values.dtype.kind not in "iu" or len(values) != batch:
         raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence), got {lengths!r}")
     if values.min() <= 0:
