@@ -8,7 +8,7 @@ opens the file with ``allow_pickle=False``: a checkpoint cannot execute code.
 
 Supported leaves: Tensors (their ``requires_grad`` is kept), NumPy and CuPy
 arrays, NumPy scalars, ``int`` (of any size, such as RNG states: stored as decimal
-strings), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
+strings, hex past 4000 bits), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
 survive), ``bool``, ``None`` and ``str``. Containers: ``dict`` with ``int`` or
 ``str`` keys (the key type is kept), ``list`` and ``tuple``. Dtypes come back
 exactly; Tensors come back on ``map_location``, arrays as NumPy arrays. An array
@@ -41,6 +41,7 @@ __all__ = ["save", "load"]
 _FORMAT = "minigrad-checkpoint"
 _VERSION = 1
 _MANIFEST = "__manifest__"
+_DECIMAL_BITS = 4000   # ints this wide have at most 1205 decimal digits, well inside Python's 4300-digit limit
 
 
 def refuse_uninitialized(owner, where, value):
@@ -80,7 +81,10 @@ class _Encoder:
         if isinstance(value, np.generic):
             return {"type": "numpy_scalar", "entry": self._store(np.asarray(value), where)}
         if isinstance(value, int):
-            return {"type": "int", "value": str(value)}
+            # Hex past Python's 4300-digit limit on decimal conversion (sys.set_int_max_str_digits), which
+            # str() and int() would otherwise hit; hex has no limit. Smaller ints stay decimal, as before.
+            text = str(value) if value.bit_length() <= _DECIMAL_BITS else hex(value)
+            return {"type": "int", "value": text}
         if isinstance(value, float):
             return {"type": "float", "value": repr(value)}
         if isinstance(value, Tensor):
@@ -147,7 +151,8 @@ class _Decoder:
         if kind == "value":
             return node["value"]
         if kind == "int":
-            return int(node["value"])
+            text = node["value"]
+            return int(text, 16) if text.lstrip("-").startswith("0x") else int(text)
         if kind == "float":
             return float(node["value"])
         if kind == "tensor":

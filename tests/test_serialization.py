@@ -72,6 +72,15 @@ def _saved(path, obj):
     return path
 
 
+def test_ints_past_pythons_decimal_digit_limit_round_trip(tmp_path):
+    # str(int) raises past 4300 digits (CPython's int_max_str_digits): save stopped with that bare ValueError
+    huge = [2 ** 20000 + 7, -(3 ** 20000), 10 ** 4300, 1 << 4000, -(1 << 4001)]
+    assert mg.load(_saved(tmp_path / "huge.npz", huge)) == huge
+    # a decimal entry (every int saved before) still loads, and so does one just under the switch to hex
+    assert mg.load(_saved(tmp_path / "edge.npz", [(1 << 4000) - 1, -(1 << 3999), 0, -1])) == \
+        [(1 << 4000) - 1, -(1 << 3999), 0, -1]
+
+
 def test_rng_state_round_trip_restores_the_stream(tmp_path):
     mg.manual_seed(5)
     state = mg.random.get_rng_state()
