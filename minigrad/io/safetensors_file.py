@@ -22,6 +22,11 @@ from minigrad.serialization import refuse_uninitialized
 
 LAYOUTS = ("minigrad", "torch")
 LAYOUT_KEY = "minigrad.layout"
+# The safetensors dtypes that have a NumPy type, by their header names (safetensors.numpy reads only these; a file
+# of bfloat16 or float8 weights, common from PyTorch, made it stop with a bare KeyError('BF16')).
+NUMPY_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "I64": "int64", "U64": "uint64",
+                "I32": "int32", "U32": "uint32", "I16": "int16", "U16": "uint16", "I8": "int8", "U8": "uint8",
+                "BOOL": "bool", "C64": "complex64"}
 
 
 def _safetensors_numpy():
@@ -53,8 +58,9 @@ def _host_arrays(state: dict) -> dict:
                 f"save_safetensors: {key!r} is a {type(value).__name__}, not a Tensor or array"
             )
         host = np.asarray(to_numpy(value), order="C")  # (not ascontiguousarray: it makes 0-d arrays 1-d)
-        if host.dtype.hasobject or host.dtype.kind in "VUSMm":
-            raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store")
+        if host.dtype.name not in NUMPY_DTYPES.values():   # complex128, longdouble, strings, objects...
+            raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store "
+                            f"(it stores {', '.join(NUMPY_DTYPES.values())})")
         arrays[key] = host
     return arrays
 
@@ -115,6 +121,23 @@ def _read_header(path: str, data: bytes) -> dict:
     return header
 
 
+class DtypeError(ValueError):
+    """A well-formed file holding a dtype NumPy lacks: not "truncated or corrupt"."""
+
+
+def _refuse_foreign_dtypes(path, header):
+    """One error naming every entry whose dtype NumPy has no type for (bfloat16, float8...)."""
+    foreign = {key: entry.get("dtype") for key, entry in header.items()
+               if key != "__metadata__" and isinstance(entry, dict) and entry.get("dtype") not in NUMPY_DTYPES}
+    if foreign:
+        listed = ", ".join(f"{key!r} ({dtype})" for key, dtype in foreign.items())
+        raise DtypeError(
+            f"load_safetensors: {path!r} holds {listed}: NumPy, and so minigrad, has no such dtype (minigrad reads "
+            f"{', '.join(NUMPY_DTYPES)}); convert the weights where they were made (in PyTorch, "
+            "{k: v.float() for k, v in state.items()}) and save them again"
+        )
+
+
 def read_safetensors(path) -> tuple[dict, dict]:
     """(arrays, metadata) of a safetensors file; one ValueError naming the file if it is not a valid one."""
     path = os.fspath(path)
@@ -126,9 +149,16 @@ def read_safetensors(path) -> tuple[dict, dict]:
     try:
         with open(path, "rb") as f:
             data = f.read()
-        metadata = _read_header(path, data).get("__metadata__") or {}
-        arrays = st.load(data)
-    except (ValueError, OSError, struct.error, st_error) as err:  # UnicodeDecodeError is a ValueError
+        header = _read_header(path, data)
+        metadata = header.get("__metadata__") or {}
+        try:
+            arrays = st.load(data)
+        except KeyError:   # safetensors.numpy's lookup of a valid dtype it has no NumPy type for
+            _refuse_foreign_dtypes(path, header)
+            raise
+    except DtypeError:
+        raise
+    except (ValueError, KeyError, OSError, struct.error, st_error) as err:  # UnicodeDecodeError: a ValueError
         raise ValueError(
             f"load_safetensors: {path!r} is not a readable safetensors file (truncated or corrupt?): "
             f"{type(err).__name__}: {err}"

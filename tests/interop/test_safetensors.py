@@ -150,6 +150,35 @@ def test_a_damaged_file_is_one_error_naming_it(tmp_path, damage):
         load_safetensors(path, _mlp())
 
 
+def test_a_pytorch_file_of_a_dtype_numpy_lacks_is_one_error_naming_file_keys_and_dtypes(tmp_path):
+    # safetensors.numpy stopped at a bare KeyError('BF16'): no file, no key, no way out
+    path = tmp_path / "bf.safetensors"
+    safetensors.torch.save_file({"fc.weight": torch.ones(2, 2, dtype=torch.bfloat16), "fc.bias": torch.ones(2),
+                                 "q": torch.zeros(3, dtype=torch.float8_e4m3fn)}, str(path))
+    with pytest.raises(ValueError, match=r"bf\.safetensors' holds 'fc\.weight' \(BF16\), 'q' \(F8_E4M3\): NumPy, "
+                                         r"and so minigrad, has no such dtype") as info:
+        load_safetensors(path, layout="minigrad")
+    assert "corrupt" not in str(info.value) and "v.float()" in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64", "complex64", "int8", "uint16", "bool"])
+def test_every_numpy_dtype_safetensors_stores_reads_back_in_safetensors_and_here(tmp_path, dtype):
+    path = tmp_path / "d.safetensors"
+    value = (np.arange(6) % 3).astype(dtype).reshape(3, 2).T   # a transposed (non-contiguous) view
+    save_safetensors({"w": mg.from_numpy(value), "empty": np.zeros((0, 2), dtype)}, path)
+    for read in (safetensors.numpy.load_file(str(path)), load_safetensors(path)):
+        assert read["w"].dtype == value.dtype and read["w"].shape == (2, 3) and read["empty"].shape == (0, 2)
+        np.testing.assert_array_equal(read["w"], value)
+
+
+def test_a_dtype_safetensors_cannot_store_is_named_with_its_key(tmp_path):
+    # complex128 reached safetensors, whose SafetensorError named neither the entry nor save_safetensors
+    with pytest.raises(TypeError, match=r"save_safetensors: 'z' has dtype complex128, which safetensors cannot "
+                                        r"store \(it stores float64, float32, float16, .*complex64\)"):
+        save_safetensors({"a": np.ones(2), "z": np.ones(2, np.complex128)}, tmp_path / "z.safetensors")
+    assert not os.listdir(tmp_path)
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")
