@@ -286,7 +286,8 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     time-major (T, N, F) sequence), or a dict {input name: axis} (inputs not named
     keep fixed sizes). The graph is
     checked with ``onnx.checker.check_model`` before it is written; the
-    ``onnx.ModelProto`` is returned.
+    ``onnx.ModelProto`` is returned. ``path`` may also be a binary file object (``io.BytesIO()``), as
+    torch.onnx.export's ``f`` may: the model is written into it at its position.
     """
     onnx = _onnx()
     value = as_integer(opset)
@@ -298,6 +299,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     opset = value
     if not callable(model):
         raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
+    _check_path(path)
     inputs, structure = _as_inputs(example_input)
     arguments = lambda flat: _rebuild(iter(flat), structure)   # noqa: E731  (the model's arguments, nested)
     in_names = _names(input_names, len(inputs), "input", "input_names")
@@ -317,9 +319,23 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     proto = onnx.helper.make_model_gen_version(graph, producer_name="minigrad",
                                                opset_imports=[onnx.helper.make_opsetid("", opset)])
     onnx.checker.check_model(proto, full_check=True)
+    if hasattr(path, "write"):   # torch.onnx.export's f may be a BytesIO: written at its position, not atomically
+        path.write(proto.SerializeToString())
+        return proto
     with atomic_file(os.fspath(path), suffix=".onnx") as f:
         f.write(proto.SerializeToString())
     return proto
+
+
+def _check_path(path):
+    """Refuse, before the model runs, a ``path`` that is neither a path nor a binary file object."""
+    if hasattr(path, "write"):
+        mode = getattr(path, "mode", "b")
+        if isinstance(mode, str) and "b" not in mode:
+            raise TypeError(f"onnx.export: the file object must be open in binary mode ('wb'), got mode {mode!r}")
+    elif not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"onnx.export: path must be a str, a path-like object or a binary file object open for "
+                        f"writing, got {type(path).__name__}")
 
 
 def _trace_twice(model, inputs, names, batch_axes, arguments=tuple):
