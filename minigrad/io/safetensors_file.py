@@ -72,7 +72,8 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
     expects (Linear weights transposed to (out, in)), so
     ``torch_model.load_state_dict(safetensors.torch.load_file(path))`` works; it
     needs the model itself, which knows which entry belongs to which layer.
-    ``metadata`` is an optional dict of str to str stored in the header.
+    ``metadata`` is an optional dict of str to str stored in the header. ``path`` may also be a binary file
+    object (``io.BytesIO()``), written into at its position, as ``minigrad.save`` takes one.
     """
     from minigrad.nn.layer import Layer
     from minigrad.io.torch_layout import to_torch
@@ -104,8 +105,23 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
         arrays = to_torch(model_or_state_dict, arrays)
         header.setdefault("format", "pt")  # what PyTorch tooling (transformers) looks for
     data = _safetensors_numpy().save(arrays, metadata=header)
+    if hasattr(path, "write"):   # a file object (as minigrad.save takes): written at its position, not atomically
+        _check_binary(path, "save_safetensors", "wb")
+        path.write(data)
+        return
     with atomic_file(path, suffix=".safetensors") as f:
         f.write(data)
+
+
+def _check_binary(file, name, mode):
+    given = getattr(file, "mode", "b")
+    if isinstance(given, str) and "b" not in given:
+        raise TypeError(f"{name}: the file object must be open in binary mode ({mode!r}), got mode {given!r}")
+
+
+def _name(path) -> str:
+    """How errors name the file: its path, or a file object's name."""
+    return getattr(path, "name", repr(path)) if hasattr(path, "read") else os.fspath(path)
 
 
 def _read_header(path: str, data: bytes) -> dict:
@@ -139,16 +155,23 @@ def _refuse_foreign_dtypes(path, header):
 
 
 def read_safetensors(path) -> tuple[dict, dict]:
-    """(arrays, metadata) of a safetensors file; one ValueError naming the file if it is not a valid one."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load_safetensors: no file at {path!r}")
+    """(arrays, metadata) of a safetensors file (a path or a binary file object); one ValueError naming the file
+    if it is not a valid one."""
+    source = path
+    if hasattr(source, "read"):   # a binary file object open for reading: read whole from its position, left open
+        _check_binary(source, "load_safetensors", "rb")
+    elif not os.path.exists(os.fspath(source)):
+        raise FileNotFoundError(f"load_safetensors: no file at {os.fspath(source)!r}")
+    path = _name(source)
     st = _safetensors_numpy()
     from safetensors import SafetensorError as st_error  # its own class, not a ValueError
 
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if hasattr(source, "read"):
+            data = source.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
         header = _read_header(path, data)
         metadata = header.get("__metadata__") or {}
         try:
@@ -176,7 +199,8 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
     record: pass ``layout="torch"`` and the ``model`` whose layers say how to map
     it back. With ``model``, the arrays go into its parameters and buffers
     (``strict`` as in ``Layer.load_state_dict``, whose ``LoadResult`` is
-    returned); without, the arrays come back as a dict on ``device``.
+    returned); without, the arrays come back as a dict on ``device``. ``path`` may also be a binary file
+    object open for reading, read whole from its position.
     """
     from minigrad.io.torch_layout import from_torch
 
@@ -185,14 +209,14 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
         layout = metadata.get(LAYOUT_KEY)
         if layout is None:
             raise ValueError(
-                f"load_safetensors: {os.fspath(path)!r} does not record its layout (not written by minigrad?); "
+                f"load_safetensors: {_name(path)!r} does not record its layout (not written by minigrad?); "
                 "pass layout='torch' for a file written from a PyTorch state dict, or layout='minigrad'"
             )
     _check_layout("load_safetensors", layout)
     if model is None:
         if layout == "torch":
             raise ValueError(
-                f"load_safetensors: {os.fspath(path)!r} is in PyTorch's layout; pass model= so that its layers "
+                f"load_safetensors: {_name(path)!r} is in PyTorch's layout; pass model= so that its layers "
                 "say which arrays to transpose back"
             )
         device = normalize_device(device)
@@ -202,4 +226,4 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
     try:
         return model.load_state_dict(arrays, strict=strict)
     except ValueError as err:
-        raise ValueError(f"load_safetensors: {os.fspath(path)!r} (layout {layout!r}): {err}") from err
+        raise ValueError(f"load_safetensors: {_name(path)!r} (layout {layout!r}): {err}") from err

@@ -179,6 +179,36 @@ def test_a_dtype_safetensors_cannot_store_is_named_with_its_key(tmp_path):
     assert not os.listdir(tmp_path)
 
 
+def test_binary_file_objects_are_written_and_read_as_minigrad_save_takes_them(tmp_path):
+    # os.fspath refused a BytesIO or an open file ("expected str, bytes or os.PathLike object")
+    import io
+    model = _trained_stats(_mlp())
+    buffer = io.BytesIO()
+    buffer.write(b"head")
+    save_safetensors(model, buffer, layout="torch", metadata={"epoch": "3"})
+    end = buffer.tell()
+    buffer.seek(4)
+    torch_state = safetensors.torch.load(buffer.getvalue()[4:])
+    assert torch_state["0.weight"].shape == (5, 6)
+    fresh = _mlp()
+    assert repr(load_safetensors(buffer, fresh)) == "<All keys matched successfully>" and buffer.tell() == end
+    _assert_same_state(model, fresh)
+    with open(tmp_path / "m.safetensors", "wb") as f:
+        save_safetensors({"w": np.arange(3.0)}, f)
+    with open(tmp_path / "m.safetensors", "rb") as f:
+        assert load_safetensors(f)["w"].tolist() == [0.0, 1.0, 2.0]
+    with open(tmp_path / "m.safetensors", "r") as f, \
+            pytest.raises(TypeError, match=r"load_safetensors: the file object must be open in binary mode \('rb'\)"):
+        load_safetensors(f)
+    with pytest.raises(ValueError, match=r"load_safetensors: '<_io\.BytesIO object .*>' is not a readable "
+                                         r"safetensors file \(truncated or corrupt\?\)"):
+        load_safetensors(io.BytesIO(buffer.getvalue()[4:-3]))
+    with pytest.raises(ValueError, match=r"m\.safetensors' does not record its layout"):
+        safetensors.numpy.save_file({"w": np.ones(2)}, str(tmp_path / "m.safetensors"))
+        with open(tmp_path / "m.safetensors", "rb") as f:
+            load_safetensors(f)
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")
