@@ -189,12 +189,13 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         # A binary file object open for reading (torch.load's ``f``): read whole from its position, left open.
         if isinstance(getattr(path, "mode", "b"), str) and "b" not in getattr(path, "mode", "b"):
             raise TypeError(f"load: the file object must be open in binary mode ('rb'), got mode {path.mode!r}")
-        source, path = io.BytesIO(path.read()), getattr(path, "name", repr(path))
+        raw = path.read()
+        source, path = io.BytesIO(raw), getattr(path, "name", repr(path))
     else:
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"load: no checkpoint at {path!r}")
-        source = None
+        source = raw = None
     try:
         # Our own file handle, so it is closed whatever np.load makes of the bytes.
         with (source if source is not None else open(path, "rb")) as f:
@@ -212,7 +213,7 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         return _Decoder(arrays, device).decode(manifest["tree"])
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
             zipfile.BadZipFile) as err:   # RecursionError: a crafted manifest nested too deep for json
-        refused = _pickle_refusal(path, err)
+        refused = _pickle_refusal(path if raw is None else io.BytesIO(raw), err)
         if refused:
             raise ValueError(f"load: {path!r} {refused}") from None
         raise ValueError(
@@ -221,19 +222,23 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         ) from err
 
 
-def _pickle_refusal(path, err):
-    """Why a pickle (plain, inside a .npy/.npz, or a torch.save zip) is refused; None for any other file."""
+def _pickle_refusal(source, err):
+    """Why a pickle (plain, inside a .npy/.npz, or a torch.save zip) is refused; None for any other file.
+    ``source`` is the file's path, or a BytesIO of what a file object held (whose name cannot be reopened)."""
     text = str(err)
     pickled = "pickled" in text or "allow_pickle" in text
     if not pickled:
         try:
-            with open(path, "rb") as f:
-                head = f.read(2)
+            if isinstance(source, io.BytesIO):
+                head = source.getvalue()[:2]
+            else:
+                with open(source, "rb") as f:
+                    head = f.read(2)
             pickled = head[:1] == b"\x80" and head[1:2] in bytes(range(2, 6))   # pickle protocols 2-5
-            if not pickled and zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as z:
+            if not pickled and zipfile.is_zipfile(source):
+                with zipfile.ZipFile(source) as z:
                     pickled = any(name.endswith(".pkl") for name in z.namelist())
-        except OSError:
+        except (OSError, zipfile.BadZipFile):
             return None
     if not pickled:
         return None

@@ -274,6 +274,20 @@ def test_a_torch_save_file_is_refused_as_a_pickle(tmp_path):
         mg.load(path)
 
 
+def test_a_torch_save_into_a_buffer_is_refused_as_a_pickle_too():
+    # read from a file object, the refusal looked for the bytes at the object's repr, found none, and
+    # called torch's archive "truncated or corrupt?: KeyError: '__manifest__'"
+    import io
+    import torch
+    buffer = io.BytesIO()
+    torch.save({"w": torch.zeros(2)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(ValueError, match=r"load: '<_io\.BytesIO object .*>' holds pickled Python objects, and "
+                                         r"minigrad\.load refuses pickles") as info:
+        mg.load(buffer)
+    assert "corrupt" not in str(info.value)
+
+
 def test_load_takes_torchs_weights_only_and_refuses_mmap(tmp_path):
     path = tmp_path / "m.pt"
     layer = mg.nn.Linear(3, 2)
