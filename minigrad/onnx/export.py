@@ -261,9 +261,15 @@ def _same_ops(calls1, calls2, inputs, names, batch_axes):
     )
 
 
+# Reasons that are clauses of their own ("ONNX has no ... operator"); the others name what the op is
+# ("a training loss"), after "it is". Every "ONNX has no" reason read "cannot be exported: it is ONNX has no...".
+_CLAUSES = ("ONNX ", "its ", "as ")
+
+
 def _unsupported(call):
     reason = NOT_EXPORTED.get(call.op)
-    why = f"it is {reason}" if reason else "it has no ONNX mapping"
+    why = ("it has no ONNX mapping" if not reason else reason if reason.startswith(_CLAUSES) else
+           f"it is {reason}")
     return ExportError(
         f"onnx.export: op {call.op}, used in {call.where}, cannot be exported: {why}. "
         f"Ops that export: {', '.join(sorted(CONVERTERS))}. "
