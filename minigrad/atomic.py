@@ -21,10 +21,17 @@ def atomic_file(path, suffix: str = ""):
     Raising inside the block (a crash, a failed checksum) discards what was
     written and leaves ``path`` as it was. The new file keeps the permissions
     of the file it replaces, or gets the usual ones (0666 less the umask), not
-    the 0600 of a temporary file.
+    the 0600 of a temporary file. A symlink at ``path`` stays, and the file it points to is replaced.
     """
     path = Path(path)
     _check_target(path)
+    # A symlink is written through, as open(path, "wb") (and torch.save) would: the file it names gets the new
+    # bytes and the link stays. Renamed over the link itself, the new file replaced the link and the file it
+    # named kept the old contents.
+    resolved = Path(os.path.realpath(path))
+    if resolved != path.absolute():
+        _check_target(resolved)
+    path = resolved
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
