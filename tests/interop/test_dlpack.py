@@ -108,3 +108,14 @@ def test_a_reversed_view_with_copy_false_is_one_buffer_error():
     view = torch.from_dlpack(step)
     view[0] = 7.0
     assert step.data[0] == 7.0
+
+
+def test_numpy_takes_torchs_force_keyword():
+    # torch's t.numpy(force=True) (detach, host copy) was a TypeError: unexpected keyword argument 'force'
+    a = np.arange(3.0)
+    t = mg.from_numpy(a)
+    w = mg.ones(2, requires_grad=True)
+    assert np.shares_memory(t.numpy(force=True), a) and np.shares_memory(t.numpy(force=False), a)
+    np.testing.assert_array_equal(w.numpy(force=True), torch.ones(2, requires_grad=True).numpy(force=True))
+    with pytest.raises(TypeError, match="Tensor.numpy: force must be a bool, got str 'yes'"):
+        t.numpy(force="yes")
