@@ -184,6 +184,14 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
     if mmap not in (None, False):
         raise ValueError(f"load: mmap={mmap!r} is not supported (a minigrad checkpoint is an .npz archive, read whole)")
+    if isinstance(map_location, dict) or (callable(map_location) and not isinstance(map_location, str)):
+        # torch maps each tensor's saved location through these; a minigrad checkpoint records none to map
+        # (its arrays are stored from the host), so they would be a guess
+        raise TypeError(
+            f"load: map_location must be a device ('cpu', 'cuda', 'cuda:N') or None, got "
+            f"{type(map_location).__name__} {map_location!r}: a minigrad checkpoint does not record the devices "
+            "its tensors were saved from, so torch's dict and function forms have nothing to map"
+        )
     device = normalize_device(map_location)
     if hasattr(path, "read"):
         # A binary file object open for reading (torch.load's ``f``): read whole from its position, left open.

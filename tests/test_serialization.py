@@ -113,6 +113,16 @@ def test_tensors_go_to_map_location(tmp_path, device):
     assert loaded.device == mg.backend.normalize_device(device)
 
 
+def test_torchs_dict_and_function_map_locations_are_refused_by_name(tmp_path):
+    # they read "Unknown device \"{'cuda:0': 'cpu'}\"", naming neither load nor map_location
+    mg.save({"t": mg.ones(2)}, tmp_path / "t.npz")
+    for given, kind in (({"cuda:0": "cpu"}, "dict"), (lambda storage, location: storage, "function")):
+        with pytest.raises(TypeError, match=rf"load: map_location must be a device \('cpu', 'cuda', 'cuda:N'\) or "
+                                            rf"None, got {kind} .*does not record the devices"):
+            mg.load(tmp_path / "t.npz", map_location=given)
+    assert mg.load(tmp_path / "t.npz", map_location=None)["t"].device == "cpu"
+
+
 def test_file_is_written_exactly_at_path_and_is_plain_npz(tmp_path):
     path = tmp_path / "checkpoint.bin"
     mg.save({"a": np.ones(2)}, path)
