@@ -32,7 +32,9 @@ def atomic_file(path, suffix: str = ""):
     if resolved != path.absolute():
         _check_target(resolved)
     path = resolved
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=suffix)
+    # The name is cut so that the temporary's (the name plus 18 characters) fits the 255 bytes a target of any
+    # valid length may take (32 characters are at most 128 UTF-8 bytes): a 240-character checkpoint name was refused as "File name too long".
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name[:32]}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f

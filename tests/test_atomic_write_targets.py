@@ -74,3 +74,12 @@ def test_a_symlinked_target_is_written_through_and_the_link_stays(tmp_path):
     with atomic_file(tmp_path / "run" / "dangling.npz") as f:
         f.write(b"new")
     assert (tmp_path / "store" / "new.npz").read_bytes() == b"new" and (tmp_path / "run" / "dangling.npz").is_symlink()
+
+
+def test_a_target_name_near_the_length_limit_is_written(tmp_path):
+    # the temporary file's name (".tmp-" + the name + a suffix) went past 255 bytes: OSError "File name too long"
+    target = tmp_path / ("run-" + "x" * 247 + ".npz")
+    assert len(target.name) == 255
+    mg.save({"a": 1}, target)
+    mg.save({"a": 2}, target)
+    assert mg.load(target) == {"a": 2} and [p.name for p in tmp_path.iterdir()] == [target.name]
