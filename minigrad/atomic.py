@@ -32,8 +32,8 @@ def atomic_file(path, suffix: str = ""):
     if resolved != path.absolute():
         _check_target(resolved)
     path = resolved
-    # The name is cut so that the temporary's (the name plus 18 characters) fits the 255 bytes a target of any
-    # valid length may take (32 characters are at most 128 UTF-8 bytes): a 240-character checkpoint name was refused as "File name too long".
+    # Only the name's first 32 characters (at most 128 UTF-8 bytes): the whole name plus 18 made the temporary's
+    # name too long (over 255 bytes) for a target name that itself fits.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name[:32]}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
