@@ -83,6 +83,7 @@ class _Encoder:
         if isinstance(value, int):
             # Hex past Python's 4300-digit limit on decimal conversion (sys.set_int_max_str_digits), which
             # str() and int() would otherwise hit; hex has no limit. Smaller ints stay decimal, as before.
+            value = int(value)   # an IntEnum's str() is its name on Python 3.10
             text = str(value) if value.bit_length() <= _DECIMAL_BITS else hex(value)
             return {"type": "int", "value": text}
         if isinstance(value, float):
@@ -103,7 +104,9 @@ class _Encoder:
                         f"save: dict keys must be int or str, got {type(key).__name__} key {key!r} at {where}"
                     )
                 kind = "int" if isinstance(key, int) else "str"
-                items.append([kind, str(key), self.encode(item, f"{where}[{key!r}]")])
+                # the content, not str(): a str Enum key (class E(str, Enum)) printed as "E.A", not its "a"
+                text = str(int(key)) if kind == "int" else str.__str__(key)
+                items.append([kind, text, self.encode(item, f"{where}[{key!r}]")])
             return {"type": "dict", "items": items}
         if isinstance(value, (list, tuple)):
             kind = "list" if isinstance(value, list) else "tuple"

@@ -81,6 +81,20 @@ def test_ints_past_pythons_decimal_digit_limit_round_trip(tmp_path):
         [(1 << 4000) - 1, -(1 << 3999), 0, -1]
 
 
+def test_str_and_int_enum_keys_keep_their_values_as_the_values_do(tmp_path):
+    # a str Enum key was stored as str(key), "Mode.TRAIN", while the same member as a value was stored as "train"
+    import enum
+
+    class Mode(str, enum.Enum):
+        TRAIN = "train"
+
+    class Level(enum.IntEnum):
+        HIGH = 2
+
+    back = mg.load(_saved(tmp_path / "enum.npz", {Mode.TRAIN: Mode.TRAIN, Level.HIGH: Level.HIGH}))
+    assert back == {"train": "train", 2: 2} and [type(k) for k in back] == [str, int]
+
+
 def test_rng_state_round_trip_restores_the_stream(tmp_path):
     mg.manual_seed(5)
     state = mg.random.get_rng_state()
