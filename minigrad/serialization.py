@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
 import zipfile
 
 import numpy as np
@@ -197,10 +198,17 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         )
     device = normalize_device(map_location)
     if hasattr(path, "read"):
-        # A binary file object open for reading (torch.load's ``f``): read whole from its position, left open.
+        # A binary file object open for reading (torch.load's ``f``): one checkpoint read from its position, left
+        # open and positioned after it.
         if isinstance(getattr(path, "mode", "b"), str) and "b" not in getattr(path, "mode", "b"):
             raise TypeError(f"load: the file object must be open in binary mode ('rb'), got mode {path.mode!r}")
-        raw = path.read()
+        start, raw = _tell(path), path.read()
+        # Only the first archive: zipfile reads the last end record in the bytes, so of two checkpoints saved one
+        # after the other into one file, the first load returned the second. The position is left after it.
+        end = _archive_end(raw)
+        if end < len(raw) and start is not None:
+            raw = raw[:end]
+            path.seek(start + end)
         source, path = io.BytesIO(raw), getattr(path, "name", repr(path))
     else:
         path = os.fspath(path)
@@ -231,6 +239,38 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
             f"load: {path!r} is not a readable minigrad checkpoint (truncated or corrupt?): "
             f"{type(err).__name__}: {err}"
         ) from err
+
+
+def _tell(file):
+    """The file object's position, or None where it cannot seek back (a pipe, a socket)."""
+    try:
+        return file.tell() if file.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+_END = struct.Struct("<4s4H2LH")            # a zip's end of central directory record
+_END64 = struct.Struct("<4sQ2H2L4Q")        # its zip64 form, followed by a 20-byte locator, then the record
+
+
+def _archive_end(data: bytes) -> int:
+    """The length of the first zip archive at the start of ``data``: up to its first end record whose central
+    directory (of the size the record gives) sits right before it; ``len(data)`` when none is found (the reader
+    then reports what is wrong). The sizes are checked, not the offsets: zipfile records offsets from the start
+    of the stream it wrote into, which may hold other bytes before the archive."""
+    at = data.find(b"PK\x05\x06")
+    while at >= 0 and at + _END.size <= len(data):
+        count, size, comment = (*_END.unpack_from(data, at)[4:6], _END.unpack_from(data, at)[7])
+        directory_end = at
+        if at >= 20 + _END64.size and data[at - 20:at - 16] == b"PK\x06\x07":   # zip64: its record holds the size
+            directory_end = at - 20 - _END64.size
+            if data[directory_end:directory_end + 4] == b"PK\x06\x06":
+                count, size = _END64.unpack_from(data, directory_end)[7:9]
+        start = directory_end - size
+        if count and 0 <= start and data[start:start + 4] == b"PK\x01\x02":
+            return at + _END.size + comment
+        at = data.find(b"PK\x05\x06", at + 1)
+    return len(data)
 
 
 def _pickle_refusal(source, err):

@@ -312,6 +312,23 @@ def test_a_torch_save_into_a_buffer_is_refused_as_a_pickle_too():
     assert "corrupt" not in str(info.value)
 
 
+def test_checkpoints_saved_one_after_another_into_one_file_load_in_order():
+    # zipfile reads the last end record in the bytes: the first load of the stream returned the LAST checkpoint
+    import io
+    decoy = np.frombuffer(b"PK\x05\x06" + bytes(18) + b"PK\x01\x02", dtype=np.uint8)   # an end record look-alike
+    buffer = io.BytesIO()
+    buffer.write(b"head")
+    mg.save({"epoch": 1, "w": decoy}, buffer)
+    first_end = buffer.tell()
+    mg.save({"epoch": 2}, buffer)
+    mg.save([3], buffer)
+    buffer.seek(4)
+    first = mg.load(buffer)
+    assert first["epoch"] == 1 and first["w"].tobytes() == decoy.tobytes() and buffer.tell() == first_end
+    assert mg.load(buffer) == {"epoch": 2}
+    assert mg.load(buffer) == [3] and buffer.tell() == len(buffer.getvalue())
+
+
 def test_load_takes_torchs_weights_only_and_refuses_mmap(tmp_path):
     path = tmp_path / "m.pt"
     layer = mg.nn.Linear(3, 2)
