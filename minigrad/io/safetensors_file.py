@@ -137,6 +137,24 @@ def _read_header(path: str, data: bytes) -> dict:
     return header
 
 
+def _tell(file):
+    """The file object's position, or None where it cannot seek back (a pipe, a socket)."""
+    try:
+        return file.tell() if file.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _file_end(data: bytes, header: dict) -> int:
+    """Where the file whose header is ``header`` ends in ``data``: the 8-byte length, the header, and the bytes
+    up to the last tensor's end offset."""
+    (length,) = struct.unpack("<Q", data[:8])
+    ends = [entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"
+            and isinstance(entry, dict) and isinstance(entry.get("data_offsets"), list)
+            and len(entry["data_offsets"]) == 2 and isinstance(entry["data_offsets"][1], int)]
+    return 8 + length + max(ends, default=0)
+
+
 class DtypeError(ValueError):
     """A well-formed file holding a dtype NumPy lacks: not "truncated or corrupt"."""
 
@@ -158,7 +176,7 @@ def read_safetensors(path) -> tuple[dict, dict]:
     """(arrays, metadata) of a safetensors file (a path or a binary file object); one ValueError naming the file
     if it is not a valid one."""
     source = path
-    if hasattr(source, "read"):   # a binary file object open for reading: read whole from its position, left open
+    if hasattr(source, "read"):   # a binary file object open for reading: one file read from its position, left open
         _check_binary(source, "load_safetensors", "rb")
     elif not os.path.exists(os.fspath(source)):
         raise FileNotFoundError(f"load_safetensors: no file at {os.fspath(source)!r}")
@@ -168,11 +186,16 @@ def read_safetensors(path) -> tuple[dict, dict]:
 
     try:
         if hasattr(source, "read"):
-            data = source.read()
+            start, data = _tell(source), source.read()
         else:
             with open(path, "rb") as f:
                 data = f.read()
         header = _read_header(path, data)
+        if hasattr(source, "read"):   # one file's bytes (the header says how many), as minigrad.load reads one
+            end = _file_end(data, header)
+            if end < len(data) and start is not None:
+                data = data[:end]
+                source.seek(start + end)
         metadata = header.get("__metadata__") or {}
         try:
             arrays = st.load(data)

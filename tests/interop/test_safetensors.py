@@ -209,6 +209,17 @@ def test_binary_file_objects_are_written_and_read_as_minigrad_save_takes_them(tm
             load_safetensors(f)
 
 
+def test_files_saved_one_after_another_into_one_stream_load_in_order():
+    import io
+    buffer = io.BytesIO()
+    save_safetensors({"w": np.arange(3.0)}, buffer)
+    first_end = buffer.tell()
+    save_safetensors({"v": np.ones(2, np.int8)}, buffer)
+    buffer.seek(0)
+    assert load_safetensors(buffer)["w"].tolist() == [0.0, 1.0, 2.0] and buffer.tell() == first_end
+    assert load_safetensors(buffer)["v"].tolist() == [1, 1] and buffer.tell() == len(buffer.getvalue())
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")
