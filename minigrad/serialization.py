@@ -6,7 +6,7 @@ tuples, numbers, strings, and which entry sits where) is a JSON document stored
 as the bytes of one more entry, ``__manifest__``. Nothing is pickled, and loading
 opens the file with ``allow_pickle=False``: a checkpoint cannot execute code.
 
-Supported leaves: Tensors (their ``requires_grad`` is kept), NumPy and CuPy
+Supported leaves: Tensors (their ``requires_grad`` is kept, and a Parameter stays one), NumPy and CuPy
 arrays, NumPy scalars, ``int`` (of any size, such as RNG states: stored as decimal
 strings, hex past 4000 bits), ``float`` (stored as ``repr`` strings, so nan, inf and every bit
 survive), ``bool``, ``None`` and ``str``. Containers: ``dict`` with ``int`` or
@@ -53,6 +53,11 @@ def refuse_uninitialized(owner, where, value):
                         "(its shapes are set by the first call) before saving")
 
 
+def _is_parameter(value) -> bool:
+    from minigrad.nn.layer import Parameter   # minigrad.nn imports this module
+    return isinstance(value, Parameter)
+
+
 class _Encoder:
     """Turns a tree of supported values into a JSON-able manifest plus a dict of host arrays."""
 
@@ -91,8 +96,11 @@ class _Encoder:
             return {"type": "float", "value": repr(value)}
         if isinstance(value, Tensor):
             refuse_uninitialized("save", where, value)
-            return {"type": "tensor", "entry": self._store(value.data, where),
+            node = {"type": "tensor", "entry": self._store(value.data, where),
                     "requires_grad": bool(value.requires_grad)}
+            if _is_parameter(value):   # torch.load gives a Parameter back as a Parameter
+                node["parameter"] = True
+            return node
         if is_array(value):
             return {"type": "array", "entry": self._store(value, where)}
         if isinstance(value, dict):
@@ -161,6 +169,9 @@ class _Decoder:
             return float(node["value"])
         if kind == "tensor":
             data = to_device(self._entry(node), self.device)
+            if node.get("parameter") is True:
+                from minigrad.nn.layer import Parameter   # minigrad.nn imports this module
+                return Parameter(data, requires_grad=node["requires_grad"])
             return Tensor(data, requires_grad=node["requires_grad"])
         if kind == "numpy_scalar":
             return self._entry(node)[()]

@@ -120,6 +120,17 @@ def test_model_state_dict_round_trip(tmp_path, device):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
 
 
+def test_a_parameter_loads_back_as_a_parameter_as_torch_load_gives(tmp_path):
+    # keep_vars=True state dicts (and saved Parameters) came back as plain Tensors; torch.load keeps Parameter
+    layer = Linear(3, 2)
+    layer.bias.requires_grad_(False)
+    back = mg.load(_saved(tmp_path / "vars.npz", {**layer.state_dict(keep_vars=True), "plain": mg.ones(2)}))
+    assert [(type(v).__name__, v.requires_grad) for v in back.values()] == \
+        [("Parameter", True), ("Parameter", False), ("Tensor", False)]
+    np.testing.assert_array_equal(back["weight"].numpy(), layer.weight.numpy())
+    assert all(type(v) is mg.Tensor for v in mg.load(_saved(tmp_path / "s.npz", layer.state_dict())).values())
+
+
 def test_tensors_go_to_map_location(tmp_path, device):
     mg.save({"t": mg.ones(2, 2, device=device)}, tmp_path / "t.npz")
     assert mg.load(tmp_path / "t.npz")["t"].device == "cpu"
