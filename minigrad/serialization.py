@@ -66,6 +66,7 @@ class _Encoder:
         # One entry per array object: a tied weight sits in a state dict under two names (as one array), and is
         # stored once, as torch.save stores a shared storage once. The arrays are kept so their ids stay theirs.
         self._stored = {}
+        self._open = set()   # ids of the containers being encoded: one met again inside itself is a cycle
 
     def _store(self, array, where):
         seen = self._stored.get(id(array))
@@ -103,6 +104,23 @@ class _Encoder:
             return node
         if is_array(value):
             return {"type": "array", "entry": self._store(value, where)}
+        if isinstance(value, (dict, list, tuple)):
+            if id(value) in self._open:
+                # (the tree would recurse until Python's RecursionError, naming nothing)
+                raise ValueError(f"save: {where} is a container that holds it (a reference cycle), which a "
+                                 "checkpoint's tree cannot store; break the cycle before saving")
+            self._open.add(id(value))
+            try:
+                return self._container(value, where)
+            finally:
+                self._open.discard(id(value))
+        hint = " (save its state_dict() instead)" if hasattr(value, "state_dict") else ""
+        raise TypeError(
+            f"save: cannot store a value of type {type(value).__name__} at {where}{hint} "
+            "(supported: Tensor, NumPy/CuPy array, int, float, bool, None, str, dict, list, tuple)"
+        )
+
+    def _container(self, value, where):
         if isinstance(value, dict):
             items = []
             for key, item in value.items():
@@ -117,14 +135,8 @@ class _Encoder:
                 text = str(int(key)) if kind == "int" else str.__str__(key)
                 items.append([kind, text, self.encode(item, f"{where}[{key!r}]")])
             return {"type": "dict", "items": items}
-        if isinstance(value, (list, tuple)):
-            kind = "list" if isinstance(value, list) else "tuple"
-            return {"type": kind, "items": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
-        hint = " (save its state_dict() instead)" if hasattr(value, "state_dict") else ""
-        raise TypeError(
-            f"save: cannot store a value of type {type(value).__name__} at {where}{hint} "
-            "(supported: Tensor, NumPy/CuPy array, int, float, bool, None, str, dict, list, tuple)"
-        )
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {"type": kind, "items": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
 
 
 def save(obj, path) -> None:

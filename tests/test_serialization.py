@@ -245,6 +245,19 @@ def test_missing_file_is_file_not_found(tmp_path):
         mg.load(tmp_path / "absent.npz")
 
 
+def test_a_reference_cycle_is_one_error_naming_where_and_a_shared_list_is_not_one(tmp_path):
+    # a cycle recursed into a bare RecursionError ("maximum recursion depth exceeded")
+    state = {"groups": [{"lr": 0.1}]}
+    state["groups"][0]["owner"] = state
+    with pytest.raises(ValueError, match=r"save: obj\['groups'\]\[0\]\['owner'\] is a container that holds it "
+                                         r"\(a reference cycle\)"):
+        mg.save(state, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []
+    shared = [1, 2]
+    assert mg.load(_saved(tmp_path / "s.npz", {"a": shared, "b": [shared, shared]})) == \
+        {"a": [1, 2], "b": [[1, 2], [1, 2]]}
+
+
 def test_saving_a_layer_points_to_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
         mg.save(Linear(2, 2), tmp_path / "m.npz")
