@@ -50,6 +50,9 @@ def _host_arrays(state: dict) -> dict:
     for key, value in state.items():
         if not isinstance(key, str):
             raise TypeError(f"save_safetensors: state dict keys must be str, got {type(key).__name__} {key!r}")
+        if key == "__metadata__":   # the header's own key: the file was written, and could never be read back
+            raise ValueError("save_safetensors: the key '__metadata__' is the safetensors header's metadata entry "
+                             "and cannot name a tensor; rename it")
         refuse_uninitialized("save_safetensors", repr(key), value)
         if isinstance(value, Tensor):
             value = value.data

@@ -220,6 +220,15 @@ def test_files_saved_one_after_another_into_one_stream_load_in_order():
     assert load_safetensors(buffer)["v"].tolist() == [1, 1] and buffer.tell() == len(buffer.getvalue())
 
 
+def test_a_tensor_named_like_the_header_metadata_is_refused_before_writing(tmp_path):
+    # the file was written, and then refused by every reader ("duplicate field `__metadata__`")
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(ValueError, match=r"save_safetensors: the key '__metadata__' is the safetensors header's "
+                                         r"metadata entry and cannot name a tensor"):
+        save_safetensors({"w": np.ones(2), "__metadata__": np.ones(2)}, path)
+    assert not path.exists()
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")
