@@ -45,6 +45,13 @@ _MANIFEST = "__manifest__"
 _DECIMAL_BITS = 4000   # ints this wide have at most 1205 decimal digits, well inside Python's 4300-digit limit
 
 
+def type_name(value) -> str:
+    """The type's name, with its module when it is another library's: a torch.Tensor is not "a Tensor" here."""
+    kind = type(value)
+    module = kind.__module__.split(".")[0]
+    return kind.__name__ if module in ("builtins", "minigrad") else f"{module}.{kind.__qualname__}"
+
+
 def refuse_uninitialized(owner, where, value):
     """Refuse to save a lazy layer's placeholder (``minigrad.nn.lazy``), which has no values yet: written as an empty
     array, it would load "successfully" and fail at the model's first call."""
@@ -114,9 +121,10 @@ class _Encoder:
                 return self._container(value, where)
             finally:
                 self._open.discard(id(value))
-        hint = " (save its state_dict() instead)" if hasattr(value, "state_dict") else ""
+        hint = " (save its state_dict() instead)" if hasattr(value, "state_dict") else \
+            " (turn it into a minigrad Tensor first: minigrad.from_dlpack(x))" if hasattr(value, "__dlpack__") else ""
         raise TypeError(
-            f"save: cannot store a value of type {type(value).__name__} at {where}{hint} "
+            f"save: cannot store a value of type {type_name(value)} at {where}{hint} "
             "(supported: Tensor, NumPy/CuPy array, int, float, bool, None, str, dict, list, tuple)"
         )
 

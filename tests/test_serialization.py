@@ -258,6 +258,19 @@ def test_a_reference_cycle_is_one_error_naming_where_and_a_shared_list_is_not_on
         {"a": [1, 2], "b": [[1, 2], [1, 2]]}
 
 
+def test_a_torch_tensor_is_named_as_torchs_not_as_a_tensor(tmp_path):
+    # "cannot store a value of type Tensor ... (supported: Tensor, ...)" contradicted itself
+    import torch
+    from minigrad.io import save_safetensors
+    with pytest.raises(TypeError, match=r"save: cannot store a value of type torch\.Tensor at obj\['w'\] \(turn it "
+                                        r"into a minigrad Tensor first: minigrad\.from_dlpack\(x\)\)"):
+        mg.save({"w": torch.ones(2)}, tmp_path / "t.npz")
+    with pytest.raises(TypeError, match=r"save_safetensors: 'w' is a torch\.Tensor, not a minigrad Tensor or a "
+                                        r"NumPy/CuPy array"):
+        save_safetensors({"w": torch.ones(2)}, tmp_path / "t.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_saving_a_layer_points_to_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
         mg.save(Linear(2, 2), tmp_path / "m.npz")

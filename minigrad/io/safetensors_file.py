@@ -18,7 +18,7 @@ import numpy as np
 from minigrad.atomic import atomic_file
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import is_array, normalize_device, to_device, to_numpy
-from minigrad.serialization import refuse_uninitialized
+from minigrad.serialization import refuse_uninitialized, type_name
 
 LAYOUTS = ("minigrad", "torch")
 LAYOUT_KEY = "minigrad.layout"
@@ -57,9 +57,8 @@ def _host_arrays(state: dict) -> dict:
         if isinstance(value, Tensor):
             value = value.data
         if not is_array(value):
-            raise TypeError(
-                f"save_safetensors: {key!r} is a {type(value).__name__}, not a Tensor or array"
-            )
+            raise TypeError(f"save_safetensors: {key!r} is a {type_name(value)}, not a minigrad Tensor or a NumPy/CuPy "
+                            "array")
         host = np.asarray(to_numpy(value), order="C")  # (not ascontiguousarray: it makes 0-d arrays 1-d)
         if host.dtype.name not in NUMPY_DTYPES.values():   # complex128, longdouble, strings, objects...
             raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store "
