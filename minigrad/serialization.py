@@ -109,6 +109,9 @@ class _Encoder:
             if _is_parameter(value):   # torch.load gives a Parameter back as a Parameter
                 node["parameter"] = True
             return node
+        if isinstance(value, np.ma.MaskedArray):   # np.savez writes its data alone: masked values came back unmasked
+            raise TypeError(f"save: {where} is a numpy.ma.MaskedArray, whose mask a checkpoint would lose; save its "
+                            ".data and .mask as two arrays (or .filled(value))")
         if is_array(value):
             return {"type": "array", "entry": self._store(value, where)}
         if isinstance(value, (dict, list, tuple)):

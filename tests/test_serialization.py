@@ -271,6 +271,16 @@ def test_a_torch_tensor_is_named_as_torchs_not_as_a_tensor(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
+    # np.savez kept the data only: [1, --] loaded back as [1, 2], the masked value unmasked
+    with pytest.raises(TypeError, match=r"save: obj\['m'\] is a numpy\.ma\.MaskedArray, whose mask a checkpoint "
+                                        r"would lose"):
+        mg.save({"m": np.ma.array([1, 2], mask=[False, True])}, tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+    back = mg.load(_saved(tmp_path / "ok.npz", {"matrix": np.matrix([[1, 2]])}))["matrix"]
+    assert type(back) is np.ndarray and back.tolist() == [[1, 2]]
+
+
 def test_saving_a_layer_points_to_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
         mg.save(Linear(2, 2), tmp_path / "m.npz")
