@@ -277,8 +277,6 @@ def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
                                         r"would lose"):
         mg.save({"m": np.ma.array([1, 2], mask=[False, True])}, tmp_path / "m.npz")
     assert list(tmp_path.iterdir()) == []
-    back = mg.load(_saved(tmp_path / "ok.npz", {"matrix": np.matrix([[1, 2]])}))["matrix"]
-    assert type(back) is np.ndarray and back.tolist() == [[1, 2]]
 
 
 def test_saving_a_layer_points_to_state_dict(tmp_path):
