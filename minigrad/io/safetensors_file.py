@@ -56,6 +56,9 @@ def _host_arrays(state: dict) -> dict:
         refuse_uninitialized("save_safetensors", repr(key), value)
         if isinstance(value, Tensor):
             value = value.data
+        if isinstance(value, np.ma.MaskedArray):   # np.asarray keeps its data alone: masked values would load unmasked
+            raise TypeError(f"save_safetensors: {key!r} is a numpy.ma.MaskedArray, whose mask safetensors would lose; "
+                            "save its .data and .mask as two entries (or .filled(value))")
         if not is_array(value):
             raise TypeError(f"save_safetensors: {key!r} is a {type_name(value)}, not a minigrad Tensor or a NumPy/CuPy "
                             "array")

@@ -229,6 +229,13 @@ def test_a_tensor_named_like_the_header_metadata_is_refused_before_writing(tmp_p
     assert not path.exists()
 
 
+def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
+    with pytest.raises(TypeError, match=r"save_safetensors: 'm' is a numpy\.ma\.MaskedArray, whose mask "
+                                        r"safetensors would lose"):
+        save_safetensors({"m": np.ma.array([1.0, 2.0], mask=[False, True])}, tmp_path / "m.safetensors")
+    assert not os.listdir(tmp_path)
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")
