@@ -228,7 +228,7 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
     it back. With ``model``, the arrays go into its parameters and buffers
     (``strict`` as in ``Layer.load_state_dict``, whose ``LoadResult`` is
     returned); without, the arrays come back as a dict on ``device``. ``path`` may also be a binary file
-    object open for reading, read whole from its position.
+    object open for reading: one file is read from its position, and the object is left after it.
     """
     from minigrad.io.torch_layout import from_torch
 
