@@ -48,8 +48,8 @@ _DECIMAL_BITS = 4000   # ints this wide have at most 1205 decimal digits, well i
 def type_name(value) -> str:
     """The type's name, with its module when it is another library's: a torch.Tensor is not "a Tensor" here."""
     kind = type(value)
-    module = kind.__module__.split(".")[0]
-    return kind.__name__ if module in ("builtins", "minigrad") else f"{module}.{kind.__qualname__}"
+    module = kind.__module__
+    return kind.__name__ if module.split(".")[0] in ("builtins", "minigrad") else f"{module}.{kind.__qualname__}"
 
 
 def refuse_uninitialized(owner, where, value):

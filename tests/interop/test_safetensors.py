@@ -236,6 +236,19 @@ def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
     assert not os.listdir(tmp_path)
 
 
+def test_from_torch_names_the_entry_it_cannot_transpose():
+    # a bfloat16 (or requires-grad) torch Linear weight stopped with torch's bare "Got unsupported ScalarType"
+    from minigrad.io import from_torch
+    model = nn.Network(nn.Linear(3, 2))
+    net = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    with pytest.raises(TypeError, match=r"from_torch: '0\.weight' \(a torch\.Tensor of dtype torch\.bfloat16\) "
+                                        r"could not be read as a NumPy array to transpose: TypeError: .*BFloat16"):
+        from_torch(model, net.to(torch.bfloat16).state_dict())
+    with pytest.raises(TypeError, match=r"from_torch: '0\.weight' \(a torch\.nn\.parameter\.Parameter of dtype "
+                                        r"torch\.float32\) could not be read .*requires grad"):
+        from_torch(model, net.float().state_dict(keep_vars=True))
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")
