@@ -52,6 +52,15 @@ def type_name(value) -> str:
     return kind.__name__ if module.split(".")[0] in ("builtins", "minigrad") else f"{module}.{kind.__qualname__}"
 
 
+def check_path(name, path, action) -> None:
+    """Refuse, naming the function, a ``path`` that is neither a path nor a file object (os.fspath's own
+    "expected str, bytes or os.PathLike object, not NoneType" named neither)."""
+    names = (str, os.PathLike) if action == "write" else (str, bytes, os.PathLike)   # pathlib takes no bytes
+    if not hasattr(path, action) and not isinstance(path, names):
+        raise TypeError(f"{name}: path must be a str, a path-like object or a binary file object open for "
+                        f"{'writing' if action == 'write' else 'reading'}, got {type_name(path)}")
+
+
 def refuse_uninitialized(owner, where, value):
     """Refuse to save a lazy layer's placeholder (``minigrad.nn.lazy``), which has no values yet: written as an empty
     array, it would load "successfully" and fail at the model's first call."""
@@ -157,6 +166,7 @@ def save(obj, path) -> None:
     open for writing (``open(name, 'wb')``, ``io.BytesIO()``), as torch.save's ``f`` may; the archive is then
     written into it at its position, not atomically (the caller owns the file).
     """
+    check_path("save", path, "write")
     encoder = _Encoder()
     manifest = {"format": _FORMAT, "version": _VERSION, "tree": encoder.encode(obj)}
     arrays = dict(encoder.arrays)
@@ -231,6 +241,7 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
             "its tensors were saved from, so torch's dict and function forms have nothing to map"
         )
     device = normalize_device(map_location)
+    check_path("load", path, "read")
     if hasattr(path, "read"):
         # A binary file object open for reading (torch.load's ``f``): one checkpoint read from its position, left
         # open and positioned after it.

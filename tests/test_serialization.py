@@ -279,6 +279,19 @@ def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_path_of_the_wrong_type_is_named_by_each_reader_and_writer():
+    # os.fspath's "expected str, bytes or os.PathLike object, not NoneType" named neither the call nor the argument
+    from minigrad.io import load_safetensors, save_safetensors
+    for call, name, action in ((lambda: mg.save({}, None), "save", "writing"),
+                               (lambda: mg.load(None), "load", "reading"),
+                               (lambda: save_safetensors({}, 3), "save_safetensors", "writing"),
+                               (lambda: load_safetensors(["w.safetensors"]), "load_safetensors", "reading"),
+                               (lambda: mg.save({}, b"c.npz"), "save", "writing")):
+        with pytest.raises(TypeError, match=rf"^{name}: path must be a str, a path-like object or a binary file object "
+                                            rf"open for {action}, got (NoneType|int|list|bytes)$"):
+            call()
+
+
 def test_saving_a_layer_points_to_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
         mg.save(Linear(2, 2), tmp_path / "m.npz")

@@ -18,7 +18,7 @@ import numpy as np
 from minigrad.atomic import atomic_file
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import is_array, normalize_device, to_device, to_numpy
-from minigrad.serialization import refuse_uninitialized, type_name
+from minigrad.serialization import check_path, refuse_uninitialized, type_name
 
 LAYOUTS = ("minigrad", "torch")
 LAYOUT_KEY = "minigrad.layout"
@@ -84,6 +84,7 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
     from minigrad.io.torch_layout import to_torch
 
     _check_layout("save_safetensors", layout)
+    check_path("save_safetensors", path, "write")
     if isinstance(model_or_state_dict, Layer):
         state = model_or_state_dict.state_dict()
     elif isinstance(model_or_state_dict, dict):
@@ -180,6 +181,7 @@ def _refuse_foreign_dtypes(path, header):
 def read_safetensors(path) -> tuple[dict, dict]:
     """(arrays, metadata) of a safetensors file (a path or a binary file object); one ValueError naming the file
     if it is not a valid one."""
+    check_path("load_safetensors", path, "read")
     source = path
     if hasattr(source, "read"):   # a binary file object open for reading: one file read from its position, left open
         _check_binary(source, "load_safetensors", "rb")

@@ -21,6 +21,7 @@ from minigrad.onnx.converters import CONVERTERS, FIXED_SIZES, NOT_EXPORTED
 from minigrad.onnx.graph import ExportError, Graph
 from minigrad.onnx.trace import IN_PLACE, trace
 from minigrad.scalars import as_integer, is_integer
+from minigrad.serialization import check_path
 
 MIN_OPSET = 13
 
@@ -339,9 +340,8 @@ def _check_path(path):
         mode = getattr(path, "mode", "b")
         if isinstance(mode, str) and "b" not in mode:
             raise TypeError(f"onnx.export: the file object must be open in binary mode ('wb'), got mode {mode!r}")
-    elif not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"onnx.export: path must be a str, a path-like object or a binary file object open for "
-                        f"writing, got {type(path).__name__}")
+    else:
+        check_path("onnx.export", path, "write")
 
 
 def _trace_twice(model, inputs, names, batch_axes, arguments=tuple):
