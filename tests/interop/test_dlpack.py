@@ -104,6 +104,9 @@ def test_a_reversed_view_with_copy_false_is_one_buffer_error():
     with pytest.raises(BufferError, match=r"Tensor\.__dlpack__: cannot export a tensor of shape \(6,\), dtype float64 "
                                           r"and strides \(-8,\) \(bytes\) without copying \(copy=False\)"):
         t.__dlpack__(copy=False)
+    same = mg.from_dlpack(t)   # minigrad to minigrad still shares the reversed view's memory
+    same.data[0] = 9.0
+    assert t.data[0] == 9.0 and same.data.strides == (-8,)
     step = mg.from_numpy(np.arange(6.0))[::2]   # a positive step still shares memory
     view = torch.from_dlpack(step)
     view[0] = 7.0
