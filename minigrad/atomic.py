@@ -21,11 +21,20 @@ def atomic_file(path, suffix: str = ""):
     Raising inside the block (a crash, a failed checksum) discards what was
     written and leaves ``path`` as it was. The new file keeps the permissions
     of the file it replaces, or gets the usual ones (0666 less the umask), not
-    the 0600 of a temporary file.
+    the 0600 of a temporary file. A symlink at ``path`` stays, and the file it points to is replaced.
     """
     path = Path(path)
     _check_target(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-", suffix=suffix)
+    # A symlink is written through, as open(path, "wb") (and torch.save) would: the file it names gets the new
+    # bytes and the link stays. Renamed over the link itself, the new file replaced the link and the file it
+    # named kept the old contents.
+    resolved = Path(os.path.realpath(path))
+    if resolved != path.absolute():
+        _check_target(resolved)
+    path = resolved
+    # Only the name's first 32 characters (at most 128 UTF-8 bytes): the whole name plus 18 made the temporary's
+    # name too long (over 255 bytes) for a target name that itself fits.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name[:32]}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f

@@ -368,7 +368,19 @@ def from_dlpack(obj):
 
 
 def to_dlpack(array, **kwargs):
-    """``array.__dlpack__(**kwargs)``, with a refusal explained: shape, dtype, strides and why."""
+    """``array.__dlpack__(**kwargs)``, with a refusal explained: shape, dtype, strides and why.
+
+    A reversed view (a negative stride along an axis of more than one element) goes out as a compact copy, which
+    DLPack's ``copy=None`` allows: PyTorch 2.13 takes NumPy's negative strides into its storage-size check, which
+    overflows and aborts the whole process from C++ (no Python exception). ``copy=False`` refuses it instead.
+    """
+    if any(n > 1 and step < 0 for n, step in zip(array.shape, array.strides)) and 0 not in array.shape:
+        if kwargs.get("copy") is False:
+            raise BufferError(
+                f"Tensor.__dlpack__: cannot export a tensor of shape {tuple(array.shape)}, dtype {array.dtype} and "
+                f"strides {tuple(array.strides)} (bytes) without copying (copy=False): a negative stride (a "
+                "reversed view) aborts PyTorch's reader. Export a copy instead: mg.tensor(t, dtype=t.dtype)")
+        array = get_array_module(array).ascontiguousarray(array)
     try:
         return array.__dlpack__(**kwargs)
     except BufferError as err:

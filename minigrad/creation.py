@@ -124,6 +124,12 @@ def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
                         "(minigrad.tensor(data) copies any data into a new tensor)")
+    if not array.dtype.isnative:
+        # torch refuses it too; taken, its dtype (>f4) equalled no minigrad dtype, and a Linear refused the input as
+        # "dtype >f4 does not match weight dtype float32"
+        raise ValueError(f"from_numpy: the array's byte order is not this machine's (dtype {array.dtype.str}), and "
+                         "memory in another byte order cannot be shared; convert a copy with "
+                         "array.astype(array.dtype.newbyteorder('='))")
     return Tensor(array)
 
 

@@ -19,4 +19,6 @@ def from_dlpack(x, requires_grad: bool = False) -> Tensor:
     A minigrad Tensor is accepted too (the result shares its data). Gradients
     do not flow back into ``x``'s library; ``requires_grad=True`` starts a new graph here.
     """
+    if isinstance(x, Tensor):   # its own array: DLPack would hand a reversed view over as a copy (backend.to_dlpack)
+        return Tensor(x.data, requires_grad=requires_grad)
     return Tensor(backend.from_dlpack(x), requires_grad=requires_grad)

@@ -53,3 +53,33 @@ def test_replacing_a_file_keeps_its_permissions(tmp_path):
         os.umask(mask)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     assert mg.load(target) == {"a": 2}
+
+
+def test_a_symlinked_target_is_written_through_and_the_link_stays(tmp_path):
+    # Before: the new file was renamed over the link, which became a plain file, and the file it pointed to kept
+    # the old checkpoint (open(path, "wb") and torch.save write through a link).
+    import os
+
+    (tmp_path / "store").mkdir()
+    (tmp_path / "run").mkdir()
+    real, link = tmp_path / "store" / "c.npz", tmp_path / "run" / "c.npz"
+    mg.save({"a": 1}, real)
+    os.symlink(real, link)
+    mg.save({"a": 2}, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert mg.load(real) == {"a": 2} and mg.load(link) == {"a": 2}
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["c.npz"]
+    assert [p.name for p in (tmp_path / "run").iterdir()] == ["c.npz"]
+    os.symlink(tmp_path / "store" / "new.npz", tmp_path / "run" / "dangling.npz")   # a link to no file yet
+    with atomic_file(tmp_path / "run" / "dangling.npz") as f:
+        f.write(b"new")
+    assert (tmp_path / "store" / "new.npz").read_bytes() == b"new" and (tmp_path / "run" / "dangling.npz").is_symlink()
+
+
+def test_a_target_name_near_the_length_limit_is_written(tmp_path):
+    # the temporary file's name (".tmp-" + the name + a suffix) went past 255 bytes: OSError "File name too long"
+    target = tmp_path / ("run-" + "x" * 247 + ".npz")
+    assert len(target.name) == 255
+    mg.save({"a": 1}, target)
+    mg.save({"a": 2}, target)
+    assert mg.load(target) == {"a": 2} and [p.name for p in tmp_path.iterdir()] == [target.name]

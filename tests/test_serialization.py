@@ -72,6 +72,29 @@ def _saved(path, obj):
     return path
 
 
+def test_ints_past_pythons_decimal_digit_limit_round_trip(tmp_path):
+    # str(int) raises past 4300 digits (CPython's int_max_str_digits): save stopped with that bare ValueError
+    huge = [2 ** 20000 + 7, -(3 ** 20000), 10 ** 4300, 1 << 4000, -(1 << 4001)]
+    assert mg.load(_saved(tmp_path / "huge.npz", huge)) == huge
+    # a decimal entry (every int saved before) still loads, and so does one just under the switch to hex
+    assert mg.load(_saved(tmp_path / "edge.npz", [(1 << 4000) - 1, -(1 << 3999), 0, -1])) == \
+        [(1 << 4000) - 1, -(1 << 3999), 0, -1]
+
+
+def test_str_and_int_enum_keys_keep_their_values_as_the_values_do(tmp_path):
+    # a str Enum key was stored as str(key), "Mode.TRAIN", while the same member as a value was stored as "train"
+    import enum
+
+    class Mode(str, enum.Enum):
+        TRAIN = "train"
+
+    class Level(enum.IntEnum):
+        HIGH = 2
+
+    back = mg.load(_saved(tmp_path / "enum.npz", {Mode.TRAIN: Mode.TRAIN, Level.HIGH: Level.HIGH}))
+    assert back == {"train": "train", 2: 2} and [type(k) for k in back] == [str, int]
+
+
 def test_rng_state_round_trip_restores_the_stream(tmp_path):
     mg.manual_seed(5)
     state = mg.random.get_rng_state()
@@ -97,11 +120,32 @@ def test_model_state_dict_round_trip(tmp_path, device):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
 
 
+def test_a_parameter_loads_back_as_a_parameter_as_torch_load_gives(tmp_path):
+    # keep_vars=True state dicts (and saved Parameters) came back as plain Tensors; torch.load keeps Parameter
+    layer = Linear(3, 2)
+    layer.bias.requires_grad_(False)
+    back = mg.load(_saved(tmp_path / "vars.npz", {**layer.state_dict(keep_vars=True), "plain": mg.ones(2)}))
+    assert [(type(v).__name__, v.requires_grad) for v in back.values()] == \
+        [("Parameter", True), ("Parameter", False), ("Tensor", False)]
+    np.testing.assert_array_equal(back["weight"].numpy(), layer.weight.numpy())
+    assert all(type(v) is mg.Tensor for v in mg.load(_saved(tmp_path / "s.npz", layer.state_dict())).values())
+
+
 def test_tensors_go_to_map_location(tmp_path, device):
     mg.save({"t": mg.ones(2, 2, device=device)}, tmp_path / "t.npz")
     assert mg.load(tmp_path / "t.npz")["t"].device == "cpu"
     loaded = mg.load(tmp_path / "t.npz", map_location=device)["t"]
     assert loaded.device == mg.backend.normalize_device(device)
+
+
+def test_torchs_dict_and_function_map_locations_are_refused_by_name(tmp_path):
+    # they read "Unknown device \"{'cuda:0': 'cpu'}\"", naming neither load nor map_location
+    mg.save({"t": mg.ones(2)}, tmp_path / "t.npz")
+    for given, kind in (({"cuda:0": "cpu"}, "dict"), (lambda storage, location: storage, "function")):
+        with pytest.raises(TypeError, match=rf"load: map_location must be a device \('cpu', 'cuda', 'cuda:N'\) or "
+                                            rf"None, got {kind} .*does not record the devices"):
+            mg.load(tmp_path / "t.npz", map_location=given)
+    assert mg.load(tmp_path / "t.npz", map_location=None)["t"].device == "cpu"
 
 
 def test_file_is_written_exactly_at_path_and_is_plain_npz(tmp_path):
@@ -201,6 +245,53 @@ def test_missing_file_is_file_not_found(tmp_path):
         mg.load(tmp_path / "absent.npz")
 
 
+def test_a_reference_cycle_is_one_error_naming_where_and_a_shared_list_is_not_one(tmp_path):
+    # a cycle recursed into a bare RecursionError ("maximum recursion depth exceeded")
+    state = {"groups": [{"lr": 0.1}]}
+    state["groups"][0]["owner"] = state
+    with pytest.raises(ValueError, match=r"save: obj\['groups'\]\[0\]\['owner'\] is a container that holds it "
+                                         r"\(a reference cycle\)"):
+        mg.save(state, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []
+    shared = [1, 2]
+    assert mg.load(_saved(tmp_path / "s.npz", {"a": shared, "b": [shared, shared]})) == \
+        {"a": [1, 2], "b": [[1, 2], [1, 2]]}
+
+
+def test_a_torch_tensor_is_named_as_torchs_not_as_a_tensor(tmp_path):
+    # "cannot store a value of type Tensor ... (supported: Tensor, ...)" contradicted itself
+    import torch
+    from minigrad.io import save_safetensors
+    with pytest.raises(TypeError, match=r"save: cannot store a value of type torch\.Tensor at obj\['w'\] \(turn it "
+                                        r"into a minigrad Tensor first: minigrad\.from_dlpack\(x\)\)"):
+        mg.save({"w": torch.ones(2)}, tmp_path / "t.npz")
+    with pytest.raises(TypeError, match=r"save_safetensors: 'w' is a torch\.Tensor, not a minigrad Tensor or a "
+                                        r"NumPy/CuPy array"):
+        save_safetensors({"w": torch.ones(2)}, tmp_path / "t.safetensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
+    # np.savez kept the data only: [1, --] loaded back as [1, 2], the masked value unmasked
+    with pytest.raises(TypeError, match=r"save: obj\['m'\] is a numpy\.ma\.MaskedArray, whose mask a checkpoint "
+                                        r"would lose"):
+        mg.save({"m": np.ma.array([1, 2], mask=[False, True])}, tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_of_the_wrong_type_is_named_by_each_reader_and_writer():
+    # os.fspath's "expected str, bytes or os.PathLike object, not NoneType" named neither the call nor the argument
+    from minigrad.io import load_safetensors, save_safetensors
+    for call, name, action in ((lambda: mg.save({}, None), "save", "writing"),
+                               (lambda: mg.load(None), "load", "reading"),
+                               (lambda: save_safetensors({}, 3), "save_safetensors", "writing"),
+                               (lambda: load_safetensors(["w.safetensors"]), "load_safetensors", "reading"),
+                               (lambda: mg.save({}, b"c.npz"), "save", "writing")):
+        with pytest.raises(TypeError, match=rf"^{name}: path must be a str, a path-like object or a binary file object "
+                                            rf"open for {action}, got (NoneType|int|list|bytes)$"):
+            call()
+
+
 def test_saving_a_layer_points_to_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"type Linear at obj \(save its state_dict\(\) instead\)"):
         mg.save(Linear(2, 2), tmp_path / "m.npz")
@@ -263,6 +354,37 @@ def test_a_torch_save_file_is_refused_as_a_pickle(tmp_path):
     torch.save({"w": torch.zeros(2)}, path)
     with pytest.raises(ValueError, match="refuses pickles"):
         mg.load(path)
+
+
+def test_a_torch_save_into_a_buffer_is_refused_as_a_pickle_too():
+    # read from a file object, the refusal looked for the bytes at the object's repr, found none, and
+    # called torch's archive "truncated or corrupt?: KeyError: '__manifest__'"
+    import io
+    import torch
+    buffer = io.BytesIO()
+    torch.save({"w": torch.zeros(2)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(ValueError, match=r"load: '<_io\.BytesIO object .*>' holds pickled Python objects, and "
+                                         r"minigrad\.load refuses pickles") as info:
+        mg.load(buffer)
+    assert "corrupt" not in str(info.value)
+
+
+def test_checkpoints_saved_one_after_another_into_one_file_load_in_order():
+    # zipfile reads the last end record in the bytes: the first load of the stream returned the LAST checkpoint
+    import io
+    decoy = np.frombuffer(b"PK\x05\x06" + bytes(18) + b"PK\x01\x02", dtype=np.uint8)   # an end record look-alike
+    buffer = io.BytesIO()
+    buffer.write(b"head")
+    mg.save({"epoch": 1, "w": decoy}, buffer)
+    first_end = buffer.tell()
+    mg.save({"epoch": 2}, buffer)
+    mg.save([3], buffer)
+    buffer.seek(4)
+    first = mg.load(buffer)
+    assert first["epoch"] == 1 and first["w"].tobytes() == decoy.tobytes() and buffer.tell() == first_end
+    assert mg.load(buffer) == {"epoch": 2}
+    assert mg.load(buffer) == [3] and buffer.tell() == len(buffer.getvalue())
 
 
 def test_load_takes_torchs_weights_only_and_refuses_mmap(tmp_path):

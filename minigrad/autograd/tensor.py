@@ -223,8 +223,13 @@ class Tensor:
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
     # ----------------------------------------------------------------- conversion
-    def numpy(self) -> np.ndarray:
-        """The values as a NumPy array (shares memory on the CPU, a copy from a GPU)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array (shares memory on the CPU, a copy from a GPU).
+
+        ``force`` is torch's (``t.numpy(force=True)``, which detaches and copies to the host first): here
+        ``numpy()`` already does both, so either value gives the same array."""
+        if not isinstance(force, (bool, np.bool_)):
+            raise TypeError(f"Tensor.numpy: force must be a bool, got {type(force).__name__} {force!r}")
         return backend.to_numpy(self.data)
 
     def __array__(self, dtype=None, copy=None):

@@ -18,10 +18,15 @@ import numpy as np
 from minigrad.atomic import atomic_file
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import is_array, normalize_device, to_device, to_numpy
-from minigrad.serialization import refuse_uninitialized
+from minigrad.serialization import check_path, refuse_uninitialized, type_name
 
 LAYOUTS = ("minigrad", "torch")
 LAYOUT_KEY = "minigrad.layout"
+# The safetensors dtypes that have a NumPy type, by their header names (safetensors.numpy reads only these; a file
+# of bfloat16 or float8 weights, common from PyTorch, made it stop with a bare KeyError('BF16')).
+NUMPY_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "I64": "int64", "U64": "uint64",
+                "I32": "int32", "U32": "uint32", "I16": "int16", "U16": "uint16", "I8": "int8", "U8": "uint8",
+                "BOOL": "bool", "C64": "complex64"}
 
 
 def _safetensors_numpy():
@@ -45,16 +50,22 @@ def _host_arrays(state: dict) -> dict:
     for key, value in state.items():
         if not isinstance(key, str):
             raise TypeError(f"save_safetensors: state dict keys must be str, got {type(key).__name__} {key!r}")
+        if key == "__metadata__":   # the header's own key: the file was written, and could never be read back
+            raise ValueError("save_safetensors: the key '__metadata__' is the safetensors header's metadata entry "
+                             "and cannot name a tensor; rename it")
         refuse_uninitialized("save_safetensors", repr(key), value)
         if isinstance(value, Tensor):
             value = value.data
+        if isinstance(value, np.ma.MaskedArray):   # np.asarray keeps its data alone: masked values would load unmasked
+            raise TypeError(f"save_safetensors: {key!r} is a numpy.ma.MaskedArray, whose mask safetensors would lose; "
+                            "save its .data and .mask as two entries (or .filled(value))")
         if not is_array(value):
-            raise TypeError(
-                f"save_safetensors: {key!r} is a {type(value).__name__}, not a Tensor or array"
-            )
+            raise TypeError(f"save_safetensors: {key!r} is a {type_name(value)}, not a minigrad Tensor or a NumPy/CuPy "
+                            "array")
         host = np.asarray(to_numpy(value), order="C")  # (not ascontiguousarray: it makes 0-d arrays 1-d)
-        if host.dtype.hasobject or host.dtype.kind in "VUSMm":
-            raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store")
+        if host.dtype.name not in NUMPY_DTYPES.values():   # complex128, longdouble, strings, objects...
+            raise TypeError(f"save_safetensors: {key!r} has dtype {host.dtype}, which safetensors cannot store "
+                            f"(it stores {', '.join(NUMPY_DTYPES.values())})")
         arrays[key] = host
     return arrays
 
@@ -66,12 +77,14 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
     expects (Linear weights transposed to (out, in)), so
     ``torch_model.load_state_dict(safetensors.torch.load_file(path))`` works; it
     needs the model itself, which knows which entry belongs to which layer.
-    ``metadata`` is an optional dict of str to str stored in the header.
+    ``metadata`` is an optional dict of str to str stored in the header. ``path`` may also be a binary file
+    object (``io.BytesIO()``), written into at its position, as ``minigrad.save`` takes one.
     """
     from minigrad.nn.layer import Layer
     from minigrad.io.torch_layout import to_torch
 
     _check_layout("save_safetensors", layout)
+    check_path("save_safetensors", path, "write")
     if isinstance(model_or_state_dict, Layer):
         state = model_or_state_dict.state_dict()
     elif isinstance(model_or_state_dict, dict):
@@ -98,8 +111,23 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
         arrays = to_torch(model_or_state_dict, arrays)
         header.setdefault("format", "pt")  # what PyTorch tooling (transformers) looks for
     data = _safetensors_numpy().save(arrays, metadata=header)
+    if hasattr(path, "write"):   # a file object (as minigrad.save takes): written at its position, not atomically
+        _check_binary(path, "save_safetensors", "wb")
+        path.write(data)
+        return
     with atomic_file(path, suffix=".safetensors") as f:
         f.write(data)
+
+
+def _check_binary(file, name, mode):
+    given = getattr(file, "mode", "b")
+    if isinstance(given, str) and "b" not in given:
+        raise TypeError(f"{name}: the file object must be open in binary mode ({mode!r}), got mode {given!r}")
+
+
+def _name(path) -> str:
+    """How errors name the file: its path, or a file object's name."""
+    return getattr(path, "name", repr(path)) if hasattr(path, "read") else os.fspath(path)
 
 
 def _read_header(path: str, data: bytes) -> dict:
@@ -115,20 +143,75 @@ def _read_header(path: str, data: bytes) -> dict:
     return header
 
 
+def _tell(file):
+    """The file object's position, or None where it cannot seek back (a pipe, a socket)."""
+    try:
+        return file.tell() if file.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _file_end(data: bytes, header: dict) -> int:
+    """Where the file whose header is ``header`` ends in ``data``: the 8-byte length, the header, and the bytes
+    up to the last tensor's end offset."""
+    (length,) = struct.unpack("<Q", data[:8])
+    ends = [entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"
+            and isinstance(entry, dict) and isinstance(entry.get("data_offsets"), list)
+            and len(entry["data_offsets"]) == 2 and isinstance(entry["data_offsets"][1], int)]
+    return 8 + length + max(ends, default=0)
+
+
+class DtypeError(ValueError):
+    """A well-formed file holding a dtype NumPy lacks: not "truncated or corrupt"."""
+
+
+def _refuse_foreign_dtypes(path, header):
+    """One error naming every entry whose dtype NumPy has no type for (bfloat16, float8...)."""
+    foreign = {key: entry.get("dtype") for key, entry in header.items()
+               if key != "__metadata__" and isinstance(entry, dict) and entry.get("dtype") not in NUMPY_DTYPES}
+    if foreign:
+        listed = ", ".join(f"{key!r} ({dtype})" for key, dtype in foreign.items())
+        raise DtypeError(
+            f"load_safetensors: {path!r} holds {listed}: NumPy, and so minigrad, has no such dtype (minigrad reads "
+            f"{', '.join(NUMPY_DTYPES)}); convert the weights where they were made (in PyTorch, "
+            "{k: v.float() for k, v in state.items()}) and save them again"
+        )
+
+
 def read_safetensors(path) -> tuple[dict, dict]:
-    """(arrays, metadata) of a safetensors file; one ValueError naming the file if it is not a valid one."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load_safetensors: no file at {path!r}")
+    """(arrays, metadata) of a safetensors file (a path or a binary file object); one ValueError naming the file
+    if it is not a valid one."""
+    check_path("load_safetensors", path, "read")
+    source = path
+    if hasattr(source, "read"):   # a binary file object open for reading: one file read from its position, left open
+        _check_binary(source, "load_safetensors", "rb")
+    elif not os.path.exists(os.fspath(source)):
+        raise FileNotFoundError(f"load_safetensors: no file at {os.fspath(source)!r}")
+    path = _name(source)
     st = _safetensors_numpy()
     from safetensors import SafetensorError as st_error  # its own class, not a ValueError
 
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-        metadata = _read_header(path, data).get("__metadata__") or {}
-        arrays = st.load(data)
-    except (ValueError, OSError, struct.error, st_error) as err:  # UnicodeDecodeError is a ValueError
+        if hasattr(source, "read"):
+            start, data = _tell(source), source.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+        header = _read_header(path, data)
+        if hasattr(source, "read"):   # one file's bytes (the header says how many), as minigrad.load reads one
+            end = _file_end(data, header)
+            if end < len(data) and start is not None:
+                data = data[:end]
+                source.seek(start + end)
+        metadata = header.get("__metadata__") or {}
+        try:
+            arrays = st.load(data)
+        except KeyError:   # safetensors.numpy's lookup of a valid dtype it has no NumPy type for
+            _refuse_foreign_dtypes(path, header)
+            raise
+    except DtypeError:
+        raise
+    except (ValueError, KeyError, OSError, struct.error, st_error) as err:  # UnicodeDecodeError: a ValueError
         raise ValueError(
             f"load_safetensors: {path!r} is not a readable safetensors file (truncated or corrupt?): "
             f"{type(err).__name__}: {err}"
@@ -146,7 +229,8 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
     record: pass ``layout="torch"`` and the ``model`` whose layers say how to map
     it back. With ``model``, the arrays go into its parameters and buffers
     (``strict`` as in ``Layer.load_state_dict``, whose ``LoadResult`` is
-    returned); without, the arrays come back as a dict on ``device``.
+    returned); without, the arrays come back as a dict on ``device``. ``path`` may also be a binary file
+    object open for reading: one file is read from its position, and the object is left after it.
     """
     from minigrad.io.torch_layout import from_torch
 
@@ -155,14 +239,14 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
         layout = metadata.get(LAYOUT_KEY)
         if layout is None:
             raise ValueError(
-                f"load_safetensors: {os.fspath(path)!r} does not record its layout (not written by minigrad?); "
+                f"load_safetensors: {_name(path)!r} does not record its layout (not written by minigrad?); "
                 "pass layout='torch' for a file written from a PyTorch state dict, or layout='minigrad'"
             )
     _check_layout("load_safetensors", layout)
     if model is None:
         if layout == "torch":
             raise ValueError(
-                f"load_safetensors: {os.fspath(path)!r} is in PyTorch's layout; pass model= so that its layers "
+                f"load_safetensors: {_name(path)!r} is in PyTorch's layout; pass model= so that its layers "
                 "say which arrays to transpose back"
             )
         device = normalize_device(device)
@@ -172,4 +256,4 @@ def load_safetensors(path, model=None, layout: str | None = None, strict: bool =
     try:
         return model.load_state_dict(arrays, strict=strict)
     except ValueError as err:
-        raise ValueError(f"load_safetensors: {os.fspath(path)!r} (layout {layout!r}): {err}") from err
+        raise ValueError(f"load_safetensors: {_name(path)!r} (layout {layout!r}): {err}") from err

@@ -27,6 +27,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, is_array
 from minigrad.nn.tied_weights import IN_OUT, LAYOUT
+from minigrad.serialization import type_name
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def to_torch(model, state: dict) -> dict:
     for key, array in state.items():
         array = _plain(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
-        out[key] = _contiguous_transpose(array) if transposed else array
+        out[key] = _transposed("to_torch", key, array) if transposed else array
     return out
 
 
@@ -102,8 +103,18 @@ def from_torch(model, arrays: dict) -> dict:
     for key, array in arrays.items():
         array = _plain(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
-        out[key] = _contiguous_transpose(array) if transposed else array
+        out[key] = _transposed("from_torch", key, array) if transposed else array
     return out
+
+
+def _transposed(name, key, array):
+    """``_contiguous_transpose`` with what its library refused named: a bfloat16 or requires-grad torch tensor
+    stopped here with torch's bare "Got unsupported ScalarType BFloat16", naming no entry."""
+    try:
+        return _contiguous_transpose(array)
+    except Exception as err:   # noqa: BLE001  (whatever the value's library raises)
+        raise TypeError(f"{name}: {key!r} (a {type_name(array)} of dtype {getattr(array, 'dtype', '?')}) could not be "
+                        f"read as a NumPy array to transpose: {type(err).__name__}: {err}") from err
 
 
 def _contiguous_transpose(array):

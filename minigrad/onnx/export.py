@@ -21,6 +21,7 @@ from minigrad.onnx.converters import CONVERTERS, FIXED_SIZES, NOT_EXPORTED
 from minigrad.onnx.graph import ExportError, Graph
 from minigrad.onnx.trace import IN_PLACE, trace
 from minigrad.scalars import as_integer, is_integer
+from minigrad.serialization import check_path
 
 MIN_OPSET = 13
 
@@ -261,9 +262,15 @@ def _same_ops(calls1, calls2, inputs, names, batch_axes):
     )
 
 
+# Reasons that are clauses of their own ("ONNX has no ... operator"); the others name what the op is
+# ("a training loss"), after "it is". Every "ONNX has no" reason read "cannot be exported: it is ONNX has no...".
+_CLAUSES = ("ONNX ", "its ", "as ")
+
+
 def _unsupported(call):
     reason = NOT_EXPORTED.get(call.op)
-    why = f"it is {reason}" if reason else "it has no ONNX mapping"
+    why = ("it has no ONNX mapping" if not reason else reason if reason.startswith(_CLAUSES) else
+           f"it is {reason}")
     return ExportError(
         f"onnx.export: op {call.op}, used in {call.where}, cannot be exported: {why}. "
         f"Ops that export: {', '.join(sorted(CONVERTERS))}. "
@@ -286,7 +293,8 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     time-major (T, N, F) sequence), or a dict {input name: axis} (inputs not named
     keep fixed sizes). The graph is
     checked with ``onnx.checker.check_model`` before it is written; the
-    ``onnx.ModelProto`` is returned.
+    ``onnx.ModelProto`` is returned. ``path`` may also be a binary file object (``io.BytesIO()``), as
+    torch.onnx.export's ``f`` may: the model is written into it at its position.
     """
     onnx = _onnx()
     value = as_integer(opset)
@@ -298,6 +306,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     opset = value
     if not callable(model):
         raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
+    _check_path(path)
     inputs, structure = _as_inputs(example_input)
     arguments = lambda flat: _rebuild(iter(flat), structure)   # noqa: E731  (the model's arguments, nested)
     in_names = _names(input_names, len(inputs), "input", "input_names")
@@ -317,9 +326,22 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     proto = onnx.helper.make_model_gen_version(graph, producer_name="minigrad",
                                                opset_imports=[onnx.helper.make_opsetid("", opset)])
     onnx.checker.check_model(proto, full_check=True)
+    if hasattr(path, "write"):   # torch.onnx.export's f may be a BytesIO: written at its position, not atomically
+        path.write(proto.SerializeToString())
+        return proto
     with atomic_file(os.fspath(path), suffix=".onnx") as f:
         f.write(proto.SerializeToString())
     return proto
+
+
+def _check_path(path):
+    """Refuse, before the model runs, a ``path`` that is neither a path nor a binary file object."""
+    if hasattr(path, "write"):
+        mode = getattr(path, "mode", "b")
+        if isinstance(mode, str) and "b" not in mode:
+            raise TypeError(f"onnx.export: the file object must be open in binary mode ('wb'), got mode {mode!r}")
+    else:
+        check_path("onnx.export", path, "write")
 
 
 def _trace_twice(model, inputs, names, batch_axes, arguments=tuple):

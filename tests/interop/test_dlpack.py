@@ -78,3 +78,47 @@ def test_gradients_do_not_flow_across_the_boundary():
 def test_from_dlpack_refuses_other_objects():
     with pytest.raises(TypeError, match="from_dlpack: expected an object with __dlpack__"):
         mg.from_dlpack([1.0, 2.0])
+
+
+def test_a_reversed_view_reaches_pytorch_as_a_copy_instead_of_aborting_the_process():
+    # torch 2.13's from_dlpack overflows on a negative stride and aborts from C++ (SIGABRT, no exception):
+    # torch.from_dlpack(t[:, ::-1]) killed the interpreter. Run in a child so the old failure is a failed test.
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, torch, minigrad as mg\n"
+        "t = mg.from_numpy(np.arange(12.0).reshape(3, 4))[::2, ::-1]\n"
+        "v = torch.from_dlpack(t)\n"
+        "assert v.tolist() == [[3.0, 2.0, 1.0, 0.0], [11.0, 10.0, 9.0, 8.0]] and v.dtype == torch.float64\n"
+        "assert np.from_dlpack(t).tolist() == v.tolist()\n"
+        "assert torch.from_dlpack(mg.arange(4.0)[::-1]).tolist() == [3.0, 2.0, 1.0, 0.0]\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "ok\n", done.stderr[-2000:]
+
+
+def test_a_reversed_view_with_copy_false_is_one_buffer_error():
+    t = mg.from_numpy(np.arange(6.0))[::-1]
+    with pytest.raises(BufferError, match=r"Tensor\.__dlpack__: cannot export a tensor of shape \(6,\), dtype float64 "
+                                          r"and strides \(-8,\) \(bytes\) without copying \(copy=False\)"):
+        t.__dlpack__(copy=False)
+    same = mg.from_dlpack(t)   # minigrad to minigrad still shares the reversed view's memory
+    same.data[0] = 9.0
+    assert t.data[0] == 9.0 and same.data.strides == (-8,)
+    step = mg.from_numpy(np.arange(6.0))[::2]   # a positive step still shares memory
+    view = torch.from_dlpack(step)
+    view[0] = 7.0
+    assert step.data[0] == 7.0
+
+
+def test_numpy_takes_torchs_force_keyword():
+    # torch's t.numpy(force=True) (detach, host copy) was a TypeError: unexpected keyword argument 'force'
+    a = np.arange(3.0)
+    t = mg.from_numpy(a)
+    w = mg.ones(2, requires_grad=True)
+    assert np.shares_memory(t.numpy(force=True), a) and np.shares_memory(t.numpy(force=False), a)
+    np.testing.assert_array_equal(w.numpy(force=True), torch.ones(2, requires_grad=True).numpy(force=True))
+    with pytest.raises(TypeError, match="Tensor.numpy: force must be a bool, got str 'yes'"):
+        t.numpy(force="yes")

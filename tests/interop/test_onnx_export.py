@@ -261,6 +261,28 @@ def test_std_with_a_correction_over_the_batch_axis_is_refused(tmp_path):
     _check_export(tmp_path, lambda x: x.std(axis=0, keepdims=True) + x, (3,))   # ddof=0: a mean, any batch size
 
 
+def test_export_writes_into_a_binary_file_object_as_torch_onnx_export_does(tmp_path):
+    # torch.onnx.export(model, args, f) takes a BytesIO; here os.fspath refused it after the whole trace
+    import io
+    model = nn.Network(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    buffer = io.BytesIO()
+    buffer.write(b"head")
+    proto = export(model, mg.randn(4, 3), buffer)
+    assert buffer.getvalue() == b"head" + proto.SerializeToString()
+    export(model, mg.randn(4, 3), tmp_path / "m.onnx")
+    assert (tmp_path / "m.onnx").read_bytes() == proto.SerializeToString()
+    x = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    session = ort.InferenceSession(buffer.getvalue()[4:], providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(mg.tensor(x)).numpy(), rtol=1e-5, atol=1e-6)
+    with open(tmp_path / "t.onnx", "w") as text, \
+            pytest.raises(TypeError, match=r"onnx\.export: the file object must be open in binary mode \('wb'\), "
+                                           r"got mode 'w'"):
+        export(model, mg.randn(4, 3), text)
+    with pytest.raises(TypeError, match="onnx.export: path must be a str, a path-like object or a binary file "
+                                        "object open for writing, got NoneType"):
+        export(model, mg.randn(4, 3), None)
+
+
 def test_parameters_keep_their_names(tmp_path):
     model = nn.Network(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
     proto = export(model, mg.randn(4, 3), tmp_path / "m.onnx")

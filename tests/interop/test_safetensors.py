@@ -150,6 +150,105 @@ def test_a_damaged_file_is_one_error_naming_it(tmp_path, damage):
         load_safetensors(path, _mlp())
 
 
+def test_a_pytorch_file_of_a_dtype_numpy_lacks_is_one_error_naming_file_keys_and_dtypes(tmp_path):
+    # safetensors.numpy stopped at a bare KeyError('BF16'): no file, no key, no way out
+    path = tmp_path / "bf.safetensors"
+    safetensors.torch.save_file({"fc.weight": torch.ones(2, 2, dtype=torch.bfloat16), "fc.bias": torch.ones(2),
+                                 "q": torch.zeros(3, dtype=torch.float8_e4m3fn)}, str(path))
+    with pytest.raises(ValueError, match=r"bf\.safetensors' holds 'fc\.weight' \(BF16\), 'q' \(F8_E4M3\): NumPy, "
+                                         r"and so minigrad, has no such dtype") as info:
+        load_safetensors(path, layout="minigrad")
+    assert "corrupt" not in str(info.value) and "v.float()" in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64", "complex64", "int8", "uint16", "bool"])
+def test_every_numpy_dtype_safetensors_stores_reads_back_in_safetensors_and_here(tmp_path, dtype):
+    path = tmp_path / "d.safetensors"
+    value = (np.arange(6) % 3).astype(dtype).reshape(3, 2).T   # a transposed (non-contiguous) view
+    save_safetensors({"w": mg.from_numpy(value), "empty": np.zeros((0, 2), dtype)}, path)
+    for read in (safetensors.numpy.load_file(str(path)), load_safetensors(path)):
+        assert read["w"].dtype == value.dtype and read["w"].shape == (2, 3) and read["empty"].shape == (0, 2)
+        np.testing.assert_array_equal(read["w"], value)
+
+
+def test_a_dtype_safetensors_cannot_store_is_named_with_its_key(tmp_path):
+    # complex128 reached safetensors, whose SafetensorError named neither the entry nor save_safetensors
+    with pytest.raises(TypeError, match=r"save_safetensors: 'z' has dtype complex128, which safetensors cannot "
+                                        r"store \(it stores float64, float32, float16, .*complex64\)"):
+        save_safetensors({"a": np.ones(2), "z": np.ones(2, np.complex128)}, tmp_path / "z.safetensors")
+    assert not os.listdir(tmp_path)
+
+
+def test_binary_file_objects_are_written_and_read_as_minigrad_save_takes_them(tmp_path):
+    # os.fspath refused a BytesIO or an open file ("expected str, bytes or os.PathLike object")
+    import io
+    model = _trained_stats(_mlp())
+    buffer = io.BytesIO()
+    buffer.write(b"head")
+    save_safetensors(model, buffer, layout="torch", metadata={"epoch": "3"})
+    end = buffer.tell()
+    buffer.seek(4)
+    torch_state = safetensors.torch.load(buffer.getvalue()[4:])
+    assert torch_state["0.weight"].shape == (5, 6)
+    fresh = _mlp()
+    assert repr(load_safetensors(buffer, fresh)) == "<All keys matched successfully>" and buffer.tell() == end
+    _assert_same_state(model, fresh)
+    with open(tmp_path / "m.safetensors", "wb") as f:
+        save_safetensors({"w": np.arange(3.0)}, f)
+    with open(tmp_path / "m.safetensors", "rb") as f:
+        assert load_safetensors(f)["w"].tolist() == [0.0, 1.0, 2.0]
+    with open(tmp_path / "m.safetensors", "r") as f, \
+            pytest.raises(TypeError, match=r"load_safetensors: the file object must be open in binary mode \('rb'\)"):
+        load_safetensors(f)
+    with pytest.raises(ValueError, match=r"load_safetensors: '<_io\.BytesIO object .*>' is not a readable "
+                                         r"safetensors file \(truncated or corrupt\?\)"):
+        load_safetensors(io.BytesIO(buffer.getvalue()[4:-3]))
+    with pytest.raises(ValueError, match=r"m\.safetensors' does not record its layout"):
+        safetensors.numpy.save_file({"w": np.ones(2)}, str(tmp_path / "m.safetensors"))
+        with open(tmp_path / "m.safetensors", "rb") as f:
+            load_safetensors(f)
+
+
+def test_files_saved_one_after_another_into_one_stream_load_in_order():
+    import io
+    buffer = io.BytesIO()
+    save_safetensors({"w": np.arange(3.0)}, buffer)
+    first_end = buffer.tell()
+    save_safetensors({"v": np.ones(2, np.int8)}, buffer)
+    buffer.seek(0)
+    assert load_safetensors(buffer)["w"].tolist() == [0.0, 1.0, 2.0] and buffer.tell() == first_end
+    assert load_safetensors(buffer)["v"].tolist() == [1, 1] and buffer.tell() == len(buffer.getvalue())
+
+
+def test_a_tensor_named_like_the_header_metadata_is_refused_before_writing(tmp_path):
+    # the file was written, and then refused by every reader ("duplicate field `__metadata__`")
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(ValueError, match=r"save_safetensors: the key '__metadata__' is the safetensors header's "
+                                         r"metadata entry and cannot name a tensor"):
+        save_safetensors({"w": np.ones(2), "__metadata__": np.ones(2)}, path)
+    assert not path.exists()
+
+
+def test_a_masked_array_is_refused_rather_than_saved_without_its_mask(tmp_path):
+    with pytest.raises(TypeError, match=r"save_safetensors: 'm' is a numpy\.ma\.MaskedArray, whose mask "
+                                        r"safetensors would lose"):
+        save_safetensors({"m": np.ma.array([1.0, 2.0], mask=[False, True])}, tmp_path / "m.safetensors")
+    assert not os.listdir(tmp_path)
+
+
+def test_from_torch_names_the_entry_it_cannot_transpose():
+    # a bfloat16 (or requires-grad) torch Linear weight stopped with torch's bare "Got unsupported ScalarType"
+    from minigrad.io import from_torch
+    model = nn.Network(nn.Linear(3, 2))
+    net = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    with pytest.raises(TypeError, match=r"from_torch: '0\.weight' \(a torch\.Tensor of dtype torch\.bfloat16\) "
+                                        r"could not be read as a NumPy array to transpose: TypeError: .*BFloat16"):
+        from_torch(model, net.to(torch.bfloat16).state_dict())
+    with pytest.raises(TypeError, match=r"from_torch: '0\.weight' \(a torch\.nn\.parameter\.Parameter of dtype "
+                                        r"torch\.float32\) could not be read .*requires grad"):
+        from_torch(model, net.float().state_dict(keep_vars=True))
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
         load_safetensors(tmp_path / "nothing.safetensors")

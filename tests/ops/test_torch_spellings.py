@@ -758,6 +758,18 @@ def test_from_numpy_shares_memory_and_keeps_the_dtype():
             torch.from_numpy(bad)
 
 
+def test_from_numpy_refuses_another_byte_order_as_torch_does():
+    # taken, its dtype (>f4) equalled no minigrad dtype: nn.Linear refused it as "dtype >f4 does not match float32"
+    swapped = np.arange(3.0, dtype=">f4")
+    with pytest.raises(ValueError, match=r"from_numpy: the array's byte order is not this machine's \(dtype >f4\).*"
+                                         r"array\.astype\(array\.dtype\.newbyteorder\('='\)\)"):
+        mg.from_numpy(swapped)
+    with pytest.raises(ValueError, match="byte order"):
+        torch.from_numpy(swapped)
+    native = mg.from_numpy(swapped.astype(swapped.dtype.newbyteorder("=")))
+    assert native.dtype == np.float32 and native.tolist() == [0.0, 1.0, 2.0]
+
+
 def test_view_of_results_laid_out_non_contiguously_here_works_as_torchs():
     """minigrad's einsum, convolution and pooling results may be non-contiguous where torch's are contiguous:
     ``.view`` must still give torch's values there (it copies), as ``conv(x).view(n, -1)`` in every CNN does."""
