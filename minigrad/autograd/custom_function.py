@@ -18,8 +18,9 @@ written PyTorch's way instead::
 
     y = Cube.apply(x)
 
-``forward`` runs on the arguments as given (Tensors and anything else), with
-gradients off, and its Tensor outputs are tied to one graph node. ``backward``
+``forward`` runs on the arguments as given (Tensors and anything else; ones
+given by keyword are bound to its parameters by position, defaults filled in, as
+torch's ``apply`` does), with gradients off, and its Tensor outputs are tied to one graph node. ``backward``
 gets one gradient Tensor per output and returns one gradient per argument of
 ``forward`` (``None`` for non-Tensors and where none is needed). On a first-order
 pass the gradients are constants; under ``create_graph=True`` the ops inside
@@ -37,6 +38,7 @@ recording and refuses a second derivative through it, as PyTorch's does.
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 
 from minigrad.autograd.function import Function, _as_array
@@ -177,20 +179,22 @@ def _like_input(cls, at, F, g, x):
     return g
 
 
-def apply(cls, *args):
+def apply(cls, *args, **kwargs):
     """Run ``cls.forward`` on ``args`` and, when an argument requires grad, record one node for its outputs."""
+    setup = getattr(cls, "setup_context", None)
+    if kwargs or setup is not None:
+        args, kwargs = _bind(cls, setup is not None, args, kwargs)
     positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
     tensors = tuple(args[i] for i in positions)
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(needs)
     written_before = [written_at(t) for t in tensors]   # for inputs forward may write in place (mark_dirty)
-    setup = getattr(cls, "setup_context", None)
     with no_grad():
         if setup is not None:
-            output = cls.forward(*args)
+            output = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, output)
         else:
-            output = cls.forward(ctx, *args)
+            output = cls.forward(ctx, *args, **kwargs)
     ctx._name = cls.__name__
     outputs = output if isinstance(output, tuple) else (output,)
     # Tensor outputs join the graph; anything else forward returns (a count, a flag) passes through, as in torch.
@@ -224,6 +228,21 @@ def apply(cls, *args):
     ctx._saved = tuple(_saved(t, outputs, wrapped) for t in ctx._saved)
     ctx._writes = STATE.writes
     return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]
+
+
+def _bind(cls, without_ctx, args, kwargs):
+    """``args`` and ``kwargs`` as torch hands them to ``forward``: every argument that can be given by position is,
+    defaults filled in (``Scale.apply(x, k=3.0)`` is ``Scale.apply(x, 3.0)``), so a Tensor passed by keyword gets a
+    gradient and ``backward`` returns one per argument; keyword-only ones stay keywords."""
+    signature = inspect.signature(cls.forward)
+    if not without_ctx:   # forward(ctx, ...): ctx is not the caller's to give
+        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{cls.__name__}.apply: {exc} (forward{signature})") from None
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
 
 
 def _take_over_dirty(cls, dirty, tensors, outputs, written_before):

@@ -564,3 +564,60 @@ def test_torchs_import_path_autograd_function_gives_once_differentiable_and_func
     assert ctx_class is mg.autograd.FunctionCtx
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
         mg.autograd.function.not_a_name
+
+
+def test_arguments_given_by_keyword_are_bound_by_position_with_defaults_as_torchs():
+    # apply(x, k=3.0) was refused ("unexpected keyword argument"); torch binds keywords to forward's parameters,
+    # defaults filled in, so backward returns one gradient per parameter and a Tensor given by keyword gets one
+    def run(module):
+        seen = []
+
+        class Scale(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k=2.0, w=None):
+                return x * k * w
+
+            @staticmethod
+            def backward(ctx, g):
+                seen.append(ctx.needs_input_grad)
+                return g * 2.0, None, g * 3.0
+
+        class SetupScale(module.autograd.Function):
+            @staticmethod
+            def forward(x, k=2.0):
+                return x * k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                seen.append(len(inputs))
+                ctx.k = inputs[1]
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        w = module.tensor(X * 2, dtype=module.float64, requires_grad=True)
+        (Scale.apply(x, w=w, k=3.0).sum() + SetupScale.apply(x).sum() + SetupScale.apply(x, k=5.0).sum()).backward()
+        return seen, x.grad.detach().numpy(), w.grad.detach().numpy()
+
+    (seen, gx, gw), (their_seen, their_gx, their_gw) = run(mg), run(torch)
+    assert seen == their_seen == [2, 2, (True, False, True)]
+    np.testing.assert_array_equal(gx, their_gx)
+    np.testing.assert_array_equal(gw, their_gw)
+    np.testing.assert_array_equal(gx, np.full(5, 2.0 + 2.0 + 5.0))
+
+
+def test_an_unknown_keyword_names_the_function_and_its_forward():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, k=2.0):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0, None
+
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"Scale.apply: got an unexpected keyword argument 'z' \(forward\(x, k=2.0\)\)"):
+        Scale.apply(x, z=1.0)
