@@ -142,6 +142,16 @@ def test_detect_anomaly_is_scoped():
     assert not is_anomaly_enabled()
 
 
+def test_detect_anomaly_takes_torchs_check_nan_and_refuses_a_non_bool():
+    # torch's signature, detect_anomaly(check_nan=True): passing it was "takes no arguments"
+    for check_nan in (True, False):
+        with mg.autograd.detect_anomaly(check_nan=check_nan):
+            assert is_anomaly_enabled()
+        assert not is_anomaly_enabled()
+    with pytest.raises(TypeError, match=r"detect_anomaly\(\): check_nan must be a bool, got str 'no'"):
+        mg.detect_anomaly("no")
+
+
 def test_anomaly_in_forward_names_the_op():
     x = mg.tensor([1.0, -1.0], requires_grad=True)
     with mg.detect_anomaly(), np.errstate(invalid="ignore"):
