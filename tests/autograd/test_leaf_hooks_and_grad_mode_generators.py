@@ -111,3 +111,18 @@ def test_requires_grad_false_after_the_forward_is_not_returned_by_grad_either():
     (gb,) = mg.grad(y, [b])
     assert gb.tolist() == [1.0, 2.0]
     assert a.grad is None
+
+
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_tensor_a_hook_returns_is_copied_so_backward_never_adds_into_it(on):
+    # the hook's returned array became .grad itself: the next backward's += grew the caller's tensor (torch: 3, 1)
+    x, w = _leaf([1.0, 2.0]), _leaf([3.0, 4.0])
+    fixed = mg.ones(2, dtype="float64")
+    target = x if on == "leaf" else x + 0.0   # Add hands its gradient to x unchanged
+    target.register_hook(lambda g: fixed)
+    for _ in range(3):
+        (target * w).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(fixed.numpy(), [1.0, 1.0])
+    x.grad.mul_(0.0)
+    np.testing.assert_array_equal(fixed.numpy(), [1.0, 1.0])
