@@ -45,7 +45,7 @@ from minigrad.autograd.function import Function, _as_array
 from minigrad.autograd.mode import STATE, no_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.recorded_writes import _hand_over, views_a_graph_input
-from minigrad.autograd.write_stamps import _buffer, mark_written, written_at
+from minigrad.autograd.write_stamps import mark_written, written_at
 
 
 def is_torch_style(cls) -> bool:
@@ -153,15 +153,12 @@ class CustomNode(Function):
             if not isinstance(g, Tensor):
                 raise TypeError(f"{self.cls.__name__}.backward returned a {type(g).__name__} as the gradient of "
                                 f"argument {at}; return a Tensor or None")
-            if not F.recording and self._shares_memory(g.data, inputs):
-                g = Tensor._make(g.data.copy(), None, 0)   # .grad must not alias a tensor backward saw
+            if not F.recording and not any(g is r for r in received):
+                # Anything but the copies backward was handed may be held elsewhere (an input, a saved tensor, a
+                # constant of the caller's): .grad must not alias it, or the next backward adds into it in place
+                g = Tensor._make(g.data.copy(), None, 0)
             out.append(_like_input(self.cls, at, F, g if F.recording else g.data, x))
         return tuple(out)
-
-    def _shares_memory(self, array, inputs):
-        memory = _buffer(array)
-        held = [*inputs, *(t.data for t in self.ctx._saved if t is not None)]
-        return any(_buffer(h.data if isinstance(h, Tensor) else h) is memory for h in held)
 
 
 def _like_input(cls, at, F, g, x):

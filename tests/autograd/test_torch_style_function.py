@@ -621,3 +621,29 @@ def test_an_unknown_keyword_names_the_function_and_its_forward():
     x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
     with pytest.raises(TypeError, match=r"Scale.apply: got an unexpected keyword argument 'z' \(forward\(x, k=2.0\)\)"):
         Scale.apply(x, z=1.0)
+
+
+def test_a_gradient_backward_returns_from_outside_is_copied_so_backward_never_adds_into_it():
+    # a constant the caller holds, returned as the gradient, became x.grad: the next backward's += grew it
+    def run(module):
+        fixed = module.ones(5, dtype=module.float64)
+
+        class Constant(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2.0
+
+            @staticmethod
+            def backward(ctx, g):
+                return fixed
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        for _ in range(3):
+            Constant.apply(x).sum().backward()
+        return x.grad.detach().numpy().copy(), fixed.numpy().copy()
+
+    (grad, fixed), (their_grad, their_fixed) = run(mg), run(torch)
+    np.testing.assert_array_equal(grad, their_grad)
+    np.testing.assert_array_equal(grad, np.full(5, 3.0))
+    np.testing.assert_array_equal(fixed, their_fixed)
+    np.testing.assert_array_equal(fixed, np.ones(5))
