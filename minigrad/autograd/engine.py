@@ -446,7 +446,7 @@ def _run_hooks(hooks, g, F):
     """
     t = given = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
-    for hook in hooks:
+    for hook in tuple(hooks):   # a hook may remove itself (a one-shot hook): the ones after it still run
         new = hook(t)
         if new is not None and (not isinstance(new, Tensor) or new.shape != shape or new.dtype != dtype):
             got = (f"a gradient of shape {tuple(new.shape)} and dtype {new.dtype}" if isinstance(new, Tensor)
