@@ -121,6 +121,11 @@ class CustomNode(Function):
         return f"{self.cls.__name__}Backward"
 
     @property
+    def saved_tensors(self):
+        """torch's ``y.grad_fn.saved_tensors``: what forward saved (``ctx.saved_tensors``; refused once freed)."""
+        return self.ctx.saved_tensors
+
+    @property
     def materialize_grads(self):
         """Whether an output no gradient reached gets zeros (True, torch's default) or None (the engine asks)."""
         return self.ctx.materialize_grads
@@ -139,7 +144,7 @@ class CustomNode(Function):
         grads = [None] * self.n_returned   # one per output of forward; None for those that are not Tensors
         for at, g in zip(self.out_positions, received):
             grads[at] = g
-        returned = self.cls.backward(self.ctx, *grads)
+        returned = _user_backward(self.cls)(self.ctx, *grads)
         returned = returned if isinstance(returned, tuple) else (returned,)
         if len(returned) < self.n_args or any(g is not None for g in returned[self.n_args:]):
             raise RuntimeError(f"{self.cls.__name__}.backward returned {len(returned)} gradient(s), but forward "
@@ -159,6 +164,17 @@ class CustomNode(Function):
                 g = Tensor._make(g.data.copy(), None, 0)
             out.append(_like_input(self.cls, at, F, g if F.recording else g.data, x))
         return tuple(out)
+
+
+def _user_backward(cls):
+    """The class's ``backward``, or its ``vjp`` (torch's other name for it): exactly one of them is defined."""
+    backward = cls.backward if cls.backward is not Function.backward else None
+    vjp = getattr(cls, "vjp", None)
+    if backward is not None and vjp is not None:
+        raise RuntimeError(f"{cls.__name__}: define backward or vjp, not both (torch refuses both too)")
+    if backward is None and vjp is None:
+        raise RuntimeError(f"{cls.__name__}: define backward(ctx, *grad_outputs) (or vjp) to differentiate it")
+    return backward or vjp
 
 
 def _like_input(cls, at, F, g, x):

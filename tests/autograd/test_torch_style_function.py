@@ -647,3 +647,57 @@ def test_a_gradient_backward_returns_from_outside_is_copied_so_backward_never_ad
     np.testing.assert_array_equal(grad, np.full(5, 3.0))
     np.testing.assert_array_equal(fixed, their_fixed)
     np.testing.assert_array_equal(fixed, np.ones(5))
+
+
+def test_vjp_is_torchs_other_name_for_backward_and_grad_fn_shows_saved_tensors():
+    # a class defining vjp only failed inside backward with "missing 1 required positional argument: 'gy'", and
+    # y.grad_fn.saved_tensors was an AttributeError
+    def run(module):
+        class Square(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def vjp(ctx, g):
+                x, = ctx.saved_tensors
+                return 2.0 * x * g
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        y = Square.apply(x)
+        saved, = y.grad_fn.saved_tensors
+        assert saved is x
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="(?i)backward through the graph a second time"):
+            y.grad_fn.saved_tensors
+        return x.grad.detach().numpy()
+
+    np.testing.assert_array_equal(run(mg), run(torch))
+    np.testing.assert_array_equal(run(mg), 2.0 * X)
+
+
+def test_backward_and_vjp_both_or_neither_are_refused_by_name():
+    class Both(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+        @staticmethod
+        def vjp(ctx, g):
+            return g * 2.0
+
+    class Neither(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^Both: define backward or vjp, not both"):
+        Both.apply(x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"^Neither: define backward\(ctx, \*grad_outputs\) \(or vjp\)"):
+        Neither.apply(x).sum().backward()
