@@ -21,7 +21,7 @@ written PyTorch's way instead::
 ``forward`` runs on the arguments as given (Tensors and anything else; ones
 given by keyword are bound to its parameters by position, defaults filled in, as
 torch's ``apply`` does), with gradients off, and its Tensor outputs are tied to one graph node. ``backward``
-gets one gradient Tensor per output and returns one gradient per argument of
+(or ``vjp``, torch's other name for it) gets one gradient Tensor per output and returns one gradient per argument of
 ``forward`` (``None`` for non-Tensors and where none is needed). On a first-order
 pass the gradients are constants; under ``create_graph=True`` the ops inside
 ``backward`` are recorded, so a backward written with differentiable ops gives
@@ -29,7 +29,8 @@ second derivatives, as in PyTorch. ``setup_context(ctx, inputs, output)`` beside
 ``forward`` without ``ctx`` (PyTorch 2's form) works too.
 
 The context (``ctx``): ``save_for_backward(*tensors)``, ``saved_tensors``,
-``needs_input_grad`` (one bool per argument of ``forward``),
+``needs_input_grad`` (one bool per argument of ``forward``; ``y.grad_fn.saved_tensors`` reads the saved
+tensors too),
 ``mark_non_differentiable(*outputs)``, ``mark_dirty(*inputs)`` (inputs ``forward`` wrote in place and
 returns), ``set_materialize_grads(flag)``, and any
 attribute you set on it. ``@once_differentiable`` on ``backward`` runs it without
