@@ -256,18 +256,27 @@ def _device_error(cls, inputs):
 
 
 def _check_finite(op_name, phase, values, fn):
+    """Raise at a NaN in an op's forward result, or a NaN or Inf in its backward's.
+
+    An infinite forward value is often meant: a -inf attention mask (``masked_fill``, ``is_causal``) or a log
+    of 0 in log-probabilities, whose softmax and gradients are finite; flagging it made anomaly mode unusable on
+    a transformer (torch's checks only backward, for NaN). A gradient has no such use."""
     from minigrad.backend import get_array_module
 
+    forward = phase == "forward"
     for t in values:
         if t is None:
             continue
         data = t.data if isinstance(t, Tensor) else t
-        if data.dtype.kind in "fc" and not bool(get_array_module(data).isfinite(data).all()):
+        if data.dtype.kind not in "fc":
+            continue
+        xp = get_array_module(data)
+        if bool(xp.isnan(data).any()) if forward else not bool(xp.isfinite(data).all()):
             where = ""
             if fn is not None and getattr(fn, "_stack", None):
                 where = "\nThe op was created at:\n" + fn._stack
             raise FloatingPointError(
-                f"detect_anomaly: {op_name} {phase} produced NaN or Inf "
+                f"detect_anomaly: {op_name} {phase} produced {'NaN' if forward else 'NaN or Inf'} "
                 f"(shape {tuple(data.shape)}, dtype {data.dtype}).{where}"
             )
 
