@@ -208,7 +208,11 @@ class Function:
 
 
 class AccumulateGrad:
-    """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad`` backward adds into."""
+    """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad`` backward adds into.
+
+    Its hooks are torch's (older data-parallel code reaches a parameter's through
+    ``p.expand_as(p).grad_fn.next_functions[0][0]``); they are kept on the leaf, so every AccumulateGrad of one
+    leaf shares them, as torch's one node per leaf does."""
 
     __slots__ = ("variable",)
     next_functions = ()
@@ -217,8 +221,53 @@ class AccumulateGrad:
     def __init__(self, variable):
         self.variable = variable
 
+    def register_prehook(self, hook):
+        """``hook((grad,))`` before the gradient is added into ``variable.grad`` (after the leaf's tensor hooks
+        registered before it); a returned 1-tuple replaces the gradient."""
+        def prehook(g):
+            new = hook((g,))
+            if new is None:
+                return None
+            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+            if len(new) != 1:
+                raise RuntimeError(f"AccumulateGrad: a prehook returned {len(new)} gradient(s) for 1")
+            return new[0]
+        return self.variable.register_hook(prehook)
+
+    def register_hook(self, hook):
+        """``hook((), (grad,))`` once the gradient was added into ``variable.grad``; it must return None (or ())."""
+        seen = [None]
+
+        def keep(g):   # the gradient this pass adds, for grad_outputs
+            seen[0] = g
+
+        def post(leaf):
+            g, seen[0] = seen[0], None
+            if hook((), (g,)) not in (None, ()):
+                raise RuntimeError(f"AccumulateGrad: a hook returned gradients (hook {getattr(hook, '__name__', hook)}"
+                                   "); it has no inputs to give them to, return None")
+        return _HandlePair(self.variable.register_hook(keep), self.variable.register_post_accumulate_grad_hook(post))
+
     def __repr__(self):
         return "<AccumulateGrad node>"
+
+
+class _HandlePair:
+    """The handle of an AccumulateGrad hook: two hooks on its leaf, removed together."""
+
+    def __init__(self, *handles):
+        self._handles = handles
+
+    def remove(self):
+        for handle in self._handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
 
 
 def _as_array(y):
