@@ -42,7 +42,7 @@ import functools
 import inspect
 import weakref
 
-from minigrad.autograd.function import Function, _as_array
+from minigrad.autograd.function import Function, NodeName, _as_array
 from minigrad.autograd.mode import STATE, no_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.recorded_writes import _hand_over, views_a_graph_input
@@ -119,7 +119,7 @@ class CustomNode(Function):
 
     @property
     def name(self):
-        return f"{self.cls.__name__}Backward"
+        return NodeName(f"{self.cls.__name__}Backward")
 
     @property
     def saved_tensors(self):

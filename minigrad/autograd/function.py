@@ -51,6 +51,8 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if type(cls.__dict__.get("name")) is str:   # an op that names itself (name = "linalg.inv_ex")
+            cls.name = NodeName(cls.__dict__["name"])
         # PyTorch's custom ops define forward(ctx, ...) as a staticmethod: custom_function.py runs those.
         if isinstance(cls.__dict__.get("forward"), staticmethod):
             from minigrad.autograd.custom_function import apply
@@ -178,7 +180,7 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        return NodeName(type(self).__name__)
 
     def _release(self, edges):
         """Free what the node saved for backward, once a backward without ``retain_graph`` has run it: its
@@ -207,6 +209,17 @@ class Function:
         return f"<{type(self).__name__} node>"
 
 
+class NodeName(str):
+    """A node's name (``grad_fn.name``): a string, and callable as torch's ``grad_fn.name()``, which returns it
+    (``grad_fn.name()`` was a TypeError: 'str' object is not callable). The name is minigrad's op class, ``'Mul'``,
+    where torch's is ``'MulBackward0'``."""
+
+    __slots__ = ()
+
+    def __call__(self):
+        return str(self)
+
+
 class AccumulateGrad:
     """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad`` backward adds into.
 
@@ -216,7 +229,7 @@ class AccumulateGrad:
 
     __slots__ = ("variable",)
     next_functions = ()
-    name = "AccumulateGrad"
+    name = NodeName("AccumulateGrad")
 
     def __init__(self, variable):
         self.variable = variable
