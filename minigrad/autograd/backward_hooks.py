@@ -85,6 +85,13 @@ class _PostAccumulateHandle:
             del POST_ACCUMULATE[id(leaf)]
             leaf._post_hooks = None
 
+    def __enter__(self):   # torch's RemovableHandle: removed at the end of the block
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
 
 def run_post_accumulate_hooks(leaf, hooks):
     for hook in list(hooks):   # a hook may remove itself

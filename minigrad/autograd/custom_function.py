@@ -18,9 +18,10 @@ written PyTorch's way instead::
 
     y = Cube.apply(x)
 
-``forward`` runs on the arguments as given (Tensors and anything else), with
-gradients off, and its Tensor outputs are tied to one graph node. ``backward``
-gets one gradient Tensor per output and returns one gradient per argument of
+``forward`` runs on the arguments as given (Tensors and anything else; ones
+given by keyword are bound to its parameters by position, defaults filled in, as
+torch's ``apply`` does), with gradients off, and its Tensor outputs are tied to one graph node. ``backward``
+(or ``vjp``, torch's other name for it) gets one gradient Tensor per output and returns one gradient per argument of
 ``forward`` (``None`` for non-Tensors and where none is needed). On a first-order
 pass the gradients are constants; under ``create_graph=True`` the ops inside
 ``backward`` are recorded, so a backward written with differentiable ops gives
@@ -28,7 +29,8 @@ second derivatives, as in PyTorch. ``setup_context(ctx, inputs, output)`` beside
 ``forward`` without ``ctx`` (PyTorch 2's form) works too.
 
 The context (``ctx``): ``save_for_backward(*tensors)``, ``saved_tensors``,
-``needs_input_grad`` (one bool per argument of ``forward``),
+``needs_input_grad`` (one bool per argument of ``forward``; ``y.grad_fn.saved_tensors`` reads the saved
+tensors too),
 ``mark_non_differentiable(*outputs)``, ``mark_dirty(*inputs)`` (inputs ``forward`` wrote in place and
 returns), ``set_materialize_grads(flag)``, and any
 attribute you set on it. ``@once_differentiable`` on ``backward`` runs it without
@@ -37,13 +39,14 @@ recording and refuses a second derivative through it, as PyTorch's does.
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 
-from minigrad.autograd.function import Function, _as_array
+from minigrad.autograd.function import Function, NodeName, _as_array
 from minigrad.autograd.mode import STATE, no_grad
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.recorded_writes import _hand_over, views_a_graph_input
-from minigrad.autograd.write_stamps import _buffer, mark_written, written_at
+from minigrad.autograd.write_stamps import mark_written, written_at
 
 
 def is_torch_style(cls) -> bool:
@@ -116,7 +119,12 @@ class CustomNode(Function):
 
     @property
     def name(self):
-        return f"{self.cls.__name__}Backward"
+        return NodeName(f"{self.cls.__name__}Backward")
+
+    @property
+    def saved_tensors(self):
+        """torch's ``y.grad_fn.saved_tensors``: what forward saved (``ctx.saved_tensors``; refused once freed)."""
+        return self.ctx.saved_tensors
 
     @property
     def materialize_grads(self):
@@ -137,7 +145,7 @@ class CustomNode(Function):
         grads = [None] * self.n_returned   # one per output of forward; None for those that are not Tensors
         for at, g in zip(self.out_positions, received):
             grads[at] = g
-        returned = self.cls.backward(self.ctx, *grads)
+        returned = _user_backward(self.cls)(self.ctx, *grads)
         returned = returned if isinstance(returned, tuple) else (returned,)
         if len(returned) < self.n_args or any(g is not None for g in returned[self.n_args:]):
             raise RuntimeError(f"{self.cls.__name__}.backward returned {len(returned)} gradient(s), but forward "
@@ -151,15 +159,23 @@ class CustomNode(Function):
             if not isinstance(g, Tensor):
                 raise TypeError(f"{self.cls.__name__}.backward returned a {type(g).__name__} as the gradient of "
                                 f"argument {at}; return a Tensor or None")
-            if not F.recording and self._shares_memory(g.data, inputs):
-                g = Tensor._make(g.data.copy(), None, 0)   # .grad must not alias a tensor backward saw
+            if not F.recording and not any(g is r for r in received):
+                # Anything but the copies backward was handed may be held elsewhere (an input, a saved tensor, a
+                # constant of the caller's): .grad must not alias it, or the next backward adds into it in place
+                g = Tensor._make(g.data.copy(), None, 0)
             out.append(_like_input(self.cls, at, F, g if F.recording else g.data, x))
         return tuple(out)
 
-    def _shares_memory(self, array, inputs):
-        memory = _buffer(array)
-        held = [*inputs, *(t.data for t in self.ctx._saved if t is not None)]
-        return any(_buffer(h.data if isinstance(h, Tensor) else h) is memory for h in held)
+
+def _user_backward(cls):
+    """The class's ``backward``, or its ``vjp`` (torch's other name for it): exactly one of them is defined."""
+    backward = cls.backward if cls.backward is not Function.backward else None
+    vjp = getattr(cls, "vjp", None)
+    if backward is not None and vjp is not None:
+        raise RuntimeError(f"{cls.__name__}: define backward or vjp, not both (torch refuses both too)")
+    if backward is None and vjp is None:
+        raise RuntimeError(f"{cls.__name__}: define backward(ctx, *grad_outputs) (or vjp) to differentiate it")
+    return backward or vjp
 
 
 def _like_input(cls, at, F, g, x):
@@ -177,20 +193,22 @@ def _like_input(cls, at, F, g, x):
     return g
 
 
-def apply(cls, *args):
+def apply(cls, *args, **kwargs):
     """Run ``cls.forward`` on ``args`` and, when an argument requires grad, record one node for its outputs."""
+    setup = getattr(cls, "setup_context", None)
+    if kwargs or setup is not None:
+        args, kwargs = _bind(cls, setup is not None, args, kwargs)
     positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
     tensors = tuple(args[i] for i in positions)
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(needs)
     written_before = [written_at(t) for t in tensors]   # for inputs forward may write in place (mark_dirty)
-    setup = getattr(cls, "setup_context", None)
     with no_grad():
         if setup is not None:
-            output = cls.forward(*args)
+            output = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, output)
         else:
-            output = cls.forward(ctx, *args)
+            output = cls.forward(ctx, *args, **kwargs)
     ctx._name = cls.__name__
     outputs = output if isinstance(output, tuple) else (output,)
     # Tensor outputs join the graph; anything else forward returns (a count, a flag) passes through, as in torch.
@@ -224,6 +242,21 @@ def apply(cls, *args):
     ctx._saved = tuple(_saved(t, outputs, wrapped) for t in ctx._saved)
     ctx._writes = STATE.writes
     return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]
+
+
+def _bind(cls, without_ctx, args, kwargs):
+    """``args`` and ``kwargs`` as torch hands them to ``forward``: every argument that can be given by position is,
+    defaults filled in (``Scale.apply(x, k=3.0)`` is ``Scale.apply(x, 3.0)``), so a Tensor passed by keyword gets a
+    gradient and ``backward`` returns one per argument; keyword-only ones stay keywords."""
+    signature = inspect.signature(cls.forward)
+    if not without_ctx:   # forward(ctx, ...): ctx is not the caller's to give
+        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{cls.__name__}.apply: {exc} (forward{signature})") from None
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
 
 
 def _take_over_dirty(cls, dirty, tensors, outputs, written_before):

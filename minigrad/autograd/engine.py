@@ -325,7 +325,8 @@ def _node_hook_result(fn, new, old, F):
     if len(new) != len(old):
         raise RuntimeError(f"{fn.name}: a node hook returned {len(new)} gradient(s) for {len(old)}; return one per "
                            "entry of the tuple it was given")
-    return [g if g is None or F.recording else _data(g) for g in new]
+    # copies on a first-order pass, as ``_run_hooks`` takes a returned Tensor: the hook's owner may hold it
+    return [g if g is None or F.recording else _data(g).copy() for g in new]
 
 
 def _check_inputs_unchanged(fn):
@@ -439,11 +440,13 @@ def _run_hooks(hooks, g, F):
     """Hooks see and return Tensors; a returned Tensor replaces the gradient, and must have its shape and dtype.
 
     On a first-order pass the hooks get a copy: an op may send one gradient array to several inputs (``Add``
-    does), and a hook that doubles its gradient in place (``g *= 2``) must not double the others'.
+    does), and a hook that doubles its gradient in place (``g *= 2``) must not double the others'. A Tensor a
+    hook returns is copied too: the hook's owner may hold it (``lambda g: fixed``), and it must not become a
+    ``.grad`` that the next backward adds into in place, nor be shared with the gradients that flow on.
     """
-    t = _as_tensor(g if F.recording else g.copy())
+    t = given = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
-    for hook in hooks:
+    for hook in tuple(hooks):   # a hook may remove itself (a one-shot hook): the ones after it still run
         new = hook(t)
         if new is not None and (not isinstance(new, Tensor) or new.shape != shape or new.dtype != dtype):
             got = (f"a gradient of shape {tuple(new.shape)} and dtype {new.dtype}" if isinstance(new, Tensor)
@@ -451,7 +454,9 @@ def _run_hooks(hooks, g, F):
             raise RuntimeError(f"a hook returned {got} for a tensor of shape {tuple(shape)} and dtype {dtype} "
                                f"(hook {getattr(hook, '__name__', hook)!s}); return a gradient like the one it got")
         t = t if new is None else new
-    return t if F.recording else t.data
+    if F.recording:
+        return t
+    return t.data if t is given else t.data.copy()
 
 
 def _accumulate_array(leaf, data, given):

@@ -51,6 +51,8 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if type(cls.__dict__.get("name")) is str:   # an op that names itself (name = "linalg.inv_ex")
+            cls.name = NodeName(cls.__dict__["name"])
         # PyTorch's custom ops define forward(ctx, ...) as a staticmethod: custom_function.py runs those.
         if isinstance(cls.__dict__.get("forward"), staticmethod):
             from minigrad.autograd.custom_function import apply
@@ -178,7 +180,7 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        return NodeName(type(self).__name__)
 
     def _release(self, edges):
         """Free what the node saved for backward, once a backward without ``retain_graph`` has run it: its
@@ -207,18 +209,78 @@ class Function:
         return f"<{type(self).__name__} node>"
 
 
+class NodeName(str):
+    """A node's name (``grad_fn.name``): a string, and callable as torch's ``grad_fn.name()``, which returns it
+    (``grad_fn.name()`` was a TypeError: 'str' object is not callable). The name is minigrad's op class, ``'Mul'``,
+    where torch's is ``'MulBackward0'``."""
+
+    __slots__ = ()
+
+    def __call__(self):
+        return str(self)
+
+
 class AccumulateGrad:
-    """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad`` backward adds into."""
+    """The end of a path in ``next_functions``: the leaf ``variable`` whose ``.grad`` backward adds into.
+
+    Its hooks are torch's (older data-parallel code reaches a parameter's through
+    ``p.expand_as(p).grad_fn.next_functions[0][0]``); they are kept on the leaf, so every AccumulateGrad of one
+    leaf shares them, as torch's one node per leaf does."""
 
     __slots__ = ("variable",)
     next_functions = ()
-    name = "AccumulateGrad"
+    name = NodeName("AccumulateGrad")
 
     def __init__(self, variable):
         self.variable = variable
 
+    def register_prehook(self, hook):
+        """``hook((grad,))`` before the gradient is added into ``variable.grad`` (after the leaf's tensor hooks
+        registered before it); a returned 1-tuple replaces the gradient."""
+        def prehook(g):
+            new = hook((g,))
+            if new is None:
+                return None
+            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+            if len(new) != 1:
+                raise RuntimeError(f"AccumulateGrad: a prehook returned {len(new)} gradient(s) for 1")
+            return new[0]
+        return self.variable.register_hook(prehook)
+
+    def register_hook(self, hook):
+        """``hook((), (grad,))`` once the gradient was added into ``variable.grad``; it must return None (or ())."""
+        seen = [None]
+
+        def keep(g):   # the gradient this pass adds, for grad_outputs
+            seen[0] = g
+
+        def post(leaf):
+            g, seen[0] = seen[0], None
+            if hook((), (g,)) not in (None, ()):
+                raise RuntimeError(f"AccumulateGrad: a hook returned gradients (hook {getattr(hook, '__name__', hook)}"
+                                   "); it has no inputs to give them to, return None")
+        return _HandlePair(self.variable.register_hook(keep), self.variable.register_post_accumulate_grad_hook(post))
+
     def __repr__(self):
         return "<AccumulateGrad node>"
+
+
+class _HandlePair:
+    """The handle of an AccumulateGrad hook: two hooks on its leaf, removed together."""
+
+    def __init__(self, *handles):
+        self._handles = handles
+
+    def remove(self):
+        for handle in self._handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
 
 
 def _as_array(y):
@@ -256,18 +318,27 @@ def _device_error(cls, inputs):
 
 
 def _check_finite(op_name, phase, values, fn):
+    """Raise at a NaN in an op's forward result, or a NaN or Inf in its backward's.
+
+    An infinite forward value is often meant: a -inf attention mask (``masked_fill``, ``is_causal``) or a log
+    of 0 in log-probabilities, whose softmax and gradients are finite; flagging it made anomaly mode unusable on
+    a transformer (torch's checks only backward, for NaN). A gradient has no such use."""
     from minigrad.backend import get_array_module
 
+    forward = phase == "forward"
     for t in values:
         if t is None:
             continue
         data = t.data if isinstance(t, Tensor) else t
-        if data.dtype.kind in "fc" and not bool(get_array_module(data).isfinite(data).all()):
+        if data.dtype.kind not in "fc":
+            continue
+        xp = get_array_module(data)
+        if bool(xp.isnan(data).any()) if forward else not bool(xp.isfinite(data).all()):
             where = ""
             if fn is not None and getattr(fn, "_stack", None):
                 where = "\nThe op was created at:\n" + fn._stack
             raise FloatingPointError(
-                f"detect_anomaly: {op_name} {phase} produced NaN or Inf "
+                f"detect_anomaly: {op_name} {phase} produced {'NaN' if forward else 'NaN or Inf'} "
                 f"(shape {tuple(data.shape)}, dtype {data.dtype}).{where}"
             )
 

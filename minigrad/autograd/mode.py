@@ -118,9 +118,16 @@ class detect_anomaly(_Switch):
 
     The error names the op and, in this mode, the stack where it was created.
     It slows every op down (a finiteness check per result), so use it to debug.
+    ``check_nan`` is accepted for PyTorch's signature (``detect_anomaly(check_nan=False)`` was a TypeError), as by
+    ``set_detect_anomaly``; minigrad's anomaly mode always checks for NaN and Inf.
     """
 
     field, value = "anomaly", True
+
+    def __init__(self, check_nan=True):
+        if not isinstance(check_nan, bool):
+            raise TypeError(f"detect_anomaly(): check_nan must be a bool, got {type(check_nan).__name__} "
+                            f"{check_nan!r}")
 
 
 class record_backward_graph(_Switch):

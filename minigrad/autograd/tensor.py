@@ -2428,7 +2428,8 @@ class _Size(int):
 
 
 class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again, as does the end of a ``with`` block
+    on the handle (torch's ``RemovableHandle``)."""
 
     def __init__(self, hooks, hook):
         self._hooks, self._hook = hooks, hook
@@ -2436,6 +2437,13 @@ class _HookHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
 
 
 # These need Tensor, so they are imported once it exists.

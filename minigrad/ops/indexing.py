@@ -157,7 +157,13 @@ class GetItem(Function):
         self.index = index
 
     def forward(self, x):
-        return x[self.index]
+        y = x[self.index]
+        if isinstance(y, np.generic):
+            # Every axis took an integer: NumPy hands back a copied scalar, torch a 0-d view (x[0].mul_(2) writes
+            # x). The same index followed by ``...`` gives NumPy's 0-d view.
+            index = self.index if isinstance(self.index, tuple) else (self.index,)
+            y = x[(*index, Ellipsis)]
+        return y
 
     def backward(self, F, gy, x):
         return F.index_add(gy, self.index, x.shape)

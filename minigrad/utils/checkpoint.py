@@ -25,7 +25,7 @@ second derivatives through a checkpoint are exact (``gradgradcheck`` holds).
 from __future__ import annotations
 
 from minigrad import random as _random
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, NodeName
 from minigrad.autograd.functional import grad as _grad
 from minigrad.autograd.mode import STATE, enable_grad
 from minigrad.autograd.tensor import Tensor
@@ -143,7 +143,7 @@ class CheckpointNode(Function):
 
     @property
     def name(self):
-        return "CheckpointBackward"
+        return NodeName("CheckpointBackward")
 
     def backward(self, F, gy, *inputs):
         gys = gy if self.n_outputs > 1 else (gy,)

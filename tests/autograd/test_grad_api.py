@@ -247,6 +247,22 @@ def test_grad_takes_torchs_arguments_in_torchs_order():
         mg.autograd.grad(x.sum(), x, is_grads_batched=True)
 
 
+def test_materialized_zeros_require_grad_exactly_under_create_graph_as_torchs():
+    # under create_graph they did not, so a penalty made of them alone could not be differentiated
+    import torch
+
+    for lib in (mg, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        unused = lib.tensor([3.0], dtype=lib.float64, requires_grad=True)
+        kept = lib.autograd.grad((x * x).sum(), [x, unused], create_graph=True, materialize_grads=True)
+        assert [g.requires_grad for g in kept] == [True, True]
+        assert kept[1].tolist() == [0.0] and kept[1].dtype == lib.float64
+        (kept[1] ** 2).sum().backward()   # no graph to the inputs, and no error
+        assert x.grad is None and unused.grad is None
+        plain = lib.autograd.grad((x * x).sum(), [x, unused], materialize_grads=True)
+        assert [g.requires_grad for g in plain] == [False, False]
+
+
 def test_batched_grad_outputs_give_one_gradient_per_row_as_torch():
     import torch
 

@@ -111,3 +111,55 @@ def test_requires_grad_false_after_the_forward_is_not_returned_by_grad_either():
     (gb,) = mg.grad(y, [b])
     assert gb.tolist() == [1.0, 2.0]
     assert a.grad is None
+
+
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_tensor_a_hook_returns_is_copied_so_backward_never_adds_into_it(on):
+    # the hook's returned array became .grad itself: the next backward's += grew the caller's tensor (torch: 3, 1)
+    x, w = _leaf([1.0, 2.0]), _leaf([3.0, 4.0])
+    fixed = mg.ones(2, dtype="float64")
+    target = x if on == "leaf" else x + 0.0   # Add hands its gradient to x unchanged
+    target.register_hook(lambda g: fixed)
+    for _ in range(3):
+        (target * w).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(fixed.numpy(), [1.0, 1.0])
+    x.grad.mul_(0.0)
+    np.testing.assert_array_equal(fixed.numpy(), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_hook_that_removes_itself_still_lets_the_next_hook_run_in_that_pass(on):
+    # the hooks were run off the live list: a one-shot hook's remove() shifted it and the next hook was skipped
+    x = _leaf([1.0, 2.0])
+    target = x if on == "leaf" else x * 1.0
+    handles = []
+
+    def once(g):
+        handles[0].remove()
+        return g * 2.0
+
+    handles.append(target.register_hook(once))
+    handles.append(target.register_hook(lambda g: g * 3.0))
+    (target * 1.0).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])   # torch's: both ran
+    x.grad = None
+    (target * 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])   # the one-shot hook is gone
+
+
+def test_hook_handles_remove_their_hook_at_the_end_of_a_with_block():
+    # torch's RemovableHandle is a context manager; minigrad's was not ("does not support the context manager
+    # protocol")
+    x = _leaf([1.0, 2.0])
+    seen = []
+    y = x * 1.0
+    with y.register_hook(lambda g: g * 2.0), x.register_post_accumulate_grad_hook(lambda p: seen.append(1)), \
+            y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 5.0,)):
+        y.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [10.0, 10.0])
+    assert seen == [1]
+    x.grad = None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    assert seen == [1]

@@ -142,19 +142,47 @@ def test_detect_anomaly_is_scoped():
     assert not is_anomaly_enabled()
 
 
+def test_detect_anomaly_takes_torchs_check_nan_and_refuses_a_non_bool():
+    # torch's signature, detect_anomaly(check_nan=True): passing it was "takes no arguments"
+    for check_nan in (True, False):
+        with mg.autograd.detect_anomaly(check_nan=check_nan):
+            assert is_anomaly_enabled()
+        assert not is_anomaly_enabled()
+    with pytest.raises(TypeError, match=r"detect_anomaly\(\): check_nan must be a bool, got str 'no'"):
+        mg.detect_anomaly("no")
+
+
 def test_anomaly_in_forward_names_the_op():
     x = mg.tensor([1.0, -1.0], requires_grad=True)
     with mg.detect_anomaly(), np.errstate(invalid="ignore"):
-        with pytest.raises(FloatingPointError, match="Log forward produced NaN or Inf"):
+        with pytest.raises(FloatingPointError, match=r"Log forward produced NaN \(shape \(2,\), dtype float32\)"):
             mg.log(x)
 
 
 def test_anomaly_in_forward_first_op_only():
     x = mg.tensor([2.0, 0.0])
-    with mg.detect_anomaly(), np.errstate(divide="ignore"):
+    with mg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
         y = x * 2.0                     # finite: no error
-        with pytest.raises(FloatingPointError, match="Div forward"):
-            1.0 / y
+        with pytest.raises(FloatingPointError, match="Div forward produced NaN"):
+            y / y                       # 0 / 0
+
+
+def test_anomaly_lets_an_infinite_forward_value_pass_as_torch_and_flags_its_infinite_gradient():
+    # a -inf attention mask raised "Where forward produced NaN or Inf": anomaly mode refused every causal
+    # attention, its own scaled_dot_product_attention(is_causal=True) too; torch checks only backward, for NaN
+    x = mg.tensor(np.arange(6.0).reshape(2, 3) / 6.0, requires_grad=True)
+    causal = mg.tensor([[False, True, True], [False, False, True]])
+    with mg.detect_anomaly(), np.errstate(divide="ignore"):
+        x.masked_fill(causal, float("-inf")).softmax(-1)[:, 0].sum().backward()
+        s = 1.0 / (1.0 + np.exp(1.0 / 6.0))   # row 1's first softmax entry over its two unmasked values
+        np.testing.assert_allclose(x.grad.numpy()[1], [s * (1 - s), -s * (1 - s), 0.0], rtol=1e-6)
+        q = x.detach().reshape(1, 2, 3).requires_grad_()
+        mg.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True).sum().backward()
+        assert np.isfinite(q.grad.numpy()).all()
+        z = mg.tensor([0.0, 1.0], requires_grad=True)
+        y = mg.log(z)                   # -inf: passes forward
+        with pytest.raises(FloatingPointError, match="Log backward produced NaN or Inf"):
+            y.sum().backward()          # 1 / 0: the gradient is flagged
 
 
 def test_without_detect_anomaly_nan_passes_silently():
@@ -227,7 +255,7 @@ def test_set_detect_anomaly_is_a_switch_and_a_context_manager_as_torchs():
         assert not is_on()
     with pytest.raises(TypeError, match=r"set_detect_anomaly\(\): mode must be a bool, got int 1"):
         mg.autograd.set_detect_anomaly(1)
-    x = mg.tensor([0.0], requires_grad=True)
-    with mg.autograd.set_detect_anomaly(True), np.errstate(divide="ignore"):
+    x = mg.tensor([-1.0], requires_grad=True)
+    with mg.autograd.set_detect_anomaly(True), np.errstate(invalid="ignore"):
         with pytest.raises(FloatingPointError, match="Log"):
             mg.log(x)

@@ -137,3 +137,28 @@ def test_a_custom_functions_non_differentiable_outputs_are_freed_after_backward_
     gc.collect()
     assert x.grad.tolist() == [0.0, 2.0, 0.0]
     assert kept() is None
+
+
+def test_grad_fn_name_is_a_string_that_torchs_name_call_also_reads():
+    # torch's tutorials print y.grad_fn.name(); that was "TypeError: 'str' object is not callable"
+    from minigrad.utils.checkpoint import checkpoint
+
+    x = mg.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=mg.float64, requires_grad=True)
+    y = (x * 2.0).sum()
+
+    class Cube(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    nodes = [y.grad_fn, y.grad_fn.next_functions[0][0], y.grad_fn.next_functions[0][0].next_functions[0][0],
+             mg.linalg.inv_ex(x)[0].grad_fn, Cube.apply(x).grad_fn,
+             checkpoint(lambda a: a.exp(), x, use_reentrant=False).grad_fn]
+    names = ["Sum", "Mul", "AccumulateGrad", "Inv", "CubeBackward", "CheckpointBackward"]
+    assert [n.name() for n in nodes] == names
+    assert [n.name for n in nodes] == names and all(type(n.name()) is str for n in nodes)
+    assert f"{nodes[0].name} node" == "Sum node"

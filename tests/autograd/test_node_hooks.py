@@ -54,3 +54,54 @@ def test_a_post_hook_must_return_one_gradient_per_input():
     y.grad_fn.register_hook(lambda gi, go: (gi[0],))
     with pytest.raises(RuntimeError, match=r"^Mul: a node hook returned 1 gradient\(s\) for 2"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("kind", ["prehook", "hook"])
+def test_a_tensor_a_node_hook_returns_is_copied_as_torchs(kind):
+    # a returned tensor the hook's owner held became x.grad, which the next backward added into in place
+    def run(lib):
+        x = _tensor(lib, [1.0, 2.0])
+        fixed = lib.ones(2, dtype=lib.float64)
+        y = x + 0.0 if kind == "prehook" else x.sin()   # Add hands the prehook's gradient on unchanged
+        if kind == "prehook":
+            y.grad_fn.register_prehook(lambda grad_outputs: (fixed,))
+        else:
+            y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (fixed,))
+        for _ in range(3):
+            y.sum().backward(retain_graph=True)
+        return x.grad.detach().numpy().copy(), fixed.numpy().copy()
+
+    (grad, fixed), (their_grad, their_fixed) = run(mg), run(torch)
+    np.testing.assert_allclose(grad, their_grad, rtol=1e-15)
+    np.testing.assert_array_equal(fixed, [1.0, 1.0])
+    np.testing.assert_array_equal(their_fixed, [1.0, 1.0])
+
+
+def test_a_leafs_accumulate_grad_node_takes_hooks_as_torchs():
+    # p.expand_as(p).grad_fn.next_functions[0][0].register_hook(...), older data-parallel code's way to learn that
+    # a parameter's gradient is in .grad, was an AttributeError
+    def run(lib):
+        p = _tensor(lib, [1.0, 2.0])
+        acc = p.expand_as(p).grad_fn.next_functions[0][0]
+        seen = []
+        acc.register_prehook(lambda grad_outputs: seen.append(
+            ("pre", grad_outputs[0].tolist(), None if p.grad is None else p.grad.tolist())))
+        handle = acc.register_hook(lambda grad_inputs, grad_outputs: seen.append(
+            ("post", grad_inputs, grad_outputs[0].tolist(), p.grad.tolist())))
+        for _ in range(2):
+            (p * 3.0).sum().backward()
+        handle.remove()
+        acc.register_prehook(lambda grad_outputs: (grad_outputs[0] * 10.0,))
+        (p * 3.0).sum().backward()
+        return seen, p.grad.tolist()
+
+    assert run(mg) == run(torch)
+    assert run(mg)[1] == [36.0, 36.0]
+
+
+def test_an_accumulate_grad_hook_returning_gradients_is_refused():
+    p = _tensor(mg, [1.0, 2.0])
+    acc = p.expand_as(p).grad_fn.next_functions[0][0]
+    acc.register_hook(lambda grad_inputs, grad_outputs: (grad_outputs[0] * 0.0,))
+    with pytest.raises(RuntimeError, match=r"AccumulateGrad: a hook returned gradients \(hook <lambda>\)"):
+        (p * 3.0).sum().backward()

@@ -254,6 +254,24 @@ def test_refused_on_a_leaf_that_requires_grad_in_grad_mode_as_torch(name):
              "swapdims_": lambda: tw.swapdims_(0, 1)}[name]()
 
 
+@pytest.mark.parametrize("index", [1, (1, 2), (-1, 0)], ids=["row", "element", "negative"])
+def test_an_element_picked_by_integers_is_a_view_that_in_place_ops_write_through_as_torch(index):
+    # NumPy hands back a copied scalar for x[1, 2]; the write went into that copy and x kept its values
+    data = np.arange(12.0).reshape(3, 4)
+    x, tx = mg.tensor(data.copy()), torch.tensor(data.copy())
+    x[index].mul_(10.0)
+    tx[index].mul_(10.0)
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+    x[index].fill_(-1.0)
+    tx[index].fill_(-1.0)
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+    w = mg.tensor(data, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"mul_\(\): this tensor \(shape \(.*\)\) is a view of a leaf tensor that "
+                                           r"requires grad \(shape \(3, 4\)\)"):
+        w[index].mul_(2.0)
+    np.testing.assert_array_equal(w.data, data)
+
+
 TORCH_CALLS = {name: (lambda t, name=name: getattr(t, name)(*_args(CASES[name][1], "torch", "float64"),
                                                              **CASES[name][2])) for name in CASES}
 # torch has no derivative for these in-place forms ("not implemented"): its out-of-place op is the reference.

@@ -564,3 +564,140 @@ def test_torchs_import_path_autograd_function_gives_once_differentiable_and_func
     assert ctx_class is mg.autograd.FunctionCtx
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
         mg.autograd.function.not_a_name
+
+
+def test_arguments_given_by_keyword_are_bound_by_position_with_defaults_as_torchs():
+    # apply(x, k=3.0) was refused ("unexpected keyword argument"); torch binds keywords to forward's parameters,
+    # defaults filled in, so backward returns one gradient per parameter and a Tensor given by keyword gets one
+    def run(module):
+        seen = []
+
+        class Scale(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k=2.0, w=None):
+                return x * k * w
+
+            @staticmethod
+            def backward(ctx, g):
+                seen.append(ctx.needs_input_grad)
+                return g * 2.0, None, g * 3.0
+
+        class SetupScale(module.autograd.Function):
+            @staticmethod
+            def forward(x, k=2.0):
+                return x * k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                seen.append(len(inputs))
+                ctx.k = inputs[1]
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        w = module.tensor(X * 2, dtype=module.float64, requires_grad=True)
+        (Scale.apply(x, w=w, k=3.0).sum() + SetupScale.apply(x).sum() + SetupScale.apply(x, k=5.0).sum()).backward()
+        return seen, x.grad.detach().numpy(), w.grad.detach().numpy()
+
+    (seen, gx, gw), (their_seen, their_gx, their_gw) = run(mg), run(torch)
+    assert seen == their_seen == [2, 2, (True, False, True)]
+    np.testing.assert_array_equal(gx, their_gx)
+    np.testing.assert_array_equal(gw, their_gw)
+    np.testing.assert_array_equal(gx, np.full(5, 2.0 + 2.0 + 5.0))
+
+
+def test_an_unknown_keyword_names_the_function_and_its_forward():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, k=2.0):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0, None
+
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"Scale.apply: got an unexpected keyword argument 'z' \(forward\(x, k=2.0\)\)"):
+        Scale.apply(x, z=1.0)
+
+
+def test_a_gradient_backward_returns_from_outside_is_copied_so_backward_never_adds_into_it():
+    # a constant the caller holds, returned as the gradient, became x.grad: the next backward's += grew it
+    def run(module):
+        fixed = module.ones(5, dtype=module.float64)
+
+        class Constant(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2.0
+
+            @staticmethod
+            def backward(ctx, g):
+                return fixed
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        for _ in range(3):
+            Constant.apply(x).sum().backward()
+        return x.grad.detach().numpy().copy(), fixed.numpy().copy()
+
+    (grad, fixed), (their_grad, their_fixed) = run(mg), run(torch)
+    np.testing.assert_array_equal(grad, their_grad)
+    np.testing.assert_array_equal(grad, np.full(5, 3.0))
+    np.testing.assert_array_equal(fixed, their_fixed)
+    np.testing.assert_array_equal(fixed, np.ones(5))
+
+
+def test_vjp_is_torchs_other_name_for_backward_and_grad_fn_shows_saved_tensors():
+    # a class defining vjp only failed inside backward with "missing 1 required positional argument: 'gy'", and
+    # y.grad_fn.saved_tensors was an AttributeError
+    def run(module):
+        class Square(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def vjp(ctx, g):
+                x, = ctx.saved_tensors
+                return 2.0 * x * g
+
+        x = module.tensor(X, dtype=module.float64, requires_grad=True)
+        y = Square.apply(x)
+        saved, = y.grad_fn.saved_tensors
+        assert saved is x
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="(?i)backward through the graph a second time"):
+            y.grad_fn.saved_tensors
+        return x.grad.detach().numpy()
+
+    np.testing.assert_array_equal(run(mg), run(torch))
+    np.testing.assert_array_equal(run(mg), 2.0 * X)
+
+
+def test_backward_and_vjp_both_or_neither_are_refused_by_name():
+    class Both(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+        @staticmethod
+        def vjp(ctx, g):
+            return g * 2.0
+
+    class Neither(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+    x = mg.tensor(X, dtype=mg.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^Both: define backward or vjp, not both"):
+        Both.apply(x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"^Neither: define backward\(ctx, \*grad_outputs\) \(or vjp\)"):
+        Neither.apply(x).sum().backward()
