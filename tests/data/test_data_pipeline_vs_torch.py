@@ -78,6 +78,21 @@ def test_random_split_takes_numpy_float32_fractions_as_torch():
     assert sorted(np.concatenate([s.indices for s in ours]).tolist()) == list(range(10))
 
 
+def test_random_split_reads_a_zero_among_fractions_as_a_fraction_as_torch():
+    # [0.5, 0.5, 0] adds up to 1: torch splits 10 samples 5, 5, 0; it was refused as neither counts nor fractions
+    from minigrad.data import random_split
+
+    for lengths in ([0.5, 0.5, 0], [0, 0.3, 0.7], [1, 0]):
+        with pytest.warns(UserWarning):
+            theirs = [len(s) for s in tdata.random_split(range(10), lengths)]
+        with pytest.warns(UserWarning, match="^random_split: the split at index"):
+            ours = random_split(range(10), lengths, generator=np.random.default_rng(0))
+        assert [len(s) for s in ours] == theirs
+        assert sorted(np.concatenate([s.indices for s in ours]).tolist()) == list(range(10))
+    # counts that already add up to the dataset's length stay counts ([1, 0] of one sample)
+    assert [len(s) for s in random_split(range(1), [1, 0])] == [1, 0]
+
+
 def test_batch_size_none_hands_each_sampler_item_to_the_dataset_as_torch():
     # torch's bulk-loading idiom: sampler=BatchSampler(...), batch_size=None; the dataset gets each list of indices
     class Bulk:
