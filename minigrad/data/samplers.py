@@ -102,6 +102,8 @@ class WeightedRandomSampler(Sampler):
             raise ValueError("WeightedRandomSampler: the weights sum to 0")
         if not is_integer(num_samples) or num_samples <= 0:
             raise ValueError(f"WeightedRandomSampler: num_samples must be a positive integer, got {num_samples!r}")
+        if not isinstance(replacement, (bool, np.bool_)):   # as torch: 0 or "no" would read as a truth value
+            raise ValueError(f"WeightedRandomSampler: replacement must be True or False, got {replacement!r}")
         if not replacement and num_samples > np.count_nonzero(weights):
             raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement from "
                              f"{np.count_nonzero(weights)} with a nonzero weight")
