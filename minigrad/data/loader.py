@@ -24,7 +24,7 @@ from minigrad.data.collate import _field, collate_samples, convert_sample
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
-                                    _reads_indices, epoch_order)
+                                    _reads_indices, epoch_order, index_batches)
 from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.scalars import is_integer
 
@@ -105,8 +105,8 @@ class DataLoader:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "
                                  "and drop_last (it decides the batches)")
-            if not (hasattr(batch_sampler, "__len__") and hasattr(batch_sampler, "__iter__")):
-                raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists with len(), "
+            if not hasattr(batch_sampler, "__iter__"):   # len() is asked only by len(loader), as torch's
+                raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists, "
                                 f"got {type(batch_sampler).__name__}")
         self._batch_sampler = batch_sampler
         if generator is not None:
@@ -127,9 +127,8 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         if sampler is not None and self.shuffle:
             raise ValueError("DataLoader: pass shuffle=False with a sampler (the sampler decides the order)")
-        if sampler is not None and not (hasattr(sampler, "__len__") and hasattr(sampler, "__iter__")):
-            raise TypeError(f"DataLoader: sampler must be an iterable of indices with len(), "
-                            f"got {type(sampler).__name__}")
+        if sampler is not None and not hasattr(sampler, "__iter__"):   # len() only for len(loader), as torch's
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices, got {type(sampler).__name__}")
         self._sampler = sampler
         self._default_samplers = None  # (sampler, batch_sampler), torch's defaults, made when first read
         self.drop_last = bool(drop_last)
@@ -219,36 +218,36 @@ class DataLoader:
         order = self._epoch_order()
         self.epoch += 1
         where = getattr(self.dataset, "device", "cpu")
-        if self._fetch in ("batched", None) and isinstance(where, str) and where.strip().lower().startswith("cuda"):
+        if (self._fetch in ("batched", None) and hasattr(order, "shape") and isinstance(where, str)
+                and where.strip().lower().startswith("cuda")):
             # A dataset on a GPU gets the epoch's order uploaded once; each batch's
             # indices are then a slice of it there, not a host-to-device copy per batch.
             order = backend.to_device(order, backend.normalize_device(where))
         return self._batches(order)
 
-    def _epoch_order(self) -> np.ndarray:
-        """This epoch's indices: the sampler's, a fresh permutation (shuffle) or 0..n-1."""
+    def _epoch_order(self):
+        """This epoch's indices: the sampler's (an array, or an iterator over a sampler without ``indices()``, read
+        as it yields: it may be endless), a fresh permutation (shuffle) or 0..n-1."""
         if self._sampler is not None:
             return epoch_order(self._sampler)
         n = len(self.dataset)
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
 
-    def _unbatched_order(self) -> list:
+    def _unbatched_order(self):
         """This epoch's items with ``batch_size=None``: each is handed to ``dataset[...]`` as the sampler gives it,
         as torch's, so a sampler of index lists (``sampler=BatchSampler(...)``, torch's bulk-loading idiom) reads
         one list per item."""
         if self._sampler is None or (_reads_indices(self._sampler) and not isinstance(self._sampler, BatchSampler)):
             return self._epoch_order().tolist()
-        return [item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler]
+        return (item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler)
 
-    def _stop(self, count) -> int:
-        """Where this epoch's batches end among the ``count`` indices drawn: with ``drop_last``, before the short
-        last batch. Counted from the indices a sampler gave, not its ``len``, as torch's ``BatchSampler``."""
-        return count - count % self.batch_size if self.drop_last else count
+    def _index_batches(self, order):
+        """This epoch's batches of indices, cut from ``order``; with ``drop_last`` the short last one is dropped,
+        counted from the indices a sampler gave, not its ``len``, as torch's ``BatchSampler``."""
+        return index_batches(order, self.batch_size, self.drop_last)
 
     def _batches(self, order):
-        stop = self._stop(len(order))
-        for start in range(0, stop, self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for idx in self._index_batches(order):
             if self._fetch != "batched":
                 yield self._fetch_batch(idx)
                 continue
@@ -272,8 +271,7 @@ class DataLoader:
         if self._batch_sampler is not None:
             batches = (_batch_indices(b) for b in self._batch_sampler)
         else:
-            stop = self._stop(len(order))
-            batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
+            batches = (idx.tolist() for idx in self._index_batches(order))
         for indices in batches:
             samples = self._read_samples(indices)
             # default_collate's, with the dataset's indices in its errors and the loader's device
