@@ -56,8 +56,9 @@ class DataLoader:
             ``None`` keeps batches of a dataset that already lives on a GPU
             there, and puts host batches on the default device.
         sampler: where each epoch's order comes from instead (e.g.
-            ``minigrad.distributed.DistributedSampler``): an iterable of indices
-            with ``len``; an ``indices()`` method returning an int array is used
+            ``minigrad.distributed.DistributedSampler``): an iterable of indices,
+            read as it yields (its ``len`` is asked only by ``len(loader)``; it may
+            be endless); an ``indices()`` method returning an int array is used
             when present. Excludes ``shuffle``.
         batched: how a batch is read. ``True``: one ``dataset[indices]`` call with
             the batch's int64 index array, returning the whole batch (minigrad's
