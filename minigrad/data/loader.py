@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from minigrad import backend
-from minigrad.data.collate import _field, collate_samples, convert_sample
+from minigrad.data.collate import _field, collate_samples, convert_sample, default_collate, default_convert
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
@@ -100,7 +100,7 @@ class DataLoader:
         _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
-        self.collate_fn = collate_fn
+        self._collate_fn = collate_fn   # the given one; None reads each batch minigrad's way (see collate_fn)
         self.num_workers = int(num_workers)
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
@@ -152,6 +152,20 @@ class DataLoader:
         # its first epoch starts, not here: torch's shuffling reads its global generator when iterated, so a
         # manual_seed between building the loader and training fixes the order there too.
         self.epoch = 0  # epochs started so far
+
+    @property
+    def collate_fn(self):
+        """The given ``collate_fn``; else torch's default, ``default_collate`` (``default_convert`` with
+        ``batch_size=None``), which gives the batches this loader makes (it puts them on ``device`` too)."""
+        if self._collate_fn is not None:
+            return self._collate_fn
+        return default_collate if self._batching else default_convert
+
+    @collate_fn.setter
+    def collate_fn(self, value):
+        if value is not None and not callable(value):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(value).__name__}")
+        self._collate_fn = value
 
     # torch sets .sampler and .batch_sampler always (the given ones or its defaults) and refuses to have them
     # set later. The loader itself reads only the given ones (_sampler, _batch_sampler): without them, each
@@ -212,7 +226,7 @@ class DataLoader:
             order = self._unbatched_order()
             self.epoch += 1
             return self._collated_batches(order)
-        if self._batch_sampler is not None or self.collate_fn is not None:
+        if self._batch_sampler is not None or self._collate_fn is not None:
             order = None if self._batch_sampler is not None else self._epoch_order()
             self.epoch += 1
             return self._collated_batches(order)
@@ -265,7 +279,7 @@ class DataLoader:
         ``collate_fn`` (default: ``default_collate``) and a single sample to ``collate_fn`` (default:
         ``default_convert``); its result is yielded as it is."""
         if not self._batching:
-            convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
+            convert = self._collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
             for i in order:
                 yield convert(self.dataset[i])
             return
@@ -276,14 +290,14 @@ class DataLoader:
         for indices in batches:
             samples = self._read_samples(indices)
             # default_collate's, with the dataset's indices in its errors and the loader's device
-            yield self.collate_fn(samples) if self.collate_fn is not None else collate_samples(
+            yield self._collate_fn(samples) if self._collate_fn is not None else collate_samples(
                 samples, indices, self._to_tensor)
 
     def _stream_batches(self):
         """An IterableDataset's samples in batches of ``batch_size`` consecutive ones (collated as a map-style
         dataset's), or one by one with ``batch_size=None``; the errors name a sample by its place in the stream."""
         if not self._batching:
-            convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
+            convert = self._collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
             for sample in self.dataset:
                 yield convert(sample)
             return
@@ -297,8 +311,8 @@ class DataLoader:
             yield self._stream_collate(batch, seen)
 
     def _stream_collate(self, samples, first):
-        if self.collate_fn is not None:
-            return self.collate_fn(samples)
+        if self._collate_fn is not None:
+            return self._collate_fn(samples)
         return collate_samples(samples, range(first, first + len(samples)), self._to_tensor)
 
     def _read_samples(self, indices) -> list:
