@@ -271,7 +271,8 @@ def test_cycling_the_momentum_of_an_optimizer_without_one_is_refused_as_in_torch
 
 def _warm_restarts_with_epochs(lib, optimizer, epochs, save_at=None):
     """A CosineAnnealingWarmRestarts(T_0=5, T_mult=2, eta_min=0.01) stepped with ``epochs`` (None: ``step()``),
-    its state loaded into a fresh one after step ``save_at``; the lrs and last_epoch after each step."""
+    its state loaded into a fresh one after step ``save_at``; the lrs, last_epoch, T_cur and T_i (torch's
+    attributes, which minigrad's lacked) after each step."""
     def make(opt):
         return lib.CosineAnnealingWarmRestarts(opt, T_0=5, T_mult=2, eta_min=0.01)
 
@@ -283,7 +284,7 @@ def _warm_restarts_with_epochs(lib, optimizer, epochs, save_at=None):
             state = scheduler.state_dict()
             scheduler = make(optimizer)
             scheduler.load_state_dict(state)
-        seen.append(scheduler.get_last_lr() + [scheduler.last_epoch])
+        seen.append(scheduler.get_last_lr() + [scheduler.last_epoch, scheduler.T_cur, scheduler.T_i])
     return np.array(seen, dtype=np.float64)
 
 
@@ -323,3 +324,20 @@ def test_warm_restarts_step_to_a_bad_epoch_is_refused_naming_it(epoch):
                                          rf"got {re.escape(repr(epoch))}"):
         scheduler.step(epoch)
     assert scheduler.last_epoch == 0 and scheduler.get_last_lr() == list(LRS)
+
+
+def test_warm_restarts_t_cur_and_t_i_follow_step_as_torchs():
+    ours, theirs = _optimizers("adam")
+    mine = S.CosineAnnealingWarmRestarts(ours, T_0=2, T_mult=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torchs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(theirs, T_0=2, T_mult=3)
+        seen = [((mine.T_cur, mine.T_i), (torchs.T_cur, torchs.T_i))]
+        for _ in range(30):
+            ours.step()
+            theirs.step()
+            mine.step()
+            torchs.step()
+            seen.append(((mine.T_cur, mine.T_i), (torchs.T_cur, torchs.T_i)))
+    assert [m for m, _ in seen] == [t for _, t in seen]
+    assert {m[1] for m, _ in seen} == {2, 6, 18, 54}

@@ -104,6 +104,16 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             n += 1
         return epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1), self.T_0 * self.T_mult ** n
 
+    @property
+    def T_cur(self):
+        """Epochs since the last restart, as torch's attribute (fractional after a fractional ``step(epoch)``)."""
+        return self._position[0] if self._position is not None else self.period_at(self.last_epoch)[0]
+
+    @property
+    def T_i(self):
+        """The length of the current period, as torch's attribute."""
+        return self._position[1] if self._position is not None else self.period_at(self.last_epoch)[1]
+
     def load_state_dict(self, state_dict):
         self._position = None   # a state saved without one was stepped by step() alone
         super().load_state_dict(state_dict)
