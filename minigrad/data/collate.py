@@ -3,7 +3,8 @@
 ``default_collate(samples)`` follows the structure of the first sample and recurses into it:
 
 - Tensors, NumPy (or CuPy) arrays and NumPy scalars (complex ones too, as torch's) are stacked along a new first
-  axis into one Tensor, keeping their dtype; they must all have the same shape (else a ValueError naming the samples and the field).
+  axis into one Tensor, keeping their dtype; they must all have the same shape (else a ValueError naming the
+  samples and the field).
 - Python ints become an int64 Tensor and bools a bool Tensor, as in torch; Python floats become the *default
   float dtype* (float32 unless ``minigrad.set_default_dtype`` says otherwise): minigrad's rule for Python
   floats, as ``minigrad.tensor([0.5])``, where torch's ``default_collate`` makes float64.
