@@ -2,8 +2,9 @@
 
 ``default_collate(samples)`` follows the structure of the first sample and recurses into it:
 
-- Tensors, NumPy (or CuPy) arrays and NumPy scalars are stacked along a new first axis into one Tensor, keeping
-  their dtype; they must all have the same shape (else a ValueError naming the samples and the field).
+- Tensors, NumPy (or CuPy) arrays and NumPy scalars (complex ones too, as torch's) are stacked along a new first
+  axis into one Tensor, keeping their dtype; they must all have the same shape (else a ValueError naming the
+  samples and the field).
 - Python ints become an int64 Tensor and bools a bool Tensor, as in torch; Python floats become the *default
   float dtype* (float32 unless ``minigrad.set_default_dtype`` says otherwise): minigrad's rule for Python
   floats, as ``minigrad.tensor([0.5])``, where torch's ``default_collate`` makes float64.
@@ -29,7 +30,7 @@ from minigrad import backend
 
 __all__ = ["default_collate", "default_convert", "collate_samples", "convert_sample"]
 
-_NUMBER_KINDS = "biuf"   # bool, int, uint, float: what a batch field can hold
+_NUMBER_KINDS = "biufc"   # bool, int, uint, float, complex: what a batch field can hold
 
 
 def default_collate(batch):

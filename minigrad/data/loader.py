@@ -20,11 +20,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from minigrad import backend
-from minigrad.data.collate import _field, collate_samples, convert_sample
+from minigrad.data.collate import _field, collate_samples, convert_sample, default_collate, default_convert
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
-                                    _reads_indices, epoch_order)
+                                    _reads_indices, epoch_order, index_batches)
 from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.scalars import is_integer
 
@@ -56,8 +56,9 @@ class DataLoader:
             ``None`` keeps batches of a dataset that already lives on a GPU
             there, and puts host batches on the default device.
         sampler: where each epoch's order comes from instead (e.g.
-            ``minigrad.distributed.DistributedSampler``): an iterable of indices
-            with ``len``; an ``indices()`` method returning an int array is used
+            ``minigrad.distributed.DistributedSampler``): an iterable of indices,
+            read as it yields (its ``len`` is asked only by ``len(loader)``; it may
+            be endless); an ``indices()`` method returning an int array is used
             when present. Excludes ``shuffle``.
         batched: how a batch is read. ``True``: one ``dataset[indices]`` call with
             the batch's int64 index array, returning the whole batch (minigrad's
@@ -99,14 +100,14 @@ class DataLoader:
         _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
-        self.collate_fn = collate_fn
+        self._collate_fn = collate_fn   # the given one; None reads each batch minigrad's way (see collate_fn)
         self.num_workers = int(num_workers)
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "
                                  "and drop_last (it decides the batches)")
-            if not (hasattr(batch_sampler, "__len__") and hasattr(batch_sampler, "__iter__")):
-                raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists with len(), "
+            if not hasattr(batch_sampler, "__iter__"):   # len() is asked only by len(loader), as torch's
+                raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists, "
                                 f"got {type(batch_sampler).__name__}")
         self._batch_sampler = batch_sampler
         if generator is not None:
@@ -127,9 +128,8 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         if sampler is not None and self.shuffle:
             raise ValueError("DataLoader: pass shuffle=False with a sampler (the sampler decides the order)")
-        if sampler is not None and not (hasattr(sampler, "__len__") and hasattr(sampler, "__iter__")):
-            raise TypeError(f"DataLoader: sampler must be an iterable of indices with len(), "
-                            f"got {type(sampler).__name__}")
+        if sampler is not None and not hasattr(sampler, "__iter__"):   # len() only for len(loader), as torch's
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices, got {type(sampler).__name__}")
         self._sampler = sampler
         self._default_samplers = None  # (sampler, batch_sampler), torch's defaults, made when first read
         self.drop_last = bool(drop_last)
@@ -152,6 +152,20 @@ class DataLoader:
         # its first epoch starts, not here: torch's shuffling reads its global generator when iterated, so a
         # manual_seed between building the loader and training fixes the order there too.
         self.epoch = 0  # epochs started so far
+
+    @property
+    def collate_fn(self):
+        """The given ``collate_fn``; else torch's default, ``default_collate`` (``default_convert`` with
+        ``batch_size=None``), which gives the batches this loader makes (it puts them on ``device`` too)."""
+        if self._collate_fn is not None:
+            return self._collate_fn
+        return default_collate if self._batching else default_convert
+
+    @collate_fn.setter
+    def collate_fn(self, value):
+        if value is not None and not callable(value):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(value).__name__}")
+        self._collate_fn = value
 
     # torch sets .sampler and .batch_sampler always (the given ones or its defaults) and refuses to have them
     # set later. The loader itself reads only the given ones (_sampler, _batch_sampler): without them, each
@@ -212,43 +226,43 @@ class DataLoader:
             order = self._unbatched_order()
             self.epoch += 1
             return self._collated_batches(order)
-        if self._batch_sampler is not None or self.collate_fn is not None:
+        if self._batch_sampler is not None or self._collate_fn is not None:
             order = None if self._batch_sampler is not None else self._epoch_order()
             self.epoch += 1
             return self._collated_batches(order)
         order = self._epoch_order()
         self.epoch += 1
         where = getattr(self.dataset, "device", "cpu")
-        if self._fetch in ("batched", None) and isinstance(where, str) and where.strip().lower().startswith("cuda"):
+        if (self._fetch in ("batched", None) and hasattr(order, "shape") and isinstance(where, str)
+                and where.strip().lower().startswith("cuda")):
             # A dataset on a GPU gets the epoch's order uploaded once; each batch's
             # indices are then a slice of it there, not a host-to-device copy per batch.
             order = backend.to_device(order, backend.normalize_device(where))
         return self._batches(order)
 
-    def _epoch_order(self) -> np.ndarray:
-        """This epoch's indices: the sampler's, a fresh permutation (shuffle) or 0..n-1."""
+    def _epoch_order(self):
+        """This epoch's indices: the sampler's (an array, or an iterator over a sampler without ``indices()``, read
+        as it yields: it may be endless), a fresh permutation (shuffle) or 0..n-1."""
         if self._sampler is not None:
             return epoch_order(self._sampler)
         n = len(self.dataset)
         return self.generator.permutation(n) if self.shuffle else np.arange(n)
 
-    def _unbatched_order(self) -> list:
+    def _unbatched_order(self):
         """This epoch's items with ``batch_size=None``: each is handed to ``dataset[...]`` as the sampler gives it,
         as torch's, so a sampler of index lists (``sampler=BatchSampler(...)``, torch's bulk-loading idiom) reads
         one list per item."""
         if self._sampler is None or (_reads_indices(self._sampler) and not isinstance(self._sampler, BatchSampler)):
             return self._epoch_order().tolist()
-        return [item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler]
+        return (item.tolist() if isinstance(item, np.ndarray) else item for item in self._sampler)
 
-    def _stop(self, count) -> int:
-        """Where this epoch's batches end among the ``count`` indices drawn: with ``drop_last``, before the short
-        last batch. Counted from the indices a sampler gave, not its ``len``, as torch's ``BatchSampler``."""
-        return count - count % self.batch_size if self.drop_last else count
+    def _index_batches(self, order):
+        """This epoch's batches of indices, cut from ``order``; with ``drop_last`` the short last one is dropped,
+        counted from the indices a sampler gave, not its ``len``, as torch's ``BatchSampler``."""
+        return index_batches(order, self.batch_size, self.drop_last)
 
     def _batches(self, order):
-        stop = self._stop(len(order))
-        for start in range(0, stop, self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for idx in self._index_batches(order):
             if self._fetch != "batched":
                 yield self._fetch_batch(idx)
                 continue
@@ -265,26 +279,25 @@ class DataLoader:
         ``collate_fn`` (default: ``default_collate``) and a single sample to ``collate_fn`` (default:
         ``default_convert``); its result is yielded as it is."""
         if not self._batching:
-            convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
+            convert = self._collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
             for i in order:
                 yield convert(self.dataset[i])
             return
         if self._batch_sampler is not None:
             batches = (_batch_indices(b) for b in self._batch_sampler)
         else:
-            stop = self._stop(len(order))
-            batches = (order[start:start + self.batch_size].tolist() for start in range(0, stop, self.batch_size))
+            batches = (idx.tolist() for idx in self._index_batches(order))
         for indices in batches:
             samples = self._read_samples(indices)
             # default_collate's, with the dataset's indices in its errors and the loader's device
-            yield self.collate_fn(samples) if self.collate_fn is not None else collate_samples(
+            yield self._collate_fn(samples) if self._collate_fn is not None else collate_samples(
                 samples, indices, self._to_tensor)
 
     def _stream_batches(self):
         """An IterableDataset's samples in batches of ``batch_size`` consecutive ones (collated as a map-style
         dataset's), or one by one with ``batch_size=None``; the errors name a sample by its place in the stream."""
         if not self._batching:
-            convert = self.collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
+            convert = self._collate_fn or (lambda sample: convert_sample(sample, self._to_tensor))
             for sample in self.dataset:
                 yield convert(sample)
             return
@@ -298,8 +311,8 @@ class DataLoader:
             yield self._stream_collate(batch, seen)
 
     def _stream_collate(self, samples, first):
-        if self.collate_fn is not None:
-            return self.collate_fn(samples)
+        if self._collate_fn is not None:
+            return self._collate_fn(samples)
         return collate_samples(samples, range(first, first + len(samples)), self._to_tensor)
 
     def _read_samples(self, indices) -> list:

@@ -8,6 +8,8 @@ draws are NumPy's, so the orders differ from PyTorch's for the same seed.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from minigrad.scalars import is_integer
@@ -29,7 +31,9 @@ class Sampler:
         return iter(self.indices().tolist())
 
     def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} does not define __len__")
+        # TypeError, as len() of an object without one: torch's Sampler has no __len__, and code asks len() in a
+        # try/except TypeError (tqdm, a loop over an endless sampler)
+        raise TypeError(f"{type(self).__name__} does not define __len__")
 
 
 class SequentialSampler(Sampler):
@@ -102,6 +106,8 @@ class WeightedRandomSampler(Sampler):
             raise ValueError("WeightedRandomSampler: the weights sum to 0")
         if not is_integer(num_samples) or num_samples <= 0:
             raise ValueError(f"WeightedRandomSampler: num_samples must be a positive integer, got {num_samples!r}")
+        if not isinstance(replacement, (bool, np.bool_)):   # as torch: 0 or "no" would read as a truth value
+            raise ValueError(f"WeightedRandomSampler: replacement must be True or False, got {replacement!r}")
         if not replacement and num_samples > np.count_nonzero(weights):
             raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement from "
                              f"{np.count_nonzero(weights)} with a nonzero weight")
@@ -130,10 +136,9 @@ class BatchSampler(Sampler):
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), bool(drop_last)
 
     def __iter__(self):
-        order = epoch_order(self.sampler, "BatchSampler")
-        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
-        for start in range(0, stop, self.batch_size):
-            yield order[start:start + self.batch_size].tolist()
+        for batch in index_batches(epoch_order(self.sampler, "BatchSampler"), self.batch_size, self.drop_last,
+                                   "BatchSampler"):
+            yield batch.tolist()
 
     def indices(self):
         raise TypeError("BatchSampler yields lists of indices; iterate over it")
@@ -154,19 +159,38 @@ class _InfiniteConstantSampler(Sampler):
         raise TypeError("the sampler of a DataLoader over an IterableDataset has no indices (the stream decides)")
 
 
-def epoch_order(sampler, owner="DataLoader") -> np.ndarray:
-    """One epoch's indices from a sampler (one with ``indices()``, or any iterable of ints with ``len``), as an
-    int64 array; the DataLoader and ``BatchSampler`` read every sampler this way."""
-    if _reads_indices(sampler):
-        order = np.asarray(sampler.indices())
-    else:
+def epoch_order(sampler, owner="DataLoader"):
+    """One epoch's indices from a sampler: an int64 array from one with ``indices()``; else an iterator over the
+    sampler, read as it yields (a torch-style sampler may have no ``len`` and be endless, as an infinite sampler
+    for step-counted training), which ``index_batches`` cuts into batches. The DataLoader and ``BatchSampler``
+    read every sampler this way."""
+    if not _reads_indices(sampler):
         try:
-            items = list(iter(sampler))
+            return iter(sampler)
         except TypeError:
-            raise TypeError(f"{owner}: sampler must be an iterable of indices with len(), "
-                            f"got {type(sampler).__name__}") from None
-        # np.fromiter(..., dtype=int64) would truncate float indices; read them as they are and refuse them below
-        order = np.asarray(items) if items else np.zeros(0, dtype=np.int64)
+            raise TypeError(f"{owner}: sampler must be an iterable of indices, got {type(sampler).__name__}") from None
+    return _index_array(sampler.indices(), owner)
+
+
+def index_batches(order, batch_size, drop_last, owner="DataLoader"):
+    """The batches of ``order`` (``epoch_order``'s), each an int64 array of ``batch_size`` indices (the last one
+    shorter unless ``drop_last``): slices of an array, or chunks of an iterator taken as it yields them."""
+    if hasattr(order, "shape"):
+        stop = len(order) - len(order) % batch_size if drop_last else len(order)
+        for start in range(0, stop, batch_size):
+            yield order[start:start + batch_size]
+        return
+    while True:
+        chunk = list(itertools.islice(order, batch_size))
+        if not chunk or (drop_last and len(chunk) < batch_size):
+            return
+        yield _index_array(chunk, owner)
+
+
+def _index_array(items, owner) -> np.ndarray:
+    """A sampler's indices as an int64 array; float ones refused (``np.fromiter(..., dtype=int64)`` would truncate
+    them)."""
+    order = np.asarray(items) if len(items) else np.zeros(0, dtype=np.int64)
     if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
         raise TypeError(f"{owner}: the sampler gave {order.dtype} indices of shape {order.shape}, "
                         "expected a 1-D sequence of integers")

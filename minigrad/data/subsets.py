@@ -119,11 +119,15 @@ class StackDataset(Dataset):
 def random_split(dataset, lengths, generator=None):
     """``dataset`` split into non-overlapping random ``Subset``s of the given lengths (counts that add up to
     ``len(dataset)``, or fractions that add up to 1, the remainder then going one by one to the first subsets,
-    as in PyTorch)."""
+    as in PyTorch; a 0 among fractions is a fraction: ``[0.5, 0.5, 0]``)."""
     n = len(dataset)
     lengths = list(lengths)
-    fractions = lengths and all(isinstance(x, (float, np.floating)) for x in lengths)   # np.float32 ones too
-    if fractions and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
+    # torch's rule: lengths that add up to 1 are fractions, whatever their type ([0.5, 0.5, 0] too; np.float32
+    # ones too), unless they are counts that already add up to the dataset's length
+    real = lengths and all(isinstance(x, (int, float, np.integer, np.floating))
+                           and not isinstance(x, (bool, np.bool_)) for x in lengths)
+    counts_fit = all(is_integer(x) and x >= 0 for x in lengths) and sum(lengths) == n
+    if real and not counts_fit and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
         if any(not 0.0 <= x <= 1.0 for x in lengths):
             raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
         counts = [int(math.floor(n * x)) for x in lengths]

@@ -78,6 +78,21 @@ def test_random_split_takes_numpy_float32_fractions_as_torch():
     assert sorted(np.concatenate([s.indices for s in ours]).tolist()) == list(range(10))
 
 
+def test_random_split_reads_a_zero_among_fractions_as_a_fraction_as_torch():
+    # [0.5, 0.5, 0] adds up to 1: torch splits 10 samples 5, 5, 0; it was refused as neither counts nor fractions
+    from minigrad.data import random_split
+
+    for lengths in ([0.5, 0.5, 0], [0, 0.3, 0.7], [1, 0]):
+        with pytest.warns(UserWarning):
+            theirs = [len(s) for s in tdata.random_split(range(10), lengths)]
+        with pytest.warns(UserWarning, match="^random_split: the split at index"):
+            ours = random_split(range(10), lengths, generator=np.random.default_rng(0))
+        assert [len(s) for s in ours] == theirs
+        assert sorted(np.concatenate([s.indices for s in ours]).tolist()) == list(range(10))
+    # counts that already add up to the dataset's length stay counts ([1, 0] of one sample)
+    assert [len(s) for s in random_split(range(1), [1, 0])] == [1, 0]
+
+
 def test_batch_size_none_hands_each_sampler_item_to_the_dataset_as_torch():
     # torch's bulk-loading idiom: sampler=BatchSampler(...), batch_size=None; the dataset gets each list of indices
     class Bulk:
@@ -162,3 +177,69 @@ def test_drop_last_cuts_the_indices_the_sampler_gave_not_its_len(yielded, claime
     per_sample = DataLoader(TensorDataset(np.arange(10)), batch_size=2, drop_last=True, sampler=Claims(),
                             collate_fn=lambda samples: [int(s[0]) for s in samples])
     assert list(per_sample) == theirs
+
+
+class _Endless:
+    """torch's infinite-sampler idiom for step-counted training: no len, never ends."""
+
+    def __iter__(self):
+        k = 0
+        while True:
+            yield k % 5
+            k += 1
+
+
+class _NoLen:
+    def __iter__(self):
+        return iter([3, 1, 2, 0, 4])
+
+
+class _NoLenBatches:
+    def __iter__(self):
+        return iter([[0, 1], [4]])
+
+
+@pytest.mark.parametrize("options", [dict(sampler=_NoLen(), batch_size=2), dict(sampler=_NoLen(), batch_size=None),
+                                     dict(sampler=_NoLen(), batch_size=2, drop_last=True),
+                                     dict(sampler=_NoLen(), batch_size=2, collate_fn=lambda batch: batch),
+                                     dict(batch_sampler=_NoLenBatches()), dict(sampler=_Endless(), batch_size=2),
+                                     dict(sampler=_Endless(), batch_size=None),
+                                     dict(batch_sampler=BatchSampler(_Endless(), 3, drop_last=False))])
+def test_a_sampler_without_len_or_without_end_loads_as_torch(options):
+    # torch asks a sampler's len only for len(loader); minigrad refused one without len (TypeError) and read an
+    # endless one to its end first (it never returned)
+    import itertools
+
+    def values(loader):
+        return [b.tolist() if hasattr(b, "tolist") else b for b in itertools.islice(loader, 4)]
+
+    theirs = tdata.DataLoader(list(range(10, 15)), **options)
+    ours = DataLoader(list(range(10, 15)), **options)
+    assert values(ours) == values(theirs)
+    with pytest.raises(TypeError):
+        len(theirs)
+    with pytest.raises(TypeError):
+        len(ours)
+
+
+def test_batch_sampler_reads_an_endless_sampler_as_it_yields():
+    import itertools
+
+    assert list(itertools.islice(BatchSampler(_Endless(), 2, drop_last=True), 3)) == [[0, 1], [2, 3], [4, 0]]
+    assert list(BatchSampler(_NoLen(), 2, drop_last=True)) == [[3, 1], [2, 0]]
+
+
+def test_a_sampler_subclass_without_len_has_a_len_that_is_a_type_error():
+    # torch's Sampler has no __len__: len() is a TypeError, which tqdm and len-probing loops catch
+    from minigrad.data import Sampler
+
+    class Ours(Sampler):
+        def __iter__(self):
+            return iter([1, 0])
+
+    with pytest.raises(TypeError, match="^Ours does not define __len__$"):
+        len(Ours())
+    loader = DataLoader(list(range(3)), sampler=Ours(), batch_size=2)
+    assert [b.tolist() for b in loader] == [[1, 0]]
+    with pytest.raises(TypeError):
+        len(loader)

@@ -1,4 +1,5 @@
-"""DataLoader.sampler and .batch_sampler are always set, as torch's: the given ones, or the defaults torch makes."""
+"""DataLoader.sampler, .batch_sampler and .collate_fn are always set, as torch's: the given ones, or the defaults torch
+makes."""
 import numpy as np
 import pytest
 
@@ -99,3 +100,29 @@ def test_a_stream_has_torchs_infinite_sampler():
     assert [next(iter(ours.sampler)), type(ours.batch_sampler).__name__] == \
         [next(iter(theirs.sampler)), type(theirs.batch_sampler).__name__]
     assert sum(len(b[0]) if isinstance(b, (list, tuple)) else len(b) for b in ours) == 7
+
+
+@pytest.mark.parametrize("batch_size, default", [(3, "default_collate"), (None, "default_convert")])
+def test_collate_fn_is_torchs_default_when_none_is_given(batch_size, default):
+    # it was None, so torch code that reuses loader.collate_fn (for samples read by hand) called None
+    ours, theirs = _pair(batch_size=batch_size)
+    assert theirs.collate_fn is getattr(tdata, default)
+    assert ours.collate_fn is getattr(mg_data, default)
+    if batch_size:   # a batch collated by hand, as the loader collates its batches
+        by_hand = ours.collate_fn([(mg.tensor(X[0]),), (mg.tensor(X[1]),)])[0]
+        expected = X[:2]
+    else:            # one sample converted: its arrays made Tensors
+        by_hand = ours.collate_fn((X[0],))[0]
+        expected = X[0]
+    assert isinstance(by_hand, mg.Tensor)
+    np.testing.assert_array_equal(by_hand.numpy(), expected)
+
+
+def test_collate_fn_given_or_set_later_is_the_one_used():
+    pick_first = lambda samples: samples[0]  # noqa: E731
+    loader = DataLoader(TensorDataset(mg.tensor(X)), batch_size=3, collate_fn=pick_first)
+    assert loader.collate_fn is pick_first
+    loader.collate_fn = lambda samples: len(samples)
+    assert list(loader) == [3, 3, 1]
+    with pytest.raises(TypeError, match="^DataLoader: collate_fn must be callable, got int$"):
+        loader.collate_fn = 3

@@ -71,6 +71,20 @@ def test_tensors_are_stacked_as_torchs_and_keep_their_dtype():
         assert_same_batch(default_collate(arrays), tdata.default_collate(arrays))   # NumPy arrays too
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_arrays_and_scalars_collate_and_convert_as_torchs(dtype):
+    # they were refused ("a batch field must hold numbers") and default_convert left them NumPy arrays
+    arrays = [np.array([1 + 2j, 3j], dtype=dtype), np.array([-1j, 2], dtype=dtype)]
+    assert_same_batch(default_collate(arrays), tdata.default_collate(arrays))
+    scalars = [{"z": dtype(1 - 1j)}, {"z": dtype(2j)}]
+    assert_same_batch(default_collate(scalars), tdata.default_collate(scalars))
+    assert_same_batch(default_convert(arrays[0]), tdata.default_convert(arrays[0]))
+    with pytest.raises(TypeError, match="found <class 'complex'>"):   # a Python complex is refused by both
+        tdata.default_collate([1j, 2j])
+    with pytest.raises(TypeError, match="^default_collate: sample 0 is a complex;"):
+        default_collate([1j, 2j])
+
+
 def test_a_batch_is_data_not_part_of_a_graph():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     batch = default_collate([x, x * 2])

@@ -111,6 +111,15 @@ def test_weighted_sampler_draws_by_weight():
         WeightedRandomSampler([1.0, -1.0], 2)
 
 
+def test_weighted_sampler_refuses_a_replacement_that_is_not_a_bool_as_torch():
+    # replacement=0 was read as False without a word; torch refuses it
+    with pytest.raises(ValueError, match="replacement should be a boolean value"):
+        tdata.WeightedRandomSampler([1.0, 1.0], 2, replacement=0)
+    with pytest.raises(ValueError, match=r"^WeightedRandomSampler: replacement must be True or False, got 0$"):
+        WeightedRandomSampler([1.0, 1.0], 2, replacement=0)
+    assert WeightedRandomSampler([1.0, 1.0], 2, replacement=np.bool_(False)).replacement is False
+
+
 def test_dataloader_takes_a_batch_sampler_and_a_collate_fn_as_torch():
     ours, theirs = _pair()
     batches = BatchSampler(SequentialSampler(ours), 3, drop_last=True)

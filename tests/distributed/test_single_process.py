@@ -162,7 +162,7 @@ def test_dataloader_takes_its_order_from_a_sampler():
     assert other.sampler.epoch == 3
     with pytest.raises(ValueError, match="pass shuffle=False with a sampler"):
         DataLoader(data, shuffle=True, sampler=sampler)
-    with pytest.raises(TypeError, match="sampler must be an iterable of indices with len"):
+    with pytest.raises(TypeError, match="^DataLoader: sampler must be an iterable of indices, got int$"):
         DataLoader(data, sampler=5)
 
 

@@ -267,3 +267,77 @@ def test_cycling_the_momentum_of_an_optimizer_without_one_is_refused_as_in_torch
                                          "pass cycle_momentum=False$"):
         getattr(S, name)(ours, **args)
     assert ours.param_groups[0]["lr"] == LRS[0] and "initial_lr" not in ours.param_groups[0]  # nothing written
+
+
+def _warm_restarts_with_epochs(lib, optimizer, epochs, save_at=None):
+    """A CosineAnnealingWarmRestarts(T_0=5, T_mult=2, eta_min=0.01) stepped with ``epochs`` (None: ``step()``),
+    its state loaded into a fresh one after step ``save_at``; the lrs, last_epoch, T_cur and T_i (torch's
+    attributes, which minigrad's lacked) after each step."""
+    def make(opt):
+        return lib.CosineAnnealingWarmRestarts(opt, T_0=5, T_mult=2, eta_min=0.01)
+
+    scheduler, seen = make(optimizer), []
+    for k, epoch in enumerate(epochs):
+        optimizer.step()
+        scheduler.step() if epoch is None else scheduler.step(epoch)
+        if k == save_at:
+            state = scheduler.state_dict()
+            scheduler = make(optimizer)
+            scheduler.load_state_dict(state)
+        seen.append(scheduler.get_last_lr() + [scheduler.last_epoch, scheduler.T_cur, scheduler.T_i])
+    return np.array(seen, dtype=np.float64)
+
+
+@pytest.mark.parametrize("save_at", [None, 3, 9])
+def test_warm_restarts_step_to_a_fractional_epoch_as_torch(save_at):
+    # torch's documented per-batch use, scheduler.step(epoch + i / iters), interleaved with step() (which goes on one
+    # from the epoch reached) and a jump back; it was refused with "step takes no epoch here"
+    iters = 4
+    epochs = [epoch + i / iters for epoch in range(3) for i in range(iters)] + [None, None, 26, None, 7.5, None,
+                                                                                  0, 4.99, None]
+    ours, theirs = _optimizers("sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _warm_restarts_with_epochs(torch.optim.lr_scheduler, theirs, epochs, save_at)
+    got = _warm_restarts_with_epochs(S, ours, epochs, save_at)
+    _assert_same(got, expected)
+    assert len(np.unique(np.round(got[:, 0], 12))) >= 10
+
+
+def test_warm_restarts_step_to_an_epoch_is_where_steps_get_to():
+    # step(epoch) at a restart of a growing period restarts there, as step() does; torch's float logarithm
+    # puts step(111) with T_0=1, T_mult=10 at the end of the period before (log(1000, 10) < 3), its lr eta_min
+    ours = _optimizers("sgd")[0]
+    stepped = S.CosineAnnealingWarmRestarts(ours, T_0=1, T_mult=10, eta_min=0.01)
+    for _ in range(111):
+        stepped.step()
+    jumped = S.CosineAnnealingWarmRestarts(_optimizers("sgd")[0], T_0=1, T_mult=10, eta_min=0.01)
+    jumped.step(111)
+    assert jumped.get_last_lr() == stepped.get_last_lr() == list(LRS)
+    assert jumped.last_epoch == stepped.last_epoch == 111
+
+
+@pytest.mark.parametrize("epoch", [-1, -0.5, math.nan, math.inf, "3", True])
+def test_warm_restarts_step_to_a_bad_epoch_is_refused_naming_it(epoch):
+    scheduler = S.CosineAnnealingWarmRestarts(_optimizers("sgd")[0], T_0=3)
+    with pytest.raises(ValueError, match=r"^CosineAnnealingWarmRestarts\.step: epoch must be a finite number >= 0, "
+                                         rf"got {re.escape(repr(epoch))}"):
+        scheduler.step(epoch)
+    assert scheduler.last_epoch == 0 and scheduler.get_last_lr() == list(LRS)
+
+
+def test_warm_restarts_t_cur_and_t_i_follow_step_as_torchs():
+    ours, theirs = _optimizers("adam")
+    mine = S.CosineAnnealingWarmRestarts(ours, T_0=2, T_mult=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torchs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(theirs, T_0=2, T_mult=3)
+        seen = [((mine.T_cur, mine.T_i), (torchs.T_cur, torchs.T_i))]
+        for _ in range(30):
+            ours.step()
+            theirs.step()
+            mine.step()
+            torchs.step()
+            seen.append(((mine.T_cur, mine.T_i), (torchs.T_cur, torchs.T_i)))
+    assert [m for m, _ in seen] == [t for _, t in seen]
+    assert {m[1] for m, _ in seen} == {2, 6, 18, 54}

@@ -51,9 +51,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         lr_k = eta_min + (lr_0 - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
 
     ``T_0`` is a positive integer, ``T_mult`` an integer >= 1, ``eta_min`` a finite number >= 0.
-    Only ``step()`` is offered (one more epoch, or batch: count ``T_0`` in the unit you step in);
-    PyTorch's deprecated ``step(epoch)`` with a fractional epoch is not, since no schedule here
-    takes an epoch argument. In a :class:`ChainedScheduler` it sets its own lr, as in PyTorch.
+    ``step()`` goes one more epoch (or batch: count ``T_0`` in the unit you step in); ``step(epoch)``, as
+    PyTorch's, puts the schedule at ``epoch``, a fractional one too (``scheduler.step(epoch + i / iters)``
+    after each of an epoch's ``iters`` batches), and a ``step()`` after it goes on one from there.
+    In a :class:`ChainedScheduler` it sets its own lr, as in PyTorch.
     """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
@@ -62,7 +63,60 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         check_positive_int("T_mult", T_mult, owner)
         check_non_negative_number("eta_min", eta_min, owner)
         self.T_0, self.T_mult, self.eta_min = int(T_0), int(T_mult), float(eta_min)
+        # [T_cur, T_i] once step(epoch) has placed the schedule (T_cur may be fractional then, so the lr no longer
+        # follows from last_epoch); None while every step has been step()
+        self._position = None
         super().__init__(optimizer, last_epoch)
+
+    def step(self, epoch=None):
+        """One more epoch (or batch); or, with ``epoch`` (a number >= 0, fractional too), to that epoch, as
+        PyTorch's. After a ``step(epoch)``, ``step()`` adds one to the epoch since the last restart, restarting
+        where it reaches the period, as PyTorch's (``step(2.5)`` then ``step()`` is at 3.5)."""
+        if epoch is None and self._position is None:
+            super().step()
+            return
+        if epoch is None:
+            t_cur, t_i = self._position
+            t_cur += 1
+            if t_cur >= t_i:
+                t_cur, t_i = t_cur % t_i, t_i * self.T_mult
+            self.last_epoch += 1
+        else:
+            check_number("epoch", epoch, f"{type(self).__name__}.step", lambda v: 0 <= v < math.inf,
+                         "a finite number >= 0")
+            t_cur, t_i = self._place(epoch)
+            self.last_epoch = math.floor(epoch)
+        self._step_count += 1
+        self._position = [t_cur, t_i]
+        cosine = (1 + math.cos(math.pi * t_cur / t_i)) / 2
+        self._set_lrs([self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs])
+
+    def _place(self, epoch):
+        """``[T_cur, T_i]`` at ``epoch`` (a real number), as PyTorch's ``step(epoch)`` computes them."""
+        if epoch < self.T_0:
+            return epoch, self.T_0
+        if self.T_mult == 1:
+            return epoch % self.T_0, self.T_0
+        # n, the periods completed, counted on the integer restart epochs: PyTorch's float logarithm
+        # int(log(epoch / T_0 * (T_mult - 1) + 1, T_mult)) falls one short at some restarts (log(1000, 10) < 3)
+        n = 0
+        while self.T_0 * (self.T_mult ** (n + 1) - 1) // (self.T_mult - 1) <= epoch:
+            n += 1
+        return epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1), self.T_0 * self.T_mult ** n
+
+    @property
+    def T_cur(self):
+        """Epochs since the last restart, as torch's attribute (fractional after a fractional ``step(epoch)``)."""
+        return self._position[0] if self._position is not None else self.period_at(self.last_epoch)[0]
+
+    @property
+    def T_i(self):
+        """The length of the current period, as torch's attribute."""
+        return self._position[1] if self._position is not None else self.period_at(self.last_epoch)[1]
+
+    def load_state_dict(self, state_dict):
+        self._position = None   # a state saved without one was stepped by step() alone
+        super().load_state_dict(state_dict)
 
     def _step_order_warnings(self):
         """None: PyTorch's CosineAnnealingWarmRestarts has a step of its own, without the step-order warning."""
