@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from minigrad import backend
-from minigrad.data.collate import _field, collate_samples, convert_sample, default_collate, default_convert
+from minigrad.data.collate import collate_samples, convert_sample, default_collate, default_convert
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
@@ -343,53 +343,27 @@ class DataLoader:
 
     def _decide(self, idx):
         """The first batch of a dataset that did not say how it is read (``batched=None``), and the mode for the
-        rest: per sample where an index array fails or does not give a batch of the samples' structure, batched
-        where it does; a ValueError where both reads succeed with the same structure but other values.
+        rest: per sample, as torch reads every map-style dataset, unless the first sample's ``dataset[i]`` fails
+        where an index array gives a batch (a dataset that answers index arrays only: that is its meaning).
 
-        A PyTorch-style ``__getitem__`` may answer an index array without error yet compute something else
-        for it (``(x - x.mean()) / x.std()`` normalising the batch, not each sample); the batch would be
-        wrong without a word. Read once per loader, so the cost is one batch of per-sample calls.
+        An index array is never tried first: a PyTorch-style ``__getitem__`` may answer one without error yet
+        compute something else for it (``(x - x.mean()) / x.std()`` normalising the batch, not each sample), and
+        one with random augmentation would draw for a probe that the per-sample read then draws again, so the
+        batches would differ from torch's ``ds[i]`` loop with the same seed.
         """
         indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
         try:
-            raw = self.dataset[idx]
-        except (TypeError, IndexError, KeyError):
-            self._fetch = "per_sample"
-            return self._read_per_sample(indices)
-        except Exception as error:  # a per-sample dataset choking on an array, or a real fault of the data
+            first = self.dataset[indices[0]]
+        except (TypeError, IndexError, KeyError, ValueError) as error:
             try:
-                batch = self._read_per_sample(indices)
-            except Exception:   # per sample too: the fault is the data's; raised as the batched read met it
-                if hasattr(error, "add_note"):
-                    error.add_note(f"DataLoader: this came from {type(self.dataset).__name__}[indices] with the "
-                                   "first batch's index array; if its __getitem__ takes one int, pass batched=False")
+                batch = self._checked_batch(self.dataset[idx], len(idx), decided=True)
+            except Exception:   # an index array fails too: the per-sample error is the one to see, as torch's
                 raise error from None
-            self._fetch = "per_sample"
+            self._fetch = "batched"
             return batch
-        try:
-            batch = self._checked_batch(raw, len(idx), decided=True)
-        except (TypeError, ValueError):   # not a batch: a per-sample dataset that let an index array through
-            self._fetch = "per_sample"
-            return self._read_per_sample(indices)
-        try:
-            samples = self._read_per_sample(indices)
-        except (TypeError, IndexError, KeyError, ValueError):
-            self._fetch = "batched"   # it answers index arrays only: the batched read is its meaning
-            return batch
-        ours, theirs = list(_leaves(batch)), list(_leaves(samples))
-        if [_kind(path, a) for path, a in ours] != [_kind(path, b) for path, b in theirs]:
-            self._fetch = "per_sample"   # another structure: the index array was read as something else
-            return samples
-        differs = next((_field(path) or "the batch" for (path, a), (_, b) in zip(ours, theirs)
-                        if not _same_field(a, b)), None)
-        if differs is not None:
-            name = type(self.dataset).__name__
-            raise ValueError(
-                f"DataLoader: {name}[indices] and {name}[i] one index at a time give different first batches "
-                f"({differs} differs); say how the dataset is read: batched=False if its __getitem__ takes one int "
-                "(PyTorch's datasets), batched=True if it answers a whole batch for an index array")
-        self._fetch = "batched"
-        return batch
+        self._fetch = "per_sample"
+        samples = [first] + [self.dataset[i] for i in indices[1:]]
+        return collate_samples(samples, indices, self._to_tensor)
 
     def _checked_batch(self, batch, n, decided=False):
         """A batched read (a tuple, list, namedtuple or dict of fields, or one bare field) checked to hold ``n``
@@ -505,7 +479,7 @@ def _fetch_mode(dataset, batched):
     """How to read batches: known at once, or None where the first batch decides (see ``batched``)."""
     if batched is not None:
         return "batched" if batched else "per_sample"
-    if isinstance(dataset, ArrayDataset):
+    if _reads_batches(dataset):   # minigrad's datasets, and Subsets, concatenations and stacks of them
         return "batched"
     if callable(getattr(dataset, "__getitems__", None)):
         return "getitems"
@@ -568,28 +542,6 @@ def _map_fields(tree, fn, top=True):
 def _is_words(values) -> bool:
     """A list of str/bytes: a batch field that stays a list."""
     return bool(values) and all(isinstance(v, (str, bytes)) for v in values)
-
-
-def _kind(path, field):
-    """A field's place and kind (a list of words or a Tensor), to compare two reads' structures."""
-    return path, isinstance(field, list)
-
-
-def _same_field(a, b) -> bool:
-    """Two reads of one batch field hold the same values (arrays: same shape and values, NaNs alike)."""
-    if isinstance(a, list) or isinstance(b, list):
-        return a == b
-    a, b = _on_host(a), _on_host(b)
-    return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc")
-
-
-def _on_host(field) -> np.ndarray:
-    """A batch field (array, Tensor or list) as a NumPy array, to compare two reads of one batch."""
-    import minigrad  # at call time: minigrad's package init may import this module
-
-    if isinstance(field, minigrad.Tensor):
-        field = field.data
-    return backend.to_numpy(field) if hasattr(field, "dtype") else np.asarray(field)
 
 
 def _length(field):
