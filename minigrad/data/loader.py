@@ -3,10 +3,9 @@
 Each epoch draws one permutation of ``range(len(dataset))`` from the loader's
 own seeded ``numpy.random.Generator`` and cuts it into batches. For minigrad's
 datasets a batch is one ``dataset[idx]`` call with an integer index array, never
-a Python loop over samples; a PyTorch-style dataset, whose ``ds[i]`` takes one
-int, is read one sample at a time (or through its ``__getitems__``) and the
-samples collated by ``default_collate`` (``batched``, below); an ``IterableDataset``
-is read in order. The generator state is exposed through
+a Python loop over samples; any other dataset is read as PyTorch reads it, one
+``ds[i]`` per sample (or through its ``__getitems__``), and the samples collated by
+``default_collate`` (``batched``, below); an ``IterableDataset`` is read in order. The generator state is exposed through
 ``state_dict`` / ``load_state_dict`` so that a run resumed at an epoch boundary
 reshuffles exactly as the uninterrupted run would have.
 """
@@ -66,14 +65,16 @@ class DataLoader:
             (a Python int), then the samples collated by ``default_collate``
             (``minigrad.data.collate``: arrays and Tensors stacked, Python ints
             int64, floats the default float dtype, dicts, tuples and lists field
-            by field). ``None`` (default): decided once, for the loader's life: a
-            dataset with ``__getitems__`` (PyTorch 2's batched protocol) gets one
-            call with the batch's list of ints and returns a list of samples,
-            collated as above; minigrad's own datasets are batched; any other
-            dataset is asked for the first batch with an index array and read per
-            sample if that call fails or does not return a batch of the samples'
-            structure; if it does, the first batch is read per sample too, and a
-            difference in values is a ValueError that asks for ``batched``.
+            by field). ``None`` (default): as torch reads it: a dataset with ``__getitems__`` (PyTorch 2's
+            batched protocol) gets one call with the batch's list of ints and returns a list of samples, collated
+            as above; minigrad's own datasets (``ArrayDataset`` and ``Subset``, ``ConcatDataset`` and
+            ``StackDataset`` made of them only) are batched; any other dataset is read per sample, and never
+            handed an index array, even one whose ``__getitem__`` would accept it: such a read may mean something
+            else (a batch-wide normalisation, one random augmentation drawn for the whole batch, or drawing from
+            the dataset's generator for a probe), so the batches are those of torch's ``ds[i]`` loop. Pass
+            ``batched=True`` for the fast path with a dataset of your own that answers a whole batch. Only a
+            dataset whose first ``ds[i]`` fails (``TypeError``, ``IndexError``, ``KeyError``, ``ValueError``)
+            while the index array gives a batch is batched; where both fail, the ``ds[i]`` error propagates.
 
     The arguments are torch's, in torch's order (``DataLoader(ds, 64, False, sampler)`` passes a sampler);
     minigrad's own, ``seed``, ``device`` and ``batched``, are keyword-only. ``shuffle=None`` is False.
