@@ -5,8 +5,8 @@ own seeded ``numpy.random.Generator`` and cuts it into batches. For minigrad's
 datasets a batch is one ``dataset[idx]`` call with an integer index array, never
 a Python loop over samples; any other dataset is read as PyTorch reads it, one
 ``ds[i]`` per sample (or through its ``__getitems__``), and the samples collated by
-``default_collate`` (``batched``, below); an ``IterableDataset`` is read in order. The generator state is exposed through
-``state_dict`` / ``load_state_dict`` so that a run resumed at an epoch boundary
+``default_collate`` (``batched``, below); an ``IterableDataset`` is read in order.
+The generator state is exposed through ``state_dict`` / ``load_state_dict`` so that a run resumed at an epoch boundary
 reshuffles exactly as the uninterrupted run would have.
 """
 from __future__ import annotations
