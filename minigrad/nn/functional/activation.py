@@ -196,8 +196,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 
 @in_place_option("threshold")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
-    """``x`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
-   """
+    """``value`` where ``x <= threshold``, else ``x`` (NaN stays NaN, as in PyTorch), one op. Derivative 0 where
+    ``x <= threshold``, else 1."""
     threshold_ = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
     input = input if isinstance(input, Tensor) else _tensor("threshold", input)
