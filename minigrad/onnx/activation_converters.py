@@ -82,5 +82,6 @@ def _shrink(g, call, x):
 @converts("Threshold")
 def _threshold(g, call, x):
     dtype = _dtype(call)
-    above = g.node("Greater", [x[0], g.scalar(call.params["threshold"], dtype, "threshold")])
-    return g.node("Where", [above, x[0], g.scalar(call.params["value"], dtype, "value")])
+    # "x <= threshold" as the op tests it, so that a NaN stays NaN
+    below = g.node("LessOrEqual", [x[0], g.scalar(call.params["threshold"], dtype, "threshold")])
+    return g.node("Where", [below, g.scalar(call.params["value"], dtype, "value"), x[0]])

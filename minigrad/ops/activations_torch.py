@@ -113,16 +113,19 @@ class Shrink(Function):
 
 
 class Threshold(Function):
-    """y = x where x > threshold, else value.   dL/dx = g where x > threshold, else 0."""
+    """y = value where x <= threshold, else x.   dL/dx = 0 where x <= threshold, else g.
+
+    Tested as "x <= threshold", PyTorch's test: a NaN is not replaced, stays NaN and passes its gradient on.
+    """
 
     def __init__(self, threshold, value):
         self.threshold, self.value = threshold, value
 
     def forward(self, x):
-        return get_array_module(x).where(x > self.threshold, x, x.dtype.type(self.value))
+        return get_array_module(x).where(x <= self.threshold, x.dtype.type(self.value), x)
 
     def backward(self, F, gy, x):
-        return F.select(x > self.threshold, gy)
+        return F.select(~(x <= self.threshold), gy)
 
 
 def logsigmoid(x):
@@ -156,6 +159,6 @@ def shrink(x, lambd=0.5, bias=0.0):
 
 
 def threshold(x, threshold, value):  # noqa: F811  (PyTorch's argument names)
-    """x where x > threshold, else value (integer input stays integer, as in PyTorch)."""
+    """value where x <= threshold, else x (NaN stays NaN; integer input stays integer, as in PyTorch)."""
     return Threshold.apply(as_tensor(x), threshold=threshold, value=value)
 

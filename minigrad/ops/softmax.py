@@ -102,7 +102,7 @@ def softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dty
     ``exp(x) / sum(exp(x))``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("softmax", axis, dim)
-    return Softmax.apply(_checked_input("softmax", _cast(input, dtype), axis, arg), axis=int(axis))
+    return Softmax.apply(_checked_input("softmax", _cast("softmax", input, dtype), axis, arg), axis=int(axis))
 
 
 def log_softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
@@ -110,9 +110,16 @@ def log_softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None,
     ``x - logsumexp(x)``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("log_softmax", axis, dim)
-    return LogSoftmax.apply(_checked_input("log_softmax", _cast(input, dtype), axis, arg), axis=int(axis))
+    x = _checked_input("log_softmax", _cast("log_softmax", input, dtype), axis, arg)
+    return LogSoftmax.apply(x, axis=int(axis))
 
 
-def _cast(x, dtype):
-    """``x`` in ``dtype`` (torch's ``dtype=`` of the softmaxes: the cast happens before the op); None keeps it."""
-    return x if dtype is None else astype(as_tensor(x), dtype)
+def _cast(name, x, dtype):
+    """``x`` in ``dtype`` (torch's ``dtype=`` of the softmaxes: the cast happens before the op); None keeps it.
+    An integer ``dtype`` is refused: the integer input would be taken back to float32 and ``dtype`` ignored."""
+    if dtype is None:
+        return x
+    y = astype(as_tensor(x), dtype)
+    if y.dtype.kind not in "fc":
+        raise TypeError(f"{name}: dtype must be a floating dtype, got {y.dtype}")
+    return y

@@ -40,3 +40,12 @@ def test_activation_exports_and_agrees(tmp_path, name, opset, dtype):
         expected = fn(mg.Tensor(x[:n])).numpy()
         assert got.dtype == expected.dtype and got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-5)
+
+
+def test_exported_threshold_keeps_nan(tmp_path):
+    # exported as Where(Greater(x, threshold), x, value), a NaN became value; the op keeps it, as PyTorch's
+    x = np.array([[np.nan, -1.0, 0.3, 2.0]], dtype=np.float32)
+    path = tmp_path / "m.onnx"
+    export(lambda t: F.threshold(t, 0.3, -2.0), mg.Tensor(x), path, opset=17)
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    np.testing.assert_array_equal(got, [[np.nan, -2.0, -2.0, 2.0]])

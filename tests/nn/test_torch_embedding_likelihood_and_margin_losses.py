@@ -351,3 +351,36 @@ def test_margin_losses_still_refuse_zero_classes(name):
         with pytest.raises(ValueError, match=rf"^{name}: expected a \(C,\) or \(N, C\) input with C > 0, "
                                              rf"got shape \({shape[0]},{' ' + str(shape[1]) if len(shape) > 1 else ''}\)$"):
             getattr(F, name)(mg.zeros(*shape), mg.tensor(target))
+
+
+
+def _f32(*shape):
+    return mg.tensor(_r(*shape), dtype="float32")
+
+
+def _f64(*shape):
+    return mg.tensor(_r(*shape), dtype="float64")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # these used to fail inside the first op that mixed the two ("sub: operands have different floating dtypes")
+    (lambda: F.gaussian_nll_loss(_f32(3, 4), _f64(3, 4), mg.tensor(np.ones((3, 4)), dtype="float32")), TypeError,
+     "gaussian_nll_loss: target dtype float64 differs from input dtype float32"),
+    (lambda: F.gaussian_nll_loss(_f32(3, 4), _f32(3, 4), mg.tensor(np.ones((3, 4)), dtype="float64")), TypeError,
+     "gaussian_nll_loss: var dtype float64 differs from input dtype float32"),
+    (lambda: F.gaussian_nll_loss(_f32(3, 4), _f32(3, 4), mg.tensor(np.ones((3, 4), dtype=np.int64))), TypeError,
+     r"gaussian_nll_loss: var must be floating point, got dtype int64 \(shape \(3, 4\)\)"),
+    (lambda: F.poisson_nll_loss(_f32(3, 4), _f64(3, 4), full=True), TypeError,
+     "poisson_nll_loss: target dtype float64 differs from input dtype float32"),
+    (lambda: F.cosine_embedding_loss(_f32(3, 4), _f64(3, 4), np.ones(3)), TypeError,
+     "cosine_embedding_loss: input2 dtype float64 differs from input1 dtype float32"),
+    (lambda: F.triplet_margin_loss(_f32(3, 4), _f32(3, 4), _f64(3, 4)), TypeError,
+     "triplet_margin_loss: negative dtype float64 differs from anchor dtype float32"),
+    (lambda: F.triplet_margin_with_distance_loss(_f32(3, 4), _f64(3, 4), _f32(3, 4)), TypeError,
+     "triplet_margin_with_distance_loss: positive dtype float64 differs from anchor dtype float32"),
+    (lambda: F.multilabel_soft_margin_loss(_f32(3, 4), mg.tensor(np.ones((3, 4)), dtype="float64")), TypeError,
+     "multilabel_soft_margin_loss: target dtype float64 differs from input dtype float32"),
+])
+def test_mixed_or_integer_dtypes_are_refused_naming_the_argument(call, error, message):
+    with pytest.raises(error, match=f"^{message}$"):
+        call()

@@ -269,3 +269,17 @@ def test_shrink_keeps_nan_as_torch(name):
     xt = torch.tensor(x, requires_grad=True)
     getattr(TF, name)(xt, 0.5).sum().backward()
     np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())   # [1, 1, 0, 1]: outside [-lambd, lambd]
+
+
+def test_threshold_keeps_nan_as_torch():
+    # threshold(nan) was ``value`` with gradient 0: "x > threshold" is False for NaN; PyTorch tests "x <= threshold"
+    x = np.array([np.nan, -2.0, 1.0, 2.0])
+    y = F.threshold(mg.tensor(x, dtype="float64"), 1.0, -5.0).numpy()
+    np.testing.assert_array_equal(y, [np.nan, -5.0, -5.0, 2.0])
+    np.testing.assert_array_equal(y, TF.threshold(torch.tensor(x), 1.0, -5.0).numpy())
+    xm = mg.tensor(x, dtype="float64", requires_grad=True)
+    nn.Threshold(1.0, -5.0)(xm).sum().backward()
+    xt = torch.tensor(x, requires_grad=True)
+    TF.threshold(xt, 1.0, -5.0).sum().backward()
+    np.testing.assert_array_equal(xm.grad.numpy(), [1.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())

@@ -296,13 +296,22 @@ def test_soft_margin_loss_stays_finite_where_torch_overflows():
     (lambda: nn.MarginRankingLoss(margin="1"), "MarginRankingLoss: margin must be a finite number, got '1'"),
     (lambda: nn.SoftMarginLoss(reduction="avg"), "SoftMarginLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: F.margin_ranking_loss(mg.randn(3), mg.randn(3), mg.randn(2)),
-     "margin_ranking_loss: input has shape (3,) but target has shape (2,); they must match"),
+     "margin_ranking_loss: input1 has shape (3,) but target has shape (2,); they must match"),
+    # input2's mismatches were reported as the target's
+    (lambda: F.margin_ranking_loss(mg.randn(3), mg.randn(2), mg.randn(3)),
+     "margin_ranking_loss: input1 has shape (3,) but input2 has shape (2,); they must match"),
     (lambda: F.soft_margin_loss(mg.randn(3, 1), mg.randn(3)),
      "soft_margin_loss: input has shape (3, 1) but target has shape (3,); they must match"),
 ])
 def test_margin_loss_errors(call, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         call()
+
+
+def test_margin_ranking_loss_names_input2_in_a_dtype_mismatch():
+    x = mg.randn(3)
+    with pytest.raises(TypeError, match="^margin_ranking_loss: input2 dtype float64 differs from input1 dtype float32$"):
+        F.margin_ranking_loss(x, x.astype("float64"), mg.ones(3))
 
 
 def test_yes_no_options_are_one_check_at_both_levels():

@@ -512,6 +512,16 @@ def test_softmax_family_takes_torchs_dtype(name):
         np.testing.assert_allclose(method.numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_family_refuses_an_integer_dtype(name):
+    # dtype="int64" was cast to and then taken back to float32: a float32 result, the dtype silently ignored
+    x = mg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        getattr(torch.nn.functional, name)(torch.tensor([1.0, 2.0, 3.0]), dim=0, dtype=torch.int64)
+    with pytest.raises(TypeError, match=f"^{name}: dtype must be a floating dtype, got int64$"):
+        getattr(nn.functional, name)(x, dim=0, dtype="int64")
+
 @pytest.mark.parametrize("shape, torch_dim", [((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
 def test_softmax_without_an_axis_asks_from_three_dims_on(shape, torch_dim):
     # PyTorch's implicit dim is the last axis below 3 dims (checked above) and not from 3 on: no guess there.

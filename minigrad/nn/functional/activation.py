@@ -146,6 +146,8 @@ def softmin(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:  # 
     input = _tensor("softmin", input)
     if dtype is not None:   # torch casts before the op
         input = input.astype(dtype)
+        if input.dtype.kind != "f":   # else softmax would take it back to float32, ignoring dtype
+            raise TypeError(f"softmin: dtype must be a floating dtype, got {input.dtype}")
     if dim is None and input.ndim >= 3:
         raise TypeError(f"softmin: give the axis for an input of {input.ndim} dims (shape {tuple(input.shape)}): PyTorch's "
                         f"implicit dim would be {0 if input.ndim == 3 else 1}, not the last axis; write dim=")
@@ -196,8 +198,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 
 @in_place_option("threshold")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
-    """``x`` where ``x > threshold``, else ``value``, one op. Derivative 1 where ``x > threshold``, else 0.
-   """
+    """``value`` where ``x <= threshold``, else ``x`` (NaN stays NaN, as in PyTorch), one op. Derivative 0 where
+    ``x <= threshold``, else 1."""
     threshold_ = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
     input = input if isinstance(input, Tensor) else _tensor("threshold", input)

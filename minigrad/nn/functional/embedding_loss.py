@@ -10,7 +10,7 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import flag, norm_order, number, positive_number
 from minigrad.nn.functional.distance import pairwise_distance
-from minigrad.nn.functional.loss import _as_target, _check_reduction, _reduce
+from minigrad.nn.functional.loss import _as_target, _check_float_dtype, _check_reduction, _reduce
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
 
 COSINE_EPSILON = 1e-12   # PyTorch's: added to each squared norm, so that a zero vector gives cos = 0, not NaN
@@ -37,6 +37,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
     _check_reduction(name, reduction)
     margin = number(name, "margin", margin)
     x1, x2 = _input(name, "input1", input1), _input(name, "input2", input2)
+    _check_float_dtype(name, x1, "input2", x2, "input1")
     target = _as_target(x1, target)
     if target.ndim not in (0, 1):
         raise ValueError(f"{name}: target must be 0-D or 1-D (multi-target not supported), got shape "
@@ -115,6 +116,8 @@ def _triplet(name, anchor, positive, negative, distance, margin, swap, reduction
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise ValueError(f"{name}: anchor, positive and negative must have the same number of dimensions, got "
                          f"anchor {anchor.ndim}-D, positive {positive.ndim}-D and negative {negative.ndim}-D")
+    _check_float_dtype(name, anchor, "positive", positive, "anchor")
+    _check_float_dtype(name, anchor, "negative", negative, "anchor")
     d_pos = distance(anchor, positive)
     d_neg = distance(anchor, negative)
     if swap:

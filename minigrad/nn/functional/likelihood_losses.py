@@ -10,7 +10,7 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import flag, number
 from minigrad.nn.functional.distance import ForwardClampMin
-from minigrad.nn.functional.loss import _as_target, _check_reduction, _reduce
+from minigrad.nn.functional.loss import _as_target, _check_float_dtype, _check_reduction, _reduce
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -33,12 +33,16 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     full = flag(name, "full", full)
     eps = number(name, "eps", eps)
     target = _as_target(input, target)
+    _check_float_dtype(name, input, "target", target)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         if var < 0:
             raise ValueError(f"{name}: var has a negative entry ({var})")
         var = Tensor(input._xp().full(input.shape, var, dtype=input.dtype))
     else:
         var = _as_target(input, var)
+        if var.dtype.kind != "f":   # PyTorch refuses it too (its in-place clamp cannot store eps)
+            raise TypeError(f"{name}: var must be floating point, got dtype {var.dtype} (shape {tuple(var.shape)})")
+        _check_float_dtype(name, input, "var", var)
         if bool((var.data < 0).any()):
             raise ValueError(f"{name}: var has negative entries")
     if tuple(var.shape) != tuple(input.shape):
@@ -72,6 +76,7 @@ def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool =
     log_input, full = flag(name, "log_input", log_input), flag(name, "full", full)
     eps = number(name, "eps", eps)
     target = _as_target(input, target)
+    _check_float_dtype(name, input, "target", target)
     if log_input:
         loss = ops.exp(input) - target * input
     else:

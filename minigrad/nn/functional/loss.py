@@ -416,16 +416,23 @@ def _picked_rows(log_probs, safe, row_scale):
     return -(ops.where(Tensor(pick != 0), log_probs, 0.0) * Tensor(pick)).sum(axis=1)
 
 
-def _check_like(name, x, target):
+def _check_like(name, x, target, what="target", base="input"):
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+        raise TypeError(f"{name}: {base} must be a Tensor, got {type(x).__name__}")
     if tuple(x.shape) != tuple(target.shape):
         # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
         raise ValueError(
-            f"{name}: input has shape {tuple(x.shape)} but target has shape {tuple(target.shape)}; they must match"
+            f"{name}: {base} has shape {tuple(x.shape)} but {what} has shape {tuple(target.shape)}; they must match"
         )
     if target.dtype != x.dtype:
-        raise TypeError(f"{name}: target dtype {target.dtype} differs from input dtype {x.dtype}")
+        raise TypeError(f"{name}: {what} dtype {target.dtype} differs from {base} dtype {x.dtype}")
+
+
+def _check_float_dtype(name, x, what, other, base="input"):
+    """A floating ``other`` in another dtype than ``x`` is refused up front, naming both arguments, rather than by
+    the first op that mixes them (minigrad does not promote silently)."""
+    if other.dtype != x.dtype and other.dtype.kind == "f":
+        raise TypeError(f"{name}: {what} dtype {other.dtype} differs from {base} dtype {x.dtype}")
 
 
 def _as_target(x, target):

@@ -39,6 +39,6 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 
     margin = number(name, "margin", margin)
     input2 = _as_target(input1, input2)
     target = _as_target(input1, target)
-    _check_like(name, input1, input2)
-    _check_like(name, input1, target)
+    _check_like(name, input1, input2, "input2", "input1")
+    _check_like(name, input1, target, "target", "input1")
     return _reduce(ops.clamp(-target * (input1 - input2) + margin, min=0.0), reduction)

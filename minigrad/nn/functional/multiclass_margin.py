@@ -14,7 +14,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device, to_numpy
 from minigrad.nn.arguments import number
 from minigrad.nn.functional.activation import logsigmoid
-from minigrad.nn.functional.loss import _as_target, _check_reduction, _reduce
+from minigrad.nn.functional.loss import _as_target, _check_float_dtype, _check_reduction, _reduce
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
 
 
@@ -147,6 +147,7 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight=None, size_average
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"{name}: input has shape {tuple(input.shape)} but target has shape {tuple(target.shape)}; "
                          "they must match")
+    _check_float_dtype(name, input, "target", target)
     loss = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input))
     if weight is not None:
         weight = _as_target(input, weight)
