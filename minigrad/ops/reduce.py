@@ -123,10 +123,13 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        m = x.max(axis=self.axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: keep exp from making NaN
-        s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
-        y = xp.log(s) + m
+        if x.size == 0:    # max has no value over nothing; the sum of no exps is 0 and its log -inf
+            y = xp.full(x.sum(axis=self.axis, keepdims=True).shape, -np.inf, dtype=x.dtype)
+        else:
+            m = x.max(axis=self.axis, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: keep exp from making NaN
+            s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
+            y = xp.log(s) + m
         if not self.keepdims:
             y = y.squeeze() if self.axis is None else y.squeeze(axis=self.axis)
         return y.astype(x.dtype, copy=False)
@@ -195,9 +198,9 @@ def open_grid(index, axis, shape):
 def _reduction(cls, name, x, axis, keepdims):
     x = as_tensor(x)
     axes = normalize_axis(name, axis, x.ndim, x.shape)
-    # max, min and logsumexp have no value over nothing; over a non-empty axis of an empty tensor
-    # the result is just empty, as in NumPy and PyTorch.
-    if cls in (Max, Min, LogSumExp) and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+    # max and min have no value over nothing (logsumexp has: log 0 = -inf, as torch's); over a
+    # non-empty axis of an empty tensor the result is just empty, as in NumPy and PyTorch.
+    if cls in (Max, Min) and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
         raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     return cls.apply(x, axis=axes, keepdims=bool(keepdims))
 
