@@ -282,6 +282,9 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
         scalar_q, qs = True, xp.asarray([float(q)])
     if bool(((qs < 0) | (qs > 1)).any()) or bool(xp.isnan(qs).any()):
         raise ValueError(f"{name}: q values must be in the range [0, 1], got q={q!r}")
+    # The ranks q * (n - 1) are computed in the input's dtype, as torch's: in float64 a float32 q = 1/3
+    # of 4 values gave rank 1.00000003, so 'higher' picked the third value instead of the second.
+    qs = qs.astype(x.dtype)
     if dim is None:
         if x.size == 0:
             raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
@@ -293,7 +296,7 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
     nans = _nan_count(y.data, axis)
     qs = qs.reshape((-1,) + (1,) * (y.ndim - 1 - axis))           # along the axis, one entry per q
     if skip_nan:
-        rank = qs * xp.maximum(n - nans - 1, 0)
+        rank = qs * xp.maximum(n - nans - 1, 0).astype(qs.dtype)
     else:   # a slice holding NaN gives NaN: point at its last entry, a NaN
         rank = xp.where(nans > 0, n - 1, qs * (n - 1))
     below, above = xp.floor(rank), xp.ceil(rank)

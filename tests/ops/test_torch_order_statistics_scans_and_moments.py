@@ -246,6 +246,21 @@ def test_quantile_keeps_float32():
     assert x.quantile(mg.tensor([0.2, 0.4]), None).dtype == np.float32
 
 
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_float32_quantile_ranks_are_computed_in_float32_as_torch(interpolation):
+    # float32 q = 1/3 of 4 values: rank 1/3 * 3 is 1 in float32 (torch) but 1.00000003 in float64,
+    # which made 'higher' give 2 and 'midpoint' 1.5 instead of 1; likewise 1/6 of 4 non-NaN values.
+    qs = [1 / 3, 2 / 3, 1 / 6]
+    ours = mg.quantile(mg.arange(4.0), mg.tensor(qs), interpolation=interpolation)
+    theirs = torch.quantile(torch.arange(4.0), torch.tensor(qs), interpolation=interpolation)
+    assert ours.dtype == np.float32 and ours.tolist() == theirs.tolist()
+    assert ours.tolist()[:2] == [1.0, 2.0]
+    x = [1.0, 2.0, 3.0, 4.0, math.nan]
+    ours = mg.nanquantile(mg.tensor(x), mg.tensor(qs), interpolation=interpolation)
+    theirs = torch.nanquantile(torch.tensor(x), torch.tensor(qs), interpolation=interpolation)
+    assert ours.dtype == np.float32 and ours.tolist() == theirs.tolist()
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: x.quantile(1.5), ValueError, r"^quantile: q values must be in the range \[0, 1\], got q=1\.5$"),
     (lambda x: x.quantile(mg.tensor([0.5, -0.1], dtype="float64")), ValueError, r"^quantile: q values must be in"),
