@@ -129,7 +129,8 @@ class LogSumExp(Function):
             m = x.max(axis=self.axis, keepdims=True)
             m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: keep exp from making NaN
             s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
-            y = xp.log(s) + m
+            with np.errstate(divide="ignore"):    # an all -inf slice sums to 0: its log -inf is the answer
+                y = xp.log(s) + m
         if not self.keepdims:
             y = y.squeeze() if self.axis is None else y.squeeze(axis=self.axis)
         return y.astype(x.dtype, copy=False)
@@ -137,7 +138,8 @@ class LogSumExp(Function):
     def backward(self, F, gy, x):
         y = expand_reduced(F.output(self), x.shape, self.axis, self.keepdims)
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
-        return g * F.exp(x - y)
+        with np.errstate(invalid="ignore"):       # -inf - -inf: an all -inf slice has NaN gradients, as torch's
+            return g * F.exp(x - y)
 
 
 class Std(Function):

@@ -149,6 +149,17 @@ def test_logsumexp_over_an_empty_axis_is_minus_infinity_as_torch(dtype):
     assert x.grad.shape == (0, 3) and x.grad.dtype == dtype
 
 
+def test_logsumexp_of_an_all_minus_infinity_slice_is_silent_minus_infinity_with_nan_gradient():
+    # As torch: value -inf, gradient NaN; NumPy's "divide by zero in log" and "invalid value" warnings leaked.
+    x = mg.tensor([[-np.inf, -np.inf], [0.0, -np.inf]], dtype="float64", requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = mg.logsumexp(x, axis=1)
+        y.sum().backward()
+    assert y.tolist() == [-np.inf, 0.0]
+    assert np.isnan(x.grad.numpy()[0]).all() and x.grad.numpy()[1].tolist() == [1.0, 0.0]
+
+
 @pytest.mark.filterwarnings("ignore:divide by zero")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_large_relu_and_clip_also_block_infinite_gradients_exactly(device, dtype):
