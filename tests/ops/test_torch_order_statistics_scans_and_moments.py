@@ -192,6 +192,21 @@ def test_order_statistics_of_0d_and_integer_tensors_as_torch():
         np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
 
 
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_median_of_an_empty_float_tensor_is_nan_as_torch(name):
+    # It raised "cannot reduce an empty tensor"; torch.median(torch.zeros(0)) is nan with an empty gradient.
+    for dtype in ("float32", "float64"):
+        x = mg.zeros(0, 3, dtype=dtype, requires_grad=True)
+        y = getattr(mg, name)(x)
+        assert y.shape == () and y.dtype == dtype and math.isnan(y.item())
+        assert math.isnan(getattr(torch, name)(torch.zeros(0, 3)).item())
+        y.backward()
+        assert x.grad.shape == (0, 3) and x.grad.dtype == dtype
+    # torch returns an arbitrary integer for an empty integer tensor; there is no NaN to give
+    with pytest.raises(ValueError, match=rf"^{name}: cannot reduce an empty tensor of shape \(0,\) and dtype int64$"):
+        getattr(mg, name)(mg.tensor(np.zeros(0, dtype=np.int64)))
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: x.kthvalue(0), ValueError, r"^kthvalue: k=0 is out of range for dim -1 of size 5 in a tensor of "
                                           r"shape \(3, 4, 5\) \(expected 1 <= k <= 5\)$"),
