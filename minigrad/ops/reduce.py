@@ -158,6 +158,7 @@ class Std(Function):
         if x.dtype == np.float16:   # the squared deviations summed overflow float16 (past 65504): float32 inside,
             return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernel
         d = x - x.mean(axis=self.axis, keepdims=True)
+        d -= d.mean(axis=self.axis, keepdims=True)   # centred twice, as var (there: why)
         scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
         return get_array_module(x).sqrt((d * d).sum(axis=self.axis, keepdims=self.keepdims) * scale)
 
@@ -167,6 +168,7 @@ class Std(Function):
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
         nonzero = y != 0  # a constant mask; dividing by 1 instead of 0 keeps every order finite there
         d = x - F.sum(x, axis=self.axis, keepdims=True) * (1.0 / n)
+        d = d - F.sum(d, axis=self.axis, keepdims=True) * (1.0 / n)   # as in forward
         return F.select(nonzero, g / F.where(nonzero, y, 1.0)) * d * (1.0 / (n - self.correction))
 
 
@@ -409,6 +411,10 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     if x.dtype == np.float16:   # as Std: float16 squared deviations summed overflow; float32 inside, as torch
         return astype(var(astype(x, np.float32), axis=axes, keepdims=keepdims, ddof=c), np.float16)
     d = x - mean(x, axes, keepdims=True)
+    # Centre twice: the first mean is rounded to the input's precision (float32 1e6 + noise: off by ~0.03,
+    # which adds its square to the variance); the deviations' own mean is that error, and small enough to
+    # remove exactly. torch accumulates in double and has no such bias.
+    d = d - mean(d, axes, keepdims=True)
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 

@@ -500,6 +500,23 @@ def test_float32_stays_float32():
     assert x.grad.dtype == np.float32 and np.all(np.isfinite(x.grad.numpy()))
 
 
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_float32_var_and_std_of_values_far_from_zero_have_no_mean_rounding_bias(name):
+    # The float32 mean of 1e6 + N(0, 1) is off by ~0.03 (an ulp of 1e6 is 0.0625); its square added
+    # ~1e-3 to the variance (std 0.98267 for 0.98223). torch accumulates in double and agrees with float64.
+    a = (1e6 + np.random.default_rng(2).standard_normal((4, 1000))).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    y = getattr(mg, name)(x, dim=1, correction=1)
+    ref = torch.tensor(a.astype(np.float64), requires_grad=True)
+    ry = getattr(torch, name)(ref, 1)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.numpy(), ry.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.numpy(), getattr(torch, name)(torch.tensor(a), 1).numpy(), rtol=1e-6)
+    y.sum().backward()
+    ry.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-9)
+
+
 @pytest.mark.parametrize("correction", [np.int64(1), np.float64(1.0), np.float64(0.5)], ids=repr)
 def test_std_with_a_numpy_scalar_correction_stays_float32_as_torch(correction):
     # A NumPy scalar is not weak in NumPy 2's promotion: 1 / (n - np.int64(1)) is a float64 scalar, and a
