@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck
 from torch_agreement import backward_both as _backward_both, pair, same
 
 RNG = np.random.default_rng(2026)
@@ -515,6 +516,9 @@ def test_float32_var_and_std_of_values_far_from_zero_have_no_mean_rounding_bias(
     y.sum().backward()
     ry.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-9)
+    small = mg.tensor(np.random.default_rng(3).standard_normal((3, 4)), dtype="float64", requires_grad=True)
+    for fn in (lambda t: getattr(mg, name)(t, dim=1, correction=1), lambda t: getattr(mg, name)(t, axis=None, ddof=0)):
+        assert gradcheck(fn, (small,)) and gradgradcheck(fn, (small,))
 
 
 @pytest.mark.parametrize("correction", [np.int64(1), np.float64(1.0), np.float64(0.5)], ids=repr)
