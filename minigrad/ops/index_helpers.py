@@ -180,7 +180,7 @@ def _linspace_edges(xp, lo, hi, bins, dtype):
 def histogram(x, bins=NOT_GIVEN, *, range=None, weight=None, density=False):  # noqa: A002 (torch's name)
     """``torch.histogram``: (hist, bin_edges) of a floating x, named as torch's. ``bins`` is a count (equal bins
     over ``range``, by default the data's smallest to largest value, widened by 0.5 each way when they are
-    equal) or a 1-D tensor of increasing edges. Each bin holds [left, right), the last also its right edge;
+    equal, [0, 1] for no data) or a 1-D tensor of increasing edges. Each bin holds [left, right), the last also its right edge;
     values outside are not counted. ``weight`` (x's shape) adds weights instead of ones; ``density`` divides by
     the total and the bin widths. hist is in x's dtype. No gradient.
 
@@ -208,7 +208,8 @@ def histogram(x, bins=NOT_GIVEN, *, range=None, weight=None, density=False):  # 
             raise ValueError(f"histogram: bins must be a positive int or a tensor of edges, got bins={bins!r}")
         count = int(bins)
         if range is None:
-            lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
+            # No data: [0, 1], as torch's and NumPy's (not the +-0.5 widening of a single value)
+            lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)
         else:
             if len(range) != 2 or not all(is_real(v) for v in range):
                 raise TypeError(f"histogram: range must be (min, max), got range={range!r}")

@@ -116,7 +116,10 @@ def _median(name, result, x, dim, keepdim, skip_nan):
     keepdim = check_flag(name, "keepdim", keepdim)
     if dim is None:
         if x.size == 0:
-            raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
+            if x.dtype.kind != "f":   # torch returns an arbitrary integer here; an integer has no NaN to say "none"
+                raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape} and dtype {x.dtype}")
+            # the median of nothing is NaN, as torch's (like mean's)
+            return MedianOfAll.apply(x, value=get_array_module(x.data).full((), np.nan, dtype=x.dtype))
         flat = reshape(x, (-1,))
         value = _median_along(name, flat.detach(), 0, False, skip_nan, ())[0]
         return MedianOfAll.apply(x, value=value.data)
@@ -168,8 +171,8 @@ class MedianOfAll(Function):
 def median(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The median, as ``torch.median``: the lower of the two middle entries for an even count.
 
-    Without ``dim``: a 0-d tensor. With ``dim``: a named tuple ``(values, indices)``. A slice holding
-    NaN has median NaN (index: its first NaN). With ``dim`` the gradient goes to the entry picked; among equal
+    Without ``dim``: a 0-d tensor (NaN for an empty floating tensor, as torch's). With ``dim``: a named tuple
+    ``(values, indices)``. A slice holding NaN has median NaN (index: its first NaN). With ``dim`` the gradient goes to the entry picked; among equal
     entries the one picked is the first in a stable sort (torch leaves the choice unspecified). Without ``dim``
     it is shared evenly by the entries equal to the median, as torch's (``MedianOfAll``). NumPy's ``axis=`` is
     refused: NumPy's median averages the two middle values.
@@ -282,6 +285,9 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
         scalar_q, qs = True, xp.asarray([float(q)])
     if bool(((qs < 0) | (qs > 1)).any()) or bool(xp.isnan(qs).any()):
         raise ValueError(f"{name}: q values must be in the range [0, 1], got q={q!r}")
+    # The ranks q * (n - 1) are computed in the input's dtype, as torch's: in float64 a float32 q = 1/3
+    # of 4 values gave rank 1.00000003, so 'higher' picked the third value instead of the second.
+    qs = qs.astype(x.dtype)
     if dim is None:
         if x.size == 0:
             raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
@@ -293,7 +299,7 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
     nans = _nan_count(y.data, axis)
     qs = qs.reshape((-1,) + (1,) * (y.ndim - 1 - axis))           # along the axis, one entry per q
     if skip_nan:
-        rank = qs * xp.maximum(n - nans - 1, 0)
+        rank = qs * xp.maximum(n - nans - 1, 0).astype(qs.dtype)
     else:   # a slice holding NaN gives NaN: point at its last entry, a NaN
         rank = xp.where(nans > 0, n - 1, qs * (n - 1))
     below, above = xp.floor(rank), xp.ceil(rank)

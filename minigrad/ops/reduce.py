@@ -123,10 +123,14 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        m = x.max(axis=self.axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: keep exp from making NaN
-        s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
-        y = xp.log(s) + m
+        if x.size == 0:    # max has no value over nothing; the sum of no exps is 0 and its log -inf
+            y = xp.full(x.sum(axis=self.axis, keepdims=True).shape, -np.inf, dtype=x.dtype)
+        else:
+            m = x.max(axis=self.axis, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: keep exp from making NaN
+            s = xp.exp(x - m).sum(axis=self.axis, keepdims=True)
+            with np.errstate(divide="ignore"):    # an all -inf slice sums to 0: its log -inf is the answer
+                y = xp.log(s) + m
         if not self.keepdims:
             y = y.squeeze() if self.axis is None else y.squeeze(axis=self.axis)
         return y.astype(x.dtype, copy=False)
@@ -134,7 +138,8 @@ class LogSumExp(Function):
     def backward(self, F, gy, x):
         y = expand_reduced(F.output(self), x.shape, self.axis, self.keepdims)
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
-        return g * F.exp(x - y)
+        with np.errstate(invalid="ignore"):       # -inf - -inf: an all -inf slice has NaN gradients, as torch's
+            return g * F.exp(x - y)
 
 
 class Std(Function):
@@ -153,6 +158,7 @@ class Std(Function):
         if x.dtype == np.float16:   # the squared deviations summed overflow float16 (past 65504): float32 inside,
             return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernel
         d = x - x.mean(axis=self.axis, keepdims=True)
+        d -= d.mean(axis=self.axis, keepdims=True)   # centred twice, as var (there: why)
         scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
         return get_array_module(x).sqrt((d * d).sum(axis=self.axis, keepdims=self.keepdims) * scale)
 
@@ -162,6 +168,7 @@ class Std(Function):
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
         nonzero = y != 0  # a constant mask; dividing by 1 instead of 0 keeps every order finite there
         d = x - F.sum(x, axis=self.axis, keepdims=True) * (1.0 / n)
+        d = d - F.sum(d, axis=self.axis, keepdims=True) * (1.0 / n)   # as in forward
         return F.select(nonzero, g / F.where(nonzero, y, 1.0)) * d * (1.0 / (n - self.correction))
 
 
@@ -195,9 +202,9 @@ def open_grid(index, axis, shape):
 def _reduction(cls, name, x, axis, keepdims):
     x = as_tensor(x)
     axes = normalize_axis(name, axis, x.ndim, x.shape)
-    # max, min and logsumexp have no value over nothing; over a non-empty axis of an empty tensor
-    # the result is just empty, as in NumPy and PyTorch.
-    if cls in (Max, Min, LogSumExp) and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+    # max and min have no value over nothing (logsumexp has: log 0 = -inf, as torch's); over a
+    # non-empty axis of an empty tensor the result is just empty, as in NumPy and PyTorch.
+    if cls in (Max, Min) and any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
         raise ValueError(f"{name}: cannot reduce over an empty axis of a tensor of shape {x.shape}")
     return cls.apply(x, axis=axes, keepdims=bool(keepdims))
 
@@ -404,6 +411,10 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     if x.dtype == np.float16:   # as Std: float16 squared deviations summed overflow; float32 inside, as torch
         return astype(var(astype(x, np.float32), axis=axes, keepdims=keepdims, ddof=c), np.float16)
     d = x - mean(x, axes, keepdims=True)
+    # Centre twice: the first mean is rounded to the input's precision (float32 1e6 + noise: off by ~0.03,
+    # which adds its square to the variance); the deviations' own mean is that error, and small enough to
+    # remove exactly. torch accumulates in double and has no such bias.
+    d = d - mean(d, axes, keepdims=True)
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 

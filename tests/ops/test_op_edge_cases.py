@@ -135,10 +135,29 @@ def test_argmax_over_several_axes_is_a_clear_error():
         mg.argmax(mg.ones(2, 3), axis=(0, 1))
 
 
-def test_logsumexp_over_an_empty_axis_names_the_op_and_shape():
-    with pytest.raises(ValueError, match=r"logsumexp: .*empty.*\(0, 3\)"):
-        mg.logsumexp(mg.zeros(0, 3), axis=0)
-    assert mg.logsumexp(mg.zeros(0, 3), axis=1).shape == (0,)   # nothing reduced over an empty axis: fine
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logsumexp_over_an_empty_axis_is_minus_infinity_as_torch(dtype):
+    # log of an empty sum is log 0 = -inf (torch.logsumexp(torch.zeros(0, 3), 0) is [-inf, -inf, -inf]);
+    # it raised "cannot reduce over an empty axis" as max does.
+    x = mg.zeros(0, 3, dtype=dtype, requires_grad=True)
+    y = mg.logsumexp(x, axis=0)
+    assert y.dtype == dtype and y.shape == (3,) and np.all(np.isneginf(y.numpy()))
+    assert mg.logsumexp(x, axis=(0, 1)).shape == () and mg.logsumexp(x, axis=(0, 1)).item() == -np.inf
+    assert mg.logsumexp(x, axis=0, keepdims=True).shape == (1, 3)
+    assert mg.logsumexp(x, axis=1).shape == (0,)   # nothing reduced over an empty axis: empty
+    y.sum().backward()
+    assert x.grad.shape == (0, 3) and x.grad.dtype == dtype
+
+
+def test_logsumexp_of_an_all_minus_infinity_slice_is_silent_minus_infinity_with_nan_gradient():
+    # As torch: value -inf, gradient NaN; NumPy's "divide by zero in log" and "invalid value" warnings leaked.
+    x = mg.tensor([[-np.inf, -np.inf], [0.0, -np.inf]], dtype="float64", requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = mg.logsumexp(x, axis=1)
+        y.sum().backward()
+    assert y.tolist() == [-np.inf, 0.0]
+    assert np.isnan(x.grad.numpy()[0]).all() and x.grad.numpy()[1].tolist() == [1.0, 0.0]
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero")

@@ -339,6 +339,16 @@ def test_histogram_float32_edges_and_constant_data_match_torch():
     same(ours.hist, theirs.hist)
 
 
+def test_histogram_of_no_data_spans_zero_to_one_as_torch():
+    # It widened the (0, 0) "range" of no data by 0.5 each way: edges [-0.5, 0, 0.5] for torch's [0, 0.5, 1].
+    for dtype, tdtype in (("float32", torch.float32), ("float64", torch.float64)):
+        ours, theirs = mg.histogram(mg.zeros(0, dtype=dtype), 2), torch.histogram(torch.zeros(0, dtype=tdtype), 2)
+        assert ours.bin_edges.dtype == dtype and ours.bin_edges.tolist() == theirs.bin_edges.tolist() == [0, 0.5, 1]
+        assert ours.hist.dtype == dtype and ours.hist.tolist() == theirs.hist.tolist() == [0.0, 0.0]
+    ours = mg.histogram(mg.zeros(0), 2, range=(3.0, 3.0))   # an explicit empty range still widens, as torch
+    assert ours.bin_edges.tolist() == torch.histogram(torch.zeros(0), 2, range=(3.0, 3.0)).bin_edges.tolist()
+
+
 def test_histogram_asks_for_bins_and_refuses_integers():
     x = T(np.ones(3))
     with pytest.raises(TypeError, match="NumPy's histogram\\(x\\) uses 10 bins, PyTorch's 100"):

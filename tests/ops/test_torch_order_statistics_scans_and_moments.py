@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import minigrad as mg
+from minigrad.autograd import gradcheck, gradgradcheck
 from torch_agreement import backward_both as _backward_both, pair, same
 
 RNG = np.random.default_rng(2026)
@@ -192,6 +193,21 @@ def test_order_statistics_of_0d_and_integer_tensors_as_torch():
         np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
 
 
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_median_of_an_empty_float_tensor_is_nan_as_torch(name):
+    # It raised "cannot reduce an empty tensor"; torch.median(torch.zeros(0)) is nan with an empty gradient.
+    for dtype in ("float32", "float64"):
+        x = mg.zeros(0, 3, dtype=dtype, requires_grad=True)
+        y = getattr(mg, name)(x)
+        assert y.shape == () and y.dtype == dtype and math.isnan(y.item())
+        assert math.isnan(getattr(torch, name)(torch.zeros(0, 3)).item())
+        y.backward()
+        assert x.grad.shape == (0, 3) and x.grad.dtype == dtype
+    # torch returns an arbitrary integer for an empty integer tensor; there is no NaN to give
+    with pytest.raises(ValueError, match=rf"^{name}: cannot reduce an empty tensor of shape \(0,\) and dtype int64$"):
+        getattr(mg, name)(mg.tensor(np.zeros(0, dtype=np.int64)))
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: x.kthvalue(0), ValueError, r"^kthvalue: k=0 is out of range for dim -1 of size 5 in a tensor of "
                                           r"shape \(3, 4, 5\) \(expected 1 <= k <= 5\)$"),
@@ -244,6 +260,21 @@ def test_quantile_keeps_float32():
     x = mg.tensor(X.astype(np.float32))
     assert x.quantile(0.3, 1).dtype == np.float32
     assert x.quantile(mg.tensor([0.2, 0.4]), None).dtype == np.float32
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_float32_quantile_ranks_are_computed_in_float32_as_torch(interpolation):
+    # float32 q = 1/3 of 4 values: rank 1/3 * 3 is 1 in float32 (torch) but 1.00000003 in float64,
+    # which made 'higher' give 2 and 'midpoint' 1.5 instead of 1; likewise 1/6 of 4 non-NaN values.
+    qs = [1 / 3, 2 / 3, 1 / 6]
+    ours = mg.quantile(mg.arange(4.0), mg.tensor(qs), interpolation=interpolation)
+    theirs = torch.quantile(torch.arange(4.0), torch.tensor(qs), interpolation=interpolation)
+    assert ours.dtype == np.float32 and ours.tolist() == theirs.tolist()
+    assert ours.tolist()[:2] == [1.0, 2.0]
+    x = [1.0, 2.0, 3.0, 4.0, math.nan]
+    ours = mg.nanquantile(mg.tensor(x), mg.tensor(qs), interpolation=interpolation)
+    theirs = torch.nanquantile(torch.tensor(x), torch.tensor(qs), interpolation=interpolation)
+    assert ours.dtype == np.float32 and ours.tolist() == theirs.tolist()
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -468,6 +499,26 @@ def test_float32_stays_float32():
         assert out.dtype == np.float32
     sum(o.sum() for o in outs).backward()
     assert x.grad.dtype == np.float32 and np.all(np.isfinite(x.grad.numpy()))
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_float32_var_and_std_of_values_far_from_zero_have_no_mean_rounding_bias(name):
+    # The float32 mean of 1e6 + N(0, 1) is off by ~0.03 (an ulp of 1e6 is 0.0625); its square added
+    # ~1e-3 to the variance (std 0.98267 for 0.98223). torch accumulates in double and agrees with float64.
+    a = (1e6 + np.random.default_rng(2).standard_normal((4, 1000))).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    y = getattr(mg, name)(x, dim=1, correction=1)
+    ref = torch.tensor(a.astype(np.float64), requires_grad=True)
+    ry = getattr(torch, name)(ref, 1)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.numpy(), ry.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.numpy(), getattr(torch, name)(torch.tensor(a), 1).numpy(), rtol=1e-6)
+    y.sum().backward()
+    ry.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-9)
+    small = mg.tensor(np.random.default_rng(3).standard_normal((3, 4)), dtype="float64", requires_grad=True)
+    for fn in (lambda t: getattr(mg, name)(t, dim=1, correction=1), lambda t: getattr(mg, name)(t, axis=None, ddof=0)):
+        assert gradcheck(fn, (small,)) and gradgradcheck(fn, (small,))
 
 
 @pytest.mark.parametrize("correction", [np.int64(1), np.float64(1.0), np.float64(0.5)], ids=repr)
