@@ -41,8 +41,13 @@ def check_fits(op_name, value, dtype):
     (it does not wrap a fill value). Anything else passes: NumPy casts a float into an integer dtype as torch does.
     """
     dtype = np.dtype(dtype)
-    if dtype.kind in "iu" and is_integer(value):
+    if dtype.kind in "iu" and is_integer(value) and not holds(dtype, value):
         info = np.iinfo(dtype)
-        if not info.min <= int(value) <= info.max:
-            raise OverflowError(f"{op_name}: the value {int(value)} is out of range for dtype {dtype} "
-                                f"({info.min} to {info.max})")
+        raise OverflowError(f"{op_name}: the value {int(value)} is out of range for dtype {dtype} "
+                            f"({info.min} to {info.max})")
+
+
+def holds(dtype, value) -> bool:
+    """Whether the integer ``dtype`` holds the integer ``value`` (a Python or NumPy integer, or a 0-d array) exactly."""
+    info, v = np.iinfo(dtype), int(value)
+    return info.min <= v <= info.max

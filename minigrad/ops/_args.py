@@ -7,7 +7,7 @@ from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.scalars import is_integer
+from minigrad.scalars import holds, is_integer
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -57,9 +57,9 @@ def operands(op_name, a, b, *, elementwise=True):
         # (uint8 image - tensor(1) stays uint8). Only a value the dtype holds is cast: torch wraps one it does
         # not hold (tensor(-1) into uint8) only where the op computes in integers, while its division,
         # atan2, copysign, ... read the true value, which this cannot tell apart; NumPy's wider dtype keeps it.
-        if a.ndim == 0 and _holds(db, a.data):
+        if a.ndim == 0 and holds(db, a.data):
             a = Tensor(a.data.astype(db))
-        elif b.ndim == 0 and _holds(da, b.data):
+        elif b.ndim == 0 and holds(da, b.data):
             b = Tensor(b.data.astype(da))
     return a, b
 
@@ -71,12 +71,6 @@ def _refuse_out_of_range(op_name, a, b):
         f"{tuple(tensor.shape)} it meets ({np.iinfo(tensor.dtype).min} to {np.iinfo(tensor.dtype).max}); torch would "
         "wrap it into that dtype, minigrad does not guess: cast the tensor to a wider dtype first "
         "(.astype('int64')) or give a number in range") from None
-
-
-def _holds(dtype, value):
-    """Whether the integer ``dtype`` holds the 0-d integer array ``value`` exactly."""
-    info, v = np.iinfo(dtype), int(value)
-    return info.min <= v <= info.max
 
 
 def _refuse_sparse(op_name, a, b):
