@@ -54,9 +54,15 @@ def type_name(value) -> str:
 
 def check_path(name, path, action) -> None:
     """Refuse, naming the function, a ``path`` that is neither a path nor a file object (os.fspath's own
-    "expected str, bytes or os.PathLike object, not NoneType" named neither)."""
+    "expected str, bytes or os.PathLike object, not NoneType" named neither), and a file object open in text mode."""
+    if hasattr(path, action):
+        mode = getattr(path, "mode", "b")
+        if isinstance(mode, str) and "b" not in mode:
+            raise TypeError(f"{name}: the file object must be open in binary mode "
+                            f"({'wb' if action == 'write' else 'rb'!r}), got mode {mode!r}")
+        return
     names = (str, os.PathLike) if action == "write" else (str, bytes, os.PathLike)   # pathlib takes no bytes
-    if not hasattr(path, action) and not isinstance(path, names):
+    if not isinstance(path, names):
         raise TypeError(f"{name}: path must be a str, a path-like object or a binary file object open for "
                         f"{'writing' if action == 'write' else 'reading'}, got {type_name(path)}")
 
@@ -173,8 +179,6 @@ def save(obj, path) -> None:
     arrays[_MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
 
     if hasattr(path, "write"):
-        if isinstance(getattr(path, "mode", "b"), str) and "b" not in getattr(path, "mode", "b"):
-            raise TypeError(f"save: the file object must be open in binary mode ('wb'), got mode {path.mode!r}")
         np.savez(path, **arrays)
         return
     with atomic_file(path, suffix=".npz") as f:
@@ -245,9 +249,7 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
     if hasattr(path, "read"):
         # A binary file object open for reading (torch.load's ``f``): one checkpoint read from its position, left
         # open and positioned after it.
-        if isinstance(getattr(path, "mode", "b"), str) and "b" not in getattr(path, "mode", "b"):
-            raise TypeError(f"load: the file object must be open in binary mode ('rb'), got mode {path.mode!r}")
-        start, raw = _tell(path), path.read()
+        start, raw = tell(path), path.read()
         # Only the first archive: zipfile reads the last end record in the bytes, so of two checkpoints saved one
         # after the other into one file, the first load returned the second. The position is left after it.
         end = _archive_end(raw)
@@ -286,7 +288,7 @@ def load(path, map_location="cpu", *, weights_only=None, mmap=None):
         ) from err
 
 
-def _tell(file):
+def tell(file):
     """The file object's position, or None where it cannot seek back (a pipe, a socket)."""
     try:
         return file.tell() if file.seekable() else None

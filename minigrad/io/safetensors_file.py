@@ -18,7 +18,7 @@ import numpy as np
 from minigrad.atomic import atomic_file
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import is_array, normalize_device, to_device, to_numpy
-from minigrad.serialization import check_path, refuse_uninitialized, type_name
+from minigrad.serialization import check_path, refuse_uninitialized, tell, type_name
 
 LAYOUTS = ("minigrad", "torch")
 LAYOUT_KEY = "minigrad.layout"
@@ -112,17 +112,10 @@ def save_safetensors(model_or_state_dict, path, layout: str = "minigrad", metada
         header.setdefault("format", "pt")  # what PyTorch tooling (transformers) looks for
     data = _safetensors_numpy().save(arrays, metadata=header)
     if hasattr(path, "write"):   # a file object (as minigrad.save takes): written at its position, not atomically
-        _check_binary(path, "save_safetensors", "wb")
         path.write(data)
         return
     with atomic_file(path, suffix=".safetensors") as f:
         f.write(data)
-
-
-def _check_binary(file, name, mode):
-    given = getattr(file, "mode", "b")
-    if isinstance(given, str) and "b" not in given:
-        raise TypeError(f"{name}: the file object must be open in binary mode ({mode!r}), got mode {given!r}")
 
 
 def _name(path) -> str:
@@ -141,14 +134,6 @@ def _read_header(path: str, data: bytes) -> dict:
     if not isinstance(header, dict):
         raise ValueError("the header is not a JSON object")
     return header
-
-
-def _tell(file):
-    """The file object's position, or None where it cannot seek back (a pipe, a socket)."""
-    try:
-        return file.tell() if file.seekable() else None
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 def _file_end(data: bytes, header: dict) -> int:
@@ -183,22 +168,21 @@ def read_safetensors(path) -> tuple[dict, dict]:
     if it is not a valid one."""
     check_path("load_safetensors", path, "read")
     source = path
-    if hasattr(source, "read"):   # a binary file object open for reading: one file read from its position, left open
-        _check_binary(source, "load_safetensors", "rb")
-    elif not os.path.exists(os.fspath(source)):
+    is_file = hasattr(source, "read")   # a binary file object open for reading: one file read from its position, left open
+    if not is_file and not os.path.exists(os.fspath(source)):
         raise FileNotFoundError(f"load_safetensors: no file at {os.fspath(source)!r}")
     path = _name(source)
     st = _safetensors_numpy()
     from safetensors import SafetensorError as st_error  # its own class, not a ValueError
 
     try:
-        if hasattr(source, "read"):
-            start, data = _tell(source), source.read()
+        if is_file:
+            start, data = tell(source), source.read()
         else:
             with open(path, "rb") as f:
                 data = f.read()
         header = _read_header(path, data)
-        if hasattr(source, "read"):   # one file's bytes (the header says how many), as minigrad.load reads one
+        if is_file:   # one file's bytes (the header says how many), as minigrad.load reads one
             end = _file_end(data, header)
             if end < len(data) and start is not None:
                 data = data[:end]

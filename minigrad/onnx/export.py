@@ -306,7 +306,7 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     opset = value
     if not callable(model):
         raise TypeError(f"onnx.export: model must be a Layer or a callable, got {type(model).__name__}")
-    _check_path(path)
+    check_path("onnx.export", path, "write")
     inputs, structure = _as_inputs(example_input)
     arguments = lambda flat: _rebuild(iter(flat), structure)   # noqa: E731  (the model's arguments, nested)
     in_names = _names(input_names, len(inputs), "input", "input_names")
@@ -332,16 +332,6 @@ def export(model, example_input, path, opset: int = 17, input_names=None, output
     with atomic_file(os.fspath(path), suffix=".onnx") as f:
         f.write(proto.SerializeToString())
     return proto
-
-
-def _check_path(path):
-    """Refuse, before the model runs, a ``path`` that is neither a path nor a binary file object."""
-    if hasattr(path, "write"):
-        mode = getattr(path, "mode", "b")
-        if isinstance(mode, str) and "b" not in mode:
-            raise TypeError(f"onnx.export: the file object must be open in binary mode ('wb'), got mode {mode!r}")
-    else:
-        check_path("onnx.export", path, "write")
 
 
 def _trace_twice(model, inputs, names, batch_axes, arguments=tuple):
