@@ -99,9 +99,7 @@ class DataLoader:
                 f"got {type(dataset).__name__}"
             )
         _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
-        if collate_fn is not None and not callable(collate_fn):
-            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
-        self._collate_fn = collate_fn   # the given one; None reads each batch minigrad's way (see collate_fn)
+        self.collate_fn = collate_fn   # the given one, checked; None reads each batch minigrad's way (see collate_fn)
         self.num_workers = int(num_workers)
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:

@@ -84,25 +84,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         else:
             check_number("epoch", epoch, f"{type(self).__name__}.step", lambda v: 0 <= v < math.inf,
                          "a finite number >= 0")
-            t_cur, t_i = self._place(epoch)
+            # the restarts counted on whole epochs: PyTorch's float logarithm, int(log(epoch / T_0 * (T_mult - 1)
+            # + 1, T_mult)), falls one period short at some of them (log(1000, 10) < 3)
+            t_cur, t_i = self.period_at(epoch)
             self.last_epoch = math.floor(epoch)
         self._step_count += 1
         self._position = [t_cur, t_i]
-        cosine = (1 + math.cos(math.pi * t_cur / t_i)) / 2
-        self._set_lrs([self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs])
-
-    def _place(self, epoch):
-        """``[T_cur, T_i]`` at ``epoch`` (a real number), as PyTorch's ``step(epoch)`` computes them."""
-        if epoch < self.T_0:
-            return epoch, self.T_0
-        if self.T_mult == 1:
-            return epoch % self.T_0, self.T_0
-        # n, the periods completed, counted on the integer restart epochs: PyTorch's float logarithm
-        # int(log(epoch / T_0 * (T_mult - 1) + 1, T_mult)) falls one short at some restarts (log(1000, 10) < 3)
-        n = 0
-        while self.T_0 * (self.T_mult ** (n + 1) - 1) // (self.T_mult - 1) <= epoch:
-            n += 1
-        return epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1), self.T_0 * self.T_mult ** n
+        self._set_lrs(self._lrs(t_cur, t_i))
 
     @property
     def T_cur(self):
@@ -124,7 +112,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return 0
 
     def period_at(self, epoch):
-        """``(T_cur, T_i)`` at ``epoch``: epochs since the last restart, and the current period's length."""
+        """``(T_cur, T_i)`` at ``epoch``: epochs since the last restart, and the current period's length (a
+        fractional ``epoch`` gives a fractional ``T_cur``: subtracting whole periods from it is exact)."""
         if self.T_mult == 1:
             return epoch % self.T_0, self.T_0
         t_cur, t_i = epoch, self.T_0
@@ -133,7 +122,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return t_cur, t_i
 
     def lr_at(self, epoch):
-        t_cur, t_i = self.period_at(epoch)
+        return self._lrs(*self.period_at(epoch))
+
+    def _lrs(self, t_cur, t_i):
         cosine = (1 + math.cos(math.pi * t_cur / t_i)) / 2  # c = (1 + cos(pi T_cur / T_i)) / 2
         # lr_k = eta_min + (lr_0 - eta_min) c
         return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
