@@ -19,15 +19,14 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, lu_factor as _getrf, to_numpy
 from minigrad.ops._args import as_floating, check_flag, operands
 from minigrad.ops.diagonal import diagonal as _diagonal
+from minigrad.ops.index_helpers import vander as _vander
 from minigrad.ops.linalg_decompositions import QR, SVD, Cholesky, svdvals
 from minigrad.ops.linalg_inverse import inv, pinv, solve
 from minigrad.ops.linalg_norms import matrix_norm, matrix_rank
 from minigrad.ops.linalg_triangular import mT
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.selection import where
-from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.cumulative import cumprod
-from minigrad.ops.shape import concat, reshape, reshape_if_needed
+from minigrad.ops.shape import reshape, reshape_if_needed
 from minigrad.ops.views import movedim
 from minigrad.scalars import is_integer
 
@@ -279,10 +278,7 @@ def vander(x, *, N=None):  # noqa: N803 (torch's name)
     n = int(n)
     if x.ndim == 0:
         x = reshape(x, (1,))
-    if x.dtype.kind in "iu" and x.dtype != np.int64:
-        x = Tensor(x.data.astype(np.int64))
-    ones = Tensor(get_array_module(x.data).ones(x.shape + (1,), dtype=x.dtype))
-    return concat([ones, cumprod(broadcast_to(reshape(x, x.shape + (1,)), x.shape + (n - 1,)), -1)], -1)
+    return reshape(_vander(reshape(x, (-1,)), n, increasing=True), x.shape + (n,))   # minigrad.vander's, per row
 
 
 def vecdot(x, y, *, dim=-1):

@@ -14,14 +14,12 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating, check_dims, check_flag
-from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.norm import norm as _vector_p_norm, widened
 from minigrad.ops.order_statistics import amax, amin
 from minigrad.ops.linalg_decompositions import svdvals
 from minigrad.ops.linalg_inverse import _tolerances, lower_symmetric
 from minigrad.ops.reduce import sum as _sum
-from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape, reshape_if_needed, transpose_if_needed
 from minigrad.scalars import is_integer, is_real
 
