@@ -113,7 +113,20 @@ class _ConvNd(Layer):
         return text + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """What Conv1d, Conv2d and Conv3d share: the forward through ``_op``, their functional form."""
+
+    def forward(self, x):
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(self, input, weight, bias):   # noqa: A002
+        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
+        its weight calls it from forward), padding_mode included."""
+        x, padding = self._input(input)
+        return self._op(x, weight, bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) sequences: ``y = conv1d(x, weight) + bias``, (N, C_out, Lo).
 
     ``weight`` has PyTorch's layout (out_channels, in_channels // groups, k), ``bias`` (out_channels,);
@@ -126,6 +139,7 @@ class Conv1d(_ConvNd):
     """
 
     _sizes = staticmethod(int_single)
+    _op = staticmethod(conv1d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
@@ -133,17 +147,8 @@ class Conv1d(_ConvNd):
                          padding_mode, lambda k: (out_channels, in_channels // groups, *k),
                          lambda k: in_channels // groups * k[0], dtype, device)
 
-    def forward(self, x):
-        return self._conv_forward(x, self.weight, self.bias)
 
-    def _conv_forward(self, input, weight, bias):   # noqa: A002
-        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
-        its weight calls it from forward), padding_mode included."""
-        x, padding = self._input(input)
-        return conv1d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
-
-
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) images: ``y = conv2d(x, weight) + bias``, (N, C_out, Ho, Wo).
 
     ``weight`` has PyTorch's layout (out_channels, in_channels // groups, kh, kw), ``bias`` (out_channels,);
@@ -153,23 +158,16 @@ class Conv2d(_ConvNd):
     Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (and Wo alike).
     """
 
+    _op = staticmethod(conv2d)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, lambda k: (out_channels, in_channels // groups, *k),
                          lambda k: in_channels // groups * k[0] * k[1], dtype, device)
 
-    def forward(self, x):
-        return self._conv_forward(x, self.weight, self.bias)
 
-    def _conv_forward(self, input, weight, bias):   # noqa: A002
-        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
-        its weight calls it from forward), padding_mode included."""
-        x, padding = self._input(input)
-        return conv2d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
-
-
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-D convolution over (N, C_in, D, H, W) volumes: ``y = conv3d(x, weight) + bias``, (N, C_out, Do, Ho, Wo).
 
     ``weight`` has PyTorch's layout (out_channels, in_channels // groups, kd, kh, kw), ``bias`` (out_channels,);
@@ -181,21 +179,13 @@ class Conv3d(_ConvNd):
     """
 
     _sizes = staticmethod(int_triple)
+    _op = staticmethod(conv3d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__("Conv3d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, lambda k: (out_channels, in_channels // groups, *k),
                          lambda k: in_channels // groups * math.prod(k), dtype, device)
-
-    def forward(self, x):
-        return self._conv_forward(x, self.weight, self.bias)
-
-    def _conv_forward(self, input, weight, bias):   # noqa: A002
-        """torch's hook: this layer's convolution with another weight and bias (a subclass that standardises
-        its weight calls it from forward), padding_mode included."""
-        x, padding = self._input(input)
-        return conv3d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
