@@ -119,7 +119,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if lengths.max() > T:
         raise ValueError(f"pack_padded_sequence: a length of {int(lengths.max())} is longer than the input's "
                          f"{T} time steps (input shape {tuple(input.shape)})")
-    sorted_indices = unsorted_indices = None
+    sorted_indices = None   # PackedSequence derives unsorted_indices from it
     if enforce_sorted:
         if np.any(np.diff(lengths) > 0):
             raise RuntimeError(f"pack_padded_sequence: lengths must be sorted in decreasing order when "
@@ -129,11 +129,11 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         order = np.argsort(-lengths, kind="stable")
         lengths = lengths[order]
         time_major = time_major[:, order]
-        sorted_indices, unsorted_indices = _index(order), _index(np.argsort(order))
+        sorted_indices = _index(order)
     t_idx, b_idx = _valid_cells(lengths)
     rows = ops.reshape(time_major, (T * B,) + tuple(time_major.shape[2:]))
     batch_sizes = _index((np.arange(int(lengths[0]))[:, None] < lengths[None, :]).sum(1))
-    return PackedSequence(rows[t_idx * B + b_idx], batch_sizes, sorted_indices, unsorted_indices)
+    return PackedSequence(rows[t_idx * B + b_idx], batch_sizes, sorted_indices)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
