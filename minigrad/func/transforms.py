@@ -88,6 +88,9 @@ def _own(leaves):
 
 @contextmanager
 def _running(leaves):
+    """While the transform's function runs: ``leaves`` are the transform's own (``_own``), and outer leaves are told
+    from them."""
+    _own(leaves)
     _RUNNING.append({id(x) for x in leaves})
     try:
         yield
@@ -167,7 +170,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(outer, args, kwargs):
         nums, single = _argnums(argnums, len(args), "grad_and_value")
         new_args, parts, recorded = _prepare(args, nums, "grad_and_value")
-        leaves = _own([t for fresh, _ in parts for t in fresh])
+        leaves = [t for fresh, _ in parts for t in fresh]
         with _running(leaves):
             output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value")
         if not isinstance(output, Tensor):
@@ -210,7 +213,7 @@ def vjp(func, *primals, has_aux=False):
     nums, outer = tuple(range(len(primals))), is_grad_enabled()
     with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         new_args, parts, recorded = _prepare(primals, nums, "vjp")
-        leaves = _own([t for fresh, _ in parts for t in fresh])
+        leaves = [t for fresh, _ in parts for t in fresh]
         with _running(leaves):
             output, aux = _split_aux(func(*new_args), has_aux, "vjp")
     outs, _ = flatten(output, "the function's output", "vjp")
@@ -276,7 +279,7 @@ def _linearized(func, primals, has_aux, caller):
     outer = is_grad_enabled()
     with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a view of a primal requiring grad
-        fresh = _own([x for x in xs if x.creator is None])
+        fresh = [x for x in xs if x.creator is None]
         with _running(fresh):
             output, aux = _split_aux(func(*rebuild_primals(xs)), has_aux, caller)
         outs, rebuild = flatten(output, "the function's output", caller)
@@ -376,7 +379,7 @@ def _jacobian(func, argnums, has_aux, strategy, caller):
         # functional.jacobian's steps, with create_graph decided once the output is known: a function closing
         # over a tensor that requires grad gives a Jacobian that stays differentiable in it (torch.func's)
         xs, _ = _functional._prepare_inputs(tuple(flat), recorded, caller)
-        fresh = _own([x for x in xs if x.creator is None])   # the others are views of arguments requiring grad
+        fresh = [x for x in xs if x.creator is None]   # the others are views of arguments requiring grad
         with _running(fresh):
             outs, _ = _functional._call(on_flat, xs, caller)
         recorded = outer and (recorded or _reaches_outer(outs, fresh))
