@@ -244,13 +244,19 @@ def apply(cls, *args, **kwargs):
     return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]
 
 
+@functools.lru_cache(maxsize=256)   # a class with setup_context binds on every apply: inspect it once (16 us a call)
+def _forward_signature(cls, without_ctx):
+    signature = inspect.signature(cls.forward)
+    if not without_ctx:   # forward(ctx, ...): ctx is not the caller's to give
+        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+    return signature
+
+
 def _bind(cls, without_ctx, args, kwargs):
     """``args`` and ``kwargs`` as torch hands them to ``forward``: every argument that can be given by position is,
     defaults filled in (``Scale.apply(x, k=3.0)`` is ``Scale.apply(x, 3.0)``), so a Tensor passed by keyword gets a
     gradient and ``backward`` returns one per argument; keyword-only ones stay keywords."""
-    signature = inspect.signature(cls.forward)
-    if not without_ctx:   # forward(ctx, ...): ctx is not the caller's to give
-        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+    signature = _forward_signature(cls, without_ctx)
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
