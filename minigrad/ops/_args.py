@@ -271,6 +271,10 @@ def require_floating(op_name, *tensors):
 
 
 def float16_accumulator(x):
-    """The dtype a running sum or product of ``x`` accumulates in: float32 for float16, as torch's (a float16
-    running sum of ones stops at 2048), else None (``x``'s own)."""
-    return np.float32 if x.dtype == np.float16 else None
+    """The dtype a running sum or product of ``x`` accumulates in, as torch's: float32 for float16 (a float16
+    running sum of ones stops at 2048), and float64 for float32 on the CPU (torch's CPU scans accumulate in
+    double, so a long float32 cumsum has no drift and is the float64 one rounded once; its CUDA scans keep float32),
+    else None (``x``'s own)."""
+    if x.dtype == np.float16:
+        return np.float32
+    return np.float64 if x.dtype == np.float32 and get_array_module(x) is np else None

@@ -582,3 +582,18 @@ def test_aminmax_still_refuses_to_reduce_nothing():
         mg.zeros(0, 4).aminmax()
     with pytest.raises(ValueError, match=r"aminmax.*\(3, 0\)"):
         mg.zeros(3, 0).aminmax(dim=1)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_long_float32_scans_accumulate_in_float64_as_torchs_cpu_scans(name):
+    # float32 running sums drifted by about 10 over a million entries; torch's CPU scans round once at the end.
+    data = (RNG.random(1_000_000) * 2e-3 + (0.0 if name == "cumsum" else 1.0 - 1e-3)).astype(np.float32)
+    ours, theirs = getattr(mg.tensor(data), name)(0), getattr(torch.from_numpy(data), name)(0)
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    x = mg.tensor(data, requires_grad=True)
+    tx = torch.from_numpy(data).requires_grad_()
+    getattr(x, name)(0).sum().backward()
+    getattr(tx, name)(0).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
