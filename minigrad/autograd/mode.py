@@ -11,11 +11,14 @@ import inspect
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph", "writes", "inference")
+    __slots__ = ("grad_enabled", "anomaly", "backward_records_graph", "writes", "inference", "inference_grad")
 
     def __init__(self):
-        self.grad_enabled = True
+        self.grad_enabled = True   # whether ops record: what every op reads
         self.inference = False
+        # Inside inference_mode, grad-mode switches set this instead of grad_enabled: torch's is_grad_enabled()
+        # then reports them, but inference mode wins and nothing records.
+        self.inference_grad = False
         self.anomaly = False
         self.backward_records_graph = False
         self.writes = 0  # in-place writes (Tensor.__setitem__) so far: graph nodes remember the count
@@ -31,12 +34,13 @@ class _Switch:
     value = True
 
     def __enter__(self):
-        self._previous = getattr(STATE, self.field)
-        setattr(STATE, self.field, self.value)
+        self._field = self.field
+        self._previous = getattr(STATE, self._field)
+        setattr(STATE, self._field, self.value)
         return self
 
     def __exit__(self, *exc):
-        setattr(STATE, self.field, self._previous)
+        setattr(STATE, self._field, self._previous)
         return False
 
     def _fresh(self):
@@ -95,7 +99,15 @@ class _BareSwitch(_Switch):
                             f"parentheses), got {args[0]!r}")
 
 
-class no_grad(_BareSwitch):
+class _GradMode:
+    """Grad-mode switches: inside ``inference_mode`` they change only the mode ``is_grad_enabled`` reports."""
+
+    @property
+    def field(self):
+        return "inference_grad" if STATE.inference else "grad_enabled"
+
+
+class no_grad(_GradMode, _BareSwitch):
     """Run without recording a graph: results of ops never require grad.
 
     Use it for evaluation and for parameter updates::
@@ -104,13 +116,14 @@ class no_grad(_BareSwitch):
             logits = model(x)
     """
 
-    field, value = "grad_enabled", False
+    value = False
 
 
-class enable_grad(_BareSwitch):
-    """Turn graph recording back on inside a ``no_grad`` block."""
+class enable_grad(_GradMode, _BareSwitch):
+    """Turn graph recording back on inside a ``no_grad`` block. Inside ``inference_mode`` nothing records still,
+    as in torch (``is_grad_enabled()`` says True there, as torch's does); ``inference_mode(False)`` records."""
 
-    field, value = "grad_enabled", True
+    value = True
 
 
 class detect_anomaly(_Switch):
@@ -142,8 +155,9 @@ class record_backward_graph(_Switch):
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (outside ``no_grad``)."""
-    return STATE.grad_enabled
+    """True when ops record the graph (outside ``no_grad``), and torch's grad mode inside ``inference_mode``
+    (set by ``enable_grad`` there, which records nothing)."""
+    return STATE.grad_enabled or (STATE.inference and STATE.inference_grad)
 
 
 def is_anomaly_enabled() -> bool:
@@ -159,8 +173,9 @@ class _SetAtOnce(_Switch):
         if not isinstance(mode, bool):
             raise TypeError(f"{type(self).__name__}(): mode must be a bool, got {type(mode).__name__} {mode!r}")
         self.value = mode
-        self._previous = getattr(STATE, self.field)
-        setattr(STATE, self.field, mode)
+        self._field = self.field
+        self._previous = getattr(STATE, self._field)
+        setattr(STATE, self._field, mode)
 
     def __enter__(self):   # already set by the constructor, as PyTorch does
         return self
@@ -169,14 +184,13 @@ class _SetAtOnce(_Switch):
         return type(self)(self.value)
 
     def __call__(self, fn):
-        setattr(STATE, self.field, self._previous)   # decorating changes nothing until the function runs
+        setattr(STATE, self._field, self._previous)   # decorating changes nothing until the function runs
         return super().__call__(fn)
 
 
-class set_grad_enabled(_SetAtOnce):
-    """Turn graph recording on or off (``torch.set_grad_enabled``); see ``_SetAtOnce``."""
-
-    field = "grad_enabled"
+class set_grad_enabled(_GradMode, _SetAtOnce):
+    """Turn graph recording on or off (``torch.set_grad_enabled``); see ``_SetAtOnce``. Inside ``inference_mode``
+    it sets only the reported mode, as ``enable_grad``."""
 
 
 class inference_mode(_BareSwitch):
@@ -184,7 +198,8 @@ class inference_mode(_BareSwitch):
     turns recording back on. A context manager or a decorator (``@inference_mode`` or ``@inference_mode()``).
 
     minigrad makes no "inference tensors": results are ordinary tensors without a graph, as under ``no_grad``,
-    and may later be used in recorded ops (PyTorch refuses an inference tensor there).
+    and may later be used in recorded ops (PyTorch refuses an inference tensor there). ``enable_grad`` and
+    ``set_grad_enabled(True)`` inside it record nothing, as torch's.
     """
 
     def __init__(self, mode=True):
@@ -193,12 +208,12 @@ class inference_mode(_BareSwitch):
         self.mode = mode
 
     def __enter__(self):
-        self._previous = (STATE.grad_enabled, STATE.inference)
-        STATE.grad_enabled, STATE.inference = not self.mode, self.mode
+        self._previous = (STATE.grad_enabled, STATE.inference, STATE.inference_grad)
+        STATE.grad_enabled, STATE.inference, STATE.inference_grad = not self.mode, self.mode, False
         return self
 
     def __exit__(self, *exc):
-        STATE.grad_enabled, STATE.inference = self._previous
+        STATE.grad_enabled, STATE.inference, STATE.inference_grad = self._previous
         return False
 
     def _fresh(self):

@@ -21,10 +21,21 @@ from contextlib import contextmanager
 
 from minigrad.autograd import functional as _functional
 from minigrad.autograd.functional import grad as _engine_grad
-from minigrad.autograd.mode import enable_grad, is_grad_enabled
+from minigrad.autograd.mode import STATE, inference_mode
 from minigrad.autograd.tensor import Tensor
 from minigrad.func.pytree import flatten, spec_str, tree_flatten
 from minigrad.func.vmap_loop import RANDOMNESS, _is_dim
+
+
+def _record():
+    """Recording on: torch.func's transforms differentiate under the caller's no_grad and inference_mode too
+    (enable_grad alone records nothing inside inference_mode)."""
+    return inference_mode(False)
+
+
+def _records():
+    """Whether the caller's ops record (torch's reported grad mode is True under inference_mode's enable_grad)."""
+    return STATE.grad_enabled
 
 
 def _argnums(argnums, n_args, caller):
@@ -138,8 +149,8 @@ def _differentiating(body):
     differentiates under the caller's no_grad too, as torch.func's do. ``outer`` is the caller's grad mode: under
     its no_grad the results come back detached."""
     def wrapper(*args, **kwargs):
-        outer = is_grad_enabled()
-        with enable_grad():
+        outer = _records()
+        with _record():
             return body(outer, args, kwargs)
     return wrapper
 
@@ -210,8 +221,8 @@ def vjp(func, *primals, has_aux=False):
     """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` returns one vector-Jacobian product per primal, as a
     tuple (``torch.func.vjp``). ``cotangents`` have the structure and shapes of the output; ``vjp_fn`` may be
     called more than once. With ``has_aux``: ``(output, vjp_fn, aux)``."""
-    nums, outer = tuple(range(len(primals))), is_grad_enabled()
-    with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+    nums, outer = tuple(range(len(primals))), _records()
+    with _record():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         new_args, parts, recorded = _prepare(primals, nums, "vjp")
         leaves = [t for fresh, _ in parts for t in fresh]
         with _running(leaves):
@@ -237,8 +248,8 @@ def vjp(func, *primals, has_aux=False):
         live = [(o, c) for o, c in zip(outs, cots) if o.requires_grad]
         grads = (None,) * len(leaves)
         if live:
-            create = is_grad_enabled() and (recorded or any(c.requires_grad for _, c in live))
-            with enable_grad():
+            create = _records() and (recorded or any(c.requires_grad for _, c in live))
+            with _record():
                 grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
                                      create_graph=create, allow_unused=True)
         grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
@@ -276,8 +287,8 @@ def _linearized(func, primals, has_aux, caller):
         if p.dtype.kind != "f":
             raise TypeError(f"{caller}: primal {k} has dtype {p.dtype}; only floating-point primals can be "
                             "differentiated")
-    outer = is_grad_enabled()
-    with enable_grad():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+    outer = _records()
+    with _record():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
         xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a view of a primal requiring grad
         fresh = [x for x in xs if x.creator is None]
         with _running(fresh):
@@ -290,8 +301,8 @@ def _linearized(func, primals, has_aux, caller):
 
     def product(flat_tangents):
         # d(J v)/dv is J: kept for tangents that require grad, unless the caller runs under no_grad
-        create = is_grad_enabled() and (recorded or any(v.requires_grad for v in flat_tangents))
-        with enable_grad():
+        create = _records() and (recorded or any(v.requires_grad for v in flat_tangents))
+        with _record():
             jv = _functional._fill(_functional._vjp_of(g, us, list(flat_tangents), create), outs)
         return rebuild(_functional._finish(jv, True, create))
 

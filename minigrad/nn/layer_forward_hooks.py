@@ -22,7 +22,7 @@ import itertools
 import warnings
 import weakref
 
-from minigrad.autograd.mode import is_grad_enabled
+from minigrad.autograd.mode import STATE
 from minigrad.nn.layer_backward_hooks import route_inputs, route_outputs
 
 # Global hooks, in registration order: (hook, with_kwargs) and (hook, with_kwargs, always_call) entries.
@@ -106,7 +106,7 @@ def call_with_hooks(layer, args: tuple, kwargs: dict):
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
         routed = None
-        if (layer._backward_hooks or layer._backward_pre_hooks) and is_grad_enabled():
+        if (layer._backward_hooks or layer._backward_pre_hooks) and STATE.grad_enabled:
             args, routed = route_inputs(layer, args)
         result = layer.forward(*args, **kwargs)
         for entry in forward_hooks:

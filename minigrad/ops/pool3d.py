@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
-from minigrad.autograd.mode import is_grad_enabled
+from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._windows import channels_first
@@ -52,7 +52,7 @@ def _flat_indices(node, in_sizes):
 def _max_pool3d(op, input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     x, unbatched = _volumes(op, input)
     geo, _, _ = _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims=3, integers=True)
-    if with_indices and not (x.requires_grad and is_grad_enabled()):
+    if with_indices and not (x.requires_grad and STATE.grad_enabled):
         node = MaxPool3d(geo=geo)   # no graph to record: the op run on the array, for the offsets it records
         y = Tensor(node.forward(x.data))
     else:

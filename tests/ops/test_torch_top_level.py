@@ -203,6 +203,31 @@ def test_inference_mode_matches_torch():
         return mg.is_inference_mode_enabled()
 
     assert bare() == (True, False) and called() is True and not mg.is_inference_mode_enabled()
+
+
+def test_enable_grad_inside_inference_mode_records_nothing_as_torch():
+    # enable_grad there used to record again: a backward inside inference_mode put gradients into x.
+    for lib in (mg, torch):
+        x = lib.ones(3, requires_grad=True)
+        with lib.inference_mode():
+            with lib.enable_grad():
+                assert lib.is_grad_enabled() and lib.is_inference_mode_enabled()
+                y = x * 2
+                assert not y.requires_grad and y.grad_fn is None
+                with lib.no_grad():
+                    assert not lib.is_grad_enabled()
+                assert lib.is_grad_enabled()
+            assert not lib.is_grad_enabled()
+            with lib.set_grad_enabled(True):
+                assert lib.is_grad_enabled() and not (x * 2).requires_grad
+            with lib.inference_mode(False), lib.enable_grad():
+                assert (x * 2).requires_grad
+        assert lib.is_grad_enabled() and (x * 2).requires_grad and x.grad is None
+    with mg.no_grad(), mg.inference_mode(), mg.enable_grad():
+        pass
+    assert mg.is_grad_enabled()
+    with mg.inference_mode():   # torch.func's transforms differentiate under inference_mode, as before
+        assert mg.func.grad(lambda t: (t * t).sum())(mg.tensor([1.0, 2.0])).tolist() == [2.0, 4.0]
     with pytest.raises(TypeError, match="must be a bool"):
         mg.inference_mode("yes")
 
