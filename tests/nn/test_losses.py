@@ -502,13 +502,27 @@ def test_cross_entropy_with_class_probability_targets_matches_torch(shape, reduc
         for lib in (mg, torch):
             logits = lib.tensor(x, dtype=lib.float64, requires_grad=True)
             target = lib.tensor(q, dtype=lib.float64, requires_grad=True)
-            weights = None if weight is None else lib.tensor(weight, dtype=lib.float64)
+            weights = None if weight is None else lib.tensor(weight, dtype=lib.float64, requires_grad=True)
             loss = lib.nn.functional.cross_entropy(logits, target, weight=weights, reduction=reduction,
                                                    label_smoothing=smoothing)
             (loss * lib.tensor(seed if reduction == "none" else 1.0, dtype=lib.float64)).sum().backward()
-            got.append([loss.detach().numpy(), logits.grad.numpy(), target.grad.numpy()])
+            got.append([loss.detach().numpy(), logits.grad.numpy(), target.grad.numpy()]
+                       + ([] if weight is None else [weights.grad.numpy()]))   # the weight's: it used to be None
         for ours, theirs in zip(*got):
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_cross_entropy_with_probability_targets_is_twice_differentiable_in_the_class_weight():
+    rng = np.random.default_rng(6)
+    x, q, w = rng.standard_normal((3, 4)), rng.random((3, 4)), rng.random(4) + 0.5
+    args = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in (x, q / q.sum(1, keepdims=True), w)]
+
+    def loss(logits, target, weight):
+        return F.cross_entropy(logits, target, weight=weight, label_smoothing=0.2, reduction="none")
+
+    assert mg.autograd.gradcheck(loss, args) and mg.autograd.gradgradcheck(loss, args)
+    with pytest.raises(TypeError, match=r"^cross_entropy: weight has dtype float32 but input float64"):
+        loss(args[0], args[1], mg.tensor(w, dtype=mg.float32, requires_grad=True))
 
 
 def test_probability_targets_refuse_an_ignore_index_as_torch():

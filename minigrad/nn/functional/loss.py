@@ -403,7 +403,12 @@ def _probability_cross_entropy(logits, target, reduction, e, weight):
     terms = target * log_softmax(logits, axis=1)
     if weight is not None:
         w = _class_weight("cross_entropy", weight, logits)
-        terms = terms * Tensor(w.reshape((1, c) + (1,) * (logits.ndim - 2)))
+        if isinstance(weight, Tensor) and weight.requires_grad:   # differentiable in the weight too, as torch's
+            if weight.dtype != logits.dtype:
+                raise TypeError(f"cross_entropy: weight has dtype {weight.dtype} but input {logits.dtype}; "
+                                "convert one of them")
+            w = weight
+        terms = terms * (w if isinstance(w, Tensor) else Tensor(w)).reshape((1, c) + (1,) * (logits.ndim - 2))
     return _reduce(-terms.sum(axis=1), reduction)
 
 
