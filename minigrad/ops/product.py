@@ -1,10 +1,10 @@
 """``prod``: the product over axes, with the exact gradient where entries are 0.
 
 Away from zeros the derivative of a product is the product over the entry, y / x_i. At a zero that
-divides by 0, so the gradient is written as the product of the *other* entries, split into the
-nonzero ones (their product q, over the entry when it is nonzero) and the zero ones (1, 0 or a
-sum of zero entries, by how many zeros the slice holds). Both parts are exact in value and in
-first derivative, so the gradient and the second derivative are exact at zeros too, as in PyTorch.
+divides by 0, so there the gradient is the product of the *other* entries, written as torch's: the
+running product of the entries before times that of the entries after (``_others``). Both are
+CumProd's, exact in value and every derivative at zeros, so the gradient and the second derivative
+are exact at zeros too, as in PyTorch, and an infinity beside a zero gets torch's finite gradient.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._args import expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.convert import in_dtype
+from minigrad.ops.cumulative import CumProd, _shift
 
 
 class Prod(Function):
@@ -35,28 +36,28 @@ class Prod(Function):
     def backward(self, F, gy, x):
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
         data = x.data if F.recording else x
-        zero = data == 0
-        if not zero.any():
+        if not (data == 0).any():
             return g * (expand_reduced(F.output(self), x.shape, self.axis, self.keepdims) / x)
-        return g * _others(F, x, zero, self.axis)
+        return g * _others(F, x, self.axis)
 
 
-def _others(F, x, zero, axis):
-    """The product of the other entries of each entry's slice, exact in value and first derivative at zeros.
-
-    With q = the product of the nonzero entries and s = the sum of the zero ones (0, but its derivative
-    is 1 towards each zero entry), for a slice with c zeros: a nonzero entry's others are q / x_i times
-    1 (c = 0), s (c = 1) or 0 (c >= 2); a zero entry's are q times 1 (c = 1), s - x_i (c = 2: the other
-    zero) or 0 (c >= 3). The products of c - 1 >= 2 zeros left out are 0 with a zero derivative.
+def _others(F, x, axis):
+    """The product of the other entries of each entry's slice: the running products before and after it
+    (torch's formula, so an infinite entry beside a zero gets 0, the product of the rest, where q / x_i is
+    inf / inf = NaN). They are CumProd's, exact at zeros in value and every derivative. The reduced axes
+    are moved last and flattened into one, whose slices the running products go along.
     """
-    data = x.data if F.recording else x
-    count = zero.sum(axis=axis, keepdims=True)
-    c0, c1, c2 = (F.const((count == k).astype(data.dtype)) for k in (0, 1, 2))
-    mask = F.const(zero)
-    nonzero_x = F.where(mask, 1.0, x)
-    q = F.apply(Prod, nonzero_x, axis=axis, keepdims=True)        # no zeros in it: the quotient form
-    s = F.sum(F.where(mask, x, 0.0), axis=axis, keepdims=True)
-    return F.where(mask, q, q / nonzero_x) * F.where(mask, c1 + c2 * (s - x), c0 + c1 * s)
+    ndim = x.ndim
+    axes = tuple(range(ndim)) if axis is None else axis
+    order = [a for a in range(ndim) if a not in axes] + list(axes)
+    moved = F.transpose(x, tuple(order))
+    kept = moved.shape[:ndim - len(axes)]
+    flat = F.reshape(moved, kept + (-1,))
+    last, back = len(kept), (slice(None),) * len(kept) + (slice(None, None, -1),)
+    before = F.apply(CumProd, _shift(F, flat, -1, last, 1), axis=last)
+    after = F.apply(CumProd, _shift(F, flat[back], -1, last, 1), axis=last)[back]
+    others = F.reshape(before * after, moved.shape)
+    return F.transpose(others, tuple(np.argsort(order)))
 
 
 def prod(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):

@@ -157,6 +157,34 @@ def test_prod_gradient_at_one_zero_is_the_product_of_the_others():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, -6.0, 0.0, 0.0])
 
 
+@pytest.mark.parametrize("dim", [None, 0])
+def test_prod_gradient_with_an_infinity_beside_a_zero_is_torchs(dim):
+    # The infinite entry's gradient, the product of the rest (0 with a zero among them), was inf / inf = NaN.
+    array = np.array([[np.inf, 0.0, 2.0], [0.0, -np.inf, 3.0], [np.inf, 2.0, 3.0], [np.inf, 0.0, -np.inf]]).T
+    if dim is None:   # one zero: with several, torch's first-order full prod is 0 whatever the infinities
+        array = array[:, :1]
+    x, tx = pair(array)
+    fn = (lambda t: t.prod()) if dim is None else (lambda t: t.prod(dim=dim))
+    with np.errstate(invalid="ignore"):
+        ours, theirs = fn(x), fn(tx)
+        same(ours, theirs)
+        backward_both(ours, theirs, x, tx)
+    if dim == 0:
+        assert x.grad.numpy()[0, 0] == 0.0 and (dim is None or x.grad.numpy()[1, 1] == 0.0)
+
+
+def test_prod_over_several_axes_with_zeros_passes_gradcheck_and_gradgradcheck():
+    data = RNG.standard_normal((3, 4, 2))
+    data[0, 1, 0] = data[2, 3, 1] = data[2, 0, 1] = 0.0     # slices with one zero and with two
+    x, tx = pair(data)
+    for axis in ((0, 2), (2, 0), (1,), None):
+        fn = lambda t, axis=axis: mg.prod(t, axis=axis)     # noqa: E731
+        assert mg.autograd.gradcheck(fn, [x]) and mg.autograd.gradgradcheck(fn, [x])
+    ours, theirs = mg.prod(x, axis=(0, 2), keepdims=True), tx.prod(dim=2, keepdim=True).prod(dim=0, keepdim=True)
+    same(ours, theirs)
+    backward_both(ours, theirs, x, tx)
+
+
 def test_prod_dtypes_and_errors():
     for data in ([1, 2, 3], [True, True]):
         ours, theirs = mg.tensor(data).prod(), torch.tensor(data).prod()
