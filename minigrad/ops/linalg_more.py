@@ -126,10 +126,27 @@ def _potrf_info(xp, a):
     return info
 
 
+def _partial_cholesky(xp, low, info):
+    """LAPACK's unblocked potf2 factor of each failed matrix (info k > 0) of ``low`` (lower triangles, a copy that
+    is filled in): columns 1..k-1 complete, the k-th pivot a_kk - |L[k, :k-1]|^2 (<= 0 or NaN) where potf2
+    stops, and the input after it. torch's CPU factor, up to about 100 rows: past that LAPACK works in blocks
+    and leaves the rows below the failing block (in the first k-1 columns) at other partial values."""
+    flat, ks = low.reshape((-1,) + low.shape[-2:]), to_numpy(info).reshape(-1)
+    for m in np.flatnonzero(ks):
+        a, j = flat[m], int(ks[m]) - 1
+        if j:
+            head = xp.linalg.cholesky(a[:j, :j])
+            a[:j, :j] = head
+            a[j:, :j] = xp.linalg.solve(head, xp.conj(a[j:, :j]).T).T.conj()
+        a[j, j] = a[j, j] - xp.vdot(a[j, :j], a[j, :j])
+    return flat.reshape(low.shape)
+
+
 def cholesky_ex(A, *, upper=False, check_errors=False):  # noqa: N803
-    """``torch.linalg.cholesky_ex``: ``(L, info)``; info (...) int32 is 0, or the order of the first leading minor
-    that is not positive-definite. A failed matrix's L is NaN here (torch's holds LAPACK's partial factor).
-    ``check_errors=True`` raises as ``linalg.cholesky``. The gradient is ``cholesky``'s."""
+    """``torch.linalg.cholesky_ex``: ``(L, info)``; info (...) int32 is 0, or the order k of the first leading minor
+    that is not positive-definite. A failed matrix's L is LAPACK's partial factor, as torch's (see
+    ``_partial_cholesky``: its first k - 1 columns complete, the failed pivot at [k-1, k-1], the input's triangle
+    after), without gradient. ``check_errors=True`` raises as ``linalg.cholesky``. The gradient is ``cholesky``'s."""
     name = "linalg.cholesky_ex"
     upper = check_flag(name, "upper", upper)
     check_errors = check_flag(name, "check_errors", check_errors)
@@ -140,10 +157,14 @@ def cholesky_ex(A, *, upper=False, check_errors=False):  # noqa: N803
     except ValueError:
         if check_errors:
             raise
-    info = _potrf_info(xp, xp.swapaxes(a.data, -1, -2) if upper else a.data)   # upper reads the upper triangle
+    lower = xp.conj(xp.swapaxes(a.data, -1, -2)) if upper else a.data   # upper reads the upper triangle
+    info = _potrf_info(xp, lower)
     good = info == 0
     factor = Cholesky.apply(_failed_as_identity(a, good), upper=upper)
-    return CholeskyExResult(_nan_where_failed(factor, good, 2), Tensor(info))
+    partial = _partial_cholesky(xp, xp.tril(lower), info)
+    if upper:
+        partial = xp.conj(xp.swapaxes(partial, -1, -2))
+    return CholeskyExResult(where(as_tensor(good[..., None, None], like=a), factor, Tensor(partial)), Tensor(info))
 
 
 def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803

@@ -269,11 +269,33 @@ def test_ex_variants_report_failures_in_info_as_torch():
     ours, theirs = mg.linalg.cholesky_ex(mg.tensor(notpd, dtype="float64")), torch.linalg.cholesky_ex(
         torch.tensor(notpd))
     same(ours.info, theirs.info)
-    same(ours.L[0], theirs.L[0])
+    same(ours.L, theirs.L)   # the failed matrices' too: LAPACK's partial factor, which used to be NaN here
     with pytest.raises(ValueError, match=r"^linalg\.inv_ex: \(Batch element 1\): The diagonal element 2 is zero"):
         mg.linalg.inv_ex(x, check_errors=True)
     with pytest.raises(ValueError, match=r"^Cholesky: the input is not symmetric positive-definite"):
         mg.linalg.cholesky_ex(mg.tensor(notpd, dtype="float64"), check_errors=True)
+
+
+@pytest.mark.parametrize("n", [1, 4, 12, 60])
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_cholesky_ex_gives_torchs_partial_factor_of_a_matrix_that_is_not_positive_definite(n, upper, dtype):
+    rng = np.random.default_rng(n)
+    b = rng.standard_normal((n, n)) + (1j * rng.standard_normal((n, n)) if dtype == "complex128" else 0)
+    spd = b @ b.conj().T + np.eye(n)
+    batch = np.stack([spd, spd, spd])
+    batch[1, n // 2, n // 2] -= 4 * n * np.abs(spd).max()   # the minor of order n // 2 + 1 fails
+    batch[2, 0, 0] = -1.0                                    # the first one
+    unread = np.triu_indices(n, 1) if not upper else np.tril_indices(n, -1)
+    batch[1][unread] = 7.0                                   # the triangle LAPACK does not read
+    x = mg.tensor(batch, dtype=dtype, requires_grad=True)
+    ours, theirs = mg.linalg.cholesky_ex(x, upper=upper), torch.linalg.cholesky_ex(torch.tensor(batch), upper=upper)
+    np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+    assert ours.info.numpy()[1:].tolist() == [n // 2 + 1, 1]
+    np.testing.assert_allclose(ours.L.numpy(), theirs.L.numpy(), rtol=1e-12, atol=1e-12 * np.abs(batch).max())
+    if dtype == "float64":   # the factorized matrix has cholesky's gradient; the failed ones none
+        ours.L.sum().backward()
+        assert np.all(x.grad.numpy()[1:] == 0) and np.any(x.grad.numpy()[0] != 0)
 
 
 # ------------------------------------------------------------------ tensorinv, tensorsolve, cond, vecdot, diagonal
