@@ -98,6 +98,9 @@ def _adjugate_t(F, gy, a):
 class SlogDet(Function):
     """(sign, log|det A|).   dL/dA = g_logabsdet A^{-T} (the sign is piecewise constant: no gradient).
 
+    At a singular A (logabsdet -inf) A^{-T} = adj(A)^T / det A has no value: there the gradient is that quotient
+    in IEEE arithmetic, g adj(A)^T / 0, +-inf (NaN where adj(A) is 0), each matrix of a batch by its own formula.
+    torch's is non-finite there too (inf/NaN from its LU solve, signs by its pivots); it does not raise.
     Shapes: (..., n, n) -> (...), (...).
     """
 
@@ -107,7 +110,21 @@ class SlogDet(Function):
 
     def backward(self, F, gy, a):
         g = gy[1]
-        return F.reshape(g, g.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
+        try:
+            return F.reshape(g, g.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
+        except ValueError:   # Inv refuses a singular matrix: only then is the batch sorted
+            data = a.data if F.recording else a
+            xp, n = get_array_module(data), a.shape[-1]
+            singular = xp.linalg.slogdet(data)[0] == 0   # (det itself can underflow to 0 at a regular A)
+            if not singular.any():
+                raise
+        mask = F.const(xp.reshape(singular, singular.shape + (1, 1)))
+        regular = F.where(mask, F.const(xp.eye(n, dtype=data.dtype)), a)
+        inverse_t = F.reshape(g, g.shape + (1, 1)) * _swap_last(F, F.apply(Inv, regular))
+        spread = F.const(xp.diag(xp.arange(1, n + 1, dtype=data.dtype)))
+        zero = F.const(xp.where(mask, 0.0, 1.0).astype(data.dtype, copy=False))   # det A, 0, where singular
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return F.where(mask, _adjugate_t(F, g, F.where(mask, a, spread)) / zero, inverse_t)
 
 
 class Solve(Function):

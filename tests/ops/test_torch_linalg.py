@@ -110,6 +110,29 @@ def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
     agree(mg.det, torch.det, RNG.standard_normal((3, 3)))
 
 
+def test_slogdet_gradient_at_a_singular_matrix_is_non_finite_as_torchs_instead_of_raising():
+    # It raised numpy's bare "Singular matrix"; torch returns inf/NaN there and the exact gradient elsewhere.
+    a = np.stack([well(3, 3), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], np.zeros((3, 3))])
+    x, tx = pair(a)
+    ours, theirs = mg.linalg.slogdet(x), torch.linalg.slogdet(tx)
+    same(ours.logabsdet, theirs.logabsdet)
+    with np.errstate(all="ignore"):
+        ours.logabsdet[0].backward()                 # a regular matrix beside singular ones: its exact gradient
+    theirs.logabsdet[0].backward()
+    np.testing.assert_allclose(x.grad.numpy()[0], tx.grad.numpy()[0], rtol=1e-12)
+    assert np.isnan(x.grad.numpy()[1:]).all() and np.isnan(tx.grad.numpy()[1:]).all()   # 0 / 0, as torch's
+    x, tx = pair(a)
+    with np.errstate(all="ignore"):
+        mg.linalg.slogdet(x).logabsdet.sum().backward()
+    torch.linalg.slogdet(tx).logabsdet.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy()[0], tx.grad.numpy()[0], rtol=1e-12)
+    assert not np.isfinite(x.grad.numpy()[1:]).any() and not np.isfinite(tx.grad.numpy()[1:]).any()
+    # g adj(A)^T / 0: +-inf by the cofactors' signs, NaN where a cofactor is 0 (all of them for A = 0)
+    cofactors = np.array([[-3.0, 6.0, -3.0], [6.0, -12.0, 6.0], [-3.0, 6.0, -3.0]])
+    np.testing.assert_array_equal(x.grad.numpy()[1], np.sign(cofactors) * np.inf)
+    assert np.isnan(x.grad.numpy()[2]).all()
+
+
 @pytest.mark.parametrize("a_shape, b_shape", [((3, 3), (3, 2)), ((3, 3), (3,)), ((2, 3, 3), (2, 3)),
                                               ((2, 3, 3), (3, 4)), ((3, 3), (2, 3, 1)), ((2, 1, 3, 3), (4, 3, 2))])
 def test_solve_matches_torch_with_vectors_and_broadcast_batches(a_shape, b_shape):
