@@ -25,18 +25,29 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = _int_array("Subset", "indices", indices)
-        n = len(dataset)
-        if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
+        self.indices = indices
+
+    @property
+    def indices(self):
+        """The indices as given (a list, a NumPy array, a tensor), as torch keeps them. Assigning new ones takes
+        effect; changing the given list in place afterwards does not (they are read once, into an int64 array)."""
+        return self._given
+
+    @indices.setter
+    def indices(self, indices):
+        array = _int_array("Subset", "indices", indices)
+        n = len(self.dataset)
+        if array.size and (array.min() < -n or array.max() >= n):
             raise IndexError(f"Subset: an index is out of range for a dataset of {n} samples")
+        self._given, self._indices = indices, array
 
     def __len__(self):
-        return len(self.indices)
+        return len(self._indices)
 
     def __getitem__(self, index):
         if isinstance(index, (list, tuple)):
             index = np.asarray(index, dtype=np.int64)
-        picked = self.indices[index] if not hasattr(index, "get") else self.indices[to_numpy(index)]
+        picked = self._indices[index] if not hasattr(index, "get") else self._indices[to_numpy(index)]
         return self.dataset[int(picked) if np.ndim(picked) == 0 else picked]
 
     @property

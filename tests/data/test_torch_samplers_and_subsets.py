@@ -43,6 +43,22 @@ def test_subset_reads_the_given_indices_in_order_as_torch():
         Subset(ours, [10])
 
 
+def test_subset_keeps_its_indices_as_given_as_torch():
+    # .indices used to come back as an int64 NumPy array whatever was given (a list no longer JSON-serializable).
+    ours, theirs = _pair()
+    for given, tgiven in (([3, 1, 4], [3, 1, 4]), (np.array([3, 1, 4]), np.array([3, 1, 4])),
+                          (mg.tensor([3, 1, 4]), torch.tensor([3, 1, 4]))):
+        sub, tsub = Subset(ours, given), tdata.Subset(theirs, tgiven)
+        assert sub.indices is given and tsub.indices is tgiven
+        assert len(sub) == len(tsub) == 3
+        assert [sub[i][1].item() for i in (0, 1, 2, -1)] == [tsub[i][1].item() for i in (0, 1, 2, -1)] == [3, 1, 4, 4]
+        assert sub[[2, 0]][1].tolist() == [4, 3]
+    sub.indices = [9, 8]
+    assert sub.indices == [9, 8] and len(sub) == 2 and sub[1][1].item() == 8
+    with pytest.raises(IndexError, match="^Subset: an index is out of range for a dataset of 10 samples$"):
+        sub.indices = [10]
+
+
 def test_concat_dataset_batches_across_its_parts():
     a, _ = _pair(4)
     b = PerSample(3)
