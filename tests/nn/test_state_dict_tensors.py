@@ -288,6 +288,35 @@ def test_tied_and_parametrized_weights_share_memory_as_torchs():
         assert layer.weight.tolist() == [[2.0] * 3] * 3   # the parametrization reads the written original
 
 
+def test_a_tied_weight_goes_to_safetensors_under_each_name_and_loads_back_tied(tmp_path):
+    """safetensors cannot record sharing (torch's save_file refuses shared tensors; its save_model drops names, so
+    load_state_dict(strict=True) then misses them): each name gets its own copy, and loading into the model re-ties,
+    since both names are the same Parameter there; PyTorch's tied model loads the torch-layout file strictly."""
+    import safetensors.torch
+
+    def tied(lib):
+        model = lib.nn.ModuleDict(dict(wte=lib.nn.Embedding(6, 3), lm_head=lib.nn.Linear(3, 6, bias=False)))
+        model.wte.weight = model.lm_head.weight
+        return model
+
+    ours, theirs = tied(mg), tied(torch)
+    for layout in ("minigrad", "torch"):
+        path = tmp_path / f"{layout}.safetensors"
+        save_safetensors(ours, path, layout=layout)
+        assert sorted(safetensors.torch.load_file(path)) == ["lm_head.weight", "wte.weight"]
+        fresh = tied(mg)
+        load_safetensors(path, fresh)
+        assert fresh.wte.weight is fresh.lm_head.weight
+        np.testing.assert_array_equal(fresh.wte.weight.numpy(), ours.wte.weight.numpy())
+    assert tuple(theirs.load_state_dict(safetensors.torch.load_file(tmp_path / "torch.safetensors"))) == ([], [])
+    assert theirs.wte.weight is theirs.lm_head.weight
+    np.testing.assert_array_equal(theirs.wte.weight.detach().numpy(), ours.lm_head.weight.numpy().T)   # (in, out)
+    whole = mg.arange(6.0)
+    save_safetensors({"whole": whole, "head": whole[:3]}, tmp_path / "views.safetensors")   # two copies, read apart
+    back = load_safetensors(tmp_path / "views.safetensors")
+    assert back["head"].tolist() == [0.0, 1.0, 2.0] and not np.shares_memory(back["head"], back["whole"])
+
+
 def _Symmetric(lib):
     class Symmetric(lib.nn.Module):
         def forward(self, x):
