@@ -525,6 +525,25 @@ def test_cross_entropy_with_probability_targets_is_twice_differentiable_in_the_c
         loss(args[0], args[1], mg.tensor(w, dtype=mg.float32, requires_grad=True))
 
 
+def test_class_index_targets_refuse_a_weight_that_requires_grad_as_torch():
+    # The weight was taken as a constant: weight.grad stayed None without a word.
+    logits, target = _logits(), mg.tensor(TARGET)
+    weight = mg.tensor([1.0, 2.0, 0.5, 1.0], dtype=F64, requires_grad=True)
+    for call in (lambda: F.cross_entropy(logits, target, weight=weight),
+                 lambda: F.nll_loss(F.log_softmax(logits, axis=1), target, weight=weight),
+                 lambda: F.cross_entropy(logits[None].transpose(1, 2), target[None], weight=weight)):
+        with pytest.raises(RuntimeError, match=r"^(cross_entropy|nll_loss): not differentiable in weight with "
+                                               r"class-index targets"):
+            call()
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+        torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(TARGET),
+                                          weight=torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=torch.float64,
+                                                              requires_grad=True))
+    expected = F.cross_entropy(logits, target, weight=weight.detach()).item()
+    with mg.no_grad():
+        assert F.cross_entropy(logits, target, weight=weight).item() == expected
+
+
 def test_probability_targets_refuse_an_ignore_index_as_torch():
     logits, target = mg.zeros(2, 3, dtype=mg.float64), mg.full((2, 3), 1 / 3, dtype=mg.float64)
     with pytest.raises(ValueError, match=r"^cross_entropy: ignore_index=0 is not supported for class-probability "):

@@ -13,6 +13,7 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd.function import Function
+from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
@@ -59,6 +60,9 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
         raise ValueError(f"{name}: input must have shape (N, C), got {tuple(logits.shape)}")
     if logits.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {logits.dtype}")
+    if isinstance(weight, Tensor) and weight.requires_grad and STATE.grad_enabled:   # it took it as a constant
+        raise RuntimeError(f"{name}: not differentiable in weight with class-index targets (torch's nll_loss is not "
+                           "either); pass weight.detach(), or class-probability targets, for which it is")
     data = target.data if isinstance(target, Tensor) else target
     if not hasattr(data, "dtype"):
         data = np.asarray(data)
