@@ -326,6 +326,22 @@ def test_scatter_reduce_extremes_share_the_gradient_among_ties_as_torch(reduce):
                 tx.scatter_reduce(1, T(index), ts, reduce, include_self=False), [x, s], [tx, ts])
 
 
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_scatter_reduce_extremes_give_a_nan_result_s_gradient_to_its_nans_as_max_does(reduce, include_self):
+    """NaN == NaN is False, so the gradient of a NaN position used to reach no value at all (torch gives NaN
+    to every value there); minigrad's rule is max's: the NaNs that made the result share it."""
+    x = mg.tensor([1.0, np.nan, 3.0], dtype="float64", requires_grad=True)
+    s = mg.tensor([np.nan, 2.0, np.nan, 5.0], dtype="float64", requires_grad=True)
+    with np.errstate(all="raise"):   # and quietly, as torch
+        y = x.scatter_reduce(0, np.array([0, 0, 0, 2]), s, reduce, include_self=include_self)
+    np.testing.assert_array_equal(np.isnan(y.numpy()), [True, True, False])
+    y.backward(mg.tensor([4.0, 8.0, 16.0], dtype="float64"))
+    self_wins = include_self and reduce == "amin"   # position 2 reduces 3 (x's own) with 5, or 5 alone
+    np.testing.assert_array_equal(s.grad.numpy(), [2.0, 0.0, 2.0, 0.0 if self_wins else 16.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 8.0, 16.0 if self_wins else 0.0])
+
+
 def test_scatter_reduce_ties_with_a_left_out_self_share_among_the_src_values_only():
     """A deliberate difference: torch also counts a left-out self equal to the result, so its src gradients
     there add up to 2/3 of g; minigrad shares g among the values that were reduced."""
