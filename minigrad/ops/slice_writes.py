@@ -21,6 +21,7 @@ from minigrad.ops.scatter_reduce import scatter_reduce
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
 from minigrad.ops.signs import sgn
+from minigrad.ops.take import _wrap
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import sum as _sum
 from minigrad.scalars import is_integer
@@ -164,6 +165,8 @@ def put(x, index, source, accumulate=False):
     if idx.size != source.size:
         raise ValueError(f"put: index has {idx.size} entries (shape {tuple(idx.shape)}) and source {source.size} "
                          f"(shape {tuple(source.shape)}); they must be as many")
+    # checked here, not by index_put, so that the error names put and x's own shape, not a flat view's
+    idx = _wrap("put", idx, x.size, x.shape, "the flattened input")
     out = index_put(reshape(x, (-1,)), (Tensor(idx.reshape(-1)),), reshape(source, (-1,)), accumulate)
     return reshape(out, x.shape)
 

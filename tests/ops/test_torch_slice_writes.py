@@ -195,8 +195,12 @@ def test_put_in_place_and_errors():
     x = T(np.zeros((2, 2)))
     assert x.put_(T(np.array([3, 3])), T(np.array([1.0, 2.0])), accumulate=True) is x
     np.testing.assert_array_equal(x.numpy(), [[0.0, 0.0], [0.0, 3.0]])
-    with pytest.raises(IndexError, match="put"):
+    # named put, with x's own shape (it used to be index_put's error about a flat (4,) input)
+    with pytest.raises(IndexError, match=r"^put: index 4 is out of bounds for the flattened input of size 4 "
+                                         r"\(input shape \(2, 2\); indices must be in \[-4, 3\]\)$"):
         mg.put(x, T(np.array([4])), T(np.array([1.0])))
+    with pytest.raises(IndexError, match=r"^put: index -5 is out of bounds .* \(input shape \(2, 2\);"):
+        x.put_(T(np.array([-5])), T(np.array([1.0])))
     with pytest.raises(ValueError, match=r"put: index has 2 entries \(shape \(2,\)\) and source 1"):
         mg.put(x, T(np.array([0, 1])), T(np.array([1.0])))
 
