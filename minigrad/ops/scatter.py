@@ -62,14 +62,19 @@ def _scatter(x, src, index, accumulate=False):
 def assign(x, index, value):
     """``x`` with ``value`` written at the NumPy index ``index`` (raw: arrays, slices, masks), out of place: what
     ``x[index] = value`` records while a graph is recorded (``Tensor.__setitem__``). ``value`` is cast to x's dtype
-    and broadcast to the indexed shape, as NumPy's assignment does.
+    and broadcast to the indexed shape, as NumPy's assignment does (leading length-1 dims beyond it dropped).
 
     dL/dx = g, exactly 0 where written; dL/dvalue = g[index], summed over the broadcast dims.
     """
     value = as_tensor(value, like=x)
     if value.dtype != x.dtype:
         value = value.astype(x.dtype)
-    return _scatter(x, broadcast_to(value, x.data[index].shape), index)
+    target = x.data[index].shape
+    extra = value.ndim - len(target)
+    if extra > 0 and all(n == 1 for n in value.shape[:extra]):
+        # leading length-1 dims the indexed shape lacks are dropped, as NumPy's (unrecorded) write and torch's do
+        value = reshape(value, value.shape[extra:])
+    return _scatter(x, broadcast_to(value, target), index)
 
 
 def _source(name, x, source):
