@@ -17,7 +17,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import one_dim
 from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.gather import ScatterAdd, _check_values, _index, _scatter_source, masked_fill
+from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, masked_fill
 from minigrad.ops.reduce import open_grid
 from minigrad.ops.shape import reshape
 from minigrad.ops.take import _mask, _wrap
@@ -183,14 +183,14 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got reduce={reduce!r}")
     d = one_dim("scatter", x, dim, None)
-    if d is None:
-        raise ValueError("scatter: the input is 0-d; give it at least one dim")
     idx = _index("scatter", index, x)
     if value is not None:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise TypeError(f"scatter: value must be a number, got value={value!r}")
         src = Tensor(x._xp().full(idx.shape, value, dtype=x.dtype))
     src = _source("scatter", x, src)
+    if d is None:   # PyTorch reads a 0-d input as one element along dim 0
+        return reshape(scatter(_one_element("scatter", x, idx, src), 0, idx, src, reduce=reduce), ())
     if reduce == "add":
         from minigrad.ops.gather import scatter_add
         return scatter_add(x, dim, idx, src)

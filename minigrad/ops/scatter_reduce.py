@@ -15,7 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import bincount, get_array_module
 from minigrad.ops._args import check_flag, one_dim
-from minigrad.ops.gather import ScatterAdd, _index, _scatter_source, masked_fill
+from minigrad.ops.gather import ScatterAdd, _index, _one_element, _scatter_source, masked_fill
 from minigrad.ops.selection import where
 from minigrad.ops.shape import concat, reshape, reshape_if_needed
 
@@ -153,9 +153,10 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
     if src.dtype != x.dtype:
         raise TypeError(f"scatter_reduce: src has dtype {src.dtype} and the input {x.dtype}; they must match")
     d = one_dim("scatter_reduce", x, dim, None)
-    if d is None:
-        raise ValueError("scatter_reduce: the input is 0-d; give it at least one dim")
     idx = _index("scatter_reduce", index, x)
+    if d is None:   # PyTorch reads a 0-d input as one element along dim 0
+        one = _one_element("scatter_reduce", x, idx, src)
+        return reshape(scatter_reduce(one, 0, idx, src, reduce, include_self=include_self), ())
     src, grid = _scatter_source("scatter_reduce", x, d, idx, src)
     if reduce == "sum" and include_self:
         return ScatterAdd.apply(x, src, grid=grid, axis=d)

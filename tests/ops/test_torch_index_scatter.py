@@ -271,6 +271,39 @@ def test_scatter_errors():
         x.scatter(0, np.zeros((1, 1), dtype=np.int64), x)
 
 
+SCATTERS_INTO_0D = {
+    "scatter": lambda x, i, s: x.scatter(-1, i, s),
+    "scatter_value": lambda x, i, s: x.scatter(0, i, 3.0) * s.sum(),
+    "scatter_add": lambda x, i, s: x.scatter_add(0, i, s),
+    "scatter_multiply": lambda x, i, s: (x.scatter(0, i, s, reduce="multiply") if isinstance(x, mg.Tensor) else
+                                         x.scatter_reduce(0, i, s, "prod")),   # torch's has no derivative
+    "scatter_reduce_mean": lambda x, i, s: x.scatter_reduce(0, i, s, "mean"),
+    "scatter_reduce_amax_without_self": lambda x, i, s: x.scatter_reduce(0, i, s, "amax", include_self=False),
+}
+
+
+@pytest.mark.parametrize("index", [0, [0], [0, 0], []], ids=str)
+@pytest.mark.parametrize("name", SCATTERS_INTO_0D)
+def test_scatters_into_a_0d_input_read_it_as_one_element_as_torch(name, index):
+    """They used to be refused ('the input is 0-d'), where torch (and minigrad's gather) take it."""
+    index = np.array(index, dtype=np.int64)
+    x, tx = pair(np.array(2.0))
+    s, ts = pair(np.array([5.0, 7.0])[:max(index.size, 1)] if index.ndim else np.array(5.0))
+    op = SCATTERS_INTO_0D[name]
+    grads_match(op(x, index, s), op(tx, T(index), ts), [x, s], [tx, ts])
+
+
+def test_scatters_into_a_0d_input_refuse_more_than_one_index_dim_or_an_index_past_0():
+    x = mg.tensor(2.0)
+    with pytest.raises(ValueError, match=r"^scatter_add: index of shape \(1, 1\) for a 0-d input \(at most 1 dim\)$"):
+        x.scatter_add(0, np.zeros((1, 1), dtype=np.int64), mg.tensor([[1.0]]))
+    with pytest.raises(ValueError, match=r"^scatter: src of shape \(1, 1\) for a 0-d input \(at most 1 dim\)$"):
+        x.scatter(0, np.zeros(1, dtype=np.int64), mg.tensor([[1.0]]))
+    with pytest.raises(IndexError, match=r"^scatter_reduce: index 1 is out of bounds for dim 0 of size 1 "
+                                         r"\(input shape \(\);"):
+        x.scatter_reduce(0, np.array([1]), mg.tensor([1.0]), "prod")
+
+
 # ------------------------------------------------------------------ scatter_reduce
 SR_INDEX = np.array([[0, 2, 2, 0], [1, 1, 1, 1], [3, 0, 3, 3]])[:, :, None].repeat(5, 2)   # (3, 4, 5) along dim 1
 
