@@ -139,8 +139,9 @@ def index_reduce(x, dim, index, source, reduce, *, include_self=True):
         raise TypeError(f"index_reduce: expects a floating input, got dtype {x.dtype}")
     source = _source("index_reduce", x, source)
     d = one_dim("index_reduce", x, dim, None)
-    if d is None:
-        raise ValueError("index_reduce: the input is 0-d; give it at least one dim")
+    if d is None:   # PyTorch reads a 0-d input as one element along dim 0, as index_add does
+        one = index_reduce(reshape(x, (1,)), 0, index, reshape(source, (-1,)), reduce, include_self=include_self)
+        return reshape(one, ())
     idx = _index("index_reduce", index, x)
     if idx.ndim > 1:
         raise IndexError(f"index_reduce: index must be a vector (0-d or 1-D), got shape {tuple(idx.shape)}")
