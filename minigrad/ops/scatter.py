@@ -261,9 +261,11 @@ def index_put(x, indices, values, accumulate=False):
                                  for j, n in enumerate(rest))
     shape = tuple(lead) + tuple(rest)
     try:
-        np.broadcast_shapes(values.shape, shape)
+        fits = np.broadcast_shapes(values.shape, shape) == shape   # more dims than the indexed shape do not fit
     except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(f"index_put: values of shape {tuple(values.shape)} do not broadcast to the indexed "
-                         f"shape {shape} (input shape {tuple(x.shape)})") from None
+                         f"shape {shape} (input shape {tuple(x.shape)})")
     src = broadcast_to(values, shape) if tuple(values.shape) != shape else values
     return _scatter(x, src, grid, accumulate=bool(accumulate))

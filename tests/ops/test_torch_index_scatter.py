@@ -471,6 +471,10 @@ def test_index_put_adds_repeated_positions_when_accumulating():
     with pytest.raises(ValueError, match=r"index_put: values of shape \(3,\) do not broadcast to the indexed shape "
                                          r"\(2, 4, 5\)"):
         mg.index_put(mg.tensor(X), (np.array([0, 1]),), mg.zeros(3))
+    # more dims than the indexed shape: torch refuses them too (this was broadcast_to's error, not naming index_put)
+    with pytest.raises(ValueError, match=r"^index_put: values of shape \(1, 2, 4, 5\) do not broadcast to the indexed "
+                                         r"shape \(2, 4, 5\) \(input shape \(3, 4, 5\)\)$"):
+        mg.index_put(mg.tensor(X), (np.array([0, 1]),), mg.zeros((1, 2, 4, 5)))
     with pytest.raises(TypeError, match="index_put: indices must be a tuple of index tensors, got ndarray"):
         mg.index_put(mg.tensor(X), np.array([0]), mg.zeros(3))
 
