@@ -162,15 +162,19 @@ def masked_fill(x, mask, value):
     except ValueError:
         raise ValueError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast with the input of "
                          f"shape {tuple(x.shape)}") from None
+    return where(mask, fill_value("masked_fill", x, value), x)
+
+
+def fill_value(name, x, value):
+    """A fill ``value`` (a number or a 0-d tensor) as a 0-d tensor of x's dtype, refused naming ``name``."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape "
+            raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
         if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
             value = astype(value, x.dtype)
-    elif isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
-        check_fits("masked_fill", value, x.dtype)
-        value = Tensor(x._xp().asarray(value, dtype=x.dtype))
-    else:
-        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
-    return where(mask, value, x)
+        return value
+    if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
+        check_fits(name, value, x.dtype)
+        return Tensor(x._xp().asarray(value, dtype=x.dtype))
+    raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type(value).__name__}")

@@ -17,10 +17,12 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import one_dim
 from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, masked_fill
+from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, fill_value
 from minigrad.ops.reduce import open_grid
+from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
 from minigrad.ops.take import _mask, _wrap
+from minigrad.scalars import check_fits
 
 
 class Scatter(Function):
@@ -145,7 +147,7 @@ def index_fill(x, dim, index, value):
         mask = mask.reshape((n,) + (1,) * (x.ndim - 1 - d))
     else:
         mask = mask.reshape(())
-    return masked_fill(x, Tensor(mask), value)
+    return where(Tensor(mask), fill_value("index_fill", x, value), x)
 
 
 def index_copy(x, dim, index, source):
@@ -187,6 +189,7 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     if value is not None:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise TypeError(f"scatter: value must be a number, got value={value!r}")
+        check_fits("scatter", value, x.dtype)
         src = Tensor(x._xp().full(idx.shape, value, dtype=x.dtype))
     src = _source("scatter", x, src)
     if d is None:   # PyTorch reads a 0-d input as one element along dim 0

@@ -220,6 +220,12 @@ def test_index_add_copy_fill_errors():
                                                                         torch.tensor([1, 2]), alpha=2).numpy())
     with pytest.raises(TypeError, match="index_fill: index must hold integers"):
         x.index_fill(1, np.array([0.0]), 0.0)
+    # the value's errors name index_fill (they used to be masked_fill's, the op it runs on)
+    with pytest.raises(ValueError, match=r"^index_fill: value must be a number or a 0-d tensor, got a tensor of "
+                                         r"shape \(2,\)$"):
+        x.index_fill(1, np.array([0]), mg.zeros(2, dtype="float64"))
+    with pytest.raises(OverflowError, match=r"^index_fill: the value 1000 is out of range for dtype int8"):
+        mg.tensor(np.ones(3, np.int8)).index_fill(0, np.array([0]), 1000)
 
 
 # ------------------------------------------------------------------ scatter
@@ -269,6 +275,9 @@ def test_scatter_errors():
         x.scatter(0, np.zeros((1, 1, 5), dtype=np.int64), x[:1, :1, :4])
     with pytest.raises(ValueError, match="scatter: index has 2 dims"):
         x.scatter(0, np.zeros((1, 1), dtype=np.int64), x)
+    # as torch refuses it; this was NumPy's bare "Python integer 1000 out of bounds for int8"
+    with pytest.raises(OverflowError, match=r"^scatter: the value 1000 is out of range for dtype int8"):
+        mg.tensor(np.ones(3, np.int8)).scatter(0, np.array([0]), value=1000)
 
 
 SCATTERS_INTO_0D = {
@@ -642,6 +651,12 @@ def test_searchsorted_errors():
         mg.bucketize(np.zeros(3), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="searchsorted: side must be 'left' or 'right', got side='middle'"):
         mg.searchsorted(np.arange(3), np.arange(2), side="middle")
+    # as torch; a -1 used to wrap silently (take_along_axis), a 3 to raise NumPy's bare IndexError
+    for bad in (-1, 3):
+        with pytest.raises(IndexError, match=rf"^searchsorted: sorter index {bad} is out of range for the sequence's "
+                                             r"last dim of size 3 \(sequence shape \(3,\); sorter entries must be in "
+                                             r"\[0, 2\]\)$"):
+            mg.searchsorted(np.array([3.0, 1.0, 2.0]), np.array([2.0]), sorter=np.array([1, 2, bad]))
 
 
 @pytest.mark.parametrize("dim", [None, 0, -1, (0, 2), ()])
