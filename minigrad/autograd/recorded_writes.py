@@ -22,6 +22,7 @@ itself or shares its memory (``x.mul_(x)``: write ``x = x * x``).
 from __future__ import annotations
 
 import weakref
+from collections import deque
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
@@ -130,17 +131,29 @@ def _hand_over(t, written=None):
         node.stale_output = True
 
 
+# How many nodes behind the operands ``_read_before`` looks at: enough for the uses of ``t`` in an expression
+# (``x[idx] = x[idx] * 2``), while a write in a loop over a long graph stays a few microseconds.
+_READ_BEFORE_REACH = 64
+
+
 def _read_before(operands, t, before):
-    """An operand computed from ``t`` itself (``x.sub_(x.mean())``, ``x.div_(x.norm())``): its node read ``t``'s old
-    values, which ``before`` now holds, so it takes ``before`` as that input. Left on ``t``, it would sit below
-    ``t``'s new node, a cycle that backward never runs. Only the operands' own nodes are looked at: a use of ``t``
-    further back (``x.add_((x * 2).sin())``) is refused at backward (``engine._refuse_cycle``). A node recorded
-    before an earlier write into ``t`` read other values than ``before`` holds: it is left on ``t``, and refused."""
-    for o in operands:
-        node = o.creator
-        if (node is not None and node.inputs is not None and any(x is t for x in node.inputs)
-                and written_at(t) <= node._writes):
+    """A node in an operand's history that read ``t`` itself (``x.sub_(x.mean())``, ``x[idx] = x[idx] * w``, which is
+    Python's ``x[idx] += w`` with an index array): it read ``t``'s old values, which ``before`` now holds, so it
+    takes ``before`` as that input. Left on ``t``, it would sit below ``t``'s new node, a cycle that backward never
+    runs. The search goes breadth first, ``_READ_BEFORE_REACH`` nodes back at most: a use of ``t`` further back is
+    refused at backward (``engine._refuse_cycle``). A node recorded before the last write into ``t`` read other
+    values than ``before`` holds (and so did every node behind it): it is left on ``t``, and refused."""
+    stamp = written_at(t)
+    queue = deque(o.creator for o in operands)
+    seen = set()
+    while queue and len(seen) < _READ_BEFORE_REACH:
+        node = queue.popleft()
+        if node is None or node.inputs is None or id(node) in seen or stamp > node._writes:
+            continue
+        seen.add(id(node))
+        if any(x is t for x in node.inputs):
             node.inputs = tuple(before if x is t else x for x in node.inputs)
+        queue.extend(x.creator for x in node.inputs if x is not before)   # behind before: made before t was
 
 
 def _retain_grad_hook(t):

@@ -158,6 +158,9 @@ INDEXED_AUGMENTED = {
     "two_rows": "h[0] += v; h[2] *= v",
     "one_row_twice": "h[0] += v; h[0] *= v",
     "spelled_out": "r = h[1]; r += v; h[1] = r",
+    # an index array or a mask reads a copy: x[idx] op= v is x[idx] = x[idx] op v, whose operand reads x two nodes back
+    "index_array": "h[[0, 2, 2]] *= w[:3]",
+    "mask": "h[h > 0] = h[h > 0].sin() * 2",
 }
 
 
