@@ -14,13 +14,15 @@ the wrong node; the write stamp makes its backward refuse, with a message that n
 only the nodes that saved ``x``'s values: minigrad is more cautious, never less). When ``x`` is a view of
 other tensors (a reshape's, an index's, a squeeze's output), those bases keep their history in private
 copies for the view's own graph, and a later use of a base refuses to backward (``_retire_bases``): torch
-would rebuild the base's graph instead. Refused up front, each with one message: a leaf that requires grad,
+would rebuild the base's graph instead. The one rebuild made is ``x[i] op= v``'s: the view assigned back to where
+it views gives its base torch's graph (``write_back``). Refused up front, each with one message: a leaf that requires grad,
 or a view of one (PyTorch refuses both), a view of an array no graph knows of, and an operand that is ``x``
 itself or shares its memory (``x.mul_(x)``: write ``x = x * x``).
 """
 from __future__ import annotations
 
 import weakref
+from collections import deque
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
@@ -129,17 +131,29 @@ def _hand_over(t, written=None):
         node.stale_output = True
 
 
+# How many nodes behind the operands ``_read_before`` looks at: enough for the uses of ``t`` in an expression
+# (``x[idx] = x[idx] * 2``), while a write in a loop over a long graph stays a few microseconds.
+_READ_BEFORE_REACH = 64
+
+
 def _read_before(operands, t, before):
-    """An operand computed from ``t`` itself (``x.sub_(x.mean())``, ``x.div_(x.norm())``): its node read ``t``'s old
-    values, which ``before`` now holds, so it takes ``before`` as that input. Left on ``t``, it would sit below
-    ``t``'s new node, a cycle that backward never runs. Only the operands' own nodes are looked at: a use of ``t``
-    further back (``x.add_((x * 2).sin())``) is refused at backward (``engine._refuse_cycle``). A node recorded
-    before an earlier write into ``t`` read other values than ``before`` holds: it is left on ``t``, and refused."""
-    for o in operands:
-        node = o.creator
-        if (node is not None and node.inputs is not None and any(x is t for x in node.inputs)
-                and written_at(t) <= node._writes):
+    """A node in an operand's history that read ``t`` itself (``x.sub_(x.mean())``, ``x[idx] = x[idx] * w``, which is
+    Python's ``x[idx] += w`` with an index array): it read ``t``'s old values, which ``before`` now holds, so it
+    takes ``before`` as that input. Left on ``t``, it would sit below ``t``'s new node, a cycle that backward never
+    runs. The search goes breadth first, ``_READ_BEFORE_REACH`` nodes back at most: a use of ``t`` further back is
+    refused at backward (``engine._refuse_cycle``). A node recorded before the last write into ``t`` read other
+    values than ``before`` holds (and so did every node behind it): it is left on ``t``, and refused."""
+    stamp = written_at(t)
+    queue = deque(o.creator for o in operands)
+    seen = set()
+    while queue and len(seen) < _READ_BEFORE_REACH:
+        node = queue.popleft()
+        if node is None or node.inputs is None or id(node) in seen or stamp > node._writes:
+            continue
+        seen.add(id(node))
+        if any(x is t for x in node.inputs):
             node.inputs = tuple(before if x is t else x for x in node.inputs)
+        queue.extend(x.creator for x in node.inputs if x is not before)   # behind before: made before t was
 
 
 def _retain_grad_hook(t):
@@ -183,14 +197,16 @@ def _retire_bases(t, name):
             kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
             kept.requires_grad = x.requires_grad
             copies[id(x)] = kept
-            _written_behind(x, kept, name, node.name)
+            _written_behind(x, kept, name, node.name, t)
         if copies:
             node.inputs = tuple(copies.get(id(x), x) for x in node.inputs)
 
 
-def _written_behind(x, kept, name, view):
-    """Give ``x`` a node that refuses backward: its values were written through a view (see ``_retire_bases``)."""
+def _written_behind(x, kept, name, view, through):
+    """Give ``x`` a node that refuses backward: its values were written through a view (``through``, see
+    ``_retire_bases``), unless that view is then assigned back to where it views (``write_back``)."""
     node = _WrittenThroughView()
+    node.through = weakref.ref(through)
     # a view stays one (u = h[None]; w = u.T; w[0] = 1; u /= 2 writes through to h, as in torch)
     node.writes_a_view = views_a_graph_input(x)
     node.inputs, node.needs_input_grad = (kept,), (kept.requires_grad,)
@@ -199,6 +215,46 @@ def _written_behind(x, kept, name, view):
                     f"the output of {view}) after it was computed, so its values no longer follow its graph; "
                     "differentiate through the view instead, or use the out-of-place op")
     x.creator, x._out_index, x.requires_grad = node, 0, True
+
+
+def write_back(t, index, value) -> bool:
+    """``t[index] = value`` where ``value`` is the view ``t[index]`` itself, written in place since it retired ``t``
+    (``r = t[i]; r += v; t[i] = r``: Python's ``t[i] += v``). The values are already there; what is left is
+    torch's rebuilt graph for ``t``: ``t``'s old values (the copy its retirement kept) with ``value`` at ``index``,
+    a recorded ``Scatter`` that ``t`` now outputs. Returns False, doing nothing, for any other assignment."""
+    node = t.creator
+    if not isinstance(node, _WrittenThroughView) or node.through() is not value:
+        return False
+    try:
+        region = t.data[index]
+        if value.ndim == 0:   # NumPy reads an element as a scalar copy; with a trailing ... it is a 0-d view
+            region = t.data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+    except (IndexError, ValueError, TypeError):
+        return False
+    if not _same_region(region, value.data):   # an advanced index reads a copy: not where value lives
+        return False
+    from minigrad.ops.scatter import assign
+
+    out = assign(node.inputs[0], index, value)
+    rebuilt = out.creator
+    t.creator, t._out_index = rebuilt, out._out_index
+    rebuilt._writes = STATE.writes
+    rebuilt.view_data = t.data   # a later write into t's memory behind this node refuses it (write_recorded)
+    if node.writes_a_view:
+        rebuilt.writes_a_view = True   # t, itself a view, still writes through (views_a_graph_input)
+    return True
+
+
+def _same_region(a, b):
+    """Whether arrays ``a`` and ``b`` are the same memory read the same way (pointer, shape, strides, dtype)."""
+    if a.shape != b.shape or a.dtype != b.dtype or a.strides != b.strides:
+        return False
+    return _pointer(a) == _pointer(b)
+
+
+def _pointer(a):
+    interface = getattr(a, "__array_interface__", None) or getattr(a, "__cuda_array_interface__", None)
+    return interface["data"][0] if interface is not None else None
 
 
 def _out_of_place(name):

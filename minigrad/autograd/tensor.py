@@ -531,6 +531,8 @@ class Tensor:
                     f"{tuple(self.shape)}) is refused while grad mode is on (PyTorch refuses it too); build a new "
                     "tensor (minigrad.where, index_put) or assign under minigrad.no_grad()")
             if isinstance(value, Tensor) and _buffer(value.data) is _buffer(self.data):
+                if _recorded_writes.write_back(self, index, value):   # the last step of x[i] += v
+                    return
                 value = value.clone()   # a view of this tensor (x[0] = x[1]): read before the write, as NumPy does
             # Recorded as torch records it: written entries take value's gradient, overwritten ones get 0.
             self._write_result("__setitem__", lambda t: _assign(t, index, value))

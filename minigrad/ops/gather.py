@@ -76,6 +76,15 @@ def _scatter_source(name, x, dim, index, src):
     return _leading(src, index.shape, -1), open_grid(index, dim, index.shape)
 
 
+def _one_element(name, x, index, src):
+    """A 0-d ``x`` as PyTorch's scatters read it: one element along dim 0, with index and src of at most 1 dim."""
+    for what, t in (("index", index), ("src", src)):
+        if t.ndim > 1:
+            raise ValueError(f"{name}: {what} of shape {tuple(t.shape)} for a 0-d input (at most 1 dim)")
+    _check_values(name, index, 1, 0, x.shape)
+    return reshape(x, (1,))
+
+
 def gather(x, dim, index):
     """``torch.gather``: ``y[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (and likewise for the others).
 
@@ -122,8 +131,8 @@ def scatter_add(x, dim, index, src):
     """``torch.scatter_add``: a copy of ``x`` with each ``src`` entry added where ``index`` sends it along ``dim``.
 
     Shapes: ``index`` (integers, x's number of dims, no longer than ``src`` anywhere nor than x outside ``dim``),
-    ``src`` of x's number of dims -> x's shape. Only the part of ``src`` the index covers is used.
-    dL/dx = g,  dL/dsrc = g gathered at the index (0 for the entries of src the index does not cover).
+    ``src`` of x's number of dims -> x's shape (a 0-d x is one element along dim 0, as in PyTorch). Only the
+    part of ``src`` the index covers is used. dL/dx = g,  dL/dsrc = g gathered at the index (0 for the entries of src the index does not cover).
     """
     x = as_tensor(x)
     src = as_tensor(src, like=x)
@@ -132,7 +141,7 @@ def scatter_add(x, dim, index, src):
         raise TypeError(f"scatter_add: src has dtype {src.dtype} and the input {x.dtype}; they must match")
     index = _index("scatter_add", index, x)
     if dim is None:
-        raise ValueError("scatter_add: the input is 0-d; give it at least one dim")
+        return reshape(scatter_add(_one_element("scatter_add", x, index, src), 0, index, src), ())
     src, grid = _scatter_source("scatter_add", x, dim, index, src)
     return ScatterAdd.apply(x, src, grid=grid, axis=dim)
 
@@ -153,15 +162,19 @@ def masked_fill(x, mask, value):
     except ValueError:
         raise ValueError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast with the input of "
                          f"shape {tuple(x.shape)}") from None
+    return where(mask, fill_value("masked_fill", x, value), x)
+
+
+def fill_value(name, x, value):
+    """A fill ``value`` (a number or a 0-d tensor) as a 0-d tensor of x's dtype, refused naming ``name``."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape "
+            raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
         if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
             value = astype(value, x.dtype)
-    elif isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
-        check_fits("masked_fill", value, x.dtype)
-        value = Tensor(x._xp().asarray(value, dtype=x.dtype))
-    else:
-        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
-    return where(mask, value, x)
+        return value
+    if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
+        check_fits(name, value, x.dtype)
+        return Tensor(x._xp().asarray(value, dtype=x.dtype))
+    raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type(value).__name__}")

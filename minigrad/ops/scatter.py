@@ -17,10 +17,12 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import one_dim
 from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.gather import ScatterAdd, _check_values, _index, _scatter_source, masked_fill
+from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, fill_value
 from minigrad.ops.reduce import open_grid
+from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
 from minigrad.ops.take import _mask, _wrap
+from minigrad.scalars import check_fits
 
 
 class Scatter(Function):
@@ -62,14 +64,19 @@ def _scatter(x, src, index, accumulate=False):
 def assign(x, index, value):
     """``x`` with ``value`` written at the NumPy index ``index`` (raw: arrays, slices, masks), out of place: what
     ``x[index] = value`` records while a graph is recorded (``Tensor.__setitem__``). ``value`` is cast to x's dtype
-    and broadcast to the indexed shape, as NumPy's assignment does.
+    and broadcast to the indexed shape, as NumPy's assignment does (leading length-1 dims beyond it dropped).
 
     dL/dx = g, exactly 0 where written; dL/dvalue = g[index], summed over the broadcast dims.
     """
     value = as_tensor(value, like=x)
     if value.dtype != x.dtype:
         value = value.astype(x.dtype)
-    return _scatter(x, broadcast_to(value, x.data[index].shape), index)
+    target = x.data[index].shape
+    extra = value.ndim - len(target)
+    if extra > 0 and all(n == 1 for n in value.shape[:extra]):
+        # leading length-1 dims the indexed shape lacks are dropped, as NumPy's (unrecorded) write and torch's do
+        value = reshape(value, value.shape[extra:])
+    return _scatter(x, broadcast_to(value, target), index)
 
 
 def _source(name, x, source):
@@ -140,7 +147,7 @@ def index_fill(x, dim, index, value):
         mask = mask.reshape((n,) + (1,) * (x.ndim - 1 - d))
     else:
         mask = mask.reshape(())
-    return masked_fill(x, Tensor(mask), value)
+    return where(Tensor(mask), fill_value("index_fill", x, value), x)
 
 
 def index_copy(x, dim, index, source):
@@ -178,14 +185,15 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got reduce={reduce!r}")
     d = one_dim("scatter", x, dim, None)
-    if d is None:
-        raise ValueError("scatter: the input is 0-d; give it at least one dim")
     idx = _index("scatter", index, x)
     if value is not None:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise TypeError(f"scatter: value must be a number, got value={value!r}")
+        check_fits("scatter", value, x.dtype)
         src = Tensor(x._xp().full(idx.shape, value, dtype=x.dtype))
     src = _source("scatter", x, src)
+    if d is None:   # PyTorch reads a 0-d input as one element along dim 0
+        return reshape(scatter(_one_element("scatter", x, idx, src), 0, idx, src, reduce=reduce), ())
     if reduce == "add":
         from minigrad.ops.gather import scatter_add
         return scatter_add(x, dim, idx, src)
@@ -256,9 +264,11 @@ def index_put(x, indices, values, accumulate=False):
                                  for j, n in enumerate(rest))
     shape = tuple(lead) + tuple(rest)
     try:
-        np.broadcast_shapes(values.shape, shape)
+        fits = np.broadcast_shapes(values.shape, shape) == shape   # more dims than the indexed shape do not fit
     except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(f"index_put: values of shape {tuple(values.shape)} do not broadcast to the indexed "
-                         f"shape {shape} (input shape {tuple(x.shape)})") from None
+                         f"shape {shape} (input shape {tuple(x.shape)})")
     src = broadcast_to(values, shape) if tuple(values.shape) != shape else values
     return _scatter(x, src, grid, accumulate=bool(accumulate))

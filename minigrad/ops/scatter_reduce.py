@@ -15,7 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import bincount, get_array_module
 from minigrad.ops._args import check_flag, one_dim
-from minigrad.ops.gather import ScatterAdd, _index, _scatter_source, masked_fill
+from minigrad.ops.gather import ScatterAdd, _index, _one_element, _scatter_source, masked_fill
 from minigrad.ops.selection import where
 from minigrad.ops.shape import concat, reshape, reshape_if_needed
 
@@ -46,7 +46,8 @@ def segment_reduce(v, seg, n, kind, *, dense=False):
     init = initial_value(kind, v.dtype)
     if xp is np and not dense:
         out = np.full(n, init, dtype=v.dtype)
-        getattr(np, _UFUNC[kind]).at(out, seg, v)
+        with np.errstate(invalid="ignore"):  # a NaN value propagates, quietly as in torch
+            getattr(np, _UFUNC[kind]).at(out, seg, v)
         return out
     order = xp.argsort(seg, kind="stable") if xp is np else xp.argsort(seg)
     s = seg[order]
@@ -99,7 +100,7 @@ class SegmentExtreme(Function):
     """y[s] = max (``largest``) or min of v[i] over seg[i] == s.
 
     dL/dv_i = g[seg_i] / t where v_i equals its segment's result and t values of the segment do (ties share
-    evenly, as in torch), else 0.   Shapes: v, seg (int64) of one length m -> (n,).
+    evenly, as in torch; a NaN result is shared among the segment's NaNs, as ``max``'s), else 0.   Shapes: v, seg (int64) of one length m -> (n,).
     """
 
     keep_output = True
@@ -115,7 +116,9 @@ class SegmentExtreme(Function):
         y = F.output(self)
         data, y = (v.data, y.data) if F.recording else (v, y)
         xp = get_array_module(data)
-        hit = data == y[seg]
+        ys = y[seg]
+        # a NaN result is its NaNs' (as max's, ops/reduce.py): NaN == NaN alone would drop the gradient
+        hit = (data == ys) | ((data != data) & (ys != ys))
         ties = xp.maximum(bincount(xp, seg[hit], minlength=self.n), 1)[seg]
         return gy[seg] * F.const(hit / ties.astype(data.dtype))
 
@@ -150,9 +153,10 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
     if src.dtype != x.dtype:
         raise TypeError(f"scatter_reduce: src has dtype {src.dtype} and the input {x.dtype}; they must match")
     d = one_dim("scatter_reduce", x, dim, None)
-    if d is None:
-        raise ValueError("scatter_reduce: the input is 0-d; give it at least one dim")
     idx = _index("scatter_reduce", index, x)
+    if d is None:   # PyTorch reads a 0-d input as one element along dim 0
+        one = _one_element("scatter_reduce", x, idx, src)
+        return reshape(scatter_reduce(one, 0, idx, src, reduce, include_self=include_self), ())
     src, grid = _scatter_source("scatter_reduce", x, d, idx, src)
     if reduce == "sum" and include_self:
         return ScatterAdd.apply(x, src, grid=grid, axis=d)

@@ -63,6 +63,11 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         if order.shape != seq.shape:
             raise ValueError(f"searchsorted: sorter of shape {tuple(order.shape)} must have the sequence's shape "
                              f"{tuple(seq.shape)}")
+        n = seq.shape[-1]
+        if order.size and (int(order.min()) < 0 or int(order.max()) >= n):   # take_along_axis would wrap -1
+            bad = int(order.min()) if int(order.min()) < 0 else int(order.max())
+            raise IndexError(f"searchsorted: sorter index {bad} is out of range for the sequence's last dim of "
+                             f"size {n} (sequence shape {tuple(seq.shape)}; sorter entries must be in [0, {n - 1}])")
         data = xp.take_along_axis(data, order, axis=-1)
     if seq.ndim == 1:
         out = xp.searchsorted(data, vals.data, side="right" if right else "left")

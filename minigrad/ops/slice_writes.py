@@ -21,6 +21,7 @@ from minigrad.ops.scatter_reduce import scatter_reduce
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
 from minigrad.ops.signs import sgn
+from minigrad.ops.take import _wrap
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import sum as _sum
 from minigrad.scalars import is_integer
@@ -138,8 +139,9 @@ def index_reduce(x, dim, index, source, reduce, *, include_self=True):
         raise TypeError(f"index_reduce: expects a floating input, got dtype {x.dtype}")
     source = _source("index_reduce", x, source)
     d = one_dim("index_reduce", x, dim, None)
-    if d is None:
-        raise ValueError("index_reduce: the input is 0-d; give it at least one dim")
+    if d is None:   # PyTorch reads a 0-d input as one element along dim 0, as index_add does
+        one = index_reduce(reshape(x, (1,)), 0, index, reshape(source, (-1,)), reduce, include_self=include_self)
+        return reshape(one, ())
     idx = _index("index_reduce", index, x)
     if idx.ndim > 1:
         raise IndexError(f"index_reduce: index must be a vector (0-d or 1-D), got shape {tuple(idx.shape)}")
@@ -164,6 +166,8 @@ def put(x, index, source, accumulate=False):
     if idx.size != source.size:
         raise ValueError(f"put: index has {idx.size} entries (shape {tuple(idx.shape)}) and source {source.size} "
                          f"(shape {tuple(source.shape)}); they must be as many")
+    # checked here, not by index_put, so that the error names put and x's own shape, not a flat view's
+    idx = _wrap("put", idx, x.size, x.shape, "the flattened input")
     out = index_put(reshape(x, (-1,)), (Tensor(idx.reshape(-1)),), reshape(source, (-1,)), accumulate)
     return reshape(out, x.shape)
 

@@ -142,3 +142,52 @@ def test_flatten_that_merges_nothing_is_the_input_itself_as_in_torch():
     f = r.flatten()
     f /= 2.0
     assert r.numpy().tolist() == [2.0, 6.0, 4.0, 8.0] and f.numpy().tolist() == [1.0, 3.0, 2.0, 4.0]
+
+
+# x[i] op= v is Python's r = x[i]; r op= v; x[i] = r. The write through r used to retire x, so x's later use refused
+# to backward ("written in place through a view of it"), where torch rebuilds x's graph; assigning r back to where it
+# views now rebuilds it too: x's old values with r at i.
+INDEXED_AUGMENTED = {
+    "row": "h[1] += v * 2",
+    "column": "h[:, 1] *= w",
+    "rows": "h[1:3] -= v",
+    "ellipsis": "h[..., 0] /= w + 3",
+    "element": "h[1, 2] += v[0]",
+    "strided": "h[::2, ::2] **= 2",
+    "new_axis": "h[None, 1] += v",
+    "two_rows": "h[0] += v; h[2] *= v",
+    "one_row_twice": "h[0] += v; h[0] *= v",
+    "spelled_out": "r = h[1]; r += v; h[1] = r",
+    # an index array or a mask reads a copy: x[idx] op= v is x[idx] = x[idx] op v, whose operand reads x two nodes back
+    "index_array": "h[[0, 2, 2]] *= w[:3]",
+    "mask": "h[h > 0] = h[h > 0].sin() * 2",
+}
+
+
+@pytest.mark.parametrize("program", INDEXED_AUGMENTED.values(), ids=INDEXED_AUGMENTED.keys())
+def test_an_indexed_augmented_assignment_rebuilds_the_base_graph_as_torch(program):
+    a, b, c = np.arange(12.0).reshape(4, 3) / 7 - 0.5, np.array([0.3, -1.2, 2.0]), np.array([0.5, 1.5, -2.0, 1.0])
+    results = []
+    for lib in (mg, torch):
+        x, v, w = (lib.tensor(d, dtype=lib.float64, requires_grad=True) for d in (a, b, c))
+        h = x * 1.5
+        exec(program)
+        loss = (h * h * h).sum()
+        grads = lib.autograd.grad(loss, [x, v, w], create_graph=True, allow_unused=True)
+        grads = [lib.zeros_like(t) if g is None else g for g, t in zip(grads, [x, v, w])]
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), [x, v, w], allow_unused=True)
+        results.append([h.detach().numpy()] + [g.detach().numpy() for g in grads] +
+                       [np.zeros(t.shape) if g is None else g.numpy() for g, t in zip(second, [x, v, w])])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
+
+
+def test_a_view_assigned_elsewhere_still_refuses():
+    x = mg.tensor(np.ones((3, 2)), requires_grad=True)
+    h = x * 1
+    r = h[0]
+    r += 1
+    h[1] = r   # not where r views: an ordinary write of a copy of r, into a retired h
+    with pytest.raises(RuntimeError, match=r"Clone: input 0 \(shape \(2,\)\) was modified in place after the graph "
+                                           r"used it"):
+        h.sum().backward()

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import minigrad as mg
+from minigrad.autograd.recorded_writes import _READ_BEFORE_REACH
 
 X = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
 W = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -2.0]])
@@ -20,6 +21,9 @@ PROGRAMS = {
     "gate_by_own_sigmoid": (lambda h: h.mul_(h.sigmoid()), lambda h: h * h.sigmoid(), False),
     "copy_flipped": (lambda h: h.copy_(h.flip(0)), lambda h: h.flip(0), False),
     "divide_by_norm": (lambda h: h.div_(h.norm()), lambda h: h / h.norm(), True),
+    # h read two nodes back (refused at backward until the operands' histories were searched, not just their nodes)
+    "add_sin_of_scaled": (lambda h: h.add_((h * 2.0).sin()), lambda h: h + (h * 2.0).sin(), False),
+    "mul_by_sum_of_squares": (lambda h: h.mul_((h * h).sum(dim=0)), lambda h: h * (h * h).sum(dim=0), True),
 }
 
 
@@ -64,12 +68,15 @@ def test_a_constant_buffer_updated_from_itself_and_a_weight():
         run(torch, True)
 
 
-def test_an_operand_that_reads_the_tensor_through_more_nodes_is_refused_not_dropped():
-    # torch differentiates it; minigrad looks only at the operands' own nodes, and refuses at backward instead of
-    # leaving x without a gradient (the deeper node would hang below the new one).
+def test_an_operand_that_reads_the_tensor_further_back_than_the_search_reaches_is_refused_not_dropped():
+    # torch differentiates it; minigrad searches the operand's history only so far back (_READ_BEFORE_REACH), and
+    # refuses at backward instead of leaving x without a gradient (the deeper node would hang below the new one).
     x = mg.tensor(X, dtype="float64", requires_grad=True)
     h = x * 1.5
-    h.add_((h * 2.0).sin())
+    far = h * 2.0
+    for _ in range(_READ_BEFORE_REACH):
+        far = far + 1.0
+    h.add_(far)
     with pytest.raises(RuntimeError, match=r"^Mul: input 0 \(shape \(2, 3\)\) was written in place by an op whose "
                                            r"operand was computed from it"):
         (h * h).sum().backward()

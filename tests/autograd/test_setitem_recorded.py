@@ -19,6 +19,8 @@ WRITES = {
     "int_array": (([0, 2], [1, 3]), lambda v: v[1, :2] ** 2),
     "mask": (X > 0, lambda v: v[X > 0] * 1.5),
     "ellipsis_last": ((Ellipsis, -1), lambda v: v[:, 0].exp()),
+    # leading length-1 dims beyond the indexed shape are dropped (the recorded write used to refuse them)
+    "leading_ones": (([0, 2],), lambda v: v[:2].reshape(1, 1, 2, 4) * 2.0),
 }
 
 

@@ -117,7 +117,8 @@ def _int8():
     (lambda x: x.clone().fill_(1000), "fill_"),
     (lambda x: mg.full((2,), 1000, dtype=mg.int8), "full"),
     (lambda x: mg.full_like(x, 1000), "full"),
-    (lambda x: x.index_fill(0, mg.tensor([0]), 1000), "masked_fill"),
+    (lambda x: x.index_fill(0, mg.tensor([0]), 1000), "index_fill"),   # the op called, not the one it runs on
+    (lambda x: x.scatter(0, mg.tensor([0]), value=1000), "scatter"),
 ])
 def test_an_integer_fill_value_the_dtype_cannot_hold_names_the_op_and_the_range(call, op):
     # NumPy's own error named neither the op nor the range; torch refuses these too (it does not wrap the value)

@@ -220,6 +220,12 @@ def test_index_add_copy_fill_errors():
                                                                         torch.tensor([1, 2]), alpha=2).numpy())
     with pytest.raises(TypeError, match="index_fill: index must hold integers"):
         x.index_fill(1, np.array([0.0]), 0.0)
+    # the value's errors name index_fill (they used to be masked_fill's, the op it runs on)
+    with pytest.raises(ValueError, match=r"^index_fill: value must be a number or a 0-d tensor, got a tensor of "
+                                         r"shape \(2,\)$"):
+        x.index_fill(1, np.array([0]), mg.zeros(2, dtype="float64"))
+    with pytest.raises(OverflowError, match=r"^index_fill: the value 1000 is out of range for dtype int8"):
+        mg.tensor(np.ones(3, np.int8)).index_fill(0, np.array([0]), 1000)
 
 
 # ------------------------------------------------------------------ scatter
@@ -269,6 +275,42 @@ def test_scatter_errors():
         x.scatter(0, np.zeros((1, 1, 5), dtype=np.int64), x[:1, :1, :4])
     with pytest.raises(ValueError, match="scatter: index has 2 dims"):
         x.scatter(0, np.zeros((1, 1), dtype=np.int64), x)
+    # as torch refuses it; this was NumPy's bare "Python integer 1000 out of bounds for int8"
+    with pytest.raises(OverflowError, match=r"^scatter: the value 1000 is out of range for dtype int8"):
+        mg.tensor(np.ones(3, np.int8)).scatter(0, np.array([0]), value=1000)
+
+
+SCATTERS_INTO_0D = {
+    "scatter": lambda x, i, s: x.scatter(-1, i, s),
+    "scatter_value": lambda x, i, s: x.scatter(0, i, 3.0) * s.sum(),
+    "scatter_add": lambda x, i, s: x.scatter_add(0, i, s),
+    "scatter_multiply": lambda x, i, s: (x.scatter(0, i, s, reduce="multiply") if isinstance(x, mg.Tensor) else
+                                         x.scatter_reduce(0, i, s, "prod")),   # torch's has no derivative
+    "scatter_reduce_mean": lambda x, i, s: x.scatter_reduce(0, i, s, "mean"),
+    "scatter_reduce_amax_without_self": lambda x, i, s: x.scatter_reduce(0, i, s, "amax", include_self=False),
+}
+
+
+@pytest.mark.parametrize("index", [0, [0], [0, 0], []], ids=str)
+@pytest.mark.parametrize("name", SCATTERS_INTO_0D)
+def test_scatters_into_a_0d_input_read_it_as_one_element_as_torch(name, index):
+    """They used to be refused ('the input is 0-d'), where torch (and minigrad's gather) take it."""
+    index = np.array(index, dtype=np.int64)
+    x, tx = pair(np.array(2.0))
+    s, ts = pair(np.array([5.0, 7.0])[:max(index.size, 1)] if index.ndim else np.array(5.0))
+    op = SCATTERS_INTO_0D[name]
+    grads_match(op(x, index, s), op(tx, T(index), ts), [x, s], [tx, ts])
+
+
+def test_scatters_into_a_0d_input_refuse_more_than_one_index_dim_or_an_index_past_0():
+    x = mg.tensor(2.0)
+    with pytest.raises(ValueError, match=r"^scatter_add: index of shape \(1, 1\) for a 0-d input \(at most 1 dim\)$"):
+        x.scatter_add(0, np.zeros((1, 1), dtype=np.int64), mg.tensor([[1.0]]))
+    with pytest.raises(ValueError, match=r"^scatter: src of shape \(1, 1\) for a 0-d input \(at most 1 dim\)$"):
+        x.scatter(0, np.zeros(1, dtype=np.int64), mg.tensor([[1.0]]))
+    with pytest.raises(IndexError, match=r"^scatter_reduce: index 1 is out of bounds for dim 0 of size 1 "
+                                         r"\(input shape \(\);"):
+        x.scatter_reduce(0, np.array([1]), mg.tensor([1.0]), "prod")
 
 
 # ------------------------------------------------------------------ scatter_reduce
@@ -324,6 +366,22 @@ def test_scatter_reduce_extremes_share_the_gradient_among_ties_as_torch(reduce):
     s, ts = pair(np.array([[2.0, 2.0, 4.0, 4.0, 3.0]]))      # include_self=False, self not tied: torch agrees
     grads_match(x.scatter_reduce(1, index, s, reduce, include_self=False),
                 tx.scatter_reduce(1, T(index), ts, reduce, include_self=False), [x, s], [tx, ts])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_scatter_reduce_extremes_give_a_nan_result_s_gradient_to_its_nans_as_max_does(reduce, include_self):
+    """NaN == NaN is False, so the gradient of a NaN position used to reach no value at all (torch gives NaN
+    to every value there); minigrad's rule is max's: the NaNs that made the result share it."""
+    x = mg.tensor([1.0, np.nan, 3.0], dtype="float64", requires_grad=True)
+    s = mg.tensor([np.nan, 2.0, np.nan, 5.0], dtype="float64", requires_grad=True)
+    with np.errstate(all="raise"):   # and quietly, as torch
+        y = x.scatter_reduce(0, np.array([0, 0, 0, 2]), s, reduce, include_self=include_self)
+    np.testing.assert_array_equal(np.isnan(y.numpy()), [True, True, False])
+    y.backward(mg.tensor([4.0, 8.0, 16.0], dtype="float64"))
+    self_wins = include_self and reduce == "amin"   # position 2 reduces 3 (x's own) with 5, or 5 alone
+    np.testing.assert_array_equal(s.grad.numpy(), [2.0, 0.0, 2.0, 0.0 if self_wins else 16.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 8.0, 16.0 if self_wins else 0.0])
 
 
 def test_scatter_reduce_ties_with_a_left_out_self_share_among_the_src_values_only():
@@ -422,6 +480,10 @@ def test_index_put_adds_repeated_positions_when_accumulating():
     with pytest.raises(ValueError, match=r"index_put: values of shape \(3,\) do not broadcast to the indexed shape "
                                          r"\(2, 4, 5\)"):
         mg.index_put(mg.tensor(X), (np.array([0, 1]),), mg.zeros(3))
+    # more dims than the indexed shape: torch refuses them too (this was broadcast_to's error, not naming index_put)
+    with pytest.raises(ValueError, match=r"^index_put: values of shape \(1, 2, 4, 5\) do not broadcast to the indexed "
+                                         r"shape \(2, 4, 5\) \(input shape \(3, 4, 5\)\)$"):
+        mg.index_put(mg.tensor(X), (np.array([0, 1]),), mg.zeros((1, 2, 4, 5)))
     with pytest.raises(TypeError, match="index_put: indices must be a tuple of index tensors, got ndarray"):
         mg.index_put(mg.tensor(X), np.array([0]), mg.zeros(3))
 
@@ -589,6 +651,12 @@ def test_searchsorted_errors():
         mg.bucketize(np.zeros(3), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="searchsorted: side must be 'left' or 'right', got side='middle'"):
         mg.searchsorted(np.arange(3), np.arange(2), side="middle")
+    # as torch; a -1 used to wrap silently (take_along_axis), a 3 to raise NumPy's bare IndexError
+    for bad in (-1, 3):
+        with pytest.raises(IndexError, match=rf"^searchsorted: sorter index {bad} is out of range for the sequence's "
+                                             r"last dim of size 3 \(sequence shape \(3,\); sorter entries must be in "
+                                             r"\[0, 2\]\)$"):
+            mg.searchsorted(np.array([3.0, 1.0, 2.0]), np.array([2.0]), sorter=np.array([1, 2, bad]))
 
 
 @pytest.mark.parametrize("dim", [None, 0, -1, (0, 2), ()])
