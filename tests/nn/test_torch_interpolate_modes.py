@@ -214,6 +214,11 @@ ERRORS = [
      "interpolate: scale_factor must be a positive number or a sequence of them, got -1"),
     (lambda lib, f: f.interpolate(lib.randn(1, 2, 5), size=2.5, mode="nearest-exact"),
      "interpolate: size must be a positive integer or a sequence of them, got 2.5"),
+    (lambda lib, f: f.interpolate(lib.randn(1, 2, 5), size=3, mode="linear", recompute_scale_factor=True),
+     "interpolate: recompute_scale_factor=True is not meaningful with an explicit size=3; it recomputes the scale "
+     "from a scale_factor"),
+    (lambda lib, f: lib.nn.Upsample(size=(3, 4), recompute_scale_factor=True)(lib.randn(1, 2, 5, 5)),
+     "Upsample: recompute_scale_factor=True is not meaningful with an explicit size=(3, 4)"),
 ]
 
 

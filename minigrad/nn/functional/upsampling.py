@@ -65,6 +65,16 @@ def check_mode(who, mode, align_corners=None, antialias=False) -> str:
     return mode
 
 
+def check_recompute(who, recompute_scale_factor, size):
+    """``recompute_scale_factor`` None or a bool, and True only with a scale factor (as PyTorch: with a size there is
+    no factor to recompute)."""
+    if recompute_scale_factor not in (None, True, False):
+        raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
+    if recompute_scale_factor and size is not None:
+        raise ValueError(f"{who}: recompute_scale_factor=True is not meaningful with an explicit size={size!r}; "
+                         "it recomputes the scale from a scale_factor")
+
+
 def check_size(who, size):
     """A positive integer or a sequence of them, as an int or a tuple."""
     return _positive_whole_numbers(who, "size", size, is_integer)
@@ -232,9 +242,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """
     who = "interpolate"
     check_mode(who, mode, align_corners, antialias)
-    if recompute_scale_factor not in (None, True, False):
-        raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
     size, scale_factor = check_size_or_scale(who, size, scale_factor, mode)
+    check_recompute(who, recompute_scale_factor, size)
     return resample(who, input, size, scale_factor, mode, align_corners, recompute_scale_factor, bool(antialias))
 
 
