@@ -114,7 +114,8 @@ TIES = [(3, "float16", "nearest", 8, dict(size=44)), (5, "float16", "nearest", 8
 def test_nearest_ties_fall_as_torch_in_every_rank_and_dtype(rank, dtype, mode, n, kwargs):
     x = np.arange(n, dtype=dtype).reshape((1, 1) + (1,) * (rank - 3) + (n,))
     if rank > 3:   # resample the last axis only
-        kwargs = {k: ((1,) * (rank - 3) + (v,) if k == "size" else (1.0,) * (rank - 3) + (v,)) for k, v in kwargs.items()}
+        lead = {"size": (1,) * (rank - 3), "scale_factor": (1.0,) * (rank - 3)}
+        kwargs = {k: lead[k] + (v,) for k, v in kwargs.items()}
     ours = F.interpolate(mg.tensor(x, dtype=dtype), mode=mode, **kwargs)
     theirs = TF.interpolate(torch.tensor(x), mode=mode, **kwargs).numpy()
     assert ours.dtype == np.dtype(dtype)

@@ -3,9 +3,9 @@
 ``interpolation_modes``.
 
 Nearest with an integer factor f, where PyTorch's rounded indices (``interpolation_modes``) are floor(i / f) (nearly
-always: a tie can round down, e.g. factor 47 in float32), repeats every element f times along that axis. That is a reshape, a broadcast and a reshape, e.g. for images
-(N, C, H, W) -> (N, C, H, 1, W, 1) -> (N, C, H, fh, W, fw) -> (N, C, H fh, W fw): one copy, no
-index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
+always: a tie can round down, e.g. factor 47 in float32), repeats every element f times along that axis. That is
+a reshape, a broadcast and a reshape, e.g. for images (N, C, H, W) -> (N, C, H, 1, W, 1) -> (N, C, H, fh, W, fw)
+-> (N, C, H fh, W fw): one copy, no index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
 f-sized block (``sum_to``), so second derivatives and ONNX export (Reshape, Expand) come from those ops.
 
 Linear, bilinear and trilinear (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, any positive size or
