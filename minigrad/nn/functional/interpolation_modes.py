@@ -3,12 +3,11 @@
 Nearest and nearest-exact (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs). Along an axis of n inputs and o outputs,
 output i reads input min(floor(src), n - 1) with src = i s ('nearest') or (i + 1/2) s ('nearest-exact'), where
 s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o. Ties (src
-an integer in exact arithmetic) fall where PyTorch's CPU kernels put them, so the arithmetic is theirs: 4-D input
-takes s and the product in float32 whatever the dtype, and for 'nearest' reads i where o = n and floor(i / 2) where
-o = 2 n whatever the factor given; 3-D and 5-D input take s in float64 for float64 input and in float32 otherwise
-(float16 and integers included), the product in that type rounded to float32 ('nearest'), and for 'nearest-exact'
-in float32 max(s (i + 1/2) - 1/2, 0) + 1/2 with the product and the subtraction rounded once (a fused
-multiply-add, as PyTorch's compiled kernel). That is one gather at constant indices per axis: exact, and dL/dx adds
+an integer in exact arithmetic) fall where PyTorch's CPU kernels put them, so the arithmetic is theirs: s and the
+product in float64 for float64 input and in float32 otherwise (float16 and integers included), rounded to float32
+before the floor; 3-D and 5-D 'nearest-exact' in float32 take max(s (i + 1/2) - 1/2, 0) + 1/2 with the product and
+the subtraction rounded once (a fused multiply-add, as PyTorch's compiled kernel); 'nearest' on 4-D input reads i
+where o = n and floor(i / 2) where o = 2 n whatever the factor given. That is one gather at constant indices per axis: exact, and dL/dx adds
 g back at the indices (the gather's index_add).
 
 Bicubic (4-D). Along each axis, src = i (n - 1) / (o - 1) with ``align_corners`` (0 when o = 1), else
@@ -42,12 +41,9 @@ __all__ = ["nearest_index", "resample_nearest", "resample_bicubic", "resample_ar
 
 def nearest_index(n, o, factor, exact, dtype, rank):
     """The input index each of o outputs reads along an axis of n inputs of a ``rank``-D input (module docstring)."""
-    if rank == 4:   # PyTorch's 4-D kernel: float32 arithmetic, and the same-size and doubling shortcuts for 'nearest'
-        if not exact and o in (n, 2 * n):
-            return np.arange(o) // (o // n)
-        work = np.dtype(np.float32)
-    else:           # the 3-D and 5-D kernel: float64 only for float64 input (float16 and integers take float32)
-        work = np.dtype(np.float64 if np.dtype(dtype) == np.float64 else np.float32)
+    if rank == 4 and not exact and o in (n, 2 * n):   # PyTorch's 4-D kernel's same-size and doubling shortcuts
+        return np.arange(o) // (o // n)
+    work = np.dtype(np.float64 if np.dtype(dtype) == np.float64 else np.float32)   # float16, integers: float32
     scale = work.type(1.0 / factor) if factor is not None else work.type(n) / work.type(o)
     i = np.arange(o, dtype=work)
     if not exact:
