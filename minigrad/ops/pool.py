@@ -360,6 +360,8 @@ class AdaptiveMean(Function):
         n, trail = x.shape[self.axis], (1,) * (x.ndim - 1 - self.axis)
         index, counted, inverse = _adaptive_windows(n, self.o)
         scale = xp.asarray(inverse.reshape(self.o, *trail), dtype=x.dtype)
+        if self.o == 1:   # one window: the whole axis
+            return x.sum(axis=self.axis, keepdims=True) * scale
         if n % self.o == 0:   # equal windows side by side: window offset j is every k-th entry from j
             k, lead = n // self.o, (slice(None),) * self.axis
             total = x[lead + (slice(0, None, k),)]
