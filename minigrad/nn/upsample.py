@@ -2,7 +2,7 @@
 (``F.interpolate`` as layers, PyTorch's arguments)."""
 from __future__ import annotations
 
-from minigrad.nn.functional.upsampling import check_mode, check_size_or_scale, resample
+from minigrad.nn.functional.upsampling import check_mode, check_recompute, check_size_or_scale, resample
 from minigrad.nn.layer import Layer
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
@@ -23,9 +23,8 @@ class Upsample(Layer):
         super().__init__()
         name = type(self).__name__
         self.mode = check_mode(name, mode, align_corners)
-        if recompute_scale_factor not in (None, True, False):
-            raise ValueError(f"{name}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
         size, scale = check_size_or_scale(name, size, scale_factor, mode)
+        check_recompute(name, recompute_scale_factor, size)
         self.size = size
         self.scale_factor = None if scale is None else tuple(float(f) for f in scale) if isinstance(scale, tuple) \
             else float(scale)

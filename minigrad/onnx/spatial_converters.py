@@ -14,6 +14,7 @@ import numpy as np
 
 from minigrad.onnx.converters import NOT_EXPORTED, converts
 from minigrad.onnx.graph import ExportError
+from minigrad.ops.pool import averaging_matrix
 
 NOT_EXPORTED.update({
     "Conv2dWeight": "the weight derivative of a convolution, used by backward passes",
@@ -112,6 +113,17 @@ def _one_hot_kernels(channels, geo, dtype):
     kh, kw = geo.kernel
     eye = np.eye(kh * kw, dtype=dtype).reshape(kh * kw, 1, kh, kw)
     return np.tile(eye, (channels, 1, 1, 1))
+
+
+@converts("AdaptiveMean")
+def _adaptive_mean(g, call, x):
+    # the product with the averaging matrix, the pooled axis moved last and back (ONNX has no adaptive pooling)
+    source = call.inputs[0]
+    axis, o = call.params["axis"], call.params["o"]
+    last = [a for a in range(source.ndim) if a != axis] + [axis]
+    matrix = averaging_matrix(source.shape[axis], o).T.astype(source.dtype)
+    y = g.node("MatMul", [g.node("Transpose", x, perm=last), g.constant(np.ascontiguousarray(matrix), "averaging")])
+    return g.node("Transpose", [y], perm=[int(a) for a in np.argsort(last)])
 
 
 @converts("Unfold")

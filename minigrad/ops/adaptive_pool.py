@@ -8,9 +8,9 @@ first maximum in row-major order (PyTorch's rule; a NaN wins, the last one as in
 flat position in H * W, the ``indices`` PyTorch returns. dL/dx: g added at each recorded position
 (``index_add``, whose own derivative gathers there again; the positions are found on the raw
 array first, and the op itself only reads them). The 1-D forms run as the 2-D ones over
-(N, C, 1, L); ``adaptive_avg_pool1d`` is ``adaptive_avg_pool2d``'s averaging-matrix product. The 3-D forms are the
+(N, C, 1, L); ``adaptive_avg_pool1d`` is ``adaptive_avg_pool2d``'s per-window means. The 3-D forms are the
 same over (N, C, D, H, W) volumes: ``AdaptiveMaxPool3d`` (blocks of at most kd x kh x kw, positions in D * H * W)
-and one averaging-matrix product per axis.
+and ``adaptive_mean`` along each axis.
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops.linalg import matmul
-from minigrad.ops.pool import _averaging_matrix, adaptive_avg_pool2d
+from minigrad.ops.pool import adaptive_avg_pool2d, adaptive_mean
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.scalars import is_integer
 
@@ -156,7 +155,8 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) or (C, L) to ``output_size`` positions, window i covering
-    [floor(i L / o), ceil((i + 1) L / o)); x @ P^T with a constant averaging matrix P, so dL/dx = g @ P."""
+    [floor(i L / o), ceil((i + 1) L / o)), each window summed on its own (``AdaptiveMean``); dL/dx = g @ P, P the
+    averaging matrix."""
     op = "adaptive_avg_pool1d"
     x = _checked(op, input, 1)
     (o,) = _output_size(op, output_size, x.shape[-1:], 1)
@@ -178,20 +178,9 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 def adaptive_avg_pool3d(input, output_size):
     """Average pooling of (N, C, D, H, W) or (C, D, H, W) to ``output_size`` (od, oh, ow) (an int means all three;
-    None keeps that axis), windows as adaptive_max_pool3d's. Computed as products with constant averaging
-    matrices, one per axis (W: x @ P_w^T; H and D: P @ x over that axis with the later ones flattened), so
-    dL/dx is the same products transposed: P_d^T, P_h^T and P_w applied to g."""
+    None keeps that axis), windows as adaptive_max_pool3d's. Computed one axis at a time by ``adaptive_mean`` (each
+    window summed on its own), so dL/dx spreads g evenly over each window."""
     op = "adaptive_avg_pool3d"
     x = _checked(op, input, 3)
     od, oh, ow = _output_size(op, output_size, x.shape[-3:], 3)
-    xp = get_array_module(x.data)
-    *lead, d, h, w = x.shape
-    y = x
-    if ow != w:
-        y = matmul(y, as_tensor(_averaging_matrix(w, ow, x.dtype, xp).T.copy(), like=x))
-    if oh != h:
-        y = matmul(as_tensor(_averaging_matrix(h, oh, x.dtype, xp), like=x), y)
-    if od != d:
-        planes = y.reshape(*lead, d, oh * ow)
-        y = matmul(as_tensor(_averaging_matrix(d, od, x.dtype, xp), like=x), planes).reshape(*lead, od, oh, ow)
-    return y
+    return adaptive_mean(adaptive_mean(adaptive_mean(x, x.ndim - 1, ow), x.ndim - 2, oh), x.ndim - 3, od)

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
@@ -91,7 +93,25 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     number = _python_number(value)
     if not isinstance(number, (int, float)):  # a bool pads a mask with False or True
         raise TypeError(f"pad: value must be a real number, got value={value!r} ({type(value).__name__})")
+    _check_fits(number, input.dtype)
     return Pad.apply(input, widths=tuple(widths), value=float(number))
+
+
+def _check_fits(number, dtype):
+    """A pad value the input's dtype can hold, as PyTorch checks it (an integer input would wrap -1 to 255 in uint8,
+    a float16 one would turn 1e6 into inf); any value pads a bool mask, and inf and NaN a floating input."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = number == number and info.min <= number <= info.max
+    else:
+        info = np.finfo(dtype)
+        fits = not (abs(number) < float("inf")) or abs(number) <= float(info.max)
+    if not fits:
+        raise ValueError(f"pad: value={number!r} cannot be converted to the input's dtype {dtype} without overflow "
+                         f"(its range is [{info.min}, {info.max}])")
 
 
 def _crop(x, widths):

@@ -15,8 +15,8 @@ How the gradient is routed:
   element, so the two are each other's derivative (second derivatives exist).
 * average pooling is linear: ``AvgPool2d`` and ``AvgPoolAdjoint`` (spread
   ``g / count`` evenly over the window) are each other's derivative.
-* adaptive average pooling is ``P_h @ x @ P_w^T`` with constant averaging
-  matrices, so it is differentiated as two matrix products.
+* adaptive average pooling sums each window on its own, one axis at a time
+  (``AdaptiveMean``), and its derivative is the product with the averaging matrix.
 
 Every kernel is a loop over the kh*kw kernel offsets (not pixels): each offset
 reads or adds one strided (N, Ho, Wo, C) slab of the channels-last windows.
@@ -33,7 +33,6 @@ from minigrad.backend import get_array_module
 from minigrad.ops._args import _select
 from minigrad.ops._windows import (Geometry, channels_first, channels_last, crop_hw, default_stride, kernel_offsets,
                                    pad_hw, pair, slab, triple, windows)
-from minigrad.ops.linalg import matmul
 from minigrad.scalars import is_integer
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
@@ -329,21 +328,74 @@ def _scale(x, geo, out_hw, pads, count_include_pad, divisor_override=None):
     return (1.0 / divisor)[..., None]
 
 
-def _averaging_matrix(n, o, dtype, xp):
-    """(o, n) matrix whose row i averages the adaptive window [floor(i n / o), ceil((i + 1) n / o))."""
-    p = np.zeros((o, n))
-    for i in range(o):   # o rows, at most the output size
-        start, end = (i * n) // o, -(-((i + 1) * n) // o)
-        p[i, start:end] = 1.0 / (end - start)
-    return xp.asarray(p.astype(dtype))
+def _adaptive_windows(n, o):
+    """The (o, k) positions of the o adaptive windows [floor(i n / o), ceil((i + 1) n / o)) of an axis of n (short
+    windows repeat their last position), which of them count, and 1 / each window's length."""
+    i = np.arange(o)
+    start, end = (i * n) // o, -(-((i + 1) * n) // o)
+    index = start[:, None] + np.arange(int((end - start).max()))
+    return np.minimum(index, end[:, None] - 1), index < end[:, None], 1.0 / (end - start)
+
+
+def averaging_matrix(n, o):
+    """The (o, n) float64 matrix whose row i averages adaptive window i (``_adaptive_windows``)."""
+    index, counted, inverse = _adaptive_windows(n, o)
+    matrix = np.zeros((o, n))
+    for j in range(index.shape[1]):
+        matrix[np.arange(o)[counted[:, j]], index[counted[:, j], j]] = inverse[counted[:, j]]
+    return matrix
+
+
+class AdaptiveMean(Function):
+    """y = x averaged over the o adaptive windows of ``axis``; each window is summed on its own (strided slices when
+    the windows are equal, else one gather per window offset), so an inf or NaN stays in the windows that hold it,
+    where a product with the averaging matrix P would spread it along the row (0 * inf is NaN). dL/dx = g @ P along
+    ``axis``, its derivative that product again."""
+
+    def __init__(self, axis, o):
+        self.axis, self.o = axis, o
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        n, trail = x.shape[self.axis], (1,) * (x.ndim - 1 - self.axis)
+        index, counted, inverse = _adaptive_windows(n, self.o)
+        scale = xp.asarray(inverse.reshape(self.o, *trail), dtype=x.dtype)
+        if self.o == 1:   # one window: the whole axis
+            return x.sum(axis=self.axis, keepdims=True) * scale
+        if n % self.o == 0:   # equal windows side by side: window offset j is every k-th entry from j
+            k, lead = n // self.o, (slice(None),) * self.axis
+            total = x[lead + (slice(0, None, k),)]
+            for j in range(1, k):
+                total = total + x[lead + (slice(j, None, k),)]
+            return total * scale
+        total = None
+        for j in range(index.shape[1]):
+            part = xp.take(x, xp.asarray(index[:, j]), axis=self.axis)
+            if not counted[:, j].all():   # a literal 0, not part * 0, where the window has ended
+                part = xp.where(xp.asarray(counted[:, j].reshape(self.o, *trail)), part, 0)
+            total = part if total is None else total + part
+        return total * scale
+
+    def backward(self, F, gy, x):
+        matrix = averaging_matrix(x.shape[self.axis], self.o)
+        last = list(range(x.ndim))
+        last.append(last.pop(self.axis))   # the pooled axis moved last, and back (a permutation and its inverse)
+        back = list(np.argsort(last))
+        g = F.transpose(gy, tuple(last)) @ F.const(get_array_module(gy).asarray(matrix.astype(x.dtype)))
+        return F.transpose(g, tuple(int(a) for a in back))
+
+
+def adaptive_mean(x, axis, o):
+    """x averaged over the o adaptive windows [floor(i n / o), ceil((i + 1) n / o)) of ``axis`` (``AdaptiveMean``)."""
+    return x if x.shape[axis] == o else AdaptiveMean.apply(x, axis=axis, o=o)
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     """Average pooling to a fixed (oh, ow) output whatever the input size (an int means (n, n); None keeps that axis).
 
     Window i along an axis of length n covers [floor(i n / o), ceil((i + 1) n / o)).
-    Computed as P_h @ x @ P_w^T with constant averaging matrices, so its derivative is
-    that of two matrix products: dL/dx = P_h^T @ g @ P_w.
+    Computed one axis at a time by ``AdaptiveMean`` (each window summed on its own), whose derivative spreads g
+    evenly over each window.
     """
     input, unbatched = _images("adaptive_avg_pool2d", input)
     if input.dtype.kind != "f":
@@ -355,12 +407,6 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     oh, ow = (n if o is None else o for o, n in zip(sizes, input.shape[2:]))
     if min(oh, ow) < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
-    xp = get_array_module(input.data)
-    h, w = input.shape[2:]
-    y = input
-    if ow != w:
-        y = matmul(y, as_tensor(_averaging_matrix(w, ow, input.dtype, xp).T.copy(), like=input))
-    if oh != h:
-        y = matmul(as_tensor(_averaging_matrix(h, oh, input.dtype, xp), like=input), y)
+    y = adaptive_mean(adaptive_mean(input, 3, ow), 2, oh)
     return _unbatch(y, unbatched)
 

@@ -98,6 +98,29 @@ def test_nearest_ties_fall_as_torch_in_both_dtypes():
             np.testing.assert_array_equal(ours, theirs)
 
 
+# Each case puts an output exactly on a tie (src an integer in exact arithmetic), where the side it falls on is
+# decided by the arithmetic of torch's kernel: float32 for float16 input (not float16), and in 3-D and 5-D
+# nearest-exact a fused multiply-add; an integer factor is not always a plain repeat (47 * float32(1 / 47) rounds
+# below 1).
+TIES = [(3, "float16", "nearest", 8, dict(size=44)), (5, "float16", "nearest", 8, dict(size=44)),
+        (4, "float16", "nearest", 8, dict(size=44)), (3, "float16", "nearest-exact", 24, dict(scale_factor=1.97)),
+        (3, "float32", "nearest-exact", 2, dict(size=55)), (5, "float32", "nearest-exact", 2, dict(size=83)),
+        (3, "float32", "nearest", 2, dict(scale_factor=47)), (3, "float32", "nearest", 2, dict(size=94)),
+        (4, "float16", "nearest", 2, dict(size=82))]
+
+
+@pytest.mark.parametrize("rank, dtype, mode, n, kwargs", TIES, ids=[str(i) for i in range(len(TIES))])
+def test_nearest_ties_fall_as_torch_in_every_rank_and_dtype(rank, dtype, mode, n, kwargs):
+    x = np.arange(n, dtype=dtype).reshape((1, 1) + (1,) * (rank - 3) + (n,))
+    if rank > 3:   # resample the last axis only
+        lead = {"size": (1,) * (rank - 3), "scale_factor": (1.0,) * (rank - 3)}
+        kwargs = {k: lead[k] + (v,) for k, v in kwargs.items()}
+    ours = F.interpolate(mg.tensor(x, dtype=dtype), mode=mode, **kwargs)
+    theirs = TF.interpolate(torch.tensor(x), mode=mode, **kwargs).numpy()
+    assert ours.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ours.numpy(), theirs)
+
+
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
 @pytest.mark.parametrize("shape", [(1, 2, 7), (1, 2, 3, 4), (1, 1, 3, 4, 5)])
 @pytest.mark.parametrize("kwargs", [dict(scale_factor=1.5), dict(scale_factor=2.3), dict(scale_factor=0.7),
@@ -191,6 +214,11 @@ ERRORS = [
      "interpolate: scale_factor must be a positive number or a sequence of them, got -1"),
     (lambda lib, f: f.interpolate(lib.randn(1, 2, 5), size=2.5, mode="nearest-exact"),
      "interpolate: size must be a positive integer or a sequence of them, got 2.5"),
+    (lambda lib, f: f.interpolate(lib.randn(1, 2, 5), size=3, mode="linear", recompute_scale_factor=True),
+     "interpolate: recompute_scale_factor=True is not meaningful with an explicit size=3; it recomputes the scale "
+     "from a scale_factor"),
+    (lambda lib, f: lib.nn.Upsample(size=(3, 4), recompute_scale_factor=True)(lib.randn(1, 2, 5, 5)),
+     "Upsample: recompute_scale_factor=True is not meaningful with an explicit size=(3, 4)"),
 ]
 
 

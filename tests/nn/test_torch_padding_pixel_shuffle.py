@@ -245,6 +245,19 @@ ERRORS = [  # (minigrad call, torch call, minigrad's message)
      "adaptive_max_pool1d: the pooled axes must be non-empty, got shape (2, 0)"),
     (lambda: F.adaptive_avg_pool1d(mg.randn(2, 2, 2, 5), 2), lambda: TF.adaptive_avg_pool1d(torch.randn(2, 2, 2, 5), 2),
      "adaptive_avg_pool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape (2, 2, 2, 5)"),
+    # a value the dtype cannot hold was cast silently (-1 padded uint8 with 255, 1e6 float16 with inf)
+    (lambda: F.pad(mg.tensor(np.ones((2, 3), np.uint8)), (1, 1), value=-1),
+     lambda: TF.pad(torch.ones(2, 3, dtype=torch.uint8), (1, 1), value=-1),
+     "pad: value=-1 cannot be converted to the input's dtype uint8 without overflow (its range is [0, 255])"),
+    (lambda: F.pad(mg.tensor(np.ones((2, 3), np.int8)), (1, 1), value=127.5),
+     lambda: TF.pad(torch.ones(2, 3, dtype=torch.int8), (1, 1), value=127.5),
+     "pad: value=127.5 cannot be converted to the input's dtype int8 without overflow (its range is [-128, 127])"),
+    (lambda: nn.ConstantPad1d(2, float("nan"))(mg.tensor(np.ones((2, 3), np.int64))),
+     lambda: torch.nn.ConstantPad1d(2, float("nan"))(torch.ones(2, 3, dtype=torch.int64)),
+     "pad: value=nan cannot be converted to the input's dtype int64 without overflow"),
+    (lambda: F.pad(mg.ones(2, 3, dtype="float16"), (1, 1), value=1e6),
+     lambda: TF.pad(torch.ones(2, 3, dtype=torch.float16), (1, 1), value=1e6),
+     "pad: value=1000000.0 cannot be converted to the input's dtype float16 without overflow"),
 ]
 
 
@@ -323,3 +336,13 @@ def test_padding_layers_crop_with_negative_widths_as_torch(name, padding, shape)
     args = (padding, 1.5) if name.startswith("Constant") else (padding,)
     ours, theirs = getattr(nn, name)(*args)(mg.tensor(x, dtype=mg.float64)), getattr(torch.nn, name)(*args)(torch.tensor(x))
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype, value", [("uint8", 255), ("int8", -128), ("int64", 2.7), ("bool", 5),
+                                          ("float16", 65504.0), ("float16", float("inf")), ("float32", float("nan"))])
+def test_pad_values_the_dtype_holds_pad_as_torch(dtype, value):
+    x = np.ones((2, 3)).astype(dtype)
+    ours = F.pad(mg.tensor(x, dtype=dtype), (1, 2), value=value)
+    theirs = TF.pad(torch.tensor(x), (1, 2), value=value).numpy()
+    assert ours.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ours.numpy(), theirs)

@@ -199,3 +199,36 @@ def test_a_weight_with_no_output_channels_is_one_clear_error_as_torch(d):
         getattr(TF, f"conv{d}d")(torch.ones((2, 3) + (4,) * d), torch.ones(shape))
     with pytest.raises(ValueError, match=rf"^conv{d}d: weight of shape \(0, 3(, 1)+\) has no output channels$"):
         getattr(mg.nn.functional, f"conv{d}d")(mg.ones(2, 3, *(4,) * d), mg.ones(*shape))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name, shape, size", [
+    ("adaptive_avg_pool1d", (2, 3, 7), 3), ("adaptive_avg_pool1d", (2, 3, 6), 3),
+    ("adaptive_avg_pool2d", (2, 3, 5, 7), (2, 3)), ("adaptive_avg_pool2d", (2, 3, 6, 6), (3, 1)),
+    ("adaptive_avg_pool3d", (1, 2, 4, 5, 6), (3, 2, 4))])
+def test_adaptive_average_pooling_keeps_inf_and_nan_in_their_windows(name, shape, size, dtype):
+    # an averaging-matrix product spread them along the row (0 * inf is NaN): [0, inf, 0, 0, 0, 0] to 3 gave
+    # [inf, nan, nan], torch [inf, 0, 0]
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).standard_normal(shape).astype(dtype)
+    x.flat[1], x.flat[x.size // 2], x.flat[-1] = np.inf, np.nan, -np.inf
+    xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = getattr(mg.nn.functional, name)(xm, size), getattr(TF, name)(xt, size)
+    assert y.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(np.isfinite(y.numpy()), np.isfinite(ty.detach().numpy()))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=2e-6, atol=2e-6, equal_nan=True)
+    g = np.random.default_rng(5).standard_normal(y.shape).astype(dtype)
+    y.backward(mg.tensor(g, dtype=dtype))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=2e-6, atol=2e-6)
+    area = mg.nn.functional.interpolate(mg.tensor(x, dtype=dtype), size=size, mode="area")
+    np.testing.assert_array_equal(np.isfinite(area.numpy()), np.isfinite(ty.detach().numpy()))
+
+
+@pytest.mark.parametrize("shape, size", [((2, 2, 5, 7), (2, 3)), ((2, 2, 3, 4), (5, 6)), ((1, 2, 4, 6), (2, 3))])
+def test_adaptive_average_pooling_derivatives_to_second_order(shape, size):
+    x = mg.tensor(np.random.default_rng(6).standard_normal(shape), dtype="float64", requires_grad=True)
+    assert mg.autograd.gradcheck(lambda t: mg.adaptive_avg_pool2d(t, size), (x,))
+    assert mg.autograd.gradgradcheck(lambda t: mg.adaptive_avg_pool2d(t, size), (x,))
+    v = mg.tensor(np.random.default_rng(7).standard_normal((1, 2, 3, 5, 4)), dtype="float64", requires_grad=True)
+    assert mg.autograd.gradgradcheck(lambda t: mg.nn.functional.adaptive_avg_pool3d(t, (2, 4, 3)), (v,))

@@ -2,11 +2,13 @@
 
 Nearest and nearest-exact (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs). Along an axis of n inputs and o outputs,
 output i reads input min(floor(src), n - 1) with src = i s ('nearest') or (i + 1/2) s ('nearest-exact'), where
-s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o. As
-PyTorch's CPU kernels, s and the product are computed in the input's dtype and rounded to float32 before the
-floor, so the ties fall on the same side; for 'nearest' on 4-D input only, as there, an axis of o = n outputs
-reads i and one of o = 2 n reads floor(i / 2) whatever the factor given (3-D and 5-D input read floor(i s)). That is one gather at constant indices per
-axis: exact, and dL/dx adds g back at the indices (the gather's index_add).
+s = 1 / scale_factor when a factor is given (and ``recompute_scale_factor`` is not True), else n / o. Ties (src
+an integer in exact arithmetic) fall where PyTorch's CPU kernels put them, so the arithmetic is theirs: s and the
+product in float64 for float64 input and in float32 otherwise (float16 and integers included), rounded to float32
+before the floor; 3-D and 5-D 'nearest-exact' in float32 take max(s (i + 1/2) - 1/2, 0) + 1/2 with the product and
+the subtraction rounded once (a fused multiply-add, as PyTorch's compiled kernel); 'nearest' on 4-D input reads i
+where o = n and floor(i / 2) where o = 2 n whatever the factor given. That is one gather at constant indices per axis: exact, and dL/dx adds
+g back at the indices (the gather's index_add).
 
 Bicubic (4-D). Along each axis, src = i (n - 1) / (o - 1) with ``align_corners`` (0 when o = 1), else
 (i + 1/2) s - 1/2 (not clamped at 0); with i0 = floor(src) and t = src - i0, y[i] = sum_k c_k(t) x[i0 - 1 + k]
@@ -37,16 +39,23 @@ from minigrad.ops.pool import adaptive_avg_pool2d
 __all__ = ["nearest_index", "resample_nearest", "resample_bicubic", "resample_area", "resample_antialias"]
 
 
-def nearest_index(n, o, factor, exact, dtype, shortcuts=False):
-    """The input index each of o outputs reads along an axis of n inputs (see the module docstring)."""
-    if shortcuts and o in (n, 2 * n):
+def nearest_index(n, o, factor, exact, dtype, rank):
+    """The input index each of o outputs reads along an axis of n inputs of a ``rank``-D input (module docstring)."""
+    if rank == 4 and not exact and o in (n, 2 * n):   # PyTorch's 4-D kernel's same-size and doubling shortcuts
         return np.arange(o) // (o // n)
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":   # integer or bool input: PyTorch takes the scale in float (in the input's dtype, 1/1.5 is 0)
-        dtype = np.dtype(np.float32)
-    scale = dtype.type(1.0 / factor) if factor is not None else dtype.type(n) / dtype.type(o)
-    src = (np.arange(o, dtype=dtype) + dtype.type(0.5 if exact else 0.0)) * scale
-    return np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), n - 1)
+    work = np.dtype(np.float64 if np.dtype(dtype) == np.float64 else np.float32)   # float16, integers: float32
+    scale = work.type(1.0 / factor) if factor is not None else work.type(n) / work.type(o)
+    i = np.arange(o, dtype=work)
+    if not exact:
+        src = (i * scale).astype(np.float32)
+    elif rank != 4 and work == np.float32:
+        # max(s (i + 1/2) - 1/2, 0) + 1/2 with one rounding for the fused multiply-add (exact in float64: both
+        # factors have 24 significant bits), as PyTorch's kernel computes it; a tie lands on the upper index
+        fused = (scale.astype(np.float64) * (i.astype(np.float64) + 0.5) - 0.5).astype(np.float32)
+        src = np.maximum(fused, np.float32(0)) + np.float32(0.5)
+    else:
+        src = ((i + work.type(0.5)) * scale).astype(np.float32)
+    return np.minimum(np.floor(src).astype(np.int64), n - 1)
 
 
 def _gather(x, axis, index):
@@ -58,7 +67,7 @@ def resample_nearest(x, out, factors, exact):
     """x (N, C, *spatial) resampled to the spatial size ``out`` by nearest (or nearest-exact) indices."""
     for axis in range(x.ndim - 1, 1, -1):
         n, o = x.shape[axis], out[axis - 2]
-        x = _gather(x, axis, nearest_index(n, o, factors[axis - 2], exact, x.dtype, not exact and x.ndim == 4))
+        x = _gather(x, axis, nearest_index(n, o, factors[axis - 2], exact, x.dtype, x.ndim))
     return x
 
 

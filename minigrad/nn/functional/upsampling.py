@@ -2,10 +2,10 @@
 / ``'bilinear'`` / ``'trilinear'``. The other modes (nearest at other factors, nearest-exact, bicubic, area) are in
 ``interpolation_modes``.
 
-Nearest with an integer factor f, PyTorch's nearest rule (output i reads input floor(i / f)) repeats every
-element f times along that axis. That is a reshape, a broadcast and a reshape, e.g. for images
-(N, C, H, W) -> (N, C, H, 1, W, 1) -> (N, C, H, fh, W, fw) -> (N, C, H fh, W fw): one copy, no
-index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
+Nearest with an integer factor f, where PyTorch's rounded indices (``interpolation_modes``) are floor(i / f) (nearly
+always: a tie can round down, e.g. factor 47 in float32), repeats every element f times along that axis. That is
+a reshape, a broadcast and a reshape, e.g. for images (N, C, H, W) -> (N, C, H, 1, W, 1) -> (N, C, H, fh, W, fw)
+-> (N, C, H fh, W fw): one copy, no index arithmetic, exact. Its derivative is the adjoint of the broadcast: dL/dx sums g over each
 f-sized block (``sum_to``), so second derivatives and ONNX export (Reshape, Expand) come from those ops.
 
 Linear, bilinear and trilinear (3-D (N, C, L), 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, any positive size or
@@ -30,8 +30,8 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.functional.interpolation_modes import (resample_antialias, resample_area, resample_bicubic,
-                                                        resample_nearest)
+from minigrad.nn.functional.interpolation_modes import (nearest_index, resample_antialias, resample_area,
+                                                        resample_bicubic, resample_nearest)
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.scalars import is_integer, is_real
 
@@ -63,6 +63,16 @@ def check_mode(who, mode, align_corners=None, antialias=False) -> str:
         raise ValueError(f"{who}: antialias={antialias!r} is not supported: PyTorch restricts it to the bilinear "
                          f"and bicubic modes on 4-D input, not mode={mode!r}")
     return mode
+
+
+def check_recompute(who, recompute_scale_factor, size):
+    """``recompute_scale_factor`` None or a bool, and True only with a scale factor (as PyTorch: with a size there is
+    no factor to recompute)."""
+    if recompute_scale_factor not in (None, True, False):
+        raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
+    if recompute_scale_factor and size is not None:
+        raise ValueError(f"{who}: recompute_scale_factor=True is not meaningful with an explicit size={size!r}; "
+                         "it recomputes the scale from a scale_factor")
 
 
 def check_size(who, size):
@@ -184,11 +194,14 @@ def upsample_linear(x, out, factors, align_corners):
     return x
 
 
-def _repeats(spatial, out, factors):
-    """The integer repeat of each axis when nearest resampling is one (else None)."""
+def _repeats(spatial, out, factors, dtype, rank):
+    """The integer repeat of each axis when nearest resampling is one (else None): PyTorch's rounded index
+    arithmetic can put a tie on the lower index (an integer factor 47 at float32 reads input 0 at output 47)."""
     reps = []
     for n, o, f in zip(spatial, out, factors):
         if o % n or (f is not None and f != o // n):
+            return None
+        if not np.array_equal(nearest_index(n, o, f, False, dtype, rank), np.arange(o) // (o // n)):
             return None
         reps.append(o // n)
     return tuple(reps)
@@ -206,7 +219,7 @@ def resample(who, x, size, scale_factor, mode, align_corners=None, recompute_sca
         return resample_bicubic(x, out, factors_, bool(align_corners))
     if mode == "area":
         return resample_area(x, out)
-    reps = _repeats(x.shape[2:], out, factors_) if mode == "nearest" else None
+    reps = _repeats(x.shape[2:], out, factors_, x.dtype, x.ndim) if mode == "nearest" else None
     if reps is not None:
         return repeat_nearest(x, reps)
     return resample_nearest(x, out, factors_, exact=mode == "nearest-exact")
@@ -229,9 +242,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """
     who = "interpolate"
     check_mode(who, mode, align_corners, antialias)
-    if recompute_scale_factor not in (None, True, False):
-        raise ValueError(f"{who}: recompute_scale_factor must be None or a bool, got {recompute_scale_factor!r}")
     size, scale_factor = check_size_or_scale(who, size, scale_factor, mode)
+    check_recompute(who, recompute_scale_factor, size)
     return resample(who, input, size, scale_factor, mode, align_corners, recompute_scale_factor, bool(antialias))
 
 
