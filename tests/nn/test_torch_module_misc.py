@@ -217,3 +217,22 @@ def test_module_list_pop_and_parameter_dict_methods_as_torch():
     keys = nn.ParameterDict.fromkeys(["x", "y"], shared)   # torch 2.x's fromkeys fails on a tensor default
     assert list(keys) == ["x", "y"] and keys["x"] is keys["y"] is shared
     assert [n for n, _ in keys.named_parameters()] == ["x"]
+
+
+def test_parameter_dict_sorts_a_plain_dicts_keys_and_keeps_an_ordered_ones_as_torch():
+    from collections import OrderedDict
+
+    def build(lib):
+        d = lib.nn.ParameterDict({"b": lib.nn.Parameter(lib.ones(1)), "a": lib.nn.Parameter(lib.ones(2))})
+        d.update({"z": lib.nn.Parameter(lib.ones(3)), "c": lib.nn.Parameter(lib.ones(4))})
+        d.update([("y", lib.nn.Parameter(lib.ones(5))), ("x", lib.nn.Parameter(lib.ones(6)))])
+        kept = lib.nn.ParameterDict(OrderedDict([("q", lib.nn.Parameter(lib.ones(1))),
+                                                 ("p", lib.nn.Parameter(lib.ones(1)))]))
+        return d, kept, kept.copy(), d | {"f": lib.nn.Parameter(lib.ones(1)), "e": lib.nn.Parameter(lib.ones(1))}
+    for ours, theirs in zip(build(mg), build(torch)):
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        assert [tuple(p.shape) for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert list(build(mg)[0].keys()) == ["a", "b", "c", "z", "y", "x"]
+    assert list(build(mg)[2].keys()) == ["q", "p"]
+    with pytest.raises(TypeError, match="ParameterDict keys must be strings, got int 1"):
+        nn.ParameterDict({"a": mg.ones(1), 1: mg.ones(1)})
