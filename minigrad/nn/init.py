@@ -30,6 +30,7 @@ tensor's device, so one seed gives the same weights on CPU and GPU.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -59,7 +60,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if name == "relu":
         return math.sqrt(2.0)
     if name == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float, np.integer, np.floating)) and not isinstance(param, (bool, np.bool_)):
+            slope = float(param)
+        else:   # torch's check: True would silently be a slope of 1 (gain 1), a string a slope
+            raise ValueError(f"calculate_gain: leaky_relu's negative slope (param) must be a number, got {param!r}")
         return math.sqrt(2.0 / (1.0 + slope ** 2))
     if name == "selu":
         return 0.75
@@ -195,11 +201,21 @@ def xavier_normal_(tensor, gain: float = 1.0, generator=None):
 
 
 def _kaiming_std(tensor, name, a, mode, nonlinearity):
+    mode = mode.lower() if isinstance(mode, str) else mode   # torch's: "FAN_OUT" is fan_out
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(tensor, name)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def _no_elements(tensor) -> bool:
+    """torch's kaiming initializers leave a tensor with no elements (a layer with 0 features) as it is, with a
+    warning, where the fan would be 0."""
+    if 0 not in tuple(tensor.shape):
+        return False
+    warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+    return True
 
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
@@ -210,6 +226,8 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     sqrt(1/3) (``b = 1 / sqrt(fan_in)``). ``mode='fan_in'`` preserves the forward variance, ``'fan_out'``
     the backward one.
     """
+    if _no_elements(tensor):
+        return tensor
     std = _kaiming_std(tensor, "kaiming_uniform_", a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std  # U(-b, b) has variance b^2 / 3
     return uniform_(tensor, -bound, bound, generator)
@@ -217,6 +235,8 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; ``a`` and the gain as in ``kaiming_uniform_``."""
+    if _no_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, "kaiming_normal_", a, mode, nonlinearity), generator)
 
 
