@@ -542,7 +542,12 @@ class Layer:
 
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         """(dotted name, layer) pairs: this layer first (name ``prefix``), then every sub-layer
-        (``torch.nn.Module.named_modules``; ``remove_duplicate=False`` repeats a shared layer)."""
+        (``torch.nn.Module.named_modules``; ``remove_duplicate=False`` repeats a shared layer). ``memo``, a set
+        of layers, is torch's too: those in it are left out with their sub-layers, and each layer yielded is
+        added to it (with ``remove_duplicate``)."""
+        if memo is not None:
+            yield from _named_modules_with_memo(self, memo, prefix, remove_duplicate)
+            return
         if remove_duplicate:
             yield from Layer.named_layers(self, prefix)
             return
@@ -836,6 +841,17 @@ def layers_after_state(listed, own):
     if listed and listed[0][1] != "layer":
         return listed + own
     return state + listed + [m for m in own if m[1] == "layer"]
+
+
+def _named_modules_with_memo(layer, memo, prefix, remove_duplicate):
+    """torch's named_modules walk over a caller's ``memo`` set (which it fills)."""
+    if layer in memo:
+        return
+    if remove_duplicate:
+        memo.add(layer)
+    yield prefix, layer
+    for name, child in layer._child_items():
+        yield from _named_modules_with_memo(child, memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
 
 def _set_kind(members, name, kind):

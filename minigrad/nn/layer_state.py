@@ -143,7 +143,9 @@ def save_state(layer, state, prefix, keep_vars):
     if extra:
         state[prefix + "_extra_state"] = layer.get_extra_state()
     for hook in layer._state_dict_hooks or ():
-        hook(layer, state, prefix, {})
+        if hook(layer, state, prefix, {}) is not None:   # torch's rule: it edits the dict in place
+            raise RuntimeError(f"{type(layer).__name__}.state_dict: a state_dict post-hook must return None "
+                               "(edit the state dict in place instead)")
 
 
 def _overrides(layer, method) -> bool:

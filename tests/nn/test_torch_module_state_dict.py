@@ -214,3 +214,13 @@ def test_assign_puts_the_states_own_tensors_in_place_keeping_requires_grad():
     replacement = nn.Parameter(mg.zeros(2))
     plist.load_state_dict({"0": replacement}, assign=True)
     assert plist[0] is replacement
+
+
+def test_a_state_dict_post_hook_must_return_none_as_torch():
+    # a returned dict was silently dropped: torch refuses it (a public hook edits the state dict in place)
+    for lib, message in ((mg, "Linear.state_dict: a state_dict post-hook must return None"),
+                         (torch, "state_dict post-hook must return None")):
+        layer = lib.nn.Linear(1, 1)
+        layer.register_state_dict_post_hook(lambda mod, state, prefix, meta: {"other": 1})
+        with pytest.raises(RuntimeError, match=message):
+            lib.nn.Sequential(layer).state_dict()
