@@ -32,7 +32,8 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
 from minigrad.nn.member_views import VIEWS, MemberView, check_slot
-from minigrad.nn.layer_state import _IncompatibleKeys, _array_of, _is_lazy, load_state, save_state
+from minigrad.nn.layer_state import (_IncompatibleKeys, _array_of, _is_lazy, load_state, note_base_load, save_own_state,
+                                     save_state)
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.autograd.clear_grads import clear_grads
 from minigrad.backend import normalize_device, to_device, xp_for
@@ -408,6 +409,22 @@ class Layer:
             raise TypeError(f"{type(self).__name__}.state_dict: prefix must be a string, got {type(prefix).__name__}")
         save_state(self, destination, prefix, bool(keep_vars))
         return destination
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
+        """torch's per-layer step of ``state_dict``: this layer's own parameters, persistent buffers and extra
+        state into ``destination`` under ``prefix`` (its sub-layers are saved after it). A subclass may override
+        it, calling ``super()`` and adding or renaming entries, as in torch."""
+        save_own_state(self, destination, prefix, keep_vars)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """torch's per-layer step of ``load_state_dict``, for a subclass to override: it may edit ``state_dict``
+        (rename the keys of an older checkpoint under ``prefix``) and then call ``super()``, or load its own
+        entries itself and not call it (then its own parameters and buffers are not matched, as in torch);
+        entries it adds to ``missing_keys``, ``unexpected_keys`` or ``error_msgs`` count as torch's do. This base
+        method loads nothing itself: ``load_state_dict`` checks and writes the whole model's entries together
+        after every layer's step (``local_metadata`` is an empty dict here)."""
+        note_base_load(self)
 
     def get_extra_state(self):
         """The layer's extra state for ``state_dict``, under ``"_extra_state"``: override it with

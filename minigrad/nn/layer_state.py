@@ -49,23 +49,36 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     state = dict(state_dict)   # the pre-hooks may edit it; the caller's stays as it was
     layers = list(Layer.named_modules(model, remove_duplicate=False))
     missing, unexpected, errors = [], [], []
+    handled = {}   # prefix: layer, for each layer whose _load_from_state_dict override loaded its own entries
     for path, layer in layers:
+        prefix = f"{path}." if path else ""
         for hook in layer._load_state_dict_pre_hooks or ():
-            hook(layer, state, f"{path}." if path else "", {}, True, missing, unexpected, errors)
+            hook(layer, state, prefix, {}, True, missing, unexpected, errors)
+        if _overrides(layer, "_load_from_state_dict"):
+            mark = len(_BASE_LOADS)
+            try:
+                layer._load_from_state_dict(state, prefix, {}, strict, missing, unexpected, errors)
+                if not any(done is layer for done in _BASE_LOADS[mark:]):
+                    handled[prefix] = layer   # it did not call super(): its own entries are its business, as torch's
+            finally:
+                del _BASE_LOADS[mark:]
+    handled_ids = {id(layer) for layer in handled.values()}
     targets, owners = {}, {}
     for path, layer in layers:
+        if id(layer) in handled_ids:
+            continue
         for member, kind, value in layer._direct_members():
             key = f"{path}.{member}" if path else member
             if kind in ("param", "buffer") and key not in targets:
                 targets[key], owners[key] = value, (layer, member)
     extras = {f"{path}._extra_state" if path else "_extra_state": layer for path, layer in layers
-              if _overrides(layer, "set_extra_state")}
+              if _overrides(layer, "set_extra_state") and id(layer) not in handled_ids}
     # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
     # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
     restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in model.named_layers()
                                  for name in layer._optional_buffers) if key in targets and key not in state}
     missing += [k for k in (*targets, *extras) if k not in state and k not in restarted]
-    unexpected += [k for k in state if k not in targets and k not in extras]
+    unexpected += [k for k in state if k not in targets and k not in extras and not _handled_key(k, handled)]
     sources = {}   # key: the value converted to its target's device and dtype
     for key, target in targets.items():
         if key in state:
@@ -122,30 +135,54 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     return result
 
 
+#: The layers whose base ``Layer._load_from_state_dict`` ran, while an override of it runs (see ``load_state``).
+_BASE_LOADS = []
+
+
+def note_base_load(layer) -> None:
+    """``Layer._load_from_state_dict``'s record that an override called it (``super()``)."""
+    _BASE_LOADS.append(layer)
+
+
+def _handled_key(key, handled) -> bool:
+    """True when ``key`` is under a layer whose ``_load_from_state_dict`` override did not call the base one,
+    and not under one of its sub-layers: torch's base method, which lists unexpected keys, did not run for it."""
+    for prefix, layer in handled.items():
+        if key.startswith(prefix) and key[len(prefix):].split(".", 1)[0] not in dict(layer._child_items()):
+            return True
+    return False
+
+
 def save_state(layer, state, prefix, keep_vars):
-    """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in torch's order, its
-    extra state (before its first sub-layer), then its post-hooks (a shared layer is written under each of its
-    names, as torch's)."""
+    """``state_dict``'s walk: each layer's pre-hooks, its own entries and extra state (``_save_to_state_dict``,
+    which a subclass may override as torch's), its sub-layers in torch's order, then its post-hooks (a shared
+    layer is written under each of its names, as torch's)."""
     for hook in layer._state_dict_pre_hooks or ():
         hook(layer, prefix, keep_vars)
-    extra = _overrides(layer, "get_extra_state")
+    if _overrides(layer, "_save_to_state_dict"):
+        layer._save_to_state_dict(state, prefix, keep_vars)
+    else:
+        save_own_state(layer, state, prefix, keep_vars)
     for name, kind, value in layer._direct_members():
-        key = prefix + name
         if kind == "layer":
-            if extra:   # before the first sub-layer, as torch's (which lists a layer's own entries first)
-                state[prefix + "_extra_state"], extra = layer.get_extra_state(), False
-            save_state(value, state, key + ".", keep_vars)
-        elif kind in ("param", "buffer") and key not in state:
-            # torch's value: a detached Tensor over the member's own memory (no copy, no graph), so writing into
-            # it writes the model and an optimizer step shows in it; a lazy layer's placeholder is listed as
-            # itself (no data yet), as in PyTorch's state dict.
-            state[key] = value if keep_vars or _is_lazy(value) else value.detach()
-    if extra:
-        state[prefix + "_extra_state"] = layer.get_extra_state()
+            save_state(value, state, prefix + name + ".", keep_vars)
     for hook in layer._state_dict_hooks or ():
         if hook(layer, state, prefix, {}) is not None:   # torch's rule: it edits the dict in place
             raise RuntimeError(f"{type(layer).__name__}.state_dict: a state_dict post-hook must return None "
                                "(edit the state dict in place instead)")
+
+
+def save_own_state(layer, state, prefix, keep_vars):
+    """The layer's own parameters and persistent buffers, then its extra state (torch's ``_save_to_state_dict``)."""
+    for name, kind, value in layer._direct_members():
+        key = prefix + name
+        if kind in ("param", "buffer") and key not in state:
+            # torch's value: a detached Tensor over the member's own memory (no copy, no graph), so writing into
+            # it writes the model and an optimizer step shows in it; a lazy layer's placeholder is listed as
+            # itself (no data yet), as in PyTorch's state dict.
+            state[key] = value if keep_vars or _is_lazy(value) else value.detach()
+    if _overrides(layer, "get_extra_state"):
+        state[prefix + "_extra_state"] = layer.get_extra_state()
 
 
 def _overrides(layer, method) -> bool:
@@ -160,7 +197,9 @@ def _base_methods() -> dict:
     """Layer's own get_extra_state and set_extra_state, read once (layer.py imports this module)."""
     if not _BASE_METHODS:
         from minigrad.nn.layer import Layer
-        _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state)
+        _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state,
+                             _save_to_state_dict=Layer._save_to_state_dict,
+                             _load_from_state_dict=Layer._load_from_state_dict)
     return _BASE_METHODS
 
 
