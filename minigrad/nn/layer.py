@@ -529,7 +529,8 @@ class Layer:
 
     def register_load_state_dict_post_hook(self, hook):
         """Call ``hook(layer, incompatible_keys)`` after ``load_state_dict`` matched the keys, before ``strict``
-        judges them (torch's): removing keys from ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in
+        judges them (torch's): once this layer's sub-layers are loaded, with the keys found missing or unexpected
+        so far in torch's walk (this layer's, its sub-layers', and those of the layers loaded before it); removing keys from ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in
         place lets a strict load pass. It must return None."""
         return self._add_hook("_load_state_dict_post_hooks", "register_load_state_dict_post_hook", hook, False)
 

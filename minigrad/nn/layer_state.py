@@ -77,8 +77,12 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
     restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in model.named_layers()
                                  for name in layer._optional_buffers) if key in targets and key not in state}
-    missing += [k for k in (*targets, *extras) if k not in state and k not in restarted]
-    unexpected += [k for k in state if k not in targets and k not in extras and not _handled_key(k, handled)]
+    found_missing = [k for k in (*targets, *extras) if k not in state and k not in restarted]
+    found_unexpected = [k for k in state if k not in targets and k not in extras and not _handled_key(k, handled)]
+    has_post_hooks = any(layer._load_state_dict_post_hooks for _, layer in layers)
+    if not has_post_hooks:
+        missing += found_missing
+        unexpected += found_unexpected
     sources = {}   # key: the value converted to its target's device and dtype
     for key, target in targets.items():
         if key in state:
@@ -104,9 +108,9 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
                     errors.append(f'While copying the parameter named "{key}", the value from checkpoint could '
                                   f"not be read as {target.dtype}: {type(err).__name__}: {err}")
     result = _IncompatibleKeys(missing, unexpected)
-    post_hooks = [(layer, hook) for layer in _post_order(model) for hook in layer._load_state_dict_post_hooks or ()]
-    if errors or (strict and (missing or unexpected) and not post_hooks):
-        raise StateDictError(_load_error(name, result if strict else _IncompatibleKeys([], []), errors))
+    if errors or (strict and (missing or unexpected) and not has_post_hooks):
+        keys = _IncompatibleKeys(missing + found_missing, unexpected + found_unexpected) if has_post_hooks else result
+        raise StateDictError(_load_error(name, keys if strict else _IncompatibleKeys([], []), errors))
     for key, target in targets.items():
         if key in state and _is_lazy(state[key]):
             continue
@@ -126,10 +130,8 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     for key, layer in extras.items():
         if key in state:
             layer.set_extra_state(state[key])
-    for layer, hook in post_hooks:
-        if hook(layer, result) is not None:
-            raise RuntimeError(f"{name}.load_state_dict: a load_state_dict post-hook must return None "
-                               "(edit incompatible_keys in place instead)")
+    if has_post_hooks:
+        _run_post_hooks(model, result, found_missing, found_unexpected, {path for path, _ in layers})
     if strict and (missing or unexpected):
         raise StateDictError(_load_error(name, result, []))
     return result
@@ -203,11 +205,35 @@ def _base_methods() -> dict:
     return _BASE_METHODS
 
 
-def _post_order(layer):
-    """Every sub-layer before its parent (the order torch runs the load-state-dict post-hooks in)."""
-    for child in layer.children():
-        yield from _post_order(child)
-    yield layer
+def _run_post_hooks(model, result, found_missing, found_unexpected, paths):
+    """torch's load-state-dict post-hooks: a layer's run once its sub-layers are loaded, each seeing the keys found
+    missing or unexpected so far (its own, its sub-layers', and those of the layers loaded before it), as torch's
+    walk (each layer's own keys, then its sub-layers, then its hooks) gathers them; a key a hook removes stays out."""
+    by_path = {}
+    for kind, keys in (("missing", found_missing), ("unexpected", found_unexpected)):
+        for key in keys:
+            by_path.setdefault((_owner_path(key, paths), kind), []).append(key)
+
+    def walk(layer, path):
+        result.missing_keys.extend(by_path.pop((path, "missing"), ()))
+        result.unexpected_keys.extend(by_path.pop((path, "unexpected"), ()))
+        for child_name, child in layer._child_items():
+            walk(child, f"{path}.{child_name}" if path else child_name)
+        for hook in layer._load_state_dict_post_hooks or ():
+            if hook(layer, result) is not None:
+                raise RuntimeError(f"{type(model).__name__}.load_state_dict: a load_state_dict post-hook must "
+                                   "return None (edit incompatible_keys in place instead)")
+    walk(model, "")
+
+
+def _owner_path(key, paths) -> str:
+    """The path of the deepest layer whose name starts ``key`` (the layer that reports it in torch's walk)."""
+    parts = key.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        path = ".".join(parts[:i])
+        if path in paths:
+            return path
+    return ""
 
 
 def _load_error(name, keys, errors) -> str:

@@ -280,3 +280,23 @@ def test_overrides_of_save_to_state_dict_and_load_from_state_dict_run_as_torch()
     expected = _versioned(torch).load_state_dict({"1.gain": torch.tensor(1.0), "zz": torch.ones(1)}, strict=False)
     assert result.missing_keys == expected.missing_keys == ["0.w"]
     assert result.unexpected_keys == expected.unexpected_keys == ["zz"]
+
+
+def test_a_load_post_hook_sees_the_keys_found_so_far_in_torchs_walk():
+    # each hook saw every key of the whole load, so clearing "its" missing keys also hid a later sibling's
+    def run(lib):
+        model, seen = lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.Sequential(lib.nn.Linear(1, 1))), []
+
+        def clear(layer, keys):
+            seen.append((type(layer).__name__, list(keys.missing_keys), list(keys.unexpected_keys)))
+            keys.missing_keys.clear()
+        model[0].register_load_state_dict_post_hook(clear)
+        model.register_load_state_dict_post_hook(
+            lambda layer, keys: seen.append(("root", list(keys.missing_keys), list(keys.unexpected_keys))))
+        result = model.load_state_dict({"0.weight": lib.ones(1, 1), "zz": lib.ones(1), "1.q": lib.ones(1)},
+                                       strict=False)
+        return seen, result.missing_keys, result.unexpected_keys
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours[0] == [("Linear", ["0.bias"], ["zz"]), ("root", ["1.0.weight", "1.0.bias"], ["zz", "1.q"])]
+    assert ours[1] == ["1.0.weight", "1.0.bias"]
