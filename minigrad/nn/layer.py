@@ -343,12 +343,14 @@ class Layer:
 
     # -- modes and gradients ----------------------------------------------------
     def train(self, mode: bool = True) -> "Layer":
-        """Put this layer and all sub-layers in training mode (or eval mode with ``False``)."""
+        """Put this layer and all sub-layers in training mode (or eval mode with ``False``): as torch's, each
+        direct sub-layer's own ``train(mode)`` is called, so a sub-layer that overrides ``train`` (one that keeps
+        its BatchNorm frozen in eval mode) is honoured."""
         if not isinstance(mode, bool):   # torch's check: train("eval") must not mean training
             raise ValueError(f"{type(self).__name__}.train: training mode is expected to be boolean, got {mode!r}")
-        # Layer.layers, not self.layers: TransformerEncoder's child list is named ``layers``, as in PyTorch.
-        for layer in Layer.layers(self):
-            object.__setattr__(layer, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> "Layer":

@@ -236,3 +236,28 @@ def test_parameter_dict_sorts_a_plain_dicts_keys_and_keeps_an_ordered_ones_as_to
     assert list(build(mg)[2].keys()) == ["q", "p"]
     with pytest.raises(TypeError, match="ParameterDict keys must be strings, got int 1"):
         nn.ParameterDict({"a": mg.ones(1), 1: mg.ones(1)})
+
+
+def test_train_calls_each_sub_layers_own_train_as_torch():
+    # a sub-layer's train override (a block that keeps its BatchNorm frozen) was skipped: every layer's flag was
+    # set directly, so the frozen BatchNorm trained and updated its running statistics
+    def build(lib):
+        class FrozenNormBlock(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc, self.bn = lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2)
+
+            def forward(self, x):
+                return self.bn(self.fc(x))
+
+            def train(self, mode=True):
+                super().train(mode)
+                self.bn.eval()
+                return self
+        return lib.nn.Sequential(FrozenNormBlock(), lib.nn.Dropout(0.5))
+    model, tmodel = build(mg), build(torch)
+    for step in (lambda m: m.train(), lambda m: m.eval(), lambda m: m.train(True)):
+        assert [m.training for m in step(model).modules()] == [m.training for m in step(tmodel).modules()]
+    assert [m.training for m in model.modules()] == [True, True, True, False, True]
+    model(mg.tensor([[1.0, 2.0], [3.0, 5.0]]))
+    np.testing.assert_array_equal(model[0].bn.running_mean.numpy(), [0.0, 0.0])
