@@ -167,7 +167,10 @@ def save_state(layer, state, prefix, keep_vars):
         save_own_state(layer, state, prefix, keep_vars)
     for name, kind, value in layer._direct_members():
         if kind == "layer":
-            save_state(value, state, prefix + name + ".", keep_vars)
+            if _overrides(value, "state_dict"):   # torch calls each sub-layer's own state_dict
+                value.state_dict(destination=state, prefix=prefix + name + ".", keep_vars=keep_vars)
+            else:
+                save_state(value, state, prefix + name + ".", keep_vars)
     for hook in layer._state_dict_hooks or ():
         if hook(layer, state, prefix, {}) is not None:   # torch's rule: it edits the dict in place
             raise RuntimeError(f"{type(layer).__name__}.state_dict: a state_dict post-hook must return None "
@@ -200,7 +203,7 @@ def _base_methods() -> dict:
     if not _BASE_METHODS:
         from minigrad.nn.layer import Layer
         _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state,
-                             _save_to_state_dict=Layer._save_to_state_dict,
+                             _save_to_state_dict=Layer._save_to_state_dict, state_dict=Layer.state_dict,
                              _load_from_state_dict=Layer._load_from_state_dict)
     return _BASE_METHODS
 

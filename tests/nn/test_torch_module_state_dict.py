@@ -300,3 +300,16 @@ def test_a_load_post_hook_sees_the_keys_found_so_far_in_torchs_walk():
     assert ours == theirs
     assert ours[0] == [("Linear", ["0.bias"], ["zz"]), ("root", ["1.0.weight", "1.0.bias"], ["zz", "1.q"])]
     assert ours[1] == ["1.0.weight", "1.0.bias"]
+
+
+def test_state_dict_calls_a_sub_layers_own_state_dict_as_torch():
+    # a sub-layer's state_dict override was skipped: the parent walked into it directly
+    def build(lib):
+        class Tagged(lib.nn.Linear):
+            def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+                state = super().state_dict(destination=destination, prefix=prefix, keep_vars=keep_vars)
+                state[prefix + "tag"] = lib.ones(1)
+                return state
+        return lib.nn.Sequential(Tagged(1, 1), lib.nn.Linear(1, 1))
+    assert list(build(mg).state_dict(prefix="m.")) == list(build(torch).state_dict(prefix="m.")) == [
+        "m.0.weight", "m.0.bias", "m.0.tag", "m.1.weight", "m.1.bias"]
