@@ -83,6 +83,12 @@ class Network(Layer):
                 return
         super().__setattr__(name, value)
 
+    def __delattr__(self, name):
+        if "stack" in self.__dict__ and self._stack_index(name) is not None:
+            self._del_slot("layer", name)   # del model.fc, delattr(model, "1"): that layer goes, as torch's
+            return
+        super().__delattr__(name)
+
     def __getattr__(self, name):
         # Only called when normal lookup fails: a layer named by Sequential(OrderedDict(...)), or by position.
         i = self._stack_index(name) if "stack" in self.__dict__ else None
@@ -148,7 +154,7 @@ class Network(Layer):
 
     def extend(self, layers) -> "Network":
         """Append each of ``layers``; returns self."""
-        for layer in layers:
+        for layer in list(layers):   # a snapshot: model.extend(model) must not read the layers it appends
             self.append(layer)
         return self
 

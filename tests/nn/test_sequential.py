@@ -128,3 +128,31 @@ def test_insert_refuses_an_index_out_of_range_as_torch():
     assert len(model) == 2
     model.insert(-2, nn.Sigmoid()).insert(3, nn.ELU())
     assert [type(m).__name__ for m in model] == ["Sigmoid", "ReLU", "Tanh", "ELU"]
+
+
+def test_extend_with_itself_appends_its_layers_once():
+    # it read the layers it was appending and never stopped (torch raises "dictionary changed size")
+    model = nn.Sequential(nn.ReLU(), nn.Tanh())
+    assert model.extend(model) is model
+    assert [type(m).__name__ for m in model] == ["ReLU", "Tanh", "ReLU", "Tanh"]
+    assert list(model._modules) == ["0", "1", "2", "3"]
+
+
+def test_deleting_a_layer_attribute_removes_the_layer_as_torch():
+    def build(lib):
+        named = lib.nn.Sequential(OrderedDict([("fc", lib.nn.Linear(1, 2)), ("act", lib.nn.ReLU()),
+                                               ("out", lib.nn.Linear(2, 1))]))
+        positional = lib.nn.Sequential(lib.nn.Linear(1, 2), lib.nn.ReLU(), lib.nn.Linear(2, 1))
+        del named.act
+        delattr(positional, "1")
+        return named, positional
+    for ours, theirs in zip(build(mg), build(torch)):
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        assert list(ours._modules) == list(theirs._modules) and len(ours) == len(theirs) == 2
+    named, _ = build(mg)
+    assert not hasattr(named, "act") and [type(m).__name__ for m in named] == ["Linear", "Linear"]
+    blocks = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    delattr(blocks, "0")
+    assert [type(m).__name__ for m in blocks] == ["Tanh"]
+    with pytest.raises(AttributeError):
+        delattr(named, "missing")
