@@ -237,3 +237,19 @@ def test_calculate_gain_refuses_a_slope_that_is_not_a_number_as_torch(param):
         torch.nn.init.calculate_gain("leaky_relu", param)
     assert init.calculate_gain("leaky_relu", 0) == torch.nn.init.calculate_gain("leaky_relu", 0) == math.sqrt(2.0)
     assert init.calculate_gain("leaky_relu", np.float32(0.5)) == pytest.approx(math.sqrt(2.0 / 1.25))
+
+
+@pytest.mark.parametrize("name, args", [("uniform_", ()), ("normal_", ()), ("trunc_normal_", ()),
+                                        ("xavier_uniform_", ()), ("xavier_normal_", ()), ("kaiming_uniform_", ()),
+                                        ("kaiming_normal_", ()), ("orthogonal_", ()), ("sparse_", (0.5,))])
+def test_random_initializers_refuse_an_integer_tensor_as_torch(name, args):
+    # the draws were cast to the integer dtype: mostly zeros, with no word
+    t = mg.zeros((3, 4), dtype=mg.int64)
+    with pytest.raises(TypeError, match=f"{name}: needs a floating-point tensor to draw random values into, "
+                                        "got dtype int64"):
+        getattr(init, name)(t, *args)
+    assert not t.numpy().any()
+    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+        getattr(torch.nn.init, name)(torch.zeros(3, 4, dtype=torch.int64), *args)
+    init.eye_(t)   # the deterministic fills take integers, as torch's
+    np.testing.assert_array_equal(t.numpy(), np.eye(3, 4))
