@@ -680,6 +680,9 @@ class Layer:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Layer":
         """Set ``requires_grad`` of every parameter (``False`` freezes the layer); returns self."""
+        if not isinstance(requires_grad, (bool, np.bool_)):   # torch's check: "False" must not mean True
+            raise TypeError(f"{type(self).__name__}.requires_grad_: requires_grad must be a bool, "
+                            f"got {type(requires_grad).__name__} {requires_grad!r}")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self

@@ -261,3 +261,16 @@ def test_train_calls_each_sub_layers_own_train_as_torch():
     assert [m.training for m in model.modules()] == [True, True, True, False, True]
     model(mg.tensor([[1.0, 2.0], [3.0, 5.0]]))
     np.testing.assert_array_equal(model[0].bn.running_mean.numpy(), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("value", ["False", 0, None])
+def test_requires_grad_refuses_a_non_bool_as_torch(value):
+    # "False" froze nothing (it is truthy) and 0 or None froze the layer, where torch raises
+    layer = nn.Linear(1, 1)
+    with pytest.raises(TypeError, match=f"Linear.requires_grad_: requires_grad must be a bool, got "
+                                        f"{type(value).__name__}"):
+        layer.requires_grad_(value)
+    assert all(p.requires_grad for p in layer.parameters())
+    with pytest.raises(TypeError, match="must be bool"):
+        torch.nn.Linear(1, 1).requires_grad_(value)
+    assert not any(p.requires_grad for p in layer.requires_grad_(np.bool_(False)).parameters())
