@@ -44,10 +44,12 @@ class Network(Layer):
         layer = self._checked("append", layer)
         if self._names is not None:
             name = str(len(self.stack))
-            if name in self._names:   # torch's add_module(str(len(self)), layer) replaces a layer of that name
-                self.stack[self._names.index(name)] = layer
-                return self
-            self._names.append(name)
+            if name in self._names:
+                # A slice's names ("1", "2") hold the new length already: torch's add_module(str(len(self)), ...)
+                # would silently replace that layer; here the layers are numbered afresh and all kept.
+                object.__setattr__(self, "_names", None)
+            else:
+                self._names.append(name)
         self.stack.append(layer)
         return self
 

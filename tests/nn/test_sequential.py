@@ -108,14 +108,18 @@ def test_a_slice_keeps_the_layers_names_as_torch():
     assert tail[0] is model[2] and getattr(tail, "4") is model[4]
     assert repr(tail).splitlines()[1].startswith("  (2): Linear(in_features=2, out_features=3")
     np.testing.assert_array_equal(tail(mg.ones((1, 2))).numpy(), model[4](model[3](model[2](mg.ones((1, 2))))).numpy())
-    # appending names the layer by the new length, as torch's add_module(str(len(self)), layer): a slice of
-    # layers "1" and "2" gets its "2" replaced, as torch's does
+    # appending names the layer by the new length, as torch's add_module(str(len(self)), layer), unless a layer
+    # has that name already: torch silently replaces it (a slice of "1" and "2" loses its "2"), here the layers
+    # are numbered afresh and all kept
+    spaced, tspaced = model[::2], tmodel[::2]
+    spaced.append(nn.Sigmoid()), tspaced.append(torch.nn.Sigmoid())
+    assert [n for n, _ in spaced.named_children()] == [n for n, _ in tspaced.named_children()] == ["0", "2", "4", "3"]
     middle, tmiddle = model[1:3], tmodel[1:3]
     extra, textra = nn.Sigmoid(), torch.nn.Sigmoid()
     middle.append(extra), tmiddle.append(textra)
-    assert [n for n, _ in middle.named_children()] == [n for n, _ in tmiddle.named_children()] == ["1", "2"]
-    assert middle[1] is extra and tmiddle[1] is textra
-    assert list(model[1:].append(nn.Tanh()).state_dict()) == list(tmodel[1:].append(torch.nn.Tanh()).state_dict())
+    assert [n for n, _ in tmiddle.named_children()] == ["1", "2"] and tmiddle[1] is textra   # torch lost a layer
+    assert [n for n, _ in middle.named_children()] == ["0", "1", "2"]
+    assert list(middle) == [model[1], model[2], extra]
 
 
 def test_insert_refuses_an_index_out_of_range_as_torch():
