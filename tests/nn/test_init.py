@@ -253,3 +253,19 @@ def test_random_initializers_refuse_an_integer_tensor_as_torch(name, args):
         getattr(torch.nn.init, name)(torch.zeros(3, 4, dtype=torch.int64), *args)
     init.eye_(t)   # the deterministic fills take integers, as torch's
     np.testing.assert_array_equal(t.numpy(), np.eye(3, 4))
+
+
+@pytest.mark.parametrize("name, args", [("uniform_", ()), ("normal_", ()), ("trunc_normal_", ()),
+                                        ("xavier_normal_", ()), ("kaiming_uniform_", ()), ("orthogonal_", ()),
+                                        ("sparse_", (0.5,))])
+def test_a_generator_that_is_not_one_is_refused_naming_the_initializer(name, args):
+    # it failed inside the drawing with "'int' object has no attribute 'random'"
+    with pytest.raises(TypeError, match=f"{name}: generator must be a minigrad.Generator or a "
+                                        "numpy.random.Generator, got int"):
+        getattr(init, name)(mg.zeros((3, 4)), *args, generator=5)
+    with pytest.raises(TypeError):
+        getattr(torch.nn.init, name)(torch.zeros(3, 4), *args, generator=5)
+    g = mg.Generator().manual_seed(3)
+    first = getattr(init, name)(mg.zeros((3, 4)), *args, generator=g).numpy()
+    g.manual_seed(3)
+    np.testing.assert_array_equal(getattr(init, name)(mg.zeros((3, 4)), *args, generator=g).numpy(), first)
