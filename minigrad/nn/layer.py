@@ -349,7 +349,8 @@ class Layer:
         if not isinstance(mode, bool):   # torch's check: train("eval") must not mean training
             raise ValueError(f"{type(self).__name__}.train: training mode is expected to be boolean, got {mode!r}")
         object.__setattr__(self, "training", mode)
-        for child in self.children():
+        # Layer.named_children, not self.children: a model may name a sub-layer list ``children``.
+        for _, child in Layer.named_children(self):
             child.train(mode)
         return self
 

@@ -274,3 +274,13 @@ def test_requires_grad_refuses_a_non_bool_as_torch(value):
     with pytest.raises(TypeError, match="must be bool"):
         torch.nn.Linear(1, 1).requires_grad_(value)
     assert not any(p.requires_grad for p in layer.requires_grad_(np.bool_(False)).parameters())
+
+
+def test_train_reaches_a_sub_layer_list_named_children():
+    class Tree(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.children = nn.ModuleList([nn.Dropout(0.5), nn.BatchNorm1d(2)])
+    tree = Tree().eval()
+    assert [m.training for m in nn.Layer.modules(tree)] == [False] * 4
+    assert [m.training for m in nn.Layer.modules(tree.train())] == [True] * 4
