@@ -129,6 +129,11 @@ def _swap(owner, attribute, value, name):
         return old
     if isinstance(owner, tuple):
         raise TypeError(f"functional_call: {name!r} sits in a tuple, which cannot be changed; store it in a list")
+    items = owner.__dict__.get("_items")
+    if isinstance(items, (list, dict)) and attribute not in owner.__dict__.get("_member_names", ()):
+        # A ParameterList's or ParameterDict's entries live in its _items, not in attributes: an attribute
+        # set beside them would be ignored by the forward that indexes the container.
+        return _swap(items, attribute, value, name)
     old = owner.__dict__.get(attribute, _ABSENT)
     if value is _ABSENT:
         del owner.__dict__[attribute]

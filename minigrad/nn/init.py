@@ -30,6 +30,7 @@ tensor's device, so one seed gives the same weights on CPU and GPU.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -59,7 +60,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if name == "relu":
         return math.sqrt(2.0)
     if name == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float, np.integer, np.floating)) and not isinstance(param, (bool, np.bool_)):
+            slope = float(param)
+        else:   # torch's check: True would silently be a slope of 1 (gain 1), a string a slope
+            raise ValueError(f"calculate_gain: leaky_relu's negative slope (param) must be a number, got {param!r}")
         return math.sqrt(2.0 / (1.0 + slope ** 2))
     if name == "selu":
         return 0.75
@@ -105,6 +111,17 @@ def _write(tensor, value):
     return tensor
 
 
+def _check_random(tensor, name, generator):
+    """Random values need a floating tensor, as torch's (an integer one would silently keep them truncated), and
+    ``generator`` is None or a generator to draw from."""
+    dtype = _array(tensor).dtype
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating-point tensor to draw random values into, got dtype {dtype}")
+    if generator is not None and not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{name}: generator must be a minigrad.Generator or a numpy.random.Generator, "
+                        f"got {type(generator).__name__}")
+
+
 def _fill(tensor, host_values):
     """Write host values into the tensor's data in place, in its dtype, on its device."""
     array = _array(tensor)
@@ -128,11 +145,13 @@ def constant_(tensor, val: float):
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """Fill with draws from U(a, b)."""
+    _check_random(tensor, "uniform_", generator)
     return _fill(tensor, uniform_values(tensor.shape, tensor.dtype, a, b, rng=generator))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill with draws from N(mean, std^2)."""
+    _check_random(tensor, "normal_", generator)
     return _fill(tensor, normal_values(tensor.shape, tensor.dtype, mean, std, rng=generator))
 
 
@@ -140,6 +159,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     """Fill with draws from N(mean, std^2) conditioned on [a, b] (absolute bounds, as PyTorch's; ViT and BERT
     initialise with std=0.02). Drawn by rejection: the draws outside [a, b] are drawn again, all at once, until
     none is left; an interval holding under 1e-4 of the normal's mass is refused (it would take too many rounds)."""
+    _check_random(tensor, "trunc_normal_", generator)
     if not std > 0 or not a < b:
         raise ValueError(f"trunc_normal_: need std > 0 and a < b, got std={std}, a={a}, b={b}")
     mass = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2.0))) - math.erf((a - mean) / (std * math.sqrt(2.0))))
@@ -183,6 +203,7 @@ def dirac_(tensor, groups: int = 1):
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    _check_random(tensor, "xavier_uniform_", generator)
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
@@ -190,16 +211,27 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    _check_random(tensor, "xavier_normal_", generator)
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def _kaiming_std(tensor, name, a, mode, nonlinearity):
+    mode = mode.lower() if isinstance(mode, str) else mode   # torch's: "FAN_OUT" is fan_out
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(tensor, name)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def _no_elements(tensor) -> bool:
+    """torch's kaiming initializers leave a tensor with no elements (a layer with 0 features) as it is, with a
+    warning, where the fan would be 0."""
+    if 0 not in tuple(tensor.shape):
+        return False
+    warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+    return True
 
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
@@ -210,6 +242,9 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     sqrt(1/3) (``b = 1 / sqrt(fan_in)``). ``mode='fan_in'`` preserves the forward variance, ``'fan_out'``
     the backward one.
     """
+    _check_random(tensor, "kaiming_uniform_", generator)
+    if _no_elements(tensor):
+        return tensor
     std = _kaiming_std(tensor, "kaiming_uniform_", a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std  # U(-b, b) has variance b^2 / 3
     return uniform_(tensor, -bound, bound, generator)
@@ -217,6 +252,9 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; ``a`` and the gain as in ``kaiming_uniform_``."""
+    _check_random(tensor, "kaiming_normal_", generator)
+    if _no_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, "kaiming_normal_", a, mode, nonlinearity), generator)
 
 
@@ -228,6 +266,7 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     Built from the QR decomposition of a Gaussian matrix, with the signs of R's
     diagonal folded into Q so the result is uniformly (Haar) distributed.
     """
+    _check_random(tensor, "orthogonal_", generator)
     shape = tuple(tensor.shape)
     if len(shape) < 2:
         raise ValueError(f"orthogonal_: needs a tensor of 2 or more dimensions, got shape {shape}")
@@ -248,6 +287,7 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
     For minigrad's (in, out) ``Linear`` weight a column is one output unit, so each unit keeps the same number
     of incoming weights: units differ strongly without the large total input a dense init would give them.
     """
+    _check_random(tensor, "sparse_", generator)
     shape = tuple(tensor.shape)
     if len(shape) != 2:
         raise ValueError(f"sparse_: needs a 2-D tensor, got shape {shape}")

@@ -32,7 +32,8 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.to_arguments import to_arguments
 from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
 from minigrad.nn.member_views import VIEWS, MemberView, check_slot
-from minigrad.nn.layer_state import _IncompatibleKeys, _array_of, _is_lazy, load_state, save_state
+from minigrad.nn.layer_state import (_IncompatibleKeys, _array_of, _is_lazy, load_state, note_base_load, save_own_state,
+                                     save_state)
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.autograd.clear_grads import clear_grads
 from minigrad.backend import normalize_device, to_device, xp_for
@@ -342,12 +343,15 @@ class Layer:
 
     # -- modes and gradients ----------------------------------------------------
     def train(self, mode: bool = True) -> "Layer":
-        """Put this layer and all sub-layers in training mode (or eval mode with ``False``)."""
+        """Put this layer and all sub-layers in training mode (or eval mode with ``False``): as torch's, each
+        direct sub-layer's own ``train(mode)`` is called, so a sub-layer that overrides ``train`` (one that keeps
+        its BatchNorm frozen in eval mode) is honoured."""
         if not isinstance(mode, bool):   # torch's check: train("eval") must not mean training
             raise ValueError(f"{type(self).__name__}.train: training mode is expected to be boolean, got {mode!r}")
-        # Layer.layers, not self.layers: TransformerEncoder's child list is named ``layers``, as in PyTorch.
-        for layer in Layer.layers(self):
-            object.__setattr__(layer, "training", mode)
+        object.__setattr__(self, "training", mode)
+        # Layer.named_children, not self.children: a model may name a sub-layer list ``children``.
+        for _, child in Layer.named_children(self):
+            child.train(mode)
         return self
 
     def eval(self) -> "Layer":
@@ -408,6 +412,22 @@ class Layer:
             raise TypeError(f"{type(self).__name__}.state_dict: prefix must be a string, got {type(prefix).__name__}")
         save_state(self, destination, prefix, bool(keep_vars))
         return destination
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
+        """torch's per-layer step of ``state_dict``: this layer's own parameters, persistent buffers and extra
+        state into ``destination`` under ``prefix`` (its sub-layers are saved after it). A subclass may override
+        it, calling ``super()`` and adding or renaming entries, as in torch."""
+        save_own_state(self, destination, prefix, keep_vars)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """torch's per-layer step of ``load_state_dict``, for a subclass to override: it may edit ``state_dict``
+        (rename the keys of an older checkpoint under ``prefix``) and then call ``super()``, or load its own
+        entries itself and not call it (then its own parameters and buffers are not matched, as in torch);
+        entries it adds to ``missing_keys``, ``unexpected_keys`` or ``error_msgs`` count as torch's do. This base
+        method loads nothing itself: ``load_state_dict`` checks and writes the whole model's entries together
+        after every layer's step (``local_metadata`` is an empty dict here)."""
+        note_base_load(self)
 
     def get_extra_state(self):
         """The layer's extra state for ``state_dict``, under ``"_extra_state"``: override it with
@@ -512,7 +532,8 @@ class Layer:
 
     def register_load_state_dict_post_hook(self, hook):
         """Call ``hook(layer, incompatible_keys)`` after ``load_state_dict`` matched the keys, before ``strict``
-        judges them (torch's): removing keys from ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in
+        judges them (torch's): once this layer's sub-layers are loaded, with the keys found missing or unexpected
+        so far in torch's walk (this layer's, its sub-layers', and those of the layers loaded before it); removing keys from ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in
         place lets a strict load pass. It must return None."""
         return self._add_hook("_load_state_dict_post_hooks", "register_load_state_dict_post_hook", hook, False)
 
@@ -542,7 +563,12 @@ class Layer:
 
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         """(dotted name, layer) pairs: this layer first (name ``prefix``), then every sub-layer
-        (``torch.nn.Module.named_modules``; ``remove_duplicate=False`` repeats a shared layer)."""
+        (``torch.nn.Module.named_modules``; ``remove_duplicate=False`` repeats a shared layer). ``memo``, a set
+        of layers, is torch's too: those in it are left out with their sub-layers, and each layer yielded is
+        added to it (with ``remove_duplicate``)."""
+        if memo is not None:
+            yield from _named_modules_with_memo(self, memo, prefix, remove_duplicate)
+            return
         if remove_duplicate:
             yield from Layer.named_layers(self, prefix)
             return
@@ -655,6 +681,9 @@ class Layer:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Layer":
         """Set ``requires_grad`` of every parameter (``False`` freezes the layer); returns self."""
+        if not isinstance(requires_grad, (bool, np.bool_)):   # torch's check: "False" must not mean True
+            raise TypeError(f"{type(self).__name__}.requires_grad_: requires_grad must be a bool, "
+                            f"got {type(requires_grad).__name__} {requires_grad!r}")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -836,6 +865,17 @@ def layers_after_state(listed, own):
     if listed and listed[0][1] != "layer":
         return listed + own
     return state + listed + [m for m in own if m[1] == "layer"]
+
+
+def _named_modules_with_memo(layer, memo, prefix, remove_duplicate):
+    """torch's named_modules walk over a caller's ``memo`` set (which it fills)."""
+    if layer in memo:
+        return
+    if remove_duplicate:
+        memo.add(layer)
+    yield prefix, layer
+    for name, child in layer._child_items():
+        yield from _named_modules_with_memo(child, memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
 
 def _set_kind(members, name, kind):

@@ -49,23 +49,40 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     state = dict(state_dict)   # the pre-hooks may edit it; the caller's stays as it was
     layers = list(Layer.named_modules(model, remove_duplicate=False))
     missing, unexpected, errors = [], [], []
+    handled = {}   # prefix: layer, for each layer whose _load_from_state_dict override loaded its own entries
     for path, layer in layers:
+        prefix = f"{path}." if path else ""
         for hook in layer._load_state_dict_pre_hooks or ():
-            hook(layer, state, f"{path}." if path else "", {}, True, missing, unexpected, errors)
+            hook(layer, state, prefix, {}, True, missing, unexpected, errors)
+        if _overrides(layer, "_load_from_state_dict"):
+            mark = len(_BASE_LOADS)
+            try:
+                layer._load_from_state_dict(state, prefix, {}, strict, missing, unexpected, errors)
+                if not any(done is layer for done in _BASE_LOADS[mark:]):
+                    handled[prefix] = layer   # it did not call super(): its own entries are its business, as torch's
+            finally:
+                del _BASE_LOADS[mark:]
+    handled_ids = {id(layer) for layer in handled.values()}
     targets, owners = {}, {}
     for path, layer in layers:
+        if id(layer) in handled_ids:
+            continue
         for member, kind, value in layer._direct_members():
             key = f"{path}.{member}" if path else member
             if kind in ("param", "buffer") and key not in targets:
                 targets[key], owners[key] = value, (layer, member)
     extras = {f"{path}._extra_state" if path else "_extra_state": layer for path, layer in layers
-              if _overrides(layer, "set_extra_state")}
+              if _overrides(layer, "set_extra_state") and id(layer) not in handled_ids}
     # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
     # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
     restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in model.named_layers()
                                  for name in layer._optional_buffers) if key in targets and key not in state}
-    missing += [k for k in (*targets, *extras) if k not in state and k not in restarted]
-    unexpected += [k for k in state if k not in targets and k not in extras]
+    found_missing = [k for k in (*targets, *extras) if k not in state and k not in restarted]
+    found_unexpected = [k for k in state if k not in targets and k not in extras and not _handled_key(k, handled)]
+    has_post_hooks = any(layer._load_state_dict_post_hooks for _, layer in layers)
+    if not has_post_hooks:
+        missing += found_missing
+        unexpected += found_unexpected
     sources = {}   # key: the value converted to its target's device and dtype
     for key, target in targets.items():
         if key in state:
@@ -91,9 +108,9 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
                     errors.append(f'While copying the parameter named "{key}", the value from checkpoint could '
                                   f"not be read as {target.dtype}: {type(err).__name__}: {err}")
     result = _IncompatibleKeys(missing, unexpected)
-    post_hooks = [(layer, hook) for layer in _post_order(model) for hook in layer._load_state_dict_post_hooks or ()]
-    if errors or (strict and (missing or unexpected) and not post_hooks):
-        raise StateDictError(_load_error(name, result if strict else _IncompatibleKeys([], []), errors))
+    if errors or (strict and (missing or unexpected) and not has_post_hooks):
+        keys = _IncompatibleKeys(missing + found_missing, unexpected + found_unexpected) if has_post_hooks else result
+        raise StateDictError(_load_error(name, keys if strict else _IncompatibleKeys([], []), errors))
     for key, target in targets.items():
         if key in state and _is_lazy(state[key]):
             continue
@@ -113,37 +130,64 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     for key, layer in extras.items():
         if key in state:
             layer.set_extra_state(state[key])
-    for layer, hook in post_hooks:
-        if hook(layer, result) is not None:
-            raise RuntimeError(f"{name}.load_state_dict: a load_state_dict post-hook must return None "
-                               "(edit incompatible_keys in place instead)")
+    if has_post_hooks:
+        _run_post_hooks(model, result, found_missing, found_unexpected, {path for path, _ in layers})
     if strict and (missing or unexpected):
         raise StateDictError(_load_error(name, result, []))
     return result
 
 
+#: The layers whose base ``Layer._load_from_state_dict`` ran, while an override of it runs (see ``load_state``).
+_BASE_LOADS = []
+
+
+def note_base_load(layer) -> None:
+    """``Layer._load_from_state_dict``'s record that an override called it (``super()``)."""
+    _BASE_LOADS.append(layer)
+
+
+def _handled_key(key, handled) -> bool:
+    """True when ``key`` is under a layer whose ``_load_from_state_dict`` override did not call the base one,
+    and not under one of its sub-layers: torch's base method, which lists unexpected keys, did not run for it."""
+    for prefix, layer in handled.items():
+        if key.startswith(prefix) and key[len(prefix):].split(".", 1)[0] not in dict(layer._child_items()):
+            return True
+    return False
+
+
 def save_state(layer, state, prefix, keep_vars):
-    """``state_dict``'s walk: each layer's pre-hooks, its own entries and sub-layers in torch's order, its
-    extra state (before its first sub-layer), then its post-hooks (a shared layer is written under each of its
-    names, as torch's)."""
+    """``state_dict``'s walk: each layer's pre-hooks, its own entries and extra state (``_save_to_state_dict``,
+    which a subclass may override as torch's), its sub-layers in torch's order, then its post-hooks (a shared
+    layer is written under each of its names, as torch's)."""
     for hook in layer._state_dict_pre_hooks or ():
         hook(layer, prefix, keep_vars)
-    extra = _overrides(layer, "get_extra_state")
+    if _overrides(layer, "_save_to_state_dict"):
+        layer._save_to_state_dict(state, prefix, keep_vars)
+    else:
+        save_own_state(layer, state, prefix, keep_vars)
+    for name, kind, value in layer._direct_members():
+        if kind == "layer":
+            if _overrides(value, "state_dict"):   # torch calls each sub-layer's own state_dict
+                value.state_dict(destination=state, prefix=prefix + name + ".", keep_vars=keep_vars)
+            else:
+                save_state(value, state, prefix + name + ".", keep_vars)
+    for hook in layer._state_dict_hooks or ():
+        if hook(layer, state, prefix, {}) is not None:   # torch's rule: it edits the dict in place
+            raise RuntimeError(f"{type(layer).__name__}.state_dict: a state_dict post-hook must return None "
+                               "(edit the state dict in place instead)")
+
+
+def save_own_state(layer, state, prefix, keep_vars):
+    """The layer's own parameters and persistent buffers, then its extra state (torch's ``_save_to_state_dict``)."""
     for name, kind, value in layer._direct_members():
         key = prefix + name
-        if kind == "layer":
-            if extra:   # before the first sub-layer, as torch's (which lists a layer's own entries first)
-                state[prefix + "_extra_state"], extra = layer.get_extra_state(), False
-            save_state(value, state, key + ".", keep_vars)
-        elif kind in ("param", "buffer") and key not in state:
+        if kind in ("param", "buffer") and key not in state:
             # torch's value: a detached Tensor over the member's own memory (no copy, no graph), so writing into
             # it writes the model and an optimizer step shows in it; a lazy layer's placeholder is listed as
             # itself (no data yet), as in PyTorch's state dict.
             state[key] = value if keep_vars or _is_lazy(value) else value.detach()
-    if extra:
+    if _overrides(layer, "get_extra_state"):
         state[prefix + "_extra_state"] = layer.get_extra_state()
-    for hook in layer._state_dict_hooks or ():
-        hook(layer, state, prefix, {})
 
 
 def _overrides(layer, method) -> bool:
@@ -158,15 +202,41 @@ def _base_methods() -> dict:
     """Layer's own get_extra_state and set_extra_state, read once (layer.py imports this module)."""
     if not _BASE_METHODS:
         from minigrad.nn.layer import Layer
-        _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state)
+        _BASE_METHODS.update(get_extra_state=Layer.get_extra_state, set_extra_state=Layer.set_extra_state,
+                             _save_to_state_dict=Layer._save_to_state_dict, state_dict=Layer.state_dict,
+                             _load_from_state_dict=Layer._load_from_state_dict)
     return _BASE_METHODS
 
 
-def _post_order(layer):
-    """Every sub-layer before its parent (the order torch runs the load-state-dict post-hooks in)."""
-    for child in layer.children():
-        yield from _post_order(child)
-    yield layer
+def _run_post_hooks(model, result, found_missing, found_unexpected, paths):
+    """torch's load-state-dict post-hooks: a layer's run once its sub-layers are loaded, each seeing the keys found
+    missing or unexpected so far (its own, its sub-layers', and those of the layers loaded before it), as torch's
+    walk (each layer's own keys, then its sub-layers, then its hooks) gathers them; a key a hook removes stays out."""
+    by_path = {}
+    for kind, keys in (("missing", found_missing), ("unexpected", found_unexpected)):
+        for key in keys:
+            by_path.setdefault((_owner_path(key, paths), kind), []).append(key)
+
+    def walk(layer, path):
+        result.missing_keys.extend(by_path.pop((path, "missing"), ()))
+        result.unexpected_keys.extend(by_path.pop((path, "unexpected"), ()))
+        for child_name, child in layer._child_items():
+            walk(child, f"{path}.{child_name}" if path else child_name)
+        for hook in layer._load_state_dict_post_hooks or ():
+            if hook(layer, result) is not None:
+                raise RuntimeError(f"{type(model).__name__}.load_state_dict: a load_state_dict post-hook must "
+                                   "return None (edit incompatible_keys in place instead)")
+    walk(model, "")
+
+
+def _owner_path(key, paths) -> str:
+    """The path of the deepest layer whose name starts ``key`` (the layer that reports it in torch's walk)."""
+    parts = key.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        path = ".".join(parts[:i])
+        if path in paths:
+            return path
+    return ""
 
 
 def _load_error(name, keys, errors) -> str:

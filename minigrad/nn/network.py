@@ -41,9 +41,16 @@ class Network(Layer):
 
     def append(self, layer: Layer) -> "Network":
         """Add a layer at the end (named by its position, as PyTorch's); returns self."""
-        self.stack.append(self._checked("append", layer))
+        layer = self._checked("append", layer)
         if self._names is not None:
-            self._names.append(str(len(self.stack) - 1))
+            name = str(len(self.stack))
+            if name in self._names:
+                # A slice's names ("1", "2") hold the new length already: torch's add_module(str(len(self)), ...)
+                # would silently replace that layer; here the layers are numbered afresh and all kept.
+                object.__setattr__(self, "_names", None)
+            else:
+                self._names.append(name)
+        self.stack.append(layer)
         return self
 
     def __setitem__(self, index, layer) -> None:
@@ -54,8 +61,15 @@ class Network(Layer):
         object.__setattr__(self, "_names", None)   # PyTorch numbers the layers afresh
 
     def insert(self, index: int, layer: Layer) -> "Network":
-        """Insert a layer before position ``index``; returns self."""
-        self.stack.insert(index, self._checked("insert", layer))
+        """Insert a layer before position ``index`` (from -len to len, as torch's); returns self."""
+        layer = self._checked("insert", layer)
+        n = len(self.stack)
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError(f"{type(self).__name__}.insert: index must be an int, got {type(index).__name__}")
+        if not -n <= index <= n:
+            raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range for {n} layers "
+                             f"(expected -{n} to {n})")
+        self.stack.insert(index, layer)
         object.__setattr__(self, "_names", None)
         return self
 
@@ -70,6 +84,12 @@ class Network(Layer):
                 self._append_named(name, value)
                 return
         super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if "stack" in self.__dict__ and self._stack_index(name) is not None:
+            self._del_slot("layer", name)   # del model.fc, delattr(model, "1"): that layer goes, as torch's
+            return
+        super().__delattr__(name)
 
     def __getattr__(self, name):
         # Only called when normal lookup fails: a layer named by Sequential(OrderedDict(...)), or by position.
@@ -136,7 +156,7 @@ class Network(Layer):
 
     def extend(self, layers) -> "Network":
         """Append each of ``layers``; returns self."""
-        for layer in layers:
+        for layer in list(layers):   # a snapshot: model.extend(model) must not read the layers it appends
             self.append(layer)
         return self
 
@@ -198,9 +218,11 @@ class Network(Layer):
             # Not type(self): a subclass may take other constructor arguments or add members (a head)
             # that its forward uses and a slice of the stack does not have.
             kind = Sequential if isinstance(self, Sequential) else Network
-            if self._names is not None:
-                return kind(dict(zip(self._names[index], self.stack[index])))
-            return kind(*self.stack[index])
+            # The layers keep their names, as torch's slice (model[2:].state_dict() has "2.weight"...).
+            names, layers = self._stack_names()[index], self.stack[index]
+            if names == [str(i) for i in range(len(names))]:
+                return kind(*layers)
+            return kind(dict(zip(names, layers)))
         return self.stack[index]
 
     def __len__(self):

@@ -1,6 +1,9 @@
 """``ParameterDict``: PyTorch's ordered dict of parameters, a Layer whose parameters are named by key."""
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Mapping
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.layer import Parameter, describe_parameter
 from minigrad.nn.module_dict import ModuleDict
@@ -9,8 +12,10 @@ from minigrad.nn.module_dict import ModuleDict
 class ParameterDict(ModuleDict):
     """An ordered dict of Parameters that registers them: ``"scales.a"``... as ``torch.nn.ParameterDict``.
 
-    ``self.scales = nn.ParameterDict({"a": nn.Parameter(mg.ones(4)), "b": mg.zeros(2)})`` names them
-    ``scales.a`` and ``scales.b`` in insertion order (the state-dict names PyTorch gives). A Tensor that is
+    ``self.scales = nn.ParameterDict({"b": nn.Parameter(mg.ones(4)), "a": mg.zeros(2)})`` names them
+    ``scales.a`` and ``scales.b``: as torch's, a plain dict's entries are added in the order of their keys
+    (sorted), an ``OrderedDict``'s, another ParameterDict's or a list of pairs' in their own order, so
+    ``parameters()`` and the state dict list them as PyTorch's does. A Tensor that is
     not a Parameter is made one (sharing its data), as PyTorch does; anything else is refused (PyTorch
     would keep other objects as plain entries). The dict interface is ModuleDict's: ``d[key]``,
     ``d[key] = p``, ``del``, ``in``, ``len``, iteration over keys, ``keys()``, ``values()``, ``items()``,
@@ -30,6 +35,15 @@ class ParameterDict(ModuleDict):
             return Parameter(value)
         raise TypeError(f"ParameterDict[{key!r}]: expected a Parameter or a Tensor, got {type(value).__name__}")
 
+    def update(self, parameters) -> None:
+        """Add or replace entries, as ``torch.nn.ParameterDict.update``: a plain mapping's in the order of its
+        keys (torch sorts them), an OrderedDict's, a ParameterDict's or an iterable of (key, value) pairs' in
+        their own order."""
+        if isinstance(parameters, Mapping) and not isinstance(parameters, OrderedDict):
+            keys = [self._key(key) for key in parameters]   # a non-string key's TypeError before sorting
+            parameters = [(key, parameters[key]) for key in sorted(keys)]
+        super().update(parameters)
+
     def get(self, key, default=None):
         """The parameter under ``key``, or ``default``."""
         return self._items.get(key, default)
@@ -48,7 +62,7 @@ class ParameterDict(ModuleDict):
 
     def copy(self) -> "ParameterDict":
         """A new ParameterDict holding the same Parameter objects, in the same order."""
-        return ParameterDict(self._items)
+        return ParameterDict(list(self._items.items()))
 
     @classmethod
     def fromkeys(cls, keys, default=None) -> "ParameterDict":

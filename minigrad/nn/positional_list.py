@@ -79,6 +79,13 @@ class PositionalList(Layer):
         else:   # setattr(blocks, "1", layer) replaces that member, as torch's, not a second "1"
             self._items[i] = self._checked("__setattr__", value)
 
+    def __delattr__(self, name):
+        i = self._named_position(name)
+        if i is None:
+            super().__delattr__(name)
+        else:   # delattr(blocks, "1") removes that member, as torch's (the later ones move up, as del blocks[1])
+            del self._items[i]
+
     def __getattr__(self, name):
         # Only called when normal lookup fails: getattr(blocks, "1"), as torch's.
         i = self._named_position(name)

@@ -151,3 +151,26 @@ def test_bad_values():
         mfunc.functional_call(lin, "weight", mg.ones(1, 2))
     with pytest.raises(TypeError, match="module must be a minigrad.nn.Module, got function"):
         mfunc.functional_call(lambda x: x, {}, mg.ones(1, 2))
+
+
+def test_parameter_list_and_dict_entries_are_replaced_as_torch():
+    # they keep their entries in the container, not as attributes: setting an attribute was silently ignored
+    def build(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.scales = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(2))])
+                self.gains = lib.nn.ParameterDict({"a": lib.nn.Parameter(lib.ones(2))})
+
+            def forward(self, x):
+                return x * self.scales[0] * self.scales[1] * self.gains["a"]
+        return Net()
+    model, tmodel = build(mg), build(torch)
+    new = {"scales.1": [3.0, 4.0], "gains.a": [5.0, 7.0]}
+    out = mfunc.functional_call(model, {k: mg.tensor(v) for k, v in new.items()}, (mg.ones(2),))
+    expected = tfunc.functional_call(tmodel, {k: torch.tensor(v) for k, v in new.items()}, (torch.ones(2),))
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(out.numpy(), [15.0, 28.0])
+    np.testing.assert_array_equal(model(mg.ones(2)).numpy(), [1.0, 1.0])   # the module's own are back
+    assert [n for n, _ in model.named_parameters()] == ["scales.0", "scales.1", "gains.a"]
+    assert isinstance(model.scales[1], nn.Parameter) and isinstance(model.gains["a"], nn.Parameter)

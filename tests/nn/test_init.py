@@ -205,3 +205,67 @@ def test_calculate_fan_in_and_fan_out_is_torchs_private_helper_with_the_fans_the
     with pytest.raises(ValueError, match=r"^_calculate_fan_in_and_fan_out: fan_in and fan_out need a tensor of 2 "
                                          r"or more dimensions, got shape \(3,\)$"):
         init._calculate_fan_in_and_fan_out(linear.bias)
+
+
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 3, 3, 3)])
+def test_kaiming_leaves_a_zero_element_tensor_with_torchs_warning(name, shape):
+    # its fan may be 0: torch returns the tensor untouched with a warning, where this divided by zero
+    t = mg.zeros(shape)
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        assert getattr(init, name)(t) is t
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        getattr(torch.nn.init, name)(torch.empty(shape))
+    assert t.shape == shape
+
+
+def test_kaiming_mode_ignores_case_as_torch():
+    mg.manual_seed(0)
+    a = init.kaiming_uniform_(mg.zeros((300, 20)), mode="FAN_OUT").numpy()
+    mg.manual_seed(0)
+    b = init.kaiming_uniform_(mg.zeros((300, 20)), mode="fan_out").numpy()
+    np.testing.assert_array_equal(a, b)
+    torch.nn.init.kaiming_uniform_(torch.empty(3, 4), mode="Fan_In")
+
+
+@pytest.mark.parametrize("param", [True, "0.2", [0.2]])
+def test_calculate_gain_refuses_a_slope_that_is_not_a_number_as_torch(param):
+    # True was a slope of 1 (gain 1.0) and "0.2" a slope of 0.2, where torch raises
+    with pytest.raises(ValueError, match=r"calculate_gain: leaky_relu's negative slope \(param\) must be a number"):
+        init.calculate_gain("leaky_relu", param)
+    with pytest.raises(ValueError, match="not a valid number"):
+        torch.nn.init.calculate_gain("leaky_relu", param)
+    assert init.calculate_gain("leaky_relu", 0) == torch.nn.init.calculate_gain("leaky_relu", 0) == math.sqrt(2.0)
+    assert init.calculate_gain("leaky_relu", np.float32(0.5)) == pytest.approx(math.sqrt(2.0 / 1.25))
+
+
+@pytest.mark.parametrize("name, args", [("uniform_", ()), ("normal_", ()), ("trunc_normal_", ()),
+                                        ("xavier_uniform_", ()), ("xavier_normal_", ()), ("kaiming_uniform_", ()),
+                                        ("kaiming_normal_", ()), ("orthogonal_", ()), ("sparse_", (0.5,))])
+def test_random_initializers_refuse_an_integer_tensor_as_torch(name, args):
+    # the draws were cast to the integer dtype: mostly zeros, with no word
+    t = mg.zeros((3, 4), dtype=mg.int64)
+    with pytest.raises(TypeError, match=f"{name}: needs a floating-point tensor to draw random values into, "
+                                        "got dtype int64"):
+        getattr(init, name)(t, *args)
+    assert not t.numpy().any()
+    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+        getattr(torch.nn.init, name)(torch.zeros(3, 4, dtype=torch.int64), *args)
+    init.eye_(t)   # the deterministic fills take integers, as torch's
+    np.testing.assert_array_equal(t.numpy(), np.eye(3, 4))
+
+
+@pytest.mark.parametrize("name, args", [("uniform_", ()), ("normal_", ()), ("trunc_normal_", ()),
+                                        ("xavier_normal_", ()), ("kaiming_uniform_", ()), ("orthogonal_", ()),
+                                        ("sparse_", (0.5,))])
+def test_a_generator_that_is_not_one_is_refused_naming_the_initializer(name, args):
+    # it failed inside the drawing with "'int' object has no attribute 'random'"
+    with pytest.raises(TypeError, match=f"{name}: generator must be a minigrad.Generator or a "
+                                        "numpy.random.Generator, got int"):
+        getattr(init, name)(mg.zeros((3, 4)), *args, generator=5)
+    with pytest.raises(TypeError):
+        getattr(torch.nn.init, name)(torch.zeros(3, 4), *args, generator=5)
+    g = mg.Generator().manual_seed(3)
+    first = getattr(init, name)(mg.zeros((3, 4)), *args, generator=g).numpy()
+    g.manual_seed(3)
+    np.testing.assert_array_equal(getattr(init, name)(mg.zeros((3, 4)), *args, generator=g).numpy(), first)

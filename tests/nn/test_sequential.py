@@ -92,3 +92,71 @@ def test_a_non_layer_is_refused_naming_sequential():
         nn.Network(OrderedDict(fc=nn.Linear(2, 3), bad=3))
     with pytest.raises(TypeError, match=r"^Sequential.append: expected a Layer, got int$"):
         nn.Sequential().append(3)
+
+
+def test_a_slice_keeps_the_layers_names_as_torch():
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU(), lib.nn.Linear(2, 3), lib.nn.Tanh(),
+                                 lib.nn.Linear(3, 1))
+    model, tmodel = build(mg), build(torch)
+    for index in (slice(2, None), slice(None, None, 2), slice(1, 3), slice(None, 3), slice(-1, None)):
+        ours, theirs = model[index], tmodel[index]
+        assert list(ours.state_dict()) == list(theirs.state_dict()), index
+        assert [name for name, _ in ours.named_children()] == [name for name, _ in theirs.named_children()]
+    tail = model[2:]
+    assert list(tail.state_dict()) == ["2.weight", "2.bias", "4.weight", "4.bias"]
+    assert tail[0] is model[2] and getattr(tail, "4") is model[4]
+    assert repr(tail).splitlines()[1].startswith("  (2): Linear(in_features=2, out_features=3")
+    np.testing.assert_array_equal(tail(mg.ones((1, 2))).numpy(), model[4](model[3](model[2](mg.ones((1, 2))))).numpy())
+    # appending names the layer by the new length, as torch's add_module(str(len(self)), layer), unless a layer
+    # has that name already: torch silently replaces it (a slice of "1" and "2" loses its "2"), here the layers
+    # are numbered afresh and all kept
+    spaced, tspaced = model[::2], tmodel[::2]
+    spaced.append(nn.Sigmoid()), tspaced.append(torch.nn.Sigmoid())
+    assert [n for n, _ in spaced.named_children()] == [n for n, _ in tspaced.named_children()] == ["0", "2", "4", "3"]
+    middle, tmiddle = model[1:3], tmodel[1:3]
+    extra, textra = nn.Sigmoid(), torch.nn.Sigmoid()
+    middle.append(extra), tmiddle.append(textra)
+    assert [n for n, _ in tmiddle.named_children()] == ["1", "2"] and tmiddle[1] is textra   # torch lost a layer
+    assert [n for n, _ in middle.named_children()] == ["0", "1", "2"]
+    assert list(middle) == [model[1], model[2], extra]
+
+
+def test_insert_refuses_an_index_out_of_range_as_torch():
+    model = nn.Sequential(nn.ReLU(), nn.Tanh())
+    for index in (3, -3):
+        with pytest.raises(IndexError, match=f"Sequential.insert: index {index} is out of range for 2 layers"):
+            model.insert(index, nn.Sigmoid())
+        with pytest.raises(IndexError, match="out of range"):
+            torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh()).insert(index, torch.nn.Sigmoid())
+    assert len(model) == 2
+    model.insert(-2, nn.Sigmoid()).insert(3, nn.ELU())
+    assert [type(m).__name__ for m in model] == ["Sigmoid", "ReLU", "Tanh", "ELU"]
+
+
+def test_extend_with_itself_appends_its_layers_once():
+    # it read the layers it was appending and never stopped (torch raises "dictionary changed size")
+    model = nn.Sequential(nn.ReLU(), nn.Tanh())
+    assert model.extend(model) is model
+    assert [type(m).__name__ for m in model] == ["ReLU", "Tanh", "ReLU", "Tanh"]
+    assert list(model._modules) == ["0", "1", "2", "3"]
+
+
+def test_deleting_a_layer_attribute_removes_the_layer_as_torch():
+    def build(lib):
+        named = lib.nn.Sequential(OrderedDict([("fc", lib.nn.Linear(1, 2)), ("act", lib.nn.ReLU()),
+                                               ("out", lib.nn.Linear(2, 1))]))
+        positional = lib.nn.Sequential(lib.nn.Linear(1, 2), lib.nn.ReLU(), lib.nn.Linear(2, 1))
+        del named.act
+        delattr(positional, "1")
+        return named, positional
+    for ours, theirs in zip(build(mg), build(torch)):
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        assert list(ours._modules) == list(theirs._modules) and len(ours) == len(theirs) == 2
+    named, _ = build(mg)
+    assert not hasattr(named, "act") and [type(m).__name__ for m in named] == ["Linear", "Linear"]
+    blocks = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    delattr(blocks, "0")
+    assert [type(m).__name__ for m in blocks] == ["Tanh"]
+    with pytest.raises(AttributeError):
+        delattr(named, "missing")

@@ -170,3 +170,14 @@ def test_size_is_numpys_count_and_torchs_method():
         x.size(2)
     with pytest.raises(TypeError, match="^size: dim must be an int, got 'a'$"):
         x.size("a")
+
+
+def test_named_modules_reads_and_fills_a_memo_as_torch():
+    m, t = _pair()
+    for remove_duplicate in (True, False):
+        ours_memo, their_memo = {m.features}, {t.features}
+        ours = [name for name, _ in m.named_modules(memo=ours_memo, prefix="n", remove_duplicate=remove_duplicate)]
+        theirs = [name for name, _ in t.named_modules(memo=their_memo, prefix="n", remove_duplicate=remove_duplicate)]
+        assert ours == theirs and "n.features" not in ours and "n.features.0" not in ours
+        assert len(ours_memo) == len(their_memo) == (5 if remove_duplicate else 1)
+    assert list(m.named_modules(memo={m})) == []

@@ -217,3 +217,70 @@ def test_module_list_pop_and_parameter_dict_methods_as_torch():
     keys = nn.ParameterDict.fromkeys(["x", "y"], shared)   # torch 2.x's fromkeys fails on a tensor default
     assert list(keys) == ["x", "y"] and keys["x"] is keys["y"] is shared
     assert [n for n, _ in keys.named_parameters()] == ["x"]
+
+
+def test_parameter_dict_sorts_a_plain_dicts_keys_and_keeps_an_ordered_ones_as_torch():
+    from collections import OrderedDict
+
+    def build(lib):
+        d = lib.nn.ParameterDict({"b": lib.nn.Parameter(lib.ones(1)), "a": lib.nn.Parameter(lib.ones(2))})
+        d.update({"z": lib.nn.Parameter(lib.ones(3)), "c": lib.nn.Parameter(lib.ones(4))})
+        d.update([("y", lib.nn.Parameter(lib.ones(5))), ("x", lib.nn.Parameter(lib.ones(6)))])
+        kept = lib.nn.ParameterDict(OrderedDict([("q", lib.nn.Parameter(lib.ones(1))),
+                                                 ("p", lib.nn.Parameter(lib.ones(1)))]))
+        return d, kept, kept.copy(), d | {"f": lib.nn.Parameter(lib.ones(1)), "e": lib.nn.Parameter(lib.ones(1))}
+    for ours, theirs in zip(build(mg), build(torch)):
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        assert [tuple(p.shape) for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert list(build(mg)[0].keys()) == ["a", "b", "c", "z", "y", "x"]
+    assert list(build(mg)[2].keys()) == ["q", "p"]
+    with pytest.raises(TypeError, match="ParameterDict keys must be strings, got int 1"):
+        nn.ParameterDict({"a": mg.ones(1), 1: mg.ones(1)})
+
+
+def test_train_calls_each_sub_layers_own_train_as_torch():
+    # a sub-layer's train override (a block that keeps its BatchNorm frozen) was skipped: every layer's flag was
+    # set directly, so the frozen BatchNorm trained and updated its running statistics
+    def build(lib):
+        class FrozenNormBlock(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc, self.bn = lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2)
+
+            def forward(self, x):
+                return self.bn(self.fc(x))
+
+            def train(self, mode=True):
+                super().train(mode)
+                self.bn.eval()
+                return self
+        return lib.nn.Sequential(FrozenNormBlock(), lib.nn.Dropout(0.5))
+    model, tmodel = build(mg), build(torch)
+    for step in (lambda m: m.train(), lambda m: m.eval(), lambda m: m.train(True)):
+        assert [m.training for m in step(model).modules()] == [m.training for m in step(tmodel).modules()]
+    assert [m.training for m in model.modules()] == [True, True, True, False, True]
+    model(mg.tensor([[1.0, 2.0], [3.0, 5.0]]))
+    np.testing.assert_array_equal(model[0].bn.running_mean.numpy(), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("value", ["False", 0, None])
+def test_requires_grad_refuses_a_non_bool_as_torch(value):
+    # "False" froze nothing (it is truthy) and 0 or None froze the layer, where torch raises
+    layer = nn.Linear(1, 1)
+    with pytest.raises(TypeError, match=f"Linear.requires_grad_: requires_grad must be a bool, got "
+                                        f"{type(value).__name__}"):
+        layer.requires_grad_(value)
+    assert all(p.requires_grad for p in layer.parameters())
+    with pytest.raises(TypeError, match="must be bool"):
+        torch.nn.Linear(1, 1).requires_grad_(value)
+    assert not any(p.requires_grad for p in layer.requires_grad_(np.bool_(False)).parameters())
+
+
+def test_train_reaches_a_sub_layer_list_named_children():
+    class Tree(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.children = nn.ModuleList([nn.Dropout(0.5), nn.BatchNorm1d(2)])
+    tree = Tree().eval()
+    assert [m.training for m in nn.Layer.modules(tree)] == [False] * 4
+    assert [m.training for m in nn.Layer.modules(tree.train())] == [True] * 4

@@ -214,3 +214,102 @@ def test_assign_puts_the_states_own_tensors_in_place_keeping_requires_grad():
     replacement = nn.Parameter(mg.zeros(2))
     plist.load_state_dict({"0": replacement}, assign=True)
     assert plist[0] is replacement
+
+
+def test_a_state_dict_post_hook_must_return_none_as_torch():
+    # a returned dict was silently dropped: torch refuses it (a public hook edits the state dict in place)
+    for lib, message in ((mg, "Linear.state_dict: a state_dict post-hook must return None"),
+                         (torch, "state_dict post-hook must return None")):
+        layer = lib.nn.Linear(1, 1)
+        layer.register_state_dict_post_hook(lambda mod, state, prefix, meta: {"other": 1})
+        with pytest.raises(RuntimeError, match=message):
+            lib.nn.Sequential(layer).state_dict()
+
+
+def _versioned(lib):
+    """A layer that saves an extra entry and loads checkpoints of an older version (its weight as "old_w"),
+    through torch's per-layer methods, and one that loads its own entry without the base method."""
+    class Renamed(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = lib.nn.Parameter(lib.zeros(2))
+
+        def _save_to_state_dict(self, destination, prefix, keep_vars):
+            super()._save_to_state_dict(destination, prefix, keep_vars)
+            destination[prefix + "version"] = lib.ones(1) * 2
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                                  unexpected_keys, error_msgs):
+            if prefix + "old_w" in state_dict:
+                state_dict[prefix + "w"] = state_dict.pop(prefix + "old_w")
+            state_dict.pop(prefix + "version", None)
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                          unexpected_keys, error_msgs)
+
+    class Manual(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = lib.nn.Parameter(lib.zeros(3))
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                                  unexpected_keys, error_msgs):
+            if prefix + "gain" not in state_dict:
+                error_msgs.append(f"no gain under {prefix!r}")
+                return
+            self.scale.data[...] = float(state_dict[prefix + "gain"])
+    return lib.nn.Sequential(Renamed(), Manual())
+
+
+def test_overrides_of_save_to_state_dict_and_load_from_state_dict_run_as_torch():
+    # both were ignored: the added entry was missing from the state dict, the renamed key failed to load (and with
+    # strict=False the weight silently kept its old values)
+    model, tmodel = _versioned(mg), _versioned(torch)
+    assert list(model.state_dict()) == list(tmodel.state_dict()) == ["0.w", "0.version", "1.scale"]
+    old = {"0.old_w": [3.0, 4.0], "1.gain": 5.0}
+    ours = model.load_state_dict({k: mg.tensor(v) for k, v in old.items()})
+    theirs = tmodel.load_state_dict({k: torch.tensor(v) for k, v in old.items()})
+    assert ours.missing_keys == theirs.missing_keys == [] and ours.unexpected_keys == theirs.unexpected_keys == []
+    np.testing.assert_array_equal(model[0].w.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(model[1].scale.numpy(), [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(tmodel[1].scale.detach().numpy(), [5.0, 5.0, 5.0])
+    for lib, state in ((mg, {"0.w": mg.ones(2)}), (torch, {"0.w": torch.ones(2)})):
+        with pytest.raises(RuntimeError, match="no gain under '1.'"):
+            _versioned(lib).load_state_dict(state)
+    # the base method of a layer that does not override it lists its own keys as before
+    result = _versioned(mg).load_state_dict({"1.gain": mg.tensor(1.0), "zz": mg.ones(1)}, strict=False)
+    expected = _versioned(torch).load_state_dict({"1.gain": torch.tensor(1.0), "zz": torch.ones(1)}, strict=False)
+    assert result.missing_keys == expected.missing_keys == ["0.w"]
+    assert result.unexpected_keys == expected.unexpected_keys == ["zz"]
+
+
+def test_a_load_post_hook_sees_the_keys_found_so_far_in_torchs_walk():
+    # each hook saw every key of the whole load, so clearing "its" missing keys also hid a later sibling's
+    def run(lib):
+        model, seen = lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.Sequential(lib.nn.Linear(1, 1))), []
+
+        def clear(layer, keys):
+            seen.append((type(layer).__name__, list(keys.missing_keys), list(keys.unexpected_keys)))
+            keys.missing_keys.clear()
+        model[0].register_load_state_dict_post_hook(clear)
+        model.register_load_state_dict_post_hook(
+            lambda layer, keys: seen.append(("root", list(keys.missing_keys), list(keys.unexpected_keys))))
+        result = model.load_state_dict({"0.weight": lib.ones(1, 1), "zz": lib.ones(1), "1.q": lib.ones(1)},
+                                       strict=False)
+        return seen, result.missing_keys, result.unexpected_keys
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours[0] == [("Linear", ["0.bias"], ["zz"]), ("root", ["1.0.weight", "1.0.bias"], ["zz", "1.q"])]
+    assert ours[1] == ["1.0.weight", "1.0.bias"]
+
+
+def test_state_dict_calls_a_sub_layers_own_state_dict_as_torch():
+    # a sub-layer's state_dict override was skipped: the parent walked into it directly
+    def build(lib):
+        class Tagged(lib.nn.Linear):
+            def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+                state = super().state_dict(destination=destination, prefix=prefix, keep_vars=keep_vars)
+                state[prefix + "tag"] = lib.ones(1)
+                return state
+        return lib.nn.Sequential(Tagged(1, 1), lib.nn.Linear(1, 1))
+    assert list(build(mg).state_dict(prefix="m.")) == list(build(torch).state_dict(prefix="m.")) == [
+        "m.0.weight", "m.0.bias", "m.0.tag", "m.1.weight", "m.1.bias"]

@@ -237,3 +237,21 @@ def test_errors_name_the_argument_and_value():
     layer = P.orthogonal(nn.Linear(3, 2))
     with pytest.raises(ValueError, match=r"shape \(2, 3\), got \(3, 3\)"):
         layer.weight = mg.eye(3)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.nn.Conv1d(2, 3, 2), lambda lib: lib.nn.Linear(2, 3)])
+def test_weight_norm_loads_a_state_of_the_older_hook_form_as_torch(make):
+    # torch's parametrizations.weight_norm reads weight_g / weight_v (its compat hook); here they were refused
+    import warnings
+    for lib in (mg, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            old = lib.nn.utils.weight_norm(make(lib))
+        new = lib.nn.utils.parametrizations.weight_norm(make(lib))
+        state = old.state_dict()
+        result = new.load_state_dict(state)
+        assert result.missing_keys == [] and result.unexpected_keys == []
+        assert list(state) == ["bias", "weight_g", "weight_v"]   # the caller's dict is not edited
+        x = lib.ones((1, 2, 4)) if isinstance(new, lib.nn.Conv1d) else lib.ones((1, 2))
+        np.testing.assert_allclose(np.asarray(new(x).detach().numpy()), np.asarray(old(x).detach().numpy()),
+                                   rtol=1e-6, atol=1e-6)

@@ -67,7 +67,8 @@ def weight_norm(module, name: str = "weight", dim=0):
     """torch's ``parametrizations.weight_norm``: ``module.<name>`` = g v / ||v|| with the magnitude g
     (``parametrizations.<name>.original0``) and the direction v (``original1``) trained apart. ``dim`` is
     the axis kept by the norm, torch's (one norm per output unit of a Linear or Conv by default; see the module
-    doc for the Linear layout); ``None`` or -1 normalizes the whole tensor (torch's reading of -1). Returns
+    doc for the Linear layout); ``None`` or -1 normalizes the whole tensor (torch's reading of -1). A state saved
+    by the older ``nn.utils.weight_norm`` (``<name>_g``, ``<name>_v``) loads into it, as torch's. Returns
     ``module``."""
     weight = checked_name("weight_norm", module, name)
     if dim is None or (is_integer(dim) and dim == -1):
@@ -76,7 +77,23 @@ def weight_norm(module, name: str = "weight", dim=0):
         dim = checked_dim("weight_norm", dim, weight.ndim)
         axis = torch_axis(module, name, weight, dim)
     register_parametrization(module, name, _WeightNorm(dim, axis), unsafe=True)
+    module.register_load_state_dict_pre_hook(_WeightNormCompat(name))
     return module
+
+
+class _WeightNormCompat:
+    """torch's ``_weight_norm_compat_hook``: a state saved by the older ``nn.utils.weight_norm`` (``<name>_g``,
+    ``<name>_v``) loads into this form, its two entries read as ``parametrizations.<name>.original0`` and
+    ``original1`` (the same tensors in the same layout)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
+        g_key, v_key = f"{prefix}{self.name}_g", f"{prefix}{self.name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{self.name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{self.name}.original1"] = state_dict.pop(v_key)
 
 
 # -- spectral norm -------------------------------------------------------------------------------------------
