@@ -116,6 +116,24 @@ def test_a_tied_embedding_renormalizes_the_linear_weight_it_shares():
     np.testing.assert_allclose(head.weight.numpy().T, theirs.weight.detach().numpy(), rtol=1e-15)
 
 
+def test_a_tied_embedding_with_max_norm_backpropagates_into_the_shared_weight_as_torch():
+    # the renorm wrote the shared table after its transposed view entered the graph, so backward refused
+    a = table(7, 4)
+    head = nn.Linear(4, 7, bias=False, dtype="float64")
+    head.weight.data[...] = a.T
+    emb = nn.Embedding(7, 4, max_norm=1.0, dtype="float64")
+    emb.weight = head.weight
+    theirs = torch.nn.Embedding(7, 4, max_norm=1.0, dtype=torch.float64)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(a))
+    y, ty = emb(mg.tensor(INDEX)), theirs(torch.tensor(INDEX))
+    g = rng.standard_normal(INDEX.shape + (4,))
+    y.backward(mg.tensor(g, dtype="float64"))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(head.weight.grad.numpy().T, theirs.weight.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(head.weight.numpy().T, theirs.weight.detach().numpy(), rtol=1e-15)
+
+
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
 @pytest.mark.parametrize("norm_type", [2.0, math.inf])
 def test_embedding_bag_max_norm_renormalizes_every_row_looked_up_padding_too_as_torch(mode, norm_type):
