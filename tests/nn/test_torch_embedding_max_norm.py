@@ -77,10 +77,10 @@ def test_renorm_is_a_stamped_write_even_when_no_row_changes_as_torchs_version_co
     np.testing.assert_array_equal(w.grad.numpy(), 2 * w.numpy())
 
 
-@pytest.mark.parametrize("mode", [None, "sum", "mean"])
+@pytest.mark.parametrize("mode", [None, "sum", "mean", "max"])
 def test_a_max_norm_table_looked_up_twice_in_one_graph_backpropagates_as_torch(mode):
     # the second lookup's renorm wrote the table the first lookup's node held, so backward refused; that node
-    # reads only the table's row count (torch's embedding backward saves no weight either)
+    # (Embedding; GetItem for 'max') reads only the table's shape (torch's backward saves no weight either)
     a = table(7, 4)
     if mode is None:
         ours = nn.Embedding(7, 4, max_norm=1.0, dtype="float64")
