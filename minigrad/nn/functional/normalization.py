@@ -137,6 +137,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
+    if x.dtype == np.float16:   # as layer_norm's: the statistics in float32, as torch computes half
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight, bias)]
+        return group_norm_unchecked(up[0], num_groups, up[1], up[2], eps).astype(np.float16)
     n, c = x.shape[:2]
     # not -1: n may be 0; (N, C, L) with G = C is already grouped: no node
     groups = reshape_if_needed(x, (n, num_groups, (c // num_groups) * math.prod(x.shape[2:])))
@@ -227,6 +230,9 @@ def rms_norm_unchecked(x, shape, weight, eps):
     """``rms_norm``'s computation, for a caller that has checked its arguments (the ``RMSNorm`` layer)."""
     if eps is None:
         eps = float(np.finfo(x.dtype).eps)
+    if x.dtype == np.float16:   # as layer_norm's: the mean of squares in float32 (eps stays float16's), as torch
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight)]
+        return rms_norm_unchecked(up[0], shape, up[1], eps).astype(np.float16)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     scale = ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
     y = x * scale
