@@ -332,7 +332,7 @@ def _node_hook_result(fn, new, old, F):
 def _check_inputs_unchanged(fn):
     """Refuse to differentiate through a node whose input was overwritten after the node was recorded."""
     for i, x in enumerate(fn.inputs):
-        if written_at(x) > fn._writes:
+        if written_at(x) > fn._writes and i not in fn.values_unread:
             raise RuntimeError(
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it, "
                 "so its gradient would come from the new values; modify a copy, or compute the forward again"

@@ -48,6 +48,9 @@ class Function:
                  "_output_meta", "_hooks", "_stack", "_edges", "__dict__", "__weakref__")
 
     keep_output = False
+    #: Positions of inputs whose values backward never reads (only their shape): an in-place write to one after
+    #: the node was recorded leaves its gradient right, so backward goes on, as torch's (which saves none of them).
+    values_unread = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

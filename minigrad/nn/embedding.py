@@ -1,6 +1,7 @@
 """``Embedding``: a learned table of ``num_embeddings`` vectors, looked up by integer index."""
 from __future__ import annotations
 
+from minigrad.autograd.mode import no_grad
 from minigrad.backend import device_of, normalize_device, xp_for
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
@@ -86,7 +87,13 @@ class Embedding(Layer):
     def forward(self, index):
         weight = self.weight
         if getattr(weight, LAYOUT, None) == IN_OUT:   # a Linear's (in, out) weight, tied to this layer
-            weight = tied_view(self, weight, (self.embedding_dim, self.num_embeddings))
+            shape = (self.embedding_dim, self.num_embeddings)
+            if self.max_norm is not None:
+                # Renormalize the shared table before its transposed view enters the graph: written after, it
+                # would make that node refuse to backward. The lookup here is thrown away.
+                with no_grad():
+                    embedding(index, tied_view(self, weight, shape), None, self.max_norm, self.norm_type)
+            return embedding(index, tied_view(self, weight, shape), self.padding_idx)
         return embedding(index, weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self):

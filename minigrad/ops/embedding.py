@@ -42,6 +42,10 @@ class Embedding(Function):
     array; positions holding ``padding_idx`` send nothing.
     """
 
+    #: backward reads the weight's row count only, so a later max_norm renorm of the table (the same layer
+    #: called again in one graph) leaves this node's gradient right
+    values_unread = (0,)
+
     def __init__(self, plan, padding_idx=None):
         self.plan, self.padding_idx = plan, padding_idx
 

@@ -153,6 +153,8 @@ def _has_int_array(index):
 class GetItem(Function):
     """y = x[index].   dL/dx = zeros like x with g added at ``index`` (scatter-add)."""
 
+    values_unread = (0,)   # backward reads x's shape only (torch's index backward saves no x either)
+
     def __init__(self, index):
         self.index = index
 

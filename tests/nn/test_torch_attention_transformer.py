@@ -526,3 +526,17 @@ def test_transformer_errors():
     layer = nn.TransformerEncoderLayer(d, nh, ff)
     with pytest.raises(ValueError, match=r"src_key_padding_mask|key_padding_mask has shape \(2, 4\)"):
         layer(src, src_key_padding_mask=mg.tensor(np.zeros((N, L), bool)))
+
+
+def test_float16_attention_is_computed_in_float32_as_torch():
+    # the float16 scores and softmax rounded: outputs up to 93 float16 ulps off the exact value, where torch's
+    # CPU kernels compute half in float32 and round once; now within 1 ulp, gradients float16 too
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((4, 6, 64)) * 3 + 20).astype(np.float16)
+    exact = TF.scaled_dot_product_attention(*[torch.tensor(x.astype(np.float64))] * 3).numpy()
+    mx = mg.tensor(x, dtype=mg.float16, requires_grad=True)
+    ours = F.scaled_dot_product_attention(mx, mx, mx)
+    assert ours.dtype == np.float16
+    assert np.all(np.abs(ours.numpy().astype(np.float64) - exact) <= np.spacing(np.abs(exact).astype(np.float16)))
+    ours.sum().backward()
+    assert mx.grad.dtype == np.float16

@@ -77,6 +77,30 @@ def test_renorm_is_a_stamped_write_even_when_no_row_changes_as_torchs_version_co
     np.testing.assert_array_equal(w.grad.numpy(), 2 * w.numpy())
 
 
+@pytest.mark.parametrize("mode", [None, "sum", "mean", "max"])
+def test_a_max_norm_table_looked_up_twice_in_one_graph_backpropagates_as_torch(mode):
+    # the second lookup's renorm wrote the table the first lookup's node held, so backward refused; that node
+    # (Embedding; GetItem for 'max') reads only the table's shape (torch's backward saves no weight either)
+    a = table(7, 4)
+    if mode is None:
+        ours = nn.Embedding(7, 4, max_norm=1.0, dtype="float64")
+        theirs = torch.nn.Embedding(7, 4, max_norm=1.0, dtype=torch.float64)
+    else:
+        ours = nn.EmbeddingBag(7, 4, max_norm=1.0, mode=mode, dtype="float64")
+        theirs = torch.nn.EmbeddingBag(7, 4, max_norm=1.0, mode=mode, dtype=torch.float64)
+    ours.weight.data[...] = a
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(a))
+    first, second = INDEX[:, :2], INDEX[:, 1:]   # row 3 in both
+    loss = (ours(mg.tensor(first)) ** 2).sum() + (ours(mg.tensor(second)) ** 3).sum()
+    tloss = (theirs(torch.tensor(first)) ** 2).sum() + (theirs(torch.tensor(second)) ** 3).sum()
+    loss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-14)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-13, atol=1e-15)
+    same(ours.weight.detach(), theirs.weight)
+
+
 def test_embedding_max_norm_keeps_float32():
     a = table(7, 4).astype(np.float32)
     w, tw = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
@@ -113,6 +137,24 @@ def test_a_tied_embedding_renormalizes_the_linear_weight_it_shares():
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(a))
     same(emb(mg.tensor(INDEX)), theirs(torch.tensor(INDEX)))
+    np.testing.assert_allclose(head.weight.numpy().T, theirs.weight.detach().numpy(), rtol=1e-15)
+
+
+def test_a_tied_embedding_with_max_norm_backpropagates_into_the_shared_weight_as_torch():
+    # the renorm wrote the shared table after its transposed view entered the graph, so backward refused
+    a = table(7, 4)
+    head = nn.Linear(4, 7, bias=False, dtype="float64")
+    head.weight.data[...] = a.T
+    emb = nn.Embedding(7, 4, max_norm=1.0, dtype="float64")
+    emb.weight = head.weight
+    theirs = torch.nn.Embedding(7, 4, max_norm=1.0, dtype=torch.float64)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(a))
+    y, ty = emb(mg.tensor(INDEX)), theirs(torch.tensor(INDEX))
+    g = rng.standard_normal(INDEX.shape + (4,))
+    y.backward(mg.tensor(g, dtype="float64"))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(head.weight.grad.numpy().T, theirs.weight.grad.numpy(), rtol=1e-15)
     np.testing.assert_allclose(head.weight.numpy().T, theirs.weight.detach().numpy(), rtol=1e-15)
 
 

@@ -218,6 +218,34 @@ def test_local_response_norm_matches_torch(shape, size, alpha, beta, k):
      ValueError, r"group_norm: input of shape \(1, 3, 1, 1\) with num_groups=3 leaves one value per group"),
     (lambda: nn.LocalResponseNorm(0), lambda: torch.nn.LocalResponseNorm(0)(torch.ones(2, 3, 4)),
      ValueError, "LocalResponseNorm: size must be a positive integer, got 0"),
+    # one running statistic alone: the other was left as it was (instance_norm, batch_norm's running_var) or an
+    # AttributeError came (batch_norm's running_mean)
+    (lambda: F.batch_norm(mg.tensor(_r(4, 3)), None, mg.ones(3), training=True),
+     lambda: TF.batch_norm(torch.ones(4, 3), None, torch.ones(3), training=True), ValueError,
+     "batch_norm: running_mean and running_var must either both be None or neither be None; got running_var without "
+     "running_mean"),
+    (lambda: F.batch_norm(mg.tensor(_r(4, 3)), mg.zeros(3), None, training=True),
+     lambda: TF.batch_norm(torch.ones(4, 3), torch.zeros(3), None, training=True), ValueError,
+     "batch_norm: running_mean and running_var must either both be None or neither be None; got running_mean without "
+     "running_var"),
+    (lambda: F.instance_norm(mg.tensor(_r(2, 3, 4)), mg.zeros(3)),
+     lambda: TF.instance_norm(torch.ones(2, 3, 4), torch.zeros(3)), ValueError,
+     "instance_norm: running_mean and running_var must either both be None or neither be None"),
+    (lambda: F.instance_norm(mg.tensor(_r(2, 3, 4)), None, mg.ones(3)),
+     lambda: TF.instance_norm(torch.ones(2, 3, 4), None, torch.ones(3)), ValueError,
+     "instance_norm: running_mean and running_var must either both be None or neither be None"),
+    (lambda: F.batch_norm(mg.tensor(_r(4, 3, 2)), mg.zeros(4), mg.ones(4), training=True),
+     lambda: TF.batch_norm(torch.ones(4, 3, 2), torch.zeros(4), torch.ones(4), training=True), ValueError,
+     r"batch_norm: running_mean has shape \(4,\) but the input \(4, 3, 2\) has 3 channels"),
+    (lambda: F.batch_norm(mg.tensor(_r(4, 3, 2)), None, None, mg.ones(4), training=True),
+     lambda: TF.batch_norm(torch.ones(4, 3, 2), None, None, torch.ones(4), training=True), ValueError,
+     r"batch_norm: weight has shape \(4,\) but the input \(4, 3, 2\) has 3 channels"),
+    (lambda: F.batch_norm(mg.tensor(np.ones((4, 3), dtype=np.int64)), None, None, training=True),
+     lambda: TF.batch_norm(torch.ones(4, 3, dtype=torch.int64), None, None, training=True), TypeError,
+     "batch_norm: input must be floating, got dtype int64"),
+    (lambda: F.batch_norm(mg.tensor(_r(4, 3)), mg.zeros(3), mg.ones(3), training=True, momentum=None),
+     lambda: TF.batch_norm(torch.ones(4, 3), torch.zeros(3), torch.ones(3), training=True, momentum=None), TypeError,
+     "batch_norm: momentum must be a number, got None"),
 ])
 def test_errors(call, torch_call, error, message):
     if torch_call is not None:   # torch refuses it too (LocalResponseNorm(0) only when called)

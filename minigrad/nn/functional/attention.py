@@ -61,6 +61,11 @@ def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True,
     of NaN. ``heads``: (Hq, Hk) for grouped-query attention, Hq a multiple of Hk (query head h reads
     key/value head h // (Hq / Hk)). Returns (output, weights).
     """
+    if q.dtype == np.float16:   # scores and softmax in float32, rounded once, as torch's CPU kernels compute half
+        up = [None if t is None else t.astype(np.float32) for t in (q, k, v, bias)]
+        out, weights = attention(*up[:3], keep=keep, bias=up[3], scale=scale, dropout_p=dropout_p, safe=safe,
+                                 heads=heads)
+        return out.astype(np.float16), weights.astype(np.float16)
     if heads is not None:  # view the query heads as (Hk, group) so the key/value heads broadcast over the group
         hq, hk = heads
         lead = _shape(q)[:-3]

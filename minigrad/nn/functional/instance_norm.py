@@ -6,7 +6,7 @@ import math
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import nonnegative_number, number
-from minigrad.nn.functional.normalization import _check_affine, _check_floating_input
+from minigrad.nn.functional.normalization import _check_affine, _check_floating_input, check_running_stats
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,  # noqa: A002
@@ -26,10 +26,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     momentum, eps = number(name, "momentum", momentum), nonnegative_number(name, "eps", eps)
     n, c = input.shape[:2]
     _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
-    for arg, stat in (("running_mean", running_mean), ("running_var", running_var)):
-        if stat is not None and tuple(stat.shape) != (c,):
-            raise ValueError(f"{name}: {arg} has shape {tuple(stat.shape)} but the input {tuple(input.shape)} has {c} "
-                             "channels")
+    check_running_stats(name, input, running_mean, running_var)
     axes = tuple(range(2, input.ndim))
     channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:

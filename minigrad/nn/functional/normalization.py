@@ -11,6 +11,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int
 from minigrad.ops.shape import reshape_if_needed
+from minigrad.scalars import is_real
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
@@ -27,9 +28,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Evaluation: normalise with the running statistics.
     Then scale by ``weight`` (gamma) and shift by ``bias`` (beta), per channel.
     """
+    _check_floating_input("batch_norm", input)
     if input.ndim not in (2, 3, 4, 5):
         raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
                          f"{tuple(input.shape)}")
+    check_running_stats("batch_norm", input, running_mean, running_var)
+    _check_affine("batch_norm", input, weight, bias, (input.shape[1],), "the input {input} has {shape[0]} channels")
+    if not is_real(momentum):   # None is the layer's cumulative average, which the layer turns into a number
+        raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
     axes = (0,) + tuple(range(2, input.ndim))
     stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     xp = get_array_module(input.data)
@@ -131,6 +137,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
+    if x.dtype == np.float16:   # as layer_norm's: the statistics in float32, as torch computes half
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight, bias)]
+        return group_norm_unchecked(up[0], num_groups, up[1], up[2], eps).astype(np.float16)
     n, c = x.shape[:2]
     # not -1: n may be 0; (N, C, L) with G = C is already grouped: no node
     groups = reshape_if_needed(x, (n, num_groups, (c // num_groups) * math.prod(x.shape[2:])))
@@ -160,6 +169,23 @@ def check_group_norm_input(who, x, num_groups, weight, bias) -> None:
         raise ValueError(f"{who}: input of shape {tuple(x.shape)} with num_groups={num_groups} leaves one value per "
                          "group in its single sample: nothing to normalise (torch refuses it too)")
     _check_affine(who, x, weight, bias, (c,), "the input {input} has {shape[0]} channels")
+
+
+def check_running_stats(who, x, running_mean, running_var) -> None:
+    """Both running statistics or neither (with one alone the other would silently stay as it is), each a
+    Tensor of (C,), C = ``x.shape[1]``, as torch requires."""
+    if (running_mean is None) != (running_var is None):
+        given, missing = ("running_mean", "running_var") if running_var is None else ("running_var", "running_mean")
+        raise ValueError(f"{who}: running_mean and running_var must either both be None or neither be None; got "
+                         f"{given} without {missing}")
+    for arg, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is None:
+            continue
+        if not isinstance(stat, Tensor):
+            raise TypeError(f"{who}: {arg} must be a Tensor or None, got {type(stat).__name__}")
+        if tuple(stat.shape) != (x.shape[1],):
+            raise ValueError(f"{who}: {arg} has shape {tuple(stat.shape)} but the input {tuple(x.shape)} has "
+                             f"{x.shape[1]} channels")
 
 
 def _check_floating_input(who, x) -> None:
@@ -204,6 +230,9 @@ def rms_norm_unchecked(x, shape, weight, eps):
     """``rms_norm``'s computation, for a caller that has checked its arguments (the ``RMSNorm`` layer)."""
     if eps is None:
         eps = float(np.finfo(x.dtype).eps)
+    if x.dtype == np.float16:   # as layer_norm's: the mean of squares in float32 (eps stays float16's), as torch
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight)]
+        return rms_norm_unchecked(up[0], shape, up[1], eps).astype(np.float16)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     scale = ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
     y = x * scale
