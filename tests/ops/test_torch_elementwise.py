@@ -218,6 +218,20 @@ def test_float_power_is_float64_and_returns_float32_gradients():
                                                                   torch.tensor([2, -1, 0])).numpy())
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_float_power_reads_integers_exactly_as_float64(dtype):
+    # integers went to float64 by way of float32: 2**31 - 1 became 2**31, so (-7) ** (2**31 - 1) was +inf (an even
+    # power) and (2**31 - 1) ** -7 was off in the eighth digit
+    base, exponent = np.array([-7, 2**31 - 1, 3], dtype=dtype), np.array([2**31 - 1, -7, 2], dtype=dtype)
+    with np.errstate(over="ignore"):   # (-7) ** (2**31 - 1) overflows to -inf, as intended
+        got = mg.float_power(mg.tensor(base, dtype=dtype), mg.tensor(exponent, dtype=dtype))
+    expected = torch.float_power(torch.tensor(base), torch.tensor(exponent)).numpy()
+    assert got.dtype == np.float64
+    assert got.numpy()[0] == -np.inf
+    np.testing.assert_array_equal(got.numpy(), expected)
+    assert mg.float_power(mg.tensor(base, dtype=dtype), 1).tolist() == [-7.0, 2147483647.0, 3.0]
+
+
 @pytest.mark.parametrize("name", ["atan2", "xlogy", "copysign"])
 def test_integer_operands_give_float32_as_torch(name):
     a, b = np.array([0, 1, -2, 3]), np.array([1, 2, 2, -1])
