@@ -689,6 +689,21 @@ def test_shifts_of_bools_and_floats_as_torch():
         mg.tensor([1.0]) << 1
 
 
+def test_bool_tensors_shift_as_int64_and_two_bools_are_refused_as_in_torch():
+    # a bool tensor took the bit width of bool (8) for the Python-shift clamp: True << 70 and True << -2 gave 256
+    # (torch: 0, the shift happens in int64); bool << bool gave NumPy's int8 where torch has no kernel
+    b, tb = mg.tensor([True, False]), torch.tensor([True, False])
+    for s in [-2, 1, 8, 63, 64, 70]:
+        for ours, theirs in [(b << s, tb << s), (b >> s, tb >> s)]:
+            assert ours.dtype == np.int64
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"shift {s}")
+    for fn in [lambda x: x << x, lambda x: x >> True, lambda x: True << x, lambda x: x.bitwise_left_shift(x[0])]:
+        with pytest.raises(NotImplementedError):
+            fn(tb)
+        with pytest.raises(TypeError, match=r"^bitwise_(left|right)_shift: not defined for two bool operands"):
+            fn(b)
+
+
 @pytest.mark.parametrize("name, args", [("lgamma_", ()), ("digamma_", ()), ("polygamma_", (1,)), ("i0_", ()),
                                         ("mvlgamma_", (2,)), ("igamma_", ("other",)), ("igammac_", ("other",)),
                                         ("ldexp_", ("int_other",)), ("nextafter_", ("other",))])
