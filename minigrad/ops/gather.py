@@ -158,6 +158,7 @@ def masked_fill(x, mask, value):
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
         if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
+            check_fits("masked_fill", value, x.dtype)
             value = astype(value, x.dtype)
     elif isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
         check_fits("masked_fill", value, x.dtype)
