@@ -114,6 +114,20 @@ def test_round_with_decimals_takes_halves_to_even_as_torch(decimals):
         np.testing.assert_array_equal(x.grad.numpy(), np.zeros(data.shape))   # a step function: 0, as torch
 
 
+@pytest.mark.parametrize("decimals", [1, 2, 6, -1, -3])
+def test_float16_round_with_decimals_scales_in_float32_as_torch(decimals):
+    # x * 10^d in float16 overflowed (60000 * 100, and 10^6 itself is inf: every value NaN), torch's kernel scales
+    # half in float32
+    data = np.array([60000.0, 1000.5, 1.25, 2.675, -0.375, 0.00012345, 65504.0, -0.0], dtype=np.float16)
+    x = mg.tensor(data, dtype="float16", requires_grad=True)
+    y = x.round(decimals=decimals)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y.numpy(), torch.round(torch.tensor(data), decimals=decimals).numpy())
+    assert np.isfinite(y.numpy()).all() or decimals < 0   # 65504 to thousands is 66000: inf in float16, as torch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(data.shape, dtype=np.float16))
+
+
 def test_step_functions_pass_exactly_zero_even_for_infinite_gradients():
     for name in ("floor", "ceil", "round", "trunc"):
         x = mg.tensor([0.5, 1.5, -2.0], dtype="float64", requires_grad=True)
