@@ -324,6 +324,23 @@ def test_addcmul_and_addcdiv_match_torch(name, value):
         np.testing.assert_array_equal(ours.numpy(), torch.addcmul(*[torch.tensor(a) for a in ints], value=3).numpy())
 
 
+@pytest.mark.parametrize("call", [lambda lib, a, b, w: lib.lerp(a, b, 0.5), lambda lib, a, b, w: lib.lerp(a, b, w),
+                                  lambda lib, a, b, w: lib.addcmul(a, b, w, value=0.5),
+                                  lambda lib, a, b, w: lib.addcmul(w, a, b, value=1e-5),
+                                  lambda lib, a, b, w: lib.addcdiv(a, b, b, value=2)])
+def test_float16_lerp_addcmul_and_addcdiv_compute_in_float32_as_torch(call):
+    # their float16 intermediates overflowed where the result does not: end - start for -3e4 and 5e4, 40000 * 40000
+    # scaled by 1e-5, 2 * 40000 / 40000 gave inf (torch's kernels compute half in float32, rounding once)
+    a = np.array([40000.0, -30000.0, 1e-4, 3.0, 60000.0, 0.5, -2.0, 1000.0], dtype=np.float16)
+    b = np.array([40000.0, 50000.0, 1e-4, 4.0, -0.001, 60000.0, 3.0, 1000.0], dtype=np.float16)
+    w = np.array([0.5, 0.25, 0.5, 0.75, 0.5, 0.9, 0.1, 0.5], dtype=np.float16)
+    ours = call(mg, *(mg.tensor(v, dtype="float16") for v in (a, b, w)))
+    theirs = call(torch, *(torch.tensor(v) for v in (a, b, w)))
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert np.isfinite(ours.numpy()).all()
+
+
 def test_add_and_sub_with_alpha_match_torch():
     a, b = RNG.standard_normal((2, 3)), RNG.standard_normal(3)
     for alpha in (1, 2, -0.5):
