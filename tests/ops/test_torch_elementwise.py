@@ -341,6 +341,19 @@ def test_float16_lerp_addcmul_and_addcdiv_compute_in_float32_as_torch(call):
     assert np.isfinite(ours.numpy()).all()
 
 
+@pytest.mark.parametrize("name", ["sinc", "hardswish"])
+def test_float16_sinc_and_hardswish_compute_in_float32_as_torch(name):
+    # in float16, pi x lost sin(pi x) (sinc(1000.5) had no correct digit) and x * 6 overflowed past 10922
+    # (hardswish(30000) was inf); torch's kernels compute half in float32
+    rng = np.random.default_rng(3)
+    data = np.concatenate([rng.standard_normal(500) * 10.0 ** rng.integers(-4, 5, 500),
+                           [1000.5, 30000.0, 65504.0, -65504.0, 12000.0, 3.0, -3.0, 0.0]]).astype(np.float16)
+    fm, ft = (mg.sinc, torch.sinc) if name == "sinc" else (mg.nn.functional.hardswish, torch.nn.functional.hardswish)
+    ours, theirs = fm(mg.tensor(data, dtype="float16")), ft(torch.tensor(data))
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_add_and_sub_with_alpha_match_torch():
     a, b = RNG.standard_normal((2, 3)), RNG.standard_normal(3)
     for alpha in (1, 2, -0.5):
