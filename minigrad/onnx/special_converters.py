@@ -2,9 +2,10 @@
 number_parts.py), registered into ``CONVERTERS``.
 
 ldexp with an integer exponent is three exact multiplications by powers of two. ONNX has Erf, so ndtr is written
-with it (0.5 (1 + erf(x / sqrt 2)): it agrees to float32 rounding in absolute terms; its far left tail, which minigrad keeps relative, underflows to 0 sooner); xlog1py, entr and angle are
-written with the ONNX ops of their definition. The gamma and Bessel families, erfcx, log_ndtr and ndtri have no
-ONNX operator, and nothing exact can be built from ONNX's ops for them, so they are refused with that reason.
+with it (0.5 (1 + erf(x / sqrt 2)): it agrees to float32 rounding in absolute terms; its far left tail, which
+minigrad keeps relative, underflows to 0 sooner); xlog1py, entr and angle are written with the ONNX ops of their
+definition. The gamma and Bessel families, erfcx, log_ndtr and ndtri have no ONNX operator, and nothing exact can be
+built from ONNX's ops for them, so they are refused with that reason.
 """
 from __future__ import annotations
 

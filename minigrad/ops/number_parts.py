@@ -2,9 +2,9 @@
 and angle (of a real number: 0 or pi), as torch's.
 
 ldexp with a floating exponent is composed of ops (x * 2^e), so it differentiates in both arguments; with an
-integer exponent it is a Function scaling the exponent (exact where 2^e alone overflows); frexp's mantissa, nextafter and angle
-are Functions (their gradients are 2^-exponent, 1 and 0 for the input with 0 for nextafter's other, and 0); gcd and
-lcm carry no gradient (torch defines none).
+integer exponent it is a Function scaling the exponent (exact where 2^e alone overflows); frexp's mantissa,
+nextafter and angle are Functions (their gradients are 2^-exponent, 1 and 0 for the input with 0 for nextafter's
+other, and 0); gcd and lcm carry no gradient (torch defines none).
 """
 from __future__ import annotations
 

@@ -256,6 +256,21 @@ def test_a_python_int_clamp_bound_an_integer_tensor_cannot_hold_is_refused_namin
     assert x.clamp(min=1, max=255).tolist() == torch.tensor([0, 1, 7, 200], dtype=torch.uint8).clamp(1, 255).tolist()
 
 
+@pytest.mark.parametrize("op, name", [(operator.add, "add"), (operator.mul, "mul"), (operator.truediv, "div"),
+                                      (operator.lt, "less"), (lambda a, b: mg.maximum(a, b), "maximum")])
+def test_uint64_with_a_signed_integer_is_refused_not_computed_in_float64(op, name):
+    # NumPy promotes uint64 with int64 (or int8, or a 0-d -1) to float64: 2**63 + 1 came back as 9.223372e+18
+    # in float64 (float32 stays float32 and neither operand was a float); torch refuses to promote uint64 at all
+    big = mg.tensor([2**63 + 1], dtype="uint64")
+    for other in (mg.tensor([1]), mg.tensor([1], dtype="int8"), mg.tensor(-1)):
+        with pytest.raises(TypeError, match=rf"^{name}: operands of dtypes uint64 and {other.dtype} have no common "
+                                            r"integer dtype \(NumPy would compute in float64"):
+            op(big, other)
+    with pytest.raises(RuntimeError, match="Promotion for uint16, uint32, uint64 types is not supported"):
+        torch.tensor([1], dtype=torch.uint64) + torch.tensor([1])
+    assert (big + 1).tolist() == [2**63 + 2] and (big + mg.tensor([1], dtype="uint8")).dtype == np.uint64
+
+
 def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
     # kron is a product of reshaped tensors, not an elementwise op: torch's 0-d rule does not apply to it
     a, b = np.array([100, 2], dtype=np.uint8), np.array(3, dtype=np.int8)
