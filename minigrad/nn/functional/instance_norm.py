@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import nonnegative_number, number
 from minigrad.nn.functional.normalization import _check_affine, _check_floating_input
@@ -30,6 +32,10 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         if stat is not None and tuple(stat.shape) != (c,):
             raise ValueError(f"{name}: {arg} has shape {tuple(stat.shape)} but the input {tuple(input.shape)} has {c} "
                              "channels")
+    if input.dtype == np.float16:   # as layer_norm: the variance overflowed float16 (entries past 256)
+        up = [None if t is None else t.astype(np.float32) for t in (input, weight, bias)]
+        return instance_norm(up[0], running_mean, running_var, up[1], up[2], use_input_stats, momentum,
+                             eps).astype(np.float16)
     axes = tuple(range(2, input.ndim))
     channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:

@@ -30,6 +30,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim not in (2, 3, 4, 5):
         raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
                          f"{tuple(input.shape)}")
+    if input.dtype == np.float16:   # the variance of entries past 256 overflowed float16: float32 inside, as torch
+        up = [None if t is None else t.astype(np.float32) for t in (input, weight, bias)]
+        return batch_norm(up[0], running_mean, running_var, up[1], up[2], training, momentum, eps).astype(np.float16)
     axes = (0,) + tuple(range(2, input.ndim))
     stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     xp = get_array_module(input.data)
@@ -131,6 +134,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
+    if x.dtype == np.float16:   # as layer_norm: the variance overflowed float16 (entries past 256), all 0 out
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight, bias)]
+        return group_norm_unchecked(up[0], num_groups, up[1], up[2], eps).astype(np.float16)
     n, c = x.shape[:2]
     # not -1: n may be 0; (N, C, L) with G = C is already grouped: no node
     groups = reshape_if_needed(x, (n, num_groups, (c // num_groups) * math.prod(x.shape[2:])))
@@ -204,6 +210,9 @@ def rms_norm_unchecked(x, shape, weight, eps):
     """``rms_norm``'s computation, for a caller that has checked its arguments (the ``RMSNorm`` layer)."""
     if eps is None:
         eps = float(np.finfo(x.dtype).eps)
+    if x.dtype == np.float16:   # as layer_norm: mean(x^2) overflowed float16 (entries past 256), all 0 out
+        up = [None if t is None else t.astype(np.float32) for t in (x, weight)]
+        return rms_norm_unchecked(up[0], shape, up[1], eps).astype(np.float16)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     scale = ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
     y = x * scale
