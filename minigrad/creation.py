@@ -151,6 +151,8 @@ def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
     device = backend.normalize_device(device)
     # a bool as a size of its own, so _shape refuses it by name rather than tuple() failing in Python's words
     shape = _shape((shape,) if is_integer(shape) or isinstance(shape, (bool, np.bool_)) else (tuple(shape),))
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:   # as the number it holds: its kind picks the dtype
+        fill_value = fill_value.item()
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):

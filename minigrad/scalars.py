@@ -35,16 +35,26 @@ def is_real(value) -> bool:
 
 
 def check_fits(op_name, value, dtype):
-    """Refuse, naming ``op_name``, an integer ``value`` that the integer ``dtype`` cannot hold.
+    """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that the integer ``dtype`` cannot hold.
 
-    NumPy raises a bare "Python integer 1000 out of bounds for int8" deep inside the write; torch raises too
-    (it does not wrap a fill value). Anything else passes: NumPy casts a float into an integer dtype as torch does.
+    NumPy raises a bare "Python integer 1000 out of bounds for int8" deep inside the write, and casts NaN, inf and
+    a float past the range to garbage (int32 NaN is -2**31, int8 70000.0 is 112); torch raises for all of them (it
+    does not wrap a fill value). A float within the range passes, truncated by NumPy's cast as by torch's.
     """
     dtype = np.dtype(dtype)
-    if dtype.kind in "iu" and is_integer(value) and not holds(dtype, value):
+    if dtype.kind not in "iu":
+        return
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    if is_integer(value) and not holds(dtype, value):
         info = np.iinfo(dtype)
         raise OverflowError(f"{op_name}: the value {int(value)} is out of range for dtype {dtype} "
                             f"({info.min} to {info.max})")
+    if is_real(value) and not is_integer(value):
+        info = np.iinfo(dtype)
+        if not info.min <= float(value) <= info.max:   # exact in Python, and False for NaN
+            raise OverflowError(f"{op_name}: the value {float(value)!r} is out of range for dtype {dtype} "
+                                f"({info.min} to {info.max})")
 
 
 def holds(dtype, value) -> bool:

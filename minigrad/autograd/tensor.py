@@ -474,8 +474,9 @@ class Tensor:
             _mark_written(self)
             return self
         # NumPy's same_kind refuses a signed result into an unsigned x, which torch writes (wrapping), as the
-        # in-place methods do (uint8 += int16)
-        casting = "unsafe" if self.dtype.kind == "u" and getattr(value, "dtype", self.dtype).kind == "i" else "same_kind"
+        # in-place methods do (uint8 += int16); a quotient is a float, which neither writes into an integer x
+        casting = ("unsafe" if self.dtype.kind == "u" and ufunc != "divide"
+                   and getattr(value, "dtype", self.dtype).kind == "i" else "same_kind")
         try:  # the result keeps x's dtype and shape (a NumPy scalar joins like the Python number it holds)
             getattr(self._xp(), ufunc)(self.data, value, out=self.data, casting=casting)
         except (TypeError, ValueError, OverflowError) as exc:

@@ -319,7 +319,7 @@ def _all_any(g, call, x):
     counted = g.node("Cast", [truth], to=_onnx_type(g, np.int32))  # Reduce* take no bools before opset 20
     reduced = reduce(g, "ReduceMin" if call.op == "all" else "ReduceMax", counted, call.params["axis"],
                      call.params["keepdims"])
-    return g.node("Cast", [reduced], to=_onnx_type(g, np.bool_))
+    return g.node("Cast", [reduced], to=_onnx_type(g, np.uint8 if dtype == np.uint8 else np.bool_))  # as the op
 
 
 @converts("isnan", "isinf", "isfinite")

@@ -1,17 +1,18 @@
 """ONNX mappings of the special functions (minigrad/ops/gamma.py, bessel.py, normal_functions.py, log_terms.py,
 number_parts.py), registered into ``CONVERTERS``.
 
-ONNX has Erf, so ndtr is written with it (0.5 (1 + erf(x / sqrt 2)): it agrees to float32 rounding in absolute
-terms; its far left tail, which minigrad keeps relative, underflows to 0 sooner); xlog1py, entr and angle are
-written with the ONNX ops of their definition. The gamma and Bessel families, erfcx, log_ndtr and ndtri have no
-ONNX operator, and nothing exact can be built from ONNX's ops for them, so they are refused with that reason.
+ldexp with an integer exponent is three exact multiplications by powers of two. ONNX has Erf, so ndtr is written
+with it (0.5 (1 + erf(x / sqrt 2)): it agrees to float32 rounding in absolute terms; its far left tail, which
+minigrad keeps relative, underflows to 0 sooner); xlog1py, entr and angle are written with the ONNX ops of their
+definition. The gamma and Bessel families, erfcx, log_ndtr and ndtri have no ONNX operator, and nothing exact can be
+built from ONNX's ops for them, so they are refused with that reason.
 """
 from __future__ import annotations
 
 import math
 
-from minigrad.onnx.converters import NOT_EXPORTED, converts
-from minigrad.onnx.elementwise_converters import _Builder
+from minigrad.onnx.converters import NOT_EXPORTED, _onnx_type, converts
+from minigrad.onnx.elementwise_converters import _Builder, _trunc
 
 _NO_OPERATOR = "ONNX has no such operator ({})"
 NOT_EXPORTED.update({
@@ -58,3 +59,17 @@ def _entr(g, call, x):
 def _angle(g, call, x):
     b = _Builder(g, call)
     return b.Where(b.IsNaN(x[0]), x[0], b.Where(b.Less(x[0], b.c(0.0)), b.c(math.pi), b.c(0.0)))
+
+
+@converts("LdexpInteger")
+def _ldexp_integer(g, call, x):
+    # x * 2^e as three exact power-of-two factors of e's sign: 2^e alone overflows where x 2^e need not (float32
+    # 1e-30 * 2^200); past the bound every x gives 0 or inf all the same, and a third of it stays in range
+    b = _Builder(g, call)
+    bound = {2: 45.0, 4: 300.0, 8: 2200.0}[b.dtype.itemsize]
+    e = b.Clip(b.Cast(x[1], to=_onnx_type(g, b.dtype)), b.c(-bound), b.c(bound))
+    third = _trunc(b, b.Div(e, b.c(3.0)))
+    half = _trunc(b, b.Div(b.Sub(e, third), b.c(2.0)))
+    rest = b.Sub(b.Sub(e, third), half)
+    two = b.c(2.0)
+    return b.Mul(b.Mul(b.Mul(x[0], b.Pow(two, third)), b.Pow(two, half)), b.Pow(two, rest))

@@ -61,6 +61,12 @@ def operands(op_name, a, b, *, elementwise=True):
             a = Tensor(a.data.astype(db))
         elif b.ndim == 0 and holds(da, b.data):
             b = Tensor(b.data.astype(da))
+    if (not (fa or fb) and "u" in (a.data.dtype.kind, b.data.dtype.kind)
+            and np.result_type(a.data.dtype, b.data.dtype).kind == "f"):
+        # uint64 with a signed integer: NumPy computes in float64 (2**63 + 1 is 2**63), torch refuses the pair
+        raise TypeError(f"{op_name}: operands of dtypes {a.dtype} and {b.dtype} have no common integer dtype "
+                        "(NumPy would compute in float64, losing precision; PyTorch does not promote uint64); "
+                        "cast one with .astype()")
     return a, b
 
 

@@ -15,10 +15,10 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import erf_function, get_array_module, is_array
-from minigrad.ops._args import _python_number, as_floating, python_real
+from minigrad.ops._args import _python_number, _refuse_out_of_range, as_floating, python_real
 from minigrad.ops.functions import Erf, Sigmoid, Softplus
 from minigrad.ops.selection import where
-from minigrad.scalars import is_real
+from minigrad.scalars import holds, is_integer, is_real
 
 
 class ReLU(Function):
@@ -176,7 +176,7 @@ def clip(x, lo=None, hi=None):
     _check_bounds("clip", ("lo", lo), ("hi", hi))
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
-    return _clip(x, lo, hi)
+    return _clip(x, lo, hi, name="clip")
 
 
 def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
@@ -237,9 +237,13 @@ def _check_bounds(op, lower, upper):
                             f"({type(bound).__name__})")
 
 
-def _clip(x, lo, hi, op=Clip):
+def _clip(x, lo, hi, op=Clip, name="clamp"):
     lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
+    if x.dtype.kind in "iu":   # NumPy refused some (min > max) in its words and compared others truly; torch wraps
+        for bound in (lo, hi):
+            if is_integer(bound) and not holds(x.dtype, bound):
+                _refuse_out_of_range(name, x, bound)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
     return op.apply(x, lo=lo, hi=hi)
@@ -263,7 +267,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
             raise ValueError(f"hardtanh: cannot limit an unsigned tensor (dtype {x.dtype}) to a negative bound, "
                              f"min_val={min_val}, max_val={max_val}")
         lo, hi = int(lo), int(hi)
-    return _clip(x, lo, hi, Hardtanh)
+    return _clip(x, lo, hi, Hardtanh, "hardtanh")
 
 
 def mish(x):

@@ -8,6 +8,8 @@ are constants, so the piecewise ones differentiate again exactly (0 beyond their
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.autograd.coercion import as_tensor
@@ -70,6 +72,8 @@ class Hardswish(Function):
     g for x >= 3: PyTorch's values at the kinks (0 at -3, 1 at 3), and second derivative 1/3 strictly inside."""
 
     def forward(self, x):
+        if x.dtype == np.float16:   # as torch's kernel, in float32: x * 6 overflowed float16 past 10922
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         xp = get_array_module(x)
         return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 

@@ -64,11 +64,19 @@ def bitwise_right_shift(a, b):
 
 def _shift(name, a, b, ufunc):
     _integral(name, a, b)
+    if _is_bool(a) and _is_bool(b):   # NumPy shifts them as int8; torch has no bool shift
+        raise TypeError(f"{name}: not defined for two bool operands (torch has none); cast one with .long() first")
     if isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and hasattr(a, "dtype"):
         # A Python shift past the dtype's width (or, for unsigned dtypes, below 0) is out of NumPy's range for it;
         # torch gives 0 (or -1 for a negative value shifted right), which a shift by the full width gives too.
-        dtype = np.dtype(a.dtype)
+        # A bool tensor shifts as the int64 it meets the Python int in (True << 8 is 256, True << 64 is 0).
+        dtype = np.dtype(np.int64 if np.dtype(a.dtype).kind == "b" else a.dtype)
         bits = dtype.itemsize * 8
         if int(b) > bits or (int(b) < 0 and dtype.kind != "i"):
             b = bits
     return _bitwise(name, a, b, ufunc)
+
+
+def _is_bool(v):
+    v = _python_number(v)
+    return isinstance(v, bool) or np.dtype(getattr(v, "dtype", object)).kind == "b"

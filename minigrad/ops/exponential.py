@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
@@ -235,9 +237,18 @@ def xlogy(x, other):
 def float_power(x, exponent):
     """x ** exponent computed in float64, as ``torch.float_power``: the result is float64 whatever the inputs
     (the one op that promotes, by its definition); the gradient of a float32 input comes back as float32."""
-    x = astype(as_floating(x), "float64")
+    x = _as_float64(x)
     if isinstance(exponent, Tensor):
-        exponent = astype(as_floating(exponent), "float64")
+        exponent = _as_float64(exponent)
     else:
         exponent = float(python_real("float_power", "exponent", exponent))
     return _pow(x, exponent)
+
+
+def _as_float64(x):
+    # integers straight to float64: by way of the default float32, int32 2**31 - 1 became 2**31 (and an odd power
+    # of a negative base an even one)
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        return Tensor(x.data.astype(np.float64))
+    return astype(x, "float64")

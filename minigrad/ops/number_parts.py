@@ -1,9 +1,10 @@
 """Integer and floating-point number parts, elementwise: gcd and lcm (integer tensors), ldexp, frexp, nextafter,
 and angle (of a real number: 0 or pi), as torch's.
 
-ldexp is composed of ops (x * 2^e), so it differentiates in both arguments; frexp's mantissa, nextafter and angle
-are Functions (their gradients are 2^-exponent, 1 and 0 for the input with 0 for nextafter's other, and 0); gcd and
-lcm carry no gradient (torch defines none).
+ldexp with a floating exponent is composed of ops (x * 2^e), so it differentiates in both arguments; with an
+integer exponent it is a Function scaling the exponent (exact where 2^e alone overflows); frexp's mantissa,
+nextafter and angle are Functions (their gradients are 2^-exponent, 1 and 0 for the input with 0 for nextafter's
+other, and 0); gcd and lcm carry no gradient (torch defines none).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from minigrad.ops._args import _python_number, as_floating, floating_operands, o
 from minigrad.ops.arithmetic import mul
 from minigrad.ops.exponential import exp2
 from minigrad.ops.rounding import zero_gradient
+from minigrad.scalars import is_integer
 
 FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])
 
@@ -53,9 +55,37 @@ def lcm(input, other):
     return compare._compare("lcm", input, other, lambda a, b: get_array_module(a).lcm(a, b))
 
 
+class LdexpInteger(Function):
+    """y = x 2^e for an integer e, scaled in the exponent as torch's integer kernel: 2^e alone may be out of x's
+    range (2^200 in float32) where x 2^e is not.   dL/dx = g 2^e, summed back to x's shape; e has no gradient."""
+
+    def forward(self, x, e):
+        return get_array_module(x).ldexp(x, _exponent(e))
+
+    def backward(self, F, gy, x, e):
+        data, e = (x.data, e.data) if F.recording else (x, e)
+        xp = get_array_module(data)
+        scale = xp.ldexp(xp.ones((), dtype=data.dtype), _exponent(e))
+        return F.sum_to(gy * F.const(scale), x.shape), None
+
+
+def _exponent(e):
+    # NumPy's ldexp takes int32 exponents (not uint64); past +-2^20 every float is 0 or inf all the same
+    info = np.iinfo(e.dtype)
+    return get_array_module(e).clip(e, max(info.min, -(1 << 20)), min(info.max, 1 << 20)).astype(np.int32)
+
+
 def ldexp(input, other):
-    """input * 2^other elementwise, broadcasting, as ``torch.ldexp`` (integers give float32). Composed of mul and
-    exp2, so it is differentiable in both: d/dinput = 2^other, d/dother = input 2^other ln 2."""
+    """input * 2^other elementwise, broadcasting, as ``torch.ldexp`` (integers give float32). With an integer
+    ``other`` it is exact wherever the result is representable (a Function, differentiable in input: 2^other);
+    with a floating one it is composed of mul and exp2, as torch's, differentiable in both: d/dinput = 2^other,
+    d/dother = input 2^other ln 2."""
+    other = _python_number(other)
+    if isinstance(other, Tensor) and other.dtype.kind in "iu" or is_integer(other):
+        x = as_floating(input)
+        if not isinstance(other, Tensor):
+            other = Tensor(x._xp().asarray(max(-(1 << 20), min(int(other), 1 << 20))))
+        return LdexpInteger.apply(x, other)
     x, e = floating_operands("ldexp", input, other)
     return mul(x, exp2(e))
 

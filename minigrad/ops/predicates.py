@@ -1,6 +1,8 @@
 """Tests that return bools, without gradient: ``all``, ``any``, ``isnan``, ``isinf``, ``isfinite``, ``allclose``."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
@@ -13,17 +15,22 @@ def _reduce_truth(name, x, axis, keepdims, dim, keepdim):
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis(name, x, axis, keepdims, dim, keepdim, empty_dim_reduces_all=False)
     axes, keep = normalize_axis(name, axis, x.ndim, x.shape), bool(keepdims)
+    # torch keeps uint8 for uint8 input (its masks were uint8 before bool), every other dtype gives bool
+    dtype = np.uint8 if x.dtype == np.uint8 else np.bool_
     return _plain.plain(name, {"axis": axes, "keepdims": keep}, x,
-                        lambda data: getattr(get_array_module(data), name)(data, axis=axes, keepdims=keep))
+                        lambda data: getattr(get_array_module(data), name)(data, axis=axes,
+                                                                          keepdims=keep).astype(dtype, copy=False))
 
 
 def all(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
-    """True where every entry over ``axis`` (or ``dim``; all when None) is nonzero; a bool tensor."""
+    """True where every entry over ``axis`` (or ``dim``; all when None) is nonzero; a bool tensor (uint8 for uint8
+    input, as torch)."""
     return _reduce_truth("all", x, axis, keepdims, dim, keepdim)
 
 
 def any(x, axis=None, keepdims=None, *, dim=None, keepdim=None):  # noqa: A001
-    """True where some entry over ``axis`` (or ``dim``; all when None) is nonzero; a bool tensor."""
+    """True where some entry over ``axis`` (or ``dim``; all when None) is nonzero; a bool tensor (uint8 for uint8
+    input, as torch)."""
     return _reduce_truth("any", x, axis, keepdims, dim, keepdim)
 
 

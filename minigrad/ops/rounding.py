@@ -6,6 +6,8 @@ gradient is inf or NaN). Integer tensors come back unchanged, in their dtype, as
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
@@ -50,7 +52,8 @@ class Trunc(Function):
 
 class Round(Function):
     """y = x rounded to ``decimals`` decimal places, halves to even, as torch.round:
-    rint(x 10^d) / 10^d for d >= 0, rint(x / 10^-d) 10^-d for d < 0 (the scale in x's dtype).   dL/dx = 0."""
+    rint(x 10^d) / 10^d for d >= 0, rint(x / 10^-d) 10^-d for d < 0 (the scale in x's dtype, float32 for
+    float16).   dL/dx = 0."""
 
     def __init__(self, decimals=0):
         self.decimals = decimals
@@ -60,6 +63,8 @@ class Round(Function):
         d = self.decimals
         if d == 0:
             return xp.rint(x)
+        if x.dtype == np.float16:   # as torch, in float32: x 10^d overflowed float16 (60000 or 10^5 itself: inf)
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         scale = x.dtype.type(10.0 ** abs(d))
         return xp.rint(x * scale) / scale if d > 0 else xp.rint(x / scale) * scale
 

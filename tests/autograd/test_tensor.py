@@ -417,6 +417,16 @@ def test_augmented_assignment_writes_a_signed_result_into_an_unsigned_x_as_torch
     assert ns["m"].tolist() == ns["t"].tolist()
 
 
+@pytest.mark.parametrize("y", [np.array([2, -3], dtype=np.int8), np.array(-2), np.array([2, 3], dtype=np.int32)])
+def test_true_division_assignment_of_an_unsigned_x_by_signed_integers_is_refused_as_in_torch(y):
+    # the wrapping cast for uint8 += int16 also wrote the float quotient truncated into x ([7, 200] /= [2, -3]
+    # gave [3, 0] silently); torch: "result type Float can't be cast to the desired output type Byte"
+    x = mg.tensor([7, 200], dtype="uint8")
+    with pytest.raises(TypeError, match=r"^x /= y: cannot update x \(shape \(2,\), dtype uint8.*float64.*uint8"):
+        x /= mg.tensor(y, dtype=y.dtype.name)
+    assert x.tolist() == [7, 200]
+
+
 @pytest.mark.parametrize("symbol", ["//=", "%=", "**="])
 def test_floor_division_modulo_and_power_assignments_write_in_place_with_torchs_cast_rule(symbol):
     # these used to fall back to x = x // y: a new tensor of the promoted dtype (int8 //= int64 gave int64, an int

@@ -131,6 +131,23 @@ def _classes(y):
     return mg.concat([f.astype("float32") for f in flags], 1)
 
 
+@pytest.mark.parametrize("dtype, exps", [(np.float32, [200, -3, 0, 150, -160]), (np.float64, [1100, -3, 0, -1100, 7])])
+def test_ldexp_with_integer_exponents_exports_exactly(tmp_path, dtype, exps):
+    # ldexp(x, integer e) scales the exponent (2^200 alone is inf in float32); the export multiplies by thirds
+    exponents = mg.tensor(np.array(exps))
+    tiny = 1e-30 if dtype == np.float32 else 1e-300
+
+    def make(n):
+        return (RNG.standard_normal((n, 5)) * np.array([tiny, 1.0, 1.0, tiny, 1e30])).astype(dtype)
+    _check_export(tmp_path, lambda x: mg.ldexp(x, exponents), (5,), dtype=dtype, make=make)
+
+
+def test_all_and_any_of_uint8_export_as_uint8(tmp_path):
+    # the op gives uint8 for uint8 input (as torch); the export cast its result to bool regardless
+    _check_export(tmp_path, lambda x: (x.all(dim=1, keepdim=True), x.any(dim=1)), (5,),
+                  make=lambda n: RNG.integers(0, 3, (n, 5)).astype(np.uint8))
+
+
 @pytest.mark.parametrize("name", sorted(OP_CASES))
 @pytest.mark.parametrize("opset", [17, 18])
 def test_each_op_exports_and_agrees(tmp_path, name, opset):

@@ -180,6 +180,26 @@ def test_float16_group_and_rms_norm_are_computed_in_float32_as_torch(norm):
     assert np.all(np.abs(ours.numpy().astype(np.float64) - exact) <= np.spacing(np.abs(exact).astype(np.float16)))
 
 
+@pytest.mark.parametrize("name", ["rms_norm", "group_norm", "batch_norm", "instance_norm"])
+def test_float16_rms_group_batch_and_instance_norms_compute_in_float32_as_torch(name):
+    # their variance (or mean square) of float16 entries past 256 overflowed to inf, so every output was 0 (silently);
+    # torch computes half in float32 and rounds once, as layer_norm already did here
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((4, 4, 8)) * 1000).astype(np.float16)
+    w, b = (rng.standard_normal(4) + 1).astype(np.float16), rng.standard_normal(4).astype(np.float16)
+    calls = {"rms_norm": lambda lib, x, w, b: lib.nn.functional.rms_norm(x, (8,)),
+             "group_norm": lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b),
+             "batch_norm": lambda lib, x, w, b: lib.nn.functional.batch_norm(x, None, None, w, b, training=True),
+             "instance_norm": lambda lib, x, w, b: lib.nn.functional.instance_norm(x, weight=w, bias=b)}
+    mx = mg.tensor(x, dtype=mg.float16, requires_grad=True)
+    got = calls[name](mg, mx, mg.tensor(w, dtype=mg.float16), mg.tensor(b, dtype=mg.float16))
+    expected = calls[name](torch, *(torch.tensor(a) for a in (x, w, b)))
+    assert got.dtype == np.float16 and np.isfinite(got.numpy()).all()
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=2e-3, atol=2e-3)   # a float16 ulp or two
+    got.sum().backward()
+    assert mx.grad.dtype == np.float16 and np.isfinite(mx.grad.numpy()).all()
+
+
 def test_layer_norm_parameters_have_torch_names_layouts_and_starting_values():
     layer, tl = nn.LayerNorm((3, 4)), torch.nn.LayerNorm((3, 4))
     assert list(layer.state_dict()) == list(tl.state_dict()) == ["weight", "bias"]

@@ -127,6 +127,49 @@ def test_an_integer_fill_value_the_dtype_cannot_hold_names_the_op_and_the_range(
         call(_int8())
 
 
+_FILLS = [
+    (lambda x, v: x.masked_fill(mg.tensor([True, False, True]), v), "masked_fill"),
+    (lambda x, v: x.clone().fill_(v), "fill_"),
+    (lambda x, v: mg.full((2,), v, dtype=mg.int8), "full"),
+    (lambda x, v: mg.full_like(x, v), "full"),
+]
+
+
+@pytest.mark.parametrize("call, op", _FILLS)
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (70000.0, "70000.0"),
+                                          (127.5, "127.5"), (-128.5, "-128.5")])
+def test_a_float_fill_value_the_integer_dtype_cannot_hold_names_the_op_and_the_range(call, op, value, shown):
+    # NumPy's cast wrote garbage silently (int8 NaN 0, 70000.0 as 112); torch: "value cannot be converted to
+    # type int8_t without overflow"
+    with pytest.raises(OverflowError, match=re.escape(f"{op}: the value {shown} is out of range for dtype int8 "
+                                                      "(-128 to 127)")):
+        call(_int8(), value)
+
+
+@pytest.mark.parametrize("call, op", _FILLS[:3])   # full_like takes numbers only
+def test_a_zero_dim_tensor_fill_value_the_integer_dtype_cannot_hold_is_refused(call, op):
+    # masked_fill and full cast a 0-d tensor into the dtype, wrapping int16 300 to 44 where torch refuses it
+    for value, shown in [(mg.tensor(300, dtype=mg.int16), "300"), (mg.tensor(float("nan")), "nan")]:
+        with pytest.raises(OverflowError, match=re.escape(f"{op}: the value {shown} is out of range for dtype int8")):
+            call(_int8(), value)
+
+
+def test_full_with_a_zero_dim_tensor_takes_the_dtype_of_the_number_it_holds_as_torch():
+    # it was float32 for any 0-d tensor (torch.full((2,), torch.tensor(3)) is int64, of tensor(True) bool)
+    assert mg.full((2,), mg.tensor(3)).dtype == np.int64
+    assert mg.full((2,), mg.tensor(True)).dtype == np.bool_
+    assert mg.full((2,), mg.tensor(3.5)).dtype == np.float32
+    assert mg.full((2,), mg.tensor(3), dtype=mg.float64).tolist() == [3.0, 3.0]
+
+
+def test_a_float_fill_value_within_the_integer_range_is_truncated_as_in_torch():
+    x = _int8()
+    assert x.masked_fill(mg.tensor([True, False, True]), -127.9).tolist() == [-127, 2, -127]
+    assert x.clone().fill_(126.5).tolist() == [126, 126, 126]
+    assert mg.full((2,), 2.5, dtype=mg.int8).tolist() == [2, 2]
+    assert x.masked_fill(mg.tensor([True, False, True]), mg.tensor(-3.7)).tolist() == [-3, 2, -3]
+
+
 def test_an_integer_written_by_index_that_the_dtype_cannot_hold_names_the_op_and_the_shape():
     x = _int8()
     with pytest.raises(OverflowError, match=r"x\[index\] = value: .*300.*int8 \(tensor of shape \(3,\)\)"):

@@ -238,6 +238,39 @@ def test_a_python_int_an_integer_tensor_cannot_hold_is_refused_naming_the_op(op,
         op(x, -3)
 
 
+@pytest.mark.parametrize("call, name, number", [
+    (lambda x: x.clamp(min=-1, max=2), "clamp", -1),       # torch: min 255 > max 2, all 2; NumPy: [0, 1, 2, 2]
+    (lambda x: x.clamp(min=2, max=-1), "clamp", -1),       # NumPy's own "Python integer -1 out of bounds"
+    (lambda x: mg.clamp(x, max=300), "clamp", 300),        # torch: max 44
+    (lambda x: x.clamp_(min=-5), "clamp", -5),
+    (lambda x: mg.clip(x, -1, 2), "clip", -1),
+])
+def test_a_python_int_clamp_bound_an_integer_tensor_cannot_hold_is_refused_naming_the_op(call, name, number):
+    # clamp gave NumPy's true comparison where torch wraps the bound into the dtype (different values, silently),
+    # or NumPy's bare OverflowError
+    x = mg.tensor([0, 1, 7, 200], dtype="uint8")
+    with pytest.raises(OverflowError, match=rf"^{name}: the Python integer {number} is out of range for the uint8 "
+                                            r"tensor of shape \(4,\) it meets \(0 to 255\)"):
+        call(x)
+    assert x.tolist() == [0, 1, 7, 200]
+    assert x.clamp(min=1, max=255).tolist() == torch.tensor([0, 1, 7, 200], dtype=torch.uint8).clamp(1, 255).tolist()
+
+
+@pytest.mark.parametrize("op, name", [(operator.add, "add"), (operator.mul, "mul"), (operator.truediv, "div"),
+                                      (operator.lt, "less"), (lambda a, b: mg.maximum(a, b), "maximum")])
+def test_uint64_with_a_signed_integer_is_refused_not_computed_in_float64(op, name):
+    # NumPy promotes uint64 with int64 (or int8, or a 0-d -1) to float64: 2**63 + 1 came back as 9.223372e+18
+    # in float64 (float32 stays float32 and neither operand was a float); torch refuses to promote uint64 at all
+    big = mg.tensor([2**63 + 1], dtype="uint64")
+    for other in (mg.tensor([1]), mg.tensor([1], dtype="int8"), mg.tensor(-1)):
+        with pytest.raises(TypeError, match=rf"^{name}: operands of dtypes uint64 and {other.dtype} have no common "
+                                            r"integer dtype \(NumPy would compute in float64"):
+            op(big, other)
+    with pytest.raises(RuntimeError, match="Promotion for uint16, uint32, uint64 types is not supported"):
+        torch.tensor([1], dtype=torch.uint64) + torch.tensor([1])
+    assert (big + 1).tolist() == [2**63 + 2] and (big + mg.tensor([1], dtype="uint8")).dtype == np.uint64
+
+
 def test_kron_with_a_zero_dim_tensor_promotes_in_full_as_in_torch():
     # kron is a product of reshaped tensors, not an elementwise op: torch's 0-d rule does not apply to it
     a, b = np.array([100, 2], dtype=np.uint8), np.array(3, dtype=np.int8)

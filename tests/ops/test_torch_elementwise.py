@@ -114,6 +114,20 @@ def test_round_with_decimals_takes_halves_to_even_as_torch(decimals):
         np.testing.assert_array_equal(x.grad.numpy(), np.zeros(data.shape))   # a step function: 0, as torch
 
 
+@pytest.mark.parametrize("decimals", [1, 2, 6, -1, -3])
+def test_float16_round_with_decimals_scales_in_float32_as_torch(decimals):
+    # x * 10^d in float16 overflowed (60000 * 100, and 10^6 itself is inf: every value NaN), torch's kernel scales
+    # half in float32
+    data = np.array([60000.0, 1000.5, 1.25, 2.675, -0.375, 0.00012345, 65504.0, -0.0], dtype=np.float16)
+    x = mg.tensor(data, dtype="float16", requires_grad=True)
+    y = x.round(decimals=decimals)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y.numpy(), torch.round(torch.tensor(data), decimals=decimals).numpy())
+    assert np.isfinite(y.numpy()).all() or decimals < 0   # 65504 to thousands is 66000: inf in float16, as torch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(data.shape, dtype=np.float16))
+
+
 def test_step_functions_pass_exactly_zero_even_for_infinite_gradients():
     for name in ("floor", "ceil", "round", "trunc"):
         x = mg.tensor([0.5, 1.5, -2.0], dtype="float64", requires_grad=True)
@@ -218,6 +232,20 @@ def test_float_power_is_float64_and_returns_float32_gradients():
                                                                   torch.tensor([2, -1, 0])).numpy())
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_float_power_reads_integers_exactly_as_float64(dtype):
+    # integers went to float64 by way of float32: 2**31 - 1 became 2**31, so (-7) ** (2**31 - 1) was +inf (an even
+    # power) and (2**31 - 1) ** -7 was off in the eighth digit
+    base, exponent = np.array([-7, 2**31 - 1, 3], dtype=dtype), np.array([2**31 - 1, -7, 2], dtype=dtype)
+    with np.errstate(over="ignore"):   # (-7) ** (2**31 - 1) overflows to -inf, as intended
+        got = mg.float_power(mg.tensor(base, dtype=dtype), mg.tensor(exponent, dtype=dtype))
+    expected = torch.float_power(torch.tensor(base), torch.tensor(exponent)).numpy()
+    assert got.dtype == np.float64
+    assert got.numpy()[0] == -np.inf
+    np.testing.assert_array_equal(got.numpy(), expected)
+    assert mg.float_power(mg.tensor(base, dtype=dtype), 1).tolist() == [-7.0, 2147483647.0, 3.0]
+
+
 @pytest.mark.parametrize("name", ["atan2", "xlogy", "copysign"])
 def test_integer_operands_give_float32_as_torch(name):
     a, b = np.array([0, 1, -2, 3]), np.array([1, 2, 2, -1])
@@ -294,6 +322,36 @@ def test_addcmul_and_addcdiv_match_torch(name, value):
         ours = mg.addcmul(*[mg.tensor(a) for a in ints], value=3)
         assert ours.dtype == np.int64
         np.testing.assert_array_equal(ours.numpy(), torch.addcmul(*[torch.tensor(a) for a in ints], value=3).numpy())
+
+
+@pytest.mark.parametrize("call", [lambda lib, a, b, w: lib.lerp(a, b, 0.5), lambda lib, a, b, w: lib.lerp(a, b, w),
+                                  lambda lib, a, b, w: lib.addcmul(a, b, w, value=0.5),
+                                  lambda lib, a, b, w: lib.addcmul(w, a, b, value=1e-5),
+                                  lambda lib, a, b, w: lib.addcdiv(a, b, b, value=2)])
+def test_float16_lerp_addcmul_and_addcdiv_compute_in_float32_as_torch(call):
+    # their float16 intermediates overflowed where the result does not: end - start for -3e4 and 5e4, 40000 * 40000
+    # scaled by 1e-5, 2 * 40000 / 40000 gave inf (torch's kernels compute half in float32, rounding once)
+    a = np.array([40000.0, -30000.0, 1e-4, 3.0, 60000.0, 0.5, -2.0, 1000.0], dtype=np.float16)
+    b = np.array([40000.0, 50000.0, 1e-4, 4.0, -0.001, 60000.0, 3.0, 1000.0], dtype=np.float16)
+    w = np.array([0.5, 0.25, 0.5, 0.75, 0.5, 0.9, 0.1, 0.5], dtype=np.float16)
+    ours = call(mg, *(mg.tensor(v, dtype="float16") for v in (a, b, w)))
+    theirs = call(torch, *(torch.tensor(v) for v in (a, b, w)))
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert np.isfinite(ours.numpy()).all()
+
+
+@pytest.mark.parametrize("name", ["sinc", "hardswish"])
+def test_float16_sinc_and_hardswish_compute_in_float32_as_torch(name):
+    # in float16, pi x lost sin(pi x) (sinc(1000.5) had no correct digit) and x * 6 overflowed past 10922
+    # (hardswish(30000) was inf); torch's kernels compute half in float32
+    rng = np.random.default_rng(3)
+    data = np.concatenate([rng.standard_normal(500) * 10.0 ** rng.integers(-4, 5, 500),
+                           [1000.5, 30000.0, 65504.0, -65504.0, 12000.0, 3.0, -3.0, 0.0]]).astype(np.float16)
+    fm, ft = (mg.sinc, torch.sinc) if name == "sinc" else (mg.nn.functional.hardswish, torch.nn.functional.hardswish)
+    ours, theirs = fm(mg.tensor(data, dtype="float16")), ft(torch.tensor(data))
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_add_and_sub_with_alpha_match_torch():
@@ -673,6 +731,21 @@ def test_shifts_of_bools_and_floats_as_torch():
         torch.tensor([1.0]) << 1
     with pytest.raises(TypeError, match=r"bitwise_left_shift: expected integer or bool tensors, got dtype float32"):
         mg.tensor([1.0]) << 1
+
+
+def test_bool_tensors_shift_as_int64_and_two_bools_are_refused_as_in_torch():
+    # a bool tensor took the bit width of bool (8) for the Python-shift clamp: True << 70 and True << -2 gave 256
+    # (torch: 0, the shift happens in int64); bool << bool gave NumPy's int8 where torch has no kernel
+    b, tb = mg.tensor([True, False]), torch.tensor([True, False])
+    for s in [-2, 1, 8, 63, 64, 70]:
+        for ours, theirs in [(b << s, tb << s), (b >> s, tb >> s)]:
+            assert ours.dtype == np.int64
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"shift {s}")
+    for fn in [lambda x: x << x, lambda x: x >> True, lambda x: True << x, lambda x: x.bitwise_left_shift(x[0])]:
+        with pytest.raises(NotImplementedError):
+            fn(tb)
+        with pytest.raises(TypeError, match=r"^bitwise_(left|right)_shift: not defined for two bool operands"):
+            fn(b)
 
 
 @pytest.mark.parametrize("name, args", [("lgamma_", ()), ("digamma_", ()), ("polygamma_", (1,)), ("i0_", ()),

@@ -730,3 +730,14 @@ def test_argsort_takes_torchs_positional_descending():
         assert np.array_equal(x.argsort(dim, descending).numpy(), ours.numpy())
     with pytest.raises(TypeError, match=r"^argsort: descending must be True or False, got descending='stable'$"):
         mg.argsort(x, 1, "stable")
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int64", "bool", "float32"])
+def test_all_and_any_give_torchs_dtype_uint8_for_uint8(dtype):
+    # they were always bool; torch keeps uint8 for uint8 input (its masks before bool), bool for every other dtype
+    data = np.array([[0, 3], [1, 2]], dtype=dtype)
+    for call in [lambda lib, x: lib.all(x), lambda lib, x: x.any(), lambda lib, x: x.all(dim=1),
+                 lambda lib, x: lib.any(x, dim=0, keepdim=True)]:
+        ours, theirs = call(mg, mg.tensor(data, dtype=dtype)), call(torch, torch.tensor(data))
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -350,6 +350,26 @@ def test_gcd_lcm_match_torch():
             fm(mg.tensor([True]), mg.tensor([1]))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_ldexp_with_integer_exponents_is_exact_where_2_to_the_exponent_overflows(dtype):
+    # it was x * exp2(e) in x's dtype: exp2(200) is inf in float32, so 0 * 2^200 gave NaN and 1e-30 * 2^200 inf,
+    # where torch's integer kernel gives 0 and 1.6e30 (2^-30 * 2^20 in float16 the same way)
+    tiny = 2.0**-20 if dtype == "float16" else 1e-30
+    exps = {"float16": [20, 30, -3, 1], "float32": [200, 150, -3, 1], "float64": [1100, 1050, -3, 1]}[dtype]
+    x = np.array([0.0, tiny, 3.0, -2.5], dtype=dtype)
+    for edtype in ["int32", "int64", "int16"]:
+        got = mg.ldexp(mg.tensor(x, dtype=dtype), mg.tensor(exps, dtype=edtype))
+        expected = torch.ldexp(torch.tensor(x), torch.tensor(exps, dtype=getattr(torch, edtype)))
+        _close(got, expected, rtol=0)
+        assert np.isfinite(got.numpy()).all()
+    x = mg.tensor([[1.5], [-2.0]], dtype="float64", requires_grad=True)
+    e = mg.tensor([3, -2, 0])
+    assert mg.gradcheck(lambda t: mg.ldexp(t, e), (x,))
+    assert mg.gradgradcheck(lambda t: mg.ldexp(t, e), (x,))
+    mg.ldexp(x, e).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[9.25], [9.25]])
+
+
 def test_ldexp_frexp_nextafter_match_torch():
     x = np.array([0.0, -0.0, 1.0, -3.0, 1e-310, INF, -INF, NAN, 6.5e-5, 1e300])
     m, e = mg.frexp(x)

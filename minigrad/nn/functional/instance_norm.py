@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import nonnegative_number, number
 from minigrad.nn.functional.normalization import _check_affine, _check_floating_input, check_running_stats
@@ -27,6 +29,10 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     n, c = input.shape[:2]
     _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
     check_running_stats(name, input, running_mean, running_var)
+    if input.dtype == np.float16:   # as layer_norm: the variance overflowed float16 (entries past 256)
+        up = [None if t is None else t.astype(np.float32) for t in (input, weight, bias)]
+        return instance_norm(up[0], running_mean, running_var, up[1], up[2], use_input_stats, momentum,
+                             eps).astype(np.float16)
     axes = tuple(range(2, input.ndim))
     channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:

@@ -36,6 +36,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_affine("batch_norm", input, weight, bias, (input.shape[1],), "the input {input} has {shape[0]} channels")
     if not is_real(momentum):   # None is the layer's cumulative average, which the layer turns into a number
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
+    if input.dtype == np.float16:   # the variance of entries past 256 overflowed float16: float32 inside, as torch
+        up = [None if t is None else t.astype(np.float32) for t in (input, weight, bias)]
+        return batch_norm(up[0], running_mean, running_var, up[1], up[2], training, momentum, eps).astype(np.float16)
     axes = (0,) + tuple(range(2, input.ndim))
     stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     xp = get_array_module(input.data)
