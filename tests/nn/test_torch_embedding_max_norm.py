@@ -127,7 +127,8 @@ def test_nn_embedding_max_norm_matches_torch_and_prints_it():
     same(pre.weight.detach(), tpre.weight)
 
 
-def test_a_tied_embedding_renormalizes_the_linear_weight_it_shares():
+def tied_pair():
+    """An Embedding with max_norm sharing a Linear's (in, out) weight (4, 7), and torch's Embedding of that table."""
     a = table(7, 4)
     head = nn.Linear(4, 7, bias=False, dtype="float64")   # minigrad's (in, out) layout: weight (4, 7)
     head.weight.data[...] = a.T
@@ -136,20 +137,18 @@ def test_a_tied_embedding_renormalizes_the_linear_weight_it_shares():
     theirs = torch.nn.Embedding(7, 4, max_norm=1.0, dtype=torch.float64)
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(a))
+    return head, emb, theirs
+
+
+def test_a_tied_embedding_renormalizes_the_linear_weight_it_shares():
+    head, emb, theirs = tied_pair()
     same(emb(mg.tensor(INDEX)), theirs(torch.tensor(INDEX)))
     np.testing.assert_allclose(head.weight.numpy().T, theirs.weight.detach().numpy(), rtol=1e-15)
 
 
 def test_a_tied_embedding_with_max_norm_backpropagates_into_the_shared_weight_as_torch():
     # the renorm wrote the shared table after its transposed view entered the graph, so backward refused
-    a = table(7, 4)
-    head = nn.Linear(4, 7, bias=False, dtype="float64")
-    head.weight.data[...] = a.T
-    emb = nn.Embedding(7, 4, max_norm=1.0, dtype="float64")
-    emb.weight = head.weight
-    theirs = torch.nn.Embedding(7, 4, max_norm=1.0, dtype=torch.float64)
-    with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(a))
+    head, emb, theirs = tied_pair()
     y, ty = emb(mg.tensor(INDEX)), theirs(torch.tensor(INDEX))
     g = rng.standard_normal(INDEX.shape + (4,))
     y.backward(mg.tensor(g, dtype="float64"))
