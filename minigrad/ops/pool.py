@@ -381,7 +381,8 @@ class AdaptiveMean(Function):
         last = list(range(x.ndim))
         last.append(last.pop(self.axis))   # the pooled axis moved last, and back (a permutation and its inverse)
         back = list(np.argsort(last))
-        g = F.transpose(gy, tuple(last)) @ F.const(get_array_module(gy).asarray(matrix.astype(x.dtype)))
+        xp = get_array_module(x.data if F.recording else x)   # gy is a Tensor when recording: ask the input
+        g = F.transpose(gy, tuple(last)) @ F.const(xp.asarray(matrix.astype(x.dtype)))
         return F.transpose(g, tuple(int(a) for a in back))
 
 
