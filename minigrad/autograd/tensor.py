@@ -278,6 +278,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` on a leaf in place and return it."""
+        if not isinstance(requires_grad, (bool, np.bool_)):   # torch's check: "False" must not mean True
+            raise TypeError(f"Tensor.requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating-point tensors can require grad; this tensor has dtype {self.dtype}"

@@ -194,6 +194,16 @@ def test_requires_grad_(device):
     assert not t.requires_grad
 
 
+@pytest.mark.parametrize("flag", ["False", 0, 1, None])
+def test_requires_grad_refuses_a_non_bool_as_torch(flag):
+    # "False" is truthy: it made the tensor require grad; torch refuses anything but a bool
+    t = mg.tensor([1.0])
+    with pytest.raises(TypeError, match=r"Tensor.requires_grad_: requires_grad must be a bool, got "):
+        t.requires_grad_(flag)
+    assert not t.requires_grad
+    assert t.requires_grad_(np.bool_(True)).requires_grad
+
+
 def test_requires_grad_false_on_non_leaf_raises():
     y = mg.tensor([1.0], requires_grad=True) * 2.0
     with pytest.raises(RuntimeError, match="detach"):
