@@ -329,10 +329,17 @@ def _node_hook_result(fn, new, old, F):
     return [g if g is None or F.recording else _data(g).copy() for g in new]
 
 
+def _history_unchanged(x, fn):
+    """Whether ``x`` still has the creator it had when ``fn`` read it: a write under no_grad (Embedding's max_norm
+    renorm) or into a leaf leaves it, a recorded in-place write makes its own node x's creator, and a gradient sent
+    to x would then go through that write."""
+    return x.creator is None or x.creator._writes <= fn._writes
+
+
 def _check_inputs_unchanged(fn):
     """Refuse to differentiate through a node whose input was overwritten after the node was recorded."""
     for i, x in enumerate(fn.inputs):
-        if written_at(x) > fn._writes and i not in fn.values_unread:
+        if written_at(x) > fn._writes and not (i in fn.values_unread and _history_unchanged(x, fn)):
             raise RuntimeError(
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it, "
                 "so its gradient would come from the new values; modify a copy, or compute the forward again"

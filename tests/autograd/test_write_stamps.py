@@ -7,6 +7,7 @@ with a version counter on each tensor; minigrad stamps each in-place write with 
 global count that graph nodes remember, and backward checks a node's inputs
 only when that count has moved.
 """
+import numpy as np
 import pytest
 import torch
 
@@ -100,3 +101,15 @@ def test_the_saved_output_is_checked_after_the_output_tensor_itself_is_gone(op):
         ty.sum().backward()
     with pytest.raises(RuntimeError, match=r"its output \(shape \(3,\)\) was modified in place"):
         loss.backward()
+
+
+@pytest.mark.parametrize("read", ["getitem", "embedding"])
+def test_a_node_that_reads_no_values_still_refuses_an_input_rewritten_by_a_recorded_in_place_op(read):
+    # values_unread lets x[0] and embedding skip the write check after a no_grad write, but a recorded
+    # x.mul_(2) made its own node x's creator: the gradient would go through the doubling ([2, 0, 0], not [1, 0, 0])
+    a = mg.tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    x = a * 1
+    y = x[0] if read == "getitem" else mg.nn.functional.embedding(mg.tensor([0]), x)
+    x.mul_(2)
+    with pytest.raises(RuntimeError, match=r"input 0 \(shape \(3, 2\)\) was modified in place"):
+        (y * 1).sum().backward()
