@@ -172,7 +172,7 @@ def fill_value(name, x, value):
             raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
         if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
-            check_fits("masked_fill", value, x.dtype)
+            check_fits(name, value, x.dtype)
             value = astype(value, x.dtype)
         return value
     if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):

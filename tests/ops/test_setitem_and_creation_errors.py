@@ -132,6 +132,7 @@ _FILLS = [
     (lambda x, v: x.clone().fill_(v), "fill_"),
     (lambda x, v: mg.full((2,), v, dtype=mg.int8), "full"),
     (lambda x, v: mg.full_like(x, v), "full"),
+    (lambda x, v: x.index_fill(0, mg.tensor([0]), mg.tensor(v)), "index_fill"),   # a 0-d tensor value named it masked_fill
 ]
 
 

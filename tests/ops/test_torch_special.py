@@ -517,3 +517,12 @@ def test_nextafter_has_torchs_gradients():
         (g,) = mg.grad(mg.nextafter(x, x).sum() + mg.nextafter(x, 2.0 * x).sum(), [x], create_graph=create_graph)
         (tg,) = torch.autograd.grad(torch.nextafter(tx, tx).sum() + torch.nextafter(tx, 2.0 * tx).sum(), [tx])
         np.testing.assert_array_equal(g.numpy(), tg.numpy())
+
+
+def test_ldexp_of_a_complex_tensor_with_an_integer_exponent_scales_both_parts_as_torch():
+    # the exact integer path (NumPy's ldexp) has no complex loop; complex input keeps the product with 2^e
+    z = np.array([1 + 1j, -2.5 + 0.5j], dtype=np.complex64)
+    got = mg.ldexp(mg.tensor(z), 3)
+    expected = torch.ldexp(torch.tensor(z), torch.tensor(3)).numpy()
+    assert got.dtype == np.complex64
+    np.testing.assert_array_equal(got.numpy(), expected)
