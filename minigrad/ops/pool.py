@@ -356,6 +356,8 @@ class AdaptiveMean(Function):
         self.axis, self.o = axis, o
 
     def forward(self, x):
+        if x.dtype == np.float16:   # a window's sum overflows float16 long before its mean: float32 inside, as torch
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         xp = get_array_module(x)
         n, trail = x.shape[self.axis], (1,) * (x.ndim - 1 - self.axis)
         index, counted, inverse = _adaptive_windows(n, self.o)

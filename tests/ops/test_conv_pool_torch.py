@@ -232,3 +232,16 @@ def test_adaptive_average_pooling_derivatives_to_second_order(shape, size):
     assert mg.autograd.gradgradcheck(lambda t: mg.adaptive_avg_pool2d(t, size), (x,))
     v = mg.tensor(np.random.default_rng(7).standard_normal((1, 2, 3, 5, 4)), dtype="float64", requires_grad=True)
     assert mg.autograd.gradgradcheck(lambda t: mg.nn.functional.adaptive_avg_pool3d(t, (2, 4, 3)), (v,))
+
+
+@pytest.mark.parametrize("name, shape, size", [("adaptive_avg_pool2d", (1, 1, 32, 32), 1),
+                                               ("adaptive_avg_pool1d", (1, 1, 64), 2),
+                                               ("adaptive_avg_pool1d", (1, 1, 63), 5)])
+def test_float16_adaptive_average_pooling_sums_its_windows_in_float32_as_torch(name, shape, size):
+    # a window of 32 x 32 entries of 3000 sums past float16's 65504: summed in float16 the mean was inf
+    torch = pytest.importorskip("torch")
+    x = np.full(shape, 3000, np.float16)
+    got = getattr(mg.nn.functional, name)(mg.tensor(x, dtype=mg.float16), size)
+    expected = getattr(TF, name)(torch.tensor(x), size)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
