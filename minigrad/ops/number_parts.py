@@ -81,12 +81,12 @@ def ldexp(input, other):
     with a floating one it is composed of mul and exp2, as torch's, differentiable in both: d/dinput = 2^other,
     d/dother = input 2^other ln 2."""
     other = _python_number(other)
-    x = as_floating(input)
-    if (isinstance(other, Tensor) and other.dtype.kind in "iu" or is_integer(other)) and x.dtype.kind == "f":
-        # (NumPy's ldexp has no complex loop: a complex input takes the composed form below)
-        if not isinstance(other, Tensor):
-            other = Tensor(x._xp().asarray(max(-(1 << 20), min(int(other), 1 << 20))))
-        return LdexpInteger.apply(x, other)
+    if isinstance(other, Tensor) and other.dtype.kind in "iu" or is_integer(other):
+        x = as_floating(input)
+        if x.dtype.kind == "f":   # NumPy's ldexp has no complex loop: a complex input takes the composed form below
+            if not isinstance(other, Tensor):
+                other = Tensor(x._xp().asarray(max(-(1 << 20), min(int(other), 1 << 20))))
+            return LdexpInteger.apply(x, other)
     x, e = floating_operands("ldexp", input, other)
     return mul(x, exp2(e))
 
