@@ -64,8 +64,9 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
             raise ValueError(f"searchsorted: sorter of shape {tuple(order.shape)} must have the sequence's shape "
                              f"{tuple(seq.shape)}")
         n = seq.shape[-1]
-        if order.size and (int(order.min()) < 0 or int(order.max()) >= n):   # take_along_axis would wrap -1
-            bad = int(order.min()) if int(order.min()) < 0 else int(order.max())
+        lo, hi = (int(order.min()), int(order.max())) if order.size else (0, n - 1)   # one read each (a CuPy sync)
+        if lo < 0 or hi >= n:   # take_along_axis would wrap -1
+            bad = lo if lo < 0 else hi
             raise IndexError(f"searchsorted: sorter index {bad} is out of range for the sequence's last dim of "
                              f"size {n} (sequence shape {tuple(seq.shape)}; sorter entries must be in [0, {n - 1}])")
         data = xp.take_along_axis(data, order, axis=-1)
