@@ -276,7 +276,7 @@ def require_floating(op_name, *tensors):
                             "cast it with .astype('float32') first")
 
 
-def float16_accumulator(x):
+def accumulator_dtype(x):
     """The dtype a running sum or product of ``x`` accumulates in, as torch's: float32 for float16 (a float16
     running sum of ones stops at 2048), and float64 for float32 on the CPU (torch's CPU scans accumulate in
     double, so a long float32 cumsum has no drift and is the float64 one rounded once; its CUDA scans keep float32),

@@ -15,7 +15,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, float16_accumulator, one_dim
+from minigrad.ops._args import as_floating, accumulator_dtype, one_dim
 from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.order_statistics import _running
 from minigrad.ops.reduce import TakeAlongAxis
@@ -60,7 +60,7 @@ class CumProd(Function):
         self.axis = axis
 
     def forward(self, x):
-        return get_array_module(x).cumprod(x, axis=self.axis, dtype=float16_accumulator(x)).astype(x.dtype, copy=False)
+        return get_array_module(x).cumprod(x, axis=self.axis, dtype=accumulator_dtype(x)).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
         axis = self.axis

@@ -7,7 +7,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import float16_accumulator, one_dim
+from minigrad.ops._args import accumulator_dtype, one_dim
 from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.shape import reshape
 
@@ -25,7 +25,7 @@ class CumSum(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        acc = float16_accumulator(x)
+        acc = accumulator_dtype(x)
         if not self.reverse:
             return xp.cumsum(x, axis=self.axis, dtype=acc).astype(x.dtype, copy=False)
         return xp.flip(xp.cumsum(xp.flip(x, self.axis), axis=self.axis, dtype=acc), self.axis).astype(x.dtype,
