@@ -276,6 +276,17 @@ def require_floating(op_name, *tensors):
                             "cast it with .astype('float32') first")
 
 
+def half_in_float32(compute, *values):
+    """``compute(*values)`` for float16 ``values``, computed in float32 and rounded once to float16.
+
+    torch's half kernels accumulate in float32, so a float16 result is the float32 one rounded once: computed in
+    float16, sums of squares overflow past 65504 and differences cancel. ``values`` are arrays or Tensors (a
+    Tensor's cast is differentiable); a None among them (an absent weight or bias) passes through. The caller
+    tests the dtype itself, so the float32 path costs no extra call.
+    """
+    return compute(*(None if v is None else v.astype(np.float32) for v in values)).astype(np.float16)
+
+
 def accumulator_dtype(x):
     """The dtype a running sum or product of ``x`` accumulates in, as torch's: float32 for float16 (a float16
     running sum of ones stops at 2048), and float64 for float32 on the CPU (torch's CPU scans accumulate in

@@ -15,7 +15,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import erf_function, get_array_module, is_array
-from minigrad.ops._args import _python_number, _refuse_out_of_range, as_floating, python_real
+from minigrad.ops._args import _python_number, _refuse_out_of_range, as_floating, half_in_float32, python_real
 from minigrad.ops.functions import Erf, Sigmoid, Softplus
 from minigrad.ops.selection import where
 from minigrad.scalars import holds, is_integer, is_real
@@ -140,7 +140,7 @@ class GELU(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # 1 + erf cancels in float16 below -3; torch computes half in float32 too
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return half_in_float32(self.forward, x)
         if self.approximate == "tanh":
             t = get_array_module(x).tanh((x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
             return x * 0.5 * (1.0 + t)

@@ -13,7 +13,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.autograd.coercion import as_tensor
-from minigrad.ops._args import as_floating
+from minigrad.ops._args import as_floating, half_in_float32
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -73,7 +73,7 @@ class Hardswish(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # as torch's kernel, in float32: x * 6 overflowed float16 past 10922
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return half_in_float32(self.forward, x)
         xp = get_array_module(x)
         return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 

@@ -7,7 +7,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _python_number, operands, python_real, require_floating
+from minigrad.ops._args import _python_number, half_in_float32, operands, python_real, require_floating
 
 
 class Lerp(Function):
@@ -16,7 +16,7 @@ class Lerp(Function):
 
     def forward(self, start, end, weight):
         if start.dtype == np.float16:   # as torch's kernel, in float32: end - start overflowed float16 (-3e4 to 5e4)
-            return _in_float32(self.forward, start, end, weight)
+            return half_in_float32(self.forward, start, end, weight)
         diff = end - start
         return get_array_module(start).where(abs(weight) < 0.5, start + weight * diff, end - diff * (1.0 - weight))
 
@@ -38,7 +38,7 @@ class Addcmul(Function):
         # would be int64), and int32 + int8(100) * int8(100) is 10000 (int8's product wraps to 16)
         result = np.result_type(x.dtype, t1.dtype, t2.dtype)
         if result == np.float16:   # in float32, as torch's kernel: value t1 t2 may pass 65504 where x + it does not
-            return _in_float32(self.forward, x, t1, t2)
+            return half_in_float32(self.forward, x, t1, t2)
         t1, t2 = t1.astype(result, copy=False), t2.astype(result, copy=False)
         # -1 wraps in uint8; [()] makes the NumPy scalar, as CuPy takes no NumPy array, even 0-d, as an operand
         value = self.value if result.kind == "f" else np.asarray(self.value).astype(result)[()]
@@ -59,7 +59,7 @@ class Addcdiv(Function):
 
     def forward(self, x, t1, t2):
         if x.dtype == np.float16:   # in float32, as torch's kernel: value t1 overflowed float16 (2 * 40000)
-            return _in_float32(self.forward, x, t1, t2)
+            return half_in_float32(self.forward, x, t1, t2)
         return x + self.value * t1 / t2
 
     def backward(self, F, gy, x, t1, t2):
@@ -67,11 +67,6 @@ class Addcdiv(Function):
         return (F.sum_to(gy, x.shape) if nx else None,
                 F.sum_to(gy * self.value / t2, t1.shape) if n1 else None,
                 F.sum_to(-gy * self.value * t1 / (t2 * t2), t2.shape) if n2 else None)
-
-
-def _in_float32(forward, *arrays):
-    """``forward`` of float16 ``arrays`` computed in float32 and rounded once to float16."""
-    return forward(*(a.astype(np.float32) for a in arrays)).astype(np.float16)
 
 
 def _three(name, x, t1, t2):

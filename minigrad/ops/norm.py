@@ -16,7 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.dtypes import as_dtype
-from minigrad.ops._args import as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import as_floating, check_flag, expand_reduced, half_in_float32, normalize_axis, torch_axis
 from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import max as _max, min as _min, sum as _sum
@@ -39,7 +39,7 @@ class Norm(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # |x|^p overflows float16 (past 65504) long before the norm does: float32 inside,
-            return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernels
+            return half_in_float32(self.forward, x)   # rounded once, as torch's half kernels
         if self.p == 2.0:
             return get_array_module(x).sqrt((x * x).sum(axis=self.axis, keepdims=self.keepdims))
         a = get_array_module(x).abs(x)
@@ -124,7 +124,7 @@ def _negative_norm(x, p, axes, keepdims):
     """(sum |x|^p)^(1/p) for p < 0. A zero entry makes its slice's norm 0; its term |0|^p = inf would make the
     gradient inf * 0 = NaN, so zeros are taken at 1 and their slice's result set to 0 (gradient 0, torch's)."""
     if x.dtype == np.float16:   # |x|^p of small entries overflows float16: float32 inside, as torch
-        return astype(_negative_norm(astype(x, np.float32), p, axes, keepdims), np.float16)
+        return half_in_float32(lambda x32: _negative_norm(x32, p, axes, keepdims), x)
     zero = x.data == 0
     if not bool(zero.any()):
         return _sum(_abs(x) ** p, axes, keepdims) ** (1.0 / p)

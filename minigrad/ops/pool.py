@@ -30,7 +30,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _select
+from minigrad.ops._args import _select, half_in_float32
 from minigrad.ops._windows import (Geometry, channels_first, channels_last, crop_hw, default_stride, kernel_offsets,
                                    pad_hw, pair, slab, triple, windows)
 from minigrad.scalars import is_integer
@@ -357,7 +357,7 @@ class AdaptiveMean(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # a window's sum overflows float16 long before its mean: float32 inside, as torch
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return half_in_float32(self.forward, x)
         xp = get_array_module(x)
         n, trail = x.shape[self.axis], (1,) * (x.ndim - 1 - self.axis)
         index, counted, inverse = _adaptive_windows(n, self.o)

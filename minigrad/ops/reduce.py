@@ -19,7 +19,8 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _python_number, as_floating, check_flag, expand_reduced, normalize_axis, torch_axis
+from minigrad.ops._args import (_python_number, as_floating, check_flag, expand_reduced, half_in_float32,
+                                normalize_axis, torch_axis)
 from minigrad.ops.compare import argmax, argmin
 from minigrad.dtypes import as_dtype
 from minigrad.ops.convert import astype, in_dtype
@@ -156,7 +157,7 @@ class Std(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # the squared deviations summed overflow float16 (past 65504): float32 inside,
-            return self.forward(x.astype(np.float32)).astype(np.float16)   # rounded once, as torch's half kernel
+            return half_in_float32(self.forward, x)   # rounded once, as torch's half kernel
         d = x - x.mean(axis=self.axis, keepdims=True)
         d -= d.mean(axis=self.axis, keepdims=True)   # centred twice, as var (there: why)
         scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
@@ -409,7 +410,7 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     x = as_tensor(x)
     axes, keepdims, c = _variance_args("var", x, positional, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
     if x.dtype == np.float16:   # as Std: float16 squared deviations summed overflow; float32 inside, as torch
-        return astype(var(astype(x, np.float32), axis=axes, keepdims=keepdims, ddof=c), np.float16)
+        return half_in_float32(lambda x32: var(x32, axis=axes, keepdims=keepdims, ddof=c), x)
     d = x - mean(x, axes, keepdims=True)
     # Centre twice: the first mean is rounded to the input's precision (float32 1e6 + noise: off by ~0.03,
     # which adds its square to the variance); the deviations' own mean is that error, and small enough to

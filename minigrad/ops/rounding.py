@@ -11,6 +11,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
+from minigrad.ops._args import half_in_float32
 from minigrad.scalars import as_integer
 
 
@@ -64,7 +65,7 @@ class Round(Function):
         if d == 0:
             return xp.rint(x)
         if x.dtype == np.float16:   # as torch, in float32: x 10^d overflowed float16 (60000 or 10^5 itself: inf)
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return half_in_float32(self.forward, x)
         scale = x.dtype.type(10.0 ** abs(d))
         return xp.rint(x * scale) / scale if d > 0 else xp.rint(x / scale) * scale
 

@@ -14,6 +14,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops._args import half_in_float32
 from minigrad.ops.convert import astype
 from minigrad.scalars import is_integer
 
@@ -52,7 +53,7 @@ class Softmax(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # x - max(x) rounds in float16 (11 ulps off); torch computes half in float32
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return half_in_float32(self.forward, x)
         xp = get_array_module(x)
         return xp.exp(stable_log_softmax(xp, x, _array_axis(self.axis, x)))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops._args import as_floating, floating_operands, operands, require_floating
+from minigrad.ops._args import as_floating, floating_operands, half_in_float32, operands, require_floating
 from minigrad.ops.arithmetic import mul
 
 
@@ -121,7 +121,7 @@ class Sinc(Function):
 
     def forward(self, x):
         if x.dtype == np.float16:   # as torch's kernel, in float32: pi x rounded to float16 lost sin(pi x) entirely
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return half_in_float32(self.forward, x)
         xp = get_array_module(x)
         px = xp.where(x == 0, 1.0, x * math.pi).astype(x.dtype, copy=False)  # no 0/0 where x = 0
         return xp.where(x == 0, 1.0, xp.sin(px) / px).astype(x.dtype, copy=False)

@@ -9,6 +9,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import nonnegative_number, number
 from minigrad.nn.functional.normalization import _check_affine, _check_floating_input, check_running_stats
+from minigrad.ops._args import half_in_float32
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,  # noqa: A002
@@ -30,9 +31,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
     check_running_stats(name, input, running_mean, running_var)
     if input.dtype == np.float16:   # as layer_norm: the variance overflowed float16 (entries past 256)
-        up = [None if t is None else t.astype(np.float32) for t in (input, weight, bias)]
-        return instance_norm(up[0], running_mean, running_var, up[1], up[2], use_input_stats, momentum,
-                             eps).astype(np.float16)
+        return half_in_float32(lambda x, w, b: instance_norm(x, running_mean, running_var, w, b, use_input_stats,
+                                                             momentum, eps), input, weight, bias)
     axes = tuple(range(2, input.ndim))
     channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:

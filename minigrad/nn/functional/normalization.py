@@ -10,6 +10,7 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int
+from minigrad.ops._args import half_in_float32
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.scalars import is_real
 
@@ -37,8 +38,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not is_real(momentum):   # None is the layer's cumulative average, which the layer turns into a number
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
     if input.dtype == np.float16:   # the variance of entries past 256 overflowed float16: float32 inside, as torch
-        up = [None if t is None else t.astype(np.float32) for t in (input, weight, bias)]
-        return batch_norm(up[0], running_mean, running_var, up[1], up[2], training, momentum, eps).astype(np.float16)
+        return half_in_float32(lambda x, w, b: batch_norm(x, running_mean, running_var, w, b, training, momentum, eps),
+                               input, weight, bias)
     axes = (0,) + tuple(range(2, input.ndim))
     stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     xp = get_array_module(input.data)
@@ -96,8 +97,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
 def layer_norm_unchecked(x, shape, weight, bias, eps):
     """``layer_norm``'s computation, for a caller that has checked its arguments (the ``LayerNorm`` layer)."""
     if x.dtype == np.float16:   # x - mean and the variance round in float16; torch computes half in float32
-        up = [None if t is None else t.astype(np.float32) for t in (x, weight, bias)]
-        return layer_norm_unchecked(up[0], shape, up[1], up[2], eps).astype(np.float16)
+        return half_in_float32(lambda x, w, b: layer_norm_unchecked(x, shape, w, b, eps), x, weight, bias)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
@@ -141,8 +141,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
 def group_norm_unchecked(x, num_groups, weight, bias, eps):
     """``group_norm``'s computation, for a caller that has checked its arguments (the ``GroupNorm`` layer)."""
     if x.dtype == np.float16:   # as layer_norm's: the statistics in float32, as torch computes half
-        up = [None if t is None else t.astype(np.float32) for t in (x, weight, bias)]
-        return group_norm_unchecked(up[0], num_groups, up[1], up[2], eps).astype(np.float16)
+        return half_in_float32(lambda x, w, b: group_norm_unchecked(x, num_groups, w, b, eps), x, weight, bias)
     n, c = x.shape[:2]
     # not -1: n may be 0; (N, C, L) with G = C is already grouped: no node
     groups = reshape_if_needed(x, (n, num_groups, (c // num_groups) * math.prod(x.shape[2:])))
@@ -234,8 +233,7 @@ def rms_norm_unchecked(x, shape, weight, eps):
     if eps is None:
         eps = float(np.finfo(x.dtype).eps)
     if x.dtype == np.float16:   # as layer_norm's: the mean of squares in float32 (eps stays float16's), as torch
-        up = [None if t is None else t.astype(np.float32) for t in (x, weight)]
-        return rms_norm_unchecked(up[0], shape, up[1], eps).astype(np.float16)
+        return half_in_float32(lambda x, w: rms_norm_unchecked(x, shape, w, eps), x, weight)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     scale = ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
     y = x * scale
