@@ -26,7 +26,7 @@ from collections import deque
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
-from minigrad.autograd.write_stamps import _buffer, _mark_written, written_at
+from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, written_at
 
 
 def records(t, make) -> bool:
@@ -249,12 +249,7 @@ def _same_region(a, b):
     """Whether arrays ``a`` and ``b`` are the same memory read the same way (pointer, shape, strides, dtype)."""
     if a.shape != b.shape or a.dtype != b.dtype or a.strides != b.strides:
         return False
-    return _pointer(a) == _pointer(b)
-
-
-def _pointer(a):
-    interface = getattr(a, "__array_interface__", None) or getattr(a, "__cuda_array_interface__", None)
-    return interface["data"][0] if interface is not None else None
+    return _address(a) == _address(b)
 
 
 def _out_of_place(name):

@@ -10,7 +10,7 @@ from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
-from minigrad.autograd.write_stamps import _buffer, _mark_written
+from minigrad.autograd.write_stamps import _address, _buffer, _mark_written
 from minigrad.layout import strided
 from minigrad.scalars import check_fits, is_integer
 
@@ -2103,18 +2103,12 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     def data_ptr(self) -> int:
         """The address of this tensor's first element (in device memory on a GPU)."""
-        return self._address(self.data)
+        return _address(self.data)
 
     def storage_offset(self) -> int:
         """This tensor's first element, counted in elements from the start of the memory it looks at (a view's
         offset into its base, as torch's; 0 for a tensor that owns its memory)."""
-        from minigrad.autograd.write_stamps import _buffer   # the base array a view looks into
-        return (self._address(self.data) - self._address(_buffer(self.data))) // self.data.itemsize
-
-    @staticmethod
-    def _address(array) -> int:
-        interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__
-        return interface["data"][0]
+        return (_address(self.data) - _address(_buffer(self.data))) // self.data.itemsize
 
     _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
                    "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",

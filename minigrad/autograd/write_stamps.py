@@ -30,6 +30,12 @@ def _buffer(array):
     return array
 
 
+def _address(array) -> int:
+    """The address of ``array``'s first element: host memory for NumPy's, device memory for CuPy's."""
+    interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__
+    return interface["data"][0]
+
+
 def mark_written(*arrays):
     """Stamp an in-place write into each of ``arrays`` (backend arrays) and every view of their memory."""
     STATE.writes += 1
