@@ -144,13 +144,20 @@ def _reaches_outer(outputs, leaves):
     return False
 
 
+@contextmanager
+def _differentiated():
+    """Recording on for a transform's own work, yielding ``outer``, the caller's grad mode: a transform
+    differentiates under the caller's no_grad too, as torch.func's do (or there would be nothing to differentiate),
+    and under it the results come back detached."""
+    outer = _records()
+    with _record():
+        yield outer
+
+
 def _differentiating(body):
-    """``body(outer, args, kwargs)`` as a function of ``(*args, **kwargs)``, run under enable_grad: a transform
-    differentiates under the caller's no_grad too, as torch.func's do. ``outer`` is the caller's grad mode: under
-    its no_grad the results come back detached."""
+    """``body(outer, args, kwargs)`` as a function of ``(*args, **kwargs)``, run in ``_differentiated``."""
     def wrapper(*args, **kwargs):
-        outer = _records()
-        with _record():
+        with _differentiated() as outer:
             return body(outer, args, kwargs)
     return wrapper
 
@@ -221,9 +228,8 @@ def vjp(func, *primals, has_aux=False):
     """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` returns one vector-Jacobian product per primal, as a
     tuple (``torch.func.vjp``). ``cotangents`` have the structure and shapes of the output; ``vjp_fn`` may be
     called more than once. With ``has_aux``: ``(output, vjp_fn, aux)``."""
-    nums, outer = tuple(range(len(primals))), _records()
-    with _record():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
-        new_args, parts, recorded = _prepare(primals, nums, "vjp")
+    with _differentiated() as outer:
+        new_args, parts, recorded = _prepare(primals, tuple(range(len(primals))), "vjp")
         leaves = [t for fresh, _ in parts for t in fresh]
         with _running(leaves):
             output, aux = _split_aux(func(*new_args), has_aux, "vjp")
@@ -287,8 +293,7 @@ def _linearized(func, primals, has_aux, caller):
         if p.dtype.kind != "f":
             raise TypeError(f"{caller}: primal {k} has dtype {p.dtype}; only floating-point primals can be "
                             "differentiated")
-    outer = _records()
-    with _record():   # recorded under the caller's no_grad too, or there would be nothing to differentiate
+    with _differentiated() as outer:
         xs, _ = _functional._prepare_inputs(tuple(flat), True, caller)   # a view of a primal requiring grad
         fresh = [x for x in xs if x.creator is None]
         with _running(fresh):
