@@ -55,6 +55,9 @@ from minigrad.nn.utils.rnn import PackedSequence, padded_sorted
 from minigrad.ops.unstack import Unstack
 from minigrad.scalars import is_integer
 
+# One direction of one layer: its parameters' names, before the layer index and suffix, in PyTorch's registration order
+_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+
 
 class RNNBase(Layer):
     """What RNN, LSTM and GRU share (torch's ``nn.RNNBase``, its arguments); ``mode`` ("RNN_TANH", "RNN_RELU",
@@ -90,15 +93,11 @@ class RNNBase(Layer):
         rows = GATES[self.mode] * hidden_size
         for k in range(num_layers):   # PyTorch's registration order: layer by layer, forward then reverse
             cols = input_size if k == 0 else self.num_directions * width
+            shapes = ((rows, cols), (rows, width), (rows,), (rows,), (self.proj_size, hidden_size))
             for sfx in self._suffixes():
-                setattr(self, f"weight_ih_l{k}{sfx}", Parameter(xp.zeros((rows, cols), dtype=dtype)))
-                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(xp.zeros((rows, width), dtype=dtype)))
-                if self.bias:
-                    setattr(self, f"bias_ih_l{k}{sfx}", Parameter(xp.zeros((rows,), dtype=dtype)))
-                    setattr(self, f"bias_hh_l{k}{sfx}", Parameter(xp.zeros((rows,), dtype=dtype)))
-                if self.proj_size:
-                    setattr(self, f"weight_hr_l{k}{sfx}", Parameter(xp.zeros((self.proj_size, hidden_size),
-                                                                             dtype=dtype)))
+                for param, shape, held in zip(self._names(k, sfx), shapes, self._held()):
+                    if held:
+                        setattr(self, param, Parameter(xp.zeros(shape, dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -118,9 +117,8 @@ class RNNBase(Layer):
     def _all_weights(self):
         """torch's: the parameter names per layer and direction, in ``all_weights``' order. Code written for torch
         walks them (``for names in lstm._all_weights: ... getattr(lstm, name)``, to set the forget-gate biases)."""
-        kinds = ("weight_ih_l", "weight_hh_l") + (("bias_ih_l", "bias_hh_l") if self.bias else ()) + (
-            ("weight_hr_l",) if self.proj_size else ())
-        return [[f"{kind}{k}{sfx}" for kind in kinds] for k in range(self.num_layers) for sfx in self._suffixes()]
+        return [[name for name, held in zip(self._names(k, sfx), self._held()) if held]
+                for k in range(self.num_layers) for sfx in self._suffixes()]
 
     @property
     def _flat_weights_names(self):
@@ -140,11 +138,20 @@ class RNNBase(Layer):
     def _suffixes(self):
         return ("", "_reverse") if self.bidirectional else ("",)
 
+    @staticmethod
+    def _names(k, sfx=""):
+        """Layer ``k``'s parameter names in direction ``sfx`` ("" or "_reverse"), in ``_KINDS``' order."""
+        return tuple(f"{kind}_l{k}{sfx}" for kind in _KINDS)
+
+    def _held(self):
+        """Which of ``_KINDS`` each direction of each layer holds: the biases with ``bias``, weight_hr with
+        ``proj_size``."""
+        return True, True, self.bias, self.bias, bool(self.proj_size)
+
     def _layer_params(self, k, sfx=""):
         # getattr, not the instance dict: a parametrized weight (weight_norm, spectral_norm, register_parametrization)
         # lives as a property of the layer's class, and forward must read its parametrized value, as torch's does.
-        names = ("weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l", "weight_hr_l")
-        return tuple(getattr(self, f"{n}{k}{sfx}", None) for n in names)
+        return tuple(getattr(self, name, None) for name in self._names(k, sfx))
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
