@@ -103,7 +103,7 @@ def softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dty
     ``exp(x) / sum(exp(x))``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("softmax", axis, dim)
-    return Softmax.apply(_checked_input("softmax", _cast("softmax", input, dtype), axis, arg), axis=int(axis))
+    return Softmax.apply(_checked_input("softmax", cast_to_dtype("softmax", input, dtype), axis, arg), axis=int(axis))
 
 
 def log_softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
@@ -111,16 +111,17 @@ def log_softmax(input: Tensor, axis: int = LAST_AXIS, *, dim: int | None = None,
     ``x - logsumexp(x)``, computed stably; in ``dtype`` when given (x is cast first, as torch's)."""
     arg = "axis" if dim is None else "dim"
     axis = softmax_axis("log_softmax", axis, dim)
-    x = _checked_input("log_softmax", _cast("log_softmax", input, dtype), axis, arg)
+    x = _checked_input("log_softmax", cast_to_dtype("log_softmax", input, dtype), axis, arg)
     return LogSoftmax.apply(x, axis=int(axis))
 
 
-def _cast(name, x, dtype):
-    """``x`` in ``dtype`` (torch's ``dtype=`` of the softmaxes: the cast happens before the op); None keeps it.
-    An integer ``dtype`` is refused: the integer input would be taken back to float32 and ``dtype`` ignored."""
+def cast_to_dtype(name, x, dtype, kinds="fc"):
+    """``x`` in ``dtype`` (torch's ``dtype=`` of the softmaxes and softmin: the cast happens before the op); None
+    keeps it. An integer ``dtype`` is refused: the integer input would be taken back to float32 and ``dtype``
+    ignored. ``kinds``: the dtype kinds taken (softmin's ``"f"`` refuses complex, as its input check does)."""
     if dtype is None:
         return x
     y = astype(as_tensor(x), dtype)
-    if y.dtype.kind not in "fc":
+    if y.dtype.kind not in kinds:
         raise TypeError(f"{name}: dtype must be a floating dtype, got {y.dtype}")
     return y

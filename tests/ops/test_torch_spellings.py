@@ -522,6 +522,16 @@ def test_softmax_family_refuses_an_integer_dtype(name):
     with pytest.raises(TypeError, match=f"^{name}: dtype must be a floating dtype, got int64$"):
         getattr(nn.functional, name)(x, dim=0, dtype="int64")
 
+
+def test_softmin_refuses_a_complex_dtype_as_its_complex_input():
+    # softmin shares softmax's dtype cast but not its complex support: torch has no complex softmax kernel
+    x = mg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.softmin(torch.tensor([1.0, 2.0, 3.0]), dim=0, dtype=torch.complex64)
+    with pytest.raises(TypeError, match="^softmin: dtype must be a floating dtype, got complex64$"):
+        nn.functional.softmin(x, dim=0, dtype="complex64")
+
+
 @pytest.mark.parametrize("shape, torch_dim", [((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
 def test_softmax_without_an_axis_asks_from_three_dims_on(shape, torch_dim):
     # PyTorch's implicit dim is the last axis below 3 dims (checked above) and not from 3 on: no guess there.

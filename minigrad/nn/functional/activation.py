@@ -11,7 +11,7 @@ from __future__ import annotations
 from minigrad import ops
 from minigrad.ops import activations_torch as _more
 from minigrad.ops._args import as_floating
-from minigrad.ops.softmax import LAST_AXIS
+from minigrad.ops.softmax import LAST_AXIS, cast_to_dtype
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.functional.in_place import in_place_option, in_place_variant
@@ -143,11 +143,7 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
 def softmin(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:  # noqa: A002
     """``softmax(-x)`` along ``dim``. Without ``dim``, the last axis of a 1-D or 2-D input (PyTorch's implicit
     choice there); for 3 or more dims ``dim`` must be given (PyTorch would warn and guess axis 1 or 0)."""
-    input = _tensor("softmin", input)
-    if dtype is not None:   # torch casts before the op
-        input = input.astype(dtype)
-        if input.dtype.kind != "f":   # else softmax would take it back to float32, ignoring dtype
-            raise TypeError(f"softmin: dtype must be a floating dtype, got {input.dtype}")
+    input = cast_to_dtype("softmin", _tensor("softmin", input), dtype, kinds="f")
     if dim is None and input.ndim >= 3:
         raise TypeError(f"softmin: give the axis for an input of {input.ndim} dims (shape {tuple(input.shape)}): PyTorch's "
                         f"implicit dim would be {0 if input.ndim == 3 else 1}, not the last axis; write dim=")
