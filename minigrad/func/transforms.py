@@ -162,6 +162,17 @@ def _differentiating(body):
     return wrapper
 
 
+def _per_argument(grads, leaves, parts):
+    """The flat gradients of ``leaves`` (None, for a leaf the output does not reach: zeros) as one tree per
+    differentiated argument, each rebuilt in its structure by its ``parts`` entry (``_prepare``'s)."""
+    grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
+    results, at = [], 0
+    for fresh, rebuild in parts:
+        results.append(rebuild(grads[at:at + len(fresh)]))
+        at += len(fresh)
+    return results
+
+
 def _split_aux(result, has_aux, caller):
     if not has_aux:
         return result, None
@@ -202,11 +213,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             grads = _engine_grad(output, leaves, retain_graph=recorded, create_graph=recorded, allow_unused=True)
         else:
             grads = (None,) * len(leaves)
-        grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
-        results, at = [], 0
-        for fresh, rebuild in parts:
-            results.append(rebuild(grads[at:at + len(fresh)]))
-            at += len(fresh)
+        results = _per_argument(grads, leaves, parts)
         gradient = results[0] if single else tuple(results)
         value = _detached(output, recorded)
         return gradient, ((value, _kept_aux(aux, recorded, outer, leaves)) if has_aux else value)
@@ -258,12 +265,7 @@ def vjp(func, *primals, has_aux=False):
             with _record():
                 grads = _engine_grad([o for o, _ in live], leaves, [c for _, c in live], retain_graph=True,
                                      create_graph=create, allow_unused=True)
-        grads = [g if g is not None else _functional._zeros_like(x) for g, x in zip(grads, leaves)]
-        results, at = [], 0
-        for fresh, rebuild in parts:
-            results.append(rebuild(grads[at:at + len(fresh)]))
-            at += len(fresh)
-        return tuple(results)
+        return tuple(_per_argument(grads, leaves, parts))
 
     value = _detached(output, recorded)
     return (value, vjp_fn, _kept_aux(aux, recorded, outer, leaves)) if has_aux else (value, vjp_fn)
