@@ -227,8 +227,10 @@ def _clamped(x, lo, hi):
     # comparison above, so without this it would keep its gradient). One mask, one more node.
     unordered = None
     for value in (x, lo, hi):
-        if value is not None and as_tensor(value).dtype.kind in "fc":
-            value = as_tensor(value)
+        if value is None or (not _is_tensor_bound(value) and value == value):   # a number, not NaN: nothing to mark
+            continue
+        value = as_tensor(value, like=x)   # a number on x's device
+        if value.dtype.kind in "fc":
             unordered = value != value if unordered is None else unordered | (value != value)
     return out if unordered is None else where(unordered, float("nan"), out)
 

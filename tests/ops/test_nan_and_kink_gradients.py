@@ -96,6 +96,7 @@ def test_clamp_with_one_number_and_one_tensor_bound_works_as_two_tensor_bounds(d
     np.testing.assert_array_equal(y.numpy(), [NAN, 0.0, NAN, 1.0])
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0, 0.0])
     np.testing.assert_array_equal(hi.grad.numpy(), [0.0, 0.0, 0.0, 1.0])
+    assert np.isnan(mg.clamp(x, NAN, hi).numpy()).all()   # a NaN number bound, as a NaN tensor bound
 
 
 def test_clamp_with_tensor_bounds_passes_gradcheck_and_gradgradcheck_away_from_the_bounds():
