@@ -1,7 +1,7 @@
 """Gradients at NaN, infinite, signed-zero and tied inputs, as PyTorch's (expected values are torch 2.13's, float64,
 written out), and gradcheck/gradgradcheck of the backward each fix changed, away from the kinks.
 
-Each agreement test failed before its fix."""
+Each agreement test failed before its fix; the prod test pins a kept difference from torch's first-order shortcut."""
 import numpy as np
 import pytest
 
@@ -136,3 +136,16 @@ def test_logcumsumexp_passes_gradcheck_and_gradgradcheck():
     for dim in (1, 0):
         assert mg.autograd.gradcheck(lambda t: mg.logcumsumexp(t, dim), (x,))
         assert mg.autograd.gradgradcheck(lambda t: mg.logcumsumexp(t, dim), (x,))
+
+
+# ------------------------------------------------------------------ prod beside two zeros (kept, not torch's shortcut)
+@pytest.mark.parametrize("dim", [None, 0])
+def test_prod_gradient_beside_two_zeros_is_the_product_of_the_others_nan_at_0_times_inf(dim, device):
+    # torch's prod(x, dim) and its create_graph pass give [nan, nan, 0]: d/dx_0 = x_1 x_2 = 0 * inf. Only torch's
+    # first-order x.prod() answers 0 everywhere, a shortcut for two zeros that does not look at the infinity.
+    x = mg.tensor([0.0, 0.0, np.inf], dtype="float64", requires_grad=True, device=device)
+    (x.prod() if dim is None else x.prod(dim=dim)).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [NAN, NAN, 0.0])
+    x = mg.tensor([0.0, 0.0, 3.0], dtype="float64", requires_grad=True, device=device)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
