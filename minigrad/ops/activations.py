@@ -182,9 +182,10 @@ def clip(x, lo=None, hi=None):
 def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
     """Limit values to [min, max] as ``torch.clamp`` does; either bound may be None, not both.
 
-    Shapes: x -> x.   dL/dx = g where min <= x <= max (the bounds included), else 0.
-    Where ``clip`` refuses lo > hi, ``clamp`` follows PyTorch: every value becomes ``max``, with gradient 0.
-    Tensor bounds (PPO's ``clamp(v, v_old - eps, v_old + eps)``) broadcast with x; see ``_clamp_to_tensors``.
+    Shapes: x -> x.   dL/dx = g where min <= x <= max (the bounds included), else 0 (0 at a NaN x too).
+    Where ``clip`` refuses numbers lo > hi, ``clamp`` follows PyTorch: every value becomes ``max``, with gradient 0
+    to x. Tensor bounds (PPO's ``clamp(v, v_old - eps, v_old + eps)``) broadcast with x, in ``clip`` too, and there
+    both follow PyTorch where min > max (the value and the gradient go to max); see ``_clamp_to_tensors``.
     """
     if _is_tensor_bound(min) or _is_tensor_bound(max):
         return _clamp_to_tensors("clamp", x, ("min", min), ("max", max))
@@ -199,9 +200,9 @@ def _is_tensor_bound(bound):
 def _clamp_to_tensors(op, x, lower, upper):
     """``clamp`` with tensor bounds, composed of ``where``: y = lo where x < lo, else x; then hi where y > hi.
 
-    The result has the broadcast shape of x and the bounds, and is NaN where a bound is. dL/dx = g where
+    The result has the broadcast shape of x and the bounds, and is NaN where x or a bound is. dL/dx = g where
     lo <= x <= hi (x keeps a tie, as in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi
-    (all of it when lo > hi); none where a bound is NaN.
+    (all of it when lo > hi); no gradient to any of them where x or a bound is NaN.
     """
     try:
         return _clamped(as_tensor(x), lower[1], upper[1])
@@ -215,16 +216,23 @@ def _bound_text(name, bound):
     return f"{name} (shape {tuple(bound.shape)}, {bound.dtype})" if hasattr(bound, "shape") else f"{name} {bound!r}"
 
 
-def _clamped(out, lo, hi):
+def _clamped(x, lo, hi):
     """x limited to the bounds, composed of ``where`` (see ``_clamp_to_tensors``)."""
+    out = x
     if lo is not None:
         out = where(out < lo, lo, out)
     if hi is not None:
         out = where(out > hi, hi, out)
-    for bound in (lo, hi):   # a NaN bound gives NaN, as a NaN scalar bound and torch's (no gradient there)
-        if bound is not None and bound.dtype.kind in "fc":
-            out = where(as_tensor(bound) != bound, float("nan"), out)
-    return out
+    # A NaN in x or in a bound gives NaN and no gradient to anything there, as torch's (x's NaN passes neither
+    # comparison above, so without this it would keep its gradient). One mask, one more node.
+    unordered = None
+    for value in (x, lo, hi):
+        if value is None or (not _is_tensor_bound(value) and value == value):   # a number, not NaN: nothing to mark
+            continue
+        value = as_tensor(value, like=x)   # a number on x's device
+        if value.dtype.kind in "fc":
+            unordered = value != value if unordered is None else unordered | (value != value)
+    return out if unordered is None else where(unordered, float("nan"), out)
 
 
 def _check_bounds(op, lower, upper):

@@ -74,13 +74,23 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """y = x ** c for a Python number c.   dL/dx = g c x^(c-1)."""
+    """y = x ** c for a Python number c.   dL/dx = g c x^(c-1).
+
+    c = 0.5 and -0.5 are sqrt(x) and 1 / sqrt(x), as torch computes them (in the derivative's x^(c-1) too): at -0
+    they give -0 and -inf, and NaN at -inf, where C's pow gives +0 and +inf, +inf and 0 (NumPy's x ** 0.5 is
+    already sqrt; its x ** -0.5 is not).
+    """
 
     def __init__(self, c):
         self.c = c
 
     def forward(self, x):
-        return x ** self.c
+        c = self.c
+        if c == 0.5:
+            return get_array_module(x).sqrt(x)
+        if c == -0.5:
+            return 1 / get_array_module(x).sqrt(x)
+        return x ** c
 
     def backward(self, F, gy, x):
         c = self.c
@@ -88,6 +98,8 @@ class PowScalar(Function):
             return gy * x * 2.0
         if c == 0:  # x^0 is constant; c x^(c-1) would give 0 * inf = NaN at x = 0
             return gy * 0.0
+        if c == 0.5:   # x^-0.5 as the forward's 1 / sqrt
+            return gy * F.apply(PowScalar, x, c=-0.5) * 0.5
         return gy * (x ** (c - 1)) * c
 
 

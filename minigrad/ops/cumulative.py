@@ -82,13 +82,15 @@ class LogCumSumExp(Function):
     dL/dx_j = sum over i >= j of g_i exp(x_j - y_i). Summed as torch does, stably: with g split into
     its positive part P and negative part N, exp(x_j + revLCSE(log P - y)_j) - exp(x_j + revLCSE(log N - y)_j),
     revLCSE being this op run the other way (so every order of derivative is this op again).
+    Where y_i = -inf (every x_j so far -inf) the weight exp(x_j - y_i) is 0/0, so g_i != 0 there gives NaN to those
+    x_j, as torch's and as ``logsumexp`` of all -inf (0 would be wrong: y_0 = x_0 has derivative 1).
     Shapes: x -> x's shape.
     """
 
     keep_output = True
 
-    def __init__(self, axis, reverse=False):
-        self.axis, self.reverse = axis, reverse
+    def __init__(self, axis, reverse=False, absent=False):
+        self.axis, self.reverse, self.absent = axis, reverse, absent
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -99,15 +101,18 @@ class LogCumSumExp(Function):
         ydata = y.data if F.recording else y
         gdata = gy.data if F.recording else gy
         xp = get_array_module(ydata)
-        # Where y = -inf every entry so far is -inf and contributes nothing; 0 there keeps -inf - -inf away.
-        y = F.where(F.const(ydata == -np.inf), 0.0, y)
+        if self.absent:
+            # The call below (``absent``): its -inf entries stand for the terms of the other sign, absent from that
+            # sum, so an output still -inf has no terms and passes exactly 0, not -inf - -inf = NaN.
+            y = F.where(F.const(ydata == -np.inf), 0.0, y)
         total = 0.0
         for sign, part in ((1.0, gdata > 0), (-1.0, gdata < 0)):
             if not part.any():
                 continue
             mask = F.const(part)
             logs = F.where(mask, F.log(F.where(mask, gy * sign, 1.0)), -np.inf) - y
-            total = total + sign * F.exp(x + F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse))
+            inner = F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse, absent=True)
+            total = total + sign * F.exp(x + inner)
         if isinstance(total, float):   # g is 0 everywhere
             return F.const(xp.zeros(x.shape, dtype=ydata.dtype)) * 1.0
         return total

@@ -48,13 +48,13 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|.   dL/dx = g sign(x) (0 at 0)."""
+    """y = |x|.   dL/dx = g sign(x) (0 at 0, and 0 at NaN: torch's sgn there, where NumPy's sign is NaN)."""
 
     def forward(self, x):
         return get_array_module(x).abs(x)
 
     def backward(self, F, gy, x):
-        return gy * F.sign(x)
+        return gy * F.sign(F.select(x == x, x))
 
 
 class Sign(Function):

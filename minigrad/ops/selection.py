@@ -1,6 +1,7 @@
 """Elementwise selection: maximum, minimum and where.
 
-A tie in maximum or minimum sends half of the gradient to each side.
+A tie in maximum or minimum sends half of the gradient to each side; a NaN on either side sends all of it to both
+(torch's rule).
 """
 from __future__ import annotations
 
@@ -13,36 +14,36 @@ from minigrad.backend import get_array_module
 from minigrad.ops._args import operands
 
 
-def _tie_split(F, first, second, first_wins):
-    """Weights for (first, second) in max/min: 1 to the winner, 1/2 each on a tie."""
-    w = F.astype(first_wins, first.dtype) + F.astype(first == second, first.dtype) * 0.5
-    return w, 1.0 - w
+def _extremum_grads(self, F, gy, a, b, a_loses, b_loses):
+    """torch's split for max/min: g to each side that does not lose, halved on a tie. A NaN on either side loses
+    no comparison, so both sides get g there (the output is NaN either way; torch's choice, kept for agreement).
+    The loser's 0 is selected, so an infinite g gives it 0, not NaN."""
+    g = F.where(a == b, gy * 0.5, gy)
+    na, nb = self.needs_input_grad
+    return (F.sum_to(F.select(~a_loses, g), a.shape) if na else None,
+            F.sum_to(F.select(~b_loses, g), b.shape) if nb else None)
 
 
 class Maximum(Function):
-    """y = max(a, b) elementwise.   dL/da = g w,  dL/db = g (1 - w), w = 1 where a > b, 1/2 on a tie."""
+    """y = max(a, b) elementwise.   dL/da = g where not a < b, dL/db = g where not b < a, g/2 each on a tie
+    (both get g where either is NaN, as in torch)."""
 
     def forward(self, a, b):
         return get_array_module(a).maximum(a, b)
 
     def backward(self, F, gy, a, b):
-        wa, wb = _tie_split(F, a, b, a > b)
-        na, nb = self.needs_input_grad
-        return (F.sum_to(gy * wa, a.shape) if na else None,
-                F.sum_to(gy * wb, b.shape) if nb else None)
+        return _extremum_grads(self, F, gy, a, b, a < b, b < a)
 
 
 class Minimum(Function):
-    """y = min(a, b) elementwise.   dL/da = g w,  dL/db = g (1 - w), w = 1 where a < b, 1/2 on a tie."""
+    """y = min(a, b) elementwise.   dL/da = g where not a > b, dL/db = g where not b > a, g/2 each on a tie
+    (both get g where either is NaN, as in torch)."""
 
     def forward(self, a, b):
         return get_array_module(a).minimum(a, b)
 
     def backward(self, F, gy, a, b):
-        wa, wb = _tie_split(F, a, b, a < b)
-        na, nb = self.needs_input_grad
-        return (F.sum_to(gy * wa, a.shape) if na else None,
-                F.sum_to(gy * wb, b.shape) if nb else None)
+        return _extremum_grads(self, F, gy, a, b, a > b, b > a)
 
 
 class Where(Function):

@@ -438,17 +438,23 @@ def test_logcumsumexp_is_stable_for_far_apart_inputs():
     assert np.all(np.isfinite(ours.numpy()))
     assert ours.numpy()[0, 0] == -1000.0     # not log(exp(-1000 - max)) = -inf
 
-def test_logcumsumexp_gradient_at_minus_inf_is_0_where_torchs_is_nan():
-    # A -inf entry adds nothing: its gradient is 0 (the limit); torch's is NaN there (docs/autodiff.md, 15).
-    data = np.array([-np.inf, -np.inf, 0.0, 1.0])
+def test_logcumsumexp_gradient_at_minus_inf_is_nan_through_a_minus_inf_output_as_torchs():
+    # y_0 = x_0, so dy_0/dx_0 = 1 even at -inf: through an output still -inf the weight exp(x_j - y_i) is 0/0, NaN as
+    # in torch and in logsumexp; through a finite output a -inf entry gets exactly 0.
+    data = np.array([-np.inf, -np.inf, 0.0, 1.0, -np.inf])
     x, tx = pair(data)
     ours, theirs = x.logcumsumexp(0), tx.logcumsumexp(0)
     same(ours, theirs)
-    ours.sum().backward()
-    theirs.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy()[:2], [0.0, 0.0])
-    assert np.isnan(tx.grad.numpy()[:2]).all()
-    np.testing.assert_allclose(x.grad.numpy()[2:], tx.grad.numpy()[2:], rtol=1e-12)
+    g = np.array([1.0, -2.0, 0.5, 3.0, -1.0])
+    ours.backward(mg.tensor(g, dtype="float64"))
+    theirs.backward(torch.tensor(g))
+    assert np.isnan(x.grad.numpy()[:2]).all() and np.isnan(tx.grad.numpy()[:2]).all()
+    assert x.grad.numpy()[4] == 0.0 == tx.grad.numpy()[4]
+    np.testing.assert_allclose(x.grad.numpy()[2:4], tx.grad.numpy()[2:4], rtol=1e-12)
+    # A -inf entry behind a finite one adds nothing through any output: exactly 0, not NaN.
+    x = mg.tensor([0.0, -np.inf, -np.inf], dtype="float64", requires_grad=True)
+    x.logcumsumexp(0).backward(mg.tensor(g[:3], dtype="float64"))
+    np.testing.assert_array_equal(x.grad.numpy(), [g[:3].sum(), 0.0, 0.0])
 
 
 def test_logcumsumexp_keeps_float32_and_takes_integers_as_float32():

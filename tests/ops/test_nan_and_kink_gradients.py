@@ -1,0 +1,151 @@
+"""Gradients at NaN, infinite, signed-zero and tied inputs, as PyTorch's (expected values are torch 2.13's, float64,
+written out), and gradcheck/gradgradcheck of the backward each fix changed, away from the kinks.
+
+Each agreement test failed before its fix; the prod test pins a kept difference from torch's first-order shortcut."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+NAN, INF = np.nan, np.inf
+
+
+def _grads(fn, arrays, g, device):
+    xs = [mg.tensor(a, dtype="float64", requires_grad=True, device=device) for a in arrays]
+    y = fn(*xs)
+    y.backward(mg.tensor(g, dtype="float64", device=device))
+    return y.numpy(), [x.grad.numpy() for x in xs]
+
+
+# ------------------------------------------------------------------ maximum / minimum
+def test_maximum_and_minimum_send_the_gradient_to_both_sides_where_either_is_nan(device):
+    # torch: where(a == b, g / 2, g), then 0 where the side loses (a < b for max); a NaN loses no comparison, so
+    # both sides get g there. minigrad gave the NaN side 0 and the other side g.
+    a, b, g = [NAN, 1.0, 2.0, NAN, 3.0], [0.5, NAN, 2.0, NAN, 1.0], [1.0, 2.0, 3.0, 4.0, 5.0]
+    y, (ga, gb) = _grads(mg.maximum, (a, b), g, device)
+    np.testing.assert_array_equal(y, [NAN, NAN, 2.0, NAN, 3.0])
+    np.testing.assert_array_equal(ga, [1.0, 2.0, 1.5, 4.0, 5.0])
+    np.testing.assert_array_equal(gb, [1.0, 2.0, 1.5, 4.0, 0.0])
+    y, (ga, gb) = _grads(mg.minimum, (a, b), g, device)
+    np.testing.assert_array_equal(y, [NAN, NAN, 2.0, NAN, 1.0])
+    np.testing.assert_array_equal(ga, [1.0, 2.0, 1.5, 4.0, 0.0])
+    np.testing.assert_array_equal(gb, [1.0, 2.0, 1.5, 4.0, 5.0])
+
+
+def test_maximum_with_nan_and_ties_broadcasts_and_sums_back(device):
+    y, (ga, gb) = _grads(mg.maximum, ([[NAN, 1.0, 2.0]], [[1.0], [NAN]]), np.ones((2, 3)), device)
+    np.testing.assert_array_equal(ga, [[2.0, 1.5, 2.0]])
+    np.testing.assert_array_equal(gb, [[1.5], [3.0]])
+
+
+@pytest.mark.parametrize("op", [mg.maximum, mg.minimum])
+def test_maximum_and_minimum_give_the_losing_side_exactly_0_for_an_infinite_gradient(op, device):
+    # The loser's 0 is selected as torch's masked_fill: g * 0 made it NaN.
+    y, (ga, gb) = _grads(op, ([1.0, 3.0], [2.0, 2.0]), [INF, INF], device)
+    expected = ([0.0, INF], [INF, 0.0]) if op is mg.maximum else ([INF, 0.0], [0.0, INF])
+    np.testing.assert_array_equal(ga, expected[0])
+    np.testing.assert_array_equal(gb, expected[1])
+
+
+@pytest.mark.parametrize("op", [mg.maximum, mg.minimum])
+def test_maximum_and_minimum_pass_gradcheck_and_gradgradcheck_away_from_ties(op):
+    rng = np.random.default_rng(0)
+    a = mg.tensor(rng.standard_normal((3, 4)), dtype="float64", requires_grad=True)
+    b = mg.tensor(rng.standard_normal(4), dtype="float64", requires_grad=True)
+    assert mg.autograd.gradcheck(op, (a, b))
+    assert mg.autograd.gradgradcheck(op, (a, b))
+
+
+# ------------------------------------------------------------------ abs (and the norms made of it)
+def test_abs_gradient_is_0_at_nan_and_at_zero_as_torchs_sgn(device):
+    x = [NAN, 0.0, -0.0, -2.0, 3.0, INF, -INF]
+    y, (gx,) = _grads(mg.abs, (x,), np.ones(7), device)
+    np.testing.assert_array_equal(gx, [0.0, 0.0, 0.0, -1.0, 1.0, 1.0, -1.0])
+
+
+@pytest.mark.parametrize("ord_, expected", [(1, [0.0, 0.0, -1.0]), (INF, [0.0, 0.0, 0.0]), (-INF, [0.0, 0.0, 0.0])])
+def test_vector_norm_of_a_vector_with_nan_gives_torchs_0_at_the_nan(ord_, expected, device):
+    # p = 1 and +-inf are sums and extrema of abs: abs's NaN sign made the NaN entry's gradient NaN.
+    y, (gx,) = _grads(lambda t: mg.linalg.vector_norm(t, ord=ord_), ([0.0, NAN, -1.0],), 1.0, device)
+    assert np.isnan(y)
+    np.testing.assert_array_equal(gx, expected)
+
+
+def test_abs_passes_gradcheck_and_gradgradcheck_away_from_0():
+    x = mg.tensor([-2.0, -0.5, 0.3, 4.0], dtype="float64", requires_grad=True)
+    assert mg.autograd.gradcheck(mg.abs, (x,))
+    assert mg.autograd.gradgradcheck(mg.abs, (x,))
+
+
+# ------------------------------------------------------------------ clamp with tensor bounds
+def test_clamp_with_tensor_bounds_gives_a_nan_x_no_gradient_as_torch(device):
+    x, lo, hi = [NAN, 0.5, 2.0, 5.0, 0.5], [0.0, 0.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0, 0.0]
+    y, (gx, glo, ghi) = _grads(mg.clamp, (x, lo, hi), [1.0, 2.0, 3.0, 4.0, 5.0], device)
+    np.testing.assert_array_equal(y, [NAN, 0.5, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(gx, [0.0, 2.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(glo, [0.0, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(ghi, [0.0, 0.0, 3.0, 4.0, 5.0])   # min > max: all of it to max, as torch
+
+
+def test_clamp_with_one_number_and_one_tensor_bound_works_as_two_tensor_bounds(device):
+    # The NaN check read bound.dtype of the number: an AttributeError.
+    x = mg.tensor([NAN, -1.0, 0.5, 3.0], dtype="float64", requires_grad=True, device=device)
+    hi = mg.tensor([1.0, 1.0, NAN, 1.0], dtype="float64", requires_grad=True, device=device)
+    y = mg.clamp(x, 0.0, hi)
+    y.backward(mg.ones(4, dtype="float64", device=device))
+    np.testing.assert_array_equal(y.numpy(), [NAN, 0.0, NAN, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi.grad.numpy(), [0.0, 0.0, 0.0, 1.0])
+    assert np.isnan(mg.clamp(x, NAN, hi).numpy()).all()   # a NaN number bound, as a NaN tensor bound
+
+
+def test_clamp_with_tensor_bounds_passes_gradcheck_and_gradgradcheck_away_from_the_bounds():
+    rng = np.random.default_rng(1)
+    x = mg.tensor(rng.standard_normal(8) * 2.0, dtype="float64", requires_grad=True)
+    lo = mg.tensor(np.full(8, -0.7), dtype="float64", requires_grad=True)
+    hi = mg.tensor(np.full(8, 0.9), dtype="float64", requires_grad=True)
+    assert mg.autograd.gradcheck(mg.clamp, (x, lo, hi))
+    assert mg.autograd.gradgradcheck(mg.clamp, (x, lo, hi))
+
+
+# ------------------------------------------------------------------ x ** 0.5, x ** -0.5
+@pytest.mark.parametrize("c, value, grad", [
+    (0.5, [-0.0, NAN, 2.0], [-INF, NAN, 0.25]),        # torch's sqrt: sqrt(-0) = -0, sqrt(-inf) = NaN
+    (-0.5, [-INF, NAN, 0.5], [-INF, -0.0, -0.0625]),   # torch's rsqrt
+])
+def test_power_of_plus_minus_one_half_is_torchs_sqrt_and_rsqrt_at_minus_zero_and_minus_inf(c, value, grad, device):
+    # NumPy's pow gave x ** -0.5 (so x ** 0.5's gradient) +inf at -0 and 0 at -inf.
+    y, (gx,) = _grads(lambda t: t ** c, ([-0.0, -INF, 4.0],), np.ones(3), device)
+    for got, expected in ((y, np.array(value)), (gx, np.array(grad))):
+        np.testing.assert_array_equal(got, expected)
+        numbers = ~np.isnan(expected)   # a NaN's sign bit is no one's choice
+        np.testing.assert_array_equal(np.signbit(got[numbers]), np.signbit(expected[numbers]))
+
+
+@pytest.mark.parametrize("c", [0.5, -0.5, 1.5])
+def test_power_of_halves_passes_gradcheck_and_gradgradcheck(c):
+    x = mg.tensor([0.3, 1.0, 2.5, 7.0], dtype="float64", requires_grad=True)
+    assert mg.autograd.gradcheck(lambda t: t ** c, (x,))
+    assert mg.autograd.gradgradcheck(lambda t: mg.pow(t, c), (x,))
+
+
+# ------------------------------------------------------------------ logcumsumexp
+def test_logcumsumexp_passes_gradcheck_and_gradgradcheck():
+    # The backward's inner call keeps exactly 0 for its absent (-inf) terms, which the second derivative needs.
+    x = mg.tensor([[0.3, -1.2, 2.0, 0.1], [1.0, 0.5, -0.5, 2.0]], dtype="float64", requires_grad=True)
+    for dim in (1, 0):
+        assert mg.autograd.gradcheck(lambda t: mg.logcumsumexp(t, dim), (x,))
+        assert mg.autograd.gradgradcheck(lambda t: mg.logcumsumexp(t, dim), (x,))
+
+
+# ------------------------------------------------------------------ prod beside two zeros (kept, not torch's shortcut)
+@pytest.mark.parametrize("dim", [None, 0])
+def test_prod_gradient_beside_two_zeros_is_the_product_of_the_others_nan_at_0_times_inf(dim, device):
+    # torch's prod(x, dim) and its create_graph pass give [nan, nan, 0]: d/dx_0 = x_1 x_2 = 0 * inf. Only torch's
+    # first-order x.prod() answers 0 everywhere, a shortcut for two zeros that does not look at the infinity.
+    x = mg.tensor([0.0, 0.0, np.inf], dtype="float64", requires_grad=True, device=device)
+    (x.prod() if dim is None else x.prod(dim=dim)).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [NAN, NAN, 0.0])
+    x = mg.tensor([0.0, 0.0, 3.0], dtype="float64", requires_grad=True, device=device)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
