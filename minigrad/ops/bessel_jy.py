@@ -115,7 +115,7 @@ def bessel_jy(x, order, second_kind):
         else:
             out = xp.where(small, j, big)
             if order == 1:
-                out = xp.where(w < 0.0, -out, out)   # J1 is odd
+                out = xp.where(xp.signbit(w), -out, out)   # J1 is odd (-0 at -0, as torch's and SciPy's)
         out = xp.where(xp.isnan(w), w, out)
         return out.astype(x.dtype, copy=False)
 
