@@ -83,7 +83,8 @@ def _chebyshev(xp, kind, x, n, shifted):
         at_edge = sign if shifted else xp.where(y > 0.0, n + n + 1.0, sign)   # torch's shifted W has no 2n + 1 there
         closed = xp.where(edge, at_edge,
                           xp.sin((n + 0.5) * theta) / xp.where(edge, 1.0, xp.sin(theta / 2.0)))
-    recurred = _run(xp, n, xp.ones_like(y), first, lambda m, p, q: (y + y) * q - p, 2)
+    settled = inside | plus | minus   # no recurrence for them: a closed form's n can be any size
+    recurred = _run(xp, xp.where(settled, 0.0, n), xp.ones_like(y), first, lambda m, p, q: (y + y) * q - p, 2)
     out = xp.where(n == 1.0, first, recurred)
     out = xp.where(n == 0.0, 1.0, out)
     out = xp.where(inside, closed, out)
@@ -105,7 +106,7 @@ def _hermite(xp, physicists, x, n, limit):
 
 def _laguerre(xp, x, n):
     first = 1.0 - x
-    out = _run(xp, n, xp.ones_like(x), first,
+    out = _run(xp, xp.where(x == 0.0, 0.0, n), xp.ones_like(x), first,
                lambda m, p, q: (((2.0 * (m - 1)) + (1.0 - x)) * q - (m - 1.0) * p) / m, 2)
     out = xp.where(n == 1.0, first, out)
     out = xp.where((n == 0.0) | (xp.abs(x) == 0.0), 1.0, out)
@@ -113,7 +114,8 @@ def _laguerre(xp, x, n):
 
 
 def _legendre(xp, x, n):
-    out = _run(xp, n, xp.ones_like(x), x, lambda m, p, q: ((2.0 * m - 1.0) * x * q - (m - 1.0) * p) / m, 2)
+    out = _run(xp, xp.where(xp.abs(x) == 1.0, 0.0, n), xp.ones_like(x), x,
+               lambda m, p, q: ((2.0 * m - 1.0) * x * q - (m - 1.0) * p) / m, 2)
     out = xp.where(n == 1.0, x, out)
     out = xp.where(n == 0.0, 1.0, out)
     sign = xp.where((x > 0.0) | (n % 2.0 == 0.0), 1.0, -1.0)
