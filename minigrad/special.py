@@ -7,7 +7,7 @@
 Every kernel here is array math alone, so neither SciPy nor anything else is needed and CuPy runs them as they
 are, except erf, erfc and erfinv, the existing ops, which use SciPy's ufuncs on the CPU (CuPy's on a GPU).
 Each function's derivative is in its op's docstring (minigrad/ops/gamma.py, bessel.py, bessel_jy.py, bessel_k.py,
-airy.py, orthogonal_polynomials.py, normal_functions.py, log_terms.py); the accuracy measured against torch and mpmath is in docs/autodiff.md, section 15.
+airy.py, orthogonal_polynomials.py, spherical_bessel.py, normal_functions.py, log_terms.py); the accuracy measured against torch and mpmath is in docs/autodiff.md, section 15.
 """
 from minigrad.ops.airy import airy_ai
 from minigrad.ops.bessel import i0, i0e, i1, i1e
@@ -18,7 +18,7 @@ from minigrad.ops.exponential import exp2, expm1, log1p, logit, xlogy
 from minigrad.ops.functions import erf, sigmoid as expit
 from minigrad.ops.gamma import digamma, igamma as gammainc, igammac as gammaincc, lgamma as gammaln
 from minigrad.ops.gamma import mvlgamma as _mvlgamma, polygamma, zeta
-from minigrad.ops.log_terms import entr, spherical_bessel_j0, xlog1py
+from minigrad.ops.log_terms import entr, xlog1py
 from minigrad.ops.normal_functions import erfcx, log_ndtr, ndtr, ndtri
 from minigrad.ops.orthogonal_polynomials import chebyshev_polynomial_t, chebyshev_polynomial_u
 from minigrad.ops.orthogonal_polynomials import chebyshev_polynomial_v, chebyshev_polynomial_w
@@ -30,6 +30,7 @@ from minigrad.ops.reduce import logsumexp as _logsumexp
 from minigrad.ops.rounding import round
 from minigrad.ops.softmax import log_softmax as _log_softmax, softmax as _softmax
 from minigrad.ops.special import erfc, erfinv
+from minigrad.ops.spherical_bessel import spherical_bessel_j0
 from minigrad.ops.trigonometric import sinc
 
 psi = digamma

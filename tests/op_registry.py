@@ -1042,6 +1042,8 @@ OPS += [
              [S(_bu(-0.1, 1.1, 3, 4), _DEGREES), S(_bu(-0.1, 1.1, 2, 1), 12)])
       for name in ("shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
                    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w")],
+    OpInfo("special.spherical_bessel_j0", mg.special.spherical_bessel_j0,
+           [S(_bu(-8.0, 8.0, 3, 4)), S(_bu(-0.9, 0.9, 4)), S(_bu(20.0, 40.0, 3) * _SIGNS)]),
 ]
 
 # PyTorch's top-level rsub (session 10; tests/ops/test_torch_top_level_functions.py compares it with torch).

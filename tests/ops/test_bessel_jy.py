@@ -133,7 +133,8 @@ def test_the_new_kernels_need_no_scipy():
             "y = (s.bessel_j0(x) + s.bessel_j1(x) + s.bessel_y0(x) + s.bessel_y1(x) + s.modified_bessel_i0(x)\n"
             "     + s.modified_bessel_i1(x) + s.modified_bessel_k0(x) + s.modified_bessel_k1(x)\n"
             "     + s.scaled_modified_bessel_k0(x) + s.scaled_modified_bessel_k1(x) + s.airy_ai(x.detach())\n"
-            "     + s.chebyshev_polynomial_t(x, 3) + s.hermite_polynomial_h(x, 4) + s.legendre_polynomial_p(x, 12))\n"
+            "     + s.chebyshev_polynomial_t(x, 3) + s.hermite_polynomial_h(x, 4) + s.legendre_polynomial_p(x, 12)\n"
+            "     + s.spherical_bessel_j0(x))\n"
             "y.sum().backward()\n"
             "assert np.isfinite(x.grad.numpy()).all()\n"
             "print('ok')\n")

@@ -323,7 +323,8 @@ def test_entropy_terms_match_torch():
           tol=dict(rtol=1e-12, atol=1e-14, equal_nan=True))
     j0 = np.array([0.0, -0.0, 1e-9, 1.5, -7.3, 100.0])
     _close(mg.special.spherical_bessel_j0(j0), torch.special.spherical_bessel_j0(_t(j0)), rtol=1e-15)
-    assert not mg.special.spherical_bessel_j0(mg.tensor(j0, requires_grad=True)).requires_grad
+    # torch's has no gradient; minigrad's is -j1 (tests/ops/test_spherical_bessel.py)
+    assert mg.special.spherical_bessel_j0(mg.tensor(j0, requires_grad=True)).requires_grad
 
 
 def test_spherical_bessel_j0_at_infinity_is_0_as_torch():
