@@ -172,7 +172,7 @@ SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx"
                           "chebyshev_polynomial_v", "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
                           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
                           "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
-                          "laguerre_polynomial_l", "legendre_polynomial_p", "spherical_bessel_j0")
+                          "laguerre_polynomial_l", "legendre_polynomial_p", "spherical_bessel_j0", "airy_ai")
 # PyTorch's top-level spellings of Tensor methods (session 10; tests/ops/test_torch_top_level_functions.py).
 from minigrad.ops.top_level import rsub  # noqa: E402,F401  (not permute: ops.permute is the Tensor method's)
 

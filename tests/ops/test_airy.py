@@ -1,6 +1,6 @@
 """minigrad.special.airy_ai (minigrad/ops/airy.py): values against SciPy and mpmath over the series range, the
-decaying and the oscillating tails, torch's edge values, float32 as float64 rounded once, and the refused
-gradient (torch has none). Beyond |x| = 2.09 the argument zeta = 2 |x|^(3/2) / 3 is rounded, so e^-zeta and
+decaying and the oscillating tails, torch's edge values, float32 as float64 rounded once, and its gradient Ai'
+(torch has none). Beyond |x| = 2.09 the argument zeta = 2 |x|^(3/2) / 3 is rounded, so e^-zeta and
 sin(zeta + pi/4) carry a relative, respectively absolute, error of up to 2 zeta eps, as torch's and SciPy's do."""
 import mpmath
 import numpy as np
@@ -75,14 +75,51 @@ def test_float32_is_the_float64_value_rounded_once():
     assert mg.special.airy_ai(mg.tensor([1, 2])).dtype == np.float32
 
 
-def test_gradient_is_refused_by_name():
-    x = mg.tensor([0.5, 1.5], dtype="float64", requires_grad=True)
-    y = mg.special.airy_ai(x)
-    with pytest.raises(NotImplementedError, match=r"airy_ai: the derivative with respect to input \(shape \(2,\)\)"):
-        y.sum().backward()
+def _exact_derivative(x):
+    return np.array([float(mpmath.airyai(mpmath.mpf(v), derivative=1)) for v in x])
+
+
+def _gradient(x):
+    t = mg.tensor(x, dtype="float64", requires_grad=True)
+    mg.special.airy_ai(t).sum().backward()
+    return t.grad.numpy()
+
+
+def test_gradient_is_ai_prime_to_a_few_ulps_where_taylor_series_give_it():
+    # |x| <= 9.25: the Taylor series of the Airy equation about the nearest tabulated centre
+    x = np.concatenate([RNG.uniform(-9.25, 9.25, 150), [0.0, 2.09, -2.09, 9.0, -9.0, 9.25, -9.25, 0.25, -8.75]])
+    ours, exact = _gradient(x), _exact_derivative(x)
+    # relative where Ai' decays (x > 0), and to the amplitude |x|^(1/4) / sqrt(pi) where it oscillates (near zeros)
+    scale = np.where(x < 0.0, np.maximum(np.abs(exact), np.abs(x) ** 0.25 / np.sqrt(np.pi)), np.abs(exact))
+    assert (np.abs(ours - exact) <= 4.0 * np.spacing(scale)).all()
+    np.testing.assert_allclose(ours, sp.airy(x)[1], rtol=3e-13, atol=0.0)
+
+
+def test_gradient_tails_are_within_their_conditioning_of_mpmath():
+    x = np.concatenate([RNG.uniform(9.25, 103.0, 30), -RNG.uniform(9.25, 100.0, 30), -np.geomspace(100.0, 1e5, 10)])
+    ours, exact = _gradient(x), _exact_derivative(x)
+    zeta = 2.0 * np.abs(x) ** 1.5 / 3.0
+    right = x > 0
+    assert (np.abs(ours - exact)[right] / np.abs(exact[right]) <= ((2.0 * zeta + 8.0) * EPS)[right]).all()
+    amplitude = np.abs(x) ** 0.25 / np.sqrt(np.pi)
+    assert (np.abs(ours - exact)[~right] <= ((2.0 * zeta + 8.0) * EPS * amplitude)[~right]).all()
+
+
+def test_gradient_at_the_edges():
+    x = np.array([INF, -INF, NAN, 200.0, 1e300])
+    np.testing.assert_array_equal(_gradient(x), [NAN, NAN, NAN, 0.0, 0.0])   # Ai is NaN at +-inf, as torch's
+
+
+def test_gradcheck_and_gradgradcheck_through_the_airy_equation():
+    # the second derivative is x Ai(x)
+    for x in [RNG.uniform(-6.0, 6.0, (3, 4)), RNG.uniform(8.0, 11.0, (3,)), -RNG.uniform(8.0, 12.0, (3,))]:
+        t = mg.tensor(x, dtype="float64", requires_grad=True)
+        assert mg.gradcheck(mg.special.airy_ai, (t,)) and mg.gradgradcheck(mg.special.airy_ai, (t,))
 
 
 def test_on_each_device_as_on_the_cpu(device):
     x = np.concatenate([RNG.uniform(-40.0, 40.0, 64), [0.0, 2.09, -2.09, 110.0, INF, NAN]])
     ours = mg.special.airy_ai(mg.tensor(x, dtype="float64", device=device))
     np.testing.assert_allclose(ours.numpy(), _ai(x), rtol=4e-16, atol=0.0)
+    t = mg.tensor(RNG.uniform(-12.0, 12.0, (2, 3)), dtype="float64", device=device, requires_grad=True)
+    assert mg.gradcheck(mg.special.airy_ai, (t,))
