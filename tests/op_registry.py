@@ -1045,7 +1045,8 @@ OPS += [
     OpInfo("special.spherical_bessel_j0", mg.special.spherical_bessel_j0,
            [S(_bu(-8.0, 8.0, 3, 4)), S(_bu(-0.9, 0.9, 4)), S(_bu(20.0, 40.0, 3) * _SIGNS)]),
     # Ai' changes form at |x| = 9.25 (Taylor series about tabulated centres inside, asymptotic series beyond)
-    OpInfo("special.airy_ai", mg.special.airy_ai, [S(_bu(-6.0, 6.0, 3, 4)), S(_bu(8.0, 12.0, 4) * np.array([1.0, -1.0, 1.0, -1.0]))]),
+    OpInfo("special.airy_ai", mg.special.airy_ai,
+           [S(_bu(-6.0, 6.0, 3, 4)), S(_bu(8.0, 12.0, 4) * np.array([1.0, -1.0, 1.0, -1.0]))]),
 ]
 
 # PyTorch's top-level rsub (session 10; tests/ops/test_torch_top_level_functions.py compares it with torch).

@@ -14,6 +14,7 @@ from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating
 from minigrad.ops._cephes import polevl
+from minigrad.ops.bessel import _over_x
 
 _PP0 = (7.96936729297347051624e-04, 8.28352392107440799803e-02, 1.23953371646414299388e+00,
         5.44725003058768775090e+00, 8.74716500199817011941e+00, 5.30324038235394892183e+00,
@@ -118,12 +119,6 @@ def bessel_jy(x, order, second_kind):
                 out = xp.where(xp.signbit(w), -out, out)   # J1 is odd (-0 at -0, as torch's and SciPy's)
         out = xp.where(xp.isnan(w), w, out)
         return out.astype(x.dtype, copy=False)
-
-
-def _over_x(F, value, x, at_zero):
-    """value / x, and ``at_zero`` where x = 0 (the limit, as value vanishes there like x / 2)."""
-    zero = x == 0.0
-    return F.where(zero, at_zero, value / F.where(zero, 1.0, x))
 
 
 class BesselJ0(Function):

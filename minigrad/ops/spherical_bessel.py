@@ -12,6 +12,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating
+from minigrad.ops.bessel import _over_x   # value / x with its limit at 0
 
 _SERIES_TERMS = 10   # |x| < 1: the 10th term of j1's series is below 1e-19 of the first
 
@@ -36,12 +37,6 @@ def spherical_j(x, order):
             out = xp.where(small, total, (j0 - xp.cos(safe)) / safe)
         out = xp.where(xp.isinf(w), 0.0, out)
         return out.astype(x.dtype, copy=False)
-
-
-def _over_x(F, value, x, at_zero):
-    """value / x, and ``at_zero`` where x = 0 (the limit, as value vanishes there like x at_zero)."""
-    zero = x == 0.0
-    return F.where(zero, at_zero, value / F.where(zero, 1.0, x))
 
 
 class SphericalJ0(Function):

@@ -4,7 +4,6 @@ decaying and the oscillating tails, torch's edge values, float32 as float64 roun
 sin(zeta + pi/4) carry a relative, respectively absolute, error of up to 2 zeta eps, as torch's and SciPy's do."""
 import mpmath
 import numpy as np
-import pytest
 import scipy.special as sp
 import torch
 
