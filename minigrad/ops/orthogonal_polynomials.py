@@ -7,7 +7,8 @@ and the polynomial comes from its three-term recurrence, which stops at the firs
 use the closed forms cos(n acos x), ... for |x| < 1 beyond a small n and exact values at x = +-1 (the shifted ones
 at x = 0 and 1); Hermite H and He are NaN beyond n = 512 (float64) or n = 128 (other dtypes), Laguerre is 1 at
 x = 0. Array math alone, in float64, rounded once to x's dtype; integer and bool inputs become float32.
-The recurrence runs once per degree up to the largest n any element needs, so its cost grows with n, as torch's.
+The recurrence runs once per degree up to the largest n any element needs, so its cost grows with n, as torch's
+(the derivatives' too, even where the value takes a closed form).
 
 Derivatives are with respect to x only (torch has none): the k-th derivative of a recurrence
 P_m = (a_m + b_m x) P_(m-1) - c_m P_(m-2) satisfies P_m^(k) = (a_m + b_m x) P_(m-1)^(k) + k b_m P_(m-1)^(k-1)
@@ -146,7 +147,7 @@ def _derivative(xp, family, x, n, order):
     m = 2
     while m <= top:
         a, b, c = coefficients(m)
-        active = n >= m
+        active = (n >= m) & ~xp.isnan(q[order])   # a NaN stays NaN: freezing it changes nothing, and ends the loop
         if m % _CHECK_EVERY == 0 and not bool(xp.any(active)):
             break
         r = [(a + b * x) * q[j] + (j * b * q[j - 1] if j else 0.0) - c * p[j] for j in range(order + 1)]

@@ -201,3 +201,14 @@ def test_on_each_device_as_on_the_cpu(name, device):
     np.testing.assert_array_equal(ours.numpy(), _call(name, x, n).numpy())
     t = mg.tensor(RNG.uniform(-0.9, 0.9, (2, 3)), dtype="float64", device=device, requires_grad=True)
     assert mg.gradcheck(lambda v: getattr(mg.special, name)(v, 5), (t,))
+
+
+def test_an_overflowing_recurrence_stops_at_its_nan_in_value_and_gradient():
+    # |x| > 1: the values overflow to inf, then inf - inf is NaN, where torch's loop stops too; the derivative's
+    # recurrence stops there as well (ten million steps otherwise)
+    x = mg.tensor([1.5, -2.0, 3.0], dtype="float64", requires_grad=True)
+    y = mg.special.chebyshev_polynomial_t(x, 10 ** 7)
+    theirs = torch.special.chebyshev_polynomial_t(torch.tensor([1.5, -2.0, 3.0], dtype=torch.float64), 1e7)
+    np.testing.assert_array_equal(y.numpy(), theirs.numpy())
+    y.sum().backward()
+    assert np.isnan(x.grad.numpy()).all()
