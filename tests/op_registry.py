@@ -1014,6 +1014,41 @@ OPS += [
     OpInfo("special.ndtri", mg.special.ndtri, [S(_su(0.02, 0.98, 3, 4)), S(_su(0.002, 0.01, 3))]),
 ]
 
+# torch.special's Bessel functions of the first and second kind and the orthogonal polynomials (session 24; tests in
+# tests/ops/test_bessel_jy.py, test_bessel_k.py, test_orthogonal_polynomials.py). Their own generator, so the
+# samples above stay as they were; both sides of x = 5 (J, Y) and 2 (K) where the kernels change form. The
+# polynomials' degree n is an integer tensor or a number (torch has no derivative for it).
+_bes_rng = np.random.default_rng(2424)
+
+
+def _bu(low, high, *shape):
+    return _bes_rng.uniform(low, high, shape)
+
+
+_SIGNS = np.array([1.0, -1.0, 1.0])
+_DEGREES = np.array([0, 1, 2, 7], dtype=np.int64)
+OPS += [
+    *[OpInfo(f"special.{name}", getattr(mg.special, name), [S(_bu(-8.0, 8.0, 3, 4)), S(_bu(20.0, 40.0, 3) * _SIGNS)])
+      for name in ("bessel_j0", "bessel_j1", "modified_bessel_i0", "modified_bessel_i1")],
+    *[OpInfo(f"special.{name}", getattr(mg.special, name), [S(_bu(0.3, 8.0, 3, 4)), S(_bu(20.0, 40.0, 3))])
+      for name in ("bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+                   "scaled_modified_bessel_k1")],
+    *[OpInfo(f"special.{name}", getattr(mg.special, name),
+             [S(_bu(-1.2, 1.2, 3, 4), _DEGREES), S(_bu(-1.2, 1.2, 2, 1), 12)])
+      for name in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+                   "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+                   "legendre_polynomial_p")],
+    *[OpInfo(f"special.{name}", getattr(mg.special, name),
+             [S(_bu(-0.1, 1.1, 3, 4), _DEGREES), S(_bu(-0.1, 1.1, 2, 1), 12)])
+      for name in ("shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+                   "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w")],
+    OpInfo("special.spherical_bessel_j0", mg.special.spherical_bessel_j0,
+           [S(_bu(-8.0, 8.0, 3, 4)), S(_bu(-0.9, 0.9, 4)), S(_bu(20.0, 40.0, 3) * _SIGNS)]),
+    # Ai' changes form at |x| = 9.25 (Taylor series about tabulated centres inside, asymptotic series beyond)
+    OpInfo("special.airy_ai", mg.special.airy_ai,
+           [S(_bu(-6.0, 6.0, 3, 4)), S(_bu(8.0, 12.0, 4) * np.array([1.0, -1.0, 1.0, -1.0]))]),
+]
+
 # PyTorch's top-level rsub (session 10; tests/ops/test_torch_top_level_functions.py compares it with torch).
 _top_rng = np.random.default_rng(1011)
 OPS += [

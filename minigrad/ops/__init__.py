@@ -156,7 +156,8 @@ NON_DIFFERENTIABLE += ("tril_indices", "triu_indices", "unravel_index", "isin", 
 from minigrad.ops.gamma import digamma, igamma, igammac, lgamma, mvlgamma, polygamma, zeta  # noqa: E402
 from minigrad.ops.bessel import i0, i0e, i1, i1e  # noqa: E402
 from minigrad.ops.normal_functions import erfcx, log_ndtr, ndtr, ndtri  # noqa: E402
-from minigrad.ops.log_terms import entr, spherical_bessel_j0, xlog1py  # noqa: E402
+from minigrad.ops.log_terms import entr, xlog1py  # noqa: E402
+from minigrad.ops.spherical_bessel import spherical_bessel_j0  # noqa: E402
 from minigrad.ops.number_parts import angle, frexp, gcd, lcm, ldexp, nextafter  # noqa: E402
 
 DIFFERENTIABLE += ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "ldexp", "frexp", "angle",
@@ -164,7 +165,14 @@ DIFFERENTIABLE += ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "igamma",
 NON_DIFFERENTIABLE += ("gcd", "lcm")
 # torch.special's own names (no torch.* spelling): differentiable, registered in tests/op_registry.py as
 # "special.<name>" (tests/ops/test_torch_special.py checks that every one is).
-SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx", "ndtr", "log_ndtr", "ndtri")
+SPECIAL_DIFFERENTIABLE = ("i0e", "i1", "i1e", "zeta", "xlog1py", "entr", "erfcx", "ndtr", "log_ndtr", "ndtri",
+                          "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+                          "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+                          "scaled_modified_bessel_k1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
+                          "chebyshev_polynomial_v", "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+                          "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+                          "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+                          "laguerre_polynomial_l", "legendre_polynomial_p", "spherical_bessel_j0", "airy_ai")
 # PyTorch's top-level spellings of Tensor methods (session 10; tests/ops/test_torch_top_level_functions.py).
 from minigrad.ops.top_level import rsub  # noqa: E402,F401  (not permute: ops.permute is the Tensor method's)
 

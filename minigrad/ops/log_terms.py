@@ -1,12 +1,11 @@
-"""Entropy-like terms, elementwise: xlog1py (x log(1 + y)) and entr (-x log x), as torch.special's, and
-spherical_bessel_j0 (sin x / x, without gradient, as torch's). Integer and bool inputs become float32."""
+"""Entropy-like terms, elementwise: xlog1py (x log(1 + y)) and entr (-x log x), as torch.special's. Integer and
+bool inputs become float32. (spherical_bessel_j0 is in spherical_bessel.py.)"""
 from __future__ import annotations
 
 import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops import _plain
 from minigrad.ops._args import as_floating, floating_operands
 
 
@@ -51,17 +50,3 @@ def entr(input):
     """The elementwise entropy term -x log x (0 at 0, -inf for negatives), as ``torch.special.entr``."""
     return Entr.apply(as_floating(input))
 
-
-def spherical_bessel_j0(input):
-    """sin(x) / x (1 at 0, 0 at +-inf), the spherical Bessel function of the first kind of order 0, as
-    ``torch.special.spherical_bessel_j0``; no gradient, as torch's."""
-    x = as_floating(input)
-
-    def j0(data):
-        xp = get_array_module(data)
-        with np.errstate(invalid="ignore"):
-            safe = xp.where((data == 0) | xp.isinf(data), 1.0, data).astype(data.dtype, copy=False)
-            value = xp.where(data == 0, data.dtype.type(1), xp.sin(safe) / safe)
-            return xp.where(xp.isinf(data), data.dtype.type(0), value)   # the limit at +-inf, torch's
-
-    return _plain.plain("spherical_bessel_j0", {}, x, j0)

@@ -1,0 +1,143 @@
+"""minigrad.special.bessel_j0 / bessel_j1 / bessel_y0 / bessel_y1 (minigrad/ops/bessel_jy.py): values against
+SciPy (Cephes, the same kernels) to 2 ulps in float64 over small, large, negative arguments and near the zeros,
+the edge values torch gives, float32 as float64 rounded once, the derivatives, and the one deliberate difference
+from torch 2.13 (its float64 kernels drop the leading 1 of Cephes' denominators, 1e-7 off for 5 < x < 8)."""
+import subprocess
+import sys
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.special as sp
+import torch
+
+import minigrad as mg
+
+mpmath.mp.dps = 40   # references to far more than float64's digits (mpmath's default is 15)
+NAN, INF = float("nan"), float("inf")
+RNG = np.random.default_rng(2413)
+OPS = {"bessel_j0": (sp.j0, lambda x: -sp.j1(x)), "bessel_j1": (sp.j1, lambda x: sp.jvp(1, x)),
+       "bessel_y0": (sp.y0, lambda x: -sp.y1(x)), "bessel_y1": (sp.y1, lambda x: sp.yvp(1, x))}
+ZEROS = np.concatenate([sp.jn_zeros(0, 30), sp.jn_zeros(1, 30), sp.yn_zeros(0, 30), sp.yn_zeros(1, 30)])
+WIDE = np.concatenate([RNG.uniform(-5.0, 5.0, 3000), RNG.uniform(-60.0, 60.0, 3000), np.geomspace(1e-300, 1e20, 3000),
+                       -np.geomspace(1e-300, 1e20, 500), ZEROS, np.nextafter(ZEROS, 0.0), np.nextafter(ZEROS, 99.0),
+                       [5.0, -5.0, 1e-5, np.nextafter(1e-5, 0.0), 2.0 ** 60]])
+
+
+def _ulps(ours, theirs):
+    return np.abs(ours - theirs) / np.spacing(np.abs(theirs))
+
+
+def _call(name, x, dtype="float64", **kwargs):
+    return getattr(mg.special, name)(mg.tensor(x, dtype=dtype, **kwargs))
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_float64_values_are_within_two_ulps_of_scipy(name):
+    ours, theirs = _call(name, WIDE).numpy(), OPS[name][0](WIDE)
+    finite = np.isfinite(theirs)
+    assert np.array_equal(np.isnan(ours), np.isnan(theirs))      # Y: NaN for every x < 0
+    assert _ulps(ours[finite], theirs[finite]).max() <= 2.0
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_edge_values_are_torchs(name):
+    edges = np.array([0.0, -0.0, 1e-300, -1e-300, INF, -INF, NAN, 1e300, -1e300])
+    ours = _call(name, edges).numpy()
+    theirs = getattr(torch.special, name)(torch.tensor(edges)).numpy()
+    np.testing.assert_array_equal(ours, theirs)                  # J: NaN at +-inf; Y: -inf at 0, NaN below
+
+
+def test_j1_is_odd_at_signed_zero():
+    assert np.array_equal(np.signbit(_call("bessel_j1", [0.0, -0.0]).numpy()), [False, True])   # as SciPy's
+
+
+def test_torchs_float64_kernels_are_1e7_off_near_5_ours_are_cephes():
+    # torch evaluates the denominators Q of Cephes' j0 / j1 / y0 / y1 without their leading 1 (p1evl):
+    # 1e-7 absolute beyond 5 and 3e-10 near Y0's first zero, where mpmath shows ours right to an ulp of the
+    # terms that cancel there (Y0 = R(x^2) + (2/pi) log(x) J0(x), each about 0.4)
+    for name, x, exact in [("bessel_j0", 5.54652223, mpmath.besselj(0, "5.54652223")),
+                           ("bessel_j1", 7.0, mpmath.besselj(1, 7)),
+                           ("bessel_y0", 3.95611598, mpmath.bessely(0, "3.95611598")),
+                           ("bessel_y1", 5.46493418, mpmath.bessely(1, "5.46493418"))]:
+        ours = _call(name, [x]).numpy()[0]
+        theirs = getattr(torch.special, name)(torch.tensor([x], dtype=torch.float64)).numpy()[0]
+        assert abs(ours - float(exact)) <= 1e-15
+        assert abs(theirs - float(exact)) > 1e-10
+    x = np.linspace(-40.0, 40.0, 4001)
+    for name in OPS:
+        theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
+        ours = _call(name, x).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=0.0, atol=2e-6)   # and never further than that
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_float32_is_the_float64_value_rounded_once(name):
+    x = np.concatenate([RNG.uniform(-30.0, 30.0, 2000), np.geomspace(1e-30, 1e30, 500)]).astype(np.float32)
+    ours = _call(name, x, "float32")
+    assert ours.dtype == np.float32
+    expected = _call(name, x.astype(np.float64)).numpy().astype(np.float32)
+    np.testing.assert_array_equal(ours.numpy(), expected)
+    assert getattr(mg.special, name)(mg.tensor([1, 2, 3])).dtype == np.float32   # integers become float32, as torch's
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_gradient_is_the_derivative(name):
+    x = np.concatenate([RNG.uniform(0.05, 30.0, 200), [1e-3, 4.9, 5.1, 50.0, 1e4]])
+    if name.startswith("bessel_j"):
+        x = np.concatenate([x, -x])
+    t = mg.tensor(x, dtype="float64", requires_grad=True)
+    getattr(mg.special, name)(t).sum().backward()
+    # beyond 5 the phase x - pi/4 is rounded, an error up to x eps times the amplitude sqrt(2 / (pi x)) in both
+    np.testing.assert_allclose(t.grad.numpy(), OPS[name][1](x), rtol=1e-13, atol=1e-14)
+
+
+def test_derivative_of_j1_at_zero_is_one_half():
+    t = mg.tensor([0.0, -0.0], dtype="float64", requires_grad=True)
+    mg.special.bessel_j1(t).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [0.5, 0.5])
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_gradcheck_and_gradgradcheck(name):
+    low = -8.0 if name.startswith("bessel_j") else 0.3
+    for x in [RNG.uniform(low, 8.0, (3, 4)), RNG.uniform(20.0, 40.0, (3,))]:
+        t = mg.tensor(x, dtype="float64", requires_grad=True)
+        assert mg.gradcheck(getattr(mg.special, name), (t,))
+        assert mg.gradgradcheck(getattr(mg.special, name), (t,))
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("shape", [(), (0, 3), (2, 1, 3)])
+def test_shapes(name, shape):
+    x = RNG.uniform(0.1, 9.0, shape)
+    ours = _call(name, x)
+    assert ours.shape == shape
+    np.testing.assert_array_equal(ours.numpy(), np.asarray(OPS[name][0](x)).reshape(shape))
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_on_each_device_as_on_the_cpu(name, device):
+    x = np.concatenate([RNG.uniform(-12.0, 12.0, 64), [0.0, 5.0, INF, NAN, 1e20]])
+    ours = getattr(mg.special, name)(mg.tensor(x, dtype="float64", device=device, requires_grad=True))
+    assert ours.device == mg.tensor(x, device=device).device
+    np.testing.assert_allclose(ours.numpy(), _call(name, x).numpy(), rtol=4e-16, atol=0.0)
+    finite = mg.tensor(RNG.uniform(0.5, 9.0, (2, 3)), dtype="float64", device=device, requires_grad=True)
+    assert mg.gradcheck(getattr(mg.special, name), (finite,))
+
+
+def test_the_new_kernels_need_no_scipy():
+    code = ("import sys; sys.modules['scipy'] = None\n"
+            "import numpy as np, minigrad as mg\n"
+            "s = mg.special\n"
+            "x = mg.tensor([0.3, 1.7, 4.0, 7.5], dtype='float64', requires_grad=True)\n"
+            "y = (s.bessel_j0(x) + s.bessel_j1(x) + s.bessel_y0(x) + s.bessel_y1(x) + s.modified_bessel_i0(x)\n"
+            "     + s.modified_bessel_i1(x) + s.modified_bessel_k0(x) + s.modified_bessel_k1(x)\n"
+            "     + s.scaled_modified_bessel_k0(x) + s.scaled_modified_bessel_k1(x) + s.airy_ai(x)\n"
+            "     + s.chebyshev_polynomial_t(x, 3) + s.hermite_polynomial_h(x, 4) + s.legendre_polynomial_p(x, 12)\n"
+            "     + s.spherical_bessel_j0(x))\n"
+            "y.sum().backward()\n"
+            "assert np.isfinite(x.grad.numpy()).all()\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
