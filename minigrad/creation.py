@@ -62,17 +62,26 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     elif isinstance(data, (list, tuple)):
         _refuse_one_element_tensors_with_dims(data)
     xp_in = backend.get_array_module(data)
+    python_data = isinstance(data, (list, tuple, int))
     try:
         if dtype is None:
             arr = xp_in.asarray(data)
+            if python_data and arr.dtype.kind in "uf" and arr.size:
+                _refuse_integers_past_int64(data, arr)
             if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
                 arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
             elif arr.dtype.kind == "f":
                 arr = arr.astype(backend.DEFAULT_FLOAT)
             elif arr.dtype == object:
                 arr = _objects_as_float(arr)
+            elif not arr.dtype.isnative:   # a copy is made anyway: in this machine's byte order, which ops expect
+                arr = arr.astype(arr.dtype.newbyteorder("="))
         else:
-            arr = xp_in.asarray(data, dtype=_dtype(dtype))
+            dtype = _dtype(dtype)
+            try:
+                arr = xp_in.asarray(data, dtype=dtype)
+            except OverflowError as exc:   # NumPy's words named neither the op nor the dtype asked for
+                raise OverflowError(f"tensor: {exc} (dtype={dtype})") from None
     except ValueError as exc:
         raise _data_error("tensor", data, exc) from None
     if device is None and xp_in is not np:
@@ -102,17 +111,55 @@ def _first_item(data):
 
 
 def _objects_as_float(arr):
-    """An object array (numbers of mixed types, 0-d tensors) in the default float dtype; None is refused as torch
-    refuses it, where NumPy's cast would make it NaN."""
-    if any(v is None for v in arr.flat):
+    """An object array (numbers of mixed types, 0-d tensors) in the default float dtype, or its complex counterpart
+    when it holds a complex number; None is refused as torch refuses it, where NumPy's cast would make it NaN.
+    Integers alone land here when one is past int64 and uint64 (or past int64 beside a negative one): refused,
+    as torch's int64 refuses them, where the float cast would round them."""
+    values = list(arr.flat)
+    if any(v is None for v in values):
         raise TypeError("tensor: data holds None, which is not a number (torch refuses it too); "
                         "write float('nan') for a missing value")
+    if values and all(isinstance(v, (int, np.integer)) for v in values):
+        _refuse_past_int64(values)
+    dtype = backend.DEFAULT_FLOAT
+    if any(isinstance(v, (complex, np.complexfloating)) for v in values):
+        dtype = np.result_type(dtype, np.complex64)
     try:
-        return arr.astype(backend.DEFAULT_FLOAT)
+        return arr.astype(dtype)
     except (TypeError, ValueError):
         kinds = sorted({type(v).__name__ for v in arr.flat if not isinstance(v, (int, float, complex, np.number))})
         raise TypeError(f"tensor: cannot make a tensor from a {', '.join(kinds) or 'object'}; data must be numbers, "
                         "bools, nested lists of them, an array or a Tensor") from None
+
+
+def _refuse_integers_past_int64(data, arr):
+    """Python integers past int64 make NumPy's array uint64, or float64 beside other integers: refused when the
+    data holds integers (and bools) only, as integer data is int64 (beside a float they are floats, as torch's)."""
+    if arr.dtype.kind == "f" and not np.abs(arr).max() >= 2.0 ** 63:   # the common case: read no leaf
+        return
+    leaves = list(_leaves(data))
+    if all(isinstance(v, (int, np.integer)) for v in leaves):
+        _refuse_past_int64(leaves)
+
+
+def _leaves(data):
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            yield from _leaves(item)
+    else:
+        yield data
+
+
+def _refuse_past_int64(values):
+    """Integer data is int64, as torch's."""
+    info = np.iinfo(np.int64)
+    bad = next((int(v) for v in values if not info.min <= int(v) <= info.max), None)
+    if bad is None:   # data of np.uint64 numbers: NumPy's uint64 kept
+        return
+    digits = str(bad)
+    shown = digits if len(digits) <= 30 else f"{digits[:12]}...({len(digits.lstrip('-'))} digits)"
+    raise OverflowError(f"tensor: the integer {shown} is out of range for int64 ({info.min} to {info.max}), the dtype "
+                        "of integer data (torch refuses it too); pass dtype=minigrad.uint64 or a floating dtype")
 
 
 def from_numpy(array):

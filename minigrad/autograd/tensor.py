@@ -88,7 +88,7 @@ class Tensor:
         if python_data and data.dtype.kind in "biuf":
             # torch.Tensor is its FloatTensor: Python numbers become the default float (arrays keep their dtype)
             data = data.astype(backend.DEFAULT_FLOAT)
-        if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
+        if data.dtype.kind in "OSUVMm":  # objects, strings, records, datetimes: nothing an op can compute with
             raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
                             "a Tensor holds numbers or bools (strings and other objects stay in a list)")
         self.data = data

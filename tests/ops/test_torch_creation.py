@@ -237,3 +237,50 @@ def test_tensor_of_a_list_of_one_element_tensors_with_dims_asks_which_reading():
     # the readings agree for 0-d tensors; tensors of more elements are stacked (torch refuses them)
     np.testing.assert_array_equal(mg.tensor([mg.tensor(1.5), mg.tensor(2.5)]).numpy(), [1.5, 2.5])
     assert mg.tensor([mg.ones(2), mg.zeros(2)]).shape == (2, 2)
+
+
+@pytest.mark.parametrize("data", [[2 ** 63], [2 ** 64], [-2 ** 63 - 1], [1, 2 ** 63], [True, 2 ** 63],
+                                  [[1], [2 ** 63]], 2 ** 63, -2 ** 63 - 1, [2 ** 1100]])
+def test_tensor_of_integers_past_int64_is_refused_as_torch(data):
+    """Integer data is int64: NumPy made [2**63] uint64, [-2**63 - 1] and [1, 2**63] rounded float32."""
+    with pytest.raises(ValueError, match="Overflow"):
+        torch.tensor(data)
+    for make in (mg.tensor, mg.as_tensor, mg.asarray):
+        with pytest.raises(OverflowError, match=r"^tensor: the integer -?\d+(\.\.\.\(\d+ digits\))? is out of range "
+                                                r"for int64 \(-9223372036854775808 to 9223372036854775807\), the "
+                                                r"dtype of integer data \(torch refuses it too\); pass "
+                                                r"dtype=minigrad.uint64 or a floating dtype$"):
+            make(data)
+
+
+@pytest.mark.parametrize("data", [[-2 ** 63], [2 ** 63 - 1], [1.5, 2 ** 63], [2 ** 63, 1.5], [1j, 2 ** 63],
+                                  [1j, 2 ** 64], [2 ** 64, 1j], [float("inf"), 2 ** 63], [True, 1], [True, 1.0],
+                                  [1, 1j], [True, 1j], [[True], [2]], [True, False]])
+def test_tensor_infers_torchs_dtype_for_mixed_and_edge_of_int64_data(data):
+    """Beside a float or complex number a big integer is a float, as torch's; [1j, 2**64] was refused as "a object"."""
+    theirs, ours = torch.tensor(data), mg.tensor(data)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_tensor_with_an_integer_dtype_too_narrow_names_the_op_and_dtype():
+    with pytest.raises(OverflowError, match=r"^tensor: Python int too large to convert to C long \(dtype=int64\)$"):
+        mg.tensor([2 ** 63], dtype=mg.int64)
+    with pytest.raises(OverflowError, match=r"^tensor: Python integer 300 out of bounds for uint8 \(dtype=uint8\)$"):
+        mg.tensor([300], dtype=mg.uint8)
+    assert mg.tensor([2 ** 63], dtype=mg.uint64).tolist() == torch.tensor([2 ** 63], dtype=torch.uint64).tolist()
+
+
+def test_tensor_of_a_foreign_byte_order_array_is_in_this_machines_order():
+    """Its dtype was >i4, a dtype no minigrad op expects (minigrad.int32 != it); the copy is native int32 now."""
+    ours = mg.tensor(np.array([1, 2], dtype=">i4"))
+    assert ours.dtype == mg.int32 and ours.data.dtype.isnative and ours.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("dtype, name", [("M8[s]", "datetime64"), ("m8[s]", "timedelta64")])
+def test_tensor_of_datetimes_is_refused_as_torch(dtype, name):
+    """They were taken, and held dates no op can compute with."""
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type numpy"):
+        torch.tensor(np.array([1], dtype=dtype))
+    with pytest.raises(TypeError, match=rf"^Tensor: cannot hold an array of dtype {name}\[s\] \(shape \(1,\)\)"):
+        mg.tensor(np.array([1], dtype=dtype))
