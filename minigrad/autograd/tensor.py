@@ -753,9 +753,9 @@ class Tensor:
         """Log-probabilities along ``dim``, in ``dtype`` if given (see ``minigrad.log_softmax``)."""
         return _ops.log_softmax(self, dim=dim, dtype=dtype)
 
-    def gather(self, dim, index):
+    def gather(self, dim, index, *, sparse_grad=False):
         """Values along ``dim`` at ``index`` (see ``minigrad.gather``)."""
-        return _ops.gather(self, dim, index)
+        return _ops.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def scatter_add(self, dim, index, src):
         """A copy with ``src`` added where ``index`` sends it along ``dim`` (see ``minigrad.scatter_add``)."""

@@ -69,6 +69,20 @@ def test_gather_refuses_bad_indices_naming_op_and_shapes():
         x.gather(3, np.zeros((1, 1, 1), dtype=np.int64))
 
 
+def test_gather_takes_torchs_sparse_grad_keyword_and_refuses_true_by_name():
+    """torch.gather(x, dim, index, sparse_grad=False) and x.gather(..., sparse_grad=False) were a TypeError."""
+    x, tx = pair(RNG.standard_normal((3, 4)))
+    index = RNG.integers(0, 4, (3, 2))
+    theirs = torch.gather(tx, 1, torch.as_tensor(index), sparse_grad=False)
+    grads_match(mg.gather(x, 1, index, sparse_grad=False), theirs, [x], [tx])
+    same(x.gather(1, index, sparse_grad=False), tx.gather(1, torch.as_tensor(index), sparse_grad=False))
+    assert torch.gather(tx, 1, torch.as_tensor(index), sparse_grad=True).sum().backward() is None
+    for call in (lambda: mg.gather(x, 1, index, sparse_grad=True), lambda: x.gather(1, index, sparse_grad=True)):
+        with pytest.raises(ValueError, match=r"^gather: sparse_grad=True is not supported \(minigrad's gradients "
+                                             r"are dense; drop it, the dense gradient holds the same values\)$"):
+            call()
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_scatter_add_matches_torch(dim):
     x, tx = pair(RNG.standard_normal((3, 4)))
