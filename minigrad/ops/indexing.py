@@ -25,15 +25,24 @@ def raw_index(index):
     if isinstance(index, Tensor):
         return _tensor_index(index)
     if isinstance(index, tuple):
-        return tuple(_tensor_index(i) if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list) else i
-                     for i in index)
+        return tuple(_tensor_index(i) if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list)
+                     else _empty_float_array_index(i) for i in index)
     if isinstance(index, list):
         if any(_reads_as_tuple_in_torch(i) for i in index):
             raise TypeError(f"x[{_short(index)}]: a list index holding sequences, slices, None, ... or tensors reads "
                             "two ways: NumPy's as one index array, PyTorch's as a tuple of indices (x[i, j]); write "
                             "x[minigrad.tensor(...)] for NumPy's, or x[tuple(...)] for PyTorch's")
         return _list_index(index)
-    return index
+    return _empty_float_array_index(index) if type(index) is np.ndarray else index
+
+
+def _empty_float_array_index(item):
+    """An empty float array (``np.array([])``, which a list of no numbers becomes) indexes nothing, as in torch, which
+    reads an array index as a list; NumPy refuses a float index array even when empty. A float Tensor stays
+    refused, as torch refuses it."""
+    if type(item) is np.ndarray and item.size == 0 and item.dtype.kind == "f":
+        return np.zeros(item.shape, dtype=np.intp)
+    return item
 
 
 def _tensor_index(t):

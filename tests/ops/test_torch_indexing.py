@@ -548,3 +548,26 @@ def test_float32_stays_float32_in_value_and_gradient(name):
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("index", [lambda: np.array([]), lambda: np.array([[]]), lambda: np.zeros(0, np.float32),
+                                   lambda: (slice(None), np.array([])), lambda: (np.array([]), 0)],
+                         ids=["1-d", "2-d", "float32", "after a slice", "before an int"])
+def test_an_empty_float_numpy_array_indexes_nothing_as_torch(index):
+    """torch reads a NumPy index array as a list, so an empty float one (np.array([]) is float64) indexes nothing;
+    NumPy refused it ("arrays used as indices must be of integer (or boolean) type")."""
+    x, tx = pair(X[:, :, 0])
+    ours, theirs = x[index()], tx[index()]
+    same(ours, theirs)
+    grads_match(ours, theirs, [x], [tx])
+    y, ty = pair(X[:, :, 0], requires_grad=False)
+    y[index()], ty[index()] = 1.0, 1.0
+    same(y, ty)
+
+
+def test_an_empty_float_tensor_index_stays_refused_as_torch():
+    with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+        torch.zeros(2, 3)[torch.tensor([])]
+    with pytest.raises(IndexError, match=r"^getitem: arrays used as indices must be of integer \(or boolean\) type "
+                                         r"\(tensor of shape \(2, 3\)\)$"):
+        mg.zeros(2, 3)[mg.tensor([])]
