@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -9,7 +10,7 @@ from minigrad import backend
 from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
 from minigrad.sampling import generator_for
-from minigrad.scalars import check_fits, is_integer, is_real
+from minigrad.scalars import check_fits, is_integer, is_real, short_number
 
 
 def _dtype(dtype, default=None):
@@ -156,9 +157,7 @@ def _refuse_past_int64(values):
     bad = next((int(v) for v in values if not info.min <= int(v) <= info.max), None)
     if bad is None:   # data of np.uint64 numbers: NumPy's uint64 kept
         return
-    digits = str(bad)
-    shown = digits if len(digits) <= 30 else f"{digits[:12]}...({len(digits.lstrip('-'))} digits)"
-    raise OverflowError(f"tensor: the integer {shown} is out of range for int64 ({info.min} to {info.max}), the dtype "
+    raise OverflowError(f"tensor: the integer {short_number(bad)} is out of range for int64 ({info.min} to {info.max}), the dtype "
                         "of integer data (torch refuses it too); pass dtype=minigrad.uint64 or a floating dtype")
 
 
@@ -192,20 +191,29 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
     return Tensor(backend.xp_for(device).ones(_sizes("ones", shape, size), dtype=_dtype(dtype)), requires_grad)
 
 
-def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value``. Without ``dtype`` it follows the value, as ``torch.full`` and
-    ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype."""
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` (a number or a 0-d tensor). Without ``dtype`` it follows the value, as
+    ``torch.full`` and ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype,
+    a complex number its complex counterpart."""
     device = backend.normalize_device(device)
     # a bool as a size of its own, so _shape refuses it by name rather than tuple() failing in Python's words
-    shape = _shape((shape,) if is_integer(shape) or isinstance(shape, (bool, np.bool_)) else (tuple(shape),))
+    shape = _shape((size,) if is_integer(size) or isinstance(size, (bool, np.bool_)) else (tuple(size),))
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:   # as the number it holds: its kind picks the dtype
         fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Number, np.bool_)):   # NumPy made None NaN and broadcast a tensor
+        what = f"a tensor of shape {tuple(fill_value.shape)}" if isinstance(fill_value, Tensor) else \
+            f"{type(fill_value).__name__} {fill_value!r}"
+        raise TypeError(f"full: fill_value must be a number or a 0-d tensor (as torch's), got {what}")
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):
         dtype = np.int64
+    elif dtype is None and isinstance(fill_value, (complex, np.complexfloating)):   # NumPy's cast dropped .imag
+        dtype = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
     dtype = _dtype(dtype)
     check_fits("full", fill_value, dtype)
+    if isinstance(fill_value, (complex, np.complexfloating)) and dtype.kind != "c":   # its imaginary part is 0
+        fill_value = fill_value.real
     return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=dtype), requires_grad)
 
 
@@ -223,15 +231,30 @@ def ones_like(t, dtype=None, requires_grad=False):
     return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Evenly spaced values in [start, stop); integers give int64 unless ``dtype`` says otherwise."""
-    if stop is None:
-        start, stop = 0, _arange_number("end", start)
+def arange(start=None, end=None, step=1, dtype=None, device=None, requires_grad=False, *, stop=None):
+    """Evenly spaced values in [start, end): ``arange(end)`` or ``arange(start, end, step)``, and torch's keywords
+    (``arange(end=4)``; NumPy's ``stop=`` is ``end``); integers give int64 unless ``dtype`` says otherwise."""
+    if stop is not None:
+        if end is not None:
+            raise TypeError(f"arange: got the end twice, end={end!r} and stop={stop!r} (stop is NumPy's name for it)")
+        end = stop
+    if end is None:
+        if start is None:
+            raise TypeError("arange: missing the end: arange(end) or arange(start, end, step)")
+        start, end = 0, _arange_number("end", start)
     else:
-        start, stop = _arange_number("start", start), _arange_number("end", stop)
+        start, end = _arange_number("start", 0 if start is None else start), _arange_number("end", end)
+    stop = end
     step = _arange_number("step", step)
     if step == 0:   # NumPy's ZeroDivisionError named neither the op nor the argument
         raise ValueError(f"arange: step must be nonzero, got step={step!r} (start={start!r}, end={stop!r})")
+    for what, v in (("start", start), ("end", stop), ("step", step)):
+        if is_real(v) and not math.isfinite(v):   # NumPy's "Maximum allowed size exceeded" named neither
+            raise ValueError(f"arange: {what} must be finite, got {what}={v!r} (start={start!r}, end={stop!r}, "
+                             f"step={step!r})")
+    if (stop - start) * step < 0:   # NumPy gave an empty tensor; torch refuses it
+        raise ValueError(f"arange: the bounds and the step's sign disagree: start={start!r}, end={stop!r}, "
+                         f"step={step!r} (torch refuses it too; an empty range is start == end)")
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
     dtype = _dtype(dtype, np.int64 if is_int else None)
     if not is_int and dtype.kind in "iu":
@@ -264,7 +287,9 @@ def _integer_arange(start, stop, step, dtype):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    """The n x m identity matrix."""
+    """The n x m identity matrix (n x n without ``m``)."""
+    n = _count("eye", "n", n)
+    m = n if m is None else _count("eye", "m", m)
     device = backend.normalize_device(device)
     return Tensor(backend.xp_for(device).eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
@@ -295,11 +320,41 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (``torch.linspace``: ``steps`` is
     required); the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("linspace", "steps", steps)
-    for what, v in (("start", start), ("end", end)):
-        if not is_real(v):
-            raise TypeError(f"linspace: {what} must be a real number, got {v!r}")
-    arr = np.linspace(float(start), float(end), steps, dtype=np.float64).astype(_dtype(dtype))
-    return _finish(arr, device, requires_grad)
+    start, end = _endpoint("linspace", "start", start), _endpoint("linspace", "end", end)
+    arr = np.linspace(start, end, steps, dtype=_working_dtype("linspace", (start, end), dtype))
+    return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)
+
+
+def _endpoint(op, what, value):
+    """A linspace/logspace argument as its number: a 0-d tensor is read as torch reads it, a bool is 0 or 1."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise TypeError(f"{op}: {what} must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: {what} must be a number, got {value!r}")
+    return complex(value) if isinstance(value, (complex, np.complexfloating)) else float(value)
+
+
+def _working_dtype(op, values, dtype):
+    """float64, or complex128 for a complex endpoint, which a real ``dtype`` cannot hold (torch refuses it too)."""
+    if not any(isinstance(v, complex) for v in values):
+        return np.float64
+    if dtype is not None and _dtype(dtype).kind != "c":
+        raise TypeError(f"{op}: a complex endpoint ({', '.join(repr(v) for v in values)}) needs a complex dtype, "
+                        f"got dtype={_dtype(dtype)}")
+    return np.complex128
+
+
+def _endpoints_dtype(values, dtype):
+    """``dtype``, else the default float, or its complex counterpart for a complex endpoint (torch's)."""
+    if dtype is not None:
+        return _dtype(dtype)
+    if any(isinstance(v, complex) for v in values):
+        return np.result_type(backend.DEFAULT_FLOAT, np.complex64)
+    return backend.DEFAULT_FLOAT
 
 
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
@@ -442,8 +497,9 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """``steps`` values base ** t for t evenly spaced from ``start`` to ``end``, both included (``torch.logspace``);
     the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("logspace", "steps", steps)
-    for what, v in (("start", start), ("end", end), ("base", base)):
-        if not is_real(v):
-            raise TypeError(f"logspace: {what} must be a real number, got {v!r}")
-    arr = np.power(float(base), np.linspace(float(start), float(end), steps, dtype=np.float64))
-    return _finish(arr.astype(_dtype(dtype)), device, requires_grad)
+    if not is_real(base):
+        raise TypeError(f"logspace: base must be a real number, got {base!r}")
+    start, end = _endpoint("logspace", "start", start), _endpoint("logspace", "end", end)
+    exponents = np.linspace(start, end, steps, dtype=_working_dtype("logspace", (start, end), dtype))
+    arr = np.power(float(base), exponents)
+    return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)

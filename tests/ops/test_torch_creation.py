@@ -2,6 +2,8 @@
 rand_like/randn_like/randint_like (minigrad's generator), Tensor.new_*, and is_floating_point, is_complex,
 is_contiguous, nelement, ndimension, element_size, itemsize, nbytes, stride, is_cpu, is_cuda, get_device
 and the half/byte/short/char casts."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -284,3 +286,114 @@ def test_tensor_of_datetimes_is_refused_as_torch(dtype, name):
         torch.tensor(np.array([1], dtype=dtype))
     with pytest.raises(TypeError, match=rf"^Tensor: cannot hold an array of dtype {name}\[s\] \(shape \(1,\)\)"):
         mg.tensor(np.array([1], dtype=dtype))
+
+
+def _same_as_torch(ours, theirs):
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") and ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_full_of_a_complex_value_is_complex_as_torch():
+    """full((2,), 1j) was float32 zeros: NumPy's cast dropped the imaginary part."""
+    _same_as_torch(mg.full((2,), 1j), torch.full((2,), 1j))
+    _same_as_torch(mg.full((2,), 1 + 0j, dtype=mg.float64), torch.full((2,), 1 + 0j, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.full((2,), 1j, dtype=torch.float64)
+    with pytest.raises(OverflowError, match=r"^full: the complex value 1j does not fit dtype float64 \(its imaginary "
+                                            r"part would be dropped; torch refuses it too\); pass a complex dtype or "
+                                            r"the real part$"):
+        mg.full((2,), 1j, dtype=mg.float64)
+
+
+@pytest.mark.parametrize("fill, what", [(None, "NoneType None"), ("a", "str 'a'"), ([1.0], "list [1.0]")])
+def test_full_refuses_a_fill_value_that_is_not_a_number_as_torch(fill, what):
+    """None was NaN, a 1-element tensor or list broadcast, a string failed in NumPy's words."""
+    with pytest.raises(TypeError, match="must be Number"):
+        torch.full((2,), fill)
+    with pytest.raises(TypeError, match=rf"^full: fill_value must be a number or a 0-d tensor \(as torch's\), got "
+                                        rf"{re.escape(what)}$"):
+        mg.full((2,), fill)
+    with pytest.raises(TypeError, match=r"got a tensor of shape \(1,\)$"):
+        mg.full((2,), mg.tensor([1.0]))
+    _same_as_torch(mg.full(size=(2,), fill_value=1.5), torch.full(size=(2,), fill_value=1.5))   # torch's keyword
+
+
+@pytest.mark.parametrize("dtype, value", [("float32", 1e40), ("float32", -3.4028236e38), ("float16", 70000.0),
+                                          ("float16", 65505.0), ("float64", 2 ** 1100)])
+def test_a_finite_fill_past_a_float_dtypes_range_is_refused_as_torch(dtype, value):
+    """full, fill_, masked_fill and index_fill wrote inf where torch refuses the value."""
+    tx, x = torch.zeros(2, dtype=getattr(torch, dtype)), mg.zeros(2, dtype=getattr(mg, dtype))
+    calls = {"full": (lambda L, t: L.full((2,), value, dtype=t.dtype)), "fill_": (lambda L, t: t.clone().fill_(value)),
+             "masked_fill": (lambda L, t: t.masked_fill(t == 0, value)),
+             "index_fill": (lambda L, t: t.index_fill(0, L.tensor([0]), value))}
+    for name, call in calls.items():
+        with pytest.raises((RuntimeError, OverflowError)):
+            call(torch, tx)
+        with pytest.raises(OverflowError, match=rf"^{name}: the value .* is out of range for dtype {dtype} \(.*; torch "
+                                                r"refuses it too, where NumPy's cast rounds it to inf\)$"):
+            call(mg, x)
+    for edge in (float("inf"), float("-inf"), float(np.finfo(dtype).max)):   # inf and the largest are taken
+        _same_as_torch(mg.full((2,), edge, dtype=getattr(mg, dtype)), torch.full((2,), edge, dtype=getattr(torch, dtype)))
+    assert np.isnan(mg.full((2,), float("nan")).numpy()).all()
+
+
+def test_arange_takes_torchs_end_keyword():
+    """arange(end=4) and arange(start=1, end=4) were TypeErrors (the parameter was NumPy's stop)."""
+    for kwargs in ({"end": 4}, {"start": 1, "end": 4}, {"start": 1, "end": 6, "step": 2}):
+        _same_as_torch(mg.arange(**kwargs), torch.arange(**kwargs))
+    assert mg.arange(1, stop=4).tolist() == [1, 2, 3]
+    with pytest.raises(TypeError, match=r"^arange: got the end twice, end=4 and stop=4"):
+        mg.arange(1, 4, stop=4)
+
+
+@pytest.mark.parametrize("args", [(0, 5, -1), (5, 0), (-1,), (0.0, -0.5, 0.1), (0, 0.5, -0.1)])
+def test_arange_refuses_bounds_that_disagree_with_the_steps_sign_as_torch(args):
+    """An empty tensor came back where torch refuses."""
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+        torch.arange(*args)
+    with pytest.raises(ValueError, match=r"^arange: the bounds and the step's sign disagree: start=.*, end=.*, "
+                                         r"step=.* \(torch refuses it too; an empty range is start == end\)$"):
+        mg.arange(*args)
+    _same_as_torch(mg.arange(5, 5, -1), torch.arange(5, 5, -1))
+
+
+@pytest.mark.parametrize("args, what", [((0, float("inf")), "end"), ((float("nan"), 3), "start"),
+                                        ((0, 3, float("inf")), "step")])
+def test_arange_refuses_a_bound_that_is_not_finite_by_name(args, what):
+    """NumPy's "Maximum allowed size exceeded" or "cannot compute length" named neither the op nor the argument.
+    (An infinite step gives torch an empty tensor, NumPy [0.]: refused too.)"""
+    if what != "step":
+        with pytest.raises(RuntimeError, match="unsupported range"):
+            torch.arange(*args)
+    with pytest.raises(ValueError, match=rf"^arange: {what} must be finite, got {what}="):
+        mg.arange(*args)
+
+
+@pytest.mark.parametrize("args, what", [((-1,), "n must be a non-negative int, got -1"),
+                                        ((2, -1), "m must be a non-negative int, got -1"),
+                                        ((2.0,), "n must be a non-negative int, got 2.0"),
+                                        ((True,), "n must be a non-negative int, got True")])
+def test_eye_refuses_bad_sizes_by_name(args, what):
+    """NumPy's "negative dimensions are not allowed" or "an integer is required" named neither op nor argument."""
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.eye(*args)
+    with pytest.raises(ValueError, match=rf"^eye: {re.escape(what)}$"):
+        mg.eye(*args)
+
+
+@pytest.mark.parametrize("name", ["linspace", "logspace"])
+def test_linspace_and_logspace_take_0d_tensors_bools_and_complex_endpoints_as_torch(name):
+    """A 0-d tensor endpoint, a bool and a complex number were refused ("must be a real number")."""
+    ours, theirs = getattr(mg, name), getattr(torch, name)
+    _same_as_torch(ours(mg.tensor(0.5), mg.tensor(2), 4), theirs(torch.tensor(0.5), torch.tensor(2), 4))
+    _same_as_torch(ours(mg.tensor(0.0, dtype=mg.float64), 2, 3), theirs(torch.tensor(0.0, dtype=torch.float64), 2, 3))
+    _same_as_torch(ours(True, 3, 3), theirs(True, 3, 3))
+    _same_as_torch(ours(0, 1j, 3), theirs(0, 1j, 3))
+    with pytest.raises(RuntimeError, match="can't be safely cast"):
+        theirs(0, 1j, 3, dtype=torch.float32)
+    with pytest.raises(TypeError, match=rf"^{name}: a complex endpoint \(0.0, 1j\) needs a complex dtype, got "
+                                        r"dtype=float32$"):
+        ours(0, 1j, 3, dtype=mg.float32)
+    with pytest.raises(TypeError, match=rf"^{name}: start must be a number or a 0-d tensor, got a tensor of shape "
+                                        r"\(1,\)$"):
+        ours(mg.tensor([0.0]), 2, 3)
