@@ -195,15 +195,19 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value`` (a number or a 0-d tensor). Without ``dtype`` it follows the value, as
     ``torch.full`` and ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype,
     a complex number its complex counterpart."""
-    device = backend.normalize_device(device)
     # a bool as a size of its own, so _shape refuses it by name rather than tuple() failing in Python's words
     shape = _shape((size,) if is_integer(size) or isinstance(size, (bool, np.bool_)) else (tuple(size),))
+    return _full("full", shape, fill_value, dtype, device, requires_grad)
+
+
+def _full(name, shape, fill_value, dtype, device, requires_grad):
+    device = backend.normalize_device(device)
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:   # as the number it holds: its kind picks the dtype
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Number, np.bool_)):   # NumPy made None NaN and broadcast a tensor
         what = f"a tensor of shape {tuple(fill_value.shape)}" if isinstance(fill_value, Tensor) else \
             f"{type(fill_value).__name__} {fill_value!r}"
-        raise TypeError(f"full: fill_value must be a number or a 0-d tensor (as torch's), got {what}")
+        raise TypeError(f"{name}: fill_value must be a number or a 0-d tensor (as torch's), got {what}")
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):
@@ -211,24 +215,22 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     elif dtype is None and isinstance(fill_value, (complex, np.complexfloating)):   # NumPy's cast dropped .imag
         dtype = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
     dtype = _dtype(dtype)
-    check_fits("full", fill_value, dtype)
+    check_fits(name, fill_value, dtype)
     if isinstance(fill_value, (complex, np.complexfloating)) and dtype.kind != "c":   # its imaginary part is 0
         fill_value = fill_value.real
     return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=dtype), requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    """Zeros with the shape, dtype and device of ``t``."""
-    if not isinstance(t, Tensor):
-        _like("zeros_like", t, None, None)
-    return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+def zeros_like(t, dtype=None, requires_grad=False, *, device=None):
+    """Zeros with the shape, dtype and device of ``t`` (unless given)."""
+    shape, dtype, device = _like("zeros_like", t, dtype, device)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    """Ones with the shape, dtype and device of ``t``."""
-    if not isinstance(t, Tensor):
-        _like("ones_like", t, None, None)
-    return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+def ones_like(t, dtype=None, requires_grad=False, *, device=None):
+    """Ones with the shape, dtype and device of ``t`` (unless given)."""
+    shape, dtype, device = _like("ones_like", t, dtype, device)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def arange(start=None, end=None, step=1, dtype=None, device=None, requires_grad=False, *, stop=None):
@@ -298,7 +300,7 @@ def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_gr
     """Uniform samples in [0, 1) from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``);
     sizes positionally or as torch's ``size=``."""
     shape = _sizes("rand", shape, size)
-    arr = generator_for("rand", generator).random(shape, dtype=np.float64).astype(_dtype(dtype))
+    arr = generator_for("rand", generator).random(shape, dtype=np.float64).astype(_floating("rand", dtype))
     return _finish(arr, device, requires_grad)
 
 
@@ -306,8 +308,17 @@ def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_g
     """Standard normal samples from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``);
     sizes positionally or as torch's ``size=``."""
     shape = _sizes("randn", shape, size)
-    arr = generator_for("randn", generator).standard_normal(shape).astype(_dtype(dtype))
+    arr = generator_for("randn", generator).standard_normal(shape).astype(_floating("randn", dtype))
     return _finish(arr, device, requires_grad)
+
+
+def _floating(name, dtype):
+    """``dtype`` (the default float without one), which must be floating: the draws cast to an integer dtype were all
+    0 (torch refuses them)."""
+    dtype = _dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: draws floating-point values, but the dtype is {dtype}; pass a floating dtype=")
+    return dtype
 
 
 def _count(name, what, value):
@@ -357,31 +368,75 @@ def _endpoints_dtype(values, dtype):
     return backend.DEFAULT_FLOAT
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers drawn uniformly from [low, high) by minigrad's seeded generator (or ``generator``), as ``torch.randint``:
-    ``randint(high, size)`` or ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
+    ``randint(high, size)`` or ``randint(low, high, size)``, or torch's keywords (``randint(low=1, high=5,
+    size=(2,))``); int64 unless ``dtype`` says otherwise, which must hold low and high - 1."""
     if size is None and args and isinstance(args[-1], (tuple, list)):
         args, size = args[:-1], args[-1]
-    if size is None or len(args) not in (1, 2):
-        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got {len(args)} numbers "
-                        f"and size={size!r}")
+    low, high = _randint_bounds("randint", args, low, high)
+    if size is None:
+        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got no size "
+                        f"(low={low!r}, high={high!r})")
     if not isinstance(size, (tuple, list)):  # a bare int is refused by torch.randint too
         raise TypeError(f"randint: size must be a tuple of ints, e.g. size=({size!r},), got size={size!r}")
-    low, high = (0, args[0]) if len(args) == 1 else args
+    dtype = _dtype(dtype, np.int64)
+    _check_bounds_fit("randint", low, high - 1, dtype)
+    arr = generator_for("randint", generator).integers(low, high, _shape((tuple(size),)), dtype=np.int64)
+    return _finish(arr.astype(dtype, copy=False), device, requires_grad)
+
+
+def _randint_bounds(name, numbers_given, low, high):
+    """(low, high) from the positional numbers (``high`` or ``low, high``) and the keywords, as torch reads them."""
+    given = list(numbers_given)
+    if high is None and low is None and len(given) == 1:
+        low, high = 0, given[0]
+    elif high is None and low is None and len(given) == 2:
+        low, high = given
+    elif high is not None and low is None and len(given) <= 1:
+        low = given[0] if given else 0
+    elif high is not None and low is not None and not given:
+        pass
+    else:
+        raise TypeError(f"{name}: expected {name}(high, ...) or {name}(low, high, ...) (or low=, high=), got "
+                        f"{len(given)} positional numbers {tuple(given)!r}, low={low!r}, high={high!r}")
     for what, v in (("low", low), ("high", high)):
         if not is_integer(v):
-            raise TypeError(f"randint: {what} must be an int, got {v!r}")
+            raise TypeError(f"{name}: {what} must be an int, got {v!r}")
+    low, high = int(low), int(high)
     if low >= high:
-        raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
-    arr = generator_for("randint", generator).integers(int(low), int(high), _shape((tuple(size),)), dtype=np.int64)
-    return _finish(arr.astype(_dtype(dtype, np.int64), copy=False), device, requires_grad)
+        raise ValueError(f"{name}: low must be less than high, got low={low}, high={high}")
+    return low, high
+
+
+def _check_bounds_fit(name, lowest, highest, dtype, exact=False):
+    """The dtype holds every value the draw may give (NumPy's cast wrapped them: randint(300, dtype=uint8) gave 44,
+    float16 made 70000 inf); ``exact``: a float dtype holds each integer exactly (randperm's, as torch's)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        least, most = int(info.min), int(info.max)
+    elif dtype.kind == "b":
+        least, most = 0, 1
+    elif dtype.kind == "f":
+        most = 2 ** (np.finfo(dtype).nmant + 1) if exact else int(np.finfo(dtype).max)
+        least = -most
+    else:
+        return
+    if not least <= lowest <= highest <= most:
+        raise ValueError(f"{name}: values from {lowest} to {highest} do not fit dtype {dtype} ({least} to {most}"
+                         f"{' exactly' if exact and dtype.kind == 'f' else ''}; torch refuses them too)")
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 from minigrad's seeded generator or ``generator`` (``torch.randperm``); int64 by
     default."""
     n = _count("randperm", "n", n)
-    arr = generator_for("randperm", generator).permutation(n).astype(_dtype(dtype, np.int64))
+    dtype = _dtype(dtype, np.int64)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"randperm: dtype must be an integer or floating dtype (as torch's), got {dtype}")
+    if n:
+        _check_bounds_fit("randperm", 0, n - 1, dtype, exact=True)
+    arr = generator_for("randperm", generator).permutation(n).astype(dtype)
     return _finish(arr, device, requires_grad)
 
 
@@ -408,9 +463,7 @@ def empty_like(t, *, dtype=None, device=None, requires_grad=False):
 def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False):
     """``fill_value`` everywhere, with the shape, dtype and device of ``t`` (unless given)."""
     shape, dtype, device = _like("full_like", t, dtype, device)
-    if not is_real(fill_value) and not isinstance(fill_value, (bool, np.bool_)):
-        raise TypeError(f"full_like: fill_value must be a number, got {fill_value!r}")
-    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _full("full_like", shape, fill_value, dtype, device, requires_grad)
 
 
 def _floating_like(name, t, dtype, device):
@@ -432,14 +485,14 @@ def randn_like(t, *, dtype=None, device=None, requires_grad=False):
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(t, *bounds, dtype=None, device=None, requires_grad=False):
+def randint_like(t, *bounds, low=None, high=None, dtype=None, device=None, requires_grad=False):
     """Integers from [low, high) with the shape, dtype and device of ``t`` (``randint_like(t, high)`` or
-    ``randint_like(t, low, high)``), from minigrad's seeded generator; a floating dtype holds whole numbers."""
+    ``randint_like(t, low, high)``, or torch's ``low=``/``high=``), from minigrad's seeded generator; a floating dtype
+    holds whole numbers."""
     shape, dtype, device = _like("randint_like", t, dtype, device)
-    if len(bounds) not in (1, 2):
-        raise TypeError(f"randint_like: expected randint_like(t, high) or randint_like(t, low, high), got "
-                        f"{len(bounds)} bounds")
-    out = randint(*bounds, shape, device=device)
+    low, high = _randint_bounds("randint_like", bounds, low, high)
+    _check_bounds_fit("randint_like", low, high - 1, dtype)
+    out = randint(low, high, shape, device=device)
     return Tensor(out.data.astype(dtype, copy=False), requires_grad)
 
 

@@ -397,3 +397,60 @@ def test_linspace_and_logspace_take_0d_tensors_bools_and_complex_endpoints_as_to
     with pytest.raises(TypeError, match=rf"^{name}: start must be a number or a 0-d tensor, got a tensor of shape "
                                         r"\(1,\)$"):
         ours(mg.tensor([0.0]), 2, 3)
+
+
+def test_randint_and_randint_like_take_torchs_low_high_keywords():
+    """randint(low=1, high=5, size=(2,)) and randint_like(t, low=1, high=5) were TypeErrors."""
+    for kwargs in ({"low": 1, "high": 5, "size": (50,)}, {"high": 5, "size": (50,)}):
+        ours, theirs = mg.randint(**kwargs), torch.randint(**kwargs)
+        assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
+        assert kwargs.get("low", 0) <= int(ours.min()) and int(ours.max()) < 5
+    assert set(mg.randint(1, high=3, size=(50,)).tolist()) == {1, 2}
+    x = mg.zeros(40)
+    assert set(mg.randint_like(x, low=1, high=3).tolist()) == {1.0, 2.0}
+    alike(mg.randint_like(x, high=3), torch.randint_like(torch.zeros(40), high=3))
+    with pytest.raises(TypeError, match=r"^randint: expected randint\(high, \.\.\.\) or randint\(low, high, \.\.\.\) "
+                                        r"\(or low=, high=\), got 2 positional numbers \(1, 2\), low=None, high=3$"):
+        mg.randint(1, 2, high=3, size=(2,))
+
+
+@pytest.mark.parametrize("name, args, dtype", [("randint", (300, (4,)), "uint8"), ("randint", (-1, 5, (4,)), "uint8"),
+                                               ("randint", (0, 70000, (3,)), "float16"),
+                                               ("randint", (3, (4,)), "bool"), ("randperm", (129,), "int8"),
+                                               ("randperm", (2050,), "float16")])
+def test_random_integers_a_dtype_cannot_hold_are_refused_as_torch(name, args, dtype):
+    """NumPy's cast wrapped them: randint(300, dtype=uint8) drew values up to 299 and wrote them mod 256."""
+    with pytest.raises(RuntimeError, match="out of bounds|cannot be greater|without overflow"):
+        getattr(torch, name)(*args, dtype=getattr(torch, dtype))
+    with pytest.raises(ValueError, match=rf"^{name}: values from -?\d+ to \d+ do not fit dtype {dtype} "):
+        getattr(mg, name)(*args, dtype=getattr(mg, dtype))
+    assert sorted(mg.randperm(128, dtype=mg.int8).tolist()) == list(range(128))   # the largest that fits
+    assert set(mg.randint(256, (3000,), dtype=mg.uint8).tolist()) == set(range(256))
+
+
+@pytest.mark.parametrize("name", ["rand", "randn"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_rand_and_randn_refuse_a_dtype_that_is_not_floating_as_torch(name, dtype):
+    """rand(2, dtype=int64) was all zeros (the draws cast to integers), randn's nearly so."""
+    with pytest.raises(NotImplementedError):
+        getattr(torch, name)(2, dtype=getattr(torch, dtype))
+    with pytest.raises(TypeError, match=rf"^{name}: draws floating-point values, but the dtype is {dtype}; pass a "
+                                        r"floating dtype=$"):
+        getattr(mg, name)(2, dtype=getattr(mg, dtype))
+    with pytest.raises(TypeError, match=r"^randperm: dtype must be an integer or floating dtype \(as torch's\), got "
+                                        r"bool$"):
+        mg.randperm(3, dtype=mg.bool)
+
+
+def test_zeros_like_and_ones_like_take_device_and_full_like_a_0d_tensor_as_torch():
+    """zeros_like(x, device=...) and full_like(x, tensor(2.)) were TypeErrors."""
+    x, tx = mg.zeros(2, 3, dtype=mg.int32), torch.zeros(2, 3, dtype=torch.int32)
+    for name in ("zeros_like", "ones_like"):
+        ours, theirs = getattr(mg, name)(x, device="cpu"), getattr(torch, name)(tx, device="cpu")
+        alike(ours, theirs)
+        assert ours.device == x.device
+        _same_as_torch(getattr(mg, name)(x, dtype=mg.float64), getattr(torch, name)(tx, dtype=torch.float64))
+    _same_as_torch(mg.full_like(x, mg.tensor(7)), torch.full_like(tx, torch.tensor(7)))
+    _same_as_torch(mg.full_like(mg.zeros(2), mg.tensor(2.5)), torch.full_like(torch.zeros(2), torch.tensor(2.5)))
+    with pytest.raises(OverflowError, match=r"^full_like: the complex value 1j does not fit dtype float32"):
+        mg.full_like(mg.zeros(2), 1j)
