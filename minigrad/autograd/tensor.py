@@ -1275,16 +1275,16 @@ class Tensor:
         return _ops.unfold(self, dimension, size, step)
 
     # New tensors like this one: its dtype and device unless given (torch.Tensor.new_*).
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+    def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
+        return _creation.zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,
                                requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+    def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
+        return _creation.ones(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,
                               requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+    def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
+        return _creation.empty(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,
                                requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):

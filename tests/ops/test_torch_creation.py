@@ -454,3 +454,13 @@ def test_zeros_like_and_ones_like_take_device_and_full_like_a_0d_tensor_as_torch
     _same_as_torch(mg.full_like(mg.zeros(2), mg.tensor(2.5)), torch.full_like(torch.zeros(2), torch.tensor(2.5)))
     with pytest.raises(OverflowError, match=r"^full_like: the complex value 1j does not fit dtype float32"):
         mg.full_like(mg.zeros(2), 1j)
+
+
+@pytest.mark.parametrize("name", ["new_zeros", "new_ones", "new_empty"])
+def test_new_methods_take_torchs_size_keyword(name):
+    """x.new_zeros(size=(2, 3)) was a TypeError (new_full took size= already)."""
+    x, tx = mg.zeros(1, dtype=mg.int32), torch.zeros(1, dtype=torch.int32)
+    alike(getattr(x, name)(size=(2, 3)), getattr(tx, name)(size=(2, 3)))
+    alike(getattr(x, name)(size=[4], dtype=mg.float64), getattr(tx, name)(size=[4], dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"got the sizes twice, positionally \(2,\) and as size=\(3,\)"):
+        getattr(x, name)(2, size=(3,))
