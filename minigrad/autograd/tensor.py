@@ -179,13 +179,24 @@ class Tensor:
     def __int__(self):
         return int(self._one_value("int"))
 
-    def _one_value(self, name):
+    def __complex__(self):
+        # without it complex(t) fell back to __float__, which a complex tensor refuses
+        return complex(self._one_value("complex", real=False))
+
+    def _one_value(self, name, real=True):
         """The number of a one-element tensor of any shape, as torch's ``float(t)`` (NumPy 2 converts 0-d arrays
-        only)."""
+        only); a complex one has its real part where ``real`` asks for a real number, refused with an imaginary
+        part, as torch refuses it."""
         if self.data.size != 1:
             raise TypeError(f"{name}(): only one-element tensors can be converted to Python scalars, got shape "
                             f"{tuple(self.shape)}")
-        return self.data.item()
+        value = self.data.item()
+        if real and isinstance(value, complex):
+            if value.imag:
+                raise TypeError(f"{name}(): the tensor holds the complex number {value!r}; its imaginary part would "
+                                "be dropped (torch refuses it too); take .real first")
+            return value.real
+        return value
 
     def __index__(self):
         """An integer (or bool) tensor of one element used as an index, as torch's: ``data[i:i + 16]`` for ``i`` from
