@@ -123,6 +123,28 @@ def check_one_reading(index, shape, what="x"):
                     "two steps (x[0][:, idx], the same in both) or move the dims with movedim")
 
 
+def check_empty_masks(index, shape, what="x"):
+    """Refuse an empty boolean mask that does not match the dims it indexes: NumPy reads it as no positions (an
+    empty result), torch refuses it, as NumPy does a mask of any other wrong shape."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim and p.size == 0
+               for p in parts):
+        return
+    kinds = [_index_kind(p) for p in parts]
+    width = [p.ndim if k == "array" and p.dtype.kind == "b" else 1 if k in ("int", "slice", "array") else 0
+             for p, k in zip(parts, kinds)]
+    dim = 0
+    for p, k, w in zip(parts, kinds, width):
+        if k == "ellipsis":
+            dim += len(shape) - sum(width)
+            continue
+        if k == "array" and p.dtype.kind == "b" and p.size == 0 and tuple(p.shape) != tuple(shape[dim:dim + w]):
+            raise IndexError(f"{what}[index]: the boolean mask of shape {tuple(p.shape)} does not match the indexed "
+                             f"dims {tuple(shape[dim:dim + w])} (from dim {dim} of a tensor of shape {tuple(shape)}); "
+                             "NumPy reads an empty mask as no positions, torch refuses it")
+        dim += w
+
+
 def _both_shapes(index, kinds, shape, ellipsis_dims):
     """The result shapes under NumPy's reading and torch's, from a stand-in of the index on the host."""
     host = tuple(np.asarray(backend.to_numpy(p)) if k == "array" else p for p, k in zip(index, kinds))
@@ -203,6 +225,7 @@ def getitem(x, index):
     x = as_tensor(x)
     index = raw_index(index)
     check_one_reading(index, x.shape)
+    check_empty_masks(index, x.shape)
     parts = index if isinstance(index, tuple) else (index,)
     xp = x._xp()
     moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) and xp is not np else p

@@ -6,6 +6,7 @@ gradients (and second derivatives where the op has them), negative dims, edge ca
 Where NumPy reads a call another way (minigrad.split, Tensor.repeat) the call is refused with both
 readings (docs/autodiff.md, section 15).
 """
+import re
 from functools import partial
 
 import numpy as np
@@ -571,3 +572,33 @@ def test_an_empty_float_tensor_index_stays_refused_as_torch():
     with pytest.raises(IndexError, match=r"^getitem: arrays used as indices must be of integer \(or boolean\) type "
                                          r"\(tensor of shape \(2, 3\)\)$"):
         mg.zeros(2, 3)[mg.tensor([])]
+
+
+@pytest.mark.parametrize("index, dims, at", [
+    (lambda: np.zeros(0, bool), (3,), 0), (lambda: (slice(None), np.zeros(0, bool)), (4,), 1),
+    (lambda: (Ellipsis, np.zeros(0, bool)), (5,), 2), (lambda: (0, np.zeros(0, bool)), (4,), 1),
+    (lambda: np.zeros((3, 0), bool), (3, 4), 0), (lambda: mg.tensor([], dtype=mg.bool), (3,), 0),
+], ids=["alone", "after a slice", "after ...", "after an int", "2-d", "a tensor"])
+def test_an_empty_mask_that_does_not_match_its_dims_is_refused_as_torch(index, dims, at):
+    """NumPy reads an empty boolean mask as no positions, so x[mask] was empty (and x[mask] = v wrote nothing) where
+    torch refuses the mask's shape."""
+    x, tx = pair(X)
+    torch_index = index()
+    torch_index = (torch.as_tensor(torch_index.numpy()) if isinstance(torch_index, mg.Tensor) else
+                   tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in torch_index)
+                   if isinstance(torch_index, tuple) else torch.as_tensor(torch_index))
+    with pytest.raises(IndexError, match="The shape of the mask"):
+        tx[torch_index]
+    message = (rf"^x\[index\]: the boolean mask of shape \(.*\) does not match the indexed dims "
+               rf"{re.escape(str(dims))} \(from dim {at} of a tensor of shape \(3, 4, 5\)\); NumPy reads an empty "
+               r"mask as no positions, torch refuses it$")
+    with pytest.raises(IndexError, match=message):
+        x[index()]
+    with pytest.raises(IndexError, match=message):
+        mg.tensor(X)[index()] = 1.0
+
+
+def test_an_empty_mask_of_an_empty_dim_selects_nothing_as_torch():
+    x, tx = pair(np.zeros((0, 3)))
+    same(x[np.zeros(0, bool)], tx[torch.zeros(0, dtype=torch.bool)])
+    same(x[mg.tensor([], dtype=mg.bool)], tx[torch.zeros(0, dtype=torch.bool)])
