@@ -9,6 +9,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
+from minigrad.dtypes import promote_types
 from minigrad.sampling import generator_for
 from minigrad.scalars import check_fits, is_integer, is_real, short_number
 
@@ -69,7 +70,9 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
             arr = xp_in.asarray(data)
             if python_data and arr.dtype.kind in "uf" and arr.size:
                 _refuse_integers_past_int64(data, arr)
-            if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
+            if arr.dtype.kind in "fc" and isinstance(data, (list, tuple)) and isinstance(_first_item(data)[1], Tensor):
+                arr = arr.astype(_dtype_of_items(data))
+            elif arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
                 arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
             elif arr.dtype.kind == "f":
                 arr = arr.astype(backend.DEFAULT_FLOAT)
@@ -89,6 +92,26 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         device = backend.device_of(arr)
     arr = arr.copy()
     return _finish(arr, device, requires_grad)
+
+
+def _dtype_of_items(data):
+    """The dtype torch infers for a list holding tensors: their dtypes and the numbers' (a float the default float)
+    promoted, so [t64, t64] of float64 0-d tensors stays float64 (a float array became the default float)."""
+    default_complex = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
+    dtype = None
+    for item in _leaves(data):
+        if isinstance(item, Tensor):
+            kind = item.dtype
+        elif isinstance(item, (bool, np.bool_)):
+            kind = np.dtype(bool)
+        elif isinstance(item, (int, np.integer)):
+            kind = np.dtype(np.int64) if isinstance(item, int) else item.dtype
+        elif isinstance(item, (complex, np.complexfloating)):
+            kind = default_complex
+        else:
+            kind = backend.DEFAULT_FLOAT
+        dtype = kind if dtype is None else promote_types(dtype, kind)
+    return dtype
 
 
 def _refuse_one_element_tensors_with_dims(data):

@@ -464,3 +464,19 @@ def test_new_methods_take_torchs_size_keyword(name):
     alike(getattr(x, name)(size=[4], dtype=mg.float64), getattr(tx, name)(size=[4], dtype=torch.float64))
     with pytest.raises(TypeError, match=r"got the sizes twice, positionally \(2,\) and as size=\(3,\)"):
         getattr(x, name)(2, size=(3,))
+
+
+@pytest.mark.parametrize("items", [
+    lambda L: [L.tensor(1.5, dtype=L.float64), L.tensor(2.0, dtype=L.float64)],
+    lambda L: [L.tensor(1.5, dtype=L.float64), 2],
+    lambda L: [L.tensor(1.5, dtype=L.float16), L.tensor(2.5, dtype=L.float16)],
+    lambda L: [L.tensor(1.5, dtype=L.float16), 2.5],
+    lambda L: [L.tensor(1, dtype=L.int32), 2.5],
+    lambda L: [[L.tensor(1.5, dtype=L.float64)], [L.tensor(True)]],
+], ids=["float64 tensors", "float64 tensor and int", "float16 tensors", "float16 tensor and float", "int32 and float",
+        "nested"])
+def test_tensor_of_a_list_of_0d_tensors_promotes_their_dtypes_as_torch(items):
+    """[loss64_a, loss64_b] became float32: the float array NumPy made was cast to the default float."""
+    ours, theirs = mg.tensor(items(mg)), torch.tensor(items(torch))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
