@@ -193,6 +193,10 @@ def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
                         "(minigrad.tensor(data) copies any data into a new tensor)")
+    if array.dtype.kind in "fc" and array.dtype.itemsize > (8 if array.dtype.kind == "f" else 16):
+        # float128/complex256: a dtype no op computes in (torch refuses it too); a copy can be converted
+        raise TypeError(f"from_numpy: minigrad has no tensors of dtype {array.dtype} (memory of it cannot be shared); "
+                        "convert a copy with minigrad.tensor(array) or array.astype(numpy.float64)")
     if not array.dtype.isnative:
         # torch refuses it too; taken, its dtype (>f4) equalled no minigrad dtype, and a Linear refused the input as
         # "dtype >f4 does not match weight dtype float32"
