@@ -180,8 +180,9 @@ def _refuse_past_int64(values):
     bad = next((int(v) for v in values if not info.min <= int(v) <= info.max), None)
     if bad is None:   # data of np.uint64 numbers: NumPy's uint64 kept
         return
-    raise OverflowError(f"tensor: the integer {short_number(bad)} is out of range for int64 ({info.min} to {info.max}), the dtype "
-                        "of integer data (torch refuses it too); pass dtype=minigrad.uint64 or a floating dtype")
+    raise OverflowError(f"tensor: the integer {short_number(bad)} is out of range for int64 ({info.min} to "
+                        f"{info.max}), the dtype of integer data (torch refuses it too); pass dtype=minigrad.uint64 "
+                        "or a floating dtype")
 
 
 def from_numpy(array):
@@ -367,7 +368,8 @@ def _endpoint(op, what, value):
     """A linspace/logspace argument as its number: a 0-d tensor is read as torch reads it, a bool is 0 or 1."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise TypeError(f"{op}: {what} must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}")
+            raise TypeError(f"{op}: {what} must be a number or a 0-d tensor, got a tensor of shape "
+                            f"{tuple(value.shape)}")
         value = value.item()
     if isinstance(value, (bool, np.bool_)):
         return int(value)

@@ -50,8 +50,9 @@ def check_fits(op_name, value, dtype):
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
     if isinstance(value, (complex, np.complexfloating)) and value.imag != 0:   # NumPy's cast dropped it
-        raise OverflowError(f"{op_name}: the complex value {complex(value)!r} does not fit dtype {dtype} (its imaginary "
-                            "part would be dropped; torch refuses it too); pass a complex dtype or the real part")
+        raise OverflowError(f"{op_name}: the complex value {complex(value)!r} does not fit dtype {dtype} (its "
+                            "imaginary part would be dropped; torch refuses it too); pass a complex dtype or the real "
+                            "part")
     if dtype.kind == "f":
         _check_fits_float(op_name, value, dtype)
         return

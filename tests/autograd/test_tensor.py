@@ -173,7 +173,8 @@ def test_complex_float_and_int_of_complex_and_real_tensors_are_torchs(device):
         float(torch.tensor(1 + 1j))
     for name, convert in (("float", float), ("int", int)):
         with pytest.raises(TypeError, match=rf"^{name}\(\): the tensor holds the complex number \(1\+1j\); its "
-                                            r"imaginary part would be dropped \(torch refuses it too\); take .real first$"):
+                                            r"imaginary part would be dropped \(torch refuses it too\); "
+                                            r"take .real first$"):
             convert(mg.tensor(1 + 1j, device=device))
     with pytest.raises(TypeError, match=r"^complex\(\): only one-element tensors can be converted to Python scalars, "
                                         r"got shape \(2,\)$"):

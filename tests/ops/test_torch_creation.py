@@ -333,7 +333,8 @@ def test_a_finite_fill_past_a_float_dtypes_range_is_refused_as_torch(dtype, valu
                                                 r"refuses it too, where NumPy's cast rounds it to inf\)$"):
             call(mg, x)
     for edge in (float("inf"), float("-inf"), float(np.finfo(dtype).max)):   # inf and the largest are taken
-        _same_as_torch(mg.full((2,), edge, dtype=getattr(mg, dtype)), torch.full((2,), edge, dtype=getattr(torch, dtype)))
+        _same_as_torch(mg.full((2,), edge, dtype=getattr(mg, dtype)),
+                       torch.full((2,), edge, dtype=getattr(torch, dtype)))
     assert np.isnan(mg.full((2,), float("nan")).numpy()).all()
 
 
