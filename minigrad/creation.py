@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
+from minigrad.dtypes import promote_types
 from minigrad.sampling import generator_for
-from minigrad.scalars import check_fits, is_integer, is_real
+from minigrad.scalars import check_fits, is_integer, is_real, short_number
 
 
 def _dtype(dtype, default=None):
@@ -62,23 +64,54 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     elif isinstance(data, (list, tuple)):
         _refuse_one_element_tensors_with_dims(data)
     xp_in = backend.get_array_module(data)
+    python_data = isinstance(data, (list, tuple, int))
     try:
         if dtype is None:
             arr = xp_in.asarray(data)
-            if arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
+            if python_data and arr.dtype.kind in "uf" and arr.size:
+                _refuse_integers_past_int64(data, arr)
+            if arr.dtype.kind in "fc" and isinstance(data, (list, tuple)) and isinstance(_first_item(data)[1], Tensor):
+                arr = arr.astype(_dtype_of_items(data))
+            elif arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
                 arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
             elif arr.dtype.kind == "f":
                 arr = arr.astype(backend.DEFAULT_FLOAT)
             elif arr.dtype == object:
                 arr = _objects_as_float(arr)
+            elif not arr.dtype.isnative:   # a copy is made anyway: in this machine's byte order, which ops expect
+                arr = arr.astype(arr.dtype.newbyteorder("="))
         else:
-            arr = xp_in.asarray(data, dtype=_dtype(dtype))
+            dtype = _dtype(dtype)
+            try:
+                arr = xp_in.asarray(data, dtype=dtype)
+            except OverflowError as exc:   # NumPy's words named neither the op nor the dtype asked for
+                raise OverflowError(f"tensor: {exc} (dtype={dtype})") from None
     except ValueError as exc:
         raise _data_error("tensor", data, exc) from None
     if device is None and xp_in is not np:
         device = backend.device_of(arr)
     arr = arr.copy()
     return _finish(arr, device, requires_grad)
+
+
+def _dtype_of_items(data):
+    """The dtype torch infers for a list holding tensors: their dtypes and the numbers' (a float the default float)
+    promoted, so [t64, t64] of float64 0-d tensors stays float64 (a float array became the default float)."""
+    default_complex = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
+    dtype = None
+    for item in _leaves(data):
+        if isinstance(item, Tensor):
+            kind = item.dtype
+        elif isinstance(item, (bool, np.bool_)):
+            kind = np.dtype(bool)
+        elif isinstance(item, (int, np.integer)):
+            kind = np.dtype(np.int64) if isinstance(item, int) else item.dtype
+        elif isinstance(item, (complex, np.complexfloating)):
+            kind = default_complex
+        else:
+            kind = backend.DEFAULT_FLOAT
+        dtype = kind if dtype is None else promote_types(dtype, kind)
+    return dtype
 
 
 def _refuse_one_element_tensors_with_dims(data):
@@ -102,17 +135,54 @@ def _first_item(data):
 
 
 def _objects_as_float(arr):
-    """An object array (numbers of mixed types, 0-d tensors) in the default float dtype; None is refused as torch
-    refuses it, where NumPy's cast would make it NaN."""
-    if any(v is None for v in arr.flat):
+    """An object array (numbers of mixed types, 0-d tensors) in the default float dtype, or its complex counterpart
+    when it holds a complex number; None is refused as torch refuses it, where NumPy's cast would make it NaN.
+    Integers alone land here when one is past int64 and uint64 (or past int64 beside a negative one): refused,
+    as torch's int64 refuses them, where the float cast would round them."""
+    values = list(arr.flat)
+    if any(v is None for v in values):
         raise TypeError("tensor: data holds None, which is not a number (torch refuses it too); "
                         "write float('nan') for a missing value")
+    if values and all(isinstance(v, (int, np.integer)) for v in values):
+        _refuse_past_int64(values)
+    dtype = backend.DEFAULT_FLOAT
+    if any(isinstance(v, (complex, np.complexfloating)) for v in values):
+        dtype = np.result_type(dtype, np.complex64)
     try:
-        return arr.astype(backend.DEFAULT_FLOAT)
+        return arr.astype(dtype)
     except (TypeError, ValueError):
         kinds = sorted({type(v).__name__ for v in arr.flat if not isinstance(v, (int, float, complex, np.number))})
         raise TypeError(f"tensor: cannot make a tensor from a {', '.join(kinds) or 'object'}; data must be numbers, "
                         "bools, nested lists of them, an array or a Tensor") from None
+
+
+def _refuse_integers_past_int64(data, arr):
+    """Python integers past int64 make NumPy's array uint64, or float64 beside other integers: refused when the
+    data holds integers (and bools) only, as integer data is int64 (beside a float they are floats, as torch's)."""
+    if arr.dtype.kind == "f" and not np.abs(arr).max() >= 2.0 ** 63:   # the common case: read no leaf
+        return
+    leaves = list(_leaves(data))
+    if all(isinstance(v, (int, np.integer)) for v in leaves):
+        _refuse_past_int64(leaves)
+
+
+def _leaves(data):
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            yield from _leaves(item)
+    else:
+        yield data
+
+
+def _refuse_past_int64(values):
+    """Integer data is int64, as torch's."""
+    info = np.iinfo(np.int64)
+    bad = next((int(v) for v in values if not info.min <= int(v) <= info.max), None)
+    if bad is None:   # data of np.uint64 numbers: NumPy's uint64 kept
+        return
+    raise OverflowError(f"tensor: the integer {short_number(bad)} is out of range for int64 ({info.min} to "
+                        f"{info.max}), the dtype of integer data (torch refuses it too); pass dtype=minigrad.uint64 "
+                        "or a floating dtype")
 
 
 def from_numpy(array):
@@ -124,6 +194,10 @@ def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__} "
                         "(minigrad.tensor(data) copies any data into a new tensor)")
+    if array.dtype.kind in "fc" and array.dtype.itemsize > (8 if array.dtype.kind == "f" else 16):
+        # float128/complex256: a dtype no op computes in (torch refuses it too); a copy can be converted
+        raise TypeError(f"from_numpy: minigrad has no tensors of dtype {array.dtype} (memory of it cannot be shared); "
+                        "convert a copy with minigrad.tensor(array) or array.astype(numpy.float64)")
     if not array.dtype.isnative:
         # torch refuses it too; taken, its dtype (>f4) equalled no minigrad dtype, and a Linear refused the input as
         # "dtype >f4 does not match weight dtype float32"
@@ -145,46 +219,72 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
     return Tensor(backend.xp_for(device).ones(_sizes("ones", shape, size), dtype=_dtype(dtype)), requires_grad)
 
 
-def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value``. Without ``dtype`` it follows the value, as ``torch.full`` and
-    ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype."""
-    device = backend.normalize_device(device)
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` (a number or a 0-d tensor). Without ``dtype`` it follows the value, as
+    ``torch.full`` and ``numpy.full`` both do: a bool gives bool, an integer int64, a float the default float dtype,
+    a complex number its complex counterpart."""
     # a bool as a size of its own, so _shape refuses it by name rather than tuple() failing in Python's words
-    shape = _shape((shape,) if is_integer(shape) or isinstance(shape, (bool, np.bool_)) else (tuple(shape),))
+    shape = _shape((size,) if is_integer(size) or isinstance(size, (bool, np.bool_)) else (tuple(size),))
+    return _full("full", shape, fill_value, dtype, device, requires_grad)
+
+
+def _full(name, shape, fill_value, dtype, device, requires_grad):
+    device = backend.normalize_device(device)
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:   # as the number it holds: its kind picks the dtype
         fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Number, np.bool_)):   # NumPy made None NaN and broadcast a tensor
+        what = f"a tensor of shape {tuple(fill_value.shape)}" if isinstance(fill_value, Tensor) else \
+            f"{type(fill_value).__name__} {fill_value!r}"
+        raise TypeError(f"{name}: fill_value must be a number or a 0-d tensor (as torch's), got {what}")
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool
     elif dtype is None and isinstance(fill_value, (int, np.integer)):
         dtype = np.int64
+    elif dtype is None and isinstance(fill_value, (complex, np.complexfloating)):   # NumPy's cast dropped .imag
+        dtype = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
     dtype = _dtype(dtype)
-    check_fits("full", fill_value, dtype)
+    check_fits(name, fill_value, dtype)
+    if isinstance(fill_value, (complex, np.complexfloating)) and dtype.kind != "c":   # its imaginary part is 0
+        fill_value = fill_value.real
     return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=dtype), requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    """Zeros with the shape, dtype and device of ``t``."""
-    if not isinstance(t, Tensor):
-        _like("zeros_like", t, None, None)
-    return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+def zeros_like(t, dtype=None, requires_grad=False, *, device=None):
+    """Zeros with the shape, dtype and device of ``t`` (unless given)."""
+    shape, dtype, device = _like("zeros_like", t, dtype, device)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    """Ones with the shape, dtype and device of ``t``."""
-    if not isinstance(t, Tensor):
-        _like("ones_like", t, None, None)
-    return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+def ones_like(t, dtype=None, requires_grad=False, *, device=None):
+    """Ones with the shape, dtype and device of ``t`` (unless given)."""
+    shape, dtype, device = _like("ones_like", t, dtype, device)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Evenly spaced values in [start, stop); integers give int64 unless ``dtype`` says otherwise."""
-    if stop is None:
-        start, stop = 0, _arange_number("end", start)
+def arange(start=None, end=None, step=1, dtype=None, device=None, requires_grad=False, *, stop=None):
+    """Evenly spaced values in [start, end): ``arange(end)`` or ``arange(start, end, step)``, and torch's keywords
+    (``arange(end=4)``; NumPy's ``stop=`` is ``end``); integers give int64 unless ``dtype`` says otherwise."""
+    if stop is not None:
+        if end is not None:
+            raise TypeError(f"arange: got the end twice, end={end!r} and stop={stop!r} (stop is NumPy's name for it)")
+        end = stop
+    if end is None:
+        if start is None:
+            raise TypeError("arange: missing the end: arange(end) or arange(start, end, step)")
+        start, end = 0, _arange_number("end", start)
     else:
-        start, stop = _arange_number("start", start), _arange_number("end", stop)
+        start, end = _arange_number("start", 0 if start is None else start), _arange_number("end", end)
+    stop = end
     step = _arange_number("step", step)
     if step == 0:   # NumPy's ZeroDivisionError named neither the op nor the argument
         raise ValueError(f"arange: step must be nonzero, got step={step!r} (start={start!r}, end={stop!r})")
+    for what, v in (("start", start), ("end", stop), ("step", step)):
+        if is_real(v) and not math.isfinite(v):   # NumPy's "Maximum allowed size exceeded" named neither
+            raise ValueError(f"arange: {what} must be finite, got {what}={v!r} (start={start!r}, end={stop!r}, "
+                             f"step={step!r})")
+    if (stop - start) * step < 0:   # NumPy gave an empty tensor; torch refuses it
+        raise ValueError(f"arange: the bounds and the step's sign disagree: start={start!r}, end={stop!r}, "
+                         f"step={step!r} (torch refuses it too; an empty range is start == end)")
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
     dtype = _dtype(dtype, np.int64 if is_int else None)
     if not is_int and dtype.kind in "iu":
@@ -217,7 +317,9 @@ def _integer_arange(start, stop, step, dtype):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    """The n x m identity matrix."""
+    """The n x m identity matrix (n x n without ``m``)."""
+    n = _count("eye", "n", n)
+    m = n if m is None else _count("eye", "m", m)
     device = backend.normalize_device(device)
     return Tensor(backend.xp_for(device).eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
@@ -226,7 +328,7 @@ def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_gr
     """Uniform samples in [0, 1) from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``);
     sizes positionally or as torch's ``size=``."""
     shape = _sizes("rand", shape, size)
-    arr = generator_for("rand", generator).random(shape, dtype=np.float64).astype(_dtype(dtype))
+    arr = generator_for("rand", generator).random(shape, dtype=np.float64).astype(_floating("rand", dtype))
     return _finish(arr, device, requires_grad)
 
 
@@ -234,8 +336,17 @@ def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_g
     """Standard normal samples from minigrad's seeded generator (or ``generator``, a ``minigrad.Generator``);
     sizes positionally or as torch's ``size=``."""
     shape = _sizes("randn", shape, size)
-    arr = generator_for("randn", generator).standard_normal(shape).astype(_dtype(dtype))
+    arr = generator_for("randn", generator).standard_normal(shape).astype(_floating("randn", dtype))
     return _finish(arr, device, requires_grad)
+
+
+def _floating(name, dtype):
+    """``dtype`` (the default float without one), which must be floating: the draws cast to an integer dtype were all
+    0 (torch refuses them)."""
+    dtype = _dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: draws floating-point values, but the dtype is {dtype}; pass a floating dtype=")
+    return dtype
 
 
 def _count(name, what, value):
@@ -248,38 +359,113 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (``torch.linspace``: ``steps`` is
     required); the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("linspace", "steps", steps)
-    for what, v in (("start", start), ("end", end)):
-        if not is_real(v):
-            raise TypeError(f"linspace: {what} must be a real number, got {v!r}")
-    arr = np.linspace(float(start), float(end), steps, dtype=np.float64).astype(_dtype(dtype))
-    return _finish(arr, device, requires_grad)
+    start, end = _endpoint("linspace", "start", start), _endpoint("linspace", "end", end)
+    arr = np.linspace(start, end, steps, dtype=_working_dtype("linspace", (start, end), dtype))
+    return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def _endpoint(op, what, value):
+    """A linspace/logspace argument as its number: a 0-d tensor is read as torch reads it, a bool is 0 or 1."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise TypeError(f"{op}: {what} must be a number or a 0-d tensor, got a tensor of shape "
+                            f"{tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: {what} must be a number, got {value!r}")
+    return complex(value) if isinstance(value, (complex, np.complexfloating)) else float(value)
+
+
+def _working_dtype(op, values, dtype):
+    """float64, or complex128 for a complex endpoint, which a real ``dtype`` cannot hold (torch refuses it too)."""
+    if not any(isinstance(v, complex) for v in values):
+        return np.float64
+    if dtype is not None and _dtype(dtype).kind != "c":
+        raise TypeError(f"{op}: a complex endpoint ({', '.join(repr(v) for v in values)}) needs a complex dtype, "
+                        f"got dtype={_dtype(dtype)}")
+    return np.complex128
+
+
+def _endpoints_dtype(values, dtype):
+    """``dtype``, else the default float, or its complex counterpart for a complex endpoint (torch's)."""
+    if dtype is not None:
+        return _dtype(dtype)
+    if any(isinstance(v, complex) for v in values):
+        return np.result_type(backend.DEFAULT_FLOAT, np.complex64)
+    return backend.DEFAULT_FLOAT
+
+
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers drawn uniformly from [low, high) by minigrad's seeded generator (or ``generator``), as ``torch.randint``:
-    ``randint(high, size)`` or ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
+    ``randint(high, size)`` or ``randint(low, high, size)``, or torch's keywords (``randint(low=1, high=5,
+    size=(2,))``); int64 unless ``dtype`` says otherwise, which must hold low and high - 1."""
     if size is None and args and isinstance(args[-1], (tuple, list)):
         args, size = args[:-1], args[-1]
-    if size is None or len(args) not in (1, 2):
-        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got {len(args)} numbers "
-                        f"and size={size!r}")
+    low, high = _randint_bounds("randint", args, low, high)
+    if size is None:
+        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got no size "
+                        f"(low={low!r}, high={high!r})")
     if not isinstance(size, (tuple, list)):  # a bare int is refused by torch.randint too
         raise TypeError(f"randint: size must be a tuple of ints, e.g. size=({size!r},), got size={size!r}")
-    low, high = (0, args[0]) if len(args) == 1 else args
+    dtype = _dtype(dtype, np.int64)
+    _check_bounds_fit("randint", low, high - 1, dtype)
+    arr = generator_for("randint", generator).integers(low, high, _shape((tuple(size),)), dtype=np.int64)
+    return _finish(arr.astype(dtype, copy=False), device, requires_grad)
+
+
+def _randint_bounds(name, numbers_given, low, high):
+    """(low, high) from the positional numbers (``high`` or ``low, high``) and the keywords, as torch reads them."""
+    given = list(numbers_given)
+    if high is None and low is None and len(given) == 1:
+        low, high = 0, given[0]
+    elif high is None and low is None and len(given) == 2:
+        low, high = given
+    elif high is not None and low is None and len(given) <= 1:
+        low = given[0] if given else 0
+    elif high is not None and low is not None and not given:
+        pass
+    else:
+        raise TypeError(f"{name}: expected {name}(high, ...) or {name}(low, high, ...) (or low=, high=), got "
+                        f"{len(given)} positional numbers {tuple(given)!r}, low={low!r}, high={high!r}")
     for what, v in (("low", low), ("high", high)):
         if not is_integer(v):
-            raise TypeError(f"randint: {what} must be an int, got {v!r}")
+            raise TypeError(f"{name}: {what} must be an int, got {v!r}")
+    low, high = int(low), int(high)
     if low >= high:
-        raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
-    arr = generator_for("randint", generator).integers(int(low), int(high), _shape((tuple(size),)), dtype=np.int64)
-    return _finish(arr.astype(_dtype(dtype, np.int64), copy=False), device, requires_grad)
+        raise ValueError(f"{name}: low must be less than high, got low={low}, high={high}")
+    return low, high
+
+
+def _check_bounds_fit(name, lowest, highest, dtype, exact=False):
+    """The dtype holds every value the draw may give (NumPy's cast wrapped them: randint(300, dtype=uint8) gave 44,
+    float16 made 70000 inf); ``exact``: a float dtype holds each integer exactly (randperm's, as torch's)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        least, most = int(info.min), int(info.max)
+    elif dtype.kind == "b":
+        least, most = 0, 1
+    elif dtype.kind == "f":
+        most = 2 ** (np.finfo(dtype).nmant + 1) if exact else int(np.finfo(dtype).max)
+        least = -most
+    else:
+        return
+    if not least <= lowest <= highest <= most:
+        raise ValueError(f"{name}: values from {lowest} to {highest} do not fit dtype {dtype} ({least} to {most}"
+                         f"{' exactly' if exact and dtype.kind == 'f' else ''}; torch refuses them too)")
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 from minigrad's seeded generator or ``generator`` (``torch.randperm``); int64 by
     default."""
     n = _count("randperm", "n", n)
-    arr = generator_for("randperm", generator).permutation(n).astype(_dtype(dtype, np.int64))
+    dtype = _dtype(dtype, np.int64)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"randperm: dtype must be an integer or floating dtype (as torch's), got {dtype}")
+    if n:
+        _check_bounds_fit("randperm", 0, n - 1, dtype, exact=True)
+    arr = generator_for("randperm", generator).permutation(n).astype(dtype)
     return _finish(arr, device, requires_grad)
 
 
@@ -306,9 +492,7 @@ def empty_like(t, *, dtype=None, device=None, requires_grad=False):
 def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False):
     """``fill_value`` everywhere, with the shape, dtype and device of ``t`` (unless given)."""
     shape, dtype, device = _like("full_like", t, dtype, device)
-    if not is_real(fill_value) and not isinstance(fill_value, (bool, np.bool_)):
-        raise TypeError(f"full_like: fill_value must be a number, got {fill_value!r}")
-    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _full("full_like", shape, fill_value, dtype, device, requires_grad)
 
 
 def _floating_like(name, t, dtype, device):
@@ -330,14 +514,14 @@ def randn_like(t, *, dtype=None, device=None, requires_grad=False):
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(t, *bounds, dtype=None, device=None, requires_grad=False):
+def randint_like(t, *bounds, low=None, high=None, dtype=None, device=None, requires_grad=False):
     """Integers from [low, high) with the shape, dtype and device of ``t`` (``randint_like(t, high)`` or
-    ``randint_like(t, low, high)``), from minigrad's seeded generator; a floating dtype holds whole numbers."""
+    ``randint_like(t, low, high)``, or torch's ``low=``/``high=``), from minigrad's seeded generator; a floating dtype
+    holds whole numbers."""
     shape, dtype, device = _like("randint_like", t, dtype, device)
-    if len(bounds) not in (1, 2):
-        raise TypeError(f"randint_like: expected randint_like(t, high) or randint_like(t, low, high), got "
-                        f"{len(bounds)} bounds")
-    out = randint(*bounds, shape, device=device)
+    low, high = _randint_bounds("randint_like", bounds, low, high)
+    _check_bounds_fit("randint_like", low, high - 1, dtype)
+    out = randint(low, high, shape, device=device)
     return Tensor(out.data.astype(dtype, copy=False), requires_grad)
 
 
@@ -395,8 +579,9 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """``steps`` values base ** t for t evenly spaced from ``start`` to ``end``, both included (``torch.logspace``);
     the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("logspace", "steps", steps)
-    for what, v in (("start", start), ("end", end), ("base", base)):
-        if not is_real(v):
-            raise TypeError(f"logspace: {what} must be a real number, got {v!r}")
-    arr = np.power(float(base), np.linspace(float(start), float(end), steps, dtype=np.float64))
-    return _finish(arr.astype(_dtype(dtype)), device, requires_grad)
+    if not is_real(base):
+        raise TypeError(f"logspace: base must be a real number, got {base!r}")
+    start, end = _endpoint("logspace", "start", start), _endpoint("logspace", "end", end)
+    exponents = np.linspace(start, end, steps, dtype=_working_dtype("logspace", (start, end), dtype))
+    arr = np.power(float(base), exponents)
+    return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)

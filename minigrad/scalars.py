@@ -35,26 +35,61 @@ def is_real(value) -> bool:
 
 
 def check_fits(op_name, value, dtype):
-    """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that the integer ``dtype`` cannot hold.
+    """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that the integer or floating ``dtype``
+    cannot hold.
 
     NumPy raises a bare "Python integer 1000 out of bounds for int8" deep inside the write, and casts NaN, inf and
     a float past the range to garbage (int32 NaN is -2**31, int8 70000.0 is 112); torch raises for all of them (it
-    does not wrap a fill value). A float within the range passes, truncated by NumPy's cast as by torch's.
+    does not wrap a fill value). A float within the range passes, truncated by NumPy's cast as by torch's. For a
+    floating dtype a finite number past its largest (1e40 for float32, 70000 for float16: the cast gives inf) and,
+    for any real dtype, a complex number with an imaginary part (the cast drops it) are refused, as torch's.
     """
     dtype = np.dtype(dtype)
-    if dtype.kind not in "iu":
+    if dtype.kind not in "iuf":
         return
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
+    if isinstance(value, (complex, np.complexfloating)) and value.imag != 0:   # NumPy's cast dropped it
+        raise OverflowError(f"{op_name}: the complex value {complex(value)!r} does not fit dtype {dtype} (its "
+                            "imaginary part would be dropped; torch refuses it too); pass a complex dtype or the real "
+                            "part")
+    if dtype.kind == "f":
+        _check_fits_float(op_name, value, dtype)
+        return
     if is_integer(value) and not holds(dtype, value):
         info = np.iinfo(dtype)
-        raise OverflowError(f"{op_name}: the value {int(value)} is out of range for dtype {dtype} "
+        raise OverflowError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
                             f"({info.min} to {info.max})")
     if is_real(value) and not is_integer(value):
         info = np.iinfo(dtype)
         if not info.min <= float(value) <= info.max:   # exact in Python, and False for NaN
             raise OverflowError(f"{op_name}: the value {float(value)!r} is out of range for dtype {dtype} "
                                 f"({info.min} to {info.max})")
+
+
+def _check_fits_float(op_name, value, dtype):
+    """A finite number past the float dtype's largest, which the cast would make inf, is refused, as torch's."""
+    if not is_real(value) and not isinstance(value, (complex, np.complexfloating)):
+        return
+    try:
+        magnitude = abs(float(value.real if isinstance(value, (complex, np.complexfloating)) else value))
+    except OverflowError:   # an int past float64
+        magnitude = float("inf")
+        finite = True
+    else:
+        finite = magnitude != float("inf") and magnitude == magnitude
+    info = np.finfo(dtype)
+    if finite and magnitude > float(info.max):
+        raise OverflowError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
+                            f"({float(info.min)} to {float(info.max)}; torch refuses it too, where NumPy's cast "
+                            "rounds it to inf)")
+
+
+def short_number(value) -> str:
+    """``value`` for a message: an integer of hundreds of digits by its first ones and its length."""
+    text = repr(value) if not is_integer(value) else str(int(value))
+    digits = text.lstrip("-")
+    return text if len(digits) <= 30 or not digits.isdigit() else f"{text[:13]}...({len(digits)} digits)"
 
 
 def holds(dtype, value) -> bool:

@@ -88,7 +88,7 @@ class Tensor:
         if python_data and data.dtype.kind in "biuf":
             # torch.Tensor is its FloatTensor: Python numbers become the default float (arrays keep their dtype)
             data = data.astype(backend.DEFAULT_FLOAT)
-        if data.dtype.kind in "OSUV":  # objects, strings, records: nothing an op can compute with
+        if data.dtype.kind in "OSUVMm":  # objects, strings, records, datetimes: nothing an op can compute with
             raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype} (shape {tuple(data.shape)}); "
                             "a Tensor holds numbers or bools (strings and other objects stay in a list)")
         self.data = data
@@ -179,13 +179,24 @@ class Tensor:
     def __int__(self):
         return int(self._one_value("int"))
 
-    def _one_value(self, name):
+    def __complex__(self):
+        # without it complex(t) fell back to __float__, which a complex tensor refuses
+        return complex(self._one_value("complex", real=False))
+
+    def _one_value(self, name, real=True):
         """The number of a one-element tensor of any shape, as torch's ``float(t)`` (NumPy 2 converts 0-d arrays
-        only)."""
+        only); a complex one has its real part where ``real`` asks for a real number, refused with an imaginary
+        part, as torch refuses it."""
         if self.data.size != 1:
             raise TypeError(f"{name}(): only one-element tensors can be converted to Python scalars, got shape "
                             f"{tuple(self.shape)}")
-        return self.data.item()
+        value = self.data.item()
+        if real and isinstance(value, complex):
+            if value.imag:
+                raise TypeError(f"{name}(): the tensor holds the complex number {value!r}; its imaginary part would "
+                                "be dropped (torch refuses it too); take .real first")
+            return value.real
+        return value
 
     def __index__(self):
         """An integer (or bool) tensor of one element used as an index, as torch's: ``data[i:i + 16]`` for ``i`` from
@@ -521,6 +532,7 @@ class Tensor:
             raise _setitem_type_error(self, value)
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
+        _ops.check_empty_masks(index, self.shape)
         try:
             self._setitem(index, value)
         except (IndexError, ValueError, TypeError, OverflowError) as exc:
@@ -753,9 +765,9 @@ class Tensor:
         """Log-probabilities along ``dim``, in ``dtype`` if given (see ``minigrad.log_softmax``)."""
         return _ops.log_softmax(self, dim=dim, dtype=dtype)
 
-    def gather(self, dim, index):
+    def gather(self, dim, index, *, sparse_grad=False):
         """Values along ``dim`` at ``index`` (see ``minigrad.gather``)."""
-        return _ops.gather(self, dim, index)
+        return _ops.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def scatter_add(self, dim, index, src):
         """A copy with ``src`` added where ``index`` sends it along ``dim`` (see ``minigrad.scatter_add``)."""
@@ -1275,16 +1287,16 @@ class Tensor:
         return _ops.unfold(self, dimension, size, step)
 
     # New tensors like this one: its dtype and device unless given (torch.Tensor.new_*).
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+    def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
+        return _creation.zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,
                                requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+    def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
+        return _creation.ones(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,
                               requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+    def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
+        return _creation.empty(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,
                                requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):

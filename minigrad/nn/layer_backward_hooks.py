@@ -5,8 +5,10 @@ the output node, it holds the gradients of the layer's outputs (``grad_output``)
 may replace them. When it reaches the input node, it holds the gradients of the layer's inputs
 (``grad_input``): the hooks see both and may replace ``grad_input``. As in PyTorch, ``grad_input`` has one entry
 per positional argument: the gradient of a Tensor that requires grad, zeros for one that does not, None for
-anything else. A layer whose inputs need no gradient calls its hooks from the output node, with ``grad_input``
-all None.
+anything else; ``grad_output`` has None for an output no gradient reached and for one that needs no gradient
+(which is not routed, so it stays so). A layer whose inputs need no gradient calls its hooks from the output node,
+with ``grad_input`` all None. grad_output is spent once the hooks ran: a pass that reaches the input node without
+the output node (a double backward) runs no hook.
 
 Hooks see Tensors (on a first-order pass, constants wrapping the arrays) and return None or a tuple of the
 same length.
@@ -40,6 +42,9 @@ class _HookState:
 class BackwardHookOutputs(Function):
     """The identity on the layer's outputs; its backward records (and lets the pre-hooks replace) grad_output."""
 
+    # An output no gradient reached is None in grad_output, as torch's, not the engine's zeros.
+    materialize_grads = False
+
     def __init__(self, state):
         self.state = state
 
@@ -60,7 +65,8 @@ class BackwardHookOutputs(Function):
         state.grad_output = grads
         if state.n_inputs == 0:   # nothing upstream needs a gradient: the hooks run now, with grad_input None
             _run_hooks(state, (None,) * len(state.tensors))
-        out = _as_values([grads[i] for i in state.out_positions], gys)
+            state.grad_output = None
+        out = _as_values([grads[i] for i in state.out_positions], F)
         return out if len(out) > 1 else out[0]
 
 
@@ -74,10 +80,13 @@ class BackwardHookInputs(Function):
         return xs
 
     def backward(self, F, gy, *xs):
-        gxs = gy if type(gy) is tuple else (gy,)
         state = self.state
+        if state.grad_output is None:   # the gradient reached the inputs but not through the outputs (a double
+            return gy                   # backward through the first pass's gradients): torch's hooks skip it too
+        gxs = gy if type(gy) is tuple else (gy,)
         grads = _run_hooks(state, state.grad_input(_as_tensors(gxs)))
-        out = _as_values([grads[i] for i in state.positions], gxs)
+        state.grad_output = None   # spent: a later pass must come through the outputs again
+        out = _as_values([grads[i] for i in state.positions], F)
         return out if len(out) > 1 else out[0]
 
 
@@ -99,13 +108,14 @@ def route_inputs(layer, args):
 def route_outputs(state, out):
     """The layer's output (a Tensor, or the Tensors of a tuple/list) routed through the output node; anything
     else, or outputs that need no gradient, as they are. As torch's, only the tuple's own Tensors are routed: an
-    LSTM's ``(output, (h, c))`` gives grad_output ``(g, None)``."""
+    LSTM's ``(output, (h, c))`` gives grad_output ``(g, None)``; an output that needs no gradient stays so (torch
+    marks it non-differentiable) and its grad_output is None."""
     single = isinstance(out, Tensor)
     outs = (out,) if single else tuple(out) if isinstance(out, (tuple, list)) else None
     if outs is None:
         return out
-    positions = tuple(i for i, o in enumerate(outs) if isinstance(o, Tensor))
-    if not any(outs[i].requires_grad for i in positions):
+    positions = tuple(i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad)
+    if not positions:
         return out
     state.out_positions, state.n_outputs = positions, len(outs)
     routed = BackwardHookOutputs.apply(*[outs[i] for i in positions], state=state)
@@ -141,6 +151,6 @@ def _as_tensors(grads):
     return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
 
 
-def _as_values(grads, like):
+def _as_values(grads, F):
     """The hooks' Tensors back in the pass's kind: arrays on a first-order pass, Tensors when recording."""
-    return tuple(g if g is None or isinstance(l, Tensor) else g.data for g, l in zip(grads, like))
+    return tuple(g if g is None or F.recording else g.data for g in grads)

@@ -27,7 +27,7 @@ from minigrad.ops.trigonometric import (acos, acosh, arccos, arccosh, arcsin, ar
 from minigrad.ops.convert import astype, clone, to_device
 from minigrad.ops.conv import conv2d, conv_transpose2d
 from minigrad.ops.functions import abs, cos, erf, exp, log, sigmoid, sign, sin, softplus, sqrt, tanh
-from minigrad.ops.indexing import check_one_reading, getitem, raw_index
+from minigrad.ops.indexing import check_empty_masks, check_one_reading, getitem, raw_index
 from minigrad.ops.einsum import einsum
 from minigrad.ops.gather import gather, masked_fill, scatter_add
 from minigrad.ops.linalg import matmul, outer

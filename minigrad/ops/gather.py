@@ -85,13 +85,17 @@ def _one_element(name, x, index, src):
     return reshape(x, (1,))
 
 
-def gather(x, dim, index):
+def gather(x, dim, index, *, sparse_grad=False):
     """``torch.gather``: ``y[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (and likewise for the others).
 
     Shapes: ``index`` (integers, x's number of dims, no longer than x outside ``dim``) -> y of index's shape.
     dL/dx = zeros like x with g added at the gathered entries (repeated indices add up); no gradient
-    for the index. Indices must be in [0, x.shape[dim]).
+    for the index. Indices must be in [0, x.shape[dim]). ``sparse_grad=True`` (torch's sparse gradient) is
+    refused, as ``Embedding(sparse=True)`` is: gradients are dense.
     """
+    if sparse_grad:
+        raise ValueError(f"gather: sparse_grad={sparse_grad!r} is not supported (minigrad's gradients are dense; "
+                         "drop it, the dense gradient holds the same values)")
     x = as_tensor(x)
     dim = one_dim("gather", x, dim, None)
     index = _index("gather", index, x)

@@ -25,15 +25,24 @@ def raw_index(index):
     if isinstance(index, Tensor):
         return _tensor_index(index)
     if isinstance(index, tuple):
-        return tuple(_tensor_index(i) if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list) else i
-                     for i in index)
+        return tuple(_tensor_index(i) if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list)
+                     else _empty_float_array_index(i) for i in index)
     if isinstance(index, list):
         if any(_reads_as_tuple_in_torch(i) for i in index):
             raise TypeError(f"x[{_short(index)}]: a list index holding sequences, slices, None, ... or tensors reads "
                             "two ways: NumPy's as one index array, PyTorch's as a tuple of indices (x[i, j]); write "
                             "x[minigrad.tensor(...)] for NumPy's, or x[tuple(...)] for PyTorch's")
         return _list_index(index)
-    return index
+    return _empty_float_array_index(index) if type(index) is np.ndarray else index
+
+
+def _empty_float_array_index(item):
+    """An empty float array (``np.array([])``, which a list of no numbers becomes) indexes nothing, as in torch, which
+    reads an array index as a list; NumPy refuses a float index array even when empty. A float Tensor stays
+    refused, as torch refuses it."""
+    if type(item) is np.ndarray and item.size == 0 and item.dtype.kind == "f":
+        return np.zeros(item.shape, dtype=np.intp)
+    return item
 
 
 def _tensor_index(t):
@@ -112,6 +121,28 @@ def check_one_reading(index, shape, what="x"):
     raise TypeError(f"{what}[{_short_index(index)}] on a tensor of shape {tuple(shape)} reads two ways: NumPy's puts "
                     f"the indexed dims first, {numpy_shape}, PyTorch's keeps them in place, {torch_shape}; index in "
                     "two steps (x[0][:, idx], the same in both) or move the dims with movedim")
+
+
+def check_empty_masks(index, shape, what="x"):
+    """Refuse an empty boolean mask that does not match the dims it indexes: NumPy reads it as no positions (an
+    empty result), torch refuses it, as NumPy does a mask of any other wrong shape."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim and p.size == 0
+               for p in parts):
+        return
+    kinds = [_index_kind(p) for p in parts]
+    width = [p.ndim if k == "array" and p.dtype.kind == "b" else 1 if k in ("int", "slice", "array") else 0
+             for p, k in zip(parts, kinds)]
+    dim = 0
+    for p, k, w in zip(parts, kinds, width):
+        if k == "ellipsis":
+            dim += len(shape) - sum(width)
+            continue
+        if k == "array" and p.dtype.kind == "b" and p.size == 0 and tuple(p.shape) != tuple(shape[dim:dim + w]):
+            raise IndexError(f"{what}[index]: the boolean mask of shape {tuple(p.shape)} does not match the indexed "
+                             f"dims {tuple(shape[dim:dim + w])} (from dim {dim} of a tensor of shape {tuple(shape)}); "
+                             "NumPy reads an empty mask as no positions, torch refuses it")
+        dim += w
 
 
 def _both_shapes(index, kinds, shape, ellipsis_dims):
@@ -194,6 +225,7 @@ def getitem(x, index):
     x = as_tensor(x)
     index = raw_index(index)
     check_one_reading(index, x.shape)
+    check_empty_masks(index, x.shape)
     parts = index if isinstance(index, tuple) else (index,)
     xp = x._xp()
     moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) and xp is not np else p

@@ -77,7 +77,8 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
             raise ValueError(f"searchsorted: a sorted_sequence of shape {tuple(seq.shape)} needs values with the "
                              f"same leading dims {tuple(seq.shape[:-1])}, got shape {tuple(vals.shape)}")
         lead = seq.shape[:-1]
-        out = _search_rows(data.reshape(-1, seq.shape[-1]), vals.data.reshape(-1, vals.shape[-1]), right)
+        rows = int(np.prod(lead))   # not -1: a sequence or values with an empty last dim leave it ambiguous
+        out = _search_rows(data.reshape(rows, seq.shape[-1]), vals.data.reshape(rows, vals.shape[-1]), right)
         out = out.reshape(lead + (vals.shape[-1],))
     return Tensor(xp.asarray(out).astype(np.int32 if out_int32 else np.int64))
 

@@ -160,6 +160,27 @@ def test_item_of_many_elements_raises():
         mg.tensor([1.0, 2.0, 3.0]).item()
 
 
+def test_complex_float_and_int_of_complex_and_real_tensors_are_torchs(device):
+    """complex(t) of a complex tensor failed (Python fell back to __float__, which NumPy refuses for complex), and
+    float(t)/int(t) of a complex tensor with no imaginary part too; torch gives the number."""
+    torch = pytest.importorskip("torch")
+    for value in (2.5 + 0j, 1 + 1j, 2.5, True):
+        ours, theirs = mg.tensor([value], device=device), torch.tensor([value])
+        assert complex(ours) == complex(theirs) and type(complex(ours)) is complex
+    ours, theirs = mg.tensor(2.9 + 0j, device=device), torch.tensor(2.9 + 0j)
+    assert float(ours) == float(theirs) and int(ours) == int(theirs) == 2 and type(float(ours)) is float
+    with pytest.raises(RuntimeError, match="without overflow"):
+        float(torch.tensor(1 + 1j))
+    for name, convert in (("float", float), ("int", int)):
+        with pytest.raises(TypeError, match=rf"^{name}\(\): the tensor holds the complex number \(1\+1j\); its "
+                                            r"imaginary part would be dropped \(torch refuses it too\); "
+                                            r"take .real first$"):
+            convert(mg.tensor(1 + 1j, device=device))
+    with pytest.raises(TypeError, match=r"^complex\(\): only one-element tensors can be converted to Python scalars, "
+                                        r"got shape \(2,\)$"):
+        complex(mg.tensor([1.0, 2.0], device=device))
+
+
 def test_float_and_int_of_a_one_element_tensor_of_any_shape_are_its_number_as_torchs(device):
     """float(t)/int(t) of a (1,) or (1, 1) tensor (a batch of one's output, `float(model(x))`) are torch's number;
     NumPy 2 refuses float() of an array with dims, so they used to raise NumPy's 0-d-only TypeError."""

@@ -205,3 +205,63 @@ def test_an_lstms_backward_hook_sees_the_output_gradient_as_torch():
         (out.sum() + h.sum()).backward()
         seen[lib] = log
     assert seen["mg"] == seen["torch"] == [([(2, 5, 3)], [(2, 5, 4), None])]
+
+
+class _ThreeOutputs(nn.Layer):
+    def forward(self, a, b, c):
+        return a * a, b * 3.0, a + c
+
+
+class _TorchThreeOutputs(torch.nn.Module):
+    def forward(self, a, b, c):
+        return a * a, b * 3.0, a + c
+
+
+def _values(grads):
+    return tuple(None if g is None else g.detach().numpy().tolist() for g in grads)
+
+
+def _three_outputs_log(lib, b_requires_grad, loss):
+    """What the hooks of a three-output layer see on one backward of ``loss(y1, y2, y3)``, and y2.requires_grad."""
+    L = mg if lib == "mg" else torch
+    layer = _ThreeOutputs() if lib == "mg" else _TorchThreeOutputs()
+    log = []
+    layer.register_full_backward_pre_hook(lambda m, go: log.append(("pre", _values(go))))
+    layer.register_full_backward_hook(lambda m, gi, go: log.append(("hook", _values(gi), _values(go))))
+    a = L.tensor([1.0, 2.0], dtype=L.float64, requires_grad=True)
+    b = L.tensor([3.0, 4.0], dtype=L.float64, requires_grad=b_requires_grad)
+    c = L.tensor([5.0, 6.0], dtype=L.float64)
+    y1, y2, y3 = layer(a, b, c)
+    loss(y1, y2, y3).backward()
+    return log, y2.requires_grad
+
+
+@pytest.mark.parametrize("b_requires_grad, loss", [
+    (True, lambda y1, y2, y3: y1.sum()),                   # y2, y3 get no gradient: None, where zeros were given
+    (True, lambda y1, y2, y3: (y3 * y3).sum()),
+    (False, lambda y1, y2, y3: y2.sum() + y3.sum()),       # y2 needs no gradient: it stays so, its entry None
+    (True, lambda y1, y2, y3: y1.sum() + y2.sum()),
+], ids=["only y1", "only y3", "y2 without grad", "y1 and y2"])
+def test_grad_output_is_none_for_an_output_no_gradient_reached_as_torch(b_requires_grad, loss):
+    ours, theirs = _three_outputs_log("mg", b_requires_grad, loss), _three_outputs_log("torch", b_requires_grad, loss)
+    assert ours == theirs
+    assert len(ours[0]) == 2 and ours[1] is b_requires_grad
+
+
+def test_full_backward_hooks_do_not_run_on_a_double_backward_that_skips_the_outputs_as_torch():
+    """The second pass reaches the inputs through the first pass's gradient, not through the layer's outputs;
+    torch's hooks skip it, minigrad's ran again with the first pass's grad_output."""
+    seen = {}
+    for lib in ("mg", "torch"):
+        L = mg if lib == "mg" else torch
+        layer = _ThreeOutputs() if lib == "mg" else _TorchThreeOutputs()
+        log = []
+        layer.register_full_backward_hook(lambda m, gi, go: log.append((_values(gi), _values(go))))
+        a = L.tensor([1.0, 2.0], dtype=L.float64, requires_grad=True)
+        y1, _, _ = layer(a, L.tensor([3.0, 4.0], dtype=L.float64), L.tensor([5.0, 6.0], dtype=L.float64))
+        (g,) = L.autograd.grad(y1.sum(), [a], create_graph=True)
+        first = list(log)
+        g.sum().backward()
+        seen[lib] = (first, log[len(first):], a.grad.numpy().tolist())
+    assert seen["mg"] == seen["torch"]
+    assert seen["mg"][1] == [] and len(seen["mg"][0]) == 1

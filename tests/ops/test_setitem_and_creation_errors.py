@@ -116,7 +116,7 @@ def _int8():
     (lambda x: x.masked_fill(mg.tensor([True, False, True]), 1000), "masked_fill"),
     (lambda x: x.clone().fill_(1000), "fill_"),
     (lambda x: mg.full((2,), 1000, dtype=mg.int8), "full"),
-    (lambda x: mg.full_like(x, 1000), "full"),
+    (lambda x: mg.full_like(x, 1000), "full_like"),
     (lambda x: x.index_fill(0, mg.tensor([0]), 1000), "index_fill"),   # the op called, not the one it runs on
     (lambda x: x.scatter(0, mg.tensor([0]), value=1000), "scatter"),
 ])
@@ -131,7 +131,7 @@ _FILLS = [
     (lambda x, v: x.masked_fill(mg.tensor([True, False, True]), v), "masked_fill"),
     (lambda x, v: x.clone().fill_(v), "fill_"),
     (lambda x, v: mg.full((2,), v, dtype=mg.int8), "full"),
-    (lambda x, v: mg.full_like(x, v), "full"),
+    (lambda x, v: mg.full_like(x, v), "full_like"),
     (lambda x, v: x.index_fill(0, mg.tensor([0]), mg.tensor(v)), "index_fill"),   # a 0-d tensor value named it masked_fill
 ]
 
@@ -147,7 +147,7 @@ def test_a_float_fill_value_the_integer_dtype_cannot_hold_names_the_op_and_the_r
         call(_int8(), value)
 
 
-@pytest.mark.parametrize("call, op", _FILLS[:3])   # full_like takes numbers only
+@pytest.mark.parametrize("call, op", _FILLS[:4])   # full_like takes a 0-d tensor too, as torch's (it refused one)
 def test_a_zero_dim_tensor_fill_value_the_integer_dtype_cannot_hold_is_refused(call, op):
     # masked_fill and full cast a 0-d tensor into the dtype, wrapping int16 300 to 44 where torch refuses it
     for value, shown in [(mg.tensor(300, dtype=mg.int16), "300"), (mg.tensor(float("nan")), "nan")]:

@@ -2,6 +2,8 @@
 rand_like/randn_like/randint_like (minigrad's generator), Tensor.new_*, and is_floating_point, is_complex,
 is_contiguous, nelement, ndimension, element_size, itemsize, nbytes, stride, is_cpu, is_cuda, get_device
 and the half/byte/short/char casts."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -237,3 +239,245 @@ def test_tensor_of_a_list_of_one_element_tensors_with_dims_asks_which_reading():
     # the readings agree for 0-d tensors; tensors of more elements are stacked (torch refuses them)
     np.testing.assert_array_equal(mg.tensor([mg.tensor(1.5), mg.tensor(2.5)]).numpy(), [1.5, 2.5])
     assert mg.tensor([mg.ones(2), mg.zeros(2)]).shape == (2, 2)
+
+
+@pytest.mark.parametrize("data", [[2 ** 63], [2 ** 64], [-2 ** 63 - 1], [1, 2 ** 63], [True, 2 ** 63],
+                                  [[1], [2 ** 63]], 2 ** 63, -2 ** 63 - 1, [2 ** 1100]])
+def test_tensor_of_integers_past_int64_is_refused_as_torch(data):
+    """Integer data is int64: NumPy made [2**63] uint64, [-2**63 - 1] and [1, 2**63] rounded float32."""
+    with pytest.raises(ValueError, match="Overflow"):
+        torch.tensor(data)
+    for make in (mg.tensor, mg.as_tensor, mg.asarray):
+        with pytest.raises(OverflowError, match=r"^tensor: the integer -?\d+(\.\.\.\(\d+ digits\))? is out of range "
+                                                r"for int64 \(-9223372036854775808 to 9223372036854775807\), the "
+                                                r"dtype of integer data \(torch refuses it too\); pass "
+                                                r"dtype=minigrad.uint64 or a floating dtype$"):
+            make(data)
+
+
+@pytest.mark.parametrize("data", [[-2 ** 63], [2 ** 63 - 1], [1.5, 2 ** 63], [2 ** 63, 1.5], [1j, 2 ** 63],
+                                  [1j, 2 ** 64], [2 ** 64, 1j], [float("inf"), 2 ** 63], [True, 1], [True, 1.0],
+                                  [1, 1j], [True, 1j], [[True], [2]], [True, False]])
+def test_tensor_infers_torchs_dtype_for_mixed_and_edge_of_int64_data(data):
+    """Beside a float or complex number a big integer is a float, as torch's; [1j, 2**64] was refused as "a object"."""
+    theirs, ours = torch.tensor(data), mg.tensor(data)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_tensor_with_an_integer_dtype_too_narrow_names_the_op_and_dtype():
+    with pytest.raises(OverflowError, match=r"^tensor: Python int too large to convert to C long \(dtype=int64\)$"):
+        mg.tensor([2 ** 63], dtype=mg.int64)
+    with pytest.raises(OverflowError, match=r"^tensor: Python integer 300 out of bounds for uint8 \(dtype=uint8\)$"):
+        mg.tensor([300], dtype=mg.uint8)
+    assert mg.tensor([2 ** 63], dtype=mg.uint64).tolist() == torch.tensor([2 ** 63], dtype=torch.uint64).tolist()
+
+
+def test_tensor_of_a_foreign_byte_order_array_is_in_this_machines_order():
+    """Its dtype was >i4, a dtype no minigrad op expects (minigrad.int32 != it); the copy is native int32 now."""
+    ours = mg.tensor(np.array([1, 2], dtype=">i4"))
+    assert ours.dtype == mg.int32 and ours.data.dtype.isnative and ours.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("dtype, name", [("M8[s]", "datetime64"), ("m8[s]", "timedelta64")])
+def test_tensor_of_datetimes_is_refused_as_torch(dtype, name):
+    """They were taken, and held dates no op can compute with."""
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type numpy"):
+        torch.tensor(np.array([1], dtype=dtype))
+    with pytest.raises(TypeError, match=rf"^Tensor: cannot hold an array of dtype {name}\[s\] \(shape \(1,\)\)"):
+        mg.tensor(np.array([1], dtype=dtype))
+
+
+def _same_as_torch(ours, theirs):
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") and ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_full_of_a_complex_value_is_complex_as_torch():
+    """full((2,), 1j) was float32 zeros: NumPy's cast dropped the imaginary part."""
+    _same_as_torch(mg.full((2,), 1j), torch.full((2,), 1j))
+    _same_as_torch(mg.full((2,), 1 + 0j, dtype=mg.float64), torch.full((2,), 1 + 0j, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.full((2,), 1j, dtype=torch.float64)
+    with pytest.raises(OverflowError, match=r"^full: the complex value 1j does not fit dtype float64 \(its imaginary "
+                                            r"part would be dropped; torch refuses it too\); pass a complex dtype or "
+                                            r"the real part$"):
+        mg.full((2,), 1j, dtype=mg.float64)
+
+
+@pytest.mark.parametrize("fill, what", [(None, "NoneType None"), ("a", "str 'a'"), ([1.0], "list [1.0]")])
+def test_full_refuses_a_fill_value_that_is_not_a_number_as_torch(fill, what):
+    """None was NaN, a 1-element tensor or list broadcast, a string failed in NumPy's words."""
+    with pytest.raises(TypeError, match="must be Number"):
+        torch.full((2,), fill)
+    with pytest.raises(TypeError, match=rf"^full: fill_value must be a number or a 0-d tensor \(as torch's\), got "
+                                        rf"{re.escape(what)}$"):
+        mg.full((2,), fill)
+    with pytest.raises(TypeError, match=r"got a tensor of shape \(1,\)$"):
+        mg.full((2,), mg.tensor([1.0]))
+    _same_as_torch(mg.full(size=(2,), fill_value=1.5), torch.full(size=(2,), fill_value=1.5))   # torch's keyword
+
+
+@pytest.mark.parametrize("dtype, value", [("float32", 1e40), ("float32", -3.4028236e38), ("float16", 70000.0),
+                                          ("float16", 65505.0), ("float64", 2 ** 1100)])
+def test_a_finite_fill_past_a_float_dtypes_range_is_refused_as_torch(dtype, value):
+    """full, fill_, masked_fill and index_fill wrote inf where torch refuses the value."""
+    tx, x = torch.zeros(2, dtype=getattr(torch, dtype)), mg.zeros(2, dtype=getattr(mg, dtype))
+    calls = {"full": (lambda L, t: L.full((2,), value, dtype=t.dtype)), "fill_": (lambda L, t: t.clone().fill_(value)),
+             "masked_fill": (lambda L, t: t.masked_fill(t == 0, value)),
+             "index_fill": (lambda L, t: t.index_fill(0, L.tensor([0]), value))}
+    for name, call in calls.items():
+        with pytest.raises((RuntimeError, OverflowError)):
+            call(torch, tx)
+        with pytest.raises(OverflowError, match=rf"^{name}: the value .* is out of range for dtype {dtype} \(.*; torch "
+                                                r"refuses it too, where NumPy's cast rounds it to inf\)$"):
+            call(mg, x)
+    for edge in (float("inf"), float("-inf"), float(np.finfo(dtype).max)):   # inf and the largest are taken
+        _same_as_torch(mg.full((2,), edge, dtype=getattr(mg, dtype)),
+                       torch.full((2,), edge, dtype=getattr(torch, dtype)))
+    assert np.isnan(mg.full((2,), float("nan")).numpy()).all()
+
+
+def test_arange_takes_torchs_end_keyword():
+    """arange(end=4) and arange(start=1, end=4) were TypeErrors (the parameter was NumPy's stop)."""
+    for kwargs in ({"end": 4}, {"start": 1, "end": 4}, {"start": 1, "end": 6, "step": 2}):
+        _same_as_torch(mg.arange(**kwargs), torch.arange(**kwargs))
+    assert mg.arange(1, stop=4).tolist() == [1, 2, 3]
+    with pytest.raises(TypeError, match=r"^arange: got the end twice, end=4 and stop=4"):
+        mg.arange(1, 4, stop=4)
+
+
+@pytest.mark.parametrize("args", [(0, 5, -1), (5, 0), (-1,), (0.0, -0.5, 0.1), (0, 0.5, -0.1)])
+def test_arange_refuses_bounds_that_disagree_with_the_steps_sign_as_torch(args):
+    """An empty tensor came back where torch refuses."""
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+        torch.arange(*args)
+    with pytest.raises(ValueError, match=r"^arange: the bounds and the step's sign disagree: start=.*, end=.*, "
+                                         r"step=.* \(torch refuses it too; an empty range is start == end\)$"):
+        mg.arange(*args)
+    _same_as_torch(mg.arange(5, 5, -1), torch.arange(5, 5, -1))
+
+
+@pytest.mark.parametrize("args, what", [((0, float("inf")), "end"), ((float("nan"), 3), "start"),
+                                        ((0, 3, float("inf")), "step")])
+def test_arange_refuses_a_bound_that_is_not_finite_by_name(args, what):
+    """NumPy's "Maximum allowed size exceeded" or "cannot compute length" named neither the op nor the argument.
+    (An infinite step gives torch an empty tensor, NumPy [0.]: refused too.)"""
+    if what != "step":
+        with pytest.raises(RuntimeError, match="unsupported range"):
+            torch.arange(*args)
+    with pytest.raises(ValueError, match=rf"^arange: {what} must be finite, got {what}="):
+        mg.arange(*args)
+
+
+@pytest.mark.parametrize("args, what", [((-1,), "n must be a non-negative int, got -1"),
+                                        ((2, -1), "m must be a non-negative int, got -1"),
+                                        ((2.0,), "n must be a non-negative int, got 2.0"),
+                                        ((True,), "n must be a non-negative int, got True")])
+def test_eye_refuses_bad_sizes_by_name(args, what):
+    """NumPy's "negative dimensions are not allowed" or "an integer is required" named neither op nor argument."""
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.eye(*args)
+    with pytest.raises(ValueError, match=rf"^eye: {re.escape(what)}$"):
+        mg.eye(*args)
+
+
+@pytest.mark.parametrize("name", ["linspace", "logspace"])
+def test_linspace_and_logspace_take_0d_tensors_bools_and_complex_endpoints_as_torch(name):
+    """A 0-d tensor endpoint, a bool and a complex number were refused ("must be a real number")."""
+    ours, theirs = getattr(mg, name), getattr(torch, name)
+    _same_as_torch(ours(mg.tensor(0.5), mg.tensor(2), 4), theirs(torch.tensor(0.5), torch.tensor(2), 4))
+    _same_as_torch(ours(mg.tensor(0.0, dtype=mg.float64), 2, 3), theirs(torch.tensor(0.0, dtype=torch.float64), 2, 3))
+    _same_as_torch(ours(True, 3, 3), theirs(True, 3, 3))
+    _same_as_torch(ours(0, 1j, 3), theirs(0, 1j, 3))
+    with pytest.raises(RuntimeError, match="can't be safely cast"):
+        theirs(0, 1j, 3, dtype=torch.float32)
+    with pytest.raises(TypeError, match=rf"^{name}: a complex endpoint \(0.0, 1j\) needs a complex dtype, got "
+                                        r"dtype=float32$"):
+        ours(0, 1j, 3, dtype=mg.float32)
+    with pytest.raises(TypeError, match=rf"^{name}: start must be a number or a 0-d tensor, got a tensor of shape "
+                                        r"\(1,\)$"):
+        ours(mg.tensor([0.0]), 2, 3)
+
+
+def test_randint_and_randint_like_take_torchs_low_high_keywords():
+    """randint(low=1, high=5, size=(2,)) and randint_like(t, low=1, high=5) were TypeErrors."""
+    for kwargs in ({"low": 1, "high": 5, "size": (50,)}, {"high": 5, "size": (50,)}):
+        ours, theirs = mg.randint(**kwargs), torch.randint(**kwargs)
+        assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
+        assert kwargs.get("low", 0) <= int(ours.min()) and int(ours.max()) < 5
+    assert set(mg.randint(1, high=3, size=(50,)).tolist()) == {1, 2}
+    x = mg.zeros(40)
+    assert set(mg.randint_like(x, low=1, high=3).tolist()) == {1.0, 2.0}
+    alike(mg.randint_like(x, high=3), torch.randint_like(torch.zeros(40), high=3))
+    with pytest.raises(TypeError, match=r"^randint: expected randint\(high, \.\.\.\) or randint\(low, high, \.\.\.\) "
+                                        r"\(or low=, high=\), got 2 positional numbers \(1, 2\), low=None, high=3$"):
+        mg.randint(1, 2, high=3, size=(2,))
+
+
+@pytest.mark.parametrize("name, args, dtype", [("randint", (300, (4,)), "uint8"), ("randint", (-1, 5, (4,)), "uint8"),
+                                               ("randint", (0, 70000, (3,)), "float16"),
+                                               ("randint", (3, (4,)), "bool"), ("randperm", (129,), "int8"),
+                                               ("randperm", (2050,), "float16")])
+def test_random_integers_a_dtype_cannot_hold_are_refused_as_torch(name, args, dtype):
+    """NumPy's cast wrapped them: randint(300, dtype=uint8) drew values up to 299 and wrote them mod 256."""
+    with pytest.raises(RuntimeError, match="out of bounds|cannot be greater|without overflow"):
+        getattr(torch, name)(*args, dtype=getattr(torch, dtype))
+    with pytest.raises(ValueError, match=rf"^{name}: values from -?\d+ to \d+ do not fit dtype {dtype} "):
+        getattr(mg, name)(*args, dtype=getattr(mg, dtype))
+    assert sorted(mg.randperm(128, dtype=mg.int8).tolist()) == list(range(128))   # the largest that fits
+    assert set(mg.randint(256, (3000,), dtype=mg.uint8).tolist()) == set(range(256))
+
+
+@pytest.mark.parametrize("name", ["rand", "randn"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_rand_and_randn_refuse_a_dtype_that_is_not_floating_as_torch(name, dtype):
+    """rand(2, dtype=int64) was all zeros (the draws cast to integers), randn's nearly so."""
+    with pytest.raises(NotImplementedError):
+        getattr(torch, name)(2, dtype=getattr(torch, dtype))
+    with pytest.raises(TypeError, match=rf"^{name}: draws floating-point values, but the dtype is {dtype}; pass a "
+                                        r"floating dtype=$"):
+        getattr(mg, name)(2, dtype=getattr(mg, dtype))
+    with pytest.raises(TypeError, match=r"^randperm: dtype must be an integer or floating dtype \(as torch's\), got "
+                                        r"bool$"):
+        mg.randperm(3, dtype=mg.bool)
+
+
+def test_zeros_like_and_ones_like_take_device_and_full_like_a_0d_tensor_as_torch():
+    """zeros_like(x, device=...) and full_like(x, tensor(2.)) were TypeErrors."""
+    x, tx = mg.zeros(2, 3, dtype=mg.int32), torch.zeros(2, 3, dtype=torch.int32)
+    for name in ("zeros_like", "ones_like"):
+        ours, theirs = getattr(mg, name)(x, device="cpu"), getattr(torch, name)(tx, device="cpu")
+        alike(ours, theirs)
+        assert ours.device == x.device
+        _same_as_torch(getattr(mg, name)(x, dtype=mg.float64), getattr(torch, name)(tx, dtype=torch.float64))
+    _same_as_torch(mg.full_like(x, mg.tensor(7)), torch.full_like(tx, torch.tensor(7)))
+    _same_as_torch(mg.full_like(mg.zeros(2), mg.tensor(2.5)), torch.full_like(torch.zeros(2), torch.tensor(2.5)))
+    with pytest.raises(OverflowError, match=r"^full_like: the complex value 1j does not fit dtype float32"):
+        mg.full_like(mg.zeros(2), 1j)
+
+
+@pytest.mark.parametrize("name", ["new_zeros", "new_ones", "new_empty"])
+def test_new_methods_take_torchs_size_keyword(name):
+    """x.new_zeros(size=(2, 3)) was a TypeError (new_full took size= already)."""
+    x, tx = mg.zeros(1, dtype=mg.int32), torch.zeros(1, dtype=torch.int32)
+    alike(getattr(x, name)(size=(2, 3)), getattr(tx, name)(size=(2, 3)))
+    alike(getattr(x, name)(size=[4], dtype=mg.float64), getattr(tx, name)(size=[4], dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"got the sizes twice, positionally \(2,\) and as size=\(3,\)"):
+        getattr(x, name)(2, size=(3,))
+
+
+@pytest.mark.parametrize("items", [
+    lambda L: [L.tensor(1.5, dtype=L.float64), L.tensor(2.0, dtype=L.float64)],
+    lambda L: [L.tensor(1.5, dtype=L.float64), 2],
+    lambda L: [L.tensor(1.5, dtype=L.float16), L.tensor(2.5, dtype=L.float16)],
+    lambda L: [L.tensor(1.5, dtype=L.float16), 2.5],
+    lambda L: [L.tensor(1, dtype=L.int32), 2.5],
+    lambda L: [[L.tensor(1.5, dtype=L.float64)], [L.tensor(True)]],
+], ids=["float64 tensors", "float64 tensor and int", "float16 tensors", "float16 tensor and float", "int32 and float",
+        "nested"])
+def test_tensor_of_a_list_of_0d_tensors_promotes_their_dtypes_as_torch(items):
+    """[loss64_a, loss64_b] became float32: the float array NumPy made was cast to the default float."""
+    ours, theirs = mg.tensor(items(mg)), torch.tensor(items(torch))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()

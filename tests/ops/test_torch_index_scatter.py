@@ -641,6 +641,23 @@ def test_searchsorted_and_bucketize_match_torch(right):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+@pytest.mark.parametrize("seq_shape, values_shape", [((2, 0), (2, 3)), ((2, 0), (2, 1)), ((2, 0), (2, 0)),
+                                                      ((2, 3, 0), (2, 3, 4)), ((2, 3), (2, 0))])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_of_rows_with_an_empty_last_dim_matches_torch(seq_shape, values_shape, side, device):
+    """Every value goes at 0 of an empty row; the rows' reshape(-1, 0) failed with NumPy's 'cannot reshape array of
+    size 0 into shape (0)'."""
+    seq, values = np.zeros(seq_shape), RNG.standard_normal(values_shape)
+    sorter = np.zeros(seq_shape, dtype=np.int64)
+    theirs = torch.searchsorted(T(seq), T(values), side=side, out_int32=True)
+    for sort in ((), (sorter,)):
+        ours = mg.searchsorted(mg.tensor(seq, device=device), mg.tensor(values, device=device), side=side,
+                               out_int32=True, sorter=mg.tensor(sort[0], device=device) if sort else None)
+        assert ours.device == mg.tensor(0, device=device).device
+        assert ours.dtype == np.int32 and ours.shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_searchsorted_errors():
     with pytest.raises(ValueError, match="searchsorted: side and right can't be set to opposites"):
         mg.searchsorted(np.arange(3), np.arange(2), right=True, side="left")

@@ -6,6 +6,7 @@ gradients (and second derivatives where the op has them), negative dims, edge ca
 Where NumPy reads a call another way (minigrad.split, Tensor.repeat) the call is refused with both
 readings (docs/autodiff.md, section 15).
 """
+import re
 from functools import partial
 
 import numpy as np
@@ -67,6 +68,20 @@ def test_gather_refuses_bad_indices_naming_op_and_shapes():
         x.gather(0, np.zeros((1, 1, 1)))
     with pytest.raises(ValueError, match=r"gather: dim 3 is out of range for a tensor of shape \(3, 4, 5\)"):
         x.gather(3, np.zeros((1, 1, 1), dtype=np.int64))
+
+
+def test_gather_takes_torchs_sparse_grad_keyword_and_refuses_true_by_name():
+    """torch.gather(x, dim, index, sparse_grad=False) and x.gather(..., sparse_grad=False) were a TypeError."""
+    x, tx = pair(RNG.standard_normal((3, 4)))
+    index = RNG.integers(0, 4, (3, 2))
+    theirs = torch.gather(tx, 1, torch.as_tensor(index), sparse_grad=False)
+    grads_match(mg.gather(x, 1, index, sparse_grad=False), theirs, [x], [tx])
+    same(x.gather(1, index, sparse_grad=False), tx.gather(1, torch.as_tensor(index), sparse_grad=False))
+    assert torch.gather(tx, 1, torch.as_tensor(index), sparse_grad=True).sum().backward() is None
+    for call in (lambda: mg.gather(x, 1, index, sparse_grad=True), lambda: x.gather(1, index, sparse_grad=True)):
+        with pytest.raises(ValueError, match=r"^gather: sparse_grad=True is not supported \(minigrad's gradients "
+                                             r"are dense; drop it, the dense gradient holds the same values\)$"):
+            call()
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
@@ -534,3 +549,56 @@ def test_float32_stays_float32_in_value_and_gradient(name):
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("index", [lambda: np.array([]), lambda: np.array([[]]), lambda: np.zeros(0, np.float32),
+                                   lambda: (slice(None), np.array([])), lambda: (np.array([]), 0)],
+                         ids=["1-d", "2-d", "float32", "after a slice", "before an int"])
+def test_an_empty_float_numpy_array_indexes_nothing_as_torch(index):
+    """torch reads a NumPy index array as a list, so an empty float one (np.array([]) is float64) indexes nothing;
+    NumPy refused it ("arrays used as indices must be of integer (or boolean) type")."""
+    x, tx = pair(X[:, :, 0])
+    ours, theirs = x[index()], tx[index()]
+    same(ours, theirs)
+    grads_match(ours, theirs, [x], [tx])
+    y, ty = pair(X[:, :, 0], requires_grad=False)
+    y[index()], ty[index()] = 1.0, 1.0
+    same(y, ty)
+
+
+def test_an_empty_float_tensor_index_stays_refused_as_torch():
+    with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+        torch.zeros(2, 3)[torch.tensor([])]
+    with pytest.raises(IndexError, match=r"^getitem: arrays used as indices must be of integer \(or boolean\) type "
+                                         r"\(tensor of shape \(2, 3\)\)$"):
+        mg.zeros(2, 3)[mg.tensor([])]
+
+
+@pytest.mark.parametrize("index, dims, at", [
+    (lambda: np.zeros(0, bool), (3,), 0), (lambda: (slice(None), np.zeros(0, bool)), (4,), 1),
+    (lambda: (Ellipsis, np.zeros(0, bool)), (5,), 2), (lambda: (0, np.zeros(0, bool)), (4,), 1),
+    (lambda: np.zeros((3, 0), bool), (3, 4), 0), (lambda: mg.tensor([], dtype=mg.bool), (3,), 0),
+], ids=["alone", "after a slice", "after ...", "after an int", "2-d", "a tensor"])
+def test_an_empty_mask_that_does_not_match_its_dims_is_refused_as_torch(index, dims, at):
+    """NumPy reads an empty boolean mask as no positions, so x[mask] was empty (and x[mask] = v wrote nothing) where
+    torch refuses the mask's shape."""
+    x, tx = pair(X)
+    torch_index = index()
+    torch_index = (torch.as_tensor(torch_index.numpy()) if isinstance(torch_index, mg.Tensor) else
+                   tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in torch_index)
+                   if isinstance(torch_index, tuple) else torch.as_tensor(torch_index))
+    with pytest.raises(IndexError, match="The shape of the mask"):
+        tx[torch_index]
+    message = (rf"^x\[index\]: the boolean mask of shape \(.*\) does not match the indexed dims "
+               rf"{re.escape(str(dims))} \(from dim {at} of a tensor of shape \(3, 4, 5\)\); NumPy reads an empty "
+               r"mask as no positions, torch refuses it$")
+    with pytest.raises(IndexError, match=message):
+        x[index()]
+    with pytest.raises(IndexError, match=message):
+        mg.tensor(X)[index()] = 1.0
+
+
+def test_an_empty_mask_of_an_empty_dim_selects_nothing_as_torch():
+    x, tx = pair(np.zeros((0, 3)))
+    same(x[np.zeros(0, bool)], tx[torch.zeros(0, dtype=torch.bool)])
+    same(x[mg.tensor([], dtype=mg.bool)], tx[torch.zeros(0, dtype=torch.bool)])

@@ -792,6 +792,21 @@ def test_from_numpy_refuses_another_byte_order_as_torch_does():
     assert native.dtype == np.float32 and native.tolist() == [0.0, 1.0, 2.0]
 
 
+@pytest.mark.parametrize("dtype", [np.longdouble, np.clongdouble])
+def test_from_numpy_refuses_extended_precision_as_torch_does(dtype):
+    """A float128 array was shared as a tensor of a dtype no minigrad op computes in."""
+    array = np.arange(3, dtype=dtype)
+    if array.dtype.itemsize <= (8 if array.dtype.kind == "f" else 16):
+        pytest.skip("longdouble is double on this platform")
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type numpy"):
+        torch.from_numpy(array)
+    with pytest.raises(TypeError, match=rf"^from_numpy: minigrad has no tensors of dtype {array.dtype} \(memory of it "
+                                        r"cannot be shared\); convert a copy with minigrad.tensor\(array\) or "
+                                        r"array.astype\(numpy.float64\)$"):
+        mg.from_numpy(array)
+    assert mg.tensor(array).dtype == (np.float32 if array.dtype.kind == "f" else np.complex64)
+
+
 def test_view_of_results_laid_out_non_contiguously_here_works_as_torchs():
     """minigrad's einsum, convolution and pooling results may be non-contiguous where torch's are contiguous:
     ``.view`` must still give torch's values there (it copies), as ``conv(x).view(n, -1)`` in every CNN does."""
