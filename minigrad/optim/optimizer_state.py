@@ -55,7 +55,9 @@ def _host_values(value):
 
 #: Entries of a param group that are not the optimizer's options: its parameters and their names
 #: (named parameters), and the starting lr a learning-rate schedule adds (and the swa_lr SWALR adds, as PyTorch's).
-_NOT_OPTIONS = ("params", "param_names", "initial_lr", "swa_lr")
+#: PyTorch's OneCycleLR and CyclicLR also keep their bounds in the groups (max_lr, min_lr, and with
+#: cycle_momentum max_momentum, base_momentum): a torch optimizer state stepped by one of them must load.
+_NOT_OPTIONS = ("params", "param_names", "initial_lr", "swa_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
 
 def _options(group) -> set:
