@@ -77,7 +77,7 @@ def _optimizer_with_options(group) -> str:
         cls = getattr(optim, name)
         if isinstance(cls, type) and issubclass(cls, StateDictMixin) and cls.__name__ != "Optimizer":
             # torch's kernel switches are arguments but not options kept in the groups (validation.py)
-            accepted = set(inspect.signature(cls).parameters) - {"params", *KERNEL_OPTIONS}
+            accepted = set(inspect.signature(cls).parameters) - {"params", *KERNEL_OPTIONS, *cls.torch_group_entries}
             if accepted == options:
                 names.append(cls.__name__)
     described = " or ".join(names) if names else "another optimizer"
