@@ -5,6 +5,8 @@ It works on gradients, not on a model or an optimizer, so it lives below both: `
 """
 
 import math
+import types
+import warnings
 
 import numpy as np
 
@@ -28,7 +30,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     Args:
         parameters: a Tensor or an iterable of Tensors whose ``grad`` is clipped
-            (those without a gradient are ignored).
+            (those without a gradient are ignored); an empty generator warns, as torch's.
         max_norm: the largest allowed norm (>= 0).
         norm_type: ``p`` of the p-norm (> 0), or ``float('inf')``. PyTorch also
             accepts 0 (the number of non-zero entries, not a norm); here it is an error.
@@ -45,7 +47,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         the norm back, before scaling).
     """
     max_norm = _max_norm("clip_grad_norm_", max_norm)
+    was_generator = isinstance(parameters, types.GeneratorType)
     parameters = _as_list(parameters)
+    if was_generator and not parameters:   # (model.parameters() of a model without any, or one used up before)
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
     _check_norm_args("clip_grad_norm_", norm_type, error_if_nonfinite)
     grads = _grads_of("clip_grad_norm_", parameters)
     if not grads:

@@ -7,6 +7,8 @@ factors are Python floats, so float32 parameters stay float32.
 
 import math
 
+import numpy as np
+
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
 from minigrad.optim.optimizer import Optimizer
@@ -78,7 +80,8 @@ class Adam(_AdamFamily):
     with amsgrad, ``max_exp_avg_sq`` (v_max).
 
     Recent PyTorch also accepts ``Adam(..., decoupled_weight_decay=True)``; here
-    that is spelled :class:`AdamW`.
+    that is spelled :class:`AdamW`: ``decoupled_weight_decay=True``, as an argument or
+    a param group's entry, is refused with that advice (False is accepted).
     """
 
     #: AdamW sets this: weight decay shrinks theta directly instead of joining g.
@@ -86,11 +89,30 @@ class Adam(_AdamFamily):
     torch_group_entries = {"decoupled_weight_decay": (False, "AdamW")}   # torch 2.13's Adam has the switch
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
+                 *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         check_kernel_options(type(self).__name__, foreach, fused, capturable, differentiable)
+        self._check_decoupled("", decoupled_weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        super()._validate_group(group)
+        if "decoupled_weight_decay" in group:   # torch's groups have it: here the class decides, so it must agree
+            self._check_decoupled(" param group's", group["decoupled_weight_decay"])
+
+    def _check_decoupled(self, where, value):
+        """torch 2.13's ``Adam(decoupled_weight_decay=True)`` (an argument, or a param group's entry) is AdamW here:
+        refused unless it is this class's own rule (it used to be a TypeError, and a group's entry was ignored)."""
+        name = type(self).__name__
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"Invalid decoupled_weight_decay: {value!r} (expected True or False)")
+        if bool(value) != self.decoupled_weight_decay:
+            instead = "AdamW" if value else "Adam"
+            raise ValueError(f"{name}:{where} decoupled_weight_decay={bool(value)}: {name} always steps with "
+                             f"decoupled_weight_decay={self.decoupled_weight_decay} (torch's Adam with "
+                             f"decoupled_weight_decay={bool(value)} is {instead} here); use {instead}")
 
     def _update(self, theta, g, state, group, lr, eps, beta1, beta2):
         """One Adam update of one parameter, in place."""
@@ -141,7 +163,7 @@ class AdamW(Adam):
                  *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          foreach=foreach, maximize=maximize, capturable=capturable, differentiable=differentiable,
-                         fused=fused)
+                         fused=fused, decoupled_weight_decay=True)
 
 
 class Adamax(_AdamFamily):

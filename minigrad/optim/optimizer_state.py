@@ -55,7 +55,9 @@ def _host_values(value):
 
 #: Entries of a param group that are not the optimizer's options: its parameters and their names
 #: (named parameters), and the starting lr a learning-rate schedule adds (and the swa_lr SWALR adds, as PyTorch's).
-_NOT_OPTIONS = ("params", "param_names", "initial_lr", "swa_lr")
+#: PyTorch's OneCycleLR and CyclicLR also keep their bounds in the groups (max_lr, min_lr, and with
+#: cycle_momentum max_momentum, base_momentum): a torch optimizer state stepped by one of them must load.
+_NOT_OPTIONS = ("params", "param_names", "initial_lr", "swa_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
 
 def _options(group) -> set:
@@ -75,7 +77,7 @@ def _optimizer_with_options(group) -> str:
         cls = getattr(optim, name)
         if isinstance(cls, type) and issubclass(cls, StateDictMixin) and cls.__name__ != "Optimizer":
             # torch's kernel switches are arguments but not options kept in the groups (validation.py)
-            accepted = set(inspect.signature(cls).parameters) - {"params", *KERNEL_OPTIONS}
+            accepted = set(inspect.signature(cls).parameters) - {"params", *KERNEL_OPTIONS, *cls.torch_group_entries}
             if accepted == options:
                 names.append(cls.__name__)
     described = " or ".join(names) if names else "another optimizer"

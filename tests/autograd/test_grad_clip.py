@@ -2,6 +2,7 @@
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -161,3 +162,16 @@ def test_clip_grad_value_refuses_complex_gradients():
                                                   "clamping is not defined for complex values")):
         clip_grad_value_([z], 0.5)
     np.testing.assert_array_equal(z.grad.numpy(), [3 + 4j, 1 - 1j])
+
+
+def test_an_empty_generator_warns_as_torchs():
+    # torch's warning: model.parameters() of a model without parameters (or a generator used up before) clips nothing
+    with pytest.warns(UserWarning, match=r"^`parameters` is an empty generator, no gradient clipping will occur\.$"):
+        norm = clip_grad_norm_((p for p in []), 1.0)
+    assert norm.item() == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clip_grad_norm_([], 1.0).item() == 0.0   # an empty list is said as it is: no warning, as torch's
+        p = mg.tensor([3.0, 4.0], requires_grad=True)
+        p.grad = mg.tensor([3.0, 4.0])
+        assert clip_grad_norm_((q for q in [p]), 1.0).item() == 5.0

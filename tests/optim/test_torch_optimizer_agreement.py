@@ -228,3 +228,32 @@ def test_lbfgs_resumes_from_a_torch_state_dict_as_torch(options, as_it_is):
         ours.step(our_closure)
         np.testing.assert_allclose(to_numpy(ours_x.data), x.detach().numpy(), rtol=1e-12, atol=1e-14)
         assert ours.state[ours_x]["func_evals"] == theirs.state[x]["func_evals"]
+
+
+def test_adams_decoupled_weight_decay_switch_is_refused_with_advice_unless_it_is_the_classs_rule():
+    # torch 2.13's Adam takes decoupled_weight_decay (as an argument and as a param group's entry); here AdamW is
+    # that rule. The argument used to be a bare TypeError, and a group's entry was kept and ignored: Adam stepped
+    # with L2 decay where torch's decoupled it, silently.
+    p = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    with pytest.raises(ValueError, match=r"^Adam: decoupled_weight_decay=True: Adam always steps with "
+                                         r"decoupled_weight_decay=False \(torch's Adam with "
+                                         r"decoupled_weight_decay=True is AdamW here\); use AdamW$"):
+        mg.optim.Adam([p], weight_decay=0.1, decoupled_weight_decay=True)
+    with pytest.raises(ValueError, match=r"^Adam: param group's decoupled_weight_decay=True: .*; use AdamW$"):
+        mg.optim.Adam([{"params": [p], "decoupled_weight_decay": True}], weight_decay=0.1)
+    with pytest.raises(ValueError, match=r"^AdamW: param group's decoupled_weight_decay=False: AdamW always steps "
+                                         r"with decoupled_weight_decay=True .*; use Adam$"):
+        mg.optim.AdamW([{"params": [p], "decoupled_weight_decay": False}])
+    with pytest.raises(ValueError, match=r"^Invalid decoupled_weight_decay: 'yes' \(expected True or False\)$"):
+        mg.optim.Adam([p], decoupled_weight_decay="yes")
+    # the rule each class has is accepted, as torch's argument, and steps as torch's
+    q = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    for ours, theirs in [(mg.optim.Adam([p], lr=0.1, weight_decay=0.1, decoupled_weight_decay=False),
+                          torch.optim.Adam([q], lr=0.1, weight_decay=0.1, decoupled_weight_decay=False)),
+                         (mg.optim.AdamW([{"params": [p], "decoupled_weight_decay": True}], lr=0.1),
+                          torch.optim.Adam([q], lr=0.1, weight_decay=0.01, decoupled_weight_decay=True))]:
+        for _ in range(3):
+            p.grad, q.grad = mg.tensor([0.5, -0.5], dtype=mg.float64), torch.tensor([0.5, -0.5], dtype=torch.float64)
+            ours.step()
+            theirs.step()
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-15, atol=0)

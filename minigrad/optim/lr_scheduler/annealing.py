@@ -103,8 +103,15 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return self._position[1] if self._position is not None else self.period_at(self.last_epoch)[1]
 
     def load_state_dict(self, state_dict):
+        # PyTorch's state has T_cur and T_i (attributes there, read from the position here): a position off the
+        # whole epochs (a fractional step(epoch) before it was saved) is kept, as this state's _position would be
+        state_dict = dict(state_dict)
+        t_cur, t_i = state_dict.pop("T_cur", None), state_dict.pop("T_i", None)
         self._position = None   # a state saved without one was stepped by step() alone
         super().load_state_dict(state_dict)
+        if t_cur is not None and t_i is not None and "_position" not in state_dict:
+            if [t_cur, t_i] != list(self.period_at(self.last_epoch)):
+                self._position = [t_cur, t_i]
 
     def _step_order_warnings(self):
         """None: PyTorch's CosineAnnealingWarmRestarts has a step of its own, without the step-order warning."""

@@ -9,6 +9,7 @@ counts are integers (Python or NumPy, or a float with an integral value such as 
 """
 
 import math
+import types
 import warnings
 
 import numpy as np
@@ -275,9 +276,16 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self):
-        """Everything but the optimizer and any functions, as plain data (sub-schedules nested)."""
+        """Everything but the optimizer and any functions, as plain data (sub-schedules nested).
+
+        LambdaLR's and MultiplicativeLR's ``lr_lambdas`` are saved as PyTorch's: ``None`` for a function, and a
+        copy of the attributes (``__dict__``) of a callable object, whose state (a warmup length, ...) the
+        functions of the resumed run get back."""
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "lr_lambdas", "schedulers", "_lrs_found")}
+        if hasattr(self, "lr_lambdas"):
+            state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) or not hasattr(f, "__dict__")
+                                   else f.__dict__.copy() for f in self.lr_lambdas]
         if hasattr(self, "schedulers"):
             state["schedulers"] = [s.state_dict() for s in self.schedulers]
         return state
@@ -293,7 +301,7 @@ class LRScheduler:
         are all lrs when the saved schedule followed the groups' lrs: with several schedules on one optimizer
         the last lrs of each are not the groups' lrs (the optimizer's state has those, as in PyTorch).
         """
-        state_dict = dict(state_dict)
+        state_dict = _ours_from_torch(dict(state_dict))
         check_group_count(self, state_dict)
         ours = [float(group["lr"]) for group in self.optimizer.param_groups] == self._last_lr
         found = getattr(self, "_lrs_found", None)
@@ -303,8 +311,13 @@ class LRScheduler:
             # another schedule changed the lrs after this one's last step (back to back), and writing this one's
             # back would undo that change. (A composite is built on the lrs its schedules' constructors wrote.)
             ours = False
+        _load_lr_lambdas(self, state_dict.pop("lr_lambdas", None))
         for scheduler, sub_state in zip(getattr(self, "schedulers", []), state_dict.pop("schedulers", [])):
             scheduler.load_state_dict(sub_state)
+        if "last_epoch" not in state_dict and getattr(self, "schedulers", None):
+            # PyTorch's ChainedScheduler keeps no epoch of its own: its schedules, stepped together, have it
+            state_dict["last_epoch"] = self.schedulers[-1].last_epoch
+            state_dict.setdefault("_step_count", self.schedulers[-1]._step_count)
         self._follows_groups = False  # a state saved before the flag existed: the closed form, as then
         for key, value in state_dict.items():
             setattr(self, key, arrays_to_lists(value))
@@ -317,6 +330,39 @@ STEP_ORDER_WARNING = (
     "call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
     "result in PyTorch skipping the first value of the learning rate schedule. See more details at "
     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+
+
+#: PyTorch's names of state entries that are named otherwise here (its SequentialLR's and ChainedScheduler's).
+_TORCH_NAMES = {"_schedulers": "schedulers", "_milestones": "milestones"}
+#: Entries of PyTorch's states that are bookkeeping of its own step, with no counterpart here.
+_TORCH_ONLY = ("_get_lr_called_within_step", "_is_initial")
+
+
+def _ours_from_torch(state):
+    """A schedule's state with PyTorch's own names (a state saved by torch.optim.lr_scheduler) renamed as here."""
+    for name in _TORCH_ONLY:
+        state.pop(name, None)
+    for theirs, ours in _TORCH_NAMES.items():
+        if theirs in state and ours not in state:
+            state[ours] = state.pop(theirs)
+    return state
+
+
+def _load_lr_lambdas(scheduler, saved):
+    """Give a loaded state's saved ``lr_lambdas`` (``state_dict``: None, or a callable object's attributes) back to
+    the schedule's own functions, as PyTorch's: the functions themselves are never replaced."""
+    if saved is None or not hasattr(scheduler, "lr_lambdas"):
+        return
+    if len(saved) != len(scheduler.lr_lambdas):
+        raise ValueError(f"{type(scheduler).__name__}.load_state_dict: the state has {len(saved)} lr_lambdas, "
+                         f"the schedule {len(scheduler.lr_lambdas)}")
+    for i, (f, attributes) in enumerate(zip(scheduler.lr_lambdas, saved)):
+        if attributes is None:
+            continue
+        if not hasattr(f, "__dict__"):
+            raise ValueError(f"{type(scheduler).__name__}.load_state_dict: the state has the attributes of a "
+                             f"callable object for lr_lambda {i}, but the schedule's is {type(f).__name__} {f!r}")
+        f.__dict__.update(attributes)
 
 
 def _track_optimizer_steps(optimizer):

@@ -17,7 +17,8 @@ class LambdaLR(LRScheduler):
         lr_lambda: a function of the epoch, or a list of them (one per group).
         last_epoch: epoch to resume from (-1: start).
 
-    The functions are not part of :meth:`state_dict`.
+    The functions are not part of :meth:`state_dict`; as PyTorch's, the attributes of a callable object
+    are (its ``"lr_lambdas"`` entry), and loading gives them back to the schedule's own object.
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
