@@ -692,8 +692,8 @@ class Tensor:
     def softplus(self):
         return _ops.softplus(self)
 
-    def clip(self, lo=None, hi=None):
-        return _ops.clip(self, lo, hi)
+    def clip(self, lo=None, hi=None, *, min=None, max=None):  # noqa: A002  (torch's keywords)
+        return _ops.clip(self, lo, hi, min=min, max=max)
 
     # ----------------------------------------------------------------- PyTorch's spellings
     # Only names with no NumPy meaning of their own: x.transpose and x.size stay NumPy's (x.max(1) is asked).

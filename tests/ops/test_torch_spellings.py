@@ -680,6 +680,23 @@ def test_clamp_matches_torch_at_the_bounds_nan_and_min_above_max(lo, hi):
     np.testing.assert_array_equal(mg.clamp(x, lo, hi).numpy(), theirs.detach().numpy())
 
 
+@pytest.mark.parametrize("lo, hi", [(0.0, 1.0), (0.0, None), (None, 1.0), (1.0, 0.0)])
+def test_clip_takes_torchs_min_and_max_keywords_as_clamp(lo, hi):
+    a = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, np.nan])
+    x, tx = pair(a)
+    ours, theirs = mg.clip(x, min=lo, max=hi), torch.clip(tx, min=lo, max=hi)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(x.clip(min=lo, max=hi).numpy(), tx.clip(min=lo, max=hi).detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_clip_refuses_lo_hi_beside_min_max():
+    with pytest.raises(TypeError, match=r"^clip: give the bounds as lo/hi or as min/max"):
+        mg.clip(mg.tensor([1.0]), 0.0, max=2.0)
+
+
 def test_clamp_dtypes_and_errors():
     ints = [-2, 0, 3]
     ours, theirs = mg.tensor(ints).clamp(min=0.5), torch.tensor(ints).clamp(min=0.5)
