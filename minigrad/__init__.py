@@ -123,9 +123,10 @@ from minigrad import special  # noqa: E402,F401
 
 # PyTorch's top-level names: dtypes, dtype questions, tensor questions, printing, the generator's state, creation,
 # windows and random sampling (tests/ops/test_torch_top_level.py, test_torch_windows.py, test_torch_sampling.py).
-from minigrad.dtypes import (bool, can_cast, double, finfo, float, float16, float32, float64,  # noqa: E402,A004
-                             get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long, promote_types,
-                             result_type, set_default_dtype, short, uint8, uint16, uint32, uint64)
+from minigrad.dtypes import (bool, can_cast, cdouble, cfloat, complex64, complex128, double, finfo,  # noqa: E402,A004
+                             float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32,
+                             int64, long, promote_types, result_type, set_default_dtype, short, uint8, uint16, uint32,
+                             uint64)
 from minigrad.introspection import (broadcast_shapes, is_complex, is_floating_point, is_nonzero,  # noqa: E402
                                     is_same_size, is_tensor, numel)
 from minigrad.autograd.printing import set_printoptions  # noqa: E402

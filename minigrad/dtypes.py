@@ -31,29 +31,33 @@ uint16 = np.dtype(np.uint16)
 uint32 = np.dtype(np.uint32)
 uint64 = np.dtype(np.uint64)
 bool = np.dtype(np.bool_)  # noqa: A001
+complex64 = cfloat = np.dtype(np.complex64)   # complex tensors hold values (their autograd is refused, engine.py)
+complex128 = cdouble = np.dtype(np.complex128)
 
 NAMES = ("float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short", "int32", "int", "int64",
-         "long", "uint8", "uint16", "uint32", "uint64", "bool")
+         "long", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "cfloat", "complex128", "cdouble")
 SHADOWING = ("float", "int", "bool")   # builtins' names: minigrad.__all__ leaves them out
 
-_BOOL, _INTEGRAL, _FLOATING = 0, 1, 2
+_BOOL, _INTEGRAL, _FLOATING, _COMPLEX = 0, 1, 2, 3
 _UNPROMOTED = ("uint16", "uint32", "uint64")   # PyTorch promotes these only with themselves and floats
 
 
-def as_dtype(name, dtype):
-    """``dtype`` as a ``numpy.dtype``, or one TypeError naming ``name`` and the value."""
+def as_dtype(name, dtype, kinds="biuf"):
+    """``dtype`` as a ``numpy.dtype`` of one of ``kinds`` (NumPy's letters: complex is "c"), or one TypeError naming
+    ``name`` and the value."""
     try:
         out = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{name}: expected a dtype (minigrad.float32, numpy.int64, 'float64', ...), got {dtype!r}") \
             from None
-    if out.kind not in "biuf":
+    if out.kind not in kinds:
         raise TypeError(f"{name}: minigrad has no tensors of dtype {out}")
     return out
 
 
 def _category(dtype):
-    return _BOOL if dtype.kind == "b" else _INTEGRAL if dtype.kind in "iu" else _FLOATING
+    kind = dtype.kind
+    return _BOOL if kind == "b" else _INTEGRAL if kind in "iu" else _COMPLEX if kind == "c" else _FLOATING
 
 
 def get_default_dtype():
@@ -86,7 +90,9 @@ class finfo:
     the default dtype's."""
 
     def __init__(self, type=None):  # noqa: A002  (torch's argument name)
-        dtype = get_default_dtype() if type is None else as_dtype("finfo", type)
+        dtype = get_default_dtype() if type is None else as_dtype("finfo", type, "biufc")
+        if dtype.kind == "c":   # torch's: the limits of each part
+            dtype = np.finfo(dtype).dtype
         if dtype.kind != "f":
             raise TypeError(f"finfo() requires a floating point input type, got {dtype}. Use minigrad.iinfo to "
                             "handle it")
@@ -119,16 +125,17 @@ class iinfo:
 
 def promote_types(type1, type2):
     """The dtype PyTorch computes a binary op of ``type1`` and ``type2`` in (``torch.promote_types``): bool < any
-    integer < any float; two integers or two floats as NumPy; uint16/32/64 only with themselves or a float (else one
-    TypeError, where PyTorch raises a RuntimeError)."""
-    a, b = as_dtype("promote_types", type1), as_dtype("promote_types", type2)
+    integer < any float < any complex; two integers, two floats, or a float and a complex as NumPy (float64 with
+    complex64 is complex128); uint16/32/64 only with themselves or a real float (else one TypeError, where PyTorch
+    raises a RuntimeError)."""
+    a, b = as_dtype("promote_types", type1, "biufc"), as_dtype("promote_types", type2, "biufc")
     if a == b:
         return a
     ca, cb = _category(a), _category(b)
-    if max(ca, cb) < _FLOATING and (a.name in _UNPROMOTED or b.name in _UNPROMOTED):
-        raise TypeError(f"promote_types: PyTorch does not promote uint16, uint32 and uint64 with other integer or "
-                        f"bool types, got {a} and {b}")
-    if ca != cb:
+    if _FLOATING not in (ca, cb) and (a.name in _UNPROMOTED or b.name in _UNPROMOTED):
+        raise TypeError(f"promote_types: PyTorch does not promote uint16, uint32 and uint64 with other integer, "
+                        f"bool or complex types, got {a} and {b}")
+    if ca != cb and min(ca, cb) < _FLOATING:
         return a if ca > cb else b
     return np.promote_types(a, b)
 
@@ -145,7 +152,9 @@ def _participant(x):
         return 2, int64
     if isinstance(x, numbers.Real):
         return 2, get_default_dtype()
-    raise TypeError(f"result_type: expected Tensors or real numbers, got {type(x).__name__}")
+    if isinstance(x, numbers.Complex):   # the complex dtype of the default float's precision, as torch's
+        return 2, np.promote_types(get_default_dtype(), complex64)
+    raise TypeError(f"result_type: expected Tensors or numbers, got {type(x).__name__}")
 
 
 def _combine(higher, lower):
@@ -154,9 +163,11 @@ def _combine(higher, lower):
         return lower
     if lower is None:
         return higher
-    if _category(higher) == _FLOATING:
+    if _category(lower) == _COMPLEX and _category(higher) == _FLOATING:   # the complex of higher's precision
+        return np.promote_types(higher, complex64)
+    if _category(higher) >= _FLOATING:
         return higher
-    if _category(higher) == _BOOL or _category(lower) == _FLOATING:
+    if _category(higher) == _BOOL or _category(lower) >= _FLOATING:
         return promote_types(higher, lower)
     return higher
 
@@ -174,4 +185,4 @@ def result_type(tensor1, tensor2):
 
 def can_cast(from_, to):
     """True unless the cast goes down a category (float to integer or bool, integer to bool), as ``torch.can_cast``."""
-    return _category(as_dtype("can_cast", from_)) <= _category(as_dtype("can_cast", to))
+    return _category(as_dtype("can_cast", from_, "biufc")) <= _category(as_dtype("can_cast", to, "biufc"))

@@ -15,7 +15,7 @@ from torch_agreement import agree, pair, same
 
 DTYPES = [("float16", "half"), ("float32", "float"), ("float64", "double"), ("int8", None), ("int16", "short"),
           ("int32", "int"), ("int64", "long"), ("uint8", None), ("uint16", None), ("uint32", None), ("uint64", None),
-          ("bool", None)]
+          ("bool", None), ("complex64", "cfloat"), ("complex128", "cdouble")]
 TORCH = {np.dtype(n): getattr(torch, n) for n, _ in DTYPES}
 
 
@@ -29,7 +29,7 @@ def test_dtype_names_are_numpy_dtypes_named_as_torch(name, alias):
         assert getattr(mg, alias) == dtype and getattr(torch, alias) == getattr(torch, name)
 
 
-@pytest.mark.parametrize("name", ["float16", "float64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("name", ["float16", "float64", "int32", "uint8", "bool", "complex64", "cdouble"])
 def test_creation_to_and_astype_accept_the_names(name):
     dtype = getattr(mg, name)
     assert mg.tensor([1, 0], dtype=dtype).dtype == dtype
@@ -70,7 +70,7 @@ def test_import_minigrad_does_not_load_nn_for_the_functional_names():
 
 
 # ------------------------------------------------------------------ finfo, iinfo, promotion
-@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", "complex64", "complex128"])
 def test_finfo_matches_torch(name):
     ours, theirs = mg.finfo(getattr(mg, name)), torch.finfo(getattr(torch, name))
     for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
@@ -117,6 +117,9 @@ RESULT_CASES = [
     (([1], "uint8"), -1), (([True], "bool"), 2), (([1.0], "float16"), ((1.0,), "float64")),
     (((1,), "int8"), ((1.0,), "float32")), (2, 3.0), (True, 2), (([1], "int16"), ([1], "uint8")),
     (((1,), "int32"), True), (([1.0], "float32"), 2.5), (((1,), "int64"), ((2,), "uint8")),
+    (([1], "int64"), ((1j,), "complex128")), (([1.0], "float32"), ((1j,), "complex128")),
+    (([1.0], "float64"), ((1j,), "complex64")), (([1], "int64"), 1j), (([1.0], "float64"), 1j),
+    (([1j], "complex64"), 2.0), (([True], "bool"), 1j), (([1j], "complex64"), ([1.0], "float64")),
 ]
 
 
