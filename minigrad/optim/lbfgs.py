@@ -1,10 +1,9 @@
 """L-BFGS: limited-memory BFGS with an optional strong-Wolfe line search."""
 from __future__ import annotations
 
-from minigrad.backend import get_array_module
 from minigrad.optim import param_vector
 from minigrad.optim.flat_optimizer import FlatOptimizer
-from minigrad.optim.lbfgs_line_search import dtype_scalar, strong_wolfe_lbfgs
+from minigrad.optim.line_search import line_search_params
 from minigrad.optim.validation import check_count
 
 
@@ -52,21 +51,25 @@ class LBFGS(FlatOptimizer):
         lr: the step length (the line search's first trial step).
         max_iter: iterations per ``step()``.
         max_eval: closure evaluations per ``step()`` (default ``max_iter * 5 // 4``); checked
-            after each iteration, and a line search gets those left, plus one (torch's budget).
+            after each iteration, so one line search (at most 25 evaluations) may run past it.
         tolerance_grad: stop when ``max |g_i| <= tolerance_grad``.
         tolerance_change: stop when the loss or the step changes less than this.
         history_size: the number ``m`` of stored ``(s, y)`` pairs.
         line_search_fn: ``None`` (fixed step ``lr``) or ``"strong_wolfe"``.
 
-    Compared with ``torch.optim.LBFGS`` (same defaults): the ``func_evals``/``n_iter``
-    counters are PyTorch's (same two-loop recursion, first step, line search and
-    stopping tests in the same order), and the iterates equal PyTorch's up to rounding
-    (its dot products are MKL's), a difference that can grow over the iterations on a
-    non-convex problem. With ``line_search_fn="strong_wolfe"`` the search is
-    PyTorch's ``_strong_wolfe`` (:mod:`minigrad.optim.lbfgs_line_search`), with its
-    budget (the evaluations ``max_eval`` leaves in this step) and its scalar types
-    (``t`` and ``g . d`` in the parameters' dtype); ``x + t d`` is rounded once for
-    float32 parameters, as by PyTorch's fused ``add_(d, alpha=t)``.
+    Compared with ``torch.optim.LBFGS`` (same defaults): with the fixed step the
+    ``func_evals``/``n_iter`` counters are PyTorch's (same two-loop recursion,
+    first step, and stopping tests in the same order), and the iterates equal
+    PyTorch's up to rounding: ``x + t d`` is rounded twice here (``t * d``, then
+    the sum; PyTorch fuses them in one ``add_(d, alpha=t)``), and the difference,
+    one rounding per step at first, can grow over the iterations on a
+    non-convex problem. With
+    ``line_search_fn="strong_wolfe"`` they agree only approximately, by design:
+    the line search is the shared Nocedal & Wright one of
+    :mod:`minigrad.optim.line_search`, not a port of PyTorch's ``_strong_wolfe``.
+    It zooms until the bracket on ``t`` is shorter than this optimizer's
+    ``tolerance_change`` (PyTorch: until the bracket times ``max |d_i|`` is below
+    a fixed 1e-9), and it picks its trial steps differently (see that module).
     """
 
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7,
@@ -99,15 +102,6 @@ class LBFGS(FlatOptimizer):
             state_dict = {**state_dict, "state": state}
         super()._load_state(state_dict)
 
-    def _along(self, closure, x0, d):
-        """``phi(t) -> (loss, flat gradient, phi'(t))`` at ``x0 + t d`` for the line search; the parameters are left
-        at the last point evaluated."""
-        def phi(t):
-            param_vector.set_flat_params(self._params, param_vector.along(x0, t, d))
-            _, value, grad = param_vector.evaluate(closure, self._params, self._who)
-            return value, grad, dtype_scalar(grad @ d)
-        return phi
-
     def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; return the closure's loss at the starting point."""
         group = self.param_groups[0]
@@ -131,7 +125,6 @@ class LBFGS(FlatOptimizer):
         prev_g = state.get("prev_flat_grad")
         prev_loss = state.get("prev_loss")
 
-        xp = get_array_module(g)
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
@@ -156,25 +149,22 @@ class LBFGS(FlatOptimizer):
             prev_g = g.copy()
             prev_loss = loss
 
-            # t and gtd in the parameters' dtype, as torch's 0-d tensors (a float32 model's step and tests are
-            # rounded to float32 as there)
-            if state["n_iter"] == 1:  # the first step is scaled to the gradient: t = min(1, 1/||g||_1) lr
-                g_sum = dtype_scalar(xp.abs(g).sum())
-                t = (min(1.0, 1.0 / g_sum) if g_sum != 0 else 1.0) * lr
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / max(float(abs(g).sum()), 1e-300)) * lr  # the first step is scaled to the gradient
             else:
                 t = lr
-            gtd = dtype_scalar(g @ d)  # phi'(0) = g . d
+            gtd = float(g @ d)
             if gtd > -tolerance_change:  # not a descent direction any more
                 break
 
             if group["line_search_fn"] == "strong_wolfe":
                 x0 = param_vector.flat_params(params)
-                loss, g, t, ls_evals = strong_wolfe_lbfgs(
-                    self._along(closure, x0, d), t, dtype_scalar(xp.abs(d).max()), loss, g, gtd,
-                    max_ls=max_eval - evals)  # torch's budget: the evaluations left; its tolerance: 1e-9
-                param_vector.set_flat_params(params, param_vector.along(x0, t, d))  # x_{k+1} = x_k + t d_k
-                evals += ls_evals
-                state["func_evals"] += ls_evals
+                search = line_search_params(closure, params, x0, d, loss, g, t,
+                                            max_evals=25, who=self._who,
+                                            tolerance_change=tolerance_change)
+                t, loss, g = search.step, search.value, search.payload
+                evals += search.evals
+                state["func_evals"] += search.evals
             else:
                 param_vector.add_flat_to_params(params, t, d)  # x_{k+1} = x_k + t d_k
                 if n_iter != max_iter:
@@ -186,11 +176,11 @@ class LBFGS(FlatOptimizer):
                 break
             if self._converged(g):
                 break
-            if float(xp.abs(t * d).max()) <= tolerance_change:  # max |t d_i|: the step moved nothing
+            if float(abs(d).max()) * abs(t) <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
-        state.update(d=d, t=float(t), old_steps=old_steps, old_grad_changes=old_grad_changes, rhos=rhos,
+        state.update(d=d, t=t, old_steps=old_steps, old_grad_changes=old_grad_changes, rhos=rhos,
                      initial_scale=initial_scale, prev_flat_grad=prev_g, prev_loss=prev_loss)
         return first_loss

@@ -1,4 +1,4 @@
-"""The strong-Wolfe line search shared by ConjugateGradient, BFGS, Newton and NewtonCG.
+"""The strong-Wolfe line search shared by LBFGS, ConjugateGradient, BFGS, Newton and NewtonCG.
 
 Along a descent direction ``d`` from ``x`` we look at the 1-D function
 ``phi(t) = f(x + t d)`` and look for a step ``t > 0`` satisfying the strong
@@ -14,8 +14,8 @@ eq. 3.59). It works on Python floats only; the vectors stay inside ``phi``.
 :func:`line_search_params` wraps it for a list of parameter Tensors.
 
 This is the textbook algorithm, not a port of PyTorch's ``_strong_wolfe``
-(used by ``torch.optim.LBFGS``; minigrad's LBFGS uses that one,
-:mod:`minigrad.optim.lbfgs_line_search`). The differences: the bracketing phase compares
+(used by ``torch.optim.LBFGS``), so LBFGS with a line search follows PyTorch's
+iterates only approximately. The differences: the bracketing phase compares
 ``phi(t)`` with the previous trial from the second trial on (N&W's ``i > 1``;
 PyTorch from the third); the zoom bisects whenever the cubic's minimizer lies
 within 10% of the bracket's width from either end (PyTorch first lets it

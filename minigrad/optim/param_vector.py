@@ -6,7 +6,7 @@ of parameter Tensors without copying the parameters themselves:
 
 * :func:`flat_grad` concatenates the gradients (zeros where ``p.grad`` is None),
 * :func:`flat_params` / :func:`set_flat_params` / :func:`add_flat_to_params`
-  read and write the parameter values (:func:`along`: ``x + t d``, rounded as torch's LBFGS rounds it),
+  read and write the parameter values,
 * :func:`evaluate` runs the user's closure and returns ``(loss, value, flat gradient)``
   (``loss`` as the closure returned it, ``value`` as a Python float),
 * :func:`hvp_evaluator` runs it once with a recorded backward graph and also hands
@@ -83,20 +83,11 @@ def set_flat_params(params, vector):
         x[...] = vector[start:stop].reshape(x.shape)
 
 
-def along(x, step, direction):
-    """``x + step * direction``, rounded once for float32 and float16 (worked in float64, where ``step *
-    direction`` is exact) as torch's ``x.add_(direction, alpha=step)`` rounds it, by a fused multiply-add; float64
-    is rounded twice (NumPy has no fused multiply-add), a difference of at most an ulp."""
-    if x.dtype.itemsize >= 8:
-        return x + step * direction
-    return (x.astype("float64") + float(step) * direction.astype("float64")).astype(x.dtype)
-
-
 def add_flat_to_params(params, step, direction):
-    """In place: ``x <- x + step * direction`` for the flat parameter vector ``x`` (rounded as by :func:`along`)."""
+    """In place: ``x <- x + step * direction`` for the flat parameter vector ``x``."""
     for p, start, stop in _slices(params):
         x = _real(p.data)
-        x[...] = along(x, step, direction[start:stop].reshape(x.shape))
+        x += (step * direction[start:stop]).reshape(x.shape)
 
 
 def unflatten_like(params, vector):
