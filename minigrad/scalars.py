@@ -34,6 +34,10 @@ def is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)   # builtin dtypes are singletons: identity tests
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def check_fits(op_name, value, dtype):
     """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that the integer or floating ``dtype``
     cannot hold.
@@ -47,6 +51,8 @@ def check_fits(op_name, value, dtype):
     dtype = np.dtype(dtype)
     if dtype.kind not in "iuf":
         return
+    if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
+        return   # the common write (x[i] = 0.5), decided without finfo: it runs on every x[index] = number
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
     if isinstance(value, (complex, np.complexfloating)) and value.imag != 0:   # NumPy's cast dropped it

@@ -532,7 +532,7 @@ class Tensor:
             raise _setitem_type_error(self, value)
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
-        _ops.check_empty_masks(index, self.shape)
+        _ops.check_empty_masks(index, self.data.shape)
         try:
             self._setitem(index, value)
         except (IndexError, ValueError, TypeError, OverflowError) as exc:

@@ -26,7 +26,7 @@ def raw_index(index):
         return _tensor_index(index)
     if isinstance(index, tuple):
         return tuple(_tensor_index(i) if isinstance(i, Tensor) else _list_index(i) if isinstance(i, list)
-                     else _empty_float_array_index(i) for i in index)
+                     else _empty_float_array_index(i) if type(i) is np.ndarray else i for i in index)
     if isinstance(index, list):
         if any(_reads_as_tuple_in_torch(i) for i in index):
             raise TypeError(f"x[{_short(index)}]: a list index holding sequences, slices, None, ... or tensors reads "
@@ -123,12 +123,17 @@ def check_one_reading(index, shape, what="x"):
                     "two steps (x[0][:, idx], the same in both) or move the dims with movedim")
 
 
+_PLAIN_PARTS = frozenset((int, slice, type(None), type(Ellipsis), bool))
+
+
 def check_empty_masks(index, shape, what="x"):
     """Refuse an empty boolean mask that does not match the dims it indexes: NumPy reads it as no positions (an
     empty result), torch refuses it, as NumPy does a mask of any other wrong shape."""
     parts = index if isinstance(index, tuple) else (index,)
-    if not any(getattr(p, "dtype", None) is not None and p.dtype.kind == "b" and p.ndim and p.size == 0
-               for p in parts):
+    for p in parts:   # a plain loop, no generator: this runs on every x[index] = v
+        if type(p) not in _PLAIN_PARTS and getattr(p, "size", 1) == 0 and p.dtype.kind == "b" and p.ndim:
+            break
+    else:
         return
     kinds = [_index_kind(p) for p in parts]
     width = [p.ndim if k == "array" and p.dtype.kind == "b" else 1 if k in ("int", "slice", "array") else 0
@@ -225,7 +230,6 @@ def getitem(x, index):
     x = as_tensor(x)
     index = raw_index(index)
     check_one_reading(index, x.shape)
-    check_empty_masks(index, x.shape)
     parts = index if isinstance(index, tuple) else (index,)
     xp = x._xp()
     moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) and xp is not np else p
@@ -233,6 +237,10 @@ def getitem(x, index):
     if xp is not np:
         index = moved if isinstance(index, tuple) else moved[0]
     try:
-        return GetItem.apply(x, index=index)
+        y = GetItem.apply(x, index=index)
     except IndexError as exc:
+        check_empty_masks(index, x.shape)
         raise IndexError(f"getitem: {exc} (tensor of shape {x.shape})") from None
+    if y.data.size == 0:   # only an empty result can come from an empty mask: the check costs nothing otherwise
+        check_empty_masks(index, x.shape)
+    return y
