@@ -2210,6 +2210,18 @@ def _gen_igamma(name):
     return gen
 
 
+def _gen_nextafter(b):
+    """nextafter(a, c) with every entry of a away from c's: where they are equal torch's derivative is 0 (its
+    convention, which minigrad keeps), while along a = c the function is the identity, so finite differences read 1
+    (nextafter(abs(x), x) for x > 0 is such a pair of different values)."""
+    i = b.pick()
+    j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
+    if (np.abs(b.values[i].numpy() - b.values[j].numpy()) < 1e-3).any():
+        return False
+    b.add("nextafter", [i, j], mg.nextafter, _tf("nextafter"))
+    return True
+
+
 def _off_powers_of_two(t):
     """Nonzero entries away from the powers of two, where frexp's mantissa jumps."""
     a = np.log2(np.abs(t.numpy()) + (t.numpy() == 0))
@@ -2225,7 +2237,7 @@ GENERATORS.update({
     "igamma": _gen_igamma("igamma"),
     "igammac": _gen_igamma("igammac"),
     "ldexp": _binary_in("ldexp", mg.ldexp, _tf("ldexp"), domain_b=_moderate),
-    "nextafter": _binary_in("nextafter", mg.nextafter, _tf("nextafter")),
+    "nextafter": _gen_nextafter,
     "frexp": _unary("frexp", lambda x: mg.frexp(x).mantissa, lambda x: _tf("frexp")(x).mantissa,
                     domain=_off_powers_of_two),
     "angle": _unary("angle", mg.angle, _tf("angle"), domain=_nonzero),
