@@ -106,7 +106,9 @@ def _dtype_of_items(data):
             kind = np.dtype(bool)
         elif isinstance(item, (int, np.integer)):
             kind = np.dtype(np.int64) if isinstance(item, int) else item.dtype
-        elif isinstance(item, (complex, np.complexfloating)):
+        elif isinstance(item, (np.floating, np.complexfloating)):   # a NumPy number keeps its dtype, as in torch
+            kind = item.dtype
+        elif isinstance(item, complex):
             kind = default_complex
         else:
             kind = backend.DEFAULT_FLOAT
@@ -159,7 +161,8 @@ def _objects_as_float(arr):
 def _refuse_integers_past_int64(data, arr):
     """Python integers past int64 make NumPy's array uint64, or float64 beside other integers: refused when the
     data holds integers (and bools) only, as integer data is int64 (beside a float they are floats, as torch's)."""
-    if arr.dtype.kind == "f" and not np.abs(arr).max() >= 2.0 ** 63:   # the common case: read no leaf
+    if arr.dtype.kind == "f" and (not isinstance(_first_item(data)[1], (int, np.integer))
+                                  or not np.abs(arr).max() >= 2.0 ** 63):   # float data, or ints in range
         return
     leaves = list(_leaves(data))
     if all(isinstance(v, (int, np.integer)) for v in leaves):
@@ -178,7 +181,7 @@ def _refuse_past_int64(values):
     """Integer data is int64, as torch's."""
     info = np.iinfo(np.int64)
     bad = next((int(v) for v in values if not info.min <= int(v) <= info.max), None)
-    if bad is None:   # data of np.uint64 numbers: NumPy's uint64 kept
+    if bad is None:
         return
     raise OverflowError(f"tensor: the integer {short_number(bad)} is out of range for int64 ({info.min} to "
                         f"{info.max}), the dtype of integer data (torch refuses it too); pass dtype=minigrad.uint64 "

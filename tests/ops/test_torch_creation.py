@@ -474,8 +474,10 @@ def test_new_methods_take_torchs_size_keyword(name):
     lambda L: [L.tensor(1.5, dtype=L.float16), 2.5],
     lambda L: [L.tensor(1, dtype=L.int32), 2.5],
     lambda L: [[L.tensor(1.5, dtype=L.float64)], [L.tensor(True)]],
+    lambda L: [L.tensor(1.5), np.float64(2.5)],
+    lambda L: [L.tensor(1.5), np.complex128(2j)],
 ], ids=["float64 tensors", "float64 tensor and int", "float16 tensors", "float16 tensor and float", "int32 and float",
-        "nested"])
+        "nested", "numpy float64 number", "numpy complex128 number"])
 def test_tensor_of_a_list_of_0d_tensors_promotes_their_dtypes_as_torch(items):
     """[loss64_a, loss64_b] became float32: the float array NumPy made was cast to the default float."""
     ours, theirs = mg.tensor(items(mg)), torch.tensor(items(torch))
