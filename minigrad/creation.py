@@ -353,6 +353,8 @@ def _floating(name, dtype):
 
 
 def _count(name, what, value):
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":   # torch.eye(torch.tensor(2))
+        value = value.item()
     if not is_integer(value) or value < 0:
         raise ValueError(f"{name}: {what} must be a non-negative int, got {value!r}")
     return int(value)

@@ -382,6 +382,16 @@ def test_eye_refuses_bad_sizes_by_name(args, what):
         mg.eye(*args)
 
 
+def test_counts_may_be_0d_integer_tensors_as_torch():
+    """eye(tensor(2)) worked before the sizes were checked by name, and torch takes such counts."""
+    _same_as_torch(mg.eye(mg.tensor(2)), torch.eye(torch.tensor(2)))
+    _same_as_torch(mg.eye(2, mg.tensor(3)), torch.eye(2, torch.tensor(3)))
+    _same_as_torch(mg.linspace(0, 1, mg.tensor(3)), torch.linspace(0, 1, torch.tensor(3)))
+    assert sorted(mg.randperm(mg.tensor(4)).tolist()) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match=r"^eye: n must be a non-negative int, got tensor\(2\.\)$"):
+        mg.eye(mg.tensor(2.0))
+
+
 @pytest.mark.parametrize("name", ["linspace", "logspace"])
 def test_linspace_and_logspace_take_0d_tensors_bools_and_complex_endpoints_as_torch(name):
     """A 0-d tensor endpoint, a bool and a complex number were refused ("must be a real number")."""
