@@ -131,3 +131,24 @@ def test_lambda_lr_refuses_an_objects_attributes_for_a_builtin():
     state["lr_lambdas"] = [None]
     with pytest.raises(ValueError, match="the state has 1 lr_lambdas, the schedule 2"):
         schedule.load_state_dict(state)
+
+
+class WarmupHoldingItsOptimizer(Warmup):
+    """A callable object that also holds the optimizer (a warmup that reads the group count, say)."""
+
+    def __init__(self, length, optimizer):
+        super().__init__(length)
+        self.optimizer = optimizer
+
+
+def test_a_callable_objects_state_keeps_its_plain_attributes_and_saves(tmp_path):
+    """Its whole __dict__ was copied, so mg.save refused the state (an SGD at lr_lambdas[0]['optimizer'])."""
+    optimizer = _optimizer(mg.optim)
+    schedule = mg.optim.lr_scheduler.LambdaLR(optimizer, WarmupHoldingItsOptimizer(10, optimizer))
+    with pytest.warns(UserWarning, match=r"attributes \['optimizer'\] are not plain data"):
+        state = schedule.state_dict()
+    assert state["lr_lambdas"] == [{"length": 10}] * 2
+    mg.save(state, tmp_path / "schedule.mg")
+    resumed = mg.optim.lr_scheduler.LambdaLR(optimizer, WarmupHoldingItsOptimizer(3, optimizer))
+    resumed.load_state_dict(mg.load(tmp_path / "schedule.mg"))
+    assert resumed.lr_lambdas[0].length == 10 and resumed.lr_lambdas[0].optimizer is optimizer

@@ -280,12 +280,14 @@ class LRScheduler:
 
         LambdaLR's and MultiplicativeLR's ``lr_lambdas`` are saved as PyTorch's: ``None`` for a function, and a
         copy of the attributes (``__dict__``) of a callable object, whose state (a warmup length, ...) the
-        functions of the resumed run get back."""
+        functions of the resumed run get back. Only attributes that are plain data (numbers, strings, None, and
+        lists, tuples and dicts of them) are kept, so that ``minigrad.save`` can store the state (PyTorch pickles
+        them all); the others (an optimizer the object holds, ...) are left out with a warning naming them."""
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "lr_lambdas", "schedulers", "_lrs_found")}
         if hasattr(self, "lr_lambdas"):
             state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) or not hasattr(f, "__dict__")
-                                   else f.__dict__.copy() for f in self.lr_lambdas]
+                                   else _plain_attributes(self, f) for f in self.lr_lambdas]
         if hasattr(self, "schedulers"):
             state["schedulers"] = [s.state_dict() for s in self.schedulers]
         return state
@@ -346,6 +348,27 @@ def _ours_from_torch(state):
         if theirs in state and ours not in state:
             state[ours] = state.pop(theirs)
     return state
+
+
+def _plain_attributes(scheduler, f):
+    """The attributes of the callable object ``f`` that are plain data, warning about the others by name."""
+    kept = {name: value for name, value in f.__dict__.items() if _is_plain(value)}
+    left = [name for name in f.__dict__ if name not in kept]
+    if left:
+        warnings.warn(f"{type(scheduler).__name__}.state_dict: the lr_lambda {type(f).__name__}'s attributes "
+                      f"{left} are not plain data (numbers, strings, lists, dicts) and are left out of the state; "
+                      "the resumed run's object keeps its own", stacklevel=3)
+    return kept
+
+
+def _is_plain(value):
+    if value is None or isinstance(value, (bool, int, float, complex, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
 
 
 def _load_lr_lambdas(scheduler, saved):
