@@ -210,7 +210,8 @@ def _clamp_to_tensors(op, x, lower, upper):
 
     The result has the broadcast shape of x and the bounds, and is NaN where x or a bound is. dL/dx = g where
     lo <= x <= hi (x keeps a tie, as in torch), dL/dlo = g where x < lo <= hi, dL/dhi = g where the value exceeds hi
-    (all of it when lo > hi); no gradient to any of them where x or a bound is NaN.
+    (all of it when lo > hi); no gradient to any of them where x or a bound is NaN (torch's, except that where
+    lo > hi and x is NaN torch gives hi the gradient, and this gives none).
     """
     try:
         return _clamped(as_tensor(x), lower[1], upper[1])
