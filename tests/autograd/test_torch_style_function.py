@@ -701,3 +701,23 @@ def test_backward_and_vjp_both_or_neither_are_refused_by_name():
         Both.apply(x).sum().backward()
     with pytest.raises(RuntimeError, match=r"^Neither: define backward\(ctx, \*grad_outputs\) \(or vjp\)"):
         Neither.apply(x).sum().backward()
+
+
+def test_a_backward_replaced_between_passes_is_the_one_that_runs():
+    """The backward was cached per class, so a replaced one never ran (the gradient stayed 2)."""
+    class Double(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = mg.tensor([1.0], requires_grad=True)
+    Double.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0]
+    Double.backward = staticmethod(lambda ctx, g: g * 3)
+    x.grad = None
+    Double.apply(x).sum().backward()
+    assert x.grad.tolist() == [3.0]
