@@ -1,5 +1,5 @@
-"""ONNX mappings of the special functions (minigrad/ops/gamma.py, bessel.py, normal_functions.py, log_terms.py,
-number_parts.py), registered into ``CONVERTERS``.
+"""ONNX mappings of the special functions (minigrad/ops/gamma.py, bessel*.py, airy.py, spherical_bessel.py,
+orthogonal_polynomials.py, normal_functions.py, log_terms.py, number_parts.py), registered into ``CONVERTERS``.
 
 ldexp with an integer exponent is three exact multiplications by powers of two. ONNX has Erf, so ndtr is written
 with it (0.5 (1 + erf(x / sqrt 2)): it agrees to float32 rounding in absolute terms; its far left tail, which
@@ -30,6 +30,13 @@ NOT_EXPORTED.update({
     "Ndtri": _NO_OPERATOR.format("normal quantile or inverse error function"),
     "FrexpMantissa": _NO_OPERATOR.format("frexp; the exponent of a float cannot be read exactly with ONNX's ops"),
     "Nextafter": _NO_OPERATOR.format("nextafter; the next float cannot be reached exactly with ONNX's ops"),
+    **{name: _NO_OPERATOR.format("Bessel function") for name in (
+        "BesselJ0", "BesselJ1", "BesselY0", "BesselY1", "BesselK0", "BesselK1", "ScaledBesselK0", "ScaledBesselK1",
+        "ModifiedBesselI0", "ModifiedBesselI1", "SphericalJ0", "SphericalJ1")},
+    "AiryAi": _NO_OPERATOR.format("Airy function"),
+    "AiryAiPrime": _NO_OPERATOR.format("Airy function"),
+    "OrthogonalPolynomial": _NO_OPERATOR.format("orthogonal polynomial; its recurrence runs a data-dependent number "
+                                                "of steps"),
 })
 
 
