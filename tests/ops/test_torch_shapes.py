@@ -461,3 +461,33 @@ def test_flatten_of_an_empty_tensor_matches_torch(shape, start, end):
     same(x.flatten(start, end), theirs)
     ours.sum().backward()
     assert x.grad.shape == shape and x.grad.dtype == np.float64
+
+
+def test_diag_of_a_matrix_is_a_copy_as_torchs():
+    """torch.diag(2-D) returns new memory (diagonal() is the view); minigrad's diag gave the writable view, so a
+    write into the result changed x and a write into x showed in the result."""
+    x, tx = pair(M.copy(), requires_grad=False)
+    d, td = mg.diag(x, 1), torch.diag(tx, 1)
+    d.add_(100.0)
+    td.add_(100.0)
+    same(x, tx)
+    x.mul_(-1.0)
+    tx.mul_(-1.0)
+    same(d, td)
+    agree(lambda x: mg.diag(x, -1), lambda t: torch.diag(t, -1), M)
+    assert mg.gradcheck(lambda x: mg.diag(x, 1), (mg.tensor(M, dtype="float64", requires_grad=True),))
+    assert mg.gradgradcheck(lambda x: mg.diag(x, 1), (mg.tensor(M, dtype="float64", requires_grad=True),))
+
+
+@pytest.mark.parametrize("dim", [0, -1, (0,), (-1,)])
+def test_squeeze_of_a_0d_tensor_takes_dim_0_or_minus_1_as_torch(dim):
+    """torch's x.squeeze(0) of a 0-d tensor returns it (NumPy's refuses the axis); minigrad refused it as NumPy's
+    out-of-range axis, though no reading gives another result. Other dims stay refused."""
+    x, tx = pair(np.array(2.5))
+    y = x.squeeze(dim)
+    same(y, tx.squeeze(dim))
+    same(mg.squeeze(x, dim), torch.squeeze(tx, dim))
+    y.backward()
+    assert x.grad.shape == () and x.grad.item() == 1.0
+    with pytest.raises(ValueError, match=r"squeeze: dim 1 is out of range for a tensor of shape \(\)"):
+        x.squeeze(1)
