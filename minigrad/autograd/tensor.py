@@ -1263,8 +1263,10 @@ class Tensor:
     def trace(self, offset=0, axis1=0, axis2=1):
         return _ops.trace(self, offset, axis1, axis2)
 
-    def tensor_split(self, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
-        return _ops.tensor_split(self, indices_or_sections, dim, axis=axis)
+    def tensor_split(self, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, sections=NOT_GIVEN,
+                     indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
+        return _ops.tensor_split(self, indices_or_sections, dim, axis=axis, sections=sections, indices=indices,
+                                 tensor_indices_or_sections=tensor_indices_or_sections)
 
     def hsplit(self, indices_or_sections):
         return _ops.hsplit(self, indices_or_sections)
