@@ -395,13 +395,34 @@ def test_atleast_nd_match_torch(n):
         getattr(mg, name)([mg.tensor(1.0), mg.tensor(2.0)])
 
 
-def test_unfold_and_broadcast_tensors_give_new_memory_where_torch_gives_views():
+def test_unfold_gives_new_memory_where_torch_gives_a_view():
     x, tx = pair(M.copy(), requires_grad=False)
     w, tw = x.unfold(1, 2, 1), tx.unfold(1, 2, 1)
     w[0, 0, 0], tw[0, 0, 0] = 7.0, 7.0
     assert x.numpy()[0, 0] == M[0, 0] and tx[0, 0] == 7.0                # documented: ours is a copy
-    (b, _) = mg.broadcast_tensors(x[:1], mg.tensor(np.zeros((4, 6))))
-    assert not np.shares_memory(b.numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("build", [
+    lambda L, x: L.broadcast_tensors(x[:1], L.zeros(4, 6, dtype=L.float64)),
+    lambda L, x: L.broadcast_tensors(x[:, 0].unsqueeze(1), x),
+    lambda L, x: L.meshgrid(x[0], x[:3, 1], indexing="ij"),
+    lambda L, x: L.meshgrid(x[0], x[:3, 1], x[1, :2], indexing="xy"),
+])
+def test_broadcast_tensors_and_meshgrid_give_views_as_torch(build):
+    """torch's results are expanded views of the inputs: a later write into an input shows in them, and a write
+    into one that repeats entries is refused. minigrad's were filled copies that kept the old values."""
+    x, tx = pair(M.copy(), requires_grad=False)
+    ours, theirs = build(mg, x), build(torch, tx)
+    x.mul_(-2.0)
+    tx.mul_(-2.0)
+    for o, t in zip(ours, theirs):
+        same(o, t)
+        if 0 in t.stride():
+            with pytest.raises(RuntimeError):
+                t.add_(1.0)
+            with pytest.raises(RuntimeError, match="read-only"):
+                o.add_(1.0)
+    agree(lambda x: build(mg, x), lambda t: build(torch, t), M)
 
 
 def test_mT_and_mH_swap_the_last_two_dims_as_torch_and_refuse_fewer_than_two():
