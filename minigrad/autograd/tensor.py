@@ -703,8 +703,11 @@ class Tensor:
         Like ``reshape`` it shares memory where NumPy can, and copies where torch.view would refuse: many of
         minigrad's results (a convolution's, an einsum's) are laid out non-contiguously where torch's are
         contiguous, so refusing there would break ``conv(x).view(n, -1)``; a write through such a copy does
-        not reach ``x`` (docs/autodiff.md, section 15).
+        not reach ``x`` (docs/autodiff.md, section 15). ``view(dtype)`` is torch's: the same memory read as
+        ``dtype`` (see ``minigrad.ops.views.view_dtype``).
         """
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+            return _ops.views.view_dtype(self, shape[0])
         return _ops.reshape(self, *shape)
 
     def permute(self, *dims):

@@ -531,3 +531,36 @@ def test_tensor_split_takes_torchs_keywords(kwargs):
 def test_tensor_split_keywords_misused_are_one_type_error(kwargs, message):
     with pytest.raises(TypeError, match=f"tensor_split: {message}"):
         mg.tensor_split(mg.tensor(X), **kwargs)
+
+
+@pytest.mark.parametrize("source,target", [("float64", "int64"), ("float64", "float32"), ("float32", "float64"),
+                                           ("float32", "uint8"), ("float64", "int16"), ("int64", "float64")])
+def test_view_as_a_dtype_reads_the_same_memory_as_torch(source, target):
+    """x.view(dtype) is torch's reinterpretation (the last dim rescaled by the element sizes); minigrad read the
+    dtype as a size ('reshape: sizes must be ints')."""
+    a = np.arange(24).reshape(2, 3, 4).astype(source) * 3
+    x, tx = mg.tensor(a, dtype=source, requires_grad=source == "float64"), torch.tensor(a)
+    ours, theirs = x.view(np.dtype(target)), tx.view(getattr(torch, target))
+    assert ours.dtype == np.dtype(target) and not ours.requires_grad
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with mg.no_grad():
+        ours.mul_(2) if target.startswith("float") else ours.add_(1)   # shared memory, both ways, as torch's
+    theirs.mul_(2) if target.startswith("float") else theirs.add_(1)
+    np.testing.assert_array_equal(x.detach().numpy(), tx.numpy())
+    assert mg.tensor(a, dtype=source).view(getattr(mg, target)).dtype == np.dtype(target)
+
+
+def test_view_as_a_dtype_refuses_what_torch_refuses():
+    x = mg.tensor(np.arange(12.0).reshape(4, 3), dtype="float64")
+    with pytest.raises(RuntimeError, match=r"view: the last dim's size must be divisible by 2 to view float32 as "
+                                           r"float64 .*but it is 3"):
+        x.float().view(np.float64)
+    with pytest.raises(RuntimeError, match=r"view: the last dim's stride must be 1 to view float64 as int32"):
+        x.T.view(np.int32)
+    with pytest.raises(RuntimeError, match=r"view: a 0-d tensor of dtype float64 cannot be viewed as int32"):
+        x[0, 0].view(np.int32)
+    for bad in (lambda: torch.zeros(4, 3).view(torch.float64), lambda: torch.zeros(4, 3).t().view(torch.int16),
+                lambda: torch.tensor(1.0).view(torch.int16)):
+        with pytest.raises(RuntimeError):
+            bad()
