@@ -1927,6 +1927,8 @@ is stamped, so a graph recorded before it refuses to backward."""
     # View-changing in-place ops: this tensor takes a view of its own memory with the new shape. torch bumps the
     # version of such a tensor, and minigrad's graph holds the Tensor itself, so the change is stamped as a write.
     def _view_in_place(self, name, view):
+        if self.creator is not None and self.requires_grad and STATE.grad_enabled:
+            return _recorded_writes.view_recorded(self, view)   # torch records it: the view op's output is self
         self._check_writable(name, f"use the out-of-place {name[:-1]}()")
         self.data = view(Tensor(self.data)).data
         _mark_written(self)
@@ -1963,7 +1965,8 @@ is stamped, so a graph recorded before it refuses to backward."""
             axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
         else:
             axes = tuple(sorted({int(d) % self.ndim for d in dims if self.ndim and self.shape[int(d)] == 1}))
-        return self._view_in_place("squeeze_", lambda x: Tensor(x.data.squeeze(axes)))
+        return self._view_in_place("squeeze_", lambda x: _ops.reshape(x, tuple(n for i, n in enumerate(x.shape)
+                                                                                if i not in axes)))
 
     def detach_(self):
         """This tensor made a leaf that does not require grad, in place (``torch.Tensor.detach_``).

@@ -21,6 +21,8 @@ from minigrad.scalars import is_integer
 class Reshape(Function):
     """y = x with a new shape.   dL/dx = g reshaped back to x's shape."""
 
+    values_unread = (0,)   # backward reads x's shape only: x.unsqueeze_(0); x.squeeze_(0) keeps a gradient
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -33,6 +35,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """y = x with axes permuted.   dL/dx = g permuted back by the inverse permutation."""
+
+    values_unread = (0,)   # backward reads no values of x (x.t_(); x.t_() keeps a gradient)
 
     def __init__(self, axes):
         self.axes = axes
