@@ -148,15 +148,19 @@ class Tensor:
     @property
     def mT(self):
         """The last two dims swapped (a batch of matrices transposed), as ``torch.Tensor.mT``; needs 2 or more dims."""
+        return self._last_two_swapped("mT")
+
+    def _last_two_swapped(self, name):
         if self.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D "
-                               "tensor.")
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got "
+                               f"{self.ndim}-D tensor.")
         return _ops.swapaxes(self, -2, -1)
 
     @property
     def mH(self):
-        """``mT``: minigrad's tensors are real, so the conjugate transpose is the transpose (``torch.Tensor.mH``)."""
-        return self.mT
+        """The conjugate transpose of a batch of matrices (``torch.Tensor.mH``): ``mT``, conjugated when complex (a
+        copy then: minigrad has no lazy conjugation)."""
+        return self._last_two_swapped("mH").conj()
 
     def _xp(self):
         return backend.get_array_module(self.data)
@@ -2094,18 +2098,18 @@ is stamped, so a graph recorded before it refuses to backward."""
     @property
     def H(self):
         """The conjugate transpose of a matrix, for a real tensor the transpose (``torch.Tensor.H``): 2-D, or a 0-d
-        tensor as it is."""
+        tensor as it is (conjugated when complex)."""
         if self.ndim not in (0, 2):
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor "
                                "(tensor.mH swaps the last two dims of a batch)")
-        return self if self.ndim == 0 else _ops.transpose(self)
+        return (self if self.ndim == 0 else _ops.transpose(self)).conj()
 
     def adjoint(self):
         """The conjugate transpose of a batch of matrices, for a real tensor ``mT`` (``torch.Tensor.adjoint``)."""
         if self.ndim < 2:
             raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                                f"{self.ndim}-D tensor.")
-        return self.mT
+        return self.mT.conj()
 
     @property
     def layout(self):

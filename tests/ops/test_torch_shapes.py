@@ -564,3 +564,25 @@ def test_view_as_a_dtype_refuses_what_torch_refuses():
                 lambda: torch.tensor(1.0).view(torch.int16)):
         with pytest.raises(RuntimeError):
             bad()
+
+
+@pytest.mark.parametrize("name", ["mH", "H", "adjoint"])
+def test_conjugate_transposes_conjugate_a_complex_tensor_as_torchs(name):
+    """x.mH, x.H and x.adjoint() of a complex tensor were the plain transpose (mH was mT); torch conjugates. A real
+    tensor's stay the transpose, still differentiable."""
+    a = np.array([[1 + 2j, 3 - 1j, -2j], [0.5 + 0j, 1j, 4 - 4j]], dtype=np.complex128)
+    x, tx = mg.tensor(a, dtype="complex128"), torch.tensor(a)
+    ours, theirs = getattr(x, name), getattr(tx, name)
+    ours, theirs = (ours(), theirs()) if callable(ours) else (ours, theirs)
+    assert ours.dtype == np.complex128
+    np.testing.assert_array_equal(ours.numpy(), theirs.resolve_conj().numpy())
+    real = lambda t: getattr(t, name)() if name == "adjoint" else getattr(t, name)   # noqa: E731
+    agree(real, real, M)
+
+
+def test_mH_of_a_vector_names_mH_in_its_error_as_torch():
+    with pytest.raises(RuntimeError, match=r"tensor\.mH is only supported on matrices or batches of matrices\. Got "
+                                           r"1-D tensor\."):
+        mg.tensor([1.0, 2.0]).mH
+    with pytest.raises(RuntimeError, match=r"tensor\.mH is only supported on matrices or batches of matrices"):
+        torch.tensor([1.0, 2.0]).mH
