@@ -586,3 +586,27 @@ def test_mH_of_a_vector_names_mH_in_its_error_as_torch():
         mg.tensor([1.0, 2.0]).mH
     with pytest.raises(RuntimeError, match=r"tensor\.mH is only supported on matrices or batches of matrices"):
         torch.tensor([1.0, 2.0]).mH
+
+
+def test_the_view_fixes_on_every_device(device):
+    """diag's copy, view(dtype), the expanded views of broadcast_tensors, a recorded t_ and cat's out= on each
+    device (CuPy's arrays have no writeable flag and their views other bases than NumPy's)."""
+    x = mg.tensor(M, dtype="float64", device=device)
+    d = mg.diag(x)
+    d.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), M)
+    assert x.view(np.int64).device == x.device and x.view(np.float32).shape == (4, 12)
+    b, _ = mg.broadcast_tensors(x[:1], mg.zeros(3, 6, dtype="float64", device=device))
+    x.mul_(2.0)
+    np.testing.assert_array_equal(b.numpy(), np.broadcast_to(2.0 * M[:1], (3, 6)))
+    with pytest.raises(RuntimeError, match="read-only"):
+        b.add_(1.0)
+    w = mg.tensor(M, dtype="float64", device=device, requires_grad=True)
+    y = w * 2.0
+    y.t_()
+    (y * y).sum().backward()
+    assert y.shape == (6, 4) and w.grad.device == w.device
+    np.testing.assert_allclose(w.grad.numpy(), 8.0 * M, rtol=1e-14)
+    out = mg.zeros(8, 6, dtype="float64", device=device)
+    assert mg.cat([x, x], out=out) is out
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([2.0 * M, 2.0 * M]))
