@@ -15,7 +15,8 @@ from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.ops._args import check_dims, check_flag, operands
 from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, meshgrid
 from minigrad.ops.linalg import matmul
-from minigrad.ops.shape import _join, _sequence, concat, maybe_out, reshape, reshape_if_needed, stack, transpose_if_needed
+from minigrad.ops.shape import (_join, _sequence, concat, maybe_out, reshape, reshape_if_needed, stack,
+                                transpose_if_needed)
 from minigrad.scalars import is_integer
 
 
