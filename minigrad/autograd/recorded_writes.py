@@ -120,6 +120,26 @@ def write_recorded(t, name, make, check_result):
     return t
 
 
+def view_recorded(t, view):
+    """``t.t_()``, ``transpose_``, ``swapaxes_``, ``squeeze_``, ``unsqueeze_`` on a tensor in a graph, as torch's: the
+    values stay, ``t`` becomes ``view(t)``'s output over the same memory, its old place in the graph handed to a new
+    Tensor that the view reads. The change is stamped as a write, so a node recorded before that read ``t`` refuses
+    to backward (torch's version counter does the same for the nodes that saved ``t``)."""
+    from minigrad.autograd.tensor import Tensor
+
+    _hand_over(t)
+    before = Tensor._make(t.data, t.creator, t._out_index)
+    before.requires_grad = True
+    _mark_written(t)   # first: the view's node is recorded after it and reads ``before`` unrefused
+    out = view(before)
+    node = out.creator
+    t.data, t.creator, t._out_index = out.data, node, out._out_index
+    if node is not before.creator and node.keep_output:
+        node._output_ref = weakref.ref(t)
+    # A retain_grad() hook stays on the old node, as torch's: t.grad is the gradient of t's values before the view.
+    return t
+
+
 def _hand_over(t, written=None):
     """``t``'s node, if a recorded write made it, is about to output a private copy of ``t`` instead: it stops
     watching ``t``'s memory, and is refused at backward if that memory was already written behind it (by the

@@ -148,15 +148,19 @@ class Tensor:
     @property
     def mT(self):
         """The last two dims swapped (a batch of matrices transposed), as ``torch.Tensor.mT``; needs 2 or more dims."""
+        return self._last_two_swapped("mT")
+
+    def _last_two_swapped(self, name):
         if self.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D "
-                               "tensor.")
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got "
+                               f"{self.ndim}-D tensor.")
         return _ops.swapaxes(self, -2, -1)
 
     @property
     def mH(self):
-        """``mT``: minigrad's tensors are real, so the conjugate transpose is the transpose (``torch.Tensor.mH``)."""
-        return self.mT
+        """The conjugate transpose of a batch of matrices (``torch.Tensor.mH``): ``mT``, conjugated when complex (a
+        copy then: minigrad has no lazy conjugation)."""
+        return self._last_two_swapped("mH").conj()
 
     def _xp(self):
         return backend.get_array_module(self.data)
@@ -703,8 +707,11 @@ class Tensor:
         Like ``reshape`` it shares memory where NumPy can, and copies where torch.view would refuse: many of
         minigrad's results (a convolution's, an einsum's) are laid out non-contiguously where torch's are
         contiguous, so refusing there would break ``conv(x).view(n, -1)``; a write through such a copy does
-        not reach ``x`` (docs/autodiff.md, section 15).
+        not reach ``x`` (docs/autodiff.md, section 15). ``view(dtype)`` is torch's: the same memory read as
+        ``dtype`` (see ``minigrad.ops.views.view_dtype``).
         """
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+            return _ops.views.view_dtype(self, shape[0])
         return _ops.reshape(self, *shape)
 
     def permute(self, *dims):
@@ -1263,8 +1270,10 @@ class Tensor:
     def trace(self, offset=0, axis1=0, axis2=1):
         return _ops.trace(self, offset, axis1, axis2)
 
-    def tensor_split(self, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
-        return _ops.tensor_split(self, indices_or_sections, dim, axis=axis)
+    def tensor_split(self, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, sections=NOT_GIVEN,
+                     indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
+        return _ops.tensor_split(self, indices_or_sections, dim, axis=axis, sections=sections, indices=indices,
+                                 tensor_indices_or_sections=tensor_indices_or_sections)
 
     def hsplit(self, indices_or_sections):
         return _ops.hsplit(self, indices_or_sections)
@@ -1922,6 +1931,8 @@ is stamped, so a graph recorded before it refuses to backward."""
     # View-changing in-place ops: this tensor takes a view of its own memory with the new shape. torch bumps the
     # version of such a tensor, and minigrad's graph holds the Tensor itself, so the change is stamped as a write.
     def _view_in_place(self, name, view):
+        if self.creator is not None and self.requires_grad and STATE.grad_enabled:
+            return _recorded_writes.view_recorded(self, view)   # torch records it: the view op's output is self
         self._check_writable(name, f"use the out-of-place {name[:-1]}()")
         self.data = view(Tensor(self.data)).data
         _mark_written(self)
@@ -1958,7 +1969,8 @@ is stamped, so a graph recorded before it refuses to backward."""
             axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
         else:
             axes = tuple(sorted({int(d) % self.ndim for d in dims if self.ndim and self.shape[int(d)] == 1}))
-        return self._view_in_place("squeeze_", lambda x: Tensor(x.data.squeeze(axes)))
+        return self._view_in_place("squeeze_", lambda x: _ops.reshape(x, tuple(n for i, n in enumerate(x.shape)
+                                                                                if i not in axes)))
 
     def detach_(self):
         """This tensor made a leaf that does not require grad, in place (``torch.Tensor.detach_``).
@@ -2086,18 +2098,18 @@ is stamped, so a graph recorded before it refuses to backward."""
     @property
     def H(self):
         """The conjugate transpose of a matrix, for a real tensor the transpose (``torch.Tensor.H``): 2-D, or a 0-d
-        tensor as it is."""
+        tensor as it is (conjugated when complex)."""
         if self.ndim not in (0, 2):
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor "
                                "(tensor.mH swaps the last two dims of a batch)")
-        return self if self.ndim == 0 else _ops.transpose(self)
+        return (self if self.ndim == 0 else _ops.transpose(self)).conj()
 
     def adjoint(self):
         """The conjugate transpose of a batch of matrices, for a real tensor ``mT`` (``torch.Tensor.adjoint``)."""
         if self.ndim < 2:
             raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                                f"{self.ndim}-D tensor.")
-        return self.mT
+        return self.mT.conj()
 
     @property
     def layout(self):

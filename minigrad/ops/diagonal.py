@@ -13,6 +13,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import NOT_GIVEN
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims
+from minigrad.ops.convert import clone
 from minigrad.ops.flip import _pick
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import flatten
@@ -117,14 +118,14 @@ def diag(x, diagonal=NOT_GIVEN, *, k=NOT_GIVEN):
     diagonal ``diagonal`` of a 2-D x as a 1-D tensor.
 
     Shapes: (n,) -> (n + |d|, n + |d|); (m, n) -> (the diagonal's length,).   dL/dx = the diagonal of g, or g
-    written on the diagonal of zeros.
+    written on the diagonal of zeros. A 2-D x's diagonal is a copy (torch.diag's is; ``diagonal`` is the view).
     """
     x = as_tensor(x)
     offset = _offset("diag", "diagonal", _pick("diag", diagonal, "diagonal", k, "k", default=0))
     if x.ndim == 1:
         return diag_embed(x, offset, 0, 1)
     if x.ndim == 2:
-        return Diagonal.apply(x, offset=offset, dim1=0, dim2=1)
+        return clone(Diagonal.apply(x, offset=offset, dim1=0, dim2=1))
     raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(x.shape)} "
                      "(diagonal and diag_embed take more dims)")
 

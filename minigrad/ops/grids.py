@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
-from minigrad.ops.broadcast import broadcast_to
-from minigrad.ops.shape import reshape, reshape_if_needed
+from minigrad.ops.shape import Expand, reshape, reshape_if_needed
 
 
 def _tensors(name, tensors):
@@ -21,7 +20,8 @@ def _tensors(name, tensors):
 def broadcast_tensors(*tensors):
     """``torch.broadcast_tensors``: every tensor broadcast to their common shape (NumPy's rules), as a tuple.
 
-    New memory (torch gives expanded views).   dL/dx_i = g_i summed back to x_i's shape.
+    Expanded views, as torch's (``expand``: read-only where entries repeat; one already of that shape comes back
+    as it is).   dL/dx_i = g_i summed back to x_i's shape.
     """
     tensors = [as_tensor(t) for t in tensors]
     try:
@@ -29,7 +29,7 @@ def broadcast_tensors(*tensors):
     except ValueError:
         raise ValueError(f"broadcast_tensors: shapes {[tuple(t.shape) for t in tensors]} do not broadcast "
                          "together") from None
-    return tuple(broadcast_to(t, shape) for t in tensors)
+    return tuple(t if t.shape == shape else Expand.apply(t, shape=shape) for t in tensors)
 
 
 def meshgrid(*tensors, indexing=None):
@@ -58,7 +58,7 @@ def meshgrid(*tensors, indexing=None):
         at = {0: 1, 1: 0}.get(i, i) if indexing == "xy" and len(flat) >= 2 else i
         shape = [1] * len(flat)
         shape[at] = t.shape[0]
-        out.append(broadcast_to(reshape(t, tuple(shape)), tuple(lengths)))
+        out.append(Expand.apply(reshape(t, tuple(shape)), shape=tuple(lengths)))   # views of the inputs, as torch's
     return tuple(out)
 
 

@@ -15,7 +15,8 @@ from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.ops._args import check_dims, check_flag, operands
 from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, meshgrid
 from minigrad.ops.linalg import matmul
-from minigrad.ops.shape import _join, _sequence, concat, reshape, reshape_if_needed, stack, transpose_if_needed
+from minigrad.ops.shape import (_join, _sequence, concat, maybe_out, reshape, reshape_if_needed, stack,
+                                transpose_if_needed)
 from minigrad.scalars import is_integer
 
 
@@ -30,53 +31,61 @@ def _each(fn, tensors):
     return [fn(t) for t in tensors]
 
 
-def hstack(tensors):
+def hstack(tensors, *, out=None):
     """``torch.hstack``: 1-D tensors (0-d ones as length 1) joined end to end, others along dim 1.
 
     Shapes: (n_i,) -> (sum n_i,); (m, n_i, ...) -> (m, sum n_i, ...).   dL/dx_i = the slice of g where x_i sits.
     """
-    tensors = _each(atleast_1d, _tensors("hstack", tensors))
-    return _join("hstack", tensors, 0 if tensors[0].ndim == 1 else 1)
+    given = _tensors("hstack", tensors)
+    tensors = _each(atleast_1d, given)
+    return maybe_out("hstack", _join("hstack", tensors, 0 if tensors[0].ndim == 1 else 1), out, given)
 
 
-def vstack(tensors):
+def vstack(tensors, *, out=None):
     """``torch.vstack`` (and ``row_stack``): tensors as rows, 0-d and 1-D ones as one row, joined along dim 0.
 
     Shapes: (n,) -> (1, n) each, then (m_i, n, ...) -> (sum m_i, n, ...).   dL/dx_i = its rows of g.
     """
-    return _join("vstack", _each(atleast_2d, _tensors("vstack", tensors)), 0)
+    given = _tensors("vstack", tensors)
+    return maybe_out("vstack", _join("vstack", _each(atleast_2d, given), 0), out, given)
 
 
-def row_stack(tensors):
+def row_stack(tensors, *, out=None):
     """``torch.row_stack``: ``vstack``."""
-    return _join("row_stack", _each(atleast_2d, _tensors("row_stack", tensors)), 0)
+    given = _tensors("row_stack", tensors)
+    return maybe_out("row_stack", _join("row_stack", _each(atleast_2d, given), 0), out, given)
 
 
-def dstack(tensors):
+def dstack(tensors, *, out=None):
     """``torch.dstack``: tensors joined along dim 2, after ``atleast_3d`` ((n,) -> (1, n, 1), (m, n) -> (m, n, 1)).
 
     dL/dx_i = its slice of g along dim 2, reshaped back.
     """
-    return _join("dstack", _each(atleast_3d, _tensors("dstack", tensors)), 2)
+    given = _tensors("dstack", tensors)
+    return maybe_out("dstack", _join("dstack", _each(atleast_3d, given), 2), out, given)
 
 
-def column_stack(tensors):
+def column_stack(tensors, *, out=None):
     """``torch.column_stack``: 0-d and 1-D tensors as columns (n,) -> (n, 1), then all joined along dim 1.
 
     dL/dx_i = its columns of g, reshaped back.
     """
     tensors = _tensors("column_stack", tensors)
-    return _join("column_stack", [reshape(t, (t.size, 1)) if t.ndim <= 1 else t for t in tensors], 1)
+    columns = [reshape(t, (t.size, 1)) if t.ndim <= 1 else t for t in tensors]
+    return maybe_out("column_stack", _join("column_stack", columns, 1), out, tensors)
 
 
-def concatenate(tensors, axis=0):
-    """``torch.concatenate`` and ``numpy.concatenate``: ``cat(tensors, axis)``; ``axis=None`` (NumPy's) joins the
-    flattened tensors.   dL/dx_i = the slice of g where x_i sits."""
-    if axis is None:
-        return concat([reshape(t, (-1,)) for t in _tensors("concatenate", tensors)], 0)
+def concatenate(tensors, axis=NOT_GIVEN, *, dim=NOT_GIVEN, out=None):
+    """``torch.concatenate`` and ``numpy.concatenate``: ``cat(tensors, axis)`` (0 by default; ``dim``: torch's other
+    name for it); ``axis=None`` (NumPy's) joins the flattened tensors.   dL/dx_i = the slice of g where x_i sits."""
+    if axis is not NOT_GIVEN and dim is not NOT_GIVEN:
+        raise TypeError(f"concatenate: give the axis once, as axis= or dim=, got axis={axis!r} and dim={dim!r}")
+    axis = dim if dim is not NOT_GIVEN else (0 if axis is NOT_GIVEN else axis)
     tensors = _tensors("concatenate", tensors)
+    if axis is None:
+        return maybe_out("concatenate", concat([reshape(t, (-1,)) for t in tensors], 0), out, tensors)
     check_dims("concatenate", (axis,), tensors[0].ndim, tensors[0].shape)
-    return _join("concatenate", tensors, int(axis))
+    return maybe_out("concatenate", _join("concatenate", tensors, int(axis)), out, tensors)
 
 
 def block_diag(*tensors):

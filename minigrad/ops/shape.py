@@ -14,11 +14,14 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims, normalize_axis, one_dim
+from minigrad.ops.out_argument import write_out
 from minigrad.scalars import is_integer
 
 
 class Reshape(Function):
     """y = x with a new shape.   dL/dx = g reshaped back to x's shape."""
+
+    values_unread = (0,)   # backward reads x's shape only: x.unsqueeze_(0); x.squeeze_(0) keeps a gradient
 
     def __init__(self, shape):
         self.shape = shape
@@ -32,6 +35,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """y = x with axes permuted.   dL/dx = g permuted back by the inverse permutation."""
+
+    values_unread = (0,)   # backward reads no values of x (x.t_(); x.t_() keeps a gradient)
 
     def __init__(self, axes):
         self.axes = axes
@@ -229,6 +234,8 @@ def squeeze(x, axis=None, *, dim=NOT_GIVEN):
         return torch_squeeze("squeeze", x, dim)
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
+    if x.ndim == 0:   # torch's squeeze takes dim 0 or -1 of a 0-d tensor (NumPy's refuses): no other reading
+        return torch_squeeze("squeeze", x, axis)
     axes = normalize_axis("squeeze", axis, x.ndim, x.shape)
     for a in axes:
         if x.shape[a] != 1:
@@ -288,12 +295,23 @@ def _sequence(name, tensors):
     return [t if t.data.dtype == target else Tensor(t.data.astype(target)) for t in tensors]
 
 
-def concat(tensors, axis=0):
-    """Join tensors along an existing axis."""
-    return _join("concat", _sequence("concat", tensors), axis)
+def concat(tensors, axis=NOT_GIVEN, *, dim=NOT_GIVEN, out=None):
+    """Join tensors along an existing axis (0 by default; ``dim``: torch.concat's name for it; ``out``: torch's,
+    see ``write_out``)."""
+    if axis is not NOT_GIVEN and dim is not NOT_GIVEN:
+        raise TypeError(f"concat: give the axis once, as axis= (NumPy) or dim= (PyTorch), got axis={axis!r} and "
+                        f"dim={dim!r}")
+    axis = dim if dim is not NOT_GIVEN else (0 if axis is NOT_GIVEN else axis)
+    tensors = _sequence("concat", tensors)
+    return maybe_out("concat", _join("concat", tensors, axis), out, tensors)
 
 
-def cat(tensors, dim=0):
+def maybe_out(name, result, out, operands):
+    """``result``, or (torch's ``out=``) its values written into ``out``, which is returned."""
+    return result if out is None else write_out(name, result, out, tuple(operands))
+
+
+def cat(tensors, dim=0, *, out=None):
     """PyTorch's name for ``concat``: join a list or tuple of tensors along the existing dim ``dim`` (an int).
 
     Shapes: x_i alike except along ``dim`` -> that shape with ``dim`` of length sum_i x_i.shape[dim].
@@ -302,9 +320,10 @@ def cat(tensors, dim=0):
     if hasattr(tensors, "ndim"):  # torch.cat refuses one tensor, where concat (NumPy's) would join its rows
         raise TypeError(f"cat: expected a list or tuple of tensors, got one {type(tensors).__name__} of shape "
                         f"{tuple(tensors.shape)}; pass [x, y, ...] (list(x) joins the rows of x)")
-    tensors = _skip_legacy_empty(_sequence("cat", tensors))
+    given = _sequence("cat", tensors)
+    tensors = _skip_legacy_empty(given)
     check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
-    return _join("cat", tensors, int(dim))
+    return maybe_out("cat", _join("cat", tensors, int(dim)), out, given)
 
 
 def _skip_legacy_empty(tensors):
@@ -331,7 +350,7 @@ def _join(name, tensors, axis):
     return Concat.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=None, *, dim=None):
+def stack(tensors, axis=None, *, dim=None, out=None):
     """Join tensors of one shape along a new axis (0 by default; ``dim``: PyTorch's name for it)."""
     if dim is not None and axis is not None:
         raise TypeError(f"stack: give the new axis once, as axis= (NumPy) or dim= (PyTorch), got axis={axis} "
@@ -341,7 +360,7 @@ def stack(tensors, axis=None, *, dim=None):
     if len({t.shape for t in tensors}) > 1:
         raise ValueError(f"stack: all tensors must have one shape, got {[t.shape for t in tensors]}")
     (axis,) = normalize_axis("stack", axis, tensors[0].ndim + 1)
-    return Stack.apply(*tensors, axis=axis)
+    return maybe_out("stack", Stack.apply(*tensors, axis=axis), out, tensors)
 
 
 def split(x, *args, axis=None, dim=None, indices_or_sections=None, split_size_or_sections=None):

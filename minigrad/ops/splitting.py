@@ -38,13 +38,26 @@ def _indices(name, value):
                     f"got {value!r}")
 
 
-def tensor_split(x, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+def tensor_split(x, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, sections=NOT_GIVEN,
+                 indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
     """``torch.tensor_split`` (``numpy.array_split``, with ``axis=``): n pieces along ``dim``, the first
-    ``length % n`` one longer, or the pieces between the given indices (as Python slices read them).
+    ``length % n`` one longer, or the pieces between the given indices (as Python slices read them). torch's
+    keywords ``sections=`` (an int), ``indices=`` (a sequence) and ``tensor_indices_or_sections=`` name the split.
 
     A tuple of views.   dL/dx = the pieces' gradients joined (0 for a piece that gets none).
     """
     x = as_tensor(x)
+    given = {k: v for k, v in (("indices_or_sections", indices_or_sections), ("sections", sections),
+                               ("indices", indices), ("tensor_indices_or_sections", tensor_indices_or_sections))
+             if v is not NOT_GIVEN}
+    if len(given) != 1:
+        raise TypeError(f"tensor_split: give the split once, as indices_or_sections, sections=, indices= or "
+                        f"tensor_indices_or_sections=; got {sorted(given) or 'none'}")
+    (kind, indices_or_sections), = given.items()
+    if kind == "sections" and not is_integer(indices_or_sections):
+        raise TypeError(f"tensor_split: sections must be an int, got {indices_or_sections!r}")
+    if kind == "indices" and (is_integer(indices_or_sections) or isinstance(indices_or_sections, Tensor)):
+        raise TypeError(f"tensor_split: indices must be a list or tuple of ints, got {indices_or_sections!r}")
     dim = _pick("tensor_split", dim, "dim", axis, "axis", default=0)
     if x.ndim == 0:
         raise ValueError("tensor_split: expects a tensor with at least one dim, got a 0-d tensor")

@@ -59,7 +59,7 @@ def repeat(x, *sizes, **kwargs):
                         f"for a tensor of shape {tuple(x.shape)}")
     counts = _ints("repeat", "counts", sizes)
     one_sequence = len(sizes) == 1 and isinstance(sizes[0], (tuple, list))
-    torch_reads = len(counts) >= x.ndim and min(counts) >= 0
+    torch_reads = len(counts) >= x.ndim and min(counts, default=0) >= 0   # () for a 0-d x: a copy
     if x.ndim == 0:
         numpy_reads = False  # one count: both give that many copies; NumPy has no axis of a 0-d array
     elif one_sequence:

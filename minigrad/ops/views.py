@@ -1,8 +1,11 @@
 """PyTorch's names for rearranging dims: ``narrow``, ``unbind``, ``movedim``/``moveaxis``, ``swapaxes``/``swapdims``,
 ``unflatten`` and ``ravel``. Each is one existing op (a slice, a transpose, a reshape, ``Unstack``), so its
 gradient is that op's, and its result shares memory with the input as torch's view does (where NumPy can).
+``view_dtype`` (``x.view(dtype)``) reads the same memory as another dtype, without a gradient as torch's.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
@@ -121,3 +124,29 @@ def ravel(x):
     """``torch.ravel`` and ``numpy.ravel``: ``x`` as a 1-D tensor, a view where NumPy can.   dL/dx = g reshaped."""
     x = as_tensor(x)
     return reshape(x, (x.size,))
+
+
+def view_dtype(x, dtype):
+    """``torch.Tensor.view(dtype)``: x's memory read as ``dtype``, shared (a write through either shows in the other).
+
+    Shapes: x (..., n) -> (..., n * x.itemsize / itemsize); the same shape for one of x's itemsize. Another itemsize
+    needs the last dim's stride to be 1 and its bytes to divide into the new itemsize, as torch's. No gradient, as
+    torch's has none (not even for x's own dtype).
+    """
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"view: {dtype!r} is neither a size nor a dtype (tensor of shape {tuple(x.shape)})") from None
+    old, new = x.dtype.itemsize, dtype.itemsize
+    if old != new:
+        if x.ndim == 0:
+            raise RuntimeError(f"view: a 0-d tensor of dtype {x.dtype} cannot be viewed as {dtype} (different "
+                               "element sizes need a last dim)")
+        if x.shape[-1] != 1 and x.data.strides[-1] != old:
+            raise RuntimeError(f"view: the last dim's stride must be 1 to view {x.dtype} as {dtype} (different "
+                               f"element sizes), but it is {x.stride(-1)} (shape {tuple(x.shape)})")
+        if (x.shape[-1] * old) % new:
+            raise RuntimeError(f"view: the last dim's size must be divisible by {new // old if new > old else 1} to "
+                               f"view {x.dtype} as {dtype} (different element sizes), but it is {x.shape[-1]} "
+                               f"(shape {tuple(x.shape)})")
+    return Tensor(x.data.view(dtype))

@@ -602,3 +602,12 @@ def test_an_empty_mask_of_an_empty_dim_selects_nothing_as_torch():
     x, tx = pair(np.zeros((0, 3)))
     same(x[np.zeros(0, bool)], tx[torch.zeros(0, dtype=torch.bool)])
     same(x[mg.tensor([], dtype=mg.bool)], tx[torch.zeros(0, dtype=torch.bool)])
+
+
+def test_repeat_of_a_0d_tensor_by_no_counts_is_a_copy_as_torch():
+    """x.repeat(()) on a 0-d tensor is torch's copy of it; minigrad died in min() of no counts."""
+    x, tx = pair(np.array(1.5))
+    y, ty = x.repeat(()), tx.repeat(())
+    same(y, ty)
+    y.backward()
+    assert x.grad.item() == 1.0

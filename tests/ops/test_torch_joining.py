@@ -58,6 +58,40 @@ def test_concatenate_is_cat_and_numpys_axis_none_flattens():
                                   np.concatenate([a, b], axis=None))
 
 
+
+@pytest.mark.parametrize("name", ["concat", "concatenate"])
+def test_concat_and_concatenate_take_torchs_dim_keyword(name):
+    # torch.concat(tensors, dim=1) and torch.concatenate(tensors, dim=1) were a TypeError (unexpected keyword 'dim')
+    agree(lambda a, b: getattr(mg, name)([a, b], dim=1), lambda a, b: getattr(torch, name)([a, b], dim=1),
+          r(2, 3), r(2, 2))
+    agree(lambda a, b: getattr(mg, name)((a, b), dim=-2), lambda a, b: getattr(torch, name)((a, b), dim=-2),
+          r(2, 3), r(1, 3))
+    with pytest.raises(TypeError, match=f"{name}: give the axis once"):
+        getattr(mg, name)([T(r(2)), T(r(2))], 0, dim=0)
+
+
+@pytest.mark.parametrize("name,shapes", [
+    ("cat", [(2, 3), (1, 3)]), ("concat", [(2, 3), (1, 3)]), ("concatenate", [(2, 3), (1, 3)]),
+    ("stack", [(2, 3), (2, 3)]), ("hstack", [(3,), (2,)]), ("vstack", [(3,), (2, 3)]), ("row_stack", [(3,), (3,)]),
+    ("dstack", [(2, 3), (2, 3)]), ("column_stack", [(3,), (3, 2)]),
+])
+def test_joins_write_into_out_as_torch(name, shapes):
+    # torch's out= on the joining functions was a TypeError (unexpected keyword 'out')
+    arrays = [r(*s) for s in shapes]
+    expected = getattr(torch, name)([torch.tensor(a) for a in arrays])
+    out, tout = T(np.zeros(tuple(expected.shape))), torch.zeros(tuple(expected.shape), dtype=torch.float64)
+    result = getattr(mg, name)([T(a) for a in arrays], out=out)
+    assert getattr(torch, name)([torch.tensor(a) for a in arrays], out=tout) is tout
+    assert result is out
+    same(out, tout)
+    out32 = T(np.zeros(tuple(expected.shape), dtype=np.float32))   # the result cast to out's dtype, as torch's
+    getattr(mg, name)([T(a) for a in arrays], out=out32)
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32.numpy(), expected.numpy().astype(np.float32))
+    with pytest.raises(RuntimeError, match=f"{name}\\(\\): functions with out=... arguments don't support"):
+        getattr(mg, name)([T(a).requires_grad_() for a in arrays], out=T(np.zeros(tuple(expected.shape))))
+
+
 @pytest.mark.parametrize("build", [
     lambda L, x: L.cat([L.tensor([]), x]),                       # out = torch.tensor([]); out = torch.cat([out, x])
     lambda L, x: L.cat([x, L.tensor([]), x], 1),

@@ -395,13 +395,34 @@ def test_atleast_nd_match_torch(n):
         getattr(mg, name)([mg.tensor(1.0), mg.tensor(2.0)])
 
 
-def test_unfold_and_broadcast_tensors_give_new_memory_where_torch_gives_views():
+def test_unfold_gives_new_memory_where_torch_gives_a_view():
     x, tx = pair(M.copy(), requires_grad=False)
     w, tw = x.unfold(1, 2, 1), tx.unfold(1, 2, 1)
     w[0, 0, 0], tw[0, 0, 0] = 7.0, 7.0
     assert x.numpy()[0, 0] == M[0, 0] and tx[0, 0] == 7.0                # documented: ours is a copy
-    (b, _) = mg.broadcast_tensors(x[:1], mg.tensor(np.zeros((4, 6))))
-    assert not np.shares_memory(b.numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("build", [
+    lambda L, x: L.broadcast_tensors(x[:1], L.zeros(4, 6, dtype=L.float64)),
+    lambda L, x: L.broadcast_tensors(x[:, 0].unsqueeze(1), x),
+    lambda L, x: L.meshgrid(x[0], x[:3, 1], indexing="ij"),
+    lambda L, x: L.meshgrid(x[0], x[:3, 1], x[1, :2], indexing="xy"),
+])
+def test_broadcast_tensors_and_meshgrid_give_views_as_torch(build):
+    """torch's results are expanded views of the inputs: a later write into an input shows in them, and a write
+    into one that repeats entries is refused. minigrad's were filled copies that kept the old values."""
+    x, tx = pair(M.copy(), requires_grad=False)
+    ours, theirs = build(mg, x), build(torch, tx)
+    x.mul_(-2.0)
+    tx.mul_(-2.0)
+    for o, t in zip(ours, theirs):
+        same(o, t)
+        if 0 in t.stride():
+            with pytest.raises(RuntimeError):
+                t.add_(1.0)
+            with pytest.raises(RuntimeError, match="read-only"):
+                o.add_(1.0)
+    agree(lambda x: build(mg, x), lambda t: build(torch, t), M)
 
 
 def test_mT_and_mH_swap_the_last_two_dims_as_torch_and_refuse_fewer_than_two():
@@ -461,3 +482,131 @@ def test_flatten_of_an_empty_tensor_matches_torch(shape, start, end):
     same(x.flatten(start, end), theirs)
     ours.sum().backward()
     assert x.grad.shape == shape and x.grad.dtype == np.float64
+
+
+def test_diag_of_a_matrix_is_a_copy_as_torchs():
+    """torch.diag(2-D) returns new memory (diagonal() is the view); minigrad's diag gave the writable view, so a
+    write into the result changed x and a write into x showed in the result."""
+    x, tx = pair(M.copy(), requires_grad=False)
+    d, td = mg.diag(x, 1), torch.diag(tx, 1)
+    d.add_(100.0)
+    td.add_(100.0)
+    same(x, tx)
+    x.mul_(-1.0)
+    tx.mul_(-1.0)
+    same(d, td)
+    agree(lambda x: mg.diag(x, -1), lambda t: torch.diag(t, -1), M)
+    assert mg.gradcheck(lambda x: mg.diag(x, 1), (mg.tensor(M, dtype="float64", requires_grad=True),))
+    assert mg.gradgradcheck(lambda x: mg.diag(x, 1), (mg.tensor(M, dtype="float64", requires_grad=True),))
+
+
+@pytest.mark.parametrize("dim", [0, -1, (0,), (-1,)])
+def test_squeeze_of_a_0d_tensor_takes_dim_0_or_minus_1_as_torch(dim):
+    """torch's x.squeeze(0) of a 0-d tensor returns it (NumPy's refuses the axis); minigrad refused it as NumPy's
+    out-of-range axis, though no reading gives another result. Other dims stay refused."""
+    x, tx = pair(np.array(2.5))
+    y = x.squeeze(dim)
+    same(y, tx.squeeze(dim))
+    same(mg.squeeze(x, dim), torch.squeeze(tx, dim))
+    y.backward()
+    assert x.grad.shape == () and x.grad.item() == 1.0
+    with pytest.raises(ValueError, match=r"squeeze: dim 1 is out of range for a tensor of shape \(\)"):
+        x.squeeze(1)
+
+
+@pytest.mark.parametrize("kwargs", [dict(sections=4), dict(indices=[1, 4]), dict(indices=(2,)),
+                                    dict(tensor_indices_or_sections=torch.tensor([1, 3])),
+                                    dict(tensor_indices_or_sections=torch.tensor(3))], ids=str)
+def test_tensor_split_takes_torchs_keywords(kwargs):
+    # torch.tensor_split(x, sections=...) / indices= / tensor_indices_or_sections= were an unexpected keyword
+    ours = {k: mg.tensor(v.numpy()) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
+    agree(lambda x: mg.tensor_split(x, dim=1, **ours), lambda t: torch.tensor_split(t, dim=1, **kwargs), X)
+    agree(lambda x: x.tensor_split(**ours), lambda t: t.tensor_split(**kwargs), X)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(), "give the split once"), (dict(sections=2, indices=[1]), "give the split once"),
+    (dict(sections=[1]), "sections must be an int"), (dict(indices=2), "indices must be a list or tuple of ints"),
+])
+def test_tensor_split_keywords_misused_are_one_type_error(kwargs, message):
+    with pytest.raises(TypeError, match=f"tensor_split: {message}"):
+        mg.tensor_split(mg.tensor(X), **kwargs)
+
+
+@pytest.mark.parametrize("source,target", [("float64", "int64"), ("float64", "float32"), ("float32", "float64"),
+                                           ("float32", "uint8"), ("float64", "int16"), ("int64", "float64")])
+def test_view_as_a_dtype_reads_the_same_memory_as_torch(source, target):
+    """x.view(dtype) is torch's reinterpretation (the last dim rescaled by the element sizes); minigrad read the
+    dtype as a size ('reshape: sizes must be ints')."""
+    a = np.arange(24).reshape(2, 3, 4).astype(source) * 3
+    x, tx = mg.tensor(a, dtype=source, requires_grad=source == "float64"), torch.tensor(a)
+    ours, theirs = x.view(np.dtype(target)), tx.view(getattr(torch, target))
+    assert ours.dtype == np.dtype(target) and not ours.requires_grad
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with mg.no_grad():
+        ours.mul_(2) if target.startswith("float") else ours.add_(1)   # shared memory, both ways, as torch's
+    theirs.mul_(2) if target.startswith("float") else theirs.add_(1)
+    np.testing.assert_array_equal(x.detach().numpy(), tx.numpy())
+    assert mg.tensor(a, dtype=source).view(getattr(mg, target)).dtype == np.dtype(target)
+
+
+def test_view_as_a_dtype_refuses_what_torch_refuses():
+    x = mg.tensor(np.arange(12.0).reshape(4, 3), dtype="float64")
+    with pytest.raises(RuntimeError, match=r"view: the last dim's size must be divisible by 2 to view float32 as "
+                                           r"float64 .*but it is 3"):
+        x.float().view(np.float64)
+    with pytest.raises(RuntimeError, match=r"view: the last dim's stride must be 1 to view float64 as int32"):
+        x.T.view(np.int32)
+    with pytest.raises(RuntimeError, match=r"view: a 0-d tensor of dtype float64 cannot be viewed as int32"):
+        x[0, 0].view(np.int32)
+    for bad in (lambda: torch.zeros(4, 3).view(torch.float64), lambda: torch.zeros(4, 3).t().view(torch.int16),
+                lambda: torch.tensor(1.0).view(torch.int16)):
+        with pytest.raises(RuntimeError):
+            bad()
+
+
+@pytest.mark.parametrize("name", ["mH", "H", "adjoint"])
+def test_conjugate_transposes_conjugate_a_complex_tensor_as_torchs(name):
+    """x.mH, x.H and x.adjoint() of a complex tensor were the plain transpose (mH was mT); torch conjugates. A real
+    tensor's stay the transpose, still differentiable."""
+    a = np.array([[1 + 2j, 3 - 1j, -2j], [0.5 + 0j, 1j, 4 - 4j]], dtype=np.complex128)
+    x, tx = mg.tensor(a, dtype="complex128"), torch.tensor(a)
+    ours, theirs = getattr(x, name), getattr(tx, name)
+    ours, theirs = (ours(), theirs()) if callable(ours) else (ours, theirs)
+    assert ours.dtype == np.complex128
+    np.testing.assert_array_equal(ours.numpy(), theirs.resolve_conj().numpy())
+    real = lambda t: getattr(t, name)() if name == "adjoint" else getattr(t, name)   # noqa: E731
+    agree(real, real, M)
+
+
+def test_mH_of_a_vector_names_mH_in_its_error_as_torch():
+    with pytest.raises(RuntimeError, match=r"tensor\.mH is only supported on matrices or batches of matrices\. Got "
+                                           r"1-D tensor\."):
+        mg.tensor([1.0, 2.0]).mH
+    with pytest.raises(RuntimeError, match=r"tensor\.mH is only supported on matrices or batches of matrices"):
+        torch.tensor([1.0, 2.0]).mH
+
+
+def test_the_view_fixes_on_every_device(device):
+    """diag's copy, view(dtype), the expanded views of broadcast_tensors, a recorded t_ and cat's out= on each
+    device (CuPy's arrays have no writeable flag and their views other bases than NumPy's)."""
+    x = mg.tensor(M, dtype="float64", device=device)
+    d = mg.diag(x)
+    d.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), M)
+    assert x.view(np.int64).device == x.device and x.view(np.float32).shape == (4, 12)
+    b, _ = mg.broadcast_tensors(x[:1], mg.zeros(3, 6, dtype="float64", device=device))
+    x.mul_(2.0)
+    np.testing.assert_array_equal(b.numpy(), np.broadcast_to(2.0 * M[:1], (3, 6)))
+    with pytest.raises(RuntimeError, match="read-only"):
+        b.add_(1.0)
+    w = mg.tensor(M, dtype="float64", device=device, requires_grad=True)
+    y = w * 2.0
+    y.t_()
+    (y * y).sum().backward()
+    assert y.shape == (6, 4) and w.grad.device == w.device
+    np.testing.assert_allclose(w.grad.numpy(), 8.0 * M, rtol=1e-14)
+    out = mg.zeros(8, 6, dtype="float64", device=device)
+    assert mg.cat([x, x], out=out) is out
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([2.0 * M, 2.0 * M]))
