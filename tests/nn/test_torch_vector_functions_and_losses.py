@@ -266,6 +266,8 @@ def test_kl_div_errors(call, error, message):
     (lambda: F.normalize(mg.randn(3), dim=1), "normalize: axis 1 is out of range for a tensor of shape (3,)"),
     (lambda: F.cosine_similarity(mg.randn(2, 3), mg.randn(4, 3)),
      "cosine_similarity: x1 of shape (2, 3) and x2 of shape (4, 3) do not broadcast together"),
+    (lambda: nn.PairwiseDistance()(mg.randn(2, 3), mg.randn(3, 3)),
+     "pairwise_distance: x1 of shape (2, 3) and x2 of shape (3, 3) do not broadcast together"),
 ])
 def test_bad_arguments_are_one_clear_error(make, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
