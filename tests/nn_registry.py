@@ -819,6 +819,9 @@ NN_OPS += [
            [S(_a(2, 4, 3)), S(_a(1, 5, 2, 2))]),
     OpInfo("nn.functional.local_response_norm", F.local_response_norm, [
         S(_a(2, 4, 3), 2), S(_a(1, 3, 2, 2, 2), 4, 1.0, 0.75, 2.0)]),
+    # C = 7 > (size + 1) // 2 + 1: the windows that keep channel 0 (PyTorch's legacy sliding sum)
+    OpInfo("nn.CrossMapLRN2d", nn.CrossMapLRN2d(3, alpha=0.5, beta=0.6, k=1.5),
+           [S(_a(2, 7, 2, 2)), S(_a(1, 2, 3, 1))]),
 ]
 # ---------------------------------------------------------------- padding modes, pixel/channel shuffles, ConvTranspose1d,
 # adaptive pools, linear interpolation (session 9's spatial layers). Their own generator, so every sample above stays.

@@ -56,7 +56,7 @@ from minigrad.nn.transformer import (Transformer, TransformerDecoder, Transforme
 # volumes (N, C, D, H, W)
 from minigrad.nn.conv import Conv3d, ConvTranspose3d
 from minigrad.nn.pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d
-from minigrad.nn.normalization import BatchNorm3d
+from minigrad.nn.normalization import BatchNorm3d, CrossMapLRN2d
 from minigrad.nn.sync_batch_norm import SyncBatchNorm
 from minigrad.nn.instance_norm import InstanceNorm3d
 from minigrad.nn.dropout import Dropout3d
@@ -109,3 +109,4 @@ __all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_
 __all__ += ["DataParallel", "NLLLoss2d"]
 __all__ += ["RNNBase", "RNNCellBase"]
 __all__ += ["SyncBatchNorm"]
+__all__ += ["CrossMapLRN2d"]

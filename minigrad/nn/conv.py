@@ -227,6 +227,10 @@ class _ConvTransposeNd(_ConvNd):
         """The output_padding that gives ``output_size``: its sizes less the sizes without output padding,
         (n - 1) s - 2 p + d (k - 1) + 1 per spatial axis."""
         name, dims = type(self).__name__, len(self.stride)
+        if isinstance(output_size, (str, bytes)) or not hasattr(output_size, "__iter__"):
+            # PyTorch too takes a sequence only, even for one spatial axis (its error: "'int' has no len()")
+            raise TypeError(f"{name}: output_size must be a sequence of sizes (list, tuple or torch.Size), "
+                            f"got {output_size!r}")
         sizes = tuple(output_size)
         if len(sizes) == x.ndim:   # the whole output shape, (N, C, *spatial) or (C, *spatial)
             sizes = sizes[x.ndim - dims:]

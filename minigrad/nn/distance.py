@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import flag, integer, nonnegative_number, norm_order, positive_number
+from minigrad.nn.arguments import flag, integer, nonnegative_number, norm_order
 from minigrad.nn.layer import Layer
 
 
 class CosineSimilarity(Layer):
-    """``F.cosine_similarity(x1, x2, dim, eps)``: each norm clamped at eps (> 0), the result in [-1, 1]."""
+    """``F.cosine_similarity(x1, x2, dim, eps)``: each norm clamped at eps (>= 0, as PyTorch), the result in [-1, 1]."""
 
     def __init__(self, dim: int = 1, eps: float = 1e-8):
         super().__init__()
         self.dim = integer("CosineSimilarity", "dim", dim)
-        self.eps = positive_number("CosineSimilarity", "eps", eps)
+        self.eps = nonnegative_number("CosineSimilarity", "eps", eps)
 
     def forward(self, x1, x2):
         return F.cosine_similarity(x1, x2, self.dim, self.eps)

@@ -56,9 +56,9 @@ class Unflatten(Layer):
         super().__init__()
         self.dim = integer("Unflatten", "dim", dim)
         sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
-        if (not sizes or not all(is_integer(s) and (s >= 1 or s == -1) for s in sizes)
+        if (not sizes or not all(is_integer(s) and s >= -1 for s in sizes)
                 or sum(s == -1 for s in sizes) > 1):
-            raise ValueError(f"Unflatten: unflattened_size must be a non-empty tuple of positive integers "
+            raise ValueError(f"Unflatten: unflattened_size must be a non-empty tuple of non-negative integers "
                              f"(one of them may be -1), got {unflattened_size!r}")
         self.unflattened_size = tuple(int(s) for s in sizes)
 
@@ -67,9 +67,10 @@ class Unflatten(Layer):
         dim = self.dim % x.ndim if -x.ndim <= self.dim < x.ndim else None
         known = math.prod(s for s in self.unflattened_size if s != -1)
         sizes = self.unflattened_size
-        if dim is not None and -1 in sizes and x.shape[dim] % known == 0:
+        # a -1 beside a 0 could be any size, so it stays unresolved and the check below refuses it
+        if dim is not None and -1 in sizes and known and x.shape[dim] % known == 0:
             sizes = tuple(x.shape[dim] // known if s == -1 else s for s in sizes)
-        if dim is None or x.shape[dim] != math.prod(sizes) or 0 in sizes:
+        if dim is None or x.shape[dim] != math.prod(sizes) or -1 in sizes:
             raise ValueError(f"Unflatten: cannot split axis {self.dim} of shape {tuple(x.shape)} "
                              f"into {self.unflattened_size}")
         return x.reshape(*x.shape[:dim], *sizes, *x.shape[dim + 1:])

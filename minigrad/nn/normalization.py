@@ -14,6 +14,7 @@ from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number
 from minigrad.nn.functional.normalization import (check_group_norm_input, check_layer_norm_input,
                                                   group_norm_unchecked, layer_norm_unchecked, rms_norm_unchecked)
 from minigrad.nn.layer import Layer, Parameter
+from minigrad.scalars import is_integer
 
 
 def _reset_affine(layer):
@@ -255,6 +256,51 @@ class LocalResponseNorm(Layer):
 
     def forward(self, x):
         return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _cross_map_windows(size, channels):
+    """PyTorch's CrossMapLRN2d sums x_j^2 over a channel window it slides one channel at a time (add the channel
+    entering, drop the one leaving); it never drops channel 0, so from channel (size + 1) // 2 + 2 on, channel 0
+    stays in every window beside the size channels around c. Row c of the returned 0/1 matrix holds c's window,
+    replayed from that loop so that the values are PyTorch's."""
+    pre_pad = int((size - 1) / 2 + 1)
+    windows = np.zeros((channels, channels))
+    windows[0, :min(pre_pad, channels)] = 1
+    for c in range(1, channels):
+        windows[c] = windows[c - 1]
+        if c < channels - pre_pad + 1:
+            windows[c, c + pre_pad - 1] += 1
+        if c > pre_pad:
+            windows[c, c - pre_pad] -= 1
+    return windows
+
+
+class CrossMapLRN2d(Layer):
+    """``torch.nn.CrossMapLRN2d``: the legacy (Lua Torch) local response norm of (N, C, H, W) inputs,
+    ``y_c = x_c (k + alpha / size * sum of x_j^2 over c's window)^-beta``. Its window is PyTorch's, which differs
+    from ``LocalResponseNorm``'s once C > (size + 1) // 2 + 1 (see ``_cross_map_windows``); the gradient is the
+    exact one of that forward (PyTorch's hand-written backward is not: its gradcheck fails), no parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        super().__init__()
+        self.size = positive_int("CrossMapLRN2d", "size", size)
+        self.alpha, self.beta = number("CrossMapLRN2d", "alpha", alpha), number("CrossMapLRN2d", "beta", beta)
+        # an integer k stays one, as PyTorch keeps it (its repr shows the default as k=1)
+        self.k = int(k) if is_integer(k) else number("CrossMapLRN2d", "k", k)
+
+    def forward(self, x):
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: expected a 4-D (N, C, H, W) input, got "
+                             f"{f'shape {tuple(x.shape)}' if isinstance(x, Tensor) else type(x).__name__}")
+        if not np.issubdtype(np.dtype(x.dtype), np.floating):
+            raise TypeError(f"CrossMapLRN2d: expected a floating input, got dtype {x.dtype}")
+        xp = xp_for(x.device)
+        windows = Tensor(xp.asarray(_cross_map_windows(self.size, x.shape[1]).T, dtype=x.dtype))
+        sums = ((x * x).transpose(0, 2, 3, 1) @ windows).transpose(0, 3, 1, 2)
+        return x * (sums * (self.alpha / self.size) + self.k) ** -self.beta
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -308,6 +308,15 @@ def test_transposed_conv_output_size_out_of_reach_is_one_clear_error():
         layer(mg.tensor(x), (6, 5, 10))
 
 
+def test_transposed_conv_output_size_that_is_no_sequence_is_one_clear_error():
+    with pytest.raises(TypeError):
+        torch.nn.ConvTranspose1d(2, 2, 3, stride=3)(torch.zeros(1, 2, 4), output_size=13)
+    for bad in (13, "13"):
+        with pytest.raises(TypeError, match=r"^ConvTranspose1d: output_size must be a sequence of sizes "
+                                            r"\(list, tuple or torch.Size\), got " + re.escape(repr(bad)) + "$"):
+            nn.ConvTranspose1d(2, 2, 3, stride=3)(mg.zeros(1, 2, 4), output_size=bad)
+
+
 @pytest.mark.parametrize("make", [
     lambda m: m.MaxPool2d(3, stride=2, padding=1, dilation=(1, 2)),
     lambda m: m.AvgPool2d((3, 2), stride=2, padding=1, ceil_mode=True, count_include_pad=False),

@@ -237,11 +237,10 @@ BAD_LAYER_ARGUMENTS = [
     (lambda: Flatten(1, "x"), "Flatten: end_dim must be an integer, got 'x'"),
     (lambda: Flatten(2, 1), "Flatten: start_dim=2 comes after end_dim=1"),
     (lambda: Flatten(-1, -2), "Flatten: start_dim=-1 comes after end_dim=-2"),
-    (lambda: mg.nn.Unflatten(1, "ab"), r"Unflatten: unflattened_size must be a non-empty tuple of positive integers "
+    (lambda: mg.nn.Unflatten(1, "ab"), r"Unflatten: unflattened_size must be a non-empty tuple of non-negative integers "
                                        r"\(one of them may be -1\), got 'ab'"),
     (lambda: mg.nn.Unflatten(1, (2, -1, -1)), r"unflattened_size .* got \(2, -1, -1\)"),
     (lambda: mg.nn.Unflatten(1, (2, -2)), r"unflattened_size .* got \(2, -2\)"),
-    (lambda: mg.nn.Unflatten(1, (2, 0)), r"unflattened_size .* got \(2, 0\)"),
     (lambda: mg.nn.Unflatten(1, (2, 1.5)), r"unflattened_size .* got \(2, 1.5\)"),
     (lambda: mg.nn.Unflatten(1, ()), r"unflattened_size .* got \(\)"),
     (lambda: mg.nn.Unflatten(1, 6), r"unflattened_size .* got 6"),
@@ -255,6 +254,16 @@ BAD_LAYER_ARGUMENTS = [
     (lambda: mg.nn.Embedding(5, 3, padding_idx=1.0), r"Embedding: padding_idx must be an integer .* got 1.0"),
     (lambda: mg.nn.Embedding(5, 3, dtype="int32"), "Embedding: dtype must be a floating dtype"),
 ]
+
+
+def test_unflatten_splits_an_empty_axis_into_sizes_holding_zero_as_torch():
+    # torch.nn.Unflatten(0, (0, 3)) on (0, 2) gives (0, 3, 2); a -1 beside a 0 could be any size and stays an error
+    assert mg.nn.Unflatten(0, (0, 3))(mg.zeros(0, 2)).shape == (0, 3, 2)
+    assert mg.nn.Unflatten(1, (2, 0))(mg.zeros(3, 0)).shape == (3, 2, 0)
+    with pytest.raises(ValueError, match=r"Unflatten: cannot split axis 1 of shape \(3, 0\) into \(-1, 0\)"):
+        mg.nn.Unflatten(1, (-1, 0))(mg.zeros(3, 0))
+    with pytest.raises(ValueError, match=r"Unflatten: cannot split axis 1 of shape \(3, 6\) into \(0, 3\)"):
+        mg.nn.Unflatten(1, (0, 3))(mg.zeros(3, 6))
 
 
 @pytest.mark.parametrize("make, message", BAD_LAYER_ARGUMENTS)

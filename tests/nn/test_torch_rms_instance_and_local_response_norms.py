@@ -2,6 +2,7 @@
 against torch.nn in float64: values, input and weight gradients, eps=None, running statistics in training and
 eval, unbatched inputs, state-dict names, the errors; float32 kept."""
 import copy
+import re
 import warnings
 
 import numpy as np
@@ -183,6 +184,37 @@ def test_local_response_norm_matches_torch(shape, size, alpha, beta, k):
     agree(nn.LocalResponseNorm(size, alpha, beta, k), torch.nn.LocalResponseNorm(size, alpha, beta, k), [x])
     y = nn.LocalResponseNorm(size, alpha, beta, k)(mg.tensor(x.astype(np.float32)))
     assert y.dtype == np.float32
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 5, 7, 10])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 6, 9])
+def test_cross_map_lrn2d_matches_torchs_values_and_has_the_exact_gradient(size, channels):
+    # from channel (size + 1) // 2 + 2 on, torch's window also holds channel 0, unlike LocalResponseNorm's
+    x = _r(2, channels, 3, 2, scale=2.0)
+    ours = nn.CrossMapLRN2d(size, 0.3, 0.75, 2.0)(mg.tensor(x, dtype="float64")).numpy()
+    theirs = torch.nn.CrossMapLRN2d(size, 0.3, 0.75, 2.0)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-14)
+    y32 = nn.CrossMapLRN2d(size, 0.3, 0.75, 2.0)(mg.tensor(x.astype(np.float32)))
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32.numpy(), theirs, rtol=2e-6, atol=2e-6)
+    # torch's hand-written backward fails torch's own gradcheck, so the gradient is checked numerically instead
+    x0 = mg.tensor(_r(1, channels, 2, 2), dtype="float64", requires_grad=True)
+    assert mg.autograd.gradcheck(nn.CrossMapLRN2d(size, 0.5, 0.6, 1.5), (x0,))
+    assert mg.autograd.gradgradcheck(nn.CrossMapLRN2d(size, 0.5, 0.6, 1.5), (x0,))
+
+
+def test_cross_map_lrn2d_arguments_and_errors():
+    expected = "CrossMapLRN2d(3, alpha=0.0001, beta=0.75, k=1)"
+    assert repr(nn.CrossMapLRN2d(3)) == repr(torch.nn.CrossMapLRN2d(3)) == expected
+    assert list(nn.CrossMapLRN2d(3).parameters()) == []
+    for shape in [(2, 3, 4), (1, 2, 3, 4, 5)]:
+        with pytest.raises(ValueError):
+            torch.nn.CrossMapLRN2d(3)(torch.ones(shape))
+        with pytest.raises(ValueError, match=rf"^CrossMapLRN2d: expected a 4-D \(N, C, H, W\) input, got shape "
+                                             rf"{re.escape(str(shape))}$"):
+            nn.CrossMapLRN2d(3)(mg.ones(*shape))
+    with pytest.raises(ValueError, match=r"^CrossMapLRN2d: size must be a positive integer, got 0$"):
+        nn.CrossMapLRN2d(0)
 
 
 @pytest.mark.parametrize("call, torch_call, error, message", [

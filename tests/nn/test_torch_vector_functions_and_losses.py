@@ -86,6 +86,22 @@ def test_cosine_similarity_matches_torch_with_zero_and_tiny_vectors():
     agree(nn.CosineSimilarity(dim=0), torch.nn.CosineSimilarity(dim=0), [x1.T, x2.T])
 
 
+def test_cosine_similarity_takes_eps_zero_as_torch():
+    # torch.nn.CosineSimilarity(eps=0.0) is legal: nonzero vectors as usual, NaN (value and gradient) at a zero one
+    x1 = np.random.default_rng(3).standard_normal((3, 4))
+    x2 = np.random.default_rng(4).standard_normal((3, 4))
+    agree(nn.CosineSimilarity(eps=0.0), torch.nn.CosineSimilarity(eps=0.0), [x1, x2])
+    agree(nn.CosineSimilarity(eps=0.0), torch.nn.CosineSimilarity(eps=0.0), [x1, x2], dtype="float32",
+          tol=TOL["float32"])
+    x1[1] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        y = nn.CosineSimilarity(eps=0.0)(mg.tensor(x1, dtype="float64"), mg.tensor(x2, dtype="float64")).numpy()
+    expected = torch.nn.CosineSimilarity(eps=0.0)(torch.tensor(x1), torch.tensor(x2)).numpy()
+    np.testing.assert_allclose(y, expected, rtol=1e-12, equal_nan=True)
+    assert np.isnan(y[1]) and np.isfinite(y[[0, 2]]).all()
+
+
 @pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf"), 0.5, -1.0, -2.5, -float("inf")])
 def test_pairwise_distance_matches_torch(p):
     rng = np.random.default_rng(8)
@@ -236,7 +252,9 @@ def test_kl_div_errors(call, error, message):
 
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.CosineSimilarity(dim=1.5), "CosineSimilarity: dim must be an integer, got 1.5"),
-    (lambda: nn.CosineSimilarity(eps=0), "CosineSimilarity: eps must be a positive number, got 0"),
+    (lambda: nn.CosineSimilarity(eps=-1), "CosineSimilarity: eps must be a non-negative number, got -1"),
+    (lambda: F.cosine_similarity(mg.randn(2, 3), mg.randn(2, 3), eps=-1.0),
+     "cosine_similarity: eps must be a non-negative number, got -1.0"),
     (lambda: nn.PairwiseDistance(p=float("nan")),
      "PairwiseDistance: p must be a number (inf, -inf, 0 and negative p included), got nan"),
     (lambda: nn.PairwiseDistance(eps=-1e-6), "PairwiseDistance: eps must be a non-negative number, got -1e-06"),
@@ -248,6 +266,8 @@ def test_kl_div_errors(call, error, message):
     (lambda: F.normalize(mg.randn(3), dim=1), "normalize: axis 1 is out of range for a tensor of shape (3,)"),
     (lambda: F.cosine_similarity(mg.randn(2, 3), mg.randn(4, 3)),
      "cosine_similarity: x1 of shape (2, 3) and x2 of shape (4, 3) do not broadcast together"),
+    (lambda: nn.PairwiseDistance()(mg.randn(2, 3), mg.randn(3, 3)),
+     "pairwise_distance: x1 of shape (2, 3) and x2 of shape (3, 3) do not broadcast together"),
 ])
 def test_bad_arguments_are_one_clear_error(make, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):

@@ -16,7 +16,7 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import flag, norm_order, number
+from minigrad.nn.arguments import flag, nonnegative_number, norm_order, number
 from minigrad.ops._args import as_floating, normalize_axis
 from minigrad.ops.linalg_norms import vector_norm
 from minigrad.scalars import is_integer
@@ -48,7 +48,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     clamped norm before the product (the result stays in [-1, 1]). As in PyTorch, the clamp acts in the
     forward only: the gradient treats the norm as unclamped (and as 0 at a zero vector).
     """
-    eps = number("cosine_similarity", "eps", eps)
+    eps = nonnegative_number("cosine_similarity", "eps", eps)   # PyTorch refuses a negative eps too
     x1, x2 = as_floating(x1), as_floating(x2)
     if x1.dtype != x2.dtype:
         raise TypeError(f"cosine_similarity: x1 dtype {x1.dtype} differs from x2 dtype {x2.dtype}")
@@ -95,4 +95,9 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     x1, x2 = as_floating(x1), as_floating(x2)
     if x1.ndim == 0 and x2.ndim == 0:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; the distance is taken along the last axis")
+    try:   # checked here so that the error names this function, not the subtraction inside it
+        np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise ValueError(f"pairwise_distance: x1 of shape {tuple(x1.shape)} and x2 of shape {tuple(x2.shape)} "
+                         "do not broadcast together") from None
     return vector_norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)
