@@ -3,10 +3,10 @@
 
 Our own kernels, array math alone in float64, rounded once to the input's dtype (integer and bool inputs become
 float32, as in torch), in three ranges of |x|:
-- below 1.25, the power series: J_n = (x/2)^n sum_k (-x^2/4)^k / (k! (k+n)!), and for Y the series with
+- below 0.75, the power series: J_n = (x/2)^n sum_k (-x^2/4)^k / (k! (k+n)!), and for Y the series with
   log(x/2) J_n(x) and psi(k+1) + psi(k+n+1) (DLMF 10.8.1), psi by its recurrence psi(k+1) = psi(k) + 1/k;
 - up to 25.25, the Taylor series of Bessel's equation x^2 y'' + x y' + (x^2 - n^2) y = 0 about the nearest of
-  the centres 1.5, 2, ..., 25 (|x - c| <= 1/4), from J0, J1, Y0, Y1 there (mpmath, _special_tables.py);
+  the centres 1, 1.5, ..., 25 (|x - c| <= 1/4), from J0, J1, Y0, Y1 there (mpmath, _special_tables.py);
 - beyond, Hankel's expansion sqrt(2 / (pi x)) (P cos chi -+ Q sin chi), chi = x - (2n + 1) pi / 4, with P and Q
   the even and odd terms of sum_k a_k(n) / x^k, a_k = a_(k-1) (4 n^2 - (2k - 1)^2) / (8k) (DLMF 10.17.3);
   cos chi and sin chi are sums of cos x and sin x, so no rounded phase enters.
@@ -24,9 +24,9 @@ from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
 from minigrad.ops.bessel import _over_x
 
-_SERIES_LIMIT = 1.25
-_SERIES_TERMS = 18           # (x^2/4)^k / (k!)^2 < 1e-30 for x < 1.25, k = 18
-_TAYLOR_TERMS = 34           # ratio |h| / c <= 1/6 at c = 1.5: the 34th term is below 1e-24 of the sum
+_SERIES_LIMIT = 0.75
+_SERIES_TERMS = 18           # (x^2/4)^k / (k!)^2 < 1e-30 for x < 0.75, k = 18
+_TAYLOR_TERMS = 34           # ratio |h| / c <= 1/4 at c = 1: the 34th term is below 1e-20 of the sum
 _ASYMPTOTIC_LIMIT = 25.25
 _ASYMPTOTIC_TERMS = 34       # x > 25.25: the smallest of these terms is below 1e-19 of the sum
 _EULER_GAMMA = 0.57721566490153286061

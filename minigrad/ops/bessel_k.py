@@ -4,13 +4,13 @@ modified_bessel_i0 / i1, which are bessel.py's I0 and I1 except NaN at +-inf (to
 
 Our own kernels, array math alone in float64, rounded once to the input's dtype (integer and bool inputs become
 float32), in three ranges of x:
-- below 1.25, the series K0 = -log(x/2) I0(x) + sum_k psi(k+1) (x^2/4)^k / (k!)^2 and
+- below 0.75, the series K0 = -log(x/2) I0(x) + sum_k psi(k+1) (x^2/4)^k / (k!)^2 and
   K1 = 1/x + log(x/2) I1(x) - (x/4) sum_k (psi(k+1) + psi(k+2)) (x^2/4)^k / (k! (k+1)!) (DLMF 10.31.1);
 - up to 25.25, the Taylor series of the modified Bessel equation x^2 y'' + x y' - (x^2 + n^2) y = 0 about the
-  nearest of the centres 1.5, 2, ..., 25, from K0 and K1 there (mpmath, _special_tables.py); its terms shrink
+  nearest of the centres 1, 1.5, ..., 25, from K0 and K1 there (mpmath, _special_tables.py); its terms shrink
   with alternating signs like the exponential's, so nothing cancels;
 - beyond, e^-x sqrt(pi / (2x)) sum_k a_k(n) / x^k, Hankel's expansion (DLMF 10.40.2; a_k as in bessel_jy.py).
-The scaled forms multiply by e^x below 25.25 and leave out e^-x beyond. As torch's: inf at 0, NaN for x < 0,
+The scaled forms multiply by e^x up to 25.25 and leave out e^-x beyond. As torch's: inf at 0, NaN for x < 0,
 0 at +inf (e^x K too).
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from minigrad.ops._args import as_floating
 from minigrad.ops.bessel import I0, I1, bessel_i
 from minigrad.ops.bessel_jy import hankel_coefficients, power_series, taylor
 
-_SERIES_LIMIT = 1.25
+_SERIES_LIMIT = 0.75
 _ASYMPTOTIC_LIMIT = 25.25
 _HANKEL = {order: hankel_coefficients(order, 34) for order in (0, 1)}   # the smallest term there is below 1e-19
 
