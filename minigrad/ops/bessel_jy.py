@@ -134,7 +134,7 @@ def bessel_jy(x, order, second_kind):
             out = xp.where(w == 0.0, -xp.inf, xp.where(w < 0.0, xp.nan, out))
         elif order == 1:
             out = xp.where(xp.signbit(w), -out, out)   # J1 is odd (-0 at -0, as torch's and SciPy's)
-        out = xp.where(xp.isinf(w) & ~second_kind, xp.nan, out)   # cos(inf): NaN, as torch's
+        out = xp.where(xp.isinf(w), xp.nan, out)   # cos(inf): NaN, as torch's (Y too)
         out = xp.where(xp.isnan(w), w, out)
         return out.astype(x.dtype, copy=False)
 
