@@ -1,122 +1,140 @@
 """Bessel functions of the first and second kind of orders 0 and 1, elementwise: J0, J1, Y0, Y1
 (torch.special.bessel_j0 / bessel_j1 / bessel_y0 / bessel_y1).
 
-The kernels are Cephes' (torch's and SciPy's): a rational function in x^2 for |x| <= 5 (plus (2/pi) log(x) J(x)
-for Y) and, beyond, Hankel's form sqrt(2 / (pi x)) (P(x) cos(x - phase) - (5/x) Q(x) sin(x - phase)) with P and Q
-rational in 25 / x^2. Array math alone, in float64, rounded once to the input's dtype; integer and bool inputs
-become float32, as in torch. As torch's: J at +-inf is NaN (cos(inf)), Y is -inf at 0 and NaN for x < 0.
+Our own kernels, array math alone in float64, rounded once to the input's dtype (integer and bool inputs become
+float32, as in torch), in three ranges of |x|:
+- below 0.75, the power series: J_n = (x/2)^n sum_k (-x^2/4)^k / (k! (k+n)!), and for Y the series with
+  log(x/2) J_n(x) and psi(k+1) + psi(k+n+1) (DLMF 10.8.1), psi by its recurrence psi(k+1) = psi(k) + 1/k;
+- up to 25.25, the Taylor series of Bessel's equation x^2 y'' + x y' + (x^2 - n^2) y = 0 about the nearest of
+  the centres 1, 1.5, ..., 25 (|x - c| <= 1/4), from J0, J1, Y0, Y1 there (mpmath, _special_tables.py);
+- beyond, Hankel's expansion sqrt(2 / (pi x)) (P cos chi -+ Q sin chi), chi = x - (2n + 1) pi / 4, with P and Q
+  the even and odd terms of sum_k a_k(n) / x^k, a_k = a_(k-1) (4 n^2 - (2k - 1)^2) / (8k) (DLMF 10.17.3);
+  cos chi and sin chi are sums of cos x and sin x, so no rounded phase enters.
+As torch's: J at +-inf is NaN, Y is -inf at 0 and NaN for x < 0.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
+from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
-from minigrad.ops._cephes import polevl
 from minigrad.ops.bessel import _over_x
 
-_PP0 = (7.96936729297347051624e-04, 8.28352392107440799803e-02, 1.23953371646414299388e+00,
-        5.44725003058768775090e+00, 8.74716500199817011941e+00, 5.30324038235394892183e+00,
-        9.99999999999999997821e-01)
-_PQ0 = (9.24408810558863637013e-04, 8.56288474354474431428e-02, 1.25352743901058953537e+00,
-        5.47097740330417105182e+00, 8.76190883237069594232e+00, 5.30605288235394617618e+00,
-        1.00000000000000000218e+00)
-_QP0 = (-1.13663838898469149931e-02, -1.28252718670509318512e+00, -1.95539544257735972385e+01,
-        -9.32060152123768231369e+01, -1.77681167980488050595e+02, -1.47077505154951170175e+02,
-        -5.14105326766599330220e+01, -6.05014350600728481186e+00)
-_QQ0 = (1.0, 6.43178256118178023184e+01, 8.56430025976980587198e+02, 3.88240183605401609683e+03,
-        7.24046774195652478189e+03, 5.93072701187316984827e+03, 2.06209331660327847417e+03,
-        2.42005740240291393179e+02)
-_RP0 = (-4.79443220978201773821e+09, 1.95617491946556577543e+12, -2.49248344360967716204e+14,
-        9.70862251047306323952e+15)
-_RQ0 = (1.0, 4.99563147152651017219e+02, 1.73785401676374683123e+05, 4.84409658339962045305e+07,
-        1.11855537045356834862e+10, 2.11277520115489217587e+12, 3.10518229857422583814e+14,
-        3.18121955943204943306e+16, 1.71086294081043136091e+18)
-_YP0 = (1.55924367855235737965e+04, -1.46639295903971606143e+07, 5.43526477051876500413e+09,
-        -9.82136065717911466409e+11, 8.75906394395366999549e+13, -3.46628303384729719441e+15,
-        4.42733268572569800351e+16, -1.84950800436986690637e+16)
-_YQ0 = (1.0, 1.04128353664259848412e+03, 6.26107330137134956842e+05, 2.68919633393814121987e+08,
-        8.64002487103935000337e+10, 2.02979612750105546709e+13, 3.17157752842975028269e+15,
-        2.50596256172653059228e+17)
+_SERIES_LIMIT = 0.75
+_SERIES_TERMS = 18           # (x^2/4)^k / (k!)^2 < 1e-30 for x < 0.75, k = 18
+_TAYLOR_TERMS = 34           # ratio |h| / c <= 1/4 at c = 1: the 34th term is below 1e-20 of the sum
+_ASYMPTOTIC_LIMIT = 25.25
+_ASYMPTOTIC_TERMS = 34       # x > 25.25: the smallest of these terms is below 1e-19 of the sum
+_EULER_GAMMA = 0.57721566490153286061
 
-_PP1 = (7.62125616208173112003e-04, 7.31397056940917570436e-02, 1.12719608129684925192e+00,
-        5.11207951146807644818e+00, 8.42404590141772420927e+00, 5.21451598682361504063e+00,
-        1.00000000000000000254e+00)
-_PQ1 = (5.71323128072548699714e-04, 6.88455908754495404082e-02, 1.10514232634061696926e+00,
-        5.07386386128601488557e+00, 8.39985554327604159757e+00, 5.20982848682361821619e+00,
-        9.99999999999999997461e-01)
-_QP1 = (5.10862594750176621635e-02, 4.98213872951233449420e+00, 7.58238284132545283818e+01,
-        3.66779609360150777800e+02, 7.10856304998926107277e+02, 5.97489612400613639965e+02,
-        2.11688757100572135698e+02, 2.52070205858023719784e+01)
-_QQ1 = (1.0, 7.42373277035675149943e+01, 1.05644886038262816351e+03, 4.98641058337653607651e+03,
-        9.56231892404756170795e+03, 7.99704160447350683650e+03, 2.82619278517639096600e+03,
-        3.36093607810698293419e+02)
-_RP1 = (-8.99971225705559398224e+08, 4.52228297998194034323e+11, -7.27494245221818276015e+13,
-        3.68295732863852883286e+15)
-_RQ1 = (1.0, 6.20836478118054335476e+02, 2.56987256757748830383e+05, 8.35146791431949253037e+07,
-        2.21511595479792499675e+10, 4.74914122079991414898e+12, 7.84369607876235854894e+14,
-        8.95222336184627338078e+16, 5.32278620332680085395e+18)
-_YP1 = (1.26320474790178026440e+09, -6.47355876379160291031e+11, 1.14509511541823727583e+14,
-        -8.12770255501325109621e+15, 2.02439475713594898196e+17, -7.78877196265950026825e+17)
-_YQ1 = (1.0, 5.94301592346128195359e+02, 2.35564092943068577943e+05, 7.34811944459721705660e+07,
-        1.87601316108706159478e+10, 3.88231277496238566008e+12, 6.20557727146953693363e+14,
-        6.87141087355300489866e+16, 3.97270608116560655612e+18)
 
-_SQRT_2_OVER_PI = 0.797884560802865355879892119868763737
-_TWO_OVER_PI = 0.636619772367581343075535053490057448
-_QUARTER_PI = 0.785398163397448309615660845819875721
-_THREE_QUARTER_PI = 2.356194490192344928846982537459627163
+def power_series(xp, x, order, sign):
+    """(S, W): S = sum_k sign^k (x^2/4)^k / (k! (k+n)!), W = sum_k (psi(k+1) + psi(k+n+1)) sign^k (x^2/4)^k / ...
+    (sign -1: J and Y; +1: I and K)."""
+    y = sign * x * x * 0.25
+    term = xp.ones_like(x) if order == 0 else 0.0 * x + 1.0
+    psi_sum = -2.0 * _EULER_GAMMA + (1.0 if order == 1 else 0.0)    # psi(1) + psi(n + 1)
+    total, weighted = term, psi_sum * term
+    for k in range(1, _SERIES_TERMS):
+        term = term * y / (k * (k + order))
+        psi_sum += 1.0 / k + 1.0 / (k + order)
+        total = total + term
+        weighted = weighted + psi_sum * term
+    return total, weighted
+
+
+def taylor(xp, x, order, first, second, modified):
+    """f_n(x) for a solution f of Bessel's (modified: modified Bessel's) equation, from the tables ``first`` (f_0)
+    and ``second`` (f_1) at the nearest centre c: with x = c + h and f = sum a_k h^k, the equation gives
+    c^2 (k+2)(k+1) a_(k+2) = -(c (k+1)(2k+1) a_(k+1) + (k^2 + s c^2 - n^2) a_k + s (2c a_(k-1) + a_(k-2))),
+    s = 1 (-1 modified)."""
+    s = -1.0 if modified else 1.0
+    last = len(first) - 1
+    index = xp.clip(xp.rint((x - tables.BESSEL_FIRST_CENTRE) / tables.CENTRE_STEP), 0, last).astype(xp.int64)
+    c = tables.BESSEL_FIRST_CENTRE + index * tables.CENTRE_STEP
+    h = x - c
+    f0, f1 = xp.take(xp.asarray(first), index), xp.take(xp.asarray(second), index)
+    if order == 0:
+        a0, a1 = f0, -f1                                   # J0' = -J1, Y0' = -Y1, K0' = -K1
+    else:
+        a0, a1 = f1, s * f0 - f1 / c                       # J1' = J0 - J1 / x, K1' = -K0 - K1 / x
+    n2 = float(order * order)
+    c2 = c * c
+    older, old, previous, current = 0.0 * c, 0.0 * c, a0, a1    # a_(k-2), a_(k-1), a_k, a_(k+1)
+    total = a0 + a1 * h
+    power = h
+    for k in range(0, _TAYLOR_TERMS - 2):
+        following = -(c * ((k + 1) * (2 * k + 1)) * current + (k * k + s * c2 - n2) * previous
+                      + s * (2.0 * c * old + older)) / (c2 * ((k + 2) * (k + 1)))
+        power = power * h
+        total = total + following * power
+        older, old, previous, current = old, previous, current, following
+    return total
+
+
+def hankel_coefficients(order, count):
+    """a_k(n) of Hankel's expansions: a_0 = 1, a_k = a_(k-1) (4 n^2 - (2k - 1)^2) / (8k)."""
+    mu, a, out = 4.0 * order * order, 1.0, [1.0]
+    for k in range(1, count):
+        a *= (mu - (2 * k - 1) ** 2) / (8.0 * k)
+        out.append(a)
+    return out
+
+
+_HANKEL = {order: hankel_coefficients(order, _ASYMPTOTIC_TERMS) for order in (0, 1)}
 
 
 def _hankel(xp, x, order, second_kind):
-    """The x > 5 form; order 0 takes 25 / x^2 and order 1 (5 / x)^2, each rounded as torch's."""
-    if order == 0:
-        z, pp, pq, qp, qq, phase = 25.0 / (x * x), _PP0, _PQ0, _QP0, _QQ0, _QUARTER_PI
-    else:
-        z, pp, pq, qp, qq, phase = 5.0 / x * (5.0 / x), _PP1, _PQ1, _QP1, _QQ1, _THREE_QUARTER_PI
-    p = polevl(z, pp) / polevl(z, pq)
-    q = 5.0 / x * (polevl(z, qp) / polevl(z, qq))
-    angle = x - phase
-    if second_kind:
-        wave = p * xp.sin(angle) + q * xp.cos(angle)
-    else:
-        wave = p * xp.cos(angle) - q * xp.sin(angle)
-    return wave * _SQRT_2_OVER_PI / xp.sqrt(x)
-
-
-def _j_small(x, order):
-    """J_order(x) for 0 <= x <= 5: the rational form vanishing at the first two zeros (their squares rounded)."""
-    z = x * x
-    if order == 0:
-        return (z - 5.78318596294678452118e+00) * (z - 3.04712623436620863991e+01) * polevl(z, _RP0) / polevl(z, _RQ0)
-    return polevl(z, _RP1) / polevl(z, _RQ1) * x * (z - 1.46819706421238932572e+01) * (z - 4.92184563216946036703e+01)
+    """J_n(x) or Y_n(x) for x > 25.25."""
+    inverse = 1.0 / x
+    p, q, power = xp.zeros_like(x), xp.zeros_like(x), xp.ones_like(x)
+    for k, a in enumerate(_HANKEL[order]):
+        if k % 2 == 0:
+            p = p + (-1.0) ** (k // 2) * a * power
+        else:
+            q = q + (-1.0) ** (k // 2) * a * power
+        power = power * inverse
+    cos, sin = xp.cos(x), xp.sin(x)
+    # sqrt(2) cos chi and sqrt(2) sin chi, chi = x - pi/4 (n = 0) or x - 3 pi/4 (n = 1)
+    c, s = (cos + sin, sin - cos) if order == 0 else (sin - cos, -(sin + cos))
+    wave = p * s + q * c if second_kind else p * c - q * s
+    return wave / xp.sqrt(math.pi * x)
 
 
 def bessel_jy(x, order, second_kind):
     """J_order(x), or Y_order(x) if ``second_kind`` (order 0 or 1), in x's dtype."""
     xp = get_array_module(x)
     w = x.astype(xp.float64, copy=False)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
         a = xp.abs(w)
-        small = a <= 5.0
-        s = xp.where(small, a, 0.0)   # each branch on values it is meant for: no overflow warnings, no 0 / 0
-        big = _hankel(xp, xp.where(small, 6.0, a), order, second_kind)
-        j = _j_small(s, order)
-        if order == 0 and not second_kind:
-            j = xp.where(s < 1e-5, 1.0 - s * s / 4.0, j)
+        small = a < _SERIES_LIMIT
+        far = a > _ASYMPTOTIC_LIMIT
+        s = xp.where(small, a, 0.5)     # each range on values it is meant for: no overflow warnings, no 0 / 0
+        total, weighted = power_series(xp, s, order, -1.0)
+        j = total if order == 0 else 0.5 * s * total
         if second_kind:
-            sp = xp.where(s > 0.0, s, 1.0)
+            logarithm = xp.log(0.5 * s) if order == 0 else xp.log(0.5 * xp.where(s > 0.0, s, 1.0))
             if order == 0:
-                near = polevl(sp * sp, _YP0) / polevl(sp * sp, _YQ0) + _TWO_OVER_PI * xp.log(sp) * j
+                near = (2.0 / math.pi) * (logarithm * j - 0.5 * weighted)
             else:
-                near = sp * (polevl(sp * sp, _YP1) / polevl(sp * sp, _YQ1)) + _TWO_OVER_PI * (j * xp.log(sp) - 1.0 / sp)
-            out = xp.where(small, near, big)
-            out = xp.where(w == 0.0, -xp.inf, xp.where(w < 0.0, xp.nan, out))
+                sp = xp.where(s > 0.0, s, 1.0)
+                near = -(2.0 / math.pi) / sp + (2.0 / math.pi) * logarithm * j - sp / (2.0 * math.pi) * weighted
         else:
-            out = xp.where(small, j, big)
-            if order == 1:
-                out = xp.where(xp.signbit(w), -out, out)   # J1 is odd (-0 at -0, as torch's and SciPy's)
+            near = j
+        first, second = ((tables.BESSEL_Y0, tables.BESSEL_Y1) if second_kind
+                         else (tables.BESSEL_J0, tables.BESSEL_J1))
+        middle = taylor(xp, xp.where(small | far | xp.isnan(a), 2.0, a), order, first, second, False)
+        big = _hankel(xp, xp.where(far, a, 30.0), order, second_kind)
+        out = xp.where(small, near, xp.where(far, big, middle))
+        if second_kind:
+            out = xp.where(w == 0.0, -xp.inf, xp.where(w < 0.0, xp.nan, out))
+        elif order == 1:
+            out = xp.where(xp.signbit(w), -out, out)   # J1 is odd (-0 at -0, as torch's and SciPy's)
+        out = xp.where(xp.isinf(w), xp.nan, out)   # cos(inf): NaN, as torch's (Y too)
         out = xp.where(xp.isnan(w), w, out)
         return out.astype(x.dtype, copy=False)
 
@@ -144,7 +162,7 @@ class BesselJ1(Function):
 
 
 class BesselY0(Function):
-    """y = Y0(x).   dL/dx = -g Y1(x) (NaN for x < 0, where Y0 is NaN)."""
+    """y = Y0(x).   dL/dx = -g Y1(x) (NaN for x < 0, where Y0 is NaN; +inf at 0)."""
 
     def forward(self, x):
         return bessel_jy(x, 0, True)
@@ -154,7 +172,8 @@ class BesselY0(Function):
 
 
 class BesselY1(Function):
-    """y = Y1(x).   dL/dx = g (Y0(x) - Y1(x) / x) (NaN for x < 0, inf at 0)."""
+    """y = Y1(x).   dL/dx = g (Y0(x) - Y1(x) / x) (NaN for x < 0); +inf where Y1 is -inf (x = 0, and
+    0 < x < 2 / (pi * 1.8e308) where -2 / (pi x) overflows), the limit of 2 / (pi x^2)."""
 
     keep_output = True
 
@@ -162,7 +181,11 @@ class BesselY1(Function):
         return bessel_jy(x, 1, True)
 
     def backward(self, F, gy, x):
-        return gy * (F.apply(BesselY0, x) - F.output(self) / x)
+        y = F.output(self)
+        overflow = y == -math.inf
+        finite_y = F.where(overflow, 0.0, y)
+        finite_x = F.where(overflow, 1.0, x)
+        return gy * F.where(overflow, math.inf, F.apply(BesselY0, finite_x) - finite_y / finite_x)
 
 
 def bessel_j0(input):
@@ -179,11 +202,11 @@ def bessel_j1(input):
 
 def bessel_y0(input):
     """The Bessel function of the second kind of order 0 elementwise (-inf at 0, NaN for x < 0), as
-    ``torch.special.bessel_y0``; any shape. Its derivative is -Y1(x)."""
+    ``torch.special.bessel_y0``; any shape. Its derivative is -Y1(x) (+inf at 0)."""
     return BesselY0.apply(as_floating(input))
 
 
 def bessel_y1(input):
     """The Bessel function of the second kind of order 1 elementwise (-inf at 0, NaN for x < 0), as
-    ``torch.special.bessel_y1``; any shape. Its derivative is Y0(x) - Y1(x) / x."""
+    ``torch.special.bessel_y1``; any shape. Its derivative is Y0(x) - Y1(x) / x (+inf at 0, its limit)."""
     return BesselY1.apply(as_floating(input))

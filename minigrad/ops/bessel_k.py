@@ -2,71 +2,67 @@
 e^x K0, e^x K1 (torch.special.modified_bessel_k0 / k1, scaled_modified_bessel_k0 / k1), and torch.special's
 modified_bessel_i0 / i1, which are bessel.py's I0 and I1 except NaN at +-inf (torch's values there).
 
-The kernels are Cephes' (torch's and SciPy's): for 0 < x <= 2, a Chebyshev series in x^2 - 2 plus
--log(x / 2) I0(x) (K0) or log(x / 2) I1(x) + series / x (K1); beyond, e^-x / sqrt(x) times a Chebyshev series in
-8 / x - 2. I0 and I1 come from bessel.py. Array math alone, in float64, rounded once to the input's dtype;
-integer and bool inputs become float32. As torch's: inf at 0, NaN for x < 0, 0 at +inf.
+Our own kernels, array math alone in float64, rounded once to the input's dtype (integer and bool inputs become
+float32), in three ranges of x:
+- below 0.75, the series K0 = -log(x/2) I0(x) + sum_k psi(k+1) (x^2/4)^k / (k!)^2 and
+  K1 = 1/x + log(x/2) I1(x) - (x/4) sum_k (psi(k+1) + psi(k+2)) (x^2/4)^k / (k! (k+1)!) (DLMF 10.31.1);
+- up to 25.25, the Taylor series of the modified Bessel equation x^2 y'' + x y' - (x^2 + n^2) y = 0 about the
+  nearest of the centres 1, 1.5, ..., 25, from K0 and K1 there (mpmath, _special_tables.py); its terms shrink
+  with alternating signs like the exponential's, so nothing cancels;
+- beyond, e^-x sqrt(pi / (2x)) sum_k a_k(n) / x^k, Hankel's expansion (DLMF 10.40.2; a_k as in bessel_jy.py).
+The scaled forms multiply by e^x up to 25.25 and leave out e^-x beyond. As torch's: inf at 0, NaN for x < 0,
+0 at +inf (e^x K too).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
+from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
-from minigrad.ops._cephes import chbevl_half_difference as chbevl
 from minigrad.ops.bessel import I0, I1, bessel_i
+from minigrad.ops.bessel_jy import hankel_coefficients, power_series, taylor
 
-_A0 = (1.37446543561352307156e-16, 4.25981614279661018399e-14, 1.03496952576338420167e-11,
-       1.90451637722020886025e-09, 2.53479107902614945675e-07, 2.28621210311945178607e-05,
-       1.26461541144692592338e-03, 3.59799365153615016266e-02, 3.44289899924628486886e-01,
-       -5.35327393233902768720e-01)
-_B0 = (5.30043377268626276149e-18, -1.64758043015242134646e-17, 5.21039150503902756861e-17,
-       -1.67823109680541210385e-16, 5.51205597852431940784e-16, -1.84859337734377901440e-15,
-       6.34007647740507060557e-15, -2.22751332699166985548e-14, 8.03289077536357521100e-14,
-       -2.98009692317273043925e-13, 1.14034058820847496303e-12, -4.51459788337394416547e-12,
-       1.85594911495471785253e-11, -7.95748924447710747776e-11, 3.57739728140030116597e-10,
-       -1.69753450938905987466e-09, 8.57403401741422608519e-09, -4.66048989768794782956e-08,
-       2.76681363944501510342e-07, -1.83175552271911948767e-06, 1.39498137188764993662e-05,
-       -1.28495495816278026384e-04, 1.56988388573005337491e-03, -3.14481013119645005427e-02,
-       2.44030308206595545468e+00)
-_A1 = (-7.02386347938628759343e-18, -2.42744985051936593393e-15, -6.66690169419932900609e-13,
-       -1.41148839263352776110e-10, -2.21338763073472585583e-08, -2.43340614156596823496e-06,
-       -1.73028895751305206302e-04, -6.97572385963986435018e-03, -1.22611180822657148235e-01,
-       -3.53155960776544875667e-01, 1.52530022733894777053e+00)
-_B1 = (-5.75674448366501715755e-18, 1.79405087314755922667e-17, -5.68946255844285935196e-17,
-       1.83809354436663880070e-16, -6.05704724837331885336e-16, 2.03870316562433424052e-15,
-       -7.01983709041831346144e-15, 2.47715442448130437068e-14, -8.97670518232499435011e-14,
-       3.34841966607842919884e-13, -1.28917396095102890680e-12, 5.13963967348173025100e-12,
-       -2.12996783842756842877e-11, 9.21831518760500529508e-11, -4.19035475934189648750e-10,
-       2.01504975519703286596e-09, -1.03457624656780970260e-08, 5.74108412545004946722e-08,
-       -3.50196060308781257119e-07, 2.40648494783721712015e-06, -1.93619797416608296024e-05,
-       1.95215518471351631108e-04, -2.85781685962277938680e-03, 1.03923736576817238437e-01,
-       2.72062619048444266945e+00)
+_SERIES_LIMIT = 0.75
+_ASYMPTOTIC_LIMIT = 25.25
+_HANKEL = {order: hankel_coefficients(order, 34) for order in (0, 1)}   # the smallest term there is below 1e-19
 
 
 def bessel_k(x, order, scaled):
     """K_order(x) (order 0 or 1), times e^x if ``scaled``, in x's dtype."""
     xp = get_array_module(x)
     w = x.astype(xp.float64, copy=False)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        small = w <= 2.0
-        s = xp.where(small & (w > 0.0), w, 1.0)   # each branch on values it is meant for
-        b = xp.where(small, 4.0, w)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+        small = w < _SERIES_LIMIT
+        far = w > _ASYMPTOTIC_LIMIT
+        s = xp.where(small & (w > 0.0), w, 1.0)   # each range on values it is meant for
+        total, weighted = power_series(xp, s, order, 1.0)
+        logarithm = xp.log(0.5 * s)
         if order == 0:
-            near = chbevl(s * s - 2.0, _A0) - xp.log(0.5 * s) * bessel_i(s, 0, False)
+            near = -logarithm * bessel_i(s, 0, False) + 0.5 * weighted
         else:
-            near = xp.log(0.5 * s) * bessel_i(s, 1, False) + chbevl(s * s - 2.0, _A1) / s
-        far = chbevl(8.0 / b - 2.0, _B0 if order == 0 else _B1) / xp.sqrt(b)
+            near = 1.0 / s + logarithm * bessel_i(s, 1, False) - 0.25 * s * weighted
+        m = xp.where(small | far | xp.isnan(w), 2.0, w)
+        middle = taylor(xp, m, order, tables.BESSEL_K0, tables.BESSEL_K1, True)
+        b = xp.where(far, w, 30.0)
+        inverse = 1.0 / b
+        series, power = xp.zeros_like(b), xp.ones_like(b)
+        for a in _HANKEL[order]:
+            series = series + a * power
+            power = power * inverse
+        big = series * xp.sqrt(0.5 * math.pi / b)
         if scaled:
             near = near * xp.exp(s)
+            middle = middle * xp.exp(m)
         else:
-            far = xp.exp(-b) * far
-        out = xp.where(small, near, far)
+            big = big * xp.exp(-b)
+        out = xp.where(small, near, xp.where(far, big, middle))
         out = xp.where(w == 0.0, xp.inf, xp.where(w < 0.0, xp.nan, out))
         out = xp.where(xp.isnan(w), w, out)
         return out.astype(x.dtype, copy=False)
-
 
 
 class BesselK0(Function):
@@ -92,7 +88,7 @@ class BesselK1(Function):
 
 
 class ScaledBesselK0(Function):
-    """y = e^x K0(x).   dL/dx = g (y - e^x K1(x))."""
+    """y = e^x K0(x).   dL/dx = g (y - e^x K1(x)); -inf at x = 0, its limit (inf - inf there)."""
 
     keep_output = True
 
@@ -100,11 +96,13 @@ class ScaledBesselK0(Function):
         return bessel_k(x, 0, True)
 
     def backward(self, F, gy, x):
-        return gy * (F.output(self) - F.apply(ScaledBesselK1, x))
+        zero = x == 0.0
+        return gy * F.where(zero, -math.inf, F.output(self) - F.apply(ScaledBesselK1, F.where(zero, 1.0, x)))
 
 
 class ScaledBesselK1(Function):
-    """y = e^x K1(x).   dL/dx = g (y - e^x K0(x) - y / x)."""
+    """y = e^x K1(x).   dL/dx = g (y - e^x K0(x) - y / x); -inf where y is inf (x = 0, and x < 1 / 1.8e308,
+    where 1 / x overflows), the limit of -1 / x^2."""
 
     keep_output = True
 
@@ -113,7 +111,10 @@ class ScaledBesselK1(Function):
 
     def backward(self, F, gy, x):
         y = F.output(self)
-        return gy * (y - F.apply(ScaledBesselK0, x) - y / x)
+        overflow = y == math.inf
+        finite_y = F.where(overflow, 0.0, y)
+        finite_x = F.where(overflow, 1.0, x)
+        return gy * F.where(overflow, -math.inf, finite_y - F.apply(ScaledBesselK0, finite_x) - finite_y / finite_x)
 
 
 def _nan_at_infinity(y, x):
@@ -163,11 +164,11 @@ def modified_bessel_k1(input):
 
 def scaled_modified_bessel_k0(input):
     """e^x K0(x) elementwise, as ``torch.special.scaled_modified_bessel_k0``; any shape. Its derivative is
-    e^x (K0(x) - K1(x))."""
+    e^x (K0(x) - K1(x)) (-inf at 0, its limit)."""
     return ScaledBesselK0.apply(as_floating(input))
 
 
 def scaled_modified_bessel_k1(input):
     """e^x K1(x) elementwise, as ``torch.special.scaled_modified_bessel_k1``; any shape. Its derivative is
-    e^x (K1(x) - K0(x) - K1(x) / x)."""
+    e^x (K1(x) - K0(x) - K1(x) / x) (-inf at 0 and where 1 / x overflows, its limit)."""
     return ScaledBesselK1.apply(as_floating(input))
