@@ -142,7 +142,7 @@ def strong_wolfe(phi, value0, derivative0, step=1.0, c1=1e-4, c2=0.9, max_evals=
     evals = 0
     rounded = float if test_dtype is None else np.dtype(test_dtype).type
     phi0, slope0 = rounded(value0), rounded(derivative0)
-    c1_slope0, curvature_bound = rounded(c1) * slope0, rounded(-c2) * slope0
+    c1_, curvature_bound = rounded(c1), rounded(-c2) * slope0
 
     def probe(t):
         """Evaluate phi at t and keep (t, value, derivative, payload) together."""
@@ -152,7 +152,7 @@ def strong_wolfe(phi, value0, derivative0, step=1.0, c1=1e-4, c2=0.9, max_evals=
         return (float(t), float(value), float(derivative), payload)
 
     def sufficient_decrease(point):
-        return math.isfinite(point[1]) and point[1] <= phi0 + rounded(point[0]) * c1_slope0
+        return math.isfinite(point[1]) and point[1] <= phi0 + c1_ * rounded(point[0]) * slope0
 
     def curvature_ok(point):
         return abs(point[2]) <= curvature_bound
