@@ -42,8 +42,9 @@ def optimizer_zoo(surface):
         "NAdam": lambda p: optim.NAdam(p, lr=adaptive_lr),
         # RAdam's first steps are un-normalised momentum SGD (its warm-up), so it gets a smaller step
         "RAdam": lambda p: optim.RAdam(p, lr=adaptive_lr / 5),
-        "LBFGS": lambda p: optim.LBFGS(p, max_iter=1, line_search_fn="strong_wolfe", tolerance_grad=1e-12,
-                                         tolerance_change=1e-15),
+        # max_eval=25: with max_iter=1 the default (1) would leave the line search its first trial only
+        "LBFGS": lambda p: optim.LBFGS(p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe",
+                                         tolerance_grad=1e-12, tolerance_change=1e-15),
         "NewtonCG": lambda p: optim.NewtonCG(p),
         "CG": lambda p: optim.ConjugateGradient(p),
         "BFGS": lambda p: optim.BFGS(p),

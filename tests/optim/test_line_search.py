@@ -88,6 +88,51 @@ def test_cubic_minimizer_is_clipped_to_bounds():
     assert cubic_minimizer(0.0, f(0.0), df(0.0), 1.0, f(1.0), df(1.0), 1.5, 2.0) == 2.0
 
 
+def _recording(phi):
+    trials = []
+
+    def recorded(t):
+        trials.append(t)
+        return phi(t)
+    return recorded, trials
+
+
+@pytest.mark.parametrize("width_scale, evals", [(1.0, 11), (1e-2, 5)])
+def test_zoom_stops_when_the_scaled_bracket_is_below_tolerance(width_scale, evals):
+    # every trial overflows, so the zoom bisects [0, 1]: it probes while width * width_scale >= 1e-3, i.e. widths
+    # 1 .. 2^-9 unscaled (10 probes after the first trial), 1 .. 2^-3 at a hundredth (4)
+    phi, trials = _recording(lambda t: (math.inf, 0.0, None))
+    result = strong_wolfe(phi, 0.0, -1.0, step=1.0, max_evals=50, tolerance_change=1e-3, width_scale=width_scale)
+    assert result.evals == len(trials) == evals
+    assert result.step == 0.0 and not result.success
+    assert trials[1:] == [2.0 ** -k for k in range(1, evals)]
+
+
+def test_tests_in_float32_accept_a_step_that_float32_values_cannot_improve():
+    # phi is flat in float32 near a minimum: phi(0) + c1 t phi'(0) = 1 - 1e-13 is below every float32 value phi can
+    # take, but rounds to 1 in float32, where the first trial passes both tests
+    phi = lambda t: (1.0, -1e-10, None)  # noqa: E731
+    in_float32 = strong_wolfe(phi, 1.0, -1e-9, step=1.0, max_evals=10, test_dtype="float32")
+    assert (in_float32.step, in_float32.evals, in_float32.success) == (1.0, 1, True)
+    in_float64 = strong_wolfe(phi, 1.0, -1e-9, step=1.0, max_evals=10)   # zooms on to its whole budget
+    assert (in_float64.step, in_float64.evals, in_float64.success) == (0.0, 10, False)
+
+
+@pytest.mark.parametrize("near_end, second_trial", [("bisect", 0.5), ("clamp", 0.1)])
+def test_a_cubic_minimizer_near_an_end_is_bisected_or_moved_inside(near_end, second_trial):
+    # phi(t) = (t - 0.05)^2: the cubic through t = 0 and t = 1 has its minimizer at 0.05, within 10% of the end 0
+    phi, trials = _recording(lambda t: ((t - 0.05) ** 2, 2.0 * (t - 0.05), None))
+    result = strong_wolfe(phi, 0.0025, -0.1, step=1.0, near_end=near_end)
+    assert trials[:2] == [1.0, pytest.approx(second_trial, rel=1e-12)]
+    assert result.success
+    np.testing.assert_allclose(result.step, 0.05, rtol=1e-12)
+
+
+def test_rejects_an_unknown_near_end():
+    with pytest.raises(ValueError, match="Invalid near_end: 'middle'"):
+        strong_wolfe(lambda t: (t, 1.0, None), 0.0, -1.0, near_end="middle")
+
+
 @pytest.mark.parametrize("c1, c2", [(0.0, 0.9), (0.5, 0.4), (1e-4, 1.0)])
 def test_rejects_bad_wolfe_constants(c1, c2):
     with pytest.raises(ValueError, match=f"c1={c1}, c2={c2}"):
