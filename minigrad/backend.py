@@ -198,19 +198,24 @@ def nccl():
     return cupy_nccl if getattr(cupy_nccl, "available", True) else None
 
 
+def _gpu_number(device) -> int:
+    """The GPU a CUDA device names: ``"cuda"`` is GPU 0, as everywhere else."""
+    return normalize_device(device).index
+
+
 def using_device(device: str):
     """A context manager that makes ``device`` CUDA's current GPU (nothing happens for ``"cpu"``)."""
     import contextlib
 
     if device == "cpu":
         return contextlib.nullcontext()
-    return _require_cupy().cuda.Device(int(device.split(":")[1]))
+    return _require_cupy().cuda.Device(_gpu_number(device))
 
 
 def current_stream_pointer(device: str) -> int:
     """The raw handle of CuPy's current stream on ``device`` (what NCCL calls are queued on)."""
     cp = _require_cupy()
-    with cp.cuda.Device(int(device.split(":")[1])):
+    with cp.cuda.Device(_gpu_number(device)):
         return cp.cuda.get_current_stream().ptr
 
 
@@ -244,7 +249,7 @@ def to_device(array, device: str):
             return _cupy.asnumpy(array)
         return np.asarray(array)
     cp = _require_cupy()
-    index = int(device.split(":")[1])
+    index = _gpu_number(device)
     if isinstance(array, cp.ndarray) and array.device.id == index:
         return array
     with cp.cuda.Device(index):

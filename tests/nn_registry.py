@@ -1349,16 +1349,19 @@ NN_OPS += [
         S(_gs(1, 1, 4, 3), _grid(1, 3, 2, 2, reach=2.5), "bilinear", "reflection", False),
         S(_gs(1, 1, 3, 3), _grid(1, 2, 2, 2, reach=2.5), "bilinear", "reflection", True),
         S(_gs(2, 1, 3, 4), _grid(2, 2, 2, 2), mode="nearest", padding_mode="zeros", align_corners=False),
-        S(_gs(1, 2, 3, 3), _grid(1, 2, 2, 2), mode="nearest", padding_mode="reflection", align_corners=True)]),
+        S(_gs(1, 2, 3, 3), _grid(1, 2, 2, 2), mode="nearest", padding_mode="reflection", align_corners=True)],
+        gpu_nondet_tol=1e-12),
     OpInfo("nn.functional.grid_sample(5-D)", F.grid_sample, [
         S(_gs(1, 2, 3, 3, 4), _grid(1, 2, 2, 1, 3), "bilinear", "zeros", False),
         S(_gs(1, 1, 3, 2, 3), _grid(1, 1, 2, 2, 3, reach=2.5), "bilinear", "reflection", True),
         S(_gs(1, 1, 2, 3, 3), _grid(1, 2, 1, 2, 3, reach=2.0), "bilinear", "border", False),
-        S(_gs(1, 2, 3, 2, 2), _grid(1, 2, 1, 2, 3), mode="nearest", padding_mode="reflection", align_corners=False)]),
+        S(_gs(1, 2, 3, 2, 2), _grid(1, 2, 1, 2, 3), mode="nearest", padding_mode="reflection", align_corners=False)],
+        gpu_nondet_tol=1e-12),
     OpInfo("nn.functional.grid_sample(mode='bicubic')", F.grid_sample, [
         S(_gs(1, 2, 4, 4), _grid(1, 2, 2, 2), "bicubic", "zeros", False),
         S(_gs(1, 1, 3, 4), _grid(1, 2, 2, 2, reach=2.0), "bicubic", "border", True),
-        S(_gs(1, 1, 4, 3), _grid(1, 2, 2, 2, reach=2.5), "bicubic", "reflection", False)]),
+        S(_gs(1, 1, 4, 3), _grid(1, 2, 2, 2, reach=2.5), "bicubic", "reflection", False)],
+        gpu_nondet_tol=1e-12),
     OpInfo("nn.functional.interpolate(mode='nearest-exact', 'bicubic', 'area', nearest at any factor, antialias)",
            F.interpolate, [
                S(_gs(2, 2, 5), scale_factor=1.7, mode="nearest"), S(_gs(1, 2, 3, 4), size=(4, 3), mode="nearest"),

@@ -1,10 +1,16 @@
 """The prepared GPU check, as far as a machine without a GPU can run it: its arguments, the
 data it carries, the parsing of what its steps print, the summary, and the sync probe's steps."""
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from benchmarks import gpu_check
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_arguments_and_their_errors(tmp_path):
@@ -65,6 +71,9 @@ def test_sync_probe_runs_training_steps_on_the_cpu():
 
 
 def test_without_a_gpu_the_check_reports_it_and_fails(tmp_path):
-    code = gpu_check.main(["--skip", "tests,bench,train", "--out", str(tmp_path)])
+    # CUDA_VISIBLE_DEVICES="" hides any GPU, so this runs the no-GPU path on a GPU machine too
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    code = subprocess.run([sys.executable, "-m", "benchmarks.gpu_check", "--skip", "tests,bench,train",
+                           "--out", str(tmp_path)], cwd=REPO, env=env, capture_output=True).returncode
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     assert report["gpu"].startswith("unavailable") and "sync_error" in report and code == 1

@@ -25,6 +25,7 @@ class FakeCuPyArray(np.ndarray):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _refuse_host(ufunc.__name__, inputs, kwargs.get("out", ()))
+        _refuse_number_subclasses(ufunc.__name__, inputs)
         inputs = tuple(_plain(i) for i in inputs)
         out = kwargs.get("out", ())
         if out:
@@ -91,6 +92,15 @@ def _refuse_host(name, args, more=()):
             for w in v:
                 if _is_host(w):
                     raise TypeError(f"fake cupy: {name} got a host numpy.ndarray in a sequence {w.shape}")
+
+
+def _refuse_number_subclasses(name, args):
+    # CuPy's kernels take a Python number by its exact type (int, float, complex, bool) or a NumPy scalar;
+    # an int subclass (a tensor's size object, say) is refused on a GPU, where NumPy took it
+    for v in args:
+        if isinstance(v, (int, float, complex)) and type(v) not in (int, float, complex, bool) \
+                and not isinstance(v, np.generic):
+            raise TypeError(f"fake cupy: {name} got a {type(v).__name__} operand (CuPy takes only exact numbers)")
 
 
 def _plain(v):

@@ -72,6 +72,7 @@ def masked_select(x, mask):
 
 def _wrap(name, index, n, shape, what):
     """``index`` with negative entries counted from the end; any outside [-n, n) refused, naming it."""
+    n = int(n)   # a tensor's size object is an int to NumPy's operators, not to CuPy's
     if index.size:
         lo, hi = int(index.min()), int(index.max())
         if lo < -n or hi >= n:

@@ -161,7 +161,10 @@ def test_on_each_device_as_on_the_cpu(name, device):
     x = np.concatenate([RNG.uniform(-12.0, 12.0, 64), [0.0, 5.0, INF, NAN, 1e20]])
     ours = getattr(mg.special, name)(mg.tensor(x, dtype="float64", device=device, requires_grad=True))
     assert ours.device == mg.tensor(x, device=device).device
-    np.testing.assert_allclose(ours.numpy(), _call(name, x).numpy(), rtol=4e-16, atol=0.0)
+    # A GPU's double sin and cos are within 2 ulps (CUDA's programming guide), glibc's within 1, and nvcc fuses
+    # a*b+c into one rounding: an H200 gave 4.3 ulps at x = 1e20, where the Hankel terms' cos and sin mix
+    rtol = 4e-16 if ours.device == "cpu" else 2e-15
+    np.testing.assert_allclose(ours.numpy(), _call(name, x).numpy(), rtol=rtol, atol=0.0)
     finite = mg.tensor(RNG.uniform(0.5, 9.0, (2, 3)), dtype="float64", device=device, requires_grad=True)
     assert mg.gradcheck(getattr(mg.special, name), (finite,))
 

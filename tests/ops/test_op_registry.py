@@ -15,20 +15,22 @@ CASES = [pytest.param(info, sample, id=f"{info.name}-{i}") for info in REGISTRY 
 @pytest.mark.parametrize("info,sample", CASES)
 def test_gradcheck(info, sample, device):
     inputs = sample.tensors(device)
-    assert mg.gradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol)
+    assert mg.gradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol,
+                        nondet_tol=info.nondet_tol(device))
 
 
 @pytest.mark.parametrize("info,sample", [c for c in CASES if c.values[0].gradgrad])
 def test_gradgradcheck(info, sample, device):
     inputs = sample.tensors(device)
     assert mg.gradgradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol,
-                            fast_mode=info.gradgrad_fast)
+                            fast_mode=info.gradgrad_fast, nondet_tol=info.nondet_tol(device))
 
 
 @pytest.mark.parametrize("info,sample", CASES)
 def test_fast_mode_agrees(info, sample, device):
     inputs = sample.tensors(device)
-    assert mg.gradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol, fast_mode=True)
+    assert mg.gradcheck(info.call(sample), inputs, eps=info.eps, atol=info.atol, rtol=info.rtol, fast_mode=True,
+                        nondet_tol=info.nondet_tol(device))
 
 
 def test_every_public_differentiable_op_is_registered():
