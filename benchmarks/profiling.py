@@ -1,7 +1,7 @@
 """cProfile of one minigrad workload, reported per training step.
 
     python -m benchmarks.profiling tiny  [--steps 3000] [--top 30]
-    python -m benchmarks.profiling mnist [--steps 300] [--batch 64] [--top 30]
+    python -m benchmarks.profiling mnist [--steps 300] [--batch 64] [--top 30] [--device cuda]
 
 ``tiny`` is the 2-16-16-1 batch-1 step of case 2, ``mnist`` the 784-1000-50-10
 step of case 1 (synthetic data through DataLoader). Prints the functions with
@@ -83,7 +83,7 @@ def make_mnist(ctx, batch):
         try:
             return next(state["it"])
         except StopIteration:
-            state["it"] = iter(DataLoader(ds, batch_size=batch, shuffle=True, seed=1))
+            state["it"] = iter(DataLoader(ds, batch_size=batch, shuffle=True, seed=1, device=ctx.device))
             return next(state["it"])
 
     def run(steps):
@@ -96,11 +96,19 @@ def make_mnist(ctx, batch):
     return run
 
 
-def profile(run, steps, top):
+def profile(run, steps, top, sync=None):
+    """``sync`` waits for a GPU (None on the CPU): then the host's time to queue a step is printed too."""
     run(max(10, steps // 10))                     # warm up
+    if sync:
+        sync()
     t0 = time.perf_counter()
     run(steps)
+    queued = (time.perf_counter() - t0) / steps
+    if sync:
+        sync()
     plain = (time.perf_counter() - t0) / steps
+    if sync:
+        print(f"host time to queue a step: {queued * 1e6:.1f} us (the device finished {plain * 1e6:.1f} us/step)")
     prof = cProfile.Profile()
     prof.enable()
     run(steps)
@@ -140,11 +148,13 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--device", default="cpu", help="where the model and batches live (mnist only)")
     args = parser.parse_args(argv)
-    ctx = Context()
+    ctx = Context(args.device)
     if args.workload == "tiny":
         return profile(make_tiny(ctx), args.steps or 3000, args.top)
-    return profile(make_mnist(ctx, args.batch), args.steps or 300, args.top)
+    return profile(make_mnist(ctx, args.batch), args.steps or 300, args.top,
+                   sync=ctx.sync if ctx.device != "cpu" else None)
 
 
 if __name__ == "__main__":
