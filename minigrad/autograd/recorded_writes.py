@@ -123,8 +123,9 @@ def write_recorded(t, name, make, check_result):
 def view_recorded(t, view):
     """``t.t_()``, ``transpose_``, ``swapaxes_``, ``squeeze_``, ``unsqueeze_`` on a tensor in a graph, as torch's: the
     values stay, ``t`` becomes ``view(t)``'s output over the same memory, its old place in the graph handed to a new
-    Tensor that the view reads. The change is stamped as a write, so a node recorded before that read ``t`` refuses
-    to backward (torch's version counter does the same for the nodes that saved ``t``)."""
+    Tensor that the view reads. The change is stamped as a write and ``t`` gets a new creator, so every node recorded
+    before that read ``t`` refuses to backward, even one that reads only its shape (``t.T``'s); torch's version
+    counter refuses only the nodes that saved ``t``."""
     from minigrad.autograd.tensor import Tensor
 
     _hand_over(t)

@@ -10,7 +10,7 @@ from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
-from minigrad.autograd.write_stamps import _address, _buffer, _mark_written
+from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_relaid
 from minigrad.layout import strided
 from minigrad.scalars import check_fits, is_integer
 
@@ -1935,7 +1935,7 @@ is stamped, so a graph recorded before it refuses to backward."""
             return _recorded_writes.view_recorded(self, view)   # torch records it: the view op's output is self
         self._check_writable(name, f"use the out-of-place {name[:-1]}()")
         self.data = view(Tensor(self.data)).data
-        _mark_written(self)
+        mark_relaid(self)   # a node that read only this tensor's shape (w.T's) must refuse too: that shape changed
         return self
 
     def t_(self):

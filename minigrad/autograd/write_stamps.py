@@ -47,14 +47,14 @@ def mark_written(*arrays):
         if entry is not None and entry[0]() is buf:
             entry[1] = count  # an optimizer stamps the same parameters every step: update in place
         else:
-            _WRITTEN[key] = [weakref.ref(buf, _forgetter(key)), count]
+            _WRITTEN[key] = [weakref.ref(buf, _forgetter(_WRITTEN, key)), count]
 
 
-def _forgetter(key):
+def _forgetter(table, key):
     def forget(ref):
-        current = _WRITTEN.get(key)
+        current = table.get(key)
         if current is not None and current[0] is ref:
-            del _WRITTEN[key]
+            del table[key]
     return forget
 
 
@@ -73,3 +73,21 @@ def array_written_at(array) -> int:
     buf = _buffer(array)
     entry = _WRITTEN.get(id(buf))
     return entry[1] if entry is not None and entry[0]() is buf else 0
+
+
+# id(Tensor) -> [weak reference to it, the write count of its last unrecorded layout change]: ``w.t_()`` under
+# no_grad rebinds ``w.data`` to another view while ``w`` keeps its place in the graph. Kept per Tensor, not per
+# buffer: an alias of the memory keeps its layout, so a node that read the alias still sees the shape it read.
+_RELAID = {}
+
+
+def mark_relaid(t):
+    """Stamp a write into Tensor ``t`` that also gave it a new layout (shape or strides)."""
+    _mark_written(t)
+    _RELAID[id(t)] = [weakref.ref(t, _forgetter(_RELAID, id(t))), STATE.writes]
+
+
+def relaid_at(t) -> int:
+    """The write count of ``t``'s last unrecorded layout change (0 if none)."""
+    entry = _RELAID.get(id(t))
+    return entry[1] if entry is not None and entry[0]() is t else 0

@@ -213,8 +213,9 @@ class _ConvTransposeNd(_ConvNd):
         self.output_padding = output_padding
 
     def forward(self, x, output_size=None):
-        """``output_size`` (PyTorch's): the output's spatial sizes, or its whole shape, in place of the layer's
-        ``output_padding``; each must lie within stride - 1 above the size without output padding."""
+        """``output_size`` (PyTorch's): the output's spatial sizes, or its whole shape (a sequence of ints or a 1-D
+        integer tensor), in place of the layer's ``output_padding``; each must lie within stride - 1 above the size
+        without output padding."""
         self._check(x)
         if self.padding_mode != "zeros":   # set after construction, which refuses it
             raise ValueError(f"{type(self).__name__}: only padding_mode='zeros' is supported, got "
@@ -231,7 +232,12 @@ class _ConvTransposeNd(_ConvNd):
             # PyTorch too takes a sequence only, even for one spatial axis (its error: "'int' has no len()")
             raise TypeError(f"{name}: output_size must be a sequence of sizes (list, tuple or torch.Size), "
                             f"got {output_size!r}")
-        sizes = tuple(output_size)
+        if isinstance(output_size, Tensor) and (output_size.ndim != 1 or output_size.dtype.kind not in "iu"):
+            raise TypeError(f"{name}: an output_size tensor must be 1-D of integers, got shape "
+                            f"{tuple(output_size.shape)} and dtype {output_size.dtype}")
+        # a 1-D integer tensor, or 0-d ones in a list, as torch takes them (each read as its int)
+        sizes = tuple(n.item() if isinstance(n, Tensor) and n.size == 1 and n.dtype.kind in "iu" else n
+                      for n in output_size)
         if len(sizes) == x.ndim:   # the whole output shape, (N, C, *spatial) or (C, *spatial)
             sizes = sizes[x.ndim - dims:]
         if len(sizes) != dims or not all(is_integer(n) for n in sizes):

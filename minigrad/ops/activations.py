@@ -172,13 +172,14 @@ def leaky_relu(x, negative_slope=0.01):
 def clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002  (torch.clip's keywords)
     """Limit values to [lo, hi] (either bound may be None; tensor bounds broadcast, as in ``clamp``).
 
-    ``clip(x, min=..., max=...)``, torch's spelling (its ``clip`` is an alias of ``clamp``), is ``clamp``.
+    ``clip(x, min=..., max=...)``, torch's spelling (its ``clip`` is an alias of ``clamp``), is ``clamp``; so is
+    ``clip(x, 0, max=1)``, a positional lower bound beside the keyword ``max``, which torch takes too.
     """
     if min is not None or max is not None:
-        if lo is not None or hi is not None:
-            raise TypeError(f"clip: give the bounds as lo/hi or as min/max (torch's keywords), not both "
-                            f"(got lo={lo!r}, hi={hi!r}, min={min!r}, max={max!r})")
-        return clamp(x, min, max)
+        if (lo is not None and min is not None) or (hi is not None and max is not None):
+            raise TypeError(f"clip: a bound is given twice, positionally and by keyword (lo={lo!r}, hi={hi!r}, "
+                            f"min={min!r}, max={max!r}); give each once")
+        return clamp(x, lo if min is None else min, hi if max is None else max)
     if _is_tensor_bound(lo) or _is_tensor_bound(hi):
         return _clamp_to_tensors("clip", x, ("lo", lo), ("hi", hi))
     _check_bounds("clip", ("lo", lo), ("hi", hi))

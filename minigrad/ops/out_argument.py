@@ -11,7 +11,7 @@ import warnings
 
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.write_stamps import _mark_written
+from minigrad.autograd.write_stamps import _mark_written, mark_relaid
 
 
 def write_out(name, result, out, operands):
@@ -35,6 +35,7 @@ def write_out(name, result, out, operands):
                           f"{tuple(out.shape)}, which does not match the required output shape "
                           f"{tuple(result.shape)} (as torch, which deprecates this)", UserWarning, stacklevel=3)
         out.data = out._xp().empty(result.shape, dtype=out.dtype)
+        mark_relaid(out)   # a node that read only out's old shape (out.T's) must refuse too
     out.data[...] = result.data
     _mark_written(out)   # a graph recorded before must not use the new values
     return out

@@ -42,7 +42,8 @@ def tensor_split(x, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GI
                  indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
     """``torch.tensor_split`` (``numpy.array_split``, with ``axis=``): n pieces along ``dim``, the first
     ``length % n`` one longer, or the pieces between the given indices (as Python slices read them). torch's
-    keywords ``sections=`` (an int), ``indices=`` (a sequence) and ``tensor_indices_or_sections=`` name the split.
+    keywords ``sections=`` (an int, or a one-element integer tensor), ``indices=`` (a sequence) and
+    ``tensor_indices_or_sections=`` name the split.
 
     A tuple of views.   dL/dx = the pieces' gradients joined (0 for a piece that gets none).
     """
@@ -54,6 +55,9 @@ def tensor_split(x, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GI
         raise TypeError(f"tensor_split: give the split once, as indices_or_sections, sections=, indices= or "
                         f"tensor_indices_or_sections=; got {sorted(given) or 'none'}")
     (kind, indices_or_sections), = given.items()
+    if kind == "sections" and isinstance(indices_or_sections, Tensor) and indices_or_sections.size == 1 \
+            and indices_or_sections.dtype.kind in "iu":
+        indices_or_sections = indices_or_sections.item()   # torch reads a one-element integer tensor as its int
     if kind == "sections" and not is_integer(indices_or_sections):
         raise TypeError(f"tensor_split: sections must be an int, got {indices_or_sections!r}")
     if kind == "indices" and (is_integer(indices_or_sections) or isinstance(indices_or_sections, Tensor)):

@@ -308,6 +308,28 @@ def test_transposed_conv_output_size_out_of_reach_is_one_clear_error():
         layer(mg.tensor(x), (6, 5, 10))
 
 
+@pytest.mark.parametrize("dims,shape,output_size", [(1, (2, 4, 5), [10]), (2, (2, 4, 3, 5), [6, 15]),
+                                                    (2, (2, 4, 3, 5), [2, 6, 5, 16])])
+@pytest.mark.parametrize("as_tensors", [lambda L, s: L.tensor(s), lambda L, s: [L.tensor(n) for n in s]],
+                         ids=["1-D tensor", "0-d tensors"])
+def test_transposed_conv_output_size_may_be_integer_tensors_as_torch(dims, shape, output_size, as_tensors):
+    kw = dict(kernel_size=(3, 2)[:dims], stride=(2, 3)[:dims], padding=(1, 0)[:dims])
+    t = getattr(torch.nn, f"ConvTranspose{dims}d")(4, 6, dtype=torch.float64, **kw)
+    layer = getattr(nn, f"ConvTranspose{dims}d")(4, 6, dtype=F64, **kw)
+    layer.load_state_dict(from_torch(layer, {k: v.detach().numpy() for k, v in t.state_dict().items()}))
+    x = np.random.default_rng(5).standard_normal(shape)
+    y, _ = agree(lambda a: layer(a, as_tensors(mg, output_size)), lambda a: t(a, as_tensors(torch, output_size)), [x])
+    assert y.shape[-dims:] == tuple(output_size)[-dims:]
+
+
+def test_transposed_conv_output_size_tensor_of_floats_is_one_clear_error():
+    with pytest.raises(TypeError):   # torch: "argument 'output_padding' (position 6) must be tuple of ints"
+        torch.nn.ConvTranspose1d(2, 2, 3, stride=3)(torch.zeros(1, 2, 4), output_size=torch.tensor([13.0]))
+    with pytest.raises(TypeError, match=r"^ConvTranspose1d: an output_size tensor must be 1-D of integers, got shape "
+                                        r"\(1,\) and dtype float32$"):
+        nn.ConvTranspose1d(2, 2, 3, stride=3)(mg.zeros(1, 2, 4), output_size=mg.tensor([13.0]))
+
+
 def test_transposed_conv_output_size_that_is_no_sequence_is_one_clear_error():
     with pytest.raises(TypeError):
         torch.nn.ConvTranspose1d(2, 2, 3, stride=3)(torch.zeros(1, 2, 4), output_size=13)

@@ -516,9 +516,12 @@ def test_squeeze_of_a_0d_tensor_takes_dim_0_or_minus_1_as_torch(dim):
 
 @pytest.mark.parametrize("kwargs", [dict(sections=4), dict(indices=[1, 4]), dict(indices=(2,)),
                                     dict(tensor_indices_or_sections=torch.tensor([1, 3])),
-                                    dict(tensor_indices_or_sections=torch.tensor(3))], ids=str)
+                                    dict(tensor_indices_or_sections=torch.tensor(3)), dict(sections=torch.tensor(3)),
+                                    dict(sections=torch.tensor([3])), dict(sections=torch.tensor(2, dtype=torch.uint8))],
+                         ids=str)
 def test_tensor_split_takes_torchs_keywords(kwargs):
-    # torch.tensor_split(x, sections=...) / indices= / tensor_indices_or_sections= were an unexpected keyword
+    # torch.tensor_split(x, sections=...) / indices= / tensor_indices_or_sections= were an unexpected keyword;
+    # sections= refused a one-element integer tensor, which torch reads as its int
     ours = {k: mg.tensor(v.numpy()) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
     agree(lambda x: mg.tensor_split(x, dim=1, **ours), lambda t: torch.tensor_split(t, dim=1, **kwargs), X)
     agree(lambda x: x.tensor_split(**ours), lambda t: t.tensor_split(**kwargs), X)
@@ -527,6 +530,7 @@ def test_tensor_split_takes_torchs_keywords(kwargs):
 @pytest.mark.parametrize("kwargs,message", [
     (dict(), "give the split once"), (dict(sections=2, indices=[1]), "give the split once"),
     (dict(sections=[1]), "sections must be an int"), (dict(indices=2), "indices must be a list or tuple of ints"),
+    (dict(sections=mg.tensor(3.0)), "sections must be an int"), (dict(sections=mg.tensor([2, 3])), "sections must be"),
 ])
 def test_tensor_split_keywords_misused_are_one_type_error(kwargs, message):
     with pytest.raises(TypeError, match=f"tensor_split: {message}"):

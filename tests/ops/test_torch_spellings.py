@@ -692,9 +692,28 @@ def test_clip_takes_torchs_min_and_max_keywords_as_clamp(lo, hi):
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
-def test_clip_refuses_lo_hi_beside_min_max():
-    with pytest.raises(TypeError, match=r"^clip: give the bounds as lo/hi or as min/max"):
-        mg.clip(mg.tensor([1.0]), 0.0, max=2.0)
+@pytest.mark.parametrize("args, kwargs, torch_bounds", [((0.0,), {"max": 1.0}, (0.0, 1.0)),
+                                                        ((1.0,), {"max": 0.0}, (1.0, 0.0)),   # min > max: clamp's
+                                                        ((None, 1.0), {"min": 0.0}, (0.0, 1.0))])
+def test_clip_takes_a_positional_bound_beside_the_other_keyword_as_torch(args, kwargs, torch_bounds):
+    a = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, np.nan])
+    x, tx = pair(a)
+    ours, theirs = mg.clip(x, *args, **kwargs), torch.clip(tx, *torch_bounds)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("args, kwargs, shown", [
+    ((0.0,), {"min": 1.0}, "lo=0.0, hi=None, min=1.0, max=None"),
+    ((0.0, 2.0), {"max": 1.0}, "lo=0.0, hi=2.0, min=None, max=1.0")])
+def test_clip_refuses_a_bound_given_positionally_and_by_keyword(args, kwargs, shown):
+    with pytest.raises(TypeError, match=r"^clip: a bound is given twice, positionally and by keyword \(" + shown
+                       + r"\); give each once$"):
+        mg.clip(mg.tensor([1.0]), *args, **kwargs)
+    with pytest.raises(TypeError):   # torch: "clip() received an invalid combination of arguments"
+        torch.clip(torch.tensor([1.0]), *args, **kwargs)
 
 
 def test_clamp_dtypes_and_errors():

@@ -456,3 +456,14 @@ def test_rsub_matches_torch():
         torch.rsub(torch.tensor([1, 2]), 5, alpha=0.5)
     with pytest.raises(TypeError, match="float alpha"):
         mg.rsub(ints, 5, alpha=0.5)
+
+
+@pytest.mark.parametrize("other", [lambda L: 1j, lambda L: L.tensor(1j), lambda L: L.tensor(1j, dtype=L.complex128)],
+                         ids=["python complex", "0-d complex64", "0-d complex128"])
+def test_float16_with_a_complex_scalar_is_complex64_where_torch_has_complex32(other):
+    """The documented difference (docs/autodiff.md, section 12): minigrad, like NumPy, has no complex32."""
+    half, thalf = mg.tensor([1.0], dtype=mg.float16), torch.tensor([1.0], dtype=torch.float16)
+    assert mg.result_type(half, other(mg)) == mg.complex64
+    assert torch.result_type(thalf, other(torch)) == torch.complex32
+    assert mg.promote_types(mg.float16, mg.complex64) == mg.complex64
+    assert torch.promote_types(torch.float16, torch.complex64) == torch.complex64

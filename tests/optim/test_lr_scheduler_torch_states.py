@@ -152,3 +152,33 @@ def test_a_callable_objects_state_keeps_its_plain_attributes_and_saves(tmp_path)
     resumed = mg.optim.lr_scheduler.LambdaLR(optimizer, WarmupHoldingItsOptimizer(3, optimizer))
     resumed.load_state_dict(mg.load(tmp_path / "schedule.mg"))
     assert resumed.lr_lambdas[0].length == 10 and resumed.lr_lambdas[0].optimizer is optimizer
+
+
+class WarmupWithTable(Warmup):
+    """A callable object whose state is NumPy scalars and a dict keyed by epoch, which minigrad.save stores."""
+
+    def __init__(self, length):
+        super().__init__(length)
+        self.scale, self.steps = np.float32(0.5), np.int64(7)
+        self.factors = {0: 1.0, 5: np.float64(0.25), np.int64(9): [True, 0.5]}
+        self.phase = 2j   # a Python complex: minigrad.save refuses it, so the state leaves it out
+
+
+def test_numpy_scalars_and_int_keyed_dicts_are_kept_and_round_trip_through_save(tmp_path):
+    optimizer = _optimizer(mg.optim)
+    schedule = mg.optim.lr_scheduler.LambdaLR(optimizer, WarmupWithTable(10))
+    with pytest.warns(UserWarning, match=r"attributes \['phase'\] are not plain data"):
+        state = schedule.state_dict()
+    theirs = torch.optim.lr_scheduler.LambdaLR(_optimizer(torch.optim), WarmupWithTable(10)).state_dict()
+    assert state["lr_lambdas"] == [{k: v for k, v in attributes.items() if k != "phase"}
+                                   for attributes in theirs["lr_lambdas"]]
+    mg.save(state, tmp_path / "schedule.mg")
+    resumed = mg.optim.lr_scheduler.LambdaLR(optimizer, WarmupWithTable(3))
+    resumed.lr_lambdas[0].scale, resumed.lr_lambdas[0].factors = np.float32(1.0), {}
+    resumed.load_state_dict(mg.load(tmp_path / "schedule.mg"))
+    f = resumed.lr_lambdas[0]
+    assert f.length == 10 and f.phase == 2j
+    assert type(f.scale) is np.float32 and f.scale == np.float32(0.5)
+    assert type(f.steps) is np.int64 and f.steps == 7
+    assert f.factors == {0: 1.0, 5: 0.25, 9: [True, 0.5]}
+    assert [type(k) for k in f.factors] == [int, int, int] and type(f.factors[5]) is np.float64

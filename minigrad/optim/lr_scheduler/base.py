@@ -280,9 +280,10 @@ class LRScheduler:
 
         LambdaLR's and MultiplicativeLR's ``lr_lambdas`` are saved as PyTorch's: ``None`` for a function, and a
         copy of the attributes (``__dict__``) of a callable object, whose state (a warmup length, ...) the
-        functions of the resumed run get back. Only attributes that are plain data (numbers, strings, None, and
-        lists, tuples and dicts of them) are kept, so that ``minigrad.save`` can store the state (PyTorch pickles
-        them all); the others (an optimizer the object holds, ...) are left out with a warning naming them."""
+        functions of the resumed run get back. Only attributes that are plain data (Python and NumPy numbers,
+        strings, None, and lists, tuples and dicts with int or str keys of them) are kept, so that ``minigrad.save``
+        can store the state (PyTorch pickles them all); the others (an optimizer the object holds, a complex, ...)
+        are left out with a warning naming them."""
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "lr_lambdas", "schedulers", "_lrs_found")}
         if hasattr(self, "lr_lambdas"):
@@ -356,18 +357,23 @@ def _plain_attributes(scheduler, f):
     left = [name for name in f.__dict__ if name not in kept]
     if left:
         warnings.warn(f"{type(scheduler).__name__}.state_dict: the lr_lambda {type(f).__name__}'s attributes "
-                      f"{left} are not plain data (numbers, strings, lists, dicts) and are left out of the state; "
-                      "the resumed run's object keeps its own", stacklevel=3)
+                      f"{left} are not plain data (numbers, strings, lists, dicts: what minigrad.save stores) and are "
+                      "left out of the state; the resumed run's object keeps its own", stacklevel=3)
     return kept
 
 
 def _is_plain(value):
-    if value is None or isinstance(value, (bool, int, float, complex, str)):
+    """Data that ``minigrad.save`` stores without a Tensor or an array (``serialization._Encoder``, whose rules these
+    are): None, bool, int, float, str, NumPy scalars, and lists, tuples and dicts of them with int or str keys."""
+    if value is None or isinstance(value, (bool, int, float, str)):
         return True
+    if isinstance(value, np.generic):
+        return value.dtype.kind not in "OV"   # object and record scalars would need pickle
     if isinstance(value, (list, tuple)):
         return all(_is_plain(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+        return all(isinstance(k, (str, int, np.integer)) and not isinstance(k, bool) and _is_plain(v)
+                   for k, v in value.items())
     return False
 
 
