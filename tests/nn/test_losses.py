@@ -206,12 +206,14 @@ def test_out_of_range_targets_on_a_gpu_give_nan_rows_instead_of_a_sync(dtype):
     from minigrad.nn.functional.loss import _device_targets
 
     data = np.array([1, 7, -1, 2]).astype(dtype)       # as uint8, -1 is 255: out of range too
-    safe, scale = _device_targets(data, 3, None, "mean", np.dtype(np.float32))
+    safe, scale, total = _device_targets(data, 3, None, "mean", np.dtype(np.float32))
+    assert total is None                                 # every row counts alike: no total to divide by
     assert safe is data                                  # CuPy wraps a bad gather index; the NaN marks the row
     assert scale.dtype == np.float32
     np.testing.assert_array_equal(np.isnan(scale), [False, True, True, False])
     np.testing.assert_array_equal(scale[[0, 3]], [0.25, 0.25])
-    safe, scale = _device_targets(data, 3, 7, "sum", np.dtype(np.float32))   # index 7 ignored
+    safe, scale, total = _device_targets(data, 3, 7, "sum", np.dtype(np.float32))   # index 7 ignored
+    assert total is None
     np.testing.assert_array_equal(safe, [1, 0, data[2], 2])
     np.testing.assert_array_equal(scale[[0, 1, 3]], [1.0, 0.0, 1.0])
     assert np.isnan(scale[2])
@@ -480,8 +482,14 @@ def test_the_device_path_of_class_targets_gives_the_host_paths_row_scales(dtype,
     data = np.array(labels, dtype=dtype)
     weight = np.array([0.5, 2.0, 1.5]) if weighted else None
     f64 = np.dtype("float64")
-    host_safe, host_scale = _host_targets("cross_entropy", data, 3, -100, reduction, f64, (5, 3), weight)
-    dev_safe, dev_scale = _device_targets(data, 3, -100, reduction, f64, weight)
+    host_safe, host_scale, host_total = _host_targets("cross_entropy", data, 3, -100, reduction, f64, (5, 3), weight)
+    dev_safe, dev_scale, dev_total = _device_targets(data, 3, -100, reduction, f64, weight)
+    if reduction != "mean":
+        assert host_total is None and dev_total is None
+    elif host_total is not None:   # None on the host where every row counts alike, which a GPU cannot know
+        np.testing.assert_allclose(dev_total, host_total, rtol=1e-15)
+    else:
+        assert dev_total == 5
     kept = np.array(labels) != -100
     np.testing.assert_array_equal(np.asarray(dev_safe)[kept], np.asarray(host_safe)[kept])
     np.testing.assert_allclose(np.broadcast_to(dev_scale, (5,)), np.broadcast_to(host_scale, (5,)), rtol=1e-15)

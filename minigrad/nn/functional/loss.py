@@ -87,10 +87,10 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
     data = to_device(data, logits.device)
     weight = _class_weight(name, weight, logits, shown_input)
     if get_array_module(data) is np:
-        safe, scale = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, shown_input, weight)
+        safe, scale, total = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, shown_input, weight)
     else:
-        safe, scale = _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
-    return safe, scale, _empty_mean_term(scale, n, reduction, logits)
+        safe, scale, total = _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
+    return safe, scale, _empty_mean_term(total, n, reduction, logits)
 
 
 def _class_weight(name, weight, logits, shown_input=None):
@@ -108,15 +108,18 @@ def _class_weight(name, weight, logits, shown_input=None):
     return to_device(data, logits.device).astype(logits.dtype, copy=False)
 
 
-def _empty_mean_term(scale, n, reduction, logits):
-    """NaN for a 'mean' with nothing to average (see ``_class_targets``), else 0; None where it cannot be NaN."""
+def _empty_mean_term(total, n, reduction, logits):
+    """NaN for a 'mean' with nothing to average (see ``_class_targets``), else 0; None where it cannot be NaN.
+
+    ``total`` is the counted rows' total weight, None when every row counts alike (then only an empty batch
+    has nothing to average)."""
     if reduction != "mean":
         return None
     xp = logits._xp()
     dtype = logits.dtype
-    if isinstance(scale, float) or n == 0:  # every row counts alike: only an empty batch has nothing
+    if total is None or n == 0:
         return xp.asarray(np.nan, dtype=dtype) if n == 0 else None
-    return xp.where(scale.sum() == 0, dtype.type(np.nan), dtype.type(0))  # no host read on a GPU
+    return xp.where(total == 0, dtype.type(np.nan), dtype.type(0))  # no host read on a GPU
 
 
 def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=None):
@@ -129,12 +132,12 @@ def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=N
         first = int(counted[(counted < 0) | (counted >= c)][0])
         raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
     if keep is None and weight is None:
-        return data, _uniform_scale(reduction, data.shape[0])
+        return data, _uniform_scale(reduction, data.shape[0]), None
     safe = data if keep is None else np.where(keep, data, 0)  # ignored rows gather at 0
     rows = np.ones(data.shape[0], dtype) if keep is None else keep.astype(dtype)
     if weight is not None:
         rows *= weight[safe]
-    return safe, _scaled_rows(rows, reduction)
+    return (safe, *_scaled_rows(rows, reduction))
 
 
 def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
@@ -152,7 +155,7 @@ def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
     in_range = unsigned < c
     if ignore_index is None and weight is None:
         scale = _uniform_scale(reduction, data.shape[0])
-        return data, xp.where(in_range, dtype.type(scale), dtype.type(np.nan))
+        return data, xp.where(in_range, dtype.type(scale), dtype.type(np.nan)), None
     rows = xp.where(in_range, dtype.type(1), dtype.type(np.nan))
     safe = data
     if ignore_index is not None:
@@ -161,7 +164,7 @@ def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
         safe = xp.where(keep, data, 0)
     if weight is not None:
         rows = rows * weight[xp.clip(safe, 0, c - 1)]  # clipped: a bad index's row is NaN already
-    return safe, _scaled_rows(rows, reduction)
+    return (safe, *_scaled_rows(rows, reduction))
 
 
 def _uniform_scale(reduction, n):
@@ -170,12 +173,12 @@ def _uniform_scale(reduction, n):
 
 
 def _scaled_rows(weight, reduction):
-    """Row weights divided by their total for 'mean'; all zero when the total is 0 (the loss gets its NaN
-    from ``_empty_mean_term`` instead, so that the gradient stays 0)."""
+    """Row weights divided by their total for 'mean', and that total (None for another reduction); all zero
+    when the total is 0 (the loss gets its NaN from ``_empty_mean_term`` instead, so the gradient stays 0)."""
     if reduction != "mean":
-        return weight
+        return weight, None
     total = weight.sum()
-    return weight / get_array_module(weight).where(total == 0, weight.dtype.type(1), total)
+    return weight / get_array_module(weight).where(total == 0, weight.dtype.type(1), total), total
 
 
 def _one_hot(xp, target, n_classes, dtype):
@@ -197,11 +200,14 @@ class SoftmaxCrossEntropy(Function):
     Shapes: x (N, C) -> (N,) per-row losses for reduction="none", else () (their sum).
     """
 
-    def __init__(self, target, row_scale, smoothing, reduction):
+    def __init__(self, target, row_scale, smoothing, reduction, empty_mean=None):
         self.target = target            # (N,) class indices, each in [0, C)
         self.row_scale = row_scale      # Python float, or (N,) array with 0 for ignored rows
         self.smoothing = smoothing      # e
         self.reduction = reduction
+        # 0-d: NaN for a 'mean' with no row to average, else 0; added to the sum here rather than by another
+        # node (on a GPU it cannot be known without reading back, so it is there on every step)
+        self.empty_mean = empty_mean
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -212,7 +218,9 @@ class SoftmaxCrossEntropy(Function):
         loss = 0
         # Only terms with q > 0 enter: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
         if e != 1:
-            loss = log_p[self.rows, self.target] * (1 - e)
+            loss = log_p[self.rows, self.target]
+            if e:
+                loss = loss * (1 - e)
         if e != 0:
             loss = loss + log_p.sum(axis=1) * (e / c)
         per_row = -loss
@@ -221,7 +229,9 @@ class SoftmaxCrossEntropy(Function):
             per_row *= w
         else:  # an ignored row adds exactly 0, whatever its logits
             per_row = xp.where(w != 0, per_row, 0) * w
-        return per_row if self.reduction == "none" else per_row.sum()
+        if self.reduction == "none":
+            return per_row
+        return per_row.sum() if self.empty_mean is None else per_row.sum() + self.empty_mean
 
     def _q(self, xp, dtype, shape):
         e = self.smoothing
@@ -302,8 +312,8 @@ def _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_s
         if safe is target or (isinstance(target, Tensor) and safe is target.data):
             # The node keeps the indices for backward: never the caller's array, which may be refilled first.
             safe = safe.copy()
-        loss = SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
-                                         smoothing=float(label_smoothing), reduction=reduction)
+        return SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
+                                         smoothing=float(label_smoothing), reduction=reduction, empty_mean=nan_term)
     return loss if nan_term is None else loss + Tensor(nan_term)
 
 
