@@ -49,6 +49,14 @@ def _run(lib, f, x0, dtype, steps, **options):
     else:
         x = mg.tensor(x0, dtype=dtype, requires_grad=True)
         opt = mg.optim.LBFGS([x], line_search_fn="strong_wolfe", **options)
+    calls = _closure_calls(opt, f, x, steps)
+    state = opt.state[x] if lib is torch else opt.state_dict()["state"][0]
+    values = x.detach().numpy() if lib is torch else x.numpy()
+    return values, float(f(x).item()), calls, state["func_evals"], state["n_iter"]
+
+
+def _closure_calls(opt, f, x, steps):
+    """Take ``steps`` steps of ``opt`` on ``f`` at ``x``; how many times the closure ran."""
     calls = []
 
     def closure():
@@ -60,9 +68,7 @@ def _run(lib, f, x0, dtype, steps, **options):
 
     for _ in range(steps):
         opt.step(closure)
-    state = opt.state[x] if lib is torch else opt.state_dict()["state"][0]
-    values = x.detach().numpy() if lib is torch else x.numpy()
-    return values, float(f(x).item()), len(calls), state["func_evals"], state["n_iter"]
+    return len(calls)
 
 
 ROSENBROCK_START = np.array([-1.2, 1.0, -0.5, 0.8, 1.5])
@@ -120,18 +126,8 @@ def test_lbfgs_strong_wolfe_float32_on_each_device_makes_torchs_calls(device):
     x0 = np.random.default_rng(1).standard_normal(6) * 2
     x = mg.tensor(x0, dtype="float32", requires_grad=True, device=device)
     opt = mg.optim.LBFGS([x], line_search_fn="strong_wolfe")
-    calls = []
-
-    def closure():
-        calls.append(1)
-        opt.zero_grad()
-        loss = quadratic(x)
-        loss.backward()
-        return loss
-
-    for _ in range(3):
-        opt.step(closure)
+    our_calls = _closure_calls(opt, quadratic, x, 3)
     _, _, their_calls, _, _ = _run(torch, quadratic, x0, "float32", 3)
-    assert len(calls) == their_calls == 8
+    assert our_calls == their_calls == 8
     assert x.dtype == np.float32
     np.testing.assert_allclose(x.numpy(), [1.5, 0, 0, 0, 0, 0], rtol=0, atol=1e-6)
