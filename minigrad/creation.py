@@ -70,7 +70,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
             arr = xp_in.asarray(data)
             if python_data and arr.dtype.kind in "uf" and arr.size:
                 _refuse_integers_past_int64(data, arr)
-            if arr.dtype.kind in "fc" and isinstance(data, (list, tuple)) and _holds_tensor(data):
+            if arr.dtype.kind in "fc" and isinstance(data, (list, tuple)) and isinstance(_first_item(data)[1], Tensor):
                 arr = arr.astype(_dtype_of_items(data))
             elif arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
                 arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
@@ -114,15 +114,6 @@ def _dtype_of_items(data):
             kind = backend.DEFAULT_FLOAT
         dtype = kind if dtype is None else promote_types(dtype, kind)
     return dtype
-
-
-def _holds_tensor(data):
-    """Whether nested lists hold a Tensor anywhere, not only first ([np.float64(1.5), t] is torch's float64 as
-    [t, np.float64(1.5)] is). The types of each list are gathered at C speed, so a long list of numbers costs little."""
-    kinds = set(map(type, data))
-    if any(issubclass(kind, Tensor) for kind in kinds):
-        return True
-    return bool(kinds & {list, tuple}) and any(_holds_tensor(item) for item in data if isinstance(item, (list, tuple)))
 
 
 def _refuse_one_element_tensors_with_dims(data):

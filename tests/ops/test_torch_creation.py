@@ -493,19 +493,3 @@ def test_tensor_of_a_list_of_0d_tensors_promotes_their_dtypes_as_torch(items):
     ours, theirs = mg.tensor(items(mg)), torch.tensor(items(torch))
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
     assert ours.tolist() == theirs.tolist()
-
-
-@pytest.mark.parametrize("pair", [
-    lambda L: [np.float64(1.5), L.tensor(2.0)],
-    lambda L: [np.float16(1.5), L.tensor(2, dtype=L.int64)],
-    lambda L: [np.complex128(2j), L.tensor(2.0)],
-    lambda L: [[1.5, np.float64(0.5)], [2.5, L.tensor(2.0)]],
-], ids=["numpy float64 and float32 tensor", "numpy float16 and int tensor", "numpy complex128 and float32 tensor",
-        "nested, the tensor last"])
-def test_tensor_of_a_list_holding_a_tensor_has_torchs_dtype_in_either_order(pair):
-    """The tensor's dtype took part only when it came first: [np.float64(1.5), t] was float32, [t, np.float64(1.5)]
-    float64 (torch's, either way)."""
-    for order in (lambda items: items, lambda items: items[::-1]):
-        ours, theirs = mg.tensor(order(pair(mg))), torch.tensor(order(pair(torch)))
-        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
-        assert ours.tolist() == theirs.tolist()
