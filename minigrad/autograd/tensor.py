@@ -1934,8 +1934,12 @@ is stamped, so a graph recorded before it refuses to backward."""
         if self.creator is not None and self.requires_grad and STATE.grad_enabled:
             return _recorded_writes.view_recorded(self, view)   # torch records it: the view op's output is self
         self._check_writable(name, f"use the out-of-place {name[:-1]}()")
-        self.data = view(Tensor(self.data)).data
-        mark_relaid(self)   # a node that read only this tensor's shape (w.T's) must refuse too: that shape changed
+        before = self.data
+        self.data = view(Tensor(before)).data
+        if self.data.shape != before.shape or self.data.strides != before.strides:
+            mark_relaid(self)   # a node that read only this tensor's shape (w.T's) must refuse too: that shape changed
+        else:   # t_() of a vector, squeeze_() with no 1 to drop: the layout is the one every node read
+            _mark_written(self)
         return self
 
     def t_(self):

@@ -1,8 +1,9 @@
 """A layout change of a tensor under no_grad (``w.t_()``, an ``out=`` resize) after a node read it.
 
 Reshape, Transpose and GetItem read only their input's shape, so a value write into it leaves their gradient right
-(``values_unread``). A layout change does not: the gradient would come out laid out by the new shape. Both refuse:
-torch rebuilds the view's node from ``w``'s new layout and finds the shapes disagree, minigrad names the node.
+(``values_unread``). A layout change does not: the gradient would come out laid out by the new shape. Where the
+shape changes both refuse: torch rebuilds the view's node from ``w``'s new layout and finds the shapes disagree,
+minigrad names the node. A change that leaves the layout as it was is a plain write, in both.
 """
 import numpy as np
 import pytest
@@ -73,3 +74,21 @@ def test_undoing_a_recorded_layout_change_on_a_non_leaf_still_differentiates():
         (h * h).sum().backward()
         grads.append(w.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+# Two changes that cancel (unsqueeze_(0) then squeeze_(0), t_() twice) are still refused: the first one relaid w.
+@pytest.mark.parametrize("change", ["t_ of a vector", "squeeze_ with no 1"])
+def test_a_layout_change_that_leaves_the_layout_as_it_was_keeps_torchs_gradient(change):
+    def run(lib):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = w[0:2]
+        with lib.no_grad():
+            if change == "t_ of a vector":
+                w.t_()
+            else:
+                w.squeeze_()
+        (y * lib.tensor([3.0, 5.0])).sum().backward()
+        return w.grad.numpy() if lib is mg else w.grad.detach().numpy()
+
+    np.testing.assert_array_equal(run(mg), run(torch))
+    np.testing.assert_array_equal(run(mg), [3.0, 5.0, 0.0])
