@@ -31,7 +31,7 @@ from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.write_stamps import array_written_at, relaid_at, written_at
+from minigrad.autograd.write_stamps import array_written_at, detached_at, relaid_at, written_at
 
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
@@ -333,8 +333,10 @@ def _history_unchanged(x, fn):
     """Whether ``x`` still has the creator and the layout it had when ``fn`` read it: a write under no_grad
     (Embedding's max_norm renorm) or into a leaf leaves the creator, a recorded in-place write makes its own node x's
     creator, and a gradient sent to x would then go through that write. A layout change under no_grad (w.t_()) keeps
-    the creator, but a node that reads only x's shape (w.T's, w[0]'s) would lay x's gradient out by the new one."""
-    return (x.creator is None or x.creator._writes <= fn._writes) and relaid_at(x) <= fn._writes
+    the creator, but a node that reads only x's shape (w.T's, w[0]'s) would lay x's gradient out by the new one.
+    ``detach_()`` of a non-leaf drops its creator, and x's gradient would stop at x."""
+    return ((x.creator is None or x.creator._writes <= fn._writes) and relaid_at(x) <= fn._writes
+            and detached_at(x) <= fn._writes)
 
 
 def _check_inputs_unchanged(fn):
@@ -343,6 +345,7 @@ def _check_inputs_unchanged(fn):
         if written_at(x) > fn._writes and not (i in fn.values_unread and _history_unchanged(x, fn)):
             why = (" to a new layout (t_(), squeeze_() and the like under no_grad, or an out= resize), "
                    "so its gradient would be laid out wrongly" if relaid_at(x) > fn._writes
+                   else " (detach_() cut it from its graph), so its gradient would stop there" if detached_at(x) > fn._writes
                    else ", so its gradient would come from the new values")
             raise RuntimeError(
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it{why}; "

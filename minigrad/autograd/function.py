@@ -27,6 +27,15 @@ from minigrad.autograd.tensor import Tensor, _HookHandle  # tensor.py is always 
 _new_tensor = object.__new__
 
 
+class _EveryInput:
+    """``values_unread`` of an op whose backward reads no input's values, however many inputs it takes (cat)."""
+
+    def __contains__(self, position):
+        return True
+
+
+EVERY_INPUT = _EveryInput()
+
 class Function:
     """Base class of every differentiable op.
 

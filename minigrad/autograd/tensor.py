@@ -10,7 +10,7 @@ from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
-from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_relaid
+from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
 from minigrad.layout import strided
 from minigrad.scalars import check_fits, is_integer
 
@@ -1983,7 +1983,7 @@ is stamped, so a graph recorded before it refuses to backward."""
         recorded before that used it refuses to backward (torch's keeps sending gradients through it). torch
         refuses ``detach_`` on a view; minigrad does not tell views apart there and allows it."""
         if self.creator is not None:
-            _mark_written(self)
+            mark_detached(self)
         self.creator = None
         self._out_index = 0
         self.requires_grad = False

@@ -75,19 +75,43 @@ def array_written_at(array) -> int:
     return entry[1] if entry is not None and entry[0]() is buf else 0
 
 
-# id(Tensor) -> [weak reference to it, the write count of its last unrecorded layout change]: ``w.t_()`` under
-# no_grad rebinds ``w.data`` to another view while ``w`` keeps its place in the graph. Kept per Tensor, not per
-# buffer: an alias of the memory keeps its layout, so a node that read the alias still sees the shape it read.
-_RELAID = {}
+class _TensorChanges:
+    """id(Tensor) -> [weak reference to it, the write count of its last change of one kind]. Kept per Tensor, not
+    per buffer: an alias of the memory keeps its layout and its graph, so a node that read the alias is unaffected."""
+
+    def __init__(self):
+        self._table = {}
+
+    def mark(self, t):
+        _mark_written(t)
+        self._table[id(t)] = [weakref.ref(t, _forgetter(self._table, id(t))), STATE.writes]
+
+    def at(self, t) -> int:
+        entry = self._table.get(id(t))
+        return entry[1] if entry is not None and entry[0]() is t else 0
+
+
+# ``w.t_()`` under no_grad rebinds ``w.data`` to another view while ``w`` keeps its place in the graph.
+_RELAID = _TensorChanges()
+# ``t.detach_()`` of a non-leaf makes it a leaf: a node that read it would send its gradient nowhere.
+_DETACHED = _TensorChanges()
 
 
 def mark_relaid(t):
     """Stamp a write into Tensor ``t`` that also gave it a new layout (shape or strides)."""
-    _mark_written(t)
-    _RELAID[id(t)] = [weakref.ref(t, _forgetter(_RELAID, id(t))), STATE.writes]
+    _RELAID.mark(t)
 
 
 def relaid_at(t) -> int:
     """The write count of ``t``'s last unrecorded layout change (0 if none)."""
-    entry = _RELAID.get(id(t))
-    return entry[1] if entry is not None and entry[0]() is t else 0
+    return _RELAID.at(t)
+
+
+def mark_detached(t):
+    """Stamp ``t``'s cut from the graph that made it (``detach_`` of a non-leaf)."""
+    _DETACHED.mark(t)
+
+
+def detached_at(t) -> int:
+    """The write count of ``t``'s last ``detach_`` as a non-leaf (0 if none)."""
+    return _DETACHED.at(t)

@@ -21,6 +21,8 @@ from minigrad.ops.out_argument import write_out
 class Add(Function):
     """y = a + b.   dL/da = g,  dL/db = g, each summed back to its input's shape."""
 
+    values_unread = (0, 1)
+
     def forward(self, a, b):
         return a + b
 
@@ -31,6 +33,8 @@ class Add(Function):
 
 class Sub(Function):
     """y = a - b.   dL/da = g,  dL/db = -g, each summed back to its input's shape."""
+
+    values_unread = (0, 1)
 
     def forward(self, a, b):
         return a - b
@@ -43,6 +47,12 @@ class Sub(Function):
 class Mul(Function):
     """y = a * b.   dL/da = g b,  dL/db = g a, each summed back to its input's shape."""
 
+    @property
+    def values_unread(self):
+        # a's value is read only for b's gradient, and b's for a's: x * 2 saves nothing of x, as in torch
+        na, nb = self.needs_input_grad
+        return (() if nb else (0,)) + (() if na else (1,))
+
     def forward(self, a, b):
         return a * b
 
@@ -53,6 +63,10 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b.   dL/da = g / b,  dL/db = -g a / b^2, each summed back to its input's shape."""
+
+    @property
+    def values_unread(self):
+        return () if self.needs_input_grad[1] else (0,)   # a is read only for b's gradient
 
     def forward(self, a, b):
         return a / b
@@ -65,6 +79,8 @@ class Div(Function):
 
 class Neg(Function):
     """y = -x.   dL/dx = -g."""
+
+    values_unread = (0,)
 
     def forward(self, x):
         return -x

@@ -58,6 +58,8 @@ class BroadcastTo(Function):
     dL/dx = sum_to(g, s), g summed back over the broadcast axes (``SumTo``: the two are each other's adjoint).
     """
 
+    values_unread = (0,)
+
     def __init__(self, shape):
         self.shape = tuple(shape)
 

@@ -16,6 +16,8 @@ class AsType(Function):
     A real x cast to complex is not differentiated: the ops' derivatives are written for real values
     (``engine.refuse_complex_gradients``)."""
 
+    values_unread = (0,)
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -44,6 +46,8 @@ class ToDevice(Function):
 
 class Clone(Function):
     """y = a copy of x in new memory (``torch.clone``).   dL/dx = g."""
+
+    values_unread = (0,)
 
     def forward(self, x):
         return x.copy()

@@ -45,6 +45,8 @@ class Diagonal(Function):
     """y = the diagonal ``offset`` of dims (dim1, dim2) of x, a view.   dL/dx = g written on that diagonal of
     zeros (``DiagEmbed``).   Shapes: x -> x without dim1, dim2, plus the diagonal's length as the last dim."""
 
+    values_unread = (0,)
+
     def __init__(self, offset, dim1, dim2):
         self.offset, self.dim1, self.dim2 = offset, dim1, dim2
 

@@ -19,6 +19,8 @@ from minigrad.scalars import is_integer
 class Flip(Function):
     """y = x reversed along ``dims`` (a copy).   dL/dx = g reversed along the same dims.   Shapes: x -> x."""
 
+    values_unread = (0,)
+
     def __init__(self, dims):
         self.dims = dims
 
@@ -34,6 +36,8 @@ class Roll(Function):
 
     dL/dx = g rolled back by -shifts along the same dims.   Shapes: x -> x.
     """
+
+    values_unread = (0,)
 
     def __init__(self, shifts, dims):
         self.shifts, self.dims = shifts, dims

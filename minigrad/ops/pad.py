@@ -23,6 +23,8 @@ class Pad(Function):
     Shapes: x (n_0, n_1, ...) -> (n_0 + before_0 + after_0, n_1 + before_1 + after_1, ...), ``widths`` per axis.
     """
 
+    values_unread = (0,)
+
     def __init__(self, widths, value):
         self.widths, self.value = widths, value   # widths: ((before, after), ...) for every axis
 

@@ -42,6 +42,8 @@ class Sum(Function):
     Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
     """
 
+    values_unread = (0,)
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
@@ -57,6 +59,8 @@ class Mean(Function):
 
     Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
     """
+
+    values_unread = (0,)
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims

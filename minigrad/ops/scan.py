@@ -20,6 +20,8 @@ class CumSum(Function):
     Shapes: x -> x's shape.
     """
 
+    values_unread = (0,)
+
     def __init__(self, axis, reverse=False):
         self.axis, self.reverse = axis, reverse
 

@@ -49,6 +49,8 @@ class Minimum(Function):
 class Where(Function):
     """y = a where cond else b.   dL/da = g where cond else 0,  dL/db = 0 where cond else g."""
 
+    values_unread = (1, 2)   # backward reads the condition's values only
+
     def forward(self, cond, a, b):
         return get_array_module(a).where(cond, a, b)
 

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import EVERY_INPUT, Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
@@ -55,6 +55,8 @@ class Concat(Function):
     Shapes: x_i alike except along ``axis`` -> that shape with ``axis`` of length sum_i x_i.shape[axis].
     """
 
+    values_unread = EVERY_INPUT
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -77,6 +79,8 @@ class Stack(Function):
     Shapes: k inputs of one shape s -> s with a new axis of length k inserted at ``axis``.
     """
 
+    values_unread = EVERY_INPUT
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -93,6 +97,8 @@ class Split(Function):
 
     Shapes: x -> pieces of x's shape with ``axis`` cut as ``numpy.split`` cuts it (n equal parts, or at indices).
     """
+
+    values_unread = (0,)
 
     def __init__(self, sections, axis):
         self.sections, self.axis = sections, axis
@@ -506,6 +512,8 @@ class Expand(Function):
     shows through it. Its array is read-only (its entries share memory), as torch refuses most writes into it;
     one that repeats nothing is a writable view.
     """
+
+    values_unread = (0,)
 
     def __init__(self, shape):
         self.shape = tuple(shape)

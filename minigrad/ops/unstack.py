@@ -14,6 +14,8 @@ from minigrad.ops.shape import Stack
 class Unstack(Function):
     """outputs[t] = x[..., t, ...] (index t along ``axis``); dL/dx = stack(gys, axis)."""
 
+    values_unread = (0,)
+
     def __init__(self, axis):
         self.axis = axis
 

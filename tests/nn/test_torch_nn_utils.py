@@ -214,8 +214,16 @@ def test_parameters_to_vector_and_back_as_torch():
     nn.utils.vector_to_parameters(mg.tensor(new), ours.parameters())
     assert nn.utils.parameters_to_vector(ours.parameters()).tolist() == new.tolist()
     assert ours[0].weight.numpy().tolist() == new[:6].reshape(3, 2).tolist()
+    # v's gradient reads no parameter values (a reshape and a cat), so the new values leave it right, as torch's
+    for p in ours.parameters():
+        p.grad = None
+    (v * mg.tensor(np.arange(11.0))).sum().backward()
+    assert [p.grad.numpy().ravel().tolist() for p in ours.parameters()] == [
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0]]
+    square = (ours[0].weight * ours[0].weight).sum()   # its gradient reads the weight's values: refused after a write
+    nn.utils.vector_to_parameters(mg.tensor(new + 1), ours.parameters())
     with pytest.raises(RuntimeError, match="was modified in place after the graph used it"):
-        v.sum().backward()   # v was computed from the old values (torch would silently use the new ones)
+        square.backward()
     with pytest.raises(ValueError, match="^vector_to_parameters: vec has 3 entries but the parameters have 11$"):
         nn.utils.vector_to_parameters(mg.zeros(3), ours.parameters())
 
