@@ -102,7 +102,8 @@ def _hankel(xp, x, order, second_kind):
     # sqrt(2) cos chi and sqrt(2) sin chi, chi = x - pi/4 (n = 0) or x - 3 pi/4 (n = 1)
     c, s = (cos + sin, sin - cos) if order == 0 else (sin - cos, -(sin + cos))
     wave = p * s + q * c if second_kind else p * c - q * s
-    return wave / xp.sqrt(math.pi * x)
+    # sqrt(pi x) as 2 sqrt(pi x / 4): pi x overflows from x = 5.7e307, and scaling by 4 is exact (same bits below)
+    return wave / (2.0 * xp.sqrt((0.25 * math.pi) * x))
 
 
 def bessel_jy(x, order, second_kind):
