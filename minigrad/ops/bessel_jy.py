@@ -30,6 +30,8 @@ _TAYLOR_TERMS = 34           # ratio |h| / c <= 1/4 at c = 1: the 34th term is b
 _ASYMPTOTIC_LIMIT = 25.25
 _ASYMPTOTIC_TERMS = 34       # x > 25.25: the smallest of these terms is below 1e-19 of the sum
 _EULER_GAMMA = 0.57721566490153286061
+_LOG_2 = math.log(2.0)
+_HALF_EXACT = 2.0 ** -1021   # from here on s / 2 is a normal float: exact
 
 
 def power_series(xp, x, order, sign):
@@ -45,6 +47,12 @@ def power_series(xp, x, order, sign):
         total = total + term
         weighted = weighted + psi_sum * term
     return total, weighted
+
+
+def log_half(xp, s):
+    """log(s / 2) for s >= 0; below 2^-1021 s / 2 rounds (to 0 at the smallest subnormal: log -inf), so there
+    log s - log 2."""
+    return xp.where(s < _HALF_EXACT, xp.log(s) - _LOG_2, xp.log(0.5 * s))
 
 
 def taylor(xp, x, order, first, second, modified):
@@ -118,7 +126,7 @@ def bessel_jy(x, order, second_kind):
         total, weighted = power_series(xp, s, order, -1.0)
         j = total if order == 0 else 0.5 * s * total
         if second_kind:
-            logarithm = xp.log(0.5 * s) if order == 0 else xp.log(0.5 * xp.where(s > 0.0, s, 1.0))
+            logarithm = log_half(xp, s if order == 0 else xp.where(s > 0.0, s, 1.0))
             if order == 0:
                 near = (2.0 / math.pi) * (logarithm * j - 0.5 * weighted)
             else:

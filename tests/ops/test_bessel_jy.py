@@ -123,11 +123,27 @@ def test_gradient_is_the_derivative(name):
 
 
 def test_derivatives_of_y_at_zero_are_plus_infinity():
-    # Y1' = Y0 - Y1 / x ~ 2 / (pi x^2): +inf at 0 and where -2 / (pi x) overflows (1e-310), not -inf + inf = NaN
+    # Y1' = Y0 - Y1 / x ~ 2 / (pi x^2): +inf at 0 and where -2 / (pi x) overflows (1e-310, 5e-324), not
+    # -inf + inf = NaN
     for name in ["bessel_y0", "bessel_y1"]:
-        t = mg.tensor([0.0, 1e-310], dtype="float64", requires_grad=True)
+        t = mg.tensor([0.0, 1e-310, 5e-324], dtype="float64", requires_grad=True)
         getattr(mg.special, name)(t).sum().backward()
-        np.testing.assert_array_equal(t.grad.numpy(), [INF, INF])
+        np.testing.assert_array_equal(t.grad.numpy(), [INF, INF, INF])
+
+
+@pytest.mark.parametrize("name", ["bessel_y0", "bessel_y1"])
+def test_y_at_subnormal_x_is_mpmaths(name):
+    # log(x / 2) took x / 2, which rounds for subnormal x (to 0 at 5e-324: Y0 was -inf, Y1 NaN); Y1 = -2 / (pi x)
+    # overflows to -inf below 3.5e-309
+    x = np.array([5e-324, 1e-323, 1.5e-323, 2.5e-323, 1e-320, 1e-310, 2.0 ** -1022, np.nextafter(2.0 ** -1022, 0.0)])
+    exact = np.array([float(MPMATH[name](mpmath.mpf(v))) for v in x])
+    ours = _call(name, x).numpy()
+    finite = np.isfinite(exact)
+    np.testing.assert_array_equal(ours[~finite], exact[~finite])
+    assert (np.abs(ours - exact)[finite] <= 6.0 * np.spacing(np.abs(exact[finite]))).all()
+    tiny = np.array([1e-45, 3e-45, 1e-40], dtype=np.float32)     # float32 subnormals: float64's value rounded once
+    np.testing.assert_array_equal(_call(name, tiny, "float32").numpy(),
+                                  _call(name, tiny.astype(np.float64)).numpy().astype(np.float32))
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
