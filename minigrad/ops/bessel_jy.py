@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import device_of, get_array_module, to_device
 from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
 from minigrad.ops.bessel import _over_x
@@ -55,6 +55,19 @@ def log_half(xp, s):
     return xp.where(s < _HALF_EXACT, xp.log(s) - _LOG_2, xp.log(0.5 * s))
 
 
+_TABLES_ON_DEVICE = {}   # (table, device, dtype) -> that table as an array there: not copied to a GPU on every call
+
+
+def table_on(table, like):
+    """``table`` (a tuple of _special_tables.py) as an array of ``like``'s dtype on ``like``'s device."""
+    where = device_of(like)
+    key = (table, where, like.dtype)
+    array = _TABLES_ON_DEVICE.get(key)
+    if array is None:
+        array = _TABLES_ON_DEVICE[key] = to_device(np.asarray(table, dtype=like.dtype), where)
+    return array
+
+
 def taylor(xp, x, order, first, second, modified):
     """f_n(x) for a solution f of Bessel's (modified: modified Bessel's) equation, from the tables ``first`` (f_0)
     and ``second`` (f_1) at the nearest centre c: with x = c + h and f = sum a_k h^k, the equation gives
@@ -65,7 +78,7 @@ def taylor(xp, x, order, first, second, modified):
     index = xp.clip(xp.rint((x - tables.BESSEL_FIRST_CENTRE) / tables.CENTRE_STEP), 0, last).astype(xp.int64)
     c = tables.BESSEL_FIRST_CENTRE + index * tables.CENTRE_STEP
     h = x - c
-    f0, f1 = xp.take(xp.asarray(first), index), xp.take(xp.asarray(second), index)
+    f0, f1 = xp.take(table_on(first, x), index), xp.take(table_on(second, x), index)
     if order == 0:
         a0, a1 = f0, -f1                                   # J0' = -J1, Y0' = -Y1, K0' = -K1
     else:

@@ -12,6 +12,7 @@ import scipy.special as sp
 import torch
 
 import minigrad as mg
+from minigrad.ops import bessel_jy
 
 mpmath.mp.dps = 40   # references to far more than float64's digits (mpmath's default is 15)
 NAN, INF = float("nan"), float("inf")
@@ -199,6 +200,21 @@ def test_on_each_device_as_on_the_cpu(name, device):
     np.testing.assert_allclose(ours.numpy(), _call(name, x).numpy(), rtol=rtol, atol=0.0)
     finite = mg.tensor(RNG.uniform(0.5, 9.0, (2, 3)), dtype="float64", device=device, requires_grad=True)
     assert mg.gradcheck(getattr(mg.special, name), (finite,))
+
+
+def test_taylor_tables_go_to_the_device_once(device, monkeypatch):
+    # the Taylor kernels' tables of J, Y, K and Ai were copied to the device as new arrays on every call
+    copies, real = [], bessel_jy.to_device
+    monkeypatch.setattr(bessel_jy, "to_device", lambda a, where: copies.append(where) or real(a, where))
+    x = mg.tensor([1.3, 7.6, -4.2], dtype="float64", device=device)
+    for name in ["bessel_j0", "bessel_y1", "modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai"]:
+        getattr(mg.special, name)(x)      # copies its two tables, unless an earlier call did
+        cached, copied = dict(bessel_jy._TABLES_ON_DEVICE), len(copies)
+        getattr(mg.special, name)(x)
+        assert len(copies) == copied and len(bessel_jy._TABLES_ON_DEVICE) == len(cached)
+        assert all(bessel_jy._TABLES_ON_DEVICE[key] is table for key, table in cached.items())
+    on_device = [table for key, table in bessel_jy._TABLES_ON_DEVICE.items() if key[1] == x.device]
+    assert len(on_device) == 8 and all(mg.backend.device_of(table) == x.device for table in on_device)
 
 
 def test_the_new_kernels_need_no_scipy():
