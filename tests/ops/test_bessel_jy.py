@@ -141,10 +141,11 @@ def test_y_at_subnormal_x_is_mpmaths(name):
     ours = _call(name, x).numpy()
     finite = np.isfinite(exact)
     np.testing.assert_array_equal(ours[~finite], exact[~finite])
-    assert (np.abs(ours - exact)[finite] <= 6.0 * np.spacing(np.abs(exact[finite]))).all()
+    assert (np.abs(ours[finite] - exact[finite]) <= 6.0 * np.spacing(np.abs(exact[finite]))).all()
     tiny = np.array([1e-45, 3e-45, 1e-40], dtype=np.float32)     # float32 subnormals: float64's value rounded once
-    np.testing.assert_array_equal(_call(name, tiny, "float32").numpy(),
-                                  _call(name, tiny.astype(np.float64)).numpy().astype(np.float32))
+    with np.errstate(over="ignore"):                            # to -inf for Y1 ~ -2 / (pi x)
+        expected = _call(name, tiny.astype(np.float64)).numpy().astype(np.float32)
+    np.testing.assert_array_equal(_call(name, tiny, "float32").numpy(), expected)
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
