@@ -20,6 +20,7 @@ from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
+from minigrad.ops.bessel_jy import table_on
 
 _TAYLOR_TERMS = 32                 # |x - c| <= 1/4, |c| <= 9: the 32nd term is below 1e-20 of the sum
 _ASYMPTOTIC_LIMIT = 9.25           # zeta >= 18.7 beyond: the 18th asymptotic term is below 1e-17
@@ -34,8 +35,8 @@ def _taylor(xp, x):
     index = xp.clip(xp.rint((x - tables.AIRY_FIRST_CENTRE) / tables.CENTRE_STEP), 0, last).astype(xp.int64)
     c = tables.AIRY_FIRST_CENTRE + index * tables.CENTRE_STEP
     h = x - c
-    previous = xp.take(xp.asarray(tables.AIRY_AI), index)          # a_0
-    current = xp.take(xp.asarray(tables.AIRY_AI_PRIME), index)     # a_1
+    previous = xp.take(table_on(tables.AIRY_AI, x), index)          # a_0
+    current = xp.take(table_on(tables.AIRY_AI_PRIME, x), index)     # a_1
     value = previous + current * h
     slope = current
     power = h

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import device_of, get_array_module, to_device
 from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
 from minigrad.ops.bessel import _over_x
@@ -30,6 +30,8 @@ _TAYLOR_TERMS = 34           # ratio |h| / c <= 1/4 at c = 1: the 34th term is b
 _ASYMPTOTIC_LIMIT = 25.25
 _ASYMPTOTIC_TERMS = 34       # x > 25.25: the smallest of these terms is below 1e-19 of the sum
 _EULER_GAMMA = 0.57721566490153286061
+_LOG_2 = math.log(2.0)
+_HALF_EXACT = 2.0 ** -1021   # from here on s / 2 is a normal float: exact
 
 
 def power_series(xp, x, order, sign):
@@ -47,6 +49,25 @@ def power_series(xp, x, order, sign):
     return total, weighted
 
 
+def log_half(xp, s):
+    """log(s / 2) for s >= 0; below 2^-1021 s / 2 rounds (to 0 at the smallest subnormal: log -inf), so there
+    log s - log 2."""
+    return xp.where(s < _HALF_EXACT, xp.log(s) - _LOG_2, xp.log(0.5 * s))
+
+
+_TABLES_ON_DEVICE = {}   # (table, device, dtype) -> that table as an array there: not copied to a GPU on every call
+
+
+def table_on(table, like):
+    """``table`` (a tuple of _special_tables.py) as an array of ``like``'s dtype on ``like``'s device."""
+    where = device_of(like)
+    key = (table, where, like.dtype)
+    array = _TABLES_ON_DEVICE.get(key)
+    if array is None:
+        array = _TABLES_ON_DEVICE[key] = to_device(np.asarray(table, dtype=like.dtype), where)
+    return array
+
+
 def taylor(xp, x, order, first, second, modified):
     """f_n(x) for a solution f of Bessel's (modified: modified Bessel's) equation, from the tables ``first`` (f_0)
     and ``second`` (f_1) at the nearest centre c: with x = c + h and f = sum a_k h^k, the equation gives
@@ -57,7 +78,7 @@ def taylor(xp, x, order, first, second, modified):
     index = xp.clip(xp.rint((x - tables.BESSEL_FIRST_CENTRE) / tables.CENTRE_STEP), 0, last).astype(xp.int64)
     c = tables.BESSEL_FIRST_CENTRE + index * tables.CENTRE_STEP
     h = x - c
-    f0, f1 = xp.take(xp.asarray(first), index), xp.take(xp.asarray(second), index)
+    f0, f1 = xp.take(table_on(first, x), index), xp.take(table_on(second, x), index)
     if order == 0:
         a0, a1 = f0, -f1                                   # J0' = -J1, Y0' = -Y1, K0' = -K1
     else:
@@ -102,7 +123,8 @@ def _hankel(xp, x, order, second_kind):
     # sqrt(2) cos chi and sqrt(2) sin chi, chi = x - pi/4 (n = 0) or x - 3 pi/4 (n = 1)
     c, s = (cos + sin, sin - cos) if order == 0 else (sin - cos, -(sin + cos))
     wave = p * s + q * c if second_kind else p * c - q * s
-    return wave / xp.sqrt(math.pi * x)
+    # sqrt(pi x) as 2 sqrt(pi x / 4): pi x overflows from x = 5.7e307, and scaling by 4 is exact (same bits below)
+    return wave / (2.0 * xp.sqrt((0.25 * math.pi) * x))
 
 
 def bessel_jy(x, order, second_kind):
@@ -117,7 +139,7 @@ def bessel_jy(x, order, second_kind):
         total, weighted = power_series(xp, s, order, -1.0)
         j = total if order == 0 else 0.5 * s * total
         if second_kind:
-            logarithm = xp.log(0.5 * s) if order == 0 else xp.log(0.5 * xp.where(s > 0.0, s, 1.0))
+            logarithm = log_half(xp, s if order == 0 else xp.where(s > 0.0, s, 1.0))
             if order == 0:
                 near = (2.0 / math.pi) * (logarithm * j - 0.5 * weighted)
             else:

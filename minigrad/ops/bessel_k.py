@@ -24,7 +24,7 @@ from minigrad.backend import get_array_module
 from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
 from minigrad.ops.bessel import I0, I1, bessel_i
-from minigrad.ops.bessel_jy import hankel_coefficients, power_series, taylor
+from minigrad.ops.bessel_jy import hankel_coefficients, log_half, power_series, taylor
 
 _SERIES_LIMIT = 0.75
 _ASYMPTOTIC_LIMIT = 25.25
@@ -40,7 +40,7 @@ def bessel_k(x, order, scaled):
         far = w > _ASYMPTOTIC_LIMIT
         s = xp.where(small & (w > 0.0), w, 1.0)   # each range on values it is meant for
         total, weighted = power_series(xp, s, order, 1.0)
-        logarithm = xp.log(0.5 * s)
+        logarithm = log_half(xp, s)
         if order == 0:
             near = -logarithm * bessel_i(s, 0, False) + 0.5 * weighted
         else:

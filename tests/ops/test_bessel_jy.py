@@ -12,6 +12,7 @@ import scipy.special as sp
 import torch
 
 import minigrad as mg
+from minigrad.ops import bessel_jy
 
 mpmath.mp.dps = 40   # references to far more than float64's digits (mpmath's default is 15)
 NAN, INF = float("nan"), float("inf")
@@ -38,7 +39,7 @@ MPMATH = {"bessel_j0": lambda v: mpmath.besselj(0, v), "bessel_j1": lambda v: mp
 
 def _scale(x, exact):
     """|exact|, or the amplitude sqrt(2 / (pi |x|)) where that is larger (near the zeros, from |x| = 0.5 on)."""
-    amplitude = np.sqrt(2.0 / (np.pi * np.maximum(np.abs(x), 1.0)))
+    amplitude = np.sqrt(2.0 / np.pi) / np.sqrt(np.maximum(np.abs(x), 1.0))   # pi x overflows from 5.7e307
     return np.where(np.abs(x) < 0.5, np.abs(exact), np.maximum(np.abs(exact), amplitude))
 
 
@@ -123,11 +124,44 @@ def test_gradient_is_the_derivative(name):
 
 
 def test_derivatives_of_y_at_zero_are_plus_infinity():
-    # Y1' = Y0 - Y1 / x ~ 2 / (pi x^2): +inf at 0 and where -2 / (pi x) overflows (1e-310), not -inf + inf = NaN
+    # Y1' = Y0 - Y1 / x ~ 2 / (pi x^2): +inf at 0 and where -2 / (pi x) overflows (1e-310, 5e-324), not
+    # -inf + inf = NaN
     for name in ["bessel_y0", "bessel_y1"]:
-        t = mg.tensor([0.0, 1e-310], dtype="float64", requires_grad=True)
+        t = mg.tensor([0.0, 1e-310, 5e-324], dtype="float64", requires_grad=True)
         getattr(mg.special, name)(t).sum().backward()
-        np.testing.assert_array_equal(t.grad.numpy(), [INF, INF])
+        np.testing.assert_array_equal(t.grad.numpy(), [INF, INF, INF])
+
+
+@pytest.mark.parametrize("name", ["bessel_y0", "bessel_y1"])
+def test_y_at_subnormal_x_is_mpmaths(name):
+    # log(x / 2) took x / 2, which rounds for subnormal x (to 0 at 5e-324: Y0 was -inf, Y1 NaN); Y1 = -2 / (pi x)
+    # overflows to -inf below 3.5e-309
+    x = np.array([5e-324, 1e-323, 1.5e-323, 2.5e-323, 1e-320, 1e-310, 2.0 ** -1022, np.nextafter(2.0 ** -1022, 0.0)])
+    exact = np.array([float(MPMATH[name](mpmath.mpf(v))) for v in x])
+    ours = _call(name, x).numpy()
+    finite = np.isfinite(exact)
+    np.testing.assert_array_equal(ours[~finite], exact[~finite])
+    assert (np.abs(ours[finite] - exact[finite]) <= 6.0 * np.spacing(np.abs(exact[finite]))).all()
+    tiny = np.array([1e-45, 3e-45, 1e-40], dtype=np.float32)     # float32 subnormals: float64's value rounded once
+    with np.errstate(over="ignore"):                            # to -inf for Y1 ~ -2 / (pi x)
+        expected = _call(name, tiny.astype(np.float64)).numpy().astype(np.float32)
+    np.testing.assert_array_equal(_call(name, tiny, "float32").numpy(), expected)
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_values_and_derivatives_up_to_the_largest_float_are_mpmaths(name):
+    # the amplitude took sqrt(pi x), and pi x overflows from 5.7e307: every value was +-0 there, every derivative too
+    x = np.array([5.7e307, 1e308, 1.7e308, np.finfo(np.float64).max])
+    if name.startswith("bessel_j"):
+        x = np.concatenate([x, -x])
+    t = mg.tensor(x, dtype="float64", requires_grad=True)
+    ours = getattr(mg.special, name)(t)
+    ours.sum().backward()
+    n, f = int(name[-1]), (mpmath.besselj if name.startswith("bessel_j") else mpmath.bessely)
+    exact = np.array([float(f(n, mpmath.mpf(v))) for v in x])
+    slope = np.array([float(f(n, mpmath.mpf(v), derivative=1)) for v in x])
+    assert (np.abs(ours.numpy() - exact) <= 6.0 * np.spacing(_scale(x, exact))).all()
+    assert (np.abs(t.grad.numpy() - slope) <= 6.0 * np.spacing(_scale(x, slope))).all()
 
 
 def test_derivative_of_j1_at_zero_is_one_half():
@@ -167,6 +201,21 @@ def test_on_each_device_as_on_the_cpu(name, device):
     np.testing.assert_allclose(ours.numpy(), _call(name, x).numpy(), rtol=rtol, atol=0.0)
     finite = mg.tensor(RNG.uniform(0.5, 9.0, (2, 3)), dtype="float64", device=device, requires_grad=True)
     assert mg.gradcheck(getattr(mg.special, name), (finite,))
+
+
+def test_taylor_tables_go_to_the_device_once(device, monkeypatch):
+    # the Taylor kernels' tables of J, Y, K and Ai were copied to the device as new arrays on every call
+    copies, real = [], bessel_jy.to_device
+    monkeypatch.setattr(bessel_jy, "to_device", lambda a, where: copies.append(where) or real(a, where))
+    x = mg.tensor([1.3, 7.6, -4.2], dtype="float64", device=device)
+    for name in ["bessel_j0", "bessel_y1", "modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai"]:
+        getattr(mg.special, name)(x)      # copies its two tables, unless an earlier call did
+        cached, copied = dict(bessel_jy._TABLES_ON_DEVICE), len(copies)
+        getattr(mg.special, name)(x)
+        assert len(copies) == copied and len(bessel_jy._TABLES_ON_DEVICE) == len(cached)
+        assert all(bessel_jy._TABLES_ON_DEVICE[key] is table for key, table in cached.items())
+    on_device = [table for key, table in bessel_jy._TABLES_ON_DEVICE.items() if key[1] == x.device]
+    assert len(on_device) == 8 and all(mg.backend.device_of(table) == x.device for table in on_device)
 
 
 def test_the_new_kernels_need_no_scipy():

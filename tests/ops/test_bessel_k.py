@@ -102,9 +102,26 @@ def test_scaled_k_gradients_at_zero_are_their_limits():
     # (e^x K0)' = e^x (K0 - K1) ~ -1/x and (e^x K1)' ~ -1/x^2 tend to -inf; the formulas gave inf - inf = NaN
     # at 0, and for e^x K1 also where 1/x overflows (1e-310)
     for name in ["scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "modified_bessel_k0", "modified_bessel_k1"]:
-        t = mg.tensor([0.0, 1e-310], dtype="float64", requires_grad=True)
+        t = mg.tensor([0.0, 1e-310, 5e-324], dtype="float64", requires_grad=True)
         getattr(mg.special, name)(t).sum().backward()
-        np.testing.assert_array_equal(t.grad.numpy(), [-INF, -INF])
+        np.testing.assert_array_equal(t.grad.numpy(), [-INF, -INF, -INF])
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OPS if "_k" in n))
+def test_k_at_subnormal_x_is_mpmaths(name):
+    # log(x / 2) took x / 2, which rounds for subnormal x (to 0 at 5e-324: K0 was inf, K1 NaN); K1 ~ 1 / x
+    # overflows to inf below 5.6e-309
+    x = np.array([5e-324, 1e-323, 1.5e-323, 2.5e-323, 1e-320, 1e-310, 2.0 ** -1022, np.nextafter(2.0 ** -1022, 0.0)])
+    scale = mpmath.exp if name.startswith("scaled") else (lambda v: 1)
+    exact = np.array([float(mpmath.besselk(int(name[-1]), mpmath.mpf(v)) * scale(mpmath.mpf(v))) for v in x])
+    ours = _call(name, x).numpy()
+    finite = np.isfinite(exact)
+    np.testing.assert_array_equal(ours[~finite], exact[~finite])
+    assert (_ulps(ours[finite], exact[finite]) <= 8.0).all()
+    tiny = np.array([1e-45, 3e-45, 1e-40], dtype=np.float32)     # float32 subnormals: float64's value rounded once
+    with np.errstate(over="ignore"):                            # to inf for K1 ~ 1 / x
+        expected = _call(name, tiny.astype(np.float64)).numpy().astype(np.float32)
+    np.testing.assert_array_equal(_call(name, tiny, "float32").numpy(), expected)
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
