@@ -217,15 +217,44 @@ def _scaled(name, a, b, alpha):
 
 
 def mul(a, b, *, out=None):
-    """a * b, broadcasting; ``out=`` as torch's (see ``out_argument``)."""
+    """a * b, broadcasting; ``out=`` as torch's (see ``out_argument``). A float16 tensor times a number float16
+    cannot hold (1e5, 0.1) is computed in float32 and rounded once, as torch's (see ``_half_with_inexact_number``)."""
     if out is not None:
         return write_out("mul", mul(a, b), out, (a, b))
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)) and _half_with_inexact_number(a, b):
+        return _in_float32(mul, a, b)
     return Mul.apply(*operands("mul", a, b))
+
+
+def _half_with_inexact_number(a, b):
+    """Whether one of ``a``, ``b`` is a float16 Tensor and the other a real number float16 cannot hold exactly.
+
+    torch multiplies and divides a float16 tensor by a number in float32 and rounds once; cast to float16 first,
+    the number overflows past 65504 (``x * 1e5`` was inf for x = 0.001, torch's 100.06) or loses digits (1e-5 is
+    0.1% off). A number float16 holds gives the same bits either way: NumPy's float16 loops compute in float32.
+    """
+    tensor, number = (a, b) if isinstance(a, Tensor) else (b, a)
+    number = _python_number(number)
+    if (not isinstance(tensor, Tensor) or tensor.data.dtype != np.float16 or number.__class__ not in (int, float)):
+        return False
+    try:
+        with np.errstate(over="ignore"):
+            return float(np.float16(number)) != number   # NaN too: computed in float32 it is NaN all the same
+    except OverflowError:   # an int beyond any float
+        return True
+
+
+def _in_float32(op, a, b):
+    """``op(a, b)`` for a float16 Tensor and a number, computed in float32 and rounded once (recorded casts)."""
+    a, b = (x.astype(np.float32) if isinstance(x, Tensor) else x for x in (a, b))
+    return op(a, b).astype(np.float16)
 
 
 def div(a, b, *, rounding_mode=None, out=None):
     """a / b, broadcasting. Integer operands divide in the default float dtype (float32 unless set).
     ``out=`` as torch's (see ``out_argument``).
+
+    A float16 tensor and a number float16 cannot hold divide in float32, rounded once, as ``mul``'s.
 
     ``rounding_mode`` is torch's: "trunc" rounds the quotient toward 0, "floor" down (Python's //); then integer
     operands keep an integer result, an integer division by zero is a ZeroDivisionError, and the gradient is 0.
@@ -237,6 +266,8 @@ def div(a, b, *, rounding_mode=None, out=None):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', "
                              f"got rounding_mode={rounding_mode!r}")
         return rounded_div(a, b, rounding_mode)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)) and _half_with_inexact_number(a, b):
+        return _in_float32(div, a, b)
     a, b = operands("div", *numbers_as_floats(a, b))
     if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
         a, b = astype(a, backend.DEFAULT_FLOAT), astype(b, backend.DEFAULT_FLOAT)

@@ -299,3 +299,50 @@ def test_alpha_and_value_scale_in_the_result_type_not_the_narrower_operands(left
     for expected, got in pairs:
         assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
         assert got.tolist() == expected.tolist()
+
+
+HALF_NUMBERS = [0.1, 1e-5, 3.3, 1 / 3, 100000, 70000.0, 65504.0, 2.0, 0.5, -1e-8]
+
+
+@pytest.mark.parametrize("number", HALF_NUMBERS)
+@pytest.mark.parametrize("name", ["x * c", "c * x", "x / c", "x + c", "x - c", "c - x"])
+def test_a_float16_tensor_with_a_number_is_torchs_bit_for_bit_with_its_gradient(name, number):
+    # torch multiplies and divides in float32 and rounds once (a number cast to float16 first overflowed: x * 1e5
+    # was inf for x = 0.001, where torch gives 100.06); it adds and subtracts with the number cast to float16
+    f = {"x * c": lambda x, c: x * c, "c * x": lambda x, c: c * x, "x / c": lambda x, c: x / c,
+         "x + c": lambda x, c: x + c, "x - c": lambda x, c: x - c, "c - x": lambda x, c: c - x}[name]
+    values = (np.random.default_rng(0).standard_normal(2000) * 10).astype(np.float16)
+    g = np.linspace(-3, 3, 2000).astype(np.float16)
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(values, dtype=lib.float16, requires_grad=True)
+        with np.errstate(over="ignore"):
+            y = f(x, number)
+            y.backward(lib.tensor(g, dtype=lib.float16))
+        assert y.dtype == lib.float16 and x.grad.dtype == lib.float16
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_number_divided_by_a_float16_tensor_is_rounded_once_from_float32():
+    # torch computes c / x as c * (1 / x), rounding twice: 1e5 / 300 is 333.5 there, 333.33 rounded once is 333.25
+    x = mg.tensor([0.001, 300.0, -7.0], dtype="float16", requires_grad=True)
+    with np.errstate(over="ignore"):
+        y = 1e5 / x
+    expected = (np.float32(1e5) / x.numpy().astype(np.float32)).astype(np.float16)
+    np.testing.assert_array_equal(y.numpy(), expected)
+    assert y.numpy()[1] == 333.25 and y.dtype == mg.float16
+
+
+@pytest.mark.parametrize("number", [1e5, 1e-5, 0.1, 2.0])
+def test_a_float16_tensor_multiplied_or_divided_in_place_by_a_number_is_torchs(number):
+    values = (np.random.default_rng(1).standard_normal(500) * 10).astype(np.float16)
+    for update in (lambda t: t.__imul__(number), lambda t: t.__itruediv__(number),
+                   lambda t: t.mul_(number), lambda t: t.div_(number)):
+        ours, theirs = mg.tensor(values, dtype="float16"), torch.tensor(values)
+        with np.errstate(over="ignore"):
+            assert update(ours) is ours
+        update(theirs)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.dtype == mg.float16
