@@ -54,7 +54,9 @@ class AdaptiveLogSoftmaxWithLoss(Layer):
                  device=None, dtype=None):
         super().__init__()
         name = "AdaptiveLogSoftmaxWithLoss"
-        in_features = positive_int(name, "in_features", in_features)
+        if not is_integer(in_features) or in_features < 0:   # 0 is torch's too: every layer empty, p uniform
+            raise ValueError(f"{name}: in_features must be a non-negative integer, got {in_features!r}")
+        in_features = int(in_features)
         n_classes = positive_int(name, "n_classes", n_classes)
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:
@@ -71,16 +73,15 @@ class AdaptiveLogSoftmaxWithLoss(Layer):
         self.shortlist_size = self.cutoffs[0]
         self.n_clusters = len(self.cutoffs) - 1
         self.head_size = self.shortlist_size + self.n_clusters
-        self.head = Linear(in_features, self.head_size, bias=self.head_bias, device=device, dtype=dtype)
+        # Linears of 0 features where in_features // div_value^(i + 1) is 0, as torch's: their outputs are 0, so
+        # such a cluster's classes are equally likely within it
+        self.head = Linear._of_width(in_features, self.head_size, bias=self.head_bias, device=device, dtype=dtype)
         self.tail = ModuleList()
         for i in range(self.n_clusters):
             hidden = int(in_features // (div_value ** (i + 1)))
-            if hidden < 1:
-                raise ValueError(f"{name}: cluster {i}'s projection has in_features // div_value^{i + 1} = {hidden} "
-                                 f"features; lower div_value (PyTorch builds an empty layer there)")
             size = self.cutoffs[i + 1] - self.cutoffs[i]
-            self.tail.append(Sequential(Linear(in_features, hidden, bias=False, device=device, dtype=dtype),
-                                        Linear(hidden, size, bias=False, device=device, dtype=dtype)))
+            self.tail.append(Sequential(Linear._of_width(in_features, hidden, bias=False, device=device, dtype=dtype),
+                                        Linear._of_width(hidden, size, bias=False, device=device, dtype=dtype)))
 
     def reset_parameters(self):
         """Each Linear's own initialisation again."""

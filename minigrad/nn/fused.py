@@ -52,8 +52,8 @@ class Affine(Function):
 class AffineReLU(Affine):
     """y = relu(x @ W + b): a ``Linear`` layer and the ``ReLU`` after it, as one node.
 
-    The mask ``y > 0`` is the same as ``x @ W + b > 0``, so with
-    dL/dz = g where y > 0, else 0, the three gradients are Affine's of dL/dz.
+    The mask ``y != 0`` is the same as "not x @ W + b <= 0" (y is never negative; a NaN stays NaN and passes g on,
+    as torch's relu), so with dL/dz = g where y != 0, else 0, the three gradients are Affine's of dL/dz.
     The product is clamped in place: one array where Affine then ReLU make two.
     """
 
@@ -65,7 +65,7 @@ class AffineReLU(Affine):
 
     def backward(self, F, gy, x, weight, bias=None):
         # Selected, not multiplied by the mask: an infinite gradient at an inactive unit gives 0.
-        return super().backward(F, F.select(F.output(self) > 0, gy), x, weight, bias)
+        return super().backward(F, F.select(F.output(self) != 0, gy), x, weight, bias)
 
 
 class SquaredError(Function):

@@ -32,8 +32,21 @@ class Linear(Layer):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device=None, dtype=None):
         super().__init__()
-        self.in_features = positive_int("Linear", "in_features", in_features)
-        self.out_features = positive_int("Linear", "out_features", out_features)
+        self._build(positive_int("Linear", "in_features", in_features),
+                    positive_int("Linear", "out_features", out_features), bias, device, dtype)
+
+    @classmethod
+    def _of_width(cls, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
+        """A Linear that may have 0 features (an empty weight; the output is 0, plus the bias): torch builds such
+        layers inside others (``AdaptiveLogSoftmaxWithLoss``'s), where a Linear made by hand refuses 0 as a
+        mistake. The sizes are checked by the caller."""
+        layer = cls.__new__(cls)
+        Layer.__init__(layer)
+        layer._build(in_features, out_features, bias, device, dtype)
+        return layer
+
+    def _build(self, in_features, out_features, bias, device, dtype):
+        self.in_features, self.out_features = in_features, out_features
         dtype = floating_dtype("Linear", dtype)
         self.weight = new_parameter((self.in_features, self.out_features), dtype, device)
         mark_layout(self.weight, IN_OUT)

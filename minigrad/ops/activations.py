@@ -22,15 +22,16 @@ from minigrad.scalars import holds, is_integer, is_real
 
 
 class ReLU(Function):
-    """y = max(x, 0).   dL/dx = g where x > 0, else 0."""
+    """y = max(x, 0).   dL/dx = 0 where x <= 0, else g (g at a NaN x too, as torch's threshold_backward)."""
 
     def forward(self, x):
         return get_array_module(x).maximum(x, 0)
 
     # Select rather than multiply by the 0/1 mask: an infinite gradient arriving at an
     # inactive unit must give 0 there (the chain rule's factor 0 wins), not inf * 0 = NaN.
+    # "Not x <= 0" rather than "x > 0": a NaN is not inactive, and passes g on as in torch.
     def backward(self, F, gy, x):
-        return F.select(x > 0, gy)
+        return F.select(~(x <= 0), gy)
 
 
 class LeakyReLU(Function):
@@ -67,11 +68,15 @@ class Clip(Function):
 
 
 class Hardtanh(Clip):
-    """y = min(max(x, lo), hi), lo <= hi.   dL/dx = g strictly inside (lo, hi), else 0: PyTorch's hardtanh (and
-    relu6) convention, where clamp's (``Clip``) keeps the bounds."""
+    """y = min(max(x, lo), hi), lo <= hi.   dL/dx = 0 at and beyond the bounds, else g: PyTorch's hardtanh (and
+    relu6) convention, where clamp's (``Clip``) keeps the bounds. A NaN x is at no bound and passes g on, as in
+    torch's kernel (its CPU vector path, for all but the last few elements of a longer tensor, gives 0 there)."""
 
     def backward(self, F, gy, x):
-        return F.select((x > self.lo) & (x < self.hi), gy)
+        if self.lo == self.hi:   # every number is at a bound: only a NaN passes
+            return F.select(x != x, gy)
+        # "neither x <= lo nor x >= hi" in three array ops: with lo < hi the two cannot both hold
+        return F.select((x <= self.lo) == (x >= self.hi), gy)
 
 
 class Mish(Function):

@@ -69,7 +69,9 @@ class CELU(_ScaledELU):
 
 class Hardswish(Function):
     """y = x relu6(x + 3) / 6 (Howard et al. 2019).   dL/dx = 0 for x <= -3, g (x / 3 + 1/2) for -3 < x < 3,
-    g for x >= 3: PyTorch's values at the kinks (0 at -3, 1 at 3), and second derivative 1/3 strictly inside."""
+    g for x >= 3: PyTorch's values at the kinks (0 at -3, 1 at 3), and second derivative 1/3 strictly inside.
+    At a NaN x, g: torch's kernel tests "x <= -3" for the zero (its CPU vector path, for all but the last few
+    elements of a longer tensor, gives NaN there)."""
 
     def forward(self, x):
         if x.dtype == np.float16:   # as torch's kernel, in float32: x * 6 overflowed float16 past 10922
@@ -78,8 +80,8 @@ class Hardswish(Function):
         return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
-        inside = (x > -3) & (x < 3)
-        return F.where(inside, gy * (x * (1.0 / 3.0) + 0.5), F.select(x >= 3, gy))
+        passes = ~(x <= -3)   # x >= 3, and NaN
+        return F.where(passes & (x < 3), gy * (x * (1.0 / 3.0) + 0.5), F.select(passes, gy))
 
 
 class Hardsigmoid(Function):

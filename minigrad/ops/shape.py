@@ -327,23 +327,38 @@ def cat(tensors, dim=0, *, out=None):
         raise TypeError(f"cat: expected a list or tuple of tensors, got one {type(tensors).__name__} of shape "
                         f"{tuple(tensors.shape)}; pass [x, y, ...] (list(x) joins the rows of x)")
     given = _sequence("cat", tensors)
-    tensors = _skip_legacy_empty(given)
-    check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
+    tensors = _skip_legacy_empty(given, dim)
     return maybe_out("cat", _join("cat", tensors, int(dim)), out, given)
 
 
-def _skip_legacy_empty(tensors):
+def _skip_legacy_empty(tensors, dim):
     """torch.cat's legacy rule: a 1-D tensor of size 0 joins anything by being left out (the ``out =
     torch.tensor([])`` then ``out = torch.cat([out, x])`` idiom), its dtype still taking part in the result's:
-    integers kept with a floating empty one come out in its dtype. Two floating dtypes keep the kept one's."""
+    integers kept with a floating empty one come out in its dtype. Two floating dtypes keep the kept one's.
+
+    One that requires grad is not left out but reshaped to an empty piece of the others' shape, so that it stays
+    in the graph and gets torch's empty gradient of shape (0,), not None. ``dim`` is checked against the kept ones.
+    """
     kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
     if not kept or len(kept) == len(tensors) or all(t.ndim == 1 for t in kept):
+        check_dims("cat", (dim,), tensors[0].ndim, tensors[0].shape)
         return tensors   # nothing left out, or nothing it would change
+    check_dims("cat", (dim,), kept[0].ndim, kept[0].shape)
     floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
     if floats and not any(t.dtype.kind == "f" for t in kept):
         from minigrad.ops.convert import astype
         kept = [astype(t, floats[0]) for t in kept]
-    return kept
+    if not any(t.requires_grad for t in tensors if t.ndim == 1 and t.shape[0] == 0):
+        return kept
+    piece = list(kept[0].shape)
+    piece[int(dim) % len(piece)] = 0
+    pieces, joined = iter(kept), []
+    for t in tensors:
+        if not (t.ndim == 1 and t.shape[0] == 0):
+            joined.append(next(pieces))
+        elif t.requires_grad:
+            joined.append(reshape(t, tuple(piece)))
+    return joined
 
 
 def _join(name, tensors, axis):

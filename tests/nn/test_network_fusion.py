@@ -26,9 +26,12 @@ def _unfused(net, x):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", [(5, 6), (2, 3, 6)])
 @pytest.mark.parametrize("bias", [True, False])
-def test_fused_network_matches_layer_by_layer_bit_for_bit(device, dtype, shape, bias):
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_fused_network_matches_layer_by_layer_bit_for_bit(device, dtype, shape, bias, with_nan):
     net = _pair(device, dtype, bias)
     x_host = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    if with_nan:   # NaN pre-activations pass the gradient on through both (torch's relu), on every device
+        x_host.reshape(-1, 6)[1, 2] = np.nan
     results = []
     for run in (net, lambda x: _unfused(net, x)):
         net.zero_grad()
@@ -40,6 +43,9 @@ def test_fused_network_matches_layer_by_layer_bit_for_bit(device, dtype, shape, 
     for fused, plain in zip(*results):
         assert fused.dtype == np.dtype(dtype)
         np.testing.assert_array_equal(fused, plain)
+    if with_nan:   # the NaN row's gradient is NaN (it was 0: the mask dropped it); the other rows' stay finite
+        grad_rows = results[0][1].reshape(-1, 6)
+        assert np.isnan(grad_rows[1]).all() and np.isfinite(np.delete(grad_rows, 1, axis=0)).all()
 
 
 def test_network_records_one_node_per_linear_relu_pair():

@@ -11,7 +11,7 @@ import minigrad as mg
 from minigrad import backend, nn
 from minigrad.io import from_torch
 from minigrad.nn import functional as F
-from torch_agreement import agree, values
+from torch_agreement import TOL, agree, values
 
 TF = torch.nn.functional
 
@@ -62,6 +62,75 @@ def test_hardtanh_and_relu6_keep_an_integer_dtype_as_torch():
         F.hardtanh(mg.tensor(x, dtype="uint8"))
     with pytest.raises(TypeError, match=r"^hardtanh: bool inputs are not supported, as in torch"):
         F.hardtanh(mg.tensor([True, False]))
+
+
+def _at_nan(fn, tfn, x, dtype, create_graph=False):
+    """(ours, torch's) outputs and input gradients of <g, fn(x)> for g = 2, 3, ...; NaNs compared as equal."""
+    g = np.arange(2.0, 2.0 + x.size).reshape(x.shape).astype(dtype)
+    xm = mg.tensor(x, dtype=dtype, requires_grad=True)
+    y = fn(xm)
+    (gx,) = mg.grad((y * mg.tensor(g, dtype=dtype)).sum(), [xm], create_graph=create_graph)
+    xt = torch.tensor(x.astype(dtype), requires_grad=True)
+    yt = tfn(xt)
+    (gt,) = torch.autograd.grad((yt * torch.tensor(g)).sum(), [xt])
+    np.testing.assert_array_equal(y.numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(gx.numpy(), gt.numpy())
+    assert gx.dtype == np.dtype(dtype)
+    return gx.numpy()
+
+
+RELUS = [(F.relu, TF.relu), (mg.relu, torch.relu), (lambda x: x.relu(), lambda x: x.relu()),
+         (nn.ReLU(), torch.nn.ReLU())]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fn, tfn", RELUS)
+def test_relu_passes_the_gradient_at_nan_as_torch(fn, tfn, dtype, create_graph):
+    # relu's gradient at NaN was 0 (masked with x > 0); torch's threshold_backward zeroes only where x <= 0.
+    # 20 elements: torch's relu gives this on every path (its vector and scalar kernels agree)
+    x = np.linspace(-3.0, 3.0, 20)
+    x[[0, 7, 19]] = np.nan
+    gx = _at_nan(fn, tfn, x, dtype, create_graph)
+    assert gx[7] == 9.0 and gx[9] == 0.0 and gx[12] == 14.0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fused_linear_relu_passes_the_gradient_at_nan_as_torch(dtype):
+    # AffineReLU masked with y > 0 too: a NaN pre-activation gave 0 to x, W and b, where torch's relu passes g
+    mg.manual_seed(1)
+    net = nn.Network(nn.Linear(3, 4, dtype=dtype), nn.ReLU())
+    lin = torch.nn.Linear(3, 4).to(getattr(torch, dtype))
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(net[0].weight.numpy().T))
+        lin.bias.copy_(torch.tensor(net[0].bias.numpy()))
+    x = np.array([[1.0, np.nan, 2.0], [0.5, -0.1, 0.2], [-1.0, 0.3, -2.0]])
+    xm = mg.tensor(x, dtype=dtype, requires_grad=True)
+    y = net(xm)
+    assert type(y.creator).__name__ == "AffineReLU"
+    xt = torch.tensor(x.astype(dtype), requires_grad=True)
+    yt = torch.relu(lin(xt))
+    y.sum().backward()
+    yt.sum().backward()
+    tol = TOL[dtype]   # the products round differently in float32; NaNs must sit at the same places
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **tol)
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **tol)
+    np.testing.assert_allclose(net[0].weight.grad.numpy(), lin.weight.grad.numpy().T, **tol)
+    np.testing.assert_array_equal(net[0].bias.grad.numpy(), lin.bias.grad.numpy())
+    assert net[0].bias.grad.numpy().min() >= 1.0   # the NaN row's units all pass: 1 (that row) + the others
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fn, tfn", [(F.hardtanh, TF.hardtanh), (F.relu6, TF.relu6),
+                                     (lambda x: F.hardtanh(x, -2.0, 0.5), lambda x: TF.hardtanh(x, -2.0, 0.5)),
+                                     (lambda x: F.hardtanh(x, 0.5, 0.5), lambda x: TF.hardtanh(x, 0.5, 0.5)),
+                                     (F.leaky_relu, TF.leaky_relu), (F.elu, TF.elu)])
+def test_clamping_activations_at_nan_as_torch(fn, tfn, dtype):
+    # hardtanh and relu6 gave 0 at NaN; torch's kernel zeroes where x <= min_val or x >= max_val, so a NaN passes g.
+    # 4 elements: torch's CPU vector kernel (8 float64 or 16 float32 elements at a time) blends NaN to 0 there,
+    # its scalar kernel (the rest, and its GPU kernel) passes g, and that is the element formula this follows
+    x = np.array([np.nan, -0.5, 0.5, 7.0])
+    _at_nan(fn, tfn, x, dtype)
 
 
 def test_softplus_and_mish_at_the_far_tails():

@@ -108,5 +108,33 @@ def test_errors():
         layer(x, mg.tensor(np.zeros((3, 2), dtype=np.int64)))
     with pytest.raises(TypeError, match="target must be integers"):
         layer(x, mg.tensor(np.zeros(3)))
-    with pytest.raises(ValueError, match="cluster 1's projection has in_features // div_value\\^2 = 0 features"):
-        nn.AdaptiveLogSoftmaxWithLoss(8, 20, [4, 10], div_value=3.0)
+    with pytest.raises(ValueError, match="AdaptiveLogSoftmaxWithLoss: in_features must be a non-negative integer, "
+                                         "got -1"):
+        nn.AdaptiveLogSoftmaxWithLoss(-1, 20, [4, 10])   # torch: a RuntimeError about a negative dimension
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        torch.nn.AdaptiveLogSoftmaxWithLoss(-1, 20, [4, 10])
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")
+@pytest.mark.parametrize("kw", [dict(in_features=0), dict(in_features=0, head_bias=True),
+                                dict(in_features=8, cutoffs=(4, 10), div_value=3.0),   # widths 2 and 0
+                                dict(in_features=3, cutoffs=(4, 10), div_value=4.0)])  # widths 0 and 0
+def test_zero_width_layers_match_torch(kw):
+    # in_features=0 and a cluster width in_features // div_value^(i+1) of 0 were refused; torch builds empty
+    # Linears there (an empty product is 0), which make the probabilities inside such a cluster uniform
+    ours, theirs = _pair(**kw)
+    target = np.concatenate([np.arange(ours.n_classes), rng.integers(0, ours.n_classes, 5)])
+    x, tx = pair(rng.standard_normal((target.size, ours.in_features)))
+    out, tout = ours(x, mg.tensor(target)), theirs(tx, torch.tensor(target))
+    same(out.output, tout.output)
+    same(out.loss, tout.loss)
+    (out.loss + (out.output * out.output).sum()).backward()
+    (tout.loss + (tout.output * tout.output).sum()).backward()
+    same(x.grad, tx.grad, rtol=1e-11)
+    tparams = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        assert p.grad.shape == p.shape
+        np.testing.assert_allclose(p.grad.numpy(), from_torch(ours, {name: tparams[name].grad.numpy()})[name],
+                                   rtol=1e-11, atol=1e-13)
+    same(ours.log_prob(x), theirs.log_prob(tx))
+    np.testing.assert_array_equal(ours.predict(x).numpy(), theirs.predict(tx).numpy())

@@ -271,6 +271,24 @@ def test_shrink_keeps_nan_as_torch(name):
     np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())   # [1, 1, 0, 1]: outside [-lambd, lambd]
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["hardswish", "hardsigmoid", "silu", "mish", "selu", "celu"])
+def test_hard_and_smooth_activations_at_nan_as_torch(name, dtype):
+    # hardswish's gradient at NaN was 0: its zero branch was "not x > -3"; torch's kernel zeroes where x < -3 (at
+    # -3 too, in its CPU vector kernel), so a NaN passes g. 5 elements: torch's CPU vector kernel (8 float64 or 16
+    # float32 at a time) gives NaN there instead; its scalar kernel (the rest, and its GPU kernel) gives g
+    x = np.array([np.nan, -4.0, -1.0, 2.0, 5.0], dtype=dtype)
+    g = np.array([2.0, 3.0, 4.0, 5.0, 6.0], dtype=dtype)
+    xm = mg.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    y, yt = getattr(F, name)(xm), getattr(TF, name)(xt)
+    (y * mg.tensor(g, dtype=dtype)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+    assert np.isnan(y.numpy()[0]) and xm.grad.dtype == np.dtype(dtype)
+
+
 def test_threshold_keeps_nan_as_torch():
     # threshold(nan) was ``value`` with gradient 0: "x > threshold" is False for NaN; PyTorch tests "x <= threshold"
     x = np.array([np.nan, -2.0, 1.0, 2.0])

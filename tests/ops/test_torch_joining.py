@@ -110,6 +110,39 @@ def test_cat_leaves_out_empty_1d_tensors_as_torch(build):
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
+@pytest.mark.parametrize("dim, where", [(0, 0), (1, 1), (-1, 2), (0, 2)])
+def test_cat_gives_an_empty_1d_tensor_that_requires_grad_its_empty_gradient_as_torch(dim, where):
+    # the empty tensor was left out of the graph, so its gradient was None where torch's is zeros of shape (0,)
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    xs = [mg.tensor(a, requires_grad=True), mg.zeros(0, requires_grad=True), mg.tensor(a + 1.0)]
+    txs = [torch.tensor(a, requires_grad=True), torch.zeros(0, requires_grad=True), torch.tensor(a + 1.0)]
+    xs.insert(where, xs.pop(1))
+    txs.insert(where, txs.pop(1))
+    ours, theirs = mg.cat(xs, dim), torch.cat(txs, dim)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    (ours * ours).sum().backward()
+    (theirs * theirs).sum().backward()
+    for x, tx in zip(xs, txs):
+        assert (x.grad is None) == (tx.grad is None)
+        if tx.grad is not None:
+            assert x.grad.shape == tuple(tx.grad.shape) and x.grad.dtype == np.float32
+            np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    empty = xs[where]
+    (g,) = mg.grad((mg.cat(xs, dim) ** 2).sum(), [empty], create_graph=True)
+    (tg,) = torch.autograd.grad((torch.cat(txs, dim) ** 2).sum(), [txs[where]], create_graph=True)
+    assert g.shape == tuple(tg.shape) == (0,)
+
+
+def test_cat_of_empty_1d_tensors_alone_gives_each_its_gradient():
+    a, b = mg.zeros(0, requires_grad=True), mg.ones(3, requires_grad=True)
+    ta, tb = torch.zeros(0, requires_grad=True), torch.ones(3, requires_grad=True)
+    mg.cat([a, b]).sum().backward()
+    torch.cat([ta, tb]).sum().backward()
+    assert a.grad.shape == tuple(ta.grad.shape) == (0,) and b.grad.tolist() == tb.grad.tolist()
+    s, ts = mg.stack([a, a]), torch.stack([ta, ta])
+    assert s.shape == tuple(ts.shape) == (2, 0)
+
+
 def test_cat_of_integers_and_an_empty_float_tensor_is_float_as_torch():
     ours = mg.cat([mg.tensor([]), mg.tensor([[1, 2]])])
     theirs = torch.cat([torch.tensor([]), torch.tensor([[1, 2]])])
