@@ -15,10 +15,11 @@ Steps, in order (each can be skipped with --skip):
 4. ``train``: ``minigrad train --device cuda`` for each model that exists, with its
    accuracy against the CPU run's (the bar: within 0.3 percentage points);
 
-then prints one summary (also ``OUT/gpu_check.json``). The MNIST files must travel with
+then prints one summary (also ``OUT/gpu_check.json``). The datasets must travel with
 the working tree (the GPU machine has no ``../shared`` and no internet):
-``python -m benchmarks.gpu_check --prepare-data`` copies them into ``.gpu-data/``, a
-git-ignored folder that the device tool carries (``carry: [".gpu-data"]``).
+``python -m benchmarks.gpu_check --prepare-data`` copies MNIST and Fashion-MNIST (42 MB, within the
+device tool's 64 MiB) into ``.gpu-data/``, a git-ignored folder that the device tool carries
+(``carry: [".gpu-data"]``); the test step points the data tests at it (``MINIGRAD_TEST_DATA``).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA_FOLDER = REPO / ".gpu-data"
 STEPS = ("tests", "sync", "bench", "train")
+DATASETS = ("mnist", "fashion-mnist")   # the data tests read both; training reads MNIST
 ACCURACY_BAR_PP = 0.3
 
 # The CPU runs the GPU runs are held against: final test accuracy (%) of the default run of each model,
@@ -56,7 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--device", default="cuda", help="the device to check (default cuda)")
     parser.add_argument("--skip", default="", help=f"comma-separated steps to skip among {', '.join(STEPS)}")
     parser.add_argument("--prepare-data", action="store_true",
-                        help="copy the MNIST files into .gpu-data/ (run this on the machine that has them) and exit")
+                        help="copy MNIST and Fashion-MNIST into .gpu-data/ (run this on the machine that has them) "
+                             "and exit")
     args = parser.parse_args(argv)
     skip = [s.strip() for s in args.skip.split(",") if s.strip()]
     unknown = [s for s in skip if s not in STEPS]
@@ -74,14 +77,17 @@ def default_data_dir():
 
 
 def prepare_data(source=None, target=DATA_FOLDER):
-    """Copy the four MNIST files into ``target/mnist`` (an ignored folder) so that they can travel."""
-    source = Path(source or REPO.parent / "shared" / "data") / "mnist"
-    files = sorted(source.glob("*-idx?-ubyte.gz"))
-    if len(files) != 4:
-        raise SystemExit(f"gpu_check --prepare-data: expected the 4 MNIST .gz files in {source}, found {len(files)}")
-    (target / "mnist").mkdir(parents=True, exist_ok=True)
-    for f in files:
-        shutil.copyfile(f, target / "mnist" / f.name)
+    """Copy the four files of each dataset into ``target/<dataset>`` (an ignored folder) so that they can travel."""
+    source = Path(source or REPO.parent / "shared" / "data")
+    found = {name: sorted((source / name).glob("*-idx?-ubyte.gz")) for name in DATASETS}
+    for name, files in found.items():   # all checked before any is copied
+        if len(files) != 4:
+            raise SystemExit(f"gpu_check --prepare-data: expected the 4 {name} .gz files in {source / name}, "
+                             f"found {len(files)}")
+    for name, files in found.items():
+        (target / name).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            shutil.copyfile(f, target / name / f.name)
     return target
 
 
@@ -111,10 +117,13 @@ def _run(cmd, log, env=None, timeout=None):
     return proc, time.perf_counter() - t0
 
 
-def run_tests(args, env):
+def run_tests(args, env, data_dir):
     paths = ["tests/autograd", "tests/ops", "tests/nn", "tests/test_cupy_semantics.py"] if args.quick else []
+    env = dict(env, MINIGRAD_TEST_DEVICES=f"cpu,{args.device}")
+    if all((data_dir / name).is_dir() for name in DATASETS):
+        env["MINIGRAD_TEST_DATA"] = str(data_dir)
     proc, seconds = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
-                         args.out / "tests.log", dict(env, MINIGRAD_TEST_DEVICES=f"cpu,{args.device}"))
+                         args.out / "tests.log", env)
     passed, failed, skipped, errors = pytest_counts(proc.stdout.strip())
     return {"passed": passed, "failed": failed, "skipped": skipped, "errors": errors,
             "exit": proc.returncode, "seconds": round(seconds, 1)}
@@ -261,7 +270,7 @@ def summary_lines(report):
 def main(argv=None):
     args = parse_args(argv)
     if args.prepare_data:
-        print(f"copied the MNIST files into {prepare_data()}")
+        print(f"copied MNIST and Fashion-MNIST into {prepare_data()}")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
@@ -269,7 +278,7 @@ def main(argv=None):
                PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     report = {"gpu": gpu_name(args.device), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "quick": args.quick}
-    steps = {"tests": lambda: run_tests(args, env), "sync": lambda: sync_probe(args.device),
+    steps = {"tests": lambda: run_tests(args, env, data_dir), "sync": lambda: sync_probe(args.device),
              "bench": lambda: run_benchmarks(args, env), "train": lambda: run_training(args, env, data_dir)}
     for name in STEPS:
         if name in args.skip:

@@ -20,18 +20,39 @@ def test_arguments_and_their_errors(tmp_path):
         gpu_check.parse_args(["--skip", "tests,nonsense"])
 
 
-def test_prepare_data_copies_the_four_mnist_files(tmp_path):
+def test_prepare_data_copies_the_four_files_of_both_datasets(tmp_path):
     source = tmp_path / "shared"
-    (source / "mnist").mkdir(parents=True)
-    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
-        (source / "mnist" / name).write_bytes(name.encode())
+    for dataset in ("mnist", "fashion-mnist"):
+        (source / dataset).mkdir(parents=True)
+        for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                     "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+            (source / dataset / name).write_bytes((dataset + name).encode())
     target = gpu_check.prepare_data(source, tmp_path / "carried")
-    copied = sorted(p.name for p in (target / "mnist").iterdir())
-    assert len(copied) == 4 and (target / "mnist" / "t10k-images-idx3-ubyte.gz").read_bytes() == b"t10k-images-idx3-ubyte.gz"
-    (source / "mnist" / "t10k-images-idx3-ubyte.gz").unlink()
-    with pytest.raises(SystemExit, match="found 3"):
+    for dataset in ("mnist", "fashion-mnist"):
+        assert len(list((target / dataset).iterdir())) == 4
+        assert (target / dataset / "t10k-images-idx3-ubyte.gz").read_bytes() == (dataset + "t10k-images-idx3-ubyte.gz").encode()
+    (source / "fashion-mnist" / "t10k-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(SystemExit, match="4 fashion-mnist .gz files .* found 3"):
         gpu_check.prepare_data(source, tmp_path / "again")
+    assert not (tmp_path / "again").exists()   # nothing copied when one dataset is incomplete
+
+
+def test_the_test_step_points_the_data_tests_at_the_carried_data(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, log, env=None, timeout=None):
+        seen.update(env)
+        return subprocess.CompletedProcess(cmd, 0, "3 passed in 1.0s\n", ""), 1.0
+
+    monkeypatch.setattr(gpu_check, "_run", fake_run)
+    args = gpu_check.parse_args(["--out", str(tmp_path)])
+    for dataset in ("mnist", "fashion-mnist"):
+        (tmp_path / "data" / dataset).mkdir(parents=True)
+    assert gpu_check.run_tests(args, {}, tmp_path / "data")["passed"] == 3
+    assert seen["MINIGRAD_TEST_DATA"] == str(tmp_path / "data") and seen["MINIGRAD_TEST_DEVICES"] == "cpu,cuda"
+    seen.clear()
+    gpu_check.run_tests(args, {}, tmp_path / "elsewhere")
+    assert "MINIGRAD_TEST_DATA" not in seen   # not there: the tests look where they always do
 
 
 def test_the_carried_data_folder_is_ignored_by_git():
