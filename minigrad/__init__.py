@@ -138,6 +138,8 @@ from minigrad.window_functions import (bartlett_window, blackman_window, hamming
 from minigrad.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402
 # torch's sparse COO subset (minigrad.sparse) and the layouts.
 from minigrad.layout import layout, sparse_coo, strided  # noqa: E402
+from minigrad.memory_format import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                                    memory_format, preserve_format)
 from minigrad.sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
 from minigrad import sparse  # noqa: E402,F401
 # torch's legacy typed constructors (FloatTensor(data or sizes), LongTensor, ...), CPU only.

@@ -10,6 +10,7 @@ from minigrad import backend
 from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
 from minigrad.dtypes import promote_types
+from minigrad.memory_format import check_memory_format, contiguous_format, preserve_format
 from minigrad.sampling import generator_for
 from minigrad.scalars import check_fits, is_integer, is_real, short_number
 
@@ -252,15 +253,15 @@ def _full(name, shape, fill_value, dtype, device, requires_grad):
     return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=dtype), requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False, *, device=None):
+def zeros_like(t, dtype=None, requires_grad=False, *, device=None, memory_format=None):
     """Zeros with the shape, dtype and device of ``t`` (unless given)."""
-    shape, dtype, device = _like("zeros_like", t, dtype, device)
+    shape, dtype, device = _like("zeros_like", t, dtype, device, memory_format)
     return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False, *, device=None):
+def ones_like(t, dtype=None, requires_grad=False, *, device=None, memory_format=None):
     """Ones with the shape, dtype and device of ``t`` (unless given)."""
-    shape, dtype, device = _like("ones_like", t, dtype, device)
+    shape, dtype, device = _like("ones_like", t, dtype, device, memory_format)
     return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -475,55 +476,59 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 # ------------------------------------------------------------------ PyTorch's empty and *_like names
-def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialized tensor (``torch.empty``): sizes as ints, one tuple or torch's ``size=``; the default float
-    dtype unless ``dtype`` says."""
+    dtype unless ``dtype`` says. ``memory_format``: see ``minigrad.memory_format`` (row-major only)."""
+    check_memory_format("empty", memory_format, contiguous_format)
     device = backend.normalize_device(device)
     return Tensor(backend.xp_for(device).empty(_sizes("empty", sizes, size), dtype=_dtype(dtype)), requires_grad)
 
 
-def _like(name, t, dtype, device):
+def _like(name, t, dtype, device, memory_format=None):
+    """The shape, dtype and device of a ``*_like`` result; ``memory_format`` (torch's ``preserve_format`` by
+    default) is checked only: the result is row-major, see ``minigrad.memory_format``."""
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor to take the shape from, got {type(t).__name__}")
+    check_memory_format(name, memory_format, preserve_format)
     return t.shape, _dtype(dtype, t.dtype), t.device if device is None else device
 
 
-def empty_like(t, *, dtype=None, device=None, requires_grad=False):
+def empty_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialized tensor with the shape, dtype and device of ``t`` (unless given)."""
-    shape, dtype, device = _like("empty_like", t, dtype, device)
+    shape, dtype, device = _like("empty_like", t, dtype, device, memory_format)
     return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """``fill_value`` everywhere, with the shape, dtype and device of ``t`` (unless given)."""
-    shape, dtype, device = _like("full_like", t, dtype, device)
+    shape, dtype, device = _like("full_like", t, dtype, device, memory_format)
     return _full("full_like", shape, fill_value, dtype, device, requires_grad)
 
 
-def _floating_like(name, t, dtype, device):
-    shape, dtype, device = _like(name, t, dtype, device)
+def _floating_like(name, t, dtype, device, memory_format):
+    shape, dtype, device = _like(name, t, dtype, device, memory_format)
     if dtype.kind != "f":
         raise TypeError(f"{name}: draws floating-point values, but the dtype is {dtype}; pass a floating dtype=")
     return shape, dtype, device
 
 
-def rand_like(t, *, dtype=None, device=None, requires_grad=False):
+def rand_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Uniform samples in [0, 1) with the shape, dtype and device of ``t``, from minigrad's seeded generator."""
-    shape, dtype, device = _floating_like("rand_like", t, dtype, device)
+    shape, dtype, device = _floating_like("rand_like", t, dtype, device, memory_format)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(t, *, dtype=None, device=None, requires_grad=False):
+def randn_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Standard normal samples with the shape, dtype and device of ``t``, from minigrad's seeded generator."""
-    shape, dtype, device = _floating_like("randn_like", t, dtype, device)
+    shape, dtype, device = _floating_like("randn_like", t, dtype, device, memory_format)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(t, *bounds, low=None, high=None, dtype=None, device=None, requires_grad=False):
+def randint_like(t, *bounds, low=None, high=None, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Integers from [low, high) with the shape, dtype and device of ``t`` (``randint_like(t, high)`` or
     ``randint_like(t, low, high)``, or torch's ``low=``/``high=``), from minigrad's seeded generator; a floating dtype
     holds whole numbers."""
-    shape, dtype, device = _like("randint_like", t, dtype, device)
+    shape, dtype, device = _like("randint_like", t, dtype, device, memory_format)
     low, high = _randint_bounds("randint_like", bounds, low, high)
     _check_bounds_fit("randint_like", low, high - 1, dtype)
     out = randint(low, high, shape, device=device)

@@ -12,6 +12,7 @@ from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
 from minigrad.layout import strided
+from minigrad.memory_format import check_memory_format, contiguous_format
 from minigrad.scalars import check_fits, is_integer
 
 
@@ -817,13 +818,15 @@ class Tensor:
     def outer(self, other):
         return _ops.outer(self, other)
 
-    def clone(self):
-        """A differentiable copy in new memory (``torch.Tensor.clone``)."""
-        return _ops.clone(self)
+    def clone(self, *, memory_format=None):
+        """A differentiable copy in new memory (``torch.Tensor.clone``; ``memory_format``: see ``ops.clone``)."""
+        return _ops.clone(self, memory_format=memory_format)
 
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
         """Itself when its elements are in row-major order, else a row-major copy (differentiable), as
-        ``torch.Tensor.contiguous``. (minigrad's ops never need one; ``is_contiguous()`` and ``stride()`` tell.)"""
+        ``torch.Tensor.contiguous``. (minigrad's ops never need one; ``is_contiguous()`` and ``stride()`` tell.)
+        ``memory_format``: ``contiguous_format`` (the default) or ``preserve_format``, see ``minigrad.memory_format``."""
+        check_memory_format("contiguous", memory_format, contiguous_format)
         return self if self.data.flags.c_contiguous else _ops.clone(self)
 
     def zero_(self):
@@ -1344,8 +1347,9 @@ class Tensor:
     def is_complex(self) -> bool:
         return self.data.dtype.kind == "c"
 
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self, memory_format=None) -> bool:
         """Whether the elements lie in row-major order without gaps (a transposed view does not)."""
+        check_memory_format("is_contiguous", memory_format, contiguous_format)
         return bool(self.data.flags.c_contiguous)
 
     def nelement(self) -> int:

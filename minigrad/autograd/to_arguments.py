@@ -7,7 +7,8 @@ name unless it names a dtype ("float64"): device names and dtype names never ove
 import numpy as np
 
 from minigrad import backend
-from minigrad.autograd.tensor import Tensor  # tensor.py imports this module once Tensor exists
+from minigrad.autograd.tensor import Tensor
+from minigrad.memory_format import check_memory_format, preserve_format  # tensor.py imports this module once Tensor exists
 
 
 def to_arguments(owner, args, kwargs):
@@ -15,6 +16,7 @@ def to_arguments(owner, args, kwargs):
     unknown = set(kwargs) - {"device", "dtype", "copy", "non_blocking", "memory_format"}
     if unknown:
         raise TypeError(f"{owner}.to: unexpected keyword argument(s) {sorted(unknown)}")
+    check_memory_format(f"{owner}.to", kwargs.get("memory_format"), preserve_format)
     device, dtype = kwargs.get("device"), kwargs.get("dtype")
     if len(args) > 2:
         raise TypeError(f"{owner}.to: expected at most a device and a dtype, got {len(args)} positional arguments")

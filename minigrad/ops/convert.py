@@ -8,6 +8,7 @@ from minigrad.autograd.engine import refuse_complex_gradients
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.memory_format import check_memory_format, preserve_format
 
 
 class AsType(Function):
@@ -97,9 +98,11 @@ def to_device(x, device):
     return ToDevice.apply(as_tensor(x), device=backend.normalize_device(device))
 
 
-def clone(x):
-    """A copy of ``x`` in its own memory, as ``torch.clone``: writes to one do not show in the other.
+def clone(x, *, memory_format=None):
+    """A copy of ``x`` in its own memory, as ``torch.clone``: writes to one do not show in the other. Row-major
+    whatever ``memory_format`` (torch's ``preserve_format`` by default; see ``minigrad.memory_format``).
 
     Shapes: x -> x's shape, dtype and device.   dL/dx = g.
     """
+    check_memory_format("clone", memory_format, preserve_format)
     return Clone.apply(as_tensor(x))

@@ -14,6 +14,7 @@ import numpy as np
 from minigrad import backend
 from minigrad import random as _random
 from minigrad.autograd.tensor import Tensor
+from minigrad.memory_format import check_memory_format, contiguous_format
 
 
 def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False, noncontiguous=False,
@@ -26,8 +27,7 @@ def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False,
     """
     shape = _shape(shape)
     dtype = np.dtype(dtype)
-    if memory_format is not None:
-        raise ValueError("make_tensor: memory_format is not supported (minigrad tensors have one layout)")
+    check_memory_format("make_tensor", memory_format, contiguous_format)
     if requires_grad and dtype.kind != "f":
         raise ValueError(f"make_tensor: requires_grad=True is not supported for boolean and integral dtypes, "
                          f"but got dtype={dtype}")
