@@ -365,6 +365,7 @@ def pytest_configure(config):
 
 
 def _fake_to_device(array, device):
+    device = normalize_device(device)  # noqa: F821  (backend's globals; "cpu:0" is the CPU, as in to_device)
     if device == "cpu" and isinstance(array, _FakeCuPyArray):  # noqa: F821  (backend's globals)
         return np.array(array.view(np.ndarray))
     if device != "cpu" and type(array) is np.ndarray or isinstance(array, (np.generic, int, float, list, tuple)):
