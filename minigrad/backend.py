@@ -79,7 +79,8 @@ class device(str):  # noqa: N801  (torch's name)
 
     It is the device string itself (``x.device == "cpu"`` holds), with torch's ``type`` (``"cpu"`` or
     ``"cuda"``) and ``index`` (the GPU's number, None when not given), and it is accepted wherever a device
-    string is. ``"cuda"`` without a number stays so here, as in torch; ``.to("cuda")`` uses GPU 0.
+    string is. ``"cuda"`` without a number stays so here, as in torch; ``.to("cuda")`` uses GPU 0. ``"cpu:0"``
+    (``device("cpu", 0)``) is torch's CPU with an index, the CPU wherever a device is taken.
     """
 
     def __new__(cls, type_or_name="cpu", index=None):
@@ -96,7 +97,7 @@ class device(str):  # noqa: N801  (torch's name)
                                  f"type {type_or_name!r} and index {index!r}")
             name = f"{name}:{value}"
         kind, colon, number = name.partition(":")
-        if not (name == "cpu" or (kind == "cuda" and (not colon or number.isdigit()))):
+        if not (name in ("cpu", "cpu:0") or (kind == "cuda" and (not colon or number.isdigit()))):
             raise ValueError(f"Unknown device {type_or_name!r}: expected 'cpu', 'cuda' or 'cuda:N'")
         return str.__new__(cls, name)
 
@@ -204,9 +205,8 @@ def _gpu_number(device) -> int:
 
 
 def using_device(device: str):
-    """A context manager that makes ``device`` CUDA's current GPU (nothing happens for ``"cpu"``)."""
-    import contextlib
-
+    """A context manager that makes ``device`` CUDA's current GPU (nothing happens for the CPU)."""
+    device = normalize_device(device)   # "cpu:0" and mg.device("cpu", 0) are the CPU, not a GPU
     if device == "cpu":
         return contextlib.nullcontext()
     return _require_cupy().cuda.Device(_gpu_number(device))
@@ -242,6 +242,7 @@ def device_of(array) -> str:
 
 def to_device(array, device: str):
     """Return ``array`` on ``device`` (the same object when it is already there)."""
+    device = normalize_device(device)   # "cpu:0" and mg.device("cpu", 0) are the CPU, not a GPU
     if device == "cpu":
         if isinstance(array, np.ndarray):
             return array
@@ -249,7 +250,7 @@ def to_device(array, device: str):
             return _cupy.asnumpy(array)
         return np.asarray(array)
     cp = _require_cupy()
-    index = _gpu_number(device)
+    index = device.index
     if isinstance(array, cp.ndarray) and array.device.id == index:
         return array
     with cp.cuda.Device(index):

@@ -68,11 +68,13 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     python_data = isinstance(data, (list, tuple, int))
     try:
         if dtype is None:
+            given = Tensor.arrays_given
             arr = xp_in.asarray(data)
             if python_data and arr.dtype.kind in "uf" and arr.size:
                 _refuse_integers_past_int64(data, arr)
-            if arr.dtype.kind in "fc" and isinstance(data, (list, tuple)) and isinstance(_first_item(data)[1], Tensor):
-                arr = arr.astype(_dtype_of_items(data))
+            held_tensor = Tensor.arrays_given != given and isinstance(data, (list, tuple))
+            if arr.dtype.kind in "fc" and held_tensor and (items_dtype := _dtype_of_items(data)) is not None:
+                arr = arr.astype(items_dtype)
             elif arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
                 arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
             elif arr.dtype.kind == "f":
@@ -97,12 +99,13 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 
 def _dtype_of_items(data):
     """The dtype torch infers for a list holding tensors: their dtypes and the numbers' (a float the default float)
-    promoted, so [t64, t64] of float64 0-d tensors stays float64 (a float array became the default float)."""
+    promoted, so [t64, t64] of float64 0-d tensors stays float64 (a float array became the default float), and
+    [np.float64(1.5), t32] is float64 as [t32, np.float64(1.5)] is. None when no item is a Tensor."""
     default_complex = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
-    dtype = None
+    dtype, tensors = None, False
     for item in _leaves(data):
         if isinstance(item, Tensor):
-            kind = item.dtype
+            kind, tensors = item.dtype, True
         elif isinstance(item, (bool, np.bool_)):
             kind = np.dtype(bool)
         elif isinstance(item, (int, np.integer)):
@@ -114,7 +117,7 @@ def _dtype_of_items(data):
         else:
             kind = backend.DEFAULT_FLOAT
         dtype = kind if dtype is None else promote_types(dtype, kind)
-    return dtype
+    return dtype if tensors else None
 
 
 def _refuse_one_element_tensors_with_dims(data):

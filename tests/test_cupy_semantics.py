@@ -74,6 +74,33 @@ def test_the_stand_in_builds_views_as_cupy_does():
         _CuPyLike().errstate
 
 
+def test_the_cupy_stand_in_refuses_a_number_subclass_where_cupy_hands_a_scalar_to_a_kernel():
+    """CuPy's kernels take a Python scalar by its exact type (CScalar, cupy/_core/_scalar.pyx): a tensor's size, an
+    int subclass, is a TypeError as a ufunc operand, a fill value of full/full_like/copyto, a scalar of where and
+    clip, a scalar index of take. The stand-in (tools.fake_cupy) refused it only as a ufunc operand; it still takes
+    it where CuPy converts it first (fill, item assignment, put, arange, shapes)."""
+    fake_cupy = importlib.import_module("tools.fake_cupy")
+    cp, size = fake_cupy._Module(), mg.zeros(2, 1).size
+    a = np.arange(4.0).view(fake_cupy.FakeCuPyArray)
+    refused = {
+        "a + size": lambda v: a + v, "size * a": lambda v: v * a, "full": lambda v: cp.full((2,), v),
+        "full_like": lambda v: cp.full_like(a, fill_value=v), "np.full_like": lambda v: np.full_like(a, v),
+        "copyto": lambda v: cp.copyto(a, v), "where": lambda v: cp.where(a > 1, a, v),
+        "np.where": lambda v: np.where(a > 1, v, a), "clip": lambda v: cp.clip(a, 0, v), "a.clip": lambda v: a.clip(v),
+        "take": lambda v: cp.take(a, v), "a.take": lambda v: a.take(v),
+    }
+    for name, call in refused.items():
+        with pytest.raises(TypeError, match="^fake cupy: .* got a _Size operand \\(CuPy takes only exact numbers\\)$"):
+            call(size)
+        for exact in (int(size), np.int64(2), 2.0, True):
+            assert isinstance(call(exact), (fake_cupy.FakeCuPyArray, type(None))), name
+    a.fill(size)
+    a[0] = size
+    cp.put(a, [size], [size])
+    assert a.tolist() == [2.0, 2.0, 2.0, 2.0] and cp.arange(size).tolist() == [0, 1]
+    assert cp.full((size,), 1.5).shape == (2,) and a.take(1).shape == ()   # take's scalar gives a 0-d device array
+
+
 @pytest.mark.parametrize("p", [3.0, 0.5, -1.0])
 
 

@@ -2,7 +2,10 @@
 ``MINIGRAD_TEST_DEVICES=cpu,cuda`` runs the device tests on "cuda" without a GPU.
 
 Device arrays are ``FakeCuPyArray`` (a NumPy subclass). As CuPy, a ufunc or array function that meets a host
-``np.ndarray`` operand raises TypeError, ``flags`` has no ``writeable``, and the module lacks ``errstate``.
+``np.ndarray`` operand raises TypeError, ``flags`` has no ``writeable``, and the module lacks ``errstate``. A Python
+number of a subclass (an int subclass such as a tensor's size) is refused where CuPy hands a scalar to a kernel: a
+ufunc's operand (array dunders included), full/full_like/copyto's fill value, where's and clip's scalars, take's
+scalar index.
 
 ``cupyx`` is stood in for what minigrad uses (``errstate(linalg=...)``, ``scatter_add``, ``scipy.special``'s erf,
 erfc, erfinv and ``scipy.linalg.lu_factor``), each SciPy's/NumPy's on the host arrays, strict where CuPy is:
@@ -37,10 +40,15 @@ class FakeCuPyArray(np.ndarray):
 
     def __array_function__(self, func, types_, args, kwargs):
         _refuse_host(func.__name__, args, tuple(kwargs.values()))
+        _refuse_kernel_scalars(func.__name__, args, kwargs)
         return _wrap(func(*_plain_tree(args), **_plain_tree(kwargs)))
 
     def __getitem__(self, key):   # CuPy gives a 0-d device array where NumPy gives a host scalar
         return _wrap(super().__getitem__(_plain_tree(key)))
+
+    def take(self, indices, *a, **k):   # a scalar index is a kernel argument in CuPy, the result a 0-d device array
+        _refuse_kernel_scalars("take", (self, indices), {})
+        return _wrap(super().take(_plain_tree(indices), *a, **k))
 
     def sum(self, *a, **k):
         return _wrap(super().sum(*a, **k))
@@ -101,6 +109,23 @@ def _refuse_number_subclasses(name, args):
         if isinstance(v, (int, float, complex)) and type(v) not in (int, float, complex, bool) \
                 and not isinstance(v, np.generic):
             raise TypeError(f"fake cupy: {name} got a {type(v).__name__} operand (CuPy takes only exact numbers)")
+
+
+# Where else CuPy hands a Python scalar to a kernel as a CScalar (by exact type, as in its ufuncs), by position and
+# keyword: full/full_like/copyto's fill value (copyto, cupy/_manipulation/basic.py), where's x and y and clip's
+# bounds (ufuncs), a scalar index of take (_take_kernel_scalar, cupy/_core/_routines_indexing.pyx). Not refused, as
+# CuPy converts them first: ndarray.fill and __setitem__'s value (numpy.asarray / core.array with the array's dtype),
+# put's indices and values, arange's start/stop/step (cast to the dtype's type), shapes, axes and sizes.
+_KERNEL_SCALARS = {
+    "full": (1, "fill_value"), "full_like": (1, "fill_value"), "copyto": (1, "src"),
+    "where": (1, 2, "x", "y"), "clip": (1, 2, "a_min", "a_max", "min", "max"), "take": (1, "indices"),
+}
+
+
+def _refuse_kernel_scalars(name, args, kwargs):
+    spots = _KERNEL_SCALARS.get(name, ())
+    _refuse_number_subclasses(name, [args[i] if isinstance(i, int) else kwargs.get(i) for i in spots
+                                     if not isinstance(i, int) or i < len(args)])
 
 
 def _plain(v):
@@ -183,6 +208,7 @@ def _wrapped(obj, name):
     def call(*args, **kwargs):
         if name not in _ACCEPT_HOST:
             _refuse_host(name, args, tuple(kwargs.values()))
+        _refuse_kernel_scalars(name, args, kwargs)
         return _wrap(obj(*_plain_tree(args), **_plain_tree(kwargs)))
     return call
 
@@ -365,6 +391,7 @@ def pytest_configure(config):
 
 
 def _fake_to_device(array, device):
+    device = normalize_device(device)  # noqa: F821  (backend's globals; "cpu:0" is the CPU, as in to_device)
     if device == "cpu" and isinstance(array, _FakeCuPyArray):  # noqa: F821  (backend's globals)
         return np.array(array.view(np.ndarray))
     if device != "cpu" and type(array) is np.ndarray or isinstance(array, (np.generic, int, float, list, tuple)):

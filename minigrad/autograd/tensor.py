@@ -248,8 +248,13 @@ class Tensor:
             raise TypeError(f"Tensor.numpy: force must be a bool, got {type(force).__name__} {force!r}")
         return backend.to_numpy(self.data)
 
+    # How many times NumPy has asked a Tensor for its values (__array__): minigrad.tensor compares it around its
+    # np.asarray to learn, at no cost to a list of plain numbers, whether the data held a Tensor anywhere
+    arrays_given = 0
+
     def __array__(self, dtype=None, copy=None):
         """``np.asarray(t)``: the values as a NumPy array (shared on the CPU; see ``numpy()`` for GPUs)."""
+        Tensor.arrays_given += 1
         if backend.device_of(self.data) != "cpu":
             raise TypeError(
                 f"np.asarray: this tensor is on {self.device}; NumPy cannot read GPU memory. "
