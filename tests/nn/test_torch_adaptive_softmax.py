@@ -25,12 +25,9 @@ def _pair(in_features=8, n_classes=20, cutoffs=(4, 10, 15), **kw):
     return ours, theirs
 
 
-@pytest.mark.parametrize("kw", [dict(in_features=16, cutoffs=(4, 10)), dict(div_value=2.0, head_bias=True),
-                                dict(cutoffs=(3,), n_classes=6)])
-def test_forward_loss_and_gradients_match_torch(kw):
-    ours, theirs = _pair(**kw)
-    n_classes = ours.n_classes
-    target = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, 5)])
+def _output_loss_and_gradients_match_torch(ours, theirs):
+    """Every class once and 5 drawn again: the output, the loss and every gradient are torch's; returns the input."""
+    target = np.concatenate([np.arange(ours.n_classes), rng.integers(0, ours.n_classes, 5)])
     x, tx = pair(rng.standard_normal((target.size, ours.in_features)))
     out, tout = ours(x, mg.tensor(target)), theirs(tx, torch.tensor(target))
     assert type(out).__name__ == type(tout).__name__ == "_ASMoutput" and out._fields == tout._fields
@@ -41,8 +38,16 @@ def test_forward_loss_and_gradients_match_torch(kw):
     same(x.grad, tx.grad, rtol=1e-11)
     tparams = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
+        assert p.grad.shape == p.shape
         np.testing.assert_allclose(p.grad.numpy(), from_torch(ours, {name: tparams[name].grad.numpy()})[name],
                                    rtol=1e-11, atol=1e-13)
+    return x, tx
+
+
+@pytest.mark.parametrize("kw", [dict(in_features=16, cutoffs=(4, 10)), dict(div_value=2.0, head_bias=True),
+                                dict(cutoffs=(3,), n_classes=6)])
+def test_forward_loss_and_gradients_match_torch(kw):
+    _output_loss_and_gradients_match_torch(*_pair(**kw))
 
 
 def test_log_prob_and_predict_match_torch():
@@ -123,18 +128,6 @@ def test_zero_width_layers_match_torch(kw):
     # in_features=0 and a cluster width in_features // div_value^(i+1) of 0 were refused; torch builds empty
     # Linears there (an empty product is 0), which make the probabilities inside such a cluster uniform
     ours, theirs = _pair(**kw)
-    target = np.concatenate([np.arange(ours.n_classes), rng.integers(0, ours.n_classes, 5)])
-    x, tx = pair(rng.standard_normal((target.size, ours.in_features)))
-    out, tout = ours(x, mg.tensor(target)), theirs(tx, torch.tensor(target))
-    same(out.output, tout.output)
-    same(out.loss, tout.loss)
-    (out.loss + (out.output * out.output).sum()).backward()
-    (tout.loss + (tout.output * tout.output).sum()).backward()
-    same(x.grad, tx.grad, rtol=1e-11)
-    tparams = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        assert p.grad.shape == p.shape
-        np.testing.assert_allclose(p.grad.numpy(), from_torch(ours, {name: tparams[name].grad.numpy()})[name],
-                                   rtol=1e-11, atol=1e-13)
+    x, tx = _output_loss_and_gradients_match_torch(ours, theirs)
     same(ours.log_prob(x), theirs.log_prob(tx))
     np.testing.assert_array_equal(ours.predict(x).numpy(), theirs.predict(tx).numpy())
