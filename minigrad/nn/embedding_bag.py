@@ -78,9 +78,8 @@ class EmbeddingBag(Layer):
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
-                             mode=self.mode,
-                             per_sample_weights=per_sample_weights, include_last_offset=self.include_last_offset,
-                             padding_idx=self.padding_idx)
+                             mode=self.mode, per_sample_weights=per_sample_weights,
+                             include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"

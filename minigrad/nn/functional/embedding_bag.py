@@ -117,7 +117,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     check_bool("embedding_bag", "scale_grad_by_freq", scale_grad_by_freq)
     if sparse:
         raise ValueError("embedding_bag: sparse gradients are not supported (neither are they by Embedding), got "
-                         "sparse=True")
+                         f"sparse={sparse!r}")
     if scale_grad_by_freq and mode == "max":
         raise ValueError("embedding_bag: max mode does not support scaling the gradient by the frequency "
                          "(scale_grad_by_freq=True)")
