@@ -399,9 +399,10 @@ _relu_make, _relu_sample = _relu_rnn_sample()
 _R.append(OpInfo("nn.RNN(relu, with state)", _recurrent(_relu_make, 1), [_relu_sample]))
 
 
-def _embedding(padding_idx=None, max_norm=None):
+def _embedding(padding_idx=None, max_norm=None, scale_grad_by_freq=False):
     def fn(index, weight):
-        layer = nn.Embedding(5, 3, padding_idx=padding_idx, max_norm=max_norm, norm_type=1.0, dtype=F64)
+        layer = nn.Embedding(5, 3, padding_idx=padding_idx, max_norm=max_norm, norm_type=1.0,
+                             scale_grad_by_freq=scale_grad_by_freq, dtype=F64)
         if padding_idx is not None:
             # The padding row gets no gradient by definition, not by calculus: zero it first, so
             # the true derivative there is 0 too and finite differences check every other row.
@@ -1673,4 +1674,39 @@ NN_OPS += [
     OpInfo("nn.SyncBatchNorm(synchronised op on one rank)",
            lambda x, w, b: _sync_batch_norm(x, None, None, w, b, 0.1, 1e-5),
            [S(rnd(3, 2, 4), rnd(2), rnd(2)), S(rnd(2, 3, 2, 2), rnd(3), rnd(3))], gradgrad=False),
+]
+
+# scale_grad_by_freq: the weight's gradient divides each position's share by its index's count, which is not the
+# derivative where an index repeats (tests/nn/test_torch_embedding_scale_grad_by_freq.py shows gradcheck failing
+# there, as torch's). So: the weight checked where no index but the padding one repeats, and the gradient itself, a
+# linear map of the output gradient (and of per_sample_weights), checked as a function with repeated indices.
+_sgf_rng = np.random.default_rng(3107)   # its own draws, so the samples above stay as they were
+_SGF_INDEX = np.array([[0, 1, 1], [4, 1, 0], [4, 2, 1]])
+_SGF_TABLE = _sgf_rng.standard_normal((5, 3))
+
+
+def _scaled_gradient(lookup):
+    """``(g, *rest) -> dL/dweight`` of ``lookup(weight, *rest)`` for the output gradient g, built with create_graph,
+    on a fixed table (the gradient does not depend on its values)."""
+    def fn(g, *rest):
+        weight = mg.tensor(_SGF_TABLE, dtype="float64", device=g.device, requires_grad=True)
+        with mg.enable_grad():   # gradcheck's finite differences call this under no_grad
+            return mg.autograd.grad(lookup(weight, *rest), weight, g, create_graph=True)[0]
+    return fn
+
+
+NN_OPS += [
+    OpInfo("nn.Embedding(scale_grad_by_freq, no index repeats but the padding one)",
+           _embedding(padding_idx=1, scale_grad_by_freq=True),
+           [S(np.array([[3, 1, 0], [2, 1, 1]]), _sgf_rng.standard_normal((5, 3)))]),
+    OpInfo("nn.functional.embedding(scale_grad_by_freq: its gradient)",
+           _scaled_gradient(lambda w: F.embedding(mg.tensor(_SGF_INDEX, device=w.device), w, 4,
+                                                  scale_grad_by_freq=True)),
+           [S(_sgf_rng.standard_normal((3, 3, 3)))]),
+    OpInfo("nn.functional.embedding_bag(scale_grad_by_freq: its gradient)",
+           _scaled_gradient(lambda w, *p: F.embedding_bag(
+               mg.tensor(_SGF_INDEX.reshape(-1), device=w.device), w,
+               mg.tensor(np.array([0, 2, 2, 5]), device=w.device), scale_grad_by_freq=True,
+               mode="sum" if p else "mean", per_sample_weights=p[0] if p else None, padding_idx=0)),
+           [S(_sgf_rng.standard_normal((4, 3))), S(_sgf_rng.standard_normal((4, 3)), _sgf_rng.standard_normal(9))]),
 ]

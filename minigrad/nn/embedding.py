@@ -7,7 +7,7 @@ from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.tied_weights import IN_OUT, LAYOUT, ROWS, mark_layout, tied_view
-from minigrad.ops.embedding import embedding
+from minigrad.ops.embedding import check_bool, embedding
 from minigrad.ops.embedding_renorm import check_max_norm
 from minigrad.scalars import is_integer
 
@@ -18,7 +18,8 @@ class Embedding(Layer):
     With ``padding_idx`` that row starts at zero and never receives a gradient, so it
     stays whatever it is (zero unless set). With ``max_norm`` each forward first rescales, in place and without
     gradient, the rows it looks up whose ``norm_type``-norm exceeds it (``F.embedding``'s, torch's). Index arrays
-    of any shape give index.shape + (embedding_dim,). The gradient adds up over repeated indices.
+    of any shape give index.shape + (embedding_dim,). The gradient adds up over repeated indices; with
+    ``scale_grad_by_freq`` each position's share is first divided by how often its index occurs in the batch.
 
     The weight may be tied to a ``Linear`` head's (``emb.weight = head.weight``, nanoGPT's idiom): that weight is
     (embedding_dim, num_embeddings) in Linear's (in, out) layout, and is looked up transposed (see ``Linear``).
@@ -27,8 +28,8 @@ class Embedding(Layer):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, *, device=None, dtype=None):
-        # PyTorch's positions; device and dtype keyword-only, as there. scale_grad_by_freq and sparse (sparse
-        # gradients, for SparseAdam) are not implemented: their defaults are accepted, anything else refused.
+        # PyTorch's positions; device and dtype keyword-only, as there. sparse (sparse gradients, for SparseAdam)
+        # is not implemented: its default is accepted, anything else refused.
         super().__init__()
         num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
         embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
@@ -37,11 +38,12 @@ class Embedding(Layer):
                 raise TypeError(f"Embedding: {name} must be a number, got {value!r} (device= and dtype= are "
                                 "keyword-only, as in PyTorch)")
         check_max_norm("Embedding", max_norm, norm_type)
-        if scale_grad_by_freq or sparse:
-            raise ValueError("Embedding: scale_grad_by_freq and sparse are not supported (minigrad has no sparse "
-                             "gradients; drop sparse=True and use a dense optimizer such as Adam), got "
-                             f"scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
+        check_bool("Embedding", "scale_grad_by_freq", scale_grad_by_freq)
+        if sparse:
+            raise ValueError("Embedding: sparse gradients are not supported (minigrad has none; drop sparse=True and "
+                             f"use a dense optimizer such as Adam), got sparse={sparse!r}")
+        self.max_norm, self.norm_type, self.sparse = max_norm, norm_type, False
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
         if padding_idx is not None:
             if not is_integer(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be an integer in [-{num_embeddings}, "
@@ -93,11 +95,13 @@ class Embedding(Layer):
                 # would make that node refuse to backward. The lookup here is thrown away.
                 with no_grad():
                     embedding(index, tied_view(self, weight, shape), None, self.max_norm, self.norm_type)
-            return embedding(index, tied_view(self, weight, shape), self.padding_idx)
-        return embedding(index, weight, self.padding_idx, self.max_norm, self.norm_type)
+            return embedding(index, tied_view(self, weight, shape), self.padding_idx,
+                             scale_grad_by_freq=self.scale_grad_by_freq)
+        return embedding(index, weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
-        return text + ("" if self.norm_type == 2 else f", norm_type={self.norm_type}")
+        text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        return text + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")

@@ -6,6 +6,7 @@ from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.functional.embedding_bag import MODES, check_padding_idx, embedding_bag
 from minigrad.nn.layer import Layer, Parameter
+from minigrad.ops.embedding import check_bool
 from minigrad.ops.embedding_renorm import check_max_norm
 
 __all__ = ["EmbeddingBag"]
@@ -17,7 +18,8 @@ class EmbeddingBag(Layer):
 
     ``forward(input, offsets=None, per_sample_weights=None)``: a 2-D input is one bag per row, a 1-D one is cut at
     ``offsets``; gives (bags, embedding_dim). ``max_norm`` rescales the rows looked up in place first (as
-    ``Embedding``'s); ``scale_grad_by_freq`` and ``sparse`` are refused (as ``Embedding`` refuses them);
+    ``Embedding``'s); ``scale_grad_by_freq`` divides each position's gradient by how often its index occurs in the
+    input ('sum' and 'mean'; 'max' refuses it when called, as torch's); ``sparse`` is refused (as by ``Embedding``);
     ``_weight`` starts the table from the given values.
     """
 
@@ -29,11 +31,13 @@ class EmbeddingBag(Layer):
         self.embedding_dim = positive_int("EmbeddingBag", "embedding_dim", embedding_dim)
         if mode not in MODES:
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")
-        if scale_grad_by_freq or sparse:
-            raise ValueError("EmbeddingBag: scale_grad_by_freq and sparse are not supported (neither are they by "
-                             f"Embedding), got scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+        check_bool("EmbeddingBag", "scale_grad_by_freq", scale_grad_by_freq)
+        if sparse:
+            raise ValueError("EmbeddingBag: sparse gradients are not supported (neither are they by Embedding), got "
+                             f"sparse={sparse!r}")
         check_max_norm("EmbeddingBag", max_norm, norm_type)
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
+        self.max_norm, self.norm_type, self.sparse = max_norm, norm_type, False
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.mode, self.include_last_offset = mode, bool(include_last_offset)
         self.padding_idx = check_padding_idx("EmbeddingBag", padding_idx, self.num_embeddings)
         dtype = floating_dtype("EmbeddingBag", dtype)
@@ -73,13 +77,14 @@ class EmbeddingBag(Layer):
             self.weight.data[self.padding_idx] = 0
 
     def forward(self, input, offsets=None, per_sample_weights=None):
-        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, mode=self.mode,
-                             per_sample_weights=per_sample_weights, include_last_offset=self.include_last_offset,
-                             padding_idx=self.padding_idx)
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                             mode=self.mode, per_sample_weights=per_sample_weights,
+                             include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
         text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        text += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
         text += f", mode='{self.mode}'"
         return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module, scatter_add, to_device
+from minigrad.backend import bincount, get_array_module, scatter_add, to_device
 from minigrad.autograd.function import Function
 from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.scalars import is_integer
@@ -24,6 +24,15 @@ class _Plan:
     def __init__(self, index):
         self.index = index
         self._sorted = None
+        self._counts = None
+
+    def inverse_counts(self, dtype):
+        """1 / (how often each position's index occurs in the whole index array), shaped index.shape + (1,) to
+        scale the rows of a gradient, in ``dtype``: ``scale_grad_by_freq``'s factor, counted once per plan."""
+        if self._counts is None:
+            flat = self.index.reshape(-1)
+            self._counts = bincount(get_array_module(flat), flat)[flat].reshape(self.index.shape + (1,))
+        return (1.0 / self._counts).astype(dtype)
 
     def runs(self):
         if self._sorted is None:
@@ -39,15 +48,17 @@ class Embedding(Function):
     """y = weight[index] (rows of ``weight`` (V, D), an output of shape index.shape + (D,)).
 
     dL/dweight = RowSum(gy): each row of gy added into row ``index`` of a (V, D) zero
-    array; positions holding ``padding_idx`` send nothing.
+    array; positions holding ``padding_idx`` send nothing. With ``scale_grad_by_freq`` each row of gy is first
+    divided by the number of times its index occurs in ``index`` (PyTorch's option: not the derivative, by design),
+    as a product with a constant, so the gradient's own derivative (create_graph) is that scaled map's.
     """
 
     #: backward reads the weight's row count only, so a later max_norm renorm of the table (the same layer
     #: called again in one graph) leaves this node's gradient right
     values_unread = (0,)
 
-    def __init__(self, plan, padding_idx=None):
-        self.plan, self.padding_idx = plan, padding_idx
+    def __init__(self, plan, padding_idx=None, scale_grad_by_freq=False):
+        self.plan, self.padding_idx, self.scale_grad_by_freq = plan, padding_idx, scale_grad_by_freq
 
     def forward(self, weight):
         return get_array_module(weight).take(weight, self.plan.index, axis=0)
@@ -56,6 +67,8 @@ class Embedding(Function):
         if self.padding_idx is not None:
             keep = (self.plan.index != self.padding_idx)[..., None]
             gy = F.select(F.const(keep), gy)
+        if self.scale_grad_by_freq:
+            gy = gy * F.const(self.plan.inverse_counts(gy.dtype))
         return F.apply(RowSum, gy, plan=self.plan, num_rows=weight.shape[0])
 
 
@@ -91,11 +104,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
     ``padding_idx`` in [-V, V) (a negative one counts from the end, as PyTorch's) gets no gradient. With
     ``max_norm`` the rows looked up whose ``norm_type``-norm exceeds it are first rescaled in place, without
-    gradient (:func:`embedding_renorm_`, torch's), so ``weight`` itself changes. ``scale_grad_by_freq`` and
-    ``sparse`` are refused, as by ``nn.Embedding``."""
-    if scale_grad_by_freq or sparse:
-        raise ValueError("embedding: scale_grad_by_freq and sparse are not supported (as by nn.Embedding), "
-                         f"got scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+    gradient (:func:`embedding_renorm_`, torch's), so ``weight`` itself changes. With ``scale_grad_by_freq`` the
+    gradient each position sends to its row is divided by how often that index occurs in ``input`` (all of it,
+    padding positions counted, as torch's). ``sparse`` gradients are refused, as by ``nn.Embedding``."""
+    check_bool("embedding", "scale_grad_by_freq", scale_grad_by_freq)
+    if sparse:
+        raise ValueError(f"embedding: sparse gradients are not supported (as by nn.Embedding), got sparse={sparse!r}")
     max_norm, norm_type = check_max_norm("embedding", max_norm, norm_type)
     raw = input.data if isinstance(input, Tensor) else input
     raw = np.asarray(raw) if not hasattr(raw, "dtype") else raw
@@ -120,4 +134,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise TypeError("embedding: indices and weight must be on one device")
     if max_norm is not None:
         embedding_renorm_(weight, raw, max_norm, norm_type)
-    return Embedding.apply(weight, plan=_Plan(raw), padding_idx=padding_idx)
+    return Embedding.apply(weight, plan=_Plan(raw), padding_idx=padding_idx,
+                           scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def check_bool(name, argument, value):
+    """``value`` a bool (NumPy's too), as torch's ``embedding`` requires of ``scale_grad_by_freq``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: {argument} must be a bool, got {value!r}")

@@ -407,15 +407,17 @@ def test_functional_embedding_refuses_a_padding_idx_torch_refuses(padding_idx):
 
 def test_functional_embedding_takes_torchs_trailing_arguments_at_their_defaults():
     # A layer copied from torch's Embedding.forward passes all seven: F.embedding(input, weight, padding_idx,
-    # max_norm, norm_type, scale_grad_by_freq, sparse). The defaults run; what minigrad lacks is refused as by
-    # Embedding (max_norm is implemented: tests/nn/test_torch_embedding_max_norm.py).
+    # max_norm, norm_type, scale_grad_by_freq, sparse). The defaults run; sparse gradients are refused as by
+    # Embedding (max_norm and scale_grad_by_freq are implemented: tests/nn/test_torch_embedding_max_norm.py and
+    # tests/nn/test_torch_embedding_scale_grad_by_freq.py).
     index, table = np.array([[0, 2], [3, 3]]), np.arange(12.0).reshape(4, 3)
     ours = mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), 1, None, 2.0, False, False)
     theirs = torch.nn.functional.embedding(torch.tensor(index), torch.tensor(table), 1, None, 2.0, False, False)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-    for kwargs in ({"scale_grad_by_freq": True}, {"sparse": True}):
-        with pytest.raises(ValueError, match=r"^embedding: scale_grad_by_freq and sparse are not supported"):
-            mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), **kwargs)
+    with pytest.raises(ValueError, match=r"^embedding: sparse gradients are not supported .*got sparse=True"):
+        mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), sparse=True)
+    with pytest.raises(TypeError, match=r"^embedding: scale_grad_by_freq must be a bool, got None$"):
+        mg.nn.functional.embedding(mg.tensor(index), mg.tensor(table, dtype="float64"), scale_grad_by_freq=None)
 
 def test_embedding_feeds_an_lstm_end_to_end():
     emb, lstm, head = nn.Embedding(10, 4), nn.LSTM(4, 8, batch_first=True), nn.Linear(8, 10)

@@ -370,10 +370,13 @@ def test_embedding_takes_torchs_positional_arguments_and_weight():
     assert mg.nn.Embedding(4, 3, _weight=w).weight.requires_grad is True
 
 
-@pytest.mark.parametrize("kwargs", [{"sparse": True}, {"scale_grad_by_freq": True}])
-def test_embedding_refuses_what_it_does_not_implement(kwargs):
-    with pytest.raises(ValueError, match=r"^Embedding: scale_grad_by_freq and sparse are not supported"):
-        mg.nn.Embedding(4, 3, **kwargs)
+def test_embedding_refuses_what_it_does_not_implement():
+    with pytest.raises(ValueError, match=r"^Embedding: sparse gradients are not supported .*got sparse=True"):
+        mg.nn.Embedding(4, 3, sparse=True)
+    with pytest.raises(ValueError, match=r"^Embedding: sparse gradients are not supported"):
+        mg.nn.Embedding.from_pretrained(np.zeros((4, 3)), sparse=True)
+    with pytest.raises(TypeError, match=r"^Embedding: scale_grad_by_freq must be a bool, got 1$"):
+        mg.nn.Embedding(4, 3, scale_grad_by_freq=1)
     with pytest.raises(ValueError, match=r"^Embedding: _weight of shape \(3, 3\) does not match"):
         mg.nn.Embedding(4, 3, _weight=np.zeros((3, 3)))
 

@@ -29,8 +29,10 @@ def _pair(vocab, dim, embedding_first):
 
 @pytest.mark.parametrize("vocab,dim", [(7, 3), (4, 4)])
 @pytest.mark.parametrize("embedding_first", [True, False])
-def test_tied_layers_compute_torchs_values_and_shared_gradient(vocab, dim, embedding_first):
+@pytest.mark.parametrize("scale_grad_by_freq", [False, True])   # index 1 repeats: its lookup's share halves
+def test_tied_layers_compute_torchs_values_and_shared_gradient(vocab, dim, embedding_first, scale_grad_by_freq):
     emb, head, t_emb, t_head = _pair(vocab, dim, embedding_first)
+    emb.scale_grad_by_freq = t_emb.scale_grad_by_freq = scale_grad_by_freq
     index = np.array([[0, vocab - 1, 2], [1, 1, 3]])
     targets = np.array([[1, 0, 2], [3, 2, 0]])
     logits = head(emb(mg.tensor(index)).tanh())

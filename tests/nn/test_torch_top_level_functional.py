@@ -110,8 +110,11 @@ def test_embedding_takes_the_weight_first():
     for padding_idx in (-1, 2, -3):
         agree(lambda w: mg.embedding(w, mg.tensor(idx), padding_idx),
               lambda w: torch.embedding(w, torch.tensor(idx), padding_idx), [r(4, 3)])
-    with pytest.raises(NotImplementedError, match="scale_grad_by_freq"):
-        mg.embedding(mg.tensor(r(4, 3)), mg.tensor(idx), -1, True)
+    for padding_idx in (-1, 2):   # each position's gradient over its index's count
+        agree(lambda w: mg.embedding(w, mg.tensor(idx), padding_idx, True),
+              lambda w: torch.embedding(w, torch.tensor(idx), padding_idx, True), [r(4, 3)])
+    with pytest.raises(NotImplementedError, match=r"^embedding: minigrad has no sparse gradients, got sparse=True$"):
+        mg.embedding(mg.tensor(r(4, 3)), mg.tensor(idx), -1, False, True)
 
 
 LOSSES = [

@@ -7,14 +7,19 @@ it). Positions holding ``padding_idx`` are left out of their bag (not counted by
 * 'sum' and 'mean': the kept indices' rows (``embedding``), times ``per_sample_weights`` ('sum' only), added into
   their bag by ``RowSum`` (one sort, then ``np.add.reduceat``; a scatter-add on CuPy), divided by the bag's size
   for 'mean'. dL/dweight adds each bag's gradient (over its size) into the rows it read; dL/dper_sample_weights is
-  the row times the bag's gradient. Every step is an op, so second derivatives exist.
+  the row times the bag's gradient. Every step is an op, so second derivatives exist. ``scale_grad_by_freq``
+  divides what each position sends to its row by how often that index occurs in ``input`` (``embedding``'s).
 * 'max': per bag and feature, the first of the largest values; the positions are found on the raw arrays (one
   segment max, one segment min of the matching positions, no Python loop over bags) and the values gathered from
   ``weight`` by indexing, so dL/dweight sends each bag's gradient to the entry it took, as PyTorch.
 
 ``max_norm`` first rescales, in place and without gradient, every row that ``input`` looks up (padding ones too) whose
-``norm_type``-norm exceeds it, as torch's (``embedding_renorm_``). ``scale_grad_by_freq`` (which ``Embedding`` does not
-support either) and ``sparse`` gradients are refused.
+``norm_type``-norm exceeds it, as torch's (``embedding_renorm_``). ``sparse`` gradients are refused, and so is
+``scale_grad_by_freq`` with 'max' (torch's error).
+
+PyTorch 2.13's CPU kernel divides by the wrong count when an index that occurs once sorts after a repeated one
+(pytorch/pytorch#190063, fixed after 2.13); this divides by each index's own count, as its CUDA kernel and
+``embedding`` do.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import bincount, get_array_module, to_device
-from minigrad.ops.embedding import RowSum, _Plan, embedding
+from minigrad.ops.embedding import RowSum, _Plan, check_bool, embedding
 from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.ops.scatter_reduce import segment_reduce
 from minigrad.ops.selection import where
@@ -109,9 +114,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: weight has to be a 2-D Tensor, got {shape}")
     if mode not in MODES:
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
-    if scale_grad_by_freq or sparse:
-        raise ValueError("embedding_bag: scale_grad_by_freq and sparse are not supported (neither are they by "
-                         f"Embedding), got scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+    check_bool("embedding_bag", "scale_grad_by_freq", scale_grad_by_freq)
+    if sparse:
+        raise ValueError("embedding_bag: sparse gradients are not supported (neither are they by Embedding), got "
+                         f"sparse={sparse!r}")
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError("embedding_bag: max mode does not support scaling the gradient by the frequency "
+                         "(scale_grad_by_freq=True)")
     max_norm, norm_type = check_max_norm("embedding_bag", max_norm, norm_type)
     if per_sample_weights is not None:
         if mode != "sum":
@@ -138,7 +147,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         index, bag = index[keep], bag[keep]
     if mode == "max":
         return _bag_max(weight, index, bag, bags)
-    rows = embedding(index, weight)
+    rows = embedding(index, weight, scale_grad_by_freq=scale_grad_by_freq)   # padding dropped: its count is moot
     if per_sample_weights is not None:
         w = per_sample_weights.reshape(-1)
         rows = rows * (w if keep is None else w[keep]).reshape(-1, 1)

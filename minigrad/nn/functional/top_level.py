@@ -118,13 +118,14 @@ def adaptive_max_pool1d(input, output_size):  # noqa: A002
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """Rows ``weight[indices]`` (``torch.embedding``: the weight first). A ``padding_idx`` >= 0 gets no gradient;
-    a negative one (the default -1) means none, as in PyTorch's kernel."""
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError(f"embedding: minigrad has no scale_grad_by_freq and no sparse gradients, got "
-                                  f"scale_grad_by_freq={scale_grad_by_freq!r}, sparse={sparse!r}")
+    a negative one (the default -1) means none, as in PyTorch's kernel. ``scale_grad_by_freq`` as
+    ``F.embedding``'s; minigrad has no sparse gradients."""
+    if sparse:
+        raise NotImplementedError(f"embedding: minigrad has no sparse gradients, got sparse={sparse!r}")
     if not is_integer(padding_idx):
         raise TypeError(f"embedding: padding_idx must be an int, got {padding_idx!r}")
-    return F.embedding(indices, weight, None if padding_idx < 0 else int(padding_idx))
+    return F.embedding(indices, weight, None if padding_idx < 0 else int(padding_idx),
+                       scale_grad_by_freq=scale_grad_by_freq)
 
 
 def kl_div(input, target, reduction=0, *, log_target=False):  # noqa: A002
