@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_pass, run_callbacks,
                                               run_post_accumulate_hooks)
+from minigrad.backend import is_array
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
@@ -373,6 +374,21 @@ def _check_inputs_unchanged(fn):
             "for backward, so its gradient would come from the new values; modify a copy, or compute the "
             "forward again"
         )
+    for array in _saved_arrays(fn):
+        if array_written_at(array) > fn._writes:
+            raise RuntimeError(
+                f"{fn.name}: an array it saved for backward (shape {tuple(array.shape)}, dtype {array.dtype}: an "
+                "index, say) was modified in place after the graph used it, so its gradient would go by the new "
+                "values; modify a copy, or compute the forward again")
+
+
+def _saved_arrays(fn):
+    """The arrays a node keeps as attributes (``x[i]``'s index, an embedding's plan's index): an integer tensor
+    written in place (``i += 1``) after ``w[i]`` would send w's gradient to other rows. Read only after a write."""
+    for value in fn.__dict__.values():
+        for item in (value if isinstance(value, (tuple, list)) else (value, getattr(value, "index", None))):
+            if item is not None and hasattr(item, "dtype") and hasattr(item, "strides") and is_array(item):
+                yield item
 
 
 def _refuse_cycle(consumers):

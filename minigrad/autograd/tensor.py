@@ -12,7 +12,8 @@ from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
 from minigrad.layout import strided
-from minigrad.memory_format import check_memory_format, contiguous_format
+from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
+                                    is_channels_last)
 from minigrad.scalars import check_fits, is_integer
 
 
@@ -1353,7 +1354,11 @@ class Tensor:
         return self.data.dtype.kind == "c"
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """Whether the elements lie in row-major order without gaps (a transposed view does not)."""
+        """Whether the elements lie in row-major order without gaps (a transposed view does not); with
+        ``memory_format=channels_last`` (or ``channels_last_3d``), whether they lie in that order, as torch's."""
+        if memory_format is channels_last or memory_format is channels_last_3d:
+            data = self.data
+            return is_channels_last(data.shape, data.strides, data.itemsize, memory_format)
         check_memory_format("is_contiguous", memory_format, contiguous_format)
         return bool(self.data.flags.c_contiguous)
 

@@ -7,8 +7,8 @@ name unless it names a dtype ("float64"): device names and dtype names never ove
 import numpy as np
 
 from minigrad import backend
-from minigrad.autograd.tensor import Tensor
-from minigrad.memory_format import check_memory_format, preserve_format  # tensor.py imports this module once Tensor exists
+from minigrad.autograd.tensor import Tensor  # tensor.py imports this module once Tensor exists
+from minigrad.memory_format import check_memory_format, preserve_format
 
 
 def to_arguments(owner, args, kwargs):

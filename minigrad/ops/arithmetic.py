@@ -226,6 +226,9 @@ def mul(a, b, *, out=None):
     return Mul.apply(*operands("mul", a, b))
 
 
+_HALF = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: compared by identity
+
+
 def _half_with_inexact_number(a, b):
     """Whether one of ``a``, ``b`` is a float16 Tensor and the other a real number float16 cannot hold exactly.
 
@@ -234,8 +237,10 @@ def _half_with_inexact_number(a, b):
     0.1% off). A number float16 holds gives the same bits either way: NumPy's float16 loops compute in float32.
     """
     tensor, number = (a, b) if isinstance(a, Tensor) else (b, a)
+    if not isinstance(tensor, Tensor) or tensor.data.dtype is not _HALF:   # first: every x * c asks this
+        return False
     number = _python_number(number)
-    if (not isinstance(tensor, Tensor) or tensor.data.dtype != np.float16 or number.__class__ not in (int, float)):
+    if number.__class__ not in (int, float):
         return False
     try:
         with np.errstate(over="ignore"):

@@ -45,7 +45,6 @@ def test_channels_last_is_refused_by_name_everywhere_a_format_is_taken(fmt):
     calls = {"contiguous": lambda f: x.contiguous(memory_format=f), "clone": lambda f: x.clone(memory_format=f),
              "zeros_like": lambda f: mg.zeros_like(x, memory_format=f), "Tensor.to": lambda f: x.to(memory_format=f),
              "Conv2d.to": lambda f: mg.nn.Conv2d(2, 2, 1).to(memory_format=f),
-             "is_contiguous": lambda f: x.is_contiguous(memory_format=f),
              "empty": lambda f: mg.empty(1, 2, 3, 3, memory_format=f),
              "make_tensor": lambda f: mg.testing.make_tensor(2, 2, dtype="float32", device="cpu", memory_format=f)}
     for owner, call in calls.items():
@@ -59,3 +58,29 @@ def test_a_memory_format_that_is_not_one_is_a_type_error():
                                         r"'contiguous'$"):
         mg.zeros_like(mg.ones(2), memory_format="contiguous")
     assert repr(mg.preserve_format) == "minigrad.preserve_format" and isinstance(mg.channels_last, mg.memory_format)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (2, 1, 4, 5), (2, 3, 1, 1), (1, 1, 1, 1), (2, 3, 4), (2, 3, 1, 5),
+                                   (2, 3, 4, 5, 6), (2, 1, 4, 5, 6)])
+def test_is_contiguous_answers_for_channels_last_as_torch(shape):
+    # a row-major tensor is channels-last where that layout coincides (one channel, or one pixel), as in torch
+    a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    views = [(mg.tensor(a), torch.from_numpy(a))]
+    if len(shape) == 4:   # stored channels-last, and a transposed view
+        views.append((mg.tensor(a).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2),
+                      torch.from_numpy(a).contiguous(memory_format=torch.channels_last)))
+    if len(shape) >= 4:
+        views.append((mg.tensor(a).transpose(2, 3), torch.from_numpy(a).transpose(2, 3)))
+    for ours, theirs in views:
+        for fmt in ("channels_last", "channels_last_3d"):
+            assert ours.is_contiguous(memory_format=getattr(mg, fmt)) == \
+                theirs.is_contiguous(memory_format=getattr(torch, fmt))
+
+
+def test_a_copied_memory_format_is_the_same_object():
+    import copy
+    import pickle
+
+    for fmt in (mg.preserve_format, mg.contiguous_format, mg.channels_last):
+        assert copy.deepcopy(fmt) is fmt and pickle.loads(pickle.dumps(fmt)) is fmt
+    assert mg.zeros_like(mg.ones(2), memory_format=copy.deepcopy(mg.preserve_format)).shape == (2,)

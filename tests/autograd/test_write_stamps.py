@@ -165,3 +165,45 @@ def test_detach_of_a_non_leaf_is_refused_by_a_node_that_reads_no_values():
     with pytest.raises(RuntimeError, match=r"GetItem: input 0 \(shape \(2,\)\) was modified in place after the graph "
                                            r"used it \(detach_\(\) cut it from its graph\)"):
         y.backward()
+
+
+INDEXED = {   # ops that keep their index for backward: torch saves it, and refuses once it is written
+    "getitem": (lambda m, w, i: w[i], lambda m, w, i: w[i]),
+    "index_select": (lambda m, w, i: w.index_select(0, i), lambda m, w, i: w.index_select(0, i)),
+    "embedding": (lambda m, w, i: m.nn.functional.embedding(i, w[:, None])[:, 0],
+                  lambda m, w, i: m.nn.functional.embedding(i, w[:, None])[:, 0]),
+    "scatter_add": (lambda m, w, i: m.zeros(3, dtype=m.float64).scatter_add(0, i, w),
+                    lambda m, w, i: m.zeros(3, dtype=m.float64).scatter_add(0, i, w)),
+    "index_add": (lambda m, w, i: m.zeros(3, dtype=m.float64).index_add(0, i, w),
+                  lambda m, w, i: m.zeros(3, dtype=m.float64).index_add(0, i, w)),
+}
+
+
+@pytest.mark.parametrize("op", sorted(INDEXED))
+@pytest.mark.parametrize("write", ["i += 1", "i[0] = 2"])
+def test_an_index_written_after_the_graph_used_it_is_refused_as_torch(op, write):
+    # The index is an attribute of the node, not an input: written in place it sent w's gradient to other rows
+    # (w[i] with i += 1 gave [0, 1, 110] for [1, 110, 0]), where torch refuses
+    for m in (torch, mg):
+        w = m.tensor([1.0, 2.0, 3.0], dtype=m.float64, requires_grad=True)
+        i = m.tensor([0, 1, 1])
+        y = INDEXED[op][m is mg](m, w, i)
+        if write == "i += 1":
+            i += 1
+        else:
+            i[0] = 2
+        with pytest.raises(RuntimeError, match="modified by an inplace operation" if m is torch else
+                           r"an array it saved for backward \(shape \(3,\), dtype int64: an index, say\) was "
+                           r"modified in place after the graph used it"):
+            (y * m.tensor([1.0, 10.0, 100.0], dtype=m.float64)).sum().backward()
+
+
+def test_an_index_that_is_a_copy_or_another_tensor_written_later_leaves_backward_running():
+    w = mg.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    i = mg.tensor([0, 1, 1])
+    y = w[i.clone()]
+    i += 1             # the node holds a copy's memory
+    other = mg.tensor([5])
+    other += 1
+    y.sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0, 0.0]
