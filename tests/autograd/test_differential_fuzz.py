@@ -140,7 +140,12 @@ def check_by_finite_differences(program):
         value = fn(*leaves)
     # Numerical differences need a finite, smooth neighbourhood: no NaN (a mean over nothing) or inf.
     assume(np.isfinite(value.numpy()).all())
-    assume(all(np.isfinite(v.numpy()).all() for v in program.run(leaves, "mg")))
+    values = program.run(leaves, "mg")
+    assume(all(np.isfinite(v.numpy()).all() for v in values))
+    # ... and values whose rounding the differences can see past: one ulp of a value v moves the central
+    # difference by ulp(v) / (2 eps), 0.48 for erfcx(-4.65) = 4.9e9 (seed 1005), against atol 1e-5; below
+    # 1e4 that is under 1e-6. Such programs are still checked against PyTorch.
+    assume(all(np.abs(v.numpy()).max(initial=0) < 1e4 for v in values))
     assert mg.gradcheck(fn, leaves, atol=1e-5, rtol=1e-4)
     if value.requires_grad:
         assert mg.gradgradcheck(fn, leaves, atol=1e-4, rtol=1e-3)
