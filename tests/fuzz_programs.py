@@ -1778,7 +1778,9 @@ def _gen_kron(b):
     if i is None:
         return False
     j = b.pick(lambda t: t.size <= 6)
-    b.add("kron", [i, j], mg.kron, lambda p, q: p.kron(q))
+    # contiguous(): torch 2.13's kron of a transposed operand (cholesky's result is one) fails, "view size is not
+    # compatible with input tensor's size and stride".
+    b.add("kron", [i, j], mg.kron, lambda p, q: p.contiguous().kron(q.contiguous()))
     return True
 
 
