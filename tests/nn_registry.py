@@ -1689,7 +1689,7 @@ def _scaled_gradient(lookup):
     """``(g, *rest) -> dL/dweight`` of ``lookup(weight, *rest)`` for the output gradient g, built with create_graph,
     on a fixed table (the gradient does not depend on its values)."""
     def fn(g, *rest):
-        weight = mg.tensor(_SGF_TABLE, dtype="float64", device=g.device, requires_grad=True)
+        weight = mg.tensor(_SGF_TABLE, dtype=g.dtype, device=g.device, requires_grad=True)   # the sample's dtype
         with mg.enable_grad():   # gradcheck's finite differences call this under no_grad
             return mg.autograd.grad(lookup(weight, *rest), weight, g, create_graph=True)[0]
     return fn
