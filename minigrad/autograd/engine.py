@@ -346,7 +346,8 @@ def _check_inputs_unchanged(fn):
         if written_at(x) > fn._writes and not (i in fn.values_unread and _history_unchanged(x, fn)):
             why = (" to a new layout (t_(), squeeze_() and the like under no_grad, or an out= resize), "
                    "so its gradient would be laid out wrongly" if relaid_at(x) > fn._writes
-                   else " (detach_() cut it from its graph), so its gradient would stop there" if detached_at(x) > fn._writes
+                   else " (detach_() cut it from its graph), so its gradient would stop there"
+                   if detached_at(x) > fn._writes
                    else ", so its gradient would come from the new values")
             raise RuntimeError(
                 f"{fn.name}: input {i} (shape {tuple(x.shape)}) was modified in place after the graph used it{why}; "
@@ -387,7 +388,7 @@ def _saved_arrays(fn):
     written in place (``i += 1``) after ``w[i]`` would send w's gradient to other rows. Read only after a write."""
     for value in fn.__dict__.values():
         for item in (value if isinstance(value, (tuple, list)) else (value, getattr(value, "index", None))):
-            if item is not None and hasattr(item, "dtype") and hasattr(item, "strides") and is_array(item):
+            if is_array(item):
                 yield item
 
 

@@ -36,6 +36,7 @@ class _EveryInput:
 
 EVERY_INPUT = _EveryInput()
 
+
 class Function:
     """Base class of every differentiable op.
 

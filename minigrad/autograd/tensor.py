@@ -487,9 +487,8 @@ class Tensor:
                 and value.dtype.kind in "fc" and self.dtype.kind in "fc"):   # as the ops: never a silent cast
             raise TypeError(f"x {symbol} y: x has dtype {self.dtype} and y {value.dtype}; "
                             f"convert one of them first, e.g. y.astype({self.dtype.name!r})")
-        # a float16 x times or over a number: mul and div compute in float32, as torch (float16(1e5) is inf)
-        if ufunc is None or (ufunc in ("multiply", "divide") and not isinstance(other, Tensor)
-                             and self.data.dtype == np.float16):
+        # a float16 x times or over a number float16 cannot hold: mul and div compute it in float32, as torch's
+        if ufunc is None or (ufunc in ("multiply", "divide") and _arithmetic._half_with_inexact_number(self, other)):
             out = op(self, other)
             if out.shape != self.shape:
                 raise ValueError(f"x {symbol} y: the result has shape {tuple(out.shape)}, not x's {tuple(self.shape)}")

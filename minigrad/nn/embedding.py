@@ -7,7 +7,8 @@ from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.layer import Layer, Parameter
 from minigrad.nn.tied_weights import IN_OUT, LAYOUT, ROWS, mark_layout, tied_view
-from minigrad.ops.embedding import check_bool, embedding
+from minigrad.ops._args import check_flag
+from minigrad.ops.embedding import embedding
 from minigrad.ops.embedding_renorm import check_max_norm
 from minigrad.scalars import is_integer
 
@@ -38,12 +39,12 @@ class Embedding(Layer):
                 raise TypeError(f"Embedding: {name} must be a number, got {value!r} (device= and dtype= are "
                                 "keyword-only, as in PyTorch)")
         check_max_norm("Embedding", max_norm, norm_type)
-        check_bool("Embedding", "scale_grad_by_freq", scale_grad_by_freq)
+        scale_grad_by_freq = check_flag("Embedding", "scale_grad_by_freq", scale_grad_by_freq)
         if sparse:
             raise ValueError("Embedding: sparse gradients are not supported (minigrad has none; drop sparse=True and "
                              f"use a dense optimizer such as Adam), got sparse={sparse!r}")
         self.max_norm, self.norm_type, self.sparse = max_norm, norm_type, False
-        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        self.scale_grad_by_freq = scale_grad_by_freq
         if padding_idx is not None:
             if not is_integer(padding_idx) or not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be an integer in [-{num_embeddings}, "

@@ -6,7 +6,7 @@ from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
 from minigrad.nn.functional.embedding_bag import MODES, check_padding_idx, embedding_bag
 from minigrad.nn.layer import Layer, Parameter
-from minigrad.ops.embedding import check_bool
+from minigrad.ops._args import check_flag
 from minigrad.ops.embedding_renorm import check_max_norm
 
 __all__ = ["EmbeddingBag"]
@@ -31,13 +31,13 @@ class EmbeddingBag(Layer):
         self.embedding_dim = positive_int("EmbeddingBag", "embedding_dim", embedding_dim)
         if mode not in MODES:
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")
-        check_bool("EmbeddingBag", "scale_grad_by_freq", scale_grad_by_freq)
+        scale_grad_by_freq = check_flag("EmbeddingBag", "scale_grad_by_freq", scale_grad_by_freq)
         if sparse:
             raise ValueError("EmbeddingBag: sparse gradients are not supported (neither are they by Embedding), got "
                              f"sparse={sparse!r}")
         check_max_norm("EmbeddingBag", max_norm, norm_type)
         self.max_norm, self.norm_type, self.sparse = max_norm, norm_type, False
-        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        self.scale_grad_by_freq = scale_grad_by_freq
         self.mode, self.include_last_offset = mode, bool(include_last_offset)
         self.padding_idx = check_padding_idx("EmbeddingBag", padding_idx, self.num_embeddings)
         dtype = floating_dtype("EmbeddingBag", dtype)

@@ -14,6 +14,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import bincount, get_array_module, scatter_add, to_device
 from minigrad.autograd.function import Function
+from minigrad.ops._args import check_flag
 from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.scalars import is_integer
 
@@ -107,7 +108,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     gradient (:func:`embedding_renorm_`, torch's), so ``weight`` itself changes. With ``scale_grad_by_freq`` the
     gradient each position sends to its row is divided by how often that index occurs in ``input`` (all of it,
     padding positions counted, as torch's). ``sparse`` gradients are refused, as by ``nn.Embedding``."""
-    check_bool("embedding", "scale_grad_by_freq", scale_grad_by_freq)
+    scale_grad_by_freq = check_flag("embedding", "scale_grad_by_freq", scale_grad_by_freq)
     if sparse:
         raise ValueError(f"embedding: sparse gradients are not supported (as by nn.Embedding), got sparse={sparse!r}")
     max_norm, norm_type = check_max_norm("embedding", max_norm, norm_type)
@@ -136,9 +137,3 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         embedding_renorm_(weight, raw, max_norm, norm_type)
     return Embedding.apply(weight, plan=_Plan(raw), padding_idx=padding_idx,
                            scale_grad_by_freq=bool(scale_grad_by_freq))
-
-
-def check_bool(name, argument, value):
-    """``value`` a bool (NumPy's too), as torch's ``embedding`` requires of ``scale_grad_by_freq``."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: {argument} must be a bool, got {value!r}")

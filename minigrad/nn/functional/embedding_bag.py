@@ -28,7 +28,8 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import bincount, get_array_module, to_device
-from minigrad.ops.embedding import RowSum, _Plan, check_bool, embedding
+from minigrad.ops._args import check_flag
+from minigrad.ops.embedding import RowSum, _Plan, embedding
 from minigrad.ops.embedding_renorm import check_max_norm, embedding_renorm_
 from minigrad.ops.scatter_reduce import segment_reduce
 from minigrad.ops.selection import where
@@ -114,7 +115,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: weight has to be a 2-D Tensor, got {shape}")
     if mode not in MODES:
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
-    check_bool("embedding_bag", "scale_grad_by_freq", scale_grad_by_freq)
+    scale_grad_by_freq = check_flag("embedding_bag", "scale_grad_by_freq", scale_grad_by_freq)
     if sparse:
         raise ValueError("embedding_bag: sparse gradients are not supported (neither are they by Embedding), got "
                          f"sparse={sparse!r}")
