@@ -987,13 +987,14 @@ def _fixed_parameters(make_layer, run):
 
     def fn(*inputs):
         dtype = inputs[0].dtype
-        if dtype not in layers:
-            layer = layers[dtype] = make_layer().eval()
+        key = (dtype, inputs[0].device)   # one layer per dtype and device: a CPU layer meets no GPU input
+        if key not in layers:
+            layer = layers[key] = make_layer().eval()
             rng = np.random.default_rng(5)   # the same values in every dtype, away from LayerNorm's ones and zeros
             xp = mg.backend.get_array_module(inputs[0].data)
             for p in layer.parameters():
                 p.data = xp.asarray((rng.standard_normal(p.shape) * 0.5).astype(dtype))
-        return run(layers[dtype], *inputs)
+        return run(layers[key], *inputs)
 
     return fn
 

@@ -202,21 +202,23 @@ def test_integer_target_tensor_is_accepted():
 
 @pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
 def test_out_of_range_targets_on_a_gpu_give_nan_rows_instead_of_a_sync(dtype):
-    # The device path, run with NumPy arrays: no exception, no host read, the bad rows' scale is NaN.
+    # The device path, run with NumPy arrays: no exception, no host read, the bad rows' weight is NaN.
     from minigrad.nn.functional.loss import _device_targets
 
     data = np.array([1, 7, -1, 2]).astype(dtype)       # as uint8, -1 is 255: out of range too
-    safe, scale, total = _device_targets(data, 3, None, "mean", np.dtype(np.float32))
-    assert total is None                                 # every row counts alike: no total to divide by
-    assert safe is data                                  # CuPy wraps a bad gather index; the NaN marks the row
-    assert scale.dtype == np.float32
-    np.testing.assert_array_equal(np.isnan(scale), [False, True, True, False])
-    np.testing.assert_array_equal(scale[[0, 3]], [0.25, 0.25])
-    safe, scale, total = _device_targets(data, 3, 7, "sum", np.dtype(np.float32))   # index 7 ignored
-    assert total is None
-    np.testing.assert_array_equal(safe, [1, 0, data[2], 2])
-    np.testing.assert_array_equal(scale[[0, 1, 3]], [1.0, 0.0, 1.0])
-    assert np.isnan(scale[2])
+    t = _device_targets(data, 3, None, "mean", np.dtype(np.float32))
+    assert t.index is data                               # CuPy wraps a bad gather index; the NaN marks the row
+    assert t.counted is None                             # nothing is ignored: every row's loss enters
+    assert t.weight.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(t.weight), [False, True, True, False])
+    np.testing.assert_array_equal(t.weight[[0, 3]], [1.0, 1.0])
+    assert np.isnan(t.total)                             # so the mean is NaN, and every row's gradient
+    t = _device_targets(data, 3, 7, "sum", np.dtype(np.float32))   # index 7 ignored
+    assert t.total is None
+    np.testing.assert_array_equal(t.index, [1, 0, data[2], 2])
+    np.testing.assert_array_equal(t.counted, [True, False, True, True])
+    np.testing.assert_array_equal(t.weight[[0, 1, 3]], [1.0, 0.0, 1.0])
+    assert np.isnan(t.weight[2])
     with pytest.raises(ValueError, match="class index 7 outside"):
         F.cross_entropy(_logits()[:4, :3], data.astype(np.int64))
 
@@ -477,23 +479,24 @@ def test_loss_weight_lists_become_the_default_float_and_arrays_keep_their_dtype(
 @pytest.mark.parametrize("weighted", [False, True])
 def test_the_device_path_of_class_targets_gives_the_host_paths_row_scales(dtype, reduction, weighted):
     # The GPU path reads nothing back; it only uses array functions, so NumPy arrays run it here.
-    from minigrad.nn.functional.loss import _device_targets, _host_targets
+    from minigrad.nn.functional.loss import _device_targets, _host_targets, _row_scale
     labels = [0, 2, 1, 2, 0] if dtype == "uint8" else [0, 2, -100, 1, -100]   # uint8 cannot hold -100
     data = np.array(labels, dtype=dtype)
     weight = np.array([0.5, 2.0, 1.5]) if weighted else None
     f64 = np.dtype("float64")
-    host_safe, host_scale, host_total = _host_targets("cross_entropy", data, 3, -100, reduction, f64, (5, 3), weight)
-    dev_safe, dev_scale, dev_total = _device_targets(data, 3, -100, reduction, f64, weight)
+    host = _host_targets("cross_entropy", data, 3, -100, reduction, f64, (5, 3), weight)
+    dev = _device_targets(data, 3, -100, reduction, f64, weight)
     if reduction != "mean":
-        assert host_total is None and dev_total is None
-    elif host_total is not None:   # None on the host where every row counts alike, which a GPU cannot know
-        np.testing.assert_allclose(dev_total, host_total, rtol=1e-15)
-    else:
-        assert dev_total == 5
+        assert host.total is None and dev.total is None
+    else:   # a number on the host, a 0-d array on a GPU
+        np.testing.assert_allclose(dev.total, host.total, rtol=1e-15)
+        assert dev.total.shape == () and isinstance(host.total, (int, float))
     kept = np.array(labels) != -100
-    np.testing.assert_array_equal(np.asarray(dev_safe)[kept], np.asarray(host_safe)[kept])
+    np.testing.assert_array_equal(np.asarray(dev.index)[kept], np.asarray(host.index)[kept])
+    host_scale, dev_scale = _row_scale(host, reduction), _row_scale(dev, reduction)
     np.testing.assert_allclose(np.broadcast_to(dev_scale, (5,)), np.broadcast_to(host_scale, (5,)), rtol=1e-15)
     assert np.all(np.asarray(dev_scale)[~kept] == 0)
+    np.testing.assert_array_equal(dev.counted, np.broadcast_to(host_scale, (5,)) != 0)
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5), (2, 3, 2, 2), (3,)])

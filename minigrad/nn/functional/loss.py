@@ -9,6 +9,8 @@ double backward is exact too.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from minigrad import ops
@@ -18,7 +20,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
 from minigrad.backend import get_array_module, to_device
-from minigrad.ops.softmax import Softmax, log_softmax, stable_log_softmax
+from minigrad.ops.softmax import Softmax, log_softmax
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -41,18 +43,28 @@ def number_array(value):
         return None
 
 
+class ClassTargets(NamedTuple):
+    """Class-index targets checked against (N, C) scores, with each row's weight in the loss.
+
+    ``index``: (N,) class indices safe to gather with. ``weight``: None when every row weighs 1 (the common
+    case: no per-row array work), else (N,) row weights: the class weight of the row's target, 0 for an ignored
+    row, NaN (on a GPU) for a row whose target is out of range. ``counted``: None, or (N,) bool, the rows whose
+    weight is not 0 (only their loss enters: 0 * -inf would be NaN). ``total``: for ``'mean'``, the sum of the
+    row weights, which the summed loss is divided by (PyTorch's weighted mean); a number when known on the host,
+    a 0-d array on a GPU; None for another reduction.
+    """
+    index: object
+    weight: object
+    counted: object
+    total: object
+
+
 def _class_targets(name, logits, target, ignore_index, reduction, weight=None, shown=None):
-    """Validate integer class targets for (N, C) scores; return (targets, row scale, NaN term). ``shown``: the
+    """Validate integer class targets for (N, C) scores; return their ``ClassTargets``. ``shown``: the
     (input, target) shapes the caller passed, for the messages, when these rows are a flattened (N, C, d1, ...).
 
-    The targets are class indices safe to gather with. The row scale is each
-    row's factor in the reduced loss: its weight (the class weight of its target,
-    0 for an ignored row), divided by the total weight of the rows for ``'mean'``
-    (PyTorch's weighted mean). It is a Python float when every row counts alike
-    (the common case: no per-row array work), else an (N,) array. The NaN term is
-    None, or a 0-d array to add to a ``'mean'`` loss: NaN when no row counts (an
-    empty batch, every row ignored), as in PyTorch, while every row scale is then
-    0 so that the gradient is 0 and one step on a padding-only batch changes nothing.
+    A ``'mean'`` with no row to average (an empty batch, every row ignored) is NaN, as in PyTorch, while its
+    gradient is 0, so that one step on a padding-only batch changes nothing (``_divide_by_total``, ``_row_scale``).
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(logits).__name__}")
@@ -87,10 +99,8 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
     data = to_device(data, logits.device)
     weight = _class_weight(name, weight, logits, shown_input)
     if get_array_module(data) is np:
-        safe, scale, total = _host_targets(name, data, c, ignore_index, reduction, logits.dtype, shown_input, weight)
-    else:
-        safe, scale, total = _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
-    return safe, scale, _empty_mean_term(total, n, reduction, logits)
+        return _host_targets(name, data, c, ignore_index, reduction, logits.dtype, shown_input, weight)
+    return _device_targets(data, c, ignore_index, reduction, logits.dtype, weight)
 
 
 def _class_weight(name, weight, logits, shown_input=None):
@@ -108,22 +118,8 @@ def _class_weight(name, weight, logits, shown_input=None):
     return to_device(data, logits.device).astype(logits.dtype, copy=False)
 
 
-def _empty_mean_term(total, n, reduction, logits):
-    """NaN for a 'mean' with nothing to average (see ``_class_targets``), else 0; None where it cannot be NaN.
-
-    ``total`` is the counted rows' total weight, None when every row counts alike (then only an empty batch
-    has nothing to average)."""
-    if reduction != "mean":
-        return None
-    xp = logits._xp()
-    dtype = logits.dtype
-    if total is None or n == 0:
-        return xp.asarray(np.nan, dtype=dtype) if n == 0 else None
-    return xp.where(total == 0, dtype.type(np.nan), dtype.type(0))  # no host read on a GPU
-
-
 def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=None):
-    """On the host, an index outside [0, c) (ignored rows aside) raises at once."""
+    """On the host, an index outside [0, c) (ignored rows aside) raises at once, and the total is a number."""
     keep = None if ignore_index is None else data != ignore_index
     if keep is not None and keep.all():  # nothing to ignore (the usual batch): every row counts alike
         keep = None
@@ -132,53 +128,67 @@ def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=N
         first = int(counted[(counted < 0) | (counted >= c)][0])
         raise ValueError(f"{name}: target holds class index {first} outside [0, {c}) for input of shape {shape}")
     if keep is None and weight is None:
-        return data, _uniform_scale(reduction, data.shape[0]), None
+        return ClassTargets(data, None, None, data.shape[0] if reduction == "mean" else None)
     safe = data if keep is None else np.where(keep, data, 0)  # ignored rows gather at 0
     rows = np.ones(data.shape[0], dtype) if keep is None else keep.astype(dtype)
     if weight is not None:
         rows *= weight[safe]
-    return (safe, *_scaled_rows(rows, reduction))
+    return ClassTargets(safe, rows, rows != 0, float(rows.sum()) if reduction == "mean" else None)
 
 
 def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
     """On a GPU, the same without reading anything back to the host.
 
     Raising would mean reading the check back, a synchronisation in every
-    training step; instead an out-of-range row's scale is NaN, so the loss turns
+    training step; instead an out-of-range row's weight is NaN, so the loss turns
     NaN at its next read and ``minigrad.detect_anomaly()`` names the op. (CuPy
     wraps an out-of-range gather index around, so the gather itself is harmless.)
-    Without ``ignore_index`` and ``weight`` this is two kernels.
     """
     xp = get_array_module(data)
     # Read as unsigned, a negative index becomes huge: one comparison checks both ends.
     unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
-    in_range = unsigned < c
-    if ignore_index is None and weight is None:
-        scale = _uniform_scale(reduction, data.shape[0])
-        return data, xp.where(in_range, dtype.type(scale), dtype.type(np.nan)), None
-    rows = xp.where(in_range, dtype.type(1), dtype.type(np.nan))
-    safe = data
+    rows = xp.where(unsigned < c, dtype.type(1), dtype.type(np.nan))
+    safe, counted = data, None
     if ignore_index is not None:
-        keep = data != ignore_index
-        rows = xp.where(keep, rows, dtype.type(0))
-        safe = xp.where(keep, data, 0)
+        counted = data != ignore_index
+        rows = xp.where(counted, rows, dtype.type(0))
+        safe = xp.where(counted, data, 0)
     if weight is not None:
         rows = rows * weight[xp.clip(safe, 0, c - 1)]  # clipped: a bad index's row is NaN already
-    return (safe, *_scaled_rows(rows, reduction))
+        counted = rows != 0
+    return ClassTargets(safe, rows, counted, rows.sum() if reduction == "mean" else None)
 
 
-def _uniform_scale(reduction, n):
-    """Every row's factor when all n rows count: 1/n for 'mean', else 1 (a Python float)."""
-    return 1.0 / n if reduction == "mean" and n else 1.0
+def _divide_by_total(loss, total):
+    """A 'mean': the summed loss over the total row weight, NaN when nothing counts (0 / 0 on a GPU, where it
+    gives NaN without a warning or a read-back; on the host, where the total is a number, without 0 / 0)."""
+    if isinstance(total, (int, float)) and total == 0:
+        return loss * np.nan
+    return loss / total
 
 
-def _scaled_rows(weight, reduction):
-    """Row weights divided by their total for 'mean', and that total (None for another reduction); all zero
-    when the total is 0 (the loss gets its NaN from ``_empty_mean_term`` instead, so the gradient stays 0)."""
+def _row_scale(targets, reduction):
+    """Each row's factor in the reduced loss, and so in its gradient: its weight, over the total for 'mean';
+    a Python float when every row weighs alike. All zero when the total is 0, so the gradient stays 0."""
+    w, total = targets.weight, targets.total
     if reduction != "mean":
-        return weight, None
-    total = weight.sum()
-    return weight / get_array_module(weight).where(total == 0, weight.dtype.type(1), total), total
+        return 1.0 if w is None else w
+    if w is None:
+        return 1.0 / total if total else 1.0
+    if isinstance(total, float):
+        return w / (total or 1.0)
+    return w / get_array_module(w).where(total == 0, w.dtype.type(1), total)
+
+
+def _empty_mean_term(targets, reduction, logits):
+    """For the losses composed of ops: NaN to add to a 'mean' with nothing to average, else 0; None where the
+    mean cannot be empty, or is not taken."""
+    if reduction != "mean" or (targets.weight is None and targets.total):
+        return None
+    xp, dtype = logits._xp(), logits.dtype
+    if isinstance(targets.total, (int, float)):
+        return None if targets.total else xp.asarray(np.nan, dtype=dtype)
+    return xp.where(targets.total == 0, dtype.type(np.nan), dtype.type(0))  # no host read on a GPU
 
 
 def _one_hot(xp, target, n_classes, dtype):
@@ -191,58 +201,54 @@ class SoftmaxCrossEntropy(Function):
     r"""Cross-entropy of class targets under ``softmax(x)``, one node.
 
     With target distribution ``q = (1 - e) onehot(t) + e / C`` (label smoothing
-    ``e``) and row factor ``w`` (1/N for the mean, 0 for ignored rows)::
+    ``e``), row weight ``w`` (the class weight of the target, 0 for an ignored row)
+    and ``W = sum_i w_i`` for the mean (PyTorch's weighted mean)::
 
-        loss_i = -w_i sum_c q_ic log softmax(x)_ic
-        dloss/dx_i = w_i (softmax(x)_i - q_i)
+        loss_i = -w_i sum_c q_ic log softmax(x)_ic,   'sum': sum_i loss_i,   'mean': sum_i loss_i / W
+        dloss/dx_i = s_i (softmax(x)_i - q_i),   s_i = w_i (over W for the mean)
 
     The one-hot part is a gather at the target index, never a dense (N, C) array.
     Shapes: x (N, C) -> (N,) per-row losses for reduction="none", else () (their sum).
     """
 
-    def __init__(self, target, row_scale, smoothing, reduction, empty_mean=None):
-        self.target = target            # (N,) class indices, each in [0, C)
-        self.row_scale = row_scale      # Python float, or (N,) array with 0 for ignored rows
+    def __init__(self, targets, smoothing, reduction):
+        self.targets = targets          # ClassTargets: indices, row weights, counted rows, total weight
         self.smoothing = smoothing      # e
         self.reduction = reduction
-        # 0-d: NaN for a 'mean' with no row to average, else 0; added to the sum here rather than by another
-        # node (on a GPU it cannot be known without reading back, so it is there on every step)
-        self.empty_mean = empty_mean
 
     def forward(self, x):
         xp = get_array_module(x)
         n, c = x.shape
-        log_p = self.log_p = stable_log_softmax(xp, x, axis=1)  # kept: the fast backward's softmax
+        shifted = x - x.max(axis=1, keepdims=True) if x.size else x  # the max subtracted: exp cannot overflow
+        self.exps = xp.exp(shifted)
+        self.norm = self.exps.sum(axis=1, keepdims=True)  # softmax(x) = exps / norm: kept for the fast backward
+        log_norm = xp.log(self.norm)[:, 0]                  # log softmax(x) = shifted - log_norm
         self.rows = xp.arange(n)
-        e = self.smoothing
+        t, e = self.targets, self.smoothing
         loss = 0
         # Only terms with q > 0 enter: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
         if e != 1:
-            loss = log_p[self.rows, self.target]
+            loss = log_norm - shifted[self.rows, t.index]             # -log softmax(x) at the target
             if e:
                 loss = loss * (1 - e)
         if e != 0:
-            loss = loss + log_p.sum(axis=1) * (e / c)
-        per_row = -loss
-        w = self.row_scale
-        if isinstance(w, float):
-            per_row *= w
-        else:  # an ignored row adds exactly 0, whatever its logits
-            per_row = xp.where(w != 0, per_row, 0) * w
+            loss = loss + (log_norm * c - shifted.sum(axis=1)) * (e / c)  # -sum_c log softmax(x)_c, times e/C
+        if t.weight is not None:  # an ignored row adds exactly 0, whatever its logits
+            loss = (loss if t.counted is None else xp.where(t.counted, loss, 0)) * t.weight
         if self.reduction == "none":
-            return per_row
-        return per_row.sum() if self.empty_mean is None else per_row.sum() + self.empty_mean
+            return loss
+        return loss.sum() if self.reduction == "sum" else _divide_by_total(loss.sum(), t.total)
 
     def _q(self, xp, dtype, shape):
         e = self.smoothing
-        q = _one_hot(xp, self.target, shape[1], dtype)
+        q = _one_hot(xp, self.targets.index, shape[1], dtype)
         return q * dtype.type(1 - e) + dtype.type(e / shape[1]) if e else q
 
     def _scale(self, F, gy):
         """The factor of each row of the gradient: its row factor times the incoming gradient."""
         if self.reduction == "none":
             gy = F.reshape(gy, (-1,))
-        w = self.row_scale
+        w = _row_scale(self.targets, self.reduction)
         scale = gy * (w if isinstance(w, float) else F.const(w))
         return F.reshape(scale, (-1, 1)) if scale.ndim else scale
 
@@ -253,15 +259,15 @@ class SoftmaxCrossEntropy(Function):
         return (F.apply(Softmax, x, axis=1) - q) * self._scale(F, gy)
 
     def _fused_gradient(self, F, gy):
-        """The same gradient from the forward's saved log-softmax, gathering at the targets.
+        """The same gradient from the forward's saved exponentials, gathering at the targets.
 
         Kept as an array kernel because the composed form recomputes the softmax and builds a dense
         (N, C) one-hot; ``tests/ops/test_backward_paths.py`` checks the two against each other.
         """
-        g = get_array_module(gy).exp(self.log_p)          # softmax(x)
+        g = self.exps / self.norm                         # softmax(x)
         e = self.smoothing
         if e != 1:
-            g[self.rows, self.target] -= 1 - e            # softmax(x) - (1-e) onehot
+            g[self.rows, self.targets.index] -= 1 - e     # softmax(x) - (1-e) onehot
         if e != 0:
             g -= e / g.shape[1]                           # ... - e/C
         g *= self._scale(F, gy)
@@ -303,21 +309,19 @@ def cross_entropy(input: Tensor, target, weight=None, size_average=None, ignore_
 
 def _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_smoothing, shown=None):
     """``cross_entropy`` of (N, C) logits and (N,) class indices (``shown``: see ``_class_targets``)."""
-    safe, row_scale, nan_term = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight,
-                                               shown)
+    targets = _class_targets("cross_entropy", logits, target, ignore_index, reduction, weight, shown)
     if weight is not None and label_smoothing > 0:
-        loss = _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, float(label_smoothing),
-                                                ignore_index, reduction, _class_weight("cross_entropy", weight, logits))
-    else:
-        if safe is target or (isinstance(target, Tensor) and safe is target.data):
-            # The node keeps the indices for backward: never the caller's array, which may be refilled first.
-            safe = safe.copy()
-        return SoftmaxCrossEntropy.apply(logits, target=safe, row_scale=row_scale,
-                                         smoothing=float(label_smoothing), reduction=reduction, empty_mean=nan_term)
-    return loss if nan_term is None else loss + Tensor(nan_term)
+        loss = _weighted_smoothed_cross_entropy(logits, target, targets, float(label_smoothing), ignore_index,
+                                                reduction, _class_weight("cross_entropy", weight, logits))
+        nan_term = _empty_mean_term(targets, reduction, logits)
+        return loss if nan_term is None else loss + Tensor(nan_term)
+    if targets.index is target or (isinstance(target, Tensor) and targets.index is target.data):
+        # The node keeps the indices for backward: never the caller's array, which may be refilled first.
+        targets = targets._replace(index=targets.index.copy())
+    return SoftmaxCrossEntropy.apply(logits, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
 
 
-def _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, e, ignore_index, reduction, weight):
+def _weighted_smoothed_cross_entropy(logits, target, targets, e, ignore_index, reduction, weight):
     """PyTorch's class-weighted cross-entropy with label smoothing, composed of ops:
     ``(1 - e) nll(weighted) + e/C * sum_i u_i (-sum_c w_c log p_ic)``, with ``u_i`` 0 for an
     ignored row and the 'mean' dividing both parts by the counted rows' total target weight."""
@@ -327,10 +331,10 @@ def _weighted_smoothed_cross_entropy(logits, target, safe, row_scale, e, ignore_
         (data != ignore_index).astype(logits.dtype)
     unit = keep
     if reduction == "mean":
-        total = (keep * weight[safe]).sum()
+        total = (keep * weight[targets.index]).sum()
         unit = keep / xp.where(total == 0, logits.dtype.type(1), total)
     log_p = log_softmax(logits, axis=1)
-    picked = _picked_rows(log_p, safe, row_scale)
+    picked = _picked_rows(log_p, targets.index, _row_scale(targets, reduction))
     smoothed = -(log_p * Tensor(weight)).sum(axis=1) * Tensor(unit)
     per_row = picked * (1 - e) + smoothed * (e / logits.shape[1])
     return per_row if reduction == "none" else per_row.sum()
@@ -362,9 +366,10 @@ def nll_loss(input: Tensor, target, weight=None, size_average=None, ignore_index
 
 def _nll_rows(log_probs, target, reduction, weight, ignore_index, shown=None):
     """``nll_loss`` of (N, C) log-probabilities and (N,) class indices (``shown``: see ``_class_targets``)."""
-    safe, row_scale, nan_term = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight, shown)
-    per_row = _picked_rows(log_probs, safe, row_scale)
+    targets = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight, shown)
+    per_row = _picked_rows(log_probs, targets.index, _row_scale(targets, reduction))
     loss = per_row if reduction == "none" else per_row.sum()
+    nan_term = _empty_mean_term(targets, reduction, log_probs)
     return loss if nan_term is None else loss + Tensor(nan_term)
 
 
