@@ -19,7 +19,7 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
-from minigrad.backend import get_array_module, to_device
+from minigrad.backend import add_at_distinct, get_array_module, to_device
 from minigrad.ops.softmax import Softmax, log_softmax
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -141,20 +141,20 @@ def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
 
     Raising would mean reading the check back, a synchronisation in every
     training step; instead an out-of-range row's weight is NaN, so the loss turns
-    NaN at its next read and ``minigrad.detect_anomaly()`` names the op. (CuPy
-    wraps an out-of-range gather index around, so the gather itself is harmless.)
+    NaN at its next read and ``minigrad.detect_anomaly()`` names the op. Such a
+    row gathers at class 0, as an ignored one does.
     """
     xp = get_array_module(data)
     # Read as unsigned, a negative index becomes huge: one comparison checks both ends.
     unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
-    rows = xp.where(unsigned < c, dtype.type(1), dtype.type(np.nan))
-    safe, counted = data, None
+    valid = unsigned < c
+    rows = xp.where(valid, dtype.type(1), dtype.type(np.nan))
+    safe, counted = xp.where(valid, data, 0), None   # an ignored or bad row gathers at 0, inside its own row
     if ignore_index is not None:
         counted = data != ignore_index
         rows = xp.where(counted, rows, dtype.type(0))
-        safe = xp.where(counted, data, 0)
     if weight is not None:
-        rows = rows * weight[xp.clip(safe, 0, c - 1)]  # clipped: a bad index's row is NaN already
+        rows = rows * weight[safe]
         counted = rows != 0
     return ClassTargets(safe, rows, counted, rows.sum() if reduction == "mean" else None)
 
@@ -223,12 +223,16 @@ class SoftmaxCrossEntropy(Function):
         self.exps = xp.exp(shifted)
         self.norm = self.exps.sum(axis=1, keepdims=True)  # softmax(x) = exps / norm: kept for the fast backward
         log_norm = xp.log(self.norm)[:, 0]                  # log softmax(x) = shifted - log_norm
-        self.rows = xp.arange(n)
         t, e = self.targets, self.smoothing
+        # Where each row's target is in the flattened (N*C) array: one flat take and one scatter, which on a GPU
+        # cost a third of indexing with two arrays (measured on an H200: 21 against 65 us to gather, 55 against
+        # 173 us to subtract the one-hot).
+        offsets = xp.arange(0, n * c, c)
+        self.at_target = offsets + t.index.astype(offsets.dtype, copy=False)  # (uint64 + int64 would be float)
         loss = 0
         # Only terms with q > 0 enter: a log-probability of -inf elsewhere adds 0, not 0 * -inf = NaN.
         if e != 1:
-            loss = log_norm - shifted[self.rows, t.index]             # -log softmax(x) at the target
+            loss = log_norm - shifted.reshape(-1).take(self.at_target)  # -log softmax(x) at the target
             if e:
                 loss = loss * (1 - e)
         if e != 0:
@@ -267,7 +271,7 @@ class SoftmaxCrossEntropy(Function):
         g = self.exps / self.norm                         # softmax(x)
         e = self.smoothing
         if e != 1:
-            g[self.rows, self.targets.index] -= 1 - e     # softmax(x) - (1-e) onehot
+            add_at_distinct(g.reshape(-1), self.at_target, -(1 - e))   # softmax(x) - (1-e) onehot
         if e != 0:
             g -= e / g.shape[1]                           # ... - e/C
         g *= self._scale(F, gy)
