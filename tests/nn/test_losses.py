@@ -593,3 +593,20 @@ def test_any_integer_target_dtype_gives_the_int64_targets_loss_and_gradient(targ
     np.testing.assert_array_equal(losses[1], losses[0])
     np.testing.assert_allclose(losses[0], -(big - np.log(np.exp(big).sum(1, keepdims=True)))[np.arange(70), t],
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("rows, classes", [(0, 0), (2, 0), (0, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_cross_entropy_of_no_rows_or_no_classes_is_torchs(rows, classes, reduction, create_graph):
+    # With no classes every row must be ignored; arange(0, 0, C) divided by C = 0, and the recorded backward's
+    # one-hot wrote at class 0 of nothing.
+    t = np.full(rows, -100)
+    x = mg.zeros(rows, classes, requires_grad=True, dtype=F64)
+    loss = F.cross_entropy(x, t, reduction=reduction)
+    (g,) = mg.grad(loss, [x], grad_outputs=mg.ones_like(loss), create_graph=create_graph)
+    xt = torch.zeros(rows, classes, requires_grad=True, dtype=torch.float64)
+    lt = torch.nn.functional.cross_entropy(xt, torch.tensor(t), reduction=reduction)
+    (gt,) = torch.autograd.grad(lt, [xt], grad_outputs=torch.ones_like(lt))
+    np.testing.assert_array_equal(loss.numpy(), lt.detach().numpy())
+    np.testing.assert_array_equal(g.numpy(), gt.numpy())
