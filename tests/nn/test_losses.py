@@ -610,3 +610,50 @@ def test_cross_entropy_of_no_rows_or_no_classes_is_torchs(rows, classes, reducti
     (gt,) = torch.autograd.grad(lt, [xt], grad_outputs=torch.ones_like(lt))
     np.testing.assert_array_equal(loss.numpy(), lt.detach().numpy())
     np.testing.assert_array_equal(g.numpy(), gt.numpy())
+
+
+@pytest.mark.parametrize("weight", [None, np.ones(3, dtype=np.float16)])
+def test_float16_mean_cross_entropy_is_finite_when_the_summed_loss_passes_float16_max(weight, device):
+    # 10,000 rows of loss log(2 + e^7) ~ 7.0009: their sum (~70,000) is past float16's 65,504 while the mean is
+    # not. Summing in float16 and then dividing gave inf (b473e65 scaled each row by 1/N first: 7.0).
+    n = 10_000
+    logits = np.tile(np.array([0.0, 0.0, 7.0], dtype=np.float16), (n, 1))
+    x = mg.tensor(logits, dtype=mg.float16, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, np.zeros(n, dtype=np.int64), weight=weight)
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits, dtype=torch.float64),
+                                                 torch.zeros(n, dtype=torch.int64)).item()
+    assert loss.dtype == np.float16
+    np.testing.assert_allclose(float(loss.item()), expected, rtol=2e-3)
+
+
+def test_int8_targets_with_more_classes_than_int8_holds_keep_each_rows_gradient_in_its_row(device):
+    # On a GPU a signed target was range-checked as unsigned: int8 -100 reads as 156, inside [0, 200), so the
+    # ignored row counted as valid and gathered at flat position row * 200 - 100, in the row above: the ignored
+    # row's one-hot (-1) landed in row 0's gradient (b473e65 stayed inside the row: no leak there).
+    c = 200
+    logits = np.random.default_rng(5).standard_normal((3, c))
+    target = np.array([1, -100, 2], dtype=np.int8)
+    x = mg.tensor(logits, dtype=F64, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, mg.tensor(target, device=device), reduction="none")
+    loss.sum().backward()
+    xt = torch.tensor(logits, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(xt, torch.tensor(target, dtype=torch.int64), reduction="none")
+    expected.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_int8_target_below_zero_is_out_of_range_with_many_classes(device):
+    # Without ignore_index, int8 -100 against 200 classes is out of range: an error on the CPU, NaN on a GPU
+    # (it was taken as class 156 on a GPU and gathered from the row above).
+    x = mg.tensor(np.zeros((2, 200)), dtype=F64, requires_grad=True, device=device)
+    target = mg.tensor(np.array([1, -100], dtype=np.int8), device=device)
+    if device == "cpu":
+        with pytest.raises(ValueError, match=r"class index -100 outside \[0, 200\)"):
+            F.cross_entropy(x, target, ignore_index=None)
+        return
+    loss = F.cross_entropy(x, target, ignore_index=None, reduction="none")
+    loss.sum().backward()
+    assert np.isnan(loss.numpy()[1]) and np.isfinite(loss.numpy()[0])
+    grad = x.grad.numpy()
+    assert np.isnan(grad[1]).all() and np.isfinite(grad[0]).all()
