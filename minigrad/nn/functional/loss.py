@@ -146,8 +146,12 @@ def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
     """
     xp = get_array_module(data)
     # Read as unsigned, a negative index becomes huge: one comparison checks both ends.
-    unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
-    valid = unsigned < c
+    # That holds while c fits the signed type (c <= max + 1); past it, every value >= 0 is below c.
+    if data.dtype.kind == "i" and c > np.iinfo(data.dtype).max + 1:
+        valid = data >= 0
+    else:
+        unsigned = data.view(np.dtype(f"u{data.dtype.itemsize}")) if data.dtype.kind == "i" else data
+        valid = unsigned < c
     rows = xp.where(valid, dtype.type(1), dtype.type(np.nan))
     safe, counted = xp.where(valid, data, 0), None   # an ignored or bad row gathers at 0, inside its own row
     if ignore_index is not None:
