@@ -234,7 +234,11 @@ class SoftmaxCrossEntropy(Function):
             loss = (loss if t.counted is None else xp.where(t.counted, loss, 0)) * t.weight
         if self.reduction == "none":
             return loss
-        return loss.sum() if self.reduction == "sum" else _divide_by_total(loss.sum(), t.total)
+        if self.reduction == "sum":
+            return loss.sum()
+        if loss.dtype == np.float16:   # the summed losses may pass 65,504 where their mean does not
+            return _divide_by_total(loss.sum(dtype=np.float32), t.total).astype(np.float16)
+        return _divide_by_total(loss.sum(), t.total)
 
     def _nll(self, xp, x, n, c, index, e):
         """Each row's -sum_c q_c log softmax(x)_c, keeping what the fast backward needs."""
