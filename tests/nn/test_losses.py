@@ -657,3 +657,30 @@ def test_int8_target_below_zero_is_out_of_range_with_many_classes(device):
     assert np.isnan(loss.numpy()[1]) and np.isfinite(loss.numpy()[0])
     grad = x.grad.numpy()
     assert np.isnan(grad[1]).all() and np.isfinite(grad[0]).all()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_float16_mean_over_more_rows_than_float16_counts_keeps_its_gradient(weighted, device):
+    # The total weight of 70,000 counted rows is past float16's 65,504: summed in float16 it was inf, the loss
+    # NaN and every row's gradient silently 0. torch's CPU kernel sums it in float16 too (inf), so the reference
+    # is the float32 loss and gradient, rounded.
+    n = 70_000
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((n, 3)).astype(np.float16)
+    t = rng.integers(0, 3, n)
+    t[:5] = -100                                   # ignored rows: the row weights are an array, summed
+    weight = np.array([1.0, 0.5, 2.0]) if weighted else None
+    got, want = [], []
+    for dtype, out in ((np.float16, got), (np.float32, want)):
+        x = mg.tensor(logits, dtype=dtype, requires_grad=True, device=device)
+        w = None if weight is None else weight.astype(dtype)
+        loss = F.cross_entropy(x, t, weight=w)
+        loss.backward()
+        assert loss.dtype == dtype and x.grad.dtype == dtype   # float16 stays float16
+        out.extend([loss.numpy().astype(np.float32), x.grad.numpy().astype(np.float32)])
+    assert np.isfinite(got[0])
+    np.testing.assert_allclose(got[0], want[0], rtol=2e-3)
+    assert np.count_nonzero(got[1]) > 0.5 * got[1].size   # not all zero, as they were
+    # float16 keeps about 3 digits, and these gradients (about 1e-5 and less) are partly subnormal: one step
+    # there is 2**-24 = 6e-8
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-2, atol=2.0**-24)

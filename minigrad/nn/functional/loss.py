@@ -133,7 +133,7 @@ def _host_targets(name, data, c, ignore_index, reduction, dtype, shape, weight=N
     rows = np.ones(data.shape[0], dtype) if keep is None else keep.astype(dtype)
     if weight is not None:
         rows *= weight[safe]
-    return ClassTargets(safe, rows, rows != 0, float(rows.sum()) if reduction == "mean" else None)
+    return ClassTargets(safe, rows, rows != 0, float(_total_weight(rows)) if reduction == "mean" else None)
 
 
 def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
@@ -160,7 +160,12 @@ def _device_targets(data, c, ignore_index, reduction, dtype, weight=None):
     if weight is not None:
         rows = rows * weight[safe]
         counted = rows != 0
-    return ClassTargets(safe, rows, counted, rows.sum() if reduction == "mean" else None)
+    return ClassTargets(safe, rows, counted, _total_weight(rows) if reduction == "mean" else None)
+
+
+def _total_weight(rows):
+    """The row weights' sum; float16's in float32, since 65,505 rows of weight 1 pass float16's largest number."""
+    return rows.sum(dtype=np.float32) if rows.dtype == np.float16 else rows.sum()
 
 
 def _divide_by_total(loss, total):
@@ -179,9 +184,11 @@ def _row_scale(targets, reduction):
         return 1.0 if w is None else w
     if w is None:
         return 1.0 / total if total else 1.0
-    if isinstance(total, float):
-        return w / (total or 1.0)
-    return w / get_array_module(w).where(total == 0, w.dtype.type(1), total)
+    divisor = (total or 1.0) if isinstance(total, float) else get_array_module(w).where(total == 0, total.dtype.type(1),
+                                                                                       total)
+    if w.dtype == np.float16:   # the total may be past float16's largest number (see _total_weight)
+        return (w.astype(np.float32) / divisor).astype(np.float16)
+    return w / divisor
 
 
 def _empty_mean_term(targets, reduction, logits):
