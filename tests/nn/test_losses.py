@@ -684,3 +684,23 @@ def test_float16_mean_over_more_rows_than_float16_counts_keeps_its_gradient(weig
     # float16 keeps about 3 digits, and these gradients (about 1e-5 and less) are partly subnormal: one step
     # there is 2**-24 = 6e-8
     np.testing.assert_allclose(got[1], want[1], rtol=1e-2, atol=2.0**-24)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_weighted_smoothed_cross_entropy_of_an_ignored_row_with_a_minus_inf_logit_is_torchs(reduction):
+    # The smoothing term of an ignored row was -inf * 0 = NaN; torch's ignored rows add 0. A counted row whose
+    # class of weight 0 has a -inf logit is NaN in both (0 * -inf inside the weighted sum).
+    logits = np.array([[0.0, -np.inf, 1.0], [0.5, 0.2, -np.inf], [0.3, 0.1, 0.2]])
+    for t in ([0, -100, 1], [-100, 0, 2], [2, 1, -100]):
+        for w in ([1.0, 0.5, 2.0], [1.0, 0.0, 2.0]):
+            x = mg.tensor(logits, dtype=F64, requires_grad=True)
+            with np.errstate(invalid="ignore"):
+                loss = F.cross_entropy(x, np.array(t), weight=np.array(w), label_smoothing=0.2, reduction=reduction)
+                loss.backward(mg.ones_like(loss))
+            xt = torch.tensor(logits, requires_grad=True)
+            lt = torch.nn.functional.cross_entropy(xt, torch.tensor(t), weight=torch.tensor(w, dtype=torch.float64),
+                                                   label_smoothing=0.2,
+                                                   reduction=reduction)
+            lt.backward(torch.ones_like(lt))
+            np.testing.assert_allclose(loss.numpy(), lt.detach().numpy(), rtol=1e-12)
+            np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)

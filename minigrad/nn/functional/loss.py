@@ -358,13 +358,11 @@ def _weighted_smoothed_cross_entropy(logits, target, targets, e, ignore_index, r
     data = to_device(number_array(target), logits.device)   # not np.asarray: it refuses a CuPy array
     keep = xp.ones(data.shape[0], dtype=logits.dtype) if ignore_index is None else \
         (data != ignore_index).astype(logits.dtype)
-    unit = keep
-    if reduction == "mean":
-        total = (keep * weight[targets.index]).sum()
-        unit = keep / xp.where(total == 0, logits.dtype.type(1), total)
+    unit = _row_scale(targets._replace(weight=keep), reduction)   # over the same total weight for 'mean'
     log_p = log_softmax(logits, axis=1)
     picked = _picked_rows(log_p, targets.index, _row_scale(targets, reduction))
-    smoothed = -(log_p * Tensor(weight)).sum(axis=1) * Tensor(unit)
+    # An ignored row adds exactly 0, as torch's, even where a -inf logit makes its smoothing term infinite.
+    smoothed = ops.where(Tensor(keep != 0), -(log_p * Tensor(weight)).sum(axis=1), 0.0) * Tensor(unit)
     per_row = picked * (1 - e) + smoothed * (e / logits.shape[1])
     return per_row if reduction == "none" else per_row.sum()
 
