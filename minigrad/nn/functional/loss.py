@@ -20,6 +20,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
 from minigrad.backend import add_at_distinct, get_array_module, to_device
+from minigrad.ops._args import half_in_float32
 from minigrad.ops.softmax import Softmax, log_softmax
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -187,7 +188,7 @@ def _row_scale(targets, reduction):
     divisor = (total or 1.0) if isinstance(total, float) else get_array_module(w).where(total == 0, total.dtype.type(1),
                                                                                        total)
     if w.dtype == np.float16:   # the total may be past float16's largest number (see _total_weight)
-        return (w.astype(np.float32) / divisor).astype(np.float16)
+        return half_in_float32(lambda w32: w32 / divisor, w)
     return w / divisor
 
 
@@ -244,7 +245,7 @@ class SoftmaxCrossEntropy(Function):
         if self.reduction == "sum":
             return loss.sum()
         if loss.dtype == np.float16:   # the summed losses may pass 65,504 where their mean does not
-            return _divide_by_total(loss.sum(dtype=np.float32), t.total).astype(np.float16)
+            return half_in_float32(lambda loss32: _divide_by_total(loss32.sum(), t.total), loss)
         return _divide_by_total(loss.sum(), t.total)
 
     def _nll(self, xp, x, n, c, index, e):
