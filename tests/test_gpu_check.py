@@ -41,7 +41,7 @@ def test_the_test_step_points_the_data_tests_at_the_carried_data(tmp_path, monke
     seen = {}
 
     def fake_run(cmd, log, env=None, timeout=None):
-        seen.update(env)
+        seen.update(env, cmd=cmd)
         return subprocess.CompletedProcess(cmd, 0, "3 passed in 1.0s\n", ""), 1.0
 
     monkeypatch.setattr(gpu_check, "_run", fake_run)
@@ -50,6 +50,7 @@ def test_the_test_step_points_the_data_tests_at_the_carried_data(tmp_path, monke
         (tmp_path / "data" / dataset).mkdir(parents=True)
     assert gpu_check.run_tests(args, {}, tmp_path / "data")["passed"] == 3
     assert seen["MINIGRAD_TEST_DATA"] == str(tmp_path / "data") and seen["MINIGRAD_TEST_DEVICES"] == "cpu,cuda"
+    assert seen["cmd"][seen["cmd"].index("-k") + 1] == "cuda or cupy or gpu"   # the device cases: CI runs the rest
     seen.clear()
     gpu_check.run_tests(args, {}, tmp_path / "elsewhere")
     assert "MINIGRAD_TEST_DATA" not in seen   # not there: the tests look where they always do
@@ -105,3 +106,16 @@ def test_without_a_gpu_the_check_reports_it_and_fails(tmp_path):
                            "--out", str(tmp_path)], cwd=REPO, env=env, capture_output=True).returncode
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     assert report["gpu"].startswith("unavailable") and "sync_error" in report and code == 1
+
+
+def test_the_test_step_runs_on_parallel_workers_where_xdist_is_there(monkeypatch):
+    import importlib.util
+
+    cmd = gpu_check.test_command(["tests/ops"], cpus=16)
+    assert cmd[-1] == "tests/ops" and cmd[cmd.index("-k") + 1] == "cuda or cupy or gpu"
+    if importlib.util.find_spec("xdist") is not None:
+        assert cmd[cmd.index("-n") + 1] == "14"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)   # no xdist: one process
+    assert "-n" not in gpu_check.test_command([], cpus=16)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    assert gpu_check.test_command([], cpus=4)[-2:] == ["-n", "2"]
