@@ -19,7 +19,7 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
-from minigrad.backend import add_at_distinct, get_array_module, to_device
+from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.ops._args import half_in_float32
 from minigrad.ops.softmax import Softmax, log_softmax
 
@@ -65,7 +65,8 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
     (input, target) shapes the caller passed, for the messages, when these rows are a flattened (N, C, d1, ...).
 
     A ``'mean'`` with no row to average (an empty batch, every row ignored) is NaN, as in PyTorch, while its
-    gradient is 0, so that one step on a padding-only batch changes nothing (``_divide_by_total``, ``_row_scale``).
+    gradient is 0, so that one step on a padding-only batch changes nothing (``_divide_by_total``, ``_row_scale``,
+    ``_nan_if_empty_mean``).
     """
     if not isinstance(logits, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(logits).__name__}")
@@ -192,15 +193,15 @@ def _row_scale(targets, reduction):
     return w / divisor
 
 
-def _empty_mean_term(targets, reduction, logits):
-    """For the losses composed of ops: NaN to add to a 'mean' with nothing to average, else 0; None where the
-    mean cannot be empty, or is not taken."""
+def _nan_if_empty_mean(loss, targets, reduction, logits):
+    """For the losses composed of ops: ``loss``, plus NaN for a 'mean' with nothing to average (a 0-d term that
+    is 0 or NaN on a GPU, where it cannot be known without a read-back)."""
     if reduction != "mean" or (targets.weight is None and targets.total):
-        return None
+        return loss
     xp, dtype = logits._xp(), logits.dtype
     if isinstance(targets.total, (int, float)):
-        return None if targets.total else xp.asarray(np.nan, dtype=dtype)
-    return xp.where(targets.total == 0, dtype.type(np.nan), dtype.type(0))  # no host read on a GPU
+        return loss if targets.total else loss + Tensor(xp.asarray(np.nan, dtype=dtype))
+    return loss + Tensor(xp.where(targets.total == 0, dtype.type(np.nan), dtype.type(0)))  # no host read on a GPU
 
 
 def _one_hot(xp, target, n_classes, dtype):
@@ -297,7 +298,7 @@ class SoftmaxCrossEntropy(Function):
         g = self.exps / self.norm                         # softmax(x)
         e = self.smoothing
         if e != 1 and self.at_target is not None:
-            add_at_distinct(g.reshape(-1), self.at_target, -(1 - e))   # softmax(x) - (1-e) onehot
+            scatter_add(g.reshape(-1), self.at_target, -(1 - e), distinct=True)  # softmax(x) - (1-e) onehot
         if e != 0 and g.size:
             g -= e / g.shape[1]                           # ... - e/C
         g *= self._scale(F, gy)
@@ -343,8 +344,7 @@ def _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_s
     if weight is not None and label_smoothing > 0:
         loss = _weighted_smoothed_cross_entropy(logits, target, targets, float(label_smoothing), ignore_index,
                                                 reduction, _class_weight("cross_entropy", weight, logits))
-        nan_term = _empty_mean_term(targets, reduction, logits)
-        return loss if nan_term is None else loss + Tensor(nan_term)
+        return _nan_if_empty_mean(loss, targets, reduction, logits)
     if targets.index is target or (isinstance(target, Tensor) and targets.index is target.data):
         # The node keeps the indices for backward: never the caller's array, which may be refilled first.
         targets = targets._replace(index=targets.index.copy())
@@ -396,9 +396,7 @@ def _nll_rows(log_probs, target, reduction, weight, ignore_index, shown=None):
     """``nll_loss`` of (N, C) log-probabilities and (N,) class indices (``shown``: see ``_class_targets``)."""
     targets = _class_targets("nll_loss", log_probs, target, ignore_index, reduction, weight, shown)
     per_row = _picked_rows(log_probs, targets.index, _row_scale(targets, reduction))
-    loss = per_row if reduction == "none" else per_row.sum()
-    nan_term = _empty_mean_term(targets, reduction, log_probs)
-    return loss if nan_term is None else loss + Tensor(nan_term)
+    return _nan_if_empty_mean(per_row if reduction == "none" else per_row.sum(), targets, reduction, log_probs)
 
 
 def _per_position(name, loss, scores, target, reduction, **options):
