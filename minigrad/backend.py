@@ -80,7 +80,7 @@ class device(str):  # noqa: N801  (torch's name)
     It is the device string itself (``x.device == "cpu"`` holds), with torch's ``type`` (``"cpu"`` or
     ``"cuda"``) and ``index`` (the GPU's number, None when not given), and it is accepted wherever a device
     string is. ``"cuda"`` without a number stays so here, as in torch; ``.to("cuda")`` uses GPU 0. ``"cpu:0"``
-    (``device("cpu", 0)``) is torch's CPU with an index, the CPU wherever a device is taken.
+    (``device("cpu", 0)``), or any ``"cpu:N"``, is torch's CPU with an index, the CPU wherever a device is taken.
     """
 
     def __new__(cls, type_or_name="cpu", index=None):
@@ -97,7 +97,7 @@ class device(str):  # noqa: N801  (torch's name)
                                  f"type {type_or_name!r} and index {index!r}")
             name = f"{name}:{value}"
         kind, colon, number = name.partition(":")
-        if not (name in ("cpu", "cpu:0") or (kind == "cuda" and (not colon or number.isdigit()))):
+        if kind not in ("cpu", "cuda") or (colon and not number.isdigit()):
             raise ValueError(f"Unknown device {type_or_name!r}: expected 'cpu', 'cuda' or 'cuda:N'")
         return str.__new__(cls, name)
 
@@ -128,7 +128,7 @@ def normalize_device(where) -> device:
     dev = where.strip().lower()
     if dev == "cuda" or dev == "gpu":
         dev = "cuda:0"
-    elif dev == "cpu:0":   # torch's name for the one CPU device
+    elif dev.startswith("cpu:") and dev[4:].isdigit():   # torch names the one CPU device with any index
         dev = "cpu"
     elif dev.startswith("cuda:") and dev[5:].isdigit():
         dev = f"cuda:{int(dev[5:])}"   # cuda:00 is cuda:0

@@ -90,21 +90,22 @@ def test_stack_takes_torchs_dim():
         mg.stack([a, a], 1, dim=1)
 
 
-def test_the_cpu_with_index_0_is_the_cpu_everywhere():
+def test_the_cpu_with_any_index_is_the_cpu_everywhere():
     # backend.to_device/using_device tested for "cpu" before normalising: "cpu:0" (torch's name for the CPU, and
     # str(torch.device("cpu", 0))) was taken for a GPU and asked for CuPy
     from minigrad import backend
     d, t = mg.device("cpu", 0), torch.device("cpu", 0)
     assert (d.type, d.index, str(d)) == (t.type, t.index, str(t)) and mg.device("cpu:0") == d
     host = np.arange(3.0)
-    for where in ("cpu:0", " CPU:0 ", d, t, "cpu"):
+    for where in ("cpu:0", " CPU:0 ", d, t, "cpu", "cpu:1", mg.device("cpu", 2), torch.device("cpu", 3)):
         assert backend.to_device(host, where) is host
         with backend.using_device(where):
             pass
         assert mg.tensor([1.0], device=where).device == "cpu"
-        if where is not t:   # Tensor.to takes device strings only
+        if not isinstance(where, torch.device):   # Tensor.to takes device strings only
             assert mg.zeros(1).to(where).device == "cpu"
-    for bad in ("cpu:1", "tpu"):
+    assert (mg.device("cpu:1").type, mg.device("cpu:1").index) == ("cpu", 1)   # torch accepts any CPU index
+    for bad in ("cpu:x", "tpu"):
         for call in (lambda: backend.to_device(host, bad), lambda: backend.using_device(bad), lambda: mg.device(bad)):
             with pytest.raises(ValueError, match=f"^Unknown device '{bad}': expected 'cpu', 'cuda' or 'cuda:N'"):
                 call()
