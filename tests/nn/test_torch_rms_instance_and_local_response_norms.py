@@ -164,6 +164,27 @@ def test_instance_norm_defaults_unbatched_and_float32():
     assert tracked.num_batches_tracked.item() == t.num_batches_tracked.item() == 0
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 0), (2, 3, 4, 0)])
+def test_instance_norm_without_positions_is_empty_as_torch(shape):
+    """No spatial element is an empty output (torch 2.13's check refuses exactly one), the running statistics as
+    they were and zero weight gradients, in training and eval."""
+    cls = "InstanceNorm1d" if len(shape) == 3 else "InstanceNorm2d"
+    for train in (True, False):
+        ours = getattr(nn, cls)(3, affine=True, track_running_stats=True, dtype="float64").train(train)
+        theirs = getattr(torch.nn, cls)(3, affine=True, track_running_stats=True).double().train(train)
+        x = mg.tensor(np.zeros(shape), dtype="float64", requires_grad=True)
+        tx = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        y, ty = ours(x), theirs(tx)
+        y.sum().backward()
+        ty.sum().backward()
+        assert y.shape == tuple(ty.shape) == shape and y.dtype == np.float64
+        assert x.grad.shape == shape
+        for name in ("running_mean", "running_var"):
+            np.testing.assert_array_equal(getattr(ours, name).numpy(), getattr(theirs, name).numpy())
+        np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+    assert F.instance_norm(mg.tensor(np.zeros(shape), dtype="float64")).shape == shape
+
+
 def test_instance_norm_mismatched_channels_warn_without_affine():
     x = _r(2, 5, 4)
     with pytest.warns(UserWarning, match="does not match num_features"):

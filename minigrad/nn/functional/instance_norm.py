@@ -18,7 +18,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     """Instance normalisation of (N, C, *) inputs: ``y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]``.
 
     With ``use_input_stats`` (training), mean and *biased* var are each (sample, channel)'s over the spatial
-    axes (more than one spatial element needed), and given running statistics (C,) move as PyTorch's:
+    axes (not exactly one spatial element), and given running statistics (C,) move as PyTorch's:
     ``running = (1 - momentum) running + momentum * (the batch's average of the per-instance statistics)``, the
     variance unbiased. Without it, the running statistics replace them. A composition of ops.
     """
@@ -37,14 +37,15 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     channel_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:
         count = math.prod(input.shape[2:])
-        if count <= 1:
+        if count == 1:   # no positions at all is an empty output, as PyTorch's
             raise ValueError(f"{name}: expected more than 1 spatial element when training, got input of shape "
                              f"{tuple(input.shape)}")
         mean = input.mean(axis=axes, keepdims=True)
         centred = input - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)
         for stat, batch in ((running_mean, mean.data), (running_var, var.data * input.dtype.type(count / (count - 1)))):
-            if stat is not None and n:   # no instances: nothing to average (torch 2.13 writes NaN)
+            if stat is not None and n and count:   # no instances: nothing to average (torch 2.13 writes NaN);
+                # no positions: left as they were, as PyTorch's
                 average = batch.reshape(n, c).mean(axis=0).astype(stat.dtype, copy=False)
                 stat.data *= stat.dtype.type(1 - momentum)
                 stat.data += stat.dtype.type(momentum) * average
