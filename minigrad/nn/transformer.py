@@ -31,6 +31,7 @@ from minigrad.nn.dropout import Dropout
 from minigrad.nn.layer import Layer
 from minigrad.nn.module_list import ModuleList
 from minigrad.nn.normalization import LayerNorm
+from minigrad.scalars import is_integer
 
 
 def _activation(name, activation):
@@ -232,9 +233,11 @@ class Transformer(Layer):
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """A float (sz, sz) mask: -inf above the main diagonal, 0 on and below it (``dtype``: the default float dtype
-        unless given)."""
-        sz = positive_int("Transformer.generate_square_subsequent_mask", "sz", sz)
+        unless given); sz = 0 gives the empty (0, 0) mask."""
+        if not is_integer(sz) or sz < 0:   # 0: the empty (0, 0) mask, as PyTorch's
+            raise ValueError(f"Transformer.generate_square_subsequent_mask: sz must be a non-negative integer, "
+                             f"got {sz!r}")
         dtype = floating_dtype("Transformer.generate_square_subsequent_mask", dtype)   # None: the default float
         xp = xp_for(normalize_device(device))
-        mask = xp.where(xp.tri(sz, sz, dtype=bool), dtype.type(0), dtype.type(-np.inf)).astype(dtype)
+        mask = xp.where(xp.tri(int(sz), int(sz), dtype=bool), dtype.type(0), dtype.type(-np.inf)).astype(dtype)
         return Tensor(mask)

@@ -484,6 +484,11 @@ def test_transformer_state_dict_names_init_and_mask():
     mask = nn.Transformer.generate_square_subsequent_mask(3)
     assert mask.dtype == np.float32
     np.testing.assert_array_equal(mask.numpy(), [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    empty = nn.Transformer.generate_square_subsequent_mask(0, dtype="float64")   # PyTorch's (0, 0) mask
+    assert empty.shape == tuple(torch.nn.Transformer.generate_square_subsequent_mask(0).shape) == (0, 0)
+    assert empty.dtype == np.float64
+    with pytest.raises(ValueError, match="sz must be a non-negative integer, got -1"):
+        nn.Transformer.generate_square_subsequent_mask(-1)
     enc = nn.TransformerEncoderLayer(d, nh)
     assert enc.linear1.out_features == 2048 and enc.dropout.p == 0.1 and enc.norm1.eps == 1e-5
     assert not enc.self_attn.batch_first and not enc.norm_first
