@@ -459,6 +459,21 @@ def test_decoder_matches_torch():
              dict(tgt_mask=np.triu(np.full((L, L), -np.inf), 1), memory_key_padding_mask=_bool_kpm(N, S)))
 
 
+def test_decoder_copies_keep_a_layer_activation_where_torch_s_turn_to_relu():
+    """torch 2.13's TransformerDecoderLayer.__setstate__ sets ``activation = F.relu`` on every deep copy whose
+    activation is a Module (it lives in ``_modules``, not the pickled dict), so its TransformerDecoder and Transformer
+    run ReLU; minigrad's copies keep the given layer (docs/layers.md, 'Where minigrad differs')."""
+    t, m = _pair(lambda: torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(d, nh, ff,
+                                                                                      activation=torch.nn.GELU()), 2),
+                 lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(d, nh, ff, activation=nn.GELU(),
+                                                                          dtype="float64"), 2))
+    assert all(layer.activation is TF.relu for layer in t.layers)   # torch's behaviour this test documents
+    assert all(isinstance(layer.activation, nn.GELU) for layer in m.layers)
+    for layer in t.layers:   # what torch's layers were built with
+        layer.activation = torch.nn.GELU()
+    _compare(t, m, [rnd(L, N, d), rnd(S, N, d)], dict(memory_key_padding_mask=_bool_kpm(N, S)))
+
+
 @pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")   # torch's own note on its fast path
 @pytest.mark.parametrize("ctor", [{}, dict(batch_first=True, norm_first=True, activation="gelu")])
 def test_transformer_matches_torch(ctor):
