@@ -81,7 +81,8 @@ class _BatchNorm(_NormBase):
     batch's: ``running = (1 - momentum) running + momentum batch`` (unbiased variance), or, with
     ``momentum=None``, to the cumulative average over ``num_batches_tracked`` batches.
     Eval: the running statistics replace the batch's (unless ``track_running_stats=False``,
-    where batch statistics are always used and no running statistics exist).
+    where batch statistics are always used and no running statistics exist; a layer whose flag is switched off
+    after construction keeps its running statistics and uses them in eval, as PyTorch's).
     ``weight`` starts at 1, ``bias`` at 0 (``affine``; keyword-only ``bias=False`` keeps the weight only, as
     PyTorch); the buffers are ``running_mean`` (0),
     ``running_var`` (1) and ``num_batches_tracked`` (0), as in PyTorch's state dict.
@@ -98,6 +99,23 @@ class _BatchNorm(_NormBase):
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
+    def _batch_statistics(self):
+        """PyTorch's ``_BatchNorm`` rule: (use the batch's statistics?, the momentum, the running statistics to pass).
+
+        The batch's in training, and in eval when the layer holds no running statistics; the running ones are
+        passed in eval and when tracked in training, so a layer whose ``track_running_stats`` is switched off after
+        construction keeps them unchanged in training and normalises by them in eval, as PyTorch's. Counts the batch.
+        """
+        momentum = self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.data += 1
+            if momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        passed = not self.training or self.track_running_stats
+        stats = (self.running_mean, self.running_var) if passed else (None, None)
+        return use_batch, 0.0 if momentum is None else momentum, stats
+
     def forward(self, x):
         name = type(self).__name__
         if not isinstance(x, Tensor):
@@ -106,15 +124,8 @@ class _BatchNorm(_NormBase):
             raise ValueError(f"{name}: input has shape {tuple(x.shape)} but expected "
                              + self._shapes.format(C=self.num_features))
         self._check_dtype(x)
-        use_batch = self.training or not self.track_running_stats
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
-        stats = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
-        return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch,
-                            momentum=0.0 if momentum is None else momentum, eps=self.eps)
+        use_batch, momentum, stats = self._batch_statistics()
+        return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch, momentum=momentum, eps=self.eps)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -63,18 +63,11 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(f"SyncBatchNorm: input has shape {tuple(x.shape)} but expected (N, "
                              f"{self.num_features}, *)")
         self._check_dtype(x)
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
-        momentum = 0.0 if momentum is None else momentum
-        stats = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
+        use_batch, momentum, stats = self._batch_statistics()
         if self.training and _synchronised():
             from minigrad.distributed.sync_batch_norm import sync_batch_norm
 
             return sync_batch_norm(x, *stats, self.weight, self.bias, momentum, self.eps)
-        use_batch = self.training or not self.track_running_stats
         if x.ndim <= 5:
             return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch, momentum=momentum,
                                 eps=self.eps)

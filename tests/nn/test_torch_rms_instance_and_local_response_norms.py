@@ -148,6 +148,28 @@ def test_batch_norm_layers_without_bias_match_torch(cls, shape, affine, momentum
     agree(_layer_fn(ours, params), _layer_fn(theirs, params), [_r(*shape), *values])
 
 
+@pytest.mark.parametrize("cls", ["BatchNorm1d", "SyncBatchNorm"])
+@pytest.mark.parametrize("change", ["track_running_stats off", "running statistics removed"])
+def test_batch_norm_attributes_changed_after_construction_follow_torch(cls, change):
+    """torch's _BatchNorm decides by the buffers, not the flag: with track_running_stats switched off after
+    construction, training leaves the running statistics (and the count) alone and eval normalises by them;
+    with the buffers set to None, eval uses the batch's statistics."""
+    ours, theirs = getattr(nn, cls)(3, dtype="float64"), getattr(torch.nn, cls)(3).double()
+    for layer in (ours, theirs):
+        if change == "track_running_stats off":
+            layer.track_running_stats = False
+        else:
+            layer.running_mean = layer.running_var = None
+    for training in (True, False, True):
+        ours.train(training), theirs.train(training)
+        x = _r(4, 3, scale=2.0) + 1.0
+        np.testing.assert_allclose(ours(mg.tensor(x, dtype="float64")).numpy(),
+                                   theirs(torch.tensor(x)).detach().numpy(),
+                                   rtol=1e-12, atol=1e-13)
+        assert {k: v.numpy().tolist() for k, v in ours.state_dict().items()} == \
+            {k: v.numpy().tolist() for k, v in theirs.state_dict().items()}
+
+
 def test_instance_norm_defaults_unbatched_and_float32():
     layer = nn.InstanceNorm2d(3)
     assert layer.affine is False and layer.track_running_stats is False and layer.state_dict() == {}
