@@ -67,6 +67,20 @@ def test_rms_norm_default_eps_is_the_dtype_s_machine_epsilon():
                                    rtol=1e-6)
 
 
+def test_rms_norm_default_eps_of_float16_is_float32_s_as_torch():
+    """torch computes half in float32 and its eps=None is float32's (its accumulation type's), not float16's
+    9.8e-4, which swamps a mean square of 1e-4: outputs were 0.04 where torch gives 0.19."""
+    x = (_r(3, 8) * 1e-2).astype(np.float16)
+    exact = x.astype(np.float64) / np.sqrt((x.astype(np.float64) ** 2).mean(-1, keepdims=True)
+                                           + np.finfo(np.float32).eps)
+    for ours, theirs in ((F.rms_norm(mg.tensor(x, dtype="float16"), 8), TF.rms_norm(torch.tensor(x), (8,))),
+                         (nn.RMSNorm(8, dtype="float16")(mg.tensor(x, dtype="float16")),
+                          torch.nn.RMSNorm(8).half()(torch.tensor(x)).detach())):
+        assert ours.dtype == np.float16
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-3, atol=1e-3)   # a float16 ulp
+        assert np.all(np.abs(ours.numpy() - exact) <= np.spacing(np.abs(exact).astype(np.float16)))
+
+
 def test_rms_norm_layer_state_dict_and_float32():
     layer, theirs = nn.RMSNorm([2, 3]), torch.nn.RMSNorm([2, 3])
     assert list(layer.state_dict()) == list(theirs.state_dict()) == ["weight"]

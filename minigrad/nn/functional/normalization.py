@@ -217,9 +217,10 @@ def _check_affine(who, x, weight, bias, shape, expected) -> None:
 
 def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:  # noqa: A002
     """Root-mean-square normalisation (Zhang and Sennrich 2019) over the trailing axes ``normalized_shape``, as
-    PyTorch's: ``y = x / sqrt(mean(x^2) + eps) * weight``, ``eps`` None meaning the machine epsilon of x's dtype
-    (``numpy.finfo``, as PyTorch's ``torch.finfo``). ``weight`` (optional) has shape ``normalized_shape``.
-    A composition of ops, so its derivatives of every order come from theirs.
+    PyTorch's: ``y = x / sqrt(mean(x^2) + eps) * weight``, ``eps`` None meaning the machine epsilon of the dtype it
+    is computed in (``numpy.finfo``): x's, float32's for float16 x (PyTorch's kernels take their accumulation
+    type's). ``weight`` (optional) has shape ``normalized_shape``. A composition of ops, so its derivatives of every
+    order come from theirs.
     """
     shape = int_shape("rms_norm", "normalized_shape", normalized_shape)
     check_layer_norm_input("rms_norm", input, shape, weight, None)
@@ -230,10 +231,10 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 
 def rms_norm_unchecked(x, shape, weight, eps):
     """``rms_norm``'s computation, for a caller that has checked its arguments (the ``RMSNorm`` layer)."""
+    if x.dtype == np.float16:   # as layer_norm's: the mean of squares in float32, eps=None float32's, as torch's
+        return half_in_float32(lambda x, w: rms_norm_unchecked(x, shape, w, eps), x, weight)
     if eps is None:
         eps = float(np.finfo(x.dtype).eps)
-    if x.dtype == np.float16:   # as layer_norm's: the mean of squares in float32 (eps stays float16's), as torch
-        return half_in_float32(lambda x, w: rms_norm_unchecked(x, shape, w, eps), x, weight)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     scale = ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
     y = x * scale
