@@ -86,6 +86,19 @@ def test_cosine_similarity_matches_torch_with_zero_and_tiny_vectors():
     agree(nn.CosineSimilarity(dim=0), torch.nn.CosineSimilarity(dim=0), [x1.T, x2.T])
 
 
+@pytest.mark.parametrize("dim", [0, -1])
+def test_normalize_and_cosine_similarity_take_a_0_d_tensor_as_torch(dim):
+    """torch wraps dim 0 and -1 on a 0-d tensor (its one element is the vector): normalize gives x / |x| (0 at 0),
+    cosine_similarity the sign of the product; minigrad refused the axis as out of range."""
+    for x in (-2.0, 0.0, 3.0):
+        agree(lambda t: F.normalize(t, dim=dim), lambda t: TF.normalize(t, dim=dim), [np.array(x)])
+        agree(lambda t: F.normalize(t, p=1, dim=dim), lambda t: TF.normalize(t, p=1, dim=dim), [np.array(x)])
+    agree(lambda a, b: F.cosine_similarity(a, b, dim=dim), lambda a, b: TF.cosine_similarity(a, b, dim=dim),
+          [np.array(2.0), np.array(-3.0)])
+    with pytest.raises(ValueError, match=r"normalize: axis 1 is out of range for a tensor of shape \(\)"):
+        F.normalize(mg.tensor(1.0), dim=1)
+
+
 def test_cosine_similarity_takes_eps_zero_as_torch():
     # torch.nn.CosineSimilarity(eps=0.0) is legal: nonzero vectors as usual, NaN (value and gradient) at a zero one
     x1 = np.random.default_rng(3).standard_normal((3, 4))

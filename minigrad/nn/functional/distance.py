@@ -25,7 +25,7 @@ from minigrad.scalars import is_integer
 def _axis(name, x, dim):
     if not is_integer(dim):
         raise TypeError(f"{name}: dim must be an integer, got {dim!r}")
-    return normalize_axis(name, int(dim), x.ndim, x.shape)[0]
+    return normalize_axis(name, int(dim), max(x.ndim, 1), x.shape)[0]   # a 0-d x takes 0 and -1, as PyTorch's
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
@@ -60,7 +60,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     x1, x2 = ops.broadcast_to(x1, shape), ops.broadcast_to(x2, shape)
     axis = _axis("cosine_similarity", x1, dim)
     return ops.sum((x1 / _forward_clamp(ops.norm(x1, 2.0, dim=axis, keepdim=True), eps))
-                   * (x2 / _forward_clamp(ops.norm(x2, 2.0, dim=axis, keepdim=True), eps)), axis=axis)
+                   * (x2 / _forward_clamp(ops.norm(x2, 2.0, dim=axis, keepdim=True), eps)),
+                   axis=axis if x1.ndim else None)   # (ops.sum takes no axis on a 0-d tensor)
 
 
 class ForwardClampMin(Function):
