@@ -9,7 +9,6 @@ sits above ``nn``). Otherwise (eval, one rank, no process group) it is BatchNorm
 """
 from __future__ import annotations
 
-import math
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
@@ -68,14 +67,7 @@ class SyncBatchNorm(_BatchNorm):
             from minigrad.distributed.sync_batch_norm import sync_batch_norm
 
             return sync_batch_norm(x, *stats, self.weight, self.bias, momentum, self.eps)
-        if x.ndim <= 5:
-            return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch, momentum=momentum,
-                                eps=self.eps)
-        # F.batch_norm takes up to 3 spatial axes; more are one axis for the statistics (its length spelled out:
-        # NumPy refuses -1 for a batch of 0).
-        flat = x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
-        return F.batch_norm(flat, *stats, self.weight, self.bias, training=use_batch, momentum=momentum,
-                            eps=self.eps).reshape(*x.shape)
+        return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch, momentum=momentum, eps=self.eps)
 
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):

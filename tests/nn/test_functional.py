@@ -42,8 +42,7 @@ def test_bad_arguments_raise_clear_errors():
         F.log_softmax(x, axis=-3)
     with pytest.raises(ValueError, match=r"dropout: p must be a number in \[0, 1\], got -0.1"):
         F.dropout(x, -0.1)
-    with pytest.raises(ValueError, match=r"batch_norm: expected input of shape \(N, C\), \(N, C, L\), \(N, C, H, W\) "
-                                         r"or \(N, C, D, H, W\), got \(3,\)"):
+    with pytest.raises(ValueError, match=r"batch_norm: expected input of shape \(N, C, \*\), got \(3,\)"):
         F.batch_norm(mg.zeros(3), None, None, training=True)
     with pytest.raises(ValueError, match="batch_norm: evaluation needs running_mean and running_var"):
         F.batch_norm(x, None, None, training=False)

@@ -184,6 +184,23 @@ def test_batch_norm_attributes_changed_after_construction_follow_torch(cls, chan
             {k: v.numpy().tolist() for k, v in theirs.state_dict().items()}
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_batch_norm_takes_more_than_three_spatial_axes_as_torch(training):
+    """torch's F.batch_norm takes (N, C, *) of any rank; minigrad's refused more than (N, C, D, H, W)."""
+    x, w, b, mean, var = _r(2, 3, 2, 1, 2, 2, scale=2.0), _r(3), _r(3), _r(3), np.arange(1.0, 4.0)
+    ours = (mg.tensor(mean, dtype="float64"), mg.tensor(var, dtype="float64"))
+    theirs = (torch.tensor(mean), torch.tensor(var))
+    y = F.batch_norm(mg.tensor(x, dtype="float64"), *ours, training=training, momentum=0.3)
+    np.testing.assert_allclose(y.numpy(), TF.batch_norm(torch.tensor(x), *theirs, training=training, momentum=0.3),
+                               rtol=1e-12, atol=1e-13)
+    for stat, expected in zip(ours, theirs):   # the running statistics moved alike in training
+        np.testing.assert_allclose(stat.numpy(), expected.numpy(), rtol=1e-12)
+    agree(lambda *a: F.batch_norm(a[0], None, None, a[1], a[2], training=True),
+          lambda *a: TF.batch_norm(a[0], None, None, a[1], a[2], training=True), [x, w, b])
+    with pytest.raises(ValueError, match=r"batch_norm: expected input of shape \(N, C, \*\), got \(3,\)"):
+        F.batch_norm(mg.tensor(_r(3), dtype="float64"), None, None, training=True)
+
+
 def test_instance_norm_defaults_unbatched_and_float32():
     layer = nn.InstanceNorm2d(3)
     assert layer.affine is False and layer.track_running_stats is False and layer.state_dict() == {}

@@ -20,7 +20,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalisation per channel (axis 1) over the batch axis and any spatial axes.
 
-    Inputs are (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W).
+    Inputs are (N, C, *): (N, C), (N, C, L), (N, C, H, W), (N, C, D, H, W) or more spatial axes, as PyTorch's.
 
     Training: normalise with the batch mean and the *biased* batch variance, then
     update the running statistics in place with
@@ -30,9 +30,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Then scale by ``weight`` (gamma) and shift by ``bias`` (beta), per channel.
     """
     _check_floating_input("batch_norm", input)
-    if input.ndim not in (2, 3, 4, 5):
-        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
-                         f"{tuple(input.shape)}")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     check_running_stats("batch_norm", input, running_mean, running_var)
     _check_affine("batch_norm", input, weight, bias, (input.shape[1],), "the input {input} has {shape[0]} channels")
     if not is_real(momentum):   # None is the layer's cumulative average, which the layer turns into a number
