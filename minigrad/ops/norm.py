@@ -50,15 +50,16 @@ class Norm(Function):
         y = expand_reduced(F.output(self), x.shape, self.axis, self.keepdims)
         g = expand_reduced(gy, x.shape, self.axis, self.keepdims)
         nonzero = y != 0  # a constant mask; dividing by 1 instead of 0 keeps every order finite there
-        if p == 2.0:
-            return F.select(nonzero, g / F.where(nonzero, y, 1.0)) * x
-        scale = F.select(nonzero, g / F.where(nonzero, y, 1.0) ** (p - 1.0))
+        if p == 2.0:   # g times the masked x / y, as PyTorch's: a NaN or inf g stays NaN on a zero slice
+            return g * F.select(nonzero, x / F.where(nonzero, y, 1.0))
         sign = F.sign(x)
         if p == 1.0:
-            return scale * sign
-        if p < 1.0:  # |x|^(p-1) is infinite at 0: those entries get 0
+            return F.select(nonzero, g / F.where(nonzero, y, 1.0) ** (p - 1.0)) * sign
+        if p < 1.0:  # |x|^(p-1) is infinite at 0: those entries get 0; g times y^(1-p), NaN g kept, as PyTorch's
             entry = x != 0
-            return scale * sign * F.select(entry, F.where(entry, sign * x, 1.0) ** (p - 1.0))
+            return g * F.select(nonzero, F.where(nonzero, y, 1.0) ** (1.0 - p)) * sign \
+                * F.select(entry, F.where(entry, sign * x, 1.0) ** (p - 1.0))
+        scale = F.select(nonzero, g / F.where(nonzero, y, 1.0) ** (p - 1.0))   # PyTorch masks g / y^(p-1) itself
         return scale * sign * (sign * x) ** (p - 1.0)
 
 

@@ -77,6 +77,17 @@ def test_vector_norm_of_a_vector_with_nan_gives_torchs_0_at_the_nan(ord_, device
               ([0.0, NAN, -1.0],), 1.0, device)
 
 
+@pytest.mark.parametrize("ord_", [2, 0.5, 1, 1.5, 3, INF])
+def test_vector_norm_of_a_zero_vector_passes_a_nan_or_inf_gradient_on_as_torch(ord_, device):
+    # torch's p = 2 (and p < 1) backward is g times the masked x / ||x||: NaN for a NaN or infinite g on a zero
+    # vector (F.normalize with eps=0 there); minigrad masked g / ||x|| itself and gave 0 (1 < p < 2, p > 2: 0 in both)
+    _as_torch(lambda t: mg.linalg.vector_norm(t, ord=ord_, dim=1),
+              lambda t: torch.linalg.vector_norm(t, ord=ord_, dim=1), (np.zeros((3, 2)),), [NAN, INF, 2.0], device)
+    x = [[0.0, 0.0], [3.0, -4.0]]
+    _as_torch(lambda t: mg.nn.functional.normalize(t, eps=0.0), lambda t: torch.nn.functional.normalize(t, eps=0.0),
+              (x,), [[1.0, 2.0], [0.5, -1.0]], device)
+
+
 def test_abs_passes_gradcheck_and_gradgradcheck_away_from_0():
     x = mg.tensor([-2.0, -0.5, 0.3, 4.0], dtype="float64", requires_grad=True)
     assert mg.autograd.gradcheck(mg.abs, (x,))
