@@ -28,7 +28,8 @@ class Norm(Function):
     """y = (sum over ``axis`` of |x|^p)^(1/p), a finite p > 0 (p = 2: sqrt(sum x^2)).
 
     dL/dx = g sign(x) |x|^(p-1) / y^(p-1) (p = 2: g x / y), and 0 on a slice where y = 0, as in
-    PyTorch; for p < 1, where an entry is 0 (|x|^(p-1) infinite) its gradient is 0, as in PyTorch.
+    PyTorch (NaN there for a NaN or infinite g when p = 2, p = 1 or p < 1, as PyTorch's); for p < 1, where an
+    entry is 0 (|x|^(p-1) infinite) its gradient is 0, as in PyTorch.
     Shapes: x -> x's shape without the ``axis`` axes (each kept as 1 with ``keepdims``; all of them for axis=None).
     """
 
