@@ -704,3 +704,24 @@ def test_weighted_smoothed_cross_entropy_of_an_ignored_row_with_a_minus_inf_logi
             lt.backward(torch.ones_like(lt))
             np.testing.assert_allclose(loss.numpy(), lt.detach().numpy(), rtol=1e-12)
             np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("layout", ["batch of one", "transposed"])
+def test_cross_entropy_gradient_of_non_contiguous_logits_is_torchs(device, smoothing, reduction, layout):
+    # The rows of (1, C, L) scores (a sequence or image batch of one) and x.T are non-contiguous: the gradient's
+    # one-hot was scattered into a flat copy and lost, so it was softmax(x) alone (off by 1 - e at each target).
+    rng = np.random.default_rng(7)
+    data, target = ((rng.standard_normal((1, 4, 3)), np.array([[1, 3, 0]])) if layout == "batch of one"
+                    else (rng.standard_normal((4, 3)), np.array([0, 3, 1])))
+    x = mg.tensor(data, dtype=F64, requires_grad=True, device=device)
+    xt = torch.tensor(data, requires_grad=True)
+    scores, scores_t = (x, xt) if layout == "batch of one" else (x.T, xt.T)
+    loss = F.cross_entropy(scores, mg.tensor(target, device=device), reduction=reduction, label_smoothing=smoothing)
+    loss_t = torch.nn.functional.cross_entropy(scores_t, torch.tensor(target), reduction=reduction,
+                                               label_smoothing=smoothing)
+    loss.sum().backward()
+    loss_t.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), loss_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)

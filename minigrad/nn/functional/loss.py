@@ -298,7 +298,11 @@ class SoftmaxCrossEntropy(Function):
         g = self.exps / self.norm                         # softmax(x)
         e = self.smoothing
         if e != 1 and self.at_target is not None:
-            scatter_add(g.reshape(-1), self.at_target, -(1 - e), distinct=True)  # softmax(x) - (1-e) onehot
+            # Into the flat array, reshaped back after: the exponentials of non-contiguous logits (x.T, or the rows
+            # of (1, C, L) scores) are non-contiguous, and g.reshape(-1) of them is a copy the write would miss.
+            flat = g.reshape(-1)
+            scatter_add(flat, self.at_target, -(1 - e), distinct=True)  # softmax(x) - (1-e) onehot
+            g = flat.reshape(g.shape)
         if e != 0 and g.size:
             g -= e / g.shape[1]                           # ... - e/C
         g *= self._scale(F, gy)
