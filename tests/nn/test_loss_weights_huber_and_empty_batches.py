@@ -160,3 +160,22 @@ def test_huber_and_smooth_l1_keep_float32_and_are_nan_on_an_empty_batch():
     assert F.smooth_l1_loss(x, np.zeros(2, dtype=np.float32)).dtype == np.float32
     with np.errstate(invalid="ignore", divide="ignore"):
         assert np.isnan(F.huber_loss(mg.tensor(np.zeros(0)), np.zeros(0)).item())
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("target", [[0, 0, 0], [0, -100, 0]])
+def test_weighted_cross_entropy_whose_counted_rows_weigh_nothing_is_nan_with_a_zero_gradient(smoothing, target):
+    # Every counted row's class has weight 0: the weighted 'mean' is 0 / 0, NaN as in PyTorch, with a zero
+    # gradient as when every row is ignored (PyTorch's gradient is NaN there). With smoothing the gradient was
+    # the smoothing term's, not divided by anything (0.034, -0.024, ...), so a step moved the weights.
+    mx, tx = _pair(np.random.default_rng(0).standard_normal((3, 4)))
+    weight = np.array([0.0, 1.0, 1.0, 1.0])
+    with np.errstate(invalid="ignore"):
+        loss = F.cross_entropy(mx, np.array(target), weight=mg.tensor(weight, dtype="float64"),
+                               label_smoothing=smoothing)
+    tl = TF.cross_entropy(tx, torch.tensor(target), weight=torch.tensor(weight), label_smoothing=smoothing)
+    assert np.isnan(loss.item()) and np.isnan(tl.item())
+    loss.backward()
+    tl.backward()
+    assert (mx.grad.numpy() == 0).all()
+    assert np.isnan(tx.grad.numpy()[0]).all()

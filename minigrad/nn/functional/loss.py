@@ -180,14 +180,16 @@ def _divide_by_total(loss, total):
 
 def _row_scale(targets, reduction):
     """Each row's factor in the reduced loss, and so in its gradient: its weight, over the total for 'mean';
-    a Python float when every row weighs alike. All zero when the total is 0, so the gradient stays 0."""
+    a Python float when every row weighs alike. All zero when the total is 0 (every row ignored, or the counted
+    rows' class weights sum to 0), so the gradient stays 0: ``w`` over inf there, as ``w`` may be nonzero where
+    its total is 0 (the smoothing term's 0/1 row flags over the weighted total)."""
     w, total = targets.weight, targets.total
     if reduction != "mean":
         return 1.0 if w is None else w
     if w is None:
         return 1.0 / total if total else 1.0
-    divisor = (total or 1.0) if isinstance(total, float) else get_array_module(w).where(total == 0, total.dtype.type(1),
-                                                                                       total)
+    divisor = (total or np.inf) if isinstance(total, float) else get_array_module(w).where(
+        total == 0, total.dtype.type(np.inf), total)
     if w.dtype == np.float16:   # the total may be past float16's largest number (see _total_weight)
         return half_in_float32(lambda w32: w32 / divisor, w)
     return w / divisor
