@@ -270,6 +270,21 @@ def _check_tensors(op, x, weight, bias, dims=2):
     return x, weight, bias, unbatched
 
 
+def channels_error(op, shape, weight_shape, expected, unbatched, groups_text=""):
+    """The message for an input whose channel axis does not match the weight. ``shape`` is the batched shape the op
+    works on; an unbatched input is named by the shape it was given, and the message says how it was read: a batch
+    of one-channel images without their channel axis, (N, H, W), is read as one image of N channels."""
+    given = tuple(shape[1:]) if unbatched else tuple(shape)
+    message = (f"{op}: input has {shape[1]} channels (shape {given}) but weight {tuple(weight_shape)}{groups_text} "
+               f"expects {expected}")
+    if unbatched:
+        batched = (given[0], expected) + given[1:]
+        message += (f"; a {len(given)}-D input is one unbatched sample, its axis 0 the channels: for a batch of "
+                    f"{given[0]} samples pass shape {batched}"
+                    + (" (x.unsqueeze(1))" if expected == 1 else ""))
+    return message
+
+
 def check_dtypes(op, x, weight, bias):
     """Refuse input, weight and bias (None: absent) unless they share one floating dtype, naming each."""
     dtypes = {t.dtype for t in (x, weight, bias) if t is not None}
@@ -359,8 +374,7 @@ def convolve(op, conv_op, dims, x, weight, bias, stride, padding, dilation, grou
     stride, dilation = _stride_and_dilation(op, stride, dilation, dims)
     groups = _check_groups(op, groups, cg * groups, o)
     if x.shape[1] != cg * groups:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
-                         f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
+        raise ValueError(channels_error(op, x.shape, weight.shape, cg * groups, unbatched, f" with groups={groups}"))
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
     geo = Geometry(kernel, stride, dilation, conv_padding(op, padding, kernel, stride, dilation), groups)
@@ -411,8 +425,7 @@ def transpose_convolve(op, transpose_op, dims, x, weight, bias, stride, padding,
     stride, dilation = _stride_and_dilation(op, stride, dilation, dims)
     groups = _check_groups(op, groups, cin, coutg * groups)
     if x.shape[1] != cin:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but weight "
-                         f"{tuple(weight.shape)} expects {cin}")
+        raise ValueError(channels_error(op, x.shape, weight.shape, cin, unbatched))
     if bias is not None and tuple(bias.shape) != (coutg * groups,):
         raise ValueError(f"{op}: bias must have shape ({coutg * groups},) for weight {tuple(weight.shape)} "
                          f"and groups={groups}, got {tuple(bias.shape)}")

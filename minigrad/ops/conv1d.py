@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._windows import Geometry, single
-from minigrad.ops.conv import (Conv2d, ConvTranspose2d, _check_groups, check_dtypes, check_some_output_channels,
-                                conv_padding, conv_transpose2d)
+from minigrad.ops.conv import (Conv2d, ConvTranspose2d, _check_groups, channels_error, check_dtypes,
+                                check_some_output_channels, conv_padding, conv_transpose2d)
 
 __all__ = ["conv1d", "conv_transpose1d"]
 
@@ -56,8 +56,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     groups = _check_groups(op, groups, cg * groups, o)
     n, c, length = input.shape
     if c != cg * groups:
-        raise ValueError(f"{op}: input has {c} channels (shape {tuple(input.shape)}) but weight "
-                         f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}")
+        raise ValueError(channels_error(op, input.shape, weight.shape, cg * groups, unbatched,
+                                        f" with groups={groups}"))
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"{op}: bias must have shape ({o},) for weight {tuple(weight.shape)}, got {tuple(bias.shape)}")
     if isinstance(padding, str):  # conv_padding refuses any other string, naming the 1-D forms
@@ -109,8 +109,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     groups = _check_groups(op, groups, cin, coutg * groups)
     n, c, length = x.shape
     if c != cin:
-        raise ValueError(f"{op}: input has {c} channels (shape {tuple(x.shape)}) but weight "
-                         f"{tuple(weight.shape)} expects {cin}")
+        raise ValueError(channels_error(op, x.shape, weight.shape, cin, unbatched))
     if bias is not None and tuple(bias.shape) != (coutg * groups,):
         raise ValueError(f"{op}: bias must have shape ({coutg * groups},) for weight {tuple(weight.shape)} "
                          f"and groups={groups}, got {tuple(bias.shape)}")

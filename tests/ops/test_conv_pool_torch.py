@@ -245,3 +245,26 @@ def test_float16_adaptive_average_pooling_sums_its_windows_in_float32_as_torch(n
     expected = getattr(TF, name)(torch.tensor(x), size)
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: mg.conv2d(mg.randn(2, 28, 28), mg.randn(8, 1, 3, 3)),
+     "conv2d: input has 2 channels (shape (2, 28, 28)) but weight (8, 1, 3, 3) with groups=1 expects 1; a 3-D input "
+     "is one unbatched sample, its axis 0 the channels: for a batch of 2 samples pass shape (2, 1, 28, 28) "
+     "(x.unsqueeze(1))"),
+    (lambda: mg.conv2d(mg.randn(4, 5, 5), mg.randn(8, 3, 3, 3)),
+     "conv2d: input has 4 channels (shape (4, 5, 5)) but weight (8, 3, 3, 3) with groups=1 expects 3; a 3-D input "
+     "is one unbatched sample, its axis 0 the channels: for a batch of 4 samples pass shape (4, 3, 5, 5)"),
+    (lambda: mg.nn.functional.conv1d(mg.randn(5, 20), mg.randn(4, 1, 3)),
+     "conv1d: input has 5 channels (shape (5, 20)) but weight (4, 1, 3) with groups=1 expects 1; a 2-D input is one "
+     "unbatched sample, its axis 0 the channels: for a batch of 5 samples pass shape (5, 1, 20) (x.unsqueeze(1))"),
+    (lambda: mg.conv_transpose2d(mg.randn(2, 7, 7), mg.randn(1, 4, 3, 3)),
+     "conv_transpose2d: input has 2 channels (shape (2, 7, 7)) but weight (1, 4, 3, 3) expects 1; a 3-D input is one "
+     "unbatched sample, its axis 0 the channels: for a batch of 2 samples pass shape (2, 1, 7, 7) (x.unsqueeze(1))"),
+])
+def test_a_batch_of_grey_images_without_a_channel_axis_is_named_as_given(call, message):
+    """MNIST's (N, 28, 28) batch handed to Conv2d(1, ...) is read as one image of N channels, as in torch; the error
+    used to name the shape (1, N, 28, 28) the op made of it, which the caller never passed, and not say why."""
+    with pytest.raises(ValueError) as info:
+        call()
+    assert str(info.value) == message
