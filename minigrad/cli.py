@@ -75,14 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     t = commands.add_parser(
         "train", help="train an MLP, a CNN or an LSTM on MNIST or Fashion-MNIST",
-        description="Train a ReLU MLP or a small CNN classifier on MNIST or Fashion-MNIST, with a progress bar, per-epoch "
-                    "metrics (metrics.csv, metrics.json), PNG curves and a checkpoint after every epoch.",
+        description="Train a ReLU MLP, a small CNN or an LSTM (an image read as 28 rows) classifier on MNIST or "
+                    "Fashion-MNIST, with a progress bar, per-epoch metrics (metrics.csv, metrics.json), PNG curves and "
+                    "a checkpoint after every epoch.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d = t.add_argument_group("data")
     d.add_argument("--dataset", choices=list(DATASETS), default=_DEFAULT["dataset"],
                    help=f"default: {_DEFAULT['dataset']}")
     d.add_argument("--data-dir", metavar="DIR", default=None,
-                   help="folder holding mnist/ (or fashion-mnist/); default: $MINIGRAD_DATA, else ~/.cache/minigrad")
+                   help="folder holding mnist/ (or fashion-mnist/); default: $MINIGRAD_DATA, else "
+                        "$XDG_CACHE_HOME/minigrad or ~/.cache/minigrad")
     d.add_argument("--download", action="store_true",
                    help="download missing files (checked against their published SHA-256) into DIR/<dataset>/")
     d.add_argument("--limit-train", type=_integer, metavar="N", default=None,

@@ -44,6 +44,18 @@ def test_help_lists_options_and_every_optimizer(capsys):
     assert "MINIGRAD_DATA" in out
 
 
+def test_help_names_the_three_models_and_the_data_folder_default(capsys):
+    """The description used to offer 'a ReLU MLP or a small CNN' although --model takes lstm too, and --data-dir's
+    help skipped $XDG_CACHE_HOME, which the data folder is read from (docs/mnist.md and the epilog name it)."""
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    description = out.split("options:")[0]
+    assert "MLP" in description and "CNN" in description and "LSTM" in description
+    assert ("--data-dir DIR folder holding mnist/ (or fashion-mnist/); default: $MINIGRAD_DATA, else "
+            "$XDG_CACHE_HOME/minigrad or ~/.cache/minigrad") in out
+
+
 def test_python_dash_m_minigrad_help():
     proc = run_python(["-m", "minigrad", "--help"], timeout=60)
     assert proc.returncode == 0, proc.stderr
