@@ -199,3 +199,12 @@ def test_data_and_targets_are_torchvisions_raw_pixels_and_labels(data_root, tran
     assert data.unsqueeze(1).clone().shape == (10000, 1, 28, 28)
     np.testing.assert_array_equal(np.array(targets.clone(), dtype=None, copy=None), labels.astype(np.int64))
     assert int(data[3].clone().float().sum().item()) == int(raw[3].astype(np.int64).sum())
+
+
+@pytest.mark.parametrize("cls", [MNIST, FashionMNIST])
+def test_docs_data_md_gives_the_constructors_arguments_and_defaults(cls):
+    """docs/data.md is where a reader looks for how to make the dataset; its signature line must be the code's."""
+    import inspect
+    text = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text(encoding="utf-8")
+    arguments = ", ".join(f"{p.name}={p.default!r}" for p in inspect.signature(cls).parameters.values())
+    assert f"`MNIST({arguments})`" in text
