@@ -92,8 +92,9 @@ def count_consumers(starts):
         fn = stack.pop()
         if fn.inputs is None:
             raise RuntimeError(
-                "Trying to backward through the graph a second time (or after its buffers were "
-                "freed). Pass retain_graph=True to the first backward() if you need to do this."
+                "Trying to backward through the graph a second time (or after its buffers were freed): the "
+                f"{type(fn).__name__} node was run and released by an earlier backward(). Pass retain_graph=True "
+                "to the first backward() if you need to do this."
             )
         for x in fn.inputs:
             c = x.creator

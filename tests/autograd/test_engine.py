@@ -133,6 +133,18 @@ def test_backward_through_freed_subgraph_raises():
         (h * 3.0).sum().backward()
 
 
+def test_second_backward_names_the_released_node():
+    """Two losses that share a subgraph, the second backward()ed without retain_graph: the error names the first
+    released node it meets (here the shared Sin), so the reader knows which part of the graph is gone."""
+    x = mg.tensor([1.0], requires_grad=True)
+    h = x.sin()
+    (h * 2.0).sum().backward()
+    with pytest.raises(RuntimeError, match=r"^Trying to backward through the graph a second time \(or after its "
+                       r"buffers were freed\): the Sin node was run and released by an earlier backward\(\)\. Pass "
+                       r"retain_graph=True to the first backward\(\) if you need to do this\.$"):
+        (h * 3.0).sum().backward()
+
+
 def test_retain_graph_allows_second_backward(device):
     x = mg.tensor([1.0, 2.0], requires_grad=True, device=device)
     y = (x.sin() * x).sum()
