@@ -1,6 +1,8 @@
 """``Linear`` (the fully connected layer) and ``Identity``."""
 from __future__ import annotations
 
+import math
+
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import init
 from minigrad.nn.arguments import floating_dtype, positive_int
@@ -84,8 +86,14 @@ class Linear(Layer):
     def _reject(self, x):
         check_tensor_input(self, x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
+            # An image batch handed on unflattened, (N, 28, 28) or a conv's (N, C, H, W): its sample holds the
+            # features, but Linear reads only the last axis (as torch's does).
+            flat = x.ndim >= 3 and math.prod(x.shape[1:]) == self.in_features
             raise ValueError(
                 f"Linear: input has shape {tuple(x.shape)} but in_features={self.in_features}"
+                + (f"; Linear reads the last axis as the features: flatten each sample first (nn.Flatten() "
+                   f"before this layer, or x.reshape(len(x), -1)) to get ({x.shape[0]}, {self.in_features})"
+                   if flat else "")
             )
         raise TypeError(
             f"Linear: input dtype {x.dtype} does not match weight dtype {self.weight.dtype}; "

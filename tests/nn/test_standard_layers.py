@@ -1,4 +1,6 @@
 """The standard layers: gradients (float64 gradcheck, parameters included), shapes, modes, errors."""
+import re
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,19 @@ def test_linear_shape_and_dtype_errors():
         lin(mg.zeros(2, 784, dtype=F64))
     with pytest.raises(ValueError, match="Linear: in_features must be a positive integer, got 0"):
         Linear(0, 3)
+
+
+@pytest.mark.parametrize("shape, features", [((2, 28, 28), 784), ((2, 4, 26, 26), 2704)])
+def test_linear_given_unflattened_samples_says_to_flatten_them(shape, features):
+    """MNIST's (N, 28, 28) images, or a conv's (N, C, H, W) output, into a Linear without nn.Flatten(): the error
+    used to give the two numbers only; now it says that Linear reads the last axis and how to flatten."""
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"Linear: input has shape {shape} but in_features={features}; Linear reads the last axis as the "
+            f"features: flatten each sample first (nn.Flatten() before this layer, or x.reshape(len(x), -1)) to get "
+            f"(2, {features})") + "$"):
+        Linear(features, 10)(mg.zeros(*shape))
+    with pytest.raises(ValueError, match=r"^Linear: input has shape \(2, 3, 100\) but in_features=784$"):
+        Linear(784, 10)(mg.zeros(2, 3, 100))   # no flattening gives 784: no hint
 
 
 @pytest.mark.parametrize("layer, fn", [
