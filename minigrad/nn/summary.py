@@ -126,6 +126,15 @@ def _check_shape(input_shape):
                      f"e.g. (1, 784), or a list of such tuples for several inputs; got {input_shape!r}")
 
 
+def _runs(model, shape, dtype, device):
+    """Whether ``model`` takes a made-up input of ``shape`` (already in eval mode and under no_grad)."""
+    try:
+        model(Tensor(np.zeros(shape, dtype=dtype)).to(device))
+    except Exception:   # noqa: BLE001 -- only a hint for the error being raised: any failure means no
+        return False
+    return True
+
+
 def summary(model, input_shape, dtype=None, print_table=False) -> Summary:
     """Run ``model`` once on an input of ``input_shape`` and return its :class:`Summary`.
 
@@ -169,7 +178,20 @@ def summary(model, input_shape, dtype=None, print_table=False) -> Summary:
             handles.append(layer.register_forward_hook(hook))
         model.eval()
         with no_grad():
-            model(*inputs)
+            try:
+                model(*inputs)
+            except (ValueError, TypeError, RuntimeError, IndexError) as exc:
+                if type(exc) not in (ValueError, TypeError, RuntimeError, IndexError):
+                    raise   # a subclass may need more than a message; it stays as it is
+                # A Keras habit, input_shape without the batch axis, fails deep inside the model (a conv reads
+                # (1, 28, 28) as one unbatched image, a Linear then gets the wrong width): say where it came from,
+                # and whether the shape with a batch axis in front runs.
+                given = f"shapes {[tuple(s) for s in shapes]}" if several else f"shape {shapes[0]}"
+                hint = ""
+                if not several and _runs(model, (1, *shapes[0]), np_dtype, device):
+                    hint = f"; input_shape includes the batch axis: {(1, *shapes[0])} runs"
+                raise type(exc)(f"summary: the model's forward pass on a made-up input of {given} failed{hint}: "
+                                f"{exc}") from exc
     finally:
         for handle in handles:
             handle.remove()

@@ -26,6 +26,22 @@ def test_mlp_rows_totals_and_memory():
     assert repr(s) == text
 
 
+def test_a_failing_forward_pass_says_it_ran_on_the_made_up_input_and_whether_a_batch_axis_fixes_it():
+    """input_shape without the batch axis (Keras's habit): the conv read (1, 28, 28) as one image and the Linear
+    failed with 'input has shape (8, 196)', a shape the caller never wrote. The error now says it came from
+    summary's input and that (1, 1, 28, 28) runs; a shape that is wrong anyway gets no such hint."""
+    cnn = nn.Network(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                     nn.Linear(8 * 14 * 14, 10))
+    with pytest.raises(ValueError, match=r"^summary: the model's forward pass on a made-up input of shape "
+                       r"\(1, 28, 28\) failed; input_shape includes the batch axis: \(1, 1, 28, 28\) runs: "
+                       r"Linear: input has shape \(8, 196\) but in_features=1568$"):
+        nn.summary(cnn, (1, 28, 28))
+    assert cnn.training and nn.summary(cnn, (1, 1, 28, 28)).total_params == 8 * 9 + 8 + 1568 * 10 + 10
+    with pytest.raises(ValueError, match=r"^summary: the model's forward pass on a made-up input of shape \(2, 100\) "
+                       r"failed: Linear: input has shape \(2, 100\) but in_features=784$"):
+        nn.summary(mlp(), (2, 100))
+
+
 def test_float64_input_and_dtype_errors():
     net = nn.Network(nn.Linear(3, 2, dtype="float64"))
     s = nn.summary(net, (4, 3), dtype="float64")
