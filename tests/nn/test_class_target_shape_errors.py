@@ -14,6 +14,22 @@ def test_cross_entropy_with_a_float_target_of_another_shape_names_both_shapes():
         F.cross_entropy(mg.zeros(4, 3), mg.zeros(4, 5))
 
 
+def test_cross_entropy_with_float_class_labels_says_how_to_convert_them():
+    """Labels stored as floats (the class-index shape, a float dtype): the common mistake gets the conversion, and
+    the probability reading names the input's shape as given (it said (32, 3), the flattened rows, for a
+    (2, 3, 4, 4) input)."""
+    with pytest.raises(TypeError, match="^" + re.escape(
+            "cross_entropy: target must hold integer class indices, got dtype float32 (target shape (4,), input "
+            "shape (4, 3)); convert with target.astype(np.int64) (class probabilities would have the input's shape "
+            "(4, 3))") + "$"):
+        F.cross_entropy(mg.zeros(4, 3), mg.zeros(4))
+    with pytest.raises(TypeError, match="^" + re.escape(
+            "cross_entropy: target must hold integer class indices, got dtype float32 (target shape (2, 4, 4), "
+            "input shape (2, 3, 4, 4)); convert with target.astype(np.int64) (class probabilities would have the "
+            "input's shape (2, 3, 4, 4))") + "$"):
+        F.cross_entropy(mg.zeros(2, 3, 4, 4), mg.zeros(2, 4, 4))
+
+
 def test_nll_loss_with_a_float_target_names_the_shapes_and_no_probability_reading():
     with pytest.raises(TypeError, match="^" + re.escape(
             "nll_loss: target must hold integer class indices, got dtype float32 (target shape (4,), input shape "

@@ -90,8 +90,13 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
                 f"{name} takes integer class indices of shape ({n},); pass target.argmax(axis=1)"
             )
         shapes = f"(target shape {shown_target}, input shape {shown_input})"
-        hint = (f"a class-probability target must have the input's shape {(n, c)}" if name == "cross_entropy"
-                else "convert with target.astype(np.int64)")
+        if name != "cross_entropy":
+            hint = "convert with target.astype(np.int64)"
+        elif tuple(data.shape) == (n,):   # the class-index shape: integer labels stored as floats, most likely
+            hint = (f"convert with target.astype(np.int64) (class probabilities would have the input's shape "
+                    f"{shown_input})")
+        else:
+            hint = f"a class-probability target must have the input's shape {shown_input}"
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype} {shapes}; {hint}")
     if tuple(data.shape) != (n,):
         raise ValueError(
