@@ -45,7 +45,7 @@ from minigrad.train.export import export_trained
 from minigrad.train.distributed import for_config
 from minigrad.train.interrupts import SignalsHeld
 from minigrad.train.recipes import build_model, build_optimizer, build_schedule, describe_model
-from minigrad.train.records import TrainResult, finish, write_records, write_run_curves
+from minigrad.train.records import TrainResult, count_epochs, finish, write_records, write_run_curves
 
 __all__ = ["TrainingInterrupted", "train", "evaluate"]
 
@@ -147,7 +147,7 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
     log(f"{config.dataset}: {len(train_set)} training / {len(test_set)} test images; "
         f"model {describe_model(config, in_features, n_classes)}, dropout {config.dropout} "
         f"({model.num_parameters():,} parameters){_augmentation(config)}; {config.optimizer} lr {config.lr:g}, schedule {config.schedule}; "
-        f"batch {config.batch_size}{_ranks(run)}; {config.epochs} epochs; device {device}; seed {config.seed}")
+        f"batch {config.batch_size}{_ranks(run)}; {count_epochs(config.epochs)}; device {device}; seed {config.seed}")
     if checkpoint is not None:
         log(f"resuming from {ckpt_path} after epoch {start_epoch}")
 

@@ -38,13 +38,18 @@ class TrainResult:
     seconds: float
 
 
+def count_epochs(n) -> str:
+    """``"1 epoch"``, ``"10 epochs"``: the count as the run's first and last lines print it."""
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
 def finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, started, log):
     """Log the closing summary (final and best accuracy, the files) and return the run's :class:`TrainResult`."""
     seconds = time.perf_counter() - started
     if history:
         best = max(history, key=lambda r: r["test_acc"])
         last = history[-1]
-        log(f"{'done' if completed else 'stopped'}: {epochs_done} epochs; final test accuracy "
+        log(f"{'done' if completed else 'stopped'}: {count_epochs(epochs_done)}; final test accuracy "
             f"{100 * last['test_acc']:.2f}% (loss {last['test_loss']:.4f}); best {100 * best['test_acc']:.2f}% "
             f"at epoch {best['epoch']}; {seconds:.1f} s this session")
         log("files: " + ", ".join(str(p) for p in [*files.values(), ckpt_path]))

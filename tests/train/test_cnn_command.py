@@ -28,7 +28,7 @@ def test_cnn_command_trains_and_writes_its_files(tmp_path, capsys):
     out = capsys.readouterr().out
     assert ("model conv32-bn-pool-conv64-bn-pool-3136-128-10 CNN, dropout 0.25 (421,738 parameters), "
             "training images shifted up to 2 px;") in out
-    assert "adam lr 0.001, schedule cosine" in out and "1 epochs" in out
+    assert "adam lr 0.001, schedule cosine" in out and "; 1 epoch;" in out
     rows = read_metrics(tmp_path / "cnn")
     assert len(rows) == 1 and rows[0]["test_acc"] > 0.2   # three Adam steps (BatchNorm barely warmed up): above chance
     ckpt = mg.load(tmp_path / "cnn" / "checkpoint.npz")
