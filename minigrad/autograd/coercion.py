@@ -14,9 +14,14 @@ def _initial_grad(t, grad, where):
     """The gradient to start backward with: given, or 1 for a one-element tensor."""
     if grad is None:
         if t.data.size != 1:
+            shape = tuple(t.shape)
+            how = {"backward()": f"pass its gradient, y.backward(g) with g of shape {shape}",
+                   "grad": f"pass grad_outputs=, a gradient of shape {shape}"}.get(
+                       where, f"pass its gradient, of shape {shape}")
             raise RuntimeError(
                 f"{where}: the gradient can be implied only for a one-element output, "
-                f"but this tensor has shape {tuple(t.shape)}; pass the gradient explicitly"
+                f"but this tensor has shape {shape}; {how}, or start from a scalar (y.sum(), y.mean(), a loss "
+                "with its default reduction)"
             )
         seed = t.data.copy()   # 1 in t's shape, dtype and device: a copy filled is 3x faster than xp.ones, a
         seed.fill(1)           # Python wrapper, and this runs on every backward()

@@ -170,6 +170,22 @@ def test_backward_on_non_scalar_without_gradient_raises():
         y.backward()
 
 
+def test_backward_and_grad_on_a_non_scalar_say_what_to_pass_or_reduce():
+    """A per-sample loss (reduction='none') backward()ed as it is: the error said 'pass the gradient explicitly',
+    which names neither the argument (grad_outputs= for grad) nor the usual fix, a scalar to start from."""
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="^" + re.escape(
+            "backward(): the gradient can be implied only for a one-element output, but this tensor has shape (2,); "
+            "pass its gradient, y.backward(g) with g of shape (2,), or start from a scalar (y.sum(), y.mean(), a "
+            "loss with its default reduction)") + "$"):
+        (x * 2.0).backward()
+    with pytest.raises(RuntimeError, match="^" + re.escape(
+            "grad: the gradient can be implied only for a one-element output, but this tensor has shape (2,); "
+            "pass grad_outputs=, a gradient of shape (2,), or start from a scalar (y.sum(), y.mean(), a loss with "
+            "its default reduction)") + "$"):
+        mg.grad(x * 2.0, x)
+
+
 def test_backward_with_wrong_gradient_shape_raises():
     y = mg.tensor([1.0, 2.0], requires_grad=True) * 2.0
     with pytest.raises(ValueError, match=r"gradient has shape \(3,\), expected \(2,\)"):
