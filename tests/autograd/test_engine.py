@@ -218,6 +218,23 @@ def test_backward_with_wrong_gradient_shape_from_function_is_reported():
         Bad.apply(x).sum().backward()
 
 
+def test_an_unreduced_gradient_of_a_broadcast_input_is_pointed_to_sum_to():
+    """A new op's first bug (CONTRIBUTING's Mul without F.sum_to): the error now names the fix."""
+    class MyMul(Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, F, gy, a, b):
+            return gy * b, gy * a
+
+    a, b = mg.ones(2, 3, requires_grad=True), mg.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^" + re.escape(
+            "MyMul backward returned a gradient of shape (2, 3) and dtype float32 for an input of shape (3,) and "
+            "dtype float32; an input that forward broadcast gets its gradient summed back with "
+            "F.sum_to(g, x.shape)") + "$"):
+        MyMul.apply(a, b).sum().backward()
+
+
 class _Crop(Function):
     """y = the inputs' sum reshaped to 5 elements: NumPy raises a ValueError for any other size."""
 
