@@ -19,8 +19,8 @@
 # `minigrad train` ([docs/mnist.md](../mnist.md)) runs the same kind of model with
 # checkpoints, schedules and plots.
 #
-# The data: MNIST is read from `$MINIGRAD_DATA` (default `~/.cache/minigrad`) and
-# downloaded there on first use. `MINIGRAD_NOTEBOOK_TINY=1` trains on 2,000 images for
+# The data: MNIST is read from `$MINIGRAD_DATA` (default `$XDG_CACHE_HOME/minigrad` or
+# `~/.cache/minigrad`) and downloaded there on first use. `MINIGRAD_NOTEBOOK_TINY=1` trains on 2,000 images for
 # two epochs (CI runs it that way).
 
 # %%
