@@ -45,6 +45,33 @@ def _as_tuple(x):
     return x if isinstance(x, tuple) else (tuple(x) if isinstance(x, list) else (x,))
 
 
+def _in_float64(name, func, inputs):
+    """``func``, whose dtype errors say that it runs on float64 copies when ``inputs`` are of another float dtype.
+
+    A function that closes over float32 tensors (a layer's weights, a constant) meets the float64 copies and
+    minigrad refuses the mix; the bare error ('Linear: input dtype float64 does not match weight dtype float32;
+    convert with x.astype('float32')') pointed away from the fix.
+    """
+    converted = [x.dtype for x in _as_tuple(inputs) if isinstance(x, Tensor) and x.requires_grad
+                 and x.dtype != np.float64]
+    if not converted:
+        return func
+
+    def checked(*args):
+        try:
+            return func(*args)
+        except TypeError as exc:
+            if type(exc) is not TypeError or "float64" not in str(exc):
+                raise
+            raise TypeError(
+                f"{name}: the function failed on the float64 copies of its {converted[0]} inputs ({name} checks in "
+                f"float64): {exc}. Tensors it uses besides its inputs (a layer's weights, constants) must be float64 "
+                "too: make them so (nn.Linear(..., dtype=minigrad.float64), model.double()) or pass them as inputs"
+            ) from exc
+
+    return checked
+
+
 def _prepare(inputs):
     """Inputs as a tuple; floating inputs that require grad become float64 leaf copies.
 
@@ -114,6 +141,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """
     _refuse_unsupported("gradcheck", check_batched_grad=check_batched_grad,
                         check_batched_forward_grad=check_batched_forward_grad, masked=masked)
+    func = _in_float64("gradcheck", func, inputs)
     inputs = _prepare(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
@@ -288,6 +316,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     products; the other options as in :func:`gradcheck`.
     """
     _refuse_unsupported("gradgradcheck", check_batched_grad=check_batched_grad, masked=masked)
+    func = _in_float64("gradgradcheck", func, inputs)
     inputs = _prepare(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:

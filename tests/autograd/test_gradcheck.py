@@ -179,6 +179,22 @@ def test_gradcheck_with_float32_constant_inputs(device):
     assert w.dtype == np.float32
 
 
+@pytest.mark.parametrize("check", [mg.gradcheck, mg.gradgradcheck], ids=lambda f: f.__name__)
+def test_a_function_closing_over_float32_weights_is_told_they_must_be_float64(check):
+    """gradcheck of a float32 layer: its weights met the float64 copies and the error was the layer's 'convert with
+    x.astype('float32')', which would defeat the check. The error now says why and what to change."""
+    layer = mg.nn.Linear(3, 2)
+    name = check.__name__
+    with pytest.raises(TypeError, match="^" + re.escape(
+            f"{name}: the function failed on the float64 copies of its float32 inputs ({name} checks in float64): "
+            "Linear: input dtype float64 does not match weight dtype float32; convert with x.astype('float32'). "
+            "Tensors it uses besides its inputs (a layer's weights, constants) must be float64 too: make them so "
+            "(nn.Linear(..., dtype=minigrad.float64), model.double()) or pass them as inputs") + "$"):
+        check(lambda x: layer(x).sum(), (mg.randn(4, 3, requires_grad=True),))
+    layer.double()
+    assert check(lambda x: layer(x).sum(), (mg.randn(4, 3, requires_grad=True),))
+
+
 def test_gradcheck_with_a_non_contiguous_float64_leaf(device):
     w = mg.tensor(np.arange(6.0).reshape(3, 2) * 0.3, dtype="float64", device=device)
     x = w.T.detach().requires_grad_()          # a transposed view: not C-contiguous
