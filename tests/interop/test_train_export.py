@@ -27,7 +27,7 @@ def test_train_exports_weights_for_pytorch_and_a_graph_for_onnx_runtime(tmp_path
     out = capsys.readouterr().out
     assert str(weights) in out and str(graph) in out
 
-    _, test_set = load_datasets(TrainConfig(data_dir=str(data_root())).resolved())
+    _, test_set = load_datasets(TrainConfig(data_dir=str(data_root()), out=str(tmp_path / "fresh")).resolved())
     images = np.asarray(test_set.arrays[0][:257], dtype=np.float32)
 
     net = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Dropout(0.1),
