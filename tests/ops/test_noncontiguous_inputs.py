@@ -3,17 +3,17 @@
 A wrong gradient hid here once: cross_entropy's backward scattered into ``g.reshape(-1)``, which is a copy, not a
 view, when the logits are non-contiguous (a (1, C, L) convolution output, ``x.T``), so part of the gradient was lost.
 The registry's samples are all contiguous. This test runs every sample of tests/op_registry.py (tests/nn_registry.py's
-included) once as the other registry tests do, then once per layout of ``LAYOUTS`` (F-ordered, strided with NaN gaps,
-negative strides, and a convolution output's (N, L, C) memory
-order; see ``_noncontiguous``) with each of its arrays (float inputs, integer indices, boolean masks, and
-the arrays among the keyword arguments) a non-contiguous view of the same values, held by a leaf Tensor without a
-copy, and with non-contiguous ``grad_outputs`` too; the layouts are asserted, so that none can quietly become
-contiguous. It compares the outputs, the first-order gradients, the recorded (``create_graph=True``) gradients and
-a vector-Hessian product (the recorded gradients differentiated again in a random direction, non-contiguous as well,
-wherever they depend on the inputs; none for the entries with ``gradgrad=False``), and checks that no input was
-written to. All in one test per sample, since a sample takes milliseconds: the file runs in about 12 s on the CPU.
+included) once as the other registry tests do, then once per layout of ``LAYOUTS`` (F-ordered; a convolution output's
+(N, L, C) memory order; strided with NaN gaps; negative strides: see ``_noncontiguous``) with each of its arrays
+(float inputs, integer indices, boolean masks, the index arrays in a tuple argument, and the arrays among the keyword
+arguments) a non-contiguous view of the same values, held by a leaf Tensor without a copy, and with non-contiguous
+``grad_outputs`` too; the layouts are asserted, so that none can quietly become contiguous. It compares the
+outputs, the first-order gradients, the recorded (``create_graph=True``) gradients and a vector-Hessian product
+(the recorded gradients differentiated again in a random direction, non-contiguous as well, wherever they depend
+on the inputs; none for the entries with ``gradgrad=False``), and checks that no input was written to. All layouts
+and orders run on every sample, since a sample takes milliseconds: the file runs in 10 to 20 s on the CPU.
 
-Samples whose arrays all have fewer than 2 elements (41 of them; atleast_1d's only one) are left out: such an array
+Samples whose arrays all have fewer than 2 elements (41 of 1658; atleast_1d's only one) are left out: such an array
 is contiguous in any layout.
 
 Identical math on the same values differs at most in summation order, so the tolerance is
@@ -31,8 +31,12 @@ RTOL, ATOL = 1e-10, 1e-12
 
 
 def _arrays(sample):
-    return [a for a in sample.args if isinstance(a, np.ndarray)] + \
-           [v for v in sample.kwargs.values() if isinstance(v, np.ndarray)]
+    def each(value):
+        if type(value) in (tuple, list):
+            return [a for v in value for a in each(v)]
+        return [value] if isinstance(value, np.ndarray) else []
+
+    return each(sample.args) + [v for v in sample.kwargs.values() if isinstance(v, np.ndarray)]
 
 
 # A sample whose arrays all have fewer than 2 elements has no non-contiguous layout (NumPy and CuPy call any such
@@ -101,6 +105,14 @@ def _tensor(a, device, layout, requires_grad=False):
     return t
 
 
+def _nested(value, layout):
+    """The index arrays in a tuple or list argument (getitem's, index_put's) laid out as ``layout`` says, on the host
+    as the other registry tests pass them."""
+    if type(value) in (tuple, list):
+        return type(value)(_nested(v, layout) for v in value)
+    return _array(value, "cpu", layout) if isinstance(value, np.ndarray) else value
+
+
 def _as_list(outs):
     outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
     return [o for o in outs if isinstance(o, mg.Tensor)]
@@ -109,8 +121,8 @@ def _as_list(outs):
 def _run(info, sample, device, layout=None):
     """Outputs, first-order gradients, recorded gradients and a vector-Hessian product of ``sample``, its arrays and
     every ``grad_outputs`` laid out as ``layout`` says (C-contiguous for None)."""
-    inputs = [_tensor(a, device, layout, requires_grad=a.dtype == np.float64) if isinstance(a, np.ndarray) else a
-              for a in sample.args]
+    inputs = [_tensor(a, device, layout, requires_grad=a.dtype == np.float64) if isinstance(a, np.ndarray)
+              else _nested(a, layout) for a in sample.args]
     kwargs = {k: _array(sample.kwargs[k], device, layout) if isinstance(sample.kwargs[k], np.ndarray) else v
               for k, v in sample.kwargs_on(device).items()}
     diff = [x for x in inputs if isinstance(x, mg.Tensor) and x.requires_grad]
