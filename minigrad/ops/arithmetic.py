@@ -62,7 +62,11 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b.   dL/da = g / b,  dL/db = -g a / b^2, each summed back to its input's shape."""
+    """y = a / b.   dL/da = g / b,  dL/db = -g (a / b) / b, each summed back to its input's shape.
+
+    (a / b) / b, as torch, not a / b^2: b^2 overflows (b = 1e20 in float32 gave 0 for 1e30 / b) or underflows
+    first, and its derivatives divide by b^4 (the third derivative of ln x was 0 * inf = NaN at 0 and inf).
+    """
 
     @property
     def values_unread(self):
@@ -74,7 +78,7 @@ class Div(Function):
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
         return (F.sum_to(gy / b, a.shape) if na else None,
-                F.sum_to(-gy * a / (b * b), b.shape) if nb else None)
+                F.sum_to(-gy * (a / b / b), b.shape) if nb else None)
 
 
 class Neg(Function):

@@ -349,3 +349,19 @@ def test_split_into_one_piece_is_differentiable(create_graph):
     np.testing.assert_allclose(g.numpy(), 2 * x.numpy())
     (piece,) = mg.split(mg.tensor(np.ones((1, 0)), dtype="float64", requires_grad=True), 1, axis=0)
     assert piece.shape == (1, 0)
+
+
+def test_division_gradient_of_the_divisor_is_a_over_b_over_b_without_squaring_b(device):
+    # dL/db was -g a / (b * b): b * b overflowed in float32 (1e40), so 1e30 / b gave b a gradient of -0 where
+    # torch's -g (a / b) / b gives -1e-10; and the higher derivatives of ln x divided by b^4 (0 * inf = NaN at 0, inf).
+    a = mg.tensor([1e30], dtype="float32", device=device)
+    b = mg.tensor([1e20], dtype="float32", requires_grad=True, device=device)
+    (a / b).sum().backward()
+    assert b.grad.dtype == mg.float32
+    np.testing.assert_allclose(b.grad.numpy(), [-1e-10], rtol=1e-6)
+    x = mg.tensor([0.0, np.inf, 2.0], dtype="float64", requires_grad=True, device=device)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g, = mg.grad(mg.log(x).sum(), x, create_graph=True)
+        h, = mg.grad(g.sum(), x, create_graph=True)
+        t, = mg.grad(h.sum(), x)
+    np.testing.assert_array_equal(t.numpy(), [np.inf, 0.0, 2.0 / 8.0])   # (ln x)''' = 2 / x^3, torch's values
