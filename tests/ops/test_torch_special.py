@@ -293,6 +293,24 @@ def test_log_ndtr_gradient_in_the_far_left_tail():
     agree(mg.special.log_ndtr, torch.special.log_ndtr, [x], tol=dict(rtol=1e-11, atol=0))
 
 
+def test_log_ndtr_second_and_third_derivatives_in_the_right_tail_as_torch():
+    # erfcx(-x / sqrt 2) overflows past x = 37.7 (13.3 in float32): the 0 gradient reaching it times its -inf
+    # derivative made the second derivative NaN (torch: 0), and short of that it lost the tail (x = 27: -3.2e-160,
+    # torch 2.33e-157)
+    for dtype, tdtype, x in [(mg.float64, torch.float64, [0.5, 5.0, 27.0, 38.0, 800.0]),
+                             (mg.float32, torch.float32, [0.5, 5.0, 14.0, 30.0])]:
+        m, t = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, dtype=tdtype, requires_grad=True)
+        mine, theirs = [m], [t]
+        for _ in range(3):
+            mine.append(mg.grad((mg.special.log_ndtr(m) if len(mine) == 1 else mine[-1]).sum(), m, create_graph=True)[0])
+            theirs.append(torch.autograd.grad((torch.special.log_ndtr(t) if len(theirs) == 1 else theirs[-1]).sum(), t,
+                                              create_graph=True)[0])
+        for a, b in zip(mine[1:], theirs[1:]):
+            assert a.dtype == dtype
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5 if dtype == mg.float32 else 1e-12,
+                                       atol=0)
+
+
 def test_erfcx_gradient_for_large_x_is_its_asymptotic_series():
     # 2 x erfcx(x) - 2/sqrt(pi) cancels: at x = 1e8 it gave -4.4e-16 (torch's 0), the derivative being -5.6e-17;
     # the reference is that series, -(1/sqrt(pi)) x^-2 (1 - 3/2 x^-2 + 15/4 x^-4), a 1e-17 relative truncation here
