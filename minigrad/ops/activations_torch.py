@@ -81,7 +81,10 @@ class Hardswish(Function):
 
     def backward(self, F, gy, x):
         passes = ~(x <= -3)   # x >= 3, and NaN
-        return F.where(passes & (x < 3), gy * (x * (1.0 / 3.0) + 0.5), F.select(passes, gy))
+        inside = passes & (x < 3)
+        # the slope on an x inside only: x / 3 + 1/2 of an infinite x, times the 0 the where sends the branch not
+        # taken, made the second derivative NaN at +-inf (torch: that of x or 0)
+        return F.where(inside, gy * (F.where(inside, x, 0.0) * (1.0 / 3.0) + 0.5), F.select(passes, gy))
 
 
 class Hardsigmoid(Function):

@@ -289,6 +289,20 @@ def test_hard_and_smooth_activations_at_nan_as_torch(name, dtype):
     assert np.isnan(y.numpy()[0]) and xm.grad.dtype == np.dtype(dtype)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_hardswish_second_derivative_at_infinities_as_torch(dtype):
+    # the slope x / 3 + 1/2 was computed on every x: at +-inf it was inf, times the 0 that the where sends the
+    # branch not taken, so d2/dx2 of hardswish(x) * x was NaN at +-inf (torch: 2 and 0)
+    x = np.array([np.inf, -np.inf, 1.0, 5.0], dtype=dtype)
+    xm, xt = mg.tensor(x, dtype=dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gm, = mg.grad((F.hardswish(xm) * xm).sum(), xm, create_graph=True)
+    gt, = torch.autograd.grad((TF.hardswish(xt) * xt).sum(), xt, create_graph=True)
+    hm, = mg.grad(gm.sum(), xm)
+    ht, = torch.autograd.grad(gt.sum(), xt)
+    np.testing.assert_allclose(hm.numpy(), ht.numpy(), rtol=1e-6)   # [2, 0, 4/3, 2]
+    assert hm.dtype == np.dtype(dtype)
+
+
 def test_threshold_keeps_nan_as_torch():
     # threshold(nan) was ``value`` with gradient 0: "x > threshold" is False for NaN; PyTorch tests "x <= threshold"
     x = np.array([np.nan, -2.0, 1.0, 2.0])
