@@ -139,8 +139,10 @@ class Pow(Function):
 
     def backward(self, F, gy, a, b):
         na, nb = self.needs_input_grad
-        # b a^(b-1) is 0 * inf = NaN at a = 0, b = 0, where y = a^0 is constant: the derivative is 0 there.
-        ga = F.sum_to(F.where(b == 0, 0.0, gy * b * a ** (b - 1.0)), a.shape) if na else None
+        # b a^(b-1) is 0 * inf = NaN at a = 0, b = 0, where y = a^0 is constant: the derivative is 0 there. The
+        # branch not taken reads b = 1 there: its a^-1 = inf, times the 0 the where sends it, made the Hessian
+        # and jvp NaN at a = 0, b = 0 (torch: 0)
+        ga = F.sum_to(F.where(b == 0, 0.0, gy * b * a ** (F.where(b == 0, 1, b) - 1.0)), a.shape) if na else None
         gb = None
         if nb:
             # At a = 0, y ln a -> 0 for b >= 0 (ln 1 stands in for ln 0, so that no inf enters the

@@ -201,6 +201,18 @@ def test_tensor_exponent_at_zero_matches_the_number_exponent_path():
         assert a2.grad.tolist() == a1.grad.tolist()
 
 
+def test_tensor_exponent_at_a_zero_base_has_torchs_hessian_and_jvp():
+    # the branch not taken at b = 0 held b a^(b-1) = 0 * inf; the 0 the where sends it times that inf made the
+    # Hessian of sum(x ** p) at x = 0, p = 0 NaN, and func.jvp/jacfwd (the double vjp) too (torch: 0)
+    p = mg.tensor([0.0, 1.0, 2.0], dtype="float64")
+    x = mg.zeros(3, dtype=mg.float64)
+    hessian = mg.func.hessian(lambda x: (x ** p).sum())(x)
+    np.testing.assert_array_equal(hessian.numpy(), np.diag([0.0, 0.0, 2.0]))   # torch.func.hessian's
+    _, tangent = mg.func.jvp(lambda x: x ** p, (x,), (mg.ones(3, dtype=mg.float64),))
+    np.testing.assert_array_equal(tangent.numpy(), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(mg.func.jacfwd(lambda x: x ** p)(x).numpy(), np.diag([0.0, 1.0, 0.0]))
+
+
 # ---------------------------------------------------------------- 5: 0-d gradient summed from two consumers
 def test_relu_of_a_0d_tensor_used_twice():
     x = _leaf(2.0)
