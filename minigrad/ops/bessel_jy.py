@@ -22,7 +22,7 @@ from minigrad.autograd.function import Function
 from minigrad.backend import device_of, get_array_module, to_device
 from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
-from minigrad.ops.bessel import _over_x
+from minigrad.ops.bessel import _J1_OVER_X, _over_x
 
 _SERIES_LIMIT = 0.75
 _SERIES_TERMS = 18           # (x^2/4)^k / (k!)^2 < 1e-30 for x < 0.75, k = 18
@@ -180,7 +180,7 @@ class BesselJ1(Function):
         return bessel_jy(x, 1, False)
 
     def backward(self, F, gy, x):
-        return gy * (F.apply(BesselJ0, x) - _over_x(F, F.output(self), x, 0.5))
+        return gy * (F.apply(BesselJ0, x) - _over_x(F, F.output(self), x, _J1_OVER_X))
 
 
 class BesselY0(Function):

@@ -7,12 +7,18 @@ and j1 0; at +-inf both are 0, their limits (torch's value for j0).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating
-from minigrad.ops.bessel import _over_x   # value / x with its limit at 0
+from minigrad.ops.bessel import _over_x   # value / x, by its series near 0
+
+# j1(x) / x = sum_k (-1)^k x^(2k) / ((2k + 3)!! (2k)!!): 1/3 - x^2/30 + x^4/840 - ...
+_J1_OVER_X_SPHERICAL = tuple((-1) ** k / (math.prod(range(2 * k + 3, 0, -2)) * math.prod(range(2 * k, 0, -2)))
+                             for k in range(7))
 
 _SERIES_TERMS = 10   # |x| < 1: the 10th term of j1's series is below 1e-19 of the first
 
@@ -58,7 +64,7 @@ class SphericalJ1(Function):
         return spherical_j(x, 1)
 
     def backward(self, F, gy, x):
-        return gy * (F.apply(SphericalJ0, x) - 2.0 * _over_x(F, F.output(self), x, 1.0 / 3.0))
+        return gy * (F.apply(SphericalJ0, x) - 2.0 * _over_x(F, F.output(self), x, _J1_OVER_X_SPHERICAL))
 
 
 def spherical_bessel_j0(input):

@@ -257,6 +257,24 @@ def test_bessel_at_infinity_is_the_limit_where_torch_gives_nan():
     assert np.isnan(torch.special.i0(_t(inf)).numpy()).all() and np.isnan(torch.special.i1(_t(inf)).numpy()).all()
 
 
+@pytest.mark.parametrize("dtype,x", [(mg.float64, [0.0, 1e-10, 1e-6]), (mg.float32, [0.0, 1e-6, 1e-20])])
+def test_third_derivatives_of_i1_i1e_and_j1_near_0_are_their_series(dtype, x):
+    # the derivatives of I1(x) / x (in d/dx I1 = I0 - I1 / x) cancel near 0: d3/dx3 i1 was 0 at x = 1e-10 (float64)
+    # and 1e-6 (float32), NaN at 1e-20 in float32 and 0.5 at 0; that of i1e 16384 at 1e-10 (torch: -8.2e4, -3.3e5
+    # and 0 for i1). From I1 = x/2 + x^3/16 + ..., J1 = x/2 - x^3/16 + ..., e^-x I1 = x/2 - x^2/2 + 5 x^3/16 + ...
+    def third(f, x):
+        t = mg.tensor(x, dtype=dtype, requires_grad=True)
+        g, = mg.grad(f(t).sum(), t, create_graph=True)
+        h, = mg.grad(g.sum(), t, create_graph=True)
+        out, = mg.grad(h.sum(), t)
+        assert out.dtype == dtype
+        return out.numpy()
+    np.testing.assert_allclose(third(mg.special.i1, x), 3 / 8, rtol=1e-6)
+    np.testing.assert_allclose(third(mg.special.bessel_j1, x), -3 / 8, rtol=1e-6)
+    np.testing.assert_allclose(third(mg.special.i1e, x[1:]), 15 / 8, rtol=1e-5)   # x > 0
+    np.testing.assert_allclose(third(lambda t: mg.special.i0(t) * t, x), 3 / 2, rtol=1e-6)   # 3 I0'' + x I0'''
+
+
 # ----------------------------------------------------------------------------------------------- normal and erfcx
 WIDE = np.concatenate([np.linspace(-30, 30, 1201), np.geomspace(1e-12, 1e10, 120), -np.geomspace(1e-12, 26, 120)])
 NORMAL = [("erfcx", mg.special.erfcx, torch.special.erfcx, WIDE[WIDE > -26], 6e-14),
