@@ -283,9 +283,11 @@ def _transposed_vjp(outs, xs):
     """``(us, g)``: dummy leaves u shaped like the outputs and g = J^T u per input, recorded (None: unused).
 
     An output without a graph (a constant, an integer result) gets no u (None): its J v is zero, and an integer
-    dummy could not require grad.
+    dummy could not require grad. u is ones, not zeros: a backward that treats a zero gradient apart (logcumsumexp
+    splits g by sign and records nothing for g = 0; xlogy's g ln b is 0 where g = 0) records J^T u linearly only
+    away from u = 0, and at zeros the jvp of logcumsumexp was 0 everywhere.
     """
-    us = [Tensor(backend.get_array_module(o.data).zeros_like(o.data), requires_grad=True) if o.requires_grad
+    us = [Tensor(backend.get_array_module(o.data).ones_like(o.data), requires_grad=True) if o.requires_grad
           else None for o in outs]
     live = [(o, u) for o, u in zip(outs, us) if u is not None]
     return us, _grads([o for o, _ in live], xs, [u for _, u in live], create_graph=True)

@@ -282,3 +282,15 @@ def test_a_tensor_given_twice_with_create_graph_gets_each_positions_partial_deri
     np.testing.assert_allclose(H[0][1].numpy(), np.diag(2 * xs))
     (d,) = mg.grad(J[0].sum(), [x])   # still differentiable in x, through both positions
     np.testing.assert_allclose(d.numpy(), 2 * xs)
+
+
+def test_jvp_of_a_backward_that_treats_a_zero_gradient_apart():
+    # the double-vjp trick's dummy u was zeros, and logcumsumexp's backward splits g by sign and records nothing
+    # where g = 0: its jvp (functional.jvp, func.jvp, jacfwd) was 0 everywhere. Against central differences
+    x = t64([2.0, -2.0, 0.5, 3.0])
+    v = t64([0.3, -1.0, 2.0, 0.5])
+    f = lambda x: mg.logcumsumexp(x, dim=0)   # noqa: E731
+    expected = numeric_jacobian(f, [x])[0][0] @ v.numpy()
+    np.testing.assert_allclose(AF.jvp(f, x, v)[1].numpy(), expected, **TOL)
+    np.testing.assert_allclose(mg.func.jvp(f, (x,), (v,))[1].numpy(), expected, **TOL)
+    np.testing.assert_allclose(mg.func.jacfwd(f)(x).numpy() @ v.numpy(), expected, **TOL)
