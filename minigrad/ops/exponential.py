@@ -118,7 +118,12 @@ class Logit(Function):
     def backward(self, F, gy, x):
         g = gy / (x * (1.0 - x))
         if self.eps is None:
-            return F.where((x < 0.0) | (x > 1.0), math.nan, g)
+            # NaN outside [0, 1] as g times NaN there (0 elsewhere, where the where sends the branch 0): linear in g,
+            # so func.jvp's is NaN too (a constant NaN gave it 0)
+            data = x.data if F.recording else x
+            outside = (data < 0.0) | (data > 1.0)
+            marker = F.const(get_array_module(data).where(outside, math.nan, 0.0).astype(data.dtype, copy=False))
+            return F.where(F.const(outside), gy * marker, g)
         return F.where((x < self.eps) | (x > 1.0 - self.eps), 0.0, g)
 
 

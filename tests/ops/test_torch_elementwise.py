@@ -143,6 +143,16 @@ def test_logit_with_eps_clamps_and_zeroes_the_gradient_outside(eps):
     same(x.logit(eps), tx.logit(eps))
 
 
+def test_logit_jvp_outside_0_1_is_nan_as_torchs():
+    # the gradient outside [0, 1] was the constant NaN, so the double-vjp jvp (func.jvp, jacfwd) gave 0 there
+    # where the gradient and torch.func.jvp give NaN
+    data = np.array([-1.0, 0.25, 3.0])
+    x, v = mg.tensor(data, dtype="float64"), mg.tensor([0.5, 2.0, 1.5], dtype="float64")
+    _, tangent = mg.func.jvp(mg.logit, (x,), (v,))
+    _, expected = torch.func.jvp(torch.logit, (torch.tensor(data),), (torch.tensor([0.5, 2.0, 1.5]),))
+    np.testing.assert_allclose(tangent.numpy(), expected.numpy(), rtol=1e-14)   # [nan, 2 / (1/4 * 3/4), nan]
+
+
 def test_nan_to_num_values_and_gradient_match_torch():
     data = np.array([NAN, INF, -INF, 1.5, -0.0, 3.0])
     for kwargs in ({}, {"nan": 2.0}, {"posinf": 7.5}, {"neginf": -1.0, "nan": -3.0}, {"nan": 1, "posinf": 2}):
