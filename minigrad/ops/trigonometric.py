@@ -131,8 +131,8 @@ class Sinc(Function):
         safe = F.where(small, 1.0, x)  # a 1 in place of small x keeps NaN out of both passes; the result is masked
         px = safe * math.pi
         d = (px * F.cos(px) - F.sin(px)) / (px * safe)
-        u = x * math.pi
-        u2 = u * u
+        u = F.where(small, x, 0.0) * math.pi   # the series of a small x only: u^10 of x = 1e19 was inf in float32, and
+        u2 = u * u                               # the 0 the where sends this branch times it made d2/dx2 NaN
         series = u * (((((u2 * _SINC_SERIES[4] + _SINC_SERIES[3]) * u2 + _SINC_SERIES[2]) * u2 + _SINC_SERIES[1]) * u2
                        + _SINC_SERIES[0]) * math.pi)
         return F.where(small, series, d) * gy

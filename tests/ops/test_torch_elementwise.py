@@ -479,6 +479,20 @@ def test_sinc_second_derivative_at_zero_is_exact():
     np.testing.assert_allclose(h.numpy()[2], torch.autograd.grad(tg.sum(), [tx])[0].item(), rtol=1e-12)
 
 
+def test_sinc_second_derivative_at_large_float32_x_as_torch():
+    # the series branch was computed on every x: (pi x)^10 of x = 1e19 is inf in float32, and the 0 that the where
+    # sends that branch times it made the second and third derivatives NaN (torch: finite, 0 at 1e30)
+    x = np.array([1e19, -1e19, 1e30, 2.5], dtype="float32")
+    t = mg.tensor(x, dtype="float32", requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    g, = mg.grad(mg.sinc(t).sum(), t, create_graph=True)
+    tg, = torch.autograd.grad(torch.sinc(tx).sum(), tx, create_graph=True)
+    h, = mg.grad(g.sum(), t)
+    th, = torch.autograd.grad(tg.sum(), tx)
+    assert h.dtype == np.float32
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-5, atol=0)
+
+
 def test_sinc_gradient_near_zero_is_its_series_where_the_quotient_cancels():
     # (pi x cos(pi x) - sin(pi x)) / (pi x^2) cancels near 0 and is 0 / 0 once pi x^2 underflows: minigrad gave NaN
     # for |x| < 1e-154 (torch: 0) and, as torch, 0 for 1e-10 and -2.1e-8 for 1e-8 (exact: -3.29e-10, -3.29e-8).
