@@ -119,7 +119,11 @@ def lgamma(x):
         negative = w0 < 0.0
         z = xp.where(negative, 1.0 - w0, w0)
         pos = xp.where(z == 0.0, xp.inf, _lgamma_positive(xp, xp.where(z == 0.0, 1.0, z)))
-        reflected = xp.log(math.pi / _sinpi_abs(xp, w0)) - pos
+        # ln(pi / |sin(pi x)|) as a difference: pi / sin overflowed at x = -1e-310 (inf; torch 713.8); below 1e-300,
+        # where sin(pi x) = pi x is subnormal and rounded, it is -ln|x|
+        tiny = xp.abs(w0) < 1e-300
+        log_sin = xp.where(tiny, math.log(math.pi) + xp.log(xp.abs(w0)), xp.log(_sinpi_abs(xp, w0)))
+        reflected = (math.log(math.pi) - log_sin) - pos
         out = xp.where(negative, reflected, pos)
         out = xp.where(finite, out, xp.where(xp.isnan(w), xp.nan, xp.inf))
         return out.astype(x.dtype, copy=False)

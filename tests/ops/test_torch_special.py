@@ -89,6 +89,14 @@ def test_trigamma_at_the_poles_is_inf_where_torch_gives_a_large_number():
     assert np.all(np.isfinite(theirs[:2])) and theirs[0] > 1e30 and np.isnan(theirs[4])
 
 
+def test_lgamma_of_a_negative_subnormal_is_finite_as_torch():
+    # ln(pi / |sin(pi x)|): pi / sin overflowed for x = -1e-310 (inf; torch's 713.8 = -ln 1e-310)
+    x = np.array([-1e-310, -1e-305, -5e-324, -1e-300, -2.5])
+    _close(mg.lgamma(x), torch.lgamma(_t(x)), rtol=1e-13)
+    x32 = np.array([-1e-40, -1e-45], dtype=np.float32)
+    _close(mg.lgamma(x32), torch.lgamma(_t(x32, torch.float32)), rtol=1e-6)
+
+
 def test_mvlgamma_matches_torch():
     x = RNG.uniform(1.6, 9.0, (3, 4))
     for p in (1, 2, 3, 5):
