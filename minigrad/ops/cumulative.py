@@ -113,6 +113,18 @@ class LogCumSumExp(Function):
             logs = F.where(mask, F.log(F.where(mask, gy * sign, 1.0)), -np.inf) - y
             inner = F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse, absent=True)
             total = total + sign * F.exp(x + inner)
+        zero = gdata == 0 if F.recording and gy.requires_grad else None
+        if zero is not None and zero.any():
+            # g_i = 0 adds nothing, but its derivative (the weights exp(x_j - y_i)) must stay when g is itself
+            # differentiated (d2/dx dg; a mixed second derivative was 0): the same sum at 1 + g and at 1 there,
+            # equal to the bit, so the difference is 0 in value and in every derivative but the one in g
+            mask = F.const(zero)
+
+            def at(ones):
+                logs = F.where(mask, F.log(F.where(mask, ones, 1.0)), -np.inf) - y
+                return F.exp(x + F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse, absent=True))
+
+            total = total + (at(gy + 1.0) - at(F.const(xp.ones(x.shape, dtype=ydata.dtype))))
         if isinstance(total, float):   # g is 0 everywhere
             return F.const(xp.zeros(x.shape, dtype=ydata.dtype)) * 1.0
         return total

@@ -457,6 +457,20 @@ def test_logcumsumexp_gradient_at_minus_inf_is_nan_through_a_minus_inf_output_as
     np.testing.assert_array_equal(x.grad.numpy(), [g[:3].sum(), 0.0, 0.0])
 
 
+def test_logcumsumexp_mixed_second_derivative_through_a_zero_gradient():
+    # the backward splits g by sign and left out g_i = 0: d(dL/dx)/dg_i was 0 there (torch: NaN), for the weights
+    # exp(x_j - y_i), j <= i
+    data = np.array([1.0, 2.0, 0.5, -1.0])
+    x = mg.tensor(data, dtype="float64", requires_grad=True)
+    w = mg.tensor([0.0, 1.0, 0.0, -0.0], dtype="float64", requires_grad=True)
+    gx, = mg.grad((mg.logcumsumexp(x, 0) * w).sum(), x, create_graph=True)
+    y = np.logaddexp.accumulate(data)
+    weights = np.tril(np.exp(data[None, :] - y[:, None]))   # [i, j]
+    for j in range(4):
+        np.testing.assert_allclose(mg.grad(gx[j], w, retain_graph=True)[0].numpy(), weights[:, j], rtol=1e-14)
+    np.testing.assert_allclose(gx.detach().numpy(), weights[1], rtol=1e-14)   # the gradient itself unchanged
+
+
 def test_logcumsumexp_keeps_float32_and_takes_integers_as_float32():
     assert mg.tensor(X.astype(np.float32)).logcumsumexp(1).dtype == np.float32
     assert mg.logcumsumexp(mg.tensor([1, 2, 3]), 0).dtype == np.float32
