@@ -469,6 +469,17 @@ def test_logcumsumexp_mixed_second_derivative_through_a_zero_gradient():
     for j in range(4):
         np.testing.assert_allclose(mg.grad(gx[j], w, retain_graph=True)[0].numpy(), weights[:, j], rtol=1e-14)
     np.testing.assert_allclose(gx.detach().numpy(), weights[1], rtol=1e-14)   # the gradient itself unchanged
+    # the common case: a cotangent entry that is 0 and depends on x, here 2 y_0 with y_0 = x_0 = 0; the Hessian of
+    # sum(logcumsumexp(x)^2) was 1.727 in that entry for 3.345 (torch's logcumsumexp still gives 1.727; its
+    # log(cumsum(exp(x))) 3.345)
+    x0, w0 = np.zeros(4), np.linspace(0.3, 1.7, 4)
+    x = mg.tensor(x0, dtype="float64", requires_grad=True)
+    g, = mg.grad((mg.logcumsumexp(x, 0) ** 2).sum(), x, create_graph=True)
+    h, = mg.grad((g * mg.tensor(w0, dtype="float64")).sum(), x)
+    tx = torch.tensor(x0, requires_grad=True)
+    tg, = torch.autograd.grad((torch.log(torch.cumsum(torch.exp(tx), 0)) ** 2).sum(), tx, create_graph=True)
+    th, = torch.autograd.grad((tg * torch.tensor(w0)).sum(), tx)
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-13)
 
 
 def test_logcumsumexp_keeps_float32_and_takes_integers_as_float32():
