@@ -34,7 +34,8 @@ tensors too),
 ``mark_non_differentiable(*outputs)``, ``mark_dirty(*inputs)`` (inputs ``forward`` wrote in place and
 returns), ``set_materialize_grads(flag)``, and any
 attribute you set on it. ``@once_differentiable`` on ``backward`` runs it without
-recording and refuses a second derivative through it, as PyTorch's does.
+recording and refuses a second derivative through it. PyTorch's refuses only one that reaches it through the
+incoming gradient; through the saved tensors it treats that backward as a constant and gives a partial Hessian.
 """
 from __future__ import annotations
 
@@ -327,7 +328,9 @@ def once_differentiable(backward):
     """Decorate a custom Function's ``backward`` that is not itself differentiable (it uses NumPy, say).
 
     It runs without recording; under ``create_graph=True`` its gradients are tied to a node that refuses to be
-    differentiated, so a second derivative raises instead of silently coming out as zero.
+    differentiated, so a second derivative raises instead of silently coming out as zero. Saved tensors that
+    require grad count as well as the incoming gradients (PyTorch's counts only the gradients, so a Hessian
+    through the saved input silently drops this backward's part).
     """
     @functools.wraps(backward)
     def wrapper(ctx, *grads):
