@@ -54,8 +54,8 @@ class Norm(Function):
         if p == 2.0:   # g times the masked x / y, as PyTorch's: a NaN or inf g stays NaN on a zero slice
             return g * F.select(nonzero, x / F.where(nonzero, y, 1.0))
         sign = F.sign(x)
-        if p == 1.0:
-            return F.select(nonzero, g / F.where(nonzero, y, 1.0) ** (p - 1.0)) * sign
+        if p == 1.0:   # sign(x) is 0 across a zero slice: no mask, so a NaN or inf g stays NaN, as PyTorch's
+            return g * sign
         if p < 1.0:  # |x|^(p-1) is infinite at 0: those entries get 0; g times y^(1-p), NaN g kept, as PyTorch's
             entry = x != 0
             return g * F.select(nonzero, F.where(nonzero, y, 1.0) ** (1.0 - p)) * sign \

@@ -88,6 +88,16 @@ def test_vector_norm_of_a_zero_vector_passes_a_nan_or_inf_gradient_on_as_torch(o
               (x,), [[1.0, 2.0], [0.5, -1.0]], device)
 
 
+def test_the_norm_op_with_p_1_passes_a_nan_or_inf_gradient_on_as_torch(device):
+    # norm() sends p = 1 to sum(abs(x)), but the Norm op takes it too, and its docstring says a NaN or infinite g on a
+    # zero slice stays NaN for p = 1, as torch's sgn(x) g; its p = 1 branch masked g and gave 0 there
+    from minigrad.ops.norm import Norm
+
+    _as_torch(lambda t: Norm.apply(t, p=1.0, axis=(1,), keepdims=False),
+              lambda t: torch.linalg.vector_norm(t, ord=1, dim=1), ([[0.0, 0.0], [0.0, 0.0], [3.0, -4.0]],),
+              [NAN, INF, 2.0], device)
+
+
 def test_abs_passes_gradcheck_and_gradgradcheck_away_from_0():
     x = mg.tensor([-2.0, -0.5, 0.3, 4.0], dtype="float64", requires_grad=True)
     assert mg.autograd.gradcheck(mg.abs, (x,))
