@@ -16,8 +16,8 @@ def _initial_grad(t, grad, where):
         if t.data.size != 1:
             shape = tuple(t.shape)
             how = {"backward()": f"pass its gradient, y.backward(g) with g of shape {shape}",
-                   "grad": f"pass grad_outputs=, a gradient of shape {shape}"}.get(
-                       where, f"pass its gradient, of shape {shape}")
+                   "grad": f"pass grad_outputs=, a gradient of shape {shape}",
+                   "backward": f"pass grad_tensors=, a gradient of shape {shape}"}[where]
             raise RuntimeError(
                 f"{where}: the gradient can be implied only for a one-element output, "
                 f"but this tensor has shape {shape}; {how}, or start from a scalar (y.sum(), y.mean(), a loss "

@@ -184,6 +184,11 @@ def test_backward_and_grad_on_a_non_scalar_say_what_to_pass_or_reduce():
             "pass grad_outputs=, a gradient of shape (2,), or start from a scalar (y.sum(), y.mean(), a loss with "
             "its default reduction)") + "$"):
         mg.grad(x * 2.0, x)
+    with pytest.raises(RuntimeError, match="^" + re.escape(
+            "backward: the gradient can be implied only for a one-element output, but this tensor has shape (2,); "
+            "pass grad_tensors=, a gradient of shape (2,), or start from a scalar (y.sum(), y.mean(), a loss with "
+            "its default reduction)") + "$"):
+        mg.autograd.backward(x * 2.0)
 
 
 def test_backward_with_wrong_gradient_shape_raises():
