@@ -9,7 +9,6 @@ sits above ``nn``). Otherwise (eval, one rank, no process group) it is BatchNorm
 """
 from __future__ import annotations
 
-
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
 from minigrad.nn.layer import Layer
