@@ -45,8 +45,9 @@ class _NormBase(Layer):
             self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
             self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        else:   # buffers that are None, as PyTorch's: a tensor assigned later is a buffer (state_dict, to())
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
 
     def reset_running_stats(self):
         """``running_mean`` back to 0, ``running_var`` to 1 and ``num_batches_tracked`` to 0, as PyTorch's."""

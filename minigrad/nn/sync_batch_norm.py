@@ -90,10 +90,11 @@ class SyncBatchNorm(_BatchNorm):
             if module.affine:
                 out.weight = module.weight
                 out.bias = module.bias
-            if module.track_running_stats:
-                out.running_mean = module.running_mean
-                out.running_var = module.running_var
-                out.num_batches_tracked = module.num_batches_tracked
+            # whatever the flag, as PyTorch's: a layer whose track_running_stats was switched off after construction
+            # normalises by its running statistics in eval
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
             object.__setattr__(out, "training", module.training)
         for name, child in list(out.named_children()):
             converted = cls.convert_sync_batchnorm(child, process_group)

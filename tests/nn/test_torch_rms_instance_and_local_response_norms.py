@@ -184,6 +184,28 @@ def test_batch_norm_attributes_changed_after_construction_follow_torch(cls, chan
             {k: v.numpy().tolist() for k, v in theirs.state_dict().items()}
 
 
+def test_a_running_statistics_tensor_assigned_to_an_untracked_norm_layer_is_a_buffer_kept_by_conversion():
+    """torch's norms register their buffers as None when not tracking, so a tensor assigned later is a buffer, and
+    convert_sync_batchnorm copies the running statistics whatever the flag: a BatchNorm whose track_running_stats
+    was switched off after training normalises by them in eval, and so must its SyncBatchNorm (it lost them and
+    used the batch's statistics)."""
+    x = _r(4, 3, scale=2.0) + 1.0
+    ours, theirs = nn.BatchNorm1d(3, dtype="float64"), torch.nn.BatchNorm1d(3).double()
+    ours(mg.tensor(x, dtype="float64")), theirs(torch.tensor(x))   # the running statistics move off 0 and 1
+    for layer in (ours, theirs):
+        layer.track_running_stats = False
+        layer.eval()
+    ours = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(ours))
+    theirs = torch.nn.SyncBatchNorm.convert_sync_batchnorm(torch.nn.Sequential(theirs))
+    np.testing.assert_allclose(ours(mg.tensor(x, dtype="float64")).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-12, atol=1e-13)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for cls in ("BatchNorm1d", "InstanceNorm1d"):
+        ours, theirs = getattr(nn, cls)(3, track_running_stats=False), getattr(torch.nn, cls)(3, track_running_stats=False)
+        ours.running_mean, theirs.running_mean = mg.zeros(3), torch.zeros(3)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
 @pytest.mark.parametrize("training", [True, False])
 def test_functional_batch_norm_takes_more_than_three_spatial_axes_as_torch(training):
     """torch's F.batch_norm takes (N, C, *) of any rank; minigrad's refused more than (N, C, D, H, W)."""
