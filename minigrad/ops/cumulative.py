@@ -105,26 +105,23 @@ class LogCumSumExp(Function):
             # The call below (``absent``): its -inf entries stand for the terms of the other sign, absent from that
             # sum, so an output still -inf has no terms and passes exactly 0, not -inf - -inf = NaN.
             y = F.where(F.const(ydata == -np.inf), 0.0, y)
+
+        def weighted(part, h):
+            """Each x_j's sum of h_i exp(x_j - y_i) over the outputs y_i it enters that are in ``part`` (h > 0 there)."""
+            mask = F.const(part)
+            logs = F.where(mask, F.log(F.where(mask, h, 1.0)), -np.inf) - y
+            return F.exp(x + F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse, absent=True))
+
         total = 0.0
         for sign, part in ((1.0, gdata > 0), (-1.0, gdata < 0)):
-            if not part.any():
-                continue
-            mask = F.const(part)
-            logs = F.where(mask, F.log(F.where(mask, gy * sign, 1.0)), -np.inf) - y
-            inner = F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse, absent=True)
-            total = total + sign * F.exp(x + inner)
+            if part.any():
+                total = total + sign * weighted(part, gy * sign)
         zero = gdata == 0 if F.recording and gy.requires_grad else None
         if zero is not None and zero.any():
             # g_i = 0 adds nothing, but its derivative (the weights exp(x_j - y_i)) must stay when g is itself
             # differentiated (d2/dx dg; a mixed second derivative was 0): the same sum at 1 + g and at 1 there,
             # equal to the bit, so the difference is 0 in value and in every derivative but the one in g
-            mask = F.const(zero)
-
-            def at(ones):
-                logs = F.where(mask, F.log(F.where(mask, ones, 1.0)), -np.inf) - y
-                return F.exp(x + F.apply(LogCumSumExp, logs, axis=self.axis, reverse=not self.reverse, absent=True))
-
-            total = total + (at(gy + 1.0) - at(F.const(xp.ones(x.shape, dtype=ydata.dtype))))
+            total = total + (weighted(zero, gy + 1.0) - weighted(zero, F.const(xp.ones(x.shape, dtype=ydata.dtype))))
         if isinstance(total, float):   # g is 0 everywhere
             return F.const(xp.zeros(x.shape, dtype=ydata.dtype)) * 1.0
         return total
