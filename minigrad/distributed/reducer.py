@@ -15,7 +15,8 @@ The first hook of a pass also queues a callback for the end of the pass
 (``minigrad.autograd.queue_callback``). It fills in the parameters that got no
 gradient this time (zeros, or what their ``.grad`` held), starts the buckets still
 waiting, waits for every bucket, divides by the world size and writes each
-average into ``.grad``: by the time ``loss.backward()`` returns, each ``.grad`` is
+average into ``.grad`` (a ``.grad`` that is None on every rank stays None, as in
+one process): by the time ``loss.backward()`` returns, each ``.grad`` is
 the average over ranks. A parameter that a forward leaves out therefore never
 hangs the job; it holds back its bucket, and the buckets after it, until the end
 of the pass, unless ``find_unused_parameters`` named it at the forward (then it
@@ -25,11 +26,13 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from minigrad import backend
 from minigrad.autograd import queue_callback
 from minigrad.autograd.grad_match import checked_grad
 from minigrad.autograd.tensor import Tensor
-from minigrad.distributed.collectives import start_sum
+from minigrad.distributed.collectives import all_reduce, start_sum
 
 
 class _Bucket:
@@ -141,6 +144,10 @@ class Reducer:
             if i not in self.reported:   # no gradient this pass: it counts as zero
                 self._fill(i)
         self._start_full_buckets(overlapped=False)
+        # A .grad that is None on every rank stays None, as in one process (an optimizer then skips the parameter).
+        has_grad = np.array([p.grad is not None for p in self.params], dtype=np.uint8)
+        if self.world_size > 1:
+            has_grad = all_reduce(has_grad, "max")
         for bucket in self.buckets:
             bucket.handle.wait()
             if self.world_size > 1:
@@ -148,7 +155,8 @@ class Reducer:
         for i, p in enumerate(self.params):
             slot = self.slot(i).reshape(p.shape)
             if p.grad is None:
-                p.grad = Tensor(slot.copy())
+                if has_grad[i]:
+                    p.grad = Tensor(slot.copy())
             else:
                 p.grad.data[...] = slot
         self.armed = False

@@ -173,7 +173,8 @@ def ddp():
         np.testing.assert_allclose(p.grad.numpy(), both, rtol=1e-5, atol=1e-7)
 
     # A parameter the forward does not use: counted as zero at the end of backward (no hang, no error), or from the
-    # first gradient on with find_unused_parameters. Its .grad is the average of zeros on both ranks.
+    # first gradient on with find_unused_parameters. Its .grad stays None, as in torch and in one process (an
+    # optimizer then skips it), and one that holds a gradient from before keeps it.
     class TwoHeads(Network):
         def forward(self, x):
             return self[0](x)
@@ -185,9 +186,21 @@ def ddp():
         for _ in range(2):
             heads.zero_grad()
             cross_entropy(found(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
-            assert np.all(heads[1].weight.grad.numpy() == 0) and heads[0].weight.grad is not None
+            assert heads[1].weight.grad is None and heads[1].bias.grad is None and heads[0].weight.grad is not None
             assert [b.overlapped for b in found.reducer.buckets] == [find_unused] * len(found.reducer.buckets)
-        both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters()])
+        # SGD with weight decay and momentum leaves the unused head as it is, as one process does.
+        unused = heads[1].weight.numpy().copy()
+        opt = SGD(heads.parameters(), lr=0.1, momentum=0.9, weight_decay=0.5)
+        for _ in range(2):
+            opt.zero_grad()
+            cross_entropy(found(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+            opt.step()
+        assert np.array_equal(heads[1].weight.numpy(), unused)
+        heads[1].weight.grad = mg.ones(*heads[1].weight.shape)
+        cross_entropy(found(mg.tensor(x_all[mine])), mg.tensor(y_all[mine])).backward()
+        assert np.array_equal(heads[1].weight.grad.numpy(), np.ones(heads[1].weight.shape, np.float32))
+        assert heads[1].bias.grad is None
+        both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters() if p.grad is not None])
         assert both[0] == both[1]
 
     # Each rank uses the other head (a data-dependent branch): every rank still issues the same bucket allreduces
