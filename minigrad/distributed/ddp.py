@@ -54,8 +54,9 @@ class DistributedDataParallel(Layer):
             a parameter that gets no gradient is found at the end of backward and counts as
             zero then; its bucket, and every bucket after it, only start at that point.
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
-            rank before each training forward, as PyTorch does. The batch statistics that
-            normalise a batch are always each rank's own.
+            rank before a forward, as PyTorch does: the first forward, and each forward that
+            follows one run with grad enabled outside ``no_sync`` (in training or evaluation
+            mode alike). The batch statistics that normalise a batch are always each rank's own.
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim: int = 0, broadcast_buffers: bool = True,
@@ -84,6 +85,7 @@ class DistributedDataParallel(Layer):
         object.__setattr__(self, "world_size", group.size)
         object.__setattr__(self, "find_unused_parameters", bool(find_unused_parameters))
         object.__setattr__(self, "broadcast_buffers", bool(broadcast_buffers))
+        object.__setattr__(self, "sync_buffers_next", True)
         _check_same_model(module)
         if init_sync:
             _copy_from_rank0([p for p in module.parameters()] + module.buffers())
@@ -92,10 +94,13 @@ class DistributedDataParallel(Layer):
 
     def forward(self, *args, **kwargs):
         grad_on = STATE.grad_enabled
-        if grad_on and self.module.training and self.broadcast_buffers and self.world_size > 1:
+        if self.sync_buffers_next and self.broadcast_buffers and self.world_size > 1:
             buffers = self.module.buffers()
             if buffers:
                 _copy_from_rank0(buffers)
+        # torch's rule: the forward after a synchronised one (grad enabled, outside no_sync) copies rank 0's buffers,
+        # in either mode, so the first evaluation forward after training sees rank 0's running statistics.
+        object.__setattr__(self, "sync_buffers_next", grad_on and self.reducer.enabled)
         out = self.module(*args, **kwargs)
         if grad_on:
             expected = _reached_parameters(out, self.reducer.params) if self.find_unused_parameters else None

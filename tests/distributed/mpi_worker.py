@@ -6,6 +6,7 @@ A rank that gets through prints ``CASE ok rank R``, and the test looks for every
 """
 from __future__ import annotations
 
+import copy
 import sys
 
 import numpy as np
@@ -230,6 +231,28 @@ def ddp():
     weights = [p.numpy().tolist() for p in model.parameters()]
     everyone = dist.all_gather_object(weights)
     assert everyone[0] == everyone[1]
+
+    # Buffers follow torch's rule: rank 0's are copied at a forward that follows a synchronised one (grad enabled,
+    # outside no_sync), in either mode: the first evaluation forward after training sees rank 0's statistics.
+    norm = model.layers()[3]
+
+    def running_stats():
+        return dist.all_gather_object([norm.running_mean.numpy().tolist(), norm.running_var.numpy().tolist()])
+
+    assert running_stats()[0] != running_stats()[1], "each rank's last batch updated its own statistics"
+    model.eval()
+    with mg.no_grad():
+        outputs = dist.all_gather_object(wrapped(mg.tensor(x_all[:4])).numpy().tolist())
+    assert running_stats()[0] == running_stats()[1] and outputs[0] == outputs[1]
+    # After a forward under no_grad (or inside no_sync) nothing is copied: each rank keeps its own updates.
+    model.train()
+    alone = copy.deepcopy(model)
+    with wrapped.no_sync():
+        for _ in range(2):
+            wrapped(mg.tensor(x_all[mine]))
+            alone(mg.tensor(x_all[mine]))
+    np.testing.assert_array_equal(norm.running_mean.numpy(), alone.layers()[3].running_mean.numpy())
+    np.testing.assert_array_equal(norm.running_var.numpy(), alone.layers()[3].running_var.numpy())
 
 
 def equivalence(steps="100", per_rank="16"):
