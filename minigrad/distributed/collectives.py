@@ -33,9 +33,10 @@ OPS = ("sum", "mean", "max")
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """The elementwise reduction of ``tensor`` over all ranks, on every rank; two spellings.
 
-    * torch's: ``op`` a :class:`ReduceOp` (SUM by default, AVG, PRODUCT, MIN, MAX). A Tensor or
-      array ``tensor`` is overwritten IN PLACE with the result (torch's ``dist.all_reduce(t)``); AVG in
-      place needs a floating dtype. ``async_op=True`` returns a completed :class:`Work`.
+    * torch's: ``op`` a :class:`ReduceOp` (SUM by default, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR). A
+      Tensor or array ``tensor`` is overwritten IN PLACE with the result (torch's ``dist.all_reduce(t)``); AVG in
+      place needs a floating dtype, BAND/BOR/BXOR an integer or bool one (bools: SUM and MAX are "any",
+      PRODUCT and MIN "all", as torch's). ``async_op=True`` returns a completed :class:`Work`.
     * minigrad's: ``op`` the string "sum", "mean" or "max": ``tensor`` is left unchanged.
 
     Either way the call also returns the result, with ``tensor``'s kind (a NumPy or CuPy array, a
@@ -46,7 +47,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     if legacy:
         if op not in OPS:
             raise ValueError(f"all_reduce: op must be one of {', '.join(map(repr, OPS))}, got {op!r} "
-                             "(or a ReduceOp: SUM, AVG, PRODUCT, MIN, MAX)")
+                             "(or a ReduceOp: SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR)")
         if async_op:
             raise ValueError("all_reduce: async_op=True is torch's in-place form; pass op as a ReduceOp "
                              f"rather than {op!r}")
@@ -58,14 +59,18 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     in_place = not legacy and _is_buffer(tensor)
     if in_place and name == "avg" and array.dtype.kind != "f":
         raise TypeError(f"all_reduce: ReduceOp.AVG in place needs a floating-point tensor, got {array.dtype}")
+    if legacy and array.dtype.kind == "b":
+        raise TypeError(f"all_reduce: op {op!r} needs a numeric (integer or floating) dtype, got bool "
+                        "(a ReduceOp reduces bool tensors)")
+    wire = wire_op("all_reduce", name, array.dtype)
     group = _group()
     buf = array.copy() if array.flags.c_contiguous else array.copy(order="C")
-    wire = "sum" if name in ("mean", "avg") else name
     if group.size > 1:
+        data = buf.view(np.uint8) if buf.dtype.kind == "b" else buf   # MPI and NCCL reduce bytes, not bools
         if backend.device_of(buf) == "cpu":
-            group.comm.Allreduce(_mpi().IN_PLACE, buf, op=_mpi_op(wire))
+            group.comm.Allreduce(_mpi().IN_PLACE, data, op=_mpi_op(wire))
         else:
-            _gpu_link(group, buf).all_reduce(buf, wire)
+            _gpu_link(group, data).all_reduce(data, wire)
     if name in ("mean", "avg"):
         if buf.dtype.kind == "f":
             buf /= group.size
@@ -215,9 +220,23 @@ def _as_array(name, x):
     else:
         array = np.asarray(x)
         wrap = (lambda a: a.item()) if isinstance(x, (int, float)) else (lambda a: a[()])
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name}: expected a numeric (integer or floating) dtype, got {array.dtype}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a bool, integer or floating dtype, got {array.dtype}")
     return array, wrap
+
+
+BITWISE = ("band", "bor", "bxor")
+# A bool tensor reduces as bytes of 0 and 1: SUM and MAX are "any" (torch's result), PRODUCT and MIN "all".
+BOOL_WIRE = {"sum": "max", "max": "max", "bor": "max", "product": "min", "min": "min", "band": "min", "bxor": "bxor"}
+
+
+def wire_op(call, name, dtype) -> str:
+    """The MPI reduction that computes op ``name`` on ``dtype`` (bools as bytes); one TypeError where it cannot."""
+    if name in BITWISE and dtype.kind not in "biu":
+        raise TypeError(f"{call}: ReduceOp.{name.upper()} needs an integer or bool tensor, got {dtype}")
+    if dtype.kind == "b":
+        return BOOL_WIRE[name]
+    return "sum" if name in ("mean", "avg") else name
 
 
 def _is_buffer(x) -> bool:
@@ -238,7 +257,8 @@ def _describe_list(value) -> str:
 
 def _mpi_op(name):
     MPI = _mpi()
-    return {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD}[name]
+    return {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD, "band": MPI.BAND, "bor": MPI.BOR,
+            "bxor": MPI.BXOR}[name]
 
 
 def _identity(a):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import backend
-from minigrad.distributed.collectives import _as_array, _check_rank, _is_buffer, _mpi, _mpi_op, write_back
+from minigrad.distributed.collectives import _as_array, _check_rank, _is_buffer, _mpi, _mpi_op, wire_op, write_back
 from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
 
@@ -60,13 +60,14 @@ def reduce(tensor, dst: int = 0, op=ReduceOp.SUM, group=None, async_op: bool = F
         raise TypeError(f"reduce: ReduceOp.AVG needs a floating-point tensor, got {array.dtype}")
     world = _group()
     _check_rank("reduce", dst, world.size, "dst")
+    wire = wire_op("reduce", name, array.dtype)
     host = np.array(backend.to_numpy(array), order="C", copy=True)
     if world.size > 1:
-        wire = "sum" if name == "avg" else name
+        data = host.view(np.uint8) if host.dtype.kind == "b" else host   # MPI reduces bytes, not bools
         if world.rank == dst:
-            world.comm.Reduce(_mpi().IN_PLACE, host, op=_mpi_op(wire), root=dst)
+            world.comm.Reduce(_mpi().IN_PLACE, data, op=_mpi_op(wire), root=dst)
         else:
-            world.comm.Reduce(host, None, op=_mpi_op(wire), root=dst)
+            world.comm.Reduce(data, None, op=_mpi_op(wire), root=dst)
     if world.rank == dst:
         if name == "avg":
             host /= world.size

@@ -48,8 +48,9 @@ class GpuLink:
         return self.comm is not None
 
     def all_reduce(self, array, op: str) -> None:
-        """Reduce the contiguous CUDA ``array`` in place over all ranks (op "sum", "max", "min" or "product")."""
-        if self.comm is None:
+        """Reduce the contiguous CUDA ``array`` in place over all ranks (op "sum", "max", "min" or "product";
+        "band", "bor", "bxor", which NCCL lacks, go through the host)."""
+        if self.comm is None or op not in ("sum", "max", "min", "product"):
             self._staged(array, op)
             return
         device = self._check_device(array)
@@ -94,7 +95,8 @@ class GpuLink:
 
         MPI = import_mpi("distributed collectives")
         host = backend.to_numpy(array).copy()
-        mpi_op = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD}[op]
+        mpi_op = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD, "band": MPI.BAND,
+                  "bor": MPI.BOR, "bxor": MPI.BXOR}[op]
         self.group.comm.Allreduce(MPI.IN_PLACE, host, op=mpi_op)
         array[...] = backend.to_device(host, backend.device_of(array))
 

@@ -1,8 +1,10 @@
 """torch.distributed's ``ReduceOp`` and the ``Work`` handle an ``async_op=True`` collective returns.
 
-``ReduceOp.SUM, AVG, PRODUCT, MIN, MAX`` name the elementwise reduction of a
+``ReduceOp.SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR`` name the elementwise reduction of a
 collective. AVG is SUM divided by the world size (as NCCL's ncclAvg); it needs a
-floating-point tensor when the result is written in place.
+floating-point tensor when the result is written in place. BAND, BOR and BXOR (bitwise and, or,
+exclusive or) need an integer or bool tensor. On bool tensors, as in torch, SUM and MAX are "any"
+and PRODUCT and MIN "all".
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ class ReduceOp(enum.Enum):
     PRODUCT = "product"
     MIN = "min"
     MAX = "max"
+    BAND = "band"
+    BOR = "bor"
+    BXOR = "bxor"
 
 
 def reduce_op_name(name: str, op) -> str:

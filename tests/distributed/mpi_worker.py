@@ -53,6 +53,24 @@ def collectives():
         raise AssertionError("broadcast of different shapes must fail on every rank")
     assert dist.all_gather_object({"rank": rank}) == [{"rank": 0}, {"rank": 1}]
     assert dist.broadcast_object("from one" if rank == 1 else None, src=1) == "from one"
+    # Bitwise ops and bool tensors, in place, as torch 2.13 with gloo gives them on 2 ranks.
+    ints = {op: np.array([5, 3, rank + 6]) for op in ("BAND", "BOR", "BXOR")}
+    bools = {op: mg.tensor([True, False, rank == 1]) for op in ("BAND", "BOR", "BXOR", "SUM", "PRODUCT", "MIN", "MAX")}
+    for op, t in list(ints.items()) + list(bools.items()):
+        dist.all_reduce(t, op=getattr(dist.ReduceOp, op))
+    assert {op: t.tolist() for op, t in ints.items()} == {"BAND": [5, 3, 6], "BOR": [5, 3, 7], "BXOR": [0, 0, 1]}
+    assert {op: t.tolist() for op, t in bools.items()} == {
+        "BAND": [True, False, False], "BOR": [True, False, True], "BXOR": [False, False, True],
+        "SUM": [True, False, True], "PRODUCT": [True, False, False], "MIN": [True, False, False],
+        "MAX": [True, False, True]}
+    flag = mg.tensor([True, rank == 1])
+    dist.broadcast(flag, src=1)
+    gathered = [mg.zeros(2, dtype=mg.bool) for _ in range(size)]
+    dist.all_gather(gathered, mg.tensor([True, rank == 1]))
+    assert flag.tolist() == [True, True] and [g.tolist() for g in gathered] == [[True, False], [True, True]]
+    xor = np.array([rank + 1, 12])
+    dist.reduce(xor, dst=1, op=dist.ReduceOp.BXOR)
+    assert xor.tolist() == ([1, 12] if rank == 0 else [3, 0])
     dist.barrier()
     _sampler_cases(rank, size)
 

@@ -32,7 +32,7 @@ def fresh_group():
 
 def test_reduce_op_names_are_torchs():
     ours = [op.name for op in dist.ReduceOp]
-    assert ours == ["SUM", "AVG", "PRODUCT", "MIN", "MAX"]
+    assert ours == ["SUM", "AVG", "PRODUCT", "MIN", "MAX", "BAND", "BOR", "BXOR"]
     assert all(hasattr(torch_dist.ReduceOp, name) for name in ours)
     assert inspect.signature(dist.all_reduce).parameters["op"].default is dist.ReduceOp.SUM
 
@@ -130,6 +130,10 @@ def test_init_process_group_arguments_are_checked(fresh_group, kwargs, error, me
 def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
     x = mg.tensor([1.5, -2.0])
     for op in dist.ReduceOp:
+        if op.name.startswith("B"):   # bitwise: integers and bools
+            i, b = np.array([6, -3]), np.array([True, False])
+            assert dist.all_reduce(i, op=op).tolist() == [6, -3] and dist.all_reduce(b, op=op).tolist() == [True, False]
+            continue
         assert dist.all_reduce(x, op=op).numpy().tolist() == [1.5, -2.0] and x.numpy().tolist() == [1.5, -2.0]
     work = dist.broadcast(x, 0, async_op=True)
     assert work.wait() is True and work.is_completed()
@@ -144,7 +148,12 @@ def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: dist.all_reduce(mg.ones(2), op="min"), ValueError,
-     "all_reduce: op must be one of 'sum', 'mean', 'max', got 'min' (or a ReduceOp: SUM, AVG, PRODUCT, MIN, MAX)"),
+     "all_reduce: op must be one of 'sum', 'mean', 'max', got 'min' (or a ReduceOp: SUM, AVG, PRODUCT, MIN, MAX, "
+     "BAND, BOR, BXOR)"),
+    (lambda: dist.all_reduce(mg.ones(2), op=dist.ReduceOp.BXOR), TypeError,
+     "all_reduce: ReduceOp.BXOR needs an integer or bool tensor, got float32"),
+    (lambda: dist.reduce(np.ones(2), op=dist.ReduceOp.BAND), TypeError,
+     "reduce: ReduceOp.BAND needs an integer or bool tensor, got float64"),
     (lambda: dist.all_reduce(mg.ones(2), op=3), TypeError, "all_reduce: op must be a ReduceOp"),
     (lambda: dist.all_reduce(np.arange(3), op=dist.ReduceOp.AVG), TypeError,
      "all_reduce: ReduceOp.AVG in place needs a floating-point tensor, got int64"),
