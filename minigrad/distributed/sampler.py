@@ -8,7 +8,27 @@ import numpy as np
 from minigrad.distributed.group import get_rank, get_world_size
 from minigrad.scalars import is_integer
 
-__all__ = ["DistributedSampler"]
+__all__ = ["DistributedSampler", "torch_randperm"]
+
+# From this length on torch's randperm draws 64-bit numbers, and a Python loop would take minutes: NumPy's order.
+TORCH_RANDPERM_LIMIT = (2**32 - 1) // 20
+
+
+def torch_randperm(n: int, seed: int) -> np.ndarray:
+    """``torch.randperm(n, generator=g)`` for a CPU ``g.manual_seed(seed)``, as an int64 array (n below
+    ``TORCH_RANDPERM_LIMIT``; NumPy's permutation from there on).
+
+    torch's CPU generator is the Mersenne Twister MT19937 seeded with the low 32 bits of ``seed``, as NumPy's
+    legacy ``RandomState(seed)``; its randperm swaps position i with i + (next 32-bit draw mod (n - i)).
+    """
+    if n >= TORCH_RANDPERM_LIMIT:
+        return np.random.default_rng(seed).permutation(n)
+    draws = np.random.RandomState(seed & 0xFFFFFFFF).randint(0, 2**32, size=max(n - 1, 0), dtype=np.uint32).tolist()
+    order = list(range(n))
+    for i, draw in enumerate(draws):
+        j = i + draw % (n - i)
+        order[i], order[j] = order[j], order[i]
+    return np.array(order, dtype=np.int64)
 
 
 class DistributedSampler:
@@ -27,8 +47,9 @@ class DistributedSampler:
     ``drop_last=True`` drops the tail instead.
 
     The arguments are torch's, in torch's order (``torch.utils.data.distributed.DistributedSampler``,
-    also ``minigrad.utils.data.distributed.DistributedSampler``). The padding and the split are
-    torch's; the permutation is NumPy's, so a shuffled order differs from torch's.
+    also ``minigrad.utils.data.distributed.DistributedSampler``). The padding, the split and the
+    permutation are torch's (``torch.randperm`` seeded with ``seed + epoch``), so every rank's indices
+    equal torch's for the same arguments (for datasets under ``TORCH_RANDPERM_LIMIT`` samples).
 
     Args:
         dataset: anything with ``len``.
@@ -75,7 +96,7 @@ class DistributedSampler:
         """This rank's indices for the current epoch (an int64 array of ``len(self)``)."""
         n = len(self.dataset)
         if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(n)
+            order = torch_randperm(n, self.seed + self.epoch)
         else:
             order = np.arange(n)
         if self.total_size > n:   # pad by wrapping around (more than once for a tiny dataset)

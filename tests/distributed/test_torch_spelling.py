@@ -94,6 +94,19 @@ def test_unshuffled_shares_equal_torchs(n, replicas, drop_last):
         assert list(ours) == list(theirs) and len(ours) == len(theirs)
 
 
+@pytest.mark.parametrize("n, replicas, drop_last", [(10, 2, False), (11, 3, False), (11, 3, True), (5, 4, False),
+                                                    (1000, 3, True)])
+@pytest.mark.parametrize("seed", [0, 7, 2**32 + 5])
+def test_shuffled_shares_equal_torchs_every_epoch(n, replicas, drop_last, seed):
+    for rank in range(replicas):
+        ours = dist.DistributedSampler(range(n), replicas, rank, True, seed, drop_last)
+        theirs = torch_data_distributed.DistributedSampler(range(n), replicas, rank, True, seed, drop_last)
+        for epoch in (0, 1, 5):
+            ours.set_epoch(epoch)
+            theirs.set_epoch(epoch)
+            assert list(ours) == list(theirs)
+
+
 def test_init_process_group_in_a_plain_process_is_a_world_of_one(fresh_group):
     assert not dist.is_initialized()
     with pytest.raises(RuntimeError, match="has not been initialized"):
