@@ -88,7 +88,7 @@ class DistributedDataParallel(Layer):
         object.__setattr__(self, "sync_buffers_next", True)
         _check_same_model(module)
         if init_sync:
-            _copy_from_rank0([p for p in module.parameters()] + module.buffers())
+            copy_from_rank0([p for p in module.parameters()] + module.buffers())
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         object.__setattr__(self, "reducer", Reducer(named, group.size, float(bucket_cap_mb)))
 
@@ -97,7 +97,7 @@ class DistributedDataParallel(Layer):
         if self.sync_buffers_next and self.broadcast_buffers and self.world_size > 1:
             buffers = self.module.buffers()
             if buffers:
-                _copy_from_rank0(buffers)
+                copy_from_rank0(buffers)
         # torch's rule: the forward after a synchronised one (grad enabled, outside no_sync) copies rank 0's buffers,
         # in either mode, so the first evaluation forward after training sees rank 0's running statistics.
         object.__setattr__(self, "sync_buffers_next", grad_on and self.reducer.enabled)
@@ -185,7 +185,7 @@ def _first_difference(reference, rows) -> str:
     return f"{len(reference) - len(rows)} fewer tensor(s), missing {show(reference[len(rows)])}"
 
 
-def _copy_from_rank0(tensors) -> None:
+def copy_from_rank0(tensors) -> None:
     """Overwrite each tensor's data with rank 0's, one broadcast per dtype and device."""
     if _group().size == 1 or not tensors:
         return

@@ -51,6 +51,10 @@ class SingleProcess:
     def sum_over_ranks(self, *values):
         return values
 
+    def before_evaluation(self, model) -> None:
+        """Make every rank's ``model`` the one rank 0 checkpoints (its buffers: running statistics)."""
+        return None
+
     def test_shard(self, n: int) -> slice:
         return slice(0, n)
 
@@ -108,6 +112,13 @@ class DataParallelRun(SingleProcess):
         """Each value summed over ranks (floats: the sums of losses, counts)."""
         totals = self.dist.all_reduce(np.array([float(v) for v in values], dtype=np.float64), "sum")
         return tuple(totals.tolist())
+
+    def before_evaluation(self, model) -> None:
+        """Rank 0's buffers on every rank (a collective): each rank's BatchNorm running statistics moved with its
+        own last batch, and the test set, sharded, must be evaluated with the model rank 0 checkpoints."""
+        from minigrad.distributed.ddp import copy_from_rank0
+
+        copy_from_rank0(model.buffers())
 
     def test_shard(self, n: int) -> slice:
         """This rank's contiguous block of ``n`` test samples; together the blocks cover each sample once."""

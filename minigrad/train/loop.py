@@ -202,6 +202,7 @@ def _evaluate_sharded(model, test_set, batch_size, run, between_batches):
     images, labels = test_set.arrays
     if not run.distributed or len(labels) == 0:   # evaluate refuses an empty set, before any rank divides by 0
         return evaluate(model, images, labels, batch_size, between_batches)
+    run.before_evaluation(model)   # every rank evaluates the model rank 0 checkpoints
     block = run.test_shard(len(labels))
     n = block.stop - block.start
     loss, acc = evaluate(model, images[block], labels[block], batch_size, between_batches) if n else (0.0, 0.0)

@@ -13,7 +13,7 @@ from minigrad.train import evaluate, load_datasets
 from minigrad.train.checkpoint import read_train_state
 from minigrad.train.config import ConfigError, TrainConfig
 from minigrad.train.distributed import DataParallelRun, SingleProcess, for_config
-from minigrad.train.recipes import build_mlp
+from minigrad.train.recipes import build_cnn, build_mlp
 from mpi_launch import REPO, mpi_env, run_mpi
 from training_helpers import data_root, read_metrics
 
@@ -57,6 +57,22 @@ def test_sharded_evaluation_is_the_whole_test_set(straight_run):
     states = ckpt["rng_ranks"]
     assert len(states) == 2 and states[0] != states[1], "dropout draws differ between ranks"
     assert ckpt["loader"]["sampler"] == {"epoch": 2}
+
+
+def test_sharded_evaluation_of_a_batch_norm_model_is_the_checkpointed_model(tmp_path):
+    # Each rank's BatchNorm running statistics moved with its own last batch; the reported test figures must be
+    # those of rank 0's model, the one checkpointed (rank 1 evaluated its half with its own statistics).
+    proc = _train_job(tmp_path, "--model", "cnn", "--hidden", "16", "--limit-train", "200", "--batch-size", "25",
+                      "--epochs", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ckpt = mg.load(tmp_path / "checkpoint.npz")
+    model = build_cnn((1, 28, 28), (16,), 10, 0.25)
+    model.load_state_dict(ckpt["model"])
+    _, test_set = load_datasets(TrainConfig(data_dir=str(data_root()), limit_train=200))
+    loss, acc = evaluate(model, *test_set.arrays)
+    last = read_metrics(tmp_path)[-1]
+    assert last["test_acc"] == pytest.approx(acc, abs=1e-12)
+    assert last["test_loss"] == pytest.approx(loss, rel=1e-6)
 
 
 def test_a_resumed_job_ends_where_the_straight_one_does(straight_run, tmp_path):
