@@ -1,4 +1,5 @@
-"""torch's ``all_gather(tensor_list, tensor)`` and ``reduce(tensor, dst, op)``: in-place collectives.
+"""torch's ``all_gather``, ``reduce``, ``all_gather_into_tensor``, ``reduce_scatter(_tensor)``, ``gather``,
+``scatter`` and ``all_to_all``: in-place collectives.
 
 Host arrays travel over MPI from their memory; CUDA arrays are copied to the host
 and back (these two are evaluation-time collectives, not the per-step gradient path).
@@ -9,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import backend
-from minigrad.distributed.collectives import _as_array, _check_rank, _is_buffer, _mpi, _mpi_op, wire_op, write_back
+from minigrad.distributed.collectives import (_as_array, _check_rank, _is_buffer, _mpi, _mpi_op, all_gather_object,
+                                              wire_op, write_back)
 from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
 
-__all__ = ["all_gather", "reduce"]
+__all__ = ["all_gather", "reduce", "all_gather_into_tensor", "reduce_scatter_tensor", "reduce_scatter", "gather",
+           "scatter", "all_to_all"]
 
 
 def all_gather(tensor_list: list, tensor, group=None, async_op: bool = False):
@@ -74,3 +77,216 @@ def reduce(tensor, dst: int = 0, op=ReduceOp.SUM, group=None, async_op: bool = F
         device = backend.device_of(array)
         write_back(tensor, host if device == "cpu" else backend.to_device(host, device))
     return Work() if async_op else None
+
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bool = False):
+    """Every rank's ``input_tensor``, in rank order, written into ``output_tensor`` (torch's form): ``output_tensor``
+    holds world-size times as many elements of the same dtype, as (world * N, ...) or (world, N, ...)."""
+    check_group("all_gather_into_tensor", group)
+    array = _host("all_gather_into_tensor", input_tensor, "input_tensor")
+    out = _output("all_gather_into_tensor", output_tensor, "output_tensor")
+    size = _group().size
+    _check_sizes("all_gather_into_tensor", out, array, size * array.size, "world size times input_tensor's")
+    gathered = np.empty(size * array.size, dtype=array.dtype)
+    if size > 1:
+        _group().comm.Allgather(_wire(array), _wire(gathered))
+    else:
+        gathered[...] = array.reshape(-1)
+    _write(output_tensor, gathered.reshape(out.shape))
+    return Work() if async_op else None
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """The reduction ``op`` over ranks of ``input``, cut into world-size equal blocks along its flattened order;
+    rank r's ``output`` gets block r (torch's form: ``input`` holds world-size times ``output``'s elements)."""
+    check_group("reduce_scatter_tensor", group)
+    name = reduce_op_name("reduce_scatter_tensor", op)
+    array = _host("reduce_scatter_tensor", input, "input")
+    out = _output("reduce_scatter_tensor", output, "output")
+    size = _group().size
+    _check_sizes("reduce_scatter_tensor", array, out, size * out.size, "world size times output's",
+                 labels=("input", "output"))
+    _scatter_reduced("reduce_scatter_tensor", name, output, out, array.reshape(-1))
+    return Work() if async_op else None
+
+
+def reduce_scatter(output, input_list: list, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """The reduction ``op`` over ranks of ``input_list[r]`` into rank r's ``output`` (torch's ``reduce_scatter``:
+    world-size tensors of ``output``'s shape and dtype)."""
+    check_group("reduce_scatter", group)
+    name = reduce_op_name("reduce_scatter", op)
+    out = _output("reduce_scatter", output, "output")
+    pieces = _tensor_list("reduce_scatter", input_list, "input_list", out.shape, out.dtype)
+    flat = np.concatenate([p.reshape(-1) for p in pieces]) if pieces else np.empty(0, out.dtype)
+    _scatter_reduced("reduce_scatter", name, output, out, flat)
+    return Work() if async_op else None
+
+
+def gather(tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = False):
+    """Every rank's ``tensor`` into ``gather_list[r]`` on rank ``dst`` (torch's ``gather``); the other ranks pass
+    ``gather_list`` None (or an empty list)."""
+    check_group("gather", group)
+    array = _host("gather", tensor, "tensor")
+    world = _group()
+    _check_rank("gather", dst, world.size, "dst")
+    if world.rank == dst:
+        _tensor_list("gather", gather_list, "gather_list", array.shape, array.dtype)
+    elif gather_list:
+        raise ValueError(f"gather: gather_list must be None or empty on the ranks other than dst={dst}, "
+                         f"got {len(gather_list)} entries on rank {world.rank}")
+    gathered = np.empty((world.size,) + array.shape, dtype=array.dtype) if world.rank == dst else None
+    if world.size > 1:
+        world.comm.Gather(_wire(array), _wire(gathered) if gathered is not None else None, root=dst)
+    elif gathered is not None:
+        gathered[0] = array
+    if world.rank == dst:
+        for r, out in enumerate(gather_list):
+            _write(out, gathered[r])
+    return Work() if async_op else None
+
+
+def scatter(tensor, scatter_list=None, src: int = 0, group=None, async_op: bool = False):
+    """``scatter_list[r]`` of rank ``src`` into rank r's ``tensor`` (torch's ``scatter``); the other ranks pass
+    ``scatter_list`` None (or an empty list)."""
+    check_group("scatter", group)
+    out = _output("scatter", tensor, "tensor")
+    world = _group()
+    _check_rank("scatter", src, world.size, "src")
+    if world.rank == src:
+        pieces = _tensor_list("scatter", scatter_list, "scatter_list", out.shape, out.dtype)
+        send = np.stack(pieces) if pieces else np.empty((0,) + out.shape, out.dtype)
+    else:
+        if scatter_list:
+            raise ValueError(f"scatter: scatter_list must be None or empty on the ranks other than src={src}, "
+                             f"got {len(scatter_list)} entries on rank {world.rank}")
+        send = None
+    received = np.empty(out.shape, dtype=out.dtype)
+    if world.size > 1:
+        world.comm.Scatter(_wire(send) if send is not None else None, _wire(received), root=src)
+    else:
+        received[...] = send[0]
+    _write(tensor, received)
+    return Work() if async_op else None
+
+
+def all_to_all(output_tensor_list: list, input_tensor_list: list, group=None, async_op: bool = False):
+    """Rank i's ``input_tensor_list[j]`` into rank j's ``output_tensor_list[i]`` (torch's ``all_to_all``); the
+    pieces may differ in shape, but ``output_tensor_list[i]`` must have as many elements as rank i sends."""
+    check_group("all_to_all", group)
+    world = _group()
+    inputs = [_host("all_to_all", t, f"input_tensor_list[{j}]") for j, t in enumerate(_list_of(
+        "all_to_all", input_tensor_list, "input_tensor_list", world.size))]
+    outputs = [_output("all_to_all", t, f"output_tensor_list[{i}]") for i, t in enumerate(_list_of(
+        "all_to_all", output_tensor_list, "output_tensor_list", world.size))]
+    dtypes = {a.dtype for a in inputs + outputs}
+    if len(dtypes) > 1:
+        raise ValueError(f"all_to_all: every input and output tensor must have one dtype, got "
+                         f"{', '.join(sorted(map(str, dtypes)))}")
+    send_counts = np.array([a.size for a in inputs], dtype=np.int64)
+    recv_counts = np.array([a.size for a in outputs], dtype=np.int64)
+    sent_to_me = np.empty_like(send_counts)
+    if world.size > 1:
+        world.comm.Alltoall(send_counts, sent_to_me)
+    else:
+        sent_to_me[...] = send_counts
+    wrong = [i for i in range(world.size) if sent_to_me[i] != recv_counts[i]]
+    problem = (f"rank {world.rank}: " + "; ".join(f"output_tensor_list[{i}] holds {recv_counts[i]} elements, "
+                                                    f"rank {i} sends {sent_to_me[i]}" for i in wrong)) if wrong else ""
+    problems = [p for p in all_gather_object(problem) if p]   # one error on every rank, so none waits
+    if problems:
+        raise ValueError("all_to_all: " + "; ".join(problems))
+    dtype = inputs[0].dtype
+    send = np.concatenate([a.reshape(-1) for a in inputs]) if inputs else np.empty(0, dtype)
+    received = np.empty(int(recv_counts.sum()), dtype=dtype)
+    if world.size > 1:
+        MPI = _mpi()
+        byte = np.dtype(dtype).itemsize
+        send_bytes, recv_bytes = (send_counts * byte).tolist(), (recv_counts * byte).tolist()
+        world.comm.Alltoallv([_bytes(send), send_bytes, _offsets(send_bytes), MPI.BYTE],
+                             [_bytes(received), recv_bytes, _offsets(recv_bytes), MPI.BYTE])
+    else:
+        received[...] = send
+    start = 0
+    for out_tensor, out in zip(output_tensor_list, outputs):
+        _write(out_tensor, received[start:start + out.size].reshape(out.shape))
+        start += out.size
+    return Work() if async_op else None
+
+
+def _scatter_reduced(call, name, output, out, flat):
+    """Reduce the flat host array ``flat`` over ranks and write this rank's block (``out``'s size) into ``output``."""
+    if name == "avg" and out.dtype.kind != "f":
+        raise TypeError(f"{call}: ReduceOp.AVG needs a floating-point tensor, got {out.dtype}")
+    wire = wire_op(call, name, out.dtype)
+    world = _group()
+    block = np.empty(out.size, dtype=out.dtype)
+    if world.size > 1:
+        world.comm.Reduce_scatter_block(_wire(np.ascontiguousarray(flat)), _wire(block), op=_mpi_op(wire))
+    else:
+        block[...] = flat
+    if name == "avg":
+        block /= world.size
+    _write(output, block.reshape(out.shape))
+
+
+def _host(call, tensor, label):
+    """The host copy (C order) of a Tensor or array argument."""
+    if not _is_buffer(tensor):
+        raise TypeError(f"{call}: {label} must be a Tensor or an array, got {type(tensor).__name__}")
+    array, _ = _as_array(call, tensor)
+    return np.ascontiguousarray(backend.to_numpy(array))
+
+
+def _output(call, tensor, label):
+    """The array of a Tensor or array written in place (checked; its data as it is, for shape and dtype)."""
+    if not _is_buffer(tensor):
+        raise TypeError(f"{call}: {label} must be a Tensor or an array (written in place), got "
+                        f"{type(tensor).__name__}")
+    array, _ = _as_array(call, tensor)
+    return array
+
+
+def _list_of(call, tensors, label, size):
+    if not isinstance(tensors, (list, tuple)) or len(tensors) != size:
+        got = f"{len(tensors)} entries" if isinstance(tensors, (list, tuple)) else type(tensors).__name__
+        raise ValueError(f"{call}: {label} must hold world-size ({size}) tensors, got {got}")
+    return tensors
+
+
+def _tensor_list(call, tensors, label, shape, dtype):
+    """The host arrays of ``tensors``: world-size Tensors or arrays, each of ``shape`` and ``dtype``."""
+    arrays = []
+    for r, t in enumerate(_list_of(call, tensors, label, _group().size)):
+        array = _host(call, t, f"{label}[{r}]")
+        if array.shape != tuple(shape) or array.dtype != dtype:
+            raise ValueError(f"{call}: {label}[{r}] is {tuple(array.shape)} {array.dtype}, the tensor is "
+                             f"{tuple(shape)} {dtype}: they must match")
+        arrays.append(array)
+    return arrays
+
+
+def _check_sizes(call, big, small, expected, what, labels=("output_tensor", "input_tensor")):
+    if big.dtype != small.dtype or big.size != expected:
+        raise ValueError(f"{call}: {labels[0]} is {tuple(big.shape)} {big.dtype}, {labels[1]} "
+                         f"{tuple(small.shape)} {small.dtype}: {labels[0]} must hold {what} {expected} elements "
+                         "of the same dtype")
+
+
+def _write(target, host):
+    """Write the host array ``host`` into the Tensor or array ``target``, on its device."""
+    array, _ = _as_array("collective", target)
+    device = backend.device_of(array)
+    write_back(target, host if device == "cpu" else backend.to_device(host, device))
+
+
+def _wire(array):
+    """What MPI sends of a host array: bools as bytes (MPI has no reduction for them)."""
+    return array.view(np.uint8) if array.dtype.kind == "b" else array
+
+
+def _bytes(array):
+    return np.ascontiguousarray(array).view(np.uint8).reshape(-1)
+
+
+def _offsets(counts):
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64).tolist() if counts else []

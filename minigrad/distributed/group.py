@@ -89,13 +89,15 @@ def is_initialized() -> bool:
     return _GROUP is not None
 
 
-def get_rank() -> int:
-    """This process's rank, 0 to world size - 1 (0 in a plain process)."""
+def get_rank(group=None) -> int:
+    """This process's rank, 0 to world size - 1 (0 in a plain process). ``group``: None or ``WORLD``, as torch's."""
+    check_group("get_rank", group)
     return _group().rank
 
 
-def get_world_size() -> int:
-    """How many processes the job has (1 in a plain process)."""
+def get_world_size(group=None) -> int:
+    """How many processes the job has (1 in a plain process). ``group``: None or ``WORLD``, as torch's."""
+    check_group("get_world_size", group)
     return _group().size
 
 
@@ -117,11 +119,21 @@ def local_device(device: str) -> str:
     return backend.normalize_device(device)
 
 
-def barrier() -> None:
-    """Wait until every rank has reached this call."""
-    group = _group()
-    if group.comm is not None and group.size > 1:
-        group.comm.Barrier()
+def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
+    """Wait until every rank has reached this call.
+
+    torch's arguments: ``group`` None or ``WORLD``; ``async_op=True`` returns a completed ``Work`` (the
+    barrier has been passed); ``device_ids`` (torch's GPU of this rank, for NCCL) and ``timeout`` are
+    accepted and not used."""
+    from minigrad.distributed.reduce_op import Work
+
+    check_group("barrier", group)
+    if device_ids is not None and not isinstance(device_ids, (list, tuple)):
+        raise TypeError(f"barrier: device_ids must be a list of GPU indices or None, got {type(device_ids).__name__}")
+    world = _group()
+    if world.comm is not None and world.size > 1:
+        world.comm.Barrier()
+    return Work() if async_op else None
 
 
 def abort(exit_code: int = 1) -> None:

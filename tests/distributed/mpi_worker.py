@@ -72,8 +72,45 @@ def collectives():
     xor = np.array([rank + 1, 12])
     dist.reduce(xor, dst=1, op=dist.ReduceOp.BXOR)
     assert xor.tolist() == ([1, 12] if rank == 0 else [3, 0])
+    _torch_only_collectives(rank, size)
     dist.barrier()
     _sampler_cases(rank, size)
+
+
+def _torch_only_collectives(rank, n):
+    """torch's all_gather_into_tensor, reduce_scatter(_tensor), gather, scatter, all_to_all, barrier: the values
+    torch 2.13 gives with gloo on 2 ranks for the same calls."""
+    into = mg.zeros(2 * n, 3)
+    dist.all_gather_into_tensor(into, mg.ones(2, 3) * (rank + 1) + mg.arange(3.0))
+    assert into.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0], [2.0, 3.0, 4.0]]
+    block = mg.zeros(2)
+    dist.reduce_scatter_tensor(block, mg.arange(2.0 * n) * (rank + 1))
+    top = mg.zeros(2, dtype=mg.int64)
+    dist.reduce_scatter_tensor(top, mg.arange(2 * n) * (rank + 1) - 3 * rank, op=dist.ReduceOp.MAX)
+    summed = mg.zeros(3)
+    dist.reduce_scatter(summed, [mg.ones(3) * (j + 10 * rank) for j in range(n)])
+    assert block.tolist() == [[0.0, 3.0], [6.0, 9.0]][rank] and top.tolist() == [[0, 1], [2, 3]][rank]
+    assert summed.tolist() == [[10.0] * 3, [12.0] * 3][rank]
+    gathered = [mg.zeros(2) for _ in range(n)] if rank == 1 else None
+    dist.gather(mg.tensor([rank, -rank * 2.0]), gathered, dst=1)
+    assert rank == 0 or [g.tolist() for g in gathered] == [[0.0, 0.0], [1.0, -2.0]]
+    mine = mg.zeros(2)
+    dist.scatter(mine, [mg.tensor([j, j + 0.5]) for j in range(n)] if rank == 1 else None, src=1)
+    outputs = [mg.zeros(2) for _ in range(n)]
+    dist.all_to_all(outputs, [mg.tensor([10.0 * rank + j, -1.0]) for j in range(n)])
+    assert mine.tolist() == [rank, rank + 0.5]
+    assert [o.tolist() for o in outputs] == [[[0.0, -1.0], [10.0, -1.0]], [[1.0, -1.0], [11.0, -1.0]]][rank]
+    # all_to_all pieces may differ in size; a wrong output size is one error on every rank, naming it.
+    uneven = [np.zeros(1 + i, dtype=np.int32) for i in range(n)]
+    dist.all_to_all(uneven, [np.full(1 + rank, 10 * rank + j, dtype=np.int32) for j in range(n)])
+    assert [u.tolist() for u in uneven] == [[rank], [10 + rank, 10 + rank]]
+    try:
+        dist.all_to_all([np.zeros(2, np.int32) for _ in range(n)], [np.zeros(1, np.int32) for _ in range(n)])
+    except ValueError as exc:
+        assert "rank 0: output_tensor_list[0] holds 2 elements, rank 0 sends 1" in str(exc), exc
+    else:
+        raise AssertionError("all_to_all of the wrong sizes must fail on every rank")
+    assert dist.barrier(async_op=True).wait() and dist.get_world_size(dist.group.WORLD) == n
 
 
 def _sampler_cases(rank, size):

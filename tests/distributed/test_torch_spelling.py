@@ -45,7 +45,7 @@ def _names_and_defaults(fn):
 # Where our default differs from torch's, on purpose: torch's None (which it then requires to be given, or reads
 # as True) is our 0 / True, so our existing calls keep working.
 KNOWN_DEFAULTS = {("broadcast", "src"): 0, ("reduce", "dst"): 0, ("broadcast_object_list", "src"): 0,
-                  ("__init__", "broadcast_buffers"): True}
+                  ("__init__", "broadcast_buffers"): True, ("gather", "dst"): 0, ("scatter", "src"): 0}
 
 
 @pytest.mark.parametrize("ours, theirs", [
@@ -59,6 +59,15 @@ KNOWN_DEFAULTS = {("broadcast", "src"): 0, ("reduce", "dst"): 0, ("broadcast_obj
     (dist.broadcast_object_list, torch_dist.broadcast_object_list),
     (dist.DistributedDataParallel.__init__, torch.nn.parallel.DistributedDataParallel.__init__),
     (dist.DistributedSampler.__init__, torch_data_distributed.DistributedSampler.__init__),
+    (dist.barrier, torch_dist.barrier),
+    (dist.get_rank, torch_dist.get_rank),
+    (dist.get_world_size, torch_dist.get_world_size),
+    (dist.all_gather_into_tensor, torch_dist.all_gather_into_tensor),
+    (dist.reduce_scatter_tensor, torch_dist.reduce_scatter_tensor),
+    (dist.reduce_scatter, torch_dist.reduce_scatter),
+    (dist.gather, torch_dist.gather),
+    (dist.scatter, torch_dist.scatter),
+    (dist.all_to_all, torch_dist.all_to_all),
 ])
 def test_arguments_are_torchs_in_torchs_order(ours, theirs):
     mine, torchs = _names_and_defaults(ours), _names_and_defaults(theirs)
@@ -157,6 +166,21 @@ def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
     objects = [None]
     dist.all_gather_object(objects, (1, "a"))
     assert objects == [[1, "a"]]   # JSON: a tuple arrives as a list
+    # torch's other collectives: in a world of one, copies.
+    into = mg.zeros(2, 3)
+    assert dist.all_gather_into_tensor(into, mg.ones(2, 3)) is None and into.tolist() == [[1.0] * 3] * 2
+    block = np.zeros(2)
+    dist.reduce_scatter_tensor(block, np.array([3.0, 4.0]), op=dist.ReduceOp.AVG)
+    dist.reduce_scatter(x, [mg.tensor([5.0, 6.0])])
+    assert block.tolist() == [3.0, 4.0] and x.tolist() == [5.0, 6.0]
+    gathered, scattered = [np.zeros(2)], np.zeros(2)
+    dist.gather(np.array([1.0, 2.0]), gathered)
+    dist.scatter(scattered, [np.array([7.0, 8.0])])
+    assert gathered[0].tolist() == [1.0, 2.0] and scattered.tolist() == [7.0, 8.0]
+    outputs = [mg.zeros(1, 2)]
+    assert dist.all_to_all(outputs, [mg.tensor([[9.0, 1.0]])], async_op=True).wait()
+    assert outputs[0].tolist() == [[9.0, 1.0]]
+    assert dist.barrier() is None and dist.barrier(async_op=True).wait() and dist.get_rank(dist.group.WORLD) == 0
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -180,6 +204,21 @@ def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
     (lambda: dist.all_gather([mg.ones(3)], mg.ones(2)), ValueError,
      "all_gather: tensor_list[0] is (3,) float32, tensor is (2,) float32: they must match"),
     (lambda: dist.reduce(mg.ones(2), dst=1), ValueError, "reduce: dst must be a rank in [0, 0], got 1"),
+    (lambda: dist.all_gather_into_tensor(mg.zeros(3), mg.ones(2)), ValueError,
+     "all_gather_into_tensor: output_tensor is (3,) float32, input_tensor (2,) float32: output_tensor must hold "
+     "world size times input_tensor's 2 elements of the same dtype"),
+    (lambda: dist.reduce_scatter_tensor(mg.zeros(2), mg.ones(3)), ValueError,
+     "reduce_scatter_tensor: input is (3,) float32, output (2,) float32: input must hold world size times "
+     "output's 2 elements of the same dtype"),
+    (lambda: dist.reduce_scatter_tensor(np.zeros(2, int), np.ones(2, int), op=dist.ReduceOp.AVG), TypeError,
+     "reduce_scatter_tensor: ReduceOp.AVG needs a floating-point tensor, got int64"),
+    (lambda: dist.gather(mg.ones(2), [mg.ones(3)]), ValueError,
+     "gather: gather_list[0] is (3,) float32, the tensor is (2,) float32: they must match"),
+    (lambda: dist.scatter(mg.ones(2), None), ValueError,
+     "scatter: scatter_list must hold world-size (1) tensors, got NoneType"),
+    (lambda: dist.all_to_all([mg.zeros(3)], [mg.ones(2)]), ValueError,
+     "all_to_all: rank 0: output_tensor_list[0] holds 3 elements, rank 0 sends 2"),
+    (lambda: dist.barrier(group="workers"), ValueError, "barrier: only the default group"),
     (lambda: dist.reduce(2.0, dst=0), TypeError, "reduce: tensor must be a Tensor or an array (written in place)"),
     (lambda: dist.all_gather_object([], 1), ValueError,
      "all_gather_object: object_list must be a list of world-size (1) length, got a list of 0"),
