@@ -162,7 +162,8 @@ def broadcast_object(obj, src: int = 0):
 
 def broadcast_object_list(object_list: list, src: int = 0, group=None, device=None) -> None:
     """torch's form: rank ``src``'s ``object_list`` copied, element by element, into every rank's
-    ``object_list`` (in place; every rank passes a list of the same length). JSON, never pickled."""
+    ``object_list`` (in place; every rank passes a list of the same length; rank ``src``'s is left as it is).
+    JSON, never pickled."""
     check_group("broadcast_object_list", group)
     if not isinstance(object_list, list):
         raise TypeError(f"broadcast_object_list: object_list must be a list, got {type(object_list).__name__}")
@@ -170,7 +171,8 @@ def broadcast_object_list(object_list: list, src: int = 0, group=None, device=No
     if len(received) != len(object_list):
         raise ValueError(f"broadcast_object_list: rank {src} sent {len(received)} objects, this rank's "
                          f"object_list has {len(object_list)}")
-    object_list[:] = received
+    if _group().rank != src:   # rank src's list keeps its own objects (not their JSON copies), as torch's
+        object_list[:] = received
 
 
 def start_sum(flat):

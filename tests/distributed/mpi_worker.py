@@ -54,6 +54,10 @@ def collectives():
         raise AssertionError("broadcast of different shapes must fail on every rank")
     assert dist.all_gather_object({"rank": rank}) == [{"rank": 0}, {"rank": 1}]
     assert dist.broadcast_object("from one" if rank == 1 else None, src=1) == "from one"
+    objects = [(1, "a"), {2: "b"}] if rank == 1 else [None, None]
+    dist.broadcast_object_list(objects, src=1)
+    # rank 1's own objects stay as they were (torch leaves the source's list alone); the others get JSON's copies
+    assert objects == ([(1, "a"), {2: "b"}] if rank == 1 else [[1, "a"], {"2": "b"}])
     # Bitwise ops and bool tensors, in place, as torch 2.13 with gloo gives them on 2 ranks.
     ints = {op: np.array([5, 3, rank + 6]) for op in ("BAND", "BOR", "BXOR")}
     bools = {op: mg.tensor([True, False, rank == 1]) for op in ("BAND", "BOR", "BXOR", "SUM", "PRODUCT", "MIN", "MAX")}
