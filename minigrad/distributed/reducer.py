@@ -5,19 +5,19 @@ layer first), into buckets of at most ``bucket_cap_mb`` megabytes, one dtype
 and device each. Every parameter has a post-accumulate-grad hook
 (``Tensor.register_post_accumulate_grad_hook``), which the engine runs as soon as
 that parameter's ``.grad`` is final for the pass, while the layers below it are
-still being differentiated. The hook copies ``.grad`` into the parameter's slot of
-its bucket's flat buffer; the moment a bucket's last slot is filled, its
-allreduce starts, non-blocking (``MPI_Iallreduce``; NCCL queued on the GPU's
+still being differentiated. The hook copies ``.grad``, divided by the world size
+(before the sum, as torch's DDP: a float16 sum then cannot overflow where the
+average does not), into the parameter's slot of its bucket's flat buffer; the
+moment a bucket's last slot is filled, its allreduce starts, non-blocking (``MPI_Iallreduce``; NCCL queued on the GPU's
 stream), and it travels while backward goes on. Buckets start strictly in order,
 so every rank issues the same collectives in the same order.
 
 The first hook of a pass also queues a callback for the end of the pass
 (``minigrad.autograd.queue_callback``). It fills in the parameters that got no
 gradient this time (zeros, or what their ``.grad`` held), starts the buckets still
-waiting, waits for every bucket, divides by the world size and writes each
-average into ``.grad`` (a ``.grad`` that is None on every rank stays None, as in
-one process): by the time ``loss.backward()`` returns, each ``.grad`` is
-the average over ranks. A parameter that a forward leaves out therefore never
+waiting, waits for every bucket and writes each average into ``.grad`` (a
+``.grad`` that is None on every rank stays None, as in one process): by the
+time ``loss.backward()`` returns, each ``.grad`` is the average over ranks. A parameter that a forward leaves out therefore never
 hangs the job; it holds back its bucket, and the buckets after it, until the end
 of the pass, unless ``find_unused_parameters`` named it at the forward (then it
 counts as ready from the pass's first hook).
@@ -112,13 +112,17 @@ class Reducer:
         return grad_ready
 
     def _fill(self, i):
-        """Copy parameter ``i``'s ``.grad`` (zeros where it has none) into its slot of the bucket."""
+        """Copy parameter ``i``'s ``.grad`` (zeros where it has none), divided by the world size, into its slot of
+        the bucket: divided before the sum, as torch's DDP, so a float16 sum of N gradients cannot overflow where
+        their average does not."""
         grad = self.params[i].grad
         slot = self.slot(i)
         if grad is None:
             slot[...] = 0
         else:   # the slot would take another dtype or shape (of the same size) without a word
             slot[...] = checked_grad("DistributedDataParallel", self.params[i]).reshape(-1)
+            if self.world_size > 1:
+                slot /= self.world_size
         self.buckets[self.bucket_of[i]].filled += 1
         self.reported.add(i)
 
@@ -150,8 +154,6 @@ class Reducer:
             has_grad = all_reduce(has_grad, "max")
         for bucket in self.buckets:
             bucket.handle.wait()
-            if self.world_size > 1:
-                bucket.flat /= self.world_size
         for i, p in enumerate(self.params):
             slot = self.slot(i).reshape(p.shape)
             if p.grad is None:

@@ -292,6 +292,14 @@ def ddp():
     everyone = dist.all_gather_object(weights)
     assert everyone[0] == everyone[1]
 
+    # Gradients are divided by the world size before the sum, as torch's DDP: two float16 gradients of 40000
+    # average to 40000 (torch too), where their sum, 80000, is past float16's largest value, 65504.
+    half = Linear(1, 1, bias=False).to(mg.float16)
+    half_ddp = dist.DistributedDataParallel(half)
+    half.weight.data[...] = 0.5
+    half_ddp(mg.full((1, 1), 40000.0, dtype=mg.float16)).sum().backward()
+    assert half.weight.grad.dtype == np.float16 and half.weight.grad.tolist() == [[40000.0]]
+
     # Buffers follow torch's rule: rank 0's are copied at a forward that follows a synchronised one (grad enabled,
     # outside no_sync), in either mode: the first evaluation forward after training sees rank 0's statistics.
     norm = model.layers()[3]
