@@ -30,7 +30,7 @@ from minigrad.distributed.gather_reduce import (all_gather, all_gather_into_tens
                                                 reduce_scatter, reduce_scatter_tensor, scatter)
 from minigrad.distributed import group   # torch's dist.group.WORLD is group.WORLD
 from minigrad.distributed.group import (abort, barrier, get_local_rank, get_rank, get_world_size, init,
-                                        is_initialized, local_device)
+                                        is_initialized, local_device, new_group)
 from minigrad.distributed.launch import INSTALL_HINT, launched_by_mpi
 from minigrad.distributed.process_group import (destroy_process_group, get_backend, init_process_group, is_available,
                                                 is_mpi_available, is_nccl_available)
@@ -43,4 +43,5 @@ __all__ = ["init", "is_initialized", "get_rank", "get_world_size", "get_local_ra
            # torch.distributed's spellings
            "init_process_group", "destroy_process_group", "is_available", "is_mpi_available", "is_nccl_available",
            "get_backend", "ReduceOp", "Work", "all_gather", "reduce", "broadcast_object_list", "group",
-           "all_gather_into_tensor", "reduce_scatter_tensor", "reduce_scatter", "gather", "scatter", "all_to_all"]
+           "all_gather_into_tensor", "reduce_scatter_tensor", "reduce_scatter", "gather", "scatter", "all_to_all",
+           "new_group"]

@@ -16,7 +16,7 @@ import time
 
 from minigrad.distributed.launch import import_mpi, launched_by_mpi
 
-__all__ = ["WORLD", "check_group", "init", "is_initialized", "get_rank", "get_world_size", "get_local_rank", "local_device", "barrier",
+__all__ = ["WORLD", "check_group", "new_group", "init", "is_initialized", "get_rank", "get_world_size", "get_local_rank", "local_device", "barrier",
            "abort"]
 
 
@@ -76,6 +76,22 @@ def check_group(name: str, group) -> None:
     if group is not None and group is not WORLD:
         raise ValueError(f"{name}: only the default group of every rank exists here (group=None or "
                          f"dist.group.WORLD), got group={group!r}")
+
+
+def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization: bool = False,
+              group_desc=None, device_id=None, sort_ranks: bool = True):
+    """torch's ``new_group``: here only the group of every rank exists, so ``ranks`` None or every rank gives
+    ``WORLD``; a proper subset is a NotImplementedError naming it (the other arguments are accepted, unused)."""
+    size = _group().size
+    if ranks is not None:
+        try:
+            listed = sorted(int(r) for r in ranks)
+        except (TypeError, ValueError):
+            raise TypeError(f"new_group: ranks must be a list of ranks or None, got {ranks!r}") from None
+        if listed != list(range(size)):
+            raise NotImplementedError(f"new_group: only the group of every rank (0 to {size - 1}) exists here, "
+                                      f"got ranks={list(ranks)!r}")
+    return WORLD
 
 
 def _group() -> _Group:

@@ -68,6 +68,7 @@ KNOWN_DEFAULTS = {("broadcast", "src"): 0, ("reduce", "dst"): 0, ("broadcast_obj
     (dist.gather, torch_dist.gather),
     (dist.scatter, torch_dist.scatter),
     (dist.all_to_all, torch_dist.all_to_all),
+    (dist.new_group, torch_dist.new_group),
 ])
 def test_arguments_are_torchs_in_torchs_order(ours, theirs):
     mine, torchs = _names_and_defaults(ours), _names_and_defaults(theirs)
@@ -181,6 +182,12 @@ def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
     assert dist.all_to_all(outputs, [mg.tensor([[9.0, 1.0]])], async_op=True).wait()
     assert outputs[0].tolist() == [[9.0, 1.0]]
     assert dist.barrier() is None and dist.barrier(async_op=True).wait() and dist.get_rank(dist.group.WORLD) == 0
+    everyone = dist.new_group()
+    assert everyone is dist.group.WORLD and dist.new_group([0]) is everyone
+    dist.all_reduce(x, group=everyone)
+    with pytest.raises(NotImplementedError, match=r"new_group: only the group of every rank \(0 to 0\) exists here, "
+                                                  r"got ranks=\[0, 1\]"):
+        dist.new_group([0, 1])
 
 
 @pytest.mark.parametrize("call, error, message", [
