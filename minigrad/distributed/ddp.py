@@ -44,7 +44,8 @@ class DistributedDataParallel(Layer):
         device_ids, output_device: None, or (torch's one-GPU form) the device the module is on:
             ``[local_rank]`` for a module on ``cuda:<local_rank>``; anything else is a ValueError.
         dim: 0 (the only value: torch uses it to split a batch over several GPUs of one process).
-        init_sync: copy rank 0's parameters and buffers to every rank now (True, torch's default).
+        init_sync: copy rank 0's parameters, and its buffers unless ``broadcast_buffers=False``, to every
+            rank now (True, torch's default).
         process_group: None or ``dist.group.WORLD`` (the only group).
         bucket_cap_mb: the size of one gradient bucket (None: 25).
         check_reduction, gradient_as_bucket_view, static_graph: accepted, no effect on the result
@@ -87,8 +88,8 @@ class DistributedDataParallel(Layer):
         object.__setattr__(self, "broadcast_buffers", bool(broadcast_buffers))
         object.__setattr__(self, "sync_buffers_next", True)
         _check_same_model(module)
-        if init_sync:
-            copy_from_rank0([p for p in module.parameters()] + module.buffers())
+        if init_sync:   # buffers too unless broadcast_buffers=False (rank-local buffers), as torch's
+            copy_from_rank0(list(module.parameters()) + (module.buffers() if broadcast_buffers else []))
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         object.__setattr__(self, "reducer", Reducer(named, group.size, float(bucket_cap_mb)))
 

@@ -178,6 +178,14 @@ def ddp():
     for p, q in zip(model.parameters(), reference.parameters()):
         assert np.array_equal(p.numpy(), q.numpy())
     assert np.all(model.layers()[3].running_mean.numpy() == 1.0), "buffers come from rank 0"
+    # broadcast_buffers=False: buffers are rank-local, from the start (torch copies them neither at construction).
+    local = _model(seed=rank, batch_norm=True)
+    local.layers()[3].running_mean.data[...] = rank + 1.0
+    dist.DistributedDataParallel(local, broadcast_buffers=False)(mg.tensor(np.ones((4, 6), np.float32)))
+    expected = _model(seed=0, batch_norm=True)
+    expected.layers()[3].running_mean.data[...] = rank + 1.0
+    expected(mg.tensor(np.ones((4, 6), np.float32)))
+    np.testing.assert_array_equal(local.layers()[3].running_mean.numpy(), expected.layers()[3].running_mean.numpy())
 
     # The average of the ranks' gradients, checked against the gradient of the whole batch.
     rng = np.random.default_rng(11)
