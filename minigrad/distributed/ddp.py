@@ -48,8 +48,11 @@ class DistributedDataParallel(Layer):
             rank now (True, torch's default).
         process_group: None or ``dist.group.WORLD`` (the only group).
         bucket_cap_mb: the size of one gradient bucket (None: 25).
-        check_reduction, gradient_as_bucket_view, static_graph: accepted, no effect on the result
-            (torch's memory and speed options; check_reduction is deprecated there).
+        check_reduction, gradient_as_bucket_view, static_graph, skip_all_reduce_unused_params,
+            batched_grad_copy: accepted, no effect on the result (torch's memory and speed options;
+            check_reduction is deprecated there).
+        forward_sync_buffers: torch 2.13's replacement of ``broadcast_buffers`` for the copies before a
+            forward (None: ``broadcast_buffers`` decides); where given, buffers are copied at construction.
         find_unused_parameters: walk each forward's graph to find the parameters it does not
             use, and count them as ready (zero gradient) from the first gradient on. Without it
             a parameter that gets no gradient is found at the end of backward and counts as
@@ -64,7 +67,9 @@ class DistributedDataParallel(Layer):
                  init_sync: bool = True, process_group=None, bucket_cap_mb: float | None = None,
                  find_unused_parameters: bool = False, check_reduction: bool = False,
                  gradient_as_bucket_view: bool = False, static_graph: bool = False, delay_all_reduce_named_params=None,
-                 param_to_hook_all_reduce=None, mixed_precision=None, device_mesh=None):
+                 param_to_hook_all_reduce=None, mixed_precision=None, device_mesh=None,
+                 skip_all_reduce_unused_params: bool = False, bucket_cap_mb_list=None, batched_grad_copy: bool = False,
+                 forward_sync_buffers: bool | None = None):
         super().__init__()
         if not isinstance(module, Layer):
             raise TypeError(f"DistributedDataParallel: module must be a minigrad Layer, got {type(module).__name__}")
@@ -74,10 +79,15 @@ class DistributedDataParallel(Layer):
         check_group("DistributedDataParallel", process_group)
         for label, value in (("delay_all_reduce_named_params", delay_all_reduce_named_params),
                              ("param_to_hook_all_reduce", param_to_hook_all_reduce),
-                             ("mixed_precision", mixed_precision), ("device_mesh", device_mesh)):
+                             ("mixed_precision", mixed_precision), ("device_mesh", device_mesh),
+                             ("bucket_cap_mb_list", bucket_cap_mb_list)):
             if value is not None:
                 raise NotImplementedError(f"DistributedDataParallel: {label} is not supported here (got {value!r})")
         broadcast_buffers = True if broadcast_buffers is None else broadcast_buffers   # torch's None means True
+        # torch's forward_sync_buffers, where given, decides the forward copies alone and the buffers are copied at init
+        init_sync_buffers = bool(broadcast_buffers) if forward_sync_buffers is None else True
+        if forward_sync_buffers is not None:
+            broadcast_buffers = forward_sync_buffers
         bucket_cap_mb = 25.0 if bucket_cap_mb is None else bucket_cap_mb
         if not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb}")
@@ -89,7 +99,7 @@ class DistributedDataParallel(Layer):
         object.__setattr__(self, "sync_buffers_next", True)
         _check_same_model(module)
         if init_sync:   # buffers too unless broadcast_buffers=False (rank-local buffers), as torch's
-            copy_from_rank0(list(module.parameters()) + (module.buffers() if broadcast_buffers else []))
+            copy_from_rank0(list(module.parameters()) + (module.buffers() if init_sync_buffers else []))
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         object.__setattr__(self, "reducer", Reducer(named, group.size, float(bucket_cap_mb)))
 

@@ -186,6 +186,13 @@ def ddp():
     expected.layers()[3].running_mean.data[...] = rank + 1.0
     expected(mg.tensor(np.ones((4, 6), np.float32)))
     np.testing.assert_array_equal(local.layers()[3].running_mean.numpy(), expected.layers()[3].running_mean.numpy())
+    # torch 2.13's forward_sync_buffers=False: copied at construction, not before a forward.
+    local.layers()[3].running_mean.data[...] = rank + 1.0
+    unsynced = dist.DistributedDataParallel(local, forward_sync_buffers=False)
+    assert np.all(local.layers()[3].running_mean.numpy() == 1.0)
+    local.layers()[3].running_mean.data[...] = rank + 1.0
+    unsynced(mg.tensor(np.ones((4, 6), np.float32)))
+    np.testing.assert_array_equal(local.layers()[3].running_mean.numpy(), expected.layers()[3].running_mean.numpy())
 
     # The average of the ranks' gradients, checked against the gradient of the whole batch.
     rng = np.random.default_rng(11)
