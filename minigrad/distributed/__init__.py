@@ -24,7 +24,7 @@ mpi4py is imported only when a process was started by an MPI launcher (or when
 nothing where MPI is not installed. See docs/distributed.md.
 """
 from minigrad.distributed.collectives import (all_gather_object, all_reduce, broadcast, broadcast_object,
-                                              broadcast_object_list)
+                                              broadcast_object_list, gather_object, scatter_object_list)
 from minigrad.distributed.ddp import DistributedDataParallel
 from minigrad.distributed.gather_reduce import (all_gather, all_gather_into_tensor, all_to_all, gather, reduce,
                                                 reduce_scatter, reduce_scatter_tensor, scatter)
@@ -44,4 +44,4 @@ __all__ = ["init", "is_initialized", "get_rank", "get_world_size", "get_local_ra
            "init_process_group", "destroy_process_group", "is_available", "is_mpi_available", "is_nccl_available",
            "get_backend", "ReduceOp", "Work", "all_gather", "reduce", "broadcast_object_list", "group",
            "all_gather_into_tensor", "reduce_scatter_tensor", "reduce_scatter", "gather", "scatter", "all_to_all",
-           "new_group"]
+           "new_group", "gather_object", "scatter_object_list"]

@@ -25,7 +25,8 @@ from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
 from minigrad.scalars import is_integer
 
-__all__ = ["all_reduce", "broadcast", "all_gather_object", "broadcast_object", "broadcast_object_list"]
+__all__ = ["all_reduce", "broadcast", "all_gather_object", "broadcast_object", "broadcast_object_list", "gather_object",
+           "scatter_object_list"]
 
 OPS = ("sum", "mean", "max")
 
@@ -173,6 +174,38 @@ def broadcast_object_list(object_list: list, src: int = 0, group=None, device=No
                          f"object_list has {len(object_list)}")
     if _group().rank != src:   # rank src's list keeps its own objects (not their JSON copies), as torch's
         object_list[:] = received
+
+
+def gather_object(obj, object_gather_list=None, dst: int = 0, group=None) -> None:
+    """torch's ``gather_object``: every rank's JSON-serialisable ``obj`` into rank ``dst``'s
+    ``object_gather_list`` (world-size long), in rank order; the other ranks pass None. Never pickled."""
+    check_group("gather_object", group)
+    world = _group()
+    _check_rank("gather_object", dst, world.size, "dst")
+    if world.rank == dst and (not isinstance(object_gather_list, list) or len(object_gather_list) != world.size):
+        raise ValueError(f"gather_object: object_gather_list must be a list of world-size ({world.size}) length on "
+                         f"rank dst={dst}, got {_describe_list(object_gather_list)}")
+    everyone = all_gather_object(obj)   # small metadata: every rank receives it, dst keeps it
+    if world.rank == dst:
+        object_gather_list[:] = everyone
+
+
+def scatter_object_list(scatter_object_output_list: list, scatter_object_input_list=None, src: int = 0,
+                        group=None) -> None:
+    """torch's ``scatter_object_list``: element r of rank ``src``'s ``scatter_object_input_list`` (world-size long)
+    into ``scatter_object_output_list[0]`` on rank r. JSON-serialisable objects, never pickled."""
+    check_group("scatter_object_list", group)
+    world = _group()
+    _check_rank("scatter_object_list", src, world.size, "src")
+    if not isinstance(scatter_object_output_list, list) or len(scatter_object_output_list) < 1:
+        raise ValueError("scatter_object_list: scatter_object_output_list must be a non-empty list, got "
+                         f"{_describe_list(scatter_object_output_list)}")
+    if world.rank == src and (not isinstance(scatter_object_input_list, list)
+                              or len(scatter_object_input_list) != world.size):
+        raise ValueError(f"scatter_object_list: scatter_object_input_list must be a list of world-size "
+                         f"({world.size}) length on rank src={src}, got {_describe_list(scatter_object_input_list)}")
+    everyone = broadcast_object(scatter_object_input_list if world.rank == src else None, src)
+    scatter_object_output_list[0] = everyone[world.rank]
 
 
 def start_sum(flat):

@@ -115,6 +115,12 @@ def _torch_only_collectives(rank, n):
     else:
         raise AssertionError("all_to_all of the wrong sizes must fail on every rank")
     assert dist.barrier(async_op=True).wait() and dist.get_world_size(dist.group.WORLD) == n
+    collected = [None] * n if rank == 1 else None
+    dist.gather_object({"rank": rank}, collected, dst=1)
+    assert rank == 0 or collected == [{"rank": 0}, {"rank": 1}]
+    mine = [None]
+    dist.scatter_object_list(mine, [f"to {r}" for r in range(n)] if rank == 1 else None, src=1)
+    assert mine == [f"to {rank}"]
 
 
 def _sampler_cases(rank, size):

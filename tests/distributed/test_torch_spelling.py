@@ -45,7 +45,8 @@ def _names_and_defaults(fn):
 # Where our default differs from torch's, on purpose: torch's None (which it then requires to be given, or reads
 # as True) is our 0 / True, so our existing calls keep working.
 KNOWN_DEFAULTS = {("broadcast", "src"): 0, ("reduce", "dst"): 0, ("broadcast_object_list", "src"): 0,
-                  ("__init__", "broadcast_buffers"): True, ("gather", "dst"): 0, ("scatter", "src"): 0}
+                  ("__init__", "broadcast_buffers"): True, ("gather", "dst"): 0, ("scatter", "src"): 0,
+                  ("gather_object", "dst"): 0, ("scatter_object_list", "src"): 0}
 
 
 @pytest.mark.parametrize("ours, theirs", [
@@ -69,6 +70,8 @@ KNOWN_DEFAULTS = {("broadcast", "src"): 0, ("reduce", "dst"): 0, ("broadcast_obj
     (dist.scatter, torch_dist.scatter),
     (dist.all_to_all, torch_dist.all_to_all),
     (dist.new_group, torch_dist.new_group),
+    (dist.gather_object, torch_dist.gather_object),
+    (dist.scatter_object_list, torch_dist.scatter_object_list),
 ])
 def test_arguments_are_torchs_in_torchs_order(ours, theirs):
     mine, torchs = _names_and_defaults(ours), _names_and_defaults(theirs)
