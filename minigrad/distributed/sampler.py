@@ -69,8 +69,8 @@ class DistributedSampler:
             raise ValueError(f"DistributedSampler: num_replicas must be a positive integer, got {num_replicas!r}")
         if not is_integer(rank) or not 0 <= rank < num_replicas:
             raise ValueError(f"DistributedSampler: rank must be in [0, {num_replicas - 1}], got {rank!r}")
-        if not is_integer(seed) or seed < 0:
-            raise ValueError(f"DistributedSampler: seed must be a non-negative integer, got {seed!r}")
+        if not is_integer(seed):   # negative too: torch seeds its generator with the low 64 bits
+            raise ValueError(f"DistributedSampler: seed must be an integer, got {seed!r}")
         self.dataset = dataset
         self.shuffle = bool(shuffle)
         self.seed = int(seed)

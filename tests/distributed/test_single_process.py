@@ -140,7 +140,7 @@ def _epoch(sampler, epoch):
 @pytest.mark.parametrize("kwargs, message", [
     ({"num_replicas": 0}, "num_replicas must be a positive integer, got 0"),
     ({"num_replicas": 2, "rank": 2}, "rank must be in [0, 1], got 2"),
-    ({"seed": -1}, "seed must be a non-negative integer, got -1"),
+    ({"seed": 1.5}, "seed must be an integer, got 1.5"),
     ({"num_replicas": 4, "rank": 0, "drop_last": True}, "3 samples cannot be shared by 4 ranks with drop_last=True"),
 ])
 def test_sampler_arguments_are_checked(kwargs, message):

@@ -109,7 +109,7 @@ def test_unshuffled_shares_equal_torchs(n, replicas, drop_last):
 
 @pytest.mark.parametrize("n, replicas, drop_last", [(10, 2, False), (11, 3, False), (11, 3, True), (5, 4, False),
                                                     (1000, 3, True)])
-@pytest.mark.parametrize("seed", [0, 7, 2**32 + 5])
+@pytest.mark.parametrize("seed", [0, 7, 2**32 + 5, -1, -(2**40)])
 def test_shuffled_shares_equal_torchs_every_epoch(n, replicas, drop_last, seed):
     for rank in range(replicas):
         ours = dist.DistributedSampler(range(n), replicas, rank, True, seed, drop_last)
