@@ -183,8 +183,9 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
             if config.export_safetensors or config.export_onnx:
                 log("the exports are written when the run completes (after --resume)")
             return finish(history, model, optimizer, epoch, False, ckpt_path, files, started, log)
-    files.update(export_trained(model, test_set.arrays[0][:2], config,
-                                describe_model(config, in_features, n_classes), log))
+    if run.is_main:   # rank 0 alone writes the exports too, as the checkpoint
+        files.update(export_trained(model, test_set.arrays[0][:2], config,
+                                    describe_model(config, in_features, n_classes), log))
     return finish(history, model, optimizer, config.epochs, True, ckpt_path, files, started, log)
 
 

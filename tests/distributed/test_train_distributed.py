@@ -75,6 +75,28 @@ def test_sharded_evaluation_of_a_batch_norm_model_is_the_checkpointed_model(tmp_
     assert last["test_loss"] == pytest.approx(loss, rel=1e-6)
 
 
+def test_rank_0_alone_writes_the_exports(tmp_path):
+    # Every rank recording its export calls (the real export runs too): only rank 0's may appear.
+    script = tmp_path / "export_job.py"
+    script.write_text(
+        "import sys\n"
+        "from minigrad import distributed as dist\n"
+        "import minigrad.train.loop as loop\n"
+        "real = loop.export_trained\n"
+        "def recorded(*args, **kwargs):\n"
+        f"    (__import__('pathlib').Path({str(tmp_path)!r}) / f'exported-by-{{dist.get_rank()}}').touch()\n"
+        "    return real(*args, **kwargs)\n"
+        "loop.export_trained = recorded\n"
+        "from minigrad.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    out = tmp_path / "out"
+    proc = run_mpi(2, [script, "train", "--distributed", "--data-dir", data_root(), "--out", out, *SMALL,
+                       "--epochs", "1", "--export-safetensors", out / "model.safetensors"], timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in tmp_path.glob("exported-by-*")) == ["exported-by-0"]
+    assert (out / "model.safetensors").is_file()
+
+
 def test_a_resumed_job_ends_where_the_straight_one_does(straight_run, tmp_path):
     out, _ = straight_run
     first = _train_job(tmp_path, "--stop-after", "1")
