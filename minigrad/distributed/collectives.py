@@ -129,7 +129,7 @@ def all_gather_object(*args, group=None):
         return None
     if len(args) != 1:
         raise TypeError(f"all_gather_object: takes (obj) or torch's (object_list, obj), got {len(args)} arguments")
-    data = json.dumps(args[0]).encode()
+    data = _to_json("all_gather_object", args[0]).encode()
     group = _group()
     if group.size == 1:
         return [json.loads(data)]
@@ -151,9 +151,9 @@ def broadcast_object(obj, src: int = 0):
     group = _group()
     _check_rank("broadcast_object", src, group.size)
     if group.size == 1:
-        return json.loads(json.dumps(obj))
+        return json.loads(_to_json("broadcast_object", obj))
     comm = group.comm
-    data = json.dumps(obj).encode() if group.rank == src else b""
+    data = _to_json("broadcast_object", obj).encode() if group.rank == src else b""
     size = np.array([len(data)], dtype=np.int64)
     comm.Bcast(size, root=src)
     buf = np.frombuffer(data, dtype=np.uint8).copy() if group.rank == src else np.empty(int(size[0]), np.uint8)
@@ -284,6 +284,19 @@ def write_back(x, buf) -> None:
     target = x.data if isinstance(x, Tensor) else x
     target[...] = buf
     mark_written(target)
+
+
+def _to_json(name, obj) -> str:
+    """``obj`` as JSON text; NumPy scalars and arrays travel as numbers and lists (torch, which pickles, takes
+    them: a metric held as np.float32 must not stop the job). Anything else not JSON-serialisable is one
+    TypeError naming the call."""
+    def numpy_value(value):
+        if isinstance(value, (np.generic, np.ndarray)):
+            return value.tolist()
+        raise TypeError(f"{name}: objects travel as JSON here (never pickled), and {type(value).__name__} is not "
+                        "JSON-serialisable; send numbers, strings, lists, dicts, or NumPy values")
+
+    return json.dumps(obj, default=numpy_value)
 
 
 def _describe_list(value) -> str:

@@ -75,6 +75,12 @@ def test_collectives_of_one_are_copies_with_the_input_kind():
     assert dist.broadcast(x).tolist() == [1.0, 2.0]
     assert dist.all_gather_object({"a": [1, 2]}) == [{"a": [1, 2]}]
     assert dist.broadcast_object([1, "x"]) == [1, "x"]
+    # NumPy values travel as numbers and lists (torch, which pickles, takes them); other objects are refused.
+    assert dist.all_gather_object({"acc": np.float32(0.5), "n": np.int64(3), "v": np.arange(2)}) == [
+        {"acc": 0.5, "n": 3, "v": [0, 1]}]
+    with pytest.raises(TypeError, match="broadcast_object: objects travel as JSON here .never pickled., and object "
+                                        "is not JSON-serialisable"):
+        dist.broadcast_object([object()])
 
 
 @pytest.mark.parametrize("call, message", [
