@@ -9,6 +9,7 @@ batch, and the replicas stay identical without ever sending weights again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 from minigrad import backend
 from minigrad.autograd.mode import STATE
@@ -237,10 +238,13 @@ def _reached_parameters(out, params) -> set:
 
 
 def _tensors_in(out):
+    """The Tensors in a forward's output: in lists, tuples, dicts and dataclasses, nested (torch's _find_tensors)."""
     if isinstance(out, Tensor):
         return [out]
     if isinstance(out, (list, tuple)):
         return [t for item in out for t in _tensors_in(item)]
     if isinstance(out, dict):
         return [t for item in out.values() for t in _tensors_in(item)]
+    if dataclasses.is_dataclass(out) and not isinstance(out, type):
+        return [t for field in dataclasses.fields(out) for t in _tensors_in(getattr(out, field.name))]
     return []

@@ -7,6 +7,7 @@ A rank that gets through prints ``CASE ok rank R``, and the test looks for every
 from __future__ import annotations
 
 import copy
+import dataclasses
 import sys
 
 import numpy as np
@@ -284,6 +285,22 @@ def ddp():
         assert heads[1].bias.grad is None
         both = dist.all_gather_object([p.grad.numpy().tolist() for p in heads.parameters() if p.grad is not None])
         assert both[0] == both[1]
+
+    # find_unused_parameters finds the tensors of a dataclass output too, as torch's: the head it holds is used.
+    @dataclasses.dataclass
+    class Output:
+        logits: mg.Tensor
+        note: str = ""
+
+    class DataclassHeads(Network):
+        def forward(self, x):
+            return Output(self[0](x))
+
+    mg.manual_seed(5)
+    heads = DataclassHeads(Linear(6, 3), Linear(6, 3))
+    found = dist.DistributedDataParallel(heads, find_unused_parameters=True)
+    cross_entropy(found(mg.tensor(x_all[mine])).logits, mg.tensor(y_all[mine])).backward()
+    assert heads[0].weight.grad is not None and heads[1].weight.grad is None
 
     # Each rank uses the other head (a data-dependent branch): every rank still issues the same bucket allreduces
     # in the same order (some from a hook, some at the end of backward), and each head's .grad is half its user's.
