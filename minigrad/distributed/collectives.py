@@ -58,7 +58,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     check_group("all_reduce", group)
     array, wrap = _as_array("all_reduce", tensor)
     in_place = not legacy and _is_buffer(tensor)
-    if in_place and name == "avg" and array.dtype.kind != "f":
+    if in_place and name == "avg" and array.dtype.kind not in "fc":
         raise TypeError(f"all_reduce: ReduceOp.AVG in place needs a floating-point tensor, got {array.dtype}")
     if legacy and array.dtype.kind == "b":
         raise TypeError(f"all_reduce: op {op!r} needs a numeric (integer or floating) dtype, got bool "
@@ -73,7 +73,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
         else:
             _gpu_link(group, data).all_reduce(data, wire)
     if name in ("mean", "avg"):
-        if buf.dtype.kind == "f":
+        if buf.dtype.kind in "fc":
             buf /= group.size
         else:
             buf = buf / np.float64(group.size)
@@ -255,8 +255,8 @@ def _as_array(name, x):
     else:
         array = np.asarray(x)
         wrap = (lambda a: a.item()) if isinstance(x, (int, float)) else (lambda a: a[()])
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected a bool, integer or floating dtype, got {array.dtype}")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"{name}: expected a bool, integer, floating or complex dtype, got {array.dtype}")
     return array, wrap
 
 
@@ -269,6 +269,8 @@ def wire_op(call, name, dtype) -> str:
     """The MPI reduction that computes op ``name`` on ``dtype`` (bools as bytes); one TypeError where it cannot."""
     if name in BITWISE and dtype.kind not in "biu":
         raise TypeError(f"{call}: ReduceOp.{name.upper()} needs an integer or bool tensor, got {dtype}")
+    if dtype.kind == "c" and name not in ("sum", "avg", "mean"):
+        raise ValueError(f"{call}: {name!r} is not defined on complex tensors ({dtype}); SUM and AVG are, as torch's")
     if dtype.kind == "b":
         return BOOL_WIRE[name]
     return "sum" if name in ("mean", "avg") else name

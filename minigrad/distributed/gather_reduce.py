@@ -59,7 +59,7 @@ def reduce(tensor, dst: int = 0, op=ReduceOp.SUM, group=None, async_op: bool = F
     if not _is_buffer(tensor):
         raise TypeError(f"reduce: tensor must be a Tensor or an array (written in place), got {type(tensor).__name__}")
     array, _ = _as_array("reduce", tensor)
-    if name == "avg" and array.dtype.kind != "f":
+    if name == "avg" and array.dtype.kind not in "fc":
         raise TypeError(f"reduce: ReduceOp.AVG needs a floating-point tensor, got {array.dtype}")
     world = _group()
     _check_rank("reduce", dst, world.size, "dst")
@@ -215,7 +215,7 @@ def all_to_all(output_tensor_list: list, input_tensor_list: list, group=None, as
 
 def _scatter_reduced(call, name, output, out, flat):
     """Reduce the flat host array ``flat`` over ranks and write this rank's block (``out``'s size) into ``output``."""
-    if name == "avg" and out.dtype.kind != "f":
+    if name == "avg" and out.dtype.kind not in "fc":
         raise TypeError(f"{call}: ReduceOp.AVG needs a floating-point tensor, got {out.dtype}")
     wire = wire_op(call, name, out.dtype)
     world = _group()

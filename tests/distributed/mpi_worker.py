@@ -74,6 +74,14 @@ def collectives():
     gathered = [mg.zeros(2, dtype=mg.bool) for _ in range(size)]
     dist.all_gather(gathered, mg.tensor([True, rank == 1]))
     assert flag.tolist() == [True, True] and [g.tolist() for g in gathered] == [[True, False], [True, True]]
+    # Complex tensors: SUM and AVG, broadcast (torch 2.13 gloo's values on 2 ranks).
+    complex_sum, complex_avg = (mg.tensor(np.array([1 + 2j, 3j * (rank + 1)], np.complex64)) for _ in range(2))
+    dist.all_reduce(complex_sum)
+    dist.all_reduce(complex_avg, op=dist.ReduceOp.AVG)
+    assert complex_sum.tolist() == [2 + 4j, 9j] and complex_avg.tolist() == [1 + 2j, 4.5j]
+    complex_one = np.array([1 + 2j * rank], np.complex128)
+    dist.broadcast(complex_one, src=1)
+    assert complex_one.tolist() == [1 + 2j]
     xor = np.array([rank + 1, 12])
     dist.reduce(xor, dst=1, op=dist.ReduceOp.BXOR)
     assert xor.tolist() == ([1, 12] if rank == 0 else [3, 0])

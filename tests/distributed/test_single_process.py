@@ -88,7 +88,10 @@ def test_collectives_of_one_are_copies_with_the_input_kind():
     (lambda: dist.all_reduce([1.0, 2.0]), "all_reduce: expected a NumPy or CuPy array, a Tensor or a number, got list"),
     (lambda: dist.all_reduce(np.array([True]), "sum"), "all_reduce: op 'sum' needs a numeric (integer or floating) "
      "dtype, got bool"),
-    (lambda: dist.all_reduce(np.array(["a"])), "all_reduce: expected a bool, integer or floating dtype, got <U1"),
+    (lambda: dist.all_reduce(np.array(["a"])), "all_reduce: expected a bool, integer, floating or complex dtype, "
+     "got <U1"),
+    (lambda: dist.all_reduce(np.ones(2, np.complex64), dist.ReduceOp.MAX), "all_reduce: 'max' is not defined on "
+     "complex tensors (complex64); SUM and AVG are, as torch's"),
     (lambda: dist.broadcast(np.ones(2), src=1), "broadcast: src must be a rank in [0, 0], got 1"),
     (lambda: dist.local_device("tpu"), "Unknown device 'tpu'"),
 ])
