@@ -67,7 +67,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     group = _group()
     buf = array.copy() if array.flags.c_contiguous else array.copy(order="C")
     if group.size > 1:
-        data = buf.view(np.uint8) if buf.dtype.kind == "b" else buf   # MPI and NCCL reduce bytes, not bools
+        data = _reducible(buf)
         if backend.device_of(buf) == "cpu":
             group.comm.Allreduce(_mpi().IN_PLACE, data, op=_mpi_op(wire))
         else:
@@ -258,6 +258,16 @@ def _as_array(name, x):
     if array.dtype.kind not in "biufc":
         raise TypeError(f"{name}: expected a bool, integer, floating or complex dtype, got {array.dtype}")
     return array, wrap
+
+
+def _reducible(buf):
+    """``buf`` as MPI and NCCL reduce it: bools as bytes, complex numbers (SUM only) as pairs of reals (NCCL has
+    no complex type); other dtypes as they are. A view: the reduction lands in ``buf``."""
+    if buf.dtype.kind == "b":
+        return buf.view(np.uint8)
+    if buf.dtype.kind == "c":
+        return buf.view(np.float32 if buf.dtype == np.complex64 else np.float64)
+    return buf
 
 
 BITWISE = ("band", "bor", "bxor")
