@@ -16,8 +16,8 @@ import time
 
 from minigrad.distributed.launch import import_mpi, launched_by_mpi
 
-__all__ = ["WORLD", "check_group", "new_group", "init", "is_initialized", "get_rank", "get_world_size", "get_local_rank", "local_device", "barrier",
-           "abort"]
+__all__ = ["WORLD", "check_group", "new_group", "init", "is_initialized", "get_rank", "get_world_size",
+           "get_local_rank", "local_device", "barrier", "abort"]
 
 
 class _Group:

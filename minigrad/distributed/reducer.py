@@ -8,8 +8,9 @@ that parameter's ``.grad`` is final for the pass, while the layers below it are
 still being differentiated. The hook copies ``.grad``, divided by the world size
 (before the sum, as torch's DDP: a float16 sum then cannot overflow where the
 average does not), into the parameter's slot of its bucket's flat buffer; the
-moment a bucket's last slot is filled, its allreduce starts, non-blocking (``MPI_Iallreduce``; NCCL queued on the GPU's
-stream), and it travels while backward goes on. Buckets start strictly in order,
+moment a bucket's last slot is filled, its allreduce starts, non-blocking
+(``MPI_Iallreduce``; NCCL queued on the GPU's stream), and it travels while
+backward goes on. Buckets start strictly in order,
 so every rank issues the same collectives in the same order.
 
 The first hook of a pass also queues a callback for the end of the pass
@@ -17,10 +18,11 @@ The first hook of a pass also queues a callback for the end of the pass
 gradient this time (zeros, or what their ``.grad`` held), starts the buckets still
 waiting, waits for every bucket and writes each average into ``.grad`` (a
 ``.grad`` that is None on every rank stays None, as in one process): by the
-time ``loss.backward()`` returns, each ``.grad`` is the average over ranks. A parameter that a forward leaves out therefore never
-hangs the job; it holds back its bucket, and the buckets after it, until the end
-of the pass, unless ``find_unused_parameters`` named it at the forward (then it
-counts as ready from the pass's first hook).
+time ``loss.backward()`` returns, each ``.grad`` is the average over ranks. A
+parameter that a forward leaves out therefore never hangs the job; it holds back
+its bucket, and the buckets after it, until the end of the pass, unless
+``find_unused_parameters`` named it at the forward (then it counts as ready from
+the pass's first hook).
 """
 from __future__ import annotations
 
