@@ -54,3 +54,15 @@ def test_a_float_target_per_position_names_the_shapes_passed(loss):
 def test_a_wrong_weight_per_position_names_the_input_shape_passed():
     with pytest.raises(ValueError, match=re.escape("one per class of input of shape (2, 3, 2, 2)")):
         F.nll_loss(mg.zeros(2, 3, 2, 2), mg.zeros(2, 2, 2, dtype=mg.int64), weight=mg.ones(4))
+
+
+@pytest.mark.parametrize("ignore_index", ["1", 1.0, 1.5, True])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_an_ignore_index_that_is_not_an_integer_is_refused(loss, ignore_index, device):
+    """As torch's TypeError: '1' or 1.5 equals no target, so they ignored nothing, silently (True was class 1)."""
+    x = mg.zeros(4, 3, device=device)
+    with pytest.raises(TypeError, match="^" + re.escape(
+            f"{loss.__name__}: ignore_index must be an integer or None, got {ignore_index!r}") + "$"):
+        loss(x, mg.tensor([0, 1, 2, 1], device=device), ignore_index=ignore_index)
+    with pytest.raises(TypeError, match="ignore_index must be an integer"):   # per position too
+        loss(mg.zeros(2, 3, 2, device=device), mg.tensor([[0, 1], [2, 1]], device=device), ignore_index=ignore_index)

@@ -22,6 +22,7 @@ from minigrad.nn.functional.legacy_reduction import legacy_reduction
 from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.ops._args import half_in_float32
 from minigrad.ops.softmax import Softmax, log_softmax
+from minigrad.scalars import is_integer
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -74,6 +75,8 @@ def _class_targets(name, logits, target, ignore_index, reduction, weight=None, s
         raise ValueError(f"{name}: input must have shape (N, C), got {tuple(logits.shape)}")
     if logits.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {logits.dtype}")
+    if ignore_index is not None and not is_integer(ignore_index):   # '1' or 1.5 would match no target: none ignored
+        raise TypeError(f"{name}: ignore_index must be an integer or None, got {ignore_index!r}")
     if isinstance(weight, Tensor) and weight.requires_grad and STATE.grad_enabled:   # it took it as a constant
         raise RuntimeError(f"{name}: not differentiable in weight with class-index targets (torch's nll_loss is not "
                            "either); pass weight.detach(), or class-probability targets, for which it is")
