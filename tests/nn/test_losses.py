@@ -725,3 +725,15 @@ def test_cross_entropy_gradient_of_non_contiguous_logits_is_torchs(device, smoot
     loss_t.sum().backward()
     np.testing.assert_allclose(loss.numpy(), loss_t.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss", "soft"])
+def test_a_complex_class_weight_is_refused(loss, device):
+    """Its imaginary part was dropped with only numpy's ComplexWarning (torch refuses a weight not of the input's
+    dtype)."""
+    x = mg.zeros(2, 3, device=device)
+    target = mg.full((2, 3), 1 / 3, device=device) if loss == "soft" else mg.tensor([0, 2], device=device)
+    weight = mg.tensor(np.array([1, 2, 1j]), device=device)
+    with pytest.raises(TypeError, match=r"^(cross_entropy|nll_loss): weight must hold real numbers, got dtype "
+                                        r"complex(64|128)$"):
+        getattr(F, "cross_entropy" if loss == "soft" else loss)(x, target, weight=weight)

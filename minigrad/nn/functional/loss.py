@@ -121,6 +121,8 @@ def _class_weight(name, weight, logits, shown_input=None):
     data = weight.data if isinstance(weight, Tensor) else weight
     if not hasattr(data, "dtype"):
         data = np.asarray(data)
+    if data.dtype.kind not in "biuf":   # astype would drop an imaginary part with a mere warning
+        raise TypeError(f"{name}: weight must hold real numbers, got dtype {data.dtype}")
     c = logits.shape[1]
     if tuple(data.shape) != (c,):
         raise ValueError(f"{name}: weight has shape {tuple(data.shape)}; expected ({c},), one per class of "
