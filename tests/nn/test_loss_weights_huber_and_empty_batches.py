@@ -179,3 +179,19 @@ def test_weighted_cross_entropy_whose_counted_rows_weigh_nothing_is_nan_with_a_z
     tl.backward()
     assert (mx.grad.numpy() == 0).all()
     assert np.isnan(tx.grad.numpy()[0]).all()
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_a_weighted_mean_whose_negative_class_weights_total_0_is_nan_with_a_zero_gradient_on_every_device(loss,
+                                                                                                          device):
+    # Rows of weight -1 and 1: the weighted sum is not 0 but the total is, so the fused node's w / 0 on a GPU was
+    # inf (CPU: NaN, as documented for a total of 0, and as the composed losses gave on both).
+    x = mg.tensor(np.random.default_rng(0).standard_normal((2, 3)), dtype="float64", requires_grad=True,
+                  device=device)
+    weight = mg.tensor([-1.0, 1.0, 2.0], dtype="float64", device=device)
+    scores = x if loss == "cross_entropy" else F.log_softmax(x, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = getattr(F, loss)(scores, mg.tensor([0, 1], device=device), weight=weight)
+    assert np.isnan(out.item())
+    out.backward()
+    assert (x.grad.numpy() == 0).all()

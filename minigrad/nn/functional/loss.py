@@ -364,7 +364,10 @@ def _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_s
     if targets.index is target or (isinstance(target, Tensor) and targets.index is target.data):
         # The node keeps the indices for backward: never the caller's array, which may be refilled first.
         targets = targets._replace(index=targets.index.copy())
-    return SoftmaxCrossEntropy.apply(logits, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
+    loss = SoftmaxCrossEntropy.apply(logits, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
+    if weight is not None:   # negative class weights may total 0 under a nonzero sum: w / 0 is inf on a GPU, not NaN
+        return _nan_if_empty_mean(loss, targets, reduction, logits)
+    return loss
 
 
 def _weighted_smoothed_cross_entropy(logits, target, targets, e, ignore_index, reduction, weight):
