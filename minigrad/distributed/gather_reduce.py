@@ -131,9 +131,8 @@ def gather(tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = 
     _check_rank("gather", dst, world.size, "dst")
     if world.rank == dst:
         _tensor_list("gather", gather_list, "gather_list", array.shape, array.dtype)
-    elif gather_list:
-        raise ValueError(f"gather: gather_list must be None or empty on the ranks other than dst={dst}, "
-                         f"got {len(gather_list)} entries on rank {world.rank}")
+    else:
+        _refuse_off_root("gather", gather_list, "gather_list", "dst", dst, world.rank)
     gathered = np.empty((world.size,) + array.shape, dtype=array.dtype) if world.rank == dst else None
     if world.size > 1:
         world.comm.Gather(_wire(array), _wire(gathered) if gathered is not None else None, root=dst)
@@ -143,6 +142,13 @@ def gather(tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = 
         for r, out in enumerate(gather_list):
             _write(out, gathered[r])
     return Work() if async_op else None
+
+
+def _refuse_off_root(name, items, list_name, root_name, root, rank):
+    """Only the root rank passes the list of tensors; the others pass None or an empty list, as torch's."""
+    if items:
+        raise ValueError(f"{name}: {list_name} must be None or empty on the ranks other than {root_name}={root}, "
+                         f"got {len(items)} entries on rank {rank}")
 
 
 def scatter(tensor, scatter_list=None, src: int = 0, group=None, async_op: bool = False):
@@ -156,9 +162,7 @@ def scatter(tensor, scatter_list=None, src: int = 0, group=None, async_op: bool 
         pieces = _tensor_list("scatter", scatter_list, "scatter_list", out.shape, out.dtype)
         send = np.stack(pieces) if pieces else np.empty((0,) + out.shape, out.dtype)
     else:
-        if scatter_list:
-            raise ValueError(f"scatter: scatter_list must be None or empty on the ranks other than src={src}, "
-                             f"got {len(scatter_list)} entries on rank {world.rank}")
+        _refuse_off_root("scatter", scatter_list, "scatter_list", "src", src, world.rank)
         send = None
     received = np.empty(out.shape, dtype=out.dtype)
     if world.size > 1:
