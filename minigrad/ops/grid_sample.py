@@ -138,7 +138,9 @@ class _Axis:
         slope = F.const(self.slope)
         if F.recording:   # the padded coordinate (exactly its value), with the padding's slope as its derivative
             u = _unnormalize(x, self.size, self.align_corners)
-            u = F.const(self.padded) + (u - F.const(self.u)) * slope
+            # selected, not times a 0 slope: an infinite u clamped to a border would make inf - inf = NaN here
+            moving = F.const(self.slope != 0)
+            u = F.const(self.padded) + F.select(moving, u - F.const(self.u)) * slope
         else:
             u = self.padded
         base = F.const(self.base)

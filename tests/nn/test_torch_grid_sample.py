@@ -71,6 +71,28 @@ def test_bicubic_border_grid_derivatives_vanish_where_every_tap_clamps():
     assert abs(hh.numpy()[0, 0, 0, 0]) < 1e-13
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+@pytest.mark.parametrize("spatial", [(3, 4), (2, 3, 4)])
+def test_an_infinite_grid_point_clamped_to_the_border_keeps_finite_gradients_under_create_graph(spatial, device):
+    # 'border' clamps an infinite coordinate to the border pixel (slope 0). The recorded backward rebuilt the padded
+    # coordinate as padded + (u - u) * slope, which is inf - inf = NaN times 0: with create_graph=True both gradients
+    # were NaN where the plain backward and torch's are finite. ('reflection' of an infinite coordinate is NaN.)
+    nd = len(spatial)
+    x = RNG.standard_normal((1, 2) + spatial)
+    grid = RNG.uniform(-1, 1, (1, 2, 2) + (2,) * (nd - 2) + (nd,))
+    grid.reshape(-1)[[0, -1]] = [np.inf, -np.inf]
+    g = RNG.standard_normal((1, 2, 2, 2) + (2,) * (nd - 2))
+    ours = [mg.tensor(a, dtype="float64", device=device, requires_grad=True) for a in (x, grid)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, grid)]
+    y = F.grid_sample(*ours, "bilinear", "border", align_corners=False)
+    ty = TF.grid_sample(*theirs, "bilinear", "border", align_corners=False)
+    grads = mg.grad((y * mg.tensor(g, dtype="float64", device=device)).sum(), ours, create_graph=True)
+    tgrads = torch.autograd.grad((ty * torch.tensor(g)).sum(), theirs)
+    for got, expected in zip(grads, tgrads):
+        assert np.isfinite(got.numpy()).all()
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-14)
+
+
 def test_nearest_gives_the_grid_a_zero_gradient_as_torch():
     x = mg.tensor(RNG.standard_normal((1, 2, 3, 3)), dtype="float64", requires_grad=True)
     grid = mg.tensor(RNG.uniform(-1, 1, (1, 2, 2, 2)), dtype="float64", requires_grad=True)
