@@ -137,6 +137,17 @@ def test_bad_input_is_one_clear_error(call, error, message):
         call()
 
 
+@pytest.mark.parametrize("total_length", [5.5, 5.0])
+def test_pad_packed_sequence_refuses_a_total_length_that_is_not_an_integer_as_torch(total_length, device):
+    """5.5 was cut to 5 steps unnoticed (and 5.0 taken); torch's total_length is an int only."""
+    packed = rnn.pack_padded_sequence(mg.zeros(4, 2, 1, device=device), [4, 2])
+    with pytest.raises(TypeError):
+        trnn.pad_packed_sequence(trnn.pack_padded_sequence(torch.zeros(4, 2, 1), [4, 2]), total_length=total_length)
+    with pytest.raises(TypeError, match=rf"^pad_packed_sequence: total_length must be an integer, got {total_length}$"):
+        rnn.pad_packed_sequence(packed, total_length=total_length)
+    assert rnn.pad_packed_sequence(packed, total_length=np.int64(5))[0].shape == (5, 2, 1)
+
+
 def _recurrent_pair(name, batch_first):
     kwargs = dict(num_layers=2, batch_first=batch_first)
     ours = getattr(nn, name)(3, 4, dtype="float64", **kwargs)

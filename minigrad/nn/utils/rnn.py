@@ -17,6 +17,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.creation import full
+from minigrad.scalars import is_integer
 
 
 class _PackedSequenceFields(NamedTuple):
@@ -141,6 +142,9 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     in the original order of the sequences; ``total_length`` pads to that many steps."""
     if not isinstance(sequence, PackedSequence):
         raise TypeError(f"pad_packed_sequence: expected a PackedSequence, got {type(sequence).__name__}")
+    # torch takes an int only; int() would cut 5.5 to 5 steps unnoticed
+    if total_length is not None and not is_integer(total_length):
+        raise TypeError(f"pad_packed_sequence: total_length must be an integer, got {total_length!r}")
     padded, lengths = padded_sorted(sequence, padding_value, total_length)
     if sequence.unsorted_indices is not None:
         order = sequence.unsorted_indices.numpy()
