@@ -175,10 +175,8 @@ class RNNBase(Layer):
         name = type(self).__name__
         check_input(name, packed.data, self.input_size, self.weight_ih_l0, (2,))
         x, lengths = padded_sorted(packed)                       # (T, B, I), by decreasing length
-        if hx is not None and packed.sorted_indices is not None:   # the caller's order -> the packed order
-            order = packed.sorted_indices.numpy()
-            hx = tuple(s[:, order] for s in hx) if self.mode == "LSTM" else hx[:, order]
-        h0, c0 = self._initial_state(hx, x, x.shape[1], True, packed.data)
+        order = None if packed.sorted_indices is None else packed.sorted_indices.numpy()
+        h0, c0 = self._initial_state(hx, x, x.shape[1], True, packed.data, order)
         running = np.arange(x.shape[0])[:, None, None] < lengths[None, :, None]   # (T, B, 1): step t of sequence b
         x, h_n, c_n = self._run_layers(x, 0, h0, c0, running, lengths)
         t_idx, b_idx = np.nonzero(running[:, :, 0])
@@ -249,8 +247,9 @@ class RNNBase(Layer):
         c_n = ops.stack(c_n, axis=0) if batched else ops.stack([ops.squeeze(c, 0) for c in c_n], axis=0)
         return out, (h_n, c_n)
 
-    def _initial_state(self, hx, x, B, batched, input):
-        """(h_0 per layer, c_0 per layer or None), each (B, H) Tensors (or None for zeros)."""
+    def _initial_state(self, hx, x, B, batched, input, order=None):
+        """(h_0 per layer, c_0 per layer or None), each (B, H) Tensors (or None for zeros); ``order`` (a packed
+        batch's sorted_indices) takes the sequences from the caller's order to the packed one."""
         if hx is None:
             return None, None
         name = type(self).__name__
@@ -265,6 +264,8 @@ class RNNBase(Layer):
         else:
             check_state(name, "h_0", hx, shape, input)
             states = [hx]
+        if order is not None:   # after the checks: a gather would hide a state of the wrong batch or rank
+            states = [s[:, order] for s in states]
         if not batched:
             states = [ops.expand_dims(s, 1) for s in states]
         layers = [list(Unstack.apply(s, axis=0)) if n > 1 else [ops.squeeze(s, 0)]

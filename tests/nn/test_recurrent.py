@@ -343,6 +343,20 @@ def test_bad_input_gets_one_clear_error(call, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize("cls", ["GRU", "LSTM"])
+@pytest.mark.parametrize("shape", [(1, 4, 5), (1, 2, 5), (1, 5), (2, 5)])
+def test_a_packed_batchs_initial_state_of_the_wrong_shape_is_one_clear_error(cls, shape, device):
+    """The state was gathered into the packed order before its shape was checked: one of 4 sequences for a batch of
+    3 ran (torch's too), 2 was an IndexError of the gather, and a 2-D state was reported in its gathered shape."""
+    from minigrad.nn.utils.rnn import pack_padded_sequence
+    layer = getattr(nn, cls)(2, 5, dtype="float64", device=device)
+    packed = pack_padded_sequence(mg.zeros(4, 3, 2, dtype="float64", device=device), [3, 4, 2], enforce_sorted=False)
+    h = mg.zeros(*shape, dtype="float64", device=device)
+    with pytest.raises(ValueError, match=re.escape(f"{cls}: h_0 has shape {shape} but expected (1, 3, 5) for an input "
+                                                   "of shape (9, 2)")):
+        layer(packed, (h, h) if cls == "LSTM" else h)
+
+
 def test_embedding_gradient_adds_repeated_indices_and_skips_padding(monkeypatch):
     import minigrad.ops.embedding as emb
 
