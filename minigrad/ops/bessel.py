@@ -43,7 +43,7 @@ def _scaled_asymptotic(xp, ax, order):
         coefficient *= -(mu - (2 * k - 1) ** 2) / (8.0 * k)
         power = power * inverse
         total = total + coefficient * power
-    return total / xp.sqrt(2.0 * math.pi * ax)
+    return total / (math.sqrt(2.0 * math.pi) * xp.sqrt(ax))   # not sqrt(2 pi x): 2 pi x overflows past 2.9e307
 
 
 def bessel_i(x, order, scaled):
@@ -119,7 +119,7 @@ class I0(Function):
 
 
 class I1(Function):
-    """y = I1(x).   dL/dx = g (I0(x) - I1(x) / x), g / 2 at x = 0."""
+    """y = I1(x).   dL/dx = g (I0(x) - I1(x) / x), g / 2 at x = 0, and +inf where I0 overflows (inf - inf there)."""
 
     keep_output = True
 
@@ -127,7 +127,16 @@ class I1(Function):
         return bessel_i(x, 1, False)
 
     def backward(self, F, gy, x):
-        return gy * (F.apply(I0, x) - _over_x(F, F.output(self), x, _I1_OVER_X))
+        i0 = F.apply(I0, x)
+        data = i0.data if F.recording else i0
+        overflow = get_array_module(data).isinf(data)
+        if not overflow.any():
+            return gy * (i0 - _over_x(F, F.output(self), x, _I1_OVER_X))
+        # I0 - I1/x = I0 (1 - O(1/x)) overflows with I0, where it was inf - inf = NaN (torch's too); the other
+        # branch sees x = 1 there, so that its derivatives are no NaN either
+        overflow = F.const(overflow)
+        safe = F.where(overflow, 1.0, x)
+        return gy * F.where(overflow, i0, F.apply(I0, safe) - _over_x(F, F.apply(I1, safe), safe, _I1_OVER_X))
 
 
 class I0e(Function):

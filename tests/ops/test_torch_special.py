@@ -581,3 +581,25 @@ def test_ldexp_of_a_complex_tensor_with_an_integer_exponent_scales_both_parts_as
     expected = torch.ldexp(torch.tensor(z), torch.tensor(3)).numpy()
     assert got.dtype == np.complex64
     np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_i0_i1_and_their_scaled_forms_past_2_9e307_are_their_limits_not_nan_or_0():
+    # sqrt(2 pi x) overflowed there: i0e/i1e were 0 and i0/i1 NaN (0 * inf); SciPy's scaled values are the truth
+    x = np.array([3e307, -1e308, 1.7976931348623157e308])
+    np.testing.assert_allclose(mg.special.i0e(mg.tensor(x, dtype=np.float64)).data, sp.i0e(x), rtol=1e-15)
+    np.testing.assert_allclose(mg.special.i1e(mg.tensor(x, dtype=np.float64)).data, sp.i1e(x), rtol=1e-15)
+    np.testing.assert_array_equal(mg.special.i0(mg.tensor(x, dtype=np.float64)).data, [INF, INF, INF])
+    np.testing.assert_array_equal(mg.special.i1(mg.tensor(x, dtype=np.float64)).data, [INF, -INF, INF])
+
+
+@pytest.mark.parametrize("dtype, x", [(np.float64, [800.0, -800.0, 1e308]), (np.float32, [100.0, -100.0])])
+def test_the_derivatives_of_i1_where_i0_overflows_are_inf_not_nan(dtype, x):
+    # I1' = I0 - I1/x was inf - inf = NaN there (torch's too); it and I1'' = I1 - I1'/x overflow with I0, I1'' odd
+    x = mg.tensor(np.array(x + [2.0]), dtype=dtype, requires_grad=True)
+    d1, = mg.grad(mg.special.i1(x).sum(), [x], create_graph=True)
+    d2, = mg.grad(d1.sum(), [x])
+    assert d1.dtype == dtype and d2.dtype == dtype
+    big = x.data[:-1]
+    np.testing.assert_array_equal(d1.data[:-1], np.full(big.shape, INF))
+    np.testing.assert_array_equal(d2.data[:-1], np.where(big > 0, INF, -INF))
+    np.testing.assert_allclose(d1.data[-1], sp.i0(2.0) - sp.i1(2.0) / 2.0, rtol=1e-6)
