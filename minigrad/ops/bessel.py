@@ -108,6 +108,40 @@ _I1_OVER_X = tuple(1.0 / (2.0 ** (2 * k + 1) * math.factorial(k) * math.factoria
 _J1_OVER_X = tuple((-1) ** k * c for k, c in enumerate(_I1_OVER_X))
 
 
+# The differences i1e - i0e and e^x (K1 - K0) of the scaled functions' Hankel series, whose leading terms 1 cancel:
+# sum_k>=1 (a_k(1) - a_k(0)) (-+1/x)^k, each coefficient a difference of two of opposite signs (no cancellation).
+# The derivatives of i0e, i1e, e^x K0 and e^x K1 are these differences (about y / (2x)), which subtracting the
+# two rounded values lost: all of it past x = 1e16 (0, or for e^x K1 twice the true value), 1e5 ulps at x = 1e5.
+_DIFFERENCE_TERMS = 34
+_HANKEL_0 = [1.0]
+_HANKEL_1 = [1.0]
+for _k in range(1, _DIFFERENCE_TERMS):
+    _HANKEL_0.append(_HANKEL_0[-1] * -((2 * _k - 1) ** 2) / (8.0 * _k))
+    _HANKEL_1.append(_HANKEL_1[-1] * (4.0 - (2 * _k - 1) ** 2) / (8.0 * _k))
+_HANKEL_DIFFERENCE = tuple(b - a for a, b in zip(_HANKEL_0[1:], _HANKEL_1[1:]))
+
+
+def hankel_difference(F, x, alternating):
+    """sum_k>=1 (a_k(1) - a_k(0)) t^k, t = -1/x (``alternating``, I's series) or 1/x (K's), for large x > 0; built of
+    F's ops, so that its own derivatives follow."""
+    t = (-1.0 if alternating else 1.0) / x
+    total = _HANKEL_DIFFERENCE[-1]
+    for c in reversed(_HANKEL_DIFFERENCE[:-1]):
+        total = total * t + c
+    return total * t
+
+
+def _far(F, x, limit, even=True):
+    """(mask of |x| > limit (x > limit unless ``even``) as a constant, or None if there is none; |x| there and
+    2 * limit elsewhere)."""
+    data = x.data if F.recording else x
+    far = (abs(data) if even else data) > limit
+    if not far.any():
+        return None, None
+    far = F.const(far)
+    return far, F.where(far, abs(x), 2.0 * limit)
+
+
 class I0(Function):
     """y = I0(x).   dL/dx = g I1(x)."""
 
@@ -148,7 +182,14 @@ class I0e(Function):
         return bessel_i(x, 0, True)
 
     def backward(self, F, gy, x):
-        return gy * (F.apply(I1e, x) - _sign_of(F, x) * F.output(self))
+        sign = _sign_of(F, x)
+        d = F.apply(I1e, x) - sign * F.output(self)
+        far, ax = _far(F, x, _SERIES_LIMIT)
+        if far is None:
+            return gy * d
+        # i1e - i0e for |x| > 20 (odd in x) by the series of the difference: the subtraction cancels there
+        series = sign * hankel_difference(F, ax, True) / (F.sqrt(ax) * math.sqrt(2.0 * math.pi))
+        return gy * F.where(far, series, d)
 
 
 class I1e(Function):
@@ -161,7 +202,13 @@ class I1e(Function):
 
     def backward(self, F, gy, x):
         y = F.output(self)
-        return gy * (F.apply(I0e, x) - _over_x(F, y, x, _I1_OVER_X, _exp_minus_abs) - _sign_of(F, x) * y)
+        d = F.apply(I0e, x) - _over_x(F, y, x, _I1_OVER_X, _exp_minus_abs) - _sign_of(F, x) * y
+        far, ax = _far(F, x, _SERIES_LIMIT)
+        if far is None:
+            return gy * d
+        # (i0e - i1e) - i1e / |x| for |x| > 20 (even in x), i0e - i1e by the series of the difference
+        difference = -hankel_difference(F, ax, True) / (F.sqrt(ax) * math.sqrt(2.0 * math.pi))
+        return gy * F.where(far, difference - F.apply(I1e, ax) / ax, d)
 
 
 def i0(x):

@@ -23,12 +23,13 @@ from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops import _special_tables as tables
 from minigrad.ops._args import as_floating
-from minigrad.ops.bessel import I0, I1, bessel_i
+from minigrad.ops.bessel import I0, I1, _far, bessel_i, hankel_difference
 from minigrad.ops.bessel_jy import hankel_coefficients, log_half, power_series, taylor
 
 _SERIES_LIMIT = 0.75
 _ASYMPTOTIC_LIMIT = 25.25
 _HANKEL = {order: hankel_coefficients(order, 34) for order in (0, 1)}   # the smallest term there is below 1e-19
+_DIFFERENCE_ABOVE = 20.0   # where the derivatives' series of e^x (K1 - K0) is good to rounding (measured)
 
 
 def bessel_k(x, order, scaled):
@@ -97,7 +98,12 @@ class ScaledBesselK0(Function):
 
     def backward(self, F, gy, x):
         zero = x == 0.0
-        return gy * F.where(zero, -math.inf, F.output(self) - F.apply(ScaledBesselK1, F.where(zero, 1.0, x)))
+        d = F.where(zero, -math.inf, F.output(self) - F.apply(ScaledBesselK1, F.where(zero, 1.0, x)))
+        far, xs = _far(F, x, _DIFFERENCE_ABOVE, even=False)
+        if far is None:
+            return gy * d
+        # e^x (K0 - K1) for x > 20 by the series of the difference: the subtraction cancels there
+        return gy * F.where(far, -hankel_difference(F, xs, False) * F.sqrt(0.5 * math.pi / xs), d)
 
 
 class ScaledBesselK1(Function):
@@ -114,7 +120,13 @@ class ScaledBesselK1(Function):
         overflow = y == math.inf
         finite_y = F.where(overflow, 0.0, y)
         finite_x = F.where(overflow, 1.0, x)
-        return gy * F.where(overflow, -math.inf, finite_y - F.apply(ScaledBesselK0, finite_x) - finite_y / finite_x)
+        d = F.where(overflow, -math.inf, finite_y - F.apply(ScaledBesselK0, finite_x) - finite_y / finite_x)
+        far, xs = _far(F, x, _DIFFERENCE_ABOVE, even=False)
+        if far is None:
+            return gy * d
+        # e^x (K1 - K0) for x > 20 by the series of the difference: the subtraction cancels there
+        series = hankel_difference(F, xs, False) * F.sqrt(0.5 * math.pi / xs) - F.apply(ScaledBesselK1, xs) / xs
+        return gy * F.where(far, series, d)
 
 
 def _nan_at_infinity(y, x):

@@ -603,3 +603,27 @@ def test_the_derivatives_of_i1_where_i0_overflows_are_inf_not_nan(dtype, x):
     np.testing.assert_array_equal(d1.data[:-1], np.full(big.shape, INF))
     np.testing.assert_array_equal(d2.data[:-1], np.where(big > 0, INF, -INF))
     np.testing.assert_allclose(d1.data[-1], sp.i0(2.0) - sp.i1(2.0) / 2.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["i0e", "i1e", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1"])
+def test_the_derivatives_of_the_scaled_bessel_functions_for_large_x_do_not_cancel(name):
+    # each is a difference of two nearly equal scaled values (about y / (2x)): subtracted, it was 1e5 ulps off at
+    # x = 1e5 and 0 (or for e^x K1 twice the truth) past 1e16; mpmath's closed forms at 60 digits are the truth
+    import mpmath
+    x = np.array([21.0, 30.0, 1e3, 1e5, 1e10, 1e20])
+    signs = [1.0, -1.0] if name.startswith("i") else [1.0]
+    with mpmath.workdps(60):
+        def truth(v):
+            a, e = mpmath.mpf(abs(v)), mpmath.exp(-abs(v))
+            i0, i1 = mpmath.besseli(0, a), mpmath.besseli(1, a)
+            k0, k1 = mpmath.besselk(0, a) / e, mpmath.besselk(1, a) / e
+            return {"i0e": np.sign(v) * float(e * (i1 - i0)), "i1e": float(e * (i0 - i1 - i1 / a)),
+                    "scaled_modified_bessel_k0": float(k0 - k1),
+                    "scaled_modified_bessel_k1": float(k1 - k0 - k1 / a)}[name]
+        points = np.concatenate([s * x for s in signs])
+        expected = np.array([truth(v) for v in points])
+    for dtype, rtol in [(np.float64, 1e-14), (np.float32, 1e-6)]:
+        t = mg.tensor(points, dtype=dtype, requires_grad=True)
+        g, = mg.grad(getattr(mg.special, name)(t).sum(), [t])
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g.data, expected.astype(dtype), rtol=rtol)
