@@ -109,7 +109,7 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """y = 1 / (1 + e^-x).   dL/dx = g y (1 - y)."""
+    """y = 1 / (1 + e^-x).   dL/dx = g y (1 - y) = g y sigmoid(-x)."""
 
     keep_output = True
 
@@ -123,8 +123,9 @@ class Sigmoid(Function):
         return xp.where(x >= 0, 1.0 / d, e / d)
 
     def backward(self, F, gy, x):
-        y = F.output(self)
-        return gy * y * (1.0 - y)
+        # 1 - y as sigmoid(-x): subtracted, it cancels for x > 0 (to 0 from x = 37, 17 in float32, where the
+        # derivative is e^-x; torch's is 0 too)
+        return gy * F.output(self) * F.apply(Sigmoid, -x)
 
 
 class Softplus(Function):
