@@ -86,7 +86,10 @@ class Igamma(Function):
             raise NotImplementedError(
                 f"{name}: the derivative with respect to input (the first argument, a; shape {tuple(a.shape)}) "
                 f"is not implemented, as in torch; only other (x) is differentiable")
-        density = F.exp((a - 1.0) * F.log(x) - x - F.apply(Lgamma, a))
+        # (a - 1) log x is 0 where a = 1, also at x = 0 (0 * -inf was NaN there; the density is e^-x, 1 at 0)
+        one = a == 1.0
+        power = F.where(one, 0.0, (a - 1.0) * F.log(F.where(one, 1.0, x)))
+        density = F.exp(power - x - F.apply(Lgamma, a))
         return None, F.sum_to((-gy if self.upper else gy) * density, x.shape)
 
 

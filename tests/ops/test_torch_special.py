@@ -627,3 +627,15 @@ def test_the_derivatives_of_the_scaled_bessel_functions_for_large_x_do_not_cance
         g, = mg.grad(getattr(mg.special, name)(t).sum(), [t])
         assert g.dtype == dtype
         np.testing.assert_allclose(g.data, expected.astype(dtype), rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_x_derivative_of_igamma_and_igammac_at_a_1_and_x_0_is_the_density_1(dtype):
+    # x^(a-1) e^-x / Gamma(a) at a = 1 is e^-x, 1 at x = 0, where (a - 1) log x was 0 * -inf = NaN (torch's too);
+    # a = 1/2 and 2 keep their limits inf and 0
+    x = mg.tensor(np.zeros(3), dtype=dtype, requires_grad=True)
+    a = mg.tensor(np.array([1.0, 0.5, 2.0]), dtype=dtype)
+    for fn, sign in [(mg.special.gammainc, 1.0), (mg.special.gammaincc, -1.0)]:
+        g, = mg.grad(fn(a, x).sum(), [x])
+        assert g.dtype == dtype
+        np.testing.assert_array_equal(g.data, sign * np.array([1.0, INF, 0.0], dtype=dtype))
