@@ -350,7 +350,26 @@ def _incomplete_gamma(a, x):
     q_fraction = xp.exp(log_front - lgamma(a)) * gamma_fraction(a, x, ~use_series)
     p = xp.where(use_series, p_series, 1.0 - q_fraction)
     q = xp.where(use_series, 1.0 - p_series, q_fraction)
+    small = use_series & (a <= 0.5)
+    if bool(xp.any(small)):
+        q = xp.where(small, _q_small_a(xp, xp.where(small, a, 0.5), xp.where(small, x, 1.0)), q)
     return p, q
+
+
+def _q_small_a(xp, a, x):
+    """Q(a, x) for a < 1 and x < a + 1 < 2, where 1 - P cancelled (P = x^a / Gamma(1 + a) (1 + ...) is near 1 for
+    small a: 1e4 ulps at a = 0.001, x = 1): -expm1(L) - e^L a sum_n>=1 (-x)^n / ((a + n) n!), L = a log x -
+    lgamma(1 + a), lgamma(1 + a) by its series in a itself up to a = 1/2 (1 + a would round a small a away). DLMF
+    8.7.3."""
+    half = a <= 0.5
+    lgamma_1p = xp.where(half, _lgamma_near_1(xp, xp.where(half, a, 0.0)), lgamma(1.0 + a))
+    big_l = a * xp.log(x) - lgamma_1p
+    term = xp.ones_like(x)
+    total = xp.zeros_like(x)
+    for n in range(1, 32):   # x < 2: the 31st term is below 2^31 / 31! < 1e-24
+        term = term * -x / n
+        total = total + term / (a + n)
+    return -xp.expm1(big_l) - xp.exp(big_l) * a * total
 
 
 def incomplete_gamma(a, x, upper):

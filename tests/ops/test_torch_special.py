@@ -654,3 +654,17 @@ def test_the_derivative_of_erfcx_does_not_cancel_for_moderate_x(dtype, rtol):
     g, = mg.grad(mg.special.erfcx(t).sum(), [t])
     assert g.dtype == dtype
     np.testing.assert_allclose(g.data, exact.astype(dtype), rtol=rtol)
+
+
+def test_igammac_for_small_a_does_not_cancel():
+    # Q = 1 - P cancelled where P is near 1 (a small, x < a + 1): 7e10 ulps at a = 1e-10, 1e4 at a = 0.001, x = 1
+    # (torch's 1.5e9 and 2e3); mpmath at 50 digits is the truth
+    import mpmath
+    a = np.repeat([1e-10, 1e-3, 0.01, 0.3, 0.5], 4)
+    x = np.tile([1e-5, 0.01, 0.5, 1.0], 5)
+    with mpmath.workdps(50):
+        exact = np.array([float(mpmath.gammainc(u, v, mpmath.inf, regularized=True)) for u, v in zip(a, x)])
+    q = mg.special.gammaincc(mg.tensor(a, dtype=np.float64), mg.tensor(x, dtype=np.float64))
+    np.testing.assert_allclose(q.data, exact, rtol=5e-15)
+    np.testing.assert_allclose(mg.special.gammainc(mg.tensor(a, dtype=np.float64), mg.tensor(x, dtype=np.float64)).data,
+                               1.0 - exact, rtol=1e-13)
