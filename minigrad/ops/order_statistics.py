@@ -17,6 +17,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, one_dim, torch_axis
+from minigrad.ops.interpolation import Lerp
 from minigrad.ops.reduce import Max, Min, TakeAlongAxis, _reduction
 from minigrad.ops.shape import reshape, reshape_if_needed, transpose_if_needed
 from minigrad.ops.sorting import _stable_argsort
@@ -312,8 +313,13 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
     order = _stable_argsort(y.data, axis, False)
     lo = TakeAlongAxis.apply(y, Tensor(xp.take_along_axis(order, below.astype(np.int64), axis=axis)), axis=axis)
     hi = TakeAlongAxis.apply(y, Tensor(xp.take_along_axis(order, above.astype(np.int64), axis=axis)), axis=axis)
-    weight = 0.5 if interpolation == "midpoint" else (rank - below).astype(x.dtype)
-    out = lo + (hi - lo) * weight if interpolation in ("linear", "midpoint") else lo
+    if interpolation in ("linear", "midpoint"):
+        # torch's lerp, which counts from hi for a weight of 1/2 or more: between -inf and a number that is -inf
+        # (and between a number and inf NaN), where lo + (hi - lo) w was NaN (and inf)
+        weight = xp.full(rank.shape, 0.5) if interpolation == "midpoint" else rank - below
+        out = Lerp.apply(lo, hi, Tensor(weight.astype(x.dtype)))
+    else:
+        out = lo
     # The q axis goes first, as in torch; keepdim keeps the reduced dims as 1 after it.
     out = transpose_if_needed(out, (axis,) + tuple(a for a in range(out.ndim) if a != axis))
     rest = ((1,) * x.ndim if keepdim else ()) if dim is None else _out_shape(x, y, axis, keepdim)

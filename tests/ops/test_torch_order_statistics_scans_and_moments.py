@@ -295,6 +295,21 @@ def test_quantile_errors(call, error, message):
         call(mg.tensor(X, dtype="float64"))
 
 
+@pytest.mark.parametrize("interpolation", ["linear", "midpoint"])
+def test_quantile_between_an_infinity_and_a_number_is_torchs_lerp(device, interpolation):
+    # torch interpolates with lerp, which counts from the upper value for a weight of 1/2 or more: between -inf
+    # and a number that is -inf, between a number and inf NaN (lo + (hi - lo) w gave NaN and inf)
+    data = [[-math.inf, 1.0, 2.0], [-1.0, 2.0, math.inf]]
+    for q in (0.1, 0.25, 0.4, 0.6, 0.75, 0.9):
+        x = mg.tensor(data, dtype="float64", device=device, requires_grad=True)
+        tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        y, ty = mg.quantile(x, q, 1, interpolation=interpolation), torch.quantile(tx, q, 1, interpolation=interpolation)
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
+        y.sum().backward()
+        ty.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
 def test_torch_refuses_the_same_quantile_arguments():
     t = torch.tensor(X)
     for bad in (lambda: t.quantile(1.5), lambda: torch.quantile(torch.tensor([1, 2, 3]), 0.5),
