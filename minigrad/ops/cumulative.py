@@ -65,6 +65,8 @@ class CumProd(Function):
     def backward(self, F, gy, x):
         axis = self.axis
         data = x.data if F.recording else x
+        if x.shape[axis] == 1:   # y = x: dividing g y by x below made an inf or NaN entry's gradient NaN (torch's is g)
+            return gy
         if not (data == 0).any():
             return F.apply(CumSum, gy * F.output(self), axis=axis, reverse=True) / x
         before = F.apply(CumProd, _shift(F, x, -1, axis, 1), axis=axis)   # E_j: the product of x_k, k < j

@@ -409,6 +409,19 @@ def test_cumprod_matches_torch(dim):
     both(lambda t: mg.cumprod(t, dim % 1), lambda t: t.cumprod(dim % 1), np.array(1.5))
 
 
+def test_cumprod_along_a_dim_of_length_1_passes_the_gradient_of_an_infinity_or_nan(device):
+    # y = x there, so dL/dx = g, as torch's; g y / x made it NaN at inf and NaN
+    data = [[math.inf, 2.0], [NAN, -math.inf]]
+    for dim, shape in ((0, (1, 2)), (1, (2, 1)), (0, (1,))):
+        array = np.array(data).reshape(-1)[: math.prod(shape)].reshape(shape)
+        x = mg.tensor(array, dtype="float64", device=device, requires_grad=True)
+        tx = torch.tensor(array, requires_grad=True)
+        g = RNG.standard_normal(shape)
+        (gx,) = mg.grad((x.cumprod(dim) * mg.tensor(g, dtype="float64", device=device)).sum(), [x], create_graph=True)
+        (gt,) = torch.autograd.grad((tx.cumprod(dim) * torch.tensor(g)).sum(), [tx], create_graph=True)
+        np.testing.assert_array_equal(gx.numpy(), gt.numpy())
+
+
 def test_cumsum_cumprod_and_prod_of_small_integers_and_bools_are_int64_as_torch():
     for dtype in (np.uint8, np.int8, np.int16, np.int32, np.bool_):
         data = np.array([[1, 2, 3], [0, 1, 1]], dtype=dtype)
