@@ -46,6 +46,9 @@ class FakeCuPyArray(np.ndarray):
     def __getitem__(self, key):   # CuPy gives a 0-d device array where NumPy gives a host scalar
         return _wrap(super().__getitem__(_plain_tree(key)))
 
+    def argsort(self, axis=-1, kind=None):   # stable, as cupy.argsort
+        return _stable_sort("argsort", self, axis, kind)
+
     def take(self, indices, *a, **k):   # a scalar index is a kernel argument in CuPy, the result a 0-d device array
         _refuse_kernel_scalars("take", (self, indices), {})
         return _wrap(super().take(_plain_tree(indices), *a, **k))
@@ -156,6 +159,15 @@ def _wrap(r):
     return r
 
 
+def _stable_sort(name, a, axis, kind):
+    """CuPy's sort and argsort are stable (a radix sort) and take no kind but None or 'stable'; NumPy's default
+    quicksort is not stable, so ties came out in another order than on a GPU."""
+    if kind not in (None, "stable"):
+        raise NotImplementedError(f"cupy.{name}: kind={kind!r} is not supported")
+    _refuse_host(name, (a,))
+    return _wrap(getattr(np, name)(_plain(a), axis=axis, kind="stable"))
+
+
 _ACCEPT_HOST = {"asarray", "array", "ascontiguousarray", "asanyarray", "from_dlpack", "asfortranarray"}
 _LACKS = {"errstate", "seterr", "geterr"}
 
@@ -176,6 +188,12 @@ class _Module(types.ModuleType):
 
     def diagonal(self, a, offset=0, axis1=0, axis2=1):
         return _writable_diagonal(a, offset, axis1, axis2)
+
+    def argsort(self, a, axis=-1, kind=None):
+        return _stable_sort("argsort", a, axis, kind)
+
+    def sort(self, a, axis=-1, kind=None):
+        return _stable_sort("sort", a, axis, kind)
 
     def asnumpy(self, a, *args, **kwargs):
         return np.array(_plain(a))

@@ -455,6 +455,18 @@ def test_sort_matches_torchs_stable_sort_with_ties(dim, descending):
                                   torch.argsort(tx, dim=dim, descending=descending, stable=True).numpy())
 
 
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_argsort_and_topk_keep_ties_in_order_on_every_device(device, descending):
+    # rows longer than 16: NumPy's default quicksort (the CuPy stand-in's argsort) is stable only below that;
+    # CuPy's sort is stable, as the order promised here
+    data = np.random.default_rng(7).integers(0, 3, (3, 40)).astype(np.float64)
+    x, tx = mg.tensor(data, dtype="float64", device=device), torch.tensor(data)
+    theirs = torch.sort(tx, dim=1, descending=descending, stable=True).indices.numpy()
+    np.testing.assert_array_equal(x.sort(dim=1, descending=descending).indices.numpy(), theirs)
+    np.testing.assert_array_equal(x.argsort(dim=1, descending=descending).numpy(), theirs)
+    np.testing.assert_array_equal(x.topk(25, dim=1, largest=descending).indices.numpy(), theirs[:, :25])
+
+
 def test_sort_without_ties_matches_torchs_default_sort():
     x, tx = pair(X)
     ours, theirs = x.sort(descending=True), tx.sort(descending=True)
