@@ -19,7 +19,8 @@ def bincount(x, weights=None, minlength=0):
     """``torch.bincount``: how many times each value 0, 1, ... occurs in the 1-D non-negative integer ``x``
     (or the sum of ``weights`` at those entries), at least ``minlength`` bins.
 
-    int64 counts; with weights, floating weights keep their dtype and others give float64, as in torch.
+    int64 counts; with weights, float32 and float64 weights keep their dtype and others (float16 too) give
+    float64, as in torch.
     """
     x = as_tensor(x)
     if x.ndim != 1 or x.dtype.kind not in "iu" or (x.size and int(x.data.min()) < 0):
@@ -34,7 +35,8 @@ def bincount(x, weights=None, minlength=0):
     w = as_tensor(weights, like=x)
     if w.shape != x.shape:
         raise ValueError(f"bincount: weights of shape {tuple(w.shape)} must have the input's shape {tuple(x.shape)}")
-    dtype = w.dtype if w.dtype.kind == "f" else np.float64
+    # torch sums float32 weights as float and every other dtype, float16 too, as double
+    dtype = w.dtype if w.dtype in (np.float32, np.float64) else np.float64
     return Tensor(backend.bincount(xp, x.data, weights=w.data, minlength=int(minlength)).astype(dtype, copy=False))
 
 

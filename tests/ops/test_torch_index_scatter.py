@@ -562,6 +562,16 @@ def test_bincount_matches_torch():
         mg.bincount(mg.tensor(x), mg.tensor(np.ones(2)))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "uint8", "bool"])
+def test_bincount_weights_give_torchs_dtype(device, dtype):
+    # torch keeps float32 and float64 weights and sums every other dtype, float16 too, as float64
+    x, w = np.array([0, 2, 2, 5, 1, 2]), (np.arange(6) % 2).astype(dtype)
+    ours = mg.bincount(mg.tensor(x, device=device), weights=mg.tensor(w, dtype=dtype, device=device), minlength=7)
+    theirs = torch.bincount(T(x), weights=T(w), minlength=7)
+    assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("bins,lo,hi", [(100, 0, 0), (7, -1.0, 1.0), (4, 0.5, 0.5), (3, -10, 10)], ids=str)
 def test_histc_matches_torch(bins, lo, hi, dtype):
