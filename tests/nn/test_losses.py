@@ -727,6 +727,24 @@ def test_cross_entropy_gradient_of_non_contiguous_logits_is_torchs(device, smoot
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("classes", [10, 8000, 30000])
+def test_float16_label_smoothing_with_many_classes_stays_finite(device, classes):
+    # The smoothing term was (C log_norm - sum of the shifted logits) e/C in float16: both parts pass 65,504 from
+    # about C = 7,000 (logits of scale 3), so the loss was inf (torch's CPU float16 too); torch's float32 loss of
+    # the same float16 values is the reference, to float16's rounding
+    rng = np.random.default_rng(3)
+    data = (rng.standard_normal((4, classes)) * 3).astype(np.float16)
+    target = rng.integers(0, classes, 4)
+    x = mg.tensor(data, dtype=mg.float16, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, mg.tensor(target, device=device), label_smoothing=0.1)
+    loss.backward()
+    reference = torch.nn.functional.cross_entropy(torch.tensor(data.astype(np.float32)), torch.tensor(target),
+                                                  label_smoothing=0.1)
+    assert loss.dtype == np.float16 and x.grad.dtype == np.float16
+    np.testing.assert_allclose(float(loss.item()), reference.item(), rtol=2 ** -10)
+    assert np.isfinite(x.grad.numpy()).all()
+
+
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss", "soft"])
 def test_a_complex_class_weight_is_refused(loss, device):
     """Its imaginary part was dropped with only numpy's ComplexWarning (torch refuses a weight not of the input's
