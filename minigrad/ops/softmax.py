@@ -36,10 +36,17 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
+        if x.dtype == np.float16:   # as Softmax's: torch computes half in float32 and rounds once
+            return half_in_float32(self.forward, x)
         return stable_log_softmax(get_array_module(x), x, _array_axis(self.axis, x))
 
     def backward(self, F, gy, x):
         y = F.output(self)
+        if y.dtype == np.float16:   # a row's sum of float16 gradients loses digits; torch's half kernel sums in float32
+            return half_in_float32(lambda g, y32: self._vjp(F, g, y32), gy, y)
+        return self._vjp(F, gy, y)
+
+    def _vjp(self, F, gy, y):
         return gy - F.exp(y) * F.sum(gy, axis=_array_axis(self.axis, gy), keepdims=True)
 
 
@@ -59,6 +66,11 @@ class Softmax(Function):
 
     def backward(self, F, gy, x):
         y = F.output(self)
+        if y.dtype == np.float16:   # as the forward: the row's sum in float32, rounded once
+            return half_in_float32(lambda g, y32: self._vjp(F, g, y32), gy, y)
+        return self._vjp(F, gy, y)
+
+    def _vjp(self, F, gy, y):
         return y * (gy - F.sum(gy * y, axis=_array_axis(self.axis, gy), keepdims=True))
 
 
