@@ -254,3 +254,14 @@ def test_lp_pool_layers_print_like_torch_and_check_arguments():
         nn.LPPool1d(2, 0)
     with pytest.raises(ValueError, match=re.escape("lp_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input")):
         F.lp_pool2d(mg.randn(4, 4), 2, 2)
+
+
+@pytest.mark.parametrize("fn, shape", [(F.lp_pool1d, (1, 1, 4)), (F.lp_pool2d, (1, 1, 4, 4)),
+                                       (F.lp_pool3d, (1, 1, 2, 4, 4))])
+@pytest.mark.parametrize("dtype", [mg.int64, mg.bool])
+def test_lp_pool_of_a_non_floating_input_is_refused_by_its_own_name(fn, shape, dtype):
+    # It failed inside the avg_pool it is composed of, as "avg_pool2d: ... got dtype int64" for a bool input (x^p's
+    # dtype), naming neither lp_pool nor the dtype given (torch refuses these inputs too)
+    with pytest.raises(TypeError, match=re.escape(f"{fn.__name__}: expected a floating input, got dtype "
+                                                  f"{np.dtype(dtype)}")):
+        fn(mg.ones(*shape, dtype=dtype), 2, 2)

@@ -28,6 +28,15 @@ def check_norm_type(op, norm_type):
     return norm_type
 
 
+def _floating_input(op, input):
+    """The input as a Tensor, refused by this op's name unless floating (the pooling it is composed of would name
+    itself, and x^p its integer result)."""
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype}")
+    return x
+
+
 def _extreme(max_pool, x, p, kernel_size, stride, ceil_mode):
     """PyTorch's p = +-inf: max pooling of |x|, or minus max pooling of -|x|; None for a finite p."""
     if p == float("inf"):
@@ -44,7 +53,7 @@ def _finish(s, count, p):
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each kh x kw window of x^p)^(1/p) of (N, C, H, W) or (C, H, W); stride defaults to kernel_size."""
     op = "lp_pool2d"
-    x = as_tensor(input)
+    x = _floating_input(op, input)
     p = check_norm_type(op, norm_type)
     kh, kw = pair(op, "kernel_size", kernel_size)
     if x.ndim not in (3, 4):
@@ -58,7 +67,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of k elements of x^p)^(1/p) of (N, C, L) or (C, L); stride defaults to kernel_size."""
     op = "lp_pool1d"
-    x = as_tensor(input)
+    x = _floating_input(op, input)
     p = check_norm_type(op, norm_type)
     k = single(op, "kernel_size", kernel_size)
     y = _extreme(max_pool1d, x, p, kernel_size, stride, ceil_mode)
@@ -69,7 +78,7 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each kd x kh x kw window of x^p)^(1/p) of (N, C, D, H, W) or (C, D, H, W); stride defaults to
     kernel_size. Composed as lp_pool2d: avg_pool3d of x^p times the kernel's volume, to the power 1/p."""
     op = "lp_pool3d"
-    x = as_tensor(input)
+    x = _floating_input(op, input)
     p = check_norm_type(op, norm_type)
     kd, kh, kw = triple(op, "kernel_size", kernel_size)
     if x.ndim not in (4, 5):
