@@ -5,13 +5,13 @@ layer first), into buckets of at most ``bucket_cap_mb`` megabytes, one dtype
 and device each. Every parameter has a post-accumulate-grad hook
 (``Tensor.register_post_accumulate_grad_hook``), which the engine runs as soon as
 that parameter's ``.grad`` is final for the pass, while the layers below it are
-still being differentiated. The hook copies ``.grad``, divided by the world size
-(before the sum, as torch's DDP: a float16 sum then cannot overflow where the
-average does not), into the parameter's slot of its bucket's flat buffer; the
-moment a bucket's last slot is filled, its allreduce starts, non-blocking
-(``MPI_Iallreduce``; NCCL queued on the GPU's stream), and it travels while
-backward goes on. Buckets start strictly in order,
-so every rank issues the same collectives in the same order.
+still being differentiated. The hook copies ``.grad`` into the parameter's slot
+of its bucket's flat buffer; the moment a bucket's last slot is filled, the
+bucket is divided by the world size (before the sum, as torch's DDP: a float16
+sum then cannot overflow where the average does not) and its allreduce starts,
+non-blocking (``MPI_Iallreduce``; NCCL queued on the GPU's stream), and it
+travels while backward goes on. Buckets start strictly in order, so every rank
+issues the same collectives in the same order.
 
 The first hook of a pass also queues a callback for the end of the pass
 (``minigrad.autograd.queue_callback``). It fills in the parameters that got no
@@ -114,17 +114,13 @@ class Reducer:
         return grad_ready
 
     def _fill(self, i):
-        """Copy parameter ``i``'s ``.grad`` (zeros where it has none), divided by the world size, into its slot of
-        the bucket: divided before the sum, as torch's DDP, so a float16 sum of N gradients cannot overflow where
-        their average does not."""
+        """Copy parameter ``i``'s ``.grad`` (zeros where it has none) into its slot of the bucket."""
         grad = self.params[i].grad
         slot = self.slot(i)
         if grad is None:
             slot[...] = 0
         else:   # the slot would take another dtype or shape (of the same size) without a word
             slot[...] = checked_grad("DistributedDataParallel", self.params[i]).reshape(-1)
-            if self.world_size > 1:
-                slot /= self.world_size
         self.buckets[self.bucket_of[i]].filled += 1
         self.reported.add(i)
 
@@ -134,6 +130,8 @@ class Reducer:
             bucket = self.buckets[self.next_bucket]
             if bucket.filled < len(bucket.indices):
                 break
+            if self.world_size > 1:   # divided before the sum, as torch's DDP: a float16 sum of N gradients
+                bucket.flat /= self.world_size   # cannot overflow where their average does not
             bucket.handle = start_sum(bucket.flat)
             bucket.overlapped = overlapped
             self.next_bucket += 1
