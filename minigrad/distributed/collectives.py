@@ -261,12 +261,12 @@ def _as_array(name, x):
 
 
 def _reducible(buf):
-    """``buf`` as MPI and NCCL reduce it: bools as bytes, complex numbers (SUM only) as pairs of reals (NCCL has
-    no complex type); other dtypes as they are. A view: the reduction lands in ``buf``."""
+    """``buf`` (C-contiguous) as MPI and NCCL reduce and send it: bools as bytes, complex numbers (SUM only) as
+    pairs of reals (NCCL has no complex type); other dtypes as they are. A view: the reduction lands in ``buf``."""
     if buf.dtype.kind == "b":
         return buf.view(np.uint8)
-    if buf.dtype.kind == "c":
-        return buf.view(np.float32 if buf.dtype == np.complex64 else np.float64)
+    if buf.dtype.kind == "c":   # flattened first: a 0-d array cannot change its itemsize
+        return buf.reshape(-1).view(np.float32 if buf.dtype == np.complex64 else np.float64)
     return buf
 
 

@@ -234,11 +234,12 @@ def _scatter_reduced(call, name, output, out, flat):
 
 
 def _host(call, tensor, label):
-    """The host copy (C order) of a Tensor or array argument."""
+    """A Tensor or array argument on the host, in C order (read, never written; not ascontiguousarray, which
+    makes a 0-d array 1-d)."""
     if not _is_buffer(tensor):
         raise TypeError(f"{call}: {label} must be a Tensor or an array, got {type(tensor).__name__}")
     array, _ = _as_array(call, tensor)
-    return np.ascontiguousarray(backend.to_numpy(array))
+    return np.asarray(backend.to_numpy(array), order="C")
 
 
 def _output(call, tensor, label):

@@ -82,6 +82,20 @@ def collectives():
     complex_one = np.array([1 + 2j * rank], np.complex128)
     dist.broadcast(complex_one, src=1)
     assert complex_one.tolist() == [1 + 2j]
+    # 0-d tensors, complex ones too: a 0-d complex array is reduced as reals only once flattened (it cannot change
+    # its itemsize), and scatter/gather's host copies stay 0-d (they became (1,) and were refused beside a 0-d tensor)
+    triangle = size * (size + 1) // 2
+    zero_d = mg.tensor(np.array((1 + 2j) * (rank + 1), np.complex128))
+    dist.all_reduce(zero_d)
+    reduced = np.array(1j * (rank + 1), np.complex64)
+    dist.reduce(reduced, dst=0)
+    assert zero_d.item() == (1 + 2j) * triangle and (rank != 0 or reduced.item() == 1j * triangle)
+    gathered_0d = [mg.tensor(np.array(0, np.complex64)) for _ in range(size)] if rank == 0 else None
+    dist.gather(mg.tensor(np.array(rank + 1j, np.complex64)), gathered_0d, dst=0)
+    assert rank != 0 or [g.item() for g in gathered_0d] == [r + 1j for r in range(size)]
+    scattered = mg.tensor(0.0)
+    dist.scatter(scattered, [mg.tensor(r + 0.5) for r in range(size)] if rank == 0 else None, src=0)
+    assert scattered.item() == rank + 0.5
     xor = np.array([rank + 1, 12])
     dist.reduce(xor, dst=1, op=dist.ReduceOp.BXOR)
     assert xor.tolist() == ([1, 12] if rank == 0 else [3, 0])
