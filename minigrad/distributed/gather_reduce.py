@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad import backend
-from minigrad.distributed.collectives import (_as_array, _check_rank, _is_buffer, _mpi, _mpi_op, all_gather_object,
-                                              wire_op, write_back)
+from minigrad.distributed.collectives import (_as_array, _check_rank, _is_buffer, _mpi, _mpi_op, _reducible,
+                                              all_gather_object, wire_op, write_back)
 from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
 
@@ -66,7 +66,7 @@ def reduce(tensor, dst: int = 0, op=ReduceOp.SUM, group=None, async_op: bool = F
     wire = wire_op("reduce", name, array.dtype)
     host = np.array(backend.to_numpy(array), order="C", copy=True)
     if world.size > 1:
-        data = host.view(np.uint8) if host.dtype.kind == "b" else host   # MPI reduces bytes, not bools
+        data = _reducible(host)
         if world.rank == dst:
             world.comm.Reduce(_mpi().IN_PLACE, data, op=_mpi_op(wire), root=dst)
         else:
@@ -89,7 +89,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
     _check_sizes("all_gather_into_tensor", out, array, size * array.size, "world size times input_tensor's")
     gathered = np.empty(size * array.size, dtype=array.dtype)
     if size > 1:
-        _group().comm.Allgather(_wire(array), _wire(gathered))
+        _group().comm.Allgather(_reducible(array), _reducible(gathered))
     else:
         gathered[...] = array.reshape(-1)
     _write(output_tensor, gathered.reshape(out.shape))
@@ -135,7 +135,7 @@ def gather(tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = 
         _refuse_off_root("gather", gather_list, "gather_list", "dst", dst, world.rank)
     gathered = np.empty((world.size,) + array.shape, dtype=array.dtype) if world.rank == dst else None
     if world.size > 1:
-        world.comm.Gather(_wire(array), _wire(gathered) if gathered is not None else None, root=dst)
+        world.comm.Gather(_reducible(array), _reducible(gathered) if gathered is not None else None, root=dst)
     elif gathered is not None:
         gathered[0] = array
     if world.rank == dst:
@@ -166,7 +166,7 @@ def scatter(tensor, scatter_list=None, src: int = 0, group=None, async_op: bool 
         send = None
     received = np.empty(out.shape, dtype=out.dtype)
     if world.size > 1:
-        world.comm.Scatter(_wire(send) if send is not None else None, _wire(received), root=src)
+        world.comm.Scatter(_reducible(send) if send is not None else None, _reducible(received), root=src)
     else:
         received[...] = send[0]
     _write(tensor, received)
@@ -225,7 +225,7 @@ def _scatter_reduced(call, name, output, out, flat):
     world = _group()
     block = np.empty(out.size, dtype=out.dtype)
     if world.size > 1:
-        world.comm.Reduce_scatter_block(_wire(np.ascontiguousarray(flat)), _wire(block), op=_mpi_op(wire))
+        world.comm.Reduce_scatter_block(_reducible(np.ascontiguousarray(flat)), _reducible(block), op=_mpi_op(wire))
     else:
         block[...] = flat
     if name == "avg":
@@ -282,11 +282,6 @@ def _write(target, host):
     array, _ = _as_array("collective", target)
     device = backend.device_of(array)
     write_back(target, host if device == "cpu" else backend.to_device(host, device))
-
-
-def _wire(array):
-    """What MPI sends of a host array: bools as bytes (MPI has no reduction for them)."""
-    return array.view(np.uint8) if array.dtype.kind == "b" else array
 
 
 def _bytes(array):
