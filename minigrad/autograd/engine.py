@@ -425,19 +425,16 @@ def refuse_complex_gradients(what):
 
 
 def _grad_dtype_error(fn, x, gx):
+    from minigrad.autograd.tensor import _broadcasts   # here: tensor.py imports this module before defining it
+
     hint = ""
-    if gx.shape != x.shape and _broadcasts_to(tuple(x.shape), tuple(gx.shape)):
+    if gx.shape != x.shape and _broadcasts(tuple(x.shape), tuple(gx.shape)):
         # The classic slip in a new op: the gradient of an input that forward broadcast, returned unreduced.
         hint = "; an input that forward broadcast gets its gradient summed back with F.sum_to(g, x.shape)"
     return RuntimeError(
         f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
         f"for an input of shape {tuple(x.shape)} and dtype {x.dtype}{hint}"
     )
-
-
-def _broadcasts_to(shape, target):
-    """Whether NumPy broadcasting takes ``shape`` to ``target``."""
-    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))
 
 
 def _add(table, key, g):
