@@ -332,8 +332,8 @@ def quantile(x, q, dim=None, keepdim=False, *, interpolation="linear"):
 
     q: a float or a 0-d/1-D tensor of the input's dtype, in [0, 1]; a 1-D q puts its axis first. The rank
     q (n - 1) falls between two sorted entries lo and hi; ``interpolation`` picks lo + (hi - lo) frac
-    ('linear', torch's lerp), lo, hi, their mean ('midpoint', lerp at 1/2) or the nearer ('nearest', half to even). A slice holding NaN
-    gives NaN. dL/dlo = g (1 - frac), dL/dhi = g frac (linear).
+    ('linear', torch's lerp), lo, hi, their mean ('midpoint', lerp at 1/2) or the nearer ('nearest', half to
+    even). A slice holding NaN gives NaN. dL/dlo = g (1 - frac), dL/dhi = g frac (linear).
     """
     return _quantile("quantile", x, q, dim, keepdim, interpolation, skip_nan=False)
 
