@@ -39,8 +39,8 @@ def _f64(x):
     return x.astype(get_array_module(x).float64, copy=False)
 
 
-def _horner(coefficients, t):
-    """c0 + c1 t + c2 t^2 + ... by Horner's rule."""
+def horner(coefficients, t):
+    """c0 + c1 t + c2 t^2 + ... by Horner's rule (t an array, or a Tensor: arithmetic only)."""
     out = coefficients[-1]
     for c in reversed(coefficients[:-1]):
         out = out * t + c
@@ -83,7 +83,7 @@ def _lgamma_at_1_coefficients():
 
 def _lgamma_near_1(xp, e):
     """lgamma(1 + e) for |e| <= 1/2 by its Taylor series: -gamma e + sum_k (-1)^k zeta(k) e^k / k (58 terms)."""
-    return e * _horner(_lgamma_at_1_coefficients(), e) + 0.0   # + 0.0: lgamma(1) is +0, not -0
+    return e * horner(_lgamma_at_1_coefficients(), e) + 0.0   # + 0.0: lgamma(1) is +0, not -0
 
 
 def _lgamma_positive(xp, z):
@@ -104,7 +104,7 @@ def _lgamma_positive(xp, z):
 
     big = _shift_up(xp, zr, 10.0, step)
     u = 1.0 / (big * big)
-    stirling = (big - 0.5) * xp.log(big) - big + _HALF_LOG_2PI + _horner(_STIRLING, u) / big
+    stirling = (big - 0.5) * xp.log(big) - big + _HALF_LOG_2PI + horner(_STIRLING, u) / big
     out[rest] = stirling - log_product
     return out
 
@@ -148,7 +148,7 @@ def _digamma_positive(xp, z):
     out = xp.empty_like(z)
     near = xp.abs(z - _DIGAMMA_ROOT) <= 0.25
     e = (z[near] - _DIGAMMA_ROOT) - _DIGAMMA_ROOT_TAIL
-    out[near] = e * _horner(_digamma_root_coefficients(), e)
+    out[near] = e * horner(_digamma_root_coefficients(), e)
     zr = z[~near]
     partial = xp.zeros_like(zr)
 
@@ -157,7 +157,7 @@ def _digamma_positive(xp, z):
 
     big = _shift_up(xp, zr, 10.0, step)
     u = 1.0 / (big * big)
-    out[~near] = xp.log(big) - 0.5 / big - u * _horner(_PSI_ASYMPTOTIC, u) - partial
+    out[~near] = xp.log(big) - 0.5 / big - u * horner(_PSI_ASYMPTOTIC, u) - partial
     return out
 
 

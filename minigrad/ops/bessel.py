@@ -15,6 +15,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.ops._args import as_floating
+from minigrad.ops._gamma_kernels import horner
 
 _SERIES_LIMIT = 20.0
 _SERIES_TERMS = 42
@@ -94,10 +95,7 @@ def _over_x(F, value, x, series, scale=None):
         return value / x
     near = F.const(near)
     xs = F.where(near, x, 0.0)
-    z = xs * xs
-    total = series[-1]
-    for c in reversed(series[:-1]):
-        total = total * z + c
+    total = horner(series, xs * xs)
     if scale is not None:
         total = total * scale(F, xs)
     return F.where(near, total, value / F.where(near, 1.0, x))
@@ -125,10 +123,7 @@ def hankel_difference(F, x, alternating):
     """sum_k>=1 (a_k(1) - a_k(0)) t^k, t = -1/x (``alternating``, I's series) or 1/x (K's), for large x > 0; built of
     F's ops, so that its own derivatives follow."""
     t = (-1.0 if alternating else 1.0) / x
-    total = _HANKEL_DIFFERENCE[-1]
-    for c in reversed(_HANKEL_DIFFERENCE[:-1]):
-        total = total * t + c
-    return total * t
+    return horner(_HANKEL_DIFFERENCE, t) * t
 
 
 def _far(F, x, limit, even=True):

@@ -13,6 +13,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.ops import _normal_kernels as kernels
 from minigrad.ops._args import as_floating
+from minigrad.ops._gamma_kernels import horner
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -58,10 +59,7 @@ def _erfcx_derivative(F, x, y):
     far = F.const(far)
     xs = F.where(far, x, above)   # no 1/x^2 of a small x, even in the branch not taken
     z = (1.0 / xs) * (1.0 / xs)   # 1/x^2 without x^2's overflow
-    total = _ERFCX_SERIES[-1]
-    for c in reversed(_ERFCX_SERIES[:-1]):
-        total = total * z + c
-    series = -(z / math.sqrt(math.pi)) * total
+    series = -(z / math.sqrt(math.pi)) * horner(_ERFCX_SERIES, z)
     return F.where(far, series, direct)
 
 
