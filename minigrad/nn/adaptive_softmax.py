@@ -17,7 +17,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module, to_device
-from minigrad.nn.arguments import positive_int
+from minigrad.nn.arguments import nonnegative_int, positive_int
 from minigrad.nn.layer import Layer
 from minigrad.nn.linear import Linear
 from minigrad.nn.module_list import ModuleList
@@ -54,9 +54,8 @@ class AdaptiveLogSoftmaxWithLoss(Layer):
                  device=None, dtype=None):
         super().__init__()
         name = "AdaptiveLogSoftmaxWithLoss"
-        if not is_integer(in_features) or in_features < 0:   # 0 is torch's too: every layer empty, p uniform
-            raise ValueError(f"{name}: in_features must be a non-negative integer, got {in_features!r}")
-        in_features = int(in_features)
+        # 0 is torch's too: every layer empty, p uniform
+        in_features = nonnegative_int(name, "in_features", in_features)
         n_classes = positive_int(name, "n_classes", n_classes)
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:

@@ -32,6 +32,13 @@ def positive_int(layer, arg, value) -> int:
     return int(value)
 
 
+def nonnegative_int(layer, arg, value) -> int:
+    """An integer >= 0 (a size that may be empty)."""
+    if not is_integer(value) or value < 0:
+        raise ValueError(f"{layer}: {arg} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
 def number(layer, arg, value) -> float:
     """Any finite real number (a slope)."""
     if not is_real(value) or not math.isfinite(value):

@@ -25,13 +25,12 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.arguments import floating_dtype, positive_int, probability
+from minigrad.nn.arguments import floating_dtype, nonnegative_int, positive_int, probability
 from minigrad.nn.attention import MultiheadAttention, torch_linear
 from minigrad.nn.dropout import Dropout
 from minigrad.nn.layer import Layer
 from minigrad.nn.module_list import ModuleList
 from minigrad.nn.normalization import LayerNorm
-from minigrad.scalars import is_integer
 
 
 def _activation(name, activation):
@@ -234,10 +233,8 @@ class Transformer(Layer):
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """A float (sz, sz) mask: -inf above the main diagonal, 0 on and below it (``dtype``: the default float dtype
         unless given); sz = 0 gives the empty (0, 0) mask."""
-        if not is_integer(sz) or sz < 0:   # 0: the empty (0, 0) mask, as PyTorch's
-            raise ValueError(f"Transformer.generate_square_subsequent_mask: sz must be a non-negative integer, "
-                             f"got {sz!r}")
+        sz = nonnegative_int("Transformer.generate_square_subsequent_mask", "sz", sz)   # 0: (0, 0), as PyTorch's
         dtype = floating_dtype("Transformer.generate_square_subsequent_mask", dtype)   # None: the default float
         xp = xp_for(normalize_device(device))
-        mask = xp.where(xp.tri(int(sz), int(sz), dtype=bool), dtype.type(0), dtype.type(-np.inf)).astype(dtype)
+        mask = xp.where(xp.tri(sz, sz, dtype=bool), dtype.type(0), dtype.type(-np.inf)).astype(dtype)
         return Tensor(mask)
