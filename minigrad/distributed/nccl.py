@@ -91,13 +91,10 @@ class GpuLink:
         return getattr(self.nccl, name)
 
     def _staged(self, array, op):
-        from minigrad.distributed.launch import import_mpi
+        from minigrad.distributed.collectives import _mpi, _mpi_op   # here: collectives imports this module
 
-        MPI = import_mpi("distributed collectives")
         host = backend.to_numpy(array).copy()
-        mpi_op = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD, "band": MPI.BAND,
-                  "bor": MPI.BOR, "bxor": MPI.BXOR}[op]
-        self.group.comm.Allreduce(MPI.IN_PLACE, host, op=mpi_op)
+        self.group.comm.Allreduce(_mpi().IN_PLACE, host, op=_mpi_op(op))
         array[...] = backend.to_device(host, backend.device_of(array))
 
 
