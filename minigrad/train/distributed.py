@@ -52,8 +52,8 @@ class SingleProcess:
         return values
 
     def before_evaluation(self, model) -> None:
-        """Make every rank's ``model`` the one rank 0 checkpoints (its buffers: running statistics)."""
-        return None
+        """Nothing to do: one process evaluates the model it checkpoints (a data-parallel run copies rank 0's
+        buffers here)."""
 
     def test_shard(self, n: int) -> slice:
         return slice(0, n)
