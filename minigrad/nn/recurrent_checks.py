@@ -30,3 +30,5 @@ def check_state(name, label, state, expected, x):
                          f"for an input of shape {tuple(x.shape)}")
     if state.dtype != x.dtype:
         raise TypeError(f"{name}: {label} dtype {state.dtype} does not match input dtype {x.dtype}")
+    if state.device != x.device:
+        raise ValueError(f"{name}: {label} is on {state.device} but the input is on {x.device}")

@@ -357,6 +357,21 @@ def test_a_packed_batchs_initial_state_of_the_wrong_shape_is_one_clear_error(cls
         layer(packed, (h, h) if cls == "LSTM" else h)
 
 
+def test_an_initial_state_on_another_device_is_named(device):
+    """A state on another device than the input failed deep inside, as the first matrix product's generic
+    "LinearT: inputs are on different devices", naming neither the state nor the layer."""
+    if device == "cpu":
+        pytest.skip("needs a second device: runs as the cuda case")
+    for cls, cell in [("RNN", False), ("GRU", False), ("LSTM", False), ("RNNCell", True), ("GRUCell", True),
+                      ("LSTMCell", True)]:
+        layer = getattr(nn, cls)(3, 4, device=device)
+        x = mg.zeros(*((2, 3) if cell else (5, 2, 3)), device=device)
+        h = mg.zeros(*((2, 4) if cell else (1, 2, 4)))                 # on the CPU
+        label = ("h" if cls == "LSTMCell" else "hx") if cell else "h_0"
+        with pytest.raises(ValueError, match=re.escape(f"{cls}: {label} is on cpu but the input is on {x.device}")):
+            layer(x, (h, h) if "LSTM" in cls else h)
+
+
 def test_embedding_gradient_adds_repeated_indices_and_skips_padding(monkeypatch):
     import minigrad.ops.embedding as emb
 
