@@ -1,5 +1,5 @@
 """torch's ``all_gather``, ``reduce``, ``all_gather_into_tensor``, ``reduce_scatter(_tensor)``, ``gather``,
-``scatter`` and ``all_to_all``: in-place collectives.
+``scatter``, ``all_to_all`` and ``all_to_all_single``: in-place collectives.
 
 Host arrays travel over MPI from their memory; CUDA arrays are copied to the host
 and back (these two are evaluation-time collectives, not the per-step gradient path).
@@ -14,9 +14,10 @@ from minigrad.distributed.collectives import (_as_array, _check_rank, _is_buffer
                                               all_gather_object, wire_op, write_back)
 from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import ReduceOp, Work, reduce_op_name
+from minigrad.scalars import is_integer
 
 __all__ = ["all_gather", "reduce", "all_gather_into_tensor", "reduce_scatter_tensor", "reduce_scatter", "gather",
-           "scatter", "all_to_all"]
+           "scatter", "all_to_all", "all_to_all_single"]
 
 
 def all_gather(tensor_list: list, tensor, group=None, async_op: bool = False):
@@ -217,6 +218,77 @@ def all_to_all(output_tensor_list: list, input_tensor_list: list, group=None, as
     return Work() if async_op else None
 
 
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
+                      async_op: bool = False):
+    """Rank i's ``input`` cut along dim 0 into world-size blocks, block j to rank j, where the blocks from ranks
+    0, 1, ... are written in rank order along ``output``'s dim 0, in place (torch's ``all_to_all_single``).
+
+    ``input_split_sizes`` (``output_split_sizes``) lists the rows of each block: world-size non-negative integers
+    summing to dim 0 of ``input`` (``output``); None or empty cuts dim 0 into equal blocks (it must divide by the
+    world size). ``output`` is contiguous and has ``input``'s dtype and sizes past dim 0; the rows rank i sends
+    to this rank must be ``output_split_sizes[i]``, else one ValueError on every rank names each mismatch.
+    Returns None, or a completed :class:`Work` with ``async_op=True``."""
+    call = "all_to_all_single"
+    check_group(call, group)
+    world = _group()
+    array = _host(call, input, "input")
+    out = _contiguous_output(call, output, "output")
+    for label, a in (("output", out), ("input", array)):
+        if a.ndim == 0:
+            raise ValueError(f"{call}: {label} must have at least one dimension (it is cut along dim 0), got a 0-d "
+                             f"{a.dtype} tensor")
+    if out.dtype != array.dtype or out.shape[1:] != array.shape[1:]:
+        raise ValueError(f"{call}: output is {tuple(out.shape)} {out.dtype}, input {tuple(array.shape)} "
+                         f"{array.dtype}: they must have one dtype and the same sizes past dim 0")
+    send_rows = _split_sizes(call, input_split_sizes, "input_split_sizes", array, "input", world.size)
+    recv_rows = _split_sizes(call, output_split_sizes, "output_split_sizes", out, "output", world.size)
+    row = int(np.prod(out.shape[1:], dtype=np.int64))
+    send_counts = np.array(send_rows, dtype=np.int64) * row
+    recv_counts = np.array(recv_rows, dtype=np.int64) * row
+    sent_to_me = np.empty_like(send_counts)
+    if world.size > 1:
+        world.comm.Alltoall(send_counts, sent_to_me)
+    else:
+        sent_to_me[...] = send_counts
+    wrong = [i for i in range(world.size) if sent_to_me[i] != recv_counts[i]]
+    problem = (f"rank {world.rank}: " + "; ".join(
+        f"output_split_sizes[{i}] is {recv_rows[i]} rows ({recv_counts[i]} elements), rank {i} sends "
+        f"{sent_to_me[i]} elements" for i in wrong)) if wrong else ""
+    problems = [p for p in all_gather_object(problem) if p]   # one error on every rank, so none waits
+    if problems:
+        raise ValueError(f"{call}: " + "; ".join(problems))
+    received = np.empty(out.shape, dtype=out.dtype)
+    if world.size > 1:
+        MPI = _mpi()
+        byte = np.dtype(out.dtype).itemsize
+        send_bytes, recv_bytes = (send_counts * byte).tolist(), (recv_counts * byte).tolist()
+        world.comm.Alltoallv([_bytes(array), send_bytes, _offsets(send_bytes), MPI.BYTE],
+                             [_bytes(received), recv_bytes, _offsets(recv_bytes), MPI.BYTE])
+    else:
+        received[...] = array
+    _write(output, received)
+    return Work() if async_op else None
+
+
+def _split_sizes(call, sizes, label, array, name, world_size):
+    """The rows of each rank's block of ``array`` along dim 0: ``sizes`` checked, or equal blocks where it is
+    None or empty."""
+    rows = array.shape[0]
+    if sizes is None or (isinstance(sizes, (list, tuple)) and len(sizes) == 0):
+        if rows % world_size:
+            raise ValueError(f"{call}: {name}'s dim 0 ({rows}) must divide equally by the world size ({world_size}) "
+                             f"when {label} is None or empty ({name} is {tuple(array.shape)} {array.dtype})")
+        return [rows // world_size] * world_size
+    if (not isinstance(sizes, (list, tuple)) or len(sizes) != world_size
+            or not all(is_integer(s) and s >= 0 for s in sizes)):
+        raise ValueError(f"{call}: {label} must be None or hold world-size ({world_size}) non-negative integers, "
+                         f"got {sizes!r}")
+    if sum(int(s) for s in sizes) != rows:
+        raise ValueError(f"{call}: {label} {list(map(int, sizes))} sum to {sum(int(s) for s in sizes)}, {name}'s "
+                         f"dim 0 is {rows} ({name} is {tuple(array.shape)} {array.dtype})")
+    return [int(s) for s in sizes]
+
+
 def _scatter_reduced(call, name, output, out, flat):
     """Reduce the flat host array ``flat`` over ranks and write this rank's block (``out``'s size) into ``output``."""
     if name == "avg" and out.dtype.kind not in "fc":
@@ -248,6 +320,15 @@ def _output(call, tensor, label):
         raise TypeError(f"{call}: {label} must be a Tensor or an array (written in place), got "
                         f"{type(tensor).__name__}")
     array, _ = _as_array(call, tensor)
+    return array
+
+
+def _contiguous_output(call, tensor, label):
+    """``_output``, and C-contiguous: one block of memory that a message lands in whole, as torch requires."""
+    array = _output(call, tensor, label)
+    if not array.flags.c_contiguous:
+        raise ValueError(f"{call}: {label} must be contiguous (written in place as one block), got a non-contiguous "
+                         f"{tuple(array.shape)} {array.dtype} view (strides {tuple(array.strides)})")
     return array
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import sys
 
 import numpy as np
@@ -144,6 +145,144 @@ def _torch_only_collectives(rank, n):
     mine = [None]
     dist.scatter_object_list(mine, [f"to {r}" for r in range(n)] if rank == 1 else None, src=1)
     assert mine == [f"to {rank}"]
+
+
+def p2p():
+    """send/recv/isend/irecv/batch_isend_irecv and all_to_all_single on 2 ranks: values, tags, any-source receives,
+    async waits, several dtypes, and the errors of a receiving tensor unlike the sent one."""
+    rank, n = dist.get_rank(), dist.get_world_size()
+    other = 1 - rank
+    assert n == 2
+    # Blocking send and recv of several dtypes and shapes, Tensors and arrays, both ways; recv returns the sender.
+    values = [np.arange(6, dtype=np.float32).reshape(2, 3) - 2.5, np.array([1e300, -0.0]), np.arange(-3, 4),
+              np.array([7, -8], np.int32), np.array([True, False, True]), np.array([1 + 2j, -3j], np.complex64),
+              np.array(4.5, np.float16), np.array([255, 0], np.uint8)]
+    for sender in (0, 1):
+        for k, value in enumerate(values):
+            kind = (lambda a: mg.tensor(a, dtype=a.dtype)) if k % 2 else (lambda a: a)
+            if rank == sender:
+                assert dist.send(kind(value.copy()), dst=other) is None
+            else:
+                buf = kind(np.zeros_like(value))
+                assert dist.recv(buf, src=sender) == sender
+                got = buf.numpy() if isinstance(buf, mg.Tensor) else buf
+                assert got.dtype == value.dtype and got.shape == value.shape and np.array_equal(got, value), (k, got)
+    # Tags: two isends with different tags are received in the other order, each by its tag.
+    if rank == 0:
+        works = [dist.isend(np.full(2, 5.0), 1, tag=5), dist.isend(np.full(2, 7.0), 1, tag=7)]
+        works[1].wait()
+        assert works[0].wait() is True and all(w.is_completed() and w.is_success() for w in works)
+    else:
+        seven, five = np.zeros(2), np.zeros(2)
+        assert dist.recv(seven, 0, tag=7) == 0 and dist.recv(five, 0, tag=5) == 0
+        assert seven.tolist() == [7.0, 7.0] and five.tolist() == [5.0, 5.0]
+    # Any source: src=None, blocking (the sender's rank returned) and async (Work.source_rank()).
+    if rank == 1:
+        dist.send(mg.tensor([3.0, 1.0]), 0, tag=2)
+        dist.send(mg.tensor([4.0, 1.0]), group_dst=0)
+    else:
+        anyone = mg.zeros(2)
+        assert dist.recv(anyone, tag=2) == 1 and anyone.tolist() == [3.0, 1.0]
+        work = dist.irecv(anyone)
+        assert work.wait() and work.source_rank() == 1 and anyone.tolist() == [4.0, 1.0]
+    # An irecv is pending until the other rank sends (it sends after the barrier); wait(timeout) gives up on time.
+    if rank == 0:
+        late = np.zeros(3, np.int64)
+        work = dist.irecv(late, src=1, tag=11)
+        assert not work.is_completed() and late.tolist() == [0, 0, 0]
+        try:
+            work.wait(timeout=datetime.timedelta(milliseconds=20))
+        except RuntimeError as exc:
+            assert "irecv: wait timed out after 0.02 s (Work(irecv from rank 1, tag 11, pending))" in str(exc), exc
+        else:
+            raise AssertionError("wait(timeout) of a receive nothing was sent to must time out")
+        dist.barrier()
+        assert work.wait() and work.is_completed() and late.tolist() == [1, 2, 3] and work.source_rank() == 1
+    else:
+        dist.barrier()
+        sent = np.array([1, 2, 3])
+        work = dist.isend(sent, 0, tag=11)
+        sent[...] = -1   # isend copied it
+        work.wait()
+    # batch_isend_irecv: a ring exchange of 8 MB (past MPICH's eager size), the receive first on one rank.
+    big = np.arange(1_000_000, dtype=np.float64) + 10.0 * rank
+    into = np.zeros_like(big)
+    ops = [dist.P2POp(dist.isend, big, other), dist.P2POp(dist.irecv, into, other)]
+    works = dist.batch_isend_irecv(ops if rank == 0 else ops[::-1])
+    assert all(w.wait() for w in works) and np.array_equal(into, np.arange(1_000_000) + 10.0 * other)
+    # Sending to itself is refused for send (it would block); isend/irecv to itself work.
+    try:
+        dist.send(np.ones(2), dst=rank)
+    except ValueError as exc:
+        assert f"send: dst must be another rank than this one ({rank}); isend may send to itself, got dst={rank}" \
+            in str(exc), exc
+    else:
+        raise AssertionError("send to this rank must be refused")
+    mine = mg.zeros(2, dtype=mg.int64)
+    recv_self = dist.irecv(mine, src=rank, tag=3)
+    dist.isend(mg.tensor([rank, 9]), rank, tag=3).wait()
+    assert recv_self.wait() and mine.tolist() == [rank, 9]
+    # A receiving tensor of another shape or dtype than the sent one: one ValueError naming both (larger, smaller,
+    # the same bytes as another dtype, the same elements in another shape, and 800 kB into 400 kB).
+    cases = [(np.ones(3, np.float32), np.zeros(2, np.float32), "rank 0 sent a (3,) float32 tensor (tag 4), larger "
+              "than this rank's tensor, (2,) float32: they must have the same shape and dtype"),
+             (np.ones(1, np.float32), np.zeros(2, np.float32), "rank 0 sent a (1,) float32 tensor (tag 4), this "
+              "rank's tensor is (2,) float32: they must have the same shape and dtype"),
+             (np.ones(2, np.int32), np.zeros(2, np.float32), "rank 0 sent a (2,) int32 tensor (tag 4), this rank's "
+              "tensor is (2,) float32"),
+             (np.ones((2, 3)), np.zeros((3, 2)), "rank 0 sent a (2, 3) float64 tensor (tag 4), this rank's tensor is "
+              "(3, 2) float64"),
+             (np.ones(100_000), np.zeros(50_000), "rank 0 sent a (100000,) float64 tensor (tag 4), larger than this "
+              "rank's tensor, (50000,) float64")]
+    for sent, buf, message in cases:
+        if rank == 0:
+            dist.send(sent, 1, tag=4)
+        else:
+            try:
+                dist.recv(buf, 0, tag=4)
+            except ValueError as exc:
+                assert f"recv: {message}" in str(exc), exc
+            else:
+                raise AssertionError(f"recv of {sent.shape} {sent.dtype} into {buf.shape} {buf.dtype} must fail")
+        dist.barrier()
+    _all_to_all_single_cases(rank, n)
+
+
+def _all_to_all_single_cases(rank, n):
+    # torch's docstring example, on 2 ranks: equal blocks.
+    out = mg.zeros(4, dtype=mg.int64)
+    assert dist.all_to_all_single(out, mg.arange(4) + rank * 4) is None
+    assert out.tolist() == [[0, 1, 4, 5], [2, 3, 6, 7]][rank]
+    # Uneven blocks of rows (2-d), several dtypes; an empty block; async_op.
+    splits = [[1, 3], [0, 2]]   # the rows rank i sends to rank 0 and rank 1
+    output_splits = [splits[i][rank] for i in range(n)]
+    for dtype in (np.float32, np.int64, np.complex64, np.bool_, np.float16):
+        def source(r):
+            rows = np.arange(2 * sum(splits[r])).reshape(-1, 2) + 100 * r + 1
+            return (rows % 3 == 0) if dtype is np.bool_ else rows.astype(dtype) * (1j if dtype is np.complex64 else 1)
+
+        output = np.zeros((sum(output_splits), 2), dtype)
+        mine = mg.tensor(source(rank)) if dtype is np.float32 else source(rank)
+        work = dist.all_to_all_single(output, mine, output_splits, splits[rank], async_op=True)
+        assert work.wait() and work.is_completed()
+        expected = np.concatenate([source(i)[sum(splits[i][:rank]):sum(splits[i][:rank + 1])] for i in range(n)])
+        assert output.dtype == dtype and np.array_equal(output, expected), (dtype, output, expected)
+    # Split sizes that disagree between ranks: one ValueError on every rank, naming each.
+    try:
+        dist.all_to_all_single(np.zeros(3), np.zeros(3), [1, 2], [2, 1] if rank == 0 else [1, 2])
+    except ValueError as exc:
+        # rank 0 sends 2 rows to itself and 1 to rank 1, rank 1 1 and 2: rank 1 expects just that, rank 0 not
+        assert str(exc) == ("all_to_all_single: rank 0: output_split_sizes[0] is 1 rows (1 elements), rank 0 sends "
+                            "2 elements; output_split_sizes[1] is 2 rows (2 elements), rank 1 sends 1 elements"), exc
+    else:
+        raise AssertionError("all_to_all_single of disagreeing splits must fail on every rank")
+    try:
+        dist.all_to_all_single(np.zeros(3), np.zeros(4))
+    except ValueError as exc:
+        assert "all_to_all_single: output's dim 0 (3) must divide equally by the world size (2) when " \
+            "output_split_sizes is None or empty (output is (3,) float64)" in str(exc), exc
+    else:
+        raise AssertionError("an output that does not divide by the world size must be refused")
 
 
 def _sampler_cases(rank, size):
@@ -535,7 +674,7 @@ def syncbn():
     sys.stdout.flush()
 
 
-CASES = {"collectives": collectives, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch,
+CASES = {"collectives": collectives, "p2p": p2p, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch,
          "syncbn": syncbn}
 
 if __name__ == "__main__":

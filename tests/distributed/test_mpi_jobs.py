@@ -24,6 +24,10 @@ def test_collectives_and_sampler_on_two_ranks():
     _assert_ok(run_case("collectives"), "collectives")
 
 
+def test_point_to_point_and_all_to_all_single_on_two_ranks():
+    _assert_ok(run_case("p2p"), "p2p")
+
+
 def test_ddp_broadcasts_averages_and_keeps_replicas_identical():
     _assert_ok(run_case("ddp"), "ddp")
 
