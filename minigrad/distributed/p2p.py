@@ -267,6 +267,8 @@ class _Local:
                 break
         else:
             self.receives.append((tag, request))
+            if call == "recv":   # a blocking recv that cannot complete withdraws its receive as it raises
+                request.cancel = lambda: self.receives.remove((tag, request))
 
         def finish():
             got = request.message
@@ -283,17 +285,26 @@ class _Local:
 class _LocalRequest:
     def __init__(self, call, kind, tag, message):
         self.call, self.kind, self.tag, self.message = call, kind, tag, message
+        self.cancel = None
 
     def test(self) -> bool:
         return self.message is not None
 
     def wait(self) -> None:
         if self.message is None:
-            raise RuntimeError(f"{self.call}: nothing was sent to this rank with tag {self.tag}, and in a world of "
-                               "one (no MPI) nothing else can send it: waiting would never end")
+            if self.cancel is not None:
+                self.cancel()
+            raise RuntimeError(f"{self.call}: nothing has been sent to this rank with tag {self.tag}, and in a world "
+                               "of one (no MPI) only this process's isend can send it: waiting would never end")
 
 
 _LOCAL = _Local()
+
+
+def forget_pending() -> None:
+    """Drop a world of one's unreceived isends to itself and pending receives (``destroy_process_group``)."""
+    _LOCAL.sends.clear()
+    _LOCAL.receives.clear()
 
 
 def _one_rank(call, rank, group_rank, label, group_label, optional):

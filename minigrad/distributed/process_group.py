@@ -71,11 +71,15 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
 
 def destroy_process_group(group=None) -> None:
     """Leave the process group: ``is_initialized()`` is False after it and ``init_process_group`` may run again.
-    MPI itself stays up (it cannot start twice in one process); the next collective joins the world again."""
+    A world of one forgets its unreceived isends to itself and its pending receives. MPI itself stays up (it cannot
+    start twice in one process); the next collective joins the world again."""
     global _BACKEND
+    from minigrad.distributed import p2p
+
     _world.check_group("destroy_process_group", group)
     _BACKEND = None
     _world._GROUP = None
+    p2p.forget_pending()
 
 
 def get_backend(group=None) -> str:

@@ -674,8 +674,8 @@ def syncbn():
     sys.stdout.flush()
 
 
-CASES = {"collectives": collectives, "p2p": p2p, "ddp": ddp, "equivalence": equivalence, "raises": raises, "mismatch": mismatch,
-         "syncbn": syncbn}
+CASES = {"collectives": collectives, "p2p": p2p, "ddp": ddp, "equivalence": equivalence, "raises": raises,
+         "mismatch": mismatch, "syncbn": syncbn}
 
 if __name__ == "__main__":
     case = sys.argv[1]

@@ -72,6 +72,13 @@ KNOWN_DEFAULTS = {("broadcast", "src"): 0, ("reduce", "dst"): 0, ("broadcast_obj
     (dist.new_group, torch_dist.new_group),
     (dist.gather_object, torch_dist.gather_object),
     (dist.scatter_object_list, torch_dist.scatter_object_list),
+    (dist.send, torch_dist.send),
+    (dist.recv, torch_dist.recv),
+    (dist.isend, torch_dist.isend),
+    (dist.irecv, torch_dist.irecv),
+    (dist.batch_isend_irecv, torch_dist.batch_isend_irecv),
+    (dist.P2POp.__init__, torch_dist.P2POp.__init__),
+    (dist.all_to_all_single, torch_dist.all_to_all_single),
 ])
 def test_arguments_are_torchs_in_torchs_order(ours, theirs):
     mine, torchs = _names_and_defaults(ours), _names_and_defaults(theirs)
@@ -193,6 +200,37 @@ def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
         dist.new_group([0, 1])
 
 
+def test_point_to_point_and_all_to_all_single_in_a_world_of_one(fresh_group, device):
+    """A plain process: isend to itself waits, copied, for the receive with its tag (in either order), as MPI's
+    send to self; all_to_all_single is a copy. CUDA tensors stay on their device (tools.fake_cupy runs this)."""
+    sent = mg.tensor([[1.5, -2.0]], device=device)
+    early = mg.zeros(1, 2, device=device)
+    pending = dist.irecv(early, src=0, tag=4)
+    assert not pending.is_completed() and repr(pending) == "Work(irecv from rank 0, tag 4, pending)"
+    work = dist.isend(sent, 0, tag=4)
+    sent.data[...] = 0.0   # isend copied it
+    assert isinstance(work, dist.Work) and work.wait() is True and work.is_completed()
+    assert pending.is_completed() and pending.source_rank() == 0 and early.tolist() == [[1.5, -2.0]]
+    assert early.device == sent.device
+    late = np.zeros(3, np.int64)
+    dist.isend(np.arange(3), 0, tag=1)
+    dist.isend(np.arange(3) + 10, 0, tag=2)
+    assert dist.recv(late, tag=2) == 0 and late.tolist() == [10, 11, 12]   # by tag, not in order
+    assert dist.recv(late, 0, tag=1) == 0 and late.tolist() == [0, 1, 2]
+    ring = [mg.zeros(2, dtype=mg.int32, device=device), mg.zeros(2, dtype=mg.int32, device=device)]
+    ops = [dist.P2POp(dist.irecv, ring[0], 0), dist.P2POp(dist.isend, mg.tensor([3, 4], dtype=mg.int32, device=device),
+                                                          0), dist.P2POp(dist.irecv, ring[1], group_peer=0, tag=1),
+           dist.P2POp(dist.isend, mg.tensor([5, 6], dtype=mg.int32, device=device), 0, tag=1)]
+    works = dist.batch_isend_irecv(ops)
+    assert len(works) == 4 and all(w.wait() for w in works) and [r.tolist() for r in ring] == [[3, 4], [5, 6]]
+    assert repr(ops[0]) == "P2POp(irecv, peer=0, tag=0, (2,) int32)"
+    out = mg.zeros(3, 2, dtype=mg.complex64, device=device)
+    source = mg.tensor(np.arange(6).reshape(3, 2) * 1j, dtype=mg.complex64, device=device)
+    assert dist.all_to_all_single(out, source, [3], [3]) is None and out.tolist() == source.tolist()
+    assert dist.all_to_all_single(out, source * 2, async_op=True).wait() and out.tolist() == (source * 2).tolist()
+    assert out.device == source.device
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: dist.all_reduce(mg.ones(2), op="min"), ValueError,
      "all_reduce: op must be one of 'sum', 'mean', 'max', got 'min' (or a ReduceOp: SUM, AVG, PRODUCT, MIN, MAX, "
@@ -228,6 +266,56 @@ def test_a_collective_of_one_with_a_reduce_op_works_in_place(fresh_group):
      "scatter: scatter_list must hold world-size (1) tensors, got NoneType"),
     (lambda: dist.all_to_all([mg.zeros(3)], [mg.ones(2)]), ValueError,
      "all_to_all: rank 0: output_tensor_list[0] holds 3 elements, rank 0 sends 2"),
+    (lambda: dist.send(mg.ones(2), 0), ValueError,
+     "send: dst must be another rank than this one (0); isend may send to itself, got dst=0"),
+    (lambda: dist.send(mg.ones(2), 1), ValueError, "send: dst must be a rank in [0, 0], got 1"),
+    (lambda: dist.isend(mg.ones(2)), ValueError, "isend: dst (or group_dst) must be a rank, got None"),
+    (lambda: dist.isend(mg.ones(2), 0, group_dst=0), ValueError,
+     "isend: give dst or group_dst, not both (they name the same rank here), got dst=0, group_dst=0"),
+    (lambda: dist.isend(mg.ones(2), 0, tag=-1), ValueError, "isend: tag must be a non-negative integer, got -1"),
+    (lambda: dist.isend([1.0], 0), TypeError, "isend: tensor must be a Tensor or an array, got list"),
+    (lambda: dist.irecv(mg.ones(2), src=2), ValueError, "irecv: src must be a rank in [0, 0], got 2"),
+    (lambda: dist.irecv(np.zeros((3, 4))[:, ::2]), ValueError,
+     "irecv: tensor must be contiguous (written in place as one block), got a non-contiguous (3, 2) float64 view"),
+    (lambda: dist.recv(2.0), TypeError, "recv: tensor must be a Tensor or an array (written in place), got float"),
+    (lambda: dist.recv(mg.ones(2), tag=12345), RuntimeError,
+     "recv: nothing has been sent to this rank with tag 12345, and in a world of one (no MPI) only this process's "
+     "isend can send it: waiting would never end"),
+    (lambda: (dist.isend(mg.ones(3), 0, tag=6), dist.recv(mg.ones(2), 0, tag=6)), ValueError,
+     "recv: rank 0 sent a (3,) float32 tensor (tag 6), larger than this rank's tensor, (2,) float32: they must have "
+     "the same shape and dtype"),
+    (lambda: (dist.isend(np.ones(2, np.int32), 0, tag=6), dist.recv(mg.ones(2), 0, tag=6)), ValueError,
+     "recv: rank 0 sent a (2,) int32 tensor (tag 6), this rank's tensor is (2,) float32: they must have the same "
+     "shape and dtype"),
+    (lambda: (dist.isend(mg.ones(1, 2), 0, tag=6), dist.recv(mg.ones(2), 0, tag=6)), ValueError,
+     "recv: rank 0 sent a (1, 2) float32 tensor (tag 6), this rank's tensor is (2,) float32"),
+    (lambda: dist.P2POp(dist.send, mg.ones(2), 0), ValueError,
+     "P2POp: op must be dist.isend or dist.irecv, got 'send'"),
+    (lambda: dist.P2POp(dist.isend, mg.ones(2)), ValueError, "P2POp: peer (or group_peer) must be a rank, got None"),
+    (lambda: dist.batch_isend_irecv([]), ValueError,
+     "batch_isend_irecv: p2p_op_list must be a non-empty list of dist.P2POp, got a list of 0"),
+    (lambda: dist.batch_isend_irecv([dist.isend]), ValueError,
+     "batch_isend_irecv: p2p_op_list must be a non-empty list of dist.P2POp, got a list of function"),
+    (lambda: dist.all_to_all_single(np.zeros(3), np.zeros(3), [1, 1]), ValueError,
+     "all_to_all_single: output_split_sizes must be None or hold world-size (1) non-negative integers, got [1, 1]"),
+    (lambda: dist.all_to_all_single(np.zeros(3), np.zeros(3), None, [-1]), ValueError,
+     "all_to_all_single: input_split_sizes must be None or hold world-size (1) non-negative integers, got [-1]"),
+    (lambda: dist.all_to_all_single(np.zeros(3), np.zeros(3), [2]), ValueError,
+     "all_to_all_single: output_split_sizes [2] sum to 2, output's dim 0 is 3 (output is (3,) float64)"),
+    (lambda: dist.all_to_all_single(np.zeros(3), np.zeros(2)), ValueError,
+     "all_to_all_single: rank 0: output_split_sizes[0] is 3 rows (3 elements), rank 0 sends 2 elements"),
+    (lambda: dist.all_to_all_single(np.zeros((3, 2))[:, :1], np.zeros((3, 1))), ValueError,
+     "all_to_all_single: output must be contiguous (written in place as one block), got a non-contiguous (3, 1) "
+     "float64 view"),
+    (lambda: dist.all_to_all_single(np.zeros(3, np.float32), np.zeros(3)), ValueError,
+     "all_to_all_single: output is (3,) float32, input (3,) float64: they must have one dtype and the same sizes "
+     "past dim 0"),
+    (lambda: dist.all_to_all_single(np.zeros((3, 2)), np.zeros((3, 3))), ValueError,
+     "all_to_all_single: output is (3, 2) float64, input (3, 3) float64: they must have one dtype"),
+    (lambda: dist.all_to_all_single(np.zeros(()), np.zeros(())), ValueError,
+     "all_to_all_single: output must have at least one dimension (it is cut along dim 0), got a 0-d float64 tensor"),
+    (lambda: dist.all_to_all_single(mg.zeros(2), [1.0, 2.0]), TypeError,
+     "all_to_all_single: input must be a Tensor or an array, got list"),
     (lambda: dist.barrier(group="workers"), ValueError, "barrier: only the default group"),
     (lambda: dist.reduce(2.0, dst=0), TypeError, "reduce: tensor must be a Tensor or an array (written in place)"),
     (lambda: dist.all_gather_object([], 1), ValueError,
