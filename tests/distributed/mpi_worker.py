@@ -285,6 +285,29 @@ def _all_to_all_single_cases(rank, n):
         raise AssertionError("an output that does not divide by the world size must be refused")
 
 
+def p2p_fake_cuda():
+    """The CUDA path of send/recv/irecv/batch_isend_irecv/all_to_all_single (through host memory) on 2 ranks, with
+    tools.fake_cupy standing NumPy in for CuPy: the received data lands on the device, as a device array."""
+    import tools.fake_cupy
+
+    tools.fake_cupy.pytest_configure(None)   # what ``pytest -p tools.fake_cupy`` does first
+    rank, other = dist.get_rank(), 1 - dist.get_rank()
+    fake = mg.backend._FakeCuPyArray
+    if rank == 0:
+        dist.send(mg.tensor([[1.0, 2.0]], device="cuda"), 1, tag=3)
+    else:
+        got = mg.zeros(1, 2, device="cuda")
+        assert dist.recv(got, 0, tag=3) == 0 and type(got.data) is fake and got.tolist() == [[1.0, 2.0]]
+    ring = mg.zeros(3, dtype=mg.int64, device="cuda")
+    works = dist.batch_isend_irecv([dist.P2POp(dist.irecv, ring, other),
+                                    dist.P2POp(dist.isend, mg.arange(3, device="cuda") + 10 * rank, other)])
+    assert all(w.wait() for w in works) and type(ring.data) is fake and ring.tolist() == [10 * other + i for i in range(3)]
+    out = mg.zeros(3 - rank, dtype=mg.float64, device="cuda")   # rank 0 gets 1 row from itself, 2 from rank 1
+    dist.all_to_all_single(out, mg.tensor([0.5, 1.5, 2.5][:2 + rank], dtype=mg.float64, device="cuda") + rank,
+                           [[1, 2], [1, 1]][rank], [[1, 1], [2, 1]][rank])
+    assert type(out.data) is fake and out.tolist() == [[0.5, 1.5, 2.5], [1.5, 3.5]][rank]
+
+
 def _sampler_cases(rank, size):
     for n in (10, 11, 1):
         for shuffle in (True, False):
@@ -674,7 +697,7 @@ def syncbn():
     sys.stdout.flush()
 
 
-CASES = {"collectives": collectives, "p2p": p2p, "ddp": ddp, "equivalence": equivalence, "raises": raises,
+CASES = {"collectives": collectives, "p2p": p2p, "p2p_fake_cuda": p2p_fake_cuda, "ddp": ddp, "equivalence": equivalence, "raises": raises,
          "mismatch": mismatch, "syncbn": syncbn}
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ def test_point_to_point_and_all_to_all_single_on_two_ranks():
     _assert_ok(run_case("p2p"), "p2p")
 
 
+def test_point_to_point_and_all_to_all_single_of_cuda_tensors_on_two_ranks_with_the_cupy_stand_in():
+    _assert_ok(run_case("p2p_fake_cuda"), "p2p_fake_cuda")
+
+
 def test_ddp_broadcasts_averages_and_keeps_replicas_identical():
     _assert_ok(run_case("ddp"), "ddp")
 
