@@ -109,28 +109,38 @@ class P2PWork(Work):
         self.error = None
 
     def wait(self, timeout=None) -> bool:
+        """Complete the operation; True. ``timeout`` (a ``timedelta`` or seconds; 0 or None: none, as torch's
+        default ``timedelta(0)``) is a RuntimeError once it passes, the operation still pending."""
+        seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else float(timeout or 0)
         if not self.done:
-            if timeout is None:
-                self.request.wait()
+            if seconds <= 0:
+                self._step(self.request.wait)
             else:
-                seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else float(timeout)
                 deadline = time.monotonic() + seconds
-                while not self.request.test():
+                while not self._step(self.request.test):
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"{self.call}: wait timed out after {seconds} s ({self!r})")
                     time.sleep(1e-4)
-            self._complete()
+            if not self.done:
+                self._complete()
         if self.error is not None:
             raise self.error
         return True
 
     def is_completed(self) -> bool:
-        if not self.done and self.request.test():
-            try:
-                self._complete()
-            except Exception:   # raised again by wait()
-                pass
+        """True once the operation has completed (a receive's data is then in its tensor), without waiting; a
+        failed receive is completed too, and ``wait()`` raises its error."""
+        if not self.done and self._step(self.request.test) and not self.done:
+            self._complete()
         return self.done
+
+    def _step(self, step):
+        """``step()``; an error of the message itself (a receive larger than its tensor) completes this Work."""
+        try:
+            return step()
+        except ValueError as exc:
+            self.done, self.error = True, exc
+            return True
 
     def is_success(self) -> bool:
         return self.done and self.error is None
@@ -152,7 +162,7 @@ class P2PWork(Work):
         if self.finish is not None:
             try:
                 self.source = self.finish()
-            except Exception as exc:
+            except ValueError as exc:   # the message unlike the tensor: raised by wait()
                 self.error = exc
 
     def __repr__(self) -> str:

@@ -171,7 +171,8 @@ def p2p():
     if rank == 0:
         works = [dist.isend(np.full(2, 5.0), 1, tag=5), dist.isend(np.full(2, 7.0), 1, tag=7)]
         works[1].wait()
-        assert works[0].wait() is True and all(w.is_completed() and w.is_success() for w in works)
+        assert works[0].wait(datetime.timedelta(0)) is True   # torch's default: no timeout
+        assert all(w.is_completed() and w.is_success() and w.exception() is None for w in works)
     else:
         seven, five = np.zeros(2), np.zeros(2)
         assert dist.recv(seven, 0, tag=7) == 0 and dist.recv(five, 0, tag=5) == 0
@@ -234,9 +235,19 @@ def p2p():
               "(3, 2) float64"),
              (np.ones(100_000), np.zeros(50_000), "rank 0 sent a (100000,) float64 tensor (tag 4), larger than this "
               "rank's tensor, (50000,) float64")]
-    for sent, buf, message in cases:
+    for k, (sent, buf, message) in enumerate(cases):
         if rank == 0:
             dist.send(sent, 1, tag=4)
+        elif k == 0:   # through irecv: the failed Work is completed, and raises its error at each wait()
+            work = dist.irecv(buf, 0, tag=4)
+            for _ in range(2):
+                try:
+                    work.wait()
+                except ValueError as exc:
+                    assert f"irecv: {message}" in str(exc), exc
+                else:
+                    raise AssertionError("wait() of a receive larger than its tensor must fail")
+            assert work.is_completed() and not work.is_success() and f"irecv: {message}" in str(work.exception())
         else:
             try:
                 dist.recv(buf, 0, tag=4)
