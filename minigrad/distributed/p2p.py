@@ -35,8 +35,7 @@ def send(tensor, dst: int | None = None, group=None, tag: int = 0, group_dst: in
     """Send ``tensor`` to rank ``dst`` (torch's ``send``); returns once it is sent (``tensor`` may then change).
     ``dst`` must be another rank (``isend`` may send to this one). ``group_dst`` is ``dst`` by another name (the
     group is every rank): give one of them."""
-    isend_work = _isend("send", tensor, dst, group, tag, group_dst, to_self=False)
-    isend_work.wait()
+    _isend("send", tensor, dst, group, tag, group_dst, to_self=False).wait()
 
 
 def recv(tensor, src: int | None = None, group=None, tag: int = 0, group_src: int | None = None) -> int:
