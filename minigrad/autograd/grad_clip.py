@@ -116,12 +116,17 @@ def _total_norm_array(arrays, norm_type):
     """The norm of ``arrays`` as one vector: a 0-d float64 array on the first array's device, nothing read back.
 
     Each array's part is taken in its own dtype and added in float64, in order: the sums the former host loop
-    (``power_sum += float(part)``) made, bit for bit. An array on another device sends its 0-d part over.
+    (``power_sum += float(part)``) made, bit for bit. An array on another device sends its 0-d part over. A float16
+    array's part is taken in float32, as torch accumulates half precision: its sum of squares overflows float16's
+    65504 long before the norm does (1000 gradients of 10 have the norm 316 but the sum of squares 100000, inf in
+    float16, which scaled every gradient to 0).
     """
     where = device_of(arrays[0])
     total = None
     for a in arrays:
         xp = get_array_module(a)
+        if a.dtype == np.float16:
+            a = a.astype(np.float32)
         if math.isinf(norm_type):
             part = xp.abs(a).max() if a.size else xp.zeros((), a.dtype)           # max |t|
         elif norm_type == 2.0:

@@ -175,3 +175,19 @@ def test_an_empty_generator_warns_as_torchs():
         p = mg.tensor([3.0, 4.0], requires_grad=True)
         p.grad = mg.tensor([3.0, 4.0])
         assert clip_grad_norm_((q for q in [p]), 1.0).item() == 5.0
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 3.0])
+def test_float16_gradients_are_normed_in_float32_as_torchs(device, norm_type):
+    # 1000 gradients of 10: the 2-norm is 316.2, but the sum of squares, 100000, is inf in float16 (max 65504);
+    # it was summed there, so the norm came back inf and every gradient was scaled to 0 (torch: 316.2, and the
+    # gradients scaled by 1000 / 316.2 stay 10). Float32 accumulation gives torch's norm.
+    params = _with_grads([np.full(1000, 10.0)], device, dtype=np.float16)
+    total = clip_grad_norm_(params, max_norm=1e6, norm_type=norm_type)
+    expected = 10.0 * 1000 ** (1 / norm_type)
+    assert total.dtype == np.float16
+    assert abs(float(total) - expected) <= 1e-3 * expected
+    np.testing.assert_array_equal(params[0].grad.numpy(), np.full(1000, 10.0, dtype=np.float16))
+    params = _with_grads([np.full(1000, 10.0)], device, dtype=np.float16)
+    clip_grad_norm_(params, max_norm=1.0, norm_type=2.0)
+    np.testing.assert_allclose(params[0].grad.numpy().astype(float), 10.0 / 316.227766, rtol=2e-3)
