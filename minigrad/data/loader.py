@@ -101,6 +101,12 @@ class DataLoader:
         _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         self.collate_fn = collate_fn   # the given one, checked; None reads each batch minigrad's way (see collate_fn)
         self.num_workers = int(num_workers)
+        # The worker options, kept as torch keeps them (prefetch_factor 2 by default with workers), for code that
+        # reads them back (a loader rebuilt from its attributes, a check of pin_memory); batches are read here.
+        self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = 2 if prefetch_factor is None and self.num_workers > 0 else prefetch_factor
+        self.persistent_workers, self.pin_memory_device, self.in_order = persistent_workers, pin_memory_device, in_order
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "

@@ -166,6 +166,20 @@ def test_dataloader_accepts_torchs_worker_options_and_reads_in_process():
     assert next(iter(shuffled))[1].tolist() == next(iter(again))[1].tolist()
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"num_workers": 2}, {"num_workers": 3, "prefetch_factor": 4, "persistent_workers": True,
+                                                "timeout": 2.5, "pin_memory": True, "worker_init_fn": print,
+                                                "pin_memory_device": "cuda", "in_order": False}])
+def test_dataloader_keeps_the_worker_options_as_attributes_as_torch(kwargs):
+    # They were checked and dropped: loader.pin_memory, .timeout, .prefetch_factor, ... raised AttributeError, where
+    # torch's hold them (prefetch_factor 2 by default with workers), for code that reads them back or rebuilds a
+    # loader from its attributes.
+    ours, theirs = _pair()
+    loader, torch_loader = DataLoader(ours, **kwargs), tdata.DataLoader(theirs, **kwargs)
+    for name in ("num_workers", "pin_memory", "timeout", "worker_init_fn", "multiprocessing_context",
+                 "prefetch_factor", "persistent_workers", "pin_memory_device", "in_order"):
+        assert getattr(loader, name) == getattr(torch_loader, name), name
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
