@@ -36,8 +36,9 @@ class Subset(Dataset):
     @indices.setter
     def indices(self, indices):
         array = _int_array("Subset", "indices", indices)
-        n = len(self.dataset)
-        if array.size and (array.min() < -n or array.max() >= n):
+        # A dataset without a len (only __getitem__, which torch's Subset needs alone) is indexed unchecked.
+        n = len(self.dataset) if hasattr(self.dataset, "__len__") else None
+        if n is not None and array.size and (array.min() < -n or array.max() >= n):
             raise IndexError(f"Subset: an index is out of range for a dataset of {n} samples")
         self._given, self._indices = indices, array
 

@@ -180,6 +180,19 @@ def test_dataloader_keeps_the_worker_options_as_attributes_as_torch(kwargs):
         assert getattr(loader, name) == getattr(torch_loader, name), name
 
 
+def test_a_subset_of_a_dataset_without_len_as_torch():
+    # torch's Subset needs only the dataset's __getitem__; minigrad's asked len(dataset) to check the indices and
+    # refused it with "object of type 'Items' has no len()". Indices are then not checked, as torch's.
+    class Items:
+        def __getitem__(self, i):
+            return i * 10
+
+    ours, theirs = Subset(Items(), [3, 1]), tdata.Subset(Items(), [3, 1])
+    assert len(ours) == len(theirs) == 2 and (ours[0], ours[1]) == (theirs[0], theirs[1]) == (30, 10)
+    assert [b.tolist() for b in DataLoader(ours, batch_size=2)] == [b.tolist() for b in
+                                                                     tdata.DataLoader(theirs, batch_size=2)]
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
