@@ -93,10 +93,12 @@ class DataLoader:
                 if not any(value is u for u in unset):
                     raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
                                      f"{name}={value!r} (the stream decides the order)")
-        elif not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        elif not (hasattr(dataset, "__getitem__") and (hasattr(dataset, "__len__") or sampler is not None
+                                                        or batch_sampler is not None)):
+            # As torch's: a map-style dataset needs a len only for the default sampler (its indices 0..n-1)
             raise TypeError(
-                f"DataLoader: dataset must support len() and indexing, or be an IterableDataset, "
-                f"got {type(dataset).__name__}"
+                f"DataLoader: dataset must support len() and indexing (indexing alone with a sampler or "
+                f"batch_sampler), or be an IterableDataset, got {type(dataset).__name__}"
             )
         _check_worker_arguments(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         self.collate_fn = collate_fn   # the given one, checked; None reads each batch minigrad's way (see collate_fn)
@@ -454,7 +456,7 @@ class DataLoader:
             self._sampler.load_state_dict(state["sampler"])
 
     def __repr__(self) -> str:
-        samples = len(self.dataset) if hasattr(self.dataset, "__len__") else "a stream"
+        samples = len(self.dataset) if hasattr(self.dataset, "__len__") else "a stream" if self._stream else "no len"
         return (
             f"DataLoader(samples={samples}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, device={self.device!r})"

@@ -193,6 +193,21 @@ def test_a_subset_of_a_dataset_without_len_as_torch():
                                                                      tdata.DataLoader(theirs, batch_size=2)]
 
 
+@pytest.mark.parametrize("kwargs", [dict(sampler=[3, 1, 2], batch_size=2), dict(batch_sampler=[[3, 1], [2]]),
+                                    dict(sampler=[3, 1], batch_size=None)])
+def test_a_dataset_without_len_is_read_through_a_sampler_as_torch(kwargs):
+    # torch's DataLoader asks a map-style dataset's len only for its default sampler; minigrad's refused a dataset
+    # without one up front ("dataset must support len() and indexing") even when a sampler gave the indices.
+    class Items:
+        def __getitem__(self, i):
+            return i * 10
+
+    ours = [b if isinstance(b, int) else b.tolist() for b in DataLoader(Items(), **kwargs)]
+    assert ours == [b if isinstance(b, int) else b.tolist() for b in tdata.DataLoader(Items(), **kwargs)]
+    with pytest.raises(TypeError, match="must support len"):   # the default sampler needs the len
+        DataLoader(Items(), batch_size=2)
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
