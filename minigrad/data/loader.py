@@ -23,7 +23,7 @@ from minigrad.data.collate import collate_samples, convert_sample, default_colla
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
-                                    _reads_indices, epoch_order, index_batches)
+                                    _reads_indices, are_keys, epoch_order, index_batches)
 from minigrad.data.subsets import ConcatDataset, StackDataset, Subset
 from minigrad.scalars import is_integer
 
@@ -293,7 +293,7 @@ class DataLoader:
         if self._batch_sampler is not None:
             batches = (_batch_indices(b) for b in self._batch_sampler)
         else:
-            batches = (idx.tolist() for idx in self._index_batches(order))
+            batches = (_as_list(idx) for idx in self._index_batches(order))
         for indices in batches:
             samples = self._read_samples(indices)
             # default_collate's, with the dataset's indices in its errors and the loader's device
@@ -339,7 +339,7 @@ class DataLoader:
         """One batch of Tensors, read every way but the batched one (inline in ``_batches``)."""
         if self._fetch is None:  # the first batch decides, once
             return self._decide(idx)
-        indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
+        indices = _as_list(idx)  # Python ints, as PyTorch passes them (or a sampler's keys)
         if self._fetch == "getitems":
             return collate_samples(self._read_samples(indices), indices, self._to_tensor)
         return self._read_per_sample(indices)
@@ -358,7 +358,7 @@ class DataLoader:
         one with random augmentation would draw for a probe that the per-sample read then draws again, so the
         batches would differ from torch's ``ds[i]`` loop with the same seed.
         """
-        indices = backend.to_numpy(idx).tolist()  # Python ints, as PyTorch passes them
+        indices = _as_list(idx)  # Python ints, as PyTorch passes them (or a sampler's keys)
         try:
             first = self.dataset[indices[0]]
         except (TypeError, IndexError, KeyError, ValueError) as error:
@@ -575,11 +575,19 @@ def _positive_int(value, name: str) -> int:
     return number
 
 
+def _as_list(idx) -> list:
+    """A batch of indices (an int64 array, or a list of a sampler's keys) as a list, of Python ints for an array."""
+    return idx if isinstance(idx, list) else backend.to_numpy(idx).tolist()
+
+
 def _batch_indices(batch):
-    """One batch of a ``batch_sampler`` as a list of ints; a float is refused where ``int()`` would truncate it."""
+    """One batch of a ``batch_sampler`` as a list of ints; a float is refused where ``int()`` would truncate it. A
+    batch of keys that are not numbers (str, tuples: a torch-style dataset keyed by them) is kept as it is."""
     try:
         return [operator.index(i) for i in batch]
     except TypeError:
+        if isinstance(batch, (list, tuple)) and batch and are_keys(batch):
+            return list(batch)
         shown = f"{type(batch).__name__} {batch!r}"[:80]
         raise TypeError(f"DataLoader: batch_sampler must yield lists of indices (one per batch), got {shown}"
                         ) from None

@@ -9,6 +9,7 @@ draws are NumPy's, so the orders differ from PyTorch's for the same seed.
 from __future__ import annotations
 
 import itertools
+import numbers
 
 import numpy as np
 
@@ -138,7 +139,7 @@ class BatchSampler(Sampler):
     def __iter__(self):
         for batch in index_batches(epoch_order(self.sampler, "BatchSampler"), self.batch_size, self.drop_last,
                                    "BatchSampler"):
-            yield batch.tolist()
+            yield batch if isinstance(batch, list) else batch.tolist()   # (a list: keys that are not numbers)
 
     def indices(self):
         raise TypeError("BatchSampler yields lists of indices; iterate over it")
@@ -184,17 +185,29 @@ def index_batches(order, batch_size, drop_last, owner="DataLoader"):
         chunk = list(itertools.islice(order, batch_size))
         if not chunk or (drop_last and len(chunk) < batch_size):
             return
-        yield _index_array(chunk, owner)
+        yield _index_array(chunk, owner, keys=True)
 
 
-def _index_array(items, owner) -> np.ndarray:
+def _index_array(items, owner, keys=False):
     """A sampler's indices as an int64 array; float ones refused (``np.fromiter(..., dtype=int64)`` would truncate
-    them)."""
-    order = np.asarray(items) if len(items) else np.zeros(0, dtype=np.int64)
-    if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
-        raise TypeError(f"{owner}: the sampler gave {order.dtype} indices of shape {order.shape}, "
-                        "expected a 1-D sequence of integers")
-    return order.astype(np.int64, copy=False)
+    them). With ``keys``, items none of which is a number (str, tuples: torch's map-style dataset maps "possibly
+    non-integral indices/keys" to samples, and its samplers may yield them) are kept as the list they are."""
+    try:
+        order = np.asarray(items) if len(items) else np.zeros(0, dtype=np.int64)
+    except ValueError:   # ragged items (tuples of several lengths): keys, or nothing NumPy can read
+        order = None
+    if order is not None and order.ndim == 1 and (not order.size or order.dtype.kind in "iu"):
+        return order.astype(np.int64, copy=False)
+    if keys and are_keys(items):
+        return list(items)
+    got = f"{order.dtype} indices of shape {order.shape}" if order is not None else f"the items {items[:3]!r}"
+    raise TypeError(f"{owner}: the sampler gave {got}, expected a 1-D sequence of integers")
+
+
+def are_keys(items) -> bool:
+    """Whether a sampler's items are dataset keys rather than indices: none of them is a number (a float among
+    integers would be an index cut short by ``int()``)."""
+    return all(not isinstance(item, (numbers.Number, np.generic)) for item in items)
 
 
 def _reads_indices(sampler) -> bool:

@@ -208,6 +208,22 @@ def test_a_dataset_without_len_is_read_through_a_sampler_as_torch(kwargs):
         DataLoader(Items(), batch_size=2)
 
 
+@pytest.mark.parametrize("kwargs", [dict(sampler=["a", "b", "c"], batch_size=2),
+                                    dict(sampler=["a", "b", "c"], batch_size=2, drop_last=True),
+                                    dict(batch_sampler=[["a", "b"], ["c"]]),
+                                    dict(sampler=[(0, 1), (2, 3), (4, 5)], batch_size=2)])
+def test_a_sampler_of_keys_that_are_not_numbers_reads_a_keyed_dataset_as_torch(kwargs):
+    # torch's map-style dataset maps "possibly non-integral indices/keys" to samples: a dict read through a
+    # sampler of its keys. minigrad refused the keys as non-integer indices ("the sampler gave <U1 indices",
+    # "batch_sampler must yield lists of indices").
+    keys = ["a", "b", "c"] if "sampler" not in kwargs or isinstance(kwargs["sampler"][0], str) else kwargs["sampler"]
+    keys = keys if "batch_sampler" not in kwargs else ["a", "b", "c"]
+    dataset = {key: float(k) for k, key in enumerate(keys)}
+    ours = [b.tolist() for b in DataLoader(dataset, **kwargs)]
+    assert ours == [b.tolist() for b in tdata.DataLoader(dataset, **kwargs)]
+    assert list(BatchSampler(keys, 2, False)) == list(tdata.BatchSampler(keys, 2, False))
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
