@@ -1,5 +1,6 @@
 """Initializers: bounds and statistics within sampling tolerance, seeding, orthogonality, sparsity."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -269,3 +270,21 @@ def test_a_generator_that_is_not_one_is_refused_naming_the_initializer(name, arg
     first = getattr(init, name)(mg.zeros((3, 4)), *args, generator=g).numpy()
     g.manual_seed(3)
     np.testing.assert_array_equal(getattr(init, name)(mg.zeros((3, 4)), *args, generator=g).numpy(), first)
+
+
+@pytest.mark.parametrize("old, args", [("uniform", ()), ("normal", ()), ("constant", (0.5,)), ("eye", ()),
+                                       ("xavier_uniform", ()), ("xavier_normal", ()), ("kaiming_uniform", ()),
+                                       ("kaiming_normal", ()), ("orthogonal", ()), ("sparse", (0.5,)),
+                                       ("dirac", ())])
+def test_torchs_deprecated_names_without_the_underscore_warn_and_initialise(old, args):
+    # older torch code calls nn.init.xavier_uniform(w): it raised AttributeError; torch warns and initialises
+    shape = (4, 2, 3) if old == "dirac" else (3, 4)
+    torch_message = f"`nn.init.{old}` is now deprecated in favor of `nn.init.{old}_`."
+    with pytest.warns(FutureWarning, match=re.escape(torch_message)):
+        getattr(torch.nn.init, old)(torch.zeros(shape), *args)
+    mg.manual_seed(0)
+    with pytest.warns(FutureWarning, match=re.escape(torch_message)):
+        t = mg.zeros(shape)
+        assert getattr(init, old)(t, *args) is t
+    mg.manual_seed(0)
+    np.testing.assert_array_equal(t.numpy(), getattr(init, old + "_")(mg.zeros(shape), *args).numpy())
