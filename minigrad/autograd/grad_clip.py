@@ -62,6 +62,14 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return _norm_tensor(total, grads)
 
 
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """torch's deprecated name of ``clip_grad_norm_``, which older code calls: the same, with torch's
+    FutureWarning."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None, *, _name="get_total_norm"):
     r"""The norm of ``tensors`` (a Tensor or an iterable, e.g. the gradients) taken as one long vector, as
     ``torch.nn.utils.get_total_norm``: ``(sum_i sum |t_i|^p)^(1/p)`` for ``norm_type = p``, ``max_i max |t_i|``

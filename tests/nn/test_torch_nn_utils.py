@@ -257,3 +257,20 @@ def test_total_norm_and_clipping_with_a_given_norm_as_torch():
     for a, b in zip(pm, pt):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12)
     assert nn.utils.clip_grad_norm_ is mg.optim.clip_grad_norm_
+
+
+def test_torchs_deprecated_clip_grad_norm_warns_and_clips_as_torch():
+    # older code calls nn.utils.clip_grad_norm (no underscore): it raised AttributeError; torch warns and clips
+    grads = [RNG.standard_normal((3, 2)), RNG.standard_normal(4)]
+    pm = [mg.tensor(np.zeros_like(g), dtype="float64", requires_grad=True) for g in grads]
+    pt = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for a, b, g in zip(pm, pt, grads):
+        a.grad, b.grad = mg.tensor(g, dtype="float64"), torch.tensor(g)
+    message = "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`."
+    with pytest.warns(FutureWarning, match=message.replace(".", r"\.")):
+        ours = nn.utils.clip_grad_norm(pm, 0.5, norm_type=3.0)
+    with pytest.warns(FutureWarning, match=message.replace(".", r"\.")):
+        theirs = torch.nn.utils.clip_grad_norm(pt, 0.5, norm_type=3.0)
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+    for a, b in zip(pm, pt):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12)
