@@ -7,14 +7,17 @@ per epoch whatever ``num_workers`` says, and needs no sharding by worker.
 """
 from __future__ import annotations
 
-from minigrad.data.dataset import Dataset
+from collections.abc import Iterable
+
+from minigrad.data.dataset import Dataset, T_co
 
 __all__ = ["IterableDataset", "ChainDataset"]
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co], Iterable[T_co]):
     """A dataset that is a stream of samples: subclass it and define ``__iter__`` (``__len__`` is optional; a
-    DataLoader's ``len`` needs it). ``a + b`` is ``ChainDataset([a, b])``."""
+    DataLoader's ``len`` needs it). ``a + b`` is ``ChainDataset([a, b])``. Generic, as torch's:
+    ``class Stream(IterableDataset[dict])``."""
 
     def __iter__(self):
         raise NotImplementedError(f"{type(self).__name__} must define __iter__ (subclasses of IterableDataset do)")
@@ -26,7 +29,7 @@ class IterableDataset(Dataset):
         return ChainDataset([self, other])
 
 
-class ChainDataset(IterableDataset):
+class ChainDataset(IterableDataset[T_co]):
     """Several IterableDatasets read one after another (lazily: each stream starts when the one before ends)."""
 
     def __init__(self, datasets):

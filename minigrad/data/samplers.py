@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -19,8 +20,12 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
            "BatchSampler"]
 
 
-class Sampler:
-    """Base class: a subclass defines ``indices()`` (or ``__iter__``) and ``__len__``."""
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
+    """Base class: a subclass defines ``indices()`` (or ``__iter__``) and ``__len__``. Generic, as torch's:
+    ``class MySampler(Sampler[int])``."""
 
     def __init__(self, data_source=None):
         self.data_source = data_source

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from minigrad.backend import get_array_module, to_numpy
-from minigrad.data.dataset import Dataset
+from minigrad.data.dataset import Dataset, T_co
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import _generator, _int_array
 from minigrad.scalars import is_integer
@@ -20,7 +20,7 @@ from minigrad.scalars import is_integer
 __all__ = ["Subset", "ConcatDataset", "StackDataset", "random_split"]
 
 
-class Subset(Dataset):
+class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices``, in that order: ``Subset(ds, idx)[i] == ds[idx[i]]``."""
 
     def __init__(self, dataset, indices):
@@ -56,7 +56,7 @@ class Subset(Dataset):
         return getattr(self.dataset, "device", "cpu")
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """The samples of several datasets, one after another."""
 
     def __init__(self, datasets):
@@ -99,7 +99,7 @@ class ConcatDataset(Dataset):
         return _joined(parts, order)
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[T_co]):
     """Several datasets of one length read side by side: ``StackDataset(a, b)[i] == (a[i], b[i])`` and
     ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``. The index goes to every part as it is, so an index
     array reads a whole batch from minigrad's datasets."""

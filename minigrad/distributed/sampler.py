@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -31,7 +32,10 @@ def torch_randperm(n: int, seed: int) -> np.ndarray:
     return np.array(order, dtype=np.int64)
 
 
-class DistributedSampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class DistributedSampler(Generic[T_co]):   # generic, as torch's: DistributedSampler[int] in hints
     """The sample indices of one rank, for ``DataLoader(dataset, sampler=...)``.
 
     Every rank draws the same permutation of ``range(len(dataset))`` from ``seed``

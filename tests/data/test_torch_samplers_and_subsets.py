@@ -224,6 +224,41 @@ def test_a_sampler_of_keys_that_are_not_numbers_reads_a_keyed_dataset_as_torch(k
     assert list(BatchSampler(keys, 2, False)) == list(tdata.BatchSampler(keys, 2, False))
 
 
+@pytest.mark.parametrize("name", ["Dataset", "IterableDataset", "Sampler", "Subset", "ConcatDataset", "StackDataset",
+                                  "ChainDataset"])
+def test_the_generic_classes_take_a_type_parameter_as_torchs(name):
+    # torch's typed idioms, class MySampler(Sampler[int]) and class Stream(IterableDataset[dict]), raised TypeError
+    # ("type 'Sampler' is not subscriptable") at the class statement
+    import minigrad.data as ours
+    getattr(tdata, name)[int]
+    getattr(ours, name)[int]
+
+
+def test_a_typed_sampler_and_stream_subclass_as_torch():
+    import minigrad.data as ours
+    from minigrad.utils.data.distributed import DistributedSampler
+
+    class Reversed(ours.Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+        def __len__(self):
+            return self.n
+
+    class Stream(ours.IterableDataset[int]):
+        def __iter__(self):
+            return iter(range(5))
+
+    assert [b.tolist() for b in DataLoader(list(range(10, 15)), batch_size=2, sampler=Reversed(5))] == [
+        [14, 13], [12, 11], [10]]
+    assert [b.tolist() for b in DataLoader(Stream(), batch_size=2)] == [[0, 1], [2, 3], [4]]
+    assert not isinstance([1], ours.IterableDataset) and isinstance(Stream(), ours.Dataset)
+    DistributedSampler[int]   # noqa: B018 (torch's is generic too)
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
