@@ -67,7 +67,13 @@ class ConcatDataset(Dataset[T_co]):
             if isinstance(dataset, IterableDataset):   # as torch: streams have no indices to concatenate
                 raise TypeError(f"ConcatDataset: dataset {k} is a {type(dataset).__name__}, an IterableDataset; "
                                 "ChainDataset joins streams")
-        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    @staticmethod
+    def cumsum(sequence) -> list:
+        """The running totals of the lengths of ``sequence``'s items, torch's ``ConcatDataset.cumsum`` (which
+        subclasses call): ``cumsum([[1, 2], [3]]) == [2, 3]``."""
+        return np.cumsum([len(d) for d in sequence], dtype=np.int64).tolist()
 
     def __len__(self):
         return self.cumulative_sizes[-1]

@@ -259,6 +259,13 @@ def test_a_typed_sampler_and_stream_subclass_as_torch():
     DistributedSampler[int]   # noqa: B018 (torch's is generic too)
 
 
+def test_concat_dataset_cumsum_as_torchs():
+    # torch's static ConcatDataset.cumsum, which subclasses call, was missing (AttributeError)
+    for parts in ([[1, 2], [3]], [], [[], [1], []]):
+        assert ConcatDataset.cumsum(parts) == tdata.ConcatDataset.cumsum(parts)
+    assert ConcatDataset([[1, 2], [3]]).cumulative_sizes == [2, 3]
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
