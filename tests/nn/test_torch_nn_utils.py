@@ -274,3 +274,14 @@ def test_torchs_deprecated_clip_grad_norm_warns_and_clips_as_torch():
     assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
     for a, b in zip(pm, pt):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cast", ["long", "int", "short", "char", "byte"])
+def test_packed_sequence_integer_casts_as_torch(cast):
+    # torch's PackedSequence.long() (int, short, char, byte) cast the data; minigrad's had only double/float/half
+    arrays = [np.array([1.7, 2.2, -3.9]), np.array([100.5])]
+    ours = getattr(rnn.pack_sequence([mg.tensor(a, dtype="float64") for a in arrays]), cast)()
+    theirs = getattr(trnn.pack_sequence([torch.tensor(a) for a in arrays]), cast)()
+    assert isinstance(ours, rnn.PackedSequence) and str(ours.data.dtype) == str(theirs.data.dtype).split(".")[1]
+    assert ours.data.tolist() == theirs.data.tolist() and ours.batch_sizes.tolist() == theirs.batch_sizes.tolist()
+    assert ours.is_pinned() is False and isinstance(ours.pin_memory(), rnn.PackedSequence)

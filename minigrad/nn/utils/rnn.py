@@ -64,6 +64,31 @@ class PackedSequence(_PackedSequenceFields):
     def half(self) -> "PackedSequence":
         return self._replace(data=self.data.half())
 
+    def long(self) -> "PackedSequence":
+        return self._replace(data=self.data.long())
+
+    def int(self) -> "PackedSequence":
+        return self._replace(data=self.data.int())
+
+    def short(self) -> "PackedSequence":
+        return self._replace(data=self.data.short())
+
+    def char(self) -> "PackedSequence":
+        return self._replace(data=self.data.char())
+
+    def byte(self) -> "PackedSequence":
+        return self._replace(data=self.data.byte())
+
+    def cuda(self, *args, **kwargs) -> "PackedSequence":
+        """The data moved by ``Tensor.cuda`` (the indices stay where they are, as torch's ``to``)."""
+        return self._replace(data=self.data.cuda(*args, **kwargs))
+
+    def pin_memory(self) -> "PackedSequence":
+        return self._replace(data=self.data.pin_memory())
+
+    def is_pinned(self) -> bool:
+        return self.data.is_pinned()
+
     @property
     def is_cuda(self) -> bool:
         return self.data.device != "cpu"
