@@ -266,6 +266,19 @@ def test_concat_dataset_cumsum_as_torchs():
     assert ConcatDataset([[1, 2], [3]]).cumulative_sizes == [2, 3]
 
 
+def test_a_0d_integer_tensor_index_reads_one_sample_of_a_tensor_dataset_as_torch():
+    # torch's idiom ds[torch.randint(len(ds), ())]: minigrad's TensorDataset read the 0-d index as a batch index and
+    # gave raw NumPy values, (ndarray (2,), np.int64), where torch gives the sample as Tensors
+    ours, theirs = _pair(5)
+    for index, torch_index in ((mg.tensor(2), torch.tensor(2)), (np.array(-1), torch.tensor(-1))):
+        sample, torch_sample = ours[index], theirs[torch_index]
+        assert all(isinstance(field, mg.Tensor) for field in sample)
+        assert [f.tolist() for f in sample] == [f.tolist() for f in torch_sample]
+        assert [f.shape for f in sample] == [tuple(f.shape) for f in torch_sample]
+    with pytest.raises(IndexError, match="TensorDataset index 7 is out of range for 5 samples"):
+        ours[mg.tensor(7)]
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
