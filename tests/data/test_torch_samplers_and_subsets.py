@@ -279,6 +279,14 @@ def test_a_0d_integer_tensor_index_reads_one_sample_of_a_tensor_dataset_as_torch
         ours[mg.tensor(7)]
 
 
+def test_a_0d_integer_tensor_index_reads_one_sample_of_a_concat_dataset_as_torch():
+    # it failed inside NumPy: "Calling nonzero on 0d arrays is not allowed"
+    parts = [list(range(10, 13)), list(range(20, 25))]
+    ours, theirs = ConcatDataset(parts), tdata.ConcatDataset(parts)
+    for index, torch_index in ((mg.tensor(4), torch.tensor(4)), (np.array(-1), np.array(-1))):
+        assert ours[index] == theirs[torch_index]
+
+
 def test_torch_utils_data_path():
     from minigrad.utils.data import DataLoader as Loader, TensorDataset as Tensors
     assert Loader is DataLoader and Tensors is TensorDataset and mg.utils.data.random_split is random_split
