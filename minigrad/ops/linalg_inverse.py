@@ -52,9 +52,12 @@ class Inv(Function):
 
 
 class Det(Function):
-    """y = det(A).   dL/dA = g adj(A)^T: g det(A) A^{-T} where every A of the batch is invertible, else (torch's
-    formula) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, which is the same matrix and exists
-    at a singular A too. Shapes: (..., n, n) -> (...)."""
+    """y = det(A).   dL/dA = g adj(A)^T: g det(A) A^{-T} where every A of the batch is far from singular, else
+    (torch's formula) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, which is the same matrix
+    and exists at a singular A too. "Near singular" is torch's test, |det A| < 100 eps: there det(A) A^{-T} is a
+    tiny number times a huge matrix, and its derivative (det A times products of two inverses) loses every digit
+    to rounding, where the SVD's holds them (a 3x3 of rank 2 with det 3e-18: second derivatives off by 9 on entries
+    of 20). Shapes: (..., n, n) -> (...)."""
 
     keep_output = True
 
@@ -63,7 +66,8 @@ class Det(Function):
 
     def backward(self, F, gy, a):
         y = F.output(self)
-        singular = (y.data if F.recording else y) == 0
+        value = y.data if F.recording else y
+        singular = abs(value) < 100 * float(np.finfo(value.dtype).eps)
         if not singular.any():
             return F.reshape(gy * y, gy.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
         xp, n = get_array_module(singular), a.shape[-1]

@@ -97,6 +97,40 @@ def test_det_gradient_of_a_singular_2_by_2_is_its_cofactor_matrix():
     np.testing.assert_allclose(x32.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-6, atol=1e-6)
 
 
+def _cofactors(a):
+    """The cofactor matrix of one square matrix, from its minors (a polynomial of the entries: no inverse)."""
+    n = a.shape[-1]
+    return np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1)) for j in range(n)]
+                     for i in range(n)])
+
+
+def test_det_second_derivative_at_a_nearly_singular_matrix_is_the_cofactors_derivative(device):
+    # A 3x3 of rank 2 from a product: numpy's det is 3e-18, not 0, so backward took det(A) A^{-T}, whose derivative
+    # (tiny det times two huge inverses) lost every digit: second derivatives off by 9 on entries of 20. Like torch,
+    # |det| < 100 eps takes the SVD's formula; the reference is the central difference of the cofactors (exact to
+    # 1e-10: a quadratic in the entries of a 3x3).
+    rng = np.random.default_rng(1)
+    a = np.stack([rng.standard_normal((3, 2)) @ rng.standard_normal((2, 3)), well(3, 3)])
+    assert 0 < abs(np.linalg.det(a[0])) < 1e-15
+    u = rng.standard_normal(a.shape)
+    x = mg.tensor(a, dtype="float64", requires_grad=True, device=device)
+    (g,) = mg.grad(mg.linalg.det(x).sum(), [x], create_graph=True)
+    (h,) = mg.grad((g * mg.tensor(u, dtype="float64", device=device)).sum(), [x])
+    g, h = g.cpu(), h.cpu()
+    expected = np.zeros_like(a)
+    for b in range(2):
+        for i, j in np.ndindex(3, 3):
+            e = np.zeros((3, 3))
+            e[i, j] = 1e-5
+            expected[b, i, j] = ((_cofactors(a[b] + e) - _cofactors(a[b] - e)) * u[b]).sum() / 2e-5
+    np.testing.assert_allclose(g.numpy()[0], _cofactors(a[0]), atol=1e-12)
+    np.testing.assert_allclose(h.numpy(), expected, rtol=1e-8, atol=1e-8)
+    tx = torch.tensor(a, requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.linalg.det(tx).sum(), [tx], create_graph=True)
+    (th,) = torch.autograd.grad((tg * torch.tensor(u)).sum(), [tx])
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-8, atol=1e-8)
+
+
 def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
     a = well(2, 3, 3)
     a[0, 0] *= -1.0            # det < 0
