@@ -463,6 +463,8 @@ def torch_split(x, split_size_or_sections, dim=0, name="split"):
                              f"(shape {tuple(x.shape)}), they add up to {sum(sizes)}")
     else:
         raise TypeError(f"{name}: split_size_or_sections must be an int or a list of ints, got {s!r}")
+    if not sizes:   # no sizes (an empty dim): no pieces, as torch's
+        return ()
     return _cut(x, sizes, d)
 
 

@@ -202,6 +202,15 @@ def test_split_with_dim_and_the_method_match_torch(sizes):
         same(a, b)
 
 
+@pytest.mark.parametrize("split", [lambda t: t.split([], 1), lambda t: t.split([], dim=-1),
+                                   lambda t: t.split_with_sizes([], 1)], ids=["method", "dim", "split_with_sizes"])
+def test_split_of_an_empty_dim_into_no_sizes_gives_no_pieces(split):
+    # torch.split(x, [], dim) of a dim of length 0 gives (); minigrad gave the whole tensor as one piece
+    x, tx = pair(np.zeros((2, 0)))
+    assert split(x) == () and split(tx) == ()
+    assert mg.split(x, [], dim=1) == ()
+
+
 def test_a_piece_without_gradient_gets_zero():
     x, tx = pair(np.arange(7.0))
     a, _, c = x.split(3)
