@@ -222,7 +222,7 @@ class IndexAdd(Function):
         return out
 
     def backward(self, F, ggy, g):
-        return ggy[self.index]
+        return F.apply(GetItem, ggy, index=self.index)   # the index is NumPy's already (see Scatter.backward)
 
 
 def getitem(x, index):

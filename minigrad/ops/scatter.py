@@ -18,6 +18,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.ops._args import one_dim
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, fill_value
+from minigrad.ops.indexing import GetItem
 from minigrad.ops.reduce import open_grid
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
@@ -47,7 +48,9 @@ class Scatter(Function):
     def backward(self, F, gy, x, src):
         nx, ns = self.needs_input_grad
         gx = (gy if self.accumulate else F.select(F.const(self.keep), gy)) if nx else None
-        return gx, (gy[self.index] if ns else None)
+        # GetItem itself, not gy[index]: the index is already NumPy's, and x[0, :, idx] = scalar (one reading for a
+        # single value) must not meet getitem's refusal of an index NumPy and torch read two ways
+        return gx, (F.apply(GetItem, gy, index=self.index) if ns else None)
 
 
 def _written(x, index):

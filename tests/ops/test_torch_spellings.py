@@ -12,7 +12,7 @@ import torch
 
 import minigrad as mg
 from minigrad import nn
-from torch_agreement import pair, same
+from torch_agreement import pair, same, second_derivatives_match
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal((2, 3, 4))
@@ -173,6 +173,21 @@ def test_indices_read_one_way_or_a_one_element_value_match_torch(index):
     ours, theirs = x[index], tx[torch_index]
     same(ours, theirs)
     backward_both(ours, theirs, x, tx)
+
+
+@pytest.mark.parametrize("index", [(0, slice(None), [1, 2]), (-1, slice(None, 3), [-1]), (1, None, [0, 2])], ids=repr)
+def test_a_one_element_write_at_an_index_read_two_ways_has_second_derivatives(index):
+    """x[0, :, [1, 2]] = v with one value is taken (one reading); its recorded backward indexed the gradient with the
+    same NumPy index through getitem, which refused it: create_graph=True raised "reads two ways", torch computes."""
+    torch_index = tuple(torch.tensor(i) if isinstance(i, list) else i for i in index)
+
+    def write(lib, at):
+        def fn(a, v):
+            c = a * a
+            c[at] = (v * v).sum()
+            return c * a
+        return fn
+    second_derivatives_match(write(mg, index), write(torch, torch_index), [X, RNG.standard_normal(())], RNG)
 
 
 @pytest.mark.parametrize("call", [lambda x: x.max(1, keepdim=True), lambda x: x.min(0, keepdim=False),
