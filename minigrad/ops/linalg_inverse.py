@@ -52,12 +52,14 @@ class Inv(Function):
 
 
 class Det(Function):
-    """y = det(A).   dL/dA = g adj(A)^T: g det(A) A^{-T} where every A of the batch is far from singular, else
-    (torch's formula) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, which is the same matrix
-    and exists at a singular A too. "Near singular" is torch's test, |det A| < 100 eps: there det(A) A^{-T} is a
-    tiny number times a huge matrix, and its derivative (det A times products of two inverses) loses every digit
-    to rounding, where the SVD's holds them (a 3x3 of rank 2 with det 3e-18: second derivatives off by 9 on entries
-    of 20). Shapes: (..., n, n) -> (...)."""
+    """y = det(A).   dL/dA = g adj(A)^T: g det(A) A^{-T} where A is far from singular, else (torch's formula at a
+    singular A) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, which is the same matrix and
+    exists at a singular A too. Near singular is |det A| <= sqrt(eps) times Hadamard's bound prod_i |row_i| (1 for
+    orthogonal rows, whatever their lengths): below it, det(A) A^{-T} differentiated again (det times two inverses)
+    keeps only about eps / that ratio of its digits (a 3x3 of rank 2 with det 3e-18: second derivatives off by 9 on
+    entries of 20), where the SVD's hold them. torch's test is |det A| < 100 eps, which also sends a well-conditioned
+    0.05 I (float32) to the SVD, whose derivative at its repeated singular values is NaN.
+    Shapes: (..., n, n) -> (...)."""
 
     keep_output = True
 
@@ -66,11 +68,13 @@ class Det(Function):
 
     def backward(self, F, gy, a):
         y = F.output(self)
-        value = y.data if F.recording else y
-        singular = abs(value) < 100 * float(np.finfo(value.dtype).eps)
+        value, data = (y.data, a.data) if F.recording else (y, a)
+        xp = get_array_module(value)
+        bound = xp.prod(xp.linalg.norm(data, axis=-1), axis=-1)   # Hadamard's: |det A| <= prod_i |row_i|
+        singular = abs(value) <= float(np.sqrt(np.finfo(value.dtype).eps)) * bound
         if not singular.any():
             return F.reshape(gy * y, gy.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
-        xp, n = get_array_module(singular), a.shape[-1]
+        n = a.shape[-1]
         if singular.all():
             return _adjugate_t(F, gy, a)
         # Each matrix through its own formula: the others are swapped for constants (I; one of distinct singular

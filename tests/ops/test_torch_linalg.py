@@ -106,9 +106,9 @@ def _cofactors(a):
 
 def test_det_second_derivative_at_a_nearly_singular_matrix_is_the_cofactors_derivative(device):
     # A 3x3 of rank 2 from a product: numpy's det is 3e-18, not 0, so backward took det(A) A^{-T}, whose derivative
-    # (tiny det times two huge inverses) lost every digit: second derivatives off by 9 on entries of 20. Like torch,
-    # |det| < 100 eps takes the SVD's formula; the reference is the central difference of the cofactors (exact to
-    # 1e-10: a quadratic in the entries of a 3x3).
+    # (tiny det times two huge inverses) lost every digit: second derivatives off by 9 on entries of 20. A nearly
+    # singular A takes the SVD's formula, as torch's; the reference is the central difference of the cofactors
+    # (exact to 1e-10: a quadratic in the entries of a 3x3).
     rng = np.random.default_rng(1)
     a = np.stack([rng.standard_normal((3, 2)) @ rng.standard_normal((2, 3)), well(3, 3)])
     assert 0 < abs(np.linalg.det(a[0])) < 1e-15
@@ -129,6 +129,37 @@ def test_det_second_derivative_at_a_nearly_singular_matrix_is_the_cofactors_deri
     (tg,) = torch.autograd.grad(torch.linalg.det(tx).sum(), [tx], create_graph=True)
     (th,) = torch.autograd.grad((tg * torch.tensor(u)).sum(), [tx])
     np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-8, atol=1e-8)
+
+
+def _det_hessian_times(a, w):
+    """sum_ij w_ij d^2 det / dA_ij dA_kl for each k, l: det is linear in each row, so each second derivative is the
+    det of A with row i set to e_j and row k to e_l (exact to rounding, no inverse, no difference quotient)."""
+    n = a.shape[-1]
+    out = np.zeros_like(a)
+    for k, l, i, j in np.ndindex(n, n, n, n):
+        if i != k and j != l:
+            b = a.copy()
+            b[i], b[k] = np.eye(n)[j], np.eye(n)[l]
+            out[k, l] += np.linalg.det(b) * w[i, j]
+    return out
+
+
+@pytest.mark.parametrize("dtype,a", [
+    ("float32", 0.05 * np.eye(4)),   # det 6e-6 < 100 eps (torch's test): the SVD's derivative is NaN at its ties
+    ("float64", np.linalg.qr(np.arange(16.0).reshape(4, 4) % 7 + np.eye(4))[0] @ np.diag([2.0, 1.5, 1.0, 1e-12])),
+], ids=["small_det_well_conditioned", "ill_conditioned_det_above_100_eps"])
+def test_det_second_derivative_where_det_is_small_or_the_matrix_ill_conditioned(device, dtype, a):
+    # Near singular is |det A| <= sqrt(eps) prod_i |row_i| (Hadamard's bound), not torch's |det A| < 100 eps: 0.05 I
+    # is as well conditioned as I, and the SVD formula's derivative at its four equal singular values was NaN (torch's
+    # too); a 4x4 with singular values (2, 1.5, 1, 1e-12) has det 3e-12, above 100 eps, and det(A) A^{-T}
+    # differentiated again kept 4 digits (relative error 1.5e-4 here, 1e-2 for det 3e-14).
+    w = np.random.default_rng(3).standard_normal((4, 4))
+    x = mg.tensor(a, dtype=dtype, requires_grad=True, device=device)
+    (g,) = mg.grad(mg.linalg.det(x), [x], create_graph=True)
+    (h,) = mg.grad((g * mg.tensor(w, dtype=dtype, device=device)).sum(), [x])
+    expected = _det_hessian_times(a.astype(dtype).astype(np.float64), w)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(h.cpu().numpy(), expected, rtol=tol, atol=tol * np.abs(expected).max())
 
 
 def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
