@@ -18,6 +18,7 @@ NOT_EXPORTED.update({
     "QR": _NO_OPERATOR.format("QR factorization"),
     "Eigh": _NO_OPERATOR.format("eigendecomposition"),
     "SVD": _NO_OPERATOR.format("singular value decomposition"),
+    "Cofactor": "the cofactor matrix adj(A)^T, det's gradient at a singular matrix, used by backward passes",
     "LUFactor": _NO_OPERATOR.format("LU factorization"),
     "MatrixExp": _NO_OPERATOR.format("matrix exponential (and the number of squarings depends on the data, so no "
                                      "fixed graph of MatMuls computes it)"),

@@ -76,14 +76,52 @@ class Det(Function):
             return F.reshape(gy * y, gy.shape + (1, 1)) * _swap_last(F, F.apply(Inv, a))
         n = a.shape[-1]
         if singular.all():
-            return _adjugate_t(F, gy, a)
+            return F.reshape(gy, gy.shape + (1, 1)) * F.apply(Cofactor, a)
         # Each matrix through its own formula: the others are swapped for constants (I; one of distinct singular
         # values, whose SVD derivative exists), so that neither formula's failure reaches the other's gradient
         mask = F.const(xp.reshape(singular, singular.shape + (1, 1)))
         regular = F.where(mask, F.const(xp.eye(n, dtype=a.dtype)), a)
         inverse_t = F.reshape(gy * y, gy.shape + (1, 1)) * _swap_last(F, F.apply(Inv, regular))
         spread = F.const(xp.diag(xp.arange(1, n + 1, dtype=a.dtype)))
-        return F.where(mask, _adjugate_t(F, gy, F.where(mask, a, spread)), inverse_t)
+        return F.where(mask, F.reshape(gy, gy.shape + (1, 1)) * F.apply(Cofactor, F.where(mask, a, spread)), inverse_t)
+
+
+class Cofactor(Function):
+    """C = adj(A)^T = det(U) det(Vh) U diag(D) Vh from A = U diag(S) Vh, D_i = prod_{j != i} S_j: det's gradient at a
+    (nearly) singular A.   Shapes: (..., n, n) -> (..., n, n).
+
+    Its derivative, not the SVD's: with E~ = U^T dA V, dC = sign U M Vh where M_ij = -Q_ij E~_ji (i != j) and
+    M_ii = sum_{k != i} Q_ik E~_kk, Q_ij = prod_{k != i, j} S_k (the SVD's 1 / (S_j^2 - S_i^2) cancels against
+    D_j S_i - D_i S_j). So it holds where singular values tie, at diag(0, 0, 1) or 0 (2x2), where the SVD's
+    derivative has no value and dropped the rotations within the null space. dL/dA = U W Vh with G~ = sign U^T G V,
+    W_ji = -Q_ij G~_ij off the diagonal and W_kk = sum_{i != k} Q_ik G~_ii.
+    """
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        u, s, vh = xp.linalg.svd(a)
+        sign = xp.linalg.det(u) * xp.linalg.det(vh)
+        n = a.shape[-1]
+        others = xp.where(xp.eye(n, dtype=bool), 1.0, s[..., None, :]).prod(axis=-1).astype(a.dtype, copy=False)
+        return sign[..., None, None] * ((u * others[..., None, :]) @ vh)
+
+    def backward(self, F, gy, a):
+        from minigrad.ops.linalg_decompositions import SVD   # it imports this module
+        from minigrad.ops.product import Prod
+        u, s, vh = F.apply(SVD, a, full_matrices=False)
+        raw = [t.data if F.recording else t for t in (u, s, vh)]
+        xp, n = get_array_module(raw[0]), a.shape[-1]
+        sign = F.const((xp.linalg.det(raw[0]) * xp.linalg.det(raw[2]))[..., None, None])   # +-1, piecewise constant
+        eye = xp.eye(n, dtype=bool)
+        # Q_ij = prod_{k != i, j} S_k: the product of S with 1 at k = i and k = j (no division by a 0 singular value)
+        skip = F.const(eye[:, None, :] | eye[None, :, :])
+        q = F.apply(Prod, F.where(skip, 1.0, F.reshape(s, s.shape[:-1] + (1, 1, n))), axis=(len(s.shape) + 1,),
+                    keepdims=False)
+        rotated = sign * (_swap_last(F, u) @ gy @ _swap_last(F, vh))   # G~ = sign U^T G V
+        diagonal = F.sum(rotated * F.const(eye.astype(raw[1].dtype)), axis=-1, keepdims=True)   # G~_ii, (..., n, 1)
+        on = F.where(F.const(eye), 0.0, q) @ diagonal                  # sum_{i != k} Q_ik G~_ii, (..., n, 1)
+        w = F.where(F.const(eye), F.broadcast_to(on, q.shape), -(q * _swap_last(F, rotated)))
+        return u @ w @ vh
 
 
 def _adjugate_t(F, gy, a):

@@ -162,6 +162,23 @@ def test_det_second_derivative_where_det_is_small_or_the_matrix_ill_conditioned(
     np.testing.assert_allclose(h.cpu().numpy(), expected, rtol=tol, atol=tol * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("a", [np.zeros((2, 2)), np.diag([0.0, 0.0, 1.0]), np.diag([0.0, 0.0, 2.0, 3.0]),
+                               np.stack([np.diag([0.0, 0.0, 1.0]), well(3, 3)])], ids=["0", "diag001", "diag0023", "batch"])
+def test_det_second_derivative_where_zero_singular_values_tie(device, a):
+    # Two singular values exactly 0: the adjugate's derivative taken through the SVD's (whose 1 / (S_j^2 - S_i^2) has
+    # no value there) dropped the rotations within the null space; zeros(2, 2) gave 0 where det = a d - b c has
+    # second derivative [[w11, -w10], [-w01, w00]]. torch's is NaN there.
+    w = np.random.default_rng(4).standard_normal(a.shape)
+    x = mg.tensor(a, dtype="float64", requires_grad=True, device=device)
+    (g,) = mg.grad(mg.linalg.det(x).sum(), [x], create_graph=True)
+    (h,) = mg.grad((g * mg.tensor(w, dtype="float64", device=device)).sum(), [x])
+    n = a.shape[-1]
+    expected = np.stack([_det_hessian_times(b, c) for b, c in zip(a.reshape(-1, n, n), w.reshape(-1, n, n))])
+    np.testing.assert_allclose(h.cpu().numpy(), expected.reshape(a.shape), atol=1e-12)
+    if a.ndim == 2:
+        assert mg.gradgradcheck(mg.linalg.det, (mg.tensor(a, dtype="float64", requires_grad=True),))
+
+
 def test_slogdet_sign_and_logdet_of_a_negative_determinant_as_torch():
     a = well(2, 3, 3)
     a[0, 0] *= -1.0            # det < 0
