@@ -53,13 +53,13 @@ class Inv(Function):
 
 class Det(Function):
     """y = det(A).   dL/dA = g adj(A)^T: g det(A) A^{-T} where A is far from singular, else (torch's formula at a
-    singular A) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh, which is the same matrix and
-    exists at a singular A too. Near singular is |det A| <= sqrt(eps) times Hadamard's bound prod_i |row_i| (1 for
-    orthogonal rows, whatever their lengths): below it, det(A) A^{-T} differentiated again (det times two inverses)
-    keeps only about eps / that ratio of its digits (a 3x3 of rank 2 with det 3e-18: second derivatives off by 9 on
-    entries of 20), where the SVD's hold them. torch's test is |det A| < 100 eps, which also sends a well-conditioned
-    0.05 I (float32) to the SVD, whose derivative at its repeated singular values is NaN.
-    Shapes: (..., n, n) -> (...)."""
+    singular A) g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh from A = U diag(S) Vh (``Cofactor``), which is the same
+    matrix and exists at a singular A too. Near singular is |det A| <= sqrt(eps) times Hadamard's bound prod_i |row_i|
+    (1 for orthogonal rows, whatever their lengths): below it, det(A) A^{-T} differentiated again (det times two
+    inverses) keeps only about eps / that ratio of its digits (a 3x3 of rank 2 with det 3e-18: second derivatives off
+    by 9 on entries of 20), where Cofactor's hold them. torch's test, |det A| < 100 eps, misses an ill-conditioned A
+    whose det is larger (singular values 2, 1.5, 1, 1e-12) and takes a well-conditioned 0.05 I (float32), where
+    torch's second derivative through its SVD is NaN. Shapes: (..., n, n) -> (...)."""
 
     keep_output = True
 
