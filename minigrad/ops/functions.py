@@ -11,6 +11,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
 from minigrad.ops._args import as_floating, python_real
+from minigrad.ops._normal_kernels import gaussian
 
 
 class Exp(Function):
@@ -157,7 +158,8 @@ class Softplus(Function):
 
 
 class Erf(Function):
-    """y = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt.   dL/dx = g 2/sqrt(pi) e^(-x^2).
+    """y = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt.   dL/dx = g 2/sqrt(pi) e^(-x^2), x^2 taken without its
+    rounding (``_normal_kernels.gaussian``).
 
     The array kernel is SciPy's (CuPy's on a GPU), reached through ``backend.erf_function``.
     """
@@ -167,7 +169,7 @@ class Erf(Function):
         return erf_function(get_array_module(x))(x).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
-        return gy * (F.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
+        return gy * (gaussian(F, x) * _TWO_OVER_SQRT_PI)
 
 
 _TWO_OVER_SQRT_PI = 1.1283791670955126  # 2 / sqrt(pi)

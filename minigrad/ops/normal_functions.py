@@ -64,20 +64,21 @@ def _erfcx_derivative(F, x, y):
 
 
 class Ndtr(Function):
-    """y = Phi(x), the standard normal distribution function.   dL/dx = g e^(-x^2/2) / sqrt(2 pi)."""
+    """y = Phi(x), the standard normal distribution function.   dL/dx = g e^(-x^2/2) / sqrt(2 pi), x^2 taken
+    without its rounding (``_normal_kernels.gaussian``)."""
 
     def forward(self, x):
         return kernels.in_dtype(kernels.ndtr64, x)
 
     def backward(self, F, gy, x):
-        return gy * (F.exp(x * x * -0.5) * _INV_SQRT_2PI)
+        return gy * (kernels.gaussian(F, x, 0.5) * _INV_SQRT_2PI)
 
 
 class LogNdtr(Function):
     """y = log Phi(x).   dL/dx = g phi(x) / Phi(x) = g sqrt(2/pi) / erfcx(-x / sqrt 2), which stays accurate in
     the left tail, where phi and Phi both underflow. For x > 0 it is phi(x) / Phi(x) itself (Phi >= 1/2 there):
     erfcx(-x / sqrt 2) overflows past x = 37.7 (13.3 in float32), where its derivative times the 0 reaching it
-    made the second derivative NaN (torch: 0)."""
+    made the second derivative NaN (torch: 0); its e^(-x^2/2) takes x^2 without rounding (``kernels.gaussian``)."""
 
     def forward(self, x):
         return kernels.in_dtype(kernels.log_ndtr64, x)
@@ -89,7 +90,7 @@ class LogNdtr(Function):
         right = F.const(right)
         xl, xr = F.where(right, 0.0, x), F.where(right, x, 0.0)   # each branch sees only its own side
         left = _SQRT_2_OVER_PI / F.apply(Erfcx, xl * -_SQRT_HALF)
-        pdf_over_cdf = F.exp(xr * xr * -0.5) * _INV_SQRT_2PI / F.apply(Ndtr, xr)
+        pdf_over_cdf = kernels.gaussian(F, xr, 0.5) * _INV_SQRT_2PI / F.apply(Ndtr, xr)
         return gy * F.where(right, pdf_over_cdf, left)
 
 

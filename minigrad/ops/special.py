@@ -8,19 +8,21 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, special_function
 from minigrad.ops._args import as_floating
+from minigrad.ops._normal_kernels import gaussian
 
 _TWO_OVER_SQRT_PI = 1.1283791670955126   # 2 / sqrt(pi)
 _HALF_SQRT_PI = 0.886226925452758        # sqrt(pi) / 2
 
 
 class Erfc(Function):
-    """y = erfc x = 1 - erf x, accurate where erf x is near 1.   dL/dx = -g 2/sqrt(pi) e^(-x^2)."""
+    """y = erfc x = 1 - erf x, accurate where erf x is near 1.   dL/dx = -g 2/sqrt(pi) e^(-x^2), x^2 taken without
+    its rounding (``_normal_kernels.gaussian``)."""
 
     def forward(self, x):
         return special_function(get_array_module(x), "erfc")(x).astype(x.dtype, copy=False)   # float16 too
 
     def backward(self, F, gy, x):
-        return gy * (F.exp(-(x * x)) * -_TWO_OVER_SQRT_PI)
+        return gy * (gaussian(F, x) * -_TWO_OVER_SQRT_PI)
 
 
 class Erfinv(Function):
