@@ -60,3 +60,16 @@ def test_the_derivatives_of_ndtr_and_log_ndtr_take_x_squared_without_its_roundin
     right = x[x > 0]   # log_ndtr' = phi / Phi there (the left side goes through erfcx)
     exact = _exact(lambda v: mpmath.npdf(v) / mpmath.ncdf(v), right)
     assert _ulps(_grad(mg.special.log_ndtr, right, dtype), exact, dtype).max() <= bound
+
+
+def test_erfc_erfcx_and_ndtr_take_the_continued_fraction_from_its_tail_for_z_from_1_to_2():
+    # the fraction's forward (Lentz) product kept each term's rounding: erfc 32, erfcx 41, ndtr 30 ulps there
+    from minigrad.ops._normal_kernels import erfc64
+
+    z = np.linspace(1.0, 2.0, 201)
+    erfc = _exact(mpmath.erfc, z)
+    assert _ulps(erfc64(z), erfc).max() <= 4.0
+    erfcx = _exact(lambda v: mpmath.exp(v * v) * mpmath.erfc(v), z)
+    assert _ulps(mg.special.erfcx(mg.tensor(z, dtype="float64")).numpy(), erfcx).max() <= 4.0
+    w = np.linspace(-2.8, -1.45, 136)   # z = -w / sqrt 2 from 1.03 to 1.98 (its rounding reaches Phi: 2 z^2 of it)
+    assert _ulps(mg.special.ndtr(mg.tensor(w, dtype="float64")).numpy(), _exact(mpmath.ncdf, w)).max() <= 6.0
