@@ -14,6 +14,7 @@ value is the mathematical one instead.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -194,7 +195,10 @@ def hurwitz_zeta(s, q):
         # s < 1 is NaN before q's poles are looked at (Cephes' order, torch's): zeta(0.5, 0) is NaN, not inf
         pole = (s == 1.0) | ((q <= 0.0) & (q == xp.floor(q)) & ~bad)
         ok = ~(pole | bad)
-        reflect = ok & (q < _REFLECT_BELOW)
+        # q < 0 within 1/4 of a half-integer is reflected too: there the direct sum's terms of both signs cancel
+        # for an odd s (8e3 ulps of polygamma(2, -25.5), 5e7 of polygamma(4, -28.5))
+        near_half = xp.abs(_from_half_integer(xp, q)) <= 0.25
+        reflect = ok & (q < 0.0) & ((q < _REFLECT_BELOW) | near_half)
         s0 = xp.where(ok, s, 2.0)
         q0 = xp.where(ok & ~reflect, q, 1.0)
         result = _hurwitz_zeta_from_above(xp, s0, q0)
@@ -206,11 +210,51 @@ def hurwitz_zeta(s, q):
 def _hurwitz_zeta_far_below_0(xp, s, q):
     """zeta(s, q) for q = -M + f (M a positive integer, 0 < f < 1) and an integer s, from zetas of positive
     arguments only: the terms (q + k)^-s, k < M, are (-1)^s (j - f)^-s, j = 1..M, the difference of
-    zeta(s, 1 - f) and zeta(s, M + 1 - f), so zeta(s, q) = (-1)^s (zeta(s, 1 - f) - zeta(s, 1 - q)) + zeta(s, f)."""
+    zeta(s, 1 - f) and zeta(s, M + 1 - f), so zeta(s, q) = (zeta(s, f) + (-1)^s zeta(s, 1 - f)) - (-1)^s
+    zeta(s, 1 - q). The bracket is the reflection formula's pi^s / (s - 1)! (-d/dx)^(s-1) cot(pi x) at f; for an
+    odd s it is 0 at f = 1/2, where the two zetas cancelled and left their roundings (1e13 ulps of polygamma(2,
+    -1e6 - 1/2), whose value is zeta(3, 1 - q) alone), so within 1/4 of f = 1/2 it is the polynomial in
+    cot(pi f) = -tan(pi (f - 1/2)) (|cot| <= 1; one sign in all its terms) instead."""
     f = q - xp.floor(q)
     sign = xp.where(s % 2.0 == 0.0, 1.0, -1.0)
-    return sign * (_hurwitz_zeta_from_above(xp, s, 1.0 - f) - _hurwitz_zeta_from_above(xp, s, 1.0 - q)) \
-        + _hurwitz_zeta_from_above(xp, s, f)
+    bracket = _hurwitz_zeta_from_above(xp, s, f) + sign * _hurwitz_zeta_from_above(xp, s, 1.0 - f)
+    e = _from_half_integer(xp, q)
+    by_cot = (xp.abs(e) <= 0.25) & (s <= _COT_ORDERS)
+    if bool(by_cot.any()):
+        cot = -xp.tan(math.pi * e)
+        for order in sorted({int(v) for v in xp.unique(s[by_cot]).tolist()}):
+            these = by_cot & (s == order)
+            bracket = xp.where(these, horner(_cot_derivative_coefficients(order - 1), cot), bracket)
+    return bracket - sign * _hurwitz_zeta_from_above(xp, s, 1.0 - q)
+
+
+def _from_half_integer(xp, q):
+    """q minus its nearest half-integer, in [-1/2, 1/2], exact for q < -1/4 (q + 1/2 is, and then its distance to an
+    integer; f - 1/2 was not for q in (-1, 0), whose f = q + 1 rounds)."""
+    r = q + 0.5
+    return r - xp.round(r)
+
+
+_COT_ORDERS = 100   # s up to which the reflection's cot polynomial is used (its coefficients stay finite)
+_PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494")
+_COT_COEFFICIENTS = {}
+
+
+def _cot_derivative_coefficients(n):
+    """Coefficients of c^0 .. c^(n+1) of (-1)^n pi^(n+1) / n! P_n(c), where d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x)):
+    P_0(c) = c, P_(k+1)(c) = -(1 + c^2) P_k'(c) (integers, all of one sign), each rounded once from exact
+    rationals (pi to 60 digits)."""
+    if n not in _COT_COEFFICIENTS:
+        p = [0, 1]
+        for _ in range(n):
+            derivative = [i * p[i] for i in range(1, len(p))]
+            p = [0] * (len(derivative) + 2)
+            for i, v in enumerate(derivative):
+                p[i] -= v
+                p[i + 2] -= v
+        scale = (-1) ** n * _PI ** (n + 1) / math.factorial(n)
+        _COT_COEFFICIENTS[n] = [float(v * scale) for v in p]
+    return _COT_COEFFICIENTS[n]
 
 
 def _hurwitz_zeta_from_above(xp, s0, q0):

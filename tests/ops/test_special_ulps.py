@@ -73,3 +73,14 @@ def test_erfc_erfcx_and_ndtr_take_the_continued_fraction_from_its_tail_for_z_fro
     assert _ulps(mg.special.erfcx(mg.tensor(z, dtype="float64")).numpy(), erfcx).max() <= 4.0
     w = np.linspace(-2.8, -1.45, 136)   # z = -w / sqrt 2 from 1.03 to 1.98 (its rounding reaches Phi: 2 z^2 of it)
     assert _ulps(mg.special.ndtr(mg.tensor(w, dtype="float64")).numpy(), _exact(mpmath.ncdf, w)).max() <= 6.0
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 8])
+def test_polygamma_of_even_order_near_negative_half_integers_does_not_cancel(n):
+    # for an even n the reflection's zeta(n + 1, f) - zeta(n + 1, 1 - f) is 0 at f = 1/2, and the direct sum's terms
+    # cancel too: 8e12 ulps of polygamma(2, -1e6 - 1/2), 8e15 of polygamma(4, ...), 8e3 of polygamma(2, -25.5).
+    # mpmath cancels as well (45 digits at n = 8, x = -1e6 - 1/2), so it works with 80 here
+    x = np.array([-1e6 - 0.5, -12345.5, -100.5, -68.498, -30.5, -25.5, -12.5, -10.5, -1.5, -0.74, -0.5, -0.3, -0.26])
+    with mpmath.workdps(80):
+        exact = _exact(lambda v: mpmath.polygamma(n, v), x)
+    assert _ulps(mg.polygamma(n, mg.tensor(x, dtype="float64")).numpy(), exact).max() <= (4.0 if n <= 4 else 8.0)
