@@ -1,8 +1,10 @@
 """Array kernels of the error function's kin, with array math alone (no SciPy), in float64 and rounded once to
 the input's dtype: erf, erfc, erfcx and the standard normal's ndtr, log_ndtr and ndtri.
 
-erf(z) = sign(z) P(1/2, z^2) and erfc(z) = Q(1/2, z^2) (z >= 0) are the incomplete gamma kernels at a = 1/2;
-erfcx(z) = e^(z^2) erfc(z) takes the continued fraction without its e^(-z^2) factor (z/sqrt(pi) times it), so it
+erf(z) = sign(z) P(1/2, z^2) and erfc(z) = Q(1/2, z^2) (z >= 0) are the incomplete gamma functions at a = 1/2: erf
+by the power series below z = 2, erfc by Legendre's continued fraction from z = 1 (evaluated from its tail up,
+``erfc_fraction``) and between z = 0.707 and 1 by erfcx's Taylor series about 7/8, 1 - erf below; within 6 ulps on
+[0, 6] against mpmath. erfcx(z) = e^(z^2) erfc(z) takes the same pieces without the e^(-z^2) factor, so it
 neither overflows nor underflows. ndtr and log_ndtr follow torch's (Cephes') split of the line; ndtri starts from
 Abramowitz and Stegun's 26.2.23 (error < 4.5e-4) and takes Newton steps on 0.5 erf(y/sqrt 2) = p - 1/2 in the
 middle (exact relative to p - 1/2) and on log_ndtr(y) = log p in the tails.
