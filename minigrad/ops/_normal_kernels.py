@@ -2,8 +2,8 @@
 the input's dtype: erf, erfc, erfcx and the standard normal's ndtr, log_ndtr and ndtri.
 
 erf(z) = sign(z) P(1/2, z^2) and erfc(z) = Q(1/2, z^2) (z >= 0) are the incomplete gamma functions at a = 1/2: erf
-by the power series below z = 2, erfc by Legendre's continued fraction from z = 1 (evaluated from its tail up,
-``erfc_fraction``) and between z = 0.707 and 1 by erfcx's Taylor series about 7/8, 1 - erf below; within 6 ulps on
+by the power series below z = 2, erfc by Legendre's continued fraction from z = 5/4 (evaluated from its tail up,
+``erfc_fraction``), between z = 0.707 and 5/4 by erfcx's Taylor series about 7/8 and 9/8, 1 - erf below; within 6 ulps on
 [0, 6] against mpmath. erfcx(z) = e^(z^2) erfc(z) takes the same pieces without the e^(-z^2) factor, so it
 neither overflows nor underflows. ndtr and log_ndtr follow torch's (Cephes') split of the line; ndtri starts from
 Abramowitz and Stegun's 26.2.23 (error < 4.5e-4) and takes Newton steps on 0.5 erf(y/sqrt 2) = p - 1/2 in the
@@ -27,40 +27,46 @@ _SQRT_HALF_HI = 134217729.0 * _SQRT_HALF - (134217729.0 * _SQRT_HALF - _SQRT_HAL
 _SQRT_HALF_LO = _SQRT_HALF - _SQRT_HALF_HI
 
 
-_FRACTION_FROM = 1.0   # z^2 from which erfc and erfcx take the continued fraction (1 - erf lost up to 3 bits below)
-_TAYLOR_FROM = 0.5     # z^2 from which they take erfcx's Taylor series about z = 7/8 instead, up to _FRACTION_FROM
+_TAYLOR_FROM = 0.5         # z^2 from which erfc and erfcx take erfcx's Taylor series (1 - erf lost up to 3 bits)
+_FRACTION_FROM = 1.5625    # z^2 (z = 5/4) from which they take the continued fraction instead
+# (lowest z^2, terms) of each band the fraction is evaluated in: 120 / z^2 + 4 terms, more than float64 needs (74 at
+# z^2 = 1.44, 27 at 4, 10 at 16, 6 at 36: the count from which the value stops changing, against 2000 terms)
+_FRACTION_BANDS = ((1.5625, 81), (2.0, 64), (3.0, 44), (4.0, 34), (9.0, 18), (25.0, 9))
+# erfcx at the Taylor series' centres 7/8 (z from 0.707 to 1) and 9/8 (z from 1 to 5/4), mpmath at 45 digits
+_TAYLOR_CENTRES = ((Fraction(7, 8), "0.4643115832026690018785527364749163204273", 1.0),
+                   (Fraction(9, 8), "0.3956980795529959014044473809177806757356", 1.5625))
 
 
-def _erfcx_taylor_coefficients(terms=18):
-    """erfcx(7/8 + h) = sum_n a_n h^n, |h| < 0.18 (z from 0.707 to 1): a_0 = erfcx(7/8) (mpmath, 40 digits), then
-    erfcx' = 2 z erfcx - 2/sqrt(pi) gives a_1 = 2 c a_0 - 2/sqrt(pi), (n + 1) a_(n+1) = 2 c a_n + 2 a_(n-1), in
-    exact rationals, each rounded once. The 18th term is below 1e-22 of the first. 1 - erf lost 2.7 bits at z = 1
-    (13 ulps of erfc, erfcx's e^(z^2) - ... 17), the fraction needed 240 terms; this is within 2."""
-    c = Fraction(7, 8)
-    a = [Fraction("0.4643115832026690018785527364749163204273")]
+def _erfcx_taylor_coefficients(c, value, terms=18):
+    """erfcx(c + h) = sum_n a_n h^n: a_0 = erfcx(c), then erfcx' = 2 z erfcx - 2/sqrt(pi) gives a_1 = 2 c a_0 -
+    2/sqrt(pi), (n + 1) a_(n+1) = 2 c a_n + 2 a_(n-1), in exact rationals, each rounded once. For |h| <= 0.18 the
+    18th term is below 1e-22 of the first."""
+    a = [Fraction(value)]
     a.append(2 * c * a[0] - Fraction("1.128379167095512573896158903121545171688"))
     for n in range(1, terms - 1):
         a.append((2 * c * a[n] + 2 * a[n - 1]) / (n + 1))
     return [float(v) for v in a]
 
 
-_ERFCX_TAYLOR = _erfcx_taylor_coefficients()
+_ERFCX_TAYLOR = [(float(c), _erfcx_taylor_coefficients(c, value), below) for c, value, below in _TAYLOR_CENTRES]
 
 
-def _erfcx_near_1(xp, z, active):
-    """erfcx(z) where ``active`` (z^2 from _TAYLOR_FROM to _FRACTION_FROM), by its Taylor series about 7/8; 1
-    elsewhere."""
+def _erfcx_taylor(xp, z, X, active):
+    """erfcx(z) where ``active`` (z^2 from _TAYLOR_FROM to _FRACTION_FROM), by its Taylor series about 7/8 or 9/8
+    (1 elsewhere). 1 - erf lost 2.7 bits of erfc at z = 1 (13 ulps; erfcx's e^(z^2) - 2 z / sqrt(pi) sum ... 17),
+    and the fraction needed 240 terms at z = 0.707; this is within 2 ulps."""
     out = xp.ones_like(z)
-    if active.any():
-        out[active] = horner(_ERFCX_TAYLOR, z[active] - 0.875)
+    low = _TAYLOR_FROM
+    for centre, coefficients, high in _ERFCX_TAYLOR:
+        these = active & (X >= low) & (X < high)
+        if these.any():
+            out[these] = horner(coefficients, z[these] - centre)
+        low = high
     return out
-# (lowest z^2, terms) of each band the fraction is evaluated in: 120 / z^2 + 4 terms, more than float64 needs (97 at
-# z^2 = 1, 27 at 4, 10 at 16, 6 at 36: the count from which the value stops changing, against 2000 terms)
-_FRACTION_BANDS = ((1.0, 124), (2.0, 64), (4.0, 34), (9.0, 18), (25.0, 9))
 
 
 def erfc_fraction(xp, X, active):
-    """h(X), X = z^2 >= 1, with erfc(z) = z e^(-z^2) h / sqrt(pi): Legendre's continued fraction at a = 1/2,
+    """h(X), X = z^2 >= 25/16, with erfc(z) = z e^(-z^2) h / sqrt(pi): Legendre's continued fraction at a = 1/2,
     1 / (X + 1/2 - (1 * 1/2) / (X + 5/2 - (2 * 3/2) / (X + 9/2 - ...))), evaluated from a fixed depth up. The
     forward (Lentz) product of one factor per term carried each factor's rounding to the end: 30-40 ulps of erfc
     and erfcx near z = 1.2; from the tail up each step damps the error before it, so h is within 2 ulps. Each band
@@ -81,7 +87,7 @@ def erfc_fraction(xp, X, active):
 
 def _erf_parts(xp, az):
     """(erf, erfc) of 0 <= az <= 30, each from the kernel that has it without cancellation: erf by the series
-    below z^2 = 4, erfc by the continued fraction from z^2 = 1 on (both converge on both sides)."""
+    below z^2 = 4, erfc by the continued fraction from z = 5/4 on, by erfcx's Taylor series from z = 0.707."""
     X = az * az
     by_series = X < 4.0
     by_fraction = X >= _FRACTION_FROM
@@ -93,7 +99,7 @@ def _erf_parts(xp, az):
     # the fraction: erfc(z) = z e^(-z^2) / sqrt(pi) h
     h = erfc_fraction(xp, X, by_fraction)
     erfc_by_fraction = az * decay / _SQRT_PI * h
-    erfc_by_taylor = _erfcx_near_1(xp, az, by_taylor) * decay
+    erfc_by_taylor = _erfcx_taylor(xp, az, X, by_taylor) * decay
     erfc = xp.where(by_fraction, erfc_by_fraction, xp.where(by_taylor, erfc_by_taylor, 1.0 - erf_series))
     return xp.where(by_series, erf_series, 1.0 - erfc_by_fraction), erfc
 
@@ -165,7 +171,7 @@ def erfcx64(w):
         total = gamma_series(xp.full_like(z, 0.5), X, use_series)
         h = erfc_fraction(xp, X, X >= _FRACTION_FROM)
         positive = xp.where(use_series, xp.exp(X) - 2.0 / _SQRT_PI * z * total, z / _SQRT_PI * h)
-        positive = xp.where(use_taylor, _erfcx_near_1(xp, z, use_taylor), positive)
+        positive = xp.where(use_taylor, _erfcx_taylor(xp, z, X, use_taylor), positive)
         u = 1.0 / xp.where(huge, az, 1.0)
         positive = xp.where(huge, u / _SQRT_PI * (1.0 - 0.5 * u * u), positive)
         out = xp.where(w < 0, 2.0 / exp_minus_square(xp, z) - positive, positive)
@@ -182,7 +188,7 @@ def ndtr64(w):
     z = w * _SQRT_HALF
     middle = xp.abs(z) < _SQRT_HALF
     central = 0.5 + 0.5 * erf64(xp.where(middle, z, 0.0))
-    y = 0.5 * erfc64(xp.where(middle, 1.0, xp.abs(z)))
+    y = 0.5 * erfc64(xp.where(middle, 6.0, xp.abs(z)))   # 6: a cheap stand-in (9 terms of the fraction)
     wc = xp.clip(xp.where(xp.isfinite(w), w, 0.0), -60.0, 60.0)   # beyond, Phi is 0 or 1 and the correction 0
     zc = wc * _SQRT_HALF
     c = 134217729.0 * wc
@@ -199,7 +205,7 @@ def log_ndtr64(w):
     xp = get_array_module(w)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         low = w < -1.0
-        wl = xp.where(low, w, -2.0)
+        wl = xp.where(low, w, -8.0)   # -8: a cheap stand-in (9 terms of the fraction)
         left = xp.log(0.5 * erfcx64(-wl * _SQRT_HALF)) - 0.5 * wl * wl
         right = xp.log1p(-0.5 * erfc64(xp.where(low, 0.0, w) * _SQRT_HALF))
         return xp.where(low, left, right)
@@ -228,7 +234,7 @@ def ndtri64(p):
         for _ in range(5):
             ym = xp.where(middle, y, 0.0)
             step_middle = (0.5 * erf64(ym * _SQRT_HALF) - d) / (xp.exp(-0.5 * ym * ym) / math.sqrt(2.0 * math.pi))
-            yt = xp.where(middle, -2.0, y)
+            yt = xp.where(middle, -8.0, y)
             step_tail = (log_ndtr64(yt) - log_q) / normal_score(yt)
             y = y - xp.where(middle, step_middle, step_tail)
         y = xp.where(upper, -y, y)

@@ -118,11 +118,12 @@ def test_ndtr_in_the_left_tail_adds_back_the_rounding_of_x_over_sqrt_2(device):
     assert _ulps(mg.special.ndtr(mg.tensor(w, dtype="float64", device=device)).numpy(), exact).max() <= 4.0
 
 
-def test_erfc_and_erfcx_take_a_taylor_series_for_z_from_0_71_to_1(device):
-    # 1 - erf lost 2.7 bits of erfc at z = 1 (13 ulps), e^(z^2) - 2 z / sqrt(pi) sum ... 17 ulps of erfcx at 0.79
+def test_erfc_and_erfcx_take_a_taylor_series_for_z_from_0_71_to_1_25(device):
+    # 1 - erf lost 2.7 bits of erfc at z = 1 (13 ulps; 50 at z = 1.16), e^(z^2) - 2 z / sqrt(pi) sum ... 17 ulps of
+    # erfcx at 0.79
     from minigrad.ops._normal_kernels import erfc64
 
-    z = np.linspace(0.7072, 1.0, 121)
+    z = np.linspace(0.7072, 1.25, 218)
     assert _ulps(erfc64(z), _exact(mpmath.erfc, z)).max() <= 3.0
     erfcx = _exact(lambda v: mpmath.exp(v * v) * mpmath.erfc(v), z)
     assert _ulps(mg.special.erfcx(mg.tensor(z, dtype="float64", device=device)).numpy(), erfcx).max() <= 3.0
