@@ -73,8 +73,8 @@ class Zeta(Function):
 class Igamma(Function):
     """y = P(a, x) (``upper`` False) or Q(a, x) = 1 - P (``upper`` True), the regularized incomplete gamma
     functions.   dL/dx = +-g x^(a-1) e^-x / Gamma(a) (+ for P, - for Q), summed back to x's shape (for a >= 10 in
-    Stirling's form, ``_gamma_density``). There is no derivative with respect to a: torch raises when one is asked
-    for, and so does this."""
+    Stirling's form, ``_gamma_density``; float32 and float16 in float64, rounded once). There is no derivative with
+    respect to a: torch raises when one is asked for, and so does this."""
 
     def __init__(self, upper=False):
         self.upper = upper
@@ -89,7 +89,11 @@ class Igamma(Function):
             raise NotImplementedError(
                 f"{name}: the derivative with respect to input (the first argument, a; shape {tuple(a.shape)}) "
                 f"is not implemented, as in torch; only other (x) is differentiable")
-        return None, F.sum_to((-gy if self.upper else gy) * _gamma_density(F, a, x), x.shape)
+        if x.dtype == np.float64:
+            density = _gamma_density(F, a, x)
+        else:   # through float64, rounded once: float32's own exponent roundings left 11 ulps (310 before Stirling)
+            density = F.astype(_gamma_density(F, F.astype(a, np.float64), F.astype(x, np.float64)), x.dtype)
+        return None, F.sum_to((-gy if self.upper else gy) * density, x.shape)
 
 
 _STIRLING_FROM = 10.0          # a from which the density takes Stirling's form (lgamma's own series holds from 10)
