@@ -112,9 +112,9 @@ def _gamma_density(F, a, x):
     S(a)), d = (x - a) / a, S(a) = lgamma(a) - (a - 1/2) log a + a - log(2 pi) / 2 by its series, with
     a (log1p(d) - d) = -(x - a)^2 / (x + a) (1 - u (1 - u) (1/3 + u^2/5 + ...)), the bracket within 1/10 of 1: its
     error is a few ulps of the exponent (a few ulps times (x - a)^2 / x of the density, which moves (x - a) ulps
-    per ulp of x). Beyond, where the density is below e^(-0.43 a), both forms lose
-    ulps of their exponent's size (a log(x/a) - (x - a) takes x/a's rounding a times); the direct one loses fewer
-    up to a = 200 (measured), Stirling's from there on."""
+    per ulp of x). Beyond, where the density is below e^(-0.43 a), both forms lose ulps of their exponent's size
+    (a log(x/a) - (x - a) takes x/a's rounding a times); the direct one loses fewer up to a = 200 (measured),
+    Stirling's from there on."""
     one = a == 1.0
     a_values, x_values = (a.data, x.data) if F.recording else (a, x)
     large = a_values >= _STIRLING_FROM
@@ -127,14 +127,14 @@ def _gamma_density(F, a, x):
     if not large.any() or not use.any():
         power = F.where(one, 0.0, (a - 1.0) * F.log(F.where(one, 1.0, x)))
         return F.exp(power - x - F.apply(Lgamma, a))
-    use, edge, near = F.const(use), F.const(edge), F.const(near)
+    use, edge, near, use_x = F.const(use), F.const(edge), F.const(near), F.const(use & ~edge)
     # each form sees harmless values where it is not taken (its derivative is read there, as 0)
     x_direct = F.where(use, 1.0, x)
     # (a - 1) log x is 0 where a = 1, also at x = 0 (0 * -inf was NaN there; the density is e^-x, 1 at 0)
     power = F.where(one, 0.0, (a - 1.0) * F.log(F.where(one, 1.0, x_direct)))
     direct = F.exp(power - x_direct - F.apply(Lgamma, a))
     al = F.where(use, a, _STIRLING_FROM)
-    xs = F.where(use & ~edge, x, al)
+    xs = F.where(use_x, x, al)
     diff = xs - al
     dn = F.where(near, diff, 0.0)
     un = dn / (xs + al)
