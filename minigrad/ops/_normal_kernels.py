@@ -3,9 +3,9 @@ the input's dtype: erf, erfc, erfcx and the standard normal's ndtr, log_ndtr and
 
 erf(z) = sign(z) P(1/2, z^2) and erfc(z) = Q(1/2, z^2) (z >= 0) are the incomplete gamma functions at a = 1/2: erf
 by the power series below z = 2, erfc by Legendre's continued fraction from z = 5/4 (evaluated from its tail up,
-``erfc_fraction``), between z = 0.707 and 5/4 by erfcx's Taylor series about 7/8 and 9/8, 1 - erf below; within 6 ulps on
-[0, 6] against mpmath. erfcx(z) = e^(z^2) erfc(z) takes the same pieces without the e^(-z^2) factor, so it
-neither overflows nor underflows. ndtr and log_ndtr follow torch's (Cephes') split of the line; ndtri starts from
+``erfc_fraction``), between z = 0.707 and 5/4 by erfcx's Taylor series about 7/8 and 9/8, 1 - erf below; within
+6 ulps on [0, 6] against mpmath. erfcx(z) = e^(z^2) erfc(z) takes the same pieces without the e^(-z^2) factor, so
+it neither overflows nor underflows. ndtr and log_ndtr follow torch's (Cephes') split of the line; ndtri starts from
 Abramowitz and Stegun's 26.2.23 (error < 4.5e-4) and takes Newton steps on 0.5 erf(y/sqrt 2) = p - 1/2 in the
 middle (exact relative to p - 1/2) and on log_ndtr(y) = log p in the tails.
 """
