@@ -195,10 +195,9 @@ def hurwitz_zeta(s, q):
         # s < 1 is NaN before q's poles are looked at (Cephes' order, torch's): zeta(0.5, 0) is NaN, not inf
         pole = (s == 1.0) | ((q <= 0.0) & (q == xp.floor(q)) & ~bad)
         ok = ~(pole | bad)
-        # q < 0 within 1/4 of a half-integer is reflected too: there the direct sum's terms of both signs cancel
-        # for an odd s (8e3 ulps of polygamma(2, -25.5), 5e7 of polygamma(4, -28.5))
-        near_half = xp.abs(_from_half_integer(xp, q)) <= 0.25
-        reflect = ok & (q < 0.0) & ((q < _REFLECT_BELOW) | near_half)
+        # q < 0 near a half-integer is reflected too for an odd s: there the direct sum's terms of both signs
+        # cancel (8e3 ulps of polygamma(2, -25.5), 5e7 of polygamma(4, -28.5))
+        reflect = ok & (q < 0.0) & ((q < _REFLECT_BELOW) | _by_cot(xp, s, _from_half_integer(xp, q)))
         s0 = xp.where(ok, s, 2.0)
         q0 = xp.where(ok & ~reflect, q, 1.0)
         result = _hurwitz_zeta_from_above(xp, s0, q0)
@@ -214,12 +213,12 @@ def _hurwitz_zeta_far_below_0(xp, s, q):
     zeta(s, 1 - q). The bracket is the reflection formula's pi^s / (s - 1)! (-d/dx)^(s-1) cot(pi x) at f; for an
     odd s it is 0 at f = 1/2, where the two zetas cancelled and left their roundings (1e13 ulps of polygamma(2,
     -1e6 - 1/2), whose value is zeta(3, 1 - q) alone), so within 1/4 of f = 1/2 it is the polynomial in
-    cot(pi f) = -tan(pi (f - 1/2)) (|cot| <= 1; one sign in all its terms) instead."""
+    cot(pi f) = -tan(pi (f - 1/2)) (|cot| <= 1; one sign in all its terms) instead (``_by_cot``)."""
     f = q - xp.floor(q)
     sign = xp.where(s % 2.0 == 0.0, 1.0, -1.0)
     bracket = _hurwitz_zeta_from_above(xp, s, f) + sign * _hurwitz_zeta_from_above(xp, s, 1.0 - f)
     e = _from_half_integer(xp, q)
-    by_cot = (xp.abs(e) <= 0.25) & (s <= _COT_ORDERS)
+    by_cot = _by_cot(xp, s, e)
     if bool(by_cot.any()):
         cot = -xp.tan(math.pi * e)
         for order in sorted({int(v) for v in xp.unique(s[by_cot]).tolist()}):
@@ -236,6 +235,16 @@ def _from_half_integer(xp, q):
 
 
 _COT_ORDERS = 100   # s up to which the reflection's cot polynomial is used (its coefficients stay finite)
+_COT_WIDTH = 1.0    # ... for |f - 1/2| up to this / s (and 1/4)
+
+
+def _by_cot(xp, s, e):
+    """Where the reflection's bracket is its cot polynomial: an odd s (for an even one the bracket is a sum, 1 ulp
+    from the zetas), e = f - 1/2 within 1/4 and 1 / s. The zetas' difference cancels by about 1 / (4 s |e|), where
+    the polynomial of degree s - 1 loses up to s ulps away from e = 0 (80 at s = 99, |e| = 0.23, where the zetas
+    lost none). Measured against mpmath on 278 points per s near half-integers down to -60, s from 3 to 99: within
+    10 ulps (the 10 near a zero of zeta(3, q)); the width 2 / s left 9, 4 / s 16."""
+    return (xp.abs(e) <= xp.minimum(0.25, _COT_WIDTH / s)) & (s % 2.0 == 1.0) & (s <= _COT_ORDERS)
 _PI = Fraction("3.14159265358979323846264338327950288419716939937510582097494")
 _COT_COEFFICIENTS = {}
 

@@ -143,3 +143,17 @@ def test_the_x_derivative_of_igamma_in_float32_is_the_float64_density_rounded_on
     a_tensor = mg.tensor(a, dtype="float32", device=device)
     g = _grad(lambda t: mg.igamma(a_tensor, t), x, "float32", device)
     assert g.dtype == np.float32 and _ulps(g, exact, np.float32).max() <= 1.0
+
+
+@pytest.mark.parametrize("s", [9, 21, 51, 99])
+def test_zeta_of_a_large_odd_s_near_negative_half_integers_does_not_cancel(s, device):
+    # the reflection's zeta(s, f) - zeta(s, 1 - f) cancelled near f = 1/2 below q = -30 (335, 34, 111 and 65 ulps),
+    # the direct sum's terms above it (3e82 ulps of zeta(51, -29.5)); the cot polynomial takes only |f - 1/2| <= 1/s,
+    # beyond which it would lose up to s ulps itself (80 at s = 99). zeta(s, q) = (-1)^s polygamma(s - 1, q) /
+    # (s - 1)! (mpmath's own zeta takes another branch for q < 0), at 300 digits (mpmath cancels too)
+    q = -np.arange(1, 60, 3) + 0.5 + np.linspace(-0.25, 0.25, 20)
+    q = np.concatenate([q, -np.arange(1, 40, 4) + 0.5 + 1e-3, [-45.5, -29.5, -10.5, -0.5]])
+    exact = _exact(lambda v: (-1) ** s * mpmath.polygamma(s - 1, v) / mpmath.factorial(s - 1), q, digits=300)
+    ours = mg.special.zeta(mg.tensor(np.full_like(q, s), dtype="float64", device=device),
+                           mg.tensor(q, dtype="float64", device=device)).numpy()
+    assert _ulps(ours, exact).max() <= 10.0
