@@ -194,6 +194,23 @@ def test_target_validation_errors():
         F.l1_loss(mg.zeros(3), mg.zeros(3, dtype=F64))
 
 
+ELEMENTWISE_LOSSES = [("mse_loss", 2), ("l1_loss", 2), ("huber_loss", 2), ("smooth_l1_loss", 2),
+                      ("soft_margin_loss", 2), ("kl_div", 2), ("binary_cross_entropy", 2),
+                      ("binary_cross_entropy_with_logits", 2), ("margin_ranking_loss", 3)]
+
+
+@pytest.mark.parametrize("name, n_args", ELEMENTWISE_LOSSES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_elementwise_losses_refuse_an_integer_input_as_torch(name, n_args, reduction, device):
+    # torch refuses it ("not implemented for 'Long'"); here mse_loss of int64 tensors gave a float64 loss under the
+    # float32 default (mg.tensor([1, 2]) against [0, 1]: float64 1.0 for 'mean') and l1_loss's 'sum' an int64 one
+    ints = mg.tensor(np.array([1, 0]), device=device)
+    with pytest.raises(TypeError, match=rf"{name}: input1? must be floating point, got dtype int64 \(shape \(2,\)\)"):
+        getattr(F, name)(*[ints] * n_args, reduction=reduction)
+    floats = mg.tensor(np.array([0.25, 0.5]), device=device)   # the same call on floats of the same values works
+    assert getattr(F, name)(*[floats] * n_args, reduction=reduction).dtype == np.float32
+
+
 def test_integer_target_tensor_is_accepted():
     x = _logits()
     t = mg.tensor(TARGET)

@@ -111,9 +111,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, 
     _not_a_reduction(name, weight)
     _check_reduction(name, reduction)
     target = _as_target(input, target)
-    _check_like(name, input, target)
-    if input.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+    _check_like(name, input, target)   # a floating input of the target's shape and dtype
     xp = input._xp()
     # Written as "not inside", so that NaN is refused too, as PyTorch refuses it (it is no probability).
     if input.size and not bool(xp.all((input.data >= 0) & (input.data <= 1))):

@@ -43,9 +43,7 @@ def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     target = _as_target(input, target)
-    _check_like(name, input, target)
-    if input.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+    _check_like(name, input, target)   # a floating input of the target's shape and dtype
     if reduction == "mean" and not legacy:
         warnings.warn(MEAN_WARNING, UserWarning, stacklevel=2)
     if log_target:

@@ -491,6 +491,8 @@ def _picked_rows(log_probs, safe, row_scale):
 def _check_like(name, x, target, what="target", base="input"):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: {base} must be a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":   # as torch; an integer input gave float64 (mse_loss) or int64 (l1_loss 'sum') losses
+        raise TypeError(f"{name}: {base} must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
     if tuple(x.shape) != tuple(target.shape):
         # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
         raise ValueError(
