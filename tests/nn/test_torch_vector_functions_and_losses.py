@@ -197,6 +197,10 @@ def test_bce_loss_is_bce_with_logits_of_the_logits():
     (lambda: F.binary_cross_entropy(mg.tensor([0.5, np.nan]), mg.tensor([1.0, 0.0])), ValueError,   # as PyTorch
      "binary_cross_entropy: input values must be between 0 and 1 (probabilities), got NaN; "
      "for logits use binary_cross_entropy_with_logits"),
+    (lambda: F.binary_cross_entropy(mg.tensor([0.5, 0.5]), mg.tensor([1.5, 0.0])), ValueError,   # as PyTorch
+     "binary_cross_entropy: target values must be between 0 and 1, got values in [0, 1.5]"),
+    (lambda: F.binary_cross_entropy(mg.tensor([0.5, 0.5]), mg.tensor([1.0, np.nan])), ValueError,   # as PyTorch
+     "binary_cross_entropy: target values must be between 0 and 1, got NaN"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0, 1.0])), ValueError,
      "binary_cross_entropy: input has shape (1,) but target has shape (2,); they must match"),
     (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([1.0]), "sum"), TypeError,
@@ -212,6 +216,20 @@ def test_bce_loss_is_bce_with_logits_of_the_logits():
 def test_bce_errors(call, error, message):
     with pytest.raises(error, match="^" + re.escape(message)):
         call()
+
+
+def test_bce_refuses_a_target_outside_0_1_on_every_device_as_torch(device):
+    # F.binary_cross_entropy(x, [3.0, -1.0]) returned a loss (and gradients) where torch raises "all elements of
+    # target should be between 0 and 1"; the check reads input and target back together, once
+    x = mg.tensor([0.3, 0.6], dtype="float64", device=device)
+    with pytest.raises(ValueError, match=re.escape("target values must be between 0 and 1, got values in [-1, 3]")):
+        F.binary_cross_entropy(x, mg.tensor([3.0, -1.0], dtype="float64", device=device))
+    with pytest.raises(ValueError, match=re.escape("input values must be between 0 and 1 (probabilities)")):
+        F.binary_cross_entropy(x * 3, mg.tensor([3.0, -1.0], dtype="float64", device=device))   # the input first
+    edges = mg.tensor([0.0, 1.0], dtype="float64", device=device)   # 0 and 1 themselves are targets, as in torch
+    expected = torch.nn.functional.binary_cross_entropy(torch.tensor([0.3, 0.6], dtype=torch.float64),
+                                                        torch.tensor([0.0, 1.0], dtype=torch.float64))
+    np.testing.assert_allclose(F.binary_cross_entropy(x, edges).item(), expected.item(), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- KLDivLoss

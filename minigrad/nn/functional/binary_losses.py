@@ -16,7 +16,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module, to_device
+from minigrad.backend import get_array_module, to_device, to_numpy
 from minigrad.nn.functional.loss import _as_target, _check_like, _check_reduction, _reduce, number_array
 from minigrad.ops.functions import Softplus
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
@@ -113,12 +113,15 @@ def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, 
     target = _as_target(input, target)
     _check_like(name, input, target)   # a floating input of the target's shape and dtype
     xp = input._xp()
-    # Written as "not inside", so that NaN is refused too, as PyTorch refuses it (it is no probability).
-    if input.size and not bool(xp.all((input.data >= 0) & (input.data <= 1))):
-        found = "NaN" if bool(xp.isnan(input.data).any()) else \
-            f"values in [{float(xp.min(input.data)):g}, {float(xp.max(input.data)):g}]"
-        raise ValueError(f"{name}: input values must be between 0 and 1 (probabilities), got {found}; for logits "
-                         "use binary_cross_entropy_with_logits")
+    # Written as "not inside", so that NaN is refused too, as PyTorch refuses it (it is no probability). Both
+    # checks in one read-back; an empty array passes (xp.all of nothing is True).
+    inside = xp.stack([xp.all((a >= 0) & (a <= 1)) for a in (input.data, target.data)])
+    input_ok, target_ok = (bool(v) for v in to_numpy(inside))
+    if not input_ok:
+        raise ValueError(f"{name}: input values must be between 0 and 1 (probabilities), got {_found(xp, input)}; "
+                         "for logits use binary_cross_entropy_with_logits")
+    if not target_ok:   # as torch; a target of 3 gave a loss (and gradients) of no meaning, silently
+        raise ValueError(f"{name}: target values must be between 0 and 1, got {_found(xp, target)}")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _factor(input, "weight", weight, name)
@@ -146,6 +149,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, size_av
     w = _factor(input, "weight", weight, _NAME)
     p = _factor(input, "pos_weight", pos_weight, _NAME)
     return _reduce(WeightedSigmoidBinaryCrossEntropy.apply(input, target, w, p), reduction)
+
+
+def _found(xp, x):
+    """What the message shows of an array with entries outside [0, 1]: NaN, or the range of its values."""
+    return "NaN" if bool(xp.isnan(x.data).any()) else f"values in [{float(xp.min(x.data)):g}, {float(xp.max(x.data)):g}]"
 
 
 def _not_a_reduction(name, weight):
