@@ -142,6 +142,22 @@ def test_huber_and_smooth_l1_losses_match_torch(reduction, name, layer, option, 
     np.testing.assert_allclose(module(mx, target).numpy(), loss.numpy())
 
 
+@pytest.mark.parametrize("dtype, delta", [("float64", np.inf), ("float32", np.inf), ("float32", 1e39)])
+def test_huber_loss_with_a_delta_past_the_dtypes_range_is_half_the_squared_error_as_torch(dtype, delta, device):
+    # delta = inf has no linear zone: the loss was right, but every gradient NaN (where() differentiated the
+    # unselected (|d| - delta/2) delta branch, 0 * inf); torch gives d. float32's range ends below 1e39.
+    values = np.array([0.5, -3.0, 0.0, 40.0])
+    x = mg.tensor(values, dtype=dtype, requires_grad=True, device=device)
+    loss = F.huber_loss(x, mg.zeros(4, dtype=dtype, device=device), reduction="sum", delta=delta)
+    loss.backward()
+    tx = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+    expected = TF.huber_loss(tx, torch.zeros(4, dtype=getattr(torch, dtype)), reduction="sum", delta=delta)
+    expected.backward()
+    assert loss.dtype == np.dtype(dtype) and x.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-7)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-7)   # d itself: 0.5, -3, 0, 40
+
+
 def test_huber_and_smooth_l1_validate_their_arguments():
     x = mg.tensor(np.zeros(3))
     with pytest.raises(ValueError, match="huber_loss: delta must be positive, got -1"):

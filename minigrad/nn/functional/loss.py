@@ -562,8 +562,19 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     d = input - target
     a = ops.abs(d)
     delta = float(delta)
-    return _weighted_reduce("huber_loss", ops.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta), weight,
-                            reduction, by_weights=False)
+    if _overflows(delta, input.dtype):
+        # No linear zone the dtype can hold (delta = inf: d^2 / 2 everywhere). where() would still differentiate
+        # (|d| - delta/2) delta at every entry it leaves out, 0 * inf = NaN in each gradient.
+        values = d * d * 0.5
+    else:
+        values = ops.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _weighted_reduce("huber_loss", values, weight, reduction, by_weights=False)
+
+
+def _overflows(number, dtype):
+    """Whether the finite-or-not Python float ``number`` is infinite in ``dtype`` (inf itself, or past its range)."""
+    with np.errstate(over="ignore"):
+        return bool(np.isinf(np.asarray(number, dtype=dtype)))
 
 
 def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
