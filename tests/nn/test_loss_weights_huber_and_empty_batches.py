@@ -158,6 +158,22 @@ def test_huber_loss_with_a_delta_past_the_dtypes_range_is_half_the_squared_error
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-7)   # d itself: 0.5, -3, 0, 40
 
 
+@pytest.mark.parametrize("dtype, beta", [("float32", 1e-40), ("float32", 1e-300), ("float64", 1e-310)])
+def test_smooth_l1_loss_with_a_beta_whose_inverse_overflows_is_torchs(dtype, beta, device):
+    # 0.5 / beta is inf in the dtype: the loss at d = 0 was 0 * inf = NaN (float32 beta=1e-40: 'sum' NaN where
+    # torch gives 3.5) and every gradient NaN (beta=1e-300 in float32: [nan, nan, nan], torch [1, -1, 0])
+    values = np.array([0.5, -3.0, 0.0])
+    x = mg.tensor(values, dtype=dtype, requires_grad=True, device=device)
+    loss = F.smooth_l1_loss(x, mg.zeros(3, dtype=dtype, device=device), reduction="sum", beta=beta)
+    loss.backward()
+    tx = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+    expected = TF.smooth_l1_loss(tx, torch.zeros(3, dtype=getattr(torch, dtype)), reduction="sum", beta=beta)
+    expected.backward()
+    assert loss.dtype == np.dtype(dtype) and x.grad.dtype == np.dtype(dtype)
+    assert loss.item() == expected.item() == 3.5
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())   # sign(d), 0 at d = 0
+
+
 def test_huber_and_smooth_l1_validate_their_arguments():
     x = mg.tensor(np.zeros(3))
     with pytest.raises(ValueError, match="huber_loss: delta must be positive, got -1"):

@@ -593,8 +593,16 @@ def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduct
     d = input - target
     a = ops.abs(d)
     beta = float(beta)
-    if beta == 0:  # no quadratic zone (and no division by 0 in the branch where() leaves out)
+    if beta == 0 or np.asarray(beta, dtype=input.dtype) == 0:
+        # no quadratic zone (and no division by 0 in the branch where() leaves out); a beta below the dtype's
+        # smallest number is 0 there, as in torch's kernel
         return _reduce(a, reduction)
+    if _overflows(0.5 / beta, input.dtype):
+        # 1 / (2 beta) past the dtype's range: d d (0.5 / beta) would be 0 * inf = NaN at d = 0, and its gradient
+        # NaN everywhere; d (d / beta) / 2 on the entries inside only (|d / beta| < 1) overflows nowhere
+        inside = a < beta
+        dq = ops.where(inside, d, 0.0)
+        return _reduce(ops.where(inside, dq * (dq / beta) * 0.5, a - 0.5 * beta), reduction)
     return _reduce(ops.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
