@@ -183,6 +183,28 @@ def test_multi_margin_loss(reduction, p, margin, weighted):
                                              reduction=reduction)(a, torch.tensor(2)), [_r(4)])
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered")   # NumPy's word on the target's own inf - inf
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multi_margin_loss_of_infinite_scores_is_torchs(p, weighted, device):
+    # a masked (-inf) score in another class, or +inf at the target, takes no part: the loss was NaN for such a row
+    # (its target score picked by a sum against the one-hot row, 0 * -inf; the target's own term inf - inf), and
+    # the gradient nonzero where torch's is 0: rows [0, -inf, 1] (target 2), [2, 0.5, -inf] (0) gave [nan, nan]
+    x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -np.inf], [np.inf, 0.0, 1.0], [0.3, 0.2, 0.9]])
+    t = np.array([2, 0, 0, 1])
+    w = np.array([1.0, 2.0, 0.5]) if weighted else None
+    mx = mg.tensor(x, dtype="float64", requires_grad=True, device=device)
+    loss = F.multi_margin_loss(mx, mg.tensor(t, device=device), p=p,
+                               weight=None if w is None else mg.tensor(w, dtype="float64", device=device), reduction="none")
+    loss.sum().backward()
+    tx = torch.tensor(x, requires_grad=True)
+    expected = TF.multi_margin_loss(tx, torch.tensor(t), p=p, weight=None if w is None else torch.tensor(w),
+                                    reduction="none")
+    expected.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-12)   # 0, 0, 0 and row 3's hinge
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_multilabel_margin_loss(reduction):
     x = _r(4, 5)

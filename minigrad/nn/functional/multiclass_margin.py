@@ -72,8 +72,11 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise ValueError(f"{name}: target holds class index {bad} outside [0, {c}) for input of shape {tuple(input.shape)}")
     xp = get_array_module(t)
     pick = _one_hot(xp, t, c, input.dtype)
-    picked = (rows * Tensor(pick)).sum(axis=1, keepdims=True)
+    # a gather, not a sum against the one-hot rows: a -inf (masked) score elsewhere in the row would give 0 * -inf
+    picked = ops.gather(rows, 1, Tensor(t.reshape(n, 1)))
     h = ops.relu((margin - picked) + rows)   # PyTorch's order of operations: a term at the kink rounds to 0 alike
+    # the target's own term is left out, as in torch's loop (x_y = +inf would make it inf - inf = NaN there)
+    h = ops.where(Tensor(pick != 0), 0.0, h)
     if p == 2:
         h = h * h
     scale = (1.0 - pick) / c
