@@ -215,6 +215,23 @@ def test_multilabel_margin_loss(reduction):
           lambda a: torch.nn.MultiLabelMarginLoss(reduction=reduction)(a, torch.tensor([2, 0, -1, 3])), [_r(4)])
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered")   # NumPy's word on the diagonal's inf - inf
+def test_multilabel_margin_loss_of_infinite_scores_is_torchs(device):
+    # an infinite score made every (N, C, C) pairwise term of its row inf or NaN, and the pairs not counted (weight
+    # 0) multiplied them into NaN: rows [0, -inf, 1] (class 2 listed) and [2, 0.5, -inf] (0 and 1) gave [nan, nan]
+    # where torch gives [0, 0], and [inf, 0, 1] (class 1 listed) NaN where torch gives inf
+    x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -np.inf], [np.inf, 0.0, 1.0], [0.3, 0.2, 0.9]])
+    t = np.array([[2, -1, 0], [0, 1, -1], [1, -1, 0], [0, 2, -1]])
+    mx = mg.tensor(x, dtype="float64", requires_grad=True, device=device)
+    loss = F.multilabel_margin_loss(mx, mg.tensor(t, device=device), reduction="none")
+    loss.sum().backward()
+    tx = torch.tensor(x, requires_grad=True)
+    expected = TF.multilabel_margin_loss(tx, torch.tensor(t), reduction="none")
+    expected.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-12)   # 0, 0, inf and a finite one
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weight_shape", [None, (4,), (3, 4)])
 def test_multilabel_soft_margin_loss(reduction, weight_shape):

@@ -126,6 +126,8 @@ def multilabel_margin_loss(input: Tensor, target, size_average=None, reduce=None
     counts = (_one_hot(xp, xp.where(listed, t, -1), c, input.dtype)).sum(axis=1)   # (N, C) times each class is listed
     pairs = counts[:, :, None] * (counts == 0).astype(input.dtype)[:, None, :] / input.dtype.type(c)
     hinge = ops.relu(1.0 - (rows.reshape(n, c, 1) - rows.reshape(n, 1, c)))
+    # only the counted pairs enter: an infinite score makes the others inf (or inf - inf = NaN), which times 0 is NaN
+    hinge = ops.where(Tensor(pairs != 0), hinge, 0.0)
     per_sample = (hinge * Tensor(pairs)).sum(axis=(1, 2))
     if input.ndim == 1:
         per_sample = per_sample.reshape(())
