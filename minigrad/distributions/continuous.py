@@ -10,7 +10,7 @@ import math
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import (LOG_SQRT_2PI, Distribution, check_positive, parameters,
+from minigrad.distributions.distribution import (LOG_SQRT_2PI, Distribution, check_positive, filled, parameters,
                                                  standard_normal, uniform, value_of)
 
 
@@ -58,7 +58,7 @@ class Normal(_LocationScale):
         return -((value - self.loc) ** 2) / (2.0 * self.variance) - ops.log(self.scale) - LOG_SQRT_2PI
 
     def entropy(self):
-        return 0.5 + LOG_SQRT_2PI + ops.log(self.scale) + 0.0 * self.loc   # 1/2 + log(sqrt(2 pi) scale)
+        return 0.5 + LOG_SQRT_2PI + ops.log(self.scale)   # 1/2 + log(sqrt(2 pi) scale); scale has the batch shape
 
     def cdf(self, value):
         value = value_of(self, value)
@@ -147,7 +147,7 @@ class Exponential(Distribution):
 
     @property
     def mode(self):
-        return 0.0 * self.rate
+        return filled(self.rate, 0.0)
 
     @property
     def variance(self):
@@ -195,7 +195,7 @@ class Laplace(_LocationScale):
         return -ops.log(2.0 * self.scale) - ops.abs(value - self.loc) / self.scale
 
     def entropy(self):
-        return 1.0 + ops.log(2.0 * self.scale) + 0.0 * self.loc
+        return 1.0 + ops.log(2.0 * self.scale)
 
     def cdf(self, value):
         value = value_of(self, value)

@@ -244,6 +244,13 @@ def uniform(shape, like, low=0.0, high=1.0):
     return Tensor((low + (high - low) * u).astype(like.dtype)).to(like.device)
 
 
+def filled(like, value):
+    """A constant Tensor of ``like``'s shape, dtype and device holding ``value`` everywhere: a property that does not
+    depend on a parameter (a mode of 0, an infinite variance) takes the batch shape from it this way, never as
+    ``0.0 * parameter``, which is NaN where the parameter is infinite."""
+    return Tensor(like._xp().full(like.shape, value, dtype=like.dtype))
+
+
 def clamped_probs(probs):
     """probs kept inside (eps, 1 - eps), eps the dtype's resolution, as torch's ``clamp_probs``."""
     eps = float(np.finfo(probs.dtype).eps)

@@ -17,7 +17,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
-from minigrad.distributions.distribution import Distribution, parameters, standard_normal, value_of
+from minigrad.distributions.distribution import Distribution, filled, parameters, standard_normal, value_of
 from minigrad.distributions.standard_gamma import standard_gamma
 
 
@@ -78,7 +78,7 @@ class Chi2(Gamma):
 
     def __init__(self, df, validate_args=None):
         (self.df,) = parameters("Chi2", df)
-        super().__init__(0.5 * self.df, 0.5 + 0.0 * self.df, validate_args)
+        super().__init__(0.5 * self.df, filled(self.df, 0.5), validate_args)
 
 
 def _strictly_inside_unit(x):

@@ -9,7 +9,7 @@ import math
 
 from minigrad import ops
 from minigrad.distributions.continuous import _LocationScale
-from minigrad.distributions.distribution import uniform, value_of
+from minigrad.distributions.distribution import filled, uniform, value_of
 
 EULER_GAMMA = 0.5772156649015329
 
@@ -24,7 +24,7 @@ class Cauchy(_LocationScale):
 
     @property
     def variance(self):
-        return 0.0 * self.loc + math.inf
+        return filled(self.loc, math.inf)
 
     def rsample(self, sample_shape=()):
         u = uniform(self._extended_shape(sample_shape), self.loc)
@@ -37,7 +37,7 @@ class Cauchy(_LocationScale):
         return -math.log(math.pi) - ops.log(self.scale) - ops.log1p(y ** 2)
 
     def entropy(self):
-        return math.log(4.0 * math.pi) + ops.log(self.scale) + 0.0 * self.loc
+        return math.log(4.0 * math.pi) + ops.log(self.scale)
 
     def cdf(self, value):
         value = value_of(self, value)
@@ -58,7 +58,7 @@ class Gumbel(_LocationScale):
 
     @property
     def stddev(self):
-        return math.pi / math.sqrt(6.0) * self.scale + 0.0 * self.loc
+        return math.pi / math.sqrt(6.0) * self.scale
 
     @property
     def variance(self):
@@ -75,7 +75,7 @@ class Gumbel(_LocationScale):
         return -(ops.log(self.scale) + z + ops.exp(-z))
 
     def entropy(self):
-        return ops.log(self.scale) + 1.0 + EULER_GAMMA + 0.0 * self.loc
+        return ops.log(self.scale) + 1.0 + EULER_GAMMA
 
     def cdf(self, value):
         value = value_of(self, value)

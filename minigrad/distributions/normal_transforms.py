@@ -10,7 +10,7 @@ from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
 from minigrad.distributions.continuous import Normal
-from minigrad.distributions.distribution import Distribution, parameters, value_of
+from minigrad.distributions.distribution import Distribution, filled, parameters, value_of
 from minigrad.distributions.transformed_distribution import TransformedDistribution
 from minigrad.distributions.transforms import ExpTransform
 
@@ -27,7 +27,7 @@ class HalfNormal(Distribution):
     def __init__(self, scale, validate_args=None):
         (self.scale,) = parameters("HalfNormal", scale)
         super().__init__(self.scale.shape, (), validate_args)
-        self.base_dist = Normal(0.0 * self.scale, self.scale, validate_args=False)
+        self.base_dist = Normal(filled(self.scale, 0.0), self.scale, validate_args=False)
 
     def _like(self):
         return self.scale
@@ -38,7 +38,7 @@ class HalfNormal(Distribution):
 
     @property
     def mode(self):
-        return 0.0 * self.scale
+        return filled(self.scale, 0.0)
 
     @property
     def variance(self):

@@ -314,3 +314,27 @@ def test_log_prob_and_entropy_pass_gradcheck_and_gradgradcheck(name):
         return d.log_prob(v).sum() + d.entropy().sum()
     assert mg.gradcheck(f, params)
     assert mg.gradgradcheck(f, params)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")   # Chi2(inf)'s entropy: inf - inf, NaN in both
+@pytest.mark.parametrize("name, params", [
+    ("Normal", {"loc": [np.inf, -np.inf, 1.0], "scale": [1.0, 2.0, 3.0]}),
+    ("Laplace", {"loc": [np.inf, -np.inf, 1.0], "scale": [1.0, 2.0, 3.0]}),
+    ("Cauchy", {"loc": [np.inf, -np.inf, 1.0], "scale": [1.0, 2.0, 3.0]}),
+    ("Gumbel", {"loc": [np.inf, -np.inf, 1.0], "scale": [1.0, 2.0, 3.0]}),
+    ("HalfNormal", {"scale": [1.0, np.inf]}),
+    ("Exponential", {"rate": [1.0, np.inf]}),
+    ("Chi2", {"df": [1.0, np.inf]}),
+    ("LogNormal", {"loc": [np.inf, 0.0], "scale": [1.0, 1.0]}),
+])
+def test_properties_that_do_not_read_a_parameter_are_torchs_where_it_is_infinite(name, params, device):
+    # they took the batch shape as 0.0 * parameter, NaN at an infinite one: Normal(inf, 1).entropy() was NaN where
+    # torch gives 1.4189 (so Laplace's, Cauchy's and Gumbel's entropies, Gumbel's stddev and variance, Cauchy's
+    # variance), HalfNormal(inf)'s and Exponential(inf)'s mode NaN (torch 0), Chi2(inf)'s mean NaN (torch inf)
+    ours = getattr(D, name)(**{k: mg.tensor(v, dtype="float64", device=device) for k, v in params.items()})
+    theirs = getattr(T, name)(**{k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()})
+    for what in ["entropy", "mean", "mode", "variance", "stddev"]:
+        got, expected = getattr(ours, what), getattr(theirs, what)
+        got, expected = (got(), expected()) if callable(got) else (got, expected)
+        assert got.dtype == np.float64 and got.shape == tuple(expected.shape) and got.device.startswith(device)
+        np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-12, err_msg=f"{name}.{what}")
