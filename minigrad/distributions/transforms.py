@@ -16,6 +16,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.distributions import constraints
+from minigrad.distributions.distribution import filled
 from minigrad.scalars import as_integer
 
 
@@ -123,11 +124,13 @@ class AffineTransform(Transform):
         return (y - self.loc) / self.scale
 
     def log_abs_det_jacobian(self, x, y):
+        # of x's shape (and scale's) without reading x: 0.0 * x was NaN at an infinite value
         scale = self.scale
         if isinstance(scale, Tensor):
-            out = ops.log(ops.abs(scale)) + 0.0 * x
+            log_scale = ops.log(ops.abs(scale))
+            out = ops.broadcast_to(log_scale, np.broadcast_shapes(tuple(log_scale.shape), tuple(x.shape)))
         else:
-            out = math.log(abs(scale)) + 0.0 * x
+            out = filled(x, math.log(abs(scale)))
         for _ in range(self.event_dim):
             out = ops.sum(out, axis=-1)
         return out
@@ -240,7 +243,7 @@ class ComposeTransform(Transform):
         return y
 
     def log_abs_det_jacobian(self, x, y):
-        total = 0.0 * x if not self.parts else None
+        total = filled(x, 0.0) if not self.parts else None
         for p in self.parts:
             x_next = p(x)
             term = p.log_abs_det_jacobian(x, x_next)

@@ -214,3 +214,22 @@ def test_bad_transformed_arguments_are_one_clear_error():
     with pytest.raises(ValueError, match=r"^TransformedDistribution.log_prob: expected value \(shape \(\)\) to be > 0, "
                                          r"got -1.0"):
         D.TransformedDistribution(D.Normal(0.0, 1.0), D.ExpTransform()).log_prob(-1.0)
+
+
+@pytest.mark.parametrize("scale", [2.0, -2.0, "tensor"])
+def test_affine_log_det_of_an_infinite_value_is_finite_as_torch(scale, device):
+    # log |scale| took x's shape as 0.0 * x, NaN at x = +-inf: the log-density of an infinite value under
+    # TransformedDistribution(Normal(0, 1), AffineTransform(1, 2)) was NaN where torch gives -inf
+    values = [np.inf, -np.inf, 0.5]
+    parts = {}
+    for lib, make in (("mg", lambda v: mg.tensor(v, dtype="float64", device=device)),
+                      ("torch", lambda v: torch.tensor(v, dtype=torch.float64))):
+        M = D if lib == "mg" else torch.distributions
+        s = make([-2.0, 2.0, 3.0]) if scale == "tensor" else scale
+        dist = M.TransformedDistribution(M.Normal(make([0.0, 0.0, 0.0]), make([1.0, 1.0, 1.0])),
+                                         [M.transforms.AffineTransform(1.0, s)])
+        parts[lib] = dist.log_prob(make(values))
+        if lib == "mg":
+            assert np.isfinite(M.transforms.AffineTransform(1.0, s).log_abs_det_jacobian(
+                make(values), make(values)).numpy()).all()
+    np.testing.assert_allclose(parts["mg"].numpy(), parts["torch"].numpy(), rtol=1e-12)   # -inf, -inf, finite
