@@ -174,6 +174,22 @@ def test_smooth_l1_loss_with_a_beta_whose_inverse_overflows_is_torchs(dtype, bet
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())   # sign(d), 0 at d = 0
 
 
+@pytest.mark.parametrize("name, option", [("huber_loss", {"delta": 1.0}), ("huber_loss", {"delta": 0.3}),
+                                          ("smooth_l1_loss", {"beta": 1.0}), ("smooth_l1_loss", {"beta": 0.5})])
+def test_huber_and_smooth_l1_gradients_at_an_infinite_input_are_torchs(name, option, device):
+    # the loss there is inf, its slope +-delta (+-1): d^2 / 2, the branch where() leaves out, sent back 0 * inf = NaN
+    # (huber_loss([inf, -inf, 0.5, -3], 0, reduction='sum') had gradient [nan, nan, 0.5, -1], torch [1, -1, 0.5, -1])
+    values = [np.inf, -np.inf, 0.5, -3.0]
+    x = mg.tensor(values, dtype="float64", requires_grad=True, device=device)
+    loss = getattr(F, name)(x, mg.zeros(4, dtype="float64", device=device), reduction="sum", **option)
+    loss.backward()
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    expected = getattr(TF, name)(tx, torch.zeros(4, dtype=torch.float64), reduction="sum", **option)
+    expected.backward()
+    assert loss.item() == expected.item() == np.inf
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
 def test_huber_and_smooth_l1_validate_their_arguments():
     x = mg.tensor(np.zeros(3))
     with pytest.raises(ValueError, match="huber_loss: delta must be positive, got -1"):

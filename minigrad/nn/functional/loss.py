@@ -567,7 +567,9 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
         # (|d| - delta/2) delta at every entry it leaves out, 0 * inf = NaN in each gradient.
         values = d * d * 0.5
     else:
-        values = ops.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+        inside = a < delta
+        dq = ops.where(inside, d, 0.0)   # an infinite d stays out of d^2 / 2, whose gradient 0 * inf would be NaN
+        values = ops.where(inside, dq * dq * 0.5, (a - 0.5 * delta) * delta)
     return _weighted_reduce("huber_loss", values, weight, reduction, by_weights=False)
 
 
@@ -597,13 +599,15 @@ def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduct
         # no quadratic zone (and no division by 0 in the branch where() leaves out); a beta below the dtype's
         # smallest number is 0 there, as in torch's kernel
         return _reduce(a, reduction)
+    inside = a < beta
+    dq = ops.where(inside, d, 0.0)   # an infinite d stays out of the quadratic branch, as in huber_loss
     if _overflows(0.5 / beta, input.dtype):
         # 1 / (2 beta) past the dtype's range: d d (0.5 / beta) would be 0 * inf = NaN at d = 0, and its gradient
         # NaN everywhere; d (d / beta) / 2 on the entries inside only (|d / beta| < 1) overflows nowhere
-        inside = a < beta
-        dq = ops.where(inside, d, 0.0)
-        return _reduce(ops.where(inside, dq * (dq / beta) * 0.5, a - 0.5 * beta), reduction)
-    return _reduce(ops.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+        quadratic = dq * (dq / beta) * 0.5
+    else:
+        quadratic = dq * dq * (0.5 / beta)
+    return _reduce(ops.where(inside, quadratic, a - 0.5 * beta), reduction)
 
 
 def _weighted_reduce(name, values: Tensor, weight, reduction: str, by_weights=True) -> Tensor:
