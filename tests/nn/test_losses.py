@@ -205,10 +205,22 @@ def test_elementwise_losses_refuse_an_integer_input_as_torch(name, n_args, reduc
     # torch refuses it ("not implemented for 'Long'"); here mse_loss of int64 tensors gave a float64 loss under the
     # float32 default (mg.tensor([1, 2]) against [0, 1]: float64 1.0 for 'mean') and l1_loss's 'sum' an int64 one
     ints = mg.tensor(np.array([1, 0]), device=device)
-    with pytest.raises(TypeError, match=rf"{name}: input1? must be floating point, got dtype int64 \(shape \(2,\)\)"):
+    with pytest.raises(TypeError,
+                       match=rf"{name}: input1? must be floating point( or complex)?, got dtype int64 \(shape \(2,\)\)"):
         getattr(F, name)(*[ints] * n_args, reduction=reduction)
     floats = mg.tensor(np.array([0.25, 0.5]), device=device)   # the same call on floats of the same values works
     assert getattr(F, name)(*[floats] * n_args, reduction=reduction).dtype == np.float32
+
+
+def test_l1_loss_takes_complex_inputs_and_mse_loss_refuses_them_as_torch(device):
+    # torch: l1_loss is mean |x - y| (1.2071 here); mse_loss is "not implemented for 'ComplexFloat'", where minigrad
+    # gave the complex mean of (x - y)^2, (0.5+1j), which is no squared error
+    x = mg.tensor(np.array([1 + 1j, 2], np.complex64), device=device)
+    y = mg.tensor(np.array([0j, 1], np.complex64), device=device)
+    loss = F.l1_loss(x, y)
+    assert loss.dtype == np.float32 and abs(loss.item() - (np.sqrt(2) + 1) / 2) < 1e-6
+    with pytest.raises(TypeError, match=r"mse_loss: input must be floating point, got dtype complex64 \(shape \(2,\)\)"):
+        F.mse_loss(x, y)
 
 
 def test_integer_target_tensor_is_accepted():

@@ -488,11 +488,14 @@ def _picked_rows(log_probs, safe, row_scale):
     return -(ops.where(Tensor(pick != 0), log_probs, 0.0) * Tensor(pick)).sum(axis=1)
 
 
-def _check_like(name, x, target, what="target", base="input"):
+def _check_like(name, x, target, what="target", base="input", complex_ok=False):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: {base} must be a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":   # as torch; an integer input gave float64 (mse_loss) or int64 (l1_loss 'sum') losses
-        raise TypeError(f"{name}: {base} must be floating point, got dtype {x.dtype} (shape {tuple(x.shape)})")
+    # as torch; an integer input gave float64 (mse_loss) or int64 (l1_loss 'sum') losses, a complex one to mse_loss
+    # (x - y)^2, not |x - y|^2 (torch: not implemented); l1_loss's |x - y| is defined for complex, as torch's
+    if x.dtype.kind != "f" and not (complex_ok and x.dtype.kind == "c"):
+        kind = "floating point or complex" if complex_ok else "floating point"
+        raise TypeError(f"{name}: {base} must be {kind}, got dtype {x.dtype} (shape {tuple(x.shape)})")
     if tuple(x.shape) != tuple(target.shape):
         # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
         raise ValueError(
@@ -542,7 +545,7 @@ def l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: st
     reduction = legacy_reduction("l1_loss", size_average, reduce, reduction)
     _check_reduction("l1_loss", reduction)
     target = _as_target(input, target)
-    _check_like("l1_loss", input, target)
+    _check_like("l1_loss", input, target, complex_ok=True)
     return _weighted_reduce("l1_loss", ops.abs(input - target), weight, reduction)
 
 
