@@ -6,6 +6,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.ops import _plain
 from minigrad.backend import get_array_module
 from minigrad.scalars import holds, is_integer
 
@@ -49,18 +50,18 @@ def operands(op_name, a, b, *, elementwise=True):
             "minigrad does not promote silently, cast one with .astype()"
         )
     if fa:  # integer/bool operands never require grad: a cast constant loses nothing
-        b = Tensor(b.data.astype(da))
+        b = _plain.cast(b, da)
     elif fb:
-        a = Tensor(a.data.astype(db))
+        a = _plain.cast(a, db)
     elif elementwise and da.kind in "iu" and db.kind in "iu" and (a.ndim == 0) != (b.ndim == 0):
         # torch's rule, which NumPy 2 lacks: a 0-d integer tensor does not widen a dimensioned integer one
         # (uint8 image - tensor(1) stays uint8). Only a value the dtype holds is cast: torch wraps one it does
         # not hold (tensor(-1) into uint8) only where the op computes in integers, while its division,
         # atan2, copysign, ... read the true value, which this cannot tell apart; NumPy's wider dtype keeps it.
         if a.ndim == 0 and holds(db, a.data):
-            a = Tensor(a.data.astype(db))
+            a = _plain.cast(a, db)
         elif b.ndim == 0 and holds(da, b.data):
-            b = Tensor(b.data.astype(da))
+            b = _plain.cast(b, da)
     if (not (fa or fb) and "u" in (a.data.dtype.kind, b.data.dtype.kind)
             and np.result_type(a.data.dtype, b.data.dtype).kind == "f"):
         # uint64 with a signed integer: NumPy computes in float64 (2**63 + 1 is 2**63), torch refuses the pair
@@ -262,9 +263,9 @@ def floating_operands(op_name, a, b):
     binary ops give for integer inputs (atan2, xlogy, copysign, ...)."""
     a, b = operands(op_name, *numbers_as_floats(a, b))
     if a.data.dtype.kind not in "fc":
-        a = Tensor(a.data.astype(backend.DEFAULT_FLOAT))
+        a = _plain.cast(a, backend.DEFAULT_FLOAT)
     if b.data.dtype.kind not in "fc":
-        b = Tensor(b.data.astype(backend.DEFAULT_FLOAT))
+        b = _plain.cast(b, backend.DEFAULT_FLOAT)
     return a, b
 
 

@@ -9,6 +9,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.memory_format import check_memory_format, preserve_format
+from minigrad.ops import _plain
 
 
 class AsType(Function):
@@ -67,8 +68,8 @@ def astype(x, dtype):
                         f"(casting a {x.dtype} tensor of shape {tuple(x.shape)})") from None
     if dtype == x.dtype:
         return x
-    if dtype.kind not in "fc":
-        return Tensor(x.data.astype(dtype))
+    if dtype.kind not in "fc":   # no gradient; through _plain, so that an ONNX export sees the cast (a Cast node)
+        return _plain.cast(x, dtype)
     return AsType.apply(x, dtype=dtype)
 
 

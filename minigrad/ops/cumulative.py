@@ -15,6 +15,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops import _plain
 from minigrad.ops._args import as_floating, accumulator_dtype, one_dim
 from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.order_statistics import _running
@@ -132,7 +133,7 @@ class LogCumSumExp(Function):
 def _integers_as_int64(x):
     """Integer and bool inputs as int64: torch's cumsum, cumprod and prod give int64 for them."""
     if x.dtype.kind in "biu" and x.dtype != np.int64:
-        return Tensor(x.data.astype(np.int64))
+        return _plain.cast(x, np.int64)
     return x
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.ops import _plain
 from minigrad.ops._args import check_dims, operands, python_real
 from minigrad.ops.matrix_products import multi_dot
 from minigrad.ops.reduce import sum as _sum
@@ -89,7 +90,7 @@ def chain_matmul(*matrices):
 
 def _floating(x):
     x = as_tensor(x)
-    return x if x.dtype.kind in "fc" else Tensor(x.data.astype(backend.DEFAULT_FLOAT))
+    return x if x.dtype.kind in "fc" else _plain.cast(x, backend.DEFAULT_FLOAT)
 
 
 def _cut(x, d, start, stop):

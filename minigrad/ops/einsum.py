@@ -14,6 +14,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.backends import opt_einsum
+from minigrad.ops import _plain
 from minigrad.ops.shape import reshape
 from minigrad.scalars import is_integer
 
@@ -159,7 +160,7 @@ def einsum(equation, *operands):
                         "minigrad does not promote silently, cast one with .astype()")
     if floats:  # integer operands join the floating one, as a Python number would (they never require grad)
         dtype = floats.pop()
-        xs = [x if x.dtype == dtype else Tensor(x.data.astype(dtype)) for x in xs]
+        xs = [x if x.dtype == dtype else _plain.cast(x, dtype) for x in xs]
     terms, out = _parse(equation, [x.shape for x in xs])
     lengths = {}
     for term, x in zip(terms, xs):

@@ -10,6 +10,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops import _plain
 from minigrad.ops._args import as_floating, check_flag
 from minigrad.ops.activations import clamp
 from minigrad.dtypes import as_dtype
@@ -36,7 +37,7 @@ def nansum(x, dim=None, keepdim=False, *, dtype=None):
     x = as_tensor(x)
     keepdim = check_flag("nansum", "keepdim", keepdim)
     if x.dtype.kind in "biu":
-        return _sum(Tensor(x.data.astype(np.int64)), dim=() if dim is None else dim, keepdim=keepdim)
+        return _sum(_plain.cast(x, np.int64), dim=() if dim is None else dim, keepdim=keepdim)
     return _sum(where(_not_nan(x), x, 0.0), dim=() if dim is None else dim, keepdim=keepdim)
 
 
@@ -56,7 +57,7 @@ def nanmean(x, dim=None, keepdim=False, *, dtype=None):
     keepdim = check_flag("nanmean", "keepdim", keepdim)
     numbers = _not_nan(x)
     d = () if dim is None else dim
-    count = _sum(Tensor(numbers.data.astype(x.dtype)), dim=d, keepdim=keepdim)
+    count = _sum(_plain.cast(numbers, x.dtype), dim=d, keepdim=keepdim)
     with np.errstate(invalid="ignore", divide="ignore"):
         return _sum(where(numbers, x, 0.0), dim=d, keepdim=keepdim) / count
 

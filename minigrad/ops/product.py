@@ -13,6 +13,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
+from minigrad.ops import _plain
 from minigrad.ops._args import expand_reduced, normalize_axis, torch_axis
 from minigrad.ops.convert import in_dtype
 from minigrad.ops.cumulative import CumProd, _shift
@@ -70,7 +71,7 @@ def prod(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
         return in_dtype("prod", prod, x, dtype, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
     x = as_tensor(x)
     if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would multiply as uint64 in NumPy; int64 in both
-        x = Tensor(x.data.astype(np.int64))
+        x = _plain.cast(x, np.int64)
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("prod", x, axis, keepdims, dim, keepdim)
     axes = normalize_axis("prod", axis, x.ndim, x.shape)

@@ -19,6 +19,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops import _plain
 from minigrad.ops._args import (_python_number, as_floating, check_flag, expand_reduced, half_in_float32,
                                 normalize_axis, torch_axis)
 from minigrad.ops.compare import argmax, argmin
@@ -227,7 +228,7 @@ def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):  # 
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("sum", x, axis, keepdims, dim, keepdim)
     if x.data.dtype.kind == "u":   # torch sums every integer dtype as int64; NumPy would give uint64 here
-        x = Tensor(x.data.astype(np.int64))
+        x = _plain.cast(x, np.int64)
     return _reduction(Sum, "sum", x, axis, keepdims)
 
 
@@ -244,7 +245,7 @@ def mean(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("mean", x, axis, keepdims, dim, keepdim)
     if x.data.dtype.kind not in "fc":
-        x = Tensor(x.data.astype(backend.DEFAULT_FLOAT))
+        x = _plain.cast(x, backend.DEFAULT_FLOAT)
     return _reduction(Mean, "mean", x, axis, keepdims)
 
 

@@ -7,6 +7,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops import _plain
 from minigrad.ops._args import accumulator_dtype, one_dim
 from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.shape import reshape
@@ -48,7 +49,7 @@ def cumsum(x, dim=None, *, axis=NOT_GIVEN, dtype=None):
         return running_in_dtype("cumsum", cumsum, x, dtype, dim=dim, axis=axis)
     x = as_tensor(x)
     if x.dtype.kind in "biu" and x.dtype != np.int64:  # uint8 would sum as uint64 in NumPy; int64 in both libraries
-        x = Tensor(x.data.astype(np.int64))
+        x = _plain.cast(x, np.int64)
     if axis is None and dim is None:  # NumPy's axis=None: over the flattened tensor
         return CumSum.apply(reshape(x, (-1,)), axis=0)
     if axis is NOT_GIVEN and dim is None:

@@ -13,6 +13,7 @@ from minigrad.autograd.function import EVERY_INPUT, Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops import _plain
 from minigrad.ops._args import check_dims, normalize_axis, one_dim
 from minigrad.ops.out_argument import write_out
 from minigrad.scalars import is_integer
@@ -298,7 +299,7 @@ def _sequence(name, tensors):
         raise TypeError(f"{name}: tensors have different floating dtypes {floats}; minigrad does not promote "
                         "silently, cast them to one with .astype()")
     target = np.dtype(floats[0]) if floats else np.result_type(*dtypes)
-    return [t if t.data.dtype == target else Tensor(t.data.astype(target)) for t in tensors]
+    return [t if t.data.dtype == target else _plain.cast(t, target) for t in tensors]
 
 
 def concat(tensors, axis=NOT_GIVEN, *, dim=NOT_GIVEN, out=None):

@@ -539,3 +539,23 @@ def test_shifts_of_unsigned_integers_export_as_bitshift_and_signed_ones_are_refu
     with pytest.raises(ExportError, match=r"^onnx.export: bitwise_right_shift of int64 in .*: ONNX's BitShift takes "
                                           r"unsigned integers only$"):
         export(lambda q: q >> 1, mg.tensor(RNG.integers(-8, 8, (4, 5))), tmp_path / "signed.onnx")
+
+
+@pytest.mark.parametrize("model", [
+    lambda x: x * (x != 0).long().sum(-1, keepdim=True),             # Tensor.long(): an integer cast
+    lambda x: x * (x != 0).int().float().mean(-1, keepdim=True),
+    lambda x: x * ((x > 0) * 2.0),                                    # a bool mask joining a float op
+    lambda x: x + mg.cumsum((x > 0).astype("uint8"), 1) * x,          # widened to int64, then joining x
+])
+def test_integer_and_bool_casts_of_computed_values_are_exported_not_frozen(tmp_path, model):
+    """Casts to integer or bool dtypes, and the casts an integer or bool value gets when it joins a float op, were
+    invisible to the tracer: export froze them into the graph as constants of the traced batch (ones filled to
+    the batch's shape for ``(x != 0).long()`` of random data), and ONNX Runtime then multiplied a row with three
+    zeros by 5 where minigrad multiplies by 2. They are Cast nodes now."""
+    def make(n):   # traced at batch 4 without zeros; zeros in the batches run
+        x = RNG.standard_normal((n, 5)).astype(np.float32)
+        if n != 4:
+            x[:, 2:] = np.where(RNG.random((n, 3)) < 0.5, 0, x[:, 2:])
+        return x
+
+    _check_export(tmp_path, model, (5,), make=make)
