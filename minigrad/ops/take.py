@@ -124,9 +124,15 @@ def take_along_dim(x, indices, dim=None):
                          f"{tuple(index.shape)} do not broadcast outside dim {d}") from None
     x_shape = common[:d] + (x.shape[d],) + common[d + 1:]
     i_shape = common[:d] + (index.shape[d],) + common[d + 1:]
+    x = broadcast_to(x, x_shape) if x_shape != x.shape else x
+    if isinstance(indices, Tensor) and indices.device == x.device:
+        # the indices Tensor itself (cast and broadcast by ops), so that an ONNX export sees where they come from
+        # (argsort of the input, say) rather than a copy it would have to freeze
+        index = indices if indices.dtype == np.int64 else _plain.cast(indices, np.int64)
+        return TakeAlongAxis.apply(x, broadcast_to(index, i_shape) if index.shape != i_shape else index, axis=d)
     xp = x._xp()
     index = xp.ascontiguousarray(xp.broadcast_to(index, i_shape))
-    return TakeAlongAxis.apply(broadcast_to(x, x_shape) if x_shape != x.shape else x, Tensor(index), axis=d)
+    return TakeAlongAxis.apply(x, Tensor(index), axis=d)
 
 
 def _positions(x):

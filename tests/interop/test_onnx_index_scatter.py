@@ -60,3 +60,22 @@ def test_scatter_reduce_extremes_need_opset_18_and_scatters_a_fixed_batch(tmp_pa
                opset=17, dynamic_batch=False)
     with pytest.raises(ExportError, match="Scatter in .* has a fixed index along the batch axis"):
         export(lambda x: x.index_copy(1, np.array([0]), x[:, :1] * 2.0), mg.randn(4, 5), tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("model", [
+    lambda x: x.take_along_dim(x.argsort(dim=1), 1),                               # sorted rows
+    lambda x: x.take_along_dim(x.argsort(dim=1, descending=True)[:, :2], 1),       # the two largest
+    lambda x: mg.take_along_dim(x, x.argmax(dim=1, keepdim=True).int(), dim=1),    # int32 indices
+])
+def test_take_along_dim_of_indices_computed_from_the_input_exports(tmp_path, model):
+    """take_along_dim copied its indices into a new Tensor, which export took for a value made outside the ops
+    and refused ('input 1 of TakeAlongAxis ... is a constant whose shape follows the input's'), although
+    x.take_along_dim(x.argsort(dim=1), 1) is minigrad ops throughout; the indices Tensor goes in itself now."""
+    path = tmp_path / "m.onnx"
+    export(model, mg.tensor(RNG.standard_normal((4, 5)).astype(np.float32)), path)
+    for n in (3, 6):
+        x = RNG.standard_normal((n, 5)).astype(np.float32)
+        got, = _run(path, x)
+        expected = model(mg.tensor(x)).numpy()
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
