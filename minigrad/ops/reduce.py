@@ -227,7 +227,9 @@ def sum(x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):  # 
     x = as_tensor(x)
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_axis("sum", x, axis, keepdims, dim, keepdim)
-    if x.data.dtype.kind == "u":   # torch sums every integer dtype as int64; NumPy would give uint64 here
+    if x.data.dtype.kind in "biu" and x.data.dtype != np.int64:
+        # torch sums every integer and bool dtype as int64, and so does NumPy but for uint64; cast by an op, so that
+        # an ONNX export sums int64 too (ReduceSum keeps int8 as int8 and refuses bool)
         x = _plain.cast(x, np.int64)
     return _reduction(Sum, "sum", x, axis, keepdims)
 

@@ -559,3 +559,15 @@ def test_integer_and_bool_casts_of_computed_values_are_exported_not_frozen(tmp_p
         return x
 
     _check_export(tmp_path, model, (5,), make=make)
+
+
+@pytest.mark.parametrize("model", [
+    lambda x: (x > 0).sum(dim=-1),                       # a count of a bool mask
+    lambda x: (x * 40).astype("int8").sum(dim=-1),       # int8 sums overflow int8
+    lambda x: (x * 3).int().sum(dim=1, keepdim=True),
+])
+def test_sums_of_bool_and_narrow_integers_export_as_int64_sums(tmp_path, model):
+    """minigrad (NumPy, torch) sums bool and integer dtypes as int64. The export summed them in their own dtype,
+    and onnx.checker refused the graph: ReduceSum takes no bool or int8 (InferenceError), and an int32 sum is int32
+    where the traced output is int64."""
+    _check_export(tmp_path, model, (8,), make=lambda n: (RNG.standard_normal((n, 8)) + 2).astype(np.float32))
