@@ -83,8 +83,27 @@ def _unary(g, call, x):
     return g.node(_UNARY[call.op], x)
 
 
+# NumPy's (and torch's) + * maximum minimum of two bools are or/and; ONNX's Add, Mul, Max and Min take no bool
+_BOOL_ARITHMETIC = {"Add": "Or", "Mul": "And", "Maximum": "Or", "Minimum": "And"}
+_LOGICAL = ("logical_and", "logical_or")
+
+
 @converts(*_BINARY)
 def _binary(g, call, x):
+    """One node; operands of two dtypes that the op promoted (int64 + a bool mask, int32 < int64) are cast to the
+    dtype it computed in first, as ONNX wants one type (Pow excepted: its exponent may have another)."""
+    out = _dtype(call.outputs[0])
+    if call.op in _LOGICAL:
+        common = np.dtype(np.bool_)
+    elif out == np.bool_ and call.op not in _BOOL_ARITHMETIC:   # a comparison: the operands' common dtype
+        common = np.result_type(*(_dtype(t) for t in call.inputs))
+    else:
+        common = out
+    if call.op != "Pow":
+        x = [v if _dtype(t) == common else g.node("Cast", [v], to=_onnx_type(g, common))
+             for v, t in zip(x, call.inputs)]
+    if common == np.bool_ and call.op in _BOOL_ARITHMETIC:
+        return g.node(_BOOL_ARITHMETIC[call.op], x)
     return g.node(_BINARY[call.op], x)
 
 

@@ -571,3 +571,18 @@ def test_sums_of_bool_and_narrow_integers_export_as_int64_sums(tmp_path, model):
     and onnx.checker refused the graph: ReduceSum takes no bool or int8 (InferenceError), and an int32 sum is int32
     where the traced output is int64."""
     _check_export(tmp_path, model, (8,), make=lambda n: (RNG.standard_normal((n, 8)) + 2).astype(np.float32))
+
+
+@pytest.mark.parametrize("model", [
+    lambda x: (x > 0) + (x < 0.5),                        # bool + bool: or
+    lambda x: (x > 0) * (x < 0.5),                        # bool * bool: and
+    lambda x: mg.maximum(x > 0, x < 0.5),
+    lambda x: mg.minimum(x > 0, x < 0.5),
+    lambda x: (x > 0).sum(dim=-1) + (x > 0).any(dim=-1),  # int64 + bool
+    lambda x: (x * 3).int() < (x * 2).long(),             # int32 < int64
+])
+def test_binary_ops_of_bools_and_of_two_integer_dtypes_export(tmp_path, model):
+    """ONNX's Add, Mul, Max and Min take no bool, and its binary ops one dtype for both operands: these failed
+    onnx.checker ('Add ... has unsupported type: tensor(bool)'); they are Or/And, and Casts to the dtype the op
+    computed in."""
+    _check_export(tmp_path, model, (5,))
