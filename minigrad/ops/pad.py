@@ -117,8 +117,10 @@ def _check_fits(number, dtype):
 
 
 def _crop(x, widths):
-    """``x`` with each negative width's entries removed (a view, whose gradient is g put back in place)."""
-    return x[tuple(slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n) for n, (lo, hi) in zip(x.shape, widths))]
+    """``x`` with each negative width's entries removed (a view, whose gradient is g put back in place). The slices
+    count from the ends and leave uncropped axes whole (``slice(None)``), never naming a size: an ONNX export
+    writes them into the graph, where the batch axis has no fixed size."""
+    return x[tuple(slice(-lo if lo < 0 else None, hi if hi < 0 else None) for lo, hi in widths)]
 
 
 def _pad_mode(x, pad, widths, mode, value):

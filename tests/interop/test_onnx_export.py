@@ -586,3 +586,11 @@ def test_binary_ops_of_bools_and_of_two_integer_dtypes_export(tmp_path, model):
     onnx.checker ('Add ... has unsupported type: tensor(bool)'); they are Or/And, and Casts to the dtype the op
     computed in."""
     _check_export(tmp_path, model, (5,))
+
+
+@pytest.mark.parametrize("model", [nn.ZeroPad2d((-1, 2, 0, -1)), nn.ReflectionPad2d((-1, 2, 1, -2)),
+                                   lambda x: mg.nn.functional.pad(x, (-2, -1), value=0.5)])
+def test_negative_padding_keeps_the_batch_symbolic(tmp_path, model):
+    """A negative width crops by a slice, which named the size of every axis (x[0:4, 0:2, 0:3, 1:5] at batch 4):
+    the export wrote ends=4 on the batch axis, and ONNX Runtime returned 4 rows for a batch of 7, with no error."""
+    _check_export(tmp_path, model, (2, 4, 5))
