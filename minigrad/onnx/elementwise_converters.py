@@ -176,8 +176,19 @@ def _rounded_div(g, call, x):
         if mode == "trunc":
             return b.Div(x[0], x[1])                       # ONNX's integer Div truncates
         return b.Div(b.Sub(x[0], b.Mod(x[0], x[1])), x[1])  # a - (a mod b) is a multiple of b: exact
-    q = b.Div(x[0], x[1])
-    return b.Floor(q) if mode == "floor" else _trunc(b, q)
+    if mode == "trunc":
+        return _trunc(b, b.Div(x[0], x[1]))                # torch's and minigrad's trunc(a / b)
+    # NumPy's (and torch's) floor division: (a - fmod(a, b)) / b, an exact multiple, one lower where fmod's sign is
+    # not b's, rounded to the nearest integer; a / b where b is 0. Floor(a / b) is one too low at exact multiples
+    # that a / b rounds below (-13 / 1.3 is -10.000001 in float32: Floor gave -11 where minigrad gives -10).
+    r = b.Mod(x[0], x[1], fmod=1)
+    zero = b.c(0.0)
+    q = b.Div(b.Sub(x[0], r), x[1])
+    below = b.And(b.Not(b.Equal(r, zero)), b.Xor(b.Less(r, zero), b.Less(x[1], zero)))
+    q = b.Where(below, b.Sub(q, b.c(1.0)), q)
+    down = b.Floor(q)
+    rounded = b.Where(b.Greater(b.Sub(q, down), b.c(0.5)), b.Add(down, b.c(1.0)), down)
+    return b.Where(b.Equal(x[1], zero), b.Div(x[0], x[1]), rounded)
 
 
 @converts("Fmod")

@@ -82,3 +82,19 @@ def test_erfinv_is_refused_with_its_reason(tmp_path):
     assert "inverse error function" in NOT_EXPORTED["Erfinv"]
     with pytest.raises(ExportError, match="Erfinv"):
         export(lambda x: mg.erfinv(mg.tanh(x)), mg.randn(3, 5), tmp_path / "m.onnx")
+
+
+def test_floor_division_of_exact_multiples_exports_exactly(tmp_path):
+    """Floor division was exported as Floor(a / b), one too low wherever float32's a / b rounds just below an exact
+    quotient: x // 1.3 at x = -13 gave -11 in ONNX Runtime where minigrad (and torch) give -10. It is NumPy's
+    (a - fmod(a, b)) / b now, b = 0 included."""
+    def fn(x):
+        return mg.concat([mg.floor_divide(x, 1.3), x.div(-0.7, rounding_mode="floor"), x // 0.1,
+                          mg.floor_divide(x, x[:, ::-1])], 1)
+
+    grid = np.concatenate([np.arange(-20, 20) * s for s in (1.3, 0.7, 0.1)]).astype(np.float32)
+    x = np.concatenate([grid, [0.0, -0.0, 2.6, np.inf, -np.inf, np.nan]]).astype(np.float32).reshape(-1, 6)
+    path = tmp_path / "m.onnx"
+    export(fn, mg.tensor(x[:4]), path)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_array_equal(got, fn(mg.tensor(x)).numpy())
