@@ -235,11 +235,84 @@ def _align(first, second, batch1, batch2):
                 "F.dropout(x, p) drops in eval mode as well (its training=True default, as torch's), so "
                 "write F.dropout(x, p, training=self.training) or use an nn.Dropout layer"
             )
+        if c1.op == "GetItem":
+            c1.params["index"] = _same_index(c1, c2, batch1 != batch2)
         c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
                              enumerate(zip(c1.inputs, c2.inputs))]
         c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in
                               enumerate(zip(c1.outputs, c2.outputs))]
     return fills
+
+
+def _index_axes(parts, ndim):
+    """The input axis each part of an index reads (None for ``None``, which adds one)."""
+    consumed = sum(0 if p is None or p is Ellipsis else getattr(p, "ndim", 1) if getattr(p, "dtype", None) == np.bool_
+                   else 1 for p in parts)
+    axes, axis = [], 0
+    for p in parts:
+        axes.append(None if p is None or p is Ellipsis else axis)
+        if p is Ellipsis:
+            axis += ndim - consumed
+        elif p is not None:
+            axis += getattr(p, "ndim", 1) if getattr(p, "dtype", None) == np.bool_ else 1
+    return axes
+
+
+def _same_index(c1, c2, resized):
+    """The index of the traced GetItem ``c1``, checked against the second pass's (``c2``): the graph holds one index.
+    A bound that moved with the axis's size (``x[:x.shape[0] - 1]`` on the batch axis: 3 at batch 4, 4 at batch 5)
+    is rewritten to count from the end (-1); any other change (an index computed from the values, a bound of
+    another size rule) is refused, where it was frozen at the example's value."""
+    index1, index2 = c1.params["index"], c2.params["index"]
+    single = not isinstance(index1, tuple)
+    parts1, parts2 = ((index1,), (index2,)) if single else (index1, index2)
+    n1, n2 = c1.inputs[0].shape, c2.inputs[0].shape
+
+    def refuse():
+        why = ("it depends on the input's values or on its size in a way the graph cannot follow; index from the "
+               "end (x[:-1]) or with minigrad ops (gather, index_select)")
+        def described(index):
+            parts = index if isinstance(index, tuple) else (index,)
+            shown = ", ".join(f"<{p.dtype} array of shape {tuple(p.shape)}>" if hasattr(p, "dtype") else repr(p)
+                              for p in parts)
+            return f"[{shown}]"
+
+        raise ExportError(f"onnx.export: GetItem in {c1.where} indexes with {described(index1)} for the example and "
+                          f"{described(index2)} for "
+                          f"{'an input one longer on the batch axis' if resized else 'other values'}: {why}")
+
+    if len(parts1) != len(parts2):
+        refuse()
+    out = []
+    for p, q, axis in zip(parts1, parts2, _index_axes(parts1, len(n1))):
+        if hasattr(p, "dtype") or hasattr(q, "dtype"):   # an integer or bool array
+            if not (hasattr(p, "dtype") and hasattr(q, "dtype") and _same_constant(Tensor(p), Tensor(q))):
+                refuse()
+            out.append(p)
+            continue
+        if type(p) is not type(q):
+            refuse()
+        delta = None if axis is None else n2[axis] - n1[axis]
+
+        def bound(a, b, is_stop, step=1):
+            if a == b:
+                return a
+            # a bound the size moved: counted from the end (never 0 there: that is the start, or an empty slice)
+            if delta and is_integer(a) and is_integer(b) and a >= 0 and b - a == delta and a - n1[axis] < 0 \
+                    and not (is_stop and step < 0):
+                return a - n1[axis]
+            refuse()
+
+        if isinstance(p, slice):
+            if p.step != q.step:
+                refuse()
+            step = 1 if p.step is None else p.step
+            out.append(slice(bound(p.start, q.start, False, step), bound(p.stop, q.stop, True, step), p.step))
+        elif p is None or p is Ellipsis:
+            out.append(p)
+        else:
+            out.append(bound(p, q, False))
+    return out[0] if single else tuple(out)
 
 
 def _same_ops(calls1, calls2, inputs, names, batch_axes):

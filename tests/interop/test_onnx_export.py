@@ -594,3 +594,20 @@ def test_negative_padding_keeps_the_batch_symbolic(tmp_path, model):
     """A negative width crops by a slice, which named the size of every axis (x[0:4, 0:2, 0:3, 1:5] at batch 4):
     the export wrote ends=4 on the batch axis, and ONNX Runtime returned 4 rows for a batch of 7, with no error."""
     _check_export(tmp_path, model, (2, 4, 5))
+
+
+@pytest.mark.parametrize("model", [lambda x: x[:x.shape[0] - 1] * 2.0, lambda x: x[x.shape[0] - 2:],
+                                   lambda x: x[x.shape[0] - 1], lambda x: x[1:x.shape[0] - 1, None, ..., 1:]])
+def test_slices_that_follow_the_batch_size_count_from_the_end(tmp_path, model):
+    """x[:x.shape[0] - 1] indexes with slice(None, 3) at batch 4: the export wrote that 3 into the graph, and
+    ONNX Runtime returned 3 rows for a batch of 7 (minigrad: 6), with no error. A bound that moves with the batch
+    size is written from the end (-1) now."""
+    _check_export(tmp_path, model, (5,), batches=(4, 7, 2))
+
+
+def test_an_index_computed_from_the_values_is_refused_not_frozen(tmp_path):
+    """x[:, x[0].argsort()] took the order of the example's first row as a fixed index (a Gather of [0, 1, 2])."""
+    x = mg.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0], [0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])   # the second pass: [2, 1, 0]
+    with pytest.raises(ExportError, match=r"GetItem in .* indexes with \[slice\(None, None, None\), <int64 array "
+                                          r"of shape \(3,\)>\] for the example .* depends on the input's values"):
+        export(lambda x: x[:, x[0].argsort()], x, tmp_path / "m.onnx")
