@@ -77,9 +77,10 @@ def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True,
         scores = ops.reshape(scores, grouped[:-4] + (hq,) + grouped[-2:])
     xp = get_array_module(scores.data)
     dead = None
-    if keep is not None:
-        scores = ops.where(Tensor(xp.asarray(keep)), scores, -np.inf)
-        dead = dead_rows(xp, keep) if safe else None
+    if keep is not None:   # a bool mask Tensor (the caller's: an ONNX export follows it) or a raw array
+        keep = keep if isinstance(keep, Tensor) else Tensor(xp.asarray(keep))
+        scores = ops.where(keep, scores, -np.inf)
+        dead = dead_rows(xp, keep.data) if safe else None
     if bias is not None:
         scores = scores + bias
         dead = dead_rows(xp, bias.data) if safe else None
@@ -172,7 +173,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 def _mask(name, arg, mask, query, scores_shape):
-    """(keep, bias): a bool mask as a raw keep array, a float mask as a Tensor in the query's dtype."""
+    """(keep, bias): a bool mask as the keep Tensor itself, a float mask as a Tensor in the query's dtype."""
     if not isinstance(mask, Tensor):
         raise TypeError(f"{name}: {arg} must be a Tensor or None, got {type(mask).__name__}")
     if mask.dtype != np.bool_ and mask.dtype.kind != "f":
@@ -185,5 +186,5 @@ def _mask(name, arg, mask, query, scores_shape):
         raise ValueError(f"{name}: {arg} of shape {_shape(mask)} does not broadcast to the attention scores' "
                          f"shape {scores_shape} (..., L, S)")
     if mask.dtype == np.bool_:
-        return mask.data, None
+        return mask, None
     return None, ops.astype(mask, query.dtype)

@@ -77,8 +77,9 @@ def _inputs(who, query, key, value, key_padding_mask, attn_mask, dims, batch_fir
     return q, k, v, batched
 
 
-def _canonical(who, arg, mask, q, other=None):
-    """A bool mask (True: masked) as a constant float mask of 0 and -inf; a float one cast to q's dtype."""
+def _canonical(who, arg, mask, q, other=None, unread=False):
+    """A bool mask (True: masked) as a float mask of 0 and -inf; a float one cast to q's dtype. A mask the
+    attention will not read (``unread``: the causal path) is checked and left as it is."""
     if mask is None:
         return None
     if mask.dtype != np.bool_ and mask.dtype.kind != "f":
@@ -86,9 +87,11 @@ def _canonical(who, arg, mask, q, other=None):
     if isinstance(other, Tensor) and other.dtype != mask.dtype:
         warnings.warn(f"Support for mismatched {arg} and attn_mask is deprecated. Use same type for both "
                       "instead.", UserWarning, stacklevel=5)
-    if mask.dtype == np.bool_:
+    if unread:
+        return mask
+    if mask.dtype == np.bool_:   # by an op, so that an ONNX export follows a mask given as an input
         xp = get_array_module(mask.data)
-        return Tensor(xp.where(mask.data, q.dtype.type(-np.inf), q.dtype.type(0)))
+        return ops.where(mask, Tensor(xp.asarray(-np.inf, dtype=q.dtype)), Tensor(xp.asarray(0, dtype=q.dtype)))
     return ops.astype(mask, q.dtype)
 
 
@@ -147,11 +150,11 @@ def attention_forward(who, query, key, value, *, num_heads, dims, in_proj_weight
     if kpm is not None and tuple(kpm.shape) != ((N, src) if batched else (src,)):
         raise ValueError(f"{who}: key_padding_mask has shape {tuple(kpm.shape)}, expected "
                          f"{(N, src) if batched else (src,)} (batch, source length)")
-    mask = _canonical(who, "attn_mask", attn_mask, q_in)
+    causal = bool(is_causal) and kpm is None and not need_weights  # PyTorch then runs causal SDPA, mask unread
+    mask = _canonical(who, "attn_mask", attn_mask, q_in, unread=causal)
     if is_causal and attn_mask is None:
         raise ValueError(f"{who}: is_causal=True is a hint that attn_mask is the causal mask and needs that "
                          "attn_mask; make one with Transformer.generate_square_subsequent_mask(L)")
-    causal = bool(is_causal) and kpm is None and not need_weights  # PyTorch then runs causal SDPA, mask unread
     if mask is not None:
         mask = _attn_mask_4d(who, mask, N, H, L, S)
     q, k, v = _project(q_in, k_in, v_in, E, in_proj_weight, in_proj_bias, separate,
