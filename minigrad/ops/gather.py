@@ -12,6 +12,7 @@ from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
+from minigrad.ops import _plain
 from minigrad.ops._args import one_dim
 from minigrad.ops.convert import astype
 from minigrad.ops.reduce import TakeAlongAxis, open_grid
@@ -98,7 +99,7 @@ def gather(x, dim, index, *, sparse_grad=False):
                          "drop it, the dense gradient holds the same values)")
     x = as_tensor(x)
     dim = one_dim("gather", x, dim, None)
-    index = _index("gather", index, x)
+    given, index = index, _index("gather", index, x)
     if dim is None:  # PyTorch treats a 0-d input as one element along dim 0
         if index.ndim > 1:
             raise ValueError(f"gather: index of shape {tuple(index.shape)} for a 0-d input (at most 1 dim)")
@@ -108,7 +109,13 @@ def gather(x, dim, index, *, sparse_grad=False):
         return reshape(gather(x, dim, index.reshape(1)), ())
     _check_extent("gather", index, x, dim, x, "input")
     _check_values("gather", index, x.shape[dim], dim, x.shape)
-    return TakeAlongAxis.apply(_leading(x, index.shape, dim), Tensor(index), axis=dim)
+    if isinstance(given, Tensor) and given.device == x.device:
+        # the index Tensor itself (cast by an op), so that an ONNX export sees where it comes from (argsort of the
+        # input, say) rather than a copy it would have to freeze
+        index = given if given.dtype == np.int64 else _plain.cast(given, np.int64)
+    else:
+        index = Tensor(index)
+    return TakeAlongAxis.apply(_leading(x, index.shape, dim), index, axis=dim)
 
 
 class ScatterAdd(Function):

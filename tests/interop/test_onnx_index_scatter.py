@@ -79,3 +79,15 @@ def test_take_along_dim_of_indices_computed_from_the_input_exports(tmp_path, mod
         expected = model(mg.tensor(x)).numpy()
         assert got.shape == expected.shape and got.dtype == expected.dtype
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("model", [lambda x: x.gather(1, x.argsort(dim=1)), lambda x: x.gather(0, x.argsort(dim=0)),
+                                   lambda x: x.gather(1, x.argmax(dim=1, keepdim=True).int())])
+def test_gather_of_indices_computed_from_the_input_exports(tmp_path, model):
+    """gather copied its index into a new Tensor too: x.gather(1, x.argsort(dim=1)) was refused as a constant."""
+    path = tmp_path / "m.onnx"
+    export(model, mg.tensor(RNG.standard_normal((4, 5)).astype(np.float32)), path)
+    for n in (3, 6):
+        x = RNG.standard_normal((n, 5)).astype(np.float32)
+        got, = _run(path, x)
+        np.testing.assert_array_equal(got, model(mg.tensor(x)).numpy())
