@@ -61,7 +61,7 @@ def _hard_sigmoid(g, dtype, x):
 @converts("Hardswish")
 def _hardswish(g, call, x):
     dtype = _dtype(call)
-    if dtype == np.float32:
+    if dtype == np.float32 and g.opset >= 14:   # ONNX's HardSwish is opset 14's; before it, x * hardsigmoid(x)
         return g.node("HardSwish", x)
     return g.node("Mul", [x[0], _hard_sigmoid(g, dtype, x[0])])
 
