@@ -40,7 +40,10 @@ NOT_EXPORTED = {
                       "the model without checkpointing (its ops export)",
     "StandardGamma": "a random draw (distributions.Gamma.rsample)",
     "StandardGammaGrad": "the reparameterized gradient of a Gamma draw, used by backward passes",
-    "MedianOfAll": "the median over every dim: ONNX has no median operator (median(x, dim) exports as a gather)",
+    "MedianOfAll": "the median over every dim: ONNX has no median operator",
+    "RankIndex": "the positions median, nanmedian, kthvalue, quantile, mode, cummax and cummin pick, found by a NumPy "
+                 "sort or scan of the values, which the graph would freeze at the example's (x.sort(dim) and "
+                 "argsort with take_along_dim export)",
 }
 
 # Said by every refusal that a symbolic batch axis causes.

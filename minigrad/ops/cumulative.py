@@ -18,7 +18,7 @@ from minigrad.backend import get_array_module
 from minigrad.ops import _plain
 from minigrad.ops._args import as_floating, accumulator_dtype, one_dim
 from minigrad.ops.convert import running_in_dtype
-from minigrad.ops.order_statistics import _running
+from minigrad.ops.order_statistics import _running, rank_index
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.scan import CumSum
 from minigrad.ops.shape import concat, reshape, reshape_if_needed
@@ -179,9 +179,9 @@ def _cumulative_extremum(name, result, ufunc, x, dim):
         reached = reached | xp.isnan(y.data)
     position = xp.arange(n, dtype=np.int64).reshape((n,) + (1,) * (y.ndim - 1 - axis))
     index = _running(xp, np.maximum, xp.where(reached, position, 0), axis) if n else position * 0
-    index = xp.broadcast_to(index, y.shape).astype(np.int64)
-    values = TakeAlongAxis.apply(y, Tensor(index), axis=axis)
-    return result(reshape_if_needed(values, x.shape), reshape_if_needed(Tensor(index), x.shape))
+    index = rank_index(y, xp.broadcast_to(index, y.shape).astype(np.int64))
+    values = TakeAlongAxis.apply(y, index, axis=axis)
+    return result(reshape_if_needed(values, x.shape), reshape_if_needed(index, x.shape))
 
 
 def cummax(x, dim):

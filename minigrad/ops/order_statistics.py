@@ -15,6 +15,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
+from minigrad.ops import _plain
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_flag, one_dim, torch_axis
 from minigrad.ops.interpolation import Lerp
@@ -89,12 +90,19 @@ def _pick(x, axis, rank_of_slice, keepdim, squeeze_to):
     """(values, indices) of the entries at ``rank_of_slice`` (int64, the axis kept as 1) in each sorted slice."""
     xp = get_array_module(x.data)
     order = _stable_argsort(x.data, axis, False)
-    index = xp.take_along_axis(order, rank_of_slice, axis=axis)
-    values = TakeAlongAxis.apply(x, Tensor(index), axis=axis)
-    indices = Tensor(index)
+    indices = rank_index(x, xp.take_along_axis(order, rank_of_slice, axis=axis))
+    values = TakeAlongAxis.apply(x, indices, axis=axis)
     if not keepdim:
         values, indices = reshape(values, squeeze_to), reshape(indices, squeeze_to)
     return values, indices
+
+
+def rank_index(x, index):
+    """``index`` (positions in ``x`` found from its values by a NumPy sort or scan) as a Tensor, through ``_plain``
+    under the name ``RankIndex``: an ONNX export refuses it by that name, where a bare Tensor of it was frozen into
+    the graph at the example's positions whenever the second traced pass found the same ones (a batch of one row
+    exported with fixed sizes: median(x, dim=-1) then returned the example's middle entry's position's value)."""
+    return _plain.plain("RankIndex", {}, x, lambda data: index)
 
 
 def _check_not_empty(name, x, axis):
@@ -255,8 +263,8 @@ def mode(x, dim=-1, keepdim=False):
     end = _running(xp, np.minimum, xp.where(ends, position, n), axis, reverse=True)
     best = xp.argmax(end - start, axis=axis, keepdims=True)           # the first longest run: the smallest value
     rank = xp.take_along_axis(end, best, axis=axis).astype(np.int64)  # its last entry: the last occurrence
-    index = xp.take_along_axis(order, rank, axis=axis)
-    values, indices = TakeAlongAxis.apply(y, Tensor(index), axis=axis), Tensor(index)
+    indices = rank_index(y, xp.take_along_axis(order, rank, axis=axis))
+    values = TakeAlongAxis.apply(y, indices, axis=axis)
     shape = _out_shape(x, y, axis, keepdim)
     return ModeResult(reshape_if_needed(values, shape), reshape_if_needed(indices, shape))
 
@@ -311,8 +319,8 @@ def _quantile(name, x, q, dim, keepdim, interpolation, skip_nan):
     elif interpolation == "higher":
         below = above
     order = _stable_argsort(y.data, axis, False)
-    lo = TakeAlongAxis.apply(y, Tensor(xp.take_along_axis(order, below.astype(np.int64), axis=axis)), axis=axis)
-    hi = TakeAlongAxis.apply(y, Tensor(xp.take_along_axis(order, above.astype(np.int64), axis=axis)), axis=axis)
+    lo = TakeAlongAxis.apply(y, rank_index(y, xp.take_along_axis(order, below.astype(np.int64), axis=axis)), axis=axis)
+    hi = TakeAlongAxis.apply(y, rank_index(y, xp.take_along_axis(order, above.astype(np.int64), axis=axis)), axis=axis)
     if interpolation in ("linear", "midpoint"):
         # torch's lerp, which counts from hi for a weight of 1/2 or more: between -inf and a number that is -inf
         # (and between a number and inf NaN), where lo + (hi - lo) w was NaN (and inf)
