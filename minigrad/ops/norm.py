@@ -17,6 +17,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.dtypes import as_dtype
 from minigrad.ops._args import as_floating, check_flag, expand_reduced, half_in_float32, normalize_axis, torch_axis
+from minigrad.ops.compare import not_equal
 from minigrad.ops.convert import astype
 from minigrad.ops.functions import abs as _abs
 from minigrad.ops.reduce import max as _max, min as _min, sum as _sum
@@ -116,7 +117,9 @@ def norm(x, p=2, dim=None, keepdim=False, *, dtype=None):
 def _count_nonzero(x, axes, keepdims):
     """The 0-"norm": piecewise constant, so its gradient is 0 (and it requires grad when x does, as torch's)."""
     xp = get_array_module(x.data)
-    count = Tensor(xp.asarray((x.data != 0).sum(axis=axes, keepdims=keepdims).astype(x.dtype)))
+    # by ops (x != 0 counted in x's dtype), so that an ONNX export computes the count rather than freezing the
+    # example's (on data without zeros, the axis's length, filled to the batch)
+    count = _sum(astype(not_equal(x, 0), x.dtype), axes, keepdims)
     if not x.requires_grad:
         return count
     return where(Tensor(xp.zeros(count.shape, dtype=bool)), _sum(x, axes, keepdims), count)

@@ -623,3 +623,16 @@ def test_positions_found_by_a_numpy_sort_are_refused_not_frozen(tmp_path, model)
     with pytest.raises(ExportError, match=r"op RankIndex, used in .* cannot be exported: it is the positions median"):
         export(model, mg.tensor(RNG.standard_normal((1, 5)).astype(np.float32)), tmp_path / "m.onnx",
                dynamic_batch=False)
+
+
+def test_the_zero_norm_counts_in_the_graph(tmp_path):
+    """vector_norm(x, 0) (the count of nonzero entries) was a new Tensor of NumPy's count: on random data without
+    zeros it is the row length, which export filled to the batch as a constant (5), and ONNX Runtime scaled a row
+    with two zeros by 5 where minigrad scales by 3."""
+    def make(n):   # traced at batch 4 without zeros; zeros in the batches run
+        x = RNG.standard_normal((n, 5)).astype(np.float32)
+        if n != 4:
+            x[:, :2] = 0
+        return x
+
+    _check_export(tmp_path, lambda x: x * mg.linalg.vector_norm(x, 0, dim=-1, keepdim=True), (5,), make=make)
