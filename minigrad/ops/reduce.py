@@ -423,6 +423,8 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     # which adds its square to the variance); the deviations' own mean is that error, and small enough to
     # remove exactly. torch accumulates in double and has no such bias.
     d = d - mean(d, axes, keepdims=True)
+    if c == 0:   # the mean itself, with no factor read from the shape: an ONNX export keeps a batch axis symbolic
+        return mean(d * d, axes, keepdims)
     return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 

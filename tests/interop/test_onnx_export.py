@@ -636,3 +636,12 @@ def test_the_zero_norm_counts_in_the_graph(tmp_path):
         return x
 
     _check_export(tmp_path, lambda x: x * mg.linalg.vector_norm(x, 0, dim=-1, keepdim=True), (5,), make=make)
+
+
+@pytest.mark.parametrize("model", [lambda x: x.var(dim=0, correction=0), lambda x: x - x.var(dim=(0, 1), keepdim=True,
+                                                                                               unbiased=False)])
+def test_the_population_variance_over_the_batch_axis_exports(tmp_path, model):
+    """var over the batch axis with correction=0 is a mean, as std's is: it was sum * (1 / n), n read from the
+    traced shape, and export refused that factor ('input 1 of Mul ... is a value computed outside minigrad's ops
+    from the model input')."""
+    _check_export(tmp_path, model, (3,))
