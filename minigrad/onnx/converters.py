@@ -209,8 +209,11 @@ def _gelu(g, call, x):
 @converts("Clip", "Hardtanh")
 def _clip(g, call, x):
     dtype = _dtype(call.inputs[0])
-    bounds = [g.scalar(call.params[k], dtype, k) if call.params.get(k) is not None else ""
-              for k in ("lo", "hi")]
+    # A missing bound of a float clamp is -inf/inf: ONNX's default (an empty input) is the dtype's lowest/largest
+    # finite number, and clamp(x, min=0) turned inf into 3.4e38
+    missing = {"lo": -np.inf, "hi": np.inf} if dtype.kind == "f" else {}
+    bounds = [g.scalar(call.params[k], dtype, k) if call.params.get(k) is not None else
+              g.scalar(missing[k], dtype, k) if k in missing else "" for k in ("lo", "hi")]
     return g.node("Clip", [x[0], *bounds])
 
 

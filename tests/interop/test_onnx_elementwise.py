@@ -98,3 +98,14 @@ def test_floor_division_of_exact_multiples_exports_exactly(tmp_path):
     export(fn, mg.tensor(x[:4]), path)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
     np.testing.assert_array_equal(got, fn(mg.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.clamp(min=-0.3), lambda x: x.clamp(max=0.2), lambda x: mg.clip(x, None, 1.0)])
+def test_a_one_sided_clamp_keeps_infinities(tmp_path, fn):
+    """The missing bound was left empty in ONNX's Clip, which then clamps to float32's largest finite number:
+    clamp(x, min=-0.3) of inf gave 3.4e38 in ONNX Runtime (minigrad and torch: inf)."""
+    path = tmp_path / "m.onnx"
+    export(fn, mg.tensor(RNG.standard_normal((4, 5)).astype(np.float32)), path)
+    x = np.array([[np.inf, -np.inf, np.nan, 0.1, -5.0]], np.float32)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_array_equal(got, fn(mg.tensor(x)).numpy())
