@@ -76,7 +76,9 @@ def _hardsigmoid(g, call, x):
 
 @converts("Shrink")
 def _shrink(g, call, x):
-    return g.node("Shrink", x, lambd=float(call.params.get("lambd", 0.5)), bias=float(call.params.get("bias", 0.0)))
+    # ONNX's Shrink gives 0 for NaN (it is not beyond lambd); softshrink and hardshrink keep it, as torch's
+    y = g.node("Shrink", x, lambd=float(call.params.get("lambd", 0.5)), bias=float(call.params.get("bias", 0.0)))
+    return g.node("Where", [g.node("IsNaN", x), x[0], y]) if _dtype(call).kind == "f" else y
 
 
 @converts("Threshold")

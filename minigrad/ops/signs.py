@@ -74,8 +74,9 @@ def sgn(x):
     y = sign(x)
     if x.dtype.kind != "f":
         return y
+    from minigrad.ops.predicates import isnan
     from minigrad.ops.selection import where
-    return where(Tensor(get_array_module(x.data).isnan(x.data)), 0.0, y)
+    return where(isnan(x), 0.0, y)   # isnan by its op: an ONNX export tests the input, not the example
 
 
 def heaviside(x, values):

@@ -49,3 +49,14 @@ def test_exported_threshold_keeps_nan(tmp_path):
     export(lambda t: F.threshold(t, 0.3, -2.0), mg.Tensor(x), path, opset=17)
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
     np.testing.assert_array_equal(got, [[np.nan, -2.0, -2.0, 2.0]])
+
+
+@pytest.mark.parametrize("fn", [lambda t: F.softshrink(t, 0.4), lambda t: F.hardshrink(t, 0.4), mg.sgn])
+def test_exported_shrinks_and_sgn_treat_nan_as_minigrad(tmp_path, fn):
+    """ONNX's Shrink gives 0 for NaN, where softshrink/hardshrink keep NaN (as torch's); sgn's NaN-to-0 tested the
+    example's values outside the ops (frozen: no NaN there), so the exported sgn kept NaN. Both as minigrad now."""
+    path = tmp_path / "m.onnx"
+    export(fn, mg.Tensor(np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)), path)
+    x = np.array([[np.nan, np.inf, -np.inf, 0.2, -3.0]], np.float32)
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    np.testing.assert_array_equal(got, fn(mg.Tensor(x)).numpy())
