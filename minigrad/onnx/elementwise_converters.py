@@ -105,10 +105,14 @@ def _logaddexp(g, call, x):
     b = _Builder(g, call)
     m = b.Max(x[0], x[1])
     if call.op == "LogAddExp":
-        return b.Add(m, b.Log(b.Add(b.Exp(b.Sub(x[0], m)), b.Exp(b.Sub(x[1], m)))))
-    ln2 = b.c(math.log(2.0))
-    total = b.Add(b.Exp(b.Mul(b.Sub(x[0], m), ln2)), b.Exp(b.Mul(b.Sub(x[1], m), ln2)))
-    return b.Add(m, b.Div(b.Log(total), ln2))
+        y = b.Add(m, b.Log(b.Add(b.Exp(b.Sub(x[0], m)), b.Exp(b.Sub(x[1], m)))))
+    else:
+        ln2 = b.c(math.log(2.0))
+        total = b.Add(b.Exp(b.Mul(b.Sub(x[0], m), ln2)), b.Exp(b.Mul(b.Sub(x[1], m), ln2)))
+        y = b.Add(m, b.Div(b.Log(total), ln2))
+    # an infinite maximum is the result (x - m is inf - inf, NaN, there): logaddexp(inf, 5) is inf, of -inf and -inf
+    # -inf, as minigrad's and torch's
+    return b.Where(b.IsInf(m), m, y)
 
 
 @converts("XLogY")

@@ -109,3 +109,16 @@ def test_a_one_sided_clamp_keeps_infinities(tmp_path, fn):
     x = np.array([[np.inf, -np.inf, np.nan, 0.1, -5.0]], np.float32)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
     np.testing.assert_array_equal(got, fn(mg.tensor(x)).numpy())
+
+
+def test_logaddexp_of_infinities_exports(tmp_path):
+    """x - max(x, y) is inf - inf where the larger operand is infinite: the export gave NaN for logaddexp(inf, 5)
+    and logaddexp(-inf, -inf), minigrad and torch inf and -inf."""
+    def fn(x):
+        return mg.concat([mg.logaddexp(x, x[:, ::-1]), mg.logaddexp2(x, x[:, ::-1]), mg.logaddexp(x, x)], 1)
+
+    path = tmp_path / "m.onnx"
+    export(fn, mg.tensor(RNG.standard_normal((4, 5)).astype(np.float32)), path)
+    x = np.array([[np.inf, -np.inf, 5.0, np.nan, -np.inf], [np.inf, 1.0, 0.0, -2.0, np.inf]], np.float32)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_allclose(got, fn(mg.tensor(x)).numpy(), rtol=1e-6)
