@@ -274,11 +274,24 @@ _REDUCE = {"Sum": "ReduceSum", "Mean": "ReduceMean", "Max": "ReduceMax", "Min": 
            "LogSumExp": "ReduceLogSumExp", "Prod": "ReduceProd"}
 
 
+def _any_nan(g, x, dtype, reducer):
+    """Whether each slice holds a NaN: ``reducer(IsNaN(x) as 0/1 in dtype)`` cast to bool (ReduceMax/ArgMax of
+    ONNX Runtime pass over NaN, where NumPy's and torch's max, min, argmax and argmin stop at it)."""
+    return g.node("Cast", [reducer(g.node("Cast", [g.node("IsNaN", [x])], to=_onnx_type(g, dtype)))],
+                  to=_onnx_type(g, np.bool_))
+
+
 @converts(*_REDUCE)
 def _reduction(g, call, x):
     axis = call.params.get("axis")
     axes = None if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
-    return reduce(g, _REDUCE[call.op], x[0], axes, call.params.get("keepdims", False))
+    keepdims = call.params.get("keepdims", False)
+    y = reduce(g, _REDUCE[call.op], x[0], axes, keepdims)
+    dtype = _dtype(call.inputs[0])
+    if call.op in ("Max", "Min") and dtype.kind == "f":   # a NaN in the slice is its max and min
+        nan = _any_nan(g, x[0], dtype, lambda v: reduce(g, "ReduceMax", v, axes, keepdims))
+        y = g.node("Where", [nan, g.scalar(np.nan, dtype, "nan"), y])
+    return y
 
 
 @converts("Std")
@@ -440,10 +453,22 @@ def _einsum(g, call, x):
 def _arg_reduction(g, call, x):
     op_type = "ArgMax" if call.op == "argmax" else "ArgMin"
     axis, keepdims = call.params["axis"], bool(call.params["keepdims"])
+    dtype = _dtype(call.inputs[0])
+
+    def arg(v, axis, keepdims):
+        y = g.node(op_type, [v], axis=axis, keepdims=keepdims)
+        if dtype.kind != "f":
+            return y
+        # the first NaN where a slice holds one, as NumPy's and torch's: ArgMax of IsNaN finds it
+        first_nan = g.node("ArgMax", [g.node("Cast", [g.node("IsNaN", [v])], to=_onnx_type(g, dtype))], axis=axis,
+                           keepdims=keepdims)
+        nan = _any_nan(g, v, dtype, lambda w: reduce(g, "ReduceMax", w, [axis], bool(keepdims)))
+        return g.node("Where", [nan, first_nan, y])
+
     if axis is not None:
-        return g.node(op_type, x, axis=int(axis), keepdims=int(keepdims))
+        return arg(x[0], int(axis), int(keepdims))
     flat = g.node("Reshape", [x[0], g.ints([-1], "shape")])
-    y = g.node(op_type, [flat], axis=0, keepdims=0)
+    y = arg(flat, 0, 0)
     if keepdims:  # NumPy keeps every axis, each of length 1
         y = g.node("Reshape", [y, g.ints([1] * call.inputs[0].ndim, "shape")])
     return y

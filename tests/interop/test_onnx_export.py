@@ -645,3 +645,21 @@ def test_the_population_variance_over_the_batch_axis_exports(tmp_path, model):
     traced shape, and export refused that factor ('input 1 of Mul ... is a value computed outside minigrad's ops
     from the model input')."""
     _check_export(tmp_path, model, (3,))
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+def test_max_min_and_arg_reductions_stop_at_nan(tmp_path, opset):
+    """ONNX Runtime's ReduceMax/ReduceMin and ArgMax/ArgMin pass over NaN; minigrad's (NumPy's, torch's) return NaN
+    and the first NaN's index: x.amax(dim=-1) of [inf, -inf, nan, 0.1, -5] was inf from the graph, argmax 0
+    (minigrad: nan and 2)."""
+    def model(x):
+        return (x.amax(dim=-1), x.amin(dim=0), x.max(), x.max(dim=-1).values, x.min(dim=0, keepdim=True).indices,
+                x.argmax(dim=-1), x.argmin(), x.amax(dim=(0, 1)))
+
+    path = tmp_path / "m.onnx"
+    export(model, mg.tensor(RNG.standard_normal((4, 5)).astype(np.float32)), path, opset=opset)
+    x = np.array([[np.inf, -np.inf, np.nan, 0.1, -5.0], [1, 2, 3, 4, 5], [np.nan, np.nan, 1, 1, np.inf],
+                  [-np.inf, 3, np.inf, np.nan, 0]], np.float32)
+    for got, expected in zip(_run(path, {"input": x}), model(mg.tensor(x))):
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected.numpy())
