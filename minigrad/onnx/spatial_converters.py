@@ -12,9 +12,8 @@ import math
 
 import numpy as np
 
-from minigrad.onnx.converters import NOT_EXPORTED, converts
+from minigrad.onnx.converters import NOT_EXPORTED, converts, reduce
 from minigrad.onnx.graph import ExportError
-from minigrad.ops.pool import averaging_matrix
 
 NOT_EXPORTED.update({
     "Conv2dWeight": "the weight derivative of a convolution, used by backward passes",
@@ -53,7 +52,16 @@ def _conv_transpose2d(g, call, x):
 @converts("MaxPool2d", "MaxPool3d")
 def _max_pool2d(g, call, x):
     geo = call.params["geo"]
-    return g.node("MaxPool", x, dilations=[int(d) for d in geo.dilation], **_window(geo))
+    y = g.node("MaxPool", x, dilations=[int(d) for d in geo.dilation], **_window(geo))
+    dtype = np.dtype(call.inputs[0].dtype)
+    if dtype.kind != "f":
+        return y
+    # ONNX Runtime's MaxPool passes over NaN; minigrad's (torch's) window maximum is NaN where the window holds one
+    to = g.onnx.helper.np_dtype_to_tensor_dtype(dtype)
+    nan = g.node("MaxPool", [g.node("Cast", [g.node("IsNaN", x)], to=to)], dilations=[int(d) for d in geo.dilation],
+                 **_window(geo))
+    return g.node("Where", [g.node("Cast", [nan], to=g.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(np.bool_))),
+                            g.scalar(np.nan, dtype, "nan"), y])
 
 
 @converts("AvgPool2d", "AvgPool3d")
@@ -117,13 +125,24 @@ def _one_hot_kernels(channels, geo, dtype):
 
 @converts("AdaptiveMean")
 def _adaptive_mean(g, call, x):
-    # the product with the averaging matrix, the pooled axis moved last and back (ONNX has no adaptive pooling)
+    # Each window averaged on its own, as the op does (ONNX has no adaptive pooling): equal windows as one
+    # Reshape (..., o, n / o, ...) and ReduceMean, else a Slice and ReduceMean per window, concatenated. The product
+    # with the averaging matrix this was spread an inf or NaN along the axis (0 * inf is NaN): one inf in a 5-wide
+    # row made every one of 4 windows NaN.
     source = call.inputs[0]
-    axis, o = call.params["axis"], call.params["o"]
-    last = [a for a in range(source.ndim) if a != axis] + [axis]
-    matrix = averaging_matrix(source.shape[axis], o).T.astype(source.dtype)
-    y = g.node("MatMul", [g.node("Transpose", x, perm=last), g.constant(np.ascontiguousarray(matrix), "averaging")])
-    return g.node("Transpose", [y], perm=[int(a) for a in np.argsort(last)])
+    axis, o = int(call.params["axis"]), int(call.params["o"])
+    n = int(source.shape[axis])
+    dynamic = call.dynamic_inputs[0] if call.dynamic_inputs else frozenset()
+    if n % o == 0 and all(a < axis for a in dynamic):
+        # 0 copies the input's size at that index (a batch axis before the pooled one stays symbolic)
+        shape = [0] * axis + [o, n // o] + [int(d) for d in source.shape[axis + 1:]]
+        return reduce(g, "ReduceMean", g.node("Reshape", [x[0], g.ints(shape, "shape")]), [axis + 1], False)
+    parts = []
+    for i in range(o):
+        start, end = (i * n) // o, -((-(i + 1) * n) // o)   # floor(i n / o), ceil((i + 1) n / o)
+        window = g.node("Slice", [x[0], g.ints([start], "starts"), g.ints([end], "ends"), g.ints([axis], "axes")])
+        parts.append(reduce(g, "ReduceMean", window, [axis], True))
+    return g.node("Concat", parts, axis=axis)
 
 
 @converts("Unfold")

@@ -56,3 +56,22 @@ def test_unfold_fold_and_lp_pooling_export(tmp_path):
                           nn.Flatten(), nn.Linear(3 * 12, 2))
     ops = [node.op_type for node in export_and_compare(tmp_path, model, (3, 4, 5), opset=17).graph.node]
     assert ops.count("Conv") == 2 and ops.count("ConvTranspose") == 2 and "AveragePool" in ops
+
+
+@pytest.mark.parametrize("model", [nn.AdaptiveAvgPool2d((2, 4)), nn.AdaptiveAvgPool1d(4), nn.AdaptiveAvgPool2d((3, 3)),
+                                   nn.MaxPool2d(2), nn.MaxPool1d(3, stride=2, padding=1)],
+                         ids=["adaptive-avg-2d", "adaptive-avg-1d", "adaptive-avg-equal-windows", "max-2d", "max-1d"])
+def test_pooling_keeps_an_inf_or_nan_in_its_own_windows(tmp_path, model):
+    """AdaptiveAvgPool was exported as a product with the averaging matrix, which spread an inf or NaN along the
+    row (0 * inf is NaN: one inf in a 9-wide row made all 4 windows NaN), where minigrad's op averages each window
+    on its own; ONNX Runtime's MaxPool passed over NaN, where minigrad's (torch's) window maximum is NaN."""
+    import numpy as np
+    import onnxruntime as ort
+
+    shape = (3, 6, 9) if "2d" in type(model).__name__.lower() else (3, 9)
+    path = tmp_path / "m.onnx"
+    export(model, mg.randn(4, *shape), path)
+    x = np.random.default_rng(0).standard_normal((2, *shape)).astype(np.float32)
+    x.reshape(-1)[[3, 20, 41]] = [np.inf, np.nan, -np.inf]
+    got, = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_allclose(got, model(mg.tensor(x)).numpy(), rtol=1e-5, atol=1e-6)
