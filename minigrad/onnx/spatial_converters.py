@@ -147,11 +147,28 @@ def _adaptive_mean(g, call, x):
 
 @converts("Unfold")
 def _unfold(g, call, x):
+    # im2col as one strided Slice of the zero-padded input per kernel offset (a, b), stacked after the channel axis
+    # in unfold's column order (c kh kw + a kw + b): each value is copied, never multiplied. (A convolution with
+    # one-hot kernels, as this was, spread an inf or NaN over its whole neighbourhood: 0 * inf is NaN.)
     geo = call.params["geo"]
-    c = int(call.inputs[0].shape[1])
-    weight = g.constant(_one_hot_kernels(c, geo, np.dtype(call.inputs[0].dtype)), "unfold_kernels")
-    y = g.node("Conv", [x[0], weight], dilations=[int(d) for d in geo.dilation], group=c, **_window(geo))
-    return g.node("Reshape", [y, g.ints([0, c * geo.kernel[0] * geo.kernel[1], -1], "shape")])
+    source = call.inputs[0]
+    c = int(source.shape[1])
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    ho, wo = geo.out_size(*source.shape[2:])
+    padded = x[0]
+    if any(lo or hi for lo, hi in geo.padding):
+        pads = [0, 0] + [int(lo) for lo, _ in geo.padding] + [0, 0] + [int(hi) for _, hi in geo.padding]
+        padded = g.node("Pad", [x[0], g.ints(pads, "pads")], mode="constant")
+    parts = []
+    for a in range(kh):
+        for b in range(kw):
+            starts = [a * dh, b * dw]
+            ends = [a * dh + (ho - 1) * sh + 1, b * dw + (wo - 1) * sw + 1]
+            window = g.node("Slice", [padded, g.ints(starts, "starts"), g.ints(ends, "ends"), g.ints([2, 3], "axes"),
+                                      g.ints([sh, sw], "steps")])
+            parts.append(g.node("Unsqueeze", [window, g.ints([2], "axes")]))
+    y = g.node("Concat", parts, axis=2)   # (N, C, kh kw, Ho, Wo)
+    return g.node("Reshape", [y, g.ints([0, c * kh * kw, int(ho) * int(wo)], "shape")])
 
 
 @converts("Fold")
