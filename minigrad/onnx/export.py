@@ -237,6 +237,12 @@ def _align(first, second, batch1, batch2):
             )
         if c1.op == "GetItem":
             c1.params["index"] = _same_index(c1, c2, batch1 != batch2)
+        elif c1.op in ("Pad", "PadMode") and c1.params["widths"] != c2.params["widths"]:
+            raise ExportError(f"onnx.export: {c1.op} in {c1.where} pads by {c1.params['widths']} for the example and "
+                              f"by {c2.params['widths']} for "
+                              f"{'an input one longer on the batch axis' if batch1 != batch2 else 'other values'}: the "
+                              f"graph holds one set of widths; give widths that do not depend on the input, or "
+                              f"{FIXED_SIZES}")
         c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
                              enumerate(zip(c1.inputs, c2.inputs))]
         c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in

@@ -663,3 +663,11 @@ def test_max_min_and_arg_reductions_stop_at_nan(tmp_path, opset):
     for got, expected in zip(_run(path, {"input": x}), model(mg.tensor(x))):
         assert got.dtype == expected.dtype
         np.testing.assert_array_equal(got, expected.numpy())
+
+
+def test_padding_widths_that_follow_the_batch_size_are_refused(tmp_path):
+    """F.pad(x, (0, x.shape[0])) pads by the batch size: the export wrote the example's widths (4), and ONNX Runtime
+    returned 8 columns for a batch of 3 where minigrad returns 7, with no error."""
+    with pytest.raises(ExportError, match=r"Pad in .* pads by \(\(0, 0\), \(0, 4\)\) for the example and by "
+                                          r"\(\(0, 0\), \(0, 5\)\) for an input one longer on the batch axis"):
+        export(lambda x: mg.nn.functional.pad(x, (0, x.shape[0])), mg.randn(4, 4), tmp_path / "m.onnx")
