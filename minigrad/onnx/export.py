@@ -304,9 +304,11 @@ def _same_index(c1, c2, resized):
             if a == b:
                 return a
             # a bound the size moved: counted from the end (never 0 there: that is the start, or an empty slice)
-            if delta and is_integer(a) and is_integer(b) and a >= 0 and b - a == delta and a - n1[axis] < 0 \
-                    and not (is_stop and step < 0):
-                return a - n1[axis]
+            if delta and is_integer(a) and is_integer(b) and a >= 0 and b - a == delta and not (is_stop and step < 0):
+                if a - n1[axis] < 0:
+                    return a - n1[axis]
+                if is_stop and a == n1[axis]:   # the axis's end: x.narrow(0, 1, x.shape[0] - 1)
+                    return None
             refuse()
 
         if isinstance(p, slice):

@@ -597,7 +597,8 @@ def test_negative_padding_keeps_the_batch_symbolic(tmp_path, model):
 
 
 @pytest.mark.parametrize("model", [lambda x: x[:x.shape[0] - 1] * 2.0, lambda x: x[x.shape[0] - 2:],
-                                   lambda x: x[x.shape[0] - 1], lambda x: x[1:x.shape[0] - 1, None, ..., 1:]])
+                                   lambda x: x[x.shape[0] - 1], lambda x: x[1:x.shape[0] - 1, None, ..., 1:],
+                                   lambda x: x.narrow(0, 1, x.shape[0] - 1)])
 def test_slices_that_follow_the_batch_size_count_from_the_end(tmp_path, model):
     """x[:x.shape[0] - 1] indexes with slice(None, 3) at batch 4: the export wrote that 3 into the graph, and
     ONNX Runtime returned 3 rows for a batch of 7 (minigrad: 6), with no error. A bound that moves with the batch
