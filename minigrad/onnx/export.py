@@ -243,11 +243,28 @@ def _align(first, second, batch1, batch2):
                               f"{'an input one longer on the batch axis' if batch1 != batch2 else 'other values'}: the "
                               f"graph holds one set of widths; give widths that do not depend on the input, or "
                               f"{FIXED_SIZES}")
+        else:
+            _same_numbers(c1, c2, batch1 != batch2)
         c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
                              enumerate(zip(c1.inputs, c2.inputs))]
         c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in
                               enumerate(zip(c1.outputs, c2.outputs))]
     return fills
+
+
+def _same_numbers(c1, c2, resized):
+    """Refuse a call whose number parameters differ between the passes (``x.clamp(max=x.shape[0])``,
+    ``x ** x.shape[0]``): the converters write the example's into the graph, which then kept it for every input.
+    (Shapes and index arrays that follow the batch are the converters' to handle or refuse.)"""
+    for key, a in c1.params.items():
+        b = c2.params.get(key)
+        numbers = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                      for v in (a, b))
+        if numbers and a != b and not (a != a and b != b):
+            other = "an input one longer on the batch axis" if resized else "other values"
+            raise ExportError(f"onnx.export: {c1.op} in {c1.where} takes {key}={a!r} for the example and {key}={b!r} "
+                              f"for {other}: the graph holds one value; compute it with minigrad ops from the input "
+                              f"or give a constant, or {FIXED_SIZES}")
 
 
 def _index_axes(parts, ndim):

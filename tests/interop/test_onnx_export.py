@@ -672,3 +672,15 @@ def test_padding_widths_that_follow_the_batch_size_are_refused(tmp_path):
     with pytest.raises(ExportError, match=r"Pad in .* pads by \(\(0, 0\), \(0, 4\)\) for the example and by "
                                           r"\(\(0, 0\), \(0, 5\)\) for an input one longer on the batch axis"):
         export(lambda x: mg.nn.functional.pad(x, (0, x.shape[0])), mg.randn(4, 4), tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("model, match", [
+    (lambda x: x.clamp(max=x.shape[0]), r"Clip in .* takes hi=4 for the example and hi=5 for an input one longer"),
+    (lambda x: x ** x.shape[0], r"PowScalar in .* takes c=4 for the example and c=5"),
+    (lambda x: mg.nn.functional.leaky_relu(x, 1 / x.shape[0]), r"LeakyReLU in .* negative_slope=0.25 for the example"),
+])
+def test_number_parameters_that_follow_the_batch_size_are_refused(tmp_path, model, match):
+    """An op's number parameter computed from the input's size was written into the graph at the example's value:
+    x.clamp(max=x.shape[0]) exported as Clip(max=4) and clamped a batch of 7 at 4, with no error."""
+    with pytest.raises(ExportError, match=match):
+        export(model, mg.randn(4, 3), tmp_path / "m.onnx")
