@@ -115,14 +115,6 @@ def _adaptive_max_pool2d(g, call, x):
                   strides=[n // o for n, o in zip(sizes, out)])
 
 
-def _one_hot_kernels(channels, geo, dtype):
-    """(C kh kw, 1, kh, kw) weight whose filter c kh kw + a kw + b reads offset (a, b) of channel c alone (groups=C):
-    a grouped convolution with it is unfold's im2col, in unfold's column order."""
-    kh, kw = geo.kernel
-    eye = np.eye(kh * kw, dtype=dtype).reshape(kh * kw, 1, kh, kw)
-    return np.tile(eye, (channels, 1, 1, 1))
-
-
 @converts("AdaptiveMean")
 def _adaptive_mean(g, call, x):
     # Each window averaged on its own, as the op does (ONNX has no adaptive pooling): equal windows as one
@@ -173,16 +165,42 @@ def _unfold(g, call, x):
 
 @converts("Fold")
 def _fold(g, call, x):
+    # col2im as a sum of placements, one per kernel offset (a, b): that offset's block (N, C, Ho, Wo), spread to the
+    # stride with zeros (Pad of an inserted axis, Reshape), moved to rows a*dh + i*sh by a Pad (negative: a crop),
+    # the placements added and the padding cropped. Values are only added to zeros, never multiplied. (A transposed
+    # convolution with one-hot kernels, as this was, spread an inf or NaN over its neighbourhood: 0 * inf is NaN.)
     geo, in_hw = call.params["geo"], call.params["in_hw"]
-    kk = geo.kernel[0] * geo.kernel[1]
-    c = int(call.inputs[0].shape[1]) // kk
-    ho, wo = geo.out_size(*in_hw)
-    blocks = g.node("Reshape", [x[0], g.ints([0, c * kk, int(ho), int(wo)], "shape")])
-    weight = g.constant(_one_hot_kernels(c, geo, np.dtype(call.inputs[0].dtype)), "fold_kernels")
-    extra = [int(o - (s * (n - 1) + d * (k - 1) + 1 - lo - hi))
-             for o, n, s, d, k, (lo, hi) in zip(in_hw, (ho, wo), geo.stride, geo.dilation, geo.kernel, geo.padding)]
-    return g.node("ConvTranspose", [blocks, weight], dilations=[int(d) for d in geo.dilation], group=c,
-                  output_padding=extra, **_window(geo))
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    c = int(call.inputs[0].shape[1]) // (kh * kw)
+    ho, wo = (int(n) for n in geo.out_size(*in_hw))
+    hp, wp = (int(n) for n in geo.padded(*in_hw))
+    blocks = g.node("Reshape", [x[0], g.ints([0, c, kh * kw, ho, wo], "shape")])
+
+    def spread(y, axis, step, shape):   # step - 1 zeros after each entry along axis 2 or 3, giving (N, C, *shape)
+        if step == 1:
+            return y
+        y = g.node("Unsqueeze", [y, g.ints([axis + 1], "axes")])
+        pads = [0] * 10
+        pads[5 + axis + 1] = step - 1
+        y = g.node("Pad", [y, g.ints(pads, "pads")], mode="constant")
+        return g.node("Reshape", [y, g.ints([0, 0, *shape], "shape")])
+
+    placed = []
+    for a in range(kh):
+        for b in range(kw):
+            k = a * kw + b
+            y = g.node("Slice", [blocks, g.ints([k], "starts"), g.ints([k + 1], "ends"), g.ints([2], "axes")])
+            y = g.node("Squeeze", [y, g.ints([2], "axes")])
+            y = spread(spread(y, 2, sh, [ho * sh, wo]), 3, sw, [ho * sh, wo * sw])
+            top, left = a * dh, b * dw
+            pads = [0, 0, top, left, 0, 0, hp - top - ho * sh, wp - left - wo * sw]
+            placed.append(g.node("Pad", [y, g.ints(pads, "pads")], mode="constant"))
+    image = placed[0] if len(placed) == 1 else g.node("Sum", placed)
+    (lo_h, hi_h), (lo_w, hi_w) = geo.padding
+    if lo_h or hi_h or lo_w or hi_w:
+        image = g.node("Slice", [image, g.ints([lo_h, lo_w], "starts"), g.ints([hp - hi_h, wp - hi_w], "ends"),
+                                 g.ints([2, 3], "axes")])
+    return image
 
 
 @converts("GridSample")
