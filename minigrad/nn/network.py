@@ -243,10 +243,12 @@ class Network(Layer):
                     and not layer._hooked and not stack[i + 1]._hooked):
                 x = layer.forward_relu(x)
                 i += 2
-            elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d
+            elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d and not layer.inplace
                     and not layer._hooked and not stack[i + 1]._hooked and not stack[i + 1].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
-                # monotone), the gradients agree too, and ReLU then sees a quarter of the data.
+                # monotone), the gradients agree too, and ReLU then sees a quarter of the data. Not for
+                # ReLU(inplace=True), which writes into its input (the stack's, as torch's): swapped, it
+                # would write into the pooled copy and leave that input as it was.
                 x = layer(stack[i + 1](x))
                 i += 2
             else:

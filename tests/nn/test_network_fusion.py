@@ -92,3 +92,12 @@ def test_no_grad_forward_is_the_same_and_records_nothing():
         plain = net(x)
     assert plain.creator is None
     np.testing.assert_array_equal(plain.numpy(), with_graph.numpy())
+
+
+def test_inplace_relu_before_max_pool_writes_the_stack_input_as_torch():
+    # Network runs ReLU, MaxPool2d as MaxPool2d, ReLU; a ReLU(inplace=True) must not be swapped: torch's
+    # Sequential(ReLU(inplace=True), MaxPool2d(2)) writes relu(x) into x (the swap wrote the pooled copy instead).
+    x = mg.tensor([[[[1.0, -1.0], [-2.0, -3.0]]]])
+    out = nn.Sequential(nn.ReLU(inplace=True), nn.MaxPool2d(2))(x)
+    np.testing.assert_array_equal(out.numpy(), [[[[1.0]]]])
+    np.testing.assert_array_equal(x.numpy(), [[[[1.0, 0.0], [0.0, 0.0]]]])
