@@ -15,6 +15,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.write_stamps import mark_written
 from minigrad.backend import get_array_module, to_device
+from minigrad.nn.tied_weights import LAYOUT
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -256,6 +257,10 @@ def _assign(owner, member, target, value):
     if isinstance(target, Parameter):
         new = value if isinstance(value, Parameter) else Parameter(_array_of(value))
         new.requires_grad = target.requires_grad
+        # The layout of the layer that made the weight (a Linear's (in, out) or an Embedding's rows) goes with it:
+        # without it a Linear tied to an Embedding would read the new weight untransposed.
+        if getattr(new, LAYOUT, None) is None and getattr(target, LAYOUT, None) is not None:
+            setattr(new, LAYOUT, getattr(target, LAYOUT))
     else:
         new = value if isinstance(value, Tensor) else Tensor(_array_of(value))
     if member in owner._member_names:

@@ -67,3 +67,21 @@ def test_a_tie_that_does_not_fit_is_refused_with_the_shapes():
     with pytest.raises(ValueError, match=r"Embedding: its weight is tied to a weight of layout \(in_features, "
                                          r"out_features\) and shape \(4, 5\), .* must have shape \(3, 5\)"):
         emb(mg.tensor([0, 1]))
+
+
+@pytest.mark.parametrize("vocab,dim", [(7, 3), (4, 4)])
+@pytest.mark.parametrize("embedding_first", [True, False])
+def test_load_state_dict_assign_keeps_each_weights_layout(vocab, dim, embedding_first):
+    # assign=True puts new Parameters in place; they must keep the layout of the layer that made the weight, or
+    # the head reads the (vocab, dim) table untransposed: silently wrong when square (was off by up to 4.7),
+    # a matmul error otherwise. torch's assigned model gives the same logits as before.
+    emb, head, t_emb, t_head = _pair(vocab, dim, embedding_first)
+    model = nn.Sequential(emb, head)
+    index = mg.tensor([[0, vocab - 1, 2]])
+    before = model(index).numpy()
+    model.load_state_dict({k: v.clone() for k, v in model.state_dict().items()}, assign=True)
+    t_model = torch.nn.Sequential(t_emb, t_head)
+    t_model.load_state_dict({k: v.clone() for k, v in t_model.state_dict().items()}, assign=True)
+    np.testing.assert_allclose(model(index).numpy(), before, rtol=0, atol=0)
+    np.testing.assert_allclose(model(index).numpy(), t_model(torch.tensor(index.numpy())).detach().numpy(),
+                               rtol=1e-13, atol=1e-14)
