@@ -148,9 +148,17 @@ def _checked(layer, what, new, old):
 
 
 def _as_tensors(grads):
-    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
+    """What the hooks see: Tensors over copies on a first-order pass, whose arrays an op may share with other
+    inputs (``Add`` sends one gradient to all of its) that are leaves: kept by a hook, a leaf's ``.grad`` would
+    be added into it in place by the next backward."""
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g.copy()) for g in grads)
 
 
 def _as_values(grads, F):
-    """The hooks' Tensors back in the pass's kind: arrays on a first-order pass, Tensors when recording."""
-    return tuple(g if g is None or F.recording else g.data for g in grads)
+    """The hooks' Tensors back in the pass's kind: arrays on a first-order pass, Tensors when recording.
+
+    On a first-order pass each array is a copy: the hooks saw (and may keep) the Tensors over the ones they got or
+    returned (changed in place or not), and an array passed on may become a leaf's ``.grad``, which the next
+    backward adds into in place (a kept ``grad_input[0]`` of a model's input would change after the fact; torch's
+    stays as it was)."""
+    return tuple(g if g is None or F.recording else g.data.copy() for g in grads)

@@ -265,3 +265,25 @@ def test_full_backward_hooks_do_not_run_on_a_double_backward_that_skips_the_outp
         seen[lib] = (first, log[len(first):], a.grad.numpy().tolist())
     assert seen["mg"] == seen["torch"]
     assert seen["mg"][1] == [] and len(seen["mg"][0]) == 1
+
+
+
+def test_gradients_a_hook_keeps_stay_as_they_were_after_later_backwards_as_torch():
+    # x + b: Add sends its output gradient on unchanged to x and to the leaf b. The hooks saw that very array, and it
+    # became b's first .grad, which the next backward adds into in place: a kept grad_output[0] (and grad_input[0])
+    # read [2, 4, 6] after a second backward, where torch's stays [1, 2, 3].
+    kept = []
+    for lib in ("mg", "torch"):
+        T, Module = (mg.tensor, nn.Module) if lib == "mg" else (torch.tensor, torch.nn.Module)
+        module = type("Shift", (Module,), {"forward": lambda self, x: x + self.b})()
+        module.b = (nn.Parameter if lib == "mg" else torch.nn.Parameter)(T([0.0, 0.0, 0.0]))
+        x = T([1.0, -1.0, 2.0], requires_grad=True)
+        seen = []
+        module.register_full_backward_pre_hook(lambda m, go: seen.append(go[0]))
+        module.register_full_backward_hook(lambda m, gi, go: seen.extend([gi[0], go[0]]))
+        for _ in range(2):
+            (module(x) * T([1.0, 2.0, 3.0])).sum().backward()
+        kept.append([np.array(g.detach().numpy()) for g in seen + [x.grad, module.b.grad]])
+    for ours, theirs in zip(*kept):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(kept[0][0], [1.0, 2.0, 3.0])
