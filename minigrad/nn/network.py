@@ -161,9 +161,10 @@ class Network(Layer):
         return self
 
     def pop(self, index: int = -1) -> Layer:
-        """Remove and return the layer at ``index`` (the last by default)."""
-        layer = self.stack.pop(index)
-        object.__setattr__(self, "_names", None)
+        """Remove and return the layer at ``index`` (the last by default), or the layers of a slice as a new stack
+        (``self[index]``), as torch's; the others are numbered afresh."""
+        layer = self[index]
+        del self[index]
         return layer
 
     def __add__(self, other) -> "Network":

@@ -194,6 +194,19 @@ def test_sequential_arithmetic_as_torch():
         assert [n for n, _ in seq.named_children()] == ["0", "1", "2"]   # shared layers are listed once
 
 
+
+def test_sequential_pop_takes_an_index_or_a_slice_as_torch():
+    # torch's Sequential.pop(key) is self[key] then del self[key]: a slice gives a Sequential of those layers (it was
+    # a TypeError here) and the rest are numbered afresh.
+    for lib in (mg, torch):
+        layers = [lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid(), lib.nn.Identity()]
+        seq = lib.nn.Sequential(*layers)
+        popped = seq.pop(slice(1, 3))
+        assert type(popped) is lib.nn.Sequential and list(popped) == layers[1:3]
+        assert [n for n, _ in popped.named_children()] == ["1", "2"]
+        assert list(seq) == [layers[0], layers[3]] and [n for n, _ in seq.named_children()] == ["0", "1"]
+        assert seq.pop(0) is layers[0] and seq.pop(-1) is layers[3] and len(seq) == 0
+
 def test_module_list_pop_and_parameter_dict_methods_as_torch():
     for lib in (mg, torch):
         layers = [lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid()]
