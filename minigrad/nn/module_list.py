@@ -1,8 +1,13 @@
 """``ModuleList``: PyTorch's ordered list of layers, a Layer whose parameters are named by position."""
 from __future__ import annotations
 
-from minigrad.nn.layer import Layer
+import re
+
+from minigrad.nn.layer import Layer, _count
 from minigrad.nn.positional_list import PositionalList, _integer
+
+#: The ``  # 9 params`` comments of a repr, which torch does not print.
+_COUNTS = re.compile(r"  # [\d,]+ params?$", re.MULTILINE)
 
 
 class ModuleList(PositionalList):
@@ -46,6 +51,25 @@ class ModuleList(PositionalList):
         layer = self[index]
         del self[index]
         return layer
+
+    def __repr__(self):
+        """torch's layout, which prints a run of layers with the same repr once: ``(0-11): 12 x Block(...)``; with
+        the count of trained weights as a comment after the closing parenthesis, as every layer's repr."""
+        blocks = []   # [first, last, repr] of each run of reprs equal but for the counts (torch prints none)
+        for i, layer in enumerate(self._items):
+            text = repr(layer)
+            if blocks and _COUNTS.sub("", blocks[-1][2]) == _COUNTS.sub("", text):
+                blocks[-1][1] = i
+                if blocks[-1][2] != text:   # the same layers but for their sizes: the counts would mislead
+                    blocks[-1][2] = _COUNTS.sub("", text)
+            else:
+                blocks.append([i, i, text])
+        if not blocks:
+            return super().__repr__()
+        lines = [(f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x ")
+                 + text.replace("\n", "\n  ") for first, last, text in blocks]
+        count = self.num_parameters()
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)" + (f"  # {_count(count)}" if count else "")
 
     def __add__(self, other) -> "ModuleList":
         """A new ModuleList of these layers, then those of ``other`` (any iterable of Layers, as in PyTorch)."""

@@ -52,6 +52,26 @@ def test_repr_of_parameter_containers_follows_torchs_layout():
         assert _without_counts(repr(ours)) == _torch_dtypes(repr(theirs))
 
 
+
+def test_repr_of_a_module_list_prints_a_run_of_equal_layers_once_as_torch():
+    # torch's ModuleList repr: "(0-1): 2 x Linear(...)"; it was one line per layer. Layers that differ in size only
+    # by their parameter counts (torch prints none) are a run too.
+    def build(lib):
+        class Sized(lib.nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.w = lib.nn.Parameter(lib.ones(n))
+
+        return [lib.nn.ModuleList([lib.nn.Linear(2, 2), lib.nn.Linear(2, 2), lib.nn.Linear(2, 3), lib.nn.ReLU(),
+                                   lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Tanh()),
+                                   lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Tanh()), lib.nn.ReLU()]),
+                lib.nn.ModuleList([Sized(1), Sized(2)]), lib.nn.ModuleList([lib.nn.ReLU()]), lib.nn.ModuleList()]
+
+    for ours, theirs in zip(build(mg), build(torch)):
+        assert _without_counts(repr(ours)) == repr(theirs)
+    assert repr(nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])).splitlines() == [
+        "ModuleList(", "  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)  # 6 params", ")  # 12 params"]
+
 def test_dir_lists_members_and_no_positions_as_torch():
     def build(lib):
         model = lib.nn.Sequential(lib.nn.Linear(2, 2))
