@@ -75,10 +75,10 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
     extras = {f"{path}._extra_state" if path else "_extra_state": layer for path, layer in layers
               if _overrides(layer, "set_extra_state") and id(layer) not in handled_ids}
     # Buffers a layer gained later (BatchNorm1d's num_batches_tracked) may be absent from an older
-    # state: they restart from zero, as PyTorch does with its older BatchNorm checkpoints.
-    restarted = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in model.named_layers()
-                                 for name in layer._optional_buffers) if key in targets and key not in state}
-    found_missing = [k for k in (*targets, *extras) if k not in state and k not in restarted]
+    # state: they keep the layer's own value, as torch 2.13's norm layers do with a state that lacks the count.
+    kept = {key for key in (f"{prefix}.{name}" if prefix else name for prefix, layer in model.named_layers()
+                            for name in layer._optional_buffers) if key in targets and key not in state}
+    found_missing = [k for k in (*targets, *extras) if k not in state and k not in kept]
     found_unexpected = [k for k in state if k not in targets and k not in extras and not _handled_key(k, handled)]
     has_post_hooks = any(layer._load_state_dict_post_hooks for _, layer in layers)
     if not has_post_hooks:
@@ -125,9 +125,6 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
                 target.materialize(_array_of(state[key]).shape)
                 target.data[...] = to_device(_array_of(state[key]), target.device).astype(target.dtype, copy=False)
             mark_written(target.data)  # a graph recorded before must not use the new values
-        elif key in restarted:
-            target.data[...] = 0
-            mark_written(target.data)
     for key, layer in extras.items():
         if key in state:
             layer.set_extra_state(state[key])

@@ -89,7 +89,8 @@ class _BatchNorm(_NormBase):
     ``running_var`` (1) and ``num_batches_tracked`` (0), as in PyTorch's state dict.
     """
 
-    #: BatchNorm1d kept no batch count before 2026-12; its older checkpoints load with the count at 0.
+    #: BatchNorm1d kept no batch count before 2026-12; its older checkpoints load keeping the layer's own count, as
+    #: torch's norm layers do with a state that lacks it.
     _optional_buffers = ("num_batches_tracked",)
 
     #: The input shapes a subclass takes, for its error message; ``_ndims`` the matching ranks.
