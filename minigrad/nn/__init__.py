@@ -63,7 +63,8 @@ from minigrad.nn.dropout import Dropout3d
 from minigrad.nn.padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 # torch.nn.modules.module's global forward hooks (every layer's call), and the handle every register_*hook returns
 from minigrad.nn.layer_forward_hooks import (RemovableHandle, register_module_forward_hook,
-                                             register_module_forward_pre_hook)
+                                             register_module_forward_pre_hook, register_module_full_backward_hook,
+                                             register_module_full_backward_pre_hook)
 # torch.nn.parallel (DistributedDataParallel, loaded from minigrad.distributed on first use; DataParallel)
 from minigrad.nn import parallel
 from minigrad.nn.parallel import DataParallel
@@ -105,7 +106,8 @@ __all__ = [
 __all__ += ["FractionalMaxPool2d"]   # session 10
 __all__ += ["MaxUnpool3d"]   # session 13
 __all__ += ["FractionalMaxPool3d"]   # session 14
-__all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook"]
+__all__ += ["RemovableHandle", "register_module_forward_hook", "register_module_forward_pre_hook",
+            "register_module_full_backward_hook", "register_module_full_backward_pre_hook"]
 __all__ += ["DataParallel", "NLLLoss2d"]
 __all__ += ["RNNBase", "RNNCellBase"]
 __all__ += ["SyncBatchNorm"]

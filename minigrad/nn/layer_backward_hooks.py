@@ -20,6 +20,12 @@ from minigrad.backend import get_array_module
 from minigrad.autograd.tensor import Tensor
 
 
+# Global hooks (``register_module_full_backward_hook`` / ``..._pre_hook`` in layer_forward_hooks.py): every layer's,
+# run before the layer's own, as torch's.
+_global_backward_hooks: list = []
+_global_backward_pre_hooks: list = []
+
+
 class _HookState:
     """What the two nodes of one call share: the layer, its hooks, and grad_output once known; the positions of
     the routed arguments, and the (shape, dtype) of each positional Tensor argument (None for anything else)."""
@@ -58,7 +64,7 @@ class BackwardHookOutputs(Function):
         for i, g in zip(state.out_positions, _as_tensors(gys)):
             grads[i] = g
         grads = tuple(grads)
-        for hook in list(state.layer._backward_pre_hooks or ()):
+        for hook in (*_global_backward_pre_hooks, *(state.layer._backward_pre_hooks or ())):
             new = hook(state.layer, grads)
             if new is not None:
                 grads = _checked(state.layer, "backward pre-hook", new, grads)
@@ -129,7 +135,7 @@ def route_outputs(state, out):
 
 
 def _run_hooks(state, grad_input):
-    for hook in list(state.layer._backward_hooks or ()):
+    for hook in (*_global_backward_hooks, *(state.layer._backward_hooks or ())):
         new = hook(state.layer, grad_input, state.grad_output)
         if new is not None:
             grad_input = _checked(state.layer, "backward hook", new, grad_input)

@@ -10,7 +10,8 @@ output. ``always_call=True`` runs it even when ``forward`` (or a hook before it)
 so far (None); the error is then raised again, and an error of the hook itself is only warned about.
 
 ``register_module_forward_pre_hook`` / ``register_module_forward_hook`` add a hook to every layer (torch's
-``torch.nn.modules.module`` functions of the same names); the global hooks run before the layer's own.
+``torch.nn.modules.module`` functions of the same names); the global hooks run before the layer's own. So do
+``register_module_full_backward_hook`` / ``register_module_full_backward_pre_hook``'s (layer_backward_hooks.py).
 
 The cost of a call without hooks: ``Layer.__call__`` reads one attribute, ``_hooked``, False on the class and
 True on a layer while it holds a hook (and on the class ``Layer`` while a global hook exists), and calls
@@ -23,7 +24,8 @@ import warnings
 import weakref
 
 from minigrad.autograd.mode import STATE
-from minigrad.nn.layer_backward_hooks import route_inputs, route_outputs
+from minigrad.nn.layer_backward_hooks import (_global_backward_hooks, _global_backward_pre_hooks, route_inputs,
+                                              route_outputs)
 
 # Global hooks, in registration order: (hook, with_kwargs) and (hook, with_kwargs, always_call) entries.
 _global_forward_pre_hooks: list = []
@@ -72,6 +74,18 @@ def register_module_forward_hook(hook, *, with_kwargs: bool = False, always_call
                        (hook, bool(with_kwargs), bool(always_call)))
 
 
+def register_module_full_backward_hook(hook) -> RemovableHandle:
+    """Call ``hook(layer, grad_input, grad_output)`` for every layer, as its own ``register_full_backward_hook``
+    does, before the layer's own (torch's function of the same name)."""
+    return _add_global(_global_backward_hooks, "register_module_full_backward_hook", hook, hook)
+
+
+def register_module_full_backward_pre_hook(hook) -> RemovableHandle:
+    """Call ``hook(layer, grad_output)`` for every layer, as its own ``register_full_backward_pre_hook`` does,
+    before the layer's own (torch's function of the same name)."""
+    return _add_global(_global_backward_pre_hooks, "register_module_full_backward_pre_hook", hook, hook)
+
+
 def _add_global(hooks, method, hook, entry):
     if not callable(hook):
         raise TypeError(f"{method}: hook must be callable, got {type(hook).__name__}")
@@ -82,7 +96,8 @@ def _add_global(hooks, method, hook, entry):
 
 def _refresh_global():
     from minigrad.nn.layer import Layer   # layer.py imports this module
-    Layer._hooked = bool(_global_forward_pre_hooks or _global_forward_hooks)
+    Layer._hooked = bool(_global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks
+                         or _global_backward_pre_hooks)
 
 
 def call_with_hooks(layer, args: tuple, kwargs: dict):
@@ -106,7 +121,8 @@ def call_with_hooks(layer, args: tuple, kwargs: dict):
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
         routed = None
-        if (layer._backward_hooks or layer._backward_pre_hooks) and STATE.grad_enabled:
+        if (layer._backward_hooks or layer._backward_pre_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks) and STATE.grad_enabled:
             args, routed = route_inputs(layer, args)
         result = layer.forward(*args, **kwargs)
         for entry in forward_hooks:

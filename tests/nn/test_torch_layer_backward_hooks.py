@@ -287,3 +287,33 @@ def test_gradients_a_hook_keeps_stay_as_they_were_after_later_backwards_as_torch
     for ours, theirs in zip(*kept):
         np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(kept[0][0], [1.0, 2.0, 3.0])
+
+
+def test_global_full_backward_hooks_run_for_every_layer_before_its_own_as_torch():
+    # torch.nn.modules.module.register_module_full_backward_hook / _pre_hook (minigrad.nn's were missing).
+    results = []
+    for lib, register in (("mg", nn), ("torch", torch.nn.modules.module)):
+        T = mg.tensor if lib == "mg" else torch.tensor
+        model = (nn if lib == "mg" else torch.nn).Sequential(
+            (nn if lib == "mg" else torch.nn).Tanh(), (nn if lib == "mg" else torch.nn).Sigmoid())
+        x = T([1.0, -1.0, 2.0], requires_grad=True)
+        seen = []
+        model[1].register_full_backward_pre_hook(lambda m, go: seen.append(("own pre", np.array(go[0].numpy()))))
+        model[1].register_full_backward_hook(lambda m, gi, go: seen.append(("own", np.array(gi[0].numpy()))))
+        handles = [register.register_module_full_backward_pre_hook(
+                       lambda m, go: seen.append((type(m).__name__ + " pre", np.array(go[0].numpy())))),
+                   register.register_module_full_backward_hook(
+                       lambda m, gi, go: (gi[0] * 10,) if type(m).__name__ == "Sigmoid" else None)]
+        try:
+            (model(x) * T([1.0, 2.0, 3.0])).sum().backward()
+        finally:
+            for handle in handles:
+                handle.remove()
+        (model(x) * T([1.0, 2.0, 3.0])).sum().backward()   # removed: no more entries, no scaling
+        results.append((seen, x.grad.numpy().copy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    assert [name for name, _ in ours] == [name for name, _ in theirs] == [
+        "Sequential pre", "Sigmoid pre", "own pre", "own", "Tanh pre", "own pre", "own"]
+    for (_, a), (_, b) in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-6)
