@@ -32,6 +32,11 @@ class _HookState:
 
     def __init__(self, layer, positions, args):
         self.layer, self.positions, self.grad_output = layer, positions, None
+        # The hooks of the call, global ones first, read now as torch's: one removed before the backward still
+        # runs (``with layer.register_full_backward_hook(f): out = layer(x)``, then ``out.backward()``), and one
+        # added after the forward does not.
+        self.pre_hooks = (*_global_backward_pre_hooks, *(layer._backward_pre_hooks or ()))
+        self.hooks = (*_global_backward_hooks, *(layer._backward_hooks or ()))
         self.out_positions, self.n_outputs = (0,), 1   # which outputs are routed Tensors (route_outputs)
         self.n_inputs = len(positions)
         self.tensors = [(a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args]
@@ -64,7 +69,7 @@ class BackwardHookOutputs(Function):
         for i, g in zip(state.out_positions, _as_tensors(gys)):
             grads[i] = g
         grads = tuple(grads)
-        for hook in (*_global_backward_pre_hooks, *(state.layer._backward_pre_hooks or ())):
+        for hook in state.pre_hooks:
             new = hook(state.layer, grads)
             if new is not None:
                 grads = _checked(state.layer, "backward pre-hook", new, grads)
@@ -135,7 +140,7 @@ def route_outputs(state, out):
 
 
 def _run_hooks(state, grad_input):
-    for hook in (*_global_backward_hooks, *(state.layer._backward_hooks or ())):
+    for hook in state.hooks:
         new = hook(state.layer, grad_input, state.grad_output)
         if new is not None:
             grad_input = _checked(state.layer, "backward hook", new, grad_input)

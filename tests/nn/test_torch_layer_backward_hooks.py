@@ -317,3 +317,25 @@ def test_global_full_backward_hooks_run_for_every_layer_before_its_own_as_torch(
     for (_, a), (_, b) in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     np.testing.assert_allclose(our_grad, their_grad, rtol=1e-6)
+
+
+def test_the_hooks_of_a_call_are_those_registered_when_it_ran_as_torch():
+    # torch's call reads its backward hooks when it runs: a hook removed before the backward (the handle's `with`
+    # block ended after the forward) still runs, and one added after the forward does not. Read at backward time,
+    # x.grad here was [1, 2, 3] (the removed hook's x10 lost) where torch's is [10, 20, 30].
+    results = []
+    for lib in ("mg", "torch"):
+        T, Module = (mg.tensor, nn.Module) if lib == "mg" else (torch.tensor, torch.nn.Module)
+        layer = type("Scale", (Module,), {"forward": lambda self, x: x * self.w})()
+        layer.w = (nn.Parameter if lib == "mg" else torch.nn.Parameter)(T([1.0, 2.0, 3.0]))
+        x = T([1.0, -1.0, 2.0], requires_grad=True)
+        seen = []
+        with layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * 10,)):
+            with layer.register_full_backward_pre_hook(lambda m, go: seen.append("pre")):
+                out = layer(x)
+        layer.register_full_backward_hook(lambda m, gi, go: seen.append("added later"))
+        out.sum().backward()
+        results.append((seen, x.grad.numpy().copy()))
+    assert results[0][0] == results[1][0] == ["pre"]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][1], [10.0, 20.0, 30.0])
