@@ -370,6 +370,8 @@ class Layer:
         The Parameter objects stay the same, so an optimizer built before the move
         still updates them.
         """
+        if "copy" in kwargs or (len(args) == 4 and isinstance(args[-1], bool)):   # torch's refusal
+            raise RuntimeError(f"{type(self).__name__}.to: .to() does not accept copy argument")
         device, dtype, _ = to_arguments(type(self).__name__, args, kwargs)
         if dtype is not None:
             if dtype.kind != "f":

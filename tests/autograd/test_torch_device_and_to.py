@@ -65,6 +65,30 @@ def test_layer_to_casts_floating_state_in_place():
         model.to("int64")
 
 
+
+def test_to_takes_non_blocking_and_copy_positionally_as_torch():
+    # torch's to(dtype, non_blocking, copy), to(device, dtype, non_blocking, copy), to(tensor, non_blocking, copy);
+    # a Module's to takes non_blocking only. Each was a TypeError ("at most a device and a dtype").
+    import torch
+    for lib in (mg, torch):
+        x = lib.ones(2)
+        assert x.to(lib.float32, False) is x
+        for args in ((lib.float32, False, True), ("cpu", lib.float32, False, True), (x, False, True)):
+            copied = x.to(*args)
+            assert copied is not x and copied.tolist() == [1.0, 1.0]
+        assert str(x.to("cpu", lib.float64, True, False).dtype).endswith("float64")
+        with pytest.raises(TypeError):
+            x.to("cpu", False)
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+        assert str(model.to("cpu", lib.float64, False)[0].weight.dtype).endswith("float64")
+        assert str(model.to(lib.float32, True)[0].weight.dtype).endswith("float32")
+        with pytest.raises(RuntimeError, match="does not accept copy argument"):
+            model.to("cpu", lib.float64, False, True)
+        with pytest.raises(RuntimeError, match="does not accept copy argument"):
+            model.to(lib.float64, copy=True)
+    with pytest.raises(TypeError, match="got multiple values for argument 'copy'"):
+        mg.ones(2).to(mg.float32, False, True, copy=True)
+
 @pytest.mark.parametrize("shape,start,end", [((2, 3, 4), 1, -1), ((2, 3, 4), 0, 1), ((2, 3, 4), 1, 1),
                                               ((2, 3, 4), -2, 2), ((), 0, -1), ((2, 0, 3), 1, 2), ((5,), 0, 0)])
 def test_flatten_with_start_and_end_dims_as_torch(shape, start, end):
