@@ -86,6 +86,12 @@ def load_state(model, state_dict, strict: bool, assign: bool) -> _IncompatibleKe
         unexpected += found_unexpected
     sources = {}   # key: the value converted to its target's device and dtype
     for key, target in targets.items():
+        # torch's rule for checkpoints of torch 0.3, which saved a 0-d parameter as shape (1,): that one value loads
+        # (torch takes element 0 of any 1-d value; a longer one stays a size mismatch here)
+        if key in state and not _is_lazy(target) and not _is_lazy(state[key]) and target.ndim == 0 \
+                and tuple(getattr(_array_of(state[key]), "shape", ())) == (1,):
+            state[key] = _array_of(state[key]).reshape(())
+    for key, target in targets.items():
         if key in state:
             if _is_lazy(state[key]):   # an uninitialized checkpoint entry loads only into a placeholder
                 if not _is_lazy(target):

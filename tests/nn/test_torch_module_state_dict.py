@@ -313,3 +313,15 @@ def test_state_dict_calls_a_sub_layers_own_state_dict_as_torch():
         return lib.nn.Sequential(Tagged(1, 1), lib.nn.Linear(1, 1))
     assert list(build(mg).state_dict(prefix="m.")) == list(build(torch).state_dict(prefix="m.")) == [
         "m.0.weight", "m.0.bias", "m.0.tag", "m.1.weight", "m.1.bias"]
+
+
+@pytest.mark.parametrize("assign", [False, True])
+def test_a_one_element_value_loads_into_a_0d_parameter_as_torch(assign):
+    # torch 0.3 saved 0-d parameters with shape (1,); torch loads such a value (it was a size mismatch here).
+    for lib in (mg, torch):
+        layer = lib.nn.Module()
+        layer.scale = lib.nn.Parameter(lib.tensor(1.0))
+        layer.load_state_dict({"scale": lib.tensor([4.0])}, assign=assign)
+        assert tuple(layer.scale.shape) == () and layer.scale.item() == 4.0 and layer.scale.requires_grad
+        with pytest.raises(RuntimeError, match="size mismatch for scale"):
+            layer.load_state_dict({"scale": lib.ones(2, 1)})
