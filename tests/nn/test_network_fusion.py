@@ -101,3 +101,27 @@ def test_inplace_relu_before_max_pool_writes_the_stack_input_as_torch():
     out = nn.Sequential(nn.ReLU(inplace=True), nn.MaxPool2d(2))(x)
     np.testing.assert_array_equal(out.numpy(), [[[[1.0]]]])
     np.testing.assert_array_equal(x.numpy(), [[[[1.0, 0.0], [0.0, 0.0]]]])
+
+
+
+@pytest.mark.parametrize("position", [0, 1])
+@pytest.mark.parametrize("pair", ["linear_relu", "relu_pool"])
+def test_a_forward_set_on_the_instance_is_called_as_torchs_sequential(pair, position):
+    # Linear + ReLU ran fused and ReLU + MaxPool2d swapped without calling a forward set on the layer (a wrapper
+    # such as accelerate's hooks, or layer.forward = f), which torch's Sequential calls: the patched forward was
+    # ignored (ReLU's forward set to -3 x before a pool gave -1 where torch gives 9).
+    import torch
+    x_host = np.array([[[[1.0, -1.0], [-2.0, -3.0]]]], dtype=np.float32)
+    outputs = []
+    for lib in (mg, torch):
+        layers = [lib.nn.Linear(2, 2), lib.nn.ReLU()] if pair == "linear_relu" else [lib.nn.ReLU(), lib.nn.MaxPool2d(2)]
+        seq = lib.nn.Sequential(*layers)
+        seq[position].forward = lambda x: -x * 3
+        x = lib.tensor(x_host)
+        expected = -3 * seq[0].__class__.forward(seq[0], x) if pair == "linear_relu" and position == 1 else None
+        outputs.append((np.array(seq(x).detach().numpy()), expected))
+    (ours, expected), (theirs, _) = outputs
+    if pair == "linear_relu" and position == 1:   # the Linear's random weights differ between the two libraries
+        np.testing.assert_allclose(ours, expected.numpy(), rtol=1e-6)
+    else:
+        np.testing.assert_array_equal(ours, theirs)
