@@ -480,7 +480,8 @@ def _run_hooks(hooks, g, F):
     On a first-order pass the hooks get a copy: an op may send one gradient array to several inputs (``Add``
     does), and a hook that doubles its gradient in place (``g *= 2``) must not double the others'. A Tensor a
     hook returns is copied too: the hook's owner may hold it (``lambda g: fixed``), and it must not become a
-    ``.grad`` that the next backward adds into in place, nor be shared with the gradients that flow on.
+    ``.grad`` that the next backward adds into in place, nor be shared with the gradients that flow on; so is the
+    one a hook got and kept (``lambda g: seen.append(g)``), changed in place or not.
     """
     t = given = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
@@ -494,7 +495,9 @@ def _run_hooks(hooks, g, F):
         t = t if new is None else new
     if F.recording:
         return t
-    return t.data if t is given else t.data.copy()
+    # A copy either way: a hook may keep the Tensor it got (a list of the gradients seen) as well as one it returns,
+    # and the array passed on may become a leaf's .grad, which the next backward adds into in place.
+    return t.data.copy()
 
 
 def _accumulate_array(leaf, data, given):

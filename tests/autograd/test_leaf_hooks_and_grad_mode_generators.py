@@ -129,6 +129,18 @@ def test_a_tensor_a_hook_returns_is_copied_so_backward_never_adds_into_it(on):
 
 
 @pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_a_gradient_a_hook_keeps_is_not_added_into_by_later_backwards(on):
+    # the hook's argument became .grad itself: a kept gradient read [4, 4] after a second backward (torch: [2, 2])
+    x = _leaf([1.0, 2.0])
+    target = x if on == "leaf" else x + 0.0   # Add hands its gradient to x unchanged
+    seen = []
+    target.register_hook(seen.append)
+    for _ in range(2):
+        (target * 2.0).sum().backward(retain_graph=True)
+    assert [g.tolist() for g in seen] == [[2.0, 2.0], [2.0, 2.0]]
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
+
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
 def test_a_hook_that_removes_itself_still_lets_the_next_hook_run_in_that_pass(on):
     # the hooks were run off the live list: a one-shot hook's remove() shifted it and the next hook was skipped
     x = _leaf([1.0, 2.0])
