@@ -242,11 +242,11 @@ class Network(Layer):
             # (forward, forward pre-, backward) or a forward set on the instance run one by one,
             # so each hook sees its own layer and each forward runs.
             if (type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU
-                    and _plain(layer) and _plain(stack[i + 1])):
+                    and _runs_own_forward(layer) and _runs_own_forward(stack[i + 1])):
                 x = layer.forward_relu(x)
                 i += 2
             elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d and not layer.inplace
-                    and _plain(layer) and _plain(stack[i + 1]) and not stack[i + 1].return_indices):
+                    and _runs_own_forward(layer) and _runs_own_forward(stack[i + 1]) and not stack[i + 1].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data. Not for
                 # ReLU(inplace=True), which writes into its input (the stack's, as torch's): swapped, it
@@ -259,7 +259,7 @@ class Network(Layer):
         return x
 
 
-def _plain(layer) -> bool:
+def _runs_own_forward(layer) -> bool:
     """True for a layer that runs its class's own forward: no hooks, and no ``forward`` set on the instance (a
     wrapper such as accelerate's hooks, or ``layer.forward = f``), which torch's Sequential calls."""
     return not layer._hooked and "forward" not in layer.__dict__
