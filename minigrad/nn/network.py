@@ -246,7 +246,8 @@ class Network(Layer):
                 x = layer.forward_relu(x)
                 i += 2
             elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d and not layer.inplace
-                    and _runs_own_forward(layer) and _runs_own_forward(stack[i + 1]) and not stack[i + 1].return_indices):
+                    and not stack[i + 1].return_indices
+                    and _runs_own_forward(layer) and _runs_own_forward(stack[i + 1])):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data. Not for
                 # ReLU(inplace=True), which writes into its input (the stack's, as torch's): swapped, it
