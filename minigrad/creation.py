@@ -369,8 +369,38 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     required); the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("linspace", "steps", steps)
     start, end = _endpoint("linspace", "start", start), _endpoint("linspace", "end", end)
-    arr = np.linspace(start, end, steps, dtype=_working_dtype("linspace", (start, end), dtype))
+    arr = _spaced(start, end, steps, _working_dtype("linspace", (start, end), dtype), dtype)
     return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)
+
+
+def _spaced(start, end, steps, working, dtype, fused=True):
+    """linspace's values (logspace's exponents) in ``working``. For an integer ``dtype`` they are torch's: ``start``
+    and ``end`` are first converted to the dtype (truncated), the step between them is a float64, and the first
+    half counts up from ``start``, the second back from ``end`` (``linspace(4.95, 1.28, 6, dtype=int64)`` is
+    [4, 3, 2, 2, 1, 1], where spacing the untruncated endpoints gave [4, 4, 3, 2, 2, 1]); one step is ``start``.
+    torch's linspace kernel rounds each ``start + step * i`` once (``fused``), its logspace kernel twice."""
+    if dtype is None or _dtype(dtype).kind not in "iu" or steps < 2:
+        return np.linspace(start, end, steps, dtype=working)
+    first, last = (float(np.asarray(int(v)).astype(_dtype(dtype))) for v in (start, end))
+    step = (last - first) / (steps - 1)
+    index = np.arange(steps, dtype=np.float64)
+    from_start, back = index < steps // 2, steps - 1 - index
+    if not fused:
+        return np.where(from_start, first + step * index, last - step * back)
+    return np.where(from_start, _fused_multiply_add(step, index, first), _fused_multiply_add(-step, back, last))
+
+
+def _fused_multiply_add(a, b, c):
+    """a * b + c rounded once, as torch's CPU kernels compute it (its fused multiply-add decides which side of an
+    integer a value falls before the truncation: ``linspace(5.84, -1.32, 10, dtype=int64)[6]`` is 0, from
+    -1 + 0.666...67 * 3 = 0.99999999999999989): the product's rounding error by Dekker's split, added after."""
+    product = a * b
+    split = 134217729.0   # 2**27 + 1
+    a_hi = a * split - (a * split - a)
+    b_hi = b * split - (b * split - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return (c + product) + error
 
 
 def _endpoint(op, what, value):
@@ -595,6 +625,6 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     if not is_real(base):
         raise TypeError(f"logspace: base must be a real number, got {base!r}")
     start, end = _endpoint("logspace", "start", start), _endpoint("logspace", "end", end)
-    exponents = np.linspace(start, end, steps, dtype=_working_dtype("logspace", (start, end), dtype))
+    exponents = _spaced(start, end, steps, _working_dtype("logspace", (start, end), dtype), dtype, fused=False)
     arr = np.power(float(base), exponents)
     return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)

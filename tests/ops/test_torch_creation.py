@@ -528,3 +528,35 @@ def test_only_data_in_which_numpy_met_a_tensor_is_searched_item_by_item(monkeypa
     assert mg.tensor([[1.5, 2.5]] * 100).dtype == np.float32 and mg.tensor([np.float64(1.5), 2.5]).dtype == np.float32
     assert searched == []
     assert mg.tensor([[1.5], [mg.tensor(2.0, dtype=mg.float64)]]).dtype == np.float64 and len(searched) == 1
+
+
+@pytest.mark.parametrize("name, start, end, steps, base, expected", [
+    ("linspace", 4.95, 1.28, 6, None, [4, 3, 2, 2, 1, 1]),      # spaced from the untruncated ends: [4, 4, 3, 2, 2, 1]
+    ("linspace", 5.84, -1.32, 10, None, [5, 4, 3, 3, 2, 1, 0, 0, 0, -1]),   # -1 + (2/3) * 3 rounded once: 0.99999...
+    ("linspace", -5, 5, 3, None, [-5, 0, 5]),
+    ("logspace", 0.5, 2.5, 3, 10.0, [1, 10, 100]),             # 10 ** [0.5, 1.5, 2.5] truncated: [3, 31, 316]
+    ("logspace", 4.95, 1.28, 6, 2.0, [16, 10, 6, 4, 3, 2]),    # [30, 18, 11, 6, 4, 2]
+    ("logspace", 1.79, -1.0, 7, 10.0, [10, 4, 2, 1, 0, 0, 0]),  # exponent -1 + (1/3) * 3 rounded twice: 0
+    ("logspace", 0.9, 5.5, 1, 10.0, [7]),                       # one step: base ** start, untruncated
+])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16"])
+def test_integer_linspace_and_logspace_truncate_their_ends_first_as_torch(name, start, end, steps, base, expected,
+                                                                       dtype):
+    """An integer linspace/logspace spaced the float endpoints and truncated the values; torch truncates the ends
+    to the dtype first and spaces those (one value in four of random calls differed)."""
+    kwargs = {} if base is None else {"base": base}
+    ours = getattr(mg, name)(start, end, steps, dtype=getattr(mg, dtype), **kwargs)
+    theirs = getattr(torch, name)(start, end, steps, dtype=getattr(torch, dtype), **kwargs)
+    assert theirs.tolist() == expected
+    _same_as_torch(ours, theirs)
+
+
+def test_integer_linspace_and_logspace_agree_with_torch_on_random_calls():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        start, end = (round(float(v), 2) for v in rng.uniform(-6, 6, 2))
+        steps = int(rng.integers(1, 12))
+        _same_as_torch(mg.linspace(start, end, steps, dtype=mg.int64),
+                       torch.linspace(start, end, steps, dtype=torch.int64))
+        _same_as_torch(mg.logspace(start, end, steps, base=2.5, dtype=mg.int64),
+                       torch.logspace(start, end, steps, base=2.5, dtype=torch.int64))
