@@ -296,6 +296,13 @@ def arange(start=None, end=None, step=1, dtype=None, device=None, requires_grad=
     dtype = _dtype(dtype, np.int64 if is_int else None)
     if not is_int and dtype.kind in "iu":
         arr = _integer_arange(start, stop, step, dtype)
+    elif dtype.kind == "f":
+        # start + i * step in float64, rounded once to the dtype, as torch's values; NumPy's arange steps by the
+        # rounded difference of its first two values in the dtype, which drifted (float32 arange(1000.1, 2000, 0.1)
+        # ended at 2000.27, past the end; float16 arange(1000.1, 2000, 0.1) was 1000 throughout)
+        count = max(math.ceil((stop - start) / step), 0)
+        with np.errstate(over="ignore"):   # past the dtype's range is inf, as torch's
+            arr = (float(start) + np.arange(count, dtype=np.float64) * float(step)).astype(dtype)
     else:
         arr = np.arange(start, stop, step, dtype=dtype)
     return _finish(arr, device, requires_grad)

@@ -560,3 +560,20 @@ def test_integer_linspace_and_logspace_agree_with_torch_on_random_calls():
                        torch.linspace(start, end, steps, dtype=torch.int64))
         _same_as_torch(mg.logspace(start, end, steps, base=2.5, dtype=mg.int64),
                        torch.logspace(start, end, steps, base=2.5, dtype=torch.int64))
+
+
+@pytest.mark.parametrize("start, end, step, dtype", [(1000.1, 2000, 0.1, "float32"), (-4.66, 100, 0.05, "float32"),
+                                                     (1000.1, 2000, 0.1, "float16"), (-4.66, 100, 0.05, "float16"),
+                                                     (3.0, -2.0, -0.3, "float32"), (1000.1, 2000, 0.1, "float64")])
+def test_floating_arange_is_start_plus_i_step_without_drift(start, end, step, dtype):
+    """NumPy's arange steps by the rounded difference of its first two values in the dtype: float32
+    arange(1000.1, 2000, 0.1) ended at 2000.27 (torch: 1999.9, the end excluded), float16 arange(1000.1, 2000, 0.1)
+    was 1000 throughout and float16 arange(-4.66, 100, 0.05) ended at 101.6."""
+    ours = mg.arange(start, end, step, dtype=getattr(mg, dtype))
+    theirs = torch.arange(start, end, step, dtype=getattr(torch, dtype))
+    assert ours.dtype == np.dtype(dtype) and ours.shape == tuple(theirs.shape)
+    exact = start + np.arange(ours.shape[0]) * step
+    np.testing.assert_array_equal(ours.numpy(), exact.astype(dtype))   # each value rounded once
+    widest = float(np.spacing(np.abs(exact).max().astype(dtype)))   # torch's within 2 ulps of the largest value
+    assert np.abs(theirs.numpy().astype(np.float64) - exact).max() <= 2 * widest
+    assert mg.arange(1e8, 1e8 + 10, dtype=mg.float16).tolist() == [float("inf")] * 10
