@@ -1,6 +1,7 @@
 """``Tensor``: an array on a device, with an optional gradient and a link to the op that made it."""
 from __future__ import annotations
 
+import numbers
 import weakref
 
 import numpy as np
@@ -175,6 +176,15 @@ class Tensor:
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
+
+    def __contains__(self, element):
+        """``element in t``: whether any entry equals ``element`` (a number or a tensor, broadcast), as torch's.
+        Python's fallback iterated the first dim: ``2 in t`` of a 2-D ``t`` was NumPy's "truth value of an array
+        with more than one element is ambiguous", and of a 0-d one "len() of a 0-d tensor"."""
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise TypeError(f"Tensor.__contains__ takes a Tensor or a number, got {type(element).__name__} "
+                            f"{element!r}")
+        return bool((self == element).any().item())
 
     def __bool__(self):
         return bool(self.data)

@@ -138,6 +138,22 @@ def test_attributes(device):
     assert backend.get_array_module(t.data) is backend.xp_for(backend.normalize_device(device))
 
 
+@pytest.mark.parametrize("data, element, expected", [
+    ([[1, 2], [3, 4]], 2, True), ([[1, 2], [3, 4]], 5, False), ([[1, 2], [3, 4]], 2.0, True),
+    ([[1, 2], [3, 4]], 2.5, False), (5, 5, True), (5, 4, False), ([], 1, False), ([[1.0, 3.0]], 3, True),
+])
+def test_in_asks_whether_any_entry_equals_as_torch(device, data, element, expected):
+    """``2 in t`` of a 2-D tensor was NumPy's "truth value of an array with more than one element is ambiguous"
+    (Python iterated the rows), of a 0-d one "len() of a 0-d tensor"; torch answers (t == 2).any()."""
+    import torch
+    t = mg.tensor(data, device=device)
+    assert (element in t) is expected
+    assert (element in torch.tensor(data)) is expected
+    assert (mg.tensor([element], device=device) in t) is expected
+    with pytest.raises(TypeError, match=r"^Tensor.__contains__ takes a Tensor or a number, got str 'a'$"):
+        "a" in t
+
+
 def test_len_of_zero_dim_raises():
     with pytest.raises(TypeError, match="0-d"):
         len(mg.tensor(1.0))
