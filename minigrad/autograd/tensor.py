@@ -1391,7 +1391,10 @@ class Tensor:
 
     def stride(self, dim=None):
         """The step between neighbours along each dim, in elements (not NumPy's bytes), or along ``dim``."""
-        steps = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
+        if self.data.size:
+            steps = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
+        else:   # NumPy gives an empty array strides of 0; torch's are row-major, a dim of 0 counted as 1
+            steps = tuple(int(np.prod([max(d, 1) for d in self.data.shape[i + 1:]])) for i in range(self.data.ndim))
         if dim is None:
             return steps
         n = self.data.ndim

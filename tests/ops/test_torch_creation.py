@@ -123,6 +123,16 @@ def test_properties_match_torch():
     assert x.is_cpu and not x.is_cuda and x.get_device() == tx.get_device() == -1
 
 
+@pytest.mark.parametrize("shape", [(0,), (2, 0, 3), (3, 0), (0, 3), (0, 1, 0)])
+def test_an_empty_tensors_strides_are_torchs(shape):
+    """NumPy gives an empty array strides of 0: zeros(2, 0, 3).stride() was (0, 0, 0), torch's is (3, 3, 1)."""
+    ours, theirs = mg.zeros(*shape), torch.zeros(*shape)
+    assert ours.stride() == theirs.stride()
+    assert [ours.stride(d) for d in range(-len(shape), len(shape))] == [theirs.stride(d) for d in
+                                                                        range(-len(shape), len(shape))]
+    assert mg.empty(shape, dtype=mg.int8).stride() == torch.empty(shape, dtype=torch.int8).stride()
+
+
 def test_cast_methods_match_torch_and_half_is_differentiable():
     a = np.array([[-1.7, 0.2], [3.9, 130.4]])
     x, tx = mg.tensor(a, dtype="float64", requires_grad=True), torch.tensor(a, requires_grad=True)
