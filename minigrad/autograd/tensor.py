@@ -2168,11 +2168,13 @@ is stamped, so a graph recorded before it refuses to backward."""
 
     _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
                    "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
-                   "bool": "BoolTensor"}
+                   "bool": "BoolTensor", "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor",
+                   "uint16": "UInt16Tensor", "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
 
     def type(self, dtype=None, non_blocking=False):
         """With no argument, the type's name as torch spells it, under minigrad's name: ``'minigrad.FloatTensor'``
-        (``'minigrad.cuda.FloatTensor'`` on a GPU; Double, Half, Long, Int, Short, Char, Byte, Bool). With a dtype
+        (``'minigrad.cuda.FloatTensor'`` on a GPU; Double, Half, Long, Int, Short, Char, Byte, Bool, ComplexFloat,
+        ComplexDouble, UInt16, UInt32, UInt64). With a dtype
         (or such a name, ``'minigrad.DoubleTensor'`` or ``'torch.DoubleTensor'``), this tensor cast to it: itself
         when it already has it, else a copy (differentiable between floating dtypes, as ``astype``)."""
         if dtype is None:

@@ -548,8 +548,11 @@ def test_graph_queries_match_torch():
     assert [p.output_nr for p in w.unbind(1)] == [0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int8", "uint8", "bool", "complex64", "complex128",
+                                   "uint16", "uint32", "uint64"])
 def test_dtype_queries_and_type_names_match_torch_under_minigrads_name(dtype):
+    """complex and uint16-64 tensors' type() was "torch has no tensor type name" (torch's: 'torch.ComplexFloatTensor',
+    'torch.UInt16Tensor', ...), and x.type('torch.ComplexFloatTensor') an unknown type."""
     mine = mg.tensor(np.array([1, 0])).astype(dtype)
     theirs = torch.tensor([1, 0]).to(getattr(torch, dtype))
     assert mine.is_signed() == theirs.is_signed()
