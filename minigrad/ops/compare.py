@@ -31,24 +31,34 @@ def not_equal(a, b):
     return _compare("not_equal", a, b, lambda x, y: x != y)
 
 
+def _order(name, a, b, fn):
+    """An ordering comparison: complex operands are refused, as torch refuses them (NumPy orders complex numbers
+    by their real parts, then their imaginary parts: ``tensor([1j]) < 2`` was True)."""
+    a, b = operands(name, a, b)
+    if a.data.dtype.kind == "c" or b.data.dtype.kind == "c":
+        raise TypeError(f"{name}: complex numbers have no order, got dtypes {a.dtype} and {b.dtype} (shapes "
+                        f"{tuple(a.shape)} and {tuple(b.shape)}); compare their .real or .abs()")
+    return Tensor(fn(a.data, b.data))
+
+
 def less(a, b):
-    """Elementwise a < b (bool tensor)."""
-    return _compare("less", a, b, lambda x, y: x < y)
+    """Elementwise a < b (bool tensor); complex operands are refused, as in torch."""
+    return _order("less", a, b, lambda x, y: x < y)
 
 
 def less_equal(a, b):
-    """Elementwise a <= b (bool tensor)."""
-    return _compare("less_equal", a, b, lambda x, y: x <= y)
+    """Elementwise a <= b (bool tensor); complex operands are refused, as in torch."""
+    return _order("less_equal", a, b, lambda x, y: x <= y)
 
 
 def greater(a, b):
-    """Elementwise a > b (bool tensor)."""
-    return _compare("greater", a, b, lambda x, y: x > y)
+    """Elementwise a > b (bool tensor); complex operands are refused, as in torch."""
+    return _order("greater", a, b, lambda x, y: x > y)
 
 
 def greater_equal(a, b):
-    """Elementwise a >= b (bool tensor)."""
-    return _compare("greater_equal", a, b, lambda x, y: x >= y)
+    """Elementwise a >= b (bool tensor); complex operands are refused, as in torch."""
+    return _order("greater_equal", a, b, lambda x, y: x >= y)
 
 
 def _logical(name, a, b, fn):

@@ -77,3 +77,23 @@ def test_gradients_through_complex_values_are_refused_by_name():
     # a real path is differentiated as before, beside a complex constant
     (x * 2.0).sum().backward()
     assert x.grad.numpy().tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("compare", [lambda a, b: a < b, lambda a, b: a <= b, lambda a, b: a > b, lambda a, b: a >= b,
+                                     lambda a, b: b < a, lambda a, b: a.lt(b), lambda a, b: a.ge(b)],
+                         ids=["<", "<=", ">", ">=", "reflected <", "lt", "ge"])
+@pytest.mark.parametrize("other", [2, 1j, "tensor"])
+def test_ordering_comparisons_of_complex_tensors_are_refused_as_torch(compare, other):
+    """NumPy orders complex numbers by real part, then imaginary part: tensor([1j, 3]) < 2 was [True, False], where
+    torch has no order for them ("lt_cpu" not implemented for 'ComplexFloat')."""
+    x = np.array([1j, 3], dtype=np.complex64)
+    theirs_other = torch.tensor([2 + 1j, 1], dtype=torch.complex64) if other == "tensor" else other
+    ours_other = mg.tensor([2 + 1j, 1], dtype=mg.complex64) if other == "tensor" else other
+    with pytest.raises((RuntimeError, TypeError)):
+        compare(torch.tensor(x), theirs_other)
+    with pytest.raises(TypeError, match=r"^(less|less_equal|greater|greater_equal): complex numbers have no order, "
+                                        r"got dtypes complex64 and complex64 \(shapes \(2,\) and \((2,)?\)\); compare "
+                                        r"their \.real or \.abs\(\)$"):
+        compare(mg.tensor(x), ours_other)
+    _same(mg.tensor(x) == mg.tensor(x), torch.tensor(x) == torch.tensor(x))   # equality stays
+    _same(mg.tensor(x).real < 2, torch.tensor(x).real < 2)
