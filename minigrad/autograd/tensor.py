@@ -15,7 +15,7 @@ from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mar
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
-from minigrad.scalars import check_fits, is_integer
+from minigrad.scalars import _FLOAT32_MAX, _check_fits_float, check_fits, is_integer
 
 
 class _NotGiven:
@@ -58,6 +58,9 @@ def _refuse_sizes(first, second):
                     f"reads integers as sizes; write minigrad.empty({sizes}) (or minigrad.FloatTensor({sizes})) for "
                     f"an uninitialised tensor of that shape, minigrad.tensor([{sizes}]) for the data")
 
+
+_PYTHON_REALS = (float, int)
+_SINGLE = (np.dtype(np.float32), np.dtype(np.complex64))   # dtypes whose range a Python float can pass
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
@@ -555,6 +558,9 @@ class Tensor:
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
         _ops.check_empty_masks(index, self.data.shape)
+        if type(value) in _PYTHON_REALS and not -_FLOAT32_MAX <= value <= _FLOAT32_MAX and self.data.dtype in _SINGLE:
+            # NumPy's cast made 1e40 inf; torch refuses it (inf and NaN themselves pass)
+            _check_fits_float("x[index] = value", value, self.data.dtype)
         try:
             self._setitem(index, value)
         except (IndexError, ValueError, TypeError, OverflowError) as exc:

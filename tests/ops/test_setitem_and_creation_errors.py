@@ -180,6 +180,29 @@ def test_an_integer_written_by_index_that_the_dtype_cannot_hold_names_the_op_and
     assert x.tolist() == [1, 2, 3]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+@pytest.mark.parametrize("value, shown", [(1e40, r"1e\+40"), (-1e39, r"-1e\+39"),
+                                          (10**40, r"1000000000000\.\.\.\(41 digits\)")])
+@pytest.mark.parametrize("index", [0, slice(None), "mask"])
+def test_a_python_number_past_float32s_range_written_by_index_is_refused_as_torch(dtype, value, shown, index):
+    """x[0] = 1e40 into float32 (or complex64) wrote inf silently, as NumPy's cast rounds it; torch refuses it ("value
+    cannot be converted to type float without overflow"), as minigrad's fill_, masked_fill and full do."""
+    import torch
+    index = mg.tensor([True, False]) if index == "mask" else index
+    x, tx = mg.zeros(2, dtype=getattr(mg, dtype)), torch.zeros(2, dtype=getattr(torch, dtype))
+    with pytest.raises((RuntimeError, ValueError)):
+        tx[torch.tensor([True, False]) if isinstance(index, mg.Tensor) else index] = value
+    with pytest.raises(OverflowError, match=rf"^x\[index\] = value: the value {shown} is out of range for dtype "
+                                            rf"{dtype} \("):
+        x[index] = value
+    assert x.tolist() == [0, 0]
+    x[0], x[1] = float("inf"), float("nan")   # inf and NaN themselves are written, as in torch
+    assert np.isinf(x.numpy()[0]) and np.isnan(x.numpy()[1])
+    big = mg.zeros(1, dtype=mg.float64)
+    big[0] = 1e40
+    assert big.tolist() == [1e40]
+
+
 def test_fill_values_at_the_ends_of_the_range_are_written():
     x = _int8()
     assert x.masked_fill(mg.tensor([True, False, True]), -128).tolist() == [-128, 2, -128]
