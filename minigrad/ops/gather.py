@@ -186,7 +186,9 @@ def fill_value(name, x, value):
             check_fits(name, value, x.dtype)
             value = astype(value, x.dtype)
         return value
-    if isinstance(value, (bool, int, float, np.generic)) and not isinstance(value, complex):
-        check_fits(name, value, x.dtype)
+    if isinstance(value, (bool, int, float, complex, np.generic)):
+        check_fits(name, value, x.dtype)   # a complex number with an imaginary part into a real dtype is refused
+        if isinstance(value, (complex, np.complexfloating)) and x.dtype.kind != "c":
+            value = value.real   # 1 + 0j into a real tensor, as torch takes it
         return Tensor(x._xp().asarray(value, dtype=x.dtype))
     raise TypeError(f"{name}: value must be a number or a 0-d tensor, got {type(value).__name__}")

@@ -97,3 +97,23 @@ def test_ordering_comparisons_of_complex_tensors_are_refused_as_torch(compare, o
         compare(mg.tensor(x), ours_other)
     _same(mg.tensor(x) == mg.tensor(x), torch.tensor(x) == torch.tensor(x))   # equality stays
     _same(mg.tensor(x).real < 2, torch.tensor(x).real < 2)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("value", [1j, 2 - 1j, 1 + 0j, np.complex64(3j)])
+def test_masked_fill_and_index_fill_of_a_complex_tensor_take_a_complex_value_as_torch(dtype, value):
+    """zeros(3, dtype=complex64).masked_fill(mask, 1j) was "masked_fill: value must be a number or a 0-d tensor, got
+    complex" (so was index_fill): a Python complex number was not taken as a number."""
+    mask, index = [True, False, True], [0, 2]
+    ours = mg.zeros(3, dtype=getattr(mg, dtype))
+    theirs = torch.zeros(3, dtype=getattr(torch, dtype))
+    _same(ours.masked_fill(mg.tensor(mask), value), theirs.masked_fill(torch.tensor(mask), complex(value)))
+    _same(ours.index_fill(0, mg.tensor(index), value), theirs.index_fill(0, torch.tensor(index), complex(value)))
+    real, treal = mg.zeros(3), torch.zeros(3)
+    if complex(value).imag == 0:   # 1 + 0j into a real tensor is its real part, as torch takes it
+        _same(real.masked_fill(mg.tensor(mask), value), treal.masked_fill(torch.tensor(mask), complex(value)))
+    else:
+        with pytest.raises(RuntimeError):
+            treal.masked_fill(torch.tensor(mask), complex(value))
+        with pytest.raises(OverflowError, match=r"^masked_fill: the complex value .* does not fit dtype float32"):
+            real.masked_fill(mg.tensor(mask), value)
