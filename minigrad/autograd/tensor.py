@@ -585,9 +585,15 @@ class Tensor:
         _mark_written(self)
 
     def __eq__(self, other):
+        if other is None or isinstance(other, str):
+            # Python's identity answer, as torch's: x == None is False (x in [None, x], list.index, ...), where
+            # converting None raised "cannot hold an array of dtype object"
+            return NotImplemented
         return _ops.eq(self, other)
 
     def __ne__(self, other):
+        if other is None or isinstance(other, str):
+            return NotImplemented
         return _ops.not_equal(self, other)
 
     def __lt__(self, other):

@@ -367,6 +367,22 @@ def test_hashable_by_identity_with_elementwise_eq(device):
     np.testing.assert_array_equal((a != mg.tensor([1.0, 0.0], device=device)).numpy(), [False, True])
 
 
+def test_equality_with_none_or_a_string_is_pythons_identity_answer_as_torch(device):
+    """x == None raised "Tensor: cannot hold an array of dtype object", so x in [None, x], [None, x].index(x) and
+    [x].count(None) raised too; torch's x == None is False and x != None True (so is a string's)."""
+    import torch
+    x, tx = mg.tensor([1.0, 2.0], device=device), torch.tensor([1.0, 2.0])
+    for ours, theirs in [(x, tx)]:
+        assert (ours == None) is (theirs == None) is False   # noqa: E711
+        assert (ours != None) is (theirs != None) is True   # noqa: E711
+        assert (None == ours) is False and (None != ours) is True   # noqa: E711
+        assert (ours == "a") is (theirs == "a") is False
+        assert (ours != "a") is True
+        assert (ours in [None, ours]) and not (None in [ours]) and [None, ours].index(ours) == 1
+        assert [ours].count(None) == [theirs].count(None) == 0
+    np.testing.assert_array_equal((x == 1).numpy(), [True, False])   # numbers stay elementwise
+
+
 def test_setitem_on_tensor_requiring_grad_raises_outside_no_grad():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="in-place"):
