@@ -564,6 +564,11 @@ class Tensor:
         try:
             self._setitem(index, value)
         except (IndexError, ValueError, TypeError, OverflowError) as exc:
+            if isinstance(value, complex) and self.data.dtype.kind in "iuf":
+                # NumPy refuses a Python complex for a real array ("float() argument must be ... not 'complex'"):
+                # 1 + 0j is its real part, as torch takes it; an imaginary part is refused by name
+                check_fits("x[index] = value", value, self.data.dtype)
+                return self.__setitem__(index, value.real)
             raise _setitem_error(self, index, value, exc) from None
 
     def _setitem(self, index, value):
@@ -1612,6 +1617,8 @@ class Tensor:
                 return self._write_result("fill_", lambda t: _ops.broadcast_to(value.reshape(()), t.shape))
             value = value.item()
         check_fits("fill_", value, self.dtype)
+        if isinstance(value, complex) and self.data.dtype.kind in "iuf":
+            value = value.real   # 1 + 0j (an imaginary part was refused above), which NumPy's write refuses
         if self.requires_grad and STATE.grad_enabled:
             return self._write_result("fill_", lambda t: _creation.full_like(t, value))
         self.data[...] = value

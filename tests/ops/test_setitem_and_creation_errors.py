@@ -203,6 +203,26 @@ def test_a_python_number_past_float32s_range_written_by_index_is_refused_as_torc
     assert big.tolist() == [1e40]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int64", "uint8"])
+def test_a_complex_number_without_imaginary_part_is_written_into_a_real_tensor_as_torch(dtype):
+    """x[0] = 1 + 0j and x.fill_(3 + 0j) on a real tensor were NumPy's "float() argument must be a string or a real
+    number, not 'complex'"; torch writes the real part, and refuses an imaginary part, as minigrad does by name."""
+    import torch
+    x, tx = mg.zeros(3, dtype=getattr(mg, dtype)), torch.zeros(3, dtype=getattr(torch, dtype))
+    for t in (x, tx):
+        t[0] = 1 + 0j
+        t[1:] = 2 + 0j
+    assert x.tolist() == tx.tolist() == [1, 2, 2]
+    assert x.fill_(3 + 0j).tolist() == tx.fill_(3 + 0j).tolist() == [3, 3, 3]
+    with pytest.raises(RuntimeError):
+        tx[0] = 1j
+    with pytest.raises(OverflowError, match=rf"^x\[index\] = value: the complex value 1j does not fit dtype {dtype} "):
+        x[0] = 1j
+    with pytest.raises(OverflowError, match=rf"^fill_: the complex value \(1\+1j\) does not fit dtype {dtype} "):
+        x.fill_(1 + 1j)
+    assert x.tolist() == [3, 3, 3]
+
+
 def test_fill_values_at_the_ends_of_the_range_are_written():
     x = _int8()
     assert x.masked_fill(mg.tensor([True, False, True]), -128).tolist() == [-128, 2, -128]
