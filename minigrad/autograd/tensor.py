@@ -736,7 +736,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- PyTorch's spellings
     # Only names with no NumPy meaning of their own: x.transpose and x.size stay NumPy's (x.max(1) is asked).
-    def view(self, *shape):
+    def view(self, *shape, size=None, dtype=None):
         """``reshape`` under PyTorch's name: ints or one tuple, one of them may be -1.
 
         Like ``reshape`` it shares memory where NumPy can, and copies where torch.view would refuse: many of
@@ -745,6 +745,11 @@ class Tensor:
         not reach ``x`` (docs/autodiff.md, section 15). ``view(dtype)`` is torch's: the same memory read as
         ``dtype`` (see ``minigrad.ops.views.view_dtype``).
         """
+        if dtype is not None or size is not None:   # torch's keywords, x.view(dtype=torch.int32), x.view(size=(2, 3))
+            if shape or (dtype is not None and size is not None):
+                raise TypeError(f"view: takes one of a shape, size= or dtype= (got {shape}, size={size!r}, "
+                                f"dtype={dtype!r})")
+            return _ops.views.view_dtype(self, dtype) if dtype is not None else _ops.reshape(self, size)
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
             return _ops.views.view_dtype(self, shape[0])
         return _ops.reshape(self, *shape)

@@ -555,6 +555,20 @@ def test_view_as_a_dtype_reads_the_same_memory_as_torch(source, target):
     assert mg.tensor(a, dtype=source).view(getattr(mg, target)).dtype == np.dtype(target)
 
 
+def test_view_takes_torchs_dtype_and_size_keywords():
+    """x.view(dtype=torch.int32) and x.view(size=(2, 3)) were "got an unexpected keyword argument"."""
+    a = np.arange(6.0).reshape(2, 3)
+    x, tx = mg.tensor(a, dtype="float64"), torch.tensor(a)
+    ours, theirs = x.view(dtype=mg.int32), tx.view(dtype=torch.int32)
+    assert ours.dtype == np.int32 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert x.view(size=(3, 2)).shape == tuple(tx.view(size=(3, 2)).shape) == (3, 2)
+    with pytest.raises(TypeError):
+        tx.view(2, dtype=torch.int32)
+    with pytest.raises(TypeError, match=r"^view: takes one of a shape, size= or dtype="):
+        x.view(6, dtype=mg.int32)
+
+
 def test_view_as_a_dtype_refuses_what_torch_refuses():
     x = mg.tensor(np.arange(12.0).reshape(4, 3), dtype="float64")
     with pytest.raises(RuntimeError, match=r"view: the last dim's size must be divisible by 2 to view float32 as "
