@@ -1456,6 +1456,15 @@ class Tensor:
         """An int8 copy, without gradient."""
         return _ops.astype(self, "int8")
 
+    def cfloat(self):
+        """A complex64 copy (torch's ``cfloat``); itself when already complex64. Gradients through complex values
+        are refused (docs/autodiff.md, section 12)."""
+        return _ops.astype(self, "complex64")
+
+    def cdouble(self):
+        """A complex128 copy (torch's ``cdouble``); itself when already complex128."""
+        return _ops.astype(self, "complex128")
+
     def retain_grad(self):
         """Keep this non-leaf's gradient in ``.grad`` after each backward pass, summed over passes as a leaf's
         (a no-op on a leaf). The gradient is the one after this tensor's other hooks."""

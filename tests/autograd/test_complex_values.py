@@ -117,3 +117,14 @@ def test_masked_fill_and_index_fill_of_a_complex_tensor_take_a_complex_value_as_
             treal.masked_fill(torch.tensor(mask), complex(value))
         with pytest.raises(OverflowError, match=r"^masked_fill: the complex value .* does not fit dtype float32"):
             real.masked_fill(mg.tensor(mask), value)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_cfloat_and_cdouble_cast_as_torch(dtype):
+    """x.cfloat() and x.cdouble() were AttributeErrors."""
+    a = np.array([1, 0, 3]).astype(dtype)
+    x, tx = mg.tensor(a, dtype=getattr(mg, dtype)), torch.tensor(a)
+    _same(x.cfloat(), tx.cfloat())
+    _same(x.cdouble(), tx.cdouble())
+    c = x.cfloat()
+    assert c.cfloat() is c
