@@ -29,6 +29,9 @@ def _dtype(dtype, default=None):
 def _shape(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    # a 0-d integer tensor or array is its number, as torch takes it (zeros(lengths.max(), d))
+    shape = tuple(s.item() if isinstance(s, (Tensor, np.ndarray)) and s.ndim == 0 and s.dtype.kind in "iu" else s
+                  for s in shape)
     for s in shape:
         if not is_integer(s) or s < 0:
             raise ValueError(f"invalid shape {shape}: sizes must be non-negative integers")

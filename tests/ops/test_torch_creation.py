@@ -403,6 +403,21 @@ def test_counts_may_be_0d_integer_tensors_as_torch():
         mg.eye(mg.tensor(2.0))
 
 
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_sizes_may_be_0d_integer_tensors_or_arrays_as_torch(name):
+    """zeros(lengths.max(), 3) with a 0-d int64 tensor was "invalid shape (tensor(2), 3): sizes must be non-negative
+    integers" (also as a tuple, or a 0-d NumPy array), where torch takes it as the number; a float one stays refused."""
+    ours, theirs = getattr(mg, name), getattr(torch, name)
+    assert ours(mg.tensor(2), 3).shape == tuple(theirs(torch.tensor(2), 3).shape) == (2, 3)
+    assert ours((mg.tensor(2, dtype=mg.int32), 4)).shape == tuple(theirs((torch.tensor(2, dtype=torch.int32), 4)).shape)
+    assert ours(np.array(3)).shape == tuple(theirs(np.array(3)).shape) == (3,)
+    assert mg.full((mg.tensor(2),), 1.5).shape == tuple(torch.full((torch.tensor(2),), 1.5).shape)
+    with pytest.raises((TypeError, RuntimeError)):
+        theirs(torch.tensor(2.0))
+    with pytest.raises(ValueError, match=r"^invalid shape \(tensor\(2\.\),\): sizes must be non-negative integers$"):
+        ours(mg.tensor(2.0))
+
+
 @pytest.mark.parametrize("name", ["linspace", "logspace"])
 def test_linspace_and_logspace_take_0d_tensors_bools_and_complex_endpoints_as_torch(name):
     """A 0-d tensor endpoint, a bool and a complex number were refused ("must be a real number")."""
