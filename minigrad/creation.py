@@ -379,11 +379,11 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     required); the default float dtype unless ``dtype`` says otherwise. Computed in float64, then cast."""
     steps = _count("linspace", "steps", steps)
     start, end = _endpoint("linspace", "start", start), _endpoint("linspace", "end", end)
-    arr = _spaced(start, end, steps, _working_dtype("linspace", (start, end), dtype), dtype)
+    arr = _spaced("linspace", start, end, steps, _working_dtype("linspace", (start, end), dtype), dtype)
     return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)
 
 
-def _spaced(start, end, steps, working, dtype, fused=True):
+def _spaced(op, start, end, steps, working, dtype, fused=True):
     """linspace's values (logspace's exponents) in ``working``. For an integer ``dtype`` they are torch's: ``start``
     and ``end`` are first converted to the dtype (truncated), the step between them is a float64, and the first
     half counts up from ``start``, the second back from ``end`` (``linspace(4.95, 1.28, 6, dtype=int64)`` is
@@ -391,7 +391,9 @@ def _spaced(start, end, steps, working, dtype, fused=True):
     torch's linspace kernel rounds each ``start + step * i`` once (``fused``), its logspace kernel twice."""
     if dtype is None or _dtype(dtype).kind not in "iu" or steps < 2:
         return np.linspace(start, end, steps, dtype=working)
-    first, last = (float(np.asarray(int(v)).astype(_dtype(dtype))) for v in (start, end))
+    for v in (start, end):   # NaN, inf or past the dtype: refused by name (torch refuses them too)
+        check_fits(op, v, _dtype(dtype))
+    first, last = (float(int(v)) for v in (start, end))
     step = (last - first) / (steps - 1)
     index = np.arange(steps, dtype=np.float64)
     from_start, back = index < steps // 2, steps - 1 - index
@@ -635,6 +637,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     if not is_real(base):
         raise TypeError(f"logspace: base must be a real number, got {base!r}")
     start, end = _endpoint("logspace", "start", start), _endpoint("logspace", "end", end)
-    exponents = _spaced(start, end, steps, _working_dtype("logspace", (start, end), dtype), dtype, fused=False)
+    exponents = _spaced("logspace", start, end, steps, _working_dtype("logspace", (start, end), dtype), dtype,
+                        fused=False)
     arr = np.power(float(base), exponents)
     return _finish(arr.astype(_endpoints_dtype((start, end), dtype)), device, requires_grad)

@@ -602,3 +602,14 @@ def test_floating_arange_is_start_plus_i_step_without_drift(start, end, step, dt
     widest = float(np.spacing(np.abs(exact).max().astype(dtype)))   # torch's within 2 ulps of the largest value
     assert np.abs(theirs.numpy().astype(np.float64) - exact).max() <= 2 * widest
     assert mg.arange(1e8, 1e8 + 10, dtype=mg.float16).tolist() == [float("inf")] * 10
+
+
+@pytest.mark.parametrize("name", ["linspace", "logspace"])
+@pytest.mark.parametrize("start, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (1e30, "1e\\+30")])
+def test_integer_linspace_and_logspace_refuse_an_end_the_dtype_cannot_hold_by_name(name, start, shown):
+    """Truncating the ends first met NaN, inf or 1e30 in int(): "cannot convert float NaN to integer", naming neither
+    the op nor the dtype; torch refuses them too ("value cannot be converted to type int64_t without overflow")."""
+    with pytest.raises(RuntimeError, match="without overflow"):
+        getattr(torch, name)(start, 1, 3, dtype=torch.int64)
+    with pytest.raises(OverflowError, match=rf"^{name}: the value {shown} is out of range for dtype int64 "):
+        getattr(mg, name)(start, 1, 3, dtype=mg.int64)
