@@ -277,6 +277,15 @@ def require_floating(op_name, *tensors):
                             "cast it with .astype('float32') first")
 
 
+def refuse_complex(op_name, *tensors):
+    """Refuse complex tensors in an op that orders its values (maximum, sort, median, ...), as torch does: NumPy
+    orders complex numbers by real part, then imaginary part, which torch never does."""
+    for t in tensors:
+        if t.data.dtype.kind == "c":
+            raise TypeError(f"{op_name}: complex numbers have no order, got dtype {t.dtype} (shape {tuple(t.shape)}); "
+                            "order their .real or .abs() (torch refuses them too)")
+
+
 def half_in_float32(compute, *values):
     """``compute(*values)`` for float16 ``values``, computed in float32 and rounded once to float16.
 

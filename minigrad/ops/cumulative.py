@@ -16,7 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
-from minigrad.ops._args import as_floating, accumulator_dtype, one_dim
+from minigrad.ops._args import as_floating, accumulator_dtype, one_dim, refuse_complex
 from minigrad.ops.convert import running_in_dtype
 from minigrad.ops.order_statistics import _running, rank_index
 from minigrad.ops.reduce import TakeAlongAxis
@@ -168,6 +168,7 @@ def logcumsumexp(x, dim):
 
 def _cumulative_extremum(name, result, ufunc, x, dim):
     x = as_tensor(x)
+    refuse_complex(name, x)
     y, axis = _along(name, x, dim)
     xp = get_array_module(y.data)
     n = y.shape[axis]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.ops._args import operands
+from minigrad.ops._args import operands, refuse_complex
 from minigrad.ops.activations import clamp
 
 
@@ -37,12 +37,16 @@ class Fmin(Function):
 
 def fmax(a, b):
     """The larger of a and b elementwise, ignoring a NaN on one side, broadcasting, as ``torch.fmax``."""
-    return Fmax.apply(*operands("fmax", a, b))
+    a, b = operands("fmax", a, b)
+    refuse_complex("fmax", a, b)
+    return Fmax.apply(a, b)
 
 
 def fmin(a, b):
     """The smaller of a and b elementwise, ignoring a NaN on one side, broadcasting, as ``torch.fmin``."""
-    return Fmin.apply(*operands("fmin", a, b))
+    a, b = operands("fmin", a, b)
+    refuse_complex("fmin", a, b)
+    return Fmin.apply(a, b)
 
 
 def clamp_min(x, min):  # noqa: A002  (torch.clamp_min's argument name)

@@ -17,7 +17,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
 from minigrad.backend import get_array_module
-from minigrad.ops._args import check_flag, one_dim, torch_axis
+from minigrad.ops._args import check_flag, one_dim, refuse_complex, torch_axis
 from minigrad.ops.interpolation import Lerp
 from minigrad.ops.reduce import Max, Min, TakeAlongAxis, _reduction
 from minigrad.ops.shape import reshape, reshape_if_needed, transpose_if_needed
@@ -122,6 +122,7 @@ def _refuse_numpy_spelling(name, axis, keepdims):
 
 def _median(name, result, x, dim, keepdim, skip_nan):
     x = as_tensor(x)
+    refuse_complex(name, x)
     keepdim = check_flag(name, "keepdim", keepdim)
     if dim is None:
         if x.size == 0:
@@ -202,6 +203,7 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     NaN ranks above every number. The gradient goes to the entry picked.
     """
     x = as_tensor(x)
+    refuse_complex("kthvalue", x)
     keepdim = check_flag("kthvalue", "keepdim", keepdim)
     y, axis = _slice_axis("kthvalue", x, dim, default=-1)
     if isinstance(k, bool) or not is_integer(k):

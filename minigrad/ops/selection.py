@@ -11,7 +11,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import operands
+from minigrad.ops._args import operands, refuse_complex
 
 
 def _extremum_grads(self, F, gy, a, b, a_loses, b_loses):
@@ -64,12 +64,16 @@ class Where(Function):
 
 def maximum(a, b):
     """Elementwise maximum of a and b, broadcasting."""
-    return Maximum.apply(*operands("maximum", a, b))
+    a, b = operands("maximum", a, b)
+    refuse_complex("maximum", a, b)
+    return Maximum.apply(a, b)
 
 
 def minimum(a, b):
     """Elementwise minimum of a and b, broadcasting."""
-    return Minimum.apply(*operands("minimum", a, b))
+    a, b = operands("minimum", a, b)
+    refuse_complex("minimum", a, b)
+    return Minimum.apply(a, b)
 
 
 _NOT_GIVEN = object()

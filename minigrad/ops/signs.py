@@ -9,7 +9,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain, compare
-from minigrad.ops._args import _python_number, floating_operands, python_real
+from minigrad.ops._args import _python_number, floating_operands, python_real, refuse_complex
 from minigrad.ops.functions import sign
 from minigrad.ops.rounding import zero_gradient
 
@@ -84,6 +84,7 @@ def heaviside(x, values):
     1 where x > 0, in x's dtype, broadcasting; no gradient (torch defines none). ``values`` must have x's dtype,
     as in torch; a Python number is taken in it."""
     x = as_tensor(x)
+    refuse_complex("heaviside", x)
     values = _python_number(values)
     if isinstance(values, Tensor) and values.dtype != x.dtype:
         raise TypeError(f"heaviside: input and values must have the same dtype, got {x.dtype} and {values.dtype} "

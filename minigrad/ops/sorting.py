@@ -15,7 +15,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
-from minigrad.ops._args import check_flag, one_dim
+from minigrad.ops._args import check_flag, one_dim, refuse_complex
 from minigrad.ops.reduce import TakeAlongAxis
 from minigrad.ops.shape import reshape
 from minigrad.scalars import is_integer
@@ -62,6 +62,7 @@ def sort(x, *positional, dim=None, axis=NOT_GIVEN, descending=None, stable=None)
     positional dim is refused: NumPy's gives the values, PyTorch's (values, indices).
     """
     x = as_tensor(x)
+    refuse_complex("sort", x)
     torch_call = dim is not None or descending is not None or stable is not None
     if positional or torch_call == (axis is not NOT_GIVEN):
         given = "".join(f", {a!r}" for a in positional)
@@ -84,6 +85,7 @@ def argsort(x, dim=None, descending=False, *, axis=NOT_GIVEN, stable=False):
     tensor, as in NumPy.
     """
     x = as_tensor(x)
+    refuse_complex("argsort", x)
     descending = check_flag("argsort", "descending", descending)
     check_flag("argsort", "stable", stable)
     if axis is None and dim is None:
@@ -102,6 +104,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 (PyTorch's name
     ``sorted=False`` (PyTorch then leaves the order unspecified).
     """
     x = as_tensor(x)
+    refuse_complex("topk", x)
     a = one_dim("topk", x, dim, None)
     largest = check_flag("topk", "largest", largest)
     check_flag("topk", "sorted", sorted)

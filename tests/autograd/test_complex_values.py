@@ -128,3 +128,28 @@ def test_cfloat_and_cdouble_cast_as_torch(dtype):
     _same(x.cdouble(), tx.cdouble())
     c = x.cfloat()
     assert c.cfloat() is c
+
+
+ORDERING_OPS = {
+    "maximum": lambda L, x: L.maximum(x, x * 0), "minimum": lambda L, x: L.minimum(x, x * 0),
+    "fmax": lambda L, x: L.fmax(x, x * 0), "fmin": lambda L, x: L.fmin(x, x * 0),
+    "sort": lambda L, x: L.sort(x, dim=0), "argsort": lambda L, x: L.argsort(x, dim=0), "topk": lambda L, x: L.topk(x, 1),
+    "median": lambda L, x: x.median(), "nanmedian": lambda L, x: x.nanmedian(), "kthvalue": lambda L, x: x.kthvalue(1),
+    "cummax": lambda L, x: L.cummax(x, 0), "cummin": lambda L, x: L.cummin(x, 0), "heaviside": lambda L, x: L.heaviside(x, x),
+}
+
+
+@pytest.mark.parametrize("name", list(ORDERING_OPS))
+def test_ops_that_order_values_refuse_complex_tensors_as_torch(name):
+    """maximum, sort, topk, median, cummax, heaviside, ... of a complex tensor gave NumPy's order (real part, then
+    imaginary part) silently: maximum([1j, -1+3j], 0) was [1j, 0j]; torch has no order for complex numbers."""
+    x = np.array([1j, 2, -1 + 3j], dtype=np.complex64)
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        ORDERING_OPS[name](torch, torch.tensor(x))
+    op = "sort" if name == "msort" else name
+    with pytest.raises(TypeError, match=rf"^{op}: complex numbers have no order, got dtype complex64 \(shape \(3,\)\)"):
+        ORDERING_OPS[name](mg, mg.tensor(x))
+    real = np.array([1.0, 3.0, 2.0], dtype=np.float32)   # real tensors are unchanged
+    ours, theirs = ORDERING_OPS[name](mg, mg.tensor(real)), ORDERING_OPS[name](torch, torch.tensor(real))
+    ours, theirs = (ours[0], theirs[0]) if isinstance(ours, tuple) else (ours, theirs)
+    _same(ours, theirs)
