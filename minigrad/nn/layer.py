@@ -172,11 +172,15 @@ class Layer:
         elif kind is None and _holds_members(value):
             members[name] = "container"
         object.__setattr__(self, name, value)
+        if name == "forward":   # a forward set on the instance (accelerate's hooks do it): see _refresh_hooked
+            self._refresh_hooked()
 
     def __delattr__(self, name):
         self._member_names.pop(name, None)
         self._buffer_names.pop(name, None)
         object.__delattr__(self, name)
+        if name == "forward":
+            self._refresh_hooked()
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Register non-trainable state (a Tensor or None) that ``to`` moves and ``state_dict`` includes
@@ -551,8 +555,11 @@ class Layer:
         return RemovableHandle(hooks, entry, self)
 
     def _refresh_hooked(self):
-        """``_hooked`` True while this layer holds a call hook; else the class's (True only with global hooks)."""
-        if self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks:
+        """``_hooked`` True while this layer holds a call hook or a ``forward`` set on the instance, which every call
+        must then run (a Network fuses or reorders only layers whose ``_hooked`` is False); else the class's (True
+        only with global hooks)."""
+        if (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                or "forward" in self.__dict__):
             object.__setattr__(self, "_hooked", True)
         else:
             self.__dict__.pop("_hooked", None)

@@ -14,8 +14,8 @@ so far (None); the error is then raised again, and an error of the hook itself i
 ``register_module_full_backward_hook`` / ``register_module_full_backward_pre_hook``'s (layer_backward_hooks.py).
 
 The cost of a call without hooks: ``Layer.__call__`` reads one attribute, ``_hooked``, False on the class and
-True on a layer while it holds a hook (and on the class ``Layer`` while a global hook exists), and calls
-``forward``. Only a hooked call comes here.
+True on a layer while it holds a hook or a ``forward`` set on the instance (and on the class ``Layer`` while a
+global hook exists), and calls ``forward``. Only such a call comes here.
 """
 from __future__ import annotations
 

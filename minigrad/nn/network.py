@@ -239,15 +239,14 @@ class Network(Layer):
             # A Linear followed by a ReLU runs as one fused node (exact types only, so a
             # subclass's own forward is always honoured): the same values and gradients,
             # one graph node fewer, and the product clamped in place. Layers with hooks
-            # (forward, forward pre-, backward) or a forward set on the instance run one by one,
-            # so each hook sees its own layer and each forward runs.
+            # (forward, forward pre-, backward) or a forward set on the instance (both make _hooked
+            # True) run one by one, so each hook sees its own layer and each forward runs.
             if (type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU
-                    and _runs_own_forward(layer) and _runs_own_forward(stack[i + 1])):
+                    and not layer._hooked and not stack[i + 1]._hooked):
                 x = layer.forward_relu(x)
                 i += 2
             elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d and not layer.inplace
-                    and not stack[i + 1].return_indices
-                    and _runs_own_forward(layer) and _runs_own_forward(stack[i + 1])):
+                    and not layer._hooked and not stack[i + 1]._hooked and not stack[i + 1].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data. Not for
                 # ReLU(inplace=True), which writes into its input (the stack's, as torch's): swapped, it
@@ -258,12 +257,6 @@ class Network(Layer):
                 x = layer(x)
                 i += 1
         return x
-
-
-def _runs_own_forward(layer) -> bool:
-    """True for a layer that runs its class's own forward: no hooks, and no ``forward`` set on the instance (a
-    wrapper such as accelerate's hooks, or ``layer.forward = f``), which torch's Sequential calls."""
-    return not layer._hooked and "forward" not in layer.__dict__
 
 
 class Sequential(Network):

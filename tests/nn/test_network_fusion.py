@@ -125,3 +125,19 @@ def test_a_forward_set_on_the_instance_is_called_as_torchs_sequential(pair, posi
         np.testing.assert_allclose(ours, expected.numpy(), rtol=1e-6)
     else:
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_forward_set_on_the_instance_takes_the_hooked_path_until_it_is_deleted():
+    # Network reads one attribute, _hooked, to decide whether a pair may be fused: setting layer.forward makes it
+    # True (so each call runs the instance's forward), deleting it makes the layer plain again.
+    linear = nn.Linear(2, 2)
+    assert not linear._hooked
+    linear.forward = lambda x: x
+    assert linear._hooked
+    handle = linear.register_forward_hook(lambda layer, args, out: None)
+    handle.remove()
+    assert linear._hooked                       # the hook's removal leaves the instance's forward counted
+    del linear.forward
+    assert not linear._hooked
+    seq = nn.Sequential(linear, nn.ReLU())
+    assert seq(mg.ones(1, 2)).creator.__class__.__name__ == "AffineReLU"   # fused again
