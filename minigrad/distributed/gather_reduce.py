@@ -189,28 +189,11 @@ def all_to_all(output_tensor_list: list, input_tensor_list: list, group=None, as
                          f"{', '.join(sorted(map(str, dtypes)))}")
     send_counts = np.array([a.size for a in inputs], dtype=np.int64)
     recv_counts = np.array([a.size for a in outputs], dtype=np.int64)
-    sent_to_me = np.empty_like(send_counts)
-    if world.size > 1:
-        world.comm.Alltoall(send_counts, sent_to_me)
-    else:
-        sent_to_me[...] = send_counts
-    wrong = [i for i in range(world.size) if sent_to_me[i] != recv_counts[i]]
-    problem = (f"rank {world.rank}: " + "; ".join(f"output_tensor_list[{i}] holds {recv_counts[i]} elements, "
-                                                    f"rank {i} sends {sent_to_me[i]}" for i in wrong)) if wrong else ""
-    problems = [p for p in all_gather_object(problem) if p]   # one error on every rank, so none waits
-    if problems:
-        raise ValueError("all_to_all: " + "; ".join(problems))
     dtype = inputs[0].dtype
     send = np.concatenate([a.reshape(-1) for a in inputs]) if inputs else np.empty(0, dtype)
     received = np.empty(int(recv_counts.sum()), dtype=dtype)
-    if world.size > 1:
-        MPI = _mpi()
-        byte = np.dtype(dtype).itemsize
-        send_bytes, recv_bytes = (send_counts * byte).tolist(), (recv_counts * byte).tolist()
-        world.comm.Alltoallv([_bytes(send), send_bytes, _offsets(send_bytes), MPI.BYTE],
-                             [_bytes(received), recv_bytes, _offsets(recv_bytes), MPI.BYTE])
-    else:
-        received[...] = send
+    _exchange("all_to_all", world, send, send_counts, received, recv_counts,
+              lambda i, got: f"output_tensor_list[{i}] holds {recv_counts[i]} elements, rank {i} sends {got}")
     start = 0
     for out_tensor, out in zip(output_tensor_list, outputs):
         _write(out_tensor, received[start:start + out.size].reshape(out.shape))
@@ -245,29 +228,36 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     row = int(np.prod(out.shape[1:], dtype=np.int64))
     send_counts = np.array(send_rows, dtype=np.int64) * row
     recv_counts = np.array(recv_rows, dtype=np.int64) * row
+    received = np.empty(out.shape, dtype=out.dtype)
+    _exchange(call, world, array, send_counts, received, recv_counts,
+              lambda i, got: f"output_split_sizes[{i}] is {recv_rows[i]} rows ({recv_counts[i]} elements), rank {i} "
+                             f"sends {got} elements")
+    _write(output, received)
+    return Work() if async_op else None
+
+
+def _exchange(call, world, send, send_counts, received, recv_counts, mismatch):
+    """All-to-all of contiguous host arrays: ``send_counts[j]`` elements of ``send``, in rank order, go to rank j, and
+    ``recv_counts[i]`` from rank i land in ``received`` (MPI's Alltoallv). The counts are exchanged first: where
+    rank i sends this rank another count than it expects, ``mismatch(i, count)`` says so, and every rank raises one
+    ValueError naming all of them (so none waits for data that never comes)."""
     sent_to_me = np.empty_like(send_counts)
     if world.size > 1:
         world.comm.Alltoall(send_counts, sent_to_me)
     else:
         sent_to_me[...] = send_counts
-    wrong = [i for i in range(world.size) if sent_to_me[i] != recv_counts[i]]
-    problem = (f"rank {world.rank}: " + "; ".join(
-        f"output_split_sizes[{i}] is {recv_rows[i]} rows ({recv_counts[i]} elements), rank {i} sends "
-        f"{sent_to_me[i]} elements" for i in wrong)) if wrong else ""
-    problems = [p for p in all_gather_object(problem) if p]   # one error on every rank, so none waits
+    wrong = [mismatch(i, sent_to_me[i]) for i in range(world.size) if sent_to_me[i] != recv_counts[i]]
+    problems = [p for p in all_gather_object(f"rank {world.rank}: " + "; ".join(wrong) if wrong else "") if p]
     if problems:
         raise ValueError(f"{call}: " + "; ".join(problems))
-    received = np.empty(out.shape, dtype=out.dtype)
     if world.size > 1:
         MPI = _mpi()
-        byte = np.dtype(out.dtype).itemsize
+        byte = received.dtype.itemsize
         send_bytes, recv_bytes = (send_counts * byte).tolist(), (recv_counts * byte).tolist()
-        world.comm.Alltoallv([_bytes(array), send_bytes, _offsets(send_bytes), MPI.BYTE],
+        world.comm.Alltoallv([_bytes(send), send_bytes, _offsets(send_bytes), MPI.BYTE],
                              [_bytes(received), recv_bytes, _offsets(recv_bytes), MPI.BYTE])
     else:
-        received[...] = array
-    _write(output, received)
-    return Work() if async_op else None
+        received[...] = send
 
 
 def _split_sizes(call, sizes, label, array, name, world_size):
