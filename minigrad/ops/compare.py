@@ -33,12 +33,14 @@ def not_equal(a, b):
 
 def _order(name, a, b, fn):
     """An ordering comparison: complex operands are refused, as torch refuses them (NumPy orders complex numbers
-    by their real parts, then their imaginary parts: ``tensor([1j]) < 2`` was True)."""
-    a, b = operands(name, a, b)
-    if a.data.dtype.kind == "c" or b.data.dtype.kind == "c":
-        raise TypeError(f"{name}: complex numbers have no order, got dtypes {a.dtype} and {b.dtype} (shapes "
-                        f"{tuple(a.shape)} and {tuple(b.shape)}); compare their .real or .abs()")
-    return Tensor(fn(a.data, b.data))
+    by their real parts, then their imaginary parts: ``tensor([1j]) < 2`` was True). The check runs inside the
+    compared function, so that the comparison is still one ``_compare`` (what an ONNX export records)."""
+    def ordered(x, y):
+        if x.dtype.kind == "c" or y.dtype.kind == "c":
+            raise TypeError(f"{name}: complex numbers have no order, got dtypes {x.dtype} and {y.dtype} (shapes "
+                            f"{tuple(x.shape)} and {tuple(y.shape)}); compare their .real or .abs()")
+        return fn(x, y)
+    return _compare(name, a, b, ordered)
 
 
 def less(a, b):
