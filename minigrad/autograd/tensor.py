@@ -1413,9 +1413,9 @@ class Tensor:
 
     def stride(self, dim=None):
         """The step between neighbours along each dim, in elements (not NumPy's bytes), or along ``dim``."""
-        if self.data.size:
+        if self.data.size or any(self.data.strides):   # (an empty slice of a filled array keeps its steps, as torch's)
             steps = tuple(s // self.data.dtype.itemsize for s in self.data.strides)
-        else:   # NumPy gives an empty array strides of 0; torch's are row-major, a dim of 0 counted as 1
+        else:   # NumPy gives a new empty array strides of 0; torch's are row-major, a dim of 0 counted as 1
             steps = tuple(int(np.prod([max(d, 1) for d in self.data.shape[i + 1:]])) for i in range(self.data.ndim))
         if dim is None:
             return steps

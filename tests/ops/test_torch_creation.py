@@ -613,3 +613,9 @@ def test_integer_linspace_and_logspace_refuse_an_end_the_dtype_cannot_hold_by_na
         getattr(torch, name)(start, 1, 3, dtype=torch.int64)
     with pytest.raises(OverflowError, match=rf"^{name}: the value {shown} is out of range for dtype int64 "):
         getattr(mg, name)(start, 1, 3, dtype=mg.int64)
+
+
+@pytest.mark.parametrize("key", [(slice(None), slice(0, 0)), (slice(0, 0),), (slice(1, 1), slice(None, None, 2))])
+def test_an_empty_slice_of_a_filled_tensor_keeps_its_strides_as_torchs(key):
+    # The rule above gave every empty tensor row-major strides: zeros(4, 3)[:, :0].stride() became (1, 1), torch (3, 1)
+    assert mg.zeros(4, 3)[key].stride() == torch.zeros(4, 3)[key].stride()
