@@ -19,7 +19,7 @@ def to_arguments(owner, args, kwargs):
         raise TypeError(f"{owner}.to: unexpected keyword argument(s) {sorted(unknown)}")
     check_memory_format(f"{owner}.to", kwargs.get("memory_format"), preserve_format)
     device, dtype = kwargs.get("device"), kwargs.get("dtype")
-    args, flags = _trailing_flags(owner, tuple(args))
+    args, flags = trailing_flags(owner, tuple(args))
     for name, value in zip(("non_blocking", "copy"), flags):
         if name in kwargs:
             raise TypeError(f"{owner}.to: got multiple values for argument {name!r}")
@@ -43,7 +43,7 @@ def to_arguments(owner, args, kwargs):
     return (None if device is None else backend.normalize_device(device)), dtype, bool(kwargs.get("copy", False))
 
 
-def _trailing_flags(owner, args):
+def trailing_flags(owner, args):
     """torch's positional ``non_blocking`` and ``copy``: ``to(dtype, False, True)``, ``to(device, dtype, False)``,
     ``to(tensor, False)``: the bools after a dtype or a tensor (after a device alone torch refuses them)."""
     n = len(args)

@@ -29,7 +29,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.to_arguments import to_arguments
+from minigrad.autograd.to_arguments import to_arguments, trailing_flags
 from minigrad.nn.layer_forward_hooks import RemovableHandle, call_with_hooks
 from minigrad.nn.member_views import VIEWS, MemberView, check_slot
 from minigrad.nn.layer_state import (_IncompatibleKeys, _array_of, _is_lazy, load_state, note_base_load, save_own_state,
@@ -374,7 +374,7 @@ class Layer:
         The Parameter objects stay the same, so an optimizer built before the move
         still updates them.
         """
-        if "copy" in kwargs or (len(args) == 4 and isinstance(args[-1], bool)):   # torch's refusal
+        if "copy" in kwargs or len(trailing_flags(type(self).__name__, tuple(args))[1]) == 2:   # torch's refusal
             raise RuntimeError(f"{type(self).__name__}.to: .to() does not accept copy argument")
         device, dtype, _ = to_arguments(type(self).__name__, args, kwargs)
         if dtype is not None:

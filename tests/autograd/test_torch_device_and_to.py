@@ -82,8 +82,9 @@ def test_to_takes_non_blocking_and_copy_positionally_as_torch():
         model = lib.nn.Sequential(lib.nn.Linear(2, 2))
         assert str(model.to("cpu", lib.float64, False)[0].weight.dtype).endswith("float64")
         assert str(model.to(lib.float32, True)[0].weight.dtype).endswith("float32")
-        with pytest.raises(RuntimeError, match="does not accept copy argument"):
-            model.to("cpu", lib.float64, False, True)
+        for args in (("cpu", lib.float64, False, True), (lib.float64, False, True), (x, False, True)):
+            with pytest.raises(RuntimeError, match="does not accept copy argument"):   # the last two were accepted
+                model.to(*args)
         with pytest.raises(RuntimeError, match="does not accept copy argument"):
             model.to(lib.float64, copy=True)
     with pytest.raises(TypeError, match="got multiple values for argument 'copy'"):
