@@ -77,8 +77,9 @@ def _check_fits_float(op_name, value, dtype):
     """A finite number past the float dtype's largest, which the cast would make inf, is refused, as torch's."""
     if not is_real(value) and not isinstance(value, (complex, np.complexfloating)):
         return
-    try:
-        magnitude = abs(float(value.real if isinstance(value, (complex, np.complexfloating)) else value))
+    try:   # a complex value's parts are cast one by one: either may overflow
+        parts = (value.real, value.imag) if isinstance(value, (complex, np.complexfloating)) else (value,)
+        magnitude = max(abs(float(part)) for part in parts)
     except OverflowError:   # an int past float64
         magnitude = float("inf")
         finite = True

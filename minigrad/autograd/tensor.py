@@ -15,7 +15,7 @@ from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mar
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
-from minigrad.scalars import _FLOAT32_MAX, _check_fits_float, check_fits, is_integer
+from minigrad.scalars import _check_fits_float, check_fits, is_integer
 
 
 class _NotGiven:
@@ -59,7 +59,7 @@ def _refuse_sizes(first, second):
                     f"an uninitialised tensor of that shape, minigrad.tensor([{sizes}]) for the data")
 
 
-_PYTHON_REALS = (float, int)
+_SCALARS = (float, int, complex, np.float64, np.complex128)   # numbers that can lie past float32's range
 _SINGLE = (np.dtype(np.float32), np.dtype(np.complex64))   # dtypes whose range a Python float can pass
 
 class Tensor:
@@ -558,8 +558,8 @@ class Tensor:
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
         _ops.check_empty_masks(index, self.data.shape)
-        if type(value) in _PYTHON_REALS and not -_FLOAT32_MAX <= value <= _FLOAT32_MAX and self.data.dtype in _SINGLE:
-            # NumPy's cast made 1e40 inf; torch refuses it (inf and NaN themselves pass)
+        if self.data.dtype in _SINGLE and type(value) in _SCALARS:
+            # NumPy's cast made 1e40 (or 1e40j) inf; torch refuses it (inf and NaN themselves pass)
             _check_fits_float("x[index] = value", value, self.data.dtype)
         try:
             self._setitem(index, value)

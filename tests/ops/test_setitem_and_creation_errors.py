@@ -182,7 +182,8 @@ def test_an_integer_written_by_index_that_the_dtype_cannot_hold_names_the_op_and
 
 @pytest.mark.parametrize("dtype", ["float32", "complex64"])
 @pytest.mark.parametrize("value, shown", [(1e40, r"1e\+40"), (-1e39, r"-1e\+39"),
-                                          (10**40, r"1000000000000\.\.\.\(41 digits\)")])
+                                          (10**40, r"1000000000000\.\.\.\(41 digits\)"),
+                                          (np.float64(1e40), r"np\.float64\(1e\+40\)")])
 @pytest.mark.parametrize("index", [0, slice(None), "mask"])
 def test_a_python_number_past_float32s_range_written_by_index_is_refused_as_torch(dtype, value, shown, index):
     """x[0] = 1e40 into float32 (or complex64) wrote inf silently, as NumPy's cast rounds it; torch refuses it ("value
@@ -201,6 +202,18 @@ def test_a_python_number_past_float32s_range_written_by_index_is_refused_as_torc
     big = mg.zeros(1, dtype=mg.float64)
     big[0] = 1e40
     assert big.tolist() == [1e40]
+
+
+@pytest.mark.parametrize("value", [1e40j, -1e40j, complex(1, 1e39), np.complex128(1e40j)])
+def test_a_complex_number_whose_imaginary_part_is_past_complex64s_range_is_refused_as_torch(value):
+    # Only the real part was checked: zeros(2, dtype=complex64)[0] = 1e40j wrote 0+infj; torch refuses it
+    import torch
+    with pytest.raises(RuntimeError):
+        torch.zeros(2, dtype=torch.complex64)[0] = value
+    x = mg.zeros(2, dtype=mg.complex64)
+    with pytest.raises(OverflowError, match=r"^x\[index\] = value: the value .* is out of range for dtype complex64"):
+        x[0] = value
+    assert x.tolist() == [0, 0]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int64", "uint8"])
