@@ -166,7 +166,8 @@ class Std(Function):
         d = x - x.mean(axis=self.axis, keepdims=True)
         d -= d.mean(axis=self.axis, keepdims=True)   # centred twice, as var (there: why)
         scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
-        return get_array_module(x).sqrt((d * d).sum(axis=self.axis, keepdims=self.keepdims) * scale)
+        squares = d * d if d.dtype.kind != "c" else (d * d.conj()).real   # |d|^2: complex data has a real spread
+        return get_array_module(x).sqrt(squares.sum(axis=self.axis, keepdims=self.keepdims) * scale)
 
     def backward(self, F, gy, x):
         n = _count(x.shape, self.axis)
@@ -423,9 +424,11 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     # which adds its square to the variance); the deviations' own mean is that error, and small enough to
     # remove exactly. torch accumulates in double and has no such bias.
     d = d - mean(d, axes, keepdims=True)
+    # |d|^2: complex data has a real variance, as torch's (d * d gave [1j, 1, 2+1j] the variance 0.444+0j, not 0.889)
+    squares = d * d if d.dtype.kind != "c" else (d * d.conj()).real
     if c == 0:   # the mean itself, with no factor read from the shape: an ONNX export keeps a batch axis symbolic
-        return mean(d * d, axes, keepdims)
-    return sum(d * d, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
+        return mean(squares, axes, keepdims)
+    return sum(squares, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
 
 
 def std(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN, keepdim=None, correction=None,

@@ -153,3 +153,14 @@ def test_ops_that_order_values_refuse_complex_tensors_as_torch(name):
     ours, theirs = ORDERING_OPS[name](mg, mg.tensor(real)), ORDERING_OPS[name](torch, torch.tensor(real))
     ours, theirs = (ours[0], theirs[0]) if isinstance(ours, tuple) else (ours, theirs)
     _same(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("correction", [0, 1])
+def test_the_variance_of_complex_values_is_real_as_torchs(name, correction, device):
+    # The mean of |d|^2, not of d * d: var([1j, 1, 2+1j]) was 0.444+0j (complex), torch's is 0.889 (real)
+    z = np.array([[1j, 1, 2 + 1j], [3, 1 - 1j, 0]], dtype=np.complex64)
+    ours = getattr(mg, name)(mg.tensor(z, device=device), dim=1, correction=correction)
+    theirs = getattr(torch, name)(torch.tensor(z), dim=1, correction=correction)
+    assert ours.dtype == np.float32 and str(theirs.dtype) == "torch.float32"
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
