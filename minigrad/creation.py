@@ -11,6 +11,7 @@ from minigrad.autograd.ragged import data_error as _data_error
 from minigrad.autograd.tensor import Tensor
 from minigrad.dtypes import promote_types
 from minigrad.memory_format import check_memory_format, contiguous_format, preserve_format
+from minigrad.ops._exact import two_product
 from minigrad.sampling import generator_for
 from minigrad.scalars import check_fits, is_integer, is_real, short_number
 
@@ -406,12 +407,7 @@ def _fused_multiply_add(a, b, c):
     """a * b + c rounded once, as torch's CPU kernels compute it (its fused multiply-add decides which side of an
     integer a value falls before the truncation: ``linspace(5.84, -1.32, 10, dtype=int64)[6]`` is 0, from
     -1 + 0.666...67 * 3 = 0.99999999999999989): the product's rounding error by Dekker's split, added after."""
-    product = a * b
-    split = 134217729.0   # 2**27 + 1
-    a_hi = a * split - (a * split - a)
-    b_hi = b * split - (b * split - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    product, error = two_product(a, b)
     return (c + product) + error
 
 

@@ -17,14 +17,14 @@ from fractions import Fraction
 import numpy as np
 
 from minigrad.backend import get_array_module
+from minigrad.ops._exact import split
 from minigrad.ops._gamma_kernels import _f64, gamma_series, horner
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _SQRT_HALF_TAIL = -4.833646656726457e-17   # sqrt(1/2) - _SQRT_HALF (mpmath, 50 digits)
-_SQRT_HALF_HI = 134217729.0 * _SQRT_HALF - (134217729.0 * _SQRT_HALF - _SQRT_HALF)   # its Veltkamp split
-_SQRT_HALF_LO = _SQRT_HALF - _SQRT_HALF_HI
+_SQRT_HALF_HI, _SQRT_HALF_LO = split(_SQRT_HALF)
 
 
 _TAYLOR_FROM = 0.5         # z^2 from which erfc and erfcx take erfcx's Taylor series (1 - erf lost up to 3 bits)
@@ -110,10 +110,8 @@ def exp_minus_square(xp, z, scale=1.0):
     not reach the result. Arithmetic and ``xp.exp`` only, so ``xp`` may be a backward's ``F`` (the split's
     recorded derivative is 2 z, its lo's 0)."""
     hi = z * z
-    c = 134217729.0 * z
-    zh = c - (c - z)
-    zl = z - zh
-    lo = ((zh * zh - hi) + 2.0 * zh * zl) + zl * zl
+    zh, zl = split(z)
+    lo = ((zh * zh - hi) + 2.0 * zh * zl) + zl * zl   # z^2 - hi, exactly (Dekker's product of z with itself)
     if scale == 1.0:
         return xp.exp(-hi) * (1.0 - lo)
     return xp.exp(hi * -scale) * (1.0 - lo * scale)
@@ -189,9 +187,7 @@ def ndtr64(w):
     y = 0.5 * erfc64(xp.where(middle, 6.0, xp.abs(z)))   # 6: a cheap stand-in (9 terms of the fraction)
     wc = xp.clip(xp.where(xp.isfinite(w), w, 0.0), -60.0, 60.0)   # beyond, Phi is 0 or 1 and the correction 0
     zc = wc * _SQRT_HALF
-    c = 134217729.0 * wc
-    wh = c - (c - wc)
-    wl = wc - wh
+    wh, wl = split(wc)
     rounding = (((wh * _SQRT_HALF_HI - zc) + wh * _SQRT_HALF_LO + wl * _SQRT_HALF_HI) + wl * _SQRT_HALF_LO
                 + wc * _SQRT_HALF_TAIL)   # w sqrt(1/2) - zc
     y = y - xp.sign(zc) * rounding / _SQRT_PI * xp.exp(-zc * zc)   # 0.5 * d erfc(|z|) = -e^(-z^2) / sqrt(pi) d|z|
