@@ -15,7 +15,8 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import erf_function, get_array_module, is_array
-from minigrad.ops._args import _python_number, _refuse_out_of_range, as_floating, half_in_float32, python_real
+from minigrad.ops._args import (_python_number, _refuse_out_of_range, as_floating, half_in_float32, python_real,
+                                refuse_complex)
 from minigrad.ops.functions import Erf, Sigmoid, Softplus
 from minigrad.ops.selection import where
 from minigrad.scalars import holds, is_integer, is_real
@@ -263,6 +264,7 @@ def _check_bounds(op, lower, upper):
 def _clip(x, lo, hi, op=Clip, name="clamp"):
     lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
+    refuse_complex(name, x)
     if x.dtype.kind in "iu":   # NumPy refused some (min > max) in its words and compared others truly; torch wraps
         for bound in (lo, hi):
             if is_integer(bound) and not holds(x.dtype, bound):

@@ -6,7 +6,7 @@ import numpy as np
 from minigrad.autograd.tensor import Tensor
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import check_flag, normalize_axis, operands, torch_axis
+from minigrad.ops._args import check_flag, normalize_axis, operands, refuse_complex, torch_axis
 from minigrad.scalars import is_real
 
 
@@ -115,6 +115,7 @@ def _isclose(x, y, rtol, atol, equal_nan):
 
 
 def _arg(name, x, axis, keepdims, method):  # (the ONNX tracer wraps this helper under this signature)
+    refuse_complex(name, x)
     if axis is not None and not isinstance(axis, (int, np.integer)):   # np.int64 too, as normalize_axis
         raise TypeError(f"{name}: axis must be None or one int, got {axis!r}")
     if axis is not None:

@@ -11,7 +11,7 @@ from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
-from minigrad.ops._args import check_dims, check_flag
+from minigrad.ops._args import check_dims, check_flag, refuse_complex
 from minigrad.scalars import is_integer
 
 
@@ -106,6 +106,7 @@ def unique(x, *args, sorted=True, return_inverse=False, return_counts=False, dim
         raise TypeError(f"unique: got positional flags {args!r}; NumPy's unique(x, True) asks for return_index, "
                         "PyTorch's for sorted=True: pass sorted=, return_inverse=, return_counts= or dim= by name")
     x = as_tensor(x)
+    refuse_complex("unique", x)
     _, return_inverse, return_counts = _flags("unique", sorted=sorted, return_inverse=return_inverse,
                                               return_counts=return_counts)
     d = _unique_dim("unique", x, dim)
@@ -147,6 +148,7 @@ def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
     with ``return_inverse`` (int64, the run of each entry: x's shape, or (x.shape[dim],)) and ``return_counts``
     (the run lengths). Without ``dim`` the tensor is read flattened."""
     x = as_tensor(x)
+    refuse_complex("unique_consecutive", x)
     return_inverse, return_counts = _flags("unique_consecutive", return_inverse=return_inverse,
                                            return_counts=return_counts)
     d = _unique_dim("unique_consecutive", x, dim)

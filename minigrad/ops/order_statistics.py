@@ -34,6 +34,7 @@ KthvalueResult = namedtuple("kthvalue", ["values", "indices"])
 # ------------------------------------------------------------------ amax, amin, aminmax
 def _extreme(cls, name, x, dim, keepdim):
     x = as_tensor(x)
+    refuse_complex(name, x)
     keepdim = check_flag(name, "keepdim", keepdim)
     axis, keepdims = torch_axis(name, x, None, None, () if dim is None else dim, keepdim)
     return _reduction(cls, name, x, axis, keepdims)
@@ -55,6 +56,7 @@ def amin(x, dim=(), keepdim=False):
 def aminmax(x, *, dim=None, keepdim=False):
     """``(min, max)`` over one ``dim`` (every dim when None), a named tuple as ``torch.aminmax``."""
     x = as_tensor(x)
+    refuse_complex("aminmax", x)
     if dim is not None and not is_integer(dim):
         raise TypeError(f"aminmax: dim must be one int or None, got dim={dim!r}")
     if dim is None and x.size == 0:
@@ -245,6 +247,7 @@ def mode(x, dim=-1, keepdim=False):
     NaN never equals itself, so each NaN counts once. The gradient goes to the entry picked.
     """
     x = as_tensor(x)
+    refuse_complex("mode", x)
     keepdim = check_flag("mode", "keepdim", keepdim)
     y, axis = _slice_axis("mode", x, dim, default=-1)
     _check_not_empty("mode", y, axis)

@@ -20,7 +20,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops import _plain
-from minigrad.ops._args import (_python_number, as_floating, check_flag, expand_reduced, half_in_float32,
+from minigrad.ops._args import (_python_number, as_floating, check_flag, expand_reduced, half_in_float32, refuse_complex,
                                 normalize_axis, torch_axis)
 from minigrad.ops.compare import argmax, argmin
 from minigrad.dtypes import as_dtype
@@ -281,6 +281,8 @@ def min(x, *positional, axis=None, keepdims=None, dim=None, keepdim=None):  # no
 def _extremum(cls, name, result, elementwise, x, positional, axis, keepdims, dim, keepdim):
     """max's and min's one body: NumPy's reduction over ``axis``, PyTorch's ``(values, indices)`` with ``dim``, or
     ``elementwise(x, other)`` for PyTorch's ``max(x, other)``."""
+    x = as_tensor(x)
+    refuse_complex(name, x)
     if positional:
         if _is_other_tensor(positional, axis, keepdims, dim, keepdim):
             return elementwise(x, positional[0])  # torch.max(input, other): only PyTorch reads a Tensor here

@@ -6,6 +6,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
+from minigrad.ops._args import refuse_complex
 from minigrad.ops.gather import _index
 
 
@@ -54,6 +55,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     seq = as_tensor(sorted_sequence)
     scalar = not isinstance(values, Tensor) and not hasattr(values, "shape")
     vals = as_tensor(values, like=seq)
+    refuse_complex("searchsorted", seq, vals)
     if seq.ndim == 0:
         raise ValueError("searchsorted: sorted_sequence is 0-d; it needs at least one dim")
     xp = seq._xp()
@@ -88,6 +90,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
     i with boundaries[i-1] < x <= boundaries[i] (``right=True``: boundaries[i-1] <= x < boundaries[i]).
     It is ``searchsorted(boundaries, input, right=right)``; int64 (int32 with ``out_int32``), no gradient."""
     b = as_tensor(boundaries)
+    refuse_complex("bucketize", as_tensor(input), b)
     if b.ndim != 1:
         raise ValueError(f"bucketize: boundaries must be 1-D, got shape {tuple(b.shape)}")
     return searchsorted(b, input, out_int32=out_int32, right=right)

@@ -164,3 +164,26 @@ def test_the_variance_of_complex_values_is_real_as_torchs(name, correction, devi
     theirs = getattr(torch, name)(torch.tensor(z), dim=1, correction=correction)
     assert ours.dtype == np.float32 and str(theirs.dtype) == "torch.float32"
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+_ORDERING_REDUCTIONS = {
+    "max": lambda lib, z: z.max(), "max(dim)": lambda lib, z: z.max(dim=0), "min": lambda lib, z: z.min(),
+    "amax": lambda lib, z: lib.amax(z), "amin": lambda lib, z: lib.amin(z), "aminmax": lambda lib, z: lib.aminmax(z),
+    "argmax": lambda lib, z: z.argmax(), "argmin": lambda lib, z: z.argmin(), "mode": lambda lib, z: lib.mode(z),
+    "clamp": lambda lib, z: z.clamp(0, 1), "clip": lambda lib, z: lib.clip(z, 0, 1),
+    "hardtanh": lambda lib, z: lib.nn.functional.hardtanh(z), "unique": lambda lib, z: lib.unique(z),
+    "unique_consecutive": lambda lib, z: lib.unique_consecutive(z),
+    "searchsorted": lambda lib, z: lib.searchsorted(z, z), "bucketize": lambda lib, z: lib.bucketize(z, z),
+}
+
+
+@pytest.mark.parametrize("name", list(_ORDERING_REDUCTIONS))
+def test_reductions_and_searches_that_order_values_refuse_complex_tensors_as_torch(name, device):
+    # They used NumPy's order (real part, then imaginary part): tensor([1j, 2, 3]).max() was 3+0j and clamp(0, 1)
+    # kept 1j; torch has no order for complex numbers and refuses each ("not implemented for 'ComplexFloat'")
+    z = np.array([1j, 2, 3], dtype=np.complex64)
+    with pytest.raises((RuntimeError, TypeError)):
+        _ORDERING_REDUCTIONS[name](torch, torch.tensor(z))
+    op = name.split("(")[0]
+    with pytest.raises(TypeError, match=rf"^({op}|clamp): complex numbers have no order, got dtype complex64"):
+        _ORDERING_REDUCTIONS[name](mg, mg.tensor(z, device=device))
