@@ -163,6 +163,23 @@ def test_prelu_per_channel_matches_torch_for_input_and_weight():
     agree(F.prelu, TF.prelu, [values((2, 3), "float32"), np.array([0.1], dtype=np.float32)], "float32")
 
 
+def test_prelu_slope_gradient_is_finite_beside_an_infinite_positive_input():
+    # the slope's gradient sums g x over the elements at or below 0 only: a +inf among the positive ones must not
+    # reach it as 0 * inf (it gave NaN for the slope where torch gives -4.48)
+    x = np.array([[1.0, -2.0, np.inf, 0.5, -1.0, np.inf]])
+    for dtype in ("float64", "float32"):
+        xm = mg.tensor(x, dtype=dtype, requires_grad=True)
+        wm = mg.tensor([0.25], dtype=dtype, requires_grad=True)
+        xt = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+        wt = torch.tensor([0.25], dtype=getattr(torch, dtype), requires_grad=True)
+        g = np.array([[0.7, 1.3, -0.4, 2.0, -0.9, 0.6]])
+        F.prelu(xm, wm).backward(mg.tensor(g, dtype=dtype))
+        TF.prelu(xt, wt).backward(torch.tensor(g, dtype=getattr(torch, dtype)))
+        assert np.isfinite(wm.grad.numpy()).all()
+        np.testing.assert_allclose(wm.grad.numpy(), wt.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
+
+
 @pytest.mark.parametrize("name, fn, torch_fn, arrays", [
     ("softplus", lambda x: F.softplus(x, 2.0, 5.0), lambda x: TF.softplus(x, 2.0, 5.0), 1),
     ("mish", F.mish, TF.mish, 1),

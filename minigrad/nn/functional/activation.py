@@ -119,7 +119,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
         slope = ops.reshape(weight, ())
     else:
         slope = ops.reshape(weight, (channels,) + (1,) * (input.ndim - 2))
-    return ops.where(input > 0, input, slope * input)
+    positive = input > 0
+    # the slope multiplies the input only where it is at or below 0: slope * input over every element would send
+    # 0 * x to the slope's gradient from the positive ones, NaN at x = +inf where torch's slope gradient is finite
+    return ops.where(positive, input, slope * ops.where(positive, 0.0, input))
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
