@@ -549,6 +549,19 @@ def test_softmin_refuses_a_complex_dtype_as_its_complex_input():
         nn.functional.softmin(x, dim=0, dtype="complex64")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmin_takes_a_signed_integer_input_with_a_floating_dtype_as_torch(dtype):
+    # torch negates the integers and casts: softmin(int64 [[1, 2, 3], [4, 5, -6]], 1, dtype=float32) is a
+    # float32 softmax of -x there; minigrad refused the integer input before reading dtype
+    x = np.array([[1, 2, 3], [4, 5, -6]])
+    y = nn.functional.softmin(mg.tensor(x), 1, dtype=dtype)
+    expected = torch.nn.functional.softmin(torch.tensor(x), 1, dtype=getattr(torch, dtype))
+    assert y.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-6)
+    with pytest.raises(TypeError, match="^softmin: input must be floating point, got dtype int64"):
+        nn.functional.softmin(mg.tensor(x), 1)      # without dtype torch refuses integers too
+
+
 @pytest.mark.parametrize("shape, torch_dim", [((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
 def test_softmax_without_an_axis_asks_from_three_dims_on(shape, torch_dim):
     # PyTorch's implicit dim is the last axis below 3 dims (checked above) and not from 3 on: no guess there.

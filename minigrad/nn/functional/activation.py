@@ -146,6 +146,8 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
 def softmin(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:  # noqa: A002
     """``softmax(-x)`` along ``dim``. Without ``dim``, the last axis of a 1-D or 2-D input (PyTorch's implicit
     choice there); for 3 or more dims ``dim`` must be given (PyTorch would warn and guess axis 1 or 0)."""
+    if dtype is not None and isinstance(input, Tensor) and input.dtype.kind == "i":
+        input = cast_to_dtype("softmin", input, dtype, kinds="f")   # torch's -x then the cast: signed integers too
     input = cast_to_dtype("softmin", _tensor("softmin", input), dtype, kinds="f")
     if dim is None and input.ndim >= 3:
         raise TypeError(f"softmin: give the axis for an input of {input.ndim} dims (shape {tuple(input.shape)}): PyTorch's "
