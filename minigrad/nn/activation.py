@@ -8,7 +8,7 @@ import numpy as np
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
 from minigrad.nn.arguments import (floating_dtype, integer, nonnegative_number, nonzero_number, inplace_flag, number,
-                                   one_of, positive_int)
+                                   one_of, positive_int, real_number)
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
@@ -368,8 +368,8 @@ class Threshold(Layer):
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
         super().__init__()
-        self.threshold = number("Threshold", "threshold", threshold)
-        self.value = number("Threshold", "value", value)
+        self.threshold = real_number("Threshold", "threshold", threshold)
+        self.value = real_number("Threshold", "value", value)
         self.inplace = inplace_flag("Threshold", inplace)
 
     def forward(self, x):

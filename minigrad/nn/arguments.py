@@ -46,6 +46,13 @@ def number(layer, arg, value) -> float:
     return float(value)
 
 
+def real_number(layer, arg, value) -> float:
+    """Any real number, the infinities and NaN included (a bound or a fill value: Threshold's)."""
+    if not is_real(value):
+        raise ValueError(f"{layer}: {arg} must be a real number, got {value!r}")
+    return float(value)
+
+
 def nonzero_number(layer, arg, value) -> float:
     """A finite real number other than 0 (a scale that divides: Softplus's beta)."""
     checked = number(layer, arg, value)

@@ -237,7 +237,7 @@ def test_float32_stays_float32_and_integers():
     (lambda x: F.glu(x.sum()), lambda x: TF.glu(x.sum()), ValueError, "glu: a 0-d input"),
     (lambda x: nn.Softmax2d()(x), lambda x: torch.nn.Softmax2d()(x), ValueError,
      r"Softmax2d: expected a 3-D or 4-D input, got shape \(2, 4\)"),
-    (lambda x: F.threshold(x, float("nan"), 1.0), None, ValueError, "threshold: threshold must be a finite number"),
+    (lambda x: F.threshold(x, float("nan"), 1.0), None, ValueError, "threshold: threshold must be a real number other than NaN"),
     (lambda x: F.logsigmoid(x.numpy()), None, TypeError, "logsigmoid: input must be a Tensor, got ndarray"),
 ])
 def test_errors(call, torch_call, error, message):
@@ -301,6 +301,26 @@ def test_hardswish_second_derivative_at_infinities_as_torch(dtype):
     ht, = torch.autograd.grad(gt.sum(), xt)
     np.testing.assert_allclose(hm.numpy(), ht.numpy(), rtol=1e-6)   # [2, 0, 4/3, 2]
     assert hm.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("threshold, value", [(0.5, np.inf), (0.0, -np.inf), (1.0, np.nan), (np.inf, 5.0),
+                                              (-np.inf, 5.0)])
+def test_threshold_takes_infinite_and_nan_fill_values_as_torch(threshold, value):
+    # threshold(x, 0, -inf), the masking idiom, was refused ("value must be a finite number"); torch takes any
+    # real value and threshold (x <= inf replaces all but NaN)
+    x = np.array([1.0, np.nan, -3.0, 0.5, 2.0])
+    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = F.threshold(xm, threshold, value)
+    expected = TF.threshold(xt, threshold, value)
+    np.testing.assert_array_equal(y.numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(nn.Threshold(threshold, value)(mg.tensor(x, dtype="float64")).numpy(),
+                                  expected.detach().numpy())
+    y.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
+    if not np.isfinite(value):   # torch: "value cannot be converted to type int64_t without overflow"
+        with pytest.raises(ValueError, match=f"^threshold: value {value} cannot be written into an input of dtype int64$"):
+            F.threshold(mg.tensor([1, 2, 3]), 1.5, value)
 
 
 def test_threshold_keeps_nan_as_torch():

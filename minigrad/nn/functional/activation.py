@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+import math
+
 from minigrad import ops
 from minigrad.ops import activations_torch as _more
 from minigrad.ops._args import as_floating
@@ -15,7 +17,7 @@ from minigrad.ops.softmax import LAST_AXIS, cast_to_dtype
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.functional.in_place import in_place_option, in_place_variant
-from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of
+from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of, real_number
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -201,9 +203,13 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
     """``value`` where ``x <= threshold``, else ``x`` (NaN stays NaN, as in PyTorch), one op. Derivative 0 where
     ``x <= threshold``, else 1."""
-    threshold_ = number("threshold", "threshold", threshold)
-    value = number("threshold", "value", value)
+    threshold_ = real_number("threshold", "threshold", threshold)
+    if math.isnan(threshold_):   # nothing is <= NaN: the op would do nothing, surely not what was meant
+        raise ValueError("threshold: threshold must be a real number other than NaN, got nan")
+    value = real_number("threshold", "value", value)
     input = input if isinstance(input, Tensor) else _tensor("threshold", input)
+    if input.dtype.kind != "f" and not math.isfinite(value):
+        raise ValueError(f"threshold: value {value} cannot be written into an input of dtype {input.dtype}")
     return _more.threshold(input, threshold_, value)
 
 
