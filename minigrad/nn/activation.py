@@ -8,7 +8,7 @@ import numpy as np
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
 from minigrad.nn.arguments import (floating_dtype, integer, nonnegative_number, nonzero_number, inplace_flag, number,
-                                   one_of, positive_int, real_number)
+                                   one_of, positive_int, real_number, bound)
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
@@ -148,7 +148,7 @@ class Hardtanh(Layer):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
         name = type(self).__name__
-        self.min_val, self.max_val = number(name, "min_val", min_val), number(name, "max_val", max_val)
+        self.min_val, self.max_val = bound(name, "min_val", min_val), bound(name, "max_val", max_val)
         if not self.max_val > self.min_val:
             raise ValueError(f"{name}: max_val ({max_val}) must be greater than min_val ({min_val})")
         self.inplace = inplace_flag(name, inplace)
@@ -368,7 +368,7 @@ class Threshold(Layer):
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
         super().__init__()
-        self.threshold = real_number("Threshold", "threshold", threshold)
+        self.threshold = bound("Threshold", "threshold", threshold)
         self.value = real_number("Threshold", "value", value)
         self.inplace = inplace_flag("Threshold", inplace)
 

@@ -53,6 +53,13 @@ def real_number(layer, arg, value) -> float:
     return float(value)
 
 
+def bound(layer, arg, value) -> float:
+    """A real number other than NaN, the infinities included (a one-sided limit: Hardtanh's, Threshold's)."""
+    if not is_real(value) or math.isnan(value):
+        raise ValueError(f"{layer}: {arg} must be a real number other than NaN, got {value!r}")
+    return float(value)
+
+
 def nonzero_number(layer, arg, value) -> float:
     """A finite real number other than 0 (a scale that divides: Softplus's beta)."""
     checked = number(layer, arg, value)

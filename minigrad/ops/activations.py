@@ -9,6 +9,8 @@ exp, sigmoid, tanh and erf, so those differentiate again too.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad.autograd.function import Function
@@ -291,6 +293,9 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
         if kind == "u" and min(lo, hi) < 0:
             raise ValueError(f"hardtanh: cannot limit an unsigned tensor (dtype {x.dtype}) to a negative bound, "
                              f"min_val={min_val}, max_val={max_val}")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(f"hardtanh: min_val={min_val} and max_val={max_val} must be finite for an integer input "
+                             f"(dtype {x.dtype})")
         lo, hi = int(lo), int(hi)
     return _clip(x, lo, hi, Hardtanh, "hardtanh")
 

@@ -163,6 +163,24 @@ def test_prelu_per_channel_matches_torch_for_input_and_weight():
     agree(F.prelu, TF.prelu, [values((2, 3), "float32"), np.array([0.1], dtype=np.float32)], "float32")
 
 
+@pytest.mark.parametrize("min_val, max_val", [(-np.inf, 0.0), (0.0, np.inf), (-np.inf, np.inf)])
+def test_hardtanh_takes_infinite_bounds_as_torch(min_val, max_val):
+    # a one-sided limit, hardtanh(x, -inf, 0), was refused ("min_val must be a finite number"); torch takes it
+    x = np.array([1.0, np.nan, -3.0, 0.5, 2.0, -0.2, 0.0])
+    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, expected = F.hardtanh(xm, min_val, max_val), TF.hardtanh(xt, min_val, max_val)
+    np.testing.assert_array_equal(y.numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(nn.Hardtanh(min_val, max_val)(mg.tensor(x, dtype="float64")).numpy(),
+                                  expected.detach().numpy())
+    y.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
+    with pytest.raises(ValueError, match="^hardtanh: min_val=.* must be finite for an integer input"):
+        F.hardtanh(mg.tensor([1, 2]), min_val, max_val)    # torch: "cannot be converted to type int64_t"
+    with pytest.raises(ValueError, match="^hardtanh: min_val must be a real number other than NaN, got nan$"):
+        F.hardtanh(xm, np.nan, max_val)
+
+
 def test_prelu_slope_gradient_is_finite_beside_an_infinite_positive_input():
     # the slope's gradient sums g x over the elements at or below 0 only: a +inf among the positive ones must not
     # reach it as 0 * inf (it gave NaN for the slope where torch gives -4.48)
@@ -265,7 +283,7 @@ def test_prelu_learns_its_slopes():
     (lambda: F.softplus(mg.randn(3), beta=0.0), "softplus: beta must be a non-zero number, got 0.0"),
     (lambda: nn.Hardtanh(1.0, -1.0), "Hardtanh: max_val (-1.0) must be greater than min_val (1.0)"),
     (lambda: nn.Hardtanh(1.0, 1.0), "Hardtanh: max_val (1.0) must be greater than min_val (1.0)"),
-    (lambda: nn.Hardtanh(max_val=None), "Hardtanh: max_val must be a finite number, got None"),
+    (lambda: nn.Hardtanh(max_val=None), "Hardtanh: max_val must be a real number other than NaN, got None"),
     (lambda: F.hardtanh(mg.randn(3), 2.0, 1.0), "hardtanh: min_val=2.0 is greater than max_val=1.0"),
     (lambda: nn.PReLU(0), "PReLU: num_parameters must be a positive integer, got 0"),
     (lambda: nn.PReLU(2.0), "PReLU: num_parameters must be a positive integer, got 2.0"),

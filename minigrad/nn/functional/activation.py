@@ -17,7 +17,7 @@ from minigrad.ops.softmax import LAST_AXIS, cast_to_dtype
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.functional.in_place import in_place_option, in_place_variant
-from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of, real_number
+from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of, real_number, bound
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -88,7 +88,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
     beyond, as PyTorch's."""
-    min_val, max_val = number("hardtanh", "min_val", min_val), number("hardtanh", "max_val", max_val)
+    min_val, max_val = bound("hardtanh", "min_val", min_val), bound("hardtanh", "max_val", max_val)
     return _hardtanh(input, min_val, max_val)
 
 
@@ -203,9 +203,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
     """``value`` where ``x <= threshold``, else ``x`` (NaN stays NaN, as in PyTorch), one op. Derivative 0 where
     ``x <= threshold``, else 1."""
-    threshold_ = real_number("threshold", "threshold", threshold)
-    if math.isnan(threshold_):   # nothing is <= NaN: the op would do nothing, surely not what was meant
-        raise ValueError("threshold: threshold must be a real number other than NaN, got nan")
+    threshold_ = bound("threshold", "threshold", threshold)   # nothing is <= NaN: a NaN one would do nothing
     value = real_number("threshold", "value", value)
     input = input if isinstance(input, Tensor) else _tensor("threshold", input)
     if input.dtype.kind != "f" and not math.isfinite(value):
