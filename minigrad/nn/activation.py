@@ -119,7 +119,7 @@ class Softplus(Layer):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
         self.beta = nonzero_number("Softplus", "beta", beta)
-        self.threshold = number("Softplus", "threshold", threshold)
+        self.threshold = bound("Softplus", "threshold", threshold)
 
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)

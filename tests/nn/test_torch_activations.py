@@ -163,6 +163,22 @@ def test_prelu_per_channel_matches_torch_for_input_and_weight():
     agree(F.prelu, TF.prelu, [values((2, 3), "float32"), np.array([0.1], dtype=np.float32)], "float32")
 
 
+@pytest.mark.parametrize("beta", [1.0, -2.0])
+@pytest.mark.parametrize("threshold", [np.inf, -np.inf])
+def test_softplus_takes_an_infinite_threshold_as_torch(beta, threshold):
+    # threshold=inf (never the linear region) or -inf (always) was refused ("threshold must be a finite
+    # number"); torch takes both
+    x = np.array([1.0, -3.0, 0.0, 25.0, -30.0])
+    xm, xt = mg.tensor(x, dtype="float64", requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, expected = F.softplus(xm, beta, threshold), TF.softplus(xt, beta, threshold)
+    np.testing.assert_allclose(y.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(nn.Softplus(beta, threshold)(mg.tensor(x, dtype="float64")).numpy(),
+                               expected.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("min_val, max_val", [(-np.inf, 0.0), (0.0, np.inf), (-np.inf, np.inf)])
 def test_hardtanh_takes_infinite_bounds_as_torch(min_val, max_val):
     # a one-sided limit, hardtanh(x, -inf, 0), was refused ("min_val must be a finite number"); torch takes it
@@ -279,7 +295,7 @@ def test_prelu_learns_its_slopes():
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Softplus(beta=0), "Softplus: beta must be a non-zero number, got 0"),
     (lambda: nn.Softplus(beta="2"), "Softplus: beta must be a finite number, got '2'"),
-    (lambda: nn.Softplus(threshold=float("nan")), "Softplus: threshold must be a finite number, got nan"),
+    (lambda: nn.Softplus(threshold=float("nan")), "Softplus: threshold must be a real number other than NaN, got nan"),
     (lambda: F.softplus(mg.randn(3), beta=0.0), "softplus: beta must be a non-zero number, got 0.0"),
     (lambda: nn.Hardtanh(1.0, -1.0), "Hardtanh: max_val (-1.0) must be greater than min_val (1.0)"),
     (lambda: nn.Hardtanh(1.0, 1.0), "Hardtanh: max_val (1.0) must be greater than min_val (1.0)"),

@@ -75,7 +75,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
     One op, stable for any |x|. Derivative: ``sigmoid(beta x)``, 1 in the linear region.
     """
-    return _softplus(input, nonzero_number("softplus", "beta", beta), number("softplus", "threshold", threshold))
+    return _softplus(input, nonzero_number("softplus", "beta", beta), bound("softplus", "threshold", threshold))
 
 
 @in_place_option("mish")
