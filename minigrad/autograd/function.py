@@ -121,6 +121,8 @@ class Function:
             needs = tuple([x.requires_grad for x in inputs])
             record = True in needs
         if not (record and STATE.grad_enabled):
+            if record:   # under no_grad, from a tensor that requires grad: its views may not be written in grad mode
+                return _unrecorded_of_graph_input(cls, inputs, y)
             fn = None
         else:
             fn.inputs = inputs
@@ -299,6 +301,20 @@ class _HandlePair:
 def _as_array(y):
     # NumPy ufuncs turn 0-d arrays into scalars; a Tensor always holds an ndarray.
     return np.asarray(y) if isinstance(y, np.generic) else y
+
+
+def _unrecorded_of_graph_input(cls, inputs, y):
+    """``Function.apply``'s result under no_grad when an input requires grad: the outputs without a graph, those
+    that view such an input noted (``write_stamps.note_no_grad_views``) so that a write into one in grad mode is
+    refused, as torch's. Kept off the recording path, which pays nothing for it."""
+    from minigrad.autograd.write_stamps import note_no_grad_views
+
+    outs = tuple([Tensor._make(_as_array(yi), None, i) for i, yi in enumerate(y)]) if type(y) is tuple \
+        else Tensor._make(_as_array(y), None, 0)
+    note_no_grad_views(inputs, outs if type(outs) is tuple else (outs,))
+    if STATE.anomaly:
+        _check_finite(cls.__name__, "forward", outs if type(outs) is tuple else (outs,), None)
+    return outs
 
 
 def _convert(inputs, cls):

@@ -12,6 +12,7 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, refuse_no_grad_view
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
@@ -1562,7 +1563,10 @@ class Tensor:
 
     def _refuse_read_only(self, what):
         """An ``expand()``'s output repeats entries of one memory (a read-only array): torch refuses most writes
-        into it, and its fill_/zero_/x[i] = v write every alias; minigrad refuses them all, with this message."""
+        into it, and its fill_/zero_/x[i] = v write every alias; minigrad refuses them all, with this message.
+        Also refused, as torch: a view made under no_grad of a tensor that requires grad, written in grad mode."""
+        if _NO_GRAD_VIEWS:
+            refuse_no_grad_view(self, what)
         if is_read_only(self.data):
             raise RuntimeError(
                 f"{what}: this tensor (shape {tuple(self.shape)}) is read-only: an expand()ed view, whose entries "

@@ -58,6 +58,35 @@ def _forgetter(table, key):
     return forget
 
 
+# id(Tensor) -> [weak reference to it] (the list _forgetter reads): the views of a tensor that requires grad made under no_grad (``with
+# no_grad(): v = h[0]``). Function.apply notes them only on its no_grad path; empty, it costs a dict's truth test.
+_NO_GRAD_VIEWS = {}
+
+
+def note_no_grad_views(inputs, outs):
+    """Remember which of ``outs`` (Tensors an op made under no_grad) share memory with an input that requires
+    grad: written in place once grad mode is on again, their base's graph would not know of the write."""
+    memories = [_buffer(x.data) for x in inputs if x.requires_grad]
+    for out in outs:
+        data = out.data
+        if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
+            key = id(out)
+            _NO_GRAD_VIEWS[key] = [weakref.ref(out, _forgetter(_NO_GRAD_VIEWS, key))]
+
+
+def refuse_no_grad_view(t, what):
+    """torch's rule: a view made under no_grad of a tensor that requires grad is not written in place in grad
+    mode. The write would change the base's values while its graph (recorded before, or the base's own creator)
+    differentiates the old ones: a silently wrong gradient."""
+    entry = _NO_GRAD_VIEWS.get(id(t))
+    if entry is not None and entry[0]() is t and STATE.grad_enabled:
+        raise RuntimeError(
+            f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires "
+            "grad, and is being written in place with grad mode on (torch refuses it too): the base's gradient "
+            "would not follow the write; write it under minigrad.no_grad(), or make the view with grad mode on, or "
+            "write into a .clone()")
+
+
 def _mark_written(t):
     """Stamp an in-place write through Tensor ``t``."""
     mark_written(t.data)

@@ -178,3 +178,30 @@ def test_manual_sgd_with_sub_matches_torch():
         mw.grad = None
         tw.grad = None
     np.testing.assert_allclose(mw.data, tw.detach().numpy(), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("write", [lambda v: v.mul_(2.0), lambda v: v.__setitem__(0, 3.0), lambda v: v.zero_(),
+                                   lambda v: v.copy_(mg.ones(3)), lambda v: v.__iadd__(1.0)])
+def test_a_view_made_under_no_grad_of_a_tensor_that_requires_grad_is_not_written_in_grad_mode(write):
+    # torch refuses it ("A view was created in no_grad mode and is being modified inplace with grad mode
+    # enabled"); minigrad wrote it unrecorded, so h's gradient ignored the write: (h * h).sum() after
+    # v.mul_(2) gave x.grad [[16, 32, 48], ...] where the values need [[32, 64, 96], ...]
+    x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    h = x * 2
+    with mg.no_grad():
+        v = h[0]
+    with pytest.raises(RuntimeError, match="view made under no_grad"):
+        write(v)
+    np.testing.assert_array_equal(h.numpy(), [[2.0, 4.0, 6.0], [8.0, 10.0, 12.0]])   # refused before writing
+    with mg.no_grad():   # under no_grad, as torch, the write is allowed
+        write(v)
+    leaf = mg.tensor([1.0, 2.0], requires_grad=True)
+    with mg.no_grad():
+        view = leaf[:1]
+    with pytest.raises(RuntimeError, match="view made under no_grad"):
+        view.mul_(2.0)
+    detached = h.detach()[0]   # a view of a detached tensor is written as before (torch too)
+    detached.mul_(2.0)
+    buf = mg.zeros(3)
+    buf[1:].add_(1.0)   # views of tensors outside the graph too
+    np.testing.assert_array_equal(buf.numpy(), [0.0, 1.0, 1.0])
