@@ -43,6 +43,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if not x.requires_grad:
                 raise RuntimeError(f"backward: inputs entry {i} (shape {tuple(x.shape)}) does not require grad")
         _check_tensors(tensors)
+        seen = set()   # a tensor listed twice gets its gradient once, as torch's (it was added twice)
+        inputs = [x for x in inputs if not (id(x) in seen or seen.add(id(x)))]
         seeds = [_initial_grad(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
         retained = [x.retains_grad for x in inputs]   # read before the pass, which may free the graph
         grads = grad(tensors, inputs, seeds, retain_graph, create_graph, allow_unused=True)

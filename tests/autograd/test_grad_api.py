@@ -302,6 +302,26 @@ def test_tensor_backward_with_inputs_fills_only_their_grad_as_torch():
     assert run(mg) == ((None, [6.0, -8.0], [6.0, -4.0]), [12.0, -16.0])   # retain_grad() adds h's once
 
 
+def test_backward_with_an_input_listed_twice_adds_its_gradient_once_as_torch():
+    # backward(inputs=[x, x]) added x's gradient once per entry: (x * x).sum() at [2, 3] gave x.grad [8, 12]
+    # where torch gives [4, 6]; so did a retained non-leaf listed twice with torch.autograd.backward
+    import torch
+
+    def run(lib):
+        x = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        (x * x).sum().backward(inputs=[x, x])
+        first = x.grad.tolist()
+        x.grad = None
+        (x * x).sum().backward(inputs=[x, x], create_graph=True)
+        second = x.grad.tolist()
+        w = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        h = w * w
+        lib.autograd.backward([(h * w).sum()], inputs=[w, h, w])
+        return first, second, w.grad.tolist(), h.grad.tolist()
+
+    assert run(mg) == run(torch) == ([4.0, 6.0], [4.0, 6.0], [12.0, 27.0], [2.0, 3.0])
+
+
 def test_backward_with_inputs_gives_each_grad_its_own_memory_as_torch():
     # Add sends one gradient array to both of its inputs, and a leaf root receives the caller's gradient itself:
     # a .grad sharing either would change when the other is accumulated into, or when the caller writes.
