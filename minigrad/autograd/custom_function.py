@@ -151,6 +151,13 @@ class CustomNode(Function):
         if len(returned) < self.n_args or any(g is not None for g in returned[self.n_args:]):
             raise RuntimeError(f"{self.cls.__name__}.backward returned {len(returned)} gradient(s), but forward "
                                f"took {self.n_args} argument(s); return one per argument (None where there is none)")
+        if len(self.positions) < self.n_args:   # a gradient for a non-Tensor argument: torch's error (a backward
+            tensors = set(self.positions)       # that returns its gradients in the wrong order, say)
+            for at in range(self.n_args):
+                if at not in tensors and returned[at] is not None:
+                    raise RuntimeError(
+                        f"{self.cls.__name__}.backward returned a gradient ({type(returned[at]).__name__}) for "
+                        f"argument {at} of forward, which is not a Tensor; return None there (torch refuses it too)")
         out = []
         for x, at, need in zip(inputs, self.positions, self.needs_input_grad):
             g = returned[at]

@@ -153,6 +153,27 @@ def test_a_non_tensor_argument_and_needs_input_grad():
     assert x.grad.dtype == np.float32
 
 
+def test_a_gradient_returned_for_a_non_tensor_argument_is_refused_as_torch():
+    # backward returning a gradient where forward took a number (its gradients in the wrong order, say) was
+    # dropped silently: backward returning (g * 2, g) for forward(ctx, x, k) gave x.grad [2, 2]; torch refuses
+    def make(lib):
+        class Swapped(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2, g
+
+        return Swapped
+
+    for lib, error in ((torch, RuntimeError), (mg, RuntimeError)):
+        x = lib.tensor([2.0, 3.0], requires_grad=True)
+        with pytest.raises(error, match="not a Variable" if lib is torch else "argument 1 of forward, which is not a"):
+            make(lib).apply(x, 3.0).sum().backward()
+
+
 def test_outputs_are_tied_to_one_node_and_need_grad_only_when_an_input_does():
     x = mg.tensor(X, requires_grad=True)
     y = OURS["Legendre3"].apply(x)
