@@ -1662,7 +1662,16 @@ class Tensor:
         floating = self.dtype.kind in "fc"   # an integer or bool tensor takes the values, cast; it has no gradient
         if isinstance(src, Tensor) and (src.requires_grad or self.requires_grad) and floating:
             device, shape = self.device, self.shape
-            return self._write_result("copy_", lambda t: _ops.broadcast_to(src.to(device), shape))
+            if not self.requires_grad:
+                return self._write_result("copy_", lambda t: _ops.broadcast_to(src.to(device), shape))
+            # the values overwritten stay in the graph with a zero gradient, as torch's (CopyBackwards): their
+            # inputs got no gradient at all (x.grad None where torch gives zeros)
+            def overwrite(t):
+                values = _ops.broadcast_to(src.to(device), shape)
+                values = values if values.dtype == t.dtype else values.astype(t.dtype)   # torch's cast, recorded
+                return _ops.where(Tensor._make(t._xp().zeros(shape, dtype=bool), None, 0), t, values)
+
+            return self._write_result("copy_", overwrite)
         if self.requires_grad and STATE.grad_enabled:
             constant = Tensor(backend.to_device(values, self.device))
             return self._write_result("copy_", lambda t: _ops.broadcast_to(constant, t.shape))

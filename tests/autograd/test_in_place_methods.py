@@ -205,3 +205,20 @@ def test_a_view_made_under_no_grad_of_a_tensor_that_requires_grad_is_not_written
     buf = mg.zeros(3)
     buf[1:].add_(1.0)   # views of tensors outside the graph too
     np.testing.assert_array_equal(buf.numpy(), [0.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("src_shape", [(2, 3), (3,), (1, 3)])
+def test_copy_of_a_tensor_that_requires_grad_keeps_the_overwritten_values_in_the_graph_as_torch(src_shape):
+    # h.copy_(w) with both in a graph cut h's old values out of it: x got no gradient at all (x.grad None, and
+    # minigrad.grad(..., x) called x unused) where torch's CopyBackwards sends it zeros
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor(np.arange(1.0, 1.0 + np.prod(src_shape)).reshape(src_shape), dtype=lib.float64,
+                       requires_grad=True)
+        h = x * 2
+        h.copy_(w * 2)
+        gx, gw = lib.autograd.grad((h * h).sum(), [x, w])
+        return gx.tolist(), gw.tolist(), h.tolist()
+
+    assert run(mg) == run(torch)
+    assert run(mg)[0] == [[0.0] * 3] * 2
