@@ -30,7 +30,7 @@ second derivatives, as in PyTorch. ``setup_context(ctx, inputs, output)`` beside
 
 The context (``ctx``): ``save_for_backward(*tensors)``, ``saved_tensors``,
 ``needs_input_grad`` (one bool per argument of ``forward``; ``y.grad_fn.saved_tensors`` reads the saved
-tensors too),
+tensors too, and ``y.grad_fn.k`` an attribute set on ctx, as torch's),
 ``mark_non_differentiable(*outputs)``, ``mark_dirty(*inputs)`` (inputs ``forward`` wrote in place and
 returns), ``set_materialize_grads(flag)``, and any
 attribute you set on it. ``@once_differentiable`` on ``backward`` runs it without
@@ -112,6 +112,13 @@ class FunctionCtx:
 
 class CustomNode(Function):
     """The graph node of one call of a PyTorch-style Function: ``backward`` calls the user's on Tensors."""
+
+    def __getattr__(self, name):
+        """torch's ``grad_fn`` of a custom op is its ctx: what forward set on ``ctx`` (``ctx.k = 3``) reads as
+        ``y.grad_fn.k``, before and after backward. Only names the node lacks get here."""
+        if name.startswith("_") or name == "ctx":
+            raise AttributeError(name)
+        return getattr(self.ctx, name)
 
     def __init__(self, cls, ctx, positions, n_args):
         self.cls, self.ctx = cls, ctx

@@ -174,6 +174,28 @@ def test_a_gradient_returned_for_a_non_tensor_argument_is_refused_as_torch():
             make(lib).apply(x, 3.0).sum().backward()
 
 
+def test_an_attribute_forward_sets_on_ctx_reads_on_grad_fn_as_torch():
+    # torch's grad_fn of a custom op is its ctx: y.grad_fn.k gave 3 there and an AttributeError here
+    def run(lib):
+        class Scaled(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.k = 3.0
+                return x * 3.0
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k
+
+        x = lib.tensor([2.0, 3.0], requires_grad=True)
+        y = Scaled.apply(x)
+        before = y.grad_fn.k
+        y.sum().backward()
+        return before, y.grad_fn.k, hasattr(y.grad_fn, "missing"), x.grad.tolist()
+
+    assert run(mg) == run(torch) == (3.0, 3.0, False, [3.0, 3.0])
+
+
 def test_outputs_are_tied_to_one_node_and_need_grad_only_when_an_input_does():
     x = mg.tensor(X, requires_grad=True)
     y = OURS["Legendre3"].apply(x)
