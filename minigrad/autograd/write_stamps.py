@@ -58,9 +58,21 @@ def _forgetter(table, key):
     return forget
 
 
-# id(Tensor) -> [weak reference to it] (the list _forgetter reads): the views of a tensor that requires grad made under no_grad (``with
-# no_grad(): v = h[0]``). Function.apply notes them only on its no_grad path; empty, it costs a dict's truth test.
-_NO_GRAD_VIEWS = {}
+class _ByTensor(dict):
+    """id(Tensor) -> [weak reference to it, a value]: an entry dies with its Tensor, and a later Tensor that reuses
+    the id does not read it. A dict itself, so that ``if table:`` stays a C-level test."""
+
+    def put(self, t, value):
+        self[id(t)] = [weakref.ref(t, _forgetter(self, id(t))), value]
+
+    def value(self, t, default):
+        entry = self.get(id(t))
+        return entry[1] if entry is not None and entry[0]() is t else default
+
+
+# The views of a tensor that requires grad made under no_grad (``with no_grad(): v = h[0]``), each with True.
+# Function.apply notes them only on its no_grad path; empty, it costs a dict's truth test.
+_NO_GRAD_VIEWS = _ByTensor()
 
 
 def note_no_grad_views(inputs, outs):
@@ -70,16 +82,14 @@ def note_no_grad_views(inputs, outs):
     for out in outs:
         data = out.data
         if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
-            key = id(out)
-            _NO_GRAD_VIEWS[key] = [weakref.ref(out, _forgetter(_NO_GRAD_VIEWS, key))]
+            _NO_GRAD_VIEWS.put(out, True)
 
 
 def refuse_no_grad_view(t, what):
     """torch's rule: a view made under no_grad of a tensor that requires grad is not written in place in grad
     mode. The write would change the base's values while its graph (recorded before, or the base's own creator)
     differentiates the old ones: a silently wrong gradient."""
-    entry = _NO_GRAD_VIEWS.get(id(t))
-    if entry is not None and entry[0]() is t and STATE.grad_enabled:
+    if _NO_GRAD_VIEWS.value(t, False) and STATE.grad_enabled:
         raise RuntimeError(
             f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires "
             "grad, and is being written in place with grad mode on (torch refuses it too): the base's gradient "
@@ -109,15 +119,14 @@ class _TensorChanges:
     per buffer: an alias of the memory keeps its layout and its graph, so a node that read the alias is unaffected."""
 
     def __init__(self):
-        self._table = {}
+        self._table = _ByTensor()
 
     def mark(self, t):
         _mark_written(t)
-        self._table[id(t)] = [weakref.ref(t, _forgetter(self._table, id(t))), STATE.writes]
+        self._table.put(t, STATE.writes)
 
     def at(self, t) -> int:
-        entry = self._table.get(id(t))
-        return entry[1] if entry is not None and entry[0]() is t else 0
+        return self._table.value(t, 0)
 
 
 # ``w.t_()`` under no_grad rebinds ``w.data`` to another view while ``w`` keeps its place in the graph.

@@ -166,8 +166,7 @@ class Std(Function):
         d = x - x.mean(axis=self.axis, keepdims=True)
         d -= d.mean(axis=self.axis, keepdims=True)   # centred twice, as var (there: why)
         scale = 1.0 / (_count(x.shape, self.axis) - self.correction)
-        squares = d * d if d.dtype.kind != "c" else (d * d.conj()).real   # |d|^2: complex data has a real spread
-        return get_array_module(x).sqrt(squares.sum(axis=self.axis, keepdims=self.keepdims) * scale)
+        return get_array_module(x).sqrt(_squares(d).sum(axis=self.axis, keepdims=self.keepdims) * scale)
 
     def backward(self, F, gy, x):
         n = _count(x.shape, self.axis)
@@ -177,6 +176,12 @@ class Std(Function):
         d = x - F.sum(x, axis=self.axis, keepdims=True) * (1.0 / n)
         d = d - F.sum(d, axis=self.axis, keepdims=True) * (1.0 / n)   # as in forward
         return F.select(nonzero, g / F.where(nonzero, y, 1.0)) * d * (1.0 / (n - self.correction))
+
+
+def _squares(d):
+    """|d|^2 of deviations ``d``, an array or a Tensor: complex data has a real variance, as torch's (d * d gave
+    [1j, 1, 2+1j] the variance 0.444+0j, not 0.889)."""
+    return d * d if d.dtype.kind != "c" else (d * d.conj()).real
 
 
 class TakeAlongAxis(Function):
@@ -426,8 +431,7 @@ def var(x, *positional, axis=NOT_GIVEN, keepdims=None, ddof=None, dim=NOT_GIVEN,
     # which adds its square to the variance); the deviations' own mean is that error, and small enough to
     # remove exactly. torch accumulates in double and has no such bias.
     d = d - mean(d, axes, keepdims=True)
-    # |d|^2: complex data has a real variance, as torch's (d * d gave [1j, 1, 2+1j] the variance 0.444+0j, not 0.889)
-    squares = d * d if d.dtype.kind != "c" else (d * d.conj()).real
+    squares = _squares(d)
     if c == 0:   # the mean itself, with no factor read from the shape: an ONNX export keeps a batch axis symbolic
         return mean(squares, axes, keepdims)
     return sum(squares, axes, keepdims) * (1.0 / (_count(x.shape, axes) - c))
