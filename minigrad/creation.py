@@ -13,7 +13,7 @@ from minigrad.dtypes import promote_types
 from minigrad.memory_format import check_memory_format, contiguous_format, preserve_format
 from minigrad.ops._exact import two_product
 from minigrad.sampling import generator_for
-from minigrad.scalars import check_fits, is_integer, is_real, short_number
+from minigrad.scalars import check_fits, is_integer, is_real, short_number, zero_d_integer
 
 
 def _dtype(dtype, default=None):
@@ -30,9 +30,7 @@ def _dtype(dtype, default=None):
 def _shape(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    # a 0-d integer tensor or array is its number, as torch takes it (zeros(lengths.max(), d))
-    shape = tuple(s.item() if isinstance(s, (Tensor, np.ndarray)) and s.ndim == 0 and s.dtype.kind in "iu" else s
-                  for s in shape)
+    shape = tuple(zero_d_integer(s) for s in shape)   # zeros(lengths.max(), d), as torch takes it
     for s in shape:
         if not is_integer(s) or s < 0:
             raise ValueError(f"invalid shape {shape}: sizes must be non-negative integers")

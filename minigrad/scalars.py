@@ -29,6 +29,15 @@ def as_integer(value):
     return int(value) if is_integer(value) else None
 
 
+def zero_d_integer(value):
+    """A 0-d integer Tensor or array as the Python int it holds, as torch takes one where it takes an int
+    (``zeros(lengths.max(), d)``, ``dataset[torch.randint(n, ())]``); any other value as it is."""
+    dtype = getattr(value, "dtype", None)
+    if getattr(value, "ndim", None) == 0 and dtype is not None and np.dtype(dtype).kind in "iu":
+        return int(value)
+    return value
+
+
 def is_real(value) -> bool:
     """True for a real number (Python or NumPy, nan and inf included), False for a bool and anything else."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))

@@ -17,6 +17,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.data.transforms import reading
+from minigrad.scalars import zero_d_integer
 
 __all__ = ["Dataset", "ArrayDataset", "TensorDataset"]
 
@@ -89,7 +90,7 @@ class ArrayDataset(Dataset):
 
     def __getitem__(self, index):
         """``(a[index] for each array)``; ``index`` is an int, a slice or an int array."""
-        index = _scalar_index(index)
+        index = zero_d_integer(index)   # a 0-d integer Tensor or array: the int it holds
         if isinstance(index, (int, np.integer)):
             n = len(self)
             if not -n <= index < n:
@@ -148,7 +149,7 @@ class TensorDataset(ArrayDataset):
     def __getitem__(self, index):
         """One sample (int ``index``) as a tuple of Tensors, as torch's; a batch (index array) as arrays, which is
         how the DataLoader reads it."""
-        index = _scalar_index(index)
+        index = zero_d_integer(index)   # a 0-d integer Tensor or array: the int it holds
         fields = super().__getitem__(index)
         if not isinstance(index, (int, np.integer)):
             return fields
@@ -162,15 +163,6 @@ class TensorDataset(ArrayDataset):
         import minigrad  # at call time: minigrad's package init may import this module
 
         return tuple(minigrad.Tensor(array) for array in self.arrays)
-
-
-def _scalar_index(index):
-    """A 0-d integer Tensor or array (``ds[torch.randint(n, ())]``, torch's idiom) as the int it holds, so that it
-    reads one sample as an int does; any other index as it is."""
-    dtype = getattr(index, "dtype", None)
-    if getattr(index, "ndim", None) == 0 and dtype is not None and np.dtype(dtype).kind in "iu":
-        return int(index)
-    return index
 
 
 def _as_backend_array(value):

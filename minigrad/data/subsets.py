@@ -12,10 +12,10 @@ import warnings
 import numpy as np
 
 from minigrad.backend import get_array_module, to_numpy
-from minigrad.data.dataset import Dataset, T_co, _scalar_index
+from minigrad.data.dataset import Dataset, T_co
 from minigrad.data.iterable import IterableDataset
 from minigrad.data.samplers import _generator, _int_array
-from minigrad.scalars import is_integer
+from minigrad.scalars import is_integer, zero_d_integer
 
 __all__ = ["Subset", "ConcatDataset", "StackDataset", "random_split"]
 
@@ -79,7 +79,7 @@ class ConcatDataset(Dataset[T_co]):
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, index):
-        index = _scalar_index(index)   # a 0-d integer Tensor or array: the int it holds, as torch's
+        index = zero_d_integer(index)   # a 0-d integer Tensor or array: the int it holds, as torch's
         if is_integer(index):
             n = len(self)
             if not -n <= index < n:
