@@ -20,7 +20,8 @@ import time
 import numpy as np
 
 from minigrad import backend
-from minigrad.distributed.collectives import _as_array, _check_rank, _is_buffer, _mpi, _Request, write_back
+from minigrad.distributed.collectives import (_as_array, _check_rank, _describe_list, _is_buffer, _mpi, _Request,
+                                              write_back)
 from minigrad.distributed.gather_reduce import _contiguous_output, _host
 from minigrad.distributed.group import _group, check_group
 from minigrad.distributed.reduce_op import Work
@@ -90,7 +91,7 @@ def batch_isend_irecv(p2p_op_list: list) -> list:
     at once. Between one pair of ranks in one direction, messages with the same tag match in order."""
     if not isinstance(p2p_op_list, list) or not p2p_op_list or not all(isinstance(p, P2POp) for p in p2p_op_list):
         got = (f"a list of {', '.join(sorted({type(p).__name__ for p in p2p_op_list}))}"
-               if isinstance(p2p_op_list, list) and p2p_op_list else _describe(p2p_op_list))
+               if isinstance(p2p_op_list, list) and p2p_op_list else _describe_list(p2p_op_list))
         raise ValueError(f"batch_isend_irecv: p2p_op_list must be a non-empty list of dist.P2POp, got {got}")
     return [p.op(p.tensor, p.peer, p.group, p.tag) for p in p2p_op_list]
 
@@ -232,18 +233,15 @@ class _ReceiveRequest(_Request):
                 raise
             source = self.status.Get_source()
             sent = _parse(self.message[:HEADER].tobytes())   # MPICH fills the buffer before reporting truncation
-            raise ValueError(f"{self.call}: rank {source} sent {'a ' + sent + ' tensor' if sent else 'more data'} "
-                             f"(tag {self.tag}), larger than this rank's tensor, {_describe_array(self.array)}: "
-                             "they must have the same shape and dtype") from None
+            raise _unlike(self.call, source, f"a {sent} tensor" if sent else "more data", self.tag, self.array,
+                          larger=True) from None
 
 
 def _deliver(call, tensor, array, message, source, tag, count):
     """Check the received ``message`` against the tensor and write its data in; returns ``source``."""
     sent = _parse(message[:HEADER].tobytes()) if count >= HEADER else None
     if count != message.size or message[:HEADER].tobytes() != _header(array):
-        what = f"a {sent} tensor" if sent else f"{count} bytes"
-        raise ValueError(f"{call}: rank {source} sent {what} (tag {tag}), this rank's tensor is "
-                         f"{_describe_array(array)}: they must have the same shape and dtype")
+        raise _unlike(call, source, f"a {sent} tensor" if sent else f"{count} bytes", tag, array)
     data = message[HEADER:].view(array.dtype).reshape(array.shape)
     device = backend.device_of(array)
     write_back(tensor, data if device == "cpu" else backend.to_device(data, device))
@@ -283,8 +281,7 @@ class _Local:
             got = request.message
             if got.size > message.size:
                 sent = _parse(got[:HEADER].tobytes())
-                raise ValueError(f"{call}: rank 0 sent a {sent} tensor (tag {tag}), larger than this rank's tensor, "
-                                 f"{_describe_array(array)}: they must have the same shape and dtype")
+                raise _unlike(call, 0, f"a {sent} tensor", tag, array, larger=True)
             message[:got.size] = got
             return _deliver(call, tensor, array, message, 0, tag, got.size)
 
@@ -355,9 +352,10 @@ def _parse(header: bytes):
         return None
 
 
-def _describe_array(array) -> str:
-    return f"{tuple(array.shape)} {array.dtype}"
+def _unlike(call, source, sent, tag, array, larger=False) -> ValueError:
+    """The error of a received message unlike this rank's tensor: ``sent`` says what came (``larger``: more than the
+    tensor holds, known from MPI's truncation)."""
+    relation = "larger than this rank's tensor," if larger else "this rank's tensor is"
+    return ValueError(f"{call}: rank {source} sent {sent} (tag {tag}), {relation} {tuple(array.shape)} "
+                      f"{array.dtype}: they must have the same shape and dtype")
 
-
-def _describe(value) -> str:
-    return f"a list of {len(value)}" if isinstance(value, list) else type(value).__name__
