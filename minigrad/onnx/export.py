@@ -239,10 +239,8 @@ def _align(first, second, batch1, batch2):
             c1.params["index"] = _same_index(c1, c2, batch1 != batch2)
         elif c1.op in ("Pad", "PadMode") and c1.params["widths"] != c2.params["widths"]:
             raise ExportError(f"onnx.export: {c1.op} in {c1.where} pads by {c1.params['widths']} for the example and "
-                              f"by {c2.params['widths']} for "
-                              f"{'an input one longer on the batch axis' if batch1 != batch2 else 'other values'}: the "
-                              f"graph holds one set of widths; give widths that do not depend on the input, or "
-                              f"{FIXED_SIZES}")
+                              f"by {c2.params['widths']} for {_second_pass(batch1 != batch2)}: the graph holds one "
+                              f"set of widths; give widths that do not depend on the input, or {FIXED_SIZES}")
         else:
             _same_numbers(c1, c2, batch1 != batch2)
         c1.dynamic_inputs = [_dynamic_axes(a, b, c1, f"input {j}") for j, (a, b) in
@@ -250,6 +248,11 @@ def _align(first, second, batch1, batch2):
         c1.dynamic_outputs = [_dynamic_axes(a, b, c1, f"output {j}") for j, (a, b) in
                               enumerate(zip(c1.outputs, c2.outputs))]
     return fills
+
+
+def _second_pass(resized) -> str:
+    """What the second traced pass ran on, for an error: an input one longer on the batch axis, or other values."""
+    return "an input one longer on the batch axis" if resized else "other values"
 
 
 def _same_numbers(c1, c2, resized):
@@ -261,10 +264,9 @@ def _same_numbers(c1, c2, resized):
         numbers = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
                       for v in (a, b))
         if numbers and a != b and not (a != a and b != b):
-            other = "an input one longer on the batch axis" if resized else "other values"
             raise ExportError(f"onnx.export: {c1.op} in {c1.where} takes {key}={a!r} for the example and {key}={b!r} "
-                              f"for {other}: the graph holds one value; compute it with minigrad ops from the input "
-                              f"or give a constant, or {FIXED_SIZES}")
+                              f"for {_second_pass(resized)}: the graph holds one value; compute it with minigrad ops "
+                              f"from the input or give a constant, or {FIXED_SIZES}")
 
 
 def _index_axes(parts, ndim):
@@ -301,8 +303,7 @@ def _same_index(c1, c2, resized):
             return f"[{shown}]"
 
         raise ExportError(f"onnx.export: GetItem in {c1.where} indexes with {described(index1)} for the example and "
-                          f"{described(index2)} for "
-                          f"{'an input one longer on the batch axis' if resized else 'other values'}: {why}")
+                          f"{described(index2)} for {_second_pass(resized)}: {why}")
 
     if len(parts1) != len(parts2):
         refuse()
