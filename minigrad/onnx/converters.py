@@ -274,9 +274,10 @@ _REDUCE = {"Sum": "ReduceSum", "Mean": "ReduceMean", "Max": "ReduceMax", "Min": 
            "LogSumExp": "ReduceLogSumExp", "Prod": "ReduceProd"}
 
 
-def _any_nan(g, x, dtype, reducer):
+def any_nan(g, x, dtype, reducer):
     """Whether each slice holds a NaN: ``reducer(IsNaN(x) as 0/1 in dtype)`` cast to bool (ReduceMax/ArgMax of
-    ONNX Runtime pass over NaN, where NumPy's and torch's max, min, argmax and argmin stop at it)."""
+    ONNX Runtime pass over NaN, where NumPy's and torch's max, min, argmax and argmin stop at it; so does its
+    MaxPool, whose windows ``spatial_converters`` marks this way)."""
     return g.node("Cast", [reducer(g.node("Cast", [g.node("IsNaN", [x])], to=_onnx_type(g, dtype)))],
                   to=_onnx_type(g, np.bool_))
 
@@ -289,7 +290,7 @@ def _reduction(g, call, x):
     y = reduce(g, _REDUCE[call.op], x[0], axes, keepdims)
     dtype = _dtype(call.inputs[0])
     if call.op in ("Max", "Min") and dtype.kind == "f":   # a NaN in the slice is its max and min
-        nan = _any_nan(g, x[0], dtype, lambda v: reduce(g, "ReduceMax", v, axes, keepdims))
+        nan = any_nan(g, x[0], dtype, lambda v: reduce(g, "ReduceMax", v, axes, keepdims))
         y = g.node("Where", [nan, g.scalar(np.nan, dtype, "nan"), y])
     return y
 
@@ -462,7 +463,7 @@ def _arg_reduction(g, call, x):
         # the first NaN where a slice holds one, as NumPy's and torch's: ArgMax of IsNaN finds it
         first_nan = g.node("ArgMax", [g.node("Cast", [g.node("IsNaN", [v])], to=_onnx_type(g, dtype))], axis=axis,
                            keepdims=keepdims)
-        nan = _any_nan(g, v, dtype, lambda w: reduce(g, "ReduceMax", w, [axis], bool(keepdims)))
+        nan = any_nan(g, v, dtype, lambda w: reduce(g, "ReduceMax", w, [axis], bool(keepdims)))
         return g.node("Where", [nan, first_nan, y])
 
     if axis is not None:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from minigrad.onnx.converters import NOT_EXPORTED, converts, reduce
+from minigrad.onnx.converters import NOT_EXPORTED, any_nan, converts, reduce
 from minigrad.onnx.graph import ExportError
 
 NOT_EXPORTED.update({
@@ -52,16 +52,15 @@ def _conv_transpose2d(g, call, x):
 @converts("MaxPool2d", "MaxPool3d")
 def _max_pool2d(g, call, x):
     geo = call.params["geo"]
-    y = g.node("MaxPool", x, dilations=[int(d) for d in geo.dilation], **_window(geo))
+    def max_pool(v):
+        return g.node("MaxPool", [v], dilations=[int(d) for d in geo.dilation], **_window(geo))
+
+    y = max_pool(x[0])
     dtype = np.dtype(call.inputs[0].dtype)
     if dtype.kind != "f":
         return y
     # ONNX Runtime's MaxPool passes over NaN; minigrad's (torch's) window maximum is NaN where the window holds one
-    to = g.onnx.helper.np_dtype_to_tensor_dtype(dtype)
-    nan = g.node("MaxPool", [g.node("Cast", [g.node("IsNaN", x)], to=to)], dilations=[int(d) for d in geo.dilation],
-                 **_window(geo))
-    return g.node("Where", [g.node("Cast", [nan], to=g.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(np.bool_))),
-                            g.scalar(np.nan, dtype, "nan"), y])
+    return g.node("Where", [any_nan(g, x[0], dtype, max_pool), g.scalar(np.nan, dtype, "nan"), y])
 
 
 @converts("AvgPool2d", "AvgPool3d")
