@@ -86,7 +86,8 @@ class Binomial(Distribution):
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         validate = validating(validate_args)     # the default too (set_default_validate_args)
         probs_, logits_ = _binary_probs_logits("Binomial", probs, logits, validate)
-        count = ops.astype(as_tensor(total_count, like=probs_), probs_.dtype).detach()
+        # not detached: log_prob, mean and variance are differentiable in a float total_count, as torch's
+        count = ops.astype(as_tensor(total_count, like=probs_), probs_.dtype)
         self.total_count, self.probs, self.logits = ops.broadcast_tensors(count, probs_, logits_)
         super().__init__(self.probs.shape, (), validate_args)
 

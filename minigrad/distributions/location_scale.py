@@ -20,7 +20,7 @@ class Cauchy(_LocationScale):
 
     @property
     def mean(self):
-        return self.loc * math.nan
+        return filled(self.loc, math.nan)   # a constant, as torch's: loc * nan would send NaN gradients to loc
 
     @property
     def variance(self):

@@ -478,3 +478,31 @@ def test_gamma_cdf_for_large_concentrations_as_torch():
     theirs = T.Gamma(torch.tensor(c), 1.0).cdf(torch.tensor(x)).numpy()
     # the prefactor x^a e^-x / Gamma(a + 1) is formed from terms of size a, which leaves ~a * 1e-16 relative
     np.testing.assert_allclose(ours, theirs, rtol=5e-9)
+
+
+def test_binomial_total_count_gets_torchs_gradients():
+    # total_count was detached: a float count that requires grad got None from log_prob, mean and variance
+    counts, probs, value = np.array([5.0, 7.0, 9.0]), np.array([0.3, 0.6, 0.45]), np.array([2.0, 3.0, 9.0])
+    n_m = mg.tensor(counts, dtype=mg.float64, requires_grad=True)
+    p_m = mg.tensor(probs, dtype=mg.float64, requires_grad=True)
+    n_t, p_t = torch.tensor(counts, requires_grad=True), torch.tensor(probs, requires_grad=True)
+    d_m, d_t = D.Binomial(n_m, probs=p_m), T.Binomial(n_t, probs=p_t)
+    for out_m, out_t in [(d_m.log_prob(mg.tensor(value, dtype=mg.float64)), d_t.log_prob(torch.tensor(value))),
+                         (d_m.mean + d_m.variance, d_t.mean + d_t.variance)]:
+        n_m.grad = p_m.grad = n_t.grad = p_t.grad = None
+        out_m.sum().backward()
+        out_t.sum().backward()
+        np.testing.assert_allclose(n_m.grad.numpy(), n_t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p_m.grad.numpy(), p_t.grad.numpy(), rtol=1e-12)
+    # validate_args=False: the finite differences step the count off the integers
+    p64, value64 = mg.tensor(probs, dtype=mg.float64), mg.tensor(value, dtype=mg.float64)
+    assert mg.autograd.gradcheck(lambda n: D.Binomial(n, probs=p64, validate_args=False).log_prob(value64),
+                                 (mg.tensor(counts, dtype=mg.float64, requires_grad=True),))
+
+
+def test_cauchy_mean_is_a_constant_nan_as_torchs():
+    # it was loc * nan: a node whose backward sent NaN gradients into loc
+    loc = mg.tensor([1.0, -2.0], requires_grad=True)
+    mean = D.Cauchy(loc, mg.tensor([2.0, 0.5])).mean
+    assert not mean.requires_grad and mean.grad_fn is None
+    assert np.isnan(mean.numpy()).all() and mean.shape == (2,) and mean.dtype == loc.dtype
