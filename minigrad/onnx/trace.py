@@ -76,6 +76,10 @@ def _recording(recorder: _Recorder):
         return out
 
     patches = [(Function, "apply", classmethod(apply))]
+    # Attention takes the fully masked rows' path from recorded ops of its mask (nn/functional/attention.py).
+    from minigrad.nn.functional import attention
+
+    patches.append((attention, "EXPORTING", True))
     patches += _in_place_patches(recorder)
     # Comparisons, logical ops and argmax/argmin return plain Tensors without a graph node; their
     # shared helpers are wrapped too. Should they be renamed, export still refuses what it cannot

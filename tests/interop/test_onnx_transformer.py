@@ -67,3 +67,36 @@ def test_bool_attention_masks_given_as_inputs_are_read_by_the_graph(tmp_path):
         got, = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
             None, {"input0": q, "input1": mask})
         np.testing.assert_allclose(got, model(mg.tensor(q), mg.tensor(mask)).numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["sdpa-bool", "sdpa-float", "mha-padding"])
+def test_fully_masked_rows_give_zeros_in_the_graph_as_in_minigrad(tmp_path, name):
+    """A row whose keys are all masked gives weights 0 (torch's _safe_softmax), but the dead rows were read from
+    the traced example's mask: exported with a mask that shut no row, the graph ran a plain softmax and ONNX
+    Runtime gave NaN rows (8 to 40 NaN outputs) where minigrad gives 0. They are computed in the graph now."""
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+    mha.eval()
+    sdpa = mg.nn.functional.scaled_dot_product_attention
+    if name == "sdpa-bool":
+        model, example = (lambda q, m: sdpa(q, q, q, attn_mask=m)), np.ones((2, 5, 5), bool)
+        mask = np.tril(np.ones((2, 5, 5), bool))
+        mask[0, 2] = False
+    elif name == "sdpa-float":
+        model, example = (lambda q, m: sdpa(q, q, q, attn_mask=m)), np.zeros((2, 5, 5), np.float32)
+        mask = np.zeros((2, 5, 5), np.float32)
+        mask[1, 3] = -np.inf
+        mask[0, :, 4] = -np.inf
+    else:
+        model, example = (lambda q, m: mha(q, q, q, key_padding_mask=m, need_weights=False)[0]), np.zeros((2, 5), bool)
+        mask = np.zeros((2, 5), bool)
+        mask[1] = True
+    path = tmp_path / f"{name}.onnx"
+    export(model, (mg.tensor(q), mg.tensor(example)), path, dynamic_batch=False)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for m in (mask, example):
+        got, = session.run(None, {"input0": q, "input1": m})
+        ours = model(mg.tensor(q), mg.tensor(m)).numpy()
+        assert not np.isnan(ours).any()
+        np.testing.assert_allclose(got, ours, rtol=1e-5, atol=1e-5)

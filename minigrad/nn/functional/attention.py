@@ -10,6 +10,10 @@ Rows that the mask shuts off entirely (every key masked): PyTorch 2.13's attenti
 row of -inf would give NaN. ``scaled_dot_product_attention`` and ``MultiheadAttention(need_weights=False)``
 (hence the Transformer layers) do the same here; ``MultiheadAttention(need_weights=True)`` runs PyTorch's
 explicit softmax path, which gives NaN for such rows, and so does minigrad.
+
+An ONNX export (``minigrad.onnx``) sets ``EXPORTING`` while it traces: the dead rows are then found by recorded ops
+from the mask the graph is given, and their path is always taken, since the traced example's mask says nothing of the
+masks the graph will be run with (a plain softmax there gave NaN rows in ONNX Runtime).
 """
 from __future__ import annotations
 
@@ -45,6 +49,18 @@ def dead_rows(xp, mask):
     if mask.dtype == np.bool_:
         return ~mask.any(axis=-1, keepdims=True)
     return (mask == -np.inf).all(axis=-1, keepdims=True)
+
+
+# True while minigrad.onnx traces a model (it sets and restores it).
+EXPORTING = False
+
+
+def traced_dead_rows(keep, bias):
+    """``dead_rows`` of the caller's mask Tensor (``keep`` or ``bias``) as recorded ops: an exported graph computes
+    them from the mask it is run with."""
+    if keep is not None:
+        return ops.logical_not(ops.any(keep, axis=-1, keepdims=True))
+    return ops.all(bias == -np.inf, axis=-1, keepdims=True)
 
 
 def causal_never_dead(causal, keys):
@@ -84,11 +100,13 @@ def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True,
     if bias is not None:
         scores = scores + bias
         dead = dead_rows(xp, bias.data) if safe else None
+    if dead is not None and EXPORTING:
+        dead = traced_dead_rows(keep, bias)
     # A GPU takes the dead rows' path without asking first: reading dead.any() back would wait for the device in
     # every masked attention forward (the path's two where()s are the identity where no row is dead).
-    if dead is not None and (xp is not np or bool(dead.any())):
+    if dead is not None and (xp is not np or EXPORTING or bool(dead.any())):
         # Softmax of finite zeros there (not of -inf), then weights 0: forward and gradients exactly 0, no NaN.
-        dead = Tensor(dead)
+        dead = dead if isinstance(dead, Tensor) else Tensor(dead)
         weights = ops.where(dead, 0.0, ops.softmax(ops.where(dead, 0.0, scores), axis=-1))
     else:
         weights = ops.softmax(scores, axis=-1)
