@@ -39,15 +39,31 @@ def _address(array) -> int:
 def mark_written(*arrays):
     """Stamp an in-place write into each of ``arrays`` (backend arrays) and every view of their memory."""
     STATE.writes += 1
-    count = STATE.writes
     for array in arrays:
-        buf = array if array.base is None else _buffer(array)
-        key = id(buf)
-        entry = _WRITTEN.get(key)
-        if entry is not None and entry[0]() is buf:
-            entry[1] = count  # an optimizer stamps the same parameters every step: update in place
-        else:
-            _WRITTEN[key] = [weakref.ref(buf, _forgetter(_WRITTEN, key)), count]
+        stamp(array, STATE.writes)
+
+
+def next_write() -> int:
+    """Count one in-place write (of one or more arrays) and return the count, for :func:`stamp`."""
+    STATE.writes += 1
+    return STATE.writes
+
+
+def stamp(array, count):
+    """Stamp ``array``'s memory (and every view of it) as written at ``count``, a :func:`next_write` count."""
+    buf = array if array.base is None else _buffer(array)
+    key = id(buf)
+    entry = _WRITTEN.get(key)
+    if entry is not None and entry[0]() is buf:
+        entry[1] = count  # an optimizer stamps the same parameters every step: update in place
+    else:
+        _WRITTEN[key] = [weakref.ref(buf, _forgetter(_WRITTEN, key)), count]
+
+
+# A buffer's entry, ``[weak reference to it, count]``, by the buffer's id (``None`` if it has none), for a loop that
+# stamps the same arrays on every call (``Optimizer._params_with_grad``): it writes the count into the entry when
+# ``entry[0]()`` is its array, and calls ``stamp`` otherwise.
+kept_stamp = _WRITTEN.get
 
 
 def _forgetter(table, key):

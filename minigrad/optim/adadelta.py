@@ -1,7 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
@@ -47,6 +47,7 @@ class Adadelta(Optimizer):
         check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
         check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one Adadelta update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.lerp import lerp_
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.threads import elementwise
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options, shown
 
@@ -78,6 +78,7 @@ class Adafactor(Optimizer):
         check_hyperparameter(group["weight_decay"] >= 0.0,
                              f"weight_decay should be >= 0 but is: {group['weight_decay']}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one Adafactor update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
@@ -54,6 +54,7 @@ class Adagrad(Optimizer):
                              f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
         check_hyperparameter(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one Adagrad update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

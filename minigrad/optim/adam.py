@@ -11,7 +11,7 @@ import numpy as np
 
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.validation import check_betas, check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
@@ -34,6 +34,7 @@ class _AdamFamily(Optimizer):
         check_betas(group["betas"])
         check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient; returns the closure's loss if given."""
         loss = self._evaluate_closure(closure)

@@ -3,7 +3,7 @@
 import math
 
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.threads import elementwise
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 
@@ -71,6 +71,7 @@ class ASGD(Optimizer):
         check_hyperparameter(group["t0"] >= 0.0, f"Invalid t0 value: {group['t0']}")
         check_hyperparameter(group["weight_decay"] >= 0.0, f"Invalid weight_decay value: {group['weight_decay']}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one ASGD update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

@@ -4,7 +4,7 @@ import math
 
 from minigrad.backend import get_array_module
 from minigrad.optim.lerp import lerp_
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.threads import elementwise
 from minigrad.optim.validation import check_count, check_flags, check_hyperparameter, shown
 
@@ -124,6 +124,7 @@ class Muon(Optimizer):
                 raise ValueError(f"Muon does not support complex parameters, but got one of dtype {p.data.dtype} "
                                  f"and shape {tuple(p.shape)}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one Muon update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

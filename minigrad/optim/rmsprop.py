@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
@@ -64,6 +64,7 @@ class RMSprop(Optimizer):
         # PyTorch checks only alpha >= 0; alpha > 1 makes v negative, then sqrt(v) NaN
         check_hyperparameter(0.0 <= group["alpha"] <= 1.0, f"Invalid alpha value: {group['alpha']}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one RMSprop update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

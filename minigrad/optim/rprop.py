@@ -1,7 +1,7 @@
 """Rprop: a step size per coordinate, grown while the gradient keeps its sign and cut when it flips."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.threads import elementwise
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options, shown
 
@@ -65,6 +65,7 @@ class Rprop(Optimizer):
         # PyTorch does not check them; min > max would clamp every step size to max
         check_hyperparameter(0.0 <= bounds[0] <= bounds[1], f"Invalid step sizes: {bounds[0]}, {bounds[1]}")
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one Rprop update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)

@@ -2,7 +2,7 @@
 
 from minigrad.backend import get_array_module
 from minigrad.optim.axpy import axpy
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
 
@@ -64,6 +64,7 @@ class SGD(Optimizer):
             f"(got momentum={group['momentum']}, dampening={group['dampening']})",
         )
 
+    @writes_yielded_params
     def step(self, closure=None):
         """Perform one SGD update; returns the closure's loss if a closure is given."""
         loss = self._evaluate_closure(closure)
