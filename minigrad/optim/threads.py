@@ -211,7 +211,7 @@ def elementwise(update, a, b=_ABSENT, c=_ABSENT, d=_ABSENT, e=_ABSENT):
     ``None`` entries are passed through as ``None``, 0-d arrays as 1-element views. The arrays are split when
     there are several threads, they are C-contiguous NumPy arrays of one shape
     with at least ``MIN_PARALLEL_SIZE`` elements, and this call is not already
-    running on one of the pool's threads, and (with ``ADAPTIVE``) the pool has
+    inside an update that elementwise split or timed alone, and (with ``ADAPTIVE``) the pool has
     measured faster than this thread alone for this update and size; otherwise
     ``update`` runs once, here, on the whole arrays. An exception in any chunk
     is raised here, after every chunk has finished.
@@ -256,7 +256,11 @@ def _split(update, *arrays):
     timing = _timing_of(update, first) if ADAPTIVE else None
     if timing is not None and not _choose(timing):
         t0 = _clock()
-        update(*arrays)
+        _in_worker.active = True   # as in a chunk: an elementwise call inside update (axpy's) is not split either,
+        try:                       # so that this way's time is the calling thread's alone
+            update(*arrays)
+        finally:
+            _in_worker.active = False
         _record(timing, 0, _clock() - t0)
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous

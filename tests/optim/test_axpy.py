@@ -47,3 +47,29 @@ def test_axpy_blocked_equals_the_plain_formula_for_a_numpy_scalar_factor(a):
     axpy(a, x, y)
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y, expected)
+
+
+def test_a_large_axpy_is_split_over_the_threads_and_a_nested_one_is_not(monkeypatch):
+    from minigrad.optim import threads
+    monkeypatch.setattr(threads, "ADAPTIVE", False)
+    calls = []
+    real = threads._chunk_bounds
+    monkeypatch.setattr(threads, "_chunk_bounds", lambda size, n: calls.append(size) or real(size, n))
+    threads.set_num_threads(2)
+    try:
+        rng = np.random.default_rng(5)
+        x = rng.standard_normal(threads.MIN_PARALLEL_SIZE + 7).astype(np.float32)
+        y = rng.standard_normal(x.size).astype(np.float32)
+        expected = y.copy()
+        expected += np.float32(-0.5) * x
+        axpy(-0.5, x, y)                                                  # called directly, as SGD's update
+        np.testing.assert_array_equal(y, expected)
+        assert calls == [x.size]
+        threads.elementwise(lambda y, x: axpy(-0.5, x, y), y, x)          # inside an update: split once only
+        assert calls == [x.size, x.size]
+        monkeypatch.setattr(threads, "ADAPTIVE", True)
+        monkeypatch.setattr(threads, "_timings", {})
+        threads.elementwise(lambda y, x: axpy(-0.5, x, y), y, x)          # timed alone first: not split inside
+        assert calls == [x.size, x.size, x.size]                          # (the outer call's bounds only)
+    finally:
+        threads.set_num_threads(None)
