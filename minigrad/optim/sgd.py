@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
 from minigrad.backend import get_array_module
-from minigrad.optim.axpy import axpy
+from minigrad.optim.axpy import axpy, factor
 from minigrad.optim.optimizer import Optimizer, writes_yielded_params
 from minigrad.optim.validation import check_flags, check_hyperparameter, check_kernel_options
 from minigrad.optim.threads import elementwise
@@ -93,11 +93,15 @@ class SGD(Optimizer):
                         g = g + mu * buf                    # g = g + mu*b
                     else:
                         g = buf                             # g = b
-                axpy(-lr, g, theta)                         # theta = theta - eps*g
+                axpy(minus_lr, g, theta)                    # theta = theta - eps*g
 
+            dtype = kind = None
             for theta, g, state in self._params_with_grad(group, with_state=mu != 0):
+                if theta.dtype is not dtype or type(theta) is not kind:
+                    dtype, kind = theta.dtype, type(theta)
+                    minus_lr = factor(-lr, theta)           # -eps as a 0-d array of theta's dtype (axpy.factor)
                 if descend_only:
-                    axpy(-lr, g, theta)                     # theta = theta - eps*g
+                    axpy(minus_lr, g, theta)                # theta = theta - eps*g
                     continue
                 first = False
                 if mu != 0:

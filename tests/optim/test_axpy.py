@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from minigrad.backend import to_device, to_numpy
-from minigrad.optim.axpy import _BLOCK, axpy
+from minigrad.optim.axpy import _BLOCK, axpy, factor
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -47,6 +47,27 @@ def test_axpy_blocked_equals_the_plain_formula_for_a_numpy_scalar_factor(a):
     axpy(a, x, y)
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("size", [10, 3 * _BLOCK])
+def test_factor_gives_the_floats_result_exactly(device, dtype, size):
+    # SGD passes -lr as factor(-lr, theta): a 0-d array of theta's dtype on NumPy (NumPy 2 would make one from the
+    # float on every ufunc call), the float itself on CuPy; the update is bit for bit the float's
+    rng = np.random.default_rng(size)
+    x_host = rng.standard_normal(size).astype(dtype)
+    y_host = rng.standard_normal(size).astype(dtype)
+    x, y = to_device(x_host.copy(), device), to_device(y_host.copy(), device)
+    a = factor(-0.01, y)
+    if device == "cpu":
+        assert type(a) is np.ndarray and a.shape == () and a.dtype == np.dtype(dtype)
+    else:
+        assert a == -0.01 and type(a) is float
+    expected = y_host.copy()
+    expected += -0.01 * x_host
+    axpy(a, x, y)
+    assert y.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(to_numpy(y), expected)
 
 
 def test_a_large_axpy_is_split_over_the_threads_and_a_nested_one_is_not(monkeypatch):
