@@ -18,6 +18,17 @@ from minigrad.ops._args import half_in_float32
 _FLOAT16 = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: an identity test, once per loss
 
 
+class _Zeros(dict):
+    """A 0-d NumPy zero per dtype, keyed by ``dtype.char`` (hashing a dtype costs ~700 instructions)."""
+
+    def __missing__(self, char):
+        zero = self[char] = np.zeros((), char)
+        return zero
+
+
+_ZEROS = _Zeros()
+
+
 class Affine(Function):
     """y = x @ W + b (b optional), with W of shape (in_features, out_features).
 
@@ -60,12 +71,17 @@ class AffineReLU(Affine):
     keep_output = True  # the mask comes from the output; the pre-activation is never kept
 
     def forward(self, x, weight, bias=None):
-        y = super().forward(x, weight, bias)
+        y = Affine.forward(self, x, weight, bias)
+        if type(y) is np.ndarray:
+            # A 0-d zero of y's dtype: NumPy 2 converts a Python 0 to an array on every call, 2,900 instructions
+            # of 7,700 on the tiny step's arrays (measured). CuPy takes the 0 (a kernel argument).
+            return np.maximum(y, _ZEROS[y.dtype.char], out=y)
         return get_array_module(y).maximum(y, 0, out=y)
 
     def backward(self, F, gy, x, weight, bias=None):
         # Selected, not multiplied by the mask: an infinite gradient at an inactive unit gives 0.
-        return super().backward(F, F.select(F.output(self) != 0, gy), x, weight, bias)
+        # The mask y != 0 read as astype(bool), the same for floats (NaN is True, -0.0 False) with no 0 to convert.
+        return Affine.backward(self, F, F.select(F.output(self).astype(bool), gy), x, weight, bias)
 
 
 class SquaredError(Function):

@@ -224,7 +224,8 @@ def _python_number(value):
     return value.item() if isinstance(value, np.generic) and value.dtype.kind in "biuf" else value
 
 
-_INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
+# dtypes, not types: ``view`` reads a dtype at half the cost
+_INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
 
 
 def _select(mask, values):
@@ -235,11 +236,11 @@ def _select(mask, values):
     value's bits, read as an integer, by the mask's 1 or 0 keeps the value
     exactly or gives the bits of +0.0: one pass, no float arithmetic.
     """
-    xp = get_array_module(values)
-    ints = _INT_OF_SIZE.get(values.dtype.itemsize)
+    dtype = values.dtype
+    ints = _INT_OF_SIZE.get(dtype.itemsize)
     if ints is None:  # no integer as wide (complex128)
-        return xp.where(mask, values, 0)
-    return xp.multiply(values.view(ints), mask).view(values.dtype)
+        return get_array_module(values).where(mask, values, 0)
+    return (values.view(ints) * mask).view(dtype)   # the operator: NumPy's or CuPy's, no module to look up
 
 
 def _const(array):
