@@ -65,7 +65,7 @@ class Linear(Layer):
         return self._affine(Affine, x)
 
     def forward_relu(self, x: Tensor) -> Tensor:
-        """``relu(self(x))`` as one fused node; ``Network`` calls it for a Linear followed by a ReLU."""
+        """``relu(self(x))`` as one fused node (what ``Network`` runs for a Linear followed by a ReLU)."""
         return self._affine(AffineReLU, x)
 
     def _affine(self, op, x):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad.nn.layer import Layer, layers_after_state
 from minigrad.nn.member_views import VIEWS, check_slot
 from minigrad.nn.activation import ReLU
+from minigrad.nn.fused import Affine, AffineReLU
 from minigrad.nn.linear import Linear
 from minigrad.nn.pooling import MaxPool2d
 
@@ -236,26 +237,29 @@ class Network(Layer):
         stack, n, i = self.stack, len(self.stack), 0
         while i < n:
             layer = stack[i]
-            # A Linear followed by a ReLU runs as one fused node (exact types only, so a
-            # subclass's own forward is always honoured): the same values and gradients,
-            # one graph node fewer, and the product clamped in place. Layers with hooks
-            # (forward, forward pre-, backward) or a forward set on the instance (both make _hooked
-            # True) run one by one, so each hook sees its own layer and each forward runs.
-            if (type(layer) is Linear and i + 1 < n and type(stack[i + 1]) is ReLU
-                    and not layer._hooked and not stack[i + 1]._hooked):
-                x = layer.forward_relu(x)
-                i += 2
-            elif (type(layer) is ReLU and i + 1 < n and type(stack[i + 1]) is MaxPool2d and not layer.inplace
-                    and not layer._hooked and not stack[i + 1]._hooked and not stack[i + 1].return_indices):
+            i += 1
+            kind = type(layer)
+            # Layers with hooks (forward, forward pre-, backward) or a forward set on the instance (both make
+            # _hooked True) run one by one through __call__, so each hook sees its own layer and each forward runs.
+            # A Linear without them runs its fused node directly (its __call__ would only call forward): one
+            # followed by a ReLU as AffineReLU (exact types only, so a subclass's own forward is always honoured):
+            # the same values and gradients, one graph node fewer, and the product clamped in place.
+            if kind is Linear and not layer._hooked:
+                if i < n and type(stack[i]) is ReLU and not stack[i]._hooked:
+                    x = layer._affine(AffineReLU, x)
+                    i += 1
+                else:
+                    x = layer._affine(Affine, x)
+            elif (kind is ReLU and i < n and type(stack[i]) is MaxPool2d and not layer.inplace
+                    and not layer._hooked and not stack[i]._hooked and not stack[i].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
                 # monotone), the gradients agree too, and ReLU then sees a quarter of the data. Not for
                 # ReLU(inplace=True), which writes into its input (the stack's, as torch's): swapped, it
                 # would write into the pooled copy and leave that input as it was.
-                x = layer(stack[i + 1](x))
-                i += 2
+                x = layer(stack[i](x))
+                i += 1
             else:
                 x = layer(x)
-                i += 1
         return x
 
 
