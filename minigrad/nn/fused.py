@@ -85,18 +85,20 @@ class AffineReLU(Affine):
 
 
 class SquaredError(Function):
-    """L = scale * sum((x - t)^2), with scale = 1/n for the mean and 1 for the sum.
+    """L = scale * sum((x - t)^2), with scale = 1/n for the mean (the default) and 1 for the sum (``scale=1.0``).
 
     dL/dx = 2 scale (x - t) g,   dL/dt = -dL/dx.
     Shapes: x and t of one shape -> () (a scalar); g is () too.
     """
 
-    def __init__(self, scale):
+    def __init__(self, scale=None):
         self.scale = scale
 
     def forward(self, x, target):
         if x.dtype is _FLOAT16:   # the float16 sum of squares overflows (past 65504) where the mean does not:
             return half_in_float32(self.forward, x, target)   # as torch
+        if self.scale is None:   # the mean; of an empty batch NaN, as in PyTorch: 0 * NaN, an empty gradient
+            self.scale = 1.0 / x.size if x.size else math.nan
         d = x - target
         d *= d
         return d.sum() * self.scale

@@ -491,17 +491,19 @@ def _picked_rows(log_probs, safe, row_scale):
 def _check_like(name, x, target, what="target", base="input", complex_ok=False):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: {base} must be a Tensor, got {type(x).__name__}")
+    # The arrays' shapes and dtypes: a Tensor's properties are a Python call each (here once per loss).
+    xa, ta = x.data, target.data
     # as torch; an integer input gave float64 (mse_loss) or int64 (l1_loss 'sum') losses, a complex one to mse_loss
     # (x - y)^2, not |x - y|^2 (torch: not implemented); l1_loss's |x - y| is defined for complex, as torch's
-    if x.dtype.kind != "f" and not (complex_ok and x.dtype.kind == "c"):
+    if xa.dtype.kind != "f" and not (complex_ok and xa.dtype.kind == "c"):
         kind = "floating point or complex" if complex_ok else "floating point"
         raise TypeError(f"{name}: {base} must be {kind}, got dtype {x.dtype} (shape {tuple(x.shape)})")
-    if tuple(x.shape) != tuple(target.shape):
+    if xa.shape != ta.shape:
         # Broadcasting (N, 1) against (N,) would silently build an (N, N) loss.
         raise ValueError(
             f"{name}: {base} has shape {tuple(x.shape)} but {what} has shape {tuple(target.shape)}; they must match"
         )
-    if target.dtype != x.dtype:
+    if ta.dtype != xa.dtype:
         raise TypeError(f"{name}: {what} dtype {target.dtype} differs from {base} dtype {x.dtype}")
 
 
@@ -533,10 +535,8 @@ def mse_loss(input: Tensor, target, size_average=None, reduce=None, reduction: s
     if reduction == "none" or weight is not None:
         diff = input - target
         return _weighted_reduce("mse_loss", diff * diff, weight, reduction)
-    # One fused node for the reduced loss (the common case in training).
-    # The mean of an empty batch is NaN, as in PyTorch: 0 * NaN in the forward, an empty gradient.
-    scale = (1.0 / input.data.size if input.data.size else float("nan")) if reduction == "mean" else 1.0
-    return SquaredError.apply(input, target, scale=scale)
+    # One fused node for the reduced loss (the common case in training); the mean is its default.
+    return SquaredError.apply(input, target) if reduction == "mean" else SquaredError.apply(input, target, scale=1.0)
 
 
 def l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
