@@ -219,6 +219,21 @@ def current_stream_pointer(device: str) -> int:
         return cp.cuda.get_current_stream().ptr
 
 
+class _NumpyZeros(dict):
+    """``NUMPY_ZERO[dtype.char]``: a read-only 0-d NumPy zero of that dtype, made on first use. Handed to a ufunc
+    instead of a Python 0, which NumPy 2 converts to an array on every call (about 2,700 instructions of a call's
+    7,000 on a small array, measured). Keyed by ``dtype.char``: hashing a dtype costs about 700 instructions."""
+
+    def __missing__(self, char):
+        zero = np.zeros((), char)
+        zero.flags.writeable = False
+        self[char] = zero
+        return zero
+
+
+NUMPY_ZERO = _NumpyZeros()
+
+
 def get_array_module(array):
     """The array module that holds ``array`` (NumPy for anything that is not a CuPy array)."""
     if type(array) is np.ndarray or _cupy is None or _cupy is False:

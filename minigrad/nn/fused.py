@@ -12,21 +12,10 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import NUMPY_ZERO, get_array_module
 from minigrad.ops._args import half_in_float32
 
 _FLOAT16 = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: an identity test, once per loss
-
-
-class _Zeros(dict):
-    """A 0-d NumPy zero per dtype, keyed by ``dtype.char`` (hashing a dtype costs ~700 instructions)."""
-
-    def __missing__(self, char):
-        zero = self[char] = np.zeros((), char)
-        return zero
-
-
-_ZEROS = _Zeros()
 
 
 class Affine(Function):
@@ -73,9 +62,8 @@ class AffineReLU(Affine):
     def forward(self, x, weight, bias=None):
         y = Affine.forward(self, x, weight, bias)
         if type(y) is np.ndarray:
-            # A 0-d zero of y's dtype: NumPy 2 converts a Python 0 to an array on every call, 2,900 instructions
-            # of 7,700 on the tiny step's arrays (measured). CuPy takes the 0 (a kernel argument).
-            return np.maximum(y, _ZEROS[y.dtype.char], out=y)
+            # A 0-d zero of y's dtype, not a Python 0 (see backend.NUMPY_ZERO); CuPy takes the 0 (a kernel argument).
+            return np.maximum(y, NUMPY_ZERO[y.dtype.char], out=y)
         return get_array_module(y).maximum(y, 0, out=y)
 
     def backward(self, F, gy, x, weight, bias=None):
