@@ -25,6 +25,8 @@ recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_pass, run_callbacks,
                                               run_post_accumulate_hooks)
 from minigrad.backend import is_array
@@ -37,6 +39,7 @@ from minigrad.autograd.write_stamps import array_written_at, detached_at, relaid
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
 _NAMESPACES = {}
+_new_tensor = object.__new__
 
 
 def use_namespaces(arrays, tensors):
@@ -502,23 +505,29 @@ def _run_hooks(hooks, g, F):
 
 def _accumulate_array(leaf, data, given):
     """Add a gradient array into ``leaf.grad``; the stored array is always one the leaf owns alone."""
-    data = _as_array(data)
+    if isinstance(data, np.generic):   # a NumPy scalar (a ufunc's 0-d result): _as_array, written out
+        data = np.asarray(data)
     if data.dtype.kind == "c":
         _refuse_complex_grad(leaf)
-    if leaf.grad is None:
+    grad = leaf.grad
+    if grad is None:
         # Optimizers update .grad in place, so it must not share memory with
         # another leaf's gradient, a view of another array, or an array the caller
         # passed in. (A fresh result of arithmetic has no base and is writeable.)
         if data.base is not None or id(data) in given:
-            data = data.copy()
-        given.add(id(data))
-        leaf.grad = Tensor._make(data, None, 0)
-    else:
-        check_grad_slot(leaf.grad.data, data)
-        if leaf.grad.creator is not None:
-            leaf.grad = Tensor(leaf.grad.data + data)
+            data = data.copy()   # owned by this leaf alone: no other leaf can be handed it
         else:
-            leaf.grad.data += data
+            given.add(id(data))
+        # Tensor._make, written out (a call less per leaf)
+        leaf.grad = grad = _new_tensor(Tensor)
+        grad.data, grad.grad, grad.creator, grad._out_index, grad._hooks, grad.name = data, None, None, 0, None, None
+        grad.requires_grad = False
+    else:
+        check_grad_slot(grad.data, data)
+        if grad.creator is not None:
+            leaf.grad = Tensor(grad.data + data)
+        else:
+            grad.data += data
 
 
 def _accumulate_tensor(leaf, g, given):
