@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.backward_hooks import (POST_ACCUMULATE, begin_pass, end_pass, run_callbacks,
-                                              run_post_accumulate_hooks)
+from minigrad.autograd.backward_hooks import PASSES, POST_ACCUMULATE, run_callbacks, run_post_accumulate_hooks
 from minigrad.backend import is_array
 from minigrad.autograd.function import _as_array, _check_finite
 from minigrad.autograd.grad_match import check_grad_slot
@@ -72,14 +71,15 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
     given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
-    depth = begin_pass()
+    PASSES.append(None)   # this pass's entry: the callbacks queue_callback queues during it
     try:
         captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
                                      awaited, given, skip)
         captured = deliver(leaf_grads, F, capture, captured, given)
-        run_callbacks(depth)
+        if PASSES[-1]:
+            run_callbacks()
     finally:
-        end_pass(depth)
+        PASSES.pop()   # callbacks not yet run (the pass raised) are dropped
         STATE.grad_enabled = previous_mode
     return captured
 
@@ -448,7 +448,8 @@ def _add(table, key, g):
 def _send(pending, fn, index, g):
     """Add gradient ``g`` for output ``index`` of node ``fn`` to what it has received."""
     if fn.n_outputs == 1:
-        _add(pending, fn, g)
+        prev = pending.get(fn)
+        pending[fn] = g if prev is None else prev + g
         return
     slots = pending.get(fn)
     if slots is None:
