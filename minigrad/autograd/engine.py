@@ -177,10 +177,12 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
         else:
             gxs = _call(fn, F, g)
         # Send each input its gradient: into the pending sum of its creator, or of the leaf itself.
-        edges = []   # what next_functions shows once fn is freed (built here: a second walk of the inputs cost 1%)
+        # What next_functions shows once fn is freed (built here: a second walk of the inputs cost 1%): per input,
+        # (creator, output index), the leaf if it requires grad, else None (a leaf's pair cost 1,400 instructions)
+        edges = []
         for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
             c = x.creator
-            edges.append((c, x._out_index) if c is not None else (x if x.requires_grad else None, 0))
+            edges.append((c, x._out_index) if c is not None else x if x.requires_grad else None)
             if gx is not None and need:
                 xd = x.data
                 if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
