@@ -7,8 +7,8 @@
    sent their share (Kahn's algorithm), so every gradient is complete before it
    is used, then send the node's input gradients on. Each node runs once: time is
    linear in the size of the graph. A gradient is dropped as soon as it is used.
-3. ``deliver``: add the leaves' gradients into their ``.grad``, or return the
-   gradients that ``minigrad.grad`` asked for.
+3. ``deliver_to_leaves``: add the leaves' gradients into their ``.grad``; or
+   ``deliver_captured``: return the gradients that ``minigrad.grad`` asked for.
 
 A leaf with a post-accumulate-grad hook (``Tensor.register_post_accumulate_grad_hook``)
 is delivered early: after step 1, ``count_awaited_leaves`` counts the edges into it
@@ -69,13 +69,17 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     skip = unneeded(consumers, capture) if capture is not None else None
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
-    given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
+    given = None if capture is not None else set(map(id, seeds if not create_graph else [g.data for g in seeds]))
+    # given: the arrays a .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     PASSES.append(None)   # this pass's entry: the callbacks queue_callback queues during it
     try:
         captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
                                      awaited, given, skip)
-        captured = deliver(leaf_grads, F, capture, captured, given)
+        if capture is None:
+            deliver_to_leaves(leaf_grads.items(), F, given)
+        else:
+            captured = deliver_captured(leaf_grads, F, capture, captured)
         if PASSES[-1]:
             run_callbacks()
     finally:
@@ -164,7 +168,10 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     captured = [None] * len(capture) if capture is not None else None
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
-    ready = [fn for fn in starts if consumers[fn] == 0]
+    ready = []   # a loop, not a comprehension: a Python call less per pass
+    for fn in starts:
+        if consumers[fn] == 0:
+            ready.append(fn)
     while ready:
         fn = ready.pop()
         if fn._writes != writes:  # something was written in place since fn was recorded
@@ -208,11 +215,8 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     return captured
 
 
-def deliver(leaf_grads, F, capture, captured, given):
-    """Run leaf hooks, then return the captured gradients, or accumulate into each leaf's ``.grad``."""
-    if capture is None:
-        deliver_to_leaves(leaf_grads.items(), F, given)
-        return None
+def deliver_captured(leaf_grads, F, capture, captured):
+    """Run the captured leaves' hooks, then return the captured gradients (``minigrad.grad``)."""
     for leaf, g in leaf_grads.items():
         pos = capture.get(leaf)
         if pos is None:   # a leaf grad was not asked for: its hooks do not run (torch's)
