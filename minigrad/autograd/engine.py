@@ -203,8 +203,9 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 else:
                     _send(pending, c, x._out_index, gx)
             if c is not None:
-                consumers[c] -= 1
-                if consumers[c] == 0:
+                left = consumers[c] - 1
+                consumers[c] = left
+                if not left:
                     ready.append(c)
             elif awaited and x in awaited:
                 _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
@@ -521,10 +522,11 @@ def _accumulate_array(leaf, data, given):
         # Optimizers update .grad in place, so it must not share memory with
         # another leaf's gradient, a view of another array, or an array the caller
         # passed in. (A fresh result of arithmetic has no base and is writeable.)
-        if data.base is not None or id(data) in given:
+        key = id(data)
+        if data.base is not None or key in given:
             data = data.copy()   # owned by this leaf alone: no other leaf can be handed it
         else:
-            given.add(id(data))
+            given.add(key)
         # Tensor._make, written out (a call less per leaf)
         leaf.grad = grad = _new_tensor(Tensor)
         grad.data, grad.grad, grad.creator, grad._out_index, grad._hooks, grad.name = data, None, None, 0, None, None
