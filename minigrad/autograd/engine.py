@@ -60,11 +60,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     # rare node with several); leaf_grads: leaf Tensor -> its gradient summed so far.
     pending, leaf_grads, starts = {}, {}, {}   # starts: the roots' creators, each once, in order
     for t, g in zip(roots, seeds):
-        if t.creator is None:
+        c = t.creator
+        if c is None:
             _add(leaf_grads, t, g)
         else:
-            _send(pending, t.creator, t._out_index, g)
-            starts[t.creator] = None
+            _send(pending, c, t._out_index, g)
+            starts[c] = None
     consumers = count_consumers(starts)
     skip = unneeded(consumers, capture) if capture is not None else None
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
