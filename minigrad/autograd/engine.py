@@ -25,8 +25,6 @@ recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad.autograd.backward_hooks import PASSES, POST_ACCUMULATE, run_callbacks, run_post_accumulate_hooks
 from minigrad.backend import is_array
 from minigrad.autograd.function import _as_array, _check_finite
@@ -38,7 +36,6 @@ from minigrad.autograd.write_stamps import array_written_at, detached_at, relaid
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
 _NAMESPACES = {}
-_new_tensor = object.__new__
 
 
 def use_namespaces(arrays, tensors):
@@ -70,8 +67,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     skip = unneeded(consumers, capture) if capture is not None else None
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
-    given = None if capture is not None else set(map(id, seeds if not create_graph else [g.data for g in seeds]))
-    # given: the arrays a .grad must not share
+    given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     PASSES.append(None)   # this pass's entry: the callbacks queue_callback queues during it
     try:
@@ -169,10 +165,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     captured = [None] * len(capture) if capture is not None else None
     observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
     writes = STATE.writes
-    ready = []   # a loop, not a comprehension: a Python call less per pass
-    for fn in starts:
-        if consumers[fn] == 0:
-            ready.append(fn)
+    ready = [fn for fn in starts if consumers[fn] == 0]
     while ready:
         fn = ready.pop()
         if fn._writes != writes:  # something was written in place since fn was recorded
@@ -514,8 +507,7 @@ def _run_hooks(hooks, g, F):
 
 def _accumulate_array(leaf, data, given):
     """Add a gradient array into ``leaf.grad``; the stored array is always one the leaf owns alone."""
-    if isinstance(data, np.generic):   # a NumPy scalar (a ufunc's 0-d result): _as_array, written out
-        data = np.asarray(data)
+    data = _as_array(data)
     if data.dtype.kind == "c":
         _refuse_complex_grad(leaf)
     grad = leaf.grad
@@ -528,10 +520,7 @@ def _accumulate_array(leaf, data, given):
             data = data.copy()   # owned by this leaf alone: no other leaf can be handed it
         else:
             given.add(key)
-        # Tensor._make, written out (a call less per leaf)
-        leaf.grad = grad = _new_tensor(Tensor)
-        grad.data, grad.grad, grad.creator, grad._out_index, grad._hooks, grad.name = data, None, None, 0, None, None
-        grad.requires_grad = False
+        leaf.grad = Tensor._make(data, None, 0)
     else:
         check_grad_slot(grad.data, data)
         if grad.creator is not None:
