@@ -4,7 +4,6 @@ from __future__ import annotations
 from minigrad.nn.layer import Layer, layers_after_state
 from minigrad.nn.member_views import VIEWS, check_slot
 from minigrad.nn.activation import ReLU
-from minigrad.nn.fused import Affine, AffineReLU
 from minigrad.nn.linear import Linear
 from minigrad.nn.pooling import MaxPool2d
 
@@ -241,15 +240,15 @@ class Network(Layer):
             kind = type(layer)
             # Layers with hooks (forward, forward pre-, backward) or a forward set on the instance (both make
             # _hooked True) run one by one through __call__, so each hook sees its own layer and each forward runs.
-            # A Linear without them runs its fused node directly (its __call__ would only call forward): one
-            # followed by a ReLU as AffineReLU (exact types only, so a subclass's own forward is always honoured):
-            # the same values and gradients, one graph node fewer, and the product clamped in place.
+            # Without them a Linear's __call__ would only call its forward, so that is called directly; a Linear
+            # followed by a ReLU runs as one fused node, AffineReLU (exact types only, so a subclass's own forward
+            # is always honoured): the same values and gradients, one graph node fewer, the product clamped in place.
             if kind is Linear and not layer._hooked:
                 if i < n and type(stack[i]) is ReLU and not stack[i]._hooked:
-                    x = layer._affine(AffineReLU, x)
+                    x = layer.forward_relu(x)
                     i += 1
                 else:
-                    x = layer._affine(Affine, x)
+                    x = layer.forward(x)
             elif (kind is ReLU and i < n and type(stack[i]) is MaxPool2d and not layer.inplace
                     and not layer._hooked and not stack[i]._hooked and not stack[i].return_indices):
                 # ReLU, max-pool runs as max-pool, ReLU: max and ReLU commute exactly (ReLU is
