@@ -183,7 +183,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
         edges = []
         for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
             c = x.creator
-            edges.append((c, x._out_index) if c is not None else x if x.requires_grad else None)
+            edges.append((c, x._out_index) if c is not None else (x if x.requires_grad else None))
             if gx is not None and need:
                 xd = x.data
                 if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
@@ -449,8 +449,7 @@ def _add(table, key, g):
 def _send(pending, fn, index, g):
     """Add gradient ``g`` for output ``index`` of node ``fn`` to what it has received."""
     if fn.n_outputs == 1:
-        prev = pending.get(fn)
-        pending[fn] = g if prev is None else prev + g
+        _add(pending, fn, g)
         return
     slots = pending.get(fn)
     if slots is None:

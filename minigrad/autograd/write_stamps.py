@@ -60,12 +60,6 @@ def stamp(array, count):
         _WRITTEN[key] = [weakref.ref(buf, _forgetter(_WRITTEN, key)), count]
 
 
-# A buffer's entry, ``[weak reference to it, count]``, by the buffer's id (``None`` if it has none), for a loop that
-# stamps the same arrays on every call (``Optimizer._params_with_grad``): it writes the count into the entry when
-# ``entry[0]()`` is its array, and calls ``stamp`` otherwise.
-kept_stamp = _WRITTEN.get
-
-
 def _forgetter(table, key):
     def forget(ref):
         current = table.get(key)

@@ -80,18 +80,19 @@ class SquaredError(Function):
     """
 
     def __init__(self, scale=None):
-        self.scale = scale
+        self.scale = scale   # None (the default, so the mean's node is made without keyword parameters): 1/n
 
     def forward(self, x, target):
         if x.dtype is _FLOAT16:   # the float16 sum of squares overflows (past 65504) where the mean does not:
             return half_in_float32(self.forward, x, target)   # as torch
-        if self.scale is None:   # the mean; of an empty batch NaN, as in PyTorch: 0 * NaN, an empty gradient
-            self.scale = 1.0 / x.size if x.size else math.nan
+        # The factor of this call, kept apart from scale: a node run again on another size takes its own 1/n.
+        # The mean of an empty batch is NaN, as in PyTorch (0 * NaN: an empty gradient).
+        self.factor = self.scale if self.scale is not None else 1.0 / x.size if x.size else math.nan
         d = x - target
         d *= d
-        return d.sum() * self.scale
+        return d.sum() * self.factor
 
     def backward(self, F, gy, x, target):
-        gx = (x - target) * (gy * (2.0 * self.scale))
+        gx = (x - target) * (gy * (2.0 * self.factor))
         nx, nt = self.needs_input_grad
         return (gx if nx else None, -gx if nt else None)

@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from minigrad.autograd.mode import enable_grad
-from minigrad.autograd.write_stamps import kept_stamp, mark_written, next_write, stamp
+from minigrad.autograd.write_stamps import mark_written, next_write, stamp
 from minigrad.autograd.clear_grads import clear_grads
 from minigrad.autograd.grad_match import grad_matches, refuse_grad
 from minigrad.backend import get_array_module
@@ -86,11 +86,16 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
     #: torch's optimizers update it; its state stays complex (``minigrad.optim.complex_view``).
     complex_as_real = True
 
+    #: Whether ``_params_with_grad`` is this base class's, which stamps what it yields (``writes_yielded_params``).
+    _stamps_yielded = True
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
         if step is not None:
             cls.step = _stamping_writes(step)
+        # A subclass with its own _params_with_grad may not stamp: its inherited marked step then stamps afterwards.
+        cls._stamps_yielded = cls._params_with_grad is Optimizer._params_with_grad
 
     def __init__(self, params, defaults: dict):
         self._init_hooks()
@@ -260,13 +265,7 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
             dtype = theta.dtype
             if (g.dtype is not dtype or g.shape != theta.shape) and not grad_matches(g, theta):
                 refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
-            # Stamped again each step: the count goes into the entry kept from the last one (calling stamp
-            # instead cost the tiny step 2,600 instructions more).
-            entry = kept_stamp(id(theta))
-            if entry is not None and entry[0]() is theta:
-                entry[1] = written
-            else:
-                stamp(theta, written)
+            stamp(theta, written)   # written in place by the caller: a graph recorded before may not use it
             state = self.state.setdefault(p, {}) if with_state else None
             if dtype.kind == "c" and self.complex_as_real:   # torch's view_as_real: each part a real coordinate
                 theta, g = as_real(theta), as_real(g)
@@ -345,7 +344,12 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
 def writes_yielded_params(step):
     """Mark an optimizer's ``step`` that writes no array but those :meth:`Optimizer._params_with_grad` yields, which
     stamps each one as it yields it: its wrapper then does not stamp every parameter with a gradient again after the
-    step (that second pass cost SGD's tiny step, 2-16-16-1 net, about 15,000 instructions of 131,000)."""
+    step (that second pass cost SGD's tiny step, 2-16-16-1 net, about 15,000 instructions of 131,000).
+
+    Only for such a step: one that writes another parameter (one without a gradient, or through its own loop) must
+    not carry it, or a backward through a graph recorded before the step would read the new values unrefused. A
+    subclass that overrides ``_params_with_grad`` gets the stamping after the step back whatever its inherited step
+    says (``_stamps_yielded``)."""
     step._writes_yielded_params = True
     return step
 
@@ -368,7 +372,7 @@ def _stamping_writes(step):
             self._refuse_grad_on_another_device()
             raise
         finally:
-            if not stamped_as_yielded:
+            if not (stamped_as_yielded and self._stamps_yielded):
                 self._stamp_updated_params()
 
     @functools.wraps(step)
@@ -382,7 +386,7 @@ def _stamping_writes(step):
             self._refuse_grad_on_another_device()
             raise
         finally:
-            if not stamped_as_yielded:
+            if not (stamped_as_yielded and self._stamps_yielded):
                 self._stamp_updated_params()
 
     stamped._stamps_writes = True

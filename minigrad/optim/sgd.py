@@ -80,7 +80,8 @@ class SGD(Optimizer):
 
             def update(theta, g, buf):
                 """The update of one slice of theta, from the same slices of g and b, on this parameter's
-                ``first`` step or a later one (made once per group: it reads ``first`` when called)."""
+                ``first`` step or a later one (made once per group: it reads ``first`` and ``minus_lr``, set in the
+                loop below, when called)."""
                 if regularize:
                     g = self._regularized_grad(g, theta, group)  # g = -g if maximize; g = g + lambda*theta
                 if mu != 0:

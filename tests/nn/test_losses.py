@@ -784,3 +784,16 @@ def test_a_complex_class_weight_is_refused(loss, device):
     with pytest.raises(TypeError, match=r"^(cross_entropy|nll_loss): weight must hold real numbers, got dtype "
                                         r"complex(64|128)$"):
         getattr(F, "cross_entropy" if loss == "soft" else loss)(x, target, weight=weight)
+
+
+def test_squared_error_node_run_again_on_another_size_takes_its_own_mean():
+    # the mean's 1/n is worked out in forward (scale=None); stored over scale, a node run on 4 values then on 2
+    # kept 1/4: 0.5 where the mean is 1.0
+    from minigrad.nn.fused import SquaredError
+
+    node = SquaredError()
+    assert node.forward(np.ones(4), np.zeros(4)) == 1.0
+    assert node.forward(np.ones(2), np.zeros(2)) == 1.0
+    node.needs_input_grad = (True, False)
+    assert node.backward(None, np.float64(1.0), np.ones(2), np.zeros(2))[0].tolist() == [1.0, 1.0]
+    assert SquaredError(scale=1.0).forward(np.ones(2), np.zeros(2)) == 2.0

@@ -119,3 +119,25 @@ def test_a_subclass_step_that_writes_more_than_its_base_step_is_stamped_whole():
     opt.step()
     with pytest.raises(RuntimeError, match=MODIFIED):
         through_extra.backward()
+
+
+@pytest.mark.parametrize("name,kwargs", MARKED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MARKED)])
+def test_a_subclass_with_its_own_params_with_grad_still_stamps_what_its_inherited_step_wrote(name, kwargs):
+    # its _params_with_grad stamps nothing: the inherited step, marked writes_yielded_params, stamped nothing either,
+    # and a backward through the graph recorded before the step gave w.grad [0, 0] (the new values) unrefused
+    base = getattr(optim, name)
+
+    class OwnLoop(base):
+        def _params_with_grad(self, group, with_state=True):
+            for p in group["params"]:
+                if p.grad is not None:
+                    yield p.data, p.grad.data, (self.state.setdefault(p, {}) if with_state else None)
+
+    assert not OwnLoop._stamps_yielded and base._stamps_yielded
+    w = _param(2)
+    opt = OwnLoop([w], **kwargs)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
