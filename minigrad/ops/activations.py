@@ -168,13 +168,17 @@ class GELU(Function):
 
 def relu(x):
     """max(x, 0) elementwise."""
-    return ReLU.apply(as_tensor(x))
+    x = as_tensor(x)
+    refuse_complex("relu", x)
+    return ReLU.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
     slope = python_real("leaky_relu", "negative_slope", negative_slope)
-    return LeakyReLU.apply(as_floating(x), negative_slope=slope)
+    x = as_floating(x)
+    refuse_complex("leaky_relu", x)
+    return LeakyReLU.apply(x, negative_slope=slope)
 
 
 def clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002  (torch.clip's keywords)
@@ -312,7 +316,9 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return ELU.apply(as_floating(x), alpha=python_real("elu", "alpha", alpha))
+    x = as_floating(x)
+    refuse_complex("elu", x)
+    return ELU.apply(x, alpha=python_real("elu", "alpha", alpha))
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")
@@ -326,6 +332,7 @@ def gelu(x, approximate="none"):
     if approximate not in GELU_APPROXIMATIONS:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     x = as_floating(x)
+    refuse_complex("gelu", x)   # Phi(x) is the CDF of a real variable (torch refuses complex too)
     if approximate == "none":
         require_erf("gelu", get_array_module(x.data))
     return GELU.apply(x, approximate=approximate)

@@ -187,3 +187,29 @@ def test_reductions_and_searches_that_order_values_refuse_complex_tensors_as_tor
     op = name.split("(")[0]
     with pytest.raises(TypeError, match=rf"^({op}|clamp): complex numbers have no order, got dtype complex64"):
         _ORDERING_REDUCTIONS[name](mg, mg.tensor(z, device=device))
+
+
+_ORDERING_ACTIVATIONS = {
+    "relu": lambda lib, z: lib.relu(z), "relu (F)": lambda lib, z: lib.nn.functional.relu(z),
+    "relu (layer)": lambda lib, z: lib.nn.ReLU()(z),
+    "leaky_relu": lambda lib, z: lib.nn.functional.leaky_relu(z, 0.1), "elu": lambda lib, z: lib.nn.functional.elu(z),
+    "gelu": lambda lib, z: lib.nn.functional.gelu(z),
+    "threshold": lambda lib, z: lib.nn.functional.threshold(z, 0.1, 0.0),
+}
+
+
+@pytest.mark.parametrize("name", list(_ORDERING_ACTIVATIONS))
+def test_activations_that_compare_with_zero_refuse_complex_tensors_as_torch(name):
+    """relu([1+2j, -1+5j]) gave [1+2j, 0] (NumPy's order: real part first), leaky_relu, elu and threshold scaled or
+    replaced by the real part's sign, gelu took a complex erf; torch refuses all five."""
+    z = np.array([1 + 2j, -1 + 5j, -3 - 1j], dtype=np.complex64)
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        _ORDERING_ACTIVATIONS[name](torch, torch.tensor(z))
+    op = name.split(" ")[0]
+    with pytest.raises(TypeError, match=rf"^{op}: complex numbers have no order, got dtype complex64"):
+        _ORDERING_ACTIVATIONS[name](mg, mg.tensor(z))
+    real = np.array([1.5, -2.0, 0.25], dtype=np.float32)   # real tensors are unchanged (gelu's erf: to 1 ulp)
+    activation = _ORDERING_ACTIVATIONS[name]
+    ours, theirs = activation(mg, mg.tensor(real)), activation(torch, torch.tensor(real))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=2e-7, atol=0)

@@ -12,7 +12,7 @@ import math
 
 from minigrad import ops
 from minigrad.ops import activations_torch as _more
-from minigrad.ops._args import as_floating
+from minigrad.ops._args import as_floating, refuse_complex
 from minigrad.ops.softmax import LAST_AXIS, cast_to_dtype
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
@@ -206,6 +206,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     threshold_ = bound("threshold", "threshold", threshold)   # nothing is <= NaN: a NaN one would do nothing
     value = real_number("threshold", "value", value)
     input = input if isinstance(input, Tensor) else _tensor("threshold", input)
+    refuse_complex("threshold", input)
     if input.dtype.kind != "f" and not math.isfinite(value):
         raise ValueError(f"threshold: value {value} cannot be written into an input of dtype {input.dtype}")
     return _more.threshold(input, threshold_, value)
