@@ -38,9 +38,9 @@ def _address(array) -> int:
 
 def mark_written(*arrays):
     """Stamp an in-place write into each of ``arrays`` (backend arrays) and every view of their memory."""
-    STATE.writes += 1
+    count = next_write()
     for array in arrays:
-        stamp(array, STATE.writes)
+        stamp(array, count)
 
 
 def next_write() -> int:

@@ -45,7 +45,7 @@ def causal_keep(xp, rows, cols):
 
 def dead_rows(xp, mask):
     """Bool (..., L, 1) of the rows where every key is shut off: a bool keep-mask with no True, or a float
-    mask that is -inf throughout (raw arrays, constants)."""
+    mask that is -inf throughout (raw arrays, constants; or the mask Tensor, recorded, in an ONNX export)."""
     if mask.dtype == np.bool_:
         return ~mask.any(axis=-1, keepdims=True)
     return (mask == -np.inf).all(axis=-1, keepdims=True)
@@ -53,14 +53,6 @@ def dead_rows(xp, mask):
 
 # True while minigrad.onnx traces a model (it sets and restores it).
 EXPORTING = False
-
-
-def traced_dead_rows(keep, bias):
-    """``dead_rows`` of the caller's mask Tensor (``keep`` or ``bias``) as recorded ops: an exported graph computes
-    them from the mask it is run with."""
-    if keep is not None:
-        return ops.logical_not(ops.any(keep, axis=-1, keepdims=True))
-    return ops.all(bias == -np.inf, axis=-1, keepdims=True)
 
 
 def causal_never_dead(causal, keys):
@@ -100,8 +92,8 @@ def attention(q, k, v, *, keep=None, bias=None, scale, dropout_p=0.0, safe=True,
     if bias is not None:
         scores = scores + bias
         dead = dead_rows(xp, bias.data) if safe else None
-    if dead is not None and EXPORTING:
-        dead = traced_dead_rows(keep, bias)
+    if dead is not None and EXPORTING:   # from the mask Tensor itself: recorded, so the graph computes them
+        dead = dead_rows(xp, keep if keep is not None else bias)
     # A GPU takes the dead rows' path without asking first: reading dead.any() back would wait for the device in
     # every masked attention forward (the path's two where()s are the identity where no row is dead).
     if dead is not None and (xp is not np or EXPORTING or bool(dead.any())):
