@@ -163,7 +163,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
     gradient has run.
     """
     captured = [None] * len(capture) if capture is not None else None
-    observed = capture is not None or STATE.anomaly  # something looks at gradients between nodes
+    observed = capture is not None or STATE.anomaly or F.recording   # hooks, captures, checks or a recorded pass
     writes = STATE.writes
     ready = [fn for fn in starts if consumers[fn] == 0]
     while ready:
@@ -171,19 +171,27 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
         if fn._writes != writes:  # something was written in place since fn was recorded
             _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
+        inputs = fn.inputs
         if g is None or (skip and fn in skip):  # no gradient flows through fn, or none that grad asked for
-            gxs = (None,) * len(fn.inputs)
+            gxs = (None,) * len(inputs)
         elif observed or fn._hooks or fn.n_outputs != 1:
             gxs = _call_observed(fn, F, g, capture, captured)
+        elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
+            gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
+        elif len(inputs) == 1:
+            gxs = fn.backward(F, g, inputs[0].data)
         else:
             gxs = _call(fn, F, g)
-        # Send each input its gradient: into the pending sum of its creator, or of the leaf itself.
-        # What next_functions shows once fn is freed (built here: a second walk of the inputs cost 1%): per input,
-        # (creator, output index), the leaf if it requires grad, else None (a leaf's pair cost 1,400 instructions)
+        if type(gxs) is not tuple:   # a lone gradient (the checks of _one_per_input, written out)
+            gxs = (gxs,)
+        if len(gxs) != len(inputs):
+            gxs = _one_per_input(fn, gxs)
+        # Send each input its gradient: into the pending sum of its creator, or of the leaf itself. What
+        # next_functions shows once fn is freed is built on the way: per input, its creator (with the output index
+        # when not 0), the leaf if it requires grad, else None.
         edges = []
-        for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
+        for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
             c = x.creator
-            edges.append((c, x._out_index) if c is not None else (x if x.requires_grad else None))
             if gx is not None and need:
                 xd = x.data
                 if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
@@ -197,12 +205,15 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 else:
                     _send(pending, c, x._out_index, gx)
             if c is not None:
+                edges.append((c, x._out_index) if x._out_index else c)
                 left = consumers[c] - 1
                 consumers[c] = left
                 if not left:
                     ready.append(c)
-            elif awaited and x in awaited:
-                _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
+            else:
+                edges.append(x if x.requires_grad else None)
+                if awaited and x in awaited:
+                    _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:
             fn._release(edges)   # what fn saved for backward is freed; only its edges stay, for next_functions
     if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
@@ -266,25 +277,26 @@ def _is_held(array, holders):
 def _call(fn, F, gy):
     """``fn.backward`` on its inputs' arrays (first-order pass) or the input Tensors (recorded pass)."""
     inputs = fn.inputs
-    n = len(inputs)
     if F.recording:
-        gxs = fn.backward(F, gy, *inputs)
-    elif n == 1:  # up to three inputs unrolled (x, W, b): the per-node cost of small nets
-        gxs = fn.backward(F, gy, inputs[0].data)
-    elif n == 2:
-        gxs = fn.backward(F, gy, inputs[0].data, inputs[1].data)
-    elif n == 3:
-        gxs = fn.backward(F, gy, inputs[0].data, inputs[1].data, inputs[2].data)
-    else:
-        gxs = fn.backward(F, gy, *[x.data for x in inputs])
+        return fn.backward(F, gy, *inputs)
+    if len(inputs) == 3:   # an affine map's x, W and b, written out
+        return fn.backward(F, gy, inputs[0].data, inputs[1].data, inputs[2].data)
+    return fn.backward(F, gy, *[x.data for x in inputs])
+
+
+def _one_per_input(fn, gxs):
+    """What ``fn.backward`` returned, as a tuple of one gradient per input: a lone gradient is wrapped, extra
+    trailing Nones are dropped, as PyTorch allows; any other count is refused (zip would drop the extra gradients
+    without a word)."""
     if type(gxs) is not tuple:
         gxs = (gxs,)
-    if len(gxs) != n:  # zip would drop the extra inputs' gradients without a word
-        if len(gxs) > n and all(g is None for g in gxs[n:]):
-            return gxs[:n]   # trailing Nones, as PyTorch allows
-        raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {n} input(s); "
-                           "return one per input of forward, None where an input needs none")
-    return gxs
+    n = len(fn.inputs)
+    if len(gxs) == n:
+        return gxs
+    if len(gxs) > n and all(g is None for g in gxs[n:]):
+        return gxs[:n]
+    raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {n} input(s); "
+                       "return one per input of forward, None where an input needs none")
 
 
 def _call_observed(fn, F, g, capture, captured):
@@ -306,16 +318,14 @@ def _call_observed(fn, F, g, capture, captured):
         gy = gys[0]
     else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
         gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
-    if not STATE.anomaly:
-        gxs = _call(fn, F, gy)
-    else:
-        gxs = _backward_in_anomaly_mode(fn, F, gy)
+    gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
+    if STATE.anomaly:
         _check_finite(fn.name, "backward", gxs, fn)
     if "post" in hooks:
         gxs = [gx if need else None for gx, need in zip(gxs, fn.needs_input_grad)]
         for hook in list(hooks["post"]):
             gxs = _node_hook_result(fn, hook(_as_tensors(gxs, F), _as_tensors(gys, F)), gxs, F) or gxs
-    return gxs
+    return tuple(gxs)
 
 
 def _as_tensors(grads, F):

@@ -215,9 +215,10 @@ class Function:
             if edges is None:
                 raise RuntimeError(f"{self.name}: the graph behind this node was freed; pass retain_graph=True "
                                    "to keep it")
-            # an edge is (node, output index), a leaf that requires grad, or None (a constant): no tuple per leaf
-            return tuple(edge if type(edge) is tuple else (AccumulateGrad(edge) if edge is not None else None, 0)
-                         for edge in edges)
+            # an edge is a node (its output 0), (node, output index) for another output, a leaf that requires
+            # grad, or None (a constant): a tuple only where the index is not 0
+            return tuple(edge if type(edge) is tuple else (AccumulateGrad(edge), 0) if isinstance(edge, Tensor)
+                         else (edge, 0) for edge in edges)
         return tuple((x.creator, x._out_index) if x.creator is not None
                      else (AccumulateGrad(x) if x.requires_grad else None, 0) for x in self.inputs)
 

@@ -49,6 +49,25 @@ def test_next_functions_after_a_backward_without_retain_graph_is_torchs():
     assert _walk(mg, backward_first=True) == _walk(torch, backward_first=True) == _walk(torch)
 
 
+def _split_edges(lib, backward_first):
+    """The (node name, output index) edges of ``(b * 3).sum()`` for ``a, b = (w * 2).split(2)``, one level down."""
+    w = lib.ones(4, requires_grad=True)
+    _, b = (w * 2).split(2)
+    y = (b * 3).sum()
+    if backward_first:
+        y.backward()
+    (mul, index), = y.grad_fn.next_functions
+    return index, [(None if n is None else type(n).__name__.replace("Backward0", ""), i)
+                   for n, i in mul.next_functions]
+
+
+@pytest.mark.parametrize("backward_first", [False, True])
+def test_an_edge_into_a_later_output_of_a_node_keeps_its_index_after_backward_as_torchs(backward_first):
+    ours = _split_edges(mg, backward_first)
+    assert ours == (0, [("Split", 1), (None, 0)])
+    assert ours == _split_edges(torch, backward_first)
+
+
 def test_a_backward_frees_what_nodes_saved_but_keeps_the_edges():
     import gc
     import weakref
