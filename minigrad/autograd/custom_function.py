@@ -249,7 +249,7 @@ def apply(cls, *args, **kwargs):
         o = outputs[i]
         differentiable = id(o) not in fixed and o.data.dtype.kind in "fc"
         if id(o) in dirty:   # the written input itself becomes this output (its old place: _take_over_dirty)
-            o.creator, o._out_index, o.requires_grad = (node, j, True) if differentiable else (None, 0, False)
+            o.creator, o._out_index, o._requires_grad = (node, j, True) if differentiable else (None, 0, False)
             wrapped[i] = o
         else:
             wrapped[i] = Tensor._make(_as_array(o.data), node, j) if differentiable else Tensor._make(o.data, None, 0)
@@ -306,7 +306,7 @@ def _take_over_dirty(cls, dirty, tensors, outputs, written_before):
     for t in dirty:
         _hand_over(t, written_before[next(i for i, x in enumerate(tensors) if x is t)])
         kept = Tensor._make(t.data, t.creator, t._out_index)
-        kept.requires_grad = t.requires_grad
+        kept._requires_grad = t.requires_grad
         before[id(t)] = kept
     return tuple(before.get(id(x), x) for x in tensors)
 

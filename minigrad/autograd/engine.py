@@ -211,7 +211,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 if not left:
                     ready.append(c)
             else:
-                edges.append(x if x.requires_grad else None)
+                edges.append(x if x._requires_grad else None)
                 if awaited and x in awaited:
                     _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:
@@ -239,7 +239,7 @@ def deliver_to_leaves(pairs, F, given):
     """For each (leaf, gradient): run the leaf's hooks, add the gradient into ``.grad``, run its post-accumulate hooks."""
     accumulate = _accumulate_tensor if F.recording else _accumulate_array
     for leaf, g in pairs:
-        if not leaf.requires_grad:  # requires_grad_(False) after the forward: no .grad
+        if not leaf._requires_grad:  # requires_grad_(False) after the forward: no .grad
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)

@@ -86,7 +86,7 @@ class Function:
                 y = fn.forward(inputs[0].data)
             except ValueError as exc:  # NumPy's message names neither the op nor the call
                 raise _forward_error(cls, inputs, exc) from None
-            needs = (inputs[0].requires_grad,)
+            needs = (inputs[0]._requires_grad,)
             record = needs[0]
         elif len(inputs) == 2:
             a, b = inputs
@@ -96,7 +96,7 @@ class Function:
                 y = fn.forward(a.data, b.data)
             except ValueError as exc:  # NumPy's broadcast error names neither the op nor the call
                 raise _forward_error(cls, inputs, exc) from None
-            needs = (a.requires_grad, b.requires_grad)
+            needs = (a._requires_grad, b._requires_grad)
             record = needs[0] or needs[1]
         elif len(inputs) == 3:  # affine maps and where(): common enough to unroll too
             a, b, c = inputs
@@ -106,7 +106,7 @@ class Function:
                 y = fn.forward(a.data, b.data, c.data)
             except ValueError as exc:
                 raise _forward_error(cls, inputs, exc) from None
-            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+            needs = (a._requires_grad, b._requires_grad, c._requires_grad)
             record = needs[0] or needs[1] or needs[2]
         else:
             arrays = [x.data for x in inputs]
@@ -118,7 +118,7 @@ class Function:
                 y = fn.forward(*arrays)
             except ValueError as exc:
                 raise _forward_error(cls, inputs, exc) from None
-            needs = tuple([x.requires_grad for x in inputs])
+            needs = tuple([x._requires_grad for x in inputs])
             record = True in needs
         if not (record and STATE.grad_enabled):
             if record:   # under no_grad, from a tensor that requires grad: its views may not be written in grad mode
@@ -145,7 +145,7 @@ class Function:
             outs._out_index = 0
             outs._hooks = None
             outs.name = None
-            outs.requires_grad = fn is not None
+            outs._requires_grad = fn is not None
             if fn is not None:
                 fn.n_outputs = 1
                 if cls.keep_output:

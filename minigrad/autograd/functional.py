@@ -122,7 +122,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             results[pos] = _zeros_like(inputs[pos])
             # torch's zeros require grad under create_graph, as the gradients beside them do: a sum of them all
             # must still be differentiable (backward() on it), even where the outputs do not reach any input
-            results[pos].requires_grad = create_graph
+            results[pos]._requires_grad = create_graph
     return tuple(results)
 
 

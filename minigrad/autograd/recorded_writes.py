@@ -83,7 +83,7 @@ def write_recorded(t, name, make, check_result):
     _retire_bases(t, name)
     _hand_over(t)
     before = Tensor._make(t.data.copy(), t.creator, t._out_index)
-    before.requires_grad = t.requires_grad
+    before._requires_grad = t.requires_grad
     _read_before(operands, t, before)
     out = make(before)
     check_result(out)
@@ -103,7 +103,7 @@ def write_recorded(t, name, make, check_result):
     if node is None:   # a comparison with an operand that requires grad, into a constant: no gradient flows
         return t
     retained = _retain_grad_hook(t)
-    t.creator, t._out_index, t.requires_grad = node, out._out_index, True
+    t.creator, t._out_index, t._requires_grad = node, out._out_index, True
     # The node was recorded before the write above: it now counts as recorded after it, since its inputs are
     # ``before`` and operands that do not share t's memory (checked above). Its output is t from here on.
     node._writes = STATE.writes
@@ -130,7 +130,7 @@ def view_recorded(t, view):
 
     _hand_over(t)
     before = Tensor._make(t.data, t.creator, t._out_index)
-    before.requires_grad = True
+    before._requires_grad = True
     _mark_written(t)   # first: the view's node is recorded after it and reads ``before`` unrefused
     out = view(before)
     node = out.creator
@@ -216,7 +216,7 @@ def _retire_bases(t, name):
             nodes.append(x.creator)
             _hand_over(x)
             kept = Tensor._make(x.data.copy(), x.creator, x._out_index)
-            kept.requires_grad = x.requires_grad
+            kept._requires_grad = x.requires_grad
             copies[id(x)] = kept
             _written_behind(x, kept, name, node.name, t)
         if copies:
@@ -235,7 +235,7 @@ def _written_behind(x, kept, name, view, through):
     node.message = (f"a tensor of shape {tuple(x.shape)} was written in place through a view of it ({name}() on "
                     f"the output of {view}) after it was computed, so its values no longer follow its graph; "
                     "differentiate through the view instead, or use the out-of-place op")
-    x.creator, x._out_index, x.requires_grad = node, 0, True
+    x.creator, x._out_index, x._requires_grad = node, 0, True
 
 
 def write_back(t, index, value) -> bool:

@@ -77,7 +77,7 @@ class Tensor:
     """
 
     # _post_hooks is set only on a leaf given a post-accumulate-grad hook (backward_hooks.py).
-    __slots__ = ("data", "grad", "requires_grad", "creator", "_out_index", "_hooks", "name",
+    __slots__ = ("data", "grad", "_requires_grad", "creator", "_out_index", "_hooks", "name",
                  "_post_hooks", "__weakref__")
     __hash__ = object.__hash__
     # Make NumPy hand `ndarray <op> Tensor` back to the Tensor's reflected operator.
@@ -104,7 +104,7 @@ class Tensor:
         self._out_index = 0
         self._hooks = None
         self.name = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -118,7 +118,7 @@ class Tensor:
         t._out_index = index
         t._hooks = None
         t.name = None
-        t.requires_grad = creator is not None
+        t._requires_grad = creator is not None
         return t
 
     # ----------------------------------------------------------------- attributes
@@ -321,9 +321,27 @@ class Tensor:
                 f"only floating-point tensors can require grad; this tensor has dtype {self.dtype}"
             )
         if not requires_grad and self.creator is not None:
-            raise RuntimeError("requires_grad_(False) is only for leaves; use detach() on a non-leaf")
-        self.requires_grad = bool(requires_grad)
+            raise _leaf_only_error(self, "requires_grad_(False)", False)
+        self._requires_grad = bool(requires_grad)   # True on a non-leaf, which requires grad already: as torch's
         return self
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether this tensor takes part in a graph: a leaf that ``backward`` fills the ``grad`` of, or an op's
+        output recorded from one. Set it on a leaf only, to a bool, as torch's setter (a non-leaf's follows its
+        inputs: use ``detach()`` for a copy outside the graph)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        # torch's checks, in its order: a bool, a leaf (True on a non-leaf is refused too), a dtype that has grads
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"Tensor.requires_grad: must be set to a bool, got {type(value).__name__} {value!r}")
+        if self.creator is not None:
+            raise _leaf_only_error(self, f"requires_grad = {bool(value)}", bool(value))
+        if value and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require grad; this tensor has dtype {self.dtype}")
+        self._requires_grad = bool(value)
 
     def to(self, *args, **kwargs):
         """This tensor on another device and/or in another dtype, as ``torch.Tensor.to``: ``x.to("cuda")``,
@@ -362,7 +380,7 @@ class Tensor:
                 raise TypeError("backward(): give the gradient once, as grad or as gradient= (torch's keyword), "
                                 "not both")
             grad = gradient
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no graph "
                 "(was it computed under no_grad, or from inputs that do not require grad?)"
@@ -2060,7 +2078,7 @@ is stamped, so a graph recorded before it refuses to backward."""
             mark_detached(self)
         self.creator = None
         self._out_index = 0
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     # Elementwise Python callables: torch's definition is a loop over the values, so these loop (CPU only).
@@ -2561,6 +2579,14 @@ from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
 from minigrad import random as _random  # noqa: E402
 from minigrad import sampling as _sampling  # noqa: E402
+
+
+def _leaf_only_error(t, what, requires_grad):
+    """torch's refusal to change the ``requires_grad`` of a non-leaf (an op's output), with its hint for False."""
+    hint = ("; to use a computed tensor in a subgraph that doesn't require differentiation, use "
+            "var_no_grad = var.detach()") if not requires_grad else ""
+    return RuntimeError(f"{what}: you can only change requires_grad flags of leaf variables; this tensor (shape "
+                        f"{tuple(t.shape)}, dtype {t.dtype}) is the output of {t.creator.name}{hint}")
 
 
 def _setitem_type_error(x, value):

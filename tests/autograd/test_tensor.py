@@ -247,6 +247,84 @@ def test_requires_grad_false_on_non_leaf_raises():
         y.requires_grad_(False)
 
 
+def _set_requires_grad(t, form, flag):
+    if form == "attribute":
+        t.requires_grad = flag
+    else:
+        t.requires_grad_(flag)
+
+
+@pytest.mark.parametrize("form", ["attribute", "requires_grad_"])
+@pytest.mark.parametrize("make", ["op output", "view of op output"])
+def test_requires_grad_false_on_a_non_leaf_is_refused_as_torch(form, make):
+    # y.requires_grad = False was accepted silently: y left its graph's gradient flow without a word
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2.0 if make == "op output" else (x * 2.0)[1:]
+        with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables.*"
+                                               "var_no_grad = var.detach()"):
+            _set_requires_grad(y, form, False)
+        assert y.requires_grad and not y.is_leaf
+    y.sum().backward()   # the graph is untouched
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0, 2.0] if make != "op output" else [2.0, 2.0, 2.0])
+
+
+def test_requires_grad_true_on_a_non_leaf_refused_as_attribute_allowed_by_method_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mg):
+        y = lib.tensor([1.0, 2.0], requires_grad=True) * 2.0
+        with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables") as err:
+            y.requires_grad = True
+        assert "detach" not in str(err.value)   # torch's hint is for False only
+        assert y.requires_grad_(True) is y and y.requires_grad_() is y
+        assert y.requires_grad and not y.is_leaf
+    assert "Mul" in str(err.value) and "(2,)" in str(err.value)   # minigrad's names the op and the shape
+
+
+@pytest.mark.parametrize("form", ["attribute", "requires_grad_"])
+def test_requires_grad_set_on_leaves_as_torch(form):
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        _set_requires_grad(x, form, False)
+        assert not x.requires_grad and x.is_leaf
+        _set_requires_grad(x, form, True)
+        assert x.requires_grad and x.is_leaf
+        with lib.no_grad():   # made under no_grad: a leaf
+            y = x * 2.0
+        _set_requires_grad(y, form, False)
+        assert not y.requires_grad and y.is_leaf
+        _set_requires_grad(y, form, True)
+        (y * 3.0).sum().backward()
+        np.testing.assert_array_equal(np.asarray(y.grad.tolist()), [3.0, 3.0])
+        d = (x * 2.0).detach()
+        _set_requires_grad(d, form, True)
+        assert d.requires_grad and d.is_leaf
+
+
+def test_requires_grad_attribute_refuses_a_non_bool_and_an_integer_dtype():
+    # both were stored as given: requires_grad = 1 read back as 1, an int64 tensor "required grad"
+    torch = pytest.importorskip("torch")
+    t, tt = mg.tensor([1.0]), torch.tensor([1.0])
+    for flag in (1, 0, "False", None):
+        with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
+            tt.requires_grad = flag
+        with pytest.raises(TypeError, match=r"Tensor.requires_grad: must be set to a bool, got "):
+            t.requires_grad = flag
+    assert not t.requires_grad and t.requires_grad is False
+    t.requires_grad = np.bool_(True)
+    assert t.requires_grad is True
+    i, ti = mg.tensor([1, 2]), torch.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="only Tensors of floating point and complex dtype can require gradients"):
+        ti.requires_grad = True
+    with pytest.raises(TypeError, match="only floating-point tensors can require grad; this tensor has dtype int64"):
+        i.requires_grad = True
+    i.requires_grad = False
+    ti.requires_grad = False
+    assert not i.requires_grad and not ti.requires_grad
+
+
 @pytest.mark.parametrize("data", [[1, 2], [True, False]])
 def test_integer_and_bool_tensors_cannot_require_grad(data):
     with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
