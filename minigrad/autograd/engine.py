@@ -314,10 +314,19 @@ def _call_observed(fn, F, g, capture, captured):
     if "pre" in hooks:
         for hook in list(hooks["pre"]):
             gys = _node_hook_result(fn, hook(_as_tensors(gys, F)), gys, F) or gys
-    if fn.n_outputs == 1:
+        if all(g is None for g in gys) and not hasattr(fn, "materialize_grads"):
+            # a pre-hook returned None for every output: as torch's built-in nodes, no gradient in, none out (a
+            # custom Function's backward is still called, with zeros or, without materialize_grads, None)
+            gxs = [None] * len(fn.inputs)
+            for hook in list(hooks.get("post", ())):
+                gxs = _node_hook_result(fn, hook(tuple(gxs), _as_tensors(gys, F)), gxs, F) or gxs
+            return tuple(gxs)
+    if fn.n_outputs == 1 and gys[0] is not None:
         gy = gys[0]
     else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
         gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
+        if fn.n_outputs == 1:   # a pre-hook returned (None,) to a custom Function's node
+            gy = gy[0]
     gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
     if STATE.anomaly:
         _check_finite(fn.name, "backward", gxs, fn)
@@ -341,6 +350,12 @@ def _node_hook_result(fn, new, old, F):
     if len(new) != len(old):
         raise RuntimeError(f"{fn.name}: a node hook returned {len(new)} gradient(s) for {len(old)}; return one per "
                            "entry of the tuple it was given")
+    for i, (g, was) in enumerate(zip(new, old)):
+        if was is None and g is not None:   # torch's refusal: no gradient reached that output (pre), or the input
+            raise RuntimeError(                # needs none (post), where a value was dropped or used without a word
+                f"{fn.name}: a node hook returned a gradient for entry {i} of the tuple it was given, where that "
+                "entry was None (no gradient there); a hook can't replace a None gradient with a value, as in "
+                "torch: return None there")
     # copies on a first-order pass, as ``_run_hooks`` takes a returned Tensor: the hook's owner may hold it
     return [g if g is None or F.recording else _data(g).copy() for g in new]
 

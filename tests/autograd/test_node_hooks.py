@@ -105,3 +105,116 @@ def test_an_accumulate_grad_hook_returning_gradients_is_refused():
     acc.register_hook(lambda grad_inputs, grad_outputs: (grad_outputs[0] * 0.0,))
     with pytest.raises(RuntimeError, match=r"AccumulateGrad: a hook returned gradients \(hook <lambda>\)"):
         (p * 3.0).sum().backward()
+
+
+def _grad(lib):
+    return mg.grad if lib is mg else torch.autograd.grad
+
+
+def _dropping_run(lib, other_path):
+    x, c = _tensor(lib, [1.0, 2.0]), _tensor(lib, [3.0, -1.0], requires_grad=False)
+    y = x * c
+    log = []
+    y.grad_fn.register_prehook(lambda go: log.append(("pre", _listed(go))) or (None,))
+    y.grad_fn.register_hook(lambda gi, go: log.append(("post", _listed(gi), _listed(go))))
+    z = y * 2.0 + (x * 5.0 if other_path else 0.0)
+    z.sum().backward()
+    return log, None if x.grad is None else x.grad.tolist()
+
+
+@pytest.mark.parametrize("other_path", [False, True])
+def test_a_prehook_returning_none_drops_the_nodes_gradient_as_torchs(other_path):
+    # the None was handed to Mul's backward as the gradient: TypeError: unsupported operand type(s) for *
+    ours, theirs = _dropping_run(mg, other_path), _dropping_run(torch, other_path)
+    assert ours == theirs
+    assert ours == ([("pre", [[2.0, 2.0]]), ("post", [None, None], [None])], [5.0, 5.0] if other_path else None)
+
+
+def test_a_prehook_returning_none_in_grad_as_torchs():
+    for lib in (mg, torch):
+        for kwargs, expected in [({}, [None]), ({"materialize_grads": True}, [[0.0, 0.0]]),
+                                 ({"create_graph": True}, [None])]:
+            x = _tensor(lib, [1.0, 2.0])
+            y = x * 3.0
+            y.grad_fn.register_prehook(lambda go: (None,))
+            grads = _grad(lib)((y * 2.0).sum(), x, allow_unused=True, **kwargs)
+            assert _listed(grads) == expected, (lib.__name__, kwargs)
+
+
+@pytest.mark.parametrize("returned", ["none, none", "none, grad"])
+def test_a_prehook_returning_none_on_a_multi_output_node_as_torchs(returned):
+    # every output's gradient dropped: torch's node sends none (minigrad's filled zeros and x.grad was [0, 0])
+    def run(lib):
+        x = _tensor(lib, [1.0, 2.0])
+        a, b = (x * 1.0).split(1)
+        log = []
+        a.grad_fn.register_prehook(lambda go: (None, None if returned == "none, none" else go[1]))
+        a.grad_fn.register_hook(lambda gi, go: log.append((_listed(gi), _listed(go))))
+        (a * 2.0 + b * 3.0).sum().backward()
+        return log, None if x.grad is None else x.grad.tolist()
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == (([([None], [None, None])], None) if returned == "none, none"
+                    else ([([[0.0, 3.0]], [None, [3.0]])], [0.0, 3.0]))
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_a_prehook_returning_none_on_a_custom_function_as_torchs(materialize):
+    # a custom Function's backward still runs: with zeros, or with None under set_materialize_grads(False)
+    def run(lib):
+        seen = []
+
+        class Triple(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(materialize)
+                return x * 3.0
+
+            @staticmethod
+            def backward(ctx, g):
+                seen.append(None if g is None else g.tolist())
+                return None if g is None else g * 3.0
+
+        x = _tensor(lib, [1.0, 2.0])
+        y = Triple.apply(x)
+        y.grad_fn.register_prehook(lambda go: (None,))
+        (y * 2.0).sum().backward()
+        return seen, None if x.grad is None else x.grad.tolist()
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == (([[0.0, 0.0]], [0.0, 0.0]) if materialize else ([None], None))
+
+
+def test_a_post_hook_returning_none_for_an_input_drops_its_gradient_as_torchs():
+    for lib in (mg, torch):
+        x, w = _tensor(lib, [1.0, 2.0]), _tensor(lib, [3.0, 4.0])
+        y = x * w
+        y.grad_fn.register_hook(lambda gi, go: (None, gi[1]))
+        (y * 2.0).sum().backward()
+        assert x.grad is None and w.grad.tolist() == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("kind", ["prehook", "hook"])
+def test_a_node_hook_cannot_replace_a_none_gradient_with_a_value_as_torch(kind):
+    # minigrad used a prehook's value for an output no gradient reached (x.grad [2, 7]) and dropped a post hook's
+    # for an input that needs none, where torch refuses both
+    for lib in (mg, torch):
+        x, c = _tensor(lib, [1.0, 2.0]), _tensor(lib, [3.0, 4.0], requires_grad=False)
+        if kind == "prehook":
+            a, b = (x * 1.0).split(1)
+            a.grad_fn.register_prehook(lambda go: (go[0], lib.ones(1, dtype=lib.float64)))
+            loss = (a * 2.0).sum()
+        else:
+            y = x * c
+            y.grad_fn.register_hook(lambda gi, go: (gi[0], lib.ones(2, dtype=lib.float64)))
+            loss = y.sum()
+        with pytest.raises(RuntimeError, match="can't replace a None gradient with a"):
+            loss.backward()
+    # minigrad's names the node and the entry
+    with pytest.raises(RuntimeError, match=r"^Mul: a node hook returned a gradient for entry 1 of the tuple"):
+        x = _tensor(mg, [1.0, 2.0])
+        y = x * _tensor(mg, [3.0, 4.0], requires_grad=False)
+        y.grad_fn.register_hook(lambda gi, go: (gi[0], mg.ones(2, dtype=mg.float64)))
+        y.sum().backward()
