@@ -22,6 +22,7 @@ import numpy as np
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor, _HookHandle  # tensor.py is always imported before this module
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, note_no_grad_views
 
 
 _new_tensor = object.__new__
@@ -121,7 +122,9 @@ class Function:
             needs = tuple([x._requires_grad for x in inputs])
             record = True in needs
         if not (record and STATE.grad_enabled):
-            if record:   # under no_grad, from a tensor that requires grad: its views may not be written in grad mode
+            # under no_grad, from a tensor that requires grad, or from such a view (a view of a view, made in either
+            # mode): its views may not be written in grad mode. _NO_GRAD_VIEWS is empty unless one was made.
+            if record or _NO_GRAD_VIEWS:
                 return _unrecorded_of_graph_input(cls, inputs, y)
             fn = None
         else:
@@ -306,11 +309,10 @@ def _as_array(y):
 
 
 def _unrecorded_of_graph_input(cls, inputs, y):
-    """``Function.apply``'s result under no_grad when an input requires grad: the outputs without a graph, those
-    that view such an input noted (``write_stamps.note_no_grad_views``) so that a write into one in grad mode is
-    refused, as torch's. Kept off the recording path, which pays nothing for it."""
-    from minigrad.autograd.write_stamps import note_no_grad_views
-
+    """``Function.apply``'s result under no_grad when an input requires grad, or unrecorded while a view made so
+    lives: the outputs without a graph, those that view such an input, or such a view, noted
+    (``write_stamps.note_no_grad_views``) so that a write into one in grad mode is refused, as torch's. Kept off
+    the recording path, which pays nothing for it."""
     outs = tuple([Tensor._make(_as_array(yi), None, i) for i, yi in enumerate(y)]) if type(y) is tuple \
         else Tensor._make(_as_array(y), None, 0)
     note_no_grad_views(inputs, outs if type(outs) is tuple else (outs,))

@@ -86,9 +86,12 @@ _NO_GRAD_VIEWS = _ByTensor()
 
 
 def note_no_grad_views(inputs, outs):
-    """Remember which of ``outs`` (Tensors an op made under no_grad) share memory with an input that requires
-    grad: written in place once grad mode is on again, their base's graph would not know of the write."""
-    memories = [_buffer(x.data) for x in inputs if x.requires_grad]
+    """Remember which of ``outs`` (Tensors an op made without recording) share memory with an input that requires
+    grad, or with an input noted so (a view of a view, torch's too): written in place once grad mode is on again,
+    their base's graph would not know of the write."""
+    memories = [_buffer(x.data) for x in inputs if x.requires_grad or _NO_GRAD_VIEWS.value(x, False)]
+    if not memories:
+        return
     for out in outs:
         data = out.data
         if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
@@ -102,7 +105,8 @@ def refuse_no_grad_view(t, what):
     if _NO_GRAD_VIEWS.value(t, False) and STATE.grad_enabled:
         raise RuntimeError(
             f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires "
-            "grad, and is being written in place with grad mode on (torch refuses it too): the base's gradient "
+            "grad (or a view of such a view), and is being written in place with grad mode on (torch refuses it "
+            "too): the base's gradient "
             "would not follow the write; write it under minigrad.no_grad(), or make the view with grad mode on, or "
             "write into a .clone()")
 

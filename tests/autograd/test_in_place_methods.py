@@ -207,6 +207,58 @@ def test_a_view_made_under_no_grad_of_a_tensor_that_requires_grad_is_not_written
     np.testing.assert_array_equal(buf.numpy(), [0.0, 1.0, 1.0])
 
 
+_VIEWS_OF_A_NO_GRAD_VIEW = {
+    "slice under no_grad": (lambda v: v[1:], True),
+    "two views under no_grad": (lambda v: v[1:][:1], True),
+    "transpose under no_grad": (lambda v: v.view(3, 1).t(), True),
+    "slice in grad mode": (lambda v: v[1:], False),
+}
+_WRITES = {"mul_": lambda w: w.mul_(2.0), "setitem": lambda w: w.__setitem__(0, 7.0), "zero_": lambda w: w.zero_(),
+           "fill_": lambda w: w.fill_(7.0), "iadd": lambda w: w.__iadd__(1.0)}
+
+
+@pytest.mark.parametrize("write", _WRITES)
+@pytest.mark.parametrize("view", _VIEWS_OF_A_NO_GRAD_VIEW)
+@pytest.mark.parametrize("base", ["non-leaf", "leaf"])
+def test_a_view_of_a_view_made_under_no_grad_is_not_written_in_grad_mode_as_torch(base, view, write):
+    # only the no_grad view itself was refused: w = v[1:]; w.mul_(2) wrote h unrecorded, so h's gradient ignored
+    # the write ((h * h).sum() gave x.grad [[8, 32, 48], ...] where a recorded write gives [[8, 64, 96], ...])
+    make, under_no_grad = _VIEWS_OF_A_NO_GRAD_VIEW[view]
+    for lib in (torch, mg):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        h = x * 2.0 if base == "non-leaf" else x
+        with lib.no_grad():
+            v = h[0]
+            w = make(v) if under_no_grad else None
+        w = w if under_no_grad else make(v)
+        with pytest.raises(RuntimeError, match="view made under no_grad|view was created in no_grad mode|view of a "
+                                               "view which was created in no_grad mode"):
+            _WRITES[write](w)
+        np.testing.assert_array_equal(h.detach().numpy(), [[2.0, 4.0, 6.0], [8.0, 10.0, 12.0]] if h is not x
+                                      else [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])   # refused before writing
+        with lib.no_grad():   # under no_grad, as torch, the write is allowed
+            _WRITES[write](w)
+        with lib.no_grad():   # a view of a detached tensor, or a copy of the no_grad view, is written as before
+            d = h.detach()[0][1:]
+            c = v[1:] * 1.0
+        _WRITES[write](d)
+        _WRITES[write](c)
+
+
+def test_a_view_of_a_no_grad_view_is_written_as_torch_once_the_write_is_allowed():
+    # the graph sees the write made under no_grad as torch's does: h's gradient follows the values it holds now
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+        h = x * 2.0
+        with lib.no_grad():
+            w = h[0][1:]
+            w.mul_(2.0)
+        (h * h).sum().backward()
+        return x.grad.numpy().tolist(), h.detach().numpy().tolist()
+
+    assert run(mg) == run(torch)
+
+
 @pytest.mark.parametrize("src_shape", [(2, 3), (3,), (1, 3)])
 def test_copy_of_a_tensor_that_requires_grad_keeps_the_overwritten_values_in_the_graph_as_torch(src_shape):
     # h.copy_(w) with both in a graph cut h's old values out of it: x got no gradient at all (x.grad None, and
