@@ -53,7 +53,12 @@ def register_post_accumulate_grad_hook(leaf, hook):
         leaf._post_hooks = []
         # The entry goes when the leaf does (before its id can be reused).
         POST_ACCUMULATE[key] = weakref.ref(leaf, lambda _, key=key: POST_ACCUMULATE.pop(key, None))
-    leaf._post_hooks.append(hook)
+    hooks = leaf._post_hooks
+    if getattr(hook, "accumulate_grad_post", False):
+        hooks.append(hook)
+    else:   # before the AccumulateGrad node's post hooks (function.py): torch runs those once its node has run
+        at = next((i for i, h in enumerate(hooks) if getattr(h, "accumulate_grad_post", False)), len(hooks))
+        hooks.insert(at, hook)
     return _PostAccumulateHandle(leaf, hook)
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from minigrad.autograd.backward_hooks import PASSES, POST_ACCUMULATE, run_callbacks, run_post_accumulate_hooks
 from minigrad.backend import is_array
-from minigrad.autograd.function import _as_array, _check_finite
+from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_finite
 from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
@@ -227,8 +227,8 @@ def deliver_captured(leaf_grads, F, capture, captured):
         pos = capture.get(leaf)
         if pos is None:   # a leaf grad was not asked for: its hooks do not run (torch's)
             continue
-        if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g, F)
+        if leaf._hooks:   # its AccumulateGrad node's hooks do not run: torch's grad never runs that node
+            g = _run_hooks(leaf._hooks, g, F, node_hooks=False)
         if g.dtype.kind == "c":
             _refuse_complex_grad(leaf)
         captured[pos] = _as_tensor(g)
@@ -243,6 +243,10 @@ def deliver_to_leaves(pairs, F, given):
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
+            if g is None:   # an AccumulateGrad prehook returned (None,): nothing is added, its post hooks run
+                if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
+                    run_post_accumulate_hooks(leaf, leaf._post_hooks)
+                continue
         accumulate(leaf, g, given)
         if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
             run_post_accumulate_hooks(leaf, leaf._post_hooks)
@@ -503,8 +507,11 @@ def _fill_missing(fn, gys, F):
     return out
 
 
-def _run_hooks(hooks, g, F):
+def _run_hooks(hooks, g, F, node_hooks=True):
     """Hooks see and return Tensors; a returned Tensor replaces the gradient, and must have its shape and dtype.
+
+    A leaf's AccumulateGrad node hooks (``_AccumulateGradHook``) run after its tensor hooks, as torch's, unless
+    ``node_hooks`` is False (``minigrad.grad``); a prehook among them may drop the gradient: None is returned.
 
     On a first-order pass the hooks get a copy: an op may send one gradient array to several inputs (``Add``
     does), and a hook that doubles its gradient in place (``g *= 2``) must not double the others'. A Tensor a
@@ -514,19 +521,40 @@ def _run_hooks(hooks, g, F):
     """
     t = given = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
+    node = None
     for hook in tuple(hooks):   # a hook may remove itself (a one-shot hook): the ones after it still run
+        if type(hook) is _AccumulateGradHook:
+            node = [hook] if node is None else node + [hook]
+            continue
         new = hook(t)
-        if new is not None and (not isinstance(new, Tensor) or new.shape != shape or new.dtype != dtype):
-            got = (f"a gradient of shape {tuple(new.shape)} and dtype {new.dtype}" if isinstance(new, Tensor)
-                   else f"a {type(new).__name__}, not a Tensor")
-            raise RuntimeError(f"a hook returned {got} for a tensor of shape {tuple(shape)} and dtype {dtype} "
-                               f"(hook {getattr(hook, '__name__', hook)!s}); return a gradient like the one it got")
+        if new is not None:
+            _check_hook_result(hook, new, shape, dtype)
         t = t if new is None else new
+    if node is not None and node_hooks:
+        for hook in node:   # the prehooks, then what the post hooks see (torch's order, whatever the registration's)
+            if hook.prehook:
+                new = hook(t)   # t itself, a Tensor in its place, or None (dropped; the hooks after it get None)
+                if new is not None and new is not t:
+                    _check_hook_result(hook.hook, new, shape, dtype)
+                t = new
+        for hook in node:
+            if not hook.prehook:
+                hook(t)
+        if t is None:
+            return None
     if F.recording:
         return t
     # A copy either way: a hook may keep the Tensor it got (a list of the gradients seen) as well as one it returns,
     # and the array passed on may become a leaf's .grad, which the next backward adds into in place.
     return t.data.copy()
+
+
+def _check_hook_result(hook, new, shape, dtype):
+    if not isinstance(new, Tensor) or new.shape != shape or new.dtype != dtype:
+        got = (f"a gradient of shape {tuple(new.shape)} and dtype {new.dtype}" if isinstance(new, Tensor)
+               else f"a {type(new).__name__}, not a Tensor")
+        raise RuntimeError(f"a hook returned {got} for a tensor of shape {tuple(shape)} and dtype {dtype} "
+                           f"(hook {getattr(hook, '__name__', hook)!s}); return a gradient like the one it got")
 
 
 def _accumulate_array(leaf, data, given):

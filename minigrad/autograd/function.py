@@ -255,34 +255,60 @@ class AccumulateGrad:
         self.variable = variable
 
     def register_prehook(self, hook):
-        """``hook((grad,))`` before the gradient is added into ``variable.grad`` (after the leaf's tensor hooks
-        registered before it); a returned 1-tuple replaces the gradient."""
-        def prehook(g):
-            new = hook((g,))
-            if new is None:
-                return None
-            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
-            if len(new) != 1:
-                raise RuntimeError(f"AccumulateGrad: a prehook returned {len(new)} gradient(s) for 1")
-            return new[0]
-        return self.variable.register_hook(prehook)
+        """``hook((grad,))`` before the gradient is added into ``variable.grad``, after all the leaf's tensor hooks
+        (torch runs a node's tensor pre-hooks first); a returned 1-tuple replaces the gradient, ``(None,)`` drops
+        it (nothing is added, the post hooks still run), as torch's. ``minigrad.grad`` does not run it: torch's
+        grad captures the gradient without running AccumulateGrad."""
+        return self.variable.register_hook(_AccumulateGradHook(hook, True))
 
     def register_hook(self, hook):
-        """``hook((), (grad,))`` once the gradient was added into ``variable.grad``; it must return None (or ())."""
+        """``hook((), (grad,))`` once the gradient was added into ``variable.grad`` (``(None,)`` when a prehook
+        dropped it); it must return None (or ())."""
         seen = [None]
 
         def keep(g):   # the gradient this pass adds, for grad_outputs
             seen[0] = g
+
+        keep = _AccumulateGradHook(keep, False)   # after the prehooks, as torch's post hooks see what they leave
 
         def post(leaf):
             g, seen[0] = seen[0], None
             if hook((), (g,)) not in (None, ()):
                 raise RuntimeError(f"AccumulateGrad: a hook returned gradients (hook {getattr(hook, '__name__', hook)}"
                                    "); it has no inputs to give them to, return None")
+        post.accumulate_grad_post = True   # after the leaf's post-accumulate hooks, as torch's (register_... there)
         return _HandlePair(self.variable.register_hook(keep), self.variable.register_post_accumulate_grad_hook(post))
 
     def __repr__(self):
         return "<AccumulateGrad node>"
+
+
+class _AccumulateGradHook:
+    """A hook of a leaf's AccumulateGrad node, kept among the leaf's tensor hooks (its handle removes it there):
+    the engine (``_run_hooks``) runs these after the tensor hooks, in the order they were registered, hands them
+    None once a prehook dropped the gradient, and skips them in ``minigrad.grad``."""
+
+    __slots__ = ("hook", "prehook")
+
+    def __init__(self, hook, prehook):
+        self.hook, self.prehook = hook, prehook
+
+    def __call__(self, g):
+        """The gradient passed on (None: dropped) from the one given, a Tensor or None."""
+        if not self.prehook:
+            self.hook(g)
+            return g
+        new = self.hook((g,))
+        if new is None:
+            return g
+        new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+        if len(new) != 1:
+            raise RuntimeError(f"AccumulateGrad: a prehook returned {len(new)} gradient(s) for 1")
+        if g is None and new[0] is not None:
+            raise RuntimeError("AccumulateGrad: a prehook returned a gradient where it was given None (an earlier "
+                               "prehook dropped it); a hook can't replace a None gradient with a value, as in torch: "
+                               "return None there")
+        return new[0]
 
 
 class _HandlePair:

@@ -218,3 +218,45 @@ def test_a_node_hook_cannot_replace_a_none_gradient_with_a_value_as_torch(kind):
         y = x * _tensor(mg, [3.0, 4.0], requires_grad=False)
         y.grad_fn.register_hook(lambda gi, go: (gi[0], mg.ones(2, dtype=mg.float64)))
         y.sum().backward()
+
+
+def test_an_accumulate_grad_prehook_returning_none_drops_the_leafs_gradient_as_torchs():
+    # the (None,) read as "keep the gradient": p.grad [3, 3] (added into an existing .grad: [8, 8]) where torch's
+    # adds nothing; its post hooks still run, and see None
+    def run(lib, existing):
+        p = _tensor(lib, [1.0, 2.0])
+        if existing:
+            p.grad = lib.tensor([5.0, 5.0], dtype=lib.float64)
+        acc = p.expand_as(p).grad_fn.next_functions[0][0]
+        log = []
+        acc.register_hook(lambda gi, go: log.append(("acc post", gi, _listed(go))))
+        acc.register_prehook(lambda go: log.append(("pre", _listed(go))) or (None,))
+        acc.register_prehook(lambda go: log.append(("pre after", _listed(go))))
+        p.register_post_accumulate_grad_hook(lambda t: log.append(("post-accumulate", _listed([t.grad]))))
+        (p * 3.0).sum().backward()
+        return log, _listed([p.grad])
+
+    for existing in (False, True):
+        ours, theirs = run(mg, existing), run(torch, existing)
+        assert ours == theirs
+        grad = [[5.0, 5.0]] if existing else [None]
+        assert ours == ([("pre", [[3.0, 3.0]]), ("pre after", [None]), ("post-accumulate", grad),
+                         ("acc post", (), [None])], grad)
+
+
+def test_an_accumulate_grad_prehook_runs_after_the_leafs_tensor_hooks_and_not_in_grad_as_torchs():
+    # it ran among the tensor hooks in the order registered, and inside minigrad.grad too: grad gave [30, 30]
+    def run(lib):
+        p = _tensor(lib, [1.0, 2.0])
+        acc = p.expand_as(p).grad_fn.next_functions[0][0]
+        log = []
+        acc.register_prehook(lambda go: log.append(("node pre", _listed(go))) or (go[0] * 10.0,))
+        p.register_hook(lambda g: log.append(("tensor", g.tolist())) or g + 1.0)
+        (g,) = _grad(lib)((p * 3.0).sum(), p)
+        (p * 3.0).sum().backward()
+        return log, g.tolist(), p.grad.tolist()
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == ([("tensor", [3.0, 3.0]), ("tensor", [3.0, 3.0]), ("node pre", [[4.0, 4.0]])],
+                    [4.0, 4.0], [40.0, 40.0])
