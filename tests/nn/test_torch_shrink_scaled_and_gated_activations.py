@@ -335,3 +335,22 @@ def test_threshold_keeps_nan_as_torch():
     TF.threshold(xt, 1.0, -5.0).sum().backward()
     np.testing.assert_array_equal(xm.grad.numpy(), [1.0, 0.0, 0.0, 1.0])
     np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_softsign_of_complex_tensors_matches_torch(dtype):
+    # softsign of a complex x was refused by div ("operands have different floating dtypes (complex64 and
+    # float32)"): |x| is real. torch divides by 1 + |x| and gives x / (1 + |x|) in x's dtype (NaN at infinities)
+    z = np.array([1 + 2j, -1 + 5j, -3 - 1j, 0j, -0j, 1e30 - 2e30j, complex(np.inf, 0), complex(np.nan, 1)], dtype=dtype)
+    expected = TF.softsign(torch.tensor(z)).numpy()
+    with np.errstate(invalid="ignore"):   # inf / inf
+        outs = F.softsign(mg.tensor(z, dtype=dtype)), nn.Softsign()(mg.tensor(z, dtype=dtype))
+    for out in outs:
+        assert out.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6 if dtype == "complex64" else 1e-15, atol=0)
+    # the values only: a gradient through complex values is refused by the engine, by design
+    zm = mg.tensor(z[:3], dtype=dtype, requires_grad=True)
+    y = F.softsign(zm)
+    np.testing.assert_allclose(y.detach().numpy(), expected[:3], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="would be differentiated through complex values"):
+        mg.abs(y).sum().backward()

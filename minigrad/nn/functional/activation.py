@@ -134,9 +134,15 @@ def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
-    """``x / (1 + |x|)``. Derivative ``1 / (1 + |x|)^2`` (1 at 0: the kink of ``|x|`` is multiplied by x = 0)."""
+    """``x / (1 + |x|)``. Derivative ``1 / (1 + |x|)^2`` (1 at 0: the kink of ``|x|`` is multiplied by x = 0).
+
+    A complex x is divided by the real ``1 + |x|`` cast to its dtype, as torch's (its values only: minigrad does
+    not differentiate through complex values)."""
     input = _tensor("softsign", input, integers=True)
-    return input / (ops.abs(input) + 1.0)
+    denominator = ops.abs(input) + 1.0
+    if input.dtype.kind == "c":   # |x| is real; div does not mix complex and real dtypes
+        denominator = ops.astype(denominator, input.dtype)
+    return input / denominator
 
 
 def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
