@@ -7,8 +7,8 @@ import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
-from minigrad.nn.arguments import (floating_dtype, integer, nonnegative_number, nonzero_number, inplace_flag, number,
-                                   one_of, positive_int, real_number, bound)
+from minigrad.nn.arguments import (finite_nonnegative_number, floating_dtype, integer, nonzero_bound, nonzero_number,
+                                   inplace_flag, number, one_of, positive_int, real_number, bound)
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
@@ -81,7 +81,7 @@ class ELU(Layer):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = number("ELU", "alpha", alpha)
+        self.alpha = bound("ELU", "alpha", alpha)
         self.inplace = inplace_flag("ELU", inplace)
 
     def forward(self, x):
@@ -289,7 +289,7 @@ class CELU(Layer):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = nonzero_number("CELU", "alpha", alpha)
+        self.alpha = nonzero_bound("CELU", "alpha", alpha)
         self.inplace = inplace_flag("CELU", inplace)
 
     def forward(self, x):
@@ -340,7 +340,7 @@ class Hardshrink(Layer):
 
     def __init__(self, lambd: float = 0.5):
         super().__init__()
-        self.lambd = number("Hardshrink", "lambd", lambd)
+        self.lambd = bound("Hardshrink", "lambd", lambd)
 
     def forward(self, x):
         return F.hardshrink(x, self.lambd)
@@ -354,7 +354,7 @@ class Softshrink(Layer):
 
     def __init__(self, lambd: float = 0.5):
         super().__init__()
-        self.lambd = nonnegative_number("Softshrink", "lambd", lambd)
+        self.lambd = finite_nonnegative_number("Softshrink", "lambd", lambd)
 
     def forward(self, x):
         return F.softshrink(x, self.lambd)

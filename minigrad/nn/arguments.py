@@ -68,6 +68,14 @@ def nonzero_number(layer, arg, value) -> float:
     return checked
 
 
+def nonzero_bound(layer, arg, value) -> float:
+    """A real number other than 0 and NaN, the infinities included (CELU's alpha, which divides x: torch takes
+    +-inf and gives NaN below 0)."""
+    if not is_real(value) or math.isnan(value) or value == 0:
+        raise ValueError(f"{layer}: {arg} must be a non-zero number other than NaN (+-inf included), got {value!r}")
+    return float(value)
+
+
 def positive_number(layer, arg, value) -> float:
     """A real number > 0."""
     if not is_real(value) or not value > 0:
@@ -87,6 +95,13 @@ def nonnegative_number(layer, arg, value) -> float:
     """A real number >= 0."""
     if not is_real(value) or not value >= 0:
         raise ValueError(f"{layer}: {arg} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def finite_nonnegative_number(layer, arg, value) -> float:
+    """A finite real number >= 0 (Softshrink's lambd: torch refuses inf)."""
+    if not is_real(value) or not 0 <= value < math.inf:
+        raise ValueError(f"{layer}: {arg} must be a finite non-negative number, got {value!r}")
     return float(value)
 
 

@@ -109,8 +109,10 @@ class SiLU(Function):
 
 
 class ELU(Function):
-    """y = x for x > 0, else alpha (e^x - 1).   dL/dx = g for x > 0, else g alpha e^x (alpha's at x = 0, as in PyTorch).
+    """y = x for x >= 0, else alpha (e^x - 1).   dL/dx = g for x > 0, else g alpha e^x (alpha's at x = 0, as in
+    PyTorch); the second derivative is 0 at x = 0, as torch's (see ``below_zero``).
 
+    y is x itself at 0, as torch's: alpha (e^0 - 1) is inf * 0 = NaN for an infinite alpha (torch takes +-inf).
     The derivative takes e^min(x, 0): e^x itself would overflow where x is large and positive, and
     that unselected inf would become NaN in the second derivative. (Reading it off the output as
     y + alpha would lose all precision in the far negative tail, where y + alpha cancels to 0.)
@@ -121,11 +123,22 @@ class ELU(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        return xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0)) * self.alpha)
+        return xp.where(x < 0, xp.expm1(xp.minimum(x, 0)) * self.alpha, x)
 
     def backward(self, F, gy, x):
         negative = x <= 0
-        return F.where(negative, gy * (F.exp(F.select(negative, x)) * self.alpha), gy)
+        return F.where(negative, gy * (F.exp(below_zero(F, x, negative)) * self.alpha), gy)
+
+
+def below_zero(F, x, negative):
+    """x where ``negative`` (x <= 0), else 0: the exponent of an ELU's slope, which is taken at x <= 0 (torch's
+    first derivative at 0 is the slope's alpha). Recorded for a second derivative, it is also multiplied by
+    (x < 0), whose 1 leaves the value as it is: torch's second derivative (``elu_double_backward``) is the slope's
+    times that mask, 0 at x = 0 (and inf * 0 = NaN there for an infinite alpha), not the slope's alpha e^0."""
+    exponent = F.select(negative, x)
+    if F.recording:   # a first-order pass needs the value only: no extra array op
+        exponent = exponent * F.const((x.data < 0).astype(x.dtype))
+    return exponent
 
 
 _SQRT_HALF = 0.7071067811865476         # 1 / sqrt(2)

@@ -14,6 +14,7 @@ from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._args import as_floating, half_in_float32
+from minigrad.ops.activations import below_zero
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -37,7 +38,9 @@ class _ScaledELU(Function):
     ``input_scale``, of which SELU and CELU are cases.   dL/dx = g scale for x > 0, else
     g scale alpha input_scale e^(x input_scale) (this branch at x = 0, as PyTorch's).
 
-    The exponential takes min(x, 0), so no unselected inf appears in the derivative of large positive x.
+    The exponential takes min(x, 0), so no unselected inf appears in the derivative of large positive x. y is
+    scale x at 0 (the negative branch is inf * 0 = NaN there for CELU's alpha = +-inf, which torch takes), and the
+    second derivative is 0 at 0, as torch's (``below_zero``).
     """
 
     alpha, scale, input_scale = 1.0, 1.0, 1.0
@@ -45,11 +48,11 @@ class _ScaledELU(Function):
     def forward(self, x):
         xp = get_array_module(x)
         negative = xp.expm1(xp.minimum(x, 0) * self.input_scale) * (self.alpha * self.scale)
-        return xp.where(x > 0, x * self.scale if self.scale != 1 else x, negative).astype(x.dtype, copy=False)
+        return xp.where(x < 0, negative, x * self.scale if self.scale != 1 else x).astype(x.dtype, copy=False)
 
     def backward(self, F, gy, x):
         negative = x <= 0
-        slope = F.exp(F.select(negative, x) * self.input_scale) * (self.scale * self.alpha * self.input_scale)
+        slope = F.exp(below_zero(F, x, negative) * self.input_scale) * (self.scale * self.alpha * self.input_scale)
         return F.where(negative, gy * slope, gy * self.scale if self.scale != 1 else gy)
 
 

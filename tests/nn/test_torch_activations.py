@@ -349,3 +349,53 @@ def test_float32_stays_float32_through_softplus_mish_prelu_hardtanh_relu6_and_th
     assert gx.device == x.device
     hot = F.one_hot(mg.tensor(np.array([1, 0, 2]), device=device), 3)
     assert hot.device == mg.tensor([1], device=device).device and hot.dtype == np.int64
+
+
+def _values_and_two_derivatives(fn, x, dtype, framework):
+    """y, dy/dx and d2y/dx2 of ``fn`` summed, each element in its own 1-element tensor: torch's CPU vector
+    kernels (8 float64 at a time) differ from its scalar ones at NaN inputs; one element takes the scalar one."""
+    ys, gs, hs = [], [], []
+    for v in x:
+        if framework is torch:
+            t = torch.tensor([v], dtype=getattr(torch, dtype), requires_grad=True)
+            y = fn(t)
+            g, = torch.autograd.grad(y.sum(), t, create_graph=True)
+            h, = torch.autograd.grad(g.sum(), t)
+            ys.append(y.item()), gs.append(g.item()), hs.append(h.item())
+    if framework is torch:
+        return [np.array(a, dtype=dtype) for a in (ys, gs, hs)]
+    t = mg.tensor(x, dtype=dtype, requires_grad=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = fn(t)
+        g, = mg.grad(y.sum(), t, create_graph=True)
+        h, = mg.grad(g.sum(), t)
+    assert y.dtype == g.dtype == h.dtype == np.dtype(dtype)
+    return y.numpy(), g.numpy(), h.numpy()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("alpha", [np.inf, -np.inf])
+def test_elu_takes_an_infinite_alpha_as_torch(alpha, dtype):
+    # elu(x, inf) was refused ("alpha must be a finite number"); torch takes +-inf: y = x at and above 0 (alpha
+    # (e^0 - 1) would be inf * 0 = NaN at 0), +-inf below 0; dy/dx = alpha e^x at and below 0 (NaN at -inf)
+    x = np.array([-np.inf, -30.0, -1.0, -0.0, 0.0, 0.5, 3.0, np.inf, np.nan])
+    ours = _values_and_two_derivatives(lambda t: F.elu(t, alpha), x, dtype, mg)
+    theirs = _values_and_two_derivatives(lambda t: TF.elu(t, alpha), x, dtype, torch)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(nn.ELU(alpha)(mg.tensor(x, dtype=dtype)).numpy(), theirs[0])
+    assert repr(nn.ELU(alpha)) == repr(torch.nn.ELU(alpha)) == f"ELU(alpha={alpha})"
+
+
+@pytest.mark.parametrize("fn, torch_fn", [(F.elu, TF.elu), (lambda t: F.elu(t, -0.5), lambda t: TF.elu(t, -0.5)),
+                                          (lambda t: F.elu(t, 2.5), lambda t: TF.elu(t, 2.5))])
+def test_elu_second_derivative_at_zero_is_torch_s(fn, torch_fn):
+    # d2/dx2 of elu at x = 0 was alpha (the slope alpha e^x differentiated at its own branch); torch's
+    # elu_double_backward multiplies by (x < 0): 0 there, while the first derivative at 0 stays alpha
+    x = np.array([-2.0, -0.0, 0.0, 1.5])
+    for dtype in ("float64", "float32"):
+        ours = _values_and_two_derivatives(fn, x, dtype, mg)
+        theirs = _values_and_two_derivatives(torch_fn, x, dtype, torch)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-15, atol=0)

@@ -226,7 +226,7 @@ def test_float32_stays_float32_and_integers():
     (lambda x: F.celu(x, 0.0), lambda x: TF.celu(x, 0.0), ValueError, "celu: alpha must be a non-zero number"),
     (lambda x: nn.CELU(0), lambda x: TF.celu(x, 0.0), ValueError, "CELU: alpha must be a non-zero number"),
     (lambda x: F.softshrink(x, -1.0), lambda x: TF.softshrink(x, -1.0), ValueError,
-     "softshrink: lambd must be a non-negative number, got -1.0"),
+     "softshrink: lambd must be a finite non-negative number, got -1.0"),
     (lambda x: nn.Softshrink(-0.5), lambda x: TF.softshrink(x, -0.5), ValueError, "Softshrink: lambd"),
     (lambda x: F.rrelu(x, 0.5, 0.1), lambda x: TF.rrelu(x, 0.5, 0.1), ValueError,
      r"rrelu: lower \(0.5\) must be less than or equal to upper \(0.1\)"),
@@ -354,3 +354,95 @@ def test_softsign_of_complex_tensors_matches_torch(dtype):
     np.testing.assert_allclose(y.detach().numpy(), expected[:3], rtol=1e-6)
     with pytest.raises(RuntimeError, match="would be differentiated through complex values"):
         mg.abs(y).sum().backward()
+
+
+def _one_element_derivatives(fn, x, dtype, framework):
+    """y, dy/dx and d2y/dx2 of ``fn`` summed, each element in its own 1-element tensor for torch (its CPU vector
+    kernels differ from its scalar ones at NaN inputs and NaN parameters)."""
+    if framework is torch:
+        out = []
+        for v in x:
+            t = torch.tensor([v], dtype=getattr(torch, dtype), requires_grad=True)
+            y = fn(t)
+            g, = torch.autograd.grad(y.sum(), t, create_graph=True)
+            h = torch.autograd.grad(g.sum(), t)[0].item() if g.requires_grad else 0.0
+            out.append((y.item(), g.item(), h))
+        return [np.array(column, dtype=dtype) for column in zip(*out)]
+    t = mg.tensor(x, dtype=dtype, requires_grad=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = fn(t)
+        g, = mg.grad(y.sum(), t, create_graph=True)
+        h = mg.grad(g.sum(), t)[0].numpy() if g.requires_grad else np.zeros(len(x), dtype=dtype)
+    assert y.dtype == g.dtype == np.dtype(dtype)
+    return y.numpy(), g.numpy(), h
+
+
+_INFINITE_PARAMETER_X = np.array([-np.inf, -30.0, -1.0, -0.0, 0.0, 0.5, 3.0, np.inf, np.nan])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("alpha", [np.inf, -np.inf])
+def test_celu_takes_an_infinite_alpha_as_torch(alpha, dtype):
+    # celu(x, inf) was refused ("alpha must be a finite number"); torch takes +-inf: alpha (e^(x / alpha) - 1) is
+    # inf * 0 = NaN below 0, x at and above 0; dy/dx NaN at and below 0, 1 above
+    ours = _one_element_derivatives(lambda t: F.celu(t, alpha), _INFINITE_PARAMETER_X, dtype, mg)
+    theirs = _one_element_derivatives(lambda t: TF.celu(t, alpha), _INFINITE_PARAMETER_X, dtype, torch)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(nn.CELU(alpha)(mg.tensor(_INFINITE_PARAMETER_X, dtype=dtype)).numpy(), theirs[0])
+    assert repr(nn.CELU(alpha)) == repr(torch.nn.CELU(alpha))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("lambd", [np.inf, -np.inf])
+def test_hardshrink_takes_an_infinite_lambd_as_torch(lambd, dtype):
+    # hardshrink(x, inf) was refused ("lambd must be a finite number"); torch takes +-inf: inf zeroes every
+    # number (+-inf too) and keeps NaN, -inf keeps everything, with gradient 1 where the value is kept
+    ours = _one_element_derivatives(lambda t: F.hardshrink(t, lambd), _INFINITE_PARAMETER_X, dtype, mg)
+    theirs = _one_element_derivatives(lambda t: TF.hardshrink(t, lambd), _INFINITE_PARAMETER_X, dtype, torch)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(nn.Hardshrink(lambd)(mg.tensor(_INFINITE_PARAMETER_X, dtype=dtype)).numpy(),
+                                  theirs[0])
+    np.testing.assert_array_equal(mg.tensor(_INFINITE_PARAMETER_X, dtype=dtype).hardshrink(lambd).numpy(), theirs[0])
+
+
+@pytest.mark.parametrize("call, message", [
+    # torch takes a NaN here but its kernels disagree: values as if nothing were inside [-nan, nan], gradient 0
+    # on its vector path and 1 on its scalar one; celu's and elu's NaN alpha makes every value below 0 NaN
+    (lambda x: F.hardshrink(x, float("nan")), "hardshrink: lambd must be a real number other than NaN, got nan"),
+    (lambda x: nn.Hardshrink(float("nan")), "Hardshrink: lambd must be a real number other than NaN, got nan"),
+    (lambda x: F.celu(x, float("nan")), r"celu: alpha must be a non-zero number other than NaN \(\+-inf included\), "
+                                        "got nan"),
+    (lambda x: nn.CELU(0.0), r"CELU: alpha must be a non-zero number other than NaN \(\+-inf included\), got 0.0"),
+    (lambda x: F.elu(x, float("nan")), "elu: alpha must be a real number other than NaN, got nan"),
+])
+def test_nan_parameters_are_refused(call, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        call(mg.tensor([1.0, -2.0]))
+
+
+@pytest.mark.parametrize("lambd", [np.inf, -np.inf, np.nan])
+def test_softshrink_refuses_an_infinite_lambd_as_torch(lambd):
+    # softshrink(x, inf) was taken (nonnegative_number lets inf through) and gave 0 everywhere; torch refuses it:
+    # "lambda must be in range [0, 1.79769e+308]"
+    with pytest.raises(RuntimeError, match="lambda must be in range"):
+        TF.softshrink(torch.tensor([1.0, -2.0], dtype=torch.float64), lambd)
+    for call in (lambda: F.softshrink(mg.tensor([1.0, -2.0]), lambd), lambda: nn.Softshrink(lambd)):
+        with pytest.raises(ValueError, match=r"^(softshrink|Softshrink): lambd must be a finite non-negative number, "
+                                             rf"got {lambd}$"):
+            call()
+
+
+@pytest.mark.parametrize("fn, torch_fn", [(F.selu, TF.selu), (F.celu, TF.celu),
+                                          (lambda t: F.celu(t, -0.5), lambda t: TF.celu(t, -0.5)),
+                                          (lambda t: F.celu(t, 2.5), lambda t: TF.celu(t, 2.5))])
+def test_selu_and_celu_second_derivatives_at_zero_are_torch_s(fn, torch_fn):
+    # d2/dx2 at x = 0 was the negative branch's (scale alpha / alpha'), torch's elu_double_backward masks x < 0: 0
+    x = np.array([-2.0, -0.0, 0.0, 1.5])
+    for dtype in ("float64", "float32"):
+        ours = _one_element_derivatives(fn, x, dtype, mg)
+        theirs = _one_element_derivatives(torch_fn, x, dtype, torch)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-15, atol=0)

@@ -17,7 +17,8 @@ from minigrad.ops.softmax import LAST_AXIS, cast_to_dtype
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.functional.in_place import in_place_option, in_place_variant
-from minigrad.nn.arguments import flag, integer, nonnegative_number, nonzero_number, number, one_of, real_number, bound
+from minigrad.nn.arguments import (bound, finite_nonnegative_number, flag, integer, nonzero_bound, nonzero_number,
+                                   number, one_of, real_number)
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -58,7 +59,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 @in_place_option("elu")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
-    alpha = number("elu", "alpha", alpha)
+    alpha = bound("elu", "alpha", alpha)   # +-inf as torch; NaN refused
     return _elu(input, alpha)
 
 
@@ -175,7 +176,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
     Derivative 1 for x > 0, else ``exp(x / alpha)``."""
-    alpha = nonzero_number("celu", "alpha", alpha)
+    alpha = nonzero_bound("celu", "alpha", alpha)
     return _more.celu(_tensor("celu", input), alpha)
 
 
@@ -195,13 +196,13 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x`` where ``|x| > lambd``, else 0, one op. Derivative 1 where ``|x| > lambd``, else 0 (at ``|x| = lambd``
     too)."""
-    return _more.shrink(_tensor("hardshrink", input), number("hardshrink", "lambd", lambd), 0.0)
+    return _more.shrink(_tensor("hardshrink", input), bound("hardshrink", "lambd", lambd), 0.0)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0, one op; ``lambd >= 0``. Derivative
     as ``hardshrink``'s."""
-    lambd = nonnegative_number("softshrink", "lambd", lambd)
+    lambd = finite_nonnegative_number("softshrink", "lambd", lambd)
     return _more.shrink(_tensor("softshrink", input), lambd, lambd)
 
 
