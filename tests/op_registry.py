@@ -374,7 +374,7 @@ OPS += [
 # The smooth activations and erf, as ops (their layers and functional forms are in nn_registry). Their own
 # generator, so every sample above stays as it was. Large |x| checks that nothing overflows into NaN.
 from minigrad.ops.activations import elu, gelu, silu  # noqa: E402
-from minigrad.ops.functions import erf  # noqa: E402
+from minigrad.ops.functions import SigmoidBackward, erf  # noqa: E402
 
 _act_rng = np.random.default_rng(2468)
 _WIDE = np.array([-40.0, -8.0, -2.5, -0.3, 0.4, 3.0, 9.0, 35.0])
@@ -1203,5 +1203,11 @@ OPS += [
            [S(_tri_rng.standard_normal((3, 3)) + 3.0 * np.eye(3)),
             S(_tri_rng.standard_normal((2, 3, 3)) + 3.0 * np.eye(3))]),
 ]
+
+# sigmoid's recorded backward, an op of (g, y) with its own derivative (torch's sigmoid_backward); y in (0, 1)
+_sig_rng = np.random.default_rng(27182)
+INTERNAL_OPS += [OpInfo("ops.SigmoidBackward", lambda g, y: SigmoidBackward.apply(g, y),
+                        [S(_sig_rng.standard_normal((3, 4)), _sig_rng.uniform(0.05, 0.95, (3, 4))),
+                         S(_sig_rng.standard_normal(5) * 3, _sig_rng.uniform(0.05, 0.95, 5))])]
 
 REGISTRY = OPS + INTERNAL_OPS + SMOOTH_OPS + list(NN_OPS)

@@ -30,6 +30,7 @@ NOT_EXPORTED = {
     "WeightedSigmoidBinaryCrossEntropy": "a training loss",
     "BinaryCrossEntropy": "a training loss",
     "IndexAdd": "the adjoint of indexing, used by backward passes",
+    "SigmoidBackward": "sigmoid's derivative in a recorded backward pass (create_graph=True)",
     "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
     "CTCNegLogLikelihood": "a training loss (CTC)",
     # Never met by the exporter: a PyTorch-style custom Function's forward runs minigrad ops, which export.

@@ -129,7 +129,27 @@ class Sigmoid(Function):
 
     def backward(self, F, gy, x):
         y = F.output(self)
+        if F.recording:   # one op of (g, y), whose derivative is torch's (SigmoidBackward)
+            return F.apply(SigmoidBackward, gy, y)
         return gy * y * (1.0 - y)
+
+
+class SigmoidBackward(Function):
+    """z = g y (1 - y), sigmoid's derivative applied to g (y = sigmoid(x)): a recorded backward's op, torch's
+    ``sigmoid_backward``.   dL/dg = G y (1 - y) (this op again), dL/dy = G g (1 - 2y).
+
+    As torch's, dL/dy multiplies by the finite factor 1 - 2y once. Composed as g y (1 - y), it was G g (1 - y)
+    plus G g y times -1, which is inf - inf = NaN where g is infinite and torch's is +-inf (the second derivative
+    of glu where its first half is +-inf).
+    """
+
+    def forward(self, g, y):
+        return g * y * (1.0 - y)
+
+    def backward(self, F, gz, g, y):
+        needs_g, needs_y = self.needs_input_grad
+        return (F.apply(SigmoidBackward, gz, y) if needs_g else None,
+                gz * g * (1.0 - 2.0 * y) if needs_y else None)
 
 
 class Softplus(Function):

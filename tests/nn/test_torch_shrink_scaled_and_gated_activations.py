@@ -446,3 +446,29 @@ def test_selu_and_celu_second_derivatives_at_zero_are_torch_s(fn, torch_fn):
         theirs = _one_element_derivatives(torch_fn, x, dtype, torch)
         for a, b in zip(ours, theirs):
             np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-15, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_glu_second_derivative_at_infinite_and_large_inputs_as_torch(dtype):
+    # d2/db2 of glu where the first half a is +-inf was NaN: sigmoid's derivative composed as g s (1 - s)
+    # differentiated to inf (1 - s) - inf s; torch's glu_double_backward multiplies a by s'(1 - s) - s s', a
+    # finite number, giving -+inf (NaN where b = 0 makes that factor 0, in both)
+    a = np.array([1.0, -2.0, np.inf, -np.inf, 3.0, 1e300, 0.5, np.inf, 2.0, -1e5, 700.0, np.inf])
+    b = np.array([np.inf, -np.inf, 0.5, 0.5, 1e300, -1e300, 800.0, np.inf, -800.0, 2.0, -40.0, 0.0])
+    x = np.concatenate([a, b])   # 1e300 is inf in float32
+    w1, w2 = np.arange(1.0, 13.0), np.linspace(0.5, 2.0, 24)
+    with np.errstate(over="ignore"):
+        xm = mg.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ym = F.glu(xm, 0)
+        gm, = mg.grad((ym * mg.tensor(w1, dtype=dtype)).sum(), xm, create_graph=True)
+        hm, = mg.grad((gm * mg.tensor(w2, dtype=dtype)).sum(), xm)
+    yt = TF.glu(xt, 0)
+    gt, = torch.autograd.grad((yt * torch.tensor(w1, dtype=xt.dtype)).sum(), xt, create_graph=True)
+    ht, = torch.autograd.grad((gt * torch.tensor(w2, dtype=xt.dtype)).sum(), xt)
+    rtol = 1e-6 if dtype == "float32" else 1e-14
+    for ours, theirs in [(ym, yt), (gm, gt), (hm, ht)]:
+        assert ours.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=0)
+    assert np.isneginf(hm.numpy()[14]) and np.isposinf(hm.numpy()[15]) and np.isnan(hm.numpy()[23])

@@ -169,3 +169,25 @@ def test_prod_gradient_beside_two_zeros_is_the_product_of_the_others_nan_at_0_ti
     x = mg.tensor([0.0, 0.0, 3.0], dtype="float64", requires_grad=True, device=device)
     x.prod().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+
+
+# ------------------------------------------------------------------ sigmoid's second derivative
+def test_sigmoid_second_derivative_under_an_infinite_gradient_is_torchs_signed_inf(device):
+    # d/dx of g sigmoid'(x) with g = +-inf was inf (1 - s) - inf s = NaN (sigmoid's backward composed of
+    # g s (1 - s)); torch's sigmoid_backward differentiates to g (1 - 2s): +-inf, NaN only at x = 0
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 2.0, 40.0])
+    scale = np.array([INF, INF, INF, -INF, -INF, 1.0])
+
+    def second(lib, tensor, x):
+        y = (lib.sigmoid(x) * tensor(scale)).sum()
+        g, = lib.autograd.grad(y, x, create_graph=True) if lib is torch else mg.grad(y, x, create_graph=True)
+        return g, (lib.autograd.grad(g.sum(), x)[0] if lib is torch else mg.grad(g.sum(), x)[0])
+
+    xm = mg.tensor(x, dtype="float64", requires_grad=True, device=device)
+    with np.errstate(invalid="ignore"):
+        gm, hm = second(mg, lambda a: mg.tensor(a, dtype="float64", device=device), xm)
+    gt, ht = second(torch, lambda a: torch.tensor(a, dtype=torch.float64), torch.tensor(x, requires_grad=True))
+    np.testing.assert_array_equal(gm.numpy(), gt.detach().numpy())
+    np.testing.assert_array_equal(hm.numpy(), ht.numpy())   # [-inf, -inf, nan, inf, inf, finite]
+    xs = mg.tensor([-2.0, 0.3, 1.7], dtype="float64", requires_grad=True)
+    assert mg.autograd.gradgradcheck(mg.sigmoid, (xs,))
