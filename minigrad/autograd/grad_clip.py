@@ -42,7 +42,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     Returns:
         The total norm of the gradients before clipping, as torch's: a 0-d Tensor in the gradients' dtype
         (float32 gradients give a float32 norm; ``.item()`` or ``float()`` reads it), on the first gradient's
-        device. With no gradients at all it is ``tensor(0.)``. On a GPU the norm is summed and the gradients
+        device. With no gradients at all it is ``tensor(0.)``. A norm beyond the dtype's range (float16's 65504) is
+        inf there, as torch's: ``error_if_nonfinite`` raises, else every gradient is scaled by 0, as torch's. On a GPU the norm is summed and the gradients
         scaled on the device, as torch's, and nothing waits for the device (only ``error_if_nonfinite`` reads
         the norm back, before scaling).
     """
@@ -56,10 +57,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return _norm_tensor(None, grads)
     total = _total_norm_array(grads, float(norm_type))
+    norm = _norm_tensor(total, grads)
+    total = _overflowed_as_returned(total, norm.data)
     if error_if_nonfinite:
         _check_finite("clip_grad_norm_", float(total), float(norm_type))
     _scale_(grads, max_norm, total)
-    return _norm_tensor(total, grads)
+    return norm
 
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -79,9 +82,10 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not arrays:
         return _norm_tensor(None, arrays)
     total = _total_norm_array(arrays, norm_type)
+    norm = _norm_tensor(total, arrays)
     if error_if_nonfinite:
-        _check_finite(_name, float(total), norm_type)
-    return _norm_tensor(total, arrays)
+        _check_finite(_name, float(_overflowed_as_returned(total, norm.data)), norm_type)
+    return norm
 
 
 def _norm_tensor(total, arrays):
@@ -97,7 +101,20 @@ def _norm_tensor(total, arrays):
     elif dtype.kind != "f":
         dtype = backend.DEFAULT_FLOAT
     xp = get_array_module(total)
-    return Tensor(xp.asarray(total).astype(dtype))
+    with np.errstate(over="ignore"):   # a float16 norm above 65504 is inf, as torch's, which does not warn
+        return Tensor(xp.asarray(total).astype(dtype))
+
+
+def _overflowed_as_returned(total, returned):
+    """The float64 ``total``, or inf where the norm the caller gets (``returned``, in the gradients' dtype)
+    overflowed: torch's norm is in that dtype, so a float16 norm above 65504 is inf there, ``error_if_nonfinite``
+    raises, and every gradient is scaled by max_norm / inf = 0 (NaN where one is inf), as
+    ``clip_grads_with_norm_`` given that norm does. Elsewhere the float64 total, rounded once as before."""
+    if returned.dtype == np.float64:
+        return total
+    xp = get_array_module(returned)
+    wide = returned.astype(np.float64)
+    return xp.where(xp.isinf(wide), wide, total)   # on the device: nothing read back
 
 
 def _check_norm_args(name, norm_type, error_if_nonfinite):

@@ -191,3 +191,54 @@ def test_float16_gradients_are_normed_in_float32_as_torchs(device, norm_type):
     params = _with_grads([np.full(1000, 10.0)], device, dtype=np.float16)
     clip_grad_norm_(params, max_norm=1.0, norm_type=2.0)
     np.testing.assert_allclose(params[0].grad.numpy().astype(float), 10.0 / 316.227766, rtol=2e-3)
+
+
+def _torch_float16_params(grads):
+    torch = pytest.importorskip("torch")
+    params = [torch.zeros(len(g), dtype=torch.float16, requires_grad=True) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = torch.tensor(np.asarray(g, dtype=np.float16))
+    return torch, params
+
+
+@pytest.mark.parametrize("grads, norm_type", [
+    ([[60000.0] * 4, [50000.0] * 3], 2.0), ([[60000.0] * 4, [50000.0] * 3], 1.0),   # each part's norm beyond too
+    ([[60000.0] * 4, [50000.0] * 3], 3.0),
+    ([[50000.0], [50000.0]], 2.0), ([[50000.0], [50000.0]], 1.0),   # each part below 65504, the total beyond
+    ([[np.inf, 1.0], [2.0]], 2.0)])
+def test_float16_norm_beyond_65504_is_inf_and_scales_by_0_as_torchs(device, grads, norm_type):
+    # torch's norm is in the gradients' dtype: beyond float16's 65504 it is inf, and max_norm / inf scales every
+    # gradient to 0 (NaN where one is inf). minigrad returned inf too but scaled by the float64 norm (0.404, ...),
+    # as clip_grads_with_norm_ given that very inf norm did not
+    torch, tparams = _torch_float16_params(grads)
+    expected = torch.nn.utils.clip_grad_norm_(tparams, 1.0, norm_type)
+    params = _with_grads(grads, device, dtype=np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no "overflow encountered in cast": torch does not warn
+        total = clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
+    assert total.dtype == np.float16 and np.isposinf(float(total)) and np.isposinf(expected.item())
+    for p, tp in zip(params, tparams):
+        np.testing.assert_array_equal(p.grad.numpy(), tp.grad.numpy())   # [0, ...], NaN at an inf gradient
+
+
+def test_float16_norm_beyond_65504_is_refused_by_error_if_nonfinite_as_torchs(device):
+    # torch raises: its float16 norm is inf; minigrad checked the float64 norm (1.3e5), went on and returned inf
+    torch, tparams = _torch_float16_params([[60000.0] * 4, [50000.0] * 3])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.clip_grad_norm_(tparams, 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.get_total_norm([p.grad for p in tparams], error_if_nonfinite=True)
+    params = _with_grads([[60000.0] * 4, [50000.0] * 3], device, dtype=np.float16)
+    with pytest.raises(RuntimeError, match=r"^clip_grad_norm_: the total norm of order 2.0 of the gradients is "
+                                           r"non-finite \(inf\)"):
+        clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(params[0].grad.numpy(), np.full(4, 60000.0, dtype=np.float16))   # untouched
+    with pytest.raises(RuntimeError, match=r"^get_total_norm: the total norm of order 2.0 .* non-finite \(inf\)"):
+        mg.nn.utils.get_total_norm([p.grad for p in params], error_if_nonfinite=True)
+    # just below the range: a finite float16 norm (65504), clipped as torch's
+    torch, tparams = _torch_float16_params([[65504.0, 1.0]])
+    expected = torch.nn.utils.clip_grad_norm_(tparams, 1.0, error_if_nonfinite=True)
+    params = _with_grads([[65504.0, 1.0]], device, dtype=np.float16)
+    total = clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
+    assert float(total) == expected.item() == 65504.0
+    np.testing.assert_array_equal(params[0].grad.numpy(), tparams[0].grad.numpy())
