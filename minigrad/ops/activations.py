@@ -19,7 +19,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import erf_function, get_array_module, is_array
 from minigrad.ops._args import (_python_number, _refuse_out_of_range, as_floating, half_in_float32, python_real,
                                 refuse_complex)
-from minigrad.ops.functions import Erf, Sigmoid, Softplus
+from minigrad.ops.functions import Erf, Sigmoid, Softplus, sigmoid
 from minigrad.ops.selection import where
 from minigrad.scalars import holds, is_integer, is_real
 
@@ -323,8 +323,11 @@ def mish(x):
 
 
 def silu(x):
-    """x * sigmoid(x) elementwise (SiLU, also called swish)."""
-    return SiLU.apply(as_floating(x))
+    """x * sigmoid(x) elementwise (SiLU, also called swish); of a complex x too, as torch's."""
+    x = as_floating(x)
+    if x.dtype.kind == "c":   # SiLU's real sigmoid would drop the imaginary part
+        return x * sigmoid(x)
+    return SiLU.apply(x)
 
 
 def elu(x, alpha=1.0):

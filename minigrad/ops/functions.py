@@ -239,8 +239,11 @@ def tanh(x):
 
 
 def sigmoid(x):
-    """Logistic function 1 / (1 + e^-x) elementwise, stable for large |x|."""
-    return Sigmoid.apply(as_floating(x))
+    """Logistic function 1 / (1 + e^-x) elementwise, stable for large |x|; of a complex x, torch's 1 / (1 + e^-x)."""
+    x = as_floating(x)
+    if x.dtype.kind == "c":   # the real form's |x| and x >= 0 would drop the imaginary part
+        return 1.0 / (exp(-x) + 1.0)
+    return Sigmoid.apply(x)
 
 
 def softplus(x, beta=1.0, threshold=None):

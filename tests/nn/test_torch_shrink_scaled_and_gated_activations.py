@@ -472,3 +472,25 @@ def test_glu_second_derivative_at_infinite_and_large_inputs_as_torch(dtype):
         assert ours.dtype == np.dtype(dtype)
         np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=0)
     assert np.isneginf(hm.numpy()[14]) and np.isposinf(hm.numpy()[15]) and np.isnan(hm.numpy()[23])
+
+
+_COMPLEX_SIGMOIDS = {
+    "sigmoid": lambda lib, z: lib.sigmoid(z), "F.sigmoid": lambda lib, z: lib.nn.functional.sigmoid(z),
+    "Sigmoid": lambda lib, z: lib.nn.Sigmoid()(z), "Tensor.sigmoid": lambda lib, z: z.sigmoid(),
+    "F.silu": lambda lib, z: lib.nn.functional.silu(z), "SiLU": lambda lib, z: lib.nn.SiLU()(z),
+}
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("name", list(_COMPLEX_SIGMOIDS))
+def test_sigmoid_and_silu_of_complex_tensors_match_torch(name, dtype):
+    # sigmoid([1+2j, -1+5j]) gave the real [0.9034, 0.0061]: the real form's exp(-|x|) and x >= 0 dropped the
+    # imaginary part (silu took that sigmoid too), silently. torch computes 1 / (1 + e^-z) and z sigmoid(z)
+    z = np.array([1 + 2j, -1 + 5j, -3 - 1j, 30 + 1j, -30 + 0.5j, 0j, 1e3j], dtype=dtype)
+    expected = _COMPLEX_SIGMOIDS[name](torch, torch.tensor(z)).numpy()
+    ours = _COMPLEX_SIGMOIDS[name](mg, mg.tensor(z, dtype=dtype))
+    assert ours.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(ours.numpy(), expected, rtol=2e-6 if dtype == "complex64" else 1e-14, atol=0)
+    zm = mg.tensor(z, dtype=dtype, requires_grad=True)   # the values only: no gradient through complex values
+    with pytest.raises(RuntimeError, match="would be differentiated through complex values"):
+        mg.abs(_COMPLEX_SIGMOIDS[name](mg, zm)).sum().backward()
