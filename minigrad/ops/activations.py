@@ -131,14 +131,10 @@ class ELU(Function):
 
 
 def below_zero(F, x, negative):
-    """x where ``negative`` (x <= 0), else 0: the exponent of an ELU's slope, which is taken at x <= 0 (torch's
-    first derivative at 0 is the slope's alpha). Recorded for a second derivative, it is also multiplied by
-    (x < 0), whose 1 leaves the value as it is: torch's second derivative (``elu_double_backward``) is the slope's
-    times that mask, 0 at x = 0 (and inf * 0 = NaN there for an infinite alpha), not the slope's alpha e^0."""
-    exponent = F.select(negative, x)
-    if F.recording:   # a first-order pass needs the value only: no extra array op
-        exponent = exponent * F.const((x.data < 0).astype(x.dtype))
-    return exponent
+    """x where x < 0, else 0: the exponent of an ELU's slope, taken at x <= 0 (``negative``; torch's first derivative
+    at 0 is alpha e^0). The product with (x < 0) changes no value, but a recorded pass differentiates it: 0 at x = 0,
+    torch's second derivative there (``elu_double_backward``'s mask; inf * 0 = NaN for an infinite alpha)."""
+    return F.select(negative, x) * (x < 0)
 
 
 _SQRT_HALF = 0.7071067811865476         # 1 / sqrt(2)

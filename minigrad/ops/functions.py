@@ -128,10 +128,7 @@ class Sigmoid(Function):
         return xp.where(x >= 0, 1.0 / d, e / d)
 
     def backward(self, F, gy, x):
-        y = F.output(self)
-        if F.recording:   # one op of (g, y), whose derivative is torch's (SigmoidBackward)
-            return F.apply(SigmoidBackward, gy, y)
-        return gy * y * (1.0 - y)
+        return F.apply(SigmoidBackward, gy, F.output(self))   # g y (1 - y), one op of (g, y): see SigmoidBackward
 
 
 class SigmoidBackward(Function):
