@@ -510,8 +510,8 @@ def _fill_missing(fn, gys, F):
 def _run_hooks(hooks, g, F, node_hooks=True):
     """Hooks see and return Tensors; a returned Tensor replaces the gradient, and must have its shape and dtype.
 
-    A leaf's AccumulateGrad node hooks (``_AccumulateGradHook``) run after its tensor hooks, as torch's, unless
-    ``node_hooks`` is False (``minigrad.grad``); a prehook among them may drop the gradient: None is returned.
+    A leaf's AccumulateGrad node hooks (``run_accumulate_grad_hooks``) run after its tensor hooks, as torch's,
+    unless ``node_hooks`` is False (``minigrad.grad``); a prehook among them may drop the gradient: None is returned.
 
     On a first-order pass the hooks get a copy: an op may send one gradient array to several inputs (``Add``
     does), and a hook that doubles its gradient in place (``g *= 2``) must not double the others'. A Tensor a
@@ -519,27 +519,17 @@ def _run_hooks(hooks, g, F, node_hooks=True):
     ``.grad`` that the next backward adds into in place, nor be shared with the gradients that flow on; so is the
     one a hook got and kept (``lambda g: seen.append(g)``), changed in place or not.
     """
-    t = given = _as_tensor(g if F.recording else g.copy())
+    t = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
-    node = None
     for hook in tuple(hooks):   # a hook may remove itself (a one-shot hook): the ones after it still run
         if type(hook) is _AccumulateGradHook:
-            node = [hook] if node is None else node + [hook]
             continue
         new = hook(t)
         if new is not None:
             _check_hook_result(hook, new, shape, dtype)
         t = t if new is None else new
-    if node is not None and node_hooks:
-        for hook in node:   # the prehooks, then what the post hooks see (torch's order, whatever the registration's)
-            if hook.prehook:
-                new = hook(t)   # t itself, a Tensor in its place, or None (dropped; the hooks after it get None)
-                if new is not None and new is not t:
-                    _check_hook_result(hook.hook, new, shape, dtype)
-                t = new
-        for hook in node:
-            if not hook.prehook:
-                hook(t)
+    if node_hooks:
+        t = run_accumulate_grad_hooks(hooks, t)
         if t is None:
             return None
     if F.recording:
@@ -547,6 +537,24 @@ def _run_hooks(hooks, g, F, node_hooks=True):
     # A copy either way: a hook may keep the Tensor it got (a list of the gradients seen) as well as one it returns,
     # and the array passed on may become a leaf's .grad, which the next backward adds into in place.
     return t.data.copy()
+
+
+def run_accumulate_grad_hooks(hooks, t):
+    """The hooks of a leaf's AccumulateGrad node among its ``hooks`` (``_AccumulateGradHook``), on its gradient
+    Tensor ``t``: the prehooks, which may replace it or drop it (None), then the post hooks, which see what is
+    added (torch's order, whatever the registration's). Returns the gradient to add, or None."""
+    node = [hook for hook in hooks if type(hook) is _AccumulateGradHook]
+    shape, dtype = t.shape, t.dtype
+    for hook in node:
+        if hook.prehook:
+            new = hook(t)   # t itself, a Tensor in its place, or None (dropped; the hooks after it get None)
+            if new is not None and new is not t:
+                _check_hook_result(hook.hook, new, shape, dtype)
+            t = new
+    for hook in node:
+        if not hook.prehook:
+            hook(t)
+    return t
 
 
 def _check_hook_result(hook, new, shape, dtype):

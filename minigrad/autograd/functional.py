@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.backward_hooks import POST_ACCUMULATE, run_post_accumulate_hooks
-from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_backward
+from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_accumulate_grad_hooks, run_backward
 from minigrad.autograd.coercion import _initial_grad
 from minigrad.autograd.mode import STATE, enable_grad
 from minigrad.autograd.tensor import Tensor
@@ -52,6 +52,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for x, g, kept in zip(inputs, grads, retained):
             if g is None or kept:   # retain_grad()'s hook has already added it during the pass
                 continue
+            if x._hooks and x.creator is None:   # its AccumulateGrad node runs here, as torch's (grad skips it)
+                g = _accumulate_grad_hooks_result(x, g, create_graph)
+                if g is None:   # a prehook dropped it: nothing is added, the post-accumulate hooks still run
+                    if POST_ACCUMULATE and id(x) in POST_ACCUMULATE:
+                        run_post_accumulate_hooks(x, x._post_hooks)
+                    continue
             if create_graph:
                 _accumulate_tensor(x, g, given)
             else:
@@ -64,6 +70,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         create_graph = retain_graph = True
     seeds = [_initial_grad(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
     run_backward(tensors, seeds, retain_graph or create_graph, create_graph)
+
+
+def _accumulate_grad_hooks_result(leaf, g, create_graph):
+    """``g`` after ``leaf``'s AccumulateGrad node hooks (None: dropped); a Tensor a prehook returned is copied on a
+    first-order pass, as ``engine._run_hooks`` does: the hook's owner may hold it, and it would become ``.grad``."""
+    new = run_accumulate_grad_hooks(leaf._hooks, g)
+    if new is None or new is g or create_graph:
+        return new
+    return Tensor._make(new.data.copy(), None, 0)
 
 
 def _check_tensors(tensors):
