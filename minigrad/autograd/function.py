@@ -22,7 +22,7 @@ import numpy as np
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor, _HookHandle  # tensor.py is always imported before this module
-from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, note_no_grad_views
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, any_no_grad_view, note_no_grad_views
 
 
 _new_tensor = object.__new__
@@ -124,7 +124,7 @@ class Function:
         if not (record and STATE.grad_enabled):
             # under no_grad, from a tensor that requires grad, or from such a view (a view of a view, made in either
             # mode): its views may not be written in grad mode. _NO_GRAD_VIEWS is empty unless one was made.
-            if record or _NO_GRAD_VIEWS:
+            if record or (_NO_GRAD_VIEWS and any_no_grad_view(inputs)):
                 return _unrecorded_of_graph_input(cls, inputs, y)
             fn = None
         else:

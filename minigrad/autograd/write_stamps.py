@@ -98,6 +98,14 @@ def note_no_grad_views(inputs, outs):
             _NO_GRAD_VIEWS.put(out, True)
 
 
+def any_no_grad_view(tensors):
+    """Whether one of ``tensors`` is a view noted by :func:`note_no_grad_views` (its own views are noted too)."""
+    for t in tensors:   # a loop, not any() over a generator: every unrecorded op asks while such a view lives
+        if id(t) in _NO_GRAD_VIEWS and _NO_GRAD_VIEWS.value(t, False):
+            return True
+    return False
+
+
 def refuse_no_grad_view(t, what):
     """torch's rule: a view made under no_grad of a tensor that requires grad is not written in place in grad
     mode. The write would change the base's values while its graph (recorded before, or the base's own creator)
