@@ -21,7 +21,8 @@ class Unstack(Function):
 
     def forward(self, x):
         lead = (slice(None),) * self.axis
-        return tuple(x[lead + (t,)] for t in range(x.shape[self.axis]))
+        # the trailing ... keeps a 1-D x's slices 0-d views, as torch's (x[t] alone gives a NumPy scalar, a copy)
+        return tuple(x[lead + (t, ...)] for t in range(x.shape[self.axis]))
 
     def backward(self, F, gy, x):
         if type(gy) is not tuple:  # one slice: a one-output node gets its gradient bare

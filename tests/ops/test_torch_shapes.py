@@ -149,6 +149,18 @@ def test_unbind_matches_torch(dim):
     assert all(np.shares_memory(y.numpy(), x.numpy()) for y in x.unbind(dim))   # views, as torch's
 
 
+def test_unbind_of_a_vector_gives_0d_views_that_write_into_it_as_torchs():
+    # x[t] of a 1-D array is a NumPy scalar, so each slice was a 0-d copy: a.fill_(5) left x as it was
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        a, b, _ = x.unbind()
+        a.fill_(5.0)
+        b.mul_(10.0)
+        return x.tolist()
+
+    assert run(mg) == run(torch) == [5.0, 20.0, 3.0]
+
+
 def test_unbind_of_one_slice_and_some_slices_unused():
     agree(lambda x: mg.unbind(x, 0), lambda t: torch.unbind(t, 0), X[:1])
     agree(lambda x: mg.unbind(x, 1)[2], lambda t: torch.unbind(t, 1)[2], X)
