@@ -3,6 +3,7 @@
     python -m benchmarks.instructions                      # this checkout: minigrad and the NumPy reference
     python -m benchmarks.instructions OLD_TREE NEW_TREE    # two source trees (git worktrees), before and after
     python -m benchmarks.instructions --phases             # also forward + loss, backward, optimizer step
+    python -m benchmarks.instructions --backward OLD NEW    # per node of backward: the deep chain, the wide graph
 
 The tiny step (case ``tiny``: 2-16-16-1 ReLU MLP, batch 1, MSE, SGD) is all
 per-call overhead, and its time on a shared machine swings with the load: on
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import os
 import shutil
 import subprocess
@@ -43,6 +45,8 @@ void count_stop(void) { CALLGRIND_TOGGLE_COLLECT; CALLGRIND_DUMP_STATS; }
 """
 PHASES = ("step", "forward", "forward+backward", "optimizer")
 WARMUP = 50
+# ``--backward``: the backward case's graphs (``bench_backward``), this many nodes, this many graphs counted
+GRAPH_NODES, GRAPHS = 1000, 3
 
 
 def _helper_library(directory):
@@ -85,6 +89,9 @@ def _child(tree, phase, steps, library):
     """Run under Valgrind: build the tiny step from ``tree``, warm it up, count ``steps`` steps of ``phase``."""
     if tree != "reference":
         sys.path.insert(0, os.path.abspath(tree))
+    if phase in ("deep chain", "wide graph"):
+        _graph_child(tree, phase, library)
+        return
     import numpy as np
 
     from benchmarks import reference
@@ -132,12 +139,38 @@ def _child(tree, phase, steps, library):
     region.count_stop()
 
 
+def _graph_child(tree, kind, library):
+    """Run under Valgrind: build ``GRAPHS`` graphs of the backward case's ``kind`` untimed, count their backward."""
+    import minigrad as mg
+    from benchmarks.bench_backward import _factors, deep_chain, wide_graph
+    from benchmarks.common import Context
+
+    if not os.path.abspath(mg.__file__).startswith(os.path.abspath(tree)):
+        raise SystemExit(f"benchmarks.instructions: imported minigrad from {mg.__file__}, not from {tree}")
+    build, ctx = (deep_chain if kind == "deep chain" else wide_graph), Context()
+    factors = _factors(GRAPH_NODES, 0)
+    for _ in range(3):   # warm-up
+        build(ctx, GRAPH_NODES, factors)[1].backward()
+    losses = [build(ctx, GRAPH_NODES, factors)[1] for _ in range(GRAPHS)]
+    # A collection of the oldest generation walks every object the process holds (the modules it imported, for
+    # one); whether one falls in the counted region moved the wide graph's count by 1,000 a node between harnesses.
+    gc.collect()
+    gc.freeze()
+    region = ctypes.CDLL(library)
+    region.count_start()
+    for loss in losses:
+        loss.backward()
+    region.count_stop()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("trees", nargs="*", help="source trees to count (default: this checkout)")
     parser.add_argument("--steps", type=int, default=100, help="steps counted per run (default 100)")
     parser.add_argument("--phases", action="store_true",
                         help="also count forward + loss, forward + backward and the optimizer step alone")
+    parser.add_argument("--backward", action="store_true",
+                        help=f"count backward per node of the backward case's graphs ({GRAPH_NODES} nodes) instead")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -155,6 +188,13 @@ def main(argv=None):
     phases = PHASES if args.phases else PHASES[:1]
     with tempfile.TemporaryDirectory() as directory:
         library = _helper_library(directory)
+        if args.backward:
+            print(f"instructions per node of backward ({GRAPHS} graphs of {GRAPH_NODES} nodes counted)")
+            for tree in trees:
+                counts = [count(tree, kind, GRAPHS * GRAPH_NODES, library, directory)
+                          for kind in ("deep chain", "wide graph")]
+                print(f"  {tree}: deep chain {counts[0]:,.0f} | wide graph {counts[1]:,.0f}")
+            return
         reference_step = count("reference", "step", args.steps, library, directory)
         print(f"instructions per tiny step (2-16-16-1, batch 1), {args.steps} steps counted")
         print(f"  NumPy reference step: {reference_step:,.0f}")
