@@ -386,16 +386,3 @@ def test_elu_takes_an_infinite_alpha_as_torch(alpha, dtype):
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(nn.ELU(alpha)(mg.tensor(x, dtype=dtype)).numpy(), theirs[0])
     assert repr(nn.ELU(alpha)) == repr(torch.nn.ELU(alpha)) == f"ELU(alpha={alpha})"
-
-
-@pytest.mark.parametrize("fn, torch_fn", [(F.elu, TF.elu), (lambda t: F.elu(t, -0.5), lambda t: TF.elu(t, -0.5)),
-                                          (lambda t: F.elu(t, 2.5), lambda t: TF.elu(t, 2.5))])
-def test_elu_second_derivative_at_zero_is_torch_s(fn, torch_fn):
-    # d2/dx2 of elu at x = 0 was alpha (the slope alpha e^x differentiated at its own branch); torch's
-    # elu_double_backward multiplies by (x < 0): 0 there, while the first derivative at 0 stays alpha
-    x = np.array([-2.0, -0.0, 0.0, 1.5])
-    for dtype in ("float64", "float32"):
-        ours = _values_and_two_derivatives(fn, x, dtype, mg)
-        theirs = _values_and_two_derivatives(torch_fn, x, dtype, torch)
-        for a, b in zip(ours, theirs):
-            np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-15, atol=0)

@@ -381,31 +381,22 @@ _INFINITE_PARAMETER_X = np.array([-np.inf, -30.0, -1.0, -0.0, 0.0, 0.5, 3.0, np.
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("alpha", [np.inf, -np.inf])
-def test_celu_takes_an_infinite_alpha_as_torch(alpha, dtype):
-    # celu(x, inf) was refused ("alpha must be a finite number"); torch takes +-inf: alpha (e^(x / alpha) - 1) is
-    # inf * 0 = NaN below 0, x at and above 0; dy/dx NaN at and below 0, 1 above
-    ours = _one_element_derivatives(lambda t: F.celu(t, alpha), _INFINITE_PARAMETER_X, dtype, mg)
-    theirs = _one_element_derivatives(lambda t: TF.celu(t, alpha), _INFINITE_PARAMETER_X, dtype, torch)
-    for a, b in zip(ours, theirs):
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("ours, theirs, layer, torch_layer", [
+    (F.celu, TF.celu, nn.CELU, torch.nn.CELU), (F.hardshrink, TF.hardshrink, nn.Hardshrink, torch.nn.Hardshrink)])
+def test_celu_and_hardshrink_take_an_infinite_parameter_as_torch(ours, theirs, layer, torch_layer, value, dtype):
+    # both were refused ("must be a finite number"); torch takes +-inf. celu(x, inf): alpha (e^(x / alpha) - 1) is
+    # inf * 0 = NaN below 0, x at and above 0; dy/dx NaN at and below 0, 1 above. hardshrink(x, inf) zeroes every
+    # number (+-inf too) and keeps NaN, -inf keeps everything, with gradient 1 where the value is kept
+    x = _INFINITE_PARAMETER_X
+    expected = _one_element_derivatives(lambda t: theirs(t, value), x, dtype, torch)
+    for a, b in zip(_one_element_derivatives(lambda t: ours(t, value), x, dtype, mg), expected):
         np.testing.assert_array_equal(a, b)
     with np.errstate(invalid="ignore"):
-        np.testing.assert_array_equal(nn.CELU(alpha)(mg.tensor(_INFINITE_PARAMETER_X, dtype=dtype)).numpy(), theirs[0])
-    assert repr(nn.CELU(alpha)) == repr(torch.nn.CELU(alpha))
-
-
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("lambd", [np.inf, -np.inf])
-def test_hardshrink_takes_an_infinite_lambd_as_torch(lambd, dtype):
-    # hardshrink(x, inf) was refused ("lambd must be a finite number"); torch takes +-inf: inf zeroes every
-    # number (+-inf too) and keeps NaN, -inf keeps everything, with gradient 1 where the value is kept
-    ours = _one_element_derivatives(lambda t: F.hardshrink(t, lambd), _INFINITE_PARAMETER_X, dtype, mg)
-    theirs = _one_element_derivatives(lambda t: TF.hardshrink(t, lambd), _INFINITE_PARAMETER_X, dtype, torch)
-    for a, b in zip(ours, theirs):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(nn.Hardshrink(lambd)(mg.tensor(_INFINITE_PARAMETER_X, dtype=dtype)).numpy(),
-                                  theirs[0])
-    np.testing.assert_array_equal(mg.tensor(_INFINITE_PARAMETER_X, dtype=dtype).hardshrink(lambd).numpy(), theirs[0])
+        np.testing.assert_array_equal(layer(value)(mg.tensor(x, dtype=dtype)).numpy(), expected[0])
+    assert repr(layer(value)) == repr(torch_layer(value))
+    if ours is F.hardshrink:
+        np.testing.assert_array_equal(mg.tensor(x, dtype=dtype).hardshrink(value).numpy(), expected[0])
 
 
 @pytest.mark.parametrize("call, message", [
@@ -435,11 +426,14 @@ def test_softshrink_refuses_an_infinite_lambd_as_torch(lambd):
             call()
 
 
-@pytest.mark.parametrize("fn, torch_fn", [(F.selu, TF.selu), (F.celu, TF.celu),
+@pytest.mark.parametrize("fn, torch_fn", [(F.elu, TF.elu), (lambda t: F.elu(t, -0.5), lambda t: TF.elu(t, -0.5)),
+                                          (lambda t: F.elu(t, 2.5), lambda t: TF.elu(t, 2.5)),
+                                          (F.selu, TF.selu), (F.celu, TF.celu),
                                           (lambda t: F.celu(t, -0.5), lambda t: TF.celu(t, -0.5)),
                                           (lambda t: F.celu(t, 2.5), lambda t: TF.celu(t, 2.5))])
-def test_selu_and_celu_second_derivatives_at_zero_are_torch_s(fn, torch_fn):
-    # d2/dx2 at x = 0 was the negative branch's (scale alpha / alpha'), torch's elu_double_backward masks x < 0: 0
+def test_elu_selu_and_celu_second_derivatives_at_zero_are_torch_s(fn, torch_fn):
+    # d2/dx2 at x = 0 was the negative branch's slope (alpha, scale alpha, 1); torch's elu_double_backward masks
+    # x < 0: 0 there, while the first derivative at 0 stays the slope
     x = np.array([-2.0, -0.0, 0.0, 1.5])
     for dtype in ("float64", "float32"):
         ours = _one_element_derivatives(fn, x, dtype, mg)
