@@ -144,13 +144,15 @@ def _total_norm_array(arrays, norm_type):
     (``power_sum += float(part)``) made, bit for bit. An array on another device sends its 0-d part over. A float16
     array's part is taken in float32, as torch accumulates half precision: its sum of squares overflows float16's
     65504 long before the norm does (1000 gradients of 10 have the norm 316 but the sum of squares 100000, inf in
-    float16, which scaled every gradient to 0).
+    float16, which scaled every gradient to 0). But a float16 array whose own norm is beyond 65504 makes its part inf,
+    as torch's norm of that one tensor is, whatever the other arrays' dtypes.
     """
     where = device_of(arrays[0])
     total = None
     for a in arrays:
         xp = get_array_module(a)
-        if a.dtype == np.float16:
+        half = a.dtype == np.float16
+        if half:
             a = a.astype(np.float32)
         if math.isinf(norm_type):
             part = xp.abs(a).max() if a.size else xp.zeros((), a.dtype)           # max |t|
@@ -163,6 +165,10 @@ def _total_norm_array(arrays, norm_type):
         else:
             part = (xp.abs(a) ** norm_type).sum()                                # sum |t|^p
         part = part.astype(np.float64)   # (not xp.asarray: NumPy's vdot gives a scalar, which has astype)
+        if half:   # torch takes each tensor's norm in its own dtype: a float16 one beyond 65504 is inf, as the total
+            own = part if math.isinf(norm_type) else part ** (1.0 / norm_type)
+            with np.errstate(over="ignore"):
+                part = xp.where(xp.isinf(own.astype(np.float16)), xp.inf, part)
         if device_of(a) != where:
             part = to_device(part, where)
         if total is None:

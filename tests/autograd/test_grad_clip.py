@@ -221,6 +221,35 @@ def test_float16_norm_beyond_65504_is_inf_and_scales_by_0_as_torchs(device, grad
         np.testing.assert_array_equal(p.grad.numpy(), tp.grad.numpy())   # [0, ...], NaN at an inf gradient
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0])   # (the max-norm of [60000, 60000] is in range)
+def test_a_float16_gradient_whose_own_norm_is_beyond_65504_makes_the_total_inf_beside_float32_ones(device, norm_type):
+    # torch takes each tensor's norm in its dtype, so that one is inf; minigrad summed the parts in float64 and
+    # returned 84852.81 in float32, clipping by it, for a float16 [60000, 60000] beside a float32 [1]
+    torch = pytest.importorskip("torch")
+    for order in ((0, 1), (1, 0)):
+        specs = [([60000.0, 60000.0], np.float16, torch.float16), ([1.0], np.float32, torch.float32)]
+        specs = [specs[i] for i in order]
+        tparams = [torch.zeros(len(g), dtype=tdt, requires_grad=True) for g, _, tdt in specs]
+        for tp, (g, _, tdt) in zip(tparams, specs):
+            tp.grad = torch.tensor(g, dtype=tdt)
+        expected = torch.nn.utils.clip_grad_norm_(tparams, 1.0, norm_type)
+        params = []
+        for g, dt, _ in specs:
+            params += _with_grads([g], device, dtype=dt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            total = clip_grad_norm_(params, 1.0, norm_type)
+        assert np.isposinf(float(total)) and np.isposinf(expected.item())
+        for p, tp in zip(params, tparams):
+            np.testing.assert_array_equal(p.grad.numpy(), tp.grad.numpy())   # scaled by max_norm / inf = 0
+        with pytest.raises(RuntimeError, match="non-finite"):
+            clip_grad_norm_(_with_grads([specs[0][0]], device, dtype=specs[0][1]) +
+                            _with_grads([specs[1][0]], device, dtype=specs[1][1]), 1.0, norm_type,
+                            error_if_nonfinite=True)
+    below = _with_grads([[40000.0]], device, dtype=np.float16) + _with_grads([[40000.0]], device, dtype=np.float32)
+    assert float(clip_grad_norm_(below, 1.0)) == pytest.approx(40000.0 * 2 ** 0.5, rel=1e-6)   # each part in range
+
+
 def test_float16_norm_beyond_65504_is_refused_by_error_if_nonfinite_as_torchs(device):
     # torch raises: its float16 norm is inf; minigrad checked the float64 norm (1.3e5), went on and returned inf
     torch, tparams = _torch_float16_params([[60000.0] * 4, [50000.0] * 3])
