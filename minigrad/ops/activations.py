@@ -315,7 +315,9 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def mish(x):
     """x * tanh(softplus(x)) elementwise, as one node, stable for any |x|."""
-    return Mish.apply(as_floating(x))
+    x = as_floating(x)
+    refuse_complex("mish", x)   # softplus's stable form compares x with 0 (torch refuses complex too)
+    return Mish.apply(x)
 
 
 def silu(x):

@@ -10,7 +10,7 @@ import math
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
-from minigrad.ops._args import as_floating, python_real
+from minigrad.ops._args import as_floating, python_real, refuse_complex
 from minigrad.ops._normal_kernels import gaussian
 
 
@@ -251,7 +251,9 @@ def softplus(x, beta=1.0, threshold=None):
         raise ValueError(f"softplus: beta must be a finite non-zero number, got {beta!r}")
     if threshold is not None:
         threshold = python_real("softplus", "threshold", threshold)
-    return Softplus.apply(as_floating(x), beta=beta, threshold=threshold)
+    x = as_floating(x)
+    refuse_complex("softplus", x)   # its threshold compares beta x: NumPy would order complex numbers by real part
+    return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
 def erf(x):

@@ -195,13 +195,16 @@ _ORDERING_ACTIVATIONS = {
     "leaky_relu": lambda lib, z: lib.nn.functional.leaky_relu(z, 0.1), "elu": lambda lib, z: lib.nn.functional.elu(z),
     "gelu": lambda lib, z: lib.nn.functional.gelu(z),
     "threshold": lambda lib, z: lib.nn.functional.threshold(z, 0.1, 0.0),
+    "softplus": lambda lib, z: lib.nn.functional.softplus(z), "mish": lambda lib, z: lib.nn.functional.mish(z),
+    "prelu": lambda lib, z: lib.nn.functional.prelu(z, lib.full((1,), 0.25, dtype=z.dtype)),
 }
 
 
 @pytest.mark.parametrize("name", list(_ORDERING_ACTIVATIONS))
 def test_activations_that_compare_with_zero_refuse_complex_tensors_as_torch(name):
     """relu([1+2j, -1+5j]) gave [1+2j, 0] (NumPy's order: real part first), leaky_relu, elu and threshold scaled or
-    replaced by the real part's sign, gelu took a complex erf; torch refuses all five."""
+    replaced by the real part's sign, gelu took a complex erf; torch refuses all of them. softplus and mish raised
+    NumPy's TypeError (ufunc 'logaddexp' not supported), prelu one naming 'greater'."""
     z = np.array([1 + 2j, -1 + 5j, -3 - 1j], dtype=np.complex64)
     with pytest.raises((RuntimeError, NotImplementedError)):
         _ORDERING_ACTIVATIONS[name](torch, torch.tensor(z))

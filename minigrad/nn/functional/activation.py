@@ -110,6 +110,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         bad = "input" if not isinstance(input, Tensor) else "weight"
         raise TypeError(f"prelu: {bad} must be a Tensor, got {type(input if bad == 'input' else weight).__name__}")
+    refuse_complex("prelu", input, weight)   # it compares x with 0 (torch refuses complex too)
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.size not in (1, channels):
         raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} must hold 1 slope or one per channel "
