@@ -318,22 +318,20 @@ def _call_observed(fn, F, g, capture, captured):
     if "pre" in hooks:
         for hook in list(hooks["pre"]):
             gys = _node_hook_result(fn, hook(_as_tensors(gys, F)), gys, F) or gys
-        if all(g is None for g in gys) and not hasattr(fn, "materialize_grads"):
-            # a pre-hook returned None for every output: as torch's built-in nodes, no gradient in, none out (a
-            # custom Function's backward is still called, with zeros or, without materialize_grads, None)
-            gxs = [None] * len(fn.inputs)
-            for hook in list(hooks.get("post", ())):
-                gxs = _node_hook_result(fn, hook(tuple(gxs), _as_tensors(gys, F)), gxs, F) or gxs
-            return tuple(gxs)
-    if fn.n_outputs == 1 and gys[0] is not None:
-        gy = gys[0]
-    else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
-        gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
-        if fn.n_outputs == 1:   # a pre-hook returned (None,) to a custom Function's node
-            gy = gy[0]
-    gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
-    if STATE.anomaly:
-        _check_finite(fn.name, "backward", gxs, fn)
+    if "pre" in hooks and all(g is None for g in gys) and not hasattr(fn, "materialize_grads"):
+        # a pre-hook returned None for every output: as torch's built-in nodes, no gradient in, none out (a
+        # custom Function's backward is still called, with zeros or, without materialize_grads, None)
+        gxs = (None,) * len(fn.inputs)
+    else:
+        if fn.n_outputs == 1 and gys[0] is not None:
+            gy = gys[0]
+        else:   # zeros for outputs no gradient reached, unless the node takes None for them (a custom Function may)
+            gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
+            if fn.n_outputs == 1:   # a pre-hook returned (None,) to a custom Function's node
+                gy = gy[0]
+        gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
+        if STATE.anomaly:
+            _check_finite(fn.name, "backward", gxs, fn)
     if "post" in hooks:
         gxs = [gx if need else None for gx, need in zip(gxs, fn.needs_input_grad)]
         for hook in list(hooks["post"]):

@@ -285,8 +285,9 @@ class AccumulateGrad:
 
 class _AccumulateGradHook:
     """A hook of a leaf's AccumulateGrad node, kept among the leaf's tensor hooks (its handle removes it there):
-    the engine (``_run_hooks``) runs these after the tensor hooks, in the order they were registered, hands them
-    None once a prehook dropped the gradient, and skips them in ``minigrad.grad``."""
+    the engine (``run_accumulate_grad_hooks``) runs these after the tensor hooks, the prehooks first, hands them
+    None once a prehook dropped the gradient, and skips them in ``minigrad.grad`` (``backward(inputs=...)`` runs
+    them)."""
 
     __slots__ = ("hook", "prehook")
 

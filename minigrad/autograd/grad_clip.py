@@ -43,9 +43,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         The total norm of the gradients before clipping, as torch's: a 0-d Tensor in the gradients' dtype
         (float32 gradients give a float32 norm; ``.item()`` or ``float()`` reads it), on the first gradient's
         device. With no gradients at all it is ``tensor(0.)``. A norm beyond the dtype's range (float16's 65504) is
-        inf there, as torch's: ``error_if_nonfinite`` raises, else every gradient is scaled by 0, as torch's. On a GPU the norm is summed and the gradients
-        scaled on the device, as torch's, and nothing waits for the device (only ``error_if_nonfinite`` reads
-        the norm back, before scaling).
+        inf there, as torch's: ``error_if_nonfinite`` raises, else every gradient is scaled by 0, as torch's. On a
+        GPU the norm is summed and the gradients scaled on the device, as torch's, and nothing waits for the device
+        (only ``error_if_nonfinite`` reads the norm back, before scaling).
     """
     max_norm = _max_norm("clip_grad_norm_", max_norm)
     was_generator = isinstance(parameters, types.GeneratorType)

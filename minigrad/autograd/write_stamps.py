@@ -114,9 +114,8 @@ def refuse_no_grad_view(t, what):
         raise RuntimeError(
             f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires "
             "grad (or a view of such a view), and is being written in place with grad mode on (torch refuses it "
-            "too): the base's gradient "
-            "would not follow the write; write it under minigrad.no_grad(), or make the view with grad mode on, or "
-            "write into a .clone()")
+            "too): the base's gradient would not follow the write; write it under minigrad.no_grad(), or make the "
+            "view with grad mode on, or write into a .clone()")
 
 
 def _mark_written(t):
