@@ -139,10 +139,9 @@ class CustomNode(Function):
         """Whether an output no gradient reached gets zeros (True, torch's default) or None (the engine asks)."""
         return self.ctx.materialize_grads
 
-    def _release(self, edges):
-        """After a backward without retain_graph: the edges stay and the saved tensors are freed, as in
-        ``Function._release``, but ctx keeps its other attributes (torch's)."""
-        self._edges, self.inputs, self._output_data = edges, None, None
+    def _release(self):
+        """After a backward without retain_graph: the saved tensors are freed, as in ``Function._release``, but
+        ctx keeps its other attributes (torch's)."""
         self.ctx._saved = None
         self.ctx._non_differentiable = ()   # outputs: the node outlives backward (next_functions), they must not
 

@@ -214,8 +214,10 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
                 edges.append(x if x._requires_grad else None)
                 if awaited and x in awaited:
                     _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
-        if not retain_graph:
-            fn._release(edges)   # what fn saved for backward is freed; only its edges stay, for next_functions
+        if not retain_graph:   # free what fn saved for backward; only its edges stay, for next_functions
+            fn._edges, fn.inputs, fn._output_data = edges, None, None
+            if fn.sets_attributes:
+                fn._release()
     if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
         _refuse_cycle(consumers)
     return captured

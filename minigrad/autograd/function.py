@@ -14,8 +14,10 @@ and are freed by reference counting alone.
 """
 from __future__ import annotations
 
+import dis
 import traceback
 import weakref
+from types import CodeType
 
 import numpy as np
 
@@ -36,6 +38,26 @@ class _EveryInput:
 
 
 EVERY_INPUT = _EveryInput()
+_STORE_ATTR = dis.opmap["STORE_ATTR"]
+
+
+def _sets_attributes(cls):
+    """Whether a method of ``cls``, or of a base of it other than ``Function``, assigns an attribute."""
+    for klass in cls.__mro__:
+        if klass is Function or klass is object:   # Function's own methods set only its slots
+            continue
+        for value in vars(klass).values():
+            code = getattr(getattr(value, "__func__", value), "__code__", None)
+            if code is not None and _stores_attribute(code):
+                return True
+    return False
+
+
+def _stores_attribute(code):
+    """Whether ``code`` (or a function nested in it) has a STORE_ATTR instruction (each takes two bytes, its
+    opcode first)."""
+    return _STORE_ATTR in code.co_code[::2] or any(_stores_attribute(c) for c in code.co_consts
+                                                    if isinstance(c, CodeType))
 
 
 class Function:
@@ -59,6 +81,11 @@ class Function:
                  "_output_meta", "_hooks", "_stack", "_edges", "__dict__", "__weakref__")
 
     keep_output = False
+    #: Whether the op's own methods set attributes on its nodes (``self.mask = ...`` in forward, parameters in
+    #: ``__init__``), worked out for each class as it is defined (``_sets_attributes``). Only such a node has
+    #: saved values for the engine to free after backward (``_release``); for the others a ``__dict__`` made
+    #: just to be cleared cost the deep chain's backward 3% a node, the wide graph's 4%.
+    sets_attributes = True
     #: Positions of inputs whose values backward never reads (only their shape): an in-place write to one after
     #: the node was recorded leaves its gradient right, so backward goes on, as torch's (which saves none of them).
     values_unread = ()
@@ -67,6 +94,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         if type(cls.__dict__.get("name")) is str:   # an op that names itself (name = "linalg.inv_ex")
             cls.name = NodeName(cls.__dict__["name"])
+        cls.sets_attributes = _sets_attributes(cls)
         # PyTorch's custom ops define forward(ctx, ...) as a staticmethod: custom_function.py runs those.
         if isinstance(cls.__dict__.get("forward"), staticmethod):
             from minigrad.autograd.custom_function import apply
@@ -200,12 +228,10 @@ class Function:
     def name(self) -> str:
         return NodeName(type(self).__name__)
 
-    def _release(self, edges):
-        """Free what the node saved for backward, once a backward without ``retain_graph`` has run it: its
-        inputs' arrays, its output's and whatever forward kept in its attributes. Only the graph's ``edges``
-        stay, for ``next_functions`` (torch keeps them too): the nodes upstream, each freed the same way, and
-        the leaves that require grad."""
-        self._edges, self.inputs, self._output_data = edges, None, None
+    def _release(self):
+        """Free what forward kept in the node's attributes (a mask, indices), once a backward without
+        ``retain_graph`` has run it. The engine has dropped its inputs and output already; only its edges stay,
+        for ``next_functions``. Called only where ``sets_attributes``."""
         self.__dict__.clear()
 
     @property
