@@ -317,9 +317,7 @@ class Tensor:
         if not isinstance(requires_grad, (bool, np.bool_)):   # torch's check: "False" must not mean True
             raise TypeError(f"Tensor.requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         if requires_grad and self.data.dtype.kind not in "fc":
-            raise TypeError(
-                f"only floating-point tensors can require grad; this tensor has dtype {self.dtype}"
-            )
+            raise _no_grad_dtype_error(self)
         if not requires_grad and self.creator is not None:
             raise _leaf_only_error(self, "requires_grad_(False)", False)
         self._requires_grad = bool(requires_grad)   # True on a non-leaf, which requires grad already: as torch's
@@ -335,12 +333,13 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         # torch's checks, in its order: a bool, a leaf (True on a non-leaf is refused too), a dtype that has grads
+        # (torch's setter raises RuntimeError for a non-bool, where its requires_grad_() raises TypeError)
         if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"Tensor.requires_grad: must be set to a bool, got {type(value).__name__} {value!r}")
+            raise RuntimeError(f"Tensor.requires_grad: must be set to a bool, got {type(value).__name__} {value!r}")
         if self.creator is not None:
             raise _leaf_only_error(self, f"requires_grad = {bool(value)}", bool(value))
         if value and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require grad; this tensor has dtype {self.dtype}")
+            raise _no_grad_dtype_error(self)
         self._requires_grad = bool(value)
 
     def to(self, *args, **kwargs):
@@ -2579,6 +2578,12 @@ from minigrad.autograd import backward_hooks as _backward_hooks  # noqa: E402
 from minigrad import creation as _creation  # noqa: E402
 from minigrad import random as _random  # noqa: E402
 from minigrad import sampling as _sampling  # noqa: E402
+
+
+def _no_grad_dtype_error(t):
+    """torch's refusal to let an integer or bool tensor require grad: a RuntimeError, from the setter, the method and
+    the constructors alike."""
+    return RuntimeError(f"only floating-point tensors can require grad; this tensor has dtype {t.dtype}")
 
 
 def _leaf_only_error(t, what, requires_grad):

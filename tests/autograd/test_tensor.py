@@ -304,13 +304,14 @@ def test_requires_grad_set_on_leaves_as_torch(form):
 
 
 def test_requires_grad_attribute_refuses_a_non_bool_and_an_integer_dtype():
-    # both were stored as given: requires_grad = 1 read back as 1, an int64 tensor "required grad"
+    # both were stored as given: requires_grad = 1 read back as 1, an int64 tensor "required grad"; then both were
+    # refused with TypeError, where torch's setter raises RuntimeError
     torch = pytest.importorskip("torch")
     t, tt = mg.tensor([1.0]), torch.tensor([1.0])
     for flag in (1, 0, "False", None):
         with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
             tt.requires_grad = flag
-        with pytest.raises(TypeError, match=r"Tensor.requires_grad: must be set to a bool, got "):
+        with pytest.raises(RuntimeError, match=r"Tensor.requires_grad: must be set to a bool, got "):
             t.requires_grad = flag
     assert not t.requires_grad and t.requires_grad is False
     t.requires_grad = np.bool_(True)
@@ -318,7 +319,7 @@ def test_requires_grad_attribute_refuses_a_non_bool_and_an_integer_dtype():
     i, ti = mg.tensor([1, 2]), torch.tensor([1, 2])
     with pytest.raises(RuntimeError, match="only Tensors of floating point and complex dtype can require gradients"):
         ti.requires_grad = True
-    with pytest.raises(TypeError, match="only floating-point tensors can require grad; this tensor has dtype int64"):
+    with pytest.raises(RuntimeError, match="only floating-point tensors can require grad; this tensor has dtype int64"):
         i.requires_grad = True
     i.requires_grad = False
     ti.requires_grad = False
@@ -327,12 +328,30 @@ def test_requires_grad_attribute_refuses_a_non_bool_and_an_integer_dtype():
 
 @pytest.mark.parametrize("data", [[1, 2], [True, False]])
 def test_integer_and_bool_tensors_cannot_require_grad(data):
-    with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
-        mg.tensor(data, requires_grad=True)
-    t = mg.tensor(data)
-    with pytest.raises(TypeError, match=str(t.dtype)):
+    # a RuntimeError as torch's, from the constructor and from requires_grad_() (minigrad's was a TypeError)
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mg):
+        with pytest.raises(RuntimeError, match="(?i)only (Tensors of )?floating[ -]point"):
+            lib.tensor(data, requires_grad=True)
+        t = lib.tensor(data)
+        with pytest.raises(RuntimeError, match="(?i)only (Tensors of )?floating[ -]point"):
+            t.requires_grad_()
+        assert not t.requires_grad
+    with pytest.raises(RuntimeError, match=f"only floating-point tensors can require grad; this tensor has dtype "
+                                           f"{t.dtype}"):
         t.requires_grad_()
-    assert not t.requires_grad
+
+
+@pytest.mark.parametrize("make", ["arange", "zeros", "randint", "Parameter"])
+def test_creation_with_requires_grad_of_an_integer_dtype_raises_runtime_error_as_torch(make):
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mg):
+        build = {"arange": lambda: lib.arange(3, requires_grad=True),
+                 "zeros": lambda: lib.zeros(2, dtype=lib.int32, requires_grad=True),
+                 "randint": lambda: lib.randint(3, (2,), requires_grad=True),
+                 "Parameter": lambda: lib.nn.Parameter(lib.tensor([1, 2]))}[make]
+        with pytest.raises(RuntimeError, match="(?i)only (Tensors of )?floating[ -]point"):
+            build()
 
 
 def test_to_cpu_is_identity_on_cpu():
