@@ -25,6 +25,7 @@ from minigrad.nn.utils.rnn import pack_padded_sequence
 from minigrad.ops.embedding_renorm import _row_norms
 
 diagonal_module = importlib.import_module("minigrad.ops.diagonal")   # minigrad.ops.diagonal is the function
+unfold_module = importlib.import_module("minigrad.ops.unfold")
 
 
 def _owner(a):
@@ -125,6 +126,23 @@ def test_a_write_through_a_cupy_diagonal_reaches_its_owner(monkeypatch):
     assert h.numpy().tolist() == [[2.0, 2.0], [3.0, 8.0]]
     with pytest.raises(RuntimeError, match=r"written in place through a view of it \(mul_\(\) on the output of "):
         h.sin().sum().backward()
+
+
+def test_unfold_on_cupy_is_a_copy_since_its_strided_view_does_not_lead_to_the_owner(monkeypatch):
+    # unfold is a view on NumPy; CuPy's as_strided would give one that write stamps cannot follow back to h, so
+    # h.mul_(2) would change the windows behind (w * w)'s node unseen, and x.grad would come from the new values
+    # (twice these)
+    monkeypatch.setattr(unfold_module, "get_array_module", lambda a: _CuPyLike())
+    x = mg.tensor([1.0, 2.0, 3.0, 4.0], dtype=mg.float64, requires_grad=True)
+    h = x * 1.0
+    w = h.unfold(0, 2, 1)
+    assert w.data_ptr() != h.data_ptr() and w.numpy().tolist() == [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
+    loss = (w * w).sum()
+    with mg.no_grad():
+        h.mul_(2.0)
+    loss.backward()
+    assert x.grad.numpy().tolist() == [2.0, 8.0, 12.0, 8.0]
+    assert h.unfold(0, 3, 1).numpy().tolist() == [[2.0, 4.0, 6.0], [4.0, 6.0, 8.0]]
 
 
 @pytest.mark.parametrize("norm_type", [3.0, -1.0, 2.0])

@@ -1,12 +1,14 @@
 """``Tensor.unfold(dimension, size, step)``: the sliding windows along one dim, and their adjoint.
 
-``UnfoldWindows`` reads the windows as one strided view of x (no loop) and copies it; ``FoldWindows`` adds each
-window's gradient back where the window came from, so overlapping windows add up. Each is the other's adjoint.
+``UnfoldWindows`` reads the windows as one strided view of x (no loop), which it returns, as torch's view;
+``FoldWindows`` adds each window's gradient back where the window came from, so overlapping windows add up. Each
+is the other's adjoint.
 """
 from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
+from minigrad.autograd.write_stamps import _buffer
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims
 from minigrad.ops.shape import reshape
@@ -22,17 +24,23 @@ def _windows_view(x, dim, size, step):
 
 
 class UnfoldWindows(Function):
-    """y[..., i, ..., j] = x[..., i * step + j, ...]: windows of ``size`` every ``step`` along ``dim`` (a copy).
+    """y[..., i, ..., j] = x[..., i * step + j, ...]: windows of ``size`` every ``step`` along ``dim``, a view of x.
 
     Shapes: x (..., n, ...) -> (..., (n - size) // step + 1, ..., size).
     dL/dx = each window's gradient added back at its place (``FoldWindows``); overlaps add up.
     """
 
+    values_unread = (0,)
+
     def __init__(self, dim, size, step):
         self.dim, self.size, self.step = dim, size, step
 
     def forward(self, x):
-        return _windows_view(x, self.dim, self.size, self.step).copy()
+        y = _windows_view(x, self.dim, self.size, self.step)
+        # Write stamps and writes through views find x's memory by following .base: NumPy's as_strided leads
+        # there, CuPy's builds an array over the pointer alone, so on CuPy a view would let a write through y
+        # (or into x) go unseen by a graph that read the other. There it stays a copy.
+        return y if _buffer(y) is _buffer(x) else y.copy()
 
     def backward(self, F, gy, x):
         return F.apply(FoldWindows, gy, dim=self.dim, size=self.size, step=self.step, length=x.shape[self.dim])
@@ -67,7 +75,8 @@ class FoldWindows(Function):
 
 def unfold(x, dimension, size, step):
     """``torch.Tensor.unfold``: every window of ``size`` elements along ``dimension``, one each ``step``, in a new
-    last dim (see ``UnfoldWindows``). A 0-d tensor counts as one element. A copy (torch gives a view)."""
+    last dim (see ``UnfoldWindows``). A 0-d tensor counts as one element. A view of x, as torch's: a write into
+    either shows in the other (overlapping windows share entries); on CuPy a copy (see ``UnfoldWindows.forward``)."""
     x = as_tensor(x)
     for what, v in (("dimension", dimension), ("size", size), ("step", step)):
         if not is_integer(v):

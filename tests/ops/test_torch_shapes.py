@@ -407,11 +407,46 @@ def test_atleast_nd_match_torch(n):
         getattr(mg, name)([mg.tensor(1.0), mg.tensor(2.0)])
 
 
-def test_unfold_gives_new_memory_where_torch_gives_a_view():
+@pytest.mark.parametrize("size,step", [(3, 2), (2, 1), (2, 3)], ids=["overlapping", "stride 1", "with gaps"])
+def test_unfold_gives_a_view_as_torch(size, step):
+    # it was a copy: a write into x did not reach the windows, nor one into a window x
     x, tx = pair(M.copy(), requires_grad=False)
-    w, tw = x.unfold(1, 2, 1), tx.unfold(1, 2, 1)
-    w[0, 0, 0], tw[0, 0, 0] = 7.0, 7.0
-    assert x.numpy()[0, 0] == M[0, 0] and tx[0, 0] == 7.0                # documented: ours is a copy
+    w, tw = x.unfold(1, size, step), tx.unfold(1, size, step)
+    assert w.data_ptr() == x.data_ptr() and tw.data_ptr() == tx.data_ptr()
+    assert w.stride() == tw.stride() and w.is_contiguous() == tw.is_contiguous()
+    x[0, 2], tx[0, 2] = 7.0, 7.0          # the last entry of window 0 and, where windows overlap, the first of 1
+    x[1:].mul_(-2.0)
+    tx[1:].mul_(-2.0)
+    same(w, tw)
+    w[2, 1, 0], tw[2, 1, 0] = -5.0, -5.0   # x[2, step]
+    w[3].zero_()
+    tw[3].zero_()
+    same(x, tx)
+    same(w, tw)
+
+
+def test_unfold_of_a_graph_tensor_written_under_no_grad_differentiates_as_torch():
+    # unfold's backward reads only x's shape: a later write into x leaves its gradient right, as torch's (the copy
+    # was refused as read before the write)
+    grads = []
+    for lib in (mg, torch):
+        a = lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0], dtype=lib.float64, requires_grad=True)
+        b = a * 1.0
+        w = b.unfold(0, 3, 1)
+        loss = (w * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum()
+        with lib.no_grad():
+            b.mul_(10.0)
+        assert w.tolist() == [[10.0, 20.0, 30.0], [20.0, 30.0, 40.0], [30.0, 40.0, 50.0]]
+        loss.backward()
+        grads.append(a.grad.tolist())
+    assert grads[0] == grads[1] == [1.0, 3.0, 6.0, 5.0, 3.0]
+
+
+@pytest.mark.parametrize("size,step", [(3, 2), (2, 3)])
+def test_unfold_passes_gradcheck_and_gradgradcheck(size, step):
+    x = mg.tensor(M, dtype=mg.float64, requires_grad=True)
+    assert mg.autograd.gradcheck(lambda t: t.unfold(1, size, step), (x,))
+    assert mg.autograd.gradgradcheck(lambda t: t.unfold(1, size, step), (x,))
 
 
 @pytest.mark.parametrize("build", [
