@@ -60,7 +60,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     Floating data becomes the default float dtype (float32 unless ``set_default_dtype``) unless
     ``dtype`` says otherwise, complex data its complex counterpart (complex64, or complex128 for float64), as
     torch's; integer and bool data keep their kind; a Tensor keeps its dtype (as
-    ``torch.tensor(t)``), and so does a NumPy number (``np.float16(1.5)`` is float16, as torch's). ``device`` defaults to ``$MINIGRAD_DEVICE`` or ``"cpu"``.
+    ``torch.tensor(t)``), and so does a NumPy number (``np.float16(1.5)`` is float16, as torch's). ``device``
+    defaults to ``$MINIGRAD_DEVICE`` or ``"cpu"``.
     """
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
