@@ -41,10 +41,10 @@ from minigrad.ops import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin
                           logical_xor, logit, lt, multiply, nan_to_num, ne, negative, positive, rad2deg, reciprocal,
                           remainder, round, rsqrt, sgn, signbit, sinc, sinh, square, subtract, tan, true_divide,
                           trunc, xlogy)
-from minigrad.ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, diag, diag_embed, diagflat, diagonal,
-                          dsplit, flip, fliplr, flipud, hsplit, meshgrid, movedim, moveaxis, narrow, ravel,
-                          repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims, tensor_split, trace,
-                          unbind, unflatten, vsplit)
+from minigrad.ops import (as_strided, atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, diag, diag_embed,
+                          diagflat, diagonal, dsplit, flip, fliplr, flipud, hsplit, meshgrid, movedim, moveaxis,
+                          narrow, ravel, repeat_interleave, roll, rot90, split_with_sizes, swapaxes, swapdims,
+                          tensor_split, trace, unbind, unflatten, vsplit)
 from minigrad.backend import device
 from minigrad.generator import Generator
 from minigrad.dlpack import from_dlpack
@@ -113,8 +113,8 @@ from minigrad.ops import (alias_copy, block_diag, cartesian_prod, cdist, chain_m
                           isin, msort, narrow_copy, pdist, permute_copy, put, renorm, row_stack, select_copy,
                           select_scatter, slice_copy, slice_scatter, split_copy, split_with_sizes_copy,
                           squeeze_copy, t_copy, tensordot, transpose_copy, trapezoid, trapz, tril_indices,
-                          triu_indices, unbind_copy, unfold_copy, unravel_index, unsqueeze_copy, vander, view_copy,
-                          vstack)
+                          triu_indices, unbind_copy, unfold_copy, as_strided_copy, unravel_index, unsqueeze_copy,
+                          vander, view_copy, vstack)
 
 # Special functions and number parts; torch.special's names in minigrad.special.
 from minigrad.ops import (angle, digamma, frexp, gcd, i0, igamma, igammac, lcm, ldexp, lgamma, mvlgamma,  # noqa: E402

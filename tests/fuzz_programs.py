@@ -1348,6 +1348,27 @@ def _unfold_params(b, x):
     return (d, b.draw(st.integers(0, n)), b.draw(st.integers(1, 3))), {}
 
 
+def _gen_as_strided(b, name="as_strided"):
+    """as_strided (or as_strided_copy) of a fresh 1-D copy of a value, so that both sides view the same storage (a
+    value's own storage differs where minigrad copies and torch views); overlapping windows, zero strides and offsets
+    included."""
+    i = b.pick(lambda t: int(np.prod(t.shape)) >= 1)
+    if i is None:
+        return False
+    n = int(np.prod(b.values[i].shape))
+    k = b.draw(st.integers(0, 2))
+    size = tuple(b.draw(st.integers(1, 3)) for _ in range(k))
+    stride = tuple(b.draw(st.integers(0, 2)) for _ in range(k))
+    extent = sum((m - 1) * s for m, s in zip(size, stride)) + 1
+    if extent > n:
+        return False
+    offset = b.draw(st.integers(0, n - extent))
+    b.add(name, [i], lambda t: getattr(mg, name)(t.reshape(-1).clone(), size, stride, offset),
+          lambda t: getattr(_torch_module(), name)(t.reshape(-1).clone(), size, stride, offset),
+          f"size={size} stride={stride} storage_offset={offset}")
+    return True
+
+
 def _gen_broadcast_tensors(b):
     i = b.pick()
     j = b.with_shape(_partner_shape(b.draw, b.values[i].shape))
@@ -1410,6 +1431,7 @@ SHAPE_GENERATORS = {
     "atleast_2d": _gen_shape_op("atleast_2d", 0, _none),
     "atleast_3d": _gen_shape_op("atleast_3d", 0, _none),
     "unfold": _gen_shape_op("unfold", 1, _unfold_params, method="unfold"),
+    "as_strided": _gen_as_strided,
 }
 def _distinct_values(*tensors):
     values = np.concatenate([t.numpy().reshape(-1) for t in tensors])
@@ -3120,6 +3142,7 @@ COPY_GENERATORS = {
     "unbind_copy": _gen_shape_op("unbind_copy", 1, lambda b, x: ((_a_dim(b, x),), {}), pieces=True),
     "split_with_sizes_copy": _gen_shape_op("split_with_sizes_copy", 1, _sizes_params, pieces=True),
     "unfold_copy": _gen_shape_op("unfold_copy", 1, _unfold_params),
+    "as_strided_copy": lambda b: _gen_as_strided(b, "as_strided_copy"),
     "view_copy": _gen_shape_op("view_copy", 0, _view_params),
     "expand_copy": _gen_shape_op("expand_copy", 0, _expand_params),
     "slice_copy": _gen_shape_op("slice_copy", 1, _slice_params),

@@ -866,6 +866,12 @@ OPS += [
                                                        S(_sr(3, 2), _idx(1, 0, 2), 0), S(_sr(2, 3), _idx(2), -1)]),
     OpInfo("unfold", lambda x, *args: x.unfold(*args), [S(_sr(2, 5), 1, 2, 1), S(_sr(6, 2), 0, 3, 2),
                                                         S(_sr(5), 0, 2, 3), S(_sr(), 0, 1, 1)]),
+    # as_strided reads x's storage, which the non-contiguous layouts of tests/ops/test_noncontiguous_inputs.py change
+    # by design: it runs on x's values in one row-major block (x itself where x is one; its own tests in
+    # tests/ops/test_torch_strided.py cover strided inputs). Overlapping windows, a zero stride, offsets, 0-d.
+    OpInfo("as_strided", lambda x, *args: mg.as_strided(x.reshape(-1).contiguous(), *args),
+           [S(_sr(8), (3, 3), (2, 1), 1), S(_sr(2, 5), (4, 3), (2, 1)), S(_sr(6), (2, 3), (0, 2), 1),
+            S(_sr(3, 4), (2, 2), (4, 1), 5), S(_sr(4), (), (), 2), S(_sr(5), (2, 0), (1, 1))]),
     OpInfo("broadcast_tensors", _joined(mg.broadcast_tensors), [S(_sr(2, 1), _sr(3)), S(_sr(1, 3), _sr(2, 1), _sr())]),
     OpInfo("meshgrid", _joined(mg.meshgrid), [S(_sr(2), _sr(3), indexing="ij"),
                                               S(_sr(2), _sr(3), _sr(2), indexing="xy")]),
@@ -954,6 +960,8 @@ OPS += [
         ("Tensor.expand", lambda x, *sizes: x.expand(*sizes), [S(_cr(1, 3), 2, 2, 3), S(_cr(3, 1), -1, 4)]),
         ("view_copy", mg.view_copy, [S(_cr(2, 3), (3, 2))]),
         ("unfold_copy", mg.unfold_copy, [S(_cr(2, 5), 1, 2, 1)]),
+        ("as_strided_copy", lambda x, *args: mg.as_strided_copy(x.reshape(-1).contiguous(), *args),   # see as_strided
+         [S(_cr(8), (3, 3), (2, 1), 1)]),
         ("select_copy", mg.select_copy, [S(_cr(2, 3), 1, -1)]),
         ("slice_copy", mg.slice_copy, [S(_cr(2, 5), 1, -4, 10, 2)]),
         ("split_copy", _joined(mg.split_copy), [S(_cr(2, 5), 2, 1)]),

@@ -26,16 +26,29 @@ from minigrad.ops.embedding_renorm import _row_norms
 
 diagonal_module = importlib.import_module("minigrad.ops.diagonal")   # minigrad.ops.diagonal is the function
 unfold_module = importlib.import_module("minigrad.ops.unfold")
+strided_module = importlib.import_module("minigrad.ops.strided")
 
 
 def _owner(a):
-    return a if a.base is None else a.base
+    """The array that owns ``a``'s memory; for one that ``_cupy_as_strided`` built over raw memory, the owner that
+    memory came from (CuPy's memory pointer holds the whole allocation, so its as_strided may reach any of it)."""
+    while a.base is not None:
+        if isinstance(a.base, np.ndarray):
+            a = a.base
+        elif hasattr(a.base, "owner"):                    # the raw memory under a _cupy_as_strided array
+            a = a.base.owner
+        elif type(a.base).__name__ == "DummyArray":      # NumPy's as_strided
+            a = a.base.base
+        else:
+            break
+    return a
 
 
 def _cupy_as_strided(x, shape=None, strides=None):
     """CuPy's as_strided, ndarray(memptr=x.data): the same memory, but no .base that leads to its owner."""
     owner = _owner(x)
     raw = (ctypes.c_char * owner.nbytes).from_address(owner.__array_interface__["data"][0])
+    raw.owner = owner   # what x.data's allocation is in CuPy; _buffer does not follow it, as it cannot on CuPy
     offset = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
     return np.ndarray(x.shape if shape is None else shape, x.dtype, buffer=raw, offset=offset,
                       strides=x.strides if strides is None else strides)
@@ -143,6 +156,22 @@ def test_unfold_on_cupy_is_a_copy_since_its_strided_view_does_not_lead_to_the_ow
     loss.backward()
     assert x.grad.numpy().tolist() == [2.0, 8.0, 12.0, 8.0]
     assert h.unfold(0, 3, 1).numpy().tolist() == [[2.0, 4.0, 6.0], [4.0, 6.0, 8.0]]
+
+
+def test_as_strided_on_cupy_is_a_copy_since_its_strided_view_does_not_lead_to_the_owner(monkeypatch):
+    # as unfold's: a view of h built by CuPy's as_strided could not be followed back to h by write stamps, so
+    # h.mul_(2) would change the windows behind (w * w)'s node unseen, and x.grad would come from the new values
+    monkeypatch.setattr(strided_module, "get_array_module", lambda a: _CuPyLike())
+    x = mg.tensor([1.0, 2.0, 3.0, 4.0], dtype=mg.float64, requires_grad=True)
+    h = x * 1.0
+    w = h[1:].as_strided((3, 2), (1, 1), 0)   # from the storage's start, before h[1:]
+    assert w.data_ptr() != h.data_ptr() and w.numpy().tolist() == [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
+    loss = (w * w).sum()
+    with mg.no_grad():
+        h.mul_(2.0)
+    loss.backward()
+    assert x.grad.numpy().tolist() == [0.0, 8.0, 12.0, 8.0]   # x[0] lies outside h[1:]: no gradient, as torch's
+    assert h[2:].as_strided((2, 3), (1, 1), 0).numpy().tolist() == [[2.0, 4.0, 6.0], [4.0, 6.0, 8.0]]
 
 
 @pytest.mark.parametrize("norm_type", [3.0, -1.0, 2.0])

@@ -1355,6 +1355,11 @@ class Tensor:
         """The windows of ``size`` every ``step`` along ``dimension`` in a new last dim (see ``ops.unfold``)."""
         return _ops.unfold(self, dimension, size, step)
 
+    def as_strided(self, size, stride, storage_offset=None):
+        """The view of this tensor's storage with ``size``, ``stride`` and ``storage_offset`` in elements (see
+        ``minigrad.as_strided``)."""
+        return _ops.as_strided(self, size, stride, storage_offset)
+
     # New tensors like this one: its dtype and device unless given (torch.Tensor.new_*).
     def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False):
         return _creation.zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device or self.device,

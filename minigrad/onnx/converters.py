@@ -32,6 +32,8 @@ NOT_EXPORTED = {
     "IndexAdd": "the adjoint of indexing, used by backward passes",
     "SigmoidBackward": "sigmoid's derivative in a recorded backward pass (create_graph=True)",
     "FoldWindows": "the adjoint of Tensor.unfold, used by backward passes",
+    "AsStrided": "a view of a tensor's storage (as_strided): an ONNX graph's tensors have no storage to view",
+    "StridedRegather": "the adjoint of as_strided, used by backward passes",
     "CTCNegLogLikelihood": "a training loss (CTC)",
     # Never met by the exporter: a PyTorch-style custom Function's forward runs minigrad ops, which export.
     "CustomNode": "the graph node of a PyTorch-style custom Function; its forward's ops are exported instead",

@@ -48,6 +48,7 @@ from minigrad.ops.triangular import tril, triu
 from minigrad.ops.flip import flip, fliplr, flipud, roll, rot90
 from minigrad.ops.diagonal import diag, diag_embed, diagflat, diagonal, trace
 from minigrad.ops.unfold import unfold
+from minigrad.ops.strided import as_strided
 from minigrad.ops.views import movedim, moveaxis, narrow, ravel, swapaxes, swapdims, unbind, unflatten
 from minigrad.ops.grids import atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, meshgrid
 from minigrad.ops.splitting import dsplit, hsplit, repeat_interleave, split_with_sizes, tensor_split, vsplit
@@ -83,7 +84,7 @@ DIFFERENTIABLE = (
     "flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes", "swapdims",
     "unflatten", "ravel", "diag", "diagonal", "diag_embed", "diagflat", "trace", "tensor_split", "hsplit", "vsplit",
     "dsplit", "split_with_sizes", "repeat_interleave", "broadcast_tensors", "meshgrid",
-    "atleast_1d", "atleast_2d", "atleast_3d",
+    "atleast_1d", "atleast_2d", "atleast_3d", "as_strided",
 )
 
 NON_DIFFERENTIABLE = (
@@ -137,10 +138,10 @@ from minigrad.ops.slice_writes import (diagonal_scatter, dist, index_reduce, put
                                         select_scatter, slice_scatter, sum_to_size)
 from minigrad.ops.distances import (cdist, chain_matmul, cumulative_trapezoid, gradient, pdist,  # noqa: E402
                                     trapezoid, trapz)
-from minigrad.ops.copies import (alias_copy, detach_copy, diagonal_copy, expand_copy, narrow_copy,  # noqa: E402
-                                 permute_copy, select_copy, slice_copy, split_copy, split_with_sizes_copy,
-                                 squeeze_copy, t_copy, transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy,
-                                 view_copy)
+from minigrad.ops.copies import (alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy,  # noqa: E402
+                                 narrow_copy, permute_copy, select_copy, slice_copy, split_copy,
+                                 split_with_sizes_copy, squeeze_copy, t_copy, transpose_copy, unbind_copy, unfold_copy,
+                                 unsqueeze_copy, view_copy)
 
 # The *_copy functions (a view op and clone), row_stack (vstack) and trapz (trapezoid) are registered in
 # tests/op_registry.py but not listed here, as the other names that only call listed ops.

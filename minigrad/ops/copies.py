@@ -3,7 +3,6 @@ into the result never reaches the input. They are made from one table, ``COPIES`
 
 Each gradient is the view's (the copy passes g through): a slice's gradient is g in the slice and 0 elsewhere,
 a permutation's g permuted back, a reshape's g reshaped back, an expand's g summed back.
-(``as_strided_copy`` is left out: minigrad has no ``as_strided``.)
 """
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from minigrad.ops.diagonal import diagonal
 from minigrad.ops.shape import expand, permute, reshape, t, torch_split, torch_squeeze, unsqueeze
 from minigrad.ops.slice_writes import select
 from minigrad.ops.splitting import split_with_sizes
+from minigrad.ops.strided import as_strided
 from minigrad.ops.unfold import unfold
 from minigrad.ops.views import narrow, swapaxes, unbind
 from minigrad.scalars import is_integer
@@ -64,6 +64,7 @@ COPIES = {
     "expand_copy": (_expand, False),
     "view_copy": (_view, False),
     "unfold_copy": (unfold, False),
+    "as_strided_copy": (as_strided, False),
     "select_copy": (select, False),
     "slice_copy": (_slice, False),
     "split_copy": (torch_split, True),

@@ -181,7 +181,7 @@ COPY_CASES = [
     ("view_copy", (2, 3), ((3, 2),)), ("unfold_copy", (2, 5), (1, 2, 1)), ("select_copy", (2, 3), (1, -1)),
     ("slice_copy", (2, 5), (1, -4, 10, 2)), ("slice_copy", (4, 2), ()), ("split_copy", (2, 5), (2, 1)),
     ("split_with_sizes_copy", (5, 2), ([3, 2],)), ("unbind_copy", (2, 3), (1,)), ("narrow_copy", (2, 5), (1, 1, 3)),
-    ("alias_copy", (2, 3), ()),
+    ("alias_copy", (2, 3), ()), ("as_strided_copy", (2, 5), ((4, 3), (2, 1), 1)),
 ]
 
 
