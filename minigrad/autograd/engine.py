@@ -172,10 +172,8 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
         inputs = fn.inputs
-        if g is None or (skip and fn in skip):  # no gradient flows through fn, or none that grad asked for
-            gxs = (None,) * len(inputs)
-        elif observed or fn._hooks or fn.n_outputs != 1:
-            gxs = _call_observed(fn, F, g, capture, captured)
+        if g is None or observed or fn._hooks or fn.n_outputs != 1:
+            gxs = _call_observed(fn, F, g, capture, captured, skip)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
         elif len(inputs) == 1:
@@ -305,8 +303,11 @@ def _one_per_input(fn, gxs):
                        "return one per input of forward, None where an input needs none")
 
 
-def _call_observed(fn, F, g, capture, captured):
-    """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks."""
+def _call_observed(fn, F, g, capture, captured, skip=None):
+    """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
+    a node that no gradient reached, or none that ``grad`` asked for (in ``skip``), which sends none on."""
+    if g is None or (skip and fn in skip):
+        return (None,) * len(fn.inputs)
     gys = [g] if fn.n_outputs == 1 else list(g)
     hooks = fn._hooks or {}   # output index -> its tensors' hooks; "pre"/"post" -> the node's own (torch's grad_fn)
     for i, tensor_hooks in hooks.items():
