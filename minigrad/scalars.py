@@ -112,3 +112,60 @@ def holds(dtype, value) -> bool:
     """Whether the integer ``dtype`` holds the integer ``value`` (a Python or NumPy integer, or a 0-d array) exactly."""
     info, v = np.iinfo(dtype), int(value)
     return info.min <= v <= info.max
+
+
+_INT64 = np.iinfo(np.int64)
+_FLOAT16_MAX = 65504   # float16's largest, the smallest largest of the float dtypes
+
+
+def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
+    """Refuse, as torch does, a scalar argument ``name=value`` of ``op_name`` that the input's ``dtype`` cannot hold.
+
+    NumPy casts a float past the dtype's largest to inf with a RuntimeWarning at best (``elu(x, alpha=1e308)`` of a
+    float32 x computed with alpha = inf), where torch raises RuntimeError "value cannot be converted to type float
+    without overflow". inf and NaN are values a float dtype holds: they pass, as torch's. ``float32_compute``: the op
+    computes a float16 input in float32 (torch's elu, celu, leaky_relu, softplus and threshold's threshold), so
+    only float32's range binds there. A Python int past int64 is torch's OverflowError ("int too big to convert").
+    Called once per op call with the Python number the op validated, never per element.
+    """
+    if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
+        return   # the common call, decided in two comparisons
+    if type(value) is int and -_FLOAT16_MAX <= value <= _FLOAT16_MAX and dtype.kind == "f":
+        return   # clamp(x, 0, 1): every float dtype holds it
+    _check_scalar_arg(op_name, name, value, np.dtype(dtype), float32_compute)
+
+
+def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
+    if dtype.kind not in "iuf" or not is_real(value):
+        return
+    if is_integer(value):
+        number = int(value)
+        if not _INT64.min <= number <= _INT64.max:
+            raise OverflowError(f"{op_name}: {name}={short_number(number)} is too big for any tensor dtype (torch's "
+                                "scalars are at most 64-bit)")
+    else:
+        number = float(value)
+        if number != number or (dtype.kind == "f" and abs(number) == float("inf")):
+            return   # a float dtype holds inf; NaN is left to the op (an integer dtype's inf fails the range below)
+    if dtype.kind == "f" and float32_compute and dtype.itemsize < 4:
+        dtype = _FLOAT32
+    low, high = _limits(dtype)
+    if not low <= number <= high:   # Python numbers: an int against an int exactly, no NumPy cast to overflow
+        raise RuntimeError(f"{op_name}: {name}={short_number(number)} cannot be converted to {dtype} without overflow "
+                           f"(it holds {low!r} to {high!r})")
+
+
+_LIMITS = {}
+
+
+def _limits(dtype):
+    """The dtype's lowest and highest as Python numbers, once per dtype (``np.finfo`` is a lookup plus a call)."""
+    limits = _LIMITS.get(dtype)
+    if limits is None:
+        if dtype.kind == "f":
+            info = np.finfo(dtype)
+            limits = _LIMITS[dtype] = (float(info.min), float(info.max))
+        else:
+            info = np.iinfo(dtype)
+            limits = _LIMITS[dtype] = (int(info.min), int(info.max))
+    return limits

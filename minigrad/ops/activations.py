@@ -21,7 +21,7 @@ from minigrad.ops._args import (_python_number, _refuse_out_of_range, as_floatin
                                 refuse_complex)
 from minigrad.ops.functions import Erf, Sigmoid, Softplus, sigmoid
 from minigrad.ops.selection import where
-from minigrad.scalars import holds, is_integer, is_real
+from minigrad.scalars import check_scalar_arg, holds, is_integer, is_real
 
 
 class ReLU(Function):
@@ -187,6 +187,7 @@ def leaky_relu(x, negative_slope=0.01):
     slope = python_real("leaky_relu", "negative_slope", negative_slope)
     x = as_floating(x)
     refuse_complex("leaky_relu", x)
+    check_scalar_arg("leaky_relu", "negative_slope", slope, x.dtype, float32_compute=True)
     return LeakyReLU.apply(x, negative_slope=slope)
 
 
@@ -206,7 +207,7 @@ def clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002  (torch.clip
     _check_bounds("clip", ("lo", lo), ("hi", hi))
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
-    return _clip(x, lo, hi, name="clip")
+    return _clip(x, lo, hi, name="clip", bound_names=("lo", "hi"))
 
 
 def clamp(x, min=None, max=None):  # noqa: A002  (torch.clamp's argument names)
@@ -276,7 +277,7 @@ def _check_bounds(op, lower, upper):
                             f"({type(bound).__name__})")
 
 
-def _clip(x, lo, hi, op=Clip, name="clamp"):
+def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
     lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
     refuse_complex(name, x)
@@ -286,6 +287,10 @@ def _clip(x, lo, hi, op=Clip, name="clamp"):
                 _refuse_out_of_range(name, x, bound)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
+    if lo is not None:
+        check_scalar_arg(name, bound_names[0], lo, x.dtype)
+    if hi is not None:
+        check_scalar_arg(name, bound_names[1], hi, x.dtype)
     return op.apply(x, lo=lo, hi=hi)
 
 
@@ -310,7 +315,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
             raise ValueError(f"hardtanh: min_val={min_val} and max_val={max_val} must be finite for an integer input "
                              f"(dtype {x.dtype})")
         lo, hi = int(lo), int(hi)
-    return _clip(x, lo, hi, Hardtanh, "hardtanh")
+    return _clip(x, lo, hi, Hardtanh, "hardtanh", ("min_val", "max_val"))
 
 
 def mish(x):
@@ -330,9 +335,11 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
+    alpha = python_real("elu", "alpha", alpha)
     x = as_floating(x)
     refuse_complex("elu", x)
-    return ELU.apply(x, alpha=python_real("elu", "alpha", alpha))
+    check_scalar_arg("elu", "alpha", alpha, x.dtype, float32_compute=True)
+    return ELU.apply(x, alpha=alpha)
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")

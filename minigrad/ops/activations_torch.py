@@ -15,6 +15,7 @@ from minigrad.backend import get_array_module
 from minigrad.autograd.coercion import as_tensor
 from minigrad.ops._args import as_floating, half_in_float32
 from minigrad.ops.activations import below_zero
+from minigrad.scalars import check_scalar_arg
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -152,7 +153,9 @@ def selu(x):
 
 def celu(x, alpha=1.0):
     """CELU elementwise: x for x > 0, else alpha (e^(x / alpha) - 1); alpha must not be 0."""
-    return CELU.apply(as_floating(x), alpha=alpha)
+    x = as_floating(x)
+    check_scalar_arg("celu", "alpha", alpha, x.dtype, float32_compute=True)
+    return CELU.apply(x, alpha=alpha)
 
 
 def hardswish(x):
@@ -165,12 +168,17 @@ def hardsigmoid(x):
     return Hardsigmoid.apply(as_floating(x))
 
 
-def shrink(x, lambd=0.5, bias=0.0):
+def shrink(x, lambd=0.5, bias=0.0, name="hardshrink"):
     """0 where |x| <= lambd, else x moved towards 0 by ``bias`` (hardshrink: bias 0; softshrink: bias lambd)."""
-    return Shrink.apply(as_floating(x), lambd=lambd, bias=bias)
+    x = as_floating(x)
+    check_scalar_arg(name, "lambd", lambd, x.dtype)   # bias is 0 or lambd: checked with it
+    return Shrink.apply(x, lambd=lambd, bias=bias)
 
 
 def threshold(x, threshold, value):  # noqa: F811  (PyTorch's argument names)
     """value where x <= threshold, else x (NaN stays NaN; integer input stays integer, as in PyTorch)."""
-    return Threshold.apply(as_tensor(x), threshold=threshold, value=value)
+    x = as_tensor(x)
+    check_scalar_arg("threshold", "threshold", threshold, x.dtype, float32_compute=True)
+    check_scalar_arg("threshold", "value", value, x.dtype)
+    return Threshold.apply(x, threshold=threshold, value=value)
 

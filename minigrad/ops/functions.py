@@ -12,6 +12,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
 from minigrad.ops._args import as_floating, python_real, refuse_complex
 from minigrad.ops._normal_kernels import gaussian
+from minigrad.scalars import check_scalar_arg
 
 
 class Exp(Function):
@@ -253,6 +254,9 @@ def softplus(x, beta=1.0, threshold=None):
         threshold = python_real("softplus", "threshold", threshold)
     x = as_floating(x)
     refuse_complex("softplus", x)   # its threshold compares beta x: NumPy would order complex numbers by real part
+    check_scalar_arg("softplus", "beta", beta, x.dtype, float32_compute=True)
+    if threshold is not None:
+        check_scalar_arg("softplus", "threshold", threshold, x.dtype, float32_compute=True)
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 

@@ -204,7 +204,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0, one op; ``lambd >= 0``. Derivative
     as ``hardshrink``'s."""
     lambd = finite_nonnegative_number("softshrink", "lambd", lambd)
-    return _more.shrink(_tensor("softshrink", input), lambd, lambd)
+    return _more.shrink(_tensor("softshrink", input), lambd, lambd, "softshrink")
 
 
 @in_place_option("threshold")

@@ -1,0 +1,167 @@
+"""A scalar argument the input's dtype cannot hold (elu's alpha=1e308 for float32) is refused with RuntimeError, as
+torch refuses it, where NumPy's cast made it inf (or NaN) with at most a RuntimeWarning. inf and NaN stay accepted
+where torch accepts them, and float64 inputs hold 1e308."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+
+TF = torch.nn.functional
+BIG = 1e308
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# (id, argument named in the message, minigrad call, torch call): each takes the input and the scalar
+CASES = [
+    ("elu", "alpha", lambda x, v: F.elu(x, alpha=v), lambda x, v: TF.elu(x, alpha=v)),
+    ("elu_inplace", "alpha", lambda x, v: F.elu(x.detach().clone(), alpha=v, inplace=True),
+     lambda x, v: TF.elu(x.clone(), alpha=v, inplace=True)),
+    ("ELU_layer", "alpha", lambda x, v: nn.ELU(alpha=v)(x), lambda x, v: torch.nn.ELU(alpha=v)(x)),
+    ("celu", "alpha", lambda x, v: F.celu(x, alpha=v), lambda x, v: TF.celu(x, alpha=v)),
+    ("leaky_relu", "negative_slope", lambda x, v: F.leaky_relu(x, v), lambda x, v: TF.leaky_relu(x, v)),
+    ("hardtanh_min", "min_val", lambda x, v: F.hardtanh(x, -v, 1.0), lambda x, v: TF.hardtanh(x, -v, 1.0)),
+    ("hardtanh_max", "max_val", lambda x, v: F.hardtanh(x, -1.0, v), lambda x, v: TF.hardtanh(x, -1.0, v)),
+    ("softplus_beta", "beta", lambda x, v: F.softplus(x, beta=v), lambda x, v: TF.softplus(x, beta=v)),
+    ("softplus_threshold", "threshold", lambda x, v: F.softplus(x, threshold=v),
+     lambda x, v: TF.softplus(x, threshold=v)),
+    ("threshold_threshold", "threshold", lambda x, v: F.threshold(x, v, 0.0), lambda x, v: TF.threshold(x, v, 0.0)),
+    ("threshold_value", "value", lambda x, v: F.threshold(x, 0.0, v), lambda x, v: TF.threshold(x, 0.0, v)),
+    ("clamp_min", "min", lambda x, v: x.clamp(min=-v), lambda x, v: x.clamp(min=-v)),
+    ("clamp_max", "max", lambda x, v: mg.clamp(x, max=v), lambda x, v: torch.clamp(x, max=v)),
+    ("clamp_max_only", "max", lambda x, v: mg.clamp_max(x, v), lambda x, v: torch.clamp_max(x, v)),
+    ("clip", "lo", lambda x, v: mg.clip(x, -v, v), lambda x, v: torch.clip(x, -v, v)),
+    ("hardshrink", "lambd", lambda x, v: F.hardshrink(x, v), lambda x, v: TF.hardshrink(x, v)),
+    ("softshrink", "lambd", lambda x, v: F.softshrink(x, v), lambda x, v: TF.softshrink(x, v)),
+]
+IDS = [case[0] for case in CASES]
+# where torch computes a float16 input in float32 (its opmath type), only float32's range binds the argument
+FLOAT32_COMPUTE = {"elu", "elu_inplace", "ELU_layer", "celu", "leaky_relu", "softplus_beta", "softplus_threshold",
+                   "threshold_threshold"}
+
+
+def _op_name(case_id):
+    return "leaky_relu" if case_id == "leaky_relu" else case_id.split("_")[0].lower()
+
+
+def _inputs(dtype, device):
+    data = np.array([-1.0, 0.5, 2.0], dtype=dtype)
+    return mg.tensor(data, dtype=dtype, device=device), torch.tensor(data)
+
+
+def _raises(call):
+    """The exception ``call`` raises (None when it returns), with NumPy's RuntimeWarnings as errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001  (the type is what is compared)
+            return exc
+    return None
+
+
+# float16 with 1e5 only where torch refuses it: the ops it computes in float32 take it
+REFUSED = [pytest.param(*case, dtype, value, id=f"{dtype_id}-{case[0]}")
+           for dtype, value, dtype_id in [(np.float32, BIG, "f32_1e308"), (np.float32, 3.5e38, "f32_3.5e38"),
+                                          (np.float16, 1e5, "f16_1e5")]
+           for case in CASES if not (dtype == np.float16 and case[0] in FLOAT32_COMPUTE)]
+
+
+def _assert_refused(error, case_id, arg, value, dtype):
+    assert type(error) is RuntimeError, error
+    message = str(error)
+    assert message.startswith(_op_name(case_id) + ":"), message
+    assert f"{arg}=" in message and repr(abs(float(value))) in message and np.dtype(dtype).name in message, message
+
+
+@pytest.mark.parametrize("case_id, arg, call, torch_call, dtype, value", REFUSED)
+def test_overflowing_argument_refused_as_torch(case_id, arg, call, torch_call, dtype, value, device):
+    x, tx = _inputs(dtype, device)
+    assert isinstance(_raises(lambda: torch_call(tx, value)), RuntimeError)
+    _assert_refused(_raises(lambda: call(x, value)), case_id, arg, value, dtype)
+
+
+@pytest.mark.parametrize("case_id", ["elu", "leaky_relu", "celu", "threshold_value"])
+def test_negative_overflowing_argument_refused(case_id, device):
+    _, arg, call, torch_call = CASES[IDS.index(case_id)]
+    x, tx = _inputs(np.float32, device)
+    assert isinstance(_raises(lambda: torch_call(tx, -BIG)), RuntimeError)
+    error = _raises(lambda: call(x, -BIG))
+    assert type(error) is RuntimeError and f"{arg}=-1e+308" in str(error), error
+
+
+@pytest.mark.parametrize("case_id", sorted(FLOAT32_COMPUTE))
+def test_float16_input_takes_float32_range_where_torch_computes_in_float32(case_id, device):
+    _, _, call, torch_call = CASES[IDS.index(case_id)]
+    x, tx = _inputs(np.float16, device)
+    assert _raises(lambda: torch_call(tx, 7e4)) is None
+    error = _raises(lambda: call(x, 7e4))
+    assert not isinstance(error, RuntimeError) or "overflow" not in str(error), error
+    assert type(_raises(lambda: call(x, 1e39))) is RuntimeError   # past float32's largest: torch refuses it too
+    assert isinstance(_raises(lambda: torch_call(tx, 1e39)), RuntimeError)
+
+
+@pytest.mark.parametrize("case_id, arg, call, torch_call", CASES, ids=IDS)
+def test_float64_input_holds_1e308(case_id, arg, call, torch_call, device):
+    """The limit is the input's dtype's: 1e308 fits float64, where float32 refuses it."""
+    x64, tx64 = _inputs(np.float64, device)
+    assert _raises(lambda: torch_call(tx64, BIG)) is None
+    with np.errstate(over="ignore", invalid="ignore"):   # the formula may overflow, as torch's does
+        assert not isinstance(_raises(lambda: call(x64, BIG)), RuntimeError)
+    _assert_refused(_raises(lambda: call(_inputs(np.float32, device)[0], BIG)), case_id, arg, BIG, np.float32)
+
+
+@pytest.mark.parametrize("case_id, arg, call, torch_call", CASES, ids=IDS)
+def test_float32_largest_accepted_and_next_refused(case_id, arg, call, torch_call, device):
+    x, tx = _inputs(np.float32, device)
+    above = float(np.nextafter(FLOAT32_MAX, math.inf))   # a float64 just past it: NumPy's cast rounds it to inf
+    assert _raises(lambda: torch_call(tx, FLOAT32_MAX)) is None
+    assert isinstance(_raises(lambda: torch_call(tx, above)), RuntimeError)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not isinstance(_raises(lambda: call(x, FLOAT32_MAX)), RuntimeError)
+    _assert_refused(_raises(lambda: call(x, above)), case_id, arg, above, np.float32)
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan], ids=["inf", "nan"])
+@pytest.mark.parametrize("case_id, arg, call, torch_call", CASES, ids=IDS)
+def test_inf_and_nan_not_refused_as_overflow(case_id, arg, call, torch_call, value, device):
+    """torch takes inf and NaN for all of these but softshrink (a range check of its own); minigrad refuses some
+    (NaN alpha, inf beta) with a ValueError of its own, never as an overflow; a finite 1e308 it does refuse."""
+    x, _ = _inputs(np.float32, device)
+    with np.errstate(over="ignore", invalid="ignore"):
+        error = _raises(lambda: call(x, value))
+    assert not isinstance(error, RuntimeError), error
+    _assert_refused(_raises(lambda: call(x, BIG)), case_id, arg, BIG, np.float32)
+
+
+@pytest.mark.parametrize("bound", ["min", "max"])
+def test_clamp_integer_input_float_bound_checked_against_float32(bound, device):
+    """A float bound makes an integer input float32 (torch's result type too), so 1e20 fits and 1e308 does not."""
+    x = mg.tensor(np.array([-1, 0, 2]), device=device)
+    tx = torch.tensor([-1, 0, 2])
+    kwargs = {bound: 1e20}
+    np.testing.assert_array_equal(mg.clamp(x, **kwargs).numpy(), torch.clamp(tx, **kwargs).numpy())
+    assert isinstance(_raises(lambda: torch.clamp(tx, **{bound: BIG})), RuntimeError)
+    error = _raises(lambda: mg.clamp(x, **{bound: BIG}))
+    assert type(error) is RuntimeError and f"clamp: {bound}=1e+308" in str(error) and "float32" in str(error)
+
+
+@pytest.mark.parametrize("which", ["threshold", "value"])
+def test_threshold_integer_input_refuses_past_int64(which, device):
+    x = mg.tensor(np.array([-1, 0, 2]), device=device)
+    args = (1e20, 0) if which == "threshold" else (0, 1e20)
+    assert isinstance(_raises(lambda: TF.threshold(torch.tensor([-1, 0, 2]), *args)), RuntimeError)
+    error = _raises(lambda: F.threshold(x, *args))
+    assert type(error) is RuntimeError and f"threshold: {which}=1e+20" in str(error) and "int64" in str(error)
+
+
+def test_python_int_past_int64_is_overflow_error_as_torch(device):
+    x, tx = _inputs(np.float32, device)
+    with pytest.raises(OverflowError):
+        torch.clamp(tx, max=10 ** 40)
+    with pytest.raises(OverflowError, match="clamp: max="):
+        mg.clamp(x, max=10 ** 40)
