@@ -8,7 +8,6 @@ shared by a tensor and its views). ``Tensor.__setitem__``, ``Optimizer.step`` an
 node's input with the write count the node recorded, and only when that count has
 moved since, so ops pay nothing for it.
 """
-import operator
 import weakref
 
 from minigrad.autograd.mode import STATE
@@ -59,45 +58,6 @@ def stamp(array, count):
         entry[1] = count  # an optimizer stamps the same parameters every step: update in place
     else:
         _WRITTEN[key] = [weakref.ref(buf, _forgetter(_WRITTEN, key)), count]
-
-
-class RepeatedWrite:
-    """The last in-place write of a list of arrays that one writer writes again and again: an optimizer's steps,
-    each into the same parameters. ``stamp`` per array cost a tiny step's ``opt.step()`` 1.1 of its 9.6 us (six
-    parameters: a dict lookup and a weak reference each, on memory the backward pass had just moved out of the
-    cache). This keeps the arrays of the last write and one count for them all; only when the list changes (a
-    parameter without a gradient this time, or with a new ``.data``) are the arrays of the previous write stamped
-    one by one, at the count they were written at.
-
-    It holds the arrays of its last write: an array a parameter no longer holds stays alive until the next one (a
-    graph recorded before may still read it, and must see the write)."""
-
-    def __init__(self):
-        self.arrays, self.count, self._ids = [], 0, None
-        _REPEATED.add(self)
-
-    def __deepcopy__(self, memo):
-        return RepeatedWrite()   # a copied optimizer has written nothing yet
-
-    def write(self, arrays):
-        """Stamp an in-place write into each of ``arrays`` (backend arrays) and every view of their memory."""
-        count = next_write()
-        if len(arrays) != len(self.arrays) or not all(map(operator.is_, arrays, self.arrays)):
-            for array in self.arrays:
-                buf = _buffer(array)
-                if _own_stamp(buf) < self.count:
-                    stamp(buf, self.count)
-            self.arrays, self._ids = list(arrays), None
-        self.count = count
-
-    def written_at(self, buf):
-        """The count of the last write if it wrote into ``buf`` (an array that owns its memory), else 0."""
-        if self._ids is None:
-            self._ids = {id(_buffer(array)) for array in self.arrays}
-        return self.count if id(buf) in self._ids else 0
-
-
-_REPEATED = weakref.WeakSet()
 
 
 def _forgetter(table, key):
@@ -171,14 +131,6 @@ def written_at(t) -> int:
 def array_written_at(array) -> int:
     """The write count of the last in-place write into the memory of a backend array (0 if never written to)."""
     buf = _buffer(array)
-    count = _own_stamp(buf)
-    for repeated in _REPEATED:
-        count = max(count, repeated.written_at(buf))
-    return count
-
-
-def _own_stamp(buf):
-    """The count ``stamp`` gave ``buf``'s memory last (0 if none)."""
     entry = _WRITTEN.get(id(buf))
     return entry[1] if entry is not None and entry[0]() is buf else 0
 

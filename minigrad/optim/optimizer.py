@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from minigrad.autograd.mode import enable_grad
-from minigrad.autograd.write_stamps import RepeatedWrite
+from minigrad.autograd.write_stamps import mark_written, next_write, stamp
 from minigrad.autograd.clear_grads import clear_grads
 from minigrad.autograd.grad_match import grad_matches, refuse_grad
 from minigrad.backend import get_array_module
@@ -86,7 +86,7 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
     #: torch's optimizers update it; its state stays complex (``minigrad.optim.complex_view``).
     complex_as_real = True
 
-    #: Whether ``_params_with_grad`` is this base class's, which lists what it yields (``writes_yielded_params``).
+    #: Whether ``_params_with_grad`` is this base class's, which stamps what it yields (``writes_yielded_params``).
     _stamps_yielded = True
 
     def __init_subclass__(cls, **kwargs):
@@ -94,8 +94,7 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         step = cls.__dict__.get("step")
         if step is not None:
             cls.step = _stamping_writes(step)
-        # A subclass with its own _params_with_grad may not list what it yields: every parameter with a gradient is
-        # then stamped after its steps, marked or not.
+        # A subclass with its own _params_with_grad may not stamp: its inherited marked step then stamps afterwards.
         cls._stamps_yielded = cls._params_with_grad is Optimizer._params_with_grad
 
     def __init__(self, params, defaults: dict):
@@ -103,9 +102,6 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = defaultdict(dict)   # torch's: a custom step's `self.state[p]` starts as an empty dict
-        # What each step wrote in place, stamped after it (_stamp_step_writes): _params_with_grad lists the arrays
-        # it yields in _yielded.
-        self._param_writes, self._yielded = RepeatedWrite(), []
 
         if is_tensor(params):
             raise TypeError(
@@ -237,17 +233,10 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
-    def _stamp_step_writes(self, yielded_only):
-        """After a step, even one that failed, stamp what it may have written, so that a backward through a graph
-        recorded before the step refuses to use the new values: the arrays ``_params_with_grad`` yielded when the
-        step writes nothing else (``yielded_only``, see :func:`writes_yielded_params`), else every parameter with
-        a gradient."""
-        if yielded_only and self._stamps_yielded:
-            self._param_writes.write(self._yielded)
-        else:
-            self._param_writes.write([p.data for group in self.param_groups for p in group["params"]
-                                      if p.grad is not None])
-        self._yielded.clear()
+    def _stamp_updated_params(self):
+        """Stamp the parameters a step may have written (those with a gradient), so that a
+        backward through a graph recorded before the step refuses to use their new values."""
+        mark_written(*[p.data for group in self.param_groups for p in group["params"] if p.grad is not None])
 
     def _params_with_grad(self, group, with_state=True):
         """Yield ``(theta, g, state)`` for each parameter of ``group`` that has a gradient.
@@ -259,12 +248,11 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
         Parameters without a gradient are skipped, as in PyTorch. A complex parameter comes as real views
         (see ``complex_as_real``).
 
-        Each parameter is listed as written (``_yielded``) before it is yielded, and stamped after the step
-        (``_stamp_step_writes``), so that a backward through a graph recorded before the step refuses to use its
-        new values, even if the update then fails: a ``step`` that writes no other array says so with
-        :func:`writes_yielded_params`.
+        Each parameter is stamped as written (``minigrad.autograd.write_stamps``) before it is yielded, so that a
+        backward through a graph recorded before the step refuses to use its new values, even if the update then
+        fails: a ``step`` that writes no other array says so with :func:`writes_yielded_params`.
         """
-        yielded = self._yielded
+        written = next_write()
         for p in group["params"]:
             grad = p.grad
             if grad is None:
@@ -277,7 +265,7 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
             dtype = theta.dtype
             if (g.dtype is not dtype or g.shape != theta.shape) and not grad_matches(g, theta):
                 refuse_grad(f"{type(self).__name__}.step", p)   # it would be broadcast or rounded into theta
-            yielded.append(theta)   # written in place by the caller: a graph recorded before may not use it
+            stamp(theta, written)   # written in place by the caller: a graph recorded before may not use it
             state = self.state.setdefault(p, {}) if with_state else None
             if dtype.kind == "c" and self.complex_as_real:   # torch's view_as_real: each part a real coordinate
                 theta, g = as_real(theta), as_real(g)
@@ -355,8 +343,8 @@ class Optimizer(OptimizerHooksMixin, StateDictMixin):
 
 def writes_yielded_params(step):
     """Mark an optimizer's ``step`` that writes no array but those :meth:`Optimizer._params_with_grad` yields, which
-    lists each one as it yields it: its wrapper then stamps those after the step, not every parameter with a
-    gradient (a step that fails part way leaves the parameters it never reached unstamped).
+    stamps each one as it yields it: its wrapper then does not stamp every parameter with a gradient again after the
+    step (that second pass cost SGD's tiny step, 2-16-16-1 net, about 15,000 instructions of 131,000).
 
     Only for such a step: one that writes another parameter (one without a gradient, or through its own loop) must
     not carry it, or a backward through a graph recorded before the step would read the new values unrefused. A
@@ -368,7 +356,7 @@ def writes_yielded_params(step):
 
 def _stamping_writes(step):
     """A subclass's ``step``, between its step hooks if any, followed by stamping the parameters it updated in place
-    (``Optimizer._stamp_step_writes``).
+    (unless ``_params_with_grad`` stamped them: :func:`writes_yielded_params`).
 
     Without hooks this costs one attribute read (``_step_hooked``) and one write (``_opt_called``, which a
     learning-rate schedule reads to warn when it is stepped before the optimizer, as torch's does).
@@ -384,7 +372,8 @@ def _stamping_writes(step):
             self._refuse_grad_on_another_device()
             raise
         finally:
-            self._stamp_step_writes(stamped_as_yielded)
+            if not (stamped_as_yielded and self._stamps_yielded):
+                self._stamp_updated_params()
 
     @functools.wraps(step)
     def stamped(self, *args, **kwargs):
@@ -397,7 +386,8 @@ def _stamping_writes(step):
             self._refuse_grad_on_another_device()
             raise
         finally:
-            self._stamp_step_writes(stamped_as_yielded)
+            if not (stamped_as_yielded and self._stamps_yielded):
+                self._stamp_updated_params()
 
     stamped._stamps_writes = True
     return stamped
