@@ -60,8 +60,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     Floating data becomes the default float dtype (float32 unless ``set_default_dtype``) unless
     ``dtype`` says otherwise, complex data its complex counterpart (complex64, or complex128 for float64), as
     torch's; integer and bool data keep their kind; a Tensor keeps its dtype (as
-    ``torch.tensor(t)``), and so does a NumPy number (``np.float16(1.5)`` is float16, as torch's). ``device``
-    defaults to ``$MINIGRAD_DEVICE`` or ``"cpu"``.
+    ``torch.tensor(t)``). ``device`` defaults to ``$MINIGRAD_DEVICE`` or ``"cpu"``.
     """
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
@@ -78,8 +77,6 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
             held_tensor = Tensor.arrays_given != given and isinstance(data, (list, tuple))
             if arr.dtype.kind in "fc" and held_tensor and (items_dtype := _dtype_of_items(data)) is not None:
                 arr = arr.astype(items_dtype)
-            elif arr.dtype.char in "efdFD" and isinstance(data, np.generic):
-                pass   # a NumPy number keeps its dtype, as torch's (np.float16(1.5) was made float32)
             elif arr.dtype.kind == "c":   # the default float's complex counterpart, as torch's (a cast dropped .imag)
                 arr = arr.astype(np.result_type(backend.DEFAULT_FLOAT, np.complex64))
             elif arr.dtype.kind == "f":

@@ -216,34 +216,6 @@ def test_tensor_of_complex_data_keeps_the_imaginary_part_in_the_default_floats_c
         mg.set_default_dtype(previous)
 
 
-@pytest.mark.parametrize("number", [np.float16(1.5), np.float32(1.5), np.float64(1.5), np.complex64(1 + 2j),
-                                    np.complex128(1 + 2j), np.int8(-3), np.int16(3), np.uint8(200), np.bool_(True)],
-                         ids=lambda number: type(number).__name__)
-@pytest.mark.parametrize("make", ["tensor", "as_tensor"])
-def test_a_numpy_number_keeps_its_dtype_as_torch(number, make):
-    # np.float16(1.5) and np.float64(1.5) became float32, np.complex128 complex64: the default float's dtypes
-    ours, theirs = getattr(mg, make)(number), getattr(torch, make)(number)
-    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == str(number.dtype)
-    assert ours.shape == () and ours.item() == theirs.item() == number.item()
-
-
-def test_a_numpy_number_keeps_its_dtype_under_any_default_dtype_where_python_numbers_follow_it_as_torch():
-    previous = mg.get_default_dtype()
-    try:
-        for default in ("float32", "float64"):
-            mg.set_default_dtype(default)
-            torch.set_default_dtype(getattr(torch, default))
-            for data in (np.float16(1.5), np.float32(1.5), 1.5, 3, 1 + 2j, np.array([1.5], dtype=np.float16)):
-                ours, theirs = mg.tensor(data), torch.tensor(data)
-                if isinstance(data, np.ndarray):   # an array follows minigrad's rule: the default float's dtype
-                    assert str(ours.dtype) == default and theirs.dtype == torch.float16
-                else:
-                    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
-    finally:
-        mg.set_default_dtype(previous)
-        torch.set_default_dtype(torch.float32)
-
-
 def test_arange_reads_a_0d_tensor_as_its_number_as_torch():
     """torch.arange(lengths.max()) (a 0-d int64 tensor) is int64, as arange(3); it used to give float32."""
     for args in ((3,), (2.5,), (1, 7, 2), (True,)):
