@@ -81,10 +81,11 @@ class Function:
                  "_output_meta", "_hooks", "_stack", "_edges", "__dict__", "__weakref__")
 
     keep_output = False
-    #: Whether the op's own methods set attributes on its nodes (``self.mask = ...`` in forward, parameters in
-    #: ``__init__``), worked out for each class as it is defined (``_sets_attributes``). Only such a node has
-    #: saved values for the engine to free after backward (``_release``); for the others a ``__dict__`` made
-    #: just to be cleared cost the deep chain's backward 3% a node, the wide graph's 4%.
+    #: Whether the op's nodes hold attributes for backward to free (``_release``): worked out for each class as it
+    #: is defined, from its methods' code (``self.mask = ...`` in forward, parameters in ``__init__``), unless the
+    #: class sets it. For the other ops, a ``__dict__`` made just to be cleared cost the deep chain's backward 3% a
+    #: node, the wide graph's 4%. An op that stores attributes another way (``setattr``, a helper given ``self``)
+    #: says ``sets_attributes = True``, or what it saved lives as long as the graph's root.
     sets_attributes = True
     #: Positions of inputs whose values backward never reads (only their shape): an in-place write to one after
     #: the node was recorded leaves its gradient right, so backward goes on, as torch's (which saves none of them).
@@ -94,7 +95,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         if type(cls.__dict__.get("name")) is str:   # an op that names itself (name = "linalg.inv_ex")
             cls.name = NodeName(cls.__dict__["name"])
-        cls.sets_attributes = _sets_attributes(cls)
+        if "sets_attributes" not in cls.__dict__:
+            cls.sets_attributes = _sets_attributes(cls)
         # PyTorch's custom ops define forward(ctx, ...) as a staticmethod: custom_function.py runs those.
         if isinstance(cls.__dict__.get("forward"), staticmethod):
             from minigrad.autograd.custom_function import apply

@@ -113,6 +113,7 @@ def write_recorded(t, name, make, check_result):
     # after h.clamp_() where r's graph reads private copies and no longer reaches h) changes t's values behind
     # this node: the engine then refuses it (torch would rebuild t's graph).
     node.view_data = t.data
+    node.sets_attributes = True   # whatever the op's own code sets: backward then frees view_data with the rest
     if node.keep_output:
         node._output_ref = weakref.ref(t)
     if retained is not None:   # retain_grad() follows the tensor to its new value, as in torch

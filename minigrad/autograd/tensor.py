@@ -2588,7 +2588,7 @@ from minigrad import sampling as _sampling  # noqa: E402
 def _no_grad_dtype_error(t):
     """torch's refusal to let an integer or bool tensor require grad: a RuntimeError, from the setter, the method and
     the constructors alike."""
-    return RuntimeError(f"only floating-point tensors can require grad; this tensor has dtype {t.dtype}")
+    return RuntimeError(f"only floating-point and complex tensors can require grad; this tensor has dtype {t.dtype}")
 
 
 def _leaf_only_error(t, what, requires_grad):

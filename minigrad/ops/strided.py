@@ -145,7 +145,7 @@ def as_strided(input, size, stride, storage_offset=None):
     ``storage_offset`` (in elements from the storage's start; None: ``input``'s own ``storage_offset()``), see
     ``AsStrided``. A write into the result shows in ``input`` and the other way round, as torch's; on CuPy it is a
     copy (see ``AsStrided.forward``). The storage is the memory of ``input``'s array: where minigrad gave ``input``
-    new memory and torch a view (flip, CuPy's unfold), the two storages differ."""
+    new memory and torch a view (CuPy's unfold), the two storages differ."""
     x = as_tensor(input)
     size, stride = _int_list("size", size), _int_list("stride", stride)
     if storage_offset is not None and not is_integer(storage_offset):

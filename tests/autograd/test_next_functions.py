@@ -1,4 +1,5 @@
 """grad_fn.next_functions: torch's view of the graph, walked by hand in tutorials; and bare @no_grad."""
+import numpy as np
 import pytest
 import torch
 
@@ -131,6 +132,43 @@ def test_an_op_that_saves_an_attribute_has_it_freed_by_backward_while_its_node_s
     assert mask() is None and vars(node) == {}                      # freed, as torch frees saved tensors
     assert y.grad_fn.next_functions[0][0] is node                     # the node itself stays, for next_functions
     assert w.grad.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_an_in_place_writes_array_on_a_node_that_saves_nothing_is_freed_by_backward():
+    # recorded_writes keeps the written tensor's array on the node (view_data) to check later writes; ReLU's own
+    # code sets no attribute, so the node says so itself
+    import gc
+    import weakref
+
+    x = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    h = x * 2.0
+    h.relu_()
+    node = h.creator
+    kept = weakref.ref(node.view_data)
+    loss = (h * 3.0).sum()
+    del h
+    loss.backward()
+    gc.collect()
+    assert kept() is None and vars(node) == {}
+
+
+def test_an_op_that_stores_attributes_another_way_says_so_itself():
+    class Setattr(mg.Function):
+        sets_attributes = True
+
+        def forward(self, x):
+            setattr(self, "kept", x)   # no STORE_ATTR in its code
+            return x * 2
+
+        def backward(self, F, gy, x):
+            return gy * 2
+
+    assert Setattr.sets_attributes
+    w = mg.ones(3, requires_grad=True)
+    y = Setattr.apply(w * 1.0).sum()
+    node, _ = y.grad_fn.next_functions[0]
+    y.backward()
+    assert vars(node) == {}
 
 
 def test_which_ops_set_attributes_is_read_from_their_code():

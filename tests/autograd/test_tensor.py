@@ -319,7 +319,7 @@ def test_requires_grad_attribute_refuses_a_non_bool_and_an_integer_dtype():
     i, ti = mg.tensor([1, 2]), torch.tensor([1, 2])
     with pytest.raises(RuntimeError, match="only Tensors of floating point and complex dtype can require gradients"):
         ti.requires_grad = True
-    with pytest.raises(RuntimeError, match="only floating-point tensors can require grad; this tensor has dtype int64"):
+    with pytest.raises(RuntimeError, match="only floating-point and complex tensors can require grad; this tensor has dtype int64"):
         i.requires_grad = True
     i.requires_grad = False
     ti.requires_grad = False
@@ -337,7 +337,7 @@ def test_integer_and_bool_tensors_cannot_require_grad(data):
         with pytest.raises(RuntimeError, match="(?i)only (Tensors of )?floating[ -]point"):
             t.requires_grad_()
         assert not t.requires_grad
-    with pytest.raises(RuntimeError, match=f"only floating-point tensors can require grad; this tensor has dtype "
+    with pytest.raises(RuntimeError, match=f"only floating-point and complex tensors can require grad; this tensor has dtype "
                                            f"{t.dtype}"):
         t.requires_grad_()
 

@@ -532,7 +532,7 @@ def test_randint_and_randperm_follow_the_seed_and_torchs_forms():
         mg.randint(3)
     with pytest.raises(TypeError, match=r"randint: size must be a tuple of ints, e\.g\. size=\(4,\), got size=4"):
         mg.randint(3, 10, size=4)   # was "'int' object is not iterable"
-    with pytest.raises(RuntimeError, match="only floating-point tensors can require grad"):
+    with pytest.raises(RuntimeError, match="only floating-point and complex tensors can require grad"):
         mg.randint(3, (2,), requires_grad=True)
     with pytest.raises(ValueError, match="randperm: n must be a non-negative int, got -2"):
         mg.randperm(-2)
