@@ -425,23 +425,6 @@ def test_unfold_gives_a_view_as_torch(size, step):
     same(w, tw)
 
 
-def test_unfold_of_a_graph_tensor_written_under_no_grad_differentiates_as_torch():
-    # unfold's backward reads only x's shape: a later write into x leaves its gradient right, as torch's (the copy
-    # was refused as read before the write)
-    grads = []
-    for lib in (mg, torch):
-        a = lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0], dtype=lib.float64, requires_grad=True)
-        b = a * 1.0
-        w = b.unfold(0, 3, 1)
-        loss = (w * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum()
-        with lib.no_grad():
-            b.mul_(10.0)
-        assert w.tolist() == [[10.0, 20.0, 30.0], [20.0, 30.0, 40.0], [30.0, 40.0, 50.0]]
-        loss.backward()
-        grads.append(a.grad.tolist())
-    assert grads[0] == grads[1] == [1.0, 3.0, 6.0, 5.0, 3.0]
-
-
 @pytest.mark.parametrize("size,step", [(3, 2), (2, 3)])
 def test_unfold_passes_gradcheck_and_gradgradcheck(size, step):
     x = mg.tensor(M, dtype=mg.float64, requires_grad=True)
