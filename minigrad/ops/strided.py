@@ -120,8 +120,8 @@ class StridedRegather(Function):
         storage = xp.zeros(hi - lo + 1, dtype=g.dtype)
         backend.scatter_add(storage, _indices(xp, self.source, lo), g, distinct=not _may_overlap(*self.source[:2]))
         if self.counted is not None:
-            count = xp.zeros(hi - lo + 1, dtype=g.dtype)
-            backend.scatter_add(count, _indices(xp, self.counted, lo), xp.ones(self.counted[0], dtype=g.dtype))
+            # integer counts: the same whatever order CuPy's atomic adds run in (no nondeterminism alert)
+            count = xp.bincount(_indices(xp, self.counted, lo).ravel(), minlength=hi - lo + 1).astype(g.dtype)
             storage = storage / xp.where(count == 0, xp.ones((), dtype=g.dtype), count)
         return storage[_indices(xp, self.target, lo)]
 

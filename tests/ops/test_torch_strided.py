@@ -164,3 +164,20 @@ def test_as_strided_errors_match_torch_exception_types(args, kwargs, error, matc
 def test_the_bounds_are_the_storage_not_the_input():
     # x[:3] looks at 3 elements of a 10-element storage: a view of 5 fits, as torch's
     assert mg.arange(10.0)[:3].as_strided((5,), (1,)).tolist() == torch.arange(10.0)[:3].as_strided((5,), (1,)).tolist()
+
+
+def test_the_gradient_through_an_overlapping_input_is_deterministic_on_each_device(device):
+    # how often the input sees each element is counted with bincount: integer counts come out the same whatever
+    # order CuPy's atomic adds run in, so deterministic mode has nothing to refuse (a float scatter-add it would)
+    grads = []
+    for lib, where in ((mg, device), (torch, "cpu")):
+        if lib is mg:
+            mg.use_deterministic_algorithms(True)
+        try:
+            a = lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64, device=where, requires_grad=True)
+            y = a[:, None].expand(4, 3).as_strided((4,), (1,))   # the input sees each element three times
+            (y * lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64, device=where)).sum().backward()
+        finally:
+            mg.use_deterministic_algorithms(False)
+        grads.append(a.grad.tolist())
+    assert grads[0] == grads[1] == [1.0, 2.0, 3.0, 4.0]
