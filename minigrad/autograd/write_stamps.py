@@ -30,6 +30,15 @@ def _buffer(array):
     return array
 
 
+def view_or_copy(view, array):
+    """``view``, a strided view of backend ``array``, if it leads back to ``array``'s memory, else a copy of it.
+
+    Write stamps and writes through views find an array's memory by following ``.base``: NumPy's ``as_strided``
+    leads there, CuPy's builds an array over the pointer alone, so on CuPy a view would let a write through it (or
+    into ``array``) go unseen by a graph that read the other (``unfold``, ``as_strided``)."""
+    return view if _buffer(view) is _buffer(array) else view.copy()
+
+
 def _address(array) -> int:
     """The address of ``array``'s first element: host memory for NumPy's, device memory for CuPy's."""
     interface = getattr(array, "__cuda_array_interface__", None) or array.__array_interface__

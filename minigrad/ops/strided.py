@@ -15,7 +15,7 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
-from minigrad.autograd.write_stamps import _address, _buffer
+from minigrad.autograd.write_stamps import _address, _buffer, view_or_copy
 from minigrad.backend import get_array_module
 from minigrad.scalars import is_integer
 
@@ -88,10 +88,7 @@ class AsStrided(Function):
         size, stride, offset = self.geometry
         xp = get_array_module(x)
         y = xp.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * x.dtype.itemsize for s in stride))
-        # Write stamps and writes through views find x's memory by following .base: NumPy's as_strided leads
-        # there, CuPy's builds an array over the pointer alone, so on CuPy a view would let a write through y
-        # (or into x) go unseen by a graph that read the other. There it stays a copy (as unfold's).
-        return y if _buffer(y) is _buffer(x) else y.copy()
+        return view_or_copy(y, x)   # a copy on CuPy, as unfold's
 
     def backward(self, F, gy, x):
         divide = _may_overlap(*self.input_geometry[:2])
@@ -144,8 +141,8 @@ def as_strided(input, size, stride, storage_offset=None):
     """``torch.as_strided``: the view of ``input``'s storage with shape ``size``, ``stride`` (in elements) and
     ``storage_offset`` (in elements from the storage's start; None: ``input``'s own ``storage_offset()``), see
     ``AsStrided``. A write into the result shows in ``input`` and the other way round, as torch's; on CuPy it is a
-    copy (see ``AsStrided.forward``). The storage is the memory of ``input``'s array: where minigrad gave ``input``
-    new memory and torch a view (CuPy's unfold), the two storages differ."""
+    copy (see ``write_stamps.view_or_copy``). The storage is the memory of ``input``'s array: where minigrad gave
+    ``input`` new memory and torch a view (CuPy's unfold), the two storages differ."""
     x = as_tensor(input)
     size, stride = _int_list("size", size), _int_list("stride", stride)
     if storage_offset is not None and not is_integer(storage_offset):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
-from minigrad.autograd.write_stamps import _buffer
+from minigrad.autograd.write_stamps import view_or_copy
 from minigrad.backend import get_array_module
 from minigrad.ops._args import check_dims
 from minigrad.ops.shape import reshape
@@ -36,11 +36,7 @@ class UnfoldWindows(Function):
         self.dim, self.size, self.step = dim, size, step
 
     def forward(self, x):
-        y = _windows_view(x, self.dim, self.size, self.step)
-        # Write stamps and writes through views find x's memory by following .base: NumPy's as_strided leads
-        # there, CuPy's builds an array over the pointer alone, so on CuPy a view would let a write through y
-        # (or into x) go unseen by a graph that read the other. There it stays a copy.
-        return y if _buffer(y) is _buffer(x) else y.copy()
+        return view_or_copy(_windows_view(x, self.dim, self.size, self.step), x)   # a copy on CuPy
 
     def backward(self, F, gy, x):
         return F.apply(FoldWindows, gy, dim=self.dim, size=self.size, step=self.step, length=x.shape[self.dim])
@@ -76,7 +72,8 @@ class FoldWindows(Function):
 def unfold(x, dimension, size, step):
     """``torch.Tensor.unfold``: every window of ``size`` elements along ``dimension``, one each ``step``, in a new
     last dim (see ``UnfoldWindows``). A 0-d tensor counts as one element. A view of x, as torch's: a write into
-    either shows in the other (overlapping windows share entries); on CuPy a copy (see ``UnfoldWindows.forward``)."""
+    either shows in the other (overlapping windows share entries); on CuPy a copy (see
+    ``write_stamps.view_or_copy``)."""
     x = as_tensor(x)
     for what, v in (("dimension", dimension), ("size", size), ("step", step)):
         if not is_integer(v):
