@@ -70,9 +70,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     PASSES.append(None)   # this pass's entry: the callbacks queue_callback queues during it
+    captured = [None] * len(capture) if capture is not None else None
     try:
-        captured = run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture,
-                                     awaited, given, skip)
+        run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, captured, awaited, given,
+                          skip)
+        if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
+            _refuse_cycle(consumers)
         if capture is None:
             deliver_to_leaves(leaf_grads.items(), F, given)
         else:
@@ -155,14 +158,13 @@ def count_awaited_leaves(consumers):
     return awaited
 
 
-def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, awaited=None, given=None,
-                      skip=None):
-    """Run every node once all its consumers have sent their gradients; return the captured gradients.
+def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture=None, captured=None,
+                      awaited=None, given=None, skip=None):
+    """Run every node once all its consumers have sent their gradients (``pending``), sending each input its share.
 
-    A leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon as the node that sends it its last
-    gradient has run.
+    A leaf's share is summed in ``leaf_grads``; a leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon
+    as the node that sends it its last gradient has run. ``captured`` receives what ``capture`` asks of a node.
     """
-    captured = [None] * len(capture) if capture is not None else None
     observed = capture is not None or STATE.anomaly or F.recording   # hooks, captures, checks or a recorded pass
     writes = STATE.writes
     ready = [fn for fn in starts if consumers[fn] == 0]
@@ -184,41 +186,33 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             gxs = (gxs,)
         if len(gxs) != len(inputs):
             gxs = _one_per_input(fn, gxs)
-        # Send each input its gradient: into the pending sum of its creator, or of the leaf itself. What
-        # next_functions shows once fn is freed is built on the way: per input, its creator (with the output index
-        # when not 0), the leaf if it requires grad, else None.
-        edges = []
+        edges = []   # what next_functions shows once fn is freed: per input, its creator (and output index), the leaf
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
             c = x.creator
-            if gx is not None and need:
-                xd = x.data
-                if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
+            if gx is not None and need:   # send it on: into the pending sum of x's creator, or of the leaf x
+                if gx.shape != (xd := x.data).shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
                     raise _grad_dtype_error(fn, x, gx)
-                if c is None:  # a leaf: sum into its gradient
+                if c is None:   # a leaf: sum into its gradient
                     prev = leaf_grads.get(x)
                     leaf_grads[x] = gx if prev is None else prev + gx
-                elif c.n_outputs == 1:  # sum into the gradient of c's output
+                elif c.n_outputs == 1:   # sum into the gradient of c's output
                     prev = pending.get(c)
                     pending[c] = gx if prev is None else prev + gx
                 else:
                     _send(pending, c, x._out_index, gx)
             if c is not None:
                 edges.append((c, x._out_index) if x._out_index else c)
-                left = consumers[c] - 1
-                consumers[c] = left
+                consumers[c] = left = consumers[c] - 1
                 if not left:
                     ready.append(c)
             else:
-                edges.append(x if x._requires_grad else None)
+                edges.append(x if x._requires_grad else None)   # None: a leaf that does not require grad
                 if awaited and x in awaited:
                     _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:   # free what fn saved for backward; only its edges stay, for next_functions
             fn._edges, fn.inputs, fn._output_data = edges, None, None
             if fn.sets_attributes:
                 fn._release()
-    if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
-        _refuse_cycle(consumers)
-    return captured
 
 
 def deliver_captured(leaf_grads, F, capture, captured):
