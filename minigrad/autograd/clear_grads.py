@@ -12,11 +12,12 @@ def clear_grads(params, set_to_none: bool = True) -> None:
     assigned) gets a zero array of its shape and dtype in the same Tensor, as torch's
     ``zero_()`` leaves it.
     """
+    if set_to_none:   # every training step: one store a parameter
+        for p in params:
+            p.grad = None
+        return
     for p in params:
         if p.grad is None:
-            continue
-        if set_to_none:
-            p.grad = None
             continue
         if p.grad.requires_grad:
             p.grad = p.grad.detach()

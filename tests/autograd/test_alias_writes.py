@@ -130,6 +130,25 @@ def test_buffer_stamps_are_forgotten_with_their_buffers():
     assert len(write_stamps._WRITTEN) == before
 
 
+def test_an_array_that_reuses_a_freed_buffers_id_has_no_stamp():
+    # stamp() and array_written_at() trust an entry found by id: the buffer's weak reference removes it when the
+    # buffer is freed, before CPython can hand the id to a new array.
+    from minigrad.autograd import write_stamps
+
+    reused = 0
+    for _ in range(200):
+        a = np.ones(8)
+        key = id(a)
+        write_stamps.mark_written(a)
+        assert write_stamps.array_written_at(a) == mg.autograd.mode.STATE.writes
+        del a
+        b = np.ones(8)   # the same size, freed just now: CPython often gives it the same address
+        reused += id(b) == key
+        assert write_stamps.array_written_at(b) == 0
+        del b
+    assert reused > 0   # the case the test is about did happen
+
+
 def test_swapping_in_averaged_weights_is_seen():
     model = nn.Linear(3, 2, dtype="float64")
     averaged = mg.optim.AveragedModel(model)
