@@ -115,6 +115,7 @@ def holds(dtype, value) -> bool:
 
 
 _INT64 = np.iinfo(np.int64)
+_UINT64_MAX = 2 ** 64 - 1
 _FLOAT16_MAX = 65504   # float16's largest, the smallest largest of the float dtypes
 
 
@@ -125,7 +126,8 @@ def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
     float32 x computed with alpha = inf), where torch raises RuntimeError "value cannot be converted to type float
     without overflow". inf and NaN are values a float dtype holds: they pass, as torch's. ``float32_compute``: the op
     computes a float16 input in float32 (torch's elu, celu, leaky_relu, softplus and threshold's threshold), so
-    only float32's range binds there. A Python int past int64 is torch's OverflowError ("int too big to convert").
+    only float32's range binds there. A Python int past int64 is torch's OverflowError ("int too big to convert"),
+    but for an integer dtype up to uint64's largest, which torch reads and refuses as an overflow (RuntimeError).
     Called once per op call with the Python number the op validated, never per element.
     """
     if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
@@ -140,7 +142,9 @@ def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
         return
     if is_integer(value):
         number = int(value)
-        if not _INT64.min <= number <= _INT64.max:
+        # torch takes a Python int up to uint64's largest: past int64 it overflows an integer dtype (RuntimeError,
+        # below), past that it is no 64-bit scalar (OverflowError)
+        if not _INT64.min <= number <= (_UINT64_MAX if dtype.kind in "iu" else _INT64.max):
             raise OverflowError(f"{op_name}: {name}={short_number(number)} is too big for any tensor dtype (torch's "
                                 "scalars are at most 64-bit)")
     else:

@@ -17,11 +17,10 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import erf_function, get_array_module, is_array
-from minigrad.ops._args import (_python_number, _refuse_out_of_range, as_floating, half_in_float32, python_real,
-                                refuse_complex)
+from minigrad.ops._args import _python_number, as_floating, half_in_float32, python_real, refuse_complex
 from minigrad.ops.functions import Erf, Sigmoid, Softplus, sigmoid
 from minigrad.ops.selection import where
-from minigrad.scalars import check_scalar_arg, holds, is_integer, is_real
+from minigrad.scalars import check_scalar_arg, is_integer, is_real
 
 
 class ReLU(Function):
@@ -281,10 +280,8 @@ def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
     lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
     refuse_complex(name, x)
-    if x.dtype.kind in "iu":   # NumPy refused some (min > max) in its words and compared others truly; torch wraps
-        for bound in (lo, hi):
-            if is_integer(bound) and not holds(x.dtype, bound):
-                _refuse_out_of_range(name, x, bound)
+    if x.dtype.kind == "u":
+        lo, hi = _wrapped_unsigned(lo, x.dtype), _wrapped_unsigned(hi, x.dtype)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
     if lo is not None:
@@ -292,6 +289,15 @@ def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
     if hi is not None:
         check_scalar_arg(name, bound_names[1], hi, x.dtype)
     return op.apply(x, lo=lo, hi=hi)
+
+
+def _wrapped_unsigned(bound, dtype):
+    """A negative integer ``bound`` of an unsigned ``dtype`` wrapped into it, as torch's scalar conversion does
+    (uint8's -1 is 255) down to minus the dtype's largest; any other bound as it is (one still out of range is
+    refused by ``check_scalar_arg``, as torch refuses it)."""
+    if is_integer(bound) and 0 > bound >= -int(np.iinfo(dtype).max):
+        return bound + 2 ** (8 * dtype.itemsize)
+    return bound
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
@@ -307,14 +313,14 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     kind = x.dtype.kind
     if kind == "b":
         raise TypeError(f"hardtanh: bool inputs are not supported, as in torch (shape {tuple(x.shape)})")
-    if kind in "iu":
+    if kind in "iu":   # torch's refusals, RuntimeError both
         if kind == "u" and min(lo, hi) < 0:
-            raise ValueError(f"hardtanh: cannot limit an unsigned tensor (dtype {x.dtype}) to a negative bound, "
-                             f"min_val={min_val}, max_val={max_val}")
+            raise RuntimeError(f"hardtanh: cannot limit an unsigned tensor (dtype {x.dtype}) to a negative bound, "
+                               f"min_val={min_val}, max_val={max_val}")
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"hardtanh: min_val={min_val} and max_val={max_val} must be finite for an integer input "
-                             f"(dtype {x.dtype})")
-        lo, hi = int(lo), int(hi)
+            raise RuntimeError(f"hardtanh: min_val={min_val} and max_val={max_val} cannot be converted to the "
+                               f"integer dtype {x.dtype} (each must be finite)")
+        lo, hi = int(lo), int(hi)   # truncated, then checked against the dtype's range: torch's order
     return _clip(x, lo, hi, Hardtanh, "hardtanh", ("min_val", "max_val"))
 
 

@@ -165,3 +165,69 @@ def test_python_int_past_int64_is_overflow_error_as_torch(device):
         torch.clamp(tx, max=10 ** 40)
     with pytest.raises(OverflowError, match="clamp: max="):
         mg.clamp(x, max=10 ** 40)
+
+
+# An integer input's bound, each call taking the input and the bound (torch's spellings share minigrad's names)
+INTEGER_BOUND_CALLS = [
+    ("clamp_min", lambda m, x, v: m.clamp(x, min=v)),
+    ("clamp_max", lambda m, x, v: m.clamp(x, max=v)),
+    ("clamp_both", lambda m, x, v: m.clamp(x, v, 3)),   # a wrapped min past max: every value becomes max
+    ("clip_max", lambda m, x, v: m.clip(x, min=0, max=v)),
+    ("clamp_min_fn", lambda m, x, v: m.clamp_min(x, v)),
+    ("clamp_max_fn", lambda m, x, v: m.clamp_max(x, v)),
+    ("clamp_inplace", lambda m, x, v: x.clone().clamp_(min=v)),
+    ("hardtanh", lambda m, x, v: (F if m is mg else TF).hardtanh(x, _low(x), v)),
+]
+
+
+def _low(x):
+    """hardtanh's lower bound for x: int8's smallest (a signed input), else 0 (an unsigned one refuses < 0)."""
+    return -128 if str(x.dtype).replace("torch.", "") == "int8" else 0
+
+
+def _integer_bounds(dtype):
+    info = np.iinfo(dtype)
+    values = [int(info.max) + 1, int(info.min) - 1, 2 ** 63, 2 ** 64, -2 ** 63 - 1]
+    if info.min == 0:   # torch wraps -255..-1 into uint8 (-1 is 255) and refuses -256
+        values += [-1, -128, -int(info.max), -int(info.max) - 1]
+    return values
+
+
+def _outcome(call):
+    """("values", dtype name, list) or ("raises", exception type)."""
+    try:
+        out = call()
+    except Exception as exc:  # noqa: BLE001  (the type is what is compared)
+        return ("raises", type(exc))
+    return ("values", str(out.dtype).replace("torch.", ""), out.tolist())
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("call_id, call", INTEGER_BOUND_CALLS, ids=[c[0] for c in INTEGER_BOUND_CALLS])
+def test_integer_bound_the_dtype_cannot_hold_follows_torch(call_id, call, dtype, device):
+    """A Python int bound outside an integer input's dtype: torch raises RuntimeError (OverflowError past 64 bits),
+    but wraps -255..-1 into uint8 (clamp(x, min=-1) is clamp(x, min=255)); minigrad raised OverflowError for all."""
+    data = np.array([0, 1, 100, 3], dtype=dtype)
+    for value in _integer_bounds(dtype):
+        if call_id == "hardtanh" and abs(value) >= 2 ** 63:
+            continue   # F.hardtanh takes its bounds as floats (2**63 - 1 would read as 2**63)
+        expected = _outcome(lambda: call(torch, torch.tensor(data), value))
+        got = _outcome(lambda: call(mg, mg.tensor(data, device=device), value))
+        assert got == expected, (value, got, expected)
+        if expected[0] == "raises" and expected[1] is RuntimeError and call_id != "hardtanh":
+            with pytest.raises(RuntimeError, match=rf"^(clamp|clip): (min|max)={value} cannot be converted to {dtype}"):
+                call(mg, mg.tensor(data, device=device), value)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64"])
+def test_hardtanh_integer_input_refuses_as_torch(dtype, device):
+    """torch refuses a non-finite bound of an integer input, and a negative one of an unsigned input, with
+    RuntimeError (minigrad raised ValueError); a float bound is truncated first, then checked (int8 takes 127.9)."""
+    data = np.array([0, 1, 100, 3], dtype=dtype)
+    x, tx = mg.tensor(data, device=device), torch.tensor(data)
+    for lo, hi in [(-math.inf, 0.0), (0.0, math.inf), (-1.0, 5.0), (0, 127.9), (-128.5, 0), (0.0, 300.5)]:
+        expected = _outcome(lambda: TF.hardtanh(tx, lo, hi))
+        assert _outcome(lambda: F.hardtanh(x, lo, hi)) == expected, (lo, hi, expected)
+    with pytest.raises(RuntimeError, match=rf"^hardtanh: min_val=0.0 and max_val=inf cannot be converted to the "
+                                           rf"integer dtype {dtype}"):
+        F.hardtanh(x, 0.0, math.inf)

@@ -57,8 +57,8 @@ def test_hardtanh_and_relu6_keep_an_integer_dtype_as_torch():
         got = nn.ReLU6()(mg.tensor(x, dtype=dtype))
         assert got.dtype == np.dtype(dtype) and got.tolist() == expected.tolist() == [3, 0, 0, 1, 6]
     assert F.relu6(mg.tensor(x, dtype="uint8")).tolist() == [3, 6, 0, 1, 6]   # 254 limited to 6, as torch
-    with pytest.raises(ValueError, match=r"^hardtanh: cannot limit an unsigned tensor \(dtype uint8\) to a negative "
-                                         r"bound, min_val=-1"):
+    with pytest.raises(RuntimeError, match=r"^hardtanh: cannot limit an unsigned tensor \(dtype uint8\) to a negative "
+                                           r"bound, min_val=-1"):   # torch's RuntimeError
         F.hardtanh(mg.tensor(x, dtype="uint8"))
     with pytest.raises(TypeError, match=r"^hardtanh: bool inputs are not supported, as in torch"):
         F.hardtanh(mg.tensor([True, False]))
@@ -191,8 +191,8 @@ def test_hardtanh_takes_infinite_bounds_as_torch(min_val, max_val):
     y.sum().backward()
     expected.sum().backward()
     np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
-    with pytest.raises(ValueError, match="^hardtanh: min_val=.* must be finite for an integer input"):
-        F.hardtanh(mg.tensor([1, 2]), min_val, max_val)    # torch: "cannot be converted to type int64_t"
+    with pytest.raises(RuntimeError, match="^hardtanh: min_val=.* cannot be converted to the integer dtype int64"):
+        F.hardtanh(mg.tensor([1, 2]), min_val, max_val)    # torch: RuntimeError "cannot be converted to type int64_t"
     with pytest.raises(ValueError, match="^hardtanh: min_val must be a real number other than NaN, got nan$"):
         F.hardtanh(xm, np.nan, max_val)
 
