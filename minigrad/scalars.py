@@ -128,6 +128,7 @@ def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
     computes a float16 input in float32 (torch's elu, celu, leaky_relu, softplus and threshold's threshold), so
     only float32's range binds there. A Python int past int64 is torch's OverflowError ("int too big to convert"),
     but for an integer dtype up to uint64's largest, which torch reads and refuses as an overflow (RuntimeError).
+    An integer dtype refuses NaN and inf too (RuntimeError), as torch's.
     Called once per op call with the Python number the op validated, never per element.
     """
     if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
@@ -149,12 +150,12 @@ def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
                                 "scalars are at most 64-bit)")
     else:
         number = float(value)
-        if number != number or (dtype.kind == "f" and abs(number) == float("inf")):
-            return   # a float dtype holds inf; NaN is left to the op (an integer dtype's inf fails the range below)
+        if dtype.kind == "f" and (number != number or abs(number) == float("inf")):
+            return   # a float dtype holds inf and NaN; an integer dtype's NaN and inf fail the range below, as torch's
     if dtype.kind == "f" and float32_compute and dtype.itemsize < 4:
         dtype = _FLOAT32
     low, high = _limits(dtype)
-    if not low <= number <= high:   # Python numbers: an int against an int exactly, no NumPy cast to overflow
+    if not low <= number <= high:   # Python numbers, exact: an int against an int, no NumPy cast; NaN fails
         raise RuntimeError(f"{op_name}: {name}={short_number(number)} cannot be converted to {dtype} without overflow "
                            f"(it holds {low!r} to {high!r})")
 

@@ -7,8 +7,7 @@ import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.backend import cuda_available
-from minigrad.nn.arguments import (finite_nonnegative_number, floating_dtype, integer, nonzero_bound, nonzero_number,
-                                   inplace_flag, number, one_of, positive_int, real_number, bound)
+from minigrad.nn.arguments import floating_dtype, integer, inplace_flag, number, one_of, positive_int, real_number
 from minigrad.ops.softmax import LAST_AXIS, softmax_axis
 from minigrad.nn.layer import Layer, check_tensor_input, new_parameter
 from minigrad.ops.activations import GELU_APPROXIMATIONS, require_erf
@@ -38,7 +37,7 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = number("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = real_number("LeakyReLU", "negative_slope", negative_slope)   # +-inf and NaN, as torch
         self.inplace = inplace_flag("LeakyReLU", inplace)
 
     def forward(self, x):
@@ -81,7 +80,7 @@ class ELU(Layer):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = bound("ELU", "alpha", alpha)
+        self.alpha = real_number("ELU", "alpha", alpha)
         self.inplace = inplace_flag("ELU", inplace)
 
     def forward(self, x):
@@ -118,8 +117,10 @@ class Softplus(Layer):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
-        self.beta = nonzero_number("Softplus", "beta", beta)
-        self.threshold = bound("Softplus", "threshold", threshold)
+        self.beta = real_number("Softplus", "beta", beta)
+        if self.beta == 0:
+            raise ValueError(f"Softplus: beta must be a non-zero number, got {beta!r}")
+        self.threshold = real_number("Softplus", "threshold", threshold)
 
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)
@@ -148,8 +149,8 @@ class Hardtanh(Layer):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
         name = type(self).__name__
-        self.min_val, self.max_val = bound(name, "min_val", min_val), bound(name, "max_val", max_val)
-        if not self.max_val > self.min_val:
+        self.min_val, self.max_val = real_number(name, "min_val", min_val), real_number(name, "max_val", max_val)
+        if self.max_val <= self.min_val:   # a NaN bound passes, as torch's (every value becomes NaN)
             raise ValueError(f"{name}: max_val ({max_val}) must be greater than min_val ({min_val})")
         self.inplace = inplace_flag(name, inplace)
 
@@ -289,7 +290,7 @@ class CELU(Layer):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = nonzero_bound("CELU", "alpha", alpha)
+        self.alpha = real_number("CELU", "alpha", alpha)   # 0 is refused by celu, as torch's forward refuses it
         self.inplace = inplace_flag("CELU", inplace)
 
     def forward(self, x):
@@ -340,7 +341,7 @@ class Hardshrink(Layer):
 
     def __init__(self, lambd: float = 0.5):
         super().__init__()
-        self.lambd = bound("Hardshrink", "lambd", lambd)
+        self.lambd = real_number("Hardshrink", "lambd", lambd)
 
     def forward(self, x):
         return F.hardshrink(x, self.lambd)
@@ -354,7 +355,7 @@ class Softshrink(Layer):
 
     def __init__(self, lambd: float = 0.5):
         super().__init__()
-        self.lambd = finite_nonnegative_number("Softshrink", "lambd", lambd)
+        self.lambd = real_number("Softshrink", "lambd", lambd)   # softshrink refuses NaN, inf and < 0, as torch's
 
     def forward(self, x):
         return F.softshrink(x, self.lambd)
@@ -368,7 +369,7 @@ class Threshold(Layer):
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
         super().__init__()
-        self.threshold = bound("Threshold", "threshold", threshold)
+        self.threshold = real_number("Threshold", "threshold", threshold)
         self.value = real_number("Threshold", "value", value)
         self.inplace = inplace_flag("Threshold", inplace)
 

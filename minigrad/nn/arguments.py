@@ -53,29 +53,6 @@ def real_number(layer, arg, value) -> float:
     return float(value)
 
 
-def bound(layer, arg, value) -> float:
-    """A real number other than NaN, the infinities included (a one-sided limit: Hardtanh's, Threshold's)."""
-    if not is_real(value) or math.isnan(value):
-        raise ValueError(f"{layer}: {arg} must be a real number other than NaN, got {value!r}")
-    return float(value)
-
-
-def nonzero_number(layer, arg, value) -> float:
-    """A finite real number other than 0 (a scale that divides: Softplus's beta)."""
-    checked = number(layer, arg, value)
-    if checked == 0:
-        raise ValueError(f"{layer}: {arg} must be a non-zero number, got {value!r}")
-    return checked
-
-
-def nonzero_bound(layer, arg, value) -> float:
-    """A real number other than 0 and NaN, the infinities included (CELU's alpha, which divides x: torch takes
-    +-inf and gives NaN below 0)."""
-    if not is_real(value) or math.isnan(value) or value == 0:
-        raise ValueError(f"{layer}: {arg} must be a non-zero number other than NaN (+-inf included), got {value!r}")
-    return float(value)
-
-
 def positive_number(layer, arg, value) -> float:
     """A real number > 0."""
     if not is_real(value) or not value > 0:
@@ -95,13 +72,6 @@ def nonnegative_number(layer, arg, value) -> float:
     """A real number >= 0."""
     if not is_real(value) or not value >= 0:
         raise ValueError(f"{layer}: {arg} must be a non-negative number, got {value!r}")
-    return float(value)
-
-
-def finite_nonnegative_number(layer, arg, value) -> float:
-    """A finite real number >= 0 (Softshrink's lambd: torch refuses inf)."""
-    if not is_real(value) or not 0 <= value < math.inf:
-        raise ValueError(f"{layer}: {arg} must be a finite non-negative number, got {value!r}")
     return float(value)
 
 

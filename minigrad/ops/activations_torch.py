@@ -154,6 +154,8 @@ def selu(x):
 def celu(x, alpha=1.0):
     """CELU elementwise: x for x > 0, else alpha (e^(x / alpha) - 1); alpha must not be 0."""
     x = as_floating(x)
+    if alpha == 0:   # it divides x; torch's RuntimeError
+        raise RuntimeError(f"celu: alpha={alpha!r} cannot be 0 (x is divided by it), for the input of dtype {x.dtype}")
     check_scalar_arg("celu", "alpha", alpha, x.dtype, float32_compute=True)
     return CELU.apply(x, alpha=alpha)
 

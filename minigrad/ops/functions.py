@@ -5,8 +5,6 @@ their node keeps (``keep_output``) instead of recomputing it.
 """
 from __future__ import annotations
 
-import math
-
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
@@ -248,8 +246,8 @@ def softplus(x, beta=1.0, threshold=None):
     """ln(1 + e^(beta x)) / beta elementwise, stable for large |x|; x itself where beta x > threshold (None:
     nowhere). ``minigrad.nn.functional.softplus`` has PyTorch's defaults (threshold=20)."""
     beta = python_real("softplus", "beta", beta)
-    if beta == 0 or not math.isfinite(beta):
-        raise ValueError(f"softplus: beta must be a finite non-zero number, got {beta!r}")
+    if beta == 0:   # torch's +-inf and NaN pass (NaN: every value NaN)
+        raise ValueError(f"softplus: beta must be a non-zero number, got {beta!r}")
     if threshold is not None:
         threshold = python_real("softplus", "threshold", threshold)
     x = as_floating(x)

@@ -129,12 +129,15 @@ def test_float32_largest_accepted_and_next_refused(case_id, arg, call, torch_cal
 @pytest.mark.parametrize("value", [math.inf, math.nan], ids=["inf", "nan"])
 @pytest.mark.parametrize("case_id, arg, call, torch_call", CASES, ids=IDS)
 def test_inf_and_nan_not_refused_as_overflow(case_id, arg, call, torch_call, value, device):
-    """torch takes inf and NaN for all of these but softshrink (a range check of its own); minigrad refuses some
-    (NaN alpha, inf beta) with a ValueError of its own, never as an overflow; a finite 1e308 it does refuse."""
+    """torch takes inf and NaN for all of these but softshrink (a range check of its own, refused as torch's), never
+    as an overflow; a finite 1e308 is refused."""
     x, _ = _inputs(np.float32, device)
     with np.errstate(over="ignore", invalid="ignore"):
         error = _raises(lambda: call(x, value))
-    assert not isinstance(error, RuntimeError), error
+    if case_id == "softshrink":
+        assert type(error) is RuntimeError and "must be in the range [0, the largest float32]" in str(error), error
+    else:
+        assert error is None, error
     _assert_refused(_raises(lambda: call(x, BIG)), case_id, arg, BIG, np.float32)
 
 
@@ -231,3 +234,94 @@ def test_hardtanh_integer_input_refuses_as_torch(dtype, device):
     with pytest.raises(RuntimeError, match=rf"^hardtanh: min_val=0.0 and max_val=inf cannot be converted to the "
                                            rf"integer dtype {dtype}"):
         F.hardtanh(x, 0.0, math.inf)
+
+
+NAN = math.nan
+# (id, minigrad call, torch call), each taking the input: the NaN (or infinite) arguments torch takes
+NAN_ARGUMENT_CASES = [
+    ("elu", lambda x: F.elu(x, alpha=NAN), lambda x: TF.elu(x, alpha=NAN)),
+    ("ELU", lambda x: nn.ELU(alpha=NAN)(x), lambda x: torch.nn.ELU(alpha=NAN)(x)),
+    ("celu", lambda x: F.celu(x, alpha=NAN), lambda x: TF.celu(x, alpha=NAN)),
+    ("CELU", lambda x: nn.CELU(alpha=NAN)(x), lambda x: torch.nn.CELU(alpha=NAN)(x)),
+    ("hardtanh_min", lambda x: F.hardtanh(x, NAN, 1.0), lambda x: TF.hardtanh(x, NAN, 1.0)),
+    ("hardtanh_max", lambda x: F.hardtanh(x, -1.0, NAN), lambda x: TF.hardtanh(x, -1.0, NAN)),
+    ("Hardtanh", lambda x: nn.Hardtanh(NAN, 1.0)(x), lambda x: torch.nn.Hardtanh(NAN, 1.0)(x)),
+    ("softplus_beta_nan", lambda x: F.softplus(x, beta=NAN), lambda x: TF.softplus(x, beta=NAN)),
+    ("softplus_beta_inf", lambda x: F.softplus(x, beta=math.inf), lambda x: TF.softplus(x, beta=math.inf)),
+    ("softplus_beta_-inf", lambda x: F.softplus(x, beta=-math.inf), lambda x: TF.softplus(x, beta=-math.inf)),
+    ("Softplus_beta_inf", lambda x: nn.Softplus(beta=math.inf)(x), lambda x: torch.nn.Softplus(beta=math.inf)(x)),
+    ("softplus_threshold", lambda x: F.softplus(x, threshold=NAN), lambda x: TF.softplus(x, threshold=NAN)),
+    ("Softplus_threshold", lambda x: nn.Softplus(threshold=NAN)(x), lambda x: torch.nn.Softplus(threshold=NAN)(x)),
+    ("hardshrink", lambda x: F.hardshrink(x, NAN), lambda x: TF.hardshrink(x, NAN)),
+    ("Hardshrink", lambda x: nn.Hardshrink(NAN)(x), lambda x: torch.nn.Hardshrink(NAN)(x)),
+    ("leaky_relu", lambda x: F.leaky_relu(x, NAN), lambda x: TF.leaky_relu(x, NAN)),
+    ("LeakyReLU", lambda x: nn.LeakyReLU(NAN)(x), lambda x: torch.nn.LeakyReLU(NAN)(x)),
+    ("threshold", lambda x: F.threshold(x, NAN, 0.5), lambda x: TF.threshold(x, NAN, 0.5)),
+    ("Threshold", lambda x: nn.Threshold(NAN, 0.5)(x), lambda x: torch.nn.Threshold(NAN, 0.5)(x)),
+]
+NAN_X = np.array([-math.inf, -30.0, -1.0, -0.0, 0.0, 0.5, 3.0, 30.0, math.inf, NAN])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case_id, call, torch_call", NAN_ARGUMENT_CASES, ids=[c[0] for c in NAN_ARGUMENT_CASES])
+def test_nan_argument_taken_as_torch_values_and_gradients(case_id, call, torch_call, dtype, device):
+    """torch takes a NaN alpha, bound, beta, threshold, lambd and slope (and softplus's +-inf beta), where minigrad
+    refused them with a ValueError; values and gradients match torch's, each element in a tensor of its own for
+    torch (its CPU vector kernels differ from its scalar ones, which its CUDA kernels follow, at NaN)."""
+    x = NAN_X
+    if case_id.lower() == "softplus_threshold":   # torch's g z / (z + 1), z = e^x, is inf / inf = NaN at x = inf,
+        x = x[x != math.inf]                      # where minigrad's g sigmoid(x) gives the limit, 1
+    expected_y, expected_g = [], []
+    for v in x:
+        t = torch.tensor([v], dtype=getattr(torch, dtype), requires_grad=True)
+        y = torch_call(t)
+        y.backward()
+        expected_y.append(y.item())
+        expected_g.append(t.grad.item())
+    xm = mg.tensor(x, dtype=dtype, device=device, requires_grad=True)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):   # inf * 0 in the formulas, as torch's
+        y = call(xm)
+        y.sum().backward()
+    assert y.dtype == xm.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(y.numpy(), np.array(expected_y, dtype=dtype), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(xm.grad.numpy(), np.array(expected_g, dtype=dtype), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("lambd", [NAN, math.inf, -math.inf, -0.5])
+def test_softshrink_refuses_nan_inf_and_negative_lambd_with_torch_s_runtime_error(lambd, device):
+    """torch's one refusal among these NaN arguments: softshrink's range check, a RuntimeError at the call (its
+    layer takes the number and refuses it in forward); minigrad raised ValueError, the layer at construction."""
+    tx, x = torch.tensor([1.0, -2.0]), mg.tensor([1.0, -2.0], device=device)
+    for torch_call in (lambda: TF.softshrink(tx, lambd), lambda: torch.nn.Softshrink(lambd)(tx)):
+        assert type(_raises(torch_call)) is RuntimeError
+    for call in (lambda: F.softshrink(x, lambd), lambda: nn.Softshrink(lambd)(x)):
+        with pytest.raises(RuntimeError, match=rf"^softshrink: lambd={lambd!r} must be in the range \[0, the largest "
+                                               r"float32\]"):
+            call()
+
+
+def test_celu_refuses_a_zero_alpha_with_torch_s_runtime_error(device):
+    x = mg.tensor([1.0, -2.0], device=device)
+    assert type(_raises(lambda: TF.celu(torch.tensor([1.0, -2.0]), 0.0))) is RuntimeError
+    for call in (lambda: F.celu(x, 0.0), lambda: nn.CELU(0.0)(x)):
+        with pytest.raises(RuntimeError, match=r"^celu: alpha=0.0 cannot be 0 \(x is divided by it\), for the input "
+                                               r"of dtype float32"):
+            call()
+
+
+@pytest.mark.parametrize("which", ["threshold", "value"])
+@pytest.mark.parametrize("number", [NAN, math.inf])
+def test_threshold_integer_input_refuses_nan_and_inf_with_torch_s_runtime_error(which, number, device):
+    args = (number, 0) if which == "threshold" else (0, number)
+    assert type(_raises(lambda: TF.threshold(torch.tensor([1, 2, 3]), *args))) is RuntimeError
+    with pytest.raises(RuntimeError, match=rf"^threshold: {which}={number!r} cannot be converted to int64"):
+        F.threshold(mg.tensor([1, 2, 3], device=device), *args)
+
+
+@pytest.mark.parametrize("bound", ["min_val", "max_val"])
+def test_hardtanh_integer_input_refuses_a_nan_bound_with_torch_s_runtime_error(bound, device):
+    kwargs = {bound: NAN}
+    assert type(_raises(lambda: TF.hardtanh(torch.tensor([1, 2, 3]), **kwargs))) is RuntimeError
+    with pytest.raises(RuntimeError, match=r"^hardtanh: min_val=.* and max_val=.* cannot be converted to the integer "
+                                           r"dtype int64"):
+        F.hardtanh(mg.tensor([1, 2, 3], device=device), **kwargs)

@@ -193,8 +193,8 @@ def test_hardtanh_takes_infinite_bounds_as_torch(min_val, max_val):
     np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
     with pytest.raises(RuntimeError, match="^hardtanh: min_val=.* cannot be converted to the integer dtype int64"):
         F.hardtanh(mg.tensor([1, 2]), min_val, max_val)    # torch: RuntimeError "cannot be converted to type int64_t"
-    with pytest.raises(ValueError, match="^hardtanh: min_val must be a real number other than NaN, got nan$"):
-        F.hardtanh(xm, np.nan, max_val)
+    np.testing.assert_array_equal(F.hardtanh(xm, np.nan, max_val).numpy(),   # all NaN, as torch's
+                                  TF.hardtanh(xt, np.nan, max_val).detach().numpy())
 
 
 def test_prelu_slope_gradient_is_finite_beside_an_infinite_positive_input():
@@ -294,12 +294,11 @@ def test_prelu_learns_its_slopes():
 
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Softplus(beta=0), "Softplus: beta must be a non-zero number, got 0"),
-    (lambda: nn.Softplus(beta="2"), "Softplus: beta must be a finite number, got '2'"),
-    (lambda: nn.Softplus(threshold=float("nan")), "Softplus: threshold must be a real number other than NaN, got nan"),
+    (lambda: nn.Softplus(beta="2"), "Softplus: beta must be a real number, got '2'"),
     (lambda: F.softplus(mg.randn(3), beta=0.0), "softplus: beta must be a non-zero number, got 0.0"),
     (lambda: nn.Hardtanh(1.0, -1.0), "Hardtanh: max_val (-1.0) must be greater than min_val (1.0)"),
     (lambda: nn.Hardtanh(1.0, 1.0), "Hardtanh: max_val (1.0) must be greater than min_val (1.0)"),
-    (lambda: nn.Hardtanh(max_val=None), "Hardtanh: max_val must be a real number other than NaN, got None"),
+    (lambda: nn.Hardtanh(max_val=None), "Hardtanh: max_val must be a real number, got None"),
     (lambda: F.hardtanh(mg.randn(3), 2.0, 1.0), "hardtanh: min_val=2.0 is greater than max_val=1.0"),
     (lambda: nn.PReLU(0), "PReLU: num_parameters must be a positive integer, got 0"),
     (lambda: nn.PReLU(2.0), "PReLU: num_parameters must be a positive integer, got 2.0"),
@@ -324,7 +323,7 @@ def test_input_type_errors_name_the_function():
         nn.PReLU()(np.ones(3, dtype=np.float32))
     with pytest.raises(TypeError, match=re.escape("hardtanh: max_val must be a real number, got max_val=None")):
         mg.hardtanh(mg.randn(3), -1.0, None)
-    with pytest.raises(ValueError, match="softplus: beta must be a finite non-zero number, got 0"):
+    with pytest.raises(ValueError, match="softplus: beta must be a non-zero number, got 0"):
         mg.softplus(mg.randn(3), beta=0)
 
 

@@ -223,11 +223,11 @@ def test_float32_stays_float32_and_integers():
 
 
 @pytest.mark.parametrize("call, torch_call, error, message", [
-    (lambda x: F.celu(x, 0.0), lambda x: TF.celu(x, 0.0), ValueError, "celu: alpha must be a non-zero number"),
-    (lambda x: nn.CELU(0), lambda x: TF.celu(x, 0.0), ValueError, "CELU: alpha must be a non-zero number"),
-    (lambda x: F.softshrink(x, -1.0), lambda x: TF.softshrink(x, -1.0), ValueError,
-     "softshrink: lambd must be a finite non-negative number, got -1.0"),
-    (lambda x: nn.Softshrink(-0.5), lambda x: TF.softshrink(x, -0.5), ValueError, "Softshrink: lambd"),
+    (lambda x: F.celu(x, 0.0), lambda x: TF.celu(x, 0.0), RuntimeError, "celu: alpha=0.0 cannot be 0"),
+    (lambda x: nn.CELU(0)(x), lambda x: TF.celu(x, 0.0), RuntimeError, "celu: alpha=0.0 cannot be 0"),
+    (lambda x: F.softshrink(x, -1.0), lambda x: TF.softshrink(x, -1.0), RuntimeError,
+     r"softshrink: lambd=-1.0 must be in the range \[0, the largest float32\]"),
+    (lambda x: nn.Softshrink(-0.5)(x), lambda x: TF.softshrink(x, -0.5), RuntimeError, "softshrink: lambd=-0.5"),
     (lambda x: F.rrelu(x, 0.5, 0.1), lambda x: TF.rrelu(x, 0.5, 0.1), ValueError,
      r"rrelu: lower \(0.5\) must be less than or equal to upper \(0.1\)"),
     (lambda x: nn.RReLU(0.5, 0.1)(x), lambda x: torch.nn.RReLU(0.5, 0.1)(x), ValueError, "rrelu: lower"),
@@ -237,7 +237,6 @@ def test_float32_stays_float32_and_integers():
     (lambda x: F.glu(x.sum()), lambda x: TF.glu(x.sum()), ValueError, "glu: a 0-d input"),
     (lambda x: nn.Softmax2d()(x), lambda x: torch.nn.Softmax2d()(x), ValueError,
      r"Softmax2d: expected a 3-D or 4-D input, got shape \(2, 4\)"),
-    (lambda x: F.threshold(x, float("nan"), 1.0), None, ValueError, "threshold: threshold must be a real number other than NaN"),
     (lambda x: F.logsigmoid(x.numpy()), None, TypeError, "logsigmoid: input must be a Tensor, got ndarray"),
 ])
 def test_errors(call, torch_call, error, message):
@@ -318,8 +317,8 @@ def test_threshold_takes_infinite_and_nan_fill_values_as_torch(threshold, value)
     y.sum().backward()
     expected.sum().backward()
     np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
-    if not np.isfinite(value):   # torch: "value cannot be converted to type int64_t without overflow"
-        with pytest.raises(ValueError, match=f"^threshold: value {value} cannot be written into an input of dtype int64$"):
+    if not np.isfinite(value):   # torch: RuntimeError "value cannot be converted to type int64_t without overflow"
+        with pytest.raises(RuntimeError, match=f"^threshold: value={value} cannot be converted to int64"):
             F.threshold(mg.tensor([1, 2, 3]), 1.5, value)
 
 
@@ -399,30 +398,16 @@ def test_celu_and_hardshrink_take_an_infinite_parameter_as_torch(ours, theirs, l
         np.testing.assert_array_equal(mg.tensor(x, dtype=dtype).hardshrink(value).numpy(), expected[0])
 
 
-@pytest.mark.parametrize("call, message", [
-    # torch takes a NaN here but its kernels disagree: values as if nothing were inside [-nan, nan], gradient 0
-    # on its vector path and 1 on its scalar one; celu's and elu's NaN alpha makes every value below 0 NaN
-    (lambda x: F.hardshrink(x, float("nan")), "hardshrink: lambd must be a real number other than NaN, got nan"),
-    (lambda x: nn.Hardshrink(float("nan")), "Hardshrink: lambd must be a real number other than NaN, got nan"),
-    (lambda x: F.celu(x, float("nan")), r"celu: alpha must be a non-zero number other than NaN \(\+-inf included\), "
-                                        "got nan"),
-    (lambda x: nn.CELU(0.0), r"CELU: alpha must be a non-zero number other than NaN \(\+-inf included\), got 0.0"),
-    (lambda x: F.elu(x, float("nan")), "elu: alpha must be a real number other than NaN, got nan"),
-])
-def test_nan_parameters_are_refused(call, message):
-    with pytest.raises(ValueError, match=f"^{message}$"):
-        call(mg.tensor([1.0, -2.0]))
-
-
 @pytest.mark.parametrize("lambd", [np.inf, -np.inf, np.nan])
 def test_softshrink_refuses_an_infinite_lambd_as_torch(lambd):
     # softshrink(x, inf) was taken (nonnegative_number lets inf through) and gave 0 everywhere; torch refuses it:
     # "lambda must be in range [0, 1.79769e+308]"
     with pytest.raises(RuntimeError, match="lambda must be in range"):
         TF.softshrink(torch.tensor([1.0, -2.0], dtype=torch.float64), lambd)
-    for call in (lambda: F.softshrink(mg.tensor([1.0, -2.0]), lambd), lambda: nn.Softshrink(lambd)):
-        with pytest.raises(ValueError, match=r"^(softshrink|Softshrink): lambd must be a finite non-negative number, "
-                                             rf"got {lambd}$"):
+    x = mg.tensor([1.0, -2.0], dtype="float64")
+    for call in (lambda: F.softshrink(x, lambd), lambda: nn.Softshrink(lambd)(x)):   # torch's layer refuses in forward
+        with pytest.raises(RuntimeError, match=rf"^softshrink: lambd={lambd} must be in the range \[0, the largest "
+                                               r"float64\]"):
             call()
 
 

@@ -17,8 +17,7 @@ from minigrad.ops.softmax import LAST_AXIS, cast_to_dtype
 from minigrad.random import uniform_on
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.functional.in_place import in_place_option, in_place_variant
-from minigrad.nn.arguments import (bound, finite_nonnegative_number, flag, integer, nonzero_bound, nonzero_number,
-                                   number, one_of, real_number)
+from minigrad.nn.arguments import flag, integer, number, one_of, real_number
 from minigrad.ops.activations import hardtanh as _hardtanh
 from minigrad.ops.activations import mish as _mish
 from minigrad.ops.activations import GELU_APPROXIMATIONS
@@ -59,8 +58,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 @in_place_option("elu")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
-    alpha = bound("elu", "alpha", alpha)   # +-inf as torch; NaN refused
-    return _elu(input, alpha)
+    return _elu(input, real_number("elu", "alpha", alpha))   # +-inf and NaN too, as torch's
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -76,7 +74,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
     One op, stable for any |x|. Derivative: ``sigmoid(beta x)``, 1 in the linear region.
     """
-    return _softplus(input, nonzero_number("softplus", "beta", beta), bound("softplus", "threshold", threshold))
+    # any real beta but 0 (+-inf and NaN too, as torch's) and any real threshold
+    return _softplus(input, real_number("softplus", "beta", beta), real_number("softplus", "threshold", threshold))
 
 
 @in_place_option("mish")
@@ -89,7 +88,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min_val, max_val]``; the derivative is 1 strictly inside and 0 at the bounds and
     beyond, as PyTorch's."""
-    min_val, max_val = bound("hardtanh", "min_val", min_val), bound("hardtanh", "max_val", max_val)
+    min_val, max_val = real_number("hardtanh", "min_val", min_val), real_number("hardtanh", "max_val", max_val)
     return _hardtanh(input, min_val, max_val)
 
 
@@ -177,8 +176,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where positive, ``alpha (exp(x / alpha) - 1)`` elsewhere (Barron 2017), one op; alpha must not be 0.
     Derivative 1 for x > 0, else ``exp(x / alpha)``."""
-    alpha = nonzero_bound("celu", "alpha", alpha)
-    return _more.celu(_tensor("celu", input), alpha)
+    return _more.celu(_tensor("celu", input), real_number("celu", "alpha", alpha))
 
 
 @in_place_option("hardswish")
@@ -197,25 +195,29 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x`` where ``|x| > lambd``, else 0, one op. Derivative 1 where ``|x| > lambd``, else 0 (at ``|x| = lambd``
     too)."""
-    return _more.shrink(_tensor("hardshrink", input), bound("hardshrink", "lambd", lambd), 0.0)
+    return _more.shrink(_tensor("hardshrink", input), real_number("hardshrink", "lambd", lambd), 0.0)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0, one op; ``lambd >= 0``. Derivative
     as ``hardshrink``'s."""
-    lambd = finite_nonnegative_number("softshrink", "lambd", lambd)
-    return _more.shrink(_tensor("softshrink", input), lambd, lambd, "softshrink")
+    input, lambd = _tensor("softshrink", input), real_number("softshrink", "lambd", lambd)
+    if not 0 <= lambd < math.inf:   # torch's own range check, its one refusal among these ops' NaN arguments
+        raise RuntimeError(f"softshrink: lambd={lambd!r} must be in the range [0, the largest {input.dtype}] (NaN "
+                           "and inf are refused, as torch's)")
+    return _more.shrink(input, lambd, lambd, "softshrink")
 
 
 @in_place_option("threshold")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: F811, A002
     """``value`` where ``x <= threshold``, else ``x`` (NaN stays NaN, as in PyTorch), one op. Derivative 0 where
     ``x <= threshold``, else 1."""
-    threshold_ = bound("threshold", "threshold", threshold)   # nothing is <= NaN: a NaN one would do nothing
+    threshold_ = real_number("threshold", "threshold", threshold)   # NaN too: nothing is <= NaN, as torch's
     value = real_number("threshold", "value", value)
     input = input if isinstance(input, Tensor) else _tensor("threshold", input)
     refuse_complex("threshold", input)
-    if input.dtype.kind != "f" and not math.isfinite(value):
+    # a bool input's; an integer one refuses NaN and inf in check_scalar_arg (RuntimeError, as torch's)
+    if input.dtype.kind == "b" and not math.isfinite(value):
         raise ValueError(f"threshold: value {value} cannot be written into an input of dtype {input.dtype}")
     return _more.threshold(input, threshold_, value)
 
