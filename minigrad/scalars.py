@@ -126,16 +126,18 @@ def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
     float32 x computed with alpha = inf), where torch raises RuntimeError "value cannot be converted to type float
     without overflow". inf and NaN are values a float dtype holds: they pass, as torch's. ``float32_compute``: the op
     computes a float16 input in float32 (torch's elu, celu, leaky_relu, softplus and threshold's threshold), so
-    only float32's range binds there. A Python int past int64 is torch's OverflowError ("int too big to convert"),
-    but for an integer dtype up to uint64's largest, which torch reads and refuses as an overflow (RuntimeError).
-    An integer dtype refuses NaN and inf too (RuntimeError), as torch's.
+    only float32's range binds there, and True is returned where the argument is past float16's largest: the
+    caller computes that float16 input in float32 (in float16 the argument would be inf). A Python int past int64
+    is torch's OverflowError ("int too big to convert"), but for an integer dtype up to uint64's largest, which
+    torch reads and refuses as an overflow (RuntimeError). An integer dtype refuses NaN and inf too (RuntimeError),
+    as torch's.
     Called once per op call with the Python number the op validated, never per element.
     """
     if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
         return   # the common call, decided in two comparisons
     if type(value) is int and -_FLOAT16_MAX <= value <= _FLOAT16_MAX and dtype.kind == "f":
         return   # clamp(x, 0, 1): every float dtype holds it
-    _check_scalar_arg(op_name, name, value, np.dtype(dtype), float32_compute)
+    return _check_scalar_arg(op_name, name, value, np.dtype(dtype), float32_compute)
 
 
 def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
@@ -152,12 +154,14 @@ def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
         number = float(value)
         if dtype.kind == "f" and (number != number or abs(number) == float("inf")):
             return   # a float dtype holds inf and NaN; an integer dtype's NaN and inf fail the range below, as torch's
-    if dtype.kind == "f" and float32_compute and dtype.itemsize < 4:
+    widened = dtype.kind == "f" and float32_compute and dtype.itemsize < 4
+    if widened:
         dtype = _FLOAT32
     low, high = _limits(dtype)
     if not low <= number <= high:   # Python numbers, exact: an int against an int, no NumPy cast; NaN fails
         raise RuntimeError(f"{op_name}: {name}={short_number(number)} cannot be converted to {dtype} without overflow "
                            f"(it holds {low!r} to {high!r})")
+    return widened and abs(number) > _FLOAT16_MAX
 
 
 _LIMITS = {}

@@ -186,7 +186,8 @@ def leaky_relu(x, negative_slope=0.01):
     slope = python_real("leaky_relu", "negative_slope", negative_slope)
     x = as_floating(x)
     refuse_complex("leaky_relu", x)
-    check_scalar_arg("leaky_relu", "negative_slope", slope, x.dtype, float32_compute=True)
+    if check_scalar_arg("leaky_relu", "negative_slope", slope, x.dtype, float32_compute=True):
+        return half_in_float32(lambda x: LeakyReLU.apply(x, negative_slope=slope), x)   # a slope past float16's
     return LeakyReLU.apply(x, negative_slope=slope)
 
 
@@ -344,7 +345,8 @@ def elu(x, alpha=1.0):
     alpha = python_real("elu", "alpha", alpha)
     x = as_floating(x)
     refuse_complex("elu", x)
-    check_scalar_arg("elu", "alpha", alpha, x.dtype, float32_compute=True)
+    if check_scalar_arg("elu", "alpha", alpha, x.dtype, float32_compute=True):
+        return half_in_float32(lambda x: ELU.apply(x, alpha=alpha), x)   # an alpha past float16's largest, as torch
     return ELU.apply(x, alpha=alpha)
 
 

@@ -156,7 +156,8 @@ def celu(x, alpha=1.0):
     x = as_floating(x)
     if alpha == 0:   # it divides x; torch's RuntimeError
         raise RuntimeError(f"celu: alpha={alpha!r} cannot be 0 (x is divided by it), for the input of dtype {x.dtype}")
-    check_scalar_arg("celu", "alpha", alpha, x.dtype, float32_compute=True)
+    if check_scalar_arg("celu", "alpha", alpha, x.dtype, float32_compute=True):
+        return half_in_float32(lambda x: CELU.apply(x, alpha=alpha), x)   # an alpha past float16's largest, as torch
     return CELU.apply(x, alpha=alpha)
 
 
@@ -180,7 +181,9 @@ def shrink(x, lambd=0.5, bias=0.0, name="hardshrink"):
 def threshold(x, threshold, value):  # noqa: F811  (PyTorch's argument names)
     """value where x <= threshold, else x (NaN stays NaN; integer input stays integer, as in PyTorch)."""
     x = as_tensor(x)
-    check_scalar_arg("threshold", "threshold", threshold, x.dtype, float32_compute=True)
+    widen = check_scalar_arg("threshold", "threshold", threshold, x.dtype, float32_compute=True)
     check_scalar_arg("threshold", "value", value, x.dtype)
+    if widen:   # a threshold past float16's largest: compared in float32, as torch's (in float16 it would be inf)
+        return half_in_float32(lambda x: Threshold.apply(x, threshold=threshold, value=value), x)
     return Threshold.apply(x, threshold=threshold, value=value)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
-from minigrad.ops._args import as_floating, python_real, refuse_complex
+from minigrad.ops._args import as_floating, half_in_float32, python_real, refuse_complex
 from minigrad.ops._normal_kernels import gaussian
 from minigrad.scalars import check_scalar_arg
 
@@ -252,9 +252,11 @@ def softplus(x, beta=1.0, threshold=None):
         threshold = python_real("softplus", "threshold", threshold)
     x = as_floating(x)
     refuse_complex("softplus", x)   # its threshold compares beta x: NumPy would order complex numbers by real part
-    check_scalar_arg("softplus", "beta", beta, x.dtype, float32_compute=True)
+    widen = check_scalar_arg("softplus", "beta", beta, x.dtype, float32_compute=True)
     if threshold is not None:
-        check_scalar_arg("softplus", "threshold", threshold, x.dtype, float32_compute=True)
+        widen = check_scalar_arg("softplus", "threshold", threshold, x.dtype, float32_compute=True) or widen
+    if widen:   # an argument past float16's largest: computed in float32, as torch's (in float16 it would be inf)
+        return half_in_float32(lambda x: Softplus.apply(x, beta=beta, threshold=threshold), x)
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
