@@ -25,6 +25,8 @@ recorded. Either way it is the same ``backward``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad.autograd.backward_hooks import PASSES, POST_ACCUMULATE, run_callbacks, run_post_accumulate_hooks
 from minigrad.backend import is_array
 from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_finite
@@ -562,7 +564,8 @@ def _check_hook_result(hook, new, shape, dtype):
 
 def _accumulate_array(leaf, data, given):
     """Add a gradient array into ``leaf.grad``; the stored array is always one the leaf owns alone."""
-    data = _as_array(data)
+    if type(data) is not np.ndarray:   # the call only for a NumPy scalar (or CuPy): 6 calls a tiny step
+        data = _as_array(data)
     if data.dtype.kind == "c":
         _refuse_complex_grad(leaf)
     grad = leaf.grad

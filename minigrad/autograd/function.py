@@ -172,7 +172,7 @@ class Function:
         else:
             # Tensor._make inlined: this line runs once per op.
             outs = _new_tensor(Tensor)
-            outs.data = _as_array(y)
+            outs.data = y if type(y) is np.ndarray else _as_array(y)   # the call only for a scalar (or CuPy)
             outs.grad = None
             outs.creator = fn
             outs._out_index = 0
