@@ -177,7 +177,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
         g = pending.pop(fn, None)
         inputs = fn.inputs
         if g is None or observed or fn._hooks or fn.n_outputs != 1:
-            gxs = _call_observed(fn, F, g, capture, captured, skip)
+            gxs = _call_observed(fn, F, g, capture, captured, skip, leaf_grads)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
         elif len(inputs) == 1:
@@ -225,6 +225,8 @@ def deliver_captured(leaf_grads, F, capture, captured):
             continue
         if leaf._hooks:   # its AccumulateGrad node's hooks do not run: torch's grad never runs that node
             g = _run_hooks(leaf._hooks, g, F, node_hooks=False)
+        if g is None:   # None reached it (_call_observed): unused, or zeros where materialize_grads
+            continue
         if g.dtype.kind == "c":
             _refuse_complex_grad(leaf)
         captured[pos] = _as_tensor(g)
@@ -239,10 +241,10 @@ def deliver_to_leaves(pairs, F, given):
             continue
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-            if g is None:   # an AccumulateGrad prehook returned (None,): nothing is added, its post hooks run
-                if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
-                    run_post_accumulate_hooks(leaf, leaf._post_hooks)
-                continue
+        if g is None:   # None reached it (_call_observed), or an AccumulateGrad prehook returned (None,): nothing is
+            if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:   # added, its post hooks run (torch's)
+                run_post_accumulate_hooks(leaf, leaf._post_hooks)
+            continue
         accumulate(leaf, g, given)
         if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
             run_post_accumulate_hooks(leaf, leaf._post_hooks)
@@ -261,7 +263,7 @@ def _deliver_during_walk(leaf, awaited, leaf_grads, travelling, F, given):
     if awaited[leaf] != 0 or leaf not in leaf_grads:
         return
     g = leaf_grads.pop(leaf)
-    if leaf.grad is None and not F.recording and _is_held(g, travelling):
+    if g is not None and leaf.grad is None and not F.recording and _is_held(g, travelling):
         g = g.copy()
     deliver_to_leaves(((leaf, g),), F, given)
 
@@ -299,15 +301,17 @@ def _one_per_input(fn, gxs):
                        "return one per input of forward, None where an input needs none")
 
 
-def _call_observed(fn, F, g, capture, captured, skip=None):
+def _call_observed(fn, F, g, capture, captured, skip=None, leaf_grads=None):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
-    a node that no gradient reached, or none that ``grad`` asked for (in ``skip``), which sends none on."""
-    if g is None or (skip and fn in skip):
+    a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
+    its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
+    ``grad`` does not need (in ``skip``), which runs nothing."""
+    if skip and fn in skip:
         return (None,) * len(fn.inputs)
-    gys = [g] if fn.n_outputs == 1 else list(g)
+    gys = [g] if fn.n_outputs == 1 else list(g) if g is not None else [None] * fn.n_outputs
     hooks = fn._hooks or {}   # output index -> its tensors' hooks; "pre"/"post" -> the node's own (torch's grad_fn)
     for i, tensor_hooks in hooks.items():
-        if type(i) is int and gys[i] is not None:
+        if type(i) is int:   # also where no gradient reached output i: torch's hooks get None there
             gys[i] = _run_hooks(tensor_hooks, gys[i], F)
     if capture is not None:
         for i in range(fn.n_outputs):
@@ -317,9 +321,10 @@ def _call_observed(fn, F, g, capture, captured, skip=None):
     if "pre" in hooks:
         for hook in list(hooks["pre"]):
             gys = _node_hook_result(fn, hook(_as_tensors(gys, F)), gys, F) or gys
-    if "pre" in hooks and all(g is None for g in gys) and not hasattr(fn, "materialize_grads"):
-        # a pre-hook returned None for every output: as torch's built-in nodes, no gradient in, none out (a
-        # custom Function's backward is still called, with zeros or, without materialize_grads, None)
+    if all(g is None for g in gys) and not hasattr(fn, "materialize_grads"):
+        # no gradient reached it, or a pre-hook returned None for every output: as torch's built-in nodes, no
+        # gradient in, none out (a custom Function's backward is still called, with zeros or, without
+        # materialize_grads, None)
         gxs = (None,) * len(fn.inputs)
     else:
         if fn.n_outputs == 1 and gys[0] is not None:
@@ -335,6 +340,10 @@ def _call_observed(fn, F, g, capture, captured, skip=None):
         gxs = [gx if need else None for gx, need in zip(gxs, fn.needs_input_grad)]
         for hook in list(hooks["post"]):
             gxs = _node_hook_result(fn, hook(_as_tensors(gxs, F), _as_tensors(gys, F)), gxs, F) or gxs
+    if leaf_grads is not None:
+        for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
+            if gx is None and need and x.creator is None and x not in leaf_grads:
+                leaf_grads[x] = None   # torch runs its hooks with None too (deliver_to_leaves); a gradient replaces it
     return tuple(gxs)
 
 
@@ -516,6 +525,8 @@ def _run_hooks(hooks, g, F, node_hooks=True):
     ``.grad`` that the next backward adds into in place, nor be shared with the gradients that flow on; so is the
     one a hook got and kept (``lambda g: seen.append(g)``), changed in place or not.
     """
+    if g is None:   # no gradient reached the tensor: torch's hooks get None, and may not give a value for it
+        return _run_hooks_on_none(hooks, node_hooks)
     t = _as_tensor(g if F.recording else g.copy())
     shape, dtype = t.shape, t.dtype
     for hook in tuple(hooks):   # a hook may remove itself (a one-shot hook): the ones after it still run
@@ -536,12 +547,21 @@ def _run_hooks(hooks, g, F, node_hooks=True):
     return t.data.copy()
 
 
+def _run_hooks_on_none(hooks, node_hooks):
+    for hook in tuple(hooks):
+        if type(hook) is not _AccumulateGradHook and hook(None) is not None:
+            raise RuntimeError(f"a hook returned a gradient where it was given None (no gradient reached the tensor; "
+                               f"hook {getattr(hook, '__name__', hook)!s}): can't replace a None gradient with a "
+                               "non-None value, as torch; return None there")
+    return run_accumulate_grad_hooks(hooks, None) if node_hooks else None
+
+
 def run_accumulate_grad_hooks(hooks, t):
     """The hooks of a leaf's AccumulateGrad node among its ``hooks`` (``_AccumulateGradHook``), on its gradient
     Tensor ``t``: the prehooks, which may replace it or drop it (None), then the post hooks, which see what is
     added (torch's order, whatever the registration's). Returns the gradient to add, or None."""
     node = [hook for hook in hooks if type(hook) is _AccumulateGradHook]
-    shape, dtype = t.shape, t.dtype
+    shape, dtype = (t.shape, t.dtype) if t is not None else (None, None)
     for hook in node:
         if hook.prehook:
             new = hook(t)   # t itself, a Tensor in its place, or None (dropped; the hooks after it get None)

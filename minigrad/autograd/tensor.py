@@ -2517,7 +2517,7 @@ class _RetainGrad:
 
     def __call__(self, grad):
         t = self.ref()
-        if t is None:
+        if t is None or grad is None:   # None: no gradient reached the tensor, and torch's .grad keeps its value
             return None
         if t.grad is not None:   # as the engine does for a leaf: never broadcast or round into a user's .grad
             check_grad_slot(t.grad.data, grad.data)

@@ -287,3 +287,140 @@ def test_backward_with_inputs_runs_the_accumulate_grad_hooks_as_torchs(drop, cre
     assert ours == theirs
     grad = [None] if drop else [[30.0, 30.0]]
     assert ours == ([("pre after", grad), ("post-accumulate", grad), ("acc post", (), grad)], grad)
+
+
+def _dropped_upstream_run(lib, hook_result=None):
+    # y = x * 2 with every hook torch has on y and on x; z = y * 3, whose pre-hook drops z's gradient
+    x = _tensor(lib, [1.0, 2.0])
+    log = []
+    x.register_hook(lambda g: log.append(("x", _listed([g]))) or hook_result)
+    acc = x.expand_as(x).grad_fn.next_functions[0][0]
+    acc.register_prehook(lambda go: log.append(("acc pre", _listed(go))))
+    acc.register_hook(lambda gi, go: log.append(("acc post", gi, _listed(go))))
+    x.register_post_accumulate_grad_hook(lambda t: log.append(("post-accumulate", _listed([t.grad]))))
+    y = x * 2.0
+    y.retain_grad()
+    y.register_hook(lambda g: log.append(("y", _listed([g]))) or hook_result)
+    y.grad_fn.register_prehook(lambda go: log.append(("y pre", _listed(go))))
+    y.grad_fn.register_hook(lambda gi, go: log.append(("y post", _listed(gi), _listed(go))))
+    z = y * 3.0
+    z.grad_fn.register_prehook(lambda go: (None,))
+    return x, y, z, log
+
+
+def test_the_hooks_upstream_of_a_node_whose_prehook_dropped_every_gradient_run_with_none_as_torchs():
+    # minigrad skipped every node no gradient reached, hooks and all, where torch runs them with None
+    def run(lib):
+        x, y, z, log = _dropped_upstream_run(lib)
+        z.sum().backward()
+        return log, _listed([x.grad, y.grad])
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == ([("y", [None]), ("y pre", [None]), ("y post", [None, None], [None]), ("x", [None]),
+                     ("acc pre", [None]), ("post-accumulate", [None]), ("acc post", (), [None])], [None, None])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"materialize_grads": True}])
+def test_the_hooks_upstream_of_a_dropped_gradient_run_with_none_in_grad_as_torchs(kwargs):
+    def run(lib):
+        x, y, z, log = _dropped_upstream_run(lib)
+        grads = _grad(lib)(z.sum(), [x, y], allow_unused=True, **kwargs)
+        return log, _listed(grads)
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == ([("y", [None]), ("y pre", [None]), ("y post", [None, None], [None]), ("x", [None])],
+                    [[0.0, 0.0]] * 2 if kwargs else [None, None])
+
+
+@pytest.mark.parametrize("hooked", ["x", "y"])
+def test_a_hook_given_none_cannot_return_a_gradient_as_torch(hooked):
+    for lib in (mg, torch):
+        x = _tensor(lib, [1.0, 2.0])
+        y = x * 2.0
+        (x if hooked == "x" else y).register_hook(lambda g: lib.ones(2, dtype=lib.float64))
+        z = y * 3.0
+        z.grad_fn.register_prehook(lambda go: (None,))
+        with pytest.raises(RuntimeError, match="can't replace a None gradient with a non-None value"):
+            z.sum().backward()
+
+
+@pytest.mark.parametrize("dropped", ["every output", "one output"])
+def test_the_tensor_hooks_of_a_multi_output_nodes_outputs_run_with_none_as_torchs(dropped):
+    # a split's output that no gradient reached: its hook did not run (torch's runs with None)
+    def run(lib):
+        x = _tensor(lib, [1.0, 2.0, 3.0, 4.0])
+        a, b = (x * 2.0).split(2)
+        log = []
+        a.register_hook(lambda g: log.append(("a", _listed([g]))))
+        b.register_hook(lambda g: log.append(("b", _listed([g]))))
+        a.grad_fn.register_prehook(lambda go: log.append(("split pre", _listed(go))))
+        if dropped == "every output":
+            z = a * b
+            z.grad_fn.register_prehook(lambda go: (None,))
+            z.sum().backward()
+        else:
+            z = a * 3.0
+            z.grad_fn.register_prehook(lambda go: (None,))
+            (z.sum() + b.sum()).backward()
+        return log, _listed([x.grad])
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == (([("a", [None]), ("b", [None]), ("split pre", [None, None])], [None]) if dropped == "every output"
+                    else ([("a", [None]), ("b", [[1.0, 1.0]]), ("split pre", [None, [1.0, 1.0]])],
+                          [[0.0, 0.0, 2.0, 2.0]]))
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_a_custom_function_upstream_of_a_dropped_gradient_runs_as_torchs(materialize):
+    # it was skipped: x.grad None where torch's backward gets zeros (set_materialize_grads(False): None) and what it
+    # returns goes on
+    def run(lib):
+        seen = []
+
+        class PlusOne(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(materialize)
+                return x * 2.0
+
+            @staticmethod
+            def backward(ctx, g):
+                seen.append(_listed([g]))
+                return None if g is None else g + 1.0
+
+        x = _tensor(lib, [1.0, 2.0])
+        z = PlusOne.apply(x) * 3.0
+        z.grad_fn.register_prehook(lambda go: (None,))
+        z.sum().backward()
+        return seen, _listed([x.grad])
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == (([[[0.0, 0.0]]], [[1.0, 1.0]]) if materialize else ([[None]], [None]))
+
+
+def test_the_hooks_upstream_of_a_custom_function_that_returned_none_run_with_none_as_torchs():
+    def run(lib):
+        class Blocked(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2.0
+
+            @staticmethod
+            def backward(ctx, g):
+                return None
+
+        x = _tensor(lib, [1.0, 2.0])
+        y = x * 2.0
+        log = []
+        y.register_hook(lambda g: log.append(("y", _listed([g]))))
+        y.grad_fn.register_prehook(lambda go: log.append(("y pre", _listed(go))))
+        Blocked.apply(y).sum().backward()
+        return log, _listed([x.grad])
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == ([("y", [None]), ("y pre", [None])], [None])
