@@ -33,7 +33,8 @@ from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_fi
 from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
-from minigrad.autograd.write_stamps import array_written_at, detached_at, relaid_at, written_at
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, array_written_at, detached_at, drops_grad, relaid_at, \
+    written_at
 
 # The two namespaces an op's backward is written against; minigrad.ops hands them in when it loads
 # (this module sits below the ops and does not import them).
@@ -221,8 +222,8 @@ def deliver_captured(leaf_grads, F, capture, captured):
     """Run the captured leaves' hooks, then return the captured gradients (``minigrad.grad``)."""
     for leaf, g in leaf_grads.items():
         pos = capture.get(leaf)
-        if pos is None:   # a leaf grad was not asked for: its hooks do not run (torch's)
-            continue
+        if pos is None or (_NO_GRAD_VIEWS and drops_grad(leaf)):   # a leaf grad was not asked for, or a view
+            continue   # whose gradient goes nowhere (deliver_to_leaves): its hooks do not run (torch's)
         if leaf._hooks:   # its AccumulateGrad node's hooks do not run: torch's grad never runs that node
             g = _run_hooks(leaf._hooks, g, F, node_hooks=False)
         if g is None:   # None reached it (_call_observed): unused, or zeros where materialize_grads
@@ -239,6 +240,8 @@ def deliver_to_leaves(pairs, F, given):
     for leaf, g in pairs:
         if not leaf._requires_grad:  # requires_grad_(False) after the forward: no .grad
             continue
+        if _NO_GRAD_VIEWS and drops_grad(leaf):   # a view made under no_grad: torch gives it no AccumulateGrad
+            continue   # node, so its gradient goes nowhere and its hooks never run (write_stamps._NO_GRAD_VIEWS)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
         if g is None:   # None reached it (_call_observed), or an AccumulateGrad prehook returned (None,): nothing is

@@ -24,7 +24,7 @@ import numpy as np
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor, _HookHandle  # tensor.py is always imported before this module
-from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, any_no_grad_view, note_no_grad_views
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, any_no_grad_view, drops_grad, note_no_grad_views
 
 
 _new_tensor = object.__new__
@@ -248,10 +248,10 @@ class Function:
                                    "to keep it")
             # an edge is a node (its output 0), (node, output index) for another output, a leaf that requires
             # grad, or None (a constant): a tuple only where the index is not 0
-            return tuple(edge if type(edge) is tuple else (AccumulateGrad(edge), 0) if isinstance(edge, Tensor)
+            return tuple(edge if type(edge) is tuple else (_accumulate_grad(edge), 0) if isinstance(edge, Tensor)
                          else (edge, 0) for edge in edges)
         return tuple((x.creator, x._out_index) if x.creator is not None
-                     else (AccumulateGrad(x) if x.requires_grad else None, 0) for x in self.inputs)
+                     else (_accumulate_grad(x) if x.requires_grad else None, 0) for x in self.inputs)
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
@@ -309,6 +309,12 @@ class AccumulateGrad:
 
     def __repr__(self):
         return "<AccumulateGrad node>"
+
+
+def _accumulate_grad(leaf):
+    """A leaf's AccumulateGrad, or None for a view made under no_grad, which torch gives none (its gradient goes
+    nowhere: ``write_stamps.drops_grad``)."""
+    return None if _NO_GRAD_VIEWS and drops_grad(leaf) else AccumulateGrad(leaf)
 
 
 class _AccumulateGradHook:

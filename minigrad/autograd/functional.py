@@ -6,7 +6,8 @@ from minigrad.autograd.backward_hooks import POST_ACCUMULATE, run_post_accumulat
 from minigrad.autograd.engine import _accumulate_array, _accumulate_tensor, run_accumulate_grad_hooks, run_backward
 from minigrad.autograd.coercion import _initial_grad
 from minigrad.autograd.mode import STATE, enable_grad
-from minigrad.autograd.tensor import Tensor
+from minigrad.autograd.tensor import Tensor, _view_without_graph_error
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, drops_grad
 
 
 def _as_list(x, name):
@@ -85,6 +86,8 @@ def _check_tensors(tensors):
     for i, t in enumerate(tensors):
         if not t.requires_grad:
             raise RuntimeError(f"backward: tensor {i} (shape {t.shape}) does not require grad and has no graph")
+        if _NO_GRAD_VIEWS and drops_grad(t):
+            raise _view_without_graph_error(f"backward: tensor {i}", t)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -116,6 +119,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, t in enumerate(outputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: output {i} (shape {t.shape}) does not require grad and has no graph")
+        if _NO_GRAD_VIEWS and drops_grad(t):
+            raise _view_without_graph_error(f"grad: output {i}", t)
     roots = outputs
     seeds = [_initial_grad(t, g, "grad") for t, g in zip(outputs, grad_outputs)]
     # One capture slot per distinct input: the same tensor may be asked for twice.

@@ -12,7 +12,8 @@ from minigrad.autograd.mode import STATE
 from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
-from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, refuse_no_grad_view
+from minigrad.autograd.write_stamps import NO_GRAD, _NO_GRAD_VIEWS, drops_grad, refuse_no_grad_view, \
+    set_own_requires_grad
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
@@ -320,7 +321,8 @@ class Tensor:
             raise _no_grad_dtype_error(self)
         if not requires_grad and self.creator is not None:
             raise _leaf_only_error(self, "requires_grad_(False)", False)
-        self._requires_grad = bool(requires_grad)   # True on a non-leaf, which requires grad already: as torch's
+        if not set_own_requires_grad(self, requires_grad):   # a view made under no_grad keeps its base's
+            self._requires_grad = bool(requires_grad)   # True on a non-leaf, which requires grad already: as torch's
         return self
 
     @property
@@ -340,7 +342,8 @@ class Tensor:
             raise _leaf_only_error(self, f"requires_grad = {bool(value)}", bool(value))
         if value and self.data.dtype.kind not in "fc":
             raise _no_grad_dtype_error(self)
-        self._requires_grad = bool(value)
+        if not set_own_requires_grad(self, value):   # a view made under no_grad keeps its base's
+            self._requires_grad = bool(value)
 
     def to(self, *args, **kwargs):
         """This tensor on another device and/or in another dtype, as ``torch.Tensor.to``: ``x.to("cuda")``,
@@ -384,6 +387,8 @@ class Tensor:
                 "backward(): this tensor does not require grad and has no graph "
                 "(was it computed under no_grad, or from inputs that do not require grad?)"
             )
+        if _NO_GRAD_VIEWS and drops_grad(self):
+            raise _view_without_graph_error("backward()", self)
         if STATE.backward_records_graph:
             create_graph = retain_graph = True
         if inputs is not None:
@@ -2080,6 +2085,8 @@ is stamped, so a graph recorded before it refuses to backward."""
         refuses ``detach_`` on a view; minigrad does not tell views apart there and allows it."""
         if self.creator is not None:
             mark_detached(self)
+        if _NO_GRAD_VIEWS and _NO_GRAD_VIEWS.value(self, False):   # no longer requires grad through its base
+            _NO_GRAD_VIEWS.put(self, NO_GRAD)
         self.creator = None
         self._out_index = 0
         self._requires_grad = False
@@ -2502,6 +2509,14 @@ is stamped, so a graph recorded before it refuses to backward."""
     for _name, _base in _IN_PLACE_OF.items():
         vars()[_name] = _in_place_method(_name, _base, vars()[_base])
     del _name, _base, _in_place_method, _IN_PLACE_RULES
+
+
+def _view_without_graph_error(what, t):
+    return RuntimeError(
+        f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires grad: "
+        "it requires grad through that tensor but has no graph, so its gradient would go nowhere (torch refuses it "
+        "too: 'does not require grad and does not have a grad_fn'); call requires_grad_() on it to keep its "
+        "gradient in .grad, or make the view with grad mode on")
 
 
 class _RetainGrad:

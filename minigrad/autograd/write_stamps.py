@@ -94,22 +94,44 @@ class _ByTensor(dict):
         return entry[1] if entry is not None and entry[0]() is t else default
 
 
-# The views of a tensor that requires grad made under no_grad (``with no_grad(): v = h[0]``), each with True.
-# Function.apply notes them only on its no_grad path; empty, it costs a dict's truth test.
+# The views of a tensor that requires grad made under no_grad (``with no_grad(): v = h[0]``), each with what it is:
+# a floating one requires grad through the tensor it views, as torch's, and is a leaf; torch gives it an
+# AccumulateGrad node only once its own flag is set (``requires_grad_(True)``: OWN_FLAG), so until then
+# (BASE_ONLY) what backward sends it goes nowhere, and the engine drops it. An integer view (``x.view(int32)``)
+# requires no grad (NO_GRAD). Function.apply notes them only on its no_grad path; empty, it costs a dict's truth test.
 _NO_GRAD_VIEWS = _ByTensor()
+NO_GRAD, BASE_ONLY, OWN_FLAG = 1, 2, 3   # all true: any entry refuses a write in grad mode
 
 
 def note_no_grad_views(inputs, outs):
     """Remember which of ``outs`` (Tensors an op made without recording) share memory with an input that requires
     grad, or with an input noted so (a view of a view, torch's too): written in place once grad mode is on again,
-    their base's graph would not know of the write."""
+    their base's graph would not know of the write. A floating one requires grad, as torch's view does."""
     memories = [_buffer(x.data) for x in inputs if x.requires_grad or _NO_GRAD_VIEWS.value(x, False)]
     if not memories:
         return
     for out in outs:
         data = out.data
         if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
-            _NO_GRAD_VIEWS.put(out, True)
+            floating = data.dtype.kind in "fc"   # torch's int view of a float tensor requires no grad
+            _NO_GRAD_VIEWS.put(out, BASE_ONLY if floating else NO_GRAD)
+            out._requires_grad = floating
+
+
+def drops_grad(t):
+    """Whether ``t`` requires grad only through the tensor it views (BASE_ONLY): torch gives it no AccumulateGrad
+    node, so a gradient sent to it goes nowhere. Ask only when ``_NO_GRAD_VIEWS`` is not empty."""
+    return _NO_GRAD_VIEWS.value(t, 0) == BASE_ONLY
+
+
+def set_own_requires_grad(t, flag) -> bool:
+    """``requires_grad_(flag)`` of a view that requires grad through its base, as torch's: it keeps requiring grad,
+    and its own flag says whether its gradient is kept in ``.grad``. False where ``t`` is not one (``requires_grad_``
+    sets ``t``'s flag then)."""
+    if not (_NO_GRAD_VIEWS and t._requires_grad and _NO_GRAD_VIEWS.value(t, 0) in (BASE_ONLY, OWN_FLAG)):
+        return False
+    _NO_GRAD_VIEWS.put(t, OWN_FLAG if flag else BASE_ONLY)
+    return True
 
 
 def any_no_grad_view(tensors):
@@ -124,12 +146,25 @@ def refuse_no_grad_view(t, what):
     """torch's rule: a view made under no_grad of a tensor that requires grad is not written in place in grad
     mode. The write would change the base's values while its graph (recorded before, or the base's own creator)
     differentiates the old ones: a silently wrong gradient."""
-    if _NO_GRAD_VIEWS.value(t, False) and STATE.grad_enabled:
+    if STATE.grad_enabled and (_NO_GRAD_VIEWS.value(t, False) or _views_a_no_grad_view(t)):
         raise RuntimeError(
             f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires "
             "grad (or a view of such a view), and is being written in place with grad mode on (torch refuses it "
             "too): the base's gradient would not follow the write; write it under minigrad.no_grad(), or make the "
             "view with grad mode on, or write into a .clone()")
+
+
+def _views_a_no_grad_view(t):
+    """Whether ``t`` was recorded, through views only, from a noted view (``v[1:]`` in grad mode, ``v`` made under
+    no_grad): torch refuses its writes too. (Such a ``v`` requires grad, so its views are recorded, not noted.)"""
+    memory = _buffer(t.data)
+    while t.creator is not None and t.creator.inputs is not None:
+        t = next((x for x in t.creator.inputs if _buffer(x.data) is memory), None)
+        if t is None:   # made in memory of its own: not a view
+            return False
+        if _NO_GRAD_VIEWS.value(t, False):
+            return True
+    return False
 
 
 def _mark_written(t):
