@@ -55,7 +55,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     gradients of the captured tensors are returned in a list instead.
     """
     F = _NAMESPACES[create_graph]
-    seeds = root_grads if create_graph else [g.data for g in root_grads]
+    arrays = [g.data for g in root_grads]
+    seeds = root_grads if create_graph else arrays
     # pending: node -> the gradient of its output summed so far (a list, one per output, for the
     # rare node with several); leaf_grads: leaf Tensor -> its gradient summed so far.
     pending, leaf_grads, starts = {}, {}, {}   # starts: the roots' creators, each once, in order
@@ -70,7 +71,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     skip = unneeded(consumers, capture) if capture is not None else None
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
-    given = None if capture is not None else {id(g.data) for g in root_grads}   # arrays .grad must not share
+    given = None if capture is not None else set(map(id, arrays))   # arrays .grad must not share
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     PASSES.append(None)   # this pass's entry: the callbacks queue_callback queues during it
     captured = [None] * len(capture) if capture is not None else None
@@ -244,11 +245,8 @@ def deliver_to_leaves(pairs, F, given):
             continue   # node, so its gradient goes nowhere and its hooks never run (write_stamps._NO_GRAD_VIEWS)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-        if g is None:   # None reached it (_call_observed), or an AccumulateGrad prehook returned (None,): nothing is
-            if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:   # added, its post hooks run (torch's)
-                run_post_accumulate_hooks(leaf, leaf._post_hooks)
-            continue
-        accumulate(leaf, g, given)
+        if g is not None:   # None: None reached it (_call_observed), or an AccumulateGrad prehook returned (None,);
+            accumulate(leaf, g, given)   # nothing is added then, but the post hooks run (torch's)
         if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
             run_post_accumulate_hooks(leaf, leaf._post_hooks)
 
