@@ -187,9 +187,7 @@ def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, c
             gxs = fn.backward(F, g, inputs[0].data)
         else:
             gxs = _call(fn, F, g)
-        if type(gxs) is not tuple:   # a lone gradient (the checks of _one_per_input, written out)
-            gxs = (gxs,)
-        if len(gxs) != len(inputs):
+        if type(gxs) is not tuple or len(gxs) != len(inputs):   # a lone gradient, or extra Nones
             gxs = _one_per_input(fn, gxs)
         edges = []   # what next_functions shows once fn is freed: per input, its creator (and output index), the leaf
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
