@@ -159,32 +159,37 @@ def test_a_prehook_returning_none_on_a_multi_output_node_as_torchs(returned):
                     else ([([[0.0, 3.0]], [None, [3.0]])], [0.0, 3.0]))
 
 
+def _noting_function(lib, materialize, seen, backward):
+    """A custom Function of ``lib`` (minigrad or torch): forward x * 2, with ``set_materialize_grads(materialize)``;
+    its backward notes the gradient it is given in ``seen`` and returns ``backward(g)``."""
+    class Noting(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(materialize)
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(_listed([g]))
+            return backward(g)
+
+    return Noting
+
+
 @pytest.mark.parametrize("materialize", [True, False])
 def test_a_prehook_returning_none_on_a_custom_function_as_torchs(materialize):
     # a custom Function's backward still runs: with zeros, or with None under set_materialize_grads(False)
     def run(lib):
         seen = []
-
-        class Triple(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.set_materialize_grads(materialize)
-                return x * 3.0
-
-            @staticmethod
-            def backward(ctx, g):
-                seen.append(None if g is None else g.tolist())
-                return None if g is None else g * 3.0
-
         x = _tensor(lib, [1.0, 2.0])
-        y = Triple.apply(x)
+        y = _noting_function(lib, materialize, seen, lambda g: None if g is None else g * 2.0).apply(x)
         y.grad_fn.register_prehook(lambda go: (None,))
         (y * 2.0).sum().backward()
-        return seen, None if x.grad is None else x.grad.tolist()
+        return seen, _listed([x.grad])
 
     ours, theirs = run(mg), run(torch)
     assert ours == theirs
-    assert ours == (([[0.0, 0.0]], [0.0, 0.0]) if materialize else ([None], None))
+    assert ours == (([[[0.0, 0.0]]], [[0.0, 0.0]]) if materialize else ([[None]], [None]))
 
 
 def test_a_post_hook_returning_none_for_an_input_drops_its_gradient_as_torchs():
@@ -379,20 +384,8 @@ def test_a_custom_function_upstream_of_a_dropped_gradient_runs_as_torchs(materia
     # returns goes on
     def run(lib):
         seen = []
-
-        class PlusOne(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.set_materialize_grads(materialize)
-                return x * 2.0
-
-            @staticmethod
-            def backward(ctx, g):
-                seen.append(_listed([g]))
-                return None if g is None else g + 1.0
-
         x = _tensor(lib, [1.0, 2.0])
-        z = PlusOne.apply(x) * 3.0
+        z = _noting_function(lib, materialize, seen, lambda g: None if g is None else g + 1.0).apply(x) * 3.0
         z.grad_fn.register_prehook(lambda go: (None,))
         z.sum().backward()
         return seen, _listed([x.grad])
