@@ -73,12 +73,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     # awaited: leaf -> edges still to come, for the leaves with post-accumulate hooks (only when .grad is written).
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
     given = None if capture is not None else set(map(id, arrays))   # arrays .grad must not share
+    captured = [None] * len(capture) if capture is not None else None
+    # what a node run with hooks, captures, anomaly checks or a recorded pass needs; None: no node needs watching
+    observe = (capture, captured, skip) if capture is not None or STATE.anomaly or F.recording else None
+    ready = [fn for fn in starts if consumers[fn] == 0]
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
     PASSES.append(None)   # this pass's entry: the callbacks queue_callback queues during it
-    captured = [None] * len(capture) if capture is not None else None
     try:
-        run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture, captured, awaited, given,
-                          skip)
+        run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, observe, awaited, given)
         if pending:   # a node that got a gradient never ran: the graph has a cycle (only an in-place write makes one)
             _refuse_cycle(consumers)
         if capture is None:
@@ -163,24 +165,24 @@ def count_awaited_leaves(consumers):
     return awaited
 
 
-def run_in_kahn_order(starts, consumers, pending, leaf_grads, F, retain_graph, capture=None, captured=None,
-                      awaited=None, given=None, skip=None):
-    """Run every node once all its consumers have sent their gradients (``pending``), sending each input its share.
+def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, observe=None, awaited=None, given=None):
+    """Kahn's algorithm: run a node of ``ready`` (one whose consumers have all sent their gradients, summed in
+    ``pending``), send each input its share, and make ready each creator whose last consumer this was.
 
     A leaf's share is summed in ``leaf_grads``; a leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon
-    as the node that sends it its last gradient has run. ``captured`` receives what ``capture`` asks of a node.
+    as the node that sends it its last gradient has run. ``observe`` (capture, captured, skip) is what
+    ``_call_observed`` needs, or None: then only a node with hooks or several outputs, or that no gradient reached,
+    goes through it.
     """
-    observed = capture is not None or STATE.anomaly or F.recording   # hooks, captures, checks or a recorded pass
-    writes = STATE.writes
-    ready = [fn for fn in starts if consumers[fn] == 0]
     while ready:
         fn = ready.pop()
-        if fn._writes != writes:  # something was written in place since fn was recorded
+        # Something was written in place since fn was recorded: before the pass, or during it by a hook (read live)
+        if fn._writes != STATE.writes:
             _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
         inputs = fn.inputs
-        if g is None or observed or fn._hooks or fn.n_outputs != 1:
-            gxs = _call_observed(fn, F, g, capture, captured, skip, leaf_grads)
+        if g is None or observe or fn._hooks or fn.n_outputs != 1:
+            gxs = _call_observed(fn, F, g, observe, leaf_grads)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
         elif len(inputs) == 1:
@@ -301,11 +303,12 @@ def _one_per_input(fn, gxs):
                        "return one per input of forward, None where an input needs none")
 
 
-def _call_observed(fn, F, g, capture, captured, skip=None, leaf_grads=None):
+def _call_observed(fn, F, g, observe=None, leaf_grads=None):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
     a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
     its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
-    ``grad`` does not need (in ``skip``), which runs nothing."""
+    ``grad`` does not need (in ``skip``), which runs nothing. ``observe``: (capture, captured, skip), or None."""
+    capture, captured, skip = observe or (None, None, None)
     if skip and fn in skip:
         return (None,) * len(fn.inputs)
     gys = [g] if fn.n_outputs == 1 else list(g) if g is not None else [None] * fn.n_outputs
@@ -333,6 +336,8 @@ def _call_observed(fn, F, g, capture, captured, skip=None, leaf_grads=None):
             gy = tuple(_fill_missing(fn, gys, F) if getattr(fn, "materialize_grads", True) else gys)
             if fn.n_outputs == 1:   # a pre-hook returned (None,) to a custom Function's node
                 gy = gy[0]
+        if hooks and fn._writes != STATE.writes:   # a hook above wrote, in place, what the backward reads (torch's
+            _check_inputs_unchanged(fn)           # version check when it unpacks a saved tensor)
         gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
         if STATE.anomaly:
             _check_finite(fn.name, "backward", gxs, fn)
