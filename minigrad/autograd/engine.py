@@ -182,7 +182,7 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
         g = pending.pop(fn, None)
         inputs = fn.inputs
         if g is None or observe or fn._hooks or fn.n_outputs != 1:
-            gxs = _call_observed(fn, F, g, observe, leaf_grads)
+            gxs = _call_observed(fn, F, g, observe)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
         elif len(inputs) == 1:
@@ -205,6 +205,8 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
                     pending[c] = gx if prev is None else prev + gx
                 else:
                     _send(pending, c, x._out_index, gx)
+            elif need and c is None and x not in leaf_grads:   # no gradient reached the leaf: torch runs its
+                leaf_grads[x] = None                            # hooks with None (deliver_to_leaves); a gradient replaces it
             if c is not None:
                 edges.append((c, x._out_index) if x._out_index else c)
                 consumers[c] = left = consumers[c] - 1
@@ -303,7 +305,7 @@ def _one_per_input(fn, gxs):
                        "return one per input of forward, None where an input needs none")
 
 
-def _call_observed(fn, F, g, observe=None, leaf_grads=None):
+def _call_observed(fn, F, g, observe=None):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
     a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
     its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
@@ -345,10 +347,6 @@ def _call_observed(fn, F, g, observe=None, leaf_grads=None):
         gxs = [gx if need else None for gx, need in zip(gxs, fn.needs_input_grad)]
         for hook in list(hooks["post"]):
             gxs = _node_hook_result(fn, hook(_as_tensors(gxs, F), _as_tensors(gys, F)), gxs, F) or gxs
-    if leaf_grads is not None:
-        for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
-            if gx is None and need and x.creator is None and x not in leaf_grads:
-                leaf_grads[x] = None   # torch runs its hooks with None too (deliver_to_leaves); a gradient replaces it
     return tuple(gxs)
 
 

@@ -417,3 +417,21 @@ def test_the_hooks_upstream_of_a_custom_function_that_returned_none_run_with_non
     ours, theirs = run(mg), run(torch)
     assert ours == theirs
     assert ours == ([("y", [None]), ("y pre", [None])], [None])
+
+
+@pytest.mark.parametrize("anomaly", [False, True])
+def test_a_leafs_hooks_run_with_none_when_a_custom_function_returns_none_without_hooks_on_its_node(anomaly):
+    # the unhooked node took the fast path, which sent no None on: the leaf's hooks ran only in anomaly mode
+    def run(lib):
+        log = []
+        x = _tensor(lib, [1.0, 2.0])
+        x.register_hook(lambda g: log.append(("x", _listed([g]))))
+        x.register_post_accumulate_grad_hook(lambda t: log.append(("post-accumulate", _listed([t.grad]))))
+        y = _noting_function(lib, True, [], lambda g: None).apply(x)
+        with lib.autograd.set_detect_anomaly(anomaly):
+            (y * 3.0).sum().backward()
+        return log, _listed([x.grad])
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == ([("x", [None]), ("post-accumulate", [None])], [None])

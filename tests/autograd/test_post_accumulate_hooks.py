@@ -97,18 +97,20 @@ class _NoGradient(Function):
 
 
 def test_not_fired_for_a_leaf_that_gets_no_gradient():
+    # a leaf its backward sent None (no gradient reached it) fires with .grad None, as torch's (torch's order:
+    # ['blocked', 'used']); a leaf outside the graph does not
     used, blocked, absent = _leaf([1.0]), _leaf([2.0]), _leaf([3.0])
     fired = []
     handles = [t.register_post_accumulate_grad_hook(lambda t, n=n: fired.append(n))
                for n, t in (("used", used), ("blocked", blocked), ("absent", absent))]
     (used * 2.0 + _NoGradient.apply(blocked)).sum().backward()
-    assert fired == ["used"]
+    assert fired == ["blocked", "used"]
     assert blocked.grad is None and absent.grad is None
     # requires_grad_(False) after the forward: no .grad, and so no hook.
     loss = (used * blocked).sum()
     blocked.requires_grad_(False)
     loss.backward()
-    assert fired == ["used", "used"] and blocked.grad is None
+    assert fired == ["blocked", "used", "used"] and blocked.grad is None
     for h in handles:
         h.remove()
 
