@@ -24,7 +24,8 @@ import numpy as np
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor, _HookHandle  # tensor.py is always imported before this module
-from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, any_no_grad_view, drops_grad, note_no_grad_views
+from minigrad.autograd.write_stamps import _NO_GRAD_VIEWS, any_no_grad_view, drops_grad, note_no_grad_views, \
+    note_recorded_views
 
 
 _new_tensor = object.__new__
@@ -184,6 +185,8 @@ class Function:
                 if cls.keep_output:
                     fn._output_ref = weakref.ref(outs)
                     fn._output_data = outs.data
+        if _NO_GRAD_VIEWS and fn is not None:   # a recorded view of a view made under no_grad: noted too
+            note_recorded_views(inputs, outs if type(outs) is tuple else (outs,))
         if STATE.anomaly:
             _check_finite(cls.__name__, "forward", outs if type(outs) is tuple else (outs,), fn)
         return outs

@@ -101,6 +101,7 @@ class _ByTensor(dict):
 # requires no grad (NO_GRAD). Function.apply notes them only on its no_grad path; empty, it costs a dict's truth test.
 _NO_GRAD_VIEWS = _ByTensor()
 NO_GRAD, BASE_ONLY, OWN_FLAG = 1, 2, 3   # all true: any entry refuses a write in grad mode
+RECORDED = 4   # a view recorded in grad mode of one of these (``v[1:]``): noted when made, its graph may be freed since
 
 
 def note_no_grad_views(inputs, outs):
@@ -146,7 +147,7 @@ def refuse_no_grad_view(t, what):
     """torch's rule: a view made under no_grad of a tensor that requires grad is not written in place in grad
     mode. The write would change the base's values while its graph (recorded before, or the base's own creator)
     differentiates the old ones: a silently wrong gradient."""
-    if STATE.grad_enabled and (_NO_GRAD_VIEWS.value(t, False) or _views_a_no_grad_view(t)):
+    if STATE.grad_enabled and _NO_GRAD_VIEWS.value(t, False):
         raise RuntimeError(
             f"{what}: this tensor (shape {tuple(t.shape)}) is a view made under no_grad of a tensor that requires "
             "grad (or a view of such a view), and is being written in place with grad mode on (torch refuses it "
@@ -154,17 +155,18 @@ def refuse_no_grad_view(t, what):
             "view with grad mode on, or write into a .clone()")
 
 
-def _views_a_no_grad_view(t):
-    """Whether ``t`` was recorded, through views only, from a noted view (``v[1:]`` in grad mode, ``v`` made under
-    no_grad): torch refuses its writes too. (Such a ``v`` requires grad, so its views are recorded, not noted.)"""
-    memory = _buffer(t.data)
-    while t.creator is not None and t.creator.inputs is not None:
-        t = next((x for x in t.creator.inputs if _buffer(x.data) is memory), None)
-        if t is None:   # made in memory of its own: not a view
-            return False
-        if _NO_GRAD_VIEWS.value(t, False):
-            return True
-    return False
+def note_recorded_views(inputs, outs):
+    """Note (RECORDED) which of ``outs``, the outputs of an op recorded in grad mode, view the memory of a noted
+    input (``u = v[1:]``, ``v`` made under no_grad): torch refuses their writes too. Noted when made, not found by
+    walking the graph at the write, which a backward may have freed by then (``Function.apply``, only while
+    ``_NO_GRAD_VIEWS`` is not empty)."""
+    memories = [_buffer(x.data) for x in inputs if id(x) in _NO_GRAD_VIEWS and _NO_GRAD_VIEWS.value(x, False)]
+    if not memories:
+        return
+    for out in outs:
+        data = out.data
+        if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
+            _NO_GRAD_VIEWS.put(out, RECORDED)
 
 
 def _mark_written(t):

@@ -163,3 +163,17 @@ def test_a_recorded_view_of_a_no_grad_view_is_still_refused_a_write_in_grad_mode
         with lib.no_grad():
             w.mul_(2.0)
         assert x.detach().numpy()[0].tolist() == [1.0, 4.0, 6.0]
+
+
+def test_a_view_of_a_no_grad_view_is_refused_a_write_after_a_backward_freed_its_graph_as_torchs():
+    # the refusal walked u's graph back to v: once a backward had freed it, u[0] = 5 went through, and a later
+    # backward through h gave w.grad 3 where h[0][1] had become the constant 5 (torch refuses the write)
+    for lib in (mg, torch):
+        w = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        h = w * 1.0
+        with lib.no_grad():
+            v = h[0]
+        u = v[1:]
+        (u * 2.0).sum().backward()
+        with pytest.raises(RuntimeError, match="no_grad"):
+            u[0] = 5.0
