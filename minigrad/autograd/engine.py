@@ -74,7 +74,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     awaited = count_awaited_leaves(consumers) if POST_ACCUMULATE and capture is None else None
     given = None if capture is not None else set(map(id, arrays))   # arrays .grad must not share
     captured = [None] * len(capture) if capture is not None else None
-    # what a node run with hooks, captures, anomaly checks or a recorded pass needs; None: no node needs watching
+    # None when no node needs watching (a plain first-order pass); else what _call_observed needs for captures,
+    # anomaly checks or a recorded pass: a tuple, so true even when its parts are all None
     observe = (capture, captured, skip) if capture is not None or STATE.anomaly or F.recording else None
     ready = [fn for fn in starts if consumers[fn] == 0]
     previous_mode, STATE.grad_enabled = STATE.grad_enabled, create_graph
@@ -195,7 +196,8 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
             c = x.creator
             if gx is not None and need:   # send it on: into the pending sum of x's creator, or of the leaf x
-                if gx.shape != (xd := x.data).shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
+                xd = x.data
+                if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
                     raise _grad_dtype_error(fn, x, gx)
                 if c is None:   # a leaf: sum into its gradient
                     prev = leaf_grads.get(x)
