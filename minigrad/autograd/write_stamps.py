@@ -109,14 +109,18 @@ def note_no_grad_views(inputs, outs):
     grad, or with an input noted so (a view of a view, torch's too): written in place once grad mode is on again,
     their base's graph would not know of the write. A floating one requires grad, as torch's view does."""
     memories = [_buffer(x.data) for x in inputs if x.requires_grad or _NO_GRAD_VIEWS.value(x, False)]
+    for out in _views_of(outs, memories):
+        floating = out.data.dtype.kind in "fc"   # torch's int view of a float tensor requires no grad
+        _NO_GRAD_VIEWS.put(out, BASE_ONLY if floating else NO_GRAD)
+        out._requires_grad = floating
+
+
+def _views_of(outs, memories):
+    """The Tensors of ``outs`` that are views into one of ``memories`` (buffers, as ``_buffer`` gives them)."""
     if not memories:
-        return
-    for out in outs:
-        data = out.data
-        if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
-            floating = data.dtype.kind in "fc"   # torch's int view of a float tensor requires no grad
-            _NO_GRAD_VIEWS.put(out, BASE_ONLY if floating else NO_GRAD)
-            out._requires_grad = floating
+        return []
+    return [out for out in outs if getattr(out.data, "base", None) is not None
+            and any(_buffer(out.data) is m for m in memories)]
 
 
 def drops_grad(t):
@@ -161,12 +165,8 @@ def note_recorded_views(inputs, outs):
     walking the graph at the write, which a backward may have freed by then (``Function.apply``, only while
     ``_NO_GRAD_VIEWS`` is not empty)."""
     memories = [_buffer(x.data) for x in inputs if id(x) in _NO_GRAD_VIEWS and _NO_GRAD_VIEWS.value(x, False)]
-    if not memories:
-        return
-    for out in outs:
-        data = out.data
-        if getattr(data, "base", None) is not None and any(_buffer(data) is m for m in memories):
-            _NO_GRAD_VIEWS.put(out, RECORDED)
+    for out in _views_of(outs, memories):
+        _NO_GRAD_VIEWS.put(out, RECORDED)
 
 
 def _mark_written(t):
