@@ -305,6 +305,14 @@ def half_in_float32(compute, *values):
     return compute(*(None if v is None else v.astype(np.float32) for v in values)).astype(np.float16)
 
 
+def apply_widening_half(op, x, widen, **params):
+    """``op.apply(x, **params)``; where ``widen`` (``scalars.check_scalar_arg`` found an argument past float16's
+    largest, which in float16 would be inf), a float16 ``x`` is computed in float32 and rounded once, as torch's."""
+    if widen:
+        return half_in_float32(lambda x32: op.apply(x32, **params), x)
+    return op.apply(x, **params)
+
+
 def accumulator_dtype(x):
     """The dtype a running sum or product of ``x`` accumulates in, as torch's: float32 for float16 (a float16
     running sum of ones stops at 2048), and float64 for float32 on the CPU (torch's CPU scans accumulate in

@@ -17,7 +17,8 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import erf_function, get_array_module, is_array
-from minigrad.ops._args import _python_number, as_floating, half_in_float32, python_real, refuse_complex
+from minigrad.ops._args import (_python_number, apply_widening_half, as_floating, half_in_float32, python_real,
+                              refuse_complex)
 from minigrad.ops.functions import Erf, Sigmoid, Softplus, sigmoid
 from minigrad.ops.selection import where
 from minigrad.scalars import check_scalar_arg, is_integer, is_real
@@ -186,9 +187,8 @@ def leaky_relu(x, negative_slope=0.01):
     slope = python_real("leaky_relu", "negative_slope", negative_slope)
     x = as_floating(x)
     refuse_complex("leaky_relu", x)
-    if check_scalar_arg("leaky_relu", "negative_slope", slope, x.dtype, float32_compute=True):
-        return half_in_float32(lambda x: LeakyReLU.apply(x, negative_slope=slope), x)   # a slope past float16's
-    return LeakyReLU.apply(x, negative_slope=slope)
+    widen = check_scalar_arg("leaky_relu", "negative_slope", slope, x.dtype, float32_compute=True)
+    return apply_widening_half(LeakyReLU, x, widen, negative_slope=slope)
 
 
 def clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002  (torch.clip's keywords)
@@ -345,9 +345,8 @@ def elu(x, alpha=1.0):
     alpha = python_real("elu", "alpha", alpha)
     x = as_floating(x)
     refuse_complex("elu", x)
-    if check_scalar_arg("elu", "alpha", alpha, x.dtype, float32_compute=True):
-        return half_in_float32(lambda x: ELU.apply(x, alpha=alpha), x)   # an alpha past float16's largest, as torch
-    return ELU.apply(x, alpha=alpha)
+    return apply_widening_half(ELU, x, check_scalar_arg("elu", "alpha", alpha, x.dtype, float32_compute=True),
+                               alpha=alpha)
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")

@@ -13,7 +13,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.autograd.coercion import as_tensor
-from minigrad.ops._args import as_floating, half_in_float32
+from minigrad.ops._args import apply_widening_half, as_floating, half_in_float32
 from minigrad.ops.activations import below_zero
 from minigrad.scalars import check_scalar_arg
 
@@ -156,9 +156,8 @@ def celu(x, alpha=1.0):
     x = as_floating(x)
     if alpha == 0:   # it divides x; torch's RuntimeError
         raise RuntimeError(f"celu: alpha={alpha!r} cannot be 0 (x is divided by it), for the input of dtype {x.dtype}")
-    if check_scalar_arg("celu", "alpha", alpha, x.dtype, float32_compute=True):
-        return half_in_float32(lambda x: CELU.apply(x, alpha=alpha), x)   # an alpha past float16's largest, as torch
-    return CELU.apply(x, alpha=alpha)
+    return apply_widening_half(CELU, x, check_scalar_arg("celu", "alpha", alpha, x.dtype, float32_compute=True),
+                               alpha=alpha)
 
 
 def hardswish(x):
@@ -183,7 +182,5 @@ def threshold(x, threshold, value):  # noqa: F811  (PyTorch's argument names)
     x = as_tensor(x)
     widen = check_scalar_arg("threshold", "threshold", threshold, x.dtype, float32_compute=True)
     check_scalar_arg("threshold", "value", value, x.dtype)
-    if widen:   # a threshold past float16's largest: compared in float32, as torch's (in float16 it would be inf)
-        return half_in_float32(lambda x: Threshold.apply(x, threshold=threshold, value=value), x)
-    return Threshold.apply(x, threshold=threshold, value=value)
+    return apply_widening_half(Threshold, x, widen, threshold=threshold, value=value)
 

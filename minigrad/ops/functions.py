@@ -8,7 +8,7 @@ from __future__ import annotations
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
-from minigrad.ops._args import as_floating, half_in_float32, python_real, refuse_complex
+from minigrad.ops._args import apply_widening_half, as_floating, python_real, refuse_complex
 from minigrad.ops._normal_kernels import gaussian
 from minigrad.scalars import check_scalar_arg
 
@@ -255,9 +255,7 @@ def softplus(x, beta=1.0, threshold=None):
     widen = check_scalar_arg("softplus", "beta", beta, x.dtype, float32_compute=True)
     if threshold is not None:
         widen = check_scalar_arg("softplus", "threshold", threshold, x.dtype, float32_compute=True) or widen
-    if widen:   # an argument past float16's largest: computed in float32, as torch's (in float16 it would be inf)
-        return half_in_float32(lambda x: Softplus.apply(x, beta=beta, threshold=threshold), x)
-    return Softplus.apply(x, beta=beta, threshold=threshold)
+    return apply_widening_half(Softplus, x, widen, beta=beta, threshold=threshold)
 
 
 def erf(x):
