@@ -13,7 +13,7 @@ from minigrad.autograd.printing import array_to_string
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
 from minigrad.autograd.write_stamps import NO_GRAD, _NO_GRAD_VIEWS, drops_grad, refuse_no_grad_view, \
-    set_own_requires_grad
+    set_requires_grad
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
@@ -321,8 +321,7 @@ class Tensor:
             raise _no_grad_dtype_error(self)
         if not requires_grad and self.creator is not None:
             raise _leaf_only_error(self, "requires_grad_(False)", False)
-        if not set_own_requires_grad(self, requires_grad):   # a view made under no_grad keeps its base's
-            self._requires_grad = bool(requires_grad)   # True on a non-leaf, which requires grad already: as torch's
+        set_requires_grad(self, requires_grad)
         return self
 
     @property
@@ -342,8 +341,7 @@ class Tensor:
             raise _leaf_only_error(self, f"requires_grad = {bool(value)}", bool(value))
         if value and self.data.dtype.kind not in "fc":
             raise _no_grad_dtype_error(self)
-        if not set_own_requires_grad(self, value):   # a view made under no_grad keeps its base's
-            self._requires_grad = bool(value)
+        set_requires_grad(self, value)
 
     def to(self, *args, **kwargs):
         """This tensor on another device and/or in another dtype, as ``torch.Tensor.to``: ``x.to("cuda")``,

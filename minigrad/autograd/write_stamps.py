@@ -129,14 +129,13 @@ def drops_grad(t):
     return _NO_GRAD_VIEWS.value(t, 0) == BASE_ONLY
 
 
-def set_own_requires_grad(t, flag) -> bool:
-    """``requires_grad_(flag)`` of a view that requires grad through its base, as torch's: it keeps requiring grad,
-    and its own flag says whether its gradient is kept in ``.grad``. False where ``t`` is not one (``requires_grad_``
-    sets ``t``'s flag then)."""
-    if not (_NO_GRAD_VIEWS and t._requires_grad and _NO_GRAD_VIEWS.value(t, 0) in (BASE_ONLY, OWN_FLAG)):
-        return False
-    _NO_GRAD_VIEWS.put(t, OWN_FLAG if flag else BASE_ONLY)
-    return True
+def set_requires_grad(t, flag):
+    """Set Tensor ``t``'s ``requires_grad`` flag, checked by the caller. A view that requires grad through its base
+    keeps requiring grad, as torch's: its own flag says whether its gradient is kept in ``.grad``."""
+    if _NO_GRAD_VIEWS and t._requires_grad and _NO_GRAD_VIEWS.value(t, 0) in (BASE_ONLY, OWN_FLAG):
+        _NO_GRAD_VIEWS.put(t, OWN_FLAG if flag else BASE_ONLY)
+    else:
+        t._requires_grad = bool(flag)   # True on a non-leaf, which requires grad already: as torch's
 
 
 def any_no_grad_view(tensors):
