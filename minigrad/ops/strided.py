@@ -157,13 +157,12 @@ def as_strided(input, size, stride, storage_offset=None):
     offset = input_geometry[2] if storage_offset is None else int(storage_offset)
     if offset < 0:
         raise RuntimeError(f"as_strided: storage_offset must not be negative, got {offset}")
-    if all(n > 0 for n in size):
-        needed = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
-        if needed > flat.size:
-            itemsize = x.data.dtype.itemsize
-            raise RuntimeError(f"as_strided: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
-                               f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds "
-                               f"for storage of size {flat.size * itemsize}")
-    else:
+    span = _span(size, stride, offset)
+    if span is None:
         offset = min(offset, flat.size)   # an empty view reads nothing (torch allows any offset there)
+    elif span[1] >= flat.size:
+        itemsize, needed = x.data.dtype.itemsize, span[1] + 1
+        raise RuntimeError(f"as_strided: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds "
+                           f"for storage of size {flat.size * itemsize}")
     return AsStrided.apply(x, geometry=(size, stride, offset), input_geometry=input_geometry)
