@@ -29,7 +29,7 @@ import numpy as np
 
 from minigrad.autograd.backward_hooks import PASSES, POST_ACCUMULATE, run_callbacks, run_post_accumulate_hooks
 from minigrad.backend import is_array
-from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_finite
+from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_finite, one_gradient_per_input
 from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.dtypes import float32 as _FLOAT32   # builtin dtypes are singletons: an identity test
@@ -190,8 +190,8 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
             gxs = fn.backward(F, g, inputs[0].data)
         else:
             gxs = _call(fn, F, g)
-        if type(gxs) is not tuple or len(gxs) != len(inputs):   # a lone gradient, or extra Nones
-            gxs = _one_per_input(fn, gxs)
+        if type(gxs) is not tuple:   # a lone gradient (a one-input op's); a user's op is counted (function._counted)
+            gxs = (gxs,)
         edges = []   # what next_functions shows once fn is freed: per input, its creator (and output index), the leaf
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
             c = x.creator
@@ -292,21 +292,6 @@ def _call(fn, F, gy):
     return fn.backward(F, gy, *[x.data for x in inputs])
 
 
-def _one_per_input(fn, gxs):
-    """What ``fn.backward`` returned, as a tuple of one gradient per input: a lone gradient is wrapped, extra
-    trailing Nones are dropped, as PyTorch allows; any other count is refused (zip would drop the extra gradients
-    without a word)."""
-    if type(gxs) is not tuple:
-        gxs = (gxs,)
-    n = len(fn.inputs)
-    if len(gxs) == n:
-        return gxs
-    if len(gxs) > n and all(g is None for g in gxs[n:]):
-        return gxs[:n]
-    raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {n} input(s); "
-                       "return one per input of forward, None where an input needs none")
-
-
 def _call_observed(fn, F, g, observe=None):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
     a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
@@ -342,7 +327,8 @@ def _call_observed(fn, F, g, observe=None):
                 gy = gy[0]
         if hooks and fn._writes != STATE.writes:   # a hook above wrote, in place, what the backward reads (torch's
             _check_inputs_unchanged(fn)           # version check when it unpacks a saved tensor)
-        gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
+        gxs = one_gradient_per_input(fn, _call(fn, F, gy) if not STATE.anomaly
+                                     else _backward_in_anomaly_mode(fn, F, gy))
         if STATE.anomaly:
             _check_finite(fn.name, "backward", gxs, fn)
     if "post" in hooks:
