@@ -172,17 +172,15 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
 
     A leaf's share is summed in ``leaf_grads``; a leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon
     as the node that sends it its last gradient has run. ``observe`` (capture, captured, skip) is what
-    ``_call_observed`` needs, or None: then only a node with hooks or several outputs, or that no gradient reached,
-    goes through it.
+    ``_call_observed`` needs, or None: then only a node with hooks or several outputs, that no gradient reached, or
+    whose input was written in place since it was recorded, goes through it (the write count is read live: a hook
+    may write during the pass).
     """
     while ready:
         fn = ready.pop()
-        # Something was written in place since fn was recorded: before the pass, or during it by a hook (read live)
-        if fn._writes != STATE.writes:
-            _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
         inputs = fn.inputs
-        if g is None or observe or fn._hooks or fn.n_outputs != 1:
+        if g is None or observe or fn._hooks or fn.n_outputs != 1 or fn._writes != STATE.writes:
             gxs = _call_observed(fn, F, g, observe)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
@@ -192,7 +190,7 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
             gxs = _call(fn, F, g)
         if type(gxs) is not tuple:   # a lone gradient (a one-input op's); a user's op is counted (function._counted)
             gxs = (gxs,)
-        edges = []   # what next_functions shows once fn is freed: per input, its creator (and output index), the leaf
+        edges = []   # what next_functions shows once fn is freed: function.edge_of's, inline (a call a node costs)
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
             c = x.creator
             if gx is not None and need:   # send it on: into the pending sum of x's creator, or of the leaf x
@@ -209,15 +207,13 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
                     _send(pending, c, x._out_index, gx)
             elif need and c is None and x not in leaf_grads:   # no gradient reached the leaf: torch runs its
                 leaf_grads[x] = None                            # hooks with None (deliver_to_leaves); a gradient replaces it
+            edges.append((x if need else None) if c is None else (c, x._out_index) if x._out_index else c)
             if c is not None:
-                edges.append((c, x._out_index) if x._out_index else c)
                 consumers[c] = left = consumers[c] - 1
                 if not left:
                     ready.append(c)
-            else:
-                edges.append(x if x._requires_grad else None)   # None: a leaf that does not require grad
-                if awaited and x in awaited:
-                    _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
+            elif awaited and x in awaited:
+                _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:   # free what fn saved for backward; only its edges stay, for next_functions
             fn._edges, fn.inputs, fn._output_data = edges, None, None
             if fn.sets_attributes:
@@ -297,6 +293,8 @@ def _call_observed(fn, F, g, observe=None):
     a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
     its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
     ``grad`` does not need (in ``skip``), which runs nothing. ``observe``: (capture, captured, skip), or None."""
+    if fn._writes != STATE.writes:   # written in place since fn was recorded: before the pass, or by a hook in it
+        _check_inputs_unchanged(fn)
     capture, captured, skip = observe or (None, None, None)
     if skip and fn in skip:
         return (None,) * len(fn.inputs)

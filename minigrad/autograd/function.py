@@ -62,6 +62,13 @@ def _stores_attribute(code):
                                                     if isinstance(c, CodeType))
 
 
+def edge_of(x, need):
+    """The edge from a node back to its input ``x``, as ``next_functions`` shows it: x's creator (a tuple with the
+    output index where that is not 0), the leaf ``x`` if it required grad when recorded (``need``), else None."""
+    c = x.creator
+    return (x if need else None) if c is None else (c, x._out_index) if x._out_index else c
+
+
 def one_gradient_per_input(fn, gxs):
     """What ``fn.backward`` returned, as a tuple of one gradient per input: a lone gradient is wrapped, extra
     trailing Nones are dropped, as PyTorch allows; any other count is refused (the engine's zip would drop the extra
@@ -272,19 +279,17 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         """torch's view of the graph behind this node: per input, ``(its creator node, output index)``; a leaf
-        that requires grad gives ``(AccumulateGrad, 0)``, whose ``variable`` is the leaf, and a constant
-        ``(None, 0)``. Tutorials that walk a graph by hand (``loss.grad_fn.next_functions[0][0]``) read it."""
+        that required grad when the node was recorded gives ``(AccumulateGrad, 0)``, whose ``variable`` is the
+        leaf, and a constant ``(None, 0)``. Tutorials that walk a graph by hand (``loss.grad_fn.next_functions[0][0]``) read it."""
         if self.inputs is None:   # freed by backward: the edges it kept (engine.run_in_kahn_order)
             edges = getattr(self, "_edges", None)
             if edges is None:
                 raise RuntimeError(f"{self.name}: the graph behind this node was freed; pass retain_graph=True "
                                    "to keep it")
-            # an edge is a node (its output 0), (node, output index) for another output, a leaf that requires
-            # grad, or None (a constant): a tuple only where the index is not 0
-            return tuple(edge if type(edge) is tuple else (_accumulate_grad(edge), 0) if isinstance(edge, Tensor)
-                         else (edge, 0) for edge in edges)
-        return tuple((x.creator, x._out_index) if x.creator is not None
-                     else (_accumulate_grad(x) if x.requires_grad else None, 0) for x in self.inputs)
+        else:
+            edges = [edge_of(x, need) for x, need in zip(self.inputs, self.needs_input_grad)]
+        return tuple(edge if type(edge) is tuple else (_accumulate_grad(edge), 0) if isinstance(edge, Tensor)
+                     else (edge, 0) for edge in edges)
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"

@@ -69,6 +69,19 @@ def test_an_edge_into_a_later_output_of_a_node_keeps_its_index_after_backward_as
     assert ours == _split_edges(torch, backward_first)
 
 
+@pytest.mark.parametrize("backward_first", [False, True])
+def test_a_leaf_that_stops_requiring_grad_after_the_forward_keeps_its_edge_as_torchs(backward_first):
+    def edges(lib):
+        a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+        y = a * b
+        a.requires_grad_(False)   # after the node was recorded: its edge stays, as the node needs a's gradient
+        if backward_first:
+            y.sum().backward()
+        return [(type(n).__name__ if n is not None else None, i) for n, i in y.grad_fn.next_functions]
+
+    assert edges(mg) == edges(torch) == [("AccumulateGrad", 0), ("AccumulateGrad", 0)]
+
+
 def test_a_backward_frees_what_nodes_saved_but_keeps_the_edges():
     import gc
     import weakref
