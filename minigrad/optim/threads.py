@@ -65,12 +65,15 @@ MIN_CHUNK = 1 << 17
 _ALIGN = 1024
 
 # Whether a large update runs in parallel is decided by timing it both ways, per update
-# function, size and dtype (``_choose``): the calling thread alone first, then the pool,
-# then the faster of the two (a moving average of each), re-timing the slower one every
-# RETRY_EVERY calls so that a change of load is noticed. ADAPTIVE = False always uses the
-# pool (the tests of the chunking).
+# function, size and dtype (``_choose``): the calling thread alone first, then the pool (each
+# twice, the first call untimed), then the faster of the two (a moving average of each). The slower one is timed again, so
+# that a change of load is noticed, once the calls since it last ran have taken EXPLORE times
+# what it costs over the faster: re-timing costs at most 1/EXPLORE of the time, and two ways
+# close in time are compared often. (Every 32nd call instead cost SGD's 1M-parameter step 5%
+# on a 2-core VM: 146 us alone, 388 on the pool.) ADAPTIVE = False always uses the pool (the
+# tests of the chunking).
 ADAPTIVE = True
-RETRY_EVERY = 32
+EXPLORE = 100
 # (update's code, array size, dtype) -> [seconds alone, seconds on the pool (moving averages,
 # None until timed), calls so far]. Not thread-safe: updates from several threads at once
 # would time each other's contention (the optimizers call it from one thread).
@@ -83,7 +86,16 @@ _default = None              # default_num_threads(), once read
 _pool = None                 # ThreadPoolExecutor of num_threads - 1 workers, made on first use
 _pool_size = 0
 _lock = threading.Lock()
-_in_worker = threading.local()
+
+
+class _Worker(threading.local):
+    """Per thread: whether it is running an update that ``elementwise`` split or timed alone (then an elementwise
+    call inside that update is not split again). A class default, as a missing thread-local attribute read through
+    ``getattr(..., False)`` cost 270 ns."""
+    active = False
+
+
+_in_worker = _Worker()
 
 
 def _local_mpi_ranks():
@@ -243,16 +255,13 @@ def _split(update, *arrays):
         update(*arrays)
         return
     threads = get_num_threads()
-    present = [a for a in arrays if a is not None]
-    if (threads == 1 or getattr(_in_worker, "active", False)
-            or any(type(a) is not np.ndarray or a.shape != first.shape or not a.flags.c_contiguous
-                   for a in present)):
+    if threads == 1 or _in_worker.active or first.size < 2 * MIN_CHUNK:   # (one chunk: nothing to share)
         update(*arrays)
         return
-    bounds = _chunk_bounds(first.size, threads)
-    if len(bounds) == 1:
-        update(*arrays)
-        return
+    for a in arrays:
+        if a is not None and (type(a) is not np.ndarray or a.shape != first.shape or not a.flags.c_contiguous):
+            update(*arrays)
+            return
     timing = _timing_of(update, first) if ADAPTIVE else None
     if timing is not None and not _choose(timing):
         t0 = _clock()
@@ -263,6 +272,7 @@ def _split(update, *arrays):
             _in_worker.active = False
         _record(timing, 0, _clock() - t0)
         return
+    bounds = _chunk_bounds(first.size, threads)   # (after the choice: 0.9 us, a fifth of an update's overhead)
     flat = [None if a is None else a.reshape(-1) for a in arrays]   # views: every array is contiguous
     counter = itertools.count()
 
@@ -299,7 +309,8 @@ def _split(update, *arrays):
 
 
 def _timing_of(update, array):
-    """The timings of ``update`` on arrays like ``array``: [seconds alone, seconds on the pool, calls]."""
+    """The timings of ``update`` on arrays like ``array``: [seconds alone, seconds on the pool, calls since the
+    slower way last ran]."""
     # The optimizers make a new update closure per step (per group or per parameter): its code object is
     # the update's identity.
     key = (getattr(update, "__code__", None) or type(update), array.size, array.dtype)
@@ -310,16 +321,25 @@ def _timing_of(update, array):
 
 
 def _choose(timing):
-    """Whether this call runs on the pool: the way not yet timed, else the faster (the slower every RETRY_EVERY)."""
-    alone, pooled, calls = timing
-    timing[2] = calls + 1
-    if alone is None or pooled is None:
-        return alone is not None
+    """Whether this call runs on the pool: a way not yet timed, else the faster, or the slower once the calls
+    since it last ran (``timing[2]``) have taken EXPLORE times what it costs over the faster."""
+    alone, pooled, since = timing
+    timing[2] = since + 1
+    if not alone or not pooled:   # a way not timed yet: None, or 0.0 after its first call (_record)
+        return bool(alone)
     faster = pooled < alone
-    return not faster if calls % RETRY_EVERY == RETRY_EVERY - 1 else faster
+    if since * min(alone, pooled) >= EXPLORE * abs(alone - pooled):   # the slower way's turn
+        timing[2] = 0
+        return not faster
+    return faster
 
 
 def _record(timing, way, seconds):
-    """Fold one call's time into the average of its way (0 alone, 1 on the pool); each new call weighs 1/4."""
+    """Fold one call's time into the average of its way (0 alone, 1 on the pool); each new call weighs 1/4.
+
+    A way's first call only marks it (0.0): it starts the pool's threads and touches memory for the first time, and
+    SGD's first pool call took 858 us against 388 later, which the slower way's rare re-timing would take hundreds of
+    calls to average out.
+    """
     old = timing[way]
-    timing[way] = seconds if old is None else old + 0.25 * (seconds - old)
+    timing[way] = 0.0 if old is None else seconds if not old else old + 0.25 * (seconds - old)

@@ -317,8 +317,9 @@ def test_import_minigrad_does_not_start_threads():
         os.path.dirname(os.path.abspath(__file__)))))
 
 
-def _timed_updates(monkeypatch, slow_side):
-    """Small sizes on 2 threads, on a fake clock: a call made the ``slow_side`` way ('pool' or 'alone') takes 10x longer.
+def _timed_updates(monkeypatch, slow_side, slowdown=10.0):
+    """Small sizes on 2 threads, on a fake clock: a call made the ``slow_side`` way ('pool' or 'alone') takes
+    ``slowdown`` times longer.
 
     Each call makes a new closure, as the optimizers do every step.
     """
@@ -326,7 +327,7 @@ def _timed_updates(monkeypatch, slow_side):
     monkeypatch.setattr(threads, "MIN_PARALLEL_SIZE", 10)
     monkeypatch.setattr(threads, "MIN_CHUNK", 10)
     monkeypatch.setattr(threads, "_ALIGN", 1)
-    monkeypatch.setattr(threads, "RETRY_EVERY", 4)
+    monkeypatch.setattr(threads, "EXPLORE", 0.5)   # the slower way again once the faster has run 4.5x its extra
     monkeypatch.setattr(threads, "_timings", {})
     now = [0.0]
     monkeypatch.setattr(threads, "_clock", lambda: now[0])
@@ -339,7 +340,7 @@ def _timed_updates(monkeypatch, slow_side):
         def update(chunk):
             way = "alone" if chunk.size == x.size else "pool"
             sizes.append(chunk.size)
-            now[0] += (10.0 if way == slow_side else 1.0) * chunk.size / x.size
+            now[0] += (slowdown if way == slow_side else 1.0) * chunk.size / x.size
 
         threads.elementwise(update, x)
         assert sum(sizes) == x.size
@@ -348,15 +349,25 @@ def _timed_updates(monkeypatch, slow_side):
 
 
 @pytest.mark.parametrize("slow_side, ways", [
-    # timed alone, then on the pool; then the faster way, with the slower one timed again every 4th call
-    ("pool", ["alone", "pool", "alone", "pool", "alone", "alone", "alone", "pool", "alone", "alone"]),
-    ("alone", ["alone", "pool", "pool", "alone", "pool", "pool", "pool", "alone", "pool", "pool"]),
+    # timed alone, then on the pool, each after an untimed first call; then the faster way (a call takes 1), with
+    # the slower one (10) timed again once the calls since it last ran have taken EXPLORE (0.5) times its extra 9
+    ("pool", ["alone"] * 2 + ["pool"] * 2 + ["alone"] + ["pool"] + ["alone"] * 5 + ["pool", "alone"]),
+    ("alone", ["alone"] * 2 + ["pool"] * 2 + ["pool"] + ["alone"] + ["pool"] * 5 + ["alone", "pool"]),
 ])
 def test_a_large_update_runs_the_way_that_timed_faster(monkeypatch, slow_side, ways):
     call = _timed_updates(monkeypatch, slow_side)
     try:
-        assert [call() for _ in range(10)] == ways
+        assert [call() for _ in range(len(ways))] == ways
         assert len(threads._timings) == 1   # one entry for the update's code, not one per closure
+    finally:
+        threads.set_num_threads(None)
+
+
+def test_the_slower_way_is_timed_again_more_often_the_closer_the_two_ways_are(monkeypatch):
+    # extra 1 instead of 9: the slower way (pool) again once the calls since it ran have taken 0.5, each other call
+    call = _timed_updates(monkeypatch, "pool", slowdown=2.0)
+    try:
+        assert [call() for _ in range(9)] == ["alone", "alone", "pool", "pool", "pool", "alone", "pool", "alone", "pool"]
     finally:
         threads.set_num_threads(None)
 
@@ -364,9 +375,12 @@ def test_a_large_update_runs_the_way_that_timed_faster(monkeypatch, slow_side, w
 def test_timings_are_kept_per_size_and_dtype_and_average_each_call_in_at_a_quarter(monkeypatch):
     call = _timed_updates(monkeypatch, "pool")
     try:
-        call(), call()
+        call()
         ((key, (alone, pooled, calls)),) = threads._timings.items()
-        assert (key[1], key[2], alone, pooled, calls) == (1000, np.float32, 1.0, 10.0, 2)
+        assert (alone, pooled) == (0.0, None)   # a way's first call is not timed
+        call(), call(), call()
+        ((key, (alone, pooled, calls)),) = threads._timings.items()
+        assert (key[1], key[2], alone, pooled, calls) == (1000, np.float32, 1.0, 10.0, 4)
         threads._record(threads._timings[key], 0, 3.0)
         assert threads._timings[key][0] == 1.5
         def nothing(a):
