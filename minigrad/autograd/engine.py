@@ -289,8 +289,8 @@ def _call(fn, F, gy):
 
 
 def _call_observed(fn, F, g, observe=None):
-    """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
-    a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
+    """``_call`` with what the common case skips: the check of inputs written in place since the node was
+    recorded, hooks, captured gradients, several outputs, anomaly checks; and a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
     its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
     ``grad`` does not need (in ``skip``), which runs nothing. ``observe``: (capture, captured, skip), or None."""
     if fn._writes != STATE.writes:   # written in place since fn was recorded: before the pass, or by a hook in it
