@@ -29,7 +29,7 @@ import numpy as np
 
 from minigrad.autograd.backward_hooks import PASSES, POST_ACCUMULATE, run_callbacks, run_post_accumulate_hooks
 from minigrad.backend import is_array
-from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_finite, one_gradient_per_input
+from minigrad.autograd.function import _AccumulateGradHook, _as_array, _check_finite
 from minigrad.autograd.grad_match import check_grad_slot
 from minigrad.autograd.mode import STATE
 from minigrad.dtypes import float32 as _FLOAT32   # builtin dtypes are singletons: an identity test
@@ -172,15 +172,17 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
 
     A leaf's share is summed in ``leaf_grads``; a leaf in ``awaited`` is delivered (``deliver_to_leaves``) as soon
     as the node that sends it its last gradient has run. ``observe`` (capture, captured, skip) is what
-    ``_call_observed`` needs, or None: then only a node with hooks or several outputs, that no gradient reached, or
-    whose input was written in place since it was recorded, goes through it (the write count is read live: a hook
-    may write during the pass).
+    ``_call_observed`` needs, or None: then only a node with hooks or several outputs, or that no gradient reached,
+    goes through it.
     """
     while ready:
         fn = ready.pop()
+        # Something was written in place since fn was recorded: before the pass, or during it by a hook (read live)
+        if fn._writes != STATE.writes:
+            _check_inputs_unchanged(fn)
         g = pending.pop(fn, None)
         inputs = fn.inputs
-        if g is None or observe or fn._hooks or fn.n_outputs != 1 or fn._writes != STATE.writes:
+        if g is None or observe or fn._hooks or fn.n_outputs != 1:
             gxs = _call_observed(fn, F, g, observe)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
@@ -188,32 +190,33 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
             gxs = fn.backward(F, g, inputs[0].data)
         else:
             gxs = _call(fn, F, g)
-        if type(gxs) is not tuple:   # a lone gradient (a one-input op's); a user's op is counted (function._counted)
-            gxs = (gxs,)
-        edges = []   # what next_functions shows once fn is freed: function.edge_of's, inline (a call a node costs)
+        if type(gxs) is not tuple or len(gxs) != len(inputs):   # a lone gradient, or extra Nones
+            gxs = _one_per_input(fn, gxs)
+        edges = []   # what next_functions shows once fn is freed (function.edge_of's, inline: a call costs)
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
-            c = x.creator
-            if gx is not None and need:   # send it on: into the pending sum of x's creator, or of the leaf x
+            if gx is not None and need:   # a gradient sent on must have its input's shape and dtype
                 xd = x.data
                 if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
                     raise _grad_dtype_error(fn, x, gx)
-                if c is None:   # a leaf: sum into its gradient
-                    prev = leaf_grads.get(x)
-                    leaf_grads[x] = gx if prev is None else prev + gx
-                elif c.n_outputs == 1:   # sum into the gradient of c's output
-                    prev = pending.get(c)
-                    pending[c] = gx if prev is None else prev + gx
-                else:
-                    _send(pending, c, x._out_index, gx)
-            elif need and c is None and x not in leaf_grads:   # no gradient reached the leaf: torch runs its
-                leaf_grads[x] = None                            # hooks with None (deliver_to_leaves); a gradient replaces it
-            edges.append((x if need else None) if c is None else (c, x._out_index) if x._out_index else c)
-            if c is not None:
+            c = x.creator
+            if c is not None:   # sum into the gradient of c's output; c is ready once its last consumer has sent
+                edges.append((c, x._out_index) if x._out_index else c)
+                if gx is not None and need:
+                    if c.n_outputs == 1:
+                        prev = pending.get(c)
+                        pending[c] = gx if prev is None else prev + gx
+                    else:
+                        _send(pending, c, x._out_index, gx)
                 consumers[c] = left = consumers[c] - 1
                 if not left:
                     ready.append(c)
-            elif awaited and x in awaited:
-                _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
+            else:   # a leaf: sum into its gradient (None where none reached it: torch runs its hooks with None)
+                edges.append(x if need else None)
+                if need and (gx is not None or x not in leaf_grads):
+                    prev = leaf_grads.get(x)
+                    leaf_grads[x] = gx if prev is None else prev + gx
+                if awaited and x in awaited:
+                    _deliver_during_walk(x, awaited, leaf_grads, (pending, leaf_grads, gxs), F, given)
         if not retain_graph:   # free what fn saved for backward; only its edges stay, for next_functions
             fn._edges, fn.inputs, fn._output_data = edges, None, None
             if fn.sets_attributes:
@@ -288,13 +291,26 @@ def _call(fn, F, gy):
     return fn.backward(F, gy, *[x.data for x in inputs])
 
 
+def _one_per_input(fn, gxs):
+    """What ``fn.backward`` returned, as a tuple of one gradient per input: a lone gradient is wrapped, extra
+    trailing Nones are dropped, as PyTorch allows; any other count is refused (zip would drop the extra gradients
+    without a word)."""
+    if type(gxs) is not tuple:
+        gxs = (gxs,)
+    n = len(fn.inputs)
+    if len(gxs) == n:
+        return gxs
+    if len(gxs) > n and all(g is None for g in gxs[n:]):
+        return gxs[:n]
+    raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {n} input(s); "
+                       "return one per input of forward, None where an input needs none")
+
+
 def _call_observed(fn, F, g, observe=None):
-    """``_call`` with what the common case skips: the check of inputs written in place since the node was
-    recorded, hooks, captured gradients, several outputs, anomaly checks; and a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
+    """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
+    a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
     its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
     ``grad`` does not need (in ``skip``), which runs nothing. ``observe``: (capture, captured, skip), or None."""
-    if fn._writes != STATE.writes:   # written in place since fn was recorded: before the pass, or by a hook in it
-        _check_inputs_unchanged(fn)
     capture, captured, skip = observe or (None, None, None)
     if skip and fn in skip:
         return (None,) * len(fn.inputs)
@@ -325,8 +341,7 @@ def _call_observed(fn, F, g, observe=None):
                 gy = gy[0]
         if hooks and fn._writes != STATE.writes:   # a hook above wrote, in place, what the backward reads (torch's
             _check_inputs_unchanged(fn)           # version check when it unpacks a saved tensor)
-        gxs = one_gradient_per_input(fn, _call(fn, F, gy) if not STATE.anomaly
-                                     else _backward_in_anomaly_mode(fn, F, gy))
+        gxs = _one_per_input(fn, _call(fn, F, gy) if not STATE.anomaly else _backward_in_anomaly_mode(fn, F, gy))
         if STATE.anomaly:
             _check_finite(fn.name, "backward", gxs, fn)
     if "post" in hooks:

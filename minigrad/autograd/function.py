@@ -15,7 +15,6 @@ and are freed by reference counting alone.
 from __future__ import annotations
 
 import dis
-import functools
 import traceback
 import weakref
 from types import CodeType
@@ -69,33 +68,6 @@ def edge_of(x, need):
     return (x if need else None) if c is None else (c, x._out_index) if x._out_index else c
 
 
-def one_gradient_per_input(fn, gxs):
-    """What ``fn.backward`` returned, as a tuple of one gradient per input: a lone gradient is wrapped, extra
-    trailing Nones are dropped, as PyTorch allows; any other count is refused (the engine's zip would drop the extra
-    gradients, or never send the missing ones, without a word)."""
-    if type(gxs) is not tuple:
-        gxs = (gxs,)
-    n = len(fn.inputs)
-    if len(gxs) == n:
-        return gxs
-    if len(gxs) > n and all(g is None for g in gxs[n:]):
-        return gxs[:n]
-    raise RuntimeError(f"{fn.name} backward returned {len(gxs)} gradient(s) for {n} input(s); "
-                       "return one per input of forward, None where an input needs none")
-
-
-def _counted(backward):
-    """An op's ``backward`` written outside minigrad, its result passed through ``one_gradient_per_input``.
-
-    The engine takes the tuple minigrad's own ops return as it is (a lone gradient is wrapped): it does not count
-    it on every node (1.4% of a deep chain's backward; tests/ops/test_op_registry.py checks every op's count).
-    """
-    @functools.wraps(backward)
-    def counted(self, F, gy, *inputs):
-        return one_gradient_per_input(self, backward(self, F, gy, *inputs))
-    return counted
-
-
 class Function:
     """Base class of every differentiable op.
 
@@ -138,8 +110,6 @@ class Function:
             from minigrad.autograd.custom_function import apply
 
             cls.apply = classmethod(apply)
-        elif callable(cls.__dict__.get("backward")) and not cls.__module__.startswith("minigrad."):
-            cls.backward = _counted(cls.__dict__["backward"])   # a user's op: its gradients are counted
 
     @classmethod
     def apply(cls, *inputs, **params):
