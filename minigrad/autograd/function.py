@@ -250,7 +250,8 @@ class Function:
     def next_functions(self) -> tuple:
         """torch's view of the graph behind this node: per input, ``(its creator node, output index)``; a leaf
         that required grad when the node was recorded gives ``(AccumulateGrad, 0)``, whose ``variable`` is the
-        leaf, and a constant ``(None, 0)``. Tutorials that walk a graph by hand (``loss.grad_fn.next_functions[0][0]``) read it."""
+        leaf, and a constant ``(None, 0)``. Tutorials that walk a graph by hand
+        (``loss.grad_fn.next_functions[0][0]``) read it."""
         if self.inputs is None:   # freed by backward: the edges it kept (engine.run_in_kahn_order)
             edges = getattr(self, "_edges", None)
             if edges is None:

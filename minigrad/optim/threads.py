@@ -66,17 +66,18 @@ _ALIGN = 1024
 
 # Whether a large update runs in parallel is decided by timing it both ways, per update
 # function, size and dtype (``_choose``): the calling thread alone first, then the pool (each
-# twice, the first call untimed), then the faster of the two (a moving average of each). The slower one is timed again, so
-# that a change of load is noticed, once the calls since it last ran have taken EXPLORE times
-# what it costs over the faster: re-timing costs at most 1/EXPLORE of the time, and two ways
-# close in time are compared often. (Every 32nd call instead cost SGD's 1M-parameter step 5%
-# on a 2-core VM: 146 us alone, 388 on the pool.) ADAPTIVE = False always uses the pool (the
-# tests of the chunking).
+# twice, the first call untimed), then the faster of the two (a moving average of each). The
+# slower one is timed again, so that a change of load is noticed, once the calls since it
+# last ran have taken EXPLORE times what it costs over the faster: re-timing costs at most
+# 1/EXPLORE of the time, and two ways close in time are compared often. (Every 32nd call
+# instead cost SGD's 1M-parameter step 5% on a 2-core VM: 146 us alone, 388 on the pool.)
+# ADAPTIVE = False always uses the pool (the tests of the chunking).
 ADAPTIVE = True
 EXPLORE = 100
-# (update's code, array size, dtype) -> [seconds alone, seconds on the pool (moving averages,
-# None until timed), calls so far]. Not thread-safe: updates from several threads at once
-# would time each other's contention (the optimizers call it from one thread).
+# (update's code, array size, dtype) -> [seconds alone, seconds on the pool (moving averages;
+# None before a way's first call, 0.0 after it), calls since the slower way last ran]. Not
+# thread-safe: updates from several threads at once would time each other's contention (the
+# optimizers call it from one thread).
 _timings = {}
 _clock = time.perf_counter
 
