@@ -243,14 +243,15 @@ def deliver_to_leaves(pairs, F, given):
     """For each (leaf, gradient): run the leaf's hooks, add the gradient into ``.grad``, run its post-accumulate hooks."""
     accumulate = _accumulate_tensor if F.recording else _accumulate_array
     for leaf, g in pairs:
-        if not leaf._requires_grad:  # requires_grad_(False) after the forward: no .grad
-            continue
         if _NO_GRAD_VIEWS and drops_grad(leaf):   # a view made under no_grad: torch gives it no AccumulateGrad
             continue   # node, so its gradient goes nowhere and its hooks never run (write_stamps._NO_GRAD_VIEWS)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, F)
-        if g is not None:   # None: None reached it (_call_observed), or an AccumulateGrad prehook returned (None,);
-            accumulate(leaf, g, given)   # nothing is added then, but the post hooks run (torch's)
+        # None: None reached it (_call_observed), or an AccumulateGrad prehook returned (None,); or the leaf's
+        # requires_grad_(False) came after the forward, whose graph holds its AccumulateGrad node: torch's runs it,
+        # and so its hooks, but adds nothing. The post hooks run either way (torch's).
+        if g is not None and leaf._requires_grad:
+            accumulate(leaf, g, given)
         if POST_ACCUMULATE and id(leaf) in POST_ACCUMULATE:
             run_post_accumulate_hooks(leaf, leaf._post_hooks)
 

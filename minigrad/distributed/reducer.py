@@ -95,7 +95,9 @@ class Reducer:
         def grad_ready(param):
             if not self.armed:
                 return
-            if param.grad.creator is not None:
+            # .grad is None where the pass added nothing: a parameter frozen (requires_grad_(False)) after the
+            # forward, whose hook still runs, as torch's
+            if param.grad is not None and param.grad.creator is not None:
                 raise RuntimeError("DistributedDataParallel: backward(create_graph=True) is not supported "
                                    "(gradients are averaged as data, not recorded)")
             if i not in self.expected:

@@ -5,6 +5,7 @@ import gc
 
 import numpy as np
 import pytest
+import torch
 
 import minigrad as mg
 from minigrad.autograd import Function, backward_hooks, queue_callback
@@ -106,11 +107,11 @@ def test_not_fired_for_a_leaf_that_gets_no_gradient():
     (used * 2.0 + _NoGradient.apply(blocked)).sum().backward()
     assert fired == ["blocked", "used"]
     assert blocked.grad is None and absent.grad is None
-    # requires_grad_(False) after the forward: no .grad, and so no hook.
+    # requires_grad_(False) after the forward: no .grad, but the hook runs (torch's order: ['used', 'blocked'])
     loss = (used * blocked).sum()
     blocked.requires_grad_(False)
     loss.backward()
-    assert fired == ["blocked", "used", "used"] and blocked.grad is None
+    assert fired == ["blocked", "used", "used", "blocked"] and blocked.grad is None
     for h in handles:
         h.remove()
 
@@ -303,3 +304,59 @@ def test_a_hook_that_refers_to_its_leaf_does_not_keep_it_alive():
     gc.collect()
     assert ref() is None
     assert backward_hooks.POST_ACCUMULATE == {}
+
+
+def _listed(t):
+    return None if t is None else t.tolist()
+
+
+def _leaf_stops_requiring_grad_run(lib, hooks, prior):
+    a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+    if prior:
+        (a * 10.0).sum().backward()
+    log = []
+    a.register_hook(lambda g: log.append(("hook", _listed(g))))
+    y = (a * b).sum()
+    if "node" in hooks:
+        acc = y.grad_fn.next_functions[0][0].next_functions[0][0]
+        acc.register_prehook(lambda go: log.append(("node pre", _listed(go[0]), _listed(a.grad))))
+        acc.register_hook(lambda gi, go: log.append(("node post", gi, _listed(go[0]), _listed(a.grad))))
+    if "post" in hooks:   # minigrad delivers a as soon as its gradient is final (engine._deliver_during_walk)
+        a.register_post_accumulate_grad_hook(lambda t: log.append(("post", _listed(t.grad), t.requires_grad)))
+    a.requires_grad_(False)
+    y.backward()
+    return log, _listed(a.grad), _listed(b.grad)
+
+
+@pytest.mark.parametrize("prior", [False, True])
+@pytest.mark.parametrize("hooks", ["tensor", "tensor, node", "tensor, post"])
+def test_a_leaf_that_stops_requiring_grad_before_backward_runs_its_hooks_but_keeps_its_grad_as_torchs(hooks, prior):
+    # requires_grad_(False) between the forward and backward(): the graph still sends the leaf its gradient, and
+    # torch's AccumulateGrad node runs its hooks and adds nothing into .grad; minigrad's skipped the leaf, hooks too
+    ours, theirs = _leaf_stops_requiring_grad_run(mg, hooks, prior), _leaf_stops_requiring_grad_run(torch, hooks, prior)
+    assert ours == theirs
+    kept = [10.0, 10.0] if prior else None
+    assert ours[1:] == (kept, [1.0, 2.0])
+    assert ours[0] == {"tensor": [("hook", [3.0, 4.0])],
+                       "tensor, node": [("hook", [3.0, 4.0]), ("node pre", [3.0, 4.0], kept),
+                                        ("node post", (), [3.0, 4.0], kept)],
+                       "tensor, post": [("hook", [3.0, 4.0]), ("post", kept, False)]}[hooks]
+
+
+def test_grad_and_backward_inputs_leave_a_leaf_that_stopped_requiring_grad_alone_as_torchs():
+    # torch's grad runs only the AccumulateGrad nodes of what it captures: the leaf's hooks do not run
+    for lib, grad in ((mg, mg.grad), (torch, torch.autograd.grad)):
+        a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+        log = []
+        a.register_hook(lambda g: log.append("hook"))
+        handle = a.register_post_accumulate_grad_hook(lambda t: log.append("post"))
+        y = (a * b).sum()
+        a.requires_grad_(False)
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            grad(y, [a], retain_graph=True)
+        (gb,) = grad(y, [b], retain_graph=True)
+        y.backward(inputs=[b])
+        handle.remove()
+        assert (gb.tolist(), b.grad.tolist(), a.grad, log) == ([1.0, 2.0], [1.0, 2.0], None, []), lib.__name__

@@ -198,6 +198,23 @@ def test_ddp_of_one_leaves_gradients_as_they_are():
     assert wrapped.parameters() == model.parameters()
 
 
+
+def test_ddp_of_one_takes_a_parameter_frozen_between_forward_and_backward():
+    # its post-accumulate hook runs with .grad None (torch's AccumulateGrad runs it), where the reducer read
+    # .grad.creator: AttributeError
+    model, twin = _mlp(), _mlp()
+    twin.load_state_dict(model.state_dict())
+    wrapped = dist.DistributedDataParallel(model)
+    x, y = mg.randn(6, 4), mg.tensor([0, 1, 2, 0, 1, 2])
+    losses = [cross_entropy(wrapped(x), y), cross_entropy(twin(x), y)]
+    for net, loss in zip((model, twin), losses):
+        net[0].weight.requires_grad_(False)
+        loss.backward()
+    assert model[0].weight.grad is None and twin[0].weight.grad is None
+    for p, q in zip(model.parameters()[1:], twin.parameters()[1:]):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
+    assert wrapped.reducer.syncs == 1
+
 def test_ddp_starts_each_bucket_during_backward_as_soon_as_its_gradients_are_final():
     model = Network(Linear(4, 5), ReLU(), Linear(5, 5), ReLU(), Linear(5, 3))
     wrapped = dist.DistributedDataParallel(model, bucket_cap_mb=40 / 2**20)   # one parameter per bucket
