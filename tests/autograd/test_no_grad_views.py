@@ -177,3 +177,50 @@ def test_a_view_of_a_no_grad_view_is_refused_a_write_after_a_backward_freed_its_
         (u * 2.0).sum().backward()
         with pytest.raises(RuntimeError, match="no_grad"):
             u[0] = 5.0
+
+
+def test_a_no_grad_view_requires_grad_while_its_base_does_as_torchs():
+    # torch's view requires grad through its base's flag as it is now; minigrad's kept the flag its base had when the
+    # view was made: after x.requires_grad_(False), v * 2 was still recorded (torch's is not)
+    def run(lib):
+        x = lib.tensor(X, dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            v, u = x[0], x[1]
+            vv = v[1:]   # a view of a view: its base is x too
+        u.requires_grad_()   # its own flag, set before the base's goes
+        x.requires_grad_(False)
+        log = [[_flags(t) for t in (v, vv, u)], (v * 2.0).requires_grad]
+        x.requires_grad_(True)
+        log.append([_flags(t) for t in (v, vv, u)])
+        x.requires_grad_(False)
+        v.requires_grad_()   # its own flag, set after
+        (v * 3.0).sum().backward()
+        log.append(v.grad.tolist())
+        v.requires_grad_(False)
+        u.requires_grad = False
+        log.append([_flags(t) for t in (v, vv, u)])
+        return log
+
+    ours, theirs = run(mg), run(torch)
+    assert ours == theirs
+    assert ours == [[(False, True, True), (False, True, True), (True, True, True)], False,
+                    [(True, True, True)] * 3, [3.0, 3.0, 3.0], [(False, True, True)] * 3]
+
+
+def test_a_no_grad_views_base_is_the_first_of_its_chain_of_views_as_torchs():
+    # a view of a recorded view of a no_grad view follows x too, and a view of a non-leaf follows its detach_()
+    def run(lib):
+        x = lib.tensor(X, dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            v = x[0]
+        r = v[1:]   # recorded: a non-leaf, which keeps requiring grad
+        with lib.no_grad():
+            z = r[0:]
+        x.requires_grad_(False)
+        h = lib.tensor(X, dtype=lib.float64, requires_grad=True) * 2.0
+        with lib.no_grad():
+            w = h[1]
+        h.detach_()
+        return [_flags(t) for t in (r, z, w, h)]
+
+    assert run(mg) == run(torch) == [(True, False, False)] + [(False, True, True)] * 3
