@@ -422,9 +422,10 @@ class Tensor:
         """Call ``hook(self)`` in each backward pass as soon as this leaf's ``.grad`` holds its final value for the
         pass (every contribution added), possibly while the rest of the graph is still being differentiated.
 
-        Only for leaves that require grad. It does not run when the pass gives the leaf no gradient, nor
-        inside ``minigrad.grad`` (which writes no ``.grad``); after a ``requires_grad_(False)`` that came after the
-        forward it runs with ``.grad`` left as it was, as torch's. Under ``create_graph=True`` it sees the
+        Only for leaves that require grad. It does not run when the pass does not reach the leaf, nor inside
+        ``minigrad.grad`` (which writes no ``.grad``); where the pass reaches it with no gradient (a node that sends
+        None), or after a ``requires_grad_(False)`` that came after the forward, it runs with ``.grad`` left as it
+        was, as torch's. Under ``create_graph=True`` it sees the
         recorded ``.grad``. ``hook`` must return None. Returns a handle whose ``remove()`` unregisters it.
         """
         if self.creator is not None:
