@@ -125,7 +125,31 @@ def plot_curves(history, out_dir, title: str = "") -> dict:
     # which seldom runs during training: drawn every epoch, the figures piled up and the
     # resident set grew by about 11 MB over ten epochs. Collecting here keeps it flat.
     gc.collect()
+    _return_freed_heap()
     return paths
+
+
+def _return_freed_heap():
+    """Hand the heap pages that drawing freed back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    Drawing frees many megabytes (the Agg buffers, text layouts) in pieces of the heap that
+    glibc keeps, as live allocations sit above them: in the default ``minigrad train`` run the
+    resident set stayed 11-15 MB higher after each epoch's plots, and grew by about 4 MB from
+    epoch 2 to 4. Trimming keeps it flat (about 10 us a call).
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError, TypeError):   # not glibc (macOS, musl without it, Windows)
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None   # glibc's malloc_trim, looked up at the first plot; False where there is none
 
 
 def _draw_panel(ax, history, panel):
