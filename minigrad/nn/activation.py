@@ -117,9 +117,7 @@ class Softplus(Layer):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
-        self.beta = real_number("Softplus", "beta", beta)
-        if self.beta == 0:
-            raise ValueError(f"Softplus: beta must be a non-zero number, got {beta!r}")
+        self.beta = real_number("Softplus", "beta", beta)   # 0 too, as torch's: ln 2 / 0 = inf
         self.threshold = real_number("Softplus", "threshold", threshold)
 
     def forward(self, x):

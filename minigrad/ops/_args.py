@@ -302,7 +302,12 @@ def half_in_float32(compute, *values):
     Tensor's cast is differentiable); a None among them (an absent weight or bias) passes through. The caller
     tests the dtype itself, so the float32 path costs no extra call.
     """
-    return compute(*(None if v is None else v.astype(np.float32) for v in values)).astype(np.float16)
+    result = compute(*(None if v is None else v.astype(np.float32) for v in values))
+    with np.errstate(over="ignore"):   # a result past 65504 rounds to inf, as torch's does, without a warning
+        return result.astype(np.float16)
+
+
+_HALF = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: compared by identity
 
 
 def apply_widening_half(op, x, widen, **params):
@@ -310,6 +315,11 @@ def apply_widening_half(op, x, widen, **params):
     largest, which in float16 would be inf), a float16 ``x`` is computed in float32 and rounded once, as torch's."""
     if widen:
         return half_in_float32(lambda x32: op.apply(x32, **params), x)
+    if x.data.dtype is _HALF:
+        # torch computes these in float32 and rounds a result past 65504 to inf silently; NumPy's float16 product
+        # (leaky_relu's x * slope) is the same value, with an overflow warning
+        with np.errstate(over="ignore"):
+            return op.apply(x, **params)
     return op.apply(x, **params)
 
 

@@ -5,6 +5,11 @@ their node keeps (``keep_output``) instead of recomputing it.
 """
 from __future__ import annotations
 
+import contextlib
+import math
+
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.backend import erf_function, get_array_module
@@ -160,17 +165,30 @@ class Softplus(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        if self.beta == 1:
-            y = xp.logaddexp(0, x).astype(x.dtype, copy=False)
-        else:
-            y = (xp.logaddexp(0, x * self.beta) / self.beta).astype(x.dtype, copy=False)
-        return y if self.threshold is None else xp.where(x * self.beta > self.threshold, x, y)
+        with _quiet_if_unbounded(self.beta):
+            if self.beta == 1:
+                y = xp.logaddexp(0, x).astype(x.dtype, copy=False)
+            else:
+                y = (xp.logaddexp(0, x * self.beta) / self.beta).astype(x.dtype, copy=False)
+            return y if self.threshold is None else xp.where(x * self.beta > self.threshold, x, y)
 
     def backward(self, F, gy, x):
-        g = gy * F.sigmoid(x if self.beta == 1 else x * self.beta)
-        if self.threshold is None:
-            return g
-        return F.where(x * self.beta > self.threshold, gy, g)  # the mask is a constant: its derivative is 0
+        with _quiet_if_unbounded(self.beta):
+            g = gy * F.sigmoid(x if self.beta == 1 else x * self.beta)
+            if self.threshold is None:
+                return g
+            return F.where(x * self.beta > self.threshold, gy, g)  # the mask is a constant: its derivative is 0
+
+
+_NOT_SILENCED = contextlib.nullcontext()   # one for every call: it holds no state (an np.errstate does)
+
+
+def _quiet_if_unbounded(beta):
+    """NumPy's divide and invalid warnings silenced where beta is 0 or +-inf: the formula's ln 2 / 0 = +-inf and
+    0 * inf = NaN are then the values, which torch gives without a word."""
+    if beta == 0 or math.isinf(beta):
+        return np.errstate(divide="ignore", invalid="ignore")
+    return _NOT_SILENCED
 
 
 class Erf(Function):
@@ -245,9 +263,7 @@ def sigmoid(x):
 def softplus(x, beta=1.0, threshold=None):
     """ln(1 + e^(beta x)) / beta elementwise, stable for large |x|; x itself where beta x > threshold (None:
     nowhere). ``minigrad.nn.functional.softplus`` has PyTorch's defaults (threshold=20)."""
-    beta = python_real("softplus", "beta", beta)
-    if beta == 0:   # torch's +-inf and NaN pass (NaN: every value NaN)
-        raise ValueError(f"softplus: beta must be a non-zero number, got {beta!r}")
+    beta = python_real("softplus", "beta", beta)   # any, as torch's: 0 gives +-inf (ln 2 / 0), NaN every value NaN
     if threshold is not None:
         threshold = python_real("softplus", "threshold", threshold)
     x = as_floating(x)

@@ -1,6 +1,7 @@
 """A scalar argument the input's dtype cannot hold (elu's alpha=1e308 for float32) is refused with RuntimeError, as
 torch refuses it, where NumPy's cast made it inf (or NaN) with at most a RuntimeWarning. inf and NaN stay accepted
 where torch accepts them, and float64 inputs hold 1e308."""
+import contextlib
 import math
 import warnings
 
@@ -53,10 +54,17 @@ def _inputs(dtype, device):
     return mg.tensor(data, dtype=dtype, device=device), torch.tensor(data)
 
 
-def _raises(call):
-    """The exception ``call`` raises (None when it returns), with NumPy's RuntimeWarnings as errors."""
+@contextlib.contextmanager
+def _warnings_as_errors():
+    """NumPy's RuntimeWarnings raised, so that a test sees one torch would not give."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
+        yield
+
+
+def _raises(call):
+    """The exception ``call`` raises (None when it returns), with NumPy's RuntimeWarnings as errors."""
+    with _warnings_as_errors():
         try:
             call()
         except Exception as exc:  # noqa: BLE001  (the type is what is compared)
@@ -274,9 +282,9 @@ def test_nan_argument_taken_as_torch_values_and_gradients(case_id, call, torch_c
     _assert_values_and_gradients_as_torch(call, torch_call, x, dtype, device, rtol=1e-6)
 
 
-def _assert_values_and_gradients_as_torch(call, torch_call, x, dtype, device, rtol, gradients=True):
+def _assert_values_and_gradients_as_torch(call, torch_call, x, dtype, device, rtol, gradients=True, quiet=False):
     """y and dL/dx of L = sum(y) as torch's, torch's computed element by element (its scalar kernels: the CUDA ones'
-    rule where its CPU vector kernels differ, at NaN)."""
+    rule where its CPU vector kernels differ, at NaN). ``quiet``: and without a NumPy warning, as torch's."""
     expected_y, expected_g = [], []
     for v in x:
         t = torch.tensor([v], dtype=getattr(torch, dtype), requires_grad=True)
@@ -285,8 +293,8 @@ def _assert_values_and_gradients_as_torch(call, torch_call, x, dtype, device, rt
         expected_y.append(y.item())
         expected_g.append(t.grad.item())
     xm = mg.tensor(x, dtype=dtype, device=device, requires_grad=True)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):   # inf * 0 in the formulas, as torch's
-        y = call(xm)
+    with _warnings_as_errors() if quiet else np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        y = call(xm)   # inf * 0 in the formulas, as torch's
         y.sum().backward()
     assert y.dtype == xm.grad.dtype == np.dtype(dtype)
     np.testing.assert_allclose(y.numpy(), np.array(expected_y, dtype=dtype), rtol=rtol, equal_nan=True)
@@ -353,3 +361,43 @@ def test_float16_input_with_an_argument_past_float16_computes_in_float32_as_torc
     # torch's in-place elu reads its gradient off the float16 output (y + alpha: rounded, or -inf where y overflowed)
     _assert_values_and_gradients_as_torch(lambda t: call(t, value), lambda t: torch_call(t, value), x, "float16",
                                           device, rtol=1e-3, gradients=case_id != "elu_inplace")
+
+
+UNBOUNDED_BETAS = [0, 0.0, -0.0, math.inf, -math.inf]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("beta", UNBOUNDED_BETAS, ids=["0", "0.0", "-0.0", "inf", "-inf"])
+def test_softplus_zero_or_infinite_beta_gives_torch_s_values_without_a_warning(beta, dtype, device):
+    """torch takes beta = 0 (ln 2 / 0: every finite x gives inf, -inf for beta = -0.0), where minigrad raised
+    ValueError; beta = 0 and +-inf give their inf and NaN (0 * inf at x = 0 or +-inf) without a word, where NumPy
+    warned. The functional (both thresholds), the layer and minigrad.softplus (no threshold: torch's inf)."""
+    calls = [(lambda t: F.softplus(t, beta=beta), lambda t: TF.softplus(t, beta=beta)),
+             (lambda t: F.softplus(t, beta, -1.0), lambda t: TF.softplus(t, beta, -1.0)),
+             (lambda t: nn.Softplus(beta)(t), lambda t: torch.nn.Softplus(beta)(t))]
+    if beta == 0:   # with an infinite beta torch's inf / inf differs from minigrad's limit past its threshold
+        calls.append((lambda t: mg.softplus(t, beta), lambda t: TF.softplus(t, beta, math.inf)))
+    for call, torch_call in calls:
+        _assert_values_and_gradients_as_torch(call, torch_call, NAN_X, dtype, device, rtol=1e-6, quiet=True)
+
+
+@pytest.mark.parametrize("case_id, value", [("leaky_relu", 2.0), ("leaky_relu", 1e3), ("leaky_relu", 1e5),
+                                            ("elu", 1e5), ("ELU_layer", 1e5), ("celu", 1e5)])
+def test_float16_result_past_65504_is_inf_without_a_warning_as_torch(case_id, value, device):
+    """torch computes these float16 inputs in float32 and rounds a result past 65504 to +-inf without a word; NumPy
+    warned of the overflow: in leaky_relu's float16 x * slope (at 6e4 * 2 too, in the branch not taken) and in the
+    rounding of a float32 result (an argument past 65504). The gradient where the slope fits float16 too (past it
+    the gradient's own rounding to float16, a cast's, still warns)."""
+    _, _, call, torch_call = CASES[IDS.index(case_id)]
+    x = np.array([-6e4, -100.0, -2.0, -0.0, 0.0, 2.0, 6e4], dtype=np.float16)
+    tx = torch.tensor(x, requires_grad=True)
+    expected = torch_call(tx, value)
+    expected.sum().backward()
+    xm = mg.tensor(x, dtype="float16", device=device, requires_grad=True)
+    with _warnings_as_errors():
+        y = call(xm, value)
+        if value <= 65504:
+            y.sum().backward()
+            np.testing.assert_array_equal(xm.grad.numpy(), tx.grad.numpy())
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y.numpy(), expected.detach().numpy())
