@@ -268,12 +268,14 @@ def _clamped(x, lo, hi):
 
 
 def _check_bounds(op, lower, upper):
-    """At least one bound, and each bound given a real number (clip's and clamp's one rule)."""
+    """At least one bound, and each bound given a real number or a Python bool, torch's 1 or 0 (clip's and clamp's
+    one rule). A NumPy bool stays refused: torch reads it as the float 1.0 or 0.0, which makes an integer input
+    float32."""
     if lower[1] is None and upper[1] is None:
         raise ValueError(f"{op}: at least one of {lower[0]} and {upper[0]} must be given")
     for name, bound in (lower, upper):
-        if bound is not None and not is_real(bound):
-            raise TypeError(f"{op}: {name} must be a real number or None, got {name}={bound!r} "
+        if bound is not None and not is_real(bound) and bound.__class__ is not bool:
+            raise TypeError(f"{op}: {name} must be a real number, a Python bool or None, got {name}={bound!r} "
                             f"({type(bound).__name__})")
 
 
@@ -281,6 +283,8 @@ def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
     lo, hi = _python_number(lo), _python_number(hi)
     x = as_tensor(x)
     refuse_complex(name, x)
+    if lo.__class__ is bool or hi.__class__ is bool:
+        lo, hi = _bool_bounds_as_ints(name, x, lo, hi)
     if x.dtype.kind == "u":
         lo, hi = _wrapped_unsigned(lo, x.dtype), _wrapped_unsigned(hi, x.dtype)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
@@ -290,6 +294,15 @@ def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
     if hi is not None:
         check_scalar_arg(name, bound_names[1], hi, x.dtype)
     return op.apply(x, lo=lo, hi=hi)
+
+
+def _bool_bounds_as_ints(name, x, lo, hi):
+    """A bool bound as torch reads it, the int 1 or 0; a bool tensor with bool bounds only is refused, as torch has
+    no bool clamp kernel (with an int bound the result is int64, as torch's)."""
+    if x.dtype.kind == "b" and all(bound is None or bound.__class__ is bool for bound in (lo, hi)):
+        raise NotImplementedError(f"{name}: a bool tensor (shape {tuple(x.shape)}) with bool bounds is not supported, "
+                                  "as in torch; give int bounds or cast the tensor first")
+    return (int(lo) if lo.__class__ is bool else lo), (int(hi) if hi.__class__ is bool else hi)
 
 
 def _wrapped_unsigned(bound, dtype):

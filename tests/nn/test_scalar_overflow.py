@@ -401,3 +401,41 @@ def test_float16_result_past_65504_is_inf_without_a_warning_as_torch(case_id, va
             np.testing.assert_array_equal(xm.grad.numpy(), tx.grad.numpy())
     assert y.dtype == np.float16
     np.testing.assert_array_equal(y.numpy(), expected.detach().numpy())
+
+
+# each call takes the module (minigrad or torch) and the input
+BOOL_BOUND_CALLS = [
+    ("clamp_min", lambda m, x: m.clamp(x, min=True)),
+    ("clamp_max", lambda m, x: m.clamp(x, max=False)),
+    ("clamp_both", lambda m, x: m.clamp(x, False, True)),
+    ("clamp_past_max", lambda m, x: m.clamp(x, True, False)),   # min > max: every value becomes max
+    ("clamp_float_max", lambda m, x: m.clamp(x, min=True, max=2.5)),
+    ("clamp_min_fn", lambda m, x: m.clamp_min(x, True)),
+    ("clamp_max_fn", lambda m, x: m.clamp_max(x, False)),
+    ("clip", lambda m, x: m.clip(x, True, 2)),
+    ("clip_keywords", lambda m, x: m.clip(x, min=False, max=True)),
+    ("method", lambda m, x: x.clamp(max=True)),
+    ("clamp_inplace", lambda m, x: x.clone().clamp_(min=True)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("call_id, call", BOOL_BOUND_CALLS, ids=[c[0] for c in BOOL_BOUND_CALLS])
+def test_bool_bound_is_one_or_zero_as_torch(call_id, call, dtype, device):
+    """torch reads a bool bound as 1 or 0, keeping an integer input's dtype (a bool input with bool bounds only is
+    refused: NotImplementedError); minigrad refused every bool bound with TypeError."""
+    data = np.array([-2, 0, 1, 3]).astype(dtype)
+    expected = _outcome(lambda: call(torch, torch.tensor(data)))
+    assert _outcome(lambda: call(mg, mg.tensor(data, dtype=dtype, device=device))) == expected
+    if expected[0] == "raises":
+        message = r"^(clamp|clip): a bool tensor \(shape \(4,\)\) with bool bounds is not supported"
+        with pytest.raises(NotImplementedError, match=message):
+            call(mg, mg.tensor(data, device=device))
+
+
+def test_bool_bound_gradient_as_torch(device):
+    x, tx = mg.tensor([-1.0, 0.5, 2.0], device=device, requires_grad=True), torch.tensor([-1.0, 0.5, 2.0],
+                                                                                       requires_grad=True)
+    mg.clamp(x, False, True).sum().backward()
+    torch.clamp(tx, False, True).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

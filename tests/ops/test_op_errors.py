@@ -241,9 +241,10 @@ def test_linear_t_bias_gradient_sums_the_rows_of_every_leading_axis(device):
 
 
 @pytest.mark.parametrize("bounds,shown", [(("a", None), "lo='a' (str)"), ((None, [1.0]), "hi=[1.0] (list)"),
-                                          ((True, None), "lo=True (bool)")])
+                                          ((np.True_, None), "lo=np.True_ (bool)")])
 def test_clip_with_a_non_number_bound_names_the_op_and_the_bound(bounds, shown):
-    with pytest.raises(TypeError, match=rf"^clip: {shown[:2]} must be a real number or None, got {re.escape(shown)}$"):
+    with pytest.raises(TypeError, match=rf"^clip: {shown[:2]} must be a real number, a Python bool or None, got "
+                                        rf"{re.escape(shown)}$"):
         mg.clip(mg.tensor([1.0, -2.0]), *bounds)
 
 
