@@ -127,10 +127,10 @@ def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
     without overflow". inf and NaN are values a float dtype holds: they pass, as torch's. ``float32_compute``: the op
     computes a float16 input in float32 (torch's elu, celu, leaky_relu, softplus and threshold's threshold), so
     only float32's range binds there, and True is returned where the argument is past float16's largest: the
-    caller computes that float16 input in float32 (in float16 the argument would be inf). A Python int past int64
-    is torch's OverflowError ("int too big to convert"), but for an integer dtype up to uint64's largest, which
-    torch reads and refuses as an overflow (RuntimeError). An integer dtype refuses NaN and inf too (RuntimeError),
-    as torch's.
+    caller computes that float16 input in float32 (in float16 the argument would be inf). A Python int past 64 bits
+    (below -2**63 or above 2**64 - 1) is torch's OverflowError ("int too big to convert"); one up to uint64's
+    largest torch reads: float32 and float64 hold it, and a dtype that cannot (int64, float16) refuses it as an
+    overflow (RuntimeError). An integer dtype refuses NaN and inf too (RuntimeError), as torch's.
     Called once per op call with the Python number the op validated, never per element.
     """
     if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
@@ -146,8 +146,8 @@ def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
     if is_integer(value):
         number = int(value)
         # torch takes a Python int up to uint64's largest: past int64 it overflows an integer dtype (RuntimeError,
-        # below), past that it is no 64-bit scalar (OverflowError)
-        if not _INT64.min <= number <= (_UINT64_MAX if dtype.kind in "iu" else _INT64.max):
+        # below), not float32 or float64; past that it is no 64-bit scalar (OverflowError)
+        if not _INT64.min <= number <= _UINT64_MAX:
             raise OverflowError(f"{op_name}: {name}={short_number(number)} is too big for any tensor dtype (torch's "
                                 "scalars are at most 64-bit)")
     else:

@@ -8,7 +8,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
 from minigrad.backend import NUMPY_ZERO, get_array_module
-from minigrad.scalars import holds, is_integer
+from minigrad.scalars import holds, is_integer, short_number
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -73,8 +73,14 @@ def operands(op_name, a, b, *, elementwise=True):
 
 def _refuse_out_of_range(op_name, a, b):
     tensor, number = (a, b) if isinstance(a, Tensor) else (b, a)
+    past_64_bits = is_integer(number) and not (holds(np.int64, number) or holds(np.uint64, number))
+    if tensor.dtype.kind in "fc" or past_64_bits:
+        # torch refuses an int past 64 bits too; on a float tensor only one past float64's largest (10**400) gets here
+        raise OverflowError(f"{op_name}: the Python integer {short_number(number)} is too big for the {tensor.dtype} "
+                            f"tensor of shape {tuple(tensor.shape)} it meets (torch's scalars are at most 64-bit: it "
+                            "refuses it too)") from None
     raise OverflowError(
-        f"{op_name}: the Python integer {number} is out of range for the {tensor.dtype} tensor of shape "
+        f"{op_name}: the Python integer {short_number(number)} is out of range for the {tensor.dtype} tensor of shape "
         f"{tuple(tensor.shape)} it meets ({np.iinfo(tensor.dtype).min} to {np.iinfo(tensor.dtype).max}); torch would "
         "wrap it into that dtype, minigrad does not guess: cast the tensor to a wider dtype first "
         "(.astype('int64')) or give a number in range") from None
@@ -259,10 +265,13 @@ def numbers_as_floats(a, b):
     """For an op that computes in floats: a Python int meeting an integer or bool tensor as the float it is
     (the same default-float result), so a number that dtype cannot hold (``uint8_x / -3``) is read as its true value,
     as torch reads it, rather than refused."""
-    if isinstance(a, Tensor) and a.data.dtype.kind in "biu" and type(_python_number(b)) is int:
-        return a, float(_python_number(b))
-    if isinstance(b, Tensor) and b.data.dtype.kind in "biu" and type(_python_number(a)) is int:
-        return float(_python_number(a)), b
+    try:
+        if isinstance(a, Tensor) and a.data.dtype.kind in "biu" and type(_python_number(b)) is int:
+            return a, float(_python_number(b))
+        if isinstance(b, Tensor) and b.data.dtype.kind in "biu" and type(_python_number(a)) is int:
+            return float(_python_number(a)), b
+    except OverflowError:   # an int past float64's largest (10**400): ``operands`` refuses it, naming the op
+        pass
     return a, b
 
 

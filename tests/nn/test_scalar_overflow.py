@@ -439,3 +439,59 @@ def test_bool_bound_gradient_as_torch(device):
     mg.clamp(x, False, True).sum().backward()
     torch.clamp(tx, False, True).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+# each call takes the module (minigrad or torch), the input and the number
+BIG_INT_CALLS = [
+    ("clamp_min", lambda m, x, v: m.clamp(x, min=v)),
+    ("clamp_max", lambda m, x, v: m.clamp(x, max=v)),
+    ("clamp_both", lambda m, x, v: m.clamp(x, v, v)),
+    ("clamp_max_fn", lambda m, x, v: m.clamp_max(x, v)),
+    ("clip", lambda m, x, v: m.clip(x, min=v)),
+    ("clamp_inplace", lambda m, x, v: x.clone().clamp_(max=v)),
+    ("elu_alpha", lambda m, x, v: (F if m is mg else TF).elu(x, alpha=v)),
+    ("threshold_value", lambda m, x, v: (F if m is mg else TF).threshold(x, 1.5, v)),
+    ("add", lambda m, x, v: x + v),
+    ("rsub", lambda m, x, v: v - x),
+    ("mul", lambda m, x, v: x * v),
+    ("div", lambda m, x, v: x / v),
+    ("rdiv", lambda m, x, v: v / x),
+    ("eq", lambda m, x, v: x == v),
+    ("where", lambda m, x, v: m.where(x > 1, x, v)),
+    ("full", lambda m, x, v: m.full((2,), v, dtype=x.dtype)),
+    ("fill_", lambda m, x, v: x.clone().fill_(v)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("call_id, call", BIG_INT_CALLS, ids=[c[0] for c in BIG_INT_CALLS])
+def test_python_int_up_to_uint64_s_largest_on_a_float_tensor_as_torch(call_id, call, dtype, device):
+    """torch reads a Python int up to 2**64 - 1 (its uint64 scalar) and computes it in the float dtype; minigrad's
+    scalar arguments (clamp's bounds, elu's alpha) refused one past int64 with OverflowError."""
+    data = np.array([-1.0, 1.5, 2.0], dtype=dtype)
+    for value in [2 ** 63 - 1, 2 ** 63, 2 ** 64 - 1, -2 ** 63]:
+        expected = _outcome(lambda: call(torch, torch.tensor(data), value))
+        assert expected[0] == "values"
+        assert _outcome(lambda: call(mg, mg.tensor(data, dtype=dtype, device=device), value)) == expected, value
+
+
+@pytest.mark.parametrize("call_id, call", BIG_INT_CALLS[:8], ids=[c[0] for c in BIG_INT_CALLS[:8]])
+def test_python_int_past_int64_on_a_float16_tensor_refused_as_torch(call_id, call, device):
+    """2**63 is past float16's largest: torch refuses it as an overflow (RuntimeError), but where it computes
+    float16 in float32 (elu's alpha); minigrad raised OverflowError."""
+    data = np.array([-1.0, 1.5, 2.0], dtype=np.float16)
+    expected = _outcome(lambda: call(torch, torch.tensor(data), 2 ** 63))
+    assert _outcome(lambda: call(mg, mg.tensor(data, dtype="float16", device=device), 2 ** 63)) == expected
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+@pytest.mark.parametrize("call_id, call", BIG_INT_CALLS[8:15], ids=[c[0] for c in BIG_INT_CALLS[8:15]])
+def test_python_int_past_float64_is_an_overflow_error_naming_the_op(call_id, call, dtype, device):
+    """An int no float holds (10**400) meeting a tensor: torch's OverflowError; minigrad raised NumPy's ValueError
+    "Invalid integer data type 'f'" for a float tensor, and printed all 401 digits for an integer one."""
+    data = np.array([-1.0, 1.5, 2.0]).astype(dtype)
+    assert _outcome(lambda: call(torch, torch.tensor(data), 10 ** 400)) == ("raises", OverflowError)
+    op = {"add": "add", "rsub": "sub", "mul": "mul", "div": "div", "rdiv": "div", "eq": "equal", "where": "where"}
+    message = rf"^{op[call_id]}: the Python integer 1000000000000\.\.\.\(401 digits\) is too big for the {dtype} tensor"
+    with pytest.raises(OverflowError, match=message + r" of shape \(3,\) it meets"):
+        call(mg, mg.tensor(data, dtype=dtype, device=device), 10 ** 400)
