@@ -2089,7 +2089,7 @@ is stamped, so a graph recorded before it refuses to backward."""
             _NO_GRAD_VIEWS.put(self, NO_GRAD)
         self.creator = None
         self._out_index = 0
-        set_requires_grad(self, False)   # the views made of it under no_grad stop requiring grad too
+        self._requires_grad = False
         return self
 
     # Elementwise Python callables: torch's definition is a loop over the values, so these loop (CPU only).

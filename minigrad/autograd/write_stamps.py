@@ -102,38 +102,25 @@ class _ByTensor(dict):
 _NO_GRAD_VIEWS = _ByTensor()
 NO_GRAD, BASE_ONLY, OWN_FLAG = 1, 2, 3   # all true: any entry refuses a write in grad mode
 RECORDED = 4   # a view recorded in grad mode of one of these (``v[1:]``): noted when made, its graph may be freed since
-# Each view noted above -> the tensor it views, the first of a chain of views (torch's ``_base``): a BASE_ONLY view
-# requires grad while that tensor does, so the tensor's requires_grad_ and detach_ reach it (``base_changed``).
-# Held, not weakly: torch's view keeps its base alive, and a view's own requires_grad_(False) reads the base's flag.
-_BASES = _ByTensor()
 
 
 def note_no_grad_views(inputs, outs):
     """Remember which of ``outs`` (Tensors an op made without recording) share memory with an input that requires
     grad, or with an input noted so (a view of a view, torch's too): written in place once grad mode is on again,
-    their base's graph would not know of the write. A floating one requires grad while its base does, as torch's."""
-    noted = [x for x in inputs if x.requires_grad or _NO_GRAD_VIEWS.value(x, False)]
-    for out, x in _views_of(outs, noted):
-        base = _BASES.value(x, x)
+    their base's graph would not know of the write. A floating one requires grad, as torch's view does."""
+    memories = [_buffer(x.data) for x in inputs if x.requires_grad or _NO_GRAD_VIEWS.value(x, False)]
+    for out in _views_of(outs, memories):
         floating = out.data.dtype.kind in "fc"   # torch's int view of a float tensor requires no grad
         _NO_GRAD_VIEWS.put(out, BASE_ONLY if floating else NO_GRAD)
-        _BASES.put(out, base)
-        out._requires_grad = floating and base._requires_grad
+        out._requires_grad = floating
 
 
-def _views_of(outs, inputs):
-    """(out, x) for each Tensor ``out`` of ``outs`` that views the memory of ``x``, one of the Tensors ``inputs``."""
-    if not inputs:
+def _views_of(outs, memories):
+    """The Tensors of ``outs`` that are views into one of ``memories`` (buffers, as ``_buffer`` gives them)."""
+    if not memories:
         return []
-    memories = [(_buffer(x.data), x) for x in inputs]
-    found = []
-    for out in outs:
-        if getattr(out.data, "base", None) is not None:
-            memory = _buffer(out.data)
-            x = next((x for m, x in memories if m is memory), None)
-            if x is not None:
-                found.append((out, x))
-    return found
+    return [out for out in outs if getattr(out.data, "base", None) is not None
+            and any(_buffer(out.data) is m for m in memories)]
 
 
 def drops_grad(t):
@@ -143,26 +130,12 @@ def drops_grad(t):
 
 
 def set_requires_grad(t, flag):
-    """Set Tensor ``t``'s ``requires_grad`` flag, checked by the caller. A view made under no_grad requires grad while
-    its base does, as torch's: its own flag says whether its gradient is kept in ``.grad``."""
-    flag = bool(flag)
-    state = _NO_GRAD_VIEWS.value(t, 0) if _NO_GRAD_VIEWS else 0
-    if state == BASE_ONLY or state == OWN_FLAG:
+    """Set Tensor ``t``'s ``requires_grad`` flag, checked by the caller. A view that requires grad through its base
+    keeps requiring grad, as torch's: its own flag says whether its gradient is kept in ``.grad``."""
+    if _NO_GRAD_VIEWS and t._requires_grad and _NO_GRAD_VIEWS.value(t, 0) in (BASE_ONLY, OWN_FLAG):
         _NO_GRAD_VIEWS.put(t, OWN_FLAG if flag else BASE_ONLY)
-        t._requires_grad = flag or _BASES.value(t, None)._requires_grad
-    elif t._requires_grad != flag:
-        t._requires_grad = flag   # True on a non-leaf, which requires grad already: as torch's
-        if _BASES:
-            base_changed(t)
-
-
-def base_changed(base):
-    """Give the BASE_ONLY views of ``base`` its new ``requires_grad`` flag. A loop over the views made under no_grad
-    that are alive (few, and only while they are): a flag that changes, not an op, pays for it."""
-    for ref, held in list(_BASES.values()):
-        view = ref()
-        if held is base and view is not None and _NO_GRAD_VIEWS.value(view, 0) == BASE_ONLY:
-            view._requires_grad = base._requires_grad
+    else:
+        t._requires_grad = bool(flag)   # True on a non-leaf, which requires grad already: as torch's
 
 
 def any_no_grad_view(tensors):
@@ -190,10 +163,9 @@ def note_recorded_views(inputs, outs):
     input (``u = v[1:]``, ``v`` made under no_grad): torch refuses their writes too. Noted when made, not found by
     walking the graph at the write, which a backward may have freed by then (``Function.apply``, only while
     ``_NO_GRAD_VIEWS`` is not empty)."""
-    noted = [x for x in inputs if id(x) in _NO_GRAD_VIEWS and _NO_GRAD_VIEWS.value(x, False)]
-    for out, x in _views_of(outs, noted):
+    memories = [_buffer(x.data) for x in inputs if id(x) in _NO_GRAD_VIEWS and _NO_GRAD_VIEWS.value(x, False)]
+    for out in _views_of(outs, memories):
         _NO_GRAD_VIEWS.put(out, RECORDED)
-        _BASES.put(out, _BASES.value(x, x))   # the base of a view made of it under no_grad
 
 
 def _mark_written(t):
