@@ -184,9 +184,9 @@ _NOT_SILENCED = contextlib.nullcontext()   # one for every call: it holds no sta
 
 
 def _quiet_if_unbounded(beta):
-    """NumPy's divide and invalid warnings silenced where beta is 0 or +-inf: the formula's ln 2 / 0 = +-inf and
-    0 * inf = NaN are then the values, which torch gives without a word."""
-    if beta == 0 or math.isinf(beta):
+    """NumPy's divide and invalid warnings silenced where beta is 0, +-inf or NaN: the formula's ln 2 / 0 = +-inf,
+    0 * inf = NaN and the NaN are then the values, which torch gives without a word."""
+    if beta == 0 or not math.isfinite(beta):
         return np.errstate(divide="ignore", invalid="ignore")
     return _NOT_SILENCED
 

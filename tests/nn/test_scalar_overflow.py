@@ -363,15 +363,15 @@ def test_float16_input_with_an_argument_past_float16_computes_in_float32_as_torc
                                           device, rtol=1e-3, gradients=case_id != "elu_inplace")
 
 
-UNBOUNDED_BETAS = [0, 0.0, -0.0, math.inf, -math.inf]
+UNBOUNDED_BETAS = [0, 0.0, -0.0, math.inf, -math.inf, math.nan]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("beta", UNBOUNDED_BETAS, ids=["0", "0.0", "-0.0", "inf", "-inf"])
+@pytest.mark.parametrize("beta", UNBOUNDED_BETAS, ids=["0", "0.0", "-0.0", "inf", "-inf", "nan"])
 def test_softplus_zero_or_infinite_beta_gives_torch_s_values_without_a_warning(beta, dtype, device):
     """torch takes beta = 0 (ln 2 / 0: every finite x gives inf, -inf for beta = -0.0), where minigrad raised
-    ValueError; beta = 0 and +-inf give their inf and NaN (0 * inf at x = 0 or +-inf) without a word, where NumPy
-    warned. The functional (both thresholds), the layer and minigrad.softplus (no threshold: torch's inf)."""
+    ValueError; beta = 0, +-inf and NaN give their inf and NaN (0 * inf at x = 0 or +-inf) without a word, where
+    NumPy warned. The functional (both thresholds), the layer and minigrad.softplus (no threshold: torch's inf)."""
     calls = [(lambda t: F.softplus(t, beta=beta), lambda t: TF.softplus(t, beta=beta)),
              (lambda t: F.softplus(t, beta, -1.0), lambda t: TF.softplus(t, beta, -1.0)),
              (lambda t: nn.Softplus(beta)(t), lambda t: torch.nn.Softplus(beta)(t))]
