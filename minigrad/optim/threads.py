@@ -256,7 +256,7 @@ def _split(update, *arrays):
         update(*arrays)
         return
     threads = get_num_threads()
-    if threads == 1 or _in_worker.active or first.size < 2 * MIN_CHUNK:   # (one chunk: nothing to share)
+    if threads == 1 or _in_worker.active or first.size // MIN_CHUNK < 2:   # _chunk_bounds' one chunk: no sharing
         update(*arrays)
         return
     for a in arrays:
