@@ -58,15 +58,16 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     F = _NAMESPACES[create_graph]
     arrays = [g.data for g in root_grads]
     seeds = root_grads if create_graph else arrays
-    # pending: node -> the gradient of its output summed so far (a list, one per output, for the
-    # rare node with several); leaf_grads: leaf Tensor -> its gradient summed so far.
+    # pending: node -> the gradient of its output summed so far (its edge, function.edge_of's, is the key: the
+    # rare node with several outputs has output i's under (node, i) from 1 on); leaf_grads: leaf Tensor -> its
+    # gradient summed so far.
     pending, leaf_grads, starts = {}, {}, {}   # starts: the roots' creators, each once, in order
     for t, g in zip(roots, seeds):
         c = t.creator
         if c is None:
             _add(leaf_grads, t, g)
         else:
-            _send(pending, c, t._out_index, g)
+            _add(pending, (c, t._out_index) if t._out_index else c, g)
             starts[c] = None
     consumers = count_consumers(starts)
     skip = unneeded(consumers, capture) if capture is not None else None
@@ -183,7 +184,7 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
         g = pending.pop(fn, None)
         inputs = fn.inputs
         if g is None or observe or fn._hooks or fn.n_outputs != 1:
-            gxs = _call_observed(fn, F, g, observe)
+            gxs = _call_observed(fn, F, g, observe, pending)
         elif len(inputs) == 2:   # the common arities written out (_call's, inline: 4% of a deep chain's backward)
             gxs = fn.backward(F, g, inputs[0].data, inputs[1].data)
         elif len(inputs) == 1:
@@ -200,13 +201,11 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
                     raise _grad_dtype_error(fn, x, gx)
             c = x.creator
             if c is not None:   # sum into the gradient of c's output; c is ready once its last consumer has sent
-                edges.append((c, x._out_index) if x._out_index else c)
+                edge = (c, x._out_index) if x._out_index else c   # also pending's key for that output
+                edges.append(edge)
                 if gx is not None and need:
-                    if c.n_outputs == 1:
-                        prev = pending.get(c)
-                        pending[c] = gx if prev is None else prev + gx
-                    else:
-                        _send(pending, c, x._out_index, gx)
+                    prev = pending.get(edge)
+                    pending[edge] = gx if prev is None else prev + gx
                 consumers[c] = left = consumers[c] - 1
                 if not left:
                     ready.append(c)
@@ -275,11 +274,7 @@ def _deliver_during_walk(leaf, awaited, leaf_grads, travelling, F, given):
 
 
 def _is_held(array, holders):
-    for held in holders:
-        for v in (held.values() if type(held) is dict else held):
-            if v is array or (type(v) is list and any(e is array for e in v)):
-                return True
-    return False
+    return any(v is array for held in holders for v in (held.values() if type(held) is dict else held))
 
 
 def _call(fn, F, gy):
@@ -307,15 +302,17 @@ def _one_per_input(fn, gxs):
                        "return one per input of forward, None where an input needs none")
 
 
-def _call_observed(fn, F, g, observe=None):
+def _call_observed(fn, F, g, observe, pending):
     """``_call`` with what the common case skips: hooks, captured gradients, several outputs, anomaly checks; and
     a node that no gradient reached (``g`` None: a pre-hook or a custom Function dropped it), which runs as torch's:
     its hooks see None, a custom Function's backward zeros (or None), a built-in op's sends None on; or one that
     ``grad`` does not need (in ``skip``), which runs nothing. ``observe``: (capture, captured, skip), or None."""
+    gys = [g]
+    if fn.n_outputs != 1:   # output 0's gradient is g; the others' wait in pending under (fn, i)
+        gys += [pending.pop((fn, i), None) for i in range(1, fn.n_outputs)]
     capture, captured, skip = observe or (None, None, None)
     if skip and fn in skip:
         return (None,) * len(fn.inputs)
-    gys = [g] if fn.n_outputs == 1 else list(g) if g is not None else [None] * fn.n_outputs
     hooks = fn._hooks or {}   # output index -> its tensors' hooks; "pre"/"post" -> the node's own (torch's grad_fn)
     for i, tensor_hooks in hooks.items():
         if type(i) is int:   # also where no gradient reached output i: torch's hooks get None there
@@ -484,17 +481,6 @@ def _grad_dtype_error(fn, x, gx):
 def _add(table, key, g):
     prev = table.get(key)
     table[key] = g if prev is None else prev + g
-
-
-def _send(pending, fn, index, g):
-    """Add gradient ``g`` for output ``index`` of node ``fn`` to what it has received."""
-    if fn.n_outputs == 1:
-        _add(pending, fn, g)
-        return
-    slots = pending.get(fn)
-    if slots is None:
-        slots = pending[fn] = [None] * fn.n_outputs
-    slots[index] = g if slots[index] is None else slots[index] + g
 
 
 def _data(g):

@@ -72,3 +72,17 @@ def test_jvp_runs_a_hook_inside_the_function_once_as_torch():
         functional.jvp(f, x, lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64))
         return calls[0]
     assert count(mg, mf) == count(torch, torch.autograd.functional) == 1
+
+
+def test_a_skipped_branch_with_a_node_of_several_outputs_is_dropped_whole():
+    # Both outputs of the split get a gradient; the split cannot reach `a`, so grad skips it, and the gradient
+    # waiting for its second output must go with it (left behind, it read as a node that never ran: a cycle).
+    def run(lib):
+        a = lib.arange(4, dtype=lib.float64).requires_grad_()
+        w = lib.ones(4, dtype=lib.float64, requires_grad=True)
+        p, q = w.split(2)
+        y = (a[:2] * p).sum() + (a[2:] * q * 3).sum()
+        (g,) = lib.autograd.grad(y, [a])
+        return g.numpy()
+    np.testing.assert_array_equal(run(mg), run(torch))
+    np.testing.assert_array_equal(run(mg), [1.0, 1.0, 3.0, 3.0])
