@@ -1,4 +1,5 @@
-"""What counts as an integer or a real number where an argument wants one: Python's and NumPy's, never a bool.
+"""What counts as an integer or a real number where an argument wants one: Python's and NumPy's, never a bool
+(``is_real_or_bool`` is the one exception: the float arguments that torch reads True and False in as 1 and 0).
 
 ``True`` is an ``int`` to Python, but ``Linear(True, 2)`` or ``stride=True`` is a mistake, not a 1; NumPy
 scalars (``np.int64(3)``, ``np.float32(0.1)``) are accepted, as PyTorch accepts them. The layers
@@ -41,6 +42,13 @@ def zero_d_integer(value):
 def is_real(value) -> bool:
     """True for a real number (Python or NumPy, nan and inf included), False for a bool and anything else."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real_or_bool(value) -> bool:
+    """True for a real number or a bool, Python's or NumPy's: where torch reads a float argument (an activation's
+    slope or bound, an eps, a margin, a dropout rate) True and False are the numbers 1 and 0 to it, as
+    ``float(value)`` reads them. The layers' number arguments use this (``nn/arguments.py``)."""
+    return isinstance(value, (numbers.Real, np.bool_))   # a Python bool is a numbers.Real, a NumPy bool is not
 
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)   # builtin dtypes are singletons: identity tests

@@ -2,8 +2,11 @@
 one ``ValueError`` naming the layer, the argument and the value, e.g.
 ``Linear: in_features must be a positive integer, got 3.5``.
 
-A bool is neither an integer nor a number here (``Linear(True, 2)`` is a mistake, not a 1), while NumPy
-integers and floats are accepted, as PyTorch accepts them. The recurrent layers use them too.
+A bool is not an integer here (``Linear(True, 2)`` is a mistake, not a 1, and torch refuses it too), while NumPy
+integers and floats are accepted, as PyTorch accepts them. Where a real number is wanted (a slope, a bound, an eps, a
+rate: ``number`` to ``probability``) a bool, Python's or NumPy's, is read as 1.0 or 0.0, as torch reads it
+(``F.leaky_relu(x, True)``, ``nn.Dropout(p=False)``), and then checked as that number. The recurrent layers use
+them too.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.ops._windows import pair, single, triple
-from minigrad.scalars import is_integer, is_real
+from minigrad.scalars import is_integer, is_real_or_bool
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -41,21 +44,21 @@ def nonnegative_int(layer, arg, value) -> int:
 
 def number(layer, arg, value) -> float:
     """Any finite real number (a slope)."""
-    if not is_real(value) or not math.isfinite(value):
+    if not is_real_or_bool(value) or not math.isfinite(value):
         raise ValueError(f"{layer}: {arg} must be a finite number, got {value!r}")
     return float(value)
 
 
 def real_number(layer, arg, value) -> float:
     """Any real number, the infinities and NaN included (a bound or a fill value: Threshold's)."""
-    if not is_real(value):
+    if not is_real_or_bool(value):
         raise ValueError(f"{layer}: {arg} must be a real number, got {value!r}")
     return float(value)
 
 
 def positive_number(layer, arg, value) -> float:
     """A real number > 0."""
-    if not is_real(value) or not value > 0:
+    if not is_real_or_bool(value) or not value > 0:
         raise ValueError(f"{layer}: {arg} must be a positive number, got {value!r}")
     return float(value)
 
@@ -63,21 +66,21 @@ def positive_number(layer, arg, value) -> float:
 def norm_order(layer, arg, value) -> float:
     """A vector norm's p, any real number as torch.norm's: 0 counts nonzeros, +-inf is the largest or smallest
     |x|, a negative p is (sum |x|^p)^(1/p). Only NaN is refused."""
-    if not is_real(value) or value != value:
+    if not is_real_or_bool(value) or value != value:
         raise ValueError(f"{layer}: {arg} must be a number (inf, -inf, 0 and negative p included), got {value!r}")
     return float(value)
 
 
 def nonnegative_number(layer, arg, value) -> float:
     """A real number >= 0."""
-    if not is_real(value) or not value >= 0:
+    if not is_real_or_bool(value) or not value >= 0:
         raise ValueError(f"{layer}: {arg} must be a non-negative number, got {value!r}")
     return float(value)
 
 
 def probability(layer, arg, value) -> float:
     """A real number in [0, 1] (a dropout rate, a smoothing weight)."""
-    if not is_real(value) or not 0 <= value <= 1:
+    if not is_real_or_bool(value) or not 0 <= value <= 1:
         raise ValueError(f"{layer}: {arg} must be a number in [0, 1], got {value!r}")
     return float(value)
 

@@ -6,6 +6,8 @@ slots (read as torch reads them: ``functional.legacy_reduction``), and each is c
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
@@ -139,6 +141,8 @@ class HuberLoss(Layer):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__()
+        if isinstance(delta, np.bool_):   # torch's HuberLoss takes a float or an int (a Python bool), not this
+            raise TypeError(f"HuberLoss: delta must be a float or int, got {delta!r} ({type(delta).__name__})")
         self.reduction = check_reduction("HuberLoss", reduction)
         self.delta = positive_number("HuberLoss", "delta", delta)
 

@@ -73,6 +73,8 @@ class RNNBase(Layer):
         input_size = self.input_size = positive_int(name, "input_size", input_size)
         hidden_size = self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         num_layers = self.num_layers = positive_int(name, "num_layers", num_layers)
+        if isinstance(dropout, (bool, np.bool_)):   # torch's RNNs refuse a bool rate, where nn.Dropout reads it as 1 or 0
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], not a bool, got {dropout!r}")
         self.dropout = probability(name, "dropout", dropout)
         if self.dropout and num_layers == 1:   # torch's warning: such a dropout never acts
             warnings.warn(f"{name}: dropout acts between recurrent layers only (after all but the last), so "

@@ -11,15 +11,21 @@ from minigrad.nn import arguments as A
 @pytest.mark.parametrize("check, good, bad", [
     (A.integer, [0, -3, np.int64(2), np.uint8(7)], [True, np.bool_(False), 1.0, "1", None]),
     (A.positive_int, [1, np.int32(4)], [0, -1, True, 2.5, "3", None, np.float64(2.0)]),
-    (A.number, [0, -2.5, np.float32(0.5), 3], [True, "0.1", None, float("nan"), float("inf"), 1j]),
-    (A.positive_number, [1e-9, 3, float("inf")], [0, -1, True, float("nan"), "1"]),
-    (A.nonnegative_number, [0, 0.0, 2], [-1e-9, False, float("nan"), None]),
-    (A.probability, [0, 1, 0.5, np.float32(0.25)], [-0.1, 1.01, True, "0.5", None, float("nan")]),
+    (A.number, [0, -2.5, np.float32(0.5), 3, True, np.False_], ["0.1", None, float("nan"), float("inf"), 1j]),
+    (A.real_number, [float("nan"), -np.inf, False, np.True_], ["0.1", None, 1j, np.array(1.0)]),
+    (A.positive_number, [1e-9, 3, float("inf"), True, np.True_], [0, -1, False, np.False_, float("nan"), "1"]),
+    (A.nonnegative_number, [0, 0.0, 2, False, np.True_], [-1e-9, float("nan"), None]),
+    (A.norm_order, [0, -1, float("inf"), True, np.False_], [float("nan"), "fro", None]),
+    (A.probability, [0, 1, 0.5, np.float32(0.25), True, np.False_], [-0.1, 1.01, "0.5", None, float("nan")]),
 ])
-def test_checks_accept_numbers_and_numpy_scalars_but_never_bools(check, good, bad):
+def test_checks_accept_numbers_and_numpy_scalars_and_read_bools_as_numbers_not_integers(check, good, bad):
+    """An integer argument refuses a bool; a real-number one reads True and False (Python's or NumPy's) as 1.0 and
+    0.0, as torch reads them (``F.leaky_relu(x, True)``, ``nn.Dropout(p=False)``), then checks that number."""
     for value in good:
         out = check("Layer", "arg", value)
-        assert out == value and type(out) in (int, float)
+        assert (out == value or out != out) and type(out) in (int, float)
+        if isinstance(value, (bool, np.bool_)):
+            assert type(out) is float
     for value in bad:
         with pytest.raises(ValueError, match=f"^Layer: arg must be .*, got {re.escape(repr(value))}$"):
             check("Layer", "arg", value)

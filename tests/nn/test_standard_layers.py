@@ -239,7 +239,7 @@ BAD_LAYER_ARGUMENTS = [
     (lambda: Dropout("0.5"), r"Dropout: p must be a number in \[0, 1\], got '0.5'"),
     (lambda: Dropout(None), r"Dropout: p must be a number in \[0, 1\], got None"),
     (lambda: Dropout(-0.1), r"Dropout: p must be a number in \[0, 1\], got -0.1"),
-    (lambda: Dropout(True), r"Dropout: p must be a number in \[0, 1\], got True"),
+    (lambda: Dropout(1.01), r"Dropout: p must be a number in \[0, 1\], got 1.01"),   # True is 1.0, as torch's
     (lambda: Dropout(float("nan")), r"Dropout: p must be a number in \[0, 1\], got nan"),
     (lambda: mg.nn.Dropout2d(1.5), r"Dropout2d: p must be a number in \[0, 1\], got 1.5"),
     (lambda: LeakyReLU("a"), "LeakyReLU: negative_slope must be a real number, got 'a'"),

@@ -12,7 +12,7 @@ from minigrad.backend import get_array_module
 from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int
 from minigrad.ops._args import half_in_float32
 from minigrad.ops.shape import reshape_if_needed
-from minigrad.scalars import is_real
+from minigrad.scalars import is_real_or_bool
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
@@ -34,7 +34,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     check_running_stats("batch_norm", input, running_mean, running_var)
     _check_affine("batch_norm", input, weight, bias, (input.shape[1],), "the input {input} has {shape[0]} channels")
-    if not is_real(momentum):   # None is the layer's cumulative average, which the layer turns into a number
+    # None is the layer's cumulative average, which the layer turns into a number (a bool is 1 or 0, as torch's)
+    if not is_real_or_bool(momentum):
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
     if input.dtype == np.float16:   # the variance of entries past 256 overflowed float16: float32 inside, as torch
         return half_in_float32(lambda x, w, b: batch_norm(x, running_mean, running_var, w, b, training, momentum, eps),
