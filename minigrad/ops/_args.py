@@ -99,11 +99,15 @@ def _refuse_sparse(op_name, a, b):
                               "operand first")
 
 
-def python_real(op, name, value):
+def python_real(op, name, value, bools=False):
     """``value`` as a Python int or float (a NumPy scalar's number), refused otherwise: a parameter of an op's
-    formula must not be an array, which would broadcast, or a bool."""
+    formula must not be an array, which would broadcast. A bool (Python's or NumPy's) is refused too, unless
+    ``bools``: then it is the int 1 or 0, as torch reads it in the activations' float arguments (leaky_relu's
+    slope, hardtanh's bounds, elu's alpha, softplus's beta and threshold)."""
     number = _python_number(value)
     if type(number) is not float and type(number) is not int:
+        if bools and type(number) is bool:   # past the fast path: a float or int costs nothing more
+            return int(number)
         raise TypeError(f"{op}: {name} must be a real number, got {name}={value!r} ({type(value).__name__})")
     return number
 

@@ -21,7 +21,7 @@ from minigrad.ops._args import (_python_number, apply_widening_half, as_floating
                               refuse_complex)
 from minigrad.ops.functions import Erf, Sigmoid, Softplus, sigmoid
 from minigrad.ops.selection import where
-from minigrad.scalars import check_scalar_arg, is_integer, is_real
+from minigrad.scalars import check_scalar_arg, is_integer, is_real_or_bool
 
 
 class ReLU(Function):
@@ -184,7 +184,7 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
-    slope = python_real("leaky_relu", "negative_slope", negative_slope)
+    slope = python_real("leaky_relu", "negative_slope", negative_slope, bools=True)
     x = as_floating(x)
     refuse_complex("leaky_relu", x)
     widen = check_scalar_arg("leaky_relu", "negative_slope", slope, x.dtype, float32_compute=True)
@@ -268,19 +268,24 @@ def _clamped(x, lo, hi):
 
 
 def _check_bounds(op, lower, upper):
-    """At least one bound, and each bound given a real number or a Python bool, torch's 1 or 0 (clip's and clamp's
-    one rule). A NumPy bool stays refused: torch reads it as the float 1.0 or 0.0, which makes an integer input
-    float32."""
+    """At least one bound, and each bound given a real number or a bool (clip's and clamp's one rule): a Python bool
+    is torch's int 1 or 0, a NumPy bool its float 1.0 or 0.0 (``_bound``)."""
     if lower[1] is None and upper[1] is None:
         raise ValueError(f"{op}: at least one of {lower[0]} and {upper[0]} must be given")
     for name, bound in (lower, upper):
-        if bound is not None and not is_real(bound) and bound.__class__ is not bool:
-            raise TypeError(f"{op}: {name} must be a real number, a Python bool or None, got {name}={bound!r} "
+        if bound is not None and not is_real_or_bool(bound):
+            raise TypeError(f"{op}: {name} must be a real number, a bool or None, got {name}={bound!r} "
                             f"({type(bound).__name__})")
 
 
+def _bound(bound):
+    """A number bound as torch reads it: a NumPy scalar as its Python number, but a NumPy bool as the float 1.0 or
+    0.0 (torch takes it as a float, so it makes an integer or bool input float32, where a Python bool is an int)."""
+    return float(bound) if isinstance(bound, np.bool_) else _python_number(bound)
+
+
 def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
-    lo, hi = _python_number(lo), _python_number(hi)
+    lo, hi = _bound(lo), _bound(hi)
     x = as_tensor(x)
     refuse_complex(name, x)
     if lo.__class__ is bool or hi.__class__ is bool:
@@ -320,7 +325,8 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     Shapes: x -> x. Integer input keeps its dtype, the bounds cast to it (truncated), as torch's hardtanh (where
     ``clamp`` with a float bound gives float32); a bool input, or an unsigned one with a negative bound, is refused.
     """
-    lo, hi = python_real("hardtanh", "min_val", min_val), python_real("hardtanh", "max_val", max_val)
+    lo, hi = (python_real("hardtanh", "min_val", min_val, bools=True),
+              python_real("hardtanh", "max_val", max_val, bools=True))
     if lo > hi:
         raise ValueError(f"hardtanh: min_val={min_val} is greater than max_val={max_val}")
     x = as_tensor(x)
@@ -355,7 +361,7 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    alpha = python_real("elu", "alpha", alpha)
+    alpha = python_real("elu", "alpha", alpha, bools=True)
     x = as_floating(x)
     refuse_complex("elu", x)
     return apply_widening_half(ELU, x, check_scalar_arg("elu", "alpha", alpha, x.dtype, float32_compute=True),

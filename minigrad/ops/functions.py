@@ -263,9 +263,10 @@ def sigmoid(x):
 def softplus(x, beta=1.0, threshold=None):
     """ln(1 + e^(beta x)) / beta elementwise, stable for large |x|; x itself where beta x > threshold (None:
     nowhere). ``minigrad.nn.functional.softplus`` has PyTorch's defaults (threshold=20)."""
-    beta = python_real("softplus", "beta", beta)   # any, as torch's: 0 gives +-inf (ln 2 / 0), NaN every value NaN
+    # any beta, as torch's: 0 (or False) gives +-inf (ln 2 / 0), NaN every value NaN
+    beta = python_real("softplus", "beta", beta, bools=True)
     if threshold is not None:
-        threshold = python_real("softplus", "threshold", threshold)
+        threshold = python_real("softplus", "threshold", threshold, bools=True)
     x = as_floating(x)
     refuse_complex("softplus", x)   # its threshold compares beta x: NumPy would order complex numbers by real part
     widen = check_scalar_arg("softplus", "beta", beta, x.dtype, float32_compute=True)

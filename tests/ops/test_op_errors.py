@@ -45,11 +45,27 @@ def test_astype_with_a_dtype_numpy_does_not_understand_names_the_op_and_value(dt
 
 
 @pytest.mark.parametrize("slope,shown", [("a", "'a' (str)"), (None, "None (NoneType)"), ([0.1], "[0.1] (list)"),
-                                         (True, "True (bool)"), (1j, "1j (complex)")])
+                                         (1j, "1j (complex)")])
 def test_leaky_relu_with_a_non_number_slope_names_the_op_argument_and_value(slope, shown):
     shown = re.escape(shown)
     with pytest.raises(TypeError, match=rf"^leaky_relu: negative_slope must be a real number, got negative_slope={shown}$"):
         mg.leaky_relu(mg.tensor([1.0, -2.0]), slope)
+
+
+@pytest.mark.parametrize("slope", [True, False, np.True_, np.False_])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_leaky_relu_reads_a_bool_slope_as_torch_does_as_1_or_0(slope, dtype):
+    """torch reads True and False (Python's or NumPy's) as the slopes 1 and 0, in F.leaky_relu and nn.LeakyReLU."""
+    torch = pytest.importorskip("torch")
+    values = np.array([1.5, -2.0, 0.0, -0.5], dtype=dtype)
+    x, tx = mg.tensor(values, dtype=dtype, requires_grad=True), torch.tensor(values, requires_grad=True)
+    out, expected = mg.leaky_relu(x, slope), torch.nn.functional.leaky_relu(tx, slope)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(np.signbit(out.numpy()), np.signbit(expected.detach().numpy()))   # False's -0.0
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
 @pytest.mark.parametrize("slope", [0, 0.2, np.float64(0.2), np.float32(0.25), np.int64(1)])
@@ -241,9 +257,9 @@ def test_linear_t_bias_gradient_sums_the_rows_of_every_leading_axis(device):
 
 
 @pytest.mark.parametrize("bounds,shown", [(("a", None), "lo='a' (str)"), ((None, [1.0]), "hi=[1.0] (list)"),
-                                          ((np.True_, None), "lo=np.True_ (bool)")])
+                                          ((1j, None), "lo=1j (complex)")])
 def test_clip_with_a_non_number_bound_names_the_op_and_the_bound(bounds, shown):
-    with pytest.raises(TypeError, match=rf"^clip: {shown[:2]} must be a real number, a Python bool or None, got "
+    with pytest.raises(TypeError, match=rf"^clip: {shown[:2]} must be a real number, a bool or None, got "
                                         rf"{re.escape(shown)}$"):
         mg.clip(mg.tensor([1.0, -2.0]), *bounds)
 

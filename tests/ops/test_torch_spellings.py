@@ -756,7 +756,7 @@ def test_clamp_dtypes_and_errors():
         mg.clamp(mg.tensor(ints))
     with pytest.raises(RuntimeError, match="At least one of 'min' or 'max' must not be None"):
         torch.clamp(torch.tensor(ints))
-    with pytest.raises(TypeError, match=r"^clamp: min must be a real number, a Python bool or None, got "
+    with pytest.raises(TypeError, match=r"^clamp: min must be a real number, a bool or None, got "
                                         r"min=\[0.0\] \(list\)$"):
         mg.tensor([1.0]).clamp(min=[0.0])
     with pytest.raises(ValueError, match="clip: lo=1.0 is greater than hi=0.0"):   # clip keeps its own rule
