@@ -195,10 +195,8 @@ def run_in_kahn_order(ready, consumers, pending, leaf_grads, F, retain_graph, ob
             gxs = _one_per_input(fn, gxs)
         edges = []   # what next_functions shows once fn is freed (function.edge_of's, inline: a call costs)
         for x, gx, need in zip(inputs, gxs, fn.needs_input_grad):
-            if gx is not None and need:   # a gradient sent on must have its input's shape and dtype
-                xd = x.data
-                if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
-                    raise _grad_dtype_error(fn, x, gx)
+            if gx is not None and need and (gx.shape != x.data.shape or gx.dtype is not x.data.dtype):
+                _check_grad_like_input(fn, x, gx)   # a gradient sent on must have its input's shape and dtype
             c = x.creator
             if c is not None:   # sum into the gradient of c's output; c is ready once its last consumer has sent
                 edge = (c, x._out_index) if x._out_index else c   # also pending's key for that output
@@ -465,14 +463,18 @@ def refuse_complex_gradients(what):
         "(the optimizers step complex parameters as torch's do)")
 
 
-def _grad_dtype_error(fn, x, gx):
+def _check_grad_like_input(fn, x, gx):
+    """Refuse ``gx`` unless it has ``x``'s shape and dtype (the walk tests the dtype by identity, which builtin
+    dtypes allow: a dtype equal but not identical passes here)."""
+    if gx.shape == x.data.shape and gx.dtype == x.data.dtype:
+        return
     from minigrad.autograd.tensor import _broadcasts   # here: tensor.py imports this module before defining it
 
     hint = ""
     if gx.shape != x.shape and _broadcasts(tuple(x.shape), tuple(gx.shape)):
         # The classic slip in a new op: the gradient of an input that forward broadcast, returned unreduced.
         hint = "; an input that forward broadcast gets its gradient summed back with F.sum_to(g, x.shape)"
-    return RuntimeError(
+    raise RuntimeError(
         f"{fn.name} backward returned a gradient of shape {tuple(gx.shape)} and dtype {gx.dtype} "
         f"for an input of shape {tuple(x.shape)} and dtype {x.dtype}{hint}"
     )
