@@ -240,6 +240,29 @@ def test_an_unreduced_gradient_of_a_broadcast_input_is_pointed_to_sum_to():
         MyMul.apply(a, b).sum().backward()
 
 
+def test_a_gradient_of_an_equal_but_distinct_dtype_object_is_taken():
+    """The walk tests a gradient's dtype by identity; a dtype equal to the input's (here float32 with metadata,
+    a distinct object) must still pass, and a float64 one must not."""
+    tagged = np.dtype("f4", metadata={"tag": 1})
+    assert tagged == np.float32 and tagged is not np.dtype(np.float32)
+
+    class Scale(Function):
+        def __init__(self, dtype):
+            self.dtype = dtype
+
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, F, gy, x):
+            return (gy * 2).astype(self.dtype)
+
+    x = mg.ones(3, requires_grad=True)
+    Scale.apply(x, dtype=tagged).sum().backward()
+    assert x.grad.dtype == mg.float32 and x.grad.numpy().tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match=r"Scale backward returned a gradient of shape \(3,\) and dtype float64"):
+        Scale.apply(mg.ones(3, requires_grad=True), dtype=np.float64).sum().backward()
+
+
 class _Crop(Function):
     """y = the inputs' sum reshaped to 5 elements: NumPy raises a ValueError for any other size."""
 
