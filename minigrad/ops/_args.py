@@ -102,14 +102,40 @@ def _refuse_sparse(op_name, a, b):
 def python_real(op, name, value, bools=False):
     """``value`` as a Python int or float (a NumPy scalar's number), refused otherwise: a parameter of an op's
     formula must not be an array, which would broadcast. A bool (Python's or NumPy's) is refused too, unless
-    ``bools``: then it is the int 1 or 0, as torch reads it in the activations' float arguments (leaky_relu's
-    slope, hardtanh's bounds, elu's alpha, softplus's beta and threshold)."""
+    ``bools``:
+
+    - ``True``: the bool is the int 1 or 0, as torch reads it in its float arguments (leaky_relu's slope,
+      hardtanh's bounds, lerp's weight, addcmul's value, addmm's beta and alpha, nan_to_num's replacements, ...);
+    - ``"scalar"``: torch's Scalar argument where it tells the two bools apart (add's and sub's alpha, addr's beta
+      and alpha, trapezoid's dx): a NumPy bool is the float 1.0 or 0.0 (torch reads it by ``__float__``), a Python
+      bool comes back as the bool, torch's Boolean scalar, for the caller to refuse as torch does (``alpha_check``).
+    """
     number = _python_number(value)
     if type(number) is not float and type(number) is not int:
         if bools and type(number) is bool:   # past the fast path: a float or int costs nothing more
+            if bools == "scalar":
+                return float(number) if isinstance(value, np.bool_) else number
             return int(number)
         raise TypeError(f"{op}: {name} must be a real number, got {name}={value!r} ({type(value).__name__})")
     return number
+
+
+def alpha_check(op, name, value, result_dtype, dtypes=None):
+    """torch's rule for a Scalar multiplier (add's and sub's alpha, addr's beta and alpha) against the result's
+    dtype: a Python bool (a Boolean scalar, from ``python_real(..., bools="scalar")``) only for a bool result, a
+    float (a NumPy bool's 1.0 too) not for an integer or bool result. RuntimeError, as torch's. ``dtypes``: the
+    operands' dtypes, named in the message (formatted only there: a dtype's str costs a microsecond)."""
+    kind = result_dtype.kind
+    if value.__class__ is not bool and (value.__class__ is not float or kind not in "iub"):
+        return
+    operands = (f" (dtypes {dtypes[0]} and {dtypes[1]})" if dtypes is not None else f" (dtype {result_dtype})")
+    if value.__class__ is bool and kind != "b":
+        raise RuntimeError(f"{op}: a Python bool {name} is only supported for bool results, as in torch, got "
+                           f"{name}={value!r} for a {result_dtype} result{operands}; pass the number "
+                           f"{int(value)}")
+    if value.__class__ is float:
+        raise RuntimeError(f"{op}: for integer tensors{operands}, {name} must be an int, got {name}={value!r} "
+                           "(torch refuses a floating point number there too)")
 
 
 def check_flag(op_name, label, value):

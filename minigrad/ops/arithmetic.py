@@ -12,7 +12,8 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _python_number, as_floating, numbers_as_floats, operands, python_real
+from minigrad.ops._args import (_python_number, alpha_check, as_floating, numbers_as_floats, operands,
+                                python_real)
 from minigrad.ops.convert import astype
 from minigrad.ops.division import ROUNDING_MODES, rounded_div
 from minigrad.ops.out_argument import write_out
@@ -202,14 +203,14 @@ def _bool_subtraction(a, b):
 
 
 def _scaled(name, a, b, alpha):
-    """``alpha * b``: b itself for alpha = 1; a float alpha with integer operands is refused, as in torch."""
-    alpha = python_real(name, "alpha", alpha)
+    """``alpha * b``: b itself for alpha = 1. As torch's alpha: a float (a NumPy bool is 1.0 or 0.0) with integer
+    or bool operands is refused, 1.0 too, and a Python bool is taken for a bool result only (RuntimeError)."""
+    alpha = python_real(name, "alpha", alpha, bools="scalar")
+    result = np.promote_types(a.dtype, b.dtype)
+    if alpha.__class__ is not int:   # an int alpha fits every dtype
+        alpha_check(name, "alpha", alpha, result, (a.dtype, b.dtype))
     if alpha == 1:
         return b
-    if isinstance(alpha, float) and a.dtype.kind in "iub" and b.dtype.kind in "iub":
-        raise TypeError(f"{name}: for integer tensors (dtypes {a.dtype} and {b.dtype}), alpha must be an int, "
-                        f"got alpha={alpha!r}")
-    result = np.promote_types(a.dtype, b.dtype)
     if result.kind == "b":   # torch casts alpha to the result type: a mask plus alpha * mask stays a mask
         return mul(b, bool(alpha))
     # Scaled in the result type, as torch's: int32 + 2 * int8(100) is 200, where int8's 2 * 100 wraps to -56; and

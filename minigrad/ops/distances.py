@@ -139,7 +139,11 @@ def _spacing(name, y, x, dx, d):
         raise TypeError(f"{name}: x must be a tensor of sample points, got the number {x!r}; a constant spacing "
                         "is dx=")
     if x is None:
-        return python_real(name, "dx", 1 if dx is None else dx), None
+        h = python_real(name, "dx", 1 if dx is None else dx, bools="scalar")
+        if h.__class__ is bool:   # torch's Boolean scalar; a NumPy bool is the float 1.0 or 0.0, as torch's
+            raise RuntimeError(f"{name}: dx must be a real number, got dx={dx!r}; torch refuses a Python bool here "
+                               f"(trapz takes it as {int(dx)})")
+        return h, None
     return None, _steps(name, y, x, d)
 
 
@@ -164,7 +168,9 @@ def trapezoid(y, x=None, dx=None, axis=None, *, dim=None):
 
 
 def trapz(y, x=None, *, dx=None, dim=-1):
-    """``torch.trapz``: ``trapezoid`` (the older name)."""
+    """``torch.trapz``: ``trapezoid`` (the older name), whose float ``dx`` reads a bool as 1 or 0."""
+    if dx is not None:
+        dx = python_real("trapz", "dx", dx, bools=True)
     return trapezoid(y, x, dx, dim=dim)
 
 

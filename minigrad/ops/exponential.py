@@ -111,6 +111,11 @@ class Logit(Function):
     def forward(self, x):
         xp = get_array_module(x)
         z = x if self.eps is None else xp.clip(x, self.eps, 1.0 - self.eps)
+        if self.eps is not None and self.eps > 0.5:
+            # eps past 1/2 (eps=True is 1) crosses the bounds: torch's x < eps ? eps : (x > 1 - eps ? 1 - eps : x),
+            # where clip's max-then-min gives 1 - eps everywhere
+            z = xp.where(x < self.eps, self.eps, xp.where(x > 1.0 - self.eps, 1.0 - self.eps, x)).astype(x.dtype,
+                                                                                                       copy=False)
         # near z = 1/2 the quotient rounds near 1, and log of it kept nothing of a small result (logit(0.5 + 1e-14)
         # was 0.2% off; torch's too): there it is log1p((2z - 1) / (1 - z)), whose 2z - 1 is exact
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -119,7 +124,8 @@ class Logit(Function):
                                                                                                       copy=False)
 
     def backward(self, F, gy, x):
-        g = gy / (x * (1.0 - x))
+        with np.errstate(divide="ignore", invalid="ignore"):   # x = 0 or 1: inf or NaN, silently as torch's
+            g = gy / (x * (1.0 - x))
         if self.eps is None:
             # NaN outside [0, 1] as g times NaN there (0 elsewhere, where the where sends the branch 0): linear in g,
             # so func.jvp's is NaN too (a constant NaN gave it 0)
@@ -218,7 +224,7 @@ def logit(x, eps=None):
     """ln(x / (1 - x)) elementwise; with ``eps``, x is first clamped to [eps, 1 - eps] (its gradient is then 0
     outside). Without eps, values outside [0, 1] give NaN, and so do their gradients, as in torch."""
     if eps is not None:
-        eps = python_real("logit", "eps", eps)
+        eps = python_real("logit", "eps", eps, bools=True)
     return Logit.apply(as_floating(x), eps=eps)
 
 
@@ -249,7 +255,7 @@ def float_power(x, exponent):
     if isinstance(exponent, Tensor):
         exponent = _as_float64(exponent)
     else:
-        exponent = float(python_real("float_power", "exponent", exponent))
+        exponent = float(python_real("float_power", "exponent", exponent, bools=True))
     return _pow(x, exponent)
 
 

@@ -83,14 +83,14 @@ def lerp(start, end, weight):
     start, end = operands("lerp", start, end)
     weight = _python_number(weight)
     if not isinstance(weight, Tensor):
-        weight = as_tensor(python_real("lerp", "weight", weight), like=start)
+        weight = as_tensor(python_real("lerp", "weight", weight, bools=True), like=start)
     start, weight = operands("lerp", start, weight)
     require_floating("lerp", start, end, weight)
     return Lerp.apply(start, end, weight)
 
 
 def _value(name, value, tensors):
-    value = python_real(name, "value", value)
+    value = python_real(name, "value", value, bools=True)
     if isinstance(value, float) and all(t.dtype.kind in "iub" for t in tensors):
         raise TypeError(f"{name}: for integer tensors, value must be an int, got value={value!r}")
     return value

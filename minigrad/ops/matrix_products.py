@@ -11,7 +11,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import operands, python_real
+from minigrad.ops._args import alpha_check, operands, python_real
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.convert import clone
 from minigrad.ops.linalg import matmul
@@ -85,10 +85,17 @@ def inner(a, b):
     return reshape_if_needed(out, a.shape[:-1] + b.shape[:-1])
 
 
-def _scaled_sum(name, base, product, beta, alpha):
-    """beta * base + alpha * product, base broadcast to product's shape; beta = 0 ignores base (NaN too), as torch."""
-    beta, alpha = python_real(name, "beta", beta), python_real(name, "alpha", alpha)
+def _scaled_sum(name, base, product, beta, alpha, scalars=False):
+    """beta * base + alpha * product, base broadcast to product's shape; beta = 0 ignores base (NaN too), as torch.
+    A bool beta or alpha is 1 or 0, as torch's addmm reads it; with ``scalars`` (addr) they are torch's Scalars, as
+    add's alpha: a Python bool for a bool result only, a float (a NumPy bool too) not for an integer one."""
+    beta = python_real(name, "beta", beta, bools="scalar" if scalars else True)
+    alpha = python_real(name, "alpha", alpha, bools="scalar" if scalars else True)
     base = as_tensor(base, like=product)
+    if scalars:
+        result = np.promote_types(base.dtype, product.dtype)
+        alpha_check(name, "beta", beta, result)
+        alpha_check(name, "alpha", alpha, result)
     try:
         np.broadcast_shapes(base.shape, product.shape)
     except ValueError:
@@ -116,7 +123,7 @@ def addr(x, vec1, vec2, *, beta=1, alpha=1):
     vec1, vec2 = _pair("addr", vec1, vec2)
     if vec1.ndim != 1 or vec2.ndim != 1:
         raise _shapes("addr", "two 1-D tensors", vec1, vec2)
-    return _scaled_sum("addr", x, reshape(vec1, (-1, 1)) * reshape(vec2, (1, -1)), beta, alpha)
+    return _scaled_sum("addr", x, reshape(vec1, (-1, 1)) * reshape(vec2, (1, -1)), beta, alpha, scalars=True)
 
 
 def baddbmm(x, batch1, batch2, *, beta=1, alpha=1):
@@ -126,7 +133,9 @@ def baddbmm(x, batch1, batch2, *, beta=1, alpha=1):
 
 def addbmm(x, batch1, batch2, *, beta=1, alpha=1):
     """``torch.addbmm``: beta * x + alpha * (the sum over the batch of batch1[i] @ batch2[i]), x broadcast to (n, m)."""
-    return _scaled_sum("addbmm", x, _sum(bmm(batch1, batch2), axis=0), beta, alpha)
+    products = bmm(batch1, batch2)
+    # summed in their own dtype, as torch's addbmm: sum's default would widen int32 products to int64
+    return _scaled_sum("addbmm", x, _sum(products, axis=0, dtype=products.dtype), beta, alpha)
 
 
 def kron(a, b):

@@ -58,9 +58,9 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (None: the dtype's largest and smallest
     finite values), as ``torch.nan_to_num``; integer and bool tensors come back as they are. The gradient passes
     where x is finite and is 0 where a value was replaced."""
-    nan = python_real("nan_to_num", "nan", nan)
-    posinf = None if posinf is None else python_real("nan_to_num", "posinf", posinf)
-    neginf = None if neginf is None else python_real("nan_to_num", "neginf", neginf)
+    nan = python_real("nan_to_num", "nan", nan, bools=True)
+    posinf = None if posinf is None else python_real("nan_to_num", "posinf", posinf, bools=True)
+    neginf = None if neginf is None else python_real("nan_to_num", "neginf", neginf, bools=True)
     x = as_tensor(x)
     if x.dtype.kind not in "fc":
         return Tensor(x.data.copy())

@@ -188,7 +188,7 @@ def sum_to_size(x, *size):
 
 
 def _p(name, p, allow_zero):
-    p = python_real(name, "p", p)
+    p = python_real(name, "p", p, bools=True)
     if p < 0 or (p == 0 and not allow_zero) or math.isnan(p):
         raise ValueError(f"{name}: p must be {'>= 0' if allow_zero else '> 0'}, got p={p!r}")
     return p
@@ -213,7 +213,7 @@ def renorm(x, p, dim, maxnorm):
     if x.dtype.kind not in "fc":
         raise TypeError(f"renorm: expects a floating input, got dtype {x.dtype}")
     p = _p("renorm", p, allow_zero=False)
-    maxnorm = python_real("renorm", "maxnorm", maxnorm)
+    maxnorm = python_real("renorm", "maxnorm", maxnorm, bools=True)
     if maxnorm < 0:
         raise ValueError(f"renorm: maxnorm must be >= 0, got maxnorm={maxnorm}")
     if x.ndim < 2:
