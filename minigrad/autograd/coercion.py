@@ -9,6 +9,8 @@ from minigrad import backend
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.tensor import Tensor  # tensor.py imports this module only after Tensor is defined
 
+_HALF = np.dtype(np.float16)   # builtin dtypes are singletons: an identity test
+
 
 def _initial_grad(t, grad, where):
     """The gradient to start backward with: given, or 1 for a one-element tensor."""
@@ -63,6 +65,9 @@ def as_tensor(x, like=None):
             dtype = backend.DEFAULT_FLOAT
         else:
             dtype = np.result_type(like.data, x)
+        if dtype is _HALF:   # a number past 65504 is inf, silently as torch's (NumPy's cast warns); free elsewhere
+            with np.errstate(over="ignore"):
+                return Tensor(xp.asarray(x, dtype=dtype))
         return Tensor(xp.asarray(x, dtype=dtype))
     try:
         arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)

@@ -19,6 +19,7 @@ from minigrad.memory_format import (channels_last, channels_last_3d, check_memor
                                     is_channels_last)
 from minigrad.scalars import _check_fits_float, check_fits, is_integer
 
+_HALF = np.dtype(np.float16)   # builtin dtypes are singletons: an identity test
 
 class _NotGiven:
     """The default of ``axis`` and ``dim`` in var and std: ``axis=None`` given is NumPy's call over every axis
@@ -608,7 +609,11 @@ class Tensor:
             # Recorded as torch records it: written entries take value's gradient, overwritten ones get 0.
             self._write_result("__setitem__", lambda t: _assign(t, index, value))
             return
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+        if self.data.dtype is _HALF:   # past 65504 is inf, silently as torch's (NumPy's cast warns); free elsewhere
+            with np.errstate(over="ignore"):
+                self.data[index] = value.data if isinstance(value, Tensor) else value
+        else:
+            self.data[index] = value.data if isinstance(value, Tensor) else value
         # Stamp the write, so that backward can tell a graph node whose input changed after it was recorded.
         _mark_written(self)
 
@@ -1702,7 +1707,11 @@ class Tensor:
         if self.requires_grad and STATE.grad_enabled:
             constant = Tensor(backend.to_device(values, self.device))
             return self._write_result("copy_", lambda t: _ops.broadcast_to(constant, t.shape))
-        self.data[...] = backend.to_device(values, self.device)
+        if self.data.dtype is _HALF:   # past 65504 is inf, silently as torch's (NumPy's cast warns); free elsewhere
+            with np.errstate(over="ignore"):
+                self.data[...] = backend.to_device(values, self.device)
+        else:
+            self.data[...] = backend.to_device(values, self.device)
         _mark_written(self)
         return self
 

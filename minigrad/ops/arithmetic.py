@@ -94,6 +94,9 @@ class Neg(Function):
         return -gy
 
 
+_POW_OVERFLOWS = 127   # past this exponent 2 ** c overflows float32, whose largest is just under 2 ** 128
+
+
 class PowScalar(Function):
     """y = x ** c for a Python number c.   dL/dx = g c x^(c-1).
 
@@ -111,6 +114,12 @@ class PowScalar(Function):
             return get_array_module(x).sqrt(x)
         if c == -0.5:
             return 1 / get_array_module(x).sqrt(x)
+        if abs(c) > _POW_OVERFLOWS or x.dtype is _HALF:
+            # inf past the dtype's largest, silently as torch's (NumPy warns "overflow encountered in power"): for
+            # an exponent this large every |x| >= 2 overflows even float32 (2 ** 128), and float16 overflows from
+            # 256 ** 2; the common exponents (x ** 2, x ** 3) on float32 and float64 skip the errstate's cost
+            with np.errstate(over="ignore"):
+                return x ** c
         return x ** c
 
     def backward(self, F, gy, x):
@@ -121,6 +130,9 @@ class PowScalar(Function):
             return gy * 0.0
         if c == 0.5:   # x^-0.5 as the forward's 1 / sqrt
             return gy * F.apply(PowScalar, x, c=-0.5) * 0.5
+        if abs(c) > _POW_OVERFLOWS or x.dtype is _HALF:   # inf silently, as the forward's
+            with np.errstate(over="ignore"):
+                return gy * (x ** (c - 1)) * c
         return gy * (x ** (c - 1)) * c
 
 

@@ -1,0 +1,115 @@
+"""A value past float16's largest (65504) cast to float16 is inf, silently, as torch's cast: NumPy's warns "overflow
+encountered in cast" (an error under ``python -W error``). The same for a float32 power past float32's largest
+(x ** 2**63). Each mechanism against torch's values with warnings as errors, forward and backward; ``full`` of
+70000.0 in float16 stays refused, as torch refuses it."""
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+torch = pytest.importorskip("torch")
+
+BIG = np.array([70000.0, 1.0, -1e6, 65504.0], dtype=np.float32)
+
+
+def _setitem(L):
+    z = L.zeros(2, dtype=L.float16)
+    z[0] = 70000.0
+    return z
+
+
+def _setitem_recorded(L):
+    a = L.tensor(np.array([1.0, 2.0], dtype=np.float16), dtype=L.float16, requires_grad=True)
+    z = a * 1
+    z[0] = 70000.0
+    return z
+
+
+# name: call(lib) -> a tensor; each an overflowing cast (or power) that torch makes inf without a word
+CASTS = {
+    "Tensor.to(float16)": lambda L: L.tensor(BIG).to(L.float16),
+    "Tensor.half()": lambda L: L.tensor(BIG).half(),
+    "Tensor.type(float16)": lambda L: L.tensor(BIG).type(L.float16),
+    "float64 Tensor.to(float16)": lambda L: L.tensor(BIG.astype(np.float64), dtype=L.float64).to(L.float16),
+    "int64 Tensor.to(float16)": lambda L: L.tensor(np.array([70000, 1])).to(L.float16),
+    "tensor(list, dtype=float16)": lambda L: L.tensor([70000.0, -70000.0, 1.0], dtype=L.float16),
+    "tensor(number, dtype=float16)": lambda L: L.tensor(70000.0, dtype=L.float16),
+    "tensor(int list, dtype=float16)": lambda L: L.tensor([70000, 1], dtype=L.float16),
+    "tensor(ndarray, dtype=float16)": lambda L: L.tensor(np.array([70000.0, 2.0]), dtype=L.float16),
+    "as_tensor(ndarray, dtype=float16)": lambda L: L.as_tensor(np.array([70000.0, 2.0]), dtype=L.float16),
+    "zeros(float16).copy_(float32)": lambda L: L.zeros(4, dtype=L.float16).copy_(L.tensor(BIG)),
+    "z[0] = 70000.0 (float16)": _setitem,
+    "z[0] = 70000.0 (float16, recorded)": _setitem_recorded,
+    "float16 tensor + 70000.0": lambda L: L.tensor(np.array([1.0, -2.0], dtype=np.float16), dtype=L.float16) + 70000.0,
+    "float32 x ** 2**63": lambda L: L.tensor(BIG) ** 2**63,
+    "float32 x ** 1e10": lambda L: L.tensor(BIG) ** 1e10,
+    "float16 x ** 2": lambda L: L.tensor(np.array([300.0, 2.0], dtype=np.float16), dtype=L.float16) ** 2,
+}
+
+
+@pytest.mark.parametrize("name", list(CASTS))
+def test_an_overflowing_cast_is_inf_without_a_warning_as_torch(name):
+    theirs = CASTS[name](torch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = CASTS[name](mg)
+    assert str(theirs.dtype) == f"torch.{ours.dtype}"
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    assert np.isinf(ours.detach().numpy()).any()
+
+
+def _grad_of_half_input(L, cast):
+    """A float16 leaf cast to float32 and scaled: the float32 gradient (70000 and 1) cast back to float16."""
+    a = L.tensor(np.array([1.0, 2.0], dtype=np.float16), dtype=L.float16, requires_grad=True)
+    y = cast(a)
+    y.backward(L.tensor(np.array([70000.0, 1.0], dtype=np.float32)))
+    return a.grad
+
+
+@pytest.mark.parametrize("cast", [lambda a: a.float(), lambda a: a.to(np.float32 if isinstance(a, mg.Tensor)
+                                                                      else torch.float32),
+                                  lambda a: a.type(np.float32 if isinstance(a, mg.Tensor) else torch.float32)],
+                         ids=["float()", "to(float32)", "type(float32)"])
+def test_the_gradient_cast_back_to_float16_overflows_silently_as_torch(cast):
+    theirs = _grad_of_half_input(torch, cast)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = _grad_of_half_input(mg, cast)
+    assert ours.dtype == np.float16 and theirs.dtype == torch.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())   # [inf, 1]
+
+
+def test_a_float32_gradient_through_half_overflows_silently_as_torch():
+    """x.half() of a float32 x needing a gradient: the forward's cast is inf at 70000, the gradient passes."""
+    results = []
+    for L in (torch, mg):
+        x = L.tensor(BIG, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = x.half()
+            (y.float() * 2).backward(L.ones(4))   # not .sum(): inf + -inf is NaN (NumPy's "invalid" warning)
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+def test_a_huge_power_and_its_gradient_are_torchs_without_a_warning():
+    data = np.array([70000.0, 1.0, 0.5, -1.0], dtype=np.float32)
+    tx = torch.tensor(data, requires_grad=True)
+    (tx ** 2**63).sum().backward()
+    x = mg.tensor(data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x ** 2**63
+        y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), (tx ** 2**63).detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_full_of_a_value_float16_cannot_hold_stays_refused_as_torch():
+    with pytest.raises(RuntimeError):
+        torch.full((2,), 70000.0, dtype=torch.float16)
+    with pytest.raises(OverflowError, match="out of range for dtype float16"):
+        mg.full((2,), 70000.0, dtype=mg.float16)
