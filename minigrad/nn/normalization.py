@@ -34,7 +34,9 @@ class _NormBase(Layer):
         super().__init__()
         name = type(self).__name__
         self.num_features = num_features = positive_int(name, "num_features", num_features)
-        self.eps = positive_number(name, "eps", eps)
+        # 0 too, as torch's: an instance norm takes it, a batch norm in eval mode too (F.batch_norm refuses it in
+        # training, with torch's ValueError)
+        self.eps = nonnegative_number(name, "eps", eps)
         self.momentum = None if momentum is None else probability(name, "momentum", momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         xp = xp_for(normalize_device(device))
