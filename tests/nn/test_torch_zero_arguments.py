@@ -46,7 +46,8 @@ def test_instance_norm_takes_eps_zero_as_torch(layer, shape, eps, dtype):
 @pytest.mark.parametrize("eps", [0, 0.0, False, -1e-5, 1e-5])
 def test_functional_batch_norm_checks_eps_as_torch(eps, training):
     def call(L):
-        return L.nn.functional.batch_norm(L.tensor(X, dtype=L.float64), L.zeros(3, dtype=L.float64), L.ones(3, dtype=L.float64),
+        f64 = L.float64
+        return L.nn.functional.batch_norm(L.tensor(X, dtype=f64), L.zeros(3, dtype=f64), L.ones(3, dtype=f64),
                                           training=training, eps=eps)
     theirs, their_error = _outcome(lambda: call(torch))
     ours, our_error = _outcome(lambda: call(mg))
