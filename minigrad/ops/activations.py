@@ -236,12 +236,25 @@ def _clamp_to_tensors(op, x, lower, upper):
     (all of it when lo > hi); no gradient to any of them where x or a bound is NaN (torch's, except that where
     lo > hi and x is NaN torch gives hi the gradient, and this gives none).
     """
+    x = as_tensor(x)
+    lo, hi = _tensor_or_number_bound(op, *lower), _tensor_or_number_bound(op, *upper)
+    lo, hi = _bool_bounds_as_ints(op, x, lo, hi)
     try:
-        return _clamped(as_tensor(x), lower[1], upper[1])
+        return _clamped(x, lo, hi)
     except (TypeError, ValueError) as exc:   # dtypes that do not mix, shapes that do not broadcast
-        x = as_tensor(x)
         raise type(exc)(f"{op}: tensor bounds {_bound_text(*lower)} and {_bound_text(*upper)} do not combine with x "
                         f"(shape {tuple(x.shape)}, {x.dtype}): {exc}") from None
+
+
+def _tensor_or_number_bound(op, name, bound):
+    """A bound beside a tensor bound: a tensor or array as it is, a number checked and read as ``_bound`` reads it
+    (a NumPy bool the float 1.0 or 0.0), so the rule is the same with or without tensor bounds."""
+    if bound is None or bound.__class__ is float or bound.__class__ is int or _is_tensor_bound(bound):
+        return bound
+    if not is_real_or_bool(bound):
+        raise TypeError(f"{op}: {name} must be a tensor, a real number, a bool or None, got {name}={bound!r} "
+                        f"({type(bound).__name__})")
+    return _bound(bound)
 
 
 def _bound_text(name, bound):
@@ -302,11 +315,17 @@ def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
 
 
 def _bool_bounds_as_ints(name, x, lo, hi):
-    """A bool bound as torch reads it, the int 1 or 0; a bool tensor with bool bounds only is refused, as torch has
-    no bool clamp kernel (with an int bound the result is int64, as torch's)."""
-    if x.dtype.kind == "b" and all(bound is None or bound.__class__ is bool for bound in (lo, hi)):
-        raise NotImplementedError(f"{name}: a bool tensor (shape {tuple(x.shape)}) with bool bounds is not supported, "
-                                  "as in torch; give int bounds or cast the tensor first")
+    """A Python bool bound as torch reads it, the int 1 or 0 (with an int bound the result is int64, as torch's);
+    a bool tensor with bool bounds only (Python bools or bool tensors: the result would be bool) is refused, as torch
+    has no bool clamp kernel, except a single tensor bound (torch's clamp_min and clamp_max take a bool tensor).
+    Both paths, number bounds (``_clip``) and tensor bounds (``_clamp_to_tensors``), apply this rule."""
+    if x.dtype.kind == "b":
+        given = [bound for bound in (lo, hi) if bound is not None]
+        if (all(bound.__class__ is bool or (_is_tensor_bound(bound) and bound.dtype.kind == "b") for bound in given)
+                and not (len(given) == 1 and _is_tensor_bound(given[0]))):
+            raise NotImplementedError(f"{name}: a bool tensor (shape {tuple(x.shape)}) with bool bounds is not "
+                                      f"supported, as in torch (lower {_bound_text('', lo)[1:]}, upper "
+                                      f"{_bound_text('', hi)[1:]}); give int bounds or cast the tensor first")
     return (int(lo) if lo.__class__ is bool else lo), (int(hi) if hi.__class__ is bool else hi)
 
 

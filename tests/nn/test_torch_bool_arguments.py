@@ -93,6 +93,56 @@ def test_clamp_reads_a_numpy_bool_as_a_float_and_a_python_bool_as_an_int(dtype, 
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+# a number bound beside a tensor bound (torch reads a 0-d tensor bound as its number there): the same rule as with
+# number bounds only, a NumPy bool the float 1.0 or 0.0, a Python bool the int 1 or 0, a bool result refused
+TENSOR_BOUND_CALLS = {
+    "clamp min=v max=tensor(3)": lambda m, x, v: m.clamp(x, min=v, max=m.tensor(3)),
+    "clamp min=tensor(0) max=v": lambda m, x, v: m.clamp(x, min=m.tensor(0), max=v),
+    "clamp min=v max=tensor(True)": lambda m, x, v: m.clamp(x, min=v, max=m.tensor(True)),
+    "clamp min=tensor(False) max=v": lambda m, x, v: m.clamp(x, min=m.tensor(False), max=v),
+    "clip v tensor(3)": lambda m, x, v: m.clip(x, v, m.tensor(3)),
+    "clamp min=v max=tensor(3.0)": lambda m, x, v: m.clamp(x, min=v, max=m.tensor(3.0)),
+}
+
+
+@pytest.mark.parametrize("value", BOOLS, ids=repr)
+@pytest.mark.parametrize("dtype", ["int64", "int8", "uint8", "float32", "bool"])
+@pytest.mark.parametrize("name", list(TENSOR_BOUND_CALLS))
+def test_clamp_with_a_tensor_bound_reads_the_other_bool_bound_as_torch(name, dtype, value):
+    """torch.clamp(ints, min=np.True_, max=tensor(3)) is float32 [1, 1, 1, 3] and clamp(bools, min=np.False_,
+    max=tensor(True)) float32; clamp(bools, min=True, max=tensor(True)) is refused (NotImplementedError, no bool
+    clamp kernel). minigrad's tensor-bound path skipped the number bound's reading: int64 and bool."""
+    call = TENSOR_BOUND_CALLS[name]
+    data = np.array([-2, 0, 1, 5] if dtype != "bool" else [True, False, True, False]).astype(dtype)
+    theirs, their_error = _outcome(lambda t, v: call(torch, t, v), torch.tensor(data), value)
+    ours, our_error = _outcome(lambda t, v: call(mg, t, v), mg.tensor(data, dtype=dtype), value)
+    if their_error is not None:
+        assert type(our_error) is type(their_error), (our_error, their_error)
+        assert "bool bounds" in str(our_error) and name.split()[0] in str(our_error), our_error
+        return
+    assert our_error is None, our_error
+    assert str(theirs.dtype) == ("torch.bool" if ours.dtype == np.bool_ else f"torch.{ours.dtype}"), (ours, theirs)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_clamp_refuses_a_bool_result_unless_one_tensor_bound_as_torch():
+    """torch has bool clamp_min and clamp_max for one tensor bound only: two bool tensor bounds are refused too."""
+    data = np.array([True, False])
+    for bounds in ((True, None), (None, False), (True, np.array(True)), (np.array(False), np.array(True)),
+                   (np.array([True, True]), None), (None, np.array(False))):
+        theirs, their_error = _outcome(lambda t, b: torch.clamp(t, *[None if v is None else torch.tensor(v)
+                                                                    if isinstance(v, np.ndarray) else v for v in b]),
+                                       torch.tensor(data), bounds)
+        ours, our_error = _outcome(lambda t, b: mg.clamp(t, *[None if v is None else mg.tensor(v)
+                                                              if isinstance(v, np.ndarray) else v for v in b]),
+                                   mg.tensor(data), bounds)
+        if their_error is not None:
+            assert type(our_error) is type(their_error) is NotImplementedError, (bounds, our_error, their_error)
+            continue
+        assert our_error is None and ours.dtype == np.bool_ and theirs.dtype == torch.bool, (bounds, our_error)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_integer_hardtanh_and_threshold_take_bools_as_torch_keeping_the_dtype():
     ints = np.array([-2, 0, 3])
     for value in BOOLS:
