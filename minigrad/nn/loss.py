@@ -6,12 +6,10 @@ slots (read as torch reads them: ``functional.legacy_reduction``), and each is c
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import flag, integer, nonnegative_number, number, one_of, positive_number, probability
+from minigrad.nn.arguments import flag, float_or_int, integer, nonnegative_number, number, one_of, probability
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.functional.divergence import KL_REDUCTIONS
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
@@ -137,14 +135,16 @@ class L1Loss(Layer):
 
 
 class HuberLoss(Layer):
-    """``F.huber_loss`` with a fixed reduction and ``delta`` (> 0)."""
+    """``F.huber_loss`` with a fixed reduction and ``delta`` (> 0).
+
+    As torch's: ``delta`` must be a Python float or int (a bool, a NumPy float64) at construction, else TypeError;
+    a non-positive one is refused by ``F.huber_loss`` when called (RuntimeError), not here.
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__()
-        if isinstance(delta, np.bool_):   # torch's HuberLoss takes a float or an int (a Python bool), not this
-            raise TypeError(f"HuberLoss: delta must be a float or int, got {delta!r} ({type(delta).__name__})")
         self.reduction = check_reduction("HuberLoss", reduction)
-        self.delta = positive_number("HuberLoss", "delta", delta)
+        self.delta = float_or_int("HuberLoss", "delta", delta)
 
     def forward(self, input, target):  # noqa: A002
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)

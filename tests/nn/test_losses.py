@@ -1,5 +1,6 @@
 """Losses: values against the textbook formulas, gradients (float64 gradcheck), options and errors."""
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -368,12 +369,6 @@ BAD_LOSS_ARGUMENTS = [
     (lambda: MSELoss(reduction="avg"), None, "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: L1Loss(reduction=None), _torch_loss_run(lambda: torch.nn.L1Loss(reduction=None)),
      "L1Loss: reduction must be 'mean', 'sum' or 'none', got None"),
-    (lambda: nn.HuberLoss(delta=-1), _torch_loss_run(lambda: torch.nn.HuberLoss(delta=-1)),
-     "HuberLoss: delta must be a positive number, got -1"),
-    (lambda: nn.HuberLoss(delta=0), _torch_loss_run(lambda: torch.nn.HuberLoss(delta=0)),
-     "HuberLoss: delta must be a positive number, got 0"),
-    (lambda: nn.HuberLoss(delta="a"), _torch_loss_run(lambda: torch.nn.HuberLoss(delta="a")),
-     "HuberLoss: delta must be a positive number, got 'a'"),
     (lambda: nn.HuberLoss(reduction="x"), _torch_loss_run(lambda: torch.nn.HuberLoss(reduction="x")),
      "HuberLoss: reduction must be 'mean', 'sum' or 'none', got 'x'"),
     (lambda: nn.SmoothL1Loss(beta=-1), _torch_loss_run(lambda: torch.nn.SmoothL1Loss(beta=-1)),
@@ -393,6 +388,32 @@ def test_loss_arguments_are_checked_at_construction(make, torch_make, message):
             torch_make()
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("delta", [np.float32(1.0), np.int64(1), np.True_, np.False_, "a", None, [1.0],
+                                   True, False, 1, 0, -1, 0.0, -0.5, float("nan"), np.float64(2.0), np.float64(-1.0),
+                                   0.5, float("inf")], ids=repr)
+def test_huber_loss_layer_checks_delta_as_torch(delta):
+    """torch's HuberLoss takes ``isinstance(delta, (float, int))`` only (TypeError "delta must be a float or int,
+    got: <class ...>": a NumPy float32, integer or bool too, while a NumPy float64 is a float); a non-positive or NaN
+    delta is constructed and refused by huber_loss when called, RuntimeError."""
+    x, t = np.array([[0.0, 1.0, -3.0], [2.5, 0.2, 9.0]]), np.zeros((2, 3))
+    try:
+        layer = torch.nn.HuberLoss(delta=delta)
+    except TypeError as exc:
+        assert str(exc) == f"delta must be a float or int, got: {type(delta)}"
+        message = f"^HuberLoss: delta must be a float or int, got: {re.escape(str(type(delta)))}"
+        with pytest.raises(TypeError, match=message):
+            nn.HuberLoss(delta=delta)
+        return
+    ours = nn.HuberLoss(delta=delta)
+    try:
+        expected = layer(torch.tensor(x), torch.tensor(t)).item()
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=f"^huber_loss: delta must be positive, got {delta:g}"):
+            ours(mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64"))
+        return
+    assert ours(mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64")).item() == pytest.approx(expected, rel=1e-12)
 
 
 LOSS_CLASSES = sorted(name for name in dir(torch.nn) if name.endswith("Loss") and hasattr(nn, name))
