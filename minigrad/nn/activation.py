@@ -381,12 +381,15 @@ class Threshold(Layer):
 class RReLU(Layer):
     """Randomized leaky ReLU (Xu et al. 2015): in training each element at or below 0 gets its own slope drawn
     uniformly from [lower, upper) by minigrad's seeded generator; in eval the slope is ``(lower + upper) / 2``.
-    PyTorch checks ``lower <= upper`` only at the call; so does this layer (``F.rrelu``)."""
+    PyTorch checks ``lower <= upper`` only at the call; so does this layer (``F.rrelu``). A Python bool bound is kept
+    as torch keeps it: ``RReLU(True, True)``'s eval slope is torch's 0.5 (its bool Scalars add as True + True = True).
+    """
 
     def __init__(self, lower: float = F.activation.RRELU_LOWER, upper: float = F.activation.RRELU_UPPER,
                  inplace: bool = False):
         super().__init__()
-        self.lower, self.upper = number("RReLU", "lower", lower), number("RReLU", "upper", upper)
+        self.lower, self.upper = F.activation.rrelu_bound("RReLU", "lower", lower), F.activation.rrelu_bound(
+            "RReLU", "upper", upper)   # a Python bool kept, as torch's: RReLU(True, True)'s eval slope is 0.5
         self.inplace = inplace_flag("RReLU", inplace)
 
     def forward(self, x):

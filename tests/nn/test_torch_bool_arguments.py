@@ -143,6 +143,24 @@ def test_clamp_refuses_a_bool_result_unless_one_tensor_bound_as_torch():
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+RRELU_BOUNDS = [(True, True), (False, True), (False, False), (np.True_, np.True_), (np.False_, True), (True, np.True_),
+                (True, 1), (1, True), (0.5, True), (True, 2)]
+
+
+@pytest.mark.parametrize("lower, upper", RRELU_BOUNDS, ids=repr)
+def test_rrelu_eval_slope_adds_bool_bounds_as_torch(lower, upper):
+    """The eval slope is (lower + upper) / 2, torch's Scalar sum: two Python bools add as bools (True + True is
+    True), so rrelu(x, True, True) has slope 0.5, not 1; a NumPy bool is the float 1.0 (np.True_, np.True_: 1)."""
+    data = np.array(VALUES, dtype="float32")
+    for ours, theirs in ((F.rrelu(mg.tensor(data), lower, upper), TF.rrelu(torch.tensor(data), lower, upper)),
+                         (nn.RReLU(lower, upper).eval()(mg.tensor(data)),
+                          torch.nn.RReLU(lower, upper).eval()(torch.tensor(data)))):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    if lower is True and upper is True:   # training: the slopes are drawn from [1, 1], the slope is 1 in both
+        np.testing.assert_array_equal(F.rrelu(mg.tensor(data), True, True, training=True).numpy(), data)
+        np.testing.assert_array_equal(TF.rrelu(torch.tensor(data), True, True, training=True).numpy(), data)
+
+
 def test_integer_hardtanh_and_threshold_take_bools_as_torch_keeping_the_dtype():
     ints = np.array([-2, 0, 3])
     for value in BOOLS:

@@ -225,6 +225,12 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 RRELU_LOWER, RRELU_UPPER = 1.0 / 8.0, 1.0 / 3.0
 
 
+def rrelu_bound(who, name, value):
+    """An rrelu bound as torch keeps it: a Python bool as the bool (its Boolean Scalar, which ``rrelu`` adds as
+    torch does), any other real number (a NumPy bool too, torch's float 1.0 or 0.0) as a float (``number``)."""
+    return value if value.__class__ is bool else number(who, name, value)
+
+
 @in_place_option("rrelu")
 def rrelu(input: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER, training: bool = False,  # noqa: A002
           inplace: bool = False) -> Tensor:
@@ -233,14 +239,17 @@ def rrelu(input: Tensor, lower: float = RRELU_LOWER, upper: float = RRELU_UPPER,
     Training: each element's slope ``a`` drawn uniformly from [lower, upper) by minigrad's seeded generator
     (``minigrad.manual_seed``), in x's dtype and on its device; the derivative is ``a`` at and below 0.
     Eval: ``a = (lower + upper) / 2`` everywhere, ``leaky_relu``. ``lower <= upper``, as PyTorch checks.
+    A bool bound is 1 or 0; but torch adds two Python bools as its bool Scalars (``True + True`` is ``True``), so
+    ``rrelu(x, True, True)``'s eval slope is 0.5 in torch and here (``rrelu_bound``).
     """
-    lower, upper = number("rrelu", "lower", lower), number("rrelu", "upper", upper)
+    lower, upper = rrelu_bound("rrelu", "lower", lower), rrelu_bound("rrelu", "upper", upper)
     if lower > upper:
         raise ValueError(f"rrelu: lower ({lower}) must be less than or equal to upper ({upper})")
     training = flag("rrelu", "training", training)
     input = _tensor("rrelu", input)
-    if not training:
-        return ops.leaky_relu(input, (lower + upper) / 2)
+    if not training:   # two bools' torch sum is their logical or: upper, as lower <= upper
+        both_bools = lower.__class__ is bool and upper.__class__ is bool
+        return ops.leaky_relu(input, (upper if both_bools else lower + upper) / 2)
     u = uniform_on(input.device, input.shape, input.dtype)
     slope = u * input.dtype.type(upper - lower) + input.dtype.type(lower)
     return ops.where(input > 0, input, input * Tensor(slope))
