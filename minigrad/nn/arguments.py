@@ -56,13 +56,14 @@ def real_number(layer, arg, value) -> float:
     return float(value)
 
 
-def float_or_int(layer, arg, value) -> float:
+def float_or_int(layer, arg, value):
     """torch's ``isinstance(value, (float, int))`` check (HuberLoss's delta): a Python float or int, a bool (an int)
-    and a NumPy float64 (a float subclass) pass; a NumPy float32, integer or bool, a string, ... raise TypeError in
-    torch's words. Only the type: the value is the op's to check when called, as torch's."""
+    and a NumPy float64 (a float subclass) pass, kept as given (as torch keeps it, so a refusal at the call names
+    it); a NumPy float32, integer or bool, a string, ... raise TypeError in torch's words. Only the type: the value is
+    the op's to check when called, as torch's."""
     if not isinstance(value, (float, int)):
         raise TypeError(f"{layer}: {arg} must be a float or int, got: {type(value)} ({arg}={value!r})")
-    return float(value)
+    return value
 
 
 def positive_number(layer, arg, value) -> float:

@@ -104,10 +104,10 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
 
 
 def _positive_margin(name, margin):
-    margin = number(name, "margin", margin)
-    if margin <= 0:
-        raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
-    return margin
+    value = number(name, "margin", margin)
+    if value <= 0:
+        raise ValueError(f"{name}: margin must be greater than 0, got {margin!r}")
+    return value
 
 
 def _triplet(name, anchor, positive, negative, distance, margin, swap, reduction):

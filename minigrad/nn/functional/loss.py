@@ -559,7 +559,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     """
     _check_reduction("huber_loss", reduction)
     if not float(delta) > 0:   # torch's RuntimeError
-        raise RuntimeError(f"huber_loss: delta must be positive, got {delta:g} (torch: huber_loss does not support "
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta!r} (torch: huber_loss does not support "
                            "non-positive values for delta)")
     target = _as_target(input, target)
     _check_like("huber_loss", input, target)
