@@ -55,6 +55,15 @@ _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)   # builtin dtyp
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+def _overflow_error(value):
+    """torch's exception for a value a dtype cannot hold: RuntimeError ("value cannot be converted to type int8_t
+    without overflow"), but OverflowError for an integer past 64 bits, which torch cannot read as a Scalar at all
+    ("int too big to convert")."""
+    if is_integer(value) and not -2 ** 63 <= int(value) <= _UINT64_MAX:
+        return OverflowError
+    return RuntimeError
+
+
 def check_fits(op_name, value, dtype):
     """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that the integer or floating ``dtype``
     cannot hold.
@@ -63,7 +72,8 @@ def check_fits(op_name, value, dtype):
     a float past the range to garbage (int32 NaN is -2**31, int8 70000.0 is 112); torch raises for all of them (it
     does not wrap a fill value). A float within the range passes, truncated by NumPy's cast as by torch's. For a
     floating dtype a finite number past its largest (1e40 for float32, 70000 for float16: the cast gives inf) and,
-    for any real dtype, a complex number with an imaginary part (the cast drops it) are refused, as torch's.
+    for any real dtype, a complex number with an imaginary part (the cast drops it) are refused, as torch's, with
+    torch's exception: RuntimeError, OverflowError for an integer past 64 bits (``_overflow_error``).
     """
     dtype = np.dtype(dtype)
     if dtype.kind not in "iuf":
@@ -73,7 +83,7 @@ def check_fits(op_name, value, dtype):
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
     if isinstance(value, (complex, np.complexfloating)) and value.imag != 0:   # NumPy's cast dropped it
-        raise OverflowError(f"{op_name}: the complex value {complex(value)!r} does not fit dtype {dtype} (its "
+        raise RuntimeError(f"{op_name}: the complex value {complex(value)!r} does not fit dtype {dtype} (its "
                             "imaginary part would be dropped; torch refuses it too); pass a complex dtype or the real "
                             "part")
     if dtype.kind == "f":
@@ -81,13 +91,13 @@ def check_fits(op_name, value, dtype):
         return
     if is_integer(value) and not holds(dtype, value):
         info = np.iinfo(dtype)
-        raise OverflowError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
-                            f"({info.min} to {info.max})")
+        raise _overflow_error(value)(f"{op_name}: the value {short_number(value)} is out of range for dtype "
+                                     f"{dtype} ({info.min} to {info.max})")
     if is_real(value) and not is_integer(value):
         info = np.iinfo(dtype)
         if not info.min <= float(value) <= info.max:   # exact in Python, and False for NaN
-            raise OverflowError(f"{op_name}: the value {float(value)!r} is out of range for dtype {dtype} "
-                                f"({info.min} to {info.max})")
+            raise RuntimeError(f"{op_name}: the value {float(value)!r} is out of range for dtype {dtype} "
+                               f"({info.min} to {info.max})")
 
 
 def _check_fits_float(op_name, value, dtype):
@@ -104,9 +114,9 @@ def _check_fits_float(op_name, value, dtype):
         finite = magnitude != float("inf") and magnitude == magnitude
     info = np.finfo(dtype)
     if finite and magnitude > float(info.max):
-        raise OverflowError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
-                            f"({float(info.min)} to {float(info.max)}; torch refuses it too, where NumPy's cast "
-                            "rounds it to inf)")
+        raise _overflow_error(value)(f"{op_name}: the value {short_number(value)} is out of range for dtype "
+                                     f"{dtype} ({float(info.min)} to {float(info.max)}; torch refuses it too, where "
+                                     "NumPy's cast rounds it to inf)")
 
 
 def short_number(value) -> str:
