@@ -371,9 +371,8 @@ BAD_LOSS_ARGUMENTS = [
      "L1Loss: reduction must be 'mean', 'sum' or 'none', got None"),
     (lambda: nn.HuberLoss(reduction="x"), _torch_loss_run(lambda: torch.nn.HuberLoss(reduction="x")),
      "HuberLoss: reduction must be 'mean', 'sum' or 'none', got 'x'"),
-    (lambda: nn.SmoothL1Loss(beta=-1), _torch_loss_run(lambda: torch.nn.SmoothL1Loss(beta=-1)),
-     "SmoothL1Loss: beta must be a non-negative number, got -1"),
-    (lambda: nn.SmoothL1Loss(beta=float("nan")), None, "SmoothL1Loss: beta must be a non-negative number, got nan"),
+    (lambda: nn.SmoothL1Loss(beta="a"), _torch_loss_run(lambda: torch.nn.SmoothL1Loss(beta="a")),
+     "SmoothL1Loss: beta must be a real number, got 'a'"),
     (lambda: nn.SmoothL1Loss(reduction="avg"), _torch_loss_run(lambda: torch.nn.SmoothL1Loss(reduction="avg")),
      "SmoothL1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: BCEWithLogitsLoss(reduction="x"), _torch_loss_run(lambda: torch.nn.BCEWithLogitsLoss(reduction="x")),
@@ -414,6 +413,25 @@ def test_huber_loss_layer_checks_delta_as_torch(delta):
             ours(mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64"))
         return
     assert ours(mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64")).item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("beta", [-1, -0.5, np.float32(-1.0), float("nan"), 0, 0.0, False, True, np.True_, 0.5, 2],
+                         ids=repr)
+def test_smooth_l1_loss_refuses_a_negative_beta_when_called_as_torch(beta):
+    """torch's smooth_l1_loss and SmoothL1Loss refuse a negative or NaN beta only when called, RuntimeError ("does not
+    support negative values for beta"); minigrad's raised ValueError, the layer at construction."""
+    x, t = np.array([[0.0, 1.0, -3.0], [2.5, 0.2, 9.0]]), np.zeros((2, 3))
+    calls = {"smooth_l1_loss": (lambda m, a, b: m.nn.functional.smooth_l1_loss(a, b, beta=beta)),
+             "SmoothL1Loss": (lambda m, a, b: m.nn.SmoothL1Loss(beta=beta)(a, b))}
+    for call in calls.values():
+        try:
+            expected = call(torch, torch.tensor(x), torch.tensor(t)).item()
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match=f"^smooth_l1_loss: beta must be >= 0, got {re.escape(repr(beta))}"):
+                call(mg, mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64"))
+            continue
+        assert call(mg, mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64")).item() == pytest.approx(
+            expected, rel=1e-12)
 
 
 LOSS_CLASSES = sorted(name for name in dir(torch.nn) if name.endswith("Loss") and hasattr(nn, name))

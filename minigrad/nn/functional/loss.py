@@ -592,8 +592,9 @@ def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduct
     """
     reduction = legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
-    if not float(beta) >= 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta:g}")
+    if not float(beta) >= 0:   # torch's RuntimeError (NaN too)
+        raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta!r} (torch: smooth_l1_loss does not support "
+                           "negative values for beta)")
     target = _as_target(input, target)
     _check_like("smooth_l1_loss", input, target)
     d = input - target
