@@ -126,6 +126,15 @@ def short_number(value) -> str:
     return text if len(digits) <= 30 or not digits.isdigit() else f"{text[:13]}...({len(digits)} digits)"
 
 
+def wrapped_unsigned(value, dtype):
+    """A negative integer ``value`` for an unsigned ``dtype`` wrapped into it, as torch's scalar conversion does
+    (uint8's -1 is 255) down to minus the dtype's largest (clamp's bounds, addcmul's value); any other value as it
+    is (one still out of range is refused by ``check_fits`` or ``check_scalar_arg``, as torch refuses it)."""
+    if is_integer(value) and 0 > value >= -int(np.iinfo(dtype).max):
+        return value + 2 ** (8 * dtype.itemsize)
+    return value
+
+
 def holds(dtype, value) -> bool:
     """Whether the integer ``dtype`` holds the integer ``value`` (a Python or NumPy integer, or a 0-d array) exactly."""
     info, v = np.iinfo(dtype), int(value)

@@ -21,7 +21,7 @@ from minigrad.ops._args import (_python_number, apply_widening_half, as_floating
                               refuse_complex)
 from minigrad.ops.functions import Erf, Sigmoid, Softplus, sigmoid
 from minigrad.ops.selection import where
-from minigrad.scalars import check_scalar_arg, is_integer, is_real_or_bool
+from minigrad.scalars import check_scalar_arg, is_real_or_bool, wrapped_unsigned
 
 
 class ReLU(Function):
@@ -304,7 +304,7 @@ def _clip(x, lo, hi, op=Clip, name="clamp", bound_names=("min", "max")):
     if lo.__class__ is bool or hi.__class__ is bool:
         lo, hi = _bool_bounds_as_ints(name, x, lo, hi)
     if x.dtype.kind == "u":
-        lo, hi = _wrapped_unsigned(lo, x.dtype), _wrapped_unsigned(hi, x.dtype)
+        lo, hi = wrapped_unsigned(lo, x.dtype), wrapped_unsigned(hi, x.dtype)
     if x.data.dtype.kind not in "fc" and (isinstance(lo, float) or isinstance(hi, float)):
         x = as_floating(x)  # float bounds on integers: float32, as in PyTorch (not NumPy's float64)
     if lo is not None:
@@ -327,15 +327,6 @@ def _bool_bounds_as_ints(name, x, lo, hi):
                                       f"supported, as in torch (lower {_bound_text('', lo)[1:]}, upper "
                                       f"{_bound_text('', hi)[1:]}); give int bounds or cast the tensor first")
     return (int(lo) if lo.__class__ is bool else lo), (int(hi) if hi.__class__ is bool else hi)
-
-
-def _wrapped_unsigned(bound, dtype):
-    """A negative integer ``bound`` of an unsigned ``dtype`` wrapped into it, as torch's scalar conversion does
-    (uint8's -1 is 255) down to minus the dtype's largest; any other bound as it is (one still out of range is
-    refused by ``check_scalar_arg``, as torch refuses it)."""
-    if is_integer(bound) and 0 > bound >= -int(np.iinfo(dtype).max):
-        return bound + 2 ** (8 * dtype.itemsize)
-    return bound
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):

@@ -8,6 +8,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import _python_number, half_in_float32, operands, python_real, require_floating
+from minigrad.scalars import check_fits, wrapped_unsigned
 
 
 class Lerp(Function):
@@ -89,19 +90,32 @@ def lerp(start, end, weight):
     return Lerp.apply(start, end, weight)
 
 
+_INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1
+
+
 def _value(name, value, tensors):
+    """``value`` as torch reads it: a real number or a bool (1 or 0); with integer tensors only (an integer result)
+    converted to the result's dtype as torch converts it, truncated (``addcmul(ints, ..., value=1.5)`` is value 1)
+    and refused past the dtype's range (NaN, inf, 300 for int8: RuntimeError, ``check_fits``), a negative int
+    wrapped into an unsigned dtype (``wrapped_unsigned``: uint8's -1 is 255)."""
     value = python_real(name, "value", value, bools=True)
-    if isinstance(value, float) and all(t.dtype.kind in "iub" for t in tensors):
-        raise TypeError(f"{name}: for integer tensors, value must be an int, got value={value!r}")
+    if tensors[0].dtype.kind in "iub" and tensors[1].dtype.kind in "iub" and tensors[2].dtype.kind in "iub":
+        x, t1, t2 = (t.dtype for t in tensors)
+        dtype = x if x is t1 is t2 else np.result_type(x, t1, t2)   # builtin dtypes are singletons
+        if value.__class__ is float or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
+            if dtype.kind == "u":
+                value = wrapped_unsigned(value, dtype)
+            check_fits(name, value, dtype)   # a small int into int64, the common case, fits: no finfo/iinfo
+            value = int(value)
     return value
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002  (torch.addcmul's argument names)
     """input + value * tensor1 * tensor2, broadcasting, as ``torch.addcmul``."""
     x, t1, t2 = _three("addcmul", input, tensor1, tensor2)
-    if x.dtype.kind == t1.dtype.kind == t2.dtype.kind == "b":
-        raise TypeError(f"addcmul: bool tensors are not supported, as in torch (shapes {tuple(x.shape)}, "
-                        f"{tuple(t1.shape)} and {tuple(t2.shape)}); cast them to an integer dtype first")
+    if x.dtype.kind == t1.dtype.kind == t2.dtype.kind == "b":   # torch's NotImplementedError: no bool kernel
+        raise NotImplementedError(f"addcmul: bool tensors are not supported, as in torch (shapes {tuple(x.shape)}, "
+                                  f"{tuple(t1.shape)} and {tuple(t2.shape)}); cast them to an integer dtype first")
     return Addcmul.apply(x, t1, t2, value=_value("addcmul", value, (x, t1, t2)))
 
 
@@ -110,7 +124,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
     refused, as in torch (their division was once rounded)."""
     t1, t2 = as_tensor(_python_number(tensor1)), as_tensor(_python_number(tensor2))
     if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
-        raise TypeError(f"addcdiv: integer division is not supported (tensor1 and tensor2 have dtypes {t1.dtype} "
-                        f"and {t2.dtype}); use floating tensors")
+        raise RuntimeError(f"addcdiv: integer division is not supported, as in torch (tensor1 and tensor2 have "
+                           f"dtypes {t1.dtype} and {t2.dtype}); use floating tensors")
     x, t1, t2 = _three("addcdiv", input, tensor1, tensor2)
     return Addcdiv.apply(x, t1, t2, value=_value("addcdiv", value, (x, t1, t2)))

@@ -189,8 +189,41 @@ def test_alpha_and_value_take_the_tensors_result_type_as_in_torch(alpha):
             expected = torch.addcmul(ta, tb, tb, value=alpha)
             got = mg.addcmul(ma, mb, mb, value=alpha)
             assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
-    with pytest.raises(TypeError, match=r"^addcmul: bool tensors are not supported"):
+    with pytest.raises(NotImplementedError, match=r"^addcmul: bool tensors are not supported"):   # torch's type
         mg.addcmul(mg.tensor(masks), mg.tensor(masks), mg.tensor(masks))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int8", "uint8"])
+@pytest.mark.parametrize("value", [1.0, 2.0, 1.5, -1.5, 2.9, 0.5, -0.0, np.float64(1.0), np.float32(2.5), True,
+                                   np.True_, float("nan"), float("inf"), 1e30, 300.0, 300, -1, -255, -256, -1.0, 255],
+                         ids=repr)
+def test_addcmul_with_integer_tensors_converts_value_to_their_dtype_as_torch(value, dtype):
+    """torch converts addcmul's value to the integer result's dtype: a float truncated (1.5 is 1), a negative int
+    wrapped into an unsigned dtype (uint8's -1 is 255), refused past the range (RuntimeError: NaN, inf, 300 for int8);
+    minigrad refused every float value (TypeError) and wrapped 300 into int8 silently."""
+    a, b, c = np.array([1, 2]), np.array([3, 4]), np.array([5, 6])
+    try:
+        expected = torch.addcmul(*(torch.tensor(v.astype(dtype)) for v in (a, b, c)), value=value)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=r"^addcmul: the value .* is out of range for dtype " + dtype):
+            mg.addcmul(*(mg.tensor(v, dtype=dtype) for v in (a, b, c)), value=value)
+        return
+    got = mg.addcmul(*(mg.tensor(v, dtype=dtype) for v in (a, b, c)), value=value)
+    assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
+    mixed = mg.addcmul(mg.tensor(a, dtype=dtype), mg.tensor(b, dtype=dtype), mg.tensor(c, dtype="float32"), value=value)
+    theirs = torch.addcmul(torch.tensor(a.astype(dtype)), torch.tensor(b.astype(dtype)),
+                           torch.tensor(c.astype("float32")), value=value)
+    np.testing.assert_allclose(mixed.numpy(), theirs.numpy(), rtol=1e-6)   # a float result keeps the value as it is
+
+
+def test_addcmul_of_bool_tensors_and_integer_addcdiv_raise_torchs_types():
+    masks = np.array([True, False])
+    for module, expected in ((torch, NotImplementedError), (mg, NotImplementedError)):
+        with pytest.raises(expected):
+            module.addcmul(module.tensor(masks), module.tensor(masks), module.tensor(masks))
+    for module in (torch, mg):
+        with pytest.raises(RuntimeError, match="(?i)integer division"):
+            module.addcdiv(module.tensor([1.0]), module.tensor([1]), module.tensor([2]))
 
 
 @pytest.mark.parametrize("name", ["div", "atan2", "copysign", "xlogy", "ldexp", "add", "eq"])
