@@ -8,7 +8,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
 from minigrad.backend import NUMPY_ZERO, get_array_module
-from minigrad.scalars import holds, is_integer, short_number
+from minigrad.scalars import check_fits, holds, is_integer, short_number, wrapped_unsigned
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -136,6 +136,27 @@ def alpha_check(op, name, value, result_dtype, dtypes=None):
     if value.__class__ is float:
         raise RuntimeError(f"{op}: for integer tensors{operands}, {name} must be an int, got {name}={value!r} "
                            "(torch refuses a floating point number there too)")
+
+
+_INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1
+
+
+def scalar_in_dtype(op, name, value, dtype):
+    """A Scalar argument ``name`` (addcmul's value, addr's beta and alpha) as torch converts it to the integer or
+    bool result ``dtype`` it multiplies: for bool any nonzero is True; for an integer dtype a float is truncated (1.5
+    is 1), a negative int wrapped into an unsigned dtype (uint8's -1 is 255), anything past the range refused (NaN,
+    inf, 300 for int8: RuntimeError, ``check_fits``). A floating or complex result takes the value as it is."""
+    kind = dtype.kind
+    if kind == "b":
+        return bool(value)
+    if kind not in "iu":
+        return value
+    # an int into int64, the common case, fits: no finfo or iinfo
+    if value.__class__ is float or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
+        if kind == "u":
+            value = wrapped_unsigned(value, dtype)
+        check_fits(f"{op} ({name})", value, dtype)
+    return int(value)
 
 
 def check_flag(op_name, label, value):

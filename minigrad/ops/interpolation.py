@@ -7,8 +7,8 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import _python_number, half_in_float32, operands, python_real, require_floating
-from minigrad.scalars import check_fits, wrapped_unsigned
+from minigrad.ops._args import (_python_number, half_in_float32, operands, python_real, require_floating,
+                                scalar_in_dtype)
 
 
 class Lerp(Function):
@@ -90,23 +90,15 @@ def lerp(start, end, weight):
     return Lerp.apply(start, end, weight)
 
 
-_INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1
-
-
 def _value(name, value, tensors):
     """``value`` as torch reads it: a real number or a bool (1 or 0); with integer tensors only (an integer result)
-    converted to the result's dtype as torch converts it, truncated (``addcmul(ints, ..., value=1.5)`` is value 1)
-    and refused past the dtype's range (NaN, inf, 300 for int8: RuntimeError, ``check_fits``), a negative int
-    wrapped into an unsigned dtype (``wrapped_unsigned``: uint8's -1 is 255)."""
+    converted to the result's dtype as torch converts it (``scalar_in_dtype``: ``addcmul(ints, ..., value=1.5)`` is
+    value 1, NaN or 300 for int8 refused)."""
     value = python_real(name, "value", value, bools=True)
     if tensors[0].dtype.kind in "iub" and tensors[1].dtype.kind in "iub" and tensors[2].dtype.kind in "iub":
         x, t1, t2 = (t.dtype for t in tensors)
         dtype = x if x is t1 is t2 else np.result_type(x, t1, t2)   # builtin dtypes are singletons
-        if value.__class__ is float or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
-            if dtype.kind == "u":
-                value = wrapped_unsigned(value, dtype)
-            check_fits(name, value, dtype)   # a small int into int64, the common case, fits: no finfo/iinfo
-            value = int(value)
+        value = scalar_in_dtype(name, "value", value, dtype)
     return value
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.ops._args import alpha_check, operands, python_real
+from minigrad.ops._args import alpha_check, operands, python_real, scalar_in_dtype
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.convert import clone
 from minigrad.ops.linalg import matmul
@@ -92,10 +92,11 @@ def _scaled_sum(name, base, product, beta, alpha, scalars=False):
     beta = python_real(name, "beta", beta, bools="scalar" if scalars else True)
     alpha = python_real(name, "alpha", alpha, bools="scalar" if scalars else True)
     base = as_tensor(base, like=product)
-    if scalars:
+    if scalars:   # torch's Scalar rules (alpha_check), then the value in the result's dtype (a bool result: True)
         result = np.promote_types(base.dtype, product.dtype)
         alpha_check(name, "beta", beta, result)
         alpha_check(name, "alpha", alpha, result)
+        beta, alpha = scalar_in_dtype(name, "beta", beta, result), scalar_in_dtype(name, "alpha", alpha, result)
     try:
         np.broadcast_shapes(base.shape, product.shape)
     except ValueError:

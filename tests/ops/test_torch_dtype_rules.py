@@ -205,7 +205,7 @@ def test_addcmul_with_integer_tensors_converts_value_to_their_dtype_as_torch(val
     try:
         expected = torch.addcmul(*(torch.tensor(v.astype(dtype)) for v in (a, b, c)), value=value)
     except RuntimeError:
-        with pytest.raises(RuntimeError, match=r"^addcmul: the value .* is out of range for dtype " + dtype):
+        with pytest.raises(RuntimeError, match=r"^addcmul \(value\): the value .* is out of range for dtype " + dtype):
             mg.addcmul(*(mg.tensor(v, dtype=dtype) for v in (a, b, c)), value=value)
         return
     got = mg.addcmul(*(mg.tensor(v, dtype=dtype) for v in (a, b, c)), value=value)
@@ -214,6 +214,24 @@ def test_addcmul_with_integer_tensors_converts_value_to_their_dtype_as_torch(val
     theirs = torch.addcmul(torch.tensor(a.astype(dtype)), torch.tensor(b.astype(dtype)),
                            torch.tensor(c.astype("float32")), value=value)
     np.testing.assert_allclose(mixed.numpy(), theirs.numpy(), rtol=1e-6)   # a float result keeps the value as it is
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int64"])
+@pytest.mark.parametrize("beta, alpha", [(1, 2), (2, 1), (1, 0), (0, 0), (1, -1), (-1, 1), (1, True), (True, 2),
+                                         (1, np.int64(2)), (1, 300), (300, 1), (1, 2.0), (1, -256)], ids=repr)
+def test_addr_converts_beta_and_alpha_to_an_integer_or_bool_result_as_torch(beta, alpha, dtype):
+    """torch converts addr's beta and alpha to the result's dtype: for bool tensors alpha=2 is True (a bool result;
+    minigrad gave int64), for integers a negative int wraps into uint8 and 300 is refused for int8 (RuntimeError)."""
+    x, v1, v2 = np.array([[1, 0], [0, 2]]), np.array([1, 3]), np.array([2, 0])
+    cast = (lambda a: a % 2 == 1) if dtype == "bool" else (lambda a: a.astype(dtype))
+    try:
+        expected = torch.addr(*(torch.tensor(cast(a)) for a in (x, v1, v2)), beta=beta, alpha=alpha)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=r"^addr"):
+            mg.addr(*(mg.tensor(cast(a)) for a in (x, v1, v2)), beta=beta, alpha=alpha)
+        return
+    got = mg.addr(*(mg.tensor(cast(a)) for a in (x, v1, v2)), beta=beta, alpha=alpha)
+    assert str(got.dtype) == str(expected.dtype).replace("torch.", "") and got.tolist() == expected.tolist()
 
 
 def test_addcmul_of_bool_tensors_and_integer_addcdiv_raise_torchs_types():
