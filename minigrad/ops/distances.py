@@ -93,6 +93,18 @@ def _floating(x):
     return x if x.dtype.kind in "fc" else _plain.cast(x, backend.DEFAULT_FLOAT)
 
 
+def _samples(name, y, x):
+    """y as a floating tensor (integers read as float32), refused when y or the sample points x are bools, as torch
+    refuses them (RuntimeError; trapz's too, which is trapezoid)."""
+    y = as_tensor(y)
+    x_dtype = None if x is None or is_real(x) else (x if isinstance(x, Tensor) else as_tensor(x)).dtype
+    if y.dtype.kind == "b" or (x_dtype is not None and x_dtype.kind == "b"):
+        given = f"y {y.dtype}" if x is None else f"y {y.dtype}, x {x_dtype}"
+        raise RuntimeError(f"{name}: received a bool input for {'`y`' if x is None else '`x` or `y`'} ({given}), "
+                           "but bool is not supported, as in torch; cast it to a floating dtype first")
+    return _floating(y)
+
+
 def _cut(x, d, start, stop):
     return x[(slice(None),) * d + (slice(start, stop),)]
 
@@ -155,7 +167,7 @@ def trapezoid(y, x=None, dx=None, axis=None, *, dim=None):
     torch computes it; with x: sum((x_{i+1} - x_i)(y_{i+1} + y_i)) / 2. dL/dy: dx g inside, dx g / 2 at the ends
     (the matching weights with x); dL/dx: the derivative of the same sum.
     """
-    y = _floating(y)
+    y = _samples("trapezoid", y, x)
     d = _dim("trapezoid", y, dim, axis)
     h, steps = _spacing("trapezoid", y, x, dx, d)
     n = y.shape[d]
@@ -178,7 +190,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """``torch.cumulative_trapezoid``: the running trapezoidal rule along ``dim``: entry k is the integral over
     the first k + 1 samples.   Shapes: y -> y with that dim one shorter.   dL/dy, dL/dx: cumsum's and the
     products' gradients."""
-    y = _floating(y)
+    y = _samples("cumulative_trapezoid", y, x)
     d = _dim("cumulative_trapezoid", y, dim, None)
     h, steps = _spacing("cumulative_trapezoid", y, x, dx, d)
     n = y.shape[d]

@@ -133,3 +133,25 @@ def test_a_float_alpha_with_integer_tensors_is_torchs_runtime_error(call):
         call(torch, torch.tensor(a), torch.tensor(a))
     with pytest.raises(RuntimeError, match="for integer tensors.*must be an int"):
         call(mg, mg.tensor(a), mg.tensor(a))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, y, x: L.trapezoid(y), lambda L, y, x: L.trapezoid(y, x), lambda L, y, x: L.trapezoid(y, dx=2.0),
+    lambda L, y, x: L.trapz(y), lambda L, y, x: L.trapz(y, x), lambda L, y, x: L.cumulative_trapezoid(y),
+    lambda L, y, x: L.cumulative_trapezoid(y, x)])
+@pytest.mark.parametrize("y_dtype, x_dtype", [("bool", "float32"), ("float32", "bool"), ("int64", "bool"),
+                                              ("bool", "int64"), ("int64", "int64"), ("float32", "float32")])
+def test_trapezoid_refuses_bool_samples_as_torch(call, y_dtype, x_dtype):
+    """torch refuses a bool y or x in trapezoid, trapz and cumulative_trapezoid ("received a bool input for `y`, but
+    bool is not supported": RuntimeError); minigrad read a bool y as float32."""
+    y, x = np.array([1, 0, 1, 1]), np.array([0, 1, 3, 4])
+    as_ = {"bool": lambda a: a % 2 == 1, "int64": lambda a: a, "float32": lambda a: a.astype("float32")}
+    args = as_[y_dtype](y), as_[x_dtype](x)
+    theirs, their_error = _outcome(call, torch, *[torch.tensor(a) for a in args])
+    ours, our_error = _outcome(call, mg, *[mg.tensor(a) for a in args])
+    if their_error is not None:
+        assert type(our_error) is type(their_error) is RuntimeError, (our_error, their_error)
+        assert "received a bool input for `" in str(our_error) and "bool is not supported" in str(our_error)
+        return
+    assert our_error is None, our_error
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
