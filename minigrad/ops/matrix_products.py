@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.coercion import as_tensor
+from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
 from minigrad.ops._args import alpha_check, operands, python_real, scalar_in_dtype
@@ -86,7 +87,8 @@ def inner(a, b):
 
 
 def _scaled_sum(name, base, product, beta, alpha, scalars=False):
-    """beta * base + alpha * product, base broadcast to product's shape; beta = 0 ignores base (NaN too), as torch.
+    """beta * base + alpha * product, base broadcast to product's shape; beta = 0 ignores base's values (NaN too) and
+    gives it gradient 0, as torch.
     A bool beta or alpha is 1 or 0, as torch's addmm reads it; with ``scalars`` (addr) they are torch's Scalars, as
     add's alpha: a Python bool for a bool result only, a float (a NumPy bool too) not for an integer one."""
     beta = python_real(name, "beta", beta, bools="scalar" if scalars else True)
@@ -104,9 +106,14 @@ def _scaled_sum(name, base, product, beta, alpha, scalars=False):
     if np.broadcast_shapes(base.shape, product.shape) != product.shape:
         raise _shapes(name, f"an input that broadcasts to the product's shape {tuple(product.shape)}", base)
     out = product if alpha == 1 else product * alpha
-    if beta == 0:
+    if beta == 0:   # base's values are not read (a NaN in it is ignored), but it stays an input, with gradient 0
+        if base.requires_grad and STATE.grad_enabled:   # as torch's (beta * g); None would say it was not used
+            return where(_NEVER, base, out)
         return out
     return (base if beta == 1 else base * beta) + out
+
+
+_NEVER = np.False_   # where(_NEVER, base, out): out's values, and base in the graph with gradient 0
 
 
 def addmm(x, mat1, mat2, *, beta=1, alpha=1):

@@ -93,12 +93,47 @@ def test_a_bool_argument_gives_torchs_values_and_gradients(name, value, dtype):
     seed = np.linspace(-1.0, 2.0, theirs.numel()).reshape(theirs.shape).astype(str(theirs.dtype)[6:])
     ours.backward(mg.tensor(seed, dtype=seed.dtype))
     theirs.backward(torch.tensor(seed))
-    for o, t in zip(ours_in, theirs_in):
-        if o.grad is None:   # beta=0 (False): minigrad leaves the ignored input out of the graph, torch's grad is 0
-            assert t.grad is None or not t.grad.any(), (o, t.grad)
-        else:
+    for o, t in zip(ours_in, theirs_in):   # beta=0 (False) too: the ignored input's gradient is 0 in both
+        assert (o.grad is None) == (t.grad is None), (o.grad, t.grad)
+        if o.grad is not None:
             assert o.grad.dtype == o.dtype
             np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=rtol / 10)
+
+
+BETA_ZERO_CALLS = {
+    "addmm": (((2, 3), (2, 4), (4, 3)), lambda L, x, a, b, beta: L.addmm(x, a, b, beta=beta)),
+    "addmm broadcast": (((3,), (2, 4), (4, 3)), lambda L, x, a, b, beta: L.addmm(x, a, b, beta=beta)),
+    "addmv": (((2,), (2, 4), (4,)), lambda L, x, a, b, beta: L.addmv(x, a, b, beta=beta)),
+    "addr": (((2, 3), (2,), (3,)), lambda L, x, a, b, beta: L.addr(x, a, b, beta=beta)),
+    "baddbmm": (((2, 2, 3), (2, 2, 4), (2, 4, 3)), lambda L, x, a, b, beta: L.baddbmm(x, a, b, beta=beta)),
+    "addbmm": (((2, 3), (2, 2, 4), (2, 4, 3)), lambda L, x, a, b, beta: L.addbmm(x, a, b, beta=beta)),
+    "Tensor.addmm": (((2, 3), (2, 4), (4, 3)), lambda L, x, a, b, beta: x.addmm(a, b, beta=beta)),
+}
+
+
+@pytest.mark.parametrize("beta", [0, 0.0, np.False_], ids=repr)
+@pytest.mark.parametrize("others_need_grad", [True, False])
+@pytest.mark.parametrize("name", list(BETA_ZERO_CALLS))
+def test_beta_zero_gives_the_ignored_input_a_zero_gradient_as_torch(name, others_need_grad, beta):
+    """With beta=0 torch ignores the input's values (a NaN in it too) but keeps it in the graph: its gradient is
+    beta * g = 0, and the result requires grad when the input alone does. minigrad dropped it: grad None, or
+    'does not require grad' when only the input did."""
+    shapes, call = BETA_ZERO_CALLS[name]
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    arrays[0].flat[0] = np.nan   # ignored by both
+    ours_in = [mg.tensor(a, dtype="float64", requires_grad=(i == 0 or others_need_grad)) for i, a in enumerate(arrays)]
+    theirs_in = [torch.tensor(a, requires_grad=(i == 0 or others_need_grad)) for i, a in enumerate(arrays)]
+    ours, theirs = call(mg, *ours_in, beta), call(torch, *theirs_in, beta)
+    assert ours.requires_grad and theirs.requires_grad
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    for o, t in zip(ours_in, theirs_in):
+        assert (o.grad is None) == (t.grad is None), (o.grad, t.grad)
+        if o.grad is not None:
+            assert o.grad.shape == o.shape
+            np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
 # the cases torch takes integer (and, for add and addr, bool) inputs in, with the bool read by the same rules
