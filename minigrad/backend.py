@@ -241,6 +241,44 @@ def get_array_module(array):
     return _cupy if isinstance(array, _cupy.ndarray) else np
 
 
+HALF = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: compared by identity
+
+
+def quiet_if_half(dtype, fn, /, *args, **kwargs):
+    """``fn(*args, **kwargs)``, with NumPy's overflow warning off when ``dtype`` (the dtype written) is float16.
+
+    torch rounds a value past float16's largest (65504) to inf silently, in its casts and in its half ops, which
+    compute in float32 and round once; NumPy warns "overflow encountered in cast" (or in the op), an error under
+    ``python -W error``. The one place minigrad silences it: every float16 cast goes through here, ``cast`` or
+    ``assign``.
+    Other dtypes pay two identity tests, not the errstate (about 0.7 us, as much as a small cast). Overflow in
+    float32 and float64 arithmetic is left to NumPy's warning, as everywhere in minigrad (x * 1e30, exp(100)).
+    """
+    if dtype is HALF or dtype is np.float16:
+        with np.errstate(over="ignore"):
+            return fn(*args, **kwargs)
+    return fn(*args, **kwargs)
+
+
+def cast(array, dtype, copy=True):
+    """``array.astype(dtype, copy=copy)``, a float16 target past 65504 being inf silently (see ``quiet_if_half``);
+    written out rather than through it, since every cast (gradients cast back included) comes here."""
+    if dtype is HALF or dtype is np.float16:
+        with np.errstate(over="ignore"):
+            return array.astype(dtype, copy=copy)
+    return array.astype(dtype, copy=copy)
+
+
+def assign(array, index, value):
+    """``array[index] = value``, a float16 ``array`` taking a value past 65504 as inf silently (``quiet_if_half``);
+    written out, as ``cast``: every unrecorded write (``x[i] = v``, ``copy_``) comes here."""
+    if array.dtype is HALF:
+        with np.errstate(over="ignore"):
+            array[index] = value
+        return
+    array[index] = value
+
+
 def is_array(value) -> bool:
     """True for a backend array: a NumPy or a CuPy ndarray."""
     return isinstance(value, np.ndarray) or get_array_module(value) is not np

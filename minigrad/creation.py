@@ -16,9 +16,6 @@ from minigrad.sampling import generator_for
 from minigrad.scalars import check_fits, is_integer, is_real, short_number, zero_d_integer
 
 
-_HALF = np.dtype(np.float16)   # builtin dtypes are singletons: an identity test
-
-
 def _dtype(dtype, default=None):
     """``dtype``, else ``default``, else the default float (read now: ``set_default_dtype`` may have changed it)."""
     if dtype is not None:
@@ -91,11 +88,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         else:
             dtype = _dtype(dtype)
             try:
-                if dtype is _HALF:   # 70000.0 is inf, silently as torch's (NumPy's cast warns); float16 only: free
-                    with np.errstate(over="ignore"):
-                        arr = xp_in.asarray(data, dtype=dtype)
-                else:
-                    arr = xp_in.asarray(data, dtype=dtype)
+                # float16: 70000.0 is inf, silently as torch's (backend.quiet_if_half)
+                arr = backend.quiet_if_half(dtype, xp_in.asarray, data, dtype=dtype)
             except OverflowError as exc:   # NumPy's words named neither the op nor the dtype asked for
                 raise OverflowError(f"tensor: {exc} (dtype={dtype})") from None
     except ValueError as exc:
@@ -627,12 +621,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
             return out
         return out.detach() if not requires_grad else out.detach().requires_grad_(True)
     if not shared or copy:
-        array = backend.to_device(array, want_device)
-        if want_dtype is _HALF:   # past 65504 is inf, silently as torch's (NumPy's cast warns); float16 only: free
-            with np.errstate(over="ignore"):
-                array = array.astype(want_dtype, copy=True)
-        else:
-            array = array.astype(want_dtype, copy=True)
+        array = backend.cast(backend.to_device(array, want_device), want_dtype)   # float16: inf past 65504, silently
     return Tensor(array, requires_grad=bool(requires_grad))
 
 

@@ -9,8 +9,6 @@ from minigrad import backend
 from minigrad.autograd.ragged import data_error
 from minigrad.autograd.tensor import Tensor  # tensor.py imports this module only after Tensor is defined
 
-_HALF = np.dtype(np.float16)   # builtin dtypes are singletons: an identity test
-
 
 def _initial_grad(t, grad, where):
     """The gradient to start backward with: given, or 1 for a one-element tensor."""
@@ -65,17 +63,15 @@ def as_tensor(x, like=None):
             dtype = backend.DEFAULT_FLOAT
         else:
             dtype = np.result_type(like.data, x)
-        if dtype is _HALF:   # a number past 65504 is inf, silently as torch's (NumPy's cast warns); free elsewhere
-            with np.errstate(over="ignore"):
-                return Tensor(xp.asarray(x, dtype=dtype))
-        return Tensor(xp.asarray(x, dtype=dtype))
+        # a number past 65504 meeting a float16 tensor is inf, silently as torch's (backend.quiet_if_half)
+        return Tensor(backend.quiet_if_half(dtype, xp.asarray, x, dtype=dtype))
     try:
         arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
     except ValueError as exc:   # ragged nested lists: say where the lengths differ
         raise data_error("Tensor", x, exc) from None
     if arr.dtype.kind in "fc" and ref.kind in "fc":
         # floats take the tensor's precision; complex values stay complex (the real part alone would be wrong)
-        arr = arr.astype(_complex_of(ref) if arr.dtype.kind == "c" else ref, copy=False)
+        arr = backend.cast(arr, _complex_of(ref) if arr.dtype.kind == "c" else ref, copy=False)
     return Tensor(arr)
 
 

@@ -19,8 +19,6 @@ from minigrad.memory_format import (channels_last, channels_last_3d, check_memor
                                     is_channels_last)
 from minigrad.scalars import _check_fits_float, check_fits, is_integer
 
-_HALF = np.dtype(np.float16)   # builtin dtypes are singletons: an identity test
-
 class _NotGiven:
     """The default of ``axis`` and ``dim`` in var and std: ``axis=None`` given is NumPy's call over every axis
     (ddof=0) and ``dim=None`` PyTorch's (correction=1), so both must be told apart from an argument left out."""
@@ -609,11 +607,7 @@ class Tensor:
             # Recorded as torch records it: written entries take value's gradient, overwritten ones get 0.
             self._write_result("__setitem__", lambda t: _assign(t, index, value))
             return
-        if self.data.dtype is _HALF:   # past 65504 is inf, silently as torch's (NumPy's cast warns); free elsewhere
-            with np.errstate(over="ignore"):
-                self.data[index] = value.data if isinstance(value, Tensor) else value
-        else:
-            self.data[index] = value.data if isinstance(value, Tensor) else value
+        backend.assign(self.data, index, value.data if isinstance(value, Tensor) else value)   # float16: inf past 65504
         # Stamp the write, so that backward can tell a graph node whose input changed after it was recorded.
         _mark_written(self)
 
@@ -1707,11 +1701,7 @@ class Tensor:
         if self.requires_grad and STATE.grad_enabled:
             constant = Tensor(backend.to_device(values, self.device))
             return self._write_result("copy_", lambda t: _ops.broadcast_to(constant, t.shape))
-        if self.data.dtype is _HALF:   # past 65504 is inf, silently as torch's (NumPy's cast warns); free elsewhere
-            with np.errstate(over="ignore"):
-                self.data[...] = backend.to_device(values, self.device)
-        else:
-            self.data[...] = backend.to_device(values, self.device)
+        backend.assign(self.data, ..., backend.to_device(values, self.device))   # float16: inf past 65504, silently
         _mark_written(self)
         return self
 

@@ -7,7 +7,7 @@ from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
-from minigrad.backend import NUMPY_ZERO, get_array_module
+from minigrad.backend import HALF, NUMPY_ZERO, get_array_module
 from minigrad.scalars import check_fits, holds, is_integer, short_number, wrapped_unsigned
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
@@ -367,20 +367,14 @@ def half_in_float32(compute, *values):
         return result.astype(np.float16)
 
 
-_HALF = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: compared by identity
-
-
 def apply_widening_half(op, x, widen, **params):
     """``op.apply(x, **params)``; where ``widen`` (``scalars.check_scalar_arg`` found an argument past float16's
     largest, which in float16 would be inf), a float16 ``x`` is computed in float32 and rounded once, as torch's."""
     if widen:
         return half_in_float32(lambda x32: op.apply(x32, **params), x)
-    if x.data.dtype is _HALF:
-        # torch computes these in float32 and rounds a result past 65504 to inf silently; NumPy's float16 product
-        # (leaky_relu's x * slope) is the same value, with an overflow warning
-        with np.errstate(over="ignore"):
-            return op.apply(x, **params)
-    return op.apply(x, **params)
+    # torch computes these in float32 and rounds a result past 65504 to inf silently; NumPy's float16 product
+    # (leaky_relu's x * slope) is the same value, with an overflow warning
+    return backend.quiet_if_half(x.data.dtype, op.apply, x, **params)
 
 
 def accumulator_dtype(x):

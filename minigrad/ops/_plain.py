@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 
 
@@ -20,4 +21,4 @@ def cast(x, dtype):
     joining a floating op, or widened to int64. (A bare ``Tensor(x.data.astype(...))`` is invisible to the
     tracer: an export froze it into the graph as a constant, the traced batch's values.)"""
     dtype = np.dtype(dtype)
-    return plain("AsType", {"dtype": dtype}, x, lambda data: data.astype(dtype))
+    return plain("AsType", {"dtype": dtype}, x, lambda data: backend.cast(data, dtype))

@@ -5,13 +5,15 @@ The backward of a binary op sums the gradient back to each input's shape with
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import HALF, get_array_module
 from minigrad.ops._args import (_python_number, alpha_check, as_floating, numbers_as_floats, operands,
                                 python_real)
 from minigrad.ops.convert import astype
@@ -114,7 +116,7 @@ class PowScalar(Function):
             return get_array_module(x).sqrt(x)
         if c == -0.5:
             return 1 / get_array_module(x).sqrt(x)
-        if abs(c) > _POW_OVERFLOWS or x.dtype is _HALF:
+        if abs(c) > _POW_OVERFLOWS or x.dtype is HALF:
             # inf past the dtype's largest, silently as torch's (NumPy warns "overflow encountered in power"): for
             # an exponent this large every |x| >= 2 overflows even float32 (2 ** 128), and float16 overflows from
             # 256 ** 2; the common exponents (x ** 2, x ** 3) on float32 and float64 skip the errstate's cost
@@ -130,7 +132,7 @@ class PowScalar(Function):
             return gy * 0.0
         if c == 0.5:   # x^-0.5 as the forward's 1 / sqrt
             return gy * F.apply(PowScalar, x, c=-0.5) * 0.5
-        if abs(c) > _POW_OVERFLOWS or x.dtype is _HALF:   # inf silently, as the forward's
+        if abs(c) > _POW_OVERFLOWS or x.dtype is HALF:   # inf silently, as the forward's
             with np.errstate(over="ignore"):
                 return gy * (x ** (c - 1)) * c
         return gy * (x ** (c - 1)) * c
@@ -140,7 +142,8 @@ class Pow(Function):
     """y = a ** b, both tensors.   dL/da = g b a^(b-1),  dL/db = g y ln a.
 
     At a = 0 PyTorch's values are used: dL/da = 0 where b = 0; dL/db = 0 where b >= 0
-    (the limit of a^b ln a) and -inf where b < 0.
+    (the limit of a^b ln a) and -inf where b < 0. Overflow as ``PowScalar``'s: a float16 result or gradient past
+    65504 is inf silently, as torch's; float32 and float64 keep NumPy's warning.
     """
 
     keep_output = True
@@ -148,9 +151,16 @@ class Pow(Function):
     def forward(self, a, b):
         if b.dtype.kind in "iu" and a.dtype.kind in "biu" and bool((b < 0).any()):
             return _integer_pow_with_negative_exponents(get_array_module(a), a, b)
+        if a.dtype is HALF or b.dtype is HALF:   # a float16 result past 65504: inf silently, as torch's
+            return backend.quiet_if_half(np.promote_types(a.dtype, b.dtype), operator.pow, a, b)
         return a ** b
 
     def backward(self, F, gy, a, b):
+        if a.dtype is HALF or b.dtype is HALF:   # as the forward's (torch's half gradient rounds to inf silently)
+            return backend.quiet_if_half(np.promote_types(a.dtype, b.dtype), self._gradients, F, gy, a, b)
+        return self._gradients(F, gy, a, b)
+
+    def _gradients(self, F, gy, a, b):
         na, nb = self.needs_input_grad
         # b a^(b-1) is 0 * inf = NaN at a = 0, b = 0, where y = a^0 is constant: the derivative is 0 there. The
         # branch not taken reads b = 1 there: its a^-1 = inf, times the 0 the where sends it, made the Hessian
@@ -245,7 +255,6 @@ def mul(a, b, *, out=None):
     return Mul.apply(*operands("mul", a, b))
 
 
-_HALF = np.dtype(np.float16)   # NumPy's builtin dtypes are singletons: compared by identity
 
 
 def _half_with_inexact_number(a, b):
@@ -256,7 +265,7 @@ def _half_with_inexact_number(a, b):
     0.1% off). A number float16 holds gives the same bits either way: NumPy's float16 loops compute in float32.
     """
     tensor, number = (a, b) if isinstance(a, Tensor) else (b, a)
-    if not isinstance(tensor, Tensor) or tensor.data.dtype is not _HALF:   # first: every x * c asks this
+    if not isinstance(tensor, Tensor) or tensor.data.dtype is not HALF:   # first: every x * c asks this
         return False
     number = _python_number(number)
     if number.__class__ not in (int, float):

@@ -14,7 +14,7 @@ import numpy as np
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import cast, get_array_module
 from minigrad.ops import _plain
 from minigrad.ops._args import as_floating, accumulator_dtype, one_dim, refuse_complex
 from minigrad.ops.convert import running_in_dtype
@@ -61,7 +61,8 @@ class CumProd(Function):
         self.axis = axis
 
     def forward(self, x):
-        return get_array_module(x).cumprod(x, axis=self.axis, dtype=accumulator_dtype(x)).astype(x.dtype, copy=False)
+        # float16 multiplies in float32, rounded once: past 65504 inf, silently as torch's (backend.cast)
+        return cast(get_array_module(x).cumprod(x, axis=self.axis, dtype=accumulator_dtype(x)), x.dtype, copy=False)
 
     def backward(self, F, gy, x):
         axis = self.axis

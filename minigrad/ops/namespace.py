@@ -20,7 +20,7 @@ from __future__ import annotations
 from operator import attrgetter
 from types import SimpleNamespace
 
-from minigrad.backend import get_array_module
+from minigrad.backend import cast, get_array_module
 from minigrad.ops._args import _const, _select
 from minigrad.ops.broadcast import _broadcast_array, _sum_to_array, broadcast_to, sum_to
 from minigrad.ops.convert import astype
@@ -75,7 +75,7 @@ arrays = SimpleNamespace(
     sum=_array_sum,
     concat=_array_concat,
     index_add=lambda g, index, shape: IndexAdd(index, shape).forward(g),
-    astype=lambda x, dtype: x.astype(dtype, copy=False),
+    astype=lambda x, dtype: cast(x, dtype, copy=False),   # float16 past 65504: inf silently, as torch's
     const=lambda array: array,
     output=attrgetter("_output_data"),
 )

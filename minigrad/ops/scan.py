@@ -6,7 +6,7 @@ import numpy as np
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import NOT_GIVEN, Tensor
-from minigrad.backend import get_array_module
+from minigrad.backend import cast, get_array_module
 from minigrad.ops import _plain
 from minigrad.ops._args import accumulator_dtype, one_dim
 from minigrad.ops.convert import running_in_dtype
@@ -29,10 +29,11 @@ class CumSum(Function):
     def forward(self, x):
         xp = get_array_module(x)
         acc = accumulator_dtype(x)
+        # float16 sums in float32, rounded once: past 65504 inf, silently as torch's (backend.cast)
         if not self.reverse:
-            return xp.cumsum(x, axis=self.axis, dtype=acc).astype(x.dtype, copy=False)
-        return xp.flip(xp.cumsum(xp.flip(x, self.axis), axis=self.axis, dtype=acc), self.axis).astype(x.dtype,
-                                                                                                   copy=False)
+            return cast(xp.cumsum(x, axis=self.axis, dtype=acc), x.dtype, copy=False)
+        return cast(xp.flip(xp.cumsum(xp.flip(x, self.axis), axis=self.axis, dtype=acc), self.axis), x.dtype,
+                    copy=False)
 
     def backward(self, F, gy, x):
         return F.apply(CumSum, gy, axis=self.axis, reverse=not self.reverse)

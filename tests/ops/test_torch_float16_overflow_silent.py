@@ -1,7 +1,8 @@
 """A value past float16's largest (65504) cast to float16 is inf, silently, as torch's cast: NumPy's warns "overflow
-encountered in cast" (an error under ``python -W error``). The same for a float32 power past float32's largest
-(x ** 2**63). Each mechanism against torch's values with warnings as errors, forward and backward; ``full`` of
-70000.0 in float16 stays refused, as torch refuses it."""
+encountered in cast" (an error under ``python -W error``). Every such cast goes through ``backend.cast`` or
+``backend.quiet_if_half``: conversions, creation, writes, promotion, float16 scans and gradients cast back; float16
+powers too. The same for a float32 power past float32's largest (x ** 2**63). Each mechanism against torch's values
+with warnings as errors, forward and backward; ``full`` of 70000.0 in float16 stays refused, as torch refuses it."""
 import warnings
 
 import numpy as np
@@ -46,6 +47,15 @@ CASTS = {
     "float32 x ** 2**63": lambda L: L.tensor(BIG) ** 2**63,
     "float32 x ** 1e10": lambda L: L.tensor(BIG) ** 1e10,
     "float16 x ** 2": lambda L: L.tensor(np.array([300.0, 2.0], dtype=np.float16), dtype=L.float16) ** 2,
+    "float16 x ** 0-d float16 tensor": lambda L: L.tensor([300.0, 2.0], dtype=L.float16) ** L.tensor(2.0,
+                                                                                                     dtype=L.float16),
+    "float16 x ** float16 y": lambda L: L.tensor([300.0, 2.0], dtype=L.float16) ** L.tensor([2.0, 3.0],
+                                                                                             dtype=L.float16),
+    "int64 tensor + float16 tensor (promotion)": lambda L: L.tensor([70000, 1]) + L.ones(2, dtype=L.float16),
+    "float16 tensor + float64 ndarray": lambda L: L.tensor([1.0, 2.0], dtype=L.float16) + (
+        np.array([70000.0, 1.0]) if L is mg else L.tensor([70000.0, 1.0], dtype=L.float16)),
+    "cumsum float16": lambda L: L.cumsum(L.tensor([60000.0, 60000.0], dtype=L.float16), 0),
+    "cumprod float16": lambda L: L.cumprod(L.tensor([300.0, 300.0], dtype=L.float16), 0),
 }
 
 
@@ -113,3 +123,57 @@ def test_full_of_a_value_float16_cannot_hold_stays_refused_as_torch():
         torch.full((2,), 70000.0, dtype=torch.float16)
     with pytest.raises(RuntimeError, match="out of range for dtype float16"):
         mg.full((2,), 70000.0, dtype=mg.float16)
+
+
+def _half_backward(L, f, x, g):
+    x = L.tensor(x, dtype=L.float16, requires_grad=True)
+    f(L, x).backward(L.tensor(g, dtype=L.float16))
+    return x.grad
+
+
+class _Scale70000:
+    """A custom Function whose backward returns a float32 gradient (70000 g) for a float16 input."""
+
+    def __init__(self, L):
+        class Scale(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return g.float() * 70000.0
+
+        self.apply = Scale.apply
+
+
+GRADIENTS = {   # name: (f(L, x), x, g): a float16 gradient past 65504, inf silently in torch
+    "gelu": (lambda L, x: L.nn.functional.gelu(x), [3.0], [65000.0]),
+    "gelu tanh": (lambda L, x: L.nn.functional.gelu(x, approximate="tanh"), [3.0], [65000.0]),
+    "x ** y, dL/dy": (lambda L, x: L.tensor([200.0], dtype=L.float16, requires_grad=True) ** x, [2.0], [1.0]),
+    "x ** y, dL/dx": (lambda L, x: x ** L.tensor([2.0], dtype=L.float16), [40000.0], [1.0]),
+    "cumsum (its reversed running sum)": (lambda L, x: L.cumsum(x, 0), [1.0, 1.0], [60000.0, 60000.0]),
+    "custom Function's float32 gradient": (lambda L, x: _Scale70000(L).apply(x), [1.0, 2.0], [1.0, 0.5]),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADIENTS))
+def test_a_float16_gradient_past_65504_is_inf_without_a_warning_as_torch(name):
+    f, x, g = GRADIENTS[name]
+    theirs = _half_backward(torch, f, x, g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = _half_backward(mg, f, x, g)
+    assert ours.dtype == np.float16 and theirs.dtype == torch.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert np.isinf(ours.numpy()).any()
+
+
+def test_one_half_dtype_and_no_hand_copied_errstate():
+    """float16's silent overflow lives in ``backend`` (``cast``, ``quiet_if_half``): no module defines its own."""
+    import pathlib
+    root = pathlib.Path(mg.__file__).parent
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        assert "_HALF = np.dtype(np.float16)" not in text, path
+        assert "is _HALF" not in text, path
