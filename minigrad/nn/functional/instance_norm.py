@@ -8,7 +8,8 @@ import numpy as np
 
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.arguments import nonnegative_number, number
-from minigrad.nn.functional.normalization import _check_affine, _check_floating_input, check_running_stats
+from minigrad.nn.functional.normalization import (_check_affine, _check_floating_input, check_running_stats,
+                                                  eval_with_zero_variance, inverse_std_or_zero)
 from minigrad.ops._args import half_in_float32
 
 
@@ -49,13 +50,16 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
                 average = batch.reshape(n, c).mean(axis=0).astype(stat.dtype, copy=False)
                 stat.data *= stat.dtype.type(1 - momentum)
                 stat.data += stat.dtype.type(momentum) * average
+        # eps = 0: a constant instance (var 0) gives the bias, gradient 0, as torch's kernel (invstd = 0 there)
+        y = centred * (inverse_std_or_zero(var) if eps == 0 else (var + eps) ** -0.5)
     else:
         if running_mean is None or running_var is None:
             raise ValueError(f"{name}: use_input_stats=False needs running_mean and running_var")
         mean = Tensor(running_mean.data.reshape(channel_shape).astype(input.dtype, copy=False))
         var = Tensor(running_var.data.reshape(channel_shape).astype(input.dtype, copy=False))
-        centred = input - mean
-    y = centred * (var + eps) ** -0.5
+        if eps == 0 and bool((var.data == 0).any()):   # torch's evaluation kernel: NaN or +-inf there, silently
+            return eval_with_zero_variance(input, mean, var, weight, bias, channel_shape)
+        y = (input - mean) * (var + eps) ** -0.5
     if weight is not None:
         y = y * weight.reshape(*channel_shape)
     if bias is not None:

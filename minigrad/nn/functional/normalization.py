@@ -74,6 +74,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")
         mean = Tensor(running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False))
         var = Tensor(running_var.data.reshape(stat_shape).astype(input.dtype, copy=False))
+        if eps == 0 and bool((var.data == 0).any()):
+            return eval_with_zero_variance(input, mean, var, weight, bias, stat_shape)
         centred = input - mean
     eps_t = Tensor(xp.asarray(eps, dtype=input.dtype))
     y = centred / ops.sqrt(var + eps_t)
@@ -82,6 +84,27 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         y = y + bias.reshape(*stat_shape)
     return y
+
+
+def eval_with_zero_variance(x, mean, var, weight, bias, shape):
+    """Evaluation with running statistics where eps = 0 and a running variance is 0, as torch's kernel computes it:
+    ``y = x * alpha + beta``, ``alpha = weight / sqrt(var)``, ``beta = bias - mean * alpha``. Where var = 0, alpha
+    is +-inf (NaN for weight 0), so y is NaN or +-inf by the signs of x and mean (NaN at mean = 0), the input's
+    gradient g alpha, the weight's sum(g (x - mean)) / sqrt(var), all silently; ``(x - mean) / sqrt(var)`` gave
+    +-inf with NumPy's "divide by zero" warning. ``mean`` and ``var`` are constant Tensors of ``shape``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse_std = Tensor(1 / get_array_module(var.data).sqrt(var.data))
+        alpha = inverse_std if weight is None else inverse_std * weight.reshape(*shape)
+        beta = -(mean * alpha) if bias is None else bias.reshape(*shape) - mean * alpha
+        return x * alpha + beta
+
+
+def inverse_std_or_zero(var):
+    """``var ** -0.5``, 0 where var is 0: torch's training kernels with eps = 0 take invstd = 0 for a constant
+    instance, so its output is the bias and every gradient through the normalisation 0 (``var ** -0.5`` gave inf,
+    0 * inf = NaN). The pow reads 1 there, so that no inf reaches its derivative either (differentiable)."""
+    flat = var == 0
+    return ops.where(flat, 0.0, ops.where(flat, 1.0, var) ** -0.5)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002

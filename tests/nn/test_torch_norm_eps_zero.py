@@ -1,0 +1,89 @@
+"""eps = 0 where a variance is 0, as torch's kernels compute it, without a warning.
+
+Training (instance norm, eps = 0 taken as torch takes it): torch's kernel takes invstd = 0 where var == 0 and
+eps == 0, so a constant instance normalises to 0 (the bias), with gradient 0 to the input and the weight. Evaluation
+with a zero running variance (batch norm and instance norm with use_input_stats=False): torch computes
+``x * alpha + beta`` with ``alpha = weight / sqrt(var)`` and ``beta = bias - mean * alpha``, NaN or +-inf by the
+signs of x and mean, the input's gradient ``g * alpha``."""
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+torch = pytest.importorskip("torch")
+
+
+def _run(L, f, x, g, weight=None, bias=None):
+    x = L.tensor(x, requires_grad=True)
+    w = None if weight is None else L.tensor(weight, requires_grad=True)
+    b = None if bias is None else L.tensor(bias, requires_grad=True)
+    y = f(L, x, w, b)
+    y.backward(L.tensor(g))
+    grads = [t.grad.numpy() for t in (x, w, b) if t is not None]
+    return [y.detach().numpy()] + grads
+
+
+def _compare(f, x, g, weight=None, bias=None, **tolerances):
+    theirs = _run(torch, f, x, g, weight, bias)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = _run(mg, f, x, g, weight, bias)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, **tolerances) if tolerances else np.testing.assert_array_equal(a, b)
+    return ours
+
+
+@pytest.mark.parametrize("layer,shape", [("InstanceNorm1d", (1, 1, 4)), ("InstanceNorm2d", (1, 1, 2, 2)),
+                                         ("InstanceNorm3d", (1, 1, 1, 2, 2))])
+def test_a_constant_instance_with_eps_zero_is_zero_with_zero_gradient_as_torch(layer, shape):
+    g = np.arange(1.0, 5.0, dtype=np.float32).reshape(shape)
+    for x in (np.ones(shape, np.float32), np.full(shape, -3.0, np.float32)):
+        y, gx = _compare(lambda L, x, w, b: getattr(L.nn, layer)(1, eps=0)(x), x, g)
+        assert not np.isnan(y).any() and (y == 0).all() and (gx == 0).all()
+
+
+def test_instance_norm_eps_zero_with_affine_parameters_and_a_mixed_batch_as_torch():
+    """One constant channel (bias, weight gradient 0, bias gradient sum g) beside a varying one (normalised)."""
+    x = np.array([[[1.0, 1.0, 1.0, 1.0], [1.0, 2.0, 3.0, 4.0]], [[0.5, 0.5, 0.5, 0.5], [2.0, 2.0, 2.0, 2.0]]])
+    g = np.arange(16.0).reshape(2, 2, 4)
+    f = lambda L, x, w, b: L.nn.functional.instance_norm(x, weight=w, bias=b, eps=0.0)   # noqa: E731
+    y, gx, gw, gb = _compare(f, x, g, np.array([2.0, -1.5]), np.array([0.25, 0.5]), rtol=1e-6, atol=1e-6)
+    assert (y[:, 0] == 0.25).all() and (y[1, 1] == 0.5).all() and (gx[:, 0] == 0).all() and (gx[1, 1] == 0).all()
+
+
+def test_instance_norm_eps_zero_passes_gradcheck_on_a_varying_input():
+    x = mg.tensor(np.random.default_rng(1).standard_normal((2, 3, 5)), dtype=mg.float64, requires_grad=True)
+    w = mg.tensor([1.5, -0.5, 2.0], dtype=mg.float64, requires_grad=True)
+    b = mg.tensor([0.1, 0.2, 0.3], dtype=mg.float64, requires_grad=True)
+    assert mg.gradcheck(lambda x, w, b: mg.nn.functional.instance_norm(x, weight=w, bias=b, eps=0.0), (x, w, b))
+
+
+@pytest.mark.parametrize("mean", [0.0, 1.0, -1.0])
+@pytest.mark.parametrize("weight", [None, 2.0, -2.0, 0.0])
+def test_batch_norm_eval_with_a_zero_running_variance_and_eps_zero_as_torch(mean, weight):
+    x = np.array([[1.0, 3.0], [0.0, 3.0], [-1.0, 5.0], [2.0, 7.0]], dtype=np.float32)
+    affine = {} if weight is None else {"weight": np.array([weight, 1.0], np.float32),
+                                        "bias": np.array([0.5, 0.0], np.float32)}
+
+    def f(L, x, w, b):   # the second channel's running variance is 4: normalised as usual
+        return L.nn.functional.batch_norm(x, L.tensor([mean, 3.0]), L.tensor([0.0, 4.0]), w, b, training=False,
+                                          eps=0.0)
+    y, *_ = _compare(f, x, np.ones_like(x), **affine)
+    assert np.isnan(y[:, 0]).any()
+
+
+@pytest.mark.parametrize("mean", [0.0, 1.0, -1.0])
+def test_instance_norm_eval_with_a_zero_running_variance_and_eps_zero_as_torch(mean):
+    def f(L, x, w, b):
+        return L.nn.functional.instance_norm(x, L.tensor([mean]), L.zeros(1), use_input_stats=False, eps=0.0)
+    _compare(f, np.array([[[1.0, 0.0, -1.0, 2.0]]], dtype=np.float32), np.ones((1, 1, 4), np.float32))
+
+
+def test_batch_norm_eval_eps_zero_ones_is_nan_as_torch():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = mg.nn.functional.batch_norm(mg.ones(2, 1), mg.zeros(1), mg.zeros(1), eps=0.0)
+    assert str(torch.nn.functional.batch_norm(torch.ones(2, 1), torch.zeros(1), torch.zeros(1), eps=0.0).tolist()) \
+        == str(y.tolist()) == "[[nan], [nan]]"
