@@ -96,7 +96,7 @@ def _rsqrt(g, call, x):
 @converts("Logit")
 def _logit(g, call, x):
     b, eps = _Builder(g, call), call.params.get("eps")
-    z = x[0] if eps is None else b.Clip(x[0], b.c(eps), b.c(1.0 - eps))
+    z = x[0] if eps is None or eps != eps else b.Clip(x[0], b.c(eps), b.c(1.0 - eps))   # a NaN eps clamps nothing
     return b.Log(b.Div(z, b.Sub(b.c(1.0), z)))
 
 

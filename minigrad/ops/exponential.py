@@ -103,19 +103,26 @@ class Reciprocal(Function):
 
 class Logit(Function):
     """y = ln(z / (1 - z)) with z = x, or z = clip(x, eps, 1 - eps) when eps is given.
-    dL/dx = g / (x (1 - x)); with eps it is 0 outside [eps, 1 - eps], without it NaN outside [0, 1] (torch's)."""
+    dL/dx = g / (x (1 - x)); with eps it is 0 outside [eps, 1 - eps], without it NaN outside [0, 1] (torch's).
+
+    ``eps`` is None or a number >= 0 or NaN (``logit`` passes a negative eps as None, as torch's kernels read it).
+    A NaN eps is torch's comparisons with NaN, all false: nothing clamped, and the gradient g / (x (1 - x))
+    everywhere, never zeroed nor NaN outside [0, 1]."""
 
     def __init__(self, eps=None):
         self.eps = eps
 
     def forward(self, x):
         xp = get_array_module(x)
-        z = x if self.eps is None else xp.clip(x, self.eps, 1.0 - self.eps)
-        if self.eps is not None and self.eps > 0.5:
+        eps = self.eps
+        if eps is None or eps != eps:   # none, or NaN: nothing is clamped
+            z = x
+        elif eps <= 0.5:
+            z = xp.clip(x, eps, 1.0 - eps)
+        else:
             # eps past 1/2 (eps=True is 1) crosses the bounds: torch's x < eps ? eps : (x > 1 - eps ? 1 - eps : x),
             # where clip's max-then-min gives 1 - eps everywhere
-            z = xp.where(x < self.eps, self.eps, xp.where(x > 1.0 - self.eps, 1.0 - self.eps, x)).astype(x.dtype,
-                                                                                                       copy=False)
+            z = xp.where(x < eps, eps, xp.where(x > 1.0 - eps, 1.0 - eps, x)).astype(x.dtype, copy=False)
         # near z = 1/2 the quotient rounds near 1, and log of it kept nothing of a small result (logit(0.5 + 1e-14)
         # was 0.2% off; torch's too): there it is log1p((2z - 1) / (1 - z)), whose 2z - 1 is exact
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -222,10 +229,15 @@ def square(x):
 
 def logit(x, eps=None):
     """ln(x / (1 - x)) elementwise; with ``eps``, x is first clamped to [eps, 1 - eps] (its gradient is then 0
-    outside). Without eps, values outside [0, 1] give NaN, and so do their gradients, as in torch."""
+    outside). Without eps, values outside [0, 1] give NaN, and so do their gradients, as in torch. A negative eps is
+    no eps, forward and backward, as torch's (its kernels test eps < 0); a NaN eps clamps nothing and its gradient
+    is g / (x (1 - x)) everywhere, as torch's."""
+    x = as_floating(x)
     if eps is not None:
         eps = python_real("logit", "eps", eps, bools=True)
-    return Logit.apply(as_floating(x), eps=eps)
+        if eps < 0 and x.dtype.type(eps) < 0:   # torch tests eps in x's dtype: -1e-300 is -0.0 in float32, a clamp
+            eps = None
+    return Logit.apply(x, eps=eps)
 
 
 def logaddexp(a, b):
