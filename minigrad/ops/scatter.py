@@ -9,13 +9,15 @@ stays (PyTorch leaves that order unspecified) and, as in PyTorch, each value get
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import one_dim
+from minigrad.ops._args import one_dim, python_real
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, fill_value
 from minigrad.ops.indexing import GetItem
@@ -120,12 +122,22 @@ def index_add(x, dim, index, source, *, alpha=1):
 
     Shapes: index (a vector of n integers in [0, x.shape[dim])), source of x's shape with n along ``dim``
     -> x's shape. Repeated indices add up. dL/dx = g;  dL/dsource = alpha * g's slices at ``index``.
+
+    ``alpha`` as torch's index_add reads it (not add's rule: torch takes a bool and a float for every dtype here):
+    a bool, Python's or NumPy's, is 1 or 0; it is cast to x's dtype, so a bool tensor takes any nonzero alpha (NaN
+    too) as True and an integer one truncates a float toward zero (2.5 is 2; NaN and inf are refused, RuntimeError
+    as torch's).
     """
     x = as_tensor(x)
-    if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool):
-        raise TypeError(f"index_add: alpha must be a number, got alpha={alpha!r}")
-    if x.dtype.kind in "iub" and not float(alpha).is_integer():
-        raise TypeError(f"index_add: alpha={alpha!r} is not an integer, and the input has dtype {x.dtype}")
+    alpha = python_real("index_add", "alpha", alpha, bools=True)
+    kind = x.dtype.kind
+    if kind == "b":
+        alpha = bool(alpha)
+    elif kind in "iu" and alpha.__class__ is float:
+        if not math.isfinite(alpha):
+            raise RuntimeError(f"index_add: alpha={alpha!r} cannot be converted to the input's dtype {x.dtype} "
+                               "(as torch's)")
+        alpha = int(alpha)
     source = _source("index_add", x, source)
     d, index, _ = _along_dim("index_add", x, dim, index)
     if d is None:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops.arithmetic import mul, sub
+from minigrad.ops._args import operands
+from minigrad.ops.arithmetic import Sub, _scaled, check_subtraction
 from minigrad.ops.shape import permute as _permute
-from minigrad.scalars import is_integer, is_real
+from minigrad.scalars import is_integer
 
 
 def _tensor(name, x):
@@ -28,10 +29,13 @@ def detach(input):  # noqa: A002
 
 def rsub(input, other, alpha=1):  # noqa: A002
     """other - alpha * input (``torch.rsub``), ``other`` a Tensor or a number.
-    d/d input = -alpha * g, d/d other = g, each summed back to its shape."""
+    d/d input = -alpha * g, d/d other = g, each summed back to its shape.
+
+    ``alpha`` as ``sub``'s, torch's rule (``_args.alpha_check``): a Python bool only for a bool result (and
+    subtraction refuses bools), a float (a NumPy bool's 1.0 too) not for an integer result, RuntimeError both."""
     _tensor("rsub", input)
-    if not is_real(alpha) and not isinstance(alpha, bool):
-        raise TypeError(f"rsub(): alpha must be a number, got {alpha!r}")
-    if input.dtype.kind != "f" and not is_integer(alpha) and not isinstance(alpha, bool):
-        raise TypeError(f"rsub(): a float alpha ({alpha!r}) needs a floating input, got dtype {input.dtype}")
-    return sub(other, input if alpha == 1 else mul(input, alpha))
+    check_subtraction(other, input)
+    a, b = operands("rsub", other, input)
+    if alpha.__class__ is not int or alpha != 1:
+        b = _scaled("rsub", a, b, alpha)
+    return Sub.apply(a, b)

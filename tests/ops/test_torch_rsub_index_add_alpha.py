@@ -1,0 +1,66 @@
+"""alpha in rsub and index_add as torch reads it.
+
+rsub is other - alpha * input with sub's rule (``_args.alpha_check``): a Python bool alpha only for a bool result,
+a float (a NumPy bool's 1.0 too) not for an integer result, RuntimeError both. index_add is not checked that way in
+torch: a bool is 1 or 0 and alpha is cast to the input's dtype (a float truncated for an integer input, any nonzero
+True for a bool one; NaN and inf refused for integers)."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+torch = pytest.importorskip("torch")
+
+ALPHAS = [True, False, np.True_, np.False_, 2, 1.0, 2.5, -2.5, 0.5, np.float32(2.0), np.int64(2), float("nan"),
+          float("inf"), "a", None]
+
+
+def _outcome(call):
+    try:
+        out = call()
+    except Exception as exc:   # noqa: BLE001  (compared with torch's below)
+        return type(exc).__name__, None
+    return str(out.dtype).replace("torch.", ""), out.numpy()
+
+
+def _same(theirs, ours):
+    assert ours[0] == theirs[0], (theirs, ours)
+    if theirs[1] is not None:
+        np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+@pytest.mark.parametrize("number_other", [False, True])
+@pytest.mark.parametrize("alpha", ALPHAS, ids=repr)
+def test_rsub_alpha_as_torch(alpha, dtype, number_other):
+    def call(L):
+        other = 5 if number_other else L.tensor(np.array([3, 4], dtype=dtype))
+        return L.rsub(L.tensor(np.array([1, 2], dtype=dtype)), other, alpha=alpha)
+    _same(_outcome(lambda: call(torch)), _outcome(lambda: call(mg)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("alpha", ALPHAS, ids=repr)
+def test_index_add_alpha_as_torch(alpha, dtype):
+    def call(L):
+        dt = getattr(L, dtype)
+        return L.zeros(3, dtype=dt).index_add(0, L.tensor([0, 2, 0]), L.ones(3, dtype=dt), alpha=alpha)
+    _same(_outcome(lambda: call(torch)), _outcome(lambda: call(mg)))
+
+
+def test_the_review_cases():
+    with pytest.raises(RuntimeError, match="bool alpha"):
+        mg.rsub(mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0]), alpha=True)   # was [2, 2]
+    with pytest.raises(RuntimeError, match="integer tensors"):
+        mg.rsub(mg.tensor([1, 2]), mg.tensor([3, 4]), alpha=1.0)   # was a TypeError
+    for alpha in (True, np.True_):
+        np.testing.assert_array_equal(mg.zeros(2).index_add(0, mg.tensor([0, 1]), mg.ones(2), alpha=alpha).numpy(),
+                                      [1.0, 1.0])   # was a TypeError
+
+
+def test_rsub_gradient_with_alpha():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    o = mg.tensor([3.0, 4.0], requires_grad=True)
+    mg.rsub(x, o, alpha=2.5).backward(mg.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), [-2.5, -5.0])
+    np.testing.assert_array_equal(o.grad.numpy(), [1.0, 2.0])
