@@ -87,3 +87,49 @@ def test_batch_norm_eval_eps_zero_ones_is_nan_as_torch():
         y = mg.nn.functional.batch_norm(mg.ones(2, 1), mg.zeros(1), mg.zeros(1), eps=0.0)
     assert str(torch.nn.functional.batch_norm(torch.ones(2, 1), torch.zeros(1), torch.zeros(1), eps=0.0).tolist()) \
         == str(y.tolist()) == "[[nan], [nan]]"
+
+
+def _error(call):
+    try:
+        call()
+    except Exception as exc:   # noqa: BLE001  (compared with torch's below)
+        return type(exc)
+    return None
+
+
+@pytest.mark.parametrize("stats", ["neither", "mean only", "var only"])
+def test_batch_norm_eval_without_running_stats_is_torchs_runtime_error(stats):
+    def call(L):
+        mean = L.zeros(1) if stats == "mean only" else None
+        var = L.ones(1) if stats == "var only" else None
+        return L.nn.functional.batch_norm(L.ones(2, 1), mean, var, training=False)
+    assert _error(lambda: call(torch)) is _error(lambda: call(mg)) is RuntimeError
+    missing = "running_var" if stats == "mean only" else "running_mean"
+    with pytest.raises(RuntimeError, match=f"batch_norm: {missing} must be defined in evaluation mode"):
+        call(mg)
+
+
+def test_instance_norm_without_input_stats_nor_running_stats_is_torchs_runtime_error():
+    def call(L):
+        return L.nn.functional.instance_norm(L.ones(1, 1, 4), use_input_stats=False)
+    assert _error(lambda: call(torch)) is _error(lambda: call(mg)) is RuntimeError
+
+
+@pytest.mark.parametrize("eps", ["a", None, [1e-5], 1 + 0j])
+@pytest.mark.parametrize("which", ["batch_norm eval", "batch_norm training", "instance_norm"])
+def test_a_non_number_eps_is_torchs_type_error(eps, which):
+    def call(L):
+        F = L.nn.functional
+        if which == "instance_norm":
+            return F.instance_norm(L.ones(1, 1, 4), eps=eps)
+        return F.batch_norm(L.tensor([[1.0], [2.0], [4.0]]), L.zeros(1), L.ones(1), training=which.endswith("training"),
+                            eps=eps)
+    assert _error(lambda: call(torch)) is _error(lambda: call(mg)) is TypeError
+
+
+@pytest.mark.parametrize("eps", [np.float32(1e-5), True])
+def test_a_numpy_float_or_bool_eps_is_taken_as_torch(eps):
+    x = np.array([[1.0], [2.0], [4.0]], dtype=np.float32)
+    ours = mg.nn.functional.batch_norm(mg.tensor(x), mg.zeros(1), mg.ones(1), eps=eps).numpy()
+    theirs = torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(1), torch.ones(1), eps=eps).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -11,6 +11,7 @@ from minigrad.nn.arguments import nonnegative_number, number
 from minigrad.nn.functional.normalization import (_check_affine, _check_floating_input, check_running_stats,
                                                   eval_with_zero_variance, inverse_std_or_zero)
 from minigrad.ops._args import half_in_float32
+from minigrad.scalars import is_real_or_bool
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,  # noqa: A002
@@ -27,6 +28,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     _check_floating_input(name, input)
     if input.ndim < 3:
         raise ValueError(f"{name}: expected an input of shape (N, C, *) with spatial axes, got {tuple(input.shape)}")
+    if not is_real_or_bool(eps):   # torch's TypeError ("argument 'eps' must be float")
+        raise TypeError(f"{name}: eps must be a number, got {eps!r} ({type(eps).__name__})")
     momentum, eps = number(name, "momentum", momentum), nonnegative_number(name, "eps", eps)
     n, c = input.shape[:2]
     _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
@@ -53,8 +56,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         # eps = 0: a constant instance (var 0) gives the bias, gradient 0, as torch's kernel (invstd = 0 there)
         y = centred * (inverse_std_or_zero(var) if eps == 0 else (var + eps) ** -0.5)
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError(f"{name}: use_input_stats=False needs running_mean and running_var")
+        if running_mean is None or running_var is None:   # torch's RuntimeError
+            raise RuntimeError(f"{name}: use_input_stats=False needs running_mean and running_var (torch: expected "
+                               "them to be defined when use_input_stats is false)")
         mean = Tensor(running_mean.data.reshape(channel_shape).astype(input.dtype, copy=False))
         var = Tensor(running_var.data.reshape(channel_shape).astype(input.dtype, copy=False))
         if eps == 0 and bool((var.data == 0).any()):   # torch's evaluation kernel: NaN or +-inf there, silently

@@ -32,11 +32,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_floating_input("batch_norm", input)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
+    if not training and (running_mean is None or running_var is None):   # torch's RuntimeError and words
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"batch_norm: {missing} must be defined in evaluation mode (training=False)")
     check_running_stats("batch_norm", input, running_mean, running_var)
     _check_affine("batch_norm", input, weight, bias, (input.shape[1],), "the input {input} has {shape[0]} channels")
     # None is the layer's cumulative average, which the layer turns into a number (a bool is 1 or 0, as torch's)
     if not is_real_or_bool(momentum):
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
+    if not is_real_or_bool(eps):   # torch's TypeError (its comparison with a float fails)
+        raise TypeError(f"batch_norm: eps must be a number, got {eps!r} ({type(eps).__name__})")
     given, eps = eps, real_number("batch_norm", "eps", eps)
     if training and eps <= 0:   # torch's two checks and ValueErrors (a NaN passes both, as there)
         raise ValueError(f"batch_norm: eps must be positive during training, but got {given!r} (as torch's)")
@@ -70,8 +75,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             running_var.data *= running_var.dtype.type(1 - momentum)
             running_var.data += running_var.dtype.type(momentum) * batch_var.astype(running_var.dtype)
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
         mean = Tensor(running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False))
         var = Tensor(running_var.data.reshape(stat_shape).astype(input.dtype, copy=False))
         if eps == 0 and bool((var.data == 0).any()):
