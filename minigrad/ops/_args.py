@@ -124,18 +124,23 @@ def alpha_check(op, name, value, result_dtype, dtypes=None):
     """torch's rule for a Scalar multiplier (add's and sub's alpha, addr's beta and alpha) against the result's
     dtype: a Python bool (a Boolean scalar, from ``python_real(..., bools="scalar")``) only for a bool result, a
     float (a NumPy bool's 1.0 too) not for an integer or bool result. RuntimeError, as torch's. ``dtypes``: the
-    operands' dtypes, named in the message (formatted only there: a dtype's str costs a microsecond)."""
+    operands' dtypes, named in the message (formatted only when it raises: a dtype's str costs a microsecond)."""
     kind = result_dtype.kind
-    if value.__class__ is not bool and (value.__class__ is not float or kind not in "iub"):
-        return
-    operands = (f" (dtypes {dtypes[0]} and {dtypes[1]})" if dtypes is not None else f" (dtype {result_dtype})")
-    if value.__class__ is bool and kind != "b":
+    if value.__class__ is bool:
+        if kind == "b":   # a bool alpha for a bool result: taken
+            return
+        article = "an" if kind == "i" else "a"   # an int64, a uint8, a float32
         raise RuntimeError(f"{op}: a Python bool {name} is only supported for bool results, as in torch, got "
-                           f"{name}={value!r} for a {result_dtype} result{operands}; pass the number "
-                           f"{int(value)}")
-    if value.__class__ is float:
-        raise RuntimeError(f"{op}: for integer tensors{operands}, {name} must be an int, got {name}={value!r} "
-                           "(torch refuses a floating point number there too)")
+                           f"{name}={value!r} for {article} {result_dtype} result{_operands(result_dtype, dtypes)}; "
+                           f"pass the number {int(value)}")
+    if value.__class__ is float and kind in "iub":
+        raise RuntimeError(f"{op}: for integer tensors{_operands(result_dtype, dtypes)}, {name} must be an int, got "
+                           f"{name}={value!r} (torch refuses a floating point number there too)")
+
+
+def _operands(result_dtype, dtypes):
+    """`` (dtypes A and B)``, or `` (dtype R)`` without the operands' dtypes: ``alpha_check``'s message part."""
+    return f" (dtypes {dtypes[0]} and {dtypes[1]})" if dtypes is not None else f" (dtype {result_dtype})"
 
 
 _INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1

@@ -64,3 +64,23 @@ def test_rsub_gradient_with_alpha():
     mg.rsub(x, o, alpha=2.5).backward(mg.tensor([1.0, 2.0]))
     np.testing.assert_array_equal(x.grad.numpy(), [-2.5, -5.0])
     np.testing.assert_array_equal(o.grad.numpy(), [1.0, 2.0])
+
+
+class _NoFormat:
+    def __format__(self, spec):
+        raise AssertionError("alpha_check formatted an operand's dtype without raising")
+
+
+@pytest.mark.parametrize("value, result", [(True, "bool"), (False, "bool"), (2, "int64"), (2.5, "float32"),
+                                           (1.0, "float64"), (3, "bool")])
+def test_alpha_check_formats_the_operands_only_when_it_raises(value, result):
+    from minigrad.ops._args import alpha_check
+    alpha_check("add", "alpha", value, np.dtype(result), (_NoFormat(), _NoFormat()))
+
+
+@pytest.mark.parametrize("dtype, article", [("int64", "an"), ("int8", "an"), ("uint8", "a"), ("float32", "a"),
+                                            ("float16", "a")])
+def test_alpha_check_message_article(dtype, article):
+    t = mg.tensor([1, 2]).astype(dtype)
+    with pytest.raises(RuntimeError, match=f"got alpha=True for {article} {dtype} result"):
+        mg.add(t, t, alpha=True)
