@@ -8,6 +8,7 @@ from minigrad.autograd.engine import refuse_complex_gradients
 from minigrad.autograd.function import Function
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
+from minigrad.backend import cast
 from minigrad.memory_format import check_memory_format, preserve_format
 from minigrad.ops import _plain
 
@@ -24,7 +25,7 @@ class AsType(Function):
         self.dtype = dtype
 
     def forward(self, x):
-        return backend.cast(x, self.dtype)   # float16 past 65504: inf, silently as torch's
+        return cast(x, self.dtype)   # float16 past 65504: inf, silently as torch's
 
     def backward(self, F, gy, x):
         if gy.dtype.kind == "c" and x.dtype.kind != "c":
