@@ -88,8 +88,10 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         else:
             dtype = _dtype(dtype)
             try:
-                # float16: 70000.0 is inf, silently as torch's (backend.quiet_if_half)
-                arr = backend.quiet_if_half(dtype, xp_in.asarray, data, dtype=dtype)
+                if dtype is backend.HALF:   # 70000.0 is inf, silently as torch's
+                    arr = backend.quiet_if_half(dtype, xp_in.asarray, data, dtype=dtype)
+                else:
+                    arr = xp_in.asarray(data, dtype=dtype)
             except OverflowError as exc:   # NumPy's words named neither the op nor the dtype asked for
                 raise OverflowError(f"tensor: {exc} (dtype={dtype})") from None
     except ValueError as exc:

@@ -63,8 +63,9 @@ def as_tensor(x, like=None):
             dtype = backend.DEFAULT_FLOAT
         else:
             dtype = np.result_type(like.data, x)
-        # a number past 65504 meeting a float16 tensor is inf, silently as torch's (backend.quiet_if_half)
-        return Tensor(backend.quiet_if_half(dtype, xp.asarray, x, dtype=dtype))
+        if dtype is backend.HALF:   # a number past 65504 meeting a float16 tensor is inf, silently as torch's
+            return Tensor(backend.quiet_if_half(dtype, xp.asarray, x, dtype=dtype))
+        return Tensor(xp.asarray(x, dtype=dtype))   # not through quiet_if_half: its call costs 200 ns (x * 2.0: 10%)
     try:
         arr = backend.to_device(x, like.device) if like.device != "cpu" else np.asarray(x)
     except ValueError as exc:   # ragged nested lists: say where the lengths differ

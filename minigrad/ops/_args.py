@@ -377,9 +377,9 @@ def apply_widening_half(op, x, widen, **params):
     largest, which in float16 would be inf), a float16 ``x`` is computed in float32 and rounded once, as torch's."""
     if widen:
         return half_in_float32(lambda x32: op.apply(x32, **params), x)
-    # torch computes these in float32 and rounds a result past 65504 to inf silently; NumPy's float16 product
-    # (leaky_relu's x * slope) is the same value, with an overflow warning
-    return backend.quiet_if_half(x.data.dtype, op.apply, x, **params)
+    if x.data.dtype is HALF:   # torch computes these in float32 and rounds a result past 65504 to inf silently;
+        return backend.quiet_if_half(HALF, op.apply, x, **params)   # NumPy's float16 product warns
+    return op.apply(x, **params)
 
 
 def accumulator_dtype(x):
