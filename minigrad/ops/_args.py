@@ -147,12 +147,16 @@ _INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1
 
 
 def scalar_in_dtype(op, name, value, dtype):
-    """A Scalar argument ``name`` (addcmul's value, addr's beta and alpha) as torch converts it to the integer or
-    bool result ``dtype`` it multiplies: for bool any nonzero is True; for an integer dtype a float is truncated (1.5
-    is 1), a negative int wrapped into an unsigned dtype (uint8's -1 is 255), anything past the range refused (NaN,
-    inf, 300 for int8: RuntimeError, ``check_fits``). A floating or complex result takes the value as it is."""
+    """A Scalar argument ``name`` (addcmul's value, addr's beta and alpha, index_add's alpha) as torch converts it
+    to the integer or bool result ``dtype`` it multiplies: for bool any nonzero is True (an int past 64 bits is
+    refused, OverflowError as torch's); for an integer dtype a float is truncated (1.5 is 1), a negative int wrapped
+    into an unsigned dtype (uint8's -1 is 255), anything past the range refused (NaN, inf, 300 for int8:
+    RuntimeError, ``check_fits``). A floating or complex result takes the value as it is."""
     kind = dtype.kind
     if kind == "b":
+        if value.__class__ is int and not -2 ** 63 <= value < 2 ** 64:   # no 64-bit Scalar holds it
+            raise OverflowError(f"{op}: {name}={short_number(value)} is too big for any tensor dtype (torch's scalars "
+                                "are at most 64-bit)")
         return bool(value)
     if kind not in "iu":
         return value

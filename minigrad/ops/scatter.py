@@ -9,15 +9,13 @@ stays (PyTorch leaves that order unspecified) and, as in PyTorch, each value get
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.function import Function
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import one_dim, python_real
+from minigrad.ops._args import one_dim, python_real, scalar_in_dtype
 from minigrad.ops.broadcast import broadcast_to
 from minigrad.ops.gather import ScatterAdd, _check_values, _index, _one_element, _scatter_source, fill_value
 from minigrad.ops.indexing import GetItem
@@ -124,20 +122,14 @@ def index_add(x, dim, index, source, *, alpha=1):
     -> x's shape. Repeated indices add up. dL/dx = g;  dL/dsource = alpha * g's slices at ``index``.
 
     ``alpha`` as torch's index_add reads it (not add's rule: torch takes a bool and a float for every dtype here):
-    a bool, Python's or NumPy's, is 1 or 0; it is cast to x's dtype, so a bool tensor takes any nonzero alpha (NaN
-    too) as True and an integer one truncates a float toward zero (2.5 is 2; NaN and inf are refused, RuntimeError
-    as torch's).
+    a bool, Python's or NumPy's, is 1 or 0; it is cast to x's dtype as torch casts a Scalar (``scalar_in_dtype``),
+    so a bool tensor takes any nonzero alpha (NaN too) as True, an integer one truncates a float toward zero (2.5 is
+    2), an unsigned one wraps a negative int (uint8's -1 is 255, down to -255), and a value past the dtype's range
+    (300 or NaN or inf for int8) is refused, RuntimeError as torch's.
     """
     x = as_tensor(x)
-    alpha = python_real("index_add", "alpha", alpha, bools=True)
-    kind = x.dtype.kind
-    if kind == "b":
-        alpha = bool(alpha)
-    elif kind in "iu" and alpha.__class__ is float:
-        if not math.isfinite(alpha):
-            raise RuntimeError(f"index_add: alpha={alpha!r} cannot be converted to the input's dtype {x.dtype} "
-                               "(as torch's)")
-        alpha = int(alpha)
+    # cast to x's dtype as torch's Scalar conversion (the shared rule for addcmul's value, addr's beta and alpha)
+    alpha = scalar_in_dtype("index_add", "alpha", python_real("index_add", "alpha", alpha, bools=True), x.dtype)
     source = _source("index_add", x, source)
     d, index, _ = _along_dim("index_add", x, dim, index)
     if d is None:

@@ -84,3 +84,25 @@ def test_alpha_check_message_article(dtype, article):
     t = mg.tensor([1, 2]).astype(dtype)
     with pytest.raises(RuntimeError, match=f"got alpha=True for {article} {dtype} result"):
         mg.add(t, t, alpha=True)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int64", "bool"])
+@pytest.mark.parametrize("alpha", [300, 127, -128, -129, -1, -255, -256, 256, 2.5, -1.0, -0.5, float("nan"), 2 ** 63,
+                                   2 ** 64, np.int64(-1)], ids=repr)
+def test_index_add_alpha_in_the_input_dtype_as_torch(alpha, dtype):
+    """alpha converted to x's dtype as torch converts a Scalar (``scalar_in_dtype``): uint8's -1 is 255, int8's 300
+    and NaN are refused (RuntimeError), a bool input takes any nonzero as True."""
+    def call(L):
+        dt = getattr(L, dtype)
+        return L.zeros(3, dtype=dt).index_add(0, L.tensor([0, 2, 0]), L.ones(3, dtype=dt), alpha=alpha)
+    _same(_outcome(lambda: call(torch)), _outcome(lambda: call(mg)))
+
+
+def test_index_add_review_cases():
+    # int8 alpha=300 was an OverflowError naming mul; torch: "value cannot be converted to type int8_t without overflow"
+    with pytest.raises(RuntimeError, match=r"^index_add \(alpha\): the value 300 is out of range for dtype int8 "
+                                           r"\(-128 to 127\)"):
+        mg.index_add(mg.zeros(3, dtype=mg.int8), 0, mg.tensor([0]), mg.ones(1, dtype=mg.int8), alpha=300)
+    out = mg.index_add(mg.zeros(3, dtype=mg.uint8), 0, mg.tensor([0]), mg.ones(1, dtype=mg.uint8), alpha=-1)
+    assert out.dtype == np.uint8 and out.tolist() == [255, 0, 0]
+
