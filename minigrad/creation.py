@@ -13,7 +13,7 @@ from minigrad.dtypes import promote_types
 from minigrad.memory_format import check_memory_format, contiguous_format, preserve_format
 from minigrad.ops._exact import two_product
 from minigrad.sampling import generator_for
-from minigrad.scalars import check_fits, is_integer, is_real, short_number, zero_d_integer
+from minigrad.scalars import check_fits, fill_number, is_integer, is_real, short_number, zero_d_integer
 
 
 def _dtype(dtype, default=None):
@@ -255,7 +255,7 @@ def _full(name, shape, fill_value, dtype, device, requires_grad):
     elif dtype is None and isinstance(fill_value, (complex, np.complexfloating)):   # NumPy's cast dropped .imag
         dtype = np.result_type(backend.DEFAULT_FLOAT, np.complex64)
     dtype = _dtype(dtype)
-    check_fits(name, fill_value, dtype)
+    fill_value = fill_number(name, fill_value, dtype)   # uint8's -1 is 255, as torch's
     if isinstance(fill_value, (complex, np.complexfloating)) and dtype.kind != "c":   # its imaginary part is 0
         fill_value = fill_value.real
     return Tensor(backend.xp_for(device).full(shape, fill_value, dtype=dtype), requires_grad)

@@ -69,8 +69,10 @@ def check_fits(op_name, value, dtype):
     cannot hold.
 
     NumPy raises a bare "Python integer 1000 out of bounds for int8" deep inside the write, and casts NaN, inf and
-    a float past the range to garbage (int32 NaN is -2**31, int8 70000.0 is 112); torch raises for all of them (it
-    does not wrap a fill value). A float within the range passes, truncated by NumPy's cast as by torch's. For a
+    a float past the range to garbage (int32 NaN is -2**31, int8 70000.0 is 112); torch raises for all of them. The
+    one value torch wraps, a negative integer for an unsigned dtype (uint8's -1 is 255, down to -255), is refused
+    here: the writes of a number wrap it first, through ``fill_number``, which then calls this. A float within the
+    range passes, truncated by NumPy's cast as by torch's. For a
     floating dtype a finite number past its largest (1e40 for float32, 70000 for float16: the cast gives inf) and,
     for any real dtype, a complex number with an imaginary part (the cast drops it) are refused, as torch's, with
     torch's exception: RuntimeError, OverflowError for an integer past 64 bits (``_overflow_error``).
@@ -98,6 +100,22 @@ def check_fits(op_name, value, dtype):
         if not info.min <= float(value) <= info.max:   # exact in Python, and False for NaN
             raise RuntimeError(f"{op_name}: the value {float(value)!r} is out of range for dtype {dtype} "
                                f"({info.min} to {info.max})")
+
+
+def fill_number(op_name, value, dtype):
+    """The number (or 0-d tensor or array) ``value`` to write into ``dtype``, as torch converts a Scalar there: the
+    one rule of ``full``, ``fill_``, ``masked_fill``, ``index_fill``, ``scatter``'s value and ``x[index] = number``.
+    A negative integer for an unsigned dtype wraps, down to minus the dtype's largest (uint8's -1 is 255, -255 is 1:
+    ``wrapped_unsigned``, as addcmul's value and clamp's bounds); what the dtype still cannot hold (uint8's -256,
+    int8's 300, NaN for an integer dtype) is refused by ``check_fits``, naming ``op_name``. For an unsigned dtype a
+    0-d tensor or array comes back as the number it holds; any other value as it is."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "u":
+        if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+            value = value.item()
+        value = wrapped_unsigned(value, dtype)
+    check_fits(op_name, value, dtype)
+    return value
 
 
 def _check_fits_float(op_name, value, dtype):

@@ -17,7 +17,7 @@ from minigrad.autograd.write_stamps import NO_GRAD, _NO_GRAD_VIEWS, drops_grad, 
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
-from minigrad.scalars import _check_fits_float, check_fits, is_integer
+from minigrad.scalars import _check_fits_float, check_fits, fill_number, is_integer
 
 class _NotGiven:
     """The default of ``axis`` and ``dim`` in var and std: ``axis=None`` given is NumPy's call over every axis
@@ -60,8 +60,12 @@ def _refuse_sizes(first, second):
                     f"an uninitialised tensor of that shape, minigrad.tensor([{sizes}]) for the data")
 
 
-_SCALARS = (float, int, complex, np.float64, np.complex128)   # numbers that can lie past float32's range
-_SINGLE = (np.dtype(np.float32), np.dtype(np.complex64))   # dtypes whose range a Python float can pass
+# the numbers x[index] = value converts as torch converts a Scalar (bool, int, float, complex and NumPy's scalars)
+_NUMBER_TYPES = frozenset([bool, int, float, complex, *(np.dtype(c).type for c in "?bBhHiIlLqQefdgFDG")])
+_FLOAT32, _FLOAT64, _COMPLEX64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64)
+_INT64, _2_63 = np.dtype(np.int64), 2 ** 63
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_SETITEM = "x[index] = value"
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
@@ -580,9 +584,15 @@ class Tensor:
         if (value.size if isinstance(value, Tensor) else np.size(value)) != 1:   # one value writes alike in both
             _ops.check_one_reading(index, self.shape)
         _ops.check_empty_masks(index, self.data.shape)
-        if self.data.dtype in _SINGLE and type(value) in _SCALARS:
-            # NumPy's cast made 1e40 (or 1e40j) inf; torch refuses it (inf and NaN themselves pass)
-            _check_fits_float("x[index] = value", value, self.data.dtype)
+        cls = value.__class__
+        if cls in _NUMBER_TYPES:   # converted as torch converts a Scalar (_setitem_number), but for the common writes
+            dtype = self.data.dtype
+            if cls is float:   # a float32 or float64 tensor and a Python float in range: two comparisons
+                fits = dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)
+            else:   # an int64 or floating tensor and a Python int of 64 bits
+                fits = cls is int and (dtype is _INT64 or dtype.kind == "f") and -_2_63 <= value < _2_63
+            if not fits:
+                value = _setitem_number(value, dtype)
         try:
             self._setitem(index, value)
         except (IndexError, ValueError, TypeError, OverflowError) as exc:
@@ -1660,7 +1670,7 @@ class Tensor:
             if value.requires_grad or self.requires_grad:   # recorded while grad mode is on
                 return self._write_result("fill_", lambda t: _ops.broadcast_to(value.reshape(()), t.shape))
             value = value.item()
-        check_fits("fill_", value, self.dtype)
+        value = fill_number("fill_", value, self.dtype)   # uint8's -1 is 255, as torch's
         if isinstance(value, complex) and self.data.dtype.kind in "iuf":
             value = value.real   # 1 + 0j (an imaginary part was refused above), which NumPy's write refuses
         if self.requires_grad and STATE.grad_enabled:
@@ -2611,6 +2621,20 @@ def _leaf_only_error(t, what, requires_grad):
             "var_no_grad = var.detach()") if not requires_grad else ""
     return RuntimeError(f"{what}: you can only change requires_grad flags of leaf variables; this tensor (shape "
                         f"{tuple(t.shape)}, dtype {t.dtype}) is the output of {t.creator.name}{hint}")
+
+
+def _setitem_number(value, dtype):
+    """The number ``value`` (Python's or NumPy's) for ``x[index] = value`` into ``dtype``, converted as torch converts
+    a Scalar there (the fills' rule, ``scalars.fill_number``): uint8's -1 is 255; int8's 300, NaN or inf for an
+    integer dtype are refused, RuntimeError as torch's. A floating dtype: a finite number past float32's range (1e40)
+    is refused for float32 and complex64 (either part), where NumPy's cast made it inf, while float16 takes 70000 as
+    inf, as torch's x[i] = v does (unlike its fill_); an imaginary part for a real dtype is refused where NumPy's
+    write refuses it, in ``__setitem__``."""
+    if dtype.kind in "fc":
+        if dtype is _FLOAT32 or dtype is _COMPLEX64:
+            _check_fits_float(_SETITEM, value, dtype)
+        return value
+    return fill_number(_SETITEM, value, dtype)
 
 
 def _setitem_type_error(x, value):

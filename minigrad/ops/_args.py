@@ -8,7 +8,7 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
 from minigrad.backend import HALF, NUMPY_ZERO, get_array_module
-from minigrad.scalars import check_fits, holds, is_integer, short_number, wrapped_unsigned
+from minigrad.scalars import fill_number, holds, is_integer, short_number
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -151,7 +151,8 @@ def scalar_in_dtype(op, name, value, dtype):
     to the integer or bool result ``dtype`` it multiplies: for bool any nonzero is True (an int past 64 bits is
     refused, OverflowError as torch's); for an integer dtype a float is truncated (1.5 is 1), a negative int wrapped
     into an unsigned dtype (uint8's -1 is 255), anything past the range refused (NaN, inf, 300 for int8:
-    RuntimeError, ``check_fits``). A floating or complex result takes the value as it is."""
+    RuntimeError), the rule of the fills (``scalars.fill_number``). A floating or complex result takes the value as
+    it is."""
     kind = dtype.kind
     if kind == "b":
         if value.__class__ is int and not -2 ** 63 <= value < 2 ** 64:   # no 64-bit Scalar holds it
@@ -162,9 +163,7 @@ def scalar_in_dtype(op, name, value, dtype):
         return value
     # an int into int64, the common case, fits: no finfo or iinfo
     if value.__class__ is float or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
-        if kind == "u":
-            value = wrapped_unsigned(value, dtype)
-        check_fits(f"{op} ({name})", value, dtype)
+        value = fill_number(f"{op} ({name})", value, dtype)
     return int(value)
 
 

@@ -18,7 +18,7 @@ from minigrad.ops.convert import astype
 from minigrad.ops.reduce import TakeAlongAxis, open_grid
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
-from minigrad.scalars import check_fits
+from minigrad.scalars import fill_number
 
 
 def _index(name, index, x):
@@ -183,11 +183,12 @@ def fill_value(name, x, value):
             raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape "
                              f"{tuple(value.shape)}")
         if value.dtype != x.dtype:  # the result keeps x's dtype, as in PyTorch; a float value's gradient casts back
-            check_fits(name, value, x.dtype)
+            fill_number(name, value, x.dtype)   # the cast wraps a negative int into an unsigned dtype, as torch's
             value = astype(value, x.dtype)
         return value
     if isinstance(value, (bool, int, float, complex, np.generic)):
-        check_fits(name, value, x.dtype)   # a complex number with an imaginary part into a real dtype is refused
+        # uint8's -1 is 255; a complex number with an imaginary part into a real dtype is refused
+        value = fill_number(name, value, x.dtype)
         if isinstance(value, (complex, np.complexfloating)) and x.dtype.kind != "c":
             value = value.real   # 1 + 0j into a real tensor, as torch takes it
         return Tensor(x._xp().asarray(value, dtype=x.dtype))

@@ -23,7 +23,7 @@ from minigrad.ops.reduce import open_grid
 from minigrad.ops.selection import where
 from minigrad.ops.shape import reshape
 from minigrad.ops.take import _mask, _wrap
-from minigrad.scalars import check_fits
+from minigrad.scalars import fill_number
 
 
 class Scatter(Function):
@@ -187,16 +187,19 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
         raise TypeError("scatter: give src (a tensor) or value (a number), not both")
     if src is None and value is None:
         raise TypeError("scatter: missing src (a tensor) or value (a number)")
-    if src is not None and not isinstance(src, Tensor) and not hasattr(src, "shape"):
-        src, value = None, src  # torch.scatter(x, dim, index, 2.0): the value overload
+    if src is not None and not isinstance(src, Tensor) and (not hasattr(src, "shape") or isinstance(src, np.generic)):
+        src, value = None, src  # torch.scatter(x, dim, index, 2.0): the value overload (a NumPy scalar too)
     if reduce not in (None, "add", "multiply"):
         raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got reduce={reduce!r}")
     d = one_dim("scatter", x, dim, None)
     idx = _index("scatter", index, x)
     if value is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        # any torch Scalar: a bool (1 or 0 in a number dtype) and a NumPy scalar too, as torch's
+        if not isinstance(value, (bool, int, float, complex, np.bool_, np.number)):
             raise TypeError(f"scatter: value must be a number, got value={value!r}")
-        check_fits("scatter", value, x.dtype)
+        value = fill_number("scatter", value, x.dtype)   # uint8's -1 is 255, as torch's
+        if isinstance(value, (complex, np.complexfloating)) and x.dtype.kind != "c":
+            value = value.real   # 1 + 0j into a real tensor (an imaginary part was refused above), as torch takes it
         src = Tensor(x._xp().full(idx.shape, value, dtype=x.dtype))
     src = _source("scatter", x, src)
     if d is None:   # PyTorch reads a 0-d input as one element along dim 0
