@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd.tensor import Tensor
 from minigrad.ops._windows import pair, single, triple
 from minigrad.scalars import is_integer, is_real_or_bool
 
@@ -64,6 +65,21 @@ def float_or_int(layer, arg, value):
     if not isinstance(value, (float, int)):
         raise TypeError(f"{layer}: {arg} must be a float or int, got: {type(value)} ({arg}={value!r})")
     return value
+
+
+def float_argument(op, arg, value) -> float:
+    """A float argument as torch's argument parser reads one (smooth_l1_loss's beta, huber_loss's delta, the norms'
+    eps): a real number, Python's or NumPy's, a bool (1.0 or 0.0), or a 0-d tensor that does not require grad (the
+    number it holds), as a Python float. A NumPy complex scalar or a 0-d complex tensor gives its real part, as torch
+    reads it (NumPy's ComplexWarning for the scalar). Anything else (a string, None, a list, a Python complex, a
+    tensor that requires grad or has dims) is torch's TypeError ("argument 'beta' must be float, not str"), naming
+    ``op``, the argument and the value. Only the type: the value (a negative beta, say) is the caller's to check."""
+    if is_real_or_bool(value) or isinstance(value, np.complexfloating):
+        return float(value)
+    if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad and value.dtype.kind in "biufc":
+        return float(value.item().real)
+    raise TypeError(f"{op}: {arg} must be a float (a real number, or a 0-d tensor that does not require grad), got "
+                    f"{arg}={value!r} ({type(value).__name__})")
 
 
 def positive_number(layer, arg, value) -> float:

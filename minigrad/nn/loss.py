@@ -9,7 +9,7 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn import functional as F
-from minigrad.nn.arguments import flag, float_or_int, integer, number, one_of, probability, real_number
+from minigrad.nn.arguments import flag, float_argument, float_or_int, integer, number, one_of, probability
 from minigrad.nn.arguments import reduction as check_reduction
 from minigrad.nn.functional.divergence import KL_REDUCTIONS
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
@@ -156,14 +156,15 @@ class HuberLoss(Layer):
 class SmoothL1Loss(Layer):
     """``F.smooth_l1_loss`` with a fixed reduction and ``beta`` (>= 0; 0 is the L1 loss).
 
-    A ``beta`` that is no real number is refused here (ValueError); a negative or NaN one, as torch's, only when
-    called, by ``F.smooth_l1_loss`` (RuntimeError).
+    A ``beta`` that ``F.smooth_l1_loss`` would not read as a float (a string, None) is refused here, with its
+    TypeError (``arguments.float_argument``, the rule of beta and huber_loss's delta; torch raises it at the first
+    call); a negative or NaN one, as torch's, only when called, by ``F.smooth_l1_loss`` (RuntimeError).
     """
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
         super().__init__()
         self.reduction = _reduction("SmoothL1Loss", size_average, reduce, reduction)
-        real_number("SmoothL1Loss", "beta", beta)
+        float_argument("SmoothL1Loss", "beta", beta)
         self.beta = beta   # as given, as torch keeps it: a refusal at the call names it
 
     def forward(self, input, target):  # noqa: A002

@@ -371,8 +371,6 @@ BAD_LOSS_ARGUMENTS = [
      "L1Loss: reduction must be 'mean', 'sum' or 'none', got None"),
     (lambda: nn.HuberLoss(reduction="x"), _torch_loss_run(lambda: torch.nn.HuberLoss(reduction="x")),
      "HuberLoss: reduction must be 'mean', 'sum' or 'none', got 'x'"),
-    (lambda: nn.SmoothL1Loss(beta="a"), _torch_loss_run(lambda: torch.nn.SmoothL1Loss(beta="a")),
-     "SmoothL1Loss: beta must be a real number, got 'a'"),
     (lambda: nn.SmoothL1Loss(reduction="avg"), _torch_loss_run(lambda: torch.nn.SmoothL1Loss(reduction="avg")),
      "SmoothL1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: BCEWithLogitsLoss(reduction="x"), _torch_loss_run(lambda: torch.nn.BCEWithLogitsLoss(reduction="x")),
@@ -433,6 +431,57 @@ def test_smooth_l1_loss_refuses_a_negative_beta_when_called_as_torch(beta):
             continue
         assert call(mg, mg.tensor(x, dtype="float64"), mg.tensor(t, dtype="float64")).item() == pytest.approx(
             expected, rel=1e-12)
+
+
+_FLOAT_VALUES = {
+    "'a'": lambda L: "a", "None": lambda L: None, "[1.0]": lambda L: [1.0], "1+0j": lambda L: 1 + 0j,
+    "True": lambda L: True, "False": lambda L: False, "0.5": lambda L: 0.5, "2": lambda L: 2,
+    "np.float32(0.5)": lambda L: np.float32(0.5), "np.float64(0.5)": lambda L: np.float64(0.5),
+    "np.int64(2)": lambda L: np.int64(2), "np.True_": lambda L: np.True_,
+    "np.complex128(1)": lambda L: np.complex128(1), "tensor(1+0j)": lambda L: L.tensor(1 + 0j),
+    "10**400": lambda L: 10 ** 400, "tensor(0.5)": lambda L: L.tensor(0.5), "tensor(2)": lambda L: L.tensor(2),
+    "tensor(True)": lambda L: L.tensor(True),
+    "tensor(0.5, float64)": lambda L: L.tensor(0.5, dtype=L.float64), "tensor([0.5])": lambda L: L.tensor([0.5]),
+    "tensor(0.5, requires_grad)": lambda L: L.tensor(0.5, requires_grad=True),
+}
+_FLOAT_CALLS = {
+    "smooth_l1_loss": lambda L, v: lambda x, t: L.nn.functional.smooth_l1_loss(x, t, beta=v),
+    "huber_loss": lambda L, v: lambda x, t: L.nn.functional.huber_loss(x, t, delta=v),
+    "SmoothL1Loss": lambda L, v: L.nn.SmoothL1Loss(beta=v),   # torch raises at the call, minigrad here
+    "HuberLoss": lambda L, v: L.nn.HuberLoss(delta=v),
+}
+
+
+@pytest.mark.parametrize("which", sorted(_FLOAT_CALLS))
+@pytest.mark.parametrize("value", sorted(_FLOAT_VALUES))
+def test_beta_and_delta_are_read_as_torch_reads_a_float(which, value):
+    """One rule for smooth_l1_loss's beta and huber_loss's delta (``nn.arguments.float_argument``): torch's argument
+    parser takes a real number, a bool or a 0-d tensor that does not require grad, and refuses anything else with a
+    TypeError (a string was a ValueError "could not convert string to float", None a bare TypeError); HuberLoss keeps
+    torch's own isinstance(delta, (float, int)) check at construction."""
+    x, t = np.array([[0.0, 1.0, -3.0], [2.5, 0.2, 9.0]]), np.zeros((2, 3))
+
+    def run(L):
+        try:
+            loss = _FLOAT_CALLS[which](L, _FLOAT_VALUES[value](L))(L.tensor(x), L.tensor(t))
+        except Exception as exc:   # noqa: BLE001  (compared with torch's)
+            return type(exc).__name__
+        return float(loss.item())
+    expected, got = run(torch), run(mg)
+    assert type(got) is type(expected)
+    assert got == (pytest.approx(expected, rel=1e-6) if isinstance(expected, float) else expected)
+
+
+@pytest.mark.parametrize("call, op, arg", [
+    (lambda v: F.smooth_l1_loss(mg.ones(2), mg.zeros(2), beta=v), "smooth_l1_loss", "beta"),
+    (lambda v: F.huber_loss(mg.ones(2), mg.zeros(2), delta=v), "huber_loss", "delta"),
+    (lambda v: nn.SmoothL1Loss(beta=v), "SmoothL1Loss", "beta"),
+])
+def test_a_non_number_beta_or_delta_names_the_op_the_argument_and_the_value(call, op, arg):
+    for value, shown in [("a", r"'a' \(str\)"), (None, r"None \(NoneType\)")]:
+        with pytest.raises(TypeError, match=rf"^{op}: {arg} must be a float \(a real number, or a 0-d tensor that does "
+                                            rf"not require grad\), got {arg}={shown}$"):
+            call(value)
 
 
 LOSS_CLASSES = sorted(name for name in dir(torch.nn) if name.endswith("Loss") and hasattr(nn, name))

@@ -133,3 +133,34 @@ def test_a_numpy_float_or_bool_eps_is_taken_as_torch(eps):
     ours = mg.nn.functional.batch_norm(mg.tensor(x), mg.zeros(1), mg.ones(1), eps=eps).numpy()
     theirs = torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(1), torch.ones(1), eps=eps).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("which", ["batch_norm eval", "batch_norm training", "instance_norm"])
+@pytest.mark.parametrize("eps", ["0-d", "0-d float64", "0-d requires grad", "1-d"])
+def test_a_tensor_eps_is_taken_or_refused_as_torch(eps, which):
+    """torch's argument parser reads a 0-d tensor that does not require grad as its number (``float_argument``, the
+    rule of eps, beta and delta); one that requires grad, or a 1-d one, is its TypeError."""
+    def call(L):
+        F = L.nn.functional
+        value = {"0-d": lambda: L.tensor(1e-3), "0-d float64": lambda: L.tensor(1e-3, dtype=L.float64),
+                 "0-d requires grad": lambda: L.tensor(1e-3, requires_grad=True),
+                 "1-d": lambda: L.tensor([1e-3])}[eps]()
+        if which == "instance_norm":
+            return F.instance_norm(L.tensor([[[1.0, 2.0, 4.0]]]), eps=value)
+        return F.batch_norm(L.tensor([[1.0], [2.0], [4.0]]), L.zeros(1), L.ones(1), training=which.endswith("training"),
+                            eps=value)
+    expected = _error(lambda: call(torch))
+    assert _error(lambda: call(mg)) is expected
+    if expected is None:
+        np.testing.assert_allclose(call(mg).detach().numpy(), call(torch).detach().numpy(), rtol=1e-6)
+
+
+def test_a_non_number_eps_names_the_op_argument_and_value():
+    with pytest.raises(TypeError, match=r"^batch_norm: eps must be a float \(a real number, or a 0-d tensor that does "
+                                        r"not require grad\), got eps='a' \(str\)"):
+        mg.nn.functional.batch_norm(mg.ones(2, 1), mg.zeros(1), mg.ones(1), eps="a")
+    with pytest.raises(TypeError, match=r"^instance_norm: eps must be a float .*got eps=None \(NoneType\)"):
+        mg.nn.functional.instance_norm(mg.ones(1, 1, 4), eps=None)
+    # minigrad's own refusal, left as it was (torch computes NaN where var + eps < 0)
+    with pytest.raises(ValueError, match=r"^instance_norm: eps must be a non-negative number, got -1.0"):
+        mg.nn.functional.instance_norm(mg.ones(1, 1, 4), eps=-1.0)

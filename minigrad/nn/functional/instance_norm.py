@@ -7,11 +7,10 @@ import math
 import numpy as np
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.arguments import nonnegative_number, number
+from minigrad.nn.arguments import float_argument, number
 from minigrad.nn.functional.normalization import (_check_affine, _check_floating_input, check_running_stats,
                                                   eval_with_zero_variance, inverse_std_or_zero)
 from minigrad.ops._args import half_in_float32
-from minigrad.scalars import is_real_or_bool
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,  # noqa: A002
@@ -28,9 +27,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     _check_floating_input(name, input)
     if input.ndim < 3:
         raise ValueError(f"{name}: expected an input of shape (N, C, *) with spatial axes, got {tuple(input.shape)}")
-    if not is_real_or_bool(eps):   # torch's TypeError ("argument 'eps' must be float")
-        raise TypeError(f"{name}: eps must be a number, got {eps!r} ({type(eps).__name__})")
-    momentum, eps = number(name, "momentum", momentum), nonnegative_number(name, "eps", eps)
+    momentum, given, eps = number(name, "momentum", momentum), eps, float_argument(name, "eps", eps)   # TypeError
+    if not eps >= 0:
+        raise ValueError(f"{name}: eps must be a non-negative number, got {given!r}")
     n, c = input.shape[:2]
     _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
     check_running_stats(name, input, running_mean, running_var)

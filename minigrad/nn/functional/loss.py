@@ -18,6 +18,7 @@ from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
 from minigrad.nn.fused import SquaredError
+from minigrad.nn.arguments import float_argument
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
 from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.ops._args import half_in_float32
@@ -558,14 +559,14 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     the elements, as torch's.
     """
     _check_reduction("huber_loss", reduction)
-    if not float(delta) > 0:   # torch's RuntimeError
-        raise RuntimeError(f"huber_loss: delta must be positive, got {delta!r} (torch: huber_loss does not support "
+    given, delta = delta, float_argument("huber_loss", "delta", delta)   # torch's TypeError for a non-number
+    if not delta > 0:   # torch's RuntimeError
+        raise RuntimeError(f"huber_loss: delta must be positive, got {given!r} (torch: huber_loss does not support "
                            "non-positive values for delta)")
     target = _as_target(input, target)
     _check_like("huber_loss", input, target)
     d = input - target
     a = ops.abs(d)
-    delta = float(delta)
     if _overflows(delta, input.dtype):
         # No linear zone the dtype can hold (delta = inf: d^2 / 2 everywhere). where() would still differentiate
         # (|d| - delta/2) delta at every entry it leaves out, 0 * inf = NaN in each gradient.
@@ -592,14 +593,14 @@ def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduct
     """
     reduction = legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
-    if not float(beta) >= 0:   # torch's RuntimeError (NaN too)
-        raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta!r} (torch: smooth_l1_loss does not support "
+    given, beta = beta, float_argument("smooth_l1_loss", "beta", beta)   # torch's TypeError for a non-number
+    if not beta >= 0:   # torch's RuntimeError (NaN too)
+        raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {given!r} (torch: smooth_l1_loss does not support "
                            "negative values for beta)")
     target = _as_target(input, target)
     _check_like("smooth_l1_loss", input, target)
     d = input - target
     a = ops.abs(d)
-    beta = float(beta)
     if beta == 0 or np.asarray(beta, dtype=input.dtype) == 0:
         # no quadratic zone (and no division by 0 in the branch where() leaves out); a beta below the dtype's
         # smallest number is 0 there, as in torch's kernel

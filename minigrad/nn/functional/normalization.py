@@ -9,7 +9,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import int_shape, nonnegative_number, number, positive_int, real_number
+from minigrad.nn.arguments import float_argument, int_shape, nonnegative_number, number, positive_int
 from minigrad.ops._args import half_in_float32
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.scalars import is_real_or_bool
@@ -40,9 +40,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     # None is the layer's cumulative average, which the layer turns into a number (a bool is 1 or 0, as torch's)
     if not is_real_or_bool(momentum):
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
-    if not is_real_or_bool(eps):   # torch's TypeError (its comparison with a float fails)
-        raise TypeError(f"batch_norm: eps must be a number, got {eps!r} ({type(eps).__name__})")
-    given, eps = eps, real_number("batch_norm", "eps", eps)
+    # one rule for eps: a non-number is torch's TypeError (its comparison with a float fails), then its two ranges
+    given, eps = eps, float_argument("batch_norm", "eps", eps)
     if training and eps <= 0:   # torch's two checks and ValueErrors (a NaN passes both, as there)
         raise ValueError(f"batch_norm: eps must be positive during training, but got {given!r} (as torch's)")
     if eps < 0:
