@@ -446,11 +446,12 @@ class Tensor:
     def __radd__(self, other):
         return _ops.add(other, self)
 
+    # sub's body itself (sub and rsub share it): the operator pays no extra call for it
     def __sub__(self, other):
-        return _ops.sub(self, other)
+        return _arithmetic._subtract("sub", self, other)
 
     def __rsub__(self, other):
-        return _ops.sub(other, self)
+        return _arithmetic._subtract("sub", other, self)
 
     def __mul__(self, other):
         return _ops.mul(self, other)

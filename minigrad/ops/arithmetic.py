@@ -202,28 +202,35 @@ def sub(a, b, *, alpha=1, out=None):
     ``out=`` as torch's (see ``out_argument``)."""
     if out is not None:
         return write_out("sub", sub(a, b, alpha=alpha), out, (a, b))
-    check_subtraction(a, b)   # before operands, which would cast True to 1 or a mask to 0.0/1.0
-    a, b = operands("sub", a, b)
+    return _subtract("sub", a, b, alpha)
+
+
+def _subtract(name, a, b, alpha=1, reversed_=False):
+    """``a - alpha * b``, the body of ``sub`` and ``rsub`` (``rsub(input, other)`` is ``_subtract("rsub", other,
+    input, reversed_=True)``), each refusal naming ``name`` and, with ``reversed_``, rsub's operands by their names."""
+    check_subtraction(a, b, name, reversed_)   # before operands, which would cast True to 1 or a mask to 0.0/1.0
+    a, b = operands(name, a, b)
     if alpha.__class__ is not int or alpha != 1:
-        b = _scaled("sub", a, b, alpha)
+        b = _scaled(name, a, b, alpha)
     return Sub.apply(a, b)
 
 
-def check_subtraction(a, b):
-    """Refuse ``a - b`` with a bool operand (a tensor or the number True/False), as torch does."""
+def check_subtraction(a, b, name="sub", reversed_=False):
+    """Refuse ``a - b`` with a bool operand (a tensor or the number True/False), as torch does (RuntimeError)."""
     if (a.__class__ is bool or b.__class__ is bool or (isinstance(a, Tensor) and a.data.dtype.kind == "b")
             or (isinstance(b, Tensor) and b.data.dtype.kind == "b")):   # inline: plain ``x - y`` runs this
-        raise _bool_subtraction(a, b)
+        raise _bool_subtraction(a, b, name, reversed_)
 
 
-def _bool_subtraction(a, b):
+def _bool_subtraction(a, b, name, reversed_):
     def describe(v):
         return f"a tensor of dtype {v.dtype} and shape {tuple(v.shape)}" if isinstance(v, Tensor) else repr(v)
-    operands_ = f"{describe(a)} and {describe(b)}"
+    # rsub computes other - alpha * input: its operands by name, input first as they were passed
+    operands_ = f"input {describe(b)} and other {describe(a)}" if reversed_ else f"{describe(a)} and {describe(b)}"
     if _is_bool(a) and _is_bool(b):
-        return TypeError(f"sub: cannot subtract bools ({operands_}); use logical_xor or ^ instead")
-    return TypeError(f"sub: subtraction with a bool operand is not supported ({operands_}), as in torch; "
-                     "to invert a mask use ~ or logical_not, or cast the bool operand first")
+        return RuntimeError(f"{name}: cannot subtract bools ({operands_}), as in torch; use logical_xor or ^ instead")
+    return RuntimeError(f"{name}: subtraction with a bool operand is not supported ({operands_}), as in torch; "
+                        "to invert a mask use ~ or logical_not, or cast the bool operand first")
 
 
 def _scaled(name, a, b, alpha):

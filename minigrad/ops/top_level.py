@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from minigrad.autograd.tensor import Tensor
-from minigrad.ops._args import operands
-from minigrad.ops.arithmetic import Sub, _scaled, check_subtraction
+from minigrad.ops.arithmetic import _subtract
 from minigrad.ops.shape import permute as _permute
 from minigrad.scalars import is_integer
 
@@ -31,11 +30,7 @@ def rsub(input, other, alpha=1):  # noqa: A002
     """other - alpha * input (``torch.rsub``), ``other`` a Tensor or a number.
     d/d input = -alpha * g, d/d other = g, each summed back to its shape.
 
-    ``alpha`` as ``sub``'s, torch's rule (``_args.alpha_check``): a Python bool only for a bool result (and
-    subtraction refuses bools), a float (a NumPy bool's 1.0 too) not for an integer result, RuntimeError both."""
-    _tensor("rsub", input)
-    check_subtraction(other, input)
-    a, b = operands("rsub", other, input)
-    if alpha.__class__ is not int or alpha != 1:
-        b = _scaled("rsub", a, b, alpha)
-    return Sub.apply(a, b)
+    ``sub`` with its operands swapped (``arithmetic._subtract``), its refusals naming rsub: ``alpha`` as ``sub``'s,
+    torch's rule (``_args.alpha_check``): a Python bool only for a bool result (and subtraction refuses bools,
+    RuntimeError as torch's), a float (a NumPy bool's 1.0 too) not for an integer result, RuntimeError both."""
+    return _subtract("rsub", other, _tensor("rsub", input), alpha, reversed_=True)

@@ -681,7 +681,7 @@ def test_elementwise_names_are_exported():
      "addcmul (value): the value nan is out of range for dtype int64"),   # torch's RuntimeError
     (lambda: mg.add(mg.tensor([1]), mg.tensor([2]), alpha=0.5), RuntimeError,   # torch's RuntimeError
      "add: for integer tensors (dtypes int64 and int64), alpha must be an int, got alpha=0.5"),
-    (lambda: mg.sub(mg.tensor([True]), mg.tensor([False])), TypeError, "sub: cannot subtract bools"),
+    (lambda: mg.sub(mg.tensor([True]), mg.tensor([False])), RuntimeError, "sub: cannot subtract bools"),
     (lambda: mg.neg(mg.tensor([True])), TypeError, "neg: cannot negate a bool tensor"),
     (lambda: mg.positive(mg.tensor([True])), TypeError, "positive: unary + is not supported on a bool tensor"),
     (lambda: mg.div(mg.tensor([1.0]), 2.0, rounding_mode="round"), ValueError,

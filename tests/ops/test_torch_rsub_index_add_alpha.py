@@ -106,3 +106,36 @@ def test_index_add_review_cases():
     out = mg.index_add(mg.zeros(3, dtype=mg.uint8), 0, mg.tensor([0]), mg.ones(1, dtype=mg.uint8), alpha=-1)
     assert out.dtype == np.uint8 and out.tolist() == [255, 0, 0]
 
+
+_BOOL_SUBTRACTIONS = {
+    "rsub(mask, 1)": lambda L, b, i: L.rsub(b, 1),
+    "rsub(ints, True)": lambda L, b, i: L.rsub(i, True),
+    "rsub(mask, mask)": lambda L, b, i: L.rsub(b, b),
+    "rsub(ints, mask)": lambda L, b, i: L.rsub(i, b),
+    "rsub(mask, ints)": lambda L, b, i: L.rsub(b, i),
+    "rsub(mask, 1, alpha=2)": lambda L, b, i: L.rsub(b, 1, alpha=2),
+    "sub(mask, mask)": lambda L, b, i: L.sub(b, b),
+    "sub(ints, mask)": lambda L, b, i: L.sub(i, b),
+    "ints - True": lambda L, b, i: i - True,
+    "1 - mask": lambda L, b, i: 1 - b,
+    "ints.sub_(True)": lambda L, b, i: i.clone().sub_(True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BOOL_SUBTRACTIONS))
+def test_subtraction_with_a_bool_is_torchs_runtime_error(case):
+    def call(L):
+        return _BOOL_SUBTRACTIONS[case](L, L.tensor([True, False]), L.tensor([1, 2]))
+    assert _outcome(lambda: call(torch)) == _outcome(lambda: call(mg)) == ("RuntimeError", None)
+
+
+def test_rsub_with_a_bool_names_rsub_and_its_operands():
+    # it said "sub: ..." with the operands reversed (TypeError; torch's RuntimeError)
+    with pytest.raises(RuntimeError, match=r"^rsub: subtraction with a bool operand is not supported \(input a tensor "
+                                           r"of dtype bool and shape \(1,\) and other 1\), as in torch"):
+        mg.rsub(mg.tensor([True]), 1)
+    with pytest.raises(RuntimeError, match=r"^rsub: cannot subtract bools \(input a tensor of dtype bool and shape "
+                                           r"\(1,\) and other True\), as in torch"):
+        mg.rsub(mg.tensor([True]), True)
+    with pytest.raises(RuntimeError, match=r"^sub: cannot subtract bools \(a tensor of dtype bool"):
+        mg.sub(mg.tensor([True]), mg.tensor([True]))
