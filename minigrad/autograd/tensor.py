@@ -17,7 +17,7 @@ from minigrad.autograd.write_stamps import NO_GRAD, _NO_GRAD_VIEWS, drops_grad, 
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
-from minigrad.scalars import _check_fits_float, check_fits, fill_number, is_integer
+from minigrad.scalars import _check_fits_float, check_fits, fill_number, is_integer, short_number
 
 class _NotGiven:
     """The default of ``axis`` and ``dim`` in var and std: ``axis=None`` given is NumPy's call over every axis
@@ -2627,12 +2627,22 @@ def _leaf_only_error(t, what, requires_grad):
 def _setitem_number(value, dtype):
     """The number ``value`` (Python's or NumPy's) for ``x[index] = value`` into ``dtype``, converted as torch converts
     a Scalar there (the fills' rule, ``scalars.fill_number``): uint8's -1 is 255; int8's 300, NaN or inf for an
-    integer dtype are refused, RuntimeError as torch's. A floating dtype: a finite number past float32's range (1e40)
-    is refused for float32 and complex64 (either part), where NumPy's cast made it inf, while float16 takes 70000 as
-    inf, as torch's x[i] = v does (unlike its fill_); an imaginary part for a real dtype is refused where NumPy's
-    write refuses it, in ``__setitem__``."""
+    integer dtype are refused, RuntimeError as torch's. A Python int past 64 bits is torch's ValueError for every
+    dtype. A complex number for a real dtype gives its real part where the imaginary part is 0, else is refused
+    (``check_fits``; a bool dtype takes any nonzero as True, as torch's). A floating dtype: a finite number past
+    float32's range (1e40) is refused for float32 and complex64 (either part), where NumPy's cast made it inf, while
+    float16 takes 70000 as inf, as torch's x[i] = v does (unlike its fill_). Dtypes are compared by equality here:
+    an unpickled array's float32 is another object."""
+    if type(value) is int and not -_2_63 <= value < _2_63:
+        raise ValueError(f"{_SETITEM}: the integer {short_number(value)} is past 64 bits, which no dtype here holds "
+                         "(torch: 'Overflow when unpacking long long')")
+    if dtype.kind == "b":
+        return value
+    if isinstance(value, (complex, np.complexfloating)) and dtype.kind != "c":
+        check_fits(_SETITEM, value, dtype)   # refuses an imaginary part
+        value = value.real                   # NumPy's write of 1+0j would warn that it drops it
     if dtype.kind in "fc":
-        if dtype is _FLOAT32 or dtype is _COMPLEX64:
+        if dtype == _FLOAT32 or dtype == _COMPLEX64:
             _check_fits_float(_SETITEM, value, dtype)
         return value
     return fill_number(_SETITEM, value, dtype)
