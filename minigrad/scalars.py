@@ -52,49 +52,44 @@ def is_real_or_bool(value) -> bool:
 
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)   # builtin dtypes are singletons: identity tests
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def _overflow_error(value):
-    """torch's exception for a value a dtype cannot hold: RuntimeError ("value cannot be converted to type int8_t
-    without overflow"), but OverflowError for an integer past 64 bits, which torch cannot read as a Scalar at all
-    ("int too big to convert")."""
-    if is_integer(value) and not -2 ** 63 <= int(value) <= _UINT64_MAX:
-        return OverflowError
-    return RuntimeError
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+INT64_MIN, INT64_MAX, UINT64_MAX = -2 ** 63, 2 ** 63 - 1, 2 ** 64 - 1   # torch's Scalar reads an int in int64..uint64
 
 
 def check_fits(op_name, value, dtype):
-    """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that the integer or floating ``dtype``
-    cannot hold.
+    """Refuse, naming ``op_name``, a number ``value`` (or 0-d tensor or array) that ``dtype`` cannot hold.
 
     NumPy raises a bare "Python integer 1000 out of bounds for int8" deep inside the write, and casts NaN, inf and
     a float past the range to garbage (int32 NaN is -2**31, int8 70000.0 is 112); torch raises for all of them. The
     one value torch wraps, a negative integer for an unsigned dtype (uint8's -1 is 255, down to -255), is refused
     here: the writes of a number wrap it first, through ``fill_number``, which then calls this. A float within the
-    range passes, truncated by NumPy's cast as by torch's. For a
-    floating dtype a finite number past its largest (1e40 for float32, 70000 for float16: the cast gives inf) and,
-    for any real dtype, a complex number with an imaginary part (the cast drops it) are refused, as torch's, with
-    torch's exception: RuntimeError, OverflowError for an integer past 64 bits (``_overflow_error``).
+    range passes, truncated by NumPy's cast as by torch's. For a floating or complex dtype a finite number (either
+    part of a complex one) past its largest (1e40 for float32 and complex64, 70000 for float16: the cast gives inf)
+    and, for any real dtype, a complex number with an imaginary part (the cast drops it) are refused, as torch's:
+    RuntimeError. For every dtype, bool included, a Python int past 64 bits (below int64's lowest or above uint64's
+    largest), which torch cannot read as a Scalar at all ("int too big to convert"), is its OverflowError
+    (``check_64_bits``); a bool dtype takes any other number, as torch's (nonzero is True).
     """
     dtype = np.dtype(dtype)
-    if dtype.kind not in "iuf":
-        return
-    if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
+    if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -FLOAT32_MAX <= value <= FLOAT32_MAX)):
         return   # the common write (x[i] = 0.5), decided without finfo: it runs on every x[index] = number
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, (complex, np.complexfloating)) and value.imag != 0:   # NumPy's cast dropped it
+    check_64_bits(op_name, value)
+    kind = dtype.kind
+    if kind not in "iufc":
+        return
+    if kind != "c" and isinstance(value, (complex, np.complexfloating)) and value.imag != 0:   # NumPy's cast drops it
         raise RuntimeError(f"{op_name}: the complex value {complex(value)!r} does not fit dtype {dtype} (its "
                             "imaginary part would be dropped; torch refuses it too); pass a complex dtype or the real "
                             "part")
-    if dtype.kind == "f":
+    if kind in "fc":
         _check_fits_float(op_name, value, dtype)
         return
     if is_integer(value) and not holds(dtype, value):
         info = np.iinfo(dtype)
-        raise _overflow_error(value)(f"{op_name}: the value {short_number(value)} is out of range for dtype "
-                                     f"{dtype} ({info.min} to {info.max})")
+        raise RuntimeError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
+                           f"({info.min} to {info.max})")
     if is_real(value) and not is_integer(value):
         info = np.iinfo(dtype)
         if not info.min <= float(value) <= info.max:   # exact in Python, and False for NaN
@@ -102,19 +97,33 @@ def check_fits(op_name, value, dtype):
                                f"({info.min} to {info.max})")
 
 
+def check_64_bits(op_name, value):
+    """Refuse a Python int past 64 bits (below int64's lowest or above uint64's largest) for any dtype: torch cannot
+    read it as a Scalar ("int too big to convert"), OverflowError as torch's. A NumPy integer always fits."""
+    if type(value) is int and not INT64_MIN <= value <= UINT64_MAX:
+        raise OverflowError(f"{op_name}: the integer {short_number(value)} is past 64 bits, which no tensor dtype "
+                            f"holds (torch's scalars are at most 64-bit: {INT64_MIN} to {UINT64_MAX}; it refuses it "
+                            "too)")
+
+
 def fill_number(op_name, value, dtype):
     """The number (or 0-d tensor or array) ``value`` to write into ``dtype``, as torch converts a Scalar there: the
-    one rule of ``full``, ``fill_``, ``masked_fill``, ``index_fill``, ``scatter``'s value and ``x[index] = number``.
-    A negative integer for an unsigned dtype wraps, down to minus the dtype's largest (uint8's -1 is 255, -255 is 1:
-    ``wrapped_unsigned``, as addcmul's value and clamp's bounds); what the dtype still cannot hold (uint8's -256,
-    int8's 300, NaN for an integer dtype) is refused by ``check_fits``, naming ``op_name``. For an unsigned dtype a
-    0-d tensor or array comes back as the number it holds; any other value as it is."""
+    one rule of ``full``, ``fill_``, ``masked_fill``, ``index_fill``, ``scatter``'s value, ``index_add``'s alpha and
+    ``x[index] = number``. A negative integer for an unsigned dtype wraps, down to minus the dtype's largest (uint8's
+    -1 is 255, -255 is 1: ``wrapped_unsigned``, as addcmul's value and clamp's bounds); what the dtype still cannot
+    hold (uint8's -256, int8's 300, NaN for an integer dtype, 1e40 for float32, an int past 64 bits for any dtype) is
+    refused by ``check_fits``, naming ``op_name``. For an unsigned dtype a 0-d tensor or array comes back as the
+    number it holds; for a bool dtype a Python or NumPy number comes back as the bool it is (NumPy's write of 2**63
+    into a bool array overflowed a C long); any other value as it is."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "u":
+    kind = dtype.kind
+    if kind == "u":
         if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
             value = value.item()
         value = wrapped_unsigned(value, dtype)
     check_fits(op_name, value, dtype)
+    if kind == "b" and isinstance(value, (numbers.Number, np.bool_)):
+        return bool(value)
     return value
 
 
@@ -122,19 +131,14 @@ def _check_fits_float(op_name, value, dtype):
     """A finite number past the float dtype's largest, which the cast would make inf, is refused, as torch's."""
     if not is_real(value) and not isinstance(value, (complex, np.complexfloating)):
         return
-    try:   # a complex value's parts are cast one by one: either may overflow
-        parts = (value.real, value.imag) if isinstance(value, (complex, np.complexfloating)) else (value,)
-        magnitude = max(abs(float(part)) for part in parts)
-    except OverflowError:   # an int past float64
-        magnitude = float("inf")
-        finite = True
-    else:
-        finite = magnitude != float("inf") and magnitude == magnitude
-    info = np.finfo(dtype)
-    if finite and magnitude > float(info.max):
-        raise _overflow_error(value)(f"{op_name}: the value {short_number(value)} is out of range for dtype "
-                                     f"{dtype} ({float(info.min)} to {float(info.max)}; torch refuses it too, where "
-                                     "NumPy's cast rounds it to inf)")
+    # a complex value's parts are cast one by one: either may overflow (an int here is of 64 bits: check_64_bits)
+    parts = (value.real, value.imag) if isinstance(value, (complex, np.complexfloating)) else (value,)
+    magnitude = max(abs(float(part)) for part in parts)
+    info = np.finfo(dtype)   # a complex dtype's is its parts' float dtype's
+    if magnitude != float("inf") and magnitude > float(info.max):   # NaN compares False
+        raise RuntimeError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
+                           f"({float(info.min)} to {float(info.max)}; torch refuses it too, where NumPy's cast rounds "
+                           "it to inf)")
 
 
 def short_number(value) -> str:
@@ -159,8 +163,6 @@ def holds(dtype, value) -> bool:
     return info.min <= v <= info.max
 
 
-_INT64 = np.iinfo(np.int64)
-_UINT64_MAX = 2 ** 64 - 1
 _FLOAT16_MAX = 65504   # float16's largest, the smallest largest of the float dtypes
 
 
@@ -178,7 +180,7 @@ def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
     overflow (RuntimeError). An integer dtype refuses NaN and inf too (RuntimeError), as torch's.
     Called once per op call with the Python number the op validated, never per element.
     """
-    if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)):
+    if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -FLOAT32_MAX <= value <= FLOAT32_MAX)):
         return   # the common call, decided in two comparisons
     if type(value) is int and -_FLOAT16_MAX <= value <= _FLOAT16_MAX and dtype.kind == "f":
         return   # clamp(x, 0, 1): every float dtype holds it
@@ -192,7 +194,7 @@ def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
         number = int(value)
         # torch takes a Python int up to uint64's largest: past int64 it overflows an integer dtype (RuntimeError,
         # below), not float32 or float64; past that it is no 64-bit scalar (OverflowError)
-        if not _INT64.min <= number <= _UINT64_MAX:
+        if not INT64_MIN <= number <= UINT64_MAX:
             raise OverflowError(f"{op_name}: {name}={short_number(number)} is too big for any tensor dtype (torch's "
                                 "scalars are at most 64-bit)")
     else:

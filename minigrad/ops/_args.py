@@ -154,11 +154,8 @@ def scalar_in_dtype(op, name, value, dtype):
     RuntimeError), the rule of the fills (``scalars.fill_number``). A floating or complex result takes the value as
     it is."""
     kind = dtype.kind
-    if kind == "b":
-        if value.__class__ is int and not -2 ** 63 <= value < 2 ** 64:   # no 64-bit Scalar holds it
-            raise OverflowError(f"{op}: {name}={short_number(value)} is too big for any tensor dtype (torch's scalars "
-                                "are at most 64-bit)")
-        return bool(value)
+    if kind == "b":   # any nonzero is True; an int past 64 bits is refused (OverflowError), the fills' rule
+        return fill_number(f"{op} ({name})", value, dtype)
     if kind not in "iu":
         return value
     # an int into int64, the common case, fits: no finfo or iinfo

@@ -299,6 +299,36 @@ def test_a_number_written_into_a_dtype_as_torch(write, dtype, number):
     assert _outcome(lambda: make(mg, dtype, lambda L: number)) == expected
 
 
+_FILL_WRITES = sorted(w for w in _NUMBER_WRITES if not w.startswith("x["))   # x[i] = 2**64 is ValueError (below)
+
+
+@pytest.mark.parametrize("write", _FILL_WRITES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bool", "int64", "uint8", "complex64"])
+@pytest.mark.parametrize("number", [2 ** 64, 2 ** 64 - 1, 2 ** 63, -2 ** 63, -2 ** 63 - 1, -2 ** 64, 10 ** 400, 1e40,
+                                    1e40j], ids=repr)
+def test_an_integer_past_64_bits_written_by_a_fill_as_torch(write, dtype, number):
+    """torch's Scalar takes an int from int64's lowest to uint64's largest and refuses one past that for every dtype,
+    OverflowError ("int too big to convert"); minigrad wrote 2**64 and -2**63 - 1 into float and bool tensors, its
+    full(2**63, dtype=bool) was NumPy's bare "Python int too large to convert to C long", and complex64 took 1e40 as
+    inf with a RuntimeWarning (review)."""
+    torch = pytest.importorskip("torch")
+    if write == "index_fill" and isinstance(number, complex) and dtype != "complex64":
+        pytest.skip("torch's index_fill refuses any complex number for a real or bool dtype (see above)")
+    make = _NUMBER_WRITES[write]
+    expected = _outcome(lambda: make(torch, dtype, lambda L: number))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no overflow in NumPy's cast
+        assert _outcome(lambda: make(mg, dtype, lambda L: number)) == expected
+
+
+def test_an_integer_past_64_bits_is_refused_naming_the_op():
+    with pytest.raises(OverflowError, match=r"^full: the integer 18446744073709551616 is past 64 bits"):
+        mg.full((2,), 2 ** 64, dtype=mg.float32)
+    with pytest.raises(OverflowError, match=r"^masked_fill: the integer -9223372036854775809 is past 64 bits"):
+        mg.zeros(2, dtype=mg.bool).masked_fill(mg.tensor([True, False]), -2 ** 63 - 1)
+    assert mg.full((2,), 2 ** 63, dtype=mg.bool).tolist() == [True, True]   # NumPy's "too large to convert to C long"
+
+
 @pytest.mark.parametrize("write", ["full", "full_like", "masked_fill", "index_fill"])
 @pytest.mark.parametrize("number", [-1, -255, -256, 300, -1.0], ids=repr)
 def test_a_zero_dim_tensor_written_into_uint8_as_torch(write, number):
