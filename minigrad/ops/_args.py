@@ -144,23 +144,33 @@ def _operands(result_dtype, dtypes):
 
 
 _INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1
+_FLOAT16_MAX = 65504   # every float dtype holds an int up to float16's largest
 
 
 def scalar_in_dtype(op, name, value, dtype):
     """A Scalar argument ``name`` (addcmul's value, addr's beta and alpha, index_add's alpha) as torch converts it
-    to the integer or bool result ``dtype`` it multiplies: for bool any nonzero is True (an int past 64 bits is
-    refused, OverflowError as torch's); for an integer dtype a float is truncated (1.5 is 1), a negative int wrapped
-    into an unsigned dtype (uint8's -1 is 255), anything past the range refused (NaN, inf, 300 for int8:
-    RuntimeError), the rule of the fills (``scalars.fill_number``). A floating or complex result takes the value as
-    it is."""
+    to the result ``dtype`` it multiplies, the rule of the fills (``scalars.fill_number``): for bool any nonzero is
+    True; for an integer dtype a float is truncated (1.5 is 1), a negative int wrapped into an unsigned dtype (uint8's
+    -1 is 255), anything past the range refused (NaN, inf, 300 for int8: RuntimeError); for a floating or complex
+    dtype a finite number past its largest is refused (1e40 for float32 and complex64, 70000 for float16:
+    RuntimeError, where NumPy's cast made it inf), inf and NaN taken. A complex number is taken by a real dtype as
+    its real part where its imaginary part is 0, else refused (RuntimeError). An int past 64 bits is OverflowError
+    for every dtype."""
     kind = dtype.kind
     if kind == "b":   # any nonzero is True; an int past 64 bits is refused (OverflowError), the fills' rule
         return fill_number(f"{op} ({name})", value, dtype)
+    if kind in "fc":
+        if value.__class__ is int and -_FLOAT16_MAX <= value <= _FLOAT16_MAX:
+            return value   # the common alpha=1 or 2: every float dtype holds it, no finfo
+        value = fill_number(f"{op} ({name})", value, dtype)   # a float32 or float64 in range: two comparisons
+        return value.real if kind == "f" and value.__class__ is complex else value
     if kind not in "iu":
         return value
     # an int into int64, the common case, fits: no finfo or iinfo
-    if value.__class__ is float or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
+    if value.__class__ is not int or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
         value = fill_number(f"{op} ({name})", value, dtype)
+        if value.__class__ is complex:   # 1 + 0j (an imaginary part was refused)
+            value = value.real
     return int(value)
 
 

@@ -121,15 +121,21 @@ def index_add(x, dim, index, source, *, alpha=1):
     Shapes: index (a vector of n integers in [0, x.shape[dim])), source of x's shape with n along ``dim``
     -> x's shape. Repeated indices add up. dL/dx = g;  dL/dsource = alpha * g's slices at ``index``.
 
-    ``alpha`` as torch's index_add reads it (not add's rule: torch takes a bool and a float for every dtype here):
-    a bool, Python's or NumPy's, is 1 or 0; it is cast to x's dtype as torch casts a Scalar (``scalar_in_dtype``),
-    so a bool tensor takes any nonzero alpha (NaN too) as True, an integer one truncates a float toward zero (2.5 is
-    2), an unsigned one wraps a negative int (uint8's -1 is 255, down to -255), and a value past the dtype's range
-    (300 or NaN or inf for int8) is refused, RuntimeError as torch's.
+    ``alpha`` as torch's index_add reads it (not add's rule: torch takes a bool, a float and a complex number for
+    every dtype here): a bool, Python's or NumPy's, is 1 or 0; it is cast to x's dtype as torch casts a Scalar
+    (``scalar_in_dtype``), so a bool tensor takes any nonzero alpha (NaN too) as True, an integer one truncates a
+    float toward zero (2.5 is 2), an unsigned one wraps a negative int (uint8's -1 is 255, down to -255), a real one
+    takes a complex alpha's real part where its imaginary part is 0, and a value past the dtype's range (300 or NaN
+    or inf for int8, 1e40 for float32, 70000 for float16, 1 + 1j for a real dtype) is refused, RuntimeError as
+    torch's; an int past 64 bits is OverflowError.
     """
     x = as_tensor(x)
     # cast to x's dtype as torch's Scalar conversion (the shared rule for addcmul's value, addr's beta and alpha)
-    alpha = scalar_in_dtype("index_add", "alpha", python_real("index_add", "alpha", alpha, bools=True), x.dtype)
+    if isinstance(alpha, (complex, np.complexfloating)):   # a Scalar too, as a Python complex (NumPy's promotes)
+        alpha = complex(alpha)
+    else:
+        alpha = python_real("index_add", "alpha", alpha, bools=True)
+    alpha = scalar_in_dtype("index_add", "alpha", alpha, x.dtype)
     source = _source("index_add", x, source)
     d, index, _ = _along_dim("index_add", x, dim, index)
     if d is None:

@@ -4,6 +4,8 @@ rsub is other - alpha * input with sub's rule (``_args.alpha_check``): a Python 
 a float (a NumPy bool's 1.0 too) not for an integer result, RuntimeError both. index_add is not checked that way in
 torch: a bool is 1 or 0 and alpha is cast to the input's dtype (a float truncated for an integer input, any nonzero
 True for a bool one; NaN and inf refused for integers)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,46 @@ def test_index_add_review_cases():
         mg.index_add(mg.zeros(3, dtype=mg.int8), 0, mg.tensor([0]), mg.ones(1, dtype=mg.int8), alpha=300)
     out = mg.index_add(mg.zeros(3, dtype=mg.uint8), 0, mg.tensor([0]), mg.ones(1, dtype=mg.uint8), alpha=-1)
     assert out.dtype == np.uint8 and out.tolist() == [255, 0, 0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64", "complex64", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("alpha", [1e40, -1e40, 70000, 70000.0, 65504.0, 3.5e38, 1e309, 1 + 0j, 1 + 1j, 2.5 - 0j, 1e40j,
+                                   np.complex128(2 + 0j), np.complex128(1 + 1j), 2 ** 63, 2 ** 64 - 1, 2 ** 64,
+                                   -2 ** 63 - 1, float("inf"), float("nan")], ids=repr)
+def test_index_add_alpha_against_a_float_or_complex_range_as_torch(alpha, dtype):
+    """torch converts alpha to a floating input's dtype as a Scalar too: 1e40 for float32 and complex64 and 70000 for
+    float16 are refused (RuntimeError), where minigrad computed inf; a complex alpha is a Scalar (1 + 0j its real
+    part for a real input, 1 + 1j refused), where minigrad refused every complex alpha (TypeError) (review). (torch
+    reads a NumPy complex64, no Python complex, by ``__float__``, dropping its imaginary part with a ComplexWarning:
+    minigrad reads it as the complex number it is.)"""
+    def call(L):
+        dt = getattr(L, dtype)
+        return L.zeros(3, dtype=dt).index_add(0, L.tensor([0, 2, 0]), L.ones(3, dtype=dt), alpha=alpha)
+    expected = _outcome(lambda: call(torch))
+    with warnings.catch_warnings():   # no overflow in NumPy's cast of alpha, no ComplexWarning
+        warnings.filterwarnings("error", message="overflow encountered in cast")
+        warnings.filterwarnings("error", category=np.exceptions.ComplexWarning)
+        _same(expected, _outcome(lambda: call(mg)))
+
+
+def test_index_add_alpha_review_cases_for_floats():
+    x, index = mg.zeros(2), mg.tensor([0])
+    with pytest.raises(RuntimeError, match=r"^index_add \(alpha\): the value 1e\+40 is out of range for dtype float32"):
+        x.index_add(0, index, mg.ones(1), alpha=1e40)
+    with pytest.raises(RuntimeError, match=r"^index_add \(alpha\): the value 70000 is out of range for dtype float16"):
+        mg.zeros(2, dtype=mg.float16).index_add(0, index, mg.ones(1, dtype=mg.float16), alpha=70000)
+    out = x.index_add(0, index, mg.ones(1), alpha=1 + 0j)
+    assert out.dtype == np.float32 and out.tolist() == [1.0, 0.0]
+
+
+def test_addr_beta_and_alpha_against_a_float_range_as_torch():
+    """addr's Scalars go through the same conversion (scalar_in_dtype): torch refuses alpha=1e40 for float32."""
+    for dtype, big in (("float32", 1e40), ("float16", 70000)):
+        def call(L, **kw):
+            dt = getattr(L, dtype)
+            return L.addr(L.zeros(2, 2, dtype=dt), L.ones(2, dtype=dt), L.ones(2, dtype=dt), **kw)
+        for kw in ({"alpha": big}, {"beta": big}, {"alpha": 2}):
+            _same(_outcome(lambda: call(torch, **kw)), _outcome(lambda: call(mg, **kw)))
 
 
 _BOOL_SUBTRACTIONS = {
