@@ -70,14 +70,24 @@ def float_or_int(layer, arg, value):
 def float_argument(op, arg, value) -> float:
     """A float argument as torch's argument parser reads one (smooth_l1_loss's beta, huber_loss's delta, the norms'
     eps): a real number, Python's or NumPy's, a bool (1.0 or 0.0), or a 0-d tensor that does not require grad (the
-    number it holds), as a Python float. A NumPy complex scalar or a 0-d complex tensor gives its real part, as torch
-    reads it (NumPy's ComplexWarning for the scalar). Anything else (a string, None, a list, a Python complex, a
-    tensor that requires grad or has dims) is torch's TypeError ("argument 'beta' must be float, not str"), naming
-    ``op``, the argument and the value. Only the type: the value (a negative beta, say) is the caller's to check."""
+    number it holds), as a Python float. A NumPy complex scalar gives its real part, as torch reads it (by
+    ``__float__``, NumPy's ComplexWarning); a 0-d complex tensor its real part where its imaginary part is 0, else
+    torch's RuntimeError ("value cannot be converted to type double without overflow"). Anything else (a string,
+    None, a list, a Python complex, a tensor that requires grad or has dims) is torch's TypeError ("argument 'beta'
+    must be float, not str"), naming ``op``, the argument and the value. Only the type: the value (a negative beta,
+    say) is the caller's to check."""
+    if value.__class__ is float:   # the common eps=1e-5: no ABC check
+        return value
     if is_real_or_bool(value) or isinstance(value, np.complexfloating):
         return float(value)
     if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad and value.dtype.kind in "biufc":
-        return float(value.item().real)
+        number = value.item()
+        if isinstance(number, complex):
+            if number.imag != 0:
+                raise RuntimeError(f"{op}: {arg}={value!r} has an imaginary part, which a float argument cannot hold "
+                                   "(torch: value cannot be converted to type double without overflow)")
+            number = number.real
+        return float(number)
     raise TypeError(f"{op}: {arg} must be a float (a real number, or a 0-d tensor that does not require grad), got "
                     f"{arg}={value!r} ({type(value).__name__})")
 

@@ -319,7 +319,9 @@ def test_cross_map_lrn2d_arguments_and_errors():
     (lambda: F.rms_norm(mg.tensor(_r(3, 4)), (4,), mg.tensor(_r(3))), lambda: TF.rms_norm(torch.ones(3, 4), (4,),
                                                                                           torch.ones(3)),
      ValueError, r"rms_norm: weight has shape \(3,\)"),
-    (lambda: F.rms_norm(mg.tensor(_r(3, 4)), 4, eps=-1.0), None, ValueError, "rms_norm: eps must be a non-negative"),
+    # eps: the norms' one rule (float_argument); a negative eps is computed, as torch's (it was a ValueError)
+    (lambda: F.rms_norm(mg.tensor(_r(3, 4)), 4, eps="0.5"), lambda: TF.rms_norm(torch.ones(3, 4), (4,), eps="0.5"),
+     TypeError, "rms_norm: eps must be a float"),
     (lambda: nn.RMSNorm(0), None, ValueError, "RMSNorm: normalized_shape"),
     (lambda: nn.RMSNorm(4)(mg.tensor(np.ones((3, 4), dtype=np.int64))), None, TypeError,
      "RMSNorm: input must be floating"),

@@ -27,9 +27,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     _check_floating_input(name, input)
     if input.ndim < 3:
         raise ValueError(f"{name}: expected an input of shape (N, C, *) with spatial axes, got {tuple(input.shape)}")
-    momentum, given, eps = number(name, "momentum", momentum), eps, float_argument(name, "eps", eps)   # TypeError
-    if not eps >= 0:
-        raise ValueError(f"{name}: eps must be a non-negative number, got {given!r}")
+    # eps: the norms' one rule (TypeError for a non-number); a negative or NaN eps is computed, as torch's (NaN where
+    # var + eps < 0)
+    momentum, eps = number(name, "momentum", momentum), float_argument(name, "eps", eps)
     n, c = input.shape[:2]
     _check_affine(name, input, weight, bias, (c,), "the input {input} has {shape[0]} channels")
     check_running_stats(name, input, running_mean, running_var)

@@ -9,7 +9,7 @@ import numpy as np
 from minigrad import ops
 from minigrad.autograd.tensor import Tensor
 from minigrad.backend import get_array_module
-from minigrad.nn.arguments import float_argument, int_shape, nonnegative_number, number, positive_int
+from minigrad.nn.arguments import float_argument, int_shape, number, positive_int
 from minigrad.ops._args import half_in_float32
 from minigrad.ops.shape import reshape_if_needed
 from minigrad.scalars import is_real_or_bool
@@ -41,6 +41,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not is_real_or_bool(momentum):
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
     # one rule for eps: a non-number is torch's TypeError (its comparison with a float fails), then its two ranges
+    if isinstance(eps, Tensor) and eps.dtype.kind == "c":   # torch compares it with 0: no complex comparison
+        raise NotImplementedError(f"batch_norm: eps={eps!r} is a complex tensor, which torch's check of its sign "
+                                  "cannot compare (torch: \"lt_cpu\" not implemented for 'ComplexFloat'); pass a "
+                                  "real number")
     given, eps = eps, float_argument("batch_norm", "eps", eps)
     if training and eps <= 0:   # torch's two checks and ValueErrors (a NaN passes both, as there)
         raise ValueError(f"batch_norm: eps must be positive during training, but got {given!r} (as torch's)")
@@ -119,7 +123,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     derivatives of every order come from theirs.
     """
     shape = int_shape("layer_norm", "normalized_shape", normalized_shape)
-    eps = nonnegative_number("layer_norm", "eps", eps)
+    eps = float_argument("layer_norm", "eps", eps)   # the norms' one rule: any float (negative, NaN) as torch's
     check_layer_norm_input("layer_norm", input, shape, weight, bias)
     return layer_norm_unchecked(input, shape, weight, bias, eps)
 
@@ -163,7 +167,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     (reshape to (N, G, -1), mean, square, power, multiply), so its derivatives of every order come from theirs.
     """
     num_groups = positive_int("group_norm", "num_groups", num_groups)
-    eps = nonnegative_number("group_norm", "eps", eps)
+    eps = float_argument("group_norm", "eps", eps)   # the norms' one rule: any float (negative, NaN) as torch's
     check_group_norm_input("group_norm", input, num_groups, weight, bias)
     return group_norm_unchecked(input, num_groups, weight, bias, eps)
 
@@ -254,8 +258,8 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
     """
     shape = int_shape("rms_norm", "normalized_shape", normalized_shape)
     check_layer_norm_input("rms_norm", input, shape, weight, None)
-    if eps is not None:
-        eps = nonnegative_number("rms_norm", "eps", eps)
+    if eps is not None:   # None: the dtype's machine epsilon (torch's default); else the norms' one rule
+        eps = float_argument("rms_norm", "eps", eps)
     return rms_norm_unchecked(input, shape, weight, eps)
 
 
