@@ -9,7 +9,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.arguments import (floating_dtype, int_shape, nonnegative_number, number, positive_int,
+from minigrad.nn.arguments import (float_argument, floating_dtype, int_shape, number, positive_int,
                                    positive_number, probability)
 from minigrad.nn.functional.normalization import (check_group_norm_input, check_layer_norm_input,
                                                   group_norm_unchecked, layer_norm_unchecked, rms_norm_unchecked)
@@ -34,9 +34,10 @@ class _NormBase(Layer):
         super().__init__()
         name = type(self).__name__
         self.num_features = num_features = positive_int(name, "num_features", num_features)
-        # 0 too, as torch's: an instance norm takes it, a batch norm in eval mode too (F.batch_norm refuses it in
-        # training, with torch's ValueError)
-        self.eps = nonnegative_number(name, "eps", eps)
+        # the norms' one rule (float_argument: torch's TypeError for a non-number, here at construction rather than
+        # at the call); 0 too, as torch's: an instance norm takes it, a batch norm in eval mode too (F.batch_norm
+        # refuses it in training, with torch's ValueError), and an instance norm a negative or NaN one
+        self.eps = float_argument(name, "eps", eps)
         self.momentum = None if momentum is None else probability(name, "momentum", momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         xp = xp_for(normalize_device(device))
@@ -102,6 +103,9 @@ class _BatchNorm(_NormBase):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
+        if self.eps < 0:   # torch's F.batch_norm refuses it at the call (ValueError), NaN passing; here at once
+            raise ValueError(f"{type(self).__name__}: eps must be non-negative, got {eps!r} (torch's batch_norm "
+                             "refuses it too)")
 
     def _batch_statistics(self):
         """PyTorch's ``_BatchNorm`` rule: (use the batch's statistics?, the momentum, the running statistics to pass).
@@ -167,7 +171,7 @@ class LayerNorm(Layer):
                  device=None, dtype=None):
         super().__init__()
         self.normalized_shape = shape = int_shape("LayerNorm", "normalized_shape", normalized_shape)
-        self.eps = nonnegative_number("LayerNorm", "eps", eps)
+        self.eps = float_argument("LayerNorm", "eps", eps)   # the norms' one rule: negative and NaN as torch's
         self.elementwise_affine = bool(elementwise_affine)
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype("LayerNorm", dtype)
@@ -206,7 +210,7 @@ class GroupNorm(Layer):
         if self.num_channels % self.num_groups:
             raise ValueError(f"GroupNorm: num_channels={self.num_channels} must be divisible by "
                              f"num_groups={self.num_groups}")
-        self.eps = nonnegative_number("GroupNorm", "eps", eps)
+        self.eps = float_argument("GroupNorm", "eps", eps)   # the norms' one rule: negative and NaN as torch's
         self.affine = bool(affine)
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype("GroupNorm", dtype)
@@ -240,7 +244,7 @@ class RMSNorm(Layer):
                  dtype=None):
         super().__init__()
         self.normalized_shape = shape = int_shape("RMSNorm", "normalized_shape", normalized_shape)
-        self.eps = None if eps is None else nonnegative_number("RMSNorm", "eps", eps)
+        self.eps = None if eps is None else float_argument("RMSNorm", "eps", eps)   # None: the dtype's epsilon
         self.elementwise_affine = bool(elementwise_affine)
         xp = xp_for(normalize_device(device))
         dtype = floating_dtype("RMSNorm", dtype)

@@ -95,7 +95,7 @@ def test_batchnorm_train_and_eval_match_torch(name, shape, kwargs, device):
 
 @pytest.mark.parametrize("name", ["BatchNorm1d", "BatchNorm2d"])
 @pytest.mark.parametrize("kwargs, message", [
-    ({"eps": -1}, "eps must be a non-negative number, got -1"),   # eps=0: torch's, see test_torch_zero_arguments
+    ({"eps": -1}, "eps must be non-negative, got -1"),   # eps=0: torch's, see test_torch_zero_arguments
     ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\], got 1.5"),
     ({"momentum": "0.1"}, r"momentum must be a number in \[0, 1\], got '0.1'"),
     ({"dtype": "int32"}, "dtype must be a floating dtype such as 'float32', got 'int32'"),

@@ -82,3 +82,35 @@ def test_the_review_cases():
         F.batch_norm(mg.tensor(_X3), mg.zeros(3), mg.ones(3), eps=mg.tensor(0.5 + 0j))
     out = F.instance_norm(mg.tensor(_X3), eps=-1.0)   # computed, as torch's (was a ValueError)
     assert np.allclose(out.numpy()[0, 0], [-3.0, -1.0, 1.0, 3.0])
+
+
+_LAYERS = {
+    "LayerNorm": (lambda L, e: L.nn.LayerNorm(4, eps=e), _X2),
+    "GroupNorm": (lambda L, e: L.nn.GroupNorm(1, 3, eps=e), _X3),
+    "RMSNorm": (lambda L, e: L.nn.RMSNorm(4, eps=e), _X2),
+    "InstanceNorm1d": (lambda L, e: L.nn.InstanceNorm1d(3, eps=e), _X3),
+    "BatchNorm1d": (lambda L, e: L.nn.BatchNorm1d(3, eps=e), _X3),
+}
+
+
+@pytest.mark.parametrize("layer", sorted(_LAYERS))
+@pytest.mark.parametrize("value", ["-1.0", "nan", "tensor(0.5)", "'0.5'", "None", "0.5", "True"])
+def test_a_norm_layers_eps_as_torch_reads_it(layer, value):
+    """The layers keep the functional rule (torch raises at the call, minigrad at construction, with its type):
+    LayerNorm, GroupNorm, RMSNorm and InstanceNorm take a negative or NaN eps (they refused it, ValueError) and a
+    0-d tensor; a string or None is a TypeError (RMSNorm's None is its default); BatchNorm refuses a negative one."""
+    make, x = _LAYERS[layer]
+
+    def run(L):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return np.asarray(make(L, _VALUES[value](L))(L.tensor(x)).detach().numpy(), dtype=np.float64)
+        except Exception as exc:   # noqa: BLE001  (compared with torch's)
+            return type(exc).__name__
+    expected, got = run(torch), run(mg)
+    if isinstance(expected, str):
+        assert isinstance(got, str) and got == expected, got
+    else:
+        assert not isinstance(got, str), got
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
