@@ -53,6 +53,7 @@ def is_real_or_bool(value) -> bool:
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)   # builtin dtypes are singletons: identity tests
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT16_MAX = 65504   # float16's largest, the smallest of the float dtypes' largest: every float dtype holds up to it
 INT64_MIN, INT64_MAX, UINT64_MAX = -2 ** 63, 2 ** 63 - 1, 2 ** 64 - 1   # torch's Scalar reads an int in int64..uint64
 
 
@@ -163,7 +164,6 @@ def holds(dtype, value) -> bool:
     return info.min <= v <= info.max
 
 
-_FLOAT16_MAX = 65504   # float16's largest, the smallest largest of the float dtypes
 
 
 def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
@@ -182,7 +182,7 @@ def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):
     """
     if type(value) is float and (dtype is _FLOAT64 or (dtype is _FLOAT32 and -FLOAT32_MAX <= value <= FLOAT32_MAX)):
         return   # the common call, decided in two comparisons
-    if type(value) is int and -_FLOAT16_MAX <= value <= _FLOAT16_MAX and dtype.kind == "f":
+    if type(value) is int and -FLOAT16_MAX <= value <= FLOAT16_MAX and dtype.kind == "f":
         return   # clamp(x, 0, 1): every float dtype holds it
     return _check_scalar_arg(op_name, name, value, np.dtype(dtype), float32_compute)
 
@@ -208,7 +208,7 @@ def _check_scalar_arg(op_name, name, value, dtype, float32_compute):
     if not low <= number <= high:   # Python numbers, exact: an int against an int, no NumPy cast; NaN fails
         raise RuntimeError(f"{op_name}: {name}={short_number(number)} cannot be converted to {dtype} without overflow "
                            f"(it holds {low!r} to {high!r})")
-    return widened and abs(number) > _FLOAT16_MAX
+    return widened and abs(number) > FLOAT16_MAX
 
 
 _LIMITS = {}

@@ -14,10 +14,13 @@ from minigrad.autograd.ragged import data_error
 from minigrad.autograd.write_stamps import _address, _buffer, _mark_written, mark_detached, mark_relaid
 from minigrad.autograd.write_stamps import NO_GRAD, _NO_GRAD_VIEWS, drops_grad, refuse_no_grad_view, \
     set_requires_grad
+from minigrad.dtypes import complex64 as _COMPLEX64, float32 as _FLOAT32, float64 as _FLOAT64, int64 as _INT64
 from minigrad.layout import strided
 from minigrad.memory_format import (channels_last, channels_last_3d, check_memory_format, contiguous_format,
                                     is_channels_last)
-from minigrad.scalars import _check_fits_float, check_fits, fill_number, is_integer, short_number
+from minigrad.scalars import (FLOAT32_MAX, INT64_MAX, INT64_MIN, _check_fits_float, check_fits, fill_number, is_integer,
+                              short_number)
+
 
 class _NotGiven:
     """The default of ``axis`` and ``dim`` in var and std: ``axis=None`` given is NumPy's call over every axis
@@ -62,9 +65,6 @@ def _refuse_sizes(first, second):
 
 # the numbers x[index] = value converts as torch converts a Scalar (bool, int, float, complex and NumPy's scalars)
 _NUMBER_TYPES = frozenset([bool, int, float, complex, *(np.dtype(c).type for c in "?bBhHiIlLqQefdgFDG")])
-_FLOAT32, _FLOAT64, _COMPLEX64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64)
-_INT64, _2_63 = np.dtype(np.int64), 2 ** 63
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _SETITEM = "x[index] = value"
 
 class Tensor:
@@ -589,9 +589,9 @@ class Tensor:
         if cls in _NUMBER_TYPES:   # converted as torch converts a Scalar (_setitem_number), but for the common writes
             dtype = self.data.dtype
             if cls is float:   # a float32 or float64 tensor and a Python float in range: two comparisons
-                fits = dtype is _FLOAT64 or (dtype is _FLOAT32 and -_FLOAT32_MAX <= value <= _FLOAT32_MAX)
+                fits = dtype is _FLOAT64 or (dtype is _FLOAT32 and -FLOAT32_MAX <= value <= FLOAT32_MAX)
             else:   # an int64 or floating tensor and a Python int of 64 bits
-                fits = cls is int and (dtype is _INT64 or dtype.kind == "f") and -_2_63 <= value < _2_63
+                fits = cls is int and (dtype is _INT64 or dtype.kind == "f") and INT64_MIN <= value <= INT64_MAX
             if not fits:
                 value = _setitem_number(value, dtype)
         try:
@@ -2633,7 +2633,7 @@ def _setitem_number(value, dtype):
     float32's range (1e40) is refused for float32 and complex64 (either part), where NumPy's cast made it inf, while
     float16 takes 70000 as inf, as torch's x[i] = v does (unlike its fill_). Dtypes are compared by equality here:
     an unpickled array's float32 is another object."""
-    if type(value) is int and not -_2_63 <= value < _2_63:
+    if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
         raise ValueError(f"{_SETITEM}: the integer {short_number(value)} is past 64 bits, which no dtype here holds "
                          "(torch: 'Overflow when unpacking long long')")
     if dtype.kind == "b":

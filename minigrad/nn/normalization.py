@@ -9,8 +9,7 @@ from minigrad.autograd.tensor import Tensor
 from minigrad.backend import normalize_device, xp_for
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.nn.arguments import (float_argument, floating_dtype, int_shape, number, positive_int,
-                                   positive_number, probability)
+from minigrad.nn.arguments import float_argument, floating_dtype, int_shape, number, positive_int, probability
 from minigrad.nn.functional.normalization import (check_group_norm_input, check_layer_norm_input,
                                                   group_norm_unchecked, layer_norm_unchecked, rms_norm_unchecked)
 from minigrad.nn.layer import Layer, Parameter

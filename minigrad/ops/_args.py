@@ -8,7 +8,8 @@ from minigrad.autograd.coercion import as_tensor
 from minigrad.autograd.tensor import Tensor
 from minigrad.ops import _plain
 from minigrad.backend import HALF, NUMPY_ZERO, get_array_module
-from minigrad.scalars import fill_number, holds, is_integer, short_number
+from minigrad.dtypes import int64 as _INT64
+from minigrad.scalars import FLOAT16_MAX, INT64_MAX, fill_number, holds, is_integer, short_number
 
 NOT_GIVEN_DIM = object()  # one_dim's default: no dim given and none to fall back on
 
@@ -143,8 +144,6 @@ def _operands(result_dtype, dtypes):
     return f" (dtypes {dtypes[0]} and {dtypes[1]})" if dtypes is not None else f" (dtype {result_dtype})"
 
 
-_INT64, _INT64_MAX = np.dtype(np.int64), 2 ** 63 - 1
-_FLOAT16_MAX = 65504   # every float dtype holds an int up to float16's largest
 
 
 def scalar_in_dtype(op, name, value, dtype):
@@ -160,14 +159,14 @@ def scalar_in_dtype(op, name, value, dtype):
     if kind == "b":   # any nonzero is True; an int past 64 bits is refused (OverflowError), the fills' rule
         return fill_number(f"{op} ({name})", value, dtype)
     if kind in "fc":
-        if value.__class__ is int and -_FLOAT16_MAX <= value <= _FLOAT16_MAX:
+        if value.__class__ is int and -FLOAT16_MAX <= value <= FLOAT16_MAX:
             return value   # the common alpha=1 or 2: every float dtype holds it, no finfo
         value = fill_number(f"{op} ({name})", value, dtype)   # a float32 or float64 in range: two comparisons
         return value.real if kind == "f" and value.__class__ is complex else value
     if kind not in "iu":
         return value
     # an int into int64, the common case, fits: no finfo or iinfo
-    if value.__class__ is not int or not (dtype is _INT64 and -_INT64_MAX <= value <= _INT64_MAX):
+    if value.__class__ is not int or not (dtype is _INT64 and -INT64_MAX <= value <= INT64_MAX):
         value = fill_number(f"{op} ({name})", value, dtype)
         if value.__class__ is complex:   # 1 + 0j (an imaginary part was refused)
             value = value.real

@@ -17,10 +17,10 @@ from minigrad import ops
 from minigrad.autograd.function import Function
 from minigrad.autograd.mode import STATE
 from minigrad.autograd.tensor import Tensor
-from minigrad.nn.fused import SquaredError
+from minigrad.backend import get_array_module, scatter_add, to_device
 from minigrad.nn.arguments import float_argument
 from minigrad.nn.functional.legacy_reduction import legacy_reduction
-from minigrad.backend import get_array_module, scatter_add, to_device
+from minigrad.nn.fused import SquaredError
 from minigrad.ops._args import half_in_float32
 from minigrad.ops.softmax import Softmax, log_softmax
 from minigrad.scalars import is_integer
