@@ -18,13 +18,15 @@ torch = pytest.importorskip("torch")
 
 _VALUES = {
     "tensor(1+1j)": lambda L: L.tensor(1 + 1j), "tensor(0.5+0j)": lambda L: L.tensor(0.5 + 0j),
-    "tensor(0.5)": lambda L: L.tensor(0.5), "tensor(1)": lambda L: L.tensor(1), "tensor(True)": lambda L: L.tensor(True),
+    "tensor(0.5)": lambda L: L.tensor(0.5), "tensor(1)": lambda L: L.tensor(1),
+    "tensor(True)": lambda L: L.tensor(True),
     "tensor(0.5, float64)": lambda L: L.tensor(0.5, dtype=L.float64),
     "np.complex128(0.5+1j)": lambda L: np.complex128(0.5 + 1j), "np.complex128(0.5)": lambda L: np.complex128(0.5),
     "'0.5'": lambda L: "0.5", "None": lambda L: None, "[0.5]": lambda L: [0.5], "1+0j": lambda L: 1 + 0j,
     "-1.0": lambda L: -1.0, "-0.5": lambda L: -0.5, "nan": lambda L: float("nan"), "inf": lambda L: float("inf"),
     "True": lambda L: True, "0": lambda L: 0, "0.5": lambda L: 0.5, "np.float32(0.5)": lambda L: np.float32(0.5),
-    "tensor([0.5])": lambda L: L.tensor([0.5]), "tensor(0.5, requires_grad)": lambda L: L.tensor(0.5, requires_grad=True),
+    "tensor([0.5])": lambda L: L.tensor([0.5]),
+    "tensor(0.5, requires_grad)": lambda L: L.tensor(0.5, requires_grad=True),
     "tensor(-1.0)": lambda L: L.tensor(-1.0),
 }
 
