@@ -87,6 +87,8 @@ def check_fits(op_name, value, dtype):
     if kind in "fc":
         _check_fits_float(op_name, value, dtype)
         return
+    if isinstance(value, (complex, np.complexfloating)):
+        value = value.real   # 300 + 0j for int8: its real part is range-checked below, as torch's
     if is_integer(value) and not holds(dtype, value):
         info = np.iinfo(dtype)
         raise RuntimeError(f"{op_name}: the value {short_number(value)} is out of range for dtype {dtype} "
@@ -123,6 +125,8 @@ def fill_number(op_name, value, dtype):
             value = value.item()
         value = wrapped_unsigned(value, dtype)
     check_fits(op_name, value, dtype)
+    if kind in "iu" and isinstance(value, (complex, np.complexfloating)):
+        value = value.real   # 1 + 0j (check_fits refused an imaginary part and range-checked the real one)
     if kind == "b" and isinstance(value, (numbers.Number, np.bool_)):
         return bool(value)
     return value
@@ -162,8 +166,6 @@ def holds(dtype, value) -> bool:
     """Whether the integer ``dtype`` holds the integer ``value`` (a Python or NumPy integer, or a 0-d array) exactly."""
     info, v = np.iinfo(dtype), int(value)
     return info.min <= v <= info.max
-
-
 
 
 def check_scalar_arg(op_name, name, value, dtype, *, float32_compute=False):

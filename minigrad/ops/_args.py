@@ -144,8 +144,6 @@ def _operands(result_dtype, dtypes):
     return f" (dtypes {dtypes[0]} and {dtypes[1]})" if dtypes is not None else f" (dtype {result_dtype})"
 
 
-
-
 def scalar_in_dtype(op, name, value, dtype):
     """A Scalar argument ``name`` (addcmul's value, addr's beta and alpha, index_add's alpha) as torch converts it
     to the result ``dtype`` it multiplies, the rule of the fills (``scalars.fill_number``): for bool any nonzero is

@@ -197,7 +197,7 @@ def test_a_python_number_past_float32s_range_written_by_index_is_refused_as_torc
         tx[torch.tensor([True, False]) if isinstance(index, mg.Tensor) else index] = value
     # torch's RuntimeError; an int past 64 bits is no torch Scalar (torch's ValueError here, OverflowError in full)
     if isinstance(value, int):
-        expected, match = ValueError, rf"^x\[index\] = value: the integer {shown} is past 64 bits"
+        expected, match = ValueError, rf"^x\[index\] = value: the integer {shown} is outside int64's range"
     else:
         expected, match = RuntimeError, rf"^x\[index\] = value: the value {shown} is out of range for dtype {dtype} \("
     with pytest.raises(expected, match=match):
@@ -393,3 +393,30 @@ def test_an_unpickled_float32_tensor_still_refuses_a_number_past_its_range():
         with pytest.raises(RuntimeError, match=r"^x\[index\] = value: the value 1e\+40 is out of range"):
             x[0] = 1e40
         assert x.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64"])
+@pytest.mark.parametrize("value", [3 + 0j, 300 + 0j, -1 + 0j, complex(float("nan"), 0)], ids=repr)
+@pytest.mark.parametrize("write", ["full", "fill_", "index_add alpha"])
+def test_a_complex_number_without_an_imaginary_part_is_range_checked_for_an_integer_dtype_as_torch(dtype, value,
+                                                                                                   write):
+    """300 + 0j passed check_fits for int8 (neither an integer nor a real number): full wrote 44, fill_ raised NumPy's
+    bare OverflowError, index_add's alpha an error naming mul (review); torch refuses it (RuntimeError)."""
+    import torch
+
+    def run(lib):
+        if write == "full":
+            return lib.full((2,), value, dtype=getattr(lib, dtype))
+        if write == "fill_":
+            return lib.zeros(2, dtype=getattr(lib, dtype)).fill_(value)
+        return lib.zeros(2, dtype=getattr(lib, dtype)).index_add(0, lib.tensor([0]), lib.ones(1, dtype=getattr(
+            lib, dtype)), alpha=value)
+    try:
+        expected = run(torch).tolist()
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=r"out of range for dtype"):
+            run(mg)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run(mg).tolist() == expected
