@@ -2628,24 +2628,26 @@ def _setitem_number(value, dtype):
     """The number ``value`` (Python's or NumPy's) for ``x[index] = value`` into ``dtype``, converted as torch converts
     a Scalar there (the fills' rule, ``scalars.fill_number``): uint8's -1 is 255; int8's 300, NaN or inf for an
     integer dtype are refused, RuntimeError as torch's. A Python int outside int64's range is torch's ValueError for
-    every dtype (its indexed write reads the number as a long long; uint64's 2**63 too). A complex number for a real dtype gives its real part where the imaginary part is 0, else is refused
-    (``check_fits``; a bool dtype takes any nonzero as True, as torch's). A floating dtype: a finite number past
+    every dtype (its indexed write reads the number as a long long; uint64's 2**63 too). A complex number for a real
+    dtype gives its real part where the imaginary part is 0, else is refused (``check_fits``; a bool dtype takes any
+    nonzero as True, as torch's). A floating dtype: a finite number past
     float32's range (1e40) is refused for float32 and complex64 (either part), where NumPy's cast made it inf, while
     float16 takes 70000 as inf, as torch's x[i] = v does (unlike its fill_). Dtypes are compared by equality here:
     an unpickled array's float32 is another object."""
     if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
         raise ValueError(f"{_SETITEM}: the integer {short_number(value)} is outside int64's range, which torch's "
                          "indexed write cannot read ('Overflow when unpacking long long'); write it with fill_ or full")
-    if dtype.kind == "b":
+    kind = dtype.kind
+    if kind == "b":
         return value
-    if isinstance(value, (complex, np.complexfloating)) and dtype.kind != "c":
+    if kind in "iu":   # wraps uint8's -1, refuses what the dtype cannot hold, takes 1 + 0j as 1
+        return fill_number(_SETITEM, value, dtype)
+    if kind == "f" and isinstance(value, (complex, np.complexfloating)):
         check_fits(_SETITEM, value, dtype)   # refuses an imaginary part
         value = value.real                   # NumPy's write of 1+0j would warn that it drops it
-    if dtype.kind in "fc":
-        if dtype == _FLOAT32 or dtype == _COMPLEX64:
-            _check_fits_float(_SETITEM, value, dtype)
-        return value
-    return fill_number(_SETITEM, value, dtype)
+    if dtype == _FLOAT32 or dtype == _COMPLEX64:
+        _check_fits_float(_SETITEM, value, dtype)
+    return value
 
 
 def _setitem_type_error(x, value):

@@ -165,9 +165,7 @@ def scalar_in_dtype(op, name, value, dtype):
         return value
     # an int into int64, the common case, fits: no finfo or iinfo
     if value.__class__ is not int or not (dtype is _INT64 and -INT64_MAX <= value <= INT64_MAX):
-        value = fill_number(f"{op} ({name})", value, dtype)
-        if value.__class__ is complex:   # 1 + 0j (an imaginary part was refused)
-            value = value.real
+        value = fill_number(f"{op} ({name})", value, dtype)   # 1 + 0j comes back as 1.0
     return int(value)
 
 
