@@ -10,8 +10,8 @@ and no growth from epoch 2 to the last epoch (up to 5 MB of allocator noise is
 counted as none).
 
 Which run: the ``minigrad train`` command with its defaults (MNIST, 784-1000-50-10,
-dropout 0.2, Adam, batch 128, cosine schedule, progress bar, checkpoint and
-plots every epoch) except ``--epochs`` (4; quick: see below) and ``--out`` (a
+dropout 0.2, Adam, batch 128, cosine schedule, progress bar, checkpoint
+every epoch, plots at the end) except ``--epochs`` (4; quick: see below) and ``--out`` (a
 temporary folder). It needs the MNIST files: ``--data-dir`` of the suite, else
 $MINIGRAD_DATA, else the default data root, else ``../shared/data`` next to the
 repository. Without them, and under ``--quick``, the equivalent loop over the

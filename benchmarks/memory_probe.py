@@ -6,7 +6,7 @@
 ``cli`` runs ``minigrad.cli.main(["train", ...])`` (the ``minigrad train``
 command itself, in this process) and records the resident set size (VmRSS of
 /proc/self/status) each time the command prints its ``epoch k/E`` line,
-i.e. after the epoch's training, evaluation, checkpoint and plots.
+i.e. after the epoch's training, evaluation and checkpoint (the plots come after the last).
 ``loop`` is the equivalent loop written with the public API (used when the MNIST
 files are not available): synthetic float32 data of MNIST's shape, the
 default model (784-1000-50-10 ReLU MLP, dropout 0.2), Adam, batch 128, RSS after

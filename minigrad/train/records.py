@@ -121,10 +121,10 @@ def plot_curves(history, out_dir, title: str = "") -> dict:
         paths[name] = out_dir / f"{name}.png"
         atomic_write_bytes(paths[name], buffer.getvalue())
         del fig, axes
-    # A matplotlib figure is a web of reference cycles, freed only by the cyclic collector,
-    # which seldom runs during training: drawn every epoch, the figures piled up and the
-    # resident set grew by about 11 MB over ten epochs. Collecting here keeps it flat.
-    gc.collect()
+        # A matplotlib figure is a web of reference cycles, freed only by the cyclic collector,
+        # which seldom runs: uncollected, the three figures all stayed alive to the end (2 MB
+        # of the default run's peak), and figures drawn every epoch piled up (11 MB in ten epochs).
+        gc.collect()
     _return_freed_heap()
     return paths
 

@@ -2,8 +2,8 @@
 
 The race behind these tests: on CPython before 3.14, a KeyboardInterrupt that passes through code
 run by ``exec``/``eval`` of a string (dataclasses and namedtuples are made that way; matplotlib's
-first import, during the first epoch's plots, makes dozens) marks the process as killed by an
-unhandled Ctrl-C. The CLI caught it and printed its message, and the interpreter then killed
+first import, when an interrupted run draws its curves, makes dozens) marks the process as killed
+by an unhandled Ctrl-C. The CLI caught it and printed its message, and the interpreter then killed
 itself with SIGINT at exit (returncode -2 instead of 130).
 """
 from __future__ import annotations
@@ -32,11 +32,11 @@ import minigrad.cli
 import minigrad.train.loop as loop
 where, sig = sys.argv[1], getattr(signal, sys.argv[2])
 sys.argv = ["minigrad", *sys.argv[3:]]
-real_curves = loop.write_run_curves
+real_records = loop.write_records
 
-def curves_signalled_inside_exec(*args, **kwargs):
+def records_signalled_inside_exec(*args, **kwargs):
     exec("signal.raise_signal(sig)")   # the signal lands in string-exec'd code, as in matplotlib's first import
-    return real_curves(*args, **kwargs)
+    return real_records(*args, **kwargs)
 
 def print_signalled_again(*args, **kwargs):
     if kwargs.get("file") is sys.stderr:   # the message, not the epoch lines
@@ -45,9 +45,9 @@ def print_signalled_again(*args, **kwargs):
     builtins.print(*args, **kwargs)
 
 if where == "inside-exec":
-    loop.write_run_curves = curves_signalled_inside_exec
+    loop.write_records = records_signalled_inside_exec
 elif where == "during-shutdown":
-    loop.write_run_curves = lambda *a, **k: (signal.raise_signal(sig), real_curves(*a, **k))[1]
+    loop.write_records = lambda *a, **k: (signal.raise_signal(sig), real_records(*a, **k))[1]
     minigrad.cli.print = print_signalled_again
 runpy.run_module("minigrad", run_name="__main__", alter_sys=True)
 """
@@ -72,7 +72,7 @@ def test_signal_inside_exec_code_still_exits_130(tmp_path, sig):
     assert "Traceback" not in proc.stderr
     assert f"interrupted; the last complete checkpoint is {out / 'checkpoint.npz'} (epoch 1)" in proc.stderr
     assert mg.load(out / "checkpoint.npz")["epoch"] == 1
-    assert (out / "curves.png").is_file()   # the plots of epoch 1 were finished before the signal was taken
+    assert (out / "curves.png").is_file()   # drawn on the way out, from epoch 1 (matplotlib's first import)
     assert not [p.name for p in out.iterdir() if p.name.startswith(".tmp")]
 
 

@@ -1,4 +1,4 @@
-"""The training loop: evaluate, the progress bar, the files written after every epoch."""
+"""The training loop: evaluate, the progress bar, the files written after every epoch and when the run ends."""
 import sys
 from pathlib import Path
 
@@ -85,16 +85,58 @@ def test_progress_bar_on_a_terminal_and_off_with_no_progress(tmp_path, monkeypat
     assert "epoch 1/1" not in "".join(err.text)
 
 
-def test_curves_are_written_after_every_epoch(tmp_path):
-    # They used to appear only at the end, so a run stopped with Ctrl-C might never write them.
+def _count_curves(monkeypatch):
+    """Record the epochs of each call of the loop's curve drawing (which still draws)."""
+    import minigrad.train.loop as loop
+
+    drawn, real = [], loop.write_run_curves
+
+    def counted(out_dir, config, history):
+        drawn.append([row["epoch"] for row in history])
+        return real(out_dir, config, history)
+
+    monkeypatch.setattr(loop, "write_run_curves", counted)
+    return drawn
+
+
+def test_curves_are_drawn_once_when_the_run_ends(tmp_path, monkeypatch):
+    # Not after every epoch: matplotlib would then sit in the training process (docs/performance.md, session 36).
+    drawn = _count_curves(monkeypatch)
     run = tmp_path / "run"
     seen = {}
 
     def log(line):
         if line.startswith("epoch   1/2"):
-            seen["after epoch 1"] = {name: (run / name).is_file() for name in ("loss.png", "accuracy.png",
-                                                                              "curves.png", "metrics.csv")}
+            seen["after epoch 1"] = sorted(p.name for p in run.iterdir())
 
-    train(_quick(tmp_path, epochs=2, log=log))
-    assert seen["after epoch 1"] == {"loss.png": True, "accuracy.png": True, "curves.png": True, "metrics.csv": True}
+    result = train(_quick(tmp_path, epochs=2, log=log))
+    assert seen["after epoch 1"] == ["checkpoint.npz", "metrics.csv", "metrics.json"]
+    assert drawn == [[1, 2]]
+    assert {name: result.files[name].name for name in ("loss", "accuracy", "curves")} == \
+        {"loss": "loss.png", "accuracy": "accuracy.png", "curves": "curves.png"}
+    assert all((run / name).read_bytes().startswith(b"\x89PNG") for name in ("loss.png", "accuracy.png", "curves.png"))
     assert not list(run.glob(".tmp-*"))   # written atomically: no temporary left behind
+
+
+def test_a_stopped_or_interrupted_run_draws_the_curves_of_its_complete_epochs(tmp_path, monkeypatch):
+    import signal
+
+    from minigrad.train import TrainingInterrupted
+
+    drawn = _count_curves(monkeypatch)
+    result = train(_quick(tmp_path / "stopped", epochs=3, stop_after=1, log=lambda line: None))
+    assert not result.completed and drawn == [[1]]
+    assert (tmp_path / "stopped" / "run" / "curves.png").is_file()
+
+    def ctrl_c_after_epoch_2(line):
+        if line.startswith("epoch   2/3"):
+            signal.raise_signal(signal.SIGINT)   # held, and delivered right after this line
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(TrainingInterrupted) as interrupted:
+            train(_quick(tmp_path / "interrupted", epochs=3, log=ctrl_c_after_epoch_2))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert interrupted.value.epoch == 2 and drawn == [[1], [1, 2]]
+    assert (tmp_path / "interrupted" / "run" / "curves.png").is_file()
