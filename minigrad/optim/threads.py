@@ -71,9 +71,16 @@ _ALIGN = 1024
 # last ran have taken EXPLORE times what it costs over the faster: re-timing costs at most
 # 1/EXPLORE of the time, and two ways close in time are compared often. (Every 32nd call
 # instead cost SGD's 1M-parameter step 5% on a 2-core VM: 146 us alone, 388 on the pool.)
+# The pool counts as faster only when its average is under POOL_PAYS times the calling thread's: a hand-off that
+# a busy core delays costs far more than the same delay alone (a pool call after PyTorch's step, whose OpenMP
+# threads still spin, took 0.6 to 4 ms against 0.36 alone), so a near tie goes to the calling thread, and is
+# re-timed as rarely as a difference of POOL_PAYS. Twelve alternating runs of the 1M-parameter SGD, momentum and
+# Nesterov rows against b6eb52f (one thread), medians: 1.03 to 1.06, 1.00 to 1.11 and 1.01 to 1.06 with the
+# plain faster-of-two rule; 1.035, 1.028 and 0.982 with this one (docs/performance.md, session 36).
 # ADAPTIVE = False always uses the pool (the tests of the chunking).
 ADAPTIVE = True
 EXPLORE = 100
+POOL_PAYS = 0.9
 # (update's code, array size, dtype) -> [seconds alone, seconds on the pool (moving averages;
 # None before a way's first call, 0.0 after it), calls since the slower way last ran]. Not
 # thread-safe: updates from several threads at once would time each other's contention (the
@@ -322,14 +329,15 @@ def _timing_of(update, array):
 
 
 def _choose(timing):
-    """Whether this call runs on the pool: a way not yet timed, else the faster, or the slower once the calls
-    since it last ran (``timing[2]``) have taken EXPLORE times what it costs over the faster."""
+    """Whether this call runs on the pool: a way not yet timed, else the faster (the pool only by POOL_PAYS), or
+    the other once the calls since it last ran (``timing[2]``) have taken EXPLORE times their time difference."""
     alone, pooled, since = timing
     timing[2] = since + 1
     if not alone or not pooled:   # a way not timed yet: None, or 0.0 after its first call (_record)
         return bool(alone)
-    faster = pooled < alone
-    if since * min(alone, pooled) >= EXPLORE * abs(alone - pooled):   # the slower way's turn
+    faster = pooled < POOL_PAYS * alone
+    # the other way's turn; a near tie counts as POOL_PAYS's difference, so that its re-timing stays as rare
+    if since * min(alone, pooled) >= EXPLORE * max(abs(alone - pooled), (1 - POOL_PAYS) * alone):
         timing[2] = 0
         return not faster
     return faster

@@ -372,6 +372,22 @@ def test_the_slower_way_is_timed_again_more_often_the_closer_the_two_ways_are(mo
         threads.set_num_threads(None)
 
 
+def test_a_pool_that_is_not_clearly_faster_leaves_the_update_to_the_calling_thread(monkeypatch):
+    # the pool at 0.95 of the time alone: under POOL_PAYS (0.9) it would be chosen, so only its re-timing runs it
+    call = _timed_updates(monkeypatch, "alone", slowdown=1 / 0.95)
+    monkeypatch.setattr(threads, "EXPLORE", 50)
+    try:
+        ways = [call() for _ in range(20)]
+        # timed alone, then on the pool; then alone, the pool re-timed once the calls since it last ran have taken
+        # EXPLORE (50) times 0.1 (the near tie counts as POOL_PAYS's difference): every 7th call
+        assert ways == ["alone"] * 2 + ["pool"] * 2 + ["alone"] * 2 + ["pool"] + ["alone"] * 6 + ["pool"] + ["alone"] * 6
+        monkeypatch.setattr(threads, "POOL_PAYS", 1.0)   # the plain faster-of-two rule: the pool after its timing
+        threads._timings.clear()
+        assert [call() for _ in range(8)].count("pool") > 4
+    finally:
+        threads.set_num_threads(None)
+
+
 def test_timings_are_kept_per_size_and_dtype_and_average_each_call_in_at_a_quarter(monkeypatch):
     call = _timed_updates(monkeypatch, "pool")
     try:
