@@ -88,7 +88,7 @@ def to_torch(model, state: dict) -> dict:
     owners = _owners(model)
     out = {}
     for key, array in state.items():
-        array = _plain(array)
+        array = _array_of(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = _transposed("to_torch", key, array) if transposed else array
     return out
@@ -101,7 +101,7 @@ def from_torch(model, arrays: dict) -> dict:
     owners = _owners(model)
     out = {}
     for key, array in arrays.items():
-        array = _plain(array)
+        array = _array_of(array)
         transposed = owners.get(key, False) and getattr(array, "ndim", 0) == 2
         out[key] = _transposed("from_torch", key, array) if transposed else array
     return out
@@ -124,6 +124,6 @@ def _contiguous_transpose(array):
     return xp.ascontiguousarray(xp.asarray(array).T)
 
 
-def _plain(value):
+def _array_of(value):
     """A minigrad Tensor's backend array (the values of a ``state_dict``); anything else as it is."""
     return value.data if isinstance(value, Tensor) else value
