@@ -46,10 +46,7 @@ from minigrad.autograd.clear_grads import clear_grads
 from minigrad.autograd.grad_match import grad_matches, refuse_grad
 from minigrad.backend import get_array_module
 from minigrad.optim.complex_view import RealViewState, as_real
-from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, run_hooked_step
-# torch's path for the global hooks is torch.optim.optimizer: the same names are importable from here.
-from minigrad.optim.optimizer_hooks import register_optimizer_step_post_hook  # noqa: F401
-from minigrad.optim.optimizer_hooks import register_optimizer_step_pre_hook  # noqa: F401
+from minigrad.optim.optimizer_hooks import OptimizerHooksMixin, RemovableHandle, add_global_step_hook, run_hooked_step
 from minigrad.optim.optimizer_state import StateDictMixin
 from minigrad.optim.subnormal import FLUSH_EVERY, flush_subnormals_
 from minigrad.optim.validation import check_param_names, describe_param, is_tensor, required, split_named_params
@@ -413,3 +410,15 @@ def _check_params_argument(owner, params):
     if not hasattr(params, "__iter__"):
         raise TypeError(f"{owner}: params must be an iterable of Tensors, but got {type(params).__name__}; "
                         "pass model.parameters()")
+
+
+def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` before the ``step`` of every optimizer (torch's function, at torch's
+    path ``torch.optim.optimizer``)."""
+    return add_global_step_hook("pre", hook)
+
+
+def register_optimizer_step_post_hook(hook) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` after the ``step`` of every optimizer (torch's function, at torch's
+    path ``torch.optim.optimizer``)."""
+    return add_global_step_hook("post", hook)

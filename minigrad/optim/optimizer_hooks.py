@@ -5,7 +5,7 @@ the positional arguments *with the optimizer first* (as torch passes them) and `
 It returns None, or ``(new_args, new_kwargs)`` to call ``step`` with instead (``new_args`` starting with the
 optimizer). ``register_step_post_hook(hook)``: ``hook(optimizer, args, kwargs)`` runs after ``step``, with the
 arguments ``step`` was called with. The global ``register_optimizer_step_pre_hook`` /
-``register_optimizer_step_post_hook`` (torch's ``torch.optim.optimizer`` functions) add a hook to every optimizer:
+``register_optimizer_step_post_hook`` (in :mod:`minigrad.optim.optimizer`, as torch's) add a hook to every optimizer:
 global pre-hooks run before an optimizer's own, global post-hooks after its own.
 
 ``register_state_dict_pre_hook(hook)``: ``hook(optimizer)`` before ``state_dict`` builds the dict;
@@ -71,21 +71,16 @@ def _add(hooks, hook, method, owner=None, prepend=False) -> RemovableHandle:
 
 
 def _refresh_global():
-    from minigrad.optim.optimizer import Optimizer
+    from minigrad.optim.optimizer import Optimizer   # (optimizer.py imports this module)
 
     Optimizer._step_hooked = bool(_global_step_pre_hooks or _global_step_post_hooks)
 
 
-def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
-    """Call ``hook(optimizer, args, kwargs)`` before the ``step`` of every optimizer (torch's function)."""
-    handle = _add(_global_step_pre_hooks, hook, "register_optimizer_step_pre_hook")
-    _refresh_global()
-    return handle
-
-
-def register_optimizer_step_post_hook(hook) -> RemovableHandle:
-    """Call ``hook(optimizer, args, kwargs)`` after the ``step`` of every optimizer (torch's function)."""
-    handle = _add(_global_step_post_hooks, hook, "register_optimizer_step_post_hook")
+def add_global_step_hook(when, hook) -> RemovableHandle:
+    """``torch.optim.optimizer.register_optimizer_step_{when}_hook``'s work (``when``: "pre" or "post"); those
+    two functions live in :mod:`minigrad.optim.optimizer`, torch's path for them."""
+    hooks = _global_step_pre_hooks if when == "pre" else _global_step_post_hooks
+    handle = _add(hooks, hook, f"register_optimizer_step_{when}_hook")
     _refresh_global()
     return handle
 
