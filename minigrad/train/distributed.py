@@ -29,6 +29,8 @@ class SingleProcess:
     """The plain run: one process, nothing shared."""
 
     rank, size, is_main, distributed = 0, 1, True, False
+    # The curves are drawn once, when the run ends, stops or is interrupted (matplotlib stays out of training).
+    curves_every_epoch = False
 
     def device(self, requested: str, resolved: str) -> str:
         """The device this process computes on: ``resolved``, the normal form of ``--device``."""
@@ -73,6 +75,9 @@ class DataParallelRun(SingleProcess):
     """One rank of ``mpiexec -n N minigrad train --distributed`` (see the module docstring)."""
 
     distributed = True
+    # Any rank's Ctrl-C ends the whole MPI job (cli._end_job), rank 0's drawing on the way out with it: rank 0
+    # draws after every epoch instead.
+    curves_every_epoch = True
 
     def __init__(self):
         from minigrad import distributed as dist

@@ -12,8 +12,8 @@ Each epoch: one pass over the (shuffled) training set with a tqdm progress bar
 CI get the per-epoch lines alone), then an evaluation on the test set, then,
 atomically, a checkpoint and ``metrics.csv`` / ``metrics.json`` in ``out``. An epoch's
 ``epoch_seconds`` times the training pass only. The PNG curves ``loss.png``, ``accuracy.png``
-and ``curves.png`` are drawn when the run ends, stops (``stop_after``) or is interrupted
-(Ctrl-C, SIGTERM), from its complete epochs.
+and ``curves.png`` are drawn when the run ends, stops (``stop_after``), is interrupted
+(Ctrl-C, SIGTERM) or fails, from its complete epochs (under ``--distributed``, after every epoch).
 
 The checkpoint (``minigrad.save``, a ``.npz`` without pickle) holds everything
 the next epoch depends on: the model's weights, the optimizer's state, the
@@ -175,6 +175,8 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
                 files = write_records(out_dir, config, history, trajectory=trajectory)
             on_disk["epoch"] = epoch
             held.deliver()   # a Ctrl-C during the writes lands here: after the checkpoint is written and counted
+            if run.curves_every_epoch:
+                _draw_curves(config, run, out_dir, history, files)
             log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
                 f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
                 f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
@@ -185,20 +187,25 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
                     log("the exports are written when the run completes (after --resume)")
                 epochs_done, completed = epoch, False
                 break
-    except KeyboardInterrupt:
-        with SignalsHeld():   # a second Ctrl-C waits until the curves of the complete epochs are drawn
-            _draw_curves(config, run, out_dir, history, files)
+    except BaseException:   # Ctrl-C, SIGTERM or an error: the curves of the complete epochs, then the exception
+        with SignalsHeld():   # a second Ctrl-C waits until they are drawn
+            try:
+                _draw_curves(config, run, out_dir, history, files)
+            except Exception as exc:  # noqa: BLE001  (the run's own exception is the one to raise)
+                log(f"the curves could not be drawn: {type(exc).__name__}: {exc}")
         raise
     if completed and run.is_main:   # rank 0 alone writes the exports too, as the checkpoint
         files.update(export_trained(model, test_set.arrays[0][:2], config,
                                     describe_model(config, in_features, n_classes), log))
-    _draw_curves(config, run, out_dir, history, files)
+    if not run.curves_every_epoch:
+        _draw_curves(config, run, out_dir, history, files)
     return finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, started, log)
 
 
 def _draw_curves(config, run, out_dir, history, files):
-    """The PNG curves, drawn once, when the run ends, stops or is interrupted: drawn after every epoch, they
-    kept matplotlib's 40 MB in the training process (the default run peaked at 347 MB, not 335)."""
+    """The PNG curves, drawn once, when the run ends, stops, is interrupted or fails (after every epoch only where
+    ``run.curves_every_epoch``): drawn after every epoch, they kept matplotlib's 40 MB in the training process
+    (the default run peaked at 347 MB, not 335)."""
     if config.plots and run.is_main and history:
         files.update(write_run_curves(out_dir, config, history))
 

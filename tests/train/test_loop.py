@@ -128,15 +128,77 @@ def test_a_stopped_or_interrupted_run_draws_the_curves_of_its_complete_epochs(tm
     assert not result.completed and drawn == [[1]]
     assert (tmp_path / "stopped" / "run" / "curves.png").is_file()
 
-    def ctrl_c_after_epoch_2(line):
-        if line.startswith("epoch   2/3"):
-            signal.raise_signal(signal.SIGINT)   # held, and delivered right after this line
-
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(TrainingInterrupted) as interrupted:
-            train(_quick(tmp_path / "interrupted", epochs=3, log=ctrl_c_after_epoch_2))
+            train(_quick(tmp_path / "interrupted", epochs=3, log=_ctrl_c_after("epoch   2/3")))
     finally:
         signal.signal(signal.SIGINT, previous)
     assert interrupted.value.epoch == 2 and drawn == [[1], [1, 2]]
     assert (tmp_path / "interrupted" / "run" / "curves.png").is_file()
+
+
+def _ctrl_c_after(epoch_line):
+    import signal
+
+    def log(line):
+        if line.startswith(epoch_line):
+            signal.raise_signal(signal.SIGINT)   # held, and delivered right after this line
+    return log
+
+
+def test_a_drawing_error_on_the_way_out_does_not_hide_the_interruption(tmp_path, monkeypatch):
+    import signal
+
+    import minigrad.train.loop as loop
+    from minigrad.train import TrainingInterrupted
+
+    def no_space(out_dir, config, history):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(loop, "write_run_curves", no_space)
+    lines = []
+    interrupt = _ctrl_c_after("epoch   1/2")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(TrainingInterrupted) as interrupted:
+            train(_quick(tmp_path, epochs=2, log=lambda line: (lines.append(line), interrupt(line))))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert interrupted.value.epoch == 1
+    assert lines[-1] == "the curves could not be drawn: OSError: [Errno 28] No space left on device"
+
+
+def test_a_run_that_fails_draws_the_curves_of_its_complete_epochs_and_raises_its_error(tmp_path, monkeypatch):
+    import minigrad.train.loop as loop
+
+    drawn = _count_curves(monkeypatch)
+    real_evaluate = loop._evaluate_sharded
+    calls = []
+
+    def evaluate_fails_in_epoch_2(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == 2:
+            raise RuntimeError("evaluation failed")
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "_evaluate_sharded", evaluate_fails_in_epoch_2)
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        train(_quick(tmp_path, epochs=3, log=lambda line: None))
+    assert drawn == [[1]]
+    assert (tmp_path / "run" / "curves.png").is_file()
+
+
+def test_a_distributed_run_draws_after_every_epoch(tmp_path, monkeypatch):
+    # Any rank's Ctrl-C ends the whole MPI job, rank 0's drawing on the way out with it.
+    import minigrad.train.loop as loop
+    from minigrad.train.distributed import DataParallelRun, SingleProcess
+
+    class EveryEpoch(SingleProcess):
+        curves_every_epoch = True
+
+    assert DataParallelRun.curves_every_epoch and not SingleProcess.curves_every_epoch
+    drawn = _count_curves(monkeypatch)
+    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
+    train(_quick(tmp_path, epochs=2, log=lambda line: None))
+    assert drawn == [[1], [1, 2]]
