@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train an MLP, a CNN or an LSTM on MNIST or Fashion-MNIST",
         description="Train a ReLU MLP, a small CNN or an LSTM (an image read as 28 rows) classifier on MNIST or "
                     "Fashion-MNIST, with a progress bar, per-epoch metrics (metrics.csv, metrics.json) and a checkpoint "
-                    "after every epoch, and PNG curves when the run ends or is stopped.",
+                    "after every epoch, and PNG curves when the run ends, stops or fails (with --distributed, after every "
+                    "epoch).",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d = t.add_argument_group("data")
     d.add_argument("--dataset", choices=list(DATASETS), default=_DEFAULT["dataset"],

@@ -156,6 +156,7 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
     started = time.perf_counter()
     on_disk.update(checkpoint=ckpt_path, epoch=start_epoch)
     epochs_done, completed = config.epochs, True
+    drawn = 0   # the epochs the curves on disk show (drawn after every epoch only where run.curves_every_epoch)
     try:
         for epoch in range(start_epoch + 1, config.epochs + 1):
             lr = float(optimizer.param_groups[0]["lr"])
@@ -176,7 +177,7 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
             on_disk["epoch"] = epoch
             held.deliver()   # a Ctrl-C during the writes lands here: after the checkpoint is written and counted
             if run.curves_every_epoch:
-                _draw_curves(config, run, out_dir, history, files)
+                drawn = _draw_curves(config, run, out_dir, history, files, log)
             log(f"epoch {epoch:>3}/{config.epochs}  train loss {train_loss:.4f}  train acc {100 * train_acc:6.2f}%  "
                 f"test loss {test_loss:.4f}  test acc {100 * test_acc:6.2f}%  lr {lr:.2e}  "
                 f"{seconds:6.1f} s ({row['samples_per_s']:,.0f} samples/s)")
@@ -187,12 +188,13 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
                     log("the exports are written when the run completes (after --resume)")
                 epochs_done, completed = epoch, False
                 break
-    except BaseException:   # Ctrl-C, SIGTERM or an error: the curves of the complete epochs, then the exception
-        with SignalsHeld():   # a second Ctrl-C waits until they are drawn
-            try:
-                _draw_curves(config, run, out_dir, history, files)
-            except Exception as exc:  # noqa: BLE001  (the run's own exception is the one to raise)
-                log(f"the curves could not be drawn: {type(exc).__name__}: {exc}")
+    except BaseException as exc:   # Ctrl-C, SIGTERM or an error: the curves of the complete epochs, then exc
+        if drawn < len(history):
+            # After a Ctrl-C the signals act again: a second one waits for the drawing. After an error `held` still
+            # holds them, and one taken during the drawing is dropped, so that it does not take the error's place.
+            with SignalsHeld() if isinstance(exc, KeyboardInterrupt) else nullcontext():
+                _draw_curves(config, run, out_dir, history, files, log)
+            held.received.clear()
         raise
     if completed and run.is_main:   # rank 0 alone writes the exports too, as the checkpoint
         files.update(export_trained(model, test_set.arrays[0][:2], config,
@@ -202,12 +204,22 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
     return finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, started, log)
 
 
-def _draw_curves(config, run, out_dir, history, files):
-    """The PNG curves, drawn once, when the run ends, stops, is interrupted or fails (after every epoch only where
-    ``run.curves_every_epoch``): drawn after every epoch, they kept matplotlib's 40 MB in the training process
-    (the default run peaked at 347 MB, not 335)."""
+def _draw_curves(config, run, out_dir, history, files, log=None) -> int:
+    """Draw the PNG curves of ``history``'s epochs (rank 0, with plots on); returns how many epochs they show.
+
+    Drawn once, when the run ends, stops, is interrupted or fails (after every epoch only where
+    ``run.curves_every_epoch``): drawn after every epoch, they kept matplotlib's 40 MB in the training process (the
+    default run peaked at 347 MB, not 335). With ``log``, a drawing error is logged, not raised: on the way out
+    the run's own outcome comes first, and a PNG must not end a distributed job.
+    """
     if config.plots and run.is_main and history:
-        files.update(write_run_curves(out_dir, config, history))
+        try:
+            files.update(write_run_curves(out_dir, config, history))
+        except Exception as exc:  # noqa: BLE001  (whatever matplotlib or the disk raises)
+            if log is None:
+                raise
+            log(f"the curves could not be drawn: {type(exc).__name__}: {exc}")
+    return len(history)
 
 
 def _augmentation(config) -> str:

@@ -202,3 +202,73 @@ def test_a_distributed_run_draws_after_every_epoch(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
     train(_quick(tmp_path, epochs=2, log=lambda line: None))
     assert drawn == [[1], [1, 2]]
+
+
+def test_a_distributed_run_interrupted_after_an_epoch_does_not_draw_it_again(tmp_path, monkeypatch):
+    import signal
+
+    import minigrad.train.loop as loop
+    from minigrad.train import TrainingInterrupted
+    from minigrad.train.distributed import SingleProcess
+
+    class EveryEpoch(SingleProcess):
+        curves_every_epoch = True
+
+    drawn = _count_curves(monkeypatch)
+    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(TrainingInterrupted):
+            train(_quick(tmp_path, epochs=2, log=_ctrl_c_after("epoch   1/2")))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert drawn == [[1]]
+
+
+def test_a_distributed_runs_drawing_error_is_logged_and_the_run_goes_on(tmp_path, monkeypatch):
+    import minigrad.train.loop as loop
+    from minigrad.train.distributed import SingleProcess
+
+    class EveryEpoch(SingleProcess):
+        curves_every_epoch = True
+
+    def no_space(out_dir, config, history):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
+    monkeypatch.setattr(loop, "write_run_curves", no_space)
+    lines = []
+    result = train(_quick(tmp_path, epochs=2, log=lines.append))
+    assert result.completed and len(result.history) == 2
+    assert lines.count("the curves could not be drawn: OSError: [Errno 28] No space left on device") == 2
+
+
+def test_a_ctrl_c_while_a_failed_run_draws_does_not_hide_its_error(tmp_path, monkeypatch):
+    import signal
+
+    import minigrad.train.loop as loop
+
+    real_evaluate, real_curves = loop._evaluate_sharded, loop.write_run_curves
+    calls = []
+
+    def evaluate_fails_in_epoch_2(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == 2:
+            raise RuntimeError("evaluation failed")
+        return real_evaluate(*args, **kwargs)
+
+    def ctrl_c_while_drawing(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)   # the user, seeing nothing happen, presses Ctrl-C
+        return real_curves(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "_evaluate_sharded", evaluate_fails_in_epoch_2)
+    monkeypatch.setattr(loop, "write_run_curves", ctrl_c_while_drawing)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(RuntimeError, match="evaluation failed"):
+            train(_quick(tmp_path, epochs=3, log=lambda line: None))
+    except KeyboardInterrupt as exc:   # (TrainingInterrupted is one: uncaught, it would stop pytest itself)
+        pytest.fail(f"the Ctrl-C took the error's place: {exc!r}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (tmp_path / "run" / "curves.png").is_file()
