@@ -35,7 +35,7 @@ class SignalsHeld:
         self._previous = {}
 
     def __enter__(self):
-        self._hold()
+        self.hold()
         return self
 
     def __exit__(self, *exc_info):
@@ -46,7 +46,7 @@ class SignalsHeld:
         """A safe point: a signal held since the last one reaches its handler now (which may raise)."""
         if self.received:
             self._release_and_raise()
-            self._hold()   # only reached when the handler did not raise
+            self.hold()   # only reached when the handler did not raise
 
     @contextmanager
     def released(self):
@@ -55,9 +55,10 @@ class SignalsHeld:
         try:
             yield
         finally:
-            self._hold()
+            self.hold()
 
-    def _hold(self):
+    def hold(self):
+        """Hold the signals again after a delivery released them (a no-op while they are held)."""
         if threading.current_thread() is not threading.main_thread():
             return
         for sig in _SIGNALS:

@@ -189,12 +189,11 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
                 epochs_done, completed = epoch, False
                 break
     except BaseException as exc:   # Ctrl-C, SIGTERM or an error: the curves of the complete epochs, then exc
+        held.hold()   # a delivered signal released them: a second one waits for the drawing
         if drawn < len(history):
-            # After a Ctrl-C the signals act again: a second one waits for the drawing. After an error `held` still
-            # holds them, and one taken during the drawing is dropped, so that it does not take the error's place.
-            with SignalsHeld() if isinstance(exc, KeyboardInterrupt) else nullcontext():
-                _draw_curves(config, run, out_dir, history, files, log)
-            held.received.clear()
+            _draw_curves(config, run, out_dir, history, files, log)
+        if not isinstance(exc, KeyboardInterrupt):
+            held.received.clear()   # a signal taken meanwhile must not take the place of the error
         raise
     if completed and run.is_main:   # rank 0 alone writes the exports too, as the checkpoint
         files.update(export_trained(model, test_set.arrays[0][:2], config,

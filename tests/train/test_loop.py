@@ -272,3 +272,60 @@ def test_a_ctrl_c_while_a_failed_run_draws_does_not_hide_its_error(tmp_path, mon
     finally:
         signal.signal(signal.SIGINT, previous)
     assert (tmp_path / "run" / "curves.png").is_file()
+
+
+def test_a_ctrl_c_just_before_an_error_in_the_first_epoch_does_not_hide_it(tmp_path, monkeypatch):
+    import signal
+
+    import minigrad.train.loop as loop
+
+    def evaluate_interrupted_then_fails(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)   # held: no safe point comes before the error
+        raise RuntimeError("evaluation failed")
+
+    monkeypatch.setattr(loop, "_evaluate_sharded", evaluate_interrupted_then_fails)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(RuntimeError, match="evaluation failed"):
+            train(_quick(tmp_path, epochs=2, log=lambda line: None))
+    except KeyboardInterrupt as exc:   # (TrainingInterrupted is one: uncaught, it would stop pytest itself)
+        pytest.fail(f"the Ctrl-C took the error's place: {exc!r}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_the_curves_are_drawn_with_the_signals_held_after_a_handler_ends_the_run(tmp_path, monkeypatch):
+    # A SIGTERM handler that exits: its delivery released the signals, and the drawing must hold them again
+    # (a Ctrl-C inside matplotlib is what minigrad.train.interrupts exists to prevent).
+    import signal
+    import sys
+
+    import minigrad.train.loop as loop
+
+    handlers = []
+    real_curves = loop.write_run_curves
+
+    def curves(*args, **kwargs):
+        handlers.append(signal.getsignal(signal.SIGINT))
+        signal.raise_signal(signal.SIGINT)
+        return real_curves(*args, **kwargs)
+
+    def sigterm_after_epoch_1(line):
+        if line.startswith("epoch   1/2"):
+            signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(loop, "write_run_curves", curves)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    try:
+        with pytest.raises(SystemExit) as exited:
+            train(_quick(tmp_path, epochs=2, log=sigterm_after_epoch_1))
+    except KeyboardInterrupt as exc:
+        pytest.fail(f"a Ctrl-C during the drawing took the exit's place: {exc!r}")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert exited.value.code == 143
+    assert handlers and handlers[0] is not signal.default_int_handler   # held while drawing
+    assert (tmp_path / "run" / "curves.png").is_file()
