@@ -72,9 +72,10 @@ class SignalsHeld:
         self.received.append(signum)
 
     def _release_and_raise(self):
-        previous, self._previous = self._previous, {}
-        for sig, handler in previous.items():
+        while self._previous:   # one at a time: a handler that raises here leaves the others to be put back later
+            sig, handler = next(iter(self._previous.items()))
             signal.signal(sig, handler)   # runs a signal still pending for _record first: none is lost
+            del self._previous[sig]
         if self.received:
             signum = self.received[0]
             self.received.clear()

@@ -184,3 +184,34 @@ def test_a_signal_during_the_setup_is_taken_after_the_first_step(tmp_path, monke
     assert "interrupted; no epoch was completed, so no checkpoint" in err and "Traceback" not in err
     assert len(steps) == 1
     assert not (out / "checkpoint.npz").exists()
+
+
+def test_a_signal_raised_while_the_handlers_are_put_back_leaves_none_of_them_behind(python_handlers, monkeypatch):
+    # A Ctrl-C right after SIGINT's handler is back, before SIGTERM's: SIGTERM stayed on the dead _record for good.
+    import minigrad.train.interrupts as interrupts
+
+    terminated = []
+
+    def terminate(signum, frame):
+        terminated.append(signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    real_signal = signal.signal
+    put_back = []
+
+    def signal_then_ctrl_c(sig, handler):
+        previous = real_signal(sig, handler)
+        if handler is signal.default_int_handler and not put_back:
+            put_back.append(sig)
+            raise KeyboardInterrupt   # as Python's handler would, for a Ctrl-C landing here
+        return previous
+
+    with pytest.raises(KeyboardInterrupt):
+        with SignalsHeld() as held:
+            monkeypatch.setattr(interrupts.signal, "signal", signal_then_ctrl_c)
+            signal.raise_signal(signal.SIGTERM)   # held
+            held.deliver()
+    monkeypatch.undo()
+    assert put_back == [signal.SIGINT]
+    assert terminated == [signal.SIGTERM]   # the held SIGTERM reached its handler when the block ended
+    assert signal.getsignal(signal.SIGTERM) is terminate and signal.getsignal(signal.SIGINT) is signal.default_int_handler
