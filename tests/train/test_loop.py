@@ -1,4 +1,5 @@
 """The training loop: evaluate, the progress bar, the files written after every epoch and when the run ends."""
+import signal
 import sys
 from pathlib import Path
 
@@ -118,9 +119,7 @@ def test_curves_are_drawn_once_when_the_run_ends(tmp_path, monkeypatch):
     assert not list(run.glob(".tmp-*"))   # written atomically: no temporary left behind
 
 
-def test_a_stopped_or_interrupted_run_draws_the_curves_of_its_complete_epochs(tmp_path, monkeypatch):
-    import signal
-
+def test_a_stopped_or_interrupted_run_draws_the_curves_of_its_complete_epochs(tmp_path, monkeypatch, python_sigint):
     from minigrad.train import TrainingInterrupted
 
     drawn = _count_curves(monkeypatch)
@@ -128,61 +127,82 @@ def test_a_stopped_or_interrupted_run_draws_the_curves_of_its_complete_epochs(tm
     assert not result.completed and drawn == [[1]]
     assert (tmp_path / "stopped" / "run" / "curves.png").is_file()
 
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(TrainingInterrupted) as interrupted:
-            train(_quick(tmp_path / "interrupted", epochs=3, log=_ctrl_c_after("epoch   2/3")))
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with pytest.raises(TrainingInterrupted) as interrupted:
+        train(_quick(tmp_path / "interrupted", epochs=3, log=_ctrl_c_after("epoch   2/3")))
     assert interrupted.value.epoch == 2 and drawn == [[1], [1, 2]]
     assert (tmp_path / "interrupted" / "run" / "curves.png").is_file()
 
 
 def _ctrl_c_after(epoch_line):
-    import signal
-
     def log(line):
         if line.startswith(epoch_line):
             signal.raise_signal(signal.SIGINT)   # held, and delivered right after this line
     return log
 
 
-def test_a_drawing_error_on_the_way_out_does_not_hide_the_interruption(tmp_path, monkeypatch):
-    import signal
+@pytest.fixture
+def python_sigint():
+    """Python's own SIGINT handler (KeyboardInterrupt) during the test, the previous one put back after it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
+
+def _train_expecting_its_error(config):
+    """Run ``config``, which fails with "evaluation failed": that error must come out, not an interruption."""
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        try:
+            train(config)
+        except KeyboardInterrupt as exc:   # (TrainingInterrupted is one: uncaught, it would stop pytest itself)
+            pytest.fail(f"the Ctrl-C took the error's place: {exc!r}")
+
+
+def _evaluation_fails_in_epoch(monkeypatch, epoch):
+    """Make the loop's evaluation raise RuntimeError("evaluation failed") in ``epoch``."""
+    import minigrad.train.loop as loop
+
+    real, calls = loop._evaluate_sharded, []
+
+    def evaluate(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == epoch:
+            raise RuntimeError("evaluation failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "_evaluate_sharded", evaluate)
+
+
+def _no_space(out_dir, config, history):
+    raise OSError(28, "No space left on device")
+
+
+def _draws_every_epoch(monkeypatch):
+    """Run the loop with a plain run that draws the curves after every epoch, as a distributed run does."""
+    import minigrad.train.loop as loop
+    from minigrad.train.distributed import SingleProcess
+
+    class EveryEpoch(SingleProcess):
+        curves_every_epoch = True
+
+    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
+
+
+def test_a_drawing_error_on_the_way_out_does_not_hide_the_interruption(tmp_path, monkeypatch, python_sigint):
     import minigrad.train.loop as loop
     from minigrad.train import TrainingInterrupted
 
-    def no_space(out_dir, config, history):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(loop, "write_run_curves", no_space)
+    monkeypatch.setattr(loop, "write_run_curves", _no_space)
     lines = []
     interrupt = _ctrl_c_after("epoch   1/2")
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(TrainingInterrupted) as interrupted:
-            train(_quick(tmp_path, epochs=2, log=lambda line: (lines.append(line), interrupt(line))))
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with pytest.raises(TrainingInterrupted) as interrupted:
+        train(_quick(tmp_path, epochs=2, log=lambda line: (lines.append(line), interrupt(line))))
     assert interrupted.value.epoch == 1
     assert lines[-1] == "the curves could not be drawn: OSError: [Errno 28] No space left on device"
 
 
 def test_a_run_that_fails_draws_the_curves_of_its_complete_epochs_and_raises_its_error(tmp_path, monkeypatch):
-    import minigrad.train.loop as loop
-
     drawn = _count_curves(monkeypatch)
-    real_evaluate = loop._evaluate_sharded
-    calls = []
-
-    def evaluate_fails_in_epoch_2(*args, **kwargs):
-        calls.append(None)
-        if len(calls) == 2:
-            raise RuntimeError("evaluation failed")
-        return real_evaluate(*args, **kwargs)
-
-    monkeypatch.setattr(loop, "_evaluate_sharded", evaluate_fails_in_epoch_2)
+    _evaluation_fails_in_epoch(monkeypatch, 2)
     with pytest.raises(RuntimeError, match="evaluation failed"):
         train(_quick(tmp_path, epochs=3, log=lambda line: None))
     assert drawn == [[1]]
@@ -191,92 +211,52 @@ def test_a_run_that_fails_draws_the_curves_of_its_complete_epochs_and_raises_its
 
 def test_a_distributed_run_draws_after_every_epoch(tmp_path, monkeypatch):
     # Any rank's Ctrl-C ends the whole MPI job, rank 0's drawing on the way out with it.
-    import minigrad.train.loop as loop
     from minigrad.train.distributed import DataParallelRun, SingleProcess
-
-    class EveryEpoch(SingleProcess):
-        curves_every_epoch = True
 
     assert DataParallelRun.curves_every_epoch and not SingleProcess.curves_every_epoch
     drawn = _count_curves(monkeypatch)
-    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
+    _draws_every_epoch(monkeypatch)
     train(_quick(tmp_path, epochs=2, log=lambda line: None))
     assert drawn == [[1], [1, 2]]
 
 
-def test_a_distributed_run_interrupted_after_an_epoch_does_not_draw_it_again(tmp_path, monkeypatch):
-    import signal
-
-    import minigrad.train.loop as loop
+def test_a_distributed_run_interrupted_after_an_epoch_does_not_draw_it_again(tmp_path, monkeypatch, python_sigint):
     from minigrad.train import TrainingInterrupted
-    from minigrad.train.distributed import SingleProcess
-
-    class EveryEpoch(SingleProcess):
-        curves_every_epoch = True
 
     drawn = _count_curves(monkeypatch)
-    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(TrainingInterrupted):
-            train(_quick(tmp_path, epochs=2, log=_ctrl_c_after("epoch   1/2")))
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    _draws_every_epoch(monkeypatch)
+    with pytest.raises(TrainingInterrupted):
+        train(_quick(tmp_path, epochs=2, log=_ctrl_c_after("epoch   1/2")))
     assert drawn == [[1]]
 
 
 def test_a_distributed_runs_drawing_error_is_logged_and_the_run_goes_on(tmp_path, monkeypatch):
     import minigrad.train.loop as loop
-    from minigrad.train.distributed import SingleProcess
 
-    class EveryEpoch(SingleProcess):
-        curves_every_epoch = True
-
-    def no_space(out_dir, config, history):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(loop, "for_config", lambda config: EveryEpoch())
-    monkeypatch.setattr(loop, "write_run_curves", no_space)
+    _draws_every_epoch(monkeypatch)
+    monkeypatch.setattr(loop, "write_run_curves", _no_space)
     lines = []
     result = train(_quick(tmp_path, epochs=2, log=lines.append))
     assert result.completed and len(result.history) == 2
     assert lines.count("the curves could not be drawn: OSError: [Errno 28] No space left on device") == 2
 
 
-def test_a_ctrl_c_while_a_failed_run_draws_does_not_hide_its_error(tmp_path, monkeypatch):
-    import signal
-
+def test_a_ctrl_c_while_a_failed_run_draws_does_not_hide_its_error(tmp_path, monkeypatch, python_sigint):
     import minigrad.train.loop as loop
 
-    real_evaluate, real_curves = loop._evaluate_sharded, loop.write_run_curves
-    calls = []
-
-    def evaluate_fails_in_epoch_2(*args, **kwargs):
-        calls.append(None)
-        if len(calls) == 2:
-            raise RuntimeError("evaluation failed")
-        return real_evaluate(*args, **kwargs)
+    real_curves = loop.write_run_curves
 
     def ctrl_c_while_drawing(*args, **kwargs):
         signal.raise_signal(signal.SIGINT)   # the user, seeing nothing happen, presses Ctrl-C
         return real_curves(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "_evaluate_sharded", evaluate_fails_in_epoch_2)
+    _evaluation_fails_in_epoch(monkeypatch, 2)
     monkeypatch.setattr(loop, "write_run_curves", ctrl_c_while_drawing)
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(RuntimeError, match="evaluation failed"):
-            train(_quick(tmp_path, epochs=3, log=lambda line: None))
-    except KeyboardInterrupt as exc:   # (TrainingInterrupted is one: uncaught, it would stop pytest itself)
-        pytest.fail(f"the Ctrl-C took the error's place: {exc!r}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    _train_expecting_its_error(_quick(tmp_path, epochs=3, log=lambda line: None))
     assert (tmp_path / "run" / "curves.png").is_file()
 
 
-def test_a_ctrl_c_just_before_an_error_in_the_first_epoch_does_not_hide_it(tmp_path, monkeypatch):
-    import signal
-
+def test_a_ctrl_c_just_before_an_error_in_the_first_epoch_does_not_hide_it(tmp_path, monkeypatch, python_sigint):
     import minigrad.train.loop as loop
 
     def evaluate_interrupted_then_fails(*args, **kwargs):
@@ -284,20 +264,12 @@ def test_a_ctrl_c_just_before_an_error_in_the_first_epoch_does_not_hide_it(tmp_p
         raise RuntimeError("evaluation failed")
 
     monkeypatch.setattr(loop, "_evaluate_sharded", evaluate_interrupted_then_fails)
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(RuntimeError, match="evaluation failed"):
-            train(_quick(tmp_path, epochs=2, log=lambda line: None))
-    except KeyboardInterrupt as exc:   # (TrainingInterrupted is one: uncaught, it would stop pytest itself)
-        pytest.fail(f"the Ctrl-C took the error's place: {exc!r}")
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    _train_expecting_its_error(_quick(tmp_path, epochs=2, log=lambda line: None))
 
 
 def test_the_curves_are_drawn_with_the_signals_held_after_a_handler_ends_the_run(tmp_path, monkeypatch):
     # A SIGTERM handler that exits: its delivery released the signals, and the drawing must hold them again
     # (a Ctrl-C inside matplotlib is what minigrad.train.interrupts exists to prevent).
-    import signal
     import sys
 
     import minigrad.train.loop as loop
