@@ -76,7 +76,8 @@ _ALIGN = 1024
 # threads still spin, took 0.6 to 4 ms against 0.36 alone), so a near tie goes to the calling thread, and is
 # re-timed as rarely as a difference of POOL_PAYS. Twelve alternating runs of the 1M-parameter SGD, momentum and
 # Nesterov rows against b6eb52f (one thread), medians: 1.03 to 1.06, 1.00 to 1.11 and 1.01 to 1.06 with the
-# plain faster-of-two rule; 1.035, 1.028 and 0.982 with this one (docs/performance.md, session 36).
+# plain faster-of-two rule; with this one 1.035, 1.028 and 0.982, and over three such sets pooled 1.026, 1.024
+# and 1.003 (docs/performance.md, session 36).
 # ADAPTIVE = False always uses the pool (the tests of the chunking).
 ADAPTIVE = True
 EXPLORE = 100
