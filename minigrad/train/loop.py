@@ -198,7 +198,7 @@ def _train(config: TrainConfig, held: SignalsHeld, on_disk: dict) -> TrainResult
     if completed and run.is_main:   # rank 0 alone writes the exports too, as the checkpoint
         files.update(export_trained(model, test_set.arrays[0][:2], config,
                                     describe_model(config, in_features, n_classes), log))
-    if not run.curves_every_epoch:
+    if drawn < len(history):
         _draw_curves(config, run, out_dir, history, files)
     return finish(history, model, optimizer, epochs_done, completed, ckpt_path, files, started, log)
 
